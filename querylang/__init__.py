@@ -1,0 +1,43 @@
+"""querylang: Noodl / Parse style record queries, compiled to parameterized SQL over DuckDB.
+
+>>> import querylang
+>>> db = querylang.connect()
+>>> _ = db.load({"classes": {"Post": {"fields": {"title": {"type": "String"}}}},
+...              "records": {"Post": [{"objectId": "p1", "title": "Hi"}, {"objectId": "p2", "title": "Yo"}]}})
+>>> db.query("Post", "where({ title: { equalTo: Inputs.T } })", inputs={"T": "Hi"}).ids
+['p1']
+"""
+
+from .api import Database, Result, build_query, connect, evaluate
+from .compile_sql import Plan, compile_query
+from .errors import (
+    DataError,
+    LimitExceeded,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTypeError,
+    SchemaError,
+    ScriptError,
+)
+from .schema import Schema
+
+__all__ = [
+    "DataError",
+    "Database",
+    "LimitExceeded",
+    "Plan",
+    "QueryError",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "QueryTypeError",
+    "Result",
+    "Schema",
+    "SchemaError",
+    "ScriptError",
+    "build_query",
+    "compile_query",
+    "connect",
+    "evaluate",
+]
+__version__ = "0.1.0"

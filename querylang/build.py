@@ -1,0 +1,498 @@
+"""Filter objects → checked query nodes.
+
+A filter object is what a script passes to ``where()`` (or what a caller hands to
+``db.query`` directly). Building checks it against the class schema once, so the SQL compiler
+and the reference evaluator never disagree on which queries are errors. Every error points
+at the offending key of the script (SEMANTICS.md §7, "querylang" column).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import nodes as n
+from .errors import (
+    INCORRECT_TYPE,
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    INVALID_QUERY,
+    QueryError,
+    QueryTypeError,
+    SchemaError,
+)
+from .jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
+from .regex import check_options, compile_regex
+from .schema import ClassDef, Field, Schema, suggest
+from .semantics import date_from, is_number, normalise_json
+
+COMPARE = {
+    "equalTo": "eq",
+    "notEqualTo": "ne",
+    "lessThan": "lt",
+    "lessThanOrEqualTo": "lte",
+    "greaterThan": "gt",
+    "greaterThanOrEqualTo": "gte",
+}
+FIELD_OPERATORS = (
+    *COMPARE,
+    "containedIn",
+    "notContainedIn",
+    "exists",
+    "pointsTo",
+    "matchesRegex",
+    "options",
+    "text",
+    "nearSphere",
+    "withinBox",
+    "withinPolygon",
+)
+# Operators the language knows but this version cannot run yet: a clear error, not a guess.
+NOT_YET = ("text", "nearSphere", "withinBox", "withinPolygon")
+TOP_LEVEL = ("and", "or", "idEqualTo", "idContainedIn", "relatedTo")
+SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
+SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
+MAX_LIST = 100_000
+
+
+@dataclass
+class Ctx:
+    """What every build step needs: the class, the schema, strictness."""
+
+    cls: ClassDef
+    schema: Schema
+    strict: bool
+
+
+def _key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
+    if isinstance(obj, JSObject):
+        return obj.positions.get(key) or obj.pos or fallback
+    return fallback
+
+
+def _err(exc: QueryError, pos: Pos | None) -> QueryError:
+    return exc.at(*pos) if pos else exc
+
+
+def build_where(where: object, cls: ClassDef, schema: Schema, *, strict: bool = False, pos: Pos | None = None) -> n.Node:
+    """The condition tree for a filter object (``UNDEFINED``/``None``/``{}`` = no condition)."""
+    if where is UNDEFINED or where is None:
+        return n.TRUE
+    return _build_object(where, Ctx(cls, schema, strict), pos)
+
+
+def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    if not isinstance(obj, Mapping):
+        raise _err(QueryTypeError(f"a filter must be an object, got {type_name(obj)}"), pos)
+    pos = obj.pos if isinstance(obj, JSObject) and obj.pos else pos
+    items: list[n.Node] = []
+    # Several keys in one object mean AND (SEMANTICS.md §6: Noodl's "one key" rule not copied).
+    for key, value in obj.items():
+        kpos = _key_pos(obj, key, pos)
+        try:
+            node = _build_key(key, value, ctx, kpos)
+        except QueryError as exc:
+            raise _err(exc, kpos) from None
+        if node is not None:
+            items.append(node)
+    return items[0] if len(items) == 1 else n.And(tuple(items), pos=pos)
+
+
+def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
+    if key in ("and", "or"):
+        return _build_logic(key, value, ctx, pos)
+    if key == "idEqualTo":
+        if value is UNDEFINED:
+            raise QueryError("idEqualTo needs an id (the input is undefined)")
+        return n.Compare("objectId", "eq", _id(value, "idEqualTo"), pos=pos)
+    if key == "idContainedIn":
+        if value is UNDEFINED:
+            raise QueryError("idContainedIn needs a list of ids (the input is undefined)")
+        return n.In("objectId", tuple(_ids(value, "idContainedIn", ctx)), pos=pos)
+    if key == "relatedTo":
+        return _build_related_to(value, ctx, pos)
+    field = ctx.cls.fields.get(key)
+    if field is None:
+        hint = suggest(key, [*ctx.cls.fields, *TOP_LEVEL])
+        raise SchemaError(f"class {ctx.cls.name} has no field '{key}'", hint=hint)
+    if value is UNDEFINED:
+        return _dropped(ctx, f"the value for '{key}' is undefined")
+    if _is_operator_object(value, field):
+        return _build_field(field, value, ctx, pos)  # type: ignore[arg-type]
+    # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (§6).
+    return _build_op(field, "equalTo", value, None, ctx, pos)
+
+
+def _is_operator_object(value: object, field: Field) -> bool:
+    """Is ``value`` an operator object (``{greaterThan: 3}``) rather than a value to equal?"""
+    if not isinstance(value, Mapping):
+        return False
+    if "__type" in value:
+        return False
+    if field.type == "Object" and not any(k in FIELD_OPERATORS for k in value):
+        return False  # {meta: {lang: 'en'}}: equality with an embedded object
+    if field.type in ("Pointer", "Relation") and set(value) <= {"objectId", "className", "id"} and value:
+        return False  # a record-like pointer value
+    return True
+
+
+def _dropped(ctx: Ctx, why: str) -> None:
+    """An undefined operand drops its condition, as in Noodl, unless strict (§1.3, §8.8)."""
+    if ctx.strict:
+        raise QueryError(f"{why} (strict mode: undefined inputs are errors)")
+    return None
+
+
+def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
+    if value is UNDEFINED:
+        return _dropped(ctx, f"'{key}' is undefined")
+    if not isinstance(value, list):
+        raise QueryError(f"Bad ${key} format - use an array value.")
+    if len(value) > MAX_LIST:
+        raise QueryError(f"'{key}' has {len(value)} items (max {MAX_LIST})")
+    items = []
+    for i, sub in enumerate(value):
+        if sub is UNDEFINED:
+            continue
+        spos = sub.pos if isinstance(sub, JSObject) and sub.pos else pos
+        if sub is None or not isinstance(sub, Mapping):
+            raise _err(QueryTypeError(f"'{key}' item {i} must be a filter object, got {type_name(sub)}"), spos)
+        items.append(_build_object(sub, ctx, spos))
+    if key == "and":
+        return n.And(tuple(items), pos=pos)
+    if not items:
+        raise QueryError("'or' needs at least one condition ('or: []' would match nothing)")
+    return n.Or(tuple(items), pos=pos)
+
+
+def _id(value: object, what: str) -> str:
+    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (§1.2)."""
+    if isinstance(value, Mapping):
+        if value.get("__type") == "Pointer" or "objectId" in value:
+            value = value.get("objectId")
+        elif "id" in value:
+            value = value.get("id")
+    if not isinstance(value, str):
+        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
+    return value
+
+
+def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
+    if not isinstance(value, list | tuple):
+        raise QueryTypeError(f"{what} needs an array of ids, got {type_name(value)}")
+    if len(value) > MAX_LIST:
+        raise QueryError(f"{what} has {len(value)} items (max {MAX_LIST})")
+    out = []
+    for v in value:
+        if v is UNDEFINED:
+            _dropped(ctx, f"an element of {what} is undefined")
+            continue
+        out.append(_id(v, what))
+    return list(dict.fromkeys(out))
+
+
+def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    if not isinstance(value, Mapping):
+        raise QueryTypeError("relatedTo needs an object {id, key}")
+    oid = value.get("id", UNDEFINED)
+    if oid is UNDEFINED or oid is None:
+        oid = value.get("object", UNDEFINED)
+    if oid is UNDEFINED or oid is None:
+        raise QueryError("Must provide id in relatedTo filter")
+    key = value.get("key", UNDEFINED)
+    if key is UNDEFINED or key is None:
+        raise QueryError("Must provide key in relatedTo filter")
+    if not isinstance(key, str):
+        raise QueryTypeError(f"relatedTo key must be a string, got {type_name(key)}")
+    owner_id = _id(oid, "relatedTo id")
+    class_name = value.get("className")
+    if isinstance(oid, Mapping) and isinstance(oid.get("className"), str) and class_name is None:
+        class_name = oid["className"]
+    target = ctx.cls.name
+    if class_name is not None and class_name is not UNDEFINED:
+        owner = ctx.schema.get(str(class_name))
+        f = owner.fields.get(key)
+        if f is None or f.type != "Relation" or f.target != target:
+            raise SchemaError(f"class {owner.name} has no Relation field '{key}' to {target}")
+        return n.RelatedTo(owner.name, owner_id, key, pos=pos)
+    owners = ctx.schema.relation_owners(key, target)
+    if not owners:
+        rel_keys = {
+            f.name for c in ctx.schema.classes.values() for f in c.user_fields
+            if f.type == "Relation" and f.target == target
+        }
+        hint = suggest(key, rel_keys)
+        raise SchemaError(f"no class has a Relation field '{key}' to {target}", hint=hint)
+    if len(owners) > 1:
+        raise QueryError(
+            f"relatedTo key '{key}' is ambiguous: {', '.join(owners)} all have it; add className"
+        )
+    return n.RelatedTo(owners[0], owner_id, key, pos=pos)
+
+
+def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None) -> n.Node | None:
+    """All operators of one field, ANDed (Noodl keeps only the first: §6)."""
+    items: list[n.Node] = []
+    if not ops:
+        raise QueryError(f"no operator given for '{field.name}'")
+    for op, operand in ops.items():
+        opos = _key_pos(ops, op, pos)
+        try:
+            if op == "options":
+                if "matchesRegex" not in ops:
+                    raise QueryError("'options' goes with matchesRegex")
+                continue
+            if op not in FIELD_OPERATORS:
+                hint = suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
+                raise QueryError(f"unknown operator '{op}'", hint=hint)
+            node = _build_op(field, op, operand, ops, ctx, opos)
+        except QueryError as exc:
+            raise _err(exc, opos) from None
+        if node is not None:
+            items.append(node)
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else n.And(tuple(items), pos=pos)
+
+
+def _build_op(
+    field: Field, op: str, operand: object, ops: Mapping[str, Any] | None, ctx: Ctx, pos: Pos | None
+) -> n.Node | None:
+    if operand is UNDEFINED:
+        return _dropped(ctx, f"the operand of {op} on '{field.name}' is undefined")
+    if op in NOT_YET:
+        raise QueryError(f"operator '{op}' is not supported yet")
+    ftype = field.type
+    if ftype == "Relation":
+        return _build_relation_op(field, op, operand, ctx, pos)
+    if op == "pointsTo":
+        if ftype != "Pointer":
+            raise QueryTypeError(
+                f"pointsTo needs a Pointer or Relation field; '{field.name}' is a {ftype}",
+                code=INCORRECT_TYPE,
+            )
+        ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [_id(operand, "pointsTo")]
+        return n.PointsTo(field.name, tuple(ids), pos=pos)
+    if op == "exists":
+        if not isinstance(operand, bool):
+            raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
+        return n.Exists(field.name, operand, pos=pos)
+    if op == "matchesRegex":
+        return _build_regex(field, operand, ops or {}, pos)
+    if ftype == "GeoPoint":
+        raise QueryTypeError(f"{op} is not available on GeoPoint field '{field.name}' (use exists)", code=INCORRECT_TYPE)
+    if op in COMPARE:
+        cop = COMPARE[op]
+        if cop not in ("eq", "ne") and ftype == "Object":
+            raise QueryTypeError(f"{op} is not available on Object field '{field.name}'", code=INCORRECT_TYPE)
+        value = _value(field, operand, scalar_only=cop not in ("eq", "ne"))
+        return n.Compare(field.name, cop, value, pos=pos)
+    if op in ("containedIn", "notContainedIn"):
+        if not isinstance(operand, list | tuple):
+            raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}", code=INVALID_JSON)
+        if len(operand) > MAX_LIST:
+            raise QueryError(f"{op} has {len(operand)} items (max {MAX_LIST})")
+        values = []
+        for v in operand:
+            if v is UNDEFINED:
+                _dropped(ctx, f"an element of {op} is undefined")
+                continue  # removed, not turned into null (§1.3)
+            values.append(_value(field, v, scalar_only=False))
+        return n.In(field.name, _dedupe(values), negate=op == "notContainedIn", pos=pos)
+    raise QueryError(f"operator '{op}' is not supported here")
+
+
+def _dedupe(values: list[Any]) -> tuple[Any, ...]:
+    from .semantics import canonical
+
+    seen: dict[str, Any] = {}
+    for v in values:
+        seen.setdefault(canonical(v), v)
+    return tuple(seen.values())
+
+
+def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    """On a Relation: pointsTo/equalTo/containedIn = holds any; notEqualTo/notContainedIn = holds none."""
+    if op == "exists":
+        if not isinstance(operand, bool):
+            raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
+        return n.Exists(field.name, operand, pos=pos)
+    if op in ("pointsTo", "equalTo", "containedIn", "notEqualTo", "notContainedIn"):
+        many = isinstance(operand, list | tuple)
+        if op in ("containedIn", "notContainedIn") and not many:
+            raise QueryTypeError(f"{op} needs an array of ids, got {type_name(operand)}")
+        if op in ("equalTo", "notEqualTo") and many:
+            raise QueryTypeError(f"{op} on a Relation takes one id; use containedIn for several")
+        ids = _ids(operand, op, ctx) if many else [_id(operand, op)]
+        _check_pointer_class(operand, field)
+        node = n.PointsTo(field.name, tuple(ids), pos=pos)
+        return n.Not(node, pos=pos) if op in ("notEqualTo", "notContainedIn") else node
+    raise QueryTypeError(
+        f"{op} is not available on Relation field '{field.name}' "
+        "(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
+        code=INCORRECT_TYPE,
+    )
+
+
+def _check_pointer_class(operand: object, field: Field) -> None:
+    """A Pointer literal of another class is an error (SEMANTICS.md §8.14)."""
+    items = operand if isinstance(operand, list | tuple) else [operand]
+    for v in items:
+        if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != field.target:
+            raise QueryTypeError(
+                f"'{field.name}' points to {field.target}, not {v['className']}", code=INCORRECT_TYPE
+            )
+
+
+def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos | None) -> n.Node:
+    if field.type not in ("String", "Array"):
+        raise QueryTypeError(
+            f"matchesRegex needs a String or Array field; '{field.name}' is a {field.type}",
+            code=INCORRECT_TYPE,
+        )
+    options = ops.get("options", "")
+    if options is UNDEFINED or options is None:
+        options = ""
+    if not isinstance(options, str):
+        raise QueryTypeError(f"options must be a string, got {type_name(options)}")
+    if isinstance(operand, JSRegex):
+        pattern, flags = operand.pattern, operand.flags
+    elif isinstance(operand, str):
+        pattern, flags = operand, ""
+    else:
+        raise QueryTypeError(f"matchesRegex needs a string or a /regex/, got {type_name(operand)}")
+    merged = "".join(sorted(set(check_options(flags) + check_options(options))))
+    compile_regex(pattern, merged)  # invalid or unsupported syntax is an error now, in both engines
+    return n.Regex(field.name, pattern, merged, pos=pos)
+
+
+def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
+    """An operand checked against the field's type and normalised (§3.2, §8.9, §8.10)."""
+    ftype = field.type
+    if value is None:
+        return None
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise QueryTypeError("NaN and Infinity are not valid query values")
+    if ftype == "String":
+        if not isinstance(value, str):
+            raise _mismatch(field, value)
+        return value
+    if ftype == "Number":
+        if not is_number(value):
+            raise _mismatch(field, value)
+        return value
+    if ftype == "Boolean":
+        if not isinstance(value, bool):
+            raise _mismatch(field, value)
+        return value
+    if ftype == "Date":
+        if isinstance(value, JSDate) and not value.valid:
+            raise QueryTypeError("Invalid Date")
+        if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
+            d = date_from(value)
+            if d is None:
+                raise QueryTypeError(f"'{field.name}' is a Date: cannot read {value!r:.60} as a date")
+            return d
+        raise _mismatch(field, value)
+    if ftype == "Pointer":
+        _check_pointer_class(value, field)
+        if isinstance(value, str | Mapping):
+            return _id(value, f"'{field.name}'")
+        raise _mismatch(field, value)
+    if ftype in ("Array", "Object"):
+        plain = _plain_json(value)
+        if scalar_only and isinstance(plain, list | dict):
+            raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
+        if ftype == "Object" and not isinstance(plain, dict):
+            raise _mismatch(field, value)
+        return plain
+    raise _mismatch(field, value)
+
+
+def _plain_json(value: object, depth: int = 0) -> Any:
+    """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list."""
+    if depth > 100:
+        raise QueryError("value nested too deeply (max 100 levels)")
+    if isinstance(value, JSDate):
+        if not value.valid:
+            raise QueryTypeError("Invalid Date")
+        return date_from(value)
+    if isinstance(value, datetime):
+        return date_from(value)
+    if isinstance(value, JSRegex):
+        raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise QueryTypeError("NaN and Infinity are not valid query values")
+    if isinstance(value, list | tuple):
+        return [_plain_json(v, depth + 1) for v in value if v is not UNDEFINED]
+    if isinstance(value, Mapping):
+        return normalise_json({str(k): _plain_json(v, depth + 1) for k, v in value.items() if v is not UNDEFINED})
+    if value is UNDEFINED:
+        return None
+    return value
+
+
+def _mismatch(field: Field, value: object) -> QueryTypeError:
+    """Type-strict comparisons: a wrong operand type is an error, not "no match" (§8.9)."""
+    return QueryTypeError(
+        f"'{field.name}' is a {field.type}; {type_name(value)} {_short(value)} can never match it",
+        code=INCORRECT_TYPE,
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value) if not isinstance(value, JSObject) else repr(dict(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- sort and paging ------------------------------------------------------------------------
+
+
+def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
+    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (§5.1)."""
+    if sort is UNDEFINED or sort is None:
+        return ()
+    if isinstance(sort, str):
+        items: list[object] = [s for s in sort.split(",") if s.strip()]
+    elif isinstance(sort, list | tuple):
+        items = [s for s in sort if s is not UNDEFINED]
+    else:
+        raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
+    keys = []
+    seen = set()
+    for item in items:
+        if not isinstance(item, str):
+            raise _err(QueryTypeError(f"sort keys must be strings, got {type_name(item)}"), pos)
+        text = item.strip()
+        desc = text.startswith("-")
+        name = text[1:] if desc else text
+        name = SORT_ALIASES.get(name, name)
+        f = cls.fields.get(name)
+        if f is None:
+            hint = suggest(name, cls.fields)
+            raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
+        if f.type not in SORTABLE:
+            raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)
+        if name in seen:
+            continue
+        seen.add(name)
+        keys.append(n.SortKey(name, desc, pos=pos))
+    return tuple(keys)
+
+
+def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
+    """limit/skip must be whole numbers ≥ 0 (§5.2); None means no limit / no skip."""
+    out = []
+    for name, v in (("limit", limit), ("skip", skip)):
+        if v is None:
+            out.append(None)
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
+            raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
+        if v < 0:
+            raise QueryError(f"{name} must be 0 or more, got {v}")
+        out.append(int(v))
+    return out[0], out[1]

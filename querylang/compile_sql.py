@@ -1,0 +1,283 @@
+"""Query nodes → parameterized DuckDB SQL.
+
+Values only ever travel as bound parameters; identifiers only come from the schema and pass
+through :func:`layout.quote_ident`. One function per node type, dispatched by ``match``;
+``evaluate.py`` mirrors it case for case.
+
+Predicates may come out as SQL NULL where they mean "no match" (a comparison with an absent
+value): in WHERE, AND and OR, NULL acts as false. Only negation needs two-valued logic, so
+:func:`_not` wraps its operand in ``coalesce(.., false)`` (SEMANTICS.md §3.2: absent fields
+match the negative operators).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import nodes as n
+from .errors import QueryError
+from .layout import ELEMENT_LIST, join_table, output_columns, quote_ident
+from .regex import compile_regex
+from .schema import ClassDef, Field, Schema
+from .semantics import canonical, type_class
+
+SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+# Lists up to this size use an OR of list_contains (measured faster than list_has_any).
+SMALL_LIST = 16
+
+
+@dataclass
+class Plan:
+    """Compiled SQL for one query: the rows statement and, with count, the count statement."""
+
+    class_name: str
+    sql: str
+    params: list[Any]
+    columns: list[str]
+    count_sql: str | None = None
+    count_params: list[Any] = field(default_factory=list)
+
+
+class _Sql:
+    """An SQL fragment with its parameters, in order."""
+
+    __slots__ = ("text", "params")
+
+    def __init__(self, text: str, params: list[Any] | None = None) -> None:
+        self.text = text
+        self.params = params or []
+
+
+FALSE = _Sql("FALSE")
+TRUE = _Sql("TRUE")
+
+
+def _param(value: Any) -> Any:
+    """Python value → DuckDB parameter (TIMESTAMP columns hold naive UTC)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def compile_query(query: n.Query, schema: Schema) -> Plan:
+    """The rows statement (and the count statement) for a checked query."""
+    cls = schema.get(query.class_name)
+    c = _Compiler(schema, cls)
+    where = c.node(query.where)
+    table = quote_ident(cls.name)
+    cols = output_columns(cls)
+    select = ", ".join(f"t.{quote_ident(col)}" for col in cols)
+    order = ", ".join(
+        f"t.{quote_ident(k.field)} {'DESC NULLS LAST' if k.descending else 'ASC NULLS FIRST'}"
+        for k in query.sort
+        if k.field != "objectId"
+    )
+    # objectId last, ascending, always: stable paging (SEMANTICS.md §8.15).
+    obj_desc = any(k.field == "objectId" and k.descending for k in query.sort)
+    tiebreak = f't."objectId" {"DESC" if obj_desc else "ASC"}'
+    order = f"{order}, {tiebreak}" if order else tiebreak
+    sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
+    params = list(where.params)
+    if query.limit is not None:
+        sql += " LIMIT ?"
+        params.append(query.limit)
+    if query.skip:
+        sql += " OFFSET ?"
+        params.append(query.skip)
+    plan = Plan(cls.name, sql, params, cols)
+    if query.count:
+        plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where.text}"
+        plan.count_params = list(where.params)
+    return plan
+
+
+class _Compiler:
+    def __init__(self, schema: Schema, cls: ClassDef) -> None:
+        self.schema = schema
+        self.cls = cls
+
+    def col(self, name: str, part: str = "") -> str:
+        return f"t.{quote_ident(name + part)}"
+
+    def field(self, name: str) -> Field:
+        return self.cls.field(name)
+
+    def node(self, node: n.Node) -> _Sql:
+        match node:
+            case n.And(items=items):
+                return _join(" AND ", [self.node(i) for i in items], TRUE)
+            case n.Or(items=items):
+                return _join(" OR ", [self.node(i) for i in items], FALSE)
+            case n.Not(item=item):
+                return _not(self.node(item))
+            case n.Compare():
+                return self.compare(node)
+            case n.In():
+                return self.in_(node)
+            case n.Exists():
+                return self.exists(node)
+            case n.Regex():
+                return self.regex(node)
+            case n.PointsTo():
+                return self.points_to(node)
+            case n.RelatedTo():
+                return self.related_to(node)
+        raise QueryError(f"no SQL translation for {type(node).__name__} yet")
+
+    # --- comparisons ------------------------------------------------------------------------
+
+    def compare(self, node: n.Compare) -> _Sql:
+        f = self.field(node.field)
+        op, v = node.op, node.value
+        if v is None:
+            return self._compare_null(node, f)
+        if f.type == "Array":
+            return self._array_compare(f, op, v)
+        col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
+        value = canonical(v) if f.type == "Object" else _param(v)
+        if op == "ne":
+            # absent fields match notEqualTo a value (§3.2)
+            return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
+        return _Sql(f"{col} {SQL_OPS[op]} ?", [value])
+
+    def _compare_null(self, node: n.Compare, f: Field) -> _Sql:
+        """Operand null: = / <= / >= null match absent; < / > null match nothing (§3.2)."""
+        if node.op in ("lt", "gt"):
+            return FALSE
+        absent = self._absent(f)
+        return _not(absent) if node.op == "ne" else absent
+
+    def _absent(self, f: Field) -> _Sql:
+        """The field is absent — for arrays, or holds a null element (MongoDB's {f: null})."""
+        if f.type == "Array":
+            return _Sql(
+                f"({self.col(f.name)} IS NULL OR list_contains({self.col(f.name, ':e')}, ?))",
+                [canonical(None)],
+            )
+        return _Sql(f"{self._presence_col(f)} IS NULL")
+
+    def _presence_col(self, f: Field) -> str:
+        return self.col(f.name, ":lat") if f.type == "GeoPoint" else self.col(f.name)
+
+    def _array_compare(self, f: Field, op: str, v: Any) -> _Sql:
+        """Array fields match when the whole array or any element does (§3.1)."""
+        if op in ("eq", "ne"):
+            eq = self._array_eq(f, v)
+            return _not(eq) if op == "ne" else eq
+        part = ELEMENT_LIST[type_class(v)]
+        # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
+        agg = "list_min" if op in ("lt", "lte") else "list_max"
+        return _Sql(f"{agg}({self.col(f.name, part)}) {SQL_OPS[op]} ?", [_param(v)])
+
+    def _array_eq(self, f: Field, v: Any) -> _Sql:
+        contains = _Sql(f"list_contains({self.col(f.name, ':e')}, ?)", [canonical(v)])
+        if isinstance(v, list | tuple):
+            return _Sql(f"({self.col(f.name, ':k')} = ? OR {contains.text})", [canonical(v), *contains.params])
+        return contains
+
+    def in_(self, node: n.In) -> _Sql:
+        f = self.field(node.field)
+        values = list(node.values)
+        has_null = any(v is None for v in values)
+        values = [v for v in values if v is not None]
+        parts: list[_Sql] = []
+        if f.type == "Array":
+            keys = [canonical(v) for v in values]
+            if has_null:
+                keys.append(canonical(None))
+            e = self.col(f.name, ":e")
+            if 0 < len(keys) <= SMALL_LIST:
+                parts += [_Sql(f"list_contains({e}, ?)", [k]) for k in keys]
+            elif keys:
+                marks = ", ".join("?" * len(keys))
+                parts.append(_Sql(f"list_has_any({e}, list_value({marks}))", keys))
+            arrays = [canonical(v) for v in values if isinstance(v, list | tuple)]
+            if arrays:
+                parts.append(_Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
+            if has_null:
+                parts.append(_Sql(f"{self.col(f.name)} IS NULL"))
+        else:
+            col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
+            conv = canonical if f.type == "Object" else _param
+            if values:
+                parts.append(_Sql(f"{col} IN ({', '.join('?' * len(values))})", [conv(v) for v in values]))
+            if has_null:
+                parts.append(self._absent(f))
+        positive = _join(" OR ", parts, FALSE)
+        return _not(positive) if node.negate else positive
+
+    def exists(self, node: n.Exists) -> _Sql:
+        f = self.field(node.field)
+        if f.type == "Relation":
+            test = self._holds(f, None)
+        else:
+            test = _Sql(f"{self._presence_col(f)} IS NOT NULL")
+        return test if node.exists else _not(test)
+
+    def regex(self, node: n.Regex) -> _Sql:
+        f = self.field(node.field)
+        rx = compile_regex(node.pattern, node.options)
+        if f.type == "Array":
+            return _Sql(
+                f"len(list_filter({self.col(f.name, ':s')}, lambda x: regexp_matches(x, ?))) > 0",
+                [rx.re2],
+            )
+        return _Sql(f"regexp_matches({self.col(f.name)}, ?)", [rx.re2])
+
+    # --- pointers and relations -------------------------------------------------------------
+
+    def points_to(self, node: n.PointsTo) -> _Sql:
+        f = self.field(node.field)
+        if not node.ids:
+            return FALSE
+        if f.type == "Relation":
+            return self._holds(f, list(node.ids))
+        marks = ", ".join("?" * len(node.ids))
+        return _Sql(f"{self.col(f.name)} IN ({marks})", list(node.ids))
+
+    def _holds(self, f: Field, ids: list[str] | None) -> _Sql:
+        """Owners holding any of ``ids`` (any target when None) in Relation ``f``.
+
+        An edge counts only while its target record exists (§3.6, querylang line); the owner
+        is the row being tested, so it exists. This is the one place that decides how a
+        forward relation step is run (a semi-join inside the statement).
+        """
+        jt = quote_ident(join_table(self.cls.name, f.name))
+        target = quote_ident(f.target or "")
+        cond, params = "", []
+        if ids is not None:
+            cond = f"e.related_id IN ({', '.join('?' * len(ids))}) AND "
+            params = list(ids)
+        return _Sql(
+            f't."objectId" IN (SELECT e.owning_id FROM {jt} AS e WHERE {cond}'
+            f'e.related_id IN (SELECT "objectId" FROM {target}))',
+            params,
+        )
+
+    def related_to(self, node: n.RelatedTo) -> _Sql:
+        """Records held by one owner's Relation; nothing if the owner record is gone (§3.6)."""
+        jt = quote_ident(join_table(node.owner_class, node.key))
+        owner = quote_ident(node.owner_class)
+        return _Sql(
+            f't."objectId" IN (SELECT e.related_id FROM {jt} AS e WHERE e.owning_id = ? '
+            f'AND EXISTS (SELECT 1 FROM {owner} AS o WHERE o."objectId" = ?))',
+            [node.owner_id, node.owner_id],
+        )
+
+
+def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:
+    if not parts:
+        return empty
+    if len(parts) == 1:
+        return parts[0]
+    params: list[Any] = []
+    for p in parts:
+        params.extend(p.params)
+    return _Sql("(" + sep.join(p.text for p in parts) + ")", params)
+
+
+def _not(inner: _Sql) -> _Sql:
+    """Two-valued negation: an unknown (NULL) inner result counts as 'no match' first."""
+    return _Sql(f"(NOT coalesce({inner.text}, FALSE))", list(inner.params))

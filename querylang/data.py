@@ -1,0 +1,329 @@
+"""The interchange format: read, check against the schema, normalise.
+
+Both engines consume what :func:`read_dataset` returns, so the store and the reference
+evaluator start from the same records. Every problem is a :class:`DataError` naming class,
+objectId and field; nothing is half-read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, QueryError
+from .schema import ClassDef, Schema, make_class, suggest
+from .semantics import date_from, is_number, normalise_json
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_object_id() -> str:
+    """A fresh 10-character id, as Parse makes them."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One Relation edge: record ``owning_id`` of ``owner_class`` holds ``related_id`` in ``key``."""
+
+    owner_class: str
+    key: str
+    owning_id: str
+    related_id: str
+
+
+@dataclass
+class Dataset:
+    """Normalised records per class (dicts; dates as datetimes, pointers as ids) and edges."""
+
+    schema: Schema
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+
+def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The interchange document from a path or an already-parsed dict."""
+    if isinstance(source, Mapping):
+        return source
+    path = Path(source)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise DataError(f"no such data file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(doc, Mapping):
+        raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")
+    return doc
+
+
+def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
+    """The schema after adding the document's classes to ``existing``.
+
+    A class already known may gain fields; a field may not change its type or target.
+    """
+    if not isinstance(classes, Mapping):
+        raise DataError("'classes' must be an object of class definitions")
+    merged = Schema(dict(existing.classes) if existing else {})
+    for name, spec in classes.items():
+        if not isinstance(spec, Mapping):
+            raise DataError("expected {\"fields\": {...}}", class_name=str(name))
+        try:
+            new = make_class(name, spec.get("fields", {}))
+        except QueryError as exc:
+            raise DataError(exc.message, class_name=str(name)) from None
+        old = merged.classes.get(name)
+        if old is not None:
+            fields = dict(old.fields)
+            for f in new.user_fields:
+                prev = fields.get(f.name)
+                if prev is not None and (prev.type, prev.target) != (f.type, f.target):
+                    raise DataError(
+                        f"already defined as {prev.type}, cannot become {f.type}",
+                        class_name=name,
+                        field=f.name,
+                    )
+                fields[f.name] = f
+            new = ClassDef(name, fields)
+        merged.classes[name] = new
+    try:
+        merged.check_targets()
+    except QueryError as exc:
+        raise DataError(exc.message) from None
+    return merged
+
+
+def read_dataset(
+    source: str | Path | Mapping[str, Any],
+    existing: Schema | None = None,
+    *,
+    now: datetime | None = None,
+) -> Dataset:
+    """Read and check a whole interchange document (README, "Interchange format")."""
+    doc = read_document(source)
+    unknown = set(doc) - {"classes", "records", "relations"}
+    if unknown:
+        raise DataError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+    schema = merge_schema(existing, doc.get("classes", {}))
+    now = now or datetime.now(UTC)
+    out = Dataset(schema)
+    records = doc.get("records", {})
+    if not isinstance(records, Mapping):
+        raise DataError("'records' must be an object: class name -> list of records")
+    for class_name, rows in records.items():
+        if class_name not in schema.classes:
+            raise DataError(
+                f"records for unknown class (add it under 'classes'; {suggest(class_name, schema.classes) or 'no similar class'})",
+                class_name=str(class_name),
+            )
+        if not isinstance(rows, list):
+            raise DataError("records must be a list", class_name=class_name)
+        cls = schema.classes[class_name]
+        seen: set[str] = set()
+        normalised = []
+        for i, row in enumerate(rows):
+            rec, extra_edges = normalise_record(cls, row, now=now, index=i)
+            if rec["objectId"] in seen:
+                raise DataError("duplicate objectId", class_name=class_name, object_id=rec["objectId"])
+            seen.add(rec["objectId"])
+            normalised.append(rec)
+            out.edges.extend(extra_edges)
+        out.records[class_name] = normalised
+    relations = doc.get("relations", [])
+    if not isinstance(relations, list):
+        raise DataError("'relations' must be a list of edges")
+    for i, rel in enumerate(relations):
+        out.edges.append(read_edge(schema, rel, i))
+    # An edge listed twice is one edge: a Relation is a set.
+    out.edges = list(dict.fromkeys(out.edges))
+    return out
+
+
+def read_edge(schema: Schema, rel: object, index: int) -> Edge:
+    """One entry of ``relations``, checked: the owner class must have that Relation key."""
+    if not isinstance(rel, Mapping):
+        raise DataError(f"relations[{index}] must be an object")
+    owner = rel.get("class")
+    oid = rel.get("objectId")
+    key = rel.get("key")
+    target_id = rel.get("targetId")
+    if not isinstance(owner, str) or owner not in schema.classes:
+        raise DataError(f"relations[{index}]: unknown class {owner!r}", object_id=_s(oid))
+    cls = schema.classes[owner]
+    f = cls.fields.get(key) if isinstance(key, str) else None
+    if f is None or f.type != "Relation":
+        hint = suggest(str(key), [x.name for x in cls.user_fields if x.type == "Relation"])
+        raise DataError(
+            f"relations[{index}]: no Relation field {key!r}" + (f" ({hint})" if hint else ""),
+            class_name=owner,
+            object_id=_s(oid),
+            field=_s(key),
+        )
+    target_class = rel.get("targetClass", f.target)
+    if target_class != f.target:
+        raise DataError(
+            f"relations[{index}]: targetClass {target_class!r} but the field targets {f.target}",
+            class_name=owner,
+            object_id=_s(oid),
+            field=f.name,
+        )
+    if not isinstance(oid, str) or not oid:
+        raise DataError(f"relations[{index}]: objectId must be a non-empty string", class_name=owner, field=f.name)
+    if not isinstance(target_id, str) or not target_id:
+        raise DataError(f"relations[{index}]: targetId must be a non-empty string", class_name=owner, object_id=oid, field=f.name)
+    return Edge(owner, f.name, oid, target_id)
+
+
+def _s(v: object) -> str | None:
+    return v if isinstance(v, str) else (None if v is None else repr(v))
+
+
+def normalise_record(
+    cls: ClassDef, row: object, *, now: datetime, index: int = 0
+) -> tuple[dict[str, Any], list[Edge]]:
+    """One record checked against its class; Relation lists in a record become edges."""
+    if not isinstance(row, Mapping):
+        raise DataError(f"record #{index} must be an object", class_name=cls.name)
+    oid = row.get("objectId")
+    if oid is None:
+        oid = new_object_id()
+    if not isinstance(oid, str) or not oid:
+        raise DataError(f"record #{index}: objectId must be a non-empty string", class_name=cls.name)
+    out: dict[str, Any] = {"objectId": oid}
+    edges: list[Edge] = []
+    for name, value in row.items():
+        if name == "objectId":
+            continue
+        f = cls.fields.get(name)
+        if f is None:
+            hint = suggest(name, cls.fields)
+            raise DataError(
+                "unknown field" + (f" ({hint})" if hint else ""),
+                class_name=cls.name,
+                object_id=oid,
+                field=name,
+            )
+        if f.type == "Relation":
+            edges.extend(_relation_value(cls, oid, f.name, f.target or "", value))
+            continue
+        try:
+            out[name] = check_value(f.type, value, f.target)
+        except ValueError as exc:
+            raise DataError(str(exc), class_name=cls.name, object_id=oid, field=name) from None
+    created = out.get("createdAt") or now
+    out["createdAt"] = created
+    if out.get("updatedAt") is None:
+        out["updatedAt"] = created
+    return out, edges
+
+
+def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: object) -> list[Edge]:
+    """A Relation field inside a record: Parse's ``{__type: 'Relation'}`` marker or a list of ids."""
+    if value is None or (isinstance(value, Mapping) and value.get("__type") == "Relation"):
+        return []
+    if not isinstance(value, list):
+        raise DataError("a Relation field in a record must be a list of ids", class_name=cls.name, object_id=oid, field=key)
+    out = []
+    for v in value:
+        try:
+            out.append(Edge(cls.name, key, oid, check_value("Pointer", v, target)))
+        except ValueError as exc:
+            raise DataError(str(exc), class_name=cls.name, object_id=oid, field=key) from None
+    return out
+
+
+def check_value(ftype: str, value: object, target: str | None = None) -> Any:
+    """A value of a field of type ``ftype`` in stored form; ValueError says what is wrong.
+
+    ``None`` (null) is allowed for every type: absent = missing or null (SEMANTICS.md §8.1).
+    """
+    if value is None:
+        return None
+    if ftype == "String":
+        if not isinstance(value, str):
+            raise ValueError(f"expected a String, got {_tn(value)}")
+        if "\x00" in value:
+            raise ValueError("a String may not contain NUL characters")
+        return value
+    if ftype == "Number":
+        if not is_number(value):
+            raise ValueError(f"expected a Number, got {_tn(value)}")
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise ValueError("a Number must be finite (no NaN or Infinity)")
+        if isinstance(value, int) and abs(value) > 2**63:
+            raise ValueError("Number out of range")
+        return value
+    if ftype == "Boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected a Boolean, got {_tn(value)}")
+        return value
+    if ftype == "Date":
+        d = date_from(value) if isinstance(value, str | dict | datetime) else None
+        if d is None:
+            raise ValueError(f"expected a Date (ISO-8601 string or {{__type: 'Date', iso}}), got {value!r:.60}")
+        return d
+    if ftype == "Pointer":
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping) and isinstance(value.get("objectId"), str):
+            cn = value.get("className")
+            if cn is not None and cn != target:
+                raise ValueError(f"Pointer to class {cn!r}, but the field points to {target}")
+            return value["objectId"]
+        raise ValueError(f"expected a Pointer (objectId string), got {_tn(value)}")
+    if ftype == "Array":
+        if not isinstance(value, list):
+            raise ValueError(f"expected an Array, got {_tn(value)}")
+        _check_json(value)
+        return normalise_json(value)
+    if ftype == "Object":
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected an Object, got {_tn(value)}")
+        _check_json(value)
+        return normalise_json(dict(value))
+    if ftype == "GeoPoint":
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected a GeoPoint {{latitude, longitude}}, got {_tn(value)}")
+        lat, lng = value.get("latitude"), value.get("longitude")
+        if not (is_number(lat) and is_number(lng)):
+            raise ValueError("a GeoPoint needs numeric latitude and longitude")
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # type: ignore[operator]
+            raise ValueError("GeoPoint out of range: latitude in [-90, 90], longitude in [-180, 180]")
+        return {"latitude": lat, "longitude": lng}
+    raise ValueError(f"fields of type {ftype} hold no value")
+
+
+def _check_json(value: object, depth: int = 0) -> None:
+    """Array/Object contents must be plain JSON: finite numbers, string keys, bounded depth."""
+    if depth > 100:
+        raise ValueError("nested too deeply (max 100 levels)")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("strings may not contain NUL characters")
+    if isinstance(value, list):
+        for v in value:
+            _check_json(v, depth + 1)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError("object keys must be strings")
+            _check_json(v, depth + 1)
+    elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
+        raise ValueError(f"not a JSON value: {_tn(value)}")
+
+
+def _tn(value: object) -> str:
+    from .jsvalues import type_name
+
+    return type_name(value)

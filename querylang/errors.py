@@ -1,0 +1,139 @@
+"""Every error a user can cause is a :class:`QueryError`.
+
+Each carries a readable message, a Parse-style ``code`` (SEMANTICS.md §7) and, when the
+error comes from a script, the ``line``/``column`` it points at; ``str()`` then shows the
+offending source line with a caret under the column, like a compiler would.
+"""
+
+from __future__ import annotations
+
+# Parse error codes (SEMANTICS.md §7).
+INTERNAL_SERVER_ERROR = 1
+OBJECT_NOT_FOUND = 101
+INVALID_QUERY = 102
+INVALID_CLASS_NAME = 103
+INVALID_KEY_NAME = 105
+INVALID_JSON = 107
+INCORRECT_TYPE = 111
+OPERATION_FORBIDDEN = 119
+INVALID_NESTED_KEY = 121
+
+
+class QueryError(Exception):
+    """Root of every user-facing error: bad script, bad query, bad data."""
+
+    default_code = INVALID_QUERY
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        source: str | None = None,
+        code: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source = source
+        self.code = self.default_code if code is None else code
+        self.hint = hint
+
+    def with_source(self, source: str) -> QueryError:
+        """Attach the script text so ``str()`` can show the caret view."""
+        if self.source is None:
+            self.source = source
+        return self
+
+    def at(self, line: int | None, column: int | None) -> QueryError:
+        """Give the error a position if it has none yet."""
+        if self.line is None and line is not None:
+            self.line, self.column = line, column
+        return self
+
+    def caret_view(self) -> str:
+        """The offending source line and a ``^`` under the column ('' without a position)."""
+        if self.source is None or self.line is None:
+            return ""
+        lines = self.source.splitlines() or [""]
+        if not 1 <= self.line <= len(lines):
+            return ""
+        text = lines[self.line - 1]
+        col = max(1, self.column or 1)
+        # Very long lines (minified scripts) are windowed around the column.
+        start = 0
+        if len(text) > 120:
+            start = max(0, col - 60)
+            text = text[start : start + 120]
+        prefix = f"{self.line:>4} | "
+        pad = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1 - start])
+        return f"{prefix}{text}\n{' ' * len(prefix)}{pad}^"
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
+        out = f"{where}{self.message}"
+        if self.hint:
+            out += f" ({self.hint})"
+        view = self.caret_view()
+        return f"{out}\n{view}" if view else out
+
+
+class QuerySyntaxError(QueryError):
+    """The script text does not parse, or uses JavaScript outside the supported subset."""
+
+
+class ScriptError(QueryError):
+    """The script parsed but failed while running (a TypeError in JavaScript terms)."""
+
+
+class SchemaError(QueryError):
+    """Unknown class or field, or an operator the field's type does not allow."""
+
+    default_code = INVALID_KEY_NAME
+
+
+class QueryTypeError(QueryError):
+    """A value of the wrong type for an operator or a field."""
+
+    default_code = INVALID_JSON
+
+
+class DataError(QueryError):
+    """A data file or record that does not fit its schema; names class, objectId and field."""
+
+    default_code = INVALID_JSON
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        class_name: str | None = None,
+        object_id: str | None = None,
+        field: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        place = []
+        if class_name is not None:
+            place.append(f"class {class_name}")
+        if object_id is not None:
+            place.append(f"record {object_id}")
+        if field is not None:
+            place.append(f"field {field}")
+        full = f"{', '.join(place)}: {message}" if place else message
+        super().__init__(full, code=code)
+        self.class_name = class_name
+        self.object_id = object_id
+        self.field = field
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than the configured timeout and was interrupted."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
+class LimitExceeded(QueryError):
+    """A script, a result or a list went over a configured limit."""

@@ -1,0 +1,183 @@
+"""The reference evaluator: the same query nodes, answered in plain Python.
+
+Written to be obviously right rather than fast: each rule of SEMANTICS.md is one small
+function, and :meth:`Evaluator.matches` mirrors ``compile_sql._Compiler.node`` case for case.
+No SQL, no DuckDB. Property tests compare the two engines on random data and queries.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import nodes as n
+from .data import Dataset, Edge
+from .errors import QueryError
+from .regex import compile_regex
+from .schema import Field, Schema
+from .semantics import canonical, type_class
+
+Record = Mapping[str, Any]
+
+
+@dataclass
+class EvalResult:
+    records: list[Record]
+    count: int | None
+
+    @property
+    def ids(self) -> list[str]:
+        return [r["objectId"] for r in self.records]
+
+
+# --- the rules, one helper each (SEMANTICS.md §3) ---------------------------------------------
+
+
+def equals(stored: Any, value: Any) -> bool:
+    """Type-strict equality of two present values (§3.1; objects key-order-insensitive §8.11)."""
+    if type_class(stored) != type_class(value):
+        return False
+    return canonical(stored) == canonical(value)
+
+
+def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
+    """equalTo: absent ⇔ null; an array matches by any element or as a whole (§3.1)."""
+    if value is None:
+        if stored is None:
+            return True
+        return is_array and any(e is None for e in stored)
+    if stored is None:
+        return False
+    if is_array:
+        return any(e is not None and equals(e, value) for e in stored) or equals(stored, value)
+    return equals(stored, value)
+
+
+def ordered(op: str, a: Any, b: Any) -> bool:
+    """``a op b`` for two values of the same type class (strings by code point, false < true)."""
+    if op == "lt":
+        return a < b
+    if op == "lte":
+        return a <= b
+    if op == "gt":
+        return a > b
+    return a >= b
+
+
+def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
+    """Range operators: same type class only; absent never; arrays by any element (§3.1)."""
+    if value is None:
+        # <= null and >= null are "is null"; < null and > null match nothing.
+        return op in ("lte", "gte") and matches_eq(stored, None, is_array)
+    if stored is None:
+        return False
+    candidates: Iterable[Any] = stored if is_array else (stored,)
+    tc = type_class(value)
+    return any(type_class(c) == tc and ordered(op, c, value) for c in candidates)
+
+
+def matches_in(stored: Any, values: Iterable[Any], is_array: bool) -> bool:
+    """containedIn: equal to some member (absent matches a listed null) (§3.2)."""
+    return any(matches_eq(stored, v, is_array) for v in values)
+
+
+def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Record]:
+    """Absent first ascending, last descending; objectId ascending breaks ties (§5.1, §8.15)."""
+
+    def cmp_values(a: Any, b: Any) -> int:
+        if a is None or b is None:
+            return (a is not None) - (b is not None)  # absent is the smallest
+        return (a > b) - (a < b)
+
+    def cmp(r1: Record, r2: Record) -> int:
+        for k in keys:
+            c = cmp_values(r1.get(k.field), r2.get(k.field))
+            if c:
+                return -c if k.descending else c
+        obj_desc = any(k.field == "objectId" and k.descending for k in keys)
+        c = cmp_values(r1["objectId"], r2["objectId"])
+        return -c if obj_desc else c
+
+    return sorted(records, key=functools.cmp_to_key(cmp))
+
+
+# --- the evaluator --------------------------------------------------------------------------
+
+
+class Evaluator:
+    """Answers queries over a :class:`Dataset` (normalised records and edges)."""
+
+    def __init__(self, data: Dataset) -> None:
+        self.schema: Schema = data.schema
+        self.records = data.records
+        self.ids = {c: {r["objectId"] for r in rows} for c, rows in data.records.items()}
+        self.edges: set[Edge] = set(data.edges)
+
+    def run(self, query: n.Query) -> EvalResult:
+        cls = self.schema.get(query.class_name)
+        rows = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
+        count = len(rows) if query.count else None
+        rows = sort_records(rows, query.sort)
+        start = query.skip or 0
+        end = None if query.limit is None else start + query.limit
+        return EvalResult(rows[start:end], count)
+
+    def exists(self, class_name: str, oid: str) -> bool:
+        return oid in self.ids.get(class_name, ())
+
+    def holds(self, class_name: str, f: Field, oid: str, ids: Iterable[str] | None) -> bool:
+        """Does record ``oid`` hold (any of) ``ids`` in Relation ``f``, counting live targets only?"""
+        target = f.target or ""
+        if ids is None:
+            return any(
+                e.owner_class == class_name and e.key == f.name and e.owning_id == oid
+                and self.exists(target, e.related_id)
+                for e in self.edges
+            )
+        return any(
+            Edge(class_name, f.name, oid, t) in self.edges and self.exists(target, t) for t in ids
+        )
+
+    def matches(self, node: n.Node, class_name: str, rec: Record) -> bool:
+        cls = self.schema.get(class_name)
+        match node:
+            case n.And(items=items):
+                return all(self.matches(i, class_name, rec) for i in items)
+            case n.Or(items=items):
+                return any(self.matches(i, class_name, rec) for i in items)
+            case n.Not(item=item):
+                return not self.matches(item, class_name, rec)
+            case n.Compare(field=name, op=op, value=value):
+                f = cls.field(name)
+                stored, is_array = rec.get(name), f.type == "Array"
+                if op == "eq":
+                    return matches_eq(stored, value, is_array)
+                if op == "ne":
+                    return not matches_eq(stored, value, is_array)
+                return matches_range(stored, op, value, is_array)
+            case n.In(field=name, values=values, negate=negate):
+                f = cls.field(name)
+                hit = matches_in(rec.get(name), values, f.type == "Array")
+                return not hit if negate else hit
+            case n.Exists(field=name, exists=want):
+                f = cls.field(name)
+                if f.type == "Relation":
+                    present = self.holds(class_name, f, rec["objectId"], None)
+                else:
+                    present = rec.get(name) is not None
+                return present == want
+            case n.Regex(field=name, pattern=pattern, options=options):
+                rx = compile_regex(pattern, options).python
+                stored = rec.get(name)
+                candidates = stored if isinstance(stored, list) else [stored]
+                return any(isinstance(c, str) and rx.search(c) is not None for c in candidates)
+            case n.PointsTo(field=name, ids=ids):
+                f = cls.field(name)
+                if f.type == "Relation":
+                    return self.holds(class_name, f, rec["objectId"], ids)
+                return rec.get(name) in ids
+            case n.RelatedTo(owner_class=owner, owner_id=oid, key=key):
+                return self.exists(owner, oid) and Edge(owner, key, oid, rec["objectId"]) in self.edges
+        raise QueryError(f"the reference evaluator has no rule for {type(node).__name__} yet")

@@ -1,0 +1,124 @@
+"""The values a filter script computes: JavaScript's, written in Python.
+
+The script interpreter (``script.py``) produces them and ``build.py`` reads them.
+
+=============  ==========================================================
+JavaScript     Python
+=============  ==========================================================
+undefined      :data:`UNDEFINED`
+null           ``None``
+boolean        ``bool``
+number         ``int`` or ``float`` (a JS number; ints stay ints while exact)
+string         ``str``
+array          ``list``
+object         :class:`JSObject` (a ``dict`` that remembers where each key was written)
+Date           :class:`JSDate` (milliseconds since the epoch, NaN when invalid)
+RegExp         :class:`JSRegex`
+=============  ==========================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+Pos = tuple[int, int]  # (line, column), both 1-based
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _Undefined:
+    """JavaScript's ``undefined``: a falsy singleton distinct from ``None`` (null)."""
+
+    _instance: _Undefined | None = None
+
+    def __new__(cls) -> _Undefined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+    def __reduce__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED = _Undefined()
+
+
+class JSObject(dict):  # type: ignore[type-arg]
+    """A plain JavaScript object; ``positions`` maps each key to where the script wrote it."""
+
+    __slots__ = ("positions", "pos")
+
+    def __init__(self, *args: object, pos: Pos | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.positions: dict[str, Pos] = {}
+        self.pos = pos
+
+
+@dataclass(frozen=True, slots=True)
+class JSDate:
+    """A JavaScript Date: milliseconds since 1970-01-01T00:00:00Z (NaN = Invalid Date)."""
+
+    ms: float
+
+    @property
+    def valid(self) -> bool:
+        return not math.isnan(self.ms) and abs(self.ms) <= 8.64e15
+
+    def to_datetime(self) -> datetime:
+        return EPOCH + timedelta(milliseconds=self.ms)
+
+    @classmethod
+    def from_datetime(cls, dt: datetime) -> JSDate:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        delta = dt - EPOCH
+        return cls(float(delta // timedelta(milliseconds=1)))
+
+    def iso(self) -> str:
+        """``toISOString()``: always UTC with milliseconds."""
+        return iso_ms(self.to_datetime())
+
+
+@dataclass(frozen=True, slots=True)
+class JSRegex:
+    """A regex literal ``/pattern/flags``."""
+
+    pattern: str
+    flags: str
+
+
+def iso_ms(dt: datetime) -> str:
+    """ISO-8601 with milliseconds and ``Z``, the way Parse and ``toISOString`` print dates."""
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def type_name(value: object) -> str:
+    """The name a user would give the value's type, for error messages."""
+    if value is UNDEFINED:
+        return "undefined"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, JSDate | datetime):
+        return "Date"
+    if isinstance(value, JSRegex):
+        return "RegExp"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

@@ -1,0 +1,84 @@
+"""How a class is laid out in DuckDB: one table per class, one table per Relation field.
+
+Column names carry a ``:`` suffix for the helper columns of a field; ``:`` cannot occur in a
+field name (schema.NAME_RE), so helper columns never collide with fields.
+
+=========  ================================================================================
+type       columns
+=========  ================================================================================
+String     ``f`` VARCHAR
+Number     ``f`` DOUBLE
+Boolean    ``f`` BOOLEAN
+Date       ``f`` TIMESTAMP (UTC, millisecond precision)
+Pointer    ``f`` VARCHAR — the target's objectId
+Array      ``f`` VARCHAR (the array as JSON text), ``f:k`` canonical key of the whole array,
+           ``f:e`` VARCHAR[] canonical key of each element, and typed element lists for range
+           operators: ``f:n`` DOUBLE[], ``f:s`` VARCHAR[], ``f:d`` TIMESTAMP[], ``f:b`` BOOLEAN[]
+Object     ``f`` VARCHAR (JSON text), ``f:k`` canonical key
+GeoPoint   ``f:lat``, ``f:lng`` DOUBLE
+Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
+=========  ================================================================================
+"""
+
+from __future__ import annotations
+
+from .schema import ClassDef, Field
+
+NULLS_COLUMN = ":nulls"  # names of fields stored as explicit null, so records read back as written
+SCHEMA_TABLE = "_querylang_schema"
+
+SQL_TYPES = {"String": "VARCHAR", "Number": "DOUBLE", "Boolean": "BOOLEAN", "Date": "TIMESTAMP", "Pointer": "VARCHAR"}
+ARRAY_PARTS = {
+    "": "VARCHAR",
+    ":k": "VARCHAR",
+    ":e": "VARCHAR[]",
+    ":n": "DOUBLE[]",
+    ":s": "VARCHAR[]",
+    ":d": "TIMESTAMP[]",
+    ":b": "BOOLEAN[]",
+}
+# The typed element list that holds elements of each type class (semantics.type_class).
+ELEMENT_LIST = {"number": ":n", "string": ":s", "date": ":d", "bool": ":b"}
+
+
+def quote_ident(name: str) -> str:
+    """The one way identifiers enter SQL: always double-quoted, quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def join_table(owner_class: str, key: str) -> str:
+    return f"_join:{key}:{owner_class}"
+
+
+def field_columns(f: Field) -> list[tuple[str, str]]:
+    """(column name, SQL type) for one field."""
+    if f.type in SQL_TYPES:
+        return [(f.name, SQL_TYPES[f.type])]
+    if f.type == "Array":
+        return [(f.name + part, t) for part, t in ARRAY_PARTS.items()]
+    if f.type == "Object":
+        return [(f.name, "VARCHAR"), (f.name + ":k", "VARCHAR")]
+    if f.type == "GeoPoint":
+        return [(f.name + ":lat", "DOUBLE"), (f.name + ":lng", "DOUBLE")]
+    return []  # Relation
+
+
+def class_columns(cls: ClassDef) -> list[tuple[str, str]]:
+    """Every column of a class table, in order: built-ins, fields, then the nulls list."""
+    cols = [("objectId", "VARCHAR"), ("createdAt", "TIMESTAMP"), ("updatedAt", "TIMESTAMP")]
+    for f in cls.user_fields:
+        cols.extend(field_columns(f))
+    cols.append((NULLS_COLUMN, "VARCHAR[]"))
+    return cols
+
+
+def output_columns(cls: ClassDef) -> list[str]:
+    """Columns a query reads back to rebuild records (not the helper columns)."""
+    cols = ["objectId", "createdAt", "updatedAt"]
+    for f in cls.user_fields:
+        if f.type == "GeoPoint":
+            cols += [f.name + ":lat", f.name + ":lng"]
+        elif f.type != "Relation":
+            cols.append(f.name)
+    cols.append(NULLS_COLUMN)
+    return cols

@@ -1,0 +1,227 @@
+"""Query nodes: the checked, typed form of a filter that both engines run.
+
+Nodes are frozen dataclasses. Values inside them are normalised (dates are aware UTC
+datetimes, pointers are objectId strings, lists are tuples). ``pos`` is where the script wrote
+the condition; it is left out of equality so tests compare structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Pos = tuple[int, int]
+
+
+def _pos() -> Any:
+    return field(default=None, compare=False, repr=False)
+
+
+class Node:
+    """Base of every condition node."""
+
+    __slots__ = ()
+
+
+# --- logic ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class And(Node):
+    """All items hold; ``And(())`` is true (SEMANTICS.md §3.8)."""
+
+    items: tuple[Node, ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Node):
+    """At least one item holds; never empty (``or: []`` is rejected when building)."""
+
+    items: tuple[Node, ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    """The item does not hold (Relation "holds none", Parse ``$nor``)."""
+
+    item: Node
+    pos: Pos | None = _pos()
+
+
+# --- field conditions -----------------------------------------------------------------------
+
+COMPARE_OPS = ("eq", "ne", "lt", "lte", "gt", "gte")
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    """``field op value``: equalTo, notEqualTo and the four range operators (§3.2)."""
+
+    field: str
+    op: str
+    value: Any
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class In(Node):
+    """containedIn (``negate=False``) / notContainedIn (``negate=True``) (§3.2)."""
+
+    field: str
+    values: tuple[Any, ...]
+    negate: bool = False
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Exists(Node):
+    """exists true/false; absent = missing or null (§3.3, §8.1)."""
+
+    field: str
+    exists: bool
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Regex(Node):
+    """matchesRegex with options ⊆ imsx (§3.4)."""
+
+    field: str
+    pattern: str
+    options: str = ""
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class PointsTo(Node):
+    """A Pointer field pointing at, or a Relation holding, any of ``ids`` (§3.6)."""
+
+    field: str
+    ids: tuple[str, ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedTo(Node):
+    """Records held by the Relation ``key`` of record ``owner_id`` of ``owner_class`` (§3.6)."""
+
+    owner_class: str
+    owner_id: str
+    key: str
+    pos: Pos | None = _pos()
+
+
+# --- operators compiled by the language-surface issue (text, geo, Parse-only) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Node):
+    """text.search on one String field (§3.5)."""
+
+    field: str
+    term: str
+    language: str = "english"
+    case_sensitive: bool = False
+    diacritic_sensitive: bool = False
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class NearSphere(Node):
+    """Within ``max_radians`` of a point on the sphere; ordered nearest first (§3.9)."""
+
+    field: str
+    latitude: float
+    longitude: float
+    max_radians: float | None = None
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class WithinBox(Node):
+    """Inside a latitude/longitude box, bounds included, corners normalised (§3.9)."""
+
+    field: str
+    south: float
+    west: float
+    north: float
+    east: float
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class WithinPolygon(Node):
+    """Inside or on a planar polygon of (latitude, longitude) points (§3.9)."""
+
+    field: str
+    points: tuple[tuple[float, float], ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class All(Node):
+    """Parse ``$all``: the Array field holds every value (§4)."""
+
+    field: str
+    values: tuple[Any, ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class ContainedBy(Node):
+    """Parse ``$containedBy``: every element of the Array field is listed (§4)."""
+
+    field: str
+    values: tuple[Any, ...]
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchesQuery(Node):
+    """A Pointer field points at a record of its target class matching ``where`` (§4 $inQuery)."""
+
+    field: str
+    where: Node
+    negate: bool = False
+    pos: Pos | None = _pos()
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One sort key; absent values first ascending, last descending (§5.1)."""
+
+    field: str
+    descending: bool = False
+    pos: Pos | None = _pos()
+
+
+TRUE = And(())
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A whole query: class, condition, order, paging and whether to count."""
+
+    class_name: str
+    where: Node = TRUE
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None
+    skip: int | None = None
+    count: bool = False
+
+
+def walk(node: Node):  # type: ignore[no-untyped-def]
+    """Every node of a condition tree, parents first."""
+    yield node
+    if isinstance(node, And | Or):
+        for item in node.items:
+            yield from walk(item)
+    elif isinstance(node, Not):
+        yield from walk(node.item)
+    elif isinstance(node, MatchesQuery):
+        yield from walk(node.where)

@@ -1,0 +1,177 @@
+"""Classes, their fields and field types; the did-you-mean lookups every stage uses.
+
+A schema is what the interchange format's ``classes`` section says (README, "Interchange
+format"); every class also has the built-in fields ``objectId``, ``createdAt`` and ``updatedAt``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, SchemaError
+
+FIELD_TYPES = (
+    "String",
+    "Number",
+    "Boolean",
+    "Date",
+    "Array",
+    "Object",
+    "Pointer",
+    "Relation",
+    "GeoPoint",
+)
+# Parse's rule for class and field names (SEMANTICS.md §5.1, §7): it also keeps every name
+# usable as a quoted SQL identifier without escaping surprises.
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
+RESERVED = {"ACL", "_rperm", "_wperm", "authData", "sessionToken"}
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None."""
+    options = list(choices)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in options}
+        if name.lower() in lowered:
+            return f"did you mean '{lowered[name.lower()]}'?"
+        return None
+    return f"did you mean '{close[0]}'?"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a class: its name, type and, for Pointer/Relation, the target class."""
+
+    name: str
+    type: str
+    target: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in BUILTIN_FIELDS
+
+    def to_json(self) -> dict[str, str]:
+        out = {"type": self.type}
+        if self.target is not None:
+            out["targetClass"] = self.target
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDef:
+    """A class: its name and its fields (built-ins included), in definition order."""
+
+    name: str
+    fields: Mapping[str, Field] = field(default_factory=dict)
+
+    def get(self, name: str) -> Field | None:
+        return self.fields.get(name)
+
+    def field(self, name: str) -> Field:
+        """The field called ``name``, or a SchemaError with a suggestion."""
+        f = self.fields.get(name)
+        if f is None:
+            hint = suggest(name, self.fields)
+            raise SchemaError(f"class {self.name} has no field '{name}'", hint=hint)
+        return f
+
+    @property
+    def user_fields(self) -> list[Field]:
+        return [f for f in self.fields.values() if not f.builtin]
+
+    def to_json(self) -> dict[str, object]:
+        return {"fields": {f.name: f.to_json() for f in self.user_fields}}
+
+
+def check_name(kind: str, name: object) -> str:
+    """Class and field names must match Parse's key rule (and so are safe SQL identifiers)."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        code = INVALID_CLASS_NAME if kind == "class" else INVALID_KEY_NAME
+        raise SchemaError(
+            f"invalid {kind} name {name!r}: use a letter then letters, digits or '_'", code=code
+        )
+    return name
+
+
+def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDef:
+    """Build a ClassDef from the interchange format's ``{"fields": {...}}`` entry."""
+    check_name("class", name)
+    out: dict[str, Field] = {n: Field(n, t) for n, t in BUILTIN_FIELDS.items()}
+    if not isinstance(fields, Mapping):
+        raise SchemaError(f"class {name}: 'fields' must be an object")
+    for fname, spec in fields.items():
+        check_name("field", fname)
+        if fname in BUILTIN_FIELDS or fname in RESERVED:
+            raise SchemaError(f"class {name}: field '{fname}' is reserved")
+        if not isinstance(spec, Mapping) or "type" not in spec:
+            raise SchemaError(f"class {name}, field {fname}: expected {{\"type\": ...}}")
+        ftype = spec["type"]
+        if ftype not in FIELD_TYPES:
+            hint = suggest(str(ftype), FIELD_TYPES)
+            raise SchemaError(
+                f"class {name}, field {fname}: unknown type {ftype!r}", hint=hint
+            )
+        target = spec.get("targetClass")
+        if ftype in ("Pointer", "Relation"):
+            if not isinstance(target, str):
+                raise SchemaError(f"class {name}, field {fname}: {ftype} needs a targetClass")
+            check_name("class", target)
+        elif target is not None:
+            raise SchemaError(f"class {name}, field {fname}: only Pointer/Relation take targetClass")
+        out[fname] = Field(fname, str(ftype), target if isinstance(target, str) else None)
+    return ClassDef(name, out)
+
+
+@dataclass
+class Schema:
+    """All classes known to a database."""
+
+    classes: dict[str, ClassDef] = field(default_factory=dict)
+
+    def get(self, name: str) -> ClassDef:
+        """The class called ``name``, or a SchemaError with a suggestion."""
+        cls = self.classes.get(name)
+        if cls is None:
+            raise SchemaError(
+                f"unknown class '{name}'", hint=suggest(name, self.classes), code=INVALID_CLASS_NAME
+            )
+        return cls
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.classes
+
+    def check_targets(self) -> None:
+        """Every Pointer/Relation must name a class of this schema."""
+        for cls in self.classes.values():
+            for f in cls.user_fields:
+                if f.target is not None and f.target not in self.classes:
+                    raise SchemaError(
+                        f"class {cls.name}, field {f.name}: targetClass '{f.target}' is not a class",
+                        hint=suggest(f.target, self.classes),
+                    )
+
+    def relation_owners(self, key: str, target: str) -> list[str]:
+        """Classes with a Relation field ``key`` that targets ``target`` (SEMANTICS.md §3.6)."""
+        return [
+            c.name
+            for c in self.classes.values()
+            if (f := c.fields.get(key)) is not None and f.type == "Relation" and f.target == target
+        ]
+
+    def to_json(self) -> dict[str, object]:
+        return {name: c.to_json() for name, c in self.classes.items()}
+
+    @classmethod
+    def from_json(cls, classes: Mapping[str, Mapping[str, object]]) -> Schema:
+        schema = cls()
+        for name, spec in classes.items():
+            if not isinstance(spec, Mapping):
+                raise SchemaError(f"class {name}: expected {{\"fields\": ...}}")
+            schema.classes[name] = make_class(name, spec.get("fields", {}))  # type: ignore[arg-type]
+        schema.check_targets()
+        return schema

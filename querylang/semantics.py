@@ -1,0 +1,147 @@
+"""Value rules both engines share: type classes, canonical keys, dates, numbers.
+
+The SQL store keeps, for Array and Object fields, canonical keys computed here, and the
+reference evaluator compares with the same keys; everything else (which rows match, in which
+order) each engine decides on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from .jsvalues import JSDate, iso_ms
+
+# ISO-8601 as Parse and JavaScript print it, plus the shorter forms people type.
+_ISO_RE = re.compile(
+    r"^(?P<y>[+-]?\d{4,6})-(?P<mo>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,9}))?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def parse_iso(text: str) -> datetime | None:
+    """An ISO-8601 string as an aware UTC datetime with millisecond precision, or None.
+
+    A date-time without an offset is read as UTC (there is no local time zone here).
+    """
+    m = _ISO_RE.match(text.strip())
+    if not m:
+        return None
+    try:
+        frac = (m["f"] or "0").ljust(3, "0")[:3]
+        dt = datetime(
+            int(m["y"]),
+            int(m["mo"]),
+            int(m["d"]),
+            int(m["h"] or 0),
+            int(m["mi"] or 0),
+            int(m["s"] or 0),
+            int(frac) * 1000,
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    tz = m["tz"]
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return dt
+
+
+def to_ms(dt: datetime) -> datetime:
+    """Dates are instants with millisecond precision, in UTC (SEMANTICS.md §1.2)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
+    return dt.replace(microsecond=dt.microsecond - dt.microsecond % 1000)
+
+
+def date_from(value: object) -> datetime | None:
+    """A Date from a JSDate, datetime, ``{__type: 'Date', iso}`` or ISO string; else None."""
+    if isinstance(value, JSDate):
+        return to_ms(value.to_datetime()) if value.valid else None
+    if isinstance(value, datetime):
+        return to_ms(value)
+    if isinstance(value, dict) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):
+        return parse_iso(value["iso"])
+    if isinstance(value, str):
+        return parse_iso(value)
+    return None
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def type_class(value: object) -> str:
+    """MongoDB's type bracket of a normalised value (all numbers are one class, §3.1)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime):
+        return "date"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "object"
+
+
+def _plain(value: object) -> object:
+    """A JSON-able form with dates as Parse Date objects and integral floats as ints."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if is_number(value):
+        f = float(value)  # type: ignore[arg-type]
+        if f == 0:
+            return 0  # -0.0 equals 0
+        if f.is_integer() and abs(f) < 2**53:
+            return int(f)
+        return f
+    if isinstance(value, datetime):
+        return {"__type": "Date", "iso": iso_ms(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    raise TypeError(f"not a storable value: {value!r}")
+
+
+def canonical(value: object) -> str:
+    """A string equal for two values exactly when they are equal under §3.1's rules.
+
+    Type-strict ('1' ≠ 1, true ≠ 1), numbers by value (1 = 1.0), objects key-order-insensitive
+    (SEMANTICS.md §8.11), a Date equal to its ``{__type: 'Date', iso}`` form.
+    """
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def normalise_json(value: object) -> object:
+    """An Array/Object element as stored: Parse Date objects become datetimes (recursively)."""
+    if isinstance(value, dict):
+        if value.get("__type") == "Date" and set(value) == {"__type", "iso"}:
+            d = date_from(value)
+            if d is not None:
+                return d
+        return {k: normalise_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise_json(v) for v in value]
+    return value
+
+
+def to_output(value: object) -> object:
+    """A stored value as ``Result.records`` shows it: dates as ISO strings at the top level."""
+    if isinstance(value, datetime):
+        return iso_ms(value)
+    return _plain(value)
+
+
+def finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))

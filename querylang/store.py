@@ -1,0 +1,364 @@
+"""DuckDB storage: class tables, relation edge tables, the schema table; load and run.
+
+``Store.load`` is one transaction: the document is read and checked in Python first, then
+written with Arrow bulk inserts; any failure rolls everything back, so a failed load loads
+nothing. Indexes (objectId, each Pointer column, both ends of each edge table) are built once
+after the first bulk load of a table, which is much faster than inserting into indexed tables.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .data import Dataset, Edge, read_dataset
+from .errors import DataError, QueryError
+from .jsvalues import iso_ms
+from .layout import (
+    NULLS_COLUMN,
+    SCHEMA_TABLE,
+    class_columns,
+    field_columns,
+    join_table,
+    quote_ident,
+)
+from .schema import ClassDef, Field, Schema
+from .semantics import _plain, canonical, type_class
+
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "DOUBLE[]": pa.list_(pa.float64()),
+    "TIMESTAMP[]": pa.list_(pa.timestamp("us")),
+    "BOOLEAN[]": pa.list_(pa.bool_()),
+}
+
+
+def _naive(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=None)
+
+
+# --- records ⇄ columns ----------------------------------------------------------------------
+
+
+def field_cells(f: Field, value: Any) -> list[Any]:
+    """The cells of one field's columns (layout.field_columns order) for a stored value."""
+    if f.type == "Array":
+        if value is None:
+            return [None] * 7
+        by_class: dict[str, list[Any]] = {"number": [], "string": [], "date": [], "bool": []}
+        for e in value:
+            tc = type_class(e)
+            if tc in by_class:
+                by_class[tc].append(_naive(e) if tc == "date" else e)
+        return [
+            json.dumps(_plain(value), ensure_ascii=False),
+            canonical(value),
+            [canonical(e) for e in value],
+            [float(x) for x in by_class["number"]],
+            by_class["string"],
+            by_class["date"],
+            by_class["bool"],
+        ]
+    if f.type == "Object":
+        if value is None:
+            return [None, None]
+        return [json.dumps(_plain(value), ensure_ascii=False), canonical(value)]
+    if f.type == "GeoPoint":
+        if value is None:
+            return [None, None]
+        return [float(value["latitude"]), float(value["longitude"])]
+    if value is None:
+        return [None]
+    if f.type == "Date":
+        return [_naive(value)]
+    if f.type == "Number":
+        return [float(value)]
+    return [value]
+
+
+def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
+    """A normalised record as one row of its class table (layout.class_columns order)."""
+    row: list[Any] = [rec["objectId"], _naive(rec["createdAt"]), _naive(rec["updatedAt"])]
+    nulls = []
+    for f in cls.user_fields:
+        if f.name in rec and rec[f.name] is None:
+            nulls.append(f.name)
+        row.extend(field_cells(f, rec.get(f.name)))
+    row.append(nulls or None)
+    return row
+
+
+def _number(x: float) -> int | float:
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x
+
+
+def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """One result row as the record the user gave (dates ISO, pointers ids, nulls kept)."""
+    cells = dict(zip(columns, row, strict=True))
+    out: dict[str, Any] = {
+        "objectId": cells["objectId"],
+        "createdAt": iso_ms(cells["createdAt"]),
+        "updatedAt": iso_ms(cells["updatedAt"]),
+    }
+    for f in cls.user_fields:
+        if f.type == "Relation":
+            continue
+        if f.type == "GeoPoint":
+            lat = cells[f.name + ":lat"]
+            if lat is not None:
+                out[f.name] = {"latitude": _number(lat), "longitude": _number(cells[f.name + ":lng"])}
+            continue
+        v = cells[f.name]
+        if v is None:
+            continue
+        if f.type in ("Array", "Object"):
+            v = json.loads(v)
+        elif f.type == "Date":
+            v = iso_ms(v)
+        elif f.type == "Number":
+            v = _number(v)
+        out[f.name] = v
+    for name in cells.get(NULLS_COLUMN) or ():
+        out[name] = None
+    return out
+
+
+def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
+    """The evaluator's normalised record in the same shape as :func:`decode_row` gives."""
+    out: dict[str, Any] = {}
+    for name, v in rec.items():
+        f = cls.fields.get(name)
+        if f is None or f.type == "Relation":
+            continue
+        if v is None:
+            out[name] = None
+        elif f.type == "Date":
+            out[name] = iso_ms(v)
+        elif f.type in ("Array", "Object"):
+            out[name] = json.loads(json.dumps(_plain(v), ensure_ascii=False))
+        elif f.type == "Number":
+            out[name] = _number(float(v))
+        elif f.type == "GeoPoint":
+            out[name] = {"latitude": _number(float(v["latitude"])), "longitude": _number(float(v["longitude"]))}
+        else:
+            out[name] = v
+    return out
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class Store:
+    """One DuckDB database holding querylang classes."""
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot open database {self.path}: {exc}") from None
+        self.lock = threading.RLock()
+        self.indexed: set[str] = set()
+        if not read_only:
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
+                "(class_name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL)"
+            )
+        self.schema = self._read_schema()
+
+    def _read_schema(self) -> Schema:
+        try:
+            rows = self.con.execute(
+                f"SELECT class_name, definition FROM {quote_ident(SCHEMA_TABLE)} ORDER BY class_name"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return Schema()
+        return Schema.from_json({name: json.loads(d) for name, d in rows})
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- load -----------------------------------------------------------------------------
+
+    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
+        """Add a whole interchange document in one transaction; returns records per class."""
+        with self.lock:
+            data = read_dataset(source, self.schema)
+            self._check_existing_ids(data)
+            old_schema = self.schema
+            con = self.con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._apply_schema(old_schema, data.schema)
+                counts = {}
+                for class_name, rows in data.records.items():
+                    self._insert_records(data.schema.classes[class_name], rows)
+                    counts[class_name] = len(rows)
+                self._insert_edges(data.edges)
+                self._build_indexes(data.schema)
+                con.execute("COMMIT")
+            except BaseException as exc:
+                con.execute("ROLLBACK")
+                self.schema = old_schema
+                if isinstance(exc, QueryError):
+                    raise
+                if isinstance(exc, duckdb.Error):
+                    raise DataError(f"load failed, nothing was loaded: {exc}") from exc
+                raise
+            self.schema = data.schema
+            return counts
+
+    def _check_existing_ids(self, data: Dataset) -> None:
+        """A record whose objectId is already stored is an error (loads add, never overwrite)."""
+        for class_name, rows in data.records.items():
+            if class_name not in self.schema.classes or not rows:
+                continue
+            ids = [r["objectId"] for r in rows]
+            hit = self.con.execute(
+                f'SELECT "objectId" FROM {quote_ident(class_name)} '
+                'WHERE "objectId" IN (SELECT unnest(?)) LIMIT 1',
+                [ids],
+            ).fetchone()
+            if hit:
+                raise DataError("duplicate objectId: already in the database", class_name=class_name, object_id=hit[0])
+
+    def _apply_schema(self, old: Schema, new: Schema) -> None:
+        con = self.con
+        for name, cls in new.classes.items():
+            prev = old.classes.get(name)
+            if prev is None:
+                cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in class_columns(cls))
+                con.execute(f"CREATE TABLE {quote_ident(name)} ({cols})")
+            else:
+                for f in cls.user_fields:
+                    if f.name not in prev.fields:
+                        for c, t in field_columns(f):
+                            con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN {quote_ident(c)} {t}")
+            for f in cls.user_fields:
+                if f.type == "Relation" and (prev is None or f.name not in prev.fields):
+                    con.execute(
+                        f"CREATE TABLE IF NOT EXISTS {quote_ident(join_table(name, f.name))} "
+                        "(owning_id VARCHAR NOT NULL, related_id VARCHAR NOT NULL)"
+                    )
+            if prev != cls:
+                con.execute(
+                    f"INSERT OR REPLACE INTO {quote_ident(SCHEMA_TABLE)} VALUES (?, ?)",
+                    [name, json.dumps(cls.to_json())],
+                )
+
+    def _insert_records(self, cls: ClassDef, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = class_columns(cls)
+        table_rows = [record_row(cls, r) for r in rows]
+        arrays = [
+            pa.array([row[i] for row in table_rows], type=ARROW_TYPES[t]) for i, (_, t) in enumerate(cols)
+        ]
+        batch = pa.Table.from_arrays(arrays, names=[c for c, _ in cols])
+        self._insert_arrow(quote_ident(cls.name), [c for c, _ in cols], batch)
+
+    def _insert_arrow(self, table: str, names: list[str], batch: pa.Table) -> None:
+        view = "_ql_load"
+        self.con.register(view, batch)
+        try:
+            collist = ", ".join(quote_ident(c) for c in names)
+            self.con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def _insert_edges(self, edges: list[Edge]) -> None:
+        by_table: dict[str, list[Edge]] = {}
+        for e in edges:
+            by_table.setdefault(join_table(e.owner_class, e.key), []).append(e)
+        for name, group in by_table.items():
+            batch = pa.Table.from_arrays(
+                [pa.array([e.owning_id for e in group], pa.string()), pa.array([e.related_id for e in group], pa.string())],
+                names=["owning_id", "related_id"],
+            )
+            view = "_ql_edges"
+            self.con.register(view, batch)
+            try:
+                jt = quote_ident(name)
+                # A Relation is a set: an edge already stored is not added twice.
+                self.con.execute(
+                    f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM {view} AS v "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id "
+                    "AND j.related_id = v.related_id)"
+                )
+            finally:
+                self.con.unregister(view)
+
+    def _build_indexes(self, schema: Schema) -> None:
+        for name, cls in schema.classes.items():
+            t = quote_ident(name)
+            self._index(f"ix:{name}:objectId", f'{t} ("objectId")', unique=True)
+            for f in cls.user_fields:
+                if f.type == "Pointer":
+                    self._index(f"ix:{name}:{f.name}", f"{t} ({quote_ident(f.name)})")
+                elif f.type == "Relation":
+                    jt = quote_ident(join_table(name, f.name))
+                    self._index(f"ix:{name}:{f.name}:owning", f"{jt} (owning_id)")
+                    self._index(f"ix:{name}:{f.name}:related", f"{jt} (related_id)")
+
+    def _index(self, name: str, target: str, unique: bool = False) -> None:
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        self.con.execute(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON {target}")
+
+    # --- reading --------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one statement on a cursor of its own (DuckDB connections are not shared by threads)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
+        finally:
+            cur.close()
+
+    def dataset(self) -> Dataset:
+        """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
+        from .data import normalise_record  # noqa: F401  (same shape as loading produces)
+
+        out = Dataset(self.schema)
+        for name, cls in self.schema.classes.items():
+            from .layout import output_columns
+
+            cols = output_columns(cls)
+            collist = ", ".join(quote_ident(c) for c in cols)
+            rows = self.con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
+            out.records[name] = [_stored_record(cls, decode_row(cls, cols, r)) for r in rows]
+            for f in cls.user_fields:
+                if f.type == "Relation":
+                    for o, r in self.con.execute(
+                        f"SELECT owning_id, related_id FROM {quote_ident(join_table(name, f.name))}"
+                    ).fetchall():
+                        out.edges.append(Edge(name, f.name, o, r))
+        return out
+
+
+def _stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
+    from .data import check_value
+    from .semantics import parse_iso
+
+    out: dict[str, Any] = {}
+    for k, v in rec.items():
+        f = cls.fields[k]
+        if k in ("createdAt", "updatedAt"):
+            out[k] = parse_iso(v)
+        elif k == "objectId":
+            out[k] = v
+        else:
+            out[k] = check_value(f.type, v, f.target)
+    return out

@@ -1,0 +1,44 @@
+"""Shared fixtures and the Hypothesis profiles (``HYPOTHESIS_PROFILE=ci|dev|debug``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import querylang
+
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("debug", max_examples=10, deadline=None, verbosity=2)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+HERE = Path(__file__).parent
+CONFORMANCE = HERE / "conformance"
+
+
+@pytest.fixture(scope="session")
+def sample_doc() -> dict:
+    """The calibration dataset (copied from ../shared/conformance)."""
+    return json.loads((CONFORMANCE / "dataset.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sample_db(sample_doc):
+    db = querylang.connect()
+    db.load(sample_doc)
+    return db
