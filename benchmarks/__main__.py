@@ -1,0 +1,567 @@
+"""Benchmark runner: ``python -m benchmarks --scale S|M|L|T --repeat N [--only NAME] [--json PATH]``.
+
+Loads the seeded dataset (benchmarks/generate.py) into querylang, times the named workloads
+(benchmarks/workloads.py) for every contender (benchmarks/contenders.py) on the same data and
+the same inputs, and writes ``<out>/<scale>.md``, ``<scale>.png`` and ``<scale>.json``.
+
+At scales M and L the slow contenders (reference, mongomock, parse_server) run on the S data
+(``--slow-scale``), paired with a hand_sql run on that same S data; the results say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import random
+import resource
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import contenders as C
+from . import report
+from .generate import SCALES, load_or_generate, record_count
+from .workloads import (
+    BY_NAME,
+    MICRO_CLASS,
+    MICRO_SCRIPT,
+    WORKLOADS,
+    Workload,
+    micro_filter,
+    micro_inputs,
+)
+
+RESULTS = Path(__file__).parent / "results"
+MICRO_NAMES = ("micro_parse_compile", "micro_cached_overhead")
+MICRO_ITERS = 300  # timed iterations per micro-benchmark run
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", choices=list(SCALES), default="S")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per workload and contender (after 1 warm-up)")
+    ap.add_argument("--only", action="append", metavar="NAME", help="run only these workloads (repeatable, or comma-separated)")
+    ap.add_argument("--json", type=Path, metavar="PATH", help="also write the JSON results here")
+    ap.add_argument("--out", type=Path, default=RESULTS, metavar="DIR", help="results directory (default benchmarks/results)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--slow-scale", choices=list(SCALES), help="data scale for reference/mongomock/parse_server (default: the smaller of --scale and S)")
+    ap.add_argument("--skip", action="append", default=[], metavar="CONTENDER", help="leave a contender out (repeatable)")
+    ap.add_argument("--no-load", action="store_true", help="skip the load benchmark (db.load vs raw Arrow insert)")
+    ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
+    ap.add_argument("--with-parse", action="store_true", help="also time Parse Server on PostgreSQL (see benchmarks/parse_server.py)")
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    only = [n for o in args.only or [] for n in o.split(",") if n]
+    unknown = [n for n in only if n not in BY_NAME and n not in MICRO_NAMES]
+    if unknown:
+        ap.error(f"unknown workload(s) {unknown}; known: {[*BY_NAME, *MICRO_NAMES]}")
+    order = list(SCALES)
+    slow_scale = args.slow_scale or (args.scale if order.index(args.scale) <= order.index("S") else "S")
+
+    res = run(args, only, slow_scale)
+    paths = report.write_all(res, args.out, args.json)
+    print()
+    print(report.console_table(res))
+    print()
+    for t in res["targets"]:
+        print(f"{'MET ' if t['met'] else 'MISS'}  {t['target']}: {t['measured']}")
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str, Any]:
+    import duckdb
+
+    import querylang
+
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    scripts = C.script_support()
+    workloads = [w for w in WORKLOADS if not only or w.name in only]
+    micro = [m for m in MICRO_NAMES if not only or m in only]
+    skip = set(args.skip)
+    notes: list[str] = []
+    if not scripts:
+        notes.append(
+            "querylang.script is not importable in this checkout: querylang ran the workloads' "
+            "equivalent filter objects (no script parsing), and the parse+compile row measures build+compile only."
+        )
+
+    res: dict[str, Any] = {
+        "scale": args.scale,
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine(),
+        "command": "python -m benchmarks " + shlex.join(sys.argv[1:] if sys.argv[0].endswith("__main__.py") else []),
+        "repeat": args.repeat,
+        "scripts": {
+            w.name: {"about": w.about, "script": w.script, "settings": _settings(w)} for w in workloads
+        },
+        "workloads": {},
+        "notes": notes,
+        "setup": {
+            "querylang": f"querylang {querylang.__version__}, DuckDB {duckdb.__version__} in memory, "
+            + ("filter scripts" if scripts else "filter objects (script.py missing)"),
+            "hand_sql": "DuckDB SQL over querylang's own tables, values as bound parameters, rows fetched as tuples (no decoding)",
+        },
+    }
+
+    # --- main data: load benchmark, then the fast contenders ----------------------------------
+    log(f"[{args.scale}] generating / reading data ...")
+    t = time.perf_counter()
+    doc = load_or_generate(args.scale, args.seed, cache=not args.no_cache)
+    res["data"] = data_info(doc, args.scale, args.seed, time.perf_counter() - t)
+    db = querylang.connect()
+    if args.no_load:
+        db.load(doc)
+    else:
+        log(f"[{args.scale}] load benchmark ...")
+        db, res["load"] = bench_load(doc, db)
+    same = slow_scale == args.scale
+    cs: list[C.Contender] = [C.HandSql(db.store.con), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts)]
+    if same:
+        cs += slow_contenders(db, doc, scripts, skip, res, args.with_parse)
+    cs = [c for c in cs if c.name not in skip]
+    for c in cs:
+        c.data_scale = args.scale
+    del doc
+    quiet_gc()
+    for w in workloads:
+        log(f"[{args.scale}] {w.name}: {', '.join(c.name for c in cs)}")
+        res["workloads"][w.name] = time_workload(w, cs, args.repeat, args.seed, SCALES[args.scale])
+    for name in micro:
+        log(f"[{args.scale}] {name}")
+        res["workloads"][name] = time_micro(name, db, scripts, args.repeat, args.seed, SCALES[args.scale])
+    peak = rss_mb()
+    res["memory"] = {
+        "peak_rss_mb": round(peak, 1),
+        "about": (
+            f"Peak resident memory (ru_maxrss) after loading and querying scale {args.scale}: "
+            f"**{peak:,.0f} MiB**. It includes the generated interchange document as Python objects "
+            "(freed after loading), querylang's checked copy of it during `db.load`, the Arrow batches and "
+            "DuckDB's in-memory database"
+            + (", the second database of the raw-Arrow load measurement" if not args.no_load else "")
+            + (" and the reference evaluator's and mongomock's copies of the data." if same else
+               f"; measured before the slow contenders ran on the {slow_scale} data.")
+        ),
+    }
+    for c in cs:
+        c.close()
+    db.close()
+    del db, cs
+    gc.unfreeze()
+    gc.collect()
+
+    # --- slow contenders on smaller data ------------------------------------------------------
+    slow_names = {"reference", "mongomock"} | ({"parse_server"} if args.with_parse else set())
+    if not same and workloads and slow_names - skip:
+        log(f"[{slow_scale}] slow contenders on scale {slow_scale} data ...")
+        sdoc = load_or_generate(slow_scale, args.seed, cache=not args.no_cache)
+        sdb = querylang.connect()
+        sdb.load(sdoc)
+        scs: list[C.Contender] = [C.HandSql(sdb.store.con), *slow_contenders(sdb, sdoc, scripts, skip, res, args.with_parse)]
+        for c in scs:
+            c.data_scale = slow_scale
+        del sdoc
+        quiet_gc()
+        for w in workloads:
+            log(f"[{slow_scale}] {w.name}: {', '.join(c.name for c in scs[1:])}")
+            entry = time_workload(w, scs, args.repeat, args.seed, SCALES[slow_scale])
+            for name, e in entry.items():
+                if name != "hand_sql":
+                    e["data_scale"] = slow_scale
+                    res["workloads"][w.name][name] = e
+            res["workloads"][w.name]["hand_sql"][f"median_ms_at_{slow_scale}"] = entry["hand_sql"]["median_ms"]
+        for c in scs:
+            c.close()
+        sdb.close()
+        notes.append(
+            f"reference, mongomock{' and parse_server' if args.with_parse else ''} ran on the scale {slow_scale} data "
+            f"(marked @{slow_scale}); their ratios are to hand_sql on that same {slow_scale} data, run in the same pass."
+        )
+    res["targets"] = targets(res)
+    res["load_average"] = {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]}
+    if max(load_start[0], res["load_average"]["end"][0]) > 1.5:
+        notes.append(
+            f"The machine was busy (1-minute load average {load_start[0]} at the start, "
+            f"{res['load_average']['end'][0]} at the end, on {os.cpu_count()} cores): single runs vary by "
+            "several ms; the paired ratios and the min_ms in the JSON are steadier than the raw medians."
+        )
+    return res
+
+
+def slow_contenders(
+    db: Any, doc: dict[str, Any], scripts: bool, skip: set[str], res: dict[str, Any], with_parse: bool
+) -> list[C.Contender]:
+    out: list[C.Contender] = []
+    if "reference" not in skip:
+        out.append(C.Reference(db, scripts))
+    if "mongomock" not in skip:
+        t = time.perf_counter()
+        out.append(C.Mongomock(doc))
+        res["setup"]["mongomock"] = (
+            f"mongomock {_version('mongomock')}: one collection per class (_id = objectId, pointers as ids, dates as "
+            f"datetimes), Relations as _Join:<key>:<Class> collections with indexes on both ends; loaded in {time.perf_counter() - t:.1f} s"
+        )
+    if with_parse and "parse_server" not in skip:
+        log("parse_server: starting PostgreSQL and Parse Server, loading the data through REST ...")
+        p = _parse_contender(doc, res)
+        if p is not None:
+            out.append(p)
+        else:
+            res["notes"].append("parse_server was requested (--with-parse) but could not run: " + res["setup"]["parse_server"])
+    return out
+
+
+def _parse_contender(doc: dict[str, Any], res: dict[str, Any]) -> C.Contender | None:
+    from . import parse_server
+
+    try:
+        return parse_server.ParseServerContender(doc, res)
+    except parse_server.Unavailable as exc:
+        res["setup"]["parse_server"] = f"not run: {exc}"
+        log(f"parse_server: not run: {exc}")
+        return None
+
+
+def _version(mod: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(mod)
+    except Exception:
+        return "?"
+
+
+def _settings(w: Workload) -> str:
+    parts = []
+    for s in w.steps:
+        bits = [f"limit {s.limit}"] if s.limit is not None else []
+        if s.skip:
+            bits.append("skip from inputs")
+        if s.count:
+            bits.append("count")
+        if bits:
+            parts.append(f"{s.class_name}: " + ", ".join(bits))
+    return "; ".join(parts)
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def data_info(doc: dict[str, Any], scale: str, seed: int, took: float) -> dict[str, Any]:
+    counts = {k: len(v) for k, v in doc["records"].items()}
+    return {
+        "seed": seed,
+        "records": counts,
+        "edges": len(doc.get("relations", [])),
+        "summary": (
+            f"scale {scale}, seed {seed}: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+            + f", {len(doc.get('relations', [])):,} Group.posts edges; every field type, with nulls and "
+            f"missing values (benchmarks/generate.py). Generated or read in {took:.1f} s."
+        ),
+    }
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+def _same(a: C.Answer, b: C.Answer) -> bool:
+    return all(x == y for x, y in zip(a, b, strict=True) if x is not None and y is not None)
+
+
+def quiet_gc() -> None:
+    """Move everything alive now (the loaded data, mongomock's and the evaluator's copies) out
+    of the collector's sight, so a collection between timed calls costs little."""
+    gc.collect()
+    gc.freeze()
+
+
+def time_workload(w: Workload, cs: list[C.Contender], repeat: int, seed: int, sc: Any) -> dict[str, Any]:
+    """Run 0 warms up; runs 1..repeat are timed. Inside a run every contender gets the same
+    inputs, one after the other, so paired ratios compare like with like."""
+    rng = random.Random(f"{seed}:{w.name}:{sc.name}")
+    inputs = [w.inputs(rng, sc) for _ in range(repeat + 1)]
+    times: dict[str, list[float]] = {c.name: [] for c in cs}
+    agrees: dict[str, bool] = {c.name: True for c in cs}
+    errors: dict[str, str] = {}
+    for i, inp in enumerate(inputs):
+        answers: dict[str, C.Answer] = {}
+        for c in cs:
+            if c.name in errors:
+                continue
+            gc.collect()  # cheap: the loaded data is frozen (see quiet_gc)
+            gc.disable()  # no collector pause inside a timed call (as timeit does)
+            try:
+                t = time.perf_counter()
+                answers[c.name] = c.run(w, inp)
+                dt = time.perf_counter() - t
+            except Exception as exc:  # a contender that cannot run a workload is reported, not fatal
+                errors[c.name] = f"{type(exc).__name__}: {exc}"[:300]
+                log(f"  {c.name} failed on {w.name}: {errors[c.name]}")
+                continue
+            finally:
+                gc.enable()
+            if i > 0:
+                times[c.name].append(dt)
+        base = answers.get("hand_sql")
+        if base is not None:
+            for name, a in answers.items():
+                if not _same(a, base):
+                    agrees[name] = False
+    out: dict[str, Any] = {}
+    hand = times.get("hand_sql") or []
+    for c in cs:
+        ts = times[c.name]
+        if c.name in errors and not ts:
+            out[c.name] = {"median_ms": None, "runs": 0, "error": errors[c.name]}
+            continue
+        e: dict[str, Any] = {"median_ms": round(statistics.median(ts) * 1e3, 4), "runs": len(ts), "min_ms": round(min(ts) * 1e3, 4)}
+        if c.name != "hand_sql" and len(hand) == len(ts) and hand:
+            e["ratio"] = round(statistics.median(t / h for t, h in zip(ts, hand, strict=True)), 3)
+            if c.name == "querylang_warm":
+                e["overhead_ms"] = round(statistics.median(t - h for t, h in zip(ts, hand, strict=True)) * 1e3, 4)
+        e["agrees"] = agrees[c.name]
+        out[c.name] = e
+    return out
+
+
+def time_micro(name: str, db: Any, scripts: bool, repeat: int, seed: int, sc: Any) -> dict[str, Any]:
+    """Front-end cost of a typical three-line script, no SQL run: cold clears every cache
+    before each iteration (untimed); warm reuses them with new inputs each iteration."""
+    rng = random.Random(f"{seed}:{name}")
+    cold = name == "micro_parse_compile"
+    compile_: Callable[[dict[str, Any]], Any]
+    if scripts:
+        compile_ = lambda inp: db.compile(MICRO_CLASS, MICRO_SCRIPT, inputs=inp, limit=20)  # noqa: E731
+    else:
+        compile_ = lambda inp: db.compile(MICRO_CLASS, micro_filter(inp), sort=["-createdAt"], limit=20)  # noqa: E731
+    for _ in range(20):  # warm-up
+        compile_(micro_inputs(rng, sc))
+    runs = []
+    for _ in range(repeat):
+        ts = []
+        for _ in range(MICRO_ITERS):
+            inp = micro_inputs(rng, sc)
+            if cold:
+                C.clear_querylang_caches(db)
+            gc.disable()
+            t = time.perf_counter_ns()
+            compile_(inp)
+            ts.append(time.perf_counter_ns() - t)
+            gc.enable()
+        runs.append(statistics.median(ts) / 1e6)
+    med = statistics.median(runs)
+    contender = "querylang_cold" if cold else "querylang_warm"
+    return {contender: {"median_ms": round(med, 5), "median_us": round(med * 1e3, 1), "runs": repeat, "iterations_per_run": MICRO_ITERS}}
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:
+    """``db.load(doc)`` against the raw Arrow path: the same tables (querylang's layout) built
+    from Arrow batches prepared beforehand, plain ``INSERT ... SELECT``, the same indexes."""
+    import duckdb
+    import pyarrow as pa
+
+    from querylang.data import read_dataset
+    from querylang.layout import class_columns, join_table, quote_ident
+    from querylang.store import ARROW_TYPES, record_row
+
+    gc.collect()
+    t = time.perf_counter()
+    db.load(doc)
+    t_load = time.perf_counter() - t
+
+    # The breakdown of what db.load does, phase by phase (same functions, timed separately).
+    t = time.perf_counter()
+    data = read_dataset(doc)
+    t_read = time.perf_counter() - t
+    t = time.perf_counter()
+    batches = {}
+    for name, rows in data.records.items():
+        cls = data.schema.classes[name]
+        cols = class_columns(cls)
+        table_rows = [record_row(cls, r) for r in rows]
+        batches[name] = pa.Table.from_arrays(
+            [pa.array([row[i] for row in table_rows], type=ARROW_TYPES[ty]) for i, (_, ty) in enumerate(cols)],
+            names=[c for c, _ in cols],
+        )
+        del table_rows
+    by_join: dict[str, tuple[list[str], list[str]]] = {}
+    for e in data.edges:
+        o, r = by_join.setdefault(join_table(e.owner_class, e.key), ([], []))
+        o.append(e.owning_id)
+        r.append(e.related_id)
+    edges = {k: pa.table({"owning_id": pa.array(o, pa.string()), "related_id": pa.array(r, pa.string())}) for k, (o, r) in by_join.items()}
+    t_arrow = time.perf_counter() - t
+    schema = data.schema
+    del data
+    gc.collect()
+
+    con = duckdb.connect()
+    for name, cls in schema.classes.items():
+        con.execute(f"CREATE TABLE {quote_ident(name)} ({', '.join(f'{quote_ident(c)} {ty}' for c, ty in class_columns(cls))})")
+    for jt in edges:
+        con.execute(f"CREATE TABLE {quote_ident(jt)} (owning_id VARCHAR NOT NULL, related_id VARCHAR NOT NULL)")
+    t = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    for name, batch in {**batches, **edges}.items():
+        con.register("_raw", batch)
+        con.execute(f"INSERT INTO {quote_ident(name)} SELECT * FROM _raw")
+        con.unregister("_raw")
+    t_insert = time.perf_counter() - t
+    t = time.perf_counter()
+    for name, cls in schema.classes.items():
+        con.execute(f'CREATE UNIQUE INDEX {quote_ident("ix:" + name)} ON {quote_ident(name)} ("objectId")')
+        for f in cls.user_fields:
+            if f.type == "Pointer":
+                con.execute(f"CREATE INDEX {quote_ident(f'ix:{name}:{f.name}')} ON {quote_ident(name)} ({quote_ident(f.name)})")
+    for jt in edges:
+        con.execute(f"CREATE INDEX {quote_ident('ix:' + jt + ':o')} ON {quote_ident(jt)} (owning_id)")
+        con.execute(f"CREATE INDEX {quote_ident('ix:' + jt + ':r')} ON {quote_ident(jt)} (related_id)")
+    con.execute("COMMIT")
+    t_index = time.perf_counter() - t
+    con.close()
+    del batches, edges
+    gc.collect()
+
+    raw = t_insert + t_index
+    records = record_count(doc)
+    nedges = len(doc.get("relations", []))
+    db_rest = t_load - t_read - t_arrow
+    return db, {
+        "records": records,
+        "edges": nedges,
+        "querylang_load_s": round(t_load, 3),
+        "raw_arrow_s": round(raw, 3),
+        "ratio": round(t_load / raw, 2),
+        "phases_s": {
+            "db.load total": t_load,
+            "  read_dataset (check + normalise, Python)": t_read,
+            "  rows -> Arrow batches (record_row + pa.array, Python)": t_arrow,
+            "  the rest of db.load (insert, edge dedupe, indexes)": max(db_rest, 0.0),
+            "raw Arrow path total (insert + indexes)": raw,
+            "  raw INSERT ... SELECT from Arrow": t_insert,
+            "  raw CREATE INDEX (same indexes)": t_index,
+        },
+        "about": (
+            "`db.load` is timed on the interchange document (Python dicts, dates as ISO strings). The raw "
+            "Arrow path inserts the very same rows, already laid out as Arrow batches in querylang's table "
+            "layout (built outside the timer), with plain `INSERT ... SELECT` in one transaction and the same "
+            "indexes: the fastest DuckDB bulk path. The phases of `db.load` were re-timed separately with the "
+            "same functions it calls."
+        ),
+    }
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    wl = res["workloads"]
+    scale = res["scale"]
+    ratios = {n: e["querylang_warm"].get("ratio") for n, e in wl.items() if "querylang_warm" in e and "hand_sql" in e}
+    ratios = {n: r for n, r in ratios.items() if r is not None}
+    if ratios:
+        worst = max(ratios, key=lambda n: ratios[n])
+        missed = {n: r for n, r in ratios.items() if r > 1.2}
+        out.append(
+            {
+                "target": f"querylang_warm ≤ 1.2× hand_sql on every workload (scale {scale})",
+                "measured": f"worst {worst} {ratios[worst]:.2f}×; {len(missed)} of {len(ratios)} over 1.2×",
+                "met": not missed,
+                "why": "; ".join(
+                    f"{n} {r:.2f}× (+{wl[n]['querylang_warm'].get('overhead_ms', 0):.2f} ms per query)"
+                    for n, r in sorted(missed.items(), key=lambda kv: -kv[1])
+                ),
+            }
+        )
+    pc = wl.get("micro_parse_compile", {}).get("querylang_cold")
+    if pc:
+        us = pc["median_ms"] * 1e3
+        out.append(
+            {
+                "target": "parse + compile of a typical 3-line script ≤ 300 µs",
+                "measured": f"{us:.0f} µs",
+                "met": us <= 300,
+                "why": f"{us - 300:.0f} µs over" if us > 300 else "",
+            }
+        )
+    co = wl.get("micro_cached_overhead", {}).get("querylang_warm")
+    if co:
+        us = co["median_ms"] * 1e3
+        out.append(
+            {
+                "target": "≤ 20 µs overhead with the plan cached (script run + build + compile, parse cache warm)",
+                "measured": f"{us:.0f} µs",
+                "met": us <= 20,
+                "why": (
+                    f"{us / 20:.1f}× the budget: there is no plan cache yet, so every query re-runs the script, "
+                    "rebuilds the nodes and recompiles the SQL" if us > 20 else ""
+                ),
+            }
+        )
+    load = res.get("load")
+    if load:
+        out.append(
+            {
+                "target": f"db.load within 1.5× of a raw Arrow insert ({load['records']:,} records + {load['edges']:,} edges)",
+                "measured": f"{load['querylang_load_s']:.1f} s vs {load['raw_arrow_s']:.1f} s = {load['ratio']:.1f}×",
+                "met": load["ratio"] <= 1.5,
+                "why": (
+                    f"{load['ratio'] / 1.5:.1f}× over the budget; see the Load section: most of the time is Python "
+                    "per-record work (checking/normalising every value, then building each row) before DuckDB sees the data"
+                    if load["ratio"] > 1.5 else ""
+                ),
+            }
+        )
+    out.append(
+        {
+            "target": "peak memory stated",
+            "measured": f"{res['memory']['peak_rss_mb']:,.0f} MiB ru_maxrss",
+            "met": True,
+        }
+    )
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,393 @@
+"""Parse Server on PostgreSQL, on loopback, as the ``parse_server`` contender (``--with-parse``).
+
+What it does, in order (each step says what is missing if it cannot be done):
+
+1. PostgreSQL: uses ``initdb``/``pg_ctl`` from PATH or /usr/lib/postgresql/*/bin; if there are
+   none and we are root, ``apt-get install -y postgresql`` (Debian's package). A throw-away
+   cluster is made with ``initdb`` in a temporary directory (as user ``postgres`` when run as
+   root), started on a free 127.0.0.1 port with fsync off (a benchmark instance: queries only
+   read), and a database ``parse`` is created.
+2. Parse Server: ``npm install parse-server@9`` into benchmarks/.parse (gitignored) unless it is
+   already there, then its CLI is started on another free 127.0.0.1 port with
+   ``allowCustomObjectId`` so records keep the benchmark's objectIds.
+3. Data: the schema through ``/parse/schemas``, records and Relation edges through the REST
+   batch API (``/parse/batch``, ``AddRelation`` for edges). ``createdAt``/``updatedAt`` cannot be
+   set through REST, so they are copied into the Postgres tables afterwards (one UPDATE per
+   class), so that sorts by date see the same data as every other contender.
+4. Queries: each workload's ``parse`` requests, as ``GET /parse/classes/<Class>`` with
+   ``where``/``order``/``limit``/``skip``/``count``, over one keep-alive HTTP connection.
+
+Everything is stopped and the temporary directory removed on ``close()``.
+
+    python -m benchmarks.parse_server --scale T     # set up, load, run each workload once, stop
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .contenders import Answer, Contender
+from .workloads import Inputs, Workload
+
+HERE = Path(__file__).parent
+PARSE_DIR = HERE / ".parse"
+PARSE_VERSION = "9"
+APP_ID = "querylang-bench"
+MASTER_KEY = "querylang-bench-master"
+BATCH = 50  # requests per /parse/batch call, as the Parse SDKs send them
+WORKERS = 4  # concurrent batch calls while loading
+PACKAGE_JSON = {"name": "querylang-bench-parse", "private": True, "overrides": {"router": "2.2.0"}}
+NO_LIMIT = 1_000_000  # Parse's default limit is 100; workloads without a limit ask for all
+
+
+class Unavailable(RuntimeError):
+    """Parse Server cannot be run here; the message says what is missing."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(cmd: list[str], what: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+    except FileNotFoundError as exc:
+        raise Unavailable(f"{what}: {cmd[0]} not found") from exc
+    except subprocess.CalledProcessError as exc:
+        raise Unavailable(f"{what} failed: {(exc.stderr or exc.stdout or '').strip()[-500:]}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise Unavailable(f"{what} timed out after {exc.timeout} s") from exc
+
+
+def _pg_bin() -> Path:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if cands:
+        return Path(cands[-1]).parent
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _run(["apt-get", "update", "-q"], "apt-get update", timeout=600)
+        _run(["apt-get", "install", "-y", "-q", "postgresql"], "apt-get install postgresql", timeout=900)
+        cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if cands:
+            return Path(cands[-1]).parent
+    raise Unavailable("PostgreSQL is not installed (need initdb and pg_ctl; as root: apt-get install postgresql)")
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.bin = _pg_bin()
+        self.tmp = Path(tempfile.mkdtemp(prefix="ql-bench-pg-"))
+        self.data = self.tmp / "data"
+        self.port = _free_port()
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.tmp, "postgres", "postgres")
+        self.version = _run([str(self.bin / "postgres"), "--version"], "postgres --version").stdout.strip()
+        self._pg(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
+        opts = f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._pg(["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.tmp / "log"), "-w", "-t", "60", "start"], "pg_ctl start")
+        self.psql(["-d", "postgres", "-c", "CREATE DATABASE parse"])
+
+    def _pg(self, args: list[str], what: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bin / args[0]), *args[1:]]
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return _run(cmd, what, timeout=300, **kw)
+
+    def psql(self, args: list[str], stdin: str | None = None) -> str:
+        psql = shutil.which("psql") or str(self.bin / "psql")
+        cmd = [psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", *args]
+        return _run(cmd, "psql", input=stdin, timeout=600).stdout
+
+    @property
+    def uri(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/parse"
+
+    def stop(self) -> None:
+        try:
+            self._pg(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
+        except Unavailable:
+            pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _install_parse() -> Path:
+    cli = PARSE_DIR / "node_modules" / "parse-server" / "bin" / "parse-server"
+    if cli.exists():
+        return cli
+    if not shutil.which("node") or not shutil.which("npm"):
+        raise Unavailable("Node.js and npm are needed (apt-get install nodejs npm; parse-server 9 wants Node 20.19+ or 22.13+)")
+    PARSE_DIR.mkdir(exist_ok=True)
+    # router 2.3 changed Layer.match, which parse-server 9.10's batch route relies on (every
+    # /batch call answers 500 "Cannot convert undefined or null to object"): pin 2.2.0.
+    (PARSE_DIR / "package.json").write_text(json.dumps(PACKAGE_JSON, indent=1) + "\n")
+    _run(
+        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", f"parse-server@{PARSE_VERSION}"],
+        f"npm install parse-server@{PARSE_VERSION}",
+        cwd=PARSE_DIR,
+        timeout=900,
+    )
+    if not cli.exists():
+        raise Unavailable(f"npm install parse-server@{PARSE_VERSION} did not produce {cli}")
+    return cli
+
+
+class ParseServer:
+    """Parse Server (its CLI) on 127.0.0.1, over a Postgres database."""
+
+    def __init__(self, pg: Postgres) -> None:
+        cli = _install_parse()
+        self.port = _free_port()
+        self.mount = "/parse"
+        self.version = json.loads((cli.parent.parent / "package.json").read_text())["version"]
+        self.log = open(pg.tmp / "parse-server.log", "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [
+                "node", str(cli),
+                "--appId", APP_ID,
+                "--masterKey", MASTER_KEY,
+                "--databaseURI", pg.uri,
+                "--port", str(self.port),
+                "--host", "127.0.0.1",
+                "--mountPath", self.mount,
+                "--serverURL", f"http://127.0.0.1:{self.port}{self.mount}",
+                "--allowCustomObjectId", "true",
+                "--logLevel", "error",
+            ],
+            cwd=PARSE_DIR,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        deadline = time.time() + 90
+        while True:
+            if self.proc.poll() is not None:
+                raise Unavailable(f"parse-server exited with {self.proc.returncode}: {self._tail()}")
+            try:
+                if self.request("GET", "/health").get("status") == "ok":
+                    break
+            except (OSError, http.client.HTTPException, ValueError):
+                self.con.close()
+            if time.time() > deadline:
+                self.stop()
+                raise Unavailable(f"parse-server did not answer /health within 90 s: {self._tail()}")
+            time.sleep(0.5)
+
+    def _tail(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-800:]
+
+    def request(self, method: str, path: str, body: Any = None, con: http.client.HTTPConnection | None = None) -> Any:
+        con = con or self.con
+        headers = {"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        con.request(method, self.mount + path, body=data, headers=headers)
+        resp = con.getresponse()
+        payload = resp.read()
+        out = json.loads(payload) if payload else {}
+        if resp.status >= 400:
+            raise RuntimeError(f"Parse {method} {path}: HTTP {resp.status}: {payload[:300]!r}")
+        return out
+
+    def stop(self) -> None:
+        self.con.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _to_parse(ftype: str, target: str | None, v: Any) -> Any:
+    if v is None:
+        return None
+    if ftype == "Date":
+        return {"__type": "Date", "iso": v}
+    if ftype == "Pointer":
+        return {"__type": "Pointer", "className": target, "objectId": v}
+    if ftype == "GeoPoint":
+        return {"__type": "GeoPoint", **v}
+    return v
+
+
+def load(server: ParseServer, pg: Postgres, doc: dict[str, Any]) -> dict[str, float]:
+    """Schema, records and edges through REST; then createdAt/updatedAt fixed in Postgres."""
+    took: dict[str, float] = {}
+    t = time.perf_counter()
+    for cls, spec in doc["classes"].items():
+        fields = {k: dict(v) for k, v in spec["fields"].items()}
+        server.request("POST", f"/schemas/{cls}", {"className": cls, "fields": fields})
+    requests: list[dict[str, Any]] = []
+    for cls, rows in doc["records"].items():
+        fields = doc["classes"][cls]["fields"]
+        for r in rows:
+            body = {"objectId": r["objectId"]}
+            for k, v in r.items():
+                if k in fields and fields[k]["type"] != "Relation":
+                    body[k] = _to_parse(fields[k]["type"], fields[k].get("targetClass"), v)
+            requests.append({"method": "POST", "path": f"{server.mount}/classes/{cls}", "body": body})
+    edges: dict[tuple[str, str, str], list[str]] = {}
+    for e in doc.get("relations", []):
+        edges.setdefault((e["class"], e["objectId"], e["key"]), []).append(e["targetId"])
+    targets = {(c, k): s["fields"][k]["targetClass"] for c, s in doc["classes"].items() for k in s["fields"] if s["fields"][k]["type"] == "Relation"}
+    rel_requests = []
+    for (cls, oid, key), ids in edges.items():
+        for i in range(0, len(ids), 100):
+            objs = [{"__type": "Pointer", "className": targets[(cls, key)], "objectId": x} for x in ids[i : i + 100]]
+            rel_requests.append({"method": "PUT", "path": f"{server.mount}/classes/{cls}/{oid}", "body": {key: {"__op": "AddRelation", "objects": objs}}})
+    took["schema"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _send_batches(server, requests)
+    took["records"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _send_batches(server, rel_requests)
+    took["relations"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for cls, rows in doc["records"].items():
+        tsv = "".join(f"{r['objectId']}\t{r['createdAt']}\t{r.get('updatedAt') or r['createdAt']}\n" for r in rows)
+        pg.psql(
+            ["-d", "parse", "-c", "CREATE TEMP TABLE fix (id text, c timestamptz, u timestamptz)",
+             "-c", "\\copy fix FROM STDIN",
+             "-c", f'UPDATE "{cls}" AS t SET "createdAt" = f.c, "updatedAt" = f.u FROM fix AS f WHERE t."objectId" = f.id',
+             "-c", f'ANALYZE "{cls}"'],
+            stdin=tsv,
+        )
+    took["dates"] = time.perf_counter() - t
+    return took
+
+
+def _send_batches(server: ParseServer, requests: list[dict[str, Any]]) -> None:
+    chunks = [requests[i : i + BATCH] for i in range(0, len(requests), BATCH)]
+
+    def send(chunk: list[dict[str, Any]]) -> None:
+        con = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        try:
+            out = server.request("POST", "/batch", {"requests": chunk}, con=con)
+        finally:
+            con.close()
+        errors = [r["error"] for r in out if "error" in r]
+        if errors:
+            raise RuntimeError(f"Parse batch: {len(errors)} errors, first: {errors[0]}")
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(send, chunks))
+
+
+# --- the contender --------------------------------------------------------------------------
+
+
+def _fill(where: Any, ids: list[str]) -> Any:
+    """Replace the ``"$ids:<Class>"`` placeholder by pointers to the previous step's ids."""
+    if isinstance(where, str) and where.startswith("$ids:"):
+        cls = where.split(":", 1)[1]
+        return [{"__type": "Pointer", "className": cls, "objectId": i} for i in ids]
+    if isinstance(where, dict):
+        return {k: _fill(v, ids) for k, v in where.items()}
+    if isinstance(where, list):
+        return [_fill(v, ids) for v in where]
+    return where
+
+
+class ParseServerContender(Contender):
+    name = "parse_server"
+
+    def __init__(self, doc: dict[str, Any], setup: dict[str, Any] | None = None) -> None:
+        self.pg = Postgres()
+        try:
+            self.server = ParseServer(self.pg)
+            t = time.perf_counter()
+            took = load(self.server, self.pg, doc)
+            total = time.perf_counter() - t
+        except BaseException:
+            self.close()
+            raise
+        self.about = (
+            f"parse-server {self.server.version} (npm, in benchmarks/.parse) on {self.pg.version}, both on "
+            f"127.0.0.1 (Postgres: initdb in a temp dir, fsync off); default Parse indexes only (objectId); "
+            f"loaded through the REST batch API in {total:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in took.items())}); "
+            "queries as REST GETs with the master key over one keep-alive connection"
+        )
+        if setup is not None:
+            setup["parse_server"] = self.about
+
+    def run(self, w: Workload, inputs: Inputs) -> Answer:
+        ids: list[str] = []
+        count = None
+        reqs = w.parse(inputs)
+        if not reqs:
+            raise RuntimeError(f"workload {w.name} has no Parse REST form")
+        for q in reqs:
+            params: dict[str, Any] = {"where": json.dumps(_fill(q["where"], ids)), "limit": q.get("limit", NO_LIMIT)}
+            for k in ("order", "skip", "keys"):
+                if k in q:
+                    params[k] = q[k]
+            if q.get("count"):
+                params["count"] = 1
+            out = self.server.request("GET", f"/classes/{q['class']}?" + urllib.parse.urlencode(params))
+            ids = [r["objectId"] for r in out["results"]]
+            count = out.get("count")
+        last = reqs[-1]
+        return (None if last.get("limit") == 0 else ids), count
+
+    def close(self) -> None:
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.stop()
+        self.pg.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    import random
+
+    from .generate import SCALES, load_or_generate
+    from .workloads import WORKLOADS
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", choices=list(SCALES), default="T")
+    args = ap.parse_args(argv)
+    doc = load_or_generate(args.scale)
+    try:
+        c = ParseServerContender(doc)
+    except Unavailable as exc:
+        raise SystemExit(f"parse_server: not available: {exc}") from None
+    try:
+        print(c.about)
+        rng = random.Random(1)
+        for w in WORKLOADS:
+            inp = w.inputs(rng, SCALES[args.scale])
+            t = time.perf_counter()
+            ids, count = c.run(w, inp)
+            print(f"{w.name}: {len(ids) if ids is not None else '-'} ids, count {count}, {1e3 * (time.perf_counter() - t):.1f} ms")
+    finally:
+        c.close()
+
+
+if __name__ == "__main__":
+    main()

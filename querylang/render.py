@@ -1,0 +1,400 @@
+"""Output shared by the command and the REPL: rich tables, JSON, JSON lines, CSV.
+
+Records arrive as the library returns them (pointers as id strings, dates as ISO strings,
+absent fields missing, explicit nulls kept). Every value is turned into a rich ``Text`` before
+it reaches a table: a plain ``str`` would be read as console markup, and a title such as
+``[draft] notes`` must print as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .schema import BUILTIN_FIELDS, ClassDef, Field, Schema
+
+FORMATS = ("table", "json", "jsonl", "csv")
+ABSENT_STYLE = "dim"
+POINTER_STYLE = "cyan"
+HINT_STYLE = "dim"
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console on stdout (or stderr) that never guesses markup or numbers in our text."""
+    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data for a value the library or DuckDB handed us (SQL parameters included)."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
+
+
+def value_text(field: Field | None, value: Any) -> str:
+    """One value as a short, unambiguous string (JavaScript spelling for literals)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if field is not None and field.type == "GeoPoint" and isinstance(value, Mapping):
+        return f"{value.get('latitude')}, {value.get('longitude')}"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def cell(field: Field | None, record: Mapping[str, Any], name: str) -> Text:
+    if name not in record:
+        return Text("")
+    value = record[name]
+    if value is None:
+        return Text("null", style=ABSENT_STYLE)
+    style = POINTER_STYLE if field is not None and field.type == "Pointer" else ""
+    return Text(value_text(field, value), style=style)
+
+
+def type_label(field: Field) -> str:
+    return f"{field.type} → {field.target}" if field.target else field.type
+
+
+# --- record lists ---------------------------------------------------------------------------
+
+
+def record_fields(cls: ClassDef) -> list[Field]:
+    """Columns of a record list: objectId, the class's own fields, then the two dates."""
+    own = [f for f in cls.user_fields if f.type != "Relation"]
+    return [cls.fields["objectId"], *own, cls.fields["createdAt"], cls.fields["updatedAt"]]
+
+
+# Widest a column gets in a table before its values are cut with an ellipsis.
+COLUMN_CAPS = {"String": 24, "Array": 24, "Object": 28, "GeoPoint": 20, "Number": 14, "Boolean": 5}
+
+
+def table_fields(cls: ClassDef, records: Sequence[Mapping[str, Any]]) -> list[Field]:
+    """Fields some record has (updatedAt only where it differs from createdAt): a CSV keeps every
+    column for a stable header, a table on a terminal has no room to spare."""
+    shown = []
+    for f in record_fields(cls):
+        if f.name == "updatedAt" and all(r.get("updatedAt") == r.get("createdAt") for r in records):
+            continue
+        if f.name in BUILTIN_FIELDS or any(f.name in r for r in records):
+            shown.append(f)
+    return shown
+
+
+def header(field: Field) -> Text:
+    if field.type == "Pointer":
+        return Text.assemble(field.name, (f" → {field.target}", HINT_STYLE))
+    return Text(field.name)
+
+
+def fit_columns(
+    fields: Sequence[Field],
+    cells: Mapping[str, Sequence[Text]],
+    width: int,
+    prefer: Sequence[str] = (),
+) -> tuple[list[Field], dict[str, int]]:
+    """The columns that fit in ``width`` (each at its capped natural width) and those widths.
+
+    objectId comes first, then the fields the query names (``prefer``), then the rest in
+    schema order; the columns kept are shown in schema order.
+    """
+    widths = {}
+    for f in fields:
+        natural = max([0, *(c.cell_len for c in cells[f.name])])
+        if f.name != "objectId":
+            natural = min(natural, COLUMN_CAPS.get(f.type, natural))
+        widths[f.name] = max(natural, header(f).cell_len)
+    by_name = {f.name: f for f in fields}
+    order = ["objectId", *(p for p in prefer if p in by_name), *by_name]
+    kept: set[str] = set()
+    used = -1  # a column is its width, a space either side and a separator; no outer edges
+    for name in dict.fromkeys(order):
+        need = widths[name] + 3
+        if kept and used + need > width:
+            break  # the columns kept stay a prefix of the priority order, which reads predictably
+        kept.add(name)
+        used += need
+    return [f for f in fields if f.name in kept], widths
+
+
+def records_table(
+    cls: ClassDef,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    prefer: Sequence[str] = (),
+) -> tuple[Table, list[str]]:
+    """A table of records and the names of the columns left out for want of width."""
+    fields = table_fields(cls, records)
+    cells = {f.name: [cell(f, r, f.name) for r in records] for f in fields}
+    kept, widths = fit_columns(fields, cells, width or 10_000, prefer)
+    table = Table(
+        title=title, box=box.SIMPLE_HEAVY, show_edge=False, title_justify="left", header_style="bold"
+    )
+    for f in kept:
+        table.add_column(
+            header(f),
+            justify="right" if f.type == "Number" else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=widths[f.name],
+        )
+    for i in range(len(records)):
+        table.add_row(*(cells[f.name][i] for f in kept))
+    return table, [f.name for f in fields if f not in kept]
+
+
+def summary(shown: int, total: int | None = None, *, more: bool = False, ms: float | None = None) -> str:
+    """The line under a result: how many records, of how many, and how long it took."""
+    if total is not None and total != shown:
+        text = f"{plural(shown, 'record')} shown of {total} matching"
+    elif total is not None:
+        text = f"{plural(shown, 'record')} (count {total})"
+    else:
+        text = plural(shown, "record")
+    if more:
+        text += " (more not shown)"
+    if ms is not None:
+        text += f" in {ms:.1f} ms"
+    return text
+
+
+def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> str:
+    """CSV with every column; absent and null are both empty, arrays and objects are JSON."""
+    fields = record_fields(cls)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([f.name for f in fields])
+    for rec in records:
+        # A GeoPoint stays JSON here: "lat, lng" would be one more thing for a reader to parse.
+        writer.writerow(
+            ["" if rec.get(f.name) is None else value_text(None if f.type == "GeoPoint" else f, rec[f.name])
+             for f in fields]
+        )
+    return buf.getvalue()
+
+
+def write_records(
+    console: Console,
+    cls: ClassDef,
+    records: Sequence[Mapping[str, Any]],
+    fmt: str,
+    *,
+    count: int | None = None,
+    title: str | None = None,
+    more: bool = False,
+    ms: float | None = None,
+    prefer: Sequence[str] = (),
+    hidden_hint: str = "--format json shows every field",
+) -> None:
+    """Print records in one of FORMATS. Machine formats go to the console's file unwrapped."""
+    out = console.file
+    if fmt == "table":
+        hidden: list[str] = []
+        if records:
+            table, hidden = records_table(cls, records, title=title, width=console.width, prefer=prefer)
+            console.print(table)
+        elif title:
+            console.print(Text(title))
+        console.print(Text(summary(len(records), count, more=more, ms=ms), style=HINT_STYLE))
+        if hidden:
+            console.print(
+                Text(f"not shown for want of width: {', '.join(hidden)} ({hidden_hint})", style=HINT_STYLE)
+            )
+    elif fmt == "json":
+        doc: Any = list(records) if count is None else {"results": list(records), "count": count}
+        out.write(dumps(doc, indent=2) + "\n")
+    elif fmt == "jsonl":
+        for rec in records:
+            out.write(dumps(rec) + "\n")
+    elif fmt == "csv":
+        out.write(csv_text(cls, records))
+    else:  # pragma: no cover - click's Choice guards this
+        raise ValueError(f"unknown format {fmt!r}")
+    out.flush()
+
+
+# --- one record -----------------------------------------------------------------------------
+
+
+def record_doc(
+    cls: ClassDef,
+    record: Mapping[str, Any],
+    relation_counts: Mapping[str, int],
+    included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
+) -> dict[str, Any]:
+    """One record in Parse's REST shape: pointers and relations as ``__type`` objects naming their
+    class, included pointers as ``{"__type": "Object", "className": ...}``."""
+    included = included or {}
+    out: dict[str, Any] = {"className": cls.name}
+    for f in cls.fields.values():
+        if f.type == "Relation":
+            out[f.name] = {"__type": "Relation", "className": f.target, "count": relation_counts.get(f.name, 0)}
+            continue
+        if f.name not in record:
+            continue
+        value = record[f.name]
+        if f.type == "Pointer" and isinstance(value, str):
+            hit = included.get(f.name)
+            if hit is not None and hit[1] is not None:
+                out[f.name] = {"__type": "Object", "className": f.target, **hit[1]}
+            else:
+                out[f.name] = {"__type": "Pointer", "className": f.target, "objectId": value}
+        else:
+            out[f.name] = value
+    return out
+
+
+def _fields_grid(cls: ClassDef, record: Mapping[str, Any]) -> Table:
+    grid = Table(box=None, show_header=False, padding=(0, 1, 0, 0))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for f in record_fields(cls):
+        if f.name in record:
+            grid.add_row(Text(f.name), cell(f, record, f.name))
+    return grid
+
+
+def record_view(
+    cls: ClassDef,
+    record: Mapping[str, Any],
+    relation_counts: Mapping[str, int],
+    included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
+    *,
+    prefix: str = "querylang ",
+) -> RenderableType:
+    """One record as field / type / value rows. A pointer reads ``User u02`` and a relation
+    ``3 records``: what to type after ``show`` or ``relation`` to follow it, listed underneath."""
+    included = included or {}
+    oid = record["objectId"]
+    table = Table(
+        title=f"{cls.name} {oid}", title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False,
+        header_style="bold",
+    )  # fmt: skip
+    table.add_column("field", no_wrap=True)
+    table.add_column("type", no_wrap=True, style=HINT_STYLE)
+    table.add_column("value", overflow="fold")
+    follow: list[str] = []
+    fields = [cls.fields["objectId"], *cls.user_fields, cls.fields["createdAt"], cls.fields["updatedAt"]]
+    for f in fields:
+        if f.type == "Relation":
+            n = relation_counts.get(f.name, 0)
+            table.add_row(f.name, type_label(f), Text(plural(n, "record"), style=POINTER_STYLE))
+            follow.append(f"{prefix}relation {cls.name} {oid} {f.name}")
+            continue
+        if f.name not in record:
+            table.add_row(f.name, type_label(f), Text("(not set)", style=ABSENT_STYLE))
+            continue
+        value = record[f.name]
+        if f.type == "Pointer" and isinstance(value, str):
+            ref = Text(f"{f.target} {value}", style=POINTER_STYLE)
+            hit = included.get(f.name)
+            shown: RenderableType = ref
+            if hit is not None:
+                target_cls, target = hit
+                if target is None:
+                    shown = Text.assemble(ref, (" (not found)", ABSENT_STYLE))
+                else:
+                    shown = Group(ref, _fields_grid(target_cls, target))
+            table.add_row(f.name, type_label(f), shown)
+            follow.append(f"{prefix}show {f.target} {value}")
+        else:
+            table.add_row(f.name, type_label(f), cell(f, record, f.name))
+    if not follow:
+        return table
+    lines = Text("follow:", style=HINT_STYLE)
+    for line in follow:
+        lines.append("\n  " + line, style=HINT_STYLE)
+    return Group(table, lines)
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def schema_doc(schema: Schema, counts: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        name: {"count": counts.get(name, 0), **cls.to_json()} for name, cls in schema.classes.items()
+    }
+
+
+def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
+    if not schema.classes:
+        return Text("no classes (load a data file first)", style=HINT_STYLE)
+    table = Table(
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        header_style="bold",
+        caption="every class also has objectId (String), createdAt and updatedAt (Date)",
+        caption_justify="left",
+    )
+    table.add_column("class", style="bold")
+    table.add_column("records", justify="right")
+    table.add_column("field")
+    table.add_column("type")
+    for name, cls in schema.classes.items():
+        fields = cls.user_fields or [None]
+        for i, f in enumerate(fields):
+            table.add_row(
+                Text(name) if i == 0 else Text(""),
+                Text(str(counts.get(name, 0))) if i == 0 else Text(""),
+                Text(f.name) if f else Text("(no fields)", style=ABSENT_STYLE),
+                Text(type_label(f)) if f else Text(""),
+                end_section=i == len(fields) - 1,
+            )
+    return table
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+def print_sql(console: Console, sql: str, params: Sequence[Any], *, label: str = "") -> None:
+    """SQL and its parameters; highlighted on a terminal, plain text (copy-pasteable) otherwise."""
+    if label:
+        console.print(Text(label, style="bold"))
+    if console.is_terminal and not os.environ.get("NO_COLOR"):
+        from rich.syntax import Syntax
+
+        console.print(Syntax(sql, "sql", theme="ansi_dark", word_wrap=True, background_color="default"))
+    else:
+        console.file.write(sql + "\n")
+    console.file.write("params: " + dumps(list(params)) + "\n")
+    console.file.flush()
+
+
+def explain_text(rows: Sequence[Sequence[Any]]) -> str:
+    """DuckDB's EXPLAIN answer as the plan text it holds (key/value rows, value is the tree)."""
+    return "\n".join(str(r[-1]).rstrip() for r in rows)

@@ -1,0 +1,479 @@
+"""``querylang repl``: type filter scripts against one class, see tables; dot-commands for the rest.
+
+Enter runs a script once its brackets close (``lexer.is_complete``), so a multi-line
+``where({ ... })`` is typed naturally; Esc Enter runs the text as it is. Errors print with the
+caret view and the session goes on. Ctrl-C clears the input or interrupts a running query
+(cli.run_query runs the statement where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
+a terminal the same commands are read from it, one entry after another, without prompts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .api import Database
+from .build import FIELD_OPERATORS, NOT_YET, TOP_LEVEL
+from .cli import (
+    class_counts,
+    explain_plan,
+    parse_pairs,
+    query_fields,
+    relation_records,
+    run_query,
+    script_or_filter,
+    show_record,
+    timed,
+)
+from .errors import QueryError
+from .lexer import QUERY_CALLS, is_complete
+from .render import (
+    FORMATS,
+    HINT_STYLE,
+    make_console,
+    print_sql,
+    schema_table,
+    type_label,
+    write_records,
+)
+from .schema import suggest
+
+HISTORY_ENV = "QUERYLANG_HISTORY"
+DEFAULT_MAX_ROWS = 100
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    ".class": ("NAME", "query this class from now on"),
+    ".inputs": ("KEY=VALUE ... | clear", "set input values (Inputs.KEY, $KEY); no argument lists them"),
+    ".sql": ("", "the SQL and parameters of the last query"),
+    ".explain": ("", "DuckDB's plan for the last query"),
+    ".timer": ("on|off", "show how long each query takes"),
+    ".schema": ("[CLASS]", "classes, fields, types and record counts"),
+    ".load": ("FILE", "load a JSON interchange file into this database (one transaction)"),
+    ".format": ("|".join(FORMATS), "how results are printed"),
+    ".limit": ("N|off", f"show at most N records per query (default {DEFAULT_MAX_ROWS})"),
+    ".show": ("CLASS ID [FIELD,...]", "one record; FIELDs: Pointer fields to embed"),
+    ".relation": ("CLASS ID KEY", "the records a Relation field holds"),
+    ".help": ("", "this list"),
+    ".quit": ("", "leave (also .exit, Ctrl-D)"),
+}
+ALIASES = {".exit": ".quit", ".q": ".quit", ".h": ".help", ".?": ".help"}
+OPERATORS = [op for op in (*TOP_LEVEL, *FIELD_OPERATORS) if op not in NOT_YET]
+_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+class Quit(Exception):
+    """Raised by .quit to end the session."""
+
+
+@dataclass
+class Session:
+    """What the REPL remembers between entries."""
+
+    db: Database
+    console: Console
+    class_name: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    last_query: Any = None
+    last_plan: Any = None
+    timer: bool = False
+    fmt: str = "table"
+    max_rows: int | None = DEFAULT_MAX_ROWS
+
+    # --- entries ------------------------------------------------------------------------
+
+    def handle(self, text: str) -> None:
+        """One entry: a dot-command or a script. User errors print and the session goes on."""
+        stripped = text.strip()
+        if not stripped:
+            return
+        try:
+            if stripped.startswith("."):
+                self.command(stripped)
+            else:
+                self.run_script(text)
+        except QueryError as err:
+            self.error(str(err))
+        except KeyboardInterrupt:
+            self.console.print(Text("query cancelled", style=HINT_STYLE))
+        except (Quit, EOFError):
+            raise
+        except Exception as err:  # a fault in querylang must not end the user's session
+            self.error(f"internal error: {type(err).__name__}: {err}")
+
+    def error(self, message: str) -> None:
+        # soft_wrap: a caret view re-wrapped to the terminal width would point at the wrong column
+        self.console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+
+    def note(self, message: str) -> None:
+        self.console.print(Text(message, style=HINT_STYLE))
+
+    def run_script(self, text: str) -> None:
+        if self.class_name is None:
+            names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
+            raise QueryError(f"pick a class first: .class NAME (classes: {names})")
+        limit = None if self.max_rows is None else self.max_rows + 1
+        q = self.db.build(self.class_name, script_or_filter(text), inputs=self.inputs, limit=limit)
+        result, ms = timed(lambda: run_query(self.db, q))
+        self.last_query, self.last_plan = q, result.plan
+        records = result.records
+        more = self.max_rows is not None and len(records) > self.max_rows
+        if more:
+            records = records[: self.max_rows]
+        write_records(
+            self.console, self.db.schema.get(self.class_name), records, self.fmt,
+            more=more, ms=ms if self.timer else None, prefer=query_fields(q),
+            hidden_hint=".format json or .show CLASS ID shows every field",
+        )  # fmt: skip
+        if more:
+            self.note("(.limit N shows more; .limit off shows all)")
+
+    # --- dot-commands -------------------------------------------------------------------
+
+    def command(self, line: str) -> None:
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise QueryError(f"cannot read the command: {exc}") from None
+        name, args = ALIASES.get(words[0], words[0]), words[1:]
+        handler: Callable[[list[str]], None] | None = getattr(self, "cmd_" + name[1:], None)
+        if name not in COMMANDS or handler is None:
+            hint = suggest(name, [*COMMANDS, *ALIASES])
+            raise QueryError(f"unknown command {words[0]}" + (f" ({hint})" if hint else "") + "; .help lists them")
+        handler(args)
+
+    def _usage(self, name: str) -> QueryError:
+        return QueryError(f"usage: {name} {COMMANDS[name][0]}".rstrip())
+
+    def cmd_class(self, args: list[str]) -> None:
+        if not args:
+            self.note(f"class: {self.class_name or '(none)'}; classes: {', '.join(self.db.schema.classes)}")
+            return
+        if len(args) != 1:
+            raise self._usage(".class")
+        self.class_name = self.db.schema.get(args[0]).name
+
+    def cmd_inputs(self, args: list[str]) -> None:
+        if args == ["clear"]:
+            self.inputs.clear()
+        elif args:
+            try:
+                self.inputs.update(parse_pairs(args))
+            except Exception as exc:  # click.BadParameter, worded for the command line
+                raise QueryError(f"usage: .inputs KEY=VALUE ... ({getattr(exc, 'message', exc)})") from None
+        if not self.inputs:
+            self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON if it parses, else a string)")
+            return
+        from .render import dumps
+
+        for key, value in self.inputs.items():
+            self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
+
+    def _last_plan(self) -> Any:
+        if self.last_plan is None:
+            raise QueryError("no query yet: type a script first")
+        return self.last_plan
+
+    def cmd_sql(self, args: list[str]) -> None:
+        plan = self._last_plan()
+        print_sql(self.console, plan.sql, plan.params)
+
+    def cmd_explain(self, args: list[str]) -> None:
+        plan = self._last_plan()
+        self.console.print(Text(explain_plan(self.db, plan.sql, plan.params)))
+
+    def cmd_timer(self, args: list[str]) -> None:
+        if args not in (["on"], ["off"], []):
+            raise self._usage(".timer")
+        if args:
+            self.timer = args[0] == "on"
+        self.note(f"timer {'on' if self.timer else 'off'}")
+
+    def cmd_schema(self, args: list[str]) -> None:
+        if len(args) > 1:
+            raise self._usage(".schema")
+        counts = class_counts(self.db)
+        if not args:
+            self.console.print(schema_table(self.db.schema, counts))
+            return
+        cls = self.db.schema.get(args[0])
+        table = Table(title=f"{cls.name}: {counts.get(cls.name, 0)} records", title_justify="left",
+                      header_style="bold", show_edge=False)
+        table.add_column("field")
+        table.add_column("type")
+        for f in cls.fields.values():
+            table.add_row(Text(f.name), Text(type_label(f)))
+        self.console.print(table)
+
+    def cmd_load(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise self._usage(".load")
+        counts = self.db.load(Path(args[0]).expanduser())
+        total = sum(counts.values())
+        per_class = ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"
+        self.note(f"loaded {total} records: {per_class}")
+
+    def cmd_format(self, args: list[str]) -> None:
+        if len(args) != 1 or args[0] not in FORMATS:
+            raise self._usage(".format")
+        self.fmt = args[0]
+
+    def cmd_limit(self, args: list[str]) -> None:
+        if args == ["off"]:
+            self.max_rows = None
+        elif len(args) == 1 and args[0].isdigit():
+            self.max_rows = int(args[0])
+        elif args:
+            raise self._usage(".limit")
+        self.note(f"showing {'all' if self.max_rows is None else f'at most {self.max_rows}'} records")
+
+    def cmd_show(self, args: list[str]) -> None:
+        if len(args) == 1 and self.class_name is not None:
+            args = [self.class_name, *args]
+        if len(args) < 2:
+            raise self._usage(".show")
+        fmt = "json" if self.fmt == "json" else "table"
+        show_record(self.db, args[0], args[1], args[2:], fmt, prefix=".")
+
+    def cmd_relation(self, args: list[str]) -> None:
+        if len(args) != 3:
+            raise self._usage(".relation")
+        target, title, result = relation_records(self.db, *args)
+        write_records(self.console, target, result.records, self.fmt, title=title)
+
+    def cmd_help(self, args: list[str]) -> None:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for name, (usage, text) in COMMANDS.items():
+            table.add_row(Text(f"{name} {usage}".rstrip()), Text(text))
+        self.console.print(table)
+        self.note(
+            "Anything else is a filter script for the current class, e.g.\n"
+            "  where({ score: { greaterThan: Inputs.Min } })  sort(['-createdAt'])\n"
+            "Enter runs it once the brackets close; Esc Enter runs it as is; Tab completes;\n"
+            "Ctrl-C cancels the input or a running query; Ctrl-D quits."
+        )
+
+    def cmd_quit(self, args: list[str]) -> None:
+        raise Quit
+
+
+# --- completion -----------------------------------------------------------------------------
+
+
+def complete_command(session: Session, text: str) -> Iterator[tuple[str, str, str]]:
+    """(candidate, word being replaced, meta) for a dot-command line up to the cursor."""
+    parts = text.split(" ")
+    word = parts[-1]
+    if len(parts) == 1:
+        for name, (usage, _) in COMMANDS.items():
+            yield name, word, usage
+        return
+    name = ALIASES.get(parts[0], parts[0])
+    argn = len(parts) - 2
+    schema = session.db.schema
+    classes = [(c, "class") for c in schema.classes]
+    options: list[tuple[str, str]] = []
+    if name in (".class", ".schema") and argn == 0:
+        options = classes
+    elif name in (".show", ".relation") and argn == 0:
+        options = classes
+    elif name in (".show", ".relation") and argn == 2 and parts[1] in schema:
+        kind = "Pointer" if name == ".show" else "Relation"
+        options = [(f.name, type_label(f)) for f in schema.classes[parts[1]].user_fields if f.type == kind]
+    elif name == ".format" and argn == 0:
+        options = [(f, "format") for f in FORMATS]
+    elif name == ".timer" and argn == 0:
+        options = [("on", ""), ("off", "")]
+    elif name == ".limit" and argn == 0:
+        options = [("off", "show all records")]
+    elif name == ".inputs":
+        options = [(f"{k}=", "input") for k in session.inputs] + [("clear", "remove all inputs")]
+    for cand, meta in options:
+        yield cand, word, meta
+
+
+def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str]]:
+    """Candidates for the identifier before the cursor in a script."""
+    m = _WORD.search(text)
+    word = m.group(0) if m else ""
+    before = text[: len(text) - len(word)]
+    inputs = sorted(set(session.inputs) | set(re.findall(r"(?:Inputs\.|\$)([A-Za-z0-9_]+)", before)))
+    if before.endswith("Inputs."):
+        for name in inputs:
+            yield name, word, "input"
+        return
+    if word.startswith("$"):
+        for name in inputs:
+            yield "$" + name, word, "input"
+        return
+    if not word:
+        return
+    schema = session.db.schema
+    if session.class_name in schema:
+        for f in schema.classes[session.class_name].fields.values():
+            yield f.name, word, type_label(f)
+    for op in OPERATORS:
+        yield op, word, "operator"
+    for fn in QUERY_CALLS:
+        yield fn, word, "call"
+    yield "Inputs", word, "inputs"
+    for name in schema.classes:
+        yield name, word, "class"
+    for const in ("true", "false", "null", "new Date("):
+        yield const, word, ""
+
+
+def completions(session: Session, text: str) -> Iterator[tuple[str, str, str]]:
+    """What completes the text before the cursor: (candidate, word it replaces, meta)."""
+    if text.lstrip().startswith(".") and "\n" not in text:
+        source: Iterable[tuple[str, str, str]] = complete_command(session, text.lstrip())
+    else:
+        source = complete_script(session, text)
+    seen = set()
+    for cand, word, meta in source:
+        if cand.startswith(word) and cand != word and cand not in seen:
+            seen.add(cand)
+            yield cand, word, meta
+
+
+# --- the terminal front end -----------------------------------------------------------------
+
+
+def history_path() -> Path:
+    return Path(os.environ.get(HISTORY_ENV) or Path.home() / ".querylang_history").expanduser()
+
+
+def banner(session: Session) -> None:
+    classes = session.db.schema.classes
+    names = ", ".join(f"{n} ({c})" for n, c in class_counts(session.db).items()) or "none"
+    session.console.print(Text.assemble(("querylang", "bold"), f" REPL: {len(classes)} classes: {names}"))
+    pick = "" if session.class_name else ".class NAME picks a class, "
+    session.note(f"{pick}.help lists commands, Ctrl-D quits.")
+
+
+def prompt_text(session: Session) -> str:
+    return f"{session.class_name or 'querylang'}> "
+
+
+def run_repl(db: Database, *, class_name: str | None = None) -> None:
+    """The interactive loop on a terminal; reads entries from stdin when it is not one."""
+    session = Session(db, make_console(), class_name=class_name)
+    if not sys.stdin.isatty():
+        run_batch(session, sys.stdin.read())
+        return
+    prompt = make_prompt(session)
+    banner(session)
+    while True:
+        try:
+            text = prompt.prompt(prompt_text(session))
+        except KeyboardInterrupt:
+            continue  # Ctrl-C drops the input being typed
+        except EOFError:
+            break
+        try:
+            session.handle(text)
+        except (Quit, EOFError):
+            break
+
+
+def entries(text: str) -> Iterator[str]:
+    """Split piped input as the prompt would: a dot-command per line, a script until complete."""
+    pending: list[str] = []
+    for line in text.splitlines():
+        if not pending and line.strip().startswith("."):
+            yield line
+            continue
+        pending.append(line)
+        joined = "\n".join(pending)
+        if is_complete(joined):
+            yield joined
+            pending = []
+    if pending:
+        yield "\n".join(pending)
+
+
+def run_batch(session: Session, text: str) -> None:
+    for entry in entries(text):
+        try:
+            session.handle(entry)
+        except (Quit, EOFError):
+            return
+
+
+def make_prompt(session: Session) -> Any:
+    """A PromptSession: highlighting, completion, history, Enter that waits for closed brackets."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.completion import Completer, Completion, PathCompleter
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.lexers import PygmentsLexer
+
+    from .lexer import FilterScriptLexer
+
+    class ReplCompleter(Completer):
+        paths = PathCompleter(expanduser=True)
+
+        def get_completions(self, document: Document, complete_event: Any) -> Iterator[Completion]:
+            text = document.text_before_cursor
+            if text.lstrip().startswith(".load "):
+                arg = text.lstrip()[len(".load ") :]
+                yield from self.paths.get_completions(Document(arg, len(arg)), complete_event)
+                return
+            for cand, word, meta in completions(session, text):
+                yield Completion(cand, start_position=-len(word), display_meta=meta)
+
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event: Any) -> None:
+        buf = event.current_buffer
+        if buf.complete_state is not None and buf.complete_state.current_completion is not None:
+            buf.complete_state = None  # Enter takes the highlighted completion, like Tab
+            return
+        text = buf.document.text
+        if text.lstrip().startswith(".") or is_complete(text):
+            buf.validate_and_handle()
+        else:
+            buf.insert_text("\n")
+
+    @bindings.add("escape", "enter")
+    def _run_now(event: Any) -> None:
+        event.current_buffer.validate_and_handle()
+
+    history: History
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+        history = FileHistory(str(path))
+    except OSError:
+        history = InMemoryHistory()
+
+    def continuation(width: int, line_number: int, is_soft_wrap: bool) -> str:
+        return "." * (width - 2) + ": " if width > 2 else ""
+
+    return PromptSession(
+        history=history,
+        lexer=PygmentsLexer(FilterScriptLexer),
+        completer=ReplCompleter(),
+        complete_while_typing=True,
+        auto_suggest=AutoSuggestFromHistory(),
+        key_bindings=bindings,
+        multiline=True,
+        prompt_continuation=continuation,
+        enable_history_search=False,
+    )

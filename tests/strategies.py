@@ -1,0 +1,431 @@
+"""Hypothesis strategies: random schemas, interchange documents, filter objects, sorts.
+
+Everything is drawn from small pools on purpose: with few distinct values, equal values,
+duplicate sort keys, pointers that hit and relation edges that hit are the common case,
+which is where the two engines can disagree. Pools hold the awkward values too (-0.0, int
+vs float, case-folding letters, a newline before the end of a string, dates before 1970).
+
+Filters are generated the way a user writes them (plain dicts, SEMANTICS.md §2) and are
+always valid for the generated schema, so a QueryError from either engine is a finding.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+# Engine bugs found by these tests and not fixed yet (see the xfail tests named after them).
+# While a bug is listed, generation steers around its trigger so the properties keep
+# hunting for new bugs; delete the entry when the fix lands.
+KNOWN_BUGS = {
+    # store.field_cells gives a Relation field one cell but layout gives it no column, so
+    # every column after a Relation field is shifted (test_load.py::test_relation_field_*).
+    "relation-shifts-columns",
+    # compile_sql moves an objectId sort key to the end: sort(['objectId', 'createdAt'])
+    # orders by createdAt first (test_operators.py::test_sort_objectid_keeps_its_place).
+    "sort-objectid-position",
+}
+
+FIELD_TYPES = ("String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint")
+CLASS_NAMES = ("Alpha", "Beta", "Gamma")
+SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
+BUILTINS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
+
+# Shared by every class, so the same id names records of several classes (a Pointer or an
+# edge must be resolved in its target class, not by id alone), and larger than any class,
+# so pointers and edges often dangle. "O1"/"o1"/"o10" make the objectId tiebreak non-trivial.
+ID_POOL = ("o0", "o1", "o2", "o3", "o10", "O1", "p", "zz")
+
+SAFE_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=4,
+)
+STRING_POOL = (
+    "", "a", "A", "b", "ab", "abc", "Abc", "ba", "a b", "a\n", "a\nb", "\nb",
+    "k", "K", "\u212a", "s", "S", "\u017f", "ß", "SS", "é", "É", "e\u0301", "ı", "İ",
+    "10", "9", "١٢", "_", "a#b", "a.b", "\U0001f600", "\uffff",
+)
+NUMBER_POOL = (0, -0.0, 1, 1.0, 2, 2.0, -1, 0.5, 2.5, -3.25, 10, 1e15, 9007199254740993)
+DATE_POOL = (
+    "1969-12-31T23:59:59.999Z",
+    "1970-01-01T00:00:00.000Z",
+    "2000-01-01T00:00:00.000Z",
+    "2024-01-01T00:00:00.000Z",
+    "2024-01-01T00:00:00.001Z",
+    "2024-01-01T00:00:01.000Z",
+    "2024-02-29T12:30:45.500Z",
+)
+GEO_POOL = ({"latitude": 0, "longitude": 0}, {"latitude": 45.5, "longitude": -73.25}, {"latitude": -90, "longitude": 180})
+OBJECT_KEYS = ("a", "b", "c")
+LITERALS = ("a", "b", "A", "k", "K", "ß", "é", " ", "#", "1", "\n")
+ATOMS = (".", "[ab]", "[a-z]", "[^a]", "[A-Z0-9]", "\\d", "\\w", "\\s", "(a|b)", "\\.")
+
+
+def _weighted(pool: tuple[Any, ...], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly pool values (so they collide), sometimes anything."""
+    return st.one_of(st.sampled_from(pool), st.sampled_from(pool), st.sampled_from(pool), other)
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def strings() -> st.SearchStrategy[str]:
+    return _weighted(STRING_POOL, SAFE_TEXT)
+
+
+def numbers() -> st.SearchStrategy[int | float]:
+    return _weighted(
+        NUMBER_POOL,
+        st.one_of(st.integers(-5, 5), st.floats(-100, 100, allow_nan=False, allow_infinity=False)),
+    )
+
+
+@st.composite
+def iso_dates(draw: st.DrawFn) -> str:
+    """An ISO-8601 date-time with ms precision, in one of the spellings people use."""
+    base = draw(
+        st.one_of(
+            st.sampled_from(DATE_POOL).map(lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))),
+            st.datetimes(datetime(1900, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)),
+        )
+    )
+    base = base.replace(microsecond=base.microsecond // 1000 * 1000)
+    form = draw(st.sampled_from(("ms", "ms", "offset", "seconds")))
+    if form == "seconds" and base.microsecond == 0:
+        return base.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if form == "offset":
+        shifted = base.astimezone(UTC) + timedelta(hours=5, minutes=30)
+        return shifted.strftime("%Y-%m-%dT%H:%M:%S.") + f"{shifted.microsecond // 1000:03d}+05:30"
+    return base.strftime("%Y-%m-%dT%H:%M:%S.") + f"{base.microsecond // 1000:03d}Z"
+
+
+def dates() -> st.SearchStrategy[Any]:
+    """A Date value as the interchange format and filters spell it: ISO or Parse Date object."""
+    return st.one_of(iso_dates(), iso_dates().map(lambda s: {"__type": "Date", "iso": s}))
+
+
+def date_objects() -> st.SearchStrategy[dict[str, str]]:
+    return iso_dates().map(lambda s: {"__type": "Date", "iso": s})
+
+
+def json_scalars() -> st.SearchStrategy[Any]:
+    """Array/Object contents: any JSON scalar, or a date (a Parse Date object)."""
+    return st.one_of(numbers(), strings(), st.booleans(), st.none(), date_objects())
+
+
+def json_values(max_leaves: int = 4) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        json_scalars(),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.dictionaries(st.sampled_from(OBJECT_KEYS), inner, max_size=2),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def arrays() -> st.SearchStrategy[list[Any]]:
+    """Empty, homogeneous and mixed arrays, with nested arrays and objects."""
+    return st.one_of(
+        st.just([]),
+        st.lists(st.sampled_from((1, 2, "a", "b")), max_size=3),
+        st.lists(json_values(3), max_size=4),
+    )
+
+
+def objects() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.sampled_from(({}, {"a": 1}, {"a": 1.0}, {"b": 1}, {"a": 1, "b": "x"}, {"b": "x", "a": 1})),
+        st.dictionaries(st.sampled_from(OBJECT_KEYS), json_values(3), max_size=3),
+    )
+
+
+def ids() -> st.SearchStrategy[str]:
+    return st.sampled_from(ID_POOL)
+
+
+def pointer_values(target: str) -> st.SearchStrategy[Any]:
+    """A stored Pointer: a bare id or a Parse Pointer object."""
+    return st.one_of(
+        ids(),
+        ids().map(lambda i: {"__type": "Pointer", "className": target, "objectId": i}),
+    )
+
+
+def field_values(ftype: str, target: str | None) -> st.SearchStrategy[Any]:
+    """A stored value of a field of this type (Relation handled by :func:`documents`)."""
+    if ftype == "String":
+        return strings()
+    if ftype == "Number":
+        return numbers()
+    if ftype == "Boolean":
+        return st.booleans()
+    if ftype == "Date":
+        return dates()
+    if ftype == "Array":
+        return arrays()
+    if ftype == "Object":
+        return objects()
+    if ftype == "Pointer":
+        return pointer_values(target or "")
+    if ftype == "GeoPoint":
+        return st.sampled_from(GEO_POOL)
+    raise ValueError(ftype)
+
+
+# --- schemas and documents --------------------------------------------------------------------
+
+
+@st.composite
+def class_specs(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
+    """The ``classes`` section: 1-3 classes, each with a random subset of the field types."""
+    n = draw(st.integers(1, len(CLASS_NAMES)))
+    names = CLASS_NAMES[:n]
+    classes: dict[str, dict[str, Any]] = {}
+    for name in names:
+        types = draw(st.lists(st.sampled_from(FIELD_TYPES), min_size=1, max_size=6))
+        fields: dict[str, Any] = {}
+        for i, ftype in enumerate(types):
+            spec: dict[str, Any] = {"type": ftype}
+            if ftype in ("Pointer", "Relation"):
+                spec["targetClass"] = draw(st.sampled_from(names))
+            # A Relation key shared by two classes with the same target would make relatedTo
+            # ambiguous (an error); names carry the class so relatedTo can always be inferred.
+            prefix = f"rel{name[0]}" if ftype == "Relation" else ftype.lower()
+            fields[f"{prefix}{i}"] = spec
+        if "relation-shifts-columns" in KNOWN_BUGS:
+            fields = dict(sorted(fields.items(), key=lambda kv: kv[1]["type"] == "Relation"))
+        classes[name] = {"fields": fields}
+    return classes
+
+
+@st.composite
+def documents(draw: st.DrawFn, *, created: bool | None = None) -> dict[str, Any]:
+    """An interchange document valid for its schema: records, nulls, gaps, dangling edges.
+
+    ``created=True`` gives every record a createdAt, so the document reads the same every
+    time (a missing one is filled in with the load time); by default half the documents do.
+    """
+    if created is None:
+        created = draw(st.booleans()) or None
+    classes = draw(class_specs())
+    records: dict[str, list[dict[str, Any]]] = {}
+    relations: list[dict[str, Any]] = []
+    for name, spec in classes.items():
+        rows = []
+        for oid in draw(st.lists(ids(), unique=True, max_size=6)):
+            rec: dict[str, Any] = {"objectId": oid}
+            if created or (created is None and draw(st.integers(0, 4))):
+                rec["createdAt"] = draw(st.one_of(st.sampled_from(DATE_POOL), dates()))
+            if draw(st.integers(0, 3)) == 0:
+                rec["updatedAt"] = draw(st.one_of(st.none(), dates()))
+            for fname, f in spec["fields"].items():
+                choice = draw(st.sampled_from(("value", "value", "value", "missing", "null")))
+                if choice == "missing":
+                    continue
+                if f["type"] == "Relation":
+                    # In a record, a Relation is a list of target ids or Parse's marker.
+                    if choice == "null":
+                        rec[fname] = draw(st.sampled_from((None, {"__type": "Relation", "className": f["targetClass"]})))
+                    else:
+                        rec[fname] = draw(st.lists(ids(), max_size=3))
+                    continue
+                rec[fname] = None if choice == "null" else draw(field_values(f["type"], f.get("targetClass")))
+            rows.append(rec)
+        records[name] = rows
+        for fname, f in spec["fields"].items():
+            if f["type"] != "Relation":
+                continue
+            for owner, target in draw(st.lists(st.tuples(ids(), ids()), max_size=6)):
+                edge = {"class": name, "objectId": owner, "key": fname, "targetId": target}
+                if draw(st.booleans()):
+                    edge["targetClass"] = f["targetClass"]
+                relations.append(edge)
+    return {"classes": classes, "records": records, "relations": relations}
+
+
+def fields_of(doc: dict[str, Any], class_name: str) -> dict[str, tuple[str, str | None]]:
+    """name -> (type, target) for a class of a generated document, built-ins included."""
+    out: dict[str, tuple[str, str | None]] = {k: (t, None) for k, t in BUILTINS.items()}
+    for fname, f in doc["classes"][class_name]["fields"].items():
+        out[fname] = (f["type"], f.get("targetClass"))
+    return out
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@st.composite
+def regex_patterns(draw: st.DrawFn) -> str:
+    """Simple patterns: literals, '.', classes, anchors, quantifiers after an atom."""
+    parts = []
+    if draw(st.booleans()):
+        parts.append("^")
+    for _ in range(draw(st.integers(0, 3))):
+        parts.append(draw(st.one_of(st.sampled_from(LITERALS), st.sampled_from(ATOMS))))
+        if draw(st.integers(0, 2)) == 0:
+            parts.append(draw(st.sampled_from(("*", "+", "?"))))
+    if draw(st.booleans()):
+        parts.append("$")
+    return "".join(parts)
+
+
+def regex_options() -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from("imsx"), unique=True, max_size=4).map("".join)
+
+
+def operands(ftype: str, *, scalar: bool = False) -> st.SearchStrategy[Any]:
+    """A valid operand for a comparison on a field of this type (null not included)."""
+    if ftype == "String":
+        return strings()
+    if ftype == "Number":
+        return numbers()
+    if ftype == "Boolean":
+        return st.booleans()
+    if ftype == "Date":
+        return dates()
+    if ftype == "Pointer":
+        return st.one_of(ids(), ids().map(lambda i: {"objectId": i}))
+    if ftype == "Object":
+        return objects()
+    if ftype == "Array":
+        if scalar:
+            return st.one_of(numbers(), strings(), st.booleans(), date_objects())
+        # Arrays and objects from the record pools make whole-array equality hit.
+        return st.one_of(json_scalars(), arrays(), objects())
+    raise ValueError(ftype)
+
+
+def _maybe_null(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(s, s, s, st.none())
+
+
+def _lists_of(s: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
+    return st.lists(_maybe_null(s), max_size=4)
+
+
+def field_operators(ftype: str, target: str | None) -> st.SearchStrategy[tuple[str, Any]]:
+    """One (operator, operand) pair valid on a field of this type."""
+    if ftype == "GeoPoint":
+        return st.tuples(st.just("exists"), st.booleans())
+    if ftype == "Relation":
+        return st.one_of(
+            st.tuples(st.just("pointsTo"), st.one_of(ids(), st.lists(ids(), max_size=3))),
+            st.tuples(st.sampled_from(("equalTo", "notEqualTo")), st.one_of(
+                ids(), ids().map(lambda i: {"__type": "Pointer", "className": target, "objectId": i})
+            )),
+            st.tuples(st.sampled_from(("containedIn", "notContainedIn")), st.lists(ids(), max_size=3)),
+            st.tuples(st.just("exists"), st.booleans()),
+        )
+    choices = [
+        st.tuples(st.sampled_from(("equalTo", "notEqualTo")), _maybe_null(operands(ftype))),
+        st.tuples(st.sampled_from(("containedIn", "notContainedIn")), _lists_of(operands(ftype))),
+        st.tuples(st.just("exists"), st.booleans()),
+    ]
+    if ftype != "Object":
+        choices.append(
+            st.tuples(
+                st.sampled_from(("lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo")),
+                _maybe_null(operands(ftype, scalar=True)),
+            )
+        )
+    if ftype == "Pointer":
+        choices.append(st.tuples(st.just("pointsTo"), st.one_of(ids(), st.lists(ids(), max_size=3))))
+    if ftype in ("String", "Array"):
+        choices.append(st.tuples(st.just("matchesRegex"), regex_patterns()))
+    return st.one_of(*choices)
+
+
+@st.composite
+def field_conditions(draw: st.DrawFn, name: str, ftype: str, target: str | None) -> dict[str, Any]:
+    """``{field: {op: v, ...}}`` with 1-3 operators, or the shorthand ``{field: v}``."""
+    if ftype not in ("GeoPoint", "Relation") and draw(st.integers(0, 5)) == 0:
+        value = draw(_maybe_null(operands(ftype)))
+        # A dict given as shorthand is an operator object unless the field is an Object
+        # (SEMANTICS.md §6), and an id-like dict is a pointer value: keep shorthand unambiguous.
+        if not isinstance(value, dict) or ftype == "Object":
+            return {name: value}
+    ops: dict[str, Any] = {}
+    for op, operand in draw(st.lists(field_operators(ftype, target), min_size=1, max_size=3)):
+        ops[op] = operand
+    if "matchesRegex" in ops and draw(st.booleans()):
+        ops["options"] = draw(regex_options())
+    return {name: ops}
+
+
+def relation_sources(doc: dict[str, Any], class_name: str) -> list[tuple[str, str]]:
+    """(owner class, key) of every Relation that targets ``class_name``."""
+    return [
+        (owner, fname)
+        for owner, spec in doc["classes"].items()
+        for fname, f in spec["fields"].items()
+        if f["type"] == "Relation" and f["targetClass"] == class_name
+    ]
+
+
+def leaf_filters(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[dict[str, Any]]:
+    fields = fields_of(doc, class_name)
+    choices = [
+        st.sampled_from(sorted(fields)).flatmap(lambda f: field_conditions(f, *fields[f])),
+        ids().map(lambda i: {"idEqualTo": i}),
+        st.lists(ids(), max_size=3).map(lambda xs: {"idContainedIn": xs}),
+    ]
+    sources = relation_sources(doc, class_name)
+    if sources:
+        choices.append(
+            st.tuples(st.sampled_from(sources), ids(), st.booleans()).map(
+                lambda t: {"relatedTo": {"id": t[1], "key": t[0][1], **({"className": t[0][0]} if t[2] else {})}}
+            )
+        )
+    return st.one_of(*choices)
+
+
+def filters(doc: dict[str, Any], class_name: str, depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid filter object: leaves, several keys in one object (AND), and/or up to ``depth``."""
+    leaf = leaf_filters(doc, class_name)
+    if depth == 0:
+        return leaf
+    sub = filters(doc, class_name, depth - 1)
+    return st.one_of(
+        leaf,
+        leaf,
+        st.just({}),
+        st.lists(leaf, min_size=2, max_size=3).map(_merge),
+        st.lists(sub, max_size=3).map(lambda xs: {"and": xs}),
+        st.lists(sub, min_size=1, max_size=3).map(lambda xs: {"or": xs}),
+    )
+
+
+def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several conditions as keys of one object; a repeated key keeps the last (as JSON does)."""
+    out: dict[str, Any] = {}
+    for p in parts:
+        out.update(p)
+    return out
+
+
+def sorts(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[list[str] | None]:
+    fields = fields_of(doc, class_name)
+    names = sorted(f for f, (t, _) in fields.items() if t in SORTABLE)
+    key = st.tuples(st.sampled_from(names), st.booleans()).map(lambda t: ("-" if t[1] else "") + t[0])
+    keys = st.lists(key, max_size=3)
+    if "sort-objectid-position" in KNOWN_BUGS:
+        keys = keys.map(lambda ks: [k for k in ks if k.lstrip("-") != "objectId"] + [k for k in ks if k.lstrip("-") == "objectId"][:1])
+    return st.one_of(st.none(), keys)
+
+
+def paging() -> st.SearchStrategy[dict[str, Any]]:
+    small = st.one_of(st.none(), st.integers(0, 4))
+    return st.fixed_dictionaries({"limit": small, "skip": small, "count": st.booleans()})
+
+
+@st.composite
+def queries(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(class, filter, keyword arguments for db.query) for a generated document."""
+    class_name = draw(st.sampled_from(sorted(doc["classes"])))
+    where = draw(filters(doc, class_name))
+    kw = draw(paging())
+    kw["sort"] = draw(sorts(doc, class_name))
+    return class_name, where, kw

@@ -1,0 +1,67 @@
+"""The benchmark runner still runs: scale T, one repeat, into a temporary directory.
+
+Nothing is timed here; only the shape of the JSON the outside tools read is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "reference", "mongomock", "parse_server"}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    pytest.importorskip("mongomock")
+    pytest.importorskip("matplotlib")
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "T", "--repeat", "1", "--out", str(out), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads((out / "T.json").read_text(encoding="utf-8")), out
+
+
+def test_json_shape(results: tuple[dict, Path]) -> None:
+    res, _ = results
+    assert res["scale"] == "T"
+    assert isinstance(res["date"], str) and isinstance(res["machine"], str)
+    from benchmarks.workloads import WORKLOADS
+
+    assert {w.name for w in WORKLOADS} <= set(res["workloads"])
+    for name, entry in res["workloads"].items():
+        assert entry, name
+        assert set(entry) <= CONTENDERS, (name, set(entry) - CONTENDERS)
+        for contender, e in entry.items():
+            assert isinstance(e["runs"], int), (name, contender)
+            assert e["median_ms"] is None or isinstance(e["median_ms"], int | float), (name, contender)
+
+
+def test_every_contender_ran_and_agrees(results: tuple[dict, Path]) -> None:
+    res, _ = results
+    from benchmarks.workloads import WORKLOADS
+
+    for w in WORKLOADS:
+        entry = res["workloads"][w.name]
+        for contender in ("querylang_warm", "querylang_cold", "hand_sql", "reference", "mongomock"):
+            e = entry[contender]
+            assert e["runs"] == 1, (w.name, contender, e.get("error"))
+            assert e["agrees"], (w.name, contender)
+
+
+def test_outputs_written(results: tuple[dict, Path]) -> None:
+    res, out = results
+    md = (out / "T.md").read_text(encoding="utf-8")
+    assert "## Tuning" in md and "## Targets" in md
+    assert (out / "T.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("1.2×" in t["target"] for t in res["targets"])

@@ -1,0 +1,338 @@
+"""The ``querylang`` command as a person runs it: the installed script in a subprocess.
+
+Each test checks what is printed and the exit status: 0 success, 2 a user error with the
+message on stderr (the caret view for scripts), 1 an internal fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from querylang.demo import sample_document
+
+SCRIPT = Path(sys.executable).parent / "querylang"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
+SUBCOMMANDS = ("query", "compile", "load", "schema", "show", "relation", "repl", "demo")
+GT10 = "where({ score: { greaterThan: 10 } })"
+GT10_IDS = ["p015", "p023", "p031", "p039"]
+
+
+def ql(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
+    return subprocess.run(
+        [*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+
+
+def ok(*args: str, **kw: object) -> str:
+    res = ql(*args, **kw)  # type: ignore[arg-type]
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def user_error(*args: str, **kw: object) -> str:
+    res = ql(*args, **kw)  # type: ignore[arg-type]
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout == ""
+    assert "internal error" not in res.stderr
+    return res.stderr
+
+
+def ids_of(json_text: str) -> list[str]:
+    return [r["objectId"] for r in json.loads(json_text)]
+
+
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "sample.json"
+    path.write_text(json.dumps(sample_document()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_file: Path) -> Path:
+    path = tmp_path_factory.mktemp("db") / "sample.duckdb"
+    out = ok("load", str(sample_file), "--db", str(path))
+    assert "loaded 176 records" in out
+    return path
+
+
+# --- help -----------------------------------------------------------------------------------
+
+
+def test_help_names_every_command_and_the_default_data() -> None:
+    out = ok("--help")
+    for name in SUBCOMMANDS:
+        assert name in out
+    assert "bundled sample dataset" in out
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_subcommand_has_help(name: str) -> None:
+    out = ok(name, "--help")
+    assert f"Usage: querylang {name}" in out
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    res = subprocess.run([sys.executable, "-m", "querylang", "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and "querylang" in res.stdout
+
+
+# --- query ----------------------------------------------------------------------------------
+
+
+def test_query_prints_a_table_of_the_sample_data_by_default() -> None:
+    out = ok("query", "Post", GT10)
+    for oid in GT10_IDS:
+        assert oid in out
+    assert "objectId" in out and "score" in out
+    assert "4 records" in out
+
+
+def test_query_json_with_inputs_as_pairs() -> None:
+    script = "where({ Owner: { pointsTo: Inputs.Post } })\nsort(['createdAt'])"
+    out = ok("query", "Comment", script, "-i", "Post=p015", "--format", "json")
+    assert ids_of(out) == ["c042", "c082", "c002"]
+
+
+def test_query_inputs_as_json_and_numbers_from_pairs() -> None:
+    script = "where({ score: { greaterThan: Inputs.Min } })"
+    assert ids_of(ok("query", "Post", script, "--inputs", '{"Min": 10}', "--format", "json")) == GT10_IDS
+    assert ids_of(ok("query", "Post", script, "-i", "Min=10", "--format", "json")) == GT10_IDS
+
+
+def test_query_reads_the_script_from_stdin_and_from_a_file(tmp_path: Path) -> None:
+    assert ids_of(ok("query", "Post", "-", "--format", "json", stdin=GT10)) == GT10_IDS
+    (tmp_path / "gt10.js").write_text(f"// posts with a high score\n{GT10}\n", encoding="utf-8")
+    assert ids_of(ok("query", "Post", "@gt10.js", "--format", "json", cwd=tmp_path)) == GT10_IDS
+
+
+def test_query_takes_a_json_filter_object_too() -> None:
+    out = ok("query", "Post", '{"score": {"greaterThan": 10}}', "--format", "json")
+    assert ids_of(out) == GT10_IDS
+
+
+def test_query_sort_limit_skip_count() -> None:
+    out = ok("query", "Post", GT10, "--sort", "-score,objectId", "--limit", "2", "--skip", "1",
+             "--count", "--format", "json")  # fmt: skip
+    doc = json.loads(out)
+    assert doc["count"] == 4
+    assert [r["objectId"] for r in doc["results"]] == ["p023", "p031"]
+    table = ok("query", "Post", GT10, "--limit", "2", "--count")
+    assert "2 records shown of 4 matching" in table
+
+
+def test_query_jsonl_and_csv() -> None:
+    lines = ok("query", "Post", GT10, "--format", "jsonl").splitlines()
+    assert [json.loads(line)["objectId"] for line in lines] == GT10_IDS
+    rows = list(csv.DictReader(io.StringIO(ok("query", "Post", GT10, "--format", "csv"))))
+    assert [r["objectId"] for r in rows] == GT10_IDS
+    assert rows[0]["score"] == "13" and "updatedAt" in rows[0]
+
+
+def test_query_keeps_markup_like_text_as_written(tmp_path: Path) -> None:
+    doc = {"classes": {"Note": {"fields": {"text": {"type": "String"}}}},
+           "records": {"Note": [{"objectId": "n1", "text": "[bold]not markup[/bold]"}]}}  # fmt: skip
+    (tmp_path / "notes.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = ok("query", "Note", "", "--data", str(tmp_path / "notes.json"))
+    assert "[bold]not markup[/bold]" in out
+
+
+# --- user errors ----------------------------------------------------------------------------
+
+
+def test_a_misspelt_field_shows_the_caret_under_it() -> None:
+    err = user_error("query", "Post", "where({ scroe: { greaterThan: 10 } })")
+    assert "did you mean 'score'" in err
+    lines = err.splitlines()
+    source = next(i for i, line in enumerate(lines) if "scroe:" in line and "|" in line)
+    assert lines[source + 1].index("^") == lines[source].index("scroe")
+
+
+def test_a_syntax_error_exits_2_with_line_and_column() -> None:
+    err = user_error("query", "Post", "where({ score: { greaterThan: 10 } }")
+    assert err.startswith("error: line 1, column")
+    assert "^" in err
+
+
+def test_unknown_class_exits_2_with_a_suggestion() -> None:
+    assert "did you mean 'Post'" in user_error("query", "Pots", GT10)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"classes": ', "not valid JSON"),
+        ('{"classes": {"A": {"fields": {"x": {"type": "Strng"}}}}}', "Strng"),
+        ('{"records": {"Nope": []}}', "unknown class"),
+    ],
+)
+def test_a_bad_data_file_exits_2(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    assert message in user_error("query", "A", "", "--data", str(path))
+
+
+def test_missing_files_exit_2(tmp_path: Path) -> None:
+    assert "no such data file" in user_error("schema", "--data", str(tmp_path / "nope.json"))
+    assert "no such database file" in user_error("schema", "--db", str(tmp_path / "nope.duckdb"))
+    assert "no such script file" in user_error("query", "Post", "@" + str(tmp_path / "nope.js"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("query", "Post", GT10, "--db", "a.duckdb", "--data", "b.json"),
+        ("query", "Post", GT10, "-i", "no-equals-sign"),
+        ("query", "Post", GT10, "--inputs", "[1, 2]"),
+        ("query", "Post", GT10, "--limit", "-1"),
+        ("query", "Post", GT10, "--format", "xml"),
+        ("query", "Post"),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    res = ql(*args)
+    assert res.returncode == 2 and "Usage:" in res.stderr
+
+
+# --- compile --------------------------------------------------------------------------------
+
+
+def test_compile_prints_sql_and_parameters() -> None:
+    out = ok("compile", "Post", "where({ score: { greaterThan: Inputs.Min } })", "-i", "Min=10")
+    assert out.startswith("SELECT ")
+    assert 'FROM "Post"' in out
+    assert "params: [10]" in out
+
+
+def test_compile_explain_adds_duckdbs_plan() -> None:
+    out = ok("compile", "Post", GT10, "--explain")
+    assert "params: [10]" in out
+    assert "scan" in out.lower()  # the plan names how DuckDB reads the table
+
+
+def test_compile_with_count_shows_the_count_statement() -> None:
+    out = ok("compile", "Post", GT10, "--count", "--limit", "1")
+    assert "-- count" in out and "count(" in out.lower()
+
+
+# --- load, --db -----------------------------------------------------------------------------
+
+
+def test_load_then_every_reader_uses_the_file(sample_db: Path) -> None:
+    assert ids_of(ok("query", "Post", GT10, "--db", str(sample_db), "--format", "json")) == GT10_IDS
+    assert "Relation → Post" in ok("schema", "--db", str(sample_db))
+    assert "User u02" in ok("show", "Comment", "c001", "--db", str(sample_db))
+    assert "p020" in ok("relation", "Group", "g2", "posts", "--db", str(sample_db))
+    assert "SELECT" in ok("compile", "Post", GT10, "--db", str(sample_db))
+
+
+def test_load_is_atomic(tmp_path: Path, sample_file: Path) -> None:
+    db = tmp_path / "one.duckdb"
+    ok("load", str(sample_file), "--db", str(db))
+    again = user_error("load", str(sample_file), "--db", str(db))
+    assert "duplicate objectId" in again
+    bad = {"records": {"User": [{"objectId": "u99", "name": "New"}, {"objectId": "u98", "age": "old"}]}}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    assert "u98" in user_error("load", str(tmp_path / "bad.json"), "--db", str(db))
+    counts = json.loads(ok("schema", "--db", str(db), "--format", "json"))
+    assert counts["User"]["count"] == 8  # u99 was rolled back with u98
+
+
+def test_a_failed_load_leaves_no_new_database_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"records": {"Ghost": [{}]}}', encoding="utf-8")
+    user_error("load", str(tmp_path / "bad.json"), "--db", str(tmp_path / "new.duckdb"))
+    assert not (tmp_path / "new.duckdb").exists()
+
+
+def test_query_on_a_db_file_opens_it_read_only(sample_db: Path) -> None:
+    before = sample_db.stat().st_mtime_ns
+    ok("query", "Post", GT10, "--db", str(sample_db))
+    assert sample_db.stat().st_mtime_ns == before
+
+
+# --- schema, show, relation -----------------------------------------------------------------
+
+
+def test_schema_lists_classes_fields_types_counts() -> None:
+    out = ok("schema")
+    for text in ("Comment", "120", "Owner", "Pointer → Post", "members", "Relation → User", "GeoPoint"):
+        assert text in out
+    doc = json.loads(ok("schema", "--format", "json"))
+    assert doc["Post"]["count"] == 40
+    assert doc["Group"]["fields"]["posts"] == {"type": "Relation", "targetClass": "Post"}
+
+
+def test_show_names_pointer_targets_so_the_next_show_can_follow() -> None:
+    out = ok("show", "Comment", "c001")
+    assert "Post p008" in out and "User u02" in out
+    assert "querylang show Post p008" in out
+    assert "Post p008" in ok("show", "Post", "p008")  # following it works
+
+
+def test_show_counts_relation_members() -> None:
+    out = ok("show", "Group", "g2")
+    assert "6 records" in out
+    assert "querylang relation Group g2 posts" in out
+
+
+def test_show_include_embeds_pointed_records() -> None:
+    out = ok("show", "Comment", "c001", "--include", "Owner")
+    assert "DuckDB join 8" in out  # the title of Post p008
+    doc = json.loads(ok("show", "Comment", "c001", "--include", "*", "--format", "json"))
+    assert doc["Owner"]["__type"] == "Object" and doc["Owner"]["title"] == "DuckDB join 8"
+    assert doc["author"]["className"] == "User" and doc["author"]["name"] == "Grace"
+    plain = json.loads(ok("show", "Group", "g2", "--format", "json"))
+    assert plain["posts"] == {"__type": "Relation", "className": "Post", "count": 6}
+
+
+def test_show_errors_exit_2() -> None:
+    assert "no Comment record with objectId 'c999'" in user_error("show", "Comment", "c999")
+    assert "not a Pointer" in user_error("show", "Comment", "c001", "--include", "text")
+
+
+def test_relation_lists_the_related_records() -> None:
+    out = ok("relation", "Group", "g2", "posts")
+    for oid in ("p005", "p009", "p015", "p020", "p023", "p040"):
+        assert oid in out
+    assert "6 records" in out
+    ids = ids_of(ok("relation", "Group", "g2", "posts", "--sort", "-createdAt", "--format", "json"))
+    assert ids == ["p023", "p015", "p005", "p009", "p040", "p020"]
+
+
+def test_relation_errors_exit_2() -> None:
+    assert "not a Relation" in user_error("relation", "Group", "g2", "name")
+    assert "did you mean 'posts'" in user_error("relation", "Group", "g2", "pots")
+    assert "no Group record" in user_error("relation", "Group", "g99", "posts")
+
+
+# --- demo, internal faults ------------------------------------------------------------------
+
+
+def test_demo_runs() -> None:
+    out = ok("demo")
+    assert "SQL:" in out and "same answer" in out
+
+
+def test_an_internal_fault_exits_1_with_a_short_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fault cannot be provoked from outside on purpose, so this one test runs in-process.
+    from click.testing import CliRunner
+
+    from querylang import api, cli
+
+    def broken(*args: object, **kw: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("QUERYLANG_DEBUG", raising=False)
+    monkeypatch.setattr(api.Database, "build", broken)
+    res = CliRunner().invoke(cli.main, ["query", "Post", GT10])
+    assert res.exit_code == 1
+    assert "internal error: RuntimeError: boom" in res.output
