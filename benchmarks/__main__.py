@@ -17,6 +17,7 @@ import platform
 import random
 import resource
 import shlex
+import signal
 import statistics
 import sys
 import time
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", action="append", default=[], metavar="CONTENDER", help="leave a contender out (repeatable)")
     ap.add_argument("--no-load", action="store_true", help="skip the load benchmark (db.load vs raw Arrow insert)")
     ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
+    ap.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's own, one per core)")
     ap.add_argument("--with-parse", action="store_true", help="also time Parse Server on PostgreSQL (see benchmarks/parse_server.py)")
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -66,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     order = list(SCALES)
     slow_scale = args.slow_scale or (args.scale if order.index(args.scale) <= order.index("S") else "S")
 
+    # `timeout` and friends send SIGTERM: exit through the finally blocks, which stop the
+    # servers --with-parse started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     res = run(args, only, slow_scale)
     paths = report.write_all(res, args.out, args.json)
     print()
@@ -120,6 +125,9 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             "querylang": f"querylang {querylang.__version__}, DuckDB {duckdb.__version__} in memory, "
             + ("filter scripts" if scripts else "filter objects (script.py missing)"),
             "hand_sql": "DuckDB SQL over querylang's own tables, values as bound parameters, rows fetched as tuples (no decoding)",
+            "duckdb_threads": str(args.threads or f"DuckDB default ({os.cpu_count()} cores)"),
+            "timing": "time.perf_counter around one call; gc.collect() before and the collector off during each call; "
+            "the loaded data frozen out of the collector's sight (gc.freeze); contender order rotates between runs",
         },
     }
 
@@ -129,6 +137,8 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
     doc = load_or_generate(args.scale, args.seed, cache=not args.no_cache)
     res["data"] = data_info(doc, args.scale, args.seed, time.perf_counter() - t)
     db = querylang.connect()
+    if args.threads:
+        db.store.con.execute(f"SET threads = {int(args.threads)}")
     if args.no_load:
         db.load(doc)
     else:
@@ -143,12 +153,16 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         c.data_scale = args.scale
     del doc
     quiet_gc()
-    for w in workloads:
-        log(f"[{args.scale}] {w.name}: {', '.join(c.name for c in cs)}")
-        res["workloads"][w.name] = time_workload(w, cs, args.repeat, args.seed, SCALES[args.scale])
-    for name in micro:
-        log(f"[{args.scale}] {name}")
-        res["workloads"][name] = time_micro(name, db, scripts, args.repeat, args.seed, SCALES[args.scale])
+    try:
+        for w in workloads:
+            log(f"[{args.scale}] {w.name}: {', '.join(c.name for c in cs)}")
+            res["workloads"][w.name] = time_workload(w, cs, args.repeat, args.seed, SCALES[args.scale])
+        for name in micro:
+            log(f"[{args.scale}] {name}")
+            res["workloads"][name] = time_micro(name, db, scripts, args.repeat, args.seed, SCALES[args.scale])
+    finally:
+        for c in cs:
+            c.close()
     peak = rss_mb()
     res["memory"] = {
         "peak_rss_mb": round(peak, 1),
@@ -162,8 +176,6 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
                f"; measured before the slow contenders ran on the {slow_scale} data.")
         ),
     }
-    for c in cs:
-        c.close()
     db.close()
     del db, cs
     gc.unfreeze()
@@ -175,22 +187,26 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         log(f"[{slow_scale}] slow contenders on scale {slow_scale} data ...")
         sdoc = load_or_generate(slow_scale, args.seed, cache=not args.no_cache)
         sdb = querylang.connect()
+        if args.threads:
+            sdb.store.con.execute(f"SET threads = {int(args.threads)}")
         sdb.load(sdoc)
         scs: list[C.Contender] = [C.HandSql(sdb.store.con), *slow_contenders(sdb, sdoc, scripts, skip, res, args.with_parse)]
         for c in scs:
             c.data_scale = slow_scale
         del sdoc
         quiet_gc()
-        for w in workloads:
-            log(f"[{slow_scale}] {w.name}: {', '.join(c.name for c in scs[1:])}")
-            entry = time_workload(w, scs, args.repeat, args.seed, SCALES[slow_scale])
-            for name, e in entry.items():
-                if name != "hand_sql":
-                    e["data_scale"] = slow_scale
-                    res["workloads"][w.name][name] = e
-            res["workloads"][w.name]["hand_sql"][f"median_ms_at_{slow_scale}"] = entry["hand_sql"]["median_ms"]
-        for c in scs:
-            c.close()
+        try:
+            for w in workloads:
+                log(f"[{slow_scale}] {w.name}: {', '.join(c.name for c in scs[1:])}")
+                entry = time_workload(w, scs, args.repeat, args.seed, SCALES[slow_scale])
+                for name, e in entry.items():
+                    if name != "hand_sql":
+                        e["data_scale"] = slow_scale
+                        res["workloads"][w.name][name] = e
+                res["workloads"][w.name]["hand_sql"][f"median_ms_at_{slow_scale}"] = entry["hand_sql"]["median_ms"]
+        finally:
+            for c in scs:
+                c.close()
         sdb.close()
         notes.append(
             f"reference, mongomock{' and parse_server' if args.with_parse else ''} ran on the scale {slow_scale} data "
@@ -234,7 +250,7 @@ def _parse_contender(doc: dict[str, Any], res: dict[str, Any]) -> C.Contender | 
     from . import parse_server
 
     try:
-        return parse_server.ParseServerContender(doc, res)
+        return parse_server.ParseServerContender(doc, res["setup"])
     except parse_server.Unavailable as exc:
         res["setup"]["parse_server"] = f"not run: {exc}"
         log(f"parse_server: not run: {exc}")
@@ -320,9 +336,19 @@ def time_workload(w: Workload, cs: list[C.Contender], repeat: int, seed: int, sc
     times: dict[str, list[float]] = {c.name: [] for c in cs}
     agrees: dict[str, bool] = {c.name: True for c in cs}
     errors: dict[str, str] = {}
+    # Contenders run in units (warm always just before cold: cold's run must not warm the
+    # caches warm is about to use); the units rotate from run to run, so no contender always
+    # pays for going first after a pause.
+    units: list[list[C.Contender]] = []
+    for c in cs:
+        if c.name == "querylang_cold" and units and units[-1][0].name == "querylang_warm":
+            units[-1].append(c)
+        else:
+            units.append([c])
     for i, inp in enumerate(inputs):
         answers: dict[str, C.Answer] = {}
-        for c in cs:
+        k = i % len(units)
+        for c in [c for u in units[k:] + units[:k] for c in u]:
             if c.name in errors:
                 continue
             gc.collect()  # cheap: the loaded data is frozen (see quiet_gc)
@@ -547,7 +573,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                 "measured": f"{load['querylang_load_s']:.1f} s vs {load['raw_arrow_s']:.1f} s = {load['ratio']:.1f}×",
                 "met": load["ratio"] <= 1.5,
                 "why": (
-                    f"{load['ratio'] / 1.5:.1f}× over the budget; see the Load section: most of the time is Python "
+                    f"{load['ratio']:.1f}× where 1.5× is allowed ({load['querylang_load_s'] - 1.5 * load['raw_arrow_s']:.1f} s too slow); see the Load section: most of the time is Python "
                     "per-record work (checking/normalising every value, then building each row) before DuckDB sees the data"
                     if load["ratio"] > 1.5 else ""
                 ),

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -32,15 +33,18 @@ def script_support() -> bool:
 
 
 def clear_querylang_caches(db: Any = None) -> int:
-    """Clear every ``functools`` cache in querylang's modules (and a plan cache, if the
-    database has one). Returns how many caches were cleared."""
+    """Clear querylang's per-query caches: every ``functools`` cache of a function that takes
+    arguments (parsed scripts, compiled regexes, ...) and a plan cache, if the database has one.
+    Caches of zero-argument functions are one-time tables built once per process (Unicode case
+    folding, categories): a new query does not rebuild them, so "cold" keeps them. Returns how
+    many caches were cleared."""
     n = 0
     for name, mod in list(sys.modules.items()):
         if not (name == "querylang" or name.startswith("querylang.")) or mod is None:
             continue
         for obj in list(vars(mod).values()):
             clear = getattr(obj, "cache_clear", None)
-            if callable(clear) and getattr(obj, "__module__", "").startswith("querylang"):
+            if callable(clear) and getattr(obj, "__module__", "").startswith("querylang") and _takes_arguments(obj):
                 clear()
                 n += 1
     for attr in ("clear_cache", "clear_caches"):
@@ -49,6 +53,13 @@ def clear_querylang_caches(db: Any = None) -> int:
             fn()
             n += 1
     return n
+
+
+def _takes_arguments(fn: Any) -> bool:
+    try:
+        return bool(inspect.signature(getattr(fn, "__wrapped__", fn)).parameters)
+    except (TypeError, ValueError):
+        return True
 
 
 def run_steps(query: Callable[..., Any], w: Workload, inputs: Inputs, scripts: bool) -> Answer:

@@ -203,8 +203,14 @@ class ParseServer:
         if body is not None:
             data = json.dumps(body)
             headers["Content-Type"] = "application/json"
-        con.request(method, self.mount + path, body=data, headers=headers)
-        resp = con.getresponse()
+        try:
+            con.request(method, self.mount + path, body=data, headers=headers)
+            resp = con.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # Node closes a keep-alive connection idle for 5 s (other contenders ran meanwhile).
+            con.close()
+            con.request(method, self.mount + path, body=data, headers=headers)
+            resp = con.getresponse()
         payload = resp.read()
         out = json.loads(payload) if payload else {}
         if resp.status >= 400:

@@ -59,14 +59,14 @@ def proposals(db: Any) -> list[Proposal]:
 
     # 1. Forward relation: the target-exists check scans the whole target table. -------------
     w = BY_NAME["groups_holding_post"]
-    script = w.steps[0].script
+    fwd_script = w.steps[0].script
 
     def fwd_today(i: dict[str, Any]) -> Any:
-        p = db.compile("Group", script, inputs=i)
+        p = db.compile("Group", fwd_script, inputs=i)
         return _rows(con, p.sql, p.params)
 
     def fwd_proposed(i: dict[str, Any]) -> Any:
-        p = db.compile("Group", script, inputs=i)
+        p = db.compile("Group", fwd_script, inputs=i)
         old = 'e.related_id IN (SELECT "objectId" FROM "Post"))'
         if old not in p.sql:
             return fwd_today(i)  # already changed in the engine
@@ -88,14 +88,14 @@ def proposals(db: Any) -> list[Proposal]:
 
     # 2. Inverse relation: owner-exists check inside the IN sub-query. -------------------------
     w = BY_NAME["posts_in_group"]
-    script = w.steps[0].script
+    inv_script = w.steps[0].script
 
     def inv_today(i: dict[str, Any]) -> Any:
-        p = db.compile("Post", script, inputs=i)
+        p = db.compile("Post", inv_script, inputs=i)
         return _rows(con, p.sql, p.params)
 
     def inv_hoisted(i: dict[str, Any]) -> Any:
-        p = db.compile("Post", script, inputs=i)
+        p = db.compile("Post", inv_script, inputs=i)
         old = 'WHERE e.owning_id = ? AND EXISTS (SELECT 1 FROM "Group" AS o WHERE o."objectId" = ?))'
         if old not in p.sql:
             return inv_today(i)
@@ -103,7 +103,7 @@ def proposals(db: Any) -> list[Proposal]:
         return _rows(con, sql, p.params)
 
     def inv_join(i: dict[str, Any]) -> Any:
-        p = db.compile("Post", script, inputs=i)
+        p = db.compile("Post", inv_script, inputs=i)
         head, _, tail = p.sql.partition(" WHERE ")
         order = tail[tail.index(" ORDER BY ") :]
         sql = (
@@ -155,13 +155,13 @@ def proposals(db: Any) -> list[Proposal]:
     )
 
     # 4. Decoding rows into records. -------------------------------------------------------------
-    w = BY_NAME["ten_conditions"]
+    ten = BY_NAME["ten_conditions"]
     cls = db.schema.get("Post")
     cols = output_columns(cls)
     fast = _fast_decoder(cls, cols)
 
     def sql_for(i: dict[str, Any]) -> Any:
-        return db.compile("Post", w.steps[0].script, inputs=i, limit=100)
+        return db.compile("Post", ten.steps[0].script, inputs=i, limit=100)
 
     def dec_today(i: dict[str, Any]) -> Any:
         p = sql_for(i)
@@ -182,7 +182,7 @@ def proposals(db: Any) -> list[Proposal]:
             "with type checks and strftime-based ISO dates. A per-class decoder made once (list of "
             "(index, name, converter); dates via isoformat slicing) gives the same records. "
             "'no_decode' is the SQL alone (the floor).",
-            _ten_inputs_only(w),
+            ten.inputs,
             [Variant("today", dec_today), Variant("per_class_decoder", dec_fast), Variant("no_decode", dec_none)],
             same=lambda a, b: True,  # compared separately below (no_decode returns tuples)
         )
@@ -212,10 +212,6 @@ def proposals(db: Any) -> list[Proposal]:
         )
     )
     return out
-
-
-def _ten_inputs_only(w: Any) -> Callable[[random.Random, Scale], dict[str, Any]]:
-    return w.inputs
 
 
 def _fast_decoder(cls: Any, cols: list[str]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
@@ -293,6 +289,45 @@ def measure(p: Proposal, runs: int, sc: Scale, seed: int) -> dict[str, Any]:
     }
 
 
+def bench_decode(db: Any, runs: int) -> dict[str, Any]:
+    """Decoding alone (rows fetched beforehand): 100 Post rows, today's decode_row vs the
+    per-class decoder, and the fixed cost of a cursor per statement (Store.execute)."""
+    from querylang.layout import output_columns
+    from querylang.store import decode_row
+
+    cls = db.schema.get("Post")
+    cols = output_columns(cls)
+    fast = _fast_decoder(cls, cols)
+    sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + ' FROM "Post" ORDER BY "objectId" LIMIT 100'
+    rows = _rows(db.store.con, sql, [])
+    con = db.store.con
+    shared = con.cursor()
+
+    def new_cursor() -> None:
+        cur = con.cursor()
+        cur.execute("SELECT 1").fetchall()
+        cur.close()
+
+    variants: dict[str, Callable[[], Any]] = {
+        "decode_row x100 (today)": lambda: [decode_row(cls, cols, r) for r in rows],
+        "per_class_decoder x100": lambda: [fast(r) for r in rows],
+        "SELECT 1 on a new cursor (today)": new_cursor,
+        "SELECT 1 on a kept cursor": lambda: shared.execute("SELECT 1").fetchall(),
+    }
+    out = {}
+    for name, fn in variants.items():
+        ts = []
+        for _ in range(runs * 10):
+            gc.disable()
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+            gc.enable()
+        out[name] = {"median_ms": round(statistics.median(ts) * 1e3, 4), "min_ms": round(min(ts) * 1e3, 4)}
+    shared.close()
+    return out
+
+
 def check_decoder(db: Any) -> bool:
     """The proposed decoder gives exactly today's records, on every Post and Comment."""
     from querylang.layout import output_columns
@@ -358,6 +393,10 @@ def main(argv: list[str] | None = None) -> None:
     gc.freeze()
     res["decoder_matches_today"] = check_decoder(db)
     print("decoder gives the same records:", res["decoder_matches_today"])
+    if not args.only or "decode_only" in args.only:
+        res["proposals"]["decode_only"] = bench_decode(db, args.runs)
+        for name, v in res["proposals"]["decode_only"].items():
+            print(f"  {name:34s} median {v['median_ms']:8.3f} ms  min {v['min_ms']:8.3f} ms")
     for p in proposals(db):
         if args.only and p.name not in args.only:
             continue

@@ -16,7 +16,7 @@ from . import nodes as n
 from .build import build_sort, build_where, check_paging
 from .compile_sql import Plan, compile_query
 from .data import Dataset
-from .errors import QueryError
+from .errors import INVALID_QUERY, LimitExceeded, QueryError
 from .evaluate import Evaluator
 from .jsvalues import UNDEFINED
 from .schema import Schema
@@ -77,15 +77,35 @@ def build_query(
             keys = build_sort(script_sort, cls, sort_pos)
         lim, sk = check_paging(limit, skip)
     except QueryError as exc:
-        raise exc.with_source(source) if source is not None else exc
+        if source is not None:
+            exc.with_source(source)
+        raise
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 
-class Database:
-    """A querylang database on DuckDB (``:memory:`` or a file that keeps its schema)."""
+DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
+DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+
+class Database:
+    """A querylang database on DuckDB (``:memory:`` or a file that keeps its schema).
+
+    ``timeout`` (seconds, None = no limit) stops a query that runs too long with
+    :class:`QueryTimeout`; ``max_rows`` (None = no limit) makes a query that would return more
+    records fail with :class:`LimitExceeded` instead of filling memory.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        read_only: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_rows: int | None = DEFAULT_MAX_ROWS,
+    ) -> None:
         self.store = Store(path, read_only=read_only)
+        self.timeout = timeout
+        self.max_rows = max_rows
         self._reference: Evaluator | None = None
 
     # --- data ---------------------------------------------------------------------------
@@ -139,13 +159,21 @@ class Database:
 
     def run(self, q: n.Query) -> Result:
         """Run already-built query nodes through SQL."""
-        plan = compile_query(q, self.schema)
+        cap = self.max_rows
+        capped = cap is not None and (q.limit is None or q.limit > cap)
+        # Fetch one row more than allowed to know whether the cap was hit.
+        plan = compile_query(q, self.schema, row_cap=cap + 1 if capped and cap is not None else None)
         cls = self.schema.get(q.class_name)
-        rows = self.store.execute(plan.sql, plan.params)
+        rows = self.store.execute(plan.sql, plan.params, timeout=self.timeout)
+        if cap is not None and len(rows) > cap:
+            raise LimitExceeded(
+                f"the query returns more than {cap} records; add a limit or raise max_rows",
+                code=INVALID_QUERY,
+            )
         records = [decode_row(cls, plan.columns, r) for r in rows]
         total = None
         if plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params)[0][0]
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
@@ -161,9 +189,15 @@ class Database:
         return Result([output_record(cls, r) for r in res.records], res.count)
 
 
-def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> Database:
+def connect(
+    path: str | Path = ":memory:",
+    *,
+    read_only: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+) -> Database:
     """Open a database: in memory by default, or a DuckDB file that keeps its schema."""
-    return Database(path, read_only=read_only)
+    return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows)
 
 
 def evaluate(data: Dataset, q: n.Query) -> Result:

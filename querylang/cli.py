@@ -40,12 +40,6 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be read
 
-SOURCE_HELP = (
-    "Records come from --db FILE.duckdb (made by 'querylang load'), from --data FILE.json (an "
-    "interchange file, loaded into memory) or, with neither, from the bundled sample dataset "
-    "(User, Post, Comment, Group) in memory."
-)
-
 
 # --- errors, in one place -------------------------------------------------------------------
 
@@ -93,7 +87,8 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
         "--data",
         "data_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Load this JSON interchange file into an in-memory database.",
+        help="Load this JSON interchange file into an in-memory database. With neither --db nor "
+        "--data: the bundled sample dataset (User, Post, Comment, Group), in memory.",
     )(fn)
     fn = click.option(
         "--db",
@@ -105,7 +100,7 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
-    """The database a command works on; see SOURCE_HELP."""
+    """The database a command works on: a DuckDB file, a JSON file in memory, or the sample."""
     if db_path is not None and data_path is not None:
         raise click.UsageError("give --db or --data, not both")
     if db_path is not None:
@@ -206,8 +201,8 @@ def query_options(fn: Callable[..., T]) -> Callable[..., T]:
                               "null, [1,2]), else a string. Overrides --inputs."),
             click.option("--sort", multiple=True, metavar="KEYS",
                          help="Sort keys, e.g. --sort -createdAt,title (replaces the script's sort)."),
-            click.option("--limit", type=click.IntRange(min=0), help="Return at most N records."),
-            click.option("--skip", type=click.IntRange(min=0), help="Skip the first N records."),
+            click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Return at most N records."),
+            click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records."),
             click.option("--count", is_flag=True,
                          help="Also report how many records match, ignoring --limit and --skip."),
         ]
@@ -273,7 +268,7 @@ def run_query(db: Database, q: Any) -> Result:
         total = None
         if plan.count_sql is not None:
             count_sql = plan.count_sql
-            total = _wait(cursor, lambda: cursor.execute(count_sql, list(plan.count_params)).fetchone()[0])
+            total = _wait(cursor, lambda: cursor.execute(count_sql, list(plan.count_params)).fetchall()[0][0])
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None
     except duckdb.Error as exc:
@@ -387,14 +382,15 @@ def show_record(
 
 def relation_records(
     db: Database, class_name: str, oid: str, key: str, **kw: Any
-) -> tuple[ClassDef, str, Result]:
-    """The records in ``class_name``/``oid``'s Relation ``key``: (target class, title, result)."""
+) -> tuple[ClassDef, str, Result, list[str]]:
+    """The records in ``class_name``/``oid``'s Relation ``key``: target class, title, result and
+    the fields the query names (for :func:`render.write_records`'s ``prefer``)."""
     cls, record = fetch_record(db, class_name, oid)
     f = relation_field(cls, key)
     target = db.schema.get(str(f.target))
     q = db.build(target.name, relation_filter(cls, record["objectId"], f.name), **kw)
     title = f"{cls.name} {record['objectId']} · {f.name} → {target.name}"
-    return target, title, run_query(db, q)
+    return target, title, run_query(db, q), query_fields(q)
 
 
 def class_counts(db: Database) -> dict[str, int]:
@@ -450,7 +446,7 @@ def query(
 
     \b
     Examples:
-      querylang query Post "where({ score: { greaterThan: 5 } }) sort(['-score'])"
+      querylang query Post "where({ score: { greaterThan: 5 } }); sort(['-score'])"
       querylang query Comment "where({ Owner: { pointsTo: Inputs.Post } })" -i Post=p015
       querylang query Post @filter.js --db app.duckdb --limit 10 --count --format json
 
@@ -631,8 +627,8 @@ def show(
 @click.argument("key")
 @source_options
 @click.option("--sort", multiple=True, metavar="KEYS", help="Sort keys, e.g. --sort -createdAt.")
-@click.option("--limit", type=click.IntRange(min=0), help="Return at most N records.")
-@click.option("--skip", type=click.IntRange(min=0), help="Skip the first N records.")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Return at most N records.")
+@click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records.")
 @format_option()
 def relation(
     class_name: str,
@@ -652,10 +648,10 @@ def relation(
       querylang relation Group g2 posts
     """
     db = open_db(db_path, data_path)
-    target, title, result = relation_records(
+    target, title, result, prefer = relation_records(
         db, class_name, object_id, key, sort=parse_sort(sort), limit=limit, skip=skip
     )
-    write_records(make_console(), target, result.records, fmt, title=title)
+    write_records(make_console(), target, result.records, fmt, title=title, prefer=prefer)
 
 
 @main.command()
@@ -664,8 +660,9 @@ def relation(
 def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -> None:
     """Interactive shell: type filter scripts, see tables. Type .help inside.
 
-    Enter runs the script once its brackets close (Esc Enter runs it as is); Ctrl-C cancels
-    the input or a running query; Ctrl-D quits. History is kept in ~/.querylang_history
+    Enter runs the script once its brackets close (Esc Enter adds a line anyway; Enter on a
+    blank line runs it as is); Tab completes; Ctrl-C cancels the input or a running query;
+    Ctrl-D quits. History is kept in ~/.querylang_history
     (or $QUERYLANG_HISTORY). With --db the file is opened for writing, so .load can add to it;
     with neither --db nor --data the bundled sample dataset is loaded.
     """

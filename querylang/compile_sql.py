@@ -61,8 +61,11 @@ def _param(value: Any) -> Any:
     return value
 
 
-def compile_query(query: n.Query, schema: Schema) -> Plan:
-    """The rows statement (and the count statement) for a checked query."""
+def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None) -> Plan:
+    """The rows statement (and the count statement) for a checked query.
+
+    ``row_cap`` replaces the query's limit (the API uses it to enforce ``max_rows``).
+    """
     cls = schema.get(query.class_name)
     c = _Compiler(schema, cls)
     where = c.node(query.where)
@@ -80,9 +83,10 @@ def compile_query(query: n.Query, schema: Schema) -> Plan:
     order = f"{order}, {tiebreak}" if order else tiebreak
     sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
     params = list(where.params)
-    if query.limit is not None:
+    limit = row_cap if row_cap is not None else query.limit
+    if limit is not None:
         sql += " LIMIT ?"
-        params.append(query.limit)
+        params.append(limit)
     if query.skip:
         sql += " OFFSET ?"
         params.append(query.skip)

@@ -229,9 +229,8 @@ class _Source:
 
     text: str
     max_depth: int
-    stack: list[tuple[str, int, int, bool]] = field(
-        default_factory=list
-    )  # opener, line, col, block
+    # The open brackets, innermost last: (opener, line, column, is a block's '{').
+    stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
     last_end: tuple[int, int] = (1, 1)  # where the last token ended, for end-of-script errors
 
 
@@ -243,8 +242,12 @@ class _JSLexer(Lexer):
     def __init__(self, lexer_conf: object) -> None:
         pass
 
-    def lex(self, lexer_state, parser_state):  # noqa: C901 - one loop keeps the hot path fast
-        """Yield lark Tokens; literal tokens carry their decoded JavaScript value."""
+    def lex(self, lexer_state, parser_state):
+        """Yield lark Tokens; literal tokens carry their decoded JavaScript value.
+
+        One long loop on purpose: this is the hot path of every uncached parse, and a call
+        per token kind would cost more than the lexing itself.
+        """
         src: _Source = lexer_state.text
         text = src.text
         n = len(text)
@@ -322,8 +325,6 @@ class _JSLexer(Lexer):
                 else:
                     ttype = _PUNCT_TYPES[c]
                     stack.append((c, line, col, False))
-                if len(stack) > src.max_depth:
-                    raise _limit(f"script nests too deeply (max {src.max_depth})", text, line, col)
             elif kind == "close":
                 end = pos + 1
                 value = c
@@ -361,6 +362,8 @@ class _JSLexer(Lexer):
                 ttype = _PUNCT_TYPES.get(value)
                 if ttype is None:
                     raise _error(_UNSUPPORTED_PUNCT[value], text, line, col)
+            if len(stack) > src.max_depth:  # brackets and template substitutions alike
+                raise _limit(f"script nests too deeply (max {src.max_depth})", text, line, col)
             if kind in ("quote", "backtick", "rbrace"):  # may span lines
                 nl = text.count("\n", pos, end)
                 if nl:
@@ -589,7 +592,8 @@ _SHOW = {
     "TEMPLATE_MIDDLE": "'}'",
     "TEMPLATE_TAIL": "'}'",
 }
-_ARROW_AHEAD = re.compile(r"[^\n;]*=>")
+# A parameter list then `=>`: explains the error at `,` in `(a, b) => a`.
+_ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
 
 
 def _describe(token: Token, text: str) -> str:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -246,6 +247,9 @@ def write_records(
     else:  # pragma: no cover - click's Choice guards this
         raise ValueError(f"unknown format {fmt!r}")
     out.flush()
+    if count is not None and fmt in ("jsonl", "csv"):
+        # Those formats have no place for a total that keeps them machine-readable.
+        sys.stderr.write(f"count: {count}\n")
 
 
 # --- one record -----------------------------------------------------------------------------
@@ -354,19 +358,13 @@ def schema_doc(schema: Schema, counts: Mapping[str, int]) -> dict[str, Any]:
 def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
     if not schema.classes:
         return Text("no classes (load a data file first)", style=HINT_STYLE)
-    table = Table(
-        box=box.SIMPLE_HEAVY,
-        show_edge=False,
-        header_style="bold",
-        caption="every class also has objectId (String), createdAt and updatedAt (Date)",
-        caption_justify="left",
-    )
+    table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
     table.add_column("class", style="bold")
     table.add_column("records", justify="right")
     table.add_column("field")
     table.add_column("type")
     for name, cls in schema.classes.items():
-        fields = cls.user_fields or [None]
+        fields: list[Field | None] = [*cls.user_fields] or [None]
         for i, f in enumerate(fields):
             table.add_row(
                 Text(name) if i == 0 else Text(""),
@@ -375,7 +373,8 @@ def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
                 Text(type_label(f)) if f else Text(""),
                 end_section=i == len(fields) - 1,
             )
-    return table
+    note = Text("every class also has objectId (String), createdAt and updatedAt (Date)", style=HINT_STYLE)
+    return Group(table, note)
 
 
 # --- SQL ------------------------------------------------------------------------------------

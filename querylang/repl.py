@@ -1,7 +1,8 @@
 """``querylang repl``: type filter scripts against one class, see tables; dot-commands for the rest.
 
 Enter runs a script once its brackets close (``lexer.is_complete``), so a multi-line
-``where({ ... })`` is typed naturally; Esc Enter runs the text as it is. Errors print with the
+``where({ ... })`` is typed naturally; Esc Enter starts a new line anyway (for a ``sort()``
+on a line of its own), and Enter on a blank line runs the text as it is. Errors print with the
 caret view and the session goes on. Ctrl-C clears the input or interrupts a running query
 (cli.run_query runs the statement where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
 a terminal the same commands are read from it, one entry after another, without prompts.
@@ -14,7 +15,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,6 @@ class Session:
     class_name: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     last_query: Any = None
-    last_plan: Any = None
     timer: bool = False
     fmt: str = "table"
     max_rows: int | None = DEFAULT_MAX_ROWS
@@ -104,7 +104,7 @@ class Session:
         except QueryError as err:
             self.error(str(err))
         except KeyboardInterrupt:
-            self.console.print(Text("query cancelled", style=HINT_STYLE))
+            self.console.print(Text("cancelled", style=HINT_STYLE))
         except (Quit, EOFError):
             raise
         except Exception as err:  # a fault in querylang must not end the user's session
@@ -121,10 +121,12 @@ class Session:
         if self.class_name is None:
             names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
+        asked = self.db.build(self.class_name, script_or_filter(text), inputs=self.inputs)
+        # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
-        q = self.db.build(self.class_name, script_or_filter(text), inputs=self.inputs, limit=limit)
+        q = replace(asked, limit=limit)
         result, ms = timed(lambda: run_query(self.db, q))
-        self.last_query, self.last_plan = q, result.plan
+        self.last_query = asked
         records = result.records
         more = self.max_rows is not None and len(records) > self.max_rows
         if more:
@@ -179,9 +181,11 @@ class Session:
             self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
 
     def _last_plan(self) -> Any:
-        if self.last_plan is None:
+        if self.last_query is None:
             raise QueryError("no query yet: type a script first")
-        return self.last_plan
+        from .compile_sql import compile_query
+
+        return compile_query(self.last_query, self.db.schema)
 
     def cmd_sql(self, args: list[str]) -> None:
         plan = self._last_plan()
@@ -247,8 +251,11 @@ class Session:
     def cmd_relation(self, args: list[str]) -> None:
         if len(args) != 3:
             raise self._usage(".relation")
-        target, title, result = relation_records(self.db, *args)
-        write_records(self.console, target, result.records, self.fmt, title=title)
+        target, title, result, _ = relation_records(self.db, *args)
+        write_records(
+            self.console, target, result.records, self.fmt, title=title,
+            hidden_hint=".format json or .show CLASS ID shows every field",
+        )  # fmt: skip
 
     def cmd_help(self, args: list[str]) -> None:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
@@ -260,7 +267,8 @@ class Session:
         self.note(
             "Anything else is a filter script for the current class, e.g.\n"
             "  where({ score: { greaterThan: Inputs.Min } })  sort(['-createdAt'])\n"
-            "Enter runs it once the brackets close; Esc Enter runs it as is; Tab completes;\n"
+            "Enter runs it once its brackets close (Enter on a blank line runs it as is);\n"
+            "Esc Enter adds a line anyway, e.g. for sort([...]) on a line of its own; Tab completes;\n"
             "Ctrl-C cancels the input or a running query; Ctrl-D quits."
         )
 
@@ -320,7 +328,7 @@ def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str
     if not word:
         return
     schema = session.db.schema
-    if session.class_name in schema:
+    if session.class_name is not None and session.class_name in schema:
         for f in schema.classes[session.class_name].fields.values():
             yield f.name, word, type_label(f)
     for op in OPERATORS:
@@ -387,16 +395,27 @@ def run_repl(db: Database, *, class_name: str | None = None) -> None:
             break
 
 
+def enter_runs(text: str, current_line: str) -> bool:
+    """Does Enter run the entry? Yes for a dot-command or a script whose brackets are closed,
+    and for anything when Enter lands on a blank line (pressed twice: run it as it is)."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith(".") or is_complete(text):
+        return True
+    return not current_line.strip()
+
+
 def entries(text: str) -> Iterator[str]:
     """Split piped input as the prompt would: a dot-command per line, a script until complete."""
     pending: list[str] = []
     for line in text.splitlines():
+        if not pending and not line.strip():
+            continue
         if not pending and line.strip().startswith("."):
             yield line
             continue
         pending.append(line)
         joined = "\n".join(pending)
-        if is_complete(joined):
+        if enter_runs(joined, line):
             yield joined
             pending = []
     if pending:
@@ -440,18 +459,21 @@ def make_prompt(session: Session) -> Any:
     @bindings.add("enter")
     def _enter(event: Any) -> None:
         buf = event.current_buffer
-        if buf.complete_state is not None and buf.complete_state.current_completion is not None:
-            buf.complete_state = None  # Enter takes the highlighted completion, like Tab
-            return
         text = buf.document.text
-        if text.lstrip().startswith(".") or is_complete(text):
+        if buf.complete_state is not None and buf.complete_state.current_completion is not None:
+            # Enter takes the highlighted completion; a dot-command then runs, as in a shell,
+            # while a script is usually mid-expression and stays open for more typing.
+            buf.complete_state = None
+            if not text.lstrip().startswith("."):
+                return
+        if enter_runs(text, buf.document.current_line):
             buf.validate_and_handle()
         else:
             buf.insert_text("\n")
 
     @bindings.add("escape", "enter")
-    def _run_now(event: Any) -> None:
-        event.current_buffer.validate_and_handle()
+    def _newline(event: Any) -> None:
+        event.current_buffer.insert_text("\n")
 
     history: History
     path = history_path()
@@ -463,7 +485,7 @@ def make_prompt(session: Session) -> Any:
     except OSError:
         history = InMemoryHistory()
 
-    def continuation(width: int, line_number: int, is_soft_wrap: bool) -> str:
+    def continuation(width: int, line_number: int, is_soft_wrap: int) -> str:
         return "." * (width - 2) + ": " if width > 2 else ""
 
     return PromptSession(

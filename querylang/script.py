@@ -61,14 +61,13 @@ _SAFE = 2**53  # the largest integer a double holds exactly (and its negation)
 _MAX_TIME = 8.64e15  # ms; JavaScript's Date range is ±100,000,000 days around 1970
 _MS_PER_DAY = 86_400_000
 
-# Names that must never work, whatever the context: they reach JavaScript's (and would reach
-# Python's) object machinery or the outside world.
-_FORBIDDEN = frozenset(
+# Keys that reach JavaScript's object machinery (and, in spirit, Python's): rejected in every
+# position -- names, `.key`, `[key]`, object literal keys, `$key`.
+_FORBIDDEN_KEYS = frozenset({"constructor", "__proto__", "prototype", "__class__"})
+# Globals that reach the outside world or code evaluation: rejected as names. As data keys
+# (`{ process: ... }`, `Inputs.window`) they are ordinary field names and stay allowed.
+_FORBIDDEN = _FORBIDDEN_KEYS | frozenset(
     {
-        "constructor",
-        "__proto__",
-        "prototype",
-        "__class__",
         "globalThis",
         "window",
         "global",
@@ -204,6 +203,12 @@ def _to_int(v: object) -> int | float:
     return int(n)
 
 
+def _to_uint32(v: object) -> int:
+    """ToUint32: NaN and the infinities are 0, the rest wraps modulo 2**32."""
+    n = _to_int(v)
+    return 0 if n in (INF, -INF) else int(n) % 2**32
+
+
 def _is_number(v: object) -> bool:
     t = type(v)
     return t is int or t is float
@@ -268,6 +273,8 @@ def to_string(v: object) -> str:
         return "null"
     if v is UNDEFINED:
         return "undefined"
+    if t is list:
+        return _join(v, ",")  # type: ignore[arg-type]
     return to_string(to_primitive(v, "string"))
 
 
@@ -743,7 +750,7 @@ def _s_ends_with(s: str, args: list[object]) -> bool:
 def _s_split(s: str, args: list[object]) -> list[object]:
     """split with a string separator and an optional limit (no regex separators)."""
     sep, limit_arg = _no_regex(_arg(args, 0), "split"), _arg(args, 1)
-    limit = 2**32 - 1 if limit_arg is UNDEFINED else int(_to_int(limit_arg)) % 2**32
+    limit = 2**32 - 1 if limit_arg is UNDEFINED else _to_uint32(limit_arg)
     if limit == 0:
         return []
     if sep is UNDEFINED:
@@ -997,9 +1004,8 @@ class _Builtin:
 def _parse_int(args: list[object]) -> int | float:
     """parseInt: the longest digit prefix in the radix (16 when the text starts with 0x)."""
     s = to_string(_arg(args, 0)).lstrip(_JS_SPACE)
-    radix = _to_int(_arg(args, 1)) if _arg(args, 1) is not UNDEFINED else 0
-    radix = int(radix) % 2**32 if radix not in (INF, -INF) else 0
-    radix = radix - 2**32 if radix >= 2**31 else radix
+    radix = _to_uint32(_arg(args, 1))
+    radix = radix - 2**32 if radix >= 2**31 else radix  # ToInt32
     sign = -1 if s[:1] == "-" else 1
     if s[:1] in "+-" and s:
         s = s[1:]
@@ -1476,7 +1482,7 @@ class _Run:
             if b is not None:
                 return b[0]
         if name[0] == "$" and len(name) > 1:
-            if name[1:] in _FORBIDDEN:
+            if name[1:] in _FORBIDDEN_KEYS:
                 raise self.fail(tok, f"'{name[1:]}' is not supported in filter scripts")
             return self.inputs.get(name[1:], UNDEFINED)
         if name == "Inputs":
@@ -1511,7 +1517,12 @@ class _Run:
         return _check_str("".join(parts))
 
     def ev_array(self, node: Tree) -> object:
-        return [self.eval(c) for c in node.children]
+        # A loop, not a comprehension: a comprehension is one more stack frame per nesting
+        # level, and nesting depth is what the stack limits.
+        out = []
+        for c in node.children:
+            out.append(self.eval(c))
+        return out
 
     def ev_object(self, node: Tree) -> object:
         obj = JSObject(pos=(node.meta.line, node.meta.column))
@@ -1535,7 +1546,7 @@ class _Run:
                 key = _property_key(self.eval(key_node))
                 pos = (key_node.meta.line, key_node.meta.column)
                 value = self.eval(prop.children[1])
-            if key in _FORBIDDEN:
+            if key in _FORBIDDEN_KEYS:
                 raise ScriptError(
                     f"'{key}' is not supported in filter scripts", line=pos[0], column=pos[1]
                 )
@@ -1634,7 +1645,10 @@ class _Run:
     # ------------------------------------------------------------------ chains
 
     def args(self, call: Tree) -> list[object]:
-        return [self.eval(c) for c in call.children]
+        out = []
+        for c in call.children:
+            out.append(self.eval(c))
+        return out
 
     def ev_chain(self, node: Tree) -> object:
         """`head.a[b](c)?.d`: trailers left to right; `x.m(...)` is a method call."""
@@ -1661,9 +1675,9 @@ class _Run:
                 key = _property_key(self.eval(key_node))
             nxt = ch[i + 1] if i + 1 < n else None
             if nxt is not None and nxt.data in ("call", "opt_call"):
-                if nxt.data == "opt_call" and not self.has_method(value, key):
-                    return UNDEFINED
-                value = self.call_method(value, key, self.args(nxt), key_node, nxt)
+                if nxt.data == "opt_call" and _property_is_nullish(value, key):
+                    return UNDEFINED  # `x.m?.()` with no m
+                value = self.call_method(value, key, self.args(nxt), key_node, node, nxt)
                 i += 2
             else:
                 value = self.get(value, key, key_node)
@@ -1698,16 +1712,17 @@ class _Run:
             raise self.fail(chain, f"{what} is not a function")
         raise self.fail(chain, f"{what} is not a function ({type_name(callee)})")
 
-    def has_method(self, obj: object, key: str) -> bool:
-        if isinstance(obj, _Builtin):
-            return key in obj.members
-        return key in _methods_for(obj)
-
     def call_method(
-        self, obj: object, key: str, args: list[object], key_node: Tree | Token, call: Tree
+        self,
+        obj: object,
+        key: str,
+        args: list[object],
+        key_node: Tree | Token,
+        chain: Tree,
+        call: Tree,
     ) -> object:
         """`obj.key(args)`: only the listed methods of strings, arrays, dates and namespaces."""
-        if key in _FORBIDDEN:
+        if key in _FORBIDDEN_KEYS:
             raise self.fail(key_node, f"'{key}' is not supported in filter scripts")
         if isinstance(obj, _Builtin):
             fn = obj.members.get(key)
@@ -1722,7 +1737,8 @@ class _Run:
         if method is None:
             if isinstance(obj, dict):
                 if key in obj:
-                    raise self.fail(key_node, f"'{key}' is not a function")
+                    what = self.text[chain.meta.start_pos : call.meta.start_pos]
+                    raise self.fail(key_node, f"{what} is not a function ({type_name(obj[key])})")
                 raise self.fail(key_node, f"Unknown method '{key}' on object")
             hint = ""
             if key in ("map", "filter", "forEach", "reduce", "find", "some", "every"):
@@ -1741,7 +1757,7 @@ class _Run:
 
     def get(self, obj: object, key: str, key_node: Tree | Token) -> object:
         """Property read: own keys of objects, indexes and `length`, and a few constants."""
-        if key in _FORBIDDEN:
+        if key in _FORBIDDEN_KEYS:
             raise self.fail(key_node, f"'{key}' is not supported in filter scripts")
         t = type(obj)
         if t is JSObject or isinstance(obj, dict):
@@ -1772,6 +1788,18 @@ class _Run:
         if key in _methods_for(obj):
             raise self.fail(key_node, f"'{key}' must be called: {key}(...)")
         raise self.fail(key_node, f"Unknown property '{key}' on {type_name(obj)}")
+
+
+def _property_is_nullish(obj: object, key: str) -> bool:
+    """Whether `obj[key]` is null or undefined, for `obj.key?.()` (a nullish obj throws)."""
+    if obj is None or obj is UNDEFINED:
+        return False
+    if isinstance(obj, dict):
+        v = obj.get(key, UNDEFINED)
+        return v is None or v is UNDEFINED
+    if isinstance(obj, _Builtin):
+        return key not in obj.members and key not in obj.constants
+    return key not in _methods_for(obj)
 
 
 def _methods_for(obj: object) -> Mapping[str, Callable]:
@@ -1852,16 +1880,17 @@ def run_script(
     column of the offending node), :class:`LimitExceeded` for the size, nesting and step
     limits, :class:`QueryTypeError` for an input Python value with no JavaScript meaning.
     """
-    tree = parse_script(text, max_size=max_size, max_depth=max_depth)
-    run = _Run(text, _inputs_object(inputs), max_steps)
     try:
+        tree = parse_script(text, max_size=max_size, max_depth=max_depth)
+        run = _Run(text, _inputs_object(inputs), max_steps)
         run.run(tree)
     except QueryError as err:
         raise err.with_source(text) from None
     except RecursionError:
-        # Brackets are limited by the parser; this catches what nests without them
-        # (`a ? b ? c ? ...`) deeper than Python's stack.
-        raise LimitExceeded("script nests too deeply", source=text) from None
+        # The parser caps bracket nesting, and everything else (else-if chains, ternaries,
+        # unary chains, operator lists) is walked in loops; this is the last line, for a
+        # caller that is itself already deep in the stack.
+        raise LimitExceeded("script nests too deeply for the stack", source=text) from None
     return ScriptResult(run.where, run.where_pos, run.sort, run.sort_pos)
 
 

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from .data import Dataset, Edge, read_dataset
-from .errors import DataError, QueryError
+from .errors import DataError, QueryError, QueryTimeout
 from .jsvalues import iso_ms
 from .layout import (
     NULLS_COLUMN,
@@ -317,14 +317,28 @@ class Store:
 
     # --- reading --------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run one statement on a cursor of its own (DuckDB connections are not shared by threads)."""
+    def execute(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement on a cursor of its own (DuckDB connections are not shared by threads).
+
+        With a timeout, a timer interrupts DuckDB and the query ends in :class:`QueryTimeout`.
+        """
         cur = self.con.cursor()
+        timer = None
+        if timeout is not None:
+            timer = threading.Timer(timeout, cur.interrupt)
+            timer.daemon = True
+            timer.start()
         try:
             return cur.execute(sql, list(params)).fetchall()
+        except duckdb.InterruptException:
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
             raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
         finally:
+            if timer is not None:
+                timer.cancel()
             cur.close()
 
     def dataset(self) -> Dataset:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 # hunting for new bugs; delete the entry when the fix lands.
 KNOWN_BUGS = {
     # store.field_cells gives a Relation field one cell but layout gives it no column, so
-    # every column after a Relation field is shifted (test_load.py::test_relation_field_*).
+    # every column after a Relation field is shifted: values land in the wrong column and
+    # explicit nulls are forgotten (test_load.py::test_relation_field_*).
     "relation-shifts-columns",
     # compile_sql moves an objectId sort key to the end: sort(['objectId', 'createdAt'])
     # orders by createdAt first (test_operators.py::test_sort_objectid_keeps_its_place).
@@ -45,7 +46,7 @@ SAFE_TEXT = st.text(
 STRING_POOL = (
     "", "a", "A", "b", "ab", "abc", "Abc", "ba", "a b", "a\n", "a\nb", "\nb",
     "k", "K", "\u212a", "s", "S", "\u017f", "ß", "SS", "é", "É", "e\u0301", "ı", "İ",
-    "10", "9", "١٢", "_", "a#b", "a.b", "\U0001f600", "\uffff",
+    "10", "9", "١٢", "_", "a#b", "a.b", "\U0001f600", "\uffff", "a\r\n", "a\u2028b", "\x85",
 )
 NUMBER_POOL = (0, -0.0, 1, 1.0, 2, 2.0, -1, 0.5, 2.5, -3.25, 10, 1e15, 9007199254740993)
 DATE_POOL = (
@@ -60,7 +61,7 @@ DATE_POOL = (
 GEO_POOL = ({"latitude": 0, "longitude": 0}, {"latitude": 45.5, "longitude": -73.25}, {"latitude": -90, "longitude": 180})
 OBJECT_KEYS = ("a", "b", "c")
 LITERALS = ("a", "b", "A", "k", "K", "ß", "é", " ", "#", "1", "\n")
-ATOMS = (".", "[ab]", "[a-z]", "[^a]", "[A-Z0-9]", "\\d", "\\w", "\\s", "(a|b)", "\\.")
+ATOMS = (".", "[ab]", "[a-z]", "[^a]", "[A-Z0-9]", "\\d", "\\w", "\\s", "\\b", "(a|b)", "\\.", "\\Qa.\\E", "b{2}")
 
 
 def _weighted(pool: tuple[Any, ...], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -215,14 +216,17 @@ def documents(draw: st.DrawFn, *, created: bool | None = None) -> dict[str, Any]
     relations: list[dict[str, Any]] = []
     for name, spec in classes.items():
         rows = []
-        for oid in draw(st.lists(ids(), unique=True, max_size=6)):
+        for oid in draw(st.lists(ids(), unique=True, min_size=draw(st.sampled_from((0, 2, 3))), max_size=7)):
             rec: dict[str, Any] = {"objectId": oid}
             if created or (created is None and draw(st.integers(0, 4))):
                 rec["createdAt"] = draw(st.one_of(st.sampled_from(DATE_POOL), dates()))
             if draw(st.integers(0, 3)) == 0:
                 rec["updatedAt"] = draw(st.one_of(st.none(), dates()))
+            has_relation = any(f["type"] == "Relation" for f in spec["fields"].values())
             for fname, f in spec["fields"].items():
                 choice = draw(st.sampled_from(("value", "value", "value", "missing", "null")))
+                if choice == "null" and has_relation and "relation-shifts-columns" in KNOWN_BUGS:
+                    choice = "missing"
                 if choice == "missing":
                     continue
                 if f["type"] == "Relation":
@@ -257,6 +261,37 @@ def fields_of(doc: dict[str, Any], class_name: str) -> dict[str, tuple[str, str 
 # --- filters ------------------------------------------------------------------------------------
 
 
+def present_values(doc: dict[str, Any], class_name: str) -> dict[str, list[Any]]:
+    """field -> the non-null values the document stores there (Array: the arrays and their
+    elements; Relation: the target ids of its edges). Operands drawn from here hit records."""
+    fields = fields_of(doc, class_name)
+    out: dict[str, list[Any]] = {name: [] for name in fields}
+    for rec in doc["records"].get(class_name, []):
+        for name, value in rec.items():
+            if value is None or name not in fields:
+                continue
+            ftype = fields[name][0]
+            if ftype == "Relation":
+                if isinstance(value, list):
+                    out[name].extend(value)
+            elif ftype == "Array":
+                out[name].append(value)
+                out[name].extend(e for e in value if e is not None)
+            else:
+                out[name].append(value)
+    for edge in doc["relations"]:
+        if edge["class"] == class_name:
+            out[edge["key"]].append(edge["targetId"])
+    return out
+
+
+def _from(seen: list[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly a value the document holds, sometimes a fresh one."""
+    if not seen:
+        return other
+    return st.one_of(st.sampled_from(seen), st.sampled_from(seen), other)
+
+
 @st.composite
 def regex_patterns(draw: st.DrawFn) -> str:
     """Simple patterns: literals, '.', classes, anchors, quantifiers after an atom."""
@@ -276,25 +311,31 @@ def regex_options() -> st.SearchStrategy[str]:
     return st.lists(st.sampled_from("imsx"), unique=True, max_size=4).map("".join)
 
 
-def operands(ftype: str, *, scalar: bool = False) -> st.SearchStrategy[Any]:
+def _is_scalar(v: Any) -> bool:
+    return not isinstance(v, list | dict) or (isinstance(v, dict) and set(v) == {"__type", "iso"})
+
+
+def operands(ftype: str, seen: list[Any], *, scalar: bool = False) -> st.SearchStrategy[Any]:
     """A valid operand for a comparison on a field of this type (null not included)."""
     if ftype == "String":
-        return strings()
+        return _from(seen, strings())
     if ftype == "Number":
-        return numbers()
+        return _from(seen, numbers())
     if ftype == "Boolean":
         return st.booleans()
     if ftype == "Date":
-        return dates()
+        return _from(seen, dates())
     if ftype == "Pointer":
-        return st.one_of(ids(), ids().map(lambda i: {"objectId": i}))
+        return _from(seen, st.one_of(ids(), ids().map(lambda i: {"objectId": i})))
     if ftype == "Object":
-        return objects()
+        return _from(seen, objects())
     if ftype == "Array":
         if scalar:
-            return st.one_of(numbers(), strings(), st.booleans(), date_objects())
-        # Arrays and objects from the record pools make whole-array equality hit.
-        return st.one_of(json_scalars(), arrays(), objects())
+            return _from(
+                [v for v in seen if _is_scalar(v)],
+                st.one_of(numbers(), strings(), st.booleans(), date_objects()),
+            )
+        return _from(seen, st.one_of(json_scalars(), arrays(), objects()))
     raise ValueError(ftype)
 
 
@@ -306,79 +347,97 @@ def _lists_of(s: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     return st.lists(_maybe_null(s), max_size=4)
 
 
-def field_operators(ftype: str, target: str | None) -> st.SearchStrategy[tuple[str, Any]]:
+def field_operators(ftype: str, target: str | None, seen: list[Any]) -> st.SearchStrategy[tuple[str, Any]]:
     """One (operator, operand) pair valid on a field of this type."""
     if ftype == "GeoPoint":
         return st.tuples(st.just("exists"), st.booleans())
     if ftype == "Relation":
+        some = _from(seen, ids())
         return st.one_of(
-            st.tuples(st.just("pointsTo"), st.one_of(ids(), st.lists(ids(), max_size=3))),
-            st.tuples(st.sampled_from(("equalTo", "notEqualTo")), st.one_of(
-                ids(), ids().map(lambda i: {"__type": "Pointer", "className": target, "objectId": i})
-            )),
-            st.tuples(st.sampled_from(("containedIn", "notContainedIn")), st.lists(ids(), max_size=3)),
+            st.tuples(st.just("pointsTo"), st.one_of(some, st.lists(some, max_size=3))),
+            st.tuples(
+                st.sampled_from(("equalTo", "notEqualTo")),
+                st.one_of(some, some.map(lambda i: {"__type": "Pointer", "className": target, "objectId": i})),
+            ),
+            st.tuples(st.sampled_from(("containedIn", "notContainedIn")), st.lists(some, max_size=3)),
             st.tuples(st.just("exists"), st.booleans()),
         )
     choices = [
-        st.tuples(st.sampled_from(("equalTo", "notEqualTo")), _maybe_null(operands(ftype))),
-        st.tuples(st.sampled_from(("containedIn", "notContainedIn")), _lists_of(operands(ftype))),
+        st.tuples(st.sampled_from(("equalTo", "notEqualTo")), _maybe_null(operands(ftype, seen))),
+        st.tuples(st.sampled_from(("containedIn", "notContainedIn")), _lists_of(operands(ftype, seen))),
         st.tuples(st.just("exists"), st.booleans()),
     ]
     if ftype != "Object":
         choices.append(
             st.tuples(
                 st.sampled_from(("lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo")),
-                _maybe_null(operands(ftype, scalar=True)),
+                _maybe_null(operands(ftype, seen, scalar=True)),
             )
         )
     if ftype == "Pointer":
-        choices.append(st.tuples(st.just("pointsTo"), st.one_of(ids(), st.lists(ids(), max_size=3))))
+        some = _from([v if isinstance(v, str) else v["objectId"] for v in seen], ids())
+        choices.append(st.tuples(st.just("pointsTo"), st.one_of(some, st.lists(some, max_size=3))))
     if ftype in ("String", "Array"):
         choices.append(st.tuples(st.just("matchesRegex"), regex_patterns()))
     return st.one_of(*choices)
 
 
 @st.composite
-def field_conditions(draw: st.DrawFn, name: str, ftype: str, target: str | None) -> dict[str, Any]:
+def field_conditions(
+    draw: st.DrawFn, name: str, ftype: str, target: str | None, seen: list[Any]
+) -> dict[str, Any]:
     """``{field: {op: v, ...}}`` with 1-3 operators, or the shorthand ``{field: v}``."""
     if ftype not in ("GeoPoint", "Relation") and draw(st.integers(0, 5)) == 0:
-        value = draw(_maybe_null(operands(ftype)))
-        # A dict given as shorthand is an operator object unless the field is an Object
-        # (SEMANTICS.md §6), and an id-like dict is a pointer value: keep shorthand unambiguous.
-        if not isinstance(value, dict) or ftype == "Object":
+        value = draw(_maybe_null(operands(ftype, seen)))
+        # A dict as shorthand is an operator object unless it is an Object field's value or a
+        # typed literal (SEMANTICS.md §6); an id-like dict on a Pointer is a pointer value.
+        if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
             return {name: value}
     ops: dict[str, Any] = {}
-    for op, operand in draw(st.lists(field_operators(ftype, target), min_size=1, max_size=3)):
+    for op, operand in draw(st.lists(field_operators(ftype, target, seen), min_size=1, max_size=3)):
         ops[op] = operand
     if "matchesRegex" in ops and draw(st.booleans()):
         ops["options"] = draw(regex_options())
     return {name: ops}
 
 
-def relation_sources(doc: dict[str, Any], class_name: str) -> list[tuple[str, str]]:
-    """(owner class, key) of every Relation that targets ``class_name``."""
-    return [
-        (owner, fname)
-        for owner, spec in doc["classes"].items()
-        for fname, f in spec["fields"].items()
-        if f["type"] == "Relation" and f["targetClass"] == class_name
-    ]
+def relation_sources(doc: dict[str, Any], class_name: str) -> list[tuple[str, str, list[str]]]:
+    """(owner class, key, owner ids holding an edge) of every Relation targeting the class."""
+    out = []
+    for owner, spec in doc["classes"].items():
+        for fname, f in spec["fields"].items():
+            if f["type"] == "Relation" and f["targetClass"] == class_name:
+                holders = [e["objectId"] for e in doc["relations"] if (e["class"], e["key"]) == (owner, fname)]
+                holders += [r["objectId"] for r in doc["records"].get(owner, []) if isinstance(r.get(fname), list)]
+                out.append((owner, fname, holders))
+    return out
+
+
+@st.composite
+def related_to(draw: st.DrawFn, sources: list[tuple[str, str, list[str]]]) -> dict[str, Any]:
+    owner, key, holders = draw(st.sampled_from(sources))
+    spec: dict[str, Any] = {"id": draw(_from(holders, ids())), "key": key}
+    if draw(st.booleans()):
+        spec["className"] = owner
+    return {"relatedTo": spec}
 
 
 def leaf_filters(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[dict[str, Any]]:
     fields = fields_of(doc, class_name)
+    seen = present_values(doc, class_name)
+    own_ids = [r["objectId"] for r in doc["records"].get(class_name, [])]
+    some_id = _from(own_ids, ids())
+    field_leaf = st.sampled_from(sorted(fields)).flatmap(lambda f: field_conditions(f, *fields[f], seen[f]))
     choices = [
-        st.sampled_from(sorted(fields)).flatmap(lambda f: field_conditions(f, *fields[f])),
-        ids().map(lambda i: {"idEqualTo": i}),
-        st.lists(ids(), max_size=3).map(lambda xs: {"idContainedIn": xs}),
+        field_leaf,
+        field_leaf,
+        field_leaf,
+        some_id.map(lambda i: {"idEqualTo": i}),
+        st.lists(some_id, max_size=3).map(lambda xs: {"idContainedIn": xs}),
     ]
     sources = relation_sources(doc, class_name)
     if sources:
-        choices.append(
-            st.tuples(st.sampled_from(sources), ids(), st.booleans()).map(
-                lambda t: {"relatedTo": {"id": t[1], "key": t[0][1], **({"className": t[0][0]} if t[2] else {})}}
-            )
-        )
+        choices.append(related_to(sources))
     return st.one_of(*choices)
 
 
@@ -391,10 +450,11 @@ def filters(doc: dict[str, Any], class_name: str, depth: int = 3) -> st.SearchSt
     return st.one_of(
         leaf,
         leaf,
-        st.just({}),
+        leaf,
         st.lists(leaf, min_size=2, max_size=3).map(_merge),
         st.lists(sub, max_size=3).map(lambda xs: {"and": xs}),
         st.lists(sub, min_size=1, max_size=3).map(lambda xs: {"or": xs}),
+        st.just({}),
     )
 
 
@@ -412,8 +472,13 @@ def sorts(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[list[str] |
     key = st.tuples(st.sampled_from(names), st.booleans()).map(lambda t: ("-" if t[1] else "") + t[0])
     keys = st.lists(key, max_size=3)
     if "sort-objectid-position" in KNOWN_BUGS:
-        keys = keys.map(lambda ks: [k for k in ks if k.lstrip("-") != "objectId"] + [k for k in ks if k.lstrip("-") == "objectId"][:1])
+        keys = keys.map(_objectid_last)
     return st.one_of(st.none(), keys)
+
+
+def _objectid_last(keys: list[str]) -> list[str]:
+    rest = [k for k in keys if k.lstrip("-") != "objectId"]
+    return rest + [k for k in keys if k.lstrip("-") == "objectId"][:1]
 
 
 def paging() -> st.SearchStrategy[dict[str, Any]]:

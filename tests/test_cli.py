@@ -133,6 +133,8 @@ def test_query_sort_limit_skip_count() -> None:
 def test_query_jsonl_and_csv() -> None:
     lines = ok("query", "Post", GT10, "--format", "jsonl").splitlines()
     assert [json.loads(line)["objectId"] for line in lines] == GT10_IDS
+    counted = ql("query", "Post", GT10, "--format", "jsonl", "--limit", "1", "--count")
+    assert len(counted.stdout.splitlines()) == 1 and counted.stderr == "count: 4\n"
     rows = list(csv.DictReader(io.StringIO(ok("query", "Post", GT10, "--format", "csv"))))
     assert [r["objectId"] for r in rows] == GT10_IDS
     assert rows[0]["score"] == "13" and "updatedAt" in rows[0]

@@ -30,8 +30,11 @@ COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylan
 ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]|\r")
 
 
+PROMPT_READY = "\x1b[?2004h"  # prompt_toolkit turns bracketed paste on as each prompt starts
+
+
 class Terminal:
-    """A REPL in a pty: type into it, wait for text to appear on its screen."""
+    """A REPL in a pty: type into it, read its screen as text."""
 
     def __init__(self, tmp_path: Path, *args: str) -> None:
         self.history = tmp_path / "history"
@@ -48,34 +51,45 @@ class Terminal:
             encoding="utf-8", timeout=10,
         )  # fmt: skip
         self.raw = ""
-        self.seen = 0  # how much of the cleaned screen text earlier waits consumed
+        self.seen = 0  # how much of ``raw`` earlier waits consumed
 
-    @property
-    def text(self) -> str:
-        return ESCAPES.sub("", self.raw)
-
-    def wait_for(self, needle: str, timeout: float = 10) -> str:
-        """Wait until ``needle`` appears after what was already matched; return the text up to it."""
+    def wait_raw(self, needle: str, timeout: float = 10) -> str:
+        """Wait for ``needle`` in the raw output after what was consumed; return the screen text
+        up to it, escape sequences removed."""
         deadline = time.monotonic() + timeout
         while True:
-            text = self.text
-            at = text.find(needle, self.seen)
+            at = self.raw.find(needle, self.seen)
             if at >= 0:
-                chunk = text[self.seen : at + len(needle)]
+                chunk = self.raw[self.seen : at]
                 self.seen = at + len(needle)
-                return chunk
+                return ESCAPES.sub("", chunk)
             if time.monotonic() > deadline:
-                raise AssertionError(f"{needle!r} did not appear; screen so far:\n{text[self.seen:]}")
+                rest = ESCAPES.sub("", self.raw[self.seen :])
+                raise AssertionError(f"{needle!r} did not appear; screen so far:\n{rest}")
             try:
                 self.raw += self.child.read_nonblocking(65536, timeout=0.1)
             except pexpect.TIMEOUT:
                 pass
 
-    def type_lines(self, *lines: str) -> None:
-        """Type lines, each ended by Enter, waiting for the REPL to take each one."""
+    def ready(self) -> str:
+        """Wait for the next prompt; return what was printed before it."""
+        return self.wait_raw(PROMPT_READY)
+
+    def type(self, text: str) -> None:
+        """Type as a person does: a key at a time is not needed, a pause between bursts is."""
+        self.child.send(text)
+        time.sleep(0.15)
+
+    def enter(self, *lines: str) -> str:
+        """Type lines, each ended by Enter, and wait for the next prompt; return the screen between.
+
+        Waiting for the prompt is what a person does, and it matters: between prompts the
+        terminal is back in cooked mode, where typed-ahead Ctrl-C or Ctrl-D mean something else.
+        """
         for line in lines:
             self.child.send(line + "\r")
-            self.wait_for(line.strip()[-3:] if line.strip() else "")
+            time.sleep(0.05)
+        return self.ready()
 
     def quit(self) -> int:
         self.child.sendcontrol("d")
@@ -87,7 +101,7 @@ class Terminal:
 @pytest.fixture
 def term(tmp_path: Path):  # type: ignore[no-untyped-def]
     t = Terminal(tmp_path)
-    t.wait_for("Ctrl-D quits")
+    assert "Ctrl-D quits" in t.ready()
     yield t
     if t.child.isalive():
         t.child.terminate(force=True)
@@ -106,73 +120,69 @@ def caret_points_at(screen: str, word: str) -> bool:
 
 def test_typo_caret_fix_table(term: Terminal) -> None:
     """A multi-line query with a typo: the caret error, then the fixed query's table."""
-    term.type_lines(".class Post")
-    term.wait_for("Post>")
-    term.type_lines("where({", "  scroe: { greaterThan: 10 }")
-    term.child.send("})\r")
-    screen = term.wait_for("did you mean 'score'?")
-    screen += term.wait_for("^")
-    assert "error:" in screen and "line 2, column 3" in screen
-    assert caret_points_at(screen + "\n", "scroe")
-    term.wait_for("Post>")  # the session goes on
+    term.enter(".class Post")
+    screen = term.enter("where({", "  scroe: { greaterThan: 10 }", "})")
+    assert "error: line 2, column 3" in screen
+    assert "did you mean 'score'?" in screen
+    assert caret_points_at(screen, "scroe")
 
-    term.type_lines("where({", "  score: { greaterThan: 10 }")
-    term.child.send("})\r")
-    table = term.wait_for("4 records")
+    table = term.enter("where({", "  score: { greaterThan: 10 }", "})")
     for oid in ("p015", "p023", "p031", "p039"):
         assert oid in table
-    assert "objectId" in table and "score" in table
+    assert "objectId" in table and "score" in table and "4 records" in table
 
-    term.type_lines(".sql")
-    sql = term.wait_for("params: [10, 101]")
-    assert 'FROM "Post"' in sql
+    sql = term.enter(".sql")
+    assert 'FROM "Post"' in sql and "params: [10]" in sql
     assert term.quit() == 0
     history = term.history.read_text(encoding="utf-8")
     assert "scroe" in history and "score: { greaterThan: 10 }" in history
 
 
 def test_dot_commands(term: Terminal) -> None:
-    term.type_lines(".class Comment", ".inputs Post=p015", ".timer on")
-    term.wait_for("timer on")
-    term.child.send("where({ Owner: { pointsTo: Inputs.Post } })\r")
-    out = term.wait_for(" ms")
-    assert "3 records in" in out and "c042" in out
-
-    term.type_lines(".explain")
-    term.wait_for("Post")  # the plan mentions the filtered column's value or table
-    term.type_lines(".format json")
-    term.child.send("where({ likes: { equalTo: 4 } })\r")
-    assert '"objectId": "c108"' in term.wait_for("c108")
-    term.type_lines(".format table", ".show Comment c001")
-    shown = term.wait_for(".show User u02")
-    assert "Post p008" in shown
-    term.type_lines(".relation Group g2 posts")
-    assert "p040" in term.wait_for("6 records")
-    term.type_lines(".schema")
-    term.wait_for("Relation → User")
-    term.type_lines(".nope")
-    term.wait_for("unknown command .nope")
-    term.type_lines(".help")
-    term.wait_for(".relation CLASS ID KEY")
+    term.enter(".class Comment")
+    assert 'Inputs.Post = "p015"' in term.enter(".inputs Post=p015")
+    assert "timer on" in term.enter(".timer on")
+    out = term.enter("where({ Owner: { pointsTo: Inputs.Post } })")
+    assert "3 records in" in out and " ms" in out and "c042" in out
+    assert "Scan" in term.enter(".explain")
+    term.enter(".format json")
+    assert '"objectId": "c108"' in term.enter("where({ likes: { equalTo: 4 } })")
+    term.enter(".format table")
+    shown = term.enter(".show Comment c001")
+    assert "Post p008" in shown and ".show User u02" in shown
+    assert "6 records" in term.enter(".relation Group g2 posts")
+    assert "Relation → User" in term.enter(".schema")
+    assert "unknown command .nope" in term.enter(".nope")
+    assert ".relation CLASS ID KEY" in term.enter(".help")
     term.child.send(".quit\r")
     term.child.expect(pexpect.EOF, timeout=10)
 
 
 def test_ctrl_c_cancels_the_input_and_tab_completes(term: Terminal) -> None:
-    term.child.send("where({ half typed")
-    term.wait_for("half typed")
+    term.type("where({ half typed")
     term.child.sendcontrol("c")
-    term.wait_for("querylang>")
-    term.child.send(".cl\t")
-    term.wait_for(".class")
-    term.child.send(" Po\t")
-    term.wait_for("Post")
-    term.child.send("\r")
-    term.wait_for("Post>")
-    term.child.send("where({ sco\t")
-    term.wait_for("score")
-    term.child.send(": { greaterThan: 12 } })\r")
-    assert "p039" in term.wait_for("4 records")
+    term.ready()
+    term.type(".cl")
+    term.type("\t")
+    term.type(" Po")
+    term.type("\t")
+    assert "querylang> .class Post" in term.enter("")  # Tab completed it; Enter ran it
+    term.type("where({ sco")
+    term.type("\t")
+    out = term.enter(": { greaterThan: 12 } })")
+    assert "p039" in out and "4 records" in out
+    assert term.quit() == 0
+
+
+def test_esc_enter_adds_a_line_and_a_blank_line_runs_as_is(term: Terminal) -> None:
+    term.enter(".class Post")
+    term.type("where({ score: { greaterThan: 12 } })")
+    term.type("\x1b\r")  # Esc Enter: a new line although the brackets are closed
+    out = term.enter("sort(['-title'])")
+    order = [out.index(oid) for oid in ("p023", "p015", "p039", "p031")]
+    assert order == sorted(order), out
+    out = term.enter("where({ score: 1", "")  # Enter on the blank line runs it unfinished
+    assert "error: line" in out and "^" in out
     assert term.quit() == 0
 
 
@@ -207,6 +217,29 @@ def test_piped_input_runs_without_a_terminal(tmp_path: Path) -> None:
 )
 def test_enter_runs_once_brackets_close(text: str, complete: bool) -> None:
     assert is_complete(text) is complete
+
+
+@pytest.mark.parametrize(
+    "text, line, runs",
+    [
+        ("where({", "where({", False),
+        ("where({\n", "", True),  # Enter twice runs it as it is
+        ("where({})", "where({})", True),
+        (".class Post", ".class Post", True),
+        ("", "", True),
+    ],
+)
+def test_when_enter_runs(text: str, line: str, runs: bool) -> None:
+    from querylang.repl import enter_runs
+
+    assert enter_runs(text, line) is runs
+
+
+def test_piped_entries_split_as_typed() -> None:
+    from querylang.repl import entries
+
+    text = ".class Post\n\nwhere({\n  score: 1\n})\nwhere({ a: 1\n\n.help\n"
+    assert list(entries(text)) == [".class Post", "where({\n  score: 1\n})", "where({ a: 1\n", ".help"]
 
 
 def test_lexer_marks_the_filter_language() -> None:
