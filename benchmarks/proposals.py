@@ -188,7 +188,37 @@ def proposals(db: Any) -> list[Proposal]:
         )
     )
 
-    # 5. The front end with a warm parse cache, piece by piece. --------------------------------
+    # 5. Each single-step workload: where does querylang's extra time go, SQL or Python? ------
+    from .contenders import HandSql
+
+    hand = HandSql(con)
+    for wl in [x for x in BY_NAME.values() if len(x.steps) == 1]:
+        step = wl.steps[0]
+
+        def q_full(i: dict[str, Any], step: Any = step) -> Any:
+            return db.query(step.class_name, step.script, inputs=i, **step.options(i)).ids
+
+        def q_sql(i: dict[str, Any], step: Any = step) -> Any:
+            p = db.compile(step.class_name, step.script, inputs=i, **step.options(i))
+            rows = [r[0] for r in _rows(con, p.sql, p.params)]
+            if p.count_sql is not None:
+                _rows(con, p.count_sql, p.count_params)
+            return rows
+
+        def h(i: dict[str, Any], wl: Any = wl) -> Any:
+            return hand.run(wl, i)[0]
+
+        out.append(
+            Proposal(
+                f"split_{wl.name}",
+                f"{wl.name}: hand SQL, querylang's compiled SQL run bare (front end + SQL, no decoding), "
+                "and db.query (everything). sql_only/hand > 1 means the SQL itself is slower.",
+                wl.inputs,
+                [Variant("db.query", q_full), Variant("querylang_sql_only", q_sql), Variant("hand_sql", h)],
+            )
+        )
+
+    # 6. The front end with a warm parse cache, piece by piece. --------------------------------
     from querylang.api import build_query
     from querylang.compile_sql import compile_query
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import nodes as n
-from .build import build_sort, build_where, check_paging
+from .build import build_sort, build_where, check_paging, check_where
 from .compile_sql import Plan, compile_query
 from .data import Dataset
 from .errors import INVALID_QUERY, LimitExceeded, QueryError
@@ -76,6 +76,7 @@ def build_query(
         else:
             keys = build_sort(script_sort, cls, sort_pos)
         lim, sk = check_paging(limit, skip)
+        check_where(where)
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)

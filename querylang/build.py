@@ -49,10 +49,18 @@ FIELD_OPERATORS = (
     "nearSphere",
     "withinBox",
     "withinPolygon",
+    "withinSphere",
+    # Parse REST constraints Noodl never sends (SEMANTICS.md §4), and filters across pointers.
+    "all",
+    "containedBy",
+    "matchesQuery",
+    "doesNotMatchQuery",
+    "matchesKeyInQuery",
+    "doesNotMatchKeyInQuery",
 )
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
-NOT_YET = ("text", "nearSphere", "withinBox", "withinPolygon")
-TOP_LEVEL = ("and", "or", "idEqualTo", "idContainedIn", "relatedTo")
+NOT_YET: tuple[str, ...] = ()
+TOP_LEVEL = ("and", "or", "nor", "idEqualTo", "idContainedIn", "relatedTo")
 SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
 SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 MAX_LIST = 100_000
@@ -102,7 +110,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
 
 
 def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
-    if key in ("and", "or"):
+    if key in ("and", "or", "nor"):
         return _build_logic(key, value, ctx, pos)
     if key == "idEqualTo":
         if value is UNDEFINED:
@@ -114,6 +122,8 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
         return n.In("objectId", tuple(_ids(value, "idContainedIn", ctx)), pos=pos)
     if key == "relatedTo":
         return _build_related_to(value, ctx, pos)
+    if "." in key and key not in ctx.cls.fields:
+        return _build_path(key, value, ctx, pos)
     field = ctx.cls.fields.get(key)
     if field is None:
         hint = suggest(key, [*ctx.cls.fields, *TOP_LEVEL])
@@ -164,8 +174,44 @@ def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node |
     if key == "and":
         return n.And(tuple(items), pos=pos)
     if not items:
-        raise QueryError("'or' needs at least one condition ('or: []' would match nothing)")
+        raise QueryError(f"'{key}' needs at least one condition ('{key}: []' is ambiguous)")
+    if key == "nor":
+        return n.Not(n.Or(tuple(items), pos=pos), pos=pos)
     return n.Or(tuple(items), pos=pos)
+
+
+def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
+    """``'Owner.author.name': {...}``: a condition on a field reached through Pointers.
+
+    The value at the path is absent when a hop is absent or dangles. A condition that an
+    absent value fails becomes "the pointer reaches a record where it holds"; one that an
+    absent value satisfies (notEqualTo, exists: false ...) becomes "the pointer does not reach
+    a record where it fails" — so both keep their meaning on absent values (§3.2).
+    """
+    head, rest = key.split(".", 1)
+    field = ctx.cls.fields.get(head)
+    if field is None:
+        raise SchemaError(f"class {ctx.cls.name} has no field '{head}'", hint=suggest(head, ctx.cls.fields))
+    if field.type != "Pointer":
+        raise QueryTypeError(
+            f"'{key}': dot notation follows Pointer fields; '{head}' is a {field.type}",
+            code=INVALID_KEY_NAME,
+        )
+    target = ctx.schema.get(field.target or "")
+    inner = _build_key(rest, value, Ctx(target, ctx.schema, ctx.strict), pos)
+    if inner is None:
+        return None
+    if _matches_absent(inner, target, ctx.schema):
+        return n.Not(n.MatchesQuery(head, n.Not(inner, pos=pos), pos=pos), pos=pos)
+    return n.MatchesQuery(head, inner, pos=pos)
+
+
+def _matches_absent(node: n.Node, cls: ClassDef, schema: Schema) -> bool:
+    """Does ``node`` hold for a record of ``cls`` whose fields are all absent?"""
+    from .data import Dataset
+    from .evaluate import Evaluator
+
+    return Evaluator(Dataset(schema)).matches(node, cls.name, {"objectId": ""})
 
 
 def _id(value: object, what: str) -> str:
@@ -282,6 +328,27 @@ def _build_op(
         return n.Exists(field.name, operand, pos=pos)
     if op == "matchesRegex":
         return _build_regex(field, operand, ops or {}, pos)
+    if op in ("matchesQuery", "doesNotMatchQuery"):
+        return _build_matches_query(field, op, operand, ctx, pos)
+    if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
+        return _build_matches_key(field, op, operand, ctx, pos)
+    if op in ("nearSphere", "withinBox", "withinPolygon", "withinSphere"):
+        from .geo import build_geo
+
+        return build_geo(field, op, operand, pos)
+    if op == "text":
+        from .text import build_text
+
+        return build_text(field, operand, pos)
+    if op in ("all", "containedBy"):
+        if ftype != "Array":
+            raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is a {ftype}", code=INCORRECT_TYPE)
+        if not isinstance(operand, list | tuple):
+            raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
+        if len(operand) > MAX_LIST:
+            raise QueryError(f"{op} has {len(operand)} items (max {MAX_LIST})")
+        vals = _dedupe([_value(field, v, scalar_only=False) for v in operand if v is not UNDEFINED])
+        return (n.All if op == "all" else n.ContainedBy)(field.name, vals, pos=pos)
     if ftype == "GeoPoint":
         raise QueryTypeError(f"{op} is not available on GeoPoint field '{field.name}' (use exists)", code=INCORRECT_TYPE)
     if op in COMPARE:
@@ -314,12 +381,49 @@ def _dedupe(values: list[Any]) -> tuple[Any, ...]:
     return tuple(seen.values())
 
 
+def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    """``Owner: {matchesQuery: {score: {greaterThan: 3}}}`` — Parse's $inQuery / $notInQuery."""
+    if field.type not in ("Pointer", "Relation"):
+        raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+    target = ctx.schema.get(field.target or "")
+    sub = operand
+    if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
+        if sub.get("className") not in (None, UNDEFINED, target.name):
+            raise QueryTypeError(f"'{field.name}' points to {target.name}, not {sub.get('className')}")
+        sub = sub["where"]
+    if not isinstance(sub, Mapping):
+        raise QueryTypeError(f"{op} needs a filter object, got {type_name(sub)}")
+    inner = _build_object(sub, Ctx(target, ctx.schema, ctx.strict), pos)
+    node = n.MatchesQuery(field.name, inner, pos=pos)
+    return n.Not(node, pos=pos) if op == "doesNotMatchQuery" else node
+
+
+def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    """``f: {matchesKeyInQuery: {key, className, where}}`` — Parse's $select / $dontSelect."""
+    if not isinstance(operand, Mapping) or not isinstance(operand.get("key"), str):
+        raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
+    other = ctx.schema.get(str(operand.get("className", ctx.cls.name)))
+    key_field = other.field(operand["key"])
+    scalar = ("String", "Number", "Boolean", "Date", "Pointer")
+    if field.type not in scalar or key_field.type not in scalar:
+        raise QueryTypeError(f"{op} compares single values: '{field.name}' and '{key_field.name}' must be String, Number, Boolean, Date or Pointer")
+    kinds = {field.type, key_field.type}
+    if len(kinds) > 1 and kinds != {"String", "Pointer"}:
+        raise QueryTypeError(f"{op}: '{field.name}' is a {field.type} but '{key_field.name}' is a {key_field.type}", code=INCORRECT_TYPE)
+    where = operand.get("where", {})
+    inner = build_where(where, other, ctx.schema, strict=ctx.strict, pos=pos)
+    node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
+    return n.Not(node, pos=pos) if op == "doesNotMatchKeyInQuery" else node
+
+
 def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     """On a Relation: pointsTo/equalTo/containedIn = holds any; notEqualTo/notContainedIn = holds none."""
     if op == "exists":
         if not isinstance(operand, bool):
             raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
         return n.Exists(field.name, operand, pos=pos)
+    if op in ("matchesQuery", "doesNotMatchQuery"):
+        return _build_matches_query(field, op, operand, ctx, pos)
     if op in ("pointsTo", "equalTo", "containedIn", "notEqualTo", "notContainedIn"):
         many = isinstance(operand, list | tuple)
         if op in ("containedIn", "notContainedIn") and not many:
@@ -496,3 +600,32 @@ def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
             raise QueryError(f"{name} must be 0 or more, got {v}")
         out.append(int(v))
     return out[0], out[1]
+
+
+def check_where(where: n.Node) -> None:
+    """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
+    once per query; one text search per query (SEMANTICS.md §3.5, §3.9)."""
+    nears = texts = 0
+
+    def visit(node: n.Node, negated_or_or: bool) -> None:
+        nonlocal nears, texts
+        if isinstance(node, n.NearSphere) and node.order:
+            if negated_or_or:
+                raise QueryError("nearSphere cannot be inside 'or' or a negation (it orders the results)").at(*(node.pos or (None, None)))
+            nears += 1
+        if isinstance(node, n.Text):
+            texts += 1
+        if isinstance(node, n.And):
+            for i in node.items:
+                visit(i, negated_or_or)
+        elif isinstance(node, n.Or):
+            for i in node.items:
+                visit(i, True)
+        elif isinstance(node, n.Not):
+            visit(node.item, True)
+
+    visit(where, False)
+    if nears > 1:
+        raise QueryError("only one nearSphere per query")
+    if texts > 1:
+        raise QueryError("only one text search per query")

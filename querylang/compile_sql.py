@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import geo, text
 from . import nodes as n
 from .errors import QueryError
 from .layout import ELEMENT_LIST, join_table, output_columns, quote_ident
@@ -77,12 +78,18 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
         for k in query.sort
         if k.field != "objectId"
     )
+    order_params: list[Any] = []
+    near = n.ordering_near(query.where)
+    if near is not None and not query.sort:
+        # nearSphere orders nearest first unless a sort is given (MongoDB, §3.9, §8.5).
+        dist = c.distance(near)
+        order, order_params = dist.text + " ASC", dist.params
     # objectId last, ascending, always: stable paging (SEMANTICS.md §8.15).
     obj_desc = any(k.field == "objectId" and k.descending for k in query.sort)
     tiebreak = f't."objectId" {"DESC" if obj_desc else "ASC"}'
     order = f"{order}, {tiebreak}" if order else tiebreak
     sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
-    params = list(where.params)
+    params = list(where.params) + order_params
     limit = row_cap if row_cap is not None else query.limit
     if limit is not None:
         sql += " LIMIT ?"
@@ -98,12 +105,19 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
 
 
 class _Compiler:
-    def __init__(self, schema: Schema, cls: ClassDef) -> None:
+    """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
+
+    def __init__(self, schema: Schema, cls: ClassDef, depth: int = 0) -> None:
         self.schema = schema
         self.cls = cls
+        self.depth = depth
+        self.alias = "t" if depth == 0 else f"s{depth}"
 
     def col(self, name: str, part: str = "") -> str:
-        return f"t.{quote_ident(name + part)}"
+        return f"{self.alias}.{quote_ident(name + part)}"
+
+    def sub(self, class_name: str) -> _Compiler:
+        return _Compiler(self.schema, self.schema.get(class_name), self.depth + 1)
 
     def field(self, name: str) -> Field:
         return self.cls.field(name)
@@ -128,6 +142,22 @@ class _Compiler:
                 return self.points_to(node)
             case n.RelatedTo():
                 return self.related_to(node)
+            case n.All():
+                return self.all_(node)
+            case n.ContainedBy():
+                return self.contained_by(node)
+            case n.Text():
+                return self.text(node)
+            case n.NearSphere():
+                return self.near(node)
+            case n.WithinBox():
+                return self.within_box(node)
+            case n.WithinPolygon():
+                return self.within_polygon(node)
+            case n.MatchesQuery():
+                return self.matches_query(node)
+            case n.MatchesKey():
+                return self.matches_key(node)
         raise QueryError(f"no SQL translation for {type(node).__name__} yet")
 
     # --- comparisons ------------------------------------------------------------------------
@@ -250,13 +280,14 @@ class _Compiler:
         """
         jt = quote_ident(join_table(self.cls.name, f.name))
         target = quote_ident(f.target or "")
+        e = f"e{self.depth}"
         cond, params = "", []
         if ids is not None:
-            cond = f"e.related_id IN ({', '.join('?' * len(ids))}) AND "
+            cond = f"{e}.related_id IN ({', '.join('?' * len(ids))}) AND "
             params = list(ids)
         return _Sql(
-            f't."objectId" IN (SELECT e.owning_id FROM {jt} AS e WHERE {cond}'
-            f'e.related_id IN (SELECT "objectId" FROM {target}))',
+            f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e} WHERE {cond}'
+            f'{e}.related_id IN (SELECT "objectId" FROM {target}))',
             params,
         )
 
@@ -264,11 +295,123 @@ class _Compiler:
         """Records held by one owner's Relation; nothing if the owner record is gone (§3.6)."""
         jt = quote_ident(join_table(node.owner_class, node.key))
         owner = quote_ident(node.owner_class)
+        e, o = f"e{self.depth}", f"o{self.depth}"
         return _Sql(
-            f't."objectId" IN (SELECT e.related_id FROM {jt} AS e WHERE e.owning_id = ? '
-            f'AND EXISTS (SELECT 1 FROM {owner} AS o WHERE o."objectId" = ?))',
+            f'{self.alias}."objectId" IN (SELECT {e}.related_id FROM {jt} AS {e} WHERE {e}.owning_id = ? '
+            f'AND EXISTS (SELECT 1 FROM {owner} AS {o} WHERE {o}."objectId" = ?))',
             [node.owner_id, node.owner_id],
         )
+
+    def matches_query(self, node: n.MatchesQuery) -> _Sql:
+        """Pointer/Relation reaching a live record of the target class that matches (§4 $inQuery)."""
+        f = self.field(node.field)
+        sub = self.sub(f.target or "")
+        inner = sub.node(node.where)
+        matching = f'SELECT {sub.alias}."objectId" FROM {quote_ident(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
+        if f.type == "Relation":
+            jt = quote_ident(join_table(self.cls.name, f.name))
+            e = f"e{self.depth}"
+            return _Sql(
+                f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e} '
+                f"WHERE {e}.related_id IN ({matching}))",
+                inner.params,
+            )
+        return _Sql(f"{self.col(f.name)} IN ({matching})", inner.params)
+
+    def matches_key(self, node: n.MatchesKey) -> _Sql:
+        """The value is one of the ``key`` values of the matching records (§4 $select)."""
+        f = self.field(node.field)
+        sub = self.sub(node.class_name)
+        inner = sub.node(node.where)
+        key = sub.col(node.key)
+        return _Sql(
+            f"{self.col(f.name)} IN (SELECT {key} FROM {quote_ident(sub.cls.name)} AS {sub.alias} "
+            f"WHERE {key} IS NOT NULL AND {inner.text})",
+            inner.params,
+        )
+
+    # --- Parse-only array operators ------------------------------------------------------------
+
+    def all_(self, node: n.All) -> _Sql:
+        """The array holds every listed value; ``all: []`` matches nothing (MongoDB)."""
+        e = self.col(node.field, ":e")
+        parts = [_Sql(f"list_contains({e}, ?)", [canonical(v)]) for v in node.values]
+        return _join(" AND ", parts, FALSE)
+
+    def contained_by(self, node: n.ContainedBy) -> _Sql:
+        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, §4)."""
+        whole, e = self.col(node.field), self.col(node.field, ":e")
+        if not node.values:
+            return _Sql(f"({whole} IS NULL OR len({e}) = 0)")
+        marks = ", ".join("?" * len(node.values))
+        return _Sql(
+            f"({whole} IS NULL OR list_has_all(list_value({marks}), {e}))",
+            [canonical(v) for v in node.values],
+        )
+
+    # --- text and geo ---------------------------------------------------------------------
+
+    def text(self, node: n.Text) -> _Sql:
+        """Words as ``" w1 w2 "`` text: a word or a phrase is a substring test (text.py)."""
+        exact = node.case_sensitive or node.diacritic_sensitive
+        english = node.language.lower() in ("english", "en")
+        col = self.col(node.field, ":wx" if exact else ":tx" if english else ":fx")
+        s = text.parse_search(node.term, exact, node.language)
+        parts: list[_Sql] = [_Sql(f"{col} IS NOT NULL")]
+        parts += [_Sql(f"NOT contains({col}, ?)", [text.joined([w])]) for w in s.negated]
+        if s.phrases:
+            parts += [_Sql(f"contains({col}, ?)", [text.joined(list(p))]) for p in s.phrases]
+        else:
+            parts.append(_join(" OR ", [_Sql(f"contains({col}, ?)", [text.joined([w])]) for w in s.words], FALSE))
+        return _join(" AND ", parts, TRUE)
+
+    def distance(self, node: n.NearSphere) -> _Sql:
+        """Haversine distance in radians, written as geo.haversine computes it."""
+        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
+        s1 = f"sin(radians({lat} - ?) / 2)"
+        s2 = f"sin(radians({lng} - ?) / 2)"
+        text_ = (
+            f"(2 * asin(sqrt(least(1.0, {s1} * {s1} + cos(radians(?)) * cos(radians({lat})) "
+            f"* {s2} * {s2}))))"
+        )
+        p = node
+        return _Sql(text_, [p.latitude, p.latitude, p.latitude, p.longitude, p.longitude])
+
+    def near(self, node: n.NearSphere) -> _Sql:
+        present = f"{self.col(node.field, ':lat')} IS NOT NULL"
+        if node.max_radians is None:
+            return _Sql(present)
+        d = self.distance(node)
+        return _Sql(f"({present} AND {d.text} <= ?)", [*d.params, node.max_radians])
+
+    def within_box(self, node: n.WithinBox) -> _Sql:
+        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
+        return _Sql(
+            f"({lat} BETWEEN ? AND ? AND {lng} BETWEEN ? AND ?)",
+            [node.south, node.north, node.west, node.east],
+        )
+
+    def within_polygon(self, node: n.WithinPolygon) -> _Sql:
+        """geo.in_polygon in SQL: on an edge, or an odd number of ray crossings."""
+        y, x = self.col(node.field, ":lat"), self.col(node.field, ":lng")
+        on_edge: list[_Sql] = []
+        crossings: list[_Sql] = []
+        for x1, y1, x2, y2 in geo.polygon_edges(node.points):
+            dx, dy = x2 - x1, y2 - y1
+            on_edge.append(_Sql(
+                f"(? * ({y} - ?) - ? * ({x} - ?) = 0 AND {x} BETWEEN ? AND ? AND {y} BETWEEN ? AND ?)",
+                [dx, y1, dy, x1, min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)],
+            ))
+            crossings.append(_Sql(
+                f"CASE WHEN ((? > {y}) <> (? > {y})) AND {x} < ? * ({y} - ?) / ? + ? THEN 1 ELSE 0 END",
+                [y1, y2, dx, y1, dy, x1],
+            ))
+        inside = _Sql(
+            "((" + " + ".join(c.text for c in crossings) + ") % 2 = 1)",
+            [p for c in crossings for p in c.params],
+        )
+        return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
+                    [p for part in [*on_edge, inside] for p in part.params])
 
 
 def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import geo, text
 from . import nodes as n
 from .data import Dataset, Edge
 from .errors import QueryError
@@ -103,6 +104,14 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     return sorted(records, key=functools.cmp_to_key(cmp))
 
 
+def distance(node: n.NearSphere, rec: Record) -> float | None:
+    """Great-circle distance (radians) from the node's point to the record's GeoPoint."""
+    p = rec.get(node.field)
+    if p is None:
+        return None
+    return geo.haversine(node.latitude, node.longitude, float(p["latitude"]), float(p["longitude"]))
+
+
 # --- the evaluator --------------------------------------------------------------------------
 
 
@@ -119,7 +128,11 @@ class Evaluator:
         cls = self.schema.get(query.class_name)
         rows = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
         count = len(rows) if query.count else None
-        rows = sort_records(rows, query.sort)
+        near = n.ordering_near(query.where)
+        if near is not None and not query.sort:
+            rows = sorted(rows, key=lambda r: (distance(near, r), r["objectId"]))
+        else:
+            rows = sort_records(rows, query.sort)
         start = query.skip or 0
         end = None if query.limit is None else start + query.limit
         return EvalResult(rows[start:end], count)
@@ -180,4 +193,40 @@ class Evaluator:
                 return rec.get(name) in ids
             case n.RelatedTo(owner_class=owner, owner_id=oid, key=key):
                 return self.exists(owner, oid) and Edge(owner, key, oid, rec["objectId"]) in self.edges
+            case n.MatchesQuery(field=name, where=where):
+                f = cls.field(name)
+                target = f.target or ""
+                hits = {r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)}
+                if f.type == "Relation":
+                    return self.holds(class_name, f, rec["objectId"], hits)
+                return rec.get(name) in hits
+            case n.MatchesKey(field=name, class_name=other, key=key, where=where):
+                stored = rec.get(name)
+                values = [
+                    r.get(key) for r in self.records.get(other, [])
+                    if r.get(key) is not None and self.matches(where, other, r)
+                ]
+                return stored is not None and any(stored == v for v in values)
+            case n.All(field=name, values=values):
+                stored = rec.get(name)
+                return bool(values) and stored is not None and all(
+                    any(canonical(e) == canonical(v) for e in stored) for v in values
+                )
+            case n.ContainedBy(field=name, values=values):
+                stored = rec.get(name)
+                listed = {canonical(v) for v in values}
+                return stored is None or all(canonical(e) in listed for e in stored)
+            case n.Text():
+                return text.text_matches(rec.get(node.field), node)
+            case n.NearSphere(max_radians=radius):
+                d = distance(node, rec)
+                return d is not None and (radius is None or d <= radius)
+            case n.WithinBox(field=name, south=s, west=w, north=no, east=e):
+                p = rec.get(name)
+                return p is not None and s <= p["latitude"] <= no and w <= p["longitude"] <= e
+            case n.WithinPolygon(field=name, points=points):
+                p = rec.get(name)
+                return p is not None and geo.in_polygon(
+                    float(p["latitude"]), float(p["longitude"]), geo.polygon_edges(points)
+                )
         raise QueryError(f"the reference evaluator has no rule for {type(node).__name__} yet")

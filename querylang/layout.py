@@ -6,7 +6,8 @@ field name (schema.NAME_RE), so helper columns never collide with fields.
 =========  ================================================================================
 type       columns
 =========  ================================================================================
-String     ``f`` VARCHAR
+String     ``f`` VARCHAR, and for text search its words as ``" w1 w2 "`` text: ``f:tx`` English
+           stems, ``f:fx`` case/diacritic-folded words, ``f:wx`` words as written (text.py)
 Number     ``f`` DOUBLE
 Boolean    ``f`` BOOLEAN
 Date       ``f`` TIMESTAMP (UTC, millisecond precision)
@@ -28,6 +29,7 @@ NULLS_COLUMN = ":nulls"  # names of fields stored as explicit null, so records r
 SCHEMA_TABLE = "_querylang_schema"
 
 SQL_TYPES = {"String": "VARCHAR", "Number": "DOUBLE", "Boolean": "BOOLEAN", "Date": "TIMESTAMP", "Pointer": "VARCHAR"}
+TEXT_PARTS = (":tx", ":fx", ":wx")
 ARRAY_PARTS = {
     "": "VARCHAR",
     ":k": "VARCHAR",
@@ -52,6 +54,8 @@ def join_table(owner_class: str, key: str) -> str:
 
 def field_columns(f: Field) -> list[tuple[str, str]]:
     """(column name, SQL type) for one field."""
+    if f.type == "String":
+        return [(f.name, "VARCHAR")] + [(f.name + part, "VARCHAR") for part in TEXT_PARTS]
     if f.type in SQL_TYPES:
         return [(f.name, SQL_TYPES[f.type])]
     if f.type == "Array":

@@ -130,12 +130,17 @@ class Text(Node):
 
 @dataclass(frozen=True, slots=True)
 class NearSphere(Node):
-    """Within ``max_radians`` of a point on the sphere; ordered nearest first (§3.9)."""
+    """Within ``max_radians`` of a point on the sphere (great-circle distance, §3.9).
+
+    ``order``: nearSphere orders results nearest first unless the query has a sort; Parse's
+    ``$geoWithin: {$centerSphere}`` is the same test without the order.
+    """
 
     field: str
     latitude: float
     longitude: float
     max_radians: float | None = None
+    order: bool = True
     pos: Pos | None = _pos()
 
 
@@ -180,11 +185,25 @@ class ContainedBy(Node):
 
 @dataclass(frozen=True, slots=True)
 class MatchesQuery(Node):
-    """A Pointer field points at a record of its target class matching ``where`` (§4 $inQuery)."""
+    """A Pointer points at (a Relation holds) a live record matching ``where`` (§4 $inQuery).
+
+    ``where`` is a condition on the field's target class.
+    """
 
     field: str
     where: Node
-    negate: bool = False
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchesKey(Node):
+    """The field's value is among the ``key`` values of ``class_name`` records matching
+    ``where`` (Parse ``$select``; ``$dontSelect`` is its negation, §4)."""
+
+    field: str
+    class_name: str
+    key: str
+    where: Node
     pos: Pos | None = _pos()
 
 
@@ -223,5 +242,17 @@ def walk(node: Node):  # type: ignore[no-untyped-def]
             yield from walk(item)
     elif isinstance(node, Not):
         yield from walk(node.item)
-    elif isinstance(node, MatchesQuery):
+    elif isinstance(node, MatchesQuery | MatchesKey):
         yield from walk(node.where)
+
+
+def ordering_near(node: Node) -> NearSphere | None:
+    """The nearSphere that orders the results: one reached through AND only (§3.9)."""
+    if isinstance(node, NearSphere) and node.order:
+        return node
+    if isinstance(node, And):
+        for item in node.items:
+            found = ordering_near(item)
+            if found is not None:
+                return found
+    return None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 from lark.tree import Meta
 
@@ -711,6 +711,10 @@ def _parse_cached(text: str, max_depth: int) -> Tree:
         raise err.with_source(text) from None
     except UnexpectedToken as err:
         raise _unexpected_token(err, src) from None
+    except VisitError as err:  # a tree callback failed; ours only raise QueryErrors
+        if isinstance(err.orig_exc, QueryError):
+            raise err.orig_exc.with_source(text) from None
+        raise QuerySyntaxError("the script does not parse", source=text) from None
     except UnexpectedInput as err:
         line, col = getattr(err, "line", None), getattr(err, "column", None)
         raise QuerySyntaxError(

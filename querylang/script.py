@@ -177,17 +177,17 @@ def to_number(v: object) -> int | float:
     """ToNumber."""
     t = type(v)
     if t is int or t is float:
-        return v  # type: ignore[return-value]
+        return v
     if t is bool:
-        return int(v)  # type: ignore[arg-type]
+        return int(v)
     if t is str:
-        return _str_to_num(v)  # type: ignore[arg-type]
+        return _str_to_num(v)
     if v is None:
         return 0
     if v is UNDEFINED:
         return NAN
     if t is JSDate:
-        return _num(v.ms)  # type: ignore[attr-defined]
+        return _num(v.ms)
     return to_number(to_primitive(v, "number"))
 
 
@@ -246,11 +246,11 @@ def to_primitive(v: object, hint: str = "default") -> object:
     """ToPrimitive: arrays join, objects are '[object Object]', a Date is its time or text."""
     t = type(v)
     if t is list:
-        return _join(v, ",")  # type: ignore[arg-type]
+        return _join(v, ",")
     if t is JSDate:
-        return _num(v.ms) if hint == "number" else _date_to_string(v)  # type: ignore[attr-defined]
+        return _num(v.ms) if hint == "number" else _date_to_string(v)
     if t is JSRegex:
-        return f"/{v.pattern}/{v.flags}"  # type: ignore[attr-defined]
+        return f"/{v.pattern}/{v.flags}"
     if isinstance(v, dict):
         return "[object Object]"
     if isinstance(v, _Builtin):
@@ -262,11 +262,11 @@ def to_string(v: object) -> str:
     """ToString."""
     t = type(v)
     if t is str:
-        return v  # type: ignore[return-value]
+        return v
     if t is int:
         return str(v)
     if t is float:
-        return _num_str(v)  # type: ignore[arg-type]
+        return _num_str(v)
     if t is bool:
         return "true" if v else "false"
     if v is None:
@@ -274,13 +274,13 @@ def to_string(v: object) -> str:
     if v is UNDEFINED:
         return "undefined"
     if t is list:
-        return _join(v, ",")  # type: ignore[arg-type]
+        return _join(v, ",")
     return to_string(to_primitive(v, "string"))
 
 
 def _property_key(v: object) -> str:
     """ToPropertyKey: `obj[1]` reads key '1'."""
-    return v if type(v) is str else to_string(v)  # type: ignore[return-value]
+    return v if type(v) is str else to_string(v)
 
 
 def _join(items: list, sep: str) -> str:
@@ -392,13 +392,13 @@ def loose_equals(a: object, b: object) -> bool:
     if ka in nullish or kb in nullish:
         return ka in nullish and kb in nullish
     if ka == "boolean":
-        return loose_equals(int(a), b)  # type: ignore[call-overload]
+        return loose_equals(int(a), b)
     if kb == "boolean":
-        return loose_equals(a, int(b))  # type: ignore[call-overload]
+        return loose_equals(a, int(b))
     if ka == "number" and kb == "string":
-        return a == _str_to_num(b)  # type: ignore[arg-type]
+        return a == _str_to_num(b)
     if ka == "string" and kb == "number":
-        return _str_to_num(a) == b  # type: ignore[arg-type]
+        return _str_to_num(a) == b
     if ka == "object":
         return loose_equals(to_primitive(a), b)
     if kb == "object":
@@ -421,9 +421,9 @@ def _add(a: object, b: object) -> object:
     """+: string concatenation once either primitive is a string, else numeric addition."""
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
-        return _num(a + b)  # type: ignore[operator]
+        return _num(a + b)
     if ta is str and tb is str:
-        return _check_str(a + b)  # type: ignore[operator]
+        return _check_str(a + b)
     pa, pb = to_primitive(a), to_primitive(b)
     if type(pa) is str or type(pb) is str:
         return _check_str(to_string(pa) + to_string(pb))
@@ -649,10 +649,10 @@ def _new_date(args: list[object]) -> JSDate:
         return JSDate(_make_time(args[:7]))
     v = args[0]
     if type(v) is JSDate:
-        return JSDate(v.ms)  # type: ignore[attr-defined]
+        return JSDate(v.ms)
     p = to_primitive(v)
     if type(p) is str:
-        return JSDate(_parse_date(p))  # type: ignore[arg-type]
+        return JSDate(_parse_date(p))
     return JSDate(_time_clip(float(to_number(p))))
 
 
@@ -907,7 +907,7 @@ def _a_concat(arr: list[object], args: list[object]) -> list[object]:
     out = list(arr)
     for a in args:
         if type(a) is list:
-            out.extend(a)  # type: ignore[arg-type]
+            out.extend(a)
         else:
             out.append(a)
         _check_list(out)
@@ -1134,21 +1134,21 @@ def _json(v: object) -> object:
     if t is bool:
         return "true" if v else "false"
     if t is int or t is float:
-        return _num_str(v) if v == v and v not in (INF, -INF) else "null"  # type: ignore
+        return _num_str(v) if v == v and v not in (INF, -INF) else "null"
     if t is str:
         return json.dumps(v, ensure_ascii=False)
     if t is JSDate:
-        return json.dumps(_iso(v), ensure_ascii=False) if v.valid else "null"  # type: ignore
+        return json.dumps(_iso(v), ensure_ascii=False) if v.valid else "null"
     if t is list:
         return _check_str(
-            "[" + ",".join("null" if (s := _json(e)) is UNDEFINED else s for e in v) + "]"  # type: ignore
+            "[" + ",".join("null" if (s := _json(e)) is UNDEFINED else s for e in v) + "]"
         )
     if isinstance(v, dict):
         parts = []
         for k, val in v.items():
             s = _json(val)
             if s is not UNDEFINED:
-                parts.append(json.dumps(k, ensure_ascii=False) + ":" + s)  # type: ignore
+                parts.append(json.dumps(k, ensure_ascii=False) + ":" + s)
         return _check_str("{" + ",".join(parts) + "}")
     if t is JSRegex:
         return "{}"
@@ -1180,7 +1180,7 @@ _GLOBAL_FUNCTIONS: dict[str, Callable[[list[object]], object]] = {
 
 
 def _is_integer(v: object) -> bool:
-    return _is_number(v) and _finite(v) and float(v).is_integer()  # type: ignore[arg-type]
+    return _is_number(v) and _finite(v) and float(v).is_integer()
 
 
 _BUILTINS: dict[str, _Builtin] = {
@@ -1213,9 +1213,9 @@ _BUILTINS: dict[str, _Builtin] = {
         call=_GLOBAL_FUNCTIONS["Number"],
         members={
             "isInteger": lambda a: _is_integer(_arg(a, 0)),
-            "isSafeInteger": lambda a: _is_integer(_arg(a, 0)) and abs(a[0]) <= _SAFE - 1,  # type: ignore
-            "isFinite": lambda a: _is_number(_arg(a, 0)) and _finite(a[0]),  # type: ignore
-            "isNaN": lambda a: _is_number(_arg(a, 0)) and _is_nan(a[0]),  # type: ignore
+            "isSafeInteger": lambda a: _is_integer(_arg(a, 0)) and abs(a[0]) <= _SAFE - 1,
+            "isFinite": lambda a: _is_number(_arg(a, 0)) and _finite(a[0]),
+            "isNaN": lambda a: _is_number(_arg(a, 0)) and _is_nan(a[0]),
             "parseFloat": _parse_float,
             "parseInt": _parse_int,
         },
@@ -1263,7 +1263,7 @@ def to_js(value: object, _depth: int = 0) -> object:
     if t is str or t is bool or t is float:
         return value
     if t is int:
-        return _num(value)  # type: ignore[arg-type]
+        return _num(value)
     if t is JSDate or t is JSRegex:
         return value
     if isinstance(value, bool):
@@ -1281,13 +1281,13 @@ def to_js(value: object, _depth: int = 0) -> object:
     if _depth >= MAX_DEPTH:
         raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
     if isinstance(value, Mapping):
-        obj = JSObject(pos=getattr(value, "pos", None) if t is JSObject else None)
+        obj = JSObject(pos=value.pos if t is JSObject else None)
         for k, v in value.items():
             if type(k) is not str:
                 raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
             obj[k] = to_js(v, _depth + 1)
         if t is JSObject:
-            obj.positions.update(value.positions)  # type: ignore[attr-defined]
+            obj.positions.update(value.positions)
         return obj
     if isinstance(value, list | tuple):
         return [to_js(v, _depth + 1) for v in value]
@@ -1304,7 +1304,7 @@ class _Return(Exception):
 
 def _pos(node: Tree | Token) -> tuple[int, int]:
     if isinstance(node, Token):
-        return node.line, node.column  # type: ignore[return-value]
+        return node.line, node.column
     return node.meta.line, node.meta.column
 
 
@@ -1761,20 +1761,20 @@ class _Run:
             raise self.fail(key_node, f"'{key}' is not supported in filter scripts")
         t = type(obj)
         if t is JSObject or isinstance(obj, dict):
-            return obj.get(key, UNDEFINED)  # type: ignore[union-attr]
+            return obj.get(key, UNDEFINED)
         if obj is None or obj is UNDEFINED:
             raise self.fail(
                 key_node, f"Cannot read properties of {to_string(obj)} (reading '{key}')"
             )
         if t is list or t is str:
             if key == "length":
-                return len(obj) if t is list else _js_len(obj)  # type: ignore[arg-type]
+                return len(obj) if t is list else _js_len(obj)
             if _is_array_index(key):
-                seq = obj if t is list else _u16(obj)  # type: ignore[arg-type]
+                seq = obj if t is list else _u16(obj)
                 i = int(key)
                 if i >= len(seq):
                     return UNDEFINED
-                return seq[i] if t is list else _from_u16(seq[i])  # type: ignore[index]
+                return seq[i] if t is list else _from_u16(seq[i])
             if key.lstrip("-").replace(".", "", 1).isdigit() or key in ("NaN", "Infinity"):
                 return UNDEFINED  # `a[-1]`, `a[1.5]`: not an index, so undefined as in JS
         if isinstance(obj, _Builtin):
@@ -1784,7 +1784,7 @@ class _Run:
                 raise self.fail(key_node, f"'{obj.name}.{key}' must be called: {key}(...)")
             raise self.fail(key_node, f"'{obj.name}.{key}' is not supported in filter scripts")
         if t is JSRegex and key in ("source", "flags"):
-            return obj.pattern if key == "source" else obj.flags  # type: ignore[union-attr]
+            return obj.pattern if key == "source" else obj.flags
         if key in _methods_for(obj):
             raise self.fail(key_node, f"'{key}' must be called: {key}(...)")
         raise self.fail(key_node, f"Unknown property '{key}' on {type_name(obj)}")
@@ -1902,4 +1902,4 @@ def _inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
             f"inputs must be a mapping of names to values, not {type_name(inputs)}"
         )
     obj = to_js(inputs)
-    return obj  # type: ignore[return-value]
+    return obj

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from . import text
 from .data import Dataset, Edge, read_dataset
 from .errors import DataError, QueryError, QueryTimeout
 from .jsvalues import iso_ms
@@ -78,6 +79,16 @@ def field_cells(f: Field, value: Any) -> list[Any]:
         if value is None:
             return [None, None]
         return [float(value["latitude"]), float(value["longitude"])]
+    if f.type == "String":
+        if value is None:
+            return [None] * 4
+        ws = text.words(value)
+        return [
+            value,
+            text.joined([text.stem(w) for w in ws]),
+            text.joined([text.fold(w) for w in ws]),
+            text.joined(ws),
+        ]
     if value is None:
         return [None]
     if f.type == "Date":

@@ -12,6 +12,7 @@ always valid for the generated schema, so a QueryError from either engine is a f
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -27,6 +28,12 @@ KNOWN_BUGS = {
     # compile_sql moves an objectId sort key to the end: sort(['objectId', 'createdAt'])
     # orders by createdAt first (test_operators.py::test_sort_objectid_keeps_its_place).
     "sort-objectid-position",
+    # jsvalues.iso_ms does not zero-pad years below 1000, so such dates do not read back
+    # (test_load.py::test_dates_before_year_1000_round_trip).
+    "date-year-below-1000",
+    # the evaluator compares integer operands above 2**53 exactly, SQL as doubles
+    # (test_operators.py::test_integer_operand_beyond_double_precision).
+    "big-int-range",
 }
 
 FIELD_TYPES = ("String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint")
@@ -48,7 +55,9 @@ STRING_POOL = (
     "k", "K", "\u212a", "s", "S", "\u017f", "ß", "SS", "é", "É", "e\u0301", "ı", "İ",
     "10", "9", "١٢", "_", "a#b", "a.b", "\U0001f600", "\uffff", "a\r\n", "a\u2028b", "\x85",
 )
-NUMBER_POOL = (0, -0.0, 1, 1.0, 2, 2.0, -1, 0.5, 2.5, -3.25, 10, 1e15, 9007199254740993)
+NUMBER_POOL = (0, -0.0, 1, 1.0, 2, 2.0, -1, 0.5, 2.5, -3.25, 10, 1e15, 2**53, 2**53 + 1)
+if "big-int-range" in KNOWN_BUGS:
+    NUMBER_POOL = NUMBER_POOL[:-1]
 DATE_POOL = (
     "1969-12-31T23:59:59.999Z",
     "1970-01-01T00:00:00.000Z",
@@ -70,12 +79,15 @@ def _weighted(pool: tuple[Any, ...], other: st.SearchStrategy[Any]) -> st.Search
 
 
 # --- values -----------------------------------------------------------------------------------
+# Cached: building a strategy costs more than drawing from it, and documents draw thousands.
 
 
+@cache
 def strings() -> st.SearchStrategy[str]:
     return _weighted(STRING_POOL, SAFE_TEXT)
 
 
+@cache
 def numbers() -> st.SearchStrategy[int | float]:
     return _weighted(
         NUMBER_POOL,
@@ -83,39 +95,54 @@ def numbers() -> st.SearchStrategy[int | float]:
     )
 
 
+_INSTANTS = st.one_of(
+    st.sampled_from(DATE_POOL).map(lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))),
+    st.datetimes(
+        datetime(1000 if "date-year-below-1000" in KNOWN_BUGS else 1, 1, 2),
+        datetime(9999, 12, 30),
+        timezones=st.just(UTC),
+    ),
+)
+_DATE_FORMS = st.sampled_from(("ms", "ms", "offset", "seconds"))
+
+
+def _iso(dt: datetime, *, ms: bool = True, offset: str = "Z") -> str:
+    # Not strftime: '%Y' does not zero-pad years below 1000.
+    text = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    return (text + f".{dt.microsecond // 1000:03d}" if ms else text) + offset
+
+
 @st.composite
 def iso_dates(draw: st.DrawFn) -> str:
     """An ISO-8601 date-time with ms precision, in one of the spellings people use."""
-    base = draw(
-        st.one_of(
-            st.sampled_from(DATE_POOL).map(lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))),
-            st.datetimes(datetime(1900, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)),
-        )
-    )
+    base = draw(_INSTANTS)
     base = base.replace(microsecond=base.microsecond // 1000 * 1000)
-    form = draw(st.sampled_from(("ms", "ms", "offset", "seconds")))
+    form = draw(_DATE_FORMS)
     if form == "seconds" and base.microsecond == 0:
-        return base.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _iso(base, ms=False)
     if form == "offset":
-        shifted = base.astimezone(UTC) + timedelta(hours=5, minutes=30)
-        return shifted.strftime("%Y-%m-%dT%H:%M:%S.") + f"{shifted.microsecond // 1000:03d}+05:30"
-    return base.strftime("%Y-%m-%dT%H:%M:%S.") + f"{base.microsecond // 1000:03d}Z"
+        return _iso(base + timedelta(hours=5, minutes=30), offset="+05:30")
+    return _iso(base)
 
 
+@cache
 def dates() -> st.SearchStrategy[Any]:
     """A Date value as the interchange format and filters spell it: ISO or Parse Date object."""
     return st.one_of(iso_dates(), iso_dates().map(lambda s: {"__type": "Date", "iso": s}))
 
 
+@cache
 def date_objects() -> st.SearchStrategy[dict[str, str]]:
     return iso_dates().map(lambda s: {"__type": "Date", "iso": s})
 
 
+@cache
 def json_scalars() -> st.SearchStrategy[Any]:
     """Array/Object contents: any JSON scalar, or a date (a Parse Date object)."""
     return st.one_of(numbers(), strings(), st.booleans(), st.none(), date_objects())
 
 
+@cache
 def json_values(max_leaves: int = 4) -> st.SearchStrategy[Any]:
     return st.recursive(
         json_scalars(),
@@ -127,6 +154,7 @@ def json_values(max_leaves: int = 4) -> st.SearchStrategy[Any]:
     )
 
 
+@cache
 def arrays() -> st.SearchStrategy[list[Any]]:
     """Empty, homogeneous and mixed arrays, with nested arrays and objects."""
     return st.one_of(
@@ -136,6 +164,7 @@ def arrays() -> st.SearchStrategy[list[Any]]:
     )
 
 
+@cache
 def objects() -> st.SearchStrategy[dict[str, Any]]:
     return st.one_of(
         st.sampled_from(({}, {"a": 1}, {"a": 1.0}, {"b": 1}, {"a": 1, "b": "x"}, {"b": "x", "a": 1})),
@@ -143,10 +172,12 @@ def objects() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@cache
 def ids() -> st.SearchStrategy[str]:
     return st.sampled_from(ID_POOL)
 
 
+@cache
 def pointer_values(target: str) -> st.SearchStrategy[Any]:
     """A stored Pointer: a bare id or a Parse Pointer object."""
     return st.one_of(
@@ -155,6 +186,7 @@ def pointer_values(target: str) -> st.SearchStrategy[Any]:
     )
 
 
+@cache
 def field_values(ftype: str, target: str | None) -> st.SearchStrategy[Any]:
     """A stored value of a field of this type (Relation handled by :func:`documents`)."""
     if ftype == "String":
@@ -179,6 +211,13 @@ def field_values(ftype: str, target: str | None) -> st.SearchStrategy[Any]:
 # --- schemas and documents --------------------------------------------------------------------
 
 
+_FIELD_LISTS = st.lists(st.sampled_from(FIELD_TYPES), min_size=1, max_size=6)
+_RECORD_COUNTS = st.sampled_from((0, 2, 3))
+_PRESENCE = st.sampled_from(("value", "value", "value", "missing", "null"))
+_EDGES = st.lists(st.tuples(ids(), ids()), max_size=6)
+_ID_LISTS = st.lists(ids(), max_size=3)
+
+
 @st.composite
 def class_specs(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
     """The ``classes`` section: 1-3 classes, each with a random subset of the field types."""
@@ -186,7 +225,7 @@ def class_specs(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
     names = CLASS_NAMES[:n]
     classes: dict[str, dict[str, Any]] = {}
     for name in names:
-        types = draw(st.lists(st.sampled_from(FIELD_TYPES), min_size=1, max_size=6))
+        types = draw(_FIELD_LISTS)
         fields: dict[str, Any] = {}
         for i, ftype in enumerate(types):
             spec: dict[str, Any] = {"type": ftype}
@@ -216,16 +255,16 @@ def documents(draw: st.DrawFn, *, created: bool | None = None) -> dict[str, Any]
     relations: list[dict[str, Any]] = []
     for name, spec in classes.items():
         rows = []
-        for oid in draw(st.lists(ids(), unique=True, min_size=draw(st.sampled_from((0, 2, 3))), max_size=7)):
+        for oid in draw(st.lists(ids(), unique=True, min_size=draw(_RECORD_COUNTS), max_size=7)):
             rec: dict[str, Any] = {"objectId": oid}
             if created or (created is None and draw(st.integers(0, 4))):
-                rec["createdAt"] = draw(st.one_of(st.sampled_from(DATE_POOL), dates()))
+                rec["createdAt"] = draw(dates())
             if draw(st.integers(0, 3)) == 0:
                 rec["updatedAt"] = draw(st.one_of(st.none(), dates()))
             has_relation = any(f["type"] == "Relation" for f in spec["fields"].values())
             for fname, f in spec["fields"].items():
-                choice = draw(st.sampled_from(("value", "value", "value", "missing", "null")))
-                if choice == "null" and has_relation and "relation-shifts-columns" in KNOWN_BUGS:
+                choice = draw(_PRESENCE)
+                if choice == "null" and f["type"] != "Relation" and has_relation and "relation-shifts-columns" in KNOWN_BUGS:
                     choice = "missing"
                 if choice == "missing":
                     continue
@@ -234,7 +273,7 @@ def documents(draw: st.DrawFn, *, created: bool | None = None) -> dict[str, Any]
                     if choice == "null":
                         rec[fname] = draw(st.sampled_from((None, {"__type": "Relation", "className": f["targetClass"]})))
                     else:
-                        rec[fname] = draw(st.lists(ids(), max_size=3))
+                        rec[fname] = draw(_ID_LISTS)
                     continue
                 rec[fname] = None if choice == "null" else draw(field_values(f["type"], f.get("targetClass")))
             rows.append(rec)
@@ -242,12 +281,37 @@ def documents(draw: st.DrawFn, *, created: bool | None = None) -> dict[str, Any]
         for fname, f in spec["fields"].items():
             if f["type"] != "Relation":
                 continue
-            for owner, target in draw(st.lists(st.tuples(ids(), ids()), max_size=6)):
+            for owner, target in draw(_EDGES):
                 edge = {"class": name, "objectId": owner, "key": fname, "targetId": target}
                 if draw(st.booleans()):
                     edge["targetClass"] = f["targetClass"]
                 relations.append(edge)
     return {"classes": classes, "records": records, "relations": relations}
+
+
+def split_document(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same data as two documents loaded one after the other.
+
+    The second adds records and edges to classes that already have rows and, when no row of
+    the first part uses it, moves a class's last field there (so it is added to a live table).
+    """
+    first: dict[str, Any] = {"classes": {}, "records": {}, "relations": []}
+    second: dict[str, Any] = {"classes": {}, "records": {}, "relations": []}
+    half = len(doc["relations"]) // 2
+    first["relations"], second["relations"] = doc["relations"][:half], doc["relations"][half:]
+    for name, spec in doc["classes"].items():
+        rows = doc["records"].get(name, [])
+        first["records"][name], second["records"][name] = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+        fields = dict(spec["fields"])
+        movable = [
+            f for f, fs in fields.items()
+            if fs["type"] != "Relation" and not any(f in r for r in first["records"][name])
+        ]
+        has_relation = any(fs["type"] == "Relation" for fs in fields.values())
+        if movable and not (has_relation and "relation-shifts-columns" in KNOWN_BUGS):
+            second["classes"][name] = {"fields": {movable[-1]: fields.pop(movable[-1])}}
+        first["classes"][name] = {"fields": fields}
+    return first, second
 
 
 def fields_of(doc: dict[str, Any], class_name: str) -> dict[str, tuple[str, str | None]]:
@@ -292,6 +356,10 @@ def _from(seen: list[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[A
     return st.one_of(st.sampled_from(seen), st.sampled_from(seen), other)
 
 
+_REGEX_ATOMS = st.one_of(st.sampled_from(LITERALS), st.sampled_from(ATOMS))
+_QUANTIFIERS = st.sampled_from(("*", "+", "?"))
+
+
 @st.composite
 def regex_patterns(draw: st.DrawFn) -> str:
     """Simple patterns: literals, '.', classes, anchors, quantifiers after an atom."""
@@ -299,14 +367,16 @@ def regex_patterns(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         parts.append("^")
     for _ in range(draw(st.integers(0, 3))):
-        parts.append(draw(st.one_of(st.sampled_from(LITERALS), st.sampled_from(ATOMS))))
-        if draw(st.integers(0, 2)) == 0:
-            parts.append(draw(st.sampled_from(("*", "+", "?"))))
+        atom = draw(_REGEX_ATOMS)
+        parts.append(atom)
+        if atom != "\\b" and draw(st.integers(0, 2)) == 0:
+            parts.append(draw(_QUANTIFIERS))
     if draw(st.booleans()):
         parts.append("$")
     return "".join(parts)
 
 
+@cache
 def regex_options() -> st.SearchStrategy[str]:
     return st.lists(st.sampled_from("imsx"), unique=True, max_size=4).map("".join)
 
@@ -344,7 +414,9 @@ def _maybe_null(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 def _lists_of(s: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
-    return st.lists(_maybe_null(s), max_size=4)
+    # Long lists now and then: the SQL compiler switches strategy above 16 values.
+    short = st.lists(_maybe_null(s), max_size=4)
+    return st.one_of(short, short, short, short, short, st.lists(_maybe_null(s), min_size=15, max_size=20))
 
 
 def field_operators(ftype: str, target: str | None, seen: list[Any]) -> st.SearchStrategy[tuple[str, Any]]:
@@ -382,23 +454,27 @@ def field_operators(ftype: str, target: str | None, seen: list[Any]) -> st.Searc
     return st.one_of(*choices)
 
 
-@st.composite
-def field_conditions(
-    draw: st.DrawFn, name: str, ftype: str, target: str | None, seen: list[Any]
-) -> dict[str, Any]:
+def field_conditions(name: str, ftype: str, target: str | None, seen: list[Any]) -> st.SearchStrategy[dict[str, Any]]:
     """``{field: {op: v, ...}}`` with 1-3 operators, or the shorthand ``{field: v}``."""
-    if ftype not in ("GeoPoint", "Relation") and draw(st.integers(0, 5)) == 0:
-        value = draw(_maybe_null(operands(ftype, seen)))
-        # A dict as shorthand is an operator object unless it is an Object field's value or a
-        # typed literal (SEMANTICS.md §6); an id-like dict on a Pointer is a pointer value.
-        if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
-            return {name: value}
-    ops: dict[str, Any] = {}
-    for op, operand in draw(st.lists(field_operators(ftype, target, seen), min_size=1, max_size=3)):
-        ops[op] = operand
-    if "matchesRegex" in ops and draw(st.booleans()):
-        ops["options"] = draw(regex_options())
-    return {name: ops}
+    op_lists = st.lists(field_operators(ftype, target, seen), min_size=1, max_size=3)
+    shorthand = _maybe_null(operands(ftype, seen)) if ftype not in ("GeoPoint", "Relation") else None
+
+    @st.composite
+    def draw_condition(draw: st.DrawFn) -> dict[str, Any]:
+        if shorthand is not None and draw(st.integers(0, 5)) == 0:
+            value = draw(shorthand)
+            # A dict as shorthand is an operator object unless it is an Object field's value or
+            # a typed literal (SEMANTICS.md §6); an id-like dict on a Pointer is a pointer value.
+            if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
+                return {name: value}
+        ops: dict[str, Any] = {}
+        for op, operand in draw(op_lists):
+            ops[op] = operand
+        if "matchesRegex" in ops and draw(st.booleans()):
+            ops["options"] = draw(regex_options())
+        return {name: ops}
+
+    return draw_condition()
 
 
 def relation_sources(doc: dict[str, Any], class_name: str) -> list[tuple[str, str, list[str]]]:
@@ -427,7 +503,15 @@ def leaf_filters(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[dict
     seen = present_values(doc, class_name)
     own_ids = [r["objectId"] for r in doc["records"].get(class_name, [])]
     some_id = _from(own_ids, ids())
-    field_leaf = st.sampled_from(sorted(fields)).flatmap(lambda f: field_conditions(f, *fields[f], seen[f]))
+    built: dict[str, st.SearchStrategy[dict[str, Any]]] = {}
+
+    def condition_on(f: str) -> st.SearchStrategy[dict[str, Any]]:
+        # Built on first use: a document has many fields, an example queries few of them.
+        if f not in built:
+            built[f] = field_conditions(f, *fields[f], seen[f])
+        return built[f]
+
+    field_leaf = st.sampled_from(sorted(fields)).flatmap(condition_on)
     choices = [
         field_leaf,
         field_leaf,
@@ -443,10 +527,13 @@ def leaf_filters(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[dict
 
 def filters(doc: dict[str, Any], class_name: str, depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
     """A valid filter object: leaves, several keys in one object (AND), and/or up to ``depth``."""
-    leaf = leaf_filters(doc, class_name)
+    return _filters(leaf_filters(doc, class_name), depth)
+
+
+def _filters(leaf: st.SearchStrategy[dict[str, Any]], depth: int) -> st.SearchStrategy[dict[str, Any]]:
     if depth == 0:
         return leaf
-    sub = filters(doc, class_name, depth - 1)
+    sub = _filters(leaf, depth - 1)
     return st.one_of(
         leaf,
         leaf,
@@ -486,11 +573,18 @@ def paging() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({"limit": small, "skip": small, "count": st.booleans()})
 
 
-@st.composite
-def queries(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def queries(doc: dict[str, Any]) -> st.SearchStrategy[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(class, filter, keyword arguments for db.query) for a generated document."""
-    class_name = draw(st.sampled_from(sorted(doc["classes"])))
-    where = draw(filters(doc, class_name))
-    kw = draw(paging())
-    kw["sort"] = draw(sorts(doc, class_name))
-    return class_name, where, kw
+    built: dict[str, st.SearchStrategy[tuple[str, dict[str, Any], dict[str, Any]]]] = {}
+
+    def queries_on(name: str) -> st.SearchStrategy[tuple[str, dict[str, Any], dict[str, Any]]]:
+        if name not in built:
+            built[name] = _class_queries(doc, name)
+        return built[name]
+
+    return st.sampled_from(sorted(doc["classes"])).flatmap(queries_on)
+
+
+def _class_queries(doc: dict[str, Any], class_name: str) -> st.SearchStrategy[tuple[str, dict[str, Any], dict[str, Any]]]:
+    kw = st.builds(lambda p, s: {**p, "sort": s}, paging(), sorts(doc, class_name))
+    return st.tuples(st.just(class_name), filters(doc, class_name), kw)

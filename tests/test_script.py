@@ -177,6 +177,12 @@ SCRIPTS = [
         {"t": {"matchesRegex": JSRegex("a\\/b[/]", "i")}},
         U,
     ),
+    (
+        "where({ t: { matchesRegex: /a\\/b/i } })",
+        None,
+        {"t": {"matchesRegex": JSRegex("a\\/b", "i")}},
+        U,
+    ),
     ("const a = 12, b = 3, c = 2\nwhere({ v: a / b / c })", None, {"v": 2}, U),
     ("const a = 8\nwhere({ v: a\n/2/2 })", None, {"v": 2}, U),  # after an operand: division
     ("where({ r: /=a/ })", None, {"r": JSRegex("=a", "")}, U),

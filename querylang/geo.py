@@ -1,0 +1,122 @@
+"""GeoPoint operators (SEMANTICS.md §3.9): operand checks and the distance/polygon rules.
+
+Distances are great-circle (haversine) on a sphere of radius 6371 km / 3959 miles, as Parse
+converts them; ``withinBox`` normalises its corners and includes its bounds; ``withinPolygon``
+is planar in (longitude, latitude), boundary included. ``compile_sql.py`` writes the same
+formulas in SQL, operation for operation, so both engines round alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from . import nodes as n
+from .errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
+from .jsvalues import UNDEFINED, Pos, type_name
+from .schema import Field
+from .semantics import is_number
+
+EARTH_KM = 6371.0
+EARTH_MILES = 3959.0
+DISTANCE_KEYS = {
+    "maxDistanceInRadians": 1.0,
+    "maxDistanceInKilometers": EARTH_KM,
+    "maxDistanceInMiles": EARTH_MILES,
+}
+
+
+def _bad(message: str) -> QueryError:
+    return QueryTypeError(message, code=INVALID_JSON)
+
+
+def point(value: object, what: str) -> tuple[float, float]:
+    """(latitude, longitude) from ``{latitude, longitude}`` (Parse GeoPoint objects too)."""
+    if isinstance(value, Mapping):
+        lat, lng = value.get("latitude"), value.get("longitude")
+    else:
+        raise _bad(f"{what} needs a GeoPoint {{latitude, longitude}}, got {type_name(value)}")
+    if not (is_number(lat) and is_number(lng)):
+        raise _bad(f"{what}: latitude and longitude must be numbers")
+    lat_f, lng_f = float(lat), float(lng)  # type: ignore[arg-type]
+    if not (math.isfinite(lat_f) and math.isfinite(lng_f)):
+        raise _bad(f"{what}: latitude and longitude must be finite")
+    if not -90.0 <= lat_f <= 90.0:
+        raise _bad(f"{what}: latitude {lat_f} is outside [-90, 90]")
+    if not -180.0 <= lng_f <= 180.0:
+        raise _bad(f"{what}: longitude {lng_f} is outside [-180, 180]")
+    return lat_f, lng_f
+
+
+def _distance(value: object, what: str) -> float:
+    if not is_number(value) or not math.isfinite(float(value)) or float(value) < 0:  # type: ignore[arg-type]
+        raise _bad(f"{what} must be a finite number ≥ 0")
+    return float(value)  # type: ignore[arg-type]
+
+
+def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node:
+    """nearSphere / withinBox / withinPolygon / withinSphere → a checked node."""
+    if field.type != "GeoPoint":
+        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+    if op == "nearSphere":
+        if not isinstance(operand, Mapping):
+            raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")
+        unknown = set(operand) - {"latitude", "longitude", "__type", *DISTANCE_KEYS}
+        if unknown:
+            raise QueryError(f"nearSphere: unknown key(s) {', '.join(sorted(unknown))}")
+        lat, lng = point(operand, "nearSphere")
+        given = [(k, v) for k, v in operand.items() if k in DISTANCE_KEYS and v is not UNDEFINED]
+        if len(given) > 1:
+            raise QueryError("nearSphere takes one of maxDistanceInMiles, maxDistanceInKilometers, maxDistanceInRadians")
+        radians = None
+        if given:
+            key, v = given[0]
+            radians = _distance(v, key) / DISTANCE_KEYS[key]
+        return n.NearSphere(field.name, lat, lng, radians, True, pos=pos)
+    if op == "withinSphere":
+        if not isinstance(operand, Mapping) or "center" not in operand or "radians" not in operand:
+            raise _bad("withinSphere needs {center: {latitude, longitude}, radians}")
+        lat, lng = point(operand["center"], "withinSphere center")
+        return n.NearSphere(field.name, lat, lng, _distance(operand["radians"], "radians"), False, pos=pos)
+    if not isinstance(operand, Sequence) or isinstance(operand, str):
+        raise _bad(f"{op} needs a list of GeoPoints, got {type_name(operand)}")
+    points = [point(p, op) for p in operand]
+    if op == "withinBox":
+        if len(points) != 2:
+            raise _bad("malformatted $within arg: withinBox needs exactly 2 points")
+        (la1, ln1), (la2, ln2) = points
+        return n.WithinBox(field.name, min(la1, la2), min(ln1, ln2), max(la1, la2), max(ln1, ln2), pos=pos)
+    if len(points) < 3:
+        raise _bad("bad $geoWithin value; $polygon should contain at least 3 GeoPoints")
+    return n.WithinPolygon(field.name, tuple(points), pos=pos)
+
+
+# --- the rules (the reference evaluator uses these; compile_sql mirrors them) ----------------
+
+
+def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in radians."""
+    s1 = math.sin(math.radians(lat2 - lat1) / 2)
+    s2 = math.sin(math.radians(lng2 - lng1) / 2)
+    a = s1 * s1 + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * s2 * s2
+    return 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def polygon_edges(points: Sequence[tuple[float, float]]) -> list[tuple[float, float, float, float]]:
+    """Edges as (x1, y1, x2, y2) in the (longitude, latitude) plane, closing the ring."""
+    ring = [(lng, lat) for lat, lng in points]
+    if ring[0] == ring[-1]:
+        ring = ring[:-1]
+    return [(*ring[i], *ring[(i + 1) % len(ring)]) for i in range(len(ring))]
+
+
+def in_polygon(lat: float, lng: float, edges: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Even-odd ray casting, with every boundary point counted inside."""
+    x, y = lng, lat
+    crossings = 0
+    for x1, y1, x2, y2 in edges:
+        if (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1) == 0 and min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2):
+            return True
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            crossings += 1
+    return crossings % 2 == 1

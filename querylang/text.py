@@ -1,0 +1,154 @@
+"""Text search (SEMANTICS.md §3.5): MongoDB's meaning, on the named String field.
+
+A search term is split into words, ``"quoted phrases"`` and ``-negated`` words. A record
+matches when it holds none of the negated words and either every phrase (when there are
+phrases) or at least one of the words. Words are compared as English Snowball stems of their
+case- and diacritic-folded forms, after dropping English stop words; with ``caseSensitive``
+or ``diacriticSensitive`` words are compared exactly as written (no folding, no stemming).
+Other languages than English are not stemmed.
+
+The store keeps each String field's words as ``" w1 w2 … "`` text (stems and raw words), so SQL
+finds a word or a phrase with ``contains``; the reference evaluator recomputes the words from
+the record's own text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import snowballstemmer
+
+from . import nodes as n
+from .errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
+from .jsvalues import UNDEFINED, Pos, type_name
+from .schema import Field
+
+_WORD = re.compile(r"[^\W_]+")
+_STEMMER = snowballstemmer.stemmer("english")
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with you your yours yourself yourselves""".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text: runs of letters and digits."""
+    return _WORD.findall(text)
+
+
+def fold(word: str) -> str:
+    """Case- and diacritic-insensitive form: 'Café' → 'cafe'."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """English Snowball stem of a folded word ('running' → 'run')."""
+    return _STEMMER.stemWord(fold(word))
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+def joined(tokens: list[str]) -> str:
+    """Tokens as ``" t1 t2 "`` so a word or phrase is found by a plain substring test."""
+    return " " + " ".join(tokens) + " "
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """A parsed search term: words to find (any), phrases (all), words to exclude."""
+
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+    negated: tuple[str, ...]
+
+
+def parse_search(term: str, exact: bool, language: str) -> Search:
+    """Split a term into words, phrases and negations, normalised for comparison."""
+    english = language.lower() in ("english", "en")
+
+    def norm(ws: list[str]) -> list[str]:
+        if exact:
+            return ws
+        return [stem(w) if english else fold(w) for w in ws]
+
+    phrases = [tuple(norm(words(p))) for p in re.findall(r'"([^"]*)"', term)]
+    rest = re.sub(r'"[^"]*"?', " ", term)
+    positive: list[str] = []
+    negated: list[str] = []
+    for chunk in rest.split():
+        if chunk.startswith("-"):
+            negated += norm(words(chunk[1:]))
+        else:
+            positive += [w for w in words(chunk) if not (english and fold(w) in STOP_WORDS)]
+    return Search(tuple(norm(positive)), tuple(p for p in phrases if p), tuple(negated))
+
+
+def doc_tokens(text: str, exact: bool, language: str) -> list[str]:
+    """The comparable words of a stored text, for the given mode."""
+    if exact:
+        return words(text)
+    english = language.lower() in ("english", "en")
+    return stems(text) if english else [fold(w) for w in words(text)]
+
+
+def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
+    """``text: {search: 'term'}`` or ``{search: {term, language, caseSensitive, diacriticSensitive}}``."""
+    if field.type != "String":
+        raise QueryTypeError(f"text needs a String field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+    if not isinstance(operand, Mapping) or "search" not in operand:
+        raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)
+    search = operand["search"]
+    if search is UNDEFINED:
+        return None
+    opts: Mapping[str, object] = {}
+    if isinstance(search, Mapping):
+        opts = search
+        search = search.get("term", UNDEFINED)
+    if not isinstance(search, str) or not search.strip():
+        raise QueryTypeError(f"bad $text: $term, should be string (got {type_name(search)})", code=INVALID_JSON)
+    language = opts.get("language", "english")
+    if language is UNDEFINED or language is None:
+        language = "english"
+    if not isinstance(language, str):
+        raise QueryTypeError("bad $text: $language, should be string", code=INVALID_JSON)
+    flags = []
+    for key in ("caseSensitive", "diacriticSensitive"):
+        v = opts.get(key, False)
+        if v is UNDEFINED or v is None:
+            v = False
+        if not isinstance(v, bool):
+            raise QueryTypeError(f"bad $text: ${key}, should be boolean", code=INVALID_JSON)
+        flags.append(v)
+    return n.Text(field.name, search, language, flags[0], flags[1], pos=pos)
+
+
+def text_matches(text: str | None, node: n.Text) -> bool:
+    """The reference rule: does ``text`` satisfy the search?"""
+    if text is None:
+        return False
+    exact = node.case_sensitive or node.diacritic_sensitive
+    s = parse_search(node.term, exact, node.language)
+    tokens = doc_tokens(text, exact, node.language)
+    if any(w in tokens for w in s.negated):
+        return False
+    if s.phrases:
+        return all(_has_run(tokens, p) for p in s.phrases)
+    return any(w in tokens for w in s.words)
+
+
+def _has_run(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    k = len(phrase)
+    return any(tuple(tokens[i : i + k]) == phrase for i in range(len(tokens) - k + 1))

@@ -1,0 +1,184 @@
+"""Noodl's visual filter and sorting (the Query Records node's "simple" mode) → filter objects.
+
+The editor stores a tree of groups and rules (SEMANTICS.md §2, last paragraph; [NQ]
+``convertVisualFilter``)::
+
+    {"combinator": "and", "rules": [
+        {"property": "score", "operator": "greater than", "input": "MinScore"},
+        {"property": "title", "operator": "contain", "value": "parse"},
+        {"operator": "related to", "relatedTo": "Group", "relationProperty": "posts",
+         "input": "GroupId"},
+        {"combinator": "or", "rules": [...]}]}
+
+>>> visual_to_filter({"combinator": "and", "rules": [
+...     {"property": "score", "operator": "greater than", "input": "Min"},
+...     {"property": "title", "operator": "equal to", "input": "Title"}]}, {"Min": 3})
+{'score': {'greaterThan': 3}}
+>>> visual_sort([{"property": "createdAt", "order": "descending"}, {"property": "title"}])
+['-createdAt', 'title']
+
+Rules as Noodl reads them (§1.3): a rule reads its value from ``inputs[rule["input"]]`` when it
+names an input, else from ``rule["value"]``; a rule whose value is undefined (the input is not
+in ``inputs``) is skipped; a group whose rules are all skipped disappears; ``exist``/``not
+exist`` never depend on a value. With ``schema`` and ``class_name``, a value on a Date property
+becomes a Date, as Noodl does. Deliberate differences from Noodl:
+
+- **contain** matches the text literally, case-insensitively: the value is escaped before it
+  becomes ``matchesRegex`` with options ``i``. Noodl passes it unescaped, so "1+1" or "a.b"
+  would be read as a regex and "(" makes the query fail.
+- **points to** on a Relation property means "holds" (Noodl sends ``$eq`` Pointer, which Parse
+  does not read on a Relation, so the rule matches nothing there, §3.6).
+- An unknown operator or combinator is an error (Noodl ignores the rule), as is a rule
+  without a property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import QueryError, QueryTypeError
+from .jsvalues import UNDEFINED, type_name
+from .schema import Schema, suggest
+from .semantics import date_from
+
+__all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
+
+VISUAL_OPERATORS = {
+    "equal to": "equalTo",
+    "not equal to": "notEqualTo",
+    "less than": "lessThan",
+    "less than or equal to": "lessThanOrEqualTo",
+    "greater than": "greaterThan",
+    "greater than or equal to": "greaterThanOrEqualTo",
+    "points to": "pointsTo",
+    "contain": "matchesRegex",
+    "exist": "exists",
+    "not exist": "exists",
+    "related to": "relatedTo",
+}
+COMBINATORS = ("and", "or")
+# PCRE metacharacters outside a character class (§3.4); everything else is literal as written.
+_REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
+
+
+def visual_to_filter(
+    visual: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any] | None = None,
+    schema: Schema | None = None,
+    class_name: str | None = None,
+) -> dict[str, Any]:
+    """The filter object for a stored visual filter (``{}`` when every rule is skipped)."""
+    if visual is None:
+        return {}
+    date_fields = _date_fields(schema, class_name)
+    out = _node(visual, inputs or {}, date_fields)
+    return out if out is not None else {}
+
+
+def _date_fields(schema: Schema | None, class_name: str | None) -> set[str]:
+    """Properties whose values Noodl turns into Dates (its schema cache; ours is the schema)."""
+    if schema is None or class_name is None:
+        return set()
+    cls = schema.get(class_name)
+    return {f.name for f in cls.fields.values() if f.type == "Date"}
+
+
+def _node(node: object, inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
+    if not isinstance(node, Mapping):
+        raise QueryTypeError(f"a visual filter rule must be an object, got {type_name(node)}")
+    if "combinator" in node or "rules" in node:
+        return _group(node, inputs, date_fields)
+    return _rule(node, inputs, date_fields)
+
+
+def _group(group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
+    """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (§1.3)."""
+    combinator = group.get("combinator", "and")
+    if combinator not in COMBINATORS:
+        raise QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
+    rules = group.get("rules", [])
+    if not isinstance(rules, list):
+        raise QueryTypeError(f"'rules' must be an array, got {type_name(rules)}")
+    kept = [f for f in (_node(r, inputs, date_fields) for r in rules) if f is not None]
+    if not kept:
+        return None  # every rule skipped: the group disappears
+    if len(kept) == 1:
+        return kept[0]
+    return {combinator: kept}
+
+
+def _rule(rule: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
+    """One rule → a one-key filter object, or None when its value is undefined."""
+    operator = rule.get("operator")
+    if operator not in VISUAL_OPERATORS:
+        hint = suggest(str(operator), VISUAL_OPERATORS)
+        raise QueryError(f"unknown visual filter operator {operator!r}", hint=hint)
+    if operator == "related to":
+        return _related_to(rule, inputs)
+    prop = rule.get("property")
+    if not isinstance(prop, str) or not prop:
+        raise QueryError(f"the '{operator}' rule needs a property")
+    if operator in ("exist", "not exist"):
+        return {prop: {"exists": operator == "exist"}}
+    value = _rule_value(rule, inputs)
+    if value is UNDEFINED:
+        return None
+    if prop in date_fields:
+        value = _as_date(prop, value)
+    if operator == "contain":
+        if not isinstance(value, str):
+            raise QueryTypeError(f"'contain' on '{prop}' needs text, got {type_name(value)}")
+        return {prop: {"matchesRegex": regex_literal(value), "options": "i"}}
+    return {prop: {VISUAL_OPERATORS[operator]: value}}
+
+
+def _rule_value(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+    """The input's value when the rule names an input (undefined if not given), else ``value``."""
+    if rule.get("input") is not None:
+        return inputs.get(rule["input"], UNDEFINED)
+    return rule.get("value", UNDEFINED)
+
+
+def _related_to(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``related to`` → ``relatedTo: {id, key, className}``; the id comes from an input only."""
+    oid = inputs.get(rule["input"], UNDEFINED) if rule.get("input") is not None else UNDEFINED
+    if oid is UNDEFINED:
+        return None
+    out: dict[str, Any] = {"id": oid, "key": rule.get("relationProperty")}
+    if rule.get("relatedTo") is not None:
+        out["className"] = rule["relatedTo"]
+    return {"relatedTo": out}
+
+
+def _as_date(prop: str, value: Any) -> Any:
+    """A value on a Date property as a Date (Noodl: ``new Date(value.toString())``)."""
+    if value is None:
+        return None
+    d = date_from(value)
+    if d is None:
+        raise QueryTypeError(f"'{prop}' is a Date: cannot read {value!r:.60} as a date")
+    return d
+
+
+def regex_literal(text: str) -> str:
+    """A pattern matching ``text`` literally (PCRE metacharacters escaped)."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def visual_sort(sorting: Sequence[Mapping[str, Any]] | None) -> list[str]:
+    """The visual sorting list → sort keys (``[{property, order}]`` → ``['-createdAt']``, [NQ])."""
+    if sorting is None:
+        return []
+    if not isinstance(sorting, Sequence) or isinstance(sorting, str):
+        raise QueryTypeError(f"the visual sorting must be an array, got {type_name(sorting)}")
+    keys = []
+    for item in sorting:
+        if not isinstance(item, Mapping) or not isinstance(item.get("property"), str) or not item["property"]:
+            raise QueryTypeError("each visual sorting entry needs a property")
+        order = item.get("order", "ascending")
+        if order not in ("ascending", "descending"):
+            hint = suggest(str(order), ("ascending", "descending"))
+            raise QueryError(f"unknown sort order {order!r}", hint=hint)
+        keys.append(("-" if order == "descending" else "") + item["property"])
+    return keys

@@ -1,0 +1,212 @@
+"""Noodl's visual filter and sorting (querylang.visual) → filter objects and sort keys.
+
+A golden table (visual JSON + inputs → filter object), the errors, then the same filters run on
+the sample dataset: DuckDB and the reference evaluator agree, and equal a hand-written filter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+import querylang
+from querylang.demo import sample_document
+from querylang.errors import QueryError
+from querylang.regex import compile_regex
+from querylang.visual import regex_literal, visual_sort, visual_to_filter
+
+
+@pytest.fixture(scope="module")
+def db():
+    database = querylang.connect()
+    database.load(sample_document())
+    yield database
+    database.close()
+
+
+def rule(prop, op, **kw):
+    return {"property": prop, "operator": op, **kw}
+
+
+def group(combinator, *rules):
+    return {"combinator": combinator, "rules": list(rules)}
+
+
+JUNE = datetime(2024, 6, 1, tzinfo=UTC)
+
+TRANSLATIONS = [
+    # one rule per operator (§2, last paragraph)
+    (rule("title", "equal to", value="Hi"), None, {"title": {"equalTo": "Hi"}}),
+    (rule("title", "not equal to", value="Hi"), None, {"title": {"notEqualTo": "Hi"}}),
+    (rule("score", "less than", value=3), None, {"score": {"lessThan": 3}}),
+    (rule("score", "less than or equal to", value=3), None, {"score": {"lessThanOrEqualTo": 3}}),
+    (rule("score", "greater than", value=3), None, {"score": {"greaterThan": 3}}),
+    (rule("score", "greater than or equal to", value=3), None, {"score": {"greaterThanOrEqualTo": 3}}),
+    (rule("score", "exist"), None, {"score": {"exists": True}}),
+    (rule("score", "not exist"), None, {"score": {"exists": False}}),
+    (rule("author", "points to", input="User"), {"User": "u01"}, {"author": {"pointsTo": "u01"}}),
+    (
+        {"operator": "related to", "relatedTo": "Group", "relationProperty": "posts", "input": "G"},
+        {"G": "g1"},
+        {"relatedTo": {"id": "g1", "key": "posts", "className": "Group"}},
+    ),
+    # contain: the text literally, case-insensitive (escaped: a documented deviation)
+    (rule("title", "contain", value="query"), None, {"title": {"matchesRegex": "query", "options": "i"}}),
+    (rule("title", "contain", value="a.b(c"), None, {"title": {"matchesRegex": "a\\.b\\(c", "options": "i"}}),
+    # values from inputs; undefined inputs skip the rule, null does not (§1.3)
+    (rule("score", "greater than", input="Min"), {"Min": 2}, {"score": {"greaterThan": 2}}),
+    (rule("score", "greater than", input="Min"), {}, {}),
+    (rule("score", "equal to", input="Min"), {"Min": None}, {"score": {"equalTo": None}}),
+    (rule("score", "exist", input="Missing"), {}, {"score": {"exists": True}}),
+    ({"operator": "related to", "relatedTo": "Group", "relationProperty": "posts", "input": "G"}, {}, {}),
+    # groups: skipped rules vanish, one remaining rule stands alone, an empty group disappears
+    (
+        group("and", rule("score", "greater than", value=1), rule("title", "equal to", value="x")),
+        None,
+        {"and": [{"score": {"greaterThan": 1}}, {"title": {"equalTo": "x"}}]},
+    ),
+    (
+        group("or", rule("score", "greater than", input="A"), rule("title", "equal to", value="x")),
+        {},
+        {"title": {"equalTo": "x"}},
+    ),
+    (group("or", rule("score", "greater than", input="A"), rule("score", "less than", input="B")), {}, {}),
+    (group("and"), None, {}),
+    (
+        group("and", rule("published", "equal to", value=True), group("or", rule("score", "less than", value=0), rule("score", "not exist"))),
+        None,
+        {"and": [{"published": {"equalTo": True}}, {"or": [{"score": {"lessThan": 0}}, {"score": {"exists": False}}]}]},
+    ),
+    (
+        group("and", rule("published", "equal to", value=True), group("or", rule("score", "less than", input="X"))),
+        {},
+        {"published": {"equalTo": True}},
+    ),
+    # nothing stored
+    (None, None, {}),
+]
+
+
+@pytest.mark.parametrize(("visual", "inputs", "expected"), TRANSLATIONS)
+def test_visual_to_filter(visual, inputs, expected):
+    assert visual_to_filter(visual, inputs) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-06-01T00:00:00.000Z", JUNE),
+        ({"__type": "Date", "iso": "2024-06-01T00:00:00.000Z"}, JUNE),
+        (JUNE, JUNE),
+        (None, None),
+    ],
+)
+def test_values_on_date_properties_become_dates(db, value, expected):
+    visual = rule("publishedAt", "greater than", input="D")
+    got = visual_to_filter(visual, {"D": value}, db.schema, "Post")
+    assert got == {"publishedAt": {"greaterThan": expected}}
+    # without a schema the value is left as it is
+    assert visual_to_filter(visual, {"D": value}) == {"publishedAt": {"greaterThan": value}}
+
+
+ERRORS = [
+    (rule("score", "greater then", value=1), 102, "greater than"),
+    (rule("score", None, value=1), 102, "operator"),
+    ({"operator": "equal to", "value": 1}, 102, "needs a property"),
+    ({"combinator": "xor", "rules": []}, 102, "combinator"),
+    ({"combinator": "and", "rules": {}}, 107, "rules"),
+    (rule("title", "contain", value=3), 107, "needs text"),
+    ("equal to", 107, "must be an object"),
+]
+
+
+@pytest.mark.parametrize(("visual", "code", "message"), ERRORS)
+def test_visual_errors(visual, code, message):
+    with pytest.raises(QueryError) as info:
+        visual_to_filter(visual, {})
+    assert info.value.code == code
+    assert message in str(info.value)
+
+
+def test_unparsable_date_is_an_error(db):
+    with pytest.raises(QueryError, match="as a date"):
+        visual_to_filter(rule("publishedAt", "equal to", value="yesterday"), None, db.schema, "Post")
+
+
+@pytest.mark.parametrize("text", ["a.b", "1+1", "(x)", "[ui]", "^$", "a|b", "\\d", "café?", "{2}"])
+def test_regex_literal_matches_itself_only(text):
+    r = compile_regex(regex_literal(text), "i")
+    probes = [text, f"xx{text.upper()}yy", "x" + text[1:], text[:-1] + "x", "", "ab", "1111", "xdx"]
+    for s in probes:
+        assert bool(r.python.search(s)) == (text.lower() in s.lower()), s
+
+
+# --- sorting -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sorting", "expected"),
+    [
+        ([{"property": "createdAt", "order": "descending"}], ["-createdAt"]),
+        ([{"property": "score", "order": "ascending"}, {"property": "title"}], ["score", "title"]),
+        ([], []),
+        (None, []),
+    ],
+)
+def test_visual_sort(sorting, expected):
+    assert visual_sort(sorting) == expected
+
+
+@pytest.mark.parametrize(
+    "sorting", [[{"order": "ascending"}], [{"property": "x", "order": "down"}], "title", [3]]
+)
+def test_visual_sort_errors(sorting):
+    with pytest.raises(QueryError):
+        visual_sort(sorting)
+
+
+# --- end to end on the sample dataset -------------------------------------------------------------
+
+END_TO_END = [
+    # (class, visual, inputs, hand-written filter)
+    ("Post", rule("score", "greater than", input="Min"), {"Min": 2}, {"score": {"greaterThan": 2}}),
+    ("Post", rule("title", "contain", value="QUERY"), None, {"title": {"matchesRegex": "query", "options": "i"}}),
+    ("Post", rule("title", "contain", value="."), None, {"objectId": {"containedIn": []}}),
+    ("Post", rule("publishedAt", "less than", value="2024-06-01T00:00:00.000Z"), None, {"publishedAt": {"lessThan": JUNE}}),
+    ("Post", rule("author", "not exist"), None, {"author": {"exists": False}}),
+    ("Comment", rule("Owner", "points to", input="P"), {"P": "p015"}, {"Owner": {"pointsTo": "p015"}}),
+    ("Group", rule("posts", "points to", input="P"), {"P": "p020"}, {"posts": {"pointsTo": "p020"}}),
+    (
+        "Post",
+        {"operator": "related to", "relatedTo": "Group", "relationProperty": "posts", "input": "G"},
+        {"G": "g2"},
+        {"relatedTo": {"id": "g2", "key": "posts"}},
+    ),
+    (
+        "Post",
+        group("and", rule("published", "equal to", value=False), group("or", rule("score", "less than", value=-5), rule("score", "not exist"))),
+        None,
+        {"published": {"equalTo": False}, "or": [{"score": {"lessThan": -5}}, {"score": {"exists": False}}]},
+    ),
+    (
+        "Post",
+        group("or", rule("score", "equal to", input="A"), rule("score", "equal to", input="B")),
+        {"B": 13},
+        {"score": {"equalTo": 13}},
+    ),
+    ("Post", group("or", rule("score", "equal to", input="A")), {}, {}),
+]
+
+
+@pytest.mark.parametrize(("cls", "visual", "inputs", "filt"), END_TO_END)
+def test_visual_end_to_end(db, cls, visual, inputs, filt):
+    where = visual_to_filter(visual, inputs, db.schema, cls)
+    got = db.query(cls, where).ids
+    assert got == db.reference(cls, where).ids
+    assert got == db.query(cls, filt).ids
+
+
+def test_visual_sort_end_to_end(db):
+    keys = visual_sort([{"property": "score", "order": "descending"}, {"property": "title"}])
+    assert db.query("Post", sort=keys).ids == db.reference("Post", sort=["-score", "title"]).ids
