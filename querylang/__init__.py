@@ -8,7 +8,7 @@
 ['p1']
 """
 
-from .api import Database, Result, build_query, connect, evaluate
+from .api import Database, Result, build_query, connect, evaluate, matches
 from .compile_sql import Plan, compile_query
 from .errors import (
     DataError,
@@ -20,6 +20,7 @@ from .errors import (
     SchemaError,
     ScriptError,
 )
+from .parse_rest import to_parse_where, to_script
 from .schema import Schema
 
 __all__ = [
@@ -39,5 +40,8 @@ __all__ = [
     "compile_query",
     "connect",
     "evaluate",
+    "matches",
+    "to_parse_where",
+    "to_script",
 ]
 __version__ = "0.1.0"

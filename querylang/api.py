@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ from . import nodes as n
 from .build import build_sort, build_where, check_paging, check_where
 from .compile_sql import Plan, compile_query
 from .data import Dataset
-from .errors import INVALID_QUERY, LimitExceeded, QueryError
+from .errors import INVALID_QUERY, LimitExceeded, QueryError, SchemaError
 from .evaluate import Evaluator
-from .jsvalues import UNDEFINED
-from .schema import Schema
-from .store import Store, decode_row, output_record
+from .jsvalues import UNDEFINED, iso_ms
+from .layout import quote_ident
+from .schema import Schema, suggest
+from .semantics import to_ms
+from .store import Store, Writer, decode_row, output_record
 
 Filter = str | Mapping[str, Any] | None
 
@@ -151,12 +154,141 @@ class Database:
         skip: int | None = None,
         count: bool = False,
         strict: bool = False,
+        include: str | Sequence[str] | None = None,
+        select: str | Sequence[str] | None = None,
+        visual: Mapping[str, Any] | None = None,
+        visual_sorting: Sequence[Mapping[str, Any]] | None = None,
     ) -> Result:
-        """Run a filter script or filter object against ``class_name``."""
+        """Run a filter script, a filter object or a Noodl visual filter against ``class_name``.
+
+        ``include="Owner,Owner.author"`` embeds pointed-to records; ``select="title,score"``
+        keeps only those fields (plus objectId, createdAt, updatedAt).
+        """
+        if visual is not None:
+            from .visual import visual_to_filter
+
+            if query is not None:
+                raise QueryError("give either a script/filter or a visual filter, not both")
+            query = visual_to_filter(visual, inputs or {}, self.schema, class_name)
+        if visual_sorting is not None and sort is None:
+            from .visual import visual_sort
+
+            sort = visual_sort(visual_sorting)
         q = self.build(
             class_name, query, inputs=inputs, sort=sort, limit=limit, skip=skip, count=count, strict=strict
         )
-        return self.run(q)
+        res = self.run(q)
+        inc, keys = _key_list(include), _key_list(select)
+        inc += [k.split(".")[0] for k in keys if "." in k and k.split(".")[0] not in inc]
+        if inc:
+            _include(self, class_name, res.records, inc)
+        if keys:
+            res.records = _select(res.records, keys)
+        return res
+
+    def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
+        """Parse REST ``find``: ``where`` JSON, ``order="-score,title"``, limit (default 100),
+        skip, count, include, keys."""
+        from .parse_rest import find
+
+        return find(self, class_name, where, **kw)
+
+    # --- aggregates (Noodl.Records.count / distinct / aggregate) -------------------------
+
+    def _where(self, class_name: str, query: Filter, kw: dict[str, Any]) -> tuple[str, list[Any]]:
+        plan = self.compile(class_name, query, **kw)
+        return plan.where_sql, plan.where_params
+
+    def count(self, class_name: str, query: Filter = None, **kw: Any) -> int:
+        """How many records match."""
+        where, params = self._where(class_name, query, kw)
+        sql = f"SELECT count(*) FROM {quote_ident(class_name)} AS t WHERE {where}"
+        return int(self.store.execute(sql, params, timeout=self.timeout)[0][0])
+
+    def distinct(self, class_name: str, field: str, query: Filter = None, **kw: Any) -> list[Any]:
+        """The distinct present values of a field among matching records, in sort order."""
+        cls = self.schema.get(class_name)
+        f = cls.field(field)
+        if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
+            raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is a {f.type}")
+        where, params = self._where(class_name, query, kw)
+        col = f"t.{quote_ident(field)}"
+        sql = (f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} AS t "
+               f"WHERE {col} IS NOT NULL AND ({where}) ORDER BY {col}")
+        return [_out_value(f.type, r[0]) for r in self.store.execute(sql, params, timeout=self.timeout)]
+
+    def aggregate(
+        self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, **kw: Any
+    ) -> dict[str, Any]:
+        """``{"Total": {"sum": "likes"}, "Newest": {"max": "createdAt"}}`` → ``{"Total": .., "Newest": ..}``.
+
+        sum/avg on Number fields; min/max on Number, Date and String fields; absent values are
+        skipped; no matching value gives None (sum gives 0).
+        """
+        cls = self.schema.get(class_name)
+        exprs, types = [], []
+        for name, op_field in spec.items():
+            if not isinstance(op_field, Mapping) or len(op_field) != 1:
+                raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
+            ((op, fname),) = op_field.items()
+            if op not in AGGREGATES:
+                raise QueryError(f"unknown aggregate '{op}'", hint=suggest(op, AGGREGATES))
+            f = cls.field(str(fname))
+            allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
+            if f.type not in allowed:
+                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is a {f.type}")
+            expr = f"{op}(t.{quote_ident(f.name)})"
+            exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
+            types.append(f.type)
+        if not exprs:
+            return {}
+        where, params = self._where(class_name, query, kw)
+        sql = f"SELECT {', '.join(exprs)} FROM {quote_ident(class_name)} AS t WHERE {where}"
+        row = self.store.execute(sql, params, timeout=self.timeout)[0]
+        return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._reference = None
+
+    def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
+        """Add a record; returns its objectId (given in ``fields`` or made up)."""
+        oid = Writer(self.store).create(class_name, fields, _now())
+        self._changed()
+        return oid
+
+    def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
+        """Change some fields of a record (None clears a field); updatedAt is set to now."""
+        Writer(self.store).save(class_name, object_id, fields, _now())
+        self._changed()
+
+    def delete(self, class_name: str, object_id: str) -> None:
+        """Delete a record and every Relation edge that names it."""
+        Writer(self.store).delete(class_name, object_id)
+        self._changed()
+
+    def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
+        """Add to Number fields (an absent value counts as 0)."""
+        Writer(self.store).increment(class_name, object_id, amounts, _now())
+        self._changed()
+
+    def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        Writer(self.store).add_relation(class_name, object_id, key, target_id)
+        self._changed()
+
+    def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        Writer(self.store).remove_relation(class_name, object_id, key, target_id)
+        self._changed()
+
+    def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
+        Writer(self.store).define_class(name, fields or {})
+        self._changed()
+
+    def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
+        spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
+        self.define_class(class_name, {name: spec})
 
     def run(self, q: n.Query) -> Result:
         """Run already-built query nodes through SQL."""
@@ -206,3 +338,119 @@ def evaluate(data: Dataset, q: n.Query) -> Result:
     res = Evaluator(data).run(q)
     cls = data.schema.get(q.class_name)
     return Result([output_record(cls, r) for r in res.records], res.count)
+
+
+# --- include / select, aggregates, writes, live matching (the Noodl.Records surface) ----------
+
+AGGREGATES = ("sum", "min", "max", "avg")
+
+
+def _key_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [k.strip() for k in items if k and k.strip()]
+
+
+def _include(db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str]) -> None:
+    """Replace pointer ids by the records they point to, along each dotted path (§5.3).
+
+    A dangling pointer stays a bare id; ``*`` includes every Pointer field one level.
+    """
+    cls = db.schema.get(class_name)
+    tree: dict[str, list[str]] = {}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        heads = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
+        for h in heads:
+            tree.setdefault(h, [])
+            if rest:
+                tree[h].append(rest)
+    for name, sub in tree.items():
+        f = cls.fields.get(name)
+        if f is None:
+            raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=None)
+        if f.type != "Pointer":
+            raise QueryError(f"cannot include '{name}': it is a {f.type}, not a Pointer")
+        ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})
+        if not ids:
+            continue
+        q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
+        found = {r["objectId"]: r for r in db.run(q).records}
+        if sub:
+            _include(db, f.target or "", list(found.values()), sub)
+        for r in records:
+            v = r.get(name)
+            if isinstance(v, str) and v in found:
+                r[name] = {"__type": "Object", "className": f.target, **found[v]}
+
+
+def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Only the named fields, plus objectId, createdAt, updatedAt (§5.3); ``a.b`` selects inside a."""
+    always = ("objectId", "createdAt", "updatedAt", "__type", "className")
+    top: dict[str, list[str]] = {}
+    for k in keys:
+        head, _, rest = k.partition(".")
+        top.setdefault(head, [])
+        if rest:
+            top[head].append(rest)
+    out = []
+    for r in records:
+        kept = {}
+        for k, v in r.items():
+            if k in always:
+                kept[k] = v
+            elif k in top:
+                kept[k] = _select([v], top[k])[0] if top[k] and isinstance(v, dict) else v
+        out.append(kept)
+    return out
+
+
+
+
+def _now() -> datetime:
+    return to_ms(datetime.now(UTC))
+
+
+def _out_value(ftype: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return iso_ms(v.replace(tzinfo=UTC))
+    if ftype == "Number" and isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def matches(
+    record: Mapping[str, Any],
+    query: Filter,
+    *,
+    schema: Schema | Mapping[str, Any],
+    class_name: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> bool:
+    """Does one in-memory record match? (Noodl's live-query check, via the reference evaluator.)
+
+    ``schema`` is a :class:`Schema` or the interchange format's ``classes`` dict. Conditions that
+    need other records (relations, matchesQuery, dotted pointer paths) raise a QueryError.
+    """
+    from .data import normalise_record
+
+    sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)
+    if class_name is None:
+        if len(sch.classes) != 1:
+            raise QueryError("matches() needs class_name= when the schema has several classes")
+        class_name = next(iter(sch.classes))
+    q = build_query(sch, class_name, query, inputs=inputs, strict=strict)
+    for node in n.walk(q.where):
+        needs_db = isinstance(node, n.RelatedTo | n.MatchesQuery | n.MatchesKey) or (
+            isinstance(node, n.PointsTo | n.Exists) and sch.get(class_name).field(node.field).type == "Relation"
+        )
+        if needs_db:
+            raise QueryError(f"{type(node).__name__} needs the database (other records or relation edges); "
+                             "run the query with db.query instead")
+    cls = sch.get(class_name)
+    rec, _ = normalise_record(cls, {"objectId": "(unsaved)", **record}, now=datetime.now(UTC))
+    return Evaluator(Dataset(sch, {cls.name: [rec]})).matches(q.where, cls.name, rec)

@@ -39,6 +39,8 @@ class Plan:
     columns: list[str]
     count_sql: str | None = None
     count_params: list[Any] = field(default_factory=list)
+    where_sql: str = "TRUE"  # the condition alone (alias t), for aggregates
+    where_params: list[Any] = field(default_factory=list)
 
 
 class _Sql:
@@ -97,7 +99,7 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
     if query.skip:
         sql += " OFFSET ?"
         params.append(query.skip)
-    plan = Plan(cls.name, sql, params, cols)
+    plan = Plan(cls.name, sql, params, cols, where_sql=where.text, where_params=list(where.params))
     if query.count:
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where.text}"
         plan.count_params = list(where.params)

@@ -614,8 +614,8 @@ class _Parser:
             self.i += 1
             return [_Anchor(ch, start)]
         if ch == "N":
-            if p.startswith("\\N{", start):
-                raise self.unsupported("\\N{...}", start)
+            if p.startswith("{", self.i + 1) and not _STRICT_QUANT_RE.match(p, self.i + 1):
+                raise self.unsupported("\\N{...}", start)  # \N{U+hh}; \N{2} is \N twice
             self.i += 1
             return [_Chars(_complement(((0x0A, 0x0A),)))]
         if ch in "123456789":

@@ -165,6 +165,7 @@ MATCHES: list[tuple[str, str, str, bool]] = [
     ("^.$", "", "\n", False),
     ("^.$", "s", "\n", True),
     ("^\\N$", "s", "\n", False),
+    ("^\\N{2}$", "", "ab", True),
     ("[^a]", "", "\n", True),
     # ASCII character types (PCRE without UCP)
     ("\\d", "", "\u0663", False),  # Arabic-Indic digit three
@@ -181,6 +182,7 @@ MATCHES: list[tuple[str, str, str, bool]] = [
     ("[\\d_]", "", "_", True),
     ("[^\\W\\d]", "", "a", True),
     ("[^\\W\\d]", "", "5", False),
+    ("[\\W[:alpha:]]", "", "\u212a", True),  # PCRE2 10.42 says False (a bug, see below)
     ("[[:alpha:]]", "", "é", False),
     ("[[:^digit:]]", "", "a", True),
     ("[[:punct:]]", "", "~", True),
@@ -272,7 +274,7 @@ def test_matches_on_both_engines(
     r = compile_quietly(pattern, options)
     assert py(subject, r) is expected, f"python: {r.python.pattern!r}"
     assert duck(con, subject, r) is expected, f"duckdb: {r.re2!r}"
-    if PCRE2 is not None and "\\u" not in pattern:
+    if PCRE2 is not None and "\\u" not in pattern and not _PCRE2_10_42_BUG.search(pattern):
         assert PCRE2.search(pattern, options, subject) is expected, "the table is not PCRE"
 
 
@@ -560,6 +562,9 @@ _ATOMS = st.one_of(
     ),
 )
 _ANCHORS = st.sampled_from(["^", "$", "\\A", "\\z", "\\Z", "\\b", "\\B"])
+# Quoting, comments and raw white space (ignored under option x, literal otherwise).
+_OTHER = st.sampled_from(["\\Qa.b\\E", "\\Q*\\E", "\\Q\\E", " ", "\n", "#c\n", "(?#c)", "\\E"])
+_PREFIX = st.sampled_from(["", "", "", "(?i)", "(?m)", "(?s)", "(?x)", "(?im)"])
 _QUANTS = st.sampled_from(["", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?", "??"])
 
 
@@ -573,17 +578,23 @@ def _pattern(depth: int = 2) -> st.SearchStrategy[str]:
         )
         atom = st.one_of(atom, group)
     quantified = st.builds(lambda a, q: a + q, atom, _QUANTS)
-    piece = st.one_of(quantified, quantified, _ANCHORS)
+    piece = st.one_of(
+        quantified, quantified, _ANCHORS, st.builds(lambda a, q: a + q, _OTHER, _QUANTS)
+    )
     seq = st.lists(piece, max_size=4).map("".join)
     return st.lists(seq, min_size=1, max_size=3).map("|".join)
 
+
+# PCRE2 10.42 drops the characters above U+00FF from a negated type followed by a POSIX class
+# in the same class: [\W[:alpha:]] does not match U+212A, [[:alpha:]\W] does. We keep the union.
+_PCRE2_10_42_BUG = re.compile(r"\[\^?[^\]]*\\[DSWHV][^\]]*\[:")
 
 SUBJECTS = st.lists(st.sampled_from(ALPHABET), max_size=7).map("".join)
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    pattern=_pattern(),
+    pattern=st.builds(lambda prefix, body: prefix + body, _PREFIX, _pattern()),
     options=st.sets(st.sampled_from("imsx")).map("".join),
     subjects=st.lists(SUBJECTS, min_size=1, max_size=4),
 )
@@ -601,5 +612,5 @@ def test_engines_agree(
     for s in subjects + [s + "\n" for s in subjects]:
         expected = py(s, r)
         assert duck(con, s, r) is expected, (s, "duckdb")
-        if PCRE2 is not None:
+        if PCRE2 is not None and not _PCRE2_10_42_BUG.search(pattern):
             assert PCRE2.search(pattern, options, s) is expected, (s, "pcre2")
