@@ -23,7 +23,7 @@ from .jsvalues import UNDEFINED, iso_ms
 from .layout import quote_ident
 from .schema import Schema, suggest
 from .semantics import to_ms
-from .store import Store, Writer, decode_row, output_record
+from .store import Store, Writer, make_decoder, output_record
 
 Filter = str | Mapping[str, Any] | None
 
@@ -111,6 +111,7 @@ class Database:
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
+        self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
 
     # --- data ---------------------------------------------------------------------------
 
@@ -303,7 +304,13 @@ class Database:
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
                 code=INVALID_QUERY,
             )
-        records = [decode_row(cls, plan.columns, r) for r in rows]
+        cached = self._decoders.get(cls.name)
+        if cached is not None and cached[0] is cls:
+            decode = cached[1]
+        else:
+            decode = make_decoder(cls, plan.columns)
+            self._decoders[cls.name] = (cls, decode)
+        records = [decode(r) for r in rows]
         total = None
         if plan.count_sql is not None:
             total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout)[0][0]

@@ -223,6 +223,7 @@ def _id(value: object, what: str) -> str:
             value = value.get("id")
     if not isinstance(value, str):
         raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
+    _check_text(value)
     return value
 
 
@@ -480,6 +481,8 @@ def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
         return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise QueryTypeError("NaN and Infinity are not valid query values")
+    if isinstance(value, str):
+        _check_text(value)
     if ftype == "String":
         if not isinstance(value, str):
             raise _mismatch(field, value)
@@ -536,7 +539,19 @@ def _plain_json(value: object, depth: int = 0) -> Any:
         return normalise_json({str(k): _plain_json(v, depth + 1) for k, v in value.items() if v is not UNDEFINED})
     if value is UNDEFINED:
         return None
+    if isinstance(value, str):
+        _check_text(value)
     return value
+
+
+def _check_text(value: str) -> None:
+    """A string operand must be valid Unicode text (no lone surrogates, no NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryTypeError("a string holds a lone surrogate (not valid Unicode)") from None
+    if "\x00" in value:
+        raise QueryTypeError("a string holds a NUL character")
 
 
 def _mismatch(field: Field, value: object) -> QueryTypeError:
@@ -598,7 +613,8 @@ def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
             raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
         if v < 0:
             raise QueryError(f"{name} must be 0 or more, got {v}")
-        out.append(int(v))
+        # Beyond any table: clamp so DuckDB's BIGINT takes it (same answer).
+        out.append(min(int(v), 2**62))
     return out[0], out[1]
 
 

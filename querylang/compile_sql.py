@@ -78,7 +78,6 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
     order = ", ".join(
         f"t.{quote_ident(k.field)} {'DESC NULLS LAST' if k.descending else 'ASC NULLS FIRST'}"
         for k in query.sort
-        if k.field != "objectId"
     )
     order_params: list[Any] = []
     near = n.ordering_near(query.where)
@@ -86,10 +85,10 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
         # nearSphere orders nearest first unless a sort is given (MongoDB, §3.9, §8.5).
         dist = c.distance(near)
         order, order_params = dist.text + " ASC", dist.params
-    # objectId last, ascending, always: stable paging (SEMANTICS.md §8.15).
-    obj_desc = any(k.field == "objectId" and k.descending for k in query.sort)
-    tiebreak = f't."objectId" {"DESC" if obj_desc else "ASC"}'
-    order = f"{order}, {tiebreak}" if order else tiebreak
+    # objectId ascending as the last key, always: stable paging (SEMANTICS.md §8.15).
+    if not any(k.field == "objectId" for k in query.sort):
+        tiebreak = 't."objectId" ASC'
+        order = f"{order}, {tiebreak}" if order else tiebreak
     sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
     params = list(where.params) + order_params
     limit = row_cap if row_cap is not None else query.limit

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, QueryError
-from .schema import ClassDef, Schema, make_class, suggest
-from .semantics import date_from, is_number, normalise_json
+from .schema import ClassDef, Schema, _check_case, make_class, suggest
+from .semantics import date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -81,7 +81,7 @@ def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
         try:
             new = make_class(name, spec.get("fields", {}))
         except QueryError as exc:
-            raise DataError(exc.message, class_name=str(name)) from None
+            raise DataError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
         old = merged.classes.get(name)
         if old is not None:
             fields = dict(old.fields)
@@ -94,12 +94,16 @@ def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
                         field=f.name,
                     )
                 fields[f.name] = f
+            try:
+                _check_case(f"class {name}: field", fields)
+            except QueryError as exc:
+                raise DataError(exc.message) from None
             new = ClassDef(name, fields)
         merged.classes[name] = new
     try:
         merged.check_targets()
     except QueryError as exc:
-        raise DataError(exc.message) from None
+        raise DataError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
     return merged
 
 
@@ -115,7 +119,7 @@ def read_dataset(
     if unknown:
         raise DataError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
     schema = merge_schema(existing, doc.get("classes", {}))
-    now = now or datetime.now(UTC)
+    now = to_ms(now or datetime.now(UTC))
     out = Dataset(schema)
     records = doc.get("records", {})
     if not isinstance(records, Mapping):
@@ -220,7 +224,7 @@ def normalise_record(
             out[name] = check_value(f.type, value, f.target)
         except ValueError as exc:
             raise DataError(str(exc), class_name=cls.name, object_id=oid, field=name) from None
-    created = out.get("createdAt") or now
+    created = out.get("createdAt") or to_ms(now)
     out["createdAt"] = created
     if out.get("updatedAt") is None:
         out["updatedAt"] = created
@@ -252,8 +256,7 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
     if ftype == "String":
         if not isinstance(value, str):
             raise ValueError(f"expected a String, got {_tn(value)}")
-        if "\x00" in value:
-            raise ValueError("a String may not contain NUL characters")
+        _check_text(value)
         return value
     if ftype == "Number":
         if not is_number(value):
@@ -309,8 +312,8 @@ def _check_json(value: object, depth: int = 0) -> None:
         raise ValueError("nested too deeply (max 100 levels)")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise ValueError("numbers must be finite")
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("strings may not contain NUL characters")
+    if isinstance(value, str):
+        _check_text(value)
     if isinstance(value, list):
         for v in value:
             _check_json(v, depth + 1)
@@ -318,9 +321,20 @@ def _check_json(value: object, depth: int = 0) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise ValueError("object keys must be strings")
+            _check_text(k)
             _check_json(v, depth + 1)
     elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
         raise ValueError(f"not a JSON value: {_tn(value)}")
+
+
+def _check_text(value: str) -> None:
+    """Text must be storable UTF-8: no NUL, no lone surrogate halves."""
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text holds a lone surrogate (not valid Unicode)") from None
 
 
 def _tn(value: object) -> str:

@@ -57,7 +57,12 @@ def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
 
 
 def ordered(op: str, a: Any, b: Any) -> bool:
-    """``a op b`` for two values of the same type class (strings by code point, false < true)."""
+    """``a op b`` for two values of the same type class (strings by code point, false < true).
+
+    Numbers compare as doubles, as they are stored (2**53 + 1 is 2**53).
+    """
+    if type_class(a) == "number":
+        a, b = float(a), float(b)
     if op == "lt":
         return a < b
     if op == "lte":
@@ -90,6 +95,8 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     def cmp_values(a: Any, b: Any) -> int:
         if a is None or b is None:
             return (a is not None) - (b is not None)  # absent is the smallest
+        if type_class(a) == "number":
+            a, b = float(a), float(b)
         return (a > b) - (a < b)
 
     def cmp(r1: Record, r2: Record) -> int:
@@ -97,9 +104,7 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
             c = cmp_values(r1.get(k.field), r2.get(k.field))
             if c:
                 return -c if k.descending else c
-        obj_desc = any(k.field == "objectId" and k.descending for k in keys)
-        c = cmp_values(r1["objectId"], r2["objectId"])
-        return -c if obj_desc else c
+        return cmp_values(r1["objectId"], r2["objectId"])
 
     return sorted(records, key=functools.cmp_to_key(cmp))
 

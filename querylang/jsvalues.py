@@ -98,7 +98,10 @@ class JSRegex:
 def iso_ms(dt: datetime) -> str:
     """ISO-8601 with milliseconds and ``Z``, the way Parse and ``toISOString`` print dates."""
     dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:"
+        f"{dt.second:02d}.{dt.microsecond // 1000:03d}Z"
+    )
 
 
 def type_name(value: object) -> str:

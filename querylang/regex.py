@@ -21,7 +21,15 @@ Everything the parser accepts is rewritten into a form both engines run identica
   Instead every literal character (and every class range) is closed under Unicode simple case
   folding here, e.g. ``k`` becomes ``[Kk\\u212a]``;
 * anchors are spelled per engine (``\\z`` vs ``\\Z``, PCRE's ``\\Z`` / non-multiline ``$`` =
-  "end, or before a final newline", ASCII ``\\b``).
+  "end, or before a final newline", ASCII ``\\b``; Python's own ``\\B`` never matches an empty
+  string, so ``\\b``/``\\B`` become look-arounds there).
+
+PCRE meanings kept on purpose: ``\\v`` is vertical white space (``[\\n\\x0b\\f\\r\\x85\\u2028
+\\u2029]``), not only VT; ``\\h`` horizontal white space; ``[:lower:]``/``[:upper:]`` mean
+``[:alpha:]`` under option i; ``\\w``, ``\\d``, POSIX classes and ``\\p{..}`` never fold case.
+``\\p{..}`` uses Python's Unicode tables (14.0 on Python 3.11, as PCRE2 10.42). A class
+mixing a negated type and a POSIX class, ``[\\W[:alpha:]]``, is the plain union here; PCRE2
+10.42 drops the characters above U+00FF in that case (a bug).
 
 Whatever cannot be made to agree is rejected with a :class:`QueryError` (code 102) that names
 the construct and its position in the pattern, never silently changed:
@@ -439,6 +447,8 @@ class _Parser:
                 if not can_repeat:
                     if items and isinstance(items[-1], _Anchor):
                         raise self.unsupported("a quantifier after an assertion", start)
+                    if items and isinstance(items[-1], _Repeat):  # PCRE: error or possessive
+                        raise self.unsupported("a quantifier after a quantifier", start)
                     raise self.error("quantifier does not follow a repeatable item", start)
                 lo, hi, lazy, counted = quant
                 items[-1] = _Repeat(items[-1], lo, hi, lazy, counted, start)

@@ -20,21 +20,7 @@ from hypothesis import strategies as st
 # Engine bugs found by these tests and not fixed yet (see the xfail tests named after them).
 # While a bug is listed, generation steers around its trigger so the properties keep
 # hunting for new bugs; delete the entry when the fix lands.
-KNOWN_BUGS = {
-    # store.field_cells gives a Relation field one cell but layout gives it no column, so
-    # every column after a Relation field is shifted: values land in the wrong column and
-    # explicit nulls are forgotten (test_load.py::test_relation_field_*).
-    "relation-shifts-columns",
-    # compile_sql moves an objectId sort key to the end: sort(['objectId', 'createdAt'])
-    # orders by createdAt first (test_operators.py::test_sort_objectid_keeps_its_place).
-    "sort-objectid-position",
-    # jsvalues.iso_ms does not zero-pad years below 1000, so such dates do not read back
-    # (test_load.py::test_dates_before_year_1000_round_trip).
-    "date-year-below-1000",
-    # the evaluator compares integer operands above 2**53 exactly, SQL as doubles
-    # (test_operators.py::test_integer_operand_beyond_double_precision).
-    "big-int-range",
-}
+KNOWN_BUGS: set[str] = set()
 
 FIELD_TYPES = ("String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint")
 CLASS_NAMES = ("Alpha", "Beta", "Gamma")

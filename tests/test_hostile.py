@@ -638,8 +638,9 @@ _CHILD_PRELUDE = textwrap.dedent(
     from querylang.parse import parse_script
     from querylang.script import run_script
 
+    DOC = json.loads(open(DATASET, encoding="utf-8").read())
     DB = querylang.connect()
-    DB.load(json.loads(open(DATASET, encoding="utf-8").read()))
+    DB.load(DOC)
 
     def outcome(fn):
         try:
@@ -667,6 +668,15 @@ _CHILD_PRELUDE = textwrap.dedent(
         if o[0] == "ok":
             assert res["ids"] == res["ref"], "engines disagree"
             return {"answer": ["ok", len(res["ids"]), None, None]}
+        return {"answer": o}
+
+    def answer(cls, query, want, **kw):
+        # db.query alone (the reference evaluator is slow on huge lists) against known ids
+        res = {}
+        o = outcome(lambda: res.update(ids=DB.query(cls, query, **kw).ids))
+        if o[0] == "ok":
+            assert res["ids"] == want, (res["ids"], want)
+            return {"answer": ["ok", len(want), None, None]}
         return {"answer": o}
 
     def nest(depth, make, leaf):
@@ -711,16 +721,18 @@ DEEP: dict[str, tuple[str, float]] = {
     "containedIn_100k_script_literal": (
         "ids = ','.join(repr('p%03d' % i) for i in range(100000))\n"
         "result = entry_points('where({ objectId: { containedIn: [' + ids + '] } })')",
-        30,
+        15,
     ),
     "containedIn_100k_filter_dict": (
-        "result = same_answer('Post', {'title': {'containedIn': ['pointer index %d' % i for i in range(100000)]}})",
-        30,
+        "vals = ['pointer index %d' % i for i in range(100000)]\n"
+        "want = sorted(r['objectId'] for r in DOC['records']['Post'] if r.get('title') in set(vals))\n"
+        "result = answer('Post', {'title': {'containedIn': vals}}, want)",
+        15,
     ),
     "idContainedIn_100k_input": (
         "result = same_answer('Post', 'where({ idContainedIn: Inputs.ids })', "
         "inputs={'ids': ['p%03d' % i for i in range(100000)]})",
-        30,
+        15,
     ),
     "containedIn_100001_filter_dict": (
         "result = same_answer('Post', {'objectId': {'containedIn': ['x%d' % i for i in range(100001)]}})",

@@ -162,12 +162,6 @@ def test_created_at_is_filled_in_and_updated_at_follows():
     assert db.reference("Note", {}).records == [rec]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a createdAt filled in at load time keeps microseconds in DuckDB (store.load uses "
-    "datetime.now() without ms truncation), so SQL cannot find the value it returns; the "
-    "reference evaluator (which reads it back at ms precision) can",
-)
 def test_filled_in_created_at_is_queryable():
     db = querylang.connect()
     db.load({"classes": {"Note": {"fields": {"text": {"type": "String"}}}}, "records": {"Note": [{"objectId": "n1"}]}})
@@ -354,11 +348,6 @@ def test_a_bad_schema_is_rejected_and_nothing_changes(db, classes, text):
     assert dump(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): data.merge_schema turns a SchemaError into a DataError from its "
-    ".message only, so the did-you-mean hint is lost (and the message says 'class A: class A, ...')",
-)
 @pytest.mark.parametrize(
     ("classes", "hint"),
     [
@@ -419,12 +408,6 @@ def test_a_load_that_fails_inside_the_transaction_is_rolled_back(db):
     assert dump(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a String holding a lone surrogate (valid JSON '\\ud800') passes data.check_value "
-    "and makes the Arrow insert raise a raw UnicodeEncodeError instead of a DataError naming "
-    "class, record and field",
-)
 def test_lone_surrogate_is_a_data_error(db):
     with pytest.raises(DataError) as info:
         db.load(copy.deepcopy(LONE_SURROGATE_DOC))
@@ -446,15 +429,8 @@ RELATION_FIRST = {
     "records": {"Group": [{"objectId": "g1", "title": "x", "open": False}, {"objectId": "g2", "title": None}]},
 }
 
-RELATION_SHIFT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: store.field_cells returns one cell for a Relation field, which has no column "
-    "(layout.field_columns), so every later column of the row is shifted: loading fails with a "
-    "raw ArrowTypeError or values land in the wrong column, and explicit nulls are lost",
-)
 
 
-@RELATION_SHIFT_BUG
 def test_relation_field_before_other_fields():
     db = querylang.connect()
     db.load(copy.deepcopy(RELATION_FIRST))
@@ -462,7 +438,6 @@ def test_relation_field_before_other_fields():
     assert db.query("Group", {"open": False}).ids == ["g1"]
 
 
-@RELATION_SHIFT_BUG
 def test_adding_a_field_to_a_class_with_a_relation():
     db = querylang.connect()
     db.load(_doc())
@@ -470,7 +445,6 @@ def test_adding_a_field_to_a_class_with_a_relation():
     assert db.query("Item", {"rank": 1.5}).ids == ["i3"]
 
 
-@RELATION_SHIFT_BUG
 def test_relation_field_keeps_explicit_nulls():
     db = querylang.connect()
     db.load(
@@ -524,12 +498,6 @@ def test_a_failed_load_leaves_the_file_as_it_was(tmp_path):
         assert dump(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: jsvalues.iso_ms formats the year with strftime('%Y'), which does not pad years "
-    "below 1000 ('999-01-01T00:00:00.000Z'); such a date is no longer ISO-8601, and "
-    "db.reference raises a raw ValueError when it reads the store back",
-)
 def test_dates_before_year_1000_round_trip():
     db = querylang.connect()
     db.load(
@@ -554,15 +522,8 @@ def test_dates_before_year_1000_round_trip():
 # case-insensitive. Either the engine keeps them apart or it refuses the schema up front,
 # naming the field: it must never answer from the wrong column or table.
 
-CASE_NAMES_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: names that differ only in case collide in DuckDB (identifiers are case-"
-    "insensitive): two fields or classes fail the load with a raw 'Catalog Error', and two "
-    "Relation keys silently share one edge table, so a query on one answers from the other",
-)
 
 
-@CASE_NAMES_BUG
 @pytest.mark.parametrize(
     ("classes", "records", "name"),
     [
@@ -584,7 +545,6 @@ def test_names_differing_in_case_are_kept_apart_or_refused(classes, records, nam
         assert [{k: r[k] for k in row} for r, row in zip(db.query(cls, {}).records, rows, strict=True)] == rows
 
 
-@CASE_NAMES_BUG
 def test_relation_keys_differing_in_case_do_not_share_edges():
     db = querylang.connect()
     doc = {

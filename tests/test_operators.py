@@ -459,14 +459,9 @@ def test_sort(db, engine, sort, expected):
     assert getattr(db, engine)("Item", {}, sort=sort).ids == expected
 
 
-SQL_OBJECTID_SORT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: compile_sql drops an objectId sort key from its place and only appends it as "
-    "the final tiebreak, so sort(['objectId', '-createdAt']) orders by createdAt first",
-)
 
 
-@pytest.mark.parametrize("engine", [pytest.param("query", marks=SQL_OBJECTID_SORT_BUG), "reference"])
+@pytest.mark.parametrize("engine", ["query", "reference"])
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
@@ -504,12 +499,6 @@ def test_paging(db, engine, where, kw, expected, count):
 
 # --- numbers are doubles (§1.2): an integer operand means the double nearest to it -----------
 
-BIG_INT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: the reference evaluator compares an integer operand above 2**53 exactly "
-    "(9007199254740992.0 < 9007199254740993) while SQL binds it as a double; equality already "
-    "rounds it (semantics.canonical), so the evaluator finds 2**53 both equal to and less than it",
-)
 
 
 BIG_INT_CASES = [
@@ -523,7 +512,7 @@ BIG_INT_CASES = [
 @pytest.mark.parametrize(
     ("engine", "where", "expected"),
     [
-        pytest.param(engine, where, expected, marks=BIG_INT_BUG if engine == "reference" and i else ())
+        pytest.param(engine, where, expected, marks=())
         for i, (where, expected) in enumerate(BIG_INT_CASES)
         for engine in ENGINES
     ],
@@ -540,12 +529,6 @@ def test_integer_operand_beyond_double_precision(engine, where, expected):
     assert getattr(db, engine)("Big", where).ids == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a string operand holding a lone surrogate (possible from JSON: '\\ud800') passes "
-    "build; DuckDB then refuses to bind it (QueryError code 1, 'the database rejected the "
-    "query') while the reference evaluator answers [], so the engines disagree on what is an error",
-)
 @pytest.mark.parametrize("where", [{"name": "\ud800"}, {"tags": "x\udfff"}, {"idEqualTo": "\ud800"}], ids=repr)
 def test_lone_surrogate_operand_is_rejected_when_building(db, where):
     with pytest.raises(QueryError) as info:
@@ -556,14 +539,7 @@ def test_lone_surrogate_operand_is_rejected_when_building(db, where):
 @pytest.mark.parametrize(
     "engine",
     [
-        pytest.param(
-            "query",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug (minor): a skip of 2**63 or more passes check_paging but DuckDB cannot "
-                "cast it to BIGINT (QueryError code 1) while the reference evaluator answers []",
-            ),
-        ),
+        "query",
         "reference",
     ],
 )

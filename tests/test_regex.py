@@ -346,7 +346,8 @@ REJECTED: list[tuple[str, str, str]] = [
     ("[a", "", "missing terminating ] for character class at position 0"),
     ("[]", "", "missing terminating ] for character class"),
     ("*a", "", "quantifier does not follow a repeatable item at position 0"),
-    ("a**", "", "quantifier does not follow a repeatable item at position 2"),
+    ("a**", "", f"a quantifier after a quantifier at position 2 {NOT_SUPPORTED}"),
+    ("a*\\Q\\E+", "", "a quantifier after a quantifier at position 6"),  # PCRE: possessive
     ("a|?", "", "quantifier does not follow a repeatable item at position 2"),
     ("{2}", "", "quantifier does not follow a repeatable item"),
     ("a{3,2}", "", "numbers out of order in {} quantifier at position 1"),
