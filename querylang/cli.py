@@ -681,3 +681,19 @@ def demo() -> None:
 
     ok = run_demo(click.echo)
     sys.exit(0 if ok else 1)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Run the benchmarks (the same as `python -m benchmarks`; `querylang bench --help`).
+
+    Needs a checkout of the project (the benchmarks/ folder beside the package).
+    """
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "__main__.py").exists():
+        raise click.UsageError("the benchmarks/ folder is not here: run from a checkout of querylang")
+    sys.path.insert(0, str(root))
+    from benchmarks.__main__ import main as bench_main
+
+    sys.exit(bench_main(list(args)))
