@@ -142,7 +142,7 @@ def _is_operator_object(value: object, field: Field) -> bool:
         return False
     if "__type" in value:
         return False
-    if field.type == "Object" and not any(k in FIELD_OPERATORS for k in value):
+    if field.type in ("Object", "ObjectPath") and not any(k in FIELD_OPERATORS for k in value):
         return False  # {meta: {lang: 'en'}}: equality with an embedded object
     if field.type in ("Pointer", "Relation") and set(value) <= {"objectId", "className", "id"} and value:
         return False  # a record-like pointer value
@@ -192,6 +192,13 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     field = ctx.cls.fields.get(head)
     if field is None:
         raise SchemaError(f"class {ctx.cls.name} has no field '{head}'", hint=suggest(head, ctx.cls.fields))
+    if field.type == "Object":
+        path = ctx.cls.field(key)  # an ObjectPath pseudo-field, or an invalid-key error
+        if value is UNDEFINED:
+            return _dropped(ctx, f"the value for '{key}' is undefined")
+        if _is_operator_object(value, path):
+            return _build_field(path, value, ctx, pos)  # type: ignore[arg-type]
+        return _build_op(path, "equalTo", value, None, ctx, pos)
     if field.type != "Pointer":
         raise QueryTypeError(
             f"'{key}': dot notation follows Pointer fields; '{head}' is a {field.type}",
@@ -453,7 +460,7 @@ def _check_pointer_class(operand: object, field: Field) -> None:
 
 
 def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos | None) -> n.Node:
-    if field.type not in ("String", "Array"):
+    if field.type not in ("String", "Array", "ObjectPath"):
         raise QueryTypeError(
             f"matchesRegex needs a String or Array field; '{field.name}' is a {field.type}",
             code=INCORRECT_TYPE,
@@ -509,7 +516,7 @@ def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
         if isinstance(value, str | Mapping):
             return _id(value, f"'{field.name}'")
         raise _mismatch(field, value)
-    if ftype in ("Array", "Object"):
+    if ftype in ("Array", "Object", "ObjectPath"):
         plain = _plain_json(value)
         if scalar_only and isinstance(plain, list | dict):
             raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")

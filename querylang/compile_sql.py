@@ -19,7 +19,7 @@ from typing import Any
 from . import geo, text
 from . import nodes as n
 from .errors import QueryError
-from .layout import ELEMENT_LIST, join_table, output_columns, quote_ident
+from .layout import ELEMENT_LIST, PATH_VALUE_MAP, join_table, output_columns, quote_ident
 from .regex import compile_regex
 from .schema import ClassDef, Field, Schema
 from .semantics import canonical, type_class
@@ -163,11 +163,27 @@ class _Compiler:
 
     # --- comparisons ------------------------------------------------------------------------
 
+    def _path(self, f: Field, part: str = ":p") -> tuple[str, str]:
+        """(map column, key) of a dotted path into an Object field: 'meta.a.b' → meta:p['a.b']."""
+        head, key = f.name.split(".", 1)
+        return self.col(head, part), key
+
+    def _path_value(self, f: Field, part: str = ":p") -> _Sql:
+        col, key = self._path(f, part)
+        return _Sql(f"{col}[?]", [key])
+
     def compare(self, node: n.Compare) -> _Sql:
         f = self.field(node.field)
         op, v = node.op, node.value
         if v is None:
             return self._compare_null(node, f)
+        if f.type == "ObjectPath":
+            if op in ("eq", "ne"):
+                pv = self._path_value(f)
+                eq = _Sql(f"{pv.text} = ?", [*pv.params, canonical(v)])
+                return _not(eq) if op == "ne" else eq
+            pv = self._path_value(f, PATH_VALUE_MAP[type_class(v)])
+            return _Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, _param(v)])
         if f.type == "Array":
             return self._array_compare(f, op, v)
         col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
@@ -186,6 +202,9 @@ class _Compiler:
 
     def _absent(self, f: Field) -> _Sql:
         """The field is absent — for arrays, or holds a null element (MongoDB's {f: null})."""
+        if f.type == "ObjectPath":
+            pv = self._path_value(f)
+            return _Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
         if f.type == "Array":
             return _Sql(
                 f"({self.col(f.name)} IS NULL OR list_contains({self.col(f.name, ':e')}, ?))",
@@ -233,6 +252,13 @@ class _Compiler:
                 parts.append(_Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
             if has_null:
                 parts.append(_Sql(f"{self.col(f.name)} IS NULL"))
+        elif f.type == "ObjectPath":
+            if values:
+                pv = self._path_value(f)
+                marks = ", ".join("?" * len(values))
+                parts.append(_Sql(f"{pv.text} IN ({marks})", [*pv.params, *(canonical(v) for v in values)]))
+            if has_null:
+                parts.append(self._absent(f))
         else:
             col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
             conv = canonical if f.type == "Object" else _param
@@ -247,6 +273,8 @@ class _Compiler:
         f = self.field(node.field)
         if f.type == "Relation":
             test = self._holds(f, None)
+        elif f.type == "ObjectPath":
+            test = _not(self._absent(f))
         else:
             test = _Sql(f"{self._presence_col(f)} IS NOT NULL")
         return test if node.exists else _not(test)
@@ -259,6 +287,9 @@ class _Compiler:
                 f"len(list_filter({self.col(f.name, ':s')}, lambda x: regexp_matches(x, ?))) > 0",
                 [rx.re2],
             )
+        if f.type == "ObjectPath":
+            pv = self._path_value(f, ":ps")
+            return _Sql(f"regexp_matches({pv.text}, ?)", [*pv.params, rx.re2])
         return _Sql(f"regexp_matches({self.col(f.name)}, ?)", [rx.re2])
 
     # --- pointers and relations -------------------------------------------------------------

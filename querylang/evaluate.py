@@ -109,6 +109,17 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     return sorted(records, key=functools.cmp_to_key(cmp))
 
 
+def path_value(rec: Record, dotted: str) -> Any:
+    """The value at ``'meta.a.b'`` inside a record's Object field, or None."""
+    head, *steps = dotted.split(".")
+    v: Any = rec.get(head)
+    for step in steps:
+        if not isinstance(v, dict):
+            return None
+        v = v.get(step)
+    return v
+
+
 def distance(node: n.NearSphere, rec: Record) -> float | None:
     """Great-circle distance (radians) from the node's point to the record's GeoPoint."""
     p = rec.get(node.field)
@@ -160,6 +171,11 @@ class Evaluator:
 
     def matches(self, node: n.Node, class_name: str, rec: Record) -> bool:
         cls = self.schema.get(class_name)
+        field_name = getattr(node, "field", None)
+        if isinstance(field_name, str) and "." in field_name:
+            # Dot notation into an Object: compare the value at the path as a whole (no element
+            # rules for arrays found there); absent when any step is missing.
+            rec = {**rec, field_name: path_value(rec, field_name)}
         match node:
             case n.And(items=items):
                 return all(self.matches(i, class_name, rec) for i in items)
@@ -189,7 +205,8 @@ class Evaluator:
             case n.Regex(field=name, pattern=pattern, options=options):
                 rx = compile_regex(pattern, options).python
                 stored = rec.get(name)
-                candidates = stored if isinstance(stored, list) else [stored]
+                whole = cls.field(name).type == "ObjectPath"
+                candidates = stored if isinstance(stored, list) and not whole else [stored]
                 return any(isinstance(c, str) and rx.search(c) is not None for c in candidates)
             case n.PointsTo(field=name, ids=ids):
                 f = cls.field(name)

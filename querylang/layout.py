@@ -15,7 +15,9 @@ Pointer    ``f`` VARCHAR — the target's objectId
 Array      ``f`` VARCHAR (the array as JSON text), ``f:k`` canonical key of the whole array,
            ``f:e`` VARCHAR[] canonical key of each element, and typed element lists for range
            operators: ``f:n`` DOUBLE[], ``f:s`` VARCHAR[], ``f:d`` TIMESTAMP[], ``f:b`` BOOLEAN[]
-Object     ``f`` VARCHAR (JSON text), ``f:k`` canonical key
+Object     ``f`` VARCHAR (JSON text), ``f:k`` canonical key, and for dot notation ('meta.views')
+           maps from each nested path to its canonical key ``f:p`` and to its typed value
+           ``f:pn`` (numbers), ``f:ps`` (strings), ``f:pb`` (booleans), ``f:pd`` (dates)
 GeoPoint   ``f:lat``, ``f:lng`` DOUBLE
 Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
 =========  ================================================================================
@@ -39,6 +41,14 @@ ARRAY_PARTS = {
     ":d": "TIMESTAMP[]",
     ":b": "BOOLEAN[]",
 }
+OBJECT_PATH_PARTS = {
+    ":p": "MAP(VARCHAR, VARCHAR)",
+    ":pn": "MAP(VARCHAR, DOUBLE)",
+    ":ps": "MAP(VARCHAR, VARCHAR)",
+    ":pb": "MAP(VARCHAR, BOOLEAN)",
+    ":pd": "MAP(VARCHAR, TIMESTAMP)",
+}
+PATH_VALUE_MAP = {"number": ":pn", "string": ":ps", "bool": ":pb", "date": ":pd"}
 # The typed element list that holds elements of each type class (semantics.type_class).
 ELEMENT_LIST = {"number": ":n", "string": ":s", "date": ":d", "bool": ":b"}
 
@@ -61,7 +71,9 @@ def field_columns(f: Field) -> list[tuple[str, str]]:
     if f.type == "Array":
         return [(f.name + part, t) for part, t in ARRAY_PARTS.items()]
     if f.type == "Object":
-        return [(f.name, "VARCHAR"), (f.name + ":k", "VARCHAR")]
+        return [(f.name, "VARCHAR"), (f.name + ":k", "VARCHAR")] + [
+            (f.name + part, t) for part, t in OBJECT_PATH_PARTS.items()
+        ]
     if f.type == "GeoPoint":
         return [(f.name + ":lat", "DOUBLE"), (f.name + ":lng", "DOUBLE")]
     return []  # Relation

@@ -27,6 +27,8 @@ FIELD_TYPES = (
 # Parse's rule for class and field names (SEMANTICS.md §5.1, §7): it also keeps every name
 # usable as a quoted SQL identifier without escaping surprises.
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# A dotted path into an Object field: 'meta.views', 'meta.a.b' (SEMANTICS.md §4 dot notation).
+PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
 RESERVED = {"ACL", "_rperm", "_wperm", "authData", "sessionToken"}
 
@@ -75,6 +77,10 @@ class ClassDef:
     def field(self, name: str) -> Field:
         """The field called ``name``, or a SchemaError with a suggestion."""
         f = self.fields.get(name)
+        if f is None and "." in name:
+            head = self.fields.get(name.split(".", 1)[0])
+            if head is not None and head.type == "Object" and PATH_RE.match(name):
+                return Field(name, "ObjectPath")
         if f is None:
             hint = suggest(name, self.fields)
             raise SchemaError(f"class {self.name} has no field '{name}'", hint=hint)

@@ -145,3 +145,14 @@ def to_output(value: object) -> object:
 
 def finite(value: float) -> bool:
     return not (math.isnan(value) or math.isinf(value))
+
+
+def flatten(obj: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    """Every (dotted path, value) inside an Object, at every depth (arrays are leaves)."""
+    out: list[tuple[str, object]] = []
+    for k, v in obj.items():
+        path = f"{prefix}.{k}" if prefix else k
+        out.append((path, v))
+        if isinstance(v, dict):
+            out.extend(flatten(v, path))
+    return out

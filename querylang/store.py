@@ -34,7 +34,7 @@ from .layout import (
     quote_ident,
 )
 from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical, type_class
+from .semantics import _plain, canonical, flatten, type_class
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -45,6 +45,10 @@ ARROW_TYPES = {
     "DOUBLE[]": pa.list_(pa.float64()),
     "TIMESTAMP[]": pa.list_(pa.timestamp("us")),
     "BOOLEAN[]": pa.list_(pa.bool_()),
+    "MAP(VARCHAR, VARCHAR)": pa.map_(pa.string(), pa.string()),
+    "MAP(VARCHAR, DOUBLE)": pa.map_(pa.string(), pa.float64()),
+    "MAP(VARCHAR, BOOLEAN)": pa.map_(pa.string(), pa.bool_()),
+    "MAP(VARCHAR, TIMESTAMP)": pa.map_(pa.string(), pa.timestamp("us")),
 }
 
 
@@ -78,8 +82,22 @@ def field_cells(f: Field, value: Any) -> list[Any]:
         ]
     if f.type == "Object":
         if value is None:
-            return [None, None]
-        return [json.dumps(_plain(value), ensure_ascii=False), canonical(value)]
+            return [None] * 7
+        paths = flatten(value)
+        typed: dict[str, list[tuple[str, Any]]] = {"number": [], "string": [], "bool": [], "date": []}
+        for p, v in paths:
+            tc = type_class(v)
+            if tc in typed:
+                typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
+        return [
+            json.dumps(_plain(value), ensure_ascii=False),
+            canonical(value),
+            [(p, canonical(v)) for p, v in paths],
+            typed["number"],
+            typed["string"],
+            typed["bool"],
+            typed["date"],
+        ]
     if f.type == "GeoPoint":
         if value is None:
             return [None, None]
@@ -472,6 +490,16 @@ def _stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
 # --- writes (each one transaction; validated against the schema first) ------------------------
 
 
+def _bindable(cols: list[tuple[str, str]], row: list[Any]) -> list[Any]:
+    """Row cells as DuckDB parameters: MAP cells (lists of pairs for Arrow) become key/value dicts."""
+    out = []
+    for (_, t), cell in zip(cols, row, strict=True):
+        if t.startswith("MAP(") and cell is not None:
+            cell = {"key": [k for k, _ in cell], "value": [v for _, v in cell]}
+        out.append(cell)
+    return out
+
+
 class Writer:
     """Record-level writes on a :class:`Store`: create, save, delete, increment, relations, schema."""
 
@@ -520,7 +548,7 @@ class Writer:
             marks = ", ".join("?" * len(cols))
             con.execute(
                 f"INSERT INTO {quote_ident(cls.name)} ({', '.join(quote_ident(c) for c, _ in cols)}) VALUES ({marks})",
-                record_row(cls, rec),
+                _bindable(cols, record_row(cls, rec)),
             )
             for e in edges:
                 self._add_edge(con, e)
@@ -547,8 +575,8 @@ class Writer:
             checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
             merged = {**current, **{k: checked.get(k) for k in fields}}
             merged["updatedAt"] = now
-            row = record_row(cls, merged)
             cols = class_columns(cls)
+            row = _bindable(cols, record_row(cls, merged))
             sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
             con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
 

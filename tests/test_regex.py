@@ -99,6 +99,20 @@ except OSError:  # pragma: no cover - depends on the machine
     PCRE2 = None
 
 
+def pcre2_bug(pattern: str) -> bool:
+    """Patterns where PCRE2 10.42 is wrong, so it is no reference (roughly detected).
+
+    A class with a negated type and a property or POSIX class loses the characters above
+    U+00FF: ``[\\W[:alpha:]]`` does not match U+212A (``[[:alpha:]\\W]`` does), and
+    ``[^\\W\\p{Lu}]`` matches ``ſ`` although ``ſ`` is ``\\W``. We keep the plain set algebra.
+    """
+    return (
+        "[" in pattern
+        and re.search(r"\\[DSWHV]|\[:\^", pattern) is not None
+        and re.search(r"\\[pP]|\[:", pattern) is not None
+    )
+
+
 def compile_quietly(pattern: str, options: str = "") -> Regex:
     """compile_regex, failing on any warning from Python's re (e.g. 'possible nested set')."""
     with warnings.catch_warnings():
@@ -182,7 +196,8 @@ MATCHES: list[tuple[str, str, str, bool]] = [
     ("[\\d_]", "", "_", True),
     ("[^\\W\\d]", "", "a", True),
     ("[^\\W\\d]", "", "5", False),
-    ("[\\W[:alpha:]]", "", "\u212a", True),  # PCRE2 10.42 says False (a bug, see below)
+    ("[\\W[:alpha:]]", "", "\u212a", True),  # PCRE2 10.42 says False (see pcre2_bug)
+    ("[^\\W\\p{Lu}]", "", "\u017f", False),  # PCRE2 10.42 says True
     ("[[:alpha:]]", "", "é", False),
     ("[[:^digit:]]", "", "a", True),
     ("[[:punct:]]", "", "~", True),
@@ -274,7 +289,7 @@ def test_matches_on_both_engines(
     r = compile_quietly(pattern, options)
     assert py(subject, r) is expected, f"python: {r.python.pattern!r}"
     assert duck(con, subject, r) is expected, f"duckdb: {r.re2!r}"
-    if PCRE2 is not None and "\\u" not in pattern and not _PCRE2_10_42_BUG.search(pattern):
+    if PCRE2 is not None and "\\u" not in pattern and not pcre2_bug(pattern):
         assert PCRE2.search(pattern, options, subject) is expected, "the table is not PCRE"
 
 
@@ -338,7 +353,7 @@ REJECTED: list[tuple[str, str, str]] = [
     ("\\N{U+41}", "", "\\N{...} at position 0"),
     ("^*", "", "a quantifier after an assertion at position 1"),
     ("\\b+", "", "a quantifier after an assertion"),
-    ("a" * 500_000, "", "regular expression is too large"),
+    ("\\p{L}" * 300, "", "regular expression is too large"),
     ("(" * 300 + ")" * 300, "", "nesting parentheses deeper than 200"),
     # what PCRE rejects too
     ("(a", "", "invalid regular expression: missing closing parenthesis at position 0"),
@@ -392,7 +407,7 @@ def test_rejected_invalid_syntax_is_invalid_for_pcre_too() -> None:
 
 
 def test_too_large_and_just_fine(con: duckdb.DuckDBPyConnection) -> None:
-    r = compile_regex("a" * 300_000)
+    r = compile_regex("a" * 100_000)
     assert not duck(con, "a" * 1000, r) and not py("a" * 1000, r)
     r = compile_regex("(?:\\p{L}{10}){10}")
     assert duck(con, "é" * 100, r) and py("é" * 100, r)
@@ -586,10 +601,6 @@ def _pattern(depth: int = 2) -> st.SearchStrategy[str]:
     return st.lists(seq, min_size=1, max_size=3).map("|".join)
 
 
-# PCRE2 10.42 drops the characters above U+00FF from a negated type followed by a POSIX class
-# in the same class: [\W[:alpha:]] does not match U+212A, [[:alpha:]\W] does. We keep the union.
-_PCRE2_10_42_BUG = re.compile(r"\[\^?[^\]]*\\[DSWHV][^\]]*\[:")
-
 SUBJECTS = st.lists(st.sampled_from(ALPHABET), max_size=7).map("".join)
 
 
@@ -613,5 +624,5 @@ def test_engines_agree(
     for s in subjects + [s + "\n" for s in subjects]:
         expected = py(s, r)
         assert duck(con, s, r) is expected, (s, "duckdb")
-        if PCRE2 is not None and not _PCRE2_10_42_BUG.search(pattern):
+        if PCRE2 is not None and not pcre2_bug(pattern):
             assert PCRE2.search(pattern, options, s) is expected, (s, "pcre2")
