@@ -54,9 +54,9 @@ def run_demo(echo: Callable[[str], None] = print) -> bool:
         echo(f"   class {class_name}, inputs {json.dumps(inputs)}")
         for line in script.splitlines():
             echo(f"   | {line}")
-        assert res.plan is not None
-        echo(f"   SQL:    {res.plan.sql}")
-        echo(f"   params: {res.plan.params!r}")
+        plan = db.compile(class_name, script, inputs=inputs)
+        echo(f"   SQL:    {plan.sql}")
+        echo(f"   params: {plan.params!r}")
         echo(f"   {len(res.ids)} record(s): {', '.join(res.ids) or '(none)'}")
         for rec in res.records[:3]:
             shown = {k: v for k, v in rec.items() if k not in ("updatedAt",)}

@@ -1286,17 +1286,39 @@ def test_injection_class_names(evil_db, evil_guard):
     evil_guard.check_full()
 
 
-@pytest.mark.parametrize("value", HOSTILE_POOL, ids=[repr(v)[:30] for v in HOSTILE_POOL])
+NUL_FREE_POOL = [v for v in HOSTILE_POOL if "\x00" not in v]
+
+
+@pytest.mark.parametrize("value", NUL_FREE_POOL, ids=[repr(v)[:30] for v in NUL_FREE_POOL])
 def test_injection_every_pool_value_finds_its_record(evil_db, evil_guard, value):
     """Each hostile id and title is found exactly, by both engines, as a parameter."""
     res = evil_db.query("Evil", {"idEqualTo": value})
     assert res.ids == [value]
+    assert evil_db.reference("Evil", {"idEqualTo": value}).ids == [value]
     plan = evil_db.compile("Evil", "where({ objectId: Inputs.v })", inputs={"v": value})
     assert value in plan.params
-    if "\x00" not in value:
-        res = evil_db.query("Evil", "where({ title: Inputs.v })", inputs={"v": value})
-        assert value in res.ids and res.ids == evil_db.reference("Evil", {"title": value}).ids
+    res = evil_db.query("Evil", "where({ title: Inputs.v })", inputs={"v": value})
+    assert value in res.ids and res.ids == evil_db.reference("Evil", {"title": value}).ids
+    res = evil_db.query("Evil", {"peer": {"pointsTo": value}})
+    assert res.ids == evil_db.reference("Evil", {"peer": {"pointsTo": value}}).ids and len(res.ids) == 1
     evil_guard.check_full()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a NUL character is refused in every query string "
+                   "(QueryTypeError 'a string holds a NUL character') and in String/Object data, but an "
+                   "objectId or a Pointer value with NUL still loads: such a record can never be found by "
+                   "idEqualTo/pointsTo (refuse NUL in ids and pointers at load too)")
+@pytest.mark.parametrize("oid", ["a\x00b", "\x00"])
+def test_nul_in_ids_is_consistent(oid):
+    db = querylang.connect()
+    doc = {"classes": {"N": {"fields": {"p": {"type": "Pointer", "targetClass": "N"}}}},
+           "records": {"N": [{"objectId": oid, "p": oid}]}}
+    try:
+        db.load(doc)
+    except DataError:
+        return  # refused at load: consistent
+    assert db.query("N", {"idEqualTo": oid}).ids == [oid]
+    assert db.query("N", {"p": {"pointsTo": oid}}).ids == [oid]
 
 
 # Hostile names in the data file: class and field names must be plain identifiers.
@@ -1395,10 +1417,22 @@ def test_lone_surrogates_are_clean_errors(db, sample_guard, query):
     sample_guard.check_full()
 
 
-def test_nul_characters_in_queries(db):
-    assert db.query("Post", {"title": "pointer index 1\x00"}).ids == []
-    assert db.query("Post", "where({ title: 'a\\0' })").ids == []
-    assert db.query("Post", {"idEqualTo": "p001\x00"}).ids == []
+@pytest.mark.parametrize("query", [
+    {"title": "pointer index 1\x00"},
+    "where({ title: 'a\\0' })",
+    "where({ title: `${'\\u0000'}` })",
+    {"idEqualTo": "p001\x00"},
+    {"tags": {"containedIn": ["\x00"]}},
+    {"meta": {"equalTo": {"\x00": 1}}},
+    {"title": {"matchesRegex": "\x00"}},
+], ids=["eq", "script-escape", "template", "id", "array", "object-key", "regex"])
+def test_nul_characters_in_queries(db, query):
+    """NUL cannot be stored in a String, so a query holding one is a clean error or matches nothing."""
+    res = attempt(lambda: db.query("Post", query), query if isinstance(query, str) else None)
+    if isinstance(res, QueryError):
+        assert isinstance(res, QueryTypeError)
+    else:
+        assert res.ids == []
 
 
 # --- 4. query limits -------------------------------------------------------------------------
@@ -1440,20 +1474,20 @@ def test_timeout_none_means_no_limit(slow_db):
         slow_db.timeout = 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a 100,000-id idContainedIn compiles to IN (?, ?, ... 100,000 ?) "
-                   "whose binding takes ~2 s that cursor.interrupt() cannot stop: timeout=0.05 is ignored "
-                   "(one list parameter, e.g. IN (SELECT unnest(?)), binds in ~0.1 s)")
-def test_timeout_bounds_a_huge_id_list(db):
+@pytest.mark.xfail(strict=True, reason="bug: a 100,000-value list compiles to IN (?, ?, ... 100,000 ?) "
+                   "whose binding takes ~2 s that the timeout cannot stop: with timeout=0.05 two such "
+                   "lists run ~4 s and succeed (one list parameter, e.g. IN (SELECT unnest(?)), binds in ~0.1 s)")
+def test_timeout_bounds_huge_lists():
     ids = [f"x{i}" for i in range(100_000)]
     quick = querylang.connect(timeout=0.05)
     quick.load(SAMPLE)
     t0 = time.perf_counter()
     try:
-        res = quick.query("Post", {"idContainedIn": ids})
+        res = quick.query("Post", {"idContainedIn": ids, "title": {"containedIn": ids}})
         assert res.ids == []
     except QueryTimeout:
         pass
-    assert time.perf_counter() - t0 < 0.5
+    assert time.perf_counter() - t0 < 0.5  # 10 times the timeout
 
 
 def test_max_rows():

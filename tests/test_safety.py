@@ -155,10 +155,13 @@ def test_load_failing_on_its_last_record_loads_nothing(tmp_path, storage, kind):
     _second_load_works(db, before[2])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a failure inside the load transaction that is not a duckdb.Error "
-                   "(UnicodeEncodeError for a lone surrogate in a String, OverflowError for 10**400 in an "
-                   "Array) is rolled back but escapes as that exception instead of a DataError naming the record")
-@pytest.mark.parametrize("kind", TRANSACTION_FAILURES)
+@pytest.mark.parametrize("kind", [
+    "lone-surrogate",
+    pytest.param("huge-int-in-array", marks=pytest.mark.xfail(
+        strict=True, reason="bug: 10**400 in an Array field passes check_value (finite int) and then "
+        "float() raises OverflowError while the columns are built: rolled back, but it escapes as "
+        "OverflowError instead of a DataError naming the record")),
+])
 def test_transaction_failures_are_data_errors(kind):
     db = querylang.connect()
     db.load(item_doc("a", 50))
@@ -386,7 +389,9 @@ def _second_doc(*, new_field: bool = False) -> dict[str, Any]:
     return doc
 
 
-def _run_readers(db, action) -> tuple[list, list]:
+def _run_readers(db, action, until) -> tuple[list, list]:
+    """Start the readers, run ``action`` once they have all answered, then keep them reading
+    until ``until(seen)`` holds (at most 30 s)."""
     stop = threading.Event()
     started = threading.Barrier(READERS + 1)
     seen: list = []
@@ -397,7 +402,9 @@ def _run_readers(db, action) -> tuple[list, list]:
     started.wait(timeout=30)  # every reader has answered once before the load starts
     try:
         action()
-        time.sleep(0.3)  # and they keep reading after it
+        end = time.monotonic() + 30
+        while not until(seen) and time.monotonic() < end and not errors:
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
@@ -410,11 +417,11 @@ def _run_readers(db, action) -> tuple[list, list]:
 def test_readers_see_all_or_nothing_of_a_load(tmp_path, storage):
     db = open_db(tmp_path, storage)
     db.load(item_doc("a", BEFORE))
-    seen, errors = _run_readers(db, lambda: db.load(_second_doc()))
-    assert not errors, errors[:3]
     before = (BEFORE, 3, 0, None)
     after = (BEFORE + ADDED, 6, ADDED, 1)
-    assert seen[0] == before and seen[-1] == after
+    seen, errors = _run_readers(db, lambda: db.load(_second_doc()), lambda seen: seen.count(after) >= READERS)
+    assert not errors, errors[:3]
+    assert before in seen and after in seen
     assert {s[0] for s in seen} == {BEFORE, BEFORE + ADDED}
     assert counts(db) == {"Bag": 0, "Fresh": 1, "Item": BEFORE + ADDED}
 
@@ -479,7 +486,7 @@ def test_readers_never_see_a_load_that_fails(tmp_path, monkeypatch, storage):
         with pytest.raises(DataError):
             db.load(_second_doc())
 
-    seen, errors = _run_readers(db, action)
+    seen, errors = _run_readers(db, action, lambda seen: len(seen) >= 3 * READERS)
     assert not errors, errors[:3]
     assert set(seen) == {(BEFORE, 3, 0, None)}
     assert db_hash(db) == before
