@@ -262,9 +262,19 @@ class _Compiler:
         else:
             col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
             conv = canonical if f.type == "Object" else _param
-            if values:
-                parts.append(_Sql(f"{col} IN ({', '.join('?' * len(values))})", [conv(v) for v in values]))
-            if has_null:
+            listed = _Sql(f"{col} IN ({', '.join('?' * len(values))})", [conv(v) for v in values])
+            if values and has_null:
+                # Not "IN (..) OR IS NULL": with an ART index on the column DuckDB 2.0 drops
+                # that disjunction when an equality on the same column is ANDed to it
+                # (tests/test_regressions.py).
+                absent = self._absent(f)
+                parts.append(_Sql(
+                    f"(CASE WHEN {absent.text} THEN TRUE ELSE {listed.text} END)",
+                    [*absent.params, *listed.params],
+                ))
+            elif values:
+                parts.append(listed)
+            elif has_null:
                 parts.append(self._absent(f))
         positive = _join(" OR ", parts, FALSE)
         return _not(positive) if node.negate else positive

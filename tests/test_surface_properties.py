@@ -40,6 +40,10 @@ KNOWN_BUGS = {
     # the evaluator's matchesKeyInQuery compares numbers exactly, everything else as doubles
     # (test_surface.py::test_matches_key_compares_numbers_as_stored).
     "matches-key-big-int",
+    # a filter holding an integer beyond 2**53 builds a node with that exact int, but unparse
+    # prints it as a JavaScript number literal, which reads back as the nearest double
+    # (test_surface.py::test_unparse_keeps_integers_beyond_double_precision).
+    "unparse-big-int",
 }
 
 SCHEMA: dict[str, Any] = {
@@ -514,12 +518,22 @@ def _base_queries(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, Any,
     return doc, draw(st.lists(qs.queries(doc), min_size=1, max_size=6))
 
 
+def _has_big_int(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_big_int(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_big_int(v) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53
+
+
 @given(_base_queries())
 def test_unparse_builds_the_same_nodes(case):
     """``unparse(q)`` as a script builds q again (where and sort) for the base operators."""
     doc, queries = case
     schema = merge_schema(None, doc["classes"])
     for cls, where, kw in queries:
+        if "unparse-big-int" in KNOWN_BUGS and _has_big_int(where):
+            continue
         kind, q = _answer(lambda: querylang.build_query(schema, cls, where, sort=kw["sort"]))  # noqa: B023
         if kind == "error":
             continue
