@@ -17,7 +17,7 @@ from . import nodes as n
 from .build import build_sort, build_where, check_paging, check_where
 from .compile_sql import Plan, compile_query
 from .data import Dataset
-from .errors import INVALID_QUERY, LimitExceeded, QueryError, SchemaError
+from .errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
 from .evaluate import Evaluator
 from .jsvalues import UNDEFINED, iso_ms
 from .layout import quote_ident
@@ -84,6 +84,9 @@ def build_query(
         if source is not None:
             exc.with_source(source)
         raise
+    except OverflowError:
+        # An integer too large for a double (10**400) from an input or JSON.parse.
+        raise QueryTypeError("a number is out of range (larger than a double holds)") from None
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 
@@ -293,6 +296,12 @@ class Database:
 
     def run(self, q: n.Query) -> Result:
         """Run already-built query nodes through SQL."""
+        # The schema and the rows must come from the same moment: a load that adds a field
+        # must not commit between compiling and reading (the store lock orders them).
+        with self.store.lock:
+            return self._run_locked(q)
+
+    def _run_locked(self, q: n.Query) -> Result:
         cap = self.max_rows
         capped = cap is not None and (q.limit is None or q.limit > cap)
         # Fetch one row more than allowed to know whether the cap was hit.

@@ -20,6 +20,7 @@ from .errors import (
     INVALID_JSON,
     INVALID_KEY_NAME,
     INVALID_QUERY,
+    LimitExceeded,
     QueryError,
     QueryTypeError,
     SchemaError,
@@ -66,13 +67,22 @@ SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 MAX_LIST = 100_000
 
 
+MAX_FILTER_DEPTH = 100  # nested filter objects (and/or/nor, matchesQuery, paths)
+
+
 @dataclass
 class Ctx:
-    """What every build step needs: the class, the schema, strictness."""
+    """What every build step needs: the class, the schema, strictness, nesting depth."""
 
     cls: ClassDef
     schema: Schema
     strict: bool
+    depth: int = 0
+
+    def deeper(self, cls: ClassDef | None = None) -> Ctx:
+        if self.depth >= MAX_FILTER_DEPTH:
+            raise LimitExceeded(f"filter nests too deeply (max {MAX_FILTER_DEPTH} levels)")
+        return Ctx(cls or self.cls, self.schema, self.strict, self.depth + 1)
 
 
 def _key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
@@ -100,6 +110,8 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     # Several keys in one object mean AND (SEMANTICS.md §6: Noodl's "one key" rule not copied).
     for key, value in obj.items():
         kpos = _key_pos(obj, key, pos)
+        if not isinstance(key, str):
+            raise _err(QueryTypeError(f"filter keys must be strings, got {type_name(key)}"), pos)
         try:
             node = _build_key(key, value, ctx, kpos)
         except QueryError as exc:
@@ -162,7 +174,7 @@ def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node |
     if not isinstance(value, list):
         raise QueryError(f"Bad ${key} format - use an array value.")
     if len(value) > MAX_LIST:
-        raise QueryError(f"'{key}' has {len(value)} items (max {MAX_LIST})")
+        raise LimitExceeded(f"'{key}' has {len(value)} items (max {MAX_LIST})")
     items = []
     for i, sub in enumerate(value):
         if sub is UNDEFINED:
@@ -170,7 +182,7 @@ def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node |
         spos = sub.pos if isinstance(sub, JSObject) and sub.pos else pos
         if sub is None or not isinstance(sub, Mapping):
             raise _err(QueryTypeError(f"'{key}' item {i} must be a filter object, got {type_name(sub)}"), spos)
-        items.append(_build_object(sub, ctx, spos))
+        items.append(_build_object(sub, ctx.deeper(), spos))
     if key == "and":
         return n.And(tuple(items), pos=pos)
     if not items:
@@ -205,7 +217,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
             code=INVALID_KEY_NAME,
         )
     target = ctx.schema.get(field.target or "")
-    inner = _build_key(rest, value, Ctx(target, ctx.schema, ctx.strict), pos)
+    inner = _build_key(rest, value, ctx.deeper(target), pos)
     if inner is None:
         return None
     if _matches_absent(inner, target, ctx.schema):
@@ -238,7 +250,7 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
     if not isinstance(value, list | tuple):
         raise QueryTypeError(f"{what} needs an array of ids, got {type_name(value)}")
     if len(value) > MAX_LIST:
-        raise QueryError(f"{what} has {len(value)} items (max {MAX_LIST})")
+        raise LimitExceeded(f"{what} has {len(value)} items (max {MAX_LIST})")
     out = []
     for v in value:
         if v is UNDEFINED:
@@ -354,7 +366,7 @@ def _build_op(
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
         if len(operand) > MAX_LIST:
-            raise QueryError(f"{op} has {len(operand)} items (max {MAX_LIST})")
+            raise LimitExceeded(f"{op} has {len(operand)} items (max {MAX_LIST})")
         vals = _dedupe([_value(field, v, scalar_only=False) for v in operand if v is not UNDEFINED])
         return (n.All if op == "all" else n.ContainedBy)(field.name, vals, pos=pos)
     if ftype == "GeoPoint":
@@ -369,7 +381,7 @@ def _build_op(
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}", code=INVALID_JSON)
         if len(operand) > MAX_LIST:
-            raise QueryError(f"{op} has {len(operand)} items (max {MAX_LIST})")
+            raise LimitExceeded(f"{op} has {len(operand)} items (max {MAX_LIST})")
         values = []
         for v in operand:
             if v is UNDEFINED:
@@ -401,7 +413,7 @@ def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: 
         sub = sub["where"]
     if not isinstance(sub, Mapping):
         raise QueryTypeError(f"{op} needs a filter object, got {type_name(sub)}")
-    inner = _build_object(sub, Ctx(target, ctx.schema, ctx.strict), pos)
+    inner = _build_object(sub, ctx.deeper(target), pos)
     node = n.MatchesQuery(field.name, inner, pos=pos)
     return n.Not(node, pos=pos) if op == "doesNotMatchQuery" else node
 
@@ -419,7 +431,7 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
     if len(kinds) > 1 and kinds != {"String", "Pointer"}:
         raise QueryTypeError(f"{op}: '{field.name}' is a {field.type} but '{key_field.name}' is a {key_field.type}", code=INCORRECT_TYPE)
     where = operand.get("where", {})
-    inner = build_where(where, other, ctx.schema, strict=ctx.strict, pos=pos)
+    inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
     node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
     return n.Not(node, pos=pos) if op == "doesNotMatchKeyInQuery" else node
 
@@ -548,7 +560,14 @@ def _plain_json(value: object, depth: int = 0) -> Any:
         return None
     if isinstance(value, str):
         _check_text(value)
+    _check_int(value)
     return value
+
+
+def _check_int(value: object) -> None:
+    """Numbers are doubles: an integer beyond a double's range is an error, not an overflow."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1000:
+        raise QueryTypeError("number out of range")
 
 
 def _check_text(value: str) -> None:

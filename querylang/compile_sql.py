@@ -27,6 +27,7 @@ from .semantics import canonical, type_class
 SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
 SMALL_LIST = 16
+LONG_LIST = 256
 
 
 @dataclass
@@ -262,7 +263,7 @@ class _Compiler:
         else:
             col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
             conv = canonical if f.type == "Object" else _param
-            listed = _Sql(f"{col} IN ({', '.join('?' * len(values))})", [conv(v) for v in values])
+            listed = _in_list(col, [conv(v) for v in values])
             if values and has_null:
                 # Not "IN (..) OR IS NULL": with an ART index on the column DuckDB 2.0 drops
                 # that disjunction when an equality on the same column is ANDed to it
@@ -310,8 +311,7 @@ class _Compiler:
             return FALSE
         if f.type == "Relation":
             return self._holds(f, list(node.ids))
-        marks = ", ".join("?" * len(node.ids))
-        return _Sql(f"{self.col(f.name)} IN ({marks})", list(node.ids))
+        return _in_list(self.col(f.name), list(node.ids))
 
     def _holds(self, f: Field, ids: list[str] | None) -> _Sql:
         """Owners holding any of ``ids`` (any target when None) in Relation ``f``.
@@ -325,8 +325,8 @@ class _Compiler:
         e = f"e{self.depth}"
         cond, params = "", []
         if ids is not None:
-            cond = f"{e}.related_id IN ({', '.join('?' * len(ids))}) AND "
-            params = list(ids)
+            listed = _in_list(f"{e}.related_id", ids)
+            cond, params = listed.text + " AND ", listed.params
         return _Sql(
             f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e} WHERE {cond}'
             f'{e}.related_id IN (SELECT "objectId" FROM {target}))',
@@ -454,6 +454,15 @@ class _Compiler:
         )
         return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
                     [p for part in [*on_edge, inside] for p in part.params])
+
+
+def _in_list(expr: str, values: list[Any]) -> _Sql:
+    """``expr IN (...)``: one parameter per value for short lists; a long list is bound as one
+    LIST parameter, since binding 100,000 separate parameters takes seconds and cannot be
+    interrupted."""
+    if len(values) > LONG_LIST:
+        return _Sql(f"{expr} IN (SELECT unnest(?))", [list(values)])
+    return _Sql(f"{expr} IN ({', '.join('?' * len(values))})", list(values))
 
 
 def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:

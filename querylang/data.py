@@ -52,6 +52,8 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     """The interchange document from a path or an already-parsed dict."""
     if isinstance(source, Mapping):
         return source
+    if not isinstance(source, str | Path):
+        raise DataError(f"load needs a path or a dict in the interchange format, got {type(source).__name__}")
     path = Path(source)
     try:
         with path.open(encoding="utf-8") as fh:
@@ -62,6 +64,8 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except (UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        raise DataError(f"{path}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
     if not isinstance(doc, Mapping):
         raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")
     return doc
@@ -185,6 +189,11 @@ def read_edge(schema: Schema, rel: object, index: int) -> Edge:
         raise DataError(f"relations[{index}]: objectId must be a non-empty string", class_name=owner, field=f.name)
     if not isinstance(target_id, str) or not target_id:
         raise DataError(f"relations[{index}]: targetId must be a non-empty string", class_name=owner, object_id=oid, field=f.name)
+    try:
+        _check_text(oid)
+        _check_text(target_id)
+    except ValueError as exc:
+        raise DataError(f"relations[{index}]: {exc}", class_name=owner, field=f.name) from None
     return Edge(owner, f.name, oid, target_id)
 
 
@@ -203,6 +212,10 @@ def normalise_record(
         oid = new_object_id()
     if not isinstance(oid, str) or not oid:
         raise DataError(f"record #{index}: objectId must be a non-empty string", class_name=cls.name)
+    try:
+        _check_text(oid)
+    except ValueError as exc:
+        raise DataError(f"record #{index}: objectId: {exc}", class_name=cls.name) from None
     out: dict[str, Any] = {"objectId": oid}
     edges: list[Edge] = []
     for name, value in row.items():
@@ -277,11 +290,13 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
         return d
     if ftype == "Pointer":
         if isinstance(value, str) and value:
+            _check_text(value)
             return value
-        if isinstance(value, Mapping) and isinstance(value.get("objectId"), str):
+        if isinstance(value, Mapping) and isinstance(value.get("objectId"), str) and value["objectId"]:
             cn = value.get("className")
             if cn is not None and cn != target:
                 raise ValueError(f"Pointer to class {cn!r}, but the field points to {target}")
+            _check_text(value["objectId"])
             return value["objectId"]
         raise ValueError(f"expected a Pointer (objectId string), got {_tn(value)}")
     if ftype == "Array":
@@ -312,6 +327,8 @@ def _check_json(value: object, depth: int = 0) -> None:
         raise ValueError("nested too deeply (max 100 levels)")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise ValueError("numbers must be finite")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
+        raise ValueError("number out of range")
     if isinstance(value, str):
         _check_text(value)
     if isinstance(value, list):

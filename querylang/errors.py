@@ -19,6 +19,9 @@ OPERATION_FORBIDDEN = 119
 INVALID_NESTED_KEY = 121
 
 
+_BREAKS = {ord(c): " " for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 class QueryError(Exception):
     """Root of every user-facing error: bad script, bad query, bad data."""
 
@@ -58,10 +61,11 @@ class QueryError(Exception):
         """The offending source line and a ``^`` under the column ('' without a position)."""
         if self.source is None or self.line is None:
             return ""
-        lines = self.source.splitlines() or [""]
+        lines = self.source.split("\n")  # the lexer counts lines by \n only
         if not 1 <= self.line <= len(lines):
             return ""
-        text = lines[self.line - 1]
+        # Other line-break characters are shown as spaces so the caret view stays two lines.
+        text = lines[self.line - 1].translate(_BREAKS)
         col = max(1, self.column or 1)
         # Very long lines (minified scripts) are windowed around the column.
         start = 0

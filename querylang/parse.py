@@ -173,8 +173,9 @@ _NUMBER = re.compile(
        |0[oO][0-7](?:_?[0-7])*
        |0[bB][01](?:_?[01])*
        |(?:(?:0|[1-9](?:_?\d)*)(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # JavaScript digits are 0-9 only ('.١' is not a number)
 )
+_DIGITS = frozenset("0123456789")
 _LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
 
 # How the lexer handles a token, by its first character (ASCII; other characters are looked
@@ -339,7 +340,7 @@ class _JSLexer(Lexer):
                 else:
                     _close(stack, "}", text, line, col)
                     ttype, value, end = "_RBRACE", c, pos + 1
-            elif kind == "number" or (kind == "dot" and text[pos + 1 : pos + 2].isdigit()):
+            elif kind == "number" or (kind == "dot" and text[pos + 1 : pos + 2] in _DIGITS):
                 end = _NUMBER.match(text, pos).end()
                 ttype, value = "NUMBER", _number_value(text[pos:end], text, end, line, col)
             elif kind == "quote":
@@ -412,7 +413,7 @@ def _close(
 def _number_value(lexeme: str, text: str, end: int, line: int, col: int) -> int | float:
     """A numeric literal's value: an int while exactly representable, else a float."""
     if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
-        if lexeme == "0" and text[end].isdigit():
+        if lexeme == "0" and text[end] in _DIGITS:
             raise _error(
                 "numbers cannot start with 0 (JavaScript would read them as octal); "
                 "write 8 or 0o10",

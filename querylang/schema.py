@@ -79,7 +79,7 @@ class ClassDef:
         f = self.fields.get(name)
         if f is None and "." in name:
             head = self.fields.get(name.split(".", 1)[0])
-            if head is not None and head.type == "Object" and PATH_RE.match(name):
+            if head is not None and head.type == "Object" and PATH_RE.fullmatch(name):
                 return Field(name, "ObjectPath")
         if f is None:
             hint = suggest(name, self.fields)
@@ -96,7 +96,7 @@ class ClassDef:
 
 def check_name(kind: str, name: object) -> str:
     """Class and field names must match Parse's key rule (and so are safe SQL identifiers)."""
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         code = INVALID_CLASS_NAME if kind == "class" else INVALID_KEY_NAME
         raise SchemaError(
             f"invalid {kind} name {name!r}: use a letter then letters, digits or '_'", code=code
@@ -151,10 +151,10 @@ class Schema:
 
     def get(self, name: str) -> ClassDef:
         """The class called ``name``, or a SchemaError with a suggestion."""
-        cls = self.classes.get(name)
+        cls = self.classes.get(name) if isinstance(name, str) else None
         if cls is None:
             raise SchemaError(
-                f"unknown class '{name}'", hint=suggest(name, self.classes), code=INVALID_CLASS_NAME
+                f"unknown class {name!r}", hint=suggest(str(name), self.classes), code=INVALID_CLASS_NAME
             )
         return cls
 

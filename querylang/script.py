@@ -285,6 +285,8 @@ def _property_key(v: object) -> str:
 
 def _join(items: list, sep: str) -> str:
     """Array.prototype.join: null and undefined elements print as ''."""
+    if len(sep) * max(len(items) - 1, 0) > MAX_STRING_LENGTH:
+        raise _too_long()
     out = sep.join("" if e is None or e is UNDEFINED else to_string(e) for e in items)
     return _check_str(out)
 
@@ -758,6 +760,8 @@ def _s_split(s: str, args: list[object]) -> list[object]:
     sep = to_string(sep)
     if sep == "":
         u = _u16(s)
+        if min(len(u), limit) > MAX_ARRAY_LENGTH:
+            raise _too_long()
         return [_from_u16(ch) for ch in u[:limit]]
     return _check_list(s.split(sep)[:limit])
 
@@ -1891,6 +1895,9 @@ def run_script(
         # unary chains, operator lists) is walked in loops; this is the last line, for a
         # caller that is itself already deep in the stack.
         raise LimitExceeded("script nests too deeply for the stack", source=text) from None
+    except OverflowError:
+        # An integer beyond a double (JSON.parse of 400 digits, a huge input).
+        raise QueryTypeError("a number is out of range (larger than a double holds)", source=text) from None
     return ScriptResult(run.where, run.where_pos, run.sort, run.sort_pos)
 
 

@@ -157,10 +157,7 @@ def test_load_failing_on_its_last_record_loads_nothing(tmp_path, storage, kind):
 
 @pytest.mark.parametrize("kind", [
     "lone-surrogate",
-    pytest.param("huge-int-in-array", marks=pytest.mark.xfail(
-        strict=True, reason="bug: 10**400 in an Array field passes check_value (finite int) and then "
-        "float() raises OverflowError while the columns are built: rolled back, but it escapes as "
-        "OverflowError instead of a DataError naming the record")),
+    "huge-int-in-array",
 ])
 def test_transaction_failures_are_data_errors(kind):
     db = querylang.connect()
@@ -426,11 +423,6 @@ def test_readers_see_all_or_nothing_of_a_load(tmp_path, storage):
     assert counts(db) == {"Bag": 0, "Fresh": 1, "Item": BEFORE + ADDED}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Database.run reads self.schema twice (compile_query, then "
-                   "decode_row); a load that adds a field and commits in between makes decode_row raise "
-                   "KeyError('extra') out of db.query. Reading it once is not enough: the SQL would then "
-                   "read the new rows through the old schema (records without their new field); the "
-                   "schema a query uses and the snapshot it reads must be taken together")
 def test_query_straddling_a_load_that_adds_a_field(monkeypatch):
     """Deterministic version of the race: the query is paused between building and running it."""
     db = querylang.connect()

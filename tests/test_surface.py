@@ -944,3 +944,63 @@ def test_unparse_reads_back_the_base_operators(db):
     assert (again.where, again.sort) == (q.where, q.sort)
     # score in (2, 11): p1 p2 p3 p5; place ^P/i or owner a1/a2: p1 p2 p5; holds no a3: not p1
     assert both(db, "Post", script) == ["p2", "p5"]
+
+
+# --- engine bugs found by these tests (xfail until fixed; see tests/test_surface_properties.py) ---
+
+
+@pytest.mark.xfail(strict=True, reason="bug: text.fold can turn one word into several ('ͺ' U+037A decomposes to "
+                   "a space + a combining mark, 'ﷺ' U+FDFA to four Arabic words); the store writes the folded "
+                   "token with its space into ' w1 w2 ' text, so SQL's substring test finds the pieces as words "
+                   "while the evaluator compares whole tokens")
+def test_text_word_whose_folded_form_has_a_space():
+    db = querylang.connect()
+    db.load({"classes": {"T": {"fields": {"s": {"type": "String"}}}},
+             "records": {"T": [{"objectId": "t1", "s": "fox\u037abrown"}, {"objectId": "t2", "s": "\ufdfa"}]}})
+    for term in ("fox", "brown", '"fox brown"', "\u0627\u0644\u0644\u0647", "foxͺbrown"):
+        where = {"s": {"text": {"search": term}}}
+        assert db.query("T", where).ids == db.reference("T", where).ids, term
+
+
+@pytest.mark.xfail(strict=True, reason="bug: text on the built-in String field objectId builds, the evaluator "
+                   "answers it, but SQL reads a text column 'objectId:tx' that does not exist (a raw DuckDB "
+                   "Binder Error, code 1)")
+def test_text_search_on_object_id(db):
+    where = {"objectId": {"text": {"search": "p1"}}}
+    ref = db.reference("Post", where).ids
+    assert db.query("Post", where).ids == ref
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the evaluator's matchesKeyInQuery compares Numbers with Python == "
+                   "(exact ints) while equalTo and SQL compare them as stored doubles: over a dataset as read "
+                   "from a document, 2**53 + 1 does not match a key 2**53 although equalTo: 2**53 matches it")
+def test_matches_key_compares_numbers_as_stored():
+    from querylang.data import read_dataset
+
+    doc = {"classes": {"A": {"fields": {"n": {"type": "Number"}}}, "B": {"fields": {"m": {"type": "Number"}}}},
+           "records": {"A": [{"objectId": "a1", "createdAt": OLD, "n": 2**53 + 1}],
+                       "B": [{"objectId": "b1", "createdAt": OLD, "m": 2**53}]}}
+    db = querylang.connect()
+    db.load(copy.deepcopy(doc))
+    data = read_dataset(copy.deepcopy(doc))
+    by_key = {"n": {"matchesKeyInQuery": {"key": "m", "className": "B"}}}
+    assert db.query("A", by_key).ids == ["a1"]
+    assert querylang.evaluate(data, db.build("A", {"n": 2**53})).ids == ["a1"]
+    assert querylang.evaluate(data, db.build("A", by_key)).ids == ["a1"]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: unparse prints an integer beyond 2**53 as a JavaScript number "
+                   "literal, which the script reads back as the nearest double, so unparse(q) does not build "
+                   "q again (build keeps the exact int although numbers are doubles everywhere else)")
+def test_unparse_keeps_integers_beyond_double_precision(db):
+    q = db.build("Post", {"score": 2**53 + 1})
+    again = db.build("Post", querylang.unparse.unparse(q))
+    assert again.where == q.where
+
+
+@pytest.mark.xfail(strict=True, reason="bug: select 'a.b.c' includes only 'a', so 'a.b' stays a bare id and 'c' "
+                   "is never reached; Parse includes n-1 levels for keys (RestQuery: 'a.b.c' -> include 'a.b')")
+def test_select_three_levels_includes_two(db):
+    (p1,) = db.query("Post", {"idEqualTo": "p1"}, select="owner.city.name").records
+    assert p1["owner"]["city"] == {"__type": "Object", "className": "City", "objectId": "c1", "createdAt": OLD,
+                                   "updatedAt": OLD, "name": "Paris"}

@@ -86,8 +86,11 @@ KEY_PAIRS = {
 WORDS = (
     "run", "running", "Runs", "runner", "RUN", "café", "Cafe", "CAFÉ", "cafe\u0301", "the", "a", "and", "not",
     "fox", "Fox", "foxes", "brown", "naïve", "NAIVE", "straße", "STRASSE", "ﬁsh", "fish", "İstanbul", "istanbul",
-    "K", "\u212a", "ß", "é", "10", "١٢", "été", "Été", "x_y", "it's",
+    "K", "\u212a", "ß", "é", "10", "١٢", "été", "Été", "x_y", "it's", "½",
 )
+if "fold-splits-words" not in KNOWN_BUGS:
+    # words whose folded form holds a space, and words of those forms
+    WORDS += ("fox\u037abrown", "\ufdfa", "\u0627\u0644\u0644\u0647")
 STOP = ("the", "a", "and", "not", "is", "of")
 SEPARATORS = (" ", " ", " ", ", ", "-", "\n", "'", ".", "  ", "\t")
 
@@ -175,13 +178,19 @@ def surface_docs(draw: st.DrawFn) -> dict[str, Any]:
 # --- the new operators as filter objects -------------------------------------------------------
 
 
+def _words_of(s: str) -> list[str]:
+    """The words of a text, and the words of their folded forms (what an index might hold)."""
+    ws = text.words(s)
+    return ws + [p for w in ws for p in text.words(text.fold(w)) if p != w]
+
+
 def _doc_words(doc: dict[str, Any]) -> list[str]:
     out = []
     for rows in doc["records"].values():
         for r in rows:
             for k in ("s", "name"):
                 if isinstance(r.get(k), str):
-                    out += text.words(r[k])
+                    out += _words_of(r[k])
     return out
 
 
@@ -473,6 +482,8 @@ def _geo_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[str
     return doc, queries
 
 
+# Half the profile's examples: the mixed property above covers these operators too.
+@settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(_geo_case())
 def test_geo_sql_matches_reference(case):
     """nearSphere (its order too, ties broken by objectId), withinBox, withinPolygon and
@@ -488,7 +499,7 @@ def test_geo_sql_matches_reference(case):
 @st.composite
 def _text_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[str, Any]]]]:
     doc = draw(_focused("s", STRINGS))
-    words = [w for r in doc["records"]["Place"] if isinstance(r.get("s"), str) for w in text.words(r["s"])]
+    words = [w for r in doc["records"]["Place"] if isinstance(r.get("s"), str) for w in _words_of(r["s"])]
     leaf = text_ops(words).map(lambda o: {"s": o})
     other = st.sampled_from(({"n": {"greaterThan": 0}}, {"s": {"exists": False}}, {"n": 2}))
     queries = []
@@ -500,6 +511,8 @@ def _text_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[st
     return doc, queries
 
 
+# Half the profile's examples: the mixed property above covers these operators too.
+@settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(_text_case())
 def test_text_sql_matches_reference(case):
     """Text search with words the records hold, stop words, phrases, negations and the
