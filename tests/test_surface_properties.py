@@ -44,6 +44,9 @@ KNOWN_BUGS = {
     # prints it as a JavaScript number literal, which reads back as the nearest double
     # (test_surface.py::test_unparse_keeps_integers_beyond_double_precision).
     "unparse-big-int",
+    # text on the built-in objectId builds, but SQL reads a text column it does not have
+    # (test_surface.py::test_text_search_on_object_id).
+    "text-object-id",
 }
 
 SCHEMA: dict[str, Any] = {
@@ -296,6 +299,8 @@ class Gen:
         """New operators on one field; text and nearSphere only inside sub-queries (at the top
         they are added by :func:`surface_queries`, once, where they are allowed)."""
         f = SCHEMA[cls]["fields"].get(fname)
+        if fname == "objectId" and "text-object-id" not in KNOWN_BUGS:
+            f = {"type": "String"}
         if f is None:
             return []
         ftype, target = f["type"], f.get("targetClass")
@@ -333,7 +338,7 @@ class Gen:
     def leaves(self, cls: str, depth: int, in_sub: bool) -> st.SearchStrategy[dict[str, Any]]:
         per_field = [
             st.one_of(*ops).map(functools.partial(_keyed, f))
-            for f in SCHEMA[cls]["fields"]
+            for f in ("objectId", *SCHEMA[cls]["fields"])
             if (ops := self.field_ops(cls, f, depth, in_sub))
         ]
         new_leaf = st.one_of(*per_field)
@@ -539,20 +544,31 @@ def _has_big_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53
 
 
+def _assert_round_trip(schema: Any, cls: str, where: Any, sort: Any, *, base_only: bool) -> None:
+    """unparse(q), run as a script, builds q's where and sort again. With ``base_only`` false,
+    unparse may refuse (QueryError) a node it has no script form for, never misprint it."""
+    if "unparse-big-int" in KNOWN_BUGS and _has_big_int(where):
+        return
+    kind, q = _answer(lambda: querylang.build_query(schema, cls, where, sort=sort))
+    if kind == "error":
+        return
+    if base_only:
+        script = querylang.unparse.unparse(q)
+    else:
+        kind, script = _answer(lambda: querylang.unparse.unparse(q))
+        if kind == "error":
+            return
+    again = querylang.build_query(schema, cls, script)
+    assert (again.where, again.sort) == (q.where, q.sort), f"where={where!r}\nscript:\n{script}"
+
+
 @given(_base_queries())
 def test_unparse_builds_the_same_nodes(case):
     """``unparse(q)`` as a script builds q again (where and sort) for the base operators."""
     doc, queries = case
     schema = merge_schema(None, doc["classes"])
     for cls, where, kw in queries:
-        if "unparse-big-int" in KNOWN_BUGS and _has_big_int(where):
-            continue
-        kind, q = _answer(lambda: querylang.build_query(schema, cls, where, sort=kw["sort"]))  # noqa: B023
-        if kind == "error":
-            continue
-        script = querylang.unparse.unparse(q)
-        again = querylang.build_query(schema, cls, script)
-        assert (again.where, again.sort) == (q.where, q.sort), f"where={where!r}\nscript:\n{script}"
+        _assert_round_trip(schema, cls, where, kw["sort"], base_only=True)
 
 
 @settings(max_examples=max(10, settings.default.max_examples // 5))
@@ -563,10 +579,4 @@ def test_unparse_new_operators_is_refused_or_exact(case):
     doc, queries = case
     schema = merge_schema(None, doc["classes"])
     for cls, where, kw in queries:
-        kind, q = _answer(lambda: querylang.build_query(schema, cls, where, sort=kw["sort"]))  # noqa: B023
-        if kind == "error":
-            continue
-        kind, script = _answer(lambda: querylang.unparse.unparse(q))  # noqa: B023
-        if kind == "ok":
-            again = querylang.build_query(schema, cls, script)
-            assert (again.where, again.sort) == (q.where, q.sort), f"where={where!r}\nscript:\n{script}"
+        _assert_round_trip(schema, cls, where, kw["sort"], base_only=False)
