@@ -183,7 +183,8 @@ class Database:
         )
         res = self.run(q)
         inc, keys = _key_list(include), _key_list(select)
-        inc += [k.split(".")[0] for k in keys if "." in k and k.split(".")[0] not in inc]
+        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
+        inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
             _include(self, class_name, res.records, inc)
         if keys:

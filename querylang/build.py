@@ -509,6 +509,8 @@ def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if ftype == "Number":
         if not is_number(value):
             raise _mismatch(field, value)
+        if isinstance(value, int) and abs(value) > 2**53:
+            return float(value)  # numbers are doubles: 2**53 + 1 means 2**53
         return value
     if ftype == "Boolean":
         if not isinstance(value, bool):

@@ -228,7 +228,7 @@ class Evaluator:
                     r.get(key) for r in self.records.get(other, [])
                     if r.get(key) is not None and self.matches(where, other, r)
                 ]
-                return stored is not None and any(stored == v for v in values)
+                return stored is not None and any(equals(stored, v) for v in values)
             case n.All(field=name, values=values):
                 stored = rec.get(name)
                 return bool(values) and stored is not None and all(

@@ -105,12 +105,11 @@ def field_cells(f: Field, value: Any) -> list[Any]:
     if f.type == "String":
         if value is None:
             return [None] * 4
-        ws = text.words(value)
         return [
             value,
-            text.joined([text.stem(w) for w in ws]),
-            text.joined([text.fold(w) for w in ws]),
-            text.joined(ws),
+            text.joined(text.stems(value)),
+            text.joined(text.folded(value)),
+            text.joined(text.words(value)),
         ]
     if value is None:
         return [None]

@@ -46,9 +46,14 @@ def words(text: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """Case- and diacritic-insensitive form: 'Café' → 'cafe'."""
+    """Case- and diacritic-insensitive form: 'Café' → 'cafe'.
+
+    Compatibility decomposition can bring in spaces or punctuation ('ͺ' → ' ͅ'); only letters
+    and digits are kept, so one word folds to one token (possibly empty: then it is dropped).
+    """
     decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c for c in kept if c.isalnum())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -58,7 +63,13 @@ def stem(word: str) -> str:
 
 
 def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    """English stems of a text's folded words (words that fold to nothing are dropped)."""
+    return [stem(w) for w in words(text) if fold(w)]
+
+
+def folded(text: str) -> list[str]:
+    """A text's folded words, none empty."""
+    return [f for f in (fold(w) for w in words(text)) if f]
 
 
 def joined(tokens: list[str]) -> str:
@@ -82,6 +93,7 @@ def parse_search(term: str, exact: bool, language: str) -> Search:
     def norm(ws: list[str]) -> list[str]:
         if exact:
             return ws
+        ws = [w for w in ws if fold(w)]
         return [stem(w) if english else fold(w) for w in ws]
 
     phrases = [tuple(norm(words(p))) for p in re.findall(r'"([^"]*)"', term)]
@@ -101,13 +113,14 @@ def doc_tokens(text: str, exact: bool, language: str) -> list[str]:
     if exact:
         return words(text)
     english = language.lower() in ("english", "en")
-    return stems(text) if english else [fold(w) for w in words(text)]
+    return stems(text) if english else folded(text)
 
 
 def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
     """``text: {search: 'term'}`` or ``{search: {term, language, caseSensitive, diacriticSensitive}}``."""
-    if field.type != "String":
-        raise QueryTypeError(f"text needs a String field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+    if field.type != "String" or field.builtin:
+        raise QueryTypeError(f"text needs a String field of the class; '{field.name}' is a {field.type}"
+                             + (" (built in)" if field.builtin else ""), code=INCORRECT_TYPE)
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)
     search = operand["search"]

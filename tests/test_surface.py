@@ -207,6 +207,10 @@ QUERIES = [
     ("Post", text("run", caseSensitive=True), {}, []),
     ("Post", text("running", caseSensitive=True), {}, ["p1", "p3"]),
     ("Post", text("Café", diacriticSensitive=True), {}, ["p2"]),
+    # text: null or undefined options take their defaults
+    ("Post", text("running", language=None, caseSensitive=None), {}, ["p1", "p3", "p8"]),
+    ("Post", "where({ body: { text: { search: { term: 'RUN', language: Inputs.L, caseSensitive: Inputs.C } } } })", {},
+     ["p1", "p3", "p8"]),
     # text: languages other than English are folded but not stemmed
     ("Post", text("running", language="spanish"), {}, ["p1", "p3"]),
     ("Post", text("run", language="spanish"), {}, []),
@@ -348,6 +352,14 @@ ERRORS = [
     ("Post", {"loc": {"nearSphere": {**ORIGIN, "maxDistanceInKilometers": 1, "maxDistanceInMiles": 1}}}, QueryError,
      INVALID_QUERY, "one of"),
     ("Post", {"loc": {"withinSphere": {"center": ORIGIN}}}, QueryTypeError, INVALID_JSON, "radians"),
+    ("Post", {"loc": {"withinSphere": {"center": [0, 0], "radians": 1}}}, QueryTypeError, INVALID_JSON, "GeoPoint"),
+    ("Post", {"loc": {"nearSphere": "here"}}, QueryTypeError, INVALID_JSON, "nearSphere"),
+    ("Post", {"loc": {"nearSphere": {**ORIGIN, "maxDistance": 1}}}, QueryError, INVALID_QUERY, "maxDistance"),
+    ("Post", {"loc": {"nearSphere": {"latitude": "0", "longitude": 0}}}, QueryTypeError, INVALID_JSON, "numbers"),
+    ("Post", {"loc": {"nearSphere": {"latitude": float("nan"), "longitude": 0}}}, QueryTypeError, INVALID_JSON,
+     "finite"),
+    ("Post", {"loc": {"withinBox": "everywhere"}}, QueryTypeError, INVALID_JSON, "list of GeoPoints"),
+    ("Post", {"loc": {"withinBox": [[0, 0], [1, 1]]}}, QueryTypeError, INVALID_JSON, "GeoPoint"),
     ("Post", {"body": {"nearSphere": ORIGIN}}, QueryTypeError, INCORRECT_TYPE, "GeoPoint"),
     ("Post", {"score": {"withinBox": BOX}}, QueryTypeError, INCORRECT_TYPE, "GeoPoint"),
     ("Post", {"loc": {"equalTo": ORIGIN}}, QueryTypeError, INCORRECT_TYPE, "GeoPoint"),
@@ -387,9 +399,7 @@ def test_error_table(db, cls, where, exc_type, code, fragment):
     assert fragment in str(exc)
 
 
-def test_errors_point_at_the_script():
-    db = querylang.connect()
-    db.load(copy.deepcopy(DOC))
+def test_errors_point_at_the_script(db):
     with pytest.raises(QueryTypeError) as info:
         db.query("Post", "where({\n  loc: { withinPolygon: [\n {latitude: 0, longitude: 0}] }\n})")
     assert info.value.line == 2
@@ -946,13 +956,9 @@ def test_unparse_reads_back_the_base_operators(db):
     assert both(db, "Post", script) == ["p2", "p5"]
 
 
-# --- engine bugs found by these tests (xfail until fixed; see tests/test_surface_properties.py) ---
+# --- engine bugs found by these tests, fixed; kept as regression tests ---
 
 
-@pytest.mark.xfail(strict=True, reason="bug: text.fold can turn one word into several ('ͺ' U+037A decomposes to "
-                   "a space + a combining mark, 'ﷺ' U+FDFA to four Arabic words); the store writes the folded "
-                   "token with its space into ' w1 w2 ' text, so SQL's substring test finds the pieces as words "
-                   "while the evaluator compares whole tokens")
 def test_text_word_whose_folded_form_has_a_space():
     db = querylang.connect()
     db.load({"classes": {"T": {"fields": {"s": {"type": "String"}}}},
@@ -962,18 +968,14 @@ def test_text_word_whose_folded_form_has_a_space():
         assert db.query("T", where).ids == db.reference("T", where).ids, term
 
 
-@pytest.mark.xfail(strict=True, reason="bug: text on the built-in String field objectId builds, the evaluator "
-                   "answers it, but SQL reads a text column 'objectId:tx' that does not exist (a raw DuckDB "
-                   "Binder Error, code 1)")
-def test_text_search_on_object_id(db):
+def test_text_search_on_object_id_is_refused(db):
+    # objectId has no stored words; text search is for String fields of the class.
     where = {"objectId": {"text": {"search": "p1"}}}
-    ref = db.reference("Post", where).ids
-    assert db.query("Post", where).ids == ref
+    for engine in (db.query, db.reference):
+        with pytest.raises(querylang.QueryTypeError, match="built in"):
+            engine("Post", where)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the evaluator's matchesKeyInQuery compares Numbers with Python == "
-                   "(exact ints) while equalTo and SQL compare them as stored doubles: over a dataset as read "
-                   "from a document, 2**53 + 1 does not match a key 2**53 although equalTo: 2**53 matches it")
 def test_matches_key_compares_numbers_as_stored():
     from querylang.data import read_dataset
 
@@ -989,17 +991,12 @@ def test_matches_key_compares_numbers_as_stored():
     assert querylang.evaluate(data, db.build("A", by_key)).ids == ["a1"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: unparse prints an integer beyond 2**53 as a JavaScript number "
-                   "literal, which the script reads back as the nearest double, so unparse(q) does not build "
-                   "q again (build keeps the exact int although numbers are doubles everywhere else)")
 def test_unparse_keeps_integers_beyond_double_precision(db):
     q = db.build("Post", {"score": 2**53 + 1})
     again = db.build("Post", querylang.unparse.unparse(q))
     assert again.where == q.where
 
 
-@pytest.mark.xfail(strict=True, reason="bug: select 'a.b.c' includes only 'a', so 'a.b' stays a bare id and 'c' "
-                   "is never reached; Parse includes n-1 levels for keys (RestQuery: 'a.b.c' -> include 'a.b')")
 def test_select_three_levels_includes_two(db):
     (p1,) = db.query("Post", {"idEqualTo": "p1"}, select="owner.city.name").records
     assert p1["owner"]["city"] == {"__type": "Object", "className": "City", "objectId": "c1", "createdAt": OLD,
