@@ -563,6 +563,8 @@ def _plain_json(value: object, depth: int = 0) -> Any:
     if isinstance(value, str):
         _check_text(value)
     _check_int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
     return value
 
 
