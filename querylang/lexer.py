@@ -22,31 +22,10 @@ from pygments.token import (
     Whitespace,
 )
 
-# Kept in step with build.py (FIELD_OPERATORS, TOP_LEVEL) and relatedTo's keys; a literal list
-# so highlighting does not import the engine.
-OPERATORS = (
-    "equalTo",
-    "notEqualTo",
-    "lessThan",
-    "lessThanOrEqualTo",
-    "greaterThan",
-    "greaterThanOrEqualTo",
-    "containedIn",
-    "notContainedIn",
-    "exists",
-    "pointsTo",
-    "matchesRegex",
-    "options",
-    "text",
-    "nearSphere",
-    "withinBox",
-    "withinPolygon",
-    "and",
-    "or",
-    "idEqualTo",
-    "idContainedIn",
-    "relatedTo",
-)
+from .build import FIELD_OPERATORS, TOP_LEVEL
+
+# The operator names build.py accepts (it imports no database code, so this stays light).
+OPERATORS = (*FIELD_OPERATORS, *TOP_LEVEL)
 QUERY_CALLS = ("where", "filter", "sort")
 JS_KEYWORDS = (
     "const", "let", "var", "if", "else", "return", "new", "typeof", "function",
