@@ -260,9 +260,9 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
-    if not isinstance(value, Mapping):
-        raise QueryTypeError("relatedTo needs an object {id, key}")
+def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
+    """The owner id (``id``, or Parse's ``object``) and ``key`` of a relatedTo; both required,
+    as Noodl requires them (SEMANTICS.md §1.3)."""
     oid = value.get("id", UNDEFINED)
     if oid is UNDEFINED or oid is None:
         oid = value.get("object", UNDEFINED)
@@ -271,6 +271,13 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     key = value.get("key", UNDEFINED)
     if key is UNDEFINED or key is None:
         raise QueryError("Must provide key in relatedTo filter")
+    return oid, key
+
+
+def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
+    if not isinstance(value, Mapping):
+        raise QueryTypeError("relatedTo needs an object {id, key}")
+    oid, key = related_to_id_key(value)
     if not isinstance(key, str):
         raise QueryTypeError(f"relatedTo key must be a string, got {type_name(key)}")
     owner_id = _id(oid, "relatedTo id")

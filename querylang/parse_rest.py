@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .build import build_where
+from .build import build_where, related_to_id_key
 from .data import Dataset
 from .errors import INVALID_JSON, INVALID_KEY_NAME, QueryError, QueryTypeError
 from .evaluate import Evaluator
@@ -628,14 +628,7 @@ def _related_out(value: object, ctx: _Ctx) -> dict[str, Any]:
     """
     if not isinstance(value, Mapping):
         raise QueryTypeError(f"relatedTo needs an object {{id, key}}, got {type_name(value)}")
-    oid = value.get("id", UNDEFINED)
-    if oid is UNDEFINED or oid is None:
-        oid = value.get("object", UNDEFINED)
-    if oid is UNDEFINED or oid is None:
-        raise QueryError("Must provide id in relatedTo filter")
-    key = value.get("key", UNDEFINED)
-    if key is UNDEFINED or key is None:
-        raise QueryError("Must provide key in relatedTo filter")
+    oid, key = related_to_id_key(value)
     owner_id, owner_class = _id_of(oid, "relatedTo id")
     if isinstance(value.get("className"), str):
         owner_class = value["className"]
