@@ -371,22 +371,17 @@ WORKLOADS: list[Workload] = [
     ),
     Workload(
         name="two_hop_count",
-        about="Count the comments of the posts in one group: relatedTo, then pointsTo those ids",
-        # Two scripts, as a user writes it today. When the engine runs a sub-query in one
-        # script (matchesQuery), replace the two steps by that one script.
+        about="Count the comments of the posts in one group: the posts by relatedTo, inside matchesQuery",
+        # One script: the engine runs the sub-query inside the statement. (The first version
+        # ran two scripts, relatedTo then pointsTo those ids, as Noodl users write it today;
+        # at L that read 90 post records back into Python between the steps: 29 ms vs 20 ms.)
         steps=(
             Step(
-                "Post",
-                "where({ relatedTo: { id: Inputs.Group, key: 'posts' } })",
-                lambda i: {"relatedTo": {"id": i["Group"], "key": "posts"}},
-            ),
-            Step(
                 "Comment",
-                "where({ Owner: { pointsTo: Inputs.Posts } })",
-                lambda i: {"Owner": {"pointsTo": i["Posts"]}},
+                "where({ Owner: { matchesQuery: { relatedTo: { id: Inputs.Group, key: 'posts' } } } })",
+                lambda i: {"Owner": {"matchesQuery": {"relatedTo": {"id": i["Group"], "key": "posts"}}}},
                 limit=0,
                 count=True,
-                feed=lambda i, ids: {"Posts": ids},
             ),
         ),
         inputs=lambda rng, sc: {"Group": _group(rng, sc)},

@@ -21,6 +21,8 @@ from .errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, Sc
 from .evaluate import Evaluator
 from .jsvalues import UNDEFINED, iso_ms
 from .layout import quote_ident
+from .parse import parse_script
+from .plan_cache import PlanCache
 from .schema import Schema, suggest
 from .semantics import to_ms
 from .store import Store, Writer, make_decoder, output_record
@@ -90,6 +92,8 @@ def build_query(
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 
+# Arguments of query/compile that the plan cache understands; others plan the whole way.
+_CACHEABLE_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
 DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
 DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)
 
@@ -115,6 +119,8 @@ class Database:
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
         self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
+        self._plans = PlanCache()
+        self.plan_cache = True  # False: build and compile every query (for comparisons)
 
     # --- data ---------------------------------------------------------------------------
 
@@ -145,7 +151,45 @@ class Database:
 
     def compile(self, class_name: str, query: Filter = None, **kw: Any) -> Plan:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
-        return compile_query(self.build(class_name, query, **kw), self.schema)
+        return self._plan(class_name, query, kw, capped=False)
+
+    def clear_cache(self) -> None:
+        """Forget the kept plans (they are dropped by themselves when the schema changes)."""
+        self._plans.clear()
+
+    def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool) -> Plan:
+        """Build and compile, or bind new inputs into a kept plan (plan_cache.py).
+
+        ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit).
+        """
+        row_cap = None
+        if capped and self.max_rows is not None:
+            try:
+                lim = check_paging(kw.get("limit"), None)[0]
+            except QueryError:
+                lim = 0  # the build reports it
+            if lim is None or lim > self.max_rows:
+                row_cap = self.max_rows + 1
+        schema = self.schema
+
+        def full(inputs: Mapping[str, Any] | None, skip: object) -> Plan:
+            q = build_query(schema, class_name, query, **{**kw, "inputs": inputs, "skip": skip})
+            return compile_query(q, schema, row_cap=row_cap)
+
+        if not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
+            return full(kw.get("inputs"), kw.get("skip"))
+        sort = kw.get("sort")
+        options = (
+            tuple(sort) if isinstance(sort, list | tuple) else sort,
+            kw.get("limit"), bool(kw.get("count")), bool(kw.get("strict")), row_cap,
+        )
+        try:
+            hash(options)
+        except TypeError:
+            return full(kw.get("inputs"), kw.get("skip"))
+        return self._plans.plan(
+            schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script
+        )
 
     def query(
         self,
@@ -178,10 +222,11 @@ class Database:
             from .visual import visual_sort
 
             sort = visual_sort(visual_sorting)
-        q = self.build(
-            class_name, query, inputs=inputs, sort=sort, limit=limit, skip=skip, count=count, strict=strict
-        )
-        res = self.run(q)
+        opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
+        with self.store.lock:
+            # Plan and rows from the same moment: a load that adds a field must not commit
+            # between compiling and reading (the store lock orders them).
+            res = self._execute(self._plan(class_name, query, opts, capped=True))
         inc, keys = _key_list(include), _key_list(select)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
@@ -300,15 +345,17 @@ class Database:
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (the store lock orders them).
         with self.store.lock:
-            return self._run_locked(q)
+            cap = self.max_rows
+            capped = cap is not None and (q.limit is None or q.limit > cap)
+            # Fetch one row more than allowed to know whether the cap was hit.
+            return self._execute(compile_query(q, self.schema, row_cap=cap + 1 if capped and cap is not None else None))
 
-    def _run_locked(self, q: n.Query) -> Result:
+    def _execute(self, plan: Plan) -> Result:
+        """Run a plan and decode its rows (the caller holds the store lock)."""
+        cls = self.schema.get(plan.class_name)
         cap = self.max_rows
-        capped = cap is not None and (q.limit is None or q.limit > cap)
-        # Fetch one row more than allowed to know whether the cap was hit.
-        plan = compile_query(q, self.schema, row_cap=cap + 1 if capped and cap is not None else None)
-        cls = self.schema.get(q.class_name)
-        rows = self.store.execute(plan.sql, plan.params, timeout=self.timeout)
+        # limit 0 (a count-only query): no rows to read, so no statement to run.
+        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",

@@ -264,7 +264,7 @@ def run_query(db: Database, q: Any) -> Result:
     cls = db.schema.get(q.class_name)
     cursor = db.store.con.cursor()
     try:
-        rows = _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
+        rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
         total = None
         if plan.count_sql is not None:
             count_sql = plan.count_sql

@@ -148,6 +148,10 @@ class Schema:
     """All classes known to a database."""
 
     classes: dict[str, ClassDef] = field(default_factory=dict)
+    # Join tables known to hold no edge whose owner or target record is missing (the store
+    # keeps this up to date). Queries over them skip the existence checks that make dangling
+    # edges invisible (SEMANTICS.md §3.6, querylang line): measured 0.3-2 ms per query at L.
+    clean_joins: frozenset[str] = field(default=frozenset(), compare=False)
 
     def get(self, name: str) -> ClassDef:
         """The class called ``name``, or a SchemaError with a suggestion."""

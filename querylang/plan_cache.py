@@ -1,0 +1,415 @@
+"""Plans kept for filter scripts that differ only in their inputs.
+
+A Noodl app runs the same filter script again and again with new ``Inputs``. Parsing is
+cached already, but running the script, building the nodes and compiling the SQL cost ~45 µs
+a query; this module brings a repeated query down to binding new values into a known plan.
+
+It works for *template* scripts only: nothing but ``where()``/``filter()``/``sort()`` calls on
+literals, with ``Inputs.X`` (or ``$X``) as leaves of the filter object. For those, the filter
+object is the same for every input, with the input values in fixed places, so the plan is a
+function of the values alone. And only where the value sits in a place whose meaning is plain:
+an operand of ``equalTo``/``notEqualTo``/``greaterThan``… on a String, Number, Boolean, Date
+or Pointer field, of ``pointsTo``, an element of ``containedIn``/``notContainedIn``, or a
+``relatedTo`` id. Every other script or input goes the whole way, as before.
+
+Soundness comes from two things rather than from trusting a reading of the compiler:
+
+- the value that is bound is converted by the very functions the builder uses
+  (``build._value``, ``build._id``, ``compile_sql._param``), so checks and conversions are
+  the same; a value those reject falls back to the whole way, which raises the usual error
+  with its position;
+- a plan is kept per input *signature* (each input's type; a list's length and element
+  types) only after a second planning with different probe values of the same signature has
+  produced the same SQL and shown, parameter by parameter, which input each value comes from.
+  Anything that does not line up (a value folded into the SQL, a duplicate dropped from a
+  list) makes that signature uncacheable.
+
+``tests/test_plan_cache.py`` checks cached plans against fresh ones on random scripts.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Token, Tree
+
+from .build import _id, _value, check_paging
+from .compile_sql import Plan, _param
+from .schema import ClassDef, Schema
+from .script import to_js
+
+MAX_PLANS = 512  # per database; least recently used go first
+COMPARE_OPS = frozenset(
+    {"equalTo", "notEqualTo", "greaterThan", "greaterThanOrEqualTo", "lessThan", "lessThanOrEqualTo"}
+)
+LIST_OPS = frozenset({"containedIn", "notContainedIn"})
+SCALARS = (str, bool, int, float)
+SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like an input)
+
+Convert = Callable[[Any], Any]
+
+
+# --- 1. the template: where a script puts its inputs ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template script: the input names it reads and where (path in the filter object)."""
+
+    slots: tuple[tuple[str, tuple[str | int, ...]], ...]  # (input name, path) per occurrence
+    names: tuple[str, ...]  # sorted, distinct
+
+
+class _NotTemplate(Exception):
+    pass
+
+
+def template_of(tree: Tree) -> Template | None:
+    """The template of a parsed script, or None if the script is anything more."""
+    slots: list[tuple[str, tuple[str | int, ...]]] = []
+    try:
+        for stmt in tree.children:
+            if not isinstance(stmt, Tree) or stmt.data != "expr_stmt":
+                raise _NotTemplate
+            call = stmt.children[0]
+            name = _builtin_call(call)
+            args = call.children[1].children
+            if len(args) != 1 or (name != "sort" and not (isinstance(args[0], Tree) and args[0].data == "object")):
+                raise _NotTemplate
+            found: list[tuple[str, tuple[str | int, ...]]] = []
+            _walk(args[0], (), found)
+            if name == "sort" and found:
+                raise _NotTemplate  # input-dependent sort keys change the SQL
+            if name != "sort":
+                slots = found  # the last where()/filter() is the one that counts
+    except _NotTemplate:
+        return None
+    return Template(tuple(slots), tuple(sorted({s for s, _ in slots})))
+
+
+def _builtin_call(node: object) -> str:
+    if not (isinstance(node, Tree) and node.data == "chain" and len(node.children) == 2):
+        raise _NotTemplate
+    head, call = node.children
+    if not (isinstance(head, Tree) and head.data == "name" and isinstance(call, Tree) and call.data == "call"):
+        raise _NotTemplate
+    name = str(head.children[0])
+    if name not in ("where", "filter", "sort"):
+        raise _NotTemplate
+    return name
+
+
+def _walk(node: object, path: tuple[str | int, ...], out: list[tuple[str, tuple[str | int, ...]]]) -> None:
+    if not isinstance(node, Tree):
+        raise _NotTemplate
+    kind = node.data
+    if kind == "literal":
+        if getattr(node.children[0], "type", None) not in ("NUMBER", "STRING", "TRUE", "FALSE", "NULL"):
+            raise _NotTemplate
+    elif kind == "unary_op":
+        op, operand = node.children
+        if str(op) != "-" or not (isinstance(operand, Tree) and operand.data == "literal"
+                                  and getattr(operand.children[0], "type", None) == "NUMBER"):
+            raise _NotTemplate
+    elif kind == "array":
+        for i, child in enumerate(node.children):
+            _walk(child, (*path, i), out)
+    elif kind == "object":
+        seen: set[str] = set()
+        for pair in node.children:
+            if not (isinstance(pair, Tree) and pair.data == "pair"):
+                raise _NotTemplate
+            key_tok, value = pair.children
+            if not isinstance(key_tok, Token) or key_tok.type not in ("IDENT", "RESERVED_NAME", "STRING"):
+                raise _NotTemplate
+            key = str(key_tok.value)
+            if key in seen:
+                raise _NotTemplate
+            seen.add(key)
+            _walk(value, (*path, key), out)
+    elif kind == "name":
+        name = str(node.children[0])
+        if not (name.startswith("$") and len(name) > 1):
+            raise _NotTemplate
+        out.append((name[1:], path))
+    elif kind == "chain":
+        head, *rest = node.children
+        if not (isinstance(head, Tree) and head.data == "name" and str(head.children[0]) == "Inputs"
+                and len(rest) == 1 and isinstance(rest[0], Tree) and rest[0].data == "member"):
+            raise _NotTemplate
+        out.append((str(rest[0].children[0]), path))
+    else:
+        raise _NotTemplate
+
+
+# --- 2. what each place means: the converter a value goes through ----------------------------
+
+
+def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tuple[Convert, str, str] | None:
+    """(convert, shape, field type) for a value at ``path`` in a filter object on ``cls``;
+    shape is "scalar", "list" (converted element by element) or "either". None when the
+    place is not one of the plain ones (see the module docstring)."""
+    i = 0
+    while i < len(path) and path[i] in ("and", "or", "nor"):
+        if i + 1 >= len(path) or not isinstance(path[i + 1], int):
+            return None
+        i += 2
+    rest = path[i:]
+    if rest == ("relatedTo", "id"):
+        return (lambda v: _id(to_js(v), "relatedTo id")), "scalar", "Pointer"
+    if len(rest) not in (2, 3) or not isinstance(rest[0], str) or not isinstance(rest[1], str):
+        return None
+    f = cls.fields.get(rest[0])
+    if f is None:
+        return None
+    op, element = rest[1], len(rest) == 3
+    if op == "pointsTo" and f.type in ("Pointer", "Relation"):
+        return (lambda v: _id(to_js(v), "pointsTo")), "scalar" if element else "either", f.type
+    if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
+        return None
+    if op in COMPARE_OPS and not element:
+        scalar_only = op not in ("equalTo", "notEqualTo")
+        return (lambda v: _param(_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
+    if op in LIST_OPS and f.type != "Boolean":
+        return (lambda v: _param(_value(f, to_js(v), scalar_only=False))), "scalar" if element else "list", f.type
+    return None
+
+
+# --- 3. signatures and probe values ------------------------------------------------------------
+
+
+def signature(value: object) -> object:
+    """What a plan may depend on besides the value itself; None = not cacheable."""
+    t = type(value)
+    if t in SCALARS:
+        return t
+    if isinstance(value, list | tuple) and (t is list or t is tuple):
+        types = tuple(type(v) for v in value)
+        if all(x in SCALARS for x in types) and len(types) <= 256:
+            return types
+    return None
+
+
+def _probe(value: object, k: int, date_like: bool) -> object:
+    """A value of the same signature, different from ``value`` and from every other probe."""
+    t = type(value)
+    if t is bool:
+        return not value
+    if t is int:
+        return value + 1_000_003 + k  # type: ignore[operator]
+    if t is float:
+        return value + 1_000_003.5 + k  # type: ignore[operator]
+    if t is str:
+        if date_like:
+            probe = f"2001-02-03T04:{k // 60000 % 60:02d}:{k // 1000 % 60:02d}.{k % 1000:03d}Z"
+            return probe if probe != value else "2" + probe[1:]
+        return f"\ue000probe{k}"
+    assert isinstance(value, list | tuple)
+    return [_probe(v, k * 1000 + j, date_like) for j, v in enumerate(value)]
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+# --- 4. the cache ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A plan with holes: each parameter is a constant or (input name, element, converter)."""
+
+    plan: Plan
+    sources: tuple[tuple[object, str | None, int | None, Convert | None], ...]
+    lists: tuple[tuple[str, Convert], ...]  # list inputs whose converted elements must stay distinct
+    checks: tuple[tuple[str, Convert], ...]  # uses of an input no parameter shows: still checked
+
+
+Key = tuple[Any, ...]
+
+
+class PlanCache:
+    """Bound plans per (script, class, options, input signature), for one schema at a time."""
+
+    def __init__(self) -> None:
+        self._plans: OrderedDict[Key, _Bound | None] = OrderedDict()
+        self._templates: dict[str, Template | None] = {}
+        self._schema: Schema | None = None
+        self.hits = self.misses = 0
+
+    def plan(
+        self,
+        schema: Schema,
+        class_name: str,
+        script: str,
+        inputs: Mapping[str, Any] | None,
+        options: tuple[Any, ...],
+        skip: object,
+        full: Callable[[Mapping[str, Any], object], Plan],
+        tree: Callable[[str], Tree],
+    ) -> Plan:
+        """The plan for ``script`` with ``inputs``: bound from a kept plan, or ``full(inputs, skip)``.
+
+        ``options`` are the other arguments that shape the SQL (sort, limit, count, strict,
+        row cap); ``tree(script)`` parses (raising the usual syntax errors).
+        """
+        if schema is not self._schema:
+            self._plans.clear()
+            self._schema = schema
+        template: Template | None
+        if script in self._templates:
+            template = self._templates[script]
+        else:
+            try:
+                template = template_of(tree(script))
+            except Exception:
+                template = None  # the whole way reports the syntax error, with the source
+            if len(self._templates) >= MAX_PLANS:
+                self._templates.clear()
+            self._templates[script] = template
+        if template is None or (inputs is not None and not isinstance(inputs, Mapping)):
+            return full(inputs or {}, skip)
+        values = {name: (inputs or {}).get(name, _MISSING) for name in template.names}
+        if skip is not None:
+            values[SKIP] = skip
+        sig = tuple(signature(v) for v in values.values())
+        if None in sig:
+            return full(inputs or {}, skip)
+        key = (script, class_name, options, skip is not None and skip != 0, tuple(values), sig)
+        bound = self._plans.get(key, _MISSING)
+        if bound is _MISSING:
+            self.misses += 1
+            plan = full(inputs or {}, skip)
+            self._remember(key, self._bind(schema, class_name, template, values, plan, full, inputs or {}))
+            return plan
+        if bound is None:
+            return full(inputs or {}, skip)
+        self._plans.move_to_end(key)
+        try:
+            plan = _fill(bound, values)  # type: ignore[arg-type]
+        except Exception:
+            # A value the builder rejects: the whole way raises the error with its position.
+            return full(inputs or {}, skip)
+        self.hits += 1
+        return plan
+
+    def clear(self) -> None:
+        self._plans.clear()
+        self._templates.clear()
+
+    def _remember(self, key: Key, bound: _Bound | None) -> None:
+        self._plans[key] = bound
+        if len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+
+    def _bind(
+        self,
+        schema: Schema,
+        class_name: str,
+        template: Template,
+        values: dict[str, Any],
+        plan: Plan,
+        full: Callable[[Mapping[str, Any], object], Plan],
+        inputs: Mapping[str, Any],
+    ) -> _Bound | None:
+        """Work out where each parameter of ``plan`` comes from, by planning again with probes."""
+        cls = schema.classes.get(class_name)
+        if cls is None:
+            return None
+        convs: dict[str, list[Convert]] = {}
+        dates: set[str] = set()  # inputs compared with a Date field: probes must be dates
+        for name, path in template.slots:
+            c = converter(schema, cls, path)
+            if c is None:
+                return None
+            conv, shape, ftype = c
+            if shape != "either" and (shape == "list") != isinstance(values[name], list | tuple):
+                return None
+            convs.setdefault(name, []).append(conv)
+            if ftype == "Date":
+                dates.add(name)
+        probes = {name: _probe(v, k, name in dates) for k, (name, v) in enumerate(values.items())}
+        if SKIP in probes:
+            probes[SKIP] = values[SKIP] + 1  # same truthiness (key), a different value
+        probe_inputs = {**inputs, **{k: v for k, v in probes.items() if k != SKIP}}
+        try:
+            other = full(probe_inputs, probes.get(SKIP))
+        except Exception:
+            return None
+        if (other.sql, other.count_sql, other.where_sql) != (plan.sql, plan.count_sql, plan.where_sql):
+            return None
+        if len(other.params) != len(plan.params):
+            return None
+        # Every occurrence an input value could fill, with its value under both sets of inputs.
+        fills: list[tuple[str | None, int | None, Convert | None, object, object]] = []
+        try:
+            for name, uses in convs.items():
+                for conv in uses:
+                    if isinstance(values[name], list | tuple):
+                        for j, (a, b) in enumerate(zip(values[name], probes[name], strict=True)):  # type: ignore[call-overload]
+                            fills.append((name, j, conv, conv(a), conv(b)))
+                    else:
+                        fills.append((name, None, conv, conv(values[name]), conv(probes[name])))
+            if SKIP in values:
+                fills.append((SKIP, None, None, check_paging(None, values[SKIP])[1], check_paging(None, probes[SKIP])[1]))
+        except Exception:
+            return None
+        if any(_same(x, y) for *_, x, y in fills):
+            return None  # the probe did not change the value (a huge number, a clamped skip)
+        sources: list[tuple[object, str | None, int | None, Convert | None]] = []
+        for a, b in zip(plan.params, other.params, strict=True):
+            hits = {(name, j): conv for name, j, conv, x, y in fills if _same(x, a) and _same(y, b)}
+            if len(hits) > 1:
+                return None
+            if hits:
+                (hit_name, hit_j), hit_conv = next(iter(hits.items()))
+                sources.append((None, hit_name, hit_j, hit_conv))
+            elif _same(a, b):
+                sources.append((a, None, None, None))
+            else:
+                return None
+        k = len(plan.where_params)
+        if plan.where_params != plan.params[:k] or (plan.count_sql is not None and plan.count_params != plan.params[:k]):
+            return None
+        lists = tuple((name, conv) for name, uses in convs.items() for conv in uses if isinstance(values[name], list | tuple))
+        used = {(src[1], src[3]) for src in sources}
+        checks = tuple((name, conv) for name, uses in convs.items() for conv in uses if (name, conv) not in used)
+        return _Bound(plan, tuple(sources), lists, checks)
+
+
+class _Missing:
+    pass
+
+
+_MISSING: Any = _Missing()
+
+
+def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
+    """The kept plan with these values bound (converted as the builder converts them)."""
+    for check_name, check in bound.checks:
+        for v in values[check_name] if isinstance(values[check_name], list | tuple) else (values[check_name],):
+            check(v)  # the builder would reject it: the caller goes the whole way
+    for list_name, list_conv in bound.lists:
+        converted = [list_conv(v) for v in values[list_name]]
+        # The builder drops duplicates (1 and 1.0 are one number): that plans differently.
+        if len(set(converted)) != len(converted):
+            raise ValueError("a list with duplicates plans differently")
+    params = []
+    for const, name, j, conv in bound.sources:
+        if name is None:
+            params.append(const)
+        elif name == SKIP:
+            params.append(check_paging(None, values[SKIP])[1])
+        elif conv is not None:
+            v = values[name] if j is None else values[name][j]
+            params.append(conv(v))  # type: ignore[misc]
+    p = bound.plan
+    k = len(p.where_params)
+    return Plan(
+        p.class_name, p.sql, params, p.columns,
+        count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
+        where_sql=p.where_sql, where_params=params[:k], limit=p.limit,
+    )

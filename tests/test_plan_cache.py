@@ -1,0 +1,261 @@
+"""The plan cache (querylang/plan_cache.py): a kept plan with new inputs bound must be exactly
+the plan that building and compiling from scratch gives, error for error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import querylang
+from querylang.parse import parse_script
+from querylang.plan_cache import template_of
+
+DOC = {
+    "classes": {
+        "User": {"fields": {"name": {"type": "String"}}},
+        "Post": {
+            "fields": {
+                "title": {"type": "String"},
+                "likes": {"type": "Number"},
+                "published": {"type": "Boolean"},
+                "publishedAt": {"type": "Date"},
+                "author": {"type": "Pointer", "targetClass": "User"},
+                "tags": {"type": "Array"},
+                "related": {"type": "Relation", "targetClass": "Post"},
+            }
+        },
+    },
+    "records": {
+        "User": [{"objectId": "u1", "name": "Ada"}, {"objectId": "u2", "name": "Linus"}],
+        "Post": [
+            {"objectId": "p1", "title": "a", "likes": 3, "published": True, "publishedAt": "2024-01-02T00:00:00.000Z",
+             "author": "u1", "tags": ["x"], "related": ["p2"]},
+            {"objectId": "p2", "title": "b", "likes": 7, "published": False, "author": "u2", "related": ["p1", "p3"]},
+            {"objectId": "p3", "title": None, "likes": 2**53 + 2},
+        ],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def dbs() -> tuple[querylang.Database, querylang.Database]:
+    cached, fresh = querylang.connect(), querylang.connect()
+    for db in (cached, fresh):
+        db.load(DOC)
+    fresh.plan_cache = False
+    return cached, fresh
+
+
+# --- which scripts are templates ------------------------------------------------------------
+
+TEMPLATES = [
+    ("where({ a: { equalTo: Inputs.X } })", ("X",)),
+    ("where({ a: { equalTo: $X }, b: { lessThan: -3 } })\nsort(['-a'])", ("X",)),
+    ("where({ or: [{ a: { equalTo: Inputs.X } }, { b: { containedIn: [Inputs.Y, 'c'] } }] })", ("X", "Y")),
+    ("where({ a: { equalTo: 1 } })\nwhere({ b: { equalTo: Inputs.Y } })", ("Y",)),  # the last where counts
+    ("sort(['a'])", ()),
+]
+NOT_TEMPLATES = [
+    "where({ a: { equalTo: Inputs.X + 1 } })",  # arithmetic on an input
+    "const x = Inputs.X\nwhere({ a: { equalTo: x } })",  # a variable
+    "if (Inputs.X) where({ a: { equalTo: 1 } })",  # control flow
+    "where({ a: { equalTo: Inputs['X'] } })",  # computed member
+    "where({ a: { equalTo: Inputs.X.y } })",  # a path into an input
+    "where({ [Inputs.K]: { equalTo: 1 } })",  # computed key
+    "where({ a: { matchesRegex: /x/ } })",  # a regex literal (an object, kept out)
+    "where({ a: { equalTo: `t` } })",  # template literal
+    "sort([Inputs.Order])",  # input-dependent sort
+    "where({ a: 1, a: 2 })",  # duplicate key
+    "where(Inputs.Filter)",  # the whole filter from an input
+    "where({ a: { equalTo: new Date() } })",  # a call
+]
+
+
+@pytest.mark.parametrize(("script", "names"), TEMPLATES)
+def test_templates(script: str, names: tuple[str, ...]):
+    t = template_of(parse_script(script))
+    assert t is not None and t.names == names
+
+
+@pytest.mark.parametrize("script", NOT_TEMPLATES)
+def test_not_templates(script: str):
+    assert template_of(parse_script(script)) is None
+
+
+# --- kept plans equal fresh ones -------------------------------------------------------------
+
+
+def outcome(db: querylang.Database, script: str, inputs: dict[str, Any], **kw: Any) -> tuple[Any, ...]:
+    try:
+        p = db.compile("Post", script, inputs=inputs, **kw)
+    except querylang.QueryError as exc:
+        return ("error", type(exc).__name__, str(exc))
+    return ("plan", p.sql, p.params, p.count_sql, p.count_params, p.where_sql, p.where_params)
+
+
+def test_a_second_query_is_bound_from_the_kept_plan(dbs):
+    cached, fresh = dbs
+    script = "where({ likes: { greaterThan: Inputs.Min }, author: { pointsTo: Inputs.User } })\nsort(['-likes'])"
+    hits = cached._plans.hits
+    for i, user in enumerate(["u1", "u2", "u9"]):
+        inputs = {"Min": i, "User": user}
+        assert outcome(cached, script, inputs, limit=10, skip=i + 1) == outcome(fresh, script, inputs, limit=10, skip=i + 1)
+        assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    assert cached._plans.hits > hits
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ({"V": "2024-01-01T00:00:00.000Z"}, {"V": "not a date"}),  # rejected by the builder
+        ({"V": "2024-01-01T00:00:00.000Z"}, {"V": "2024-01-01T00:00:00.000Z"}),
+        ({"V": "2024-01-01T00:00:00.000Z"}, {"V": 5}),  # another signature
+        ({"V": "2024-01-01T00:00:00.000Z"}, {}),  # missing: undefined drops the condition
+        ({"V": "2024-01-01T00:00:00.000Z"}, {"V": None}),
+    ],
+)
+def test_dates_and_bad_values_after_a_kept_plan(dbs, first, then):
+    cached, fresh = dbs
+    script = "where({ publishedAt: { lessThan: Inputs.V } })"
+    for inputs in (first, then):
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+
+
+@pytest.mark.parametrize(
+    "then",
+    [["a", "b"], ["a", "a"], ["a", "b", "c"], ["a", 1], [], ["\x00", "b"]],
+)
+def test_lists_keep_their_length_and_distinctness(dbs, then):
+    cached, fresh = dbs
+    script = "where({ title: { containedIn: Inputs.T } })"
+    for inputs in ({"T": ["x", "y"]}, {"T": then}):
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+
+
+def test_a_schema_change_drops_kept_plans():
+    db = querylang.connect()
+    db.load(DOC)
+    script = "where({ related: { pointsTo: Inputs.P } })"
+    before = db.compile("Post", script, inputs={"P": "p1"}).sql
+    assert db.compile("Post", script, inputs={"P": "p2"}).sql == before
+    db.add_relation("Post", "p1", "related", "p404")  # a dangling edge: the SQL checks targets again
+    after = db.compile("Post", script, inputs={"P": "p2"})
+    assert after.sql != before and db.query("Post", script, inputs={"P": "p404"}).ids == []
+
+
+def test_max_rows_and_limit_zero_with_kept_plans():
+    db = querylang.connect(max_rows=2)
+    db.load(DOC)
+    script = "where({ likes: { greaterThan: Inputs.Min } })"
+    assert db.query("Post", script, inputs={"Min": 5}).ids == ["p2", "p3"]
+    with pytest.raises(querylang.LimitExceeded):
+        db.query("Post", script, inputs={"Min": 0})
+    assert db.query("Post", script, inputs={"Min": 0}, limit=2).ids == ["p1", "p2"]
+    res = db.query("Post", script, inputs={"Min": 1}, limit=0, count=True)
+    assert (res.records, res.count) == ([], 3)
+
+
+# Random template scripts and inputs: the cached database, primed with one set of inputs,
+# answers a second set exactly as a database without the cache does.
+
+FIELD_OPS = {
+    "title": ["equalTo", "notEqualTo", "lessThan", "containedIn", "notContainedIn", "exists", "matchesRegex"],
+    "likes": ["equalTo", "notEqualTo", "greaterThan", "lessThanOrEqualTo", "containedIn"],
+    "published": ["equalTo", "notEqualTo"],
+    "publishedAt": ["greaterThan", "lessThan", "equalTo", "containedIn"],
+    "author": ["pointsTo", "equalTo", "notEqualTo", "containedIn"],
+    "related": ["pointsTo", "containedIn"],
+    "tags": ["equalTo", "containedIn"],
+}
+scalars = st.one_of(
+    st.sampled_from(["u1", "u2", "p1", "p2", "a", "b", "", "2024-01-01T00:00:00.000Z", "2023-05-06T07:08:09.123Z", "\x00"]),
+    st.integers(-3, 10), st.sampled_from([2**53 + 1, 2**70, -(2**60)]),
+    st.floats(allow_nan=True, allow_infinity=True, width=32), st.booleans(), st.none(),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=4),
+    st.fixed_dictionaries({"__type": st.just("Pointer"), "className": st.just("User"), "objectId": st.just("u1")}),
+)
+
+
+PLAIN_OPS = {  # the places the cache binds into; values of the field's own type
+    "title": (["equalTo", "notEqualTo", "lessThan", "containedIn", "notContainedIn"], st.sampled_from(["a", "b", "zz", ""])),
+    "likes": (["equalTo", "notEqualTo", "greaterThan", "lessThanOrEqualTo", "containedIn"],
+              st.one_of(st.integers(-3, 10), st.floats(-5, 5))),
+    "published": (["equalTo", "notEqualTo"], st.booleans()),
+    "publishedAt": (["greaterThan", "lessThan", "equalTo", "containedIn"],
+                    st.sampled_from(["2024-01-01T00:00:00.000Z", "2023-05-06T07:08:09.123Z", "2024-01-02T00:00:00Z"])),
+    "author": (["pointsTo", "equalTo", "notEqualTo", "containedIn"], st.sampled_from(["u1", "u2", "u9"])),
+    "related": (["pointsTo", "containedIn"], st.sampled_from(["p1", "p2", "p3", "p9"])),
+}
+
+
+@st.composite
+def scripts(draw: st.DrawFn) -> tuple[str, dict[str, st.SearchStrategy[Any]]]:
+    """A template script and, per input, a strategy for a value (any value, or for half the
+    scripts values of the right type in the places the cache binds into)."""
+    plain = draw(st.booleans())
+    conds, names = [], {}
+    for i in range(draw(st.integers(1, 4))):
+        field = draw(st.sampled_from(sorted(PLAIN_OPS if plain else FIELD_OPS)))
+        op = draw(st.sampled_from(PLAIN_OPS[field][0] if plain else FIELD_OPS[field]))
+        good = PLAIN_OPS[field][1] if plain else values
+        many = op in ("containedIn", "notContainedIn") or (op == "pointsTo" and draw(st.booleans()))
+        if not plain and draw(st.integers(0, 4)) == 0:
+            operand = draw(st.sampled_from(["3", "'u1'", "true", "null", "['a', 'b']"]))
+        elif many and draw(st.booleans()):
+            operand = f"[Inputs.X{i}, 'a']" if field != "likes" else f"[Inputs.X{i}, 99]"
+            names[f"X{i}"] = good
+        else:
+            operand = f"Inputs.X{i}"
+            names[f"X{i}"] = st.lists(good, min_size=1, max_size=4, unique=True) if many and plain else good
+        conds.append(f"{{ {field}: {{ {op}: {operand} }} }}")
+    if draw(st.booleans()):
+        conds.append("{ relatedTo: { id: Inputs.R, key: 'related' } }")
+        names["R"] = st.sampled_from(["p1", "p2", "p9"]) if plain else values
+    join = draw(st.sampled_from(["and", "or"]))
+    script = f"where({{ {join}: [{', '.join(conds)}] }})"
+    if draw(st.booleans()):
+        script += "\nsort(['-likes', 'title'])"
+    return script, names
+
+
+def _like(draw: st.DrawFn, v: Any) -> Any:
+    """Often a value of the same type as ``v`` (so the kept plan is used), sometimes anything."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(values)
+    if isinstance(v, bool):
+        return draw(st.booleans())
+    if isinstance(v, int):
+        return draw(st.integers(-5, 2**54))
+    if isinstance(v, float):
+        return draw(st.floats(allow_nan=False, allow_infinity=False))
+    if isinstance(v, str):
+        return draw(st.sampled_from(["u1", "u2", "p1", "p3", "a", "zz", "2022-02-02T00:00:00.000Z", "2024-x", "\x00"]))
+    if isinstance(v, list):
+        return [_like(draw, x) for x in v]
+    return draw(values)
+
+
+@settings(deadline=None)
+@given(st.data())
+def test_kept_plans_equal_fresh_plans(dbs, data):
+    cached, fresh = dbs
+    script, names = data.draw(scripts())
+    first = {n: data.draw(strategy) for n, strategy in names.items()}
+    then = {n: _like(data.draw, v) for n, v in first.items()}
+    skips = data.draw(st.sampled_from([(None, None), (3, 5), (0, 2), (4, 0)]))
+    limit = data.draw(st.sampled_from([None, 0, 2]))
+    hits = cached._plans.hits
+    for inputs, skip in zip((first, then), skips, strict=True):
+        kw = {"skip": skip, "limit": limit, "count": limit == 0}
+        assert outcome(cached, script, inputs, **kw) == outcome(fresh, script, inputs, **kw)
+        got = cached.query("Post", script, inputs=inputs, **kw) if outcome(fresh, script, inputs, **kw)[0] == "plan" else None
+        if got is not None:
+            want = fresh.query("Post", script, inputs=inputs, **kw)
+            assert (got.ids, got.count) == (want.ids, want.count)
+    event(f"kept plan used: {cached._plans.hits > hits}")
