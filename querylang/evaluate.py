@@ -139,8 +139,21 @@ class Evaluator:
         self.records = data.records
         self.ids = {c: {r["objectId"] for r in rows} for c, rows in data.records.items()}
         self.edges: set[Edge] = set(data.edges)
+        # Sub-query answers within one run, by node identity: a sub-query does not depend on
+        # the outer record, so it is answered once, not once per outer record.
+        self._subs: dict[int, tuple[n.Node, Any]] = {}
+
+    def _sub(self, node: n.Node, answer: Any) -> Any:
+        """``answer()`` for sub-query ``node``, computed once per run."""
+        hit = self._subs.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        value = answer()
+        self._subs[id(node)] = (node, value)
+        return value
 
     def run(self, query: n.Query) -> EvalResult:
+        self._subs = {}
         cls = self.schema.get(query.class_name)
         rows = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
         count = len(rows) if query.count else None
@@ -218,16 +231,18 @@ class Evaluator:
             case n.MatchesQuery(field=name, where=where):
                 f = cls.field(name)
                 target = f.target or ""
-                hits = {r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)}
+                hits = self._sub(where, lambda: {
+                    r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)
+                })
                 if f.type == "Relation":
                     return self.holds(class_name, f, rec["objectId"], hits)
                 return rec.get(name) in hits
             case n.MatchesKey(field=name, class_name=other, key=key, where=where):
                 stored = rec.get(name)
-                values = [
+                values = self._sub(node, lambda: [
                     r.get(key) for r in self.records.get(other, [])
                     if r.get(key) is not None and self.matches(where, other, r)
-                ]
+                ])
                 return stored is not None and any(equals(stored, v) for v in values)
             case n.All(field=name, values=values):
                 stored = rec.get(name)

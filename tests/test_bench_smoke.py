@@ -65,3 +65,15 @@ def test_outputs_written(results: tuple[dict, Path]) -> None:
     assert "## Tuning" in md and "## Targets" in md
     assert (out / "T.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert any("1.2×" in t["target"] for t in res["targets"])
+
+
+def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
+    """benchmarks/tuning.py switches each applied change off and on: both must agree."""
+    out = tmp_path / "tuning.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tuning", "--scale", "T", "--runs", "1", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res["tunings"] and all(t["agree"] for t in res["tunings"].values())
