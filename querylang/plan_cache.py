@@ -9,7 +9,7 @@ literals, with ``Inputs.X`` (or ``$X``) as leaves of the filter object. For thos
 object is the same for every input, with the input values in fixed places, so the plan is a
 function of the values alone. And only where the value sits in a place whose meaning is plain:
 an operand of ``equalTo``/``notEqualTo``/``greaterThan``… on a String, Number, Boolean, Date
-or Pointer field, of ``pointsTo``, an element of ``containedIn``/``notContainedIn``, or a
+or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn``, or a
 ``relatedTo`` id. Every other script or input goes the whole way, as before.
 
 Soundness comes from two things rather than from trusting a reading of the compiler:
@@ -19,10 +19,11 @@ Soundness comes from two things rather than from trusting a reading of the compi
   the same; a value those reject falls back to the whole way, which raises the usual error
   with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
-  types) only after a second planning with different probe values of the same signature has
+  types) only after two plannings of the same signature — the first two queries, or the
+  second and one with probe values when those two cannot tell the inputs apart — have
   produced the same SQL and shown, parameter by parameter, which input each value comes from.
   Anything that does not line up (a value folded into the SQL, a duplicate dropped from a
-  list) makes that signature uncacheable.
+  list) makes that signature uncacheable. A script run once costs nothing extra.
 
 ``tests/test_plan_cache.py`` checks cached plans against fresh ones on random scripts.
 """
@@ -160,21 +161,23 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
     rest = path[i:]
     if rest == ("relatedTo", "id"):
         return (lambda v: _id(to_js(v), "relatedTo id")), "scalar", "Pointer"
-    if len(rest) not in (2, 3) or not isinstance(rest[0], str) or not isinstance(rest[1], str):
+    # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
+    # duplicates, so X == 'a' would change the list's length and the SQL.
+    if len(rest) != 2 or not isinstance(rest[0], str) or not isinstance(rest[1], str):
         return None
     f = cls.fields.get(rest[0])
     if f is None:
         return None
-    op, element = rest[1], len(rest) == 3
+    op = rest[1]
     if op == "pointsTo" and f.type in ("Pointer", "Relation"):
-        return (lambda v: _id(to_js(v), "pointsTo")), "scalar" if element else "either", f.type
+        return (lambda v: _id(to_js(v), "pointsTo")), "either", f.type
     if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
         return None
-    if op in COMPARE_OPS and not element:
+    if op in COMPARE_OPS:
         scalar_only = op not in ("equalTo", "notEqualTo")
         return (lambda v: _param(_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
     if op in LIST_OPS and f.type != "Boolean":
-        return (lambda v: _param(_value(f, to_js(v), scalar_only=False))), "scalar" if element else "list", f.type
+        return (lambda v: _param(_value(f, to_js(v), scalar_only=False))), "list", f.type
     return None
 
 
@@ -235,7 +238,7 @@ class PlanCache:
     """Bound plans per (script, class, options, input signature), for one schema at a time."""
 
     def __init__(self) -> None:
-        self._plans: OrderedDict[Key, _Bound | None] = OrderedDict()
+        self._plans: OrderedDict[Key, _Bound | _Seen | None] = OrderedDict()
         self._templates: dict[str, Template | None] = {}
         self._schema: Schema | None = None
         self.hits = self.misses = 0
@@ -279,43 +282,48 @@ class PlanCache:
         if None in sig:
             return full(inputs or {}, skip)
         key = (script, class_name, options, skip is not None and skip != 0, tuple(values), sig)
-        bound = self._plans.get(key, _MISSING)
-        if bound is _MISSING:
-            self.misses += 1
-            plan = full(inputs or {}, skip)
-            self._remember(key, self._bind(schema, class_name, template, values, plan, full, inputs or {}))
+        entry = self._plans.get(key, _MISSING)
+        if entry is None:
+            return full(inputs or {}, skip)
+        if isinstance(entry, _Bound):
+            self._plans.move_to_end(key)
+            try:
+                plan = _fill(entry, values)
+            except Exception:
+                # A value the builder rejects: the whole way raises the error with its position.
+                return full(inputs or {}, skip)
+            self.hits += 1
             return plan
-        if bound is None:
-            return full(inputs or {}, skip)
-        self._plans.move_to_end(key)
-        try:
-            plan = _fill(bound, values)  # type: ignore[arg-type]
-        except Exception:
-            # A value the builder rejects: the whole way raises the error with its position.
-            return full(inputs or {}, skip)
-        self.hits += 1
+        self.misses += 1
+        plan = full(inputs or {}, skip)
+        if entry is _MISSING:
+            # First sighting: plan as usual and remember. A script run once pays nothing more.
+            self._remember(key, _Seen({k: list(v) if isinstance(v, list | tuple) else v for k, v in values.items()}, plan))
+        else:
+            # Second sighting: two real plannings to compare (or a probe, if they cannot tell).
+            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, plan), full, inputs or {}))
         return plan
 
     def clear(self) -> None:
         self._plans.clear()
         self._templates.clear()
 
-    def _remember(self, key: Key, bound: _Bound | None) -> None:
-        self._plans[key] = bound
+    def _remember(self, key: Key, entry: _Bound | _Seen | None) -> None:
+        self._plans[key] = entry
         if len(self._plans) > MAX_PLANS:
             self._plans.popitem(last=False)
 
-    def _bind(
+    def _learn(
         self,
         schema: Schema,
         class_name: str,
         template: Template,
-        values: dict[str, Any],
-        plan: Plan,
+        first: _Seen,
+        second: _Seen,
         full: Callable[[Mapping[str, Any], object], Plan],
         inputs: Mapping[str, Any],
     ) -> _Bound | None:
-        """Work out where each parameter of ``plan`` comes from, by planning again with probes."""
+        """A bound plan from two plannings of the same signature, or None: not cacheable."""
         cls = schema.classes.get(class_name)
         if cls is None:
             return None
@@ -326,58 +334,86 @@ class PlanCache:
             if c is None:
                 return None
             conv, shape, ftype = c
-            if shape != "either" and (shape == "list") != isinstance(values[name], list | tuple):
+            if shape != "either" and (shape == "list") != isinstance(second.values[name], list | tuple):
                 return None
             convs.setdefault(name, []).append(conv)
             if ftype == "Date":
                 dates.add(name)
+        try:
+            return _bind(convs, first, second)
+        except _Unseparated:
+            pass
+        # The two sets of inputs share a value (or two inputs had equal values): plan once more
+        # with probe values, unlike the inputs and each other.
+        values = second.values
         probes = {name: _probe(v, k, name in dates) for k, (name, v) in enumerate(values.items())}
         if SKIP in probes:
             probes[SKIP] = values[SKIP] + 1  # same truthiness (key), a different value
-        probe_inputs = {**inputs, **{k: v for k, v in probes.items() if k != SKIP}}
         try:
-            other = full(probe_inputs, probes.get(SKIP))
+            other = full({**inputs, **{k: v for k, v in probes.items() if k != SKIP}}, probes.get(SKIP))
+            return _bind(convs, second, _Seen(probes, other))
         except Exception:
             return None
-        if (other.sql, other.count_sql, other.where_sql) != (plan.sql, plan.count_sql, plan.where_sql):
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """One planning: the input values and the plan they gave."""
+
+    values: dict[str, Any]
+    plan: Plan
+
+
+class _Unseparated(Exception):
+    """The two plannings cannot tell which input a parameter comes from."""
+
+
+def _bind(convs: dict[str, list[Convert]], a_side: _Seen, b_side: _Seen) -> _Bound | None:
+    """Where each parameter of the plan comes from, by comparing two plannings; None when the
+    SQL differs or a parameter changed without an input explaining it."""
+    plan, other = a_side.plan, b_side.plan
+    if (other.sql, other.count_sql, other.where_sql) != (plan.sql, plan.count_sql, plan.where_sql):
+        return None
+    if len(other.params) != len(plan.params):
+        return None
+    # Every place an input value could fill, with its converted value in both plannings.
+    fills: list[tuple[str, int | None, Convert | None, object, object]] = []
+    try:
+        for name, uses in convs.items():
+            for conv in uses:
+                a, b = a_side.values[name], b_side.values[name]
+                if isinstance(a, list | tuple):
+                    for j, (x, y) in enumerate(zip(a, b, strict=True)):
+                        fills.append((name, j, conv, conv(x), conv(y)))
+                else:
+                    fills.append((name, None, conv, conv(a), conv(b)))
+        if SKIP in a_side.values:
+            fills.append((SKIP, None, None, check_paging(None, a_side.values[SKIP])[1],
+                          check_paging(None, b_side.values[SKIP])[1]))
+    except Exception:
+        return None
+    if any(_same(x, y) for *_, x, y in fills):
+        raise _Unseparated  # an input kept its value (or a huge number, a clamped skip)
+    sources: list[tuple[object, str | None, int | None, Convert | None]] = []
+    for a, b in zip(plan.params, other.params, strict=True):
+        hits = {(name, j): conv for name, j, conv, x, y in fills if _same(x, a) and _same(y, b)}
+        if len(hits) > 1:
+            raise _Unseparated  # two inputs with the same values both times
+        if hits:
+            (hit_name, hit_j), hit_conv = next(iter(hits.items()))
+            sources.append((None, hit_name, hit_j, hit_conv))
+        elif _same(a, b):
+            sources.append((a, None, None, None))
+        else:
             return None
-        if len(other.params) != len(plan.params):
-            return None
-        # Every occurrence an input value could fill, with its value under both sets of inputs.
-        fills: list[tuple[str | None, int | None, Convert | None, object, object]] = []
-        try:
-            for name, uses in convs.items():
-                for conv in uses:
-                    if isinstance(values[name], list | tuple):
-                        for j, (a, b) in enumerate(zip(values[name], probes[name], strict=True)):  # type: ignore[call-overload]
-                            fills.append((name, j, conv, conv(a), conv(b)))
-                    else:
-                        fills.append((name, None, conv, conv(values[name]), conv(probes[name])))
-            if SKIP in values:
-                fills.append((SKIP, None, None, check_paging(None, values[SKIP])[1], check_paging(None, probes[SKIP])[1]))
-        except Exception:
-            return None
-        if any(_same(x, y) for *_, x, y in fills):
-            return None  # the probe did not change the value (a huge number, a clamped skip)
-        sources: list[tuple[object, str | None, int | None, Convert | None]] = []
-        for a, b in zip(plan.params, other.params, strict=True):
-            hits = {(name, j): conv for name, j, conv, x, y in fills if _same(x, a) and _same(y, b)}
-            if len(hits) > 1:
-                return None
-            if hits:
-                (hit_name, hit_j), hit_conv = next(iter(hits.items()))
-                sources.append((None, hit_name, hit_j, hit_conv))
-            elif _same(a, b):
-                sources.append((a, None, None, None))
-            else:
-                return None
-        k = len(plan.where_params)
-        if plan.where_params != plan.params[:k] or (plan.count_sql is not None and plan.count_params != plan.params[:k]):
-            return None
-        lists = tuple((name, conv) for name, uses in convs.items() for conv in uses if isinstance(values[name], list | tuple))
-        used = {(src[1], src[3]) for src in sources}
-        checks = tuple((name, conv) for name, uses in convs.items() for conv in uses if (name, conv) not in used)
-        return _Bound(plan, tuple(sources), lists, checks)
+    k = len(plan.where_params)
+    if plan.where_params != plan.params[:k] or (plan.count_sql is not None and plan.count_params != plan.params[:k]):
+        return None
+    values = a_side.values
+    lists = tuple((name, conv) for name, uses in convs.items() for conv in uses if isinstance(values[name], list | tuple))
+    used = {(src[1], src[3]) for src in sources}
+    checks = tuple((name, conv) for name, uses in convs.items() for conv in uses if (name, conv) not in used)
+    return _Bound(plan, tuple(sources), lists, checks)
 
 
 class _Missing:
