@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import text
 from .data import Dataset, Edge, read_dataset
@@ -28,6 +29,7 @@ from .jsvalues import iso_ms
 from .layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
+    SQL_TYPES,
     class_columns,
     field_columns,
     join_table,
@@ -105,12 +107,7 @@ def field_cells(f: Field, value: Any) -> list[Any]:
     if f.type == "String":
         if value is None:
             return [None] * 4
-        return [
-            value,
-            text.joined(text.stems(value)),
-            text.joined(text.folded(value)),
-            text.joined(text.words(value)),
-        ]
+        return [value, *text.word_columns(value)]
     if value is None:
         return [None]
     if f.type == "Date":
@@ -130,6 +127,80 @@ def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
         row.extend(field_cells(f, rec.get(f.name)))
     row.append(nulls or None)
     return row
+
+
+# Loading builds each column straight from the records, one pass per field, and leaves
+# per-value conversions to Arrow where it can: row by row (record_row, then transposing) took
+# 3/4 of a 1M-record load. record_row stays for single-record writes.
+
+
+def class_arrays(cls: ClassDef, recs: Sequence[Mapping[str, Any]]) -> list[pa.Array]:
+    """Normalised records as the columns of their class table (layout.class_columns order);
+    cell for cell what :func:`record_row` gives."""
+    arrays = [
+        pa.array([r["objectId"] for r in recs], pa.string()),
+        _dates([r["createdAt"] for r in recs]),
+        _dates([r["updatedAt"] for r in recs]),
+    ]
+    nulls: list[list[str] | None] = [None] * len(recs)
+    for f in cls.user_fields:
+        if f.type == "Relation":
+            continue  # edges live in their own table, and records never hold the key
+        name = f.name
+        values = [r.get(name) for r in recs]
+        for i, v in enumerate(values):
+            if v is None and name in recs[i]:  # an explicit null, kept so it reads back
+                cell = nulls[i]
+                if cell is None:
+                    nulls[i] = [name]
+                else:
+                    cell.append(name)
+        arrays.extend(field_arrays(f, values))
+    arrays.append(pa.array(nulls, pa.list_(pa.string())))
+    return arrays
+
+
+def field_arrays(f: Field, values: list[Any]) -> list[pa.Array]:
+    """One field's columns (layout.field_columns order) for its stored values, None = no value."""
+    if f.type == "String":
+        return _text_arrays(values)
+    if f.type == "Number":
+        return [_doubles(values)]
+    if f.type == "Date":
+        return [_dates(values)]
+    if f.type in ("Boolean", "Pointer"):
+        return [pa.array(values, ARROW_TYPES[SQL_TYPES[f.type]])]
+    # Array, Object, GeoPoint: nested values, converted one by one (few records have them).
+    cells = [field_cells(f, v) for v in values]
+    return [
+        pa.array([c[k] for c in cells], ARROW_TYPES[t]) for k, (_, t) in enumerate(field_columns(f))
+    ]
+
+
+def _dates(values: list[datetime | None]) -> pa.Array:
+    """Normalised dates are aware UTC datetimes; Arrow stores their UTC wall time in a naive
+    TIMESTAMP, the same as dropping the zone (_naive), without a Python call per value."""
+    return pa.array(values, pa.timestamp("us"))
+
+
+def _doubles(values: list[int | float | None]) -> pa.Array:
+    """Numbers as DOUBLE. Arrow refuses integers a double cannot hold exactly (beyond 2**53);
+    those few loads round them the way ``float`` does, as record_row does."""
+    try:
+        return pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, OverflowError):
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+
+
+def _text_arrays(values: list[str | None]) -> list[pa.Array]:
+    """A String column and its word columns. The words are computed once per distinct text
+    (a 1M-record class has far fewer) and spread to every row by index in Arrow."""
+    strings = pa.array(values, pa.string())
+    encoded = strings.dictionary_encode()
+    per_text = [text.word_columns(t) for t in encoded.dictionary.to_pylist()]
+    return [strings] + [
+        pc.take(pa.array([w[k] for w in per_text], pa.string()), encoded.indices) for k in range(3)
+    ]
 
 
 def _number(x: float) -> int | float:
@@ -364,13 +435,9 @@ class Store:
     def _insert_records(self, cls: ClassDef, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        cols = class_columns(cls)
-        table_rows = [record_row(cls, r) for r in rows]
-        arrays = [
-            pa.array([row[i] for row in table_rows], type=ARROW_TYPES[t]) for i, (_, t) in enumerate(cols)
-        ]
-        batch = pa.Table.from_arrays(arrays, names=[c for c, _ in cols])
-        self._insert_arrow(quote_ident(cls.name), [c for c, _ in cols], batch)
+        names = [c for c, _ in class_columns(cls)]
+        batch = pa.Table.from_arrays(class_arrays(cls, rows), names=names)
+        self._insert_arrow(quote_ident(cls.name), names, batch)
 
     def _insert_arrow(self, table: str, names: list[str], batch: pa.Table) -> None:
         view = "_ql_load"
