@@ -36,7 +36,7 @@ from .layout import (
     quote_ident,
 )
 from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical, flatten, type_class
+from .semantics import _plain, canonical, canonical_plain, flatten, type_class
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -52,6 +52,10 @@ ARROW_TYPES = {
     "MAP(VARCHAR, BOOLEAN)": pa.map_(pa.string(), pa.bool_()),
     "MAP(VARCHAR, TIMESTAMP)": pa.map_(pa.string(), pa.timestamp("us")),
 }
+
+
+# json.dumps(value, ensure_ascii=False), with the encoder built once instead of per call.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _naive(dt: datetime) -> datetime:
@@ -73,10 +77,11 @@ def field_cells(f: Field, value: Any) -> list[Any]:
             tc = type_class(e)
             if tc in by_class:
                 by_class[tc].append(_naive(e) if tc == "date" else e)
+        plain = _plain(value)  # once: the JSON text and every key below start from it
         return [
-            json.dumps(_plain(value), ensure_ascii=False),
-            canonical(value),
-            [canonical(e) for e in value],
+            _JSON_TEXT(plain),
+            canonical_plain(plain),
+            [canonical_plain(e) for e in plain],
             [float(x) for x in by_class["number"]],
             by_class["string"],
             by_class["date"],
@@ -91,9 +96,10 @@ def field_cells(f: Field, value: Any) -> list[Any]:
             tc = type_class(v)
             if tc in typed:
                 typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
+        plain = _plain(value)
         return [
-            json.dumps(_plain(value), ensure_ascii=False),
-            canonical(value),
+            _JSON_TEXT(plain),
+            canonical_plain(plain),
             [(p, canonical(v)) for p, v in paths],
             typed["number"],
             typed["string"],
