@@ -11,15 +11,15 @@ import json
 import math
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError, QueryError
-from .schema import ClassDef, Schema, _check_case, make_class, suggest
-from .semantics import date_from, is_number, normalise_json, to_ms
+from .schema import ClassDef, Field, Schema, _check_case, make_class, suggest
+from .semantics import date_from, is_number, normalise_json, parse_iso, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -118,13 +118,72 @@ def read_dataset(
     now: datetime | None = None,
 ) -> Dataset:
     """Read and check a whole interchange document (README, "Interchange format")."""
+    doc, schema, now = _open_document(source, existing, now)
+    out = Dataset(schema)
+    for cls, rows in _class_rows(doc, schema):
+        out.records[cls.name] = normalise_records(cls, rows, now, out.edges)
+    out.edges = read_relations(doc, schema, out.edges)
+    return out
+
+
+@dataclass
+class ClassColumns:
+    """One class's checked records by column: every stored field's values in record order
+    (None = no value), and for each user field the records that hold it as an explicit null."""
+
+    values: dict[str, list[Any]]
+    nulls: dict[str, list[int]]
+
+    def __len__(self) -> int:
+        return len(self.values["objectId"])
+
+
+@dataclass
+class ColumnDataset:
+    """:class:`Dataset` by column (for Store.load, which writes columns)."""
+
+    schema: Schema
+    columns: dict[str, ClassColumns] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+
+def read_columns(
+    source: str | Path | Mapping[str, Any],
+    existing: Schema | None = None,
+    *,
+    now: datetime | None = None,
+) -> ColumnDataset:
+    """:func:`read_dataset` by column: the same checks, errors and values.
+
+    Checking a class a column at a time (bulk_columns) is several times faster than record
+    by record; when a bulk check cannot vouch for every record, the class is read record by
+    record after all, which finds the same first error with the same message.
+    """
+    doc, schema, now = _open_document(source, existing, now)
+    out = ColumnDataset(schema)
+    for cls, rows in _class_rows(doc, schema):
+        cols = bulk_columns(cls, rows, now)
+        if cols is None:
+            cols = record_columns(cls, normalise_records(cls, rows, now, out.edges))
+        out.columns[cls.name] = cols
+    out.edges = read_relations(doc, schema, out.edges)
+    return out
+
+
+def _open_document(
+    source: str | Path | Mapping[str, Any], existing: Schema | None, now: datetime | None
+) -> tuple[Mapping[str, Any], Schema, datetime]:
+    """The document, its merged schema and the time records without createdAt get."""
     doc = read_document(source)
     unknown = set(doc) - {"classes", "records", "relations"}
     if unknown:
         raise DataError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
     schema = merge_schema(existing, doc.get("classes", {}))
-    now = to_ms(now or datetime.now(UTC))
-    out = Dataset(schema)
+    return doc, schema, to_ms(now or datetime.now(UTC))
+
+
+def _class_rows(doc: Mapping[str, Any], schema: Schema) -> Iterator[tuple[ClassDef, list[Any]]]:
+    """Each class's list of records, in document order, once its name and shape are checked."""
     records = doc.get("records", {})
     if not isinstance(records, Mapping):
         raise DataError("'records' must be an object: class name -> list of records")
@@ -136,25 +195,129 @@ def read_dataset(
             )
         if not isinstance(rows, list):
             raise DataError("records must be a list", class_name=class_name)
-        cls = schema.classes[class_name]
-        seen: set[str] = set()
-        normalised = []
-        for i, row in enumerate(rows):
-            rec, extra_edges = normalise_record(cls, row, now=now, index=i)
-            if rec["objectId"] in seen:
-                raise DataError("duplicate objectId", class_name=class_name, object_id=rec["objectId"])
-            seen.add(rec["objectId"])
-            normalised.append(rec)
-            out.edges.extend(extra_edges)
-        out.records[class_name] = normalised
+        yield schema.classes[class_name], rows
+
+
+def normalise_records(cls: ClassDef, rows: list[Any], now: datetime, edges: list[Edge]) -> list[dict[str, Any]]:
+    """A class's records checked one by one; edges from Relation fields go to ``edges``."""
+    seen: set[str] = set()
+    normalised = []
+    for i, row in enumerate(rows):
+        rec, extra_edges = normalise_record(cls, row, now=now, index=i)
+        if rec["objectId"] in seen:
+            raise DataError("duplicate objectId", class_name=cls.name, object_id=rec["objectId"])
+        seen.add(rec["objectId"])
+        normalised.append(rec)
+        edges.extend(extra_edges)
+    return normalised
+
+
+def read_relations(doc: Mapping[str, Any], schema: Schema, edges: list[Edge]) -> list[Edge]:
+    """``edges`` (from records) and then the document's ``relations``, each edge once."""
     relations = doc.get("relations", [])
     if not isinstance(relations, list):
         raise DataError("'relations' must be a list of edges")
-    for i, rel in enumerate(relations):
-        out.edges.append(read_edge(schema, rel, i))
+    edges = edges + [read_edge(schema, rel, i) for i, rel in enumerate(relations)]
     # An edge listed twice is one edge: a Relation is a set.
-    out.edges = list(dict.fromkeys(out.edges))
+    return list(dict.fromkeys(edges))
+
+
+# --- checking a class a column at a time -----------------------------------------------------
+
+# The Python types a bulk check accepts for each simple field type (besides None); any other
+# value sends the class down the record-by-record path. bool is not int here: type() is exact.
+_BULK_TYPES = {
+    "String": {str},
+    "Pointer": {str},
+    "Number": {int, float},
+    "Boolean": {bool},
+    "Date": {str},
+}
+
+
+def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns | None:
+    """The class's records checked and normalised a column at a time, exactly as
+    :func:`normalise_records` would; None when these checks cannot vouch for every record
+    (a bad value, a generated objectId, a Relation inside a record, a Mapping not a dict)."""
+    if not set(map(type, rows)) <= {dict}:
+        return None
+    keys = set().union(*rows)
+    if not keys <= cls.fields.keys():
+        return None  # an unknown field
+    ids = [r.get("objectId") for r in rows]
+    if not (set(map(type, ids)) <= {str} and "" not in ids and len(set(ids)) == len(ids) and _clean_text(ids)):
+        return None
+    out = ClassColumns({"objectId": ids}, {})
+    for name, f in cls.fields.items():
+        if name == "objectId" or (f.type == "Relation" and name not in keys):
+            continue
+        values = [r.get(name) for r in rows] if name in keys else [None] * len(rows)
+        checked = _bulk_check(f, values)
+        if checked is None:
+            return None
+        out.values[name] = checked
+        if not f.builtin:
+            out.nulls[name] = [i for i, v in enumerate(values) if v is None and name in rows[i]] if name in keys else []
+    created = [now if d is None else d for d in out.values["createdAt"]]
+    out.values["createdAt"] = created
+    out.values["updatedAt"] = [c if u is None else u for u, c in zip(out.values["updatedAt"], created, strict=True)]
     return out
+
+
+def _bulk_check(f: Field, values: list[Any]) -> list[Any] | None:
+    """One field's values (None = absent or null) as check_value stores them, or None when
+    some value is wrong or needs the record-by-record path (check_value's order of errors)."""
+    allowed = _BULK_TYPES.get(f.type)
+    if allowed is None:  # Array, Object, GeoPoint: nested, checked one by one
+        if f.type == "Relation":
+            return None  # edges inside records: read_dataset's order of edges
+        try:
+            return [None if v is None else check_value(f.type, v, f.target) for v in values]
+        except Exception:
+            return None
+    if not set(map(type, values)) - {type(None)} <= allowed:
+        return None
+    present = [v for v in values if v is not None]
+    if f.type in ("String", "Pointer"):
+        ok = _clean_text(present) and not (f.type == "Pointer" and "" in present)
+        return values if ok else None
+    if f.type == "Number":
+        ints = [v for v in present if type(v) is int]
+        ok = all(map(math.isfinite, [v for v in present if type(v) is float]))
+        ok = ok and (not ints or (max(ints) <= 2**63 and min(ints) >= -(2**63)))
+        return values if ok else None
+    if f.type == "Date":
+        return _bulk_dates(values)
+    return values  # Boolean: the type is the whole check
+
+
+def _bulk_dates(values: list[str | None]) -> list[datetime | None] | None:
+    out = []
+    for v in values:
+        if v is not None:
+            v = parse_iso(v)
+            if v is None:
+                return None
+        out.append(v)
+    return out
+
+
+def _clean_text(strings: list[str]) -> bool:
+    """Whether every string passes _check_text: checked on them all joined (one C pass)."""
+    try:
+        _check_text("".join(strings))
+    except ValueError:
+        return False
+    return True
+
+
+def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:
+    """Normalised records (from normalise_records) as columns."""
+    names = [f.name for f in cls.user_fields if f.type != "Relation"]
+    return ClassColumns(
+        {name: [r.get(name) for r in recs] for name in ["objectId", "createdAt", "updatedAt", *names]},
+        {name: [i for i, r in enumerate(recs) if name in r and r[name] is None] for name in names},
+    )
 
 
 def read_edge(schema: Schema, rel: object, index: int) -> Edge:

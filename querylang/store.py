@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import text
-from .data import Dataset, Edge, read_dataset
+from .data import ClassColumns, ColumnDataset, Dataset, Edge, read_columns
 from .errors import DataError, QueryError, QueryTimeout
 from .jsvalues import iso_ms
 from .layout import (
@@ -140,28 +140,26 @@ def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
 # 3/4 of a 1M-record load. record_row stays for single-record writes.
 
 
-def class_arrays(cls: ClassDef, recs: Sequence[Mapping[str, Any]]) -> list[pa.Array]:
-    """Normalised records as the columns of their class table (layout.class_columns order);
-    cell for cell what :func:`record_row` gives."""
+def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
+    """A class's checked columns as the columns of its table (layout.class_columns order);
+    cell for cell what :func:`record_row` gives for each record."""
+    values = cols.values
     arrays = [
-        pa.array([r["objectId"] for r in recs], pa.string()),
-        _dates([r["createdAt"] for r in recs]),
-        _dates([r["updatedAt"] for r in recs]),
+        pa.array(values["objectId"], pa.string()),
+        _dates(values["createdAt"]),
+        _dates(values["updatedAt"]),
     ]
-    nulls: list[list[str] | None] = [None] * len(recs)
+    nulls: list[list[str] | None] = [None] * len(cols)
     for f in cls.user_fields:
         if f.type == "Relation":
-            continue  # edges live in their own table, and records never hold the key
-        name = f.name
-        values = [r.get(name) for r in recs]
-        for i, v in enumerate(values):
-            if v is None and name in recs[i]:  # an explicit null, kept so it reads back
-                cell = nulls[i]
-                if cell is None:
-                    nulls[i] = [name]
-                else:
-                    cell.append(name)
-        arrays.extend(field_arrays(f, values))
+            continue  # edges live in their own table
+        for i in cols.nulls[f.name]:  # explicit nulls, kept so records read back as written
+            cell = nulls[i]
+            if cell is None:
+                nulls[i] = [f.name]
+            else:
+                cell.append(f.name)
+        arrays.extend(field_arrays(f, values[f.name]))
     arrays.append(pa.array(nulls, pa.list_(pa.string())))
     return arrays
 
@@ -371,7 +369,7 @@ class Store:
     def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
         """Add a whole interchange document in one transaction; returns records per class."""
         with self.lock, _no_gc():
-            data = read_dataset(source, self.schema)
+            data = read_columns(source, self.schema)
             self._check_existing_ids(data)
             old_schema = self.schema
             con = self.con
@@ -379,9 +377,9 @@ class Store:
             try:
                 self._apply_schema(old_schema, data.schema)
                 counts = {}
-                for class_name, rows in data.records.items():
-                    self._insert_records(data.schema.classes[class_name], rows)
-                    counts[class_name] = len(rows)
+                for class_name, cols in data.columns.items():
+                    self._insert_records(data.schema.classes[class_name], cols)
+                    counts[class_name] = len(cols)
                 self._insert_edges(data.edges, new_tables={
                     join_table(c.name, f.name)
                     for c in data.schema.classes.values() for f in c.user_fields
@@ -400,12 +398,12 @@ class Store:
             self.schema = data.schema
             return counts
 
-    def _check_existing_ids(self, data: Dataset) -> None:
+    def _check_existing_ids(self, data: ColumnDataset) -> None:
         """A record whose objectId is already stored is an error (loads add, never overwrite)."""
-        for class_name, rows in data.records.items():
-            if class_name not in self.schema.classes or not rows:
+        for class_name, cols in data.columns.items():
+            if class_name not in self.schema.classes or not len(cols):
                 continue
-            ids = [r["objectId"] for r in rows]
+            ids = cols.values["objectId"]
             hit = self.con.execute(
                 f'SELECT "objectId" FROM {quote_ident(class_name)} '
                 'WHERE "objectId" IN (SELECT unnest(?)) LIMIT 1',
@@ -438,11 +436,11 @@ class Store:
                     [name, json.dumps(cls.to_json())],
                 )
 
-    def _insert_records(self, cls: ClassDef, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def _insert_records(self, cls: ClassDef, cols: ClassColumns) -> None:
+        if not len(cols):
             return
         names = [c for c, _ in class_columns(cls)]
-        batch = pa.Table.from_arrays(class_arrays(cls, rows), names=names)
+        batch = pa.Table.from_arrays(class_arrays(cls, cols), names=names)
         self._insert_arrow(quote_ident(cls.name), names, batch)
 
     def _insert_arrow(self, table: str, names: list[str], batch: pa.Table) -> None:
@@ -468,7 +466,7 @@ class Store:
             try:
                 jt = quote_ident(name)
                 if name in new_tables:
-                    # read_dataset already removed duplicates: a plain insert (Tuning P5).
+                    # read_columns already removed duplicates: a plain insert (Tuning P5).
                     self.con.execute(f"INSERT INTO {jt} SELECT owning_id, related_id FROM {view}")
                     continue
                 # A Relation is a set: an edge already stored is not added twice.
