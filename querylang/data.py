@@ -140,11 +140,12 @@ class ClassColumns:
 
 @dataclass
 class ColumnDataset:
-    """:class:`Dataset` by column (for Store.load, which writes columns)."""
+    """:class:`Dataset` by column (for Store.load, which writes columns); ``edges`` maps each
+    Relation field, as (owner class, key), to its owning and related ids."""
 
     schema: Schema
     columns: dict[str, ClassColumns] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
+    edges: dict[tuple[str, str], tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 def read_columns(
@@ -161,12 +162,13 @@ def read_columns(
     """
     doc, schema, now = _open_document(source, existing, now)
     out = ColumnDataset(schema)
+    record_edges: list[Edge] = []
     for cls, rows in _class_rows(doc, schema):
         cols = bulk_columns(cls, rows, now)
         if cols is None:
-            cols = record_columns(cls, normalise_records(cls, rows, now, out.edges))
+            cols = record_columns(cls, normalise_records(cls, rows, now, record_edges))
         out.columns[cls.name] = cols
-    out.edges = read_relations(doc, schema, out.edges)
+    out.edges = relation_columns(doc, schema, record_edges)
     return out
 
 
@@ -214,12 +216,69 @@ def normalise_records(cls: ClassDef, rows: list[Any], now: datetime, edges: list
 
 def read_relations(doc: Mapping[str, Any], schema: Schema, edges: list[Edge]) -> list[Edge]:
     """``edges`` (from records) and then the document's ``relations``, each edge once."""
-    relations = doc.get("relations", [])
-    if not isinstance(relations, list):
-        raise DataError("'relations' must be a list of edges")
+    relations = _relation_list(doc)
     edges = edges + [read_edge(schema, rel, i) for i, rel in enumerate(relations)]
     # An edge listed twice is one edge: a Relation is a set.
     return list(dict.fromkeys(edges))
+
+
+def relation_columns(
+    doc: Mapping[str, Any], schema: Schema, edges: list[Edge]
+) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """:func:`read_relations` by column: for each (owner class, key), the owning and the
+    related ids of its edges, each edge once, in the same order.
+
+    Edges are plain tuples here: a million Edge objects cost a second to make and hash.
+    """
+    relations = _relation_list(doc)
+    rows = _bulk_edges(schema, relations)
+    if rows is None:  # some edge is wrong: read_edge names the first one
+        rows = [_edge_tuple(read_edge(schema, rel, i)) for i, rel in enumerate(relations)]
+    unique = list(dict.fromkeys([*map(_edge_tuple, edges), *rows]))
+    out = {}
+    for owner, key in dict.fromkeys((o, k) for o, k, _, _ in unique):
+        mine = [(a, b) for o, k, a, b in unique if k == key and o == owner]
+        out[(owner, key)] = ([a for a, _ in mine], [b for _, b in mine])
+    return out
+
+
+def _relation_list(doc: Mapping[str, Any]) -> list[Any]:
+    relations = doc.get("relations", [])
+    if not isinstance(relations, list):
+        raise DataError("'relations' must be a list of edges")
+    return relations
+
+
+def _edge_tuple(e: Edge) -> tuple[str, str, str, str]:
+    return (e.owner_class, e.key, e.owning_id, e.related_id)
+
+
+_ABSENT = object()
+
+
+def _bulk_edges(schema: Schema, relations: list[Any]) -> list[tuple[str, str, str, str]] | None:
+    """``relations`` checked a column at a time, as read_edge checks each: (class, key,
+    objectId, targetId) tuples, or None when some edge is wrong (or not a plain dict)."""
+    if not set(map(type, relations)) <= {dict}:
+        return None
+    owners = [r.get("class") for r in relations]
+    keys = [r.get("key") for r in relations]
+    targets = [r.get("targetClass", _ABSENT) for r in relations]
+    oids = [r.get("objectId") for r in relations]
+    related = [r.get("targetId") for r in relations]
+    if not (
+        set(map(type, owners)) | set(map(type, keys)) | set(map(type, oids)) | set(map(type, related)) <= {str}
+        and set(map(type, targets)) <= {str, object}
+    ):
+        return None
+    for owner, key, target in set(zip(owners, keys, targets, strict=True)):  # a few distinct triples
+        cls = schema.classes.get(owner)
+        f = cls.fields.get(key) if cls is not None else None
+        if f is None or f.type != "Relation" or target not in (_ABSENT, f.target):
+            return None
+    if "" in oids or "" in related or not (_clean_text(oids) and _clean_text(related)):
+        return None
+    return list(zip(owners, keys, oids, related, strict=True))
 
 
 # --- checking a class a column at a time -----------------------------------------------------

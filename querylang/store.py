@@ -452,13 +452,13 @@ class Store:
         finally:
             self.con.unregister(view)
 
-    def _insert_edges(self, edges: list[Edge], new_tables: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        by_table: dict[str, list[Edge]] = {}
-        for e in edges:
-            by_table.setdefault(join_table(e.owner_class, e.key), []).append(e)
-        for name, group in by_table.items():
+    def _insert_edges(
+        self, edges: dict[tuple[str, str], tuple[list[str], list[str]]], new_tables: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> None:
+        for (owner_class, key), (owning, related) in edges.items():
+            name = join_table(owner_class, key)
             batch = pa.Table.from_arrays(
-                [pa.array([e.owning_id for e in group], pa.string()), pa.array([e.related_id for e in group], pa.string())],
+                [pa.array(owning, pa.string()), pa.array(related, pa.string())],
                 names=["owning_id", "related_id"],
             )
             view = "_ql_edges"

@@ -50,7 +50,12 @@ def _as_columns(data: Any) -> Any:
     if isinstance(data, tuple):
         return data
     cols = {name: record_columns(data.schema.classes[name], recs) for name, recs in data.records.items()}
-    return cols, data.edges
+    edges: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for e in data.edges:
+        owning, related = edges.setdefault((e.owner_class, e.key), ([], []))
+        owning.append(e.owning_id)
+        related.append(e.related_id)
+    return cols, edges
 
 
 def _assert_same(doc: dict[str, Any]) -> None:
@@ -86,6 +91,18 @@ def test_bulk_and_record_by_record_reading_agree_on_bad_values(doc, data):
         name, rec = data.draw(st.sampled_from(rows))
         fields = [*doc["classes"][name]["fields"], "objectId", "createdAt", "updatedAt", "nosuchfield"]
         rec[data.draw(st.sampled_from(fields))] = data.draw(st.sampled_from(HOSTILE))
+    _assert_same(doc)
+
+
+@given(documents(created=True), st.data())
+def test_bulk_and_record_by_record_reading_agree_on_bad_edges(doc, data):
+    if not doc["relations"]:
+        return
+    edge = data.draw(st.sampled_from(doc["relations"]))
+    key = data.draw(st.sampled_from(["class", "objectId", "key", "targetId", "targetClass"]))
+    edge[key] = data.draw(st.sampled_from([*HOSTILE, *doc["classes"], "Beta", "relAlpha0", "relBeta1"]))
+    if data.draw(st.booleans()):
+        doc["relations"].append(dict(edge))  # listed twice: one edge
     _assert_same(doc)
 
 
