@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import secrets
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError, QueryError
 from .schema import ClassDef, Field, Schema, _check_case, make_class, suggest
-from .semantics import date_from, is_number, normalise_json, parse_iso, to_ms
+from .semantics import date_from, is_number, normalise_json, parse_isos, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -261,11 +263,8 @@ def _bulk_edges(schema: Schema, relations: list[Any]) -> list[tuple[str, str, st
     objectId, targetId) tuples, or None when some edge is wrong (or not a plain dict)."""
     if not set(map(type, relations)) <= {dict}:
         return None
-    owners = [r.get("class") for r in relations]
-    keys = [r.get("key") for r in relations]
-    targets = [r.get("targetClass", _ABSENT) for r in relations]
-    oids = [r.get("objectId") for r in relations]
-    related = [r.get("targetId") for r in relations]
+    owners, keys, oids, related = (_column(relations, k) for k in ("class", "key", "objectId", "targetId"))
+    targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
     if not (
         set(map(type, owners)) | set(map(type, keys)) | set(map(type, oids)) | set(map(type, related)) <= {str}
         and set(map(type, targets)) <= {str, object}
@@ -303,24 +302,30 @@ def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns 
     keys = set().union(*rows)
     if not keys <= cls.fields.keys():
         return None  # an unknown field
-    ids = [r.get("objectId") for r in rows]
+    ids = _column(rows, "objectId")
     if not (set(map(type, ids)) <= {str} and "" not in ids and len(set(ids)) == len(ids) and _clean_text(ids)):
         return None
     out = ClassColumns({"objectId": ids}, {})
     for name, f in cls.fields.items():
         if name == "objectId" or (f.type == "Relation" and name not in keys):
             continue
-        values = [r.get(name) for r in rows] if name in keys else [None] * len(rows)
+        values = _column(rows, name) if name in keys else [None] * len(rows)
         checked = _bulk_check(f, values)
         if checked is None:
             return None
         out.values[name] = checked
         if not f.builtin:
-            out.nulls[name] = [i for i, v in enumerate(values) if v is None and name in rows[i]] if name in keys else []
+            out.nulls[name] = _explicit_nulls(rows, name, values) if name in keys else []
     created = [now if d is None else d for d in out.values["createdAt"]]
     out.values["createdAt"] = created
     out.values["updatedAt"] = [c if u is None else u for u, c in zip(out.values["updatedAt"], created, strict=True)]
     return out
+
+
+def _explicit_nulls(rows: list[dict[str, Any]], name: str, values: list[Any]) -> list[int]:
+    """The records that hold ``name`` as null (the others with None do not have it)."""
+    nones = compress(range(len(values)), map(operator.is_, values, repeat(None)))
+    return [i for i in nones if name in rows[i]]
 
 
 def _bulk_check(f: Field, values: list[Any]) -> list[Any] | None:
@@ -336,29 +341,42 @@ def _bulk_check(f: Field, values: list[Any]) -> list[Any] | None:
             return None
     if not set(map(type, values)) - {type(None)} <= allowed:
         return None
-    present = [v for v in values if v is not None]
+    present = list(compress(values, map(operator.is_not, values, repeat(None))))
     if f.type in ("String", "Pointer"):
         ok = _clean_text(present) and not (f.type == "Pointer" and "" in present)
         return values if ok else None
     if f.type == "Number":
-        ints = [v for v in present if type(v) is int]
-        ok = all(map(math.isfinite, [v for v in present if type(v) is float]))
-        ok = ok and (not ints or (max(ints) <= 2**63 and min(ints) >= -(2**63)))
-        return values if ok else None
+        return values if _plain_numbers(present) else None
     if f.type == "Date":
-        return _bulk_dates(values)
+        return _bulk_dates(values, present)
     return values  # Boolean: the type is the whole check
 
 
-def _bulk_dates(values: list[str | None]) -> list[datetime | None] | None:
-    out = []
-    for v in values:
-        if v is not None:
-            v = parse_iso(v)
-            if v is None:
-                return None
-        out.append(v)
-    return out
+def _plain_numbers(numbers: list[int | float]) -> bool:
+    """All finite and within ±2**63 (check_value's bounds for ints; a float beyond them is
+    fine but rare, and the record-by-record path then accepts it)."""
+    try:
+        if not all(map(math.isfinite, numbers)):
+            return False
+    except OverflowError:  # an int too large for a double
+        return False
+    return not numbers or (max(numbers) <= 2**63 and min(numbers) >= -(2**63))
+
+
+def _column(rows: list[dict[str, Any]], name: str) -> list[Any]:
+    """Each row's value of ``name`` (None where it has none), in one C-level pass."""
+    return list(map(dict.get, rows, repeat(name)))
+
+
+def _bulk_dates(values: list[str | None], present: list[str]) -> list[datetime | None] | None:
+    """ISO strings (``present``: those not None) as datetimes, or None if one is not a date."""
+    dates = parse_isos(present)
+    if None in dates:
+        return None
+    if len(dates) == len(values):
+        return dates
+    read = iter(dates)
+    return [None if v is None else next(read) for v in values]
 
 
 def _clean_text(strings: list[str]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import operator
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -144,11 +145,10 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
     """A class's checked columns as the columns of its table (layout.class_columns order);
     cell for cell what :func:`record_row` gives for each record."""
     values = cols.values
-    arrays = [
-        pa.array(values["objectId"], pa.string()),
-        _dates(values["createdAt"]),
-        _dates(values["updatedAt"]),
-    ]
+    created, updated = values["createdAt"], values["updatedAt"]
+    arrays = [pa.array(values["objectId"], pa.string()), _dates(created)]
+    # updatedAt is createdAt itself where the document has none: one conversion does for both.
+    arrays.append(arrays[1] if all(map(operator.is_, updated, created)) else _dates(updated))
     nulls: list[list[str] | None] = [None] * len(cols)
     for f in cls.user_fields:
         if f.type == "Relation":

@@ -84,7 +84,9 @@ def joined(tokens: list[str]) -> str:
 def word_columns(text: str) -> tuple[str, str, str]:
     """The stored words of a String value: stems, folded words, words as written
     (layout.TEXT_PARTS order: ``f:tx``, ``f:fx``, ``f:wx``)."""
-    return joined(stems(text)), joined(folded(text)), joined(words(text))
+    ws = words(text)  # once, not once per column: the same as stems, folded and words
+    fs = [fold(w) for w in ws]
+    return joined([stem(w) for w, f in zip(ws, fs, strict=True) if f]), joined([f for f in fs if f]), joined(ws)
 
 
 @dataclass(frozen=True, slots=True)
