@@ -115,6 +115,9 @@ def type_class(value: object) -> str:
 
 def _plain(value: object) -> object:
     """A JSON-able form with dates as Parse Date objects and integral floats as ints."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:  # the usual leaves, without isinstance
+        return value
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if is_number(value):

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -73,40 +74,15 @@ def field_cells(f: Field, value: Any) -> list[Any]:
     if f.type == "Array":
         if value is None:
             return [None] * 7
-        by_class: dict[str, list[Any]] = {"number": [], "string": [], "date": [], "bool": []}
-        for e in value:
-            tc = type_class(e)
-            if tc in by_class:
-                by_class[tc].append(_naive(e) if tc == "date" else e)
-        plain = _plain(value)  # once: the JSON text and every key below start from it
-        return [
-            _JSON_TEXT(plain),
-            canonical_plain(plain),
-            [canonical_plain(e) for e in plain],
-            [float(x) for x in by_class["number"]],
-            by_class["string"],
-            by_class["date"],
-            by_class["bool"],
-        ]
+        if all(type(e) is str for e in value):
+            return _string_array_cells(value)
+        return _array_cells(value)
     if f.type == "Object":
         if value is None:
             return [None] * 7
-        paths = flatten(value)
-        typed: dict[str, list[tuple[str, Any]]] = {"number": [], "string": [], "bool": [], "date": []}
-        for p, v in paths:
-            tc = type_class(v)
-            if tc in typed:
-                typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
-        plain = _plain(value)
-        return [
-            _JSON_TEXT(plain),
-            canonical_plain(plain),
-            [(p, canonical(v)) for p, v in paths],
-            typed["number"],
-            typed["string"],
-            typed["bool"],
-            typed["date"],
-        ]
+        if all(type(v) in _FLAT_SCALARS for v in value.values()):
+            return _flat_object_cells(value)
+        return _object_cells(value)
     if f.type == "GeoPoint":
         if value is None:
             return [None, None]
@@ -122,6 +98,87 @@ def field_cells(f: Field, value: Any) -> list[Any]:
     if f.type == "Number":
         return [float(value)]
     return [value]
+
+
+def _array_cells(value: list[Any]) -> list[Any]:
+    """The cells of an Array field's columns (layout.ARRAY_PARTS order)."""
+    by_class: dict[str, list[Any]] = {"number": [], "string": [], "date": [], "bool": []}
+    for e in value:
+        tc = type_class(e)
+        if tc in by_class:
+            by_class[tc].append(_naive(e) if tc == "date" else e)
+    plain = _plain(value)  # once: the JSON text and every key below start from it
+    return [
+        _JSON_TEXT(plain),
+        canonical_plain(plain),
+        [canonical_plain(e) for e in plain],
+        [float(x) for x in by_class["number"]],
+        by_class["string"],
+        by_class["date"],
+        by_class["bool"],
+    ]
+
+
+def _object_cells(value: dict[str, Any]) -> list[Any]:
+    """The cells of an Object field's columns (layout.field_columns order)."""
+    paths = flatten(value)
+    typed: dict[str, list[tuple[str, Any]]] = {"number": [], "string": [], "bool": [], "date": []}
+    for p, v in paths:
+        tc = type_class(v)
+        if tc in typed:
+            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
+    plain = _plain(value)
+    return [
+        _JSON_TEXT(plain),
+        canonical_plain(plain),
+        [(p, canonical(v)) for p, v in paths],
+        typed["number"],
+        typed["string"],
+        typed["bool"],
+        typed["date"],
+    ]
+
+
+def _string_array_cells(value: list[str]) -> list[Any]:
+    """_array_cells of an Array of strings only (tags, the usual kind): a JSON array of strings
+    is its encoded elements joined by the encoder's separator, so each is encoded once."""
+    keys = [canonical_plain(e) for e in value]
+    return [f"[{', '.join(keys)}]", f"[{','.join(keys)}]", keys, [], list(value), [], []]
+
+
+_FLAT_SCALARS = {str, int, float, bool, type(None)}
+
+
+def _flat_object_cells(value: dict[str, Any]) -> list[Any]:
+    """_object_cells of an Object of scalars only (no nesting, no dates; meta objects, the
+    usual kind): its paths are its keys, so no flattening and one plain form for all keys."""
+    numbers, strings, bools = [], [], []
+    for k, v in value.items():
+        if type(v) is str:
+            strings.append((k, v))
+        elif type(v) is bool:
+            bools.append((k, v))
+        elif v is not None:
+            numbers.append((k, float(v)))
+    # The JSON texts put together from each key's and value's own JSON, as json.dumps does:
+    # json.dumps of a dict builds a C encoder per call, most of the cost of a small object.
+    keys = [(k, _scalar_json(_plain(v))) for k, v in value.items()]
+    text = ", ".join(f"{encode_basestring(k)}: {j}" for k, j in keys)
+    key = ",".join(f"{encode_basestring(k)}:{j}" for k, j in sorted(keys))
+    return ["{" + text + "}", "{" + key + "}", keys, numbers, strings, bools, []]
+
+
+def _scalar_json(v: str | int | float | bool | None) -> str:
+    """json.dumps(v, ensure_ascii=False) of a plain scalar (no NaN: values are checked finite)."""
+    if type(v) is str:
+        return encode_basestring(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return int.__repr__(v) if type(v) is int else float.__repr__(v)
 
 
 def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from querylang import DataError
+from querylang import DataError, store
 from querylang import data as data_module
 from querylang.data import read_columns, read_dataset, record_columns
 
@@ -116,3 +116,18 @@ def test_generated_ids_and_duplicates_go_record_by_record():
     _assert_same(doc)
     doc["records"]["A"][1]["objectId"] = "x"
     _assert_same(doc)
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63), st.floats(allow_nan=False, allow_infinity=False), st.text()
+)
+
+
+@given(st.dictionaries(st.text(), _SCALARS))
+def test_flat_object_cells_are_the_general_cells(value):
+    assert repr(store._flat_object_cells(value)) == repr(store._object_cells(value))
+
+
+@given(st.lists(st.text()))
+def test_string_array_cells_are_the_general_cells(value):
+    assert repr(store._string_array_cells(value)) == repr(store._array_cells(value))
