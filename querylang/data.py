@@ -15,7 +15,8 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -236,11 +237,14 @@ def relation_columns(
     rows = _bulk_edges(schema, relations)
     if rows is None:  # some edge is wrong: read_edge names the first one
         rows = [_edge_tuple(read_edge(schema, rel, i)) for i, rel in enumerate(relations)]
-    unique = list(dict.fromkeys([*map(_edge_tuple, edges), *rows]))
+    unique = dict.fromkeys(chain(map(_edge_tuple, edges), rows))
+    groups = dict.fromkeys(map(itemgetter(0, 1), unique))
+    if len(groups) == 1:  # one Relation field (the usual case): no filtering
+        return {next(iter(groups)): (list(map(itemgetter(2), unique)), list(map(itemgetter(3), unique)))}
     out = {}
-    for owner, key in dict.fromkeys((o, k) for o, k, _, _ in unique):
-        mine = [(a, b) for o, k, a, b in unique if k == key and o == owner]
-        out[(owner, key)] = ([a for a, _ in mine], [b for _, b in mine])
+    for owner, key in groups:
+        mine = [e for e in unique if e[0] == owner and e[1] == key]
+        out[(owner, key)] = ([e[2] for e in mine], [e[3] for e in mine])
     return out
 
 
