@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import text
 from .data import ClassColumns, ColumnDataset, Dataset, Edge, read_columns
@@ -255,12 +254,14 @@ def _doubles(values: list[int | float | None]) -> pa.Array:
 
 def _text_arrays(values: list[str | None]) -> list[pa.Array]:
     """A String column and its word columns. The words are computed once per distinct text
-    (a 1M-record class has far fewer) and spread to every row by index in Arrow."""
+    (a 1M-record class has far fewer) and handed over dictionary-encoded: DuckDB expands them
+    while inserting, faster than Arrow's take (and without three more full string columns)."""
     strings = pa.array(values, pa.string())
     encoded = strings.dictionary_encode()
     per_text = [text.word_columns(t) for t in encoded.dictionary.to_pylist()]
     return [strings] + [
-        pc.take(pa.array([w[k] for w in per_text], pa.string()), encoded.indices) for k in range(3)
+        pa.DictionaryArray.from_arrays(encoded.indices, pa.array([w[k] for w in per_text], pa.string()))
+        for k in range(3)
     ]
 
 
