@@ -16,7 +16,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, compress, repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -238,9 +237,9 @@ def relation_columns(
     if rows is None:  # some edge is wrong: read_edge names the first one
         rows = [_edge_tuple(read_edge(schema, rel, i)) for i, rel in enumerate(relations)]
     unique = dict.fromkeys(chain(map(_edge_tuple, edges), rows))
-    groups = dict.fromkeys(map(itemgetter(0, 1), unique))
+    groups = dict.fromkeys(map(operator.itemgetter(0, 1), unique))
     if len(groups) == 1:  # one Relation field (the usual case): no filtering
-        return {next(iter(groups)): (list(map(itemgetter(2), unique)), list(map(itemgetter(3), unique)))}
+        return {next(iter(groups)): (list(map(operator.itemgetter(2), unique)), list(map(operator.itemgetter(3), unique)))}
     out = {}
     for owner, key in groups:
         mine = [e for e in unique if e[0] == owner and e[1] == key]
@@ -271,7 +270,7 @@ def _bulk_edges(schema: Schema, relations: list[Any]) -> list[tuple[str, str, st
     targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
     if not (
         set(map(type, owners)) | set(map(type, keys)) | set(map(type, oids)) | set(map(type, related)) <= {str}
-        and set(map(type, targets)) <= {str, object}
+        and set(map(type, targets)) <= {str, object}  # object: _ABSENT, no targetClass given
     ):
         return None
     for owner, key, target in set(zip(owners, keys, targets, strict=True)):  # a few distinct triples
@@ -341,7 +340,7 @@ def _bulk_check(f: Field, values: list[Any]) -> list[Any] | None:
             return None  # edges inside records: read_dataset's order of edges
         try:
             return [None if v is None else check_value(f.type, v, f.target) for v in values]
-        except Exception:
+        except Exception:  # whatever it is, the record path meets it in record order
             return None
     if not set(map(type, values)) - {type(None)} <= allowed:
         return None
