@@ -420,10 +420,10 @@ def time_micro(name: str, db: Any, scripts: bool, repeat: int, seed: int, sc: An
 # --- load -----------------------------------------------------------------------------------
 
 
-LOAD_METHODS = ("read_dataset", "_insert_records", "_insert_arrow", "_insert_edges", "_build_indexes")
+LOAD_METHODS = ("read_columns", "_insert_records", "_insert_arrow", "_insert_edges", "_build_indexes")
 LOAD_STEPS = (
-    "read_dataset (check + normalise every record, Python)",
-    "_insert_records (record_row + pa.array + insert)",
+    "read_columns (check + normalise every record, column by column, Python)",
+    "_insert_records (Arrow columns + insert)",
     "  of which INSERT ... SELECT from Arrow",
     "_insert_edges (Arrow + DISTINCT/NOT EXISTS insert)",
     "_build_indexes (CREATE INDEX statements)",

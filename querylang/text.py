@@ -45,8 +45,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Case- and diacritic-insensitive form: 'Café' → 'cafe'.
+
+    Cached: loading folds every word of every String value, and vocabularies are small next
+    to the number of records (a third of a 1M-record load went here uncached).
 
     Compatibility decomposition can bring in spaces or punctuation ('ͺ' → ' ͅ'); only letters
     and digits are kept, so one word folds to one token (possibly empty: then it is dropped).
@@ -75,6 +79,14 @@ def folded(text: str) -> list[str]:
 def joined(tokens: list[str]) -> str:
     """Tokens as ``" t1 t2 "`` so a word or phrase is found by a plain substring test."""
     return " " + " ".join(tokens) + " "
+
+
+def word_columns(text: str) -> tuple[str, str, str]:
+    """The stored words of a String value: stems, folded words, words as written
+    (layout.TEXT_PARTS order: ``f:tx``, ``f:fx``, ``f:wx``)."""
+    ws = words(text)  # once, not once per column: the same as stems, folded and words
+    fs = [fold(w) for w in ws]
+    return joined([stem(w) for w, f in zip(ws, fs, strict=True) if f]), joined([f for f in fs if f]), joined(ws)
 
 
 @dataclass(frozen=True, slots=True)
