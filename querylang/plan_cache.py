@@ -30,6 +30,7 @@ Soundness comes from two things rather than from trusting a reading of the compi
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,7 +287,8 @@ class PlanCache:
         if entry is None:
             return full(inputs or {}, skip)
         if isinstance(entry, _Bound):
-            self._plans.move_to_end(key)
+            with contextlib.suppress(KeyError):  # another thread may have just dropped it
+                self._plans.move_to_end(key)
             try:
                 plan = _fill(entry, values)
             except Exception:
@@ -310,8 +312,9 @@ class PlanCache:
 
     def _remember(self, key: Key, entry: _Bound | _Seen | None) -> None:
         self._plans[key] = entry
-        if len(self._plans) > MAX_PLANS:
-            self._plans.popitem(last=False)
+        while len(self._plans) > MAX_PLANS:
+            with contextlib.suppress(KeyError):  # threads share the cache; the GIL keeps each step whole
+                self._plans.popitem(last=False)
 
     def _learn(
         self,

@@ -260,3 +260,37 @@ def test_kept_plans_equal_fresh_plans(dbs, data):
             want = fresh.query("Post", script, inputs=inputs, **kw)
             assert (got.ids, got.count) == (want.ids, want.count)
     event(f"kept plan used: {cached._plans.hits > hits}")
+
+
+def test_threads_share_the_cache(monkeypatch: pytest.MonkeyPatch, dbs):
+    """Eight threads, few slots (plans evicted all the time): every answer still right."""
+    import threading
+
+    import querylang.plan_cache as pc
+
+    monkeypatch.setattr(pc, "MAX_PLANS", 2)
+    cached, fresh = dbs
+    scripts = [
+        "where({ likes: { greaterThan: Inputs.N } })",
+        "where({ author: { pointsTo: Inputs.U } })",
+        "where({ title: { containedIn: Inputs.T } })",
+    ]
+    jobs = [(scripts[i % 3], {"N": i % 9, "U": ["u1", "u2", "u9"][i % 3], "T": [["a"], ["b", "a"], ["zz", "b"]][i % 3]})
+            for i in range(300)]
+    got: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(k, len(jobs), 8):
+                got[i] = cached.query("Post", jobs[i][0], inputs=jobs[i][1]).ids
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(got[i] == fresh.query("Post", s, inputs=inp).ids for i, (s, inp) in enumerate(jobs))
