@@ -278,8 +278,9 @@ def test_completion_knows_classes_fields_operators_inputs() -> None:
 
 def test_ctrl_c_interrupts_a_running_statement() -> None:
     cursor = duckdb.connect().cursor()
-    # Ten billion pairs: minutes of work unless the interrupt reaches DuckDB.
-    slow = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3"
+    # A trillion pairs: hours of work unless the interrupt reaches DuckDB. (Ten billion once
+    # finished before a starved timer thread sent the signal, on a busy 2-core machine.)
+    slow = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range * b.range) % 7 = 3"
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
