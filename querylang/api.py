@@ -178,10 +178,15 @@ class Database:
 
         if not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
             return full(kw.get("inputs"), kw.get("skip"))
+        try:
+            # The checked limit in the key: True == 1 as a dict key, but not as a limit.
+            limit = check_paging(kw.get("limit"), None)[0]
+        except QueryError:
+            return full(kw.get("inputs"), kw.get("skip"))
         sort = kw.get("sort")
         options = (
             tuple(sort) if isinstance(sort, list | tuple) else sort,
-            kw.get("limit"), bool(kw.get("count")), bool(kw.get("strict")), row_cap,
+            limit, bool(kw.get("count")), bool(kw.get("strict")), row_cap,
         )
         try:
             hash(options)

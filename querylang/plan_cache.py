@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lark import Token, Tree
@@ -290,6 +290,10 @@ class PlanCache:
             with contextlib.suppress(KeyError):  # another thread may have just dropped it
                 self._plans.move_to_end(key)
             try:
+                if inputs is not None and len(inputs) > len(template.names):
+                    # Inputs the script does not read are still turned into script values,
+                    # so one with no JavaScript meaning is an error, as it is the whole way.
+                    to_js({k: v for k, v in inputs.items() if k not in template.names})
                 plan = _fill(entry, values)
             except Exception:
                 # A value the builder rejects: the whole way raises the error with its position.
@@ -298,12 +302,15 @@ class PlanCache:
             return plan
         self.misses += 1
         plan = full(inputs or {}, skip)
+        if schema is not self._schema:
+            return plan  # the schema changed while planning (another thread): keep nothing
         if entry is _MISSING:
             # First sighting: plan as usual and remember. A script run once pays nothing more.
-            self._remember(key, _Seen({k: list(v) if isinstance(v, list | tuple) else v for k, v in values.items()}, plan))
+            kept = {k: list(v) if isinstance(v, list | tuple) else v for k, v in values.items()}
+            self._remember(key, _Seen(kept, _copy(plan)))
         else:
             # Second sighting: two real plannings to compare (or a probe, if they cannot tell).
-            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, plan), full, inputs or {}))
+            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, _copy(plan)), full, inputs or {}))
         return plan
 
     def clear(self) -> None:
@@ -426,6 +433,12 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
+def _copy(plan: Plan) -> Plan:
+    """A plan to keep: the caller may change the lists of the one it was given."""
+    return replace(plan, params=list(plan.params), columns=list(plan.columns),
+                   count_params=list(plan.count_params), where_params=list(plan.where_params))
+
+
 def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
     """The kept plan with these values bound (converted as the builder converts them)."""
     for check_name, check in bound.checks:
@@ -448,7 +461,7 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
     p = bound.plan
     k = len(p.where_params)
     return Plan(
-        p.class_name, p.sql, params, p.columns,
+        p.class_name, p.sql, params, list(p.columns),
         count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
         where_sql=p.where_sql, where_params=params[:k], limit=p.limit,
     )
