@@ -282,8 +282,14 @@ def test_ctrl_c_interrupts_a_running_statement() -> None:
     # finished before a starved timer thread sent the signal, on a busy 2-core machine.)
     slow = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range * b.range) % 7 = 3"
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    # If Ctrl-C never arrives, stop the statement anyway: a failure, not a hung suite.
+    guard = threading.Timer(20, cursor.interrupt)
+    guard.start()
     start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        _wait(cursor, lambda: cursor.execute(slow).fetchall())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _wait(cursor, lambda: cursor.execute(slow).fetchall())
+    finally:
+        guard.cancel()
     assert time.monotonic() - start < 5
     assert cursor.execute("SELECT 1").fetchall() == [(1,)]  # the cursor is still usable
