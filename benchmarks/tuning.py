@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import random
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ def tunings(db: Any) -> list[Proposal]:
 
         return run
 
-    db.compile(MICRO_CLASS, MICRO_SCRIPT, inputs=micro_inputs(__import__("random").Random(0), SCALES["T"]), limit=20)
+    db.compile(MICRO_CLASS, MICRO_SCRIPT, inputs=micro_inputs(random.Random(0), SCALES["T"]), limit=20)
     out.append(Proposal("plan_cache", "db.compile of the micro script, plan cache off / on",
                         micro_inputs, [Variant("off", compile_with(False)), Variant("on", compile_with(True))]))
 

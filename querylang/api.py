@@ -162,27 +162,22 @@ class Database:
 
         ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit).
         """
+        try:
+            limit, valid = check_paging(kw.get("limit"), None)[0], True
+        except QueryError:
+            limit, valid = 0, False  # the build reports it
         row_cap = None
-        if capped and self.max_rows is not None:
-            try:
-                lim = check_paging(kw.get("limit"), None)[0]
-            except QueryError:
-                lim = 0  # the build reports it
-            if lim is None or lim > self.max_rows:
-                row_cap = self.max_rows + 1
+        if capped and self.max_rows is not None and (limit is None or limit > self.max_rows):
+            row_cap = self.max_rows + 1
         schema = self.schema
 
         def full(inputs: Mapping[str, Any] | None, skip: object) -> Plan:
             q = build_query(schema, class_name, query, **{**kw, "inputs": inputs, "skip": skip})
             return compile_query(q, schema, row_cap=row_cap)
 
-        if not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
+        if not valid or not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
             return full(kw.get("inputs"), kw.get("skip"))
-        try:
-            # The checked limit in the key: True == 1 as a dict key, but not as a limit.
-            limit = check_paging(kw.get("limit"), None)[0]
-        except QueryError:
-            return full(kw.get("inputs"), kw.get("skip"))
+        # The checked limit goes into the key: True == 1 as a dict key, but not as a limit.
         sort = kw.get("sort")
         options = (
             tuple(sort) if isinstance(sort, list | tuple) else sort,

@@ -10,33 +10,7 @@ import pytest
 
 import querylang
 import querylang.api as api
-
-DOC = {
-    "classes": {
-        "User": {"fields": {"name": {"type": "String"}}},
-        "Post": {
-            "fields": {
-                "likes": {"type": "Number"},
-                "related": {"type": "Relation", "targetClass": "Post"},
-            }
-        },
-    },
-    "records": {
-        "User": [{"objectId": "u1", "name": "Ada"}],
-        "Post": [
-            {"objectId": "p1", "likes": 3, "related": ["p2"]},
-            {"objectId": "p2", "likes": 7, "related": ["p1"]},
-        ],
-    },
-}
-
-
-def outcome(db: querylang.Database, script: str, inputs: dict[str, Any], **kw: Any) -> tuple[Any, ...]:
-    try:
-        p = db.compile("Post", script, inputs=inputs, **kw)
-    except querylang.QueryError as exc:
-        return ("error", type(exc).__name__, str(exc))
-    return ("plan", p.sql, p.params, p.count_sql, p.count_params, p.where_sql, p.where_params)
+from tests.test_plan_cache import DOC, outcome
 
 SCRIPT = "where({ likes: { greaterThan: Inputs.N } })"
 
