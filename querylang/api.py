@@ -166,9 +166,7 @@ class Database:
             limit, valid = check_paging(kw.get("limit"), None)[0], True
         except QueryError:
             limit, valid = 0, False  # the build reports it
-        row_cap = None
-        if capped and self.max_rows is not None and (limit is None or limit > self.max_rows):
-            row_cap = self.max_rows + 1
+        row_cap = self._row_cap(limit) if capped else None
         schema = self.schema
 
         def full(inputs: Mapping[str, Any] | None, skip: object) -> Plan:
@@ -345,10 +343,12 @@ class Database:
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (the store lock orders them).
         with self.store.lock:
-            cap = self.max_rows
-            capped = cap is not None and (q.limit is None or q.limit > cap)
-            # Fetch one row more than allowed to know whether the cap was hit.
-            return self._execute(compile_query(q, self.schema, row_cap=cap + 1 if capped and cap is not None else None))
+            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit)))
+
+    def _row_cap(self, limit: int | None) -> int | None:
+        """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
+        cap = self.max_rows
+        return cap + 1 if cap is not None and (limit is None or limit > cap) else None
 
     def _execute(self, plan: Plan) -> Result:
         """Run a plan and decode its rows (the caller holds the store lock)."""

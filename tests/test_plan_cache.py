@@ -40,13 +40,18 @@ DOC = {
 }
 
 
-@pytest.fixture(scope="module")
-def dbs() -> tuple[querylang.Database, querylang.Database]:
+def cached_and_fresh() -> tuple[querylang.Database, querylang.Database]:
+    """The same data twice: with the plan cache, and without it (the answer to match)."""
     cached, fresh = querylang.connect(), querylang.connect()
     for db in (cached, fresh):
         db.load(DOC)
     fresh.plan_cache = False
     return cached, fresh
+
+
+@pytest.fixture(scope="module")
+def dbs() -> tuple[querylang.Database, querylang.Database]:
+    return cached_and_fresh()
 
 
 # --- which scripts are templates ------------------------------------------------------------

@@ -10,18 +10,14 @@ import pytest
 
 import querylang
 import querylang.api as api
-from tests.test_plan_cache import DOC, outcome
+from tests.test_plan_cache import cached_and_fresh, outcome
 
 SCRIPT = "where({ likes: { greaterThan: Inputs.N } })"
 
 
 @pytest.fixture
 def dbs() -> tuple[querylang.Database, querylang.Database]:
-    cached, fresh = querylang.connect(), querylang.connect()
-    for db in (cached, fresh):
-        db.load(DOC)
-    fresh.plan_cache = False
-    return cached, fresh
+    return cached_and_fresh()  # fresh per test: some tests change the schema
 
 
 def _prime(db: querylang.Database, **kw: Any) -> None:
