@@ -262,6 +262,7 @@ def run_query(db: Database, q: Any) -> Result:
 
     plan = compile_query(q, db.schema)
     cls = db.schema.get(q.class_name)
+    db.store.ready(plan.sql)
     cursor = db.store.con.cursor()
     try:
         rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
@@ -288,6 +289,7 @@ def query_fields(q: Any) -> list[str]:
 
 
 def explain_plan(db: Database, sql: str, params: Sequence[Any]) -> str:
+    db.store.ready(sql)
     cursor = db.store.con.cursor()
     try:
         return explain_text(_wait(cursor, lambda: cursor.execute("EXPLAIN " + sql, list(params)).fetchall()))

@@ -7,7 +7,8 @@ field name (schema.NAME_RE), so helper columns never collide with fields.
 type       columns
 =========  ================================================================================
 String     ``f`` VARCHAR, and for text search its words as ``" w1 w2 "`` text: ``f:tx`` English
-           stems, ``f:fx`` case/diacritic-folded words, ``f:wx`` words as written (text.py)
+           stems, ``f:fx`` case/diacritic-folded words, ``f:wx`` words as written (text.py);
+           NULL for a text until a text search first needs them (after a bulk load)
 Number     ``f`` DOUBLE
 Boolean    ``f`` BOOLEAN
 Date       ``f`` TIMESTAMP (UTC, millisecond precision)
@@ -77,6 +78,12 @@ def field_columns(f: Field) -> list[tuple[str, str]]:
     if f.type == "GeoPoint":
         return [(f.name + ":lat", "DOUBLE"), (f.name + ":lng", "DOUBLE")]
     return []  # Relation
+
+
+def load_columns(cls: ClassDef) -> list[tuple[str, str]]:
+    """The columns a bulk load writes: all but the text-search words, which the store
+    computes when a text search first needs them (Store.ready)."""
+    return [(c, t) for c, t in class_columns(cls) if not c.endswith(TEXT_PARTS)]
 
 
 def class_columns(cls: ClassDef) -> list[tuple[str, str]]:

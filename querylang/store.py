@@ -34,9 +34,11 @@ from .layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
     SQL_TYPES,
+    TEXT_PARTS,
     class_columns,
     field_columns,
     join_table,
+    load_columns,
     quote_ident,
 )
 from .schema import ClassDef, Field, Schema
@@ -201,8 +203,8 @@ def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
 
 
 def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
-    """A class's checked columns as the columns of its table (layout.class_columns order);
-    cell for cell what :func:`record_row` gives for each record."""
+    """A class's checked columns as the columns a load writes (layout.load_columns order);
+    cell for cell what :func:`record_row` gives for each record, but no text-search words."""
     values = cols.values
     created, updated = values["createdAt"], values["updatedAt"]
     arrays = [pa.array(values["objectId"], pa.string()), _dates(created)]
@@ -224,9 +226,10 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
 
 
 def field_arrays(f: Field, values: list[Any]) -> list[pa.Array]:
-    """One field's columns (layout.field_columns order) for its stored values, None = no value."""
+    """One field's columns (layout.field_columns order, without text-search words) for its
+    stored values, None = no value."""
     if f.type == "String":
-        return _text_arrays(values)
+        return [pa.array(values, pa.string())]
     if f.type == "Number":
         return [_doubles(values)]
     if f.type == "Date":
@@ -255,17 +258,10 @@ def _doubles(values: list[int | float | None]) -> pa.Array:
         return pa.array([None if v is None else float(v) for v in values], pa.float64())
 
 
-def _text_arrays(values: list[str | None]) -> list[pa.Array]:
-    """A String column and its word columns. The words are computed once per distinct text
-    (a 1M-record class has far fewer) and handed over dictionary-encoded: DuckDB expands them
-    while inserting, faster than Arrow's take (and without three more full string columns)."""
-    strings = pa.array(values, pa.string())
-    encoded = strings.dictionary_encode()
-    per_text = [text.word_columns(t) for t in encoded.dictionary.to_pylist()]
-    return [strings] + [
-        pa.DictionaryArray.from_arrays(encoded.indices, pa.array([w[k] for w in per_text], pa.string()))
-        for k in range(3)
-    ]
+def word_arrays(texts: list[str]) -> list[pa.Array]:
+    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts."""
+    per_text = [text.word_columns(t) for t in texts]
+    return [pa.array([w[k] for w in per_text], pa.string()) for k in range(3)]
 
 
 def _number(x: float) -> int | float:
@@ -426,7 +422,15 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
                 "(class_name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL)"
             )
+        self.read_only = read_only
         self.schema = self._read_schema()
+        # (class, String field) whose text-search words may be missing for some records: a
+        # bulk load leaves them to the first text search on the field (Store.ready).
+        self.pending_words: set[tuple[str, str]] = self._missing_words(self.schema)
+        if not read_only:
+            # A load that only adds classes builds their indexes after its commit; a process
+            # killed in between left the rows without them (every index exists: a no-op).
+            self._build_indexes(self.schema)
 
     def _read_schema(self) -> Schema:
         try:
@@ -458,7 +462,81 @@ class Store:
         return frozenset(clean)
 
     def close(self) -> None:
-        self.con.close()
+        """Close the database; a file gets its pending text-search words first, so that it
+        opens complete (read-only opens cannot add them)."""
+        try:
+            if self.pending_words and not self.read_only and self.path != ":memory:":
+                with self.lock:
+                    for key in sorted(self.pending_words):
+                        self.fill_words(*key)
+        finally:
+            self.con.close()
+
+    # --- text-search words, computed when first needed ---------------------------------------
+
+    def _missing_words(self, schema: Schema) -> set[tuple[str, str]]:
+        """The String fields with a text whose words were never computed (a load whose
+        process ended before a text search or close); one scan per class."""
+        out = set()
+        for name, cls in schema.classes.items():
+            fields = [f.name for f in cls.user_fields if f.type == "String"]
+            if not fields:
+                continue
+            tests = ", ".join(
+                f'bool_or({quote_ident(f)} IS NOT NULL AND {quote_ident(f + TEXT_PARTS[-1])} IS NULL)' for f in fields
+            )
+            try:
+                row = self.con.execute(f"SELECT {tests} FROM {quote_ident(name)}").fetchone()
+            except duckdb.Error:
+                continue  # a table this version cannot read is reported by the query that needs it
+            out |= {(name, f) for f, missing in zip(fields, row or (), strict=False) if missing}
+        return out
+
+    def ready(self, sql: str) -> None:
+        """Compute the text-search words a statement reads, if a bulk load left them pending."""
+        if not self.pending_words:
+            return
+        with self.lock:
+            for name, f in sorted(self.pending_words):
+                if quote_ident(name) in sql and any(quote_ident(f + part) in sql for part in TEXT_PARTS):
+                    if self.read_only:
+                        raise QueryError(
+                            f"text search on {name}.{f} needs its words, which the load that wrote the "
+                            "database did not finish computing; open it once without read-only "
+                            "(they are computed then, on the first text search or on close)"
+                        )
+                    self.fill_words(name, f)
+
+    def fill_words(self, class_name: str, field_name: str) -> int:
+        """Compute the words of every text of the field that lacks them (one UPDATE);
+        returns the number of distinct texts done."""
+        con = self.con
+        t, col = quote_ident(class_name), quote_ident(field_name)
+        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
+            if texts:
+                words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts)], names=["t", "tx", "fx", "wx"])
+                view = "_ql_words"
+                con.register(view, words)
+                try:
+                    con.execute(
+                        f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
+                        f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
+                    )
+                finally:
+                    con.unregister(view)
+            con.execute("COMMIT")
+        except BaseException as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.InterruptException):
+                raise KeyboardInterrupt from None
+            if isinstance(exc, duckdb.Error):
+                raise QueryError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}", code=1) from exc
+            raise
+        self.pending_words.discard((class_name, field_name))
+        return len(texts)
 
     # --- load -----------------------------------------------------------------------------
 
@@ -468,6 +546,15 @@ class Store:
             data = read_columns(source, self.schema)
             self._check_existing_ids(data)
             old_schema = self.schema
+            # DuckDB builds an index over committed rows on every core, over the rows of an open
+            # transaction on one (2.5× slower at scale L, benchmarks Tuning P12). A load that
+            # only adds classes builds their indexes after its commit, and drops those classes
+            # again if that fails: all or nothing still.
+            added = data.schema.classes.keys() - old_schema.classes.keys()
+            late = (
+                all(data.schema.classes[c] == old_schema.classes[c] for c in old_schema.classes)
+                and data.columns.keys() | {owner for owner, _ in data.edges} <= added
+            )
             con = self.con
             con.execute("BEGIN TRANSACTION")
             try:
@@ -476,24 +563,58 @@ class Store:
                 for class_name, cols in data.columns.items():
                     self._insert_records(data.schema.classes[class_name], cols)
                     counts[class_name] = len(cols)
-                self._insert_edges(data.edges, new_tables={
-                    join_table(c.name, f.name)
-                    for c in data.schema.classes.values() for f in c.user_fields
-                    if f.type == "Relation" and (c.name not in old_schema.classes or f.name not in old_schema.classes[c.name].fields)
-                })
-                self._build_indexes(data.schema)
-                clean = self._clean_joins(data.schema)
+                self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
+                if not late:
+                    self._build_indexes(data.schema)
+                    clean = self._clean_joins(data.schema)
                 con.execute("COMMIT")
             except BaseException as exc:
                 con.execute("ROLLBACK")
-                self.schema = old_schema
-                if isinstance(exc, QueryError):
-                    raise
                 if isinstance(exc, duckdb.Error):
                     raise DataError(f"load failed, nothing was loaded: {exc}") from exc
                 raise
+            if late:
+                try:
+                    self._build_indexes(data.schema)
+                    clean = self._clean_joins(data.schema)
+                except BaseException as exc:
+                    self._drop_classes(data.schema, added)
+                    if isinstance(exc, duckdb.Error):
+                        raise DataError(f"load failed, nothing was loaded: {exc}") from exc
+                    raise
             self.schema = replace(data.schema, clean_joins=clean)
+            self.pending_words |= {
+                (name, f.name)
+                for name, cols in data.columns.items() if len(cols)
+                for f in data.schema.classes[name].user_fields if f.type == "String"
+            }
             return counts
+
+    @staticmethod
+    def _new_tables(old: Schema, new: Schema) -> set[str]:
+        """The join tables that adding ``new`` to ``old`` creates."""
+        return {
+            join_table(c.name, f.name)
+            for c in new.classes.values() for f in c.user_fields
+            if f.type == "Relation" and (c.name not in old.classes or f.name not in old.classes[c.name].fields)
+        }
+
+    def _drop_classes(self, schema: Schema, names: set[str]) -> None:
+        """Undo a committed load that only added classes: their tables and schema rows go."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in sorted(names):
+                cls = schema.classes[name]
+                for f in cls.user_fields:
+                    if f.type == "Relation":
+                        con.execute(f"DROP TABLE IF EXISTS {quote_ident(join_table(name, f.name))}")
+                con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+                con.execute(f"DELETE FROM {quote_ident(SCHEMA_TABLE)} WHERE class_name = ?", [name])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
     def _check_existing_ids(self, data: ColumnDataset) -> None:
         """A record whose objectId is already stored is an error (loads add, never overwrite)."""
@@ -536,7 +657,7 @@ class Store:
     def _insert_records(self, cls: ClassDef, cols: ClassColumns) -> None:
         if not len(cols):
             return
-        names = [c for c, _ in class_columns(cls)]
+        names = [c for c, _ in load_columns(cls)]
         batch = pa.Table.from_arrays(class_arrays(cls, cols), names=names)
         self._insert_arrow(quote_ident(cls.name), names, batch)
 
@@ -605,6 +726,7 @@ class Store:
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None
     ) -> list[tuple[Any, ...]]:
         """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`)."""
+        self.ready(sql)
         cur = self._cursor()
         token = self.watchdog.watch(cur, timeout) if timeout is not None else None
         try:

@@ -1,0 +1,118 @@
+"""Text-search words after a bulk load: computed when a text search first needs them.
+
+A load leaves each String field's word columns (``f:tx``, ``f:fx``, ``f:wx``) empty and the
+field pending; the first statement that reads them computes them for every text that lacks
+them, in one UPDATE. Closing a file computes what is still pending, so a read-only open finds
+the words there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import querylang
+from querylang import QueryError
+from querylang.cli import explain_plan
+
+CLASSES = {"Note": {"fields": {"body": {"type": "String"}, "title": {"type": "String"}, "n": {"type": "Number"}}}}
+
+
+def notes(*bodies: str, start: int = 0) -> dict:
+    return {
+        "classes": CLASSES,
+        "records": {"Note": [{"objectId": f"n{i}", "body": b, "title": "Running", "n": i} for i, b in enumerate(bodies, start)]},
+    }
+
+
+def search(term: str, **opts: object) -> dict:
+    return {"body": {"text": {"search": {"term": term, **opts}}}}
+
+
+def stored_words(db: querylang.Database, field: str = "body") -> list:
+    return db.store.con.execute(f'SELECT "{field}:wx" FROM "Note" ORDER BY "objectId"').fetchall()
+
+
+def test_a_load_leaves_the_words_to_the_first_text_search():
+    db = querylang.connect()
+    db.load(notes("the ducks are running", "a quiet index", None))
+    assert db.store.pending_words == {("Note", "body"), ("Note", "title")}
+    assert stored_words(db) == [(None,), (None,), (None,)]
+    assert db.query("Note", {"n": {"greaterThan": 0}}).ids == ["n1", "n2"]  # no text search: nothing computed
+    assert db.store.pending_words == {("Note", "body"), ("Note", "title")}
+
+    assert db.query("Note", search("duck")).ids == ["n0"]
+    assert db.store.pending_words == {("Note", "title")}  # only the field searched
+    assert stored_words(db) == [(" the ducks are running ",), (" a quiet index ",), (None,)]
+    assert stored_words(db, "title") == [(None,), (None,), (None,)]
+    for term, opts in [("run", {}), ("Running", {"caseSensitive": True}), ('"quiet index"', {}), ("-duck index", {})]:
+        q = search(term, **opts)
+        assert db.query("Note", q).ids == db.reference("Note", q).ids
+
+
+@pytest.mark.parametrize("how", ["count", "explain", "aggregate", "cached plan"])
+def test_every_way_of_running_a_statement_computes_them(how):
+    db = querylang.connect()
+    db.load(notes("ducks", "geese"))
+    if how == "count":
+        assert db.count("Note", search("duck")) == 1
+    elif how == "explain":
+        plan = db.compile("Note", search("duck"))
+        explain_plan(db, plan.sql, plan.params)
+    elif how == "aggregate":
+        assert db.aggregate("Note", {"top": {"max": "n"}}, search("geese")) == {"top": 1}
+    else:  # a kept plan, then a second load makes the field pending again
+        script = "where({ body: { text: { search: Inputs.term } } })"
+        assert db.query("Note", script, inputs={"term": "duck"}).ids == ["n0"]
+        assert db.query("Note", script, inputs={"term": "geese"}).ids == ["n1"]
+        db.load(notes("more ducks", start=2))
+        assert ("Note", "body") in db.store.pending_words
+        assert db.query("Note", script, inputs={"term": "duck"}).ids == ["n0", "n2"]
+    assert ("Note", "body") not in db.store.pending_words
+
+
+def test_records_written_one_by_one_get_their_words_at_once():
+    db = querylang.connect()
+    db.load(notes("ducks"))
+    oid = db.create("Note", {"body": "geese and ducks"})
+    db.save("Note", "n0", {"title": "Walking"})
+    assert db.query("Note", search("duck")).ids == sorted(["n0", oid])
+    assert db.query("Note", {"title": {"text": {"search": "walk"}}}).ids == ["n0"]
+
+
+def test_a_second_load_adds_only_its_own_texts():
+    db = querylang.connect()
+    db.load(notes("ducks", "geese"))
+    assert db.store.fill_words("Note", "body") == 2
+    db.load(notes("ducks", "swans", start=2))
+    assert db.store.fill_words("Note", "body") == 2  # "ducks" again: a new record, its own words
+    assert db.query("Note", search("duck")).ids == ["n0", "n2"]
+    assert db.store.fill_words("Note", "body") == 0
+
+
+def test_closing_a_file_computes_them_for_read_only_opens(tmp_path: Path):
+    path = tmp_path / "notes.duckdb"
+    with querylang.connect(path) as db:
+        db.load(notes("ducks", "geese"))
+    with querylang.connect(path, read_only=True) as db:
+        assert db.store.pending_words == set()
+        assert db.query("Note", search("geese")).ids == ["n1"]
+
+
+def test_a_file_left_without_them_says_so_read_only_and_computes_them_writable(tmp_path: Path):
+    path = tmp_path / "notes.duckdb"
+    db = querylang.connect(path)
+    db.load(notes("ducks", "geese"))
+    db.store.con.close()  # the process ended without closing the database
+    with querylang.connect(path, read_only=True) as ro:
+        assert ro.store.pending_words == {("Note", "body"), ("Note", "title")}
+        assert ro.query("Note", {"n": 1}).ids == ["n1"]  # other queries answer
+        with pytest.raises(QueryError, match=r"text search on Note\.body needs its words.*without read-only"):
+            ro.query("Note", search("geese"))
+    with querylang.connect(path) as rw:
+        assert rw.store.pending_words == {("Note", "body"), ("Note", "title")}
+        assert rw.query("Note", search("geese")).ids == ["n1"]
+    with querylang.connect(path, read_only=True) as ro:
+        assert ro.store.pending_words == set()
+        assert ro.query("Note", {"title": {"text": {"search": "run"}}}).ids == ["n0", "n1"]
