@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import json
 import math
-import operator
 import secrets
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError, QueryError
-from .schema import ClassDef, Field, Schema, _check_case, make_class, suggest
-from .semantics import date_from, is_number, normalise_json, parse_isos, to_ms
+from .schema import ClassDef, Schema, _check_case, make_class, suggest
+from .semantics import date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -128,52 +126,6 @@ def read_dataset(
     return out
 
 
-@dataclass
-class ClassColumns:
-    """One class's checked records by column: every stored field's values in record order
-    (None = no value), and for each user field the records that hold it as an explicit null."""
-
-    values: dict[str, list[Any]]
-    nulls: dict[str, list[int]]
-
-    def __len__(self) -> int:
-        return len(self.values["objectId"])
-
-
-@dataclass
-class ColumnDataset:
-    """:class:`Dataset` by column (for Store.load, which writes columns); ``edges`` maps each
-    Relation field, as (owner class, key), to its owning and related ids."""
-
-    schema: Schema
-    columns: dict[str, ClassColumns] = field(default_factory=dict)
-    edges: dict[tuple[str, str], tuple[list[str], list[str]]] = field(default_factory=dict)
-
-
-def read_columns(
-    source: str | Path | Mapping[str, Any],
-    existing: Schema | None = None,
-    *,
-    now: datetime | None = None,
-) -> ColumnDataset:
-    """:func:`read_dataset` by column: the same checks, errors and values.
-
-    Checking a class a column at a time (bulk_columns) is several times faster than record
-    by record; when a bulk check cannot vouch for every record, the class is read record by
-    record after all, which finds the same first error with the same message.
-    """
-    doc, schema, now = _open_document(source, existing, now)
-    out = ColumnDataset(schema)
-    record_edges: list[Edge] = []
-    for cls, rows in _class_rows(doc, schema):
-        cols = bulk_columns(cls, rows, now)
-        if cols is None:
-            cols = record_columns(cls, normalise_records(cls, rows, now, record_edges))
-        out.columns[cls.name] = cols
-    out.edges = relation_columns(doc, schema, record_edges)
-    return out
-
-
 def _open_document(
     source: str | Path | Mapping[str, Any], existing: Schema | None, now: datetime | None
 ) -> tuple[Mapping[str, Any], Schema, datetime]:
@@ -224,180 +176,11 @@ def read_relations(doc: Mapping[str, Any], schema: Schema, edges: list[Edge]) ->
     return list(dict.fromkeys(edges))
 
 
-def relation_columns(
-    doc: Mapping[str, Any], schema: Schema, edges: list[Edge]
-) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
-    """:func:`read_relations` by column: for each (owner class, key), the owning and the
-    related ids of its edges, each edge once, in the same order.
-
-    Edges are plain tuples here: a million Edge objects cost a second to make and hash.
-    """
-    relations = _relation_list(doc)
-    rows = _bulk_edges(schema, relations)
-    if rows is None:  # some edge is wrong: read_edge names the first one
-        rows = [_edge_tuple(read_edge(schema, rel, i)) for i, rel in enumerate(relations)]
-    unique = dict.fromkeys(chain(map(_edge_tuple, edges), rows))
-    groups = dict.fromkeys(map(operator.itemgetter(0, 1), unique))
-    if len(groups) == 1:  # one Relation field (the usual case): no filtering
-        return {next(iter(groups)): (list(map(operator.itemgetter(2), unique)), list(map(operator.itemgetter(3), unique)))}
-    out = {}
-    for owner, key in groups:
-        mine = [e for e in unique if e[0] == owner and e[1] == key]
-        out[(owner, key)] = ([e[2] for e in mine], [e[3] for e in mine])
-    return out
-
-
 def _relation_list(doc: Mapping[str, Any]) -> list[Any]:
     relations = doc.get("relations", [])
     if not isinstance(relations, list):
         raise DataError("'relations' must be a list of edges")
     return relations
-
-
-def _edge_tuple(e: Edge) -> tuple[str, str, str, str]:
-    return (e.owner_class, e.key, e.owning_id, e.related_id)
-
-
-_ABSENT = object()
-
-
-def _bulk_edges(schema: Schema, relations: list[Any]) -> list[tuple[str, str, str, str]] | None:
-    """``relations`` checked a column at a time, as read_edge checks each: (class, key,
-    objectId, targetId) tuples, or None when some edge is wrong (or not a plain dict)."""
-    if not set(map(type, relations)) <= {dict}:
-        return None
-    owners, keys, oids, related = (_column(relations, k) for k in ("class", "key", "objectId", "targetId"))
-    targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
-    if not (
-        set(map(type, owners)) | set(map(type, keys)) | set(map(type, oids)) | set(map(type, related)) <= {str}
-        and set(map(type, targets)) <= {str, object}  # object: _ABSENT, no targetClass given
-    ):
-        return None
-    for owner, key, target in set(zip(owners, keys, targets, strict=True)):  # a few distinct triples
-        cls = schema.classes.get(owner)
-        f = cls.fields.get(key) if cls is not None else None
-        if f is None or f.type != "Relation" or target not in (_ABSENT, f.target):
-            return None
-    if "" in oids or "" in related or not (_clean_text(oids) and _clean_text(related)):
-        return None
-    return list(zip(owners, keys, oids, related, strict=True))
-
-
-# --- checking a class a column at a time -----------------------------------------------------
-
-# The Python types a bulk check accepts for each simple field type (besides None); any other
-# value sends the class down the record-by-record path. bool is not int here: type() is exact.
-_BULK_TYPES = {
-    "String": {str},
-    "Pointer": {str},
-    "Number": {int, float},
-    "Boolean": {bool},
-    "Date": {str},
-}
-
-
-def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns | None:
-    """The class's records checked and normalised a column at a time, exactly as
-    :func:`normalise_records` would; None when these checks cannot vouch for every record
-    (a bad value, a generated objectId, a Relation inside a record, a Mapping not a dict)."""
-    if not set(map(type, rows)) <= {dict}:
-        return None
-    keys = set().union(*rows)
-    if not keys <= cls.fields.keys():
-        return None  # an unknown field
-    ids = _column(rows, "objectId")
-    if not (set(map(type, ids)) <= {str} and "" not in ids and len(set(ids)) == len(ids) and _clean_text(ids)):
-        return None
-    out = ClassColumns({"objectId": ids}, {})
-    for name, f in cls.fields.items():
-        if name == "objectId" or (f.type == "Relation" and name not in keys):
-            continue
-        values = _column(rows, name) if name in keys else [None] * len(rows)
-        checked = _bulk_check(f, values)
-        if checked is None:
-            return None
-        out.values[name] = checked
-        if not f.builtin:
-            out.nulls[name] = _explicit_nulls(rows, name, values) if name in keys else []
-    created = [now if d is None else d for d in out.values["createdAt"]]
-    out.values["createdAt"] = created
-    out.values["updatedAt"] = [c if u is None else u for u, c in zip(out.values["updatedAt"], created, strict=True)]
-    return out
-
-
-def _explicit_nulls(rows: list[dict[str, Any]], name: str, values: list[Any]) -> list[int]:
-    """The records that hold ``name`` as null (the others with None do not have it)."""
-    nones = compress(range(len(values)), map(operator.is_, values, repeat(None)))
-    return [i for i in nones if name in rows[i]]
-
-
-def _bulk_check(f: Field, values: list[Any]) -> list[Any] | None:
-    """One field's values (None = absent or null) as check_value stores them, or None when
-    some value is wrong or needs the record-by-record path (check_value's order of errors)."""
-    allowed = _BULK_TYPES.get(f.type)
-    if allowed is None:  # Array, Object, GeoPoint: nested, checked one by one
-        if f.type == "Relation":
-            return None  # edges inside records: read_dataset's order of edges
-        try:
-            return [None if v is None else check_value(f.type, v, f.target) for v in values]
-        except Exception:  # whatever it is, the record path meets it in record order
-            return None
-    if not set(map(type, values)) - {type(None)} <= allowed:
-        return None
-    present = list(compress(values, map(operator.is_not, values, repeat(None))))
-    if f.type in ("String", "Pointer"):
-        ok = _clean_text(present) and not (f.type == "Pointer" and "" in present)
-        return values if ok else None
-    if f.type == "Number":
-        return values if _plain_numbers(present) else None
-    if f.type == "Date":
-        return _bulk_dates(values, present)
-    return values  # Boolean: the type is the whole check
-
-
-def _plain_numbers(numbers: list[int | float]) -> bool:
-    """All finite and within ±2**63 (check_value's bounds for ints; a float beyond them is
-    fine but rare, and the record-by-record path then accepts it)."""
-    try:
-        if not all(map(math.isfinite, numbers)):
-            return False
-    except OverflowError:  # an int too large for a double
-        return False
-    return not numbers or (max(numbers) <= 2**63 and min(numbers) >= -(2**63))
-
-
-def _column(rows: list[dict[str, Any]], name: str) -> list[Any]:
-    """Each row's value of ``name`` (None where it has none), in one C-level pass."""
-    return list(map(dict.get, rows, repeat(name)))
-
-
-def _bulk_dates(values: list[str | None], present: list[str]) -> list[datetime | None] | None:
-    """ISO strings (``present``: those not None) as datetimes, or None if one is not a date."""
-    dates = parse_isos(present)
-    if None in dates:
-        return None
-    if len(dates) == len(values):
-        return dates
-    read = iter(dates)
-    return [None if v is None else next(read) for v in values]
-
-
-def _clean_text(strings: list[str]) -> bool:
-    """Whether every string passes _check_text: checked on them all joined (one C pass)."""
-    try:
-        _check_text("".join(strings))
-    except ValueError:
-        return False
-    return True
-
-
-def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:
-    """Normalised records (from normalise_records) as columns."""
-    names = [f.name for f in cls.user_fields if f.type != "Relation"]
-    return ClassColumns(
-        {name: [r.get(name) for r in recs] for name in ["objectId", "createdAt", "updatedAt", *names]},
-        {name: [i for i, r in enumerate(recs) if name in r and r[name] is None] for name in names},
-    )
 
 
 def read_edge(schema: Schema, rel: object, index: int) -> Edge:
