@@ -16,7 +16,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from .data import (
     read_edge,
 )
 from .schema import ClassDef, Field, Schema
-from .semantics import parse_isos
+from .semantics import _plain, canonical_plain, parse_isos
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP
@@ -44,11 +44,12 @@ ARROW_SCALARS = {"String": pa.string(), "Pointer": pa.string(), "Number": pa.flo
 @dataclass
 class ClassColumns:
     """One class's checked records by column, in record order: an Arrow array for objectId,
-    createdAt, updatedAt and each scalar field, a list of normalised values (None = no value)
-    for each Array, Object and GeoPoint field; and for each user field the records that hold
-    it as an explicit null."""
+    createdAt, updatedAt and each scalar field; for each Array, Object and GeoPoint field
+    either the arrays of all its columns (layout.field_columns order, a tuple) or a list of
+    normalised values (None = no value) for the store to convert; and for each user field the
+    records that hold it as an explicit null."""
 
-    values: dict[str, pa.Array | list[Any]]
+    values: dict[str, pa.Array | tuple[pa.Array, ...] | list[Any]]
     nulls: dict[str, list[int]]
 
     def __len__(self) -> int:
@@ -135,34 +136,48 @@ def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns 
     if id_array is None:
         return None
     out = ClassColumns({"objectId": id_array}, {})
-    explicit: dict[str, list[int]] = {}
-    try:  # the records holding some null (few), where the explicit nulls are
-        for i in compress(range(n), map(operator.contains, map(dict.values, rows), repeat(None))):
-            for k, v in rows[i].items():
-                if v is None:
-                    explicit.setdefault(k, []).append(i)
-    except Exception:  # a value whose == misbehaves: the record path reports it
-        return None
-    held = n  # how many (record, key) pairs the fields account for: objectId in every record
+    # Explicit nulls (kept, so records read back as written) and unknown fields are found by
+    # counting: every (record, key) pair is a value, an explicit null or an unknown field.
+    held = n  # pairs accounted for: objectId in every record
+    dense: list[tuple[str, list[Any]]] = []  # fields mostly absent: their nulls only if needed
     for name, f in cls.fields.items():
         if name == "objectId":
             continue
         values = _column(rows, name)
         nones = values.count(None)
-        nulls = explicit.get(name, [])
-        held += n - nones + len(nulls)
+        held += n - nones
+        nulls: list[int] | None = None
+        if nones * 4 <= n:  # few absent: look at each
+            nulls = [i for i in _none_positions(values, nones) if name in rows[i]]
+            held += len(nulls)
+        else:
+            dense.append((name, values))
         if f.type == "Relation":
             if nones != n or nulls:
                 return None  # edges inside records: read_dataset's order of edges
             continue
-        checked = _bulk_check(f, values, n - nones)
+        if nones == n and f.type in ARROW_SCALARS:  # no record has it (updatedAt, usually)
+            checked = pa.nulls(n, ARROW_SCALARS[f.type])
+        else:
+            checked = _bulk_check(f, values, n - nones)
         if checked is None:
             return None
         out.values[name] = checked
         if not f.builtin:
-            out.nulls[name] = nulls
-    if held != sum(map(len, rows)):
-        return None  # some record has a field the class does not
+            out.nulls[name] = nulls or []
+    pairs = sum(map(len, rows))
+    if pairs != held:
+        for name, values in dense:  # some mostly-absent field holds explicit nulls
+            nulls = [i for i in compress(range(n), map(operator.is_, values, repeat(None))) if name in rows[i]]
+            held += len(nulls)
+            f = cls.fields[name]
+            if f.type == "Relation":
+                if nulls:
+                    return None
+            elif not f.builtin:
+                out.nulls[name] = nulls
+        if pairs != held:
+            return None  # some record has a field the class does not
     created = out.values["createdAt"]
     assert isinstance(created, pa.Array)
     if created.null_count:
@@ -173,16 +188,35 @@ def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns 
     return out
 
 
+def _none_positions(values: list[Any], count: int) -> list[int]:
+    """Where the ``count`` Nones of ``values`` are (list.index finds each in C)."""
+    out = []
+    at = -1
+    find = values.index
+    for _ in range(count):
+        at = find(None, at + 1)
+        out.append(at)
+    return out
+
+
 def _column(rows: list[dict[str, Any]], name: str) -> list[Any]:
     """Each row's value of ``name`` (None where it has none), in one C-level pass."""
     return list(map(dict.get, rows, repeat(name)))
 
 
-def _bulk_check(f: Field, values: list[Any], present: int) -> pa.Array | list[Any] | None:
+def _bulk_check(f: Field, values: list[Any], present: int) -> pa.Array | tuple[pa.Array, ...] | list[Any] | None:
     """One field's values (None = absent or null) as check_value stores them, or None when
     some value is wrong or needs the record-by-record path (check_value's order of errors)."""
     allowed = _BULK_TYPES.get(f.type)
-    if allowed is None:  # Array, Object, GeoPoint: nested, checked one by one
+    if allowed is None:  # Array, Object, GeoPoint: nested
+        try:
+            # The usual shapes (Arrays of strings, Objects of scalars, GeoPoints) straight to
+            # their columns' arrays; anything else checked one by one, converted by the store.
+            fast = _NESTED[f.type](values)
+        except Exception:
+            fast = None
+        if fast is not None:
+            return fast
         try:
             return [None if v is None else check_value(f.type, v, f.target) for v in values]
         except Exception:  # whatever it is, the record path meets it in record order
@@ -234,6 +268,142 @@ def _number_array(numbers: list[int | float | None]) -> pa.Array | None:
     return arr if hi.as_py() <= 2**63 and lo.as_py() >= -(2**63) else None
 
 
+# --- nested fields in their usual shapes, a column at a time ------------------------------------
+# Each gives what store.field_cells gives value by value, as whole columns (tests/
+# test_load_columns.py compares them), or None for a shape it does not handle.
+
+
+def _list_offsets(values: list[Any]) -> tuple[pa.Array, pa.Array, list[int]]:
+    """Offsets (int32) and null mask of a list-like column, and the offsets as Python ints."""
+    lens = [0 if v is None else len(v) for v in values]
+    offsets = [0, *accumulate(lens)]
+    return pa.array(offsets, pa.int32()), pa.array(list(map(operator.is_, values, repeat(None))), pa.bool_()), offsets
+
+
+def _lists(offsets: pa.Array, items: pa.Array, mask: pa.Array) -> pa.Array:
+    return pa.ListArray.from_arrays(offsets, items, mask=mask)
+
+
+def _wrapped(open_: str, parts: pa.Array, sep: str, close: str) -> pa.Array:
+    """Each list of strings joined by ``sep`` between ``open_`` and ``close``."""
+    return pc.binary_join_element_wise(open_, pc.binary_join(parts, sep), close, "")
+
+
+def _empty_lists(offsets: list[int], mask: pa.Array, item: pa.DataType) -> pa.Array:
+    return pa.ListArray.from_arrays(pa.array([0] * len(offsets), pa.int32()), pa.array([], item), mask=mask)
+
+
+def _string_arrays(values: list[Any]) -> tuple[pa.Array, ...] | None:
+    """Arrays of strings only (tags, the usual kind): store._string_array_cells by column."""
+    present = [v for v in values if v is not None]
+    if not set(map(type, present)) <= {list}:
+        return None
+    flat = list(chain.from_iterable(present))
+    if not set(map(type, flat)) <= {str}:
+        return None
+    strings = _text_array(flat)
+    if strings is None:
+        return None
+    offsets, mask, py_offsets = _list_offsets(values)
+    keys_of = {s: canonical_plain(s) for s in set(flat)}
+    keys = _lists(offsets, pa.array(list(map(keys_of.__getitem__, flat)), pa.string()), mask)
+    return (
+        _wrapped("[", keys, ", ", "]"),  # the JSON text
+        _wrapped("[", keys, ",", "]"),  # the canonical key
+        keys,
+        _empty_lists(py_offsets, mask, pa.float64()),
+        _lists(offsets, strings, mask),
+        _empty_lists(py_offsets, mask, TIMESTAMP),
+        _empty_lists(py_offsets, mask, pa.bool_()),
+    )
+
+
+_SCALAR_TYPES = {str, int, float, bool, _NONE}
+_EXACT = 2**53
+
+
+def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
+    """Objects of scalars only (no nesting, no Parse ``__type`` objects): store.
+    _flat_object_cells by column."""
+    present = [v for v in values if v is not None]
+    if not set(map(type, present)) <= {dict}:
+        return None
+    keys = list(chain.from_iterable(present))
+    items = list(chain.from_iterable(map(dict.values, present)))
+    types = list(map(type, items))
+    if not (set(map(type, keys)) <= {str} and set(types) <= _SCALAR_TYPES) or "__type" in keys:
+        return None
+    # data._check_json's rules: text keys and strings, finite floats, ints within ±2**63.
+    key_array = _text_array(keys)
+    strings = [v for v, t in zip(items, types, strict=True) if t is str]
+    ints = [v for v, t in zip(items, types, strict=True) if t is int]
+    floats = [v for v, t in zip(items, types, strict=True) if t is float]
+    if key_array is None or _text_array(strings) is None or not all(map(math.isfinite, floats)):
+        return None
+    if ints and (max(ints) > 2**63 or min(ints) < -(2**63)):
+        return None
+    from .store import _scalar_json  # the one definition of a scalar's JSON text
+
+    encoded = {s: _scalar_json(s) for s in set(keys) | set(strings)}
+    # An int a double holds exactly is its own JSON text (what _scalar_json(_plain(v)) gives).
+    json_texts = pa.array(
+        [
+            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else _scalar_json(_plain(v))
+            for v, t in zip(items, types, strict=True)
+        ],
+        pa.string(),
+    )
+    json_keys = pa.array(list(map(encoded.__getitem__, keys)), pa.string())
+    offsets, mask, py_offsets = _list_offsets(values)
+    text = _wrapped("{", _lists(offsets, pc.binary_join_element_wise(json_keys, json_texts, ": "), mask), ", ", "}")
+    # The canonical key: the same pairs sorted by key in each object (Arrow compares UTF-8
+    # bytes, which orders as Python orders the code points).
+    rows = pc.list_parent_indices(_lists(offsets, key_array, mask))
+    pairs = pa.table({"row": rows, "key": key_array, "pair": pc.binary_join_element_wise(json_keys, json_texts, ":")})
+    ordered = pairs.sort_by([("row", "ascending"), ("key", "ascending")])["pair"].combine_chunks()
+    key = _wrapped("{", _lists(offsets, ordered, mask), ",", "}")
+
+    def typed(kinds: set[type], item: pa.DataType) -> pa.Array:
+        """The map from each key to its value, for the values of these types only."""
+        keep = list(map(kinds.__contains__, types))
+        before = list(accumulate(keep, initial=0))
+        picked = pa.array(list(compress(items, keep)), item) if item != pa.float64() else _doubles(list(compress(items, keep)))
+        return pa.MapArray.from_arrays(
+            pa.array([before[o] for o in py_offsets], pa.int32()), key_array.filter(pa.array(keep, pa.bool_())), picked, mask=mask
+        )
+
+    return (
+        text,
+        key,
+        pa.MapArray.from_arrays(offsets, key_array, json_texts, mask=mask),
+        typed({int, float}, pa.float64()),
+        typed({str}, pa.string()),
+        typed({bool}, pa.bool_()),
+        pa.MapArray.from_arrays(pa.array([0] * len(py_offsets), pa.int32()), pa.array([], pa.string()), pa.array([], TIMESTAMP), mask=mask),
+    )
+
+
+def _geo_points(values: list[Any]) -> tuple[pa.Array, ...] | None:
+    """GeoPoints as plain dicts: their latitude and longitude columns."""
+    present = [v for v in values if v is not None]
+    if not set(map(type, present)) <= {dict}:
+        return None
+    lat = list(map(dict.get, present, repeat("latitude")))
+    lng = list(map(dict.get, present, repeat("longitude")))
+    if not set(map(type, lat)) | set(map(type, lng)) <= {int, float}:
+        return None
+    if not (all(-90 <= x <= 90 for x in lat) and all(-180 <= x <= 180 for x in lng)):
+        return None  # out of range, or NaN
+    if len(present) < len(values):  # put the absent ones back in place
+        lats, lngs = iter(lat), iter(lng)
+        lat = [None if v is None else next(lats) for v in values]
+        lng = [None if v is None else next(lngs) for v in values]
+    return pa.array(lat, pa.float64()), pa.array(lng, pa.float64())
+
+
+_NESTED = {"Array": _string_arrays, "Object": _flat_objects, "GeoPoint": _geo_points}
+
+
 # The form Parse and toISOString print, '2024-05-01T12:00:00.000Z' (semantics._ISO_MS_RE).
 _ISO_MS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
 
@@ -242,7 +412,10 @@ def _date_array(texts: list[str | None], present: int) -> pa.Array | None:
     """ISO strings as TIMESTAMP, or None if one is not a date. Arrow reads the usual form in
     C (and refuses days and times that do not exist, as datetime does); year 0000, which
     Arrow takes and datetime does not, and every other form go through semantics.parse_isos."""
-    strings = pa.array(texts, pa.string())
+    try:
+        strings = pa.array(texts, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return None  # a lone surrogate: not a date
     if (
         present
         and pc.all(pc.match_substring_regex(strings, _ISO_MS)).as_py()
@@ -304,15 +477,23 @@ def _bulk_edges(schema: Schema, relations: list[Any]) -> dict[tuple[str, str], t
         return {}
     if not set(map(type, relations)) <= {dict}:
         return None
+    n = len(relations)
     owners, keys, oids, related = (_column(relations, k) for k in ("class", "key", "objectId", "targetId"))
-    targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
-    if not (
-        set(map(type, owners)) | set(map(type, keys)) | set(map(type, oids)) | set(map(type, related)) <= {str}
-        and set(map(type, targets)) <= {str, object}  # object: _ABSENT, no targetClass given
-    ):
+    if not set(map(type, oids)) | set(map(type, related)) <= {str}:
         return None
-    one = len(set(owners)) == len(set(keys)) == len(set(targets)) == 1
-    triples = {(owners[0], keys[0], targets[0])} if one else set(zip(owners, keys, targets, strict=True))
+    # The usual document: one Relation field, no targetClass (four keys each), found in C.
+    one = (
+        type(owners[0]) is str and owners.count(owners[0]) == n
+        and type(keys[0]) is str and keys.count(keys[0]) == n
+        and set(map(len, relations)) == {4}
+    )
+    if one:
+        triples = {(owners[0], keys[0], _ABSENT)}
+    else:
+        targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
+        if not (set(map(type, owners)) | set(map(type, keys)) <= {str} and set(map(type, targets)) <= {str, object}):
+            return None  # object: _ABSENT, no targetClass given
+        triples = set(zip(owners, keys, targets, strict=True))
     for owner, key, target in triples:  # a few distinct triples
         cls = schema.classes.get(owner)
         f = cls.fields.get(key) if cls is not None else None

@@ -220,6 +220,9 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
         if isinstance(column, pa.Array):  # a scalar field, converted while checking
             arrays.append(column)
             continue
+        if isinstance(column, tuple):  # a nested field in a usual shape, converted while checking
+            arrays.extend(column)
+            continue
         # Array, Object, GeoPoint: nested values, converted one by one (few records have them).
         cells = [field_cells(f, v) for v in column]
         arrays += [pa.array([c[k] for c in cells], ARROW_TYPES[t]) for k, (_, t) in enumerate(field_columns(f))]
