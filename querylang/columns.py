@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, compress, repeat
@@ -64,7 +64,13 @@ class ColumnDataset:
 
     schema: Schema
     columns: dict[str, ClassColumns] = field(default_factory=dict)
-    edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]] = field(default_factory=dict)
+    edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]] = field(default_factory=dict)  # see Edges
+
+
+def open_document(source: str | Path | Mapping[str, Any], existing: Schema | None) -> tuple[Mapping[str, Any], Schema, datetime]:
+    """The document, its schema merged into ``existing``, and the time records without
+    createdAt get (for iter_columns)."""
+    return _open_document(source, existing, None)
 
 
 def read_columns(
@@ -76,14 +82,57 @@ def read_columns(
     """:func:`data.read_dataset` by column: the same checks, errors and values."""
     doc, schema, now = _open_document(source, existing, now)
     out = ColumnDataset(schema)
-    record_edges: list[Edge] = []
-    for cls, rows in _class_rows(doc, schema):
-        cols = bulk_columns(cls, rows, now)
-        if cols is None:
-            cols = record_columns(cls, normalise_records(cls, rows, now, record_edges))
-        out.columns[cls.name] = cols
-    out.edges = relation_columns(doc, schema, record_edges)
+    for part in iter_columns(doc, schema, now):
+        if isinstance(part, tuple):
+            out.columns[part[0].name] = part[1]  # one part per class, not pipelined
+        else:
+            for key, (owning, related) in part.items():
+                if key in out.edges:
+                    owning = pa.concat_arrays([out.edges[key][0], owning])
+                    related = pa.concat_arrays([out.edges[key][1], related])
+                out.edges[key] = (owning, related)
     return out
+
+
+Edges = dict[tuple[str, str], tuple[pa.Array, pa.Array]]
+
+# Records per part when the store writes while reading: a quarter of a 1M-record class, so
+# that its first parts are in the table before the rest is read.
+PIPELINE_CHUNK = 250_000
+
+
+def iter_columns(
+    doc: Mapping[str, Any], schema: Schema, now: datetime, *, pipelined: bool = False
+) -> Iterator[tuple[ClassDef, ClassColumns, bool] | Edges]:
+    """Each class's columns as (class, columns, last part of the class), then the document's
+    edges, and last any edges that Relation lists inside records gave.
+
+    In that order the first error raised is read_dataset's. ``pipelined`` serves a store
+    that writes each part while the next is read: the edges first and then the biggest
+    classes, in parts of PIPELINE_CHUNK records, so that the writing starts early and the indexes
+    of big tables are built while small ones are read. An error may then not be the
+    document's first: read_columns finds that one.
+    """
+    record_edges: list[Edge] = []
+    classes = list(_class_rows(doc, schema))
+    relations = _relation_list(doc)
+    order: list[tuple[ClassDef, list[Any]] | None] = [*classes, None]  # None: the relations
+    if pipelined:
+        order.sort(key=lambda part: (part is not None, 0 if part is None else -len(part[1])))
+    for part in order:
+        if part is None:
+            yield relation_columns(relations, schema)
+            continue
+        cls, rows = part
+        step = PIPELINE_CHUNK if pipelined else max(len(rows), 1)
+        for start in range(0, max(len(rows), 1), step):
+            piece = rows[start : start + step] if step < len(rows) else rows
+            cols = bulk_columns(cls, piece, now)
+            if cols is None:
+                cols = record_columns(cls, normalise_records(cls, piece, now, record_edges))
+            yield cls, cols, start + step >= len(rows)
+    if record_edges:
+        yield _edge_arrays(record_edges)
 
 
 def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:
@@ -438,39 +487,26 @@ def _date_array(texts: list[str | None], present: int) -> pa.Array | None:
 _ABSENT = object()
 
 
-def relation_columns(
-    doc: Mapping[str, Any], schema: Schema, edges: list[Edge]
-) -> dict[tuple[str, str], tuple[pa.Array, pa.Array]]:
-    """The document's edges, ``edges`` (from records) first, by Relation field: the owning and
-    the related ids. Checked a column at a time; when that cannot vouch for every edge,
+def relation_columns(relations: list[Any], schema: Schema) -> Edges:
+    """The edges of the document's ``relations`` list by Relation field: the owning and the
+    related ids. Checked a column at a time; when that cannot vouch for every edge,
     data.read_edge reads them one by one and names the first wrong one."""
-    relations = _relation_list(doc)
     bulk = _bulk_edges(schema, relations)
     if bulk is None:
-        bulk = [read_edge(schema, rel, i) for i, rel in enumerate(relations)]
-    parts: dict[tuple[str, str], list[tuple[pa.Array, pa.Array]]] = {}
-    for e in edges:  # few: Relation lists inside records
-        parts.setdefault((e.owner_class, e.key), [])
-    if edges:
-        for key in parts:
-            mine = [e for e in edges if (e.owner_class, e.key) == key]
-            parts[key].append((pa.array([e.owning_id for e in mine], pa.string()), pa.array([e.related_id for e in mine], pa.string())))
-    if isinstance(bulk, list):  # the one-by-one path
-        for key in dict.fromkeys((e.owner_class, e.key) for e in bulk):
-            mine = [e for e in bulk if (e.owner_class, e.key) == key]
-            parts.setdefault(key, []).append(
-                (pa.array([e.owning_id for e in mine], pa.string()), pa.array([e.related_id for e in mine], pa.string()))
-            )
-    else:
-        for key, pair in bulk.items():
-            parts.setdefault(key, []).append(pair)
-    return {
-        key: (pa.concat_arrays([o for o, _ in pairs]), pa.concat_arrays([r for _, r in pairs])) if len(pairs) > 1 else pairs[0]
-        for key, pairs in parts.items()
-    }
+        return _edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations)])
+    return bulk
 
 
-def _bulk_edges(schema: Schema, relations: list[Any]) -> dict[tuple[str, str], tuple[pa.Array, pa.Array]] | None:
+def _edge_arrays(edges: list[Edge]) -> Edges:
+    """Edge objects (few: read one by one) by Relation field, as Arrow arrays."""
+    out = {}
+    for key in dict.fromkeys((e.owner_class, e.key) for e in edges):
+        mine = [e for e in edges if (e.owner_class, e.key) == key]
+        out[key] = (pa.array([e.owning_id for e in mine], pa.string()), pa.array([e.related_id for e in mine], pa.string()))
+    return out
+
+
+def _bulk_edges(schema: Schema, relations: list[Any]) -> Edges | None:
     """``relations`` checked a column at a time, as read_edge checks each, by Relation field;
     or None when some edge is wrong (or not a plain dict)."""
     if not relations:

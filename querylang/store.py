@@ -12,6 +12,7 @@ import contextlib
 import gc
 import json
 import math
+import queue
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ import orjson
 import pyarrow as pa
 
 from . import text
-from .columns import ClassColumns, ColumnDataset, read_columns
+from .columns import ClassColumns, ColumnDataset, iter_columns, open_document, read_columns
 from .data import Dataset, Edge, read_dataset
 from .errors import DataError, QueryError, QueryTimeout
 from .jsvalues import iso_ms
@@ -374,6 +375,58 @@ class Watchdog:
                 self._cond.wait(timeout=None if self._wake == math.inf else max(self._wake - now, 0.001))
 
 
+# Tables a load of new classes has written but not yet published (no schema rows yet).
+LOADING_TABLE = "_querylang_loading"
+
+
+class _LoadPipeline:
+    """The DuckDB half of a load of new classes, on a thread and a cursor of its own: each
+    part is inserted, committed and indexed while the caller reads the next one. DuckDB
+    releases the GIL while it works, and builds an index over committed rows on every core
+    (2.5× faster than inside the load's transaction): at scale L most of the index build
+    hides behind the reading (benchmarks, Tuning P12)."""
+
+    def __init__(self, store: Store) -> None:
+        self.cur = store.con.cursor()
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: Any) -> None:
+        self.jobs.put(job)
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            if self.error is None:
+                try:
+                    job(self.cur)
+                except BaseException as exc:  # handed to the caller by finish()
+                    self.error = exc
+
+    def finish(self) -> None:
+        """Wait for every job; the first failure is raised here."""
+        self.jobs.put(None)
+        self.thread.join()
+        self.cur.close()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Give up (the caller failed): skip the jobs left, interrupt the one running."""
+        if not self.thread.is_alive():
+            return
+        self.error = self.error or _Stopped()
+        self.cur.interrupt()
+        self.jobs.put(None)
+        self.thread.join()
+        self.cur.close()
+
+
+class _Stopped(Exception):
+    pass
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -394,15 +447,13 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
                 "(class_name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL)"
             )
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(LOADING_TABLE)} (table_name VARCHAR NOT NULL)")
+            self._drop_loading()  # the tables of a load a crash kept from being published
         self.read_only = read_only
         self.schema = self._read_schema()
         # (class, String field) whose text-search words may be missing for some records: a
         # bulk load leaves them to the first text search on the field (Store.ready).
         self.pending_words: set[tuple[str, str]] = self._missing_words(self.schema)
-        if not read_only:
-            # A load that only adds classes builds their indexes after its commit; a process
-            # killed in between left the rows without them (every index exists: a no-op).
-            self._build_indexes(self.schema)
 
     def _read_schema(self) -> Schema:
         try:
@@ -509,71 +560,166 @@ class Store:
     # --- load -----------------------------------------------------------------------------
 
     def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
-        """Add a whole interchange document in one transaction; returns records per class."""
+        """Add a whole interchange document, all or nothing; returns records per class."""
         with self.lock, _no_gc():
-            data = read_columns(source, self.schema)
-            self._check_existing_ids(data)
-            old_schema = self.schema
-            # DuckDB builds an index over committed rows on every core, over the rows of an open
-            # transaction on one (2.5× slower at scale L, benchmarks Tuning P12). A load that
-            # only adds classes builds their indexes after its commit, and drops those classes
-            # again if that fails: all or nothing still.
-            added = data.schema.classes.keys() - old_schema.classes.keys()
-            late = (
-                all(data.schema.classes[c] == old_schema.classes[c] for c in old_schema.classes)
-                and data.columns.keys() | {owner for owner, _ in data.edges} <= added
-            )
-            con = self.con
-            con.execute("BEGIN TRANSACTION")
+            doc, schema, now = open_document(source, self.schema)
+            old = self.schema
+            added = schema.classes.keys() - old.classes.keys()
+            records = doc.get("records", {})
+            if (
+                added
+                and all(schema.classes[c] == old.classes[c] for c in old.classes)
+                and isinstance(records, Mapping)
+                and records.keys() <= added
+            ):
+                counts = self._load_new(doc, schema, now, old, added)
+                if counts is not None:
+                    return counts
+            return self._load_in_one_transaction(doc, old)
+
+    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema) -> dict[str, int]:
+        """A load that touches stored classes: one transaction, indexes maintained in it."""
+        data = read_columns(doc, old_schema)
+        self._check_existing_ids(data)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._create_tables(old_schema, data.schema)
+            self._write_schema(old_schema, data.schema)
+            counts = {}
+            for class_name, cols in data.columns.items():
+                self._insert_records(data.schema.classes[class_name], cols)
+                counts[class_name] = len(cols)
+            self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
+            self._build_indexes(data.schema)
+            clean = self._clean_joins(data.schema)
+            con.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, duckdb.Error):
+                raise self._load_error(exc, doc, old_schema) from exc
+            raise
+        self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
+        return counts
+
+    def _load_new(
+        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str]
+    ) -> dict[str, int] | None:
+        """A load that only adds classes, written while it is read (_LoadPipeline): each class
+        committed in its own table, indexed on every core, and the whole load published by one
+        last transaction that writes its schema rows. Until then no reader knows the tables;
+        a failure drops them, and so does the next open after a crash (LOADING_TABLE).
+        None when the document turns out to hold edges of stored classes: nothing was kept,
+        and the caller loads it in one transaction instead."""
+        pipe = _LoadPipeline(self)
+        counts: dict[str, int] = {}
+        fresh: set[str] = self._new_tables(old, schema)  # join tables no edge was written to yet
+        try:
+            pipe.submit(lambda cur: self._create_tables(old, schema, cur, mark=True))
             try:
-                self._apply_schema(old_schema, data.schema)
-                counts = {}
-                for class_name, cols in data.columns.items():
-                    self._insert_records(data.schema.classes[class_name], cols)
-                    counts[class_name] = len(cols)
-                self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
-                if not late:
-                    self._build_indexes(data.schema)
-                    clean = self._clean_joins(data.schema)
-                con.execute("COMMIT")
-            except BaseException as exc:
-                self._rollback()
-                if isinstance(exc, duckdb.Error):
-                    raise self._load_error(exc, source, old_schema) from exc
+                # Edges, then the biggest classes first, in parts: the writing starts early,
+                # and big tables are indexed while small ones are read.
+                for part in iter_columns(doc, schema, now, pipelined=True):
+                    if isinstance(part, tuple):
+                        cls, cols, last = part
+                        counts[cls.name] = counts.get(cls.name, 0) + len(cols)
+                        pipe.submit(lambda cur, cls=cls, cols=cols, last=last: self._write_class(cls, cols, last, cur))
+                    elif {owner for owner, _ in part} <= added:
+                        plain = set(fresh)
+                        fresh -= {join_table(*k) for k in part}
+                        pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur))
+                    else:
+                        pipe.stop()
+                        self._drop_loading()
+                        return None
+            except DataError:
+                pipe.stop()
+                self._drop_loading()
+                read_columns(doc, old)  # in document order: raises the document's first error
                 raise
-            if late:
-                try:
-                    self._build_indexes(data.schema)
-                    clean = self._clean_joins(data.schema)
-                except BaseException as exc:
-                    self._drop_classes(data.schema, added)
-                    if isinstance(exc, duckdb.Error):
-                        raise self._load_error(exc, source, old_schema) from exc
-                    raise
-            self.schema = replace(data.schema, clean_joins=clean)
-            self.pending_words |= {
-                (name, f.name)
-                for name, cols in data.columns.items() if len(cols)
-                for f in data.schema.classes[name].user_fields if f.type == "String"
-            }
-            return counts
+            pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
+            pipe.finish()
+            clean = self._clean_joins(schema)
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self._write_schema(old, schema)
+                self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+                self.con.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        except BaseException as exc:
+            pipe.stop()
+            self._drop_loading()
+            if isinstance(exc, duckdb.Error):
+                raise self._load_error(exc, doc, old) from exc
+            raise
+        self._loaded(schema, clean, [c for c, n in counts.items() if n])
+        return counts
+
+    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any) -> None:
+        """One part of a class's records; after the last, the class's indexes."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_records(cls, cols, con)
+            con.execute("COMMIT")
+        except BaseException:
+            self._rollback(con)
+            raise
+        if last:
+            self._build_indexes(Schema({cls.name: cls}), con, joins=False)
+
+    def _write_edges(
+        self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any
+    ) -> None:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_edges(edges, fresh, con)
+            con.execute("COMMIT")
+        except BaseException:
+            self._rollback(con)
+            raise
+        self._build_indexes(schema, con, records=False)
+
+    def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
+        """The store's view after a load: its schema, and text-search words to compute."""
+        self.schema = replace(schema, clean_joins=clean)
+        self.pending_words |= {(name, f.name) for name in filled for f in schema.classes[name].user_fields if f.type == "String"}
+
+    def _drop_loading(self) -> None:
+        """Drop the tables of a load that was not published (a failure, or a crash: on open)."""
+        con = self.con
+        try:
+            names = [t for (t,) in con.execute(f"SELECT table_name FROM {quote_ident(LOADING_TABLE)}").fetchall()]
+        except duckdb.CatalogException:
+            return  # a file from before the pipeline, or opened read-only
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in names:
+                con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+            con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+            con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     @contextlib.contextmanager
-    def _view(self, name: str, table: pa.Table) -> Iterator[str]:
+    def _view(self, name: str, table: pa.Table, con: Any = None) -> Iterator[str]:
         """An Arrow table visible to SQL as ``name`` for the duration of the block."""
-        self.con.register(name, table)
+        con = con or self.con
+        con.register(name, table)
         try:
             yield name
         finally:
             try:
-                self.con.unregister(name)
+                con.unregister(name)
             except duckdb.TransactionException:
                 pass  # a failed statement aborted the transaction: its error is the one to see
 
-    def _rollback(self) -> None:
+    def _rollback(self, con: Any = None) -> None:
         """ROLLBACK, unless DuckDB already ended the transaction (a failed COMMIT does)."""
         try:
-            self.con.execute("ROLLBACK")
+            (con or self.con).execute("ROLLBACK")
         except duckdb.TransactionException:
             pass
 
@@ -598,23 +744,6 @@ class Store:
             if f.type == "Relation" and (c.name not in old.classes or f.name not in old.classes[c.name].fields)
         }
 
-    def _drop_classes(self, schema: Schema, names: set[str]) -> None:
-        """Undo a committed load that only added classes: their tables and schema rows go."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for name in sorted(names):
-                cls = schema.classes[name]
-                for f in cls.user_fields:
-                    if f.type == "Relation":
-                        con.execute(f"DROP TABLE IF EXISTS {quote_ident(join_table(name, f.name))}")
-                con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-                con.execute(f"DELETE FROM {quote_ident(SCHEMA_TABLE)} WHERE class_name = ?", [name])
-            con.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
-
     def _check_existing_ids(self, data: ColumnDataset) -> None:
         """A record whose objectId is already stored is an error (loads add, never overwrite)."""
         for class_name, cols in data.columns.items():
@@ -628,74 +757,106 @@ class Store:
             if hit:
                 raise DataError("duplicate objectId: already in the database", class_name=class_name, object_id=hit[0][0])
 
-    def _apply_schema(self, old: Schema, new: Schema) -> None:
-        con = self.con
-        for name, cls in new.classes.items():
-            prev = old.classes.get(name)
-            if prev is None:
-                cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in class_columns(cls))
-                con.execute(f"CREATE TABLE {quote_ident(name)} ({cols})")
-            else:
+    def _create_tables(self, old: Schema, new: Schema, con: Any = None, *, mark: bool = False) -> None:
+        """The tables and columns ``new`` adds to ``old``; with ``mark``, each new table is listed
+        in LOADING_TABLE in the same transaction (dropped unless the load is published)."""
+        con = con or self.con
+        if mark:
+            con.execute("BEGIN TRANSACTION")
+        try:
+            for name, cls in new.classes.items():
+                prev = old.classes.get(name)
+                created = []
+                if prev is None:
+                    cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in class_columns(cls))
+                    con.execute(f"CREATE TABLE {quote_ident(name)} ({cols})")
+                    created.append(name)
+                else:
+                    for f in cls.user_fields:
+                        if f.name not in prev.fields:
+                            for c, t in field_columns(f):
+                                con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN {quote_ident(c)} {t}")
                 for f in cls.user_fields:
-                    if f.name not in prev.fields:
-                        for c, t in field_columns(f):
-                            con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN {quote_ident(c)} {t}")
-            for f in cls.user_fields:
-                if f.type == "Relation" and (prev is None or f.name not in prev.fields):
-                    con.execute(
-                        f"CREATE TABLE IF NOT EXISTS {quote_ident(join_table(name, f.name))} "
-                        "(owning_id VARCHAR NOT NULL, related_id VARCHAR NOT NULL)"
-                    )
-            if prev != cls:
-                con.execute(
+                    if f.type == "Relation" and (prev is None or f.name not in prev.fields):
+                        jt = join_table(name, f.name)
+                        con.execute(
+                            f"CREATE TABLE IF NOT EXISTS {quote_ident(jt)} "
+                            "(owning_id VARCHAR NOT NULL, related_id VARCHAR NOT NULL)"
+                        )
+                        created.append(jt)
+                if mark:
+                    for t in created:
+                        con.execute(f"INSERT INTO {quote_ident(LOADING_TABLE)} VALUES (?)", [t])
+            if mark:
+                con.execute("COMMIT")
+        except BaseException:
+            if mark:
+                self._rollback(con)
+            raise
+
+    def _write_schema(self, old: Schema, new: Schema) -> None:
+        """The schema rows of the classes ``new`` adds or changes."""
+        for name, cls in new.classes.items():
+            if old.classes.get(name) != cls:
+                self.con.execute(
                     f"INSERT OR REPLACE INTO {quote_ident(SCHEMA_TABLE)} VALUES (?, ?)",
                     [name, json.dumps(cls.to_json())],
                 )
 
-    def _insert_records(self, cls: ClassDef, cols: ClassColumns) -> None:
+    def _insert_records(self, cls: ClassDef, cols: ClassColumns, con: Any = None) -> None:
         if not len(cols):
             return
         names = [c for c, _ in load_columns(cls)]
         batch = pa.Table.from_arrays(class_arrays(cls, cols), names=names)
-        self._insert_arrow(quote_ident(cls.name), names, batch)
+        self._insert_arrow(quote_ident(cls.name), names, batch, con)
 
-    def _insert_arrow(self, table: str, names: list[str], batch: pa.Table) -> None:
-        with self._view("_ql_load", batch) as view:
+    def _insert_arrow(self, table: str, names: list[str], batch: pa.Table, con: Any = None) -> None:
+        con = con or self.con
+        with self._view("_ql_load", batch, con) as view:
             collist = ", ".join(quote_ident(c) for c in names)
-            self.con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {view}")
+            con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {view}")
 
-    def _insert_edges(self, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], new_tables: set[str]) -> None:
+    def _insert_edges(
+        self, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], new_tables: set[str], con: Any = None
+    ) -> None:
         """Each edge once: a Relation is a set, and a document may list an edge twice."""
+        con = con or self.con
         for (owner_class, key), (owning, related) in edges.items():
             name = join_table(owner_class, key)
             batch = pa.Table.from_arrays([owning, related], names=["owning_id", "related_id"])
-            with self._view("_ql_edges", batch) as view:
+            with self._view("_ql_edges", batch, con) as view:
                 jt = quote_ident(name)
                 if name in new_tables:
                     # DISTINCT in DuckDB: 4× faster than de-duplicating in Python (Tuning P13).
-                    self.con.execute(f"INSERT INTO {jt} SELECT DISTINCT owning_id, related_id FROM {view}")
+                    con.execute(f"INSERT INTO {jt} SELECT DISTINCT owning_id, related_id FROM {view}")
                     continue
-                self.con.execute(
+                con.execute(
                     f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM {view} AS v "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id "
                     "AND j.related_id = v.related_id)"
                 )
 
-    def _build_indexes(self, schema: Schema) -> None:
+    def _build_indexes(self, schema: Schema, con: Any = None, *, records: bool = True, joins: bool = True) -> None:
+        """With ``records``, objectId (unique) and each Pointer column of every class; with
+        ``joins``, both ends of each edge table. An index that exists is left as it is (and
+        a load builds them once its rows are in: rows added to an indexed table cost more)."""
+        con = con or self.con
         for name, cls in schema.classes.items():
             t = quote_ident(name)
-            self._index(f"ix:{name}:objectId", f'{t} ("objectId")', unique=True)
+            if records:
+                self._index(con, f"ix:{name}:objectId", f'{t} ("objectId")', unique=True)
             for f in cls.user_fields:
-                if f.type == "Pointer":
-                    self._index(f"ix:{name}:{f.name}", f"{t} ({quote_ident(f.name)})")
-                elif f.type == "Relation":
+                if f.type == "Pointer" and records:
+                    self._index(con, f"ix:{name}:{f.name}", f"{t} ({quote_ident(f.name)})")
+                elif f.type == "Relation" and joins:
                     jt = quote_ident(join_table(name, f.name))
-                    self._index(f"ix:{name}:{f.name}:owning", f"{jt} (owning_id)")
-                    self._index(f"ix:{name}:{f.name}:related", f"{jt} (related_id)")
+                    self._index(con, f"ix:{name}:{f.name}:owning", f"{jt} (owning_id)")
+                    self._index(con, f"ix:{name}:{f.name}:related", f"{jt} (related_id)")
 
-    def _index(self, name: str, target: str, unique: bool = False) -> None:
+    @staticmethod
+    def _index(con: Any, name: str, target: str, unique: bool = False) -> None:
         kind = "UNIQUE INDEX" if unique else "INDEX"
-        self.con.execute(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON {target}")
+        con.execute(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON {target}")
 
     # --- reading --------------------------------------------------------------------------
 
@@ -934,7 +1095,8 @@ class Writer:
         old = self.store.schema
 
         def run(con: Any) -> None:
-            self.store._apply_schema(old, new)
+            self.store._create_tables(old, new)
+            self.store._write_schema(old, new)
             self.store._build_indexes(new)
 
         self._tx(run)
