@@ -165,7 +165,7 @@ def _doubles(values: list[Any]) -> pa.Array:
 
 # The Python types a bulk check accepts for each field type (besides None); any other value
 # sends the class down the record-by-record path. bool is not int here: type() is exact.
-_BULK_TYPES = {"String": {str}, "Pointer": {str}, "Number": {int, float}, "Boolean": {bool}, "Date": {str}}
+_BULK_TYPES: dict[str, set[type]] = {"String": {str}, "Pointer": {str}, "Number": {int, float}, "Boolean": {bool}, "Date": {str}}
 _NONE = type(None)
 
 
@@ -397,7 +397,7 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
     # An int a double holds exactly is its own JSON text (what _scalar_json(_plain(v)) gives).
     json_texts = pa.array(
         [
-            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else _scalar_json(_plain(v))
+            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else _scalar_json(_plain(v))  # type: ignore[arg-type]
             for v, t in zip(items, types, strict=True)
         ],
         pa.string(),
@@ -437,8 +437,8 @@ def _geo_points(values: list[Any]) -> tuple[pa.Array, ...] | None:
     present = [v for v in values if v is not None]
     if not set(map(type, present)) <= {dict}:
         return None
-    lat = list(map(dict.get, present, repeat("latitude")))
-    lng = list(map(dict.get, present, repeat("longitude")))
+    lat: list[Any] = list(map(dict.get, present, repeat("latitude")))
+    lng: list[Any] = list(map(dict.get, present, repeat("longitude")))
     if not set(map(type, lat)) | set(map(type, lng)) <= {int, float}:
         return None
     if not (all(-90 <= x <= 90 for x in lat) and all(-180 <= x <= 180 for x in lng)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import querylang
-from querylang import DataError, columns
+from querylang import DataError, columns, store
 from querylang.data import read_dataset
 
 CLASSES = {
@@ -42,6 +42,7 @@ def tables(db: querylang.Database) -> set[str]:
 
 @pytest.fixture(autouse=True, params=[250_000, 7], ids=["whole", "in-parts-of-7"])
 def chunk(request, monkeypatch):
+    monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # small documents too
     monkeypatch.setattr(columns, "PIPELINE_CHUNK", request.param)
     return request.param
 
