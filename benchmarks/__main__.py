@@ -624,13 +624,19 @@ def _raw_from_records(doc: dict[str, Any], way: str) -> dict[str, float]:
         con.unregister("_raw")
     con.execute("COMMIT")
     t_insert = time.perf_counter() - t
+    t_index = _index_and_close(con, pointers, joins)
+    gc.collect()
+    return {"insert": t_insert, "index": t_index, "total": t_insert + t_index}
+
+
+def _index_and_close(con: Any, pointers: dict[str, list[str]], joins: list[str]) -> float:
+    """Build the indexes (timed), then close the database."""
     t = time.perf_counter()
     for sql in _index_statements(pointers, joins):
         con.execute(sql)
     t_index = time.perf_counter() - t
     con.close()
-    gc.collect()
-    return {"insert": t_insert, "index": t_index, "total": t_insert + t_index}
+    return t_index
 
 
 def _raw_from_arrow(schema: Any, batches: dict[str, Any], edges: dict[tuple[str, str], Any]) -> dict[str, float]:
@@ -653,12 +659,8 @@ def _raw_from_arrow(schema: Any, batches: dict[str, Any], edges: dict[tuple[str,
         con.unregister("_raw")
     con.execute("COMMIT")
     t_insert = time.perf_counter() - t
-    t = time.perf_counter()
     pointers = {name: [f.name for f in cls.user_fields if f.type == "Pointer"] for name, cls in schema.classes.items()}
-    for sql in _index_statements(pointers, list(joins)):
-        con.execute(sql)
-    t_index = time.perf_counter() - t
-    con.close()
+    t_index = _index_and_close(con, pointers, list(joins))
     return {"insert": t_insert, "index": t_index, "total": t_insert + t_index}
 
 

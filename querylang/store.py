@@ -544,24 +544,20 @@ class Store:
         con = self.con
         t, col = quote_ident(class_name), quote_ident(field_name)
         tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
-        con.execute("BEGIN TRANSACTION")
         try:
-            texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
-            if texts:
-                words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts)], names=["t", "tx", "fx", "wx"])
-                with self._view("_ql_words", words) as view:
-                    con.execute(
-                        f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
-                        f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
-                    )
-            con.execute("COMMIT")
-        except BaseException as exc:
-            self._rollback()
-            if isinstance(exc, duckdb.InterruptException):
-                raise KeyboardInterrupt from None
-            if isinstance(exc, duckdb.Error):
-                raise QueryError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}", code=1) from exc
-            raise
+            with self._transaction():
+                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
+                if texts:
+                    words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts)], names=["t", "tx", "fx", "wx"])
+                    with self._view("_ql_words", words) as view:
+                        con.execute(
+                            f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
+                            f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
+                        )
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except duckdb.Error as exc:
+            raise QueryError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}", code=1) from exc
         self.pending_words.discard((class_name, field_name))
         return len(texts)
 
@@ -649,14 +645,9 @@ class Store:
             pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
             pipe.finish()
             clean = self._clean_joins(schema)
-            self.con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction():  # publishing: the schema rows make the load visible
                 self._write_schema(old, schema)
                 self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
-                self.con.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
         except BaseException as exc:
             pipe.stop()
             self._drop_loading()
@@ -666,28 +657,30 @@ class Store:
         self._loaded(schema, clean, [c for c, n in counts.items() if n])
         return counts
 
-    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any) -> None:
-        """One part of a class's records; after the last, the class's indexes."""
+    @contextlib.contextmanager
+    def _transaction(self, con: Any = None) -> Iterator[Any]:
+        """BEGIN … COMMIT on ``con`` (the store's connection by default); ROLLBACK on any failure."""
+        con = con or self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            self._insert_records(cls, cols, con)
+            yield con
             con.execute("COMMIT")
         except BaseException:
             self._rollback(con)
             raise
+
+    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any) -> None:
+        """One part of a class's records; after the last, the class's indexes."""
+        with self._transaction(con):
+            self._insert_records(cls, cols, con)
         if last:
             self._build_indexes(Schema({cls.name: cls}), con, joins=False)
 
     def _write_edges(
         self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any
     ) -> None:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction(con):
             self._insert_edges(edges, fresh, con)
-            con.execute("COMMIT")
-        except BaseException:
-            self._rollback(con)
-            raise
         self._build_indexes(schema, con, records=False)
 
     def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
@@ -702,15 +695,10 @@ class Store:
             names = [t for (t,) in con.execute(f"SELECT table_name FROM {quote_ident(LOADING_TABLE)}").fetchall()]
         except duckdb.CatalogException:
             return  # a file from before the pipeline, or opened read-only
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for name in names:
                 con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
             con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
-            con.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
 
     @contextlib.contextmanager
     def _view(self, name: str, table: pa.Table, con: Any = None) -> Iterator[str]:
@@ -770,9 +758,7 @@ class Store:
         """The tables and columns ``new`` adds to ``old``; with ``mark``, each new table is listed
         in LOADING_TABLE in the same transaction (dropped unless the load is published)."""
         con = con or self.con
-        if mark:
-            con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction(con) if mark else contextlib.nullcontext():
             for name, cls in new.classes.items():
                 prev = old.classes.get(name)
                 created = []
@@ -796,12 +782,6 @@ class Store:
                 if mark:
                     for t in created:
                         con.execute(f"INSERT INTO {quote_ident(LOADING_TABLE)} VALUES (?)", [t])
-            if mark:
-                con.execute("COMMIT")
-        except BaseException:
-            if mark:
-                self._rollback(con)
-            raise
 
     def _write_schema(self, old: Schema, new: Schema) -> None:
         """The schema rows of the classes ``new`` adds or changes."""
