@@ -171,7 +171,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             f"**{peak:,.0f} MiB**. It includes the generated interchange document as Python objects "
             "(freed after loading), querylang's checked copy of it during `db.load`, the Arrow batches and "
             "DuckDB's in-memory database"
-            + (", the second database of the raw-Arrow load measurement" if not args.no_load else "")
+            + (", the databases of the raw load measurements (one at a time)" if not args.no_load else "")
             + (" and the reference evaluator's and mongomock's copies of the data." if same else
                f"; measured before the slow contenders ran on the {slow_scale} data.")
         ),
@@ -559,7 +559,10 @@ def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:
             "(the fastest way found). The path from *ready Arrow* batches of querylang's own tables is shown too: "
             "the floor for any loader that starts from records, since turning a million dicts into Arrow columns "
             "is itself Python work on every value. Text-search words are not part of `db.load` any more: the "
-            "first text search on a field computes them (or closing a file database), timed here for all fields."
+            "first text search on a field computes them (or closing a file database), timed here for all fields. "
+            f"Against ready Arrow (the stricter reading of the target) `db.load` is {t_load / from_arrow['total']:.1f}×; "
+            f"the raw path from records, with no checks at all, is itself {raw_records / from_arrow['total']:.1f}× of it: "
+            "turning a million dicts into Arrow columns is part of any load that starts from records."
         ),
     }
 

@@ -514,7 +514,7 @@ def compile_cmd(
 def load(file: Path, db_path: Path, progress: bool | None) -> None:
     """Load the JSON interchange FILE into the DuckDB database --db.
 
-    The load is one transaction: if any record is bad, nothing is loaded (and a database file
+    The load is all or nothing: if any record is bad, nothing is loaded (and a database file
     this command created is removed again). Records add to what the database holds; an
     objectId already stored is an error.
     """
@@ -530,7 +530,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     existed = db_path.exists()
     with bar:
         doc = read_document_with_progress(file, size, bar)
-        task = bar.add_task("loading (one transaction)", total=None, detail=str(db_path))
+        task = bar.add_task("loading (all or nothing)", total=None, detail=str(db_path))
         db = None
         try:
             db = connect(db_path)

@@ -59,7 +59,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".explain": ("", "DuckDB's plan for the last query"),
     ".timer": ("on|off", "show how long each query takes"),
     ".schema": ("[CLASS]", "classes, fields, types and record counts"),
-    ".load": ("FILE", "load a JSON interchange file into this database (one transaction)"),
+    ".load": ("FILE", "load a JSON interchange file into this database (all or nothing)"),
     ".format": ("|".join(FORMATS), "how results are printed"),
     ".limit": ("N|off", f"show at most N records per query (default {DEFAULT_MAX_ROWS})"),
     ".show": ("CLASS ID [FIELD,...]", "one record; FIELDs: Pointer fields to embed"),

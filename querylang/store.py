@@ -1,9 +1,13 @@
 """DuckDB storage: class tables, relation edge tables, the schema table; load and run.
 
-``Store.load`` is one transaction: the document is read and checked in Python first, then
-written with Arrow bulk inserts; any failure rolls everything back, so a failed load loads
-nothing. Indexes (objectId, each Pointer column, both ends of each edge table) are built once
-after the first bulk load of a table, which is much faster than inserting into indexed tables.
+``Store.load`` is all or nothing. The document is checked a column at a time into Arrow
+(columns.py) and written with Arrow bulk inserts. A load that touches stored classes is one
+transaction; a load that only adds classes is written while it is read (_LoadPipeline) and
+published by one last transaction that writes its schema rows: until then its tables are
+unknown to queries, and a failure (or the next open, after a crash) drops them. Indexes
+(objectId, each Pointer column, both ends of each edge table) are built once a table's rows
+are in, which is much faster than inserting into indexed tables. Text-search words are left
+to the first text search on a field (Store.ready).
 """
 
 from __future__ import annotations
