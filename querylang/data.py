@@ -334,7 +334,10 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an Object, got {_tn(value)}")
         _check_json(value)
-        return normalise_json(dict(value))
+        obj = normalise_json(dict(value))
+        if not isinstance(obj, dict):  # Parse's {__type: 'Date', iso} is a Date, as Parse says too
+            raise ValueError("expected an Object, got a Date ({__type: 'Date', iso} is a Date value)")
+        return obj
     if ftype == "GeoPoint":
         if not isinstance(value, Mapping):
             raise ValueError(f"expected a GeoPoint {{latitude, longitude}}, got {_tn(value)}")

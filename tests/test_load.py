@@ -561,3 +561,16 @@ def test_relation_keys_differing_in_case_do_not_share_edges():
     assert db.query("A", {"posts": {"exists": True}}).ids == ["a1"]
     assert db.query("A", {"Posts": {"exists": True}}).ids == []
     assert db.query("A", {"relatedTo": {"id": "a1", "key": "Posts"}}).ids == []
+
+
+def test_an_object_field_holding_a_parse_date_is_refused():
+    """{__type: 'Date', iso} is a Date value: in an Object field it is a type error, named."""
+    db = querylang.connect()
+    doc = {
+        "classes": {"A": {"fields": {"o": {"type": "Object"}}}},
+        "records": {"A": [{"objectId": "a1", "o": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}]},
+    }
+    with pytest.raises(DataError, match=r"class A, record a1, field o: expected an Object, got a Date"):
+        db.load(doc)
+    db.load({**doc, "records": {"A": [{"objectId": "a1", "o": {"when": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}}]}})
+    assert db.query("A", None).records[0]["o"] == {"when": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}
