@@ -26,7 +26,6 @@ import pyarrow.compute as pc
 
 from .data import (
     Edge,
-    _check_text,
     _class_rows,
     _open_document,
     _relation_list,
@@ -35,7 +34,7 @@ from .data import (
     read_edge,
 )
 from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical_plain, parse_isos
+from .semantics import _plain, canonical_plain, parse_isos, scalar_json
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP
@@ -392,13 +391,11 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
         return None
     if ints and (max(ints) > 2**63 or min(ints) < -(2**63)):
         return None
-    from .store import _scalar_json  # the one definition of a scalar's JSON text
-
-    encoded = {s: _scalar_json(s) for s in set(keys) | set(strings)}
-    # An int a double holds exactly is its own JSON text (what _scalar_json(_plain(v)) gives).
+    encoded = {s: scalar_json(s) for s in set(keys) | set(strings)}
+    # An int a double holds exactly is its own JSON text (what scalar_json(_plain(v)) gives).
     json_texts = pa.array(
         [
-            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else _scalar_json(_plain(v))  # type: ignore[arg-type]
+            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else scalar_json(_plain(v))  # type: ignore[arg-type]
             for v, t in zip(items, types, strict=True)
         ],
         pa.string(),
@@ -547,6 +544,3 @@ def _bulk_edges(schema: Schema, relations: list[Any]) -> Edges | None:
         mask = pc.and_(pc.equal(cs, owner), pc.equal(ks, key))
         out[(owner, key)] = (o.filter(mask), r.filter(mask))
     return out
-
-
-__all__ = ["ClassColumns", "ColumnDataset", "bulk_columns", "read_columns", "record_columns", "relation_columns", "_check_text"]

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from .jsvalues import JSDate, iso_ms
 
@@ -139,6 +140,19 @@ def _plain(value: object) -> object:
 # Built once: json.dumps with options builds a new encoder per call, a third of the cost of a
 # short key (loading computes one per Array element and Object path).
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def scalar_json(v: str | int | float | bool | None) -> str:
+    """json.dumps(v, ensure_ascii=False) of a plain scalar (no NaN: values are checked finite)."""
+    if type(v) is str:
+        return encode_basestring(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return int.__repr__(v) if type(v) is int else float.__repr__(v)
 
 
 def canonical(value: object) -> str:

@@ -46,7 +46,7 @@ from .layout import (
     quote_ident,
 )
 from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical, canonical_plain, flatten, type_class
+from .semantics import _plain, canonical, canonical_plain, flatten, scalar_json, type_class
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -170,23 +170,10 @@ def _flat_object_cells(value: dict[str, Any]) -> list[Any]:
             numbers.append((k, float(v)))
     # The JSON texts put together from each key's and value's own JSON, as json.dumps does:
     # json.dumps of a dict builds a C encoder per call, most of the cost of a small object.
-    keys = [(k, _scalar_json(_plain(v))) for k, v in value.items()]
+    keys = [(k, scalar_json(_plain(v))) for k, v in value.items()]
     text = ", ".join(f"{encode_basestring(k)}: {j}" for k, j in keys)
     key = ",".join(f"{encode_basestring(k)}:{j}" for k, j in sorted(keys))
     return ["{" + text + "}", "{" + key + "}", keys, numbers, strings, bools, []]
-
-
-def _scalar_json(v: str | int | float | bool | None) -> str:
-    """json.dumps(v, ensure_ascii=False) of a plain scalar (no NaN: values are checked finite)."""
-    if type(v) is str:
-        return encode_basestring(v)
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    return int.__repr__(v) if type(v) is int else float.__repr__(v)
 
 
 def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
