@@ -439,7 +439,7 @@ LOAD_STEPS = {  # label: (module or class, attribute)
 def _phase_timers(phases: dict[str, float]) -> Callable[[], None]:
     """Wrap the steps of ``Store.load`` with timers (the real load, not a re-run); returns the
     function that unwraps them. Steps that do not exist in this version are skipped."""
-    import querylang.store as st
+    import querylang.engines.duckdb.store as st
 
     undo: list[Callable[[], None]] = []
 
@@ -458,7 +458,7 @@ def _phase_timers(phases: dict[str, float]) -> Callable[[], None]:
         setattr(owner, attr, timed)
         undo.append(lambda: setattr(owner, attr, fn))
 
-    import querylang.columns as cm
+    import querylang.interchange.columns as cm
 
     for label, (where, attr) in LOAD_STEPS.items():
         wrap(cm if where == "columns" else st.Store, attr, label)
@@ -476,9 +476,9 @@ def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:
     - *from Arrow*: querylang's own tables from Arrow batches built beforehand (outside the
       timer): the floor of any path that must first turn records into Arrow.
     """
-    from querylang.columns import read_columns
-    from querylang.layout import load_columns
-    from querylang.store import class_arrays
+    from querylang.engines.duckdb.layout import load_columns
+    from querylang.engines.duckdb.store import class_arrays
+    from querylang.interchange.columns import read_columns
 
     gc.collect()
     phases: dict[str, float] = dict.fromkeys(LOAD_STEPS, 0.0)
@@ -575,7 +575,7 @@ def pa_table(arrays: list[Any], names: list[str]) -> Any:
 
 def _index_statements(schema_classes: dict[str, list[str]], join_tables: list[str]) -> list[str]:
     """The indexes querylang builds: objectId (unique), each Pointer column, both edge ends."""
-    from querylang.layout import quote_ident
+    from querylang.engines.duckdb.layout import quote_ident
 
     out = []
     for name, pointers in schema_classes.items():
@@ -594,7 +594,7 @@ def _raw_from_records(doc: dict[str, Any], way: str) -> dict[str, float]:
     import duckdb
     import pyarrow as pa
 
-    from querylang.layout import join_table, quote_ident
+    from querylang.engines.duckdb.layout import join_table, quote_ident
 
     gc.collect()
     con = duckdb.connect()
@@ -646,7 +646,7 @@ def _raw_from_arrow(schema: Any, batches: dict[str, Any], edges: dict[tuple[str,
     """querylang's tables from ready Arrow batches: INSERT ... SELECT, COMMIT, then indexes."""
     import duckdb
 
-    from querylang.layout import join_table, load_columns, quote_ident
+    from querylang.engines.duckdb.layout import join_table, load_columns, quote_ident
 
     con = duckdb.connect()
     for name, cls in schema.classes.items():

@@ -51,8 +51,8 @@ def _rows(con: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def proposals(db: Any) -> list[Proposal]:
-    from querylang.layout import output_columns
-    from querylang.store import decode_row
+    from querylang.engines.duckdb.layout import output_columns
+    from querylang.engines.duckdb.store import decode_row
 
     con = db.store.con
     out: list[Proposal] = []
@@ -220,7 +220,7 @@ def proposals(db: Any) -> list[Proposal]:
 
     # 6. The front end with a warm parse cache, piece by piece. --------------------------------
     from querylang.api import build_query
-    from querylang.compile_sql import compile_query
+    from querylang.engines.sql.compiler import compile_query
 
     schema = db.schema
 
@@ -246,7 +246,7 @@ def proposals(db: Any) -> list[Proposal]:
 
 def _fast_decoder(cls: Any, cols: list[str]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
     """A per-class row decoder (the proposal); must give exactly store.decode_row's records."""
-    from querylang.layout import NULLS_COLUMN
+    from querylang.engines.duckdb.layout import NULLS_COLUMN
 
     def iso(dt: Any) -> str:
         s = dt.isoformat()  # naive UTC from DuckDB: 'YYYY-MM-DDTHH:MM:SS[.ffffff]'
@@ -322,8 +322,8 @@ def measure(p: Proposal, runs: int, sc: Scale, seed: int) -> dict[str, Any]:
 def bench_decode(db: Any, runs: int) -> dict[str, Any]:
     """Decoding alone (rows fetched beforehand): 100 Post rows, today's decode_row vs the
     per-class decoder, and the fixed cost of a cursor per statement (Store.execute)."""
-    from querylang.layout import output_columns
-    from querylang.store import decode_row
+    from querylang.engines.duckdb.layout import output_columns
+    from querylang.engines.duckdb.store import decode_row
 
     cls = db.schema.get("Post")
     cols = output_columns(cls)
@@ -360,8 +360,8 @@ def bench_decode(db: Any, runs: int) -> dict[str, Any]:
 
 def check_decoder(db: Any) -> bool:
     """The proposed decoder gives exactly today's records, on every Post and Comment."""
-    from querylang.layout import output_columns
-    from querylang.store import decode_row
+    from querylang.engines.duckdb.layout import output_columns
+    from querylang.engines.duckdb.store import decode_row
 
     for name in ("Post", "Comment", "Group", "User"):
         cls = db.schema.get(name)

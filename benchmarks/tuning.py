@@ -37,8 +37,8 @@ def _old_iso(dt: datetime) -> str:
 
 
 def tunings(db: Any) -> list[Proposal]:
-    import querylang.store as st
-    from querylang.store import make_decoder
+    import querylang.engines.duckdb.store as st
+    from querylang.engines.duckdb.store import make_decoder
 
     con = db.store.con
     out: list[Proposal] = []

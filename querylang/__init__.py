@@ -8,9 +8,9 @@
 ['p1']
 """
 
-from .api import Database, Result, build_query, connect, evaluate, matches
-from .compile_sql import Plan, compile_query
-from .errors import (
+from querylang.api import Database, Result, build_query, connect, evaluate, matches
+from querylang.engines.sql.compiler import Plan, compile_query
+from querylang.errors import (
     DataError,
     LimitExceeded,
     QueryError,
@@ -20,8 +20,8 @@ from .errors import (
     SchemaError,
     ScriptError,
 )
-from .parse_rest import to_parse_where, to_script
-from .schema import Schema
+from querylang.frontends.parse_rest import to_parse_where, to_script
+from querylang.model.schema import Schema
 
 __all__ = [
     "DataError",

@@ -13,19 +13,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import nodes as n
-from .build import build_sort, build_where, check_paging, check_where
-from .compile_sql import Plan, compile_query
-from .data import Dataset
-from .errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
-from .evaluate import Evaluator
-from .jsvalues import UNDEFINED, iso_ms
-from .layout import quote_ident
-from .parse import parse_script
-from .plan_cache import PlanCache
-from .schema import Schema, suggest
-from .semantics import to_ms
-from .store import Store, Writer, make_decoder, output_record
+from querylang.engines.duckdb.layout import quote_ident
+from querylang.engines.duckdb.store import Store, Writer, make_decoder, output_record
+from querylang.engines.sql.compiler import Plan, compile_query
+from querylang.engines.sql.plan_cache import PlanCache
+from querylang.errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
+from querylang.frontends.filters import build_sort, build_where, check_paging, check_where
+from querylang.interchange.document import Dataset
+from querylang.model import nodes as n
+from querylang.model.jsvalues import UNDEFINED, iso_ms
+from querylang.model.schema import Schema, suggest
+from querylang.model.values import to_ms
+from querylang.reference.evaluator import Evaluator
+from querylang.script.parser import parse_script
 
 Filter = str | Mapping[str, Any] | None
 
@@ -66,7 +66,7 @@ def build_query(
     source = query if isinstance(query, str) else None
     try:
         if isinstance(query, str):
-            from .script import run_script
+            from querylang.script.interpreter import run_script
 
             ran = run_script(query, inputs or {})
             where = build_where(ran.where, cls, schema, strict=strict, pos=ran.where_pos)
@@ -211,13 +211,13 @@ class Database:
         keeps only those fields (plus objectId, createdAt, updatedAt).
         """
         if visual is not None:
-            from .visual import visual_to_filter
+            from querylang.frontends.visual import visual_to_filter
 
             if query is not None:
                 raise QueryError("give either a script/filter or a visual filter, not both")
             query = visual_to_filter(visual, inputs or {}, self.schema, class_name)
         if visual_sorting is not None and sort is None:
-            from .visual import visual_sort
+            from querylang.frontends.visual import visual_sort
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
@@ -237,7 +237,7 @@ class Database:
     def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
         """Parse REST ``find``: ``where`` JSON, ``order="-score,title"``, limit (default 100),
         skip, count, include, keys."""
-        from .parse_rest import find
+        from querylang.frontends.parse_rest import find
 
         return find(self, class_name, where, **kw)
 
@@ -500,7 +500,7 @@ def matches(
     ``schema`` is a :class:`Schema` or the interchange format's ``classes`` dict. Conditions that
     need other records (relations, matchesQuery, dotted pointer paths) raise a QueryError.
     """
-    from .data import normalise_record
+    from querylang.interchange.document import normalise_record
 
     sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)
     if class_name is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from querylang.demo import sample_document
+from querylang.app.demo import sample_document
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -328,7 +328,8 @@ def test_an_internal_fault_exits_1_with_a_short_line(monkeypatch: pytest.MonkeyP
     # A fault cannot be provoked from outside on purpose, so this one test runs in-process.
     from click.testing import CliRunner
 
-    from querylang import api, cli
+    from querylang import api
+    from querylang.app import cli
 
     def broken(*args: object, **kw: object) -> None:
         raise RuntimeError("boom")

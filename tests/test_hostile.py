@@ -46,9 +46,9 @@ from querylang import (
     SchemaError,
     ScriptError,
 )
-from querylang.jsvalues import UNDEFINED
-from querylang.parse import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
-from querylang.script import MAX_ARRAY_LENGTH, MAX_STEPS, MAX_STRING_LENGTH, run_script
+from querylang.model.jsvalues import UNDEFINED
+from querylang.script.interpreter import MAX_ARRAY_LENGTH, MAX_STEPS, MAX_STRING_LENGTH, run_script
+from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -490,7 +490,7 @@ def steer_document(db: querylang.Database, source: Any) -> None:
         return
     if "empty-pointer-object" in KNOWN_BUGS:
         assume('"objectId": ""' not in json.dumps(doc))
-    from querylang.data import merge_schema
+    from querylang.interchange.document import merge_schema
 
     try:
         merged = merge_schema(db.schema, doc.get("classes", {}))
@@ -607,8 +607,8 @@ _CHILD_PRELUDE = textwrap.dedent(
     sys.setrecursionlimit(1000)  # the default, whatever the parent set
     import querylang
     from querylang import QueryError
-    from querylang.parse import parse_script
-    from querylang.script import run_script
+    from querylang.script.parser import parse_script
+    from querylang.script.interpreter import run_script
 
     DOC = json.loads(open(DATASET, encoding="utf-8").read())
     DB = querylang.connect()
@@ -1467,7 +1467,7 @@ def test_max_rows():
 
 def test_defaults_are_documented():
     from querylang.api import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
-    from querylang.build import MAX_LIST
+    from querylang.frontends.filters import MAX_LIST
 
     assert DEFAULT_TIMEOUT == 60.0 and DEFAULT_MAX_ROWS == 1_000_000
     assert MAX_SCRIPT_SIZE == 1_000_000 and MAX_DEPTH == 200 and MAX_STEPS == 100_000
@@ -1539,7 +1539,7 @@ _JOIN_CHILD = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # a runaway allocation fails fast
 from querylang import QueryError
-from querylang.script import run_script
+from querylang.script.interpreter import run_script
 t0 = time.perf_counter()
 try:
     run_script(sys.argv[1])

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import querylang
-from querylang.demo import sample_document
-from querylang.parse_rest import where_to_filter
+from querylang.app.demo import sample_document
+from querylang.frontends.parse_rest import where_to_filter
 
 HOSTILE = ["x'; DROP TABLE \"Post\"; --", "/*", "\\", "\u202e", "😀", "a" * 300, "$or", "score", "p001"]
 KEYS = st.sampled_from(["score", "title", "tags", "Owner", "author", "meta.views", "objectId", "$or",
@@ -63,6 +63,6 @@ def test_find_only_raises_query_errors(db, where, order, limit, keys):
 
 
 def _sort(order):
-    from querylang.parse_rest import parse_order
+    from querylang.frontends.parse_rest import parse_order
 
     return parse_order(order)

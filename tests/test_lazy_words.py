@@ -14,7 +14,7 @@ import pytest
 
 import querylang
 from querylang import QueryError
-from querylang.cli import explain_plan
+from querylang.app.cli import explain_plan
 
 CLASSES = {"Note": {"fields": {"body": {"type": "String"}, "title": {"type": "String"}, "n": {"type": "Number"}}}}
 

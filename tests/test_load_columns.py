@@ -15,10 +15,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from querylang import DataError, store
-from querylang import data as data_module
-from querylang.columns import read_columns, record_columns
-from querylang.data import read_dataset
+from querylang import DataError
+from querylang.engines.duckdb import store
+from querylang.interchange import document as data_module
+from querylang.interchange.columns import read_columns, record_columns
+from querylang.interchange.document import read_dataset
 
 from .strategies import documents
 
@@ -157,10 +158,10 @@ _NESTED_VALUES = {
 
 @given(st.sampled_from(sorted(_NESTED_VALUES)), st.data())
 def test_nested_columns_are_the_cells_value_by_value(ftype, data):
-    from querylang import columns
-    from querylang.data import check_value
-    from querylang.layout import field_columns
-    from querylang.schema import Field
+    from querylang.engines.duckdb.layout import field_columns
+    from querylang.interchange import columns
+    from querylang.interchange.document import check_value
+    from querylang.model.schema import Field
 
     values = data.draw(st.lists(st.one_of(st.none(), _NESTED_VALUES[ftype]), max_size=6))
     got = columns._NESTED[ftype](values)

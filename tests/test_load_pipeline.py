@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 
 import querylang
-from querylang import DataError, columns, store
-from querylang.data import read_dataset
+from querylang import DataError
+from querylang.engines.duckdb import store
+from querylang.interchange import columns
+from querylang.interchange.document import read_dataset
 
 CLASSES = {
     "Small": {"fields": {"n": {"type": "Number"}, "big": {"type": "Pointer", "targetClass": "Big"}}},

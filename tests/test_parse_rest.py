@@ -12,9 +12,9 @@ import inspect
 import pytest
 
 import querylang
-from querylang.demo import sample_document
+from querylang.app.demo import sample_document
 from querylang.errors import QueryError
-from querylang.parse_rest import (
+from querylang.frontends.parse_rest import (
     REST_DEFAULT_LIMIT,
     find,
     parse_order,
@@ -549,6 +549,7 @@ def test_to_parse_where_then_find_selects_the_same(db, cls, script):
 
 def test_noodl_operator_list_follows_build():
     """to_parse_where knows every operator build.py accepts (a new one must be translated)."""
-    from querylang import build, parse_rest
+    from querylang.frontends import filters as build
+    from querylang.frontends import parse_rest
 
     assert set(parse_rest.NOODL_OPERATORS) == set(build.FIELD_OPERATORS)

@@ -10,8 +10,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import querylang
-from querylang.parse import parse_script
-from querylang.plan_cache import template_of
+from querylang.engines.sql.plan_cache import template_of
+from querylang.script.parser import parse_script
 
 DOC = {
     "classes": {
@@ -271,7 +271,7 @@ def test_threads_share_the_cache(monkeypatch: pytest.MonkeyPatch, dbs):
     """Eight threads, few slots (plans evicted all the time): every answer still right."""
     import threading
 
-    import querylang.plan_cache as pc
+    import querylang.engines.sql.plan_cache as pc
 
     monkeypatch.setattr(pc, "MAX_PLANS", 2)
     cached, fresh = dbs

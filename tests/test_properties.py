@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import querylang
-from querylang.data import merge_schema, read_dataset
 from querylang.errors import QueryError
+from querylang.interchange.document import merge_schema, read_dataset
 
 from . import strategies as qs
 

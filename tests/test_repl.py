@@ -22,8 +22,8 @@ import pexpect
 import pytest
 from pygments.token import Keyword, Name, String
 
-from querylang.cli import _wait
-from querylang.lexer import FilterScriptLexer, is_complete
+from querylang.app.cli import _wait
+from querylang.app.highlighting import FilterScriptLexer, is_complete
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -230,13 +230,13 @@ def test_enter_runs_once_brackets_close(text: str, complete: bool) -> None:
     ],
 )
 def test_when_enter_runs(text: str, line: str, runs: bool) -> None:
-    from querylang.repl import enter_runs
+    from querylang.app.repl import enter_runs
 
     assert enter_runs(text, line) is runs
 
 
 def test_piped_entries_split_as_typed() -> None:
-    from querylang.repl import entries
+    from querylang.app.repl import entries
 
     text = ".class Post\n\nwhere({\n  score: 1\n})\nwhere({ a: 1\n\n.help\n"
     assert list(entries(text)) == [".class Post", "where({\n  score: 1\n})", "where({ a: 1\n", ".help"]
@@ -255,9 +255,9 @@ def test_lexer_marks_the_filter_language() -> None:
 
 def test_completion_knows_classes_fields_operators_inputs() -> None:
     import querylang
-    from querylang.demo import sample_document
-    from querylang.render import make_console
-    from querylang.repl import Session, completions
+    from querylang.app.demo import sample_document
+    from querylang.app.render import make_console
+    from querylang.app.repl import Session, completions
 
     db = querylang.connect()
     db.load(sample_document())

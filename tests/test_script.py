@@ -21,9 +21,9 @@ from querylang.errors import (
     QueryTypeError,
     ScriptError,
 )
-from querylang.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex
-from querylang.parse import parse_script
-from querylang.script import ScriptResult, run_script, to_js
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex
+from querylang.script.interpreter import ScriptResult, run_script, to_js
+from querylang.script.parser import parse_script
 
 NAN = math.nan
 INF = math.inf

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import querylang
-import querylang.unparse
+import querylang.frontends.unparse
 from querylang.errors import (
     INCORRECT_TYPE,
     INVALID_JSON,
@@ -949,7 +949,7 @@ def test_query_with_a_visual_filter(db):
 def test_unparse_reads_back_the_base_operators(db):
     q = db.build("Post", {"score": {"greaterThan": 2, "lessThan": 11}, "or": [{"place": {"matchesRegex": "^P", "options": "i"}},
                           {"owner": {"pointsTo": ["a1", "a2"]}}], "likes": {"notContainedIn": ["a3"]}}, sort=["-score"])
-    script = querylang.unparse.unparse(q)
+    script = querylang.frontends.unparse.unparse(q)
     again = db.build("Post", script)
     assert (again.where, again.sort) == (q.where, q.sort)
     # score in (2, 11): p1 p2 p3 p5; place ^P/i or owner a1/a2: p1 p2 p5; holds no a3: not p1
@@ -977,7 +977,7 @@ def test_text_search_on_object_id_is_refused(db):
 
 
 def test_matches_key_compares_numbers_as_stored():
-    from querylang.data import read_dataset
+    from querylang.interchange.document import read_dataset
 
     doc = {"classes": {"A": {"fields": {"n": {"type": "Number"}}}, "B": {"fields": {"m": {"type": "Number"}}}},
            "records": {"A": [{"objectId": "a1", "createdAt": OLD, "n": 2**53 + 1}],
@@ -993,7 +993,7 @@ def test_matches_key_compares_numbers_as_stored():
 
 def test_unparse_keeps_integers_beyond_double_precision(db):
     q = db.build("Post", {"score": 2**53 + 1})
-    again = db.build("Post", querylang.unparse.unparse(q))
+    again = db.build("Post", querylang.frontends.unparse.unparse(q))
     assert again.where == q.where
 
 

@@ -23,10 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import querylang
-import querylang.unparse
-from querylang import geo, text
-from querylang.data import merge_schema, read_dataset
+import querylang.frontends.unparse
 from querylang.errors import QueryError
+from querylang.features import geo, text
+from querylang.interchange.document import merge_schema, read_dataset
 
 from . import strategies as qs
 
@@ -540,9 +540,9 @@ def _assert_round_trip(schema: Any, cls: str, where: Any, sort: Any, *, base_onl
     if kind == "error":
         return
     if base_only:
-        script = querylang.unparse.unparse(q)
+        script = querylang.frontends.unparse.unparse(q)
     else:
-        kind, script = _answer(lambda: querylang.unparse.unparse(q))
+        kind, script = _answer(lambda: querylang.frontends.unparse.unparse(q))
         if kind == "error":
             return
     again = querylang.build_query(schema, cls, script)

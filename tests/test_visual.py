@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 import querylang
-from querylang.demo import sample_document
+from querylang.app.demo import sample_document
 from querylang.errors import QueryError
-from querylang.regex import compile_regex
-from querylang.visual import regex_literal, visual_sort, visual_to_filter
+from querylang.features.regex import compile_regex
+from querylang.frontends.visual import regex_literal, visual_sort, visual_to_filter
 
 
 @pytest.fixture(scope="module")

@@ -39,8 +39,8 @@ from querylang.errors import (
     QueryTypeError,
     ScriptError,
 )
-from querylang.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
-from querylang.parse import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
 
 __all__ = [
     "MAX_ARRAY_LENGTH",

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from . import nodes as n
-from .errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
-from .jsvalues import UNDEFINED, Pos, type_name
-from .schema import Field
-from .semantics import is_number
+from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
+from querylang.model import nodes as n
+from querylang.model.jsvalues import UNDEFINED, Pos, type_name
+from querylang.model.schema import Field
+from querylang.model.values import is_number
 
 EARTH_KM = 6371.0
 EARTH_MILES = 3959.0

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
-from . import nodes as n
-from .errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
-from .jsvalues import UNDEFINED, Pos, type_name
-from .schema import Field
+from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
+from querylang.model import nodes as n
+from querylang.model.jsvalues import UNDEFINED, Pos, type_name
+from querylang.model.schema import Field
 
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")

@@ -30,12 +30,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from . import text
-from .columns import ClassColumns, ColumnDataset, iter_columns, open_document, read_columns
-from .data import Dataset, Edge, read_dataset
-from .errors import DataError, QueryError, QueryTimeout
-from .jsvalues import iso_ms
-from .layout import (
+from querylang.engines.duckdb.layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
     TEXT_PARTS,
@@ -45,8 +40,26 @@ from .layout import (
     load_columns,
     quote_ident,
 )
-from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical, canonical_plain, flatten, scalar_json, type_class
+from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.features import text
+from querylang.interchange.columns import (
+    ClassColumns,
+    ColumnDataset,
+    iter_columns,
+    open_document,
+    read_columns,
+)
+from querylang.interchange.document import Dataset, Edge, read_dataset
+from querylang.model.jsvalues import iso_ms
+from querylang.model.schema import ClassDef, Field, Schema
+from querylang.model.values import (
+    _plain,
+    canonical,
+    canonical_plain,
+    flatten,
+    scalar_json,
+    type_class,
+)
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -867,11 +880,11 @@ class Store:
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
-        from .data import normalise_record  # noqa: F401  (same shape as loading produces)
+        from querylang.interchange.document import normalise_record  # noqa: F401  (same shape as loading produces)
 
         out = Dataset(self.schema)
         for name, cls in self.schema.classes.items():
-            from .layout import output_columns
+            from querylang.engines.duckdb.layout import output_columns
 
             cols = output_columns(cls)
             collist = ", ".join(quote_ident(c) for c in cols)
@@ -887,8 +900,8 @@ class Store:
 
 
 def _stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
-    from .data import check_value
-    from .semantics import parse_iso
+    from querylang.interchange.document import check_value
+    from querylang.model.values import parse_iso
 
     out: dict[str, Any] = {}
     for k, v in rec.items():
@@ -936,7 +949,7 @@ class Writer:
             return out
 
     def _stored(self, cls: ClassDef, oid: str) -> dict[str, Any]:
-        from .layout import output_columns
+        from querylang.engines.duckdb.layout import output_columns
 
         cols = output_columns(cls)
         collist = ", ".join(quote_ident(c) for c in cols)
@@ -948,7 +961,7 @@ class Writer:
         return _stored_record(cls, decode_row(cls, cols, row))
 
     def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
-        from .data import normalise_record
+        from querylang.interchange.document import normalise_record
 
         cls = self.store.schema.get(class_name)
         if not isinstance(fields, Mapping):
@@ -972,7 +985,7 @@ class Writer:
         return self._tx(run)
 
     def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
-        from .data import normalise_record
+        from querylang.interchange.document import normalise_record
 
         cls = self.store.schema.get(class_name)
         for forbidden in ("objectId", "createdAt"):
@@ -1069,7 +1082,7 @@ class Writer:
 
     def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
         """Create a class, or add fields to one (a field may not change its type)."""
-        from .data import merge_schema
+        from querylang.interchange.document import merge_schema
 
         new = merge_schema(self.store.schema, {name: {"fields": fields}})
         old = self.store.schema

@@ -23,9 +23,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .api import Database
-from .build import FIELD_OPERATORS, NOT_YET, TOP_LEVEL
-from .cli import (
+from querylang.api import Database
+from querylang.app.cli import (
     class_counts,
     explain_plan,
     parse_pairs,
@@ -36,9 +35,8 @@ from .cli import (
     show_record,
     timed,
 )
-from .errors import QueryError
-from .lexer import QUERY_CALLS, is_complete
-from .render import (
+from querylang.app.highlighting import QUERY_CALLS, is_complete
+from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
     make_console,
@@ -47,7 +45,9 @@ from .render import (
     type_label,
     write_records,
 )
-from .schema import suggest
+from querylang.errors import QueryError
+from querylang.frontends.filters import FIELD_OPERATORS, NOT_YET, TOP_LEVEL
+from querylang.model.schema import suggest
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
 DEFAULT_MAX_ROWS = 100
@@ -175,7 +175,7 @@ class Session:
         if not self.inputs:
             self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON if it parses, else a string)")
             return
-        from .render import dumps
+        from querylang.app.render import dumps
 
         for key, value in self.inputs.items():
             self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
@@ -183,7 +183,7 @@ class Session:
     def _last_plan(self) -> Any:
         if self.last_query is None:
             raise QueryError("no query yet: type a script first")
-        from .compile_sql import compile_query
+        from querylang.engines.sql.compiler import compile_query
 
         return compile_query(self.last_query, self.db.schema)
 
@@ -440,7 +440,7 @@ def make_prompt(session: Session) -> Any:
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.lexers import PygmentsLexer
 
-    from .lexer import FilterScriptLexer
+    from querylang.app.highlighting import FilterScriptLexer
 
     class ReplCompleter(Completer):
         paths = PathCompleter(expanduser=True)

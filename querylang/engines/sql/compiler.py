@@ -16,13 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import geo, text
-from . import nodes as n
-from .errors import QueryError
-from .layout import ELEMENT_LIST, PATH_VALUE_MAP, join_table, output_columns, quote_ident
-from .regex import compile_regex
-from .schema import ClassDef, Field, Schema
-from .semantics import canonical, type_class
+from querylang.engines.duckdb.layout import (
+    ELEMENT_LIST,
+    PATH_VALUE_MAP,
+    join_table,
+    output_columns,
+    quote_ident,
+)
+from querylang.errors import QueryError
+from querylang.features import geo, text
+from querylang.features.regex import compile_regex
+from querylang.model import nodes as n
+from querylang.model.schema import ClassDef, Field, Schema
+from querylang.model.values import canonical, type_class
 
 SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).

@@ -43,15 +43,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .build import build_where, related_to_id_key
-from .data import Dataset
-from .errors import INVALID_JSON, INVALID_KEY_NAME, QueryError, QueryTypeError
-from .evaluate import Evaluator
-from .jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
-from .regex import check_options
-from .schema import ClassDef, Schema, suggest
-from .semantics import parse_iso
-from .unparse import value as script_value
+from querylang.errors import INVALID_JSON, INVALID_KEY_NAME, QueryError, QueryTypeError
+from querylang.features.regex import check_options
+from querylang.frontends.filters import build_where, related_to_id_key
+from querylang.frontends.unparse import value as script_value
+from querylang.interchange.document import Dataset
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
+from querylang.model.schema import ClassDef, Schema, suggest
+from querylang.model.values import parse_iso
+from querylang.reference.evaluator import Evaluator
 
 __all__ = ["find", "to_parse_where", "to_script", "where_to_filter", "parse_order", "REST_DEFAULT_LIMIT"]
 
@@ -533,7 +533,9 @@ def to_parse_where(
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
     if source is not None:
-        from .script import run_script  # lazily, as api.py does: the interpreter loads lark
+        from querylang.script.interpreter import (
+            run_script,  # lazily, as api.py does: the interpreter loads lark
+        )
 
         ran = run_script(source, inputs or {})
         where, pos = ran.where, ran.where_pos

@@ -37,10 +37,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import QueryError, QueryTypeError
-from .jsvalues import UNDEFINED, type_name
-from .schema import Schema, suggest
-from .semantics import date_from
+from querylang.errors import QueryError, QueryTypeError
+from querylang.model.jsvalues import UNDEFINED, type_name
+from querylang.model.schema import Schema, suggest
+from querylang.model.values import date_from
 
 __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
 

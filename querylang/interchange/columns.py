@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .data import (
+from querylang.interchange.document import (
     Edge,
     _class_rows,
     _open_document,
@@ -33,8 +33,8 @@ from .data import (
     normalise_records,
     read_edge,
 )
-from .schema import ClassDef, Field, Schema
-from .semantics import _plain, canonical_plain, parse_isos, scalar_json
+from querylang.model.schema import ClassDef, Field, Schema
+from querylang.model.values import _plain, canonical_plain, parse_isos, scalar_json
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP

@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .api import Database, Result, connect
-from .errors import OBJECT_NOT_FOUND, DataError, QueryError
-from .render import (
+from querylang import __version__
+from querylang.api import Database, Result, connect
+from querylang.app.render import (
     FORMATS,
     dumps,
     explain_text,
@@ -32,7 +31,8 @@ from .render import (
     schema_table,
     write_records,
 )
-from .schema import ClassDef, Field
+from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.model.schema import ClassDef, Field
 
 T = TypeVar("T")
 EXIT_USER = 2
@@ -111,7 +111,7 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if data_path is not None:
         db.load(data_path)
     else:
-        from .demo import sample_document
+        from querylang.app.demo import sample_document
 
         db.load(sample_document())
     return db
@@ -257,8 +257,8 @@ def run_query(db: Database, q: Any) -> Result:
     """``Database.run`` on a cursor of our own, so that Ctrl-C can interrupt the statement."""
     import duckdb
 
-    from .compile_sql import compile_query
-    from .store import decode_row
+    from querylang.engines.duckdb.store import decode_row
+    from querylang.engines.sql.compiler import compile_query
 
     plan = compile_query(q, db.schema)
     cls = db.schema.get(q.class_name)
@@ -281,7 +281,7 @@ def run_query(db: Database, q: Any) -> Result:
 
 def query_fields(q: Any) -> list[str]:
     """Fields a query filters or sorts on: the columns a narrow table keeps first."""
-    from .nodes import walk
+    from querylang.model.nodes import walk
 
     names = [key.field for key in q.sort]
     names += [node.field for node in walk(q.where) if isinstance(getattr(node, "field", None), str)]
@@ -668,7 +668,7 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     (or $QUERYLANG_HISTORY). With --db the file is opened for writing, so .load can add to it;
     with neither --db nor --data the bundled sample dataset is loaded.
     """
-    from .repl import run_repl
+    from querylang.app.repl import run_repl
 
     db = open_db(db_path, data_path, read_only=False)
     if class_name is not None:
@@ -679,7 +679,7 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
 @main.command()
 def demo() -> None:
     """Load the bundled sample data and run the guide's three queries, showing their SQL."""
-    from .demo import run_demo
+    from querylang.app.demo import run_demo
 
     ok = run_demo(click.echo)
     sys.exit(0 if ok else 1)

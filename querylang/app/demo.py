@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from .api import connect
+from querylang.api import connect
 
 EXAMPLES = [
     (

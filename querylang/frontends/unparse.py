@@ -11,9 +11,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from . import nodes as n
-from .errors import QueryError
-from .jsvalues import iso_ms
+from querylang.errors import QueryError
+from querylang.model import nodes as n
+from querylang.model.jsvalues import iso_ms
 
 COMPARE_NAMES = {
     "eq": "equalTo",

@@ -22,7 +22,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .schema import BUILTIN_FIELDS, ClassDef, Field, Schema
+from querylang.model.schema import BUILTIN_FIELDS, ClassDef, Field, Schema
 
 FORMATS = ("table", "json", "jsonl", "csv")
 ABSENT_STYLE = "dim"

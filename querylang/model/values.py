@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
-from .jsvalues import JSDate, iso_ms
+from querylang.model.jsvalues import JSDate, iso_ms
 
 # ISO-8601 as Parse and JavaScript print it, plus the shorter forms people type.
 _ISO_RE = re.compile(

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import nodes as n
-from .errors import (
+from querylang.errors import (
     INCORRECT_TYPE,
     INVALID_JSON,
     INVALID_KEY_NAME,
@@ -25,10 +24,11 @@ from .errors import (
     QueryTypeError,
     SchemaError,
 )
-from .jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
-from .regex import check_options, compile_regex
-from .schema import ClassDef, Field, Schema, suggest
-from .semantics import date_from, is_number, normalise_json
+from querylang.features.regex import check_options, compile_regex
+from querylang.model import nodes as n
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
+from querylang.model.schema import ClassDef, Field, Schema, suggest
+from querylang.model.values import date_from, is_number, normalise_json
 
 COMPARE = {
     "equalTo": "eq",
@@ -227,8 +227,8 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
 
 def _matches_absent(node: n.Node, cls: ClassDef, schema: Schema) -> bool:
     """Does ``node`` hold for a record of ``cls`` whose fields are all absent?"""
-    from .data import Dataset
-    from .evaluate import Evaluator
+    from querylang.interchange.document import Dataset
+    from querylang.reference.evaluator import Evaluator
 
     return Evaluator(Dataset(schema)).matches(node, cls.name, {"objectId": ""})
 
@@ -360,11 +360,11 @@ def _build_op(
     if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
         return _build_matches_key(field, op, operand, ctx, pos)
     if op in ("nearSphere", "withinBox", "withinPolygon", "withinSphere"):
-        from .geo import build_geo
+        from querylang.features.geo import build_geo
 
         return build_geo(field, op, operand, pos)
     if op == "text":
-        from .text import build_text
+        from querylang.features.text import build_text
 
         return build_text(field, operand, pos)
     if op in ("all", "containedBy"):
@@ -400,7 +400,7 @@ def _build_op(
 
 
 def _dedupe(values: list[Any]) -> tuple[Any, ...]:
-    from .semantics import canonical
+    from querylang.model.values import canonical
 
     seen: dict[str, Any] = {}
     for v in values:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, SchemaError
+from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, SchemaError
 
 FIELD_TYPES = (
     "String",

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import geo, text
-from . import nodes as n
-from .data import Dataset, Edge
-from .errors import QueryError
-from .regex import compile_regex
-from .schema import Field, Schema
-from .semantics import canonical, type_class
+from querylang.errors import QueryError
+from querylang.features import geo, text
+from querylang.features.regex import compile_regex
+from querylang.interchange.document import Dataset, Edge
+from querylang.model import nodes as n
+from querylang.model.schema import Field, Schema
+from querylang.model.values import canonical, type_class
 
 Record = Mapping[str, Any]
 

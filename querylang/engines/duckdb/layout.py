@@ -26,7 +26,7 @@ Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
 
 from __future__ import annotations
 
-from .schema import ClassDef, Field
+from querylang.model.schema import ClassDef, Field
 
 NULLS_COLUMN = ":nulls"  # names of fields stored as explicit null, so records read back as written
 SCHEMA_TABLE = "_querylang_schema"

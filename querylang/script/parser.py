@@ -30,7 +30,7 @@ from lark.lexer import Lexer
 from lark.tree import Meta
 
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
-from querylang.jsvalues import JSRegex
+from querylang.model.jsvalues import JSRegex
 
 __all__ = ["MAX_DEPTH", "MAX_SCRIPT_SIZE", "PARSE_CACHE_SIZE", "parse_script"]
 

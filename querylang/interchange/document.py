@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, QueryError
-from .schema import ClassDef, Schema, _check_case, make_class, suggest
-from .semantics import date_from, is_number, normalise_json, to_ms
+from querylang.errors import DataError, QueryError
+from querylang.model.schema import ClassDef, Schema, _check_case, make_class, suggest
+from querylang.model.values import date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -390,6 +390,6 @@ def _check_text(value: str) -> None:
 
 
 def _tn(value: object) -> str:
-    from .jsvalues import type_name
+    from querylang.model.jsvalues import type_name
 
     return type_name(value)

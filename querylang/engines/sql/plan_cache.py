@@ -38,10 +38,10 @@ from typing import Any
 
 from lark import Token, Tree
 
-from .build import _id, _value, check_paging
-from .compile_sql import Plan, _param
-from .schema import ClassDef, Schema
-from .script import to_js
+from querylang.engines.sql.compiler import Plan, _param
+from querylang.frontends.filters import _id, _value, check_paging
+from querylang.model.schema import ClassDef, Schema
+from querylang.script.interpreter import to_js
 
 MAX_PLANS = 512  # per database; least recently used go first
 COMPARE_OPS = frozenset(
