@@ -20,6 +20,7 @@ import click
 from . import __version__
 from .api import Database, Result, connect
 from .errors import OBJECT_NOT_FOUND, DataError, QueryError
+from .importers.command import import_group
 from .render import (
     FORMATS,
     dumps,
@@ -699,3 +700,6 @@ def bench(args: tuple[str, ...]) -> None:
     from benchmarks.__main__ import main as bench_main
 
     sys.exit(bench_main(list(args)))
+
+
+main.add_command(import_group)

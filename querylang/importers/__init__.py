@@ -14,15 +14,7 @@ from __future__ import annotations
 from .dashboard import import_rest_exports
 from .interchange import ImportReport
 from .mongo_export import import_mongo_export
+from .parse_server import import_parse_server
 from .parse_types import Target, detect_target
 
-__all__ = ["ImportReport", "Target", "detect_target", "import_mongo_export", "import_rest_exports", "import_parse_server"]
-
-
-def __getattr__(name: str) -> object:
-    # The REST importer is loaded on first use (it is the only one that speaks HTTP).
-    if name == "import_parse_server":
-        from .parse_server import import_parse_server
-
-        return import_parse_server
-    raise AttributeError(name)
+__all__ = ["ImportReport", "Target", "detect_target", "import_mongo_export", "import_parse_server", "import_rest_exports"]
