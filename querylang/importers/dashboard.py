@@ -49,6 +49,8 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
+    if isinstance(doc, list) and any(isinstance(r, Mapping) and "_id" in r and "objectId" not in r for r in doc[:1]):
+        raise DataError(f"{path}: MongoDB documents (with _id), not REST records: import the mongoexport directory with its _SCHEMA.json")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
@@ -105,8 +107,14 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
 
 def import_rest_exports(db: Database, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
     """Import Dashboard exports and ``{"results": [...]}`` files (one class per file) into ``db``."""
-    target = target or detect_target()
     report = ImportReport()
+    with Staging() as staging:
+        stage_rest_exports(paths, staging, target or detect_target(), report)
+        return staging.load(db, report)
+
+
+def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Target, report: ImportReport) -> None:
+    """Write the classes and records of the files (or directories of them) to ``staging``."""
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
     for raw in paths:
         path = Path(raw)
@@ -116,29 +124,27 @@ def import_rest_exports(db: Database, paths: Sequence[str | Path], *, target: Ta
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")
             classes[name] = (infer_fields(name, records, file), records)
-    with Staging() as staging:
-        relations = []
-        missing: set[str] = set()
-        for name, (fields, _) in classes.items():
-            staging.define(target.class_name(name), interchange_fields(name, fields, target, report.notes))
-            for key, spec in fields.items():
-                if spec["type"] == "Relation":
-                    relations.append(f"{name}.{key}")
-                if spec["type"] in ("Pointer", "Relation") and spec["targetClass"] not in classes:
-                    missing.add(spec["targetClass"])
-        for name in sorted(missing):
-            # A pointer keeps its id even when its class was not exported: the class is made empty.
-            staging.define(target.class_name(name), {})
-            report.notes.append(f"class {name} is pointed to but not in the export: created empty")
-        for name, (fields, records) in classes.items():
-            emitted = staging.classes[target.class_name(name)]["fields"]
-            for rec in records:
-                staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
-            staging.done_with(target.class_name(name))
-        if relations:
-            report.notes.append(
-                "these exports hold no Relation edges: "
-                + ", ".join(relations)
-                + " imported empty (import from the server or a mongoexport for the edges)"
-            )
-        return staging.load(db, report)
+    relations = []
+    missing: set[str] = set()
+    for name, (fields, _) in classes.items():
+        staging.define(target.class_name(name), interchange_fields(name, fields, target, report.notes))
+        for key, spec in fields.items():
+            if spec["type"] == "Relation":
+                relations.append(f"{name}.{key}")
+            if spec["type"] in ("Pointer", "Relation") and spec["targetClass"] not in classes:
+                missing.add(spec["targetClass"])
+    for name in sorted(missing):
+        # A pointer keeps its id even when its class was not exported: the class is made empty.
+        staging.define(target.class_name(name), {})
+        report.notes.append(f"class {name} is pointed to but not in the export: created empty")
+    for name, (fields, records) in classes.items():
+        emitted = staging.classes[target.class_name(name)]["fields"]
+        for rec in records:
+            staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
+        staging.done_with(target.class_name(name))
+    if relations:
+        report.notes.append(
+            "these exports hold no Relation edges: "
+            + ", ".join(relations)
+            + " imported empty (import from the server or a mongoexport for the edges)"
+        )

@@ -104,7 +104,9 @@ def interchange_fields(
         check_parse_field(class_name, name, spec)
         ftype = target.field_type(spec["type"])
         if ftype is None:
-            notes.append(f"{class_name}.{name} ({spec['type']}) left out: this querylang has no {spec['type']} type yet")
+            note = f"{spec['type']} fields left out: this querylang has no {spec['type']} type yet"
+            if note not in notes:  # every class has an ACL: one note says it
+                notes.append(note)
             continue
         entry = {"type": ftype}
         if ftype in ("Pointer", "Relation"):

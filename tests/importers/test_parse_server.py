@@ -199,3 +199,15 @@ def test_cli(live_parse: LiveParse, tmp_path: Path) -> None:
     res = runner.invoke(main, [*args[:-1], str(bad), "--master-key", "wrong"])
     assert res.exit_code == 2 and "HTTP 403" in res.output
     assert not bad.exists()
+
+
+def test_a_dashboard_export_of_the_server(live_parse: LiveParse, imported: tuple[querylang.Database, ImportReport], tmp_path: Path) -> None:
+    """The Dashboard's export is the SDK's REST JSON plus className, read from the same server."""
+    for cls in ("User", "Post", "Comment"):
+        out = live_parse.server.request("GET", f"/classes/{cls}?limit=1000&order=objectId")["results"]
+        (tmp_path / f"{cls}.json").write_text(json.dumps([{**r, "className": cls} for r in out]))
+    db = querylang.connect()
+    db.import_dashboard_export(tmp_path)
+    full_db, _ = imported
+    for cls in ("User", "Post", "Comment"):
+        assert db.query(cls, {}).records == full_db.query(cls, {}).records
