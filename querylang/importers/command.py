@@ -67,7 +67,7 @@ class _Bar:
         from ..render import make_console
 
         self.progress = Progress(
-            TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=make_console(stderr=True), disable=not show,
         )  # fmt: skip
         self.tasks: dict[str, Any] = {}
@@ -79,11 +79,11 @@ class _Bar:
     def __exit__(self, *exc: object) -> None:
         self.progress.__exit__(None, None, None)
 
-    def __call__(self, name: str, done: int, total: int | None) -> None:
-        task = self.tasks.get(name)
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        task = self.tasks.get(step)
         if task is None:
-            task = self.tasks[name] = self.progress.add_task(f"reading {name}", total=total)
-        self.progress.update(task, completed=done, total=max(total or 0, done) or None)
+            task = self.tasks[step] = self.progress.add_task(step, total=total)
+        self.progress.update(task, completed=done, total=total if total is None else max(total, done))
 
 
 @import_group.command("parse-server")

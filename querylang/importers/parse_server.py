@@ -42,7 +42,7 @@ TIMEOUT = 120.0  # seconds one request may take
 # Parse classes that are never worth a copy (push and job bookkeeping, config, idempotency).
 SKIP_CLASSES = {"_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig", "_Audience", "_Idempotency"}
 
-# progress(class name, records read so far, records in the class or None)
+# progress(step, done so far, total or None): "reading <Class>" with records, then "loading".
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -129,7 +129,12 @@ def import_parse_server(
     try:
         with Staging() as staging:
             stage_parse_server(client, staging, target, report, classes=classes, progress=progress, page_size=page_size)
-            return staging.load(db, report)
+            if progress:
+                progress("loading (all or nothing)", 0, None)
+            staging.load(db, report)
+            if progress:
+                progress("loading (all or nothing)", 1, 1)
+            return report
     finally:
         client.close()
 
@@ -187,7 +192,7 @@ def stage_parse_server(
         total = _count(client, name)
         done = 0
         if progress:
-            progress(name, 0, total)
+            progress(f"reading {name}", 0, total)
         last: str | None = None
         while True:
             page = _page(client, name, last, page_size)
@@ -202,7 +207,7 @@ def stage_parse_server(
             last = ids[-1]
             done += len(page)
             if progress:
-                progress(name, done, total)
+                progress(f"reading {name}", done, total)
         # Edges whose owner id sorts after the last record (owners deleted since): read too.
         for key, target_class in relations:
             for owning, related in _edges(client, name, key, last, None, [], page_size):
