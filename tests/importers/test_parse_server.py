@@ -118,9 +118,21 @@ def test_only_some_classes(live_parse: LiveParse) -> None:
     assert any("Post defined without records" in n for n in report.notes)
 
 
-def test_a_silent_max_limit_and_small_pages(live_parse: LiveParse, imported: tuple[querylang.Database, ImportReport]) -> None:
+def test_a_silent_max_limit_and_small_pages(
+    live_parse: LiveParse, imported: tuple[querylang.Database, ImportReport], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A server with maxLimit 3 answers 3 records to limit=7: pages end only when empty, and
-    edge ranges whose answer was cut are split."""
+    edge ranges whose answer was cut are split (g1 alone holds 6 posts: skip pages)."""
+    from querylang.importers import parse_server
+
+    asked: list[tuple[str, int]] = []
+    real_join_page = parse_server._join_page
+
+    def counting(client, owner, key, cond, skip, limit):  # type: ignore[no-untyped-def]
+        asked.append((json.dumps(cond), skip))
+        return real_join_page(client, owner, key, cond, skip, limit)
+
+    monkeypatch.setattr(parse_server, "_join_page", counting)
     small = live_parse.start_another("--maxLimit", "3")
     try:
         url = f"http://127.0.0.1:{small.port}{small.mount}"
@@ -132,6 +144,8 @@ def test_a_silent_max_limit_and_small_pages(live_parse: LiveParse, imported: tup
         small.stop()
     full_db, full = imported
     assert report.counts == full.counts and report.edges == full.edges
+    assert any(skip >= 6 for _, skip in asked)  # a single owner read in skip pages
+    assert len({c for c, _ in asked}) > len(full.counts)  # ranges were split
     for cls in ("Post", "Group", "Note"):
         assert db.query(cls, {}).records == full_db.query(cls, {}).records
 
