@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..jsvalues import iso_ms
 from . import ejson
 from .interchange import ImportReport, Staging
-from .parse_types import Target, detect_target, edge, interchange_fields, rest_record
+from .parse_types import SYSTEM_FIELDS, Target, detect_target, edge, interchange_fields, rest_record
 
 if TYPE_CHECKING:
     from ..api import Database
@@ -87,6 +87,9 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     if "_SCHEMA" not in files:
         raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
     schema = read_schema(files["_SCHEMA"])
+    for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
+        # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
+        schema[name] = {**SYSTEM_FIELDS[name], "ACL": {"type": "ACL"}}
     emitted = {}
     for name, fields in schema.items():
         emitted[name] = interchange_fields(name, fields, target, report.notes)
@@ -152,7 +155,7 @@ def read_schema(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
                 continue
             fields[key] = schema_field(name, key, mongo_type, path, lineno)
         fields["ACL"] = {"type": "ACL"}  # every Parse class has one (as _rperm/_wperm/_acl)
-        out[name] = fields
+        out[name] = {**SYSTEM_FIELDS.get(name, {}), **fields}
     return out
 
 

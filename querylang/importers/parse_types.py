@@ -36,6 +36,21 @@ EMIT: dict[str, dict[str, Any]] = {
 }
 PARSE_TYPES = PLAIN_TYPES | EMIT.keys()
 SYSTEM_CLASSES = ("_User", "_Role", "_Session", "_Installation")
+# The fields Parse gives its own classes whether or not a schema lists them (its defaultColumns).
+SYSTEM_FIELDS: dict[str, dict[str, dict[str, str]]] = {
+    "_User": {"username": {"type": "String"}, "password": {"type": "String"}, "email": {"type": "String"},
+              "emailVerified": {"type": "Boolean"}, "authData": {"type": "Object"}},
+    "_Role": {"name": {"type": "String"}, "users": {"type": "Relation", "targetClass": "_User"},
+              "roles": {"type": "Relation", "targetClass": "_Role"}},
+    "_Session": {"user": {"type": "Pointer", "targetClass": "_User"}, "installationId": {"type": "String"},
+                 "sessionToken": {"type": "String"}, "expiresAt": {"type": "Date"}, "createdWith": {"type": "Object"}},
+    "_Installation": {"installationId": {"type": "String"}, "deviceToken": {"type": "String"},
+                      "channels": {"type": "Array"}, "deviceType": {"type": "String"}, "pushType": {"type": "String"},
+                      "GCMSenderId": {"type": "String"}, "timeZone": {"type": "String"},
+                      "localeIdentifier": {"type": "String"}, "badge": {"type": "Number"},
+                      "appVersion": {"type": "String"}, "appName": {"type": "String"},
+                      "appIdentifier": {"type": "String"}, "parseVersion": {"type": "String"}},
+}  # fmt: skip
 # A schema that refuses names starting with '_' gets them under this prefix (_User → Parse_User).
 SYSTEM_PREFIX = "Parse"
 # Secrets Parse keeps on records: never copied into a query database.

@@ -164,3 +164,24 @@ def test_ejson_numbers_and_binary() -> None:
     assert got == [5, 9007199254740993, float("-inf"), 1.5, 2.25, "65f000000000000000000001", b"hi", b"hi", {"a": 1}]
     with pytest.raises(ValueError):
         ejson.loads('{"$date": "yesterday"}')
+
+
+def test_parse_classes_without_schema_entries(tmp_path: Path) -> None:
+    """_Role and _Session collections exist before any _SCHEMA entry names them: Parse's own
+    fields are known; session tokens are never copied."""
+    root = write_export(tmp_path / "dump")
+    (root / "_Session.json").write_text(
+        '{"_id": "s1", "_session_token": "r:secret", "_p_user": "_User$u01", "installationId": "i1",'
+        ' "expiresAt": {"$date": "2025-01-01T00:00:00Z"}, "_created_at": {"$date": "2024-01-01T00:00:00Z"}}\n'
+    )
+    (root / "_Role.json").write_text('{"_id": "r1", "name": "Admin", "_created_at": {"$date": "2024-01-01T00:00:00Z"}}\n')
+    (root / "_Join:users:_Role.json").write_text('{"_id": {"$oid": "65f000000000000000000009"}, "relatedId": "u02", "owningId": "r1"}\n')
+    db = querylang.connect()
+    db.import_mongo_export(root)
+    target = detect_target()
+    session = db.query(target.class_name("_Session"), {}).records[0]
+    assert session["user"] == "u01" and session["expiresAt"] == "2025-01-01T00:00:00.000Z"
+    assert "sessionToken" not in db.schema.get(target.class_name("_Session")).fields
+    assert "r:secret" not in json.dumps(session)
+    role = target.class_name("_Role")
+    assert db.query(user_class(), {"relatedTo": {"id": "r1", "key": "users", "className": role}}).ids == ["u02"]
