@@ -225,3 +225,70 @@ def test_a_dashboard_export_of_the_server(live_parse: LiveParse, imported: tuple
     full_db, _ = imported
     for cls in ("User", "Post", "Comment"):
         assert db.query(cls, {}).records == full_db.query(cls, {}).records
+
+
+# Where Parse on PostgreSQL departs from SEMANTICS.md (MongoDB's meaning), as the conformance
+# cases record it: the imported database answers as SEMANTICS.md says, Parse Server does not.
+PARSE_PG_DEVIATIONS = {c["id"]: c["note"] for c in CASES if not c["parse_server_agrees"]}
+# Found here, not marked in cases.jsonl: Parse on PostgreSQL sorts with PostgreSQL's default
+# (NULLs last ascending, first descending); SEMANTICS.md (MongoDB) puts absent values first
+# ascending and last descending. Checked by sorting our records the PostgreSQL way.
+NULL_ORDER = {"pub-sort-nulls", "pub-sort-desc-nulls", "pub-page"}
+
+
+def _postgres_order(records: list[dict], sort: list[str]) -> list[str]:
+    """Ids in PostgreSQL's order for ``sort`` (a missing value is NULL), objectId last."""
+    from functools import cmp_to_key
+
+    def cmp(a: dict, b: dict) -> int:
+        for key in [*sort, "objectId"]:
+            desc = key.startswith("-")
+            name = key.lstrip("-")
+            x, y = a.get(name), b.get(name)
+            if x == y:
+                continue
+            # NULL counts as larger than every value: last ascending, first descending.
+            order = (1 if x is None else -1) if x is None or y is None else (-1 if x < y else 1)
+            return -order if desc else order
+        return 0
+
+    return [r["objectId"] for r in sorted(records, key=cmp_to_key(cmp))]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_conformance_scripts_against_parse_server_itself(
+    case: dict, live_parse: LiveParse, imported: tuple[querylang.Database, ImportReport], direct: querylang.Database
+) -> None:
+    """The same script, as the Parse REST query Noodl sends, answered by the server the data
+    was imported from."""
+    from querylang.script import run_script
+
+    if case["id"] in PARSE_PG_DEVIATIONS:
+        pytest.xfail(PARSE_PG_DEVIATIONS[case["id"]])
+    where = querylang.to_parse_where(case["script"], case["inputs"], direct.schema, class_name=case["class"])
+    ran = run_script(case["script"], case["inputs"])
+    sort = list(ran.sort) if isinstance(ran.sort, list) else []
+    params = {"where": json.dumps(where), "limit": case["limit"] if case["limit"] is not None else 1000,
+              "order": ",".join([*sort, "objectId"])}  # fmt: skip
+    if case["skip"]:
+        params["skip"] = case["skip"]
+    if case["count"]:
+        params["count"] = 1
+    import urllib.parse
+
+    out = live_parse.server.request("GET", f"/classes/{case['class']}?" + urllib.parse.urlencode(params))
+    parse_ids = [r["objectId"] for r in out["results"]]
+    db, _ = imported
+    got = db.query(case["class"], case["script"], inputs=case["inputs"], limit=case["limit"], skip=case["skip"], count=case["count"])
+    if case["id"] in NULL_ORDER:
+        every = db.query(case["class"], case["script"], inputs=case["inputs"]).records
+        skip = case["skip"] or 0
+        ids = _postgres_order(every, sort)[skip : skip + case["limit"] if case["limit"] is not None else None]
+        assert ids == parse_ids and ids != got.ids
+        return
+    if case["ordered"]:
+        assert got.ids == parse_ids
+    else:
+        assert sorted(got.ids) == sorted(parse_ids)
+    if case["count"]:
+        assert got.count == out["count"]
