@@ -60,7 +60,8 @@ def test_conformance_scripts_give_the_same_ids(case: dict, imported: tuple[query
 def test_records_equal_the_loaded_data(imported: tuple[querylang.Database, ImportReport], direct: querylang.Database) -> None:
     db, _ = imported
     for cls in ("User", "Post", "Comment", "Group"):
-        got = {r["objectId"]: r for r in db.query(cls, {}).records}
+        # (an ACL Parse gave a record is not in the data file: compared without it)
+        got = {r["objectId"]: {k: v for k, v in r.items() if k != "ACL"} for r in db.query(cls, {}).records}
         want = {r["objectId"]: r for r in direct.query(cls, {}).records}
         # PostgreSQL keeps no explicit null: a field null in the data file is missing from Parse.
         want = {oid: {k: v for k, v in r.items() if v is not None} for oid, r in want.items()}
