@@ -56,6 +56,7 @@ class _Bar:
     """Progress on stderr with rich: one bar per class, moving as pages arrive."""
 
     def __init__(self, show: bool) -> None:
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -64,11 +65,9 @@ class _Bar:
             TimeElapsedColumn,
         )
 
-        from ..render import make_console
-
         self.progress = Progress(
             TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=make_console(stderr=True), disable=not show,
+            console=Console(stderr=True), disable=not show,
         )  # fmt: skip
         self.tasks: dict[str, Any] = {}
 

@@ -95,6 +95,15 @@ def _hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def iso_ms(dt: datetime) -> str:
+    """A datetime as Parse prints dates: ISO-8601 UTC with milliseconds and ``Z``."""
+    dt = dt.astimezone(UTC)
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
+        f"{dt.microsecond // 1000:03d}Z"
+    )
+
+
 def loads(text: str) -> Any:
     """One Extended JSON text → Python values. Raises ValueError (json's or EJSONError)."""
     return json.loads(text, object_hook=_hook)

@@ -47,7 +47,9 @@ class Staging:
     """A temporary directory in the interchange directory form, removed on exit."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="querylang-import-"))
+        self.root = Path(tempfile.mkdtemp(prefix="querylang-import-"))
+        self.dir = self.root / "interchange"
+        self.dir.mkdir()
         self.classes: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, int] = {}
         self.edges = 0
@@ -59,7 +61,7 @@ class Staging:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def close(self) -> None:
         for fh in self._files.values():
@@ -109,12 +111,17 @@ class Staging:
 def load_directory(db: Database, directory: Path, report: ImportReport) -> None:
     """Load an interchange directory into ``db``, all or nothing.
 
-    ``Database.load`` does not read the directory form yet in this checkout: the directory is
-    turned into one interchange file here and that is loaded. Once ``load`` accepts a
-    directory, this function becomes ``report.counts = db.load(directory)`` (the staged files
-    are already in that form) and the import's memory stays bounded through the load too.
+    A ``Database.load`` that reads the directory form gets the directory, and the import's
+    memory stays bounded through the load too. One that reads single files only (it fails
+    opening the directory) gets the same document as one file, written next to the directory.
     """
-    single = directory / "document.json"
+    try:
+        report.counts = db.load(directory)
+        return
+    except DataError as exc:
+        if not isinstance(exc.__context__, IsADirectoryError):
+            raise
+    single = directory.parent / "document.json"
     write_single_file(directory, single)
     report.counts = db.load(single)
 

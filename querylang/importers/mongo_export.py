@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
-from ..jsvalues import iso_ms
 from . import ejson
+from .ejson import iso_ms
 from .interchange import ImportReport, Staging
 from .parse_types import SYSTEM_FIELDS, Target, detect_target, edge, interchange_fields, rest_record
 

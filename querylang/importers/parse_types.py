@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DataError, QueryError
-from ..schema import make_class
 
 # The types of querylang's schema that Parse types map to one to one.
 PLAIN_TYPES = frozenset({"String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint"})
@@ -83,8 +82,10 @@ FALLBACK = Target(frozenset(), False)
 
 
 def _accepts(name: str, fields: Mapping[str, Any]) -> bool:
+    from .. import Schema  # the public class: the same in every module layout
+
     try:
-        make_class(name, fields)
+        Schema.from_json({name: {"fields": fields}})
     except QueryError:
         return False
     return True

@@ -4,6 +4,8 @@ fails the tests that need it, naming what to install."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator
@@ -12,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The command line's module: querylang/app/cli.py in the new module layout, querylang/cli.py before.
+_cli = importlib.import_module("querylang.app.cli" if importlib.util.find_spec("querylang.app") else "querylang.cli")
+cli_main = _cli.main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT / "tests" / "conformance" / "dataset.json"

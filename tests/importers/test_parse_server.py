@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 import querylang
-from querylang.cli import main
 from querylang.errors import DataError
 from querylang.importers import detect_target
 from querylang.importers.interchange import ImportReport, Staging, write_single_file
@@ -17,6 +16,7 @@ from querylang.importers.parse_server import ParseClient, stage_parse_server
 from querylang.importers.parse_types import NATIVE
 
 from .conftest import CONFORMANCE, LiveParse
+from .conftest import cli_main as main
 
 CASES = [json.loads(line) for line in (CONFORMANCE.parent / "cases.jsonl").read_text().splitlines() if line.strip()]
 KEYS = {"app_id": "querylang-bench", "master_key": "querylang-bench-master"}
