@@ -101,7 +101,9 @@ class ParseClient:
     def _refusal(self, path: str, status: int, out: Any, body: bytes) -> str:
         said = out.get("error") if isinstance(out, dict) else body[:200].decode("utf-8", "replace").strip()
         if status in (401, 403):
-            hint = "check the application id and the master key"
+            # Since Parse Server 6 a master key is honoured only from the addresses in the
+            # server's masterKeyIps (localhost by default): a right key can still be refused.
+            hint = "check the application id and the master key, and that the server's masterKeyIps admits this machine"
         elif status == 404:
             hint = "no Parse Server there: check the URL and its mount path, e.g. http://localhost:1337/parse"
         elif status < 400:

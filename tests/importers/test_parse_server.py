@@ -179,7 +179,7 @@ def test_a_server_dying_mid_import_changes_nothing(live_parse: LiveParse, tmp_pa
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"master_key": "wrong"}, r"GET /schemas answered HTTP 403: .* \(check the application id and the master key\)"),
+        ({"master_key": "wrong"}, r"GET /schemas answered HTTP 403: .* \(check the application id and the master key, and .*masterKeyIps"),
         ({"app_id": "nope"}, r"HTTP 403"),
         ({"path": "/nothing"}, r"HTTP 404"),
         ({"port": True}, r"cannot reach Parse Server at http://127\.0\.0\.1:\d+/parse"),
