@@ -84,6 +84,13 @@ class Staging:
         fh.write(_dump(record) + "\n")
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
 
+    def flush(self) -> None:
+        """Hand what was written to the OS (after each page: what a page leaves behind is on disk)."""
+        for fh in self._files.values():
+            fh.flush()
+        if self._relations is not None:
+            self._relations.flush()
+
     def done_with(self, class_name: str) -> None:
         """The class's records are all written: close its file (one open file at a time)."""
         fh = self._files.pop(class_name, None)

@@ -206,6 +206,7 @@ def stage_parse_server(
             for key, target_class in relations:
                 for owning, related in _edges(client, name, key, last, ids[-1], ids, page_size):
                     staging.relation(edge(name, owning, key, target_class, related, target))
+            staging.flush()
             last = ids[-1]
             done += len(page)
             if progress:

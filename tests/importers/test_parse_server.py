@@ -293,3 +293,23 @@ def test_conformance_scripts_against_parse_server_itself(
         assert sorted(got.ids) == sorted(parse_ids)
     if case["count"]:
         assert got.count == out["count"]
+
+
+def test_pages_go_to_disk_as_they_arrive(live_parse: LiveParse) -> None:
+    """What is held in memory is one page: after each page, the staged file has every record read."""
+    import glob
+    import tempfile
+
+    from querylang.importers.parse_server import import_parse_server
+
+    staged: list[tuple[int, int]] = []
+
+    def check(step: str, done: int, total: int | None) -> None:
+        if step == "reading Comment" and done:
+            files = glob.glob(f"{tempfile.gettempdir()}/querylang-import-*/interchange/Comment.ndjson")
+            assert len(files) == 1
+            with open(files[0], encoding="utf-8") as fh:
+                staged.append((done, sum(1 for _ in fh)))
+
+    import_parse_server(querylang.connect(), live_parse.url, classes=["Comment"], page_size=50, progress=check, **KEYS)
+    assert staged == [(50, 50), (100, 100), (120, 120)]
