@@ -174,20 +174,18 @@ def stage_parse_server(
     unknown = [c for c in wanted if c not in schemas]
     if unknown:
         raise DataError(f"Parse Server at {client.url} has no class {', '.join(unknown)} (it has {', '.join(schemas)})")
-    # Classes a selected one points to are defined (without records) so its pointers stay valid.
-    defined = list(wanted)
+    emitted = {}
+    for name in wanted:
+        emitted[name] = interchange_fields(name, schemas[name], target, report.notes)
+        staging.define(target.class_name(name), emitted[name])
+    # A class a selected one points to is defined, empty and without fields, so that the
+    # pointers stay valid without pulling in what that class points to in turn.
     for name in wanted:
         for spec in schemas[name].values():
             tc = spec.get("targetClass")
-            if tc is not None and tc not in defined:
-                if tc not in schemas:
-                    raise DataError(f"Parse Server at {client.url}: {name} points to class {tc}, which /schemas does not list")
-                defined.append(tc)
-                report.notes.append(f"class {tc} defined without records ({name} points to it; not in --classes)")
-    emitted = {}
-    for name in defined:
-        emitted[name] = interchange_fields(name, schemas[name], target, report.notes)
-        staging.define(target.class_name(name), emitted[name])
+            if tc is not None and tc not in wanted and target.class_name(tc) not in staging.classes:
+                staging.define(target.class_name(tc), {})
+                report.notes.append(f"class {tc} defined empty ({name} points to it; not among the classes imported)")
     for name in wanted:
         fields = schemas[name]
         relations = [(k, s["targetClass"]) for k, s in fields.items() if s.get("type") == "Relation" and k in emitted[name]]

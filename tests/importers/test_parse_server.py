@@ -105,7 +105,8 @@ def test_native_document(live_parse: LiveParse, tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "doc.json").read_text())
     assert doc["classes"]["Note"]["fields"]["by"] == {"type": "Pointer", "targetClass": "_User"}
     assert doc["classes"]["Note"]["fields"]["ACL"] == {"type": "ACL"}
-    assert set(doc["classes"]) == {"Note", "_User", "Post"}  # pointed-to classes defined, no records
+    assert set(doc["classes"]) == {"Note", "_User", "Post"}  # pointed-to classes defined empty
+    assert doc["classes"]["Post"] == {"fields": {}}
     assert set(doc["records"]) == {"Note"}
     assert doc["records"]["Note"][0]["ACL"] == {"*": {"read": True}, "ua1": {"write": True}}
     assert {"class": "Note", "objectId": "n1", "key": "readers", "targetClass": "_User", "targetId": "uc3"} in doc["relations"]
@@ -116,7 +117,8 @@ def test_only_some_classes(live_parse: LiveParse) -> None:
     report = db.import_parse_server(live_parse.url, classes=["Comment"], **KEYS)
     assert report.counts == {"Comment": 120}
     assert set(db.schema.classes) == {"Comment", "Post", "User"}
-    assert any("Post defined without records" in n for n in report.notes)
+    assert any("class Post defined empty" in n for n in report.notes)
+    assert set(db.schema.get("Post").fields) == {"objectId", "createdAt", "updatedAt"}
 
 
 def test_a_silent_max_limit_and_small_pages(
