@@ -109,8 +109,9 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
 # --- reading files ----------------------------------------------------------------------------
 
 
-def documents(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, document) for each document of a file: NDJSON, or one JSON array."""
+def documents(path: Path) -> Iterator[tuple[str, Any]]:
+    """(where, document) for each document of a file: "line N" of NDJSON, or "document N" of
+    one JSON array."""
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
@@ -127,17 +128,20 @@ def documents(path: Path) -> Iterator[tuple[int, Any]]:
                     docs = ejson.loads(text)
                 except ValueError as exc:
                     raise DataError(f"{path}: not valid Extended JSON: {exc}") from None
-                for i, doc in enumerate(docs if isinstance(docs, list) else []):
-                    yield i + 1, doc
+                if not isinstance(docs, list):
+                    raise DataError(f"{path}: not a JSON array of documents")
+                for i, doc in enumerate(docs):
+                    yield f"document {i + 1}", doc
                 return
             fh.seek(0)
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
-                    yield lineno, ejson.loads(line)
+                    doc = ejson.loads(line)
                 except ValueError as exc:
                     raise DataError(f"{path}, line {lineno}: not valid Extended JSON: {exc}") from None
+                yield f"line {lineno}", doc
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: not UTF-8 text: {exc}") from None
 
@@ -145,21 +149,21 @@ def documents(path: Path) -> Iterator[tuple[int, Any]]:
 def read_schema(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
     """The ``_SCHEMA`` collection → ``{class: {field: Parse field spec}}`` (REST ``/schemas`` form)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for lineno, doc in documents(path):
+    for where, doc in documents(path):
         if not isinstance(doc, Mapping) or not isinstance(doc.get("_id"), str):
-            raise DataError(f"{path}, line {lineno}: a _SCHEMA document needs a class name in _id")
+            raise DataError(f"{path}, {where}: a _SCHEMA document needs a class name in _id")
         name = doc["_id"]
         fields: dict[str, dict[str, Any]] = {}
         for key, mongo_type in doc.items():
             if key in _SCHEMA_META:
                 continue
-            fields[key] = schema_field(name, key, mongo_type, path, lineno)
+            fields[key] = schema_field(name, key, mongo_type, path, where)
         fields["ACL"] = {"type": "ACL"}  # every Parse class has one (as _rperm/_wperm/_acl)
         out[name] = {**SYSTEM_FIELDS.get(name, {}), **fields}
     return out
 
 
-def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, lineno: int) -> dict[str, Any]:
+def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: str) -> dict[str, Any]:
     if isinstance(mongo_type, str):
         if mongo_type.startswith("*") and len(mongo_type) > 1:
             return {"type": "Pointer", "targetClass": mongo_type[1:]}
@@ -169,7 +173,7 @@ def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, lineno:
         if mongo_type in _SCHEMA_TYPES:
             return {"type": _SCHEMA_TYPES[mongo_type]}
     raise DataError(
-        f"unknown _SCHEMA type {mongo_type!r} ({path.name}, line {lineno})", class_name=class_name, field=key
+        f"unknown _SCHEMA type {mongo_type!r} ({path.name}, {where})", class_name=class_name, field=key
     )
 
 
@@ -184,11 +188,11 @@ def _read_class(
 ) -> None:
     skipped: dict[str, int] = {}
     out_name = target.class_name(name)
-    for lineno, doc in documents(path):
+    for where, doc in documents(path):
         try:
             rest = to_rest(doc, fields, skipped)
         except DataError as exc:
-            raise DataError(f"{path.name}, line {lineno}: {exc}") from None
+            raise DataError(f"{path.name}, {where}: {exc}") from None
         staging.record(out_name, rest_record(name, rest, fields, target, emitted))
     staging.done_with(out_name)
     for key, n in sorted(skipped.items()):
@@ -201,10 +205,10 @@ def _read_join(
     spec = schema.get(owner, {}).get(key)
     if spec is None or spec.get("type") != "Relation":
         raise DataError(f"{path.name}: _SCHEMA has no Relation field {key} in class {owner}")
-    for lineno, doc in documents(path):
+    for where, doc in documents(path):
         owning, related = (doc.get("owningId"), doc.get("relatedId")) if isinstance(doc, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
-            raise DataError(f"{path.name}, line {lineno}: a join document needs owningId and relatedId strings")
+            raise DataError(f"{path.name}, {where}: a join document needs owningId and relatedId strings")
         staging.relation(edge(owner, owning, key, spec["targetClass"], related, target))
 
 
