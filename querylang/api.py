@@ -140,6 +140,26 @@ class Database:
         self._reference = None
         return counts
 
+    def import_parse_server(
+        self, url: str, *, app_id: str, master_key: str, classes: Sequence[str] | None = None, progress: Any = None
+    ) -> Any:
+        """Import a live Parse Server over REST (querylang.importers.parse_server); all or nothing."""
+        from .importers.parse_server import import_parse_server
+
+        return import_parse_server(self, url, app_id=app_id, master_key=master_key, classes=classes, progress=progress)
+
+    def import_mongo_export(self, directory: str | Path) -> Any:
+        """Import the mongoexport files of a Parse database (querylang.importers.mongo_export)."""
+        from .importers.mongo_export import import_mongo_export
+
+        return import_mongo_export(self, directory)
+
+    def import_dashboard_export(self, paths: str | Path | Sequence[str | Path]) -> Any:
+        """Import Parse Dashboard class exports / {"results": [...]} files (querylang.importers.dashboard)."""
+        from .importers.dashboard import import_rest_exports
+
+        return import_rest_exports(self, [paths] if isinstance(paths, str | Path) else paths)
+
     def close(self) -> None:
         self.store.close()
 

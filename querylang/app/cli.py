@@ -32,6 +32,7 @@ from querylang.app.render import (
     write_records,
 )
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.importers.command import import_group
 from querylang.model.schema import ClassDef, Field
 
 T = TypeVar("T")
@@ -699,3 +700,6 @@ def bench(args: tuple[str, ...]) -> None:
     from benchmarks.__main__ import main as bench_main
 
     sys.exit(bench_main(list(args)))
+
+
+main.add_command(import_group)
