@@ -183,13 +183,18 @@ class PostgresStore:
         )
         try:
             with self._connection() as con:
-                if not read_only:
+                found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
+                if not read_only and (found is None or found[0] is None):
                     with con.transaction():
                         con.execute(
                             f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
                         )
                 self.schema = self._read_schema(con)
+                con.commit()
+        except psycopg.Error as exc:
+            self.pool.close()
+            raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {_first_line(exc)}") from None
         except BaseException:
             self.pool.close()
             raise
@@ -231,11 +236,15 @@ class PostgresStore:
                 if f.type != "Relation":
                     continue
                 name = join_table(cls.name, f.name)
-                row = con.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {quote(name)} AS e "
-                    f'WHERE NOT EXISTS (SELECT 1 FROM {quote(cls.name)} AS o WHERE o."objectId" = e.owning_id) '
-                    f'OR NOT EXISTS (SELECT 1 FROM {quote(f.target or "")} AS r WHERE r."objectId" = e.related_id))'
-                ).fetchone()
+                try:
+                    with con.transaction():
+                        row = con.execute(
+                            f"SELECT EXISTS (SELECT 1 FROM {quote(name)} AS e "
+                            f'WHERE NOT EXISTS (SELECT 1 FROM {quote(cls.name)} AS o WHERE o."objectId" = e.owning_id) '
+                            f'OR NOT EXISTS (SELECT 1 FROM {quote(f.target or "")} AS r WHERE r."objectId" = e.related_id))'
+                        ).fetchone()
+                except psycopg.Error:
+                    continue  # not readable (permissions): not known to be clean; queries check targets
                 if row is not None and not row[0]:
                     clean.add(name)
         return frozenset(clean)
