@@ -699,3 +699,6 @@ def bench(args: tuple[str, ...]) -> None:
     from benchmarks.__main__ import main as bench_main
 
     sys.exit(bench_main(list(args)))
+
+
+from .server.command import serve; main.add_command(serve)  # noqa: E402, E702, I001
