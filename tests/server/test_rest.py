@@ -317,3 +317,11 @@ def test_noodl_query_records_request(shared: LiveServer, client: httpx.Client) -
     r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(content),
                     headers={"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY, "Content-Type": "application/json"})
     assert [x["objectId"] for x in r.json()["results"]] == want.ids
+
+
+def test_duplicate_object_id_and_unknown_route(fresh: LiveServer, client: httpx.Client) -> None:
+    r = client.post(f"{fresh.url}/classes/Post", json={"objectId": "p001", "title": "again"}, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 137)
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] != "again"
+    r = client.get(f"{fresh.url}/functions/hello", headers=headers())
+    assert r.status_code == 404 and r.json()["code"] == 108
