@@ -139,8 +139,8 @@ def start_querylang(doc: dict[str, Any], tmp: Path) -> Target:
     except BaseException:
         stop()
         raise
-    about = (f"querylang serve (uvicorn, one process, DB calls on one thread) over a DuckDB file, "
-             f"loaded with db.load in {took:.1f} s")
+    about = (f"querylang serve (uvicorn, one process; database calls one at a time on one thread) over a "
+             f"DuckDB file, each write committed durably (DuckDB's WAL); loaded with db.load in {took:.1f} s")
     return Target("querylang serve", port, "/parse", APP_ID, MASTER_KEY, about, stop)
 
 
@@ -163,8 +163,9 @@ def start_parse(doc: dict[str, Any]) -> Target:
         server.stop()
         pg.stop()
 
-    about = (f"parse-server {server.version} (node, one process) on {pg.version}, both on 127.0.0.1, "
-             f"loaded through REST batches in {took:.0f} s (benchmarks/parse_server.py)")
+    about = (f"parse-server {server.version} (node, one process, a pool of PostgreSQL connections) on "
+             f"{pg.version} started with fsync and synchronous_commit off (benchmarks/parse_server.py), "
+             f"both on 127.0.0.1; loaded through REST batches in {took:.0f} s")
     return Target("parse-server", server.port, server.mount, ps.APP_ID, ps.MASTER_KEY, about, stop)
 
 
