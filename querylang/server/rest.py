@@ -17,6 +17,7 @@ import orjson
 import querylang
 
 from .acl import public
+from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
 from .errors import (
@@ -96,10 +97,11 @@ class Api:
     # --- reads --------------------------------------------------------------------------------
 
     def acl_field(self, class_name: str) -> str | None:
-        """The field holding ACLs in this class, if it has one."""
+        """The field holding ACLs in this class, if it has one (an Object field today; the coming
+        ACL field type is accepted as well)."""
         name = self.config.acl_field
         f = self.db.schema.get(class_name).fields.get(name)
-        return name if f is not None and f.type == "Object" else None
+        return name if f is not None and f.type in ("Object", "ACL") else None
 
     def find(self, access: Access, class_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(params) - FIND_PARAMS)
@@ -111,6 +113,7 @@ class Api:
                 where = orjson.loads(where)
             except orjson.JSONDecodeError:
                 raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
+            check_depth(where, self.config.max_depth)
         order = params.get("order") or None
         limit = params.get("limit")
         if limit is None or limit == "":
