@@ -325,3 +325,17 @@ def test_duplicate_object_id_and_unknown_route(fresh: LiveServer, client: httpx.
     assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] != "again"
     r = client.get(f"{fresh.url}/functions/hello", headers=headers())
     assert r.status_code == 404 and r.json()["code"] == 108
+
+
+def test_noodl_query_records_without_limit_or_count(shared: LiveServer, client: httpx.Client) -> None:
+    """With "Use limit" and "Fetch total count" off, the node (dbcollectionnode2.js) sends no
+    limit or skip, ``count: false`` and, for ``sort([])``, ``order: ''``: Parse's 100 records."""
+    where = querylang.to_parse_where("where({ likes: { greaterThanOrEqualTo: 0 } })\nsort([])", {},
+                                     shared.db.schema, class_name="Comment")
+    content = {"_method": "GET", "where": where, "order": "", "count": False}
+    r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(content),
+                    headers={"X-Parse-Application-Id": APP_ID, "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert "count" not in r.json()
+    assert [x["objectId"] for x in r.json()["results"]] == shared.db.query(
+        "Comment", {"likes": {"greaterThanOrEqualTo": 0}}, limit=100).ids
