@@ -84,6 +84,8 @@ def test_keys_exclude_keys_count_only(shared: LiveServer, client: httpx.Client) 
     assert "body" not in r[0] and "tags" not in r[0] and "title" in r[0]
     r = find(client, shared, "Comment", limit=0, count=1).json()
     assert r == {"results": [], "count": shared.db.count("Comment")}
+    r = find(client, shared, "Comment", where={"objectId": "c001"}, includeAll=True).json()["results"][0]
+    assert r["Owner"]["__type"] == "Object" and r["author"]["__type"] == "Object"
 
 
 def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
