@@ -53,9 +53,13 @@ def serve(
     Point a Parse SDK or a Noodl app at http://HOST:PORT/parse; open http://HOST:PORT/browser
     and sign in with the master key. With neither --db nor --data the bundled sample is served.
     """
-    import uvicorn
+    try:
+        import uvicorn
 
-    from .app import create_app
+        from .app import create_app
+    except ImportError as exc:  # the serve extra is optional: say how to get it
+        raise click.ClickException(f"querylang serve needs the 'serve' extra ({exc.name} is missing): "
+                                   "pip install 'querylang[serve]'") from None
 
     database = open_database(db, data)
     config = ServerConfig(
