@@ -43,7 +43,8 @@ def plan_write(
                 raise ParseError(INCORRECT_TYPE, "objectId must be a non-empty string")
             plan.fields["objectId"] = value
             continue
-        if key == "ACL":
+        if key == "ACL" or (acl_field is not None and key == acl_field):
+            # Under either name an ACL is checked: a malformed one would hide the record.
             if acl_field is None:
                 raise ParseError(OPERATION_FORBIDDEN, f"class {class_name} has no ACL field; it cannot store an ACL")
             plan.fields[acl_field] = None if value is None else check_acl(value)
