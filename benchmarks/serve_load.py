@@ -257,8 +257,9 @@ def _qs(**params: Any) -> str:
 
 
 def run(target: Target, ops: int, clients: int, posts: list[str], groups: list[str], initial_comments: int,
-        max_seconds: float) -> dict[str, Any]:
-    """Warm up, run the clients, then check that every write is there."""
+        max_seconds: float, solo_ops: int) -> dict[str, Any]:
+    """Warm up, run the clients, then one client alone (latency without queueing), then check
+    that every write of both phases is there."""
     con = target.connection()
     for p in posts[:50]:
         target.request(con, "GET", f"/classes/Post/{p}")
@@ -277,6 +278,7 @@ def run(target: Target, ops: int, clients: int, posts: list[str], groups: list[s
     for th in threads:
         th.join()
     wall = time.perf_counter() - t
+    solo = client(target, clients, solo_ops, posts, groups, time.monotonic() + max_seconds)
     lat: dict[str, list[float]] = {}
     for log in logs:
         for op, xs in log.latencies.items():
@@ -284,8 +286,9 @@ def run(target: Target, ops: int, clients: int, posts: list[str], groups: list[s
     done = sum(len(x) for x in lat.values())
     return {
         "wall": wall, "done": done, "latencies": lat,
-        "errors": [e for log in logs for e in log.errors],
-        "lost": verify(target, logs, initial_comments),
+        "solo": [x for xs in solo.latencies.values() for x in xs],
+        "errors": [e for log in [*logs, solo] for e in log.errors],
+        "lost": verify(target, [*logs, solo], initial_comments),
     }
 
 
@@ -345,7 +348,7 @@ def report(results: dict[str, dict[str, Any]], abouts: dict[str, str], args: arg
     lines = [
         "# `querylang serve` under load, beside Parse Server",
         "",
-        f"`python -m benchmarks.serve_load --scale {args.scale} --ops {args.ops} --clients {args.clients}`"
+        f"`python -m benchmarks.serve_load --scale {args.scale} --ops {args.ops} --clients {args.clients} --solo-ops {args.solo_ops}`"
         f" · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()} · load average (1 min) before each run: "
         + ", ".join(f"{n} {r['load']:.1f}" for n, r in results.items())
         + "",
@@ -353,16 +356,20 @@ def report(results: dict[str, dict[str, Any]], abouts: dict[str, str], args: arg
         f"Data: benchmark scale {args.scale} ({records:,} records and edges) plus {COUNTERS} `Counter` records. "
         f"Every server gets the same {args.ops:,} requests from {args.clients} concurrent clients (threads of one "
         "Python process, a keep-alive connection each, master key), all on 127.0.0.1. Mix (weights): "
-        + ", ".join(f"{n} {w}" for n, w in MIX) + ". Latency is client-side, request sent to answer read.",
+        + ", ".join(f"{n} {w}" for n, w in MIX) + ". Latency is client-side, request sent to answer read. "
+        f"After the main run, one client alone sends {args.solo_ops} requests of the same mix: latency without "
+        "queueing. The machine was shared with other work while this ran (the load averages above): "
+        "compare the two servers with each other, not with other runs.",
         "",
-        "| server | requests | errors | lost writes | wall s | throughput req/s | p50 ms | p99 ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| server | requests | errors | lost writes | wall s | throughput req/s | p50 ms | p99 ms | one client: p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
         all_lat = [x for xs in r["latencies"].values() for x in xs]
         lines.append(
             f"| {name} | {r['done']:,} | {len(r['errors'])} | {len(r['lost']['problems'])} | {r['wall']:.1f} | "
-            f"{r['done'] / r['wall']:,.0f} | {1e3 * percentile(all_lat, 0.5):.2f} | {1e3 * percentile(all_lat, 0.99):.2f} |"
+            f"{r['done'] / r['wall']:,.0f} | {1e3 * percentile(all_lat, 0.5):.2f} | {1e3 * percentile(all_lat, 0.99):.2f} | "
+            f"{1e3 * percentile(r['solo'], 0.5):.2f} | {1e3 * percentile(r['solo'], 0.99):.2f} |"
         )
     names = list(results)
     lines += ["", "Per operation (p50 / p99 ms):", "",
@@ -391,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", default="S", help="benchmark data scale (T, S, M, L)")
     ap.add_argument("--ops", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--solo-ops", type=int, default=500, help="requests of the one-client run after the main one")
     ap.add_argument("--max-seconds", type=float, default=600, help="stop (and fail) a run that takes longer")
     ap.add_argument("--without-parse", action="store_true", help="only querylang serve (no PostgreSQL/npm needed)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "serve-load.md")
@@ -416,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"{target.name}: {args.ops} requests from {args.clients} clients ...", flush=True)
             load = os.getloadavg()[0]  # other work on the machine skews latencies: say how much
-            results[target.name] = run(target, args.ops, args.clients, posts, groups, initial, args.max_seconds)
+            results[target.name] = run(target, args.ops, args.clients, posts, groups, initial, args.max_seconds,
+                                       args.solo_ops)
             results[target.name]["load"] = load
             abouts[target.name] = target.about
         finally:
