@@ -341,3 +341,10 @@ def test_noodl_query_records_without_limit_or_count(shared: LiveServer, client: 
     assert "count" not in r.json()
     assert [x["objectId"] for x in r.json()["results"]] == shared.db.query(
         "Comment", {"likes": {"greaterThanOrEqualTo": 0}}, limit=100).ids
+
+
+def test_acl_on_a_class_without_an_acl_field(fresh: LiveServer, client: httpx.Client) -> None:
+    before = fresh.db.count("Post")
+    r = client.post(f"{fresh.url}/classes/Post", json={"title": "x", "ACL": {"*": {"read": True}}}, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 119)
+    assert fresh.db.count("Post") == before
