@@ -34,6 +34,7 @@ from querylang.app.render import (
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
 from querylang.importers.command import import_group
 from querylang.model.schema import ClassDef, Field
+from querylang.server.command import serve
 
 T = TypeVar("T")
 EXIT_USER = 2
@@ -725,3 +726,4 @@ def bench(args: tuple[str, ...]) -> None:
 
 
 main.add_command(import_group)
+main.add_command(serve)
