@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from click.testing import CliRunner
 
+import querylang
 from querylang.app.cli import main
+
+DOC = json.loads((Path(__file__).parent.parent / "conformance" / "dataset.json").read_text(encoding="utf-8"))
 
 
 def test_serve_help_lists_the_flags() -> None:
@@ -19,6 +26,13 @@ def test_serve_needs_keys() -> None:
     assert res.exit_code == 2 and "--app-id" in res.output
 
 
-def test_serve_refuses_postgres_for_now() -> None:
-    res = CliRunner().invoke(main, ["serve", "--db", "postgresql://u@127.0.0.1/x", "--app-id", "a", "--master-key", "m"])
-    assert res.exit_code == 2 and "no PostgreSQL engine" in res.output
+def test_serve_opens_a_postgres_database(pg_cluster: Any, sample_db: querylang.Database) -> None:
+    from querylang.server.command import open_database
+
+    from ..pg import fresh_url
+
+    url = fresh_url(pg_cluster)
+    querylang.connect(url).load(DOC)
+    db = open_database(url, None)
+    where = {"score": {"$gt": 10}}
+    assert db.find("Post", where, order="-score").ids == sample_db.find("Post", where, order="-score").ids != []
