@@ -7,6 +7,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,6 +154,13 @@ class Database:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
         return self._plan(class_name, query, kw, capped=False)
 
+    def explain(
+        self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
+    ) -> str:
+        """The engine's plan for the query (DuckDB's EXPLAIN), as text."""
+        plan = self.compile(class_name, query, **kw)
+        return self.store.explain(plan.sql, plan.params, timeout=self.timeout, cancel=cancel)
+
     def clear_cache(self) -> None:
         """Forget the kept plans (they are dropped by themselves when the schema changes)."""
         self._plans.clear()
@@ -204,11 +212,13 @@ class Database:
         select: str | Sequence[str] | None = None,
         visual: Mapping[str, Any] | None = None,
         visual_sorting: Sequence[Mapping[str, Any]] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Result:
         """Run a filter script, a filter object or a Noodl visual filter against ``class_name``.
 
         ``include="Owner,Owner.author"`` embeds pointed-to records; ``select="title,score"``
-        keeps only those fields (plus objectId, createdAt, updatedAt).
+        keeps only those fields (plus objectId, createdAt, updatedAt). Setting the ``cancel``
+        event (from another thread) stops the query with :class:`QueryCancelled`.
         """
         if visual is not None:
             from querylang.frontends.visual import visual_to_filter
@@ -224,12 +234,12 @@ class Database:
         with self.store.lock:
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (the store lock orders them).
-            res = self._execute(self._plan(class_name, query, opts, capped=True))
+            res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
         inc, keys = _key_list(include), _key_list(select)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
-            _include(self, class_name, res.records, inc)
+            _include(self, class_name, res.records, inc, cancel)
         if keys:
             res.records = _select(res.records, keys)
         return res
@@ -338,24 +348,24 @@ class Database:
         spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
         self.define_class(class_name, {name: spec})
 
-    def run(self, q: n.Query) -> Result:
-        """Run already-built query nodes through SQL."""
+    def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
+        """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (the store lock orders them).
         with self.store.lock:
-            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit)))
+            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit)), cancel)
 
     def _row_cap(self, limit: int | None) -> int | None:
         """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
         cap = self.max_rows
         return cap + 1 if cap is not None and (limit is None or limit > cap) else None
 
-    def _execute(self, plan: Plan) -> Result:
+    def _execute(self, plan: Plan, cancel: threading.Event | None = None) -> Result:
         """Run a plan and decode its rows (the caller holds the store lock)."""
         cls = self.schema.get(plan.class_name)
         cap = self.max_rows
         # limit 0 (a count-only query): no rows to read, so no statement to run.
-        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout)
+        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, cancel=cancel)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -370,7 +380,7 @@ class Database:
         records = [decode(r) for r in rows]
         total = None
         if plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout)[0][0]
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, cancel=cancel)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
@@ -416,7 +426,10 @@ def _key_list(value: str | Sequence[str] | None) -> list[str]:
     return [k.strip() for k in items if k and k.strip()]
 
 
-def _include(db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str]) -> None:
+def _include(
+    db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str],
+    cancel: threading.Event | None = None,
+) -> None:
     """Replace pointer ids by the records they point to, along each dotted path (§5.3).
 
     A dangling pointer stays a bare id; ``*`` includes every Pointer field one level.
@@ -440,9 +453,9 @@ def _include(db: Database, class_name: str, records: list[dict[str, Any]], paths
         if not ids:
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
-        found = {r["objectId"]: r for r in db.run(q).records}
+        found = {r["objectId"]: r for r in db.run(q, cancel=cancel).records}
         if sub:
-            _include(db, f.target or "", list(found.values()), sub)
+            _include(db, f.target or "", list(found.values()), sub, cancel)
         for r in records:
             v = r.get(name)
             if isinstance(v, str) and v in found:

@@ -9,30 +9,36 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from querylang import __version__
-from querylang.api import Database, Result, connect
+from querylang.api import Database, connect
+from querylang.app.commands import (
+    class_counts,
+    explain,
+    parse_keys,
+    parse_pairs,
+    query_fields,
+    read_script,
+    read_text,
+    relation_records,
+    run_query,
+    show_record,
+)
 from querylang.app.render import (
     FORMATS,
     dumps,
-    explain_text,
     make_console,
     print_sql,
-    record_doc,
-    record_view,
     schema_doc,
     schema_table,
     write_records,
 )
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
-from querylang.model.schema import ClassDef, Field
+from querylang.errors import DataError, EngineError, QueryError
 
 T = TypeVar("T")
 EXIT_USER = 2
@@ -52,6 +58,9 @@ class QueryLangGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except EngineError as err:  # the database failed on a checked query: a fault
+            report_error(err)
+            ctx.exit(EXIT_INTERNAL)
         except QueryError as err:  # DataError too: every user error is a QueryError
             report_error(err)
             ctx.exit(EXIT_USER)
@@ -120,55 +129,11 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
 # --- scripts and inputs ---------------------------------------------------------------------
 
 
-def read_text(path: Path, what: str) -> str:
+def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"no such {what} file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
-
-
-def read_script(arg: str) -> str | dict[str, Any]:
-    """SCRIPT as given: text, ``-`` for stdin, ``@file.js``; a JSON object is a filter object.
-
-    A JSON object with keys is never a valid script (``{"a": 1}`` is a syntax error in
-    JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
-    """
-    if arg == "-":
-        return script_or_filter(sys.stdin.read())
-    if arg.startswith("@"):
-        return script_or_filter(read_text(Path(arg[1:]), "script"))
-    return script_or_filter(arg)
-
-
-def script_or_filter(text: str) -> str | dict[str, Any]:
-    if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            return text
-        if isinstance(doc, dict):
-            return doc
-    return text
-
-
-def input_value(text: str) -> Any:
-    """``KEY=VALUE``'s value: JSON when it parses (5, true, null, ["a"]), else the plain string."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def parse_pairs(pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-i/--input")
-        out[key.strip()] = input_value(value)
-    return out
+        return parse_pairs(pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-i/--input") from None
 
 
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
@@ -182,13 +147,8 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         if not isinstance(doc, dict):
             raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
         out.update(doc)
-    out.update(parse_pairs(pairs))
+    out.update(cli_pairs(pairs))
     return out
-
-
-def parse_sort(values: Sequence[str]) -> list[str] | None:
-    keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
-    return keys or None
 
 
 def query_options(fn: Callable[..., T]) -> Callable[..., T]:
@@ -216,187 +176,6 @@ def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable[..., T
         "--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True,
         help="Output format.",
     )
-
-
-# --- running queries so Ctrl-C can stop them ------------------------------------------------
-
-
-def _wait(cursor: Any, work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread; Ctrl-C in the main thread interrupts DuckDB and re-raises.
-
-    DuckDB only looks at a signal after the statement ends, so the statement runs elsewhere
-    and the main thread stays free to hear Ctrl-C and call ``cursor.interrupt()``.
-    """
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed to the main thread below
-            box["error"] = exc
-        finally:
-            done.set()
-
-    # An Event, not Thread.join: a Ctrl-C that lands inside join() can leave the thread
-    # looking finished while it still runs (CPython 3.11).
-    threading.Thread(target=target, daemon=True).start()
-    try:
-        while not done.wait(0.05):
-            pass
-    except KeyboardInterrupt:
-        cursor.interrupt()
-        done.wait(5)
-        raise
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def run_query(db: Database, q: Any) -> Result:
-    """``Database.run`` on a cursor of our own, so that Ctrl-C can interrupt the statement."""
-    import duckdb
-
-    from querylang.engines.duckdb.store import decode_row
-    from querylang.engines.sql.compiler import compile_query
-
-    plan = compile_query(q, db.schema)
-    cls = db.schema.get(q.class_name)
-    db.store.ready(plan.sql)
-    cursor = db.store.con.cursor()
-    try:
-        rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
-        total = None
-        if plan.count_sql is not None:
-            count_sql = plan.count_sql
-            total = _wait(cursor, lambda: cursor.execute(count_sql, list(plan.count_params)).fetchall()[0][0])
-    except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
-    except duckdb.Error as exc:
-        raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
-    finally:
-        cursor.close()
-    return Result([decode_row(cls, plan.columns, r) for r in rows], total, plan)
-
-
-def query_fields(q: Any) -> list[str]:
-    """Fields a query filters or sorts on: the columns a narrow table keeps first."""
-    from querylang.model.nodes import walk
-
-    names = [key.field for key in q.sort]
-    names += [node.field for node in walk(q.where) if isinstance(getattr(node, "field", None), str)]
-    return list(dict.fromkeys(name.split(".")[0] for name in names))
-
-
-def explain_plan(db: Database, sql: str, params: Sequence[Any]) -> str:
-    db.store.ready(sql)
-    cursor = db.store.con.cursor()
-    try:
-        return explain_text(_wait(cursor, lambda: cursor.execute("EXPLAIN " + sql, list(params)).fetchall()))
-    finally:
-        cursor.close()
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    value = fn()
-    return value, (time.perf_counter() - start) * 1000
-
-
-# --- records and relations (show, relation; the REPL uses these too) -------------------------
-
-
-def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dict[str, Any]]:
-    cls = db.schema.get(class_name)
-    res = db.query(cls.name, {"idEqualTo": oid})
-    if not res.records:
-        raise QueryError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
-    return cls, res.records[0]
-
-
-def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
-    # Through the target class, not the edge table: an edge to a record that is gone is not counted.
-    return {"relatedTo": {"id": oid, "key": key, "className": cls.name}}
-
-
-def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int]:
-    out = {}
-    for f in cls.user_fields:
-        if f.type == "Relation" and f.target is not None:
-            res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
-            out[f.name] = res.count or 0
-    return out
-
-
-def relation_field(cls: ClassDef, key: str) -> Field:
-    f = cls.field(key)
-    if f.type != "Relation" or f.target is None:
-        rels = [g.name for g in cls.user_fields if g.type == "Relation"]
-        also = f" (its Relation fields: {', '.join(rels)})" if rels else f" ({cls.name} has no Relation fields)"
-        raise QueryError(f"{cls.name}.{key} is a {f.type} field, not a Relation{also}")
-    return f
-
-
-def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
-    """The Pointer fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
-    wanted = [k.strip() for v in names for k in v.split(",") if k.strip()]
-    pointers = [f for f in cls.user_fields if f.type == "Pointer"]
-    if "*" in wanted:
-        return pointers
-    out = []
-    for name in dict.fromkeys(wanted):
-        f = cls.field(name)
-        if f.type != "Pointer":
-            names_ = ", ".join(p.name for p in pointers) or "none"
-            raise QueryError(f"cannot include {cls.name}.{name}: it is a {f.type}, not a Pointer "
-                             f"(Pointer fields: {names_})")
-        out.append(f)
-    return out
-
-
-def fetch_includes(
-    db: Database, cls: ClassDef, record: Mapping[str, Any], fields: Sequence[Field]
-) -> dict[str, tuple[ClassDef, dict[str, Any] | None]]:
-    """One level of pointed-to records; a pointer to a record that is gone maps to None."""
-    out: dict[str, tuple[ClassDef, dict[str, Any] | None]] = {}
-    for f in fields:
-        oid = record.get(f.name)
-        if not isinstance(oid, str) or f.target is None:
-            continue
-        target = db.schema.get(f.target)
-        res = db.query(target.name, {"idEqualTo": oid})
-        out[f.name] = (target, res.records[0] if res.records else None)
-    return out
-
-
-def show_record(
-    db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str
-) -> None:
-    cls, record = fetch_record(db, class_name, oid)
-    counts = relation_counts(db, cls, record["objectId"])
-    included = fetch_includes(db, cls, record, include_fields(cls, include))
-    console = make_console()
-    if fmt == "json":
-        console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
-    else:
-        console.print(record_view(cls, record, counts, included, prefix=prefix))
-
-
-def relation_records(
-    db: Database, class_name: str, oid: str, key: str, **kw: Any
-) -> tuple[ClassDef, str, Result, list[str]]:
-    """The records in ``class_name``/``oid``'s Relation ``key``: target class, title, result and
-    the fields the query names (for :func:`render.write_records`'s ``prefer``)."""
-    cls, record = fetch_record(db, class_name, oid)
-    f = relation_field(cls, key)
-    target = db.schema.get(str(f.target))
-    q = db.build(target.name, relation_filter(cls, record["objectId"], f.name), **kw)
-    title = f"{cls.name} {record['objectId']} · {f.name} → {target.name}"
-    return target, title, run_query(db, q), query_fields(q)
-
-
-def class_counts(db: Database) -> dict[str, int]:
-    return {name: db.query(name, None, limit=0, count=True).count or 0 for name in db.schema.classes}
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -455,15 +234,12 @@ def query(
     With neither --db nor --data the bundled sample dataset is queried.
     """
     db = open_db(db_path, data_path)
-    inputs = parse_inputs(inputs_json, pairs)
-    q = db.build(
-        class_name, read_script(script), inputs=inputs, sort=parse_sort(sort),
-        limit=limit, skip=skip, count=count,
-    )  # fmt: skip
-    result = run_query(db, q)
+    source = read_script(script)
+    opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": parse_keys(sort)}
+    result = run_query(db, class_name, source, limit=limit, skip=skip, count=count, **opts)
     write_records(
-        make_console(), db.schema.get(q.class_name), result.records, fmt,
-        count=result.count, prefer=query_fields(q),
+        make_console(), db.schema.get(class_name), result.records, fmt,
+        count=result.count, prefer=query_fields(db, class_name, source, **opts),
     )  # fmt: skip
 
 
@@ -472,7 +248,7 @@ def query(
 @click.argument("script")
 @source_options
 @query_options
-@click.option("--explain", is_flag=True, help="Also print DuckDB's plan for the query.")
+@click.option("--explain", "explain_it", is_flag=True, help="Also print DuckDB's plan for the query.")
 def compile_cmd(
     class_name: str,
     script: str,
@@ -484,7 +260,7 @@ def compile_cmd(
     limit: int | None,
     skip: int | None,
     count: bool,
-    explain: bool,
+    explain_it: bool,
 ) -> None:
     """Print the SQL and parameters SCRIPT compiles to (and, with --explain, DuckDB's plan).
 
@@ -493,16 +269,18 @@ def compile_cmd(
     """
     db = open_db(db_path, data_path)
     inputs = parse_inputs(inputs_json, pairs)
+    source = read_script(script)
     plan = db.compile(
-        class_name, read_script(script), inputs=inputs, sort=parse_sort(sort),
+        class_name, source, inputs=inputs, sort=parse_keys(sort),
         limit=limit, skip=skip, count=count,
     )  # fmt: skip
     console = make_console()
     print_sql(console, plan.sql, plan.params)
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
-    if explain:
-        console.file.write("\n" + explain_plan(db, plan.sql, plan.params) + "\n")
+    if explain_it:
+        opts = {"inputs": inputs, "sort": parse_keys(sort), "limit": limit, "skip": skip, "count": count}
+        console.file.write("\n" + explain(db, class_name, source, **opts) + "\n")
 
 
 @main.command()
@@ -651,7 +429,7 @@ def relation(
     """
     db = open_db(db_path, data_path)
     target, title, result, prefer = relation_records(
-        db, class_name, object_id, key, sort=parse_sort(sort), limit=limit, skip=skip
+        db, class_name, object_id, key, sort=parse_keys(sort), limit=limit, skip=skip
     )
     write_records(make_console(), target, result.records, fmt, title=title, prefer=prefer)
 

@@ -4,7 +4,7 @@ Enter runs a script once its brackets close (``lexer.is_complete``), so a multi-
 ``where({ ... })`` is typed naturally; Esc Enter starts a new line anyway (for a ``sort()``
 on a line of its own), and Enter on a blank line runs the text as it is. Errors print with the
 caret view and the session goes on. Ctrl-C clears the input or interrupts a running query
-(cli.run_query runs the statement where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
+(commands.run_query runs the query where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
 a terminal the same commands are read from it, one entry after another, without prompts.
 """
 
@@ -15,7 +15,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ from rich.table import Table
 from rich.text import Text
 
 from querylang.api import Database
-from querylang.app.cli import (
+from querylang.app.commands import (
     class_counts,
-    explain_plan,
+    explain,
     parse_pairs,
     query_fields,
     relation_records,
@@ -121,19 +121,19 @@ class Session:
         if self.class_name is None:
             names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
-        asked = self.db.build(self.class_name, script_or_filter(text), inputs=self.inputs)
+        class_name, query, inputs = self.class_name, script_or_filter(text), dict(self.inputs)
+        prefer = query_fields(self.db, class_name, query, inputs=inputs)  # checks it before running
         # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
-        q = replace(asked, limit=limit)
-        result, ms = timed(lambda: run_query(self.db, q))
-        self.last_query = asked
+        result, ms = timed(lambda: run_query(self.db, class_name, query, inputs=inputs, limit=limit))
+        self.last_query = (class_name, query, inputs)
         records = result.records
         more = self.max_rows is not None and len(records) > self.max_rows
         if more:
             records = records[: self.max_rows]
         write_records(
             self.console, self.db.schema.get(self.class_name), records, self.fmt,
-            more=more, ms=ms if self.timer else None, prefer=query_fields(q),
+            more=more, ms=ms if self.timer else None, prefer=prefer,
             hidden_hint=".format json or .show CLASS ID shows every field",
         )  # fmt: skip
         if more:
@@ -180,20 +180,19 @@ class Session:
         for key, value in self.inputs.items():
             self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
 
-    def _last_plan(self) -> Any:
+    def _last(self) -> tuple[str, Any, dict[str, Any]]:
         if self.last_query is None:
             raise QueryError("no query yet: type a script first")
-        from querylang.engines.sql.compiler import compile_query
-
-        return compile_query(self.last_query, self.db.schema)
+        return self.last_query  # type: ignore[no-any-return]
 
     def cmd_sql(self, args: list[str]) -> None:
-        plan = self._last_plan()
+        class_name, query, inputs = self._last()
+        plan = self.db.compile(class_name, query, inputs=inputs)
         print_sql(self.console, plan.sql, plan.params)
 
     def cmd_explain(self, args: list[str]) -> None:
-        plan = self._last_plan()
-        self.console.print(Text(explain_plan(self.db, plan.sql, plan.params)))
+        class_name, query, inputs = self._last()
+        self.console.print(Text(explain(self.db, class_name, query, inputs=inputs)))
 
     def cmd_timer(self, args: list[str]) -> None:
         if args not in (["on"], ["off"], []):

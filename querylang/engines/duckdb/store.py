@@ -40,7 +40,7 @@ from querylang.engines.duckdb.layout import (
     load_columns,
     quote_ident,
 )
-from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.features import text
 from querylang.interchange.columns import (
     ClassColumns,
@@ -345,21 +345,29 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._watched: dict[int, tuple[float, Any]] = {}
+        self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
         self._wake = math.inf  # when the thread will look next
         self._thread: threading.Thread | None = None
 
-    def watch(self, cursor: Any, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
+    def watch(self, cursor: Any, timeout: float | None, cancel: threading.Event | None = None) -> int:
+        """Interrupt ``cursor`` past ``timeout`` seconds, or as soon as ``cancel`` is set.
+
+        A set ``cancel`` is acted on again every CANCEL_POLL seconds until :meth:`done`: an
+        interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
+        statement would then run to its end (the REPL once hung so after Ctrl-C).
+        """
+        now = time.monotonic()
+        deadline = math.inf if timeout is None else now + timeout
         with self._cond:
             self._next += 1
-            self._watched[self._next] = (deadline, cursor)
+            self._watched[self._next] = (deadline, cursor, cancel)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
                 self._thread.start()
-            if deadline < self._wake:
-                self._wake = deadline
+            wake = deadline if cancel is None else min(deadline, now + CANCEL_POLL)
+            if wake < self._wake:
+                self._wake = wake
                 self._cond.notify()
             return self._next
 
@@ -371,13 +379,23 @@ class Watchdog:
         with self._cond:
             while True:
                 now = time.monotonic()
-                for token, (deadline, cursor) in list(self._watched.items()):
+                polling = False
+                for token, (deadline, cursor, cancel) in list(self._watched.items()):
+                    if cancel is not None:
+                        polling = True
+                        if cancel.is_set():
+                            cursor.interrupt()  # again each round until the statement is done
+                            continue
                     if deadline <= now:
                         del self._watched[token]
                         cursor.interrupt()
-                self._wake = min((d for d, _ in self._watched.values()), default=math.inf)
+                self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
+                if polling:
+                    self._wake = min(self._wake, now + CANCEL_POLL)
                 self._cond.wait(timeout=None if self._wake == math.inf else max(self._wake - now, 0.001))
 
+
+CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
 
 # Tables a load of new classes has written but not yet published (no schema rows yet).
 LOADING_TABLE = "_querylang_loading"
@@ -561,7 +579,7 @@ class Store:
         except duckdb.InterruptException:
             raise KeyboardInterrupt from None
         except duckdb.Error as exc:
-            raise QueryError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}", code=1) from exc
+            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
         self.pending_words.discard((class_name, field_name))
         return len(texts)
 
@@ -862,21 +880,39 @@ class Store:
         return cur
 
     def execute(
-        self, sql: str, params: Sequence[Any], *, timeout: float | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        *,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`)."""
+        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`),
+        and as soon as ``cancel`` is set (:class:`QueryCancelled`, also when it was set before)."""
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
         self.ready(sql)
         cur = self._cursor()
-        token = self.watchdog.watch(cur, timeout) if timeout is not None else None
+        watched = timeout is not None or cancel is not None
+        token = self.watchdog.watch(cur, timeout, cancel) if watched else None
         try:
             return cur.execute(sql, list(params)).fetchall()
         except duckdb.InterruptException:
+            if cancel is not None and cancel.is_set():
+                raise QueryCancelled("the query was cancelled") from None
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
-            raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
+            raise EngineError(f"the database rejected the query: {exc}") from exc
         finally:
             if token is not None:
                 self.watchdog.done(token)
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None, cancel: threading.Event | None = None
+    ) -> str:
+        """DuckDB's plan for a statement, as text (EXPLAIN's rows hold the tree in their last column)."""
+        rows = self.execute("EXPLAIN " + sql, params, timeout=timeout, cancel=cancel)
+        return "\n".join(str(r[-1]).rstrip() for r in rows)
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
