@@ -1,4 +1,5 @@
-"""The ``querylang`` command as a person runs it: the installed script in a subprocess.
+"""The ``querylang`` command as a person runs it: in-process through click's CliRunner, and
+in a subprocess where the process boundary is the point (``python -m``, closed pipes).
 
 Each test checks what is printed and the exit status: 0 success, 2 a user error with the
 message on stderr (the caret view for scripts), 1 an internal fault.
@@ -12,10 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from querylang.app.cli import main
 from querylang.app.demo import sample_document
 
 SCRIPT = Path(sys.executable).parent / "querylang"
@@ -25,11 +29,34 @@ GT10 = "where({ score: { greaterThan: 10 } })"
 GT10_IDS = ["p015", "p023", "p031", "p039"]
 
 
-def ql(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
-    return subprocess.run(
-        [*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
+ENV = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def ql(*args: str, stdin: str | None = None, cwd: Path | None = None) -> Ran:
+    """The command in this process (click's CliRunner): what it prints and its exit status."""
+    here = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        res = CliRunner(env=ENV).invoke(main, list(args), input=stdin, prog_name="querylang")
+    finally:
+        os.chdir(here)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception  # the command's own handler lets nothing through: a test bug
+    return Ran(res.exit_code, res.stdout, res.stderr)
+
+
+def ql_process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command in a subprocess, for what only a process shows."""
+    env = {**os.environ, **ENV}
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
 
 
 def ok(*args: str, **kw: object) -> str:
@@ -339,3 +366,34 @@ def test_an_internal_fault_exits_1_with_a_short_line(monkeypatch: pytest.MonkeyP
     res = CliRunner().invoke(cli.main, ["query", "Post", GT10])
     assert res.exit_code == 1
     assert "internal error: RuntimeError: boom" in res.output
+
+
+# --- faults and closed pipes (#12.8) --------------------------------------------------------
+
+
+def test_a_database_fault_exits_1_not_2(tmp_path: Path, sample_file: Path) -> None:
+    # A real fault from the engine: a table changed behind querylang's back.
+    import duckdb
+
+    path = tmp_path / "changed.duckdb"
+    ok("load", str(sample_file), "--db", str(path))
+    con = duckdb.connect(str(path))
+    con.execute('DROP TABLE "Comment"')
+    con.close()
+    res = ql("query", "Comment", "where({})", "--db", str(path))
+    assert res.returncode == 1, (res.returncode, res.stderr)
+    assert "the database rejected the query" in res.stderr and "internal error" not in res.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])
+def test_a_closed_output_pipe_exits_quietly_with_0(fmt: str) -> None:
+    # The process boundary is the point: the reader (`| head -1`) goes away mid-output.
+    proc = subprocess.Popen(
+        [*COMMAND, "query", "Comment", "where({})", "--format", fmt],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV},
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""

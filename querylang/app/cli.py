@@ -115,8 +115,14 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if db_path is not None:
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
-        return connect(db_path, read_only=read_only)
-    db = connect()
+        db = connect(db_path, read_only=read_only)
+    else:
+        db = connect()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(db.close)
+    if db_path is not None:
+        return db
     if data_path is not None:
         db.load(data_path)
     else:

@@ -30,9 +30,17 @@ POINTER_STYLE = "cyan"
 HINT_STYLE = "dim"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; a reader that went away (`| head`) is no fault, and
+        # the command's error handler stops quietly with status 0 (as the other formats do).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(*, stderr: bool = False) -> Console:
     """A console on stdout (or stderr) that never guesses markup or numbers in our text."""
-    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
+    return _Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
 
 
 def plural(n: int, word: str) -> str:

@@ -472,6 +472,13 @@ class Store:
         self.lock = threading.RLock()
         self._local = threading.local()
         self.watchdog = Watchdog()
+        try:
+            self._open(read_only)
+        except duckdb.Error as exc:
+            self.con.close()
+            raise EngineError(f"cannot read the database {self.path}: {exc}") from None
+
+    def _open(self, read_only: bool) -> None:
         if not read_only:
             self.con.execute(
                 f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
