@@ -8,10 +8,10 @@ when they break.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -20,11 +20,13 @@ from pathlib import Path
 import pexpect
 import pytest
 from pygments.token import Keyword, Name, String
+from rich.console import Console
 
 import querylang
 from querylang.app.commands import cancellable
 from querylang.app.demo import sample_document
 from querylang.app.highlighting import FilterScriptLexer, is_complete
+from querylang.app.repl import HELP_EXAMPLE, Session
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -187,14 +189,68 @@ def test_esc_enter_adds_a_line_and_a_blank_line_runs_as_is(term: Terminal) -> No
     assert term.quit() == 0
 
 
+def piped(entries: str, tmp_path: Path) -> tuple[int, str]:
+    """``querylang repl`` with stdin not a terminal, in this process (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl"], input=entries)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res.exit_code, res.stdout
+
+
 def test_piped_input_runs_without_a_terminal(tmp_path: Path) -> None:
     entries = ".class Post\nwhere({\n  score: { greaterThan: 10 }\n})\n.show Group g2\n"
-    res = subprocess.run(
-        [*COMMAND, "repl"], input=entries, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")},
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    assert "4 records" in res.stdout and "6 records" in res.stdout
+    status, out = piped(entries, tmp_path)
+    assert status == 0, out
+    assert "4 records" in out and "6 records" in out
+
+
+def test_piped_input_exits_2_after_a_user_error(tmp_path: Path) -> None:
+    # #12.15: errors in piped input end with the command's status, and later entries still run.
+    status, out = piped(".class Post\nwhere({ scroe: 1 })\nwhere({ score: 13 })\n", tmp_path)
+    assert status == 2
+    assert "did you mean 'score'" in out and "4 records" in out
+
+
+def session_for(**kw: object) -> tuple[Session, io.StringIO]:
+    db = querylang.connect()
+    db.load(sample_document())
+    out = io.StringIO()
+    console = Console(file=out, width=120, highlight=False, emoji=False, soft_wrap=False)
+    return Session(db, console, **kw), out  # type: ignore[arg-type]
+
+
+def test_inputs_values_are_json(tmp_path: Path) -> None:
+    # #12.9: the double quotes of a JSON value are kept, so a list is a list.
+    s, out = session_for(class_name="Comment")
+    s.handle('.inputs L=["p001","p002"] S={"a": 1} N=5 T=plain Q=\'two words\'')
+    assert s.inputs == {"L": ["p001", "p002"], "S": {"a": 1}, "N": 5, "T": "plain", "Q": "two words"}
+    s.handle("where({ Owner: { containedIn: Inputs.L } })")
+    assert "error" not in out.getvalue() and "0 records" not in out.getvalue()
+    assert s.status == 0
+    s.handle(".inputs L=[1,")
+    assert "not valid JSON" in out.getvalue() and s.status == 2
+
+
+def test_the_help_example_runs(tmp_path: Path) -> None:
+    # #12.10: the example .help prints is one line that runs as it is.
+    s, out = session_for(class_name="Post", inputs={"Min": 10})
+    s.handle(".help")
+    assert HELP_EXAMPLE in out.getvalue()
+    s.handle(HELP_EXAMPLE)
+    assert "error" not in out.getvalue() and "4 records" in out.getvalue()
+
+
+def test_a_statement_that_asks_for_no_query_is_an_error() -> None:
+    # #12.15: `const m = 10` used to list every record.
+    s, out = session_for(class_name="Post")
+    s.handle("const m = 10")
+    assert "error:" in out.getvalue() and "where()" in out.getvalue() and "40 records" not in out.getvalue()
+    s.handle("const m = 10; where({ score: { greaterThan: m } })")
+    assert "4 records" in out.getvalue()
 
 
 # --- the pieces -----------------------------------------------------------------------------

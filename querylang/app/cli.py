@@ -457,7 +457,9 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     db = open_db(db_path, data_path, read_only=False)
     if class_name is not None:
         class_name = db.schema.get(class_name).name
-    run_repl(db, class_name=class_name)
+    status = run_repl(db, class_name=class_name)
+    if status:
+        sys.exit(status)
 
 
 @main.command()

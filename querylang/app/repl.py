@@ -10,6 +10,7 @@ a terminal the same commands are read from it, one entry after another, without 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -27,7 +28,7 @@ from querylang.api import Database
 from querylang.app.commands import (
     class_counts,
     explain,
-    parse_pairs,
+    input_value,
     query_fields,
     relation_records,
     run_query,
@@ -45,11 +46,13 @@ from querylang.app.render import (
     type_label,
     write_records,
 )
-from querylang.errors import QueryError
+from querylang.errors import EngineError, QueryError
 from querylang.frontends.filters import FIELD_OPERATORS, NOT_YET, TOP_LEVEL
 from querylang.model.schema import suggest
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
+EXIT_USER, EXIT_INTERNAL = 2, 1  # as the command's (cli.py)
+HELP_EXAMPLE = "where({ score: { greaterThan: Inputs.Min } }); sort(['-createdAt'])"
 DEFAULT_MAX_ROWS = 100
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -88,6 +91,7 @@ class Session:
     timer: bool = False
     fmt: str = "table"
     max_rows: int | None = DEFAULT_MAX_ROWS
+    status: int = 0  # the exit status piped input ends with
 
     # --- entries ------------------------------------------------------------------------
 
@@ -101,6 +105,8 @@ class Session:
                 self.command(stripped)
             else:
                 self.run_script(text)
+        except EngineError as err:
+            self.error(str(err), status=EXIT_INTERNAL)
         except QueryError as err:
             self.error(str(err))
         except KeyboardInterrupt:
@@ -108,9 +114,11 @@ class Session:
         except (Quit, EOFError):
             raise
         except Exception as err:  # a fault in querylang must not end the user's session
-            self.error(f"internal error: {type(err).__name__}: {err}")
+            self.error(f"internal error: {type(err).__name__}: {err}", status=EXIT_INTERNAL)
 
-    def error(self, message: str) -> None:
+    def error(self, message: str, *, status: int = EXIT_USER) -> None:
+        # Piped input ends with the CLI's status: 2 after a user error, else 1 after a fault.
+        self.status = EXIT_USER if EXIT_USER in (status, self.status) else status
         # soft_wrap: a caret view re-wrapped to the terminal width would point at the wrong column
         self.console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
 
@@ -123,6 +131,12 @@ class Session:
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
         class_name, query, inputs = self.class_name, script_or_filter(text), dict(self.inputs)
         prefer = query_fields(self.db, class_name, query, inputs=inputs)  # checks it before running
+        if isinstance(query, str) and not calls_a_query(query, inputs):
+            # `const m = 10` would otherwise list every record, as a script with no where() does.
+            raise QueryError(
+                "the entry ran without calling where(), filter() or sort(), so it asks for no "
+                "query (an entry is one whole script; where({}) lists every record)"
+            )
         # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
         result, ms = timed(lambda: run_query(self.db, class_name, query, inputs=inputs, limit=limit))
@@ -142,6 +156,11 @@ class Session:
     # --- dot-commands -------------------------------------------------------------------
 
     def command(self, line: str) -> None:
+        head, _, rest = line.partition(" ")
+        if ALIASES.get(head, head) == ".inputs" and rest.strip() and rest.strip() != "clear":
+            # Not shlex: it would take the double quotes out of a JSON value (["a"] → [a]).
+            self.set_inputs(rest)
+            return
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -164,14 +183,20 @@ class Session:
             raise self._usage(".class")
         self.class_name = self.db.schema.get(args[0]).name
 
+    def set_inputs(self, text: str) -> None:
+        try:
+            values = input_pairs(text)
+        except ValueError as exc:
+            raise QueryError(f"usage: .inputs KEY=VALUE ... ({exc})") from None
+        self.inputs.update(values)
+        self.cmd_inputs([])
+
     def cmd_inputs(self, args: list[str]) -> None:
         if args == ["clear"]:
             self.inputs.clear()
         elif args:
-            try:
-                self.inputs.update(parse_pairs(args))
-            except Exception as exc:  # click.BadParameter, worded for the command line
-                raise QueryError(f"usage: .inputs KEY=VALUE ... ({getattr(exc, 'message', exc)})") from None
+            self.set_inputs(" ".join(shlex.quote(a) for a in args))
+            return
         if not self.inputs:
             self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON if it parses, else a string)")
             return
@@ -265,7 +290,7 @@ class Session:
         self.console.print(table)
         self.note(
             "Anything else is a filter script for the current class, e.g.\n"
-            "  where({ score: { greaterThan: Inputs.Min } })  sort(['-createdAt'])\n"
+            f"  {HELP_EXAMPLE}\n"
             "Enter runs it once its brackets close (Enter on a blank line runs it as is);\n"
             "Esc Enter adds a line anyway, e.g. for sort([...]) on a line of its own; Tab completes;\n"
             "Ctrl-C cancels the input or a running query; Ctrl-D quits."
@@ -273,6 +298,49 @@ class Session:
 
     def cmd_quit(self, args: list[str]) -> None:
         raise Quit
+
+
+def calls_a_query(script: str, inputs: dict[str, Any]) -> bool:
+    """Did running the script call where(), filter() or sort()?"""
+    from querylang.script.interpreter import run_script
+
+    ran = run_script(script, inputs)
+    return ran.where_pos is not None or ran.sort_pos is not None
+
+
+def input_pairs(text: str) -> dict[str, Any]:
+    """``.inputs``' arguments: ``KEY=VALUE`` pairs split by spaces, VALUE read as JSON when it
+    starts like JSON (``["a", "b"]``, ``{"a": 1}``, ``"two words"``, ``5``, ``true``), else up to
+    the next space as a plain string (or a shell-quoted one: ``'two words'``)."""
+    out: dict[str, Any] = {}
+    decoder = json.JSONDecoder()
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            return out
+        eq = text.find("=", pos)
+        space = next((i for i in range(pos, end) if text[i].isspace()), end)
+        if eq < 0 or eq > space or eq == pos:
+            raise ValueError(f"expected KEY=VALUE, got {text[pos:space]!r}")
+        key, pos = text[pos:eq], eq + 1
+        if pos < end and text[pos] in '[{"':
+            try:
+                value, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{key}: not valid JSON at column {exc.pos + 1}: {exc.msg}") from None
+            if pos < end and not text[pos].isspace():
+                raise ValueError(f"{key}: unexpected {text[pos:pos + 10]!r} after the JSON value")
+        elif pos < end and text[pos] == "'":
+            close = text.find("'", pos + 1)
+            if close < 0:
+                raise ValueError(f"{key}: the quote ' is not closed")
+            value, pos = text[pos + 1 : close], close + 1
+        else:
+            space = next((i for i in range(pos, end) if text[i].isspace()), end)
+            value, pos = input_value(text[pos:space]), space
+        out[key] = value
 
 
 # --- completion -----------------------------------------------------------------------------
@@ -373,12 +441,13 @@ def prompt_text(session: Session) -> str:
     return f"{session.class_name or 'querylang'}> "
 
 
-def run_repl(db: Database, *, class_name: str | None = None) -> None:
-    """The interactive loop on a terminal; reads entries from stdin when it is not one."""
+def run_repl(db: Database, *, class_name: str | None = None) -> int:
+    """The interactive loop on a terminal; reads entries from stdin when it is not one.
+    Returns the exit status: for piped input, 2 after a user error and 1 after a fault."""
     session = Session(db, make_console(), class_name=class_name)
     if not sys.stdin.isatty():
         run_batch(session, sys.stdin.read())
-        return
+        return session.status
     prompt = make_prompt(session)
     banner(session)
     while True:
@@ -392,6 +461,7 @@ def run_repl(db: Database, *, class_name: str | None = None) -> None:
             session.handle(text)
         except (Quit, EOFError):
             break
+    return 0
 
 
 def enter_runs(text: str, current_line: str) -> bool:
