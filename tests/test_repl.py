@@ -387,3 +387,20 @@ def test_a_cancelled_library_query_says_so() -> None:
     cancel.set()
     with pytest.raises(querylang.QueryCancelled):
         db.query("Post", "where({})", cancel=cancel)
+
+
+def test_completion_inside_matches_query_offers_the_target_class_fields() -> None:
+    # #12.11: inside matchesQuery the keys are the pointed-to class's fields.
+    from querylang.app.repl import completions
+
+    s, _ = session_for(class_name="Comment")
+
+    def names(text: str) -> list[str]:
+        return [cand for cand, _, _ in completions(s, text)]
+
+    assert "title" in names("where({ Owner: { matchesQuery: { ti")  # Post.title
+    assert "title" in names("where({ Owner: { matchesQuery: { className: 'Post', where: { ti")
+    assert "text" not in names("where({ Owner: { matchesQuery: { te")  # Comment.text is outside
+    assert "text" in names("where({ Owner: { matchesQuery: { score: 1 } }, te")  # back outside
+    assert "name" in names("where({ Owner: { matchesQuery: { author: { matchesQuery: { na")  # User
+    assert "name" in names("where({ text: { matchesKeyInQuery: { key: 'name', className: 'User', where: { na")

@@ -378,6 +378,84 @@ def complete_command(session: Session, text: str) -> Iterator[tuple[str, str, st
         yield cand, word, meta
 
 
+_TOKEN = re.compile(
+    r"""(?P<str>'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")|(?P<id>[A-Za-z_$][\w$]*)|(?P<punct>[{}\[\]:,])"""
+)
+_SUBQUERY = ("matchesQuery", "doesNotMatchQuery")
+_KEYQUERY = ("matchesKeyInQuery", "doesNotMatchKeyInQuery")
+
+
+def filter_class(schema: Any, class_name: str | None, text: str) -> str | None:
+    """The class whose fields are keys at the end of ``text``: the outer class, or the target
+    class inside ``matchesQuery: {...}`` (also ``{className, where: {...}}``) and the named
+    class inside ``matchesKeyInQuery: {className: ..., where: {...}}``."""
+    # A frame per open bracket: (kind, class); kind "filter" holds field keys, "ops" a
+    # field's operators, "keyquery" a matchesKeyInQuery object, "other" anything else.
+    frames: list[tuple[str, str | None]] = [("filter", class_name)]
+    key: str | None = None
+    named: str | None = None  # the className last given in the innermost keyquery frame
+    for m in _TOKEN.finditer(text):
+        kind, cls = frames[-1]
+        token = m.group(0)
+        if m.lastgroup in ("str", "id"):
+            word = token[1:-1] if m.lastgroup == "str" else token
+            if key == "className" and kind == "keyquery":
+                named = word
+            key = word
+            continue
+        if token == ":":
+            continue
+        if token == ",":
+            key = None
+            continue
+        if token in "}]":
+            if len(frames) > 1:
+                frames.pop()
+            key = None
+            continue
+        # an opening bracket: what its contents are
+        if token == "[" or key is None:
+            frames.append((kind, cls))
+        elif kind == "filter" and key == "where":
+            frames.append(("filter", cls))  # {className, where: {...}} of a matchesQuery
+        elif kind == "filter" and cls in schema and key in schema.classes[cls].fields:
+            frames.append(("ops", cls))
+        elif kind == "filter" and key in ("and", "or", "nor"):
+            frames.append(("filter", cls))
+        elif kind == "ops" and key in _SUBQUERY:
+            field = _last_field(text[: m.start()], schema, cls)
+            frames.append(("filter", field.target if field is not None else None))
+        elif kind == "ops" and key in _KEYQUERY:
+            frames.append(("keyquery", cls))
+            named = None
+        elif kind == "keyquery" and key == "where":
+            frames.append(("filter", named or cls))
+        else:
+            frames.append(("other", None))
+        key = None
+    kind, cls = frames[-1]
+    return cls if kind in ("filter", "ops") else None
+
+
+def _last_field(text: str, schema: Any, class_name: str | None) -> Any:
+    """The field of ``class_name`` whose operator object ``text`` ends inside."""
+    if class_name not in schema:
+        return None
+    fields = schema.classes[class_name].fields
+    depth = 0
+    for m in reversed(list(_TOKEN.finditer(text))):
+        token = m.group(0)
+        if token in "}]":
+            depth += 1
+        elif token in "{[":
+            depth -= 1
+        elif depth == -1 and m.lastgroup in ("str", "id"):
+            word = token[1:-1] if m.lastgroup == "str" else token
+            if word in fields:
+                return fields[word]
+    return None
+
+
 def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str]]:
     """Candidates for the identifier before the cursor in a script."""
     m = _WORD.search(text)
@@ -395,8 +473,9 @@ def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str
     if not word:
         return
     schema = session.db.schema
-    if session.class_name is not None and session.class_name in schema:
-        for f in schema.classes[session.class_name].fields.values():
+    here = filter_class(schema, session.class_name, before)
+    if here is not None and here in schema:
+        for f in schema.classes[here].fields.values():
             yield f.name, word, type_label(f)
     for op in OPERATORS:
         yield op, word, "operator"
