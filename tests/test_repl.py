@@ -400,7 +400,7 @@ def test_completion_inside_matches_query_offers_the_target_class_fields() -> Non
 
     assert "title" in names("where({ Owner: { matchesQuery: { ti")  # Post.title
     assert "title" in names("where({ Owner: { matchesQuery: { className: 'Post', where: { ti")
-    assert "text" not in names("where({ Owner: { matchesQuery: { te")  # Comment.text is outside
-    assert "text" in names("where({ Owner: { matchesQuery: { score: 1 } }, te")  # back outside
+    assert "likes" not in names("where({ Owner: { matchesQuery: { li")  # Comment.likes is outside
+    assert "likes" in names("where({ Owner: { matchesQuery: { score: 1 } }, li")  # back outside
     assert "name" in names("where({ Owner: { matchesQuery: { author: { matchesQuery: { na")  # User
     assert "name" in names("where({ text: { matchesKeyInQuery: { key: 'name', className: 'User', where: { na")
