@@ -319,6 +319,11 @@ def test_show_include_embeds_pointed_records() -> None:
     doc = json.loads(ok("show", "Comment", "c001", "--include", "*", "--format", "json"))
     assert doc["Owner"]["__type"] == "Object" and doc["Owner"]["title"] == "DuckDB join 8"
     assert doc["author"]["className"] == "User" and doc["author"]["name"] == "Grace"
+    # #12.13: the included record's own pointers have the top level's shape, not bare ids.
+    included = json.loads(ok("show", "Comment", "c001", "--include", "Owner", "--format", "json"))
+    assert included["author"] == {"__type": "Pointer", "className": "User", "objectId": "u02"}
+    assert included["Owner"]["author"]["__type"] == "Pointer"
+    assert included["Owner"]["author"]["className"] == "User"
     plain = json.loads(ok("show", "Group", "g2", "--format", "json"))
     assert plain["posts"] == {"__type": "Relation", "className": "Post", "count": 6}
 

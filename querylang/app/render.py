@@ -283,11 +283,23 @@ def record_doc(
         if f.type == "Pointer" and isinstance(value, str):
             hit = included.get(f.name)
             if hit is not None and hit[1] is not None:
-                out[f.name] = {"__type": "Object", "className": f.target, **hit[1]}
+                out[f.name] = {"__type": "Object", **_pointer_objects(hit[0], hit[1])}
             else:
                 out[f.name] = {"__type": "Pointer", "className": f.target, "objectId": value}
         else:
             out[f.name] = value
+    return out
+
+
+def _pointer_objects(cls: ClassDef, record: Mapping[str, Any]) -> dict[str, Any]:
+    """An included record with its own pointers in the same Parse shape as the top level's."""
+    out: dict[str, Any] = {"className": cls.name}
+    for name, value in record.items():
+        f = cls.fields.get(name)
+        if f is not None and f.type == "Pointer" and isinstance(value, str):
+            out[name] = {"__type": "Pointer", "className": f.target, "objectId": value}
+        else:
+            out[name] = value
     return out
 
 
