@@ -8,7 +8,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,6 +243,39 @@ class Database:
         if keys:
             res.records = _select(res.records, keys)
         return res
+
+    def stream(
+        self,
+        class_name: str,
+        query: Filter = None,
+        *,
+        include: str | Sequence[str] | None = None,
+        select: str | Sequence[str] | None = None,
+        batch: int = 1000,
+        cancel: threading.Event | None = None,
+        **kw: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """The records of :meth:`query` one by one, read from the database as they are used.
+
+        Memory stays bounded, so ``max_rows`` does not apply, nor ``timeout`` (the reader sets
+        the pace); ``cancel`` stops it. ``count`` is not available here (use :meth:`count`).
+        """
+        if kw.get("count"):
+            raise QueryError("stream() gives records only; db.count() counts them")
+        with self.store.lock:
+            plan = self._plan(class_name, query, kw, capped=False)
+            cls = self.schema.get(plan.class_name)
+            batches = iter(()) if plan.limit == 0 else self.store.stream(plan.sql, plan.params, batch=batch, cancel=cancel)
+        decode = make_decoder(cls, plan.columns)
+        inc, keys = _key_list(include), _key_list(select)
+        inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
+        for rows in batches:
+            records = [decode(r) for r in rows]
+            if inc:
+                _include(self, cls.name, records, inc, cancel)
+            if keys:
+                records = _select(records, keys)
+            yield from records
 
     def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
         """Parse REST ``find``: ``where`` JSON, ``order="-score,title"``, limit (default 100),

@@ -24,7 +24,7 @@ from querylang.app.demo import sample_document
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
-SUBCOMMANDS = ("query", "compile", "load", "schema", "show", "relation", "repl", "demo")
+SUBCOMMANDS = ("query", "find", "compile", "load", "schema", "show", "relation", "repl", "demo")
 GT10 = "where({ score: { greaterThan: 10 } })"
 GT10_IDS = ["p015", "p023", "p031", "p039"]
 
@@ -402,3 +402,45 @@ def test_a_closed_output_pipe_exits_quietly_with_0(fmt: str) -> None:
     proc.stdout.close()
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
+
+
+# --- query --include/--select, table limit, streaming; find (#12.14) -------------------------
+
+
+def test_query_include_and_select() -> None:
+    out = ok("query", "Comment", "where({})", "--include", "Owner", "--select", "text,Owner.title",
+             "--limit", "2", "--format", "json")  # fmt: skip
+    first = json.loads(out)[0]
+    assert set(first) == {"objectId", "createdAt", "updatedAt", "text", "Owner"}
+    assert first["Owner"]["__type"] == "Object" and first["Owner"]["title"] == "DuckDB join 8"
+    assert "body" not in first["Owner"]
+    lines = ok("query", "Comment", "where({})", "--include", "Owner", "--format", "jsonl").splitlines()
+    assert len(lines) == 120 and json.loads(lines[0])["Owner"]["className"] == "Post"
+    assert "not a Pointer" in user_error("query", "Comment", "where({})", "--include", "text")
+
+
+def test_a_table_shows_100_records_unless_asked_for_more() -> None:
+    out = ok("query", "Comment", "where({})", "--count")
+    assert "100 records shown of 120 matching" in out and "--limit N for more" in out
+    assert "120 records" in ok("query", "Comment", "where({})", "--limit", "500")
+    assert "--limit N" not in ok("query", "Comment", "where({})", "--limit", "500")
+
+
+def test_csv_and_jsonl_write_every_record_as_they_are_read() -> None:
+    rows = list(csv.DictReader(io.StringIO(ok("query", "Comment", "where({})", "--format", "csv"))))
+    assert len(rows) == 120
+    res = ql("query", "Comment", "where({})", "--format", "jsonl", "--skip", "110", "--count")
+    assert len(res.stdout.splitlines()) == 10 and res.stderr == "count: 120\n"
+
+
+def test_find_takes_a_parse_rest_where() -> None:
+    doc = json.loads(ok("find", "Post", '{"score": {"$gt": 10}}', "--order", "-score,objectId",
+                        "--count", "--format", "json"))  # fmt: skip
+    assert doc["count"] == 4 and [r["objectId"] for r in doc["results"]] == GT10_IDS
+    where = '{"Owner": {"$inQuery": {"where": {"score": 13}, "className": "Post"}}}'
+    found = json.loads(ok("find", "Comment", where, "--keys", "text", "--format", "json"))
+    assert found and all(set(r) == {"objectId", "createdAt", "updatedAt", "text"} for r in found)
+    assert len(json.loads(ok("find", "Comment", "--format", "json"))) == 100  # Parse's default limit
+    assert "must be a JSON object" in user_error("find", "Post", "[1]")
+    assert "not valid JSON" in user_error("find", "Post", "{")
+    assert "$gt" in user_error("find", "Post", '{"score": {"$gtt": 1}}')

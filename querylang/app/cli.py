@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.text import Text
 
 from querylang import __version__
 from querylang.api import Database, connect
 from querylang.app.commands import (
+    cancellable,
     class_counts,
     explain,
     parse_keys,
@@ -31,12 +33,14 @@ from querylang.app.commands import (
 )
 from querylang.app.render import (
     FORMATS,
+    HINT_STYLE,
     dumps,
     make_console,
     print_sql,
     schema_doc,
     schema_table,
     write_records,
+    write_stream,
 )
 from querylang.errors import DataError, EngineError, QueryError
 
@@ -44,7 +48,8 @@ T = TypeVar("T")
 EXIT_USER = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
-PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be read
+PROGRESS_MIN_BYTES = 1 << 20
+TABLE_ROWS = 100  # records a table shows without --limit  # below this a load is over before a bar could be read
 
 
 # --- errors, in one place -------------------------------------------------------------------
@@ -207,11 +212,22 @@ def main() -> None:
     """
 
 
+def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
+    fn = click.option("--select", "select", multiple=True, metavar="FIELDS",
+                      help="Only these fields (comma list, repeatable; a.b selects inside an "
+                           "included a), plus objectId, createdAt and updatedAt.")(fn)  # fmt: skip
+    fn = click.option("--include", "include", multiple=True, metavar="FIELDS",
+                      help="Embed the records these Pointer fields point to (comma list, "
+                           "repeatable, dotted paths follow pointers: Owner.author).")(fn)  # fmt: skip
+    return fn
+
+
 @main.command()
 @click.argument("class_name", metavar="CLASS")
 @click.argument("script")
 @source_options
 @query_options
+@include_select_options
 @format_option()
 def query(
     class_name: str,
@@ -224,6 +240,8 @@ def query(
     limit: int | None,
     skip: int | None,
     count: bool,
+    include: tuple[str, ...],
+    select: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Run filter SCRIPT against CLASS and print the records.
@@ -236,17 +254,94 @@ def query(
       querylang query Post "where({ score: { greaterThan: 5 } }); sort(['-score'])"
       querylang query Comment "where({ Owner: { pointsTo: Inputs.Post } })" -i Post=p015
       querylang query Post @filter.js --db app.duckdb --limit 10 --count --format json
+      querylang query Comment "where({})" --include Owner --select text,Owner.title
 
-    With neither --db nor --data the bundled sample dataset is queried.
+    A table shows the first 100 records unless --limit says otherwise; csv and jsonl are
+    written as they are read, all of them. With neither --db nor --data the bundled sample
+    dataset is queried.
     """
     db = open_db(db_path, data_path)
     source = read_script(script)
     opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": parse_keys(sort)}
-    result = run_query(db, class_name, source, limit=limit, skip=skip, count=count, **opts)
-    write_records(
-        make_console(), db.schema.get(class_name), result.records, fmt,
-        count=result.count, prefer=query_fields(db, class_name, source, **opts),
-    )  # fmt: skip
+    cls = db.schema.get(class_name)
+    prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
+    more_opts: dict[str, Any] = {"include": parse_keys(include), "select": parse_keys(select), "skip": skip, **opts}
+    console = make_console()
+    if fmt in ("csv", "jsonl"):
+        # Streamed: a big result is written as it is read, in bounded memory.
+        total = run_query(db, cls.name, source, limit=0, count=True, **opts).count if count else None
+        cancellable(lambda cancel: write_stream(
+            console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt
+        ))  # fmt: skip
+        if total is not None:
+            sys.stderr.write(f"count: {total}\n")
+        return
+    # A table on a terminal shows TABLE_ROWS unless asked for more (one more row is read to
+    # see whether there are more).
+    capped = fmt == "table" and limit is None
+    result = run_query(db, cls.name, source, limit=TABLE_ROWS + 1 if capped else limit, count=count, **more_opts)
+    records, more = result.records, capped and len(result.records) > TABLE_ROWS
+    write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
+                  more=more, prefer=prefer)  # fmt: skip
+    if more:
+        console.print(Text(f"(first {TABLE_ROWS} shown: --limit N for more, --format csv or jsonl for all)",
+                           style=HINT_STYLE), soft_wrap=True)  # fmt: skip
+
+
+@main.command()
+@click.argument("class_name", metavar="CLASS")
+@click.argument("where", metavar="WHERE_JSON", default="{}")
+@source_options
+@click.option("--order", metavar="KEYS", help="Parse's order, e.g. --order -score,title.")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+              help="Return at most N records (default 100, as Parse's REST API).")
+@click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records.")
+@click.option("--count", is_flag=True, help="Also report how many records match.")
+@click.option("--include", multiple=True, metavar="FIELDS",
+              help="Embed the records these Pointer fields point to (comma list, repeatable).")
+@click.option("--keys", multiple=True, metavar="FIELDS", help="Only these fields (Parse's keys).")
+@format_option()
+def find(
+    class_name: str,
+    where: str,
+    db_path: Path | None,
+    data_path: Path | None,
+    order: str | None,
+    limit: int | None,
+    skip: int | None,
+    count: bool,
+    include: tuple[str, ...],
+    keys: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Run a Parse REST query: WHERE_JSON is the 'where' document of Parse's REST API.
+
+    WHERE_JSON is the JSON text, '-' to read it from stdin, or @FILE; it defaults to {}.
+
+    \b
+    Examples:
+      querylang find Post '{"score": {"$gt": 10}}' --order -score
+      querylang find Comment '{"Owner": {"$inQuery": {"where": {"score": 13}, "className": "Post"}}}'
+      querylang find Comment '{}' --include Owner --keys text,Owner.title --format json
+    """
+    if where == "-":
+        text = sys.stdin.read()
+    elif where.startswith("@"):
+        text = read_text(Path(where[1:]), "where")
+    else:
+        text = where
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"WHERE_JSON is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+    db = open_db(db_path, data_path)
+    cls = db.schema.get(class_name)
+    opts = {"order": order, "limit": limit, "skip": skip, "count": count,
+            "include": parse_keys(include), "keys": parse_keys(keys)}  # fmt: skip
+    result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
+    write_records(make_console(), cls, result.records, fmt, count=result.count)
 
 
 @main.command("compile")

@@ -204,17 +204,41 @@ def summary(shown: int, total: int | None = None, *, more: bool = False, ms: flo
 
 def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> str:
     """CSV with every column; absent and null are both empty, arrays and objects are JSON."""
-    fields = record_fields(cls)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    write_csv(buf, cls, records)
+    return buf.getvalue()
+
+
+def write_csv(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> int:
+    """:func:`csv_text` written to ``out`` as the records come; returns how many."""
+    fields = record_fields(cls)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([f.name for f in fields])
+    n = 0
     for rec in records:
         # A GeoPoint stays JSON here: "lat, lng" would be one more thing for a reader to parse.
+        # An included record (a dict in a Pointer field) is JSON as well.
         writer.writerow(
             ["" if rec.get(f.name) is None else value_text(None if f.type == "GeoPoint" else f, rec[f.name])
              for f in fields]
         )
-    return buf.getvalue()
+        n += 1
+    return n
+
+
+def write_stream(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]], fmt: str) -> int:
+    """Records in ``jsonl`` or ``csv`` written as they come (memory stays bounded); returns how many."""
+    if fmt == "csv":
+        n = write_csv(out, cls, records)
+    elif fmt == "jsonl":
+        n = 0
+        for rec in records:
+            out.write(dumps(rec) + "\n")
+            n += 1
+    else:
+        raise ValueError(f"{fmt!r} is not a streamed format")
+    out.flush()
+    return n
 
 
 def write_records(

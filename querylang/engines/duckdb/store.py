@@ -914,6 +914,50 @@ class Store:
             if token is not None:
                 self.watchdog.done(token)
 
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, cancel: threading.Event | None = None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Start one statement now and hand its rows over in batches as they are read (a
+        cursor of its own, closed at the end). No timeout: the reader sets the pace; setting
+        ``cancel`` stops it (:class:`QueryCancelled`)."""
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
+        self.ready(sql)
+        cur = self.con.cursor()
+        token = self.watchdog.watch(cur, None, cancel) if cancel is not None else None
+        try:
+            cur.execute(sql, list(params))
+        except BaseException as exc:
+            self._stream_end(cur, token)
+            raise self._stream_error(exc, cancel) from None
+        return self._batches(cur, token, batch, cancel)
+
+    def _batches(
+        self, cur: Any, token: int | None, batch: int, cancel: threading.Event | None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            while rows := cur.fetchmany(batch):
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled")
+                yield rows
+        except duckdb.Error as exc:
+            raise self._stream_error(exc, cancel) from None
+        finally:
+            self._stream_end(cur, token)
+
+    def _stream_end(self, cur: Any, token: int | None) -> None:
+        if token is not None:
+            self.watchdog.done(token)
+        cur.close()
+
+    @staticmethod
+    def _stream_error(exc: BaseException, cancel: threading.Event | None) -> BaseException:
+        if isinstance(exc, duckdb.InterruptException) or (cancel is not None and cancel.is_set()):
+            return QueryCancelled("the query was cancelled")
+        if isinstance(exc, duckdb.Error):
+            return EngineError(f"the database rejected the query: {exc}")
+        return exc
+
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None, cancel: threading.Event | None = None
     ) -> str:
