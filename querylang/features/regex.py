@@ -980,10 +980,6 @@ def _check_anchors(
             )
 
 
-def _utf8_len(cp: int) -> int:
-    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
-
-
 def _re2_program_size(re2_text: str) -> int | None:
     """RE2's own size of the compiled program (instructions), from the RE2 library that
     google-re2 binds; None when RE2 refuses the pattern as too large for its memory budget
