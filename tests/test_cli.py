@@ -444,3 +444,11 @@ def test_find_takes_a_parse_rest_where() -> None:
     assert "must be a JSON object" in user_error("find", "Post", "[1]")
     assert "not valid JSON" in user_error("find", "Post", "{")
     assert "$gt" in user_error("find", "Post", '{"score": {"$gtt": 1}}')
+
+
+def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, sample_file: Path) -> None:
+    # #12.4: `load tasks.json --db copy.json` said "loaded" and kept nothing.
+    assert "ending in .duckdb" in user_error("load", str(sample_file), "--db", str(tmp_path / "copy.json"))
+    assert not (tmp_path / "copy.json").exists()
+    assert "looks like a JSON file" in user_error("load", str(sample_file), "--db", str(sample_file))
+    assert "looks like a JSON file" in user_error("schema", "--db", str(sample_file))

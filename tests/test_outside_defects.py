@@ -39,3 +39,31 @@ def test_a_stream_is_stopped_by_its_cancel_event(sample: querylang.Database) -> 
     cancel.set()
     with pytest.raises(querylang.QueryCancelled):
         list(records)
+
+
+# --- #12.4: only a DuckDB database is opened as one -------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("sample.json", '{"classes": {}}', "looks like a JSON file"),
+    ("sample.csv", "a,b\n1,2\n", "looks like a CSV file"),
+    ("notes.duckdb", "not a database", "is not a DuckDB database"),
+])  # fmt: skip
+def test_a_file_that_is_not_a_database_is_refused(tmp_path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    for read_only in (False, True):
+        with pytest.raises(querylang.DataError, match=message):
+            querylang.connect(path, read_only=read_only)
+    assert path.read_text(encoding="utf-8") == content  # left as it was
+
+
+def test_a_new_database_file_needs_a_database_name(tmp_path) -> None:
+    with pytest.raises(querylang.DataError, match=r"ending in \.duckdb"):
+        querylang.connect(tmp_path / "copy.json")
+    with pytest.raises(querylang.DataError, match="no such database file"):
+        querylang.connect(tmp_path / "missing.duckdb", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+    for name in ("a.duckdb", "b.db", "c.ddb"):
+        querylang.connect(tmp_path / name).close()
+        querylang.connect(tmp_path / name, read_only=True).close()  # and it reopens
