@@ -67,3 +67,49 @@ def test_a_new_database_file_needs_a_database_name(tmp_path) -> None:
     for name in ("a.duckdb", "b.db", "c.ddb"):
         querylang.connect(tmp_path / name).close()
         querylang.connect(tmp_path / name, read_only=True).close()  # and it reopens
+
+
+# --- #12.6: writes from several threads -------------------------------------------------------
+
+
+def test_increments_from_two_threads_all_count() -> None:
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"score": {"type": "Number"}, "title": {"type": "String"}}}},
+             "records": {"Post": [{"objectId": "p1", "score": 0, "title": "t"}]}})  # fmt: skip
+    errors: list[BaseException] = []
+
+    def work(kind: str) -> None:
+        try:
+            for i in range(300):
+                db.increment("Post", "p1", {"score": 1})
+                if kind == "mixed" and i % 30 == 0:  # other writes and reads in between
+                    db.save("Post", "p1", {"title": f"t{i}"})
+                    db.query("Post", {"idEqualTo": "p1"})
+                    db.reference("Post", {"idEqualTo": "p1"})
+        except BaseException as exc:  # noqa: BLE001 - every error is a test failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in ("plain", "mixed")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.query("Post", {"idEqualTo": "p1"}).records[0]["score"] == 600
+
+
+def test_a_failed_write_raises_no_duckdb_exception_class() -> None:
+    import duckdb
+
+    db = querylang.connect()
+    db.define_class("Post", {"score": {"type": "Number"}})
+    db.create("Post", {"objectId": "p1", "score": 1})
+    for write in (
+        lambda: db.create("Post", {"objectId": "p1"}),
+        lambda: db.increment("Post", "nope", {"score": 1}),
+        lambda: db.save("Post", "p1", {"score": "x"}),
+    ):
+        with pytest.raises(querylang.QueryError) as info:
+            write()
+        assert not isinstance(info.value, duckdb.Error)
+    assert db.query("Post").records[0]["score"] == 1

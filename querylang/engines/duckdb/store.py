@@ -1004,6 +1004,10 @@ class Store:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         from querylang.interchange.document import normalise_record  # noqa: F401  (same shape as loading produces)
 
+        with self.lock:  # the store's connection: one thread at a time (writes use it too)
+            return self._dataset()
+
+    def _dataset(self) -> Dataset:
         out = Dataset(self.schema)
         for name, cls in self.schema.classes.items():
             from querylang.engines.duckdb.layout import output_columns
@@ -1070,12 +1074,13 @@ class Writer:
                 raise
             return out
 
-    def _stored(self, cls: ClassDef, oid: str) -> dict[str, Any]:
+    def _stored(self, cls: ClassDef, oid: str, con: Any) -> dict[str, Any]:
+        """The record as stored, read with ``con`` (inside the write's transaction)."""
         from querylang.engines.duckdb.layout import output_columns
 
         cols = output_columns(cls)
         collist = ", ".join(quote_ident(c) for c in cols)
-        row = self.store.con.execute(
+        row = con.execute(
             f'SELECT {collist} FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid]
         ).fetchone()
         if row is None:
@@ -1107,8 +1112,6 @@ class Writer:
         return self._tx(run)
 
     def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
-        from querylang.interchange.document import normalise_record
-
         cls = self.store.schema.get(class_name)
         for forbidden in ("objectId", "createdAt"):
             if forbidden in fields:
@@ -1120,17 +1123,20 @@ class Writer:
                 object_id=oid, field=sorted(relation_fields)[0],
             )
 
-        def run(con: Any) -> None:
-            current = self._stored(cls, oid)
-            checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
-            merged = {**current, **{k: checked.get(k) for k in fields}}
-            merged["updatedAt"] = now
-            cols = class_columns(cls)
-            row = _bindable(cols, record_row(cls, merged))
-            sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
-            con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
+        self._tx(lambda con: self._update(con, cls, oid, fields, now))
 
-        self._tx(run)
+    def _update(self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
+        """Read, change and write one record, inside the caller's transaction."""
+        from querylang.interchange.document import normalise_record
+
+        current = self._stored(cls, oid, con)
+        checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
+        merged = {**current, **{k: checked.get(k) for k in fields}}
+        merged["updatedAt"] = now
+        cols = class_columns(cls)
+        row = _bindable(cols, record_row(cls, merged))
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
+        con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
 
     def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)
@@ -1140,8 +1146,14 @@ class Writer:
                 raise DataError("increment needs a Number field", class_name=class_name, object_id=oid, field=name)
             if isinstance(by, bool) or not isinstance(by, int | float):
                 raise DataError("increment needs a number", class_name=class_name, object_id=oid, field=name)
-        current = self._stored(cls, oid)
-        self.save(class_name, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now)
+
+        def run(con: Any) -> None:
+            # Read and write in one transaction under the write lock: two threads adding at
+            # once both count (each used to read the old value first).
+            current = self._stored(cls, oid, con)
+            self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now)
+
+        self._tx(run)
 
     def delete(self, class_name: str, oid: str) -> None:
         """Delete a record and every edge that names it, as owner or as target."""
@@ -1149,7 +1161,7 @@ class Writer:
         schema = self.store.schema
 
         def run(con: Any) -> None:
-            self._stored(cls, oid)
+            self._stored(cls, oid, con)
             con.execute(f'DELETE FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
                 for f in owner.user_fields:
@@ -1192,7 +1204,7 @@ class Writer:
         cls = self.store.schema.get(class_name)
 
         def run(con: Any) -> None:
-            self._stored(cls, oid)
+            self._stored(cls, oid, con)
             self._add_edge(con, Edge(class_name, key, oid, target_id))
 
         self._tx(run)
