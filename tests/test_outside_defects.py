@@ -113,3 +113,28 @@ def test_a_failed_write_raises_no_duckdb_exception_class() -> None:
             write()
         assert not isinstance(info.value, duckdb.Error)
     assert db.query("Post").records[0]["score"] == 1
+
+
+# --- #12.7: a missing createdAt or updatedAt is filled from the other ---------------------------
+
+
+@pytest.mark.parametrize("many", [False, True])  # record by record, and the column-wise bulk path
+def test_a_missing_date_is_filled_from_the_other(many: bool) -> None:
+    old = "2020-01-02T03:04:05.000Z"
+    recs = [
+        {"objectId": "a", "updatedAt": old},
+        {"objectId": "b", "createdAt": old},
+        {"objectId": "c", "createdAt": old, "updatedAt": "2021-01-01T00:00:00.000Z"},
+        {"objectId": "d"},
+    ]
+    if many:
+        recs += [{"objectId": f"x{i}", "n": i} for i in range(300)]
+    db = querylang.connect()
+    db.load({"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": recs}})
+    got = {r["objectId"]: r for r in db.query("T", limit=10, sort=["objectId"]).records}
+    assert got["a"]["createdAt"] == got["a"]["updatedAt"] == old
+    assert got["b"]["createdAt"] == got["b"]["updatedAt"] == old
+    assert got["c"]["updatedAt"] == "2021-01-01T00:00:00.000Z"
+    assert got["d"]["createdAt"] == got["d"]["updatedAt"] > old
+    for r in db.query("T").records + db.reference("T").records:
+        assert r["updatedAt"] >= r["createdAt"]
