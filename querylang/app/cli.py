@@ -407,6 +407,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
     existed = db_path.exists()
+    words_left = False
     with bar:
         doc = read_document_with_progress(file, size, bar)
         task = bar.add_task("loading (all or nothing)", total=None, detail=str(db_path))
@@ -414,7 +415,6 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         try:
             db = connect(db_path)
             counts = db.load(doc)
-            db.close()
         except BaseException:
             if db is not None:
                 db.close()
@@ -422,10 +422,23 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
                 for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
                     leftover.unlink(missing_ok=True)
             raise
-        bar.update(task, total=1, completed=1)
+        # The load is committed: what closing adds (the text-search words) is no part of it.
+        bar.update(task, total=1, completed=1, description="text-search words")
+        try:
+            db.close()
+        except KeyboardInterrupt:
+            words_left = True
+            db.close()
     total = sum(counts.values())
     per_class = ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"
     click.echo(f"loaded {total} records into {db_path}: {per_class}")
+    if words_left:
+        click.echo(
+            "interrupted while computing the text-search words: the records are kept, and the "
+            "words are computed on the next open for writing (the first text search or the close "
+            f"of e.g. querylang repl --db {db_path} < /dev/null)",
+            err=True,
+        )
 
 
 def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, Any]:

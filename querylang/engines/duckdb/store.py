@@ -507,6 +507,7 @@ class Store:
         self.lock = threading.RLock()
         self._local = threading.local()
         self.watchdog = Watchdog()
+        self.closed = False
         try:
             self._open(read_only)
         except duckdb.Error as exc:
@@ -558,13 +559,18 @@ class Store:
 
     def close(self) -> None:
         """Close the database; a file gets its pending text-search words first, so that it
-        opens complete (read-only opens cannot add them)."""
+        opens complete (read-only opens cannot add them). Closing again does nothing: a
+        Ctrl-C while the words are computed closes it too, and they are left to the next
+        open for writing."""
+        if self.closed:
+            return
         try:
             if self.pending_words and not self.read_only and self.path != ":memory:":
                 with self.lock:
                     for key in sorted(self.pending_words):
                         self.fill_words(*key)
         finally:
+            self.closed = True
             self.con.close()
 
     # --- text-search words, computed when first needed ---------------------------------------
@@ -598,7 +604,8 @@ class Store:
                         raise QueryError(
                             f"text search on {name}.{f} needs its words, which the load that wrote the "
                             "database did not finish computing; open it once without read-only "
-                            "(they are computed then, on the first text search or on close)"
+                            "(they are computed then, on the first text search or on close), e.g. "
+                            f"querylang repl --db {self.path} < /dev/null"
                         )
                     self.fill_words(name, f)
 
