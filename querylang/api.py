@@ -23,7 +23,7 @@ from querylang.frontends.filters import build_sort, build_where, check_paging, c
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
-from querylang.model.schema import Schema, suggest
+from querylang.model.schema import Schema, a_type, suggest
 from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -236,6 +236,7 @@ class Database:
             # between compiling and reading (the store lock orders them).
             res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
         inc, keys = _key_list(include), _key_list(select)
+        _check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
@@ -268,6 +269,7 @@ class Database:
             batches = iter(()) if plan.limit == 0 else self.store.stream(plan.sql, plan.params, batch=batch, cancel=cancel)
         decode = make_decoder(cls, plan.columns)
         inc, keys = _key_list(include), _key_list(select)
+        _check_select(self.schema, cls.name, keys)
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         for rows in batches:
             records = [decode(r) for r in rows]
@@ -301,7 +303,7 @@ class Database:
         cls = self.schema.get(class_name)
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
-            raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is a {f.type}")
+            raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
         where, params = self._where(class_name, query, kw)
         col = f"t.{quote_ident(field)}"
         sql = (f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} AS t "
@@ -327,7 +329,7 @@ class Database:
             f = cls.field(str(fname))
             allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
             if f.type not in allowed:
-                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is a {f.type}")
+                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
             expr = f"{op}(t.{quote_ident(f.name)})"
             exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
             types.append(f.type)
@@ -424,7 +426,7 @@ class Database:
     def run_reference(self, q: n.Query) -> Result:
         if self._reference is None:
             self._reference = Evaluator(self.store.dataset())
-        res = self._reference.run(q)
+        res = self._reference.run(q, timeout=self.timeout)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)
 
@@ -481,7 +483,7 @@ def _include(
         if f is None:
             raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=None)
         if f.type != "Pointer":
-            raise QueryError(f"cannot include '{name}': it is a {f.type}, not a Pointer")
+            raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer")
         ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})
         if not ids:
             continue
@@ -493,6 +495,25 @@ def _include(
             v = r.get(name)
             if isinstance(v, str) and v in found:
                 r[name] = {"__type": "Object", "className": f.target, **found[v]}
+
+
+def _check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
+    """Every selected key names a field (an unknown sort field is an error, so is this one);
+    ``a.b`` follows the Pointer ``a`` to its class."""
+    for key in keys:
+        cls = schema.get(class_name)
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            f = cls.fields.get(part)
+            if f is None:
+                raise SchemaError(
+                    f"cannot select '{key}': class {cls.name} has no field '{part}'",
+                    hint=suggest(part, cls.fields),
+                )
+            if i < len(parts) - 1:
+                if f.type != "Pointer" or f.target is None:
+                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer to follow")
+                cls = schema.get(f.target)
 
 
 def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:

@@ -138,3 +138,43 @@ def test_a_missing_date_is_filled_from_the_other(many: bool) -> None:
     assert got["d"]["createdAt"] == got["d"]["updatedAt"] > old
     for r in db.query("T").records + db.reference("T").records:
         assert r["updatedAt"] >= r["createdAt"]
+
+
+# --- #12.16: messages --------------------------------------------------------------------------
+
+
+def test_the_second_text_search_is_shown_with_a_caret(sample: querylang.Database) -> None:
+    script = "where({ title: { text: { search: 'a' } }, body: { text: { search: 'b' } } })"
+    with pytest.raises(querylang.QueryError) as info:
+        sample.query("Post", script)
+    assert "only one text search per query" in str(info.value)
+    assert (info.value.line, info.value.column) == (1, script.index("text: { search: 'b'") + 1)
+    assert "^" in str(info.value)
+
+
+def test_types_read_with_their_article(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError, match="'tags' is an Array"):
+        sample.query("Post", "where({ tags: { nearSphere: { latitude: 1, longitude: 2 } } })")
+
+
+def test_a_parse_rest_operator_in_a_script_hints_the_filter_name(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError, match=r"Parse REST's \$gt is greaterThan here"):
+        sample.query("Post", "where({ score: { $gt: 5 } })")
+
+
+def test_an_unknown_selected_field_is_an_error(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.SchemaError, match=r"no field 'titel' \(did you mean 'title'\?\)"):
+        sample.query("Post", None, select="titel")
+    with pytest.raises(querylang.SchemaError, match=r"no field 'nme' \(did you mean 'name'\?\)"):
+        list(sample.stream("Post", None, select=["title", "author.nme"]))
+    assert set(sample.query("Post", None, select="title", limit=1).records[0]) == {
+        "objectId", "createdAt", "updatedAt", "title"}  # fmt: skip
+
+
+def test_the_reference_evaluator_keeps_the_timeout() -> None:
+    db = querylang.connect(timeout=0)
+    db.load(sample_document())
+    with pytest.raises(querylang.QueryTimeout):
+        db.reference("Post", "where({})")
+    db.timeout = None
+    assert len(db.reference("Post", "where({})")) == 40

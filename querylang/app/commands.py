@@ -20,7 +20,7 @@ from querylang.api import Database, Result
 from querylang.app.render import dumps, make_console, record_doc, record_view
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
 from querylang.model.nodes import walk
-from querylang.model.schema import ClassDef, Field
+from querylang.model.schema import ClassDef, Field, a_type
 
 T = TypeVar("T")
 
@@ -190,7 +190,7 @@ def relation_field(cls: ClassDef, key: str) -> Field:
     if f.type != "Relation" or f.target is None:
         rels = [g.name for g in cls.user_fields if g.type == "Relation"]
         also = f" (its Relation fields: {', '.join(rels)})" if rels else f" ({cls.name} has no Relation fields)"
-        raise QueryError(f"{cls.name}.{key} is a {f.type} field, not a Relation{also}")
+        raise QueryError(f"{cls.name}.{key} is {a_type(f.type)} field, not a Relation{also}")
     return f
 
 
@@ -205,7 +205,7 @@ def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
         f = cls.field(name)
         if f.type != "Pointer":
             names_ = ", ".join(p.name for p in pointers) or "none"
-            raise QueryError(f"cannot include {cls.name}.{name}: it is a {f.type}, not a Pointer "
+            raise QueryError(f"cannot include {cls.name}.{name}: it is {a_type(f.type)}, not a Pointer "
                              f"(Pointer fields: {names_})")
         out.append(f)
     return out

@@ -93,6 +93,14 @@ UNSUPPORTED = {
     "$geoIntersects": "$geoIntersects needs a Polygon field, which querylang does not have",
     "$relativeTime": "$relativeTime is not supported; give a Date",
 }
+def filter_name(rest_name: str) -> str | None:
+    """The filter operator a Parse REST operator is written as (``$gt`` → ``greaterThan``)."""
+    names = {**LOGIC, **COMPARE, **LISTS, **DISTANCES, **SUB_QUERIES, "$exists": "exists",
+             "$regex": "matchesRegex", "$text": "text", "$nearSphere": "nearSphere",
+             "$relatedTo": "relatedTo"}  # fmt: skip
+    return names.get(rest_name)
+
+
 # Parse pairs whose lists it merges (RestQuery transformInQuery / transformSelect): OR, not AND.
 MERGED_LISTS = ({"$in", "$inQuery", "$select"}, {"$nin", "$notInQuery", "$dontSelect"})
 TOP_LEVEL = (*LOGIC, "$relatedTo")
