@@ -158,7 +158,7 @@ class Evaluator:
         self._subs = {}
         cls = self.schema.get(query.class_name)
         deadline = None if timeout is None else time.monotonic() + timeout
-        rows = []
+        rows: list[Record] = []
         for k, r in enumerate(self.records.get(cls.name, [])):
             if deadline is not None and k % 256 == 0 and time.monotonic() > deadline:
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
