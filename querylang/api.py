@@ -8,7 +8,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,9 +129,14 @@ class Database:
     def schema(self) -> Schema:
         return self.store.schema
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
-        """Load an interchange document (path or dict) atomically; returns records per class."""
-        counts = self.store.load(source)
+    def load(
+        self, source: str | Path | Mapping[str, Any], *, progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, int]:
+        """Load an interchange document (path or dict) atomically; returns records per class.
+
+        ``progress(stage, done, total)`` hears how many records and edges were "read" and
+        "written" so far (perhaps from another thread)."""
+        counts = self.store.load(source, progress)
         self._reference = None
         return counts
 

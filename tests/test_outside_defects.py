@@ -178,3 +178,21 @@ def test_the_reference_evaluator_keeps_the_timeout() -> None:
         db.reference("Post", "where({})")
     db.timeout = None
     assert len(db.reference("Post", "where({})")) == 40
+
+
+# --- #12.18: a load tells how many records it has read and written -----------------------------
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_load_progress_counts_records_read_and_written(monkeypatch, pipelined: bool) -> None:
+    from querylang.engines.duckdb import store
+
+    if pipelined:
+        monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # a small document, written the big way
+    seen: list[tuple[str, int, int]] = []
+    db = querylang.connect()
+    db.load(sample_document(), progress=lambda *a: seen.append(a))
+    for stage in ("read", "written"):
+        steps = [done for s, done, _ in seen if s == stage]
+        assert steps == sorted(steps) and steps[-1] == seen[0][2] > 0, (stage, seen)
+    assert [s for s, *_ in seen].index("written") > 0  # something is read before it is written

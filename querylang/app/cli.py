@@ -410,11 +410,18 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     words_left = False
     with bar:
         doc = read_document_with_progress(file, size, bar)
-        task = bar.add_task("loading (all or nothing)", total=None, detail=str(db_path))
+        tasks: dict[str, Any] = {}
+
+        def tell(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = "checking records" if stage == "read" else "writing (all or nothing)"
+                tasks[stage] = bar.add_task(label, total=total or None, detail="")
+            bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}")
+
         db = None
         try:
             db = connect(db_path)
-            counts = db.load(doc)
+            counts = db.load(doc, progress=tell)
         except BaseException:
             if db is not None:
                 db.close()
@@ -423,7 +430,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
                     leftover.unlink(missing_ok=True)
             raise
         # The load is committed: what closing adds (the text-search words) is no part of it.
-        bar.update(task, total=1, completed=1, description="text-search words")
+        bar.add_task("text-search words", total=None, detail=str(db_path))
         try:
             db.close()
         except KeyboardInterrupt:

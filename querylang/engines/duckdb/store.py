@@ -19,7 +19,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -457,6 +457,36 @@ class _Stopped(Exception):
     pass
 
 
+Progress = Callable[[str, int, int], None]
+
+
+class _Tally:
+    """Records and edges read and written by a load, told to its ``progress`` callback."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self.done = {"read": 0, "written": 0}
+
+    def restart(self) -> None:
+        """A load that starts again another way (nothing of the first try was kept)."""
+        self.done = {"read": 0, "written": 0}
+
+    def read(self, n: int) -> None:
+        self._add("read", n)
+
+    def written(self, n: int) -> None:
+        self._add("written", n)
+
+    def _add(self, stage: str, n: int) -> None:
+        if self.progress is not None:
+            self.done[stage] = min(self.done[stage] + n, self.total)
+            self.progress(stage, self.done[stage], self.total)
+
+
+def _edge_count(edges: Mapping[tuple[str, str], tuple[pa.Array, pa.Array]]) -> int:
+    return sum(len(owning) for owning, _ in edges.values())
+
+
 # --- the store ------------------------------------------------------------------------------
 
 #: The names a new database file may have: DuckDB would also "open" a .json or .csv file (as a
@@ -634,13 +664,17 @@ class Store:
 
     # --- load -----------------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
-        """Add a whole interchange document, all or nothing; returns records per class."""
+    def load(self, source: str | Path | Mapping[str, Any], progress: Progress | None = None) -> dict[str, int]:
+        """Add a whole interchange document, all or nothing; returns records per class.
+
+        ``progress(stage, done, total)`` is told the records and edges read (stage "read")
+        and written ("written"), perhaps from another thread."""
         with self.lock, _no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
             added = schema.classes.keys() - old.classes.keys()
             records = doc.get("records", {})
+            tell = _Tally(progress, _size(records, doc.get("relations")) if isinstance(records, Mapping) else 0)
             if (
                 added
                 and all(schema.classes[c] == old.classes[c] for c in old.classes)
@@ -648,14 +682,16 @@ class Store:
                 and records.keys() <= added
                 and _size(records, doc.get("relations")) >= PIPELINE_MIN
             ):
-                counts = self._load_new(doc, schema, now, old, added)
+                counts = self._load_new(doc, schema, now, old, added, tell)
                 if counts is not None:
                     return counts
-            return self._load_in_one_transaction(doc, old)
+                tell.restart()
+            return self._load_in_one_transaction(doc, old, tell)
 
-    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema) -> dict[str, int]:
+    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: _Tally) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
         data = read_columns(doc, old_schema)
+        tell.read(tell.total)
         self._check_existing_ids(data)
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -666,7 +702,9 @@ class Store:
             for class_name, cols in data.columns.items():
                 self._insert_records(data.schema.classes[class_name], cols)
                 counts[class_name] = len(cols)
+                tell.written(len(cols))
             self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
+            tell.written(_edge_count(data.edges))
             self._build_indexes(data.schema)
             clean = self._clean_joins(data.schema)
             con.execute("COMMIT")
@@ -679,7 +717,7 @@ class Store:
         return counts
 
     def _load_new(
-        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str]
+        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str], tell: _Tally
     ) -> dict[str, int] | None:
         """A load that only adds classes, written while it is read (_LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
@@ -699,11 +737,13 @@ class Store:
                     if isinstance(part, tuple):
                         cls, cols, last = part
                         counts[cls.name] = counts.get(cls.name, 0) + len(cols)
-                        pipe.submit(lambda cur, cls=cls, cols=cols, last=last: self._write_class(cls, cols, last, cur))
+                        tell.read(len(cols))
+                        pipe.submit(lambda cur, cls=cls, cols=cols, last=last: self._write_class(cls, cols, last, cur, tell))
                     elif {owner for owner, _ in part} <= added:
                         plain = set(fresh)
                         fresh -= {join_table(*k) for k in part}
-                        pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur))
+                        tell.read(_edge_count(part))
+                        pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur, tell))
                     else:
                         pipe.stop()
                         self._drop_loading()
@@ -740,18 +780,21 @@ class Store:
             self._rollback(con)
             raise
 
-    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any) -> None:
+    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: _Tally) -> None:
         """One part of a class's records; after the last, the class's indexes."""
         with self._transaction(con):
             self._insert_records(cls, cols, con)
+        tell.written(len(cols))
         if last:
             self._build_indexes(Schema({cls.name: cls}), con, joins=False)
 
     def _write_edges(
-        self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any
+        self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any,
+        tell: _Tally,
     ) -> None:
         with self._transaction(con):
             self._insert_edges(edges, fresh, con)
+        tell.written(_edge_count(edges))
         self._build_indexes(schema, con, records=False)
 
     def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
