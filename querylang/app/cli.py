@@ -43,6 +43,7 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.errors import DataError, EngineError, QueryError
+from querylang.importers.command import import_group
 
 T = TypeVar("T")
 EXIT_USER = 2
@@ -107,10 +108,26 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     fn = click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Open this DuckDB database file (made by 'querylang load').",
+        type=DbParam(),
+        help="Open this DuckDB database file (made by 'querylang load'), or a PostgreSQL "
+        "database: postgresql://user@host:port/dbname.",
     )(fn)
     return fn
+
+
+def is_url(db: object) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+class DbParam(click.ParamType):
+    """--db: a DuckDB file (a Path) or a PostgreSQL URL (kept as text: a Path folds its //)."""
+
+    name = "FILE|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, Path) or is_url(value):
+            return value
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 
 def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
@@ -118,6 +135,8 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if db_path is not None and data_path is not None:
         raise click.UsageError("give --db or --data, not both")
     if db_path is not None:
+        if is_url(db_path):
+            return connect(str(db_path), read_only=read_only)
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
         db = connect(db_path, read_only=read_only)
@@ -386,7 +405,7 @@ def compile_cmd(
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (created if missing).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for files over 1 MB, on a terminal).")
@@ -406,7 +425,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
-    existed = db_path.exists()
+    existed = is_url(db_path) or db_path.exists()
     words_left = False
     with bar:
         doc = read_document_with_progress(file, size, bar)
@@ -420,7 +439,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
 
         db = None
         try:
-            db = connect(db_path)
+            db = connect(str(db_path) if is_url(db_path) else db_path)
             counts = db.load(doc, progress=tell)
         except BaseException:
             if db is not None:
@@ -600,3 +619,6 @@ def bench(args: tuple[str, ...]) -> None:
     from benchmarks.__main__ import main as bench_main
 
     sys.exit(bench_main(list(args)))
+
+
+main.add_command(import_group)
