@@ -645,5 +645,3 @@ def check_where(where: n.Node) -> None:
     visit(where, False)
     if nears > 1:
         raise QueryError("only one nearSphere per query")
-    if texts > 1:
-        raise QueryError("only one text search per query")
