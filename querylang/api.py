@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.engines.duckdb.store import Store, make_decoder, output_record
+from querylang.engines.base import Engine, open_engine
+from querylang.engines.duckdb.store import output_record
 from querylang.engines.sql.compiler import (
     Plan,
     Statement,
@@ -121,13 +122,7 @@ class Database:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int | None = DEFAULT_MAX_ROWS,
     ) -> None:
-        self.store: Any
-        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
-            from querylang.engines.postgres.store import PostgresStore
-
-            self.store = PostgresStore(path, read_only=read_only)
-        else:
-            self.store = Store(path, read_only=read_only)
+        self.store: Engine = open_engine(path, read_only=read_only)
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
@@ -443,7 +438,7 @@ class Database:
         if cached is not None and cached[0] is cls:
             decode = cached[1]
         else:
-            decode = make_decoder(cls, plan.columns)
+            decode = self.store.decoder(cls, plan.columns)
             self._decoders[cls.name] = (cls, decode)
         records = [decode(r) for r in rows]
         total = None

@@ -589,6 +589,10 @@ class Store:
                     clean.add(name)
         return frozenset(clean)
 
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows of ``columns`` → output records (make_decoder)."""
+        return make_decoder(cls, columns)
+
     def writer(self) -> Writer:
         """Record-level writes, each one transaction."""
         return Writer(self)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,13 @@ from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import Watchdog, decode_row, field_cells, record_row
+from querylang.engines.duckdb.store import (
+    Watchdog,
+    decode_row,
+    field_cells,
+    make_decoder,
+    record_row,
+)
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -211,6 +217,10 @@ class PostgresStore:
 
     def close(self) -> None:
         self.pool.close()
+
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows of ``columns`` → output records: the same cells as DuckDB's, so its decoder."""
+        return make_decoder(cls, columns)
 
     def writer(self) -> Any:
         from querylang.engines.postgres.writer import Writer
