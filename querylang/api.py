@@ -301,7 +301,7 @@ class Database:
             batches = iter(()) if plan.limit == 0 else self.store.stream(
                 plan.sql, plan.params, batch=batch, words=plan.words, cancel=cancel
             )
-        decode = make_decoder(cls, plan.columns)
+        decode = self.store.decoder(cls, plan.columns)
         inc, keys = _key_list(include), _key_list(select)
         _check_select(self.schema, cls.name, keys)
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
