@@ -8,7 +8,8 @@ PostgreSQL (engines/postgres).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,12 +53,29 @@ class Engine(Protocol):
     @property
     def schema(self) -> Schema: ...
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]: ...
+    def load(
+        self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, int]: ...
 
     def execute(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
-        words: Iterable[tuple[str, str]] = (),
-    ) -> list[tuple[Any, ...]]: ...
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Rows of one statement; stopped past ``timeout`` (QueryTimeout) or once ``cancel`` is
+        set (QueryCancelled)."""
+        ...
+
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one statement in batches, for a reader that takes them as they come."""
+        ...
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> str: ...
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]: ...
 

@@ -33,6 +33,12 @@ BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"
 RESERVED = {"ACL", "_rperm", "_wperm", "authData", "sessionToken"}
 
 
+def a_type(type_name: str | None) -> str:
+    """A field type with its article, for messages: "an Array", "a String"."""
+    name = str(type_name)
+    return ("an " if name[:1] in ("A", "E", "I", "O", "U") else "a ") + name
+
+
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None."""
     options = list(choices)
