@@ -1,4 +1,4 @@
-"""querylang.regex: PCRE meaning, and Python ``re`` and DuckDB (RE2) agree (SEMANTICS.md §3.4).
+"""querylang.regex: PCRE meaning, and Python ``re`` and DuckDB (RE2) agree (docs/semantics.md#regex).
 
 Every accepted case is checked on both engines; when the system's libpcre2-8 can be loaded
 (MongoDB's regex library), also against PCRE2 itself as the reference meaning.

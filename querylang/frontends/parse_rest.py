@@ -1,8 +1,8 @@
-"""Parse REST front end: ``where`` JSON ⇄ filter objects, and ``find`` (SEMANTICS.md §2, §4, §5).
+"""Parse REST front end: ``where`` JSON ⇄ filter objects, and ``find`` (docs/semantics.md#front-ends, docs/semantics.md#sort).
 
 Parse clients send a ``where`` document (``{"score": {"$gt": 3}}``); Noodl's filter scripts
 build a *filter object* (``{score: {greaterThan: 3}}``) that it translates into the same
-document (§2). This module goes both ways:
+document (docs/semantics.md#front-ends). This module goes both ways:
 
 >>> where_to_filter({"score": {"$gt": 3}, "$or": [{"title": "Hi"}, {"tags": {"$in": ["ui"]}}]})
 {'score': {'greaterThan': 3}, 'or': [{'title': {'equalTo': 'Hi'}}, {'tags': {'containedIn': ['ui']}}]}
@@ -14,7 +14,7 @@ where({ title: { matchesRegex: "^par", options: "i" } })
 ``find(db, "Post", where, order="-score", limit=10)`` is the REST ``GET /classes/Post`` call:
 the where document is translated, then run through ``db.query`` like any filter object.
 
-Errors follow Parse's codes and messages where Parse has one (§7): a bad ``$or`` is 102 "Bad
+Errors follow Parse's codes and messages where Parse has one (docs/semantics.md#errors): a bad ``$or`` is 102 "Bad
 $or format - use an array value.", ``ACL`` is 102 "Cannot query on ACL.", a key outside
 ``/^[a-zA-Z][a-zA-Z0-9_.]*$/`` is 105 "Invalid key name: k", a non-string ``$regex`` is 107.
 Deliberate differences from Parse, each one a place where Parse answers something surprising:
@@ -29,7 +29,7 @@ Deliberate differences from Parse, each one a place where Parse answers somethin
 - ``$relativeTime``, ``$geoIntersects``, Polygon objects in ``$polygon``, regexes inside
   ``$all`` and ``order=$score`` are not supported (102);
 - dot notation is handed to the engine as a dotted key; what it reaches (Object sub-field or a
-  field through Pointers) is the engine's decision (§4).
+  field through Pointers) is the engine's decision (docs/semantics.md#front-ends).
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ from querylang.reference.evaluator import Evaluator
 
 __all__ = ["find", "to_parse_where", "to_script", "where_to_filter", "parse_order", "REST_DEFAULT_LIMIT"]
 
-REST_DEFAULT_LIMIT = 100  # Parse's defaultLimit; the library itself has no cap (§5.2, §8.6)
+REST_DEFAULT_LIMIT = 100  # Parse's defaultLimit; the library itself has no cap (docs/semantics.md#paging)
 
-# Parse's key rule for non-master queries (SEMANTICS.md §4 "forbidden", [PDC validateQuery]).
+# Parse's key rule for non-master queries (docs/semantics.md#front-ends; Parse's
+# DatabaseController.validateQuery).
 KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.]*$")
 OPTIONS_RE = re.compile(r"^[imxs]+$")
 
@@ -72,7 +73,7 @@ COMPARE = {
 }
 LISTS = {"$in": "containedIn", "$nin": "notContainedIn", "$all": "all", "$containedBy": "containedBy"}
 # $maxDistance* in the order Parse lets them win: it handles constraint keys in reverse
-# alphabetical order and each one overwrites $maxDistance, so the last handled wins (§3.9).
+# alphabetical order and each one overwrites $maxDistance, so the last handled wins (docs/semantics.md#geo).
 DISTANCES = {
     "$maxDistance": "maxDistanceInRadians",
     "$maxDistanceInKilometers": "maxDistanceInKilometers",
@@ -105,7 +106,7 @@ FILTER_KEYWORDS = {"and", "or", "nor", "idEqualTo", "idContainedIn", "relatedTo"
 
 
 def where_to_filter(where: Mapping[str, Any] | str | None) -> dict[str, Any]:
-    """The filter object for a Parse REST ``where`` (a dict, or its JSON text) (SEMANTICS.md §4)."""
+    """The filter object for a Parse REST ``where`` (a dict, or its JSON text) (docs/semantics.md#front-ends)."""
     if where is None:
         return {}
     if isinstance(where, str):
@@ -123,7 +124,7 @@ def _json_object(text: str, what: str) -> Any:
 
 
 def _where(where: Mapping[str, Any]) -> dict[str, Any]:
-    """One where object: its keys are ANDed, as Parse does (§3.8)."""
+    """One where object: its keys are ANDed, as Parse does (docs/semantics.md#logic)."""
     if "ACL" in where:
         raise QueryError("Cannot query on ACL.")
     out: dict[str, Any] = {}
@@ -150,7 +151,7 @@ def _check_key(key: str) -> None:
 
 
 def _logic(key: str, value: object) -> list[dict[str, Any]]:
-    """``$and``/``$or``/``$nor``: arrays of where objects; ``$nor`` non-empty (§3.8, §4)."""
+    """``$and``/``$or``/``$nor``: arrays of where objects; ``$nor`` non-empty (docs/semantics.md#logic, docs/semantics.md#front-ends)."""
     if key == "$nor":
         if not isinstance(value, list) or not value:
             raise QueryError("Bad $nor format - use an array of at least 1 value.")
@@ -165,7 +166,7 @@ def _logic(key: str, value: object) -> list[dict[str, Any]]:
 
 
 def _related_to(value: object) -> dict[str, Any]:
-    """``$relatedTo: {object: Pointer(owner), key}`` → ``relatedTo: {id, key, className}`` (§3.6)."""
+    """``$relatedTo: {object: Pointer(owner), key}`` → ``relatedTo: {id, key, className}`` (docs/semantics.md#related-to)."""
     obj = value.get("object") if isinstance(value, Mapping) else None
     key = value.get("key") if isinstance(value, Mapping) else None
     if not isinstance(obj, Mapping) or not isinstance(obj.get("objectId"), str) or not isinstance(key, str):
@@ -177,10 +178,10 @@ def _related_to(value: object) -> dict[str, Any]:
 
 
 def _constraint(field: str, value: object) -> Any:
-    """A field's constraint: an object of ``$`` operators, or a value (equality shorthand, §4).
+    """A field's constraint: an object of ``$`` operators, or a value (equality shorthand, docs/semantics.md#front-ends).
 
     A scalar shorthand on an Array field means "contains" in Parse; ``equalTo`` on an Array
-    already means that here (§3.1), so the shorthand always becomes ``equalTo``.
+    already means that here (docs/semantics.md#arrays), so the shorthand always becomes ``equalTo``.
     """
     if isinstance(value, Mapping) and any(str(k).startswith("$") for k in value):
         return _operators(field, value)
@@ -242,9 +243,9 @@ def _no_relative_time(value: object) -> None:
 
 
 def _list_operand(op: str, operand: object) -> list[Any]:
-    """``$in``/``$nin``/``$all``/``$containedBy`` need arrays (107, [PMT transformConstraint]).
+    """``$in``/``$nin``/``$all``/``$containedBy`` need arrays (107, as Parse's MongoTransform.transformConstraint).
 
-    Parse flattens nested arrays inside ``$in``/``$nin`` one level (§3.2); so do we.
+    Parse flattens nested arrays inside ``$in``/``$nin`` one level (docs/semantics.md#front-ends); so do we.
     """
     if not isinstance(operand, list):
         if op == "$containedBy":
@@ -258,7 +259,7 @@ def _list_operand(op: str, operand: object) -> list[Any]:
 
 
 def _regex(ops: Mapping[str, Any]) -> dict[str, Any]:
-    """``$regex`` must be a string (107); ``$options`` must match ``/^[imxs]+$/`` (102, §3.4)."""
+    """``$regex`` must be a string (107); ``$options`` must match ``/^[imxs]+$/`` (102, docs/semantics.md#regex)."""
     pattern = ops["$regex"]
     if not isinstance(pattern, str):
         raise QueryTypeError(f"bad regex: {pattern!r}")
@@ -275,7 +276,7 @@ def _regex(ops: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(operand: object) -> dict[str, Any]:
-    """``$text: {$search: {$term, $language, $caseSensitive, $diacriticSensitive}}`` (§3.5)."""
+    """``$text: {$search: {$term, $language, $caseSensitive, $diacriticSensitive}}`` (docs/semantics.md#text)."""
     search = operand.get("$search") if isinstance(operand, Mapping) else None
     if not isinstance(search, Mapping):
         raise QueryTypeError("bad $text: $search, should be object")
@@ -317,7 +318,7 @@ def _geo_point(value: object, what: str, *, pairs: bool = False) -> dict[str, An
 
 
 def _near_sphere(ops: Mapping[str, Any]) -> dict[str, Any]:
-    """``$nearSphere`` + one ``$maxDistance...`` (the one Parse would let win, §3.9)."""
+    """``$nearSphere`` + one ``$maxDistance...`` (the one Parse would let win, docs/semantics.md#geo)."""
     out = _geo_point(ops["$nearSphere"], "$nearSphere")
     for op, name in DISTANCES.items():
         if op in ops:
@@ -327,7 +328,7 @@ def _near_sphere(ops: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _box(operand: object) -> list[dict[str, Any]]:
-    """``$within: {$box: [GeoPoint, GeoPoint]}`` (107 "malformatted $within arg", §3.9)."""
+    """``$within: {$box: [GeoPoint, GeoPoint]}`` (107 "malformatted $within arg", docs/semantics.md#geo)."""
     box = operand.get("$box") if isinstance(operand, Mapping) else None
     if not isinstance(box, list) or len(box) != 2:
         raise QueryTypeError("malformatted $within arg")
@@ -368,7 +369,7 @@ def _center_sphere(sphere: object) -> dict[str, Any]:
 
 
 def _in_query(op: str, operand: object) -> dict[str, Any]:
-    """``$inQuery: {where, className}`` → ``matchesQuery: {where, className}`` (§4)."""
+    """``$inQuery: {where, className}`` → ``matchesQuery: {where, className}`` (docs/semantics.md#front-ends)."""
     if not isinstance(operand, Mapping) or not _truthy(operand.get("where")) or not _truthy(operand.get("className")):
         raise QueryError(f"improper usage of {op}")
     where = operand["where"]
@@ -385,7 +386,7 @@ def _truthy(v: object) -> bool:
 
 
 def _select(op: str, operand: object) -> dict[str, Any]:
-    """``$select: {query: {className, where}, key}`` → ``matchesKeyInQuery`` (§4).
+    """``$select: {query: {className, where}, key}`` → ``matchesKeyInQuery`` (docs/semantics.md#front-ends).
 
     Exactly the two keys ``query`` and ``key``; ``where`` may be missing (the iOS SDK omits it).
     """
@@ -410,7 +411,7 @@ def _select(op: str, operand: object) -> dict[str, Any]:
 
 
 def parse_order(order: str | Sequence[str] | None) -> list[str] | None:
-    """REST ``order`` (``"-score,title"`` or a list) → sort keys; ``$score`` is refused (§5.1)."""
+    """REST ``order`` (``"-score,title"`` or a list) → sort keys; ``$score`` is refused (docs/semantics.md#sort)."""
     if order is None:
         return None
     if isinstance(order, str):
@@ -445,7 +446,7 @@ def find(
 ) -> Any:
     """Parse REST ``find``: the Result of ``db.query`` for a where document.
 
-    ``limit`` defaults to 100 as Parse's REST API does (§5.2); pass a number for more.
+    ``limit`` defaults to 100 as Parse's REST API does (docs/semantics.md#paging); pass a number for more.
     ``include``/``keys`` are passed to ``db.query`` as ``include=``/``select=`` lists.
     """
     extra: dict[str, Any] = {}
@@ -466,7 +467,7 @@ def find(
 
 
 def _key_list(value: str | Sequence[str] | None, what: str) -> list[str] | None:
-    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', §5.3)."""
+    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', docs/semantics.md#include-select)."""
     if value is None:
         return None
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -485,7 +486,7 @@ def _rest_number(value: object, what: str) -> Any:
 
 
 # ==========================================================================================
-# filter object (or script) → Parse where, as Noodl would send it (§2)
+# filter object (or script) → Parse where, as Noodl would send it (docs/semantics.md#front-ends)
 
 
 @dataclass(frozen=True)
@@ -521,13 +522,13 @@ def to_parse_where(
     *,
     class_name: str | None = None,
 ) -> dict[str, Any]:
-    """The Parse ``where`` Noodl would send for a filter script or filter object (§2).
+    """The Parse ``where`` Noodl would send for a filter script or filter object (docs/semantics.md#front-ends).
 
     With ``schema`` and ``class_name`` the filter is first checked as ``db.query`` would check
     it, and the schema supplies what Noodl takes from its caches: Pointer class names, the
     owner class of ``relatedTo``, Date conversion of ISO strings. Without them, class names
     the filter does not spell out are left out. Unlike Noodl, every operator of a field is
-    kept (ANDed) and several keys are allowed (§6); conditions on one field are merged into
+    kept (ANDed) and several keys are allowed (docs/semantics.md#noodl-differences); conditions on one field are merged into
     one constraint object, or put in ``$and`` when they cannot be.
     """
     source = script_or_filter if isinstance(script_or_filter, str) else None
@@ -557,7 +558,7 @@ def to_parse_where(
 
 
 def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
-    """One filter object → one where object; keys ANDed (Noodl allows one key, §6)."""
+    """One filter object → one where object; keys ANDed (Noodl allows one key, docs/semantics.md#noodl-differences)."""
     if not isinstance(filt, Mapping):
         raise QueryTypeError(f"a filter must be an object, got {type_name(filt)}")
     parts: list[tuple[str, Any]] = []
@@ -597,7 +598,7 @@ def _logic_out(key: str, value: object, ctx: _Ctx) -> list[dict[str, Any]] | Non
 
 def _id_of(value: object, what: str) -> tuple[str, str | None]:
     """An objectId (and the className, when the value names one) from an id string, a Pointer
-    or a record-like ``{objectId}``/``{id}`` (§1.2)."""
+    or a record-like ``{objectId}``/``{id}`` (docs/semantics.md#ids)."""
     cls = None
     if isinstance(value, Mapping):
         cls = value.get("className") if isinstance(value.get("className"), str) else None
@@ -623,7 +624,7 @@ def _pointer(oid: str, class_name: str | None) -> dict[str, Any]:
 
 
 def _related_out(value: object, ctx: _Ctx) -> dict[str, Any]:
-    """``relatedTo: {id, key, className?}`` → ``$relatedTo`` with the owner class (§2, §3.6).
+    """``relatedTo: {id, key, className?}`` → ``$relatedTo`` with the owner class (docs/semantics.md#front-ends, docs/semantics.md#related-to).
 
     The owner class is the one the filter names, else the unique class of the schema with a
     Relation ``key`` to the queried class (Noodl reads it from its record cache instead).
@@ -666,7 +667,7 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     parts: list[tuple[str, Any]] = []
     for op, operand in value.items():
         if operand is UNDEFINED or op == "options":
-            continue  # dropped as Noodl drops it (§1.3); options travels with matchesRegex
+            continue  # dropped as Noodl drops it (docs/semantics.md#undefined); options travels with matchesRegex
         if op not in NOODL_OPERATORS:
             hint = suggest(op, [o for o in NOODL_OPERATORS if o != "options"])
             raise QueryError(
@@ -681,7 +682,7 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
 def _op_out(
     key: str, op: str, operand: Any, ops: Mapping[str, Any], ftype: str | None, target: str | None, ctx: _Ctx
 ) -> list[tuple[str, Any]]:
-    """One Noodl operator → Parse, per the table of SEMANTICS.md §2."""
+    """One Noodl operator → Parse, per the table of docs/semantics.md#front-ends."""
     if op in NOODL_COMPARE or op in ("containedIn", "notContainedIn"):
         return _compare_out(key, op, operand, ftype, target)
     if op == "pointsTo":
@@ -707,7 +708,7 @@ def _op_out(
 def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str | None) -> list[tuple[str, Any]]:
     """equalTo … greaterThanOrEqualTo, containedIn, notContainedIn with their values as Parse
     JSON. On a Relation field ids become Pointers: Parse needs the bare Pointer for "holds"
-    and Pointers in ``$ne``/``$in``/``$nin`` (§3.6)."""
+    and Pointers in ``$ne``/``$in``/``$nin`` (docs/semantics.md#relations)."""
     many = op in ("containedIn", "notContainedIn")
     if many and not isinstance(operand, list | tuple):
         raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}", code=INVALID_JSON)
@@ -725,7 +726,7 @@ def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str
 
 def _points_to_out(key: str, operand: Any, ftype: str | None, target: str | None) -> list[tuple[str, Any]]:
     """pointsTo → ``$eq`` Pointer / ``$in`` Pointers; on a Relation the bare Pointer for one
-    id, ``$in`` for several (Noodl puts the list inside one Pointer, §6)."""
+    id, ``$in`` for several (Noodl puts the list inside one Pointer, docs/semantics.md#noodl-differences)."""
     if isinstance(operand, list | tuple):
         ptrs = [_pointer(i, c or target) for i, c in _ids_of(operand, "pointsTo")]
         return [(key, {"$in": ptrs})]
@@ -776,7 +777,7 @@ def _geo_point_out(p: object, what: str) -> dict[str, Any]:
 
 
 def _geo_out(op: str, operand: object) -> dict[str, Any]:
-    """nearSphere / withinBox / withinPolygon / withinSphere → Parse geo constraints (§2, §3.9)."""
+    """nearSphere / withinBox / withinPolygon / withinSphere → Parse geo constraints (docs/semantics.md#front-ends, docs/semantics.md#geo)."""
     if op == "nearSphere":
         out = {"$nearSphere": _geo_point_out(operand, op)}
         assert isinstance(operand, Mapping)
@@ -798,7 +799,7 @@ def _geo_out(op: str, operand: object) -> dict[str, Any]:
 
 
 def _matches_query_out(op: str, operand: object, target: str | None, ctx: _Ctx) -> dict[str, Any]:
-    """matchesQuery → ``$inQuery: {where, className}`` (Parse requires the className, §4)."""
+    """matchesQuery → ``$inQuery: {where, className}`` (Parse requires the className, docs/semantics.md#front-ends)."""
     sub = operand
     class_name = target
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
@@ -825,9 +826,9 @@ def _matches_key_out(op: str, operand: object, ctx: _Ctx) -> dict[str, Any]:
 
 def _path_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     """``'Owner.author.name'`` through a Pointer → ``Owner: {$inQuery: ...}`` (what Parse's dot
-    notation cannot say: it reads into Object fields, §4). A condition that holds for an absent
+    notation cannot say: it reads into Object fields, docs/semantics.md#objects). A condition that holds for an absent
     value (notEqualTo, exists: false ...) becomes ``$notInQuery`` of its negation, as build.py
-    does, so absent and dangling pointers keep its meaning (§3.2)."""
+    does, so absent and dangling pointers keep its meaning (docs/semantics.md#pointer-paths)."""
     head, rest = key.split(".", 1)
     ftype, target = ctx.field_type(head)
     if ftype != "Pointer" or target is None or ctx.schema is None:
@@ -849,8 +850,8 @@ def _holds_when_absent(filt: Mapping[str, Any], cls: ClassDef, schema: Schema) -
 
 def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any:
     """A script value as Parse JSON: Dates as ``{__type: 'Date', iso}`` everywhere (Noodl only
-    converts direct comparison operands, §6), ISO strings on Date fields as Dates, ids on
-    Pointer fields as Pointers, undefined members removed (§1.2, §1.3)."""
+    converts direct comparison operands, docs/semantics.md#noodl-differences), ISO strings on Date fields as Dates, ids on
+    Pointer fields as Pointers, undefined members removed (docs/semantics.md#types, docs/semantics.md#undefined)."""
     if isinstance(v, JSDate):
         if not v.valid:
             raise QueryTypeError("Invalid Date")
@@ -895,7 +896,7 @@ def _merge(parts: list[tuple[str, Any]]) -> dict[str, Any]:
     """Parts → one where object; a part that cannot share its key goes into ``$and``.
 
     A ``$relatedTo`` next to ``$or``/``$and`` moves into ``$and``: Parse reduces ``$relatedTo``
-    only in an object without ``$or``/``$and`` (§3.6).
+    only in an object without ``$or``/``$and`` (docs/semantics.md#related-to).
     """
     out: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """The reference evaluator: the same query nodes, answered in plain Python.
 
-Written to be obviously right rather than fast: each rule of SEMANTICS.md is one small
+Written to be obviously right rather than fast: each rule of docs/semantics.md is one small
 function, and :meth:`Evaluator.matches` mirrors ``compile_sql._Compiler.node`` case for case.
 No SQL, no DuckDB. Property tests compare the two engines on random data and queries.
 """
@@ -33,18 +33,18 @@ class EvalResult:
         return [r["objectId"] for r in self.records]
 
 
-# --- the rules, one helper each (SEMANTICS.md §3) ---------------------------------------------
+# --- the rules, one helper each (docs/semantics.md#comparison) ---------------------------------------------
 
 
 def equals(stored: Any, value: Any) -> bool:
-    """Type-strict equality of two present values (§3.1; objects key-order-insensitive §8.11)."""
+    """Type-strict equality of two present values (docs/semantics.md#equality; objects key-order-insensitive docs/semantics.md#objects)."""
     if type_class(stored) != type_class(value):
         return False
     return canonical(stored) == canonical(value)
 
 
 def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
-    """equalTo: absent ⇔ null; an array matches by any element or as a whole (§3.1)."""
+    """equalTo: absent ⇔ null; an array matches by any element or as a whole (docs/semantics.md#arrays)."""
     if value is None:
         if stored is None:
             return True
@@ -73,7 +73,7 @@ def ordered(op: str, a: Any, b: Any) -> bool:
 
 
 def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
-    """Range operators: same type class only; absent never; arrays by any element (§3.1)."""
+    """Range operators: same type class only; absent never; arrays by any element (docs/semantics.md#order)."""
     if value is None:
         # <= null and >= null are "is null"; < null and > null match nothing.
         return op in ("lte", "gte") and matches_eq(stored, None, is_array)
@@ -85,12 +85,12 @@ def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
 
 
 def matches_in(stored: Any, values: Iterable[Any], is_array: bool) -> bool:
-    """containedIn: equal to some member (absent matches a listed null) (§3.2)."""
+    """containedIn: equal to some member (absent matches a listed null) (docs/semantics.md#lists)."""
     return any(matches_eq(stored, v, is_array) for v in values)
 
 
 def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Record]:
-    """Absent first ascending, last descending; objectId ascending breaks ties (§5.1, §8.15)."""
+    """Absent first ascending, last descending; objectId ascending breaks ties (docs/semantics.md#sort)."""
 
     def cmp_values(a: Any, b: Any) -> int:
         if a is None or b is None:
