@@ -25,6 +25,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.features.regex import check_options, compile_regex
+from querylang.frontends.lower import through_pointer
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
 from querylang.model.schema import ClassDef, Field, Schema, suggest
@@ -220,17 +221,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     inner = _build_key(rest, value, ctx.deeper(target), pos)
     if inner is None:
         return None
-    if _matches_absent(inner, target, ctx.schema):
-        return n.Not(n.MatchesQuery(head, n.Not(inner, pos=pos), pos=pos), pos=pos)
-    return n.MatchesQuery(head, inner, pos=pos)
-
-
-def _matches_absent(node: n.Node, cls: ClassDef, schema: Schema) -> bool:
-    """Does ``node`` hold for a record of ``cls`` whose fields are all absent?"""
-    from querylang.interchange.document import Dataset
-    from querylang.reference.evaluator import Evaluator
-
-    return Evaluator(Dataset(schema)).matches(node, cls.name, {"objectId": ""})
+    return through_pointer(head, inner, pos)
 
 
 def _id(value: object, what: str) -> str:

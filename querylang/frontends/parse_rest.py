@@ -46,12 +46,11 @@ from typing import Any
 from querylang.errors import INVALID_JSON, INVALID_KEY_NAME, QueryError, QueryTypeError
 from querylang.features.regex import check_options
 from querylang.frontends.filters import build_where, related_to_id_key
+from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.unparse import value as script_value
-from querylang.interchange.document import Dataset
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
 from querylang.model.schema import ClassDef, Schema, suggest
 from querylang.model.values import parse_iso
-from querylang.reference.evaluator import Evaluator
 
 __all__ = ["find", "to_parse_where", "to_script", "where_to_filter", "parse_order", "REST_DEFAULT_LIMIT"]
 
@@ -844,8 +843,7 @@ def _path_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
 
 def _holds_when_absent(filt: Mapping[str, Any], cls: ClassDef, schema: Schema) -> bool:
     """Does the filter hold for a record of ``cls`` whose fields are all absent?"""
-    node = build_where(filt, cls, schema)
-    return Evaluator(Dataset(schema)).matches(node, cls.name, {"objectId": ""})
+    return holds_when_absent(build_where(filt, cls, schema))
 
 
 def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any:
