@@ -19,7 +19,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -30,6 +30,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
@@ -53,10 +54,10 @@ from querylang.interchange.document import Dataset, Edge, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import (
-    _plain,
     canonical,
     canonical_plain,
     flatten,
+    plain_json,
     scalar_json,
     type_class,
 )
@@ -128,7 +129,7 @@ def _array_cells(value: list[Any]) -> list[Any]:
         tc = type_class(e)
         if tc in by_class:
             by_class[tc].append(_naive(e) if tc == "date" else e)
-    plain = _plain(value)  # once: the JSON text and every key below start from it
+    plain = plain_json(value)  # once: the JSON text and every key below start from it
     return [
         _JSON_TEXT(plain),
         canonical_plain(plain),
@@ -147,8 +148,8 @@ def _object_cells(value: dict[str, Any]) -> list[Any]:
     for p, v in paths:
         tc = type_class(v)
         if tc in typed:
-            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
-    plain = _plain(value)
+            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))  # type: ignore[arg-type]  # type_class checked the kind
+    plain = plain_json(value)
     return [
         _JSON_TEXT(plain),
         canonical_plain(plain),
@@ -183,7 +184,7 @@ def _flat_object_cells(value: dict[str, Any]) -> list[Any]:
             numbers.append((k, float(v)))
     # The JSON texts put together from each key's and value's own JSON, as json.dumps does:
     # json.dumps of a dict builds a C encoder per call, most of the cost of a small object.
-    keys = [(k, scalar_json(_plain(v))) for k, v in value.items()]
+    keys = [(k, scalar_json(plain_json(v))) for k, v in value.items()]
     text = ", ".join(f"{encode_basestring(k)}: {j}" for k, j in keys)
     key = ",".join(f"{encode_basestring(k)}:{j}" for k, j in sorted(keys))
     return ["{" + text + "}", "{" + key + "}", keys, numbers, strings, bools, []]
@@ -268,7 +269,7 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
     Measured 2.5× faster than looking each field's type up per row (benchmarks, Tuning P1).
     """
     idx = {c: k for k, c in enumerate(columns)}
-    convs = {"Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number}
+    convs: dict[str, Callable[[Any], Any]] = {"Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number}
     plan = [
         (idx[f.name], f.name, convs.get(f.type))
         for f in cls.user_fields
@@ -311,7 +312,7 @@ def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
         elif f.type == "Date":
             out[name] = iso_ms(v)
         elif f.type in ("Array", "Object"):
-            out[name] = json.loads(json.dumps(_plain(v), ensure_ascii=False))
+            out[name] = json.loads(json.dumps(plain_json(v), ensure_ascii=False))
         elif f.type == "Number":
             out[name] = _number(float(v))
         elif f.type == "GeoPoint":
@@ -447,6 +448,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        self.dialect = DUCKDB  # how the compiler writes SQL for this store
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -527,20 +529,20 @@ class Store:
             out |= {(name, f) for f, missing in zip(fields, rows[0], strict=True) if missing}
         return out
 
-    def ready(self, sql: str) -> None:
-        """Compute the text-search words a statement reads, if a bulk load left them pending."""
+    def ready(self, words: Iterable[tuple[str, str]]) -> None:
+        """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
+        pending."""
         if not self.pending_words:
             return
         with self.lock:
-            for name, f in sorted(self.pending_words):
-                if quote_ident(name) in sql and any(quote_ident(f + part) in sql for part in TEXT_PARTS):
-                    if self.read_only:
-                        raise QueryError(
-                            f"text search on {name}.{f} needs its words, which the load that wrote the "
-                            "database did not finish computing; open it once without read-only "
-                            "(they are computed then, on the first text search or on close)"
-                        )
-                    self.fill_words(name, f)
+            for name, f in sorted(self.pending_words & set(words)):
+                if self.read_only:
+                    raise QueryError(
+                        f"text search on {name}.{f} needs its words, which the load that wrote the "
+                        "database did not finish computing; open it once without read-only "
+                        "(they are computed then, on the first text search or on close)"
+                    )
+                self.fill_words(name, f)
 
     def fill_words(self, class_name: str, field_name: str) -> int:
         """Compute the words of every text of the field that lacks them (one UPDATE);
@@ -862,10 +864,13 @@ class Store:
         return cur
 
     def execute(
-        self, sql: str, params: Sequence[Any], *, timeout: float | None = None
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`)."""
-        self.ready(sql)
+        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`).
+        ``words``: the text-search word columns it reads (Plan.words), computed first if pending."""
+        if words:
+            self.ready(words)
         cur = self._cursor()
         token = self.watchdog.watch(cur, timeout) if timeout is not None else None
         try:
