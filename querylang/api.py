@@ -269,7 +269,7 @@ class Database:
             res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
         inc, keys = _key_list(include), _key_list(select)
         _check_select(self.schema, class_name, keys)
-        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
+        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
             _include(self, class_name, res.records, inc, cancel)
@@ -494,7 +494,7 @@ def _include(
     db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str],
     cancel: threading.Event | None = None,
 ) -> None:
-    """Replace pointer ids by the records they point to, along each dotted path (§5.3).
+    """Replace pointer ids by the records they point to, along each dotted path (docs/semantics.md#include-select).
 
     A dangling pointer stays a bare id; ``*`` includes every Pointer field one level.
     """
@@ -546,7 +546,7 @@ def _check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
 
 
 def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Only the named fields, plus objectId, createdAt, updatedAt (§5.3); ``a.b`` selects inside a."""
+    """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select); ``a.b`` selects inside a."""
     always = ("objectId", "createdAt", "updatedAt", "__type", "className")
     top: dict[str, list[str]] = {}
     for k in keys:

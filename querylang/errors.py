@@ -1,13 +1,13 @@
 """Every error a user can cause is a :class:`QueryError`.
 
-Each carries a readable message, a Parse-style ``code`` (SEMANTICS.md §7) and, when the
+Each carries a readable message, a Parse-style ``code`` (docs/semantics.md#errors) and, when the
 error comes from a script, the ``line``/``column`` it points at; ``str()`` then shows the
 offending source line with a caret under the column, like a compiler would.
 """
 
 from __future__ import annotations
 
-# Parse error codes (SEMANTICS.md §7).
+# Parse error codes (docs/semantics.md#errors).
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101
 INVALID_QUERY = 102

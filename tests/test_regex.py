@@ -1,4 +1,4 @@
-"""querylang.regex: PCRE meaning, and Python ``re`` and DuckDB (RE2) agree (SEMANTICS.md §3.4).
+"""querylang.regex: PCRE meaning, and Python ``re`` and DuckDB (RE2) agree (docs/semantics.md#regex).
 
 Every accepted case is checked on both engines and against PCRE2 itself (MongoDB's regex
 library, through the ``pcre2`` package) as the reference meaning.

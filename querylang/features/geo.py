@@ -1,4 +1,4 @@
-"""GeoPoint operators (SEMANTICS.md §3.9): operand checks and the distance/polygon rules.
+"""GeoPoint operators (docs/semantics.md#geo): operand checks and the distance/polygon rules.
 
 Distances are great-circle (haversine) on a sphere of radius 6371 km / 3959 miles, as Parse
 converts them; ``withinBox`` normalises its corners and includes its bounds; ``withinPolygon``

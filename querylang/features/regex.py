@@ -1,4 +1,4 @@
-"""Regular expressions for ``matchesRegex`` / ``$regex`` (SEMANTICS.md §3.4).
+"""Regular expressions for ``matchesRegex`` / ``$regex`` (docs/semantics.md#regex).
 
 A pattern means what it means on MongoDB, i.e. PCRE2 with ``PCRE2_UTF`` and without
 ``PCRE2_UCP``: ``\\d \\w \\s \\b`` are ASCII, ``.`` stops only at ``\\n``, option ``i`` folds case
@@ -87,7 +87,7 @@ Ranges = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True)
 class Regex:
-    """A checked pattern, ready for both engines (SEMANTICS.md §3.4).
+    """A checked pattern, ready for both engines (docs/semantics.md#regex).
 
     ``pattern`` is the text as the user wrote it and ``options`` the normalised option letters
     (sorted subset of ``imsx``; inline ``(?i)`` prefixes are honoured but not merged in).
@@ -111,7 +111,7 @@ class Regex:
 
 
 def check_options(options: str) -> str:
-    """Validate ``$options`` (SEMANTICS.md §3.4): a subset of ``imsx``, returned sorted.
+    """Validate ``$options`` (docs/semantics.md#regex): a subset of ``imsx``, returned sorted.
 
     Repeated letters are allowed (Parse's ``/^[imxs]+$/`` check allows them); ``''`` is allowed
     here, the REST front end enforces Parse's stricter rule itself.
@@ -122,7 +122,7 @@ def check_options(options: str) -> str:
 
 
 def compile_regex(pattern: str, options: str = "") -> Regex:
-    """Parse, check and translate a PCRE pattern for both engines (SEMANTICS.md §3.4).
+    """Parse, check and translate a PCRE pattern for both engines (docs/semantics.md#regex).
 
     Raises :class:`QueryError` 102 for invalid or unsupported patterns and bad options, 107
     when the pattern is not a string.  Results are cached.
@@ -269,7 +269,7 @@ def _case_orbits() -> tuple[dict[int, tuple[int, ...]], list[int]]:
 
 
 def _case_closure(ranges: Ranges) -> Ranges:
-    """Add every case-fold partner of every code point in ``ranges`` (option i, §3.4)."""
+    """Add every case-fold partner of every code point in ``ranges`` (option i, docs/semantics.md#regex)."""
     orbits, keys = _case_orbits()
     extra: list[tuple[int, int]] = []
     for lo, hi in ranges:
@@ -364,7 +364,7 @@ _Node = _Chars | _Dot | _Anchor | _Seq | _Alt | _Repeat
 
 
 # --------------------------------------------------------------------------------------------
-# Parser (PCRE2 syntax, SEMANTICS.md §3.4)
+# Parser (PCRE2 syntax, docs/semantics.md#regex)
 # --------------------------------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
@@ -378,7 +378,7 @@ _OCT = frozenset("01234567")
 
 
 class _Parser:
-    """Recursive-descent parser for the PCRE2 subset we can run on both engines (§3.4)."""
+    """Recursive-descent parser for the PCRE2 subset we can run on both engines (docs/semantics.md#regex)."""
 
     def __init__(self, pattern: str, flags: set[str]) -> None:
         self.p = pattern
@@ -931,7 +931,7 @@ def _terminal(node: _Node) -> bool:
 
 
 def _check_anchor_context(node: _Node, multiline: bool) -> None:
-    """Reject anchors whose PCRE meaning the SQL engine cannot reproduce (SEMANTICS.md §3.4)."""
+    """Reject anchors whose PCRE meaning the SQL engine cannot reproduce (docs/semantics.md#regex)."""
     _check_anchors(node, multiline, follow_terminal=True, follow_nullable=True)
 
 

@@ -1,4 +1,4 @@
-"""Text search (SEMANTICS.md §3.5): MongoDB's meaning, on the named String field.
+"""Text search (docs/semantics.md#text): MongoDB's meaning, on the named String field.
 
 A search term is split into words, ``"quoted phrases"`` and ``-negated`` words. A record
 matches when it holds none of the negated words and either every phrase (when there are

@@ -3,7 +3,7 @@
 A filter object is what a script passes to ``where()`` (or what a caller hands to
 ``db.query`` directly). Building checks it against the class schema once, so the SQL compiler
 and the reference evaluator never disagree on which queries are errors. Every error points
-at the offending key of the script (SEMANTICS.md §7, "querylang" column).
+at the offending key of the script (docs/semantics.md#errors).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
         raise _err(QueryTypeError(f"a filter must be an object, got {type_name(obj)}"), pos)
     pos = obj.pos if isinstance(obj, JSObject) and obj.pos else pos
     items: list[n.Node] = []
-    # Several keys in one object mean AND (SEMANTICS.md §6: Noodl's "one key" rule not copied).
+    # Several keys in one object mean AND (docs/semantics.md#noodl-differences: Noodl's "one key" rule not copied).
     for key, value in obj.items():
         kpos = _key_pos(obj, key, pos)
         if not isinstance(key, str):
@@ -122,12 +122,12 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
         return _dropped(ctx, f"the value for '{key}' is undefined")
     if is_operator_object(value, field.type):
         return _build_field(field, value, ctx, pos)  # type: ignore[arg-type]
-    # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (§6).
+    # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (docs/semantics.md#filter-keys).
     return _build_op(field, "equalTo", value, None, ctx, pos)
 
 
 def _dropped(ctx: Ctx, why: str) -> n.Node | None:
-    """An undefined operand drops its condition (None), as in Noodl, unless strict (§1.3, §8.8)."""
+    """An undefined operand drops its condition (None), as in Noodl, unless strict (docs/semantics.md#undefined)."""
     if ctx.strict:
         raise QueryError(f"{why} (strict mode: undefined inputs are errors)")
     return None
@@ -163,7 +163,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     The value at the path is absent when a hop is absent or dangles. A condition that an
     absent value fails becomes "the pointer reaches a record where it holds"; one that an
     absent value satisfies (notEqualTo, exists: false ...) becomes "the pointer does not reach
-    a record where it fails" — so both keep their meaning on absent values (§3.2).
+    a record where it fails" — so both keep their meaning on absent values (docs/semantics.md#pointer-paths).
     """
     head, rest = key.split(".", 1)
     field = ctx.cls.fields.get(head)
@@ -189,7 +189,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
 
 
 def object_id(value: object, what: str) -> str:
-    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (§1.2)."""
+    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
     if isinstance(value, Mapping):
         if value.get("__type") == "Pointer" or "objectId" in value:
             value = value.get("objectId")
@@ -217,7 +217,7 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
 
 def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
     """The owner id (``id``, or Parse's ``object``) and ``key`` of a relatedTo; both required,
-    as Noodl requires them (SEMANTICS.md §1.3)."""
+    as Noodl requires them (docs/semantics.md#undefined)."""
     oid = value.get("id", UNDEFINED)
     if oid is UNDEFINED or oid is None:
         oid = value.get("object", UNDEFINED)
@@ -262,7 +262,7 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
 
 
 def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None) -> n.Node | None:
-    """All operators of one field, ANDed (Noodl keeps only the first: §6)."""
+    """All operators of one field, ANDed (Noodl keeps only the first: docs/semantics.md#noodl-differences)."""
     items: list[n.Node] = []
     if not ops:
         raise QueryError(f"no operator given for '{field.name}'")
@@ -348,7 +348,7 @@ def _build_op(
         for v in operand:
             if v is UNDEFINED:
                 _dropped(ctx, f"an element of {op} is undefined")
-                continue  # removed, not turned into null (§1.3)
+                continue  # removed, not turned into null (docs/semantics.md#undefined)
             values.append(field_value(field, v, scalar_only=False))
         return n.In(field.name, _dedupe(values), negate=op == "notContainedIn", pos=pos)
     raise QueryError(f"operator '{op}' is not supported here")
@@ -424,7 +424,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
 
 
 def _check_pointer_class(operand: object, field: Field) -> None:
-    """A Pointer literal of another class is an error (SEMANTICS.md §8.14)."""
+    """A Pointer literal of another class is an error (docs/semantics.md#pointer-fields)."""
     items = operand if isinstance(operand, list | tuple) else [operand]
     for v in items:
         if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != field.target:
@@ -456,7 +456,7 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
-    """An operand checked against the field's type and normalised (§3.2, §8.9, §8.10)."""
+    """An operand checked against the field's type and normalised (docs/semantics.md#types, docs/semantics.md#dates)."""
     ftype = field.type
     if value is None:
         return None
@@ -547,7 +547,7 @@ def _check_text(value: str) -> None:
 
 
 def _mismatch(field: Field, value: object) -> QueryTypeError:
-    """Type-strict comparisons: a wrong operand type is an error, not "no match" (§8.9)."""
+    """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
     return QueryTypeError(
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {_short(value)} can never match it",
         code=INCORRECT_TYPE,
@@ -563,7 +563,7 @@ def _short(value: object) -> str:
 
 
 def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
-    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (§5.1)."""
+    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort)."""
     if sort is UNDEFINED or sort is None:
         return ()
     if isinstance(sort, str):
@@ -597,7 +597,7 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
 
 
 def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
-    """limit/skip must be whole numbers ≥ 0 (§5.2); None means no limit / no skip."""
+    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
     out: list[int | None] = []
     for name, v in (("limit", limit), ("skip", skip)):
         if v is None:
@@ -620,7 +620,7 @@ def rest_hint(name: str) -> str | None:
 
 def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
-    once per query; one text search per query (SEMANTICS.md §3.5, §3.9)."""
+    once per query; one text search per query (docs/semantics.md#text, docs/semantics.md#geo)."""
     nears = texts = 0
 
     def visit(node: n.Node, negated_or_or: bool) -> None:

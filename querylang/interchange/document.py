@@ -289,7 +289,7 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
 def check_value(ftype: str, value: object, target: str | None = None) -> Any:
     """A value of a field of type ``ftype`` in stored form; ValueError says what is wrong.
 
-    ``None`` (null) is allowed for every type: absent = missing or null (SEMANTICS.md §8.1).
+    ``None`` (null) is allowed for every type: absent = missing or null (docs/semantics.md#absent).
     """
     if value is None:
         return None

@@ -1,7 +1,7 @@
 """Run a filter script: the JavaScript subset Noodl filter scripts use, interpreted safely.
 
 A script calls ``where(...)`` (alias ``filter``) and ``sort(...)``; the last call of each wins
-(SEMANTICS.md §1.1). :func:`run_script` walks the tree from :func:`querylang.parse.parse_script`
+(docs/semantics.md#scripts). :func:`run_script` walks the tree from :func:`querylang.parse.parse_script`
 with a dispatch table on ``tree.data`` -- no ``eval``/``exec``, and no Python attribute is ever
 looked up by a user-provided name: member access reads a JSObject's own keys or one of the
 listed string/array/date methods, nothing else.

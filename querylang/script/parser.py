@@ -5,7 +5,7 @@ from :class:`_JSLexer`, a hand-written lexer that asks the parser which tokens f
 decides what ``/``, ``{`` and ``}`` mean: JavaScript cannot be tokenized without that context
 (a regex literal vs. division, a block vs. an object literal, the end of a template
 substitution vs. a closing brace). Comments are skipped by the same lexer, so ``'http://x.io'``
-stays a string, unlike Noodl's regex-based comment stripping (SEMANTICS.md §1.1).
+stays a string, unlike Noodl's regex-based comment stripping (docs/semantics.md#scripts).
 
 Every failure is a :class:`~querylang.errors.QuerySyntaxError` (or :class:`LimitExceeded` for
 the size and nesting limits) carrying ``line``, ``column`` and the script as ``source``; no
