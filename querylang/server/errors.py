@@ -59,7 +59,7 @@ def http_status(code: int) -> int:
 
 
 def from_query_error(exc: querylang.QueryError) -> ParseError:
-    """The library's errors already carry Parse's codes (SEMANTICS.md §7)."""
+    """The library's errors already carry Parse's codes (docs/semantics.md#errors)."""
     return ParseError(int(exc.code), str(exc))
 
 
