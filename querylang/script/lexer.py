@@ -26,27 +26,17 @@ _MAX_SAFE_INT = 2**53
 class Tok:
     """One token: its terminal name, decoded value and where it starts and ends."""
 
-    __slots__ = ("type", "value", "start", "line", "column", "end_line", "end_column", "end")
+    __slots__ = ("type", "value", "start", "end", "line", "column")
 
     def __init__(
-        self,
-        type: str,
-        value: object,
-        start: int,
-        line: int,
-        column: int,
-        end_line: int,
-        end_column: int,
-        end: int,
+        self, type: str, value: object, start: int, end: int, line: int, column: int
     ) -> None:
         self.type = type
         self.value = value
-        self.start = start
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
+        self.start = start  # offsets into the script
         self.end = end
+        self.line = line  # where it starts, 1-based
+        self.column = column
 
     def __repr__(self) -> str:
         return f"Tok({self.type}, {self.value!r}, {self.line}:{self.column})"
@@ -226,7 +216,16 @@ class Source:
     max_depth: int
     # The open brackets, innermost last: (opener, line, column, is a block's '{').
     stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
-    last_end: tuple[int, int] = (1, 1)  # where the last token ended, for end-of-script errors
+    last: Tok | None = None  # the last token read, for end-of-script errors
+
+    @property
+    def last_end(self) -> tuple[int, int]:
+        """(line, column) just after the last token: where an unfinished script ends."""
+        if self.last is None:
+            return 1, 1
+        end = self.last.end
+        line = self.last.line + self.text.count("\n", self.last.start, end)
+        return line, end - (self.text.rfind("\n", 0, end) + 1) + 1
 
 
 def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, object]]) -> Iterator[Tok]:
@@ -354,10 +353,9 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             if nl:
                 end_line = line + nl
                 line_start = text.rfind("\n", pos, end) + 1
-        end_col = end - line_start + 1
-        tok = Tok(ttype, value, pos, line, col, end_line, end_col, end)
+        tok = Tok(ttype, value, pos, end, line, col)
         line = end_line
-        src.last_end = (end_line, end_col)
+        src.last = tok
         prev = ttype
         pos = end
         yield tok

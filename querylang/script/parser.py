@@ -207,7 +207,7 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
     "call": _call(False),
     "opt_call": _call(True),
     "pair": _pair,
-    "computed_pair": lambda c, s: ast.ComputedProp(*_node_span(c[0]), c[0], c[1]),
+    "computed_pair": lambda c, s: ast.ComputedProp(c[0].line, c[0].column, c[0].start, c[0].end, c[0], c[1]),
     "shorthand": _shorthand,
 }
 
@@ -219,7 +219,9 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
 class _Rule:
     """One grammar rule, ready to reduce: how many symbols it pops and how it shapes them."""
 
-    __slots__ = ("size", "origin", "keep", "splice", "inline", "single", "unit", "build")
+    __slots__ = (
+        "size", "origin", "keep", "splice", "inline", "single", "unit", "build", "pick"
+    )
 
     def __init__(self, rule: Any) -> None:
         symbols = rule.expansion
@@ -240,6 +242,24 @@ class _Rule:
         self.build = None if self.inline else _BUILD.get(name)
         if self.build is None and not self.inline and not self.single:
             raise AssertionError(f"no node for grammar rule {name!r}")
+        # Without splicing, the kept children are picked straight from the popped symbols.
+        keep = self.keep
+        self.pick: Callable[[list[Any]], list[Any]] | None = None
+        if not self.splice:
+            if keep == tuple(range(self.size)):
+                self.pick = _same
+            elif not keep:
+                self.pick = _none
+            else:
+                self.pick = lambda vals: [vals[i] for i in keep]
+
+
+def _same(vals: list[Any]) -> list[Any]:
+    return vals
+
+
+def _none(vals: list[Any]) -> list[Any]:
+    return []
 
 
 def _tables() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], list[_Rule], int, int]:
@@ -268,17 +288,8 @@ def _tables() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], lis
 _ACTIONS, _GOTOS, _RULES, _START, _END = _tables()
 
 
-def _reduce(rule: _Rule, values: list[Any], spans: list[Span]) -> tuple[Any, Span | None]:
-    """Pop a rule's symbols and shape them; only the empty script has no span."""
-    size = rule.size
-    span: Span | None
-    if size:
-        vals = values[-size:]
-        first, last = spans[-size], spans[-1]
-        del values[-size:], spans[-size:]
-        span = (first[0], first[1], first[2], last[3])
-    else:
-        vals, span = [], None
+def _splice(rule: _Rule, vals: list[Any]) -> list[Any]:
+    """The kept children of a rule with helpers (`*`, `+`) whose lists join the parent's."""
     children: list[Any] = []
     splice = rule.splice
     for i in rule.keep:
@@ -289,63 +300,66 @@ def _reduce(rule: _Rule, values: list[Any], spans: list[Span]) -> tuple[Any, Spa
                 children = vals[i]
         else:
             children.append(vals[i])
-    if rule.inline:
-        return children, span
-    # The span a value shows its parent is always the whole reduction's (lark's "container"
-    # position: `(a)` spans the parentheses), while a node keeps the position it was built
-    # with (`(a)` is where `a` is, in messages).
-    if rule.single and len(children) == 1:
-        return children[0], span
-    assert rule.build is not None
-    return rule.build(children, span), span  # type: ignore[arg-type]
-
-
-def _node_span(node: ast.Node) -> Span:
-    return node.line, node.column, node.start, node.end
+    return children
 
 
 def _run(src: Source) -> ast.Program:
-    """Drive the LALR tables over the tokens, building nodes as rules reduce."""
+    """Drive the LALR tables over the tokens, building nodes as rules reduce.
+
+    The span a value shows its parent is always its whole reduction's (lark's "container"
+    position: `(a)` spans the parentheses), while a node keeps the position it was built
+    with (`(a)` is where `a` is, in messages). One loop, no call per reduction: this is the
+    cold path of every new script.
+    """
     actions, gotos, rules = _ACTIONS, _GOTOS, _RULES
     states: list[int] = [_START]
     values: list[Any] = []
     spans: list[Any] = []
-    for tok in lex(src, states, actions):
-        ttype = tok.type
-        while True:
-            act = actions[states[-1]].get(ttype)
-            if act is None:
-                raise _unexpected_token(tok, set(actions[states[-1]]), src)
-            if act >= 0:
-                states.append(act)
-                values.append(tok)
-                spans.append((tok.line, tok.column, tok.start, tok.end))
-                break
-            rule = rules[~act]
-            if rule.unit:
-                states[-1] = gotos[states[-2]][rule.origin]
-                continue
-            value, span = _reduce(rule, values, spans)
-            if rule.size:
-                del states[-rule.size :]
-            states.append(gotos[states[-1]][rule.origin])
-            values.append(value)
-            spans.append(span)
+    tokens = lex(src, states, actions)
+    tok: Tok | None = None
+    ttype = ""
     while True:
-        act = actions[states[-1]].get("$END")
-        if act is None or act >= 0:
-            raise _unexpected_token(None, set(actions[states[-1]]), src)
+        if tok is None:
+            tok = next(tokens, None)
+            ttype = "$END" if tok is None else tok.type
+        act = actions[states[-1]].get(ttype)
+        if act is None:
+            raise _unexpected_token(tok, set(actions[states[-1]]), src)
+        if act >= 0:
+            if tok is None:
+                raise _unexpected_token(tok, set(actions[states[-1]]), src)
+            states.append(act)
+            values.append(tok)
+            spans.append((tok.line, tok.column, tok.start, tok.end))
+            tok = None
+            continue
         rule = rules[~act]
-        value, span = _reduce(rule, values, spans)
-        if rule.size:
-            del states[-rule.size :]
+        if rule.unit:
+            states[-1] = gotos[states[-2]][rule.origin]
+            continue
+        size = rule.size
+        span: Any
+        if size:
+            vals = values[-size:]
+            first, last = spans[-size], spans[-1]
+            del values[-size:], spans[-size:], states[-size:]
+            span = (first[0], first[1], first[2], last[3])
+        else:
+            vals, span = [], None
+        pick = rule.pick
+        children = pick(vals) if pick is not None else _splice(rule, vals)
+        if rule.inline:
+            value: Any = children
+        elif rule.single and len(children) == 1:
+            value = children[0]
+        else:
+            value = rule.build(children, span)  # type: ignore[misc]
         states.append(gotos[states[-1]][rule.origin])
         values.append(value)
         spans.append(span)
-        if states[-1] == _END:
+        if tok is None and states[-1] == _END:
             program: ast.Program = values[-1]
             return program
-
 
 # ------------------------------------------------------------------------------------------
 # Error messages
