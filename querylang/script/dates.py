@@ -61,6 +61,12 @@ def make_time(nums: list[int | float]) -> float:
     return make_day_time(y, mo, d, h, mi, s, ms)
 
 
+def set_time(d: JSDate, ms: float) -> None:
+    """Change a Date in place, as JavaScript's setters do (JSDate is frozen for everyone
+    else: only the script's own setters write to it)."""
+    object.__setattr__(d, "ms", ms)
+
+
 def make_day_time(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> float:
     """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)): any field may overflow."""
     y += mo // 12

@@ -37,8 +37,9 @@ from querylang.errors import (
     QueryTypeError,
     ScriptError,
 )
-from querylang.model.jsvalues import UNDEFINED, JSObject, JSRegex, type_name
+from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
+from querylang.script.access import get_property, property_is_nullish
 from querylang.script.methods import methods_for, new_date
 from querylang.script.namespaces import BUILTINS, FORBIDDEN, FORBIDDEN_KEYS, GLOBAL_VALUES, RESERVED
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
@@ -51,8 +52,6 @@ from querylang.script.values import (
     check_list,
     check_str,
     from_u16,
-    is_array_index,
-    js_len,
     negate,
     order_keys,
     property_key,
@@ -320,6 +319,19 @@ class _Run:
                 out.append(self.eval(c))  # type: ignore[arg-type]
         return out
 
+    def args(self, nodes: tuple[ast.Expr | ast.Spread, ...]) -> list[object]:
+        """A call's arguments; a global function may be one (`xs.filter(Boolean)`)."""
+        out: list[object] = []
+        for c in nodes:
+            if type(c) is ast.Name:
+                v = self.resolve(c)
+                if isinstance(v, Builtin) and (v.call is None or v.name in _RECORDERS):
+                    raise self.fail(c, f"'{v.name}' cannot be used as a value")
+                out.append(v)
+            else:
+                out += self.items((c,))
+        return out
+
     def ev_array(self, node: ast.Array) -> object:
         return self.items(node.items)
 
@@ -440,7 +452,9 @@ class _Run:
         return self.eval(expr)
 
     def ev_arrow(self, node: ast.Arrow) -> object:
-        return Function(self.closure(node), "")
+        for p in node.params:
+            self.check_declarable(p, p.name)
+        return Function(self.closure(node), self.text[node.start : node.end])
 
     # ------------------------------------------------------------------ chains
 
@@ -455,7 +469,7 @@ class _Run:
             if link.optional and (value is None or value is UNDEFINED):
                 return UNDEFINED  # `?.` short-circuits the rest of the chain
             if type(link) is ast.Call:
-                value = self.call_value(value, self.items(link.args), node, link)
+                value = self.call_value(value, self.args(link.args), node, link)
                 i += 1
                 continue
             key_node: At
@@ -467,12 +481,15 @@ class _Run:
                 key = property_key(self.eval(link.key))
             nxt = links[i + 1] if i + 1 < n else None
             if type(nxt) is ast.Call:
-                if nxt.optional and _property_is_nullish(value, key):
+                if nxt.optional and property_is_nullish(value, key):
                     return UNDEFINED  # `x.m?.()` with no m
-                value = self.call_method(value, key, self.items(nxt.args), key_node, node, nxt)
+                value = self.call_method(value, key, self.args(nxt.args), key_node, node, nxt)
                 i += 2
             else:
-                value = self.get(value, key, key_node)
+                try:
+                    value = get_property(value, key)
+                except QueryError as err:
+                    raise err.at(key_node.line, key_node.column) from None
                 i += 1
         if isinstance(value, Builtin):
             raise self.fail(
@@ -493,10 +510,14 @@ class _Run:
         if isinstance(callee, Builtin) and callee.call is not None:
             name = callee.name
             if name in ("where", "filter"):
+                if any(isinstance(a, Builtin) for a in args):
+                    raise self.fail(chain, f"a function cannot be passed to {name}()")
                 self.where = args[0] if args else UNDEFINED
                 self.where_pos = (chain.line, chain.column)
                 return UNDEFINED
             if name == "sort":
+                if any(isinstance(a, Builtin) for a in args):
+                    raise self.fail(chain, "a function cannot be passed to sort()")
                 self.sort = args[0] if args else UNDEFINED
                 self.sort_pos = (chain.line, chain.column)
                 return UNDEFINED
@@ -539,9 +560,7 @@ class _Run:
                     raise self.fail(key_node, f"{what} is not a function ({type_name(obj[key])})")
                 raise self.fail(key_node, f"Unknown method '{key}' on object")
             hint = ""
-            if key in ("map", "filter", "forEach", "reduce", "find", "some", "every"):
-                hint = " (functions are not supported in filter scripts)"
-            elif key in ("test", "exec", "match", "matchAll", "search"):
+            if key in ("test", "exec", "match", "matchAll", "search"):
                 hint = " (regular expressions only work as matchesRegex values)"
             raise self.fail(key_node, f"Unknown method '{key}' on {type_name(obj)}{hint}")
         return self.apply(method, args, key_node, obj)
@@ -552,40 +571,6 @@ class _Run:
             return fn(*this, args)
         except QueryError as err:
             raise err.at(at.line, at.column) from None
-
-    def get(self, obj: object, key: str, key_node: At) -> object:
-        """Property read: own keys of objects, indexes and `length`, and a few constants."""
-        if key in FORBIDDEN_KEYS:
-            raise self.fail(key_node, f"'{key}' is not supported in filter scripts")
-        t = type(obj)
-        if isinstance(obj, dict):
-            return obj.get(key, UNDEFINED)
-        if obj is None or obj is UNDEFINED:
-            raise self.fail(
-                key_node, f"Cannot read properties of {to_string(obj)} (reading '{key}')"
-            )
-        if isinstance(obj, list | str):
-            if key == "length":
-                return len(obj) if t is list else js_len(obj)  # type: ignore[arg-type]
-            if is_array_index(key):
-                seq = obj if isinstance(obj, list) else u16(obj)
-                i = int(key)
-                if i >= len(seq):
-                    return UNDEFINED
-                return seq[i] if isinstance(obj, list) else from_u16(seq[i])  # type: ignore[arg-type]
-            if key.lstrip("-").replace(".", "", 1).isdigit() or key in ("NaN", "Infinity"):
-                return UNDEFINED  # `a[-1]`, `a[1.5]`: not an index, so undefined as in JS
-        if isinstance(obj, Builtin):
-            if key in obj.constants:
-                return obj.constants[key]
-            if key in obj.members:
-                raise self.fail(key_node, f"'{obj.name}.{key}' must be called: {key}(...)")
-            raise self.fail(key_node, f"'{obj.name}.{key}' is not supported in filter scripts")
-        if isinstance(obj, JSRegex) and key in ("source", "flags"):
-            return obj.pattern if key == "source" else obj.flags
-        if key in methods_for(obj):
-            raise self.fail(key_node, f"'{key}' must be called: {key}(...)")
-        raise self.fail(key_node, f"Unknown property '{key}' on {type_name(obj)}")
 
     # ------------------------------------------------------------------ arrow functions
 
@@ -625,16 +610,7 @@ class _Run:
         return invoke
 
 
-def _property_is_nullish(obj: object, key: str) -> bool:
-    """Whether `obj[key]` is null or undefined, for `obj.key?.()` (a nullish obj throws)."""
-    if obj is None or obj is UNDEFINED:
-        return False
-    if isinstance(obj, dict):
-        v = obj.get(key, UNDEFINED)
-        return v is None or v is UNDEFINED
-    if isinstance(obj, Builtin):
-        return key not in obj.members and key not in obj.constants
-    return key not in methods_for(obj)
+_RECORDERS = frozenset({"where", "filter", "sort"})  # they record their argument
 
 
 _EVAL: dict[type, Callable[[_Run, Any], object]] = {

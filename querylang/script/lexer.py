@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from querylang.errors import LimitExceeded, QuerySyntaxError
 from querylang.model.jsvalues import JSRegex
@@ -128,12 +129,12 @@ _PUNCT_TYPES = {
     "/": "MUL_OP",
     "%": "MUL_OP",
     "!": "BANG",
+    "=>": "_ARROW",
+    "...": "_ELLIPSIS",
 }
 
 _BITWISE = "bitwise operator '{}' is not supported in filter scripts"
 _UNSUPPORTED_PUNCT = {
-    "=>": "arrow functions are not supported in filter scripts",
-    "...": "spread syntax '...' is not supported in filter scripts",
     "++": "'++' is not supported in filter scripts (write x += 1)",
     "--": "'--' is not supported in filter scripts (write x -= 1)",
     "**": "'**' is not supported in filter scripts (use Math.pow(a, b))",
@@ -147,6 +148,10 @@ _UNSUPPORTED_PUNCT = {
     },
 }
 
+# `(` that opens an arrow function's parameter list: plain names, then `) =>` on the line.
+_ARROW_PARAMS = re.compile(
+    r"\(\s*(?:(?:[^\W\d]|\$)[\w$]*\s*(?:,\s*(?:[^\W\d]|\$)[\w$]*\s*)*,?\s*)?\)[ \t]*=>"
+)
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 OPEN_FOR = {"(": ")", "[": "]", "{": "}", "${": "}"}
 
@@ -217,6 +222,8 @@ class Source:
     # The open brackets, innermost last: (opener, line, column, is a block's '{').
     stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
     last: Tok | None = None  # the last token read, for end-of-script errors
+    # Arrow function bodies `=> { ... }`, found while parsing, for the separator check.
+    blocks: list[Any] = field(default_factory=list)
 
     @property
     def last_end(self) -> tuple[int, int]:
@@ -308,6 +315,8 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 stack.append(("{", line, col, block))
             else:
                 ttype = _PUNCT_TYPES[c]
+                if c == "(" and "_ARROW_LPAR" in accepts and _ARROW_PARAMS.match(text, pos):
+                    ttype = "_ARROW_LPAR"
                 stack.append((c, line, col, False))
         elif kind == "close":
             end = pos + 1
@@ -346,6 +355,8 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             ttype = _PUNCT_TYPES.get(value)
             if ttype is None:
                 raise syntax_error(_UNSUPPORTED_PUNCT[value], text, line, col)
+            if ttype == "_ARROW" and src.last is not None and "\n" in text[src.last.end : pos]:
+                raise syntax_error("a line break cannot come before '=>'", text, line, col)
         if len(stack) > src.max_depth:  # brackets and template substitutions alike
             raise _limit(f"script nests too deeply (max {src.max_depth})", text, line, col)
         if kind in ("quote", "backtick", "rbrace"):  # may span lines

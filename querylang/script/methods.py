@@ -7,18 +7,20 @@ reachable from a script, and no Python attribute is ever looked up by a user-pro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 
-from querylang.errors import ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex
+from querylang.errors import LimitExceeded, ScriptError
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, type_name
 from querylang.script.dates import (
     date_to_string,
     fields,
     iso,
+    make_day_time,
     make_time,
     now,
     parse_date,
+    set_time,
     time_clip,
     utc_string,
 )
@@ -29,6 +31,7 @@ from querylang.script.values import (
     MAX_STRING_LENGTH,
     NAN,
     Builtin,
+    Function,
     arg,
     check_list,
     check_str,
@@ -45,6 +48,7 @@ from querylang.script.values import (
     to_string,
     to_uint32,
     too_long,
+    truthy,
     u16,
 )
 
@@ -312,7 +316,92 @@ def _a_at(arr: list[object], args: list[object]) -> object:
     return arr[int(i)] if 0 <= i < len(arr) else UNDEFINED
 
 
+# ------------------------------------------------------------------------------------------
+# Array methods that call back: the callback is an arrow function (or a global such as
+# Boolean); its nodes count against the run's step budget like any other.
+
+
+def callback(v: object, method: str) -> Callable[[list[object]], object]:
+    """The Python callable behind a function value passed to ``method``."""
+    if isinstance(v, Function):
+        return v.invoke
+    if isinstance(v, Builtin) and v.call is not None and v.name not in ("where", "filter", "sort"):
+        return v.call
+    raise ScriptError(f"{method}() needs a function, not {type_name(v)}")
+
+
+def _each(arr: list[object], args: list[object], method: str) -> Iterator[tuple[int, object]]:
+    """(index, result of the callback) over the elements there were when the call began."""
+    fn = callback(arg(args, 0), method)
+    n = len(arr)
+    for i in range(n):
+        if i >= len(arr):  # the callback shortened the array
+            return
+        yield i, fn([arr[i], i, arr])
+
+
+def _a_map(arr: list[object], args: list[object]) -> list[object]:
+    return [r for _, r in _each(arr, args, "map")]
+
+
+def _a_filter(arr: list[object], args: list[object]) -> list[object]:
+    return [arr[i] for i, r in _each(arr, args, "filter") if truthy(r)]
+
+
+def _a_for_each(arr: list[object], args: list[object]) -> object:
+    for _ in _each(arr, args, "forEach"):
+        pass
+    return UNDEFINED
+
+
+def _a_some(arr: list[object], args: list[object]) -> bool:
+    return any(truthy(r) for _, r in _each(arr, args, "some"))
+
+
+def _a_every(arr: list[object], args: list[object]) -> bool:
+    return all(truthy(r) for _, r in _each(arr, args, "every"))
+
+
+def _a_find(arr: list[object], args: list[object]) -> object:
+    return next((arr[i] for i, r in _each(arr, args, "find") if truthy(r)), UNDEFINED)
+
+
+def _a_find_index(arr: list[object], args: list[object]) -> int:
+    return next((i for i, r in _each(arr, args, "findIndex") if truthy(r)), -1)
+
+
+def _a_reduce(arr: list[object], args: list[object]) -> object:
+    fn = callback(arg(args, 0), "reduce")
+    i, n = 0, len(arr)
+    if len(args) >= 2:
+        acc = args[1]
+    elif arr:
+        acc, i = arr[0], 1
+    else:
+        raise ScriptError("Reduce of empty array with no initial value")
+    while i < n and i < len(arr):
+        acc = fn([acc, arr[i], i, arr])
+        i += 1
+    return acc
+
+
+def _a_push(arr: list[object], args: list[object]) -> int:
+    if len(arr) + len(args) > MAX_ARRAY_LENGTH:
+        raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
+    arr.extend(args)
+    return len(arr)
+
+
 ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
+    "map": _a_map,
+    "filter": _a_filter,
+    "forEach": _a_for_each,
+    "some": _a_some,
+    "every": _a_every,
+    "find": _a_find,
+    "findIndex": _a_find_index,
+    "reduce": _a_reduce,
+    "push": _a_push,
     "includes": _a_includes,
     "indexOf": _a_index_of,
     "lastIndexOf": _a_last_index_of,
@@ -336,6 +425,52 @@ for _i, _field in enumerate(
     ("FullYear", "Month", "Date", "Hours", "Minutes", "Seconds", "Milliseconds", "Day")
 ):
     DATE_METHODS["get" + _field] = DATE_METHODS["getUTC" + _field] = date_field(_i)
+
+
+def _date_setter(first: int, most: int) -> Callable[[JSDate, list[object]], object]:
+    """setFullYear/setMonth/.../setMilliseconds: replace calendar fields from ``first`` on
+    (as many as given, at most ``most``); out-of-range fields carry over, as in JavaScript.
+
+    A Date is changed in place (``d.setDate(1)`` changes every reference to ``d``), which is
+    why script Dates are copies of the inputs (:func:`~querylang.script.values.to_js`).
+    """
+
+    def set_fields(d: JSDate, args: list[object]) -> object:
+        nums = [to_number(x) for x in args[:most]] or [NAN]
+        if d.valid:
+            parts = list(fields(d)[:7])
+        elif first == 0:  # setFullYear on an Invalid Date starts from 1970-01-01
+            parts = [1970, 0, 1, 0, 0, 0, 0]
+        else:
+            return NAN
+        if any(n != n or n in (INF, -INF) for n in nums):
+            ms = NAN
+        else:
+            parts[first : first + len(nums)] = [int(n) for n in nums]
+            ms = make_day_time(*parts)
+        set_time(d, ms)
+        return num(ms)
+
+    return set_fields
+
+
+def _set_time(d: JSDate, args: list[object]) -> object:
+    ms = time_clip(float(to_number(arg(args, 0))))
+    set_time(d, ms)
+    return num(ms)
+
+
+DATE_METHODS["setTime"] = _set_time
+for _name, _first, _most in (
+    ("FullYear", 0, 3),
+    ("Month", 1, 2),
+    ("Date", 2, 1),
+    ("Hours", 3, 4),
+    ("Minutes", 4, 3),
+    ("Seconds", 5, 2),
+    ("Milliseconds", 6, 1),
+):
+    DATE_METHODS["set" + _name] = DATE_METHODS["setUTC" + _name] = _date_setter(_first, _most)
 
 
 _WIDE = Context(prec=200)  # enough digits for any double with 100 decimals

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from querylang.errors import ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import iso, make_time, now, parse_date
 from querylang.script.values import (
     FLOAT_PREFIX,
@@ -24,14 +24,18 @@ from querylang.script.values import (
     arg,
     check_str,
     finite,
+    from_u16,
     is_nan,
     num,
     num_str,
+    order_keys,
+    property_key,
     to_js,
     to_number,
     to_string,
     to_uint32,
     truthy,
+    u16,
 )
 
 # Keys that reach JavaScript's object machinery (and, in spirit, Python's): rejected in every
@@ -53,7 +57,6 @@ FORBIDDEN = FORBIDDEN_KEYS | frozenset(
         "module",
         "exports",
         "document",
-        "Object",
         "Reflect",
         "Proxy",
         "Symbol",
@@ -234,6 +237,57 @@ def _json_parse(args: list[object]) -> object:
     return to_js(value)
 
 
+def _own_entries(v: object, method: str) -> list[tuple[str, object]]:
+    """An object's own enumerable [key, value] pairs, as Object.keys/values/entries see them."""
+    if v is None or v is UNDEFINED:
+        raise ScriptError(f"Object.{method}() cannot convert {to_string(v)} to an object")
+    if isinstance(v, dict):
+        return list(v.items())
+    if isinstance(v, list):
+        return [(str(i), x) for i, x in enumerate(v)]
+    if isinstance(v, str):
+        return [(str(i), from_u16(u)) for i, u in enumerate(u16(v))]
+    return []  # numbers, booleans, Dates and regexes have no own enumerable keys
+
+
+def _object_assign(args: list[object]) -> object:
+    """Object.assign(target, ...sources): copies the sources' own keys onto the target."""
+    target = arg(args, 0)
+    if not isinstance(target, JSObject):
+        raise ScriptError(f"Object.assign() needs an object to assign to, not {type_name(target)}")
+    for source in args[1:]:
+        if source is None or source is UNDEFINED:
+            continue
+        for k, v in _own_entries(source, "assign"):
+            if k in FORBIDDEN_KEYS:
+                raise ScriptError(f"'{k}' is not supported in filter scripts")
+            target[k] = v
+    if any(k[:1].isdigit() for k in target):
+        order_keys(target)
+    return target
+
+
+def _object_from_entries(args: list[object]) -> object:
+    pairs = arg(args, 0)
+    if not isinstance(pairs, list):
+        raise ScriptError(f"Object.fromEntries() needs an array of [key, value] pairs, not {type_name(pairs)}")
+    out = JSObject()
+    for pair in pairs:
+        if not isinstance(pair, list):
+            raise ScriptError("Object.fromEntries(): each entry must be a [key, value] array")
+        key = property_key(pair[0] if pair else UNDEFINED)
+        if key in FORBIDDEN_KEYS:
+            raise ScriptError(f"'{key}' is not supported in filter scripts")
+        out[key] = pair[1] if len(pair) > 1 else UNDEFINED
+    if any(k[:1].isdigit() for k in out):
+        order_keys(out)
+    return out
+
+
+def _ignore(args: list[object]) -> object:
+    return UNDEFINED
+
+
 _GLOBAL_FUNCTIONS: dict[str, Callable[[list[object]], object]] = {
     "Number": lambda a: to_number(a[0]) if a else 0,
     "String": lambda a: to_string(a[0]) if a else "",
@@ -313,6 +367,20 @@ BUILTINS: dict[str, Builtin] = {
     "String": Builtin("String", call=_GLOBAL_FUNCTIONS["String"]),
     "Array": Builtin("Array", members={"isArray": lambda a: type(arg(a, 0)) is list}),
     "JSON": Builtin("JSON", members={"stringify": _json_stringify, "parse": _json_parse}),
+    "Object": Builtin(
+        "Object",
+        members={
+            "keys": lambda a: [k for k, _ in _own_entries(arg(a, 0), "keys")],
+            "values": lambda a: [v for _, v in _own_entries(arg(a, 0), "values")],
+            "entries": lambda a: [[k, v] for k, v in _own_entries(arg(a, 0), "entries")],
+            "assign": _object_assign,
+            "fromEntries": _object_from_entries,
+        },
+    ),
+    # console.log and friends are accepted and do nothing: a query has nowhere to print.
+    "console": Builtin(
+        "console", members=dict.fromkeys(("log", "info", "warn", "error", "debug"), _ignore)
+    ),
     **{
         name: Builtin(name, call=fn)
         for name, fn in _GLOBAL_FUNCTIONS.items()

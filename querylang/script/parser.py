@@ -146,6 +146,18 @@ def _chain(c: list[Any], s: Span) -> ast.Chain:
     return ast.Chain(*s, c[0], tuple(c[1:]))
 
 
+def _arrow(c: list[Any], s: Span) -> ast.Arrow:
+    params = tuple(ast.Name(t.line, t.column, t.start, t.end, t.value) for t in c[:-1])
+    seen: set[str] = set()
+    for p in params:
+        if p.name in seen:
+            raise QuerySyntaxError(
+                f"duplicate parameter name '{p.name}'", line=p.line, column=p.column
+            )
+        seen.add(p.name)
+    return ast.Arrow(*s, params, c[-1])
+
+
 def _member(optional: bool) -> Callable[[list[Any], Span], ast.Member]:
     def build(c: list[Any], s: Span) -> ast.Member:
         tok = c[0]
@@ -209,6 +221,9 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
     "pair": _pair,
     "computed_pair": lambda c, s: ast.ComputedProp(c[0].line, c[0].column, c[0].start, c[0].end, c[0], c[1]),
     "shorthand": _shorthand,
+    "arrow": _arrow,
+    "arrow_block": lambda c, s: ast.Block(*s, tuple(c)),
+    "spread": lambda c, s: ast.Spread(*s, c[0]),
 }
 
 
@@ -354,6 +369,8 @@ def _run(src: Source) -> ast.Program:
             value = children[0]
         else:
             value = rule.build(children, span)  # type: ignore[misc]
+            if rule.origin == "arrow_block":
+                src.blocks.append(value)  # its statements need separators too
         states.append(gotos[states[-1]][rule.origin])
         values.append(value)
         spans.append(span)
@@ -378,7 +395,7 @@ _SHOW = {
     "TEMPLATE_MIDDLE": "'}'",
     "TEMPLATE_TAIL": "'}'",
 }
-# A parameter list then `=>`: explains the error at `,` in `(a, b) => a`.
+# What is left of a parameter list before `=>`: explains the error at `=` in `(a = 1) => a`.
 _ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
 _WORD = re.compile(r"[\w$]+|\S")
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
@@ -428,7 +445,10 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
         return QuerySyntaxError(message, line=line, column=col, source=text)
     line, col = token.line, token.column
     if _ARROW_AHEAD.match(text, token.start):
-        message = "arrow functions are not supported in filter scripts"
+        message = (
+            f"unexpected {_describe(token, text)}: arrow function parameters must be plain "
+            "names (defaults, destructuring and ...rest are not supported)"
+        )
     elif token.type == "_COLON" and src.stack and src.stack[-1][3]:
         message = (
             "unexpected ':': a '{' at the start of a statement opens a block; "
@@ -472,13 +492,13 @@ def _needs_separator(stmt: ast.Stmt, text: str) -> bool:
     return text[stmt.end - 1] != ";"
 
 
-def _check_statement_breaks(program: ast.Program, text: str) -> None:
+def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text: str) -> None:
     """JavaScript only inserts a semicolon at a line break; `where(a) sort(b)` is an error.
 
     The grammar makes ';' optional everywhere, so this check restores the rule that two
     statements on one line need a ';' between them.
     """
-    for stmts in _statement_lists(program):
+    for stmts in [*_statement_lists(program), *(b.body for b in blocks)]:
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
             if not _needs_separator(prev, text):
                 continue
@@ -505,7 +525,7 @@ def _parse_cached(text: str, max_depth: int) -> ast.Program:
         program = _run(src)
     except QueryError as err:
         raise err.with_source(text) from None
-    _check_statement_breaks(program, text)
+    _check_statement_breaks(program, src.blocks, text)
     return program
 
 

@@ -178,6 +178,8 @@ def to_primitive(v: object, hint: str = "default") -> object:
         return "[object Object]"
     if isinstance(v, Builtin):
         return f"function {v.name}() {{ [native code] }}"
+    if isinstance(v, Function):
+        return v.source
     return v
 
 
@@ -241,7 +243,7 @@ def typeof(v: object) -> str:
     if t is str:
         return "string"
     if isinstance(v, Builtin):
-        return "object" if v.name in ("Math", "JSON", "Object") else "function"
+        return "object" if v.name in ("Math", "JSON", "console") else "function"
     if isinstance(v, Function):
         return "function"
     return "object"
@@ -463,11 +465,11 @@ class Builtin:
 class Function:
     """An arrow function the script wrote; ``invoke(args)`` runs its body in its closure."""
 
-    __slots__ = ("invoke", "name")
+    __slots__ = ("invoke", "source")
 
-    def __init__(self, invoke: Callable[[list[object]], object], name: str = "") -> None:
+    def __init__(self, invoke: Callable[[list[object]], object], source: str) -> None:
         self.invoke = invoke
-        self.name = name
+        self.source = source  # what String(f) shows, as in JavaScript
 
 
 # ==========================================================================================
