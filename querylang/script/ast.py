@@ -1,9 +1,9 @@
 """The typed syntax tree of a filter script, built by the parser while it reduces.
 
-Every node is a frozen dataclass that knows where it was written: ``line`` and ``column``
+Every node is a dataclass that knows where it was written: ``line`` and ``column``
 (1-based, for messages and carets) and ``start``/``end`` (offsets into the script, for the
 source excerpts some messages quote). Nodes are shared by every run of a cached script, so
-they never change after the parse.
+they never change after the parse: the type checker treats them as frozen (see :func:`node`).
 
 The tree stays shallow where scripts grow long: a run of binary operators at one precedence
 level is one node (``a + b - c`` is one :class:`Binary`), a member/call chain is one
