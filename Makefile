@@ -10,13 +10,15 @@ $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,serve]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/querylang demo
 
+# The suite runs against real PostgreSQL, Parse Server and Chromium: install what is missing first.
 test: $(STAMP)
+	@bash scripts/install-components
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -268,7 +268,7 @@ def test_date_setters_do_not_change_inputs() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# A number of milliseconds where a Date is expected (README, Choices 10)
+# A number of milliseconds where a Date is expected (README, Choices 9)
 
 
 def test_milliseconds_on_a_date_field_are_a_date() -> None:

@@ -58,13 +58,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re2
+
 from querylang.errors import INTERNAL_SERVER_ERROR, INVALID_JSON, INVALID_QUERY, QueryError
 
 __all__ = ["MAX_REPEAT", "Regex", "check_options", "compile_regex"]
 
 #: Largest repetition count (RE2 rejects more, also as a product of nested counts).
 MAX_REPEAT = 1000
-#: Upper bound on our estimate of RE2's program size (DuckDB's RE2 fails near 700 000).
+#: Largest RE2 program (instructions, as RE2 counts them) we hand to DuckDB, whose RE2 fails near 700 000.
 _MAX_PROGRAM = 400_000
 #: Deepest group nesting we accept (keeps both our parser and Python's ``re`` far from limits).
 _MAX_DEPTH = 200
@@ -105,6 +107,7 @@ class Regex:
     python: re.Pattern[str]
     re2: str
     literal: str | None
+    are: str = ""  # the pattern for PostgreSQL's ``~`` (an ARE, see _emit)
 
 
 def check_options(options: str) -> str:
@@ -136,15 +139,22 @@ def _compile(pattern: str, opts: str) -> Regex:
     tree = parser.parse()
     _check_repeat_nesting(tree)
     _check_anchor_context(tree, parser.multiline)
-    if _program_size(tree) > _MAX_PROGRAM:
-        raise QueryError(
-            "regular expression is too large (the SQL engine cannot run it)", code=INVALID_QUERY
-        )
     py_text = _emit(tree, _PY, parser.multiline)
     re2_text = _emit(tree, _RE2, parser.multiline)
     prefix = "".join(f for f in "ms" if f in parser.flags)
     if prefix:
         re2_text = f"(?{prefix}){re2_text}"
+    size = _re2_program_size(re2_text)
+    if size is None or size > _MAX_PROGRAM:
+        raise QueryError(
+            "regular expression is too large (the SQL engine cannot run it)", code=INVALID_QUERY
+        )
+    # ARE: no flag means '.' and [^..] match a newline and ^/$ are the string's ends; option
+    # m is (?w) ("inverse partial newline-sensitive": ^/$ at lines, '.' unchanged), and '.'
+    # is written per option s (_emit).
+    are_text = _emit(tree, _ARE, parser.multiline, "s" in parser.flags)
+    if parser.multiline:
+        are_text = f"(?w){are_text}"
     flags = (re.MULTILINE if parser.multiline else 0) | (re.DOTALL if "s" in parser.flags else 0)
     try:
         python = re.compile(py_text, flags)
@@ -153,7 +163,7 @@ def _compile(pattern: str, opts: str) -> Regex:
             f"internal error translating regular expression {pattern!r}: {exc}",
             code=INTERNAL_SERVER_ERROR,
         ) from exc
-    return Regex(pattern, opts, python, re2_text, _literal_text(tree, parser.caseless))
+    return Regex(pattern, opts, python, re2_text, _literal_text(tree, parser.caseless), are_text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -711,19 +721,20 @@ class _Parser:
         return int(digits, 16)
 
     def _js_unicode_escape(self, start: int) -> int:
-        """``\\uHHHH`` as in JavaScript (a surrogate pair ``\\uD83D\\uDE00`` is one character)."""
+        """``\\u``: JavaScript's escape, which PCRE (MongoDB's dialect) does not have: an error
+        that says how to write the character (``\\uD83D\\uDE00``, a surrogate pair, is one)."""
         p = self.p
         m = re.compile(r"[0-9a-fA-F]{4}").match(p, self.i)
         if not m:
-            raise self.error("\\u must be followed by 4 hex digits", start)
+            raise self.error("\\u is not an escape in PCRE (MongoDB's regex dialect); write \\x{HHHH}", start)
         cp = int(m.group(), 16)
-        self.i = m.end()
         if 0xD800 <= cp <= 0xDBFF:
-            low = re.compile(r"\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE).match(p, self.i)
+            low = re.compile(r"\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE).match(p, m.end())
             if low:
-                self.i = low.end()
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (int(low.group(1), 16) - 0xDC00)
-        return self._code_point(cp, start)
+        raise self.error(
+            f"\\u is not an escape in PCRE (MongoDB's regex dialect); write \\x{{{cp:x}}} for U+{cp:04X}", start
+        )
 
     def _code_point(self, cp: int, start: int) -> int:
         """Check a code point written as a number: not a surrogate, at most U+10FFFF."""
@@ -976,27 +987,19 @@ def _check_anchors(
             )
 
 
-def _utf8_len(cp: int) -> int:
-    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
-
-
-def _program_size(node: _Node) -> int:
-    """A generous estimate of the number of RE2 instructions for ``node``."""
-    if isinstance(node, _Chars):
-        if len(node.ranges) == 1 and node.ranges[0][0] == node.ranges[0][1]:
-            return _utf8_len(node.ranges[0][0])
-        # Calibrated on DuckDB's RE2: \p{L} (~660 ranges) costs ~1500 instructions.
-        return sum(_utf8_len(hi) + 1 for _, hi in node.ranges) + 6
-    if isinstance(node, _Dot):
-        return 14
-    if isinstance(node, _Anchor):
-        return 4
-    if isinstance(node, _Seq):
-        return sum(_program_size(i) for i in node.items)
-    if isinstance(node, _Alt):
-        return sum(_program_size(b) + 1 for b in node.branches)
-    count = node.hi if node.hi is not None else max(node.lo, 1)
-    return _program_size(node.node) * max(count, 1) + 2
+def _re2_program_size(re2_text: str) -> int | None:
+    """RE2's own size of the compiled program (instructions), from the RE2 library that
+    google-re2 binds; None when RE2 refuses the pattern as too large for its memory budget
+    (the same default budget as the RE2 in DuckDB)."""
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return int(re2.compile(re2_text, options).programsize)
+    except re2.error as exc:
+        if "too large" in str(exc) or "too big" in str(exc):
+            return None
+        # Our RE2 text is built to be valid RE2: a refusal is a bug here, not a user error.
+        raise AssertionError(f"RE2 refused the generated pattern {re2_text!r}: {exc}") from None
 
 
 def _flatten(node: _Node) -> list[_Node]:
@@ -1025,6 +1028,9 @@ def _literal_text(node: _Node, caseless: bool) -> str | None:
 
 _PY = "python"
 _RE2 = "re2"
+_ARE = "are"  # PostgreSQL's advanced regular expressions
+#: Largest repetition count an ARE takes (RE_DUP_MAX); larger counts are written as several.
+_ARE_DUP_MAX = 255
 
 _W = "[0-9A-Z_a-z]"  # PCRE's ASCII word character, for Python's \b and \B
 _ANCHORS = {
@@ -1051,6 +1057,8 @@ def _char(cp: int, engine: str) -> str:
         return ch
     if engine == _RE2:
         return f"\\x{{{cp:X}}}"
+    if engine == _ARE:  # \x would take every hex digit that follows
+        return f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
     if cp < 0x100:
         return f"\\x{cp:02x}"
     if cp < 0x10000:
@@ -1077,36 +1085,42 @@ def _emit_chars(ranges: Ranges, engine: str) -> str:
     if len(positive) == 1 and positive[0][0] == positive[0][1]:
         return _char(positive[0][0], engine)
     if not negative:  # every character
-        return "[\\s\\S]"
+        return "(?:.|\\n)" if engine == _ARE else "[\\s\\S]"
     if not positive or len(negative) < len(positive):
         return f"[^{_class_body(negative, engine)}]"
     return f"[{_class_body(positive, engine)}]"
 
 
-def _emit(node: _Node, engine: str, multiline: bool) -> str:
-    """Pattern text for ``engine`` (flags m and s are set outside)."""
+def _emit(node: _Node, engine: str, multiline: bool, dotall: bool = False) -> str:
+    """Pattern text for ``engine`` (flags m and s are set outside, but for an ARE's ``.``)."""
     if isinstance(node, _Chars):
         return _emit_chars(node.ranges, engine)
     if isinstance(node, _Dot):
+        if engine == _ARE:  # an ARE's '.' matches a newline
+            return "." if dotall else "[^\\n]"
         return "."
     if isinstance(node, _Anchor):
         if node.kind == "eol":
             if multiline:
                 return "$"
-            return "$" if engine == _PY else "(?:\\n?\\z)"
+            return "$" if engine == _PY else "(?:\\n?\\Z)" if engine == _ARE else "(?:\\n?\\z)"
+        if engine == _ARE:
+            return _ARE_ANCHORS[node.kind]
         py, r2 = _ANCHORS[node.kind]
         return py if engine == _PY else r2
     if isinstance(node, _Seq):
-        parts = [_emit(item, engine, multiline) for item in node.items]
+        parts = [_emit(item, engine, multiline, dotall) for item in node.items]
         return "".join(
             f"(?:{part})" if isinstance(item, _Alt) else part
             for item, part in zip(node.items, parts, strict=True)
         )
     if isinstance(node, _Alt):
-        return "|".join(_emit(b, engine, multiline) for b in node.branches)
-    inner = _emit(node.node, engine, multiline)
-    if not isinstance(node.node, (_Chars, _Dot)):
+        return "|".join(_emit(b, engine, multiline, dotall) for b in node.branches)
+    inner = _emit(node.node, engine, multiline, dotall)
+    if not isinstance(node.node, (_Chars, _Dot)) or engine == _ARE:
         inner = f"(?:{inner})"
+    if engine == _ARE:
+        return _are_repeat(inner, node.lo, node.hi)
     if node.hi is None:
         quant = "*" if node.lo == 0 else "+" if node.lo == 1 else f"{{{node.lo},}}"
     elif node.lo == node.hi:
@@ -1116,3 +1130,31 @@ def _emit(node: _Node, engine: str, multiline: bool) -> str:
     else:
         quant = f"{{{node.lo},{node.hi}}}"
     return inner + quant + ("?" if node.lazy else "")
+
+
+# ARE spellings: \A and \Z (its \z does not exist), and PCRE's ASCII word boundary written
+# out, since an ARE's \y / \m / \M follow the locale's notion of a word character.
+_ARE_ANCHORS = {
+    "bol": "^",
+    "A": "\\A",
+    "z": "\\Z",
+    "Z": "(?:\\n?\\Z)",
+    "b": f"(?:(?<={_W})(?!{_W})|(?<!{_W})(?={_W}))",
+    "B": f"(?:(?<={_W})(?={_W})|(?<!{_W})(?!{_W}))",
+}
+
+
+def _are_repeat(inner: str, lo: int, hi: int | None) -> str:
+    """``inner{lo,hi}`` for an ARE, whose counts stop at 255: a larger count is a sequence of
+    counted pieces whose counts add up (the same language; only whether a match exists is
+    asked). Laziness is dropped: it changes which match is found, never whether one is, and
+    an ARE gives one preference to a whole pattern that mixes the two."""
+    if hi is None:
+        head = _are_repeat(inner, lo, lo) if lo > 1 else inner if lo == 1 else ""
+        return head + inner + "*"
+    if hi <= _ARE_DUP_MAX:
+        if lo == hi:
+            return inner if lo == 1 else "" if lo == 0 else f"{inner}{{{lo}}}"
+        return f"{inner}{{{lo},{hi}}}"
+    take_lo, take_hi = min(lo, _ARE_DUP_MAX), _ARE_DUP_MAX
+    return _are_repeat(inner, take_lo, take_hi) + _are_repeat(inner, lo - take_lo, hi - take_hi)

@@ -15,7 +15,7 @@ or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn`
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
 - the value that is bound is converted by the very functions the builder uses
-  (``build._value``, ``build._id``, ``compile_sql._param``), so checks and conversions are
+  (``build._value``, ``build._id``, ``compiler.param``), so checks and conversions are
   the same; a value those reject falls back to the whole way, which raises the usual error
   with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
@@ -36,17 +36,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from querylang.engines.sql.compiler import Plan, _param
-from querylang.frontends.filters import _id, _value, check_paging
+from querylang.engines.sql.compiler import Plan, param
+from querylang.frontends.filters import check_paging, field_value, object_id
+from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
 from querylang.script import ast, to_js
 from querylang.script.template import Template, template_of
 
 MAX_PLANS = 512  # per database; least recently used go first
-COMPARE_OPS = frozenset(
-    {"equalTo", "notEqualTo", "greaterThan", "greaterThanOrEqualTo", "lessThan", "lessThanOrEqualTo"}
-)
-LIST_OPS = frozenset({"containedIn", "notContainedIn"})
+COMPARE_OPS = BINDABLE_COMPARE
+LIST_OPS = BINDABLE_LISTS
 SCALARS = (str, bool, int, float)
 SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like an input)
 
@@ -70,7 +69,7 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         i += 2
     rest = path[i:]
     if rest == ("relatedTo", "id"):
-        return (lambda v: _id(to_js(v), "relatedTo id")), "scalar", "Pointer"
+        return (lambda v: object_id(to_js(v), "relatedTo id")), "scalar", "Pointer"
     # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
     # duplicates, so X == 'a' would change the list's length and the SQL.
     if len(rest) != 2 or not isinstance(rest[0], str) or not isinstance(rest[1], str):
@@ -80,14 +79,14 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         return None
     op = rest[1]
     if op == "pointsTo" and f.type in ("Pointer", "Relation"):
-        return (lambda v: _id(to_js(v), "pointsTo")), "either", f.type
+        return (lambda v: object_id(to_js(v), "pointsTo")), "either", f.type
     if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
         return None
     if op in COMPARE_OPS:
         scalar_only = op not in ("equalTo", "notEqualTo")
-        return (lambda v: _param(_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
+        return (lambda v: param(field_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
     if op in LIST_OPS and f.type != "Boolean":
-        return (lambda v: _param(_value(f, to_js(v), scalar_only=False))), "list", f.type
+        return (lambda v: param(field_value(f, to_js(v), scalar_only=False))), "list", f.type
     return None
 
 
@@ -372,5 +371,5 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
     return Plan(
         p.class_name, p.sql, params, list(p.columns),
         count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
-        where_sql=p.where_sql, where_params=params[:k], limit=p.limit,
+        where_sql=p.where_sql, where_params=params[:k], limit=p.limit, words=p.words, dialect=p.dialect,
     )
