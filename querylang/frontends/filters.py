@@ -481,6 +481,11 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if ftype == "Date":
         if isinstance(value, JSDate) and not value.valid:
             raise QueryTypeError("Invalid Date")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
+            if not math.isfinite(value) or abs(value) > 8.64e15:
+                raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
+            value = JSDate(float(value))
         if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
             d = date_from(value)
             if d is None:
