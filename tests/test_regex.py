@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from querylang.errors import QueryError
-from querylang.features.regex import MAX_REPEAT, Regex, _case_orbits, check_options, compile_regex
+from querylang.features.regex import MAX_REPEAT, Regex, check_options, compile_regex
+from querylang.features.regex.charsets import _case_orbits
 
 # --------------------------------------------------------------------------------------------
 # Engines
