@@ -1,4 +1,4 @@
-"""Regexes on PostgreSQL: the ARE translation (features/regex.py) means what PCRE means.
+"""Regexes on PostgreSQL: the ARE translation (features/regex/) means what PCRE means.
 
 The table of hand-checked matches and the random patterns of test_regex.py, run through
 PostgreSQL's ``~`` with ``Regex.are``. U+0000 cannot be stored in PostgreSQL text, so subjects

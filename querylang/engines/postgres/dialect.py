@@ -3,7 +3,7 @@
 Where PostgreSQL would answer differently from DuckDB and the reference, this writes what keeps
 the answer the same:
 
-* regular expressions use the ARE translation of features/regex.py (``\\y`` is not PCRE's
+* regular expressions use the ARE translation of features/regex/ (``\\y`` is not PCRE's
   ``\\b``, ``.`` matches a newline, no ``\\z``, counts stop at 255, ``~*`` folds case by locale:
   none of those is written; case folding is spelled out as classes, never ``~*``);
 * string comparisons and sorts use the columns' ``COLLATE "C"`` (code-point order), and the
