@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.engines.duckdb.store import Store, make_decoder, output_record
+from querylang.engines.duckdb.store import Store, output_record
 from querylang.engines.sql.compiler import (
     Plan,
     Statement,
@@ -371,7 +371,7 @@ class Database:
         if cached is not None and cached[0] is cls:
             decode = cached[1]
         else:
-            decode = make_decoder(cls, plan.columns)
+            decode = self.store.make_decoder(cls, plan.columns)
             self._decoders[cls.name] = (cls, decode)
         records = [decode(r) for r in rows]
         total = None

@@ -498,6 +498,8 @@ class Store:
                     clean.add(name)
         return frozenset(clean)
 
+    make_decoder = staticmethod(make_decoder)  # rows → records (api.Database._execute)
+
     def writer(self) -> Writer:
         """Record-level writes, each one transaction."""
         return Writer(self)

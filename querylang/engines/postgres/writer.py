@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from querylang.engines.postgres.decode import decode_row
 from querylang.engines.postgres.layout import class_columns, join_table, output_columns, quote
 from querylang.engines.postgres.store import PostgresStore, _server_error, row_cells, stored_record
 from querylang.errors import DataError, QueryError
@@ -38,8 +39,6 @@ class Writer:
                 raise DataError(f"write failed, nothing was changed: {exc.message}") from exc
 
     def _stored(self, con: psycopg.Connection[Any], cls: ClassDef, oid: str) -> dict[str, Any]:
-        from querylang.engines.duckdb.store import decode_row
-
         cols = output_columns(cls)
         row = con.execute(
             f'SELECT {", ".join(quote(c) for c in cols)} FROM {quote(cls.name)} WHERE "objectId" = %s', [oid]
