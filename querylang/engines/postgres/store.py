@@ -7,9 +7,9 @@ PostgreSQL types here (jsonb path maps, aware UTC dates).
 
 * Loads: one transaction on one connection; records and edges go in through COPY; a failure
   rolls everything back (nothing half-written) and says why.
-* Reads: any pooled connection; each statement is cancelled past the timeout (the same
-  watchdog thread as DuckDB's, cancelling through the server's cancel protocol). The session
-  time zone is UTC and dates are bound as aware datetimes, so nothing depends on the server's.
+* Reads: each thread's own connection from the pool; the server cancels a statement past the
+  timeout (statement_timeout). The session time zone is UTC and dates are bound as aware
+  datetimes, so nothing depends on the server's.
 * Writes: each one transaction (writer.py).
 * ``lock``: shared by queries (plan and rows from one schema), exclusive for loads and writes
   that change the schema or the data the reference evaluator reads.
@@ -33,7 +33,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import Watchdog, field_cells, record_row
+from querylang.engines.duckdb.store import field_cells, record_row
 from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
@@ -137,19 +137,6 @@ class _Held:
         self.release()
 
 
-class _Cancel:
-    """What the watchdog interrupts: a running statement on one connection."""
-
-    def __init__(self, con: psycopg.Connection[Any]) -> None:
-        self.con = con
-        self.fired = False
-
-    def interrupt(self) -> None:
-        self.fired = True
-        with contextlib.suppress(Exception):
-            self.con.cancel_safe(timeout=5)
-
-
 def _server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
@@ -174,7 +161,6 @@ class PostgresStore:
         self.dialect = POSTGRES
         self.read_only = read_only
         self.lock = SharedLock()
-        self.watchdog = Watchdog()
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
@@ -336,6 +322,7 @@ class PostgresStore:
             old = self.schema
             try:
                 with self._connection() as con, con.transaction():
+                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
                     self.create_tables(con, old, data.schema)
                     counts = {}
                     for name, recs in data.records.items():
@@ -394,29 +381,36 @@ class PostgresStore:
 
     def execute(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
-        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+        words: Iterable[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]:
-        """Run one statement on a pooled connection; past ``timeout`` seconds the server
-        cancels it (:class:`QueryTimeout`)."""
+        """Run one statement on this thread's connection; past ``timeout`` seconds the server
+        cancels it (statement_timeout, :class:`QueryTimeout`)."""
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
         with self._connection() as con:
-            guard = _Cancel(con)
-            token = self.watchdog.watch(guard, timeout) if timeout is not None else None
+            self._set_timeout(con, timeout)
             try:
                 with con.cursor() as cur:
                     cur.execute(sql, bound)
                     return cur.fetchall() if cur.description is not None else []
-            except pge.QueryCanceled:
-                if guard.fired and timeout is not None:
+            except pge.QueryCanceled as exc:
+                if timeout is not None and "timeout" in str(exc):
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
             except psycopg.Error as exc:
                 raise _server_error(exc) from exc
-            finally:
-                if token is not None:
-                    self.watchdog.done(token)
+
+    def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
+        """The server's statement_timeout, set on a connection only when it changes (a SET
+        per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
+        ms = 0 if timeout is None else max(1, int(timeout * 1000))
+        if getattr(con, "_ql_timeout", None) != ms:
+            try:
+                con.execute(f"SET statement_timeout = {ms}")
+            except psycopg.Error as exc:
+                raise _server_error(exc) from exc
+            con._ql_timeout = ms  # type: ignore[attr-defined]
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""

@@ -30,6 +30,7 @@ class Writer:
         with self.store.lock.exclusive():
             try:
                 with self.store._connection() as con, con.transaction():
+                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
                     return fn(con)
             except psycopg.Error as exc:
                 raise DataError(f"write failed, nothing was changed: {_server_error(exc, 'the write').message}") from exc
