@@ -137,7 +137,7 @@ class _Held:
         self.release()
 
 
-def _server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
+def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
         return QueryError(f"PostgreSQL refused {what}: permission denied ({_first_line(exc)})", code=1)
@@ -183,7 +183,7 @@ class PostgresStore:
             timeout=connect_timeout, name="querylang",
         )
         try:
-            with self._connection() as con:
+            with self.connection() as con:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if not read_only and (found is None or found[0] is None):
                     with con.transaction():
@@ -202,7 +202,7 @@ class PostgresStore:
     # --- connections ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """This thread's connection: taken from the pool on the thread's first statement and
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
         small query). A connection that failed goes back to the pool, which drops it if broken."""
@@ -321,7 +321,7 @@ class PostgresStore:
             data = read_dataset(source, self.schema)
             old = self.schema
             try:
-                with self._connection() as con, con.transaction():
+                with self.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
                     self.create_tables(con, old, data.schema)
                     counts = {}
@@ -334,7 +334,7 @@ class PostgresStore:
                     self.build_indexes(con, data.schema)
                     clean = self._clean_joins(con, data.schema)
             except psycopg.Error as exc:
-                raise DataError(f"load failed, nothing was loaded: {_server_error(exc, 'the load').message}") from None
+                raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
 
@@ -388,7 +388,7 @@ class PostgresStore:
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
-        with self._connection() as con:
+        with self.connection() as con:
             self._set_timeout(con, timeout)
             try:
                 with con.cursor() as cur:
@@ -399,7 +399,7 @@ class PostgresStore:
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
             except psycopg.Error as exc:
-                raise _server_error(exc) from exc
+                raise server_error(exc) from exc
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
@@ -409,13 +409,13 @@ class PostgresStore:
             try:
                 con.execute(f"SET statement_timeout = {ms}")
             except psycopg.Error as exc:
-                raise _server_error(exc) from exc
+                raise server_error(exc) from exc
             con._ql_timeout = ms  # type: ignore[attr-defined]
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         out = Dataset(self.schema)
-        with self._connection() as con:
+        with self.connection() as con:
             for name, cls in self.schema.classes.items():
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
