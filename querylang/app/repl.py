@@ -185,7 +185,7 @@ class Session:
             raise QueryError("no query yet: type a script first")
         from querylang.engines.sql.compiler import compile_query
 
-        return compile_query(self.last_query, self.db.schema)
+        return compile_query(self.last_query, self.db.schema, dialect=self.db.store.dialect)
 
     def cmd_sql(self, args: list[str]) -> None:
         plan = self._last_plan()
