@@ -45,12 +45,20 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
-from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.errors import INVALID_QUERY, DataError, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import parse_iso
 
+# IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
+# raises instead. It happens in the geo formulas for coordinates a hair apart (below ~1e-150
+# degrees); writing the products so that they round as IEEE does is not possible in its SQL.
+UNDERFLOW = (
+    "PostgreSQL refuses this query: a floating-point product in it underflows (coordinates that "
+    "differ by less than about 1e-150 degrees), which PostgreSQL reports as an error where the "
+    "other engines round it to 0"
+)
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
@@ -398,6 +406,10 @@ class PostgresStore:
                 if timeout is not None and "timeout" in str(exc):
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
+            except pge.NumericValueOutOfRange as exc:
+                if "underflow" in str(exc):
+                    raise QueryError(UNDERFLOW, code=INVALID_QUERY) from None
+                raise server_error(exc) from exc
             except psycopg.Error as exc:
                 raise server_error(exc) from exc
 
