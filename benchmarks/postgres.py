@@ -241,6 +241,8 @@ def markdown(res: dict[str, Any]) -> str:
     out.append("The fastest runs' ratio (min_ms / min_ms) is the steadier figure when the machine is busy: "
                "a single run of a sub-millisecond query varies by several times its length.")
     out.append("")
+    out.append(_busy_note(res))
+    out.append("")
     tp = res.get("throughput")
     if tp:
         out.append("## Many readers")
@@ -256,6 +258,18 @@ def markdown(res: dict[str, Any]) -> str:
                "indexes, values bound, rows fetched as tuples, not decoded; one autocommit connection.")
     out.append("- The server: a throw-away cluster on loopback (fsync off), default settings otherwise.")
     return "\n".join(out) + "\n"
+
+
+def _busy_note(res: dict[str, Any]) -> str:
+    load = max(res["load_average_start"][0], res["load_average_end"][0])
+    if load <= 1.5:
+        return "The machine was quiet (1-minute load average at most 1.5)."
+    return (f"The machine was busy (1-minute load average up to {load} on {res['cores']} cores, other "
+            "work running): the server, the client and that work share the cores, so medians and "
+            "ratios of small queries move by 2-3× from one run to the next; the two contenders' "
+            "statements get the same server plans (EXPLAIN), and what querylang_pg adds on the client "
+            "(planning from the cache, decoding rows into records) is tens of microseconds per query "
+            "plus the decoding. Re-run on a quiet machine for figures to compare with the 1.2× target.")
 
 
 def write(res: dict[str, Any], out_dir: Path) -> list[Path]:
