@@ -4,25 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench-smoke clean postgres
+.PHONY: demo test lint typecheck bench-smoke clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,serve]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/querylang demo
 
-# The PostgreSQL tests start their own server from Debian's package: install it when missing.
-postgres:
-	@command -v pg_config >/dev/null 2>&1 && [ -x "$$(pg_config --bindir)/initdb" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
-		else echo "the PostgreSQL tests need PostgreSQL: sudo apt-get install -y postgresql"; exit 2; fi; }
-
-test: $(STAMP) postgres
+# The suite runs against real PostgreSQL, Parse Server and Chromium: install what is missing first.
+test: $(STAMP)
+	@bash scripts/install-components
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -84,7 +84,7 @@ def _install_parse() -> Path:
 class ParseServer:
     """Parse Server (its CLI) on 127.0.0.1, over a Postgres database."""
 
-    def __init__(self, pg: Postgres) -> None:
+    def __init__(self, pg: Postgres, extra: tuple[str, ...] = ()) -> None:
         cli = _install_parse()
         self.port = _free_port()
         self.mount = "/parse"
@@ -102,6 +102,7 @@ class ParseServer:
                 "--serverURL", f"http://127.0.0.1:{self.port}{self.mount}",
                 "--allowCustomObjectId", "true",
                 "--logLevel", "error",
+                *extra,  # more CLI options (the importer tests start one with --maxLimit)
             ],
             cwd=PARSE_DIR,
             stdout=self.log,

@@ -12,7 +12,9 @@ from querylang.api import Database, Result, build_query, connect, evaluate, matc
 from querylang.engines.sql.compiler import Plan, compile_query
 from querylang.errors import (
     DataError,
+    EngineError,
     LimitExceeded,
+    QueryCancelled,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
@@ -20,14 +22,16 @@ from querylang.errors import (
     SchemaError,
     ScriptError,
 )
-from querylang.frontends.parse_rest import to_parse_where, to_script
+from querylang.frontends.to_parse import to_parse_where, to_script
 from querylang.model.schema import Schema
 
 __all__ = [
     "DataError",
     "Database",
+    "EngineError",
     "LimitExceeded",
     "Plan",
+    "QueryCancelled",
     "QueryError",
     "QuerySyntaxError",
     "QueryTimeout",

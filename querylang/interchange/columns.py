@@ -26,15 +26,15 @@ import pyarrow.compute as pc
 
 from querylang.interchange.document import (
     Edge,
-    _class_rows,
-    _open_document,
-    _relation_list,
     check_value,
+    class_rows,
     normalise_records,
     read_edge,
+    read_source,
+    relation_list,
 )
 from querylang.model.schema import ClassDef, Field, Schema
-from querylang.model.values import _plain, canonical_plain, parse_isos, scalar_json
+from querylang.model.values import canonical_plain, parse_isos, plain_json, scalar_json
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP
@@ -70,7 +70,7 @@ class ColumnDataset:
 def open_document(source: str | Path | Mapping[str, Any], existing: Schema | None) -> tuple[Mapping[str, Any], Schema, datetime]:
     """The document, its schema merged into ``existing``, and the time records without
     createdAt get (for iter_columns)."""
-    return _open_document(source, existing, None)
+    return read_source(source, existing, None)
 
 
 def read_columns(
@@ -80,7 +80,7 @@ def read_columns(
     now: datetime | None = None,
 ) -> ColumnDataset:
     """:func:`data.read_dataset` by column: the same checks, errors and values."""
-    doc, schema, now = _open_document(source, existing, now)
+    doc, schema, now = read_source(source, existing, now)
     out = ColumnDataset(schema)
     for part in iter_columns(doc, schema, now):
         if isinstance(part, tuple):
@@ -114,8 +114,8 @@ def iter_columns(
     document's first: read_columns finds that one.
     """
     record_edges: list[Edge] = []
-    classes = list(_class_rows(doc, schema))
-    relations = _relation_list(doc)
+    classes = list(class_rows(doc, schema))
+    relations = relation_list(doc)
     order: list[tuple[ClassDef, list[Any]] | None] = [*classes, None]  # None: the relations
     if pipelined:
         order.sort(key=lambda part: (part is not None, 0 if part is None else -len(part[1])))
@@ -228,11 +228,13 @@ def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns 
         if pairs != held:
             return None  # some record has a field the class does not
     created = out.values["createdAt"]
-    assert isinstance(created, pa.Array)
-    if created.null_count:
-        created = out.values["createdAt"] = created.fill_null(pa.scalar(now.replace(tzinfo=None), TIMESTAMP))
     updated = out.values["updatedAt"]
-    assert isinstance(updated, pa.Array)
+    assert isinstance(created, pa.Array) and isinstance(updated, pa.Array)
+    if created.null_count:
+        # A missing date is filled from the other one, so updatedAt is never before createdAt.
+        if updated.null_count < n:
+            created = pc.coalesce(created, updated)
+        created = out.values["createdAt"] = created.fill_null(pa.scalar(now.replace(tzinfo=None), TIMESTAMP))
     out.values["updatedAt"] = created if updated.null_count == n else pc.coalesce(updated, created)
     return out
 
@@ -392,10 +394,10 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
     if ints and (max(ints) > 2**63 or min(ints) < -(2**63)):
         return None
     encoded = {s: scalar_json(s) for s in set(keys) | set(strings)}
-    # An int a double holds exactly is its own JSON text (what scalar_json(_plain(v)) gives).
+    # An int a double holds exactly is its own JSON text (what scalar_json(plain_json(v)) gives).
     json_texts = pa.array(
         [
-            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else scalar_json(_plain(v))  # type: ignore[arg-type]
+            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else scalar_json(plain_json(v))  # type: ignore[arg-type]
             for v, t in zip(items, types, strict=True)
         ],
         pa.string(),

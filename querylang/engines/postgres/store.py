@@ -21,7 +21,7 @@ import contextlib
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import field_cells, record_row
+from querylang.engines.duckdb.store import Watchdog, field_cells, record_row
 from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
@@ -45,7 +45,7 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
-from querylang.errors import INVALID_QUERY, DataError, QueryError, QueryTimeout
+from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Schema
@@ -77,6 +77,17 @@ def _bind(v: Any) -> Any:
             return [float(x) for x in v]
         return [_bind(x) for x in v]
     return v
+
+
+class _Cancel:
+    """What the watchdog interrupts: a running statement on one connection."""
+
+    def __init__(self, con: psycopg.Connection[Any]) -> None:
+        self.con = con
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(Exception):
+            self.con.cancel_safe(timeout=5)
 
 
 class SharedLock:
@@ -169,6 +180,7 @@ class PostgresStore:
         self.dialect = POSTGRES
         self.read_only = read_only
         self.lock = SharedLock()
+        self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
@@ -235,10 +247,9 @@ class PostgresStore:
             held.release()
         self.pool.close()
 
-    @staticmethod
-    def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
-        """Rows → records (dates come as ISO text already, decode.py)."""
-        return make_decoder(cls, columns)
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows of ``columns`` → output records (dates come as ISO text already, decode.py)."""
+        return make_decoder(cls, columns)  # type: ignore[no-any-return]
 
     def writer(self) -> Any:
         from querylang.engines.postgres.writer import Writer
@@ -321,7 +332,7 @@ class PostgresStore:
 
     # --- load -------------------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
+    def load(self, source: str | Path | Mapping[str, Any], progress: Any = None) -> dict[str, int]:
         """Add a whole interchange document, all or nothing; returns records per class."""
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
@@ -389,20 +400,24 @@ class PostgresStore:
 
     def execute(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
-        words: Iterable[tuple[str, str]] = (),
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
     ) -> list[tuple[Any, ...]]:
         """Run one statement on this thread's connection; past ``timeout`` seconds the server
-        cancels it (statement_timeout, :class:`QueryTimeout`)."""
+        cancels it (statement_timeout, :class:`QueryTimeout`); a set ``cancel`` cancels it
+        through the server's cancel protocol (:class:`QueryCancelled`)."""
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
         with self.connection() as con:
             self._set_timeout(con, timeout)
+            token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
             try:
                 with con.cursor() as cur:
                     cur.execute(sql, bound)
                     return cur.fetchall() if cur.description is not None else []
             except pge.QueryCanceled as exc:
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled") from None
                 if timeout is not None and "timeout" in str(exc):
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
@@ -412,6 +427,26 @@ class PostgresStore:
                 raise server_error(exc) from exc
             except psycopg.Error as exc:
                 raise server_error(exc) from exc
+            finally:
+                if token is not None:
+                    self.watchdog.done(token)
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> str:
+        """PostgreSQL's plan for a statement, as text."""
+        rows = self.execute("EXPLAIN " + sql, params, timeout=timeout, cancel=cancel)
+        return "\n".join(str(r[0]) for r in rows)
+
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows in batches. Not yet read from the server as they come: they are fetched at
+        once (a server-side cursor would keep the thread's connection for the reader's pace)."""
+        rows = self.execute(sql, params, cancel=cancel)
+        return iter([rows[k : k + batch] for k in range(0, len(rows), batch)])
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
