@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
     ap.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's own, one per core)")
     ap.add_argument("--with-parse", action="store_true", help="also time Parse Server on PostgreSQL (see benchmarks/parse_server.py)")
+    ap.add_argument("--engine", choices=["duckdb", "postgres", "all"], default="duckdb",
+                    help="postgres: querylang_pg against hand_sql_pg on a throw-away PostgreSQL "
+                    "(benchmarks/postgres.py, results <scale>-postgres.md); all: DuckDB, then PostgreSQL")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
@@ -71,6 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     # `timeout` and friends send SIGTERM: exit through the finally blocks, which stop the
     # servers --with-parse started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.engine in ("postgres", "all"):
+        from .postgres import run_postgres
+
+        micro_only = bool(only) and not [n for n in only if n in BY_NAME]
+        if args.engine == "postgres" or not micro_only:
+            pg = run_postgres(args.scale, args.repeat, args.seed, [n for n in only if n in BY_NAME], args.out,
+                              cache=not args.no_cache)
+            for name, e in pg["workloads"].items():
+                q = e["querylang_pg"]
+                print(f"{'MET ' if q['ratio'] <= 1.2 else 'MISS'}  {name}: querylang_pg {q['ratio']:.2f}× hand_sql_pg")
+            if "throughput" in pg:
+                print(f"pool: two threads {pg['throughput']['speedup']}× one thread")
+        if args.engine == "postgres":
+            return 0
     res = run(args, only, slow_scale)
     paths = report.write_all(res, args.out, args.json)
     print()

@@ -66,6 +66,25 @@ def pg_cluster():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_connect(pg_cluster):
+    """A function that opens a new, empty database on the test PostgreSQL (its own schema)."""
+    from .pg import fresh_database
+
+    return lambda: fresh_database(pg_cluster)
+
+
+# PostgreSQL's one refusal where the other engines answer (engines/postgres/store.py UNDERFLOW):
+# the property tests accept it, by its message, as the issue allows a QueryError that says why.
+PG_REFUSES = "PostgreSQL refuses this query"
+
+
+# The PostgreSQL runs of the differential properties take a quarter of the profile's examples:
+# each example makes a schema and opens a pool on the server.
+def pg_examples(n: int | None = None) -> int:
+    return max(10, (n or settings.default.max_examples) // 4)
+
+
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def engine(request):
     """A function that opens a new, empty database on the engine under test."""

@@ -78,3 +78,22 @@ def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(out.read_text(encoding="utf-8"))
     assert res["tunings"] and all(t["agree"] for t in res["tunings"].values())
+
+
+def test_postgres_pass_runs(tmp_path: Path) -> None:
+    """--engine postgres: both PostgreSQL contenders on every workload, the same answers."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--engine", "postgres", "--scale", "T", "--repeat", "1",
+         "--out", str(tmp_path), "--no-cache"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((tmp_path / "T-postgres.json").read_text(encoding="utf-8"))
+    from benchmarks.workloads import WORKLOADS
+
+    assert set(res["workloads"]) == {w.name for w in WORKLOADS}
+    for name, entry in res["workloads"].items():
+        assert set(entry) == {"querylang_pg", "hand_sql_pg"}, name
+        assert entry["querylang_pg"]["agrees"] is True, name
+    assert res["throughput"]["qps_1"] > 0 and res["throughput"]["qps_2"] > 0
+    assert (tmp_path / "T-postgres.md").exists()

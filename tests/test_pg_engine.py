@@ -291,3 +291,17 @@ def test_cli_takes_a_postgresql_url(pg_cluster, tmp_path):
 
 def test_psycopg_is_the_driver():
     assert psycopg.__version__.startswith("3.")
+
+
+def test_cancel_stops_a_running_statement(pair):
+    from querylang.errors import QueryCancelled
+
+    pg, _ = pair
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(QueryCancelled):
+        pg.store.execute("SELECT pg_sleep(5)", [], cancel=cancel)
+    assert time.perf_counter() - started < 3
+    assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]

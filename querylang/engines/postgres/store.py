@@ -7,9 +7,9 @@ PostgreSQL types here (jsonb path maps, aware UTC dates).
 
 * Loads: one transaction on one connection; records and edges go in through COPY; a failure
   rolls everything back (nothing half-written) and says why.
-* Reads: any pooled connection; each statement is cancelled past the timeout (the same
-  watchdog thread as DuckDB's, cancelling through the server's cancel protocol). The session
-  time zone is UTC and dates are bound as aware datetimes, so nothing depends on the server's.
+* Reads: each thread's own connection from the pool; the server cancels a statement past the
+  timeout (statement_timeout). The session time zone is UTC and dates are bound as aware
+  datetimes, so nothing depends on the server's.
 * Writes: each one transaction (writer.py).
 * ``lock``: shared by queries (plan and rows from one schema), exclusive for loads and writes
   that change the schema or the data the reference evaluator reads.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,17 +30,11 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import (
-    Watchdog,
-    decode_row,
-    field_cells,
-    make_decoder,
-    record_row,
-)
+from querylang.engines.duckdb.store import Watchdog, field_cells, record_row
+from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -50,26 +45,26 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
-from querylang.errors import DataError, QueryCancelled, QueryError, QueryTimeout
+from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import parse_iso
 
+# IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
+# raises instead. It happens in the geo formulas for coordinates a hair apart (below ~1e-150
+# degrees); writing the products so that they round as IEEE does is not possible in its SQL.
+UNDERFLOW = (
+    "PostgreSQL refuses this query: a floating-point product in it underflows (coordinates that "
+    "differ by less than about 1e-150 degrees), which PostgreSQL reports as an error where the "
+    "other engines round it to 0"
+)
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
-POOL_SIZE = 8
-
-
-class _NaiveUtc(TimestamptzLoader):
-    """timestamptz read back as naive UTC, as the DuckDB store reads its TIMESTAMPs (the
-    decoders and the reference share that form)."""
-
-    def load(self, data: Any) -> datetime:
-        return super().load(data).astimezone(UTC).replace(tzinfo=None)
+POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
 def _configure(con: psycopg.Connection[Any]) -> None:
-    con.adapters.register_loader("timestamptz", _NaiveUtc)
+    con.adapters.register_loader("timestamptz", IsoLoader)
 
 
 def _bind(v: Any) -> Any:
@@ -82,6 +77,17 @@ def _bind(v: Any) -> Any:
             return [float(x) for x in v]
         return [_bind(x) for x in v]
     return v
+
+
+class _Cancel:
+    """What the watchdog interrupts: a running statement on one connection."""
+
+    def __init__(self, con: psycopg.Connection[Any]) -> None:
+        self.con = con
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(Exception):
+            self.con.cancel_safe(timeout=5)
 
 
 class SharedLock:
@@ -132,20 +138,25 @@ class SharedLock:
                 self._cond.notify_all()
 
 
-class _Cancel:
-    """What the watchdog interrupts: a running statement on one connection."""
+class _Held:
+    """A connection a thread keeps; back to the pool when the thread ends (its thread-local
+    storage goes, and this with it) or when the store closes."""
 
-    def __init__(self, con: psycopg.Connection[Any]) -> None:
-        self.con = con
-        self.fired = False
+    def __init__(self, pool: ConnectionPool[Any], con: psycopg.Connection[Any]) -> None:
+        self.pool, self.con = pool, con
+        self.done = False
 
-    def interrupt(self) -> None:
-        self.fired = True
-        with contextlib.suppress(Exception):
-            self.con.cancel_safe(timeout=5)
+    def release(self) -> None:
+        if not self.done:
+            self.done = True
+            with contextlib.suppress(Exception):
+                self.pool.putconn(self.con)
+
+    def __del__(self) -> None:
+        self.release()
 
 
-def _server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
+def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
         return QueryError(f"PostgreSQL refused {what}: permission denied ({_first_line(exc)})", code=1)
@@ -169,13 +180,17 @@ class PostgresStore:
         self.dialect = POSTGRES
         self.read_only = read_only
         self.lock = SharedLock()
-        self.watchdog = Watchdog()
+        self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
         try:
             # Options given in the URL (a search_path, say) are kept; the time zone is ours.
             given = conninfo_to_dict(url).get("options") or ""
+            # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
+            # writes open their transactions themselves (con.transaction()).
             kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC".strip(),
-                                      "connect_timeout": max(1, int(connect_timeout))}
+                                      "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
@@ -188,7 +203,7 @@ class PostgresStore:
             timeout=connect_timeout, name="querylang",
         )
         try:
-            with self._connection() as con:
+            with self.connection() as con:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if not read_only and (found is None or found[0] is None):
                     with con.transaction():
@@ -197,7 +212,6 @@ class PostgresStore:
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
                         )
                 self.schema = self._read_schema(con)
-                con.commit()
         except psycopg.Error as exc:
             self.pool.close()
             raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {_first_line(exc)}") from None
@@ -208,19 +222,34 @@ class PostgresStore:
     # --- connections ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection: taken from the pool on the thread's first statement and
+        kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
+        small query). A connection that failed goes back to the pool, which drops it if broken."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None or held.con.closed:
+            try:
+                con = self.pool.getconn()
+            except PoolTimeout as exc:
+                raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)} "
+                                 f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
+            held = self._local.held = _Held(self.pool, con)
+            self._held.add(held)
         try:
-            with self.pool.connection() as con:
-                yield con
-        except PoolTimeout as exc:
-            raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)}: {exc}", code=1) from None
+            yield held.con
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            self._local.held = None
+            held.release()
+            raise
 
     def close(self) -> None:
+        for held in list(self._held):
+            held.release()
         self.pool.close()
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """Rows of ``columns`` → output records: the same cells as DuckDB's, so its decoder."""
-        return make_decoder(cls, columns)
+        """Rows of ``columns`` → output records (dates come as ISO text already, decode.py)."""
+        return make_decoder(cls, columns)  # type: ignore[no-any-return]
 
     def writer(self) -> Any:
         from querylang.engines.postgres.writer import Writer
@@ -311,7 +340,8 @@ class PostgresStore:
             data = read_dataset(source, self.schema)
             old = self.schema
             try:
-                with self._connection() as con, con.transaction():
+                with self.connection() as con, con.transaction():
+                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
                     self.create_tables(con, old, data.schema)
                     counts = {}
                     for name, recs in data.records.items():
@@ -323,7 +353,7 @@ class PostgresStore:
                     self.build_indexes(con, data.schema)
                     clean = self._clean_joins(con, data.schema)
             except psycopg.Error as exc:
-                raise DataError(f"load failed, nothing was loaded: {_server_error(exc, 'the load').message}") from None
+                raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
 
@@ -372,36 +402,34 @@ class PostgresStore:
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
         words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Run one statement on a pooled connection; past ``timeout`` seconds the server
-        cancels it (:class:`QueryTimeout`)."""
+        """Run one statement on this thread's connection; past ``timeout`` seconds the server
+        cancels it (statement_timeout, :class:`QueryTimeout`); a set ``cancel`` cancels it
+        through the server's cancel protocol (:class:`QueryCancelled`)."""
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
-        with self._connection() as con:
-            guard = _Cancel(con)
-            watched = timeout is not None or cancel is not None
-            token = self.watchdog.watch(guard, timeout, cancel) if watched else None
+        with self.connection() as con:
+            self._set_timeout(con, timeout)
+            token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
             try:
                 with con.cursor() as cur:
                     cur.execute(sql, bound)
                     return cur.fetchall() if cur.description is not None else []
-            except pge.QueryCanceled:
-                con.rollback()
+            except pge.QueryCanceled as exc:
                 if cancel is not None and cancel.is_set():
                     raise QueryCancelled("the query was cancelled") from None
-                if guard.fired and timeout is not None:
+                if timeout is not None and "timeout" in str(exc):
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
+            except pge.NumericValueOutOfRange as exc:
+                if "underflow" in str(exc):
+                    raise QueryError(UNDERFLOW, code=INVALID_QUERY) from None
+                raise server_error(exc) from exc
             except psycopg.Error as exc:
-                with contextlib.suppress(psycopg.Error):
-                    con.rollback()
-                raise _server_error(exc) from exc
+                raise server_error(exc) from exc
             finally:
                 if token is not None:
                     self.watchdog.done(token)
-                if not con.closed and con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    with contextlib.suppress(psycopg.Error):
-                        con.rollback()
 
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
@@ -416,14 +444,25 @@ class PostgresStore:
         cancel: threading.Event | None = None,
     ) -> Iterator[list[tuple[Any, ...]]]:
         """The rows in batches. Not yet read from the server as they come: they are fetched at
-        once (a server-side cursor would keep a pooled connection for the reader's pace)."""
+        once (a server-side cursor would keep the thread's connection for the reader's pace)."""
         rows = self.execute(sql, params, cancel=cancel)
         return iter([rows[k : k + batch] for k in range(0, len(rows), batch)])
+
+    def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
+        """The server's statement_timeout, set on a connection only when it changes (a SET
+        per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
+        ms = 0 if timeout is None else max(1, int(timeout * 1000))
+        if getattr(con, "_ql_timeout", None) != ms:
+            try:
+                con.execute(f"SET statement_timeout = {ms}")
+            except psycopg.Error as exc:
+                raise server_error(exc) from exc
+            con._ql_timeout = ms  # type: ignore[attr-defined]
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         out = Dataset(self.schema)
-        with self._connection() as con:
+        with self.connection() as con:
             for name, cls in self.schema.classes.items():
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
@@ -432,7 +471,6 @@ class PostgresStore:
                     if f.type == "Relation":
                         for o, r in con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(name, f.name))}"):
                             out.edges.append(Edge(name, f.name, o, r))
-            con.rollback()
         return out
 
 

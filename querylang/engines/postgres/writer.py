@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from querylang.engines.postgres.decode import decode_row
 from querylang.engines.postgres.layout import class_columns, join_table, output_columns, quote
-from querylang.engines.postgres.store import PostgresStore, _server_error, row_cells, stored_record
+from querylang.engines.postgres.store import PostgresStore, row_cells, server_error, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.schema import ClassDef, Field, Schema
@@ -28,18 +29,17 @@ class Writer:
             raise DataError("the database is open read-only: nothing was changed")
         with self.store.lock.exclusive():
             try:
-                with self.store._connection() as con, con.transaction():
+                with self.store.connection() as con, con.transaction():
+                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
                     return fn(con)
             except psycopg.Error as exc:
-                raise DataError(f"write failed, nothing was changed: {_server_error(exc, 'the write').message}") from exc
+                raise DataError(f"write failed, nothing was changed: {server_error(exc, 'the write').message}") from exc
             except QueryError as exc:
                 if isinstance(exc, DataError):
                     raise
                 raise DataError(f"write failed, nothing was changed: {exc.message}") from exc
 
     def _stored(self, con: psycopg.Connection[Any], cls: ClassDef, oid: str) -> dict[str, Any]:
-        from querylang.engines.duckdb.store import decode_row
-
         cols = output_columns(cls)
         row = con.execute(
             f'SELECT {", ".join(quote(c) for c in cols)} FROM {quote(cls.name)} WHERE "objectId" = %s', [oid]
