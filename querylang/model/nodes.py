@@ -166,6 +166,17 @@ class WithinPolygon(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class PolygonContains(Node):
+    """A Polygon field contains the point, boundary included, planar in (longitude, latitude)
+    as withinPolygon (§3.9; Parse ``$geoIntersects: {$point}``, §4)."""
+
+    field: str
+    latitude: float
+    longitude: float
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
 class All(Node):
     """Parse ``$all``: the Array field holds every value (§4)."""
 

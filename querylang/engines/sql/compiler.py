@@ -173,6 +173,8 @@ class _Compiler:
                 return self.within_box(node)
             case n.WithinPolygon():
                 return self.within_polygon(node)
+            case n.PolygonContains():
+                return self.polygon_contains(node)
             case n.MatchesQuery():
                 return self.matches_query(node)
             case n.MatchesKey():
@@ -505,6 +507,31 @@ class _Compiler:
         )
         return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
                     [p for part in [*on_edge, inside] for p in part.params])
+
+    def polygon_contains(self, node: n.PolygonContains) -> _Sql:
+        """geo.polygon_contains in SQL: over the stored closed ring (``f:lat``, ``f:lng``, edge k
+        from point k to k + 1), the point is on an edge or has an odd number of ray crossings;
+        each term written as geo.in_polygon computes it."""
+        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
+        y, x = node.latitude, node.longitude
+        x1, y1, x2, y2 = f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
+        on_edge = _Sql(
+            f"(({x2} - {x1}) * (? - {y1}) - ({y2} - {y1}) * (? - {x1}) = 0"
+            f" AND ? BETWEEN least({x1}, {x2}) AND greatest({x1}, {x2})"
+            f" AND ? BETWEEN least({y1}, {y2}) AND greatest({y1}, {y2}))",
+            [y, x, x, y],
+        )
+        crossing = _Sql(
+            f"CASE WHEN (({y1} > ?) <> ({y2} > ?)) AND ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}"
+            " THEN 1 ELSE 0 END",
+            [y, y, x, y],
+        )
+        edges = f"range(1, len({lat}))"
+        return _Sql(
+            f"({lat} IS NOT NULL AND (len(list_filter({edges}, lambda k: {on_edge.text})) > 0"
+            f" OR list_sum(list_transform({edges}, lambda k: {crossing.text})) % 2 = 1))",
+            [*on_edge.params, *crossing.params],
+        )
 
 
 def _in_list(expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
