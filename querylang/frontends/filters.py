@@ -524,13 +524,16 @@ def file_name(field: Field, value: object) -> str:
 
 
 def bytes_base64(field: Field, value: object) -> str:
-    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand, as canonical base64."""
+    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand or the base64 text
+    itself (the form the unparser prints), as canonical base64."""
     if isinstance(value, Mapping) and value.get("__type") == "Bytes" and set(value) <= {"__type", "base64"}:
-        try:
-            return canonical_base64(value.get("base64"))
-        except ValueError as exc:
-            raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
-    raise _mismatch(field, value)
+        value = value.get("base64")
+    if not isinstance(value, str):
+        raise _mismatch(field, value)
+    try:
+        return canonical_base64(value)
+    except ValueError as exc:
+        raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
 
 
 def _plain_json(value: object, depth: int = 0) -> Any:
