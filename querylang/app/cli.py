@@ -262,7 +262,7 @@ def run_query(db: Database, q: Any) -> Result:
 
     plan = compile_query(q, db.schema)
     cls = db.schema.get(q.class_name)
-    db.store.ready(plan.sql)
+    db.store.ready(plan.words)
     cursor = db.store.con.cursor()
     try:
         rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
@@ -288,8 +288,8 @@ def query_fields(q: Any) -> list[str]:
     return list(dict.fromkeys(name.split(".")[0] for name in names))
 
 
-def explain_plan(db: Database, sql: str, params: Sequence[Any]) -> str:
-    db.store.ready(sql)
+def explain_plan(db: Database, sql: str, params: Sequence[Any], words: Any = ()) -> str:
+    db.store.ready(words)
     cursor = db.store.con.cursor()
     try:
         return explain_text(_wait(cursor, lambda: cursor.execute("EXPLAIN " + sql, list(params)).fetchall()))
@@ -502,7 +502,7 @@ def compile_cmd(
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
     if explain:
-        console.file.write("\n" + explain_plan(db, plan.sql, plan.params) + "\n")
+        console.file.write("\n" + explain_plan(db, plan.sql, plan.params, plan.words) + "\n")
 
 
 @main.command()
