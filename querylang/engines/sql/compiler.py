@@ -583,10 +583,11 @@ class Compiler:
     def polygon_contains(self, node: n.PolygonContains) -> _Sql:
         """geo.polygon_contains in SQL: over the stored closed ring (``f:lat``, ``f:lng``, edge k
         from point k to k + 1), the point is on an edge or has an odd number of ray crossings;
-        each term written as geo.in_polygon computes it."""
+        each term written as geo.in_polygon computes it. The dialect spells the loop over
+        the edges."""
         lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
         y, x = node.latitude, node.longitude
-        x1, y1, x2, y2 = f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
+        x1, y1, x2, y2 = self.d.ring_edge(lng, lat)
         on_edge = _Sql(
             f"(({x2} - {x1}) * (? - {y1}) - ({y2} - {y1}) * (? - {x1}) = 0"
             f" AND ? BETWEEN least({x1}, {x2}) AND greatest({x1}, {x2})"
@@ -594,14 +595,12 @@ class Compiler:
             [y, x, x, y],
         )
         crossing = _Sql(
-            f"CASE WHEN (({y1} > ?) <> ({y2} > ?)) AND ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}"
-            " THEN 1 ELSE 0 END",
+            f"(({y1} > ?) <> ({y2} > ?)) AND ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}",
             [y, y, x, y],
         )
-        edges = f"range(1, len({lat}))"
         return _Sql(
-            f"({lat} IS NOT NULL AND (len(list_filter({edges}, lambda k: {on_edge.text})) > 0"
-            f" OR list_sum(list_transform({edges}, lambda k: {crossing.text})) % 2 = 1))",
+            f"({lat} IS NOT NULL AND ({self.d.ring_any(lat, on_edge.text)}"
+            f" OR {self.d.ring_count(lat, crossing.text)} % 2 = 1))",
             [*on_edge.params, *crossing.params],
         )
 
