@@ -393,3 +393,17 @@ def test_polygon_contains_sql_matches_reference(case, sort):
         db.load(doc)
         for where in queries:
             assert_same(db, "Zone", where, sort=sort)
+
+
+def test_repl_completes_system_classes_and_polygon_contains(db):
+    from querylang.app.render import make_console
+    from querylang.app.repl import Session, completions
+
+    s = Session(db, make_console(), class_name="Zone")
+
+    def names(text: str) -> list[str]:
+        return [cand for cand, _, _ in completions(s, text)]
+
+    assert names(".class _U") == ["_User"]
+    assert "polygonContains" in names("where({ area: { polygonC")
+    assert "area" in names("where({ ar")
