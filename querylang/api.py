@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.engines.duckdb.store import Store, Writer, make_decoder, output_record
+from querylang.engines.duckdb.store import Store, make_decoder, output_record
 from querylang.engines.sql.compiler import (
     Plan,
     Statement,
@@ -120,7 +120,13 @@ class Database:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int | None = DEFAULT_MAX_ROWS,
     ) -> None:
-        self.store = Store(path, read_only=read_only)
+        self.store: Any
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            from querylang.engines.postgres.store import PostgresStore
+
+            self.store = PostgresStore(path, read_only=read_only)
+        else:
+            self.store = Store(path, read_only=read_only)
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
@@ -139,6 +145,26 @@ class Database:
         counts = self.store.load(source)
         self._reference = None
         return counts
+
+    def import_parse_server(
+        self, url: str, *, app_id: str, master_key: str, classes: Sequence[str] | None = None, progress: Any = None
+    ) -> Any:
+        """Import a live Parse Server over REST (querylang.importers.parse_server); all or nothing."""
+        from .importers.parse_server import import_parse_server
+
+        return import_parse_server(self, url, app_id=app_id, master_key=master_key, classes=classes, progress=progress)
+
+    def import_mongo_export(self, directory: str | Path) -> Any:
+        """Import the mongoexport files of a Parse database (querylang.importers.mongo_export)."""
+        from .importers.mongo_export import import_mongo_export
+
+        return import_mongo_export(self, directory)
+
+    def import_dashboard_export(self, paths: str | Path | Sequence[str | Path]) -> Any:
+        """Import Parse Dashboard class exports / {"results": [...]} files (querylang.importers.dashboard)."""
+        from .importers.dashboard import import_rest_exports
+
+        return import_rest_exports(self, [paths] if isinstance(paths, str | Path) else paths)
 
     def close(self) -> None:
         self.store.close()
@@ -302,36 +328,36 @@ class Database:
 
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
-        oid = Writer(self.store).create(class_name, fields, _now())
+        oid = self.store.writer().create(class_name, fields, _now())
         self._changed()
         return oid
 
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None clears a field); updatedAt is set to now."""
-        Writer(self.store).save(class_name, object_id, fields, _now())
+        self.store.writer().save(class_name, object_id, fields, _now())
         self._changed()
 
     def delete(self, class_name: str, object_id: str) -> None:
         """Delete a record and every Relation edge that names it."""
-        Writer(self.store).delete(class_name, object_id)
+        self.store.writer().delete(class_name, object_id)
         self._changed()
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
-        Writer(self.store).increment(class_name, object_id, amounts, _now())
+        self.store.writer().increment(class_name, object_id, amounts, _now())
         self._changed()
 
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        Writer(self.store).add_relation(class_name, object_id, key, target_id)
+        self.store.writer().add_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        Writer(self.store).remove_relation(class_name, object_id, key, target_id)
+        self.store.writer().remove_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
-        Writer(self.store).define_class(name, fields or {})
+        self.store.writer().define_class(name, fields or {})
         self._changed()
 
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
@@ -393,7 +419,8 @@ def connect(
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> Database:
-    """Open a database: in memory by default, or a DuckDB file that keeps its schema."""
+    """Open a database: in memory by default, a DuckDB file that keeps its schema, or a
+    PostgreSQL database (``postgresql://user@host:port/dbname``)."""
     return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows)
 
 

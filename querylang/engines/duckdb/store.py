@@ -532,6 +532,10 @@ class Store:
                     clean.add(name)
         return frozenset(clean)
 
+    def writer(self) -> Writer:
+        """Record-level writes, each one transaction."""
+        return Writer(self)
+
     def close(self) -> None:
         """Close the database; a file gets its pending text-search words first, so that it
         opens complete (read-only opens cannot add them)."""
