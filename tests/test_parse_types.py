@@ -72,8 +72,9 @@ DOC: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def db():
-    database = querylang.connect()
+def db(engine):
+    """DOC loaded, on each engine (DuckDB and PostgreSQL: tests/conftest.py)."""
+    database = engine()
     database.load(copy.deepcopy(DOC))
     yield database
     database.close()
@@ -305,8 +306,8 @@ def test_a_bad_value_fails_the_whole_load(field, value, message):
 # --- writes -------------------------------------------------------------------------------------
 
 
-def test_create_and_save_with_parse_types():
-    with querylang.connect() as db:
+def test_create_and_save_with_parse_types(engine):
+    with engine() as db:
         db.load(copy.deepcopy(DOC))
         oid = db.create("Zone", {
             "area": {"__type": "Polygon", "coordinates": [[10, 10], [10, 12], [12, 11]]},
@@ -387,9 +388,9 @@ def _polygon_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[Any]]:
 
 @settings(max_examples=max(20, settings.default.max_examples // 2))
 @given(_polygon_case(), st.sampled_from((None, ["n"], ["-n"])))
-def test_polygon_contains_sql_matches_reference(case, sort):
+def test_polygon_contains_sql_matches_reference(engine, case, sort):
     doc, queries = case
-    with querylang.connect() as db:
+    with engine() as db:
         db.load(doc)
         for where in queries:
             assert_same(db, "Zone", where, sort=sort)

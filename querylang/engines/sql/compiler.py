@@ -594,8 +594,11 @@ class Compiler:
             f" AND ? BETWEEN least({y1}, {y2}) AND greatest({y1}, {y2}))",
             [y, x, x, y],
         )
+        # CASE, not AND: the division must not run for a horizontal edge (PostgreSQL raises
+        # on a division by zero, and evaluates AND in any order).
         crossing = _Sql(
-            f"(({y1} > ?) <> ({y2} > ?)) AND ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}",
+            f"CASE WHEN ({y1} > ?) <> ({y2} > ?) THEN ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}"
+            " ELSE FALSE END",
             [y, y, x, y],
         )
         return _Sql(
