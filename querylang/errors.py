@@ -139,5 +139,17 @@ class QueryTimeout(QueryError):
     default_code = INTERNAL_SERVER_ERROR
 
 
+class QueryCancelled(QueryError):
+    """The caller's ``cancel`` event was set while the query ran (Ctrl-C in the command line)."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
+class EngineError(QueryError):
+    """The database engine failed on a query the checks let through: a fault, not a user error."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
 class LimitExceeded(QueryError):
     """A script, a result or a list went over a configured limit."""

@@ -409,10 +409,9 @@ TO_PARSE = [
     ("where({ publishedAt: { lessThan: new Date('2024-06-01T00:00:00Z') } })", None, None, {"publishedAt": {"$lt": D_JUNE}}),
     ("where({ publishedAt: { containedIn: [new Date('2024-06-01T00:00:00Z')] } })", None, None, {"publishedAt": {"$in": [D_JUNE]}}),
     ("where({ publishedAt: { greaterThan: '2024-06-01' } })", None, "Post", {"publishedAt": {"$gt": D_JUNE}}),
-    # pointers: className from the schema, or left out without one
+    # pointers: className from the schema (an error without one: see TO_PARSE_ERRORS)
     ("where({ Owner: { pointsTo: 'p001' } })", None, "Comment", {"Owner": {"$eq": PTR}}),
     ("where({ Owner: { pointsTo: ['p001', 'p002'] } })", None, "Comment", {"Owner": {"$in": [PTR, {**PTR, "objectId": "p002"}]}}),
-    ("where({ Owner: { pointsTo: 'p001' } })", None, None, {"Owner": {"$eq": {"__type": "Pointer", "objectId": "p001"}}}),
     ("where({ Owner: { equalTo: 'p001' } })", None, "Comment", {"Owner": {"$eq": PTR}}),
     # Relation fields: the bare Pointer (§3.6); lists and negations with Pointers
     ("where({ posts: { pointsTo: 'p001' } })", None, "Group", {"posts": PTR}),
@@ -422,7 +421,6 @@ TO_PARSE = [
     # relatedTo: owner class from the filter or the schema
     ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, "Post", {"$relatedTo": {"object": G1, "key": "posts"}}),
     ("where({ relatedTo: { id: 'g1', key: 'posts', className: 'Group' } })", None, None, {"$relatedTo": {"object": G1, "key": "posts"}}),
-    ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, None, {"$relatedTo": {"object": {"__type": "Pointer", "objectId": "g1"}, "key": "posts"}}),
     # ids
     ("where({ idEqualTo: 'p001' })", None, None, {"objectId": {"$eq": "p001"}}),
     ("where({ idContainedIn: ['p001', 'p002'] })", None, None, {"objectId": {"$in": ["p001", "p002"]}}),
@@ -508,7 +506,15 @@ TO_PARSE_ERRORS = [
     ("where({ publishedAt: { equalTo: new Date('nope') } })", None, 107, "Invalid Date"),
     ("where({ Owner: { matchesQuery: { score: { equalTo: 1 } } } })", None, 102, "className"),
     ("where({ nosuch: { equalTo: 1 } })", "Post", 105, "nosuch"),
+    # #12.17: Parse refuses a Pointer without className
+    ("where({ Owner: { pointsTo: 'p001' } })", None, 102, "class of the record 'p001' points to is not known"),
+    ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, 102, "pointer_classes"),
 ]
+
+
+def test_to_parse_where_takes_the_pointer_classes_without_a_schema():
+    where = to_parse_where("where({ Owner: { pointsTo: ['p001', 'p002'] } })", pointer_classes={"Owner": "Post"})
+    assert where == {"Owner": {"$in": [PTR, {**PTR, "objectId": "p002"}]}}
 
 
 @pytest.mark.parametrize(("script", "cls", "code", "message"), TO_PARSE_ERRORS)

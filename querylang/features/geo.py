@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import Field
+from querylang.model.schema import Field, a_type
 from querylang.model.values import is_number
 
 EARTH_KM = 6371.0
@@ -69,7 +69,7 @@ def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node
         lat, lng = point(operand, "polygonContains")
         return n.PolygonContains(field.name, lat, lng, pos=pos)
     if field.type != "GeoPoint":
-        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     if op == "nearSphere":
         if not isinstance(operand, Mapping):
             raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")

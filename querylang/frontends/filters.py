@@ -28,8 +28,14 @@ from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import through_pointer
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
-from querylang.model.operators import COMPARE, FIELD_OPERATORS, TOP_LEVEL, is_operator_object
-from querylang.model.schema import ClassDef, Field, Schema, suggest
+from querylang.model.operators import (
+    BY_NAME,
+    COMPARE,
+    FIELD_OPERATORS,
+    TOP_LEVEL,
+    is_operator_object,
+)
+from querylang.model.schema import ClassDef, Field, Schema, a_type, suggest
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
@@ -175,7 +181,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
         return _build_op(path, "equalTo", value, None, ctx, pos)
     if field.type != "Pointer":
         raise QueryTypeError(
-            f"'{key}': dot notation follows Pointer fields; '{head}' is a {field.type}",
+            f"'{key}': dot notation follows Pointer fields; '{head}' is {a_type(field.type)}",
             code=INVALID_KEY_NAME,
         )
     target = ctx.schema.get(field.target or "")
@@ -271,7 +277,7 @@ def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None
                     raise QueryError("'options' goes with matchesRegex")
                 continue
             if op not in FIELD_OPERATORS:
-                hint = suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
+                hint = rest_hint(op) or suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
                 raise QueryError(f"unknown operator '{op}'", hint=hint)
             node = _build_op(field, op, operand, ops, ctx, opos)
         except QueryError as exc:
@@ -296,7 +302,7 @@ def _build_op(
     if op == "pointsTo":
         if ftype != "Pointer":
             raise QueryTypeError(
-                f"pointsTo needs a Pointer or Relation field; '{field.name}' is a {ftype}",
+                f"pointsTo needs a Pointer or Relation field; '{field.name}' is {a_type(ftype)}",
                 code=INCORRECT_TYPE,
             )
         ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo")]
@@ -321,7 +327,7 @@ def _build_op(
         return build_text(field, operand, pos)
     if op in ("all", "containedBy"):
         if ftype != "Array":
-            raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is a {ftype}", code=INCORRECT_TYPE)
+            raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is {a_type(ftype)}", code=INCORRECT_TYPE)
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
         if len(operand) > MAX_LIST:
@@ -373,7 +379,7 @@ def _dedupe(values: list[Any]) -> tuple[Any, ...]:
 def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     """``Owner: {matchesQuery: {score: {greaterThan: 3}}}`` — Parse's $inQuery / $notInQuery."""
     if field.type not in ("Pointer", "Relation"):
-        raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     target = ctx.schema.get(field.target or "")
     sub = operand
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
@@ -398,7 +404,7 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         raise QueryTypeError(f"{op} compares single values: '{field.name}' and '{key_field.name}' must be String, Number, Boolean, Date or Pointer")
     kinds = {field.type, key_field.type}
     if len(kinds) > 1 and kinds != {"String", "Pointer"}:
-        raise QueryTypeError(f"{op}: '{field.name}' is a {field.type} but '{key_field.name}' is a {key_field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op}: '{field.name}' is {a_type(field.type)} but '{key_field.name}' is {a_type(key_field.type)}", code=INCORRECT_TYPE)
     where = operand.get("where", {})
     inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
     node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
@@ -443,7 +449,7 @@ def _check_pointer_class(operand: object, field: Field) -> None:
 def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos | None) -> n.Node:
     if field.type not in ("String", "Array", "ObjectPath"):
         raise QueryTypeError(
-            f"matchesRegex needs a String or Array field; '{field.name}' is a {field.type}",
+            f"matchesRegex needs a String or Array field; '{field.name}' is {a_type(field.type)}",
             code=INCORRECT_TYPE,
         )
     options = ops.get("options", "")
@@ -583,7 +589,7 @@ def _check_text(value: str) -> None:
 def _mismatch(field: Field, value: object) -> QueryTypeError:
     """Type-strict comparisons: a wrong operand type is an error, not "no match" (§8.9)."""
     return QueryTypeError(
-        f"'{field.name}' is a {field.type}; {type_name(value)} {_short(value)} can never match it",
+        f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {_short(value)} can never match it",
         code=INCORRECT_TYPE,
     )
 
@@ -646,6 +652,12 @@ def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
     return out[0], out[1]
 
 
+def rest_hint(name: str) -> str | None:
+    """For a Parse REST operator (``$gt``) written in a filter, the name a filter uses."""
+    known = next((op.name for op in BY_NAME.values() if op.rest == name), None)
+    return f"Parse REST's {name} is {known} here" if known else None
+
+
 def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
     once per query; one text search per query (SEMANTICS.md §3.5, §3.9)."""
@@ -659,6 +671,8 @@ def check_where(where: n.Node) -> None:
             nears += 1
         if isinstance(node, n.Text):
             texts += 1
+            if texts > 1:
+                raise QueryError("only one text search per query").at(*(node.pos or (None, None)))
         if isinstance(node, n.And):
             for i in node.items:
                 visit(i, negated_or_or)
@@ -671,5 +685,3 @@ def check_where(where: n.Node) -> None:
     visit(where, False)
     if nears > 1:
         raise QueryError("only one nearSphere per query")
-    if texts > 1:
-        raise QueryError("only one text search per query")

@@ -441,18 +441,20 @@ def find(
     count: bool = False,
     include: str | Sequence[str] | None = None,
     keys: str | Sequence[str] | None = None,
+    cancel: Any = None,
 ) -> Any:
     """Parse REST ``find``: the Result of ``db.query`` for a where document.
 
     ``limit`` defaults to 100 as Parse's REST API does (§5.2); pass a number for more.
-    ``include``/``keys`` are passed to ``db.query`` as ``include=``/``select=`` lists.
+    ``include``/``keys`` are passed to ``db.query`` as ``include=``/``select=`` lists;
+    ``cancel`` (a threading.Event) as ``cancel=``.
     """
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {} if cancel is None else {"cancel": cancel}
     if include is not None or keys is not None:
         params = inspect.signature(db.query).parameters
         if "include" not in params or "select" not in params:
             raise QueryError("include/keys not supported yet")
-        extra = {"include": _key_list(include, "include"), "select": _key_list(keys, "keys")}
+        extra |= {"include": _key_list(include, "include"), "select": _key_list(keys, "keys")}
     return db.query(
         class_name,
         where_to_filter(where),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,15 +38,16 @@ class _Ctx:
 
     schema: Schema | None
     cls: ClassDef | None
+    pointer_classes: Mapping[str, str] = field(default_factory=dict)  # field → its target class
 
     def field_type(self, name: str) -> tuple[str | None, str | None]:
         f = self.cls.fields.get(name) if self.cls is not None else None
-        return (f.type, f.target) if f is not None else (None, None)
+        return (f.type, f.target) if f is not None else (None, self.pointer_classes.get(name))
 
     def target(self, class_name: str | None) -> _Ctx:
         if self.schema is None or class_name is None or class_name not in self.schema:
-            return _Ctx(self.schema, None)
-        return _Ctx(self.schema, self.schema.get(class_name))
+            return _Ctx(self.schema, None, self.pointer_classes)
+        return _Ctx(self.schema, self.schema.get(class_name), self.pointer_classes)
 
 
 NOODL_COMPARE = {name: rest for rest, name in REST_COMPARE.items()}
@@ -60,13 +61,16 @@ def to_parse_where(
     schema: Schema | None = None,
     *,
     class_name: str | None = None,
+    pointer_classes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Parse ``where`` Noodl would send for a filter script or filter object (§2).
 
     With ``schema`` and ``class_name`` the filter is first checked as ``db.query`` would check
     it, and the schema supplies what Noodl takes from its caches: Pointer class names, the
-    owner class of ``relatedTo``, Date conversion of ISO strings. Without them, class names
-    the filter does not spell out are left out. Unlike Noodl, every operator of a field is
+    owner class of ``relatedTo``, Date conversion of ISO strings. Without them,
+    ``pointer_classes`` (``{"Owner": "Post"}``: field → the class it points to) names the
+    classes of pointer operands; a Pointer whose class nothing names is an error, as Parse
+    refuses a Pointer without ``className``. Unlike Noodl, every operator of a field is
     kept (ANDed) and several keys are allowed (§6); conditions on one field are merged into
     one constraint object, or put in ``$and`` when they cannot be.
     """
@@ -83,7 +87,7 @@ def to_parse_where(
         where = script_or_filter
     if where is UNDEFINED or where is None:
         return {}
-    ctx = _Ctx(schema, schema.get(class_name) if schema is not None and class_name else None)
+    ctx = _Ctx(schema, schema.get(class_name) if schema is not None and class_name else None, pointer_classes or {})
     try:
         if ctx.cls is not None and schema is not None:
             build_where(where, ctx.cls, schema, pos=pos)
@@ -154,12 +158,14 @@ def _ids_of(value: object, what: str) -> list[tuple[str, str | None]]:
 
 
 def _pointer(oid: str, class_name: str | None) -> dict[str, Any]:
-    """A Parse Pointer; className left out when unknown (Noodl does the same on a cache miss)."""
-    out: dict[str, Any] = {"__type": "Pointer"}
-    if class_name is not None:
-        out["className"] = class_name
-    out["objectId"] = oid
-    return out
+    """A Parse Pointer. Parse refuses one without className (Noodl leaves it out on a cache
+    miss, and the query fails there): so an unknown class is an error here."""
+    if class_name is None:
+        raise QueryError(
+            f"the class of the record '{oid}' points to is not known: give schema= and class_name= "
+            "(or pointer_classes={field: class}), or write the className in the filter"
+        )
+    return {"__type": "Pointer", "className": class_name, "objectId": oid}
 
 
 def _related_out(value: object, ctx: _Ctx) -> dict[str, Any]:
@@ -359,7 +365,7 @@ def _path_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     head, rest = key.split(".", 1)
     ftype, target = ctx.field_type(head)
     if ftype != "Pointer" or target is None or ctx.schema is None:
-        return _field_out(key, value, _Ctx(ctx.schema, None))  # Parse's own dot notation
+        return _field_out(key, value, _Ctx(ctx.schema, None, ctx.pointer_classes))  # Parse's own dot notation
     sub_ctx = ctx.target(target)
     inner = _filter_to_where({rest: value}, sub_ctx)
     if not inner:

@@ -263,7 +263,8 @@ def normalise_record(
             out[name] = check_value(f.type, value, f.target)
         except ValueError as exc:
             raise DataError(str(exc), class_name=cls.name, object_id=oid, field=name) from None
-    created = out.get("createdAt") or to_ms(now)
+    # A missing date is filled from the other one, so updatedAt is never before createdAt.
+    created = out.get("createdAt") or out.get("updatedAt") or to_ms(now)
     out["createdAt"] = created
     if out.get("updatedAt") is None:
         out["updatedAt"] = created

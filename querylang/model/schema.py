@@ -44,6 +44,12 @@ RESERVED = {"_rperm", "_wperm", "authData", "sessionToken"}
 ACL_FIELD = "ACL"
 
 
+def a_type(type_name: str | None) -> str:
+    """A field type with its article, for messages: "an Array", "a String"."""
+    name = str(type_name)
+    return ("an " if name[:1] in ("A", "E", "I", "O", "U") else "a ") + name
+
+
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None."""
     options = list(choices)

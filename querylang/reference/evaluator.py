@@ -9,11 +9,12 @@ No SQL, no DuckDB. Property tests compare the two engines on random data and que
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTimeout
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.interchange.document import Dataset, Edge
@@ -161,10 +162,17 @@ class Evaluator:
         self._subs[id(node)] = (node, value)
         return value
 
-    def run(self, query: n.Query) -> EvalResult:
+    def run(self, query: n.Query, *, timeout: float | None = None) -> EvalResult:
+        """The records that match, sorted and paged; past ``timeout`` seconds :class:`QueryTimeout`."""
         self._subs = {}
         cls = self.schema.get(query.class_name)
-        rows: list[Record] = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        rows: list[Record] = []
+        for k, r in enumerate(self.records.get(cls.name, [])):
+            if deadline is not None and k % 256 == 0 and time.monotonic() > deadline:
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+            if self.matches(query.where, cls.name, r):
+                rows.append(r)
         count = len(rows) if query.count else None
         near = n.ordering_near(query.where)
         if near is not None and not query.sort:
