@@ -33,6 +33,11 @@ HOSTILE = [
     {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}, {"__type": "Pointer", "className": "A", "objectId": "p1"},
     [], [1, "a"], {"a": 1}, {"latitude": 1, "longitude": 2}, {"latitude": 100, "longitude": 2},
     b"bytes", OrderedDict(a=1),
+    # Parse's own types, good and bad (tests/strategies.py draws Polygon, File, Bytes, ACL fields)
+    [[0, 0], [1, 1]], [[0, 0], [0, 1], [1, 1]], {"__type": "Polygon", "coordinates": [[0, 0], [0, 1], [91, 1]]},
+    {"__type": "File", "name": "a.png"}, {"__type": "File", "url": "https://x/a.png"}, {"name": ""},
+    {"__type": "Bytes", "base64": "QQ=="}, {"__type": "Bytes", "base64": "Q"}, {"*": {"read": True}},
+    {"*": {"read": 1}}, {"__type": "GeoPoint", "latitude": 1, "longitude": 2},
 ]
 
 

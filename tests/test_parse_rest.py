@@ -144,6 +144,8 @@ TRANSLATIONS = [
         {"location": {"$geoWithin": {"$centerSphere": [GP, 0]}}},
         {"location": {"withinSphere": {"center": PT, "radians": 0}}},
     ),
+    # a Polygon field holding the point
+    ({"area": {"$geoIntersects": {"$point": GP}}}, {"area": {"polygonContains": PT}}),
 ]
 
 
@@ -178,7 +180,8 @@ ERRORS = [
     ({"score": {"$gtt": 1}}, 102, "unknown constraint '$gtt'"),
     ({"score": {"$gt": 1, "lt": 2}}, 102, "mixes $ operators"),
     ({"publishedAt": {"$lt": {"$relativeTime": "in 2 days"}}}, 102, "$relativeTime"),
-    ({"location": {"$geoIntersects": {"$point": P}}}, 102, "$geoIntersects"),
+    ({"area": {"$geoIntersects": {"$point": [2, 1]}}}, 107, "bad $geoIntersect value; $point should be GeoPoint"),
+    ({"area": {"$geoIntersects": P}}, 107, "bad $geoIntersect value; $point should be GeoPoint"),
     ({"tags": {"$all": [{"$regex": "^\\Qa\\E"}]}}, 102, "$all with $regex"),
     ({"author": {"$in": ["u01"], "$inQuery": {"where": {}, "className": "User"}}}, 102, "merged by Parse"),
     # lists

@@ -77,11 +77,37 @@ def value_text(field: Field | None, value: Any) -> str:
         return "true" if value else "false"
     if field is not None and field.type == "GeoPoint" and isinstance(value, Mapping):
         return f"{value.get('latitude')}, {value.get('longitude')}"
+    if field is not None and isinstance(value, Mapping) and field.type in PARSE_TYPE_TEXT:
+        return PARSE_TYPE_TEXT[field.type](value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _acl_text(acl: Mapping[str, Any]) -> str:
+    """``*: r, u1: rw, role:Admin: w``: who may read (r) and write (w)."""
+    parts = []
+    for who, perms in acl.items():
+        rights = ("r" if perms.get("read") else "") + ("w" if perms.get("write") else "")
+        parts.append(f"{who}: {rights or '-'}")
+    return ", ".join(parts) or "(nobody)"
+
+
+def _bytes_text(value: Mapping[str, Any]) -> str:
+    b64 = str(value.get("base64", ""))
+    size = len(b64) * 3 // 4 - b64[-2:].count("=")
+    return f"{size} bytes"
+
+
+# Parse's own types in a table cell: short, and the JSON formats show them whole.
+PARSE_TYPE_TEXT = {
+    "File": lambda v: str(v.get("name")),
+    "Polygon": lambda v: f"Polygon, {len(v.get('coordinates') or [])} points",
+    "Bytes": _bytes_text,
+    "ACL": _acl_text,
+}
 
 
 def cell(field: Field | None, record: Mapping[str, Any], name: str) -> Text:
@@ -108,7 +134,10 @@ def record_fields(cls: ClassDef) -> list[Field]:
 
 
 # Widest a column gets in a table before its values are cut with an ellipsis.
-COLUMN_CAPS = {"String": 24, "Array": 24, "Object": 28, "GeoPoint": 20, "Number": 14, "Boolean": 5}
+COLUMN_CAPS = {
+    "String": 24, "Array": 24, "Object": 28, "GeoPoint": 20, "Number": 14, "Boolean": 5,
+    "Polygon": 20, "File": 24, "Bytes": 14, "ACL": 28,
+}  # fmt: skip
 
 
 def table_fields(cls: ClassDef, records: Sequence[Mapping[str, Any]]) -> list[Field]:
@@ -202,6 +231,9 @@ def summary(shown: int, total: int | None = None, *, more: bool = False, ms: flo
     return text
 
 
+JSON_IN_CSV = frozenset({"GeoPoint", *PARSE_TYPE_TEXT})
+
+
 def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> str:
     """CSV with every column; absent and null are both empty, arrays and objects are JSON."""
     buf = io.StringIO()
@@ -216,10 +248,10 @@ def write_csv(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> 
     writer.writerow([f.name for f in fields])
     n = 0
     for rec in records:
-        # A GeoPoint stays JSON here: "lat, lng" would be one more thing for a reader to parse.
-        # An included record (a dict in a Pointer field) is JSON as well.
+        # A GeoPoint (and Parse's own types) stay JSON here: "lat, lng" would be one more thing
+        # for a reader to parse. An included record (a dict in a Pointer field) is JSON as well.
         writer.writerow(
-            ["" if rec.get(f.name) is None else value_text(None if f.type == "GeoPoint" else f, rec[f.name])
+            ["" if rec.get(f.name) is None else value_text(None if f.type in JSON_IN_CSV else f, rec[f.name])
              for f in fields]
         )
         n += 1

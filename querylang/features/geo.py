@@ -2,7 +2,8 @@
 
 Distances are great-circle (haversine) on a sphere of radius 6371 km / 3959 miles, as Parse
 converts them; ``withinBox`` normalises its corners and includes its bounds; ``withinPolygon``
-is planar in (longitude, latitude), boundary included. ``compile_sql.py`` writes the same
+is planar in (longitude, latitude), boundary included, and so is ``polygonContains`` (a Polygon
+field holding a point: Parse's ``$geoIntersects``). ``compile_sql.py`` writes the same
 formulas in SQL, operation for operation, so both engines round alike.
 """
 
@@ -55,7 +56,18 @@ def _distance(value: object, what: str) -> float:
 
 
 def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node:
-    """nearSphere / withinBox / withinPolygon / withinSphere → a checked node."""
+    """nearSphere / withinBox / withinPolygon / withinSphere / polygonContains → a checked node."""
+    if op == "polygonContains":
+        if field.type != "Polygon":
+            raise QueryTypeError(
+                f"polygonContains needs a Polygon field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE
+            )
+        if isinstance(operand, Mapping):
+            unknown = set(operand) - {"latitude", "longitude", "__type"}
+            if unknown or operand.get("__type", "GeoPoint") != "GeoPoint":
+                raise _bad("polygonContains needs a GeoPoint {latitude, longitude}")
+        lat, lng = point(operand, "polygonContains")
+        return n.PolygonContains(field.name, lat, lng, pos=pos)
     if field.type != "GeoPoint":
         raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     if op == "nearSphere":
@@ -108,6 +120,25 @@ def polygon_edges(points: Sequence[tuple[float, float]]) -> list[tuple[float, fl
     if ring[0] == ring[-1]:
         ring = ring[:-1]
     return [(*ring[i], *ring[(i + 1) % len(ring)]) for i in range(len(ring))]
+
+
+def polygon_ring(coordinates: Sequence[Sequence[float]]) -> tuple[list[float], list[float]]:
+    """A stored Polygon's [latitude, longitude] pairs as its closed ring: the latitudes and
+    the longitudes, the first point repeated at the end unless it is there already. Edge k
+    runs from point k to point k + 1 (the store keeps these lists for polygonContains)."""
+    lats = [float(p[0]) for p in coordinates]
+    lngs = [float(p[1]) for p in coordinates]
+    if (lats[0], lngs[0]) != (lats[-1], lngs[-1]):
+        lats.append(lats[0])
+        lngs.append(lngs[0])
+    return lats, lngs
+
+
+def polygon_contains(lats: Sequence[float], lngs: Sequence[float], lat: float, lng: float) -> bool:
+    """Does the closed ring contain the point? :func:`in_polygon`'s rule over the ring's edges
+    (the SQL compiler computes the same terms over the stored lists)."""
+    edges = [(lngs[k], lats[k], lngs[k + 1], lats[k + 1]) for k in range(len(lats) - 1)]
+    return in_polygon(lat, lng, edges)
 
 
 def in_polygon(lat: float, lng: float, edges: Sequence[tuple[float, float, float, float]]) -> bool:

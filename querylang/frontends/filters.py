@@ -36,7 +36,7 @@ from querylang.model.operators import (
     is_operator_object,
 )
 from querylang.model.schema import ClassDef, Field, Schema, a_type, suggest
-from querylang.model.values import date_from, is_number, normalise_json
+from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
@@ -118,6 +118,9 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
     if field is None:
         hint = suggest(key, [*ctx.cls.fields, *TOP_LEVEL])
         raise SchemaError(f"class {ctx.cls.name} has no field '{key}'", hint=hint)
+    if field.type == "ACL":
+        # Parse refuses it too (102): an ACL is kept and returned, never a condition.
+        raise QueryError("Cannot query on ACL.", code=INVALID_QUERY)
     if value is UNDEFINED:
         return _dropped(ctx, f"the value for '{key}' is undefined")
     if is_operator_object(value, field.type):
@@ -314,7 +317,7 @@ def _build_op(
         return _build_matches_query(field, op, operand, ctx, pos)
     if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
         return _build_matches_key(field, op, operand, ctx, pos)
-    if op in ("nearSphere", "withinBox", "withinPolygon", "withinSphere"):
+    if op in ("nearSphere", "withinBox", "withinPolygon", "withinSphere", "polygonContains"):
         from querylang.features.geo import build_geo
 
         return build_geo(field, op, operand, pos)
@@ -333,8 +336,18 @@ def _build_op(
         return (n.All if op == "all" else n.ContainedBy)(field.name, vals, pos=pos)
     if ftype == "GeoPoint":
         raise QueryTypeError(f"{op} is not available on GeoPoint field '{field.name}' (use exists)", code=INCORRECT_TYPE)
+    if ftype == "Polygon":
+        raise QueryTypeError(
+            f"{op} is not available on Polygon field '{field.name}' (use polygonContains or exists)", code=INCORRECT_TYPE
+        )
     if op in COMPARE:
         cop = COMPARE[op]
+        if cop not in ("eq", "ne") and ftype in ("File", "Bytes"):
+            raise QueryTypeError(
+                f"{op} is not available on {ftype} field '{field.name}' "
+                "(use equalTo, notEqualTo, containedIn, notContainedIn or exists)",
+                code=INCORRECT_TYPE,
+            )
         if cop not in ("eq", "ne") and ftype == "Object":
             raise QueryTypeError(f"{op} is not available on Object field '{field.name}'", code=INCORRECT_TYPE)
         value = field_value(field, operand, scalar_only=cop not in ("eq", "ne"))
@@ -504,7 +517,34 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
         if ftype == "Object" and not isinstance(plain, dict):
             raise _mismatch(field, value)
         return plain
+    if ftype == "File":
+        return file_name(field, value)
+    if ftype == "Bytes":
+        return bytes_base64(field, value)
     raise _mismatch(field, value)
+
+
+def file_name(field: Field, value: object) -> str:
+    """A File compares by its name: a ``{__type: 'File', name}`` object or the name itself."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and value.get("__type") == "File" and isinstance(value.get("name"), str):
+        _check_text(value["name"])
+        return value["name"]
+    raise _mismatch(field, value)
+
+
+def bytes_base64(field: Field, value: object) -> str:
+    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand or the base64 text
+    itself (the form the unparser prints), as canonical base64."""
+    if isinstance(value, Mapping) and value.get("__type") == "Bytes" and set(value) <= {"__type", "base64"}:
+        value = value.get("base64")
+    if not isinstance(value, str):
+        raise _mismatch(field, value)
+    try:
+        return canonical_base64(value)
+    except ValueError as exc:
+        raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
 
 
 def _plain_json(value: object, depth: int = 0) -> Any:

@@ -34,7 +34,7 @@ def holds_when_absent(node: n.Node) -> bool:
             return True  # an absent array has no element outside the list
         case (
             n.Regex() | n.PointsTo() | n.RelatedTo() | n.All() | n.Text() | n.NearSphere()
-            | n.WithinBox() | n.WithinPolygon() | n.MatchesQuery() | n.MatchesKey()
+            | n.WithinBox() | n.WithinPolygon() | n.PolygonContains() | n.MatchesQuery() | n.MatchesKey()
         ):
             return False  # each needs a value (or a record) to be there
     raise TypeError(f"holds_when_absent has no rule for {type(node).__name__}")

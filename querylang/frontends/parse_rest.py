@@ -26,7 +26,8 @@ Deliberate differences from Parse, each one a place where Parse answers somethin
 - ``$in`` next to ``$inQuery``/``$select`` on one field (and ``$nin`` next to ``$notInQuery``/
   ``$dontSelect``) is an error: Parse *merges* the two lists, so the pair means OR there while
   every other pair of constraints means AND;
-- ``$relativeTime``, ``$geoIntersects``, Polygon objects in ``$polygon``, regexes inside
+- ``$geoIntersects: {$point}`` becomes polygonContains on a Polygon field;
+- ``$relativeTime``, Polygon objects in ``$polygon``, regexes inside
   ``$all`` and ``order=$score`` are not supported (102);
 - dot notation is handed to the engine as a dotted key; what it reaches (Object sub-field or a
   field through Pointers) is the engine's decision (docs/semantics.md#front-ends).
@@ -75,10 +76,9 @@ DISTANCES = {
 SUB_QUERIES = REST_SUB_QUERIES
 CONSTRAINTS = (
     *COMPARE, *LISTS, "$exists", "$regex", "$options", "$text", "$nearSphere", *DISTANCES,
-    "$within", "$geoWithin", *SUB_QUERIES,
+    "$within", "$geoWithin", "$geoIntersects", *SUB_QUERIES,
 )
 UNSUPPORTED = {
-    "$geoIntersects": "$geoIntersects needs a Polygon field, which querylang does not have",
     "$relativeTime": "$relativeTime is not supported; give a Date",
 }
 # Parse pairs whose lists it merges (RestQuery transformInQuery / transformSelect): OR, not AND.
@@ -213,6 +213,8 @@ def _operators(field: str, ops: Mapping[str, Any]) -> dict[str, Any]:
             out["withinBox"] = _box(operand)
         elif op == "$geoWithin":
             out.update(_geo_within(operand))
+        elif op == "$geoIntersects":
+            out["polygonContains"] = _geo_intersects(operand)
         elif op in ("$inQuery", "$notInQuery"):
             out[SUB_QUERIES[op]] = _in_query(op, operand)
         elif op in ("$select", "$dontSelect"):
@@ -333,6 +335,16 @@ def _geo_within(operand: object) -> dict[str, Any]:
     if "$polygon" in operand:
         return {"withinPolygon": _polygon(operand["$polygon"])}
     return {"withinSphere": _center_sphere(operand["$centerSphere"])}
+
+
+def _geo_intersects(operand: object) -> dict[str, Any]:
+    """``$geoIntersects: {$point: GeoPoint}``: a Polygon field containing the point (docs/semantics.md#front-ends)."""
+    if not isinstance(operand, Mapping) or set(operand) != {"$point"}:
+        raise QueryTypeError("bad $geoIntersect value; $point should be GeoPoint")
+    point = operand["$point"]
+    if not isinstance(point, Mapping) or point.get("__type") != "GeoPoint":
+        raise QueryTypeError("bad $geoIntersect value; $point should be GeoPoint")
+    return _geo_point(point, "$geoIntersects $point")
 
 
 def _polygon(polygon: object) -> list[dict[str, Any]]:

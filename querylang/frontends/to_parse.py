@@ -307,7 +307,8 @@ def _geo_point_out(p: object, what: str) -> dict[str, Any]:
 
 
 def _geo_out(op: str, operand: object) -> dict[str, Any]:
-    """nearSphere / withinBox / withinPolygon / withinSphere → Parse geo constraints (docs/semantics.md#front-ends, docs/semantics.md#geo)."""
+    """nearSphere / withinBox / withinPolygon / withinSphere / polygonContains → Parse geo
+    constraints (docs/semantics.md#front-ends, docs/semantics.md#geo)."""
     if op == "nearSphere":
         out = {"$nearSphere": _geo_point_out(operand, op)}
         assert isinstance(operand, Mapping)
@@ -315,6 +316,8 @@ def _geo_out(op: str, operand: object) -> dict[str, Any]:
             if operand.get(name, UNDEFINED) is not UNDEFINED:
                 out["$" + name] = operand[name]
         return out
+    if op == "polygonContains":
+        return {"$geoIntersects": {"$point": _geo_point_out(operand, op)}}
     if op == "withinSphere":
         if not isinstance(operand, Mapping) or "center" not in operand or "radians" not in operand:
             raise QueryTypeError("withinSphere needs {center: {latitude, longitude}, radians}")

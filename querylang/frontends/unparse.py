@@ -85,6 +85,8 @@ def condition(node: n.Node) -> str:
         case n.PointsTo(field=f, ids=ids):
             operand = value(ids[0]) if len(ids) == 1 else value(list(ids))
             return _field(f, f"pointsTo: {operand}")
+        case n.PolygonContains(field=f, latitude=lat, longitude=lng):
+            return _field(f, f"polygonContains: {value({'latitude': lat, 'longitude': lng})}")
         case n.RelatedTo(owner_class=c, owner_id=oid, key=k):
             return f"{{ relatedTo: {{ id: {value(oid)}, key: {value(k)}, className: {value(c)} }} }}"
     raise QueryError(f"{type(node).__name__} has no filter-script form")

@@ -259,11 +259,12 @@ def _bulk_check(f: Field, values: list[Any], present: int) -> pa.Array | tuple[p
     """One field's values (None = absent or null) as check_value stores them, or None when
     some value is wrong or needs the record-by-record path (check_value's order of errors)."""
     allowed = _BULK_TYPES.get(f.type)
-    if allowed is None:  # Array, Object, GeoPoint: nested
+    if allowed is None:  # Array, Object, GeoPoint, and Parse's Polygon, File, Bytes, ACL
+        # The usual shapes (Arrays of strings, Objects of scalars, GeoPoints) straight to
+        # their columns' arrays; anything else checked one by one, converted by the store.
+        nested = _NESTED.get(f.type)
         try:
-            # The usual shapes (Arrays of strings, Objects of scalars, GeoPoints) straight to
-            # their columns' arrays; anything else checked one by one, converted by the store.
-            fast = _NESTED[f.type](values)
+            fast = nested(values) if nested is not None else None
         except Exception:
             fast = None
         if fast is not None:

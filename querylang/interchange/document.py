@@ -19,7 +19,7 @@ from typing import Any
 
 from querylang.errors import DataError, QueryError
 from querylang.model.schema import ClassDef, Schema, check_case, make_class, suggest
-from querylang.model.values import date_from, is_number, normalise_json, to_ms
+from querylang.model.values import canonical_base64, date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -348,7 +348,96 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # type: ignore[operator]
             raise ValueError("GeoPoint out of range: latitude in [-90, 90], longitude in [-180, 180]")
         return {"latitude": lat, "longitude": lng}
+    if ftype in PARSE_TYPE_CHECKS:
+        return PARSE_TYPE_CHECKS[ftype](value)
     raise ValueError(f"fields of type {ftype} hold no value")
+
+
+# --- Parse's own types (README, "Interchange format") -----------------------------------------
+
+
+def _typed(value: object, kind: str) -> Mapping[str, Any] | None:
+    """``value`` as a Parse ``{__type: kind, ...}`` object (``__type`` may be left out), or None."""
+    if not isinstance(value, Mapping):
+        return None
+    t = value.get("__type", kind)
+    if t != kind:
+        raise ValueError(f"expected a {kind}, got a {{__type: {t!r}}} object")
+    return value
+
+
+def check_polygon(value: object) -> dict[str, Any]:
+    """Parse's ``{__type: 'Polygon', coordinates: [[lat, lng], ...]}`` (or the bare list of
+    pairs): at least 3 distinct points in range; the ring may be closed or open."""
+    obj = _typed(value, "Polygon")
+    coords = obj.get("coordinates") if obj is not None else value
+    if obj is not None and set(obj) - {"__type", "coordinates"}:
+        raise ValueError(f"a Polygon has only coordinates, not {sorted(set(obj) - {'__type', 'coordinates'})}")
+    if not isinstance(coords, list):
+        raise ValueError(f"expected a Polygon {{__type: 'Polygon', coordinates: [[latitude, longitude], ...]}}, got {_tn(value)}")
+    points = []
+    for i, p in enumerate(coords):
+        if not (isinstance(p, list) and len(p) == 2 and all(is_number(x) for x in p)):
+            raise ValueError(f"Polygon point #{i} must be a [latitude, longitude] pair of numbers")
+        lat, lng = p
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValueError(f"Polygon point #{i} out of range: latitude in [-90, 90], longitude in [-180, 180]")
+        points.append([lat, lng])
+    if len({(float(a), float(b)) for a, b in points}) < 3:
+        raise ValueError("a Polygon needs at least 3 different points")
+    return {"__type": "Polygon", "coordinates": points}
+
+
+def check_file(value: object) -> dict[str, Any]:
+    """Parse's ``{__type: 'File', name, url}`` (url optional), or just the name."""
+    if isinstance(value, str):
+        value = {"name": value}
+    obj = _typed(value, "File")
+    if obj is None:
+        raise ValueError(f"expected a File {{__type: 'File', name, url}}, got {_tn(value)}")
+    extra = set(obj) - {"__type", "name", "url"}
+    if extra:
+        raise ValueError(f"a File has a name and a url, not {sorted(extra)}")
+    name, url = obj.get("name"), obj.get("url")
+    if not isinstance(name, str) or not name:
+        raise ValueError("a File needs a name (a non-empty string)")
+    _check_text(name)
+    out = {"__type": "File", "name": name}
+    if url is not None:
+        if not isinstance(url, str):
+            raise ValueError(f"a File's url must be a string, got {_tn(url)}")
+        _check_text(url)
+        out["url"] = url
+    return out
+
+
+def check_bytes(value: object) -> dict[str, Any]:
+    """Parse's ``{__type: 'Bytes', base64}``; kept in canonical base64, so equal bytes are
+    equal values."""
+    obj = _typed(value, "Bytes")
+    if obj is None or set(obj) - {"__type", "base64"}:
+        raise ValueError(f"expected Bytes {{__type: 'Bytes', base64}}, got {_tn(value) if obj is None else sorted(obj)}")
+    return {"__type": "Bytes", "base64": canonical_base64(obj.get("base64"))}
+
+
+def check_acl(value: object) -> dict[str, Any]:
+    """Parse's ACL: ``{"*" | userId | "role:Name": {"read"?: true, "write"?: true}}``, kept as given."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"an ACL must be an object like {{\"*\": {{\"read\": true}}}}, got {_tn(value)}")
+    out: dict[str, Any] = {}
+    for who, perms in value.items():
+        if not isinstance(who, str) or not who:
+            raise ValueError("ACL entries are keyed by '*', a user id or 'role:Name'")
+        _check_text(who)
+        if not isinstance(perms, Mapping) or set(perms) - {"read", "write"}:
+            raise ValueError(f"ACL entry {who!r} must be {{\"read\": bool, \"write\": bool}}")
+        if not all(isinstance(v, bool) for v in perms.values()):
+            raise ValueError(f"ACL entry {who!r}: read and write must be true or false")
+        out[who] = dict(perms)
+    return out
+
+
+PARSE_TYPE_CHECKS = {"Polygon": check_polygon, "File": check_file, "Bytes": check_bytes, "ACL": check_acl}
 
 
 def _check_json(value: object, depth: int = 0) -> None:

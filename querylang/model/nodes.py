@@ -166,6 +166,17 @@ class WithinPolygon(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class PolygonContains(Node):
+    """A Polygon field contains the point, boundary included, planar in (longitude, latitude)
+    as withinPolygon (docs/semantics.md#geo; Parse ``$geoIntersects: {$point}``, docs/semantics.md#front-ends)."""
+
+    field: str
+    latitude: float
+    longitude: float
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
 class All(Node):
     """Parse ``$all``: the Array field holds every value (docs/semantics.md#arrays)."""
 

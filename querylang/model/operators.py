@@ -42,6 +42,8 @@ FIELD: tuple[Operator, ...] = (
     Operator("withinBox", None, "geo"),
     Operator("withinPolygon", None, "geo"),
     Operator("withinSphere", None, "geo"),
+    # On a Polygon field; Parse writes {$geoIntersects: {$point: GeoPoint}}.
+    Operator("polygonContains", "$geoIntersects", "geo"),
     # Parse REST constraints Noodl never sends, and filters across pointers.
     Operator("all", "$all", "list"),
     Operator("containedBy", "$containedBy", "list"),

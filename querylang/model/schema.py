@@ -23,14 +23,25 @@ FIELD_TYPES = (
     "Pointer",
     "Relation",
     "GeoPoint",
+    # Parse's own types (README, "Interchange format"): a Polygon of [latitude, longitude]
+    # pairs, a File (compared by its name), Bytes (base64), and a record's ACL.
+    "Polygon",
+    "File",
+    "Bytes",
+    "ACL",
 )
+# Parse's system classes: the only class names that may start with '_' (most pointers in a
+# real Parse app target _User).
+SYSTEM_CLASSES = ("_User", "_Role", "_Session", "_Installation")
 # Parse's rule for class and field names (docs/semantics.md#sort, docs/semantics.md#errors): it also keeps every name
 # usable as a quoted SQL identifier without escaping surprises.
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # A dotted path into an Object field: 'meta.views', 'meta.a.b' (docs/semantics.md#objects dot notation).
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
-RESERVED = {"ACL", "_rperm", "_wperm", "authData", "sessionToken"}
+RESERVED = {"_rperm", "_wperm", "authData", "sessionToken"}
+# Parse keeps a record's ACL in the field named ACL, and only there.
+ACL_FIELD = "ACL"
 
 
 def a_type(type_name: str | None) -> str:
@@ -101,12 +112,16 @@ class ClassDef:
 
 
 def check_name(kind: str, name: object) -> str:
-    """Class and field names must match Parse's key rule (and so are safe SQL identifiers)."""
+    """Class and field names must match Parse's key rule (and so are safe SQL identifiers);
+    a class may also be one of Parse's system classes (SYSTEM_CLASSES)."""
+    if kind == "class" and name in SYSTEM_CLASSES:
+        return name  # type: ignore[return-value]
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         code = INVALID_CLASS_NAME if kind == "class" else INVALID_KEY_NAME
-        raise SchemaError(
-            f"invalid {kind} name {name!r}: use a letter then letters, digits or '_'", code=code
-        )
+        message = f"invalid {kind} name {name!r}: use a letter then letters, digits or '_'"
+        if kind == "class" and isinstance(name, str) and name.startswith("_"):
+            message += f"; the only names starting with '_' are Parse's {', '.join(SYSTEM_CLASSES)}"
+        raise SchemaError(message, code=code)
     return name
 
 
@@ -127,6 +142,11 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
             hint = suggest(str(ftype), FIELD_TYPES)
             raise SchemaError(
                 f"class {name}, field {fname}: unknown type {ftype!r}", hint=hint
+            )
+        if (ftype == "ACL") != (fname == ACL_FIELD):
+            raise SchemaError(
+                f"class {name}, field {fname}: a record's ACL is the field named ACL, of type ACL "
+                f"(as in Parse); '{fname}' cannot be a {ftype}"
             )
         target = spec.get("targetClass")
         if ftype in ("Pointer", "Relation"):

@@ -7,6 +7,8 @@ order) each engine decides on its own.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import re
@@ -199,6 +201,28 @@ def to_output(value: object) -> object:
     if isinstance(value, datetime):
         return iso_ms(value)
     return plain_json(value)
+
+
+def canonical_base64(text: object) -> str:
+    """Bytes by value: standard base64 (padding required) as Python encodes the bytes it
+    stands for, so two spellings of the same bytes are one value. ValueError if not base64."""
+    if not isinstance(text, str):
+        raise ValueError(f"Bytes base64 must be a string, got {type(text).__name__}")
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        raise ValueError(f"not valid base64: {text!r:.40}") from None
+    return base64.b64encode(raw).decode("ascii")
+
+
+def key_value(ftype: str, value: object) -> object:
+    """What a stored value compares by: a File by its name, Bytes by their base64 (both
+    kept as Parse objects for output); any other type by itself."""
+    if ftype == "File" and isinstance(value, dict):
+        return value["name"]
+    if ftype == "Bytes" and isinstance(value, dict):
+        return value["base64"]
+    return value
 
 
 def finite(value: float) -> bool:

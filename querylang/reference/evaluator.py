@@ -20,7 +20,7 @@ from querylang.features.regex import compile_regex
 from querylang.interchange.document import Dataset, Edge
 from querylang.model import nodes as n
 from querylang.model.schema import Field, Schema
-from querylang.model.values import SORT_RANKS, canonical, sort_rank, type_class
+from querylang.model.values import SORT_RANKS, canonical, key_value, sort_rank, type_class
 
 Record = Mapping[str, Any]
 
@@ -239,6 +239,8 @@ class Evaluator:
                 return self.within_box(node, rec)
             case n.WithinPolygon():
                 return self.within_polygon(node, rec)
+            case n.PolygonContains():
+                return self.polygon_contains(node, rec)
             case n.MatchesQuery():
                 return self.matches_query(node, class_name, cls.field(node.field), rec)
             case n.MatchesKey():
@@ -248,7 +250,7 @@ class Evaluator:
     # --- comparisons ------------------------------------------------------------------------
 
     def compare(self, node: n.Compare, f: Field, rec: Record) -> bool:
-        stored, is_array = rec.get(node.field), f.type == "Array"
+        stored, is_array = key_value(f.type, rec.get(node.field)), f.type == "Array"
         if node.op == "eq":
             return matches_eq(stored, node.value, is_array)
         if node.op == "ne":
@@ -256,7 +258,7 @@ class Evaluator:
         return matches_range(stored, node.op, node.value, is_array)
 
     def in_(self, node: n.In, f: Field, rec: Record) -> bool:
-        hit = matches_in(rec.get(node.field), node.values, f.type == "Array")
+        hit = matches_in(key_value(f.type, rec.get(node.field)), node.values, f.type == "Array")
         return not hit if node.negate else hit
 
     def exists(self, node: n.Exists, class_name: str, f: Field, rec: Record) -> bool:
@@ -335,3 +337,11 @@ class Evaluator:
         return p is not None and geo.in_polygon(
             float(p["latitude"]), float(p["longitude"]), geo.polygon_edges(node.points)
         )
+
+    def polygon_contains(self, node: n.PolygonContains, rec: Record) -> bool:
+        """geo.polygon_contains: the stored Polygon's ring holds the point, boundary included."""
+        polygon = rec.get(node.field)
+        if polygon is None:
+            return False
+        lats, lngs = geo.polygon_ring(polygon["coordinates"])
+        return geo.polygon_contains(lats, lngs, node.latitude, node.longitude)

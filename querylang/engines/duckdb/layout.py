@@ -20,6 +20,11 @@ Object     ``f`` VARCHAR (JSON text), ``f:k`` canonical key, and for dot notatio
            maps from each nested path to its canonical key ``f:p`` and to its typed value
            ``f:pn`` (numbers), ``f:ps`` (strings), ``f:pb`` (booleans), ``f:pd`` (dates)
 GeoPoint   ``f:lat``, ``f:lng`` DOUBLE
+Polygon    ``f`` VARCHAR (the coordinates as JSON text), and its ring closed, as ``f:lat`` and
+           ``f:lng`` DOUBLE[] (point k is edge k's start, point k+1 its end: polygonContains)
+File       ``f`` VARCHAR — the file name (what a File compares by), ``f:url`` VARCHAR
+Bytes      ``f`` VARCHAR — canonical base64
+ACL        ``f`` VARCHAR — the ACL object as JSON text, returned as stored (never queried)
 Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
 =========  ================================================================================
 """
@@ -31,7 +36,15 @@ from querylang.model.schema import ClassDef, Field
 NULLS_COLUMN = ":nulls"  # names of fields stored as explicit null, so records read back as written
 SCHEMA_TABLE = "_querylang_schema"
 
-SQL_TYPES = {"String": "VARCHAR", "Number": "DOUBLE", "Boolean": "BOOLEAN", "Date": "TIMESTAMP", "Pointer": "VARCHAR"}
+SQL_TYPES = {
+    "String": "VARCHAR",
+    "Number": "DOUBLE",
+    "Boolean": "BOOLEAN",
+    "Date": "TIMESTAMP",
+    "Pointer": "VARCHAR",
+    "Bytes": "VARCHAR",
+    "ACL": "VARCHAR",
+}
 TEXT_PARTS = (":tx", ":fx", ":wx")
 ARRAY_PARTS = {
     "": "VARCHAR",
@@ -77,6 +90,10 @@ def field_columns(f: Field) -> list[tuple[str, str]]:
         ]
     if f.type == "GeoPoint":
         return [(f.name + ":lat", "DOUBLE"), (f.name + ":lng", "DOUBLE")]
+    if f.type == "Polygon":
+        return [(f.name, "VARCHAR"), (f.name + ":lat", "DOUBLE[]"), (f.name + ":lng", "DOUBLE[]")]
+    if f.type == "File":
+        return [(f.name, "VARCHAR"), (f.name + ":url", "VARCHAR")]
     return []  # Relation
 
 
@@ -101,6 +118,8 @@ def output_columns(cls: ClassDef) -> list[str]:
     for f in cls.user_fields:
         if f.type == "GeoPoint":
             cols += [f.name + ":lat", f.name + ":lng"]
+        elif f.type == "File":
+            cols += [f.name, f.name + ":url"]
         elif f.type != "Relation":
             cols.append(f.name)
     cols.append(NULLS_COLUMN)

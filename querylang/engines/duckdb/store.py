@@ -43,6 +43,7 @@ from querylang.engines.duckdb.layout import (
 )
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.features import text
+from querylang.features.geo import polygon_ring
 from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
@@ -109,6 +110,20 @@ def field_cells(f: Field, value: Any) -> list[Any]:
         if value is None:
             return [None, None]
         return [float(value["latitude"]), float(value["longitude"])]
+    if f.type == "Polygon":
+        if value is None:
+            return [None, None, None]
+        coords = value["coordinates"]
+        lats, lngs = polygon_ring(coords)
+        return [_JSON_TEXT(plain_json(coords)), lats, lngs]
+    if f.type == "File":
+        if value is None:
+            return [None, None]
+        return [value["name"], value.get("url")]
+    if f.type == "Bytes":
+        return [None if value is None else value["base64"]]
+    if f.type == "ACL":
+        return [None if value is None else _JSON_TEXT(value)]
     if f.type == "String":
         if value is None:
             return [None] * 4
@@ -263,18 +278,34 @@ def _json(text: str) -> Any:
         return json.loads(text)
 
 
+def _polygon(text: str) -> dict[str, Any]:
+    return {"__type": "Polygon", "coordinates": _json(text)}
+
+
+def _bytes(b64: str) -> dict[str, str]:
+    return {"__type": "Bytes", "base64": b64}
+
+
+def _file(name: str, url: str | None) -> dict[str, str]:
+    return {"__type": "File", "name": name} if url is None else {"__type": "File", "name": name, "url": url}
+
+
 def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
     """A row → record function for one class and column list, planned once.
 
     Measured 2.5× faster than looking each field's type up per row (benchmarks, Tuning P1).
     """
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any]] = {"Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number}
+    convs: dict[str, Callable[[Any], Any]] = {
+        "Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number,
+        "Polygon": _polygon, "Bytes": _bytes, "ACL": _json,
+    }  # fmt: skip
     plan = [
         (idx[f.name], f.name, convs.get(f.type))
         for f in cls.user_fields
-        if f.type not in ("Relation", "GeoPoint")
+        if f.type not in ("Relation", "GeoPoint", "File")
     ]
+    files = [(idx[f.name], idx[f.name + ":url"], f.name) for f in cls.user_fields if f.type == "File"]
     geo = [(idx[f.name + ":lat"], idx[f.name + ":lng"], f.name) for f in cls.user_fields if f.type == "GeoPoint"]
     i_id, i_c, i_u, i_n = idx["objectId"], idx["createdAt"], idx["updatedAt"], idx[NULLS_COLUMN]
 
@@ -288,6 +319,9 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
             lat = row[a]
             if lat is not None:
                 out[name] = {"latitude": _number(lat), "longitude": _number(row[b])}
+        for a, b, name in files:
+            if row[a] is not None:
+                out[name] = _file(row[a], row[b])
         for name in row[i_n] or ():
             out[name] = None
         return out

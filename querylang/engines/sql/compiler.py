@@ -249,6 +249,8 @@ class Compiler:
                 return self.within_box(node)
             case n.WithinPolygon():
                 return self.within_polygon(node)
+            case n.PolygonContains():
+                return self.polygon_contains(node)
             case n.MatchesQuery():
                 return self.matches_query(node)
             case n.MatchesKey():
@@ -577,6 +579,33 @@ class Compiler:
         ) if crossings else FALSE
         return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
                     [p for part in [*on_edge, inside] for p in part.params])
+
+    def polygon_contains(self, node: n.PolygonContains) -> _Sql:
+        """geo.polygon_contains in SQL: over the stored closed ring (``f:lat``, ``f:lng``, edge k
+        from point k to k + 1), the point is on an edge or has an odd number of ray crossings;
+        each term written as geo.in_polygon computes it. The dialect spells the loop over
+        the edges."""
+        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
+        y, x = node.latitude, node.longitude
+        x1, y1, x2, y2 = self.d.ring_edge(lng, lat)
+        on_edge = _Sql(
+            f"(({x2} - {x1}) * (? - {y1}) - ({y2} - {y1}) * (? - {x1}) = 0"
+            f" AND ? BETWEEN least({x1}, {x2}) AND greatest({x1}, {x2})"
+            f" AND ? BETWEEN least({y1}, {y2}) AND greatest({y1}, {y2}))",
+            [y, x, x, y],
+        )
+        # CASE, not AND: the division must not run for a horizontal edge (PostgreSQL raises
+        # on a division by zero, and evaluates AND in any order).
+        crossing = _Sql(
+            f"CASE WHEN ({y1} > ?) <> ({y2} > ?) THEN ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}"
+            " ELSE FALSE END",
+            [y, y, x, y],
+        )
+        return _Sql(
+            f"({lat} IS NOT NULL AND ({self.d.ring_any(lat, on_edge.text)}"
+            f" OR {self.d.ring_count(lat, crossing.text)} % 2 = 1))",
+            [*on_edge.params, *crossing.params],
+        )
 
 
 def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:

@@ -101,6 +101,20 @@ class Dialect:
         None for the canonical key column ``:p``, else the value's type class."""
         raise self.unsupported("Object paths")
 
+    # --- a Polygon's ring (two list columns, the ring closed: edge k from point k to k + 1) ---
+
+    def ring_edge(self, lng: str, lat: str) -> tuple[str, str, str, str]:
+        """(x1, y1, x2, y2) of edge k, for :meth:`ring_any` / :meth:`ring_count` conditions."""
+        raise self.unsupported("Polygon fields")
+
+    def ring_any(self, lat: str, cond: str) -> str:
+        """Some edge of the ring satisfies ``cond`` (written with :meth:`ring_edge`)."""
+        raise self.unsupported("Polygon fields")
+
+    def ring_count(self, lat: str, cond: str) -> str:
+        """How many edges of the ring satisfy ``cond``."""
+        raise self.unsupported("Polygon fields")
+
     # --- lists of values -------------------------------------------------------------------
 
     long_list = 256  # longer IN-lists bind as one list parameter
