@@ -127,6 +127,21 @@ def sort_rank(value: object) -> int:
     return SORT_RANKS[type_class(value)]
 
 
+def polygon_value(coordinates: Any) -> dict[str, Any]:
+    """A Polygon as records carry it: Parse's ``{__type: 'Polygon', coordinates}``."""
+    return {"__type": "Polygon", "coordinates": coordinates}
+
+
+def bytes_value(b64: str) -> dict[str, str]:
+    """Bytes as records carry them: Parse's ``{__type: 'Bytes', base64}``."""
+    return {"__type": "Bytes", "base64": b64}
+
+
+def file_value(name: str, url: str | None) -> dict[str, str]:
+    """A File as records carry it: Parse's ``{__type: 'File', name[, url]}``."""
+    return {"__type": "File", "name": name} if url is None else {"__type": "File", "name": name, "url": url}
+
+
 def plain_json(value: object) -> Any:
     """A JSON-able form with dates as Parse Date objects and integral floats as ints."""
     kind = type(value)

@@ -55,10 +55,13 @@ from querylang.interchange.document import Dataset, Edge, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import (
+    bytes_value,
     canonical,
     canonical_plain,
+    file_value,
     flatten,
     plain_json,
+    polygon_value,
     scalar_json,
     type_class,
 )
@@ -279,15 +282,7 @@ def _json(text: str) -> Any:
 
 
 def _polygon(text: str) -> dict[str, Any]:
-    return {"__type": "Polygon", "coordinates": _json(text)}
-
-
-def _bytes(b64: str) -> dict[str, str]:
-    return {"__type": "Bytes", "base64": b64}
-
-
-def _file(name: str, url: str | None) -> dict[str, str]:
-    return {"__type": "File", "name": name} if url is None else {"__type": "File", "name": name, "url": url}
+    return polygon_value(_json(text))
 
 
 def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
@@ -298,7 +293,7 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
     idx = {c: k for k, c in enumerate(columns)}
     convs: dict[str, Callable[[Any], Any]] = {
         "Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number,
-        "Polygon": _polygon, "Bytes": _bytes, "ACL": _json,
+        "Polygon": _polygon, "Bytes": bytes_value, "ACL": _json,
     }  # fmt: skip
     plan = [
         (idx[f.name], f.name, convs.get(f.type))
@@ -321,7 +316,7 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
                 out[name] = {"latitude": _number(lat), "longitude": _number(row[b])}
         for a, b, name in files:
             if row[a] is not None:
-                out[name] = _file(row[a], row[b])
+                out[name] = file_value(row[a], row[b])
         for name in row[i_n] or ():
             out[name] = None
         return out

@@ -20,6 +20,7 @@ from psycopg.types.datetime import TimestamptzLoader
 from querylang.engines.postgres.layout import NULLS_COLUMN
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
+from querylang.model.values import bytes_value, file_value, polygon_value
 
 
 class IsoLoader(Loader):
@@ -54,8 +55,16 @@ def _json(text: str) -> Any:
 def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
     """A row → record function for one class and column list, planned once."""
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any]] = {"Array": _json, "Object": _json, "Number": _number}
-    plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type not in ("Relation", "GeoPoint")]
+    convs: dict[str, Callable[[Any], Any]] = {
+        "Array": _json, "Object": _json, "Number": _number,
+        "Polygon": lambda text: polygon_value(_json(text)), "Bytes": bytes_value, "ACL": _json,
+    }  # fmt: skip
+    plan = [
+        (idx[f.name], f.name, convs.get(f.type))
+        for f in cls.user_fields
+        if f.type not in ("Relation", "GeoPoint", "File")
+    ]
+    files = [(idx[f.name], idx[f.name + ":url"], f.name) for f in cls.user_fields if f.type == "File"]
     geo = [(idx[f.name + ":lat"], idx[f.name + ":lng"], f.name) for f in cls.user_fields if f.type == "GeoPoint"]
     i_id, i_c, i_u, i_n = idx["objectId"], idx["createdAt"], idx["updatedAt"], idx[NULLS_COLUMN]
 
@@ -69,6 +78,9 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
             lat = row[a]
             if lat is not None:
                 out[name] = {"latitude": _number(lat), "longitude": _number(row[b])}
+        for a, b, name in files:
+            if row[a] is not None:
+                out[name] = file_value(row[a], row[b])
         for name in row[i_n] or ():
             out[name] = None
         return out
