@@ -29,6 +29,7 @@ from typing import Any
 from . import contenders as C
 from . import report
 from .generate import SCALES, load_or_generate, record_count
+from .noodl_shape import NOODL_BY_NAME, NOODL_WORKLOADS
 from .workloads import (
     BY_NAME,
     MICRO_CLASS,
@@ -56,15 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", action="append", default=[], metavar="CONTENDER", help="leave a contender out (repeatable)")
     ap.add_argument("--no-load", action="store_true", help="skip the load benchmark (db.load vs raw Arrow insert)")
     ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
-    ap.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's own, one per core)")
+    ap.add_argument("--duckdb-threads", type=int, help="DuckDB threads (default: DuckDB's own, one per core)")
+    ap.add_argument("--shape", choices=("issue", "noodl", "all"), default="all",
+                    help="the workloads as written (issue), in Noodl's shape (limit 100 / second page; noodl_shape.py), or both")
     ap.add_argument("--with-parse", action="store_true", help="also time Parse Server on PostgreSQL (see benchmarks/parse_server.py)")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     only = [n for o in args.only or [] for n in o.split(",") if n]
-    unknown = [n for n in only if n not in BY_NAME and n not in MICRO_NAMES]
+    known = {**BY_NAME, **NOODL_BY_NAME}
+    unknown = [n for n in only if n not in known and n not in MICRO_NAMES and n.split(":")[0] not in BY_NAME]
     if unknown:
-        ap.error(f"unknown workload(s) {unknown}; known: {[*BY_NAME, *MICRO_NAMES]}")
+        ap.error(f"unknown workload(s) {unknown}; known: {[*known, *MICRO_NAMES]}")
     order = list(SCALES)
     slow_scale = args.slow_scale or (args.scale if order.index(args.scale) <= order.index("S") else "S")
 
@@ -100,7 +104,9 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
 
     load_start = [round(x, 2) for x in os.getloadavg()]
     scripts = C.script_support()
-    workloads = [w for w in WORKLOADS if not only or w.name in only]
+    pool = ([] if args.shape == "noodl" else WORKLOADS) + ([] if args.shape == "issue" else NOODL_WORKLOADS)
+    # --only comments_of_post selects its Noodl shapes too; comments_of_post:page2 only that one
+    workloads = [w for w in pool if not only or w.name in only or w.name.split(":")[0] in only]
     micro = [m for m in MICRO_NAMES if not only or m in only]
     skip = set(args.skip)
     notes: list[str] = []
@@ -125,7 +131,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             "querylang": f"querylang {querylang.__version__}, DuckDB {duckdb.__version__} in memory, "
             + ("filter scripts" if scripts else "filter objects (script.py missing)"),
             "hand_sql": "DuckDB SQL over querylang's own tables, values as bound parameters, rows fetched as tuples (no decoding)",
-            "duckdb_threads": str(args.threads or f"DuckDB default ({os.cpu_count()} cores)"),
+            "duckdb_threads": str(args.duckdb_threads or f"DuckDB default ({os.cpu_count()} cores)"),
             "timing": "time.perf_counter around one call; gc.collect() before and the collector off during each call; "
             "the loaded data frozen out of the collector's sight (gc.freeze); contender order rotates between runs; each run first runs the hand SQL once, untimed, so no contender pays for first touching the new inputs' rows",
         },
@@ -137,15 +143,17 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
     doc = load_or_generate(args.scale, args.seed, cache=not args.no_cache)
     res["data"] = data_info(doc, args.scale, args.seed, time.perf_counter() - t)
     db = querylang.connect()
-    if args.threads:
-        db.store.con.execute(f"SET threads = {int(args.threads)}")
+    if args.duckdb_threads:
+        db.store.con.execute(f"SET threads = {int(args.duckdb_threads)}")
     if args.no_load:
         db.load(doc)
     else:
         log(f"[{args.scale}] load benchmark ...")
         db, res["load"] = bench_load(doc, db)
     same = slow_scale == args.scale
-    cs: list[C.Contender] = [C.HandSql(db.store.con), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts)]
+    cs: list[C.Contender] = [
+        C.HandSql(db.store.con), C.HandBest(db.store.con), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts)
+    ]
     if same:
         cs += slow_contenders(db, doc, scripts, skip, res, args.with_parse)
     cs = [c for c in cs if c.name not in skip]
@@ -187,8 +195,8 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         log(f"[{slow_scale}] slow contenders on scale {slow_scale} data ...")
         sdoc = load_or_generate(slow_scale, args.seed, cache=not args.no_cache)
         sdb = querylang.connect()
-        if args.threads:
-            sdb.store.con.execute(f"SET threads = {int(args.threads)}")
+        if args.duckdb_threads:
+            sdb.store.con.execute(f"SET threads = {int(args.duckdb_threads)}")
         sdb.load(sdoc)
         scs: list[C.Contender] = [C.HandSql(sdb.store.con), *slow_contenders(sdb, sdoc, scripts, skip, res, args.with_parse)]
         for c in scs:
@@ -196,7 +204,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         del sdoc
         quiet_gc()
         try:
-            for w in workloads:
+            for w in [w for w in workloads if w.slow]:
                 log(f"[{slow_scale}] {w.name}: {', '.join(c.name for c in scs[1:])}")
                 entry = time_workload(w, scs, args.repeat, args.seed, SCALES[slow_scale])
                 for name, e in entry.items():
@@ -331,6 +339,7 @@ def quiet_gc() -> None:
 def time_workload(w: Workload, cs: list[C.Contender], repeat: int, seed: int, sc: Any) -> dict[str, Any]:
     """Run 0 warms up; runs 1..repeat are timed. Inside a run every contender gets the same
     inputs, one after the other, so paired ratios compare like with like."""
+    cs = [c for c in cs if c.applies(w)]
     rng = random.Random(f"{seed}:{w.name}:{sc.name}")
     inputs = [w.inputs(rng, sc) for _ in range(repeat + 1)]
     times: dict[str, list[float]] = {c.name: [] for c in cs}
@@ -388,6 +397,10 @@ def time_workload(w: Workload, cs: list[C.Contender], repeat: int, seed: int, sc
             e["ratio"] = round(statistics.median(t / h for t, h in zip(ts, hand, strict=True)), 3)
             if c.name == "querylang_warm":
                 e["overhead_ms"] = round(statistics.median(t - h for t, h in zip(ts, hand, strict=True)) * 1e3, 4)
+        best = times.get("hand_best") or hand
+        if c.name == "querylang_warm" and len(best) == len(ts) and best:
+            # to the best hand SQL found (the naive one where no better was found)
+            e["ratio_best"] = round(statistics.median(t / b for t, b in zip(ts, best, strict=True)), 3)
         e["agrees"] = agrees[c.name]
         out[c.name] = e
     return out
@@ -670,26 +683,32 @@ def _raw_from_arrow(schema: Any, batches: dict[str, Any], edges: dict[tuple[str,
 # --- targets --------------------------------------------------------------------------------
 
 
+def _ratio_target(wl: dict[str, Any], key: str, bound: float, label: str) -> list[dict[str, Any]]:
+    ratios = {n: e["querylang_warm"].get(key) for n, e in wl.items() if "querylang_warm" in e}
+    ratios = {n: r for n, r in ratios.items() if r is not None}
+    if not ratios:
+        return []
+    worst = max(ratios, key=lambda n: ratios[n])
+    missed = {n: r for n, r in ratios.items() if r > bound}
+    return [
+        {
+            "target": label,
+            "measured": f"worst {worst} {ratios[worst]:.2f}×; {len(missed)} of {len(ratios)} over {bound}×",
+            "met": not missed,
+            "why": "; ".join(f"{n} {r:.2f}×" for n, r in sorted(missed.items(), key=lambda kv: -kv[1])),
+        }
+    ]
+
+
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     wl = res["workloads"]
     scale = res["scale"]
-    ratios = {n: e["querylang_warm"].get("ratio") for n, e in wl.items() if "querylang_warm" in e and "hand_sql" in e}
-    ratios = {n: r for n, r in ratios.items() if r is not None}
-    if ratios:
-        worst = max(ratios, key=lambda n: ratios[n])
-        missed = {n: r for n, r in ratios.items() if r > 1.2}
-        out.append(
-            {
-                "target": f"querylang_warm ≤ 1.2× hand_sql on every workload (scale {scale})",
-                "measured": f"worst {worst} {ratios[worst]:.2f}×; {len(missed)} of {len(ratios)} over 1.2×",
-                "met": not missed,
-                "why": "; ".join(
-                    f"{n} {r:.2f}× (+{wl[n]['querylang_warm'].get('overhead_ms', 0):.2f} ms per query)"
-                    for n, r in sorted(missed.items(), key=lambda kv: -kv[1])
-                ),
-            }
-        )
+    issue = {n: e for n, e in wl.items() if ":" not in n}
+    noodl = {n: e for n, e in wl.items() if ":" in n}
+    out += _ratio_target(issue, "ratio", 1.2, f"querylang_warm ≤ 1.2× hand_sql on every workload (scale {scale})")
+    out += _ratio_target(noodl, "ratio_best", 1.2, f"Noodl's shape (limit 100, page 2): querylang_warm ≤ 1.2× the best hand SQL (scale {scale})")
+    out += _ratio_target(noodl, "ratio", 1.05, f"Noodl's shape (limit 100, page 2): querylang_warm ≤ 1.05× the naive hand SQL (scale {scale})")
     pc = wl.get("micro_parse_compile", {}).get("querylang_cold")
     if pc:
         us = pc["median_ms"] * 1e3
