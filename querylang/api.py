@@ -221,9 +221,9 @@ class Database:
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
-        with self.store.lock:
+        with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
-            # between compiling and reading (the store lock orders them).
+            # between compiling and reading (it waits for the queries holding the store lock).
             res = self._execute(self._plan(class_name, query, opts, capped=True))
         inc, keys = _key_list(include), _key_list(select)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
@@ -341,8 +341,8 @@ class Database:
     def run(self, q: n.Query) -> Result:
         """Run already-built query nodes through SQL."""
         # The schema and the rows must come from the same moment: a load that adds a field
-        # must not commit between compiling and reading (the store lock orders them).
-        with self.store.lock:
+        # must not commit between compiling and reading (it waits for the queries holding the store lock).
+        with self.store.reading():
             return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit)))
 
     def _row_cap(self, limit: int | None) -> int | None:

@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -40,6 +41,7 @@ from querylang.engines.duckdb.layout import (
     load_columns,
     quote_ident,
 )
+from querylang.engines.duckdb.readers import ReadWriteLock
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.features import text
 from querylang.interchange.columns import (
@@ -451,7 +453,10 @@ class Store:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise DataError(f"cannot open database {self.path}: {exc}") from None
-        self.lock = threading.RLock()
+        # Queries share it, writes and loads hold it alone (readers.py); the text-search words
+        # a load left pending are filled by one query at a time.
+        self.lock = ReadWriteLock()
+        self._words_lock = threading.Lock()
         self._local = threading.local()
         self.watchdog = Watchdog()
         if not read_only:
@@ -527,11 +532,17 @@ class Store:
             out |= {(name, f) for f, missing in zip(fields, rows[0], strict=True) if missing}
         return out
 
+    def reading(self) -> AbstractContextManager[None]:
+        """Hold for one query (plan and rows): other queries run alongside, writes wait."""
+        return self.lock.shared()
+
     def ready(self, sql: str) -> None:
         """Compute the text-search words a statement reads, if a bulk load left them pending."""
         if not self.pending_words:
             return
-        with self.lock:
+        # Under the shared side (no write runs) and one query at a time: filling them is an
+        # UPDATE of helper columns no query reads before it is done.
+        with self.lock.shared(), self._words_lock:
             for name, f in sorted(self.pending_words):
                 if quote_ident(name) in sql and any(quote_ident(f + part) in sql for part in TEXT_PARTS):
                     if self.read_only:
