@@ -106,6 +106,21 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         if not t["met"] and t.get("why"):
             out.append(f"- **{t['target']}** missed: {t['why']}")
     out.append("")
+    tp = res.get("throughput")
+    if tp:
+        k = next(iter(tp.values()))["threads"]
+        out.append("## Throughput")
+        out.append("")
+        out.append(
+            f"`db.query` in a loop on 1 and on {k} threads sharing one database (each thread its own cursor "
+            f"and inputs; benchmarks/throughput.py), rounds alternating, the median of each; queries per second."
+        )
+        out.append("")
+        out.append(f"| workload | 1 thread (q/s) | {k} threads (q/s) | speed-up |")
+        out.append("| --- | --- | --- | --- |")
+        for name, e in tp.items():
+            out.append(f"| {name} | {e['qps_1']:,.0f} | {e[f'qps_{k}']:,.0f} | {e['speedup']:.2f}× |")
+        out.append("")
     load = res.get("load")
     if load:
         out.append("## Load")
