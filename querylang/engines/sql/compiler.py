@@ -97,20 +97,75 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
     if not any(k.field == "objectId" for k in query.sort):
         tiebreak = 't."objectId" ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
-    sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
-    params = list(where.params) + order_params
     limit = row_cap if row_cap is not None else query.limit
+    page = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    # Both forms re-sort the page by its own columns: only when the sort keys are among them.
+    plain = order_params or any(k.field not in cols for k in query.sort)
+    shape = "plain" if plain else page_shape(query, cls, limit)
+    sql = paged_rows_sql(shape, select, table, where.text, order, page)
+    params = list(where.params) + order_params
     if limit is not None:
-        sql += " LIMIT ?"
         params.append(limit)
     if query.skip:
-        sql += " OFFSET ?"
         params.append(query.skip)
     plan = Plan(cls.name, sql, params, cols, where_sql=where.text, where_params=list(where.params), limit=query.limit)
     if query.count:
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where.text}"
         plan.count_params = list(where.params)
     return plan
+
+
+# --- the shape of a page's statement -----------------------------------------------------------
+#
+# DuckDB answers ``WHERE cond ORDER BY k LIMIT n`` with a Top-N, and for small n rewrites it into
+# "the sort keys of every matching row, then the n rows" (late materialization). Where ``cond`` is
+# an index lookup that rewrite turns a few-row lookup into a scan of the table; where ``cond``
+# scans anyway, reading only the sort keys first pays off for pages larger than DuckDB's own
+# threshold too. So a page (a limit the query asked for, small enough) takes one of two forms:
+#
+# - ``lookup``: the matching rows first, in a MATERIALIZED CTE, then sorted and limited;
+# - ``late``: the rowids of the page from the sort keys alone, then the page's rows by rowid.
+#
+# Queries without a limit of their own keep the plain statement. (To move to the DuckDB dialect
+# once the compiler has one: this is DuckDB's planner, not SQL's meaning.)
+
+PAGE_SHAPES = ("plain", "lookup", "late")
+LATE_MAX_ROWS = 1000  # limit + skip up to which a page is read in one of the two forms
+LOOKUP_MAX_IDS = 16  # pointer ids up to which a condition counts as an index lookup
+page_shapes_on = True  # False: always the plain statement (benchmarks/tuning.py compares)
+
+
+def page_shape(query: n.Query, cls: ClassDef, limit: int | None) -> str:
+    """Which form the rows statement takes (see above)."""
+    if not page_shapes_on or query.limit is None or limit is None or limit + (query.skip or 0) > LATE_MAX_ROWS:
+        return "plain"
+    items = query.where.items if isinstance(query.where, n.And) else (query.where,)
+    for item in items:
+        if isinstance(item, n.PointsTo) and len(item.ids) <= LOOKUP_MAX_IDS:
+            f = cls.fields.get(item.field)
+            if f is not None and f.type == "Pointer":
+                return "lookup"
+        if isinstance(item, n.Compare) and item.field == "objectId" and item.op == "eq":
+            return "lookup"
+        if isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
+            return "plain"  # an edge-table lookup: DuckDB plans these well as they are
+    return "late"
+
+
+def paged_rows_sql(shape: str, select: str, table: str, where: str, order: str, page: str) -> str:
+    """The rows statement in ``shape``; its parameters are the same in every shape: the
+    condition's, then the limit and the skip."""
+    if shape == "lookup":
+        return (
+            f"WITH t AS MATERIALIZED (SELECT {select} FROM {table} AS t WHERE {where}) "
+            f"SELECT * FROM t ORDER BY {order}{page}"
+        )
+    if shape == "late":
+        return (
+            f"SELECT {select} FROM {table} AS t WHERE t.rowid IN "
+            f"(SELECT t.rowid FROM {table} AS t WHERE {where} ORDER BY {order}{page}) ORDER BY {order}"
+        )
+    return f"SELECT {select} FROM {table} AS t WHERE {where} ORDER BY {order}{page}"
 
 
 class _Compiler:
