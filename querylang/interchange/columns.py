@@ -485,13 +485,14 @@ def _date_array(texts: list[str | None], present: int) -> pa.Array | None:
 _ABSENT = object()
 
 
-def relation_columns(relations: list[Any], schema: Schema) -> Edges:
+def relation_columns(relations: list[Any], schema: Schema, start: int = 0) -> Edges:
     """The edges of the document's ``relations`` list by Relation field: the owning and the
     related ids. Checked a column at a time; when that cannot vouch for every edge,
-    data.read_edge reads them one by one and names the first wrong one."""
+    data.read_edge reads them one by one and names the first wrong one (``start``: the
+    position of ``relations[0]`` in the whole list)."""
     bulk = _bulk_edges(schema, relations)
     if bulk is None:
-        return _edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations)])
+        return _edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations, start)])
     return bulk
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,14 @@ from querylang.interchange.columns import (
     open_document,
     read_columns,
 )
-from querylang.interchange.document import Dataset, Edge, read_dataset
+from querylang.interchange.directory import (
+    class_files,
+    is_directory,
+    iter_directory_columns,
+    read_classes,
+    size_of,
+)
+from querylang.interchange.document import Dataset, Edge, merge_schema, read_dataset, read_document
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import (
@@ -60,6 +67,7 @@ from querylang.model.values import (
     canonical_plain,
     flatten,
     scalar_json,
+    to_ms,
     type_class,
 )
 
@@ -386,6 +394,9 @@ LOADING_TABLE = "_querylang_loading"
 # Records + edges from which a load of new classes is written while read (_LoadPipeline):
 # below, its thread, cursor and transactions cost more than they save (11 ms → 17 ms for 20).
 PIPELINE_MIN = 50_000
+# A directory whose load broke the unique index is read again whole for the message naming the
+# record only up to this size; DuckDB's own message names the repeated objectId.
+DIRECTORY_RECHECK_MAX = 256 << 20
 
 
 def _size(records: Mapping[str, Any], relations: object) -> int:
@@ -402,7 +413,8 @@ class _LoadPipeline:
 
     def __init__(self, store: Store) -> None:
         self.cur = store.con.cursor()
-        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Bounded: a reader faster than the writing waits instead of piling up parts in memory.
+        self.jobs: queue.Queue[Any] = queue.Queue(maxsize=3)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=True)
         self.thread.start()
@@ -580,6 +592,8 @@ class Store:
 
     def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
         """Add a whole interchange document, all or nothing; returns records per class."""
+        if is_directory(source):
+            return self._load_directory(Path(source))  # type: ignore[arg-type]
         with self.lock, _no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
@@ -596,6 +610,25 @@ class Store:
                 if counts is not None:
                     return counts
             return self._load_in_one_transaction(doc, old)
+
+    def _load_directory(self, path: Path) -> dict[str, int]:
+        """An interchange directory (interchange/directory.py). New classes only: streamed,
+        a part at a time, through the pipeline of _load_new (memory bounded by the part size,
+        not the files). Records for stored classes: read whole and loaded as a document."""
+        with self.lock, _no_gc():
+            classes = read_classes(path)
+            old = self.schema
+            schema = merge_schema(old, classes)
+            added = schema.classes.keys() - old.classes.keys()
+            files = {name for name, _ in class_files(path, classes)}
+            if added and files <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
+                now = to_ms(datetime.now(UTC))
+                parts = iter_directory_columns(path, schema, now)
+                counts = self._load_new(path, schema, now, old, added, parts=parts)
+                if counts is not None:
+                    return counts
+            doc = read_document(path)
+        return self.load(doc)
 
     def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
@@ -623,7 +656,8 @@ class Store:
         return counts
 
     def _load_new(
-        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str]
+        self, doc: Mapping[str, Any] | Path, schema: Schema, now: Any, old: Schema, added: set[str],
+        parts: Iterator[Any] | None = None,
     ) -> dict[str, int] | None:
         """A load that only adds classes, written while it is read (_LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
@@ -639,7 +673,10 @@ class Store:
             try:
                 # Edges, then the biggest classes first, in parts: the writing starts early,
                 # and big tables are indexed while small ones are read.
-                for part in iter_columns(doc, schema, now, pipelined=True):
+                if parts is None:
+                    assert isinstance(doc, Mapping)
+                    parts = iter_columns(doc, schema, now, pipelined=True)
+                for part in parts:
                     if isinstance(part, tuple):
                         cls, cols, last = part
                         counts[cls.name] = counts.get(cls.name, 0) + len(cols)
@@ -655,8 +692,9 @@ class Store:
             except DataError:
                 pipe.stop()
                 self._drop_loading()
-                read_columns(doc, old)  # in document order: raises the document's first error
-                raise
+                if isinstance(doc, Mapping):
+                    read_columns(doc, old)  # in document order: raises the document's first error
+                raise  # a directory is read in its own order: this is its first error
             pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
             pipe.finish()
             clean = self._clean_joins(schema)
@@ -740,7 +778,7 @@ class Store:
         """The error for a load the database refused. A broken unique index means two records
         with one objectId, which the column-wise reading leaves to the index: reading the
         document record by record names the record."""
-        if "constraint" in str(exc).lower():
+        if "constraint" in str(exc).lower() and not (is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX):
             try:
                 read_dataset(source, schema)
             except DataError as precise:
