@@ -113,13 +113,17 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         out.append("")
         out.append(
             f"`db.query` in a loop on 1 and on {k} threads sharing one database (each thread its own cursor "
-            f"and inputs; benchmarks/throughput.py), rounds alternating, the median of each; queries per second."
+            f"and inputs; benchmarks/throughput.py), rounds rotating, the median of each; queries per second. "
+            "\"Serialized\": every query holding the store alone, as before parallel readers."
         )
         out.append("")
-        out.append(f"| workload | 1 thread (q/s) | {k} threads (q/s) | speed-up |")
-        out.append("| --- | --- | --- | --- |")
+        out.append(f"| workload | 1 thread (q/s) | {k} threads (q/s) | speed-up | {k} threads, queries serialized (q/s) | speed-up |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
         for name, e in tp.items():
-            out.append(f"| {name} | {e['qps_1']:,.0f} | {e[f'qps_{k}']:,.0f} | {e['speedup']:.2f}× |")
+            out.append(
+                f"| {name} | {e['qps_1']:,.0f} | {e[f'qps_{k}']:,.0f} | {e['speedup']:.2f}× "
+                f"| {e[f'qps_{k}_serialized']:,.0f} | {e['speedup_serialized']:.2f}× |"
+            )
         out.append("")
     load = res.get("load")
     if load:

@@ -1,8 +1,9 @@
 """Throughput with parallel readers: ``python -m benchmarks --threads N``.
 
-Each workload runs ``db.query`` (warm: the scripts' plans are kept) in a loop for a fixed time,
-first on one thread, then on N threads sharing one database (each thread its own DuckDB cursor,
-its own inputs), and so on alternately; queries per second are counted over all threads, and the
+Each workload runs ``db.query`` (warm: the scripts' plans are kept) in a loop for a fixed time:
+on one thread, on N threads sharing one database (each thread its own DuckDB cursor, its own
+inputs), and on N threads with every query holding the store alone (as before parallel readers:
+the before/after of that change, side by side), the three in rotating order; queries per second are counted over all threads, and the
 median of the rounds is taken per thread count. The target is about the ratio: N threads'
 queries per second over one thread's, measured side by side in the same run.
 """
@@ -58,20 +59,36 @@ def _round(db: Any, w: Workload, threads: int, seconds: float, seed: str, sc: An
     return sum(counts) / took
 
 
+def _serialized(db: Any, w: Workload, threads: int, seconds: float, seed: str, sc: Any, scripts: bool) -> float:
+    """A round with every query holding the store lock alone, as before parallel readers."""
+    store = db.store
+    store.reading = lambda: store.lock  # the exclusive side: one query at a time
+    try:
+        return _round(db, w, threads, seconds, seed, sc, scripts)
+    finally:
+        del store.reading
+
+
 def measure(db: Any, workloads: list[Workload], threads: int, seconds: float, seed: int, sc: Any, scripts: bool) -> dict[str, Any]:
-    """Queries per second on 1 and on ``threads`` threads, per workload, rounds alternating."""
+    """Queries per second on 1 thread, on ``threads`` threads, and on ``threads`` threads with
+    the queries serialized (the store before parallel readers), per workload, rounds rotating."""
     out: dict[str, Any] = {}
+    ways = {"1": (1, _round), "n": (threads, _round), "n_serialized": (threads, _serialized)}
     for w in workloads:
-        qps: dict[int, list[float]] = {1: [], threads: []}
+        qps: dict[str, list[float]] = {k: [] for k in ways}
+        order = list(ways)
         for r in range(ROUNDS):
-            for n in (1, threads) if r % 2 == 0 else (threads, 1):
-                qps[n].append(_round(db, w, n, seconds, f"{seed}:{w.name}:{r}:{n}", sc, scripts))
-        one, many = statistics.median(qps[1]), statistics.median(qps[threads])
+            for k in order[r % 3 :] + order[: r % 3]:
+                n, fn = ways[k]
+                qps[k].append(fn(db, w, n, seconds, f"{seed}:{w.name}:{r}:{k}", sc, scripts))
+        one, many, serial = (statistics.median(qps[k]) for k in ways)
         out[w.name] = {
             "threads": threads,
             "qps_1": round(one, 1),
             f"qps_{threads}": round(many, 1),
+            f"qps_{threads}_serialized": round(serial, 1),
             "speedup": round(many / one, 3),
+            "speedup_serialized": round(serial / one, 3),
             "rounds": ROUNDS,
             "seconds_per_round": seconds,
         }
