@@ -483,7 +483,11 @@ def _phase_timers(phases: dict[str, float]) -> Callable[[], None]:
 
     for label, (where, attr) in LOAD_STEPS.items():
         wrap(cm if where == "columns" else st.Store, attr, label)
-    return lambda: [u() for u in reversed(undo)] and None
+    def unwrap() -> None:
+        for u in reversed(undo):
+            u()
+
+    return unwrap
 
 
 def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:

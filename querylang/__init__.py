@@ -20,7 +20,7 @@ from querylang.errors import (
     SchemaError,
     ScriptError,
 )
-from querylang.frontends.parse_rest import to_parse_where, to_script
+from querylang.frontends.to_parse import to_parse_where, to_script
 from querylang.model.schema import Schema
 
 __all__ = [

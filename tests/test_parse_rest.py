@@ -18,10 +18,9 @@ from querylang.frontends.parse_rest import (
     REST_DEFAULT_LIMIT,
     find,
     parse_order,
-    to_parse_where,
-    to_script,
     where_to_filter,
 )
+from querylang.frontends.to_parse import to_parse_where, to_script
 
 BIG = 10_000  # a limit above every class of the sample, so find's REST default does not cut
 
@@ -549,7 +548,7 @@ def test_to_parse_where_then_find_selects_the_same(db, cls, script):
 
 def test_noodl_operator_list_follows_build():
     """to_parse_where knows every operator build.py accepts (a new one must be translated)."""
-    from querylang.frontends import filters as build
-    from querylang.frontends import parse_rest
+    from querylang.frontends import to_parse
+    from querylang.model import operators
 
-    assert set(parse_rest.NOODL_OPERATORS) == set(build.FIELD_OPERATORS)
+    assert set(to_parse.NOODL_OPERATORS) == set(operators.FIELD_OPERATORS)

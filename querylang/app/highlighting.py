@@ -22,7 +22,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from querylang.frontends.filters import FIELD_OPERATORS, TOP_LEVEL
+from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
 
 # The operator names build.py accepts (it imports no database code, so this stays light).
 OPERATORS = (*FIELD_OPERATORS, *TOP_LEVEL)

@@ -46,7 +46,8 @@ from querylang.app.render import (
     write_records,
 )
 from querylang.errors import QueryError
-from querylang.frontends.filters import FIELD_OPERATORS, NOT_YET, TOP_LEVEL
+from querylang.frontends.filters import NOT_YET
+from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
 from querylang.model.schema import suggest
 
 HISTORY_ENV = "QUERYLANG_HISTORY"

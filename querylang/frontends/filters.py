@@ -25,43 +25,15 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.features.regex import check_options, compile_regex
+from querylang.frontends.lower import through_pointer
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
+from querylang.model.operators import COMPARE, FIELD_OPERATORS, TOP_LEVEL, is_operator_object
 from querylang.model.schema import ClassDef, Field, Schema, suggest
 from querylang.model.values import date_from, is_number, normalise_json
 
-COMPARE = {
-    "equalTo": "eq",
-    "notEqualTo": "ne",
-    "lessThan": "lt",
-    "lessThanOrEqualTo": "lte",
-    "greaterThan": "gt",
-    "greaterThanOrEqualTo": "gte",
-}
-FIELD_OPERATORS = (
-    *COMPARE,
-    "containedIn",
-    "notContainedIn",
-    "exists",
-    "pointsTo",
-    "matchesRegex",
-    "options",
-    "text",
-    "nearSphere",
-    "withinBox",
-    "withinPolygon",
-    "withinSphere",
-    # Parse REST constraints Noodl never sends (SEMANTICS.md §4), and filters across pointers.
-    "all",
-    "containedBy",
-    "matchesQuery",
-    "doesNotMatchQuery",
-    "matchesKeyInQuery",
-    "doesNotMatchKeyInQuery",
-)
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
-TOP_LEVEL = ("and", "or", "nor", "idEqualTo", "idContainedIn", "relatedTo")
 SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
 SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 MAX_LIST = 100_000
@@ -127,7 +99,7 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
     if key == "idEqualTo":
         if value is UNDEFINED:
             raise QueryError("idEqualTo needs an id (the input is undefined)")
-        return n.Compare("objectId", "eq", _id(value, "idEqualTo"), pos=pos)
+        return n.Compare("objectId", "eq", object_id(value, "idEqualTo"), pos=pos)
     if key == "idContainedIn":
         if value is UNDEFINED:
             raise QueryError("idContainedIn needs a list of ids (the input is undefined)")
@@ -142,27 +114,14 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
         raise SchemaError(f"class {ctx.cls.name} has no field '{key}'", hint=hint)
     if value is UNDEFINED:
         return _dropped(ctx, f"the value for '{key}' is undefined")
-    if _is_operator_object(value, field):
+    if is_operator_object(value, field.type):
         return _build_field(field, value, ctx, pos)  # type: ignore[arg-type]
     # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (§6).
     return _build_op(field, "equalTo", value, None, ctx, pos)
 
 
-def _is_operator_object(value: object, field: Field) -> bool:
-    """Is ``value`` an operator object (``{greaterThan: 3}``) rather than a value to equal?"""
-    if not isinstance(value, Mapping):
-        return False
-    if "__type" in value:
-        return False
-    if field.type in ("Object", "ObjectPath") and not any(k in FIELD_OPERATORS for k in value):
-        return False  # {meta: {lang: 'en'}}: equality with an embedded object
-    if field.type in ("Pointer", "Relation") and set(value) <= {"objectId", "className", "id"} and value:
-        return False  # a record-like pointer value
-    return True
-
-
-def _dropped(ctx: Ctx, why: str) -> None:
-    """An undefined operand drops its condition, as in Noodl, unless strict (§1.3, §8.8)."""
+def _dropped(ctx: Ctx, why: str) -> n.Node | None:
+    """An undefined operand drops its condition (None), as in Noodl, unless strict (§1.3, §8.8)."""
     if ctx.strict:
         raise QueryError(f"{why} (strict mode: undefined inputs are errors)")
     return None
@@ -208,7 +167,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
         path = ctx.cls.field(key)  # an ObjectPath pseudo-field, or an invalid-key error
         if value is UNDEFINED:
             return _dropped(ctx, f"the value for '{key}' is undefined")
-        if _is_operator_object(value, path):
+        if is_operator_object(value, path.type):
             return _build_field(path, value, ctx, pos)  # type: ignore[arg-type]
         return _build_op(path, "equalTo", value, None, ctx, pos)
     if field.type != "Pointer":
@@ -220,20 +179,10 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     inner = _build_key(rest, value, ctx.deeper(target), pos)
     if inner is None:
         return None
-    if _matches_absent(inner, target, ctx.schema):
-        return n.Not(n.MatchesQuery(head, n.Not(inner, pos=pos), pos=pos), pos=pos)
-    return n.MatchesQuery(head, inner, pos=pos)
+    return through_pointer(head, inner, pos)
 
 
-def _matches_absent(node: n.Node, cls: ClassDef, schema: Schema) -> bool:
-    """Does ``node`` hold for a record of ``cls`` whose fields are all absent?"""
-    from querylang.interchange.document import Dataset
-    from querylang.reference.evaluator import Evaluator
-
-    return Evaluator(Dataset(schema)).matches(node, cls.name, {"objectId": ""})
-
-
-def _id(value: object, what: str) -> str:
+def object_id(value: object, what: str) -> str:
     """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (§1.2)."""
     if isinstance(value, Mapping):
         if value.get("__type") == "Pointer" or "objectId" in value:
@@ -256,7 +205,7 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
         if v is UNDEFINED:
             _dropped(ctx, f"an element of {what} is undefined")
             continue
-        out.append(_id(v, what))
+        out.append(object_id(v, what))
     return list(dict.fromkeys(out))
 
 
@@ -280,7 +229,7 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     oid, key = related_to_id_key(value)
     if not isinstance(key, str):
         raise QueryTypeError(f"relatedTo key must be a string, got {type_name(key)}")
-    owner_id = _id(oid, "relatedTo id")
+    owner_id = object_id(oid, "relatedTo id")
     class_name = value.get("className")
     if isinstance(oid, Mapping) and isinstance(oid.get("className"), str) and class_name is None:
         class_name = oid["className"]
@@ -347,7 +296,7 @@ def _build_op(
                 f"pointsTo needs a Pointer or Relation field; '{field.name}' is a {ftype}",
                 code=INCORRECT_TYPE,
             )
-        ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [_id(operand, "pointsTo")]
+        ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo")]
         return n.PointsTo(field.name, tuple(ids), pos=pos)
     if op == "exists":
         if not isinstance(operand, bool):
@@ -374,7 +323,7 @@ def _build_op(
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
         if len(operand) > MAX_LIST:
             raise LimitExceeded(f"{op} has {len(operand)} items (max {MAX_LIST})")
-        vals = _dedupe([_value(field, v, scalar_only=False) for v in operand if v is not UNDEFINED])
+        vals = _dedupe([field_value(field, v, scalar_only=False) for v in operand if v is not UNDEFINED])
         return (n.All if op == "all" else n.ContainedBy)(field.name, vals, pos=pos)
     if ftype == "GeoPoint":
         raise QueryTypeError(f"{op} is not available on GeoPoint field '{field.name}' (use exists)", code=INCORRECT_TYPE)
@@ -382,7 +331,7 @@ def _build_op(
         cop = COMPARE[op]
         if cop not in ("eq", "ne") and ftype == "Object":
             raise QueryTypeError(f"{op} is not available on Object field '{field.name}'", code=INCORRECT_TYPE)
-        value = _value(field, operand, scalar_only=cop not in ("eq", "ne"))
+        value = field_value(field, operand, scalar_only=cop not in ("eq", "ne"))
         return n.Compare(field.name, cop, value, pos=pos)
     if op in ("containedIn", "notContainedIn"):
         if not isinstance(operand, list | tuple):
@@ -394,7 +343,7 @@ def _build_op(
             if v is UNDEFINED:
                 _dropped(ctx, f"an element of {op} is undefined")
                 continue  # removed, not turned into null (§1.3)
-            values.append(_value(field, v, scalar_only=False))
+            values.append(field_value(field, v, scalar_only=False))
         return n.In(field.name, _dedupe(values), negate=op == "notContainedIn", pos=pos)
     raise QueryError(f"operator '{op}' is not supported here")
 
@@ -457,7 +406,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
             raise QueryTypeError(f"{op} needs an array of ids, got {type_name(operand)}")
         if op in ("equalTo", "notEqualTo") and many:
             raise QueryTypeError(f"{op} on a Relation takes one id; use containedIn for several")
-        ids = _ids(operand, op, ctx) if many else [_id(operand, op)]
+        ids = _ids(operand, op, ctx) if many else [object_id(operand, op)]
         _check_pointer_class(operand, field)
         node = n.PointsTo(field.name, tuple(ids), pos=pos)
         return n.Not(node, pos=pos) if op in ("notEqualTo", "notContainedIn") else node
@@ -500,7 +449,7 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
     return n.Regex(field.name, pattern, merged, pos=pos)
 
 
-def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
+def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     """An operand checked against the field's type and normalised (§3.2, §8.9, §8.10)."""
     ftype = field.type
     if value is None:
@@ -535,7 +484,7 @@ def _value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if ftype == "Pointer":
         _check_pointer_class(value, field)
         if isinstance(value, str | Mapping):
-            return _id(value, f"'{field.name}'")
+            return object_id(value, f"'{field.name}'")
         raise _mismatch(field, value)
     if ftype in ("Array", "Object", "ObjectPath"):
         plain = _plain_json(value)
@@ -627,10 +576,12 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
         name = text[1:] if desc else text
         name = SORT_ALIASES.get(name, name)
         f = cls.fields.get(name)
+        if f is None and "." in name and name.split(".", 1)[0] in cls.fields:
+            f = cls.field(name)  # an Object sub-key; through anything else it is an error
         if f is None:
             hint = suggest(name, cls.fields)
             raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
-        if f.type not in SORTABLE:
+        if f.type not in (*SORTABLE, "ObjectPath"):
             raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)
         if name in seen:
             continue
@@ -641,7 +592,7 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
 
 def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
     """limit/skip must be whole numbers ≥ 0 (§5.2); None means no limit / no skip."""
-    out = []
+    out: list[int | None] = []
     for name, v in (("limit", limit), ("skip", skip)):
         if v is None:
             out.append(None)

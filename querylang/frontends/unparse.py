@@ -14,15 +14,8 @@ from typing import Any
 from querylang.errors import QueryError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import iso_ms
+from querylang.model.operators import COMPARE_NAMES
 
-COMPARE_NAMES = {
-    "eq": "equalTo",
-    "ne": "notEqualTo",
-    "lt": "lessThan",
-    "lte": "lessThanOrEqualTo",
-    "gt": "greaterThan",
-    "gte": "greaterThanOrEqualTo",
-}
 # Words that cannot be bare object keys in our grammar: quote them.
 RESERVED = {
     "true", "false", "null", "undefined", "if", "else", "const", "let", "var", "new",

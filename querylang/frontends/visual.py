@@ -39,24 +39,13 @@ from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, type_name
+from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
 from querylang.model.values import date_from
 
 __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
 
-VISUAL_OPERATORS = {
-    "equal to": "equalTo",
-    "not equal to": "notEqualTo",
-    "less than": "lessThan",
-    "less than or equal to": "lessThanOrEqualTo",
-    "greater than": "greaterThan",
-    "greater than or equal to": "greaterThanOrEqualTo",
-    "points to": "pointsTo",
-    "contain": "matchesRegex",
-    "exist": "exists",
-    "not exist": "exists",
-    "related to": "relatedTo",
-}
+VISUAL_OPERATORS = VISUAL
 COMBINATORS = ("and", "or")
 # PCRE metacharacters outside a character class (§3.4); everything else is literal as written.
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
@@ -130,7 +119,7 @@ def _rule(rule: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[s
         if not isinstance(value, str):
             raise QueryTypeError(f"'contain' on '{prop}' needs text, got {type_name(value)}")
         return {prop: {"matchesRegex": regex_literal(value), "options": "i"}}
-    return {prop: {VISUAL_OPERATORS[operator]: value}}
+    return {prop: {VISUAL_OPERATORS[str(operator)]: value}}
 
 
 def _rule_value(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:

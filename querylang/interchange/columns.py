@@ -26,15 +26,15 @@ import pyarrow.compute as pc
 
 from querylang.interchange.document import (
     Edge,
-    _class_rows,
-    _open_document,
-    _relation_list,
     check_value,
+    class_rows,
     normalise_records,
     read_edge,
+    read_source,
+    relation_list,
 )
 from querylang.model.schema import ClassDef, Field, Schema
-from querylang.model.values import _plain, canonical_plain, parse_isos, scalar_json
+from querylang.model.values import canonical_plain, parse_isos, plain_json, scalar_json
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP
@@ -70,7 +70,7 @@ class ColumnDataset:
 def open_document(source: str | Path | Mapping[str, Any], existing: Schema | None) -> tuple[Mapping[str, Any], Schema, datetime]:
     """The document, its schema merged into ``existing``, and the time records without
     createdAt get (for iter_columns)."""
-    return _open_document(source, existing, None)
+    return read_source(source, existing, None)
 
 
 def read_columns(
@@ -80,7 +80,7 @@ def read_columns(
     now: datetime | None = None,
 ) -> ColumnDataset:
     """:func:`data.read_dataset` by column: the same checks, errors and values."""
-    doc, schema, now = _open_document(source, existing, now)
+    doc, schema, now = read_source(source, existing, now)
     out = ColumnDataset(schema)
     for part in iter_columns(doc, schema, now):
         if isinstance(part, tuple):
@@ -114,8 +114,8 @@ def iter_columns(
     document's first: read_columns finds that one.
     """
     record_edges: list[Edge] = []
-    classes = list(_class_rows(doc, schema))
-    relations = _relation_list(doc)
+    classes = list(class_rows(doc, schema))
+    relations = relation_list(doc)
     order: list[tuple[ClassDef, list[Any]] | None] = [*classes, None]  # None: the relations
     if pipelined:
         order.sort(key=lambda part: (part is not None, 0 if part is None else -len(part[1])))
@@ -132,7 +132,7 @@ def iter_columns(
                 cols = record_columns(cls, normalise_records(cls, piece, now, record_edges))
             yield cls, cols, start + step >= len(rows)
     if record_edges:
-        yield _edge_arrays(record_edges)
+        yield edge_arrays(record_edges)
 
 
 def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:
@@ -392,10 +392,10 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
     if ints and (max(ints) > 2**63 or min(ints) < -(2**63)):
         return None
     encoded = {s: scalar_json(s) for s in set(keys) | set(strings)}
-    # An int a double holds exactly is its own JSON text (what scalar_json(_plain(v)) gives).
+    # An int a double holds exactly is its own JSON text (what scalar_json(plain_json(v)) gives).
     json_texts = pa.array(
         [
-            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else scalar_json(_plain(v))  # type: ignore[arg-type]
+            encoded[v] if t is str else int.__repr__(v) if t is int and -_EXACT < v < _EXACT else scalar_json(plain_json(v))  # type: ignore[arg-type]
             for v, t in zip(items, types, strict=True)
         ],
         pa.string(),
@@ -492,11 +492,11 @@ def relation_columns(relations: list[Any], schema: Schema, start: int = 0) -> Ed
     position of ``relations[0]`` in the whole list)."""
     bulk = _bulk_edges(schema, relations)
     if bulk is None:
-        return _edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations, start)])
+        return edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations, start)])
     return bulk
 
 
-def _edge_arrays(edges: list[Edge]) -> Edges:
+def edge_arrays(edges: list[Edge]) -> Edges:
     """Edge objects (few: read one by one) by Relation field, as Arrow arrays."""
     out = {}
     for key in dict.fromkeys((e.owner_class, e.key) for e in edges):

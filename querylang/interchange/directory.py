@@ -26,8 +26,8 @@ from querylang.errors import DataError
 from querylang.interchange.columns import (
     ClassColumns,
     Edges,
-    _edge_arrays,
     bulk_columns,
+    edge_arrays,
     record_columns,
     relation_columns,
 )
@@ -132,7 +132,7 @@ def iter_directory_columns(
             if edges:
                 yield relation_columns(edges, schema, start)
     if record_edges:
-        yield _edge_arrays(record_edges)
+        yield edge_arrays(record_edges)
 
 
 def _columns(cls: ClassDef, start: int, rows: list[Any], now: datetime, record_edges: list[Edge]) -> ClassColumns:

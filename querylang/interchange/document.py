@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from querylang.errors import DataError, QueryError
-from querylang.model.schema import ClassDef, Schema, _check_case, make_class, suggest
+from querylang.model.schema import ClassDef, Schema, check_case, make_class, suggest
 from querylang.model.values import date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -103,7 +103,7 @@ def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
                     )
                 fields[f.name] = f
             try:
-                _check_case(f"class {name}: field", fields)
+                check_case(f"class {name}: field", fields)
             except QueryError as exc:
                 raise DataError(exc.message) from None
             new = ClassDef(name, fields)
@@ -122,15 +122,15 @@ def read_dataset(
     now: datetime | None = None,
 ) -> Dataset:
     """Read and check a whole interchange document (README, "Interchange format")."""
-    doc, schema, now = _open_document(source, existing, now)
+    doc, schema, now = read_source(source, existing, now)
     out = Dataset(schema)
-    for cls, rows in _class_rows(doc, schema):
+    for cls, rows in class_rows(doc, schema):
         out.records[cls.name] = normalise_records(cls, rows, now, out.edges)
     out.edges = read_relations(doc, schema, out.edges)
     return out
 
 
-def _open_document(
+def read_source(
     source: str | Path | Mapping[str, Any], existing: Schema | None, now: datetime | None
 ) -> tuple[Mapping[str, Any], Schema, datetime]:
     """The document, its merged schema and the time records without createdAt get."""
@@ -142,7 +142,7 @@ def _open_document(
     return doc, schema, to_ms(now or datetime.now(UTC))
 
 
-def _class_rows(doc: Mapping[str, Any], schema: Schema) -> Iterator[tuple[ClassDef, list[Any]]]:
+def class_rows(doc: Mapping[str, Any], schema: Schema) -> Iterator[tuple[ClassDef, list[Any]]]:
     """Each class's list of records, in document order, once its name and shape are checked."""
     records = doc.get("records", {})
     if not isinstance(records, Mapping):
@@ -177,13 +177,13 @@ def normalise_records(
 
 def read_relations(doc: Mapping[str, Any], schema: Schema, edges: list[Edge]) -> list[Edge]:
     """``edges`` (from records) and then the document's ``relations``, each edge once."""
-    relations = _relation_list(doc)
+    relations = relation_list(doc)
     edges = edges + [read_edge(schema, rel, i) for i, rel in enumerate(relations)]
     # An edge listed twice is one edge: a Relation is a set.
     return list(dict.fromkeys(edges))
 
 
-def _relation_list(doc: Mapping[str, Any]) -> list[Any]:
+def relation_list(doc: Mapping[str, Any]) -> list[Any]:
     relations = doc.get("relations", [])
     if not isinstance(relations, list):
         raise DataError("'relations' must be a list of edges")
@@ -362,10 +362,10 @@ def _check_json(value: object, depth: int = 0) -> None:
     if depth > 100:
         raise ValueError("nested too deeply (max 100 levels)")
     kind = type(value)  # the usual leaves first, by exact type: the same rules, fewer isinstance calls
-    if kind is str:
+    if isinstance(value, str) and kind is str:
         _check_text(value)
         return
-    if (kind is int and abs(value) <= 2**63) or kind is bool or value is None:
+    if (isinstance(value, int) and kind is int and abs(value) <= 2**63) or kind is bool or value is None:
         return
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise ValueError("numbers must be finite")

@@ -130,11 +130,11 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
         elif target is not None:
             raise SchemaError(f"class {name}, field {fname}: only Pointer/Relation take targetClass")
         out[fname] = Field(fname, str(ftype), target if isinstance(target, str) else None)
-    _check_case(f"class {name}: field", out)
+    check_case(f"class {name}: field", out)
     return ClassDef(name, out)
 
 
-def _check_case(what: str, names: Iterable[str]) -> None:
+def check_case(what: str, names: Iterable[str]) -> None:
     """DuckDB identifiers ignore case: two names that differ only in case would collide."""
     seen: dict[str, str] = {}
     for name in names:
@@ -167,7 +167,7 @@ class Schema:
 
     def check_targets(self) -> None:
         """Every Pointer/Relation must name a class of this schema; names are case-distinct."""
-        _check_case("class", self.classes)
+        check_case("class", self.classes)
         for cls in self.classes.values():
             for f in cls.user_fields:
                 if f.target is not None and f.target not in self.classes:

@@ -12,6 +12,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
 
 from querylang.model.jsvalues import JSDate, iso_ms
 
@@ -114,7 +115,17 @@ def type_class(value: object) -> str:
     return "object"
 
 
-def _plain(value: object) -> object:
+# MongoDB's order of kinds when one sort key meets values of several (an Object sub-key can
+# hold anything): absent and null first, then numbers, strings, objects, arrays, booleans, dates.
+SORT_RANKS = {"null": 0, "number": 1, "string": 2, "object": 3, "array": 4, "bool": 5, "date": 6}
+
+
+def sort_rank(value: object) -> int:
+    """Where a value's kind sorts among the others (docs/semantics.md, sorting)."""
+    return SORT_RANKS[type_class(value)]
+
+
+def plain_json(value: object) -> Any:
     """A JSON-able form with dates as Parse Date objects and integral floats as ints."""
     kind = type(value)
     if kind is str or kind is bool or value is None:  # the usual leaves, without isinstance
@@ -131,9 +142,9 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return {"__type": "Date", "iso": iso_ms(value)}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_json(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_json(v) for k, v in value.items()}
     raise TypeError(f"not a storable value: {value!r}")
 
 
@@ -161,11 +172,11 @@ def canonical(value: object) -> str:
     Type-strict ('1' ≠ 1, true ≠ 1), numbers by value (1 = 1.0), objects key-order-insensitive
     (SEMANTICS.md §8.11), a Date equal to its ``{__type: 'Date', iso}`` form.
     """
-    return _CANONICAL_JSON(_plain(value))
+    return _CANONICAL_JSON(plain_json(value))
 
 
 def canonical_plain(plain: object) -> str:
-    """:func:`canonical` of a value already in :func:`_plain` form."""
+    """:func:`canonical` of a value already in :func:`plain_json` form."""
     return _CANONICAL_JSON(plain)
 
 
@@ -186,7 +197,7 @@ def to_output(value: object) -> object:
     """A stored value as ``Result.records`` shows it: dates as ISO strings at the top level."""
     if isinstance(value, datetime):
         return iso_ms(value)
-    return _plain(value)
+    return plain_json(value)
 
 
 def finite(value: float) -> bool:

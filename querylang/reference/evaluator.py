@@ -1,7 +1,8 @@
 """The reference evaluator: the same query nodes, answered in plain Python.
 
 Written to be obviously right rather than fast: each rule of SEMANTICS.md is one small
-function, and :meth:`Evaluator.matches` mirrors ``compile_sql._Compiler.node`` case for case.
+function, and :meth:`Evaluator.matches` mirrors the SQL compiler's dispatch case for case, one
+method per node kind.
 No SQL, no DuckDB. Property tests compare the two engines on random data and queries.
 """
 
@@ -18,7 +19,7 @@ from querylang.features.regex import compile_regex
 from querylang.interchange.document import Dataset, Edge
 from querylang.model import nodes as n
 from querylang.model.schema import Field, Schema
-from querylang.model.values import canonical, type_class
+from querylang.model.values import SORT_RANKS, canonical, sort_rank, type_class
 
 Record = Mapping[str, Any]
 
@@ -95,18 +96,26 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     def cmp_values(a: Any, b: Any) -> int:
         if a is None or b is None:
             return (a is not None) - (b is not None)  # absent is the smallest
+        ra, rb = sort_rank(a), sort_rank(b)
+        if ra != rb or ra in (SORT_RANKS["object"], SORT_RANKS["array"]):
+            return (ra > rb) - (ra < rb)  # objects and arrays among themselves: a tie
         if type_class(a) == "number":
             a, b = float(a), float(b)
         return (a > b) - (a < b)
 
     def cmp(r1: Record, r2: Record) -> int:
         for k in keys:
-            c = cmp_values(r1.get(k.field), r2.get(k.field))
+            c = cmp_values(sort_value(r1, k.field), sort_value(r2, k.field))
             if c:
                 return -c if k.descending else c
         return cmp_values(r1["objectId"], r2["objectId"])
 
     return sorted(records, key=functools.cmp_to_key(cmp))
+
+
+def sort_value(rec: Record, name: str) -> Any:
+    """The value a sort key reads: a field, or the value at an Object sub-key ('meta.views')."""
+    return path_value(rec, name) if "." in name else rec.get(name)
 
 
 def path_value(rec: Record, dotted: str) -> Any:
@@ -155,7 +164,7 @@ class Evaluator:
     def run(self, query: n.Query) -> EvalResult:
         self._subs = {}
         cls = self.schema.get(query.class_name)
-        rows = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
+        rows: list[Record] = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
         count = len(rows) if query.count else None
         near = n.ordering_near(query.where)
         if near is not None and not query.sort:
@@ -166,7 +175,7 @@ class Evaluator:
         end = None if query.limit is None else start + query.limit
         return EvalResult(rows[start:end], count)
 
-    def exists(self, class_name: str, oid: str) -> bool:
+    def alive(self, class_name: str, oid: str) -> bool:
         return oid in self.ids.get(class_name, ())
 
     def holds(self, class_name: str, f: Field, oid: str, ids: Iterable[str] | None) -> bool:
@@ -175,20 +184,22 @@ class Evaluator:
         if ids is None:
             return any(
                 e.owner_class == class_name and e.key == f.name and e.owning_id == oid
-                and self.exists(target, e.related_id)
+                and self.alive(target, e.related_id)
                 for e in self.edges
             )
         return any(
-            Edge(class_name, f.name, oid, t) in self.edges and self.exists(target, t) for t in ids
+            Edge(class_name, f.name, oid, t) in self.edges and self.alive(target, t) for t in ids
         )
 
     def matches(self, node: n.Node, class_name: str, rec: Record) -> bool:
-        cls = self.schema.get(class_name)
+        """Does ``rec`` (a record of ``class_name``) satisfy ``node``? One method per node kind,
+        in the order of the SQL compiler's (engines/sql/compiler.py)."""
         field_name = getattr(node, "field", None)
         if isinstance(field_name, str) and "." in field_name:
             # Dot notation into an Object: compare the value at the path as a whole (no element
             # rules for arrays found there); absent when any step is missing.
             rec = {**rec, field_name: path_value(rec, field_name)}
+        cls = self.schema.get(class_name)
         match node:
             case n.And(items=items):
                 return all(self.matches(i, class_name, rec) for i in items)
@@ -196,74 +207,123 @@ class Evaluator:
                 return any(self.matches(i, class_name, rec) for i in items)
             case n.Not(item=item):
                 return not self.matches(item, class_name, rec)
-            case n.Compare(field=name, op=op, value=value):
-                f = cls.field(name)
-                stored, is_array = rec.get(name), f.type == "Array"
-                if op == "eq":
-                    return matches_eq(stored, value, is_array)
-                if op == "ne":
-                    return not matches_eq(stored, value, is_array)
-                return matches_range(stored, op, value, is_array)
-            case n.In(field=name, values=values, negate=negate):
-                f = cls.field(name)
-                hit = matches_in(rec.get(name), values, f.type == "Array")
-                return not hit if negate else hit
-            case n.Exists(field=name, exists=want):
-                f = cls.field(name)
-                if f.type == "Relation":
-                    present = self.holds(class_name, f, rec["objectId"], None)
-                else:
-                    present = rec.get(name) is not None
-                return present == want
-            case n.Regex(field=name, pattern=pattern, options=options):
-                rx = compile_regex(pattern, options).python
-                stored = rec.get(name)
-                whole = cls.field(name).type == "ObjectPath"
-                candidates = stored if isinstance(stored, list) and not whole else [stored]
-                return any(isinstance(c, str) and rx.search(c) is not None for c in candidates)
-            case n.PointsTo(field=name, ids=ids):
-                f = cls.field(name)
-                if f.type == "Relation":
-                    return self.holds(class_name, f, rec["objectId"], ids)
-                return rec.get(name) in ids
-            case n.RelatedTo(owner_class=owner, owner_id=oid, key=key):
-                return self.exists(owner, oid) and Edge(owner, key, oid, rec["objectId"]) in self.edges
-            case n.MatchesQuery(field=name, where=where):
-                f = cls.field(name)
-                target = f.target or ""
-                hits = self._sub(where, lambda: {
-                    r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)
-                })
-                if f.type == "Relation":
-                    return self.holds(class_name, f, rec["objectId"], hits)
-                return rec.get(name) in hits
-            case n.MatchesKey(field=name, class_name=other, key=key, where=where):
-                stored = rec.get(name)
-                values = self._sub(node, lambda: [
-                    r.get(key) for r in self.records.get(other, [])
-                    if r.get(key) is not None and self.matches(where, other, r)
-                ])
-                return stored is not None and any(equals(stored, v) for v in values)
-            case n.All(field=name, values=values):
-                stored = rec.get(name)
-                return bool(values) and stored is not None and all(
-                    any(canonical(e) == canonical(v) for e in stored) for v in values
-                )
-            case n.ContainedBy(field=name, values=values):
-                stored = rec.get(name)
-                listed = {canonical(v) for v in values}
-                return stored is None or all(canonical(e) in listed for e in stored)
+            case n.Compare():
+                return self.compare(node, cls.field(node.field), rec)
+            case n.In():
+                return self.in_(node, cls.field(node.field), rec)
+            case n.Exists():
+                return self.exists(node, class_name, cls.field(node.field), rec)
+            case n.Regex():
+                return self.regex(node, cls.field(node.field), rec)
+            case n.PointsTo():
+                return self.points_to(node, class_name, cls.field(node.field), rec)
+            case n.RelatedTo():
+                return self.related_to(node, rec)
+            case n.All():
+                return self.all_(node, rec)
+            case n.ContainedBy():
+                return self.contained_by(node, rec)
             case n.Text():
                 return text.text_matches(rec.get(node.field), node)
-            case n.NearSphere(max_radians=radius):
-                d = distance(node, rec)
-                return d is not None and (radius is None or d <= radius)
-            case n.WithinBox(field=name, south=s, west=w, north=no, east=e):
-                p = rec.get(name)
-                return p is not None and s <= p["latitude"] <= no and w <= p["longitude"] <= e
-            case n.WithinPolygon(field=name, points=points):
-                p = rec.get(name)
-                return p is not None and geo.in_polygon(
-                    float(p["latitude"]), float(p["longitude"]), geo.polygon_edges(points)
-                )
+            case n.NearSphere():
+                return self.near(node, rec)
+            case n.WithinBox():
+                return self.within_box(node, rec)
+            case n.WithinPolygon():
+                return self.within_polygon(node, rec)
+            case n.MatchesQuery():
+                return self.matches_query(node, class_name, cls.field(node.field), rec)
+            case n.MatchesKey():
+                return self.matches_key(node, rec)
         raise QueryError(f"the reference evaluator has no rule for {type(node).__name__} yet")
+
+    # --- comparisons ------------------------------------------------------------------------
+
+    def compare(self, node: n.Compare, f: Field, rec: Record) -> bool:
+        stored, is_array = rec.get(node.field), f.type == "Array"
+        if node.op == "eq":
+            return matches_eq(stored, node.value, is_array)
+        if node.op == "ne":
+            return not matches_eq(stored, node.value, is_array)
+        return matches_range(stored, node.op, node.value, is_array)
+
+    def in_(self, node: n.In, f: Field, rec: Record) -> bool:
+        hit = matches_in(rec.get(node.field), node.values, f.type == "Array")
+        return not hit if node.negate else hit
+
+    def exists(self, node: n.Exists, class_name: str, f: Field, rec: Record) -> bool:
+        if f.type == "Relation":
+            present = self.holds(class_name, f, rec["objectId"], None)
+        else:
+            present = rec.get(node.field) is not None
+        return present == node.exists
+
+    def regex(self, node: n.Regex, f: Field, rec: Record) -> bool:
+        rx = compile_regex(node.pattern, node.options).python
+        stored = rec.get(node.field)
+        whole = f.type == "ObjectPath"
+        candidates = stored if isinstance(stored, list) and not whole else [stored]
+        return any(isinstance(c, str) and rx.search(c) is not None for c in candidates)
+
+    # --- pointers and relations -------------------------------------------------------------
+
+    def points_to(self, node: n.PointsTo, class_name: str, f: Field, rec: Record) -> bool:
+        if f.type == "Relation":
+            return self.holds(class_name, f, rec["objectId"], node.ids)
+        return rec.get(node.field) in node.ids
+
+    def related_to(self, node: n.RelatedTo, rec: Record) -> bool:
+        """Held by one owner's Relation; nothing if the owner record is gone (§3.6)."""
+        owner, oid = node.owner_class, node.owner_id
+        return self.alive(owner, oid) and Edge(owner, node.key, oid, rec["objectId"]) in self.edges
+
+    def matches_query(self, node: n.MatchesQuery, class_name: str, f: Field, rec: Record) -> bool:
+        """Pointer/Relation reaching a live record of the target class that matches (§4 $inQuery)."""
+        target, where = f.target or "", node.where
+        hits = self._sub(where, lambda: {
+            r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)
+        })
+        if f.type == "Relation":
+            return self.holds(class_name, f, rec["objectId"], hits)
+        return rec.get(node.field) in hits
+
+    def matches_key(self, node: n.MatchesKey, rec: Record) -> bool:
+        """The value is one of the ``key`` values of the matching records (§4 $select)."""
+        stored, other, key, where = rec.get(node.field), node.class_name, node.key, node.where
+        values = self._sub(node, lambda: [
+            r.get(key) for r in self.records.get(other, [])
+            if r.get(key) is not None and self.matches(where, other, r)
+        ])
+        return stored is not None and any(equals(stored, v) for v in values)
+
+    # --- Parse-only array operators ------------------------------------------------------------
+
+    def all_(self, node: n.All, rec: Record) -> bool:
+        """The array holds every listed value; ``all: []`` matches nothing (MongoDB)."""
+        stored = rec.get(node.field)
+        return bool(node.values) and stored is not None and all(
+            any(canonical(e) == canonical(v) for e in stored) for v in node.values
+        )
+
+    def contained_by(self, node: n.ContainedBy, rec: Record) -> bool:
+        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, §4)."""
+        stored = rec.get(node.field)
+        listed = {canonical(v) for v in node.values}
+        return stored is None or all(canonical(e) in listed for e in stored)
+
+    # --- geo ---------------------------------------------------------------------------------
+
+    def near(self, node: n.NearSphere, rec: Record) -> bool:
+        d = distance(node, rec)
+        return d is not None and (node.max_radians is None or d <= node.max_radians)
+
+    def within_box(self, node: n.WithinBox, rec: Record) -> bool:
+        p = rec.get(node.field)
+        return p is not None and node.south <= p["latitude"] <= node.north and node.west <= p["longitude"] <= node.east
+
+    def within_polygon(self, node: n.WithinPolygon, rec: Record) -> bool:
+        """geo.in_polygon: on an edge, or an odd number of ray crossings."""
+        p = rec.get(node.field)
+        return p is not None and geo.in_polygon(
+            float(p["latitude"]), float(p["longitude"]), geo.polygon_edges(node.points)
+        )

@@ -19,7 +19,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -62,10 +62,10 @@ from querylang.interchange.document import Dataset, Edge, merge_schema, read_dat
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import (
-    _plain,
     canonical,
     canonical_plain,
     flatten,
+    plain_json,
     scalar_json,
     to_ms,
     type_class,
@@ -138,7 +138,7 @@ def _array_cells(value: list[Any]) -> list[Any]:
         tc = type_class(e)
         if tc in by_class:
             by_class[tc].append(_naive(e) if tc == "date" else e)
-    plain = _plain(value)  # once: the JSON text and every key below start from it
+    plain = plain_json(value)  # once: the JSON text and every key below start from it
     return [
         _JSON_TEXT(plain),
         canonical_plain(plain),
@@ -157,8 +157,8 @@ def _object_cells(value: dict[str, Any]) -> list[Any]:
     for p, v in paths:
         tc = type_class(v)
         if tc in typed:
-            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))
-    plain = _plain(value)
+            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))  # type: ignore[arg-type]  # type_class checked the kind
+    plain = plain_json(value)
     return [
         _JSON_TEXT(plain),
         canonical_plain(plain),
@@ -193,7 +193,7 @@ def _flat_object_cells(value: dict[str, Any]) -> list[Any]:
             numbers.append((k, float(v)))
     # The JSON texts put together from each key's and value's own JSON, as json.dumps does:
     # json.dumps of a dict builds a C encoder per call, most of the cost of a small object.
-    keys = [(k, scalar_json(_plain(v))) for k, v in value.items()]
+    keys = [(k, scalar_json(plain_json(v))) for k, v in value.items()]
     text = ", ".join(f"{encode_basestring(k)}: {j}" for k, j in keys)
     key = ",".join(f"{encode_basestring(k)}:{j}" for k, j in sorted(keys))
     return ["{" + text + "}", "{" + key + "}", keys, numbers, strings, bools, []]
@@ -278,7 +278,7 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
     Measured 2.5× faster than looking each field's type up per row (benchmarks, Tuning P1).
     """
     idx = {c: k for k, c in enumerate(columns)}
-    convs = {"Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number}
+    convs: dict[str, Callable[[Any], Any]] = {"Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number}
     plan = [
         (idx[f.name], f.name, convs.get(f.type))
         for f in cls.user_fields
@@ -321,7 +321,7 @@ def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
         elif f.type == "Date":
             out[name] = iso_ms(v)
         elif f.type in ("Array", "Object"):
-            out[name] = json.loads(json.dumps(_plain(v), ensure_ascii=False))
+            out[name] = json.loads(json.dumps(plain_json(v), ensure_ascii=False))
         elif f.type == "Number":
             out[name] = _number(float(v))
         elif f.type == "GeoPoint":

@@ -28,7 +28,7 @@ from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
 from querylang.model.schema import ClassDef, Field, Schema
-from querylang.model.values import canonical, type_class
+from querylang.model.values import SORT_RANKS, canonical, type_class
 
 SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
@@ -83,11 +83,9 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
     table = quote_ident(cls.name)
     cols = output_columns(cls)
     select = ", ".join(f"t.{quote_ident(col)}" for col in cols)
-    order = ", ".join(
-        f"t.{quote_ident(k.field)} {'DESC NULLS LAST' if k.descending else 'ASC NULLS FIRST'}"
-        for k in query.sort
-    )
-    order_params: list[Any] = []
+    terms = [c.order_term(k) for k in query.sort]
+    order = ", ".join(t.text for t in terms)
+    order_params: list[Any] = [p for t in terms for p in t.params]
     near = n.ordering_near(query.where)
     if near is not None and not query.sort:
         # nearSphere orders nearest first unless a sort is given (MongoDB, §3.9, §8.5).
@@ -246,6 +244,25 @@ class _Compiler:
     def _path_value(self, f: Field, part: str = ":p") -> _Sql:
         col, key = self._path(f, part)
         return _Sql(f"{col}[?]", [key])
+
+    def order_term(self, key: n.SortKey) -> _Sql:
+        """One sort key; absent first ascending, last descending (§5.1)."""
+        way = "DESC NULLS LAST" if key.descending else "ASC NULLS FIRST"
+        f = self.field(key.field)
+        if f.type != "ObjectPath":
+            return _Sql(f"{self.col(f.name)} {way}")
+        # An Object sub-key may hold any kind: kinds in values.SORT_RANKS order, then the value.
+        typed = {kind: self._path_value(f, part) for kind, part in PATH_VALUE_MAP.items()}
+        whole = self._path_value(f)
+        rank = _Sql(
+            "(CASE "
+            + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in ("number", "string", "bool", "date"))
+            + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
+            + f" WHEN left({whole.text}, 1) = '[' THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
+            [*(p for k in ("number", "string", "bool", "date") for p in typed[k].params), *whole.params, *whole.params],
+        )
+        parts = [rank, *(typed[k] for k in ("number", "string", "bool", "date"))]
+        return _Sql(", ".join(f"{p.text} {way}" for p in parts), [q for p in parts for q in p.params])
 
     def compare(self, node: n.Compare) -> _Sql:
         f = self.field(node.field)

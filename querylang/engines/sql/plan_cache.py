@@ -39,15 +39,14 @@ from typing import Any
 from lark import Token, Tree
 
 from querylang.engines.sql.compiler import Plan, _param
-from querylang.frontends.filters import _id, _value, check_paging
+from querylang.frontends.filters import check_paging, field_value, object_id
+from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
 from querylang.script.interpreter import to_js
 
 MAX_PLANS = 512  # per database; least recently used go first
-COMPARE_OPS = frozenset(
-    {"equalTo", "notEqualTo", "greaterThan", "greaterThanOrEqualTo", "lessThan", "lessThanOrEqualTo"}
-)
-LIST_OPS = frozenset({"containedIn", "notContainedIn"})
+COMPARE_OPS = BINDABLE_COMPARE
+LIST_OPS = BINDABLE_LISTS
 SCALARS = (str, bool, int, float)
 SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like an input)
 
@@ -161,7 +160,7 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         i += 2
     rest = path[i:]
     if rest == ("relatedTo", "id"):
-        return (lambda v: _id(to_js(v), "relatedTo id")), "scalar", "Pointer"
+        return (lambda v: object_id(to_js(v), "relatedTo id")), "scalar", "Pointer"
     # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
     # duplicates, so X == 'a' would change the list's length and the SQL.
     if len(rest) != 2 or not isinstance(rest[0], str) or not isinstance(rest[1], str):
@@ -171,14 +170,14 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         return None
     op = rest[1]
     if op == "pointsTo" and f.type in ("Pointer", "Relation"):
-        return (lambda v: _id(to_js(v), "pointsTo")), "either", f.type
+        return (lambda v: object_id(to_js(v), "pointsTo")), "either", f.type
     if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
         return None
     if op in COMPARE_OPS:
         scalar_only = op not in ("equalTo", "notEqualTo")
-        return (lambda v: _param(_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
+        return (lambda v: _param(field_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
     if op in LIST_OPS and f.type != "Boolean":
-        return (lambda v: _param(_value(f, to_js(v), scalar_only=False))), "list", f.type
+        return (lambda v: _param(field_value(f, to_js(v), scalar_only=False))), "list", f.type
     return None
 
 

@@ -1,0 +1,59 @@
+"""Rules applied to checked nodes once, before any engine sees them.
+
+Every front end (filter objects, Parse REST ``where``, visual filters) ends in the same node
+forms, so neither the SQL compiler nor the reference evaluator repeats these decisions.
+
+:func:`holds_when_absent` answers, from the node alone, whether a condition holds for a value
+that is not there at all: the record a missing or dangling pointer would reach. It is what
+lets a condition behind a pointer path keep its meaning when the path reaches nothing
+(docs/semantics.md, absent values): such a record has no fields, not even an objectId.
+"""
+
+from __future__ import annotations
+
+from querylang.model import nodes as n
+
+
+def holds_when_absent(node: n.Node) -> bool:
+    """Does ``node`` hold for a record that has no fields at all (not even ``objectId``)?"""
+    match node:
+        case n.And(items=items):
+            return all(holds_when_absent(i) for i in items)
+        case n.Or(items=items):
+            return any(holds_when_absent(i) for i in items)
+        case n.Not(item=item):
+            return not holds_when_absent(item)
+        case n.Compare():
+            return _compare_absent(node)
+        case n.In(values=values, negate=negate):
+            # An absent value equals a listed null and nothing else.
+            return (None in values) != negate
+        case n.Exists(exists=want):
+            return not want
+        case n.ContainedBy():
+            return True  # an absent array has no element outside the list
+        case (
+            n.Regex() | n.PointsTo() | n.RelatedTo() | n.All() | n.Text() | n.NearSphere()
+            | n.WithinBox() | n.WithinPolygon() | n.MatchesQuery() | n.MatchesKey()
+        ):
+            return False  # each needs a value (or a record) to be there
+    raise TypeError(f"holds_when_absent has no rule for {type(node).__name__}")
+
+
+def _compare_absent(node: n.Compare) -> bool:
+    """equalTo / <= / >= null hold for absent; notEqualTo a value holds; the rest do not."""
+    if node.value is None:
+        return node.op in ("eq", "lte", "gte")
+    return node.op == "ne"
+
+
+def through_pointer(head: str, inner: n.Node, pos: n.Pos | None = None) -> n.Node:
+    """A condition on the record Pointer ``head`` reaches, true to absent values.
+
+    One that an absent value fails becomes "the pointer reaches a record where it holds"; one
+    that an absent value satisfies becomes "the pointer does not reach a record where it
+    fails", so a missing or dangling pointer satisfies it too.
+    """
+    if holds_when_absent(inner):
+        return n.Not(n.MatchesQuery(head, n.Not(inner, pos=pos), pos=pos), pos=pos)
+    return n.MatchesQuery(head, inner, pos=pos)

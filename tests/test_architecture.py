@@ -1,0 +1,149 @@
+"""The import rules that keep the parts apart, read from the code itself (README, "Code map").
+
+Each rule is checked on every module's imports (``ast``, nothing is run), so a new file that
+breaks one fails here with the file and the line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "querylang"
+MAX_LINES = 700
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources(*folders: str) -> list[Path]:
+    out: list[Path] = []
+    for folder in folders:
+        out += sorted((ROOT / folder).rglob("*.py"))
+    return out
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str, list[str]]]:
+    """(line, imported module, names) for each import in the file, relative ones resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, []
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [a.name for a in node.names]
+            yield node.lineno, base, names
+            for name in names:  # `from querylang.engines import duckdb` imports a module
+                yield node.lineno, f"{base}.{name}", []
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "querylang" else ""
+
+
+def _violations(folders: tuple[str, ...], forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+    bad = []
+    for path in _sources(*folders):
+        for line, module, _ in _imports(path):
+            if not module.startswith("querylang"):
+                continue
+            if any(module == f or module.startswith(f + ".") for f in forbidden) and not any(
+                module == a or module.startswith(a + ".") for a in allowed
+            ):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    return sorted(set(bad))
+
+
+def test_model_imports_nothing_but_errors() -> None:
+    bad = []
+    for path in _sources("querylang/model"):
+        for line, module, _ in _imports(path):
+            if module.startswith("querylang") and module != "querylang" and not (
+                module.startswith("querylang.model") or module.startswith("querylang.errors")
+            ):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not bad, "\n".join(bad)
+
+
+def test_script_and_frontends_never_import_an_engine_or_the_reference() -> None:
+    bad = _violations(("querylang/script", "querylang/frontends"), ("querylang.engines", "querylang.reference"))
+    assert not bad, "\n".join(bad)
+
+
+def test_reference_and_engines_never_import_each_other() -> None:
+    bad = _violations(("querylang/reference",), ("querylang.engines",))
+    bad += _violations(("querylang/engines",), ("querylang.reference",))
+    assert not bad, "\n".join(bad)
+
+
+def test_app_and_server_use_the_public_api() -> None:
+    folders = tuple(f for f in ("querylang/app", "querylang/server") if (ROOT / f).exists())
+    bad = _violations(folders, ("querylang.engines", "querylang.reference", "querylang.interchange"))
+    assert not bad, "\n".join(bad)
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    bad = []
+    for path in _sources("querylang", "benchmarks"):
+        own = _module_name(path)
+        for line, module, names in _imports(path):
+            if not module.startswith("querylang") or module == own:
+                continue
+            for name in names:
+                if name.startswith("_") and not name.startswith("__"):
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}.{name}")
+    assert not bad, "\n".join(sorted(set(bad)))
+
+
+# SQL statements written as text: what a string literal outside engines/ must not hold.
+SQL = re.compile(r"\b(SELECT\s.+\sFROM\b|INSERT\s+INTO\b|CREATE\s+(TABLE|INDEX|VIEW)\b|DELETE\s+FROM\b|UPDATE\s+\S+\s+SET\b)", re.S)
+
+
+def _string_literals(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            yield node.lineno, text
+
+
+def test_sql_text_exists_only_under_the_engines() -> None:
+    bad = []
+    for path in _sources("querylang"):
+        if _part(_module_name(path)) == "engines":
+            continue
+        for line, text in _string_literals(path):
+            if SQL.search(text):
+                bad.append(f"{path.relative_to(ROOT)}:{line}: {text[:60]!r}")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _sources("querylang"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_file_is_too_long_to_read(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines (at most {MAX_LINES}): split it by job"

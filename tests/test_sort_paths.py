@@ -1,0 +1,54 @@
+"""Sorting by a sub-key of an Object field (``sort(['-meta.views'])``), hand-checked.
+
+The sub-key may hold any kind of value, so kinds sort in MongoDB's order (absent and null,
+numbers, strings, objects, arrays, booleans, dates), and values within a kind by value; objects
+and arrays tie among themselves and fall to the objectId tie-break.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import querylang
+
+DOC = {
+    "classes": {"P": {"fields": {"meta": {"type": "Object"}, "tags": {"type": "Array"}}}},
+    "records": {"P": [
+        {"objectId": "a", "meta": {"views": 3}},
+        {"objectId": "b", "meta": {"views": "x"}},
+        {"objectId": "c"},
+        {"objectId": "d", "meta": {"views": None}},
+        {"objectId": "e", "meta": {"views": [1]}},
+        {"objectId": "f", "meta": {"views": {"q": 1}}},
+        {"objectId": "g", "meta": {"views": True}},
+        {"objectId": "h", "meta": {"views": {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}}},
+        {"objectId": "i", "meta": {"views": 1.5}},
+        {"objectId": "j", "meta": {"views": "a"}},
+        {"objectId": "k", "meta": {}},
+    ]},
+}
+ASCENDING = ["c", "d", "k", "i", "a", "j", "b", "f", "e", "g", "h"]
+DESCENDING = ["h", "g", "e", "f", "b", "j", "a", "i", "c", "d", "k"]
+
+
+@pytest.fixture(scope="module")
+def db() -> querylang.Database:
+    db = querylang.connect()
+    db.load(DOC)
+    return db
+
+
+@pytest.mark.parametrize(("sort", "expected"), [("meta.views", ASCENDING), ("-meta.views", DESCENDING)])
+def test_sort_by_an_object_sub_key(db: querylang.Database, sort: str, expected: list[str]) -> None:
+    script = f"where({{}})\nsort(['{sort}'])"
+    assert db.query("P", script).ids == expected
+    assert db.reference("P", script).ids == expected
+    assert db.query("P", script, limit=4, skip=2).ids == expected[2:6]
+    assert db.find("P", {}, order=sort).ids == expected
+
+
+def test_sort_through_a_non_object_is_still_an_error(db: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError, match="tags"):
+        db.query("P", "where({})\nsort(['tags.x'])")
+    with pytest.raises(querylang.QueryError, match="no such field"):
+        db.query("P", "where({})\nsort(['nope.x'])")
