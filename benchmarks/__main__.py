@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
@@ -28,7 +29,13 @@ from typing import Any
 
 from . import contenders as C
 from . import report
-from .generate import SCALES, load_or_generate, record_count
+from .generate import (
+    DIRECTORY_SCALES,
+    SCALES,
+    directory_or_generate,
+    load_or_generate,
+    record_count,
+)
 from .noodl_shape import NOODL_BY_NAME, NOODL_WORKLOADS
 from .workloads import (
     BY_NAME,
@@ -59,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
     ap.add_argument("--threads", type=int, metavar="N", help="also measure throughput: queries per second on 1 and on N threads (benchmarks/throughput.py)")
     ap.add_argument("--throughput-seconds", type=float, default=3.0, help="length of one throughput round (default 3 s)")
+    ap.add_argument("--db", type=Path, metavar="FILE", help="query this database file instead of loading the data (XL: made by benchmarks/load_dir.py --keep-db)")
+    ap.add_argument("--load-json", type=Path, metavar="PATH", help="include these benchmarks/load_dir.py results")
     ap.add_argument("--duckdb-threads", type=int, help="DuckDB threads (default: DuckDB's own, one per core)")
     ap.add_argument("--shape", choices=("issue", "noodl", "all"), default="all",
                     help="the workloads as written (issue), in Noodl's shape (limit 100 / second page; noodl_shape.py), or both")
@@ -142,17 +151,25 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
     # --- main data: load benchmark, then the fast contenders ----------------------------------
     log(f"[{args.scale}] generating / reading data ...")
     t = time.perf_counter()
-    doc = load_or_generate(args.scale, args.seed, cache=not args.no_cache)
-    res["data"] = data_info(doc, args.scale, args.seed, time.perf_counter() - t)
-    db = querylang.connect()
+    doc: Any = None
+    if args.scale in DIRECTORY_SCALES or args.db:
+        db = open_directory_scale(args, res)
+    else:
+        doc = load_or_generate(args.scale, args.seed, cache=not args.no_cache)
+        res["data"] = data_info(doc, args.scale, args.seed, time.perf_counter() - t)
+        db = querylang.connect()
     if args.duckdb_threads:
         db.store.con.execute(f"SET threads = {int(args.duckdb_threads)}")
-    if args.no_load:
+    if doc is None:
+        pass
+    elif args.no_load:
         db.load(doc)
     else:
         log(f"[{args.scale}] load benchmark ...")
         db, res["load"] = bench_load(doc, db)
-    same = slow_scale == args.scale
+    if args.load_json:
+        res["load_dir"] = json.loads(args.load_json.read_text(encoding="utf-8"))
+    same = slow_scale == args.scale and doc is not None
     cs: list[C.Contender] = [
         C.HandSql(db.store.con), C.HandBest(db.store.con), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts)
     ]
@@ -237,6 +254,33 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             "several ms; the paired ratios and the min_ms in the JSON are steadier than the raw medians."
         )
     return res
+
+
+def open_directory_scale(args: argparse.Namespace, res: dict[str, Any]) -> Any:
+    """A scale too big for one document (XL): the database file ``--db`` made by
+    ``querylang load`` (benchmarks/load_dir.py --keep-db), or its directory loaded into memory."""
+    import querylang
+
+    t = time.perf_counter()
+    if args.db:
+        db = querylang.connect(args.db)
+        how = f"opened from {args.db.name}, made by `querylang load` of the directory (benchmarks/load_dir.py)"
+    else:
+        path = directory_or_generate(args.scale, args.seed)
+        db = querylang.connect()
+        db.load(path)
+        how = f"loaded from the directory {path.name} into memory"
+    counts = {name: db.query(name, None, limit=0, count=True).count for name in db.schema.classes}
+    edges = db.store.execute('SELECT count(*) FROM "_join:posts:Group"', [])[0][0]
+    res["data"] = {
+        "seed": args.seed,
+        "records": counts,
+        "edges": edges,
+        "summary": f"scale {args.scale}, seed {args.seed}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        + f", {edges:,} Group.posts edges; written as an interchange directory by benchmarks/generate.py, {how} in "
+        f"{time.perf_counter() - t:.1f} s.",
+    }
+    return db
 
 
 def slow_contenders(

@@ -32,6 +32,7 @@ from pathlib import Path
 src, out = Path(sys.argv[1]), sys.argv[2]
 schema = json.loads((src / "schema.json").read_text())
 con = duckdb.connect(out)
+con.execute("SET enable_progress_bar = false")
 TYPES = {"String": "VARCHAR", "Number": "DOUBLE", "Boolean": "BOOLEAN", "Date": "VARCHAR", "Pointer": "VARCHAR",
          "Array": "JSON", "Object": "JSON", "GeoPoint": "STRUCT(latitude DOUBLE, longitude DOUBLE)"}
 def q(x): return '"' + x.replace('"', '""') + '"'
@@ -79,13 +80,15 @@ def _run(cmd: list[str]) -> dict[str, Any]:
     return {"seconds": round(took, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "stdout": out.decode(errors="replace").strip()[-500:]}
 
 
-def measure(src: Path, workdir: Path) -> dict[str, Any]:
+def measure(src: Path, workdir: Path, keep: Path | None = None) -> dict[str, Any]:
     ql_db, raw_db = workdir / "querylang.duckdb", workdir / "raw.duckdb"
     for p in (ql_db, raw_db):
         p.unlink(missing_ok=True)
     querylang_bin = Path(sys.executable).with_name("querylang")
     ql = _run([str(querylang_bin), "load", str(src), "--db", str(ql_db), "--no-progress"])
     ql["db_mib"] = round(ql_db.stat().st_size / 2**20, 1)
+    if keep is not None:  # for the workloads (python -m benchmarks --scale XL --db FILE)
+        ql_db.replace(keep)
     raw = _run([sys.executable, "-c", RAW, str(src), str(raw_db)])
     raw["db_mib"] = round(raw_db.stat().st_size / 2**20, 1)
     for p in (ql_db, raw_db):
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--workdir", type=Path, help="where the database files go (default: a temporary directory)")
+    ap.add_argument("--keep-db", type=Path, metavar="FILE", help="keep querylang's database file here")
     args = ap.parse_args(argv)
     src = cache_path(args.scale, args.seed)
     if args.scale not in DIRECTORY_SCALES:
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"writing {src} ...", file=sys.stderr)
         write_directory(args.scale, src, args.seed)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        res = measure(src, Path(tmp))
+        res = measure(src, Path(tmp), args.keep_db)
     res["scale"] = args.scale
     print(json.dumps(res, indent=1))
     if args.json:

@@ -138,6 +138,23 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         out.append("")
         out.append(load["about"])
         out.append("")
+    ld = res.get("load_dir")
+    if ld:
+        q, r = ld["querylang_load"], ld["raw_read_json"]
+        out.append("## Load from an interchange directory")
+        out.append("")
+        out.append(
+            f"`querylang load DIR --db FILE` against the fastest raw DuckDB path from the same directory "
+            f"({ld['data_mib']:,.0f} MiB of NDJSON; `python -m benchmarks.load_dir --scale {ld['scale']}`): each in a "
+            "process of its own, into a new database file, timed start to exit, peak resident memory from the kernel."
+        )
+        out.append("")
+        out.append("| path | seconds | peak RSS (MiB) | database file (MiB) |")
+        out.append("| --- | --- | --- | --- |")
+        out.append(f"| `querylang load` (checked, a part at a time; text-search words computed on close) | {q['seconds']:.1f} | {q['peak_rss_mib']:,.0f} | {q['db_mib']:,.0f} |")
+        out.append(f"| raw: DuckDB `read_json` → tables, no checks, same indexes after the commit | {r['seconds']:.1f} | {r['peak_rss_mib']:,.0f} | {r['db_mib']:,.0f} |")
+        out.append(f"| ratio | {ld['ratio']:.2f}× | | |")
+        out.append("")
     out.append("## Memory")
     out.append("")
     out.append(res["memory"]["about"])
