@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/querylang demo
 
+# The suite runs against real PostgreSQL, Parse Server and Chromium: install what is missing first.
 test: $(STAMP)
+	@bash scripts/install-components
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -25,19 +25,19 @@ Everything is stopped and the temporary directory removed on ``close()``.
 from __future__ import annotations
 
 import argparse
-import glob
 import http.client
 import json
-import os
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from querylang.engines.postgres.cluster import Cluster, Unavailable
+from querylang.engines.postgres.cluster import free_port as _free_port
+from querylang.engines.postgres.cluster import run as _run
 
 from .contenders import Answer, Contender
 from .workloads import Inputs, Workload
@@ -53,81 +53,11 @@ PACKAGE_JSON = {"name": "querylang-bench-parse", "private": True, "overrides": {
 NO_LIMIT = 1_000_000  # Parse's default limit is 100; workloads without a limit ask for all
 
 
-class Unavailable(RuntimeError):
-    """Parse Server cannot be run here; the message says what is missing."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _run(cmd: list[str], what: str, **kw: Any) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-    except FileNotFoundError as exc:
-        raise Unavailable(f"{what}: {cmd[0]} not found") from exc
-    except subprocess.CalledProcessError as exc:
-        raise Unavailable(f"{what} failed: {(exc.stderr or exc.stdout or '').strip()[-500:]}") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise Unavailable(f"{what} timed out after {exc.timeout} s") from exc
-
-
-def _pg_bin() -> Path:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if cands:
-        return Path(cands[-1]).parent
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        _run(["apt-get", "update", "-q"], "apt-get update", timeout=600)
-        _run(["apt-get", "install", "-y", "-q", "postgresql"], "apt-get install postgresql", timeout=900)
-        cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-        if cands:
-            return Path(cands[-1]).parent
-    raise Unavailable("PostgreSQL is not installed (need initdb and pg_ctl; as root: apt-get install postgresql)")
-
-
-class Postgres:
-    """A throw-away PostgreSQL cluster on 127.0.0.1."""
+class Postgres(Cluster):
+    """The throw-away cluster (querylang/engines/postgres/cluster.py) with a database ``parse``."""
 
     def __init__(self) -> None:
-        self.bin = _pg_bin()
-        self.tmp = Path(tempfile.mkdtemp(prefix="ql-bench-pg-"))
-        self.data = self.tmp / "data"
-        self.port = _free_port()
-        self.as_root = os.geteuid() == 0
-        if self.as_root:
-            shutil.chown(self.tmp, "postgres", "postgres")
-        self.version = _run([str(self.bin / "postgres"), "--version"], "postgres --version").stdout.strip()
-        self._pg(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
-        opts = f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._pg(["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.tmp / "log"), "-w", "-t", "60", "start"], "pg_ctl start")
-        self.psql(["-d", "postgres", "-c", "CREATE DATABASE parse"])
-
-    def _pg(self, args: list[str], what: str, **kw: Any) -> subprocess.CompletedProcess[str]:
-        cmd = [str(self.bin / args[0]), *args[1:]]
-        if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return _run(cmd, what, timeout=300, **kw)
-
-    def psql(self, args: list[str], stdin: str | None = None) -> str:
-        psql = shutil.which("psql") or str(self.bin / "psql")
-        cmd = [psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", *args]
-        return _run(cmd, "psql", input=stdin, timeout=600).stdout
-
-    @property
-    def uri(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/parse"
-
-    def stop(self) -> None:
-        try:
-            self._pg(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
-        except Unavailable:
-            pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        super().__init__("parse", prefix="ql-bench-pg-")
 
 
 def _install_parse() -> Path:
@@ -154,7 +84,7 @@ def _install_parse() -> Path:
 class ParseServer:
     """Parse Server (its CLI) on 127.0.0.1, over a Postgres database."""
 
-    def __init__(self, pg: Postgres) -> None:
+    def __init__(self, pg: Postgres, extra: tuple[str, ...] = ()) -> None:
         cli = _install_parse()
         self.port = _free_port()
         self.mount = "/parse"
@@ -172,6 +102,7 @@ class ParseServer:
                 "--serverURL", f"http://127.0.0.1:{self.port}{self.mount}",
                 "--allowCustomObjectId", "true",
                 "--logLevel", "error",
+                *extra,  # more CLI options (the importer tests start one with --maxLimit)
             ],
             cwd=PARSE_DIR,
             stdout=self.log,

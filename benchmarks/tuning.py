@@ -10,7 +10,7 @@ are in the engine, by switching each one off again on the same data and inputs:
   and today's (orjson, ``isoformat``);
 - ``count_only``: a ``limit 0, count`` query running its empty rows statement, or not;
 - ``page_shapes:<workload>``: Noodl's shapes (noodl_shape.py) with the plain rows statement or
-  the page shape the compiler picks (``compiler.page_shape``).
+  the page shape DuckDB's dialect picks (``DuckDBDialect.rows_statement``).
 
     python -m benchmarks.tuning --scale L --runs 25 [--json PATH]
 """
@@ -126,17 +126,17 @@ def tunings(db: Any) -> list[Proposal]:
     out.append(Proposal("count_only", "two_hop_count (limit 0, count): rows statement run / skipped",
                         BY_NAME["two_hop_count"].inputs, [Variant("rows run", count_only(True)), Variant("rows skipped", count_only(False))]))
 
-    # Page shapes (compiler.page_shape): Noodl's limit 100 / second page, plain statement or shaped.
-    import querylang.engines.sql.compiler as compiler
+    # Page shapes (DuckDBDialect.rows_statement): Noodl's limit 100 / second page, plain or shaped.
+    dialect = db.store.dialect
 
     def shaped(w: Any, on: bool) -> Any:
         def run(i: dict[str, Any]) -> Any:
-            compiler.page_shapes_on = on
+            dialect.page_shapes = on
             db.plan_cache = False  # the plan cache would keep the other variant's SQL
             try:
                 return run_steps(db.query, w, i, True)
             finally:
-                compiler.page_shapes_on = True
+                dialect.page_shapes = True
                 db.plan_cache = True
 
         return run

@@ -13,9 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.engines.duckdb.layout import quote_ident
-from querylang.engines.duckdb.store import Store, Writer, make_decoder, output_record
-from querylang.engines.sql.compiler import Plan, compile_query
+from querylang.engines.duckdb.store import Store, make_decoder, output_record
+from querylang.engines.sql.compiler import (
+    Plan,
+    Statement,
+    compile_aggregate,
+    compile_count,
+    compile_distinct,
+    compile_query,
+)
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
 from querylang.frontends.filters import build_sort, build_where, check_paging, check_where
@@ -114,7 +120,13 @@ class Database:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int | None = DEFAULT_MAX_ROWS,
     ) -> None:
-        self.store = Store(path, read_only=read_only)
+        self.store: Any
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            from querylang.engines.postgres.store import PostgresStore
+
+            self.store = PostgresStore(path, read_only=read_only)
+        else:
+            self.store = Store(path, read_only=read_only)
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
@@ -133,6 +145,26 @@ class Database:
         counts = self.store.load(source)
         self._reference = None
         return counts
+
+    def import_parse_server(
+        self, url: str, *, app_id: str, master_key: str, classes: Sequence[str] | None = None, progress: Any = None
+    ) -> Any:
+        """Import a live Parse Server over REST (querylang.importers.parse_server); all or nothing."""
+        from .importers.parse_server import import_parse_server
+
+        return import_parse_server(self, url, app_id=app_id, master_key=master_key, classes=classes, progress=progress)
+
+    def import_mongo_export(self, directory: str | Path) -> Any:
+        """Import the mongoexport files of a Parse database (querylang.importers.mongo_export)."""
+        from .importers.mongo_export import import_mongo_export
+
+        return import_mongo_export(self, directory)
+
+    def import_dashboard_export(self, paths: str | Path | Sequence[str | Path]) -> Any:
+        """Import Parse Dashboard class exports / {"results": [...]} files (querylang.importers.dashboard)."""
+        from .importers.dashboard import import_rest_exports
+
+        return import_rest_exports(self, [paths] if isinstance(paths, str | Path) else paths)
 
     def close(self) -> None:
         self.store.close()
@@ -171,7 +203,7 @@ class Database:
 
         def full(inputs: Mapping[str, Any] | None, skip: object) -> Plan:
             q = build_query(schema, class_name, query, **{**kw, "inputs": inputs, "skip": skip})
-            return compile_query(q, schema, row_cap=row_cap)
+            return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect)
 
         if not valid or not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
             return full(kw.get("inputs"), kw.get("skip"))
@@ -243,15 +275,13 @@ class Database:
 
     # --- aggregates (Noodl.Records.count / distinct / aggregate) -------------------------
 
-    def _where(self, class_name: str, query: Filter, kw: dict[str, Any]) -> tuple[str, list[Any]]:
-        plan = self.compile(class_name, query, **kw)
-        return plan.where_sql, plan.where_params
+    def _statement(self, stmt: Statement) -> list[tuple[Any, ...]]:
+        return self.store.execute(stmt.sql, stmt.params, timeout=self.timeout, words=stmt.words)
 
     def count(self, class_name: str, query: Filter = None, **kw: Any) -> int:
         """How many records match."""
-        where, params = self._where(class_name, query, kw)
-        sql = f"SELECT count(*) FROM {quote_ident(class_name)} AS t WHERE {where}"
-        return int(self.store.execute(sql, params, timeout=self.timeout)[0][0])
+        plan = self.compile(class_name, query, **kw)
+        return int(self._statement(compile_count(plan, self.store.dialect))[0][0])
 
     def distinct(self, class_name: str, field: str, query: Filter = None, **kw: Any) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
@@ -259,11 +289,9 @@ class Database:
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is a {f.type}")
-        where, params = self._where(class_name, query, kw)
-        col = f"t.{quote_ident(field)}"
-        sql = (f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} AS t "
-               f"WHERE {col} IS NOT NULL AND ({where}) ORDER BY {col}")
-        return [_out_value(f.type, r[0]) for r in self.store.execute(sql, params, timeout=self.timeout)]
+        plan = self.compile(class_name, query, **kw)
+        rows = self._statement(compile_distinct(plan, f.name, self.store.dialect))
+        return [_out_value(f.type, r[0]) for r in rows]
 
     def aggregate(
         self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, **kw: Any
@@ -274,7 +302,7 @@ class Database:
         skipped; no matching value gives None (sum gives 0).
         """
         cls = self.schema.get(class_name)
-        exprs, types = [], []
+        ops, types = [], []
         for name, op_field in spec.items():
             if not isinstance(op_field, Mapping) or len(op_field) != 1:
                 raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
@@ -285,14 +313,12 @@ class Database:
             allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
             if f.type not in allowed:
                 raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is a {f.type}")
-            expr = f"{op}(t.{quote_ident(f.name)})"
-            exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
+            ops.append((op, f.name))
             types.append(f.type)
-        if not exprs:
+        if not ops:
             return {}
-        where, params = self._where(class_name, query, kw)
-        sql = f"SELECT {', '.join(exprs)} FROM {quote_ident(class_name)} AS t WHERE {where}"
-        row = self.store.execute(sql, params, timeout=self.timeout)[0]
+        plan = self.compile(class_name, query, **kw)
+        row = self._statement(compile_aggregate(plan, ops, self.store.dialect))[0]
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     # --- writes ----------------------------------------------------------------------------
@@ -302,36 +328,36 @@ class Database:
 
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
-        oid = Writer(self.store).create(class_name, fields, _now())
+        oid = self.store.writer().create(class_name, fields, _now())
         self._changed()
         return oid
 
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None clears a field); updatedAt is set to now."""
-        Writer(self.store).save(class_name, object_id, fields, _now())
+        self.store.writer().save(class_name, object_id, fields, _now())
         self._changed()
 
     def delete(self, class_name: str, object_id: str) -> None:
         """Delete a record and every Relation edge that names it."""
-        Writer(self.store).delete(class_name, object_id)
+        self.store.writer().delete(class_name, object_id)
         self._changed()
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
-        Writer(self.store).increment(class_name, object_id, amounts, _now())
+        self.store.writer().increment(class_name, object_id, amounts, _now())
         self._changed()
 
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        Writer(self.store).add_relation(class_name, object_id, key, target_id)
+        self.store.writer().add_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        Writer(self.store).remove_relation(class_name, object_id, key, target_id)
+        self.store.writer().remove_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
-        Writer(self.store).define_class(name, fields or {})
+        self.store.writer().define_class(name, fields or {})
         self._changed()
 
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
@@ -343,7 +369,7 @@ class Database:
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
         with self.store.reading():
-            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit)))
+            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect))
 
     def _row_cap(self, limit: int | None) -> int | None:
         """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
@@ -355,7 +381,7 @@ class Database:
         cls = self.schema.get(plan.class_name)
         cap = self.max_rows
         # limit 0 (a count-only query): no rows to read, so no statement to run.
-        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout)
+        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -370,7 +396,7 @@ class Database:
         records = [decode(r) for r in rows]
         total = None
         if plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout)[0][0]
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
@@ -393,7 +419,8 @@ def connect(
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> Database:
-    """Open a database: in memory by default, or a DuckDB file that keeps its schema."""
+    """Open a database: in memory by default, a DuckDB file that keeps its schema, or a
+    PostgreSQL database (``postgresql://user@host:port/dbname``)."""
     return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows)
 
 

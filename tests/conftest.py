@@ -42,3 +42,36 @@ def sample_db(sample_doc):
     db = querylang.connect()
     db.load(sample_doc)
     return db
+
+
+@pytest.fixture(scope="session")
+def sample_dbs(sample_doc, engine):
+    """The calibration dataset on each engine."""
+    db = engine()
+    db.load(sample_doc)
+    return db
+
+
+# --- engines: every differential test runs on DuckDB and on a real PostgreSQL ------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server for the session (tests/pg.py): never skipped; without
+    PostgreSQL the tests that need it fail saying what to install."""
+    from .pg import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def engine(request):
+    """A function that opens a new, empty database on the engine under test."""
+    if request.param == "duckdb":
+        return lambda: querylang.connect()
+    from .pg import fresh_database
+
+    cluster = request.getfixturevalue("pg_cluster")
+    return lambda: fresh_database(cluster)

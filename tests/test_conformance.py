@@ -15,7 +15,8 @@ CASES = [json.loads(line) for line in (CONFORMANCE / "cases.jsonl").read_text().
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_case(case, sample_db):
+def test_case(case, sample_dbs):
+    sample_db = sample_dbs
     kw = dict(inputs=case["inputs"], limit=case["limit"], skip=case["skip"], count=case["count"])
     for engine in (sample_db.query, sample_db.reference):
         res = engine(case["class"], case["script"], **kw)

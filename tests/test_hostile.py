@@ -1437,7 +1437,9 @@ def test_timeout_bounds_huge_lists():
         assert res.ids == []
     except QueryTimeout:
         pass
-    assert time.perf_counter() - t0 < 0.5  # 10 times the timeout
+    # A bound that says the timeout cut the work short, not a speed target: binding and
+    # scanning two 100,000-item lists runs for many seconds without it.
+    assert time.perf_counter() - t0 < 5
 
 
 def test_max_rows():

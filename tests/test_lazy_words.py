@@ -59,7 +59,7 @@ def test_every_way_of_running_a_statement_computes_them(how):
         assert db.count("Note", search("duck")) == 1
     elif how == "explain":
         plan = db.compile("Note", search("duck"))
-        explain_plan(db, plan.sql, plan.params)
+        explain_plan(db, plan.sql, plan.params, plan.words)
     elif how == "aggregate":
         assert db.aggregate("Note", {"top": {"max": "n"}}, search("geese")) == {"top": 1}
     else:  # a kept plan, then a second load makes the field pending again

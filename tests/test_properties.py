@@ -65,8 +65,8 @@ def _assert_paging_slices(db: querylang.Database, class_name: str, where: Any, p
         assert page.count == full.count
 
 
-def _fresh(doc: dict[str, Any], split: bool = False) -> querylang.Database:
-    db = querylang.connect()
+def _fresh(doc: dict[str, Any], split: bool = False, connect: Callable[[], querylang.Database] = querylang.connect) -> querylang.Database:
+    db = connect()
     for part in qs.split_document(doc) if split else (doc,):
         db.load(part)
     return db
@@ -83,7 +83,7 @@ def _fully_dated(doc: dict[str, Any]) -> bool:
 
 
 @given(_doc_and_queries())
-def test_sql_matches_reference(case):
+def test_sql_matches_reference(engine, case):
     """SQL = reference; paging is slicing; and, for documents that read the same every time,
     the evaluator over the document as read (not as stored) agrees too. Half the examples
     load the document in two parts, to cover loads into a database that has rows.
@@ -94,7 +94,7 @@ def test_sql_matches_reference(case):
     """
     doc, queries, split = case
     as_read = read_dataset(copy.deepcopy(doc)) if _fully_dated(doc) else None
-    with _fresh(doc, split) as db:
+    with _fresh(doc, split, engine) as db:
         for class_name, where, kw in queries:
             sql = assert_same(db, class_name, where, **kw)
             if sql is None:

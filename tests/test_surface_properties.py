@@ -428,10 +428,10 @@ def _doc_and_queries(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, A
 
 
 @given(_doc_and_queries())
-def test_new_operators_sql_matches_reference(case):
+def test_new_operators_sql_matches_reference(engine, case):
     doc, queries = case
     as_read = read_dataset(copy.deepcopy(doc))
-    with querylang.connect() as db:
+    with engine() as db:
         db.load(copy.deepcopy(doc))
         for cls, where, kw in queries:
             _assert_same(db, as_read, cls, where, kw)
@@ -477,12 +477,12 @@ def _geo_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[str
 # Half the profile's examples: the mixed property above covers these operators too.
 @settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(_geo_case())
-def test_geo_sql_matches_reference(case):
+def test_geo_sql_matches_reference(engine, case):
     """nearSphere (its order too, ties broken by objectId), withinBox, withinPolygon and
     withinSphere on grid points, poles, the antimeridian and random points."""
     doc, queries = case
     as_read = read_dataset(copy.deepcopy(doc))
-    with querylang.connect() as db:
+    with engine() as db:
         db.load(copy.deepcopy(doc))
         for where, kw in queries:
             _assert_same(db, as_read, "Place", where, kw)
@@ -506,12 +506,12 @@ def _text_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[st
 # Half the profile's examples: the mixed property above covers these operators too.
 @settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(_text_case())
-def test_text_sql_matches_reference(case):
+def test_text_sql_matches_reference(engine, case):
     """Text search with words the records hold, stop words, phrases, negations and the
     case/diacritic/language options."""
     doc, queries = case
     as_read = read_dataset(copy.deepcopy(doc))
-    with querylang.connect() as db:
+    with engine() as db:
         db.load(copy.deepcopy(doc))
         for where, kw in queries:
             _assert_same(db, as_read, "Place", where, kw)

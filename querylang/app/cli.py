@@ -32,6 +32,7 @@ from querylang.app.render import (
     write_records,
 )
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.importers.command import import_group
 from querylang.model.schema import ClassDef, Field
 
 T = TypeVar("T")
@@ -93,10 +94,26 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     fn = click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Open this DuckDB database file (made by 'querylang load').",
+        type=DbParam(),
+        help="Open this DuckDB database file (made by 'querylang load'), or a PostgreSQL "
+        "database: postgresql://user@host:port/dbname.",
     )(fn)
     return fn
+
+
+def is_url(db: object) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+class DbParam(click.ParamType):
+    """--db: a DuckDB file (a Path) or a PostgreSQL URL (kept as text: a Path folds its //)."""
+
+    name = "FILE|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, Path) or is_url(value):
+            return value
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 
 def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
@@ -104,6 +121,8 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if db_path is not None and data_path is not None:
         raise click.UsageError("give --db or --data, not both")
     if db_path is not None:
+        if is_url(db_path):
+            return connect(str(db_path), read_only=read_only)
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
         return connect(db_path, read_only=read_only)
@@ -260,9 +279,11 @@ def run_query(db: Database, q: Any) -> Result:
     from querylang.engines.duckdb.store import decode_row
     from querylang.engines.sql.compiler import compile_query
 
+    if not hasattr(db.store, "con"):  # a server engine: its store cancels statements itself
+        return db.run(q)
     plan = compile_query(q, db.schema)
     cls = db.schema.get(q.class_name)
-    db.store.ready(plan.sql)
+    db.store.ready(plan.words)
     cursor = db.store.con.cursor()
     try:
         rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
@@ -288,8 +309,10 @@ def query_fields(q: Any) -> list[str]:
     return list(dict.fromkeys(name.split(".")[0] for name in names))
 
 
-def explain_plan(db: Database, sql: str, params: Sequence[Any]) -> str:
-    db.store.ready(sql)
+def explain_plan(db: Database, sql: str, params: Sequence[Any], words: Any = ()) -> str:
+    if not hasattr(db.store, "con"):  # a server engine
+        return explain_text(db.store.execute("EXPLAIN " + sql, params, words=words))
+    db.store.ready(words)
     cursor = db.store.con.cursor()
     try:
         return explain_text(_wait(cursor, lambda: cursor.execute("EXPLAIN " + sql, list(params)).fetchall()))
@@ -502,12 +525,12 @@ def compile_cmd(
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
     if explain:
-        console.file.write("\n" + explain_plan(db, plan.sql, plan.params) + "\n")
+        console.file.write("\n" + explain_plan(db, plan.sql, plan.params, plan.words) + "\n")
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (created if missing).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for files over 1 MB, on a terminal).")
@@ -528,13 +551,13 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
-    existed = db_path.exists()
+    existed = is_url(db_path) or db_path.exists()
     with bar:
         doc: Any = file if file.is_dir() else read_document_with_progress(file, size, bar)
         task = bar.add_task("loading (all or nothing)", total=None, detail=str(db_path))
         db = None
         try:
-            db = connect(db_path)
+            db = connect(str(db_path) if is_url(db_path) else db_path)
             counts = db.load(doc)
             db.close()
         except BaseException:
@@ -700,3 +723,6 @@ def bench(args: tuple[str, ...]) -> None:
     from benchmarks.__main__ import main as bench_main
 
     sys.exit(bench_main(list(args)))
+
+
+main.add_command(import_group)

@@ -194,7 +194,7 @@ class Session:
 
     def cmd_explain(self, args: list[str]) -> None:
         plan = self._last_plan()
-        self.console.print(Text(explain_plan(self.db, plan.sql, plan.params)))
+        self.console.print(Text(explain_plan(self.db, plan.sql, plan.params, plan.words)))
 
     def cmd_timer(self, args: list[str]) -> None:
         if args not in (["on"], ["off"], []):

@@ -105,6 +105,7 @@ class Regex:
     python: re.Pattern[str]
     re2: str
     literal: str | None
+    are: str = ""  # the pattern for PostgreSQL's ``~`` (an ARE, see _emit)
 
 
 def check_options(options: str) -> str:
@@ -145,6 +146,12 @@ def _compile(pattern: str, opts: str) -> Regex:
     prefix = "".join(f for f in "ms" if f in parser.flags)
     if prefix:
         re2_text = f"(?{prefix}){re2_text}"
+    # ARE: no flag means '.' and [^..] match a newline and ^/$ are the string's ends; option
+    # m is (?w) ("inverse partial newline-sensitive": ^/$ at lines, '.' unchanged), and '.'
+    # is written per option s (_emit).
+    are_text = _emit(tree, _ARE, parser.multiline, "s" in parser.flags)
+    if parser.multiline:
+        are_text = f"(?w){are_text}"
     flags = (re.MULTILINE if parser.multiline else 0) | (re.DOTALL if "s" in parser.flags else 0)
     try:
         python = re.compile(py_text, flags)
@@ -153,7 +160,7 @@ def _compile(pattern: str, opts: str) -> Regex:
             f"internal error translating regular expression {pattern!r}: {exc}",
             code=INTERNAL_SERVER_ERROR,
         ) from exc
-    return Regex(pattern, opts, python, re2_text, _literal_text(tree, parser.caseless))
+    return Regex(pattern, opts, python, re2_text, _literal_text(tree, parser.caseless), are_text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1025,6 +1032,9 @@ def _literal_text(node: _Node, caseless: bool) -> str | None:
 
 _PY = "python"
 _RE2 = "re2"
+_ARE = "are"  # PostgreSQL's advanced regular expressions
+#: Largest repetition count an ARE takes (RE_DUP_MAX); larger counts are written as several.
+_ARE_DUP_MAX = 255
 
 _W = "[0-9A-Z_a-z]"  # PCRE's ASCII word character, for Python's \b and \B
 _ANCHORS = {
@@ -1051,6 +1061,8 @@ def _char(cp: int, engine: str) -> str:
         return ch
     if engine == _RE2:
         return f"\\x{{{cp:X}}}"
+    if engine == _ARE:  # \x would take every hex digit that follows
+        return f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
     if cp < 0x100:
         return f"\\x{cp:02x}"
     if cp < 0x10000:
@@ -1077,36 +1089,42 @@ def _emit_chars(ranges: Ranges, engine: str) -> str:
     if len(positive) == 1 and positive[0][0] == positive[0][1]:
         return _char(positive[0][0], engine)
     if not negative:  # every character
-        return "[\\s\\S]"
+        return "(?:.|\\n)" if engine == _ARE else "[\\s\\S]"
     if not positive or len(negative) < len(positive):
         return f"[^{_class_body(negative, engine)}]"
     return f"[{_class_body(positive, engine)}]"
 
 
-def _emit(node: _Node, engine: str, multiline: bool) -> str:
-    """Pattern text for ``engine`` (flags m and s are set outside)."""
+def _emit(node: _Node, engine: str, multiline: bool, dotall: bool = False) -> str:
+    """Pattern text for ``engine`` (flags m and s are set outside, but for an ARE's ``.``)."""
     if isinstance(node, _Chars):
         return _emit_chars(node.ranges, engine)
     if isinstance(node, _Dot):
+        if engine == _ARE:  # an ARE's '.' matches a newline
+            return "." if dotall else "[^\\n]"
         return "."
     if isinstance(node, _Anchor):
         if node.kind == "eol":
             if multiline:
                 return "$"
-            return "$" if engine == _PY else "(?:\\n?\\z)"
+            return "$" if engine == _PY else "(?:\\n?\\Z)" if engine == _ARE else "(?:\\n?\\z)"
+        if engine == _ARE:
+            return _ARE_ANCHORS[node.kind]
         py, r2 = _ANCHORS[node.kind]
         return py if engine == _PY else r2
     if isinstance(node, _Seq):
-        parts = [_emit(item, engine, multiline) for item in node.items]
+        parts = [_emit(item, engine, multiline, dotall) for item in node.items]
         return "".join(
             f"(?:{part})" if isinstance(item, _Alt) else part
             for item, part in zip(node.items, parts, strict=True)
         )
     if isinstance(node, _Alt):
-        return "|".join(_emit(b, engine, multiline) for b in node.branches)
-    inner = _emit(node.node, engine, multiline)
-    if not isinstance(node.node, (_Chars, _Dot)):
+        return "|".join(_emit(b, engine, multiline, dotall) for b in node.branches)
+    inner = _emit(node.node, engine, multiline, dotall)
+    if not isinstance(node.node, (_Chars, _Dot)) or engine == _ARE:
         inner = f"(?:{inner})"
+    if engine == _ARE:
+        return _are_repeat(inner, node.lo, node.hi)
     if node.hi is None:
         quant = "*" if node.lo == 0 else "+" if node.lo == 1 else f"{{{node.lo},}}"
     elif node.lo == node.hi:
@@ -1116,3 +1134,31 @@ def _emit(node: _Node, engine: str, multiline: bool) -> str:
     else:
         quant = f"{{{node.lo},{node.hi}}}"
     return inner + quant + ("?" if node.lazy else "")
+
+
+# ARE spellings: \A and \Z (its \z does not exist), and PCRE's ASCII word boundary written
+# out, since an ARE's \y / \m / \M follow the locale's notion of a word character.
+_ARE_ANCHORS = {
+    "bol": "^",
+    "A": "\\A",
+    "z": "\\Z",
+    "Z": "(?:\\n?\\Z)",
+    "b": f"(?:(?<={_W})(?!{_W})|(?<!{_W})(?={_W}))",
+    "B": f"(?:(?<={_W})(?={_W})|(?<!{_W})(?!{_W}))",
+}
+
+
+def _are_repeat(inner: str, lo: int, hi: int | None) -> str:
+    """``inner{lo,hi}`` for an ARE, whose counts stop at 255: a larger count is a sequence of
+    counted pieces whose counts add up (the same language; only whether a match exists is
+    asked). Laziness is dropped: it changes which match is found, never whether one is, and
+    an ARE gives one preference to a whole pattern that mixes the two."""
+    if hi is None:
+        head = _are_repeat(inner, lo, lo) if lo > 1 else inner if lo == 1 else ""
+        return head + inner + "*"
+    if hi <= _ARE_DUP_MAX:
+        if lo == hi:
+            return inner if lo == 1 else "" if lo == 0 else f"{inner}{{{lo}}}"
+        return f"{inner}{{{lo},{hi}}}"
+    take_lo, take_hi = min(lo, _ARE_DUP_MAX), _ARE_DUP_MAX
+    return _are_repeat(inner, take_lo, take_hi) + _are_repeat(inner, lo - take_lo, hi - take_hi)

@@ -105,3 +105,21 @@ def output_columns(cls: ClassDef) -> list[str]:
             cols.append(f.name)
     cols.append(NULLS_COLUMN)
     return cols
+
+
+class DuckDBLayout:
+    """The layout as the compiler asks for it (dialect.Layout): names are used as they are."""
+
+    @staticmethod
+    def table(class_name: str) -> str:
+        return class_name
+
+    @staticmethod
+    def column(field_name: str, part: str = "") -> str:
+        return field_name + part
+
+    join_table = staticmethod(join_table)
+    output_columns = staticmethod(output_columns)
+
+
+LAYOUT = DuckDBLayout()

@@ -19,7 +19,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
@@ -461,6 +462,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        self.dialect = DUCKDB  # how the compiler writes SQL for this store
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -513,6 +515,10 @@ class Store:
                     clean.add(name)
         return frozenset(clean)
 
+    def writer(self) -> Writer:
+        """Record-level writes, each one transaction."""
+        return Writer(self)
+
     def close(self) -> None:
         """Close the database; a file gets its pending text-search words first, so that it
         opens complete (read-only opens cannot add them)."""
@@ -548,22 +554,22 @@ class Store:
         """Hold for one query (plan and rows): other queries run alongside, writes wait."""
         return self.lock.shared()
 
-    def ready(self, sql: str) -> None:
-        """Compute the text-search words a statement reads, if a bulk load left them pending."""
+    def ready(self, words: Iterable[tuple[str, str]]) -> None:
+        """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
+        pending."""
         if not self.pending_words:
             return
         # Under the shared side (no write runs) and one query at a time: filling them is an
         # UPDATE of helper columns no query reads before it is done.
         with self.lock.shared(), self._words_lock:
-            for name, f in sorted(self.pending_words):
-                if quote_ident(name) in sql and any(quote_ident(f + part) in sql for part in TEXT_PARTS):
-                    if self.read_only:
-                        raise QueryError(
-                            f"text search on {name}.{f} needs its words, which the load that wrote the "
-                            "database did not finish computing; open it once without read-only "
-                            "(they are computed then, on the first text search or on close)"
-                        )
-                    self.fill_words(name, f)
+            for name, f in sorted(self.pending_words & set(words)):
+                if self.read_only:
+                    raise QueryError(
+                        f"text search on {name}.{f} needs its words, which the load that wrote the "
+                        "database did not finish computing; open it once without read-only "
+                        "(they are computed then, on the first text search or on close)"
+                    )
+                self.fill_words(name, f)
 
     def fill_words(self, class_name: str, field_name: str) -> int:
         """Compute the words of every text of the field that lacks them (one UPDATE);
@@ -911,10 +917,13 @@ class Store:
         return cur
 
     def execute(
-        self, sql: str, params: Sequence[Any], *, timeout: float | None = None
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`)."""
-        self.ready(sql)
+        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`).
+        ``words``: the text-search word columns it reads (Plan.words), computed first if pending."""
+        if words:
+            self.ready(words)
         cur = self._cursor()
         token = self.watchdog.watch(cur, timeout) if timeout is not None else None
         try:

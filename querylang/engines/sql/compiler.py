@@ -1,8 +1,11 @@
-"""Query nodes → parameterized DuckDB SQL.
+"""Query nodes → parameterized SQL, for any engine that supplies a :class:`Dialect`.
 
-Values only ever travel as bound parameters; identifiers only come from the schema and pass
-through :func:`layout.quote_ident`. One function per node type, dispatched by ``match``;
-``evaluate.py`` mirrors it case for case.
+This compiler owns the rules every SQL engine shares (two-valued negation, null operands,
+"element or whole array", sort with the objectId tie-break and NULLS FIRST/LAST, sub-queries,
+relation liveness, nearSphere order); the dialect spells what differs (dialect.py) and its
+layout names the columns. Values only ever travel as bound parameters; identifiers only come
+from the schema and pass through :meth:`Dialect.quote`. One function per node type, dispatched
+by ``match``; reference/evaluator.py mirrors it case for case.
 
 Predicates may come out as SQL NULL where they mean "no match" (a comparison with an absent
 value): in WHERE, AND and OR, NULL acts as false. Only negation needs two-valued logic, so
@@ -16,14 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from querylang.engines.duckdb.layout import (
-    ELEMENT_LIST,
-    PATH_VALUE_MAP,
-    join_table,
-    output_columns,
-    quote_ident,
-)
-from querylang.errors import QueryError
+from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
@@ -31,14 +27,20 @@ from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import SORT_RANKS, canonical, type_class
 
 SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-# Lists up to this size use an OR of list_contains (measured faster than list_has_any).
-SMALL_LIST = 16
-LONG_LIST = 256
+# Helper column suffixes every layout provides (engines/duckdb/layout.py describes them).
+# The typed element list that holds elements of each type class (values.type_class) ...
+ELEMENT_LIST = {"number": ":n", "string": ":s", "date": ":d", "bool": ":b"}
+# ... and the typed path map of an Object field.
+PATH_VALUE_MAP = {"number": ":pn", "string": ":ps", "bool": ":pb", "date": ":pd"}
 
 
 @dataclass
 class Plan:
-    """Compiled SQL for one query: the rows statement and, with count, the count statement."""
+    """Compiled SQL for one query: the rows statement and, with count, the count statement.
+
+    ``words``: the (class, String field) pairs whose text-search word columns the statements
+    read (a store may compute them first, Store.ready).
+    """
 
     class_name: str
     sql: str
@@ -49,6 +51,17 @@ class Plan:
     where_sql: str = "TRUE"  # the condition alone (alias t), for aggregates
     where_params: list[Any] = field(default_factory=list)
     limit: int | None = None  # the query's own limit (0: count only, no rows statement to run)
+    words: frozenset[tuple[str, str]] = frozenset()
+    dialect: str = ""
+
+
+@dataclass
+class Statement:
+    """One more statement over a query's condition (count, distinct, aggregate)."""
+
+    sql: str
+    params: list[Any]
+    words: frozenset[tuple[str, str]] = frozenset()
 
 
 class _Sql:
@@ -65,24 +78,38 @@ FALSE = _Sql("FALSE")
 TRUE = _Sql("TRUE")
 
 
-def _param(value: Any) -> Any:
-    """Python value → DuckDB parameter (TIMESTAMP columns hold naive UTC)."""
+def param(value: Any) -> Any:
+    """Python value → plan parameter: dates as naive UTC (each store binds them so)."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     return value
 
 
-def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None) -> Plan:
+_param = param  # the older name
+
+
+def _default_dialect() -> Dialect:
+    from querylang.engines.duckdb.dialect import DUCKDB  # the default engine
+
+    return DUCKDB
+
+
+def compile_query(
+    query: n.Query, schema: Schema, *, row_cap: int | None = None, dialect: Dialect | None = None
+) -> Plan:
     """The rows statement (and the count statement) for a checked query.
 
-    ``row_cap`` replaces the query's limit (the API uses it to enforce ``max_rows``).
+    ``row_cap`` replaces the query's limit (the API uses it to enforce ``max_rows``);
+    ``dialect`` is the engine's (DuckDB when not given).
     """
+    d = dialect or _default_dialect()
     cls = schema.get(query.class_name)
-    c = _Compiler(schema, cls)
+    c = Compiler(schema, cls, d)
     where = c.node(query.where)
-    table = quote_ident(cls.name)
-    cols = output_columns(cls)
-    select = ", ".join(f"t.{quote_ident(col)}" for col in cols)
+    q = d.quote
+    table = q(d.layout.table(cls.name))
+    cols = d.layout.output_columns(cls)
+    select = ", ".join(f"t.{q(d.layout.column(col))}" for col in cols)
     terms = [c.order_term(k) for k in query.sort]
     order = ", ".join(t.text for t in terms)
     order_params: list[Any] = [p for t in terms for p in t.params]
@@ -96,92 +123,105 @@ def compile_query(query: n.Query, schema: Schema, *, row_cap: int | None = None)
         tiebreak = 't."objectId" ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
-    page = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
-    # Both forms re-sort the page by its own columns: only when the sort keys are among them.
-    plain = order_params or any(k.field not in cols for k in query.sort)
-    shape = "plain" if plain else page_shape(query, cls, limit)
-    sql = paged_rows_sql(shape, select, table, where.text, order, page)
+    paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    page = page_facts(query, cls, cols, limit, bool(order_params))
+    sql = d.rows_statement(select, table, where.text, order, paging, page)
     params = list(where.params) + order_params
     if limit is not None:
         params.append(limit)
     if query.skip:
         params.append(query.skip)
-    plan = Plan(cls.name, sql, params, cols, where_sql=where.text, where_params=list(where.params), limit=query.limit)
+    where_sql = d.finish(where.text)
+    plan = Plan(cls.name, d.finish(sql), params, cols, where_sql=where_sql, where_params=list(where.params),
+                limit=query.limit, words=frozenset(c.words), dialect=d.name)
     if query.count:
-        plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where.text}"
+        plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where_sql}"
         plan.count_params = list(where.params)
     return plan
 
 
-# --- the shape of a page's statement -----------------------------------------------------------
-#
-# DuckDB answers ``WHERE cond ORDER BY k LIMIT n`` with a Top-N, and for small n rewrites it into
-# "the sort keys of every matching row, then the n rows" (late materialization). Where ``cond`` is
-# an index lookup that rewrite turns a few-row lookup into a scan of the table; where ``cond``
-# scans anyway, reading only the sort keys first pays off for pages larger than DuckDB's own
-# threshold too. So a page (a limit the query asked for, small enough) takes one of two forms:
-#
-# - ``lookup``: the matching rows first, in a MATERIALIZED CTE, then sorted and limited;
-# - ``late``: the rowids of the page from the sort keys alone, then the page's rows by rowid.
-#
-# Queries without a limit of their own keep the plain statement. (To move to the DuckDB dialect
-# once the compiler has one: this is DuckDB's planner, not SQL's meaning.)
-
-PAGE_SHAPES = ("plain", "lookup", "late")
-LATE_MAX_ROWS = 1000  # limit + skip up to which a page is read in one of the two forms
 LOOKUP_MAX_IDS = 16  # pointer ids up to which a condition counts as an index lookup
-page_shapes_on = True  # False: always the plain statement (benchmarks/tuning.py compares)
 
 
-def page_shape(query: n.Query, cls: ClassDef, limit: int | None) -> str:
-    """Which form the rows statement takes (see above)."""
-    if not page_shapes_on or query.limit is None or limit is None or limit + (query.skip or 0) > LATE_MAX_ROWS:
-        return "plain"
+def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None, order_params: bool) -> Page:
+    """What the dialect may shape a rows statement by (Dialect.rows_statement)."""
     items = query.where.items if isinstance(query.where, n.And) else (query.where,)
+    lookup = edges = False
     for item in items:
-        if isinstance(item, n.PointsTo) and len(item.ids) <= LOOKUP_MAX_IDS:
-            f = cls.fields.get(item.field)
-            if f is not None and f.type == "Pointer":
-                return "lookup"
-        if isinstance(item, n.Compare) and item.field == "objectId" and item.op == "eq":
-            return "lookup"
-        if isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
-            return "plain"  # an edge-table lookup: DuckDB plans these well as they are
-    return "late"
+        if isinstance(item, n.PointsTo) and cls.fields.get(item.field) is not None and cls.fields[item.field].type == "Pointer":
+            lookup = lookup or len(item.ids) <= LOOKUP_MAX_IDS
+        elif isinstance(item, n.Compare) and item.field == "objectId" and item.op == "eq":
+            lookup = True
+        elif isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
+            edges = True
+    rows = None if query.limit is None or limit is None else limit + (query.skip or 0)
+    resortable = not order_params and all(k.field in cols for k in query.sort)
+    return Page(rows, lookup, edges, resortable)
 
 
-def paged_rows_sql(shape: str, select: str, table: str, where: str, order: str, page: str) -> str:
-    """The rows statement in ``shape``; its parameters are the same in every shape: the
-    condition's, then the limit and the skip."""
-    if shape == "lookup":
-        return (
-            f"WITH t AS MATERIALIZED (SELECT {select} FROM {table} AS t WHERE {where}) "
-            f"SELECT * FROM t ORDER BY {order}{page}"
-        )
-    if shape == "late":
-        return (
-            f"SELECT {select} FROM {table} AS t WHERE t.rowid IN "
-            f"(SELECT t.rowid FROM {table} AS t WHERE {where} ORDER BY {order}{page}) ORDER BY {order}"
-        )
-    return f"SELECT {select} FROM {table} AS t WHERE {where} ORDER BY {order}{page}"
+# --- statements over a query's condition (Noodl.Records count / distinct / aggregate) ---------
 
 
-class _Compiler:
+def compile_count(plan: Plan, dialect: Dialect | None = None) -> Statement:
+    d = dialect or _default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    return Statement(f"SELECT count(*) FROM {table} AS t WHERE {plan.where_sql}", list(plan.where_params), plan.words)
+
+
+def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None) -> Statement:
+    """The distinct present values of a scalar field among the matching records, in order."""
+    d = dialect or _default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    col = f"t.{d.quote(d.layout.column(field_name))}"
+    sql = f"SELECT DISTINCT {col} FROM {table} AS t WHERE {col} IS NOT NULL AND ({plan.where_sql}) ORDER BY {col}"
+    return Statement(sql, list(plan.where_params), plan.words)
+
+
+def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None) -> Statement:
+    """One row of ``(op, field)`` aggregates (sum, min, max, avg; checked by the caller); an
+    empty sum is 0, the others None."""
+    d = dialect or _default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    exprs = []
+    for op, field_name in ops:
+        if op not in ("sum", "min", "max", "avg"):
+            raise d.unsupported(f"aggregate {op}")
+        expr = f"{op}(t.{d.quote(d.layout.column(field_name))})"
+        exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
+    return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
+                     list(plan.where_params), plan.words)
+
+
+class Compiler:
     """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
 
-    def __init__(self, schema: Schema, cls: ClassDef, depth: int = 0) -> None:
+    def __init__(self, schema: Schema, cls: ClassDef, dialect: Dialect, depth: int = 0,
+                 words: set[tuple[str, str]] | None = None) -> None:
         self.schema = schema
         self.cls = cls
+        self.d = dialect
         self.depth = depth
         self.alias = "t" if depth == 0 else f"s{depth}"
         # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`).
         self.in_or = self.and_in_or = False
+        self.words: set[tuple[str, str]] = set() if words is None else words  # shared with sub-queries
 
     def col(self, name: str, part: str = "") -> str:
-        return f"{self.alias}.{quote_ident(name + part)}"
+        return f"{self.alias}.{self.d.quote(self.d.layout.column(name, part))}"
 
-    def sub(self, class_name: str) -> _Compiler:
-        return _Compiler(self.schema, self.schema.get(class_name), self.depth + 1)
+    def table(self, class_name: str) -> str:
+        return self.d.quote(self.d.layout.table(class_name))
+
+    def join(self, owner_class: str, key: str) -> tuple[str, str]:
+        """(name, quoted identifier) of a Relation's edge table."""
+        name = self.d.layout.join_table(owner_class, key)
+        return name, self.d.quote(name)
+
+    def sub(self, class_name: str) -> Compiler:
+        return Compiler(self.schema, self.schema.get(class_name), self.d, self.depth + 1, self.words)
+
+    def in_list(self, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
+        return _in_list(self.d, expr, values, hide=hide)
 
     def field(self, name: str) -> Field:
         return self.cls.field(name)
@@ -232,7 +272,7 @@ class _Compiler:
                 return self.matches_query(node)
             case n.MatchesKey():
                 return self.matches_key(node)
-        raise QueryError(f"no SQL translation for {type(node).__name__} yet")
+        raise self.d.unsupported(type(node).__name__)
 
     # --- comparisons ------------------------------------------------------------------------
 
@@ -243,7 +283,8 @@ class _Compiler:
 
     def _path_value(self, f: Field, part: str = ":p") -> _Sql:
         col, key = self._path(f, part)
-        return _Sql(f"{col}[?]", [key])
+        kind = next((k for k, p in PATH_VALUE_MAP.items() if p == part), None)
+        return _Sql(self.d.path_value(col, kind), [key])
 
     def order_term(self, key: n.SortKey) -> _Sql:
         """One sort key; absent first ascending, last descending (§5.1)."""
@@ -275,11 +316,11 @@ class _Compiler:
                 eq = _Sql(f"{pv.text} = ?", [*pv.params, canonical(v)])
                 return _not(eq) if op == "ne" else eq
             pv = self._path_value(f, PATH_VALUE_MAP[type_class(v)])
-            return _Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, _param(v)])
+            return _Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, param(v)])
         if f.type == "Array":
             return self._array_compare(f, op, v)
         col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
-        value = canonical(v) if f.type == "Object" else _param(v)
+        value = canonical(v) if f.type == "Object" else param(v)
         if op == "ne":
             # absent fields match notEqualTo a value (§3.2)
             return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
@@ -299,7 +340,7 @@ class _Compiler:
             return _Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
         if f.type == "Array":
             return _Sql(
-                f"({self.col(f.name)} IS NULL OR list_contains({self.col(f.name, ':e')}, ?))",
+                f"({self.col(f.name)} IS NULL OR {self.d.list_contains(self.col(f.name, ':e'))})",
                 [canonical(None)],
             )
         return _Sql(f"{self._presence_col(f)} IS NULL")
@@ -312,13 +353,13 @@ class _Compiler:
         if op in ("eq", "ne"):
             eq = self._array_eq(f, v)
             return _not(eq) if op == "ne" else eq
-        part = ELEMENT_LIST[type_class(v)]
+        kind = type_class(v)
         # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
-        agg = "list_min" if op in ("lt", "lte") else "list_max"
-        return _Sql(f"{agg}({self.col(f.name, part)}) {SQL_OPS[op]} ?", [_param(v)])
+        extreme = self.d.list_extreme(self.col(f.name, ELEMENT_LIST[kind]), kind, op in ("gt", "gte"))
+        return _Sql(f"{extreme} {SQL_OPS[op]} ?", [param(v)])
 
     def _array_eq(self, f: Field, v: Any) -> _Sql:
-        contains = _Sql(f"list_contains({self.col(f.name, ':e')}, ?)", [canonical(v)])
+        contains = _Sql(self.d.list_contains(self.col(f.name, ':e')), [canonical(v)])
         if isinstance(v, list | tuple):
             return _Sql(f"({self.col(f.name, ':k')} = ? OR {contains.text})", [canonical(v), *contains.params])
         return contains
@@ -334,11 +375,10 @@ class _Compiler:
             if has_null:
                 keys.append(canonical(None))
             e = self.col(f.name, ":e")
-            if 0 < len(keys) <= SMALL_LIST:
-                parts += [_Sql(f"list_contains({e}, ?)", [k]) for k in keys]
+            if 0 < len(keys) <= self.d.small_list:
+                parts += [_Sql(self.d.list_contains(e), [k]) for k in keys]
             elif keys:
-                marks = ", ".join("?" * len(keys))
-                parts.append(_Sql(f"list_has_any({e}, list_value({marks}))", keys))
+                parts.append(_Sql(self.d.list_has_any(e, len(keys)), self.d.list_params(keys)))
             arrays = [canonical(v) for v in values if isinstance(v, list | tuple)]
             if arrays:
                 parts.append(_Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
@@ -353,17 +393,11 @@ class _Compiler:
                 parts.append(self._absent(f))
         else:
             col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
-            conv = canonical if f.type == "Object" else _param
-            listed = _in_list(col, [conv(v) for v in values], hide=self.and_in_or)
+            conv = canonical if f.type == "Object" else param
+            listed = self.in_list(col, [conv(v) for v in values], hide=self.and_in_or)
             if values and has_null:
-                # Not "IN (..) OR IS NULL": with an ART index on the column DuckDB 2.0 drops
-                # that disjunction when an equality on the same column is ANDed to it
-                # (tests/test_regressions.py).
                 absent = self._absent(f)
-                parts.append(_Sql(
-                    f"(CASE WHEN {absent.text} THEN TRUE ELSE {listed.text} END)",
-                    [*absent.params, *listed.params],
-                ))
+                parts.append(_Sql(self.d.absent_or_listed(absent.text, listed.text), [*absent.params, *listed.params]))
             elif values:
                 parts.append(listed)
             elif has_null:
@@ -383,16 +417,13 @@ class _Compiler:
 
     def regex(self, node: n.Regex) -> _Sql:
         f = self.field(node.field)
-        rx = compile_regex(node.pattern, node.options)
+        pattern = self.d.regex_pattern(compile_regex(node.pattern, node.options))
         if f.type == "Array":
-            return _Sql(
-                f"len(list_filter({self.col(f.name, ':s')}, lambda x: regexp_matches(x, ?))) > 0",
-                [rx.re2],
-            )
+            return _Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
         if f.type == "ObjectPath":
             pv = self._path_value(f, ":ps")
-            return _Sql(f"regexp_matches({pv.text}, ?)", [*pv.params, rx.re2])
-        return _Sql(f"regexp_matches({self.col(f.name)}, ?)", [rx.re2])
+            return _Sql(self.d.regex_match(pv.text), [*pv.params, pattern])
+        return _Sql(self.d.regex_match(self.col(f.name)), [pattern])
 
     # --- pointers and relations -------------------------------------------------------------
 
@@ -402,7 +433,7 @@ class _Compiler:
             return FALSE
         if f.type == "Relation":
             return self._holds(f, list(node.ids))
-        return _in_list(self.col(f.name), list(node.ids), hide=self.and_in_or)
+        return self.in_list(self.col(f.name), list(node.ids), hide=self.and_in_or)
 
     def _holds(self, f: Field, ids: list[str] | None) -> _Sql:
         """Owners holding any of ``ids`` (any target when None) in Relation ``f``.
@@ -411,13 +442,12 @@ class _Compiler:
         is the row being tested, so it exists. This is the one place that decides how a
         forward relation step is run (a semi-join inside the statement).
         """
-        name = join_table(self.cls.name, f.name)
-        jt = quote_ident(name)
-        target = quote_ident(f.target or "")
+        name, jt = self.join(self.cls.name, f.name)
+        target = self.table(f.target or "")
         e = f"e{self.depth}"
         conds, params = [], []
         if ids is not None:
-            listed = _in_list(f"{e}.related_id", ids)
+            listed = self.in_list(f"{e}.related_id", ids)
             conds.append(listed.text)
             params = listed.params
         if name not in self.schema.clean_joins:
@@ -431,15 +461,15 @@ class _Compiler:
 
     def _held_by(self, node: n.RelatedTo) -> str:
         """SELECT of the ids one owner's Relation holds (targets not checked: the caller does)."""
-        name = join_table(node.owner_class, node.key)
+        name, jt = self.join(node.owner_class, node.key)
         e, o = f"e{self.depth}", f"o{self.depth}"
-        sql = f"SELECT {e}.related_id FROM {quote_ident(name)} AS {e} WHERE {e}.owning_id = ?"
+        sql = f"SELECT {e}.related_id FROM {jt} AS {e} WHERE {e}.owning_id = ?"
         if name not in self.schema.clean_joins:
-            sql += f' AND EXISTS (SELECT 1 FROM {quote_ident(node.owner_class)} AS {o} WHERE {o}."objectId" = ?)'
+            sql += f' AND EXISTS (SELECT 1 FROM {self.table(node.owner_class)} AS {o} WHERE {o}."objectId" = ?)'
         return sql
 
     def _held_by_params(self, node: n.RelatedTo) -> list[Any]:
-        clean = join_table(node.owner_class, node.key) in self.schema.clean_joins
+        clean = self.join(node.owner_class, node.key)[0] in self.schema.clean_joins
         return [node.owner_id] if clean else [node.owner_id, node.owner_id]
 
     def matches_query(self, node: n.MatchesQuery) -> _Sql:
@@ -449,15 +479,15 @@ class _Compiler:
         if (
             f.type == "Pointer"
             and isinstance(node.where, n.RelatedTo)
-            and join_table(node.where.owner_class, node.where.key) in self.schema.clean_joins
+            and self.join(node.where.owner_class, node.where.key)[0] in self.schema.clean_joins
         ):
             # Pointer into one owner's Relation, every edge's target alive: the edge ids are the
             # matching records, no scan of the target class (two-hop count at L: 21 → 19.5 ms).
             return _Sql(f"{self.col(f.name)} IN ({sub._held_by(node.where)})", sub._held_by_params(node.where))
         inner = sub.node(node.where)
-        matching = f'SELECT {sub.alias}."objectId" FROM {quote_ident(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
+        matching = f'SELECT {sub.alias}."objectId" FROM {self.table(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
         if f.type == "Relation":
-            jt = quote_ident(join_table(self.cls.name, f.name))
+            jt = self.join(self.cls.name, f.name)[1]
             e = f"e{self.depth}"
             return _Sql(
                 f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e} '
@@ -473,7 +503,7 @@ class _Compiler:
         inner = sub.node(node.where)
         key = sub.col(node.key)
         return _Sql(
-            f"{self.col(f.name)} IN (SELECT {key} FROM {quote_ident(sub.cls.name)} AS {sub.alias} "
+            f"{self.col(f.name)} IN (SELECT {key} FROM {self.table(sub.cls.name)} AS {sub.alias} "
             f"WHERE {key} IS NOT NULL AND {inner.text})",
             inner.params,
         )
@@ -483,18 +513,17 @@ class _Compiler:
     def all_(self, node: n.All) -> _Sql:
         """The array holds every listed value; ``all: []`` matches nothing (MongoDB)."""
         e = self.col(node.field, ":e")
-        parts = [_Sql(f"list_contains({e}, ?)", [canonical(v)]) for v in node.values]
+        parts = [_Sql(self.d.list_contains(e), [canonical(v)]) for v in node.values]
         return _join(" AND ", parts, FALSE)
 
     def contained_by(self, node: n.ContainedBy) -> _Sql:
         """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, §4)."""
         whole, e = self.col(node.field), self.col(node.field, ":e")
         if not node.values:
-            return _Sql(f"({whole} IS NULL OR len({e}) = 0)")
-        marks = ", ".join("?" * len(node.values))
+            return _Sql(f"({whole} IS NULL OR {self.d.list_empty(e)})")
         return _Sql(
-            f"({whole} IS NULL OR list_has_all(list_value({marks}), {e}))",
-            [canonical(v) for v in node.values],
+            f"({whole} IS NULL OR {self.d.list_within(e, len(node.values))})",
+            self.d.list_params([canonical(v) for v in node.values]),
         )
 
     # --- text and geo ---------------------------------------------------------------------
@@ -504,13 +533,15 @@ class _Compiler:
         exact = node.case_sensitive or node.diacritic_sensitive
         english = node.language.lower() in ("english", "en")
         col = self.col(node.field, ":wx" if exact else ":tx" if english else ":fx")
+        self.words.add((self.cls.name, node.field))
         s = text.parse_search(node.term, exact, node.language)
+        has = self.d.contains_text(col)
         parts: list[_Sql] = [_Sql(f"{col} IS NOT NULL")]
-        parts += [_Sql(f"NOT contains({col}, ?)", [text.joined([w])]) for w in s.negated]
+        parts += [_Sql(f"NOT {has}", [text.joined([w])]) for w in s.negated]
         if s.phrases:
-            parts += [_Sql(f"contains({col}, ?)", [text.joined(list(p))]) for p in s.phrases]
+            parts += [_Sql(has, [text.joined(list(p))]) for p in s.phrases]
         else:
-            parts.append(_join(" OR ", [_Sql(f"contains({col}, ?)", [text.joined([w])]) for w in s.words], FALSE))
+            parts.append(_join(" OR ", [_Sql(has, [text.joined([w])]) for w in s.words], FALSE))
         return _join(" AND ", parts, TRUE)
 
     def distance(self, node: n.NearSphere) -> _Sql:
@@ -550,6 +581,11 @@ class _Compiler:
                 f"(? * ({y} - ?) - ? * ({x} - ?) = 0 AND {x} BETWEEN ? AND ? AND {y} BETWEEN ? AND ?)",
                 [dx, y1, dy, x1, min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)],
             ))
+            if dy == 0:
+                # A horizontal edge is never crossed ((y1 > y) <> (y2 > y) is false, as in
+                # geo.in_polygon); leaving it out keeps its division by zero away from engines
+                # that raise it.
+                continue
             crossings.append(_Sql(
                 f"CASE WHEN ((? > {y}) <> (? > {y})) AND {x} < ? * ({y} - ?) / ? + ? THEN 1 ELSE 0 END",
                 [y1, y2, dx, y1, dy, x1],
@@ -557,25 +593,23 @@ class _Compiler:
         inside = _Sql(
             "((" + " + ".join(c.text for c in crossings) + ") % 2 = 1)",
             [p for c in crossings for p in c.params],
-        )
+        ) if crossings else FALSE
         return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
                     [p for part in [*on_edge, inside] for p in part.params])
 
 
-def _in_list(expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
+def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
     """``expr IN (...)``: one parameter per value for short lists; a long list is bound as one
-    LIST parameter, since binding 100,000 separate parameters takes seconds and cannot be
-    interrupted.
+    list parameter, since binding 100,000 separate parameters takes seconds (and PostgreSQL
+    takes 65,535 at most).
 
-    ``hide``: the list sits in an AND inside an OR. On an ART-indexed column DuckDB 2.0.1 then
-    answers ``x = 'a' OR (x = 'b' AND x IN ('c'))`` with the union of all the values, dropping
-    the AND (tests/test_regressions.py); ``coalesce(.., FALSE)`` (the same two-valued answer)
-    keeps the list out of that index scan. Elsewhere the plain form keeps the index lookup.
+    ``hide``: the list sits in an AND inside an OR (the dialect may need to hide it from an
+    index scan, Dialect.hide_in_list).
     """
-    if len(values) > LONG_LIST:
-        return _Sql(f"{expr} IN (SELECT unnest(?))", [list(values)])
+    if len(values) > d.long_list:
+        return _Sql(d.in_long_list(expr), [list(values)])
     listed = f"{expr} IN ({', '.join('?' * len(values))})"
-    return _Sql(f"coalesce({listed}, FALSE)" if hide else listed, list(values))
+    return _Sql(d.hide_in_list(listed) if hide else listed, list(values))
 
 
 def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:

@@ -15,7 +15,7 @@ or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn`
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
 - the value that is bound is converted by the very functions the builder uses
-  (``build._value``, ``build._id``, ``compile_sql._param``), so checks and conversions are
+  (``build._value``, ``build._id``, ``compiler.param``), so checks and conversions are
   the same; a value those reject falls back to the whole way, which raises the usual error
   with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
@@ -38,7 +38,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from querylang.engines.sql.compiler import Plan, _param
+from querylang.engines.sql.compiler import Plan, param
 from querylang.frontends.filters import check_paging, field_value, object_id
 from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
@@ -175,9 +175,9 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         return None
     if op in COMPARE_OPS:
         scalar_only = op not in ("equalTo", "notEqualTo")
-        return (lambda v: _param(field_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
+        return (lambda v: param(field_value(f, to_js(v), scalar_only=scalar_only))), "scalar", f.type
     if op in LIST_OPS and f.type != "Boolean":
-        return (lambda v: _param(field_value(f, to_js(v), scalar_only=False))), "list", f.type
+        return (lambda v: param(field_value(f, to_js(v), scalar_only=False))), "list", f.type
     return None
 
 
@@ -462,5 +462,5 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
     return Plan(
         p.class_name, p.sql, params, list(p.columns),
         count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
-        where_sql=p.where_sql, where_params=params[:k], limit=p.limit,
+        where_sql=p.where_sql, where_params=params[:k], limit=p.limit, words=p.words, dialect=p.dialect,
     )

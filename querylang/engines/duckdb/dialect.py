@@ -1,0 +1,90 @@
+"""DuckDB's spelling of what the generic compiler leaves to the engine, and the DuckDB 2.0.1
+index-scan workarounds (tests/test_regressions.py)."""
+
+from __future__ import annotations
+
+from querylang.engines.duckdb.layout import LAYOUT
+from querylang.engines.sql.dialect import Dialect, Page
+from querylang.features.regex import Regex
+
+# Lists up to this size use an OR of list_contains (measured faster than list_has_any).
+SMALL_LIST = 16
+
+
+class DuckDBDialect(Dialect):
+    name = "DuckDB"
+    layout = LAYOUT
+    small_list = SMALL_LIST
+    # limit + skip up to which a page is shaped (rows_statement); False: never (benchmarks/tuning.py)
+    late_max_rows = 1000
+    page_shapes = True
+
+    def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
+        """A page (the query's own limit, small enough) shaped for DuckDB's planner.
+
+        DuckDB answers ``WHERE cond ORDER BY k LIMIT n`` with a Top-N, and for n up to 50
+        rewrites it into "the sort keys of every matching row, then the n rows" (late
+        materialization). Where ``cond`` is an index lookup that rewrite turns a few-row lookup
+        into a scan of the table (and a larger Top-N does no better); where ``cond`` scans
+        anyway, reading the sort keys first pays off for larger pages too. So:
+
+        - an index lookup: the matching rows first, in a MATERIALIZED CTE, then sorted and
+          limited (DuckDB does not push the Top-N into it);
+        - a scan: the page's rowids from the sort keys alone, then its rows by rowid;
+        - an edge-table lookup, a page too big, no page: the plain statement.
+        """
+        plain = super().rows_statement(select, table, where, order, paging, page)
+        if not self.page_shapes or page.rows is None or page.rows > self.late_max_rows or not page.resortable:
+            return plain
+        if page.lookup:
+            return f"WITH t AS MATERIALIZED (SELECT {select} FROM {table} AS t WHERE {where}) SELECT * FROM t ORDER BY {order}{paging}"
+        if page.edges:
+            return plain
+        return (
+            f"SELECT {select} FROM {table} AS t WHERE t.rowid IN "
+            f"(SELECT t.rowid FROM {table} AS t WHERE {where} ORDER BY {order}{paging}) ORDER BY {order}"
+        )
+
+    def list_contains(self, col: str) -> str:
+        return f"list_contains({col}, ?)"
+
+    def list_has_any(self, col: str, n: int) -> str:
+        return f"list_has_any({col}, list_value({', '.join('?' * n)}))"
+
+    def list_within(self, col: str, n: int) -> str:
+        return f"list_has_all(list_value({', '.join('?' * n)}), {col})"
+
+    def list_empty(self, col: str) -> str:
+        return f"len({col}) = 0"
+
+    def list_extreme(self, col: str, kind: str, largest: bool) -> str:
+        return f"{'list_max' if largest else 'list_min'}({col})"
+
+    def regex_pattern(self, rx: Regex) -> str:
+        return rx.re2
+
+    def regex_match(self, expr: str) -> str:
+        return f"regexp_matches({expr}, ?)"
+
+    def list_any_regex(self, col: str) -> str:
+        return f"len(list_filter({col}, lambda x: regexp_matches(x, ?))) > 0"
+
+    def contains_text(self, col: str) -> str:
+        return f"contains({col}, ?)"
+
+    def path_value(self, col: str, kind: str | None) -> str:
+        return f"{col}[?]"
+
+    def hide_in_list(self, listed: str) -> str:
+        """On an ART-indexed column DuckDB 2.0.1 answers ``x = 'a' OR (x = 'b' AND x IN
+        ('c'))`` with the union of all the values, dropping the AND; ``coalesce(.., FALSE)``
+        (the same two-valued answer) keeps the list out of that index scan."""
+        return f"coalesce({listed}, FALSE)"
+
+    def absent_or_listed(self, absent: str, listed: str) -> str:
+        """Not "IN (..) OR IS NULL": with an ART index on the column DuckDB 2.0 drops that
+        disjunction when an equality on the same column is ANDed to it."""
+        return f"(CASE WHEN {absent} THEN TRUE ELSE {listed} END)"
+
+
+DUCKDB = DuckDBDialect()

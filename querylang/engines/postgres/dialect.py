@@ -1,0 +1,84 @@
+"""PostgreSQL's spelling of what the generic compiler leaves to the engine.
+
+Where PostgreSQL would answer differently from DuckDB and the reference, this writes what keeps
+the answer the same:
+
+* regular expressions use the ARE translation of features/regex.py (``\\y`` is not PCRE's
+  ``\\b``, ``.`` matches a newline, no ``\\z``, counts stop at 255, ``~*`` folds case by locale:
+  none of those is written; case folding is spelled out as classes, never ``~*``);
+* string comparisons and sorts use the columns' ``COLLATE "C"`` (code-point order), and the
+  values read out of jsonb get it too;
+* a number is read out of jsonb only from the numbers-only path map, so its cast never raises;
+* IN-lists longer than 256 values and Array value lists are one array parameter, far below the
+  65,535 bind parameters a statement may have;
+* dates are bound as aware UTC datetimes (store.py), never read in the session time zone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from querylang.engines.postgres.layout import LAYOUT
+from querylang.engines.sql.dialect import Dialect
+from querylang.features.regex import Regex
+
+_EXTREME = {"number": "double precision", "date": "timestamptz"}
+
+
+class PostgresDialect(Dialect):
+    name = "PostgreSQL"
+    layout = LAYOUT
+    small_list = 0  # Arrays: one && over a GIN index rather than an OR of tests
+
+    def finish(self, sql: str) -> str:
+        """psycopg's placeholders: ``%s``, and ``%`` doubled (the polygon test's modulo)."""
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def list_contains(self, col: str) -> str:
+        return f"{col} @> ARRAY[?::text]"
+
+    def list_has_any(self, col: str, n: int) -> str:
+        return f"{col} && ?::text[]"
+
+    def list_within(self, col: str, n: int) -> str:
+        return f"{col} <@ ?::text[]"
+
+    def list_params(self, values: list[Any]) -> list[Any]:
+        return [list(values)]
+
+    def list_empty(self, col: str) -> str:
+        return f"cardinality({col}) = 0"
+
+    def list_extreme(self, col: str, kind: str, largest: bool) -> str:
+        if kind == "bool":  # PostgreSQL has no min/max of booleans: false < true
+            return f"(SELECT {'bool_or' if largest else 'bool_and'}(x) FROM unnest({col}) AS x)"
+        x = 'x COLLATE "C"' if kind == "string" else "x"
+        return f"(SELECT {'max' if largest else 'min'}({x}) FROM unnest({col}) AS x)"
+
+    def regex_pattern(self, rx: Regex) -> str:
+        return rx.are
+
+    def regex_match(self, expr: str) -> str:
+        return f"({expr} ~ ?::text)"
+
+    def list_any_regex(self, col: str) -> str:
+        return f"EXISTS (SELECT 1 FROM unnest({col}) AS x WHERE x ~ ?::text)"
+
+    def contains_text(self, col: str) -> str:
+        return f"(strpos({col}, ?::text) > 0)"
+
+    def path_value(self, col: str, kind: str | None) -> str:
+        value = f"({col} ->> ?::text)"
+        if kind == "number":
+            return f"{value}::double precision"
+        if kind == "bool":
+            return f"{value}::boolean"
+        if kind == "date":
+            return f"{value}::timestamptz"
+        return f'({value} COLLATE "C")'
+
+    def in_long_list(self, expr: str) -> str:
+        return f"{expr} = ANY(?)"
+
+
+POSTGRES = PostgresDialect()

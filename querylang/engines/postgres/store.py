@@ -1,0 +1,473 @@
+"""PostgreSQL storage: the same classes, edges and schema table as the DuckDB store, on a
+server, through a pool of connections so that many readers run at once.
+
+The public methods have the DuckDB Store's names (load, execute, ready, dataset, close, lock,
+writer); records become rows with the DuckDB store's cell functions (record_row), adapted to
+PostgreSQL types here (jsonb path maps, aware UTC dates).
+
+* Loads: one transaction on one connection; records and edges go in through COPY; a failure
+  rolls everything back (nothing half-written) and says why.
+* Reads: any pooled connection; each statement is cancelled past the timeout (the same
+  watchdog thread as DuckDB's, cancelling through the server's cancel protocol). The session
+  time zone is UTC and dates are bound as aware datetimes, so nothing depends on the server's.
+* Writes: each one transaction (writer.py).
+* ``lock``: shared by queries (plan and rows from one schema), exclusive for loads and writes
+  that change the schema or the data the reference evaluator reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import errors as pge
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.datetime import TimestamptzLoader
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from querylang.engines.duckdb.store import Watchdog, decode_row, field_cells, record_row
+from querylang.engines.postgres.dialect import POSTGRES
+from querylang.engines.postgres.layout import (
+    NULLS_COLUMN,
+    SCHEMA_TABLE,
+    class_columns,
+    field_columns,
+    join_table,
+    output_columns,
+    quote,
+)
+from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
+from querylang.model.jsvalues import iso_ms
+from querylang.model.schema import ClassDef, Schema
+from querylang.model.values import parse_iso
+
+MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
+POOL_SIZE = 8
+
+
+class _NaiveUtc(TimestamptzLoader):
+    """timestamptz read back as naive UTC, as the DuckDB store reads its TIMESTAMPs (the
+    decoders and the reference share that form)."""
+
+    def load(self, data: Any) -> datetime:
+        return super().load(data).astimezone(UTC).replace(tzinfo=None)
+
+
+def _configure(con: psycopg.Connection[Any]) -> None:
+    con.adapters.register_loader("timestamptz", _NaiveUtc)
+
+
+def _bind(v: Any) -> Any:
+    """A plan parameter as psycopg binds it: dates (naive UTC in plans) made aware UTC; a
+    list of numbers all floats (psycopg types a list by its elements)."""
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v
+    if isinstance(v, list):
+        if any(type(x) is float for x in v) and all(type(x) in (int, float) for x in v):
+            return [float(x) for x in v]
+        return [_bind(x) for x in v]
+    return v
+
+
+class SharedLock:
+    """Many holders at once (queries), or one exclusive holder (``exclusive()``: loads, writes).
+    Re-entrant for a thread that holds it either way."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared: dict[int, int] = {}
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> SharedLock:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner != me:
+                while self._owner is not None:
+                    self._cond.wait()
+            self._shared[me] = self._shared.get(me, 0) + 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            left = self._shared[me] - 1
+            if left:
+                self._shared[me] = left
+            else:
+                del self._shared[me]
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner != me:
+                while self._owner is not None or any(t != me for t in self._shared):
+                    self._cond.wait()
+                self._owner = me
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if not self._depth:
+                    self._owner = None
+                self._cond.notify_all()
+
+
+class _Cancel:
+    """What the watchdog interrupts: a running statement on one connection."""
+
+    def __init__(self, con: psycopg.Connection[Any]) -> None:
+        self.con = con
+        self.fired = False
+
+    def interrupt(self) -> None:
+        self.fired = True
+        with contextlib.suppress(Exception):
+            self.con.cancel_safe(timeout=5)
+
+
+def _server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
+    """A clear error for what the server or the connection said."""
+    if isinstance(exc, pge.InsufficientPrivilege):
+        return QueryError(f"PostgreSQL refused {what}: permission denied ({_first_line(exc)})", code=1)
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or getattr(exc, "sqlstate", "") in (
+        "57P01", "57P02", "57P03",
+    ):
+        return QueryError(f"the PostgreSQL server went away during {what}: {_first_line(exc)}", code=1)
+    return QueryError(f"the database rejected {what}: {_first_line(exc)}", code=1)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class PostgresStore:
+    """querylang classes in one PostgreSQL database (``postgresql://user@host:port/dbname``)."""
+
+    def __init__(self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10) -> None:
+        self.path = url
+        self.url = url
+        self.dialect = POSTGRES
+        self.read_only = read_only
+        self.lock = SharedLock()
+        self.watchdog = Watchdog()
+        self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
+        try:
+            # Options given in the URL (a search_path, say) are kept; the time zone is ours.
+            given = conninfo_to_dict(url).get("options") or ""
+            kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC".strip(),
+                                      "connect_timeout": max(1, int(connect_timeout))}
+            # One connection first: its error says what is wrong (the pool would only time out).
+            probe = psycopg.connect(url, **kwargs)
+        except psycopg.Error as exc:
+            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {_first_line(exc)}") from None
+        except Exception as exc:  # a malformed URL
+            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
+        probe.close()
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, kwargs=kwargs, configure=_configure, open=True,
+            timeout=connect_timeout, name="querylang",
+        )
+        try:
+            with self._connection() as con:
+                found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
+                if not read_only and (found is None or found[0] is None):
+                    with con.transaction():
+                        con.execute(
+                            f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
+                            "(class_name text PRIMARY KEY, definition text NOT NULL)"
+                        )
+                self.schema = self._read_schema(con)
+                con.commit()
+        except psycopg.Error as exc:
+            self.pool.close()
+            raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {_first_line(exc)}") from None
+        except BaseException:
+            self.pool.close()
+            raise
+
+    # --- connections ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection() as con:
+                yield con
+        except PoolTimeout as exc:
+            raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)}: {exc}", code=1) from None
+
+    def reading(self) -> SharedLock:
+        """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
+        return self.lock
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def writer(self) -> Any:
+        from querylang.engines.postgres.writer import Writer
+
+        return Writer(self)
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        try:
+            with con.transaction():
+                rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
+        except pge.UndefinedTable:
+            return Schema()
+        schema = Schema.from_json({name: json.loads(d) for name, d in rows})
+        return replace(schema, clean_joins=self._clean_joins(con, schema))
+
+    def _clean_joins(self, con: psycopg.Connection[Any], schema: Schema) -> frozenset[str]:
+        """The edge tables in which every edge's owner and target record exist."""
+        clean = set()
+        for cls in schema.classes.values():
+            for f in cls.user_fields:
+                if f.type != "Relation":
+                    continue
+                name = join_table(cls.name, f.name)
+                try:
+                    with con.transaction():
+                        row = con.execute(
+                            f"SELECT EXISTS (SELECT 1 FROM {quote(name)} AS e "
+                            f'WHERE NOT EXISTS (SELECT 1 FROM {quote(cls.name)} AS o WHERE o."objectId" = e.owning_id) '
+                            f'OR NOT EXISTS (SELECT 1 FROM {quote(f.target or "")} AS r WHERE r."objectId" = e.related_id))'
+                        ).fetchone()
+                except psycopg.Error:
+                    continue  # not readable (permissions): not known to be clean; queries check targets
+                if row is not None and not row[0]:
+                    clean.add(name)
+        return frozenset(clean)
+
+    def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None:
+        """The tables, columns and indexes ``new`` adds to ``old`` (in the caller's transaction)."""
+        for name, cls in new.classes.items():
+            prev = old.classes.get(name)
+            t = quote(name)
+            if prev is None:
+                cols = ", ".join(f"{quote(c)} {ty}" for c, ty in class_columns(cls))
+                con.execute(f"CREATE TABLE {t} ({cols})")
+            added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
+            if prev is not None:
+                for f in added:
+                    for c, ty in field_columns(f):
+                        con.execute(f"ALTER TABLE {t} ADD COLUMN {quote(c)} {ty}")
+            for f in added:
+                if f.type == "Relation":
+                    jt = quote(join_table(name, f.name))
+                    con.execute(f'CREATE TABLE IF NOT EXISTS {jt} (owning_id text COLLATE "C" NOT NULL, '
+                                'related_id text COLLATE "C" NOT NULL)')
+            if old.classes.get(name) != cls:
+                con.execute(
+                    f"INSERT INTO {quote(SCHEMA_TABLE)} VALUES (%s, %s) ON CONFLICT (class_name) "
+                    "DO UPDATE SET definition = excluded.definition",
+                    [name, json.dumps(cls.to_json())],
+                )
+
+    def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None:
+        """objectId (unique), each Pointer, both ends of each edge table, and a GIN index on each
+        Array's element keys (equalTo/containedIn/all on arrays); existing ones are kept."""
+        for name, cls in schema.classes.items():
+            t = quote(name)
+            con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS {quote(f"ix:{name}:objectId")} ON {t} ("objectId")')
+            for f in cls.user_fields:
+                if f.type == "Pointer":
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'ix:{name}:{f.name}')} ON {t} ({quote(f.name)})")
+                elif f.type == "Array":
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'ix:{name}:{f.name}:e')} ON {t} "
+                                f"USING gin ({quote(f.name + ':e')})")
+                elif f.type == "Relation":
+                    jt = quote(join_table(name, f.name))
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'ix:{name}:{f.name}:owning')} ON {jt} (owning_id)")
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'ix:{name}:{f.name}:related')} ON {jt} (related_id)")
+
+    # --- load -------------------------------------------------------------------------------
+
+    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
+        """Add a whole interchange document, all or nothing; returns records per class."""
+        if self.read_only:
+            raise DataError("the database is open read-only: nothing was loaded")
+        with self.lock.exclusive():
+            data = read_dataset(source, self.schema)
+            old = self.schema
+            try:
+                with self._connection() as con, con.transaction():
+                    self.create_tables(con, old, data.schema)
+                    counts = {}
+                    for name, recs in data.records.items():
+                        cls = data.schema.classes[name]
+                        self._check_new_ids(con, cls, recs)
+                        self._copy_records(con, cls, recs)
+                        counts[name] = len(recs)
+                    self._copy_edges(con, data.edges)
+                    self.build_indexes(con, data.schema)
+                    clean = self._clean_joins(con, data.schema)
+            except psycopg.Error as exc:
+                raise DataError(f"load failed, nothing was loaded: {_server_error(exc, 'the load').message}") from None
+            self.schema = replace(data.schema, clean_joins=clean)
+            return counts
+
+    def _check_new_ids(self, con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
+        if cls.name not in self.schema.classes or not recs:
+            return
+        row = con.execute(
+            f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]
+        ).fetchone()
+        if row is not None:
+            raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
+
+    def _copy_records(self, con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
+        if not recs:
+            return
+        cols = class_columns(cls)
+        collist = ", ".join(quote(c) for c, _ in cols)
+        maps = [k for k, (_, ty) in enumerate(cols) if ty == "jsonb"]
+        with con.cursor() as cur, cur.copy(f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
+            for rec in recs:
+                copy.write_row(row_cells(cls, rec, maps))
+
+    def _copy_edges(self, con: psycopg.Connection[Any], edges: list[Edge]) -> None:
+        """Each edge once (a Relation is a set), through a temporary table."""
+        by_table: dict[str, list[tuple[str, str]]] = {}
+        for e in edges:
+            by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
+        for name, pairs in by_table.items():
+            con.execute('CREATE TEMP TABLE _ql_edges (owning_id text COLLATE "C", related_id text COLLATE "C") ON COMMIT DROP')
+            with con.cursor() as cur, cur.copy("COPY _ql_edges FROM STDIN") as copy:
+                for p in pairs:
+                    copy.write_row(p)
+            jt = quote(name)
+            con.execute(
+                f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM _ql_edges AS v "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id AND j.related_id = v.related_id)"
+            )
+            con.execute("DROP TABLE _ql_edges")
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def ready(self, words: Iterable[tuple[str, str]]) -> None:
+        """Text-search words are written with every record here: nothing is ever pending."""
+
+    def execute(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement on a pooled connection; past ``timeout`` seconds the server
+        cancels it (:class:`QueryTimeout`)."""
+        if len(params) > MAX_PARAMS:
+            raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
+        bound = [_bind(p) for p in params]
+        with self._connection() as con:
+            guard = _Cancel(con)
+            token = self.watchdog.watch(guard, timeout) if timeout is not None else None
+            try:
+                with con.cursor() as cur:
+                    cur.execute(sql, bound)
+                    return cur.fetchall() if cur.description is not None else []
+            except pge.QueryCanceled:
+                con.rollback()
+                if guard.fired and timeout is not None:
+                    raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
+                raise QueryError("the query was cancelled", code=1) from None
+            except psycopg.Error as exc:
+                with contextlib.suppress(psycopg.Error):
+                    con.rollback()
+                raise _server_error(exc) from exc
+            finally:
+                if token is not None:
+                    self.watchdog.done(token)
+                if not con.closed and con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        con.rollback()
+
+    def dataset(self) -> Dataset:
+        """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
+        out = Dataset(self.schema)
+        with self._connection() as con:
+            for name, cls in self.schema.classes.items():
+                cols = output_columns(cls)
+                rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
+                out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
+                for f in cls.user_fields:
+                    if f.type == "Relation":
+                        for o, r in con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(name, f.name))}"):
+                            out.edges.append(Edge(name, f.name, o, r))
+            con.rollback()
+        return out
+
+
+def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
+    """A decoded row (dates ISO) as a normalised record (dates as datetimes)."""
+    out: dict[str, Any] = {}
+    for k, v in rec.items():
+        if k in ("createdAt", "updatedAt"):
+            out[k] = parse_iso(v)
+        elif k == "objectId":
+            out[k] = v
+        else:
+            f = cls.fields[k]
+            out[k] = check_value(f.type, v, f.target)
+    return out
+
+
+def _aware(v: Any) -> Any:
+    return v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
+
+
+def _json_cell(pairs: list[tuple[str, Any]]) -> Jsonb:
+    return Jsonb({k: iso_ms(_aware(v)) if isinstance(v, datetime) else v for k, v in pairs})
+
+
+def row_cells(cls: ClassDef, rec: Mapping[str, Any], maps: list[int] | None = None) -> list[Any]:
+    """A normalised record as one row of its table (layout.class_columns order), as psycopg
+    binds it: path maps as jsonb, dates aware UTC."""
+    row = record_row(cls, rec)
+    if maps is None:
+        maps = [k for k, (_, ty) in enumerate(class_columns(cls)) if ty == "jsonb"]
+    for k in maps:
+        if row[k] is not None:
+            row[k] = _json_cell(row[k])
+    return [[_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c) for c in row]
+
+
+def field_row(cls: ClassDef, f: Any, value: Any) -> list[Any]:
+    """The cells of one field's columns, as :func:`row_cells` gives them."""
+    cells = field_cells(f, value)
+    out = []
+    for (_, ty), c in zip(field_columns(f), cells, strict=True):
+        if ty == "jsonb" and c is not None:
+            c = _json_cell(c)
+        out.append([_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c))
+    return out
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        if parts.password:
+            host = parts.hostname or ""
+            netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+            return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        pass
+    return url
+
+
+__all__ = ["NULLS_COLUMN", "PostgresStore", "row_cells", "stored_record"]

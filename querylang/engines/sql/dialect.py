@@ -1,0 +1,136 @@
+"""What a SQL engine supplies to the generic compiler (compiler.py): its spelling of the
+operations that differ between engines, its layout (which columns hold a field) and its bug
+workarounds.
+
+The compiler writes every placeholder as ``?`` and calls :meth:`Dialect.finish` once on the
+whole statement; no identifier can hold a ``?`` (schema.NAME_RE, and the layouts' helper
+suffixes are ``:`` and letters) and the compiler writes no string literal holding one, so a
+``?`` in compiled SQL is always a placeholder.
+
+Every method gets SQL expressions already written (quoted columns, placeholders) and returns
+SQL text; parameters stay with the compiler, in the order the ``?`` appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from querylang.errors import QueryError
+from querylang.features.regex import Regex
+from querylang.model.schema import ClassDef
+
+
+class Layout(Protocol):
+    """Where an engine keeps a class: table and column names (not yet quoted)."""
+
+    def table(self, class_name: str) -> str: ...
+
+    def column(self, field_name: str, part: str = "") -> str: ...
+
+    def join_table(self, owner_class: str, key: str) -> str: ...
+
+    def output_columns(self, cls: ClassDef) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the compiler knows of a rows statement, for :meth:`Dialect.rows_statement`."""
+
+    rows: int | None  # limit + skip when the query asked for a limit; None: no page of its own
+    lookup: bool  # the condition is an index lookup (a few pointer ids, one objectId)
+    edges: bool  # the condition looks up an edge table (relatedTo, a Relation, matchesQuery)
+    resortable: bool  # every sort key is an output column: a wrapping statement can re-sort
+
+
+class Dialect:
+    """The generic spellings (valid on DuckDB and PostgreSQL); an engine overrides what differs."""
+
+    name = "SQL"
+    layout: Layout
+
+    def unsupported(self, what: str) -> QueryError:
+        """The named error for a construct this engine cannot answer identically."""
+        return QueryError(f"no translation for {what} on {self.name}")
+
+    # --- statement text ----------------------------------------------------------------
+
+    def finish(self, sql: str) -> str:
+        """The statement with this driver's placeholders (``?`` as written by the compiler)."""
+        return sql
+
+    def quote(self, name: str) -> str:
+        """The one way identifiers enter SQL: always double-quoted, quotes doubled."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
+        """The rows statement: ``select`` from ``table`` (alias t) where ``where``, ordered, then
+        ``paging`` (`` LIMIT ?``, `` OFFSET ?``). An engine may shape it for its planner; the
+        parameters stay in this order: the condition's, the order's, the limit, the skip."""
+        return f"SELECT {select} FROM {table} AS t WHERE {where} ORDER BY {order}{paging}"
+
+    # --- lists (Array fields' element columns) -------------------------------------------
+
+    def list_contains(self, col: str) -> str:
+        """The list column holds the value bound at the one ``?``."""
+        raise self.unsupported("list containment")
+
+    def list_has_any(self, col: str, n: int) -> str:
+        """The list column holds one of ``n`` bound values."""
+        raise self.unsupported("list overlap")
+
+    def list_within(self, col: str, n: int) -> str:
+        """Every element of the list column is one of ``n`` bound values."""
+        raise self.unsupported("list containedBy")
+
+    def list_params(self, values: list[Any]) -> list[Any]:
+        """The parameters of :meth:`list_has_any` / :meth:`list_within`: one per value."""
+        return values
+
+    def list_empty(self, col: str) -> str:
+        raise self.unsupported("empty list test")
+
+    def list_extreme(self, col: str, kind: str, largest: bool) -> str:
+        """The smallest (largest) element of a typed element list; ``kind`` is the value's
+        type class (number, string, date, bool)."""
+        raise self.unsupported("list min/max")
+
+    # --- regex, text search, Object paths ---------------------------------------------------
+
+    def regex_pattern(self, rx: Regex) -> str:
+        """The bound pattern text for :meth:`regex_match`."""
+        raise self.unsupported("regular expressions")
+
+    def regex_match(self, expr: str) -> str:
+        """``expr`` matches the pattern bound at the one ``?``."""
+        raise self.unsupported("regular expressions")
+
+    def list_any_regex(self, col: str) -> str:
+        """Some element of a string list matches the bound pattern."""
+        raise self.unsupported("regular expressions on arrays")
+
+    def contains_text(self, col: str) -> str:
+        """``col`` holds the bound text as a substring (text search over word columns)."""
+        raise self.unsupported("substring search")
+
+    def path_value(self, col: str, kind: str | None) -> str:
+        """The value at the bound path key in an Object field's path map column; ``kind``
+        None for the canonical key column ``:p``, else the value's type class."""
+        raise self.unsupported("Object paths")
+
+    # --- lists of values -------------------------------------------------------------------
+
+    long_list = 256  # longer IN-lists bind as one list parameter
+    small_list = 16  # up to this many values, an Array's containedIn is an OR of list_contains
+
+    def in_long_list(self, expr: str) -> str:
+        """``expr`` is one of the values of the one list parameter."""
+        return f"{expr} IN (SELECT unnest(?))"
+
+    def hide_in_list(self, listed: str) -> str:
+        """An IN-list that sits in an AND inside an OR (engines with an index-scan bug hide it)."""
+        return listed
+
+    def absent_or_listed(self, absent: str, listed: str) -> str:
+        """Absent, or one of a list (``containedIn`` with null among the values)."""
+        return f"({absent} OR {listed})"

@@ -1,0 +1,135 @@
+"""``querylang import …``: the importers on the command line.
+
+Registered on the main group by one line in ``querylang/cli.py``; errors (a DataError: exit 2)
+are reported by that group, like every command's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..api import Database, connect
+from .interchange import ImportReport
+
+DB_OPTION = click.option(
+    "--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The DuckDB database file to import into (created if missing).",
+)  # fmt: skip
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import Parse data: from a live Parse Server, a mongoexport, or Dashboard exports.
+
+    Every import is all or nothing: the data is read completely first, then loaded in one
+    load; if anything fails, the database is left as it was.
+    """
+
+
+def _into(db_path: Path, work: Callable[[Database], ImportReport]) -> None:
+    """Run an import into the file database; remove a database file this command created if it fails."""
+    existed = db_path.exists()
+    db = None
+    try:
+        db = connect(db_path)
+        report = work(db)
+        db.close()
+    except BaseException:
+        if db is not None:
+            db.close()
+        if not existed:
+            for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    per_class = ", ".join(f"{name} {n}" for name, n in report.counts.items()) or "no records"
+    click.echo(f"imported {report.records} records and {report.edges} relation edges into {db_path}: {per_class}")
+
+
+class _Bar:
+    """Progress on stderr with rich: one bar per class, moving as pages arrive."""
+
+    def __init__(self, show: bool) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), disable=not show,
+        )  # fmt: skip
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        task = self.tasks.get(step)
+        if task is None:
+            task = self.tasks[step] = self.progress.add_task(step, total=total)
+        self.progress.update(task, completed=done, total=total if total is None else max(total, done))
+
+
+@import_group.command("parse-server")
+@click.argument("url")
+@click.option("--app-id", required=True, envvar="PARSE_APP_ID", help="The application id (or $PARSE_APP_ID).")
+@click.option("--master-key", required=True, envvar="PARSE_MASTER_KEY",
+              help="The master key (or $PARSE_MASTER_KEY, which keeps it out of the process list).")
+@click.option("--classes", default=None, help="Only these classes, comma-separated (default: all).")
+@DB_OPTION
+@click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a terminal).")
+def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None, db_path: Path, progress: bool | None) -> None:
+    """Import every class of the Parse Server at URL (e.g. http://localhost:1337/parse).
+
+    Reads the schema, every record (in pages) and every Relation edge over REST with the
+    master key, then loads them into --db in one go.
+    """
+    from .parse_server import import_parse_server
+
+    names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+    show = progress if progress is not None else os.isatty(2)
+    with _Bar(show) as bar:
+        _into(db_path, lambda db: import_parse_server(db, url, app_id=app_id, master_key=master_key, classes=names, progress=bar))
+
+
+@import_group.command("mongo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@DB_OPTION
+def mongo_cmd(directory: Path, db_path: Path) -> None:
+    """Import a directory of mongoexport files of a Parse database on MongoDB.
+
+    One file per collection, named as the collection (Post.json, _User.json, _SCHEMA.json,
+    _Join:posts:Group.json), as `mongoexport --collection NAME --out NAME.json` writes them.
+    A directory of Parse Dashboard exports is recognised and imported as with 'dashboard'.
+    """
+    from .mongo_export import import_mongo_export
+
+    _into(db_path, lambda db: import_mongo_export(db, directory))
+
+
+@import_group.command("dashboard")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+def dashboard_cmd(paths: tuple[Path, ...], db_path: Path) -> None:
+    """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
+
+    PATHS are files or directories of them, one class per file. They hold no Relation edges.
+    """
+    from .dashboard import import_rest_exports
+
+    _into(db_path, lambda db: import_rest_exports(db, list(paths)))

@@ -1,0 +1,150 @@
+"""Parse Dashboard class exports and parse.com ``{"results": [...]}`` files → querylang.
+
+Both hold REST records and no schema, so the schema is read off the values: ``__type`` says
+Date, Pointer (with its class), GeoPoint, File, Polygon, Bytes or Relation; other values say
+String, Number, Boolean, Array or Object. Neither holds Relation edges (the Dashboard exports a
+Relation as ``{"__type": "Relation", "className"}`` only): such fields are imported empty, and
+the report says so.
+
+- Dashboard (Browser → Export, JSON): ``<Class>.json``, one JSON array of records, each with
+  ``className``.
+- parse.com's old export: ``<Class>.json`` = ``{"results": [records]}``; the class is the file name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataError
+from .interchange import ImportReport, Staging
+from .parse_types import SENSITIVE_FIELDS, Target, detect_target, interchange_fields, rest_record
+
+if TYPE_CHECKING:
+    from ..api import Database
+
+_BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
+_TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}
+
+
+def looks_like_rest_export(path: Path) -> bool:
+    """Does the file start like a Dashboard array or a ``{"results": ...}`` file of REST records?"""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            head = fh.read(4096).lstrip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return head.startswith("[") or (head.startswith("{") and '"results"' in head[:200] and '"_id"' not in head[:200])
+
+
+def read_export(path: Path) -> tuple[str, list[Any]]:
+    """(class name, records) of one file."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"no such file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    if isinstance(doc, list) and any(isinstance(r, Mapping) and "_id" in r and "objectId" not in r for r in doc[:1]):
+        raise DataError(f"{path}: MongoDB documents (with _id), not REST records: import the mongoexport directory with its _SCHEMA.json")
+    if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
+        return path.stem, doc["results"]
+    if isinstance(doc, list):
+        names = {r.get("className") for r in doc if isinstance(r, Mapping) and r.get("className")}
+        if len(names) > 1:
+            raise DataError(f"{path}: records of several classes ({', '.join(sorted(map(str, names)))})")
+        return (str(names.pop()) if names else path.stem), doc
+    raise DataError(f"{path}: neither a Dashboard export (a JSON array) nor a {{\"results\": [...]}} file")
+
+
+def infer_type(value: Any) -> dict[str, Any] | None:
+    """The Parse field spec a REST value shows (None for null: it shows nothing)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return {"type": "Boolean"}
+    if isinstance(value, int | float):
+        return {"type": "Number"}
+    if isinstance(value, str):
+        return {"type": "String"}
+    if isinstance(value, list):
+        return {"type": "Array"}
+    if isinstance(value, Mapping):
+        kind = value.get("__type")
+        if kind in ("Pointer", "Relation"):
+            return {"type": kind, "targetClass": value.get("className")}
+        if kind in _TYPED:
+            return {"type": kind}
+        return {"type": "Object"}
+    raise DataError(f"not a JSON value: {value!r}")
+
+
+def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[str, dict[str, Any]]:
+    fields: dict[str, dict[str, Any]] = {}
+    for i, rec in enumerate(records):
+        if not isinstance(rec, Mapping):
+            raise DataError(f"{path}: record {i + 1} is not a JSON object")
+        for key, value in rec.items():
+            if key in _BUILTIN or key in SENSITIVE_FIELDS:
+                continue
+            spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
+            if spec is None:
+                continue
+            prev = fields.setdefault(key, spec)
+            if prev != spec:
+                raise DataError(
+                    f"{prev['type']} in one record, {spec['type']} in another ({path.name})",
+                    class_name=class_name,
+                    object_id=str(rec.get("objectId")),
+                    field=key,
+                )
+    return fields
+
+
+def import_rest_exports(db: Database, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
+    """Import Dashboard exports and ``{"results": [...]}`` files (one class per file) into ``db``."""
+    report = ImportReport()
+    with Staging() as staging:
+        stage_rest_exports(paths, staging, target or detect_target(), report)
+        return staging.load(db, report)
+
+
+def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Target, report: ImportReport) -> None:
+    """Write the classes and records of the files (or directories of them) to ``staging``."""
+    classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
+        for file in files:
+            name, records = read_export(file)
+            if name in classes:
+                raise DataError(f"{file}: class {name} is in two files")
+            classes[name] = (infer_fields(name, records, file), records)
+    relations = []
+    missing: set[str] = set()
+    for name, (fields, _) in classes.items():
+        staging.define(target.class_name(name), interchange_fields(name, fields, target, report.notes))
+        for key, spec in fields.items():
+            if spec["type"] == "Relation":
+                relations.append(f"{name}.{key}")
+            if spec["type"] in ("Pointer", "Relation") and spec["targetClass"] not in classes:
+                missing.add(spec["targetClass"])
+    for name in sorted(missing):
+        # A pointer keeps its id even when its class was not exported: the class is made empty.
+        staging.define(target.class_name(name), {})
+        report.notes.append(f"class {name} is pointed to but not in the export: created empty")
+    for name, (fields, records) in classes.items():
+        emitted = staging.classes[target.class_name(name)]["fields"]
+        for rec in records:
+            staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
+        staging.done_with(target.class_name(name))
+    if relations:
+        report.notes.append(
+            "these exports hold no Relation edges: "
+            + ", ".join(relations)
+            + " imported empty (import from the server or a mongoexport for the edges)"
+        )

@@ -1,0 +1,164 @@
+"""Writing an import as querylang's interchange format, on disk, then loading it in one go.
+
+An importer hands over classes, then records and edges one at a time; they go straight to
+files in the directory form of the interchange format (``schema.json``, ``<Class>.ndjson`` per
+class, ``relations.ndjson``), so an import holds no more than one page of its source in memory.
+Nothing touches the database until :meth:`Staging.load`, which calls ``Database.load`` once:
+all or nothing, as every load is.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from ..errors import DataError
+
+if TYPE_CHECKING:
+    from ..api import Database
+
+
+@dataclass
+class ImportReport:
+    """What an import did: records per class (as ``load`` returns them), edges, and notes for
+    the user (fields left out, an export without edges, keys skipped)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    edges: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts.values())
+
+
+def _dump(value: Any) -> str:
+    # allow_nan: Mongo documents may hold NaN/Infinity; JSON text with them is what json reads back.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Staging:
+    """A temporary directory in the interchange directory form, removed on exit."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="querylang-import-"))
+        self.dir = self.root / "interchange"
+        self.dir.mkdir()
+        self.classes: dict[str, dict[str, Any]] = {}
+        self.counts: dict[str, int] = {}
+        self.edges = 0
+        self._files: dict[str, IO[str]] = {}
+        self._relations: IO[str] | None = None
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
+        if self._relations is not None:
+            self._relations.close()
+            self._relations = None
+
+    def define(self, name: str, fields: Mapping[str, Any]) -> None:
+        """A class and its interchange fields (a class defined twice merges its fields)."""
+        self.classes.setdefault(name, {"fields": {}})["fields"].update(fields)
+
+    def record(self, class_name: str, record: Mapping[str, Any]) -> None:
+        fh = self._files.get(class_name)
+        if fh is None:
+            if class_name not in self.classes:
+                raise DataError("records for a class without a definition", class_name=class_name)
+            fh = self._files[class_name] = (self.dir / f"{class_name}.ndjson").open("a", encoding="utf-8")
+        fh.write(_dump(record) + "\n")
+        self.counts[class_name] = self.counts.get(class_name, 0) + 1
+
+    def flush(self) -> None:
+        """Hand what was written to the OS (after each page: what a page leaves behind is on disk)."""
+        for fh in self._files.values():
+            fh.flush()
+        if self._relations is not None:
+            self._relations.flush()
+
+    def done_with(self, class_name: str) -> None:
+        """The class's records are all written: close its file (one open file at a time)."""
+        fh = self._files.pop(class_name, None)
+        if fh is not None:
+            fh.close()
+
+    def relation(self, edge: Mapping[str, str]) -> None:
+        if self._relations is None:
+            self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
+        self._relations.write(_dump(edge) + "\n")
+        self.edges += 1
+
+    def finish(self) -> Path:
+        """Close the files and write ``schema.json``; the directory is complete."""
+        self.close()
+        (self.dir / "schema.json").write_text(_dump({"classes": self.classes}) + "\n", encoding="utf-8")
+        return self.dir
+
+    def load(self, db: Database, report: ImportReport) -> ImportReport:
+        load_directory(db, self.finish(), report)
+        report.edges = self.edges
+        return report
+
+
+def load_directory(db: Database, directory: Path, report: ImportReport) -> None:
+    """Load an interchange directory into ``db``, all or nothing.
+
+    A ``Database.load`` that reads the directory form gets the directory, and the import's
+    memory stays bounded through the load too. One that reads single files only (it fails
+    opening the directory) gets the same document as one file, written next to the directory.
+    """
+    try:
+        report.counts = db.load(directory)
+        return
+    except DataError as exc:
+        if not isinstance(exc.__context__, IsADirectoryError):
+            raise
+    single = directory.parent / "document.json"
+    write_single_file(directory, single)
+    report.counts = db.load(single)
+
+
+def write_single_file(directory: Path, out: Path) -> None:
+    """The single-file interchange document of a directory, written line by line."""
+    schema = json.loads((directory / "schema.json").read_text(encoding="utf-8"))
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write('{"classes":' + _dump(schema.get("classes", {})) + ',"records":{')
+        first_class = True
+        for name in schema.get("classes", {}):
+            path = directory / f"{name}.ndjson"
+            if not path.exists():
+                continue
+            fh.write(("" if first_class else ",") + _dump(name) + ":[")
+            first_class = False
+            _copy_lines(path, fh)
+            fh.write("]")
+        fh.write('},"relations":[')
+        rel = directory / "relations.ndjson"
+        if rel.exists():
+            _copy_lines(rel, fh)
+        fh.write("]}\n")
+
+
+def _copy_lines(path: Path, fh: IO[str]) -> None:
+    with path.open(encoding="utf-8") as src:
+        first = True
+        for line in src:
+            line = line.rstrip("\n")
+            if line:
+                fh.write(("" if first else ",") + line)
+                first = False

@@ -1,0 +1,316 @@
+"""``mongoexport`` files of a Parse Server database on MongoDB → querylang.
+
+A directory holds one file per collection, named as the collection (``Post.json``,
+``_User.json``, ``_Join:posts:Group.json``, ``_SCHEMA.json``): one Extended JSON document per
+line (``--jsonArray`` files, one JSON array, are read too). Each document is turned back into
+Parse's REST form the way Parse Server's Mongo adapter reads its own documents, and then into
+the interchange format by :mod:`.parse_types`.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataError
+from . import ejson
+from .ejson import iso_ms
+from .interchange import ImportReport, Staging
+from .parse_types import SYSTEM_FIELDS, Target, detect_target, edge, interchange_fields, rest_record
+
+if TYPE_CHECKING:
+    from ..api import Database
+
+# Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
+_SCHEMA_TYPES = {
+    "string": "String",
+    "number": "Number",
+    "boolean": "Boolean",
+    "date": "Date",
+    "object": "Object",
+    "map": "Object",
+    "array": "Array",
+    "geopoint": "GeoPoint",
+    "file": "File",
+    "bytes": "Bytes",
+    "polygon": "Polygon",
+}
+_RELATION = re.compile(r"^relation<(.+)>$")
+_JOIN = re.compile(r"^_Join:([^:]+):(.+)$")
+# _SCHEMA keys that are not fields.
+_SCHEMA_META = {"_id", "_metadata", "_client_permissions", "objectId", "createdAt", "updatedAt"}
+# Parse's own bookkeeping on documents (MongoTransform.mongoObjectToParseObject): secrets and
+# state, never user data.
+_INTERNAL = {
+    "_hashed_password", "_password_history", "_email_verify_token", "_email_verify_token_expires_at",
+    "_perishable_token", "_perishable_token_expires_at", "_failed_login_count", "_account_lockout_expires_at",
+    "_password_changed_at", "_tombstone", "_session_token", "_last_used",
+}  # fmt: skip
+# Collections Parse keeps without a _SCHEMA entry (its "volatile" classes).
+_VOLATILE = {
+    "_JobStatus", "_PushStatus", "_Hooks", "_GlobalConfig", "_GraphQLConfig", "_JobSchedule",
+    "_Audience", "_Idempotency",
+}  # fmt: skip
+
+
+def import_mongo_export(db: Database, directory: str | Path, *, target: Target | None = None) -> ImportReport:
+    """Import a directory of ``mongoexport`` files (see the module doc) into ``db``."""
+    root = Path(directory)
+    files = export_files(root)
+    if "_SCHEMA" not in files:
+        from .dashboard import import_rest_exports, looks_like_rest_export
+
+        if files and all(looks_like_rest_export(p) for p in files.values()):
+            # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer.
+            return import_rest_exports(db, list(files.values()), target=target)
+        raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
+    report = ImportReport()
+    with Staging() as staging:
+        stage_mongo_export(root, staging, target or detect_target(), report)
+        return staging.load(db, report)
+
+
+def export_files(root: Path) -> dict[str, Path]:
+    """Collection name → file, for the ``.json`` files of a directory."""
+    if not root.is_dir():
+        raise DataError(f"no such directory: {root}")
+    return {p.stem: p for p in sorted(root.iterdir()) if p.suffix == ".json" and p.is_file()}
+
+
+def stage_mongo_export(root: Path, staging: Staging, target: Target, report: ImportReport) -> None:
+    """Write a mongoexport directory's classes, records and edges to ``staging``."""
+    files = export_files(root)
+    if "_SCHEMA" not in files:
+        raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
+    schema = read_schema(files["_SCHEMA"])
+    for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
+        # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
+        schema[name] = {**SYSTEM_FIELDS[name], "ACL": {"type": "ACL"}}
+    emitted = {}
+    for name, fields in schema.items():
+        emitted[name] = interchange_fields(name, fields, target, report.notes)
+        staging.define(target.class_name(name), emitted[name])
+    for stem, path in files.items():
+        join = _JOIN.match(stem)
+        if stem == "_SCHEMA" or stem in _VOLATILE:
+            continue
+        if join:
+            _read_join(path, join.group(1), join.group(2), schema, staging, target)
+        elif stem in schema:
+            _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
+        else:
+            report.notes.append(f"{path.name}: no class {stem} in _SCHEMA, file skipped")
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def documents(path: Path) -> Iterator[tuple[str, Any]]:
+    """(where, document) for each document of a file: "line N" of NDJSON, or "document N" of
+    one JSON array."""
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    with fh:
+        try:
+            first = fh.read(1)
+            while first and first.isspace():
+                first = fh.read(1)
+            if first == "[":
+                # --jsonArray: the whole file is one JSON text.
+                text = "[" + fh.read()
+                try:
+                    docs = ejson.loads(text)
+                except ValueError as exc:
+                    raise DataError(f"{path}: not valid Extended JSON: {exc}") from None
+                if not isinstance(docs, list):
+                    raise DataError(f"{path}: not a JSON array of documents")
+                for i, doc in enumerate(docs):
+                    yield f"document {i + 1}", doc
+                return
+            fh.seek(0)
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    doc = ejson.loads(line)
+                except ValueError as exc:
+                    raise DataError(f"{path}, line {lineno}: not valid Extended JSON: {exc}") from None
+                yield f"line {lineno}", doc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: not UTF-8 text: {exc}") from None
+
+
+def read_schema(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """The ``_SCHEMA`` collection → ``{class: {field: Parse field spec}}`` (REST ``/schemas`` form)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for where, doc in documents(path):
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("_id"), str):
+            raise DataError(f"{path}, {where}: a _SCHEMA document needs a class name in _id")
+        name = doc["_id"]
+        fields: dict[str, dict[str, Any]] = {}
+        for key, mongo_type in doc.items():
+            if key in _SCHEMA_META:
+                continue
+            fields[key] = schema_field(name, key, mongo_type, path, where)
+        fields["ACL"] = {"type": "ACL"}  # every Parse class has one (as _rperm/_wperm/_acl)
+        out[name] = {**SYSTEM_FIELDS.get(name, {}), **fields}
+    return out
+
+
+def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: str) -> dict[str, Any]:
+    if isinstance(mongo_type, str):
+        if mongo_type.startswith("*") and len(mongo_type) > 1:
+            return {"type": "Pointer", "targetClass": mongo_type[1:]}
+        rel = _RELATION.match(mongo_type)
+        if rel:
+            return {"type": "Relation", "targetClass": rel.group(1)}
+        if mongo_type in _SCHEMA_TYPES:
+            return {"type": _SCHEMA_TYPES[mongo_type]}
+    raise DataError(
+        f"unknown _SCHEMA type {mongo_type!r} ({path.name}, {where})", class_name=class_name, field=key
+    )
+
+
+def _read_class(
+    path: Path,
+    name: str,
+    fields: dict[str, dict[str, Any]],
+    emitted: Mapping[str, Any],
+    staging: Staging,
+    target: Target,
+    report: ImportReport,
+) -> None:
+    skipped: dict[str, int] = {}
+    out_name = target.class_name(name)
+    for where, doc in documents(path):
+        try:
+            rest = to_rest(doc, fields, skipped)
+        except DataError as exc:
+            raise DataError(f"{path.name}, {where}: {exc}") from None
+        staging.record(out_name, rest_record(name, rest, fields, target, emitted))
+    staging.done_with(out_name)
+    for key, n in sorted(skipped.items()):
+        report.notes.append(f"{name}: key {key} skipped in {n} document(s) (not a field in _SCHEMA)")
+
+
+def _read_join(
+    path: Path, key: str, owner: str, schema: Mapping[str, Mapping[str, Any]], staging: Staging, target: Target
+) -> None:
+    spec = schema.get(owner, {}).get(key)
+    if spec is None or spec.get("type") != "Relation":
+        raise DataError(f"{path.name}: _SCHEMA has no Relation field {key} in class {owner}")
+    for where, doc in documents(path):
+        owning, related = (doc.get("owningId"), doc.get("relatedId")) if isinstance(doc, Mapping) else (None, None)
+        if not isinstance(owning, str) or not isinstance(related, str):
+            raise DataError(f"{path.name}, {where}: a join document needs owningId and relatedId strings")
+        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target))
+
+
+# --- one document -----------------------------------------------------------------------------
+
+
+def _acl(doc: Mapping[str, Any]) -> dict[str, dict[str, bool]] | None:
+    """Parse's ACL from ``_rperm``/``_wperm`` (what Parse queries) or, alone, the legacy ``_acl``."""
+    if "_rperm" in doc or "_wperm" in doc:
+        acl: dict[str, dict[str, bool]] = {}
+        for key, perm in (("_rperm", "read"), ("_wperm", "write")):
+            for who in doc.get(key) or []:
+                acl.setdefault(str(who), {})[perm] = True
+        return acl
+    legacy = doc.get("_acl")
+    if isinstance(legacy, Mapping):
+        names = {"r": "read", "w": "write"}
+        return {
+            str(who): {names[p]: True for p, on in perms.items() if p in names and on}
+            for who, perms in legacy.items()
+            if isinstance(perms, Mapping)
+        }
+    return None
+
+
+def to_rest(doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str, int]) -> dict[str, Any]:
+    """A Parse document as stored in MongoDB → the REST record Parse would answer with."""
+    if not isinstance(doc, Mapping):
+        raise DataError("a document must be a JSON object")
+    oid = doc.get("_id")
+    if not isinstance(oid, str):
+        raise DataError(f"_id must be a string objectId, not {oid!r}")
+    out: dict[str, Any] = {"objectId": oid}
+    for key, value in doc.items():
+        if key == "_id" or key in _INTERNAL or key.startswith("_auth_data_"):
+            continue
+        if key in ("_created_at", "_updated_at"):
+            out[key[1:].replace("_at", "At")] = iso_ms(value) if isinstance(value, datetime) else value
+            continue
+        if key in ("_rperm", "_wperm", "_acl"):
+            continue
+        if key.startswith("_p_"):
+            name = key[3:]
+            spec = fields.get(name)
+            if spec is None or spec.get("type") != "Pointer":
+                skipped[key] = skipped.get(key, 0) + 1
+                continue
+            if value is None:
+                continue  # "$set _p_x: null" by an update: Parse reads it as missing
+            out[name] = _pointer(value, spec["targetClass"], name, oid)
+            continue
+        spec = fields.get(key)
+        if spec is None:
+            skipped[key] = skipped.get(key, 0) + 1
+            continue
+        out[key] = _value(spec["type"], value, oid, key)
+    acl = _acl(doc)
+    if acl is not None:
+        out["ACL"] = acl
+    return out
+
+
+def _pointer(value: Any, target_class: str, name: str, oid: str) -> dict[str, str]:
+    if not isinstance(value, str) or "$" not in value:
+        raise DataError(f"a pointer is 'Class$objectId', not {value!r}", object_id=oid, field=name)
+    cls, _, target_id = value.partition("$")  # class names hold no '$'
+    if cls != target_class:
+        raise DataError(f"points to class {cls!r}, _SCHEMA says {target_class!r}", object_id=oid, field=name)
+    return {"__type": "Pointer", "className": cls, "objectId": target_id}
+
+
+def _value(parse_type: str, value: Any, oid: str, key: str) -> Any:
+    if value is None:
+        return None  # Mongo keeps an explicit null apart from a missing key, and so do we
+    if parse_type == "Date" and isinstance(value, datetime):
+        return {"__type": "Date", "iso": iso_ms(value)}
+    if parse_type == "GeoPoint" and isinstance(value, list) and len(value) == 2:
+        return {"__type": "GeoPoint", "latitude": value[1], "longitude": value[0]}  # stored [lng, lat]
+    if parse_type == "Polygon" and isinstance(value, Mapping):
+        rings = value.get("coordinates") or [[]]
+        return {"__type": "Polygon", "coordinates": [[p[1], p[0]] for p in rings[0]]}  # REST is [lat, lng]
+    if parse_type == "File" and isinstance(value, str):
+        return {"__type": "File", "name": value}
+    if parse_type == "Bytes":
+        if isinstance(value, bytes):
+            return {"__type": "Bytes", "base64": base64.b64encode(value).decode("ascii")}
+        if isinstance(value, str):
+            return {"__type": "Bytes", "base64": value}
+    if parse_type == "Pointer":
+        # A null pointer is stored under its plain key; anything else there is not Parse's.
+        raise DataError(f"a pointer belongs under _p_{key}", object_id=oid, field=key)
+    return interior(value)
+
+
+def interior(value: Any) -> Any:
+    """Values inside Arrays and Objects: BSON dates and binaries back to REST JSON."""
+    if isinstance(value, datetime):
+        return {"__type": "Date", "iso": iso_ms(value)}
+    if isinstance(value, bytes):
+        return {"__type": "Bytes", "base64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, list):
+        return [interior(v) for v in value]
+    if isinstance(value, dict):
+        return {k: interior(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,290 @@
+"""A live Parse Server → querylang, over its REST API with the master key.
+
+- Schema: ``GET /schemas``.
+- Records: each class in pages ordered by objectId, the next page asked for with
+  ``objectId > last``. A server with ``maxLimit`` answers a smaller page than asked without
+  saying so, so only an empty page ends a class.
+- Relation edges: read from Parse's join classes ``_Join:<key>:<Class>`` (master key only).
+  ``$relatedTo`` per owner would hide edges whose target was deleted; the join class holds
+  them. Parse gives a join class no order and no count, so edges are read per range of owner
+  ids (the ids of one page of owners), and a range whose answer may be cut short by the
+  server's limit is split until it is not (a single owner with more edges than the limit is
+  read in ``skip`` pages).
+- Pages go to a staging directory as they arrive (memory: one page); the database is loaded
+  once everything is read, so a failure anywhere leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataError
+from .interchange import ImportReport, Staging
+from .parse_types import (
+    Target,
+    check_parse_field,
+    detect_target,
+    edge,
+    interchange_fields,
+    rest_record,
+)
+
+if TYPE_CHECKING:
+    from ..api import Database
+
+PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
+EDGE_PAGE = 1000
+TIMEOUT = 120.0  # seconds one request may take
+# Parse classes that are never worth a copy (push and job bookkeeping, config, idempotency).
+SKIP_CLASSES = {"_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig", "_Audience", "_Idempotency"}
+
+# progress(step, done so far, total or None): "reading <Class>" with records, then "loading".
+Progress = Callable[[str, int, int | None], None]
+
+
+class ParseClient:
+    """Requests to one Parse Server with the master key, over one kept-alive connection."""
+
+    def __init__(self, url: str, app_id: str, master_key: str, timeout: float = TIMEOUT) -> None:
+        parts = urllib.parse.urlsplit(url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DataError(f"not a Parse Server URL: {url!r} (expected e.g. http://localhost:1337/parse)")
+        self.url = url.rstrip("/")
+        self.base = parts.path
+        self.host, self.port, self.https = parts.hostname, parts.port, parts.scheme == "https"
+        self.headers = {"X-Parse-Application-Id": app_id, "X-Parse-Master-Key": master_key, "Accept": "application/json"}
+        self.timeout = timeout
+        self.con: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.con is None:
+            cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            self.con = cls(self.host, self.port, timeout=self.timeout)
+        return self.con
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` (under the mount path) → the JSON answer; any failure is a DataError."""
+        query = "?" + urllib.parse.urlencode(params) if params else ""
+        target = self.base + path + query
+        for attempt in (1, 2):
+            con = self._connect()
+            try:
+                con.request("GET", target, headers=self.headers)
+                resp = con.getresponse()
+                body = resp.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                # A kept-alive connection the server closed while idle: one fresh try.
+                self.close()
+                if attempt == 2:
+                    raise DataError(f"Parse Server at {self.url} closed the connection ({path}): {exc}") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise DataError(f"cannot reach Parse Server at {self.url} ({path}): {exc}") from None
+        try:
+            out = json.loads(body) if body else None
+        except ValueError:
+            out = None
+        if resp.status >= 400 or not isinstance(out, dict):
+            raise DataError(self._refusal(path, resp.status, out, body))
+        return out
+
+    def _refusal(self, path: str, status: int, out: Any, body: bytes) -> str:
+        said = out.get("error") if isinstance(out, dict) else body[:200].decode("utf-8", "replace").strip()
+        if status in (401, 403):
+            # Since Parse Server 6 a master key is honoured only from the addresses in the
+            # server's masterKeyIps (localhost by default): a right key can still be refused.
+            hint = "check the application id and the master key, and that the server's masterKeyIps admits this machine"
+        elif status == 404:
+            hint = "no Parse Server there: check the URL and its mount path, e.g. http://localhost:1337/parse"
+        elif status < 400:
+            hint = "not a Parse Server answer"
+        else:
+            hint = "the server refused the request"
+        return f"Parse Server at {self.url}: GET {path} answered HTTP {status}: {said!r} ({hint})"
+
+
+def import_parse_server(
+    db: Database,
+    url: str,
+    *,
+    app_id: str,
+    master_key: str,
+    classes: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    page_size: int = PAGE,
+    target: Target | None = None,
+) -> ImportReport:
+    """Import the classes of a Parse Server (all of them, or ``classes``) into ``db``, all or nothing."""
+    target = target or detect_target()
+    client = ParseClient(url, app_id, master_key)
+    report = ImportReport()
+    try:
+        with Staging() as staging:
+            stage_parse_server(client, staging, target, report, classes=classes, progress=progress, page_size=page_size)
+            if progress:
+                progress("loading (all or nothing)", 0, None)
+            staging.load(db, report)
+            if progress:
+                progress("loading (all or nothing)", 1, 1)
+            return report
+    finally:
+        client.close()
+
+
+def read_schemas(client: ParseClient) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{class: {field: spec}}`` from ``GET /schemas`` (needs the master key)."""
+    out = client.get("/schemas")
+    results = out.get("results")
+    if not isinstance(results, list):
+        raise DataError(f"Parse Server at {client.url}: /schemas did not list classes")
+    schemas: dict[str, dict[str, dict[str, Any]]] = {}
+    for entry in results:
+        name, fields = entry.get("className"), entry.get("fields")
+        if not isinstance(name, str) or not isinstance(fields, dict):
+            raise DataError(f"Parse Server at {client.url}: /schemas lists a class without className/fields")
+        for key, spec in fields.items():
+            check_parse_field(name, key, spec)
+        schemas[name] = fields
+    return schemas
+
+
+def stage_parse_server(
+    client: ParseClient,
+    staging: Staging,
+    target: Target,
+    report: ImportReport,
+    *,
+    classes: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    page_size: int = PAGE,
+) -> None:
+    """Schema, records and edges of the server, written to ``staging``."""
+    schemas = read_schemas(client)
+    wanted = [c for c in schemas if c not in SKIP_CLASSES] if classes is None else list(classes)
+    unknown = [c for c in wanted if c not in schemas]
+    if unknown:
+        raise DataError(f"Parse Server at {client.url} has no class {', '.join(unknown)} (it has {', '.join(schemas)})")
+    emitted = {}
+    for name in wanted:
+        emitted[name] = interchange_fields(name, schemas[name], target, report.notes)
+        staging.define(target.class_name(name), emitted[name])
+    # A class a selected one points to is defined, empty and without fields, so that the
+    # pointers stay valid without pulling in what that class points to in turn.
+    for name in wanted:
+        for spec in schemas[name].values():
+            tc = spec.get("targetClass")
+            if tc is not None and tc not in wanted and target.class_name(tc) not in staging.classes:
+                staging.define(target.class_name(tc), {})
+                report.notes.append(f"class {tc} defined empty ({name} points to it; not among the classes imported)")
+    for name in wanted:
+        fields = schemas[name]
+        relations = [(k, s["targetClass"]) for k, s in fields.items() if s.get("type") == "Relation" and k in emitted[name]]
+        total = _count(client, name)
+        done = 0
+        if progress:
+            progress(f"reading {name}", 0, total)
+        last: str | None = None
+        while True:
+            page = _page(client, name, last, page_size)
+            if not page:
+                break  # only an empty page ends a class (maxLimit shortens pages silently)
+            for rec in page:
+                staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted[name]))
+            ids = [r["objectId"] for r in page]
+            for key, target_class in relations:
+                for owning, related in _edges(client, name, key, last, ids[-1], ids, page_size):
+                    staging.relation(edge(name, owning, key, target_class, related, target))
+            staging.flush()
+            last = ids[-1]
+            done += len(page)
+            if progress:
+                progress(f"reading {name}", done, total)
+        # Edges whose owner id sorts after the last record (owners deleted since): read too.
+        for key, target_class in relations:
+            for owning, related in _edges(client, name, key, last, None, [], page_size):
+                staging.relation(edge(name, owning, key, target_class, related, target))
+        staging.done_with(target.class_name(name))
+
+
+def _count(client: ParseClient, name: str) -> int | None:
+    # An empty where gives PostgreSQL's estimate; any condition makes it count(*).
+    out = client.get(f"/classes/{_quote(name)}", {"count": 1, "limit": 0, "where": json.dumps({"objectId": {"$exists": True}})})
+    n = out.get("count")
+    return n if isinstance(n, int) else None
+
+
+def _page(client: ParseClient, name: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"order": "objectId", "limit": limit}
+    if after is not None:
+        params["where"] = json.dumps({"objectId": {"$gt": after}})
+    results = client.get(f"/classes/{_quote(name)}", params).get("results")
+    if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("objectId"), str) for r in results):
+        raise DataError(f"Parse Server at {client.url}: /classes/{name} did not answer a list of records")
+    return results
+
+
+def _edges(
+    client: ParseClient, owner: str, key: str, low: str | None, high: str | None, owners: list[str], limit: int
+) -> list[tuple[str, str]]:
+    """The edges of join class ``_Join:key:owner`` whose owningId is in (low, high].
+
+    ``owners`` are the live owner ids in that range, in the server's order: where to split a
+    range whose answer may have been cut short.
+    """
+    where: dict[str, Any] = {}
+    if low is not None:
+        where["$gt"] = low
+    if high is not None:
+        where["$lte"] = high
+    cond = {"owningId": where} if where else {}
+    first = _join_page(client, owner, key, cond, 0, limit)
+    if not first:
+        return []
+    # A second page tells whether the server cut the first one short (its maxLimit is unknown).
+    if not _join_page(client, owner, key, cond, len(first), limit):
+        return first
+    if len(owners) >= 2:
+        mid = len(owners) // 2
+        return _edges(client, owner, key, low, owners[mid - 1], owners[:mid], limit) + _edges(
+            client, owner, key, owners[mid - 1], high, owners[mid:], limit
+        )
+    # One owner (or only deleted ones) with more edges than the server's limit: skip pages,
+    # de-duplicated. Parse orders nothing on a join class; the table is not written meanwhile.
+    seen = dict.fromkeys(first)
+    skip = len(first)
+    while page := _join_page(client, owner, key, cond, skip, limit):
+        seen.update(dict.fromkeys(page))
+        skip += len(page)
+    return list(seen)
+
+
+def _join_page(
+    client: ParseClient, owner: str, key: str, cond: Mapping[str, Any], skip: int, limit: int
+) -> list[tuple[str, str]]:
+    params: dict[str, Any] = {"limit": limit, "skip": skip}
+    if cond:
+        params["where"] = json.dumps(cond)
+    results = client.get(f"/classes/{_quote(f'_Join:{key}:{owner}')}", params).get("results")
+    if not isinstance(results, list):
+        raise DataError(f"Parse Server at {client.url}: the edges of {owner}.{key} did not come as a list")
+    out = []
+    for r in results:
+        if not isinstance(r, dict) or not isinstance(r.get("owningId"), str) or not isinstance(r.get("relatedId"), str):
+            raise DataError(f"Parse Server at {client.url}: an edge of {owner}.{key} without owningId/relatedId")
+        out.append((r["owningId"], r["relatedId"]))
+    return out
+
+
+def _quote(name: str) -> str:
+    return urllib.parse.quote(name, safe="_:")
+

@@ -1,0 +1,226 @@
+"""Parse's types and class names → querylang's interchange format, in one place.
+
+Every importer first turns its source into Parse's REST form (what ``GET /classes/<C>``
+returns: ``{"__type": "Date", "iso"}``, ``{"__type": "Pointer", ...}``, GeoPoints as
+``{"__type": "GeoPoint", latitude, longitude}``, ACLs as ``{"*": {"read": true}}``) and Parse's
+``/schemas`` field specs; this module alone decides how that becomes interchange fields and
+values. Parse knows names and types that querylang's schema may not yet (``_User``, File,
+Polygon, Bytes, ACL): :data:`EMIT` says how each is written when the schema knows it and what
+it falls back to when it does not, and :func:`detect_target` asks the schema which it knows, so
+the importers follow the schema as it grows without changes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DataError, QueryError
+
+# The types of querylang's schema that Parse types map to one to one.
+PLAIN_TYPES = frozenset({"String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint"})
+# Parse types querylang may not know: how each is emitted natively, and the fallback type when
+# the schema refuses it (None: the field is left out, with a note).
+EMIT: dict[str, dict[str, Any]] = {
+    # {"__type": "File", "name", "url"}; the fallback keeps name and url as a plain Object.
+    "File": {"native": "File", "fallback": "Object"},
+    # Parse REST's coordinates, a list of [latitude, longitude] pairs; fallback: that list as an Array.
+    "Polygon": {"native": "Polygon", "fallback": "Array"},
+    # {"__type": "Bytes", "base64"}; fallback: {"base64": ...} as an Object.
+    "Bytes": {"native": "Bytes", "fallback": "Object"},
+    # Parse's ACL object ({"*": {"read": true}, "role:Admin": {"write": true}}); ``ACL`` is a
+    # reserved field name to a schema without the type, so it is left out then.
+    "ACL": {"native": "ACL", "fallback": None},
+}
+PARSE_TYPES = PLAIN_TYPES | EMIT.keys()
+SYSTEM_CLASSES = ("_User", "_Role", "_Session", "_Installation")
+# The fields Parse gives its own classes whether or not a schema lists them (its defaultColumns).
+SYSTEM_FIELDS: dict[str, dict[str, dict[str, str]]] = {
+    "_User": {"username": {"type": "String"}, "password": {"type": "String"}, "email": {"type": "String"},
+              "emailVerified": {"type": "Boolean"}, "authData": {"type": "Object"}},
+    "_Role": {"name": {"type": "String"}, "users": {"type": "Relation", "targetClass": "_User"},
+              "roles": {"type": "Relation", "targetClass": "_Role"}},
+    "_Session": {"user": {"type": "Pointer", "targetClass": "_User"}, "installationId": {"type": "String"},
+                 "sessionToken": {"type": "String"}, "expiresAt": {"type": "Date"}, "createdWith": {"type": "Object"}},
+    "_Installation": {"installationId": {"type": "String"}, "deviceToken": {"type": "String"},
+                      "channels": {"type": "Array"}, "deviceType": {"type": "String"}, "pushType": {"type": "String"},
+                      "GCMSenderId": {"type": "String"}, "timeZone": {"type": "String"},
+                      "localeIdentifier": {"type": "String"}, "badge": {"type": "Number"},
+                      "appVersion": {"type": "String"}, "appName": {"type": "String"},
+                      "appIdentifier": {"type": "String"}, "parseVersion": {"type": "String"}},
+}  # fmt: skip
+# A schema that refuses names starting with '_' gets them under this prefix (_User → Parse_User).
+SYSTEM_PREFIX = "Parse"
+# Secrets Parse keeps on records: never copied into a query database.
+SENSITIVE_FIELDS = frozenset({"password", "authData", "sessionToken", "bcryptPassword", "_hashed_password"})
+BUILTIN = ("objectId", "createdAt", "updatedAt")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the receiving schema knows: which Parse-only types, and names starting with '_'."""
+
+    native_types: frozenset[str]
+    system_names: bool
+
+    def class_name(self, name: str) -> str:
+        if name.startswith("_") and not self.system_names:
+            return SYSTEM_PREFIX + name
+        return name
+
+    def field_type(self, parse_type: str) -> str | None:
+        """The interchange type of a Parse field type (None: left out)."""
+        if parse_type in PLAIN_TYPES:
+            return parse_type
+        rule = EMIT[parse_type]
+        return rule["native"] if parse_type in self.native_types else rule["fallback"]
+
+
+NATIVE = Target(frozenset(EMIT), True)
+FALLBACK = Target(frozenset(), False)
+
+
+def _accepts(name: str, fields: Mapping[str, Any]) -> bool:
+    from .. import Schema  # the public class: the same in every module layout
+
+    try:
+        Schema.from_json({name: {"fields": fields}})
+    except QueryError:
+        return False
+    return True
+
+
+def detect_target() -> Target:
+    """Ask querylang's schema which Parse names and types it accepts today."""
+    native = frozenset(t for t in EMIT if _accepts("Probe", {("ACL" if t == "ACL" else "f"): {"type": t}}))
+    return Target(native, _accepts("_User", {}))
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def check_parse_field(class_name: str, name: str, spec: Mapping[str, Any]) -> None:
+    """A Parse field spec must name a type we know (and a target for Pointer/Relation)."""
+    ftype = spec.get("type")
+    if ftype not in PARSE_TYPES:
+        raise DataError(f"unknown Parse type {ftype!r}", class_name=class_name, field=name)
+    if ftype in ("Pointer", "Relation") and not isinstance(spec.get("targetClass"), str):
+        raise DataError(f"{ftype} without a targetClass", class_name=class_name, field=name)
+
+
+def interchange_fields(
+    class_name: str, fields: Mapping[str, Mapping[str, Any]], target: Target, notes: list[str]
+) -> dict[str, dict[str, str]]:
+    """Parse field specs (``/schemas`` form) → the interchange ``fields`` of one class."""
+    out: dict[str, dict[str, str]] = {}
+    for name, spec in fields.items():
+        if name in BUILTIN or name in SENSITIVE_FIELDS or name.startswith("_"):
+            continue
+        check_parse_field(class_name, name, spec)
+        ftype = target.field_type(spec["type"])
+        if ftype is None:
+            note = f"{spec['type']} fields left out: this querylang has no {spec['type']} type yet"
+            if note not in notes:  # every class has an ACL: one note says it
+                notes.append(note)
+            continue
+        entry = {"type": ftype}
+        if ftype in ("Pointer", "Relation"):
+            entry["targetClass"] = target.class_name(spec["targetClass"])
+        out[name] = entry
+    return out
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _typed(value: Any, kind: str) -> bool:
+    return isinstance(value, Mapping) and value.get("__type") == kind
+
+
+def rest_value(parse_type: str, value: Any, target: Target) -> Any:
+    """One top-level value in Parse REST form → its interchange value for that field type.
+
+    Values that do not have their type's shape are passed on unchanged: the load checks them
+    and names class, record and field.
+    """
+    if value is None:
+        return None
+    if parse_type == "Date":
+        if _typed(value, "Date"):
+            return value.get("iso")
+        return value
+    if parse_type == "Pointer":
+        if _typed(value, "Pointer"):
+            return value.get("objectId")
+        return value
+    if parse_type == "GeoPoint":
+        if _typed(value, "GeoPoint"):
+            return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
+        return value
+    native = parse_type in target.native_types
+    if parse_type == "File":
+        if not _typed(value, "File"):
+            return value
+        plain = {k: v for k, v in value.items() if k in ("name", "url") and v is not None}
+        return {"__type": "File", **plain} if native else plain
+    if parse_type == "Polygon":
+        coords = value.get("coordinates") if _typed(value, "Polygon") else value
+        return coords
+    if parse_type == "Bytes":
+        if not _typed(value, "Bytes"):
+            return value
+        return {"__type": "Bytes", "base64": value.get("base64")} if native else {"base64": value.get("base64")}
+    if parse_type == "ACL":
+        return value if native else None
+    return value
+
+
+def rest_record(
+    class_name: str,
+    record: Mapping[str, Any],
+    fields: Mapping[str, Mapping[str, Any]],
+    target: Target,
+    emitted: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A REST record of ``class_name`` → an interchange record.
+
+    ``fields`` are the Parse specs (``/schemas`` form), ``emitted`` the interchange fields made
+    from them: a field left out of the schema is left out of the record; Relation values
+    (``{"__type": "Relation"}``) carry no edges and are dropped, edges come separately.
+    """
+    out: dict[str, Any] = {}
+    for name, value in record.items():
+        if name in BUILTIN:
+            if name == "objectId" or value is None:
+                out[name] = value
+            else:
+                out[name] = value.get("iso") if _typed(value, "Date") else value
+            continue
+        if name not in emitted:
+            continue
+        ftype = fields[name]["type"]
+        if ftype == "Relation":
+            continue
+        if ftype == "Pointer" and _typed(value, "Pointer"):
+            want = fields[name].get("targetClass")
+            if value.get("className") not in (None, want):
+                raise DataError(
+                    f"points to class {value.get('className')!r}, the schema says {want!r}",
+                    class_name=class_name,
+                    object_id=str(record.get("objectId")),
+                    field=name,
+                )
+        out[name] = rest_value(ftype, value, target)
+    return out
+
+
+def edge(owner: str, owning_id: str, key: str, target_class: str, related_id: str, target: Target) -> dict[str, str]:
+    """One ``relations`` entry."""
+    return {
+        "class": target.class_name(owner),
+        "objectId": owning_id,
+        "key": key,
+        "targetClass": target.class_name(target_class),
+        "targetId": related_id,
+    }

@@ -1,0 +1,152 @@
+"""Parse Dashboard class exports and parse.com {"results": [...]} files (shapes: PARSE-STORAGE.md B.4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import querylang
+from querylang.errors import DataError
+from querylang.importers import ImportReport, detect_target
+from querylang.importers.dashboard import stage_rest_exports
+from querylang.importers.interchange import Staging, write_single_file
+from querylang.importers.parse_types import NATIVE
+
+from .conftest import cli_main as main
+
+USER = detect_target().class_name("_User")
+
+POSTS = [
+    {"createdAt": "2024-02-08T17:59:00.000Z", "updatedAt": "2024-02-08T17:59:00.000Z", "title": "relation naïve 3",
+     "score": 3, "publishedAt": {"__type": "Date", "iso": "2024-04-22T03:09:00.000Z"}, "tags": ["ui"], "nums": [3, 2.5],
+     "meta": {"lang": "fr", "views": 111}, "author": {"__type": "Pointer", "className": "_User", "objectId": "u04"},
+     "location": {"__type": "GeoPoint", "latitude": 34.11, "longitude": -111.87},
+     "area": {"__type": "Polygon", "coordinates": [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]},
+     "pic": {"__type": "File", "name": "abc_pic.png", "url": "http://localhost:1337/parse/files/app/abc_pic.png"},
+     "raw": {"__type": "Bytes", "base64": "aGVsbG8="},
+     "ACL": {"*": {"read": True}, "u02": {"read": True, "write": True}, "role:Admin": {"write": True}},
+     "objectId": "p003", "className": "Post"},
+    {"createdAt": "2024-02-09T08:00:00.000Z", "updatedAt": "2024-02-09T08:00:00.000Z", "title": "plain", "score": 7,
+     "objectId": "p004", "className": "Post"},
+]  # fmt: skip
+GROUPS = [
+    {"createdAt": "2024-03-01T00:00:00.000Z", "updatedAt": "2024-03-01T00:00:00.000Z", "name": "news",
+     "posts": {"__type": "Relation", "className": "Post"}, "members": {"__type": "Relation", "className": "_User"},
+     "objectId": "g1", "className": "Group"},
+]  # fmt: skip
+USERS = [
+    {"createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z", "username": "dee",
+     "authData": {"anonymous": {"id": "x"}}, "objectId": "u04", "className": "_User"},
+]  # fmt: skip
+
+
+def write(path: Path, value: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def dashboard_dir(root: Path) -> Path:
+    write(root / "Post.json", POSTS)
+    write(root / "Group.json", GROUPS)
+    write(root / "_User.json", USERS)
+    return root
+
+
+def test_dashboard_export(tmp_path: Path) -> None:
+    db = querylang.connect()
+    report = db.import_dashboard_export(dashboard_dir(tmp_path / "export"))
+    assert report.counts == {"Post": 2, "Group": 1, USER: 1} and report.edges == 0
+    assert any("hold no Relation edges: Group.posts, Group.members" in n for n in report.notes)
+    p3, p4 = db.query("Post", {}).records
+    assert p3["publishedAt"] == "2024-04-22T03:09:00.000Z" and p3["author"] == "u04"
+    assert p3["location"] == {"latitude": 34.11, "longitude": -111.87}
+    assert p3["nums"] == [3, 2.5] and p3["meta"] == {"lang": "fr", "views": 111}
+    assert "publishedAt" not in p4
+    assert db.query(USER, {}).records[0]["username"] == "dee"
+    assert "authData" not in db.schema.get(USER).fields
+    assert db.query("Post", {"author": {"matchesQuery": {"username": "dee"}}}).ids == ["p003"]
+
+
+def test_native_document(tmp_path: Path) -> None:
+    report = ImportReport()
+    with Staging() as staging:
+        stage_rest_exports([dashboard_dir(tmp_path / "export")], staging, NATIVE, report)
+        write_single_file(staging.finish(), tmp_path / "doc.json")
+    doc = json.loads((tmp_path / "doc.json").read_text())
+    fields = doc["classes"]["Post"]["fields"]
+    assert fields["area"] == {"type": "Polygon"} and fields["pic"] == {"type": "File"}
+    assert fields["raw"] == {"type": "Bytes"} and fields["ACL"] == {"type": "ACL"}
+    assert fields["author"] == {"type": "Pointer", "targetClass": "_User"}
+    p3 = doc["records"]["Post"][0]
+    assert p3["pic"] == POSTS[0]["pic"] and p3["raw"] == POSTS[0]["raw"] and p3["ACL"] == POSTS[0]["ACL"]
+    assert p3["area"] == [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
+    assert doc["classes"]["Group"]["fields"]["members"] == {"type": "Relation", "targetClass": "_User"}
+
+
+def test_results_files_and_a_class_not_exported(tmp_path: Path) -> None:
+    comments = [{"objectId": "c1", "createdAt": "2015-03-01T00:00:00.000Z", "updatedAt": "2015-03-01T00:00:00.000Z",
+                 "text": "hi", "post": {"__type": "Pointer", "className": "Post", "objectId": "p1"}}]  # fmt: skip
+    users = [{"objectId": "u1", "username": "old", "bcryptPassword": "$2a$10$x", "sessionToken": "r:abc",
+              "createdAt": "2015-01-01T00:00:00.000Z", "updatedAt": "2015-01-01T00:00:00.000Z"}]  # fmt: skip
+    write(tmp_path / "old" / "Comment.json", {"results": comments})
+    write(tmp_path / "old" / "_User.json", {"results": users})
+    db = querylang.connect()
+    report = db.import_dashboard_export(tmp_path / "old")
+    assert report.counts == {"Comment": 1, USER: 1}
+    assert set(db.schema.classes) == {"Comment", USER, "Post"}
+    assert "class Post is pointed to but not in the export: created empty" in report.notes
+    assert set(db.query(USER, {}).records[0]) == {"objectId", "createdAt", "updatedAt", "username"}
+    assert db.query("Comment", {"post": {"pointsTo": "p1"}}).ids == ["c1"]
+
+
+def test_mixed_types_name_class_field_and_record(tmp_path: Path) -> None:
+    rows = [{"objectId": "a", "n": 1, "className": "T"}, {"objectId": "b", "n": "one", "className": "T"}]
+    with pytest.raises(DataError, match=r"class T, record b, field n: Number in one record, String in another"):
+        querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
+
+
+def test_bad_json_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "T.json"
+    path.write_text('[{"objectId": "a"},\n {"objectId": }]')
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"T\.json: not valid JSON at line 2"):
+        db.import_dashboard_export(path)
+    assert db.schema.classes == {}
+
+
+def test_import_mongo_recognises_a_dashboard_directory(tmp_path: Path) -> None:
+    report = querylang.connect().import_mongo_export(dashboard_dir(tmp_path / "export"))
+    assert report.counts["Post"] == 2
+
+
+def test_mongo_documents_without_schema_are_refused(tmp_path: Path) -> None:
+    write(tmp_path / "dump" / "Post.json", [{"_id": "p1", "title": "x"}])
+    with pytest.raises(DataError, match="MongoDB documents"):
+        querylang.connect().import_mongo_export(tmp_path / "dump")
+
+
+def test_cli(tmp_path: Path) -> None:
+    db_path = tmp_path / "d.duckdb"
+    res = CliRunner().invoke(main, ["import", "dashboard", str(dashboard_dir(tmp_path / "export")), "--db", str(db_path)])
+    assert res.exit_code == 0, res.output
+    assert "imported 4 records and 0 relation edges" in res.stdout
+    assert "note: these exports hold no Relation edges" in res.stderr
+    res = CliRunner().invoke(main, ["import", "dashboard", str(tmp_path / "nothing.json"), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2 and "no such file" in res.stderr
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_cli_mongo(tmp_path: Path) -> None:
+    from .mongo_files import write_export
+
+    db_path = tmp_path / "m.duckdb"
+    res = CliRunner().invoke(main, ["import", "mongo", str(write_export(tmp_path / "dump")), "--db", str(db_path)])
+    assert res.exit_code == 0, res.output
+    assert "imported 7 records and 6 relation edges" in res.stdout
+    res = CliRunner().invoke(main, ["query", "Post", "where({ score: { greaterThan: 5 } })", "--db", str(db_path)])
+    assert res.exit_code == 0 and "p002" in res.stdout

@@ -1,0 +1,187 @@
+"""mongoexport directories of a Parse database → querylang (files built in tests/importers/mongo_files.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import querylang
+from querylang.errors import DataError
+from querylang.importers import ImportReport, detect_target, ejson
+from querylang.importers.interchange import Staging, write_single_file
+from querylang.importers.mongo_export import stage_mongo_export
+from querylang.importers.parse_types import NATIVE
+
+from .mongo_files import write_export
+
+FORMS = ["relaxed", "canonical", "v1"]
+
+
+def user_class() -> str:
+    return detect_target().class_name("_User")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_extended_json_form_imports_the_same(tmp_path: Path, form: str) -> None:
+    db = querylang.connect()
+    report = db.import_mongo_export(write_export(tmp_path / "dump", form))
+    assert report.counts == {user_class(): 2, "Post": 3, "Group": 2}
+    assert report.edges == 6  # the dangling edge g1 → p999 included
+    posts = {r["objectId"]: r for r in db.query("Post", {}).records}
+    p1, p2, p3 = posts["p001"], posts["p002"], posts["p003"]
+    assert p1["createdAt"] == "2024-02-08T17:59:00.000Z"
+    assert p1["publishedAt"] == "2024-04-22T03:09:00.000Z"
+    assert p2["publishedAt"] == "1969-07-20T20:17:40.000Z"  # before 1970: {"$numberLong"} in every form
+    assert p1["author"] == "u01" and p2["owner"] == "u02"
+    assert "author" not in p2  # "_p_author": null from an update reads back as missing
+    assert p1["location"] == {"latitude": 34.11, "longitude": -111.87}  # stored [lng, lat]
+    assert p1["meta"] == {"lang": "fr", "views": 111, "when": {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}}
+    assert p1["tags"][2] == {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}
+    assert p1["views"] == 2.5 and p1["score"] == 3
+    # Mongo keeps an explicit null apart from a missing key, and so does the import.
+    assert "published" in p1 and p1["published"] is None and "published" not in p3
+    assert "owner" in p1 and p1["owner"] is None
+    assert db.query("Post", {"published": {"exists": True}}).ids == ["p002"]
+    users = db.query(user_class(), {}).records
+    assert users[0]["updatedAt"] == "2024-01-02T10:00:00.123Z"
+    assert all(not k.startswith("_") and k not in ("authData", "password") for u in users for k in u)
+    # Edges: queries ignore the dangling one, but it was loaded.
+    assert db.query("Group", {"posts": {"pointsTo": "p001"}}).ids == ["g1"]
+    assert db.query("Post", {"relatedTo": {"id": "g1", "key": "posts"}}).ids == ["p001", "p003"]
+    assert db.query(user_class(), {"relatedTo": {"id": "g2", "key": "members"}}).ids == ["u02"]
+    assert db.query("Post", {"author": {"matchesQuery": {"username": "ada"}}}).ids == ["p001"]
+
+
+def test_parse_only_types_in_the_native_document(tmp_path: Path) -> None:
+    """What the importer emits once the schema knows _User, File, Polygon, Bytes and ACL."""
+    report = ImportReport()
+    with Staging() as staging:
+        stage_mongo_export(write_export(tmp_path / "dump"), staging, NATIVE, report)
+        write_single_file(staging.finish(), tmp_path / "doc.json")
+    doc = json.loads((tmp_path / "doc.json").read_text())
+    fields = doc["classes"]["Post"]["fields"]
+    assert fields["author"] == {"type": "Pointer", "targetClass": "_User"}
+    assert fields["area"] == {"type": "Polygon"} and fields["pic"] == {"type": "File"}
+    assert fields["raw"] == {"type": "Bytes"} and fields["ACL"] == {"type": "ACL"}
+    assert doc["classes"]["Group"]["fields"]["members"] == {"type": "Relation", "targetClass": "_User"}
+    assert set(doc["classes"]["_User"]["fields"]) == {"username", "email", "emailVerified", "ACL"}
+    p1 = doc["records"]["Post"][0]
+    assert p1["area"] == [[0, 0], [0, 1], [1, 1], [0, 0]]  # REST's [lat, lng] pairs, ring closed
+    assert p1["pic"] == {"__type": "File", "name": "abc_pic.png"}
+    assert p1["raw"] == {"__type": "Bytes", "base64": "aGVsbG8="}
+    assert p1["ACL"] == {"*": {"read": True}, "u02": {"read": True, "write": True}, "role:Admin": {"write": True}}
+    assert "ACL" not in doc["records"]["Post"][1]  # no _rperm/_wperm/_acl: no ACL
+    u1 = doc["records"]["_User"][0]
+    assert u1["ACL"] == {"*": {"read": True}, "u01": {"read": True, "write": True}}
+    assert {"class": "Group", "objectId": "g1", "key": "members", "targetClass": "_User", "targetId": "u01"} in doc["relations"]
+    assert {"class": "Group", "objectId": "g1", "key": "posts", "targetClass": "Post", "targetId": "p999"} in doc["relations"]
+
+
+def test_legacy_acl_alone(tmp_path: Path) -> None:
+    from querylang.importers.mongo_export import to_rest
+
+    rest = to_rest({"_id": "x", "_acl": {"*": {"r": True}, "u1": {"r": True, "w": True}}}, {}, {})
+    assert rest["ACL"] == {"*": {"read": True}, "u1": {"read": True, "write": True}}
+
+
+def test_a_bad_line_names_file_and_line_and_loads_nothing(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    lines = (root / "Post.json").read_text().splitlines()
+    lines[1] = lines[1][:-5]  # cut short
+    (root / "Post.json").write_text("\n".join(lines) + "\n")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"Post\.json, line 2: not valid Extended JSON"):
+        db.import_mongo_export(root)
+    assert db.schema.classes == {}
+
+
+def test_a_bad_value_names_file_and_line(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    with (root / "Post.json").open("a") as fh:
+        fh.write('{"_id": "p9", "_p_author": "Post$p001"}\n')
+    with pytest.raises(DataError, match=r"Post\.json, line 4: .*author.*points to class 'Post'"):
+        querylang.connect().import_mongo_export(root)
+
+
+def test_unknown_schema_type_names_class_and_field(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    text = (root / "_SCHEMA.json").read_text().replace('"views": "number"', '"views": "decimal128"')
+    (root / "_SCHEMA.json").write_text(text)
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"class Post, field views: unknown _SCHEMA type 'decimal128'"):
+        db.import_mongo_export(root)
+    assert db.schema.classes == {}
+
+
+def test_a_load_error_loads_nothing(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    with (root / "Post.json").open("a") as fh:
+        fh.write('{"_id": "p001", "title": "again"}\n')  # duplicate objectId
+    db = querylang.connect()
+    with pytest.raises(DataError):
+        db.import_mongo_export(root)
+    assert db.schema.classes == {}
+
+
+def test_missing_schema_file(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    (root / "_SCHEMA.json").unlink()
+    with pytest.raises(DataError, match="no _SCHEMA.json"):
+        querylang.connect().import_mongo_export(root)
+
+
+def test_json_array_files(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    for path in root.glob("*.json"):  # mongoexport --jsonArray
+        lines = [ln for ln in path.read_text().splitlines() if ln]
+        path.write_text("[" + ",\n".join(lines) + "]")
+    report = querylang.connect().import_mongo_export(root)
+    assert report.counts["Post"] == 3 and report.edges == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"$date": "2024-04-22T03:09:00Z"}', "2024-04-22T03:09:00+00:00"),
+        ('{"$date": "2024-04-22T03:09:00.123Z"}', "2024-04-22T03:09:00.123000+00:00"),
+        ('{"$date": "2024-04-22T05:09:00.000+0200"}', "2024-04-22T03:09:00+00:00"),
+        ('{"$date": {"$numberLong": "1713755340000"}}', "2024-04-22T03:09:00+00:00"),
+        ('{"$date": 1713755340000}', "2024-04-22T03:09:00+00:00"),
+    ],
+)
+def test_ejson_dates(text: str, value: str) -> None:
+    assert ejson.loads(text).isoformat() == value
+
+
+def test_ejson_numbers_and_binary() -> None:
+    got = ejson.loads(
+        '[{"$numberInt": "5"}, {"$numberLong": "9007199254740993"}, {"$numberDouble": "-Infinity"},'
+        ' {"$numberDouble": "1.5"}, {"$numberDecimal": "2.25"}, {"$oid": "65f000000000000000000001"},'
+        ' {"$binary": {"base64": "aGk=", "subType": "00"}}, {"$binary": "aGk=", "$type": "00"}, {"a": {"$numberInt": "1"}}]'
+    )
+    assert got == [5, 9007199254740993, float("-inf"), 1.5, 2.25, "65f000000000000000000001", b"hi", b"hi", {"a": 1}]
+    with pytest.raises(ValueError):
+        ejson.loads('{"$date": "yesterday"}')
+
+
+def test_parse_classes_without_schema_entries(tmp_path: Path) -> None:
+    """_Role and _Session collections exist before any _SCHEMA entry names them: Parse's own
+    fields are known; session tokens are never copied."""
+    root = write_export(tmp_path / "dump")
+    (root / "_Session.json").write_text(
+        '{"_id": "s1", "_session_token": "r:secret", "_p_user": "_User$u01", "installationId": "i1",'
+        ' "expiresAt": {"$date": "2025-01-01T00:00:00Z"}, "_created_at": {"$date": "2024-01-01T00:00:00Z"}}\n'
+    )
+    (root / "_Role.json").write_text('{"_id": "r1", "name": "Admin", "_created_at": {"$date": "2024-01-01T00:00:00Z"}}\n')
+    (root / "_Join:users:_Role.json").write_text('{"_id": {"$oid": "65f000000000000000000009"}, "relatedId": "u02", "owningId": "r1"}\n')
+    db = querylang.connect()
+    db.import_mongo_export(root)
+    target = detect_target()
+    session = db.query(target.class_name("_Session"), {}).records[0]
+    assert session["user"] == "u01" and session["expiresAt"] == "2025-01-01T00:00:00.000Z"
+    assert "sessionToken" not in db.schema.get(target.class_name("_Session")).fields
+    assert "r:secret" not in json.dumps(session)
+    role = target.class_name("_Role")
+    assert db.query(user_class(), {"relatedTo": {"id": "r1", "key": "users", "className": role}}).ids == ["u02"]

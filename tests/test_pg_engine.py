@@ -1,0 +1,293 @@
+"""The PostgreSQL engine on a real server: the same Database as on DuckDB, PostgreSQL's
+differences handled (issue #13, item 2), bad input as on DuckDB (item 7), the CLI's --db URL.
+
+The differential property tests and the conformance cases run on both engines through the
+``engine`` fixture (conftest.py); this file covers what they do not reach.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+import querylang
+from querylang import DataError, QueryError, QueryTimeout
+from querylang.engines.postgres.cluster import Cluster
+from querylang.engines.postgres.layout import ident
+
+from .pg import cluster_sql, fresh_database, fresh_url
+
+DOC = {
+    "classes": {
+        "Post": {"fields": {"title": {"type": "String"}, "score": {"type": "Number"}, "at": {"type": "Date"},
+                            "tags": {"type": "Array"}, "meta": {"type": "Object"}, "body": {"type": "String"},
+                            "owner": {"type": "Pointer", "targetClass": "User"},
+                            "fans": {"type": "Relation", "targetClass": "User"}}},
+        "User": {"fields": {"name": {"type": "String"}}},
+    },
+    "records": {
+        "User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "bob"}],
+        "Post": [
+            {"objectId": "p1", "title": "b", "score": 2, "at": {"__type": "Date", "iso": "2024-03-01T23:30:00.000Z"},
+             "tags": ["x", "y"], "meta": {"views": 10, "lang": "en"}, "body": "running ducks", "owner": "u1",
+             "fans": ["u1", "u2"]},
+            {"objectId": "p2", "title": "B", "score": 1.5, "at": {"__type": "Date", "iso": "2024-03-02T00:30:00.000Z"},
+             "tags": ["y"], "meta": {"views": 3}, "body": "a quiet line\nnext", "owner": "u2"},
+            {"objectId": "p3", "title": "a", "tags": [], "body": "Éclair"},
+            {"objectId": "p4", "title": "A", "score": -1},
+        ],
+    },
+}
+
+for _rows in DOC["records"].values():
+    for _r in _rows:
+        _r["createdAt"] = _r["updatedAt"] = "2024-01-01T00:00:00.000Z"
+
+
+def _plain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records without updatedAt (writes set it to now, which differs between two databases)."""
+    return [{k: v for k, v in r.items() if k != "updatedAt"} for r in records]
+
+
+@pytest.fixture()
+def pair(pg_cluster: Cluster) -> tuple[querylang.Database, querylang.Database]:
+    pg = fresh_database(pg_cluster)
+    duck = querylang.connect()
+    pg.load(DOC)
+    duck.load(DOC)
+    yield pg, duck
+    pg.close()
+
+
+QUERIES: list[tuple[str, Any, dict[str, Any]]] = [
+    ("Post", None, {"sort": ["title"]}),
+    ("Post", None, {"sort": ["-score", "title"]}),
+    ("Post", {"title": {"greaterThan": "B"}}, {}),
+    ("Post", {"tags": "y"}, {}),
+    ("Post", {"tags": {"containedIn": ["x", "z"]}}, {}),
+    ("Post", {"tags": {"all": ["x", "y"]}}, {}),
+    ("Post", {"tags": {"lessThan": "y"}}, {}),
+    ("Post", {"meta.views": {"greaterThan": 5}}, {}),
+    ("Post", {"meta.lang": {"matchesRegex": "^E", "options": "i"}}, {}),
+    ("Post", {"body": {"matchesRegex": "line.next"}}, {}),
+    ("Post", {"body": {"matchesRegex": "line$"}}, {}),
+    ("Post", {"body": {"matchesRegex": "^next", "options": "m"}}, {}),
+    ("Post", {"body": {"text": {"search": {"term": "run"}}}}, {}),
+    ("Post", {"body": {"text": {"search": {"term": "eclair"}}}}, {}),
+    ("Post", {"at": {"lessThan": {"__type": "Date", "iso": "2024-03-02T00:00:00.000Z"}}}, {}),
+    ("Post", {"fans": {"exists": True}}, {}),
+    ("Post", {"owner": {"matchesQuery": {"where": {"name": "bob"}, "className": "User"}}}, {}),
+    ("Post", {"score": {"containedIn": [1.5, 2, None]}}, {}),
+    ("Post", {"title": {"notContainedIn": ["a", "b"]}}, {"count": True}),
+]
+
+
+@pytest.mark.parametrize(("cls", "where", "kw"), QUERIES)
+def test_answers_equal_duckdb_and_the_reference(pair, cls, where, kw):
+    pg, duck = pair
+    got = pg.query(cls, where, **kw)
+    assert got.records == duck.query(cls, where, **kw).records
+    assert got.ids == pg.reference(cls, where, **kw).ids
+    assert got.count == duck.query(cls, where, **kw).count
+
+
+def test_string_order_is_code_points_whatever_the_collation(pg_cluster):
+    """A database whose collation sorts "a" before "B" still sorts by code point."""
+    name = "icu_db"
+    cluster_sql(pg_cluster, f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C'")
+    with querylang.connect(pg_cluster.url(name)) as db:
+        db.load(DOC)
+        assert [r["title"] for r in db.query("Post", None, sort=["title"]).records] == ["A", "B", "a", "b"]
+        assert db.distinct("Post", "title") == ["A", "B", "a", "b"]
+        assert db.aggregate("Post", {"lo": {"min": "title"}}) == {"lo": "A"}
+
+
+def test_dates_do_not_depend_on_the_session_time_zone(pg_cluster):
+    url = fresh_url(pg_cluster)
+    tokyo = url + urllib.parse.quote(" -c TimeZone=Asia/Tokyo")
+    with querylang.connect(tokyo) as db:
+        db.load(DOC)
+        rec = db.query("Post", {"objectId": "p1"}).records[0]
+        assert rec["at"] == "2024-03-01T23:30:00.000Z"
+        on = {"at": {"greaterThan": {"__type": "Date", "iso": "2024-03-01T23:00:00.000Z"}}}
+        assert db.query("Post", on).ids == ["p1", "p2"]
+        assert db.aggregate("Post", {"last": {"max": "at"}}) == {"last": "2024-03-02T00:30:00.000Z"}
+
+
+def test_compile_writes_postgresql_placeholders(pair):
+    pg, _ = pair
+    plan = pg.compile("Post", {"title": "a", "tags": {"containedIn": ["x"] * 1 + ["z"]}})
+    assert "%s" in plan.sql and "?" not in plan.sql
+
+
+def test_count_distinct_aggregate(pair):
+    pg, duck = pair
+    for db in (pg, duck):
+        assert db.count("Post", {"score": {"greaterThan": 0}}) == 2
+    assert pg.distinct("Post", "owner") == duck.distinct("Post", "owner")
+    spec = {"t": {"sum": "score"}, "m": {"avg": "score"}, "n": {"min": "at"}, "x": {"max": "title"}}
+    assert pg.aggregate("Post", spec) == duck.aggregate("Post", spec)
+
+
+def test_names_longer_than_63_bytes_stay_distinct(pg_cluster):
+    long_a = "a" * 60 + "One"
+    long_b = "a" * 60 + "Two"
+    doc = {
+        "classes": {"C": {"fields": {long_a: {"type": "Relation", "targetClass": "C"},
+                                     long_b: {"type": "Relation", "targetClass": "C"},
+                                     long_a + "x": {"type": "GeoPoint"}}}},
+        "records": {"C": [{"objectId": "c1", long_a: ["c2"], long_a + "x": {"latitude": 1, "longitude": 2}},
+                          {"objectId": "c2", long_b: ["c1"]}]},
+    }
+    assert ident(f"_join:{long_a}:C") != ident(f"_join:{long_b}:C")
+    with fresh_database(pg_cluster) as db:
+        db.load(doc)
+        assert db.query("C", {long_a: {"exists": True}}).ids == ["c1"]
+        assert db.query("C", {long_b: {"exists": True}}).ids == ["c2"]
+        assert db.query("C", {long_a + "x": {"exists": True}}).records[0][long_a + "x"] == {"latitude": 1, "longitude": 2}
+
+
+def test_more_values_than_bind_parameters(pair):
+    pg, _ = pair
+    ids = [f"x{i}" for i in range(99_000)] + ["p2"]
+    assert pg.query("Post", {"objectId": {"containedIn": ids}}).ids == ["p2"]
+    tags = [f"t{i}" for i in range(70_000)] + ["x"]
+    assert pg.query("Post", {"tags": {"containedIn": tags}}).ids == ["p1"]
+
+
+def test_writes_are_transactions(pair):
+    pg, duck = pair
+    for db in (pg, duck):
+        oid = db.create("Post", {"objectId": "p9", "title": "new", "tags": ["q"], "meta": {"k": True},
+                                 "createdAt": {"__type": "Date", "iso": "2024-01-02T00:00:00.000Z"}})
+        assert oid == "p9"
+        db.save("Post", "p9", {"score": 7, "body": "walking geese"})
+        db.increment("Post", "p9", {"score": 1})
+        db.add_relation("Post", "p9", "fans", "u2")
+        db.remove_relation("Post", "p1", "fans", "u1")
+        db.delete("Post", "p2")
+        db.add_field("Post", "extra", "Boolean")
+        with pytest.raises(DataError):
+            db.create("Post", {"objectId": "p9"})
+    for cls, where in [("Post", None), ("Post", {"body": {"text": {"search": "geese"}}}), ("Post", {"fans": "u2"})]:
+        assert _plain(pg.query(cls, where).records) == _plain(duck.query(cls, where).records)
+    assert pg.query("Post", None).records == pg.reference("Post", None).records
+
+
+def test_a_failed_load_writes_nothing(pair):
+    pg, _ = pair
+    before = pg.query("Post", None).records
+    bad = {"records": {"Post": [{"objectId": "p8", "title": "ok"}, {"objectId": "p1", "title": "again"}]}}
+    with pytest.raises(DataError, match="duplicate objectId"):
+        pg.load(bad)
+    nul = {"records": {"Post": [{"objectId": "p7", "title": "a\x00b"}]}}
+    with pytest.raises(DataError, match="NUL"):  # PostgreSQL text cannot hold U+0000: refused on both engines
+        pg.load(nul)
+    assert pg.query("Post", None).records == before
+
+
+def test_readers_run_at_once(pair):
+    """Two threads through the pool: both statements are on the server at the same time."""
+    pg, _ = pair
+    started = time.perf_counter()
+    threads = [threading.Thread(target=lambda: pg.store.execute("SELECT pg_sleep(0.5)", [])) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert time.perf_counter() - started < 0.95
+
+
+# --- bad input (issue #13, item 7) ---------------------------------------------------------------
+
+
+def test_wrong_url_and_server_not_there():
+    with pytest.raises(DataError, match="cannot connect to PostgreSQL"):
+        querylang.connect("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(DataError, match="cannot connect to PostgreSQL"):
+        querylang.connect("postgresql://x@[bad")
+
+
+def test_wrong_database_name(pg_cluster):
+    with pytest.raises(DataError, match="does not exist"):
+        querylang.connect(pg_cluster.url("no_such_db"))
+
+
+def test_statement_timeout(pair):
+    pg, _ = pair
+    with pytest.raises(QueryTimeout, match="0.2 s"):
+        pg.store.execute("SELECT pg_sleep(5)", [], timeout=0.2)
+    assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]  # the connection is usable again
+
+
+def test_permission_error(pg_cluster):
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    cluster_sql(pg_cluster, "DROP ROLE IF EXISTS reader")
+    cluster_sql(pg_cluster, f"CREATE ROLE reader LOGIN; GRANT USAGE ON SCHEMA {schema} TO reader; "
+                            f'GRANT SELECT ON {schema}."_querylang_schema" TO reader')
+    reader_url = url.replace("postgresql://postgres@", "postgresql://reader@")
+    with querylang.connect(reader_url, read_only=True) as db:
+        with pytest.raises(QueryError, match="permission denied"):
+            db.query("Post", None)
+    with querylang.connect(reader_url) as db, pytest.raises(DataError, match="permission denied|nothing was"):
+        db.load({"records": {"User": [{"objectId": "u9"}]}})
+    with querylang.connect(url) as db:
+        assert db.query("User", None).ids == ["u1", "u2"]
+
+
+def test_server_goes_away_mid_query():
+    cluster = Cluster("gone")
+    try:
+        db = querylang.connect(cluster.url())
+        db.load(DOC)
+        stopper = threading.Timer(0.5, cluster.halt)
+        stopper.start()
+        with pytest.raises(QueryError, match="server went away|cannot reach"):
+            db.store.execute("SELECT pg_sleep(10)", [])
+        stopper.join()
+        with pytest.raises(QueryError, match="server went away|cannot reach|rejected"):
+            db.query("Post", None)
+        with pytest.raises(DataError, match="nothing was"):
+            db.create("User", {"name": "x"})
+        cluster.start()
+        db.store.pool.check()
+        assert db.query("User", None).ids == ["u1", "u2"]
+        db.close()
+    finally:
+        cluster.stop()
+
+
+# --- the CLI ----------------------------------------------------------------------------------------
+
+
+def test_cli_takes_a_postgresql_url(pg_cluster, tmp_path):
+    import json
+
+    from querylang.app.cli import main
+
+    url = fresh_url(pg_cluster)
+    file = tmp_path / "doc.json"
+    file.write_text(json.dumps(DOC))
+    runner = CliRunner()
+    res = runner.invoke(main, ["load", str(file), "--db", url])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["query", "Post", "where({ score: { greaterThan: 0 } })", "--db", url, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "p1" in res.output and "p2" in res.output and "p3" not in res.output
+    res = runner.invoke(main, ["load", str(file), "--db", url])
+    assert res.exit_code == 2 and "duplicate objectId" in res.output
+    res = runner.invoke(main, ["query", "Post", "where({})", "--db", "postgresql://nobody@127.0.0.1:1/x"])
+    assert res.exit_code == 2 and "cannot connect to PostgreSQL" in res.output
+
+
+def test_psycopg_is_the_driver():
+    assert psycopg.__version__.startswith("3.")
