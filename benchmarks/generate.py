@@ -287,7 +287,7 @@ def write_directory(scale: str | Scale, out: Path, seed: int = 42) -> dict[str, 
     rng = np.random.default_rng(seed)
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "schema.json").write_text(json.dumps(SCHEMA, indent=1) + "\n", encoding="utf-8")
+    (tmp / "schema.json").write_text(json.dumps({"classes": SCHEMA}, indent=1) + "\n", encoding="utf-8")
     counts: dict[str, int] = {}
 
     def write(name: str, chunks: Any) -> None:

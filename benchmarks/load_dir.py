@@ -30,7 +30,7 @@ RAW = r'''
 import json, sys, duckdb
 from pathlib import Path
 src, out = Path(sys.argv[1]), sys.argv[2]
-schema = json.loads((src / "schema.json").read_text())
+schema = json.loads((src / "schema.json").read_text())["classes"]
 con = duckdb.connect(out)
 con.execute("SET enable_progress_bar = false")
 TYPES = {"String": "VARCHAR", "Number": "DOUBLE", "Boolean": "BOOLEAN", "Date": "VARCHAR", "Pointer": "VARCHAR",

@@ -36,7 +36,7 @@ def document(n: int = 50) -> dict[str, Any]:
 
 def write_dir(path: Path, doc: dict[str, Any]) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    (path / "schema.json").write_text(json.dumps(doc["classes"]), encoding="utf-8")
+    (path / "schema.json").write_text(json.dumps({"classes": doc["classes"]}), encoding="utf-8")
     for name, recs in doc["records"].items():
         (path / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     if doc.get("relations"):

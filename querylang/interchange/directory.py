@@ -1,7 +1,7 @@
 """The interchange format as a directory, read a part at a time (README, "Interchange format").
 
     data/
-      schema.json         the document's "classes" object: {"Post": {"fields": {...}}, ...}
+      schema.json         the document without its records: {"classes": {"Post": {"fields": {...}}}}
       Post.ndjson         one record per line, as in the document's "records" lists
       Comment.ndjson
       relations.ndjson    one edge per line, as in the document's "relations" list (optional)
@@ -44,18 +44,21 @@ def is_directory(source: object) -> bool:
 
 
 def read_classes(path: Path) -> Mapping[str, Any]:
-    """``schema.json``: the classes, as the document's ``classes``."""
+    """The classes of ``schema.json`` (its one key, ``classes``, as in the document)."""
     file = path / SCHEMA_FILE
     try:
-        classes = orjson.loads(file.read_bytes())
+        schema = orjson.loads(file.read_bytes())
     except FileNotFoundError:
         raise DataError(f"{path}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
     except orjson.JSONDecodeError as exc:
         raise DataError(f"{file}: not valid JSON: {exc}") from None
     except OSError as exc:
         raise DataError(f"{file}: cannot read: {exc}") from None
+    if not isinstance(schema, Mapping) or set(schema) - {"classes"}:
+        raise DataError(f'{file}: must be an object with one key, "classes" (class name -> {{"fields": {{...}}}})')
+    classes = schema.get("classes", {})
     if not isinstance(classes, Mapping):
-        raise DataError(f"{file}: must be an object: class name -> {{\"fields\": {{...}}}}")
+        raise DataError(f'{file}: "classes" must be an object: class name -> {{"fields": {{...}}}}')
     return classes
 
 
