@@ -17,6 +17,10 @@ class DuckDBDialect(Dialect):
     small_list = SMALL_LIST
     # limit + skip up to which a page is shaped (rows_statement); False: never (benchmarks/tuning.py)
     late_max_rows = 1000
+    # A condition of more AND-ed parts than this is taken as selective: the rowid form's second
+    # pass (a scan of the whole table for the page's rowids) then costs more than it saves
+    # (ten_conditions at XL: 1.8× the plain statement).
+    late_max_conditions = 4
     page_shapes = True
 
     def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
@@ -31,14 +35,15 @@ class DuckDBDialect(Dialect):
         - an index lookup: the matching rows first, in a MATERIALIZED CTE, then sorted and
           limited (DuckDB does not push the Top-N into it);
         - a scan: the page's rowids from the sort keys alone, then its rows by rowid;
-        - an edge-table lookup, a page too big, no page: the plain statement.
+        - an edge-table lookup, a condition of many parts, a page too big, no page: the plain
+          statement.
         """
         plain = super().rows_statement(select, table, where, order, paging, page)
         if not self.page_shapes or page.rows is None or page.rows > self.late_max_rows or not page.resortable:
             return plain
         if page.lookup:
             return f"WITH t AS MATERIALIZED (SELECT {select} FROM {table} AS t WHERE {where}) SELECT * FROM t ORDER BY {order}{paging}"
-        if page.edges:
+        if page.edges or page.conditions > self.late_max_conditions:
             return plain
         return (
             f"SELECT {select} FROM {table} AS t WHERE t.rowid IN "

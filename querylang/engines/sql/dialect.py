@@ -41,6 +41,7 @@ class Page:
     lookup: bool  # the condition is an index lookup (a few pointer ids, one objectId)
     edges: bool  # the condition looks up an edge table (relatedTo, a Relation, matchesQuery)
     resortable: bool  # every sort key is an output column: a wrapping statement can re-sort
+    conditions: int = 1  # parts of the condition's top-level AND (many parts: likely selective)
 
 
 class Dialect:
