@@ -8,6 +8,8 @@
 - ``hand_sql``: the workload's hand-written SQL on the same DuckDB tables, values bound as
   parameters — the floor. (DuckDB's Python API prepares a statement per ``execute``; SQL-level
   ``PREPARE``/``EXECUTE`` measured the same, so plain bound parameters are used.)
+- ``hand_best``: the fastest hand SQL found, where it differs from ``hand_sql`` (Noodl's shape,
+  noodl_shape.py: there ``hand_sql`` is the naive SQL).
 - ``reference``: ``db.reference``, the pure-Python evaluator over all records.
 - ``mongomock``: the Mongo query on mongomock collections holding the same records.
 - ``parse_server``: the Parse REST query (see parse_server.py), behind ``--with-parse``.
@@ -24,6 +26,15 @@ from typing import Any
 from .workloads import Inputs, Step, Workload
 
 Answer = tuple[list[str] | None, int | None]
+
+
+def duckdb_connection(db: Any) -> Any:
+    """The DuckDB connection under a database: the hand-written SQL contenders run on it."""
+    from querylang.engines.duckdb.store import Store
+
+    if not isinstance(db.store, Store):
+        raise SystemExit("these benchmarks compare against hand-written DuckDB SQL: give a DuckDB database")
+    return db.store.con
 
 
 def script_support() -> bool:
@@ -88,6 +99,10 @@ class Contender:
     name = ""
     data_scale = ""  # set by the runner: the scale of the data this contender ran on
 
+    def applies(self, w: Workload) -> bool:
+        """Whether this contender answers ``w`` (the slow ones skip Noodl's shapes)."""
+        return True
+
     def run(self, w: Workload, inputs: Inputs) -> Answer:
         raise NotImplementedError
 
@@ -126,7 +141,9 @@ class HandSql(Contender):
         self.cur = con.cursor()
 
     def run(self, w: Workload, inputs: Inputs) -> Answer:
-        h = w.hand
+        return self._run(w.hand, inputs)
+
+    def _run(self, h: Any, inputs: Inputs) -> Answer:
         ids = count = None
         if h.sql is not None:
             ids = [r[0] for r in self.cur.execute(h.sql, h.params(inputs)).fetchall()]
@@ -139,7 +156,22 @@ class HandSql(Contender):
         self.cur.close()
 
 
-class Reference(Contender):
+class HandBest(HandSql):
+    name = "hand_best"
+
+    def applies(self, w: Workload) -> bool:
+        return w.best is not None
+
+    def run(self, w: Workload, inputs: Inputs) -> Answer:
+        return self._run(w.best, inputs)
+
+
+class Slow(Contender):
+    def applies(self, w: Workload) -> bool:
+        return w.slow
+
+
+class Reference(Slow):
     name = "reference"
 
     def __init__(self, db: Any, scripts: bool) -> None:
@@ -152,7 +184,7 @@ class Reference(Contender):
         return run_steps(self.db.reference, w, inputs, self.scripts)
 
 
-class Mongomock(Contender):
+class Mongomock(Slow):
     name = "mongomock"
 
     def __init__(self, doc: dict[str, Any]) -> None:

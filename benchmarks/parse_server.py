@@ -255,6 +255,9 @@ def _fill(where: Any, ids: list[str]) -> Any:
 class ParseServerContender(Contender):
     name = "parse_server"
 
+    def applies(self, w: Any) -> bool:
+        return bool(w.slow)
+
     def __init__(self, doc: dict[str, Any], setup: dict[str, Any] | None = None) -> None:
         self.pg = Postgres()
         try:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .contenders import duckdb_connection
 from .generate import SCALES, Scale, load_or_generate
 from .workloads import BY_NAME, MICRO_CLASS, MICRO_SCRIPT, micro_inputs
 
@@ -54,7 +55,7 @@ def proposals(db: Any) -> list[Proposal]:
     from querylang.engines.duckdb.layout import output_columns
     from querylang.engines.duckdb.store import decode_row
 
-    con = db.store.con
+    con = duckdb_connection(db)
     out: list[Proposal] = []
 
     # 1. Forward relation: the target-exists check scans the whole target table. -------------
@@ -329,8 +330,8 @@ def bench_decode(db: Any, runs: int) -> dict[str, Any]:
     cols = output_columns(cls)
     fast = _fast_decoder(cls, cols)
     sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + ' FROM "Post" ORDER BY "objectId" LIMIT 100'
-    rows = _rows(db.store.con, sql, [])
-    con = db.store.con
+    rows = _rows(duckdb_connection(db), sql, [])
+    con = duckdb_connection(db)
     shared = con.cursor()
 
     def new_cursor() -> None:
@@ -368,7 +369,7 @@ def check_decoder(db: Any) -> bool:
         cols = output_columns(cls)
         fast = _fast_decoder(cls, cols)
         sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + f' FROM "{name}" LIMIT 20000'
-        for r in _rows(db.store.con, sql, []):
+        for r in _rows(duckdb_connection(db), sql, []):
             if fast(r) != decode_row(cls, cols, r):
                 return False
     return True

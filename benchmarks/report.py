@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-CONTENDERS = ("querylang_warm", "querylang_cold", "hand_sql", "reference", "mongomock", "parse_server")
+CONTENDERS = ("querylang_warm", "querylang_cold", "hand_sql", "hand_best", "reference", "mongomock", "parse_server")
 
 TUNING_TEMPLATE = """\
 ## Tuning
@@ -38,7 +38,7 @@ def _fmt_ratio(x: float | None) -> str:
 
 def table_rows(res: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     present = [c for c in CONTENDERS if any(c in w for w in res["workloads"].values())]
-    header = ["workload", *present, "warm/hand", "warm−hand ms", "agree"]
+    header = ["workload", *present, "warm/hand", "warm/best", "warm−hand ms", "agree"]
     rows = []
     for name, entry in res["workloads"].items():
         cells = [name]
@@ -55,6 +55,7 @@ def table_rows(res: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             cells.append(txt)
         warm = entry.get("querylang_warm", {})
         cells.append(_fmt_ratio(warm.get("ratio")))
+        cells.append(_fmt_ratio(warm.get("ratio_best")))
         cells.append(_fmt_ms(warm.get("overhead_ms")))
         bad = [c for c in present if c in entry and entry[c].get("agrees") is False]
         cells.append("yes" if not bad else "NO: " + ", ".join(bad))
@@ -76,7 +77,10 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
     out.append(
         f"Command: `{res['command']}`. Medians of {res['repeat']} runs after one warm-up; each run draws "
         "new inputs, the same for every contender. Ratios (in brackets) are to `hand_sql`, computed "
-        "pair by pair (same inputs, same data) and then the median taken."
+        "pair by pair (same inputs, same data) and then the median taken. In Noodl's shape "
+        "(`<workload>:limit100`, `:page2`; benchmarks/noodl_shape.py) `hand_sql` is the naive SQL and "
+        "`hand_best` the fastest SQL found; warm/best is the paired ratio to `hand_best` (to `hand_sql` "
+        "where no better SQL was found)."
     )
     out.append("")
     out.append("Data: " + res["data"]["summary"])
@@ -102,6 +106,25 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         if not t["met"] and t.get("why"):
             out.append(f"- **{t['target']}** missed: {t['why']}")
     out.append("")
+    tp = res.get("throughput")
+    if tp:
+        k = next(iter(tp.values()))["threads"]
+        out.append("## Throughput")
+        out.append("")
+        out.append(
+            f"`db.query` in a loop on 1 and on {k} threads sharing one database (each thread its own cursor "
+            f"and inputs; benchmarks/throughput.py), rounds rotating, the median of each; queries per second. "
+            "\"Serialized\": every query holding the store alone, as before parallel readers."
+        )
+        out.append("")
+        out.append(f"| workload | 1 thread (q/s) | {k} threads (q/s) | speed-up | {k} threads, queries serialized (q/s) | speed-up |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
+        for name, e in tp.items():
+            out.append(
+                f"| {name} | {e['qps_1']:,.0f} | {e[f'qps_{k}']:,.0f} | {e['speedup']:.2f}× "
+                f"| {e[f'qps_{k}_serialized']:,.0f} | {e['speedup_serialized']:.2f}× |"
+            )
+        out.append("")
     load = res.get("load")
     if load:
         out.append("## Load")
@@ -114,6 +137,23 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
             out.append(f"| {k} | {v:.2f} |")
         out.append("")
         out.append(load["about"])
+        out.append("")
+    ld = res.get("load_dir")
+    if ld:
+        q, r = ld["querylang_load"], ld["raw_read_json"]
+        out.append("## Load from an interchange directory")
+        out.append("")
+        out.append(
+            f"`querylang load DIR --db FILE` against the fastest raw DuckDB path from the same directory "
+            f"({ld['data_mib']:,.0f} MiB of NDJSON; `python -m benchmarks.load_dir --scale {ld['scale']}`): each in a "
+            "process of its own, into a new database file, timed start to exit, peak resident memory from the kernel."
+        )
+        out.append("")
+        out.append("| path | seconds | peak RSS (MiB) | database file (MiB) |")
+        out.append("| --- | --- | --- | --- |")
+        out.append(f"| `querylang load` (checked, a part at a time; text-search words computed on close) | {q['seconds']:.1f} | {q['peak_rss_mib']:,.0f} | {q['db_mib']:,.0f} |")
+        out.append(f"| raw: DuckDB `read_json` → tables, no checks, same indexes after the commit | {r['seconds']:.1f} | {r['peak_rss_mib']:,.0f} | {r['db_mib']:,.0f} |")
+        out.append(f"| ratio | {ld['ratio']:.2f}× | | |")
         out.append("")
     out.append("## Memory")
     out.append("")

@@ -8,7 +8,9 @@ are in the engine, by switching each one off again on the same data and inputs:
   without them (``Schema.clean_joins``), SQL only;
 - ``decode``: 100 Post rows through the old row decoder (``json.loads``, an f-string per date)
   and today's (orjson, ``isoformat``);
-- ``count_only``: a ``limit 0, count`` query running its empty rows statement, or not.
+- ``count_only``: a ``limit 0, count`` query running its empty rows statement, or not;
+- ``page_shapes:<workload>``: Noodl's shapes (noodl_shape.py) with the plain rows statement or
+  the page shape DuckDB's dialect picks (``DuckDBDialect.rows_statement``).
 
     python -m benchmarks.tuning --scale L --runs 25 [--json PATH]
 """
@@ -24,7 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .contenders import duckdb_connection, run_steps
 from .generate import SCALES, load_or_generate
+from .noodl_shape import NOODL_WORKLOADS
 from .proposals import Proposal, Variant, _rows, measure
 from .workloads import BY_NAME, MICRO_CLASS, MICRO_SCRIPT, micro_inputs
 
@@ -40,7 +44,7 @@ def tunings(db: Any) -> list[Proposal]:
     import querylang.engines.duckdb.store as st
     from querylang.engines.duckdb.store import make_decoder
 
-    con = db.store.con
+    con = duckdb_connection(db)
     out: list[Proposal] = []
 
     # Plan cache: off, then on (same inputs; "on" binds them into the kept plan).
@@ -121,6 +125,25 @@ def tunings(db: Any) -> list[Proposal]:
 
     out.append(Proposal("count_only", "two_hop_count (limit 0, count): rows statement run / skipped",
                         BY_NAME["two_hop_count"].inputs, [Variant("rows run", count_only(True)), Variant("rows skipped", count_only(False))]))
+
+    # Page shapes (DuckDBDialect.rows_statement): Noodl's limit 100 / second page, plain or shaped.
+    dialect = db.store.dialect
+
+    def shaped(w: Any, on: bool) -> Any:
+        def run(i: dict[str, Any]) -> Any:
+            dialect.page_shapes = on
+            db.plan_cache = False  # the plan cache would keep the other variant's SQL
+            try:
+                return run_steps(db.query, w, i, True)
+            finally:
+                dialect.page_shapes = True
+                db.plan_cache = True
+
+        return run
+
+    for w in NOODL_WORKLOADS:
+        out.append(Proposal(f"page_shapes:{w.name}", f"{w.name}: db.query, plain statement / page shape",
+                            w.inputs, [Variant("plain", shaped(w, False)), Variant("shaped", shaped(w, True))]))
     return out
 
 
@@ -132,6 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=25)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--only", action="append", default=[], metavar="PREFIX", help="only the changes whose name starts so (repeatable)")
     args = ap.parse_args(argv)
     doc = load_or_generate(args.scale, args.seed)
     db = querylang.connect()
@@ -146,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| change | before (ms) | after (ms) | after/before (paired) | same answers |")
     print("| --- | --- | --- | --- | --- |")
     for p in tunings(db):
+        if args.only and not any(p.name.startswith(o) for o in args.only):
+            continue
         r = measure(p, args.runs, SCALES[args.scale], args.seed)
         res["tunings"][p.name] = r
         (bn, b), (an, a) = r["variants"].items()

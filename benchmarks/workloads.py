@@ -82,6 +82,10 @@ class Workload:
     mongo: Callable[[Any, Inputs], tuple[list[str] | None, int | None]]
     # parse(inputs) -> list of (className, params) REST queries; later ones get "$ids" filled
     parse: Callable[[Inputs], list[dict[str, Any]]] = field(default=lambda i: [])
+    # The fastest hand SQL found when it is not ``hand`` (contender ``hand_best``; noodl_shape.py).
+    best: Hand | None = None
+    # Whether the slow contenders (reference, mongomock, Parse Server) answer it.
+    slow: bool = True
 
     @property
     def class_name(self) -> str:

@@ -263,9 +263,9 @@ class Database:
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
-        with self.store.lock:
+        with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
-            # between compiling and reading (the store lock orders them).
+            # between compiling and reading (it waits for the queries holding the store lock).
             res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
         inc, keys = _key_list(include), _key_list(select)
         _check_select(self.schema, class_name, keys)
@@ -295,7 +295,7 @@ class Database:
         """
         if kw.get("count"):
             raise QueryError("stream() gives records only; db.count() counts them")
-        with self.store.lock:
+        with self.store.reading():
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
             batches = iter(()) if plan.limit == 0 else self.store.stream(
@@ -414,8 +414,8 @@ class Database:
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         # The schema and the rows must come from the same moment: a load that adds a field
-        # must not commit between compiling and reading (the store lock orders them).
-        with self.store.lock:
+        # must not commit between compiling and reading (it waits for the queries holding the store lock).
+        with self.store.reading():
             return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
 
     def _row_cap(self, limit: int | None) -> int | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "reference", "mongomock", "parse_server"}
+CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "hand_best", "reference", "mongomock", "parse_server"}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,10 @@ def test_json_shape(results: tuple[dict, Path]) -> None:
     res, _ = results
     assert res["scale"] == "T"
     assert isinstance(res["date"], str) and isinstance(res["machine"], str)
+    from benchmarks.noodl_shape import NOODL_WORKLOADS
     from benchmarks.workloads import WORKLOADS
 
-    assert {w.name for w in WORKLOADS} <= set(res["workloads"])
+    assert {w.name for w in [*WORKLOADS, *NOODL_WORKLOADS]} <= set(res["workloads"])
     for name, entry in res["workloads"].items():
         assert entry, name
         assert set(entry) <= CONTENDERS, (name, set(entry) - CONTENDERS)
@@ -58,6 +59,21 @@ def test_every_contender_ran_and_agrees(results: tuple[dict, Path]) -> None:
             e = entry[contender]
             assert e["runs"] == 1, (w.name, contender, e.get("error"))
             assert e["agrees"], (w.name, contender)
+
+
+def test_noodl_shape_ran_and_agrees(results: tuple[dict, Path]) -> None:
+    """Every workload with limit 100 and on page two: querylang, the naive and the best hand SQL
+    give the same ids and counts."""
+    res, _ = results
+    from benchmarks.noodl_shape import NOODL_WORKLOADS
+
+    for w in NOODL_WORKLOADS:
+        entry = res["workloads"][w.name]
+        for contender in ("querylang_warm", "querylang_cold", "hand_sql", "hand_best"):
+            e = entry[contender]
+            assert e["runs"] == 1, (w.name, contender, e.get("error"))
+            assert e["agrees"], (w.name, contender)
+        assert entry["querylang_warm"]["ratio_best"] > 0
 
 
 def test_outputs_written(results: tuple[dict, Path]) -> None:

@@ -405,13 +405,14 @@ def compile_cmd(
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (created if missing).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for files over 1 MB, on a terminal).")
 def load(file: Path, db_path: Path, progress: bool | None) -> None:
-    """Load the JSON interchange FILE into the DuckDB database --db.
+    """Load the JSON interchange FILE, or an interchange directory (schema.json and one
+    <Class>.ndjson per class; read a part at a time), into the DuckDB database --db.
 
     The load is all or nothing: if any record is bad, nothing is loaded (and a database file
     this command created is removed again). Records add to what the database holds; an
@@ -429,7 +430,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     existed = is_url(db_path) or db_path.exists()
     words_left = False
     with bar:
-        doc = read_document_with_progress(file, size, bar)
+        doc: Any = file if file.is_dir() else read_document_with_progress(file, size, bar)
         tasks: dict[str, Any] = {}
 
         def tell(stage: str, done: int, total: int) -> None:

@@ -47,7 +47,12 @@ class Engine(Protocol):
 
     @property
     def lock(self) -> AbstractContextManager[Any]:
-        """Held while a plan is compiled and run, so both see one schema."""
+        """Held alone by loads and writes."""
+        ...
+
+    def reading(self) -> AbstractContextManager[Any]:
+        """Held, shared with other readers, while a plan is compiled and run, so both see one
+        schema and no load or write commits between them."""
         ...
 
     @property

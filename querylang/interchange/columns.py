@@ -132,7 +132,7 @@ def iter_columns(
                 cols = record_columns(cls, normalise_records(cls, piece, now, record_edges))
             yield cls, cols, start + step >= len(rows)
     if record_edges:
-        yield _edge_arrays(record_edges)
+        yield edge_arrays(record_edges)
 
 
 def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:
@@ -488,17 +488,18 @@ def _date_array(texts: list[str | None], present: int) -> pa.Array | None:
 _ABSENT = object()
 
 
-def relation_columns(relations: list[Any], schema: Schema) -> Edges:
+def relation_columns(relations: list[Any], schema: Schema, start: int = 0) -> Edges:
     """The edges of the document's ``relations`` list by Relation field: the owning and the
     related ids. Checked a column at a time; when that cannot vouch for every edge,
-    data.read_edge reads them one by one and names the first wrong one."""
+    data.read_edge reads them one by one and names the first wrong one (``start``: the
+    position of ``relations[0]`` in the whole list)."""
     bulk = _bulk_edges(schema, relations)
     if bulk is None:
-        return _edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations)])
+        return edge_arrays([read_edge(schema, rel, i) for i, rel in enumerate(relations, start)])
     return bulk
 
 
-def _edge_arrays(edges: list[Edge]) -> Edges:
+def edge_arrays(edges: list[Edge]) -> Edges:
     """Edge objects (few: read one by one) by Relation field, as Arrow arrays."""
     out = {}
     for key in dict.fromkeys((e.owner_class, e.key) for e in edges):

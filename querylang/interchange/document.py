@@ -49,12 +49,16 @@ class Dataset:
 
 
 def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
-    """The interchange document from a path or an already-parsed dict."""
+    """The interchange document from a path (a JSON file or a directory) or an already-parsed dict."""
     if isinstance(source, Mapping):
         return source
     if not isinstance(source, str | Path):
         raise DataError(f"load needs a path or a dict in the interchange format, got {type(source).__name__}")
     path = Path(source)
+    if path.is_dir():  # the directory form, as one document (Store.load streams it instead)
+        from querylang.interchange.directory import to_document
+
+        return to_document(path)
     try:
         with path.open(encoding="utf-8") as fh:
             doc = json.load(fh)
@@ -154,11 +158,14 @@ def class_rows(doc: Mapping[str, Any], schema: Schema) -> Iterator[tuple[ClassDe
         yield schema.classes[class_name], rows
 
 
-def normalise_records(cls: ClassDef, rows: list[Any], now: datetime, edges: list[Edge]) -> list[dict[str, Any]]:
-    """A class's records checked one by one; edges from Relation fields go to ``edges``."""
+def normalise_records(
+    cls: ClassDef, rows: list[Any], now: datetime, edges: list[Edge], start: int = 0
+) -> list[dict[str, Any]]:
+    """A class's records checked one by one; edges from Relation fields go to ``edges``.
+    ``start``: the position of ``rows[0]`` among the class's records (messages count from it)."""
     seen: set[str] = set()
     normalised = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows, start):
         rec, extra_edges = normalise_record(cls, row, now=now, index=i)
         if rec["objectId"] in seen:
             raise DataError("duplicate objectId", class_name=cls.name, object_id=rec["objectId"])

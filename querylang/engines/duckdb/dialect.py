@@ -4,7 +4,7 @@ index-scan workarounds (tests/test_regressions.py)."""
 from __future__ import annotations
 
 from querylang.engines.duckdb.layout import LAYOUT
-from querylang.engines.sql.dialect import Dialect
+from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
 
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
@@ -15,6 +15,40 @@ class DuckDBDialect(Dialect):
     name = "DuckDB"
     layout = LAYOUT
     small_list = SMALL_LIST
+    # limit + skip up to which a page is shaped (rows_statement); False: never (benchmarks/tuning.py)
+    late_max_rows = 1000
+    # A condition of more AND-ed parts than this is taken as selective: the rowid form's second
+    # pass (a scan of the whole table for the page's rowids) then costs more than it saves
+    # (ten_conditions at XL: 1.8× the plain statement).
+    late_max_conditions = 4
+    page_shapes = True
+
+    def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
+        """A page (the query's own limit, small enough) shaped for DuckDB's planner.
+
+        DuckDB answers ``WHERE cond ORDER BY k LIMIT n`` with a Top-N, and for n up to 50
+        rewrites it into "the sort keys of every matching row, then the n rows" (late
+        materialization). Where ``cond`` is an index lookup that rewrite turns a few-row lookup
+        into a scan of the table (and a larger Top-N does no better); where ``cond`` scans
+        anyway, reading the sort keys first pays off for larger pages too. So:
+
+        - an index lookup: the matching rows first, in a MATERIALIZED CTE, then sorted and
+          limited (DuckDB does not push the Top-N into it);
+        - a scan: the page's rowids from the sort keys alone, then its rows by rowid;
+        - an edge-table lookup, a condition of many parts, a page too big, no page: the plain
+          statement.
+        """
+        plain = super().rows_statement(select, table, where, order, paging, page)
+        if not self.page_shapes or page.rows is None or page.rows > self.late_max_rows or not page.resortable:
+            return plain
+        if page.lookup:
+            return f"WITH t AS MATERIALIZED (SELECT {select} FROM {table} AS t WHERE {where}) SELECT * FROM t ORDER BY {order}{paging}"
+        if page.edges or page.conditions > self.late_max_conditions:
+            return plain
+        return (
+            f"SELECT {select} FROM {table} AS t WHERE t.rowid IN "
+            f"(SELECT t.rowid FROM {table} AS t WHERE {where} ORDER BY {order}{paging}) ORDER BY {order}"
+        )
 
     def list_contains(self, col: str) -> str:
         return f"list_contains({col}, ?)"

@@ -20,8 +20,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from querylang.engines.duckdb.layout import (
     load_columns,
     quote_ident,
 )
+from querylang.engines.duckdb.readers import ReadWriteLock
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.features import text
 from querylang.features.geo import polygon_ring
@@ -51,7 +53,14 @@ from querylang.interchange.columns import (
     open_document,
     read_columns,
 )
-from querylang.interchange.document import Dataset, Edge, read_dataset
+from querylang.interchange.directory import (
+    class_files,
+    is_directory,
+    iter_directory_columns,
+    read_classes,
+    size_of,
+)
+from querylang.interchange.document import Dataset, Edge, merge_schema, read_dataset, read_document
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import (
@@ -63,6 +72,7 @@ from querylang.model.values import (
     plain_json,
     polygon_value,
     scalar_json,
+    to_ms,
     type_class,
 )
 
@@ -432,6 +442,9 @@ LOADING_TABLE = "_querylang_loading"
 # Records + edges from which a load of new classes is written while read (_LoadPipeline):
 # below, its thread, cursor and transactions cost more than they save (11 ms → 17 ms for 20).
 PIPELINE_MIN = 50_000
+# A directory whose load broke the unique index is read again whole for the message naming the
+# record only up to this size; DuckDB's own message names the repeated objectId.
+DIRECTORY_RECHECK_MAX = 256 << 20
 
 
 def _size(records: Mapping[str, Any], relations: object) -> int:
@@ -448,7 +461,8 @@ class _LoadPipeline:
 
     def __init__(self, store: Store) -> None:
         self.cur = store.con.cursor()
-        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Bounded: a reader faster than the writing waits instead of piling up parts in memory.
+        self.jobs: queue.Queue[Any] = queue.Queue(maxsize=3)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=True)
         self.thread.start()
@@ -565,7 +579,10 @@ class Store:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise DataError(f"cannot open database {self.path}: {exc}") from None
-        self.lock = threading.RLock()
+        # Queries share it, writes and loads hold it alone (readers.py); the text-search words
+        # a load left pending are filled by one query at a time.
+        self.lock = ReadWriteLock()
+        self._words_lock = threading.Lock()
         self._local = threading.local()
         self.watchdog = Watchdog()
         self.closed = False
@@ -662,12 +679,18 @@ class Store:
             out |= {(name, f) for f, missing in zip(fields, rows[0], strict=True) if missing}
         return out
 
+    def reading(self) -> AbstractContextManager[None]:
+        """Hold for one query (plan and rows): other queries run alongside, writes wait."""
+        return self.lock.shared()
+
     def ready(self, words: Iterable[tuple[str, str]]) -> None:
         """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
         pending."""
         if not self.pending_words:
             return
-        with self.lock:
+        # Under the shared side (no write runs) and one query at a time: filling them is an
+        # UPDATE of helper columns no query reads before it is done.
+        with self.lock.shared(), self._words_lock:
             for name, f in sorted(self.pending_words & set(words)):
                 if self.read_only:
                     raise QueryError(
@@ -708,6 +731,8 @@ class Store:
 
         ``progress(stage, done, total)`` is told the records and edges read (stage "read")
         and written ("written"), perhaps from another thread."""
+        if is_directory(source):
+            return self._load_directory(Path(source), progress)  # type: ignore[arg-type]
         with self.lock, _no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
@@ -726,6 +751,25 @@ class Store:
                     return counts
                 tell.restart()
             return self._load_in_one_transaction(doc, old, tell)
+
+    def _load_directory(self, path: Path, progress: Progress | None) -> dict[str, int]:
+        """An interchange directory (interchange/directory.py). New classes only: streamed,
+        a part at a time, through the pipeline of _load_new (memory bounded by the part size,
+        not the files). Records for stored classes: read whole and loaded as a document."""
+        with self.lock, _no_gc():
+            classes = read_classes(path)
+            old = self.schema
+            schema = merge_schema(old, classes)
+            added = schema.classes.keys() - old.classes.keys()
+            files = {name for name, _ in class_files(path, classes)}
+            if added and files <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
+                now = to_ms(datetime.now(UTC))
+                parts = iter_directory_columns(path, schema, now)
+                counts = self._load_new(path, schema, now, old, added, _Tally(progress, 0), parts=parts)
+                if counts is not None:
+                    return counts
+            doc = read_document(path)
+        return self.load(doc, progress)
 
     def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: _Tally) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
@@ -756,7 +800,8 @@ class Store:
         return counts
 
     def _load_new(
-        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str], tell: _Tally
+        self, doc: Mapping[str, Any] | Path, schema: Schema, now: Any, old: Schema, added: set[str], tell: _Tally,
+        parts: Iterator[Any] | None = None,
     ) -> dict[str, int] | None:
         """A load that only adds classes, written while it is read (_LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
@@ -772,7 +817,10 @@ class Store:
             try:
                 # Edges, then the biggest classes first, in parts: the writing starts early,
                 # and big tables are indexed while small ones are read.
-                for part in iter_columns(doc, schema, now, pipelined=True):
+                if parts is None:
+                    assert isinstance(doc, Mapping)
+                    parts = iter_columns(doc, schema, now, pipelined=True)
+                for part in parts:
                     if isinstance(part, tuple):
                         cls, cols, last = part
                         counts[cls.name] = counts.get(cls.name, 0) + len(cols)
@@ -790,8 +838,9 @@ class Store:
             except DataError:
                 pipe.stop()
                 self._drop_loading()
-                read_columns(doc, old)  # in document order: raises the document's first error
-                raise
+                if isinstance(doc, Mapping):
+                    read_columns(doc, old)  # in document order: raises the document's first error
+                raise  # a directory is read in its own order: this is its first error
             pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
             pipe.finish()
             clean = self._clean_joins(schema)
@@ -878,7 +927,7 @@ class Store:
         """The error for a load the database refused. A broken unique index means two records
         with one objectId, which the column-wise reading leaves to the index: reading the
         document record by record names the record."""
-        if "constraint" in str(exc).lower():
+        if "constraint" in str(exc).lower() and not (is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX):
             try:
                 read_dataset(source, schema)
             except DataError as precise:

@@ -242,6 +242,10 @@ class PostgresStore:
             held.release()
             raise
 
+    def reading(self) -> SharedLock:
+        """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
+        return self.lock
+
     def close(self) -> None:
         for held in list(self._held):
             held.release()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from querylang.engines.sql.dialect import Dialect
+from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
@@ -122,14 +122,14 @@ def compile_query(
     if not any(k.field == "objectId" for k in query.sort):
         tiebreak = 't."objectId" ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
-    sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
-    params = list(where.params) + order_params
     limit = row_cap if row_cap is not None else query.limit
+    paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    page = page_facts(query, cls, cols, limit, bool(order_params))
+    sql = d.rows_statement(select, table, where.text, order, paging, page)
+    params = list(where.params) + order_params
     if limit is not None:
-        sql += " LIMIT ?"
         params.append(limit)
     if query.skip:
-        sql += " OFFSET ?"
         params.append(query.skip)
     where_sql = d.finish(where.text)
     plan = Plan(cls.name, d.finish(sql), params, cols, where_sql=where_sql, where_params=list(where.params),
@@ -138,6 +138,25 @@ def compile_query(
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where_sql}"
         plan.count_params = list(where.params)
     return plan
+
+
+LOOKUP_MAX_IDS = 16  # pointer ids up to which a condition counts as an index lookup
+
+
+def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None, order_params: bool) -> Page:
+    """What the dialect may shape a rows statement by (Dialect.rows_statement)."""
+    items = query.where.items if isinstance(query.where, n.And) else (query.where,)
+    lookup = edges = False
+    for item in items:
+        if isinstance(item, n.PointsTo) and cls.fields.get(item.field) is not None and cls.fields[item.field].type == "Pointer":
+            lookup = lookup or len(item.ids) <= LOOKUP_MAX_IDS
+        elif isinstance(item, n.Compare) and item.field == "objectId" and item.op == "eq":
+            lookup = True
+        elif isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
+            edges = True
+    rows = None if query.limit is None or limit is None else limit + (query.skip or 0)
+    resortable = not order_params and all(k.field in cols for k in query.sort)
+    return Page(rows, lookup, edges, resortable, len(items))
 
 
 # --- statements over a query's condition (Noodl.Records count / distinct / aggregate) ---------

@@ -13,6 +13,7 @@ SQL text; parameters stay with the compiler, in the order the ``?`` appear.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from querylang.errors import QueryError
@@ -30,6 +31,17 @@ class Layout(Protocol):
     def join_table(self, owner_class: str, key: str) -> str: ...
 
     def output_columns(self, cls: ClassDef) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the compiler knows of a rows statement, for :meth:`Dialect.rows_statement`."""
+
+    rows: int | None  # limit + skip when the query asked for a limit; None: no page of its own
+    lookup: bool  # the condition is an index lookup (a few pointer ids, one objectId)
+    edges: bool  # the condition looks up an edge table (relatedTo, a Relation, matchesQuery)
+    resortable: bool  # every sort key is an output column: a wrapping statement can re-sort
+    conditions: int = 1  # parts of the condition's top-level AND (many parts: likely selective)
 
 
 class Dialect:
@@ -51,6 +63,12 @@ class Dialect:
     def quote(self, name: str) -> str:
         """The one way identifiers enter SQL: always double-quoted, quotes doubled."""
         return '"' + name.replace('"', '""') + '"'
+
+    def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
+        """The rows statement: ``select`` from ``table`` (alias t) where ``where``, ordered, then
+        ``paging`` (`` LIMIT ?``, `` OFFSET ?``). An engine may shape it for its planner; the
+        parameters stay in this order: the condition's, the order's, the limit, the skip."""
+        return f"SELECT {select} FROM {table} AS t WHERE {where} ORDER BY {order}{paging}"
 
     # --- lists (Array fields' element columns) -------------------------------------------
 

@@ -1,0 +1,84 @@
+"""Many readers or one writer: the store's lock.
+
+Queries only read, each on its thread's own DuckDB cursor, so any number run at once; a write or
+a load runs alone. A query still sees one moment: its plan (compiled against the schema) and its
+rows are read under one hold of the shared side, and no write can commit in between.
+
+``with lock:`` takes the exclusive side (re-entrant for its holder, as the ``RLock`` it
+replaces was); ``with lock.shared():`` the shared side (re-entrant too, and granted at once to
+the thread holding the exclusive side). Waiting writers go first: a new reader waits while a
+writer does, so a steady stream of queries cannot starve a load. A thread that reads cannot
+start writing inside its read (two such threads would wait for each other forever): that is a
+programming error, raised at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class ReadWriteLock:
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0  # shared holds of all threads, nested ones included
+        self._writer: int | None = None  # the thread holding the exclusive side
+        self._depth = 0  # its nested holds
+        self._waiting_writers = 0
+        self._mine = threading.local()  # this thread's shared holds
+
+    # --- exclusive ---------------------------------------------------------------------------
+
+    def acquire(self) -> bool:
+        me = threading.get_ident()
+        with self._cond:
+            if self._writer == me:
+                self._depth += 1
+                return True
+            if getattr(self._mine, "n", 0):
+                raise RuntimeError("a write or load cannot start inside a query on the same thread")
+            self._waiting_writers += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            finally:
+                self._waiting_writers -= 1
+            self._writer, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            if self._writer != threading.get_ident():
+                raise RuntimeError("release of a lock this thread does not hold")
+            self._depth -= 1
+            if not self._depth:
+                self._writer = None
+                self._cond.notify_all()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    # --- shared ------------------------------------------------------------------------------
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        me = threading.get_ident()
+        mine = getattr(self._mine, "n", 0)
+        with self._cond:
+            if self._writer != me and not mine:
+                while self._writer is not None or self._waiting_writers:
+                    self._cond.wait()
+            self._readers += 1
+        self._mine.n = mine + 1
+        try:
+            yield
+        finally:
+            self._mine.n = mine
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()

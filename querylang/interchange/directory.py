@@ -1,0 +1,145 @@
+"""The interchange format as a directory, read a part at a time (README, "Interchange format").
+
+    data/
+      schema.json         the document without its records: {"classes": {"Post": {"fields": {...}}}}
+      Post.ndjson         one record per line, as in the document's "records" lists
+      Comment.ndjson
+      relations.ndjson    one edge per line, as in the document's "relations" list (optional)
+
+Every ``<Class>.ndjson`` must name a class of ``schema.json``; a class without a file has no
+records. Blank lines are skipped. A load of new classes from a directory holds one part of
+PART records at a time (plus what the store is writing), whatever the size of the files: the
+records are checked and written part by part, published together at the end, and a bad
+record anywhere (the last line of the last file too) loads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from querylang.errors import DataError
+from querylang.interchange.columns import (
+    ClassColumns,
+    Edges,
+    bulk_columns,
+    edge_arrays,
+    record_columns,
+    relation_columns,
+)
+from querylang.interchange.document import Edge, normalise_records
+from querylang.model.schema import ClassDef, Schema
+
+SCHEMA_FILE = "schema.json"
+RELATIONS_FILE = "relations.ndjson"
+PART = 250_000  # records (or edges) read, checked and written at a time
+
+
+def is_directory(source: object) -> bool:
+    return isinstance(source, str | Path) and Path(source).is_dir()
+
+
+def read_classes(path: Path) -> Mapping[str, Any]:
+    """The classes of ``schema.json`` (its one key, ``classes``, as in the document)."""
+    file = path / SCHEMA_FILE
+    try:
+        schema = orjson.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise DataError(f"{path}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"{file}: not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"{file}: cannot read: {exc}") from None
+    if not isinstance(schema, Mapping) or set(schema) - {"classes"}:
+        raise DataError(f'{file}: must be an object with one key, "classes" (class name -> {{"fields": {{...}}}})')
+    classes = schema.get("classes", {})
+    if not isinstance(classes, Mapping):
+        raise DataError(f'{file}: "classes" must be an object: class name -> {{"fields": {{...}}}}')
+    return classes
+
+
+def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]]:
+    """The record files, in the order of ``schema.json``; a file for no class is an error."""
+    files = {p.stem: p for p in path.glob("*.ndjson") if p.name != RELATIONS_FILE}
+    unknown = sorted(set(files) - set(classes))
+    if unknown:
+        raise DataError(f"{path}: {files[unknown[0]].name} holds records of a class {SCHEMA_FILE} does not define")
+    return [(name, files[name]) for name in classes if name in files]
+
+
+def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(position of the first, values) for each part of ``size`` (PART) lines of an NDJSON file."""
+    size = size or PART
+    part: list[Any] = []
+    start = 0
+    try:
+        with file.open("rb") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    part.append(orjson.loads(line))
+                except orjson.JSONDecodeError as exc:
+                    raise DataError(f"{file.name}, line {lineno}: not valid JSON: {exc}") from None
+                if len(part) == size:
+                    yield start, part
+                    start += size
+                    part = []
+    except OSError as exc:
+        raise DataError(f"{file}: cannot read: {exc}") from None
+    if part or not start:
+        yield start, part
+
+
+def to_document(path: Path) -> dict[str, Any]:
+    """The whole directory as one document (a load into stored classes reads it so)."""
+    classes = read_classes(path)
+    records = {name: [r for _, part in read_parts(file) for r in part] for name, file in class_files(path, classes)}
+    doc: dict[str, Any] = {"classes": classes, "records": records}
+    rel = path / RELATIONS_FILE
+    if rel.exists():
+        doc["relations"] = [e for _, part in read_parts(rel) for e in part]
+    return doc
+
+
+def size_of(path: Path) -> int:
+    """Bytes of the directory's data files."""
+    return sum(p.stat().st_size for p in path.glob("*.ndjson"))
+
+
+def iter_directory_columns(
+    path: Path, schema: Schema, now: datetime, size: int | None = None
+) -> Iterator[tuple[ClassDef, ClassColumns, bool] | Edges]:
+    """As columns.iter_columns, a part at a time: each class's parts (class, columns, last
+    part of the class) in the order of ``schema.json``, then the edges of relations.ndjson,
+    then the edges Relation lists inside records gave. The first error raised is the
+    directory's first in that order; objectIds repeated across parts are left to the
+    store's unique index."""
+    record_edges: list[Edge] = []
+    for name, file in class_files(path, read_classes(path)):
+        cls = schema.classes[name]
+        pending: tuple[int, list[Any]] | None = None
+        for start, rows in read_parts(file, size):
+            if pending is not None:
+                yield cls, _columns(cls, *pending, now, record_edges), False
+            pending = (start, rows)
+        if pending is not None:
+            yield cls, _columns(cls, *pending, now, record_edges), True
+    rel = path / RELATIONS_FILE
+    if rel.exists():
+        for start, edges in read_parts(rel, size):
+            if edges:
+                yield relation_columns(edges, schema, start)
+    if record_edges:
+        yield edge_arrays(record_edges)
+
+
+def _columns(cls: ClassDef, start: int, rows: list[Any], now: datetime, record_edges: list[Edge]) -> ClassColumns:
+    cols = bulk_columns(cls, rows, now)
+    if cols is None:
+        cols = record_columns(cls, normalise_records(cls, rows, now, record_edges, start))
+    return cols

@@ -1,0 +1,147 @@
+"""The interchange format as a directory (schema.json, <Class>.ndjson, relations.ndjson):
+loaded a part at a time, to the same database as the document, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import querylang
+import querylang.interchange.directory as directory
+from querylang import DataError
+from tests.test_safety import db_hash
+
+CLASSES = {
+    "Item": {"fields": {"n": {"type": "Number"}, "s": {"type": "String"}, "tags": {"type": "Array"},
+                        "when": {"type": "Date"}, "owner": {"type": "Pointer", "targetClass": "Item"}}},
+    "Bag": {"fields": {"name": {"type": "String"}, "items": {"type": "Relation", "targetClass": "Item"}}},
+}
+
+
+def document(n: int = 50) -> dict[str, Any]:
+    items = [
+        {"objectId": f"i{k}", "createdAt": "2024-01-01T00:00:00.000Z", "n": k, "s": f"w{k % 5}",
+         "tags": [f"t{k % 3}"], "when": "2024-02-01T10:00:00.000Z", "owner": f"i{(k + 1) % n}"}
+        for k in range(n)
+    ]
+    bags = [{"objectId": f"b{k}", "createdAt": "2024-01-02T00:00:00.000Z", "name": f"bag {k}"} for k in range(5)]
+    relations = [{"class": "Bag", "objectId": f"b{k % 5}", "key": "items", "targetId": f"i{k}"} for k in range(n)]
+    return {"classes": CLASSES, "records": {"Item": items, "Bag": bags}, "relations": relations}
+
+
+def write_dir(path: Path, doc: dict[str, Any]) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "schema.json").write_text(json.dumps({"classes": doc["classes"]}), encoding="utf-8")
+    for name, recs in doc["records"].items():
+        (path / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    if doc.get("relations"):
+        (path / "relations.ndjson").write_text("".join(json.dumps(e) + "\n" for e in doc["relations"]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(directory, "PART", 7)  # many parts, as a huge file has
+
+
+def test_a_directory_loads_the_same_database_as_the_document(tmp_path: Path) -> None:
+    doc = document()
+    a, b = querylang.connect(), querylang.connect()
+    assert a.load(doc) == b.load(write_dir(tmp_path / "d", doc)) == {"Item": 50, "Bag": 5}
+    assert db_hash(a) == db_hash(b)
+    assert b.query("Item", "where({ relatedTo: { id: 'b2', key: 'items' } })").ids == sorted(f"i{k}" for k in range(2, 50, 5))
+
+
+def test_a_directory_into_stored_classes_adds_to_them(tmp_path: Path) -> None:
+    db = querylang.connect()
+    db.load(document(10))
+    more = document(20)
+    more["records"] = {"Item": more["records"]["Item"][10:]}
+    more["relations"] = []
+    assert db.load(write_dir(tmp_path / "d", more)) == {"Item": 10}
+    assert db.query("Item", None, limit=0, count=True).count == 20
+
+
+@pytest.mark.parametrize("storage", ["memory", "file"])
+def test_a_bad_record_on_the_last_line_loads_nothing(tmp_path: Path, storage: str) -> None:
+    doc = document(60)
+    doc["records"]["Bag"][-1]["name"] = 12  # last line of the last class file, many parts in
+    path = write_dir(tmp_path / "d", doc)
+    db = querylang.connect(tmp_path / "x.duckdb" if storage == "file" else ":memory:")
+    before = db_hash(db)
+    with pytest.raises(DataError, match="class Bag, record b4, field name"):
+        db.load(path)
+    assert db_hash(db) == before and not db.schema.classes
+
+
+def test_a_bad_edge_late_in_relations_loads_nothing_and_is_counted_from_the_start(tmp_path: Path) -> None:
+    doc = document(60)
+    doc["relations"][57]["key"] = "itemz"
+    db = querylang.connect()
+    before = db_hash(db)
+    with pytest.raises(DataError, match=r"relations\[57\]: no Relation field 'itemz'"):
+        db.load(write_dir(tmp_path / "d", doc))
+    assert db_hash(db) == before
+
+
+def test_a_record_late_in_a_file_is_counted_from_the_start(tmp_path: Path) -> None:
+    doc = document(60)
+    doc["records"]["Item"][44]["objectId"] = ""
+    with pytest.raises(DataError, match="record #44: objectId must be a non-empty string"):
+        querylang.connect().load(write_dir(tmp_path / "d", doc))
+
+
+def test_an_objectid_repeated_in_another_part_loads_nothing(tmp_path: Path) -> None:
+    doc = document(60)
+    doc["records"]["Item"][50]["objectId"] = "i3"
+    db = querylang.connect()
+    before = db_hash(db)
+    with pytest.raises(DataError, match="i3"):
+        db.load(write_dir(tmp_path / "d", doc))
+    assert db_hash(db) == before
+
+
+def test_bad_json_names_file_and_line(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", document(20))
+    with (path / "Item.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write('{"objectId": "zz", \n')
+    with pytest.raises(DataError, match=r"Item\.ndjson, line 21: not valid JSON"):
+        querylang.connect().load(path)
+
+
+def test_a_file_for_no_class_and_a_missing_schema_are_errors(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", document(5))
+    (path / "Thing.ndjson").write_text('{"objectId": "t1"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="Thing.ndjson holds records of a class schema.json does not define"):
+        querylang.connect().load(path)
+    (path / "Thing.ndjson").unlink()
+    (path / "schema.json").unlink()
+    with pytest.raises(DataError, match="needs a schema.json"):
+        querylang.connect().load(path)
+
+
+def test_blank_lines_and_a_class_without_a_file(tmp_path: Path) -> None:
+    doc = document(5)
+    path = write_dir(tmp_path / "d", doc)
+    (path / "Bag.ndjson").unlink()
+    (path / "relations.ndjson").unlink()
+    (path / "Item.ndjson").write_text("\n" + (path / "Item.ndjson").read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    db = querylang.connect()
+    assert db.load(path) == {"Item": 5}
+    assert set(db.schema.classes) == {"Item", "Bag"}
+
+
+def test_cli_loads_a_directory(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", document(30))
+    out = tmp_path / "x.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "querylang", "load", str(path), "--db", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "loaded 35 records" in proc.stdout
+    db = querylang.connect(out, read_only=True)
+    assert db.query("Bag", None, limit=0, count=True).count == 5
