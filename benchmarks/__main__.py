@@ -520,15 +520,15 @@ LOAD_STEPS = {  # label: (module or class, attribute)
 
 def _phase_timers(phases: dict[str, float]) -> Callable[[], None]:
     """Wrap the steps of ``Store.load`` with timers (the real load, not a re-run); returns the
-    function that unwraps them. Steps that do not exist in this version are skipped."""
+    function that unwraps them. A step that no longer exists stops the run with its name."""
     import querylang.engines.duckdb.store as st
 
     undo: list[Callable[[], None]] = []
 
     def wrap(owner: Any, attr: str, label: str) -> None:
         fn = getattr(owner, attr, None)
-        if fn is None:
-            return
+        if fn is None:  # renamed or gone: say so, rather than report a phase that was not timed
+            raise SystemExit(f"load phase {label!r}: {getattr(owner, '__name__', owner)}.{attr} no longer exists")
 
         def timed(*a: Any, **kw: Any) -> Any:
             t = time.perf_counter()
@@ -562,8 +562,8 @@ def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:
     - *from Arrow*: querylang's own tables from Arrow batches built beforehand (outside the
       timer): the floor of any path that must first turn records into Arrow.
     """
+    from querylang.engines.duckdb.cells import class_arrays
     from querylang.engines.duckdb.layout import load_columns
-    from querylang.engines.duckdb.store import class_arrays
     from querylang.interchange.columns import read_columns
 
     gc.collect()

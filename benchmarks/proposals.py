@@ -52,8 +52,8 @@ def _rows(con: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def proposals(db: Any) -> list[Proposal]:
+    from querylang.engines.duckdb.decode import decode_row
     from querylang.engines.duckdb.layout import output_columns
-    from querylang.engines.duckdb.store import decode_row
 
     con = duckdb_connection(db)
     out: list[Proposal] = []
@@ -323,8 +323,8 @@ def measure(p: Proposal, runs: int, sc: Scale, seed: int) -> dict[str, Any]:
 def bench_decode(db: Any, runs: int) -> dict[str, Any]:
     """Decoding alone (rows fetched beforehand): 100 Post rows, today's decode_row vs the
     per-class decoder, and the fixed cost of a cursor per statement (Store.execute)."""
+    from querylang.engines.duckdb.decode import decode_row
     from querylang.engines.duckdb.layout import output_columns
-    from querylang.engines.duckdb.store import decode_row
 
     cls = db.schema.get("Post")
     cols = output_columns(cls)
@@ -361,8 +361,8 @@ def bench_decode(db: Any, runs: int) -> dict[str, Any]:
 
 def check_decoder(db: Any) -> bool:
     """The proposed decoder gives exactly today's records, on every Post and Comment."""
+    from querylang.engines.duckdb.decode import decode_row
     from querylang.engines.duckdb.layout import output_columns
-    from querylang.engines.duckdb.store import decode_row
 
     for name in ("Post", "Comment", "Group", "User"):
         cls = db.schema.get(name)

@@ -41,8 +41,8 @@ def _old_iso(dt: datetime) -> str:
 
 
 def tunings(db: Any) -> list[Proposal]:
-    import querylang.engines.duckdb.store as st
-    from querylang.engines.duckdb.store import make_decoder
+    import querylang.engines.duckdb.decode as st
+    from querylang.engines.duckdb.decode import make_decoder
 
     con = duckdb_connection(db)
     out: list[Proposal] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from querylang.engines.base import Engine, open_engine
-from querylang.engines.duckdb.store import output_record
+from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.compiler import (
     Plan,
     Statement,

@@ -13,27 +13,22 @@ to the first text search on a field (Store.ready).
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
-import math
-import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
+from querylang.engines.duckdb.cells import class_arrays, word_arrays
+from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import (
-    NULLS_COLUMN,
     SCHEMA_TABLE,
     TEXT_PARTS,
     class_columns,
@@ -42,10 +37,21 @@ from querylang.engines.duckdb.layout import (
     load_columns,
     quote_ident,
 )
+from querylang.engines.duckdb.paths import check_database_path
+from querylang.engines.duckdb.pipeline import (
+    DIRECTORY_RECHECK_MAX,
+    LOADING_TABLE,
+    PIPELINE_MIN,
+    LoadPipeline,
+    Progress,
+    Tally,
+    edge_count,
+    size,
+)
 from querylang.engines.duckdb.readers import ReadWriteLock
+from querylang.engines.duckdb.watchdog import Watchdog, no_gc
+from querylang.engines.duckdb.writer import Writer
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
-from querylang.features import text
-from querylang.features.geo import polygon_ring
 from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
@@ -61,513 +67,15 @@ from querylang.interchange.directory import (
     size_of,
 )
 from querylang.interchange.document import Dataset, Edge, merge_schema, read_dataset, read_document
-from querylang.model.jsvalues import iso_ms
-from querylang.model.schema import ClassDef, Field, Schema
+from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import (
-    bytes_value,
-    canonical,
-    canonical_plain,
-    file_value,
-    flatten,
-    plain_json,
-    polygon_value,
-    scalar_json,
     to_ms,
-    type_class,
 )
-
-ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "VARCHAR[]": pa.list_(pa.string()),
-    "DOUBLE[]": pa.list_(pa.float64()),
-    "TIMESTAMP[]": pa.list_(pa.timestamp("us")),
-    "BOOLEAN[]": pa.list_(pa.bool_()),
-    "MAP(VARCHAR, VARCHAR)": pa.map_(pa.string(), pa.string()),
-    "MAP(VARCHAR, DOUBLE)": pa.map_(pa.string(), pa.float64()),
-    "MAP(VARCHAR, BOOLEAN)": pa.map_(pa.string(), pa.bool_()),
-    "MAP(VARCHAR, TIMESTAMP)": pa.map_(pa.string(), pa.timestamp("us")),
-}
-
-
-# json.dumps(value, ensure_ascii=False), with the encoder built once instead of per call.
-_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _naive(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=None)
-
-
-# --- records ⇄ columns ----------------------------------------------------------------------
-
-
-def field_cells(f: Field, value: Any) -> list[Any]:
-    """The cells of one field's columns (layout.field_columns order) for a stored value."""
-    if f.type == "Relation":
-        return []  # edges live in their own table
-    if f.type == "Array":
-        if value is None:
-            return [None] * 7
-        if all(type(e) is str for e in value):
-            return _string_array_cells(value)
-        return _array_cells(value)
-    if f.type == "Object":
-        if value is None:
-            return [None] * 7
-        if all(type(v) in _FLAT_SCALARS for v in value.values()):
-            return _flat_object_cells(value)
-        return _object_cells(value)
-    if f.type == "GeoPoint":
-        if value is None:
-            return [None, None]
-        return [float(value["latitude"]), float(value["longitude"])]
-    if f.type == "Polygon":
-        if value is None:
-            return [None, None, None]
-        coords = value["coordinates"]
-        lats, lngs = polygon_ring(coords)
-        return [_JSON_TEXT(plain_json(coords)), lats, lngs]
-    if f.type == "File":
-        if value is None:
-            return [None, None]
-        return [value["name"], value.get("url")]
-    if f.type == "Bytes":
-        return [None if value is None else value["base64"]]
-    if f.type == "ACL":
-        return [None if value is None else _JSON_TEXT(value)]
-    if f.type == "String":
-        if value is None:
-            return [None] * 4
-        return [value, *text.word_columns(value)]
-    if value is None:
-        return [None]
-    if f.type == "Date":
-        return [_naive(value)]
-    if f.type == "Number":
-        return [float(value)]
-    return [value]
-
-
-def _array_cells(value: list[Any]) -> list[Any]:
-    """The cells of an Array field's columns (layout.ARRAY_PARTS order)."""
-    by_class: dict[str, list[Any]] = {"number": [], "string": [], "date": [], "bool": []}
-    for e in value:
-        tc = type_class(e)
-        if tc in by_class:
-            by_class[tc].append(_naive(e) if tc == "date" else e)
-    plain = plain_json(value)  # once: the JSON text and every key below start from it
-    return [
-        _JSON_TEXT(plain),
-        canonical_plain(plain),
-        [canonical_plain(e) for e in plain],
-        [float(x) for x in by_class["number"]],
-        by_class["string"],
-        by_class["date"],
-        by_class["bool"],
-    ]
-
-
-def _object_cells(value: dict[str, Any]) -> list[Any]:
-    """The cells of an Object field's columns (layout.field_columns order)."""
-    paths = flatten(value)
-    typed: dict[str, list[tuple[str, Any]]] = {"number": [], "string": [], "bool": [], "date": []}
-    for p, v in paths:
-        tc = type_class(v)
-        if tc in typed:
-            typed[tc].append((p, float(v) if tc == "number" else _naive(v) if tc == "date" else v))  # type: ignore[arg-type]  # type_class checked the kind
-    plain = plain_json(value)
-    return [
-        _JSON_TEXT(plain),
-        canonical_plain(plain),
-        [(p, canonical(v)) for p, v in paths],
-        typed["number"],
-        typed["string"],
-        typed["bool"],
-        typed["date"],
-    ]
-
-
-def _string_array_cells(value: list[str]) -> list[Any]:
-    """_array_cells of an Array of strings only (tags, the usual kind): a JSON array of strings
-    is its encoded elements joined by the encoder's separator, so each is encoded once."""
-    keys = [canonical_plain(e) for e in value]
-    return [f"[{', '.join(keys)}]", f"[{','.join(keys)}]", keys, [], list(value), [], []]
-
-
-_FLAT_SCALARS = {str, int, float, bool, type(None)}
-
-
-def _flat_object_cells(value: dict[str, Any]) -> list[Any]:
-    """_object_cells of an Object of scalars only (no nesting, no dates; meta objects, the
-    usual kind): its paths are its keys, so no flattening and one plain form for all keys."""
-    numbers, strings, bools = [], [], []
-    for k, v in value.items():
-        if type(v) is str:
-            strings.append((k, v))
-        elif type(v) is bool:
-            bools.append((k, v))
-        elif v is not None:
-            numbers.append((k, float(v)))
-    # The JSON texts put together from each key's and value's own JSON, as json.dumps does:
-    # json.dumps of a dict builds a C encoder per call, most of the cost of a small object.
-    keys = [(k, scalar_json(plain_json(v))) for k, v in value.items()]
-    text = ", ".join(f"{encode_basestring(k)}: {j}" for k, j in keys)
-    key = ",".join(f"{encode_basestring(k)}:{j}" for k, j in sorted(keys))
-    return ["{" + text + "}", "{" + key + "}", keys, numbers, strings, bools, []]
-
-
-def record_row(cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
-    """A normalised record as one row of its class table (layout.class_columns order)."""
-    row: list[Any] = [rec["objectId"], _naive(rec["createdAt"]), _naive(rec["updatedAt"])]
-    nulls = []
-    for f in cls.user_fields:
-        if f.name in rec and rec[f.name] is None:
-            nulls.append(f.name)
-        row.extend(field_cells(f, rec.get(f.name)))
-    row.append(nulls or None)
-    return row
-
-
-# Loading builds each column straight from the records, one pass per field, and leaves
-# per-value conversions to Arrow where it can: row by row (record_row, then transposing) took
-# 3/4 of a 1M-record load. record_row stays for single-record writes.
-
-
-def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
-    """A class's checked columns as the columns a load writes (layout.load_columns order);
-    cell for cell what :func:`record_row` gives for each record, but no text-search words."""
-    values = cols.values
-    arrays = [values["objectId"], values["createdAt"], values["updatedAt"]]
-    nulls: list[list[str] | None] = [None] * len(cols)
-    for f in cls.user_fields:
-        if f.type == "Relation":
-            continue  # edges live in their own table
-        for i in cols.nulls[f.name]:  # explicit nulls, kept so records read back as written
-            cell = nulls[i]
-            if cell is None:
-                nulls[i] = [f.name]
-            else:
-                cell.append(f.name)
-        column = values[f.name]
-        if isinstance(column, pa.Array):  # a scalar field, converted while checking
-            arrays.append(column)
-            continue
-        if isinstance(column, tuple):  # a nested field in a usual shape, converted while checking
-            arrays.extend(column)
-            continue
-        # Array, Object, GeoPoint: nested values, converted one by one (few records have them).
-        cells = [field_cells(f, v) for v in column]
-        arrays += [pa.array([c[k] for c in cells], ARROW_TYPES[t]) for k, (_, t) in enumerate(field_columns(f))]
-    arrays.append(pa.array(nulls, pa.list_(pa.string())))
-    return arrays
-
-
-def word_arrays(texts: list[str]) -> list[pa.Array]:
-    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts."""
-    per_text = [text.word_columns(t) for t in texts]
-    return [pa.array([w[k] for w in per_text], pa.string()) for k in range(3)]
-
-
-def _number(x: float) -> int | float:
-    return int(x) if x.is_integer() and abs(x) < 2**53 else x
-
-
-def _iso_naive(dt: datetime) -> str:
-    """A naive UTC TIMESTAMP from DuckDB as ISO-8601 with milliseconds and Z.
-
-    ``isoformat`` is C code: 0.8 µs against 1.3 µs for an f-string, three dates a record.
-    """
-    return dt.isoformat("T", "milliseconds") + "Z"
-
-
-def _json(text: str) -> Any:
-    """Stored JSON text back to values: orjson is 5× faster than json on our small documents;
-    json takes over for what orjson refuses (nothing we write, but a file may be older)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-def _polygon(text: str) -> dict[str, Any]:
-    return polygon_value(_json(text))
-
-
-def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
-    """A row → record function for one class and column list, planned once.
-
-    Measured 2.5× faster than looking each field's type up per row (benchmarks, Tuning P1).
-    """
-    idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any]] = {
-        "Array": _json, "Object": _json, "Date": _iso_naive, "Number": _number,
-        "Polygon": _polygon, "Bytes": bytes_value, "ACL": _json,
-    }  # fmt: skip
-    plan = [
-        (idx[f.name], f.name, convs.get(f.type))
-        for f in cls.user_fields
-        if f.type not in ("Relation", "GeoPoint", "File")
-    ]
-    files = [(idx[f.name], idx[f.name + ":url"], f.name) for f in cls.user_fields if f.type == "File"]
-    geo = [(idx[f.name + ":lat"], idx[f.name + ":lng"], f.name) for f in cls.user_fields if f.type == "GeoPoint"]
-    i_id, i_c, i_u, i_n = idx["objectId"], idx["createdAt"], idx["updatedAt"], idx[NULLS_COLUMN]
-
-    def decode(row: Sequence[Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"objectId": row[i_id], "createdAt": _iso_naive(row[i_c]), "updatedAt": _iso_naive(row[i_u])}
-        for k, name, conv in plan:
-            v = row[k]
-            if v is not None:
-                out[name] = conv(v) if conv is not None else v
-        for a, b, name in geo:
-            lat = row[a]
-            if lat is not None:
-                out[name] = {"latitude": _number(lat), "longitude": _number(row[b])}
-        for a, b, name in files:
-            if row[a] is not None:
-                out[name] = file_value(row[a], row[b])
-        for name in row[i_n] or ():
-            out[name] = None
-        return out
-
-    return decode
-
-
-def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    """One result row as the record the user gave (dates ISO, pointers ids, nulls kept)."""
-    return make_decoder(cls, columns)(row)
-
-
-def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
-    """The evaluator's normalised record in the same shape as :func:`decode_row` gives."""
-    out: dict[str, Any] = {}
-    for name, v in rec.items():
-        f = cls.fields.get(name)
-        if f is None or f.type == "Relation":
-            continue
-        if v is None:
-            out[name] = None
-        elif f.type == "Date":
-            out[name] = iso_ms(v)
-        elif f.type in ("Array", "Object"):
-            out[name] = json.loads(json.dumps(plain_json(v), ensure_ascii=False))
-        elif f.type == "Number":
-            out[name] = _number(float(v))
-        elif f.type == "GeoPoint":
-            out[name] = {"latitude": _number(float(v["latitude"])), "longitude": _number(float(v["longitude"]))}
-        else:
-            out[name] = v
-    return out
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Loading makes millions of small objects and no cycles: the collector only costs time
-    (~20% of a 1M-record load, benchmarks Tuning P6)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-class Watchdog:
-    """One thread per store that interrupts statements past their deadline.
-
-    A timer thread per statement cost ~40 µs (benchmarks, Tuning P9); registering a deadline
-    here costs a lock and a dict insert. The thread is woken only when a new deadline comes
-    before the one it sleeps until: with one timeout for every statement that is once per idle
-    spell, not once per statement (a wake-up per statement cost ~30 µs of GIL hand-over).
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
-        self._next = 0
-        self._wake = math.inf  # when the thread will look next
-        self._thread: threading.Thread | None = None
-
-    def watch(self, cursor: Any, timeout: float | None, cancel: threading.Event | None = None) -> int:
-        """Interrupt ``cursor`` past ``timeout`` seconds, or as soon as ``cancel`` is set.
-
-        A set ``cancel`` is acted on again every CANCEL_POLL seconds until :meth:`done`: an
-        interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
-        statement would then run to its end (the REPL once hung so after Ctrl-C).
-        """
-        now = time.monotonic()
-        deadline = math.inf if timeout is None else now + timeout
-        with self._cond:
-            self._next += 1
-            self._watched[self._next] = (deadline, cursor, cancel)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
-                self._thread.start()
-            wake = deadline if cancel is None else min(deadline, now + CANCEL_POLL)
-            if wake < self._wake:
-                self._wake = wake
-                self._cond.notify()
-            return self._next
-
-    def done(self, token: int) -> None:
-        with self._cond:
-            self._watched.pop(token, None)
-
-    def _run(self) -> None:
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                polling = False
-                for token, (deadline, cursor, cancel) in list(self._watched.items()):
-                    if cancel is not None:
-                        polling = True
-                        if cancel.is_set():
-                            cursor.interrupt()  # again each round until the statement is done
-                            continue
-                    if deadline <= now:
-                        del self._watched[token]
-                        cursor.interrupt()
-                self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
-                if polling:
-                    self._wake = min(self._wake, now + CANCEL_POLL)
-                self._cond.wait(timeout=None if self._wake == math.inf else max(self._wake - now, 0.001))
-
-
-CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
-
-# Tables a load of new classes has written but not yet published (no schema rows yet).
-LOADING_TABLE = "_querylang_loading"
-# Records + edges from which a load of new classes is written while read (_LoadPipeline):
-# below, its thread, cursor and transactions cost more than they save (11 ms → 17 ms for 20).
-PIPELINE_MIN = 50_000
-# A directory whose load broke the unique index is read again whole for the message naming the
-# record only up to this size; DuckDB's own message names the repeated objectId.
-DIRECTORY_RECHECK_MAX = 256 << 20
-
-
-def _size(records: Mapping[str, Any], relations: object) -> int:
-    rows = sum(len(r) for r in records.values() if isinstance(r, list))
-    return rows + (len(relations) if isinstance(relations, list) else 0)
-
-
-class _LoadPipeline:
-    """The DuckDB half of a load of new classes, on a thread and a cursor of its own: each
-    part is inserted, committed and indexed while the caller reads the next one. DuckDB
-    releases the GIL while it works, and builds an index over committed rows on every core
-    (2.5× faster than inside the load's transaction): at scale L most of the index build
-    hides behind the reading (benchmarks, Tuning P12)."""
-
-    def __init__(self, store: Store) -> None:
-        self.cur = store.con.cursor()
-        # Bounded: a reader faster than the writing waits instead of piling up parts in memory.
-        self.jobs: queue.Queue[Any] = queue.Queue(maxsize=3)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=True)
-        self.thread.start()
-
-    def submit(self, job: Any) -> None:
-        self.jobs.put(job)
-
-    def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            if self.error is None:
-                try:
-                    job(self.cur)
-                except BaseException as exc:  # handed to the caller by finish()
-                    self.error = exc
-
-    def finish(self) -> None:
-        """Wait for every job; the first failure is raised here."""
-        self.jobs.put(None)
-        self.thread.join()
-        self.cur.close()
-        if self.error is not None:
-            raise self.error
-
-    def stop(self) -> None:
-        """Give up (the caller failed): skip the jobs left, interrupt the one running."""
-        if not self.thread.is_alive():
-            return
-        self.error = self.error or _Stopped()
-        self.cur.interrupt()
-        self.jobs.put(None)
-        self.thread.join()
-        self.cur.close()
-
-
-class _Stopped(Exception):
-    pass
-
-
-Progress = Callable[[str, int, int], None]
-
-
-class _Tally:
-    """Records and edges read and written by a load, told to its ``progress`` callback."""
-
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress, self.total = progress, total
-        self.done = {"read": 0, "written": 0}
-
-    def restart(self) -> None:
-        """A load that starts again another way (nothing of the first try was kept)."""
-        self.done = {"read": 0, "written": 0}
-
-    def read(self, n: int) -> None:
-        self._add("read", n)
-
-    def written(self, n: int) -> None:
-        self._add("written", n)
-
-    def _add(self, stage: str, n: int) -> None:
-        if self.progress is not None:
-            self.done[stage] = min(self.done[stage] + n, self.total)
-            self.progress(stage, self.done[stage], self.total)
-
-
-def _edge_count(edges: Mapping[tuple[str, str], tuple[pa.Array, pa.Array]]) -> int:
-    return sum(len(owning) for owning, _ in edges.values())
-
 
 # --- the store ------------------------------------------------------------------------------
 
 #: The names a new database file may have: DuckDB would also "open" a .json or .csv file (as a
 #: view of it, in memory), so any other name is refused instead of keeping nothing.
-DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
-_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
-
-
-def check_database_path(path: str, *, read_only: bool) -> None:
-    """Refuse what is not a DuckDB database: an existing file of another kind, a missing file
-    opened read-only, or a new file whose name does not say it is a database."""
-    if path.startswith(":memory:"):
-        return
-    file = Path(path)
-    if file.is_dir():
-        raise DataError(f"{path} is a folder, not a database file")
-    if file.exists():
-        try:
-            with file.open("rb") as fh:
-                head = fh.read(12)
-        except OSError as exc:
-            raise DataError(f"cannot open database {path}: {exc}") from None
-        if head[8:12] == _MAGIC:
-            return
-        kind = {".json": "a JSON file", ".csv": "a CSV file"}.get(file.suffix.lower(), "some other file")
-        hint = " (to load it: querylang load FILE --db NEW.duckdb, or db.load(path))" if kind == "a JSON file" else ""
-        raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")
-    if read_only:
-        raise DataError(f"no such database file: {path}")
-    if file.suffix.lower() not in DATABASE_SUFFIXES:
-        raise DataError(
-            f"no database at {path}: a new database file is made only for a name ending in "
-            f"{', '.join(DATABASE_SUFFIXES)}"
-        )
-
-
-
 class Store:
     """One DuckDB database holding querylang classes."""
 
@@ -733,18 +241,18 @@ class Store:
         and written ("written"), perhaps from another thread."""
         if is_directory(source):
             return self._load_directory(Path(source), progress)  # type: ignore[arg-type]
-        with self.lock, _no_gc():
+        with self.lock, no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
             added = schema.classes.keys() - old.classes.keys()
             records = doc.get("records", {})
-            tell = _Tally(progress, _size(records, doc.get("relations")) if isinstance(records, Mapping) else 0)
+            tell = Tally(progress, size(records, doc.get("relations")) if isinstance(records, Mapping) else 0)
             if (
                 added
                 and all(schema.classes[c] == old.classes[c] for c in old.classes)
                 and isinstance(records, Mapping)
                 and records.keys() <= added
-                and _size(records, doc.get("relations")) >= PIPELINE_MIN
+                and size(records, doc.get("relations")) >= PIPELINE_MIN
             ):
                 counts = self._load_new(doc, schema, now, old, added, tell)
                 if counts is not None:
@@ -756,7 +264,7 @@ class Store:
         """An interchange directory (interchange/directory.py). New classes only: streamed,
         a part at a time, through the pipeline of _load_new (memory bounded by the part size,
         not the files). Records for stored classes: read whole and loaded as a document."""
-        with self.lock, _no_gc():
+        with self.lock, no_gc():
             classes = read_classes(path)
             old = self.schema
             schema = merge_schema(old, classes)
@@ -765,13 +273,13 @@ class Store:
             if added and files <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
                 now = to_ms(datetime.now(UTC))
                 parts = iter_directory_columns(path, schema, now)
-                counts = self._load_new(path, schema, now, old, added, _Tally(progress, 0), parts=parts)
+                counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
                 if counts is not None:
                     return counts
             doc = read_document(path)
         return self.load(doc, progress)
 
-    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: _Tally) -> dict[str, int]:
+    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: Tally) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
         data = read_columns(doc, old_schema)
         tell.read(tell.total)
@@ -787,7 +295,7 @@ class Store:
                 counts[class_name] = len(cols)
                 tell.written(len(cols))
             self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
-            tell.written(_edge_count(data.edges))
+            tell.written(edge_count(data.edges))
             self._build_indexes(data.schema)
             clean = self._clean_joins(data.schema)
             con.execute("COMMIT")
@@ -800,16 +308,16 @@ class Store:
         return counts
 
     def _load_new(
-        self, doc: Mapping[str, Any] | Path, schema: Schema, now: Any, old: Schema, added: set[str], tell: _Tally,
+        self, doc: Mapping[str, Any] | Path, schema: Schema, now: Any, old: Schema, added: set[str], tell: Tally,
         parts: Iterator[Any] | None = None,
     ) -> dict[str, int] | None:
-        """A load that only adds classes, written while it is read (_LoadPipeline): each class
+        """A load that only adds classes, written while it is read (LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
         last transaction that writes its schema rows. Until then no reader knows the tables;
         a failure drops them, and so does the next open after a crash (LOADING_TABLE).
         None when the document turns out to hold edges of stored classes: nothing was kept,
         and the caller loads it in one transaction instead."""
-        pipe = _LoadPipeline(self)
+        pipe = LoadPipeline(self)
         counts: dict[str, int] = {}
         fresh: set[str] = self._new_tables(old, schema)  # join tables no edge was written to yet
         try:
@@ -829,7 +337,7 @@ class Store:
                     elif {owner for owner, _ in part} <= added:
                         plain = set(fresh)
                         fresh -= {join_table(*k) for k in part}
-                        tell.read(_edge_count(part))
+                        tell.read(edge_count(part))
                         pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur, tell))
                     else:
                         pipe.stop()
@@ -868,7 +376,7 @@ class Store:
             self._rollback(con)
             raise
 
-    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: _Tally) -> None:
+    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: Tally) -> None:
         """One part of a class's records; after the last, the class's indexes."""
         with self._transaction(con):
             self._insert_records(cls, cols, con)
@@ -878,11 +386,11 @@ class Store:
 
     def _write_edges(
         self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any,
-        tell: _Tally,
+        tell: Tally,
     ) -> None:
         with self._transaction(con):
             self._insert_edges(edges, fresh, con)
-        tell.written(_edge_count(edges))
+        tell.written(edge_count(edges))
         self._build_indexes(schema, con, records=False)
 
     def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
@@ -1159,7 +667,7 @@ class Store:
             cols = output_columns(cls)
             collist = ", ".join(quote_ident(c) for c in cols)
             rows = self.con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
-            out.records[name] = [_stored_record(cls, decode_row(cls, cols, r)) for r in rows]
+            out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
             for f in cls.user_fields:
                 if f.type == "Relation":
                     for o, r in self.con.execute(
@@ -1167,213 +675,3 @@ class Store:
                     ).fetchall():
                         out.edges.append(Edge(name, f.name, o, r))
         return out
-
-
-def _stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
-    from querylang.interchange.document import check_value
-    from querylang.model.values import parse_iso
-
-    out: dict[str, Any] = {}
-    for k, v in rec.items():
-        f = cls.fields[k]
-        if k in ("createdAt", "updatedAt"):
-            out[k] = parse_iso(v)
-        elif k == "objectId":
-            out[k] = v
-        else:
-            out[k] = check_value(f.type, v, f.target)
-    return out
-
-
-# --- writes (each one transaction; validated against the schema first) ------------------------
-
-
-def _bindable(cols: list[tuple[str, str]], row: list[Any]) -> list[Any]:
-    """Row cells as DuckDB parameters: MAP cells (lists of pairs for Arrow) become key/value dicts."""
-    out = []
-    for (_, t), cell in zip(cols, row, strict=True):
-        if t.startswith("MAP(") and cell is not None:
-            cell = {"key": [k for k, _ in cell], "value": [v for _, v in cell]}
-        out.append(cell)
-    return out
-
-
-class Writer:
-    """Record-level writes on a :class:`Store`: create, save, delete, increment, relations, schema."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def _tx(self, fn: Any) -> Any:
-        with self.store.lock:
-            con = self.store.con
-            con.execute("BEGIN TRANSACTION")
-            try:
-                out = fn(con)
-                con.execute("COMMIT")
-            except BaseException as exc:
-                self.store._rollback()
-                if isinstance(exc, duckdb.Error):
-                    raise DataError(f"write failed, nothing was changed: {exc}") from exc
-                raise
-            return out
-
-    def _stored(self, cls: ClassDef, oid: str, con: Any) -> dict[str, Any]:
-        """The record as stored, read with ``con`` (inside the write's transaction)."""
-        from querylang.engines.duckdb.layout import output_columns
-
-        cols = output_columns(cls)
-        collist = ", ".join(quote_ident(c) for c in cols)
-        row = con.execute(
-            f'SELECT {collist} FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid]
-        ).fetchone()
-        if row is None:
-            raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
-        return _stored_record(cls, decode_row(cls, cols, row))
-
-    def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
-        from querylang.interchange.document import normalise_record
-
-        cls = self.store.schema.get(class_name)
-        if not isinstance(fields, Mapping):
-            raise DataError("create needs an object of fields", class_name=class_name)
-        rec, edges = normalise_record(cls, dict(fields), now=now)
-        oid = rec["objectId"]
-
-        def run(con: Any) -> str:
-            if con.execute(f'SELECT 1 FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid]).fetchone():
-                raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid)
-            cols = class_columns(cls)
-            marks = ", ".join("?" * len(cols))
-            con.execute(
-                f"INSERT INTO {quote_ident(cls.name)} ({', '.join(quote_ident(c) for c, _ in cols)}) VALUES ({marks})",
-                _bindable(cols, record_row(cls, rec)),
-            )
-            for e in edges:
-                self._add_edge(con, e)
-            return oid
-
-        return self._tx(run)
-
-    def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
-        cls = self.store.schema.get(class_name)
-        for forbidden in ("objectId", "createdAt"):
-            if forbidden in fields:
-                raise DataError(f"{forbidden} cannot be changed", class_name=class_name, object_id=oid, field=forbidden)
-        relation_fields = {k for k in fields if (f := cls.fields.get(k)) is not None and f.type == "Relation"}
-        if relation_fields:
-            raise DataError(
-                "use add_relation/remove_relation for Relation fields", class_name=class_name,
-                object_id=oid, field=sorted(relation_fields)[0],
-            )
-
-        self._tx(lambda con: self._update(con, cls, oid, fields, now))
-
-    def _update(self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
-        """Read, change and write one record, inside the caller's transaction."""
-        from querylang.interchange.document import normalise_record
-
-        current = self._stored(cls, oid, con)
-        checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
-        merged = {**current, **{k: checked.get(k) for k in fields}}
-        merged["updatedAt"] = now
-        cols = class_columns(cls)
-        row = _bindable(cols, record_row(cls, merged))
-        sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
-        con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
-
-    def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
-        cls = self.store.schema.get(class_name)
-        for name, by in amounts.items():
-            f = cls.fields.get(name)
-            if f is None or f.type != "Number":
-                raise DataError("increment needs a Number field", class_name=class_name, object_id=oid, field=name)
-            if isinstance(by, bool) or not isinstance(by, int | float):
-                raise DataError("increment needs a number", class_name=class_name, object_id=oid, field=name)
-
-        def run(con: Any) -> None:
-            # Read and write in one transaction under the write lock: two threads adding at
-            # once both count (each used to read the old value first).
-            current = self._stored(cls, oid, con)
-            self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now)
-
-        self._tx(run)
-
-    def delete(self, class_name: str, oid: str) -> None:
-        """Delete a record and every edge that names it, as owner or as target."""
-        cls = self.store.schema.get(class_name)
-        schema = self.store.schema
-
-        def run(con: Any) -> None:
-            self._stored(cls, oid, con)
-            con.execute(f'DELETE FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid])
-            for owner in schema.classes.values():
-                for f in owner.user_fields:
-                    if f.type != "Relation":
-                        continue
-                    jt = quote_ident(join_table(owner.name, f.name))
-                    if owner.name == class_name:
-                        con.execute(f"DELETE FROM {jt} WHERE owning_id = ?", [oid])
-                    if f.target == class_name:
-                        con.execute(f"DELETE FROM {jt} WHERE related_id = ?", [oid])
-
-        self._tx(run)
-
-    def _relation(self, class_name: str, key: str) -> Field:
-        cls = self.store.schema.get(class_name)
-        f = cls.fields.get(key)
-        if f is None or f.type != "Relation":
-            raise DataError("no such Relation field", class_name=class_name, field=key)
-        return f
-
-    def _add_edge(self, con: Any, e: Edge) -> None:
-        name = join_table(e.owner_class, e.key)
-        jt = quote_ident(name)
-        target = self.store.schema.classes[e.owner_class].fields[e.key].target or ""
-        schema = self.store.schema
-        if name in schema.clean_joins and not con.execute(
-            f'SELECT 1 FROM {quote_ident(target)} WHERE "objectId" = ?', [e.related_id]
-        ).fetchone():
-            # An edge to a record that does not exist (yet): queries must check targets again.
-            # Marking it before the commit errs on the safe side if the write rolls back.
-            self.store.schema = replace(schema, clean_joins=schema.clean_joins - {name})
-        con.execute(
-            f"INSERT INTO {jt} SELECT ?, ? WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {jt} WHERE owning_id = ? AND related_id = ?)",
-            [e.owning_id, e.related_id, e.owning_id, e.related_id],
-        )
-
-    def add_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
-        self._relation(class_name, key)
-        cls = self.store.schema.get(class_name)
-
-        def run(con: Any) -> None:
-            self._stored(cls, oid, con)
-            self._add_edge(con, Edge(class_name, key, oid, target_id))
-
-        self._tx(run)
-
-    def remove_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
-        self._relation(class_name, key)
-        jt = quote_ident(join_table(class_name, key))
-        self._tx(lambda con: con.execute(f"DELETE FROM {jt} WHERE owning_id = ? AND related_id = ?", [oid, target_id]))
-
-    def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
-        """Create a class, or add fields to one (a field may not change its type)."""
-        from querylang.interchange.document import merge_schema
-
-        new = merge_schema(self.store.schema, {name: {"fields": fields}})
-        old = self.store.schema
-
-        def run(con: Any) -> None:
-            self.store._create_tables(old, new)
-            self.store._write_schema(old, new)
-            self.store._build_indexes(new)
-
-        self._tx(run)
-        # New join tables start empty, so clean.
-        self.store.schema = replace(new, clean_joins=old.clean_joins | (self._joins(new) - self._joins(old)))
-
-    @staticmethod
-    def _joins(schema: Schema) -> set[str]:
-        return {join_table(c.name, f.name) for c in schema.classes.values() for f in c.user_fields if f.type == "Relation"}

@@ -33,7 +33,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import Watchdog, field_cells, record_row
+from querylang.engines.duckdb.cells import field_cells, record_row
+from querylang.engines.duckdb.watchdog import Watchdog
 from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (

@@ -1,0 +1,39 @@
+"""Which paths are DuckDB databases: a file is opened only if it is one, and created only where
+the user clearly asked for a database file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from querylang.errors import DataError
+
+DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
+_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def check_database_path(path: str, *, read_only: bool) -> None:
+    """Refuse what is not a DuckDB database: an existing file of another kind, a missing file
+    opened read-only, or a new file whose name does not say it is a database."""
+    if path.startswith(":memory:"):
+        return
+    file = Path(path)
+    if file.is_dir():
+        raise DataError(f"{path} is a folder, not a database file")
+    if file.exists():
+        try:
+            with file.open("rb") as fh:
+                head = fh.read(12)
+        except OSError as exc:
+            raise DataError(f"cannot open database {path}: {exc}") from None
+        if head[8:12] == _MAGIC:
+            return
+        kind = {".json": "a JSON file", ".csv": "a CSV file"}.get(file.suffix.lower(), "some other file")
+        hint = " (to load it: querylang load FILE --db NEW.duckdb, or db.load(path))" if kind == "a JSON file" else ""
+        raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")
+    if read_only:
+        raise DataError(f"no such database file: {path}")
+    if file.suffix.lower() not in DATABASE_SUFFIXES:
+        raise DataError(
+            f"no database at {path}: a new database file is made only for a name ending in "
+            f"{', '.join(DATABASE_SUFFIXES)}"
+        )
