@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check querylang tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy querylang
+	$(BIN)/mypy querylang benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache
