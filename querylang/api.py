@@ -119,9 +119,18 @@ class Database:
         read_only: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int | None = DEFAULT_MAX_ROWS,
+        layout: str | None = None,
     ) -> None:
         self.store: Any
-        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        if layout not in (None, "querylang", "parse"):
+            raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
+        if layout == "parse":
+            if not (isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))):
+                raise QueryError("layout='parse' reads a Parse Server's PostgreSQL database: give its postgresql:// URL")
+            from querylang.engines.postgres.parse_store import ParseStore
+
+            self.store = ParseStore(path)
+        elif isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
             from querylang.engines.postgres.store import PostgresStore
 
             self.store = PostgresStore(path, read_only=read_only)
@@ -168,6 +177,17 @@ class Database:
 
     def close(self) -> None:
         self.store.close()
+
+    def missing_indexes(self) -> list[str]:
+        """``CREATE INDEX`` statements for what querylang's queries look up and the database
+        has no index for (a Parse Server database, layout='parse'); [] when nothing is missing."""
+        advise = getattr(self.store, "missing_indexes", None)
+        return advise() if advise is not None else []
+
+    @property
+    def notes(self) -> list[str]:
+        """What opening the database left out of its schema, and why (layout='parse')."""
+        return list(getattr(self.store, "notes", []))
 
     def __enter__(self) -> Database:
         return self
@@ -418,10 +438,12 @@ def connect(
     read_only: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = DEFAULT_MAX_ROWS,
+    layout: str | None = None,
 ) -> Database:
     """Open a database: in memory by default, a DuckDB file that keeps its schema, or a
-    PostgreSQL database (``postgresql://user@host:port/dbname``)."""
-    return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows)
+    PostgreSQL database (``postgresql://user@host:port/dbname``); ``layout="parse"`` reads a
+    Parse Server's own PostgreSQL database in place, read-only (docs/parse-in-place.md)."""
+    return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows, layout=layout)
 
 
 def evaluate(data: Dataset, q: n.Query) -> Result:
