@@ -241,6 +241,12 @@ def slow_contenders(
         p = _parse_contender(doc, res)
         if p is not None:
             out.append(p)
+            if "querylang_parse_pg" not in skip:
+                out.append(C.QuerylangParsePg(p.pg.uri, scripts))
+                res["setup"]["querylang_parse_pg"] = (
+                    "querylang in place on the parse_server contender's own PostgreSQL tables "
+                    "(connect(url, layout='parse'), read-only), plan cache warm; Parse's default indexes only"
+                )
         else:
             res["notes"].append("parse_server was requested (--with-parse) but could not run: " + res["setup"]["parse_server"])
     return out
