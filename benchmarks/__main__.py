@@ -242,7 +242,7 @@ def slow_contenders(
         if p is not None:
             out.append(p)
             if "querylang_parse_pg" not in skip:
-                out.append(C.QuerylangParsePg(p.pg.uri, scripts))
+                out.append(C.QuerylangParsePg(p.pg.uri, scripts))  # type: ignore[attr-defined]
                 res["setup"]["querylang_parse_pg"] = (
                     "querylang in place on the parse_server contender's own PostgreSQL tables "
                     "(connect(url, layout='parse'), read-only), plan cache warm; Parse's default indexes only"

@@ -18,7 +18,8 @@ What the schema leaves out, and why (``notes`` lists each one):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIEL
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import NAME_RE, RESERVED, Schema
 
+ACL_COLUMNS = ("_rperm", "_wperm")
 READ_ONLY = (
     "this database is Parse Server's own PostgreSQL database, opened in place with layout='parse', "
     "which is read-only: {what} is refused. Write through Parse Server, or import the data "
@@ -53,6 +55,15 @@ class ParseStore(PostgresStore):
         self.notes: list[str] = []
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout)
         self.url = self.path = url
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in autocommit: every statement is its own (read-only)
+        transaction, so a query is one round trip, not BEGIN, SELECT and ROLLBACK."""
+        with super()._connection() as con:
+            if not con.autocommit and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                con.autocommit = True
+            yield con
 
     # --- schema: Parse's _SCHEMA ------------------------------------------------------------
 
@@ -82,8 +93,8 @@ class ParseStore(PostgresStore):
                 self.notes.append(f"class {parse}: its table lacks {', '.join(missing)}: left out")
                 continue
             for name, f in (spec or {}).get("fields", {}).items():
-                if name in BUILTIN:
-                    continue
+                if name in BUILTIN or name in ACL_COLUMNS:
+                    continue  # built in; or Parse's ACL, never read (module docstring)
                 why = self._left_out(parse, name, f, cols, names)
                 if why:
                     self.notes.append(f"class {parse}, field {name}: {why}: left out")
@@ -102,7 +113,7 @@ class ParseStore(PostgresStore):
     def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, set[str]], names: dict[str, str]) -> str:
         ftype = f.get("type")
         if name.startswith("_") or name in SENSITIVE_FIELDS or name in RESERVED:
-            return "Parse's ACL or a secret"
+            return "a secret Parse keeps on records"
         if not NAME_RE.fullmatch(name):
             return "a name querylang's schema does not accept"
         if ftype not in PLAIN_TYPES:
