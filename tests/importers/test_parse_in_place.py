@@ -311,3 +311,19 @@ def test_cli_query_in_place(live_parse: LiveParse) -> None:
                                     "--layout", "parse", "--format", "json"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert [r["objectId"] for r in json.loads(res.output)] == ["g2", "g7"]
+
+
+def test_a_database_whose_collation_is_not_code_point_order(live_parse: LiveParse, direct: querylang.Database) -> None:
+    """On a database collated by language (en_US, ICU), strings are compared and sorted with
+    COLLATE "C"; the answers stay querylang's (code-point order: 'B' < 'a')."""
+    db = querylang.connect(live_parse.pg.uri, layout="parse")
+    try:
+        assert db.store.dialect.code_point_order  # the test cluster is C
+        db.store.dialect.code_point_order = False
+        db.clear_cache()
+        assert 'COLLATE "C"' in db.compile("Post", {}, sort=["title"]).sql
+        for case in CASES:
+            assert db.query(case["class"], case["script"], **_kw(case)).ids == direct.query(case["class"], case["script"], **_kw(case)).ids
+        assert db.query("Post", {}, sort=["title"]).ids == direct.query("Post", {}, sort=["title"]).ids
+    finally:
+        db.close()

@@ -17,8 +17,9 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
   with the ``toISOString`` form Parse writes;
 * an Object path 'a.b' passes only through objects (arrays are leaves, and so is a Date
   object), as values.flatten walks it;
-* strings compare and sort in code-point order (``COLLATE "C"``), whatever the database's
-  collation;
+* strings compare and sort in code-point order whatever the database's collation
+  (``COLLATE "C"`` where the database's is not already code-point order: then text columns
+  cannot use Parse's indexes);
 * text search words are found with a regular expression over the text (features/text.py's
   words are runs of Unicode letters and digits): exact for ``caseSensitive`` /
   ``diacriticSensitive`` searches and for the folded words of non-English searches; the English
@@ -104,9 +105,12 @@ class ParseDialect(PostgresDialect):
     small_list = 0
     edge_columns = ('"owningId"', '"relatedId"')
 
-    def __init__(self, schema: Schema, layout: ParseLayout) -> None:
+    def __init__(self, schema: Schema, layout: ParseLayout, *, code_point_order: bool = False) -> None:
         self.schema = schema
         self.layout = layout  # type: ignore[assignment]
+        # The database's own collation already orders text by code point (C, POSIX, C.UTF-8):
+        # no COLLATE "C" needed, and Parse's objectId index keeps serving equality and order.
+        self.code_point_order = code_point_order
 
     def _type(self, class_name: str, name: str) -> str | None:
         cls = self.schema.classes.get(class_name)
@@ -121,7 +125,8 @@ class ParseDialect(PostgresDialect):
             return f"{col}[1]"
         if part == ":lng":
             return f"{col}[0]"
-        if part in ("", ":tx", ":fx", ":wx") and self._type(class_name, name) == "String":
+        if (not self.code_point_order and part in ("", ":tx", ":fx", ":wx")
+                and self._type(class_name, name) in ("String", "Pointer")):
             return f'({col} COLLATE "C")'
         return col  # Array and Object helpers: the jsonb column itself, read by the list/path methods
 

@@ -35,6 +35,8 @@ from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import NAME_RE, RESERVED, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
+# Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
+CODE_POINT_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
 READ_ONLY = (
     "this database is Parse Server's own PostgreSQL database, opened in place with layout='parse', "
     "which is read-only: {what} is refused. Write through Parse Server, or import the data "
@@ -72,6 +74,7 @@ class ParseStore(PostgresStore):
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
                 raise DataError(f"{self.url}: no _SCHEMA table: this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
+            collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
             cols: dict[str, set[str]] = {}
             for table, column in con.execute(
                 "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
@@ -106,7 +109,8 @@ class ParseStore(PostgresStore):
             classes[names[parse]] = {"fields": fields}
         schema = Schema.from_json(classes)
         layout = ParseLayout({q: p for p, q in names.items()})
-        self.dialect = ParseDialect(schema, layout)
+        code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
+        self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
 
     @staticmethod

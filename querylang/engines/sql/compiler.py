@@ -120,7 +120,7 @@ def compile_query(
         order, order_params = dist.text + " ASC", dist.params
     # objectId ascending as the last key, always: stable paging (SEMANTICS.md §8.15).
     if not any(k.field == "objectId" for k in query.sort):
-        tiebreak = 't."objectId" ASC'
+        tiebreak = f'{d.column_sql("t", "objectId", "", cls.name)} ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
     sql = f"SELECT {select} FROM {table} AS t WHERE {where.text} ORDER BY {order}"
     params = list(where.params) + order_params
