@@ -401,7 +401,12 @@ class Database:
         cls = self.schema.get(plan.class_name)
         cap = self.max_rows
         # limit 0 (a count-only query): no rows to read, so no statement to run.
-        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words)
+        counted = None
+        both = getattr(self.store, "execute_with_count", None)  # a server store runs the two at once
+        if plan.limit != 0 and plan.count_sql is not None and both is not None:
+            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout)
+        else:
+            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -415,7 +420,9 @@ class Database:
             self._decoders[cls.name] = (cls, decode)
         records = [decode(r) for r in rows]
         total = None
-        if plan.count_sql is not None:
+        if counted is not None:
+            total = counted
+        elif plan.count_sql is not None:
             total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words)[0][0]
         return Result(records, total, plan)
 

@@ -19,7 +19,8 @@ What the schema leaves out, and why (``notes`` lists each one):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ class ParseStore(PostgresStore):
         given = conninfo_to_dict(url).get("options") or ""
         guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
         self.notes: list[str] = []
+        self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout)
         self.url = self.path = url
 
@@ -150,6 +152,21 @@ class ParseStore(PostgresStore):
                             out.edges.append(Edge(name, f.name, o, r))
             con.rollback()
         return out
+
+    def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
+                           timeout: float | None = None) -> tuple[list[tuple[Any, ...]], int]:
+        """A query's rows and its count at once, on two pooled connections: on Parse's tables
+        both are usually whole-table scans, and the server runs them side by side."""
+        counting = self._counter.submit(self.execute, count_sql, count_params, timeout=timeout)
+        try:
+            rows = self.execute(sql, params, timeout=timeout)
+        finally:
+            counted = counting.result()
+        return rows, counted[0][0]
+
+    def close(self) -> None:
+        self._counter.shutdown(wait=True)
+        super().close()
 
     def ready(self, words: Iterable[tuple[str, str]]) -> None:
         """No word columns to compute: text search reads the text itself (parse_words.py)."""
