@@ -80,7 +80,7 @@ def proposals(db: Any) -> list[Proposal]:
             "compile_sql._holds: check that the *given* target ids exist "
             "(`e.related_id IN (SELECT objectId FROM Post WHERE objectId IN (?..))`) instead of "
             "semi-joining every Post (`e.related_id IN (SELECT objectId FROM Post)`). Same meaning: "
-            "an edge counts while its target exists (SEMANTICS.md §3.6).",
+            "an edge counts while its target exists (docs/semantics.md#dangling).",
             w.inputs,
             [Variant("today", fwd_today), Variant("proposed", fwd_proposed)],
         )

@@ -12,7 +12,9 @@ from querylang.api import Database, Result, build_query, connect, evaluate, matc
 from querylang.engines.sql.compiler import Plan, compile_query
 from querylang.errors import (
     DataError,
+    EngineError,
     LimitExceeded,
+    QueryCancelled,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
@@ -26,8 +28,10 @@ from querylang.model.schema import Schema
 __all__ = [
     "DataError",
     "Database",
+    "EngineError",
     "LimitExceeded",
     "Plan",
+    "QueryCancelled",
     "QueryError",
     "QuerySyntaxError",
     "QueryTimeout",

@@ -7,13 +7,15 @@ same nodes → ``evaluate`` answers it in plain Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.engines.duckdb.store import Store, make_decoder, output_record
+from querylang.engines.base import Engine, open_engine
+from querylang.engines.duckdb.store import output_record
 from querylang.engines.sql.compiler import (
     Plan,
     Statement,
@@ -28,7 +30,7 @@ from querylang.frontends.filters import build_sort, build_where, check_paging, c
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
-from querylang.model.schema import Schema, suggest
+from querylang.model.schema import Schema, a_type, suggest
 from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -121,21 +123,7 @@ class Database:
         max_rows: int | None = DEFAULT_MAX_ROWS,
         layout: str | None = None,
     ) -> None:
-        self.store: Any
-        if layout not in (None, "querylang", "parse"):
-            raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
-        if layout == "parse":
-            if not (isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))):
-                raise QueryError("layout='parse' reads a Parse Server's PostgreSQL database: give its postgresql:// URL")
-            from querylang.engines.postgres.parse_store import ParseStore
-
-            self.store = ParseStore(path)
-        elif isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
-            from querylang.engines.postgres.store import PostgresStore
-
-            self.store = PostgresStore(path, read_only=read_only)
-        else:
-            self.store = Store(path, read_only=read_only)
+        self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
@@ -149,9 +137,14 @@ class Database:
     def schema(self) -> Schema:
         return self.store.schema
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
-        """Load an interchange document (path or dict) atomically; returns records per class."""
-        counts = self.store.load(source)
+    def load(
+        self, source: str | Path | Mapping[str, Any], *, progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, int]:
+        """Load an interchange document (path or dict) atomically; returns records per class.
+
+        ``progress(stage, done, total)`` hears how many records and edges were "read" and
+        "written" so far (perhaps from another thread)."""
+        counts = self.store.load(source, progress)
         self._reference = None
         return counts
 
@@ -205,6 +198,13 @@ class Database:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
         return self._plan(class_name, query, kw, capped=False)
 
+    def explain(
+        self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
+    ) -> str:
+        """The engine's plan for the query (DuckDB's EXPLAIN), as text."""
+        plan = self.compile(class_name, query, **kw)
+        return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
+
     def clear_cache(self) -> None:
         """Forget the kept plans (they are dropped by themselves when the schema changes)."""
         self._plans.clear()
@@ -256,11 +256,13 @@ class Database:
         select: str | Sequence[str] | None = None,
         visual: Mapping[str, Any] | None = None,
         visual_sorting: Sequence[Mapping[str, Any]] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Result:
         """Run a filter script, a filter object or a Noodl visual filter against ``class_name``.
 
         ``include="Owner,Owner.author"`` embeds pointed-to records; ``select="title,score"``
-        keeps only those fields (plus objectId, createdAt, updatedAt).
+        keeps only those fields (plus objectId, createdAt, updatedAt). Setting the ``cancel``
+        event (from another thread) stops the query with :class:`QueryCancelled`.
         """
         if visual is not None:
             from querylang.frontends.visual import visual_to_filter
@@ -276,15 +278,52 @@ class Database:
         with self.store.lock:
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (the store lock orders them).
-            res = self._execute(self._plan(class_name, query, opts, capped=True))
+            res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
         inc, keys = _key_list(include), _key_list(select)
-        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (§5.3).
+        _check_select(self.schema, class_name, keys)
+        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
-            _include(self, class_name, res.records, inc)
+            _include(self, class_name, res.records, inc, cancel)
         if keys:
             res.records = _select(res.records, keys)
         return res
+
+    def stream(
+        self,
+        class_name: str,
+        query: Filter = None,
+        *,
+        include: str | Sequence[str] | None = None,
+        select: str | Sequence[str] | None = None,
+        batch: int = 1000,
+        cancel: threading.Event | None = None,
+        **kw: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """The records of :meth:`query` one by one, read from the database as they are used.
+
+        Memory stays bounded, so ``max_rows`` does not apply, nor ``timeout`` (the reader sets
+        the pace); ``cancel`` stops it. ``count`` is not available here (use :meth:`count`).
+        """
+        if kw.get("count"):
+            raise QueryError("stream() gives records only; db.count() counts them")
+        with self.store.lock:
+            plan = self._plan(class_name, query, kw, capped=False)
+            cls = self.schema.get(plan.class_name)
+            batches = iter(()) if plan.limit == 0 else self.store.stream(
+                plan.sql, plan.params, batch=batch, words=plan.words, cancel=cancel
+            )
+        decode = self.store.decoder(cls, plan.columns)
+        inc, keys = _key_list(include), _key_list(select)
+        _check_select(self.schema, cls.name, keys)
+        inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
+        for rows in batches:
+            records = [decode(r) for r in rows]
+            if inc:
+                _include(self, cls.name, records, inc, cancel)
+            if keys:
+                records = _select(records, keys)
+            yield from records
 
     def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
         """Parse REST ``find``: ``where`` JSON, ``order="-score,title"``, limit (default 100),
@@ -308,7 +347,7 @@ class Database:
         cls = self.schema.get(class_name)
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
-            raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is a {f.type}")
+            raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
         plan = self.compile(class_name, query, **kw)
         rows = self._statement(compile_distinct(plan, f.name, self.store.dialect))
         return [_out_value(f.type, r[0]) for r in rows]
@@ -332,7 +371,7 @@ class Database:
             f = cls.field(str(fname))
             allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
             if f.type not in allowed:
-                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is a {f.type}")
+                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
             ops.append((op, f.name))
             types.append(f.type)
         if not ops:
@@ -384,19 +423,19 @@ class Database:
         spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
         self.define_class(class_name, {name: spec})
 
-    def run(self, q: n.Query) -> Result:
-        """Run already-built query nodes through SQL."""
+    def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
+        """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (the store lock orders them).
         with self.store.lock:
-            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect))
+            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
 
     def _row_cap(self, limit: int | None) -> int | None:
         """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
         cap = self.max_rows
         return cap + 1 if cap is not None and (limit is None or limit > cap) else None
 
-    def _execute(self, plan: Plan) -> Result:
+    def _execute(self, plan: Plan, cancel: threading.Event | None = None) -> Result:
         """Run a plan and decode its rows (the caller holds the store lock)."""
         cls = self.schema.get(plan.class_name)
         cap = self.max_rows
@@ -404,9 +443,9 @@ class Database:
         counted = None
         both = getattr(self.store, "execute_with_count", None)  # a server store runs the two at once
         if plan.limit != 0 and plan.count_sql is not None and both is not None:
-            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout)
+            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout, cancel=cancel)
         else:
-            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words)
+            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -416,14 +455,14 @@ class Database:
         if cached is not None and cached[0] is cls:
             decode = cached[1]
         else:
-            decode = make_decoder(cls, plan.columns)
+            decode = self.store.decoder(cls, plan.columns)
             self._decoders[cls.name] = (cls, decode)
         records = [decode(r) for r in rows]
         total = None
         if counted is not None:
             total = counted
         elif plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words)[0][0]
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
@@ -434,7 +473,7 @@ class Database:
     def run_reference(self, q: n.Query) -> Result:
         if self._reference is None:
             self._reference = Evaluator(self.store.dataset())
-        res = self._reference.run(q)
+        res = self._reference.run(q, timeout=self.timeout)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)
 
@@ -472,8 +511,11 @@ def _key_list(value: str | Sequence[str] | None) -> list[str]:
     return [k.strip() for k in items if k and k.strip()]
 
 
-def _include(db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str]) -> None:
-    """Replace pointer ids by the records they point to, along each dotted path (§5.3).
+def _include(
+    db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str],
+    cancel: threading.Event | None = None,
+) -> None:
+    """Replace pointer ids by the records they point to, along each dotted path (docs/semantics.md#include-select).
 
     A dangling pointer stays a bare id; ``*`` includes every Pointer field one level.
     """
@@ -491,22 +533,41 @@ def _include(db: Database, class_name: str, records: list[dict[str, Any]], paths
         if f is None:
             raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=None)
         if f.type != "Pointer":
-            raise QueryError(f"cannot include '{name}': it is a {f.type}, not a Pointer")
+            raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer")
         ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})
         if not ids:
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
-        found = {r["objectId"]: r for r in db.run(q).records}
+        found = {r["objectId"]: r for r in db.run(q, cancel=cancel).records}
         if sub:
-            _include(db, f.target or "", list(found.values()), sub)
+            _include(db, f.target or "", list(found.values()), sub, cancel)
         for r in records:
             v = r.get(name)
             if isinstance(v, str) and v in found:
                 r[name] = {"__type": "Object", "className": f.target, **found[v]}
 
 
+def _check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
+    """Every selected key names a field (an unknown sort field is an error, so is this one);
+    ``a.b`` follows the Pointer ``a`` to its class."""
+    for key in keys:
+        cls = schema.get(class_name)
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            f = cls.fields.get(part)
+            if f is None:
+                raise SchemaError(
+                    f"cannot select '{key}': class {cls.name} has no field '{part}'",
+                    hint=suggest(part, cls.fields),
+                )
+            if i < len(parts) - 1:
+                if f.type != "Pointer" or f.target is None:
+                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer to follow")
+                cls = schema.get(f.target)
+
+
 def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Only the named fields, plus objectId, createdAt, updatedAt (§5.3); ``a.b`` selects inside a."""
+    """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select); ``a.b`` selects inside a."""
     always = ("objectId", "createdAt", "updatedAt", "__type", "className")
     top: dict[str, list[str]] = {}
     for k in keys:

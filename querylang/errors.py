@@ -1,13 +1,13 @@
 """Every error a user can cause is a :class:`QueryError`.
 
-Each carries a readable message, a Parse-style ``code`` (SEMANTICS.md §7) and, when the
+Each carries a readable message, a Parse-style ``code`` (docs/semantics.md#errors) and, when the
 error comes from a script, the ``line``/``column`` it points at; ``str()`` then shows the
 offending source line with a caret under the column, like a compiler would.
 """
 
 from __future__ import annotations
 
-# Parse error codes (SEMANTICS.md §7).
+# Parse error codes (docs/semantics.md#errors).
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101
 INVALID_QUERY = 102
@@ -135,6 +135,18 @@ class DataError(QueryError):
 
 class QueryTimeout(QueryError):
     """The query ran longer than the configured timeout and was interrupted."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
+class QueryCancelled(QueryError):
+    """The caller's ``cancel`` event was set while the query ran (Ctrl-C in the command line)."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
+class EngineError(QueryError):
+    """The database engine failed on a query the checks let through: a fault, not a user error."""
 
     default_code = INTERNAL_SERVER_ERROR
 

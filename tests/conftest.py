@@ -33,7 +33,7 @@ CONFORMANCE = HERE / "conformance"
 
 @pytest.fixture(scope="session")
 def sample_doc() -> dict:
-    """The calibration dataset (copied from ../shared/conformance)."""
+    """The calibration dataset (tests/conformance/dataset.json, see its README)."""
     return json.loads((CONFORMANCE / "dataset.json").read_text(encoding="utf-8"))
 
 

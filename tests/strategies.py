@@ -5,7 +5,7 @@ duplicate sort keys, pointers that hit and relation edges that hit are the commo
 which is where the two engines can disagree. Pools hold the awkward values too (-0.0, int
 vs float, case-folding letters, a newline before the end of a string, dates before 1970).
 
-Filters are generated the way a user writes them (plain dicts, SEMANTICS.md §2) and are
+Filters are generated the way a user writes them (plain dicts, docs/semantics.md#front-ends) and are
 always valid for the generated schema, so a QueryError from either engine is a finding.
 """
 
@@ -472,7 +472,7 @@ def field_conditions(name: str, ftype: str, target: str | None, seen: list[Any])
         if shorthand is not None and draw(st.integers(0, 5)) == 0:
             value = draw(shorthand)
             # A dict as shorthand is an operator object unless it is an Object field's value or
-            # a typed literal (SEMANTICS.md §6); an id-like dict on a Pointer is a pointer value.
+            # a typed literal (docs/semantics.md#noodl-differences); an id-like dict on a Pointer is a pointer value.
             if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
                 return {name: value}
         ops: dict[str, Any] = {}

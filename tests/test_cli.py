@@ -1,4 +1,5 @@
-"""The ``querylang`` command as a person runs it: the installed script in a subprocess.
+"""The ``querylang`` command as a person runs it: in-process through click's CliRunner, and
+in a subprocess where the process boundary is the point (``python -m``, closed pipes).
 
 Each test checks what is printed and the exit status: 0 success, 2 a user error with the
 message on stderr (the caret view for scripts), 1 an internal fault.
@@ -12,24 +13,50 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from querylang.app.cli import main
 from querylang.app.demo import sample_document
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
-SUBCOMMANDS = ("query", "compile", "load", "schema", "show", "relation", "repl", "demo")
+SUBCOMMANDS = ("query", "find", "compile", "load", "schema", "show", "relation", "repl", "demo")
 GT10 = "where({ score: { greaterThan: 10 } })"
 GT10_IDS = ["p015", "p023", "p031", "p039"]
 
 
-def ql(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
-    return subprocess.run(
-        [*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
+ENV = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def ql(*args: str, stdin: str | None = None, cwd: Path | None = None) -> Ran:
+    """The command in this process (click's CliRunner): what it prints and its exit status."""
+    here = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        res = CliRunner(env=ENV).invoke(main, list(args), input=stdin, prog_name="querylang")
+    finally:
+        os.chdir(here)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception  # the command's own handler lets nothing through: a test bug
+    return Ran(res.exit_code, res.stdout, res.stderr)
+
+
+def ql_process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command in a subprocess, for what only a process shows."""
+    env = {**os.environ, **ENV}
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
 
 
 def ok(*args: str, **kw: object) -> str:
@@ -292,6 +319,11 @@ def test_show_include_embeds_pointed_records() -> None:
     doc = json.loads(ok("show", "Comment", "c001", "--include", "*", "--format", "json"))
     assert doc["Owner"]["__type"] == "Object" and doc["Owner"]["title"] == "DuckDB join 8"
     assert doc["author"]["className"] == "User" and doc["author"]["name"] == "Grace"
+    # #12.13: the included record's own pointers have the top level's shape, not bare ids.
+    included = json.loads(ok("show", "Comment", "c001", "--include", "Owner", "--format", "json"))
+    assert included["author"] == {"__type": "Pointer", "className": "User", "objectId": "u02"}
+    assert included["Owner"]["author"]["__type"] == "Pointer"
+    assert included["Owner"]["author"]["className"] == "User"
     plain = json.loads(ok("show", "Group", "g2", "--format", "json"))
     assert plain["posts"] == {"__type": "Relation", "className": "Post", "count": 6}
 
@@ -339,3 +371,84 @@ def test_an_internal_fault_exits_1_with_a_short_line(monkeypatch: pytest.MonkeyP
     res = CliRunner().invoke(cli.main, ["query", "Post", GT10])
     assert res.exit_code == 1
     assert "internal error: RuntimeError: boom" in res.output
+
+
+# --- faults and closed pipes (#12.8) --------------------------------------------------------
+
+
+def test_a_database_fault_exits_1_not_2(tmp_path: Path, sample_file: Path) -> None:
+    # A real fault from the engine: a table changed behind querylang's back.
+    import duckdb
+
+    path = tmp_path / "changed.duckdb"
+    ok("load", str(sample_file), "--db", str(path))
+    con = duckdb.connect(str(path))
+    con.execute('DROP TABLE "Comment"')
+    con.close()
+    res = ql("query", "Comment", "where({})", "--db", str(path))
+    assert res.returncode == 1, (res.returncode, res.stderr)
+    assert "the database rejected the query" in res.stderr and "internal error" not in res.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])
+def test_a_closed_output_pipe_exits_quietly_with_0(fmt: str) -> None:
+    # The process boundary is the point: the reader (`| head -1`) goes away mid-output.
+    proc = subprocess.Popen(
+        [*COMMAND, "query", "Comment", "where({})", "--format", fmt],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV},
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
+
+
+# --- query --include/--select, table limit, streaming; find (#12.14) -------------------------
+
+
+def test_query_include_and_select() -> None:
+    out = ok("query", "Comment", "where({})", "--include", "Owner", "--select", "text,Owner.title",
+             "--limit", "2", "--format", "json")  # fmt: skip
+    first = json.loads(out)[0]
+    assert set(first) == {"objectId", "createdAt", "updatedAt", "text", "Owner"}
+    assert first["Owner"]["__type"] == "Object" and first["Owner"]["title"] == "DuckDB join 8"
+    assert "body" not in first["Owner"]
+    lines = ok("query", "Comment", "where({})", "--include", "Owner", "--format", "jsonl").splitlines()
+    assert len(lines) == 120 and json.loads(lines[0])["Owner"]["className"] == "Post"
+    assert "not a Pointer" in user_error("query", "Comment", "where({})", "--include", "text")
+
+
+def test_a_table_shows_100_records_unless_asked_for_more() -> None:
+    out = ok("query", "Comment", "where({})", "--count")
+    assert "100 records shown of 120 matching" in out and "--limit N for more" in out
+    assert "120 records" in ok("query", "Comment", "where({})", "--limit", "500")
+    assert "--limit N" not in ok("query", "Comment", "where({})", "--limit", "500")
+
+
+def test_csv_and_jsonl_write_every_record_as_they_are_read() -> None:
+    rows = list(csv.DictReader(io.StringIO(ok("query", "Comment", "where({})", "--format", "csv"))))
+    assert len(rows) == 120
+    res = ql("query", "Comment", "where({})", "--format", "jsonl", "--skip", "110", "--count")
+    assert len(res.stdout.splitlines()) == 10 and res.stderr == "count: 120\n"
+
+
+def test_find_takes_a_parse_rest_where() -> None:
+    doc = json.loads(ok("find", "Post", '{"score": {"$gt": 10}}', "--order", "-score,objectId",
+                        "--count", "--format", "json"))  # fmt: skip
+    assert doc["count"] == 4 and [r["objectId"] for r in doc["results"]] == GT10_IDS
+    where = '{"Owner": {"$inQuery": {"where": {"score": 13}, "className": "Post"}}}'
+    found = json.loads(ok("find", "Comment", where, "--keys", "text", "--format", "json"))
+    assert found and all(set(r) == {"objectId", "createdAt", "updatedAt", "text"} for r in found)
+    assert len(json.loads(ok("find", "Comment", "--format", "json"))) == 100  # Parse's default limit
+    assert "must be a JSON object" in user_error("find", "Post", "[1]")
+    assert "not valid JSON" in user_error("find", "Post", "{")
+    assert "$gt" in user_error("find", "Post", '{"score": {"$gtt": 1}}')
+
+
+def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, sample_file: Path) -> None:
+    # #12.4: `load tasks.json --db copy.json` said "loaded" and kept nothing.
+    assert "ending in .duckdb" in user_error("load", str(sample_file), "--db", str(tmp_path / "copy.json"))
+    assert not (tmp_path / "copy.json").exists()
+    assert "looks like a JSON file" in user_error("load", str(sample_file), "--db", str(sample_file))
+    assert "looks like a JSON file" in user_error("schema", "--db", str(sample_file))

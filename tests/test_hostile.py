@@ -851,7 +851,7 @@ SANDBOX = [
     ("do {} while (true)", "loops"),
     ("function f() { return f() }\nf()", "functions"),
     ("(function () {})()", "functions"),
-    ("const f = x => f(x)", "arrow functions"),
+    ("const f = x => f(x)\nf(1)", "too much recursion"),
     ("this", "'this'"),
     ("this.constructor", "'this'"),
     ("process", "'process'"),
@@ -860,7 +860,8 @@ SANDBOX = [
     ("global", "'global'"),
     ("self", "'self'"),
     ("module.exports", "'module'"),
-    ("Object.keys(Inputs)", "'Object'"),
+    ("Object.getPrototypeOf(Inputs)", "'Object.getPrototypeOf' is not supported"),
+    ("Object.constructor", "'constructor'"),
     ("Reflect.get(Inputs, 'a')", "'Reflect'"),
     ("Proxy", "'Proxy'"),
     ("Symbol.iterator", "'Symbol'"),
@@ -933,7 +934,7 @@ SANDBOX = [
     ("delete Inputs.a", "'delete'"),
     ("'a' in Inputs", "'in'"),
     ("Inputs instanceof Object", "'instanceof'"),
-    ("[...Inputs.arr]", "spread"),
+    ("[...Inputs.arr.constructor]", "'constructor'"),
     ("x = 1", "not defined"),
 ]
 

@@ -14,7 +14,6 @@ import pytest
 
 import querylang
 from querylang import QueryError
-from querylang.app.cli import explain_plan
 
 CLASSES = {"Note": {"fields": {"body": {"type": "String"}, "title": {"type": "String"}, "n": {"type": "Number"}}}}
 
@@ -58,8 +57,7 @@ def test_every_way_of_running_a_statement_computes_them(how):
     if how == "count":
         assert db.count("Note", search("duck")) == 1
     elif how == "explain":
-        plan = db.compile("Note", search("duck"))
-        explain_plan(db, plan.sql, plan.params, plan.words)
+        assert "SCAN" in db.explain("Note", search("duck")).upper()
     elif how == "aggregate":
         assert db.aggregate("Note", {"top": {"max": "n"}}, search("geese")) == {"top": 1}
     else:  # a kept plan, then a second load makes the field pending again
@@ -116,3 +114,31 @@ def test_a_file_left_without_them_says_so_read_only_and_computes_them_writable(t
     with querylang.connect(path, read_only=True) as ro:
         assert ro.store.pending_words == set()
         assert ro.query("Note", {"title": {"text": {"search": "run"}}}).ids == ["n0", "n1"]
+
+
+def test_the_read_only_message_names_a_command_that_repairs_it(tmp_path: Path):
+    # #12.5: a load stopped while computing the words; the REPL did not repair the file.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    path = tmp_path / "notes.duckdb"
+    db = querylang.connect(path)
+    db.load(notes("ducks", "geese"))
+    db.store.con.close()  # the process ended without closing the database
+    with querylang.connect(path, read_only=True) as ro, pytest.raises(QueryError) as info:
+        ro.query("Note", search("geese"))
+    command = str(info.value).split("e.g. ")[1]
+    assert command == f"querylang repl --db {path} < /dev/null"
+    res = CliRunner().invoke(main, ["repl", "--db", str(path)], input="")  # the command, as named
+    assert res.exit_code == 0, res.output
+    with querylang.connect(path, read_only=True) as ro:
+        assert ro.store.pending_words == set()
+        assert ro.query("Note", search("geese")).ids == ["n1"]
+
+
+def test_closing_twice_is_harmless(tmp_path: Path):
+    db = querylang.connect(tmp_path / "notes.duckdb")
+    db.load(notes("ducks"))
+    db.close()
+    db.close()  # a Ctrl-C during the first close's words used to fail here: "Connection already closed"

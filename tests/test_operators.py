@@ -1,8 +1,8 @@
 """Every operator on every field type, on one small hand-made dataset, through both engines.
 
-The expected ids below were worked out by hand from SEMANTICS.md (section numbers in the
-comments), not by running the engine: when a row fails, the engine or SEMANTICS.md is wrong,
-not the table. Without a sort, results come in objectId order (§8.15), so ids are compared as
+The expected ids below were worked out by hand from docs/semantics.md (the sections are named in
+the comments), not by running the engine: when a row fails, the engine or docs/semantics.md is wrong,
+not the table. Without a sort, results come in objectId order (docs/semantics.md#sort), so ids are compared as
 lists.
 """
 
@@ -27,7 +27,7 @@ DATE = "Date"
 ALL_ITEMS = ["i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8"]
 
 # i4 holds an explicit null in every field and i5 holds nothing at all: absent = missing or
-# null (§8.1), so every row must treat them alike.
+# null (docs/semantics.md#absent), so every row must treat them alike.
 # Relation fields come last in each class: a Relation followed by other fields trips an engine
 # bug (test_load.py::test_relation_field_before_other_fields).
 DOC: dict[str, Any] = {
@@ -169,7 +169,7 @@ def db():
 ENGINES = ("query", "reference")
 
 CASES: list[tuple[dict[str, Any], str, list[str]]] = [
-    # String: equality is exact and case-sensitive (§3.2)
+    # String: equality is exact and case-sensitive (docs/semantics.md#equality)
     ({"name": {"equalTo": "apple"}}, "Item", ["i1"]),
     ({"name": {"equalTo": ""}}, "Item", ["i8"]),
     ({"name": {"equalTo": None}}, "Item", ["i4", "i5"]),
@@ -177,7 +177,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"name": None}, "Item", ["i4", "i5"]),
     ({"name": {"notEqualTo": "apple"}}, "Item", _without("i1")),
     ({"name": {"notEqualTo": None}}, "Item", _without("i4", "i5")),
-    # String order is by code point: "A" < "a" < "b" < "Ä" (§3.1)
+    # String order is by code point: "A" < "a" < "b" < "Ä" (docs/semantics.md#order)
     ({"name": {"lessThan": "b"}}, "Item", ["i1", "i2", "i8"]),
     ({"name": {"lessThanOrEqualTo": "banana"}}, "Item", ["i1", "i2", "i3", "i8"]),
     ({"name": {"greaterThan": "banana"}}, "Item", ["i6", "i7"]),
@@ -195,7 +195,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"name": {"notContainedIn": []}}, "Item", ALL_ITEMS),
     ({"name": {"exists": True}}, "Item", _without("i4", "i5")),
     ({"name": {"exists": False}}, "Item", ["i4", "i5"]),
-    # matchesRegex: PCRE meaning, options i m s x (§3.4)
+    # matchesRegex: PCRE meaning, options i m s x (docs/semantics.md#regex)
     ({"name": {"matchesRegex": "^a"}}, "Item", ["i1"]),
     ({"name": {"matchesRegex": "^a", "options": "i"}}, "Item", ["i1", "i2"]),
     ({"name": {"matchesRegex": "^ä", "options": "i"}}, "Item", ["i7"]),
@@ -209,7 +209,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"name": {"matchesRegex": "[b-c]an"}}, "Item", ["i3"]),
     ({"name": {"matchesRegex": ""}}, "Item", _without("i4", "i5")),
     ({"name": {"matchesRegex": "^$"}}, "Item", ["i8"]),
-    # Number: 1 and 1.0 are the same number (§1.2)
+    # Number: 1 and 1.0 are the same number (docs/semantics.md#numbers)
     ({"qty": {"equalTo": 1}}, "Item", ["i1", "i8"]),
     ({"qty": {"equalTo": 1.0}}, "Item", ["i1", "i8"]),
     ({"qty": 2}, "Item", ["i7"]),
@@ -218,14 +218,14 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"qty": {"lessThanOrEqualTo": 2}}, "Item", ["i1", "i3", "i7", "i8"]),
     ({"qty": {"greaterThan": 2}}, "Item", ["i2", "i6"]),
     ({"qty": {"greaterThanOrEqualTo": 2.5}}, "Item", ["i2", "i6"]),
-    # several operators on one field are ANDed, not "first one wins" (§6)
+    # several operators on one field are ANDed, not "first one wins" (docs/semantics.md#noodl-differences)
     ({"qty": {"greaterThan": 0, "lessThan": 3}}, "Item", ["i1", "i2", "i7", "i8"]),
     ({"qty": {"containedIn": [1, 10]}}, "Item", ["i1", "i6", "i8"]),
     ({"qty": {"containedIn": [None]}}, "Item", ["i4", "i5"]),
     ({"qty": {"notContainedIn": [1, 10]}}, "Item", ["i2", "i3", "i4", "i5", "i7"]),
     ({"qty": {"exists": True}}, "Item", _without("i4", "i5")),
     ({"qty": {"exists": False}}, "Item", ["i4", "i5"]),
-    # Boolean: false < true (§8.16)
+    # Boolean: false < true (docs/semantics.md#order)
     ({"active": {"equalTo": True}}, "Item", ["i1", "i3", "i8"]),
     ({"active": False}, "Item", ["i2", "i6"]),
     ({"active": {"notEqualTo": True}}, "Item", ["i2", "i4", "i5", "i6", "i7"]),
@@ -234,7 +234,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"active": {"containedIn": [False, None]}}, "Item", ["i2", "i4", "i5", "i6", "i7"]),
     ({"active": {"notContainedIn": [True]}}, "Item", ["i2", "i4", "i5", "i6", "i7"]),
     ({"active": {"exists": False}}, "Item", ["i4", "i5", "i7"]),
-    # Date: ISO strings and Date objects are read as instants, ms precision (§1.2, §8.10)
+    # Date: ISO strings and Date objects are read as instants, ms precision (docs/semantics.md#dates)
     ({"due": {"equalTo": "2024-01-01T00:00:00.000Z"}}, "Item", ["i1"]),
     ({"due": {"equalTo": "2024-01-01T00:00:00Z"}}, "Item", ["i1"]),
     ({"due": {"equalTo": "2024-01-01T01:00:00.000+01:00"}}, "Item", ["i1"]),
@@ -245,7 +245,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"due": {"lessThanOrEqualTo": "2024-01-01T00:00:00.000Z"}}, "Item", ["i1", "i3"]),
     ({"due": {"greaterThan": _d("2024-01-01T00:00:00.000Z")}}, "Item", ["i2", "i6"]),
     ({"due": {"greaterThanOrEqualTo": "2024-06-01T12:00:00.000Z"}}, "Item", ["i2", "i6"]),
-    # dates inside containedIn are converted too (a Noodl quirk not copied, §6)
+    # dates inside containedIn are converted too (a Noodl quirk not copied, docs/semantics.md#noodl-differences)
     ({"due": {"containedIn": ["2024-01-01T00:00:00.000Z", _d("2025-01-01T00:00:00.000Z")]}}, "Item", ["i1", "i6"]),
     ({"due": {"notContainedIn": ["2024-01-01T00:00:00.000Z", _d("2025-01-01T00:00:00.000Z")]}}, "Item", _without("i1", "i6")),
     ({"due": {"exists": True}}, "Item", ["i1", "i2", "i3", "i6"]),
@@ -254,7 +254,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     # updatedAt defaults to createdAt
     ({"updatedAt": {"greaterThan": "2024-02-01T00:00:00.000Z"}}, "Item", ["i2"]),
     ({"updatedAt": {"equalTo": "2024-01-01T00:00:00.000Z"}}, "Item", ["i1"]),
-    # Array: a condition holds if the whole array or any element satisfies it (§3.1)
+    # Array: a condition holds if the whole array or any element satisfies it (docs/semantics.md#arrays)
     ({"tags": {"equalTo": "red"}}, "Item", ["i1"]),
     ({"tags": "red"}, "Item", ["i1"]),
     ({"tags": {"equalTo": 2}}, "Item", ["i2"]),
@@ -267,7 +267,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"tags": {"equalTo": []}}, "Item", ["i3"]),
     ({"tags": {"equalTo": {"k": "v"}}}, "Item", ["i6"]),
     ({"tags": {"equalTo": _d("2024-01-01T00:00:00.000Z")}}, "Item", ["i6"]),
-    # {f: null} also matches an array holding a null element (MongoDB, §3.1)
+    # {f: null} also matches an array holding a null element (MongoDB, docs/semantics.md#arrays)
     ({"tags": {"equalTo": None}}, "Item", ["i4", "i5", "i6", "i8"]),
     ({"tags": {"notEqualTo": "red"}}, "Item", _without("i1")),
     ({"tags": {"notEqualTo": None}}, "Item", ["i1", "i2", "i3", "i7"]),
@@ -294,7 +294,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"tags": {"matchesRegex": "^r"}}, "Item", ["i1"]),
     ({"tags": {"matchesRegex": "^1$"}}, "Item", ["i7"]),
     ({"tags": {"matchesRegex": "^G", "options": "i"}}, "Item", ["i2"]),
-    # Object: deep equality, key order and 1 vs 1.0 do not matter (§8.11)
+    # Object: deep equality, key order and 1 vs 1.0 do not matter (docs/semantics.md#objects)
     ({"meta": {"equalTo": {"color": "red", "n": 1}}}, "Item", ["i1", "i2", "i7"]),
     ({"meta": {"n": 1, "color": "red"}}, "Item", ["i1", "i2", "i7"]),
     ({"meta": {"equalTo": {}}}, "Item", ["i3"]),
@@ -306,7 +306,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"meta": {"notContainedIn": [{}]}}, "Item", _without("i3")),
     ({"meta": {"equalTo": None}}, "Item", ["i4", "i5", "i8"]),
     ({"meta": {"exists": True}}, "Item", ["i1", "i2", "i3", "i6", "i7"]),
-    # Pointer: compared by objectId; a dangling pointer still points (§3.6, §8.14)
+    # Pointer: compared by objectId; a dangling pointer still points (docs/semantics.md#pointer-fields)
     ({"owner": {"pointsTo": "p1"}}, "Item", ["i1", "i6"]),
     ({"owner": {"pointsTo": ["p1", "p2"]}}, "Item", ["i1", "i2", "i6"]),
     ({"owner": {"pointsTo": []}}, "Item", []),
@@ -322,7 +322,7 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     ({"owner": {"equalTo": None}}, "Item", ["i4", "i5", "i8"]),
     ({"owner": {"exists": True}}, "Item", ["i1", "i2", "i3", "i6", "i7"]),
     ({"owner": {"greaterThan": "p3"}}, "Item", ["i3"]),
-    # Relation: "holds any" / "holds none"; edges to missing records do not count (§3.6)
+    # Relation: "holds any" / "holds none"; edges to missing records do not count (docs/semantics.md#relations)
     ({"likes": {"pointsTo": "p1"}}, "Item", ["i1"]),
     ({"likes": {"pointsTo": "p2"}}, "Item", ["i1", "i6"]),
     ({"likes": {"pointsTo": ["p3", "p2"]}}, "Item", ["i1", "i3", "i6"]),
@@ -351,14 +351,14 @@ CASES: list[tuple[dict[str, Any], str, list[str]]] = [
     # GeoPoint: only exists has a meaning here
     ({"spot": {"exists": True}}, "Item", ["i1"]),
     ({"spot": {"exists": False}}, "Item", _without("i1")),
-    # objectId (§3.7)
+    # objectId (docs/semantics.md#ids)
     ({"idEqualTo": "i3"}, "Item", ["i3"]),
     ({"idEqualTo": "nope"}, "Item", []),
     ({"idEqualTo": {"objectId": "i2"}}, "Item", ["i2"]),
     ({"idContainedIn": ["i1", "i7", "zz"]}, "Item", ["i1", "i7"]),
     ({"idContainedIn": []}, "Item", []),
     ({"objectId": {"greaterThan": "i6"}}, "Item", ["i7", "i8"]),
-    # and / or / implicit AND (§3.8)
+    # and / or / implicit AND (docs/semantics.md#logic)
     ({}, "Item", ALL_ITEMS),
     ({"and": []}, "Item", ALL_ITEMS),
     ({"and": [{"qty": {"greaterThan": 0}}, {"active": True}]}, "Item", ["i1", "i8"]),
@@ -387,7 +387,7 @@ def test_operator(db, engine, where, class_name, expected):
 # --- errors: the same error from both engines, with a readable message and a Parse code -----
 
 ERRORS: list[tuple[dict[str, Any], dict[str, Any], type[QueryError], str, int]] = [
-    # unknown names come with a suggestion (§7)
+    # unknown names come with a suggestion (docs/semantics.md#errors)
     ({"nmae": {"equalTo": "x"}}, {}, SchemaError, "did you mean 'name'?", INVALID_KEY_NAME),
     ({"qty": {"greaterThen": 1}}, {}, QueryError, "did you mean 'greaterThan'?", INVALID_QUERY),
     ({"relatedTo": {"id": "p1", "key": "favorits"}}, {}, SchemaError, "did you mean 'favorites'?", INVALID_KEY_NAME),
@@ -399,18 +399,18 @@ ERRORS: list[tuple[dict[str, Any], dict[str, Any], type[QueryError], str, int]] 
     ({"name": {"exists": 1}}, {}, QueryTypeError, "exists needs true or false", INVALID_JSON),
     ({"spot": {"equalTo": {"latitude": 10, "longitude": 20}}}, {}, QueryTypeError, "GeoPoint", INCORRECT_TYPE),
     ({"due": {"equalTo": "yesterday"}}, {}, QueryTypeError, "cannot read", INVALID_JSON),
-    # relatedTo needs both halves (§1.3)
+    # relatedTo needs both halves (docs/semantics.md#undefined)
     ({"relatedTo": {"key": "favorites"}}, {}, QueryError, "Must provide id in relatedTo filter", INVALID_QUERY),
     ({"relatedTo": {"id": "p1"}}, {}, QueryError, "Must provide key in relatedTo filter", INVALID_QUERY),
     ({"or": []}, {}, QueryError, "'or' needs at least one condition", INVALID_QUERY),
     ({"and": {"qty": 1}}, {}, QueryError, "Bad $and format", INVALID_QUERY),
-    # sort and paging (§5)
+    # sort and paging (docs/semantics.md#sort)
     ({}, {"sort": ["nmae"]}, SchemaError, "cannot sort by 'nmae'", INVALID_KEY_NAME),
     ({}, {"sort": ["tags"]}, QueryTypeError, "cannot sort by 'tags'", INVALID_QUERY),
     ({}, {"sort": ["likes"]}, QueryTypeError, "cannot sort by 'likes'", INVALID_QUERY),
     ({}, {"limit": -1}, QueryError, "limit must be 0 or more", INVALID_QUERY),
     ({}, {"skip": -2}, QueryError, "skip must be 0 or more", INVALID_QUERY),
-    # regex (§3.4)
+    # regex (docs/semantics.md#regex)
     ({"name": {"matchesRegex": "a", "options": "g"}}, {}, QueryError, "Bad $options value for query: g", INVALID_QUERY),
     ({"name": {"matchesRegex": "(a"}}, {}, QueryError, "", INVALID_QUERY),
     ({"qty": {"matchesRegex": "1"}}, {}, QueryTypeError, "matchesRegex needs a String or Array field", INCORRECT_TYPE),
@@ -432,7 +432,7 @@ def test_unknown_class_is_an_error(db):
         db.query("Itme", {})
 
 
-# --- sort order, limit, skip, count (§5) -------------------------------------------------------
+# --- sort order, limit, skip, count (docs/semantics.md#sort) -------------------------------------------------------
 
 SORTS: list[tuple[Any, list[str]]] = [
     # absent first ascending, last descending; objectId ascending breaks every tie
@@ -465,7 +465,7 @@ def test_sort(db, engine, sort, expected):
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
-        # keys are priorities in the order given (§5.1): objectId first leaves createdAt no say
+        # keys are priorities in the order given (docs/semantics.md#sort): objectId first leaves createdAt no say
         (["objectId", "-createdAt"], ALL_ITEMS),
         (["-objectId", "createdAt"], ALL_ITEMS[::-1]),
     ],
@@ -476,7 +476,7 @@ def test_sort_objectid_keeps_its_place(db, engine, sort, expected):
 
 
 PAGES: list[tuple[dict[str, Any], dict[str, Any], list[str], int | None]] = [
-    # limit/skip cut the sorted answer; count ignores them (§5.2)
+    # limit/skip cut the sorted answer; count ignores them (docs/semantics.md#paging)
     ({}, {"sort": ["qty"], "limit": 3}, ["i4", "i5", "i3"], None),
     ({}, {"sort": ["qty"], "skip": 2, "limit": 3}, ["i3", "i1", "i8"], None),
     ({}, {"sort": ["qty"], "skip": 7}, ["i6"], None),
@@ -497,7 +497,7 @@ def test_paging(db, engine, where, kw, expected, count):
     assert res.count == count
 
 
-# --- numbers are doubles (§1.2): an integer operand means the double nearest to it -----------
+# --- numbers are doubles (docs/semantics.md#numbers): an integer operand means the double nearest to it -----------
 
 
 

@@ -41,7 +41,7 @@ def db():
 # --- Parse where → filter object ---------------------------------------------------------------
 
 TRANSLATIONS = [
-    # equality shorthand (§4); on an Array field equalTo already means "contains"
+    # equality shorthand (docs/semantics.md#front-ends); on an Array field equalTo already means "contains"
     ({"title": "Hi"}, {"title": {"equalTo": "Hi"}}),
     ({"score": None}, {"score": {"equalTo": None}}),
     ({"tags": "ui"}, {"tags": {"equalTo": "ui"}}),
@@ -53,7 +53,7 @@ TRANSLATIONS = [
     ({"score": {"$ne": 3}}, {"score": {"notEqualTo": 3}}),
     ({"score": {"$gt": 1, "$lte": 5}}, {"score": {"greaterThan": 1, "lessThanOrEqualTo": 5}}),
     ({"score": {"$lt": 1, "$gte": -3}}, {"score": {"lessThan": 1, "greaterThanOrEqualTo": -3}}),
-    # lists; nested arrays in $in/$nin are flattened one level, as Parse does (§3.2)
+    # lists; nested arrays in $in/$nin are flattened one level, as Parse does (docs/semantics.md#front-ends)
     ({"tags": {"$in": ["ui", "db"]}}, {"tags": {"containedIn": ["ui", "db"]}}),
     ({"tags": {"$in": [["ui", "db"], "x"]}}, {"tags": {"containedIn": ["ui", "db", "x"]}}),
     ({"tags": {"$nin": ["ui"]}}, {"tags": {"notContainedIn": ["ui"]}}),
@@ -62,11 +62,11 @@ TRANSLATIONS = [
     # exists
     ({"score": {"$exists": True}}, {"score": {"exists": True}}),
     ({"score": {"$exists": False}}, {"score": {"exists": False}}),
-    # regex (§3.4)
+    # regex (docs/semantics.md#regex)
     ({"title": {"$regex": "^par", "$options": "i"}}, {"title": {"matchesRegex": "^par", "options": "i"}}),
     ({"title": {"$regex": "x"}}, {"title": {"matchesRegex": "x"}}),
     ({"title": {"$regex": "", "$options": ""}}, {"title": {"matchesRegex": ""}}),
-    # text (§3.5)
+    # text (docs/semantics.md#text)
     ({"body": {"$text": {"$search": {"$term": "cafe"}}}}, {"body": {"text": {"search": {"term": "cafe"}}}}),
     (
         {"body": {"$text": {"$search": {"$term": "cafe", "$language": "english", "$caseSensitive": False, "$diacriticSensitive": True}}}},
@@ -83,7 +83,7 @@ TRANSLATIONS = [
     # dot notation: dotted keys, unchanged
     ({"Owner.author.name": "Ada"}, {"Owner.author.name": {"equalTo": "Ada"}}),
     ({"meta.views": {"$gt": 100}}, {"meta.views": {"greaterThan": 100}}),
-    # logic (§3.8)
+    # logic (docs/semantics.md#logic)
     ({"$or": [{"score": 1}, {"score": 2}]}, {"or": [{"score": {"equalTo": 1}}, {"score": {"equalTo": 2}}]}),
     ({"$and": []}, {"and": []}),
     ({"$nor": [{"published": True}]}, {"nor": [{"published": {"equalTo": True}}]}),
@@ -91,7 +91,7 @@ TRANSLATIONS = [
         {"$or": [{"$and": [{"score": {"$gt": 1}}, {"tags": "ui"}]}, {"title": "x"}], "published": True},
         {"or": [{"and": [{"score": {"greaterThan": 1}}, {"tags": {"equalTo": "ui"}}]}, {"title": {"equalTo": "x"}}], "published": {"equalTo": True}},
     ),
-    # $relatedTo (§3.6)
+    # $relatedTo (docs/semantics.md#related-to)
     (
         {"$relatedTo": {"object": {"__type": "Pointer", "className": "Group", "objectId": "g1"}, "key": "posts"}},
         {"relatedTo": {"id": "g1", "key": "posts", "className": "Group"}},
@@ -100,7 +100,7 @@ TRANSLATIONS = [
         {"$relatedTo": {"object": {"__type": "Pointer", "objectId": "g1"}, "key": "posts"}},
         {"relatedTo": {"id": "g1", "key": "posts"}},
     ),
-    # sub-queries (§4)
+    # sub-queries (docs/semantics.md#front-ends)
     (
         {"author": {"$inQuery": {"where": {"name": "Ada"}, "className": "User"}}},
         {"author": {"matchesQuery": {"where": {"name": {"equalTo": "Ada"}}, "className": "User"}}},
@@ -117,7 +117,7 @@ TRANSLATIONS = [
         {"author": {"$dontSelect": {"query": {"className": "Post"}, "key": "author"}}},
         {"author": {"doesNotMatchKeyInQuery": {"key": "author", "className": "Post", "where": {}}}},
     ),
-    # geo (§3.9): one distance, the one Parse lets win; arrays are [longitude, latitude]
+    # geo (docs/semantics.md#geo): one distance, the one Parse lets win; arrays are [longitude, latitude]
     (
         {"location": {"$nearSphere": GP, "$maxDistanceInKilometers": 800}},
         {"location": {"nearSphere": {**PT, "maxDistanceInKilometers": 800}}},
@@ -157,7 +157,7 @@ def test_where_as_json_text():
     assert where_to_filter(None) == {}
 
 
-# --- errors, with Parse's codes (§7) ------------------------------------------------------------
+# --- errors, with Parse's codes (docs/semantics.md#errors) ------------------------------------------------------------
 
 P = {"__type": "GeoPoint", "latitude": 1, "longitude": 2}
 ERRORS = [
@@ -265,7 +265,7 @@ END_TO_END = [
     ("Post", {"$or": [{"score": 13}, {"title": {"$regex": "café"}}]}, {"or": [{"score": {"equalTo": 13}}, {"title": {"matchesRegex": "café"}}]}),
     ("Post", {"$nor": [{"published": True}, {"score": None}]}, {"nor": [{"published": {"equalTo": True}}, {"score": {"equalTo": None}}]}),
     ("Post", {"$and": [{"$or": [{"score": 2}, {"score": 8}]}, {"tags": "db"}]}, {"score": {"containedIn": [2, 8]}, "tags": {"equalTo": "db"}}),
-    # relations (§3.6)
+    # relations (docs/semantics.md#relations)
     ("Post", {"$relatedTo": {"object": G1, "key": "posts"}}, {"relatedTo": {"id": "g1", "key": "posts"}}),
     ("Group", {"posts": {"__type": "Pointer", "className": "Post", "objectId": "p020"}}, {"posts": {"pointsTo": "p020"}}),
     ("Group", {"members": {"$nin": [{"__type": "Pointer", "className": "User", "objectId": "u07"}]}}, {"members": {"notContainedIn": ["u07"]}}),
@@ -328,14 +328,14 @@ def test_end_to_end_rows_are_not_vacuous(db):
     assert partial >= len(END_TO_END) - 3
 
 
-# --- find: paging, order, count, include/keys (§5) --------------------------------------------------
+# --- find: paging, order, count, include/keys (docs/semantics.md#sort) --------------------------------------------------
 
 
 def test_find_defaults_to_rest_limit(db):
     assert REST_DEFAULT_LIMIT == 100
     assert len(find(db, "Comment")) == 100
     assert len(find(db, "Comment", limit=BIG)) == 120
-    assert len(db.query("Comment")) == 120  # the library has no cap (§8.6)
+    assert len(db.query("Comment")) == 120  # the library has no cap (docs/semantics.md#paging)
 
 
 def test_find_order_skip_limit_count(db):
@@ -388,11 +388,11 @@ def test_include_and_keys(db):
     assert find(db, "Comment", {"objectId": "c001"}).ids == ["c001"]  # neither given: always works
 
 
-# --- Noodl filter (script or object) → Parse where (§2) -------------------------------------------
+# --- Noodl filter (script or object) → Parse where (docs/semantics.md#front-ends) -------------------------------------------
 
 PTR = {"__type": "Pointer", "className": "Post", "objectId": "p001"}
 TO_PARSE = [
-    # comparisons, undefined inputs dropped (§1.3)
+    # comparisons, undefined inputs dropped (docs/semantics.md#undefined)
     ("where({ title: { equalTo: 'Hi' } })", None, None, {"title": {"$eq": "Hi"}}),
     ("where({ score: { greaterThan: Inputs.Min } })", {"Min": 3}, None, {"score": {"$gt": 3}}),
     ("where({ score: { greaterThan: Inputs.Min } })", None, None, {}),
@@ -406,12 +406,11 @@ TO_PARSE = [
     ("where({ publishedAt: { lessThan: new Date('2024-06-01T00:00:00Z') } })", None, None, {"publishedAt": {"$lt": D_JUNE}}),
     ("where({ publishedAt: { containedIn: [new Date('2024-06-01T00:00:00Z')] } })", None, None, {"publishedAt": {"$in": [D_JUNE]}}),
     ("where({ publishedAt: { greaterThan: '2024-06-01' } })", None, "Post", {"publishedAt": {"$gt": D_JUNE}}),
-    # pointers: className from the schema, or left out without one
+    # pointers: className from the schema (an error without one: see TO_PARSE_ERRORS)
     ("where({ Owner: { pointsTo: 'p001' } })", None, "Comment", {"Owner": {"$eq": PTR}}),
     ("where({ Owner: { pointsTo: ['p001', 'p002'] } })", None, "Comment", {"Owner": {"$in": [PTR, {**PTR, "objectId": "p002"}]}}),
-    ("where({ Owner: { pointsTo: 'p001' } })", None, None, {"Owner": {"$eq": {"__type": "Pointer", "objectId": "p001"}}}),
     ("where({ Owner: { equalTo: 'p001' } })", None, "Comment", {"Owner": {"$eq": PTR}}),
-    # Relation fields: the bare Pointer (§3.6); lists and negations with Pointers
+    # Relation fields: the bare Pointer (docs/semantics.md#relations); lists and negations with Pointers
     ("where({ posts: { pointsTo: 'p001' } })", None, "Group", {"posts": PTR}),
     ("where({ posts: { pointsTo: ['p001'] } })", None, "Group", {"posts": {"$in": [PTR]}}),
     ("where({ posts: { notContainedIn: ['p001'] } })", None, "Group", {"posts": {"$nin": [PTR]}}),
@@ -419,7 +418,6 @@ TO_PARSE = [
     # relatedTo: owner class from the filter or the schema
     ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, "Post", {"$relatedTo": {"object": G1, "key": "posts"}}),
     ("where({ relatedTo: { id: 'g1', key: 'posts', className: 'Group' } })", None, None, {"$relatedTo": {"object": G1, "key": "posts"}}),
-    ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, None, {"$relatedTo": {"object": {"__type": "Pointer", "objectId": "g1"}, "key": "posts"}}),
     # ids
     ("where({ idEqualTo: 'p001' })", None, None, {"objectId": {"$eq": "p001"}}),
     ("where({ idContainedIn: ['p001', 'p002'] })", None, None, {"objectId": {"$in": ["p001", "p002"]}}),
@@ -444,7 +442,7 @@ TO_PARSE = [
     ("where({ idEqualTo: 'p001', objectId: { notEqualTo: 'p002' } })", None, None, {"objectId": {"$eq": "p001", "$ne": "p002"}}),
     ("where({ idEqualTo: 'p001', objectId: { equalTo: 'p002' } })", None, None, {"objectId": {"$eq": "p001"}, "$and": [{"objectId": {"$eq": "p002"}}]}),
     ("where({ posts: { pointsTo: 'p001', exists: true } })", None, "Group", {"posts": PTR, "$and": [{"posts": {"$exists": True}}]}),
-    # $relatedTo next to $or goes into $and (Parse would not reduce it there, §3.6)
+    # $relatedTo next to $or goes into $and (Parse would not reduce it there, docs/semantics.md#related-to)
     (
         "where({ relatedTo: { id: 'g1', key: 'posts' }, or: [{ score: { equalTo: 1 } }, { score: { equalTo: 2 } }] })",
         None,
@@ -505,7 +503,15 @@ TO_PARSE_ERRORS = [
     ("where({ publishedAt: { equalTo: new Date('nope') } })", None, 107, "Invalid Date"),
     ("where({ Owner: { matchesQuery: { score: { equalTo: 1 } } } })", None, 102, "className"),
     ("where({ nosuch: { equalTo: 1 } })", "Post", 105, "nosuch"),
+    # #12.17: Parse refuses a Pointer without className
+    ("where({ Owner: { pointsTo: 'p001' } })", None, 102, "class of the record 'p001' points to is not known"),
+    ("where({ relatedTo: { id: 'g1', key: 'posts' } })", None, 102, "pointer_classes"),
 ]
+
+
+def test_to_parse_where_takes_the_pointer_classes_without_a_schema():
+    where = to_parse_where("where({ Owner: { pointsTo: ['p001', 'p002'] } })", pointer_classes={"Owner": "Post"})
+    assert where == {"Owner": {"$in": [PTR, {**PTR, "objectId": "p002"}]}}
 
 
 @pytest.mark.parametrize(("script", "cls", "code", "message"), TO_PARSE_ERRORS)

@@ -55,7 +55,7 @@ def _assert_results_equal(sql: querylang.Result, ref: querylang.Result, context:
 
 
 def _assert_paging_slices(db: querylang.Database, class_name: str, where: Any, page: querylang.Result, kw: dict[str, Any]) -> None:
-    """limit/skip cut the sorted answer and count ignores them (SEMANTICS.md §5.2)."""
+    """limit/skip cut the sorted answer and count ignores them (docs/semantics.md#paging)."""
     full = db.query(class_name, where, sort=kw["sort"], count=True)
     assert full.count == len(full.ids)
     start = kw["skip"] or 0

@@ -8,22 +8,25 @@ when they break.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pexpect
 import pytest
 from pygments.token import Keyword, Name, String
+from rich.console import Console
 
-from querylang.app.cli import _wait
+import querylang
+from querylang.app.commands import cancellable
+from querylang.app.demo import sample_document
 from querylang.app.highlighting import FilterScriptLexer, is_complete
+from querylang.app.repl import HELP_EXAMPLE, Session
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -186,14 +189,68 @@ def test_esc_enter_adds_a_line_and_a_blank_line_runs_as_is(term: Terminal) -> No
     assert term.quit() == 0
 
 
+def piped(entries: str, tmp_path: Path) -> tuple[int, str]:
+    """``querylang repl`` with stdin not a terminal, in this process (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl"], input=entries)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res.exit_code, res.stdout
+
+
 def test_piped_input_runs_without_a_terminal(tmp_path: Path) -> None:
     entries = ".class Post\nwhere({\n  score: { greaterThan: 10 }\n})\n.show Group g2\n"
-    res = subprocess.run(
-        [*COMMAND, "repl"], input=entries, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")},
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    assert "4 records" in res.stdout and "6 records" in res.stdout
+    status, out = piped(entries, tmp_path)
+    assert status == 0, out
+    assert "4 records" in out and "6 records" in out
+
+
+def test_piped_input_exits_2_after_a_user_error(tmp_path: Path) -> None:
+    # #12.15: errors in piped input end with the command's status, and later entries still run.
+    status, out = piped(".class Post\nwhere({ scroe: 1 })\nwhere({ score: 13 })\n", tmp_path)
+    assert status == 2
+    assert "did you mean 'score'" in out and "4 records" in out
+
+
+def session_for(**kw: object) -> tuple[Session, io.StringIO]:
+    db = querylang.connect()
+    db.load(sample_document())
+    out = io.StringIO()
+    console = Console(file=out, width=120, highlight=False, emoji=False, soft_wrap=False)
+    return Session(db, console, **kw), out  # type: ignore[arg-type]
+
+
+def test_inputs_values_are_json(tmp_path: Path) -> None:
+    # #12.9: the double quotes of a JSON value are kept, so a list is a list.
+    s, out = session_for(class_name="Comment")
+    s.handle('.inputs L=["p001","p002"] S={"a": 1} N=5 T=plain Q=\'two words\'')
+    assert s.inputs == {"L": ["p001", "p002"], "S": {"a": 1}, "N": 5, "T": "plain", "Q": "two words"}
+    s.handle("where({ Owner: { containedIn: Inputs.L } })")
+    assert "error" not in out.getvalue() and "0 records" not in out.getvalue()
+    assert s.status == 0
+    s.handle(".inputs L=[1,")
+    assert "not valid JSON" in out.getvalue() and s.status == 2
+
+
+def test_the_help_example_runs(tmp_path: Path) -> None:
+    # #12.10: the example .help prints is one line that runs as it is.
+    s, out = session_for(class_name="Post", inputs={"Min": 10})
+    s.handle(".help")
+    assert HELP_EXAMPLE in out.getvalue()
+    s.handle(HELP_EXAMPLE)
+    assert "error" not in out.getvalue() and "4 records" in out.getvalue()
+
+
+def test_a_statement_that_asks_for_no_query_is_an_error() -> None:
+    # #12.15: `const m = 10` used to list every record.
+    s, out = session_for(class_name="Post")
+    s.handle("const m = 10")
+    assert "error:" in out.getvalue() and "where()" in out.getvalue() and "40 records" not in out.getvalue()
+    s.handle("const m = 10; where({ score: { greaterThan: m } })")
+    assert "4 records" in out.getvalue()
 
 
 # --- the pieces -----------------------------------------------------------------------------
@@ -276,25 +333,74 @@ def test_completion_knows_classes_fields_operators_inputs() -> None:
     assert "relatedTo" in names("where({ rel")
 
 
+SLOW = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range * b.range) % 7 = 3"
+
+
 def test_ctrl_c_interrupts_a_running_statement() -> None:
-    cursor = duckdb.connect().cursor()
+    db = querylang.connect(timeout=20)  # if Ctrl-C never arrives: a failure, not a hung suite
     # A trillion pairs: hours of work unless the interrupt reaches DuckDB. (Ten billion once
     # finished before a starved timer thread sent the signal, on a busy 2-core machine.)
-    slow = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range * b.range) % 7 = 3"
     # Python's own SIGINT handler, afresh: in a full `make test` run on a fresh clone the
     # signal once never reached it (cause not found: not a Python-level handler change, and
     # not reproducible with `-s`); setting it again also re-installs the C-level handler.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
-    # If Ctrl-C never arrives, stop the statement anyway: a failure, not a hung suite.
-    guard = threading.Timer(20, cursor.interrupt)
-    guard.start()
     start = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            _wait(cursor, lambda: cursor.execute(slow).fetchall())
+            cancellable(lambda cancel: db.store.execute(SLOW, [], timeout=db.timeout, cancel=cancel))
     finally:
-        guard.cancel()
         signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - start < 5
-    assert cursor.execute("SELECT 1").fetchall() == [(1,)]  # the cursor is still usable
+    assert db.store.execute("SELECT 1", []) == [(1,)]  # the connection is still usable
+
+
+@pytest.mark.parametrize("delay_ms", [0, 0.2, 1, 3])
+def test_a_cancel_that_lands_before_the_statement_starts_is_not_lost(delay_ms: float) -> None:
+    # #12.12: DuckDB forgets an interrupt that arrives before its statement starts, so a
+    # Ctrl-C in that moment once let a long query run on while the REPL waited for its lock.
+    db = querylang.connect(timeout=30)
+    for _ in range(15):
+        cancel = threading.Event()
+        box: dict[str, object] = {}
+
+        def run(cancel: threading.Event = cancel, box: dict[str, object] = box) -> None:
+            try:
+                db.store.execute(SLOW, [], timeout=db.timeout, cancel=cancel)
+            except querylang.QueryError as exc:
+                box["error"] = exc
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(delay_ms / 1000)
+        cancel.set()
+        worker.join(5)
+        assert not worker.is_alive(), "the cancelled statement ran on"
+        assert isinstance(box.get("error"), querylang.QueryCancelled)
+    assert db.store.execute("SELECT 1", []) == [(1,)]
+
+
+def test_a_cancelled_library_query_says_so() -> None:
+    db = querylang.connect()
+    db.load(sample_document())
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(querylang.QueryCancelled):
+        db.query("Post", "where({})", cancel=cancel)
+
+
+def test_completion_inside_matches_query_offers_the_target_class_fields() -> None:
+    # #12.11: inside matchesQuery the keys are the pointed-to class's fields.
+    from querylang.app.repl import completions
+
+    s, _ = session_for(class_name="Comment")
+
+    def names(text: str) -> list[str]:
+        return [cand for cand, _, _ in completions(s, text)]
+
+    assert "title" in names("where({ Owner: { matchesQuery: { ti")  # Post.title
+    assert "title" in names("where({ Owner: { matchesQuery: { className: 'Post', where: { ti")
+    assert "likes" not in names("where({ Owner: { matchesQuery: { li")  # Comment.likes is outside
+    assert "likes" in names("where({ Owner: { matchesQuery: { score: 1 } }, li")  # back outside
+    assert "name" in names("where({ Owner: { matchesQuery: { author: { matchesQuery: { na")  # User
+    assert "name" in names("where({ text: { matchesKeyInQuery: { key: 'name', className: 'User', where: { na")

@@ -2,11 +2,11 @@
 paths, include/select, aggregates, writes, live matching, ``find`` and visual filters.
 
 One small hand-made dataset (below) and tables of (query, expected ids). Every expected id list
-was worked out by hand from SEMANTICS.md (§3.5 text, §3.9 geo, §4 Parse-only constructs, §5.3
-include/select) and the docstrings of querylang/text.py and querylang/geo.py, not by running
+was worked out by hand from docs/semantics.md (#text, #geo, #arrays, #pointer-paths,
+#include-select) and the docstrings of querylang/features/text.py and geo.py, not by running
 the engine: when a row fails, the engine or the documentation is wrong, not the table. Every
 query row runs on both engines (DuckDB SQL and the reference evaluator). Without a sort, results
-come in objectId order (§8.15); nearSphere without a sort orders nearest first (§3.9).
+come in objectId order (docs/semantics.md#sort); nearSphere without a sort orders nearest first (docs/semantics.md#geo).
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ QUERIES = [
     ("Post", {"loc": {"nearSphere": ORIGIN}}, {"limit": 2, "skip": 1}, ["p7", "p2"]),
     ("Post", {"loc": {"nearSphere": ORIGIN}, "score": {"greaterThan": 4}}, {}, ["p1", "p7", "p2", "p3"]),
     ("Post", {"and": [{"score": {"exists": True}}, {"loc": {"nearSphere": ORIGIN}}]}, {}, ["p1", "p7", "p2", "p3", "p6", "p8"]),
-    # geo: an explicit sort replaces the distance order (MongoDB, §8.5); absent last descending
+    # geo: an explicit sort replaces the distance order (MongoDB, docs/semantics.md#geo); absent last descending
     ("Post", {"loc": {"nearSphere": ORIGIN}}, {"sort": ["-score"]}, ["p7", "p1", "p3", "p2", "p8", "p6", "p4"]),
     ("Post", {"loc": {"nearSphere": ORIGIN}}, {"sort": "score"}, ["p4", "p6", "p8", "p2", "p3", "p1", "p7"]),
     ("Post", "where({ loc: { nearSphere: { latitude: 0, longitude: 0 } } }); sort(['-createdAt'])", {},
@@ -265,7 +265,7 @@ QUERIES = [
     ("Post", {"tags": {"all": ["red"]}}, {}, ["p1", "p2", "p7"]),
     ("Post", {"tags": {"all": ["red", "yellow"]}}, {}, []),
     ("Post", {"tags": {"all": []}}, {}, []),
-    # containedBy: every element is listed; absent and empty arrays match (MongoDB, §4)
+    # containedBy: every element is listed; absent and empty arrays match (MongoDB, docs/semantics.md#arrays)
     ("Post", {"tags": {"containedBy": ["red", "blue"]}}, {}, ["p1", "p2", "p4", "p5"]),
     ("Post", {"tags": {"containedBy": []}}, {}, ["p4", "p5"]),
     ("Post", {"tags": {"containedBy": ["red", "green", "blue", "yellow"]}}, {}, POSTS),
@@ -406,7 +406,7 @@ def test_errors_point_at_the_script(db):
     assert "withinPolygon" in str(info.value)
 
 
-# --- include / select (§5.3) --------------------------------------------------------------------
+# --- include / select (docs/semantics.md#include-select) --------------------------------------------------------------------
 
 
 def _rec(cls: str, oid: str) -> dict[str, Any]:
@@ -861,7 +861,7 @@ def test_matches_agrees_with_the_database(db):
             assert querylang.matches(fields, cond, schema=db.schema, class_name="Post") is (rec["objectId"] in hits), cond
 
 
-# --- db.find with Parse where (§4) -----------------------------------------------------------------
+# --- db.find with Parse where (docs/semantics.md#front-ends) -----------------------------------------------------------------
 
 
 PARSE_WHERES = [

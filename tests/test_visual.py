@@ -36,7 +36,7 @@ def group(combinator, *rules):
 JUNE = datetime(2024, 6, 1, tzinfo=UTC)
 
 TRANSLATIONS = [
-    # one rule per operator (§2, last paragraph)
+    # one rule per operator (docs/semantics.md#front-ends, visual filters)
     (rule("title", "equal to", value="Hi"), None, {"title": {"equalTo": "Hi"}}),
     (rule("title", "not equal to", value="Hi"), None, {"title": {"notEqualTo": "Hi"}}),
     (rule("score", "less than", value=3), None, {"score": {"lessThan": 3}}),
@@ -54,7 +54,7 @@ TRANSLATIONS = [
     # contain: the text literally, case-insensitive (escaped: a documented deviation)
     (rule("title", "contain", value="query"), None, {"title": {"matchesRegex": "query", "options": "i"}}),
     (rule("title", "contain", value="a.b(c"), None, {"title": {"matchesRegex": "a\\.b\\(c", "options": "i"}}),
-    # values from inputs; undefined inputs skip the rule, null does not (§1.3)
+    # values from inputs; undefined inputs skip the rule, null does not (docs/semantics.md#undefined)
     (rule("score", "greater than", input="Min"), {"Min": 2}, {"score": {"greaterThan": 2}}),
     (rule("score", "greater than", input="Min"), {}, {}),
     (rule("score", "equal to", input="Min"), {"Min": None}, {"score": {"equalTo": None}}),

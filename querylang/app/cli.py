@@ -9,37 +9,49 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.text import Text
 
 from querylang import __version__
-from querylang.api import Database, Result, connect
+from querylang.api import Database, connect
+from querylang.app.commands import (
+    cancellable,
+    class_counts,
+    explain,
+    parse_keys,
+    parse_pairs,
+    query_fields,
+    read_script,
+    read_text,
+    relation_records,
+    run_query,
+    show_record,
+)
 from querylang.app.render import (
     FORMATS,
+    HINT_STYLE,
     dumps,
-    explain_text,
     make_console,
     print_sql,
-    record_doc,
-    record_view,
     schema_doc,
     schema_table,
     write_records,
+    write_stream,
 )
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.errors import DataError, EngineError, QueryError
 from querylang.importers.command import import_group
-from querylang.model.schema import ClassDef, Field
+from querylang.server.command import serve
 
 T = TypeVar("T")
 EXIT_USER = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
-PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be read
+PROGRESS_MIN_BYTES = 1 << 20
+TABLE_ROWS = 100  # records a table shows without --limit  # below this a load is over before a bar could be read
 
 
 # --- errors, in one place -------------------------------------------------------------------
@@ -53,6 +65,9 @@ class QueryLangGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except EngineError as err:  # the database failed on a checked query: a fault
+            report_error(err)
+            ctx.exit(EXIT_INTERNAL)
         except QueryError as err:  # DataError too: every user error is a QueryError
             report_error(err)
             ctx.exit(EXIT_USER)
@@ -143,8 +158,14 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
             return connect(str(db_path), read_only=read_only, layout=layout)
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
-        return connect(db_path, read_only=read_only)
-    db = connect()
+        db = connect(db_path, read_only=read_only)
+    else:
+        db = connect()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(db.close)
+    if db_path is not None:
+        return db
     if data_path is not None:
         db.load(data_path)
     else:
@@ -157,55 +178,11 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
 # --- scripts and inputs ---------------------------------------------------------------------
 
 
-def read_text(path: Path, what: str) -> str:
+def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"no such {what} file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
-
-
-def read_script(arg: str) -> str | dict[str, Any]:
-    """SCRIPT as given: text, ``-`` for stdin, ``@file.js``; a JSON object is a filter object.
-
-    A JSON object with keys is never a valid script (``{"a": 1}`` is a syntax error in
-    JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
-    """
-    if arg == "-":
-        return script_or_filter(sys.stdin.read())
-    if arg.startswith("@"):
-        return script_or_filter(read_text(Path(arg[1:]), "script"))
-    return script_or_filter(arg)
-
-
-def script_or_filter(text: str) -> str | dict[str, Any]:
-    if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            return text
-        if isinstance(doc, dict):
-            return doc
-    return text
-
-
-def input_value(text: str) -> Any:
-    """``KEY=VALUE``'s value: JSON when it parses (5, true, null, ["a"]), else the plain string."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def parse_pairs(pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-i/--input")
-        out[key.strip()] = input_value(value)
-    return out
+        return parse_pairs(pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-i/--input") from None
 
 
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
@@ -219,13 +196,8 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         if not isinstance(doc, dict):
             raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
         out.update(doc)
-    out.update(parse_pairs(pairs))
+    out.update(cli_pairs(pairs))
     return out
-
-
-def parse_sort(values: Sequence[str]) -> list[str] | None:
-    keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
-    return keys or None
 
 
 def query_options(fn: Callable[..., T]) -> Callable[..., T]:
@@ -255,191 +227,6 @@ def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable[..., T
     )
 
 
-# --- running queries so Ctrl-C can stop them ------------------------------------------------
-
-
-def _wait(cursor: Any, work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread; Ctrl-C in the main thread interrupts DuckDB and re-raises.
-
-    DuckDB only looks at a signal after the statement ends, so the statement runs elsewhere
-    and the main thread stays free to hear Ctrl-C and call ``cursor.interrupt()``.
-    """
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed to the main thread below
-            box["error"] = exc
-        finally:
-            done.set()
-
-    # An Event, not Thread.join: a Ctrl-C that lands inside join() can leave the thread
-    # looking finished while it still runs (CPython 3.11).
-    threading.Thread(target=target, daemon=True).start()
-    try:
-        while not done.wait(0.05):
-            pass
-    except KeyboardInterrupt:
-        cursor.interrupt()
-        done.wait(5)
-        raise
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def run_query(db: Database, q: Any) -> Result:
-    """``Database.run`` on a cursor of our own, so that Ctrl-C can interrupt the statement."""
-    import duckdb
-
-    from querylang.engines.duckdb.store import decode_row
-    from querylang.engines.sql.compiler import compile_query
-
-    if not hasattr(db.store, "con"):  # a server engine: its store cancels statements itself
-        return db.run(q)
-    plan = compile_query(q, db.schema)
-    cls = db.schema.get(q.class_name)
-    db.store.ready(plan.words)
-    cursor = db.store.con.cursor()
-    try:
-        rows = [] if q.limit == 0 else _wait(cursor, lambda: cursor.execute(plan.sql, list(plan.params)).fetchall())
-        total = None
-        if plan.count_sql is not None:
-            count_sql = plan.count_sql
-            total = _wait(cursor, lambda: cursor.execute(count_sql, list(plan.count_params)).fetchall()[0][0])
-    except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
-    except duckdb.Error as exc:
-        raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
-    finally:
-        cursor.close()
-    return Result([decode_row(cls, plan.columns, r) for r in rows], total, plan)
-
-
-def query_fields(q: Any) -> list[str]:
-    """Fields a query filters or sorts on: the columns a narrow table keeps first."""
-    from querylang.model.nodes import walk
-
-    names = [key.field for key in q.sort]
-    names += [node.field for node in walk(q.where) if isinstance(getattr(node, "field", None), str)]
-    return list(dict.fromkeys(name.split(".")[0] for name in names))
-
-
-def explain_plan(db: Database, sql: str, params: Sequence[Any], words: Any = ()) -> str:
-    if not hasattr(db.store, "con"):  # a server engine
-        return explain_text(db.store.execute("EXPLAIN " + sql, params, words=words))
-    db.store.ready(words)
-    cursor = db.store.con.cursor()
-    try:
-        return explain_text(_wait(cursor, lambda: cursor.execute("EXPLAIN " + sql, list(params)).fetchall()))
-    finally:
-        cursor.close()
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    value = fn()
-    return value, (time.perf_counter() - start) * 1000
-
-
-# --- records and relations (show, relation; the REPL uses these too) -------------------------
-
-
-def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dict[str, Any]]:
-    cls = db.schema.get(class_name)
-    res = db.query(cls.name, {"idEqualTo": oid})
-    if not res.records:
-        raise QueryError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
-    return cls, res.records[0]
-
-
-def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
-    # Through the target class, not the edge table: an edge to a record that is gone is not counted.
-    return {"relatedTo": {"id": oid, "key": key, "className": cls.name}}
-
-
-def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int]:
-    out = {}
-    for f in cls.user_fields:
-        if f.type == "Relation" and f.target is not None:
-            res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
-            out[f.name] = res.count or 0
-    return out
-
-
-def relation_field(cls: ClassDef, key: str) -> Field:
-    f = cls.field(key)
-    if f.type != "Relation" or f.target is None:
-        rels = [g.name for g in cls.user_fields if g.type == "Relation"]
-        also = f" (its Relation fields: {', '.join(rels)})" if rels else f" ({cls.name} has no Relation fields)"
-        raise QueryError(f"{cls.name}.{key} is a {f.type} field, not a Relation{also}")
-    return f
-
-
-def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
-    """The Pointer fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
-    wanted = [k.strip() for v in names for k in v.split(",") if k.strip()]
-    pointers = [f for f in cls.user_fields if f.type == "Pointer"]
-    if "*" in wanted:
-        return pointers
-    out = []
-    for name in dict.fromkeys(wanted):
-        f = cls.field(name)
-        if f.type != "Pointer":
-            names_ = ", ".join(p.name for p in pointers) or "none"
-            raise QueryError(f"cannot include {cls.name}.{name}: it is a {f.type}, not a Pointer "
-                             f"(Pointer fields: {names_})")
-        out.append(f)
-    return out
-
-
-def fetch_includes(
-    db: Database, cls: ClassDef, record: Mapping[str, Any], fields: Sequence[Field]
-) -> dict[str, tuple[ClassDef, dict[str, Any] | None]]:
-    """One level of pointed-to records; a pointer to a record that is gone maps to None."""
-    out: dict[str, tuple[ClassDef, dict[str, Any] | None]] = {}
-    for f in fields:
-        oid = record.get(f.name)
-        if not isinstance(oid, str) or f.target is None:
-            continue
-        target = db.schema.get(f.target)
-        res = db.query(target.name, {"idEqualTo": oid})
-        out[f.name] = (target, res.records[0] if res.records else None)
-    return out
-
-
-def show_record(
-    db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str
-) -> None:
-    cls, record = fetch_record(db, class_name, oid)
-    counts = relation_counts(db, cls, record["objectId"])
-    included = fetch_includes(db, cls, record, include_fields(cls, include))
-    console = make_console()
-    if fmt == "json":
-        console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
-    else:
-        console.print(record_view(cls, record, counts, included, prefix=prefix))
-
-
-def relation_records(
-    db: Database, class_name: str, oid: str, key: str, **kw: Any
-) -> tuple[ClassDef, str, Result, list[str]]:
-    """The records in ``class_name``/``oid``'s Relation ``key``: target class, title, result and
-    the fields the query names (for :func:`render.write_records`'s ``prefer``)."""
-    cls, record = fetch_record(db, class_name, oid)
-    f = relation_field(cls, key)
-    target = db.schema.get(str(f.target))
-    q = db.build(target.name, relation_filter(cls, record["objectId"], f.name), **kw)
-    title = f"{cls.name} {record['objectId']} · {f.name} → {target.name}"
-    return target, title, run_query(db, q), query_fields(q)
-
-
-def class_counts(db: Database) -> dict[str, int]:
-    return {name: db.query(name, None, limit=0, count=True).count or 0 for name in db.schema.classes}
-
-
 # --- the commands ---------------------------------------------------------------------------
 
 
@@ -463,11 +250,22 @@ def main() -> None:
     """
 
 
+def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
+    fn = click.option("--select", "select", multiple=True, metavar="FIELDS",
+                      help="Only these fields (comma list, repeatable; a.b selects inside an "
+                           "included a), plus objectId, createdAt and updatedAt.")(fn)  # fmt: skip
+    fn = click.option("--include", "include", multiple=True, metavar="FIELDS",
+                      help="Embed the records these Pointer fields point to (comma list, "
+                           "repeatable, dotted paths follow pointers: Owner.author).")(fn)  # fmt: skip
+    return fn
+
+
 @main.command()
 @click.argument("class_name", metavar="CLASS")
 @click.argument("script")
 @source_options
 @query_options
+@include_select_options
 @format_option()
 def query(
     class_name: str,
@@ -480,6 +278,8 @@ def query(
     limit: int | None,
     skip: int | None,
     count: bool,
+    include: tuple[str, ...],
+    select: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Run filter SCRIPT against CLASS and print the records.
@@ -492,20 +292,94 @@ def query(
       querylang query Post "where({ score: { greaterThan: 5 } }); sort(['-score'])"
       querylang query Comment "where({ Owner: { pointsTo: Inputs.Post } })" -i Post=p015
       querylang query Post @filter.js --db app.duckdb --limit 10 --count --format json
+      querylang query Comment "where({})" --include Owner --select text,Owner.title
 
-    With neither --db nor --data the bundled sample dataset is queried.
+    A table shows the first 100 records unless --limit says otherwise; csv and jsonl are
+    written as they are read, all of them. With neither --db nor --data the bundled sample
+    dataset is queried.
     """
     db = open_db(db_path, data_path)
-    inputs = parse_inputs(inputs_json, pairs)
-    q = db.build(
-        class_name, read_script(script), inputs=inputs, sort=parse_sort(sort),
-        limit=limit, skip=skip, count=count,
-    )  # fmt: skip
-    result = run_query(db, q)
-    write_records(
-        make_console(), db.schema.get(q.class_name), result.records, fmt,
-        count=result.count, prefer=query_fields(q),
-    )  # fmt: skip
+    source = read_script(script)
+    opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": parse_keys(sort)}
+    cls = db.schema.get(class_name)
+    prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
+    more_opts: dict[str, Any] = {"include": parse_keys(include), "select": parse_keys(select), "skip": skip, **opts}
+    console = make_console()
+    if fmt in ("csv", "jsonl"):
+        # Streamed: a big result is written as it is read, in bounded memory.
+        total = run_query(db, cls.name, source, limit=0, count=True, **opts).count if count else None
+        cancellable(lambda cancel: write_stream(
+            console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt
+        ))  # fmt: skip
+        if total is not None:
+            sys.stderr.write(f"count: {total}\n")
+        return
+    # A table on a terminal shows TABLE_ROWS unless asked for more (one more row is read to
+    # see whether there are more).
+    capped = fmt == "table" and limit is None
+    result = run_query(db, cls.name, source, limit=TABLE_ROWS + 1 if capped else limit, count=count, **more_opts)
+    records, more = result.records, capped and len(result.records) > TABLE_ROWS
+    write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
+                  more=more, prefer=prefer)  # fmt: skip
+    if more:
+        console.print(Text(f"(first {TABLE_ROWS} shown: --limit N for more, --format csv or jsonl for all)",
+                           style=HINT_STYLE), soft_wrap=True)  # fmt: skip
+
+
+@main.command()
+@click.argument("class_name", metavar="CLASS")
+@click.argument("where", metavar="WHERE_JSON", default="{}")
+@source_options
+@click.option("--order", metavar="KEYS", help="Parse's order, e.g. --order -score,title.")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+              help="Return at most N records (default 100, as Parse's REST API).")
+@click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records.")
+@click.option("--count", is_flag=True, help="Also report how many records match.")
+@click.option("--include", multiple=True, metavar="FIELDS",
+              help="Embed the records these Pointer fields point to (comma list, repeatable).")
+@click.option("--keys", multiple=True, metavar="FIELDS", help="Only these fields (Parse's keys).")
+@format_option()
+def find(
+    class_name: str,
+    where: str,
+    db_path: Path | None,
+    data_path: Path | None,
+    order: str | None,
+    limit: int | None,
+    skip: int | None,
+    count: bool,
+    include: tuple[str, ...],
+    keys: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Run a Parse REST query: WHERE_JSON is the 'where' document of Parse's REST API.
+
+    WHERE_JSON is the JSON text, '-' to read it from stdin, or @FILE; it defaults to {}.
+
+    \b
+    Examples:
+      querylang find Post '{"score": {"$gt": 10}}' --order -score
+      querylang find Comment '{"Owner": {"$inQuery": {"where": {"score": 13}, "className": "Post"}}}'
+      querylang find Comment '{}' --include Owner --keys text,Owner.title --format json
+    """
+    if where == "-":
+        text = sys.stdin.read()
+    elif where.startswith("@"):
+        text = read_text(Path(where[1:]), "where")
+    else:
+        text = where
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"WHERE_JSON is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+    db = open_db(db_path, data_path)
+    cls = db.schema.get(class_name)
+    opts = {"order": order, "limit": limit, "skip": skip, "count": count,
+            "include": parse_keys(include), "keys": parse_keys(keys)}  # fmt: skip
+    result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
+    write_records(make_console(), cls, result.records, fmt, count=result.count)
 
 
 @main.command("compile")
@@ -513,7 +387,7 @@ def query(
 @click.argument("script")
 @source_options
 @query_options
-@click.option("--explain", is_flag=True, help="Also print DuckDB's plan for the query.")
+@click.option("--explain", "explain_it", is_flag=True, help="Also print DuckDB's plan for the query.")
 def compile_cmd(
     class_name: str,
     script: str,
@@ -525,7 +399,7 @@ def compile_cmd(
     limit: int | None,
     skip: int | None,
     count: bool,
-    explain: bool,
+    explain_it: bool,
 ) -> None:
     """Print the SQL and parameters SCRIPT compiles to (and, with --explain, DuckDB's plan).
 
@@ -534,16 +408,18 @@ def compile_cmd(
     """
     db = open_db(db_path, data_path)
     inputs = parse_inputs(inputs_json, pairs)
+    source = read_script(script)
     plan = db.compile(
-        class_name, read_script(script), inputs=inputs, sort=parse_sort(sort),
+        class_name, source, inputs=inputs, sort=parse_keys(sort),
         limit=limit, skip=skip, count=count,
     )  # fmt: skip
     console = make_console()
     print_sql(console, plan.sql, plan.params)
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
-    if explain:
-        console.file.write("\n" + explain_plan(db, plan.sql, plan.params, plan.words) + "\n")
+    if explain_it:
+        opts = {"inputs": inputs, "sort": parse_keys(sort), "limit": limit, "skip": skip, "count": count}
+        console.file.write("\n" + explain(db, class_name, source, **opts) + "\n")
 
 
 @main.command()
@@ -569,14 +445,21 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
     existed = is_url(db_path) or db_path.exists()
+    words_left = False
     with bar:
         doc = read_document_with_progress(file, size, bar)
-        task = bar.add_task("loading (all or nothing)", total=None, detail=str(db_path))
+        tasks: dict[str, Any] = {}
+
+        def tell(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = "checking records" if stage == "read" else "writing (all or nothing)"
+                tasks[stage] = bar.add_task(label, total=total or None, detail="")
+            bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}")
+
         db = None
         try:
             db = connect(str(db_path) if is_url(db_path) else db_path)
-            counts = db.load(doc)
-            db.close()
+            counts = db.load(doc, progress=tell)
         except BaseException:
             if db is not None:
                 db.close()
@@ -584,10 +467,23 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
                 for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
                     leftover.unlink(missing_ok=True)
             raise
-        bar.update(task, total=1, completed=1)
+        # The load is committed: what closing adds (the text-search words) is no part of it.
+        bar.add_task("text-search words", total=None, detail=str(db_path))
+        try:
+            db.close()
+        except KeyboardInterrupt:
+            words_left = True
+            db.close()
     total = sum(counts.values())
     per_class = ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"
     click.echo(f"loaded {total} records into {db_path}: {per_class}")
+    if words_left:
+        click.echo(
+            "interrupted while computing the text-search words: the records are kept, and the "
+            "words are computed on the next open for writing (the first text search or the close "
+            f"of e.g. querylang repl --db {db_path} < /dev/null)",
+            err=True,
+        )
 
 
 def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, Any]:
@@ -692,7 +588,7 @@ def relation(
     """
     db = open_db(db_path, data_path)
     target, title, result, prefer = relation_records(
-        db, class_name, object_id, key, sort=parse_sort(sort), limit=limit, skip=skip
+        db, class_name, object_id, key, sort=parse_keys(sort), limit=limit, skip=skip
     )
     write_records(make_console(), target, result.records, fmt, title=title, prefer=prefer)
 
@@ -714,7 +610,9 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     db = open_db(db_path, data_path, read_only=False)
     if class_name is not None:
         class_name = db.schema.get(class_name).name
-    run_repl(db, class_name=class_name)
+    status = run_repl(db, class_name=class_name)
+    if status:
+        sys.exit(status)
 
 
 @main.command()
@@ -769,3 +667,4 @@ def bench(args: tuple[str, ...]) -> None:
 
 
 main.add_command(import_group)
+main.add_command(serve)

@@ -30,9 +30,17 @@ POINTER_STYLE = "cyan"
 HINT_STYLE = "dim"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; a reader that went away (`| head`) is no fault, and
+        # the command's error handler stops quietly with status 0 (as the other formats do).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(*, stderr: bool = False) -> Console:
     """A console on stdout (or stderr) that never guesses markup or numbers in our text."""
-    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
+    return _Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
 
 
 def plural(n: int, word: str) -> str:
@@ -196,17 +204,41 @@ def summary(shown: int, total: int | None = None, *, more: bool = False, ms: flo
 
 def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> str:
     """CSV with every column; absent and null are both empty, arrays and objects are JSON."""
-    fields = record_fields(cls)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    write_csv(buf, cls, records)
+    return buf.getvalue()
+
+
+def write_csv(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> int:
+    """:func:`csv_text` written to ``out`` as the records come; returns how many."""
+    fields = record_fields(cls)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([f.name for f in fields])
+    n = 0
     for rec in records:
         # A GeoPoint stays JSON here: "lat, lng" would be one more thing for a reader to parse.
+        # An included record (a dict in a Pointer field) is JSON as well.
         writer.writerow(
             ["" if rec.get(f.name) is None else value_text(None if f.type == "GeoPoint" else f, rec[f.name])
              for f in fields]
         )
-    return buf.getvalue()
+        n += 1
+    return n
+
+
+def write_stream(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]], fmt: str) -> int:
+    """Records in ``jsonl`` or ``csv`` written as they come (memory stays bounded); returns how many."""
+    if fmt == "csv":
+        n = write_csv(out, cls, records)
+    elif fmt == "jsonl":
+        n = 0
+        for rec in records:
+            out.write(dumps(rec) + "\n")
+            n += 1
+    else:
+        raise ValueError(f"{fmt!r} is not a streamed format")
+    out.flush()
+    return n
 
 
 def write_records(
@@ -275,11 +307,23 @@ def record_doc(
         if f.type == "Pointer" and isinstance(value, str):
             hit = included.get(f.name)
             if hit is not None and hit[1] is not None:
-                out[f.name] = {"__type": "Object", "className": f.target, **hit[1]}
+                out[f.name] = {"__type": "Object", **_pointer_objects(hit[0], hit[1])}
             else:
                 out[f.name] = {"__type": "Pointer", "className": f.target, "objectId": value}
         else:
             out[f.name] = value
+    return out
+
+
+def _pointer_objects(cls: ClassDef, record: Mapping[str, Any]) -> dict[str, Any]:
+    """An included record with its own pointers in the same Parse shape as the top level's."""
+    out: dict[str, Any] = {"className": cls.name}
+    for name, value in record.items():
+        f = cls.fields.get(name)
+        if f is not None and f.type == "Pointer" and isinstance(value, str):
+            out[name] = {"__type": "Pointer", "className": f.target, "objectId": value}
+        else:
+            out[name] = value
     return out
 
 

@@ -4,18 +4,19 @@ Enter runs a script once its brackets close (``lexer.is_complete``), so a multi-
 ``where({ ... })`` is typed naturally; Esc Enter starts a new line anyway (for a ``sort()``
 on a line of its own), and Enter on a blank line runs the text as it is. Errors print with the
 caret view and the session goes on. Ctrl-C clears the input or interrupts a running query
-(cli.run_query runs the statement where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
+(commands.run_query runs the query where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
 a terminal the same commands are read from it, one entry after another, without prompts.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,10 @@ from rich.table import Table
 from rich.text import Text
 
 from querylang.api import Database
-from querylang.app.cli import (
+from querylang.app.commands import (
     class_counts,
-    explain_plan,
-    parse_pairs,
+    explain,
+    input_value,
     query_fields,
     relation_records,
     run_query,
@@ -45,12 +46,14 @@ from querylang.app.render import (
     type_label,
     write_records,
 )
-from querylang.errors import QueryError
+from querylang.errors import EngineError, QueryError
 from querylang.frontends.filters import NOT_YET
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
 from querylang.model.schema import suggest
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
+EXIT_USER, EXIT_INTERNAL = 2, 1  # as the command's (cli.py)
+HELP_EXAMPLE = "where({ score: { greaterThan: Inputs.Min } }); sort(['-createdAt'])"
 DEFAULT_MAX_ROWS = 100
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -89,6 +92,7 @@ class Session:
     timer: bool = False
     fmt: str = "table"
     max_rows: int | None = DEFAULT_MAX_ROWS
+    status: int = 0  # the exit status piped input ends with
 
     # --- entries ------------------------------------------------------------------------
 
@@ -102,6 +106,8 @@ class Session:
                 self.command(stripped)
             else:
                 self.run_script(text)
+        except EngineError as err:
+            self.error(str(err), status=EXIT_INTERNAL)
         except QueryError as err:
             self.error(str(err))
         except KeyboardInterrupt:
@@ -109,9 +115,11 @@ class Session:
         except (Quit, EOFError):
             raise
         except Exception as err:  # a fault in querylang must not end the user's session
-            self.error(f"internal error: {type(err).__name__}: {err}")
+            self.error(f"internal error: {type(err).__name__}: {err}", status=EXIT_INTERNAL)
 
-    def error(self, message: str) -> None:
+    def error(self, message: str, *, status: int = EXIT_USER) -> None:
+        # Piped input ends with the CLI's status: 2 after a user error, else 1 after a fault.
+        self.status = EXIT_USER if EXIT_USER in (status, self.status) else status
         # soft_wrap: a caret view re-wrapped to the terminal width would point at the wrong column
         self.console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
 
@@ -122,19 +130,25 @@ class Session:
         if self.class_name is None:
             names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
-        asked = self.db.build(self.class_name, script_or_filter(text), inputs=self.inputs)
+        class_name, query, inputs = self.class_name, script_or_filter(text), dict(self.inputs)
+        prefer = query_fields(self.db, class_name, query, inputs=inputs)  # checks it before running
+        if isinstance(query, str) and not calls_a_query(query, inputs):
+            # `const m = 10` would otherwise list every record, as a script with no where() does.
+            raise QueryError(
+                "the entry ran without calling where(), filter() or sort(), so it asks for no "
+                "query (an entry is one whole script; where({}) lists every record)"
+            )
         # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
-        q = replace(asked, limit=limit)
-        result, ms = timed(lambda: run_query(self.db, q))
-        self.last_query = asked
+        result, ms = timed(lambda: run_query(self.db, class_name, query, inputs=inputs, limit=limit))
+        self.last_query = (class_name, query, inputs)
         records = result.records
         more = self.max_rows is not None and len(records) > self.max_rows
         if more:
             records = records[: self.max_rows]
         write_records(
             self.console, self.db.schema.get(self.class_name), records, self.fmt,
-            more=more, ms=ms if self.timer else None, prefer=query_fields(q),
+            more=more, ms=ms if self.timer else None, prefer=prefer,
             hidden_hint=".format json or .show CLASS ID shows every field",
         )  # fmt: skip
         if more:
@@ -143,6 +157,11 @@ class Session:
     # --- dot-commands -------------------------------------------------------------------
 
     def command(self, line: str) -> None:
+        head, _, rest = line.partition(" ")
+        if ALIASES.get(head, head) == ".inputs" and rest.strip() and rest.strip() != "clear":
+            # Not shlex: it would take the double quotes out of a JSON value (["a"] → [a]).
+            self.set_inputs(rest)
+            return
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -165,14 +184,20 @@ class Session:
             raise self._usage(".class")
         self.class_name = self.db.schema.get(args[0]).name
 
+    def set_inputs(self, text: str) -> None:
+        try:
+            values = input_pairs(text)
+        except ValueError as exc:
+            raise QueryError(f"usage: .inputs KEY=VALUE ... ({exc})") from None
+        self.inputs.update(values)
+        self.cmd_inputs([])
+
     def cmd_inputs(self, args: list[str]) -> None:
         if args == ["clear"]:
             self.inputs.clear()
         elif args:
-            try:
-                self.inputs.update(parse_pairs(args))
-            except Exception as exc:  # click.BadParameter, worded for the command line
-                raise QueryError(f"usage: .inputs KEY=VALUE ... ({getattr(exc, 'message', exc)})") from None
+            self.set_inputs(" ".join(shlex.quote(a) for a in args))
+            return
         if not self.inputs:
             self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON if it parses, else a string)")
             return
@@ -181,20 +206,19 @@ class Session:
         for key, value in self.inputs.items():
             self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
 
-    def _last_plan(self) -> Any:
+    def _last(self) -> tuple[str, Any, dict[str, Any]]:
         if self.last_query is None:
             raise QueryError("no query yet: type a script first")
-        from querylang.engines.sql.compiler import compile_query
-
-        return compile_query(self.last_query, self.db.schema)
+        return self.last_query  # type: ignore[no-any-return]
 
     def cmd_sql(self, args: list[str]) -> None:
-        plan = self._last_plan()
+        class_name, query, inputs = self._last()
+        plan = self.db.compile(class_name, query, inputs=inputs)
         print_sql(self.console, plan.sql, plan.params)
 
     def cmd_explain(self, args: list[str]) -> None:
-        plan = self._last_plan()
-        self.console.print(Text(explain_plan(self.db, plan.sql, plan.params, plan.words)))
+        class_name, query, inputs = self._last()
+        self.console.print(Text(explain(self.db, class_name, query, inputs=inputs)))
 
     def cmd_timer(self, args: list[str]) -> None:
         if args not in (["on"], ["off"], []):
@@ -267,7 +291,7 @@ class Session:
         self.console.print(table)
         self.note(
             "Anything else is a filter script for the current class, e.g.\n"
-            "  where({ score: { greaterThan: Inputs.Min } })  sort(['-createdAt'])\n"
+            f"  {HELP_EXAMPLE}\n"
             "Enter runs it once its brackets close (Enter on a blank line runs it as is);\n"
             "Esc Enter adds a line anyway, e.g. for sort([...]) on a line of its own; Tab completes;\n"
             "Ctrl-C cancels the input or a running query; Ctrl-D quits."
@@ -275,6 +299,49 @@ class Session:
 
     def cmd_quit(self, args: list[str]) -> None:
         raise Quit
+
+
+def calls_a_query(script: str, inputs: dict[str, Any]) -> bool:
+    """Did running the script call where(), filter() or sort()?"""
+    from querylang.script.interpreter import run_script
+
+    ran = run_script(script, inputs)
+    return ran.where_pos is not None or ran.sort_pos is not None
+
+
+def input_pairs(text: str) -> dict[str, Any]:
+    """``.inputs``' arguments: ``KEY=VALUE`` pairs split by spaces, VALUE read as JSON when it
+    starts like JSON (``["a", "b"]``, ``{"a": 1}``, ``"two words"``, ``5``, ``true``), else up to
+    the next space as a plain string (or a shell-quoted one: ``'two words'``)."""
+    out: dict[str, Any] = {}
+    decoder = json.JSONDecoder()
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            return out
+        eq = text.find("=", pos)
+        space = next((i for i in range(pos, end) if text[i].isspace()), end)
+        if eq < 0 or eq > space or eq == pos:
+            raise ValueError(f"expected KEY=VALUE, got {text[pos:space]!r}")
+        key, pos = text[pos:eq], eq + 1
+        if pos < end and text[pos] in '[{"':
+            try:
+                value, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{key}: not valid JSON at column {exc.pos + 1}: {exc.msg}") from None
+            if pos < end and not text[pos].isspace():
+                raise ValueError(f"{key}: unexpected {text[pos:pos + 10]!r} after the JSON value")
+        elif pos < end and text[pos] == "'":
+            close = text.find("'", pos + 1)
+            if close < 0:
+                raise ValueError(f"{key}: the quote ' is not closed")
+            value, pos = text[pos + 1 : close], close + 1
+        else:
+            space = next((i for i in range(pos, end) if text[i].isspace()), end)
+            value, pos = input_value(text[pos:space]), space
+        out[key] = value
 
 
 # --- completion -----------------------------------------------------------------------------
@@ -312,6 +379,84 @@ def complete_command(session: Session, text: str) -> Iterator[tuple[str, str, st
         yield cand, word, meta
 
 
+_TOKEN = re.compile(
+    r"""(?P<str>'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")|(?P<id>[A-Za-z_$][\w$]*)|(?P<punct>[{}\[\]:,])"""
+)
+_SUBQUERY = ("matchesQuery", "doesNotMatchQuery")
+_KEYQUERY = ("matchesKeyInQuery", "doesNotMatchKeyInQuery")
+
+
+def filter_class(schema: Any, class_name: str | None, text: str) -> str | None:
+    """The class whose fields are keys at the end of ``text``: the outer class, or the target
+    class inside ``matchesQuery: {...}`` (also ``{className, where: {...}}``) and the named
+    class inside ``matchesKeyInQuery: {className: ..., where: {...}}``."""
+    # A frame per open bracket: (kind, class); kind "filter" holds field keys, "ops" a
+    # field's operators, "keyquery" a matchesKeyInQuery object, "other" anything else.
+    frames: list[tuple[str, str | None]] = [("filter", class_name)]
+    key: str | None = None
+    named: str | None = None  # the className last given in the innermost keyquery frame
+    for m in _TOKEN.finditer(text):
+        kind, cls = frames[-1]
+        token = m.group(0)
+        if m.lastgroup in ("str", "id"):
+            word = token[1:-1] if m.lastgroup == "str" else token
+            if key == "className" and kind == "keyquery":
+                named = word
+            key = word
+            continue
+        if token == ":":
+            continue
+        if token == ",":
+            key = None
+            continue
+        if token in "}]":
+            if len(frames) > 1:
+                frames.pop()
+            key = None
+            continue
+        # an opening bracket: what its contents are
+        if token == "[" or key is None:
+            frames.append((kind, cls))
+        elif kind == "filter" and key == "where":
+            frames.append(("filter", cls))  # {className, where: {...}} of a matchesQuery
+        elif kind == "filter" and cls in schema and key in schema.classes[cls].fields:
+            frames.append(("ops", cls))
+        elif kind == "filter" and key in ("and", "or", "nor"):
+            frames.append(("filter", cls))
+        elif kind == "ops" and key in _SUBQUERY:
+            field = _last_field(text[: m.start()], schema, cls)
+            frames.append(("filter", field.target if field is not None else None))
+        elif kind == "ops" and key in _KEYQUERY:
+            frames.append(("keyquery", cls))
+            named = None
+        elif kind == "keyquery" and key == "where":
+            frames.append(("filter", named or cls))
+        else:
+            frames.append(("other", None))
+        key = None
+    kind, cls = frames[-1]
+    return cls if kind in ("filter", "ops") else None
+
+
+def _last_field(text: str, schema: Any, class_name: str | None) -> Any:
+    """The field of ``class_name`` whose operator object ``text`` ends inside."""
+    if class_name not in schema:
+        return None
+    fields = schema.classes[class_name].fields
+    depth = 0
+    for m in reversed(list(_TOKEN.finditer(text))):
+        token = m.group(0)
+        if token in "}]":
+            depth += 1
+        elif token in "{[":
+            depth -= 1
+        elif depth == -1 and m.lastgroup in ("str", "id"):
+            word = token[1:-1] if m.lastgroup == "str" else token
+            if word in fields:
+                return fields[word]
+    return None
+
+
 def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str]]:
     """Candidates for the identifier before the cursor in a script."""
     m = _WORD.search(text)
@@ -329,8 +474,9 @@ def complete_script(session: Session, text: str) -> Iterator[tuple[str, str, str
     if not word:
         return
     schema = session.db.schema
-    if session.class_name is not None and session.class_name in schema:
-        for f in schema.classes[session.class_name].fields.values():
+    here = filter_class(schema, session.class_name, before)
+    if here is not None and here in schema:
+        for f in schema.classes[here].fields.values():
             yield f.name, word, type_label(f)
     for op in OPERATORS:
         yield op, word, "operator"
@@ -375,12 +521,13 @@ def prompt_text(session: Session) -> str:
     return f"{session.class_name or 'querylang'}> "
 
 
-def run_repl(db: Database, *, class_name: str | None = None) -> None:
-    """The interactive loop on a terminal; reads entries from stdin when it is not one."""
+def run_repl(db: Database, *, class_name: str | None = None) -> int:
+    """The interactive loop on a terminal; reads entries from stdin when it is not one.
+    Returns the exit status: for piped input, 2 after a user error and 1 after a fault."""
     session = Session(db, make_console(), class_name=class_name)
     if not sys.stdin.isatty():
         run_batch(session, sys.stdin.read())
-        return
+        return session.status
     prompt = make_prompt(session)
     banner(session)
     while True:
@@ -394,6 +541,7 @@ def run_repl(db: Database, *, class_name: str | None = None) -> None:
             session.handle(text)
         except (Quit, EOFError):
             break
+    return 0
 
 
 def enter_runs(text: str, current_line: str) -> bool:

@@ -1,4 +1,4 @@
-"""GeoPoint operators (SEMANTICS.md §3.9): operand checks and the distance/polygon rules.
+"""GeoPoint operators (docs/semantics.md#geo): operand checks and the distance/polygon rules.
 
 Distances are great-circle (haversine) on a sphere of radius 6371 km / 3959 miles, as Parse
 converts them; ``withinBox`` normalises its corners and includes its bounds; ``withinPolygon``
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import Field
+from querylang.model.schema import Field, a_type
 from querylang.model.values import is_number
 
 EARTH_KM = 6371.0
@@ -57,7 +57,7 @@ def _distance(value: object, what: str) -> float:
 def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node:
     """nearSphere / withinBox / withinPolygon / withinSphere → a checked node."""
     if field.type != "GeoPoint":
-        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     if op == "nearSphere":
         if not isinstance(operand, Mapping):
             raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")

@@ -1,4 +1,4 @@
-"""Regular expressions for ``matchesRegex`` / ``$regex`` (SEMANTICS.md §3.4).
+"""Regular expressions for ``matchesRegex`` / ``$regex`` (docs/semantics.md#regex).
 
 A pattern means what it means on MongoDB, i.e. PCRE2 with ``PCRE2_UTF`` and without
 ``PCRE2_UCP``: ``\\d \\w \\s \\b`` are ASCII, ``.`` stops only at ``\\n``, option ``i`` folds case
@@ -58,13 +58,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re2
+
 from querylang.errors import INTERNAL_SERVER_ERROR, INVALID_JSON, INVALID_QUERY, QueryError
 
 __all__ = ["MAX_REPEAT", "Regex", "check_options", "compile_regex"]
 
 #: Largest repetition count (RE2 rejects more, also as a product of nested counts).
 MAX_REPEAT = 1000
-#: Upper bound on our estimate of RE2's program size (DuckDB's RE2 fails near 700 000).
+#: Largest RE2 program (instructions, as RE2 counts them) we hand to DuckDB, whose RE2 fails near 700 000.
 _MAX_PROGRAM = 400_000
 #: Deepest group nesting we accept (keeps both our parser and Python's ``re`` far from limits).
 _MAX_DEPTH = 200
@@ -85,7 +87,7 @@ Ranges = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True)
 class Regex:
-    """A checked pattern, ready for both engines (SEMANTICS.md §3.4).
+    """A checked pattern, ready for both engines (docs/semantics.md#regex).
 
     ``pattern`` is the text as the user wrote it and ``options`` the normalised option letters
     (sorted subset of ``imsx``; inline ``(?i)`` prefixes are honoured but not merged in).
@@ -109,7 +111,7 @@ class Regex:
 
 
 def check_options(options: str) -> str:
-    """Validate ``$options`` (SEMANTICS.md §3.4): a subset of ``imsx``, returned sorted.
+    """Validate ``$options`` (docs/semantics.md#regex): a subset of ``imsx``, returned sorted.
 
     Repeated letters are allowed (Parse's ``/^[imxs]+$/`` check allows them); ``''`` is allowed
     here, the REST front end enforces Parse's stricter rule itself.
@@ -120,7 +122,7 @@ def check_options(options: str) -> str:
 
 
 def compile_regex(pattern: str, options: str = "") -> Regex:
-    """Parse, check and translate a PCRE pattern for both engines (SEMANTICS.md §3.4).
+    """Parse, check and translate a PCRE pattern for both engines (docs/semantics.md#regex).
 
     Raises :class:`QueryError` 102 for invalid or unsupported patterns and bad options, 107
     when the pattern is not a string.  Results are cached.
@@ -137,15 +139,16 @@ def _compile(pattern: str, opts: str) -> Regex:
     tree = parser.parse()
     _check_repeat_nesting(tree)
     _check_anchor_context(tree, parser.multiline)
-    if _program_size(tree) > _MAX_PROGRAM:
-        raise QueryError(
-            "regular expression is too large (the SQL engine cannot run it)", code=INVALID_QUERY
-        )
     py_text = _emit(tree, _PY, parser.multiline)
     re2_text = _emit(tree, _RE2, parser.multiline)
     prefix = "".join(f for f in "ms" if f in parser.flags)
     if prefix:
         re2_text = f"(?{prefix}){re2_text}"
+    size = _re2_program_size(re2_text)
+    if size is None or size > _MAX_PROGRAM:
+        raise QueryError(
+            "regular expression is too large (the SQL engine cannot run it)", code=INVALID_QUERY
+        )
     # ARE: no flag means '.' and [^..] match a newline and ^/$ are the string's ends; option
     # m is (?w) ("inverse partial newline-sensitive": ^/$ at lines, '.' unchanged), and '.'
     # is written per option s (_emit).
@@ -266,7 +269,7 @@ def _case_orbits() -> tuple[dict[int, tuple[int, ...]], list[int]]:
 
 
 def _case_closure(ranges: Ranges) -> Ranges:
-    """Add every case-fold partner of every code point in ``ranges`` (option i, §3.4)."""
+    """Add every case-fold partner of every code point in ``ranges`` (option i, docs/semantics.md#regex)."""
     orbits, keys = _case_orbits()
     extra: list[tuple[int, int]] = []
     for lo, hi in ranges:
@@ -361,7 +364,7 @@ _Node = _Chars | _Dot | _Anchor | _Seq | _Alt | _Repeat
 
 
 # --------------------------------------------------------------------------------------------
-# Parser (PCRE2 syntax, SEMANTICS.md §3.4)
+# Parser (PCRE2 syntax, docs/semantics.md#regex)
 # --------------------------------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
@@ -375,7 +378,7 @@ _OCT = frozenset("01234567")
 
 
 class _Parser:
-    """Recursive-descent parser for the PCRE2 subset we can run on both engines (§3.4)."""
+    """Recursive-descent parser for the PCRE2 subset we can run on both engines (docs/semantics.md#regex)."""
 
     def __init__(self, pattern: str, flags: set[str]) -> None:
         self.p = pattern
@@ -718,19 +721,20 @@ class _Parser:
         return int(digits, 16)
 
     def _js_unicode_escape(self, start: int) -> int:
-        """``\\uHHHH`` as in JavaScript (a surrogate pair ``\\uD83D\\uDE00`` is one character)."""
+        """``\\u``: JavaScript's escape, which PCRE (MongoDB's dialect) does not have: an error
+        that says how to write the character (``\\uD83D\\uDE00``, a surrogate pair, is one)."""
         p = self.p
         m = re.compile(r"[0-9a-fA-F]{4}").match(p, self.i)
         if not m:
-            raise self.error("\\u must be followed by 4 hex digits", start)
+            raise self.error("\\u is not an escape in PCRE (MongoDB's regex dialect); write \\x{HHHH}", start)
         cp = int(m.group(), 16)
-        self.i = m.end()
         if 0xD800 <= cp <= 0xDBFF:
-            low = re.compile(r"\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE).match(p, self.i)
+            low = re.compile(r"\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE).match(p, m.end())
             if low:
-                self.i = low.end()
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (int(low.group(1), 16) - 0xDC00)
-        return self._code_point(cp, start)
+        raise self.error(
+            f"\\u is not an escape in PCRE (MongoDB's regex dialect); write \\x{{{cp:x}}} for U+{cp:04X}", start
+        )
 
     def _code_point(self, cp: int, start: int) -> int:
         """Check a code point written as a number: not a surrogate, at most U+10FFFF."""
@@ -927,7 +931,7 @@ def _terminal(node: _Node) -> bool:
 
 
 def _check_anchor_context(node: _Node, multiline: bool) -> None:
-    """Reject anchors whose PCRE meaning the SQL engine cannot reproduce (SEMANTICS.md §3.4)."""
+    """Reject anchors whose PCRE meaning the SQL engine cannot reproduce (docs/semantics.md#regex)."""
     _check_anchors(node, multiline, follow_terminal=True, follow_nullable=True)
 
 
@@ -983,27 +987,19 @@ def _check_anchors(
             )
 
 
-def _utf8_len(cp: int) -> int:
-    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
-
-
-def _program_size(node: _Node) -> int:
-    """A generous estimate of the number of RE2 instructions for ``node``."""
-    if isinstance(node, _Chars):
-        if len(node.ranges) == 1 and node.ranges[0][0] == node.ranges[0][1]:
-            return _utf8_len(node.ranges[0][0])
-        # Calibrated on DuckDB's RE2: \p{L} (~660 ranges) costs ~1500 instructions.
-        return sum(_utf8_len(hi) + 1 for _, hi in node.ranges) + 6
-    if isinstance(node, _Dot):
-        return 14
-    if isinstance(node, _Anchor):
-        return 4
-    if isinstance(node, _Seq):
-        return sum(_program_size(i) for i in node.items)
-    if isinstance(node, _Alt):
-        return sum(_program_size(b) + 1 for b in node.branches)
-    count = node.hi if node.hi is not None else max(node.lo, 1)
-    return _program_size(node.node) * max(count, 1) + 2
+def _re2_program_size(re2_text: str) -> int | None:
+    """RE2's own size of the compiled program (instructions), from the RE2 library that
+    google-re2 binds; None when RE2 refuses the pattern as too large for its memory budget
+    (the same default budget as the RE2 in DuckDB)."""
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return int(re2.compile(re2_text, options).programsize)
+    except re2.error as exc:
+        if "too large" in str(exc) or "too big" in str(exc):
+            return None
+        # Our RE2 text is built to be valid RE2: a refusal is a bug here, not a user error.
+        raise AssertionError(f"RE2 refused the generated pattern {re2_text!r}: {exc}") from None
 
 
 def _flatten(node: _Node) -> list[_Node]:

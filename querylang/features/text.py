@@ -1,4 +1,4 @@
-"""Text search (SEMANTICS.md §3.5): MongoDB's meaning, on the named String field.
+"""Text search (docs/semantics.md#text): MongoDB's meaning, on the named String field.
 
 A search term is split into words, ``"quoted phrases"`` and ``-negated`` words. A record
 matches when it holds none of the negated words and either every phrase (when there are
@@ -25,7 +25,7 @@ import snowballstemmer
 from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import Field
+from querylang.model.schema import Field, a_type
 
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
@@ -131,7 +131,7 @@ def doc_tokens(text: str, exact: bool, language: str) -> list[str]:
 def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
     """``text: {search: 'term'}`` or ``{search: {term, language, caseSensitive, diacriticSensitive}}``."""
     if field.type != "String" or field.builtin:
-        raise QueryTypeError(f"text needs a String field of the class; '{field.name}' is a {field.type}"
+        raise QueryTypeError(f"text needs a String field of the class; '{field.name}' is {a_type(field.type)}"
                              + (" (built in)" if field.builtin else ""), code=INCORRECT_TYPE)
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)

@@ -3,7 +3,7 @@
 A filter object is what a script passes to ``where()`` (or what a caller hands to
 ``db.query`` directly). Building checks it against the class schema once, so the SQL compiler
 and the reference evaluator never disagree on which queries are errors. Every error points
-at the offending key of the script (SEMANTICS.md §7, "querylang" column).
+at the offending key of the script (docs/semantics.md#errors).
 """
 
 from __future__ import annotations
@@ -28,8 +28,14 @@ from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import through_pointer
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
-from querylang.model.operators import COMPARE, FIELD_OPERATORS, TOP_LEVEL, is_operator_object
-from querylang.model.schema import ClassDef, Field, Schema, suggest
+from querylang.model.operators import (
+    BY_NAME,
+    COMPARE,
+    FIELD_OPERATORS,
+    TOP_LEVEL,
+    is_operator_object,
+)
+from querylang.model.schema import ClassDef, Field, Schema, a_type, suggest
 from querylang.model.values import date_from, is_number, normalise_json
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
@@ -79,7 +85,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
         raise _err(QueryTypeError(f"a filter must be an object, got {type_name(obj)}"), pos)
     pos = obj.pos if isinstance(obj, JSObject) and obj.pos else pos
     items: list[n.Node] = []
-    # Several keys in one object mean AND (SEMANTICS.md §6: Noodl's "one key" rule not copied).
+    # Several keys in one object mean AND (docs/semantics.md#noodl-differences: Noodl's "one key" rule not copied).
     for key, value in obj.items():
         kpos = _key_pos(obj, key, pos)
         if not isinstance(key, str):
@@ -116,12 +122,12 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
         return _dropped(ctx, f"the value for '{key}' is undefined")
     if is_operator_object(value, field.type):
         return _build_field(field, value, ctx, pos)  # type: ignore[arg-type]
-    # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (§6).
+    # Parse's equality shorthand {score: 5}; {score: null} = equalTo null (docs/semantics.md#filter-keys).
     return _build_op(field, "equalTo", value, None, ctx, pos)
 
 
 def _dropped(ctx: Ctx, why: str) -> n.Node | None:
-    """An undefined operand drops its condition (None), as in Noodl, unless strict (§1.3, §8.8)."""
+    """An undefined operand drops its condition (None), as in Noodl, unless strict (docs/semantics.md#undefined)."""
     if ctx.strict:
         raise QueryError(f"{why} (strict mode: undefined inputs are errors)")
     return None
@@ -157,7 +163,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     The value at the path is absent when a hop is absent or dangles. A condition that an
     absent value fails becomes "the pointer reaches a record where it holds"; one that an
     absent value satisfies (notEqualTo, exists: false ...) becomes "the pointer does not reach
-    a record where it fails" — so both keep their meaning on absent values (§3.2).
+    a record where it fails" — so both keep their meaning on absent values (docs/semantics.md#pointer-paths).
     """
     head, rest = key.split(".", 1)
     field = ctx.cls.fields.get(head)
@@ -172,7 +178,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
         return _build_op(path, "equalTo", value, None, ctx, pos)
     if field.type != "Pointer":
         raise QueryTypeError(
-            f"'{key}': dot notation follows Pointer fields; '{head}' is a {field.type}",
+            f"'{key}': dot notation follows Pointer fields; '{head}' is {a_type(field.type)}",
             code=INVALID_KEY_NAME,
         )
     target = ctx.schema.get(field.target or "")
@@ -183,7 +189,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
 
 
 def object_id(value: object, what: str) -> str:
-    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (§1.2)."""
+    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
     if isinstance(value, Mapping):
         if value.get("__type") == "Pointer" or "objectId" in value:
             value = value.get("objectId")
@@ -211,7 +217,7 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
 
 def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
     """The owner id (``id``, or Parse's ``object``) and ``key`` of a relatedTo; both required,
-    as Noodl requires them (SEMANTICS.md §1.3)."""
+    as Noodl requires them (docs/semantics.md#undefined)."""
     oid = value.get("id", UNDEFINED)
     if oid is UNDEFINED or oid is None:
         oid = value.get("object", UNDEFINED)
@@ -256,7 +262,7 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
 
 
 def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None) -> n.Node | None:
-    """All operators of one field, ANDed (Noodl keeps only the first: §6)."""
+    """All operators of one field, ANDed (Noodl keeps only the first: docs/semantics.md#noodl-differences)."""
     items: list[n.Node] = []
     if not ops:
         raise QueryError(f"no operator given for '{field.name}'")
@@ -268,7 +274,7 @@ def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None
                     raise QueryError("'options' goes with matchesRegex")
                 continue
             if op not in FIELD_OPERATORS:
-                hint = suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
+                hint = rest_hint(op) or suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
                 raise QueryError(f"unknown operator '{op}'", hint=hint)
             node = _build_op(field, op, operand, ops, ctx, opos)
         except QueryError as exc:
@@ -293,7 +299,7 @@ def _build_op(
     if op == "pointsTo":
         if ftype != "Pointer":
             raise QueryTypeError(
-                f"pointsTo needs a Pointer or Relation field; '{field.name}' is a {ftype}",
+                f"pointsTo needs a Pointer or Relation field; '{field.name}' is {a_type(ftype)}",
                 code=INCORRECT_TYPE,
             )
         ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo")]
@@ -318,7 +324,7 @@ def _build_op(
         return build_text(field, operand, pos)
     if op in ("all", "containedBy"):
         if ftype != "Array":
-            raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is a {ftype}", code=INCORRECT_TYPE)
+            raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is {a_type(ftype)}", code=INCORRECT_TYPE)
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
         if len(operand) > MAX_LIST:
@@ -342,7 +348,7 @@ def _build_op(
         for v in operand:
             if v is UNDEFINED:
                 _dropped(ctx, f"an element of {op} is undefined")
-                continue  # removed, not turned into null (§1.3)
+                continue  # removed, not turned into null (docs/semantics.md#undefined)
             values.append(field_value(field, v, scalar_only=False))
         return n.In(field.name, _dedupe(values), negate=op == "notContainedIn", pos=pos)
     raise QueryError(f"operator '{op}' is not supported here")
@@ -360,7 +366,7 @@ def _dedupe(values: list[Any]) -> tuple[Any, ...]:
 def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     """``Owner: {matchesQuery: {score: {greaterThan: 3}}}`` — Parse's $inQuery / $notInQuery."""
     if field.type not in ("Pointer", "Relation"):
-        raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     target = ctx.schema.get(field.target or "")
     sub = operand
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
@@ -385,7 +391,7 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         raise QueryTypeError(f"{op} compares single values: '{field.name}' and '{key_field.name}' must be String, Number, Boolean, Date or Pointer")
     kinds = {field.type, key_field.type}
     if len(kinds) > 1 and kinds != {"String", "Pointer"}:
-        raise QueryTypeError(f"{op}: '{field.name}' is a {field.type} but '{key_field.name}' is a {key_field.type}", code=INCORRECT_TYPE)
+        raise QueryTypeError(f"{op}: '{field.name}' is {a_type(field.type)} but '{key_field.name}' is {a_type(key_field.type)}", code=INCORRECT_TYPE)
     where = operand.get("where", {})
     inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
     node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
@@ -418,7 +424,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
 
 
 def _check_pointer_class(operand: object, field: Field) -> None:
-    """A Pointer literal of another class is an error (SEMANTICS.md §8.14)."""
+    """A Pointer literal of another class is an error (docs/semantics.md#pointer-fields)."""
     items = operand if isinstance(operand, list | tuple) else [operand]
     for v in items:
         if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != field.target:
@@ -430,7 +436,7 @@ def _check_pointer_class(operand: object, field: Field) -> None:
 def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos | None) -> n.Node:
     if field.type not in ("String", "Array", "ObjectPath"):
         raise QueryTypeError(
-            f"matchesRegex needs a String or Array field; '{field.name}' is a {field.type}",
+            f"matchesRegex needs a String or Array field; '{field.name}' is {a_type(field.type)}",
             code=INCORRECT_TYPE,
         )
     options = ops.get("options", "")
@@ -450,7 +456,7 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
-    """An operand checked against the field's type and normalised (§3.2, §8.9, §8.10)."""
+    """An operand checked against the field's type and normalised (docs/semantics.md#types, docs/semantics.md#dates)."""
     ftype = field.type
     if value is None:
         return None
@@ -475,6 +481,11 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if ftype == "Date":
         if isinstance(value, JSDate) and not value.valid:
             raise QueryTypeError("Invalid Date")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
+            if not math.isfinite(value) or abs(value) > 8.64e15:
+                raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
+            value = JSDate(float(value))
         if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
             d = date_from(value)
             if d is None:
@@ -541,9 +552,9 @@ def _check_text(value: str) -> None:
 
 
 def _mismatch(field: Field, value: object) -> QueryTypeError:
-    """Type-strict comparisons: a wrong operand type is an error, not "no match" (§8.9)."""
+    """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
     return QueryTypeError(
-        f"'{field.name}' is a {field.type}; {type_name(value)} {_short(value)} can never match it",
+        f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {_short(value)} can never match it",
         code=INCORRECT_TYPE,
     )
 
@@ -557,7 +568,7 @@ def _short(value: object) -> str:
 
 
 def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
-    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (§5.1)."""
+    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort)."""
     if sort is UNDEFINED or sort is None:
         return ()
     if isinstance(sort, str):
@@ -591,7 +602,7 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
 
 
 def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
-    """limit/skip must be whole numbers ≥ 0 (§5.2); None means no limit / no skip."""
+    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
     out: list[int | None] = []
     for name, v in (("limit", limit), ("skip", skip)):
         if v is None:
@@ -606,9 +617,15 @@ def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
     return out[0], out[1]
 
 
+def rest_hint(name: str) -> str | None:
+    """For a Parse REST operator (``$gt``) written in a filter, the name a filter uses."""
+    known = next((op.name for op in BY_NAME.values() if op.rest == name), None)
+    return f"Parse REST's {name} is {known} here" if known else None
+
+
 def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
-    once per query; one text search per query (SEMANTICS.md §3.5, §3.9)."""
+    once per query; one text search per query (docs/semantics.md#text, docs/semantics.md#geo)."""
     nears = texts = 0
 
     def visit(node: n.Node, negated_or_or: bool) -> None:
@@ -619,6 +636,8 @@ def check_where(where: n.Node) -> None:
             nears += 1
         if isinstance(node, n.Text):
             texts += 1
+            if texts > 1:
+                raise QueryError("only one text search per query").at(*(node.pos or (None, None)))
         if isinstance(node, n.And):
             for i in node.items:
                 visit(i, negated_or_or)
@@ -631,5 +650,3 @@ def check_where(where: n.Node) -> None:
     visit(where, False)
     if nears > 1:
         raise QueryError("only one nearSphere per query")
-    if texts > 1:
-        raise QueryError("only one text search per query")

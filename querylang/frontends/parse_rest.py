@@ -1,8 +1,8 @@
-"""Parse REST front end: ``where`` JSON ⇄ filter objects, and ``find`` (SEMANTICS.md §2, §4, §5).
+"""Parse REST front end: ``where`` JSON ⇄ filter objects, and ``find`` (docs/semantics.md#front-ends, docs/semantics.md#sort).
 
 Parse clients send a ``where`` document (``{"score": {"$gt": 3}}``); Noodl's filter scripts
 build a *filter object* (``{score: {greaterThan: 3}}``) that it translates into the same
-document (§2). This module goes both ways:
+document (docs/semantics.md#front-ends). This module goes both ways:
 
 >>> where_to_filter({"score": {"$gt": 3}, "$or": [{"title": "Hi"}, {"tags": {"$in": ["ui"]}}]})
 {'score': {'greaterThan': 3}, 'or': [{'title': {'equalTo': 'Hi'}}, {'tags': {'containedIn': ['ui']}}]}
@@ -14,7 +14,7 @@ where({ title: { matchesRegex: "^par", options: "i" } })
 ``find(db, "Post", where, order="-score", limit=10)`` is the REST ``GET /classes/Post`` call:
 the where document is translated, then run through ``db.query`` like any filter object.
 
-Errors follow Parse's codes and messages where Parse has one (§7): a bad ``$or`` is 102 "Bad
+Errors follow Parse's codes and messages where Parse has one (docs/semantics.md#errors): a bad ``$or`` is 102 "Bad
 $or format - use an array value.", ``ACL`` is 102 "Cannot query on ACL.", a key outside
 ``/^[a-zA-Z][a-zA-Z0-9_.]*$/`` is 105 "Invalid key name: k", a non-string ``$regex`` is 107.
 Deliberate differences from Parse, each one a place where Parse answers something surprising:
@@ -29,7 +29,7 @@ Deliberate differences from Parse, each one a place where Parse answers somethin
 - ``$relativeTime``, ``$geoIntersects``, Polygon objects in ``$polygon``, regexes inside
   ``$all`` and ``order=$score`` are not supported (102);
 - dot notation is handed to the engine as a dotted key; what it reaches (Object sub-field or a
-  field through Pointers) is the engine's decision (§4).
+  field through Pointers) is the engine's decision (docs/semantics.md#front-ends).
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ from querylang.model.schema import suggest
 
 __all__ = ["find", "where_to_filter", "parse_order", "REST_DEFAULT_LIMIT"]
 
-REST_DEFAULT_LIMIT = 100  # Parse's defaultLimit; the library itself has no cap (§5.2, §8.6)
+REST_DEFAULT_LIMIT = 100  # Parse's defaultLimit; the library itself has no cap (docs/semantics.md#paging)
 
-# Parse's key rule for non-master queries (SEMANTICS.md §4 "forbidden", [PDC validateQuery]).
+# Parse's key rule for non-master queries (docs/semantics.md#front-ends; Parse's
+# DatabaseController.validateQuery).
 KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.]*$")
 OPTIONS_RE = re.compile(r"^[imxs]+$")
 
@@ -64,7 +65,7 @@ LOGIC = REST_LOGIC
 COMPARE = REST_COMPARE
 LISTS = REST_LISTS
 # $maxDistance* in the order Parse lets them win: it handles constraint keys in reverse
-# alphabetical order and each one overwrites $maxDistance, so the last handled wins (§3.9).
+# alphabetical order and each one overwrites $maxDistance, so the last handled wins (docs/semantics.md#geo).
 DISTANCES = {
     "$maxDistance": "maxDistanceInRadians",
     "$maxDistanceInKilometers": "maxDistanceInKilometers",
@@ -92,7 +93,7 @@ FILTER_KEYWORDS = frozenset(FILTER_TOP_LEVEL)
 
 
 def where_to_filter(where: Mapping[str, Any] | str | None) -> dict[str, Any]:
-    """The filter object for a Parse REST ``where`` (a dict, or its JSON text) (SEMANTICS.md §4)."""
+    """The filter object for a Parse REST ``where`` (a dict, or its JSON text) (docs/semantics.md#front-ends)."""
     if where is None:
         return {}
     if isinstance(where, str):
@@ -110,7 +111,7 @@ def _json_object(text: str, what: str) -> Any:
 
 
 def _where(where: Mapping[str, Any]) -> dict[str, Any]:
-    """One where object: its keys are ANDed, as Parse does (§3.8)."""
+    """One where object: its keys are ANDed, as Parse does (docs/semantics.md#logic)."""
     if "ACL" in where:
         raise QueryError("Cannot query on ACL.")
     out: dict[str, Any] = {}
@@ -137,7 +138,7 @@ def _check_key(key: str) -> None:
 
 
 def _logic(key: str, value: object) -> list[dict[str, Any]]:
-    """``$and``/``$or``/``$nor``: arrays of where objects; ``$nor`` non-empty (§3.8, §4)."""
+    """``$and``/``$or``/``$nor``: arrays of where objects; ``$nor`` non-empty (docs/semantics.md#logic, docs/semantics.md#front-ends)."""
     if key == "$nor":
         if not isinstance(value, list) or not value:
             raise QueryError("Bad $nor format - use an array of at least 1 value.")
@@ -152,7 +153,7 @@ def _logic(key: str, value: object) -> list[dict[str, Any]]:
 
 
 def _related_to(value: object) -> dict[str, Any]:
-    """``$relatedTo: {object: Pointer(owner), key}`` → ``relatedTo: {id, key, className}`` (§3.6)."""
+    """``$relatedTo: {object: Pointer(owner), key}`` → ``relatedTo: {id, key, className}`` (docs/semantics.md#related-to)."""
     obj = value.get("object") if isinstance(value, Mapping) else None
     key = value.get("key") if isinstance(value, Mapping) else None
     if not isinstance(obj, Mapping) or not isinstance(obj.get("objectId"), str) or not isinstance(key, str):
@@ -164,10 +165,10 @@ def _related_to(value: object) -> dict[str, Any]:
 
 
 def _constraint(field: str, value: object) -> Any:
-    """A field's constraint: an object of ``$`` operators, or a value (equality shorthand, §4).
+    """A field's constraint: an object of ``$`` operators, or a value (equality shorthand, docs/semantics.md#front-ends).
 
     A scalar shorthand on an Array field means "contains" in Parse; ``equalTo`` on an Array
-    already means that here (§3.1), so the shorthand always becomes ``equalTo``.
+    already means that here (docs/semantics.md#arrays), so the shorthand always becomes ``equalTo``.
     """
     if isinstance(value, Mapping) and any(str(k).startswith("$") for k in value):
         return _operators(field, value)
@@ -229,9 +230,9 @@ def _no_relative_time(value: object) -> None:
 
 
 def _list_operand(op: str, operand: object) -> list[Any]:
-    """``$in``/``$nin``/``$all``/``$containedBy`` need arrays (107, [PMT transformConstraint]).
+    """``$in``/``$nin``/``$all``/``$containedBy`` need arrays (107, as Parse's MongoTransform.transformConstraint).
 
-    Parse flattens nested arrays inside ``$in``/``$nin`` one level (§3.2); so do we.
+    Parse flattens nested arrays inside ``$in``/``$nin`` one level (docs/semantics.md#front-ends); so do we.
     """
     if not isinstance(operand, list):
         if op == "$containedBy":
@@ -245,7 +246,7 @@ def _list_operand(op: str, operand: object) -> list[Any]:
 
 
 def _regex(ops: Mapping[str, Any]) -> dict[str, Any]:
-    """``$regex`` must be a string (107); ``$options`` must match ``/^[imxs]+$/`` (102, §3.4)."""
+    """``$regex`` must be a string (107); ``$options`` must match ``/^[imxs]+$/`` (102, docs/semantics.md#regex)."""
     pattern = ops["$regex"]
     if not isinstance(pattern, str):
         raise QueryTypeError(f"bad regex: {pattern!r}")
@@ -262,7 +263,7 @@ def _regex(ops: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(operand: object) -> dict[str, Any]:
-    """``$text: {$search: {$term, $language, $caseSensitive, $diacriticSensitive}}`` (§3.5)."""
+    """``$text: {$search: {$term, $language, $caseSensitive, $diacriticSensitive}}`` (docs/semantics.md#text)."""
     search = operand.get("$search") if isinstance(operand, Mapping) else None
     if not isinstance(search, Mapping):
         raise QueryTypeError("bad $text: $search, should be object")
@@ -304,7 +305,7 @@ def _geo_point(value: object, what: str, *, pairs: bool = False) -> dict[str, An
 
 
 def _near_sphere(ops: Mapping[str, Any]) -> dict[str, Any]:
-    """``$nearSphere`` + one ``$maxDistance...`` (the one Parse would let win, §3.9)."""
+    """``$nearSphere`` + one ``$maxDistance...`` (the one Parse would let win, docs/semantics.md#geo)."""
     out = _geo_point(ops["$nearSphere"], "$nearSphere")
     for op, name in DISTANCES.items():
         if op in ops:
@@ -314,7 +315,7 @@ def _near_sphere(ops: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _box(operand: object) -> list[dict[str, Any]]:
-    """``$within: {$box: [GeoPoint, GeoPoint]}`` (107 "malformatted $within arg", §3.9)."""
+    """``$within: {$box: [GeoPoint, GeoPoint]}`` (107 "malformatted $within arg", docs/semantics.md#geo)."""
     box = operand.get("$box") if isinstance(operand, Mapping) else None
     if not isinstance(box, list) or len(box) != 2:
         raise QueryTypeError("malformatted $within arg")
@@ -355,7 +356,7 @@ def _center_sphere(sphere: object) -> dict[str, Any]:
 
 
 def _in_query(op: str, operand: object) -> dict[str, Any]:
-    """``$inQuery: {where, className}`` → ``matchesQuery: {where, className}`` (§4)."""
+    """``$inQuery: {where, className}`` → ``matchesQuery: {where, className}`` (docs/semantics.md#front-ends)."""
     if not isinstance(operand, Mapping) or not _truthy(operand.get("where")) or not _truthy(operand.get("className")):
         raise QueryError(f"improper usage of {op}")
     where = operand["where"]
@@ -372,7 +373,7 @@ def _truthy(v: object) -> bool:
 
 
 def _select(op: str, operand: object) -> dict[str, Any]:
-    """``$select: {query: {className, where}, key}`` → ``matchesKeyInQuery`` (§4).
+    """``$select: {query: {className, where}, key}`` → ``matchesKeyInQuery`` (docs/semantics.md#front-ends).
 
     Exactly the two keys ``query`` and ``key``; ``where`` may be missing (the iOS SDK omits it).
     """
@@ -397,7 +398,7 @@ def _select(op: str, operand: object) -> dict[str, Any]:
 
 
 def parse_order(order: str | Sequence[str] | None) -> list[str] | None:
-    """REST ``order`` (``"-score,title"`` or a list) → sort keys; ``$score`` is refused (§5.1)."""
+    """REST ``order`` (``"-score,title"`` or a list) → sort keys; ``$score`` is refused (docs/semantics.md#sort)."""
     if order is None:
         return None
     if isinstance(order, str):
@@ -429,18 +430,20 @@ def find(
     count: bool = False,
     include: str | Sequence[str] | None = None,
     keys: str | Sequence[str] | None = None,
+    cancel: Any = None,
 ) -> Any:
     """Parse REST ``find``: the Result of ``db.query`` for a where document.
 
-    ``limit`` defaults to 100 as Parse's REST API does (§5.2); pass a number for more.
-    ``include``/``keys`` are passed to ``db.query`` as ``include=``/``select=`` lists.
+    ``limit`` defaults to 100 as Parse's REST API does (docs/semantics.md#paging); pass a number for more.
+    ``include``/``keys`` are passed to ``db.query`` as ``include=``/``select=`` lists;
+    ``cancel`` (a threading.Event) as ``cancel=``.
     """
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {} if cancel is None else {"cancel": cancel}
     if include is not None or keys is not None:
         params = inspect.signature(db.query).parameters
         if "include" not in params or "select" not in params:
             raise QueryError("include/keys not supported yet")
-        extra = {"include": _key_list(include, "include"), "select": _key_list(keys, "keys")}
+        extra |= {"include": _key_list(include, "include"), "select": _key_list(keys, "keys")}
     return db.query(
         class_name,
         where_to_filter(where),
@@ -453,7 +456,7 @@ def find(
 
 
 def _key_list(value: str | Sequence[str] | None, what: str) -> list[str] | None:
-    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', §5.3)."""
+    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', docs/semantics.md#include-select)."""
     if value is None:
         return None
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -472,4 +475,4 @@ def _rest_number(value: object, what: str) -> Any:
 
 
 # ==========================================================================================
-# filter object (or script) → Parse where, as Noodl would send it (§2)
+# filter object (or script) → Parse where, as Noodl would send it (docs/semantics.md#front-ends)

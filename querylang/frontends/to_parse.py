@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,15 +38,16 @@ class _Ctx:
 
     schema: Schema | None
     cls: ClassDef | None
+    pointer_classes: Mapping[str, str] = field(default_factory=dict)  # field → its target class
 
     def field_type(self, name: str) -> tuple[str | None, str | None]:
         f = self.cls.fields.get(name) if self.cls is not None else None
-        return (f.type, f.target) if f is not None else (None, None)
+        return (f.type, f.target) if f is not None else (None, self.pointer_classes.get(name))
 
     def target(self, class_name: str | None) -> _Ctx:
         if self.schema is None or class_name is None or class_name not in self.schema:
-            return _Ctx(self.schema, None)
-        return _Ctx(self.schema, self.schema.get(class_name))
+            return _Ctx(self.schema, None, self.pointer_classes)
+        return _Ctx(self.schema, self.schema.get(class_name), self.pointer_classes)
 
 
 NOODL_COMPARE = {name: rest for rest, name in REST_COMPARE.items()}
@@ -60,14 +61,17 @@ def to_parse_where(
     schema: Schema | None = None,
     *,
     class_name: str | None = None,
+    pointer_classes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Parse ``where`` Noodl would send for a filter script or filter object (§2).
+    """The Parse ``where`` Noodl would send for a filter script or filter object (docs/semantics.md#front-ends).
 
     With ``schema`` and ``class_name`` the filter is first checked as ``db.query`` would check
     it, and the schema supplies what Noodl takes from its caches: Pointer class names, the
-    owner class of ``relatedTo``, Date conversion of ISO strings. Without them, class names
-    the filter does not spell out are left out. Unlike Noodl, every operator of a field is
-    kept (ANDed) and several keys are allowed (§6); conditions on one field are merged into
+    owner class of ``relatedTo``, Date conversion of ISO strings. Without them,
+    ``pointer_classes`` (``{"Owner": "Post"}``: field → the class it points to) names the
+    classes of pointer operands; a Pointer whose class nothing names is an error, as Parse
+    refuses a Pointer without ``className``. Unlike Noodl, every operator of a field is
+    kept (ANDed) and several keys are allowed (docs/semantics.md#noodl-differences); conditions on one field are merged into
     one constraint object, or put in ``$and`` when they cannot be.
     """
     source = script_or_filter if isinstance(script_or_filter, str) else None
@@ -83,7 +87,7 @@ def to_parse_where(
         where = script_or_filter
     if where is UNDEFINED or where is None:
         return {}
-    ctx = _Ctx(schema, schema.get(class_name) if schema is not None and class_name else None)
+    ctx = _Ctx(schema, schema.get(class_name) if schema is not None and class_name else None, pointer_classes or {})
     try:
         if ctx.cls is not None and schema is not None:
             build_where(where, ctx.cls, schema, pos=pos)
@@ -97,7 +101,7 @@ def to_parse_where(
 
 
 def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
-    """One filter object → one where object; keys ANDed (Noodl allows one key, §6)."""
+    """One filter object → one where object; keys ANDed (Noodl allows one key, docs/semantics.md#noodl-differences)."""
     if not isinstance(filt, Mapping):
         raise QueryTypeError(f"a filter must be an object, got {type_name(filt)}")
     parts: list[tuple[str, Any]] = []
@@ -137,7 +141,7 @@ def _logic_out(key: str, value: object, ctx: _Ctx) -> list[dict[str, Any]] | Non
 
 def _id_of(value: object, what: str) -> tuple[str, str | None]:
     """An objectId (and the className, when the value names one) from an id string, a Pointer
-    or a record-like ``{objectId}``/``{id}`` (§1.2)."""
+    or a record-like ``{objectId}``/``{id}`` (docs/semantics.md#ids)."""
     cls = None
     if isinstance(value, Mapping):
         cls = value.get("className") if isinstance(value.get("className"), str) else None
@@ -154,16 +158,18 @@ def _ids_of(value: object, what: str) -> list[tuple[str, str | None]]:
 
 
 def _pointer(oid: str, class_name: str | None) -> dict[str, Any]:
-    """A Parse Pointer; className left out when unknown (Noodl does the same on a cache miss)."""
-    out: dict[str, Any] = {"__type": "Pointer"}
-    if class_name is not None:
-        out["className"] = class_name
-    out["objectId"] = oid
-    return out
+    """A Parse Pointer. Parse refuses one without className (Noodl leaves it out on a cache
+    miss, and the query fails there): so an unknown class is an error here."""
+    if class_name is None:
+        raise QueryError(
+            f"the class of the record '{oid}' points to is not known: give schema= and class_name= "
+            "(or pointer_classes={field: class}), or write the className in the filter"
+        )
+    return {"__type": "Pointer", "className": class_name, "objectId": oid}
 
 
 def _related_out(value: object, ctx: _Ctx) -> dict[str, Any]:
-    """``relatedTo: {id, key, className?}`` → ``$relatedTo`` with the owner class (§2, §3.6).
+    """``relatedTo: {id, key, className?}`` → ``$relatedTo`` with the owner class (docs/semantics.md#front-ends, docs/semantics.md#related-to).
 
     The owner class is the one the filter names, else the unique class of the schema with a
     Relation ``key`` to the queried class (Noodl reads it from its record cache instead).
@@ -191,7 +197,7 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     parts: list[tuple[str, Any]] = []
     for op, operand in value.items():
         if operand is UNDEFINED or op == "options":
-            continue  # dropped as Noodl drops it (§1.3); options travels with matchesRegex
+            continue  # dropped as Noodl drops it (docs/semantics.md#undefined); options travels with matchesRegex
         if op not in NOODL_OPERATORS:
             hint = suggest(op, [o for o in NOODL_OPERATORS if o != "options"])
             raise QueryError(
@@ -206,7 +212,7 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
 def _op_out(
     key: str, op: str, operand: Any, ops: Mapping[str, Any], ftype: str | None, target: str | None, ctx: _Ctx
 ) -> list[tuple[str, Any]]:
-    """One Noodl operator → Parse, per the table of SEMANTICS.md §2."""
+    """One Noodl operator → Parse, per the table of docs/semantics.md#front-ends."""
     if op in NOODL_COMPARE or op in ("containedIn", "notContainedIn"):
         return _compare_out(key, op, operand, ftype, target)
     if op == "pointsTo":
@@ -232,7 +238,7 @@ def _op_out(
 def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str | None) -> list[tuple[str, Any]]:
     """equalTo … greaterThanOrEqualTo, containedIn, notContainedIn with their values as Parse
     JSON. On a Relation field ids become Pointers: Parse needs the bare Pointer for "holds"
-    and Pointers in ``$ne``/``$in``/``$nin`` (§3.6)."""
+    and Pointers in ``$ne``/``$in``/``$nin`` (docs/semantics.md#relations)."""
     many = op in ("containedIn", "notContainedIn")
     if many and not isinstance(operand, list | tuple):
         raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}", code=INVALID_JSON)
@@ -250,7 +256,7 @@ def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str
 
 def _points_to_out(key: str, operand: Any, ftype: str | None, target: str | None) -> list[tuple[str, Any]]:
     """pointsTo → ``$eq`` Pointer / ``$in`` Pointers; on a Relation the bare Pointer for one
-    id, ``$in`` for several (Noodl puts the list inside one Pointer, §6)."""
+    id, ``$in`` for several (Noodl puts the list inside one Pointer, docs/semantics.md#noodl-differences)."""
     if isinstance(operand, list | tuple):
         ptrs = [_pointer(i, c or target) for i, c in _ids_of(operand, "pointsTo")]
         return [(key, {"$in": ptrs})]
@@ -301,7 +307,7 @@ def _geo_point_out(p: object, what: str) -> dict[str, Any]:
 
 
 def _geo_out(op: str, operand: object) -> dict[str, Any]:
-    """nearSphere / withinBox / withinPolygon / withinSphere → Parse geo constraints (§2, §3.9)."""
+    """nearSphere / withinBox / withinPolygon / withinSphere → Parse geo constraints (docs/semantics.md#front-ends, docs/semantics.md#geo)."""
     if op == "nearSphere":
         out = {"$nearSphere": _geo_point_out(operand, op)}
         assert isinstance(operand, Mapping)
@@ -323,7 +329,7 @@ def _geo_out(op: str, operand: object) -> dict[str, Any]:
 
 
 def _matches_query_out(op: str, operand: object, target: str | None, ctx: _Ctx) -> dict[str, Any]:
-    """matchesQuery → ``$inQuery: {where, className}`` (Parse requires the className, §4)."""
+    """matchesQuery → ``$inQuery: {where, className}`` (Parse requires the className, docs/semantics.md#front-ends)."""
     sub = operand
     class_name = target
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
@@ -350,13 +356,13 @@ def _matches_key_out(op: str, operand: object, ctx: _Ctx) -> dict[str, Any]:
 
 def _path_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     """``'Owner.author.name'`` through a Pointer → ``Owner: {$inQuery: ...}`` (what Parse's dot
-    notation cannot say: it reads into Object fields, §4). A condition that holds for an absent
+    notation cannot say: it reads into Object fields, docs/semantics.md#objects). A condition that holds for an absent
     value (notEqualTo, exists: false ...) becomes ``$notInQuery`` of its negation, as build.py
-    does, so absent and dangling pointers keep its meaning (§3.2)."""
+    does, so absent and dangling pointers keep its meaning (docs/semantics.md#pointer-paths)."""
     head, rest = key.split(".", 1)
     ftype, target = ctx.field_type(head)
     if ftype != "Pointer" or target is None or ctx.schema is None:
-        return _field_out(key, value, _Ctx(ctx.schema, None))  # Parse's own dot notation
+        return _field_out(key, value, _Ctx(ctx.schema, None, ctx.pointer_classes))  # Parse's own dot notation
     sub_ctx = ctx.target(target)
     inner = _filter_to_where({rest: value}, sub_ctx)
     if not inner:
@@ -373,8 +379,8 @@ def _holds_when_absent(filt: Mapping[str, Any], cls: ClassDef, schema: Schema) -
 
 def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any:
     """A script value as Parse JSON: Dates as ``{__type: 'Date', iso}`` everywhere (Noodl only
-    converts direct comparison operands, §6), ISO strings on Date fields as Dates, ids on
-    Pointer fields as Pointers, undefined members removed (§1.2, §1.3)."""
+    converts direct comparison operands, docs/semantics.md#noodl-differences), ISO strings on Date fields as Dates, ids on
+    Pointer fields as Pointers, undefined members removed (docs/semantics.md#types, docs/semantics.md#undefined)."""
     if isinstance(v, JSDate):
         if not v.valid:
             raise QueryTypeError("Invalid Date")
@@ -419,7 +425,7 @@ def _merge(parts: list[tuple[str, Any]]) -> dict[str, Any]:
     """Parts → one where object; a part that cannot share its key goes into ``$and``.
 
     A ``$relatedTo`` next to ``$or``/``$and`` moves into ``$and``: Parse reduces ``$relatedTo``
-    only in an object without ``$or``/``$and`` (§3.6).
+    only in an object without ``$or``/``$and`` (docs/semantics.md#related-to).
     """
     out: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []

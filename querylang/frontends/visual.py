@@ -1,6 +1,6 @@
 """Noodl's visual filter and sorting (the Query Records node's "simple" mode) → filter objects.
 
-The editor stores a tree of groups and rules (SEMANTICS.md §2, last paragraph; [NQ]
+The editor stores a tree of groups and rules (docs/semantics.md#front-ends; Noodl's
 ``convertVisualFilter``)::
 
     {"combinator": "and", "rules": [
@@ -17,7 +17,7 @@ The editor stores a tree of groups and rules (SEMANTICS.md §2, last paragraph; 
 >>> visual_sort([{"property": "createdAt", "order": "descending"}, {"property": "title"}])
 ['-createdAt', 'title']
 
-Rules as Noodl reads them (§1.3): a rule reads its value from ``inputs[rule["input"]]`` when it
+Rules as Noodl reads them (docs/semantics.md#undefined): a rule reads its value from ``inputs[rule["input"]]`` when it
 names an input, else from ``rule["value"]``; a rule whose value is undefined (the input is not
 in ``inputs``) is skipped; a group whose rules are all skipped disappears; ``exist``/``not
 exist`` never depend on a value. With ``schema`` and ``class_name``, a value on a Date property
@@ -27,7 +27,7 @@ becomes a Date, as Noodl does. Deliberate differences from Noodl:
   becomes ``matchesRegex`` with options ``i``. Noodl passes it unescaped, so "1+1" or "a.b"
   would be read as a regex and "(" makes the query fail.
 - **points to** on a Relation property means "holds" (Noodl sends ``$eq`` Pointer, which Parse
-  does not read on a Relation, so the rule matches nothing there, §3.6).
+  does not read on a Relation, so the rule matches nothing there, docs/semantics.md#relations).
 - An unknown operator or combinator is an error (Noodl ignores the rule), as is a rule
   without a property.
 """
@@ -47,7 +47,7 @@ __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
 
 VISUAL_OPERATORS = VISUAL
 COMBINATORS = ("and", "or")
-# PCRE metacharacters outside a character class (§3.4); everything else is literal as written.
+# PCRE metacharacters outside a character class (docs/semantics.md#regex); everything else is literal as written.
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
 
 
@@ -82,7 +82,7 @@ def _node(node: object, inputs: Mapping[str, Any], date_fields: set[str]) -> dic
 
 
 def _group(group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
-    """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (§1.3)."""
+    """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (docs/semantics.md#undefined)."""
     combinator = group.get("combinator", "and")
     if combinator not in COMBINATORS:
         raise QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
@@ -156,7 +156,7 @@ def regex_literal(text: str) -> str:
 
 
 def visual_sort(sorting: Sequence[Mapping[str, Any]] | None) -> list[str]:
-    """The visual sorting list → sort keys (``[{property, order}]`` → ``['-createdAt']``, [NQ])."""
+    """The visual sorting list → sort keys (``[{property, order}]`` → ``['-createdAt']``, as Noodl's queryutils)."""
     if sorting is None:
         return []
     if not isinstance(sorting, Sequence) or isinstance(sorting, str):

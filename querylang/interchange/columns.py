@@ -228,11 +228,13 @@ def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns 
         if pairs != held:
             return None  # some record has a field the class does not
     created = out.values["createdAt"]
-    assert isinstance(created, pa.Array)
-    if created.null_count:
-        created = out.values["createdAt"] = created.fill_null(pa.scalar(now.replace(tzinfo=None), TIMESTAMP))
     updated = out.values["updatedAt"]
-    assert isinstance(updated, pa.Array)
+    assert isinstance(created, pa.Array) and isinstance(updated, pa.Array)
+    if created.null_count:
+        # A missing date is filled from the other one, so updatedAt is never before createdAt.
+        if updated.null_count < n:
+            created = pc.coalesce(created, updated)
+        created = out.values["createdAt"] = created.fill_null(pa.scalar(now.replace(tzinfo=None), TIMESTAMP))
     out.values["updatedAt"] = created if updated.null_count == n else pc.coalesce(updated, created)
     return out
 

@@ -263,7 +263,8 @@ def normalise_record(
             out[name] = check_value(f.type, value, f.target)
         except ValueError as exc:
             raise DataError(str(exc), class_name=cls.name, object_id=oid, field=name) from None
-    created = out.get("createdAt") or to_ms(now)
+    # A missing date is filled from the other one, so updatedAt is never before createdAt.
+    created = out.get("createdAt") or out.get("updatedAt") or to_ms(now)
     out["createdAt"] = created
     if out.get("updatedAt") is None:
         out["updatedAt"] = created
@@ -288,7 +289,7 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
 def check_value(ftype: str, value: object, target: str | None = None) -> Any:
     """A value of a field of type ``ftype`` in stored form; ValueError says what is wrong.
 
-    ``None`` (null) is allowed for every type: absent = missing or null (SEMANTICS.md §8.1).
+    ``None`` (null) is allowed for every type: absent = missing or null (docs/semantics.md#absent).
     """
     if value is None:
         return None

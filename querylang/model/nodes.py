@@ -28,7 +28,7 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class And(Node):
-    """All items hold; ``And(())`` is true (SEMANTICS.md §3.8)."""
+    """All items hold; ``And(())`` is true (docs/semantics.md#logic)."""
 
     items: tuple[Node, ...]
     pos: Pos | None = _pos()
@@ -57,7 +57,7 @@ COMPARE_OPS = ("eq", "ne", "lt", "lte", "gt", "gte")
 
 @dataclass(frozen=True, slots=True)
 class Compare(Node):
-    """``field op value``: equalTo, notEqualTo and the four range operators (§3.2)."""
+    """``field op value``: equalTo, notEqualTo and the four range operators (docs/semantics.md#operator-table)."""
 
     field: str
     op: str
@@ -67,7 +67,7 @@ class Compare(Node):
 
 @dataclass(frozen=True, slots=True)
 class In(Node):
-    """containedIn (``negate=False``) / notContainedIn (``negate=True``) (§3.2)."""
+    """containedIn (``negate=False``) / notContainedIn (``negate=True``) (docs/semantics.md#operator-table)."""
 
     field: str
     values: tuple[Any, ...]
@@ -77,7 +77,7 @@ class In(Node):
 
 @dataclass(frozen=True, slots=True)
 class Exists(Node):
-    """exists true/false; absent = missing or null (§3.3, §8.1)."""
+    """exists true/false; absent = missing or null (docs/semantics.md#absent)."""
 
     field: str
     exists: bool
@@ -86,7 +86,7 @@ class Exists(Node):
 
 @dataclass(frozen=True, slots=True)
 class Regex(Node):
-    """matchesRegex with options ⊆ imsx (§3.4)."""
+    """matchesRegex with options ⊆ imsx (docs/semantics.md#regex)."""
 
     field: str
     pattern: str
@@ -96,7 +96,7 @@ class Regex(Node):
 
 @dataclass(frozen=True, slots=True)
 class PointsTo(Node):
-    """A Pointer field pointing at, or a Relation holding, any of ``ids`` (§3.6)."""
+    """A Pointer field pointing at, or a Relation holding, any of ``ids`` (docs/semantics.md#pointers)."""
 
     field: str
     ids: tuple[str, ...]
@@ -105,7 +105,7 @@ class PointsTo(Node):
 
 @dataclass(frozen=True, slots=True)
 class RelatedTo(Node):
-    """Records held by the Relation ``key`` of record ``owner_id`` of ``owner_class`` (§3.6)."""
+    """Records held by the Relation ``key`` of record ``owner_id`` of ``owner_class`` (docs/semantics.md#related-to)."""
 
     owner_class: str
     owner_id: str
@@ -118,7 +118,7 @@ class RelatedTo(Node):
 
 @dataclass(frozen=True, slots=True)
 class Text(Node):
-    """text.search on one String field (§3.5)."""
+    """text.search on one String field (docs/semantics.md#text)."""
 
     field: str
     term: str
@@ -130,7 +130,7 @@ class Text(Node):
 
 @dataclass(frozen=True, slots=True)
 class NearSphere(Node):
-    """Within ``max_radians`` of a point on the sphere (great-circle distance, §3.9).
+    """Within ``max_radians`` of a point on the sphere (great-circle distance, docs/semantics.md#geo).
 
     ``order``: nearSphere orders results nearest first unless the query has a sort; Parse's
     ``$geoWithin: {$centerSphere}`` is the same test without the order.
@@ -146,7 +146,7 @@ class NearSphere(Node):
 
 @dataclass(frozen=True, slots=True)
 class WithinBox(Node):
-    """Inside a latitude/longitude box, bounds included, corners normalised (§3.9)."""
+    """Inside a latitude/longitude box, bounds included, corners normalised (docs/semantics.md#geo)."""
 
     field: str
     south: float
@@ -158,7 +158,7 @@ class WithinBox(Node):
 
 @dataclass(frozen=True, slots=True)
 class WithinPolygon(Node):
-    """Inside or on a planar polygon of (latitude, longitude) points (§3.9)."""
+    """Inside or on a planar polygon of (latitude, longitude) points (docs/semantics.md#geo)."""
 
     field: str
     points: tuple[tuple[float, float], ...]
@@ -167,7 +167,7 @@ class WithinPolygon(Node):
 
 @dataclass(frozen=True, slots=True)
 class All(Node):
-    """Parse ``$all``: the Array field holds every value (§4)."""
+    """Parse ``$all``: the Array field holds every value (docs/semantics.md#arrays)."""
 
     field: str
     values: tuple[Any, ...]
@@ -176,7 +176,7 @@ class All(Node):
 
 @dataclass(frozen=True, slots=True)
 class ContainedBy(Node):
-    """Parse ``$containedBy``: every element of the Array field is listed (§4)."""
+    """Parse ``$containedBy``: every element of the Array field is listed (docs/semantics.md#arrays)."""
 
     field: str
     values: tuple[Any, ...]
@@ -185,7 +185,7 @@ class ContainedBy(Node):
 
 @dataclass(frozen=True, slots=True)
 class MatchesQuery(Node):
-    """A Pointer points at (a Relation holds) a live record matching ``where`` (§4 $inQuery).
+    """A Pointer points at (a Relation holds) a live record matching ``where`` (docs/semantics.md#pointer-paths $inQuery).
 
     ``where`` is a condition on the field's target class.
     """
@@ -198,7 +198,7 @@ class MatchesQuery(Node):
 @dataclass(frozen=True, slots=True)
 class MatchesKey(Node):
     """The field's value is among the ``key`` values of ``class_name`` records matching
-    ``where`` (Parse ``$select``; ``$dontSelect`` is its negation, §4)."""
+    ``where`` (Parse ``$select``; ``$dontSelect`` is its negation, docs/semantics.md#pointer-paths)."""
 
     field: str
     class_name: str
@@ -212,7 +212,7 @@ class MatchesKey(Node):
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """One sort key; absent values first ascending, last descending (§5.1)."""
+    """One sort key; absent values first ascending, last descending (docs/semantics.md#sort)."""
 
     field: str
     descending: bool = False
@@ -247,7 +247,7 @@ def walk(node: Node):  # type: ignore[no-untyped-def]
 
 
 def ordering_near(node: Node) -> NearSphere | None:
-    """The nearSphere that orders the results: one reached through AND only (§3.9)."""
+    """The nearSphere that orders the results: one reached through AND only (docs/semantics.md#geo)."""
     if isinstance(node, NearSphere) and node.order:
         return node
     if isinstance(node, And):

@@ -24,13 +24,19 @@ FIELD_TYPES = (
     "Relation",
     "GeoPoint",
 )
-# Parse's rule for class and field names (SEMANTICS.md §5.1, §7): it also keeps every name
+# Parse's rule for class and field names (docs/semantics.md#sort, docs/semantics.md#errors): it also keeps every name
 # usable as a quoted SQL identifier without escaping surprises.
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# A dotted path into an Object field: 'meta.views', 'meta.a.b' (SEMANTICS.md §4 dot notation).
+# A dotted path into an Object field: 'meta.views', 'meta.a.b' (docs/semantics.md#objects dot notation).
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
 RESERVED = {"ACL", "_rperm", "_wperm", "authData", "sessionToken"}
+
+
+def a_type(type_name: str | None) -> str:
+    """A field type with its article, for messages: "an Array", "a String"."""
+    name = str(type_name)
+    return ("an " if name[:1] in ("A", "E", "I", "O", "U") else "a ") + name
 
 
 def suggest(name: str, choices: Iterable[str]) -> str | None:
@@ -150,7 +156,7 @@ class Schema:
     classes: dict[str, ClassDef] = field(default_factory=dict)
     # Join tables known to hold no edge whose owner or target record is missing (the store
     # keeps this up to date). Queries over them skip the existence checks that make dangling
-    # edges invisible (SEMANTICS.md §3.6, querylang line): measured 0.3-2 ms per query at L.
+    # edges invisible (docs/semantics.md#dangling): measured 0.3-2 ms per query at L.
     clean_joins: frozenset[str] = field(default=frozenset(), compare=False)
 
     def get(self, name: str) -> ClassDef:
@@ -177,7 +183,7 @@ class Schema:
                     )
 
     def relation_owners(self, key: str, target: str) -> list[str]:
-        """Classes with a Relation field ``key`` that targets ``target`` (SEMANTICS.md §3.6)."""
+        """Classes with a Relation field ``key`` that targets ``target`` (docs/semantics.md#related-to)."""
         return [
             c.name
             for c in self.classes.values()

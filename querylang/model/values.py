@@ -74,7 +74,7 @@ def parse_isos(texts: list[str]) -> list[datetime | None]:
 
 
 def to_ms(dt: datetime) -> datetime:
-    """Dates are instants with millisecond precision, in UTC (SEMANTICS.md §1.2)."""
+    """Dates are instants with millisecond precision, in UTC (docs/semantics.md#dates)."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     dt = dt.astimezone(UTC)
@@ -99,7 +99,7 @@ def is_number(value: object) -> bool:
 
 
 def type_class(value: object) -> str:
-    """MongoDB's type bracket of a normalised value (all numbers are one class, §3.1)."""
+    """MongoDB's type bracket of a normalised value (all numbers are one class, docs/semantics.md#equality)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -167,10 +167,11 @@ def scalar_json(v: str | int | float | bool | None) -> str:
 
 
 def canonical(value: object) -> str:
-    """A string equal for two values exactly when they are equal under §3.1's rules.
+    """A string equal for two values exactly when they are equal under the rules of
+    docs/semantics.md#equality.
 
     Type-strict ('1' ≠ 1, true ≠ 1), numbers by value (1 = 1.0), objects key-order-insensitive
-    (SEMANTICS.md §8.11), a Date equal to its ``{__type: 'Date', iso}`` form.
+    (docs/semantics.md#objects), a Date equal to its ``{__type: 'Date', iso}`` form.
     """
     return _CANONICAL_JSON(plain_json(value))
 

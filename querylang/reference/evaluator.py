@@ -1,6 +1,6 @@
 """The reference evaluator: the same query nodes, answered in plain Python.
 
-Written to be obviously right rather than fast: each rule of SEMANTICS.md is one small
+Written to be obviously right rather than fast: each rule of docs/semantics.md is one small
 function, and :meth:`Evaluator.matches` mirrors the SQL compiler's dispatch case for case, one
 method per node kind.
 No SQL, no DuckDB. Property tests compare the two engines on random data and queries.
@@ -9,11 +9,12 @@ No SQL, no DuckDB. Property tests compare the two engines on random data and que
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTimeout
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.interchange.document import Dataset, Edge
@@ -34,18 +35,18 @@ class EvalResult:
         return [r["objectId"] for r in self.records]
 
 
-# --- the rules, one helper each (SEMANTICS.md §3) ---------------------------------------------
+# --- the rules, one helper each (docs/semantics.md#comparison) ---------------------------------------------
 
 
 def equals(stored: Any, value: Any) -> bool:
-    """Type-strict equality of two present values (§3.1; objects key-order-insensitive §8.11)."""
+    """Type-strict equality of two present values (docs/semantics.md#equality; objects key-order-insensitive docs/semantics.md#objects)."""
     if type_class(stored) != type_class(value):
         return False
     return canonical(stored) == canonical(value)
 
 
 def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
-    """equalTo: absent ⇔ null; an array matches by any element or as a whole (§3.1)."""
+    """equalTo: absent ⇔ null; an array matches by any element or as a whole (docs/semantics.md#arrays)."""
     if value is None:
         if stored is None:
             return True
@@ -74,7 +75,7 @@ def ordered(op: str, a: Any, b: Any) -> bool:
 
 
 def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
-    """Range operators: same type class only; absent never; arrays by any element (§3.1)."""
+    """Range operators: same type class only; absent never; arrays by any element (docs/semantics.md#order)."""
     if value is None:
         # <= null and >= null are "is null"; < null and > null match nothing.
         return op in ("lte", "gte") and matches_eq(stored, None, is_array)
@@ -86,12 +87,12 @@ def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
 
 
 def matches_in(stored: Any, values: Iterable[Any], is_array: bool) -> bool:
-    """containedIn: equal to some member (absent matches a listed null) (§3.2)."""
+    """containedIn: equal to some member (absent matches a listed null) (docs/semantics.md#lists)."""
     return any(matches_eq(stored, v, is_array) for v in values)
 
 
 def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Record]:
-    """Absent first ascending, last descending; objectId ascending breaks ties (§5.1, §8.15)."""
+    """Absent first ascending, last descending; objectId ascending breaks ties (docs/semantics.md#sort)."""
 
     def cmp_values(a: Any, b: Any) -> int:
         if a is None or b is None:
@@ -161,10 +162,17 @@ class Evaluator:
         self._subs[id(node)] = (node, value)
         return value
 
-    def run(self, query: n.Query) -> EvalResult:
+    def run(self, query: n.Query, *, timeout: float | None = None) -> EvalResult:
+        """The records that match, sorted and paged; past ``timeout`` seconds :class:`QueryTimeout`."""
         self._subs = {}
         cls = self.schema.get(query.class_name)
-        rows: list[Record] = [r for r in self.records.get(cls.name, []) if self.matches(query.where, cls.name, r)]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        rows: list[Record] = []
+        for k, r in enumerate(self.records.get(cls.name, [])):
+            if deadline is not None and k % 256 == 0 and time.monotonic() > deadline:
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+            if self.matches(query.where, cls.name, r):
+                rows.append(r)
         count = len(rows) if query.count else None
         near = n.ordering_near(query.where)
         if near is not None and not query.sort:
@@ -273,12 +281,12 @@ class Evaluator:
         return rec.get(node.field) in node.ids
 
     def related_to(self, node: n.RelatedTo, rec: Record) -> bool:
-        """Held by one owner's Relation; nothing if the owner record is gone (§3.6)."""
+        """Held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
         owner, oid = node.owner_class, node.owner_id
         return self.alive(owner, oid) and Edge(owner, node.key, oid, rec["objectId"]) in self.edges
 
     def matches_query(self, node: n.MatchesQuery, class_name: str, f: Field, rec: Record) -> bool:
-        """Pointer/Relation reaching a live record of the target class that matches (§4 $inQuery)."""
+        """Pointer/Relation reaching a live record of the target class that matches (docs/semantics.md#pointer-paths $inQuery)."""
         target, where = f.target or "", node.where
         hits = self._sub(where, lambda: {
             r["objectId"] for r in self.records.get(target, []) if self.matches(where, target, r)
@@ -288,7 +296,7 @@ class Evaluator:
         return rec.get(node.field) in hits
 
     def matches_key(self, node: n.MatchesKey, rec: Record) -> bool:
-        """The value is one of the ``key`` values of the matching records (§4 $select)."""
+        """The value is one of the ``key`` values of the matching records (docs/semantics.md#pointer-paths $select)."""
         stored, other, key, where = rec.get(node.field), node.class_name, node.key, node.where
         values = self._sub(node, lambda: [
             r.get(key) for r in self.records.get(other, [])
@@ -306,7 +314,7 @@ class Evaluator:
         )
 
     def contained_by(self, node: n.ContainedBy, rec: Record) -> bool:
-        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, §4)."""
+        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""
         stored = rec.get(node.field)
         listed = {canonical(v) for v in node.values}
         return stored is None or all(canonical(e) in listed for e in stored)

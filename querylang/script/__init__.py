@@ -1,6 +1,27 @@
-"""The JavaScript subset: parse a filter script, then run it to a filter object and sort."""
+"""Filter scripts: the JavaScript subset of Noodl's Query Records node, parsed and run safely.
 
-from querylang.script.interpreter import ScriptResult, run_script, to_js
-from querylang.script.parser import parse_script
+:func:`parse_script` turns text into a typed syntax tree (:mod:`querylang.script.ast`);
+:func:`run_script` runs it and reports the last ``where()``/``sort()`` arguments.
+"""
 
-__all__ = ["ScriptResult", "parse_script", "run_script", "to_js"]
+from querylang.script.interpreter import (
+    MAX_CALL_DEPTH,
+    MAX_STEPS,
+    ScriptResult,
+    run_script,
+)
+from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
+from querylang.script.values import MAX_ARRAY_LENGTH, MAX_STRING_LENGTH, to_js
+
+__all__ = [
+    "MAX_ARRAY_LENGTH",
+    "MAX_CALL_DEPTH",
+    "MAX_DEPTH",
+    "MAX_SCRIPT_SIZE",
+    "MAX_STEPS",
+    "MAX_STRING_LENGTH",
+    "ScriptResult",
+    "parse_script",
+    "run_script",
+    "to_js",
+]

@@ -1,19 +1,20 @@
-"""Filter-script text -> lark tree, with JavaScript's lexical rules and friendly errors.
+"""Filter-script text -> typed syntax tree (:mod:`querylang.script.ast`), with friendly errors.
 
-The grammar (``grammar/querylang.lark``) is loaded once and parsed with LALR(1). Tokens come
-from :class:`_JSLexer`, a hand-written lexer that asks the parser which tokens fit before it
-decides what ``/``, ``{`` and ``}`` mean: JavaScript cannot be tokenized without that context
-(a regex literal vs. division, a block vs. an object literal, the end of a template
-substitution vs. a closing brace). Comments are skipped by the same lexer, so ``'http://x.io'``
-stays a string, unlike Noodl's regex-based comment stripping (SEMANTICS.md §1.1).
+Lark reads ``grammar/querylang.lark`` once and computes its LALR(1) tables; this module then
+drives those tables itself, pulling tokens from :func:`querylang.script.lexer.lex` and
+building each :mod:`~querylang.script.ast` node the moment its rule is reduced. There is no
+parse tree and no second pass: a cold parse is the lexer, a table lookup per token and one
+constructor call per node. The shapes follow lark's own conventions, so the grammar reads
+as usual: terminals named ``_X`` are dropped, rules named ``_x`` (and lark's ``*``/``+``
+helpers) are spliced into their parent, and a ``?rule`` with one child is that child.
 
 Every failure is a :class:`~querylang.errors.QuerySyntaxError` (or :class:`LimitExceeded` for
 the size and nesting limits) carrying ``line``, ``column`` and the script as ``source``; no
 lark class ever reaches the user.
 
->>> tree = parse_script("where({ score: { greaterThan: 3 } })")
->>> tree.data
-'start'
+>>> program = parse_script("where({ score: { greaterThan: 3 } })")
+>>> type(program.body[0]).__name__
+'ExprStmt'
 """
 
 from __future__ import annotations
@@ -21,24 +22,24 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark
 from lark.lexer import Lexer
-from lark.tree import Meta
+from lark.parsers.lalr_analysis import Shift
 
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
-from querylang.model.jsvalues import JSRegex
+from querylang.script import ast
+from querylang.script.lexer import MAX_DEPTH, MAX_SCRIPT_SIZE, OPEN_FOR, Source, Tok, lex
+from querylang.script.values import to_string
 
 __all__ = ["MAX_DEPTH", "MAX_SCRIPT_SIZE", "PARSE_CACHE_SIZE", "parse_script"]
 
-MAX_SCRIPT_SIZE = 1_000_000  # characters; checked before anything else so 10 MB fails fast
-MAX_DEPTH = 200  # open brackets ( [ { ${ at once; keeps the recursive interpreter shallow
 PARSE_CACHE_SIZE = 512  # distinct script texts kept parsed
 
-_MAX_SAFE_INT = 2**53
+Span = tuple[int, int, int, int]  # line, column, start offset, end offset
 
 
 def _grammar_text() -> str:
@@ -48,488 +49,43 @@ def _grammar_text() -> str:
             encoding="utf-8"
         )
     except (ModuleNotFoundError, FileNotFoundError, OSError):
-        path = Path(__file__).resolve().parent.parent / "grammar" / "querylang.lark"
+        path = Path(__file__).resolve().parent.parent.parent / "grammar" / "querylang.lark"
         return path.read_text(encoding="utf-8")
 
 
-# ------------------------------------------------------------------------------------------
-# Lexical tables
-
-# Words the grammar uses, and the terminal each becomes where the parser expects it.
-_KEYWORDS = {
-    "if": "_IF",
-    "else": "_ELSE",
-    "const": "CONST",
-    "let": "LET",
-    "var": "VAR",
-    "true": "TRUE",
-    "false": "FALSE",
-    "null": "NULL",
-    "new": "_NEW",
-    "return": "_RETURN",
-    "typeof": "TYPEOF",
-}
-_KEYWORD_VALUES: dict[str, object] = {"true": True, "false": False, "null": None}
-
-_LOOPS = "loops are not supported in filter scripts"
-# Reserved words outside the subset: each names what the user tried, not what the parser saw.
-_UNSUPPORTED_WORDS = {
-    "for": _LOOPS,
-    "while": _LOOPS,
-    "do": _LOOPS,
-    "break": "'break' is not supported in filter scripts (loops are not supported)",
-    "continue": "'continue' is not supported in filter scripts (loops are not supported)",
-    "function": "functions are not supported in filter scripts",
-    "class": "classes are not supported in filter scripts",
-    "extends": "classes are not supported in filter scripts",
-    "super": "classes are not supported in filter scripts",
-    "this": "'this' is not supported in filter scripts",
-    "import": "'import' is not supported in filter scripts",
-    "export": "'export' is not supported in filter scripts",
-    "try": "'try' is not supported in filter scripts",
-    "catch": "'catch' is not supported in filter scripts",
-    "finally": "'finally' is not supported in filter scripts",
-    "throw": "'throw' is not supported in filter scripts",
-    "switch": "'switch' is not supported in filter scripts",
-    "case": "'case' is not supported in filter scripts",
-    "default": "'default' is not supported in filter scripts",
-    "delete": "'delete' is not supported in filter scripts",
-    "void": "'void' is not supported in filter scripts",
-    "in": "the 'in' operator is not supported in filter scripts",
-    "instanceof": "'instanceof' is not supported in filter scripts",
-    "with": "'with' is not supported in filter scripts",
-    "yield": "'yield' is not supported in filter scripts",
-    "await": "'await' is not supported in filter scripts",
-    "debugger": "'debugger' is not supported in filter scripts",
-    "enum": "'enum' is not supported in filter scripts",
-}
-
-_PUNCT_TYPES = {
-    "(": "_LPAR",
-    ")": "_RPAR",
-    "[": "_LSQB",
-    "]": "_RSQB",
-    ";": "_SEMI",
-    ",": "_COMMA",
-    ".": "_DOT",
-    "?.": "_OPT_DOT",
-    ":": "_COLON",
-    "?": "QMARK",
-    "=": "ASSIGN",
-    "+=": "COMPOUND_ASSIGN",
-    "-=": "COMPOUND_ASSIGN",
-    "*=": "COMPOUND_ASSIGN",
-    "/=": "COMPOUND_ASSIGN",
-    "%=": "COMPOUND_ASSIGN",
-    "||": "OR",
-    "&&": "AND",
-    "??": "NULLISH",
-    "==": "EQ_OP",
-    "!=": "EQ_OP",
-    "===": "EQ_OP",
-    "!==": "EQ_OP",
-    "<": "REL_OP",
-    ">": "REL_OP",
-    "<=": "REL_OP",
-    ">=": "REL_OP",
-    "+": "ADD_OP",
-    "-": "ADD_OP",
-    "*": "MUL_OP",
-    "/": "MUL_OP",
-    "%": "MUL_OP",
-    "!": "BANG",
-}
-
-_BITWISE = "bitwise operator '{}' is not supported in filter scripts"
-_UNSUPPORTED_PUNCT = {
-    "=>": "arrow functions are not supported in filter scripts",
-    "...": "spread syntax '...' is not supported in filter scripts",
-    "++": "'++' is not supported in filter scripts (write x += 1)",
-    "--": "'--' is not supported in filter scripts (write x -= 1)",
-    "**": "'**' is not supported in filter scripts (use Math.pow(a, b))",
-    "**=": "'**=' is not supported in filter scripts (use Math.pow(a, b))",
-    "&&=": "logical assignment '&&=' is not supported in filter scripts",
-    "||=": "logical assignment '||=' is not supported in filter scripts",
-    "??=": "logical assignment '??=' is not supported in filter scripts",
-    **{
-        op: _BITWISE.format(op)
-        for op in ("&", "|", "^", "~", "<<", ">>", ">>>", "&=", "|=", "^=", "<<=", ">>=", ">>>=")
-    },
-}
-
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-_OPEN_FOR = {"(": ")", "[": "]", "{": "}", "${": "}"}
-
-# Multi-character punctuators, longest first; single brackets and separators never need it.
-_PUNCT_RE = "|".join(
-    re.escape(p) if p != "?." else r"\?\.(?!\d)"  # `a?.5:1` is a ternary, not `?.`
-    for p in sorted({*_PUNCT_TYPES, *_UNSUPPORTED_PUNCT}, key=len, reverse=True)
-)
-_PUNCT_MATCH = re.compile(_PUNCT_RE).match
-_WS = re.compile(r"[\s\ufeff]+")
-_IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
-_NUMBER = re.compile(
-    r"""0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*
-       |0[oO][0-7](?:_?[0-7])*
-       |0[bB][01](?:_?[01])*
-       |(?:(?:0|[1-9](?:_?\d)*)(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?""",
-    re.VERBOSE | re.ASCII,  # JavaScript digits are 0-9 only ('.١' is not a number)
-)
-_DIGITS = frozenset("0123456789")
-_LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
-
-# How the lexer handles a token, by its first character (ASCII; other characters are looked
-# at with str methods). Dispatching on one character is several times faster than trying a
-# big alternation of every token pattern at each position.
-_FIRST: dict[str, str] = {
-    **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$", "ident"),
-    **dict.fromkeys("0123456789", "number"),
-    **dict.fromkeys("([{", "open"),
-    **dict.fromkeys(")]", "close"),
-    **dict.fromkeys(";,:", "single"),
-    **dict.fromkeys("=!<>&|?+-*%^~", "operator"),
-    **dict.fromkeys(" \t\n\r\v\f", "ws"),
-    ".": "dot",
-    "'": "quote",
-    '"': "quote",
-    "`": "backtick",
-    "/": "slash",
-    "}": "rbrace",
-}
-
-_STRING_BODY = {
-    "'": re.compile(r"(?:[^'\\\n\r]|\\(?:\r\n|[\s\S]))*'"),
-    '"': re.compile(r'(?:[^"\\\n\r]|\\(?:\r\n|[\s\S]))*"'),
-}
-_TEMPLATE_BODY = re.compile(r"(?:[^`\\$]|\\[\s\S]|\$(?!\{))*")
-_REGEX_BODY = re.compile(
-    r"(?:[^\\/\[\n\r\u2028\u2029]|\\[^\n\r\u2028\u2029]"
-    r"|\[(?:[^\]\\\n\r\u2028\u2029]|\\[^\n\r\u2028\u2029])*\])+/([\w$]*)"
-)
-_WORD = re.compile(r"[\w$]+|\S")
-_ESCAPE = re.compile(
-    r"\\(?:x(?P<x>[0-9a-fA-F]{2})|u\{(?P<ucp>[0-9a-fA-F]+)\}|u(?P<u4>[0-9a-fA-F]{4})"
-    r"|(?P<cont>\r\n|[\n\r\u2028\u2029])|(?P<oct>0(?=[0-9])|[1-7])|(?P<bad>[xu])|(?P<ch>[\s\S]))"
-)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
-_REGEX_FLAGS = frozenset("dgimsuyv")
-
-
-# ------------------------------------------------------------------------------------------
-# The lexer
-
-
-@dataclass
-class _Source:
-    """One parse's input and lexer bookkeeping, handed to the lexer as lark's custom input.
-
-    Lark builds its lexer once per grammar, so per-text state (the open-bracket stack the
-    error messages use) lives here rather than on the lexer.
-    """
-
-    text: str
-    max_depth: int
-    # The open brackets, innermost last: (opener, line, column, is a block's '{').
-    stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
-    last_end: tuple[int, int] = (1, 1)  # where the last token ended, for end-of-script errors
-
-
-class _JSLexer(Lexer):
-    """JavaScript tokenizer that consults the LALR parser state for context-dependent tokens."""
-
-    __future_interface__ = 2  # lark passes (lexer_state, parser_state) to lex()
+class _NoLexer(Lexer):
+    """Lark wants a lexer to build its tables; the tokens come from :func:`lex` instead."""
 
     def __init__(self, lexer_conf: object) -> None:
         pass
 
-    def lex(self, lexer_state, parser_state):
-        """Yield lark Tokens; literal tokens carry their decoded JavaScript value.
-
-        One long loop on purpose: this is the hot path of every uncached parse, and a call
-        per token kind would cost more than the lexing itself.
-        """
-        src: _Source = lexer_state.text
-        text = src.text
-        n = len(text)
-        states = parser_state.parse_conf.states
-        state_stack = parser_state.state_stack
-        stack = src.stack
-        first = _FIRST
-        pos = 0
-        line = 1
-        line_start = 0  # index of the first character of the current line
-        prev = ""  # type of the previous token
-        while pos < n:
-            c = text[pos]
-            kind = first.get(c)
-            if kind is None:
-                if c.isspace() or c == "\ufeff":
-                    kind = "ws"
-                elif _IDENT.match(text, pos):
-                    kind = "ident"
-                else:
-                    raise _error(f"unexpected character {c!r}", text, line, pos - line_start + 1)
-            if kind == "ws":
-                end = _WS.match(text, pos).end()
-                nl = text.count("\n", pos, end)
-                if nl:
-                    line += nl
-                    line_start = text.rfind("\n", pos, end) + 1
-                pos = end
-                continue
-            col = pos - line_start + 1
-            if kind == "slash" and text.startswith(("//", "/*"), pos):
-                if text[pos + 1] == "/":
-                    pos = _LINE_COMMENT.match(text, pos).end()
-                    continue
-                end = text.find("*/", pos + 2)
-                if end < 0:
-                    raise _error("unterminated comment", text, line, col)
-                end += 2
-                nl = text.count("\n", pos, end)
-                if nl:
-                    line += nl
-                    line_start = text.rfind("\n", pos, end) + 1
-                pos = end
-                continue
-            accepts = states[state_stack[-1]]
-            end_line = line
-            if kind == "ident":
-                end = _IDENT.match(text, pos).end()
-                word = text[pos:end]
-                ttype = _KEYWORDS.get(word)
-                if ttype is not None or word in _UNSUPPORTED_WORDS:
-                    if ttype is not None and ttype in accepts:
-                        value = _KEYWORD_VALUES.get(word, word)
-                    elif "RESERVED_NAME" in accepts:  # `x.default`, `{ class: 1 }`
-                        ttype, value = "RESERVED_NAME", word
-                    elif ttype is None:
-                        raise _error(_UNSUPPORTED_WORDS[word], text, line, col)
-                    else:
-                        value = word  # let the parser report it with what it expected
-                else:
-                    ttype, value = "IDENT", word
-            elif kind == "single":
-                end = pos + 1
-                ttype = _PUNCT_TYPES[c]
-                value = c
-            elif kind == "open":
-                end = pos + 1
-                value = c
-                if c == "{":
-                    # A `{` where a statement may start is a block, as in JavaScript;
-                    # `return {` is the exception: there an expression follows.
-                    block = "_LBRACE_BLOCK" in accepts and prev != "_RETURN"
-                    ttype = "_LBRACE_BLOCK" if block else "_LBRACE"
-                    stack.append(("{", line, col, block))
-                else:
-                    ttype = _PUNCT_TYPES[c]
-                    stack.append((c, line, col, False))
-            elif kind == "close":
-                end = pos + 1
-                value = c
-                ttype = _PUNCT_TYPES[c]
-                _close(stack, c, text, line, col)
-            elif kind == "rbrace":
-                if stack and stack[-1][0] == "${":
-                    stack.pop()
-                    ttype, value, end = _template_piece(text, pos + 1, line, col, head=False)
-                    if ttype == "TEMPLATE_MIDDLE":
-                        stack.append(("${", line, col, False))
-                else:
-                    _close(stack, "}", text, line, col)
-                    ttype, value, end = "_RBRACE", c, pos + 1
-            elif kind == "number" or (kind == "dot" and text[pos + 1 : pos + 2] in _DIGITS):
-                end = _NUMBER.match(text, pos).end()
-                ttype, value = "NUMBER", _number_value(text[pos:end], text, end, line, col)
-            elif kind == "quote":
-                body = _STRING_BODY[c].match(text, pos + 1)
-                if body is None:
-                    raise _error("unterminated string", text, line, col)
-                end = body.end()
-                ttype = "STRING"
-                value = _cook(text[pos + 1 : end - 1], text, line, col, template=False)
-            elif kind == "backtick":
-                ttype, value, end = _template_piece(text, pos + 1, line, col, head=True)
-                if ttype == "TEMPLATE_HEAD":
-                    stack.append(("${", line, col, False))
-            elif kind == "slash" and "MUL_OP" not in accepts and "COMPOUND_ASSIGN" not in accepts:
-                ttype = "REGEX"
-                value, end = _regex_literal(text, pos, line, col)
-            else:  # operators, `.`, and `/` or `/=` after an operand
-                end = _PUNCT_MATCH(text, pos).end()
-                value = text[pos:end]
-                ttype = _PUNCT_TYPES.get(value)
-                if ttype is None:
-                    raise _error(_UNSUPPORTED_PUNCT[value], text, line, col)
-            if len(stack) > src.max_depth:  # brackets and template substitutions alike
-                raise _limit(f"script nests too deeply (max {src.max_depth})", text, line, col)
-            if kind in ("quote", "backtick", "rbrace"):  # may span lines
-                nl = text.count("\n", pos, end)
-                if nl:
-                    end_line = line + nl
-                    line_start = text.rfind("\n", pos, end) + 1
-            end_col = end - line_start + 1
-            tok = Token(ttype, value, pos, line, col, end_line, end_col, end)
-            line = end_line
-            src.last_end = (end_line, end_col)
-            prev = ttype
-            pos = end
-            yield tok
-
-
-def _regex_literal(text: str, pos: int, line: int, col: int) -> tuple[JSRegex, int]:
-    """Scan `/pattern/flags` where an expression starts; the pattern is kept as written."""
-    body = _REGEX_BODY.match(text, pos + 1)
-    if body is None:
-        raise _error("unterminated regular expression", text, line, col)
-    end = body.end()
-    flags = body.group(1)
-    if set(flags) - _REGEX_FLAGS or len(set(flags)) != len(flags):
-        raise _error(f"invalid regular expression flags '{flags}'", text, line, col)
-    return JSRegex(text[pos + 1 : end - len(flags) - 1], flags), end
-
-
-def _close(
-    stack: list[tuple[str, int, int, bool]], closer: str, text: str, line: int, col: int
-) -> None:
-    """Pop the bracket ``closer`` ends, or explain which bracket is still open."""
-    if not stack:
-        raise _error(f"unexpected '{closer}' (nothing to close)", text, line, col)
-    opener, oline, ocol, _ = stack[-1]
-    if opener != _CLOSERS[closer]:
-        want = _OPEN_FOR[opener]
-        raise _error(
-            f"unexpected '{closer}': expected '{want}' to close '{opener}' "
-            f"at line {oline}, column {ocol}",
-            text,
-            line,
-            col,
-        )
-    stack.pop()
-
-
-def _number_value(lexeme: str, text: str, end: int, line: int, col: int) -> int | float:
-    """A numeric literal's value: an int while exactly representable, else a float."""
-    if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
-        if lexeme == "0" and text[end] in _DIGITS:
-            raise _error(
-                "numbers cannot start with 0 (JavaScript would read them as octal); "
-                "write 8 or 0o10",
-                text,
-                line,
-                col,
-            )
-        raise _error(f"invalid number '{lexeme}{text[end]}'", text, line, col)
-    digits = lexeme.replace("_", "")
-    prefix = digits[:2].lower()
-    if prefix in ("0x", "0o", "0b"):
-        value: int | float = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
-    elif "." in digits or "e" in digits or "E" in digits:
-        value = float(digits)
-        if value.is_integer() and abs(value) <= _MAX_SAFE_INT:
-            return int(value)
-        return value
-    else:
-        value = int(digits)
-    return value if value <= _MAX_SAFE_INT else float(value)
-
-
-def _template_piece(
-    text: str, start: int, line: int, col: int, *, head: bool
-) -> tuple[str, str, int]:
-    """Scan template text after '`' or '}' up to the closing '`' or the next '${'."""
-    end = _TEMPLATE_BODY.match(text, start).end()
-    if not text.startswith(("`", "${"), end):
-        raise _error("unterminated template literal", text, line, col)
-    raw = text[start:end]
-    # Template text normalizes CRLF and CR to LF before escapes are read, as JavaScript does.
-    cooked = _cook(raw.replace("\r\n", "\n").replace("\r", "\n"), text, line, col, template=True)
-    if text[end] == "`":
-        return ("NOSUB_TEMPLATE" if head else "TEMPLATE_TAIL"), cooked, end + 1
-    return ("TEMPLATE_HEAD" if head else "TEMPLATE_MIDDLE"), cooked, end + 2
-
-
-def _cook(body: str, text: str, line: int, col: int, *, template: bool) -> str:
-    """Decode JavaScript escapes; a pair of \\u surrogates becomes one character."""
-    if "\\" not in body:
-        return body
-
-    def escape(m: re.Match[str]) -> str:
-        if m.group("x"):
-            return chr(int(m.group("x"), 16))
-        if m.group("u4"):
-            return chr(int(m.group("u4"), 16))
-        if m.group("ucp"):
-            cp = int(m.group("ucp"), 16)
-            if cp > 0x10FFFF:
-                raise _error("invalid Unicode escape (above \\u{10FFFF})", text, line, col)
-            return chr(cp)
-        if m.group("cont"):
-            return ""
-        if m.group("oct"):
-            raise _error(
-                "octal escape sequences are not supported (use \\x or \\u)", text, line, col
-            )
-        if m.group("bad"):
-            raise _error("invalid escape sequence", text, line, col)
-        ch = m.group("ch")
-        if ch in "89" and template:
-            raise _error("invalid escape sequence", text, line, col)
-        return _SIMPLE_ESCAPES.get(ch, ch)
-
-    out = _ESCAPE.sub(escape, body)
-    if any("\ud800" <= c <= "\udfff" for c in out):
-        out = out.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
-    return out
-
-
-def _error(message: str, text: str, line: int, col: int) -> QuerySyntaxError:
-    return QuerySyntaxError(message, line=line, column=col, source=text)
-
-
-def _limit(message: str, text: str, line: int, col: int) -> LimitExceeded:
-    return LimitExceeded(message, line=line, column=col, source=text)
+    def lex(self, lexer_state: Any, parser_state: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
 
 
 # ------------------------------------------------------------------------------------------
-# The parser and its error messages
+# Building nodes: one function per rule name (a rule's alias, else its name)
 
 # Binary operator precedence, lowest first; `??` shares the lowest rank with `||` because
 # JavaScript refuses to mix them without parentheses, so they never meet in one list.
 _RANK = {"NULLISH": 0, "OR": 0, "AND": 1, "EQ_OP": 2, "REL_OP": 3, "ADD_OP": 4, "MUL_OP": 5}
-_LEVEL = {
-    "NULLISH": "coalesce",
-    "OR": "logic_or",
-    "AND": "logic_and",
-    "EQ_OP": "equality",
-    "REL_OP": "relational",
-    "ADD_OP": "additive",
-    "MUL_OP": "multiplicative",
-}
+_LOGICAL = frozenset({"NULLISH", "OR", "AND"})
 
 
-def _span(first: object, last: object) -> Meta:
-    """A Meta covering two tree children, for the nodes built by :func:`_nest`."""
-    meta = Meta()
-    a = first.meta if isinstance(first, Tree) else first
-    b = last.meta if isinstance(last, Tree) else last
-    meta.empty = False
-    meta.line, meta.column, meta.start_pos = a.line, a.column, a.start_pos
-    meta.end_line, meta.end_column, meta.end_pos = b.end_line, b.end_column, b.end_pos
-    return meta
+def _between(first: ast.Node, last: ast.Node) -> Span:
+    return first.line, first.column, first.start, last.end
 
 
-def _nest(items: list) -> object:
+def _nest(items: list[Any]) -> ast.Expr:
     """Nest a flat [operand, op, operand, ...] list by precedence into same-level nodes.
 
-    Each node keeps its operators (``additive`` = [a, '+', b, '-', c]) so the interpreter
-    folds one level in a loop; recursion is bounded by the seven precedence ranks.
+    Each node keeps its operators (``a + b - c`` is one Binary) so the interpreter folds one
+    level in a loop; recursion is bounded by the seven precedence ranks.
     """
     if len(items) == 1:
-        return items[0]
-    ops = items[1::2]
+        node: ast.Expr = items[0]
+        return node
+    ops: list[Tok] = items[1::2]
     low = min(_RANK[op.type] for op in ops)
     types = {op.type for op in ops}
     if "NULLISH" in types and types & {"OR", "AND"}:
@@ -539,8 +95,8 @@ def _nest(items: list) -> object:
             line=bad.line,
             column=bad.column,
         )
-    parts: list[list] = [[items[0]]]
-    split_ops = []
+    parts: list[list[Any]] = [[items[0]]]
+    split_ops: list[Tok] = []
     for i in range(1, len(items), 2):
         op = items[i]
         if _RANK[op.type] == low:
@@ -548,36 +104,282 @@ def _nest(items: list) -> object:
             parts.append([items[i + 1]])
         else:
             parts[-1] += (op, items[i + 1])
-    children = [_nest(parts[0])]
-    for op, part in zip(split_ops, parts[1:], strict=True):
-        children += (op, _nest(part))
-    return Tree(_LEVEL[split_ops[0].type], children, _span(children[0], children[-1]))
+    operands = tuple(_nest(p) for p in parts)
+    span = _between(operands[0], operands[-1])
+    if split_ops[0].type in _LOGICAL:
+        return ast.Logical(*span, str(split_ops[0].value), operands)
+    return ast.Binary(*span, operands, tuple(str(op.value) for op in split_ops))
 
 
-class _Build(Transformer):
-    """Callbacks lark runs while it reduces (not a second pass over the tree)."""
-
-    def __default__(self, data: object, children: list, meta: object) -> Tree:
-        # Lark names rules with Token objects, whose Python-level __eq__ makes every
-        # dispatch-table lookup in the interpreter slow; a plain str compares in C.
-        return Tree(str(data), children)
-
-    def expr(self, children: list) -> object:
-        """A flat operand/operator list, possibly ending in `? consequent : alternate`."""
-        if len(children) >= 3 and isinstance(children[-3], Token):  # operands are all Trees
-            test = _nest(children[:-3])
-            return Tree("cond", [test, children[-2], children[-1]], _span(test, children[-1]))
-        return _nest(children)
+def _expr(c: list[Any], s: Span) -> ast.Expr:
+    """A flat operand/operator list, possibly ending in `? consequent : alternate`."""
+    if len(c) >= 3 and isinstance(c[-3], Tok):  # operands are nodes, QMARK is a token
+        test = _nest(c[:-3])
+        return ast.Cond(*_between(test, c[-1]), test, c[-2], c[-1])
+    return _nest(c)
 
 
-_PARSER = Lark(
-    _grammar_text(),
-    parser="lalr",
-    lexer=_JSLexer,
-    transformer=_Build(),
-    propagate_positions=True,
-    maybe_placeholders=False,
-)
+def _literal(c: list[Any], s: Span) -> ast.Literal:
+    return ast.Literal(*s, c[0].value)
+
+
+def _template(c: list[Any], s: Span) -> ast.Template:
+    parts: list[str | ast.Expr] = [str(x.value) if isinstance(x, Tok) else x for x in c]
+    return ast.Template(*s, tuple(parts))
+
+
+def _name(c: list[Any], s: Span) -> ast.Name:
+    return ast.Name(*s, c[0].value)
+
+
+def _new(c: list[Any], s: Span) -> ast.New:
+    tok = c[0]
+    name = ast.Name(tok.line, tok.column, tok.start, tok.end, tok.value)
+    return ast.New(*s, name, c[1].args if len(c) > 1 else None)
+
+
+def _unary(c: list[Any], s: Span) -> ast.Unary:
+    return ast.Unary(*s, str(c[0].value), c[1])
+
+
+def _chain(c: list[Any], s: Span) -> ast.Chain:
+    return ast.Chain(*s, c[0], tuple(c[1:]))
+
+
+def _arrow(c: list[Any], s: Span) -> ast.Arrow:
+    params = tuple(ast.Name(t.line, t.column, t.start, t.end, t.value) for t in c[:-1])
+    seen: set[str] = set()
+    for p in params:
+        if p.name in seen:
+            raise QuerySyntaxError(
+                f"duplicate parameter name '{p.name}'", line=p.line, column=p.column
+            )
+        seen.add(p.name)
+    return ast.Arrow(*s, params, c[-1])
+
+
+def _member(optional: bool) -> Callable[[list[Any], Span], ast.Member]:
+    def build(c: list[Any], s: Span) -> ast.Member:
+        tok = c[0]
+        return ast.Member(tok.line, tok.column, tok.start, tok.end, tok.value, optional)
+
+    return build
+
+
+def _index(optional: bool) -> Callable[[list[Any], Span], ast.Index]:
+    return lambda c, s: ast.Index(*s, c[0], optional)
+
+
+def _call(optional: bool) -> Callable[[list[Any], Span], ast.Call]:
+    return lambda c, s: ast.Call(*s, tuple(c), optional)
+
+
+_KEY_KIND = {"IDENT": "name", "RESERVED_NAME": "name", "STRING": "string", "NUMBER": "number"}
+
+
+def _pair(c: list[Any], s: Span) -> ast.Prop:
+    tok = c[0]
+    key = tok.value if type(tok.value) is str else to_string(tok.value)  # {1.50: x} is '1.5'
+    return ast.Prop(*s, key, c[1], _KEY_KIND[tok.type])
+
+
+def _shorthand(c: list[Any], s: Span) -> ast.Prop:
+    tok = c[0]
+    value = ast.Name(*s, tok.value)
+    return ast.Prop(*s, tok.value, value, "shorthand")
+
+
+def _statement_kind(c: list[Any]) -> str:
+    return str(c[0].value)
+
+
+_BUILD: dict[str, Callable[[list[Any], Span], object]] = {
+    "start": lambda c, s: ast.Program(*(s or (1, 1, 0, 0)), tuple(c)),
+    "empty": lambda c, s: ast.Empty(*s),
+    "block": lambda c, s: ast.Block(*s, tuple(c)),
+    "if_stmt": lambda c, s: ast.If(*s, c[0], c[1], c[2] if len(c) > 2 else None),
+    "var_decl": lambda c, s: ast.VarDecl(*s, _statement_kind(c), tuple(c[1:])),
+    "declarator": lambda c, s: ast.Declarator(*s, c[0].value, c[2] if len(c) > 1 else None),
+    "assign": lambda c, s: ast.Assign(*s, c[0].value, str(c[1].value), c[2]),
+    "return_stmt": lambda c, s: ast.Return(*s, c[0] if c else None),
+    "expr_stmt": lambda c, s: ast.ExprStmt(*s, c[0]),
+    "expr": _expr,
+    "name": _name,
+    "literal": _literal,
+    "template": _template,
+    "array": lambda c, s: ast.Array(*s, tuple(c)),
+    "object": lambda c, s: ast.Object(*s, tuple(c)),
+    "new_expr": _new,
+    "unary_op": _unary,
+    "chain": _chain,
+    "member": _member(False),
+    "opt_member": _member(True),
+    "index": _index(False),
+    "opt_index": _index(True),
+    "call": _call(False),
+    "opt_call": _call(True),
+    "pair": _pair,
+    "computed_pair": lambda c, s: ast.ComputedProp(c[0].line, c[0].column, c[0].start, c[0].end, c[0], c[1]),
+    "shorthand": _shorthand,
+    "arrow": _arrow,
+    "arrow_block": lambda c, s: ast.Block(*s, tuple(c)),
+    "spread": lambda c, s: ast.Spread(*s, c[0]),
+}
+
+
+# ------------------------------------------------------------------------------------------
+# The tables
+
+
+class _Rule:
+    """One grammar rule, ready to reduce: how many symbols it pops and how it shapes them."""
+
+    __slots__ = (
+        "size", "origin", "keep", "splice", "inline", "single", "unit", "build", "pick"
+    )
+
+    def __init__(self, rule: Any) -> None:
+        symbols = rule.expansion
+        self.size = len(symbols)
+        self.origin = str(rule.origin.name)  # a plain str: lark's Token compares slowly
+        name = rule.alias or self.origin
+        # Kept children: every nonterminal, and the terminals not named _X.
+        self.keep = tuple(
+            i for i, sym in enumerate(symbols) if not (sym.is_term and sym.name.startswith("_"))
+        )
+        self.splice = frozenset(
+            i for i in self.keep if not symbols[i].is_term and symbols[i].name.startswith("_")
+        )
+        self.inline = self.origin.startswith("_")  # a helper: its children join the parent's
+        self.single = rule.options.expand1 and not rule.alias  # `?rule`: one child is itself
+        # `?expr: primary`: one symbol passed through, only the parser state changes.
+        self.unit = self.size == 1 and self.single and self.keep == (0,) and not self.splice
+        self.build = None if self.inline else _BUILD.get(name)
+        if self.build is None and not self.inline and not self.single:
+            raise AssertionError(f"no node for grammar rule {name!r}")
+        # Without splicing, the kept children are picked straight from the popped symbols.
+        keep = self.keep
+        self.pick: Callable[[list[Any]], list[Any]] | None = None
+        if not self.splice:
+            if keep == tuple(range(self.size)):
+                self.pick = _same
+            elif not keep:
+                self.pick = _none
+            else:
+                self.pick = lambda vals: [vals[i] for i in keep]
+
+
+def _same(vals: list[Any]) -> list[Any]:
+    return vals
+
+
+def _none(vals: list[Any]) -> list[Any]:
+    return []
+
+
+def _tables() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], list[_Rule], int, int]:
+    lark = Lark(_grammar_text(), parser="lalr", lexer=_NoLexer, maybe_placeholders=False)
+    table = lark.parser.parser.parser.parse_table
+    rules: list[_Rule] = []
+    index: dict[int, int] = {}
+    actions: dict[int, dict[str, int]] = {}
+    gotos: dict[int, dict[str, int]] = {}
+    for state, row in table.states.items():
+        acts: dict[str, int] = {}
+        for sym, (action, arg) in row.items():
+            if action is Shift:
+                acts[sym] = arg
+            else:
+                key = id(arg)
+                if key not in index:
+                    index[key] = len(rules)
+                    rules.append(_Rule(arg))
+                acts[sym] = ~index[key]  # negative: reduce by rule ~n
+        actions[state] = {str(k): v for k, v in acts.items() if k.isupper() or k == "$END"}
+        gotos[state] = {str(k): v for k, v in acts.items() if not (k.isupper() or k == "$END")}
+    return actions, gotos, rules, table.start_states["start"], table.end_states["start"]
+
+
+_ACTIONS, _GOTOS, _RULES, _START, _END = _tables()
+
+
+def _splice(rule: _Rule, vals: list[Any]) -> list[Any]:
+    """The kept children of a rule with helpers (`*`, `+`) whose lists join the parent's."""
+    children: list[Any] = []
+    splice = rule.splice
+    for i in rule.keep:
+        if i in splice:
+            if children:
+                children += vals[i]
+            else:  # a left-recursive helper's list grows in place: `[1, 2, ...]` stays linear
+                children = vals[i]
+        else:
+            children.append(vals[i])
+    return children
+
+
+def _run(src: Source) -> ast.Program:
+    """Drive the LALR tables over the tokens, building nodes as rules reduce.
+
+    The span a value shows its parent is always its whole reduction's (lark's "container"
+    position: `(a)` spans the parentheses), while a node keeps the position it was built
+    with (`(a)` is where `a` is, in messages). One loop, no call per reduction: this is the
+    cold path of every new script.
+    """
+    actions, gotos, rules = _ACTIONS, _GOTOS, _RULES
+    states: list[int] = [_START]
+    values: list[Any] = []
+    spans: list[Any] = []
+    tokens = lex(src, states, actions)
+    tok: Tok | None = None
+    ttype = ""
+    while True:
+        if tok is None:
+            tok = next(tokens, None)
+            ttype = "$END" if tok is None else tok.type
+        act = actions[states[-1]].get(ttype)
+        if act is None:
+            raise _unexpected_token(tok, set(actions[states[-1]]), src)
+        if act >= 0:
+            if tok is None:
+                raise _unexpected_token(tok, set(actions[states[-1]]), src)
+            states.append(act)
+            values.append(tok)
+            spans.append((tok.line, tok.column, tok.start, tok.end))
+            tok = None
+            continue
+        rule = rules[~act]
+        if rule.unit:
+            states[-1] = gotos[states[-2]][rule.origin]
+            continue
+        size = rule.size
+        span: Any
+        if size:
+            vals = values[-size:]
+            first, last = spans[-size], spans[-1]
+            del values[-size:], spans[-size:], states[-size:]
+            span = (first[0], first[1], first[2], last[3])
+        else:
+            vals, span = [], None
+        pick = rule.pick
+        children = pick(vals) if pick is not None else _splice(rule, vals)
+        if rule.inline:
+            value: Any = children
+        elif rule.single and len(children) == 1:
+            value = children[0]
+        else:
+            value = rule.build(children, span)  # type: ignore[misc]
+            if rule.origin == "arrow_block":
+                src.blocks.append(value)  # its statements need separators too
+        states.append(gotos[states[-1]][rule.origin])
+        values.append(value)
+        spans.append(span)
+        if tok is None and states[-1] == _END:
+            program: ast.Program = values[-1]
+            return program
+
+# ------------------------------------------------------------------------------------------
+# Error messages
 
 # What each terminal looks like to a user, for "expected ..." hints.
 _SHOW = {
@@ -593,15 +395,15 @@ _SHOW = {
     "TEMPLATE_MIDDLE": "'}'",
     "TEMPLATE_TAIL": "'}'",
 }
-# A parameter list then `=>`: explains the error at `,` in `(a, b) => a`.
+# What is left of a parameter list before `=>`: explains the error at `=` in `(a = 1) => a`.
 _ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
+_WORD = re.compile(r"[\w$]+|\S")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 
 
-def _describe(token: Token, text: str) -> str:
+def _describe(token: Tok, text: str) -> str:
     """How the offending token reads in a message: its source text, quoted."""
-    if token.type == "$END":
-        return "end of script"
-    lexeme = text[token.start_pos : token.end_pos]
+    lexeme = text[token.start : token.end]
     if len(lexeme) > 30:
         lexeme = lexeme[:27] + "..."
     if token.type == "STRING":
@@ -625,113 +427,112 @@ def _expected_hint(expected: set[str]) -> str:
     return "expected " + ", ".join(shown[:-1]) + f" or {shown[-1]}"
 
 
-def _unexpected_token(err: UnexpectedToken, src: _Source) -> QuerySyntaxError:
-    """Turn lark's UnexpectedToken into a message about the script, not the parser."""
-    text, token = src.text, err.token
-    if token.type == "$END":
+def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> QuerySyntaxError:
+    """A message about the script, not the parser; ``token`` None is the end of the script."""
+    text = src.text
+    if token is None:
         line, col = src.last_end
         if src.stack:
             opener, oline, ocol, _ = src.stack[-1]
-            closer = _OPEN_FOR[opener]
+            closer = OPEN_FOR[opener]
             message = (
                 f"unexpected end of script: missing '{closer}' for the '{opener}' "
                 f"at line {oline}, column {ocol}"
             )
         else:
-            hint = _expected_hint(set(err.expected))
+            hint = _expected_hint(expected)
             message = "unexpected end of script" + (f"; {hint}" if hint else "")
         return QuerySyntaxError(message, line=line, column=col, source=text)
     line, col = token.line, token.column
-    if _ARROW_AHEAD.match(text, token.start_pos):
-        message = "arrow functions are not supported in filter scripts"
+    if _ARROW_AHEAD.match(text, token.start):
+        message = (
+            f"unexpected {_describe(token, text)}: arrow function parameters must be plain "
+            "names (defaults, destructuring and ...rest are not supported)"
+        )
     elif token.type == "_COLON" and src.stack and src.stack[-1][3]:
         message = (
             "unexpected ':': a '{' at the start of a statement opens a block; "
             "wrap an object in parentheses: ({ ... })"
         )
-    elif token.type in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in err.expected:
+    elif token.type in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in expected:
         message = (
             f"unexpected {_describe(token, text)}: only a declared variable can be assigned "
             "(properties and expressions cannot)"
         )
     else:
-        hint = _expected_hint(set(err.expected))
+        hint = _expected_hint(expected)
         message = f"unexpected {_describe(token, text)}" + (f"; {hint}" if hint else "")
     return QuerySyntaxError(message, line=line, column=col, source=text)
 
 
-def _statement_lists(tree: Tree):
+# ------------------------------------------------------------------------------------------
+# Statement separators
+
+
+def _statement_lists(program: ast.Program) -> list[Sequence[ast.Stmt]]:
     """Every list of consecutive statements: the program's and each block's."""
-    todo = [tree]
+    out: list[Sequence[ast.Stmt]] = []
+    todo: list[ast.Node] = [program]
     while todo:
         node = todo.pop()
-        if node.data in ("start", "block"):
-            yield node.children
-            todo.extend(c for c in node.children if c.data in ("block", "if_stmt"))
-        elif node.data == "if_stmt":
-            todo.extend(c for c in node.children[1:] if c.data in ("block", "if_stmt"))
+        if isinstance(node, ast.Program | ast.Block):
+            out.append(node.body)
+            todo.extend(c for c in node.body if isinstance(c, ast.Block | ast.If))
+        elif isinstance(node, ast.If):
+            todo.extend(c for c in (node.then, node.otherwise) if isinstance(c, ast.Block | ast.If))
+    return out
 
 
-def _needs_separator(stmt: Tree, text: str) -> bool:
+def _needs_separator(stmt: ast.Stmt, text: str) -> bool:
     """True when ``stmt`` ends without ';' or '}' so the next one must start on a new line."""
-    while stmt.data == "if_stmt":
-        stmt = stmt.children[-1]
-    if stmt.data in ("block", "empty"):
+    while isinstance(stmt, ast.If):
+        stmt = stmt.otherwise if stmt.otherwise is not None else stmt.then
+    if isinstance(stmt, ast.Block | ast.Empty):
         return False
-    return text[stmt.meta.end_pos - 1] != ";"
+    return text[stmt.end - 1] != ";"
 
 
-def _check_statement_breaks(tree: Tree, text: str) -> None:
+def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text: str) -> None:
     """JavaScript only inserts a semicolon at a line break; `where(a) sort(b)` is an error.
 
     The grammar makes ';' optional everywhere, so this check restores the rule that two
     statements on one line need a ';' between them.
     """
-    for stmts in _statement_lists(tree):
+    for stmts in [*_statement_lists(program), *(b.body for b in blocks)]:
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
             if not _needs_separator(prev, text):
                 continue
-            if _LINE_BREAK.search(text, prev.meta.end_pos, nxt.meta.start_pos):
+            if _LINE_BREAK.search(text, prev.end, nxt.start):
                 continue
-            start = nxt.meta.start_pos
-            word = _WORD.match(text, start).group()
+            match = _WORD.match(text, nxt.start)
+            word = match.group() if match else ""
             raise QuerySyntaxError(
                 f"unexpected '{word}': put ';' or a line break between two statements",
-                line=nxt.meta.line,
-                column=nxt.meta.column,
+                line=nxt.line,
+                column=nxt.column,
                 source=text,
             )
 
 
+# ------------------------------------------------------------------------------------------
+# Entry point
+
+
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
-def _parse_cached(text: str, max_depth: int) -> Tree:
-    src = _Source(text, max_depth)
+def _parse_cached(text: str, max_depth: int) -> ast.Program:
+    src = Source(text, max_depth)
     try:
-        tree = _PARSER.parse(src)
+        program = _run(src)
     except QueryError as err:
         raise err.with_source(text) from None
-    except UnexpectedToken as err:
-        raise _unexpected_token(err, src) from None
-    except VisitError as err:  # a tree callback failed; ours only raise QueryErrors
-        if isinstance(err.orig_exc, QueryError):
-            raise err.orig_exc.with_source(text) from None
-        raise QuerySyntaxError("the script does not parse", source=text) from None
-    except UnexpectedInput as err:
-        line, col = getattr(err, "line", None), getattr(err, "column", None)
-        raise QuerySyntaxError(
-            "the script does not parse",
-            line=line if isinstance(line, int) else None,
-            column=col if isinstance(col, int) else None,
-            source=text,
-        ) from None
-    except LarkError:
-        raise QuerySyntaxError("the script does not parse", source=text) from None
-    _check_statement_breaks(tree, text)
-    return tree
+    _check_statement_breaks(program, src.blocks, text)
+    return program
 
 
-def parse_script(text: str, *, max_size: int = MAX_SCRIPT_SIZE, max_depth: int = MAX_DEPTH) -> Tree:
-    """Parse a filter script into a lark tree (cached by text; callers must not mutate it).
+def parse_script(
+    text: str, *, max_size: int = MAX_SCRIPT_SIZE, max_depth: int = MAX_DEPTH
+) -> ast.Program:
+    """Parse a filter script into its syntax tree (cached by text; nodes are immutable).
 
     Raises :class:`QuerySyntaxError` for text outside the supported JavaScript subset and
     :class:`LimitExceeded` for a script longer than ``max_size`` characters or nesting more

@@ -230,11 +230,11 @@ def test_a_dashboard_export_of_the_server(live_parse: LiveParse, imported: tuple
         assert db.query(cls, {}).records == full_db.query(cls, {}).records
 
 
-# Where Parse on PostgreSQL departs from SEMANTICS.md (MongoDB's meaning), as the conformance
-# cases record it: the imported database answers as SEMANTICS.md says, Parse Server does not.
+# Where Parse on PostgreSQL departs from docs/semantics.md (MongoDB's meaning), as the conformance
+# cases record it: the imported database answers as docs/semantics.md says, Parse Server does not.
 PARSE_PG_DEVIATIONS = {c["id"]: c["note"] for c in CASES if not c["parse_server_agrees"]}
 # Found here, not marked in cases.jsonl: Parse on PostgreSQL sorts with PostgreSQL's default
-# (NULLs last ascending, first descending); SEMANTICS.md (MongoDB) puts absent values first
+# (NULLs last ascending, first descending); docs/semantics.md (MongoDB) puts absent values first
 # ascending and last descending. Checked by sorting our records the PostgreSQL way.
 NULL_ORDER = {"pub-sort-nulls", "pub-sort-desc-nulls", "pub-page"}
 

@@ -41,7 +41,7 @@ from querylang.engines.duckdb.layout import (
     load_columns,
     quote_ident,
 )
-from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.features import text
 from querylang.interchange.columns import (
     ClassColumns,
@@ -346,21 +346,29 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._watched: dict[int, tuple[float, Any]] = {}
+        self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
         self._wake = math.inf  # when the thread will look next
         self._thread: threading.Thread | None = None
 
-    def watch(self, cursor: Any, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
+    def watch(self, cursor: Any, timeout: float | None, cancel: threading.Event | None = None) -> int:
+        """Interrupt ``cursor`` past ``timeout`` seconds, or as soon as ``cancel`` is set.
+
+        A set ``cancel`` is acted on again every CANCEL_POLL seconds until :meth:`done`: an
+        interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
+        statement would then run to its end (the REPL once hung so after Ctrl-C).
+        """
+        now = time.monotonic()
+        deadline = math.inf if timeout is None else now + timeout
         with self._cond:
             self._next += 1
-            self._watched[self._next] = (deadline, cursor)
+            self._watched[self._next] = (deadline, cursor, cancel)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
                 self._thread.start()
-            if deadline < self._wake:
-                self._wake = deadline
+            wake = deadline if cancel is None else min(deadline, now + CANCEL_POLL)
+            if wake < self._wake:
+                self._wake = wake
                 self._cond.notify()
             return self._next
 
@@ -372,13 +380,23 @@ class Watchdog:
         with self._cond:
             while True:
                 now = time.monotonic()
-                for token, (deadline, cursor) in list(self._watched.items()):
+                polling = False
+                for token, (deadline, cursor, cancel) in list(self._watched.items()):
+                    if cancel is not None:
+                        polling = True
+                        if cancel.is_set():
+                            cursor.interrupt()  # again each round until the statement is done
+                            continue
                     if deadline <= now:
                         del self._watched[token]
                         cursor.interrupt()
-                self._wake = min((d for d, _ in self._watched.values()), default=math.inf)
+                self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
+                if polling:
+                    self._wake = min(self._wake, now + CANCEL_POLL)
                 self._cond.wait(timeout=None if self._wake == math.inf else max(self._wake - now, 0.001))
 
+
+CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
 
 # Tables a load of new classes has written but not yet published (no schema rows yet).
 LOADING_TABLE = "_querylang_loading"
@@ -440,7 +458,71 @@ class _Stopped(Exception):
     pass
 
 
+Progress = Callable[[str, int, int], None]
+
+
+class _Tally:
+    """Records and edges read and written by a load, told to its ``progress`` callback."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self.done = {"read": 0, "written": 0}
+
+    def restart(self) -> None:
+        """A load that starts again another way (nothing of the first try was kept)."""
+        self.done = {"read": 0, "written": 0}
+
+    def read(self, n: int) -> None:
+        self._add("read", n)
+
+    def written(self, n: int) -> None:
+        self._add("written", n)
+
+    def _add(self, stage: str, n: int) -> None:
+        if self.progress is not None:
+            self.done[stage] = min(self.done[stage] + n, self.total)
+            self.progress(stage, self.done[stage], self.total)
+
+
+def _edge_count(edges: Mapping[tuple[str, str], tuple[pa.Array, pa.Array]]) -> int:
+    return sum(len(owning) for owning, _ in edges.values())
+
+
 # --- the store ------------------------------------------------------------------------------
+
+#: The names a new database file may have: DuckDB would also "open" a .json or .csv file (as a
+#: view of it, in memory), so any other name is refused instead of keeping nothing.
+DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
+_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def check_database_path(path: str, *, read_only: bool) -> None:
+    """Refuse what is not a DuckDB database: an existing file of another kind, a missing file
+    opened read-only, or a new file whose name does not say it is a database."""
+    if path.startswith(":memory:"):
+        return
+    file = Path(path)
+    if file.is_dir():
+        raise DataError(f"{path} is a folder, not a database file")
+    if file.exists():
+        try:
+            with file.open("rb") as fh:
+                head = fh.read(12)
+        except OSError as exc:
+            raise DataError(f"cannot open database {path}: {exc}") from None
+        if head[8:12] == _MAGIC:
+            return
+        kind = {".json": "a JSON file", ".csv": "a CSV file"}.get(file.suffix.lower(), "some other file")
+        hint = " (to load it: querylang load FILE --db NEW.duckdb, or db.load(path))" if kind == "a JSON file" else ""
+        raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")
+    if read_only:
+        raise DataError(f"no such database file: {path}")
+    if file.suffix.lower() not in DATABASE_SUFFIXES:
+        raise DataError(
+            f"no database at {path}: a new database file is made only for a name ending in "
+            f"{', '.join(DATABASE_SUFFIXES)}"
+        )
+
 
 
 class Store:
@@ -448,6 +530,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        check_database_path(self.path, read_only=read_only)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
@@ -456,6 +539,14 @@ class Store:
         self.lock = threading.RLock()
         self._local = threading.local()
         self.watchdog = Watchdog()
+        self.closed = False
+        try:
+            self._open(read_only)
+        except duckdb.Error as exc:
+            self.con.close()
+            raise EngineError(f"cannot read the database {self.path}: {exc}") from None
+
+    def _open(self, read_only: bool) -> None:
         if not read_only:
             self.con.execute(
                 f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
@@ -498,19 +589,28 @@ class Store:
                     clean.add(name)
         return frozenset(clean)
 
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows of ``columns`` → output records (make_decoder)."""
+        return make_decoder(cls, columns)
+
     def writer(self) -> Writer:
         """Record-level writes, each one transaction."""
         return Writer(self)
 
     def close(self) -> None:
         """Close the database; a file gets its pending text-search words first, so that it
-        opens complete (read-only opens cannot add them)."""
+        opens complete (read-only opens cannot add them). Closing again does nothing: a
+        Ctrl-C while the words are computed closes it too, and they are left to the next
+        open for writing."""
+        if self.closed:
+            return
         try:
             if self.pending_words and not self.read_only and self.path != ":memory:":
                 with self.lock:
                     for key in sorted(self.pending_words):
                         self.fill_words(*key)
         finally:
+            self.closed = True
             self.con.close()
 
     # --- text-search words, computed when first needed ---------------------------------------
@@ -544,7 +644,8 @@ class Store:
                     raise QueryError(
                         f"text search on {name}.{f} needs its words, which the load that wrote the "
                         "database did not finish computing; open it once without read-only "
-                        "(they are computed then, on the first text search or on close)"
+                        "(they are computed then, on the first text search or on close), e.g. "
+                        f"querylang repl --db {self.path} < /dev/null"
                     )
                 self.fill_words(name, f)
 
@@ -567,19 +668,23 @@ class Store:
         except duckdb.InterruptException:
             raise KeyboardInterrupt from None
         except duckdb.Error as exc:
-            raise QueryError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}", code=1) from exc
+            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
         self.pending_words.discard((class_name, field_name))
         return len(texts)
 
     # --- load -----------------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
-        """Add a whole interchange document, all or nothing; returns records per class."""
+    def load(self, source: str | Path | Mapping[str, Any], progress: Progress | None = None) -> dict[str, int]:
+        """Add a whole interchange document, all or nothing; returns records per class.
+
+        ``progress(stage, done, total)`` is told the records and edges read (stage "read")
+        and written ("written"), perhaps from another thread."""
         with self.lock, _no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
             added = schema.classes.keys() - old.classes.keys()
             records = doc.get("records", {})
+            tell = _Tally(progress, _size(records, doc.get("relations")) if isinstance(records, Mapping) else 0)
             if (
                 added
                 and all(schema.classes[c] == old.classes[c] for c in old.classes)
@@ -587,14 +692,16 @@ class Store:
                 and records.keys() <= added
                 and _size(records, doc.get("relations")) >= PIPELINE_MIN
             ):
-                counts = self._load_new(doc, schema, now, old, added)
+                counts = self._load_new(doc, schema, now, old, added, tell)
                 if counts is not None:
                     return counts
-            return self._load_in_one_transaction(doc, old)
+                tell.restart()
+            return self._load_in_one_transaction(doc, old, tell)
 
-    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema) -> dict[str, int]:
+    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: _Tally) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
         data = read_columns(doc, old_schema)
+        tell.read(tell.total)
         self._check_existing_ids(data)
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -605,7 +712,9 @@ class Store:
             for class_name, cols in data.columns.items():
                 self._insert_records(data.schema.classes[class_name], cols)
                 counts[class_name] = len(cols)
+                tell.written(len(cols))
             self._insert_edges(data.edges, new_tables=self._new_tables(old_schema, data.schema))
+            tell.written(_edge_count(data.edges))
             self._build_indexes(data.schema)
             clean = self._clean_joins(data.schema)
             con.execute("COMMIT")
@@ -618,7 +727,7 @@ class Store:
         return counts
 
     def _load_new(
-        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str]
+        self, doc: Mapping[str, Any], schema: Schema, now: Any, old: Schema, added: set[str], tell: _Tally
     ) -> dict[str, int] | None:
         """A load that only adds classes, written while it is read (_LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
@@ -638,11 +747,13 @@ class Store:
                     if isinstance(part, tuple):
                         cls, cols, last = part
                         counts[cls.name] = counts.get(cls.name, 0) + len(cols)
-                        pipe.submit(lambda cur, cls=cls, cols=cols, last=last: self._write_class(cls, cols, last, cur))
+                        tell.read(len(cols))
+                        pipe.submit(lambda cur, cls=cls, cols=cols, last=last: self._write_class(cls, cols, last, cur, tell))
                     elif {owner for owner, _ in part} <= added:
                         plain = set(fresh)
                         fresh -= {join_table(*k) for k in part}
-                        pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur))
+                        tell.read(_edge_count(part))
+                        pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur, tell))
                     else:
                         pipe.stop()
                         self._drop_loading()
@@ -679,18 +790,21 @@ class Store:
             self._rollback(con)
             raise
 
-    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any) -> None:
+    def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: _Tally) -> None:
         """One part of a class's records; after the last, the class's indexes."""
         with self._transaction(con):
             self._insert_records(cls, cols, con)
+        tell.written(len(cols))
         if last:
             self._build_indexes(Schema({cls.name: cls}), con, joins=False)
 
     def _write_edges(
-        self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any
+        self, schema: Schema, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], fresh: set[str], con: Any,
+        tell: _Tally,
     ) -> None:
         with self._transaction(con):
             self._insert_edges(edges, fresh, con)
+        tell.written(_edge_count(edges))
         self._build_indexes(schema, con, records=False)
 
     def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
@@ -868,29 +982,98 @@ class Store:
         return cur
 
     def execute(
-        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        self,
+        sql: str,
+        params: Sequence[Any],
+        *,
+        timeout: float | None = None,
         words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`).
+        """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`),
+        and as soon as ``cancel`` is set (:class:`QueryCancelled`, also when it was set before).
         ``words``: the text-search word columns it reads (Plan.words), computed first if pending."""
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
         if words:
             self.ready(words)
         cur = self._cursor()
-        token = self.watchdog.watch(cur, timeout) if timeout is not None else None
+        watched = timeout is not None or cancel is not None
+        token = self.watchdog.watch(cur, timeout, cancel) if watched else None
         try:
             return cur.execute(sql, list(params)).fetchall()
         except duckdb.InterruptException:
+            if cancel is not None and cancel.is_set():
+                raise QueryCancelled("the query was cancelled") from None
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
-            raise QueryError(f"the database rejected the query: {exc}", code=1) from exc
+            raise EngineError(f"the database rejected the query: {exc}") from exc
         finally:
             if token is not None:
                 self.watchdog.done(token)
+
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Start one statement now and hand its rows over in batches as they are read (a
+        cursor of its own, closed at the end). No timeout: the reader sets the pace; setting
+        ``cancel`` stops it (:class:`QueryCancelled`). ``words`` as for :meth:`execute`."""
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
+        if words:
+            self.ready(words)
+        cur = self.con.cursor()
+        token = self.watchdog.watch(cur, None, cancel) if cancel is not None else None
+        try:
+            cur.execute(sql, list(params))
+        except BaseException as exc:
+            self._stream_end(cur, token)
+            raise self._stream_error(exc, cancel) from None
+        return self._batches(cur, token, batch, cancel)
+
+    def _batches(
+        self, cur: Any, token: int | None, batch: int, cancel: threading.Event | None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            while rows := cur.fetchmany(batch):
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled")
+                yield rows
+        except duckdb.Error as exc:
+            raise self._stream_error(exc, cancel) from None
+        finally:
+            self._stream_end(cur, token)
+
+    def _stream_end(self, cur: Any, token: int | None) -> None:
+        if token is not None:
+            self.watchdog.done(token)
+        cur.close()
+
+    @staticmethod
+    def _stream_error(exc: BaseException, cancel: threading.Event | None) -> BaseException:
+        if isinstance(exc, duckdb.InterruptException) or (cancel is not None and cancel.is_set()):
+            return QueryCancelled("the query was cancelled")
+        if isinstance(exc, duckdb.Error):
+            return EngineError(f"the database rejected the query: {exc}")
+        return exc
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> str:
+        """DuckDB's plan for a statement, as text (EXPLAIN's rows hold the tree in their last column)."""
+        rows = self.execute("EXPLAIN " + sql, params, timeout=timeout, words=words, cancel=cancel)
+        return "\n".join(str(r[-1]).rstrip() for r in rows)
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         from querylang.interchange.document import normalise_record  # noqa: F401  (same shape as loading produces)
 
+        with self.lock:  # the store's connection: one thread at a time (writes use it too)
+            return self._dataset()
+
+    def _dataset(self) -> Dataset:
         out = Dataset(self.schema)
         for name, cls in self.schema.classes.items():
             from querylang.engines.duckdb.layout import output_columns
@@ -957,12 +1140,13 @@ class Writer:
                 raise
             return out
 
-    def _stored(self, cls: ClassDef, oid: str) -> dict[str, Any]:
+    def _stored(self, cls: ClassDef, oid: str, con: Any) -> dict[str, Any]:
+        """The record as stored, read with ``con`` (inside the write's transaction)."""
         from querylang.engines.duckdb.layout import output_columns
 
         cols = output_columns(cls)
         collist = ", ".join(quote_ident(c) for c in cols)
-        row = self.store.con.execute(
+        row = con.execute(
             f'SELECT {collist} FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid]
         ).fetchone()
         if row is None:
@@ -994,8 +1178,6 @@ class Writer:
         return self._tx(run)
 
     def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
-        from querylang.interchange.document import normalise_record
-
         cls = self.store.schema.get(class_name)
         for forbidden in ("objectId", "createdAt"):
             if forbidden in fields:
@@ -1007,17 +1189,20 @@ class Writer:
                 object_id=oid, field=sorted(relation_fields)[0],
             )
 
-        def run(con: Any) -> None:
-            current = self._stored(cls, oid)
-            checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
-            merged = {**current, **{k: checked.get(k) for k in fields}}
-            merged["updatedAt"] = now
-            cols = class_columns(cls)
-            row = _bindable(cols, record_row(cls, merged))
-            sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
-            con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
+        self._tx(lambda con: self._update(con, cls, oid, fields, now))
 
-        self._tx(run)
+    def _update(self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
+        """Read, change and write one record, inside the caller's transaction."""
+        from querylang.interchange.document import normalise_record
+
+        current = self._stored(cls, oid, con)
+        checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
+        merged = {**current, **{k: checked.get(k) for k in fields}}
+        merged["updatedAt"] = now
+        cols = class_columns(cls)
+        row = _bindable(cols, record_row(cls, merged))
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c, _ in cols[1:])
+        con.execute(f'UPDATE {quote_ident(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
 
     def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)
@@ -1027,8 +1212,14 @@ class Writer:
                 raise DataError("increment needs a Number field", class_name=class_name, object_id=oid, field=name)
             if isinstance(by, bool) or not isinstance(by, int | float):
                 raise DataError("increment needs a number", class_name=class_name, object_id=oid, field=name)
-        current = self._stored(cls, oid)
-        self.save(class_name, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now)
+
+        def run(con: Any) -> None:
+            # Read and write in one transaction under the write lock: two threads adding at
+            # once both count (each used to read the old value first).
+            current = self._stored(cls, oid, con)
+            self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now)
+
+        self._tx(run)
 
     def delete(self, class_name: str, oid: str) -> None:
         """Delete a record and every edge that names it, as owner or as target."""
@@ -1036,7 +1227,7 @@ class Writer:
         schema = self.store.schema
 
         def run(con: Any) -> None:
-            self._stored(cls, oid)
+            self._stored(cls, oid, con)
             con.execute(f'DELETE FROM {quote_ident(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
                 for f in owner.user_fields:
@@ -1079,7 +1270,7 @@ class Writer:
         cls = self.store.schema.get(class_name)
 
         def run(con: Any) -> None:
-            self._stored(cls, oid)
+            self._stored(cls, oid, con)
             self._add_edge(con, Edge(class_name, key, oid, target_id))
 
         self._tx(run)

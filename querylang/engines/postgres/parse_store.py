@@ -19,7 +19,8 @@ What the schema leaves out, and why (``notes`` lists each one):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -154,12 +155,13 @@ class ParseStore(PostgresStore):
         return out
 
     def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
-                           timeout: float | None = None) -> tuple[list[tuple[Any, ...]], int]:
+                           timeout: float | None = None, cancel: threading.Event | None = None,
+                           ) -> tuple[list[tuple[Any, ...]], int]:
         """A query's rows and its count at once, on two pooled connections: on Parse's tables
         both are usually whole-table scans, and the server runs them side by side."""
-        counting = self._counter.submit(self.execute, count_sql, count_params, timeout=timeout)
+        counting = self._counter.submit(self.execute, count_sql, count_params, timeout=timeout, cancel=cancel)
         try:
-            rows = self.execute(sql, params, timeout=timeout)
+            rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
         finally:
             counted = counting.result()
         return rows, counted[0][0]
@@ -204,7 +206,7 @@ class ParseStore(PostgresStore):
 
     # --- writes: refused ----------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
+    def load(self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
         raise ReadOnlyParse(READ_ONLY.format(what="loading data"), code=1)
 
     def writer(self) -> Any:

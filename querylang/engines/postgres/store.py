@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,13 @@ from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.store import Watchdog, decode_row, field_cells, record_row
+from querylang.engines.duckdb.store import (
+    Watchdog,
+    decode_row,
+    field_cells,
+    make_decoder,
+    record_row,
+)
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -44,7 +50,7 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
-from querylang.errors import DataError, QueryError, QueryTimeout
+from querylang.errors import DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, Schema
@@ -212,6 +218,10 @@ class PostgresStore:
     def close(self) -> None:
         self.pool.close()
 
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows of ``columns`` → output records: the same cells as DuckDB's, so its decoder."""
+        return make_decoder(cls, columns)
+
     def writer(self) -> Any:
         from querylang.engines.postgres.writer import Writer
 
@@ -293,7 +303,7 @@ class PostgresStore:
 
     # --- load -------------------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any]) -> dict[str, int]:
+    def load(self, source: str | Path | Mapping[str, Any], progress: Any = None) -> dict[str, int]:
         """Add a whole interchange document, all or nothing; returns records per class."""
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
@@ -369,13 +379,16 @@ class PostgresStore:
         bound = [_bind(p) for p in params]
         with self._connection() as con:
             guard = _Cancel(con)
-            token = self.watchdog.watch(guard, timeout) if timeout is not None else None
+            watched = timeout is not None or cancel is not None
+            token = self.watchdog.watch(guard, timeout, cancel) if watched else None
             try:
                 with con.cursor() as cur:
                     cur.execute(sql, bound)
                     return cur.fetchall() if cur.description is not None else []
             except pge.QueryCanceled:
                 con.rollback()
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled") from None
                 if guard.fired and timeout is not None:
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
                 raise QueryError("the query was cancelled", code=1) from None
@@ -389,6 +402,23 @@ class PostgresStore:
                 if not con.closed and con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     with contextlib.suppress(psycopg.Error):
                         con.rollback()
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> str:
+        """PostgreSQL's plan for a statement, as text."""
+        rows = self.execute("EXPLAIN " + sql, params, timeout=timeout, cancel=cancel)
+        return "\n".join(str(r[0]) for r in rows)
+
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows in batches. Not yet read from the server as they come: they are fetched at
+        once (a server-side cursor would keep a pooled connection for the reader's pace)."""
+        rows = self.execute(sql, params, cancel=cancel)
+        return iter([rows[k : k + batch] for k in range(0, len(rows), batch)])
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""

@@ -9,7 +9,7 @@ by ``match``; reference/evaluator.py mirrors it case for case.
 
 Predicates may come out as SQL NULL where they mean "no match" (a comparison with an absent
 value): in WHERE, AND and OR, NULL acts as false. Only negation needs two-valued logic, so
-:func:`_not` wraps its operand in ``coalesce(.., false)`` (SEMANTICS.md §3.2: absent fields
+:func:`_not` wraps its operand in ``coalesce(.., false)`` (docs/semantics.md#absent: absent fields
 match the negative operators).
 """
 
@@ -115,10 +115,10 @@ def compile_query(
     order_params: list[Any] = [p for t in terms for p in t.params]
     near = n.ordering_near(query.where)
     if near is not None and not query.sort:
-        # nearSphere orders nearest first unless a sort is given (MongoDB, §3.9, §8.5).
+        # nearSphere orders nearest first unless a sort is given (MongoDB, docs/semantics.md#geo).
         dist = c.distance(near)
         order, order_params = dist.text + " ASC", dist.params
-    # objectId ascending as the last key, always: stable paging (SEMANTICS.md §8.15).
+    # objectId ascending as the last key, always: stable paging (docs/semantics.md#sort).
     if not any(k.field == "objectId" for k in query.sort):
         tiebreak = f'{d.column_sql("t", "objectId", "", cls.name)} ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
@@ -269,7 +269,7 @@ class Compiler:
         return _Sql(text_, params)
 
     def order_term(self, key: n.SortKey) -> _Sql:
-        """One sort key; absent first ascending, last descending (§5.1)."""
+        """One sort key; absent first ascending, last descending (docs/semantics.md#sort)."""
         way = "DESC NULLS LAST" if key.descending else "ASC NULLS FIRST"
         f = self.field(key.field)
         if f.type != "ObjectPath":
@@ -304,12 +304,12 @@ class Compiler:
         col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
         value = canonical(v) if f.type == "Object" else param(v)
         if op == "ne":
-            # absent fields match notEqualTo a value (§3.2)
+            # absent fields match notEqualTo a value (docs/semantics.md#absent)
             return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
         return _Sql(f"{col} {SQL_OPS[op]} ?", [value])
 
     def _compare_null(self, node: n.Compare, f: Field) -> _Sql:
-        """Operand null: = / <= / >= null match absent; < / > null match nothing (§3.2)."""
+        """Operand null: = / <= / >= null match absent; < / > null match nothing (docs/semantics.md#order)."""
         if node.op in ("lt", "gt"):
             return FALSE
         absent = self._absent(f)
@@ -331,7 +331,7 @@ class Compiler:
         return self.col(f.name, ":lat") if f.type == "GeoPoint" else self.col(f.name)
 
     def _array_compare(self, f: Field, op: str, v: Any) -> _Sql:
-        """Array fields match when the whole array or any element does (§3.1)."""
+        """Array fields match when the whole array or any element does (docs/semantics.md#arrays)."""
         if op in ("eq", "ne"):
             eq = self._array_eq(f, v)
             return _not(eq) if op == "ne" else eq
@@ -420,7 +420,7 @@ class Compiler:
     def _holds(self, f: Field, ids: list[str] | None) -> _Sql:
         """Owners holding any of ``ids`` (any target when None) in Relation ``f``.
 
-        An edge counts only while its target record exists (§3.6, querylang line); the owner
+        An edge counts only while its target record exists (docs/semantics.md#dangling); the owner
         is the row being tested, so it exists. This is the one place that decides how a
         forward relation step is run (a semi-join inside the statement).
         """
@@ -439,7 +439,7 @@ class Compiler:
         return _Sql(f'{self.alias}."objectId" IN (SELECT {e}.{own} FROM {jt} AS {e}{where})', params)
 
     def related_to(self, node: n.RelatedTo) -> _Sql:
-        """Records held by one owner's Relation; nothing if the owner record is gone (§3.6)."""
+        """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
         return _Sql(f'{self.alias}."objectId" IN ({self._held_by(node)})', self._held_by_params(node))
 
     def _held_by(self, node: n.RelatedTo) -> str:
@@ -457,7 +457,7 @@ class Compiler:
         return [node.owner_id] if clean else [node.owner_id, node.owner_id]
 
     def matches_query(self, node: n.MatchesQuery) -> _Sql:
-        """Pointer/Relation reaching a live record of the target class that matches (§4 $inQuery)."""
+        """Pointer/Relation reaching a live record of the target class that matches (docs/semantics.md#pointer-paths $inQuery)."""
         f = self.field(node.field)
         sub = self.sub(f.target or "")
         if (
@@ -482,7 +482,7 @@ class Compiler:
         return _Sql(f"{self.col(f.name)} IN ({matching})", inner.params)
 
     def matches_key(self, node: n.MatchesKey) -> _Sql:
-        """The value is one of the ``key`` values of the matching records (§4 $select)."""
+        """The value is one of the ``key`` values of the matching records (docs/semantics.md#pointer-paths $select)."""
         f = self.field(node.field)
         sub = self.sub(node.class_name)
         inner = sub.node(node.where)
@@ -502,7 +502,7 @@ class Compiler:
         return _join(" AND ", parts, FALSE)
 
     def contained_by(self, node: n.ContainedBy) -> _Sql:
-        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, §4)."""
+        """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""
         whole, e = self.col(node.field), self.col(node.field, ":e")
         if not node.values:
             return _Sql(f"({whole} IS NULL OR {self.d.list_empty(e)})")

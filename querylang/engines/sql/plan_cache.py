@@ -36,13 +36,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lark import Token, Tree
-
 from querylang.engines.sql.compiler import Plan, param
 from querylang.frontends.filters import check_paging, field_value, object_id
 from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
-from querylang.script.interpreter import to_js
+from querylang.script import ast, to_js
+from querylang.script.template import Template, template_of
 
 MAX_PLANS = 512  # per database; least recently used go first
 COMPARE_OPS = BINDABLE_COMPARE
@@ -53,97 +52,7 @@ SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like
 Convert = Callable[[Any], Any]
 
 
-# --- 1. the template: where a script puts its inputs ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Template:
-    """A template script: the input names it reads and where (path in the filter object)."""
-
-    slots: tuple[tuple[str, tuple[str | int, ...]], ...]  # (input name, path) per occurrence
-    names: tuple[str, ...]  # sorted, distinct
-
-
-class _NotTemplate(Exception):
-    pass
-
-
-def template_of(tree: Tree) -> Template | None:
-    """The template of a parsed script, or None if the script is anything more."""
-    slots: list[tuple[str, tuple[str | int, ...]]] = []
-    try:
-        for stmt in tree.children:
-            if not isinstance(stmt, Tree) or stmt.data != "expr_stmt":
-                raise _NotTemplate
-            call = stmt.children[0]
-            name = _builtin_call(call)
-            args = call.children[1].children
-            if len(args) != 1 or (name != "sort" and not (isinstance(args[0], Tree) and args[0].data == "object")):
-                raise _NotTemplate
-            found: list[tuple[str, tuple[str | int, ...]]] = []
-            _walk(args[0], (), found)
-            if name == "sort" and found:
-                raise _NotTemplate  # input-dependent sort keys change the SQL
-            if name != "sort":
-                slots = found  # the last where()/filter() is the one that counts
-    except _NotTemplate:
-        return None
-    return Template(tuple(slots), tuple(sorted({s for s, _ in slots})))
-
-
-def _builtin_call(node: object) -> str:
-    if not (isinstance(node, Tree) and node.data == "chain" and len(node.children) == 2):
-        raise _NotTemplate
-    head, call = node.children
-    if not (isinstance(head, Tree) and head.data == "name" and isinstance(call, Tree) and call.data == "call"):
-        raise _NotTemplate
-    name = str(head.children[0])
-    if name not in ("where", "filter", "sort"):
-        raise _NotTemplate
-    return name
-
-
-def _walk(node: object, path: tuple[str | int, ...], out: list[tuple[str, tuple[str | int, ...]]]) -> None:
-    if not isinstance(node, Tree):
-        raise _NotTemplate
-    kind = node.data
-    if kind == "literal":
-        if getattr(node.children[0], "type", None) not in ("NUMBER", "STRING", "TRUE", "FALSE", "NULL"):
-            raise _NotTemplate
-    elif kind == "unary_op":
-        op, operand = node.children
-        if str(op) != "-" or not (isinstance(operand, Tree) and operand.data == "literal"
-                                  and getattr(operand.children[0], "type", None) == "NUMBER"):
-            raise _NotTemplate
-    elif kind == "array":
-        for i, child in enumerate(node.children):
-            _walk(child, (*path, i), out)
-    elif kind == "object":
-        seen: set[str] = set()
-        for pair in node.children:
-            if not (isinstance(pair, Tree) and pair.data == "pair"):
-                raise _NotTemplate
-            key_tok, value = pair.children
-            if not isinstance(key_tok, Token) or key_tok.type not in ("IDENT", "RESERVED_NAME", "STRING"):
-                raise _NotTemplate
-            key = str(key_tok.value)
-            if key in seen:
-                raise _NotTemplate
-            seen.add(key)
-            _walk(value, (*path, key), out)
-    elif kind == "name":
-        name = str(node.children[0])
-        if not (name.startswith("$") and len(name) > 1):
-            raise _NotTemplate
-        out.append((name[1:], path))
-    elif kind == "chain":
-        head, *rest = node.children
-        if not (isinstance(head, Tree) and head.data == "name" and str(head.children[0]) == "Inputs"
-                and len(rest) == 1 and isinstance(rest[0], Tree) and rest[0].data == "member"):
-            raise _NotTemplate
-        out.append((str(rest[0].children[0]), path))
-    else:
-        raise _NotTemplate
+# --- 1. the template: where a script puts its inputs (querylang.script.template) --------------
 
 
 # --- 2. what each place means: the converter a value goes through ----------------------------
@@ -252,7 +161,7 @@ class PlanCache:
         options: tuple[Any, ...],
         skip: object,
         full: Callable[[Mapping[str, Any], object], Plan],
-        tree: Callable[[str], Tree],
+        tree: Callable[[str], ast.Program],
     ) -> Plan:
         """The plan for ``script`` with ``inputs``: bound from a kept plan, or ``full(inputs, skip)``.
 

@@ -1,0 +1,257 @@
+"""What the command line and the REPL both do, through the library's public API only.
+
+A query runs in a worker thread while the main thread listens for Ctrl-C: DuckDB only looks
+at a signal after a statement ends, so Ctrl-C sets the query's ``cancel`` event and the
+library interrupts the statement (``Database.query(..., cancel=)``).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from querylang.api import Database, Result
+from querylang.app.render import dumps, make_console, record_doc, record_view
+from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.model.nodes import walk
+from querylang.model.schema import ClassDef, Field, a_type
+
+T = TypeVar("T")
+
+
+# --- scripts and inputs ---------------------------------------------------------------------
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"no such {what} file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+
+
+def read_script(arg: str) -> str | dict[str, Any]:
+    """SCRIPT as given: text, ``-`` for stdin, ``@file.js``; a JSON object is a filter object.
+
+    A JSON object with keys is never a valid script (``{"a": 1}`` is a syntax error in
+    JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
+    """
+    if arg == "-":
+        return script_or_filter(sys.stdin.read())
+    if arg.startswith("@"):
+        return script_or_filter(read_text(Path(arg[1:]), "script"))
+    return script_or_filter(arg)
+
+
+def script_or_filter(text: str) -> str | dict[str, Any]:
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            return text
+        if isinstance(doc, dict):
+            return doc
+    return text
+
+
+def input_value(text: str) -> Any:
+    """``KEY=VALUE``'s value: JSON when it parses (5, true, null, ["a"]), else the plain string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_pairs(pairs: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as inputs; a pair without ``=`` or key is a ValueError naming it."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected KEY=VALUE, got {pair!r}")
+        out[key.strip()] = input_value(value)
+    return out
+
+
+def parse_keys(values: Sequence[str]) -> list[str] | None:
+    """Comma lists, repeatable (``--sort -a,b --sort c``), as one list; None when empty."""
+    keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
+    return keys or None
+
+
+# --- running queries so Ctrl-C can stop them ------------------------------------------------
+
+
+def cancellable(work: Callable[[threading.Event], T]) -> T:
+    """``work(cancel)`` in a worker thread; Ctrl-C sets ``cancel`` and, once the work has
+    stopped, raises KeyboardInterrupt here. A second Ctrl-C stops waiting for it.
+
+    Ctrl-C only sets a flag (no exception raised at an arbitrary point of the wait, which
+    could leave a lock of the threading module half taken); the library turns the event into
+    an interrupt of the running statement, repeated until the statement ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return work(threading.Event())  # no signals here: nothing can press Ctrl-C
+    cancel = threading.Event()
+    done = threading.Event()
+    box: dict[str, Any] = {}
+    presses = 0
+
+    def target() -> None:
+        try:
+            box["value"] = work(cancel)
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        cancel.set()
+
+    worker = threading.Thread(target=target, name="querylang-query", daemon=True)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        worker.start()
+        while not done.wait(0.05) and presses < 2:
+            pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if done.is_set():
+        # Until it has ended, the thread may still be freeing its DuckDB cursor: a process
+        # that exits meanwhile dies in C++ ("terminate called ...").
+        worker.join()
+    if cancel.is_set():
+        raise KeyboardInterrupt
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def run_query(db: Database, class_name: str, query: Any, **kw: Any) -> Result:
+    """``db.query`` where Ctrl-C can stop it (timeout, max_rows and the plan cache apply)."""
+    return cancellable(lambda cancel: db.query(class_name, query, cancel=cancel, **kw))
+
+
+def explain(db: Database, class_name: str, query: Any, **kw: Any) -> str:
+    """The engine's plan for a query, where Ctrl-C can stop it."""
+    return cancellable(lambda cancel: db.explain(class_name, query, cancel=cancel, **kw))
+
+
+def query_fields(db: Database, class_name: str, query: Any, **kw: Any) -> list[str]:
+    """Fields a query filters or sorts on: the columns a narrow table keeps first."""
+    q = db.build(class_name, query, **kw)
+    names = [key.field for key in q.sort]
+    names += [node.field for node in walk(q.where) if isinstance(getattr(node, "field", None), str)]
+    return list(dict.fromkeys(name.split(".")[0] for name in names))
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, (time.perf_counter() - start) * 1000
+
+
+# --- records and relations (show, relation) -------------------------------------------------
+
+
+def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dict[str, Any]]:
+    cls = db.schema.get(class_name)
+    res = db.query(cls.name, {"idEqualTo": oid})
+    if not res.records:
+        raise QueryError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
+    return cls, res.records[0]
+
+
+def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
+    # Through the target class, not the edge table: an edge to a record that is gone is not counted.
+    return {"relatedTo": {"id": oid, "key": key, "className": cls.name}}
+
+
+def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int]:
+    out = {}
+    for f in cls.user_fields:
+        if f.type == "Relation" and f.target is not None:
+            res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
+            out[f.name] = res.count or 0
+    return out
+
+
+def relation_field(cls: ClassDef, key: str) -> Field:
+    f = cls.field(key)
+    if f.type != "Relation" or f.target is None:
+        rels = [g.name for g in cls.user_fields if g.type == "Relation"]
+        also = f" (its Relation fields: {', '.join(rels)})" if rels else f" ({cls.name} has no Relation fields)"
+        raise QueryError(f"{cls.name}.{key} is {a_type(f.type)} field, not a Relation{also}")
+    return f
+
+
+def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
+    """The Pointer fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
+    wanted = parse_keys(names) or []
+    pointers = [f for f in cls.user_fields if f.type == "Pointer"]
+    if "*" in wanted:
+        return pointers
+    out = []
+    for name in dict.fromkeys(wanted):
+        f = cls.field(name)
+        if f.type != "Pointer":
+            names_ = ", ".join(p.name for p in pointers) or "none"
+            raise QueryError(f"cannot include {cls.name}.{name}: it is {a_type(f.type)}, not a Pointer "
+                             f"(Pointer fields: {names_})")
+        out.append(f)
+    return out
+
+
+def fetch_includes(
+    db: Database, cls: ClassDef, record: Mapping[str, Any], fields: Sequence[Field]
+) -> dict[str, tuple[ClassDef, dict[str, Any] | None]]:
+    """One level of pointed-to records; a pointer to a record that is gone maps to None."""
+    out: dict[str, tuple[ClassDef, dict[str, Any] | None]] = {}
+    for f in fields:
+        oid = record.get(f.name)
+        if not isinstance(oid, str) or f.target is None:
+            continue
+        target = db.schema.get(f.target)
+        res = db.query(target.name, {"idEqualTo": oid})
+        out[f.name] = (target, res.records[0] if res.records else None)
+    return out
+
+
+def show_record(
+    db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str
+) -> None:
+    cls, record = fetch_record(db, class_name, oid)
+    counts = relation_counts(db, cls, record["objectId"])
+    included = fetch_includes(db, cls, record, include_fields(cls, include))
+    console = make_console()
+    if fmt == "json":
+        console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
+    else:
+        console.print(record_view(cls, record, counts, included, prefix=prefix))
+
+
+def relation_records(
+    db: Database, class_name: str, oid: str, key: str, **kw: Any
+) -> tuple[ClassDef, str, Result, list[str]]:
+    """The records in ``class_name``/``oid``'s Relation ``key``: target class, title, result and
+    the fields the query names (for :func:`render.write_records`'s ``prefer``)."""
+    cls, record = fetch_record(db, class_name, oid)
+    f = relation_field(cls, key)
+    target = db.schema.get(str(f.target))
+    where = relation_filter(cls, record["objectId"], f.name)
+    title = f"{cls.name} {record['objectId']} · {f.name} → {target.name}"
+    result = run_query(db, target.name, where, **kw)
+    return target, title, result, query_fields(db, target.name, where, sort=kw.get("sort"))
+
+
+def class_counts(db: Database) -> dict[str, int]:
+    return {name: db.query(name, None, limit=0, count=True).count or 0 for name in db.schema.classes}

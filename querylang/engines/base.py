@@ -1,0 +1,107 @@
+"""What an engine offers the :class:`~querylang.api.Database`, and how one is opened.
+
+The Database plans queries with the generic SQL compiler in the engine's ``dialect``, runs the
+statements through ``execute`` and decodes rows with the engine's ``decoder``; loads and writes
+go to the engine whole. Two engines stand behind it: DuckDB embedded (engines/duckdb) and
+PostgreSQL (engines/postgres).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from querylang.engines.sql.dialect import Dialect
+from querylang.errors import QueryError
+from querylang.interchange.document import Dataset
+from querylang.model.schema import ClassDef, Schema
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class Writer(Protocol):
+    """One engine's writes: each call validated, then one transaction."""
+
+    def create(self, class_name: str, fields: Mapping[str, Any], now: Any) -> str: ...
+
+    def save(self, class_name: str, object_id: str, fields: Mapping[str, Any], now: Any) -> None: ...
+
+    def delete(self, class_name: str, object_id: str) -> None: ...
+
+    def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float], now: Any) -> None: ...
+
+    def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None: ...
+
+    def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None: ...
+
+    def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]]) -> None: ...
+
+
+class Engine(Protocol):
+    """A place the records live that answers compiled statements."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        """Held while a plan is compiled and run, so both see one schema."""
+        ...
+
+    @property
+    def schema(self) -> Schema: ...
+
+    def load(
+        self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, int]: ...
+
+    def execute(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Rows of one statement; stopped past ``timeout`` (QueryTimeout) or once ``cancel`` is
+        set (QueryCancelled)."""
+        ...
+
+    def stream(
+        self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one statement in batches, for a reader that takes them as they come."""
+        ...
+
+    def explain(
+        self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
+        words: Iterable[tuple[str, str]] = (), cancel: threading.Event | None = None,
+    ) -> str: ...
+
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]: ...
+
+    def writer(self) -> Writer: ...
+
+    def dataset(self) -> Dataset: ...
+
+    def close(self) -> None: ...
+
+
+def open_engine(target: str | Path, *, read_only: bool = False, layout: str | None = None) -> Engine:
+    """The engine for ``target``: a ``postgresql://`` URL, else a DuckDB file or ``:memory:``;
+    ``layout="parse"``: a Parse Server's own PostgreSQL database, read in place (read-only)."""
+    if layout not in (None, "querylang", "parse"):
+        raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
+    if layout == "parse":
+        if not (isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)):
+            raise QueryError("layout='parse' reads a Parse Server's PostgreSQL database: give its postgresql:// URL")
+        from querylang.engines.postgres.parse_store import ParseStore
+
+        return ParseStore(target)
+    if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
+        from querylang.engines.postgres.store import PostgresStore
+
+        return PostgresStore(target, read_only=read_only)
+    from querylang.engines.duckdb.store import Store
+
+    return Store(target, read_only=read_only)

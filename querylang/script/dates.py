@@ -1,0 +1,166 @@
+"""Calendar arithmetic of JavaScript Dates, all in UTC (the server has no local timezone).
+
+A Date is milliseconds since 1970-01-01T00:00:00Z; NaN is an Invalid Date. These helpers
+take and return plain numbers, so :mod:`querylang.script.values` can print a Date without
+this module needing the value rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+from querylang.errors import ScriptError
+from querylang.model.jsvalues import JSDate
+
+NAN = math.nan
+INF = math.inf
+_MAX_TIME = 8.64e15  # ms; JavaScript's Date range is ±100,000,000 days around 1970
+MS_PER_DAY = 86_400_000
+
+
+def days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """(year, month 1-12, day) of a day number; the inverse of days_from_civil."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def time_clip(t: float) -> float:
+    """TimeClip: outside ±8.64e15 ms or not finite is an Invalid Date (NaN)."""
+    if t != t or t in (INF, -INF) or abs(t) > _MAX_TIME:
+        return NAN
+    return float(int(t)) + 0.0
+
+
+
+def make_time(nums: list[int | float]) -> float:
+    """Date.UTC(y, m = 0, d = 1, h = 0, min = 0, s = 0, ms = 0) as a clipped time value."""
+    if any(n != n or n in (INF, -INF) for n in nums):
+        return NAN
+    y, mo, d, h, mi, s, ms = (int(n) for n in nums + [0, 0, 1, 0, 0, 0, 0][len(nums) :])
+    if 0 <= y <= 99:
+        y += 1900
+    return make_day_time(y, mo, d, h, mi, s, ms)
+
+
+def set_time(d: JSDate, ms: float) -> None:
+    """Change a Date in place, as JavaScript's setters do (JSDate is frozen for everyone
+    else: only the script's own setters write to it)."""
+    object.__setattr__(d, "ms", ms)
+
+
+def make_day_time(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> float:
+    """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)): any field may overflow."""
+    y += mo // 12
+    days = days_from_civil(y, mo % 12 + 1, 1) + d - 1
+    return time_clip(days * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+
+
+_ISO = re.compile(
+    r"(?P<y>\d{4}|[+-]\d{6})(?:-(?P<mo>\d\d)(?:-(?P<d>\d\d))?)?"
+    r"(?:[Tt ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.(?P<f>\d+))?)?"
+    r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?\Z"
+)
+
+
+def parse_date(s: str) -> float:
+    """Date.parse for ISO-8601 only; anything else is an Invalid Date (NaN).
+
+    A date-time without an offset is read as UTC, not local time as in a browser: the
+    server has no local timezone that would mean anything to the user.
+    """
+    m = _ISO.match(s.strip())
+    if m is None or m.group("y") == "-000000":
+        return NAN
+    y = int(m.group("y"))
+    mo = int(m.group("mo") or 1)
+    d = int(m.group("d") or 1)
+    h, mi = int(m.group("h") or 0), int(m.group("mi") or 0)
+    sec = int(m.group("s") or 0)
+    ms = int((m.group("f") or "0").ljust(3, "0")[:3])
+    # V8 takes any day up to 31 and lets it overflow (2023-02-29 is March 1st); so do we.
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and mi <= 59 and sec <= 59):
+        return NAN
+    if h > 24 or (h == 24 and (mi or sec or ms)):
+        return NAN
+    t = (
+        (days_from_civil(y, mo, 1) + d - 1) * MS_PER_DAY
+        + h * 3_600_000
+        + mi * 60_000
+        + sec * 1000
+    )
+    tz = m.group("tz")
+    if tz and tz not in "Zz":
+        oh, om = int(tz[1:3]), int(tz[-2:])
+        if oh > 23 or om > 59:
+            return NAN
+        offset = (oh * 60 + om) * 60_000
+        t -= offset if tz[0] == "+" else -offset
+    return time_clip(t + ms)
+
+
+def fields(d: JSDate) -> tuple[int, int, int, int, int, int, int, int]:
+    """(year, month 0-11, day, hours, minutes, seconds, ms, weekday) of a valid date, UTC."""
+    days, rem = divmod(int(d.ms), MS_PER_DAY)
+    y, m, day = civil_from_days(days)
+    h, rem = divmod(rem, 3_600_000)
+    mi, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return y, m - 1, day, h, mi, s, ms, (days + 4) % 7
+
+
+def iso(d: JSDate) -> str:
+    """toISOString; an Invalid Date throws RangeError in JavaScript."""
+    if not d.valid:
+        raise ScriptError("Invalid time value (toISOString of an Invalid Date)")
+    y, mo, day, h, mi, s, ms, _ = fields(d)
+    year = f"{y:04d}" if 0 <= y <= 9999 else f"{'+' if y > 0 else '-'}{abs(y):06d}"
+    return f"{year}-{mo + 1:02d}-{day:02d}T{h:02d}:{mi:02d}:{s:02d}.{ms:03d}Z"
+
+
+_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_to_string(d: JSDate) -> str:
+    """Date.prototype.toString as a UTC machine prints it (what string concatenation shows)."""
+    if not d.valid:
+        return "Invalid Date"
+    y, mo, day, h, mi, s, _, wd = fields(d)
+    year = f"{'-' if y < 0 else ''}{abs(y):04d}"
+    return (
+        f"{_DAYS[wd]} {_MONTHS[mo]} {day:02d} {year} {h:02d}:{mi:02d}:{s:02d} "
+        "GMT+0000 (Coordinated Universal Time)"
+    )
+
+
+def utc_string(d: JSDate) -> str:
+    if not d.valid:
+        return "Invalid Date"
+    y, mo, day, h, mi, s, _, wd = fields(d)
+    year = f"{'-' if y < 0 else ''}{abs(y):04d}"
+    return f"{_DAYS[wd]}, {day:02d} {_MONTHS[mo]} {year} {h:02d}:{mi:02d}:{s:02d} GMT"
+
+
+def now() -> JSDate:
+    return JSDate(float(time.time_ns() // 1_000_000))
+
+

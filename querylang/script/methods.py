@@ -1,0 +1,523 @@
+"""Methods of script values: strings, arrays, numbers, booleans and Dates.
+
+Each method is ``f(this, args) -> value``; only the names listed in these tables are
+reachable from a script, and no Python attribute is ever looked up by a user-provided name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from querylang.errors import LimitExceeded, ScriptError
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, type_name
+from querylang.script.dates import (
+    date_to_string,
+    fields,
+    iso,
+    make_day_time,
+    make_time,
+    now,
+    parse_date,
+    set_time,
+    time_clip,
+    utc_string,
+)
+from querylang.script.values import (
+    INF,
+    JS_SPACE,
+    MAX_ARRAY_LENGTH,
+    MAX_STRING_LENGTH,
+    NAN,
+    Builtin,
+    Function,
+    arg,
+    check_list,
+    check_str,
+    clamp,
+    from_u16,
+    join,
+    js_len,
+    num,
+    same_value_zero,
+    strict_equals,
+    to_int,
+    to_number,
+    to_primitive,
+    to_string,
+    to_uint32,
+    too_long,
+    truthy,
+    u16,
+)
+
+
+def new_date(args: list[object]) -> JSDate:
+    """`new Date(...)` with none, one (time, string or Date) or several (UTC parts) arguments."""
+    if not args:
+        return now()
+    if len(args) > 1:
+        return JSDate(make_time([to_number(x) for x in args[:7]]))
+    v = args[0]
+    if type(v) is JSDate:
+        return JSDate(v.ms)
+    p = to_primitive(v)
+    if type(p) is str:
+        return JSDate(parse_date(p))
+    return JSDate(time_clip(float(to_number(p))))
+
+
+def date_field(index: int) -> Callable[[JSDate, list[object]], object]:
+    """A getXxx() method: one field of the UTC calendar date, NaN for an Invalid Date."""
+
+    def get(d: JSDate, args: list[object]) -> object:
+        return fields(d)[index] if d.valid else NAN
+
+    return get
+
+
+def no_regex(v: object, method: str) -> object:
+    if type(v) is JSRegex:
+        raise ScriptError(
+            f"regular expressions are not supported in {method}(); pass a string "
+            "(regex literals only work as matchesRegex values)"
+        )
+    return v
+
+
+def _s_slice(s: str, args: list[object]) -> str:
+    u = u16(s)
+    start = clamp(arg(args, 0), len(u), 0)
+    end = clamp(arg(args, 1), len(u), len(u))
+    return from_u16(u[start:end])
+
+
+def _s_substring(s: str, args: list[object]) -> str:
+    u = u16(s)
+
+    def pos(v: object, default: int) -> int:
+        return default if v is UNDEFINED else int(min(max(to_int(v), 0), len(u)))
+
+    a, b = pos(arg(args, 0), 0), pos(arg(args, 1), len(u))
+    return from_u16(u[min(a, b) : max(a, b)])
+
+
+def _s_index_of(s: str, args: list[object]) -> int:
+    u = u16(s)
+    start = int(min(max(to_int(arg(args, 1)), 0), len(u)))
+    return u.find(u16(to_string(arg(args, 0))), start)
+
+
+def _s_last_index_of(s: str, args: list[object]) -> int:
+    u = u16(s)
+    n = to_number(arg(args, 1))
+    end = len(u) if n != n else int(min(max(to_int(n), 0), len(u)))
+    sub = u16(to_string(arg(args, 0)))
+    return u.rfind(sub, 0, end + len(sub))
+
+
+def _s_includes(s: str, args: list[object]) -> bool:
+    sub = to_string(no_regex(arg(args, 0), "includes"))
+    if len(args) < 2:
+        return sub in s
+    u = u16(s)
+    return u16(sub) in u[int(min(max(to_int(args[1]), 0), len(u))) :]
+
+
+def _s_starts_with(s: str, args: list[object]) -> bool:
+    sub = to_string(no_regex(arg(args, 0), "startsWith"))
+    if len(args) < 2:
+        return s.startswith(sub)
+    u = u16(s)
+    return u.startswith(u16(sub), int(min(max(to_int(args[1]), 0), len(u))))
+
+
+def _s_ends_with(s: str, args: list[object]) -> bool:
+    sub = to_string(no_regex(arg(args, 0), "endsWith"))
+    if arg(args, 1) is UNDEFINED:
+        return s.endswith(sub)
+    u = u16(s)
+    return u[: int(min(max(to_int(args[1]), 0), len(u)))].endswith(u16(sub))
+
+
+def _s_split(s: str, args: list[object]) -> list[object]:
+    """split with a string separator and an optional limit (no regex separators)."""
+    sep, limit_arg = no_regex(arg(args, 0), "split"), arg(args, 1)
+    limit = 2**32 - 1 if limit_arg is UNDEFINED else to_uint32(limit_arg)
+    if limit == 0:
+        return []
+    if sep is UNDEFINED:
+        return [s]
+    sep = to_string(sep)
+    if sep == "":
+        u = u16(s)
+        if min(len(u), limit) > MAX_ARRAY_LENGTH:
+            raise too_long()
+        return [from_u16(ch) for ch in u[:limit]]
+    return check_list(s.split(sep)[:limit])
+
+
+def _substitute(replacement: str, s: str, i: int, matched: str) -> str:
+    """GetSubstitution for a string pattern: $$, $&, $` and $' (no capture groups)."""
+    if "$" not in replacement:
+        return replacement
+    table = {"$": "$", "&": matched, "`": s[:i], "'": s[i + len(matched) :]}
+    return re.sub(r"\$([$&`'])", lambda m: table[m.group(1)], replacement)
+
+
+def _replace(s: str, args: list[object], every: bool) -> str:
+    """replace/replaceAll with a string pattern: the first or every non-overlapping match."""
+    name = "replaceAll" if every else "replace"
+    pattern = to_string(no_regex(arg(args, 0), name))
+    if isinstance(arg(args, 1), Builtin):
+        raise ScriptError(f"a function as the replacement in {name}() is not supported")
+    replacement = to_string(arg(args, 1))
+    out: list[str] = []
+    size = last = 0
+    i = s.find(pattern)
+    while i >= 0:
+        piece = _substitute(replacement, s, i, pattern)
+        size += i - last + len(piece)
+        if size > MAX_STRING_LENGTH:
+            raise too_long()
+        out += (s[last:i], piece)
+        last = i + len(pattern)
+        if not every:
+            break
+        # An empty pattern matches between every pair of characters, once each.
+        i = s.find(pattern, last) if pattern else (last + 1 if last < len(s) else -1)
+        if not pattern and i >= 0:
+            out.append(s[last:i])
+            size += i - last
+            last = i
+    out.append(s[last:])
+    return check_str("".join(out))
+
+
+def _s_pad(at_start: bool) -> Callable[[str, list[object]], str]:
+    def pad(s: str, args: list[object]) -> str:
+        target = to_int(arg(args, 0))
+        filler = " " if arg(args, 1) is UNDEFINED else to_string(args[1])
+        missing = target - js_len(s)
+        if missing <= 0 or not filler:
+            return s
+        if target > MAX_STRING_LENGTH:
+            raise too_long()
+        fill = from_u16((u16(filler) * (int(missing) // len(u16(filler)) + 1))[: int(missing)])
+        return fill + s if at_start else s + fill
+
+    return pad
+
+
+def _s_repeat(s: str, args: list[object]) -> str:
+    n = to_int(arg(args, 0))
+    if n < 0 or n == INF:
+        raise ScriptError(f"Invalid count value: {to_string(n)} (repeat)")
+    if not s:
+        return s
+    if len(s) * n > MAX_STRING_LENGTH:
+        raise too_long()
+    return s * int(n)
+
+
+def _s_char_at(s: str, args: list[object]) -> str:
+    u = u16(s)
+    i = to_int(arg(args, 0))
+    return from_u16(u[int(i)]) if 0 <= i < len(u) else ""
+
+
+def _s_char_code_at(s: str, args: list[object]) -> int | float:
+    u = u16(s)
+    i = to_int(arg(args, 0))
+    return ord(u[int(i)]) if 0 <= i < len(u) else NAN
+
+
+def _s_at(s: str, args: list[object]) -> object:
+    u = u16(s)
+    i = to_int(arg(args, 0))
+    i = i + len(u) if i < 0 else i
+    return from_u16(u[int(i)]) if 0 <= i < len(u) else UNDEFINED
+
+
+STRING_METHODS: dict[str, Callable[[str, list[object]], object]] = {
+    "toLowerCase": lambda s, a: s.lower(),
+    "toUpperCase": lambda s, a: s.upper(),
+    "toLocaleLowerCase": lambda s, a: s.lower(),
+    "toLocaleUpperCase": lambda s, a: s.upper(),
+    "trim": lambda s, a: s.strip(JS_SPACE),
+    "trimStart": lambda s, a: s.lstrip(JS_SPACE),
+    "trimEnd": lambda s, a: s.rstrip(JS_SPACE),
+    "includes": _s_includes,
+    "startsWith": _s_starts_with,
+    "endsWith": _s_ends_with,
+    "indexOf": _s_index_of,
+    "lastIndexOf": _s_last_index_of,
+    "slice": _s_slice,
+    "substring": _s_substring,
+    "split": _s_split,
+    "replace": lambda s, a: _replace(s, a, every=False),
+    "replaceAll": lambda s, a: _replace(s, a, every=True),
+    "concat": lambda s, a: check_str(s + "".join(to_string(x) for x in a)),
+    "padStart": _s_pad(at_start=True),
+    "padEnd": _s_pad(at_start=False),
+    "repeat": _s_repeat,
+    "charAt": _s_char_at,
+    "charCodeAt": _s_char_code_at,
+    "at": _s_at,
+    "toString": lambda s, a: s,
+    "valueOf": lambda s, a: s,
+}
+
+
+def _a_index_of(arr: list[object], args: list[object]) -> int:
+    start = clamp(arg(args, 1), len(arr), 0)
+    target = arg(args, 0)
+    for i in range(start, len(arr)):
+        if strict_equals(arr[i], target):
+            return i
+    return -1
+
+
+def _a_last_index_of(arr: list[object], args: list[object]) -> int:
+    target = arg(args, 0)
+    end = len(arr) - 1
+    if len(args) >= 2:
+        n = to_int(args[1])
+        if n == -INF:
+            return -1
+        end = int(min(n, end)) if n >= 0 else int(len(arr) + n)
+    for i in range(end, -1, -1):
+        if strict_equals(arr[i], target):
+            return i
+    return -1
+
+
+def _a_includes(arr: list[object], args: list[object]) -> bool:
+    target = arg(args, 0)
+    start = clamp(arg(args, 1), len(arr), 0)
+    return any(same_value_zero(arr[i], target) for i in range(start, len(arr)))
+
+
+def _a_concat(arr: list[object], args: list[object]) -> list[object]:
+    out = list(arr)
+    for a in args:
+        if type(a) is list:
+            out.extend(a)
+        else:
+            out.append(a)
+        check_list(out)
+    return out
+
+
+def _a_at(arr: list[object], args: list[object]) -> object:
+    i = to_int(arg(args, 0))
+    i = i + len(arr) if i < 0 else i
+    return arr[int(i)] if 0 <= i < len(arr) else UNDEFINED
+
+
+# ------------------------------------------------------------------------------------------
+# Array methods that call back: the callback is an arrow function (or a global such as
+# Boolean); its nodes count against the run's step budget like any other.
+
+
+def callback(v: object, method: str) -> Callable[[list[object]], object]:
+    """The Python callable behind a function value passed to ``method``."""
+    if isinstance(v, Function):
+        return v.invoke
+    if isinstance(v, Builtin) and v.call is not None and v.name not in ("where", "filter", "sort"):
+        return v.call
+    raise ScriptError(f"{method}() needs a function, not {type_name(v)}")
+
+
+def _each(arr: list[object], args: list[object], method: str) -> Iterator[tuple[int, object]]:
+    """(index, result of the callback) over the elements there were when the call began."""
+    fn = callback(arg(args, 0), method)
+    n = len(arr)
+    for i in range(n):
+        if i >= len(arr):  # the callback shortened the array
+            return
+        yield i, fn([arr[i], i, arr])
+
+
+def _a_map(arr: list[object], args: list[object]) -> list[object]:
+    return [r for _, r in _each(arr, args, "map")]
+
+
+def _a_filter(arr: list[object], args: list[object]) -> list[object]:
+    return [arr[i] for i, r in _each(arr, args, "filter") if truthy(r)]
+
+
+def _a_for_each(arr: list[object], args: list[object]) -> object:
+    for _ in _each(arr, args, "forEach"):
+        pass
+    return UNDEFINED
+
+
+def _a_some(arr: list[object], args: list[object]) -> bool:
+    return any(truthy(r) for _, r in _each(arr, args, "some"))
+
+
+def _a_every(arr: list[object], args: list[object]) -> bool:
+    return all(truthy(r) for _, r in _each(arr, args, "every"))
+
+
+def _a_find(arr: list[object], args: list[object]) -> object:
+    return next((arr[i] for i, r in _each(arr, args, "find") if truthy(r)), UNDEFINED)
+
+
+def _a_find_index(arr: list[object], args: list[object]) -> int:
+    return next((i for i, r in _each(arr, args, "findIndex") if truthy(r)), -1)
+
+
+def _a_reduce(arr: list[object], args: list[object]) -> object:
+    fn = callback(arg(args, 0), "reduce")
+    i, n = 0, len(arr)
+    if len(args) >= 2:
+        acc = args[1]
+    elif arr:
+        acc, i = arr[0], 1
+    else:
+        raise ScriptError("Reduce of empty array with no initial value")
+    while i < n and i < len(arr):
+        acc = fn([acc, arr[i], i, arr])
+        i += 1
+    return acc
+
+
+def _a_push(arr: list[object], args: list[object]) -> int:
+    if len(arr) + len(args) > MAX_ARRAY_LENGTH:
+        raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
+    arr.extend(args)
+    return len(arr)
+
+
+ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
+    "map": _a_map,
+    "filter": _a_filter,
+    "forEach": _a_for_each,
+    "some": _a_some,
+    "every": _a_every,
+    "find": _a_find,
+    "findIndex": _a_find_index,
+    "reduce": _a_reduce,
+    "push": _a_push,
+    "includes": _a_includes,
+    "indexOf": _a_index_of,
+    "lastIndexOf": _a_last_index_of,
+    "concat": _a_concat,
+    "slice": lambda a, x: a[clamp(arg(x, 0), len(a), 0) : clamp(arg(x, 1), len(a), len(a))],
+    "join": lambda a, x: join(a, "," if arg(x, 0) is UNDEFINED else to_string(x[0])),
+    "at": _a_at,
+    "toString": lambda a, x: join(a, ","),
+}
+
+DATE_METHODS: dict[str, Callable[[JSDate, list[object]], object]] = {
+    "getTime": lambda d, a: num(d.ms),
+    "valueOf": lambda d, a: num(d.ms),
+    "toISOString": lambda d, a: iso(d),
+    "toJSON": lambda d, a: iso(d) if d.valid else None,
+    "toString": lambda d, a: date_to_string(d),
+    "toUTCString": lambda d, a: utc_string(d),
+    "getTimezoneOffset": lambda d, a: 0 if d.valid else NAN,
+}
+for _i, _field in enumerate(
+    ("FullYear", "Month", "Date", "Hours", "Minutes", "Seconds", "Milliseconds", "Day")
+):
+    DATE_METHODS["get" + _field] = DATE_METHODS["getUTC" + _field] = date_field(_i)
+
+
+def _date_setter(first: int, most: int) -> Callable[[JSDate, list[object]], object]:
+    """setFullYear/setMonth/.../setMilliseconds: replace calendar fields from ``first`` on
+    (as many as given, at most ``most``); out-of-range fields carry over, as in JavaScript.
+
+    A Date is changed in place (``d.setDate(1)`` changes every reference to ``d``), which is
+    why script Dates are copies of the inputs (:func:`~querylang.script.values.to_js`).
+    """
+
+    def set_fields(d: JSDate, args: list[object]) -> object:
+        nums = [to_number(x) for x in args[:most]] or [NAN]
+        if d.valid:
+            parts = list(fields(d)[:7])
+        elif first == 0:  # setFullYear on an Invalid Date starts from 1970-01-01
+            parts = [1970, 0, 1, 0, 0, 0, 0]
+        else:
+            return NAN
+        if any(n != n or n in (INF, -INF) for n in nums):
+            ms = NAN
+        else:
+            parts[first : first + len(nums)] = [int(n) for n in nums]
+            ms = make_day_time(*parts)
+        set_time(d, ms)
+        return num(ms)
+
+    return set_fields
+
+
+def _set_time(d: JSDate, args: list[object]) -> object:
+    ms = time_clip(float(to_number(arg(args, 0))))
+    set_time(d, ms)
+    return num(ms)
+
+
+DATE_METHODS["setTime"] = _set_time
+for _name, _first, _most in (
+    ("FullYear", 0, 3),
+    ("Month", 1, 2),
+    ("Date", 2, 1),
+    ("Hours", 3, 4),
+    ("Minutes", 4, 3),
+    ("Seconds", 5, 2),
+    ("Milliseconds", 6, 1),
+):
+    DATE_METHODS["set" + _name] = DATE_METHODS["setUTC" + _name] = _date_setter(_first, _most)
+
+
+_WIDE = Context(prec=200)  # enough digits for any double with 100 decimals
+
+
+def _n_to_fixed(x: int | float, args: list[object]) -> str:
+    """toFixed: ties round away from zero on the exact binary value, as JavaScript does."""
+    digits = to_int(arg(args, 0))
+    if not 0 <= digits <= 100:
+        raise ScriptError("toFixed() digits argument must be between 0 and 100")
+    if x != x or abs(x) >= 1e21:
+        return to_string(x)
+    exact = Decimal(x if x else 0)  # (-0).toFixed(2) is '0.00'
+    q = exact.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP, context=_WIDE)
+    return f"{q:f}"
+
+
+def _n_to_string(x: int | float, args: list[object]) -> str:
+    radix = arg(args, 0)
+    if radix is not UNDEFINED and to_number(radix) != 10:
+        raise ScriptError("toString() with a radix other than 10 is not supported")
+    return to_string(x)
+
+
+NUMBER_METHODS: dict[str, Callable[[int | float, list[object]], object]] = {
+    "toString": _n_to_string,
+    "toFixed": _n_to_fixed,
+    "valueOf": lambda x, a: x,
+}
+
+BOOL_METHODS: dict[str, Callable] = {
+    "toString": lambda b, a: to_string(b),
+    "valueOf": lambda b, a: b,
+}
+
+
+def methods_for(obj: object) -> Mapping[str, Callable]:
+    t = type(obj)
+    if t is str:
+        return STRING_METHODS
+    if t is list:
+        return ARRAY_METHODS
+    if t is JSDate:
+        return DATE_METHODS
+    if t is int or t is float:
+        return NUMBER_METHODS
+    if t is bool:
+        return BOOL_METHODS
+    return {}
+

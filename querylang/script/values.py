@@ -1,0 +1,556 @@
+"""The JavaScript value rules filter scripts run by: numbers, conversions, operators.
+
+Values are the JavaScript model of :mod:`querylang.model.jsvalues`. Operators follow
+JavaScript: ``+`` concatenates once either side is a string, ``==`` is loose and ``===``
+strict, numbers are IEEE doubles (kept as ``int`` while integral and exact, so ``6 / 2`` is
+``3``). Strings and arrays a script builds are capped in size (:data:`MAX_STRING_LENGTH`,
+:data:`MAX_ARRAY_LENGTH`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from querylang.errors import LimitExceeded, QueryTypeError
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex
+from querylang.script.dates import date_to_string
+from querylang.script.lexer import MAX_DEPTH
+
+MAX_STRING_LENGTH = 10_000_000  # characters; `s = s + s` twenty times must not eat the memory
+MAX_ARRAY_LENGTH = 1_000_000  # elements, for the same reason (`a = a.concat(a)`)
+
+NAN = math.nan
+INF = math.inf
+SAFE = 2**53  # the largest integer a double holds exactly (and its negation)
+
+# ==========================================================================================
+# Numbers
+
+
+def num(x: float | int) -> int | float:
+    """One canonical form per JS number: an int while integral and exact, else a float.
+
+    -0.0, NaN and the infinities stay floats, so ``1 / -0`` still gives ``-Infinity``.
+    """
+    if isinstance(x, int):
+        return x if -SAFE <= x <= SAFE else float(x)
+    if x.is_integer() and -SAFE <= x <= SAFE and (x or math.copysign(1.0, x) > 0):
+        return int(x)
+    return x
+
+
+def num_str(x: int | float) -> str:
+    """Number::toString: the shortest round-trip digits, laid out the way JavaScript does."""
+    if isinstance(x, int):
+        return str(x)
+    if x != x:
+        return "NaN"
+    if x in (INF, -INF):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) <= SAFE:
+        return str(int(x))
+    sign = "-" if x < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(x))).as_tuple()
+    exp = int(exponent)  # a finite, non-zero number: never 'n', 'N' or 'F'
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    exp += len("".join(map(str, digit_tuple))) - len(digits)
+    k = len(digits)
+    n = k + exp  # the value is 0.digits × 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+# JavaScript's WhiteSpace and LineTerminator characters, for trim() and ToNumber.
+JS_SPACE = (
+    " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_DECIMAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)\Z")
+_RADIX_LITERAL = re.compile(r"0(?:[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)\Z")
+FLOAT_PREFIX = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+
+
+def _str_to_num(s: str) -> int | float:
+    """StringToNumber: '' and blanks are 0, anything not a numeric literal is NaN."""
+    s = s.strip(JS_SPACE)
+    if not s:
+        return 0
+    if _RADIX_LITERAL.match(s):
+        return num(int(s[2:], {"x": 16, "o": 8, "b": 2}[s[1].lower()]))
+    if not _DECIMAL.match(s):
+        return NAN
+    if s.endswith("Infinity"):
+        return -INF if s[0] == "-" else INF
+    return num(float(s))
+
+
+def to_number(v: object) -> int | float:
+    """ToNumber."""
+    t = type(v)
+    if t is int or t is float:
+        return v  # type: ignore[return-value]  # exactly int or float: checked just above
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, str):
+        return _str_to_num(v)
+    if v is None:
+        return 0
+    if v is UNDEFINED:
+        return NAN
+    if isinstance(v, JSDate):
+        return num(v.ms)
+    return to_number(to_primitive(v, "number"))
+
+
+def to_int(v: object) -> int | float:
+    """ToIntegerOrInfinity: NaN is 0, the infinities stay, everything else truncates."""
+    n = to_number(v)
+    if type(n) is int:
+        return n
+    if n != n:
+        return 0
+    if n in (INF, -INF):
+        return n
+    return int(n)
+
+
+def to_uint32(v: object) -> int:
+    """ToUint32: NaN and the infinities are 0, the rest wraps modulo 2**32."""
+    n = to_int(v)
+    return 0 if n in (INF, -INF) else int(n) % 2**32
+
+
+def is_number(v: object) -> bool:
+    t = type(v)
+    return t is int or t is float
+
+
+def is_nan(n: int | float) -> bool:
+    return n != n
+
+
+def finite(n: int | float) -> bool:
+    return n == n and n not in (INF, -INF)
+
+
+# ==========================================================================================
+# Conversions
+
+
+def truthy(v: object) -> bool:
+    """ToBoolean: false, 0, -0, NaN, '', null and undefined are falsy; objects never are."""
+    if v is True:
+        return True
+    if v is False or v is None or v is UNDEFINED:
+        return False
+    t = type(v)
+    if t is int:
+        return v != 0
+    if t is float:
+        return not (v == 0 or v != v)
+    if t is str:
+        return v != ""
+    return True
+
+
+def to_primitive(v: object, hint: str = "default") -> object:
+    """ToPrimitive: arrays join, objects are '[object Object]', a Date is its time or text."""
+    if isinstance(v, list):
+        return join(v, ",")
+    if isinstance(v, JSDate):
+        return num(v.ms) if hint == "number" else date_to_string(v)
+    if isinstance(v, JSRegex):
+        return f"/{v.pattern}/{v.flags}"
+    if isinstance(v, dict):
+        return "[object Object]"
+    if isinstance(v, Builtin):
+        return f"function {v.name}() {{ [native code] }}"
+    if isinstance(v, Function):
+        return v.source
+    return v
+
+
+def to_string(v: object) -> str:
+    """ToString."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return num_str(v)
+    if v is None:
+        return "null"
+    if v is UNDEFINED:
+        return "undefined"
+    if isinstance(v, list):
+        return join(v, ",")
+    return to_string(to_primitive(v, "string"))
+
+
+def property_key(v: object) -> str:
+    """ToPropertyKey: `obj[1]` reads key '1'."""
+    return v if type(v) is str else to_string(v)
+
+
+def join(items: list, sep: str) -> str:
+    """Array.prototype.join: null and undefined elements print as ''."""
+    if len(sep) * max(len(items) - 1, 0) > MAX_STRING_LENGTH:
+        raise too_long()
+    out = sep.join("" if e is None or e is UNDEFINED else to_string(e) for e in items)
+    return check_str(out)
+
+
+def check_str(s: str) -> str:
+    if len(s) > MAX_STRING_LENGTH:
+        raise too_long()
+    return s
+
+
+def too_long() -> LimitExceeded:
+    return LimitExceeded(f"string too long (max {MAX_STRING_LENGTH:,} characters)")
+
+
+def check_list(items: list) -> list:
+    if len(items) > MAX_ARRAY_LENGTH:
+        raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
+    return items
+
+
+def typeof(v: object) -> str:
+    """The typeof operator."""
+    if v is UNDEFINED:
+        return "undefined"
+    t = type(v)
+    if t is bool:
+        return "boolean"
+    if t is int or t is float:
+        return "number"
+    if t is str:
+        return "string"
+    if isinstance(v, Builtin):
+        return "object" if v.name in ("Math", "JSON", "console") else "function"
+    if isinstance(v, Function):
+        return "function"
+    return "object"
+
+
+def _kind(v: object) -> str:
+    """The type an operator cares about, with every object lumped together."""
+    t = typeof(v)
+    return "null" if v is None else ("object" if t == "function" else t)
+
+
+# ------------------------------------------------------------------------------------------
+# UTF-16: JavaScript indexes strings by UTF-16 code unit, Python by code point. Only strings
+# with characters beyond U+FFFF differ, so everything else skips the conversion.
+
+
+def u16(s: str) -> str:
+    """The string with each astral character split into its two surrogates."""
+    if s.isascii() or max(s) <= "\uffff":
+        return s
+    out = []
+    for ch in s:
+        cp = ord(ch)
+        if cp > 0xFFFF:
+            cp -= 0x10000
+            out.append(chr(0xD800 + (cp >> 10)) + chr(0xDC00 + (cp & 0x3FF)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def from_u16(u: str) -> str:
+    """Join surrogate pairs back into characters (lone surrogates stay as they are)."""
+    if u.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in u):
+        return u
+    return u.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def js_len(s: str) -> int:
+    return len(s) if s.isascii() else len(u16(s))
+
+
+# ==========================================================================================
+# Equality, comparison, arithmetic
+
+
+def strict_equals(a: object, b: object) -> bool:
+    """===: same type and value; objects only equal themselves; NaN equals nothing."""
+    ta, tb = type(a), type(b)
+    if ta is tb:
+        if ta is str or ta is int or ta is float or ta is bool:
+            return a == b
+        if a is None or a is UNDEFINED:
+            return True
+        return a is b
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return a == b
+    return False
+
+
+def same_value_zero(a: object, b: object) -> bool:
+    """SameValueZero (Array.prototype.includes): === except that NaN equals NaN."""
+    if type(a) is float and type(b) is float and a != a and b != b:
+        return True
+    return strict_equals(a, b)
+
+
+def loose_equals(a: object, b: object) -> bool:
+    """==: null == undefined; numbers, strings and booleans compare as numbers."""
+    ka, kb = _kind(a), _kind(b)
+    if ka == kb:
+        return strict_equals(a, b)
+    nullish = ("null", "undefined")
+    if ka in nullish or kb in nullish:
+        return ka in nullish and kb in nullish
+    if isinstance(a, bool):
+        return loose_equals(int(a), b)
+    if isinstance(b, bool):
+        return loose_equals(a, int(b))
+    if ka == "number" and isinstance(b, str):
+        return a == _str_to_num(b)
+    if isinstance(a, str) and kb == "number":
+        return _str_to_num(a) == b
+    if ka == "object":
+        return loose_equals(to_primitive(a), b)
+    if kb == "object":
+        return loose_equals(a, to_primitive(b))
+    return False
+
+
+def _less(a: object, b: object) -> bool | None:
+    """Abstract relational comparison; None is JavaScript's 'undefined' (a NaN was involved)."""
+    pa, pb = to_primitive(a, "number"), to_primitive(b, "number")
+    if type(pa) is str and type(pb) is str:
+        return u16(pa) < u16(pb)  # code-unit order, as JavaScript compares strings
+    na, nb = to_number(pa), to_number(pb)
+    if na != na or nb != nb:
+        return None
+    return na < nb
+
+
+def _add(a: object, b: object) -> object:
+    """+: string concatenation once either primitive is a string, else numeric addition."""
+    if type(a) is int and type(b) is int:
+        return num(a + b)  # type: ignore[operator]  # both exactly int
+    if isinstance(a, str) and isinstance(b, str):
+        return check_str(a + b)
+    pa, pb = to_primitive(a), to_primitive(b)
+    if type(pa) is str or type(pb) is str:
+        return check_str(to_string(pa) + to_string(pb))
+    return num(to_number(pa) + to_number(pb))
+
+
+def _sub(a: float, b: float) -> int | float:
+    return num(a - b)
+
+
+def _mul(a: float, b: float) -> int | float:
+    r = a * b
+    if r == 0 and type(r) is int and (a < 0 or b < 0):
+        return -0.0  # 0 * -5 is -0 in JavaScript
+    return num(r)
+
+
+def _div(a: float, b: float) -> int | float:
+    """Division: x/0 is ±Infinity, 0/0 is NaN (Python would raise)."""
+    if b == 0:
+        if a == 0 or a != a:
+            return NAN
+        return -INF if (a < 0) != (math.copysign(1.0, b) < 0) else INF
+    return num(a / b)
+
+
+def _mod(a: float, b: float) -> int | float:
+    """%: the remainder takes the dividend's sign (math.fmod), unlike Python's %."""
+    if type(a) is int and type(b) is int:
+        if b == 0:
+            return NAN
+        r = abs(a) % abs(b)
+        return (-r if r else -0.0) if a < 0 else r
+    try:
+        return num(math.fmod(a, b))
+    except ValueError:  # x % 0 and Infinity % x
+        return NAN
+
+
+_ARITH: dict[str, Callable[[float, float], int | float]] = {
+    "-": _sub,
+    "*": _mul,
+    "/": _div,
+    "%": _mod,
+}
+
+
+def binary(op: str, a: object, b: object) -> object:
+    """One binary operator (not the short-circuit ones) applied to two values."""
+    if op == "+":
+        return _add(a, b)
+    arith = _ARITH.get(op)
+    if arith is not None:
+        if type(a) is int and type(b) is int:
+            return arith(a, b)
+        return arith(to_number(a), to_number(b))
+    if op == "===":
+        return strict_equals(a, b)
+    if op == "!==":
+        return not strict_equals(a, b)
+    if op == "==":
+        return loose_equals(a, b)
+    if op == "!=":
+        return not loose_equals(a, b)
+    if op == "<":
+        return _less(a, b) is True
+    if op == ">":
+        return _less(b, a) is True
+    if op == "<=":
+        return _less(b, a) is False
+    return _less(a, b) is False  # ">="
+
+
+def negate(v: object) -> int | float:
+    n = to_number(v)
+    if type(n) is int:
+        return -n if n else -0.0
+    return num(-n)
+
+
+# ==========================================================================================
+# Dates (all in UTC: the server has no local timezone to borrow)
+
+
+# ==========================================================================================
+# Callables: built-ins and the script's own arrow functions
+
+
+class Builtin:
+    """A global the script may call or read members of (``Math``, ``Date``, ``where``...).
+
+    Never a value: it exists only while a chain is being evaluated, so no function object can
+    reach where() or sort().
+    """
+
+    __slots__ = ("name", "call", "members", "constants")
+
+    def __init__(
+        self,
+        name: str,
+        call: Callable[[list[object]], object] | None = None,
+        members: Mapping[str, Callable[[list[object]], object]] | None = None,
+        constants: Mapping[str, object] | None = None,
+    ) -> None:
+        self.name = name
+        self.call = call
+        self.members = members or {}
+        self.constants = constants or {}
+
+
+
+class Function:
+    """An arrow function the script wrote; ``invoke(args)`` runs its body in its closure."""
+
+    __slots__ = ("invoke", "source")
+
+    def __init__(self, invoke: Callable[[list[object]], object], source: str) -> None:
+        self.invoke = invoke
+        self.source = source  # what String(f) shows, as in JavaScript
+
+
+# ==========================================================================================
+# Small helpers of the methods and namespaces
+
+
+def arg(args: list[object], i: int) -> object:
+    return args[i] if i < len(args) else UNDEFINED
+
+
+def clamp(v: object, length: int, default: int) -> int:
+    """A relative index (negative counts from the end), clamped to [0, length]."""
+    if v is UNDEFINED:
+        return default
+    n = to_int(v)
+    if n < 0:
+        return int(max(length + n, 0))
+    return int(min(n, length))
+
+
+def is_array_index(key: str) -> bool:
+    return (
+        key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
+    )
+
+
+def order_keys(obj: JSObject) -> None:
+    """JavaScript lists integer-like keys first, ascending, then the others in order."""
+    keys = list(obj)
+    index = sorted((k for k in keys if is_array_index(k)), key=int)
+    if not index:
+        return
+    items = [(k, obj[k]) for k in index] + [(k, obj[k]) for k in keys if not is_array_index(k)]
+    obj.clear()
+    obj.update(items)
+
+
+
+
+# ==========================================================================================
+# Python values in, JavaScript values out
+
+
+def to_js(value: object, _depth: int = 0) -> object:
+    """A Python input value as a JavaScript value (dict -> JSObject, datetime -> JSDate...).
+
+    Containers are copied, so nothing the script builds aliases the caller's data.
+    """
+    if value is None or value is UNDEFINED:
+        return value
+    t = type(value)
+    if t is str or t is bool or t is float or t is JSRegex:
+        return value
+    if type(value) is int:
+        return num(value)
+    if type(value) is JSDate:
+        return JSDate(value.ms)  # a copy: the script's date setters change their Date
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return num(int(value))
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, datetime):
+        return JSDate.from_datetime(value)
+    if isinstance(value, date):
+        return JSDate.from_datetime(datetime(value.year, value.month, value.day, tzinfo=UTC))
+    if _depth >= MAX_DEPTH:
+        raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
+    if isinstance(value, Mapping):
+        obj = JSObject(pos=value.pos if isinstance(value, JSObject) else None)
+        for k, v in value.items():
+            if type(k) is not str:
+                raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
+            obj[k] = to_js(v, _depth + 1)
+        if isinstance(value, JSObject):
+            obj.positions.update(value.positions)
+        return obj
+    if isinstance(value, list | tuple):
+        return [to_js(v, _depth + 1) for v in value]
+    raise QueryTypeError(f"a {type(value).__name__} cannot be used as a script value")
+

@@ -1,0 +1,120 @@
+"""The ASGI application: Parse's REST API under the mount (``/parse``) and the data browser at ``/browser``.
+
+Every database call runs on one worker thread, so calls never overlap (an update reads then
+writes a record) while the event loop stays free to read requests and answer ``/health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+import querylang
+
+from .body import parse_body, query_params, too_large
+from .config import ServerConfig
+from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
+from .keys import authenticate
+from .rest import Api
+
+log = logging.getLogger("querylang.server")
+T = TypeVar("T")
+METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+# Browsers may call a Parse server from any origin (Noodl apps do); Parse answers the same.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,PUT,POST,DELETE,OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, X-Parse-Application-Id, "
+        "X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, X-Parse-Revocable-Session, "
+        "X-Parse-Request-Id, Content-Type, Pragma, Cache-Control"
+    ),
+}
+
+
+class Worker:
+    """The single thread that talks to the database."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="querylang-db")
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kw))
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes ``limit`` bytes (before it is all read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:
+    """An ASGI app serving ``db``: Parse REST under ``config.mount``, the browser at ``/browser``."""
+    api = Api(db, config)
+    worker = Worker()
+
+    async def parse_api(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS)
+        path = "/" + request.path_params.get("path", "")
+        try:
+            body = parse_body(await read_body(request, config.max_body), config.max_depth)
+            if path.rstrip("/") == "/health":
+                return json_response(200, {"status": "ok"})
+            method = request.method
+            override = body.pop("_method", None)
+            if method == "POST" and isinstance(override, str):
+                method = override.upper()
+            access = authenticate(config, request.headers, body)
+            params = body
+            if method == "GET":
+                params = {**body, **query_params(request.query_params, config.max_depth)}
+            base_url = config.public_url or str(request.base_url).rstrip("/") + config.mount
+            status, answer, headers = await worker.run(api.route, method, path, params, access, base_url)
+            return json_response(status, answer, headers)
+        except ParseError as exc:
+            return json_response(exc.status, exc.body())
+        except Unauthorized as exc:
+            return json_response(403, exc.body())
+        except Exception:
+            log.exception("internal error answering %s %s", request.method, request.url.path)
+            return json_response(500, {"code": INTERNAL_SERVER_ERROR, "error": "Internal server error."})
+
+    routes: list[Any] = [Mount(config.mount or "/", routes=[Route("/{path:path}", parse_api, methods=METHODS)])]
+    if browser:
+        from .browser import browser_routes
+
+        routes.insert(0, Mount("/browser", routes=browser_routes(db, config, worker)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        worker.pool.shutdown(wait=False)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.api = api
+    return app

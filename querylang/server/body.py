@@ -1,0 +1,59 @@
+"""Reading what a client sent: the JSON body (any content type, as Parse reads it) and the query string.
+
+The Parse JS SDK sends every call as a ``text/plain`` POST whose JSON body carries the real
+method (``_method``) and the keys (``_ApplicationId``, ``_MasterKey`` ...), to avoid a CORS
+preflight; so the body is read as JSON whatever the content type says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from .errors import INVALID_JSON, OBJECT_TOO_LARGE, ParseError
+
+
+def too_large(limit: int) -> ParseError:
+    return ParseError(OBJECT_TOO_LARGE, f"request entity too large (the limit is {limit} bytes)", status=413)
+
+
+def parse_body(raw: bytes, max_depth: int) -> dict[str, Any]:
+    """The body as a JSON object (``{}`` when empty), or Parse's 107 error."""
+    if not raw.strip():
+        return {}
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # orjson also refuses nesting past 1024 levels here: still bad JSON to the client.
+        raise ParseError(INVALID_JSON, f"Invalid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ParseError(INVALID_JSON, "Invalid JSON: the body must be a JSON object")
+    check_depth(value, max_depth)
+    return value
+
+
+def check_depth(value: Any, max_depth: int) -> None:
+    """Refuse deeply nested documents before anything walks them recursively."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > max_depth:
+            raise ParseError(INVALID_JSON, f"Invalid JSON: nested deeper than {max_depth} levels")
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+
+
+def query_params(params: Mapping[str, str], max_depth: int) -> dict[str, Any]:
+    """URL parameters, each read as JSON when it is JSON (``limit=10`` → 10), as Parse does."""
+    out: dict[str, Any] = {}
+    for key, text in params.items():
+        try:
+            out[key] = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            out[key] = text
+        check_depth(out[key], max_depth)
+    return out

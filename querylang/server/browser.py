@@ -1,0 +1,245 @@
+"""The data browser at ``/browser``: server-rendered pages over the same database.
+
+Classes with counts → a class's records (paged, sortable, filtered by a filter script) → one
+record, where a Pointer links to its record, a Relation has "View relation", and the records
+pointing at this one (by Pointer or through a Relation) are one click away.
+
+Signing in: the master key, typed into the login form or given once as ``?masterKey=``, sets
+an HttpOnly cookie holding an HMAC of the key (never the key itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+import querylang
+
+from .config import ServerConfig
+
+PAGE = 50
+COOKIE = "querylang_browser"
+SORTABLE = {"String", "Number", "Boolean", "Date", "Pointer"}
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+def _token(config: ServerConfig) -> str:
+    return hmac.new(config.master_key.encode(), b"querylang-browser", hashlib.sha256).hexdigest()
+
+
+def _js_string(s: str) -> str:
+    """A string literal for a filter script (JSON's quoting is valid there)."""
+    return json.dumps(s)
+
+
+def class_url(cls: str, **params: Any) -> str:
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"/browser/classes/{urllib.parse.quote(cls)}" + (f"?{query}" if query else "")
+
+
+def record_url(cls: str, oid: str) -> str:
+    return f"/browser/classes/{urllib.parse.quote(cls)}/{urllib.parse.quote(oid, safe='')}"
+
+
+def relation_script(owner: str, oid: str, key: str) -> str:
+    return f"where({{ relatedTo: {{ id: {_js_string(oid)}, key: {_js_string(key)}, className: {_js_string(owner)} }} }})"
+
+
+def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
+    """How one value shows: text, and a link for a Pointer."""
+    if v is None:
+        return {"text": ""}
+    if f is not None and f.type == "Pointer" and isinstance(v, str):
+        return {"text": v, "href": record_url(f.target, v)}
+    if isinstance(v, dict | list):
+        text = json.dumps(v, ensure_ascii=False)
+    elif isinstance(v, bool):
+        text = "true" if v else "false"
+    else:
+        text = str(v)
+    if not full and len(text) > 60:
+        text = text[:59] + "…"
+    return {"text": text}
+
+
+def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) -> list[Route]:
+    def signed_in(request: Request) -> bool:
+        return hmac.compare_digest(request.cookies.get(COOKIE, ""), _token(config))
+
+    def page(name: str, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(TEMPLATES.get_template(name).render(**ctx))
+
+    def guard(request: Request) -> Response | None:
+        """A redirect to the login form, or to the same page once ``?masterKey=`` signed in."""
+        given = request.query_params.get("masterKey")
+        if given is not None:
+            rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
+            target = request.url.path + ("?" + urllib.parse.urlencode(rest) if rest else "")
+            if hmac.compare_digest(given.encode(), config.master_key.encode()):
+                resp = RedirectResponse(target, 303)
+                resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
+                return resp
+            return RedirectResponse("/browser/login?failed=1", 303)
+        if not signed_in(request):
+            return RedirectResponse("/browser/login", 303)
+        return None
+
+    async def login(request: Request) -> Response:
+        if request.method == "POST":
+            form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+            key = (form.get("masterKey") or [""])[0]
+            if hmac.compare_digest(key.encode(), config.master_key.encode()):
+                resp = RedirectResponse("/browser/", 303)
+                resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
+                return resp
+            return page("login.html", failed=True)
+        return page("login.html", failed=bool(request.query_params.get("failed")))
+
+    async def logout(request: Request) -> Response:
+        resp = RedirectResponse("/browser/login", 303)
+        resp.delete_cookie(COOKIE, path="/browser")
+        return resp
+
+    async def classes(request: Request) -> Response:
+        if (r := guard(request)) is not None:
+            return r
+
+        def load() -> list[dict[str, Any]]:
+            return [{"name": c, "count": db.count(c), "href": class_url(c)} for c in db.schema.classes]
+
+        return page("classes.html", title="Classes", classes=await worker.run(load))
+
+    def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
+        """The records table of one class (runs on the database thread)."""
+        cls = db.schema.get(cls_name)
+        fields = [f for f in cls.fields.values() if f.type != "Relation" and f.name not in ("createdAt", "updatedAt")]
+        fields += [cls.fields["createdAt"], cls.fields["updatedAt"]]
+        ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None,
+                               "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
+        try:
+            res = db.query(cls_name, script or None, sort=[order] if order else None, limit=PAGE,
+                           skip=page_no * PAGE, count=True)
+        except querylang.QueryError as exc:
+            ctx["error"] = str(exc)
+            res = None
+        ctx["columns"] = [
+            {"name": f.name, "label": f.name + (f" → {f.target}" if f.type == "Pointer" else ""),
+             "href": link_to(link, base, order=("-" + f.name) if order == f.name else f.name, page=None)
+             if f.type in SORTABLE else None,
+             "arrow": "▲" if order == f.name else "▼" if order == "-" + f.name else ""}
+            for f in fields
+        ]
+        if res is not None:
+            ctx["count"] = res.count or 0
+            ctx["pages"] = max(1, -(-ctx["count"] // PAGE))
+            ctx["rows"] = [
+                {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name)) for f in fields]}
+                for r in res.records
+            ]
+        ctx["prev"] = link_to(link, base, page=page_no - 1 if page_no > 1 else None) if page_no > 0 else None
+        ctx["next"] = link_to(link, base, page=page_no + 1) if page_no + 1 < ctx["pages"] else None
+        return ctx
+
+    def link_to(link: str, base: dict[str, Any], **changes: Any) -> str:
+        params = {**base, **changes}
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+        return link + (f"?{query}" if query else "")
+
+    def paging(request: Request) -> tuple[str, str, int]:
+        q = request.query_params
+        try:
+            page_no = max(0, int(q.get("page", "0")))
+        except ValueError:
+            page_no = 0
+        return q.get("script", ""), q.get("order", ""), page_no
+
+    async def records(request: Request) -> Response:
+        if (r := guard(request)) is not None:
+            return r
+        cls_name = request.path_params["cls"]
+        if cls_name not in db.schema.classes:
+            return _missing(page, f"class {cls_name}")
+        script, order, page_no = paging(request)
+        link = class_url(cls_name)
+        ctx = await worker.run(table, cls_name, script, order, page_no, {"script": script, "order": order}, cls_name, link)
+        return page("records.html", **ctx)
+
+    async def relation(request: Request) -> Response:
+        if (r := guard(request)) is not None:
+            return r
+        owner, oid, key = request.path_params["cls"], request.path_params["oid"], request.path_params["key"]
+        f = db.schema.classes[owner].fields.get(key) if owner in db.schema.classes else None
+        if f is None or f.type != "Relation":
+            return _missing(page, f"Relation {owner}.{key}")
+        _, order, page_no = paging(request)
+        heading = f"{owner} {oid} · {key} → {f.target}"
+        link = f"{record_url(owner, oid)}/relation/{urllib.parse.quote(key)}"
+        ctx = await worker.run(table, f.target, relation_script(owner, oid, key), order, page_no, {"order": order}, heading, link)
+        ctx["back"] = record_url(owner, oid)
+        return page("records.html", **ctx)
+
+    async def record(request: Request) -> Response:
+        if (r := guard(request)) is not None:
+            return r
+        cls_name, oid = request.path_params["cls"], request.path_params["oid"]
+        if cls_name not in db.schema.classes:
+            return _missing(page, f"class {cls_name}")
+
+        def load() -> dict[str, Any] | None:
+            found = db.find(cls_name, {"objectId": oid}, limit=1).records
+            if not found:
+                return None
+            rec, cls = found[0], db.schema.get(cls_name)
+            rows = []
+            for f in cls.fields.values():
+                row: dict[str, Any] = {"name": f.name, "type": f.type + (f" → {f.target}" if f.target else "")}
+                if f.type == "Relation":
+                    n = db.count(f.target or "", relation_script(cls_name, oid, f.name))
+                    row["relation"] = {"href": f"{record_url(cls_name, oid)}/relation/{urllib.parse.quote(f.name)}", "count": n}
+                else:
+                    row["value"] = cell(f, rec.get(f.name), full=True)
+                rows.append(row)
+            # The inverse: records of any class whose Pointer or Relation names this one.
+            inverse = []
+            for other in db.schema.classes.values():
+                for f in other.user_fields:
+                    if f.target != cls_name or f.type not in ("Pointer", "Relation"):
+                        continue
+                    script = f"where({{ {f.name}: {{ pointsTo: {_js_string(oid)} }} }})"
+                    how = "Relation" if f.type == "Relation" else "Pointer"
+                    inverse.append({"label": f"{other.name} whose {how} {f.name} holds this" if how == "Relation"
+                                    else f"{other.name} whose Pointer {f.name} points here",
+                                    "count": db.count(other.name, script), "href": class_url(other.name, script=script)})
+            return {"title": f"{cls_name} {oid}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
+                    "back": class_url(cls_name)}
+
+        ctx = await worker.run(load)
+        if ctx is None:
+            return _missing(page, f"{cls_name} {oid}")
+        return page("record.html", **ctx)
+
+    return [
+        Route("/", classes),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/classes/{cls}", records),
+        Route("/classes/{cls}/{oid}", record),
+        Route("/classes/{cls}/{oid}/relation/{key}", relation),
+    ]
+
+
+def _missing(page: Any, what: str) -> Response:
+    resp: Response = page("missing.html", title="Not found", what=what)
+    resp.status_code = 404
+    return resp

@@ -1,0 +1,132 @@
+"""Records and values between the library's shape and Parse's REST JSON.
+
+The library returns pointers as bare objectIds and dates as ISO strings; Parse clients expect
+``{"__type": "Pointer", "className", "objectId"}``, ``{"__type": "Date", "iso"}`` (but plain
+strings for ``createdAt``/``updatedAt``), ``{"__type": "GeoPoint", ...}`` and, for a Relation
+field, ``{"__type": "Relation", "className"}``. Nulls are left out, as Parse on PostgreSQL does
+(PARSE-STORAGE.md A.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import querylang
+
+from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError
+
+Schema = Any  # querylang.Schema; its classes are read through .get(name).fields / .user_fields
+
+
+def record_out(
+    schema: Schema, class_name: str, rec: Mapping[str, Any], acl_field: str, *, relations: bool = True
+) -> dict[str, Any]:
+    """One library record as Parse REST returns it."""
+    cls = schema.get(class_name)
+    out: dict[str, Any] = {}
+    for name, v in rec.items():
+        if v is None:
+            continue
+        f = cls.fields.get(name)
+        key = "ACL" if name == acl_field else name
+        if f is None or name in ("objectId", "createdAt", "updatedAt", "__type", "className"):
+            out[key] = v
+        elif f.type == "Date":
+            out[key] = {"__type": "Date", "iso": v}
+        elif f.type == "Pointer":
+            out[key] = _pointer_out(schema, f.target, v, acl_field)
+        elif f.type == "GeoPoint":
+            out[key] = {"__type": "GeoPoint", "latitude": v["latitude"], "longitude": v["longitude"]}
+        else:
+            out[key] = v
+    if relations:
+        for f in cls.user_fields:
+            if f.type == "Relation":
+                out[f.name] = {"__type": "Relation", "className": f.target}
+    return out
+
+
+def _pointer_out(schema: Schema, target: str | None, v: Any, acl_field: str) -> Any:
+    if isinstance(v, str):
+        return {"__type": "Pointer", "className": target, "objectId": v}
+    if isinstance(v, Mapping) and v.get("__type") == "Object":
+        # An included record: rendered with its own class's rules, relations left out.
+        inner = record_out(schema, str(target), v, acl_field, relations=False)
+        return {**inner, "__type": "Object", "className": target}
+    return v
+
+
+def pointer_id(value: Any, target: str | None, where: str) -> str:
+    """The objectId of a Parse Pointer to ``target`` (a bare id is accepted too)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and value.get("__type") in ("Pointer", "Object"):
+        oid, cls = value.get("objectId"), value.get("className")
+        if not isinstance(oid, str):
+            raise ParseError(INCORRECT_TYPE, f"{where}: a Pointer needs a string objectId")
+        if cls is not None and cls != target:
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Pointer<{target}> but got Pointer<{cls}>")
+        return oid
+    raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Pointer<{target}> but got {type_name(value)}")
+
+
+def type_name(v: Any) -> str:
+    """Parse's name for the type of a JSON value (in its schema mismatch messages)."""
+    if isinstance(v, Mapping) and isinstance(v.get("__type"), str):
+        return str(v["__type"])
+    if isinstance(v, bool):
+        return "Boolean"
+    if isinstance(v, int | float):
+        return "Number"
+    if isinstance(v, str):
+        return "String"
+    if isinstance(v, list):
+        return "Array"
+    if v is None:
+        return "null"
+    return "Object"
+
+
+def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
+    """A Parse REST value for ``field`` → the value the library stores (or a Parse 111 error)."""
+    if value is None:
+        return None
+    f = schema.get(class_name).fields[field]
+    where = f"{class_name}.{field}"
+    got = type_name(value)
+    if f.type == "Pointer":
+        return pointer_id(value, f.target, where)
+    if f.type == "Date":
+        if isinstance(value, Mapping) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):
+            return value["iso"]
+    elif f.type == "GeoPoint":
+        if isinstance(value, Mapping) and got in ("GeoPoint", "Object"):
+            return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
+    elif f.type == got and f.type != "Relation":
+        return value
+    raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got {got}")
+
+
+def check_acl(acl: Any) -> dict[str, Any]:
+    """A Parse ACL: ``{"*" | userId | "role:Name": {"read"?: bool, "write"?: bool}}``."""
+    if not isinstance(acl, Mapping):
+        raise ParseError(INVALID_ACL, "Invalid ACL: an ACL is an object")
+    for who, perms in acl.items():
+        if not isinstance(perms, Mapping) or not set(perms) <= {"read", "write"}:
+            raise ParseError(INVALID_ACL, f"Invalid ACL: permissions of {who!r} must be {{read, write}}")
+        if not all(isinstance(p, bool) for p in perms.values()):
+            raise ParseError(INVALID_ACL, f"Invalid ACL: permissions of {who!r} must be true or false")
+    return dict(acl)
+
+
+def known_field(schema: Schema, class_name: str, name: str) -> None:
+    """A write may only name fields the class has (105 with a did-you-mean otherwise)."""
+    cls = schema.get(class_name)
+    if name in cls.fields:
+        return
+    try:
+        cls.field(name)  # raises the library's SchemaError, which carries the suggestion
+    except querylang.QueryError as exc:
+        raise ParseError(INVALID_KEY_NAME, str(exc)) from None
+    raise ParseError(INVALID_KEY_NAME, f"Invalid field name: {name}.")

@@ -1,0 +1,71 @@
+"""``querylang serve``: run the Parse REST API and the data browser with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import querylang
+
+from .config import DEFAULT_MAX_BODY, ServerConfig
+
+
+def open_database(db: str | None, data: Path | None) -> querylang.Database:
+    """A DuckDB file or a PostgreSQL URL (kept writable: the API writes), a JSON file loaded
+    into memory, or the bundled sample."""
+    if db is not None and data is not None:
+        raise click.UsageError("give --db or --data, not both")
+    if db is not None:
+        return querylang.connect(db)
+    conn = querylang.connect()
+    if data is not None:
+        conn.load(data)
+    else:
+        from querylang.app.demo import sample_document
+
+        conn.load(sample_document())
+    return conn
+
+
+@click.command()
+@click.option("--db", "db", metavar="FILE", help="A DuckDB database file (made by 'querylang load').")
+@click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="An interchange JSON file, loaded into memory.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=1337, show_default=True, type=int)
+@click.option("--mount", default="/parse", show_default=True, help="Path the Parse API is served under.")
+@click.option("--app-id", required=True, help="X-Parse-Application-Id every request must carry.")
+@click.option("--master-key", required=True, help="X-Parse-Master-Key: writes, /schemas, the browser, ACL bypass.")
+@click.option("--rest-key", default=None, help="Client key (X-Parse-REST-API-Key) requests without the master key must carry.")
+@click.option("--allow-client-writes", is_flag=True, help="Let requests without the master key create, update and delete.")
+@click.option("--acl-field", default="ACL", show_default=True, help="Object field holding each record's Parse ACL.")
+@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int, help="Largest request body in bytes.")
+@click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
+def serve(
+    db: str | None, data: Path | None, host: str, port: int, mount: str, app_id: str, master_key: str,
+    rest_key: str | None, allow_client_writes: bool, acl_field: str, max_body: int, public_url: str | None,
+) -> None:
+    """Serve Parse Server's REST API for data, and a data browser at /browser.
+
+    Point a Parse SDK or a Noodl app at http://HOST:PORT/parse; open http://HOST:PORT/browser
+    and sign in with the master key. With neither --db nor --data the bundled sample is served.
+    """
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError as exc:  # the serve extra is optional: say how to get it
+        raise click.ClickException(f"querylang serve needs the 'serve' extra ({exc.name} is missing): "
+                                   "pip install 'querylang[serve]'") from None
+
+    database = open_database(db, data)
+    config = ServerConfig(
+        app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
+        mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
+    )
+    click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
+    try:
+        uvicorn.run(create_app(database, config), host=host, port=port, log_level="warning")
+    finally:
+        database.close()

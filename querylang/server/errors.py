@@ -1,0 +1,67 @@
+"""Parse's error bodies: ``{"code": .., "error": ..}`` with the HTTP status Parse gives each code.
+
+Parse Server answers a Parse error with 500 for code 1, 404 for 101 and 400 for every other
+code (its ``handleParseErrors``); key failures are a bare ``{"error": "unauthorized"}`` with 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import querylang
+
+INTERNAL_SERVER_ERROR = 1
+OBJECT_NOT_FOUND = 101
+INVALID_QUERY = 102
+INVALID_CLASS_NAME = 103
+MISSING_OBJECT_ID = 104
+INVALID_KEY_NAME = 105
+INVALID_POINTER = 106
+INVALID_JSON = 107
+COMMAND_UNAVAILABLE = 108
+INCORRECT_TYPE = 111
+INVALID_NESTED_KEY = 121
+OBJECT_TOO_LARGE = 116
+OPERATION_FORBIDDEN = 119
+INVALID_ACL = 123
+
+
+class ParseError(Exception):
+    """An error answered to the client as Parse would answer it."""
+
+    def __init__(self, code: int, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else http_status(code)
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "error": self.message}
+
+
+class Unauthorized(Exception):
+    """Missing or wrong keys: Parse's 403 body, which carries no code."""
+
+    def __init__(self, message: str = "unauthorized") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message}
+
+
+def http_status(code: int) -> int:
+    if code == INTERNAL_SERVER_ERROR:
+        return 500
+    if code == OBJECT_NOT_FOUND:
+        return 404
+    return 400
+
+
+def from_query_error(exc: querylang.QueryError) -> ParseError:
+    """The library's errors already carry Parse's codes (docs/semantics.md#errors)."""
+    return ParseError(int(exc.code), str(exc))
+
+
+def not_found() -> ParseError:
+    return ParseError(OBJECT_NOT_FOUND, "Object not found.")

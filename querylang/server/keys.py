@@ -1,0 +1,63 @@
+"""Who is asking: the application id and the master or client (REST) key of a request.
+
+Keys come from the ``X-Parse-*`` headers or, as the JS SDK sends them, from ``_ApplicationId``,
+``_MasterKey`` and ``_JavaScriptKey`` in the body. Every request needs the app id; a wrong key
+of any kind is refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than
+silently downgraded, so a misconfigured client finds out at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ServerConfig
+from .errors import Unauthorized
+
+# Body fields the SDKs add next to the real parameters; consumed here, never seen by handlers.
+SDK_FIELDS = (
+    "_ApplicationId", "_JavaScriptKey", "_MasterKey", "_ClientVersion", "_InstallationId",
+    "_SessionToken", "_RevocableSession", "_context", "_ContentType", "_method",
+)
+CLIENT_KEY_HEADERS = ("x-parse-rest-api-key", "x-parse-javascript-key", "x-parse-client-key")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a request may do: everything (master key) or what clients may."""
+
+    master: bool
+    can_write: bool
+
+
+def _same(given: object, expected: str) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[str, Any]) -> Access:
+    """Check the keys of a request (and drop the SDK fields from ``body``)."""
+    sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
+    app_id = headers.get("x-parse-application-id", sdk.get("_ApplicationId"))
+    if not _same(app_id, config.app_id):
+        raise Unauthorized()
+    master_key = headers.get("x-parse-master-key", sdk.get("_MasterKey"))
+    if master_key is not None:
+        if not _same(master_key, config.master_key):
+            raise Unauthorized()
+        return Access(master=True, can_write=True)
+    client_key = next((headers[h] for h in CLIENT_KEY_HEADERS if h in headers), sdk.get("_JavaScriptKey"))
+    if config.rest_key is not None and not _same(client_key, config.rest_key):
+        raise Unauthorized()
+    return Access(master=False, can_write=config.allow_client_writes)
+
+
+def require_master(access: Access) -> None:
+    if not access.master:
+        raise Unauthorized("unauthorized: master key is required")
+
+
+def require_write(access: Access) -> None:
+    if not access.can_write:
+        raise Unauthorized("unauthorized: master key is required")

@@ -1,0 +1,130 @@
+"""A Parse write body (values and ``__op`` operations) → the library's field values and edges.
+
+Everything a body asks for is checked here, before the database is touched, so a bad body
+changes nothing: the caller then makes one ``db.create``/``db.save`` (one transaction) and,
+for an update, the Relation edits, which can no longer fail on input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
+from .errors import INCORRECT_TYPE, INVALID_JSON, INVALID_KEY_NAME, OPERATION_FORBIDDEN, ParseError
+
+SERVER_FIELDS = ("createdAt", "updatedAt")
+
+
+@dataclass
+class WritePlan:
+    """What one create/update will do."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, list[str]] = field(default_factory=dict)  # Relation key → target ids
+    remove: dict[str, list[str]] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)  # what Parse echoes for __op fields
+
+
+def plan_write(
+    schema: Schema, class_name: str, body: Mapping[str, Any], current: Mapping[str, Any] | None, acl_field: str | None
+) -> WritePlan:
+    """Check a body against the class; ``current`` is the stored record (None for a create)."""
+    cls = schema.get(class_name)
+    plan = WritePlan()
+    for key, value in body.items():
+        if key in SERVER_FIELDS:
+            raise ParseError(INVALID_KEY_NAME, f"{key} is set by the server and cannot be written")
+        if key == "objectId":
+            if current is not None:
+                raise ParseError(INVALID_KEY_NAME, "objectId cannot be changed")
+            if not isinstance(value, str) or not value:
+                raise ParseError(INCORRECT_TYPE, "objectId must be a non-empty string")
+            plan.fields["objectId"] = value
+            continue
+        if key == "ACL" or (acl_field is not None and key == acl_field):
+            # Under either name an ACL is checked: a malformed one would hide the record.
+            if acl_field is None:
+                raise ParseError(OPERATION_FORBIDDEN, f"class {class_name} has no ACL field; it cannot store an ACL")
+            plan.fields[acl_field] = None if value is None else check_acl(value)
+            continue
+        known_field(schema, class_name, key)
+        ftype = cls.fields[key].type
+        if isinstance(value, Mapping) and "__op" in value:
+            _operation(schema, class_name, key, value, current, plan)
+        elif ftype == "Relation":
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; a Relation is changed with AddRelation/RemoveRelation")
+        else:
+            plan.fields[key] = value_in(schema, class_name, key, value)
+    if current is None:
+        # A create lists a Relation's first targets in the record itself (one transaction).
+        for key, ids in plan.add.items():
+            plan.fields[key] = ids
+        plan.add = {}
+        plan.remove = {}
+    return plan
+
+
+def _operation(
+    schema: Schema, class_name: str, key: str, op: Mapping[str, Any], current: Mapping[str, Any] | None, plan: WritePlan
+) -> None:
+    f = schema.get(class_name).fields[key]
+    name = op["__op"]
+    where = f"{class_name}.{key}"
+    old = None if current is None else current.get(key)
+    if name == "Delete":
+        if f.type == "Relation":
+            raise ParseError(INCORRECT_TYPE, f"{where}: a Relation cannot be deleted; remove its objects")
+        plan.fields[key] = None
+    elif name == "Increment":
+        amount = op.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
+            raise ParseError(INVALID_JSON, "Increment amount must be a number")
+        if f.type != "Number":
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Number but Increment needs one")
+        base = old if isinstance(old, int | float) and not isinstance(old, bool) else 0
+        plan.fields[key] = plan.answers[key] = base + amount
+    elif name in ("Add", "AddUnique", "Remove"):
+        objects = op.get("objects")
+        if not isinstance(objects, list):
+            raise ParseError(INVALID_JSON, "Objects to add must be an array.")
+        if f.type != "Array":
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Array but got {f.type} ({name})")
+        items = list(old) if isinstance(old, list) else []
+        if name == "Add":
+            items += objects
+        elif name == "AddUnique":
+            items += [o for i, o in enumerate(objects) if o not in items and o not in objects[:i]]
+        else:
+            items = [x for x in items if x not in objects]
+        plan.fields[key] = plan.answers[key] = items
+    elif name in ("AddRelation", "RemoveRelation"):
+        _relation_op(f.target, f.type, where, key, name, op, plan)
+    elif name == "Batch":
+        ops = op.get("ops")
+        if not isinstance(ops, list) or not all(isinstance(o, Mapping) for o in ops):
+            raise ParseError(INVALID_JSON, "Batch ops must be an array of operations")
+        for sub in ops:
+            if sub.get("__op") not in ("AddRelation", "RemoveRelation"):
+                raise ParseError(INVALID_JSON, f"{where}: a Batch op may only hold AddRelation/RemoveRelation")
+            _relation_op(f.target, f.type, where, key, sub["__op"], sub, plan)
+    else:
+        raise ParseError(INVALID_JSON, f"unknown op {name!r} for {where}")
+
+
+def _relation_op(
+    target: str | None, ftype: str, where: str, key: str, name: str, op: Mapping[str, Any], plan: WritePlan
+) -> None:
+    if ftype != "Relation":
+        raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {ftype} but got Relation ({name})")
+    objects = op.get("objects")
+    if not isinstance(objects, list):
+        raise ParseError(INVALID_JSON, f"{name} needs objects: an array of Pointers")
+    ids = []
+    for o in objects:
+        if not isinstance(o, Mapping):
+            raise ParseError(INCORRECT_TYPE, f"{where}: {name} needs Pointers, got {type_name(o)}")
+        ids.append(pointer_id(o, target, where))
+    kept = (plan.add if name == "AddRelation" else plan.remove).setdefault(key, [])
+    kept.extend(i for i in dict.fromkeys(ids) if i not in kept)

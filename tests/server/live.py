@@ -1,0 +1,59 @@
+"""A real server on a loopback port, in a thread of the test process (uvicorn)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+import querylang
+from querylang.server import ServerConfig, create_app
+
+APP_ID = "test-app"
+MASTER_KEY = "test-master"
+REST_KEY = "test-rest"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    db: querylang.Database
+    config: ServerConfig
+    server: uvicorn.Server
+    thread: threading.Thread
+    port: int
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The serverURL a Parse SDK is given."""
+        return self.root + self.config.mount
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def start(db: querylang.Database, **config: object) -> LiveServer:
+    cfg = ServerConfig(**{"app_id": APP_ID, "master_key": MASTER_KEY, **config})  # type: ignore[arg-type]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db, cfg), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if not thread.is_alive() or time.time() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    return LiveServer(db, cfg, server, thread, port)

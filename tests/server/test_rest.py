@@ -1,0 +1,350 @@
+"""The Parse REST API over HTTP on loopback: reads equal db.query, Parse's shapes and errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+import querylang
+
+from .conftest import headers
+from .live import APP_ID, MASTER_KEY, LiveServer, start
+
+
+def ptr(cls: str, oid: str) -> dict:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+def find(client: httpx.Client, srv: LiveServer, cls: str, master: bool = False, **params: object) -> httpx.Response:
+    q = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in params.items()}
+    return client.get(f"{srv.url}/classes/{cls}", params=q, headers=headers(master))
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+READS = [
+    # (class, where, order, script for db.query, inputs)
+    ("Comment", {"Owner": ptr("Post", "p015")}, "-createdAt",
+     "where({ Owner: { pointsTo: Inputs.P } }); sort(['-createdAt'])", {"P": "p015"}),
+    ("Post", {"score": {"$gt": 10}, "tags": {"$in": ["ui", "db"]}}, "-score,title",
+     "where({ score: { greaterThan: 10 }, tags: { containedIn: ['ui', 'db'] } }); sort(['-score', 'title'])", {}),
+    ("Post", {"$relatedTo": {"object": ptr("Group", "g2"), "key": "posts"}}, "objectId",
+     "where({ relatedTo: { id: 'g2', key: 'posts' } }); sort(['objectId'])", {}),
+    ("Comment", {"Owner": {"$inQuery": {"className": "Post", "where": {"score": {"$gte": 12}}}}}, "objectId",
+     "where({ Owner: { matchesQuery: { score: { greaterThanOrEqualTo: 12 } } } }); sort(['objectId'])", {}),
+    ("User", {"name": {"$regex": "^a", "$options": "i"}}, "objectId",
+     "where({ name: { matchesRegex: '^a', options: 'i' } }); sort(['objectId'])", {}),
+]
+
+
+@pytest.mark.parametrize(("cls", "where", "order", "script", "inputs"), READS)
+def test_find_equals_db_query(shared: LiveServer, client: httpx.Client, cls, where, order, script, inputs) -> None:
+    want = shared.db.query(cls, script, inputs=inputs, limit=1000, count=True)
+    r = find(client, shared, cls, where=where, order=order, limit=1000, count=1)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["objectId"] for x in body["results"]] == want.ids
+    assert body["count"] == want.count
+
+
+def test_post_method_get_is_a_find(shared: LiveServer, client: httpx.Client) -> None:
+    """How the JS SDK and Noodl send long queries: POST with _method GET, keys in the body."""
+    body = {"_method": "GET", "_ApplicationId": APP_ID, "where": {"likes": {"$gte": 20}},
+            "order": "objectId", "limit": 5, "skip": 2, "count": 1}
+    r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(body), headers={"Content-Type": "text/plain"})
+    want = shared.db.query("Comment", {"likes": {"greaterThanOrEqualTo": 20}}, sort=["objectId"], limit=5, skip=2, count=True)
+    assert r.status_code == 200, r.text
+    assert [x["objectId"] for x in r.json()["results"]] == want.ids and r.json()["count"] == want.count
+
+
+def test_default_limit_is_100(shared: LiveServer, client: httpx.Client) -> None:
+    assert len(find(client, shared, "Comment").json()["results"]) == 100
+
+
+def test_record_shapes(shared: LiveServer, client: httpx.Client) -> None:
+    c = client.get(f"{shared.url}/classes/Comment/c001", params={"include": "Owner"}, headers=headers()).json()
+    assert c["author"] == ptr("User", "u02")
+    assert c["Owner"]["__type"] == "Object" and c["Owner"]["className"] == "Post" and c["Owner"]["objectId"] == "p008"
+    assert c["Owner"]["author"]["__type"] == "Pointer"  # an included record is rendered by its class's rules
+    assert isinstance(c["createdAt"], str)
+    p = client.get(f"{shared.url}/classes/Post/p015", headers=headers()).json()
+    assert p["location"]["__type"] == "GeoPoint"
+    g = client.get(f"{shared.url}/classes/Group/g1", headers=headers()).json()
+    assert g["posts"] == {"__type": "Relation", "className": "Post"}
+    dated = find(client, shared, "Post", where={"publishedAt": {"$exists": True}}, limit=1).json()["results"][0]
+    assert dated["publishedAt"]["__type"] == "Date" and dated["publishedAt"]["iso"].endswith("Z")
+
+
+def test_keys_exclude_keys_count_only(shared: LiveServer, client: httpx.Client) -> None:
+    r = find(client, shared, "Post", keys="title", order="objectId", limit=2).json()["results"]
+    assert set(r[0]) == {"objectId", "createdAt", "updatedAt", "title"}
+    r = find(client, shared, "Post", excludeKeys="body,tags", order="objectId", limit=1).json()["results"]
+    assert "body" not in r[0] and "tags" not in r[0] and "title" in r[0]
+    r = find(client, shared, "Comment", limit=0, count=1).json()
+    assert r == {"results": [], "count": shared.db.count("Comment")}
+    r = find(client, shared, "Comment", where={"objectId": "c001"}, includeAll=True).json()["results"][0]
+    assert r["Owner"]["__type"] == "Object" and r["author"]["__type"] == "Object"
+
+
+def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
+    all_ = client.get(f"{shared.url}/schemas", headers=headers(master=True)).json()["results"]
+    assert {s["className"] for s in all_} >= {"User", "Post", "Comment", "Group"}
+    g = client.get(f"{shared.url}/schemas/Group", headers=headers(master=True)).json()
+    assert g["fields"]["posts"] == {"type": "Relation", "targetClass": "Post"}
+    assert g["fields"]["objectId"] == {"type": "String"}
+    r = client.get(f"{shared.url}/schemas/Nope", headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 103)
+    r = client.get(f"{shared.url}/schemas", headers=headers())
+    assert (r.status_code, r.json()) == (403, {"error": "unauthorized: master key is required"})
+    assert client.get(f"{shared.url}/health").json() == {"status": "ok"}
+
+
+# --- errors (Parse's codes and statuses) --------------------------------------------------------
+
+ERRORS = [
+    # (what, request kwargs, status, code)
+    ("bad where JSON", {"params": {"where": "{nope"}}, 400, 107),
+    ("unknown field", {"params": {"where": json.dumps({"scroe": 3})}}, 400, 105),
+    ("wrong type", {"params": {"where": json.dumps({"score": {"$gt": "3"}})}}, 400, 111),
+    ("unknown operator", {"params": {"where": json.dumps({"score": {"$gtt": 3}})}}, 400, 102),
+    ("unknown parameter", {"params": {"limt": "3"}}, 400, 102),
+    ("query on ACL", {"params": {"where": json.dumps({"ACL": 1})}}, 400, 102),
+    ("sort by unknown", {"params": {"order": "nope"}}, 400, 105),
+]
+
+
+@pytest.mark.parametrize(("what", "kw", "status", "code"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_query_errors(shared: LiveServer, client: httpx.Client, what, kw, status, code) -> None:
+    r = client.get(f"{shared.url}/classes/Post", headers=headers(), **kw)
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"code", "error"} and body["code"] == code
+
+
+def test_unknown_class_and_object(shared: LiveServer, client: httpx.Client) -> None:
+    r = client.get(f"{shared.url}/classes/Posts", headers=headers())
+    assert r.status_code == 400 and r.json()["code"] == 103 and "Post" in r.json()["error"]
+    r = client.get(f"{shared.url}/classes/Post/nope", headers=headers())
+    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
+
+
+@pytest.mark.parametrize("hdrs", [
+    {}, {"X-Parse-Application-Id": "wrong"},
+    {"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": "wrong"},
+], ids=["no app id", "wrong app id", "wrong master key"])
+def test_wrong_keys_are_403(shared: LiveServer, client: httpx.Client, hdrs) -> None:
+    r = client.get(f"{shared.url}/classes/Post", headers=hdrs)
+    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
+
+
+def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:
+    before = fresh.db.count("Post")
+    url = f"{fresh.url}/classes/Post"
+    h = headers(master=True)
+    r = client.post(url, content=b'{"title": ', headers=h)
+    assert (r.status_code, r.json()["code"]) == (400, 107)
+    r = client.post(url, content=b"[1, 2]", headers=h)
+    assert (r.status_code, r.json()["code"]) == (400, 107)
+    deep: object = "x"
+    for _ in range(200):
+        deep = {"a": deep}
+    r = client.post(url, content=json.dumps({"meta": deep}), headers=h)
+    assert (r.status_code, r.json()["code"]) == (400, 107)
+    r = client.post(url, content=b"[" * 5000 + b"]" * 5000, headers=h)
+    assert (r.status_code, r.json()["code"]) == (400, 107)
+    assert fresh.db.count("Post") == before
+
+
+def test_oversized_body_is_413(sample_doc: dict, client: httpx.Client) -> None:
+    from .conftest import make_db
+
+    srv = start(make_db(sample_doc), max_body=10_000)
+    try:
+        r = client.post(f"{srv.url}/classes/Post", content=json.dumps({"title": "x" * 20_000}), headers=headers(master=True))
+        assert r.status_code == 413 and r.json()["code"] == 116
+        assert srv.db.count("Post", {"title": {"equalTo": "x" * 20_000}}) == 0
+    finally:
+        srv.stop()
+
+
+# --- keys and ACLs ------------------------------------------------------------------------------
+
+
+def test_acl_hides_records_without_master(shared: LiveServer, client: httpx.Client) -> None:
+    pub = find(client, shared, "Note", order="rank", count=1).json()
+    assert [r["objectId"] for r in pub["results"]] == ["n1", "n2", "n4", "n6"] and pub["count"] == 4
+    assert pub["results"][1]["ACL"] == {"*": {"read": True}}  # rendered under Parse's name
+    master = find(client, shared, "Note", master=True, order="rank", count=1).json()
+    assert master["count"] == 6
+    page = find(client, shared, "Note", order="rank", skip=1, limit=2, count=1).json()
+    assert [r["objectId"] for r in page["results"]] == ["n2", "n4"] and page["count"] == 4
+    r = client.get(f"{shared.url}/classes/Note/n3", headers=headers())
+    assert (r.status_code, r.json()["code"]) == (404, 101)
+    assert client.get(f"{shared.url}/classes/Note/n3", headers=headers(master=True)).status_code == 200
+    # an included record the client may not read stays a Pointer
+    n6 = client.get(f"{shared.url}/classes/Note/n6", params={"include": "about"}, headers=headers()).json()
+    assert n6["about"] == ptr("Note", "n3")
+
+
+def test_writes_need_the_master_key(fresh: LiveServer, client: httpx.Client) -> None:
+    before = fresh.db.count("Post")
+    for method, path, body in [("POST", "/classes/Post", {"title": "x"}), ("PUT", "/classes/Post/p001", {"title": "x"}),
+                               ("DELETE", "/classes/Post/p001", None)]:
+        r = client.request(method, fresh.url + path, json=body, headers=headers())
+        assert (r.status_code, r.json()) == (403, {"error": "unauthorized: master key is required"})
+    assert fresh.db.count("Post") == before
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] != "x"
+
+
+def test_rest_key_and_client_writes(sample_doc: dict, client: httpx.Client) -> None:
+    from .conftest import make_db
+    from .live import REST_KEY
+
+    srv = start(make_db(sample_doc), rest_key=REST_KEY, allow_client_writes=True, acl_field="acl")
+    try:
+        url = f"{srv.url}/classes/Note"
+        assert client.get(url, headers=headers()).status_code == 403
+        assert client.get(url, headers=headers(**{"X-Parse-REST-API-Key": "nope"})).status_code == 403
+        rk = headers(**{"X-Parse-REST-API-Key": REST_KEY})
+        assert client.get(url, headers=rk).status_code == 200
+        r = client.post(url, json={"title": "by client", "ACL": {"*": {"read": True}}}, headers=rk)
+        assert r.status_code == 201, r.text
+        assert srv.db.find("Note", {"objectId": r.json()["objectId"]}).records[0]["acl"] == {"*": {"read": True}}
+        # n2 is public read but not public write: a client cannot change or delete it
+        r = client.put(f"{url}/n2", json={"title": "hacked"}, headers=rk)
+        assert (r.status_code, r.json()["code"]) == (404, 101)
+        assert client.delete(f"{url}/n2", headers=rk).status_code == 404
+        assert client.put(f"{url}/n4", json={"title": "ok"}, headers=rk).status_code == 200
+        assert srv.db.find("Note", {"objectId": "n2"}).records[0]["title"] == "public read"
+        r = client.post(url, json={"title": "x", "ACL": {"*": {"read": "yes"}}}, headers=rk)
+        assert (r.status_code, r.json()["code"]) == (400, 123)
+    finally:
+        srv.stop()
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def test_create_update_delete(fresh: LiveServer, client: httpx.Client) -> None:
+    h = headers(master=True)
+    url = f"{fresh.url}/classes/Post"
+    r = client.post(url, json={"title": "new", "score": 1, "tags": ["a"], "author": ptr("User", "u01"),
+                               "publishedAt": {"__type": "Date", "iso": "2025-01-02T03:04:05.000Z"}}, headers=h)
+    assert r.status_code == 201 and set(r.json()) == {"objectId", "createdAt"}
+    oid = r.json()["objectId"]
+    assert r.headers["location"] == f"{url}/{oid}"
+    r = client.put(f"{url}/{oid}", json={"score": {"__op": "Increment", "amount": 4},
+                                         "tags": {"__op": "AddUnique", "objects": ["a", "b"]},
+                                         "title": {"__op": "Delete"}}, headers=h)
+    assert r.status_code == 200 and r.json()["score"] == 5 and r.json()["tags"] == ["a", "b"]
+    client.put(f"{url}/{oid}", json={"tags": {"__op": "Add", "objects": ["a"]}}, headers=h)
+    client.put(f"{url}/{oid}", json={"tags": {"__op": "Remove", "objects": ["b"]}}, headers=h)
+    rec = fresh.db.find("Post", {"objectId": oid}).records[0]
+    assert rec["score"] == 5 and rec["tags"] == ["a", "a"] and rec.get("title") is None
+    assert rec["author"] == "u01" and rec["publishedAt"] == "2025-01-02T03:04:05.000Z"
+    g = f"{fresh.url}/classes/Group/g1"
+    r = client.put(g, json={"posts": {"__op": "AddRelation", "objects": [ptr("Post", oid)]}}, headers=h)
+    assert r.status_code == 200
+    assert oid in fresh.db.query("Post", "where({ relatedTo: { id: 'g1', key: 'posts' } })").ids
+    client.put(g, json={"posts": {"__op": "RemoveRelation", "objects": [ptr("Post", oid)]}}, headers=h)
+    assert oid not in fresh.db.query("Post", "where({ relatedTo: { id: 'g1', key: 'posts' } })").ids
+    assert client.delete(f"{url}/{oid}", headers=h).json() == {}
+    assert client.get(f"{url}/{oid}", headers=h).status_code == 404
+
+
+def test_bad_write_changes_nothing(fresh: LiveServer, client: httpx.Client) -> None:
+    h = headers(master=True)
+    before = fresh.db.find("Post", {"objectId": "p001"}).records[0]
+    edges = fresh.db.query("Post", "where({ relatedTo: { id: 'g1', key: 'posts' } })").ids
+    bad = [
+        ({"score": "high"}, 111),                               # wrong type
+        ({"scroe": 3}, 105),                                     # unknown field
+        ({"title": "ok", "author": ptr("Post", "p002")}, 111),  # pointer to the wrong class
+        ({"title": "ok", "score": {"__op": "Increment", "amount": "1"}}, 107),
+        ({"title": "ok", "posts": 3}, 105),                      # Post has no posts field
+        ({"createdAt": "2020-01-01T00:00:00.000Z"}, 105),
+    ]
+    for body, code in bad:
+        r = client.put(f"{fresh.url}/classes/Post/p001", json=body, headers=h)
+        assert (r.status_code, r.json()["code"]) == (400, code), (body, r.text)
+    r = client.put(f"{fresh.url}/classes/Group/g1", json={
+        "name": "renamed", "posts": {"__op": "AddRelation", "objects": [ptr("User", "u01")]}}, headers=h)
+    assert (r.status_code, r.json()["code"]) == (400, 111)
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
+    assert fresh.db.find("Group", {"objectId": "g1"}).records[0]["name"] != "renamed"
+    assert fresh.db.query("Post", "where({ relatedTo: { id: 'g1', key: 'posts' } })").ids == edges
+
+
+def test_batch(fresh: LiveServer, client: httpx.Client) -> None:
+    reqs = [
+        {"method": "POST", "path": "/parse/classes/User", "body": {"name": "Zed", "age": 30}},
+        {"method": "PUT", "path": "/parse/classes/User/u01", "body": {"age": {"__op": "Increment", "amount": 1}}},
+        {"method": "PUT", "path": "/parse/classes/User/nope", "body": {"age": 1}},
+        {"method": "DELETE", "path": "/parse/classes/Comment/c001"},
+        {"method": "GET", "path": "/parse/classes/User", "body": {"where": {"name": "Zed"}}},
+    ]
+    age = fresh.db.find("User", {"objectId": "u01"}).records[0]["age"]
+    r = client.post(f"{fresh.url}/batch", json={"requests": reqs}, headers=headers(master=True))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert "objectId" in out[0]["success"] and out[1]["success"]["age"] == age + 1
+    assert out[2] == {"error": {"code": 101, "error": "Object not found."}}
+    assert out[3] == {"success": {}} and out[4]["success"]["results"][0]["name"] == "Zed"
+    assert fresh.db.count("Comment", {"objectId": "c001"}) == 0
+    r = client.post(f"{fresh.url}/batch", json={"requests": [{"method": "GET", "path": "/elsewhere"}]}, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 107)
+
+
+# --- Noodl's Query Records node ---------------------------------------------------------------
+
+
+def test_noodl_query_records_request(shared: LiveServer, client: httpx.Client) -> None:
+    """The request Noodl's cloudstore.query sends (noodl-runtime/src/api/cloudstore.js): a POST
+    to /classes/<Class> with JSON {_method: 'GET', where, limit, skip, order, count} (undefined
+    options dropped by JSON.stringify), X-Parse-Application-Id and Content-Type headers; the
+    where is what Noodl makes of the filter script."""
+    script = "where({ Owner: { pointsTo: Inputs.PostId }, likes: { greaterThan: Inputs.Min } })\nsort(['-createdAt'])"
+    inputs = {"PostId": "p015", "Min": 5}
+    where = querylang.to_parse_where(script, inputs, shared.db.schema, class_name="Comment")
+    content = {"_method": "GET", "where": where, "limit": 10, "skip": 0, "order": "-createdAt", "count": True}
+    r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(content),
+                    headers={"X-Parse-Application-Id": APP_ID, "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    want = shared.db.query("Comment", script, inputs=inputs, limit=10, skip=0, count=True)
+    assert [x["objectId"] for x in r.json()["results"]] == want.ids and r.json()["count"] == want.count
+    assert want.ids  # the case is not vacuous
+    # Noodl's cloud runtime also sends the master key header
+    r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(content),
+                    headers={"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY, "Content-Type": "application/json"})
+    assert [x["objectId"] for x in r.json()["results"]] == want.ids
+
+
+def test_duplicate_object_id_and_unknown_route(fresh: LiveServer, client: httpx.Client) -> None:
+    r = client.post(f"{fresh.url}/classes/Post", json={"objectId": "p001", "title": "again"}, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 137)
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] != "again"
+    r = client.get(f"{fresh.url}/functions/hello", headers=headers())
+    assert r.status_code == 404 and r.json()["code"] == 108
+
+
+def test_noodl_query_records_without_limit_or_count(shared: LiveServer, client: httpx.Client) -> None:
+    """With "Use limit" and "Fetch total count" off, the node (dbcollectionnode2.js) sends no
+    limit or skip, ``count: false`` and, for ``sort([])``, ``order: ''``: Parse's 100 records."""
+    where = querylang.to_parse_where("where({ likes: { greaterThanOrEqualTo: 0 } })\nsort([])", {},
+                                     shared.db.schema, class_name="Comment")
+    content = {"_method": "GET", "where": where, "order": "", "count": False}
+    r = client.post(f"{shared.url}/classes/Comment", content=json.dumps(content),
+                    headers={"X-Parse-Application-Id": APP_ID, "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert "count" not in r.json()
+    assert [x["objectId"] for x in r.json()["results"]] == shared.db.query(
+        "Comment", {"likes": {"greaterThanOrEqualTo": 0}}, limit=100).ids
+
+
+def test_acl_on_a_class_without_an_acl_field(fresh: LiveServer, client: httpx.Client) -> None:
+    before = fresh.db.count("Post")
+    r = client.post(f"{fresh.url}/classes/Post", json={"title": "x", "ACL": {"*": {"read": True}}}, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 119)
+    assert fresh.db.count("Post") == before

@@ -1,0 +1,198 @@
+"""Defects found from outside (issue #12): as a new user, by differential fuzzing, under threads.
+
+Each test names the item it pins; the command line's and the REPL's are in test_cli.py and
+test_repl.py.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import querylang
+from querylang.app.demo import sample_document
+
+
+@pytest.fixture(scope="module")
+def sample() -> querylang.Database:
+    db = querylang.connect()
+    db.load(sample_document())
+    return db
+
+
+# --- #12.14: records read as they are used ---------------------------------------------------
+
+
+def test_stream_gives_the_records_query_gives(sample: querylang.Database) -> None:
+    script = "where({ score: { greaterThan: 3 } }); sort(['-score', 'objectId'])"
+    assert [r for r in sample.stream("Post", script, batch=3)] == sample.query("Post", script).records
+    opts = {"include": "author", "select": ["title", "author.name"], "skip": 2, "limit": 5}
+    assert list(sample.stream("Post", script, batch=2, **opts)) == sample.query("Post", script, **opts).records
+    assert list(sample.stream("Post", script, limit=0)) == []
+
+
+def test_a_stream_is_stopped_by_its_cancel_event(sample: querylang.Database) -> None:
+    cancel = threading.Event()
+    records = sample.stream("Comment", "where({})", batch=10, cancel=cancel)
+    assert next(records)["objectId"] == "c001"
+    cancel.set()
+    with pytest.raises(querylang.QueryCancelled):
+        list(records)
+
+
+# --- #12.4: only a DuckDB database is opened as one -------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("sample.json", '{"classes": {}}', "looks like a JSON file"),
+    ("sample.csv", "a,b\n1,2\n", "looks like a CSV file"),
+    ("notes.duckdb", "not a database", "is not a DuckDB database"),
+])  # fmt: skip
+def test_a_file_that_is_not_a_database_is_refused(tmp_path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    for read_only in (False, True):
+        with pytest.raises(querylang.DataError, match=message):
+            querylang.connect(path, read_only=read_only)
+    assert path.read_text(encoding="utf-8") == content  # left as it was
+
+
+def test_a_new_database_file_needs_a_database_name(tmp_path) -> None:
+    with pytest.raises(querylang.DataError, match=r"ending in \.duckdb"):
+        querylang.connect(tmp_path / "copy.json")
+    with pytest.raises(querylang.DataError, match="no such database file"):
+        querylang.connect(tmp_path / "missing.duckdb", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+    for name in ("a.duckdb", "b.db", "c.ddb"):
+        querylang.connect(tmp_path / name).close()
+        querylang.connect(tmp_path / name, read_only=True).close()  # and it reopens
+
+
+# --- #12.6: writes from several threads -------------------------------------------------------
+
+
+def test_increments_from_two_threads_all_count() -> None:
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"score": {"type": "Number"}, "title": {"type": "String"}}}},
+             "records": {"Post": [{"objectId": "p1", "score": 0, "title": "t"}]}})  # fmt: skip
+    errors: list[BaseException] = []
+
+    def work(kind: str) -> None:
+        try:
+            for i in range(300):
+                db.increment("Post", "p1", {"score": 1})
+                if kind == "mixed" and i % 30 == 0:  # other writes and reads in between
+                    db.save("Post", "p1", {"title": f"t{i}"})
+                    db.query("Post", {"idEqualTo": "p1"})
+                    db.reference("Post", {"idEqualTo": "p1"})
+        except BaseException as exc:  # noqa: BLE001 - every error is a test failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in ("plain", "mixed")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.query("Post", {"idEqualTo": "p1"}).records[0]["score"] == 600
+
+
+def test_a_failed_write_raises_no_duckdb_exception_class() -> None:
+    import duckdb
+
+    db = querylang.connect()
+    db.define_class("Post", {"score": {"type": "Number"}})
+    db.create("Post", {"objectId": "p1", "score": 1})
+    for write in (
+        lambda: db.create("Post", {"objectId": "p1"}),
+        lambda: db.increment("Post", "nope", {"score": 1}),
+        lambda: db.save("Post", "p1", {"score": "x"}),
+    ):
+        with pytest.raises(querylang.QueryError) as info:
+            write()
+        assert not isinstance(info.value, duckdb.Error)
+    assert db.query("Post").records[0]["score"] == 1
+
+
+# --- #12.7: a missing createdAt or updatedAt is filled from the other ---------------------------
+
+
+@pytest.mark.parametrize("many", [False, True])  # record by record, and the column-wise bulk path
+def test_a_missing_date_is_filled_from_the_other(many: bool) -> None:
+    old = "2020-01-02T03:04:05.000Z"
+    recs = [
+        {"objectId": "a", "updatedAt": old},
+        {"objectId": "b", "createdAt": old},
+        {"objectId": "c", "createdAt": old, "updatedAt": "2021-01-01T00:00:00.000Z"},
+        {"objectId": "d"},
+    ]
+    if many:
+        recs += [{"objectId": f"x{i}", "n": i} for i in range(300)]
+    db = querylang.connect()
+    db.load({"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": recs}})
+    got = {r["objectId"]: r for r in db.query("T", limit=10, sort=["objectId"]).records}
+    assert got["a"]["createdAt"] == got["a"]["updatedAt"] == old
+    assert got["b"]["createdAt"] == got["b"]["updatedAt"] == old
+    assert got["c"]["updatedAt"] == "2021-01-01T00:00:00.000Z"
+    assert got["d"]["createdAt"] == got["d"]["updatedAt"] > old
+    for r in db.query("T").records + db.reference("T").records:
+        assert r["updatedAt"] >= r["createdAt"]
+
+
+# --- #12.16: messages --------------------------------------------------------------------------
+
+
+def test_the_second_text_search_is_shown_with_a_caret(sample: querylang.Database) -> None:
+    script = "where({ title: { text: { search: 'a' } }, body: { text: { search: 'b' } } })"
+    with pytest.raises(querylang.QueryError) as info:
+        sample.query("Post", script)
+    assert "only one text search per query" in str(info.value)
+    assert (info.value.line, info.value.column) == (1, script.index("text: { search: 'b'") + 1)
+    assert "^" in str(info.value)
+
+
+def test_types_read_with_their_article(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError, match="'tags' is an Array"):
+        sample.query("Post", "where({ tags: { nearSphere: { latitude: 1, longitude: 2 } } })")
+
+
+def test_a_parse_rest_operator_in_a_script_hints_the_filter_name(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError, match=r"Parse REST's \$gt is greaterThan here"):
+        sample.query("Post", "where({ score: { $gt: 5 } })")
+
+
+def test_an_unknown_selected_field_is_an_error(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.SchemaError, match=r"no field 'titel' \(did you mean 'title'\?\)"):
+        sample.query("Post", None, select="titel")
+    with pytest.raises(querylang.SchemaError, match=r"no field 'nme' \(did you mean 'name'\?\)"):
+        list(sample.stream("Post", None, select=["title", "author.nme"]))
+    assert set(sample.query("Post", None, select="title", limit=1).records[0]) == {
+        "objectId", "createdAt", "updatedAt", "title"}  # fmt: skip
+
+
+def test_the_reference_evaluator_keeps_the_timeout() -> None:
+    db = querylang.connect(timeout=0)
+    db.load(sample_document())
+    with pytest.raises(querylang.QueryTimeout):
+        db.reference("Post", "where({})")
+    db.timeout = None
+    assert len(db.reference("Post", "where({})")) == 40
+
+
+# --- #12.18: a load tells how many records it has read and written -----------------------------
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_load_progress_counts_records_read_and_written(monkeypatch, pipelined: bool) -> None:
+    from querylang.engines.duckdb import store
+
+    if pipelined:
+        monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # a small document, written the big way
+    seen: list[tuple[str, int, int]] = []
+    db = querylang.connect()
+    db.load(sample_document(), progress=lambda *a: seen.append(a))
+    for stage in ("read", "written"):
+        steps = [done for s, done, _ in seen if s == stage]
+        assert steps == sorted(steps) and steps[-1] == seen[0][2] > 0, (stage, seen)
+    assert [s for s, *_ in seen].index("written") > 0  # something is read before it is written

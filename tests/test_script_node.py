@@ -1,0 +1,293 @@
+"""The JavaScript subset real Noodl scripts use, checked against Node's own answers.
+
+Each script below runs twice: in Node (``node``, as Noodl's editor would run it, with
+``where``/``filter``/``sort`` recording their argument and the clock in UTC) and in the
+interpreter; the JSON of what ``where()`` received must be the same. Node is a real
+component here: without it these tests fail and say what to install.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError, ScriptError
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex
+from querylang.script import MAX_CALL_DEPTH, run_script
+
+INPUTS: dict[str, Any] = {
+    "Ids": [" a1 ", "b2", " c3"],
+    "Tags": ["x", "y"],
+    "Min": 3,
+    "Owner": {"objectId": "u1", "name": "Ann"},
+    "Since": "2024-03-31T22:30:00.000Z",
+}
+
+SCRIPTS = [
+    # arrow functions as callbacks
+    "where({ objectId: { containedIn: Inputs.Ids.map(s => s.trim()) } })",
+    "where({ a: Inputs.Ids.map((s, i) => `${i}:${s.trim()}`) })",
+    "where({ a: [1, 2, 3, 4, 5].filter(n => n % 2 === 1) })",
+    "where({ a: [1, 2, 3].some(n => n > 2), b: [1, 2, 3].every(n => n > 2) })",
+    "where({ a: [5, 12, 8].find(n => n > 6), b: [5].find(n => n > 6) ?? null })",
+    "where({ a: [5, 12, 8].findIndex(n => n > 6), b: [1].findIndex(n => n > 6) })",
+    "where({ a: [1, 2, 3, 4].reduce((acc, n) => acc + n, 0) })",
+    "where({ a: [1, 2, 3, 4].reduce((acc, n) => acc * n) })",
+    "where({ a: ['a', 'b'].reduce((o, k, i) => ({ ...o, [k]: i }), {}) })",
+    "where({ a: [0, 1, '', 'x', null].filter(Boolean) })",
+    "where({ a: ['1', '2'].map(Number), b: [1, 2].map(String) })",
+    "const double = x => x * 2\nwhere({ a: [1, 2].map(double), b: double(21) })",
+    "const f = (a, b) => { const s = a + b\n  return s * 2 }\nwhere({ a: f(1, 2) })",
+    "const f = () => { if (Inputs.Min > 2) { return 'big' }\n  return 'small' }\nwhere({ a: f() })",
+    "const f = () => {}\nwhere({ a: f() === undefined })",
+    "const add = a => b => a + b\nwhere({ a: add(2)(3) })",
+    "const out = [];\n[1, 2, 3].forEach(n => out.push(n * 10))\nwhere({ a: out })",
+    # no semicolon: the line continues (`[][1, 2, 3]`), in JavaScript as here, and fails
+    "const out = []\n[1, 2, 3].forEach(n => out.push(n * 10))\nwhere({ a: out })",
+    "const fact = n => n <= 1 ? 1 : n * fact(n - 1)\nwhere({ a: fact(10) })",
+    "where({ a: [[1, 2], [3]].map(p => p.length), b: typeof (x => x) })",
+    "let n = 0\nconst inc = () => { n += 1\n  return n }\ninc(); inc()\nwhere({ a: n })",
+    "where({ a: String((a, b) => a + b) })",
+    # push
+    "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
+    "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"
+    "where({ and: conds })",
+    # spread
+    "const a = [1, 2]\nwhere({ a: [...a, 3], b: [0, ...a, ...a] })",
+    "where({ a: [...'héllo'], b: Math.max(...[1, 5, 3]) })",
+    "const base = { x: 1, y: 2 }\nwhere({ ...base, y: 3, z: 4 })",
+    "where({ a: { ...null, ...undefined, ...[7, 8], ...'ab' } })",
+    "const o = { b: 1, a: 2 }\nwhere({ a: { ...o, 2: 'two', 1: 'one' } })",
+    "where({ tags: { containedIn: [...Inputs.Tags, 'z'] } })",
+    # Object namespace
+    "where({ a: Object.keys(Inputs.Owner), b: Object.values(Inputs.Owner) })",
+    "where({ a: Object.entries({ x: 1, y: [2] }) })",
+    "const t = { a: 1 }\nconst r = Object.assign(t, { b: 2 }, null, { a: 3 })\n"
+    "where({ t: t, same: r === t })",
+    "where({ a: Object.keys([4, 5]), b: Object.keys('hi'), c: Object.keys(5) })",
+    "where({ a: Object.fromEntries([['x', 1], ['y', 2]]) })",
+    "where({ a: Object.assign({}, ...[{ p: 1 }, { q: 2 }]) })",
+    "where({ a: Object.keys({ b: 1, 10: 2, 2: 3, a: 4 }) })",
+    # date setters (the clock is UTC on both sides)
+    "const d = new Date('2024-03-15T10:20:30.400Z')\nd.setDate(d.getDate() - 20)\n"
+    "where({ a: d.toISOString() })",
+    "const d = new Date('2024-03-15T10:20:30.400Z')\nconst r = d.setHours(0, 0, 0, 0)\n"
+    "where({ a: d, r: r })",
+    "const d = new Date('2024-01-31T00:00:00Z')\nd.setMonth(1)\nwhere({ a: d })",
+    "const d = new Date('2024-01-31T00:00:00Z')\nd.setUTCDate(0)\nwhere({ a: d })",
+    "const d = new Date('2024-12-31T23:59:59Z')\nd.setUTCSeconds(60)\nd.setUTCMinutes(-1)\n"
+    "where({ a: d })",
+    "const d = new Date('2024-02-29T12:00:00Z')\nd.setFullYear(2025)\nwhere({ a: d })",
+    "const d = new Date('2024-02-29T12:00:00Z')\nd.setFullYear(2023, 11, 25)\nwhere({ a: d })",
+    "const d = new Date('2024-02-29T12:00:00Z')\nd.setMilliseconds(1500)\n"
+    "d.setUTCHours(25)\nwhere({ a: d })",
+    "const d = new Date(0)\nd.setTime(86400000 * 3)\nwhere({ a: d })",
+    "const d = new Date('2024-01-01T00:00:00Z')\nconst e = d\ne.setDate(10)\n"
+    "where({ a: d.getDate() })",
+    "const d = new Date('x')\nwhere({ a: d.setDate(1), b: isNaN(d.getTime()) })",
+    "const d = new Date('x')\nd.setFullYear(2020)\nwhere({ a: d })",
+    "const d = new Date('2024-05-05T00:00:00Z')\nwhere({ a: d.setDate(NaN), b: d.getTime() })",
+    "const since = new Date(Inputs.Since)\nsince.setUTCHours(0, 0, 0, 0)\n"
+    "where({ createdAt: { greaterThan: since } })",
+    # console.log is accepted and ignored
+    "console.log('hello', Inputs.Min)\nconsole.warn('careful')\nwhere({ a: 1 })",
+    "where({ a: typeof console, b: console.log('x') === undefined })",
+    # Date.now() arithmetic stays a number, as in JavaScript
+    "where({ a: typeof (Date.now() - 86400000), b: Date.now() - 86400000 > 1.7e12 })",
+]
+
+
+def _node_program(scripts: list[str], inputs: dict[str, Any]) -> str:
+    """One Node program that runs every script in its own function and prints the results."""
+    bodies = []
+    for script in scripts:
+        bodies.append(
+            "(() => { let __w; const where = x => { __w = x }; const filter = where;\n"
+            "const sort = () => {}; const console = { log() {}, info() {}, warn() {},"
+            " error() {}, debug() {} };\n"
+            f"const Inputs = {json.dumps(inputs)};\n"
+            f"try {{ (() => {{\n{script}\n}})() }} catch (e) {{ return {{ __error__: e.name }} }}\n"
+            "return __w === undefined ? '__undefined__' : __w })()"
+        )
+    return "process.stdout.write(JSON.stringify([\n" + ",\n".join(bodies) + "\n]))"
+
+
+def _node() -> str:
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.fail("Node.js is needed to check scripts against JavaScript: apt-get install nodejs")
+    return node
+
+
+@pytest.fixture(scope="module")
+def node_answers() -> list[Any]:
+    proc = subprocess.run(
+        [_node(), "-e", _node_program(SCRIPTS, INPUTS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    answers: list[Any] = json.loads(proc.stdout)
+    assert len(answers) == len(SCRIPTS)
+    return answers
+
+
+def _as_json(v: object) -> Any:
+    """The interpreter's value as JSON.stringify would write it, read back by json.loads."""
+    if v is UNDEFINED:
+        return "__undefined__"
+    if isinstance(v, JSDate):
+        return v.iso() if v.valid else None
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, JSRegex):
+        return {}
+    if isinstance(v, dict):
+        return {k: _as_json(x) for k, x in v.items() if x is not UNDEFINED}
+    if isinstance(v, list):
+        return [None if x is UNDEFINED else _as_json(x) for x in v]
+    return v
+
+
+@pytest.mark.parametrize("index", range(len(SCRIPTS)), ids=lambda i: SCRIPTS[i][:50])
+def test_same_answer_as_node(node_answers: list[Any], index: int) -> None:
+    script = SCRIPTS[index]
+    theirs = node_answers[index]
+    if isinstance(theirs, dict) and "__error__" in theirs:
+        with pytest.raises(QueryError):  # Node threw: so must the interpreter
+            run_script(script, INPUTS)
+        return
+    ours = _as_json(run_script(script, INPUTS).where)
+    # JSON keeps key order; compare it too (JavaScript orders integer keys first).
+    assert json.dumps(ours) == json.dumps(theirs) or ours == theirs, script
+    if isinstance(theirs, dict):
+        assert list(ours) == list(theirs), script
+
+
+def test_key_order_matches_node(node_answers: list[Any]) -> None:
+    i = next(i for i, s in enumerate(SCRIPTS) if "'two'" in s)
+    assert list(_as_json(run_script(SCRIPTS[i], INPUTS).where)["a"]) == ["1", "2", "b", "a"]
+    assert list(node_answers[i]["a"]) == ["1", "2", "b", "a"]
+
+
+# ------------------------------------------------------------------------------------------
+# The sandbox holds through callbacks
+
+
+def test_recursion_through_callbacks_is_bounded() -> None:
+    with pytest.raises(LimitExceeded) as info:
+        run_script("const f = n => f(n + 1)\nwhere({ a: f(0) })")
+    assert "too much recursion" in info.value.message
+    assert str(MAX_CALL_DEPTH) in info.value.message
+    assert (info.value.line, info.value.column) == (1, 11)
+
+
+def test_recursion_inside_map_is_bounded() -> None:
+    with pytest.raises(LimitExceeded, match="too much recursion"):
+        run_script("const f = a => a.map(x => f([x]))\nwhere({ a: f([1]) })")
+
+
+def test_exponential_work_hits_the_step_budget() -> None:
+    script = "const fib = n => n < 2 ? n : fib(n - 1) + fib(n - 2)\nwhere({ a: fib(40) })"
+    with pytest.raises(LimitExceeded) as info:
+        run_script(script)
+    assert "step limit" in info.value.message
+    assert info.value.line is not None
+
+
+def test_exponential_reduce_hits_a_limit() -> None:
+    script = (
+        "const xs = [...'abcdefghijklmnopqrstuvwxyz']\n"
+        "where({ a: xs.reduce(acc => [...acc, ...acc], [1]).length })"
+    )
+    with pytest.raises(LimitExceeded):
+        run_script(script)
+
+
+def test_reduce_with_callbacks_counts_steps() -> None:
+    script = "where({ a: [1, 2, 3, 4, 5, 6, 7, 8].map(n => n * 2).reduce((a, n) => a + n) })"
+    assert run_script(script).where["a"] == 72
+    with pytest.raises(LimitExceeded, match="step limit"):
+        run_script(script, max_steps=20)
+
+
+def test_callback_errors_point_into_the_callback() -> None:
+    with pytest.raises(ScriptError) as info:
+        run_script("where({ a: [{}].map(o => o.foo.bar) })")
+    assert "Cannot read properties of undefined (reading 'bar')" in info.value.message
+    assert (info.value.line, info.value.column) == (1, 32)
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("where({ a: [1].map(5) })", "map() needs a function, not number"),
+        ("where({ a: [].reduce((a, b) => a) })", "Reduce of empty array with no initial value"),
+        ("where({ a: Object.keys(null) })", "cannot convert null to an object"),
+        ("where({ a: [...5] })", "number is not iterable"),
+        ("where({ a: Object.assign(null, {}) })", "needs an object to assign to"),
+        ("const f = (where) => 1", "'where' is built in and cannot be declared"),
+        ("const f = x => x\nwhere({ a: f.length })", "Unknown property 'length'"),
+    ],
+)
+def test_callback_misuse_is_a_clear_error(script: str, message: str) -> None:
+    with pytest.raises(ScriptError) as info:
+        run_script(script)
+    assert message in info.value.message
+    assert info.value.line is not None
+
+
+def test_duplicate_parameters_are_a_syntax_error() -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        run_script("const f = (a, a) => a")
+    assert (info.value.line, info.value.column) == (1, 15)
+
+
+def test_arrow_block_bodies_need_separators() -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        run_script("const f = () => { const a = 1 const b = 2 }")
+    assert "put ';' or a line break" in info.value.message
+    assert (info.value.line, info.value.column) == (1, 31)
+
+
+def test_date_setters_do_not_change_inputs() -> None:
+    from datetime import UTC, datetime
+
+    since = datetime(2024, 1, 1, tzinfo=UTC)
+    r = run_script("const d = Inputs.D\nd.setDate(5)\nwhere({ a: d })", {"D": since})
+    assert r.where["a"].iso() == "2024-01-05T00:00:00.000Z"
+    assert since == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------------------
+# A number of milliseconds where a Date is expected (README, Choices 9)
+
+
+def test_milliseconds_on_a_date_field_are_a_date() -> None:
+    import querylang
+    from querylang.errors import QueryTypeError
+
+    db = querylang.connect()
+    db.load({
+        "classes": {"Post": {"fields": {"title": {"type": "String"}}}},
+        "records": {"Post": [
+            {"objectId": "old", "title": "a", "createdAt": "2020-01-01T00:00:00.000Z"},
+            {"objectId": "new", "title": "b", "createdAt": "2024-06-01T00:00:00.000Z"},
+        ]},
+    })
+    since = "where({ createdAt: { greaterThan: new Date('2024-01-01').getTime() - 86400000 } })"
+    assert db.query("Post", since).ids == ["new"]
+    assert db.query("Post", "where({ createdAt: { lessThan: Inputs.T } })",
+                    inputs={"T": 1600000000000}).ids == ["old"]
+    assert db.query("Post", "where({ createdAt: { greaterThan: Date.now() - 86400000 } })").ids == []
+    with pytest.raises(QueryTypeError, match="not a time in milliseconds") as info:
+        db.query("Post", "where({ createdAt: { lessThan: 1e20 } })")
+    assert (info.value.line, info.value.column) == (1, 22)
