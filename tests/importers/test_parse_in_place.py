@@ -31,11 +31,11 @@ KEYS = {"app_id": "querylang-bench", "master_key": "querylang-bench-master"}
 USER = detect_target().class_name("_User")
 CLASSES = ("User", "Post", "Comment", "Group", "Note", USER)
 
-# Where Parse on PostgreSQL departs from SEMANTICS.md (MongoDB's meaning), as the conformance
-# cases record it (cases.jsonl "note"); in place, querylang answers as SEMANTICS.md says.
+# Where Parse on PostgreSQL departs from docs/semantics.md (MongoDB's meaning), as the conformance
+# cases record it (cases.jsonl "note"); in place, querylang answers as docs/semantics.md says.
 PARSE_PG_DEVIATIONS = {c["id"]: c["note"] for c in CASES if not c["parse_server_agrees"]}
 # Also a deviation (found by tests/importers/test_parse_server.py): Parse sorts with
-# PostgreSQL's defaults, NULLs last ascending and first descending; SEMANTICS.md puts absent
+# PostgreSQL's defaults, NULLs last ascending and first descending; docs/semantics.md puts absent
 # values first ascending and last descending.
 NULL_ORDER = {
     "pub-sort-nulls": "Parse on PostgreSQL sorts absent values last ascending (PostgreSQL's default)",

@@ -7,7 +7,7 @@ own layouts keep (layout.py): Arrays and Objects are single ``jsonb`` columns, a
 ``"_Join:<key>:<Class>"("relatedId", "owningId")``. So every helper column the compiler asks for
 is an expression over Parse's column (:meth:`ParseDialect.column_sql`), and every list, path and
 word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's meaning
-(SEMANTICS.md), not Parse-on-PostgreSQL's:
+(docs/semantics.md), not Parse-on-PostgreSQL's:
 
 * an Array element test is jsonb equality of elements (jsonb ``=`` is querylang's canonical
   equality: key-order-insensitive, 1 = 1.0, type-strict), never ``@>`` (containment: an object
