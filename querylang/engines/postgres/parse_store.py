@@ -28,13 +28,15 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.duckdb.store import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
+from querylang.engines.postgres.parse_rows import stored_row_decoder
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.interchange.document import Dataset, Edge
-from querylang.model.schema import NAME_RE, RESERVED, Schema
+from querylang.model.schema import NAME_RE, RESERVED, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
 # Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
@@ -79,10 +81,13 @@ class ParseStore(PostgresStore):
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
             cols: dict[str, set[str]] = {}
+            ordered: dict[str, list[str]] = {}
             for table, column in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "ORDER BY table_name, ordinal_position"
             ):
                 cols.setdefault(table, set()).add(column)
+                ordered.setdefault(table, []).append(column)
         target = detect_target()
         names = {parse: target.class_name(parse) for parse, _ in rows}
         classes: dict[str, Any] = {}
@@ -111,7 +116,13 @@ class ParseStore(PostgresStore):
                 fields[name] = out
             classes[names[parse]] = {"fields": fields}
         schema = Schema.from_json(classes)
-        layout = ParseLayout({q: p for p, q in names.items()})
+        physical = {}
+        for q, cls in schema.classes.items():
+            table = {v: k for k, v in names.items()}.get(q, q)
+            readable = set(cls.fields) | set(ACL_COLUMNS)
+            if all(c in readable for c in ordered.get(table, [])):
+                physical[q] = ordered[table]
+        layout = ParseLayout({q: p for p, q in names.items()}, physical)
         code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
         self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
@@ -143,7 +154,7 @@ class ParseStore(PostgresStore):
             for name, cls in self.schema.classes.items():
                 cols = d.layout.output_columns(cls)
                 select = ", ".join(d.output_sql("t", c, name) for c in cols)
-                decode = make_decoder(cls, cols)
+                decode = self.decoder(cls, cols)
                 rows = con.execute(f"SELECT {select} FROM {d.quote(d.layout.table(name))} AS t").fetchall()
                 out.records[name] = [stored_record(cls, decode(r)) for r in rows]
                 for f in cls.user_fields:
@@ -169,6 +180,13 @@ class ParseStore(PostgresStore):
     def close(self) -> None:
         self._counter.shutdown(wait=True)
         super().close()
+
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows → output records: rows as Parse stores them (ParseLayout.physical), else our
+        layout's output columns (the DuckDB decoder)."""
+        if NULLS_COLUMN in columns:
+            return make_decoder(cls, columns)
+        return stored_row_decoder(cls, columns)
 
     def ready(self, words: Iterable[tuple[str, str]]) -> None:
         """No word columns to compute: text search reads the text itself (parse_words.py)."""
