@@ -134,6 +134,21 @@ class QuerylangCold(QuerylangWarm):
             self.db.plan_cache = True
 
 
+class QuerylangParsePg(QuerylangWarm):
+    """querylang in place on Parse Server's own PostgreSQL tables (layout="parse"), the same
+    database the parse_server contender answers from."""
+
+    name = "querylang_parse_pg"
+
+    def __init__(self, url: str, scripts: bool) -> None:
+        import querylang
+
+        super().__init__(querylang.connect(url, layout="parse"), scripts)
+
+    def close(self) -> None:
+        self.db.close()
+
+
 class HandSql(Contender):
     name = "hand_sql"
 

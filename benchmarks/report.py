@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-CONTENDERS = ("querylang_warm", "querylang_cold", "hand_sql", "hand_best", "reference", "mongomock", "parse_server")
+CONTENDERS = ("querylang_warm", "querylang_cold", "hand_sql", "hand_best", "reference", "mongomock", "parse_server", "querylang_parse_pg")
 
 TUNING_TEMPLATE = """\
 ## Tuning

@@ -121,8 +121,9 @@ class Database:
         read_only: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_rows: int | None = DEFAULT_MAX_ROWS,
+        layout: str | None = None,
     ) -> None:
-        self.store: Engine = open_engine(path, read_only=read_only)
+        self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
@@ -169,6 +170,17 @@ class Database:
 
     def close(self) -> None:
         self.store.close()
+
+    def missing_indexes(self) -> list[str]:
+        """``CREATE INDEX`` statements for what querylang's queries look up and the database
+        has no index for (a Parse Server database, layout='parse'); [] when nothing is missing."""
+        advise = getattr(self.store, "missing_indexes", None)
+        return advise() if advise is not None else []
+
+    @property
+    def notes(self) -> list[str]:
+        """What opening the database left out of its schema, and why (layout='parse')."""
+        return list(getattr(self.store, "notes", []))
 
     def __enter__(self) -> Database:
         return self
@@ -428,7 +440,12 @@ class Database:
         cls = self.schema.get(plan.class_name)
         cap = self.max_rows
         # limit 0 (a count-only query): no rows to read, so no statement to run.
-        rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
+        counted = None
+        both = getattr(self.store, "execute_with_count", None)  # a server store runs the two at once
+        if plan.limit != 0 and plan.count_sql is not None and both is not None:
+            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout, cancel=cancel)
+        else:
+            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -442,7 +459,9 @@ class Database:
             self._decoders[cls.name] = (cls, decode)
         records = [decode(r) for r in rows]
         total = None
-        if plan.count_sql is not None:
+        if counted is not None:
+            total = counted
+        elif plan.count_sql is not None:
             total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
 
@@ -465,10 +484,12 @@ def connect(
     read_only: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = DEFAULT_MAX_ROWS,
+    layout: str | None = None,
 ) -> Database:
     """Open a database: in memory by default, a DuckDB file that keeps its schema, or a
-    PostgreSQL database (``postgresql://user@host:port/dbname``)."""
-    return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows)
+    PostgreSQL database (``postgresql://user@host:port/dbname``); ``layout="parse"`` reads a
+    Parse Server's own PostgreSQL database in place, read-only (docs/parse-in-place.md)."""
+    return Database(path, read_only=read_only, timeout=timeout, max_rows=max_rows, layout=layout)
 
 
 def evaluate(data: Dataset, q: n.Query) -> Result:

@@ -98,7 +98,23 @@ def report_error(err: QueryError) -> None:
 # --- where records come from ----------------------------------------------------------------
 
 
+LAYOUT_KEY = "querylang.layout"
+
+
+def _remember_layout(ctx: click.Context, param: Any, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[LAYOUT_KEY] = value
+
+
 def source_options(fn: Callable[..., T]) -> Callable[..., T]:
+    fn = click.option(
+        "--layout",
+        type=click.Choice(["querylang", "parse"]),
+        expose_value=False,
+        callback=_remember_layout,
+        help="With a PostgreSQL --db: 'parse' reads a Parse Server's own database in place, "
+        "read-only (docs/parse-in-place.md); 'querylang' (the default) our own tables.",
+    )(fn)
     fn = click.option(
         "--data",
         "data_path",
@@ -137,7 +153,9 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
         raise click.UsageError("give --db or --data, not both")
     if db_path is not None:
         if is_url(db_path):
-            return connect(str(db_path), read_only=read_only)
+            ctx = click.get_current_context(silent=True)
+            layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
+            return connect(str(db_path), read_only=read_only, layout=layout)
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
         db = connect(db_path, read_only=read_only)
@@ -596,6 +614,32 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     status = run_repl(db, class_name=class_name)
     if status:
         sys.exit(status)
+
+
+@main.command()
+@click.option("--db", "db_url", required=True, metavar="URL",
+              help="A Parse Server's PostgreSQL database: postgresql://user@host:port/dbname.")
+def doctor(db_url: str) -> None:
+    """What a Parse Server database lacks for querylang's queries, as SQL to run.
+
+    Reads the database in place (read-only) and prints the CREATE INDEX statements for the
+    lookups querylang's queries make that Parse's own indexes do not serve (Pointer columns,
+    the owner column of each Relation's _Join table), and, as comments, the fields that cannot
+    be queried in place. Run the statements as the database owner (CONCURRENTLY: writes go on).
+    """
+    if not is_url(db_url):
+        raise click.UsageError("--db must be a postgresql:// URL of a Parse Server database")
+    db = connect(db_url, layout="parse")
+    try:
+        for note in db.notes:
+            click.echo(f"-- {note}")
+        statements = db.missing_indexes()
+        if not statements:
+            click.echo("-- nothing missing: every Pointer column and Relation owner column has an index")
+        for stmt in statements:
+            click.echo(stmt)
+    finally:
+        db.close()
 
 
 @main.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
+from querylang.errors import QueryError
 from querylang.interchange.document import Dataset
 from querylang.model.schema import ClassDef, Schema
 
@@ -91,8 +92,17 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def open_engine(target: str | Path, *, read_only: bool = False) -> Engine:
-    """The engine for ``target``: a ``postgresql://`` URL, else a DuckDB file or ``:memory:``."""
+def open_engine(target: str | Path, *, read_only: bool = False, layout: str | None = None) -> Engine:
+    """The engine for ``target``: a ``postgresql://`` URL, else a DuckDB file or ``:memory:``;
+    ``layout="parse"``: a Parse Server's own PostgreSQL database, read in place (read-only)."""
+    if layout not in (None, "querylang", "parse"):
+        raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
+    if layout == "parse":
+        if not (isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)):
+            raise QueryError("layout='parse' reads a Parse Server's PostgreSQL database: give its postgresql:// URL")
+        from querylang.engines.postgres.parse_store import ParseStore
+
+        return ParseStore(target)
     if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
         from querylang.engines.postgres.store import PostgresStore
 

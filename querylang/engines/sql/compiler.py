@@ -109,7 +109,7 @@ def compile_query(
     q = d.quote
     table = q(d.layout.table(cls.name))
     cols = d.layout.output_columns(cls)
-    select = ", ".join(f"t.{q(d.layout.column(col))}" for col in cols)
+    select = ", ".join(d.output_sql("t", col, cls.name) for col in cols)
     terms = [c.order_term(k) for k in query.sort]
     order = ", ".join(t.text for t in terms)
     order_params: list[Any] = [p for t in terms for p in t.params]
@@ -120,7 +120,7 @@ def compile_query(
         order, order_params = dist.text + " ASC", dist.params
     # objectId ascending as the last key, always: stable paging (docs/semantics.md#sort).
     if not any(k.field == "objectId" for k in query.sort):
-        tiebreak = 't."objectId" ASC'
+        tiebreak = f'{d.column_sql("t", "objectId", "", cls.name)} ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
     paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
@@ -172,7 +172,7 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
     """The distinct present values of a scalar field among the matching records, in order."""
     d = dialect or _default_dialect()
     table = d.quote(d.layout.table(plan.class_name))
-    col = f"t.{d.quote(d.layout.column(field_name))}"
+    col = d.column_sql("t", field_name, "", plan.class_name)
     sql = f"SELECT DISTINCT {col} FROM {table} AS t WHERE {col} IS NOT NULL AND ({plan.where_sql}) ORDER BY {col}"
     return Statement(sql, list(plan.where_params), plan.words)
 
@@ -186,7 +186,7 @@ def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect |
     for op, field_name in ops:
         if op not in ("sum", "min", "max", "avg"):
             raise d.unsupported(f"aggregate {op}")
-        expr = f"{op}(t.{d.quote(d.layout.column(field_name))})"
+        expr = f"{op}({d.column_sql('t', field_name, '', plan.class_name)})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
     return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
                      list(plan.where_params), plan.words)
@@ -207,7 +207,7 @@ class Compiler:
         self.words: set[tuple[str, str]] = set() if words is None else words  # shared with sub-queries
 
     def col(self, name: str, part: str = "") -> str:
-        return f"{self.alias}.{self.d.quote(self.d.layout.column(name, part))}"
+        return self.d.column_sql(self.alias, name, part, self.cls.name)
 
     def table(self, class_name: str) -> str:
         return self.d.quote(self.d.layout.table(class_name))
@@ -286,7 +286,8 @@ class Compiler:
     def _path_value(self, f: Field, part: str = ":p") -> _Sql:
         col, key = self._path(f, part)
         kind = next((k for k, p in PATH_VALUE_MAP.items() if p == part), None)
-        return _Sql(self.d.path_value(col, kind), [key])
+        text_, params = self.d.object_path(col, kind, key)
+        return _Sql(text_, params)
 
     def order_term(self, key: n.SortKey) -> _Sql:
         """One sort key; absent first ascending, last descending (docs/semantics.md#sort)."""
@@ -301,7 +302,7 @@ class Compiler:
             "(CASE "
             + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in ("number", "string", "bool", "date"))
             + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
-            + f" WHEN left({whole.text}, 1) = '[' THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
+            + f" WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
             [*(p for k in ("number", "string", "bool", "date") for p in typed[k].params), *whole.params, *whole.params],
         )
         parts = [rank, *(typed[k] for k in ("number", "string", "bool", "date"))]
@@ -447,15 +448,16 @@ class Compiler:
         name, jt = self.join(self.cls.name, f.name)
         target = self.table(f.target or "")
         e = f"e{self.depth}"
+        own, rel = self.d.edge_columns
         conds, params = [], []
         if ids is not None:
-            listed = self.in_list(f"{e}.related_id", ids)
+            listed = self.in_list(f"{e}.{rel}", ids)
             conds.append(listed.text)
             params = listed.params
         if name not in self.schema.clean_joins:
-            conds.append(f'{e}.related_id IN (SELECT "objectId" FROM {target})')
+            conds.append(f'{e}.{rel} IN (SELECT "objectId" FROM {target})')
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return _Sql(f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e}{where})', params)
+        return _Sql(f'{self.alias}."objectId" IN (SELECT {e}.{own} FROM {jt} AS {e}{where})', params)
 
     def related_to(self, node: n.RelatedTo) -> _Sql:
         """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
@@ -465,7 +467,8 @@ class Compiler:
         """SELECT of the ids one owner's Relation holds (targets not checked: the caller does)."""
         name, jt = self.join(node.owner_class, node.key)
         e, o = f"e{self.depth}", f"o{self.depth}"
-        sql = f"SELECT {e}.related_id FROM {jt} AS {e} WHERE {e}.owning_id = ?"
+        own, rel = self.d.edge_columns
+        sql = f"SELECT {e}.{rel} FROM {jt} AS {e} WHERE {e}.{own} = ?"
         if name not in self.schema.clean_joins:
             sql += f' AND EXISTS (SELECT 1 FROM {self.table(node.owner_class)} AS {o} WHERE {o}."objectId" = ?)'
         return sql
@@ -491,9 +494,10 @@ class Compiler:
         if f.type == "Relation":
             jt = self.join(self.cls.name, f.name)[1]
             e = f"e{self.depth}"
+            own, rel = self.d.edge_columns
             return _Sql(
-                f'{self.alias}."objectId" IN (SELECT {e}.owning_id FROM {jt} AS {e} '
-                f"WHERE {e}.related_id IN ({matching}))",
+                f'{self.alias}."objectId" IN (SELECT {e}.{own} FROM {jt} AS {e} '
+                f"WHERE {e}.{rel} IN ({matching}))",
                 inner.params,
             )
         return _Sql(f"{self.col(f.name)} IN ({matching})", inner.params)
@@ -534,16 +538,21 @@ class Compiler:
         """Words as ``" w1 w2 "`` text: a word or a phrase is a substring test (text.py)."""
         exact = node.case_sensitive or node.diacritic_sensitive
         english = node.language.lower() in ("english", "en")
-        col = self.col(node.field, ":wx" if exact else ":tx" if english else ":fx")
+        part = ":wx" if exact else ":tx" if english else ":fx"
+        col = self.col(node.field, part)
         self.words.add((self.cls.name, node.field))
         s = text.parse_search(node.term, exact, node.language)
-        has = self.d.contains_text(col)
+
+        def has(tokens: list[str]) -> _Sql:
+            sql, params = self.d.words_hold(col, part, tokens)
+            return _Sql(sql, params)
+
         parts: list[_Sql] = [_Sql(f"{col} IS NOT NULL")]
-        parts += [_Sql(f"NOT {has}", [text.joined([w])]) for w in s.negated]
+        parts += [_not(has([w])) for w in s.negated]
         if s.phrases:
-            parts += [_Sql(has, [text.joined(list(p))]) for p in s.phrases]
+            parts += [has(list(p)) for p in s.phrases]
         else:
-            parts.append(_join(" OR ", [_Sql(has, [text.joined([w])]) for w in s.words], FALSE))
+            parts.append(_join(" OR ", [has([w]) for w in s.words], FALSE))
         return _join(" AND ", parts, TRUE)
 
     def distance(self, node: n.NearSphere) -> _Sql:

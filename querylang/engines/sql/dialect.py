@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from querylang.errors import QueryError
+from querylang.features import text
 from querylang.features.regex import Regex
 from querylang.model.schema import ClassDef
 
@@ -53,6 +54,20 @@ class Dialect:
     def unsupported(self, what: str) -> QueryError:
         """The named error for a construct this engine cannot answer identically."""
         return QueryError(f"no translation for {what} on {self.name}")
+
+    # --- where a field's values are (the layout's columns, or expressions over them) -------
+
+    # The owner and target id columns of a Relation's edge table, quoted.
+    edge_columns: tuple[str, str] = ("owning_id", "related_id")
+
+    def column_sql(self, alias: str, name: str, part: str = "", class_name: str = "") -> str:
+        """The SQL for field ``name``'s column (or its helper ``part``) of ``class_name``'s
+        table, aliased ``alias``."""
+        return f"{alias}.{self.quote(self.layout.column(name, part))}"
+
+    def output_sql(self, alias: str, column: str, class_name: str = "") -> str:
+        """The SQL that reads one of ``layout.output_columns`` back, as the row decoder takes it."""
+        return f"{alias}.{self.quote(self.layout.column(column))}"
 
     # --- statement text ----------------------------------------------------------------
 
@@ -113,6 +128,20 @@ class Dialect:
     def contains_text(self, col: str) -> str:
         """``col`` holds the bound text as a substring (text search over word columns)."""
         raise self.unsupported("substring search")
+
+    def words_hold(self, col: str, part: str, tokens: list[str]) -> tuple[str, list[Any]]:
+        """The words of a text (``col``: its word column ``part``, text.py) hold ``tokens``
+        in a row: (SQL, parameters)."""
+        return self.contains_text(col), [text.joined(tokens)]
+
+    def object_path(self, col: str, kind: str | None, key: str) -> tuple[str, list[Any]]:
+        """The value at dotted path ``key`` of an Object field (``col``: its path map column):
+        (SQL, parameters)."""
+        return self.path_value(col, kind), [key]
+
+    def is_array_value(self, expr: str) -> str:
+        """A canonical value (an Object path's, :meth:`path_value` with no kind) is an array."""
+        return f"left({expr}, 1) = '['"
 
     def path_value(self, col: str, kind: str | None) -> str:
         """The value at the bound path key in an Object field's path map column; ``kind``

@@ -1,0 +1,241 @@
+"""A live Parse Server PostgreSQL database, queried in place and read-only.
+
+``querylang.connect("postgresql://.../parse_db", layout="parse")``: the schema comes from Parse's
+``_SCHEMA`` table; queries compile through the generic compiler with the Parse dialect
+(parse_layout.py); nothing is ever written. Every session is opened with
+``default_transaction_read_only`` (a guard against our own mistakes, not a security boundary:
+SQL access bypasses Parse's ACLs and class-level permissions, so connect with a read-only
+role, ideally on a replica; docs/parse-in-place.md).
+
+What the schema leaves out, and why (``notes`` lists each one):
+
+* Parse's ACL columns ``_rperm``/``_wperm`` and the secrets Parse keeps on records
+  (``_hashed_password``, ``authData``, tokens): never readable through querylang;
+* field types querylang's schema does not know yet (Polygon, File, Bytes);
+* fields whose column, and classes whose table, the database lacks (Parse tolerates drift
+  between ``_SCHEMA`` and the tables), and Relations without their ``_Join`` table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from querylang.engines.duckdb.layout import NULLS_COLUMN
+from querylang.engines.duckdb.store import make_decoder
+from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
+from querylang.engines.postgres.parse_rows import stored_row_decoder
+from querylang.engines.postgres.store import PostgresStore, stored_record
+from querylang.errors import DataError, QueryError
+from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
+from querylang.interchange.document import Dataset, Edge
+from querylang.model.schema import NAME_RE, RESERVED, ClassDef, Schema
+
+ACL_COLUMNS = ("_rperm", "_wperm")
+# Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
+CODE_POINT_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
+READ_ONLY = (
+    "this database is Parse Server's own PostgreSQL database, opened in place with layout='parse', "
+    "which is read-only: {what} is refused. Write through Parse Server, or import the data "
+    "(querylang import parse-server) and write to that copy"
+)
+
+
+class ReadOnlyParse(QueryError):
+    """A write asked of the read-only Parse layout."""
+
+
+class ParseStore(PostgresStore):
+    """Parse's tables through the store interface the API uses; every write refused."""
+
+    def __init__(self, url: str, *, connect_timeout: float = 10, pool_size: int = 4) -> None:
+        given = conninfo_to_dict(url).get("options") or ""
+        guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
+        self.notes: list[str] = []
+        self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
+        super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout)
+        self.url = self.path = url
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in autocommit: every statement is its own (read-only)
+        transaction, so a query is one round trip, not BEGIN, SELECT and ROLLBACK."""
+        with super().connection() as con:
+            if not con.autocommit and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                con.autocommit = True
+            yield con
+
+    # --- schema: Parse's _SCHEMA ------------------------------------------------------------
+
+    def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        with con.transaction():
+            if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
+                raise DataError(f"{self.url}: no _SCHEMA table: this is not a Parse Server database")
+            rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
+            collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
+            cols: dict[str, set[str]] = {}
+            ordered: dict[str, list[str]] = {}
+            for table, column in con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "ORDER BY table_name, ordinal_position"
+            ):
+                cols.setdefault(table, set()).add(column)
+                ordered.setdefault(table, []).append(column)
+        target = detect_target()
+        names = {parse: target.class_name(parse) for parse, _ in rows}
+        classes: dict[str, Any] = {}
+        for parse, spec in rows:
+            if parse not in cols:
+                self.notes.append(f"class {parse}: in _SCHEMA but its table is missing: left out")
+                continue
+            if not NAME_RE.fullmatch(names[parse]):
+                self.notes.append(f"class {parse}: a name querylang's schema does not accept: left out")
+                continue
+            fields: dict[str, Any] = {}
+            missing = [b for b in BUILTIN if b not in cols[parse]]
+            if missing:
+                self.notes.append(f"class {parse}: its table lacks {', '.join(missing)}: left out")
+                continue
+            for name, f in (spec or {}).get("fields", {}).items():
+                if name in BUILTIN or name in ACL_COLUMNS:
+                    continue  # built in; or Parse's ACL, never read (module docstring)
+                why = self._left_out(parse, name, f, cols, names)
+                if why:
+                    self.notes.append(f"class {parse}, field {name}: {why}: left out")
+                    continue
+                out = {"type": f["type"]}
+                if f.get("targetClass"):
+                    out["targetClass"] = names[f["targetClass"]]
+                fields[name] = out
+            classes[names[parse]] = {"fields": fields}
+        schema = Schema.from_json(classes)
+        physical = {}
+        for q, cls in schema.classes.items():
+            table = {v: k for k, v in names.items()}.get(q, q)
+            readable = set(cls.fields) | set(ACL_COLUMNS)
+            if all(c in readable for c in ordered.get(table, [])):
+                physical[q] = ordered[table]
+        layout = ParseLayout({q: p for p, q in names.items()}, physical)
+        code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
+        self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
+        return schema  # clean_joins stays empty: a live database may gain dangling edges any time
+
+    @staticmethod
+    def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, set[str]], names: dict[str, str]) -> str:
+        ftype = f.get("type")
+        if name.startswith("_") or name in SENSITIVE_FIELDS or name in RESERVED:
+            return "a secret Parse keeps on records"
+        if not NAME_RE.fullmatch(name):
+            return "a name querylang's schema does not accept"
+        if ftype not in PLAIN_TYPES:
+            return f"type {ftype} is not queryable in place yet"
+        target = f.get("targetClass")
+        if ftype in ("Pointer", "Relation") and (target not in names or target not in cols):
+            return f"its target class {target} is not in the database"
+        if ftype == "Relation":
+            return "" if f"_Join:{name}:{parse}" in cols else f"its edge table _Join:{name}:{parse} is missing"
+        return "" if name in cols[parse] else "no such column in the table"
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def dataset(self) -> Dataset:
+        """Everything readable, as a :class:`Dataset` (for the reference evaluator); every edge
+        of the ``_Join`` tables, dangling ones included."""
+        out = Dataset(self.schema)
+        d = self.dialect
+        with self.connection() as con:
+            for name, cls in self.schema.classes.items():
+                cols = d.layout.output_columns(cls)
+                select = ", ".join(d.output_sql("t", c, name) for c in cols)
+                decode = self.decoder(cls, cols)
+                rows = con.execute(f"SELECT {select} FROM {d.quote(d.layout.table(name))} AS t").fetchall()
+                out.records[name] = [stored_record(cls, decode(r)) for r in rows]
+                for f in cls.user_fields:
+                    if f.type == "Relation":
+                        jt = d.quote(d.layout.join_table(name, f.name))
+                        for o, r in con.execute(f'SELECT "owningId", "relatedId" FROM {jt}'):
+                            out.edges.append(Edge(name, f.name, o, r))
+            con.rollback()
+        return out
+
+    def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
+                           timeout: float | None = None, cancel: threading.Event | None = None,
+                           ) -> tuple[list[tuple[Any, ...]], int]:
+        """A query's rows and its count at once, on two pooled connections: on Parse's tables
+        both are usually whole-table scans, and the server runs them side by side."""
+        counting = self._counter.submit(self.execute, count_sql, count_params, timeout=timeout, cancel=cancel)
+        try:
+            rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
+        finally:
+            counted = counting.result()
+        return rows, counted[0][0]
+
+    def close(self) -> None:
+        self._counter.shutdown(wait=True)
+        super().close()
+
+    def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """Rows → output records: rows as Parse stores them (ParseLayout.physical), else our
+        layout's output columns (the DuckDB decoder)."""
+        if NULLS_COLUMN in columns:
+            return make_decoder(cls, columns)
+        return stored_row_decoder(cls, columns)
+
+    def ready(self, words: Iterable[tuple[str, str]]) -> None:
+        """No word columns to compute: text search reads the text itself (parse_words.py)."""
+
+    # --- what querylang's query shapes need that Parse does not create -----------------------
+
+    def missing_indexes(self) -> list[str]:
+        """``CREATE INDEX`` statements for the lookups querylang's queries make and Parse's own
+        indexes do not serve: each Pointer column (pointer filters, includes, matchesQuery) and
+        each edge table's owner column (relatedTo, Relation filters)."""
+        d = self.dialect
+        wanted: list[tuple[str, str]] = []
+        for name, cls in self.schema.classes.items():
+            table = d.layout.table(name)
+            for f in cls.user_fields:
+                if f.type == "Pointer":
+                    wanted.append((table, f.name))
+                elif f.type == "Relation":
+                    wanted.append((d.layout.join_table(name, f.name), "owningId"))
+        with self.connection() as con:
+            leading = {
+                (t, c)
+                for t, c in con.execute(
+                    "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+                    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                )
+            }
+            con.rollback()
+        return [
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(index_name(t, c))} ON {d.quote(t)} ({d.quote(c)});"
+            for t, c in wanted
+            if (t, c) not in leading
+        ]
+
+    # --- writes: refused ----------------------------------------------------------------------
+
+    def load(self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+        raise ReadOnlyParse(READ_ONLY.format(what="loading data"), code=1)
+
+    def writer(self) -> Any:
+        return _RefusingWriter()
+
+
+class _RefusingWriter:
+    """Every write method of a store's writer, each refusing with the same clear error."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ReadOnlyParse(READ_ONLY.format(what=name.replace("_", " ")), code=1)
+
+        return refuse
