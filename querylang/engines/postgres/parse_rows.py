@@ -1,7 +1,7 @@
 """Rows of Parse's tables, read whole and in table order, as querylang's output records.
 
-psycopg gives each Parse column as: text, float, bool, an aware-then-naive UTC datetime
-(store.py's loader), the jsonb of an Array or Object already as Python values, and a ``point``
+psycopg gives each Parse column as: text, float, bool, ISO-8601 text for a timestamptz
+(decode.IsoLoader), the jsonb of an Array or Object already as Python values, and a ``point``
 as its text ``(x,y)`` (x = longitude). Columns that are not fields (``_rperm``, ``_wperm``) are
 skipped; NULL is a missing value.
 """
@@ -25,7 +25,9 @@ def _point(text: str) -> dict[str, Any]:
 
 
 def _date(dt: Any) -> str:
-    return dt.isoformat("T", "milliseconds") + "Z"
+    """The pool's connections already read timestamptz as querylang's ISO text (decode.IsoLoader);
+    a datetime comes from a connection without that loader."""
+    return dt if isinstance(dt, str) else dt.isoformat("T", "milliseconds") + "Z"
 
 
 def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:

@@ -29,14 +29,14 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
-from querylang.engines.duckdb.store import make_decoder
+from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import stored_row_decoder
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.interchange.document import Dataset, Edge
-from querylang.model.schema import NAME_RE, RESERVED, ClassDef, Schema
+from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
 # Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
@@ -95,7 +95,7 @@ class ParseStore(PostgresStore):
             if parse not in cols:
                 self.notes.append(f"class {parse}: in _SCHEMA but its table is missing: left out")
                 continue
-            if not NAME_RE.fullmatch(names[parse]):
+            if not (NAME_RE.fullmatch(names[parse]) or names[parse] in SYSTEM_CLASSES):
                 self.notes.append(f"class {parse}: a name querylang's schema does not accept: left out")
                 continue
             fields: dict[str, Any] = {}
