@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from querylang import DataError
-from querylang.engines.duckdb import cells, store
+from querylang.engines.duckdb import cells as duck_cells
+from querylang.engines.duckdb import store
 from querylang.interchange import document as data_module
 from querylang.interchange.columns import read_columns, record_columns
 from querylang.interchange.document import read_dataset
@@ -72,7 +73,7 @@ def _edge_set(edges: dict[tuple[str, str], tuple[Any, Any]]) -> set[tuple[str, s
 
 def _cells(schema: Any, name: str, cols: Any) -> list[str]:
     # repr tells 1 from 1.0 and True, and NaN from nothing.
-    return [repr(a.to_pylist()) for a in cells.class_arrays(schema.classes[name], cols)]
+    return [repr(a.to_pylist()) for a in duck_cells.class_arrays(schema.classes[name], cols)]
 
 
 def _assert_same(doc: dict[str, Any]) -> None:
@@ -141,12 +142,12 @@ _SCALARS = st.one_of(
 
 @given(st.dictionaries(st.text(), _SCALARS))
 def test_flat_object_cells_are_the_general_cells(value):
-    assert repr(cells._flat_object_cells(value)) == repr(cells._object_cells(value))
+    assert repr(duck_cells._flat_object_cells(value)) == repr(duck_cells._object_cells(value))
 
 
 @given(st.lists(st.text()))
 def test_string_array_cells_are_the_general_cells(value):
-    assert repr(cells._string_array_cells(value)) == repr(cells._array_cells(value))
+    assert repr(duck_cells._string_array_cells(value)) == repr(duck_cells._array_cells(value))
 
 
 # --- nested fields a column at a time: the same cells as store.field_cells, value by value ----
@@ -175,7 +176,7 @@ def test_nested_columns_are_the_cells_value_by_value(ftype, data):
         assert ftype == "Object" and odd, values
         return
     f = Field("f", ftype)
-    cells = [cells.field_cells(f, None if v is None else check_value(ftype, v)) for v in values]
+    cells = [duck_cells.field_cells(f, None if v is None else check_value(ftype, v)) for v in values]
     expected = [pa_array([c[k] for c in cells], t) for k, (_, t) in enumerate(field_columns(f))]
     assert [repr(a.to_pylist()) for a in got] == [repr(a.to_pylist()) for a in expected]
 
@@ -187,4 +188,4 @@ def _surrogate(s: str) -> bool:
 def pa_array(cells: list[Any], sql_type: str) -> Any:
     import pyarrow as pa
 
-    return pa.array(cells, cells.ARROW_TYPES[sql_type])
+    return pa.array(cells, duck_cells.ARROW_TYPES[sql_type])
