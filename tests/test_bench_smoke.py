@@ -18,7 +18,7 @@ CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "hand_best", "refe
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
-    # No importorskip: `make test` installs the bench extra, and CI must run this.
+    # Imported plainly: `make test` installs the bench extra, so a missing one fails here.
     import matplotlib  # noqa: F401
     import mongomock  # noqa: F401
     out = tmp_path_factory.mktemp("bench")

@@ -60,7 +60,7 @@ class _NoLexer(Lexer):
         pass
 
     def lex(self, lexer_state: Any, parser_state: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
+        raise RuntimeError("lark's own lexer never runs here: the tokens come from querylang.script.lexer.lex")
 
 
 # ------------------------------------------------------------------------------------------
