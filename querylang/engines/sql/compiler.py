@@ -123,11 +123,12 @@ def compile_query(
         tiebreak = f'{d.column_sql("t", "objectId", "", cls.name)} ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
-    paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    inline = limit is not None and d.limit_in_text
+    paging = (f" LIMIT {int(limit)}" if inline else " LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
     page = page_facts(query, cls, cols, limit, bool(order_params))
     sql = d.rows_statement(select, table, where.text, order, paging, page)
     params = list(where.params) + order_params
-    if limit is not None:
+    if limit is not None and not inline:
         params.append(limit)
     if query.skip:
         params.append(query.skip)

@@ -50,6 +50,10 @@ class Dialect:
 
     name = "SQL"
     layout: Layout
+    # The LIMIT written into the statement as a number rather than bound: a planner that keeps
+    # one generic plan for a prepared statement can then see the limit (the plan cache keys
+    # plans by the limit, so it never varies within one statement).
+    limit_in_text = False
 
     def unsupported(self, what: str) -> QueryError:
         """The named error for a construct this engine cannot answer identically."""
