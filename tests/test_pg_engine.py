@@ -305,3 +305,38 @@ def test_cancel_stops_a_running_statement(pair):
         pg.store.execute("SELECT pg_sleep(5)", [], cancel=cancel)
     assert time.perf_counter() - started < 3
     assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]
+
+
+def test_stream_reads_through_a_server_side_cursor(pair):
+    pg, duck = pair
+    script = "where({}); sort(['title'])"
+    expected = duck.query("Post", script).records
+    assert list(pg.stream("Post", script, batch=2)) == expected
+    rows = pg.stream("Post", script, batch=1)
+    assert next(rows) == expected[0]
+    with psycopg.connect(pg.store.url, autocommit=True) as con:
+        # The rest waits on the server, in a transaction of its own, while the reader takes its time.
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (1,)
+        # The thread's own connection is not in that transaction: a write now is written at once.
+        oid = pg.create("User", {"name": "Cy"})
+        assert con.execute('SELECT name FROM "User" WHERE "objectId" = %s', [oid]).fetchone() == ("Cy",)
+    assert list(rows) == expected[1:]
+    with psycopg.connect(pg.store.url, autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (0,)
+
+
+def test_a_stream_is_stopped_by_its_cancel_event_and_gives_its_connection_back(pair):
+    from querylang.errors import QueryCancelled
+
+    pg, _ = pair
+    cancel = threading.Event()
+    rows = pg.stream("Post", "where({})", batch=1, cancel=cancel)
+    next(rows)
+    cancel.set()
+    with pytest.raises(QueryCancelled):
+        list(rows)
+    with psycopg.connect(pg.store.url, autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (0,)
+    with pytest.raises(QueryError, match="rejected"):
+        pg.store.stream("SELECT nope FROM nowhere", [])
+    assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]

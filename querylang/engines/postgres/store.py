@@ -168,6 +168,19 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     return QueryError(f"the database rejected {what}: {_first_line(exc)}", code=1)
 
 
+def _query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
+    """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
+    if isinstance(exc, pge.QueryCanceled):
+        if cancel is not None and cancel.is_set():
+            return QueryCancelled("the query was cancelled")
+        if timeout is not None and "timeout" in str(exc):
+            return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+        return QueryError("the query was cancelled", code=1)
+    if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
+        return QueryError(UNDERFLOW, code=INVALID_QUERY)
+    return server_error(exc)
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -420,18 +433,8 @@ class PostgresStore:
                 with con.cursor() as cur:
                     cur.execute(sql, bound)
                     return cur.fetchall() if cur.description is not None else []
-            except pge.QueryCanceled as exc:
-                if cancel is not None and cancel.is_set():
-                    raise QueryCancelled("the query was cancelled") from None
-                if timeout is not None and "timeout" in str(exc):
-                    raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
-                raise QueryError("the query was cancelled", code=1) from None
-            except pge.NumericValueOutOfRange as exc:
-                if "underflow" in str(exc):
-                    raise QueryError(UNDERFLOW, code=INVALID_QUERY) from None
-                raise server_error(exc) from exc
             except psycopg.Error as exc:
-                raise server_error(exc) from exc
+                raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
             finally:
                 if token is not None:
                     self.watchdog.done(token)
@@ -448,10 +451,55 @@ class PostgresStore:
         self, sql: str, params: Sequence[Any], *, batch: int = 1000, words: Iterable[tuple[str, str]] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows in batches. Not yet read from the server as they come: they are fetched at
-        once (a server-side cursor would keep the thread's connection for the reader's pace)."""
-        rows = self.execute(sql, params, cancel=cancel)
-        return iter([rows[k : k + batch] for k in range(0, len(rows), batch)])
+        """Start one statement now and hand its rows over in batches as the reader asks for
+        them: a server-side cursor, so memory stays bounded. It runs in a read transaction on
+        a pooled connection of its own (not this thread's, which would otherwise sit in that
+        transaction while the reader takes its time, and have its writes in it), given back
+        at the end. No timeout: the reader sets the pace; setting ``cancel`` stops it."""
+        if len(params) > MAX_PARAMS:
+            raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
+        bound = [_bind(p) for p in params]
+        try:
+            con = self.pool.getconn()
+        except PoolTimeout as exc:
+            raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)} "
+                             f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
+        token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
+        cur = con.cursor(name="querylang_stream")
+        cur.itersize = batch
+        try:
+            self._set_timeout(con, None)
+            con.execute("BEGIN READ ONLY")  # a server-side cursor lives in a transaction
+            cur.execute(sql, bound)  # DECLARE: the rows as of now
+        except BaseException as exc:
+            self._stream_end(con, cur, token)
+            if isinstance(exc, psycopg.Error):
+                raise _query_error(exc, cancel, None) from None
+            raise
+        return self._batches(con, cur, token, batch, cancel)
+
+    def _batches(self, con: psycopg.Connection[Any], cur: Any, token: int | None, batch: int,
+                 cancel: threading.Event | None) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            while rows := cur.fetchmany(batch):
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled")
+                yield rows
+        except psycopg.Error as exc:
+            raise _query_error(exc, cancel, None) from None
+        finally:
+            self._stream_end(con, cur, token)
+
+    def _stream_end(self, con: psycopg.Connection[Any], cur: Any, token: int | None) -> None:
+        if token is not None:
+            self.watchdog.done(token)
+        with contextlib.suppress(psycopg.Error):
+            cur.close()
+        with contextlib.suppress(psycopg.Error):
+            con.execute("ROLLBACK")
+        self.pool.putconn(con)  # a broken connection is dropped by the pool
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET

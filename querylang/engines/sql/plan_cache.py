@@ -10,7 +10,8 @@ object is the same for every input, with the input values in fixed places, so th
 function of the values alone. And only where the value sits in a place whose meaning is plain:
 an operand of ``equalTo``/``notEqualTo``/``greaterThan``… on a String, Number, Boolean, Date
 or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn``, or a
-``relatedTo`` id. Every other script or input goes the whole way, as before.
+``relatedTo`` id, or one of those inside a ``matchesQuery`` (on the target class). Every
+other script or input goes the whole way, as before.
 
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
@@ -68,6 +69,12 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
             return None
         i += 2
     rest = path[i:]
+    if len(rest) > 2 and isinstance(rest[0], str) and rest[1] in ("matchesQuery", "doesNotMatchQuery"):
+        # A place inside the sub-query means what it means on the target class.
+        f = cls.fields.get(rest[0])
+        target = schema.classes.get(f.target or "") if f is not None and f.type in ("Pointer", "Relation") else None
+        inner = rest[3:] if rest[2] == "where" else rest[2:]
+        return converter(schema, target, inner) if target is not None and inner else None
     if rest == ("relatedTo", "id"):
         return (lambda v: object_id(to_js(v), "relatedTo id")), "scalar", "Pointer"
     # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
