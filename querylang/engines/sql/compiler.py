@@ -124,7 +124,9 @@ def compile_query(
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
     inline = limit is not None and d.limit_in_text
-    paging = (f" LIMIT {int(limit)}" if inline else " LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
+    if limit is not None and inline:
+        paging = paging.replace("?", str(int(limit)), 1)
     page = page_facts(query, cls, cols, limit, bool(order_params))
     sql = d.rows_statement(select, table, where.text, order, paging, page)
     params = list(where.params) + order_params
