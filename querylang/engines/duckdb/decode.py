@@ -72,38 +72,49 @@ def make_decoder(cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC) 
     geo = [(idx[f.name + ":lat"], idx[f.name + ":lng"], f.name) for f in cls.user_fields if f.type == "GeoPoint"]
     i_id, i_c, i_u, i_n = idx["objectId"], idx["createdAt"], idx["updatedAt"], idx[NULLS_COLUMN]
 
-    numbers = frozenset(k for k, _, conv in plan if conv is _number)
-    plan = [(k, name, None if k in numbers else conv) for k, name, conv in plan]
-
-    def decode(row: Sequence[Any]) -> dict[str, Any]:
-        c, u = row[i_c], row[i_u]
-        out: dict[str, Any] = {"objectId": row[i_id], "createdAt": c if to_iso is None else to_iso(c),
-                               "updatedAt": u if to_iso is None else to_iso(u)}
-        for k, name, conv in plan:
-            v = row[k]
-            if v is not None:
-                if conv is not None:
-                    v = conv(v)
-                elif k in numbers and v.is_integer() and -2**53 < v < 2**53:
-                    v = int(v)  # _number, without a call: most cells of most rows are numbers
-                out[name] = v
-        for a, b, name in geo:
-            lat = row[a]
-            if lat is not None:
-                out[name] = {"latitude": _number(lat), "longitude": _number(row[b])}
-        for a, b, name in files:
-            if row[a] is not None:
-                out[name] = file_value(row[a], row[b])
-        for name in row[i_n] or ():
-            out[name] = None
-        return out
-
+    # The decoder is written out as one function for this class and column list (names and
+    # converters reach it as variables n<j>/c<j>, never as source text): no loop over the
+    # fields, no call per number or passed-through date. Decoding is most of what a query
+    # costs the client beyond the driver's own work.
+    env: dict[str, Any] = {"to_iso": to_iso, "_number": _number, "file_value": file_value}
+    created, updated = (f"row[{i_c}]", f"row[{i_u}]") if to_iso is None else (f"to_iso(row[{i_c}])", f"to_iso(row[{i_u}])")
+    src = ["def decode(row):", f"    out = {{'objectId': row[{i_id}], 'createdAt': {created}, 'updatedAt': {updated}}}"]
+    for j, (k, name, conv) in enumerate(plan):
+        env[f"n{j}"] = name
+        src += [f"    v = row[{k}]", "    if v is not None:"]
+        if conv is _number:  # _number inline
+            src.append(f"        out[n{j}] = int(v) if v.is_integer() and -{2**53} < v < {2**53} else v")
+        elif conv is None:
+            src.append(f"        out[n{j}] = v")
+        else:
+            env[f"c{j}"] = conv
+            src.append(f"        out[n{j}] = c{j}(v)")
+    for j, (a, b, name) in enumerate(geo):
+        env[f"g{j}"] = name
+        src += [f"    v = row[{a}]", "    if v is not None:",
+                f"        out[g{j}] = {{'latitude': _number(v), 'longitude': _number(row[{b}])}}"]
+    for j, (a, b, name) in enumerate(files):
+        env[f"f{j}"] = name
+        src += [f"    if row[{a}] is not None:", f"        out[f{j}] = file_value(row[{a}], row[{b}])"]
+    src += [f"    for name in row[{i_n}] or ():", "        out[name] = None", "    return out"]
+    exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
+    decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]
     return decode
 
 
-def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    """One result row as the record the user gave (dates ISO, pointers ids, nulls kept)."""
-    return make_decoder(cls, columns)(row)
+_DECODERS: dict[tuple[int, tuple[str, ...], int], tuple[ClassDef, Any]] = {}
+
+
+def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any], date: Any = _NAIVE_UTC) -> dict[str, Any]:
+    """One result row as the record the user gave (dates ISO, pointers ids, nulls kept); the
+    decoder is kept per class and column list (callers decode whole tables row by row)."""
+    key = (id(cls), tuple(columns), id(date))
+    hit = _DECODERS.get(key)
+    if hit is None or hit[0] is not cls:  # the same id for another (collected) class: remade
+        if len(_DECODERS) >= 256:
+            _DECODERS.clear()
+        hit = _DECODERS[key] = (cls, make_decoder(cls, columns, date))
+    return hit[1](row)  # type: ignore[no-any-return]
 
 
 def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:

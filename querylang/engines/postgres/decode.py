@@ -45,4 +45,4 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
 
 
 def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    return make_decoder(cls, columns)(row)
+    return duck_decode.decode_row(cls, columns, row, date=None)

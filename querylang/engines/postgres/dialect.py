@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from querylang.engines.postgres.layout import LAYOUT
-from querylang.engines.sql.dialect import Dialect
+from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
@@ -48,6 +48,16 @@ class PostgresDialect(Dialect):
             return col
         return (f"CASE WHEN {col} >= '0001-01-01T00:00:00Z' AND {col} < '10000-01-01T00:00:00Z' "
                 f"""THEN to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE {col}::text END""")
+
+    def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
+        """A page of a sorted query: the page is chosen first, its dates formatted after.
+        PostgreSQL computes the output columns of every row that goes into a sort, so a
+        top-20 of 50,000 rows would format 100,000 dates to keep 40 (the planner postpones
+        only expensive expressions). The outer ORDER BY keeps the order (re-sorting the page
+        only; possible when the sort keys are plain columns)."""
+        if page.rows is None or not page.resortable:
+            return super().rows_statement(select, table, where, order, paging, page)
+        return f"SELECT {select} FROM (SELECT * FROM {table} AS t WHERE {where} ORDER BY {order}{paging}) AS t ORDER BY {order}"
 
     def finish(self, sql: str) -> str:
         """psycopg's placeholders: ``%s``, and ``%`` doubled (the polygon test's modulo)."""
