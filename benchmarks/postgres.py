@@ -161,9 +161,14 @@ def throughput(db: Any, w: Workload, sc: Any, seed: int, seconds: float = 3.0) -
         counts[k] = n
 
     out: dict[str, Any] = {"workload": w.name, "seconds": seconds}
+    # Warm: the plan kept, and each thread's connection made (a connection is a thread's own).
+    warm = [threading.Thread(target=worker, args=(k, time.perf_counter() + 0.5, [0, 0])) for k in range(2)]
+    for t in warm:
+        t.start()
+    for t in warm:
+        t.join()
     for threads in (1, 2):
         counts = [0] * threads
-        worker(0, time.perf_counter() + 0.5, [0])  # warm: plan kept, connections made
         stop = time.perf_counter() + seconds
         ts = [threading.Thread(target=worker, args=(k, stop, counts)) for k in range(threads)]
         for t in ts:

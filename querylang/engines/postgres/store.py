@@ -212,8 +212,9 @@ class PostgresStore:
         except Exception as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
         probe.close()
+        # Two connections made at once: a second reader thread starts without waiting for one.
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, kwargs=kwargs, configure=_configure, open=True,
+            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=_configure, open=True,
             timeout=connect_timeout, name="querylang",
         )
         try:
