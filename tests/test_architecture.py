@@ -143,7 +143,7 @@ def test_sql_text_exists_only_under_the_engines() -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("path", _sources("querylang"), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", _sources("querylang", "benchmarks"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_file_is_too_long_to_read(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines (at most {MAX_LINES}): split it by job"
