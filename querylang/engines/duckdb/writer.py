@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -20,8 +21,27 @@ from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema
 from querylang.model.schema import ClassDef, Field, Schema
 
-if TYPE_CHECKING:
-    from querylang.engines.duckdb.store import Store
+
+class DuckDBTables(Protocol):
+    """What the writer needs of a :class:`~querylang.engines.duckdb.store.Store` (named here,
+    not imported: the store opens its writer)."""
+
+    schema: Schema
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
+
+    def _rollback(self) -> None: ...
+
+    def _create_tables(self, old: Schema, new: Schema) -> None: ...
+
+    def _write_schema(self, old: Schema, new: Schema) -> None: ...
+
+    def _build_indexes(self, schema: Schema) -> None: ...
+
 
 # --- writes (each one transaction; validated against the schema first) ------------------------
 
@@ -37,9 +57,9 @@ def _bindable(cols: list[tuple[str, str]], row: list[Any]) -> list[Any]:
 
 
 class Writer:
-    """Record-level writes on a :class:`Store`: create, save, delete, increment, relations, schema."""
+    """Record-level writes on a DuckDB store: create, save, delete, increment, relations, schema."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: DuckDBTables) -> None:
         self.store = store
 
     def _tx(self, fn: Any) -> Any:

@@ -4,15 +4,17 @@ increment, relations, schema. The same checks and meaning as the DuckDB store's 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 
-from querylang.engines.postgres.decode import decode_row
+from querylang.engines.postgres.cells import row_cells
+from querylang.engines.postgres.decode import decode_row, stored_record
 from querylang.engines.postgres.layout import class_columns, join_table, output_columns, quote
-from querylang.engines.postgres.store import PostgresStore, row_cells, server_error, stored_record
+from querylang.engines.postgres.server_errors import server_error
 from querylang.errors import DataError, QueryError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.schema import ClassDef, Field, Schema
@@ -20,8 +22,31 @@ from querylang.model.schema import ClassDef, Field, Schema
 T = TypeVar("T")
 
 
+class _Exclusive(Protocol):
+    def exclusive(self) -> AbstractContextManager[None]: ...
+
+
+class PostgresTables(Protocol):
+    """What the writer needs of a :class:`~querylang.engines.postgres.store.PostgresStore` (named
+    here, not imported: the store opens its writer)."""
+
+    schema: Schema
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def lock(self) -> _Exclusive: ...
+
+    def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
+
+    def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None: ...
+
+    def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None: ...
+
+
 class Writer:
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresTables) -> None:
         self.store = store
 
     def _tx(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
