@@ -1,8 +1,9 @@
 """Query nodes → parameterized SQL, for any engine that supplies a :class:`Dialect`.
 
-This compiler owns the rules every SQL engine shares (two-valued negation, null operands,
-"element or whole array", sort with the objectId tie-break and NULLS FIRST/LAST, sub-queries,
-relation liveness, nearSphere order); the dialect spells what differs (dialect.py) and its
+This compiler owns the rules every SQL engine shares (two-valued negation, what "absent" is
+per field type, "element or whole array", sort with the objectId tie-break and NULLS FIRST/LAST,
+sub-queries, relation liveness, nearSphere order); null operands reach it already lowered
+(frontends/lower.py). The dialect spells what differs (dialect.py) and its
 layout names the columns. Values only ever travel as bound parameters; identifiers only come
 from the schema and pass through :meth:`Dialect.quote`. One function per node type, dispatched
 by ``match``; reference/evaluator.py mirrors it case for case.
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from querylang.engines.sql.dialect import Dialect, Page
+from querylang.errors import QueryError
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
@@ -250,6 +252,10 @@ class Compiler:
                 return self.in_(node)
             case n.Exists():
                 return self.exists(node)
+            case n.IsAbsent():
+                return self.is_absent(node)
+            case n.Nothing():
+                return FALSE
             case n.Regex():
                 return self.regex(node)
             case n.PointsTo():
@@ -312,7 +318,8 @@ class Compiler:
         f = self.field(node.field)
         op, v = node.op, node.value
         if v is None:
-            return self._compare_null(node, f)
+            # The builder lowers null operands (frontends/lower.py); a node made by hand was not.
+            raise QueryError(f"the comparison of '{f.name}' with null was not lowered: build the query first")
         if f.type == "ObjectPath":
             if op in ("eq", "ne"):
                 pv = self._path_value(f)
@@ -329,15 +336,13 @@ class Compiler:
             return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
         return _Sql(f"{col} {SQL_OPS[op]} ?", [value])
 
-    def _compare_null(self, node: n.Compare, f: Field) -> _Sql:
-        """Operand null: = / <= / >= null match absent; < / > null match nothing (docs/semantics.md#order)."""
-        if node.op in ("lt", "gt"):
-            return FALSE
-        absent = self._absent(f)
-        return _not(absent) if node.op == "ne" else absent
+    def is_absent(self, node: n.IsAbsent) -> _Sql:
+        """equalTo / <= / >= null, lowered (docs/semantics.md#absent)."""
+        return self._absent(self.field(node.field))
 
     def _absent(self, f: Field) -> _Sql:
-        """The field is absent — for arrays, or holds a null element (MongoDB's {f: null})."""
+        """The field is absent (IsAbsent; a null listed in containedIn) — for arrays, or holds
+        a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
             pv = self._path_value(f)
             return _Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
