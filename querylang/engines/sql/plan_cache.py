@@ -94,7 +94,11 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
 
 
 def signature(value: object) -> object:
-    """What a plan may depend on besides the value itself; None = not cacheable."""
+    """What a plan may depend on besides the value itself; None = not cacheable.
+
+    Null has none: a null operand is lowered to another shape (IsAbsent, Nothing;
+    frontends/lower.py), so it plans the whole way each time and never meets a value's plan.
+    """
     t = type(value)
     if t in SCALARS:
         return t
