@@ -18,27 +18,28 @@ lets a condition behind a pointer path keep its meaning when the path reaches no
 from __future__ import annotations
 
 from dataclasses import replace
+from operator import is_
 
 from querylang.model import nodes as n
 
 
 def lower(node: n.Node) -> n.Node:
-    """``node`` with its null operands rewritten (the same object when it has none)."""
-    match node:
-        case n.Compare(value=None):
-            return _null_operand(node)
-        case n.And(items=items) | n.Or(items=items):
-            lowered = tuple(lower(i) for i in items)
-            if any(a is not b for a, b in zip(lowered, items, strict=True)):
-                return replace(node, items=lowered)
-        case n.Not(item=item):
-            inner = lower(item)
-            if inner is not item:
-                return replace(node, item=inner)
-        case n.MatchesQuery(where=where) | n.MatchesKey(where=where):
-            inner = lower(where)
-            if inner is not where:
-                return replace(node, where=inner)
+    """``node`` with its null operands rewritten (the same object when it has none).
+
+    Plain ``isinstance`` tests rather than ``match``: it runs on every query built, and most
+    trees have nothing to rewrite.
+    """
+    if isinstance(node, n.Compare):
+        return node if node.value is not None else _null_operand(node)
+    if isinstance(node, (n.And, n.Or)):
+        lowered = tuple(map(lower, node.items))
+        return node if all(map(is_, lowered, node.items)) else replace(node, items=lowered)
+    if isinstance(node, n.Not):
+        inner = lower(node.item)
+        return node if inner is node.item else replace(node, item=inner)
+    if isinstance(node, (n.MatchesQuery, n.MatchesKey)):
+        inner = lower(node.where)
+        return node if inner is node.where else replace(node, where=inner)
     return node
 
 
