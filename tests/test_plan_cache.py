@@ -185,6 +185,22 @@ def test_an_input_that_is_null_then_a_value_then_null(engine, script, kept):
     assert 3 not in null_plan.params
 
 
+def test_a_value_that_converts_to_null_is_never_bound(monkeypatch: pytest.MonkeyPatch, dbs):
+    """The guard behind the signature: should a converter ever turn a value into null, the
+    kept plan (a comparison with a parameter) is not used; the whole way lowers it."""
+    import querylang.engines.sql.plan_cache as pc
+
+    cached, fresh = dbs
+    script = "where({ likes: { lessThanOrEqualTo: Inputs.X } })"
+    for x in (1, 2, 3):
+        assert outcome(cached, script, {"X": x}) == outcome(fresh, script, {"X": x})
+    real = pc.field_value
+    monkeypatch.setattr(pc, "field_value", lambda f, v, **kw: None if v == 999 else real(f, v, **kw))
+    hits = cached._plans.hits
+    assert outcome(cached, script, {"X": 999}) == outcome(fresh, script, {"X": 999})
+    assert cached._plans.hits == hits
+
+
 def test_a_schema_change_drops_kept_plans():
     db = querylang.connect()
     db.load(DOC)

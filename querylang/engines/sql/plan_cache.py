@@ -368,8 +368,11 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
         elif name == SKIP:
             params.append(check_paging(None, values[SKIP])[1])
         elif conv is not None:
-            v = values[name] if j is None else values[name][j]
-            params.append(conv(v))  # type: ignore[misc]
+            v = conv(values[name] if j is None else values[name][j])  # type: ignore[misc]
+            if v is None:
+                # Null is lowered to another shape (signature): never bound into a value's plan.
+                raise ValueError("a null operand plans differently")
+            params.append(v)
     p = bound.plan
     k = len(p.where_params)
     return Plan(
