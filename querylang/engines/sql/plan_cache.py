@@ -15,9 +15,9 @@ or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn`
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
 - the value that is bound is converted by the very functions the builder uses
-  (``build._value``, ``build._id``, ``compiler.param``), so checks and conversions are
-  the same; a value those reject falls back to the whole way, which raises the usual error
-  with its position;
+  (``filters.field_value``, ``filters.object_id``, ``compiler.param``), so checks and
+  conversions are the same; a value those reject (or turn into null, which the builder lowers
+  to another shape) falls back to the whole way, which raises the usual error with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
   types) only after two plannings of the same signature — the first two queries, or the
   second and one with probe values when those two cannot tell the inputs apart — have
