@@ -140,6 +140,22 @@ def test_lists_keep_their_length_and_distinctness(dbs, then):
         assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
 
 
+@pytest.mark.parametrize("options", ["", ", options: 'i'", ", options: 'im'", ", options: 'q'", ", options: Inputs.O"])
+@pytest.mark.parametrize("field", ["title", "tags"])
+def test_regex_patterns_are_bound_with_their_options(dbs, options, field):
+    cached, fresh = dbs
+    script = f"where({{ {field}: {{ matchesRegex: Inputs.P{options} }} }})"
+    hits = cached._plans.hits
+    # 'Ab' and 'aB' give the same case-insensitive pattern; '(' and 5 are rejected by the builder.
+    for pattern in ["a", "b", "Ab", "aB", "^a$", "(", "b", 5, "x{2}", "", "a"]:
+        inputs = {"P": pattern, "O": "i"}
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+        if outcome(fresh, script, inputs)[0] == "plan":
+            assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    bound = options in ("", ", options: 'i'", ", options: 'im'")
+    assert (cached._plans.hits > hits) == bound
+
+
 def test_a_schema_change_drops_kept_plans():
     db = querylang.connect()
     db.load(DOC)

@@ -452,7 +452,14 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
             f"matchesRegex needs a String or Array field; '{field.name}' is {a_type(field.type)}",
             code=INCORRECT_TYPE,
         )
-    options = ops.get("options", "")
+    pattern, merged = regex_operand(operand, ops.get("options", ""))
+    compile_regex(pattern, merged)  # invalid or unsupported syntax is an error now, in both engines
+    return n.Regex(field.name, pattern, merged, pos=pos)
+
+
+def regex_operand(operand: object, options: object) -> tuple[str, str]:
+    """A matchesRegex operand and its ``options`` → (pattern, flags): checked, flags merged and
+    sorted (the plan cache binds a pattern input through this too)."""
     if options is UNDEFINED or options is None:
         options = ""
     if not isinstance(options, str):
@@ -463,9 +470,7 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
         pattern, flags = operand, ""
     else:
         raise QueryTypeError(f"matchesRegex needs a string or a /regex/, got {type_name(operand)}")
-    merged = "".join(sorted(set(check_options(flags) + check_options(options))))
-    compile_regex(pattern, merged)  # invalid or unsupported syntax is an error now, in both engines
-    return n.Regex(field.name, pattern, merged, pos=pos)
+    return pattern, "".join(sorted(set(check_options(flags) + check_options(options))))
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
