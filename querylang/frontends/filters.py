@@ -193,7 +193,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
 
 def object_id(value: object, what: str) -> str:
     """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
-    if isinstance(value, Mapping):
+    if type(value) is not str and isinstance(value, Mapping):  # str first: an ABC check is slow
         if value.get("__type") == "Pointer" or "objectId" in value:
             value = value.get("objectId")
         elif "id" in value:

@@ -198,7 +198,7 @@ class PlanCache:
             if len(self._templates) >= MAX_PLANS:
                 self._templates.clear()
             self._templates[script] = template
-        if template is None or (inputs is not None and not isinstance(inputs, Mapping)):
+        if template is None or (inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping)):
             return full(inputs or {}, skip)
         values = {name: (inputs or {}).get(name, _MISSING) for name in template.names}
         if skip is not None:
