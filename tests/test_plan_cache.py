@@ -156,6 +156,21 @@ def test_regex_patterns_are_bound_with_their_options(dbs, options, field):
     assert (cached._plans.hits > hits) == bound
 
 
+@pytest.mark.parametrize("op", ["matchesQuery", "doesNotMatchQuery"])
+@pytest.mark.parametrize("inner", ["name: { equalTo: Inputs.N }", "name: { containedIn: Inputs.N }", "objectId: { notEqualTo: Inputs.N }"])
+def test_places_inside_an_inner_query_are_bound(dbs, op, inner):
+    cached, fresh = dbs
+    script = f"where({{ author: {{ {op}: {{ {inner} }} }}, likes: {{ greaterThan: Inputs.L }} }})"
+    hits = cached._plans.hits
+    for n, likes in [("Ada", 1), ("Linus", 2), ("Ada", 2), (["Ada"], 0), (["Ada", "Linus"], 1), (["Linus", "Zed"], 5),
+                     ("Zed", 0), (None, 1), (3, 1), ("Ada", "x"), (["Zed", "Ada"], 3)]:
+        inputs = {"N": n, "L": likes}
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+        if outcome(fresh, script, inputs)[0] == "plan":
+            assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    assert cached._plans.hits > hits
+
+
 def test_a_schema_change_drops_kept_plans():
     db = querylang.connect()
     db.load(DOC)
