@@ -43,7 +43,6 @@ def _old_iso(dt: datetime) -> str:
 
 
 def tunings(db: Any) -> list[Proposal]:
-    import querylang.engines.duckdb.decode as st
     from querylang.engines.duckdb.decode import make_decoder
 
     con = duckdb_connection(db)
@@ -115,15 +114,12 @@ def tunings(db: Any) -> list[Proposal]:
         return {"rows": _rows(con, p.sql, p.params)}
 
     def decoder(old: bool) -> Any:
+        # The old converters through make_decoder's own hooks (date=, parse_json=).
+        hooks: dict[str, Any] = {"date": _old_iso, "parse_json": json.loads} if old else {}
+
         def run(i: dict[str, Any]) -> Any:
-            saved = st._json
-            if old:
-                st._json = json.loads  # type: ignore[assignment]
-            try:
-                decode = make_decoder(cls, columns, date=_old_iso) if old else make_decoder(cls, columns)
-                return [decode(r) for r in i["rows"]]
-            finally:
-                st._json = saved  # type: ignore[assignment]
+            decode = make_decoder(cls, columns, **hooks)
+            return [decode(r) for r in i["rows"]]
 
         return run
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -41,18 +41,23 @@ def _polygon(text: str) -> dict[str, Any]:
 _NAIVE_UTC: Any = object()  # make_decoder's default: dates arrive as naive UTC datetimes (DuckDB)
 
 
-def make_decoder(cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC) -> Any:
+def make_decoder(
+    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = _json
+) -> Any:
     """A row → record function for one class and column list, planned once.
 
     ``date`` turns a stored date into its ISO text; None where the engine's rows already hold
-    the text (PostgreSQL's pool reads timestamptz that way). Measured 2.5× faster than looking
-    each field's type up per row (benchmarks, Tuning P1); the function is written out as
-    straight-line code per field (no loop over a plan, numbers and dates converted inline),
-    which halves it again: a page of 100 records is decoded on every query.
+    the text (PostgreSQL's pool reads timestamptz that way). ``parse_json`` reads the stored
+    JSON text of Array, Object, Polygon and ACL columns (another one lets benchmarks/tuning.py
+    measure the converters this one replaced). Measured 2.5× faster than looking each field's
+    type up per row (benchmarks, Tuning P1); written out as straight-line code per field (no
+    loop over a plan, numbers and dates converted inline) it takes another ~13% less, and a
+    page of 100 records is decoded on every query.
     """
     idx = {c: k for k, c in enumerate(columns)}
+    polygon = _polygon if parse_json is _json else (lambda text: polygon_value(parse_json(text)))
     env: dict[str, Any] = {
-        "_json": _json, "_polygon": _polygon, "bytes_value": bytes_value, "file_value": file_value,
+        "_json": parse_json, "_polygon": polygon, "bytes_value": bytes_value, "file_value": file_value,
         "_to_iso": date, "_LIM": float(2**53),
     }  # fmt: skip
 
