@@ -4,6 +4,8 @@ Where ``proposals.py`` measures ideas against the engine as it is, this measures
 are in the engine, by switching each one off again on the same data and inputs:
 
 - ``plan_cache``: ``db.compile`` of the 3-line micro script with new inputs, plan cache off/on;
+- ``plan_cache:<workload>``: the same for regex_ci (a bound regex pattern) and two_hop_count (a
+  place inside matchesQuery);
 - ``clean_joins``: relation queries with the existence checks (as when an edge dangles) and
   without them (``Schema.clean_joins``), SQL only;
 - ``decode``: 100 Post rows through the old row decoder (``json.loads``, an f-string per date)
@@ -58,6 +60,24 @@ def tunings(db: Any) -> list[Proposal]:
     db.compile(MICRO_CLASS, MICRO_SCRIPT, inputs=micro_inputs(random.Random(0), SCALES["T"]), limit=20)
     out.append(Proposal("plan_cache", "db.compile of the micro script, plan cache off / on",
                         micro_inputs, [Variant("off", compile_with(False)), Variant("on", compile_with(True))]))
+
+    # The plan cache's bound places: a regex pattern, a place inside matchesQuery (whole way / bound).
+    def workload_compile(name: str, cache: bool) -> Any:
+        step = BY_NAME[name].steps[-1]
+
+        def run(i: dict[str, Any]) -> Any:
+            db.plan_cache = cache
+            try:
+                p = db.compile(step.class_name, step.script, inputs=i, **step.options(i))
+            finally:
+                db.plan_cache = True
+            return p.sql, p.params, p.count_sql, p.count_params
+
+        return run
+
+    for name in ("regex_ci", "two_hop_count"):
+        out.append(Proposal(f"plan_cache:{name}", f"db.compile of {name}, plan cache off / on",
+                            BY_NAME[name].inputs, [Variant("off", workload_compile(name, False)), Variant("on", workload_compile(name, True))]))
 
     # Clean joins: the same query compiled against a schema that claims dangling edges.
     clean = db.schema

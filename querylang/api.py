@@ -128,7 +128,7 @@ class Database:
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
         self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
-        self._plans = PlanCache()
+        self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
 
     # --- data ---------------------------------------------------------------------------

@@ -140,6 +140,37 @@ def test_lists_keep_their_length_and_distinctness(dbs, then):
         assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
 
 
+@pytest.mark.parametrize("options", ["", ", options: 'i'", ", options: 'im'", ", options: 'q'", ", options: Inputs.O"])
+@pytest.mark.parametrize("field", ["title", "tags"])
+def test_regex_patterns_are_bound_with_their_options(dbs, options, field):
+    cached, fresh = dbs
+    script = f"where({{ {field}: {{ matchesRegex: Inputs.P{options} }} }})"
+    hits = cached._plans.hits
+    # 'Ab' and 'aB' give the same case-insensitive pattern; '(' and 5 are rejected by the builder.
+    for pattern in ["a", "b", "Ab", "aB", "^a$", "(", "b", 5, "x{2}", "", "a"]:
+        inputs = {"P": pattern, "O": "i"}
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+        if outcome(fresh, script, inputs)[0] == "plan":
+            assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    bound = options in ("", ", options: 'i'", ", options: 'im'")
+    assert (cached._plans.hits > hits) == bound
+
+
+@pytest.mark.parametrize("op", ["matchesQuery", "doesNotMatchQuery"])
+@pytest.mark.parametrize("inner", ["name: { equalTo: Inputs.N }", "name: { containedIn: Inputs.N }", "objectId: { notEqualTo: Inputs.N }"])
+def test_places_inside_an_inner_query_are_bound(dbs, op, inner):
+    cached, fresh = dbs
+    script = f"where({{ author: {{ {op}: {{ {inner} }} }}, likes: {{ greaterThan: Inputs.L }} }})"
+    hits = cached._plans.hits
+    for n, likes in [("Ada", 1), ("Linus", 2), ("Ada", 2), (["Ada"], 0), (["Ada", "Linus"], 1), (["Linus", "Zed"], 5),
+                     ("Zed", 0), (None, 1), (3, 1), ("Ada", "x"), (["Zed", "Ada"], 3)]:
+        inputs = {"N": n, "L": likes}
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
+        if outcome(fresh, script, inputs)[0] == "plan":
+            assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    assert cached._plans.hits > hits
+
+
 # Records for null operands: numbers, a stored null, missing values.
 NULLS_DOC = {
     "classes": {"Post": {"fields": {"likes": {"type": "Number"}, "title": {"type": "String"},

@@ -194,7 +194,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
 
 def object_id(value: object, what: str) -> str:
     """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
-    if isinstance(value, Mapping):
+    if type(value) is not str and isinstance(value, Mapping):  # str first: an ABC check is slow
         if value.get("__type") == "Pointer" or "objectId" in value:
             value = value.get("objectId")
         elif "id" in value:
@@ -453,7 +453,14 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
             f"matchesRegex needs a String or Array field; '{field.name}' is {a_type(field.type)}",
             code=INCORRECT_TYPE,
         )
-    options = ops.get("options", "")
+    pattern, merged = regex_operand(operand, ops.get("options", ""))
+    compile_regex(pattern, merged)  # invalid or unsupported syntax is an error now, in both engines
+    return n.Regex(field.name, pattern, merged, pos=pos)
+
+
+def regex_operand(operand: object, options: object) -> tuple[str, str]:
+    """A matchesRegex operand and its ``options`` → (pattern, flags): checked, flags merged and
+    sorted (the plan cache binds a pattern input through this too)."""
     if options is UNDEFINED or options is None:
         options = ""
     if not isinstance(options, str):
@@ -464,9 +471,7 @@ def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos
         pattern, flags = operand, ""
     else:
         raise QueryTypeError(f"matchesRegex needs a string or a /regex/, got {type_name(operand)}")
-    merged = "".join(sorted(set(check_options(flags) + check_options(options))))
-    compile_regex(pattern, merged)  # invalid or unsupported syntax is an error now, in both engines
-    return n.Regex(field.name, pattern, merged, pos=pos)
+    return pattern, "".join(sorted(set(check_options(flags) + check_options(options))))
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:

@@ -23,6 +23,9 @@ class Template:
 
     slots: tuple[tuple[str, Path], ...]  # (input name, path) per occurrence
     names: tuple[str, ...]  # sorted, distinct
+    # The literal ``options`` next to each ``matchesRegex`` (path of the matchesRegex operand;
+    # "" when absent, None when not a string literal): a pattern input is bound with them.
+    regex_options: tuple[tuple[Path, str | None], ...] = ()
 
 
 class _NotTemplate(Exception):
@@ -32,6 +35,7 @@ class _NotTemplate(Exception):
 def template_of(program: ast.Program) -> Template | None:
     """The template of a parsed script, or None if the script is anything more."""
     slots: list[tuple[str, Path]] = []
+    options: list[tuple[Path, str | None]] = []
     try:
         for stmt in program.body:
             if type(stmt) is not ast.ExprStmt:
@@ -40,14 +44,15 @@ def template_of(program: ast.Program) -> Template | None:
             if len(args) != 1 or (name != "sort" and type(args[0]) is not ast.Object):
                 raise _NotTemplate
             found: list[tuple[str, Path]] = []
-            _walk(args[0], (), found)
+            found_options: list[tuple[Path, str | None]] = []
+            _walk(args[0], (), found, found_options)
             if name == "sort" and found:
                 raise _NotTemplate  # input-dependent sort keys change the SQL
             if name != "sort":
-                slots = found  # the last where()/filter() is the one that counts
+                slots, options = found, found_options  # the last where()/filter() is the one that counts
     except _NotTemplate:
         return None
-    return Template(tuple(slots), tuple(sorted({s for s, _ in slots})))
+    return Template(tuple(slots), tuple(sorted({s for s, _ in slots})), tuple(options))
 
 
 def _builtin_call(node: ast.Expr) -> tuple[str, tuple[ast.Expr | ast.Spread, ...]]:
@@ -61,7 +66,9 @@ def _builtin_call(node: ast.Expr) -> tuple[str, tuple[ast.Expr | ast.Spread, ...
     return head.name, call.args
 
 
-def _walk(node: ast.Expr | ast.Spread, path: Path, out: list[tuple[str, Path]]) -> None:
+def _walk(
+    node: ast.Expr | ast.Spread, path: Path, out: list[tuple[str, Path]], options: list[tuple[Path, str | None]]
+) -> None:
     t = type(node)
     if t is ast.Literal:
         assert isinstance(node, ast.Literal)
@@ -76,7 +83,7 @@ def _walk(node: ast.Expr | ast.Spread, path: Path, out: list[tuple[str, Path]]) 
     elif t is ast.Array:
         assert isinstance(node, ast.Array)
         for i, child in enumerate(node.items):
-            _walk(child, (*path, i), out)
+            _walk(child, (*path, i), out, options)
     elif t is ast.Object:
         assert isinstance(node, ast.Object)
         seen: set[str] = set()
@@ -86,7 +93,15 @@ def _walk(node: ast.Expr | ast.Spread, path: Path, out: list[tuple[str, Path]]) 
             if prop.key in seen:
                 raise _NotTemplate
             seen.add(prop.key)
-            _walk(prop.value, (*path, prop.key), out)
+            _walk(prop.value, (*path, prop.key), out, options)
+        if "matchesRegex" in seen:
+            given = next((p.value for p in node.props if isinstance(p, ast.Prop) and p.key == "options"), None)
+            text: str | None = None  # options that are no string literal: the pattern is not bound
+            if given is None:
+                text = ""
+            elif type(given) is ast.Literal and isinstance(given.value, str):
+                text = given.value
+            options.append(((*path, "matchesRegex"), text))
     elif t is ast.Name:
         assert isinstance(node, ast.Name)
         if not (node.name.startswith("$") and len(node.name) > 1):

@@ -15,18 +15,18 @@ programming error, raised at once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class ReadWriteLock:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         self._readers = 0  # shared holds of all threads, nested ones included
         self._writer: int | None = None  # the thread holding the exclusive side
         self._depth = 0  # its nested holds
         self._waiting_writers = 0
         self._mine = threading.local()  # this thread's shared holds
+        self._shared = _SharedHold(self)
 
     # --- exclusive ---------------------------------------------------------------------------
 
@@ -64,21 +64,33 @@ class ReadWriteLock:
 
     # --- shared ------------------------------------------------------------------------------
 
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        me = threading.get_ident()
-        mine = getattr(self._mine, "n", 0)
-        with self._cond:
-            if self._writer != me and not mine:
-                while self._writer is not None or self._waiting_writers:
-                    self._cond.wait()
-            self._readers += 1
-        self._mine.n = mine + 1
-        try:
-            yield
-        finally:
-            self._mine.n = mine
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+    def shared(self) -> _SharedHold:
+        """``with lock.shared():`` — one object for every hold (its state is per thread): no
+        generator nor context object made per query, the fast way taken when no writer is
+        about, which is nearly always."""
+        return self._shared
+
+
+class _SharedHold:
+    __slots__ = ("_lock",)
+
+    def __init__(self, lock: ReadWriteLock) -> None:
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        lock = self._lock
+        mine = getattr(lock._mine, "n", 0)
+        with lock._mutex:
+            if (lock._writer is not None or lock._waiting_writers) and not mine and lock._writer != threading.get_ident():
+                while lock._writer is not None or lock._waiting_writers:
+                    lock._cond.wait()
+            lock._readers += 1
+        lock._mine.n = mine + 1
+
+    def __exit__(self, *exc: object) -> None:
+        lock = self._lock
+        lock._mine.n -= 1
+        with lock._mutex:
+            lock._readers -= 1
+            if not lock._readers and lock._waiting_writers:
+                lock._cond.notify_all()

@@ -34,7 +34,10 @@ class Watchdog:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        # The plain lock for a statement's watch and done (C code, no Condition methods to run);
+        # the condition over that same lock to sleep on and wake the thread.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
         self._wake = math.inf  # when the thread will look next
@@ -49,7 +52,7 @@ class Watchdog:
         """
         now = time.monotonic()
         deadline = math.inf if timeout is None else now + timeout
-        with self._cond:
+        with self._lock:
             self._next += 1
             self._watched[self._next] = (deadline, cursor, cancel)
             if self._thread is None:
@@ -62,7 +65,7 @@ class Watchdog:
             return self._next
 
     def done(self, token: int) -> None:
-        with self._cond:
+        with self._lock:
             self._watched.pop(token, None)
 
     def _run(self) -> None:

@@ -38,7 +38,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from querylang.engines.sql.compiler import Plan, param
-from querylang.frontends.filters import check_paging, field_value, object_id
+from querylang.engines.sql.dialect import Dialect
+from querylang.features.regex import compile_regex
+from querylang.frontends.filters import check_paging, field_value, object_id, regex_operand
 from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
 from querylang.script import ast, to_js
@@ -59,10 +61,17 @@ Convert = Callable[[Any], Any]
 # --- 2. what each place means: the converter a value goes through ----------------------------
 
 
-def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tuple[Convert, str, str] | None:
+def converter(
+    schema: Schema, cls: ClassDef, path: tuple[str | int, ...], regex: Callable[[str, str], Any] | None = None,
+    regex_options: Mapping[tuple[str | int, ...], str | None] | None = None,
+) -> tuple[Convert, str, str] | None:
     """(convert, shape, field type) for a value at ``path`` in a filter object on ``cls``;
     shape is "scalar", "list" (converted element by element) or "either". None when the
-    place is not one of the plain ones (see the module docstring)."""
+    place is not one of the plain ones (see the module docstring).
+
+    A ``matchesRegex`` pattern on a String or Array field is one too when ``regex`` (pattern,
+    flags → the SQL parameter, as the compiler makes it) is given and its ``options`` are a
+    literal (``regex_options``, from the template)."""
     i = 0
     while i < len(path) and path[i] in ("and", "or", "nor"):
         if i + 1 >= len(path) or not isinstance(path[i + 1], int):
@@ -77,6 +86,11 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
         return converter(schema, target, inner) if target is not None and inner else None
     if rest == ("relatedTo", "id"):
         return (lambda v: object_id(to_js(v), "relatedTo id")), "scalar", "Pointer"
+    if len(rest) > 2 and rest[1] in ("matchesQuery", "doesNotMatchQuery") and isinstance(rest[0], str):
+        # A place inside the filter object of an inner query on the class the field points to.
+        outer = cls.fields.get(rest[0])
+        inner = schema.classes.get(outer.target) if outer is not None and outer.type == "Pointer" and outer.target else None
+        return None if inner is None else converter(schema, inner, rest[2:])
     # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
     # duplicates, so X == 'a' would change the list's length and the SQL.
     if len(rest) != 2 or not isinstance(rest[0], str) or not isinstance(rest[1], str):
@@ -85,6 +99,11 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
     if f is None:
         return None
     op = rest[1]
+    if op == "matchesRegex" and f.type in ("String", "Array") and regex is not None:
+        options = (regex_options or {}).get(path)
+        if options is None:
+            return None
+        return (lambda v: regex(*regex_operand(to_js(v), options))), "scalar", f.type
     if op == "pointsTo" and f.type in ("Pointer", "Relation"):
         return (lambda v: object_id(to_js(v), "pointsTo")), "either", f.type
     if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
@@ -157,7 +176,9 @@ Key = tuple[Any, ...]
 class PlanCache:
     """Bound plans per (script, class, options, input signature), for one schema at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect | None = None) -> None:
+        """``dialect``: the one the plans are compiled for; without it a regex input is not bound."""
+        self._dialect = dialect
         self._plans: OrderedDict[Key, _Bound | _Seen | None] = OrderedDict()
         self._templates: dict[str, Template | None] = {}
         self._schema: Schema | None = None
@@ -193,7 +214,7 @@ class PlanCache:
             if len(self._templates) >= MAX_PLANS:
                 self._templates.clear()
             self._templates[script] = template
-        if template is None or (inputs is not None and not isinstance(inputs, Mapping)):
+        if template is None or (inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping)):
             return full(inputs or {}, skip)
         values = {name: (inputs or {}).get(name, _MISSING) for name in template.names}
         if skip is not None:
@@ -232,6 +253,11 @@ class PlanCache:
             self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, _copy(plan)), full, inputs or {}))
         return plan
 
+    def _regex(self, pattern: str, flags: str) -> Any:
+        """A pattern as the compiler makes it the parameter (Compiler.regex)."""
+        assert self._dialect is not None
+        return self._dialect.regex_pattern(compile_regex(pattern, flags))
+
     def clear(self) -> None:
         self._plans.clear()
         self._templates.clear()
@@ -258,8 +284,9 @@ class PlanCache:
             return None
         convs: dict[str, list[Convert]] = {}
         dates: set[str] = set()  # inputs compared with a Date field: probes must be dates
+        options = dict(template.regex_options)
         for name, path in template.slots:
-            c = converter(schema, cls, path)
+            c = converter(schema, cls, path, self._regex if self._dialect else None, options)
             if c is None:
                 return None
             conv, shape, ftype = c
