@@ -214,9 +214,8 @@ class Compiler:
         self.d = dialect
         self.depth = depth
         self.alias = "t" if depth == 0 else f"s{depth}"
-        # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`).
-        self.in_or = self.and_in_or = False
-        self.in_not = False  # inside a NOT (see _ids_in)
+        # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`) / inside a NOT.
+        self.in_or = self.and_in_or = self.in_not = False
         self.reads: set[tuple[str, str, str]] = set() if reads is None else reads  # shared with sub-queries (Plan.reads)
 
     def col(self, name: str, part: str = "") -> str:
@@ -264,8 +263,7 @@ class Compiler:
                 finally:
                     self.in_or = saved
             case n.Not(item=item):
-                saved = self.in_not
-                self.in_not = True
+                saved, self.in_not = self.in_not, True
                 try:
                     return _not(self.node(item))
                 finally:
@@ -486,25 +484,19 @@ class Compiler:
         if name not in self.schema.clean_joins:
             conds.append(f'{e}.{rel} IN (SELECT {self.object_id(f.target or "")} FROM {target})')
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        sub = f"SELECT {e}.{own} FROM {jt} AS {e}{where}"
-        own_id = self.object_id(self.cls.name, self.alias)
-        return _Sql(self._ids_in(sub) if ids is not None else f"{own_id} IN ({sub})", params)
+        return _Sql(self._ids_in(f"SELECT {e}.{own} FROM {jt} AS {e}{where}", array=ids is not None), params)
 
     def related_to(self, node: n.RelatedTo) -> _Sql:
         """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
         return _Sql(self._ids_in(self._held_by(node)), self._held_by_params(node))
 
-    def _ids_in(self, sub: str) -> str:
-        """The row's objectId is one of the ids ``sub`` (uncorrelated, a few edges' ends) selects.
-
-        Where the dialect asks for it (Dialect.edge_ids_as_array) and the test is a plain
-        conjunct of the statement, as an array the server computes first: the row's table is then
-        read by its objectId index, as many lookups as ids, instead of whole for a hash join. Under
-        OR or NOT it would be a filter scanning the array for every row: IN keeps a hashed subplan."""
-        own_id = self.object_id(self.cls.name, self.alias)
-        if self.d.edge_ids_as_array and not (self.in_or or self.in_not):
-            return f"{own_id} = ANY(ARRAY({sub}))"
-        return f"{own_id} IN ({sub})"
+    def _ids_in(self, sub: str, array: bool = True) -> str:
+        """objectId among the ids of ``sub`` (uncorrelated). As an array when the dialect asks
+        (edge_ids_as_array) in a plain conjunct: rows read by their id index, no hash join over
+        the class. Under OR/NOT the array would be a per-row filter: IN keeps a hashed subplan."""
+        if array and self.d.edge_ids_as_array and not (self.in_or or self.in_not):
+            return f"{self.object_id(self.cls.name, self.alias)} = ANY(ARRAY({sub}))"
+        return f"{self.object_id(self.cls.name, self.alias)} IN ({sub})"
 
     def _held_by(self, node: n.RelatedTo) -> str:
         """SELECT of the ids one owner's Relation holds (targets not checked: the caller does)."""
