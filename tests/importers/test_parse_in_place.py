@@ -178,6 +178,12 @@ SHAPES = [
     ("Note", {"by": {"matchesQuery": {"username": {"equalTo": "bob"}}}}, ["n2"]),
     (USER, {"relatedTo": {"id": "n1", "key": "readers", "className": "Note"}}, ["ua1", "ub2"]),  # uc3's edge dangles
     ("Note", {"readers": {"pointsTo": "uc3"}}, []),  # an edge to a deleted record does not count
+    # Relation tests as a plain conjunct (ids looked up by objectId), under OR and under NOT.
+    ("Note", {"readers": {"pointsTo": ["ub2", "uc3"]}, "text": {"exists": True}}, ["n1"]),
+    ("Note", {"or": [{"readers": {"pointsTo": "ub2"}}, {"text": {"equalTo": "second"}}]}, ["n1", "n2"]),
+    ("Note", {"nor": [{"readers": {"pointsTo": "ub2"}}]}, ["n2"]),
+    (USER, {"or": [{"relatedTo": {"id": "n2", "key": "readers", "className": "Note"}}, {"relatedTo": {"id": "n1", "key": "readers", "className": "Note"}}]}, ["ua1", "ub2"]),
+    (USER, {"nor": [{"relatedTo": {"id": "n2", "key": "readers", "className": "Note"}}]}, ["ub2"]),
     ("Note", {"readers": {"exists": True}}, ["n1", "n2"]),
     ("Note", {"text": {"text": {"search": {"term": "FIRST", "caseSensitive": True}}}}, []),
     ("Note", {"text": {"text": {"search": {"term": "first", "caseSensitive": True}}}}, ["n1"]),

@@ -112,6 +112,11 @@ class ParseDialect(PostgresDialect):
     name = "PostgreSQL (Parse tables, in place)"
     small_list = 0
     edge_columns = ('"owningId"', '"relatedId"')
+    # Parse's tables have an index on objectId and nothing else the planner would rather use:
+    # the held records are looked up by id, as Parse Server itself does after reading its _Join
+    # table, not found by a hash join over the whole class (which PostgreSQL's default costs
+    # prefer once the class has a few thousand rows).
+    edge_ids_as_array = True
 
     def __init__(self, schema: Schema, layout: ParseLayout, *, code_point_order: bool = False) -> None:
         self.schema = schema

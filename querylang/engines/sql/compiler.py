@@ -217,8 +217,8 @@ class Compiler:
         self.d = dialect
         self.depth = depth
         self.alias = "t" if depth == 0 else f"s{depth}"
-        # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`).
-        self.in_or = self.and_in_or = False
+        # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`) / inside a NOT.
+        self.in_or = self.and_in_or = self.in_not = False
         self.reads: set[tuple[str, str, str]] = set() if reads is None else reads  # shared with sub-queries (Plan.reads)
 
     def col(self, name: str, part: str = "") -> str:
@@ -266,7 +266,11 @@ class Compiler:
                 finally:
                     self.in_or = saved
             case n.Not(item=item):
-                return _not(self.node(item))
+                saved, self.in_not = self.in_not, True
+                try:
+                    return _not(self.node(item))
+                finally:
+                    self.in_not = saved
             case n.Compare():
                 return self.compare(node)
             case n.In():
@@ -483,11 +487,19 @@ class Compiler:
         if name not in self.schema.clean_joins:
             conds.append(f'{e}.{rel} IN (SELECT {self.object_id(f.target or "")} FROM {target})')
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return _Sql(f'{self.object_id(self.cls.name, self.alias)} IN (SELECT {e}.{own} FROM {jt} AS {e}{where})', params)
+        return _Sql(self._ids_in(f"SELECT {e}.{own} FROM {jt} AS {e}{where}", array=ids is not None), params)
 
     def related_to(self, node: n.RelatedTo) -> _Sql:
         """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
-        return _Sql(f'{self.object_id(self.cls.name, self.alias)} IN ({self._held_by(node)})', self._held_by_params(node))
+        return _Sql(self._ids_in(self._held_by(node)), self._held_by_params(node))
+
+    def _ids_in(self, sub: str, array: bool = True) -> str:
+        """objectId among the ids of ``sub`` (uncorrelated). As an array when the dialect asks
+        (edge_ids_as_array) in a plain conjunct: rows read by their id index, no hash join over
+        the class. Under OR/NOT the array would be a per-row filter: IN keeps a hashed subplan."""
+        if array and self.d.edge_ids_as_array and not (self.in_or or self.in_not):
+            return f"{self.object_id(self.cls.name, self.alias)} = ANY(ARRAY({sub}))"
+        return f"{self.object_id(self.cls.name, self.alias)} IN ({sub})"
 
     def _held_by(self, node: n.RelatedTo) -> str:
         """SELECT of the ids one owner's Relation holds (targets not checked: the caller does)."""

@@ -63,6 +63,8 @@ class Dialect:
 
     # The owner and target id columns of a Relation's edge table, quoted.
     edge_columns: tuple[str, str] = ("owning_id", "related_id")
+    # relatedTo / pointsTo on a Relation as `objectId = ANY(ARRAY(edges))` (Compiler._ids_in).
+    edge_ids_as_array = False
 
     def column_sql(self, alias: str, name: str, part: str = "", class_name: str = "") -> str:
         """The SQL for field ``name``'s column (or its helper ``part``) of ``class_name``'s
