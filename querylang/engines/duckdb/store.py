@@ -56,13 +56,13 @@ from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
     iter_columns,
+    iter_directory_columns,
     open_document,
     read_columns,
 )
 from querylang.interchange.directory import (
     class_files,
     is_directory,
-    iter_directory_columns,
     read_classes,
     size_of,
 )
