@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import querylang
 from querylang.engines.postgres.parse_stems import stem_laterals
-from querylang.engines.postgres.parse_words import stems_problem, stems_sql
+from querylang.engines.postgres.parse_words import STEM_TAIL, stems_problem, stems_sql
 from querylang.errors import QueryError
 from querylang.features import text
 
@@ -218,6 +218,10 @@ def test_sql_stemmer_equals_snowballstemmer(parse_url: str) -> None:
     got = _stems_on_server(parse_url, words)
     differ = [(w, got[w], stemmer.stemWord(w)) for w in words if got[w] != stemmer.stemWord(w)]
     assert not differ, differ[:20]
+    # parse_words.stems_hold stems only the words (folded: the stemmer's input) that start with
+    # the stem less its tail
+    far = [w for w in words if not w.startswith(got[w][: len(got[w]) - STEM_TAIL + 1])]
+    assert not far, far[:20]
 
 
 def test_postgres_english_stem_is_not_the_same_stemmer(parse_url: str) -> None:

@@ -159,20 +159,38 @@ def _fold_sql(w: str) -> str:
             f"FROM unnest(string_to_array({w}, NULL)) WITH ORDINALITY AS ql_c(c, i)) END")
 
 
+def _words_from(col: str, laterals: str) -> str:
+    return (f"FROM regexp_matches({col}, ?, 'g') WITH ORDINALITY AS ql_m(ql_w, ql_o) "
+            f"CROSS JOIN LATERAL (SELECT ({_fold_sql('ql_m.ql_w[1]')}) COLLATE \"C\" AS ql_f OFFSET 0) AS ql_f_ "
+            f"{laterals}")
+
+
 def stems_sql(col: str) -> tuple[str, list[Any]]:
     """``" s1 s2 "``: the English stems of the words of text ``col`` (text.joined(text.stems))."""
     laterals, stem = stem_laterals("ql_f")
     sql = (f"(SELECT ' ' || coalesce(string_agg({stem}, ' ' ORDER BY ql_m.ql_o), '') || ' ' "
-           f"FROM regexp_matches({col}, ?, 'g') WITH ORDINALITY AS ql_m(ql_w, ql_o) "
-           f"CROSS JOIN LATERAL (SELECT ({_fold_sql('ql_m.ql_w[1]')}) COLLATE \"C\" AS ql_f OFFSET 0) AS ql_f_ "
-           f"{laterals} WHERE ql_f <> '')")
+           f"{_words_from(col, laterals)} WHERE ql_f <> '')")
     return sql, [word_class() + "+", _fold_map()]
+
+
+# A stem differs from its word's fold in its last two characters at most (english.sbl: every
+# step keeps a prefix of the word and appends at most 'ie', 'ee', 'e', 'i', or a Step 2/3
+# replacement that shares all but its last two characters with the suffix it replaces, such as
+# 'biliti' → 'ble'; Step 4 and 5 only delete). One more for safety: a word whose fold does not
+# start with the stem less its last three characters cannot have that stem, and is not stemmed.
+STEM_TAIL = 3
 
 
 def stems_hold(col: str, tokens: list[str]) -> tuple[str, list[Any]]:
     """The English stems of text ``col``'s words hold ``tokens`` (stems) in a row."""
     if not all(tokens):
         return "FALSE", []  # no stem is empty, so no row holds an empty one
+    if len(tokens) == 1:  # one word: stem only the words that could have its stem
+        laterals, stem = stem_laterals("ql_f")
+        prefix = tokens[0][: max(0, len(tokens[0]) - STEM_TAIL)]
+        sql = (f"EXISTS (SELECT 1 {_words_from(col, laterals)} "
+               f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text)")
+        return sql, [word_class() + "+", _fold_map(), prefix, tokens[0]]
     sql, params = stems_sql(col)
     return f"(strpos({sql}, ?) > 0)", [*params, text.joined(tokens)]
 
