@@ -23,17 +23,19 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
 * text search words are found with a regular expression over the text (features/text.py's
   words are runs of Unicode letters and digits): exact for ``caseSensitive`` /
   ``diacriticSensitive`` searches and for the folded words of non-English searches; the English
-  stemmed search has no identical SQL form (Snowball stems cannot be computed in a read-only
-  query) and is refused with a QueryError that says so.
+  stemmed search computes each row's stems in the query (parse_words.stems_hold, the Snowball
+  steps of parse_stems.py), once the store has checked them against the Python stemmer on the
+  server (:attr:`ParseDialect.stem_probe`), and is refused with the reason when they differ.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from querylang.engines.postgres.dialect import PostgresDialect
-from querylang.engines.postgres.parse_words import fold_pattern, word_pattern
+from querylang.engines.postgres.parse_words import fold_pattern, stems_hold, word_pattern
 from querylang.errors import QueryError
 from querylang.model.schema import ClassDef, Schema
 
@@ -117,6 +119,10 @@ class ParseDialect(PostgresDialect):
     # table, not found by a hash join over the whole class (which PostgreSQL's default costs
     # prefer once the class has a few thousand rows).
     edge_ids_as_array = True
+    # Set by the store: asks the server why its stems would differ from text.stems (None: they
+    # do not); asked once, at the first English stemmed search.
+    stem_probe: Callable[[], str | None] | None = None
+    _stem_verdict: tuple[str | None] | None = None
 
     def __init__(self, schema: Schema, layout: ParseLayout, *, code_point_order: bool = False) -> None:
         self.schema = schema
@@ -208,12 +214,16 @@ class ParseDialect(PostgresDialect):
             return f"({col} ~ ?::text)", [word_pattern(tokens)]
         if part == ":fx":
             return f"({col} ~ ?::text)", [fold_pattern(tokens)]
-        raise QueryError(
-            "text search with English stemming cannot be answered on Parse's own tables: querylang "
-            "compares Snowball stems of case- and accent-folded words, which no read-only SQL "
-            "expression computes identically (PostgreSQL's english_stem also drops stop words). "
-            "Search with caseSensitive or diacriticSensitive, or with language 'none' (folded "
-            "words, no stemming), or import the data (querylang import parse-server)",
-            code=1,
-        )
+        if self._stem_verdict is None:
+            self._stem_verdict = (self.stem_probe() if self.stem_probe is not None else "no server to check them on",)
+        why = self._stem_verdict[0]
+        if why is not None:
+            raise QueryError(
+                "text search with English stemming cannot be answered on these Parse tables in place: "
+                f"querylang computes the Snowball stems in SQL, but {why}. Search with caseSensitive or "
+                "diacriticSensitive, or with language 'none' (folded words, no stemming), or import the "
+                "data (querylang import parse-server)",
+                code=1,
+            )
+        return stems_hold(col, tokens)
 

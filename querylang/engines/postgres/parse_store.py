@@ -32,6 +32,7 @@ from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import stored_row_decoder
+from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
@@ -125,7 +126,12 @@ class ParseStore(PostgresStore):
         layout = ParseLayout({q: p for p, q in names.items()}, physical)
         code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
         self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
+        self.dialect.stem_probe = self._stems_problem
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
+
+    def _stems_problem(self) -> str | None:
+        with self.connection() as con:
+            return stems_problem(con)
 
     @staticmethod
     def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, set[str]], names: dict[str, str]) -> str:

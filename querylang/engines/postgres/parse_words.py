@@ -13,13 +13,28 @@ kept). A word, or a phrase of consecutive words, is then a pattern over the raw 
   words that fold to a token are the sequences of characters whose folds spell the token,
   with characters that fold to nothing anywhere in between; words that fold to nothing are
   not words to text.folded, so a phrase may step over them.
+
+English stemmed search has no pattern form (a stem is not a set of spellings one can list), so
+there each row's words are computed as text.stems computes them: the words found by the word
+class (``regexp_matches ... WITH ORDINALITY``), each folded character by character (the same
+property: a generated map of every alphanumeric character whose fold is not itself, Hangul
+syllables decomposed arithmetically, ASCII by ``translate``; PostgreSQL's ``lower`` and
+``normalize`` follow the server's locale and Unicode version, not Python's), the empty folds
+dropped, then stemmed by parse_stems.py and joined as ``" s1 s2 "``, which holds a word or a
+phrase of the search as a substring (text.joined), as the store's own word columns do.
+:func:`stems_problem` checks the whole chain against text.stems on the server before a search
+relies on it.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import string
 import sys
+from typing import Any
 
+from querylang.engines.postgres.parse_stems import stem_laterals
 from querylang.errors import QueryError
 from querylang.features import text
 
@@ -113,3 +128,98 @@ def fold_pattern(tokens: list[str]) -> str:
     non = word_class(True)
     sep = f"{non}+(?:{empty}+{non}+)*" if empty else f"{non}+"
     return _check(f"(^|{non})" + sep.join(_folding_to(t) for t in tokens) + f"($|{non})")
+
+
+# --- English stems of a row's words, in SQL -----------------------------------------------------
+
+_HANGUL = (0xAC00, 0xD7A3)  # syllables: NFKD is the arithmetic decomposition into jamo
+
+
+@functools.cache
+def _fold_map() -> str:
+    """JSON: each alphanumeric character whose fold (text.fold) is not itself → its fold."""
+    out = {}
+    for cp in _alnum():
+        c = chr(cp)
+        if not _HANGUL[0] <= cp <= _HANGUL[1] and text.fold(c) != c:
+            out[c] = text.fold(c)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fold_sql(w: str) -> str:
+    """text.fold of the word ``w`` (alphanumeric characters only), character by character."""
+    s = f"(ascii(ql_c.c) - {_HANGUL[0]})"
+    hangul = (f"chr(4352 + {s} / 588) || chr(4449 + {s} % 588 / 28) || "
+              f"CASE WHEN {s} % 28 > 0 THEN chr(4519 + {s} % 28) ELSE '' END")
+    each = (f"CASE WHEN ascii(ql_c.c) BETWEEN {_HANGUL[0]} AND {_HANGUL[1]} THEN {hangul} "
+            f"ELSE coalesce(?::jsonb ->> ql_c.c, ql_c.c) END")
+    ascii_ = string.digits + string.ascii_letters
+    return (f"CASE WHEN {w} ~ '^[{ascii_}]+$' THEN translate({w}, '{string.ascii_uppercase}', '{string.ascii_lowercase}') "
+            f"ELSE (SELECT string_agg({each}, '' ORDER BY ql_c.i) "
+            f"FROM unnest(string_to_array({w}, NULL)) WITH ORDINALITY AS ql_c(c, i)) END")
+
+
+def _words_from(col: str, laterals: str) -> str:
+    return (f"FROM regexp_matches({col}, ?, 'g') WITH ORDINALITY AS ql_m(ql_w, ql_o) "
+            f"CROSS JOIN LATERAL (SELECT ({_fold_sql('ql_m.ql_w[1]')}) COLLATE \"C\" AS ql_f OFFSET 0) AS ql_f_ "
+            f"{laterals}")
+
+
+def stems_sql(col: str) -> tuple[str, list[Any]]:
+    """``" s1 s2 "``: the English stems of the words of text ``col`` (text.joined(text.stems))."""
+    laterals, stem = stem_laterals("ql_f")
+    sql = (f"(SELECT ' ' || coalesce(string_agg({stem}, ' ' ORDER BY ql_m.ql_o), '') || ' ' "
+           f"{_words_from(col, laterals)} WHERE ql_f <> '')")
+    return sql, [word_class() + "+", _fold_map()]
+
+
+# A stem differs from its word's fold in its last two characters at most (english.sbl: every
+# step keeps a prefix of the word and appends at most 'ie', 'ee', 'e', 'i', or a Step 2/3
+# replacement that shares all but its last two characters with the suffix it replaces, such as
+# 'biliti' → 'ble'; Step 4 and 5 only delete). One more for safety: a word whose fold does not
+# start with the stem less its last three characters cannot have that stem, and is not stemmed.
+STEM_TAIL = 3
+
+
+def stems_hold(col: str, tokens: list[str]) -> tuple[str, list[Any]]:
+    """The English stems of text ``col``'s words hold ``tokens`` (stems) in a row."""
+    if not all(tokens):
+        return "FALSE", []  # no stem is empty, so no row holds an empty one
+    if len(tokens) == 1:  # one word: stem only the words that could have its stem
+        laterals, stem = stem_laterals("ql_f")
+        prefix = tokens[0][: max(0, len(tokens[0]) - STEM_TAIL)]
+        sql = (f"EXISTS (SELECT 1 {_words_from(col, laterals)} "
+               f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text)")
+        return sql, [word_class() + "+", _fold_map(), prefix, tokens[0]]
+    sql, params = stems_sql(col)
+    return f"(strpos({sql}, ?) > 0)", [*params, text.joined(tokens)]
+
+
+# Words that tell english.sbl's versions and rules apart, with folds of every kind.
+CHECK_TEXT = (
+    "added biologist dying lying tying skies skis sky news innings inning evening outing succeeded "
+    "proceed exceedingly generously communism arsenal emergency international universe organization "
+    "pasta past later yelling happy cries ties gas hoping hopping filing filling agreed feed bled "
+    "conditional rational valenci hesitanci digitizer operator feudalism brutaliti fulness "
+    "decisiveness sensibiliti analogi fulli lessli vileli formaliti triplicate formative "
+    "electrical hopeful goodness revival allowance inference airliner gyroscopic adjustable "
+    "defensible irritant replacement adjustment dependent communism activate angulariti homologous "
+    "effective bowdlerize adoption controll roll aYe say ayyy yying early only singly gently ugly idly "
+    "s t don Don't isn't the THE a an Straße ﬁnancial ﬂoor Ångström naïve Café résumé ǅemal "
+    "Σίσυφος ΣΊΣΥΦΟΣ москва İstanbul ﬃ ⅫⅦ ½ ² ㎏ 한국어 ᄀ ꭰꭱ Ꭰ 3d x_y 42 ooo ﹏"
+)
+
+
+def stems_problem(con: Any) -> str | None:
+    """Why stems computed on this server would differ from text.stems (None: they do not)."""
+    encoding = con.execute("SELECT current_setting('server_encoding')").fetchone()[0]
+    if encoding != "UTF8":
+        return f"the database's encoding is {encoding}, not UTF8"
+    sql, params = stems_sql("ql_t.t")
+    sql = sql.replace("%", "%%").replace("?", "%s")
+    rows = con.execute(f"SELECT ql_t.t, {sql} FROM unnest(%s::text[]) AS ql_t(t)",
+                       [*params, [*text.words(CHECK_TEXT), CHECK_TEXT]]).fetchall()
+    differ = [w for w, got in rows if got != text.joined(text.stems(w))]
+    if differ:
+        return "its stems differ from the Python stemmer's for " + ", ".join(repr(w[:40]) for w in differ[:8])
+    return None
