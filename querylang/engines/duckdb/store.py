@@ -28,6 +28,7 @@ import pyarrow as pa
 from querylang.engines.duckdb.cells import class_arrays, word_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
+from querylang.engines.duckdb.directory_load import Unreadable, load_directory, readable
 from querylang.engines.duckdb.layout import (
     SCHEMA_TABLE,
     TEXT_PARTS,
@@ -60,6 +61,7 @@ from querylang.interchange.columns import (
     read_columns,
 )
 from querylang.interchange.directory import (
+    RELATIONS_FILE,
     class_files,
     is_directory,
     iter_directory_columns,
@@ -269,11 +271,17 @@ class Store:
             old = self.schema
             schema = merge_schema(old, classes)
             added = schema.classes.keys() - old.classes.keys()
-            files = {name for name, _ in class_files(path, classes)}
-            if added and files <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
+            files = class_files(path, classes)
+            if added and {name for name, _ in files} <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
                 now = to_ms(datetime.now(UTC))
-                parts = iter_directory_columns(path, schema, now)
-                counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
+                rel = path / RELATIONS_FILE
+                try:
+                    if not readable([f for _, f in files] + ([rel] if rel.exists() else [])):
+                        raise Unreadable(path)
+                    counts = load_directory(self, path, files, schema, old, added, now, Tally(progress, 0))
+                except Unreadable:  # read by Python, a part at a time
+                    parts = iter_directory_columns(path, schema, now)
+                    counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
                 if counts is not None:
                     return counts
             doc = read_document(path)

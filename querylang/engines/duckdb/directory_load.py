@@ -1,0 +1,212 @@
+"""A load of new classes from an interchange directory, read by DuckDB (ndjson.py).
+
+Each ``<Class>.ndjson`` is read, checked and inserted by one SQL statement into the class's
+new table; the records SQL does not vouch for are read again one by one in Python with the
+checks of a document load (interchange/document.py), which names the first bad one or gives
+its cells. Then the edges of relations.ndjson the same way, then the indexes. The tables are
+hidden until the last transaction writes their schema rows (LOADING_TABLE, as a pipelined
+load of a document): any failure drops them, so a bad record on the last line loads nothing.
+
+DuckDB works within LOAD_MEMORY while it loads (spilling to its temporary directory, next to
+the database file), so the peak memory of a load does not grow with the size of the files.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import orjson
+
+from querylang.engines.duckdb.layout import join_table, quote_ident
+from querylang.engines.duckdb.ndjson import literal, relation_select
+from querylang.engines.duckdb.ndjson import class_select as select_records
+from querylang.engines.duckdb.pipeline import LOADING_TABLE, Tally, edge_count
+from querylang.errors import DataError
+from querylang.interchange.columns import edge_arrays, record_columns, relation_columns
+from querylang.interchange.directory import RELATIONS_FILE, read_parts
+from querylang.interchange.document import Edge, normalise_record
+from querylang.model.schema import ClassDef, Schema
+
+if TYPE_CHECKING:
+    from querylang.engines.duckdb.store import Store
+
+LOAD_MEMORY = "1GB"  # DuckDB's memory limit while a directory loads
+BATCH = 100_000  # records SQL did not vouch for, read again at a time
+
+
+class Unreadable(Exception):
+    """DuckDB refused a file Python's JSON reader accepts: the load is read by Python."""
+
+
+def readable(files: list[Path]) -> bool:
+    """Whether DuckDB reads these files line for line as a document load would. Its reader
+    skips a byte order mark and takes a lone carriage return, a vertical tab or a form feed
+    for a line end or a blank, which Python's reader does not: such files are read by the
+    Python reader instead (it finds the first bad line or loads them)."""
+    for file in files:
+        with file.open("rb") as fh:
+            if fh.read(3) == b"\xef\xbb\xbf":
+                return False
+            if file.stat().st_size == 0:
+                continue
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
+                    return False
+    return True
+
+
+def load_directory(
+    store: Store, path: Path, files: list[tuple[str, Path]], schema: Schema, old: Schema, added: set[str],
+    now: datetime, tell: Tally,
+) -> dict[str, int] | None:
+    """Load the directory's new classes; None when relations.ndjson holds edges of stored
+    classes (nothing was kept: the caller loads it as one document instead)."""
+    con = store.con
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
+    counts: dict[str, int] = {}
+    try:
+        store._create_tables(old, schema, con, mark=True)
+        record_edges: list[Edge] = []
+        for name, file in files:
+            counts[name] = _load_class(store, schema.classes[name], file, now, record_edges, tell)
+        relations = [
+            (c.name, f.name, f.target or "")
+            for c in schema.classes.values() if c.name in added
+            for f in c.user_fields if f.type == "Relation"
+        ]
+        fresh = store._new_tables(old, schema)
+        rel = path / RELATIONS_FILE
+        if rel.exists():
+            if not _load_relations(store, rel, schema, added, relations, tell):
+                store._drop_loading()
+                return None
+            fresh = set()
+        if record_edges:
+            edges = edge_arrays(record_edges)
+            with store._transaction(con):
+                store._insert_edges(edges, fresh, con)
+            tell.written(edge_count(edges))
+        store._build_indexes(schema, con)
+        clean = store._clean_joins(schema)
+        with store._transaction(con):  # publishing: the schema rows make the load visible
+            store._write_schema(old, schema)
+            con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+    except BaseException as exc:
+        store._drop_loading()
+        if isinstance(exc, duckdb.Error):
+            raise store._load_error(exc, path, old) from exc
+        raise
+    finally:
+        con.execute(f"SET memory_limit = {literal(limit)}")
+    store._loaded(schema, clean, [c for c, n in counts.items() if n])
+    return counts
+
+
+def _load_class(
+    store: Store, cls: ClassDef, file: Path, now: datetime, record_edges: list[Edge], tell: Tally
+) -> int:
+    """One class file into its (new, empty) table; returns its number of records."""
+    con = store.con
+    sql, names = select_records(cls, file)
+    table = quote_ident(cls.name)
+    try:
+        with store._transaction(con):
+            count = con.execute(
+                f"INSERT INTO {table} ({', '.join(map(quote_ident, names))}) {sql}", [now.replace(tzinfo=None)]
+            ).fetchone()[0]
+    except duckdb.InvalidInputException:
+        # Not JSON to DuckDB: Python's reader names the line (read_parts raises), or else it
+        # reads the file otherwise than DuckDB, and reads the whole load.
+        for _ in read_parts(file):
+            pass
+        raise Unreadable(file) from None
+    tell.read(count)
+    # The table was empty and DuckDB keeps the order of the file: a row's rowid is the
+    # position of its record among the file's records, as a document load counts them.
+    after = -1
+    while True:
+        rows = con.execute(
+            f'SELECT rowid, ":nulls"[1] FROM {table} WHERE "objectId" IS NULL AND rowid > ? ORDER BY rowid LIMIT {BATCH}',
+            [after],
+        ).fetchall()
+        if not rows:
+            break
+        recs = []
+        for at, text in rows:
+            try:
+                row = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise _json_error(file, at) from None
+            rec, edges = normalise_record(cls, row, now=now, index=at)
+            recs.append(rec)
+            record_edges.extend(edges)
+        with store._transaction(con):
+            store._insert_records(cls, record_columns(cls, recs), con)
+        after = rows[-1][0]
+    if after >= 0:
+        with store._transaction(con):
+            con.execute(f'DELETE FROM {table} WHERE "objectId" IS NULL')
+    tell.written(count)
+    return int(count)
+
+
+def _json_error(file: Path, at: int) -> DataError:
+    """The error of record ``at`` (counted from 0) of ``file``, which DuckDB read and Python's
+    JSON reader does not (NaN, Infinity, a trailing comma): named by line, as read_parts does."""
+    for lineno, line in _records(file):
+        if at == 0:
+            try:
+                orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                return DataError(f"{file.name}, line {lineno}: not valid JSON: {exc}")
+            break
+        at -= 1
+    return DataError(f"{file.name}: a record DuckDB read differently from Python's JSON reader")
+
+
+def _records(file: Path) -> Iterator[tuple[int, bytes]]:
+    with file.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                yield lineno, line
+
+
+def _load_relations(
+    store: Store, rel: Path, schema: Schema, added: set[str], relations: list[tuple[str, str, str]], tell: Tally
+) -> bool:
+    """The edges of relations.ndjson into the new join tables. False when some edge is of a
+    stored class. An edge SQL does not vouch for sends the whole file through the edge
+    reader, which names the first bad edge, counted from the start of the file."""
+    con = store.con
+    unsure = not relations
+    for owner, key, _ in relations:
+        jt = quote_ident(join_table(owner, key))
+        try:
+            with store._transaction(con):
+                con.execute(f"INSERT INTO {jt} {relation_select(rel, relations, owner, key)}")
+                marked = con.execute(f"DELETE FROM {jt} WHERE owning_id = chr(0)").fetchone()[0]
+        except duckdb.InvalidInputException:  # not JSON to DuckDB: the edge reader names the line
+            marked = 1
+        if marked:
+            unsure = True
+            break
+    if not unsure:
+        tell.written(sum(con.execute(f"SELECT count(*) FROM {quote_ident(join_table(o, k))}").fetchone()[0] for o, k, _ in relations))
+        return True
+    for o, k, _ in relations:  # what SQL wrote is written again, a part at a time
+        with store._transaction(con):
+            con.execute(f"DELETE FROM {quote_ident(join_table(o, k))}")
+    for start, part in read_parts(rel):
+        edges = relation_columns(part, schema, start)
+        if not {owner for owner, _ in edges} <= added:
+            return False
+        with store._transaction(con):
+            store._insert_edges(edges, set(), con)
+        tell.written(edge_count(edges))
+    return True
