@@ -39,6 +39,19 @@ LOAD_MEMORY = "1GB"  # DuckDB's memory limit while a directory loads
 BATCH = 100_000  # records SQL did not vouch for, read again at a time
 
 
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _bytes(setting: str) -> float:
+    """A DuckDB memory setting ('18.7 GiB', '1GB') in bytes; unknown forms count as no limit."""
+    number = setting.rstrip("BbKkMmGgTtIi ")
+    try:
+        return float(number) * _UNITS[setting[len(number):].strip().upper()]
+    except (ValueError, KeyError):
+        return float("inf")
+
+
 class Unreadable(Exception):
     """DuckDB refused a file Python's JSON reader accepts: the load is read by Python."""
 
@@ -68,7 +81,8 @@ def load_directory(
     classes (nothing was kept: the caller loads it as one document instead)."""
     con = store.con
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
+    if _bytes(limit) > _bytes(LOAD_MEMORY):  # a lower limit someone set is kept
+        con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
     counts: dict[str, int] = {}
     try:
         store._create_tables(old, schema, con, mark=True)
@@ -103,7 +117,10 @@ def load_directory(
             raise store._load_error(exc, path, old) from exc
         raise
     finally:
-        con.execute(f"SET memory_limit = {literal(limit)}")
+        # The default again if it was (its text is rounded: setting that would lower it).
+        con.execute("RESET memory_limit")
+        if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != limit:
+            con.execute(f"SET memory_limit = {literal(limit)}")
     store._loaded(schema, clean, [c for c, n in counts.items() if n])
     return counts
 
