@@ -17,14 +17,13 @@ import mmap
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
 
 from querylang.engines.duckdb.layout import join_table, quote_ident
-from querylang.engines.duckdb.ndjson import literal, relation_select
-from querylang.engines.duckdb.ndjson import class_select as select_records
+from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, Tally, edge_count
 from querylang.errors import DataError
 from querylang.interchange.columns import edge_arrays, record_columns, relation_columns
@@ -50,6 +49,14 @@ def _bytes(setting: str) -> float:
         return float(number) * _UNITS[setting[len(number):].strip().upper()]
     except (ValueError, KeyError):
         return float("inf")
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The one value a statement gives."""
+    row = con.execute(sql, params or [])
+    first = row.fetchone()
+    assert first is not None
+    return first[0]
 
 
 class Unreadable(Exception):
@@ -80,7 +87,7 @@ def load_directory(
     """Load the directory's new classes; None when relations.ndjson holds edges of stored
     classes (nothing was kept: the caller loads it as one document instead)."""
     con = store.con
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    limit = _one(con, "SELECT current_setting('memory_limit')")
     if _bytes(limit) > _bytes(LOAD_MEMORY):  # a lower limit someone set is kept
         con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
     counts: dict[str, int] = {}
@@ -119,7 +126,7 @@ def load_directory(
     finally:
         # The default again if it was (its text is rounded: setting that would lower it).
         con.execute("RESET memory_limit")
-        if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != limit:
+        if _one(con, "SELECT current_setting('memory_limit')") != limit:
             con.execute(f"SET memory_limit = {literal(limit)}")
     store._loaded(schema, clean, [c for c, n in counts.items() if n])
     return counts
@@ -130,13 +137,11 @@ def _load_class(
 ) -> int:
     """One class file into its (new, empty) table; returns its number of records."""
     con = store.con
-    sql, names = select_records(cls, file)
+    sql, names = class_select(cls, file)
     table = quote_ident(cls.name)
     try:
         with store._transaction(con):
-            count = con.execute(
-                f"INSERT INTO {table} ({', '.join(map(quote_ident, names))}) {sql}", [now.replace(tzinfo=None)]
-            ).fetchone()[0]
+            count = _one(con, f"INSERT INTO {table} ({', '.join(map(quote_ident, names))}) {sql}", [now.replace(tzinfo=None)])
     except duckdb.InvalidInputException:
         # Not JSON to DuckDB: Python's reader names the line (read_parts raises), or else it
         # reads the file otherwise than DuckDB, and reads the whole load.
@@ -207,14 +212,14 @@ def _load_relations(
         try:
             with store._transaction(con):
                 con.execute(f"INSERT INTO {jt} {relation_select(rel, relations, owner, key)}")
-                marked = con.execute(f"DELETE FROM {jt} WHERE owning_id = chr(0)").fetchone()[0]
+                marked = _one(con, f"DELETE FROM {jt} WHERE owning_id = chr(0)")
         except duckdb.InvalidInputException:  # not JSON to DuckDB: the edge reader names the line
             marked = 1
         if marked:
             unsure = True
             break
     if not unsure:
-        tell.written(sum(con.execute(f"SELECT count(*) FROM {quote_ident(join_table(o, k))}").fetchone()[0] for o, k, _ in relations))
+        tell.written(sum(_one(con, f"SELECT count(*) FROM {quote_ident(join_table(o, k))}") for o, k, _ in relations))
         return True
     for o, k, _ in relations:  # what SQL wrote is written again, a part at a time
         with store._transaction(con):

@@ -263,9 +263,10 @@ class Store:
             return self._load_in_one_transaction(doc, old, tell)
 
     def _load_directory(self, path: Path, progress: Progress | None) -> dict[str, int]:
-        """An interchange directory (interchange/directory.py). New classes only: streamed,
-        a part at a time, through the pipeline of _load_new (memory bounded by the part size,
-        not the files). Records for stored classes: read whole and loaded as a document."""
+        """An interchange directory (interchange/directory.py). New classes only: read by
+        DuckDB, checked in SQL (directory_load.py), or a part at a time through the pipeline of
+        _load_new for files DuckDB reads otherwise than Python. Records for stored classes:
+        read whole and loaded as a document."""
         with self.lock, no_gc():
             classes = read_classes(path)
             old = self.schema
