@@ -343,7 +343,7 @@ def percentile(xs: list[float], q: float) -> float:
 
 
 def report(results: dict[str, dict[str, Any]], abouts: dict[str, str], args: argparse.Namespace, records: int) -> str:
-    from benchmarks.__main__ import machine
+    from benchmarks.describe import machine
 
     lines = [
         "# `querylang serve` under load, beside Parse Server",

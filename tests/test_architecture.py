@@ -143,7 +143,69 @@ def test_sql_text_exists_only_under_the_engines() -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("path", _sources("querylang"), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", _sources("querylang", "benchmarks"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_file_is_too_long_to_read(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines (at most {MAX_LINES}): split it by job"
+
+
+def _import_graph() -> dict[str, dict[str, int]]:
+    """Module → {module it imports: line} over querylang, every import counted wherever it is
+    written (module level, inside a function, under TYPE_CHECKING): each is a dependency.
+    ``from package import name`` is an import of the submodule when ``name`` is one, else
+    of the package."""
+    modules = {_module_name(p): p for p in _sources("querylang")}
+    graph: dict[str, dict[str, int]] = {m: {} for m in modules}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        here = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = here[: len(here) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            for target in targets:
+                if target in modules and target != module:
+                    graph[module].setdefault(target, node.lineno)
+    return graph
+
+
+def _a_cycle(graph: dict[str, dict[str, int]]) -> list[str]:
+    """One import cycle (its modules in order, the first repeated at the end), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done (no cycle through it)
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[module] = 2
+        return []
+
+    for module in sorted(graph):
+        if module not in state and (found := visit(module)):
+            return found
+    return []
+
+
+def test_the_module_import_graph_has_no_cycles() -> None:
+    graph = _import_graph()
+    cycle = _a_cycle(graph)
+    steps = [f"{a} imports {b} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)]
+    assert not cycle, "import cycle (name what one side needs in a Protocol, or move the shared part below both):\n" + "\n".join(steps)
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    graph = {"a": {"b": 1}, "b": {"c": 2}, "c": {"a": 3}, "d": {"a": 4}}
+    assert _a_cycle(graph) == ["a", "b", "c", "a"]
+    assert _a_cycle({"a": {"b": 1}, "b": {}, "c": {"a": 2, "b": 3}}) == []

@@ -180,6 +180,49 @@ def test_writes_are_transactions(pair):
     assert pg.query("Post", None).records == pg.reference("Post", None).records
 
 
+
+REFUSED_WRITES: list[tuple[str, tuple[Any, ...]]] = [
+    ("create", ("Nope", {})),
+    ("create", ("Post", {"objectId": "p1"})),
+    ("create", ("Post", {"objectId": "p6", "score": "high"})),
+    ("save", ("Post", "p1", {"objectId": "p7"})),
+    ("save", ("Post", "p1", {"fans": ["u1"]})),
+    ("save", ("Post", "p404", {"score": 1})),
+    ("save", ("Post", "p1", {"score": "high"})),
+    ("increment", ("Post", "p1", {"title": 1})),
+    ("increment", ("Post", "p1", {"score": True})),
+    ("increment", ("Post", "p404", {"score": 1})),
+    ("delete", ("Post", "p404")),
+    ("add_relation", ("Post", "p1", "title", "u1")),
+    ("add_relation", ("Post", "p404", "fans", "u1")),
+    ("remove_relation", ("Post", "p1", "owner", "u1")),
+    ("define_class", ("Post", {"score": {"type": "String"}})),
+]
+
+
+@pytest.mark.parametrize(("method", "args"), REFUSED_WRITES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(REFUSED_WRITES)])
+def test_refused_writes_are_refused_alike_and_change_nothing(pair, method, args):
+    """Both engines share one writer's rules (engines/sql/writer.py): the same error, nothing written."""
+    pg, duck = pair
+    errors = []
+    for db in (pg, duck):
+        before = db.query("Post", None).records
+        with pytest.raises(QueryError) as exc:
+            getattr(db, method)(*args)
+        errors.append((type(exc.value), str(exc.value)))
+        assert db.query("Post", None).records == before
+    assert errors[0] == errors[1]
+
+
+def test_an_edge_to_a_missing_record_is_written_and_checked_alike(pair):
+    pg, duck = pair
+    for db in (pg, duck):
+        db.add_relation("Post", "p2", "fans", "ghost")  # no such User: queries check targets again
+        db.create("Post", {"objectId": "p8", "fans": ["u1", "u9"]})
+        db.delete("User", "u1")  # its edges go with it
+    for where in [{"fans": "ghost"}, {"fans": {"exists": True}}, {"fans": "u1"}, {"fans": "u2"}]:
+        assert pg.query("Post", where).ids == duck.query("Post", where).ids == pg.reference("Post", where).ids
+
 def test_a_failed_load_writes_nothing(pair):
     pg, _ = pair
     before = pg.query("Post", None).records

@@ -16,14 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import DataError
-from .interchange import ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging
 from .parse_types import SENSITIVE_FIELDS, Target, detect_target, interchange_fields, rest_record
-
-if TYPE_CHECKING:
-    from ..api import Database
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
 _TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}
@@ -105,7 +102,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
     return fields
 
 
-def import_rest_exports(db: Database, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
+def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
     """Import Dashboard exports and ``{"results": [...]}`` files (one class per file) into ``db``."""
     report = ImportReport()
     with Staging() as staging:

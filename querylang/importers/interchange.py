@@ -16,12 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from ..errors import DataError
 
-if TYPE_CHECKING:
-    from ..api import Database
+
+class Destination(Protocol):
+    """Where an import goes: a :class:`querylang.Database`, of which it needs ``load`` (named
+    here, not imported: the Database's import methods call the importers)."""
+
+    def load(self, source: Path) -> dict[str, int]: ...
 
 
 @dataclass
@@ -109,13 +113,13 @@ class Staging:
         (self.dir / "schema.json").write_text(_dump({"classes": self.classes}) + "\n", encoding="utf-8")
         return self.dir
 
-    def load(self, db: Database, report: ImportReport) -> ImportReport:
+    def load(self, db: Destination, report: ImportReport) -> ImportReport:
         load_directory(db, self.finish(), report)
         report.edges = self.edges
         return report
 
 
-def load_directory(db: Database, directory: Path, report: ImportReport) -> None:
+def load_directory(db: Destination, directory: Path, report: ImportReport) -> None:
     """Load an interchange directory into ``db``, all or nothing.
 
     A ``Database.load`` that reads the directory form gets the directory, and the import's

@@ -14,16 +14,13 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import DataError
 from . import ejson
 from .ejson import iso_ms
-from .interchange import ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging
 from .parse_types import SYSTEM_FIELDS, Target, detect_target, edge, interchange_fields, rest_record
-
-if TYPE_CHECKING:
-    from ..api import Database
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
 _SCHEMA_TYPES = {
@@ -57,7 +54,7 @@ _VOLATILE = {
 }  # fmt: skip
 
 
-def import_mongo_export(db: Database, directory: str | Path, *, target: Target | None = None) -> ImportReport:
+def import_mongo_export(db: Destination, directory: str | Path, *, target: Target | None = None) -> ImportReport:
     """Import a directory of ``mongoexport`` files (see the module doc) into ``db``."""
     root = Path(directory)
     files = export_files(root)

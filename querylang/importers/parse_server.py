@@ -20,10 +20,10 @@ import http.client
 import json
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import DataError
-from .interchange import ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging
 from .parse_types import (
     Target,
     check_parse_field,
@@ -32,9 +32,6 @@ from .parse_types import (
     interchange_fields,
     rest_record,
 )
-
-if TYPE_CHECKING:
-    from ..api import Database
 
 PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
 EDGE_PAGE = 1000
@@ -114,7 +111,7 @@ class ParseClient:
 
 
 def import_parse_server(
-    db: Database,
+    db: Destination,
     url: str,
     *,
     app_id: str,

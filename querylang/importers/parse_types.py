@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DataError, QueryError
+from ..model.schema import Schema
 
 # The types of querylang's schema that Parse types map to one to one.
 PLAIN_TYPES = frozenset({"String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint"})
@@ -82,8 +83,6 @@ FALLBACK = Target(frozenset(), False)
 
 
 def _accepts(name: str, fields: Mapping[str, Any]) -> bool:
-    from .. import Schema  # the public class: the same in every module layout
-
     try:
         Schema.from_json({name: {"fields": fields}})
     except QueryError:

@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from querylang.interchange.directory import RELATIONS_FILE, class_files, read_classes, read_parts
 from querylang.interchange.document import (
     Edge,
     check_value,
@@ -133,6 +134,40 @@ def iter_columns(
             yield cls, cols, start + step >= len(rows)
     if record_edges:
         yield edge_arrays(record_edges)
+
+
+def iter_directory_columns(
+    path: Path, schema: Schema, now: datetime, size: int | None = None
+) -> Iterator[tuple[ClassDef, ClassColumns, bool] | Edges]:
+    """As :func:`iter_columns`, an interchange directory (directory.py) a part at a time: each
+    class's parts (class, columns, last part of the class) in the order of ``schema.json``,
+    then the edges of relations.ndjson, then the edges Relation lists inside records gave. The first error raised is the
+    directory's first in that order; objectIds repeated across parts are left to the
+    store's unique index."""
+    record_edges: list[Edge] = []
+    for name, file in class_files(path, read_classes(path)):
+        cls = schema.classes[name]
+        pending: tuple[int, list[Any]] | None = None
+        for start, rows in read_parts(file, size):
+            if pending is not None:
+                yield cls, _part_columns(cls, *pending, now, record_edges), False
+            pending = (start, rows)
+        if pending is not None:
+            yield cls, _part_columns(cls, *pending, now, record_edges), True
+    rel = path / RELATIONS_FILE
+    if rel.exists():
+        for start, edges in read_parts(rel, size):
+            if edges:
+                yield relation_columns(edges, schema, start)
+    if record_edges:
+        yield edge_arrays(record_edges)
+
+
+def _part_columns(cls: ClassDef, start: int, rows: list[Any], now: datetime, record_edges: list[Edge]) -> ClassColumns:
+    cols = bulk_columns(cls, rows, now)
+    if cols is None:
+        cols = record_columns(cls, normalise_records(cls, rows, now, record_edges, start))
+    return cols
 
 
 def record_columns(cls: ClassDef, recs: list[dict[str, Any]]) -> ClassColumns:

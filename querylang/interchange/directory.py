@@ -16,23 +16,12 @@ record anywhere (the last line of the last file too) loads nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from querylang.errors import DataError
-from querylang.interchange.columns import (
-    ClassColumns,
-    Edges,
-    bulk_columns,
-    edge_arrays,
-    record_columns,
-    relation_columns,
-)
-from querylang.interchange.document import Edge, normalise_records
-from querylang.model.schema import ClassDef, Schema
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -109,37 +98,3 @@ def to_document(path: Path) -> dict[str, Any]:
 def size_of(path: Path) -> int:
     """Bytes of the directory's data files."""
     return sum(p.stat().st_size for p in path.glob("*.ndjson"))
-
-
-def iter_directory_columns(
-    path: Path, schema: Schema, now: datetime, size: int | None = None
-) -> Iterator[tuple[ClassDef, ClassColumns, bool] | Edges]:
-    """As columns.iter_columns, a part at a time: each class's parts (class, columns, last
-    part of the class) in the order of ``schema.json``, then the edges of relations.ndjson,
-    then the edges Relation lists inside records gave. The first error raised is the
-    directory's first in that order; objectIds repeated across parts are left to the
-    store's unique index."""
-    record_edges: list[Edge] = []
-    for name, file in class_files(path, read_classes(path)):
-        cls = schema.classes[name]
-        pending: tuple[int, list[Any]] | None = None
-        for start, rows in read_parts(file, size):
-            if pending is not None:
-                yield cls, _columns(cls, *pending, now, record_edges), False
-            pending = (start, rows)
-        if pending is not None:
-            yield cls, _columns(cls, *pending, now, record_edges), True
-    rel = path / RELATIONS_FILE
-    if rel.exists():
-        for start, edges in read_parts(rel, size):
-            if edges:
-                yield relation_columns(edges, schema, start)
-    if record_edges:
-        yield edge_arrays(record_edges)
-
-
-def _columns(cls: ClassDef, start: int, rows: list[Any], now: datetime, record_edges: list[Edge]) -> ClassColumns:
-    cols = bulk_columns(cls, rows, now)
-    if cols is None:
-        cols = record_columns(cls, normalise_records(cls, rows, now, record_edges, start))
-    return cols

@@ -5,12 +5,17 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import duckdb
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from querylang.engines.duckdb.store import Store
+
+class _Connected(Protocol):
+    """The store (named, not imported: it imports this module)."""
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
 
 
 # Tables a load of new classes has written but not yet published (no schema rows yet).
@@ -35,7 +40,7 @@ class LoadPipeline:
     (2.5× faster than inside the load's transaction): at scale L most of the index build
     hides behind the reading (benchmarks, Tuning P12)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: _Connected) -> None:
         self.cur = store.con.cursor()
         # Bounded: a reader faster than the writing waits instead of piling up parts in memory.
         self.jobs: queue.Queue[Any] = queue.Queue(maxsize=3)

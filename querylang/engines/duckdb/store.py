@@ -57,6 +57,7 @@ from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
     iter_columns,
+    iter_directory_columns,
     open_document,
     read_columns,
 )
@@ -64,7 +65,6 @@ from querylang.interchange.directory import (
     RELATIONS_FILE,
     class_files,
     is_directory,
-    iter_directory_columns,
     read_classes,
     size_of,
 )

@@ -16,8 +16,10 @@ from psycopg.adapt import Loader
 from psycopg.types.datetime import TimestamptzLoader
 
 from querylang.engines.duckdb import decode as duck_decode
+from querylang.interchange.document import check_value
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
+from querylang.model.values import parse_iso
 
 
 class IsoLoader(Loader):
@@ -46,3 +48,17 @@ def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
 
 def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     return make_decoder(cls, columns)(row)
+
+
+def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
+    """A decoded row (dates ISO) as a normalised record (dates as datetimes)."""
+    out: dict[str, Any] = {}
+    for k, v in rec.items():
+        if k in ("createdAt", "updatedAt"):
+            out[k] = parse_iso(v)
+        elif k == "objectId":
+            out[k] = v
+        else:
+            f = cls.fields[k]
+            out[k] = check_value(f.type, v, f.target)
+    return out

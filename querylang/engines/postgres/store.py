@@ -3,7 +3,7 @@ server, through a pool of connections so that many readers run at once.
 
 The public methods have the DuckDB Store's names (load, execute, ready, dataset, close, lock,
 writer); records become rows with the DuckDB store's cell functions (record_row), adapted to
-PostgreSQL types here (jsonb path maps, aware UTC dates).
+PostgreSQL types (jsonb path maps, aware UTC dates) in cells.py.
 
 * Loads: one transaction on one connection; records and edges go in through COPY; a failure
   rolls everything back (nothing half-written) and says why.
@@ -30,12 +30,11 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.cells import field_cells, record_row
 from querylang.engines.duckdb.watchdog import Watchdog
-from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder
+from querylang.engines.postgres.cells import row_cells
+from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder, stored_record
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -46,11 +45,10 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
+from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
-from querylang.interchange.document import Dataset, Edge, check_value, read_dataset
-from querylang.model.jsvalues import iso_ms
+from querylang.interchange.document import Dataset, Edge, read_dataset
 from querylang.model.schema import ClassDef, Schema
-from querylang.model.values import parse_iso
 
 # IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
 # raises instead. It happens in the geo formulas for coordinates a hair apart (below ~1e-150
@@ -157,21 +155,6 @@ class _Held:
         self.release()
 
 
-def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
-    """A clear error for what the server or the connection said."""
-    if isinstance(exc, pge.InsufficientPrivilege):
-        return QueryError(f"PostgreSQL refused {what}: permission denied ({_first_line(exc)})", code=1)
-    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or getattr(exc, "sqlstate", "") in (
-        "57P01", "57P02", "57P03",
-    ):
-        return QueryError(f"the PostgreSQL server went away during {what}: {_first_line(exc)}", code=1)
-    return QueryError(f"the database rejected {what}: {_first_line(exc)}", code=1)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 class PostgresStore:
     """querylang classes in one PostgreSQL database (``postgresql://user@host:port/dbname``)."""
 
@@ -195,7 +178,7 @@ class PostgresStore:
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
-            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {_first_line(exc)}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {first_line(exc)}") from None
         except Exception as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
         probe.close()
@@ -215,7 +198,7 @@ class PostgresStore:
                 self.schema = self._read_schema(con)
         except psycopg.Error as exc:
             self.pool.close()
-            raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {_first_line(exc)}") from None
+            raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {first_line(exc)}") from None
         except BaseException:
             self.pool.close()
             raise
@@ -477,51 +460,6 @@ class PostgresStore:
                         for o, r in con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(name, f.name))}"):
                             out.edges.append(Edge(name, f.name, o, r))
         return out
-
-
-def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
-    """A decoded row (dates ISO) as a normalised record (dates as datetimes)."""
-    out: dict[str, Any] = {}
-    for k, v in rec.items():
-        if k in ("createdAt", "updatedAt"):
-            out[k] = parse_iso(v)
-        elif k == "objectId":
-            out[k] = v
-        else:
-            f = cls.fields[k]
-            out[k] = check_value(f.type, v, f.target)
-    return out
-
-
-def _aware(v: Any) -> Any:
-    return v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
-
-
-def _json_cell(pairs: list[tuple[str, Any]]) -> Jsonb:
-    return Jsonb({k: iso_ms(_aware(v)) if isinstance(v, datetime) else v for k, v in pairs})
-
-
-def row_cells(cls: ClassDef, rec: Mapping[str, Any], maps: list[int] | None = None) -> list[Any]:
-    """A normalised record as one row of its table (layout.class_columns order), as psycopg
-    binds it: path maps as jsonb, dates aware UTC."""
-    row = record_row(cls, rec)
-    if maps is None:
-        maps = [k for k, (_, ty) in enumerate(class_columns(cls)) if ty == "jsonb"]
-    for k in maps:
-        if row[k] is not None:
-            row[k] = _json_cell(row[k])
-    return [[_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c) for c in row]
-
-
-def field_row(cls: ClassDef, f: Any, value: Any) -> list[Any]:
-    """The cells of one field's columns, as :func:`row_cells` gives them."""
-    cells = field_cells(f, value)
-    out = []
-    for (_, ty), c in zip(field_columns(f), cells, strict=True):
-        if ty == "jsonb" and c is not None:
-            c = _json_cell(c)
-        out.append([_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c))
-    return out
 
 
 def _safe_url(url: str) -> str:

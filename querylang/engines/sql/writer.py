@@ -1,0 +1,237 @@
+"""Record-level writes, the same rules on every SQL engine: create, save, increment, delete,
+relations and schema changes, each one validated against the schema first, then one
+transaction.
+
+The statements are written once, here, with ``?`` placeholders that the engine's dialect
+finishes (``Dialect.finish``) and identifiers quoted by the dialect through its layout. An
+engine's writer (engines/duckdb/writer.py, engines/postgres/writer.py) supplies only what
+differs: its transaction and how a failure inside one is reported, how a record becomes the
+cells of its row, how a stored row reads back, and how a schema change makes its tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from querylang.engines.sql.dialect import Dialect
+from querylang.errors import DataError
+from querylang.interchange.document import Edge, merge_schema, normalise_record
+from querylang.model.schema import ClassDef, Field, Schema
+
+
+class Tables(Protocol):
+    """The store a writer writes to: the schema it validates against (and replaces)."""
+
+    schema: Schema
+
+
+S = TypeVar("S", bound=Tables)
+T = TypeVar("T")
+
+
+class SqlWriter(Generic[S]):
+    """Record-level writes on one store; the engine's subclass supplies the methods marked
+    "engine" below."""
+
+    def __init__(self, store: S, dialect: Dialect) -> None:
+        self.store = store
+        self.dialect = dialect
+
+    # --- what each engine supplies --------------------------------------------------------
+
+    def transaction(self, fn: Callable[[Any], T]) -> T:
+        """Engine: ``fn(connection)`` in one transaction, holding the store alone; a failure
+        rolls back and is a :class:`DataError` saying nothing was changed."""
+        raise NotImplementedError
+
+    def columns(self, cls: ClassDef) -> list[str]:
+        """Engine: the columns of ``cls``'s table, in the order :meth:`cells` gives."""
+        raise NotImplementedError
+
+    def cells(self, cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
+        """Engine: a normalised record as its row's cells, as the driver binds them."""
+        raise NotImplementedError
+
+    def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
+        """Engine: a row of ``layout.output_columns`` back as the normalised record."""
+        raise NotImplementedError
+
+    def join_table(self, owner_class: str, key: str) -> str:
+        """Engine: a Relation's edge table by the name ``schema.clean_joins`` holds."""
+        raise NotImplementedError
+
+    def create_tables(self, con: Any, old: Schema, new: Schema) -> None:
+        """Engine: inside the transaction, the tables, schema rows and indexes that ``new``
+        adds to ``old``."""
+        raise NotImplementedError
+
+    # --- statements ---------------------------------------------------------------------------
+
+    def _run(self, con: Any, sql: str, params: list[Any]) -> Any:
+        return con.execute(self.dialect.finish(sql), params)
+
+    def _table(self, class_name: str) -> str:
+        return self.dialect.quote(self.dialect.layout.table(class_name))
+
+    def _column(self, name: str) -> str:
+        return self.dialect.quote(self.dialect.layout.column(name))
+
+    def _edges(self, owner_class: str, key: str) -> str:
+        return self.dialect.quote(self.dialect.layout.join_table(owner_class, key))
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _stored(self, con: Any, cls: ClassDef, oid: str) -> dict[str, Any]:
+        """The record as stored, read with ``con`` (inside the write's transaction)."""
+        cols = self.dialect.layout.output_columns(cls)
+        collist = ", ".join(self._column(c) for c in cols)
+        row = self._run(con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid]).fetchone()
+        if row is None:
+            raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
+        return self.stored_record(cls, cols, row)
+
+    def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
+        cls = self.store.schema.get(class_name)
+        if not isinstance(fields, Mapping):
+            raise DataError("create needs an object of fields", class_name=class_name)
+        rec, edges = normalise_record(cls, dict(fields), now=now)
+        oid = rec["objectId"]
+
+        def run(con: Any) -> str:
+            if self._run(con, f'SELECT 1 FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid]).fetchone():
+                raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid)
+            cols = self.columns(cls)
+            marks = ", ".join("?" * len(cols))
+            self._run(
+                con,
+                f"INSERT INTO {self._table(cls.name)} ({', '.join(self._column(c) for c in cols)}) VALUES ({marks})",
+                self.cells(cls, rec),
+            )
+            for e in edges:
+                self._add_edge(con, e)
+            return oid
+
+        return self.transaction(run)
+
+    def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
+        cls = self.store.schema.get(class_name)
+        for forbidden in ("objectId", "createdAt"):
+            if forbidden in fields:
+                raise DataError(f"{forbidden} cannot be changed", class_name=class_name, object_id=oid, field=forbidden)
+        relation_fields = {k for k in fields if (f := cls.fields.get(k)) is not None and f.type == "Relation"}
+        if relation_fields:
+            raise DataError(
+                "use add_relation/remove_relation for Relation fields", class_name=class_name,
+                object_id=oid, field=sorted(relation_fields)[0],
+            )
+
+        self.transaction(lambda con: self._update(con, cls, oid, fields, now))
+
+    def _update(
+        self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime,
+        current: dict[str, Any] | None = None,
+    ) -> None:
+        """Read (unless the caller has: ``current``), change and write one record, inside the
+        caller's transaction."""
+        if current is None:
+            current = self._stored(con, cls, oid)
+        checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
+        merged = {**current, **{k: checked.get(k) for k in fields}}
+        merged["updatedAt"] = now
+        cols = self.columns(cls)
+        row = self.cells(cls, merged)
+        sets = ", ".join(f"{self._column(c)} = ?" for c in cols[1:])
+        self._run(con, f'UPDATE {self._table(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
+
+    def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
+        cls = self.store.schema.get(class_name)
+        for name, by in amounts.items():
+            f = cls.fields.get(name)
+            if f is None or f.type != "Number":
+                raise DataError("increment needs a Number field", class_name=class_name, object_id=oid, field=name)
+            if isinstance(by, bool) or not isinstance(by, int | float):
+                raise DataError("increment needs a number", class_name=class_name, object_id=oid, field=name)
+
+        def run(con: Any) -> None:
+            # Read and write in one transaction under the write lock: two threads adding at
+            # once both count (each used to read the old value first).
+            current = self._stored(con, cls, oid)
+            self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now, current)
+
+        self.transaction(run)
+
+    def delete(self, class_name: str, oid: str) -> None:
+        """Delete a record and every edge that names it, as owner or as target."""
+        cls = self.store.schema.get(class_name)
+        schema = self.store.schema
+
+        def run(con: Any) -> None:
+            self._stored(con, cls, oid)
+            self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
+            for owner in schema.classes.values():
+                for f in owner.user_fields:
+                    if f.type != "Relation":
+                        continue
+                    jt = self._edges(owner.name, f.name)
+                    if owner.name == class_name:
+                        self._run(con, f"DELETE FROM {jt} WHERE owning_id = ?", [oid])
+                    if f.target == class_name:
+                        self._run(con, f"DELETE FROM {jt} WHERE related_id = ?", [oid])
+
+        self.transaction(run)
+
+    def _relation(self, class_name: str, key: str) -> Field:
+        cls = self.store.schema.get(class_name)
+        f = cls.fields.get(key)
+        if f is None or f.type != "Relation":
+            raise DataError("no such Relation field", class_name=class_name, field=key)
+        return f
+
+    def _add_edge(self, con: Any, e: Edge) -> None:
+        name = self.join_table(e.owner_class, e.key)
+        jt = self._edges(e.owner_class, e.key)
+        target = self.store.schema.classes[e.owner_class].fields[e.key].target or ""
+        schema = self.store.schema
+        if name in schema.clean_joins and not self._run(
+            con, f'SELECT 1 FROM {self._table(target)} WHERE "objectId" = ?', [e.related_id]
+        ).fetchone():
+            # An edge to a record that does not exist (yet): queries must check targets again.
+            # Marking it before the commit errs on the safe side if the write rolls back.
+            self.store.schema = replace(schema, clean_joins=schema.clean_joins - {name})
+        self._run(
+            con,
+            f"INSERT INTO {jt} SELECT ?, ? WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {jt} WHERE owning_id = ? AND related_id = ?)",
+            [e.owning_id, e.related_id, e.owning_id, e.related_id],
+        )
+
+    def add_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
+        self._relation(class_name, key)
+        cls = self.store.schema.get(class_name)
+
+        def run(con: Any) -> None:
+            self._stored(con, cls, oid)
+            self._add_edge(con, Edge(class_name, key, oid, target_id))
+
+        self.transaction(run)
+
+    def remove_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
+        self._relation(class_name, key)
+        jt = self._edges(class_name, key)
+        self.transaction(lambda con: self._run(con, f"DELETE FROM {jt} WHERE owning_id = ? AND related_id = ?", [oid, target_id]))
+
+    def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
+        """Create a class, or add fields to one (a field may not change its type)."""
+        new = merge_schema(self.store.schema, {name: {"fields": fields}})
+        old = self.store.schema
+        self.transaction(lambda con: self.create_tables(con, old, new))
+        # New join tables start empty, so clean.
+        self.store.schema = replace(new, clean_joins=old.clean_joins | (self._joins(new) - self._joins(old)))
+
+    def _joins(self, schema: Schema) -> set[str]:
+        return {
+            self.join_table(c.name, f.name) for c in schema.classes.values() for f in c.user_fields if f.type == "Relation"
+        }
