@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import duckdb
 import orjson
@@ -26,13 +27,34 @@ from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, Tally, edge_count
 from querylang.errors import DataError
-from querylang.interchange.columns import edge_arrays, record_columns, relation_columns
+from querylang.interchange.columns import (
+    ClassColumns,
+    Edges,
+    edge_arrays,
+    record_columns,
+    relation_columns,
+)
 from querylang.interchange.directory import RELATIONS_FILE, read_parts
 from querylang.interchange.document import Edge, normalise_record
 from querylang.model.schema import ClassDef, Schema
 
-if TYPE_CHECKING:
-    from querylang.engines.duckdb.store import Store
+
+class Store(Protocol):
+    """What a load needs of the store (named, not imported: the store imports this module)."""
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
+    def _transaction(self, con: Any = None) -> AbstractContextManager[Any]: ...
+    def _create_tables(self, old: Schema, new: Schema, con: Any = None, *, mark: bool = False) -> None: ...
+    def _new_tables(self, old: Schema, new: Schema) -> set[str]: ...
+    def _insert_records(self, cls: ClassDef, cols: ClassColumns, con: Any = None) -> None: ...
+    def _insert_edges(self, edges: Edges, new_tables: set[str], con: Any = None) -> None: ...
+    def _build_indexes(self, schema: Schema, con: Any = None, *, records: bool = True, joins: bool = True) -> None: ...
+    def _clean_joins(self, schema: Schema) -> frozenset[str]: ...
+    def _write_schema(self, old: Schema, new: Schema) -> None: ...
+    def _drop_loading(self) -> None: ...
+    def _load_error(self, exc: duckdb.Error, source: Any, schema: Schema) -> DataError: ...
+    def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None: ...
 
 LOAD_MEMORY = "1GB"  # DuckDB's memory limit while a directory loads
 BATCH = 100_000  # records SQL did not vouch for, read again at a time
