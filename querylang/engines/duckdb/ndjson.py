@@ -160,7 +160,7 @@ def _array_cells(f: Field, x: str, held: str) -> dict[str, str]:
     return {
         n: f"CASE WHEN {held} THEN replace({x}, '\",\"', '\", \"') END",
         n + ":k": f"CASE WHEN {held} THEN {x}::VARCHAR END",
-        n + ":e": f"CASE WHEN {held} THEN list_transform({strings}, lambda s: '\"' || s || '\"') END",
+        n + ":e": f"CASE WHEN {held} THEN CAST(json_extract({x}, '$[*]') AS VARCHAR[]) END",  # a plain string's JSON text
         n + ":n": f"CASE WHEN {held} THEN []::DOUBLE[] END",
         n + ":s": f"CASE WHEN {held} THEN {strings} END",
         n + ":d": f"CASE WHEN {held} THEN []::TIMESTAMP[] END",
