@@ -41,7 +41,6 @@ def _old_iso(dt: datetime) -> str:
 
 
 def tunings(db: Any) -> list[Proposal]:
-    import querylang.engines.duckdb.decode as st
     from querylang.engines.duckdb.decode import make_decoder
 
     con = duckdb_connection(db)
@@ -95,15 +94,12 @@ def tunings(db: Any) -> list[Proposal]:
         return {"rows": _rows(con, p.sql, p.params)}
 
     def decoder(old: bool) -> Any:
+        # The old converters through make_decoder's own hooks (date=, parse_json=).
+        hooks: dict[str, Any] = {"date": _old_iso, "parse_json": json.loads} if old else {}
+
         def run(i: dict[str, Any]) -> Any:
-            saved = (st._json, st._iso_naive)
-            if old:
-                st._json, st._iso_naive = json.loads, _old_iso  # type: ignore[assignment]
-            try:
-                decode = make_decoder(cls, columns)
-                return [decode(r) for r in i["rows"]]
-            finally:
-                st._json, st._iso_naive = saved  # type: ignore[assignment]
+            decode = make_decoder(cls, columns, **hooks)
+            return [decode(r) for r in i["rows"]]
 
         return run
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import querylang
-from querylang.frontends.lower import holds_when_absent
+from querylang.frontends.lower import holds_when_absent, lower
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.reference.evaluator import Evaluator
@@ -74,10 +74,50 @@ def test_not_equal_with_exists_keeps_only_live_pointers(sample_db: querylang.Dat
         (n.All("a", ()), False),
         (n.And(()), True),
         (n.Not(n.Exists("a", True)), True),
+        (n.IsAbsent("a"), True),
+        (n.Not(n.IsAbsent("a")), False),
+        (n.FALSE, False),
     ],
 )
 def test_holds_when_absent_table(node: n.Node, holds: bool) -> None:
     assert holds_when_absent(node) is holds
+
+
+@pytest.mark.parametrize(
+    ("node", "lowered"),
+    [
+        (n.Compare("a", "eq", None), n.IsAbsent("a")),
+        (n.Compare("a", "lte", None), n.IsAbsent("a")),
+        (n.Compare("a", "gte", None), n.IsAbsent("a")),
+        (n.Compare("a", "ne", None), n.Not(n.IsAbsent("a"))),
+        (n.Compare("a", "lt", None), n.FALSE),
+        (n.Compare("a", "gt", None), n.FALSE),
+        (n.Compare("a", "lt", 0), n.Compare("a", "lt", 0)),
+        (n.In("a", (None,)), n.In("a", (None,))),  # containedIn keeps its null: one list, one test
+        (n.And((n.Compare("a", "eq", 1), n.Or((n.Not(n.Compare("b", "gt", None)),)))),
+         n.And((n.Compare("a", "eq", 1), n.Or((n.Not(n.FALSE),))))),
+        (n.MatchesQuery("p", n.Compare("b", "ne", None)), n.MatchesQuery("p", n.Not(n.IsAbsent("b")))),
+        (n.MatchesKey("a", "C", "k", n.Compare("b", "eq", None)), n.MatchesKey("a", "C", "k", n.IsAbsent("b"))),
+    ],
+)
+def test_lower_rewrites_null_operands(node: n.Node, lowered: n.Node) -> None:
+    assert lower(node) == lowered
+    assert lower(lowered) == lowered
+
+
+def test_lower_keeps_a_tree_without_null_operands() -> None:
+    node = n.And((n.Compare("a", "eq", 1), n.Not(n.In("b", (None,))), n.MatchesQuery("p", n.Exists("c", True))))
+    assert lower(node) is node
+
+
+def test_an_unlowered_null_operand_is_refused_by_both_engines(sample_db: querylang.Database) -> None:
+    """A hand-made Compare with null never reaches an engine through the builder; given one
+    directly, each engine says so instead of answering by a rule it no longer holds."""
+    q = n.Query("Post", n.Compare("title", "eq", None))
+    with pytest.raises(querylang.QueryError, match="not lowered"):
+        querylang.compile_query(q, sample_db.schema)
+    with pytest.raises(querylang.QueryError, match="not lowered"):
+        Evaluator(sample_db.store.dataset()).run(q)
 
 
 @st.composite

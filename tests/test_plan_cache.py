@@ -140,6 +140,67 @@ def test_lists_keep_their_length_and_distinctness(dbs, then):
         assert outcome(cached, script, inputs) == outcome(fresh, script, inputs)
 
 
+# Records for null operands: numbers, a stored null, missing values.
+NULLS_DOC = {
+    "classes": {"Post": {"fields": {"likes": {"type": "Number"}, "title": {"type": "String"},
+                                    "tags": {"type": "Array"}}}},
+    "records": {"Post": [
+        {"objectId": "n1", "likes": 3, "title": "a", "tags": [3]},
+        {"objectId": "n2", "likes": 7, "title": None, "tags": [None, 7]},
+        {"objectId": "n3", "likes": None, "tags": []},
+        {"objectId": "n4", "title": "b"},
+        {"objectId": "n5", "likes": 1},
+    ]},
+}
+NULL_OR_VALUE_SCRIPTS = [  # (script, whether the value's plan is kept: plan_cache.converter)
+    ("where({ likes: { equalTo: Inputs.X } })", True),
+    ("where({ likes: Inputs.X })", False),  # the shorthand is not one of the plain places
+    ("where({ likes: { notEqualTo: Inputs.X } })", True),
+    ("where({ likes: { lessThan: Inputs.X } })", True),
+    ("where({ likes: { greaterThanOrEqualTo: Inputs.X } })", True),
+    ("where({ or: [{ likes: { lessThanOrEqualTo: Inputs.X } }, { title: 'b' }] })", True),
+    ("where({ likes: { greaterThan: Inputs.X }, title: { notEqualTo: Inputs.T } })", True),
+    ("where({ tags: { equalTo: Inputs.X } })", False),  # Array fields go the whole way
+]
+
+
+@pytest.mark.parametrize(("script", "kept"), NULL_OR_VALUE_SCRIPTS)
+def test_an_input_that_is_null_then_a_value_then_null(engine, script, kept):
+    """A null input is lowered to another shape (IsAbsent, Nothing: frontends/lower.py) than a
+    value's comparison: a plan kept for 3 must never answer for null, nor null's for 3. Each
+    answer equals the reference's, on DuckDB and on PostgreSQL, and the value's plan is reused."""
+    db = engine()
+    db.load(NULLS_DOC)
+    hits_before = db._plans.hits
+    for x in [None, 3, None, 3, 3, None, 3, None]:
+        inputs = {"X": x, "T": "a"}
+        got = db.query("Post", script, inputs=inputs)
+        want = db.reference("Post", script, inputs=inputs)
+        assert got.ids == want.ids, (x, got.plan.sql if got.plan else None)
+    assert (db._plans.hits > hits_before) is kept
+    # The two shapes really differ: the null plan has no parameter for the input.
+    null_plan = db.compile("Post", script, inputs={"X": None, "T": "a"})
+    value_plan = db.compile("Post", script, inputs={"X": 3, "T": "a"})
+    assert null_plan.sql != value_plan.sql
+    assert 3 not in null_plan.params
+
+
+def test_a_value_that_converts_to_null_is_never_bound(monkeypatch: pytest.MonkeyPatch, dbs):
+    """The guard behind the signature: should a converter ever turn a value into null, the
+    kept plan (a comparison with a parameter) is not used; the whole way lowers it."""
+    import querylang.engines.sql.plan_cache as pc
+
+    cached, fresh = dbs
+    script = "where({ likes: { lessThanOrEqualTo: Inputs.X } })"
+    for x in (1, 2, 3):
+        assert outcome(cached, script, {"X": x}) == outcome(fresh, script, {"X": x})
+    real = pc.field_value
+    monkeypatch.setattr(pc, "field_value", lambda f, v, **kw: None if v == 999 else real(f, v, **kw))
+    hits = cached._plans.hits
+    assert outcome(cached, script, {"X": 999}) == outcome(fresh, script, {"X": 999})
+    assert cached._plans.hits == hits
+
+
 def test_a_schema_change_drops_kept_plans():
     db = querylang.connect()
     db.load(DOC)

@@ -22,14 +22,17 @@ from querylang.app.commands import (
     cancellable,
     class_counts,
     explain,
+    is_url,
     parse_keys,
     parse_pairs,
+    per_class,
     query_fields,
     read_script,
     read_text,
     relation_records,
     run_query,
     show_record,
+    write_into,
 )
 from querylang.app.render import (
     FORMATS,
@@ -130,10 +133,6 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
         "database: postgresql://user@host:port/dbname.",
     )(fn)
     return fn
-
-
-def is_url(db: object) -> bool:
-    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
 class DbParam(click.ParamType):
@@ -445,7 +444,6 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
-    existed = is_url(db_path) or db_path.exists()
     words_left = False
     with bar:
         doc: Any = file if file.is_dir() else read_document_with_progress(file, size, bar)
@@ -457,17 +455,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
                 tasks[stage] = bar.add_task(label, total=total or None, detail="")
             bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}")
 
-        db = None
-        try:
-            db = connect(str(db_path) if is_url(db_path) else db_path)
-            counts = db.load(doc, progress=tell)
-        except BaseException:
-            if db is not None:
-                db.close()
-            if not existed:
-                for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
-            raise
+        db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell))
         # The load is committed: what closing adds (the text-search words) is no part of it.
         bar.add_task("text-search words", total=None, detail=str(db_path))
         try:
@@ -476,8 +464,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
             words_left = True
             db.close()
     total = sum(counts.values())
-    per_class = ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"
-    click.echo(f"loaded {total} records into {db_path}: {per_class}")
+    click.echo(f"loaded {total} records into {db_path}: {per_class(counts)}")
     if words_left:
         click.echo(
             "interrupted while computing the text-search words: the records are kept, and the "

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from querylang.api import Database, Result
+from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
 from querylang.model.nodes import walk
@@ -255,3 +255,36 @@ def relation_records(
 
 def class_counts(db: Database) -> dict[str, int]:
     return {name: db.query(name, None, limit=0, count=True).count or 0 for name in db.schema.classes}
+
+
+# --- writing into a database ------------------------------------------------------------------
+
+
+def is_url(db: object) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Database, T]:
+    """Open the database a command writes into (a DuckDB file, created if missing, or a
+    PostgreSQL URL) and run ``work`` on it. If that fails, the database is closed and a file
+    this command created is removed again (with its .wal): a failed load or import leaves
+    nothing behind. Once it succeeds, closing the database is the caller's."""
+    url = is_url(target)
+    existed = url or Path(target).exists()
+    db = None
+    try:
+        db = connect(str(target) if url else Path(target))
+        return db, work(db)
+    except BaseException:
+        if db is not None:
+            db.close()
+        if not existed:
+            path = Path(target)
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def per_class(counts: Mapping[str, int]) -> str:
+    """Records per class, as a load or an import reports them."""
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"

@@ -29,6 +29,7 @@ from querylang.app.commands import (
     class_counts,
     explain,
     input_value,
+    per_class,
     query_fields,
     relation_records,
     run_query,
@@ -248,8 +249,7 @@ class Session:
             raise self._usage(".load")
         counts = self.db.load(Path(args[0]).expanduser())
         total = sum(counts.values())
-        per_class = ", ".join(f"{name} {n}" for name, n in counts.items()) or "no records"
-        self.note(f"loaded {total} records: {per_class}")
+        self.note(f"loaded {total} records: {per_class(counts)}")
 
     def cmd_format(self, args: list[str]) -> None:
         if len(args) != 1 or args[0] not in FORMATS:

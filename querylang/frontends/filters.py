@@ -25,7 +25,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.features.regex import check_options, compile_regex
-from querylang.frontends.lower import through_pointer
+from querylang.frontends.lower import lower, through_pointer
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
 from querylang.model.operators import (
@@ -74,10 +74,11 @@ def _err(exc: QueryError, pos: Pos | None) -> QueryError:
 
 
 def build_where(where: object, cls: ClassDef, schema: Schema, *, strict: bool = False, pos: Pos | None = None) -> n.Node:
-    """The condition tree for a filter object (``UNDEFINED``/``None``/``{}`` = no condition)."""
+    """The condition tree for a filter object (``UNDEFINED``/``None``/``{}`` = no condition),
+    lowered (frontends/lower.py): what both engines run."""
     if where is UNDEFINED or where is None:
         return n.TRUE
-    return _build_object(where, Ctx(cls, schema, strict), pos)
+    return lower(_build_object(where, Ctx(cls, schema, strict), pos))
 
 
 def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:

@@ -3,6 +3,12 @@
 Every front end (filter objects, Parse REST ``where``, visual filters) ends in the same node
 forms, so neither the SQL compiler nor the reference evaluator repeats these decisions.
 
+:func:`lower` rewrites a null operand (docs/semantics.md#order, #absent): ``equalTo`` /
+``lessThanOrEqualTo`` / ``greaterThanOrEqualTo`` null become :class:`~querylang.model.nodes.IsAbsent`,
+``notEqualTo`` null its negation, ``lessThan`` / ``greaterThan`` null
+:class:`~querylang.model.nodes.Nothing`. The builder runs it on every condition it returns
+(filters.build_where), so an engine never sees a ``Compare`` with a null operand.
+
 :func:`holds_when_absent` answers, from the node alone, whether a condition holds for a value
 that is not there at all: the record a missing or dangling pointer would reach. It is what
 lets a condition behind a pointer path keep its meaning when the path reaches nothing
@@ -11,7 +17,38 @@ lets a condition behind a pointer path keep its meaning when the path reaches no
 
 from __future__ import annotations
 
+from dataclasses import replace
+from operator import is_
+
 from querylang.model import nodes as n
+
+
+def lower(node: n.Node) -> n.Node:
+    """``node`` with its null operands rewritten (the same object when it has none).
+
+    Plain ``isinstance`` tests rather than ``match``: it runs on every query built, and most
+    trees have nothing to rewrite.
+    """
+    if isinstance(node, n.Compare):
+        return node if node.value is not None else _null_operand(node)
+    if isinstance(node, (n.And, n.Or)):
+        lowered = tuple(map(lower, node.items))
+        return node if all(map(is_, lowered, node.items)) else replace(node, items=lowered)
+    if isinstance(node, n.Not):
+        inner = lower(node.item)
+        return node if inner is node.item else replace(node, item=inner)
+    if isinstance(node, (n.MatchesQuery, n.MatchesKey)):
+        inner = lower(node.where)
+        return node if inner is node.where else replace(node, where=inner)
+    return node
+
+
+def _null_operand(node: n.Compare) -> n.Node:
+    """= / <= / >= null: the field is absent; <> null: it is not; < / > null: nothing (docs/semantics.md#order)."""
+    if node.op in ("lt", "gt"):
+        return n.Nothing(pos=node.pos)
+    absent = n.IsAbsent(node.field, pos=node.pos)
+    return n.Not(absent, pos=node.pos) if node.op == "ne" else absent
 
 
 def holds_when_absent(node: n.Node) -> bool:
@@ -30,6 +67,10 @@ def holds_when_absent(node: n.Node) -> bool:
             return (None in values) != negate
         case n.Exists(exists=want):
             return not want
+        case n.IsAbsent():
+            return True
+        case n.Nothing():
+            return False
         case n.ContainedBy():
             return True  # an absent array has no element outside the list
         case (
@@ -41,9 +82,10 @@ def holds_when_absent(node: n.Node) -> bool:
 
 
 def _compare_absent(node: n.Compare) -> bool:
-    """equalTo / <= / >= null hold for absent; notEqualTo a value holds; the rest do not."""
+    """notEqualTo a value holds for absent; the rest do not. A null operand is still here while
+    the builder asks (through_pointer runs before build_where lowers): read as lowered."""
     if node.value is None:
-        return node.op in ("eq", "lte", "gte")
+        return holds_when_absent(_null_operand(node))
     return node.op == "ne"
 
 

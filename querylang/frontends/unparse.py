@@ -74,6 +74,14 @@ def condition(node: n.Node) -> str:
             return "{ or: [" + ", ".join(condition(i) for i in items) + "] }"
         case n.Not(item=n.PointsTo(field=f, ids=ids)):
             return _field(f, f"notContainedIn: {value(list(ids))}")
+        # The lowered null operands (frontends/lower.py), written as a script writes them.
+        case n.IsAbsent(field=f):
+            return _field(f, "equalTo: null")
+        case n.Not(item=n.IsAbsent(field=f)):
+            return _field(f, "notEqualTo: null")
+        case n.Nothing():
+            # No literal of its own: lessThan null on any field lowers to it, and every class has objectId.
+            return _field("objectId", "lessThan: null")
         case n.Compare(field=f, op=op, value=v):
             return _field(f, f"{COMPARE_NAMES[op]}: {value(v)}")
         case n.In(field=f, values=vs, negate=neg):

@@ -1,6 +1,6 @@
 """``querylang import …``: the importers on the command line.
 
-Registered on the main group by one line in ``querylang/cli.py``; errors (a DataError: exit 2)
+Registered on the main group by one line in ``querylang/app/cli.py``; errors (a DataError: exit 2)
 are reported by that group, like every command's.
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from ..api import Database, connect
+from ..api import Database
+from ..app.commands import per_class, write_into
 from .interchange import ImportReport
 
 DB_OPTION = click.option(
@@ -33,23 +34,16 @@ def import_group() -> None:
 
 def _into(db_path: Path, work: Callable[[Database], ImportReport]) -> None:
     """Run an import into the file database; remove a database file this command created if it fails."""
-    existed = db_path.exists()
-    db = None
-    try:
-        db = connect(db_path)
+
+    def run(db: Database) -> ImportReport:
         report = work(db)
         db.close()
-    except BaseException:
-        if db is not None:
-            db.close()
-        if not existed:
-            for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        raise
+        return report
+
+    _, report = write_into(db_path, run)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    per_class = ", ".join(f"{name} {n}" for name, n in report.counts.items()) or "no records"
-    click.echo(f"imported {report.records} records and {report.edges} relation edges into {db_path}: {per_class}")
+    click.echo(f"imported {report.records} records and {report.edges} relation edges into {db_path}: {per_class(report.counts)}")
 
 
 class _Bar:

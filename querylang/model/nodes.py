@@ -85,6 +85,26 @@ class Exists(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class IsAbsent(Node):
+    """The field is absent (docs/semantics.md#absent): missing or null; an Array field also
+    when it holds a null element; an Object path when nothing, or null, is at the path.
+
+    What ``equalTo`` / ``lessThanOrEqualTo`` / ``greaterThanOrEqualTo`` null become
+    (frontends/lower.py); ``notEqualTo`` null becomes its negation.
+    """
+
+    field: str
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Nothing(Node):
+    """No record matches: what ``lessThan`` / ``greaterThan`` null become (docs/semantics.md#order)."""
+
+    pos: Pos | None = _pos()
+
+
+@dataclass(frozen=True, slots=True)
 class Regex(Node):
     """matchesRegex with options ⊆ imsx (docs/semantics.md#regex)."""
 
@@ -231,6 +251,7 @@ class SortKey:
 
 
 TRUE = And(())
+FALSE = Nothing()
 
 
 @dataclass(frozen=True, slots=True)

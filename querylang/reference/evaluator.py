@@ -45,12 +45,13 @@ def equals(stored: Any, value: Any) -> bool:
     return canonical(stored) == canonical(value)
 
 
+def absent(stored: Any, is_array: bool) -> bool:
+    """Missing or null; an array also when it holds a null element (docs/semantics.md#absent)."""
+    return stored is None or (is_array and any(e is None for e in stored))
+
+
 def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
-    """equalTo: absent ⇔ null; an array matches by any element or as a whole (docs/semantics.md#arrays)."""
-    if value is None:
-        if stored is None:
-            return True
-        return is_array and any(e is None for e in stored)
+    """equalTo a present value; an array matches by any element or as a whole (docs/semantics.md#arrays)."""
     if stored is None:
         return False
     if is_array:
@@ -75,10 +76,8 @@ def ordered(op: str, a: Any, b: Any) -> bool:
 
 
 def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
-    """Range operators: same type class only; absent never; arrays by any element (docs/semantics.md#order)."""
-    if value is None:
-        # <= null and >= null are "is null"; < null and > null match nothing.
-        return op in ("lte", "gte") and matches_eq(stored, None, is_array)
+    """Range operators on a present value: same type class only; absent never; arrays by any
+    element (docs/semantics.md#order)."""
     if stored is None:
         return False
     candidates: Iterable[Any] = stored if is_array else (stored,)
@@ -88,7 +87,7 @@ def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
 
 def matches_in(stored: Any, values: Iterable[Any], is_array: bool) -> bool:
     """containedIn: equal to some member (absent matches a listed null) (docs/semantics.md#lists)."""
-    return any(matches_eq(stored, v, is_array) for v in values)
+    return any(absent(stored, is_array) if v is None else matches_eq(stored, v, is_array) for v in values)
 
 
 def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Record]:
@@ -221,6 +220,10 @@ class Evaluator:
                 return self.in_(node, cls.field(node.field), rec)
             case n.Exists():
                 return self.exists(node, class_name, cls.field(node.field), rec)
+            case n.IsAbsent():
+                return self.is_absent(node, cls.field(node.field), rec)
+            case n.Nothing():
+                return False
             case n.Regex():
                 return self.regex(node, cls.field(node.field), rec)
             case n.PointsTo():
@@ -250,12 +253,19 @@ class Evaluator:
     # --- comparisons ------------------------------------------------------------------------
 
     def compare(self, node: n.Compare, f: Field, rec: Record) -> bool:
+        if node.value is None:
+            # The builder lowers null operands (frontends/lower.py); a node made by hand was not.
+            raise QueryError(f"the comparison of '{f.name}' with null was not lowered: build the query first")
         stored, is_array = key_value(f.type, rec.get(node.field)), f.type == "Array"
         if node.op == "eq":
             return matches_eq(stored, node.value, is_array)
         if node.op == "ne":
             return not matches_eq(stored, node.value, is_array)
         return matches_range(stored, node.op, node.value, is_array)
+
+    def is_absent(self, node: n.IsAbsent, f: Field, rec: Record) -> bool:
+        """equalTo / <= / >= null, lowered (docs/semantics.md#absent)."""
+        return absent(rec.get(node.field), f.type == "Array")
 
     def in_(self, node: n.In, f: Field, rec: Record) -> bool:
         hit = matches_in(key_value(f.type, rec.get(node.field)), node.values, f.type == "Array")

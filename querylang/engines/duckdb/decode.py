@@ -50,18 +50,23 @@ def _polygon(text: str) -> dict[str, Any]:
 _NAIVE_UTC: Any = object()  # make_decoder's default: dates arrive as naive UTC datetimes (DuckDB)
 
 
-def make_decoder(cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC) -> Any:
+def make_decoder(
+    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = _json
+) -> Any:
     """A row → record function for one class and column list, planned once.
 
     ``date`` turns a stored date into its ISO text; None where the engine's rows already hold
-    the text (PostgreSQL's pool reads timestamptz that way). Measured 2.5× faster than looking
-    each field's type up per row (benchmarks, Tuning P1).
+    the text (PostgreSQL's pool reads timestamptz that way). ``parse_json`` reads the stored
+    JSON text of Array, Object, Polygon and ACL columns (another one lets benchmarks/tuning.py
+    measure the converters this one replaced). Measured 2.5× faster than looking each field's
+    type up per row (benchmarks, Tuning P1).
     """
     to_iso: Callable[[Any], Any] = _iso_naive if date is _NAIVE_UTC else (date or (lambda v: v))
+    polygon = _polygon if parse_json is _json else (lambda text: polygon_value(parse_json(text)))
     idx = {c: k for k, c in enumerate(columns)}
     convs: dict[str, Callable[[Any], Any]] = {
-        "Array": _json, "Object": _json, "Date": to_iso, "Number": _number,
-        "Polygon": _polygon, "Bytes": bytes_value, "ACL": _json,
+        "Array": parse_json, "Object": parse_json, "Date": to_iso, "Number": _number,
+        "Polygon": polygon, "Bytes": bytes_value, "ACL": parse_json,
     }  # fmt: skip
     plan = [
         (idx[f.name], f.name, convs.get(f.type))

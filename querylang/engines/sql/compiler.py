@@ -1,8 +1,9 @@
 """Query nodes → parameterized SQL, for any engine that supplies a :class:`Dialect`.
 
-This compiler owns the rules every SQL engine shares (two-valued negation, null operands,
-"element or whole array", sort with the objectId tie-break and NULLS FIRST/LAST, sub-queries,
-relation liveness, nearSphere order); the dialect spells what differs (dialect.py) and its
+This compiler owns the rules every SQL engine shares (two-valued negation, what "absent" is
+per field type, "element or whole array", sort with the objectId tie-break and NULLS FIRST/LAST,
+sub-queries, relation liveness, nearSphere order); null operands reach it already lowered
+(frontends/lower.py). The dialect spells what differs (dialect.py) and its
 layout names the columns. Values only ever travel as bound parameters; identifiers only come
 from the schema and pass through :meth:`Dialect.quote`. One function per node type, dispatched
 by ``match``; reference/evaluator.py mirrors it case for case.
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from querylang.engines.sql.dialect import Dialect, Page
+from querylang.errors import QueryError
 from querylang.features import geo, text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
@@ -32,14 +34,19 @@ SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="
 ELEMENT_LIST = {"number": ":n", "string": ":s", "date": ":d", "bool": ":b"}
 # ... and the typed path map of an Object field.
 PATH_VALUE_MAP = {"number": ":pn", "string": ":ps", "bool": ":pb", "date": ":pd"}
+WORD_PARTS = (":tx", ":fx", ":wx")  # a String field's text-search words
+EDGES = ":edges"  # the part Plan.reads names a Relation's edge table by
 
 
 @dataclass
 class Plan:
     """Compiled SQL for one query: the rows statement and, with count, the count statement.
 
-    ``words``: the (class, String field) pairs whose text-search word columns the statements
-    read (a store may compute them first, Store.ready).
+    What it reads, so no one searches the SQL text for it: ``columns``, the output columns of
+    the rows statement; ``reads``, each (class, field, helper part) the condition and the order
+    read, a Relation's edge table as (owner class, field, EDGES); ``words``, those of them that
+    are text-search word columns, as (class, String field) (a store may compute them first,
+    Store.ready).
     """
 
     class_name: str
@@ -53,6 +60,7 @@ class Plan:
     limit: int | None = None  # the query's own limit (0: count only, no rows statement to run)
     words: frozenset[tuple[str, str]] = frozenset()
     dialect: str = ""
+    reads: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass
@@ -62,6 +70,7 @@ class Statement:
     sql: str
     params: list[Any]
     words: frozenset[tuple[str, str]] = frozenset()
+    reads: frozenset[tuple[str, str, str]] = frozenset()  # as Plan.reads
 
 
 class _Sql:
@@ -120,7 +129,7 @@ def compile_query(
         order, order_params = dist.text + " ASC", dist.params
     # objectId ascending as the last key, always: stable paging (docs/semantics.md#sort).
     if not any(k.field == "objectId" for k in query.sort):
-        tiebreak = f'{d.column_sql("t", "objectId", "", cls.name)} ASC'
+        tiebreak = f'{c.col("objectId")} ASC'
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
     paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
@@ -132,8 +141,10 @@ def compile_query(
     if query.skip:
         params.append(query.skip)
     where_sql = d.finish(where.text)
+    reads = frozenset(c.reads)
+    words = frozenset((cl, f) for cl, f, part in reads if part in WORD_PARTS)
     plan = Plan(cls.name, d.finish(sql), params, cols, where_sql=where_sql, where_params=list(where.params),
-                limit=query.limit, words=frozenset(c.words), dialect=d.name)
+                limit=query.limit, words=words, dialect=d.name, reads=reads)
     if query.count:
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where_sql}"
         plan.count_params = list(where.params)
@@ -165,7 +176,8 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
 def compile_count(plan: Plan, dialect: Dialect | None = None) -> Statement:
     d = dialect or _default_dialect()
     table = d.quote(d.layout.table(plan.class_name))
-    return Statement(f"SELECT count(*) FROM {table} AS t WHERE {plan.where_sql}", list(plan.where_params), plan.words)
+    return Statement(f"SELECT count(*) FROM {table} AS t WHERE {plan.where_sql}", list(plan.where_params), plan.words,
+                     plan.reads)
 
 
 def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None) -> Statement:
@@ -174,7 +186,7 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
     table = d.quote(d.layout.table(plan.class_name))
     col = d.column_sql("t", field_name, "", plan.class_name)
     sql = f"SELECT DISTINCT {col} FROM {table} AS t WHERE {col} IS NOT NULL AND ({plan.where_sql}) ORDER BY {col}"
-    return Statement(sql, list(plan.where_params), plan.words)
+    return Statement(sql, list(plan.where_params), plan.words, plan.reads | {(plan.class_name, field_name, "")})
 
 
 def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None) -> Statement:
@@ -189,14 +201,14 @@ def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect |
         expr = f"{op}({d.column_sql('t', field_name, '', plan.class_name)})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
     return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
-                     list(plan.where_params), plan.words)
+                     list(plan.where_params), plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
 
 
 class Compiler:
     """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
 
     def __init__(self, schema: Schema, cls: ClassDef, dialect: Dialect, depth: int = 0,
-                 words: set[tuple[str, str]] | None = None) -> None:
+                 reads: set[tuple[str, str, str]] | None = None) -> None:
         self.schema = schema
         self.cls = cls
         self.d = dialect
@@ -204,21 +216,29 @@ class Compiler:
         self.alias = "t" if depth == 0 else f"s{depth}"
         # Inside an OR / inside an AND that is inside an OR (see _in_list's `hide`).
         self.in_or = self.and_in_or = False
-        self.words: set[tuple[str, str]] = set() if words is None else words  # shared with sub-queries
+        self.reads: set[tuple[str, str, str]] = set() if reads is None else reads  # shared with sub-queries (Plan.reads)
 
     def col(self, name: str, part: str = "") -> str:
+        self.reads.add((self.cls.name, name, part))
         return self.d.column_sql(self.alias, name, part, self.cls.name)
+
+    def object_id(self, class_name: str, alias: str | None = None) -> str:
+        """A record's objectId as the relation and sub-query steps read it (no layout expression:
+        the identifier itself, which every layout's edge and id indexes are on)."""
+        self.reads.add((class_name, "objectId", ""))
+        return f'{alias}."objectId"' if alias else '"objectId"'
 
     def table(self, class_name: str) -> str:
         return self.d.quote(self.d.layout.table(class_name))
 
     def join(self, owner_class: str, key: str) -> tuple[str, str]:
         """(name, quoted identifier) of a Relation's edge table."""
+        self.reads.add((owner_class, key, EDGES))
         name = self.d.layout.join_table(owner_class, key)
         return name, self.d.quote(name)
 
     def sub(self, class_name: str) -> Compiler:
-        return Compiler(self.schema, self.schema.get(class_name), self.d, self.depth + 1, self.words)
+        return Compiler(self.schema, self.schema.get(class_name), self.d, self.depth + 1, self.reads)
 
     def in_list(self, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
         return _in_list(self.d, expr, values, hide=hide)
@@ -250,6 +270,10 @@ class Compiler:
                 return self.in_(node)
             case n.Exists():
                 return self.exists(node)
+            case n.IsAbsent():
+                return self.is_absent(node)
+            case n.Nothing():
+                return FALSE
             case n.Regex():
                 return self.regex(node)
             case n.PointsTo():
@@ -312,7 +336,8 @@ class Compiler:
         f = self.field(node.field)
         op, v = node.op, node.value
         if v is None:
-            return self._compare_null(node, f)
+            # The builder lowers null operands (frontends/lower.py); a node made by hand was not.
+            raise QueryError(f"the comparison of '{f.name}' with null was not lowered: build the query first")
         if f.type == "ObjectPath":
             if op in ("eq", "ne"):
                 pv = self._path_value(f)
@@ -329,15 +354,13 @@ class Compiler:
             return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
         return _Sql(f"{col} {SQL_OPS[op]} ?", [value])
 
-    def _compare_null(self, node: n.Compare, f: Field) -> _Sql:
-        """Operand null: = / <= / >= null match absent; < / > null match nothing (docs/semantics.md#order)."""
-        if node.op in ("lt", "gt"):
-            return FALSE
-        absent = self._absent(f)
-        return _not(absent) if node.op == "ne" else absent
+    def is_absent(self, node: n.IsAbsent) -> _Sql:
+        """equalTo / <= / >= null, lowered (docs/semantics.md#absent)."""
+        return self._absent(self.field(node.field))
 
     def _absent(self, f: Field) -> _Sql:
-        """The field is absent — for arrays, or holds a null element (MongoDB's {f: null})."""
+        """The field is absent (IsAbsent; a null listed in containedIn) — for arrays, or holds
+        a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
             pv = self._path_value(f)
             return _Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
@@ -455,13 +478,13 @@ class Compiler:
             conds.append(listed.text)
             params = listed.params
         if name not in self.schema.clean_joins:
-            conds.append(f'{e}.{rel} IN (SELECT "objectId" FROM {target})')
+            conds.append(f'{e}.{rel} IN (SELECT {self.object_id(f.target or "")} FROM {target})')
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return _Sql(f'{self.alias}."objectId" IN (SELECT {e}.{own} FROM {jt} AS {e}{where})', params)
+        return _Sql(f'{self.object_id(self.cls.name, self.alias)} IN (SELECT {e}.{own} FROM {jt} AS {e}{where})', params)
 
     def related_to(self, node: n.RelatedTo) -> _Sql:
         """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
-        return _Sql(f'{self.alias}."objectId" IN ({self._held_by(node)})', self._held_by_params(node))
+        return _Sql(f'{self.object_id(self.cls.name, self.alias)} IN ({self._held_by(node)})', self._held_by_params(node))
 
     def _held_by(self, node: n.RelatedTo) -> str:
         """SELECT of the ids one owner's Relation holds (targets not checked: the caller does)."""
@@ -470,7 +493,7 @@ class Compiler:
         own, rel = self.d.edge_columns
         sql = f"SELECT {e}.{rel} FROM {jt} AS {e} WHERE {e}.{own} = ?"
         if name not in self.schema.clean_joins:
-            sql += f' AND EXISTS (SELECT 1 FROM {self.table(node.owner_class)} AS {o} WHERE {o}."objectId" = ?)'
+            sql += f' AND EXISTS (SELECT 1 FROM {self.table(node.owner_class)} AS {o} WHERE {self.object_id(node.owner_class, o)} = ?)'
         return sql
 
     def _held_by_params(self, node: n.RelatedTo) -> list[Any]:
@@ -490,13 +513,13 @@ class Compiler:
             # matching records, no scan of the target class (two-hop count at L: 21 → 19.5 ms).
             return _Sql(f"{self.col(f.name)} IN ({sub._held_by(node.where)})", sub._held_by_params(node.where))
         inner = sub.node(node.where)
-        matching = f'SELECT {sub.alias}."objectId" FROM {self.table(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
+        matching = f'SELECT {sub.object_id(sub.cls.name, sub.alias)} FROM {self.table(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
         if f.type == "Relation":
             jt = self.join(self.cls.name, f.name)[1]
             e = f"e{self.depth}"
             own, rel = self.d.edge_columns
             return _Sql(
-                f'{self.alias}."objectId" IN (SELECT {e}.{own} FROM {jt} AS {e} '
+                f'{self.object_id(self.cls.name, self.alias)} IN (SELECT {e}.{own} FROM {jt} AS {e} '
                 f"WHERE {e}.{rel} IN ({matching}))",
                 inner.params,
             )
@@ -540,7 +563,6 @@ class Compiler:
         english = node.language.lower() in ("english", "en")
         part = ":wx" if exact else ":tx" if english else ":fx"
         col = self.col(node.field, part)
-        self.words.add((self.cls.name, node.field))
         s = text.parse_search(node.term, exact, node.language)
 
         def has(tokens: list[str]) -> _Sql:

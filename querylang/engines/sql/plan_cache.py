@@ -15,9 +15,9 @@ or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn`
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
 - the value that is bound is converted by the very functions the builder uses
-  (``build._value``, ``build._id``, ``compiler.param``), so checks and conversions are
-  the same; a value those reject falls back to the whole way, which raises the usual error
-  with its position;
+  (``filters.field_value``, ``filters.object_id``, ``compiler.param``), so checks and
+  conversions are the same; a value those reject (or turn into null, which the builder lowers
+  to another shape) falls back to the whole way, which raises the usual error with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
   types) only after two plannings of the same signature — the first two queries, or the
   second and one with probe values when those two cannot tell the inputs apart — have
@@ -94,7 +94,11 @@ def converter(schema: Schema, cls: ClassDef, path: tuple[str | int, ...]) -> tup
 
 
 def signature(value: object) -> object:
-    """What a plan may depend on besides the value itself; None = not cacheable."""
+    """What a plan may depend on besides the value itself; None = not cacheable.
+
+    Null has none: a null operand is lowered to another shape (IsAbsent, Nothing;
+    frontends/lower.py), so it plans the whole way each time and never meets a value's plan.
+    """
     t = type(value)
     if t in SCALARS:
         return t
@@ -364,12 +368,16 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
         elif name == SKIP:
             params.append(check_paging(None, values[SKIP])[1])
         elif conv is not None:
-            v = values[name] if j is None else values[name][j]
-            params.append(conv(v))  # type: ignore[misc]
+            v = conv(values[name] if j is None else values[name][j])  # type: ignore[misc]
+            if v is None:
+                # Null is lowered to another shape (signature): never bound into a value's plan.
+                raise ValueError("a null operand plans differently")
+            params.append(v)
     p = bound.plan
     k = len(p.where_params)
     return Plan(
         p.class_name, p.sql, params, list(p.columns),
         count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
         where_sql=p.where_sql, where_params=params[:k], limit=p.limit, words=p.words, dialect=p.dialect,
+        reads=p.reads,
     )
