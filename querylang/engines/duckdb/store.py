@@ -28,6 +28,7 @@ import pyarrow as pa
 from querylang.engines.duckdb.cells import class_arrays, word_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
+from querylang.engines.duckdb.directory_load import Unreadable, load_directory, readable
 from querylang.engines.duckdb.layout import (
     SCHEMA_TABLE,
     TEXT_PARTS,
@@ -61,6 +62,7 @@ from querylang.interchange.columns import (
     read_columns,
 )
 from querylang.interchange.directory import (
+    RELATIONS_FILE,
     class_files,
     is_directory,
     read_classes,
@@ -261,19 +263,26 @@ class Store:
             return self._load_in_one_transaction(doc, old, tell)
 
     def _load_directory(self, path: Path, progress: Progress | None) -> dict[str, int]:
-        """An interchange directory (interchange/directory.py). New classes only: streamed,
-        a part at a time, through the pipeline of _load_new (memory bounded by the part size,
-        not the files). Records for stored classes: read whole and loaded as a document."""
+        """An interchange directory (interchange/directory.py). New classes only: read by
+        DuckDB, checked in SQL (directory_load.py), or a part at a time through the pipeline of
+        _load_new for files DuckDB reads otherwise than Python. Records for stored classes:
+        read whole and loaded as a document."""
         with self.lock, no_gc():
             classes = read_classes(path)
             old = self.schema
             schema = merge_schema(old, classes)
             added = schema.classes.keys() - old.classes.keys()
-            files = {name for name, _ in class_files(path, classes)}
-            if added and files <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
+            files = class_files(path, classes)
+            if added and {name for name, _ in files} <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
                 now = to_ms(datetime.now(UTC))
-                parts = iter_directory_columns(path, schema, now)
-                counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
+                rel = path / RELATIONS_FILE
+                try:
+                    if not readable([f for _, f in files] + ([rel] if rel.exists() else [])):
+                        raise Unreadable(path)
+                    counts = load_directory(self, path, files, schema, old, added, now, Tally(progress, 0))
+                except Unreadable:  # read by Python, a part at a time
+                    parts = iter_directory_columns(path, schema, now)
+                    counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
                 if counts is not None:
                     return counts
             doc = read_document(path)

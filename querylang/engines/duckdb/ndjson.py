@@ -1,0 +1,224 @@
+"""The SQL that reads an interchange directory's NDJSON files with DuckDB's own reader.
+
+Each line is parsed by DuckDB (``read_ndjson_objects``, on every core); querylang's checks run
+in SQL over what it read, for the usual shapes of each field type: a String, Pointer or
+objectId as a JSON string, a Number as a finite JSON number, a Boolean, a Date as an ISO
+string of Parse's form (``2024-05-01T12:00:00.000Z``), an Array of plain strings, an Object
+of plain scalars, a GeoPoint ``{latitude, longitude}``. A record in any other shape (a Pointer
+or a Date as an object, a nested Array, a Relation list, an unknown field, a key given twice,
+a bad value) is not vouched for: its row comes out with a NULL objectId and the record's text
+as its nulls list, and the loader reads it again with the checks of interchange/document.py,
+which either accept it (and give its cells) or name what is wrong. So the checks and their
+messages are those of a document load; SQL only decides which records need them.
+
+"Plain" text needs no escape in JSON (no quote, backslash or control character), so the JSON
+texts and canonical keys of Arrays and Objects (cells.py) are the text DuckDB read, minified.
+DuckDB's JSON reader is more lenient than the JSON standard (NaN, Infinity, trailing commas):
+a line holding those is never vouched for either (a non-finite number fails its field's check,
+a trailing comma is looked for in the text), so the record reader meets it and refuses it as
+a document load does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from querylang.engines.duckdb.layout import field_columns, load_columns, quote_ident
+from querylang.model.schema import ClassDef, Field
+
+# Parse's own ISO form, with a day and time that may exist (DuckDB's cast decides the rest).
+ISO_MS = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$"
+)
+NUMBER = "('BIGINT', 'UBIGINT', 'DOUBLE')"
+# A JSON number beyond this is checked by the record reader (its bounds are ±2**63 exactly).
+NUMBER_BOUND = "9.0e18"
+# Keys of the edges a relations.ndjson line holds (read_edge); any other shape goes to it.
+EDGE_KEYS = ("class", "objectId", "key", "targetId")
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _path(name: str) -> str:
+    return literal('$."' + name + '"')
+
+
+def _transform_type(f: Field) -> str | None:
+    """The type json_transform reads a field's value as (JSON: kept as text for later)."""
+    if f.type in ("String", "Pointer", "Date"):
+        return "VARCHAR"
+    if f.type == "Number":
+        return "DOUBLE"
+    if f.type == "Boolean":
+        return "BOOLEAN"
+    if f.type in ("Array", "Object", "GeoPoint"):
+        return "JSON"
+    return None  # any value of the other types is left to the record reader
+
+
+def _plain(sql: str) -> str:
+    """A text that needs no JSON escape: no backslash once DuckDB minified it."""
+    return f"NOT contains({sql}, '\\')"
+
+
+def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
+    """(SELECT, column names) giving a row of the class table (layout.load_columns) for each
+    record of ``file``, in file order; one parameter: the load's time as TIMESTAMP (records
+    without dates get it). A row not vouched for has a NULL objectId and ``[record text]``
+    as its nulls list."""
+    fields = list(cls.fields.values())
+    types = {f.name: f"t[{i}]" for i, f in enumerate(fields, 1)}
+    struct = ", ".join(f'"{f.name}": "{t}"' for f in fields if (t := _transform_type(f)) is not None)
+    v = {f.name: f"v.{quote_ident(f.name)}" for f in fields}
+    checks = [f"{types['objectId']} = 'VARCHAR'", f"{v['objectId']} <> ''"]
+    cells: dict[str, str] = {}
+    nulls = []
+    for f in fields:
+        t, x = types[f.name], v[f.name]
+        absent = f"({t} IS NULL OR {t} = 'NULL')"
+        if f.name == "objectId":
+            cells[f.name] = f"CASE WHEN ok THEN {x} END"
+            continue
+        if not f.builtin and f.type != "Relation":
+            nulls.append(f"CASE WHEN {t} = 'NULL' THEN {literal(f.name)} END")
+        if f.type in ("String", "Pointer"):
+            ok = f"{t} = 'VARCHAR'" + (f" AND {x} <> ''" if f.type == "Pointer" else "")
+            cells[f.name] = x
+        elif f.type == "Number":
+            ok = f"{t} IN {NUMBER} AND isfinite({x}) AND abs({x}) < {NUMBER_BOUND}"
+            cells[f.name] = x
+        elif f.type == "Boolean":
+            ok = f"{t} = 'BOOLEAN'"
+            cells[f.name] = x
+        elif f.type == "Date":
+            ok = f"{t} = 'VARCHAR' AND regexp_full_match({x}, {literal(ISO_MS)}) AND NOT starts_with({x}, '0000') AND try_cast({x} AS TIMESTAMP) IS NOT NULL"
+            if not f.builtin:
+                cells[f.name] = f"CASE WHEN ok THEN CAST({x} AS TIMESTAMP) END"
+        elif f.type == "Array":
+            ok = f"{t} = 'ARRAY' AND {_plain(x)} AND list_distinct(json_type({x}, '$[*]')) IN ([], ['VARCHAR'])"
+            cells.update(_array_cells(f, x, f"ok AND {t} = 'ARRAY'"))
+        elif f.type == "Object":
+            ok = (
+                f"{t} = 'OBJECT' AND {_plain(x)} AND NOT regexp_matches({x}, '[0-9]{{16}}')"
+                f" AND list_has_all(['VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL'], json_type({x}, '$.*'))"
+                f" AND NOT list_contains(json_keys({x}), '__type')"
+                f" AND len(list_distinct(json_keys({x}))) = len(json_keys({x}))"
+            )
+            cells.update(_object_cells(f, x, f"ok AND {t} = 'OBJECT'"))
+        elif f.type == "GeoPoint":
+            lat, lng = (f"json_extract({x}, '$.{k}')" for k in ("latitude", "longitude"))
+            ok = (
+                f"{t} = 'OBJECT' AND len(json_keys({x})) = 2"
+                f" AND json_type({lat}) IN {NUMBER} AND json_type({lng}) IN {NUMBER}"
+                f" AND TRY_CAST({lat} AS DOUBLE) BETWEEN -90 AND 90 AND TRY_CAST({lng} AS DOUBLE) BETWEEN -180 AND 180"
+            )
+            cells[f.name + ":lat"] = f"CASE WHEN ok AND {t} = 'OBJECT' THEN TRY_CAST({lat} AS DOUBLE) END"
+            cells[f.name + ":lng"] = f"CASE WHEN ok AND {t} = 'OBJECT' THEN TRY_CAST({lng} AS DOUBLE) END"
+        else:  # Relation lists, and Parse's Polygon, File, Bytes, ACL: the record reader
+            ok = "false"
+            for c, _ in field_columns(f):
+                cells[c] = "NULL"
+        checks.append(f"({absent} OR ({ok}))")
+    # A key the class does not have, or one given twice, leaves the count of keys higher than
+    # the count of fields found. A NUL (only ever written \u0000) and trailing commas go to the
+    # record reader, which refuses them.
+    found = " + ".join(f"({t} IS NOT NULL)::INTEGER" for t in types.values())
+    checks.append(f"len(k) = {found}")
+    checks.append("NOT contains(j, '\\u0000')")
+    checks.append("NOT regexp_matches(j, ',\\s*[\\]}]')")
+    created, updated = (
+        f"CASE WHEN {types[n]} = 'VARCHAR' AND ok THEN CAST({v[n]} AS TIMESTAMP) END" for n in ("createdAt", "updatedAt")
+    )
+    cells["createdAt"] = f"coalesce({created}, {updated}, $1::TIMESTAMP)"
+    cells["updatedAt"] = f"coalesce({updated}, {created}, $1::TIMESTAMP)"
+    listed = ", ".join(nulls)
+    # Few records hold an explicit null: the list is built for those only.
+    null_cell = (
+        f"CASE WHEN list_contains(t, 'NULL') THEN nullif(list_filter([{listed}], lambda x: x IS NOT NULL), []) END"
+        if nulls else "NULL::VARCHAR[]"
+    )
+    cells[":nulls"] = f"CASE WHEN ok THEN {null_cell} ELSE [j::VARCHAR] END"
+    names = [c for c, _ in load_columns(cls)]
+    paths = "[" + ", ".join(_path(f.name) for f in fields) + "]"
+    sql = (
+        f"SELECT {', '.join(cells[c] for c in names)} FROM ("
+        f"SELECT j, t, v, coalesce({' AND '.join(checks)}, false) AS ok FROM ("
+        f"SELECT json AS j, json_type(json, {paths}) AS t, json_keys(json) AS k, "
+        f"json_transform(json, {literal('{' + struct + '}')}) AS v "
+        f"FROM read_ndjson_objects({literal(str(file))})))"
+    )
+    return sql, names
+
+
+def _array_cells(f: Field, x: str, held: str) -> dict[str, str]:
+    """An Array of plain strings (layout.ARRAY_PARTS): its minified text is its key.
+    ``held``: the row is vouched for and holds an array."""
+    n = f.name
+    strings = f"CAST({x} AS VARCHAR[])"
+    return {
+        n: f"CASE WHEN {held} THEN replace({x}, '\",\"', '\", \"') END",
+        n + ":k": f"CASE WHEN {held} THEN {x}::VARCHAR END",
+        n + ":e": f"CASE WHEN {held} THEN CAST(json_extract({x}, '$[*]') AS VARCHAR[]) END",  # a plain string's JSON text
+        n + ":n": f"CASE WHEN {held} THEN []::DOUBLE[] END",
+        n + ":s": f"CASE WHEN {held} THEN {strings} END",
+        n + ":d": f"CASE WHEN {held} THEN []::TIMESTAMP[] END",
+        n + ":b": f"CASE WHEN {held} THEN []::BOOLEAN[] END",
+    }
+
+
+def _object_cells(f: Field, x: str, held: str) -> dict[str, str]:
+    """An Object of plain scalars (layout.OBJECT_PATH_PARTS): each pair's JSON is its text."""
+    n = f.name
+    keys = f"json_keys({x})"
+    texts = f"CAST(json_extract({x}, '$.*') AS VARCHAR[])"
+    types = f"json_type({x}, '$.*')"
+    pairs = f"list_zip({keys}, {texts}, {types})"
+
+    def typed(kinds: str, value: str, sql_type: str) -> str:
+        chosen = f"list_filter({pairs}, lambda p: p[3] IN {kinds})"
+        return (
+            f"CASE WHEN {held} THEN map_from_entries(list_transform({chosen}, "
+            f"lambda p: {{'k': p[1], 'v': CAST({value} AS {sql_type})}})) END"
+        )
+
+    def joined(sep: str, between: str, order: str) -> str:
+        listed = f"list_transform({order}, lambda p: '\"' || p[1] || '\"' || {literal(sep)} || p[2])"
+        return f"CASE WHEN {held} THEN '{{' || array_to_string({listed}, {literal(between)}) || '}}' END"
+
+    return {
+        n: joined(": ", ", ", pairs),
+        n + ":k": joined(":", ",", f"list_sort({pairs})"),
+        n + ":p": f"CASE WHEN {held} THEN MAP({keys}, {texts}) END",
+        n + ":pn": typed("('BIGINT', 'UBIGINT')", "p[2]", "DOUBLE"),
+        n + ":ps": typed("('VARCHAR')", "p[2][2:-2]", "VARCHAR"),
+        n + ":pb": typed("('BOOLEAN')", "p[2]", "BOOLEAN"),
+        n + ":pd": f"CASE WHEN {held} THEN MAP([]::VARCHAR[], []::TIMESTAMP[]) END",
+    }
+
+
+def relation_select(file: Path, relations: list[tuple[str, str, str]], owner: str, key: str) -> str:
+    """SELECT DISTINCT (owning_id, related_id) of the edges of ``owner.key`` in ``file``;
+    ``relations``: (class, key, target class) of every Relation field the load writes. An
+    edge not vouched for comes out as (chr(0), ''): then relations.ndjson needs the edge
+    reader (an objectId never holds a NUL)."""
+    names = "[" + ", ".join(literal("$." + k) for k in (*EDGE_KEYS, "targetClass")) + "]"
+    known = " OR ".join(
+        f"(e[1] = {literal(c)} AND e[3] = {literal(k)} AND (t[5] IS NULL OR e[5] = {literal(tc)}))"
+        for c, k, tc in relations
+    )
+    ok = (
+        "coalesce(t[1] = 'VARCHAR' AND t[2] = 'VARCHAR' AND t[3] = 'VARCHAR' AND t[4] = 'VARCHAR'"
+        " AND e[2] <> '' AND e[4] <> '' AND (t[5] IS NULL OR t[5] = 'VARCHAR')"
+        " AND len(json_keys(j)) = 4 + (t[5] IS NOT NULL)::INTEGER"
+        " AND NOT contains(j, '\\u0000') AND NOT regexp_matches(j, ',\\s*[\\]}]')"
+        f" AND ({known or 'false'}), false)"
+    )
+    return (
+        f"SELECT DISTINCT CASE WHEN ok THEN e[2] ELSE chr(0) END, CASE WHEN ok THEN e[4] ELSE '' END FROM ("
+        f"SELECT e, ({ok}) AS ok FROM ("
+        f"SELECT json AS j, json_type(json, {names}) AS t, json_extract_string(json, {names}) AS e "
+        f"FROM read_ndjson_objects({literal(str(file))}))) "
+        f"WHERE NOT ok OR (e[1] = {literal(owner)} AND e[3] = {literal(key)})"
+    )

@@ -1,0 +1,243 @@
+"""The interchange directory read by DuckDB (engines/duckdb/ndjson.py): the checks run in SQL
+decide which records Python reads again, so every value gives the cells a document load gives,
+and every bad record the document load's error, the last line of a big file included."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import querylang
+import querylang.engines.duckdb.directory_load as directory_load
+from querylang import DataError
+from querylang.interchange.document import normalise_record
+from tests.test_load_directory import write_dir
+from tests.test_safety import db_hash
+
+CLASSES = {
+    "Post": {"fields": {
+        "title": {"type": "String"}, "n": {"type": "Number"}, "ok": {"type": "Boolean"}, "when": {"type": "Date"},
+        "tags": {"type": "Array"}, "meta": {"type": "Object"}, "author": {"type": "Pointer", "targetClass": "User"},
+        "at": {"type": "GeoPoint"}, "fans": {"type": "Relation", "targetClass": "User"},
+    }},
+    "User": {"fields": {"name": {"type": "String"}}},
+}
+DATE = "2024-03-01T10:20:30.456Z"
+
+# Values of each field, the usual shapes SQL vouches for and the others Python reads again.
+VALUES: dict[str, list[Any]] = {
+    "title": ["plain", "", "tab\there", 'quote " and \\ back', "émile ✓ 😀", "\u2028", None],
+    "n": [0, -0.0, 1.5, -3, 2**53 + 1, 9.2e18, 2**63, 1e-300, 12345678901234567, None],
+    "ok": [True, False, None],
+    "when": [DATE, "2024-03-01T10:20:30Z", "2024-03-01", {"__type": "Date", "iso": DATE}, "2024-02-29T23:59:59.999Z", None],
+    "tags": [[], ["a", "b"], ["é", "x y"], ["q\"uote"], [1, "a"], [None], [[1]], [{"__type": "Date", "iso": DATE}], None],
+    "meta": [{}, {"views": 3, "lang": "en"}, {"b": True, "a": None}, {"f": 1.5}, {"deep": {"x": 1}}, {"big": 2**60},
+             {"s": "a\\b"}, {"é": "ü"}, {"z": 1, "a": 2}, None],
+    "author": ["u1", {"__type": "Pointer", "className": "User", "objectId": "u2"}, None],
+    "at": [{"latitude": 1, "longitude": 2.5}, {"latitude": -90, "longitude": 180}, {"__type": "GeoPoint", "latitude": 0, "longitude": 0}, None],
+    "fans": [["u1"], {"__type": "Relation", "className": "User"}, None],
+}
+
+
+def varied(n: int = 120) -> dict[str, Any]:
+    posts = []
+    for k in range(n):
+        rec: dict[str, Any] = {"objectId": f"p{k}", "createdAt": DATE}
+        for name, values in VALUES.items():
+            choice = (k * 7 + len(name)) % (len(values) + 1)
+            if choice < len(values):  # else: the field is missing
+                rec[name] = values[choice]
+        if k % 9 == 0:
+            rec["updatedAt"] = "2025-01-01T00:00:00.000Z"
+        if k % 11 == 0:
+            del rec["createdAt"]
+            rec["updatedAt"] = "2025-01-02T00:00:00.000Z"
+        posts.append(rec)
+    users = [{"objectId": f"u{k}", "createdAt": DATE, "name": f"n{k}"} for k in range(5)]
+    relations = [{"class": "Post", "objectId": f"p{k}", "key": "fans", "targetId": f"u{k % 5}"} for k in range(0, n, 3)]
+    relations.append({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u1", "targetClass": "User"})
+    return {"classes": CLASSES, "records": {"Post": posts, "User": users}, "relations": relations}
+
+
+def test_every_shape_gives_the_cells_of_a_document_load(tmp_path: Path) -> None:
+    doc = varied()
+    a, b = querylang.connect(), querylang.connect()
+    assert a.load(copy.deepcopy(doc)) == b.load(write_dir(tmp_path / "d", doc)) == {"Post": 120, "User": 5}
+    assert db_hash(a) == db_hash(b)
+
+
+def test_the_usual_shapes_all_go_through_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole file of usual values: no record read again by Python, and the same database
+    as the document."""
+    doc = varied(40)
+    usual = {name: [v for v in values[:3] if v is not None] for name, values in VALUES.items()}
+    usual.update(n=[0, 1.5, -3], tags=[[], ["a", "b"]], meta=[{}, {"views": 3, "lang": "en"}], when=[DATE],
+                 author=["u1"], at=[{"latitude": 1, "longitude": 2.5}], title=["plain", "", "émile ✓ 😀"])
+    for k, rec in enumerate(doc["records"]["Post"]):
+        for name, values in usual.items():
+            if name in rec and name != "fans":
+                rec[name] = values[k % len(values)]
+        rec.pop("fans", None)
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    again: list[Any] = []
+    monkeypatch.setattr(directory_load, "normalise_record", lambda *args, **kw: again.append(args) or normalise_record(*args, **kw))
+    b.load(write_dir(tmp_path / "d", doc))
+    assert again == []
+    assert db_hash(a) == db_hash(b)
+
+
+def _error(source: Any) -> str:
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.load(source)
+    assert not db.schema.classes  # nothing loaded
+    return str(info.value)
+
+
+BAD: dict[str, Any] = {
+    "a String given a number": ("title", 5),
+    "a Number given a string": ("n", "5"),
+    "a Number out of range": ("n", 2**63 + 1),
+    "a Boolean given a number": ("ok", 1),
+    "a Date that does not exist": ("when", "2023-02-29T00:00:00.000Z"),
+    "a Date of year 0": ("when", "0000-01-01T00:00:00.000Z"),
+    "a Date at hour 24": ("when", "2024-01-01T24:00:00.000Z"),
+    "a Date object of another type": ("when", {"__type": "Pointer", "iso": DATE}),
+    "an empty Pointer": ("author", ""),
+    "a Pointer to another class": ("author", {"__type": "Pointer", "className": "Post", "objectId": "x"}),
+    "an Array given an object": ("tags", {"a": 1}),
+    "an Object given an array": ("meta", ["a"]),
+    "an Object that is a Date": ("meta", {"__type": "Date", "iso": DATE}),
+    "a GeoPoint out of range": ("at", {"latitude": 91, "longitude": 0}),
+    "a GeoPoint given a string": ("at", "here"),
+    "a NUL in a string": ("title", "a\x00b"),
+    "a NUL in an array": ("tags", ["a\x00"]),
+    "an unknown field": ("titel", "x"),
+    "a Relation given a string": ("fans", "u1"),
+    "an empty objectId": ("objectId", ""),
+    "a numeric objectId": ("objectId", 7),
+    "a bad createdAt": ("createdAt", "yesterday"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(BAD))
+def test_a_bad_value_on_the_last_line_of_a_big_file_gives_the_document_error(tmp_path: Path, what: str) -> None:
+    doc = varied(3000)
+    name, value = BAD[what]
+    doc["records"]["Post"][-1][name] = value
+    expected = _error(copy.deepcopy(doc))
+    assert "record" in expected or "p2999" in expected
+    assert _error(write_dir(tmp_path / "d", doc)) == expected
+
+
+def _append(path: Path, name: str, line: str) -> None:
+    with (path / name).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"objectId": "z", "n": NaN}', '{"objectId": "z", "n": Infinity}', '{"objectId": "z", "n": 1e400}',
+     '{"objectId": "z", "tags": ["a",]}', '{"objectId": "z", "title": "x" , }', '{"objectId": "z", "n": -nan}'],
+)
+def test_json_duckdb_reads_and_python_does_not_is_refused_by_line(tmp_path: Path, line: str) -> None:
+    path = write_dir(tmp_path / "d", varied(50))
+    _append(path, "Post.ndjson", "")
+    _append(path, "Post.ndjson", line)
+    assert _error(path).startswith("Post.ndjson, line 52: not valid JSON")
+
+
+def test_a_key_given_twice_is_read_as_python_reads_it(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", varied(10))
+    _append(path, "Post.ndjson", '{"objectId": "z", "n": "x", "n": 5}')  # the last one counts
+    db = querylang.connect()
+    db.load(path)
+    assert db.query("Post", "where({ objectId: 'z' })").records[0]["n"] == 5
+    path2 = write_dir(tmp_path / "e", varied(10))
+    _append(path2, "Post.ndjson", '{"objectId": "z", "n": 5, "n": "x"}')
+    assert "expected a Number" in _error(path2)
+
+
+def test_an_objectid_repeated_across_files_parts_is_named(tmp_path: Path) -> None:
+    doc = varied(3000)
+    doc["records"]["Post"][2990]["objectId"] = "p5"
+    expected = _error(copy.deepcopy(doc))
+    assert expected == _error(write_dir(tmp_path / "d", doc))
+    assert "duplicate objectId" in expected and "p5" in expected
+
+
+@pytest.mark.parametrize(
+    ("edge", "message"),
+    [
+        ({"class": "Post", "objectId": "p1", "key": "fanz", "targetId": "u1"}, r"relations\[\d+\]: no Relation field 'fanz'"),
+        ({"class": "Pots", "objectId": "p1", "key": "fans", "targetId": "u1"}, r"relations\[\d+\]: unknown class 'Pots'"),
+        ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": ""}, r"relations\[\d+\]: targetId must be"),
+        ({"class": "Post", "objectId": 5, "key": "fans", "targetId": "u1"}, r"relations\[\d+\]: objectId must be"),
+        ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u1", "targetClass": "Post"}, r"targetClass 'Post'"),
+        ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u\x00"}, r"relations\[\d+\]: text may not contain NUL"),
+    ],
+)
+def test_a_bad_edge_on_the_last_line_gives_the_document_error(tmp_path: Path, edge: dict[str, Any], message: str) -> None:
+    doc = varied(3000)
+    doc["relations"].append(edge)
+    expected = _error(copy.deepcopy(doc))
+    assert _error(write_dir(tmp_path / "d", doc)) == expected
+    assert re.search(message, expected)
+
+
+def test_edges_of_a_stored_class_load_as_a_document(tmp_path: Path) -> None:
+    db = querylang.connect()
+    db.load({"classes": CLASSES, "records": {"User": [{"objectId": "u1"}], "Post": [{"objectId": "p0"}]}})
+    more = {"classes": {"Tag": {"fields": {"name": {"type": "String"}}}}, "records": {"Tag": [{"objectId": "t1"}]},
+            "relations": [{"class": "Post", "objectId": "p0", "key": "fans", "targetId": "u1"}]}
+    assert db.load(write_dir(tmp_path / "d", more)) == {"Tag": 1}
+    assert db.store.con.execute('SELECT * FROM "_join:fans:Post"').fetchall() == [("p0", "u1")]
+
+
+def test_files_duckdb_reads_otherwise_go_through_python(tmp_path: Path) -> None:
+    doc = varied(30)
+    path = write_dir(tmp_path / "d", doc)
+    crlf = (path / "Post.ndjson").read_text(encoding="utf-8").replace("\n", "\r\n")
+    (path / "Post.ndjson").write_text(crlf, encoding="utf-8", newline="")
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    b.load(path)
+    assert db_hash(a) == db_hash(b)
+    (path / "User.ndjson").write_bytes(b"\xef\xbb\xbf" + (path / "User.ndjson").read_bytes())
+    assert _error(path).startswith("User.ndjson, line 1: not valid JSON")
+
+
+def test_records_without_dates_get_the_load_time_and_the_memory_limit_is_restored(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", {"classes": {"T": {"fields": {"x": {"type": "Number"}}}},
+                                      "records": {"T": [{"objectId": "a", "x": 1}, {"objectId": "b", "updatedAt": DATE}]}})
+    db = querylang.connect()
+    before = db.store.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    db.load(path)
+    assert db.store.con.execute("SELECT current_setting('memory_limit')").fetchone() == before
+    recs = {r["objectId"]: r for r in db.query("T", None).records}
+    assert recs["b"]["createdAt"] == recs["b"]["updatedAt"] == DATE
+    assert recs["a"]["createdAt"] == recs["a"]["updatedAt"] > DATE
+
+
+def test_a_file_of_only_blank_lines_and_an_empty_file(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", {"classes": CLASSES, "records": {"User": [{"objectId": "u1"}]}})
+    (path / "Post.ndjson").write_text("\n \n\t\n", encoding="utf-8")
+    (path / "relations.ndjson").write_text("", encoding="utf-8")
+    assert querylang.connect().load(path) == {"Post": 0, "User": 1}
+
+
+def test_json_text_kept_as_written(tmp_path: Path) -> None:
+    doc = varied(20)
+    path = write_dir(tmp_path / "d", doc)
+    pretty = "".join(json.dumps(r, indent=None, separators=(" , ", " : ")) + "\n" for r in doc["records"]["Post"])
+    (path / "Post.ndjson").write_text(pretty, encoding="utf-8")
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    b.load(path)
+    assert db_hash(a) == db_hash(b)
