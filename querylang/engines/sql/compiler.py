@@ -133,16 +133,11 @@ def compile_query(
         order = f"{order}, {tiebreak}" if order else tiebreak
     limit = row_cap if row_cap is not None else query.limit
     inline = limit is not None and d.limit_in_text
-    paging = (" LIMIT ?" if limit is not None else "") + (" OFFSET ?" if query.skip else "")
-    if limit is not None and inline:
-        paging = paging.replace("?", str(int(limit)), 1)
+    paging = ("" if limit is None else f" LIMIT {int(limit)}" if inline else " LIMIT ?") + (" OFFSET ?" if query.skip else "")
     page = page_facts(query, cls, cols, limit, bool(order_params))
     sql = d.rows_statement(select, table, where.text, order, paging, page)
-    params = list(where.params) + order_params
-    if limit is not None and not inline:
-        params.append(limit)
-    if query.skip:
-        params.append(query.skip)
+    bound_limit = [limit] if limit is not None and not inline else []
+    params = [*where.params, *order_params, *bound_limit, *([query.skip] if query.skip else [])]
     where_sql = d.finish(where.text)
     reads = frozenset(c.reads)
     words = frozenset((cl, f) for cl, f, part in reads if part in WORD_PARTS)

@@ -86,11 +86,6 @@ def converter(
         return converter(schema, target, inner) if target is not None and inner else None
     if rest == ("relatedTo", "id"):
         return (lambda v: object_id(to_js(v), "relatedTo id")), "scalar", "Pointer"
-    if len(rest) > 2 and rest[1] in ("matchesQuery", "doesNotMatchQuery") and isinstance(rest[0], str):
-        # A place inside the filter object of an inner query on the class the field points to.
-        outer = cls.fields.get(rest[0])
-        inner = schema.classes.get(outer.target) if outer is not None and outer.type == "Pointer" and outer.target else None
-        return None if inner is None else converter(schema, inner, rest[2:])
     # An input inside a list literal ([Inputs.X, 'a']) is left out: the builder drops
     # duplicates, so X == 'a' would change the list's length and the SQL.
     if len(rest) != 2 or not isinstance(rest[0], str) or not isinstance(rest[1], str):
