@@ -10,47 +10,28 @@ from typing import Any
 
 from .generate import record_count
 
-LOAD_STEPS = {  # label: (module or class, attribute)
-    "reading: bulk_columns (each class checked column by column into Arrow arrays)": ("columns", "bulk_columns"),
-    "reading: relation_columns (the edges, checked column by column)": ("columns", "relation_columns"),
-    "writing, on the load thread while the reading goes on: _insert_records (helper columns + INSERT)": ("Store", "_insert_records"),
-    "  of which INSERT ... SELECT from Arrow": ("Store", "_insert_arrow"),
-    "writing, on the load thread: _insert_edges (INSERT SELECT DISTINCT)": ("Store", "_insert_edges"),
-    "writing, on the load thread: _build_indexes (CREATE INDEX on committed rows)": ("Store", "_build_indexes"),
+LOAD_STEPS = {  # label: the step's name in querylang.steps
+    "reading: bulk_columns (each class checked column by column into Arrow arrays)": "bulk_columns",
+    "reading: relation_columns (the edges, checked column by column)": "relation_columns",
+    "writing, on the load thread while the reading goes on: _insert_records (helper columns + INSERT)": "insert_records",
+    "  of which INSERT ... SELECT from Arrow": "insert_arrow",
+    "writing, on the load thread: _insert_edges (INSERT SELECT DISTINCT)": "insert_edges",
+    "writing, on the load thread: _build_indexes (CREATE INDEX on committed rows)": "build_indexes",
 }
 
 
 def _phase_timers(phases: dict[str, float]) -> Callable[[], None]:
-    """Wrap the steps of ``Store.load`` with timers (the real load, not a re-run); returns the
-    function that unwraps them. A step that no longer exists stops the run with its name."""
-    import querylang.engines.duckdb.store as st
+    """Time the steps of the real ``db.load`` through querylang.steps (not a re-run); returns the
+    function that stops listening."""
+    from querylang import steps
 
-    undo: list[Callable[[], None]] = []
+    label = {name: text for text, name in LOAD_STEPS.items()}
 
-    def wrap(owner: Any, attr: str, label: str) -> None:
-        fn = getattr(owner, attr, None)
-        if fn is None:  # renamed or gone: say so, rather than report a phase that was not timed
-            raise SystemExit(f"load phase {label!r}: {getattr(owner, '__name__', owner)}.{attr} no longer exists")
+    def heard(name: str, seconds: float) -> None:
+        if name in label:
+            phases[label[name]] = phases.get(label[name], 0.0) + seconds
 
-        def timed(*a: Any, **kw: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
-
-        setattr(owner, attr, timed)
-        undo.append(lambda: setattr(owner, attr, fn))
-
-    import querylang.interchange.columns as cm
-
-    for label, (where, attr) in LOAD_STEPS.items():
-        wrap(cm if where == "columns" else st.Store, attr, label)
-    def unwrap() -> None:
-        for u in reversed(undo):
-            u()
-
-    return unwrap
+    return steps.listen(heard)
 
 
 def bench_load(doc: dict[str, Any], db: Any) -> tuple[Any, dict[str, Any]]:

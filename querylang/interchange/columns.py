@@ -36,6 +36,7 @@ from querylang.interchange.document import (
 )
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import canonical_plain, parse_isos, plain_json, scalar_json
+from querylang.steps import step
 
 # How each scalar field type is stored (layout.SQL_TYPES), as Arrow types.
 TIMESTAMP = pa.timestamp("us")  # naive UTC wall time, as DuckDB's TIMESTAMP
@@ -204,6 +205,7 @@ _BULK_TYPES: dict[str, set[type]] = {"String": {str}, "Pointer": {str}, "Number"
 _NONE = type(None)
 
 
+@step("bulk_columns")
 def bulk_columns(cls: ClassDef, rows: list[Any], now: datetime) -> ClassColumns | None:
     """The class's records checked and converted a column at a time, exactly as
     data.normalise_records would; None when these checks cannot vouch for every record
@@ -523,6 +525,7 @@ def _date_array(texts: list[str | None], present: int) -> pa.Array | None:
 _ABSENT = object()
 
 
+@step("relation_columns")
 def relation_columns(relations: list[Any], schema: Schema, start: int = 0) -> Edges:
     """The edges of the document's ``relations`` list by Relation field: the owning and the
     related ids. Checked a column at a time; when that cannot vouch for every edge,

@@ -73,6 +73,7 @@ from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import (
     to_ms,
 )
+from querylang.steps import step
 
 # --- the store ------------------------------------------------------------------------------
 
@@ -511,6 +512,7 @@ class Store:
                     [name, json.dumps(cls.to_json())],
                 )
 
+    @step("insert_records")
     def _insert_records(self, cls: ClassDef, cols: ClassColumns, con: Any = None) -> None:
         if not len(cols):
             return
@@ -518,12 +520,14 @@ class Store:
         batch = pa.Table.from_arrays(class_arrays(cls, cols), names=names)
         self._insert_arrow(quote_ident(cls.name), names, batch, con)
 
+    @step("insert_arrow")
     def _insert_arrow(self, table: str, names: list[str], batch: pa.Table, con: Any = None) -> None:
         con = con or self.con
         with self._view("_ql_load", batch, con) as view:
             collist = ", ".join(quote_ident(c) for c in names)
             con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {view}")
 
+    @step("insert_edges")
     def _insert_edges(
         self, edges: dict[tuple[str, str], tuple[pa.Array, pa.Array]], new_tables: set[str], con: Any = None
     ) -> None:
@@ -544,6 +548,7 @@ class Store:
                     "AND j.related_id = v.related_id)"
                 )
 
+    @step("build_indexes")
     def _build_indexes(self, schema: Schema, con: Any = None, *, records: bool = True, joins: bool = True) -> None:
         """With ``records``, objectId (unique) and each Pointer column of every class; with
         ``joins``, both ends of each edge table. An index that exists is left as it is (and
