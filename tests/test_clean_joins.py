@@ -110,3 +110,22 @@ def test_a_new_relation_field_starts_clean():
     db.load(DOC)
     db.define_class("Group", {"more": {"type": "Relation", "targetClass": "Post"}})
     assert "_join:more:Group" in db.schema.clean_joins and JOIN in db.schema.clean_joins
+
+
+def test_a_long_edge_table_name_is_known_clean_on_postgresql(pg_connect) -> None:
+    """PostgreSQL shortens identifiers past 63 bytes; the store and the compiler must name the
+    shortened edge table alike, or a clean table is never seen as clean."""
+    owner, key = "G" + "x" * 40, "posts" + "y" * 30
+    doc = {
+        "classes": {
+            "Post": {"fields": {"title": {"type": "String"}}},
+            owner: {"fields": {key: {"type": "Relation", "targetClass": "Post"}}},
+        },
+        "records": {"Post": [{"objectId": "p1", "title": "a"}], owner: [{"objectId": "g1", key: ["p1"]}]},
+    }
+    db = pg_connect()
+    db.load(doc)
+    where = {"relatedTo": {"id": "g1", "key": key}}
+    assert db.query("Post", where).ids == ["p1"]
+    assert 'FROM "Post")' not in db.compile("Post", where).sql
+    db.close()

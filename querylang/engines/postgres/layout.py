@@ -65,7 +65,12 @@ def class_columns(cls: ClassDef) -> list[tuple[str, str]]:
 
 
 output_columns = duck.output_columns
-join_table = duck.join_table
+
+
+def join_table(owner_class: str, key: str) -> str:
+    """A Relation's edge table as stored: past 63 bytes shortened like every identifier, so the
+    store, the writer and the compiler name it (and list it in clean_joins) alike."""
+    return ident(duck.join_table(owner_class, key))
 
 
 class PostgresLayout:
@@ -81,7 +86,7 @@ class PostgresLayout:
 
     @staticmethod
     def join_table(owner_class: str, key: str) -> str:
-        return ident(duck.join_table(owner_class, key))
+        return join_table(owner_class, key)
 
     output_columns = staticmethod(duck.output_columns)
 
