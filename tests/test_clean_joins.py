@@ -127,5 +127,6 @@ def test_a_long_edge_table_name_is_known_clean_on_postgresql(pg_connect) -> None
     db.load(doc)
     where = {"relatedTo": {"id": "g1", "key": key}}
     assert db.query("Post", where).ids == ["p1"]
-    assert 'FROM "Post")' not in db.compile("Post", where).sql
+    sql = db.compile("Post", where).sql
+    assert sql.count(" FROM ") == 2, sql  # the records and the edge table: no owner/target check
     db.close()
