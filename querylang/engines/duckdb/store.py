@@ -77,8 +77,6 @@ from querylang.steps import step
 
 # --- the store ------------------------------------------------------------------------------
 
-#: The names a new database file may have: DuckDB would also "open" a .json or .csv file (as a
-#: view of it, in memory), so any other name is refused instead of keeping nothing.
 class Store:
     """One DuckDB database holding querylang classes."""
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from querylang.engines.duckdb.cells import field_cells, record_row
-from querylang.engines.postgres.layout import class_columns, field_columns
+from querylang.engines.duckdb.cells import record_row
+from querylang.engines.postgres.layout import class_columns
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
 
@@ -34,13 +34,3 @@ def row_cells(cls: ClassDef, rec: Mapping[str, Any], maps: list[int] | None = No
             row[k] = _json_cell(row[k])
     return [[_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c) for c in row]
 
-
-def field_row(cls: ClassDef, f: Any, value: Any) -> list[Any]:
-    """The cells of one field's columns, as :func:`row_cells` gives them."""
-    cells = field_cells(f, value)
-    out = []
-    for (_, ty), c in zip(field_columns(f), cells, strict=True):
-        if ty == "jsonb" and c is not None:
-            c = _json_cell(c)
-        out.append([_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c))
-    return out
