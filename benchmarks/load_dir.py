@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     if not (src / "schema.json").exists():
         print(f"writing {src} ...", file=sys.stderr)
         write_directory(args.scale, src, args.seed)
+    if args.workdir is not None:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)  # a new directory is made, not refused
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         res = measure(src, Path(tmp), args.keep_db)
     res["scale"] = args.scale
