@@ -70,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         micro_only = bool(only) and not [n for n in only if n in BY_NAME]
         if args.engine == "postgres" or not micro_only:
             pg = run_postgres(args.scale, args.repeat, args.seed, [n for n in only if n in BY_NAME], args.out,
-                              cache=not args.no_cache)
+                              cache=not args.no_cache, throughput_seconds=args.throughput_seconds)
             for name, e in pg["workloads"].items():
                 q = e["querylang_pg"]
                 print(f"{'MET ' if q['ratio'] <= 1.2 else 'MISS'}  {name}: querylang_pg {q['ratio']:.2f}× hand_sql_pg")
-            if "throughput" in pg:
-                print(f"pool: two threads {pg['throughput']['speedup']}× one thread")
+            for tp in pg.get("throughput") or []:
+                print(f"pool, {tp['workload']}: two threads {tp['querylang_pg']['speedup']}× one thread "
+                      f"(hand_sql_pg {tp['hand_sql_pg']['speedup']}×)")
         if args.engine == "postgres":
             return 0
     res = run(args, only, slow_scale)

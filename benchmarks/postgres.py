@@ -10,8 +10,9 @@ through ``db.load`` (COPY); then, for every workload, on the same inputs:
   tables and indexes (HAND below), values bound as parameters, rows fetched as tuples, on one
   psycopg connection.
 
-And the pool: the same workload run by one thread, then by two threads at once (each its own
-inputs), as queries per second; on two cores two readers should get about twice one's.
+And the pool: pointer, relation and scan workloads run by one thread, then by two threads at
+once (each its own inputs), as queries per second, with hand_sql_pg's own figures beside them;
+on two cores two readers should get about twice one's.
 
 Results: ``benchmarks/results/<scale>-postgres.md`` and ``.json``.
 """
@@ -148,39 +149,56 @@ def time_pair(w: Workload, hand: C.Contender, ql: C.Contender, repeat: int, seed
     }
 
 
-def throughput(db: Any, w: Workload, sc: Any, seed: int, seconds: float = 3.0) -> dict[str, Any]:
-    """Queries per second with one thread, then with two threads at once, through the pool."""
+THROUGHPUT_WORKLOADS = ("comments_of_post", "posts_in_group", "groups_holding_post", "likes_range_recent")
+
+
+def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: float = 3.0) -> dict[str, Any]:
+    """Queries per second with one thread, then with two threads at once: querylang through
+    its pool, and hand_sql_pg with a connection per thread beside it (the floor: the client and
+    the server share the same two cores, so a query that costs the client more than the
+    server cannot double)."""
     scripts = C.script_support()
 
-    def worker(k: int, stop: float, counts: list[int]) -> None:
-        rng = random.Random(f"{seed}:{w.name}:thread{k}")
-        n = 0
-        while time.perf_counter() < stop:
-            C.run_steps(db.query, w, w.inputs(rng, sc), scripts)
-            n += 1
-        counts[k] = n
-
-    out: dict[str, Any] = {"workload": w.name, "seconds": seconds}
-    # Warm: the plan kept, and each thread's connection made (a connection is a thread's own).
-    warm = [threading.Thread(target=worker, args=(k, time.perf_counter() + 0.5, [0, 0])) for k in range(2)]
-    for t in warm:
-        t.start()
-    for t in warm:
-        t.join()
-    for threads in (1, 2):
+    def qps(run: Callable[[int, Inputs], Any], threads: int, length: float) -> float:
         counts = [0] * threads
-        stop = time.perf_counter() + seconds
-        ts = [threading.Thread(target=worker, args=(k, stop, counts)) for k in range(threads)]
+        stop = time.perf_counter() + length
+
+        def worker(k: int) -> None:
+            rng = random.Random(f"{seed}:{w.name}:thread{k}")
+            n = 0
+            while True:  # at least one query each, however late the thread starts
+                run(k, w.inputs(rng, sc))
+                n += 1
+                if time.perf_counter() >= stop:
+                    break
+            counts[k] = n
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-        out[f"qps_{threads}"] = round(sum(counts) / seconds, 1)
-    out["speedup"] = round(out["qps_2"] / out["qps_1"], 2) if out["qps_1"] else None
+        return round(sum(counts) / length, 1)
+
+    hands = [HandSqlPg(url), HandSqlPg(url)]
+    contenders: dict[str, Callable[[int, Inputs], Any]] = {
+        "querylang_pg": lambda k, i: C.run_steps(db.query, w, i, scripts),
+        "hand_sql_pg": lambda k, i: hands[k].run(w, i),
+    }
+    out: dict[str, Any] = {"workload": w.name, "seconds": seconds}
+    try:
+        for name, run in contenders.items():
+            qps(run, 2, 0.5)  # warm: the plan kept, each thread's connection made
+            one, two = qps(run, 1, seconds), qps(run, 2, seconds)
+            out[name] = {"qps_1": one, "qps_2": two, "speedup": round(two / one, 2) if one else None}
+    finally:
+        for h in hands:
+            h.close()
     return out
 
 
-def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: Path, cache: bool = True) -> dict[str, Any]:
+def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: Path, cache: bool = True,
+                 throughput_seconds: float = 3.0) -> dict[str, Any]:
     import psycopg
 
     import querylang
@@ -210,10 +228,11 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
             for w in workloads:
                 _log(f"[{scale} postgres] {w.name}")
                 res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc)
-            pick = next((w for w in workloads if w.name == "comments_of_post"), workloads[0] if workloads else None)
-            if pick is not None:
-                _log(f"[{scale} postgres] pool throughput, 1 and 2 threads ({pick.name})")
-                res["throughput"] = throughput(db, pick, sc, seed)
+            res["throughput"] = []
+            for w in workloads:
+                if w.name in THROUGHPUT_WORKLOADS:
+                    _log(f"[{scale} postgres] throughput, 1 and 2 threads ({w.name})")
+                    res["throughput"].append(throughput(db, w, sc, seed, cluster.url(), throughput_seconds))
         finally:
             hand.close()
             db.close()
@@ -248,12 +267,21 @@ def markdown(res: dict[str, Any]) -> str:
     out.append("")
     out.append(_busy_note(res))
     out.append("")
-    tp = res.get("throughput")
-    if tp:
+    tps = res.get("throughput") or []
+    if tps:
         out.append("## Many readers")
         out.append("")
-        out.append(f"`{tp['workload']}` through `db.query`, {tp['seconds']} s each: one thread {tp['qps_1']} queries/s, "
-                   f"two threads {tp['qps_2']} queries/s — {tp['speedup']}× (target ≈ 2× on two cores).")
+        out.append(f"Queries per second on one thread and on two threads at once ({tps[0]['seconds']} s each, after a "
+                   "warm-up): querylang_pg through its pool, hand_sql_pg with a connection per thread. Target: "
+                   "querylang_pg ≈ 2× on two cores. The client and the server share those two cores, so a query "
+                   "that costs the client as much as the server cannot double; hand_sql_pg shows that floor.")
+        out.append("")
+        out.append("| workload | querylang_pg 1 thread | 2 threads | speed-up | hand_sql_pg 1 thread | 2 threads | speed-up |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for tp in tps:
+            q, h = tp["querylang_pg"], tp["hand_sql_pg"]
+            out.append(f"| {tp['workload']} | {q['qps_1']} | {q['qps_2']} | {q['speedup']}× | "
+                       f"{h['qps_1']} | {h['qps_2']} | {h['speedup']}× |")
         out.append("")
     out.append("## Setup")
     out.append("")

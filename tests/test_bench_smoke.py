@@ -100,16 +100,20 @@ def test_postgres_pass_runs(tmp_path: Path) -> None:
     """--engine postgres: both PostgreSQL contenders on every workload, the same answers."""
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--engine", "postgres", "--scale", "T", "--repeat", "1",
-         "--out", str(tmp_path), "--no-cache"],
+         "--out", str(tmp_path), "--no-cache", "--throughput-seconds", "0.2"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads((tmp_path / "T-postgres.json").read_text(encoding="utf-8"))
+    from benchmarks.postgres import THROUGHPUT_WORKLOADS
     from benchmarks.workloads import WORKLOADS
 
     assert set(res["workloads"]) == {w.name for w in WORKLOADS}
     for name, entry in res["workloads"].items():
         assert set(entry) == {"querylang_pg", "hand_sql_pg"}, name
         assert entry["querylang_pg"]["agrees"] is True, name
-    assert res["throughput"]["qps_1"] > 0 and res["throughput"]["qps_2"] > 0
+    assert [tp["workload"] for tp in res["throughput"]] == list(THROUGHPUT_WORKLOADS)
+    for tp in res["throughput"]:
+        for name in ("querylang_pg", "hand_sql_pg"):
+            assert tp[name]["qps_1"] > 0 and tp[name]["qps_2"] > 0, (tp["workload"], name)
     assert (tmp_path / "T-postgres.md").exists()
