@@ -73,3 +73,13 @@ def test_the_statements_name_exactly_what_the_plan_lists(case: tuple[dict[str, A
                 continue
             named = {m.replace('""', '"') for sql in (plan.sql, plan.count_sql or "") for m in IDENTIFIER.findall(sql)}
             assert named == _named(plan, db), (where, plan.sql)
+
+
+def test_an_empty_containedIn_reads_no_column() -> None:
+    """Found by the property above: containedIn [] compiles to FALSE, so the plan lists no
+    column of the field."""
+    db = querylang.connect()
+    db.load({"classes": {"A": {"fields": {"o": {"type": "Object"}, "a": {"type": "Array"}, "n": {"type": "Number"}}}}})
+    for field in ("o", "a", "n"):
+        plan = db.compile("A", {field: {"containedIn": []}})
+        assert not any(r[1] == field for r in plan.reads), (field, plan.reads)

@@ -402,11 +402,10 @@ class Compiler:
             keys = [canonical(v) for v in values]
             if has_null:
                 keys.append(canonical(None))
-            e = self.col(f.name, ":e")
-            if 0 < len(keys) <= self.d.small_list:
-                parts += [_Sql(self.d.list_contains(e), [k]) for k in keys]
+            if 0 < len(keys) <= self.d.small_list:  # (a column is named only when read: Plan.reads)
+                parts += [_Sql(self.d.list_contains(self.col(f.name, ":e")), [k]) for k in keys]
             elif keys:
-                parts.append(_Sql(self.d.list_has_any(e, len(keys)), self.d.list_params(keys)))
+                parts.append(_Sql(self.d.list_has_any(self.col(f.name, ":e"), len(keys)), self.d.list_params(keys)))
             arrays = [canonical(v) for v in values if isinstance(v, list | tuple)]
             if arrays:
                 parts.append(_Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
@@ -420,13 +419,13 @@ class Compiler:
             if has_null:
                 parts.append(self._absent(f))
         else:
-            col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
-            conv = canonical if f.type == "Object" else param
-            listed = self.in_list(col, [conv(v) for v in values], hide=self.and_in_or)
-            if values and has_null:
-                absent = self._absent(f)
-                parts.append(_Sql(self.d.absent_or_listed(absent.text, listed.text), [*absent.params, *listed.params]))
-            elif values:
+            if values:
+                col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
+                conv = canonical if f.type == "Object" else param
+                listed = self.in_list(col, [conv(v) for v in values], hide=self.and_in_or)
+                if has_null:
+                    absent = self._absent(f)
+                    listed = _Sql(self.d.absent_or_listed(absent.text, listed.text), [*absent.params, *listed.params])
                 parts.append(listed)
             elif has_null:
                 parts.append(self._absent(f))
