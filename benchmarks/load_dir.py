@@ -6,7 +6,7 @@ Both run in a process of their own, into a new database file, one after the othe
 timed from start to exit and its peak resident memory read from the kernel (``wait4``):
 
 - ``querylang load DIR --db FILE``: the interchange directory (benchmarks/generate.py writes
-  it), checked and written a part at a time, the text-search words computed on close;
+  it), read by DuckDB's NDJSON reader with querylang's checks in SQL, the text-search words computed on close;
 - *raw*: DuckDB's own parallel NDJSON reader (``read_json``) straight into tables of the same
   columns, no checks, dates cast by DuckDB, edges ``DISTINCT``, the same indexes built after
   the commit — the fastest way found to put the same files into DuckDB.

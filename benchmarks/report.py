@@ -151,7 +151,7 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         out.append("")
         out.append("| path | seconds | peak RSS (MiB) | database file (MiB) |")
         out.append("| --- | --- | --- | --- |")
-        out.append(f"| `querylang load` (checked, a part at a time; text-search words computed on close) | {q['seconds']:.1f} | {q['peak_rss_mib']:,.0f} | {q['db_mib']:,.0f} |")
+        out.append(f"| `querylang load` (read by DuckDB's NDJSON reader, checked in SQL; text-search words computed on close) | {q['seconds']:.1f} | {q['peak_rss_mib']:,.0f} | {q['db_mib']:,.0f} |")
         out.append(f"| raw: DuckDB `read_json` → tables, no checks, same indexes after the commit | {r['seconds']:.1f} | {r['peak_rss_mib']:,.0f} | {r['db_mib']:,.0f} |")
         out.append(f"| ratio | {ld['ratio']:.2f}× | | |")
         out.append("")

@@ -7,10 +7,11 @@
       relations.ndjson    one edge per line, as in the document's "relations" list (optional)
 
 Every ``<Class>.ndjson`` must name a class of ``schema.json``; a class without a file has no
-records. Blank lines are skipped. A load of new classes from a directory holds one part of
-PART records at a time (plus what the store is writing), whatever the size of the files: the
-records are checked and written part by part, published together at the end, and a bad
-record anywhere (the last line of the last file too) loads nothing.
+records. Blank lines are skipped. The DuckDB engine lets DuckDB's NDJSON reader read the
+files, with querylang's checks in SQL (engines/duckdb/ndjson.py); the records SQL does not
+vouch for, files DuckDB would split into lines differently, and other engines go through the
+parts read here, PART records at a time. Either way everything is published together at the
+end, and a bad record anywhere (the last line of the last file too) loads nothing.
 """
 
 from __future__ import annotations
