@@ -290,3 +290,14 @@ def test_a_minified_edge_with_another_key_loads_as_the_document_does(
     assert outcomes[0] == outcomes[1]
     assert db_hash(a) == db_hash(b)
     assert bool(read) == (extra != " ")
+
+
+@pytest.mark.parametrize("line", ['{"class":"Post","objectId":"p4","key":"fans","targetId":"u1",}',
+                                  '{"class":"Post","objectId":"p4","key":"fans","targetId":"u\\u0000"}'])
+def test_a_minified_edge_python_refuses_is_named(tmp_path: Path, line: str) -> None:
+    doc = varied(60)
+    path = write_dir(tmp_path / "d", doc)
+    _minified_edges(path, doc["relations"])
+    with (path / "relations.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+    assert re.search(r"relations.ndjson, line \d+: not valid JSON|text may not contain NUL", _error(path))
