@@ -15,6 +15,7 @@ import pytest
 import querylang
 import querylang.engines.duckdb.directory_load as directory_load
 from querylang import DataError
+from querylang.interchange.columns import relation_columns
 from querylang.interchange.document import normalise_record
 from tests.test_load_directory import write_dir
 from tests.test_safety import db_hash
@@ -241,3 +242,62 @@ def test_json_text_kept_as_written(tmp_path: Path) -> None:
     a.load(copy.deepcopy(doc))
     b.load(path)
     assert db_hash(a) == db_hash(b)
+
+
+def _minified_edges(path: Path, edges: list[dict[str, Any]]) -> None:
+    """relations.ndjson as a generator writes it: no blank anywhere (the edges' length check)."""
+    (path / "relations.ndjson").write_text("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in edges), encoding="utf-8")
+
+
+def test_minified_edges_go_through_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = varied(60)
+    doc["relations"].append({"class": "Post", "objectId": "p2", "key": "fans", "targetId": "ü✓😀"})
+    path = write_dir(tmp_path / "d", doc)
+    _minified_edges(path, doc["relations"])
+    read: list[Any] = []
+    monkeypatch.setattr(directory_load, "relation_columns", lambda *args: read.append(args) or relation_columns(*args))
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    b.load(path)
+    assert read == []
+    assert db_hash(a) == db_hash(b)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [',"":0', ',"x":"y"', ',"key":"fans"', ',"targetClass":"User","":1', ' '],
+)
+def test_a_minified_edge_with_another_key_loads_as_the_document_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """A key beyond the edge's (even one given twice) sends the file to the edge reader."""
+    doc = varied(60)
+    path = write_dir(tmp_path / "d", doc)
+    _minified_edges(path, doc["relations"])
+    line = '{"class":"Post","objectId":"p4","key":"fans","targetId":"u1"' + extra + "}\n"
+    with (path / "relations.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(line)
+    doc["relations"].append(json.loads(line))
+    read: list[Any] = []
+    monkeypatch.setattr(directory_load, "relation_columns", lambda *args: read.append(args) or relation_columns(*args))
+    a, b = querylang.connect(), querylang.connect()
+    outcomes = []
+    for db, source in ((a, copy.deepcopy(doc)), (b, path)):
+        try:
+            outcomes.append(db.load(source))
+        except DataError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]
+    assert db_hash(a) == db_hash(b)
+    assert bool(read) == (extra != " ")
+
+
+@pytest.mark.parametrize("line", ['{"class":"Post","objectId":"p4","key":"fans","targetId":"u1",}',
+                                  '{"class":"Post","objectId":"p4","key":"fans","targetId":"u\\u0000"}'])
+def test_a_minified_edge_python_refuses_is_named(tmp_path: Path, line: str) -> None:
+    doc = varied(60)
+    path = write_dir(tmp_path / "d", doc)
+    _minified_edges(path, doc["relations"])
+    with (path / "relations.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+    assert re.search(r"relations.ndjson, line \d+: not valid JSON|text may not contain NUL", _error(path))

@@ -198,6 +198,25 @@ def _object_cells(f: Field, x: str, held: str) -> dict[str, str]:
     }
 
 
+def _edge_keys() -> str:
+    """The edge has the four keys, and targetClass if ``t[5]`` found it, and no other (checked
+    once its values are known to be strings). json_keys parses the line once more; a line
+    without a backslash, written minified, has no escape and no blank, so its length (bytes)
+    is that of its pairs' keys and values, quotes, colons, commas and braces: any other key
+    would add at least five bytes (``,"":0``), and a trailing comma one, and a NUL is only
+    ever written ``\\u0000``. Other lines are counted by json_keys and looked through for
+    those."""
+    pairs = [(i, len(k.encode()) + 5) for i, k in enumerate((*EDGE_KEYS, "targetClass"), 1)]
+    required = " + ".join(f"strlen(e[{i}])" for i, _ in pairs[:4])
+    fixed = 2 + 3 + sum(n for _, n in pairs[:4])  # braces, commas between the four, quotes, colons
+    extra = f"CASE WHEN t[5] IS NULL THEN 0 ELSE strlen(e[5]) + {pairs[4][1] + 1} END"
+    return (
+        f"CASE WHEN NOT contains(j, '\\') AND strlen(j) = {fixed} + {required} + {extra} THEN true"
+        " ELSE len(json_keys(j)) = 4 + (t[5] IS NOT NULL)::INTEGER"
+        " AND NOT contains(j, '\\u0000') AND NOT regexp_matches(j, ',\\s*[\\]}]') END"
+    )
+
+
 def relation_select(file: Path, relations: list[tuple[str, str, str]], owner: str, key: str) -> str:
     """SELECT DISTINCT (owning_id, related_id) of the edges of ``owner.key`` in ``file``;
     ``relations``: (class, key, target class) of every Relation field the load writes. An
@@ -211,8 +230,7 @@ def relation_select(file: Path, relations: list[tuple[str, str, str]], owner: st
     ok = (
         "coalesce(t[1] = 'VARCHAR' AND t[2] = 'VARCHAR' AND t[3] = 'VARCHAR' AND t[4] = 'VARCHAR'"
         " AND e[2] <> '' AND e[4] <> '' AND (t[5] IS NULL OR t[5] = 'VARCHAR')"
-        " AND len(json_keys(j)) = 4 + (t[5] IS NOT NULL)::INTEGER"
-        " AND NOT contains(j, '\\u0000') AND NOT regexp_matches(j, ',\\s*[\\]}]')"
+        f" AND {_edge_keys()}"
         f" AND ({known or 'false'}), false)"
     )
     return (
