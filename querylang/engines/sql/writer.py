@@ -11,6 +11,7 @@ cells of its row, how a stored row reads back, and how a schema change makes its
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -32,9 +33,9 @@ S = TypeVar("S", bound=Tables)
 T = TypeVar("T")
 
 
-class SqlWriter(Generic[S]):
-    """Record-level writes on one store; the engine's subclass supplies the methods marked
-    "engine" below."""
+class SqlWriter(ABC, Generic[S]):
+    """Record-level writes on one store; the engine's subclass supplies the abstract methods
+    below (a writer missing one cannot be made)."""
 
     def __init__(self, store: S, dialect: Dialect) -> None:
         self.store = store
@@ -42,31 +43,31 @@ class SqlWriter(Generic[S]):
 
     # --- what each engine supplies --------------------------------------------------------
 
+    @abstractmethod
     def transaction(self, fn: Callable[[Any], T]) -> T:
         """Engine: ``fn(connection)`` in one transaction, holding the store alone; a failure
         rolls back and is a :class:`DataError` saying nothing was changed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def columns(self, cls: ClassDef) -> list[str]:
         """Engine: the columns of ``cls``'s table, in the order :meth:`cells` gives."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cells(self, cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
         """Engine: a normalised record as its row's cells, as the driver binds them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
         """Engine: a row of ``layout.output_columns`` back as the normalised record."""
-        raise NotImplementedError
 
+    @abstractmethod
     def join_table(self, owner_class: str, key: str) -> str:
         """Engine: a Relation's edge table by the name ``schema.clean_joins`` holds."""
-        raise NotImplementedError
 
+    @abstractmethod
     def create_tables(self, con: Any, old: Schema, new: Schema) -> None:
         """Engine: inside the transaction, the tables, schema rows and indexes that ``new``
         adds to ``old``."""
-        raise NotImplementedError
 
     # --- statements ---------------------------------------------------------------------------
 
