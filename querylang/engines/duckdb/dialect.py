@@ -80,9 +80,6 @@ class DuckDBDialect(Dialect):
     def path_value(self, col: str, kind: str | None) -> str:
         return f"{col}[?]"
 
-    def ring_edge(self, lng: str, lat: str) -> tuple[str, str, str, str]:
-        return f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
-
     def ring_any(self, lat: str, cond: str) -> str:
         return f"len(list_filter(range(1, len({lat})), lambda k: {cond})) > 0"
 

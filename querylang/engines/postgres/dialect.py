@@ -106,9 +106,6 @@ class PostgresDialect(Dialect):
             return f"{value}::timestamptz"
         return f'({value} COLLATE "C")'
 
-    def ring_edge(self, lng: str, lat: str) -> tuple[str, str, str, str]:
-        return f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
-
     def ring_any(self, lat: str, cond: str) -> str:
         return f"EXISTS (SELECT 1 FROM generate_series(1, cardinality({lat}) - 1) AS k WHERE {cond})"
 

@@ -157,8 +157,9 @@ class Dialect:
     # --- a Polygon's ring (two list columns, the ring closed: edge k from point k to k + 1) ---
 
     def ring_edge(self, lng: str, lat: str) -> tuple[str, str, str, str]:
-        """(x1, y1, x2, y2) of edge k, for :meth:`ring_any` / :meth:`ring_count` conditions."""
-        raise self.unsupported("Polygon fields")
+        """(x1, y1, x2, y2) of edge k, for :meth:`ring_any` / :meth:`ring_count` conditions
+        (lists indexed from 1, as in DuckDB and PostgreSQL)."""
+        return f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
 
     def ring_any(self, lat: str, cond: str) -> str:
         """Some edge of the ring satisfies ``cond`` (written with :meth:`ring_edge`)."""
