@@ -245,7 +245,9 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
     text = src.text
     n = len(text)
     stack = src.stack
+    max_depth = src.max_depth
     first = _FIRST
+    last: Tok | None = None  # kept in src only at the end: only end-of-script errors read it
     pos = 0
     line = 1
     line_start = 0  # index of the first character of the current line
@@ -318,6 +320,8 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 if c == "(" and "_ARROW_LPAR" in accepts and _ARROW_PARAMS.match(text, pos):
                     ttype = "_ARROW_LPAR"
                 stack.append((c, line, col, False))
+            if len(stack) > max_depth:  # brackets and template substitutions alike
+                raise _limit(f"script nests too deeply (max {max_depth})", text, line, col)
         elif kind == "close":
             end = pos + 1
             value = c
@@ -329,6 +333,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 ttype, value, end = _template_piece(text, pos + 1, line, col, head=False)
                 if ttype == "TEMPLATE_MIDDLE":
                     stack.append(("${", line, col, False))
+                end_line, line_start = _after(text, pos, end, line, line_start)
             else:
                 _close(stack, "}", text, line, col)
                 ttype, value, end = "_RBRACE", c, pos + 1
@@ -342,10 +347,14 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             end = body.end()
             ttype = "STRING"
             value = _cook(text[pos + 1 : end - 1], text, line, col, template=False)
+            end_line, line_start = _after(text, pos, end, line, line_start)  # a line continuation
         elif kind == "backtick":
             ttype, value, end = _template_piece(text, pos + 1, line, col, head=True)
             if ttype == "TEMPLATE_HEAD":
                 stack.append(("${", line, col, False))
+                if len(stack) > max_depth:
+                    raise _limit(f"script nests too deeply (max {max_depth})", text, line, col)
+            end_line, line_start = _after(text, pos, end, line, line_start)
         elif kind == "slash" and "MUL_OP" not in accepts and "COMPOUND_ASSIGN" not in accepts:
             ttype = "REGEX"
             value, end = _regex_literal(text, pos, line, col)
@@ -355,21 +364,22 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             ttype = _PUNCT_TYPES.get(value)
             if ttype is None:
                 raise syntax_error(_UNSUPPORTED_PUNCT[value], text, line, col)
-            if ttype == "_ARROW" and src.last is not None and "\n" in text[src.last.end : pos]:
+            if ttype == "_ARROW" and last is not None and "\n" in text[last.end : pos]:
                 raise syntax_error("a line break cannot come before '=>'", text, line, col)
-        if len(stack) > src.max_depth:  # brackets and template substitutions alike
-            raise _limit(f"script nests too deeply (max {src.max_depth})", text, line, col)
-        if kind in ("quote", "backtick", "rbrace"):  # may span lines
-            nl = text.count("\n", pos, end)
-            if nl:
-                end_line = line + nl
-                line_start = text.rfind("\n", pos, end) + 1
-        tok = Tok(ttype, value, pos, end, line, col)
+        last = Tok(ttype, value, pos, end, line, col)
         line = end_line
-        src.last = tok
         prev = ttype
         pos = end
-        yield tok
+        yield last
+    src.last = last
+
+
+def _after(text: str, pos: int, end: int, line: int, line_start: int) -> tuple[int, int]:
+    """(line, start of that line) at the end of a token that may span lines."""
+    nl = text.count("\n", pos, end)
+    if nl:
+        return line + nl, text.rfind("\n", pos, end) + 1
+    return line, line_start
 
 
 def _regex_literal(text: str, pos: int, line: int, col: int) -> tuple[JSRegex, int]:

@@ -235,7 +235,7 @@ class _Rule:
     """One grammar rule, ready to reduce: how many symbols it pops and how it shapes them."""
 
     __slots__ = (
-        "size", "origin", "keep", "splice", "inline", "single", "unit", "build", "pick"
+        "size", "origin", "keep", "splice", "inline", "single", "unit", "build", "pick", "block", "goto"
     )
 
     def __init__(self, rule: Any) -> None:
@@ -258,15 +258,26 @@ class _Rule:
         if self.build is None and not self.inline and not self.single:
             raise AssertionError(f"no node for grammar rule {name!r}")
         # Without splicing, the kept children are picked straight from the popped symbols.
-        keep = self.keep
-        self.pick: Callable[[list[Any]], list[Any]] | None = None
-        if not self.splice:
-            if keep == tuple(range(self.size)):
-                self.pick = _same
-            elif not keep:
-                self.pick = _none
-            else:
-                self.pick = lambda vals: [vals[i] for i in keep]
+        self.pick: Callable[[list[Any]], list[Any]] | None = None if self.splice else _picker(self.keep, self.size)
+        self.block = self.origin == "arrow_block"  # its statements need separators too
+        # The state after reducing, by the state under the popped symbols (lark's goto table
+        # for this rule's origin, filled in by _tables).
+        self.goto: dict[int, int] = {}
+
+
+def _picker(keep: tuple[int, ...], size: int) -> Callable[[list[Any]], list[Any]]:
+    """Picks the kept children; the common short cases avoid a comprehension's own frame."""
+    if keep == tuple(range(size)):
+        return _same
+    if not keep:
+        return _none
+    if len(keep) == 1:
+        (a,) = keep
+        return lambda vals: [vals[a]]
+    if len(keep) == 2:
+        a, b = keep
+        return lambda vals: [vals[a], vals[b]]
+    return lambda vals: [vals[i] for i in keep]
 
 
 def _same(vals: list[Any]) -> list[Any]:
@@ -277,7 +288,7 @@ def _none(vals: list[Any]) -> list[Any]:
     return []
 
 
-def _tables() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], list[_Rule], int, int]:
+def _tables() -> tuple[dict[int, dict[str, int]], list[_Rule], int, int]:
     lark = Lark(_grammar_text(), parser="lalr", lexer=_NoLexer, maybe_placeholders=False)
     table = lark.parser.parser.parser.parse_table
     rules: list[_Rule] = []
@@ -297,10 +308,12 @@ def _tables() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], lis
                 acts[sym] = ~index[key]  # negative: reduce by rule ~n
         actions[state] = {str(k): v for k, v in acts.items() if k.isupper() or k == "$END"}
         gotos[state] = {str(k): v for k, v in acts.items() if not (k.isupper() or k == "$END")}
-    return actions, gotos, rules, table.start_states["start"], table.end_states["start"]
+    for rule in rules:
+        rule.goto = {state: row[rule.origin] for state, row in gotos.items() if rule.origin in row}
+    return actions, rules, table.start_states["start"], table.end_states["start"]
 
 
-_ACTIONS, _GOTOS, _RULES, _START, _END = _tables()
+_ACTIONS, _RULES, _START, _END = _tables()
 
 
 def _splice(rule: _Rule, vals: list[Any]) -> list[Any]:
@@ -326,7 +339,7 @@ def _run(src: Source) -> ast.Program:
     with (`(a)` is where `a` is, in messages). One loop, no call per reduction: this is the
     cold path of every new script.
     """
-    actions, gotos, rules = _ACTIONS, _GOTOS, _RULES
+    actions, rules = _ACTIONS, _RULES
     states: list[int] = [_START]
     values: list[Any] = []
     spans: list[Any] = []
@@ -350,7 +363,7 @@ def _run(src: Source) -> ast.Program:
             continue
         rule = rules[~act]
         if rule.unit:
-            states[-1] = gotos[states[-2]][rule.origin]
+            states[-1] = rule.goto[states[-2]]
             continue
         size = rule.size
         span: Any
@@ -369,9 +382,9 @@ def _run(src: Source) -> ast.Program:
             value = children[0]
         else:
             value = rule.build(children, span)  # type: ignore[misc]
-            if rule.origin == "arrow_block":
+            if rule.block:
                 src.blocks.append(value)  # its statements need separators too
-        states.append(gotos[states[-1]][rule.origin])
+        states.append(rule.goto[states[-1]])
         values.append(value)
         spans.append(span)
         if tok is None and states[-1] == _END:

@@ -22,6 +22,7 @@ class DuckDBDialect(Dialect):
     # (ten_conditions at XL: 1.8× the plain statement).
     late_max_conditions = 4
     page_shapes = True
+    select_list_pure = True  # the layout names columns after the fields alone
 
     def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
         """A page (the query's own limit, small enough) shaped for DuckDB's planner.

@@ -117,8 +117,7 @@ def compile_query(
     where = c.node(query.where)
     q = d.quote
     table = q(d.layout.table(cls.name))
-    cols = d.layout.output_columns(cls)
-    select = ", ".join(d.output_sql("t", col, cls.name) for col in cols)
+    cols, select = d.select_list(cls)
     terms = [c.order_term(k) for k in query.sort]
     order = ", ".join(t.text for t in terms)
     order_params: list[Any] = [p for t in terms for p in t.params]

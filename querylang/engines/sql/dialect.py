@@ -45,6 +45,11 @@ class Page:
     conditions: int = 1  # parts of the condition's top-level AND (many parts: likely selective)
 
 
+# Select lists of pure dialects (Dialect.select_list): (dialect, class, columns, SQL) by their ids.
+_SELECTS: dict[tuple[int, int], tuple[Dialect, ClassDef, list[str], str]] = {}
+_MAX_SELECTS = 256
+
+
 class Dialect:
     """The generic spellings (valid on DuckDB and PostgreSQL); an engine overrides what differs."""
 
@@ -74,6 +79,28 @@ class Dialect:
     def output_sql(self, alias: str, column: str, class_name: str = "") -> str:
         """The SQL that reads one of ``layout.output_columns`` back, as the row decoder takes it."""
         return f"{alias}.{self.quote(self.layout.column(column))}"
+
+    # True when the select list is a function of the class alone (an engine whose layout reads
+    # other state, such as Parse's tables, leaves it False): it is then kept per class.
+    select_list_pure = False
+
+    def select_list(self, cls: ClassDef) -> tuple[list[str], str]:
+        """(``layout.output_columns``, the rows statement's select list reading them, alias t)."""
+        if not self.select_list_pure:
+            return self._select_list(cls)
+        key = (id(self), id(cls))
+        kept = _SELECTS.get(key)
+        # ClassDefs are never changed, only replaced (a schema change makes new ones); the
+        # identity check makes a reused id() a miss.
+        if kept is None or kept[0] is not self or kept[1] is not cls:
+            if len(_SELECTS) >= _MAX_SELECTS:
+                _SELECTS.clear()
+            kept = _SELECTS[key] = (self, cls, *self._select_list(cls))
+        return list(kept[2]), kept[3]  # a new list: a plan's columns belong to the plan
+
+    def _select_list(self, cls: ClassDef) -> tuple[list[str], str]:
+        cols = self.layout.output_columns(cls)
+        return cols, ", ".join(self.output_sql("t", col, cls.name) for col in cols)
 
     # --- statement text ----------------------------------------------------------------
 
