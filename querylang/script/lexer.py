@@ -95,6 +95,8 @@ _UNSUPPORTED_WORDS = {
     "enum": "'enum' is not supported in filter scripts",
 }
 
+_RESERVED = frozenset({*_KEYWORDS, *_UNSUPPORTED_WORDS})  # words the parser's state decides
+
 _PUNCT_TYPES = {
     "(": "_LPAR",
     ")": "_RPAR",
@@ -263,6 +265,9 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             else:
                 raise syntax_error(f"unexpected character {c!r}", text, line, pos - line_start + 1)
         if kind == "ws":
+            if c == " " and first.get(text[pos + 1 : pos + 2]) != "ws":
+                pos += 1  # one space between tokens, the usual case
+                continue
             end = _WS.match(text, pos).end()  # type: ignore[union-attr]  # always matches here
             nl = text.count("\n", pos, end)
             if nl:
@@ -285,13 +290,15 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 line_start = text.rfind("\n", pos, end) + 1
             pos = end
             continue
-        accepts = states[state_stack[-1]]
         end_line = line
+        # What the parser accepts now decides a reserved word, `{`, `(` and `/`; the state is
+        # looked up only for those.
         if kind == "ident":
             end = _IDENT.match(text, pos).end()  # type: ignore[union-attr]  # always matches here
             word = text[pos:end]
-            ttype = _KEYWORDS.get(word)
-            if ttype is not None or word in _UNSUPPORTED_WORDS:
+            if word in _RESERVED:
+                accepts = states[state_stack[-1]]
+                ttype = _KEYWORDS.get(word)
                 if ttype is not None and ttype in accepts:
                     value = _KEYWORD_VALUES.get(word, word)
                 elif "RESERVED_NAME" in accepts:  # `x.default`, `{ class: 1 }`
@@ -309,6 +316,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
         elif kind == "open":
             end = pos + 1
             value = c
+            accepts = states[state_stack[-1]]
             if c == "{":
                 # A `{` where a statement may start is a block, as in JavaScript;
                 # `return {` is the exception: there an expression follows.
@@ -355,7 +363,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 if len(stack) > max_depth:
                     raise _limit(f"script nests too deeply (max {max_depth})", text, line, col)
             end_line, line_start = _after(text, pos, end, line, line_start)
-        elif kind == "slash" and "MUL_OP" not in accepts and "COMPOUND_ASSIGN" not in accepts:
+        elif kind == "slash" and "MUL_OP" not in (now := states[state_stack[-1]]) and "COMPOUND_ASSIGN" not in now:
             ttype = "REGEX"
             value, end = _regex_literal(text, pos, line, col)
         else:  # operators, `.`, and `/` or `/=` after an operand

@@ -527,6 +527,13 @@ def to_js(value: object, _depth: int = 0) -> object:
         return num(value)
     if type(value) is JSDate:
         return JSDate(value.ms)  # a copy: the script's date setters change their Date
+    if t is dict and _depth < MAX_DEPTH:  # the usual inputs: skip the checks for other types
+        obj = JSObject()
+        for k, v in value.items():  # type: ignore[attr-defined]
+            if type(k) is not str:
+                raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
+            obj[k] = to_js(v, _depth + 1)
+        return obj
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
