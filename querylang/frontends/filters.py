@@ -31,6 +31,7 @@ from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, 
 from querylang.model.operators import (
     BY_NAME,
     COMPARE,
+    FIELD_OPERATOR_SET,
     FIELD_OPERATORS,
     TOP_LEVEL,
     is_operator_object,
@@ -277,7 +278,7 @@ def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None
                 if "matchesRegex" not in ops:
                     raise QueryError("'options' goes with matchesRegex")
                 continue
-            if op not in FIELD_OPERATORS:
+            if op not in FIELD_OPERATOR_SET:
                 hint = rest_hint(op) or suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
                 raise QueryError(f"unknown operator '{op}'", hint=hint)
             node = _build_op(field, op, operand, ops, ctx, opos)

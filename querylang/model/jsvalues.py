@@ -57,7 +57,8 @@ class JSObject(dict):  # type: ignore[type-arg]
     __slots__ = ("positions", "pos")
 
     def __init__(self, *args: object, pos: Pos | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+        if args or kwargs:  # most are made empty and filled: skip dict's own __init__ then
+            super().__init__(*args, **kwargs)
         self.positions: dict[str, Pos] = {}
         self.pos = pos
 

@@ -63,6 +63,7 @@ TOP: tuple[Operator, ...] = (
 
 BY_NAME: Mapping[str, Operator] = {op.name: op for op in (*FIELD, *TOP)}
 FIELD_OPERATORS: tuple[str, ...] = tuple(op.name for op in FIELD)
+FIELD_OPERATOR_SET: frozenset[str] = frozenset(FIELD_OPERATORS)  # for membership tests
 TOP_LEVEL: tuple[str, ...] = tuple(op.name for op in TOP)
 LOGIC_OPERATORS: tuple[str, ...] = ("and", "or", "nor")
 COMPARE: Mapping[str, str] = {op.name: op.compare for op in FIELD if op.compare}
@@ -90,7 +91,7 @@ def is_operator_object(value: object, field_type: str | None) -> bool:
     """
     if not isinstance(value, Mapping) or "__type" in value:
         return False
-    if any(k in FIELD_OPERATORS for k in value):
+    if not FIELD_OPERATOR_SET.isdisjoint(value):
         return True
     if field_type in ("Object", "ObjectPath"):
         return False

@@ -342,7 +342,10 @@ def _run(src: Source) -> ast.Program:
     actions, rules = _ACTIONS, _RULES
     states: list[int] = [_START]
     values: list[Any] = []
-    spans: list[Any] = []
+    # The first and the last token of each value on the stack (None for an empty reduction):
+    # its span, made into a tuple only for the nodes that are built.
+    firsts: list[Any] = []
+    lasts: list[Any] = []
     tokens = lex(src, states, actions)
     tok: Tok | None = None
     ttype = ""
@@ -358,7 +361,8 @@ def _run(src: Source) -> ast.Program:
                 raise _unexpected_token(tok, set(actions[states[-1]]), src)
             states.append(act)
             values.append(tok)
-            spans.append((tok.line, tok.column, tok.start, tok.end))
+            firsts.append(tok)
+            lasts.append(tok)
             tok = None
             continue
         rule = rules[~act]
@@ -366,14 +370,12 @@ def _run(src: Source) -> ast.Program:
             states[-1] = rule.goto[states[-2]]
             continue
         size = rule.size
-        span: Any
         if size:
             vals = values[-size:]
-            first, last = spans[-size], spans[-1]
-            del values[-size:], spans[-size:], states[-size:]
-            span = (first[0], first[1], first[2], last[3])
+            first, last = firsts[-size], lasts[-1]
+            del values[-size:], firsts[-size:], lasts[-size:], states[-size:]
         else:
-            vals, span = [], None
+            vals, first, last = [], None, None
         pick = rule.pick
         children = pick(vals) if pick is not None else _splice(rule, vals)
         if rule.inline:
@@ -381,12 +383,14 @@ def _run(src: Source) -> ast.Program:
         elif rule.single and len(children) == 1:
             value = children[0]
         else:
-            value = rule.build(children, span)  # type: ignore[misc]
+            span = None if first is None else (first.line, first.column, first.start, last.end)
+            value = rule.build(children, span)  # type: ignore[misc, arg-type]  # only `start` is ever empty
             if rule.block:
                 src.blocks.append(value)  # its statements need separators too
         states.append(rule.goto[states[-1]])
         values.append(value)
-        spans.append(span)
+        firsts.append(first)
+        lasts.append(last)
         if tok is None and states[-1] == _END:
             program: ast.Program = values[-1]
             return program
