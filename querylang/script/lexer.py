@@ -237,8 +237,9 @@ class Source:
         return line, end - (self.text.rfind("\n", 0, end) + 1) + 1
 
 
-def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, object]]) -> Iterator[Tok]:
-    """Yield the script's tokens; ``states[state_stack[-1]]`` is what the parser accepts now.
+def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, object]]) -> Iterator[Tok | None]:
+    """Yield the script's tokens, then None for ever; ``states[state_stack[-1]]`` is what the
+    parser accepts now.
 
     The parser pulls one token at a time, so the state is the one after the previous token.
     One long loop on purpose: this is the hot path of every uncached parse, and a call per
@@ -380,6 +381,8 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
         pos = end
         yield last
     src.last = last
+    while True:  # then None, the end, as often as the parser asks (it reduces before accepting)
+        yield None
 
 
 def _after(text: str, pos: int, end: int, line: int, line_start: int) -> tuple[int, int]:

@@ -346,12 +346,12 @@ def _run(src: Source) -> ast.Program:
     # its span, made into a tuple only for the nodes that are built.
     firsts: list[Any] = []
     lasts: list[Any] = []
-    tokens = lex(src, states, actions)
+    next_token = lex(src, states, actions).__next__
     tok: Tok | None = None
     ttype = ""
     while True:
         if tok is None:
-            tok = next(tokens, None)
+            tok = next_token()
             ttype = "$END" if tok is None else tok.type
         act = actions[states[-1]].get(ttype)
         if act is None:
