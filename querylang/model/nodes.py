@@ -1,16 +1,30 @@
 """Query nodes: the checked, typed form of a filter that both engines run.
 
-Nodes are frozen dataclasses. Values inside them are normalised (dates are aware UTC
-datetimes, pointers are objectId strings, lists are tuples). ``pos`` is where the script wrote
-the condition; it is left out of equality so tests compare structure.
+Nodes are frozen dataclasses (to the type checker: see :func:`node`). Values inside them are
+normalised (dates are aware UTC datetimes, pointers are objectId strings, lists are tuples).
+``pos`` is where the script wrote the condition; it is left out of equality so tests compare
+structure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 Pos = tuple[int, int]
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True)
+def node(cls: type[_T]) -> type[_T]:
+    """A node class: a hashable dataclass with slots, frozen for the type checker.
+
+    mypy rejects any assignment to a node's field. At run time the class is not frozen as
+    well: a frozen dataclass sets every field through ``object.__setattr__``, which more than
+    doubles the cost of making a node, and every new query makes several (script/ast.py does
+    the same for its nodes).
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 def _pos() -> Any:
@@ -26,7 +40,7 @@ class Node:
 # --- logic ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class And(Node):
     """All items hold; ``And(())`` is true (docs/semantics.md#logic)."""
 
@@ -34,7 +48,7 @@ class And(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Or(Node):
     """At least one item holds; never empty (``or: []`` is rejected when building)."""
 
@@ -42,7 +56,7 @@ class Or(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Not(Node):
     """The item does not hold (Relation "holds none", Parse ``$nor``)."""
 
@@ -55,7 +69,7 @@ class Not(Node):
 COMPARE_OPS = ("eq", "ne", "lt", "lte", "gt", "gte")
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Compare(Node):
     """``field op value``: equalTo, notEqualTo and the four range operators (docs/semantics.md#operator-table)."""
 
@@ -65,7 +79,7 @@ class Compare(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class In(Node):
     """containedIn (``negate=False``) / notContainedIn (``negate=True``) (docs/semantics.md#operator-table)."""
 
@@ -75,7 +89,7 @@ class In(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Exists(Node):
     """exists true/false; absent = missing or null (docs/semantics.md#absent)."""
 
@@ -84,7 +98,7 @@ class Exists(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class IsAbsent(Node):
     """The field is absent (docs/semantics.md#absent): missing or null; an Array field also
     when it holds a null element; an Object path when nothing, or null, is at the path.
@@ -97,14 +111,14 @@ class IsAbsent(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Nothing(Node):
     """No record matches: what ``lessThan`` / ``greaterThan`` null become (docs/semantics.md#order)."""
 
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Regex(Node):
     """matchesRegex with options ⊆ imsx (docs/semantics.md#regex)."""
 
@@ -114,7 +128,7 @@ class Regex(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class PointsTo(Node):
     """A Pointer field pointing at, or a Relation holding, any of ``ids`` (docs/semantics.md#pointers)."""
 
@@ -123,7 +137,7 @@ class PointsTo(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RelatedTo(Node):
     """Records held by the Relation ``key`` of record ``owner_id`` of ``owner_class`` (docs/semantics.md#related-to)."""
 
@@ -136,7 +150,7 @@ class RelatedTo(Node):
 # --- operators compiled by the language-surface issue (text, geo, Parse-only) ----------------
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Text(Node):
     """text.search on one String field (docs/semantics.md#text)."""
 
@@ -148,7 +162,7 @@ class Text(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class NearSphere(Node):
     """Within ``max_radians`` of a point on the sphere (great-circle distance, docs/semantics.md#geo).
 
@@ -164,7 +178,7 @@ class NearSphere(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class WithinBox(Node):
     """Inside a latitude/longitude box, bounds included, corners normalised (docs/semantics.md#geo)."""
 
@@ -176,7 +190,7 @@ class WithinBox(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class WithinPolygon(Node):
     """Inside or on a planar polygon of (latitude, longitude) points (docs/semantics.md#geo)."""
 
@@ -185,7 +199,7 @@ class WithinPolygon(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class PolygonContains(Node):
     """A Polygon field contains the point, boundary included, planar in (longitude, latitude)
     as withinPolygon (docs/semantics.md#geo; Parse ``$geoIntersects: {$point}``, docs/semantics.md#front-ends)."""
@@ -196,7 +210,7 @@ class PolygonContains(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class All(Node):
     """Parse ``$all``: the Array field holds every value (docs/semantics.md#arrays)."""
 
@@ -205,7 +219,7 @@ class All(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ContainedBy(Node):
     """Parse ``$containedBy``: every element of the Array field is listed (docs/semantics.md#arrays)."""
 
@@ -214,7 +228,7 @@ class ContainedBy(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MatchesQuery(Node):
     """A Pointer points at (a Relation holds) a live record matching ``where`` (docs/semantics.md#pointer-paths $inQuery).
 
@@ -226,7 +240,7 @@ class MatchesQuery(Node):
     pos: Pos | None = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MatchesKey(Node):
     """The field's value is among the ``key`` values of ``class_name`` records matching
     ``where`` (Parse ``$select``; ``$dontSelect`` is its negation, docs/semantics.md#pointer-paths)."""
@@ -241,7 +255,7 @@ class MatchesKey(Node):
 # --- the envelope ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class SortKey:
     """One sort key; absent values first ascending, last descending (docs/semantics.md#sort)."""
 
@@ -254,7 +268,7 @@ TRUE = And(())
 FALSE = Nothing()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Query:
     """A whole query: class, condition, order, paging and whether to count."""
 
