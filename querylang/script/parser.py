@@ -371,11 +371,18 @@ def _run(src: Source) -> ast.Program:
             continue
         size = rule.size
         if size:
+            # The reduction takes the place of its first symbol: the stacks shrink to it, and
+            # its first and last token are already the ones the span needs.
             vals = values[-size:]
             first, last = firsts[-size], lasts[-1]
-            del values[-size:], firsts[-size:], lasts[-size:], states[-size:]
+            if size > 1:
+                del values[1 - size :], states[1 - size :], firsts[1 - size :], lasts[-size:-1]
         else:
             vals, first, last = [], None, None
+            states.append(0)  # a slot for the empty reduction, set below
+            values.append(None)
+            firsts.append(None)
+            lasts.append(None)
         pick = rule.pick
         children = pick(vals) if pick is not None else _splice(rule, vals)
         if rule.inline:
@@ -387,10 +394,8 @@ def _run(src: Source) -> ast.Program:
             value = rule.build(children, span)  # type: ignore[misc, arg-type]  # only `start` is ever empty
             if rule.block:
                 src.blocks.append(value)  # its statements need separators too
-        states.append(rule.goto[states[-1]])
-        values.append(value)
-        firsts.append(first)
-        lasts.append(last)
+        states[-1] = rule.goto[states[-2]]
+        values[-1] = value
         if tok is None and states[-1] == _END:
             program: ast.Program = values[-1]
             return program
