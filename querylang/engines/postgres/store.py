@@ -190,7 +190,13 @@ class PostgresStore:
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {first_line(exc)}") from None
         except Exception as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
+        encoding = probe.info.parameter_status("server_encoding")
         probe.close()
+        if encoding == "SQL_ASCII":
+            # No encoding at all: text comes back as bytes, and the server's string functions
+            # and regexes count bytes, not characters, so answers would differ.
+            raise DataError(f"the PostgreSQL database at {_safe_url(url)} has the encoding SQL_ASCII; querylang "
+                            "needs one that knows characters (CREATE DATABASE ... ENCODING 'UTF8')")
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.pool = ConnectionPool(
             url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
