@@ -82,8 +82,13 @@ def make_decoder(
     # fields, no call per number or passed-through date. Decoding is most of what a query
     # costs the client beyond the driver's own work.
     env: dict[str, Any] = {"to_iso": to_iso, "_number": _number, "file_value": file_value}
-    created, updated = (f"row[{i_c}]", f"row[{i_u}]") if to_iso is None else (f"to_iso(row[{i_c}])", f"to_iso(row[{i_u}])")
-    src = ["def decode(row):", f"    out = {{'objectId': row[{i_id}], 'createdAt': {created}, 'updatedAt': {updated}}}"]
+    src = ["def decode(row):"]
+    if to_iso is None:
+        src.append(f"    out = {{'objectId': row[{i_id}], 'createdAt': row[{i_c}], 'updatedAt': row[{i_u}]}}")
+    else:
+        # A record never changed has updatedAt == createdAt: one date formatted, not two.
+        src += [f"    c = row[{i_c}]", "    t = to_iso(c)", f"    u = row[{i_u}]",
+                f"    out = {{'objectId': row[{i_id}], 'createdAt': t, 'updatedAt': t if u == c else to_iso(u)}}"]
     src += field_lines(plan, env)
     for j, (a, b, name) in enumerate(geo):
         env[f"g{j}"] = name
