@@ -257,6 +257,18 @@ def test_wrong_url_and_server_not_there():
         querylang.connect("postgresql://x@[bad")
 
 
+@pytest.mark.parametrize("layout", [None, "parse"])
+def test_a_database_without_an_encoding_is_refused(pg_cluster, layout):
+    """SQL_ASCII stores bytes: text would come back as bytes and the server's regexes and
+    string functions would count bytes, so the answers would differ. Refused on connect."""
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS ql_sql_ascii")
+        con.execute("CREATE DATABASE ql_sql_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    kw = {"layout": layout} if layout else {}
+    with pytest.raises(DataError, match="SQL_ASCII.*ENCODING 'UTF8'"):
+        querylang.connect(pg_cluster.url("ql_sql_ascii"), **kw)
+
+
 def test_wrong_database_name(pg_cluster):
     with pytest.raises(DataError, match="does not exist"):
         querylang.connect(pg_cluster.url("no_such_db"))

@@ -333,3 +333,31 @@ def test_a_database_whose_collation_is_not_code_point_order(live_parse: LivePars
         assert db.query("Post", {}, sort=["title"]).ids == direct.query("Post", {}, sort=["title"]).ids
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("cls", "script", "inputs"),
+    [
+        ("Post", "where({ title: { matchesRegex: Inputs.P, options: 'i' } })", [{"P": "^h"}, {"P": "^w"}, {"P": "o"}, {"P": "^a"}]),
+        ("Post", "where({ tags: { containedIn: Inputs.T } })", [{"T": ["ui", "db"]}, {"T": ["intro", "x"]}, {"T": ["Data", "z"]}, {"T": ["q", "ui"]}]),
+        ("Comment", "where({ Owner: { matchesQuery: { published: { equalTo: Inputs.B } } } })",
+         [{"B": True}, {"B": False}, {"B": True}, {"B": False}]),
+        ("Post", "where({ relatedTo: { id: Inputs.G, key: 'posts' } })", [{"G": "g1"}, {"G": "g2"}, {"G": "g3"}, {"G": "g1"}]),
+        ("Comment", "where({ Owner: { matchesQuery: { relatedTo: { id: Inputs.G, key: 'posts' } } } })",
+         [{"G": "g1"}, {"G": "g2"}, {"G": "g3"}, {"G": "g1"}]),
+    ],
+)
+def test_kept_plans_in_place(cls: str, script: str, inputs: list[dict[str, Any]], in_place: querylang.Database) -> None:
+    """The plan cache binds new inputs into a kept plan on Parse's tables too (regex patterns,
+    Array lists, places inside a matchesQuery, relatedTo ids), with the answers of planning
+    from scratch."""
+    hits = in_place._plans.hits
+    for i in inputs:
+        kept = in_place.query(cls, script, inputs=i)
+        in_place.plan_cache = False
+        try:
+            fresh = in_place.query(cls, script, inputs=i)
+        finally:
+            in_place.plan_cache = True
+        assert kept.ids == fresh.ids and kept.plan.sql == fresh.plan.sql, i
+    assert in_place._plans.hits >= hits + 2

@@ -82,18 +82,14 @@ def make_decoder(
     # fields, no call per number or passed-through date. Decoding is most of what a query
     # costs the client beyond the driver's own work.
     env: dict[str, Any] = {"to_iso": to_iso, "_number": _number, "file_value": file_value}
-    created, updated = (f"row[{i_c}]", f"row[{i_u}]") if to_iso is None else (f"to_iso(row[{i_c}])", f"to_iso(row[{i_u}])")
-    src = ["def decode(row):", f"    out = {{'objectId': row[{i_id}], 'createdAt': {created}, 'updatedAt': {updated}}}"]
-    for j, (k, name, conv) in enumerate(plan):
-        env[f"n{j}"] = name
-        src += [f"    v = row[{k}]", "    if v is not None:"]
-        if conv is _number:  # _number inline
-            src.append(f"        out[n{j}] = int(v) if v.is_integer() and -{2**53} < v < {2**53} else v")
-        elif conv is None:
-            src.append(f"        out[n{j}] = v")
-        else:
-            env[f"c{j}"] = conv
-            src.append(f"        out[n{j}] = c{j}(v)")
+    src = ["def decode(row):"]
+    if to_iso is None:
+        src.append(f"    out = {{'objectId': row[{i_id}], 'createdAt': row[{i_c}], 'updatedAt': row[{i_u}]}}")
+    else:
+        # A record never changed has updatedAt == createdAt: one date formatted, not two.
+        src += [f"    c = row[{i_c}]", "    t = to_iso(c)", f"    u = row[{i_u}]",
+                f"    out = {{'objectId': row[{i_id}], 'createdAt': t, 'updatedAt': t if u == c else to_iso(u)}}"]
+    src += field_lines(plan, env)
     for j, (a, b, name) in enumerate(geo):
         env[f"g{j}"] = name
         src += [f"    v = row[{a}]", "    if v is not None:",
@@ -106,6 +102,26 @@ def make_decoder(
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]
     return decode
 
+
+def field_lines(plan: Sequence[tuple[int, str, Callable[[Any], Any] | None]], env: dict[str, Any]) -> list[str]:
+    """The lines of a generated decoder that copy each (row index, field name, converter) of
+    ``plan`` into ``out`` when the cell is not NULL, with :func:`number` written inline; the
+    names and converters go into ``env`` as n<j>/c<j>."""
+    src = []
+    for j, (k, name, conv) in enumerate(plan):
+        env[f"n{j}"] = name
+        src += [f"    v = row[{k}]", "    if v is not None:"]
+        if conv is _number:
+            src.append(f"        out[n{j}] = int(v) if v.is_integer() and -{2**53} < v < {2**53} else v")
+        elif conv is None:
+            src.append(f"        out[n{j}] = v")
+        else:
+            env[f"c{j}"] = conv
+            src.append(f"        out[n{j}] = c{j}(v)")
+    return src
+
+
+number = _number  # a stored double as the records give it: integral values as ints
 
 _DECODERS: dict[tuple[int, tuple[str, ...], int], tuple[ClassDef, Any]] = {}
 

@@ -31,7 +31,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
-from querylang.engines.postgres.parse_rows import stored_row_decoder
+from querylang.engines.postgres.parse_rows import JsonbLoader, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
@@ -63,6 +63,10 @@ class ParseStore(PostgresStore):
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout)
         self.url = self.path = url
+
+    def configure(self, con: psycopg.Connection[Any]) -> None:
+        super().configure(con)
+        con.adapters.register_loader("jsonb", JsonbLoader)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:

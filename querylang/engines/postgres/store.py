@@ -62,10 +62,6 @@ MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
-def _configure(con: psycopg.Connection[Any]) -> None:
-    con.adapters.register_loader("timestamptz", IsoLoader)
-
-
 def _bind(v: Any) -> Any:
     """A plan parameter as psycopg binds it: dates (naive UTC in plans) made aware UTC; a
     list of numbers all floats (psycopg types a list by its elements)."""
@@ -194,10 +190,16 @@ class PostgresStore:
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {first_line(exc)}") from None
         except Exception as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
+        encoding = probe.info.parameter_status("server_encoding")
         probe.close()
+        if encoding == "SQL_ASCII":
+            # No encoding at all: text comes back as bytes, and the server's string functions
+            # and regexes count bytes, not characters, so answers would differ.
+            raise DataError(f"the PostgreSQL database at {_safe_url(url)} has the encoding SQL_ASCII; querylang "
+                            "needs one that knows characters (CREATE DATABASE ... ENCODING 'UTF8')")
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.pool = ConnectionPool(
-            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=_configure, open=True,
+            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
             timeout=connect_timeout, name="querylang",
         )
         try:
@@ -239,6 +241,10 @@ class PostgresStore:
             self._local.held = None
             held.release()
             raise
+
+    def configure(self, con: psycopg.Connection[Any]) -> None:
+        """How the pool's connections read values (each new connection, once)."""
+        con.adapters.register_loader("timestamptz", IsoLoader)
 
     def reading(self) -> SharedLock:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""

@@ -9,7 +9,7 @@ literals, with ``Inputs.X`` (or ``$X``) as leaves of the filter object. For thos
 object is the same for every input, with the input values in fixed places, so the plan is a
 function of the values alone. And only where the value sits in a place whose meaning is plain:
 an operand of ``equalTo``/``notEqualTo``/``greaterThan``… on a String, Number, Boolean, Date
-or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn``, or a
+or Pointer field, of ``pointsTo``, the list of ``containedIn``/``notContainedIn`` (on an Array field too), or a
 ``relatedTo`` id, or one of those inside a ``matchesQuery`` (on the target class). Every
 other script or input goes the whole way, as before.
 
@@ -43,6 +43,7 @@ from querylang.features.regex import compile_regex
 from querylang.frontends.filters import check_paging, field_value, object_id, regex_operand
 from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
+from querylang.model.values import canonical
 from querylang.script import ast, to_js
 from querylang.script.template import Template, template_of
 
@@ -51,6 +52,7 @@ COMPARE_OPS = BINDABLE_COMPARE
 LIST_OPS = BINDABLE_LISTS
 SCALARS = (str, bool, int, float)
 SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like an input)
+WHOLE = -1  # the element index of a parameter that is a whole list input (a bound array)
 
 Convert = Callable[[Any], Any]
 
@@ -101,6 +103,10 @@ def converter(
         return (lambda v: regex(*regex_operand(to_js(v), options))), "scalar", f.type
     if op == "pointsTo" and f.type in ("Pointer", "Relation"):
         return (lambda v: object_id(to_js(v), "pointsTo")), "either", f.type
+    if op in LIST_OPS and f.type == "Array":
+        # The compiler binds each listed value by its equality key (the element keys an
+        # Array column keeps), one parameter each or, on PostgreSQL, all in one array.
+        return (lambda v: canonical(field_value(f, to_js(v), scalar_only=False))), "list", f.type
     if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
         return None
     if op in COMPARE_OPS:
@@ -334,8 +340,13 @@ def _bind(convs: dict[str, list[Convert]], a_side: _Seen, b_side: _Seen) -> _Bou
             for conv in uses:
                 a, b = a_side.values[name], b_side.values[name]
                 if isinstance(a, list | tuple):
+                    whole: tuple[list[object], list[object]] = ([], [])
                     for j, (x, y) in enumerate(zip(a, b, strict=True)):
-                        fills.append((name, j, conv, conv(x), conv(y)))
+                        cx, cy = conv(x), conv(y)
+                        fills.append((name, j, conv, cx, cy))
+                        whole[0].append(cx)
+                        whole[1].append(cy)
+                    fills.append((name, WHOLE, conv, *whole))
                 else:
                     fills.append((name, None, conv, conv(a), conv(b)))
         if SKIP in a_side.values:
@@ -405,6 +416,12 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
         elif name == SKIP:
             params.append(check_paging(None, values[SKIP])[1])
         elif conv is not None:
+            if j == WHOLE:
+                v = [conv(x) for x in values[name]]  # type: ignore[union-attr]
+                if None in v:
+                    raise ValueError("a null operand plans differently")
+                params.append(v)
+                continue
             v = conv(values[name] if j is None else values[name][j])  # type: ignore[misc]
             if v is None:
                 # Null is lowered to another shape (signature): never bound into a value's plan.
