@@ -216,7 +216,7 @@ def test_an_input_that_is_null_then_a_value_then_null(engine, script, kept):
     assert 3 not in null_plan.params
 
 
-ARRAY_LISTS = [["x", "y"], ["q", "x"], ["x", "x"], ["x"], ["x", "y", "z"], [1, "x"], [1, 1.0], ["1", 1],
+ARRAY_LISTS = [["x", "y"], ["a", "b"], ["y", "z"], ["q", "x"], ["x", "x"], ["x"], ["x", "y", "z"], [1, "x"], [1, 1.0], ["1", 1],
                [None, "x"], ["x", None], [], [["x"], "y"], [{"a": 1}, "x"], ["x", "y"], [7, 3], [3.5, 7]]
 
 

@@ -20,11 +20,12 @@ Soundness comes from two things rather than from trusting a reading of the compi
   conversions are the same; a value those reject (or turn into null, which the builder lowers
   to another shape) falls back to the whole way, which raises the usual error with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
-  types) only after two plannings of the same signature — the first two queries, or the
-  second and one with probe values when those two cannot tell the inputs apart — have
-  produced the same SQL and shown, parameter by parameter, which input each value comes from.
-  Anything that does not line up (a value folded into the SQL, a duplicate dropped from a
-  list) makes that signature uncacheable. A script run once costs nothing extra.
+  types) only after two plannings of the same signature — two queries, or the second and
+  one with probe values when those two cannot tell the inputs apart — have produced the same
+  SQL and shown, parameter by parameter, which input each value comes from. Anything that
+  does not line up (a value folded into the SQL, a duplicate dropped from a list) makes that
+  signature uncacheable. A script's first run is only noted (its template is looked for from
+  the second run on), so a script run once costs nothing extra.
 
 ``tests/test_plan_cache.py`` checks cached plans against fresh ones on random scripts.
 """
@@ -182,6 +183,7 @@ class PlanCache:
         self._dialect = dialect
         self._plans: OrderedDict[Key, _Bound | _Seen | None] = OrderedDict()
         self._templates: dict[str, Template | None] = {}
+        self._once: set[str] = set()  # scripts run once, their template not looked for yet
         self._schema: Schema | None = None
         self.hits = self.misses = 0
 
@@ -207,6 +209,13 @@ class PlanCache:
         template: Template | None
         if script in self._templates:
             template = self._templates[script]
+        elif script not in self._once:
+            # A script's first run: only noted. Finding its template (a walk of the tree) is
+            # paid from its second run on, so a script run once costs nothing extra.
+            if len(self._once) >= MAX_PLANS:
+                self._once.clear()
+            self._once.add(script)
+            return full(inputs or {}, skip)
         else:
             try:
                 template = template_of(tree(script))
@@ -262,6 +271,7 @@ class PlanCache:
     def clear(self) -> None:
         self._plans.clear()
         self._templates.clear()
+        self._once.clear()
 
     def _remember(self, key: Key, entry: _Bound | _Seen | None) -> None:
         self._plans[key] = entry
