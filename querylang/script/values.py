@@ -527,12 +527,16 @@ def to_js(value: object, _depth: int = 0) -> object:
         return num(value)
     if type(value) is JSDate:
         return JSDate(value.ms)  # a copy: the script's date setters change their Date
-    if t is dict and _depth < MAX_DEPTH:  # the usual inputs: skip the checks for other types
-        obj = JSObject()
+    if t is dict or isinstance(value, Mapping):  # before the scalar checks: inputs are dicts
+        if _depth >= MAX_DEPTH:
+            raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
+        obj = JSObject(pos=value.pos if isinstance(value, JSObject) else None)
         for k, v in value.items():  # type: ignore[attr-defined]
             if type(k) is not str:
                 raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
             obj[k] = to_js(v, _depth + 1)
+        if isinstance(value, JSObject):
+            obj.positions.update(value.positions)
         return obj
     if isinstance(value, bool):
         return bool(value)
@@ -548,15 +552,6 @@ def to_js(value: object, _depth: int = 0) -> object:
         return JSDate.from_datetime(datetime(value.year, value.month, value.day, tzinfo=UTC))
     if _depth >= MAX_DEPTH:
         raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
-    if isinstance(value, Mapping):
-        obj = JSObject(pos=value.pos if isinstance(value, JSObject) else None)
-        for k, v in value.items():
-            if type(k) is not str:
-                raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
-            obj[k] = to_js(v, _depth + 1)
-        if isinstance(value, JSObject):
-            obj.positions.update(value.positions)
-        return obj
     if isinstance(value, list | tuple):
         return [to_js(v, _depth + 1) for v in value]
     raise QueryTypeError(f"a {type(value).__name__} cannot be used as a script value")

@@ -22,7 +22,8 @@ from querylang.model.values import (
 )
 
 
-def _number(x: float) -> int | float:
+def number(x: float) -> int | float:
+    """A stored double as the records give it: integral values as ints."""
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
@@ -34,9 +35,10 @@ def _iso_naive(dt: datetime) -> str:
     return dt.isoformat("T", "milliseconds") + "Z"
 
 
-def _json(text: str) -> Any:
+def read_json(text: str | bytes) -> Any:
     """Stored JSON text back to values: orjson is 5× faster than json on our small documents;
-    json takes over for what orjson refuses (nothing we write, but a file may be older)."""
+    json takes over for what orjson refuses (nothing we write, but a file may be older, and
+    Parse's jsonb may hold a number past a double's range)."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -44,14 +46,14 @@ def _json(text: str) -> Any:
 
 
 def _polygon(text: str) -> dict[str, Any]:
-    return polygon_value(_json(text))
+    return polygon_value(read_json(text))
 
 
 _NAIVE_UTC: Any = object()  # make_decoder's default: dates arrive as naive UTC datetimes (DuckDB)
 
 
 def make_decoder(
-    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = _json
+    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = read_json
 ) -> Any:
     """A row → record function for one class and column list, planned once.
 
@@ -62,10 +64,10 @@ def make_decoder(
     type up per row (benchmarks, Tuning P1).
     """
     to_iso: Callable[[Any], Any] | None = _iso_naive if date is _NAIVE_UTC else date
-    polygon = _polygon if parse_json is _json else (lambda text: polygon_value(parse_json(text)))
+    polygon = _polygon if parse_json is read_json else (lambda text: polygon_value(parse_json(text)))
     idx = {c: k for k, c in enumerate(columns)}
     convs: dict[str, Callable[[Any], Any] | None] = {
-        "Array": parse_json, "Object": parse_json, "Date": to_iso, "Number": _number,
+        "Array": parse_json, "Object": parse_json, "Date": to_iso, "Number": number,
         "Polygon": polygon, "Bytes": bytes_value, "ACL": parse_json,
     }  # fmt: skip
     plan = [
@@ -81,7 +83,7 @@ def make_decoder(
     # converters reach it as variables n<j>/c<j>, never as source text): no loop over the
     # fields, no call per number or passed-through date. Decoding is most of what a query
     # costs the client beyond the driver's own work.
-    env: dict[str, Any] = {"to_iso": to_iso, "_number": _number, "file_value": file_value}
+    env: dict[str, Any] = {"to_iso": to_iso, "number": number, "file_value": file_value}
     src = ["def decode(row):"]
     if to_iso is None:
         src.append(f"    out = {{'objectId': row[{i_id}], 'createdAt': row[{i_c}], 'updatedAt': row[{i_u}]}}")
@@ -93,7 +95,7 @@ def make_decoder(
     for j, (a, b, name) in enumerate(geo):
         env[f"g{j}"] = name
         src += [f"    v = row[{a}]", "    if v is not None:",
-                f"        out[g{j}] = {{'latitude': _number(v), 'longitude': _number(row[{b}])}}"]
+                f"        out[g{j}] = {{'latitude': number(v), 'longitude': number(row[{b}])}}"]
     for j, (a, b, name) in enumerate(files):
         env[f"f{j}"] = name
         src += [f"    if row[{a}] is not None:", f"        out[f{j}] = file_value(row[{a}], row[{b}])"]
@@ -111,7 +113,7 @@ def field_lines(plan: Sequence[tuple[int, str, Callable[[Any], Any] | None]], en
     for j, (k, name, conv) in enumerate(plan):
         env[f"n{j}"] = name
         src += [f"    v = row[{k}]", "    if v is not None:"]
-        if conv is _number:
+        if conv is number:
             src.append(f"        out[n{j}] = int(v) if v.is_integer() and -{2**53} < v < {2**53} else v")
         elif conv is None:
             src.append(f"        out[n{j}] = v")
@@ -120,8 +122,6 @@ def field_lines(plan: Sequence[tuple[int, str, Callable[[Any], Any] | None]], en
             src.append(f"        out[n{j}] = c{j}(v)")
     return src
 
-
-number = _number  # a stored double as the records give it: integral values as ints
 
 _DECODERS: dict[tuple[int, tuple[str, ...], int], tuple[ClassDef, Any]] = {}
 
@@ -152,9 +152,9 @@ def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
         elif f.type in ("Array", "Object"):
             out[name] = json.loads(json.dumps(plain_json(v), ensure_ascii=False))
         elif f.type == "Number":
-            out[name] = _number(float(v))
+            out[name] = number(float(v))
         elif f.type == "GeoPoint":
-            out[name] = {"latitude": _number(float(v["latitude"])), "longitude": _number(float(v["longitude"]))}
+            out[name] = {"latitude": number(float(v["latitude"])), "longitude": number(float(v["longitude"]))}
         else:
             out[name] = v
     return out

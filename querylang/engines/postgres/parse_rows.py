@@ -8,28 +8,22 @@ skipped; NULL is a missing value.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
 from psycopg.adapt import Loader
 
-from querylang.engines.duckdb.decode import field_lines, number
+from querylang.engines.duckdb.decode import field_lines, number, read_json
 from querylang.model.schema import ClassDef
 
 
 class JsonbLoader(Loader):
-    """jsonb (text format) → Python values, read by orjson: psycopg's own loader goes through
-    the json module, most of what reading a row of Parse's Arrays, Objects and ACLs costs.
-    json takes over for what orjson refuses (a number past a double's range), so both give
-    the same values as the DuckDB decoder (decode._json)."""
+    """jsonb (text format) → Python values as the DuckDB decoder reads stored JSON
+    (decode.read_json, orjson first): psycopg's own loader goes through the json module, most of
+    what reading a row of Parse's Arrays, Objects and ACLs costs."""
 
     def load(self, data: Any) -> Any:
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return json.loads(bytes(data))
+        return read_json(data if isinstance(data, bytes) else bytes(data))
 
 
 def _point(text: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from querylang.engines.sql.compiler import Plan, param
@@ -396,17 +396,9 @@ _MISSING: Any = _Missing()
 
 
 def _copy(plan: Plan) -> Plan:
-    """A plan to keep: the caller may change the lists of the one it was given.
-
-    Every field carried over as it is (a field added to Plan is kept too), then the lists
-    copied; copying the instance dict is several times cheaper than ``dataclasses.replace`` or
-    ``copy.copy``, and every first sighting of a script pays for it.
-    """
-    kept = object.__new__(Plan)
-    kept.__dict__.update(plan.__dict__)
-    kept.params, kept.columns = list(plan.params), list(plan.columns)
-    kept.count_params, kept.where_params = list(plan.count_params), list(plan.where_params)
-    return kept
+    """A plan to keep: the caller may change the lists of the one it was given."""
+    return replace(plan, params=list(plan.params), columns=list(plan.columns),
+                   count_params=list(plan.count_params), where_params=list(plan.where_params))
 
 
 def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
