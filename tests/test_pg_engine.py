@@ -395,3 +395,21 @@ def test_a_stream_is_stopped_by_its_cancel_event_and_gives_its_connection_back(p
     with pytest.raises(QueryError, match="rejected"):
         pg.store.stream("SELECT nope FROM nowhere", [])
     assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]
+
+
+def test_a_large_result_is_not_kept_by_the_threads_cursor(pair):
+    """Each thread reuses one cursor for its queries; a result past KEEP_RESULT_ROWS is let go
+    with the cursor that read it, so its memory does not stay until the thread's next query."""
+    from querylang.engines.postgres.store import KEEP_RESULT_ROWS
+
+    pg, _ = pair
+    store = pg.store
+    small = store.execute("SELECT 1", [])
+    held = store._thread_connection()
+    kept = held.cur
+    assert small == [(1,)] and kept.pgresult is not None
+    rows = store.execute("SELECT g FROM generate_series(1, %s) AS g", [KEEP_RESULT_ROWS + 1])
+    assert len(rows) == KEEP_RESULT_ROWS + 1
+    assert held.cur is not kept and kept.closed and held.cur.pgresult is None
+    assert store.execute("SELECT 2", []) == [(2,)]
+    assert store.execute("CREATE TEMP TABLE t_no_rows (x int)", []) == []

@@ -149,7 +149,7 @@ class ParseDialect(PostgresDialect):
             return f'({col} COLLATE "C")'
         return col  # Array and Object helpers: the jsonb column itself, read by the list/path methods
 
-    def output_sql(self, alias: str, column: str, class_name: str = "") -> str:
+    def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
         if class_name in self.layout.physical:  # type: ignore[attr-defined]
             return f"{alias}.{self.quote(column)}"  # the row as stored (ParseLayout.physical)
         if column.endswith(":lat") or column.endswith(":lng"):

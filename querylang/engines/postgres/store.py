@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from querylang.engines.duckdb.watchdog import Watchdog
@@ -58,6 +59,8 @@ UNDERFLOW = (
     "differ by less than about 1e-150 degrees), which PostgreSQL reports as an error where the "
     "other engines round it to 0"
 )
+TUPLES_OK = ExecStatus.TUPLES_OK
+KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
@@ -139,6 +142,9 @@ class _Held:
 
     def __init__(self, pool: ConnectionPool[Any], con: psycopg.Connection[Any]) -> None:
         self.pool, self.con = pool, con
+        # One cursor for the thread's queries: a new cursor per statement copies the
+        # connection's adapters each time, as much as a small query's decoding.
+        self.cur = con.cursor()
         self.done = False
 
     def release(self) -> None:
@@ -221,11 +227,10 @@ class PostgresStore:
 
     # --- connections ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def _thread_connection(self) -> _Held:
         """This thread's connection: taken from the pool on the thread's first statement and
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
-        small query). A connection that failed goes back to the pool, which drops it if broken."""
+        small query)."""
         held: _Held | None = getattr(self._local, "held", None)
         if held is None or held.con.closed:
             try:
@@ -235,11 +240,21 @@ class PostgresStore:
                                  f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
             held = self._local.held = _Held(self.pool, con)
             self._held.add(held)
+        return held
+
+    def _drop(self, held: _Held) -> None:
+        """A connection that failed goes back to the pool, which drops it if broken."""
+        self._local.held = None
+        held.release()
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection (:meth:`_thread_connection`), given back if it fails."""
+        held = self._thread_connection()
         try:
             yield held.con
         except (psycopg.OperationalError, psycopg.InterfaceError):
-            self._local.held = None
-            held.release()
+            self._drop(held)
             raise
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
@@ -416,18 +431,31 @@ class PostgresStore:
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
-        with self.connection() as con:
-            self._set_timeout(con, timeout)
-            token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
-            try:
-                with con.cursor() as cur:
-                    cur.execute(sql, bound)
-                    return cur.fetchall() if cur.description is not None else []
-            except psycopg.Error as exc:
-                raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
-            finally:
-                if token is not None:
-                    self.watchdog.done(token)
+        # No context managers on this path: a query of a few rows costs the client about as
+        # much as the server, so each layer shows in the time a small query takes.
+        held = self._thread_connection()
+        con = held.con
+        self._set_timeout(con, timeout)
+        token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
+        try:
+            cur = held.cur
+            cur.execute(sql, bound)
+            # The result's status, not cur.description (which builds a Column per column).
+            res = cur.pgresult
+            if res is None or res.status != TUPLES_OK:
+                return []
+            rows = cur.fetchall()
+            if res.ntuples > KEEP_RESULT_ROWS:
+                held.cur = con.cursor()  # the kept cursor would hold a large result until the next query
+                cur.close()
+            return rows
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+                self._drop(held)
+            raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
+        finally:
+            if token is not None:
+                self.watchdog.done(token)
 
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,

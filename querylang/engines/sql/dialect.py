@@ -76,8 +76,9 @@ class Dialect:
         table, aliased ``alias``."""
         return f"{alias}.{self.quote(self.layout.column(name, part))}"
 
-    def output_sql(self, alias: str, column: str, class_name: str = "") -> str:
-        """The SQL that reads one of ``layout.output_columns`` back, as the row decoder takes it."""
+    def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
+        """The SQL that reads one of ``layout.output_columns`` back, as the row decoder takes it
+        (``ftype``: the type of the field the column is, when it is one)."""
         return f"{alias}.{self.quote(self.layout.column(column))}"
 
     # True when the select list is a function of the class alone (an engine whose layout reads
@@ -100,7 +101,8 @@ class Dialect:
 
     def _select_list(self, cls: ClassDef) -> tuple[list[str], str]:
         cols = self.layout.output_columns(cls)
-        return cols, ", ".join(self.output_sql("t", col, cls.name) for col in cols)
+        types = {f.name: f.type for f in cls.fields.values()}
+        return cols, ", ".join(self.output_sql("t", col, cls.name, types.get(col)) for col in cols)
 
     # --- statement text ----------------------------------------------------------------
 
