@@ -1,5 +1,5 @@
 """Queries run alongside each other; writes and loads still run alone (the store's read/write
-lock, querylang/engines/duckdb/readers.py). tests/test_safety.py checks that readers never
+lock, querylang/engines/sql/readers.py). tests/test_safety.py checks that readers never
 see half a load."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import pytest
 
 import querylang
-from querylang.engines.duckdb.readers import ReadWriteLock
+from querylang.engines.sql.readers import ReadWriteLock
 
 
 def _db() -> querylang.Database:

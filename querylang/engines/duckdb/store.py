@@ -49,9 +49,9 @@ from querylang.engines.duckdb.pipeline import (
     edge_count,
     size,
 )
-from querylang.engines.duckdb.readers import ReadWriteLock
-from querylang.engines.duckdb.watchdog import Watchdog, no_gc
 from querylang.engines.duckdb.writer import Writer
+from querylang.engines.sql.readers import ReadWriteLock
+from querylang.engines.sql.watchdog import Watchdog, no_gc
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.columns import (
     ClassColumns,

@@ -22,6 +22,7 @@ import json
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,6 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from querylang.engines.duckdb.watchdog import Watchdog
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import IsoLoader, decode_row, make_decoder, stored_record
 from querylang.engines.postgres.dialect import POSTGRES
@@ -47,6 +47,8 @@ from querylang.engines.postgres.layout import (
     quote,
 )
 from querylang.engines.postgres.server_errors import first_line, server_error
+from querylang.engines.sql.readers import ReadWriteLock
+from querylang.engines.sql.watchdog import Watchdog
 from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, read_dataset
 from querylang.model.schema import ClassDef, Schema
@@ -86,54 +88,6 @@ class _Cancel:
     def interrupt(self) -> None:
         with contextlib.suppress(Exception):
             self.con.cancel_safe(timeout=5)
-
-
-class SharedLock:
-    """Many holders at once (queries), or one exclusive holder (``exclusive()``: loads, writes).
-    Re-entrant for a thread that holds it either way."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._shared: dict[int, int] = {}
-        self._owner: int | None = None
-        self._depth = 0
-
-    def __enter__(self) -> SharedLock:
-        me = threading.get_ident()
-        with self._cond:
-            if self._owner != me:
-                while self._owner is not None:
-                    self._cond.wait()
-            self._shared[me] = self._shared.get(me, 0) + 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        me = threading.get_ident()
-        with self._cond:
-            left = self._shared[me] - 1
-            if left:
-                self._shared[me] = left
-            else:
-                del self._shared[me]
-            self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        me = threading.get_ident()
-        with self._cond:
-            if self._owner != me:
-                while self._owner is not None or any(t != me for t in self._shared):
-                    self._cond.wait()
-                self._owner = me
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._depth -= 1
-                if not self._depth:
-                    self._owner = None
-                self._cond.notify_all()
 
 
 class _Held:
@@ -178,7 +132,7 @@ class PostgresStore:
         self.url = url
         self.dialect = POSTGRES
         self.read_only = read_only
-        self.lock = SharedLock()
+        self.lock = ReadWriteLock()  # many queries at once, or one load or write
         self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
@@ -261,9 +215,9 @@ class PostgresStore:
         """How the pool's connections read values (each new connection, once)."""
         con.adapters.register_loader("timestamptz", IsoLoader)
 
-    def reading(self) -> SharedLock:
+    def reading(self) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
-        return self.lock
+        return self.lock.shared()
 
     def close(self) -> None:
         for held in list(self._held):
@@ -359,7 +313,7 @@ class PostgresStore:
         """Add a whole interchange document, all or nothing; returns records per class."""
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
-        with self.lock.exclusive():
+        with self.lock:
             data = read_dataset(source, self.schema)
             old = self.schema
             try:

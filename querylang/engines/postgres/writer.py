@@ -22,10 +22,6 @@ from querylang.model.schema import ClassDef, Schema
 T = TypeVar("T")
 
 
-class _Exclusive(Protocol):
-    def exclusive(self) -> AbstractContextManager[None]: ...
-
-
 class PostgresTables(Protocol):
     """What the writer needs of a :class:`~querylang.engines.postgres.store.PostgresStore` (named
     here, not imported: the store opens its writer)."""
@@ -36,7 +32,7 @@ class PostgresTables(Protocol):
     def read_only(self) -> bool: ...
 
     @property
-    def lock(self) -> _Exclusive: ...
+    def lock(self) -> AbstractContextManager[Any]: ...
 
     def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
 
@@ -52,7 +48,7 @@ class Writer(SqlWriter[PostgresTables]):
     def transaction(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
         if self.store.read_only:
             raise DataError("the database is open read-only: nothing was changed")
-        with self.store.lock.exclusive():
+        with self.store.lock:
             try:
                 with self.store.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
