@@ -251,8 +251,11 @@ def markdown(res: dict[str, Any]) -> str:
     out.append("")
     out.append(f"Data: {res['records']:,} records loaded by `db.load` (COPY, one transaction) in {res['load_s']} s.")
     out.append("")
-    out.append("Medians of the timed runs after one warm-up, every run new inputs, the same for both contenders; "
-               "the ratio is the median of the paired ratios querylang_pg / hand_sql_pg. Target: ≤ 1.2.")
+    out.append("Medians of the timed runs after one warm-up, every run new inputs, the same for both contenders, "
+               "their order alternating; each contender runs the run's inputs once, untimed, right before its timed "
+               "run (the rows in the server's buffers and its backend awake: a backend idle since the other "
+               "contender ran wakes up slower, which once made hand_sql_pg look twice as fast on the smallest "
+               "queries); the ratio is the median of the paired ratios querylang_pg / hand_sql_pg. Target: ≤ 1.2.")
     out.append("")
     out.append("| workload | hand_sql_pg ms | querylang_pg ms | ratio | within 1.2× | fastest runs' ratio | same answer |")
     out.append("| --- | --- | --- | --- | --- | --- | --- |")
