@@ -26,7 +26,8 @@ from querylang.engines.sql.compiler import (
 )
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
-from querylang.frontends.filters import build_sort, build_where, check_paging, check_where
+from querylang.frontends.filters import build_where, check_where
+from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms

@@ -8,10 +8,8 @@ at the offending key of the script (docs/semantics.md#errors).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from querylang.errors import (
@@ -26,8 +24,9 @@ from querylang.errors import (
 )
 from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import lower, through_pointer
+from querylang.frontends.operands import check_pointer_class, field_value, object_id
 from querylang.model import nodes as n
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, Pos, type_name
+from querylang.model.jsvalues import UNDEFINED, JSObject, JSRegex, Pos, type_name
 from querylang.model.operators import (
     BY_NAME,
     COMPARE,
@@ -37,12 +36,9 @@ from querylang.model.operators import (
     is_operator_object,
 )
 from querylang.model.schema import ClassDef, Field, Schema, a_type, suggest
-from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
-SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
-SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 MAX_LIST = 100_000
 
 
@@ -191,19 +187,6 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     if inner is None:
         return None
     return through_pointer(head, inner, pos)
-
-
-def object_id(value: object, what: str) -> str:
-    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
-    if type(value) is not str and isinstance(value, Mapping):  # str first: an ABC check is slow
-        if value.get("__type") == "Pointer" or "objectId" in value:
-            value = value.get("objectId")
-        elif "id" in value:
-            value = value.get("id")
-    if not isinstance(value, str):
-        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
-    _check_text(value)
-    return value
 
 
 def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
@@ -428,7 +411,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         if op in ("equalTo", "notEqualTo") and many:
             raise QueryTypeError(f"{op} on a Relation takes one id; use containedIn for several")
         ids = _ids(operand, op, ctx) if many else [object_id(operand, op)]
-        _check_pointer_class(operand, field)
+        check_pointer_class(operand, field)
         node = n.PointsTo(field.name, tuple(ids), pos=pos)
         return n.Not(node, pos=pos) if op in ("notEqualTo", "notContainedIn") else node
     raise QueryTypeError(
@@ -436,16 +419,6 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         "(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
         code=INCORRECT_TYPE,
     )
-
-
-def _check_pointer_class(operand: object, field: Field) -> None:
-    """A Pointer literal of another class is an error (docs/semantics.md#pointer-fields)."""
-    items = operand if isinstance(operand, list | tuple) else [operand]
-    for v in items:
-        if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != field.target:
-            raise QueryTypeError(
-                f"'{field.name}' points to {field.target}, not {v['className']}", code=INCORRECT_TYPE
-            )
 
 
 def _build_regex(field: Field, operand: object, ops: Mapping[str, Any], pos: Pos | None) -> n.Node:
@@ -473,195 +446,6 @@ def regex_operand(operand: object, options: object) -> tuple[str, str]:
     else:
         raise QueryTypeError(f"matchesRegex needs a string or a /regex/, got {type_name(operand)}")
     return pattern, "".join(sorted(set(check_options(flags) + check_options(options))))
-
-
-def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
-    """An operand checked against the field's type and normalised (docs/semantics.md#types, docs/semantics.md#dates)."""
-    ftype = field.type
-    if value is None:
-        return None
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise QueryTypeError("NaN and Infinity are not valid query values")
-    if isinstance(value, str):
-        _check_text(value)
-    if ftype == "String":
-        if not isinstance(value, str):
-            raise _mismatch(field, value)
-        return value
-    if ftype == "Number":
-        if not is_number(value):
-            raise _mismatch(field, value)
-        if isinstance(value, int) and abs(value) > 2**53:
-            return float(value)  # numbers are doubles: 2**53 + 1 means 2**53
-        return value
-    if ftype == "Boolean":
-        if not isinstance(value, bool):
-            raise _mismatch(field, value)
-        return value
-    if ftype == "Date":
-        if isinstance(value, JSDate) and not value.valid:
-            raise QueryTypeError("Invalid Date")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
-            if not math.isfinite(value) or abs(value) > 8.64e15:
-                raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
-            value = JSDate(float(value))
-        if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
-            d = date_from(value)
-            if d is None:
-                raise QueryTypeError(f"'{field.name}' is a Date: cannot read {value!r:.60} as a date")
-            return d
-        raise _mismatch(field, value)
-    if ftype == "Pointer":
-        _check_pointer_class(value, field)
-        if isinstance(value, str | Mapping):
-            return object_id(value, f"'{field.name}'")
-        raise _mismatch(field, value)
-    if ftype in ("Array", "Object", "ObjectPath"):
-        plain = _plain_json(value)
-        if scalar_only and isinstance(plain, list | dict):
-            raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
-        if ftype == "Object" and not isinstance(plain, dict):
-            raise _mismatch(field, value)
-        return plain
-    if ftype == "File":
-        return file_name(field, value)
-    if ftype == "Bytes":
-        return bytes_base64(field, value)
-    raise _mismatch(field, value)
-
-
-def file_name(field: Field, value: object) -> str:
-    """A File compares by its name: a ``{__type: 'File', name}`` object or the name itself."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and value.get("__type") == "File" and isinstance(value.get("name"), str):
-        _check_text(value["name"])
-        return value["name"]
-    raise _mismatch(field, value)
-
-
-def bytes_base64(field: Field, value: object) -> str:
-    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand or the base64 text
-    itself (the form the unparser prints), as canonical base64."""
-    if isinstance(value, Mapping) and value.get("__type") == "Bytes" and set(value) <= {"__type", "base64"}:
-        value = value.get("base64")
-    if not isinstance(value, str):
-        raise _mismatch(field, value)
-    try:
-        return canonical_base64(value)
-    except ValueError as exc:
-        raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
-
-
-def _plain_json(value: object, depth: int = 0) -> Any:
-    """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list."""
-    if depth > 100:
-        raise QueryError("value nested too deeply (max 100 levels)")
-    if isinstance(value, JSDate):
-        if not value.valid:
-            raise QueryTypeError("Invalid Date")
-        return date_from(value)
-    if isinstance(value, datetime):
-        return date_from(value)
-    if isinstance(value, JSRegex):
-        raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise QueryTypeError("NaN and Infinity are not valid query values")
-    if isinstance(value, list | tuple):
-        return [_plain_json(v, depth + 1) for v in value if v is not UNDEFINED]
-    if isinstance(value, Mapping):
-        return normalise_json({str(k): _plain_json(v, depth + 1) for k, v in value.items() if v is not UNDEFINED})
-    if value is UNDEFINED:
-        return None
-    if isinstance(value, str):
-        _check_text(value)
-    _check_int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-        return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
-    return value
-
-
-def _check_int(value: object) -> None:
-    """Numbers are doubles: an integer beyond a double's range is an error, not an overflow."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1000:
-        raise QueryTypeError("number out of range")
-
-
-def _check_text(value: str) -> None:
-    """A string operand must be valid Unicode text (no lone surrogates, no NUL)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QueryTypeError("a string holds a lone surrogate (not valid Unicode)") from None
-    if "\x00" in value:
-        raise QueryTypeError("a string holds a NUL character")
-
-
-def _mismatch(field: Field, value: object) -> QueryTypeError:
-    """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
-    return QueryTypeError(
-        f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {_short(value)} can never match it",
-        code=INCORRECT_TYPE,
-    )
-
-
-def _short(value: object) -> str:
-    text = repr(value) if not isinstance(value, JSObject) else repr(dict(value))
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-# --- sort and paging ------------------------------------------------------------------------
-
-
-def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
-    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort)."""
-    if sort is UNDEFINED or sort is None:
-        return ()
-    if isinstance(sort, str):
-        items: list[object] = [s for s in sort.split(",") if s.strip()]
-    elif isinstance(sort, list | tuple):
-        items = [s for s in sort if s is not UNDEFINED]
-    else:
-        raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
-    keys = []
-    seen = set()
-    for item in items:
-        if not isinstance(item, str):
-            raise _err(QueryTypeError(f"sort keys must be strings, got {type_name(item)}"), pos)
-        text = item.strip()
-        desc = text.startswith("-")
-        name = text[1:] if desc else text
-        name = SORT_ALIASES.get(name, name)
-        f = cls.fields.get(name)
-        if f is None and "." in name and name.split(".", 1)[0] in cls.fields:
-            f = cls.field(name)  # an Object sub-key; through anything else it is an error
-        if f is None:
-            hint = suggest(name, cls.fields)
-            raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
-        if f.type not in (*SORTABLE, "ObjectPath"):
-            raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)
-        if name in seen:
-            continue
-        seen.add(name)
-        keys.append(n.SortKey(name, desc, pos=pos))
-    return tuple(keys)
-
-
-def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
-    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
-    out: list[int | None] = []
-    for name, v in (("limit", limit), ("skip", skip)):
-        if v is None:
-            out.append(None)
-            continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
-            raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
-        if v < 0:
-            raise QueryError(f"{name} must be 0 or more, got {v}")
-        # Beyond any table: clamp so DuckDB's BIGINT takes it (same answer).
-        out.append(min(int(v), 2**62))
-    return out[0], out[1]
 
 
 def rest_hint(name: str) -> str | None:

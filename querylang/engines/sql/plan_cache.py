@@ -16,7 +16,7 @@ other script or input goes the whole way, as before.
 Soundness comes from two things rather than from trusting a reading of the compiler:
 
 - the value that is bound is converted by the very functions the builder uses
-  (``filters.field_value``, ``filters.object_id``, ``compiler.param``), so checks and
+  (``operands.field_value``, ``operands.object_id``, ``compiler.param``), so checks and
   conversions are the same; a value those reject (or turn into null, which the builder lowers
   to another shape) falls back to the whole way, which raises the usual error with its position;
 - a plan is kept per input *signature* (each input's type; a list's length and element
@@ -41,7 +41,9 @@ from typing import Any
 from querylang.engines.sql.compiler import Plan, param
 from querylang.engines.sql.dialect import Dialect
 from querylang.features.regex import compile_regex
-from querylang.frontends.filters import check_paging, field_value, object_id, regex_operand
+from querylang.frontends.filters import regex_operand
+from querylang.frontends.operands import field_value, object_id
+from querylang.frontends.sort_paging import check_paging
 from querylang.model.operators import BINDABLE_COMPARE, BINDABLE_LISTS
 from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import canonical

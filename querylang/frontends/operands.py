@@ -1,0 +1,176 @@
+"""Operands: the values a filter compares a field with, checked against the field's type and
+normalised as the stored values are (docs/semantics.md#types, docs/semantics.md#dates). The
+filter builder (filters.py) and the plan cache (engines/sql/plan_cache.py, which binds new
+inputs into a kept plan) check a value the same way through these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from querylang.errors import INCORRECT_TYPE, QueryError, QueryTypeError
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.model.schema import Field, a_type
+from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
+
+
+def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
+    """An operand checked against the field's type and normalised (docs/semantics.md#types, docs/semantics.md#dates)."""
+    ftype = field.type
+    if value is None:
+        return None
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise QueryTypeError("NaN and Infinity are not valid query values")
+    if isinstance(value, str):
+        check_text(value)
+    if ftype == "String":
+        if not isinstance(value, str):
+            raise mismatch(field, value)
+        return value
+    if ftype == "Number":
+        if not is_number(value):
+            raise mismatch(field, value)
+        if isinstance(value, int) and abs(value) > 2**53:
+            return float(value)  # numbers are doubles: 2**53 + 1 means 2**53
+        return value
+    if ftype == "Boolean":
+        if not isinstance(value, bool):
+            raise mismatch(field, value)
+        return value
+    if ftype == "Date":
+        if isinstance(value, JSDate) and not value.valid:
+            raise QueryTypeError("Invalid Date")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
+            if not math.isfinite(value) or abs(value) > 8.64e15:
+                raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
+            value = JSDate(float(value))
+        if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
+            d = date_from(value)
+            if d is None:
+                raise QueryTypeError(f"'{field.name}' is a Date: cannot read {value!r:.60} as a date")
+            return d
+        raise mismatch(field, value)
+    if ftype == "Pointer":
+        check_pointer_class(value, field)
+        if isinstance(value, str | Mapping):
+            return object_id(value, f"'{field.name}'")
+        raise mismatch(field, value)
+    if ftype in ("Array", "Object", "ObjectPath"):
+        plain = plain_json(value)
+        if scalar_only and isinstance(plain, list | dict):
+            raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
+        if ftype == "Object" and not isinstance(plain, dict):
+            raise mismatch(field, value)
+        return plain
+    if ftype == "File":
+        return file_name(field, value)
+    if ftype == "Bytes":
+        return bytes_base64(field, value)
+    raise mismatch(field, value)
+
+
+def file_name(field: Field, value: object) -> str:
+    """A File compares by its name: a ``{__type: 'File', name}`` object or the name itself."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and value.get("__type") == "File" and isinstance(value.get("name"), str):
+        check_text(value["name"])
+        return value["name"]
+    raise mismatch(field, value)
+
+
+def bytes_base64(field: Field, value: object) -> str:
+    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand or the base64 text
+    itself (the form the unparser prints), as canonical base64."""
+    if isinstance(value, Mapping) and value.get("__type") == "Bytes" and set(value) <= {"__type", "base64"}:
+        value = value.get("base64")
+    if not isinstance(value, str):
+        raise mismatch(field, value)
+    try:
+        return canonical_base64(value)
+    except ValueError as exc:
+        raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
+
+
+def plain_json(value: object, depth: int = 0) -> Any:
+    """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list."""
+    if depth > 100:
+        raise QueryError("value nested too deeply (max 100 levels)")
+    if isinstance(value, JSDate):
+        if not value.valid:
+            raise QueryTypeError("Invalid Date")
+        return date_from(value)
+    if isinstance(value, datetime):
+        return date_from(value)
+    if isinstance(value, JSRegex):
+        raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise QueryTypeError("NaN and Infinity are not valid query values")
+    if isinstance(value, list | tuple):
+        return [plain_json(v, depth + 1) for v in value if v is not UNDEFINED]
+    if isinstance(value, Mapping):
+        return normalise_json({str(k): plain_json(v, depth + 1) for k, v in value.items() if v is not UNDEFINED})
+    if value is UNDEFINED:
+        return None
+    if isinstance(value, str):
+        check_text(value)
+    check_int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
+    return value
+
+
+def check_int(value: object) -> None:
+    """Numbers are doubles: an integer beyond a double's range is an error, not an overflow."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1000:
+        raise QueryTypeError("number out of range")
+
+
+def check_text(value: str) -> None:
+    """A string operand must be valid Unicode text (no lone surrogates, no NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryTypeError("a string holds a lone surrogate (not valid Unicode)") from None
+    if "\x00" in value:
+        raise QueryTypeError("a string holds a NUL character")
+
+
+def mismatch(field: Field, value: object) -> QueryTypeError:
+    """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
+    return QueryTypeError(
+        f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
+        code=INCORRECT_TYPE,
+    )
+
+
+def short(value: object) -> str:
+    text = repr(value) if not isinstance(value, JSObject) else repr(dict(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def object_id(value: object, what: str) -> str:
+    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
+    if type(value) is not str and isinstance(value, Mapping):  # str first: an ABC check is slow
+        if value.get("__type") == "Pointer" or "objectId" in value:
+            value = value.get("objectId")
+        elif "id" in value:
+            value = value.get("id")
+    if not isinstance(value, str):
+        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
+    check_text(value)
+    return value
+
+
+def check_pointer_class(operand: object, field: Field) -> None:
+    """A Pointer literal of another class is an error (docs/semantics.md#pointer-fields)."""
+    items = operand if isinstance(operand, list | tuple) else [operand]
+    for v in items:
+        if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != field.target:
+            raise QueryTypeError(
+                f"'{field.name}' points to {field.target}, not {v['className']}", code=INCORRECT_TYPE
+            )

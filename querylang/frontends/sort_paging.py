@@ -1,0 +1,72 @@
+"""Sort keys and paging: ``sort([...])`` (or ``"a,-b"``), ``limit`` and ``skip``, checked
+against the class (docs/semantics.md#sort, docs/semantics.md#paging)."""
+
+from __future__ import annotations
+
+from querylang.errors import (
+    INVALID_KEY_NAME,
+    INVALID_QUERY,
+    QueryError,
+    QueryTypeError,
+    SchemaError,
+)
+from querylang.model import nodes as n
+from querylang.model.jsvalues import UNDEFINED, Pos, type_name
+from querylang.model.schema import ClassDef, suggest
+
+SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
+SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
+
+
+def _err(exc: QueryError, pos: Pos | None) -> QueryError:
+    return exc.at(*pos) if pos else exc
+
+
+def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
+    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort)."""
+    if sort is UNDEFINED or sort is None:
+        return ()
+    if isinstance(sort, str):
+        items: list[object] = [s for s in sort.split(",") if s.strip()]
+    elif isinstance(sort, list | tuple):
+        items = [s for s in sort if s is not UNDEFINED]
+    else:
+        raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
+    keys = []
+    seen = set()
+    for item in items:
+        if not isinstance(item, str):
+            raise _err(QueryTypeError(f"sort keys must be strings, got {type_name(item)}"), pos)
+        text = item.strip()
+        desc = text.startswith("-")
+        name = text[1:] if desc else text
+        name = SORT_ALIASES.get(name, name)
+        f = cls.fields.get(name)
+        if f is None and "." in name and name.split(".", 1)[0] in cls.fields:
+            f = cls.field(name)  # an Object sub-key; through anything else it is an error
+        if f is None:
+            hint = suggest(name, cls.fields)
+            raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
+        if f.type not in (*SORTABLE, "ObjectPath"):
+            raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)
+        if name in seen:
+            continue
+        seen.add(name)
+        keys.append(n.SortKey(name, desc, pos=pos))
+    return tuple(keys)
+
+
+def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
+    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
+    out: list[int | None] = []
+    for name, v in (("limit", limit), ("skip", skip)):
+        if v is None:
+            out.append(None)
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
+            raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
+        if v < 0:
+            raise QueryError(f"{name} must be 0 or more, got {v}")
+        # Beyond any table: clamp so DuckDB's BIGINT takes it (same answer).
+        out.append(min(int(v), 2**62))
+    return out[0], out[1]
