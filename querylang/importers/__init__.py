@@ -6,15 +6,16 @@
 
 Each writes the interchange format (README, "Interchange format") to a temporary directory and
 loads it with ``Database.load``: all or nothing. Parse types and names are mapped in
-:mod:`querylang.importers.parse_types`.
+:mod:`querylang.model.parse_types`.
 """
 
 from __future__ import annotations
+
+from querylang.model.parse_types import Target, detect_target
 
 from .dashboard import import_rest_exports
 from .interchange import ImportReport
 from .mongo_export import import_mongo_export
 from .parse_server import import_parse_server
-from .parse_types import Target, detect_target
 
 __all__ = ["ImportReport", "Target", "detect_target", "import_mongo_export", "import_parse_server", "import_rest_exports"]

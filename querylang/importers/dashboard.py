@@ -18,9 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from querylang.model.parse_types import (
+    SENSITIVE_FIELDS,
+    Target,
+    detect_target,
+    interchange_fields,
+    rest_record,
+)
+
 from ..errors import DataError
 from .interchange import Destination, ImportReport, Staging
-from .parse_types import SENSITIVE_FIELDS, Target, detect_target, interchange_fields, rest_record
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
 _TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}

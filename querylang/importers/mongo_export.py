@@ -4,7 +4,7 @@ A directory holds one file per collection, named as the collection (``Post.json`
 ``_User.json``, ``_Join:posts:Group.json``, ``_SCHEMA.json``): one Extended JSON document per
 line (``--jsonArray`` files, one JSON array, are read too). Each document is turned back into
 Parse's REST form the way Parse Server's Mongo adapter reads its own documents, and then into
-the interchange format by :mod:`.parse_types`.
+the interchange format by :mod:`querylang.model.parse_types`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from querylang.model.parse_types import (
+    SYSTEM_FIELDS,
+    Target,
+    detect_target,
+    edge,
+    interchange_fields,
+    rest_record,
+)
+
 from ..errors import DataError
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging
-from .parse_types import SYSTEM_FIELDS, Target, detect_target, edge, interchange_fields, rest_record
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
 _SCHEMA_TYPES = {

@@ -22,9 +22,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import DataError
-from .interchange import Destination, ImportReport, Staging
-from .parse_types import (
+from querylang.model.parse_types import (
     Target,
     check_parse_field,
     detect_target,
@@ -32,6 +30,9 @@ from .parse_types import (
     interchange_fields,
     rest_record,
 )
+
+from ..errors import DataError
+from .interchange import Destination, ImportReport, Staging
 
 PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
 EDGE_PAGE = 1000

@@ -14,7 +14,7 @@ from querylang.errors import DataError
 from querylang.importers import ImportReport, detect_target
 from querylang.importers.dashboard import stage_rest_exports
 from querylang.importers.interchange import Staging, write_single_file
-from querylang.importers.parse_types import NATIVE
+from querylang.model.parse_types import NATIVE
 
 from .conftest import cli_main as main
 

@@ -12,7 +12,7 @@ from querylang.errors import DataError
 from querylang.importers import ImportReport, detect_target, ejson
 from querylang.importers.interchange import Staging, write_single_file
 from querylang.importers.mongo_export import stage_mongo_export
-from querylang.importers.parse_types import NATIVE
+from querylang.model.parse_types import NATIVE
 
 from .mongo_files import write_export
 

@@ -13,7 +13,7 @@ from querylang.errors import DataError
 from querylang.importers import detect_target
 from querylang.importers.interchange import ImportReport, Staging, write_single_file
 from querylang.importers.parse_server import ParseClient, stage_parse_server
-from querylang.importers.parse_types import NATIVE
+from querylang.model.parse_types import NATIVE
 
 from .conftest import CONFORMANCE, LiveParse
 from .conftest import cli_main as main

@@ -78,7 +78,7 @@ def index_name(table: str, column: str) -> str:
 
 class ParseLayout:
     """querylang class names ↔ Parse's tables (dialect.Layout). A class Parse names ``_User``
-    may be known to querylang by another name (importers/parse_types.py decides)."""
+    may be known to querylang by another name (model/parse_types.py decides)."""
 
     def __init__(self, tables: dict[str, str], physical: dict[str, list[str]] | None = None) -> None:
         self.tables = tables  # querylang class name → Parse table

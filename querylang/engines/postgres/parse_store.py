@@ -35,8 +35,8 @@ from querylang.engines.postgres.parse_rows import JsonbLoader, stored_row_decode
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
-from querylang.importers.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.interchange.document import Dataset, Edge
+from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")

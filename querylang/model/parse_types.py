@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DataError, QueryError
-from ..model.schema import Schema
+from querylang.errors import DataError, QueryError
+from querylang.model.schema import Schema
 
 # The types of querylang's schema that Parse types map to one to one.
 PLAIN_TYPES = frozenset({"String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint"})
