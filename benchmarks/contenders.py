@@ -52,21 +52,30 @@ def clear_querylang_caches(db: Any = None) -> int:
     Caches of zero-argument functions are one-time tables built once per process (Unicode case
     folding, categories): a new query does not rebuild them, so "cold" keeps them. Returns how
     many caches were cleared."""
-    n = 0
-    for name, mod in list(sys.modules.items()):
-        if not (name == "querylang" or name.startswith("querylang.")) or mod is None:
-            continue
-        for obj in list(vars(mod).values()):
-            clear = getattr(obj, "cache_clear", None)
-            if callable(clear) and getattr(obj, "__module__", "").startswith("querylang") and _takes_arguments(obj):
-                clear()
-                n += 1
+    clears = querylang_cache_clears()
+    for clear in clears:
+        clear()
+    n = len(clears)
     for attr in ("clear_cache", "clear_caches"):
         fn = getattr(db, attr, None)
         if callable(fn):
             fn()
             n += 1
     return n
+
+
+def querylang_cache_clears() -> list[Callable[[], None]]:
+    """The ``cache_clear`` of every querylang ``functools`` cache of a function that takes
+    arguments (found by walking the loaded modules: a timed run should not pay for the walk)."""
+    out = []
+    for name, mod in list(sys.modules.items()):
+        if not (name == "querylang" or name.startswith("querylang.")) or mod is None:
+            continue
+        for obj in list(vars(mod).values()):
+            clear = getattr(obj, "cache_clear", None)
+            if callable(clear) and getattr(obj, "__module__", "").startswith("querylang") and _takes_arguments(obj):
+                out.append(clear)
+    return out
 
 
 def _takes_arguments(fn: Any) -> bool:

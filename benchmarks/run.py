@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             "hand_sql": "DuckDB SQL over querylang's own tables, values as bound parameters, rows fetched as tuples (no decoding)",
             "duckdb_threads": str(args.duckdb_threads or f"DuckDB default ({os.cpu_count()} cores)"),
             "timing": "time.perf_counter around one call; gc.collect() before and the collector off during each call; "
-            "the loaded data frozen out of the collector's sight (gc.freeze); contender order rotates between runs; each run first runs the hand SQL once, untimed, so no contender pays for first touching the new inputs' rows",
+            "the loaded data frozen out of the collector's sight (gc.freeze); contender order rotates between runs; every contender runs each input once untimed right before its timed run (the process caches of querylang_warm cleared in between, as after cold's run), so none pays for first touching the new inputs' rows and each is timed right after itself",
         },
     }
 

@@ -52,8 +52,7 @@ write ``\\x{HHHH}``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from querylang.errors import INTERNAL_SERVER_ERROR, INVALID_JSON, INVALID_QUERY, QueryError
 from querylang.features.regex.checks import (
@@ -64,7 +63,7 @@ from querylang.features.regex.checks import (
 )
 from querylang.features.regex.emit import ARE, PY, RE2, emit
 from querylang.features.regex.limits import MAX_PROGRAM, MAX_REPEAT, OPTION_LETTERS
-from querylang.features.regex.syntax import Parser
+from querylang.features.regex.syntax import Node, Parser
 
 __all__ = ["MAX_REPEAT", "Regex", "check_options", "compile_regex"]
 
@@ -73,7 +72,6 @@ __all__ = ["MAX_REPEAT", "Regex", "check_options", "compile_regex"]
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Regex:
     """A checked pattern, ready for both engines (docs/semantics.md#regex).
 
@@ -88,14 +86,38 @@ class Regex:
     (after escaping ``%``, ``_`` and the escape character) is equivalent too: ASCII text without
     the letters ``i``, ``k``, ``s``, whose case-fold partners (``İ``, U+212A Kelvin sign, ``ſ``)
     ILIKE treats differently from PCRE.
+
+    ``python`` and ``are`` (the pattern for PostgreSQL's ``~``) are written out when first
+    read: a query on DuckDB needs only ``re2``, and a new pattern's Python form and
+    ``re.compile`` were most of compiling it.
     """
 
-    pattern: str
-    options: str
-    python: re.Pattern[str]
-    re2: str
-    literal: str | None
-    are: str = ""  # the pattern for PostgreSQL's ``~`` (an ARE, see emit)
+    def __init__(self, pattern: str, options: str, re2: str, literal: str | None, tree: Node, parser: Parser) -> None:
+        self.pattern, self.options, self.re2, self.literal = pattern, options, re2, literal
+        self._tree, self._multiline, self._dotall = tree, parser.multiline, "s" in parser.flags
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r}, {self.options!r}, re2={self.re2!r})"
+
+    @cached_property
+    def python(self) -> re.Pattern[str]:
+        py_text = emit(self._tree, PY, self._multiline)
+        flags = (re.MULTILINE if self._multiline else 0) | (re.DOTALL if self._dotall else 0)
+        try:
+            return re.compile(py_text, flags)
+        except (re.error, RecursionError, OverflowError) as exc:  # a bug here, not a user error
+            raise QueryError(
+                f"internal error translating regular expression {self.pattern!r}: {exc}",
+                code=INTERNAL_SERVER_ERROR,
+            ) from exc
+
+    @cached_property
+    def are(self) -> str:
+        # ARE: no flag means '.' and [^..] match a newline and ^/$ are the string's ends; option
+        # m is (?w) ("inverse partial newline-sensitive": ^/$ at lines, '.' unchanged), and '.'
+        # is written per option s (emit).
+        are_text = emit(self._tree, ARE, self._multiline, self._dotall)
+        return f"(?w){are_text}" if self._multiline else are_text
 
 
 def check_options(options: str) -> str:
@@ -127,7 +149,6 @@ def _compile(pattern: str, opts: str) -> Regex:
     tree = parser.parse()
     check_repeat_nesting(tree)
     check_anchor_context(tree, parser.multiline)
-    py_text = emit(tree, PY, parser.multiline)
     re2_text = emit(tree, RE2, parser.multiline)
     prefix = "".join(f for f in "ms" if f in parser.flags)
     if prefix:
@@ -137,18 +158,4 @@ def _compile(pattern: str, opts: str) -> Regex:
         raise QueryError(
             "regular expression is too large (the SQL engine cannot run it)", code=INVALID_QUERY
         )
-    # ARE: no flag means '.' and [^..] match a newline and ^/$ are the string's ends; option
-    # m is (?w) ("inverse partial newline-sensitive": ^/$ at lines, '.' unchanged), and '.'
-    # is written per option s (emit).
-    are_text = emit(tree, ARE, parser.multiline, "s" in parser.flags)
-    if parser.multiline:
-        are_text = f"(?w){are_text}"
-    flags = (re.MULTILINE if parser.multiline else 0) | (re.DOTALL if "s" in parser.flags else 0)
-    try:
-        python = re.compile(py_text, flags)
-    except (re.error, RecursionError, OverflowError) as exc:  # a bug here, not a user error
-        raise QueryError(
-            f"internal error translating regular expression {pattern!r}: {exc}",
-            code=INTERNAL_SERVER_ERROR,
-        ) from exc
-    return Regex(pattern, opts, python, re2_text, literal_text(tree, parser.caseless), are_text)
+    return Regex(pattern, opts, re2_text, literal_text(tree, parser.caseless), tree, parser)

@@ -113,6 +113,9 @@ def _case_orbits() -> tuple[dict[int, tuple[int, ...]], list[int]]:
 
 def case_closure(ranges: Ranges) -> Ranges:
     """Add every case-fold partner of every code point in ``ranges`` (option i, docs/semantics.md#regex)."""
+    if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
+        # One character (every literal of a pattern under option i): its orbit, made once.
+        return _single_closures().get(ranges[0][0], ranges)
     orbits, keys = _case_orbits()
     extra: list[tuple[int, int]] = []
     for lo, hi in ranges:
@@ -121,6 +124,13 @@ def case_closure(ranges: Ranges) -> Ranges:
         for cp in keys[start:stop]:
             extra.extend((o, o) for o in orbits[cp])
     return normalize(ranges + tuple(extra)) if extra else ranges
+
+
+@lru_cache(maxsize=1)
+def _single_closures() -> dict[int, Ranges]:
+    """``case_closure`` of each one-character set that has case-fold partners."""
+    orbits = _case_orbits()[0]
+    return {cp: normalize((o, o) for o in orbit) for cp, orbit in orbits.items()}
 
 
 @lru_cache(maxsize=1)
