@@ -32,6 +32,7 @@ from typing import Any
 
 from . import contenders as C
 from .generate import SCALES, load_or_generate
+from .report import tuning_section
 from .workloads import COMMENT_COLS, GROUP_COLS, POST_COLS, POSTS_JOIN, WORKLOADS, Inputs, Workload
 
 Hand = tuple[str | None, Callable[[Inputs], list[Any]], str | None, Callable[[Inputs], list[Any]] | None]
@@ -312,6 +313,7 @@ def write(res: dict[str, Any], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     md = out_dir / f"{res['scale']}-postgres.md"
     js = out_dir / f"{res['scale']}-postgres.json"
-    md.write_text(markdown(res), encoding="utf-8")
+    old = md.read_text(encoding="utf-8") if md.exists() else None
+    md.write_text(markdown(res) + "\n" + tuning_section(old), encoding="utf-8")
     js.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return [md, js]

@@ -171,11 +171,11 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         out.append("")
         out.append("```js\n" + w["script"] + "\n```")
         out.append("")
-    out.append(_tuning_section(old_text))
+    out.append(tuning_section(old_text))
     return "\n".join(out).rstrip() + "\n"
 
 
-def _tuning_section(old_text: str | None) -> str:
+def tuning_section(old_text: str | None) -> str:
     """Keep the Tuning section the lead wrote; otherwise the template."""
     if old_text:
         m = re.search(r"^## Tuning\n.*", old_text, flags=re.M | re.S)
