@@ -16,15 +16,14 @@ from typing import Any
 
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
-from querylang.engines.sql.compiler import (
-    Plan,
+from querylang.engines.sql.compiler import Plan, compile_query
+from querylang.engines.sql.plan_cache import PlanCache
+from querylang.engines.sql.statements import (
     Statement,
     compile_aggregate,
     compile_count,
     compile_distinct,
-    compile_query,
 )
-from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.sort_paging import build_sort, check_paging

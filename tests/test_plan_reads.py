@@ -36,7 +36,7 @@ def test_reads_by_hand(sample_db: querylang.Database) -> None:
 
 
 def test_statements_over_a_plan_add_their_field(sample_db: querylang.Database) -> None:
-    from querylang.engines.sql.compiler import compile_aggregate, compile_distinct
+    from querylang.engines.sql.statements import compile_aggregate, compile_distinct
 
     plan = sample_db.compile("Post", "where({ score: { greaterThan: 1 } })")
     assert ("Post", "title", "") in compile_distinct(plan, "title").reads

@@ -63,16 +63,6 @@ class Plan:
     reads: frozenset[tuple[str, str, str]] = frozenset()
 
 
-@dataclass
-class Statement:
-    """One more statement over a query's condition (count, distinct, aggregate)."""
-
-    sql: str
-    params: list[Any]
-    words: frozenset[tuple[str, str]] = frozenset()
-    reads: frozenset[tuple[str, str, str]] = frozenset()  # as Plan.reads
-
-
 class _Sql:
     """An SQL fragment with its parameters, in order."""
 
@@ -94,10 +84,8 @@ def param(value: Any) -> Any:
     return value
 
 
-_param = param  # the older name
 
-
-def _default_dialect() -> Dialect:
+def default_dialect() -> Dialect:
     from querylang.engines.duckdb.dialect import DUCKDB  # the default engine
 
     return DUCKDB
@@ -111,7 +99,7 @@ def compile_query(
     ``row_cap`` replaces the query's limit (the API uses it to enforce ``max_rows``);
     ``dialect`` is the engine's (DuckDB when not given).
     """
-    d = dialect or _default_dialect()
+    d = dialect or default_dialect()
     cls = schema.get(query.class_name)
     c = Compiler(schema, cls, d)
     where = c.node(query.where)
@@ -165,40 +153,6 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     rows = None if query.limit is None or limit is None else limit + (query.skip or 0)
     resortable = not order_params and all(k.field in cols for k in query.sort)
     return Page(rows, lookup, edges, resortable, len(items))
-
-
-# --- statements over a query's condition (Noodl.Records count / distinct / aggregate) ---------
-
-
-def compile_count(plan: Plan, dialect: Dialect | None = None) -> Statement:
-    d = dialect or _default_dialect()
-    table = d.quote(d.layout.table(plan.class_name))
-    return Statement(f"SELECT count(*) FROM {table} AS t WHERE {plan.where_sql}", list(plan.where_params), plan.words,
-                     plan.reads)
-
-
-def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None) -> Statement:
-    """The distinct present values of a scalar field among the matching records, in order."""
-    d = dialect or _default_dialect()
-    table = d.quote(d.layout.table(plan.class_name))
-    col = d.column_sql("t", field_name, "", plan.class_name)
-    sql = f"SELECT DISTINCT {col} FROM {table} AS t WHERE {col} IS NOT NULL AND ({plan.where_sql}) ORDER BY {col}"
-    return Statement(sql, list(plan.where_params), plan.words, plan.reads | {(plan.class_name, field_name, "")})
-
-
-def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None) -> Statement:
-    """One row of ``(op, field)`` aggregates (sum, min, max, avg; checked by the caller); an
-    empty sum is 0, the others None."""
-    d = dialect or _default_dialect()
-    table = d.quote(d.layout.table(plan.class_name))
-    exprs = []
-    for op, field_name in ops:
-        if op not in ("sum", "min", "max", "avg"):
-            raise d.unsupported(f"aggregate {op}")
-        expr = f"{op}({d.column_sql('t', field_name, '', plan.class_name)})"
-        exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
-    return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
-                     list(plan.where_params), plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
 
 
 class Compiler:

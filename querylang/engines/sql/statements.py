@@ -1,0 +1,52 @@
+"""Statements over a query's condition (Noodl.Records' count, distinct and aggregate): each
+reads the rows the plan's condition matches (``Plan.where_sql``), in the plan's dialect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from querylang.engines.sql.compiler import Plan, default_dialect
+from querylang.engines.sql.dialect import Dialect
+
+
+@dataclass
+class Statement:
+    """One more statement over a query's condition (count, distinct, aggregate)."""
+
+    sql: str
+    params: list[Any]
+    words: frozenset[tuple[str, str]] = frozenset()
+    reads: frozenset[tuple[str, str, str]] = frozenset()  # as Plan.reads
+
+
+
+def compile_count(plan: Plan, dialect: Dialect | None = None) -> Statement:
+    d = dialect or default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    return Statement(f"SELECT count(*) FROM {table} AS t WHERE {plan.where_sql}", list(plan.where_params), plan.words,
+                     plan.reads)
+
+
+def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None) -> Statement:
+    """The distinct present values of a scalar field among the matching records, in order."""
+    d = dialect or default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    col = d.column_sql("t", field_name, "", plan.class_name)
+    sql = f"SELECT DISTINCT {col} FROM {table} AS t WHERE {col} IS NOT NULL AND ({plan.where_sql}) ORDER BY {col}"
+    return Statement(sql, list(plan.where_params), plan.words, plan.reads | {(plan.class_name, field_name, "")})
+
+
+def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None) -> Statement:
+    """One row of ``(op, field)`` aggregates (sum, min, max, avg; checked by the caller); an
+    empty sum is 0, the others None."""
+    d = dialect or default_dialect()
+    table = d.quote(d.layout.table(plan.class_name))
+    exprs = []
+    for op, field_name in ops:
+        if op not in ("sum", "min", "max", "avg"):
+            raise d.unsupported(f"aggregate {op}")
+        expr = f"{op}({d.column_sql('t', field_name, '', plan.class_name)})"
+        exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
+    return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
+                     list(plan.where_params), plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
