@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .generate import DIRECTORY_SCALES, SCALES, cache_path, write_directory
+from .generate import SCALES, cache_path, write_directory
 
 RAW = r'''
 import json, sys, duckdb
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workdir", type=Path, help="where the database files go (default: a temporary directory)")
     ap.add_argument("--keep-db", type=Path, metavar="FILE", help="keep querylang's database file here")
     args = ap.parse_args(argv)
-    src = cache_path(args.scale, args.seed)
-    if args.scale not in DIRECTORY_SCALES:
-        src = src.with_name(src.stem + "-dir")
+    # Where ``python -m benchmarks.generate --scale S --directory`` writes it (the document's
+    # name without .json), so a directory generated once is found, not written again.
+    src = cache_path(args.scale, args.seed).with_suffix("")
     if not (src / "schema.json").exists():
         print(f"writing {src} ...", file=sys.stderr)
         write_directory(args.scale, src, args.seed)

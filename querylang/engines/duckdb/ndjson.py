@@ -72,6 +72,17 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
     types = {f.name: f"t[{i}]" for i, f in enumerate(fields, 1)}
     struct = ", ".join(f'"{f.name}": "{t}"' for f in fields if (t := _transform_type(f)) is not None)
     v = {f.name: f"v.{quote_ident(f.name)}" for f in fields}
+    # What a field's checks and cells both need (a date's time, a nested value's parts) is
+    # computed once, in a layer below them, for the rows whose value has the right JSON type:
+    # written into each check and cell, it was parsed or cast again for every use. A part
+    # made of other parts sits a layer above them.
+    parts: tuple[dict[str, str], dict[str, str]] = ({}, {})
+
+    def part(expr: str, layer: int = 0) -> str:
+        name = f"p{len(parts[0]) + len(parts[1])}"
+        parts[layer][name] = expr
+        return name
+
     checks = [f"{types['objectId']} = 'VARCHAR'", f"{v['objectId']} <> ''"]
     cells: dict[str, str] = {}
     nulls = []
@@ -93,29 +104,41 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
             ok = f"{t} = 'BOOLEAN'"
             cells[f.name] = x
         elif f.type == "Date":
-            ok = f"{t} = 'VARCHAR' AND regexp_full_match({x}, {literal(ISO_MS)}) AND NOT starts_with({x}, '0000') AND try_cast({x} AS TIMESTAMP) IS NOT NULL"
-            if not f.builtin:
-                cells[f.name] = f"CASE WHEN ok THEN CAST({x} AS TIMESTAMP) END"
+            ts = part(f"CASE WHEN {t} = 'VARCHAR' THEN try_cast({x} AS TIMESTAMP) END")
+            ok = f"{t} = 'VARCHAR' AND regexp_full_match({x}, {literal(ISO_MS)}) AND NOT starts_with({x}, '0000') AND {ts} IS NOT NULL"
+            if f.builtin:
+                cells[f.name + ":ts"] = ts
+            else:
+                cells[f.name] = f"CASE WHEN ok THEN {ts} END"
         elif f.type == "Array":
-            ok = f"{t} = 'ARRAY' AND {_plain(x)} AND list_distinct(json_type({x}, '$[*]')) IN ([], ['VARCHAR'])"
-            cells.update(_array_cells(f, x, f"ok AND {t} = 'ARRAY'"))
+            held = f"{t} = 'ARRAY'"
+            kinds = part(f"CASE WHEN {held} THEN list_distinct(json_type({x}, '$[*]')) END")
+            ok = f"{held} AND {_plain(x)} AND {kinds} IN ([], ['VARCHAR'])"
+            cells.update(_array_cells(f, x, f"ok AND {held}"))
         elif f.type == "Object":
+            held = f"{t} = 'OBJECT'"
+            keys = part(f"CASE WHEN {held} THEN json_keys({x}) END")
+            kinds = part(f"CASE WHEN {held} THEN json_type({x}, '$.*') END")
+            texts = part(f"CASE WHEN {held} THEN CAST(json_extract({x}, '$.*') AS VARCHAR[]) END")
             ok = (
-                f"{t} = 'OBJECT' AND {_plain(x)} AND NOT regexp_matches({x}, '[0-9]{{16}}')"
-                f" AND list_has_all(['VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL'], json_type({x}, '$.*'))"
-                f" AND NOT list_contains(json_keys({x}), '__type')"
-                f" AND len(list_distinct(json_keys({x}))) = len(json_keys({x}))"
+                f"{held} AND {_plain(x)} AND NOT regexp_matches({x}, '[0-9]{{16}}')"
+                f" AND list_has_all(['VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL'], {kinds})"
+                f" AND NOT list_contains({keys}, '__type')"
+                f" AND len(list_distinct({keys})) = len({keys})"
             )
-            cells.update(_object_cells(f, x, f"ok AND {t} = 'OBJECT'"))
+            pairs = part(f"CASE WHEN {held} THEN list_zip({keys}, {texts}, {kinds}) END", 1)
+            cells.update(_object_cells(f, keys, texts, pairs, f"ok AND {held}"))
         elif f.type == "GeoPoint":
-            lat, lng = (f"json_extract({x}, '$.{k}')" for k in ("latitude", "longitude"))
+            held = f"{t} = 'OBJECT'"
+            lat, lng = (part(f"CASE WHEN {held} THEN json_extract({x}, '$.{k}') END") for k in ("latitude", "longitude"))
+            lat_n, lng_n = (part(f"TRY_CAST({c} AS DOUBLE)", 1) for c in (lat, lng))
             ok = (
-                f"{t} = 'OBJECT' AND len(json_keys({x})) = 2"
+                f"{held} AND len(json_keys({x})) = 2"
                 f" AND json_type({lat}) IN {NUMBER} AND json_type({lng}) IN {NUMBER}"
-                f" AND TRY_CAST({lat} AS DOUBLE) BETWEEN -90 AND 90 AND TRY_CAST({lng} AS DOUBLE) BETWEEN -180 AND 180"
+                f" AND {lat_n} BETWEEN -90 AND 90 AND {lng_n} BETWEEN -180 AND 180"
             )
-            cells[f.name + ":lat"] = f"CASE WHEN ok AND {t} = 'OBJECT' THEN TRY_CAST({lat} AS DOUBLE) END"
-            cells[f.name + ":lng"] = f"CASE WHEN ok AND {t} = 'OBJECT' THEN TRY_CAST({lng} AS DOUBLE) END"
+            cells[f.name + ":lat"] = f"CASE WHEN ok AND {held} THEN {lat_n} END"
+            cells[f.name + ":lng"] = f"CASE WHEN ok AND {held} THEN {lng_n} END"
         else:  # Relation lists, and Parse's Polygon, File, Bytes, ACL: the record reader
             ok = "false"
             for c, _ in field_columns(f):
@@ -128,9 +151,7 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
     checks.append(f"len(k) = {found}")
     checks.append("NOT contains(j, '\\u0000')")
     checks.append("NOT regexp_matches(j, ',\\s*[\\]}]')")
-    created, updated = (
-        f"CASE WHEN {types[n]} = 'VARCHAR' AND ok THEN CAST({v[n]} AS TIMESTAMP) END" for n in ("createdAt", "updatedAt")
-    )
+    created, updated = (f"CASE WHEN ok THEN {cells.pop(n + ':ts')} END" for n in ("createdAt", "updatedAt"))
     cells["createdAt"] = f"coalesce({created}, {updated}, $1::TIMESTAMP)"
     cells["updatedAt"] = f"coalesce({updated}, {created}, $1::TIMESTAMP)"
     listed = ", ".join(nulls)
@@ -142,12 +163,15 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
     cells[":nulls"] = f"CASE WHEN ok THEN {null_cell} ELSE [j::VARCHAR] END"
     names = [c for c, _ in load_columns(cls)]
     paths = "[" + ", ".join(_path(f.name) for f in fields) + "]"
+    below, above = ("".join(f", {e} AS {n}" for n, e in layer.items()) for layer in parts)
     sql = (
         f"SELECT {', '.join(cells[c] for c in names)} FROM ("
-        f"SELECT j, t, v, coalesce({' AND '.join(checks)}, false) AS ok FROM ("
+        f"SELECT *, coalesce({' AND '.join(checks)}, false) AS ok FROM ("
+        f"SELECT *{above} FROM ("
+        f"SELECT j, t, k, v{below} FROM ("
         f"SELECT json AS j, json_type(json, {paths}) AS t, json_keys(json) AS k, "
         f"json_transform(json, {literal('{' + struct + '}')}) AS v "
-        f"FROM read_ndjson_objects({literal(str(file))})))"
+        f"FROM read_ndjson_objects({literal(str(file))})))))"
     )
     return sql, names
 
@@ -168,13 +192,11 @@ def _array_cells(f: Field, x: str, held: str) -> dict[str, str]:
     }
 
 
-def _object_cells(f: Field, x: str, held: str) -> dict[str, str]:
-    """An Object of plain scalars (layout.OBJECT_PATH_PARTS): each pair's JSON is its text."""
+def _object_cells(f: Field, keys: str, texts: str, pairs: str, held: str) -> dict[str, str]:
+    """An Object of plain scalars (layout.OBJECT_PATH_PARTS): each pair's JSON is its text.
+    ``keys``, ``texts``, ``pairs``: its keys, their values' JSON texts, and (key, text, JSON
+    type) of each, computed once below."""
     n = f.name
-    keys = f"json_keys({x})"
-    texts = f"CAST(json_extract({x}, '$.*') AS VARCHAR[])"
-    types = f"json_type({x}, '$.*')"
-    pairs = f"list_zip({keys}, {texts}, {types})"
 
     def typed(kinds: str, value: str, sql_type: str) -> str:
         chosen = f"list_filter({pairs}, lambda p: p[3] IN {kinds})"
