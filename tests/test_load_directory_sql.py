@@ -93,6 +93,32 @@ def test_the_usual_shapes_all_go_through_sql(tmp_path: Path, monkeypatch: pytest
     assert db_hash(a) == db_hash(b)
 
 
+def test_rows_keep_the_files_order_and_text_search_finds_their_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row's position is its record's place in the file (the loader names a bad record by
+    it, and a query without a sort gives that order); the records Python read again follow,
+    in file order too."""
+    doc = varied(300)
+    posts = doc["records"]["Post"]
+    for k, rec in enumerate(posts):
+        rec["title"] = f"Running café {k % 17} dogs" if k % 5 else None
+    again: list[str] = []
+    monkeypatch.setattr(
+        directory_load, "normalise_record",
+        lambda cls, row, **kw: again.append(row["objectId"]) or normalise_record(cls, row, **kw),
+    )
+    db = querylang.connect()
+    db.load(write_dir(tmp_path / "d", doc))
+    ids = [r["objectId"] for r in posts]
+    assert 0 < len(again) < len(ids)
+    stored = [r[0] for r in db.store.con.execute('SELECT "objectId" FROM "Post" ORDER BY rowid').fetchall()]
+    assert stored == [i for i in ids if i not in again] + again
+    assert db.query("Post", "where({ title: { text: { search: 'run cafe' } } })").ids == sorted(
+        r["objectId"] for r in posts if r["title"]
+    )
+
+
 def _error(source: Any) -> str:
     db = querylang.connect()
     with pytest.raises(DataError) as info:
