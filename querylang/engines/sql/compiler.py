@@ -630,6 +630,10 @@ def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) ->
     """
     if len(values) > d.long_list:
         return _Sql(d.in_long_list(expr), [list(values)])
+    if len(values) == 1 and not hide:
+        # The same answer; DuckDB plans "IN (?)" of one parameter as a list and is slower
+        # there (an edge-table lookup by pointsTo, measured in benchmarks/results Tuning).
+        return _Sql(f"{expr} = ?", list(values))
     listed = f"{expr} IN ({', '.join('?' * len(values))})"
     return _Sql(d.hide_in_list(listed) if hide else listed, list(values))
 
