@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
@@ -101,6 +101,7 @@ def build_query(
 
 
 # Arguments of query/compile that the plan cache understands; others plan the whole way.
+T = TypeVar("T")
 _CACHEABLE_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
 DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
 DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)
@@ -278,7 +279,7 @@ class Database:
         with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
-            res = self._execute(self._plan(class_name, query, opts, capped=True), cancel)
+            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
         inc, keys = _key_list(include), _key_list(select)
         _check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
@@ -339,8 +340,9 @@ class Database:
 
     def count(self, class_name: str, query: Filter = None, **kw: Any) -> int:
         """How many records match."""
-        plan = self.compile(class_name, query, **kw)
-        return int(self._statement(compile_count(plan, self.store.dialect))[0][0])
+        return self._planned(
+            lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect))[0][0])
+        )
 
     def distinct(self, class_name: str, field: str, query: Filter = None, **kw: Any) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
@@ -348,8 +350,9 @@ class Database:
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
-        plan = self.compile(class_name, query, **kw)
-        rows = self._statement(compile_distinct(plan, f.name, self.store.dialect))
+        rows = self._planned(
+            lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect))
+        )
         return [_out_value(f.type, r[0]) for r in rows]
 
     def aggregate(
@@ -376,8 +379,9 @@ class Database:
             types.append(f.type)
         if not ops:
             return {}
-        plan = self.compile(class_name, query, **kw)
-        row = self._statement(compile_aggregate(plan, ops, self.store.dialect))[0]
+        row = self._planned(
+            lambda: self._statement(compile_aggregate(self.compile(class_name, query, **kw), ops, self.store.dialect))
+        )[0]
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     # --- writes ----------------------------------------------------------------------------
@@ -428,7 +432,20 @@ class Database:
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
         with self.store.reading():
-            return self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
+            return self._planned(
+                lambda: self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
+            )
+
+    def _planned(self, run: Callable[[], T]) -> T:
+        """``run()`` (plan, then read), and again if the store's schema was replaced while it
+        ran: a PostgreSQL store hears with a statement's result that another process gave an
+        edge table an edge to a missing record (engines/postgres/notices.py), and the plan may
+        have skipped the existence checks that table now needs."""
+        schema = self.store.schema
+        out = run()
+        if self.store.schema is not schema:
+            out = run()
+        return out
 
     def _row_cap(self, limit: int | None) -> int | None:
         """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""

@@ -14,6 +14,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from .components import chromium
 from .live import MASTER_KEY, LiveServer
@@ -42,6 +45,14 @@ def shot(driver: webdriver.Chrome, name: str) -> None:
     assert driver.save_screenshot(str(DOCS / name))
 
 
+def go(driver: webdriver.Chrome, element: WebElement) -> None:
+    """Click a link or a submit button and wait for the next page: a click can return
+    before the navigation it starts has replaced the page."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+
 def column(driver: webdriver.Chrome, css: str = "#records a.record") -> list[str]:
     return [a.text for a in driver.find_elements(By.CSS_SELECTOR, css)]
 
@@ -52,10 +63,10 @@ def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
     d.get(shared.root + "/browser/")
     assert "/browser/login" in d.current_url  # the master key is required
     d.find_element(By.ID, "masterKey").send_keys("wrong")
-    d.find_element(By.ID, "signin").click()
+    go(d, d.find_element(By.ID, "signin"))
     assert "not the master key" in d.page_source
     d.find_element(By.ID, "masterKey").send_keys(MASTER_KEY)
-    d.find_element(By.ID, "signin").click()
+    go(d, d.find_element(By.ID, "signin"))
 
     # classes with counts
     rows = {r.find_elements(By.TAG_NAME, "td")[0].text: int(r.find_elements(By.TAG_NAME, "td")[1].text)
@@ -64,20 +75,20 @@ def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
     shot(d, "browser-classes.png")
 
     # a class: paging and sorting
-    d.find_element(By.LINK_TEXT, "Comment").click()
+    go(d, d.find_element(By.LINK_TEXT, "Comment"))
     assert column(d) == db.query("Comment", limit=50).ids
-    d.find_element(By.ID, "next").click()
+    go(d, d.find_element(By.ID, "next"))
     assert column(d) == db.query("Comment", limit=50, skip=50).ids
-    d.find_element(By.PARTIAL_LINK_TEXT, "likes").click()
+    go(d, d.find_element(By.PARTIAL_LINK_TEXT, "likes"))
     assert column(d) == db.query("Comment", sort=["likes"], limit=50).ids
-    d.find_element(By.PARTIAL_LINK_TEXT, "likes").click()
+    go(d, d.find_element(By.PARTIAL_LINK_TEXT, "likes"))
     assert column(d) == db.query("Comment", sort=["-likes"], limit=50).ids
 
     # a filter script with a mistake: the error shows line, column and caret
     box = d.find_element(By.ID, "script")
     box.clear()
     box.send_keys("where({\n  lieks: { greaterThan: 20 }\n})")
-    d.find_element(By.ID, "run").click()
+    go(d, d.find_element(By.ID, "run"))
     error = d.find_element(By.ID, "error").text
     assert error.startswith("line 2, column 3: class Comment has no field 'lieks'")
     assert "did you mean 'likes'" in error and "^" in error.splitlines()[-1]
@@ -87,7 +98,7 @@ def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
     box = d.find_element(By.ID, "script")
     box.clear()
     box.send_keys(script)
-    d.find_element(By.ID, "run").click()
+    go(d, d.find_element(By.ID, "run"))
     want = db.query("Comment", script, count=True)
     assert column(d) == want.ids[:50] and want.ids
     assert d.find_element(By.ID, "count").text == f"{want.count} records"
@@ -95,20 +106,20 @@ def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
 
     # follow a pointer from the table to its record
     first = want.records[0]
-    d.find_element(By.CSS_SELECTOR, "#records a.pointer").click()
+    go(d, d.find_element(By.CSS_SELECTOR, "#records a.pointer"))
     assert d.find_element(By.TAG_NAME, "h1").text == f"Post {first['Owner']}"
     d.set_window_size(1280, 1000)  # the record and what points at it, in one picture
     shot(d, "browser-record.png")
     d.set_window_size(1280, 760)
 
     # the inverse: the Groups whose Relation `posts` holds this Post
-    d.find_element(By.PARTIAL_LINK_TEXT, "Group whose Relation posts holds this").click()
+    go(d, d.find_element(By.PARTIAL_LINK_TEXT, "Group whose Relation posts holds this"))
     holders = db.query("Group", {"posts": {"pointsTo": first["Owner"]}}).ids
     assert column(d) == holders and holders
 
     # a record with a Relation: "View relation"
     d.get(shared.root + "/browser/classes/Group/g2")
-    d.find_element(By.LINK_TEXT, "View relation").click()  # posts comes first
+    go(d, d.find_element(By.LINK_TEXT, "View relation"))  # posts comes first
     assert d.find_element(By.TAG_NAME, "h1").text == "Group g2 · posts → Post"
     assert column(d) == db.query("Post", "where({ relatedTo: { id: 'g2', key: 'posts' } })").ids
     shot(d, "browser-relation.png")

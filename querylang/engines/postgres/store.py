@@ -46,6 +46,7 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
+from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import Watchdog
@@ -137,6 +138,11 @@ class PostgresStore:
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
+        # Notices of edge tables another process made unclean (notices.py), applied by the
+        # next statement's thread; the schema they are of (a search_path may choose it).
+        self._dirt: set[str] = set()
+        self._dirt_lock = threading.Lock()
+        self._pg_schema = ""
         try:
             # Options given in the URL (a search_path, say) are kept; the time zone is ours.
             given = conninfo_to_dict(url).get("options") or ""
@@ -171,6 +177,8 @@ class PostgresStore:
                             f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
                         )
+                row = con.execute("SELECT current_schema()").fetchone()
+                self._pg_schema = str(row[0]) if row is not None else ""
                 self.schema = self._read_schema(con)
         except psycopg.Error as exc:
             self.pool.close()
@@ -212,8 +220,24 @@ class PostgresStore:
             raise
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
-        """How the pool's connections read values (each new connection, once)."""
+        """How the pool's connections read values, and that they hear of edge tables other
+        processes make unclean (each new connection, once)."""
         con.adapters.register_loader("timestamptz", IsoLoader)
+        listen(con, self._notice)
+
+    def _notice(self, payload: str) -> None:
+        with self._dirt_lock:
+            self._dirt.add(payload)
+
+    def _apply_dirt(self) -> None:
+        """Drop the edge tables that notices named from ``schema.clean_joins`` (a new schema
+        object: api.py plans again when the one it planned with was replaced)."""
+        with self._dirt_lock:
+            names, self._dirt = self._dirt, set()
+            prefix = self._pg_schema + "."
+            dirty = {n[len(prefix):] for n in names if n.startswith(prefix)} & self.schema.clean_joins
+            if dirty:
+                self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
 
     def reading(self) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
@@ -329,6 +353,12 @@ class PostgresStore:
                     self._copy_edges(con, data.edges)
                     self.build_indexes(con, data.schema)
                     clean = self._clean_joins(con, data.schema)
+                    # Other processes may take an edge table for clean that this load left
+                    # unclean (notices.py); a notice of a table one already knew is nothing.
+                    joins = {join_table(c.name, f.name) for c in data.schema.classes.values()
+                             for f in c.user_fields if f.type == "Relation"}
+                    for name in sorted(joins - clean):
+                        send_dirty(con, name)
             except psycopg.Error as exc:
                 raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
             self.schema = replace(data.schema, clean_joins=clean)
@@ -402,6 +432,8 @@ class PostgresStore:
             if res.ntuples > KEEP_RESULT_ROWS:
                 held.cur = con.cursor()  # the kept cursor would hold a large result until the next query
                 cur.close()
+            if self._dirt:
+                self._apply_dirt()
             return rows
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):

@@ -14,6 +14,7 @@ from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import decode_row, stored_record
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import class_columns, join_table
+from querylang.engines.postgres.notices import send_dirty
 from querylang.engines.postgres.server_errors import server_error
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DataError, QueryError
@@ -44,6 +45,9 @@ class PostgresTables(Protocol):
 class Writer(SqlWriter[PostgresTables]):
     def __init__(self, store: PostgresTables) -> None:
         super().__init__(store, POSTGRES)
+
+    def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
+        send_dirty(con, name)
 
     def transaction(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
         if self.store.read_only:
