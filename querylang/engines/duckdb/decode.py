@@ -85,8 +85,7 @@ def make_decoder(
     # costs the client beyond the driver's own work. The row is unpacked into locals once
     # (one C-level step instead of a subscript per cell).
     env: dict[str, Any] = {"to_iso": to_iso, "file_value": file_value, "loads": orjson.loads}
-    cells = ", ".join(f"r{k}" for k in range(len(columns)))
-    src = ["def decode(row):", f"    ({cells},) = row"]
+    src = ["def decode(row):", unpack_line(len(columns))]
     # The default dates (naive UTC datetimes) are formatted inline: isoformat is C code, a
     # Python function around it was a call per date.
     iso = (lambda x: f"{x}.isoformat('T', 'milliseconds') + 'Z'") if date is _NAIVE_UTC else (lambda x: f"to_iso({x})")
@@ -97,23 +96,13 @@ def make_decoder(
         # A record never changed has updatedAt == createdAt: one date formatted, not two.
         src += [f"    t = {iso(c)}",
                 f"    out = {{'objectId': r{i_id}, 'createdAt': t, 'updatedAt': t if {u} == {c} else {iso(u)}}}"]
-    inlined_json = False
-    for j, (k, name, conv) in enumerate(plan):
-        env[f"n{j}"] = name
-        v = f"r{k}"
-        if conv is number:
-            value = _NUMBER.format(v=v)
-        elif conv is None:
-            value = v
-        elif conv is to_iso and date is _NAIVE_UTC:
-            value = iso(v)
-        elif conv is parse_json and parse_json is read_json:
-            value = f"loads({v})"  # orjson; what it refuses goes through read_json (below)
-            inlined_json = True
-        else:
-            env[f"c{j}"] = conv
-            value = f"c{j}({v})"
-        src += [f"    if {v} is not None:", f"        out[n{j}] = {value}"]
+    inline: dict[Any, Callable[[str], str]] = {}
+    if date is _NAIVE_UTC:
+        inline[to_iso] = iso
+    if parse_json is read_json:
+        inline[read_json] = lambda v: f"loads({v})"  # orjson; what it refuses goes through read_json (below)
+    inlined_json = parse_json is read_json and any(conv is read_json for _, _, conv in plan)
+    src += field_lines(plan, env, inline)
     for j, (a, b, name) in enumerate(geo):
         env[f"g{j}"] = name
         src += [f"    if r{a} is not None:",
@@ -138,21 +127,35 @@ def make_decoder(
 _NUMBER = "(int({v}) if {v}.is_integer() and -" + str(2**53) + " < {v} < " + str(2**53) + " else {v})"
 
 
-def field_lines(plan: Sequence[tuple[int, str, Callable[[Any], Any] | None]], env: dict[str, Any]) -> list[str]:
-    """The lines of a generated decoder that copy each (row index, field name, converter) of
-    ``plan`` into ``out`` when the cell is not NULL, with :func:`number` written inline; the
-    names and converters go into ``env`` as n<j>/c<j>."""
+def unpack_line(n: int) -> str:
+    """The generated decoder's first line: the row's ``n`` cells into locals r0, r1, … (one
+    C-level step instead of a subscript per cell)."""
+    return f"    ({', '.join(f'r{k}' for k in range(n))},) = row"
+
+
+def field_lines(
+    plan: Sequence[tuple[int, str, Callable[[Any], Any] | None]],
+    env: dict[str, Any],
+    inline: Mapping[Any, Callable[[str], str]] | None = None,
+) -> list[str]:
+    """The lines of a generated decoder (after :func:`unpack_line`) that copy each (row index,
+    field name, converter) of ``plan`` into ``out`` when the cell is not NULL: :func:`number`
+    and the converters in ``inline`` (converter → its expression of the cell) written out, the
+    others called; the names and called converters go into ``env`` as n<j>/c<j>."""
     src = []
     for j, (k, name, conv) in enumerate(plan):
         env[f"n{j}"] = name
-        src += [f"    v = row[{k}]", "    if v is not None:"]
+        v = f"r{k}"
         if conv is number:
-            src.append(f"        out[n{j}] = int(v) if v.is_integer() and -{2**53} < v < {2**53} else v")
+            value = _NUMBER.format(v=v)
         elif conv is None:
-            src.append(f"        out[n{j}] = v")
+            value = v
+        elif inline and conv in inline:
+            value = inline[conv](v)
         else:
             env[f"c{j}"] = conv
-            src.append(f"        out[n{j}] = c{j}(v)")
+            value = f"c{j}({v})"
+        src += [f"    if {v} is not None:", f"        out[n{j}] = {value}"]
     return src
 
 

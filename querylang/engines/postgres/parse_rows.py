@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.adapt import Loader
 
-from querylang.engines.duckdb.decode import field_lines, number, read_json
+from querylang.engines.duckdb.decode import field_lines, number, read_json, unpack_line
 from querylang.model.schema import ClassDef
 
 
@@ -46,9 +46,9 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
     # Written out as one function, as the DuckDB decoder is (decode.make_decoder): no loop
     # over the fields per row.
     env: dict[str, Any] = {"_date": _date}
-    src = ["def decode(row):", f"    c, u = row[{i_c}], row[{i_u}]",
-           f"    out = {{'objectId': row[{i_id}], 'createdAt': _date(c) if c is not None else None, "
-           "'updatedAt': _date(u) if u is not None else None}",
+    src = ["def decode(row):", unpack_line(len(columns)),
+           f"    out = {{'objectId': r{i_id}, 'createdAt': _date(r{i_c}) if r{i_c} is not None else None, "
+           f"'updatedAt': _date(r{i_u}) if r{i_u} is not None else None}}",
            *field_lines(plan, env), "    return out"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]

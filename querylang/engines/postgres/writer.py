@@ -46,6 +46,8 @@ class Writer(SqlWriter[PostgresTables]):
     def __init__(self, store: PostgresTables) -> None:
         super().__init__(store, POSTGRES)
 
+    others_read = True  # every process with a Database on the same server
+
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
         send_dirty(con, name)
 

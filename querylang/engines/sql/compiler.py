@@ -84,7 +84,6 @@ def param(value: Any) -> Any:
     return value
 
 
-
 def default_dialect() -> Dialect:
     from querylang.engines.duckdb.dialect import DUCKDB  # the default engine
 

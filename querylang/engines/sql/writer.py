@@ -69,10 +69,12 @@ class SqlWriter(ABC, Generic[S]):
         """Engine: inside the transaction, the tables, schema rows and indexes that ``new``
         adds to ``old``."""
 
+    # Engine: other processes may read the same tables, each with its own clean_joins.
+    others_read = False
+
     def edges_dirtied(self, con: Any, name: str) -> None:
-        """Engine, where other processes may be reading: inside the transaction, tell them
-        that edge table ``name`` gained an edge to a missing record (it is no longer in
-        ``schema.clean_joins``). Nothing to do where no other process can be reading."""
+        """Engine, when :attr:`others_read`: inside the transaction, tell the other processes
+        that edge table ``name`` gained an edge to a missing record."""
 
     # --- statements ---------------------------------------------------------------------------
 
@@ -201,14 +203,17 @@ class SqlWriter(ABC, Generic[S]):
         jt = self._edges(e.owner_class, e.key)
         target = self.store.schema.classes[e.owner_class].fields[e.key].target or ""
         schema = self.store.schema
-        if not self._run(con, f'SELECT 1 FROM {self._table(target)} WHERE "objectId" = ?', [e.related_id]).fetchone():
+        # The other processes are told even when this one knew the table unclean: one of them
+        # may have opened while no edge dangled. Alone, a table already unclean needs no look.
+        if (name in schema.clean_joins or self.others_read) and not self._run(
+            con, f'SELECT 1 FROM {self._table(target)} WHERE "objectId" = ?', [e.related_id]
+        ).fetchone():
             # An edge to a record that does not exist (yet): queries must check targets again.
-            # Marking it before the commit errs on the safe side if the write rolls back. The
-            # other processes are told even when this one knew: one of them may have opened
-            # while no edge dangled.
+            # Marking it before the commit errs on the safe side if the write rolls back.
             if name in schema.clean_joins:
                 self.store.schema = replace(schema, clean_joins=schema.clean_joins - {name})
-            self.edges_dirtied(con, name)
+            if self.others_read:
+                self.edges_dirtied(con, name)
         self._run(
             con,
             f"INSERT INTO {jt} SELECT ?, ? WHERE NOT EXISTS "
