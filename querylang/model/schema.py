@@ -202,6 +202,10 @@ class Schema:
                         hint=suggest(f.target, self.classes),
                     )
 
+    def relations(self) -> list[tuple[ClassDef, Field]]:
+        """Every Relation field with its owner class, in class order (each has an edge table)."""
+        return [(c, f) for c in self.classes.values() for f in c.user_fields if f.type == "Relation"]
+
     def relation_owners(self, key: str, target: str) -> list[str]:
         """Classes with a Relation field ``key`` that targets ``target`` (docs/semantics.md#related-to)."""
         return [

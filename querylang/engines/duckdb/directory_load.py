@@ -118,11 +118,7 @@ def load_directory(
         record_edges: list[Edge] = []
         for name, file in files:
             counts[name] = _load_class(store, schema.classes[name], file, now, record_edges, tell)
-        relations = [
-            (c.name, f.name, f.target or "")
-            for c in schema.classes.values() if c.name in added
-            for f in c.user_fields if f.type == "Relation"
-        ]
+        relations = [(c.name, f.name, f.target or "") for c, f in schema.relations() if c.name in added]
         fresh = store._new_tables(old, schema)
         rel = path / RELATIONS_FILE
         if rel.exists():

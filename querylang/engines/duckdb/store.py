@@ -51,6 +51,7 @@ from querylang.engines.duckdb.pipeline import (
 )
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.readers import ReadWriteLock
+from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog, no_gc
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.columns import (
@@ -129,19 +130,11 @@ class Store:
         """The join tables in which every edge's owner and target record exist (one anti-join
         each, ~0.1 s for 1M edges at scale L)."""
         clean = set()
-        for cls in schema.classes.values():
-            for f in cls.user_fields:
-                if f.type != "Relation":
-                    continue
-                name = join_table(cls.name, f.name)
-                owner, target = quote_ident(cls.name), quote_ident(f.target or "")
-                dangling = self.con.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {quote_ident(name)} AS e "
-                    f'WHERE NOT EXISTS (SELECT 1 FROM {owner} AS o WHERE o."objectId" = e.owning_id) '
-                    f'OR NOT EXISTS (SELECT 1 FROM {target} AS r WHERE r."objectId" = e.related_id))'
-                ).fetchall()
-                if not dangling[0][0]:
-                    clean.add(name)
+        for cls, f in schema.relations():
+            name = join_table(cls.name, f.name)
+            sql = dangling_edges_sql(quote_ident(name), quote_ident(cls.name), quote_ident(f.target or ""))
+            if not self.con.execute(sql).fetchall()[0][0]:
+                clean.add(name)
         return frozenset(clean)
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
@@ -455,8 +448,8 @@ class Store:
         """The join tables that adding ``new`` to ``old`` creates."""
         return {
             join_table(c.name, f.name)
-            for c in new.classes.values() for f in c.user_fields
-            if f.type == "Relation" and (c.name not in old.classes or f.name not in old.classes[c.name].fields)
+            for c, f in new.relations()
+            if c.name not in old.classes or f.name not in old.classes[c.name].fields
         }
 
     def _check_existing_ids(self, data: ColumnDataset) -> None:
@@ -680,10 +673,7 @@ class Store:
             collist = ", ".join(quote_ident(c) for c in cols)
             rows = self.con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
             out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
-            for f in cls.user_fields:
-                if f.type == "Relation":
-                    for o, r in self.con.execute(
-                        f"SELECT owning_id, related_id FROM {quote_ident(join_table(name, f.name))}"
-                    ).fetchall():
-                        out.edges.append(Edge(name, f.name, o, r))
+        for cls, f in self.schema.relations():
+            edges = self.con.execute(f"SELECT owning_id, related_id FROM {quote_ident(join_table(cls.name, f.name))}")
+            out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges.fetchall()]
         return out

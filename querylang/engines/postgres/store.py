@@ -49,6 +49,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
+from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.document import Dataset, Edge, read_dataset
@@ -271,22 +272,15 @@ class PostgresStore:
     def _clean_joins(self, con: psycopg.Connection[Any], schema: Schema) -> frozenset[str]:
         """The edge tables in which every edge's owner and target record exist."""
         clean = set()
-        for cls in schema.classes.values():
-            for f in cls.user_fields:
-                if f.type != "Relation":
-                    continue
-                name = join_table(cls.name, f.name)
-                try:
-                    with con.transaction():
-                        row = con.execute(
-                            f"SELECT EXISTS (SELECT 1 FROM {quote(name)} AS e "
-                            f'WHERE NOT EXISTS (SELECT 1 FROM {quote(cls.name)} AS o WHERE o."objectId" = e.owning_id) '
-                            f'OR NOT EXISTS (SELECT 1 FROM {quote(f.target or "")} AS r WHERE r."objectId" = e.related_id))'
-                        ).fetchone()
-                except psycopg.Error:
-                    continue  # not readable (permissions): not known to be clean; queries check targets
-                if row is not None and not row[0]:
-                    clean.add(name)
+        for cls, f in schema.relations():
+            name = join_table(cls.name, f.name)
+            try:
+                with con.transaction():
+                    row = con.execute(dangling_edges_sql(quote(name), quote(cls.name), quote(f.target or ""))).fetchone()
+            except psycopg.Error:
+                continue  # not readable (permissions): not known to be clean; queries check targets
+            if row is not None and not row[0]:
+                clean.add(name)
         return frozenset(clean)
 
     def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None:
@@ -355,8 +349,7 @@ class PostgresStore:
                     clean = self._clean_joins(con, data.schema)
                     # Other processes may take an edge table for clean that this load left
                     # unclean (notices.py); a notice of a table one already knew is nothing.
-                    joins = {join_table(c.name, f.name) for c in data.schema.classes.values()
-                             for f in c.user_fields if f.type == "Relation"}
+                    joins = {join_table(c.name, f.name) for c, f in data.schema.relations()}
                     for name in sorted(joins - clean):
                         send_dirty(con, name)
             except psycopg.Error as exc:
@@ -524,10 +517,9 @@ class PostgresStore:
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
                 out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
-                for f in cls.user_fields:
-                    if f.type == "Relation":
-                        for o, r in con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(name, f.name))}"):
-                            out.edges.append(Edge(name, f.name, o, r))
+            for cls, f in self.schema.relations():
+                edges = con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(cls.name, f.name))}")
+                out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges]
         return out
 
 

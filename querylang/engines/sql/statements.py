@@ -50,3 +50,14 @@ def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect |
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
     return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
                      list(plan.where_params), plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
+
+
+def dangling_edges_sql(edges: str, owner: str, target: str) -> str:
+    """Whether an edge table holds an edge whose owner or target record is missing (one row,
+    one boolean): the check that lets queries over a clean table skip theirs (Schema.clean_joins).
+    The arguments are quoted table names."""
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {edges} AS e "
+        f'WHERE NOT EXISTS (SELECT 1 FROM {owner} AS o WHERE o."objectId" = e.owning_id) '
+        f'OR NOT EXISTS (SELECT 1 FROM {target} AS r WHERE r."objectId" = e.related_id))'
+    )

@@ -245,6 +245,4 @@ class SqlWriter(ABC, Generic[S]):
         self.store.schema = replace(new, clean_joins=old.clean_joins | (self._joins(new) - self._joins(old)))
 
     def _joins(self, schema: Schema) -> set[str]:
-        return {
-            self.join_table(c.name, f.name) for c in schema.classes.values() for f in c.user_fields if f.type == "Relation"
-        }
+        return {self.join_table(c.name, f.name) for c, f in schema.relations()}
