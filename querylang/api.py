@@ -100,8 +100,8 @@ def build_query(
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 
-# Arguments of query/compile that the plan cache understands; others plan the whole way.
 T = TypeVar("T")
+# Arguments of query/compile that the plan cache understands; others plan the whole way.
 _CACHEABLE_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
 DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
 DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)

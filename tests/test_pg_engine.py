@@ -223,6 +223,7 @@ def test_an_edge_to_a_missing_record_is_written_and_checked_alike(pair):
     for where in [{"fans": "ghost"}, {"fans": {"exists": True}}, {"fans": "u1"}, {"fans": "u2"}]:
         assert pg.query("Post", where).ids == duck.query("Post", where).ids == pg.reference("Post", where).ids
 
+
 def test_an_edge_to_a_missing_record_from_another_process_reaches_readers_opened_before(pg_cluster):
     """Databases on one PostgreSQL database, as separate processes would have them: the readers
     opened while no edge dangled, so their relation queries skip the existence checks. A

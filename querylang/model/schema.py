@@ -208,11 +208,7 @@ class Schema:
 
     def relation_owners(self, key: str, target: str) -> list[str]:
         """Classes with a Relation field ``key`` that targets ``target`` (docs/semantics.md#related-to)."""
-        return [
-            c.name
-            for c in self.classes.values()
-            if (f := c.fields.get(key)) is not None and f.type == "Relation" and f.target == target
-        ]
+        return [c.name for c, f in self.relations() if f.name == key and f.target == target]
 
     def to_json(self) -> dict[str, object]:
         return {name: c.to_json() for name, c in self.classes.items()}

@@ -1,5 +1,6 @@
 """Statements over a query's condition (Noodl.Records' count, distinct and aggregate): each
-reads the rows the plan's condition matches (``Plan.where_sql``), in the plan's dialect."""
+reads the rows the plan's condition matches (``Plan.where_sql``), in the plan's dialect. And
+the one statement both stores run over an edge table on their own: the dangling-edge check."""
 
 from __future__ import annotations
 
