@@ -8,7 +8,11 @@ through ``db.load`` (COPY); then, for every workload, on the same inputs:
   statements);
 - ``hand_sql_pg``: the best PostgreSQL SQL a person would write for the workload over the same
   tables and indexes (HAND below), values bound as parameters, rows fetched as tuples, on one
-  psycopg connection.
+  psycopg connection;
+- ``hand_sql_pg_again``: the control, the same statements on a second connection.
+
+Each workload is timed with the client's thread and the server's backends pinned to one CPU,
+then with them free (placement.py says why both).
 
 And the pool: pointer, relation and scan workloads run by one thread, then by two threads at
 once (each its own inputs), as queries per second, with hand_sql_pg's own figures beside them;
@@ -32,6 +36,7 @@ from typing import Any
 
 from . import contenders as C
 from .generate import SCALES, load_or_generate
+from .placement import Placement
 from .report import tuning_section
 from .workloads import COMMENT_COLS, GROUP_COLS, POST_COLS, POSTS_JOIN, WORKLOADS, Inputs, Workload
 
@@ -109,6 +114,13 @@ class HandSqlPg(C.Contender):
         self.con.close()
 
 
+class HandSqlPgAgain(HandSqlPg):
+    """The control: the same hand SQL on a second connection. It runs the very statements
+    hand_sql_pg runs, so its ratio to hand_sql_pg is what the measurement alone moves by."""
+
+    name = "hand_sql_pg_again"
+
+
 class QuerylangPg(C.QuerylangWarm):
     name = "querylang_pg"
 
@@ -123,16 +135,21 @@ def _same(a: C.Answer, b: C.Answer) -> bool:
     return all(x == y for x, y in zip(a, b, strict=True) if x is not None and y is not None)
 
 
-def time_pair(w: Workload, hand: C.Contender, ql: C.Contender, repeat: int, seed: int, sc: Any) -> dict[str, Any]:
-    """Run 0 warms up; runs 1..repeat are timed, both contenders on the same inputs, their
-    order alternating; the ratio is the median of the paired ratios."""
+def time_pair(
+    w: Workload, hand: C.Contender, ql: C.Contender, repeat: int, seed: int, sc: Any, control: C.Contender | None = None
+) -> dict[str, Any]:
+    """Run 0 warms up; runs 1..repeat are timed, the contenders on the same inputs, their order
+    rotating; each ratio to ``hand`` is the median of the paired ratios. ``control`` (the hand
+    SQL again, on its own connection) shows how far the measurement alone moves a ratio."""
     rng = random.Random(f"{seed}:{w.name}:{sc.name}:pg")
-    th: list[float] = []
-    tq: list[float] = []
+    others = [ql] if control is None else [ql, control]
+    contenders = [hand, *others]
+    times: dict[str, list[float]] = {c.name: [] for c in contenders}
     agrees = True
     for i in range(repeat + 1):
         inp = w.inputs(rng, sc)
-        order = [hand, ql] if i % 2 else [ql, hand]
+        k = i % len(contenders)
+        order = contenders[k:] + contenders[:k]
         answers: dict[str, C.Answer] = {}
         for c in order:
             c.run(w, inp)  # untimed, right before: the rows in the server's buffers, the backend awake
@@ -140,14 +157,19 @@ def time_pair(w: Workload, hand: C.Contender, ql: C.Contender, repeat: int, seed
             answers[c.name] = c.run(w, inp)
             dt = time.perf_counter() - t
             if i:
-                (th if c is hand else tq).append(dt)
+                times[c.name].append(dt)
         agrees = agrees and _same(answers[ql.name], answers[hand.name])
-    ratio = statistics.median(q / h for q, h in zip(tq, th, strict=True))
-    return {
-        hand.name: {"median_ms": round(statistics.median(th) * 1e3, 4), "min_ms": round(min(th) * 1e3, 4), "runs": len(th)},
-        ql.name: {"median_ms": round(statistics.median(tq) * 1e3, 4), "min_ms": round(min(tq) * 1e3, 4), "runs": len(tq),
-                  "ratio": round(ratio, 3), "agrees": agrees},
-    }
+    th = times[hand.name]
+    out: dict[str, Any] = {hand.name: _summary(th)}
+    for c in others:
+        tc = times[c.name]
+        out[c.name] = _summary(tc) | {"ratio": round(statistics.median(q / h for q, h in zip(tc, th, strict=True)), 3)}
+    out[ql.name]["agrees"] = agrees
+    return out
+
+
+def _summary(ts: list[float]) -> dict[str, Any]:
+    return {"median_ms": round(statistics.median(ts) * 1e3, 4), "min_ms": round(min(ts) * 1e3, 4), "runs": len(ts)}
 
 
 THROUGHPUT_WORKLOADS = ("comments_of_post", "posts_in_group", "groups_holding_post", "likes_range_recent")
@@ -225,10 +247,24 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
         with psycopg.connect(cluster.url(), autocommit=True) as con:
             con.execute("VACUUM ANALYZE")
         hand, ql = HandSqlPg(cluster.url()), QuerylangPg(db, C.script_support())
+        control = HandSqlPgAgain(cluster.url())
         try:
+            for c in (hand, ql, control):  # every connection open before the backends are pinned
+                c.run(workloads[0], workloads[0].inputs(random.Random(seed), sc))
+            place = Placement(cluster.url())
+            pinned = place.pin()
+            place.free()
+            res["placement"] = place.describe()
+            res["workloads_free"] = {}
             for w in workloads:
                 _log(f"[{scale} postgres] {w.name}")
-                res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc)
+                if pinned:
+                    place.pin()
+                    res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
+                    place.free()
+                    res["workloads_free"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
+                else:
+                    res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
             res["throughput"] = []
             for w in workloads:
                 if w.name in THROUGHPUT_WORKLOADS:
@@ -236,6 +272,7 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
                     res["throughput"].append(throughput(db, w, sc, seed, cluster.url(), throughput_seconds))
         finally:
             hand.close()
+            control.close()
             db.close()
     finally:
         cluster.stop()
@@ -252,19 +289,45 @@ def markdown(res: dict[str, Any]) -> str:
     out.append("")
     out.append(f"Data: {res['records']:,} records loaded by `db.load` (COPY, one transaction) in {res['load_s']} s.")
     out.append("")
-    out.append("Medians of the timed runs after one warm-up, every run new inputs, the same for both contenders, "
-               "their order alternating; each contender runs the run's inputs once, untimed, right before its timed "
-               "run (the rows in the server's buffers and its backend awake: a backend idle since the other "
-               "contender ran wakes up slower, which once made hand_sql_pg look twice as fast on the smallest "
-               "queries); the ratio is the median of the paired ratios querylang_pg / hand_sql_pg. Target: ≤ 1.2.")
+    out.append("Medians of the timed runs after one warm-up, every run new inputs, the same for all contenders, "
+               "their order rotating; each contender runs the run's inputs once, untimed, right before its timed "
+               "run (the rows in the server's buffers and its backend awake); a ratio is the median of the paired "
+               "ratios to hand_sql_pg. Target: querylang_pg ≤ 1.2×. The control, hand_sql_pg_again, runs the "
+               "very same statements as hand_sql_pg on a second connection: its ratio is what the measurement "
+               "alone moves by.")
     out.append("")
-    out.append("| workload | hand_sql_pg ms | querylang_pg ms | ratio | within 1.2× | fastest runs' ratio | same answer |")
-    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    free = res.get("workloads_free") or {}
+    place = res.get("placement") or {}
+    if free:
+        out.append(f"Each workload is timed twice. First with the client's thread and every server backend pinned to "
+                   f"CPU {place['pinned_to'][0]} (the ratio the target is read from), then free, where the scheduler "
+                   "places them. A sub-millisecond query is a ping-pong between the client and one backend: "
+                   "on the client's CPU each hand-over is a switch, on the other CPU it wakes a halted virtual "
+                   "CPU, which costs about as much as the query, and which CPU a backend gets changes from "
+                   "one moment to the next (benchmarks/placement.py). Pinned, the ratios measure the work "
+                   "both contenders do; free, they also measure where each backend happened to run, as "
+                   "the control's free ratios show.")
+    elif place.get("problem"):
+        out.append(f"Placement: free only, {place['problem']}; small queries' ratios then also measure "
+                   "which CPU each backend happened to run on (benchmarks/placement.py).")
+    out.append("")
+    head = "| workload | hand_sql_pg ms | querylang_pg ms | ratio | within 1.2× | fastest runs' ratio | control ratio |"
+    rule = "| --- | --- | --- | --- | --- | --- | --- |"
+    if free:
+        head += " ratio, free | control, free |"
+        rule += " --- | --- |"
+    out += [head + " same answer |", rule + " --- |"]
     for name, e in res["workloads"].items():
         h, q = e["hand_sql_pg"], e["querylang_pg"]
-        out.append(f"| {name} | {h['median_ms']:.3f} | {q['median_ms']:.3f} | {q['ratio']:.2f} | "
-                   f"{'yes' if q['ratio'] <= 1.2 else '**no**'} | {q['min_ms'] / h['min_ms']:.2f} | "
-                   f"{'yes' if q['agrees'] else '**NO**'} |")
+        ctl = e.get("hand_sql_pg_again", {}).get("ratio")
+        row = (f"| {name} | {h['median_ms']:.3f} | {q['median_ms']:.3f} | {q['ratio']:.2f} | "
+               f"{'yes' if q['ratio'] <= 1.2 else '**no**'} | {q['min_ms'] / h['min_ms']:.2f} | "
+               f"{'' if ctl is None else f'{ctl:.2f}'} |")
+        if free:
+            f = free.get(name, {})
+            fq, fc = f.get("querylang_pg", {}).get("ratio"), f.get("hand_sql_pg_again", {}).get("ratio")
+            row += f" {'' if fq is None else f'{fq:.2f}'} | {'' if fc is None else f'{fc:.2f}'} |"
+        out.append(row + f" {'yes' if q['agrees'] else '**NO**'} |")
     out.append("")
     out.append("The fastest runs' ratio (min_ms / min_ms) is the steadier figure when the machine is busy: "
                "a single run of a sub-millisecond query varies by several times its length.")
@@ -293,15 +356,18 @@ def markdown(res: dict[str, Any]) -> str:
                "the plan cache binds new inputs into the kept plan; records decoded as for DuckDB.")
     out.append("- **hand_sql_pg**: hand-written PostgreSQL (benchmarks/postgres.py, HAND) over the same tables and "
                "indexes, values bound, rows fetched as tuples, not decoded; one autocommit connection.")
+    out.append("- **hand_sql_pg_again**: the control, hand_sql_pg's statements on a second autocommit connection.")
     out.append("- The server: a throw-away cluster on loopback (fsync off), default settings otherwise.")
     return "\n".join(out) + "\n"
 
 
 def _busy_note(res: dict[str, Any]) -> str:
-    load = max(res["load_average_start"][0], res["load_average_end"][0])
+    # The load at the start says whether other work was running; at the end it is mostly this
+    # run's own (the server, the client, the two-thread rounds).
+    load = res["load_average_start"][0]
     if load <= 1.5:
-        return "The machine was quiet (1-minute load average at most 1.5)."
-    return (f"The machine was busy (1-minute load average up to {load} on {res['cores']} cores, other "
+        return "The machine was quiet when the run started (1-minute load average at most 1.5)."
+    return (f"The machine was busy (1-minute load average {load} on {res['cores']} cores at the start, other "
             "work running): the server, the client and that work share the cores, so medians and "
             "ratios of small queries move by 2-3× from one run to the next; the two contenders' "
             "statements get the same server plans (EXPLAIN), and what querylang_pg adds on the client "

@@ -97,7 +97,8 @@ def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
 
 
 def test_postgres_pass_runs(tmp_path: Path) -> None:
-    """--engine postgres: both PostgreSQL contenders on every workload, the same answers."""
+    """--engine postgres: the PostgreSQL contenders and the control on every workload, the same
+    answers, timed pinned to one CPU and free (or free only, saying why)."""
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--engine", "postgres", "--scale", "T", "--repeat", "1",
          "--out", str(tmp_path), "--no-cache", "--throughput-seconds", "0.2"],
@@ -109,11 +110,44 @@ def test_postgres_pass_runs(tmp_path: Path) -> None:
     from benchmarks.workloads import WORKLOADS
 
     assert set(res["workloads"]) == {w.name for w in WORKLOADS}
-    for name, entry in res["workloads"].items():
-        assert set(entry) == {"querylang_pg", "hand_sql_pg"}, name
+    placement = res["placement"]
+    if placement["problem"] is None:
+        assert set(res["workloads_free"]) == set(res["workloads"])
+    else:
+        assert "cannot pin" in placement["problem"] and res["workloads_free"] == {}
+    for name, entry in [*res["workloads"].items(), *res["workloads_free"].items()]:
+        assert set(entry) == {"querylang_pg", "hand_sql_pg", "hand_sql_pg_again"}, name
         assert entry["querylang_pg"]["agrees"] is True, name
+        assert entry["hand_sql_pg_again"]["ratio"] > 0, name
     assert [tp["workload"] for tp in res["throughput"]] == list(THROUGHPUT_WORKLOADS)
     for tp in res["throughput"]:
         for name in ("querylang_pg", "hand_sql_pg"):
             assert tp[name]["qps_1"] > 0 and tp[name]["qps_2"] > 0, (tp["workload"], name)
     assert (tmp_path / "T-postgres.md").exists()
+
+
+def test_placement_pins_and_frees(pg_cluster) -> None:
+    """benchmarks/placement.py: pinned, this thread and an open connection's backend share one
+    CPU; freed, both have the CPUs the process had. (As root, as `make test` runs; elsewhere
+    pinning another user's process is refused and said so.)"""
+    import os
+
+    import psycopg
+
+    from benchmarks.placement import Placement
+
+    url = pg_cluster.url()
+    with psycopg.connect(url, autocommit=True) as con:
+        pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+        place = Placement(url)
+        before = os.sched_getaffinity(0)
+        try:
+            if place.pin():
+                assert os.sched_getaffinity(0) == place.one == os.sched_getaffinity(pid)
+            else:
+                assert place.problem and "cannot pin" in place.problem
+        finally:
+            place.free()
+        assert os.sched_getaffinity(0) == before
+        if place.problem is None:
+            assert os.sched_getaffinity(pid) == before
