@@ -180,6 +180,13 @@ class HandSql(Contender):
         self.cur.close()
 
 
+class HandSqlAgain(HandSql):
+    """The control: hand_sql's statements again, on a cursor of their own. It does exactly what
+    hand_sql does, so its ratio to hand_sql is what the measurement alone moves a ratio by."""
+
+    name = "hand_sql_again"
+
+
 class HandBest(HandSql):
     name = "hand_best"
 

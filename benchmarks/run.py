@@ -65,6 +65,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
             "querylang": f"querylang {querylang.__version__}, DuckDB {duckdb.__version__} in memory, "
             + ("filter scripts" if scripts else "filter objects (script.py missing)"),
             "hand_sql": "DuckDB SQL over querylang's own tables, values as bound parameters, rows fetched as tuples (no decoding)",
+            "hand_sql_again": "the control: hand_sql's statements again on a cursor of their own; its ratio to hand_sql is what the measurement alone moves a ratio by",
             "duckdb_threads": str(args.duckdb_threads or f"DuckDB default ({os.cpu_count()} cores)"),
             "timing": "time.perf_counter around one call; gc.collect() before and the collector off during each call; "
             "the loaded data frozen out of the collector's sight (gc.freeze); contender order rotates between runs; every contender runs each input once untimed right before its timed run (the process caches of querylang_warm cleared in between, as after cold's run), so none pays for first touching the new inputs' rows and each is timed right after itself",
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         res["load_dir"] = json.loads(args.load_json.read_text(encoding="utf-8"))
     same = slow_scale == args.scale and doc is not None
     cs: list[C.Contender] = [
-        C.HandSql(C.duckdb_connection(db)), C.HandBest(C.duckdb_connection(db)), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts)
+        C.HandSql(C.duckdb_connection(db)), C.HandBest(C.duckdb_connection(db)), C.QuerylangWarm(db, scripts), C.QuerylangCold(db, scripts),
+        C.HandSqlAgain(C.duckdb_connection(db)),
     ]
     if same:
         cs += slow_contenders(db, doc, scripts, skip, res, args.with_parse, args.parse_indexes)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "hand_best", "reference", "mongomock", "parse_server"}
+CONTENDERS = {"querylang_warm", "querylang_cold", "hand_sql", "hand_best", "hand_sql_again", "reference", "mongomock", "parse_server"}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_every_contender_ran_and_agrees(results: tuple[dict, Path]) -> None:
 
     for w in WORKLOADS:
         entry = res["workloads"][w.name]
-        for contender in ("querylang_warm", "querylang_cold", "hand_sql", "reference", "mongomock"):
+        for contender in ("querylang_warm", "querylang_cold", "hand_sql", "hand_sql_again", "reference", "mongomock"):
             e = entry[contender]
             assert e["runs"] == 1, (w.name, contender, e.get("error"))
             assert e["agrees"], (w.name, contender)
