@@ -20,6 +20,15 @@ def version(mod: str) -> str:
 
 
 
+BUSY_LOAD = 1.5  # a 1-minute load average above this at a run's start: other work was running
+
+
+def busy(load_start: list[float]) -> bool:
+    """Whether other work was running when a run started. Judged by the load at the start
+    only: at the end it is mostly the run's own (the thread rounds, the slow contenders)."""
+    return load_start[0] > BUSY_LOAD
+
+
 def settings(w: Workload) -> str:
     parts = []
     for s in w.steps:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import contenders as C
+from .describe import BUSY_LOAD, busy
 from .generate import SCALES, load_or_generate
 from .placement import Placement
 from .report import tuning_section
@@ -136,13 +137,13 @@ def _same(a: C.Answer, b: C.Answer) -> bool:
 
 
 def time_pair(
-    w: Workload, hand: C.Contender, ql: C.Contender, repeat: int, seed: int, sc: Any, control: C.Contender | None = None
+    w: Workload, hand: C.Contender, ql: C.Contender, control: C.Contender, repeat: int, seed: int, sc: Any
 ) -> dict[str, Any]:
     """Run 0 warms up; runs 1..repeat are timed, the contenders on the same inputs, their order
     rotating; each ratio to ``hand`` is the median of the paired ratios. ``control`` (the hand
     SQL again, on its own connection) shows how far the measurement alone moves a ratio."""
     rng = random.Random(f"{seed}:{w.name}:{sc.name}:pg")
-    others = [ql] if control is None else [ql, control]
+    others = [ql, control]
     contenders = [hand, *others]
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     agrees = True
@@ -256,15 +257,13 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
             place.free()
             res["placement"] = place.describe()
             res["workloads_free"] = {}
+            # Pinned first (the target's ratio), then free; free only where pinning is refused.
+            placements = [(place.pin, "workloads"), (place.free, "workloads_free")] if pinned else [(place.free, "workloads")]
             for w in workloads:
                 _log(f"[{scale} postgres] {w.name}")
-                if pinned:
-                    place.pin()
-                    res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
-                    place.free()
-                    res["workloads_free"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
-                else:
-                    res["workloads"][w.name] = time_pair(w, hand, ql, repeat, seed, sc, control)
+                for placed, into in placements:
+                    placed()
+                    res[into][w.name] = time_pair(w, hand, ql, control, repeat, seed, sc)
             res["throughput"] = []
             for w in workloads:
                 if w.name in THROUGHPUT_WORKLOADS:
@@ -319,14 +318,12 @@ def markdown(res: dict[str, Any]) -> str:
     out += [head + " same answer |", rule + " --- |"]
     for name, e in res["workloads"].items():
         h, q = e["hand_sql_pg"], e["querylang_pg"]
-        ctl = e.get("hand_sql_pg_again", {}).get("ratio")
         row = (f"| {name} | {h['median_ms']:.3f} | {q['median_ms']:.3f} | {q['ratio']:.2f} | "
                f"{'yes' if q['ratio'] <= 1.2 else '**no**'} | {q['min_ms'] / h['min_ms']:.2f} | "
-               f"{'' if ctl is None else f'{ctl:.2f}'} |")
+               f"{_ratio(e, 'hand_sql_pg_again')} |")
         if free:
             f = free.get(name, {})
-            fq, fc = f.get("querylang_pg", {}).get("ratio"), f.get("hand_sql_pg_again", {}).get("ratio")
-            row += f" {'' if fq is None else f'{fq:.2f}'} | {'' if fc is None else f'{fc:.2f}'} |"
+            row += f" {_ratio(f, 'querylang_pg')} | {_ratio(f, 'hand_sql_pg_again')} |"
         out.append(row + f" {'yes' if q['agrees'] else '**NO**'} |")
     out.append("")
     out.append("The fastest runs' ratio (min_ms / min_ms) is the steadier figure when the machine is busy: "
@@ -361,12 +358,15 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _ratio(entry: dict[str, Any], contender: str) -> str:
+    r = entry.get(contender, {}).get("ratio")
+    return "" if r is None else f"{r:.2f}"
+
+
 def _busy_note(res: dict[str, Any]) -> str:
-    # The load at the start says whether other work was running; at the end it is mostly this
-    # run's own (the server, the client, the two-thread rounds).
     load = res["load_average_start"][0]
-    if load <= 1.5:
-        return "The machine was quiet when the run started (1-minute load average at most 1.5)."
+    if not busy(res["load_average_start"]):
+        return f"The machine was quiet when the run started (1-minute load average at most {BUSY_LOAD})."
     return (f"The machine was busy (1-minute load average {load} on {res['cores']} cores at the start, other "
             "work running): the server, the client and that work share the cores, so medians and "
             "ratios of small queries move by 2-3× from one run to the next; the two contenders' "

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import contenders as C
-from .describe import data_info, machine, settings, version
+from .describe import busy, data_info, machine, settings, version
 from .generate import DIRECTORY_SCALES, SCALES, directory_or_generate, load_or_generate
 from .load_doc import bench_load
 from .noodl_shape import NOODL_WORKLOADS
@@ -175,9 +175,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         )
     res["targets"] = targets(res)
     res["load_average"] = {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]}
-    # Busy means other work was running: judged by the load at the start, since the end's is
-    # mostly this run's own (the thread rounds, the slow contenders).
-    if load_start[0] > 1.5:
+    if busy(load_start):
         notes.append(
             f"The machine was busy (1-minute load average {load_start[0]} at the start, "
             f"{res['load_average']['end'][0]} at the end, on {os.cpu_count()} cores): single runs vary by "
