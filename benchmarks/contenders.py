@@ -46,13 +46,15 @@ def script_support() -> bool:
     return True
 
 
-def clear_querylang_caches(db: Any = None) -> int:
+def clear_querylang_caches(db: Any = None, clears: list[Callable[[], None]] | None = None) -> int:
     """Clear querylang's per-query caches: every ``functools`` cache of a function that takes
     arguments (parsed scripts, compiled regexes, ...) and a plan cache, if the database has one.
     Caches of zero-argument functions are one-time tables built once per process (Unicode case
-    folding, categories): a new query does not rebuild them, so "cold" keeps them. Returns how
-    many caches were cleared."""
-    clears = querylang_cache_clears()
+    folding, categories): a new query does not rebuild them, so "cold" keeps them. ``clears``:
+    the caches as :func:`querylang_cache_clears` found them beforehand (else found now).
+    Returns how many caches were cleared."""
+    if clears is None:
+        clears = querylang_cache_clears()
     for clear in clears:
         clear()
     n = len(clears)

@@ -6,6 +6,7 @@ Nothing is timed here; only the shape of the JSON the outside tools read is chec
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,27 @@ def test_outputs_written(results: tuple[dict, Path]) -> None:
     assert "## Tuning" in md and "## Targets" in md
     assert (out / "T.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert any("1.2×" in t["target"] for t in res["targets"])
+
+
+def test_cold_micro_starts_cold_with_the_caches_found_beforehand() -> None:
+    """micro_parse_compile finds querylang's caches once per run: clearing that list before a
+    timed call must still leave no parsed script and no kept plan behind."""
+    import querylang
+    from benchmarks import contenders as C
+    from benchmarks.generate import SCALES, generate
+    from benchmarks.workloads import MICRO_CLASS, MICRO_SCRIPT, micro_inputs
+    from querylang.script.parser import _parse_cached
+
+    db = querylang.connect()
+    db.load(generate("T"))
+    rng = random.Random(1)
+    clears = C.querylang_cache_clears()
+    for _ in range(3):  # the plan cache keeps a plan from a script's third sighting on
+        db.compile(MICRO_CLASS, MICRO_SCRIPT, inputs=micro_inputs(rng, SCALES["T"]), limit=20)
+    assert _parse_cached.cache_info().currsize > 0 and db._plans.hits + db._plans.misses > 0
+    assert C.clear_querylang_caches(db, clears) == len(clears) + 1
+    assert _parse_cached.cache_info().currsize == 0
+    assert not db._plans._plans and not db._plans._templates and not db._plans._once
 
 
 def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
