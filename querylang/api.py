@@ -226,7 +226,7 @@ class Database:
             q = build_query(schema, class_name, query, **{**kw, "inputs": inputs, "skip": skip})
             return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect)
 
-        if not valid or not isinstance(query, str) or not self.plan_cache or set(kw) - _CACHEABLE_OPTIONS:
+        if not valid or not isinstance(query, str) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw):
             return full(kw.get("inputs"), kw.get("skip"))
         # The checked limit goes into the key: True == 1 as a dict key, but not as a limit.
         sort = kw.get("sort")
@@ -280,6 +280,8 @@ class Database:
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
+        if include is None and select is None:
+            return res
         inc, keys = _key_list(include), _key_list(select)
         _check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
@@ -458,8 +460,9 @@ class Database:
         cap = self.max_rows
         # limit 0 (a count-only query): no rows to read, so no statement to run.
         counted = None
-        both = getattr(self.store, "execute_with_count", None)  # a server store runs the two at once
-        if plan.limit != 0 and plan.count_sql is not None and both is not None:
+        # A server store runs the two at once.
+        both = getattr(self.store, "execute_with_count", None) if plan.count_sql is not None and plan.limit != 0 else None
+        if both is not None:
             rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout, cancel=cancel)
         else:
             rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)

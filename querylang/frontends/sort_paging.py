@@ -58,15 +58,19 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
 
 def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
     """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
-    out: list[int | None] = []
-    for name, v in (("limit", limit), ("skip", skip)):
-        if v is None:
-            out.append(None)
-            continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
-            raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
-        if v < 0:
-            raise QueryError(f"{name} must be 0 or more, got {v}")
-        # Beyond any table: clamp so DuckDB's BIGINT takes it (same answer).
-        out.append(min(int(v), 2**62))
-    return out[0], out[1]
+    return _page_number("limit", limit), _page_number("skip", skip)
+
+
+_PAGE_MAX = 2**62  # beyond any table: clamped so DuckDB's BIGINT takes it (same answer)
+
+
+def _page_number(name: str, v: object) -> int | None:
+    if v is None:
+        return None
+    if type(v) is int and 0 <= v <= _PAGE_MAX:  # the usual case, on every query's way
+        return v
+    if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
+        raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
+    if v < 0:
+        raise QueryError(f"{name} must be 0 or more, got {v}")
+    return min(int(v), _PAGE_MAX)

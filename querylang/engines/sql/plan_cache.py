@@ -208,17 +208,15 @@ class PlanCache:
         if schema is not self._schema:
             self._plans.clear()
             self._schema = schema
-        template: Template | None
-        if script in self._templates:
-            template = self._templates[script]
-        elif script not in self._once:
-            # A script's first run: only noted. Finding its template (a walk of the tree) is
-            # paid from its second run on, so a script run once costs nothing extra.
-            if len(self._once) >= MAX_PLANS:
-                self._once.clear()
-            self._once.add(script)
-            return full(inputs or {}, skip)
-        else:
+        template: Template | None = self._templates.get(script, _MISSING)  # one lookup on a hit
+        if template is _MISSING:
+            if script not in self._once:
+                # A script's first run: only noted. Finding its template (a walk of the tree)
+                # is paid from its second run on, so a script run once costs nothing extra.
+                if len(self._once) >= MAX_PLANS:
+                    self._once.clear()
+                self._once.add(script)
+                return full(inputs or {}, skip)
             try:
                 template = template_of(tree(script))
             except Exception:
@@ -228,10 +226,13 @@ class PlanCache:
             self._templates[script] = template
         if template is None or (inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping)):
             return full(inputs or {}, skip)
-        values = {name: (inputs or {}).get(name, _MISSING) for name in template.names}
+        given = inputs or {}
+        values: dict[str, Any] = {}
+        for name in template.names:  # a loop, not a comprehension: no frame of its own
+            values[name] = given.get(name, _MISSING)
         if skip is not None:
             values[SKIP] = skip
-        sig = tuple(signature(v) for v in values.values())
+        sig = tuple(map(signature, values.values()))
         if None in sig:
             return full(inputs or {}, skip)
         key = (script, class_name, options, skip is not None and skip != 0, tuple(values), sig)
@@ -239,8 +240,10 @@ class PlanCache:
         if entry is None:
             return full(inputs or {}, skip)
         if isinstance(entry, _Bound):
-            with contextlib.suppress(KeyError):  # another thread may have just dropped it
+            try:
                 self._plans.move_to_end(key)
+            except KeyError:  # another thread has just dropped it
+                pass
             try:
                 if inputs is not None and len(inputs) > len(template.names):
                     # Inputs the script does not read are still turned into script values,
