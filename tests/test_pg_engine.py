@@ -446,3 +446,19 @@ def test_a_large_result_is_not_kept_by_the_threads_cursor(pair):
     assert held.cur is not kept and kept.closed and held.cur.pgresult is None
     assert store.execute("SELECT 2", []) == [(2,)]
     assert store.execute("CREATE TEMP TABLE t_no_rows (x int)", []) == []
+
+
+def test_results_come_in_binary_and_read_as_in_text(pair):
+    """The store asks for binary results (store.binary_rows): a raw date (distinct, min/max)
+    reads as the same ISO text as in text format, records as on DuckDB."""
+    pg, duck = pair
+    assert pg.distinct("Post", "at") == duck.distinct("Post", "at")
+    assert pg.aggregate("Post", {"n": {"min": "at"}}) == duck.aggregate("Post", {"n": {"min": "at"}})
+    assert pg.query("Post", None, sort=["objectId"]).records == duck.query("Post", None, sort=["objectId"]).records
+    held = pg.store._thread_connection()
+    assert held.cur.pgresult is not None and held.cur.pgresult.fformat(0) == 1  # 1: binary
+    with psycopg.connect(pg.store.url) as con:
+        pg.store.configure(con)
+        for binary in (False, True):
+            (at,) = con.execute("SELECT timestamptz '2024-03-01 23:30:00.1234+00'", binary=binary).fetchone()
+            assert at == "2024-03-01T23:30:00.123Z"

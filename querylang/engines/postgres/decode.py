@@ -13,7 +13,8 @@ from datetime import UTC
 from typing import Any
 
 from psycopg.adapt import Loader
-from psycopg.types.datetime import TimestamptzLoader
+from psycopg.pq import Format
+from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 
 from querylang.engines.duckdb import decode as duck_decode
 from querylang.interchange.document import check_value
@@ -38,6 +39,22 @@ class IsoLoader(Loader):
             frac = body[20:] if len(body) > 19 else ""
             return f"{body[:10]}T{body[11:19]}.{(frac + '000')[:3]}Z"
         return iso_ms(self._slow.load(data).astimezone(UTC))
+
+
+class IsoBinaryLoader(Loader):
+    """timestamptz in binary results → the same ISO-8601 text as :class:`IsoLoader` gives.
+
+    Only raw dates read in binary come here (a ``min``/``max``/``distinct`` of a Date): the
+    dates of records are formatted by the server (dialect.output_sql)."""
+
+    format = Format.BINARY
+
+    def __init__(self, oid: int, context: Any = None) -> None:
+        super().__init__(oid, context)
+        self._datetime = TimestamptzBinaryLoader(oid, context)
+
+    def load(self, data: Any) -> str:
+        return iso_ms(self._datetime.load(data).astimezone(UTC))
 
 
 def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:

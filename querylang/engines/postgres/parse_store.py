@@ -56,6 +56,10 @@ class ReadOnlyParse(QueryError):
 class ParseStore(PostgresStore):
     """Parse's tables through the store interface the API uses; every write refused."""
 
+    # Parse's tables hold types psycopg has no binary loader for (a GeoPoint's ``point``, a
+    # Polygon's ``polygon``): read in binary they would arrive as bytes. Text, as written.
+    binary_rows = False
+
     def __init__(self, url: str, *, connect_timeout: float = 10, pool_size: int = 4) -> None:
         given = conninfo_to_dict(url).get("options") or ""
         guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
