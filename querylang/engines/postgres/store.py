@@ -137,8 +137,8 @@ class PostgresStore:
 
     # Statements' results in PostgreSQL's binary format: the server sends a double's eight
     # bytes instead of printing its shortest decimal, and the client reads them without
-    # parsing text (a page of 100 Posts: about 5 % of its time; benchmarks, Tuning). Every
-    # type this layout selects has a binary loader giving the value the text one gives.
+    # parsing text (measured in the PostgreSQL results' Tuning). Every type this layout
+    # selects has a binary loader giving the value the text one gives.
     binary_rows = True
 
     def __init__(self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10) -> None:
