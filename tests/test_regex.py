@@ -347,6 +347,15 @@ REJECTED: list[tuple[str, str, str]] = [
     ("[[:foo:]]", "", "unknown POSIX class name 'foo'"),
     ("[[.a.]]", "", "POSIX collating elements are not supported"),
     ("[:alpha:]", "", "POSIX named classes are supported only within a class"),
+    # PCRE2's own reading of [. .] [= =] [: :] (check_posix_syntax), found by test_engines_agree:
+    ("[..]", "", "POSIX collating elements are not supported at position 0"),
+    ("[==]", "", "POSIX collating elements are not supported at position 0"),
+    ("[.a.]", "", "POSIX collating elements are not supported"),
+    ("[.\\].]", "", "POSIX collating elements are not supported"),
+    ("[::]", "", "POSIX named classes are supported only within a class"),
+    ("[[:al pha:]]", "", "unknown POSIX class name 'al pha'"),
+    ("[[:<:]]a", "", "PCRE2's [[:<:]] (the start of a word, a look-around) at position 0 is not supported"),
+    ("a[[:>:]]", "", "PCRE2's [[:>:]] (the end of a word, a look-around) at position 1 is not supported"),
     ("\\y", "", "unrecognized escape \\y at position 0"),
     ("\\i", "", "unrecognized escape \\i"),
     ("\\u12", "", "\\u is not an escape in PCRE"),
@@ -379,6 +388,17 @@ def test_rejected_invalid_syntax_is_invalid_for_pcre_too() -> None:
     for pattern, options, message in REJECTED:
         if message.startswith(("invalid regular expression", "quantifier", "missing")):
             assert PCRE2.search(pattern, options, "") is None, pattern
+
+
+@pytest.mark.parametrize("pattern", ["[[.a]b.]]", "[a[.b]", "[x[:a]", "[[:]]", "[.]", "[[:^alpha:]x]"])
+def test_a_bracket_that_is_not_posix_syntax_is_a_character(con: duckdb.DuckDBPyConnection, pattern: str) -> None:
+    """A ``]`` (or none at all) before the closing ``.]``/``:]`` makes the ``[`` an ordinary
+    character, as PCRE2 reads it: accepted, and matching what PCRE2 matches."""
+    r = compile_regex(pattern, "")
+    for s in ["", "a", "b", "[", ".", ":", "x", "]", "ab.]", "[.a]b.]", "é"]:
+        expected = py(s, r)
+        assert duck(con, s, r) is expected, s
+        assert PCRE2.search(pattern, "", s) is expected, s
 
 
 def test_too_large_and_just_fine(con: duckdb.DuckDBPyConnection) -> None:

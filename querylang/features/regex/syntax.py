@@ -82,7 +82,32 @@ Node = Chars | Dot | Anchor | Seq | Alt | Repeat
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _STRICT_QUANT_RE = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
 _LOOSE_QUANT_RE = re.compile(r"\{[ \t]*\d*[ \t]*(?:,[ \t]*\d*[ \t]*)?\}")
-_POSIX_RE = re.compile(r"\[:(\^?)([A-Za-z]+):\]")
+
+
+def posix_syntax(p: str, pos: int) -> int | None:
+    """Where ``[:…:]``, ``[.….]`` or ``[=…=]`` ends, as PCRE2 reads it (its
+    check_posix_syntax): ``pos`` is just after the ``[``; the index of the closing ``:``, ``.``
+    or ``=`` (a ``]`` follows it), or None when the text there is not that syntax and the
+    ``[`` is an ordinary character. A ``]`` or another ``[`` + the same mark ends the search;
+    ``\\]`` and ``\\\\`` are skipped."""
+    n = len(p)
+    if n - pos < 3 or p[pos] not in ":.=":
+        return None
+    mark = p[pos]
+    i = pos + 1
+    while n - i >= 2:
+        c, nxt = p[i], p[i + 1]
+        if c == "\\" and nxt in "]\\":
+            i += 2
+            continue
+        if (c == "[" and nxt == mark) or c == "]":
+            return None
+        if c == mark and nxt == "]":
+            return i
+        i += 1
+    return None
+
+
 _LEADING_FLAGS_RE = re.compile(r"\(\?([a-zA-Z]*)\)")
 _SIMPLE_ESCAPES = {"a": 0x07, "e": 0x1B, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09}
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -486,8 +511,13 @@ class Parser:
     def _class(self) -> Chars:
         """``[...]``: items, ranges, escapes, ``[:posix:]``, ``\\Q..\\E``; ``]`` first is literal."""
         p, start = self.p, self.i
-        if _POSIX_RE.match(p, start):
-            raise self.error("POSIX named classes are supported only within a class", start)
+        if p.startswith(("[[:<:]]", "[[:>:]]"), start):
+            where = "start" if p[start + 3] == "<" else "end"
+            raise self.unsupported(f"PCRE2's {p[start:start + 7]} (the {where} of a word, a look-around)", start)
+        if posix_syntax(p, start + 1) is not None:
+            if p[start + 1] == ":":
+                raise self.error("POSIX named classes are supported only within a class", start)
+            raise self.error("POSIX collating elements are not supported", start)
         self.i += 1
         negated = p.startswith("^", self.i)
         if negated:
@@ -556,13 +586,11 @@ class Parser:
             if p.startswith("\\E", pos):
                 self.i += 2
                 continue
-            if ch == "[":
-                posix = _POSIX_RE.match(p, pos)
-                if posix:
-                    self.i = posix.end()
-                    return ("set", self._posix_ranges(posix, pos), pos)
-                if re.compile(r"\[([.=]).*?\1\]").match(p, pos):
+            if ch == "[" and (close := posix_syntax(p, pos + 1)) is not None:
+                if p[pos + 1] != ":":
                     raise self.error("POSIX collating elements are not supported", pos)
+                self.i = close + 2
+                return ("set", self._posix_ranges(p[pos + 2 : close], pos), pos)
             self.i += 1
             if ch != "\\":
                 return ("char", ord(ch), pos)
@@ -577,12 +605,14 @@ class Parser:
             item = self._escape_item(pos, in_class=True)
             return ("char", item, pos) if isinstance(item, int) else ("set", item, pos)
 
-    def _posix_ranges(self, m: re.Match[str], pos: int) -> Ranges:
-        """``[:name:]`` / ``[:^name:]``; with option i, lower and upper mean alpha (as PCRE)."""
-        name = m.group(2)
+    def _posix_ranges(self, text: str, pos: int) -> Ranges:
+        """``[:name:]`` / ``[:^name:]`` (``text`` between the colons); with option i, lower
+        and upper mean alpha (as PCRE)."""
+        negate = text.startswith("^")
+        name = text[1:] if negate else text
         if name not in POSIX:
             raise self.error(f"unknown POSIX class name {name!r}", pos)
         if self.caseless and name in ("lower", "upper"):
             name = "alpha"
         ranges = POSIX[name]
-        return complement(ranges) if m.group(1) else ranges
+        return complement(ranges) if negate else ranges
