@@ -9,7 +9,6 @@ instead of building a datetime and printing it again (most of the cost of readin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
 from typing import Any
 
 from psycopg.adapt import Loader
@@ -38,7 +37,7 @@ class IsoLoader(Loader):
             body = s[:-3]
             frac = body[20:] if len(body) > 19 else ""
             return f"{body[:10]}T{body[11:19]}.{(frac + '000')[:3]}Z"
-        return iso_ms(self._slow.load(data).astimezone(UTC))
+        return iso_ms(self._slow.load(data))  # iso_ms turns it to UTC
 
 
 class IsoBinaryLoader(Loader):
@@ -54,7 +53,7 @@ class IsoBinaryLoader(Loader):
         self._datetime = TimestamptzBinaryLoader(oid, context)
 
     def load(self, data: Any) -> str:
-        return iso_ms(self._datetime.load(data).astimezone(UTC))
+        return iso_ms(self._datetime.load(data))
 
 
 def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:

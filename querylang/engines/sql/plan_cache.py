@@ -234,11 +234,11 @@ class PlanCache:
             values[SKIP] = skip
         sig = tuple(map(signature, values.values()))
         if None in sig:
-            return full(inputs or {}, skip)
+            return full(given, skip)
         key = (script, class_name, options, skip is not None and skip != 0, tuple(values), sig)
         entry = self._plans.get(key, _MISSING)
         if entry is None:
-            return full(inputs or {}, skip)
+            return full(given, skip)
         if isinstance(entry, _Bound):
             try:
                 self._plans.move_to_end(key)
@@ -252,11 +252,11 @@ class PlanCache:
                 plan = _fill(entry, values)
             except Exception:
                 # A value the builder rejects: the whole way raises the error with its position.
-                return full(inputs or {}, skip)
+                return full(given, skip)
             self.hits += 1
             return plan
         self.misses += 1
-        plan = full(inputs or {}, skip)
+        plan = full(given, skip)
         if schema is not self._schema:
             return plan  # the schema changed while planning (another thread): keep nothing
         if entry is _MISSING:
@@ -265,7 +265,7 @@ class PlanCache:
             self._remember(key, _Seen(kept, _copy(plan)))
         else:
             # Second sighting: two real plannings to compare (or a probe, if they cannot tell).
-            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, _copy(plan)), full, inputs or {}))
+            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, _copy(plan)), full, given))
         return plan
 
     def _regex(self, pattern: str, flags: str) -> Any:

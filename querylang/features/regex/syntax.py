@@ -84,7 +84,7 @@ _STRICT_QUANT_RE = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
 _LOOSE_QUANT_RE = re.compile(r"\{[ \t]*\d*[ \t]*(?:,[ \t]*\d*[ \t]*)?\}")
 
 
-def posix_syntax(p: str, pos: int) -> int | None:
+def _posix_syntax(p: str, pos: int) -> int | None:
     """Where ``[:…:]``, ``[.….]`` or ``[=…=]`` ends, as PCRE2 reads it (its
     check_posix_syntax): ``pos`` is just after the ``[``; the index of the closing ``:``, ``.``
     or ``=`` (a ``]`` follows it), or None when the text there is not that syntax and the
@@ -514,7 +514,7 @@ class Parser:
         if p.startswith(("[[:<:]]", "[[:>:]]"), start):
             where = "start" if p[start + 3] == "<" else "end"
             raise self.unsupported(f"PCRE2's {p[start:start + 7]} (the {where} of a word, a look-around)", start)
-        if posix_syntax(p, start + 1) is not None:
+        if _posix_syntax(p, start + 1) is not None:
             if p[start + 1] == ":":
                 raise self.error("POSIX named classes are supported only within a class", start)
             raise self.error("POSIX collating elements are not supported", start)
@@ -586,7 +586,7 @@ class Parser:
             if p.startswith("\\E", pos):
                 self.i += 2
                 continue
-            if ch == "[" and (close := posix_syntax(p, pos + 1)) is not None:
+            if ch == "[" and (close := _posix_syntax(p, pos + 1)) is not None:
                 if p[pos + 1] != ":":
                     raise self.error("POSIX collating elements are not supported", pos)
                 self.i = close + 2
