@@ -240,6 +240,47 @@ def test_array_lists_are_bound_on_both_engines(engine, op):
     assert db._plans.hits > hits
 
 
+LIST_DOC = {
+    "classes": {"Post": {"fields": {"title": {"type": "String"}, "tags": {"type": "Array"},
+                                    "author": {"type": "Pointer", "targetClass": "Post"}}}},
+    "records": {"Post": [
+        {"objectId": "a", "title": "a", "tags": ["a"], "author": "a"},
+        {"objectId": "b", "title": "b", "tags": ["b", "x"], "author": "b"},
+        {"objectId": "u1", "title": "u1", "tags": ["u1"], "author": "u1"},
+        {"objectId": "n4"},
+    ]},
+}
+LIST_SCRIPTS = [
+    "where({ title: { containedIn: Inputs.L } })",
+    "where({ title: { notContainedIn: Inputs.L } })",
+    "where({ tags: { containedIn: Inputs.L } })",
+    "where({ author: { pointsTo: Inputs.L } })",
+]
+
+
+@pytest.mark.parametrize("script", LIST_SCRIPTS)
+def test_a_plan_is_never_learned_from_lists_with_duplicates(engine, script):
+    """The builder drops a list's duplicates, so a list of three with one repeated plans with
+    two parameters. Plans learned from such lists once bound every later list of three into
+    two parameters, leaving its third value out (a wrong answer, kept). Lists of three that
+    all repeat a value, then lists of distinct values: every answer equals the reference's and
+    the plan made without the cache, and distinct lists still reuse a plan."""
+    db, fresh = engine(), engine()
+    for d in (db, fresh):
+        d.load(LIST_DOC)
+    fresh.plan_cache = False
+    values = ["a", "b", "u1"]
+    lists = [["a", "a", "b"], ["b", "u1", "u1"], ["u1", "a", "u1"], ["a", "b", "u1"], ["u1", "b", "a"], ["b", "a", "u1"]]
+    hits = db._plans.hits
+    for t in lists:
+        inputs = {"L": t}
+        got, want = db.query("Post", script, inputs=inputs), fresh.query("Post", script, inputs=inputs)
+        assert got.ids == want.ids == db.reference("Post", script, inputs=inputs).ids, t
+        assert (got.plan.sql, got.plan.params) == (want.plan.sql, want.plan.params), t
+        assert set(t) <= set(values)
+    assert db._plans.hits > hits
+
+
 def test_a_value_that_converts_to_null_is_never_bound(monkeypatch: pytest.MonkeyPatch, dbs):
     """The guard behind the signature: should a converter ever turn a value into null, the
     kept plan (a comparison with a parameter) is not used; the whole way lowers it."""

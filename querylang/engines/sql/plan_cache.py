@@ -293,8 +293,9 @@ class PlanCache:
         second: _Seen,
         full: Callable[[Mapping[str, Any], object], Plan],
         inputs: Mapping[str, Any],
-    ) -> _Bound | None:
-        """A bound plan from two plannings of the same signature, or None: not cacheable."""
+    ) -> _Bound | _Seen | None:
+        """A bound plan from two plannings of the same signature, or None: not cacheable (or,
+        while both plannings had a duplicate in a list, the second, to learn from later)."""
         cls = schema.classes.get(class_name)
         if cls is None:
             return None
@@ -311,19 +312,27 @@ class PlanCache:
             convs.setdefault(name, []).append(conv)
             if ftype == "Date":
                 dates.add(name)
-        try:
-            return _bind(convs, first, second)
-        except _Unseparated:
-            pass
-        # The two sets of inputs share a value (or two inputs had equal values): plan once more
-        # with probe values, unlike the inputs and each other.
-        values = second.values
+        # A list that held a duplicate was planned without it (the builder drops them), so its
+        # plan has fewer parameters than the list has elements: learning from it would bind a
+        # later list of distinct values with some of them left out.
+        clean = [seen for seen in (first, second) if not _duplicates(convs, seen)]
+        if len(clean) == 2:
+            try:
+                return _bind(convs, first, second)
+            except _Unseparated:
+                pass
+        if not clean:
+            return second  # nothing to learn from yet: wait for a planning without duplicates
+        # The two sets of inputs share a value (or two inputs had equal values, or one planning
+        # had a duplicate): plan once more with probe values, unlike the inputs and each other.
+        base = clean[-1]
+        values = base.values
         probes = {name: _probe(v, k, name in dates) for k, (name, v) in enumerate(values.items())}
         if SKIP in probes:
             probes[SKIP] = values[SKIP] + 1  # same truthiness (key), a different value
         try:
-            other = full({**inputs, **{k: v for k, v in probes.items() if k != SKIP}}, probes.get(SKIP))
-            return _bind(convs, second, _Seen(probes, other))
+            other = _Seen(probes, full({**inputs, **{k: v for k, v in probes.items() if k != SKIP}}, probes.get(SKIP)))
+            return None if _duplicates(convs, other) else _bind(convs, base, other)
         except Exception:
             return None
 
@@ -334,6 +343,23 @@ class _Seen:
 
     values: dict[str, Any]
     plan: Plan
+
+
+def _duplicates(convs: dict[str, list[Convert]], seen: _Seen) -> bool:
+    """Whether a list input of this planning held two elements that convert to one value (or
+    one its converter rejects): such a planning cannot show where a list's values go."""
+    for name, uses in convs.items():
+        value = seen.values[name]
+        if not isinstance(value, list | tuple):
+            continue
+        for conv in uses:
+            try:
+                converted = [conv(x) for x in value]
+                if len(set(converted)) != len(converted):
+                    return True
+            except Exception:
+                return True
+    return False
 
 
 class _Unseparated(Exception):
