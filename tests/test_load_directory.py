@@ -145,3 +145,16 @@ def test_cli_loads_a_directory(tmp_path: Path) -> None:
     assert "loaded 35 records" in proc.stdout
     db = querylang.connect(out, read_only=True)
     assert db.query("Bag", None, limit=0, count=True).count == 5
+
+
+@pytest.mark.parametrize("meta", [{"a.b": 1}, {"x": {"a.b": 1}}, {"ok": 1, "a.": "x"}])
+def test_an_object_key_with_a_dot_is_refused_on_the_sql_path_too(tmp_path: Path, meta: dict[str, Any]) -> None:
+    """DuckDB reads a directory's Objects of plain values in SQL; a key with a '.' (which a field
+    path would read as nesting) goes to the record reader, which names it, and nothing loads."""
+    classes = {"Note": {"fields": {"meta": {"type": "Object"}}}}
+    notes = [{"objectId": f"n{k}", "meta": {"k": k}} for k in range(40)] + [{"objectId": "bad", "meta": meta}]
+    path = write_dir(tmp_path / "d", {"classes": classes, "records": {"Note": notes}})
+    db = querylang.connect()
+    with pytest.raises(DataError, match="class Note, record bad, field meta: object key .* contains '.'"):
+        db.load(path)
+    assert not db.schema.classes

@@ -422,6 +422,8 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
     types = list(map(type, items))
     if not (set(map(type, keys)) <= {str} and set(types) <= _SCALAR_TYPES) or "__type" in keys:
         return None
+    if any("." in k for k in keys):
+        return None  # refused by the record checks (document._check_json), with the key named
     # data._check_json's rules: text keys and strings, finite floats, ints within ±2**63.
     key_array = _text_array(keys)
     strings = [v for v, t in zip(items, types, strict=True) if t is str]

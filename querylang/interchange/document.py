@@ -471,6 +471,10 @@ def _check_json(value: object, depth: int = 0) -> None:
             if not isinstance(k, str):
                 raise ValueError("object keys must be strings")
             _check_text(k)
+            if "." in k:
+                # A path (meta.a.b) could not tell the key "a.b" from "b" inside "a"; Parse on
+                # MongoDB refuses such keys too (121).
+                raise ValueError(f"object key {k!r} contains '.', which a field path reads as nesting")
             _check_json(v, depth + 1)
     elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
         raise ValueError(f"not a JSON value: {_tn(value)}")

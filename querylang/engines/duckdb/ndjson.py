@@ -124,6 +124,7 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
                 f"{held} AND {_plain(x)} AND NOT regexp_matches({x}, '[0-9]{{16}}')"
                 f" AND list_has_all(['VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL'], {kinds})"
                 f" AND NOT list_contains({keys}, '__type')"
+                f" AND len(list_filter({keys}, lambda k: contains(k, '.'))) = 0"  # the record reader refuses those
                 f" AND len(list_distinct({keys})) = len({keys})"
             )
             pairs = part(f"CASE WHEN {held} THEN list_zip({keys}, {texts}, {kinds}) END", 1)
