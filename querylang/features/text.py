@@ -27,7 +27,32 @@ from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
 from querylang.model.schema import Field, a_type
 
-_WORD = re.compile(r"[^\W_]+")
+# Combining marks live in planes 0 and 1 and in plane 14's variation selectors; scanning only
+# those keeps building the class quick.
+_MARK_PLANES = (range(0x20000), range(0xE0000, 0xE0200))
+
+
+@functools.cache
+def _word_re() -> re.Pattern[str]:
+    """A word is a run of letters and digits with the combining marks among them: 'résumé'
+    written with U+0301 after each 'e' (as macOS keyboards write it) is one word, and so is a
+    word of a script whose vowel signs are marks (Devanagari). Marks fold to nothing (fold).
+    Built on first use: the class lists every mark."""
+    ranges: list[list[int]] = []
+    for plane in _MARK_PLANES:
+        for cp in plane:
+            if unicodedata.category(chr(cp))[0] == "M":
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1][1] = cp
+                else:
+                    ranges.append([cp, cp])
+    marks = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile(r"(?:[^\W_]|[" + marks + "])+")
+
+
+def word_char(c: str) -> bool:
+    """Whether the character belongs to words (a letter, a digit or a combining mark)."""
+    return c.isalnum() or unicodedata.category(c)[0] == "M"
 _STEMMER = snowballstemmer.stemmer("english")
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -41,8 +66,8 @@ STOP_WORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    """The words of a text: runs of letters and digits."""
-    return _WORD.findall(text)
+    """The words of a text: runs of letters, digits and combining marks."""
+    return _word_re().findall(text)
 
 
 @functools.lru_cache(maxsize=65536)

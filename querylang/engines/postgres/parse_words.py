@@ -1,13 +1,13 @@
 """Text-search words as PostgreSQL regular expressions (ARE), for tables that keep no word
 columns (Parse's own, parse_layout.py).
 
-features/text.py splits a text into words, the runs of characters for which ``str.isalnum``
-holds (``[^\\W_]+``), and compares them as written (``caseSensitive`` / ``diacriticSensitive``)
+features/text.py splits a text into words, the runs of letters, digits and combining marks
+(``text.word_char``), and compares them as written (``caseSensitive`` / ``diacriticSensitive``)
 or folded (:func:`text.fold`: NFKD, combining marks dropped, case-folded, letters and digits
 kept). A word, or a phrase of consecutive words, is then a pattern over the raw text:
 
-* the word class is the explicit list of Python's alphanumeric code points (a locale's
-  ``[[:alnum:]]`` differs from it), so word boundaries are the ones text.words finds;
+* the word class is the explicit list of those code points as Python classifies them (a
+  locale's ``[[:alnum:]]`` differs from it), so word boundaries are the ones text.words finds;
 * folding works character by character (NFKD decomposes each character on its own, the
   combining marks it could reorder are dropped, and case folding has no context), so the
   words that fold to a token are the sequences of characters whose folds spell the token,
@@ -67,7 +67,8 @@ def _bracket(ranges: Ranges, negate: bool = False) -> str:
 
 @functools.cache
 def _alnum() -> list[int]:
-    return [cp for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF and chr(cp).isalnum()]
+    """The code points words are made of (text.word_char)."""
+    return [cp for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF and text.word_char(chr(cp))]
 
 
 @functools.cache
@@ -137,7 +138,8 @@ _HANGUL = (0xAC00, 0xD7A3)  # syllables: NFKD is the arithmetic decomposition in
 
 @functools.cache
 def _fold_map() -> str:
-    """JSON: each alphanumeric character whose fold (text.fold) is not itself → its fold."""
+    """JSON: each word character whose fold (text.fold) is not itself → its fold (a combining
+    mark's is empty)."""
     out = {}
     for cp in _alnum():
         c = chr(cp)
@@ -147,7 +149,7 @@ def _fold_map() -> str:
 
 
 def _fold_sql(w: str) -> str:
-    """text.fold of the word ``w`` (alphanumeric characters only), character by character."""
+    """text.fold of the word ``w`` (word characters only), character by character."""
     s = f"(ascii(ql_c.c) - {_HANGUL[0]})"
     hangul = (f"chr(4352 + {s} / 588) || chr(4449 + {s} % 588 / 28) || "
               f"CASE WHEN {s} % 28 > 0 THEN chr(4519 + {s} % 28) ELSE '' END")
