@@ -95,8 +95,9 @@ def build_query(
             exc.with_source(source)
         raise
     except OverflowError:
-        # An integer too large for a double (10**400) from an input or JSON.parse.
-        raise QueryTypeError("a number is out of range (larger than a double holds)") from None
+        # An integer too large for a double (10**400) from an input or JSON.parse, or a date
+        # past Python's years (new Date(8.64e15)).
+        raise QueryTypeError("a number is out of range (larger than a double holds, or a date outside years 1-9999)") from None
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 

@@ -668,9 +668,10 @@ def run_script(
         # this is the last line, for a caller that is itself already deep in the stack.
         raise LimitExceeded("script nests too deeply for the stack", source=text) from None
     except OverflowError:
-        # An integer beyond a double (JSON.parse of 400 digits, a huge input).
+        # An integer beyond a double (JSON.parse of 400 digits, a huge input), or a date past
+        # Python's years (new Date(8.64e15)).
         raise QueryTypeError(
-            "a number is out of range (larger than a double holds)", source=text
+            "a number is out of range (larger than a double holds, or a date outside years 1-9999)", source=text
         ) from None
     return ScriptResult(run.where, run.where_pos, run.sort, run.sort_pos)
 
