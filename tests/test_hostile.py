@@ -1087,7 +1087,9 @@ def evil_db() -> querylang.Database:
         rec: dict[str, Any] = {"objectId": s, "rank": i, "peer": loadable[(i + 1) % len(loadable)]}
         rec["title"] = s
         rec["tags"] = [s, loadable[(i + 3) % len(loadable)]]
-        rec["meta"] = {"k": s, s: 1}
+        # A key with a '.' cannot be stored (a dot path would read it as nesting): those pool
+        # values are keys only in queries.
+        rec["meta"] = {"k": s, s: 1} if "." not in s else {"k": s}
         rows.append(rec)
     d.load({"classes": EVIL_CLASS, "records": {"Evil": rows}})
     return d
