@@ -6,7 +6,7 @@ client; a record with no ACL is public, as in Parse. The master key ignores ACLs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -18,3 +18,45 @@ def public(acl: Any, permission: str) -> bool:
         return False  # a malformed ACL grants nothing: fail closed
     entry = acl.get("*")
     return isinstance(entry, Mapping) and entry.get(permission) is True
+
+
+def readable_where(records: Iterable[Mapping[str, Any]], acl_field: str) -> dict[str, Any] | None:
+    """A where condition that holds for exactly those of ``records`` (every record of a class,
+    with their ACLs) that anyone may read; None when all of them may be read.
+
+    A dot path cannot say it (``acl.*.read``: ``*`` is not a valid key segment, and a field of
+    the ACL type cannot be queried at all), so the records ``public`` refuses are named by id:
+    ``public`` stays the one definition of who may read.
+    """
+    hidden = [r["objectId"] for r in records if not public(r.get(acl_field), "read")]
+    return {"objectId": {"$nin": hidden}} if hidden else None
+
+
+def hide_unreadable(rec: dict[str, Any], included: set[str], acl_added: set[str], prefix: str = "") -> None:
+    """Drop the embedded records of ``rec`` (at the dotted ``included`` paths) that a client may
+    not read: the key goes, and so does such an element of an array, as Parse's
+    ``replacePointers`` answers. ``acl_added`` are the paths whose ACL the server selected only
+    to decide this; it is dropped again from the records that stay."""
+    for key in list(rec):
+        path = prefix + key
+        if path not in included:
+            continue
+        value = rec[key]
+        if isinstance(value, list):
+            rec[key] = [v for v in value if not _embedded(v) or _tidy(v, included, acl_added, path)]
+        elif _embedded(value) and not _tidy(value, included, acl_added, path):
+            del rec[key]
+
+
+def _embedded(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("__type") == "Object"
+
+
+def _tidy(obj: dict[str, Any], included: set[str], acl_added: set[str], path: str) -> bool:
+    """False for an embedded record a client may not read; one it may read is tidied in turn."""
+    if not public(obj.get("ACL"), "read"):
+        return False
+    if path in acl_added:
+        obj.pop("ACL", None)
+    hide_unreadable(obj, included, acl_added, path + ".")
+    return True

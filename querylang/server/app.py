@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import orjson
 from starlette.applications import Starlette
@@ -72,6 +73,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def raw_path_under(request: Request, mount: str) -> str:
+    """The request's path below ``mount``, still percent-encoded (``Api.route`` splits it before
+    decoding, so that ``%2F`` stays inside its segment)."""
+    raw = request.scope.get("raw_path")
+    if raw is None:
+        return "/" + quote(request.path_params.get("path", ""))
+    segments = [s for s in raw.decode("utf-8", "replace").split("/") if s]
+    return "/" + "/".join(segments[len([s for s in mount.split("/") if s]):])
+
+
 def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:
     """An ASGI app serving ``db``: Parse REST under ``config.mount``, the browser at ``/browser``."""
     api = Api(db, config)
@@ -80,7 +91,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     async def parse_api(request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status_code=204, headers=CORS)
-        path = "/" + request.path_params.get("path", "")
+        path = raw_path_under(request, config.mount)
         try:
             body = parse_body(await read_body(request, config.max_body), config.max_depth)
             if path.rstrip("/") == "/health":

@@ -85,7 +85,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         given = request.query_params.get("masterKey")
         if given is not None:
             rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
-            target = request.url.path + ("?" + urllib.parse.urlencode(rest) if rest else "")
+            target = _raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
             if hmac.compare_digest(given.encode(), config.master_key.encode()):
                 resp = RedirectResponse(target, 303)
                 resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
@@ -175,10 +175,21 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         ctx = await worker.run(table, cls_name, script, order, page_no, {"script": script, "order": order}, cls_name, link)
         return page("records.html", **ctx)
 
-    async def relation(request: Request) -> Response:
+    async def below_class(request: Request) -> Response:
+        """A record page or a relation page, told apart by the raw path's segments: routing
+        reads the decoded path, where an objectId holding ``/`` would span two segments."""
+        match _segments_after_classes(request):
+            case [cls_name, oid]:
+                return await record(request, cls_name, oid)
+            case [owner, oid, "relation", key]:
+                return await relation(request, owner, oid, key)
         if (r := guard(request)) is not None:
             return r
-        owner, oid, key = request.path_params["cls"], request.path_params["oid"], request.path_params["key"]
+        return _missing(page, request.url.path)
+
+    async def relation(request: Request, owner: str, oid: str, key: str) -> Response:
+        if (r := guard(request)) is not None:
+            return r
         f = db.schema.classes[owner].fields.get(key) if owner in db.schema.classes else None
         if f is None or f.type != "Relation":
             return _missing(page, f"Relation {owner}.{key}")
@@ -189,10 +200,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         ctx["back"] = record_url(owner, oid)
         return page("records.html", **ctx)
 
-    async def record(request: Request) -> Response:
+    async def record(request: Request, cls_name: str, oid: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        cls_name, oid = request.path_params["cls"], request.path_params["oid"]
         if cls_name not in db.schema.classes:
             return _missing(page, f"class {cls_name}")
 
@@ -234,9 +244,22 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/classes/{cls}", records),
-        Route("/classes/{cls}/{oid}", record),
-        Route("/classes/{cls}/{oid}/relation/{key}", relation),
+        Route("/classes/{cls}/{rest:path}", below_class),
     ]
+
+
+def _raw_path(request: Request) -> str:
+    """The path as sent, still percent-encoded (so a ``%2F`` in an objectId is kept)."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("utf-8", "replace") if raw is not None else urllib.parse.quote(request.url.path)
+
+
+def _segments_after_classes(request: Request) -> list[str]:
+    """The segments of the request's raw path after ``/classes/``, each percent-decoded alone."""
+    segments = [s for s in _raw_path(request).split("/") if s]
+    if "classes" not in segments:
+        return []
+    return [urllib.parse.unquote(s) for s in segments[segments.index("classes") + 1:]]
 
 
 def _missing(page: Any, what: str) -> Response:

@@ -1,6 +1,6 @@
 """Parse Server's REST API for data, over a querylang ``Database`` (its public API only).
 
-``Api.route`` answers one call (method, path under the mount, parameters or body) with
+``Api.route`` answers one call (method, path under the mount as sent, parameters or body) with
 ``(status, json, headers)``; the ASGI layer (app.py) and ``/batch`` both go through it. Calls
 run one at a time (app.py gives them a single worker thread): a Parse update may read a record
 and write it back (Increment, AddUnique), and must not interleave with another writer.
@@ -9,14 +9,16 @@ and write it back (Increment, AddUnique), and must not interleave with another w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import orjson
 
 import querylang
 
-from .acl import public
+from .acl import hide_unreadable, public, readable_where
 from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
@@ -32,9 +34,21 @@ from .errors import (
     not_found,
 )
 from .keys import Access, require_master, require_write
+from .where import check_where, readable_sub_queries
 from .writes import plan_write
 
 Answer = tuple[int, Any, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class View:
+    """How a read is fetched (``select``) and trimmed: ``included`` are the dotted paths where
+    records are embedded; ``acl_added`` those whose ACL was selected only for the server."""
+
+    select: list[str]
+    included: set[str]
+    acl_added: set[str]
+
 
 # Parse's ClassesRouter: what a find and a get may be given (others are a 102).
 FIND_PARAMS = {
@@ -53,11 +67,14 @@ class Api:
     def __init__(self, db: querylang.Database, config: ServerConfig) -> None:
         self.db = db
         self.config = config
+        self.public_path = urlsplit(config.public_url).path.rstrip("/") if config.public_url else ""
 
     # --- routing ------------------------------------------------------------------------------
 
     def route(self, method: str, path: str, params: dict[str, Any], access: Access, base_url: str) -> Answer:
-        parts = [p for p in path.split("/") if p]
+        """``path`` is as sent (percent-encoded): it is split before its segments are decoded, so
+        an objectId holding ``/`` (sent as ``%2F``) stays one segment."""
+        parts = [unquote(p) for p in path.split("/") if p]
         try:
             return self._route(method, parts, params, access, base_url)
         except querylang.QueryError as exc:
@@ -107,6 +124,9 @@ class Api:
         unknown = sorted(set(params) - FIND_PARAMS)
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
+        redirect = params.get("redirectClassNameForKey")
+        if redirect:
+            class_name = self._redirected(class_name, redirect)
         where = params.get("where")
         if isinstance(where, str):
             try:
@@ -114,6 +134,8 @@ class Api:
             except orjson.JSONDecodeError:
                 raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
             check_depth(where, self.config.max_depth)
+        check_where(self.db.schema, class_name, where, self.acl_field, access.master)
+        where = self._sub_queries_for(access, where)
         order = params.get("order") or None
         limit = params.get("limit")
         if limit is None or limit == "":
@@ -122,18 +144,67 @@ class Api:
         count = bool(params.get("count"))
         include = "*" if params.get("includeAll") else params.get("include")
         keys = _key_list(params.get("keys"))
+        view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
-        select = [*keys, acl] if keys and acl else keys
         if access.master or acl is None:
             res = self.db.find(class_name, where, order=order, limit=limit, skip=skip, count=count,
-                               include=include, keys=select or None)
+                               include=include, keys=view.select or None)
             records, total = res.records, res.count
         else:
-            records, total = self._find_public(class_name, where, order, limit, skip, include, select, acl)
-        out: dict[str, Any] = {"results": self._render(access, class_name, records, keys, params.get("excludeKeys"))}
+            records, total = self._find_public(class_name, where, order, limit, skip, include, view.select, acl)
+        results = self._render(access, class_name, records, view, params.get("excludeKeys"))
+        if redirect:
+            # Parse names the class on each result: the client asked another class for them.
+            for r in results:
+                r["className"] = class_name
+        out: dict[str, Any] = {"results": results}
         if count:
             out["count"] = total
         return out
+
+    def _redirected(self, class_name: str, key: Any) -> str:
+        """Parse's ``redirectClassNameForKey``: the target class when ``key`` is a Relation field
+        of the class (how the JS SDK queries a relation whose target it does not know)."""
+        f = self.db.schema.get(class_name).fields.get(key) if isinstance(key, str) else None
+        return f.target if f is not None and f.type == "Relation" and f.target else class_name
+
+    def _sub_queries_for(self, access: Access, where: Any) -> Any:
+        """The where to run: without the master key, its sub-queries see only readable records."""
+        if access.master:
+            return where
+        conditions: dict[str, dict[str, Any] | None] = {}
+
+        def narrow(class_name: str) -> dict[str, Any] | None:
+            if class_name not in conditions:
+                conditions[class_name] = self._readable(class_name)
+            return conditions[class_name]
+
+        return readable_sub_queries(where, narrow)
+
+    def _readable(self, class_name: str) -> dict[str, Any] | None:
+        """The condition a record of this class needs for a client to read it, if any."""
+        acl = self.acl_field(class_name) if class_name in self.db.schema.classes else None
+        if acl is None:
+            return None
+        # Streamed: every record's ACL is needed, however many there are (max_rows does not cap it).
+        return readable_where(self.db.stream(class_name, select=[acl]), acl)
+
+    def _view(self, access: Access, class_name: str, keys: list[str], include: Any) -> View:
+        """What a read fetches and how its answer is trimmed for this caller."""
+        acl = self.acl_field(class_name)
+        select = [*keys, acl] if keys and acl else list(keys)
+        if access.master:
+            return View(select, set(), set())
+        included = _included(self.db.schema, class_name, [*_key_list(include), *_key_parents(keys)])
+        # An embedded record narrowed by keys must still bring its ACL, to decide whether it shows.
+        added: set[str] = set()
+        for path, target in included.items():
+            target_acl = self.acl_field(target)
+            narrowed = any(k.startswith(path + ".") for k in keys)
+            if target_acl is not None and narrowed and f"{path}.{target_acl}" not in keys:
+                select.append(f"{path}.{target_acl}")
+                added.add(path)
+        return View(select, set(included), added)
 
     def _find_public(
         self, class_name: str, where: Any, order: Any, limit: Any, skip: Any, include: Any, select: list[str], acl: str
@@ -143,32 +214,40 @@ class Api:
         The ACL is read for every match first (one narrow query), then the page is fetched by id;
         only classes that have an ACL field pay for this.
         """
+        lim, sk = self._paging(class_name, where, order, limit, skip)
         everything = self.db.max_rows or 1_000_000
         probe = self.db.find(class_name, where, order=order, limit=everything, keys=[acl])
         visible = [r["objectId"] for r in probe.records if public(r.get(acl), "read")]
-        lim = _whole(limit, "limit")
-        sk = _whole(skip, "skip") if skip is not None else 0
         page = visible[sk : sk + lim]
         if not page:
             return [], len(visible)
-        res = self.db.find(class_name, {"objectId": {"$in": page}}, order=order, limit=len(page),
-                           include=include, keys=select or None)
-        return res.records, len(visible)
+        res = self.db.find(class_name, {"objectId": {"$in": page}}, limit=len(page), include=include,
+                           keys=select or None)
+        # The probe's order is the answer's ($nearSphere's distance order cannot be asked for again).
+        by_id = {r["objectId"]: r for r in res.records}
+        return [by_id[oid] for oid in page if oid in by_id], len(visible)
+
+    def _paging(self, class_name: str, where: Any, order: Any, limit: Any, skip: Any) -> tuple[int, int]:
+        """limit and skip as whole numbers. A value the library would refuse is handed to it with
+        the rest of the query, so the client gets the error (code and message, and the same one
+        first) that a master-key find gets."""
+        lim, sk = _whole(limit), 0 if skip is None else _whole(skip)
+        if lim is None or sk is None:
+            self.db.find(class_name, where, order=order, limit=limit, skip=skip)
+            raise ParseError(INVALID_QUERY, "limit and skip must be non-negative whole numbers")
+        return lim, sk
 
     def _render(
-        self, access: Access, class_name: str, records: list[dict[str, Any]], keys: list[str], exclude: Any
+        self, access: Access, class_name: str, records: list[dict[str, Any]], view: View, exclude: Any
     ) -> list[dict[str, Any]]:
         schema = self.db.schema
         acl = self.config.acl_field
-        shown = set(keys) if keys else None
         out = []
         for rec in records:
+            # Relation markers are kept whatever the keys: Parse adds them from the schema after its projection.
             r = record_out(schema, class_name, rec, acl, relations=True)
-            if shown is not None:
-                # The library selected the fields; Relation markers are added after it, so trim them.
-                r = {k: v for k, v in r.items() if k in shown or not _is_relation(v)}
             if not access.master:
-                _hide_unreadable(r)
+                hide_unreadable(r, view.included, view.acl_added)
             for k in _key_list(exclude):
                 if k != "objectId":
                     r.pop(k, None)
@@ -179,12 +258,13 @@ class Api:
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
         keys = _key_list(params.get("keys"))
+        include = params.get("include")
+        view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
-        select = [*keys, acl] if keys and acl else keys
-        res = self.db.find(class_name, {"objectId": oid}, limit=1, include=params.get("include"), keys=select or None)
+        res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include, keys=view.select or None)
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
-        return self._render(access, class_name, res.records, keys, params.get("excludeKeys"))[0]
+        return self._render(access, class_name, res.records, view, params.get("excludeKeys"))[0]
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -206,7 +286,7 @@ class Api:
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         oid = self.db.create(class_name, {**plan.fields, "createdAt": now, "updatedAt": now})
-        location = f"{base_url}/classes/{class_name}/{oid}"
+        location = f"{base_url}/classes/{quote(class_name, safe='')}/{quote(oid, safe='')}"
         return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
 
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,9 +339,11 @@ class Api:
         if not isinstance(r, Mapping) or not isinstance(r.get("method"), str) or not isinstance(r.get("path"), str):
             raise ParseError(INVALID_JSON, "each batch request needs a method and a path")
         path: str = r["path"]
-        mount = self.config.mount
-        if mount and path.startswith(mount + "/"):
-            path = path[len(mount):]
+        # As sent by an SDK: under the mount, or under the public URL's path when clients are
+        # given that one (the longer of the two when both match, as Parse's batch routing does).
+        prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
+        prefix = next((p for p in prefixes if path.startswith(p + "/")), "")
+        path = path[len(prefix):]
         if not path.startswith("/classes/"):
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         body = r.get("body", {})
@@ -289,18 +371,33 @@ class Api:
         return {"className": class_name, "fields": fields, "classLevelPermissions": clp}
 
 
-def _is_relation(v: Any) -> bool:
-    return isinstance(v, Mapping) and v.get("__type") == "Relation"
+def _included(schema: Any, class_name: str, paths: list[str]) -> dict[str, str]:
+    """Every dotted Pointer path a read embeds records at (each prefix of each path, ``*``
+    expanded to the Pointer fields of its class, as the library reads them) → their class."""
+    out: dict[str, str] = {}
+    for path in paths:
+        _include_path(schema, class_name, path.split("."), "", out)
+    return out
 
 
-def _hide_unreadable(rec: dict[str, Any]) -> None:
-    """An included record a client may not read stays a Pointer (as Parse does)."""
-    for k, v in rec.items():
-        if isinstance(v, dict) and v.get("__type") == "Object":
-            if public(v.get("ACL"), "read"):
-                _hide_unreadable(v)
-            else:
-                rec[k] = {"__type": "Pointer", "className": v.get("className"), "objectId": v.get("objectId")}
+def _include_path(schema: Any, class_name: str, parts: list[str], prefix: str, out: dict[str, str]) -> None:
+    cls = schema.classes.get(class_name)
+    if cls is None:
+        return
+    head, rest = parts[0], parts[1:]
+    heads = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
+    for name in heads:
+        f = cls.fields.get(name)
+        if f is None or f.type != "Pointer" or f.target is None:
+            continue  # the library refuses it
+        out[prefix + name] = f.target
+        if rest:
+            _include_path(schema, f.target, rest, f"{prefix}{name}.", out)
+
+
+def _key_parents(keys: list[str]) -> list[str]:
+    """The paths a dotted key embeds records at: ``a.b.c`` selects ``c`` inside ``a.b``."""
+    return [k.rsplit(".", 1)[0] for k in keys if "." in k]
 
 
 def _now_iso() -> str:
@@ -316,13 +413,12 @@ def _key_list(value: Any) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
-def _whole(value: Any, what: str) -> int:
-    """limit/skip as Parse reads them (a number or its digits); the library checks the rest."""
+def _whole(value: Any) -> int | None:
+    """limit/skip as Parse reads them (a number or its digits), or None for anything else."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
-    raise ParseError(INVALID_QUERY, f"{what} must be a non-negative whole number")
-
+    return None

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
-from .errors import INCORRECT_TYPE, INVALID_JSON, INVALID_KEY_NAME, OPERATION_FORBIDDEN, ParseError
+from .errors import (
+    INCORRECT_TYPE,
+    INVALID_ACL,
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    OPERATION_FORBIDDEN,
+    ParseError,
+)
 
 SERVER_FIELDS = ("createdAt", "updatedAt")
 
@@ -32,6 +39,8 @@ def plan_write(
 ) -> WritePlan:
     """Check a body against the class; ``current`` is the stored record (None for a create)."""
     cls = schema.get(class_name)
+    if acl_field is not None and acl_field != "ACL" and "ACL" in body and acl_field in body:
+        raise ParseError(INVALID_ACL, "the ACL is given twice: as ACL and as " + acl_field)
     plan = WritePlan()
     for key, value in body.items():
         if key in SERVER_FIELDS:
@@ -95,9 +104,11 @@ def _operation(
         if name == "Add":
             items += objects
         elif name == "AddUnique":
-            items += [o for i, o in enumerate(objects) if o not in items and o not in objects[:i]]
+            for o in objects:
+                if not any(same_json(o, x) for x in items):
+                    items.append(o)
         else:
-            items = [x for x in items if x not in objects]
+            items = [x for x in items if not any(same_json(x, o) for o in objects)]
         plan.fields[key] = plan.answers[key] = items
     elif name in ("AddRelation", "RemoveRelation"):
         _relation_op(f.target, f.type, where, key, name, op, plan)
@@ -111,6 +122,22 @@ def _operation(
             _relation_op(f.target, f.type, where, key, sub["__op"], sub, plan)
     else:
         raise ParseError(INVALID_JSON, f"unknown op {name!r} for {where}")
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equality of JSON values as Parse compares array elements: ``true`` is not ``1`` (Python's
+    ``==`` says it is), numbers are equal by value, arrays element by element, objects key by key."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) or isinstance(b, int | float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and a == b
+    if isinstance(a, list) or isinstance(b, list):
+        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
+                and all(same_json(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        return (isinstance(a, Mapping) and isinstance(b, Mapping) and a.keys() == b.keys()
+                and all(same_json(a[k], b[k]) for k in a))
+    return bool(a == b)  # strings and null
 
 
 def _relation_op(

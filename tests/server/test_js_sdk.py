@@ -24,6 +24,7 @@ def test_sdk_queries(shared: LiveServer) -> None:
     assert got["matchesQuery"] == ids(
         "where({ Owner: { matchesQuery: { score: { greaterThanOrEqualTo: 12 } } } }); sort(['objectId'])", cls="Comment")
     assert got["relation"] == ids("where({ relatedTo: { id: 'g2', key: 'posts' } }); sort(['objectId'])")
+    assert got["relationRedirected"] == {"ids": got["relation"], "classNames": ["Post"]}
     assert got["relationHolds"] == ids("where({ posts: { pointsTo: 'p020' } }); sort(['objectId'])", cls="Group")
     owner = db.find("Comment", {"objectId": "c001"}, include="Owner").records[0]["Owner"]
     assert got["include"] == {"owner": owner["objectId"], "title": owner["title"], "fetched": True}

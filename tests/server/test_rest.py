@@ -183,9 +183,11 @@ def test_acl_hides_records_without_master(shared: LiveServer, client: httpx.Clie
     r = client.get(f"{shared.url}/classes/Note/n3", headers=headers())
     assert (r.status_code, r.json()["code"]) == (404, 101)
     assert client.get(f"{shared.url}/classes/Note/n3", headers=headers(master=True)).status_code == 200
-    # an included record the client may not read stays a Pointer
+    # an included record the client may not read is left out, key and all (as Parse does)
     n6 = client.get(f"{shared.url}/classes/Note/n6", params={"include": "about"}, headers=headers()).json()
-    assert n6["about"] == ptr("Note", "n3")
+    assert n6["title"] == "points at private" and "about" not in n6
+    n6 = client.get(f"{shared.url}/classes/Note/n6", params={"include": "about"}, headers=headers(master=True)).json()
+    assert n6["about"]["__type"] == "Object" and n6["about"]["objectId"] == "n3"
 
 
 def test_writes_need_the_master_key(fresh: LiveServer, client: httpx.Client) -> None:
@@ -348,3 +350,99 @@ def test_acl_on_a_class_without_an_acl_field(fresh: LiveServer, client: httpx.Cl
     r = client.post(f"{fresh.url}/classes/Post", json={"title": "x", "ACL": {"*": {"read": True}}}, headers=headers(master=True))
     assert (r.status_code, r.json()["code"]) == (400, 119)
     assert fresh.db.count("Post") == before
+
+
+# --- relations, array operations, batch paths, objectIds with '/' --------------------------------
+
+
+def test_redirect_class_name_for_key(shared: LiveServer, client: httpx.Client) -> None:
+    """What the JS SDK sends for relation.query() when it does not know the target class."""
+    related = {"$relatedTo": {"object": ptr("Group", "g1"), "key": "posts"}}
+    r = find(client, shared, "Group", where=related, redirectClassNameForKey="posts", order="objectId")
+    assert r.status_code == 200, r.text
+    want = shared.db.query("Post", "where({ relatedTo: { id: 'g1', key: 'posts' } }); sort(['objectId'])").ids
+    assert want and [x["objectId"] for x in r.json()["results"]] == want
+    assert {x["className"] for x in r.json()["results"]} == {"Post"}
+    # a key that is not a Relation field leaves the query on the class itself (as Parse does)
+    groups = find(client, shared, "Group", redirectClassNameForKey="name", order="objectId").json()["results"]
+    assert [g["objectId"] for g in groups] == shared.db.query("Group", sort=["objectId"]).ids
+    assert {g["className"] for g in groups} == {"Group"}
+
+
+def test_relation_markers_survive_keys(shared: LiveServer, client: httpx.Client) -> None:
+    """Parse adds the Relation markers from the schema after its projection."""
+    g = find(client, shared, "Group", keys="name", order="objectId", limit=1).json()["results"][0]
+    assert set(g) == {"objectId", "createdAt", "updatedAt", "name", "posts", "members"}
+    assert g["posts"] == {"__type": "Relation", "className": "Post"}
+    assert g["members"] == {"__type": "Relation", "className": "User"}
+    g = client.get(f"{shared.url}/classes/Group/g1", params={"keys": "name"}, headers=headers()).json()
+    assert g["posts"] == {"__type": "Relation", "className": "Post"}
+
+
+def test_add_unique_and_remove_keep_booleans_apart_from_numbers(fresh: LiveServer, client: httpx.Client) -> None:
+    url, h = f"{fresh.url}/classes/Post/p001", headers(master=True)
+
+    def op(name: str, objects: list) -> list:
+        r = client.put(url, json={"nums": {"__op": name, "objects": objects}}, headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()["nums"]
+
+    assert client.put(url, json={"nums": [1, 0, "x", {"a": 1}, [1, True]]}, headers=h).status_code == 200
+    assert op("AddUnique", [True, False, 1.0, "x", {"a": 1}, [1, 1], [1, True]]) == [
+        1, 0, "x", {"a": 1}, [1, True], True, False, [1, 1]]
+    assert op("Remove", [False, [1, 1]]) == [1, 0, "x", {"a": 1}, [1, True], True]
+    assert op("Remove", [0, {"a": 1.0}]) == [1, "x", [1, True], True]
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["nums"] == [1, "x", [1, True], True]
+
+
+def test_an_acl_given_under_both_names_is_refused(fresh: LiveServer, client: httpx.Client) -> None:
+    before = fresh.db.count("Note")
+    body = {"title": "twice", "ACL": {"*": {"read": True}}, "acl": {}}
+    r = client.post(f"{fresh.url}/classes/Note", json=body, headers=headers(master=True))
+    assert (r.status_code, r.json()) == (400, {"code": 123, "error": "the ACL is given twice: as ACL and as acl"})
+    r = client.put(f"{fresh.url}/classes/Note/n2", json=body, headers=headers(master=True))
+    assert (r.status_code, r.json()["code"]) == (400, 123)
+    assert fresh.db.count("Note") == before
+    assert fresh.db.find("Note", {"objectId": "n2"}).records[0]["acl"] == {"*": {"read": True}}
+
+
+def test_batch_paths_under_the_public_url(sample_doc: dict, client: httpx.Client) -> None:
+    """An SDK given the public URL as serverURL builds batch paths under its path."""
+    from .conftest import make_db
+
+    srv = start(make_db(sample_doc), public_url="https://example.com/api/v1")
+    try:
+        reqs = [{"method": "PUT", "path": "/api/v1/classes/User/u01", "body": {"name": "public"}},
+                {"method": "PUT", "path": "/parse/classes/User/u02", "body": {"name": "mounted"}},
+                {"method": "GET", "path": "/api/v2/classes/User"}]
+        r = client.post(f"{srv.url}/batch", json={"requests": reqs}, headers=headers(master=True))
+        assert (r.status_code, r.json()["code"]) == (400, 107)  # checked before any runs
+        r = client.post(f"{srv.url}/batch", json={"requests": reqs[:2]}, headers=headers(master=True))
+        assert r.status_code == 200, r.text
+        assert all("success" in x for x in r.json()), r.text
+        names = {u["objectId"]: u["name"] for u in srv.db.find("User", {"objectId": {"$in": ["u01", "u02"]}}).records}
+        assert names == {"u01": "public", "u02": "mounted"}
+    finally:
+        srv.stop()
+
+
+def test_an_object_id_holding_a_slash(fresh: LiveServer, client: httpx.Client) -> None:
+    h = headers(master=True)
+    url = f"{fresh.url}/classes/User"
+    r = client.post(url, json={"objectId": "a/b", "name": "slash"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"{url}/a%2Fb"
+    assert client.get(f"{url}/a%2Fb", headers=h).json()["name"] == "slash"
+    assert client.put(f"{url}/a%2Fb", json={"age": 3}, headers=h).status_code == 200
+    assert fresh.db.find("User", {"objectId": "a/b"}).records[0]["age"] == 3
+    batch = [{"method": "PUT", "path": "/parse/classes/User/a%2Fb", "body": {"age": 4}}]
+    assert client.post(f"{fresh.url}/batch", json={"requests": batch}, headers=h).json()[0]["success"]
+    assert fresh.db.find("User", {"objectId": "a/b"}).records[0]["age"] == 4
+    # the data browser's record page and its link to it
+    page = client.get(f"{fresh.root}/browser/classes/User/a%2Fb", params={"masterKey": MASTER_KEY}, follow_redirects=True)
+    assert page.status_code == 200 and "slash" in page.text
+    listing = client.get(f"{fresh.root}/browser/classes/User", params={"masterKey": MASTER_KEY}, follow_redirects=True)
+    assert 'href="/browser/classes/User/a%2Fb"' in listing.text
+    assert client.delete(f"{url}/a%2Fb", headers=h).json() == {}
+    assert client.get(f"{url}/a%2Fb", headers=h).status_code == 404
+    assert fresh.db.count("User", {"objectId": {"equalTo": "a/b"}}) == 0

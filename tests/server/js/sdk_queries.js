@@ -42,6 +42,13 @@ async function main() {
   q.ascending('objectId');
   out.relation = ids(await q.find());
 
+  // A relation of an unfetched object: the SDK does not know its target class, so it asks
+  // Group for it with redirectClassNameForKey.
+  q = Parse.Object.extend('Group').createWithoutData('g2').relation('posts').query();
+  q.ascending('objectId');
+  const unfetched = await q.find();
+  out.relationRedirected = { ids: ids(unfetched), classNames: [...new Set(unfetched.map((o) => o.className))] };
+
   q = new Parse.Query('Group');
   q.equalTo('posts', Post.createWithoutData('p020')).ascending('objectId');
   out.relationHolds = ids(await q.find());

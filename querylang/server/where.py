@@ -1,0 +1,121 @@
+"""A client's ``where`` before it reaches the library: what it may name, and the ACLs of sub-queries.
+
+The library runs a where as given, past any ACL; Parse runs each sub-query (``$inQuery``,
+``$notInQuery``, ``$select``, ``$dontSelect``) under the caller's auth. So, without the master
+key, every sub-query on a class with an ACL field is narrowed to the records anyone may read,
+and a dot path through a Pointer into such a class (a querylang extension Parse does not have,
+which would match on fields of records the client may not read) is refused. A key naming the ACL
+field itself is refused for everyone, as Parse refuses ``ACL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from .errors import INVALID_QUERY, ParseError
+
+Schema = Any  # querylang.Schema
+AclField = Callable[[str], str | None]  # class name → its ACL field, if it has one
+Narrow = Callable[[str], dict[str, Any] | None]  # class name → the condition its sub-queries need
+LOGIC = ("$or", "$and", "$nor")
+IN_QUERY = ("$inQuery", "$notInQuery")  # {className, where}
+SELECT = ("$select", "$dontSelect")  # {query: {className, where}, key}
+
+
+def check_where(schema: Schema, class_name: str, where: Any, acl_field: AclField, master: bool) -> None:
+    """Refuse a key on the ACL field (102, as Parse) and, without the master key, a dot path
+    through a Pointer into a class with an ACL field; at any depth, sub-queries included."""
+    for cls, path in _paths(class_name, where):
+        _check_path(schema, cls, path, acl_field, master)
+
+
+def _paths(class_name: str, where: Any) -> Iterator[tuple[str, str]]:
+    """Each field key of a where (and a ``$select`` key), with the class it names a field of."""
+    if not isinstance(where, Mapping):
+        return
+    for key, value in where.items():
+        if key in LOGIC and isinstance(value, list):
+            for item in value:
+                yield from _paths(class_name, item)
+        elif isinstance(key, str) and not key.startswith("$"):
+            yield class_name, key
+            for cls, sub, select_key in _sub_queries(value):
+                if select_key is not None:
+                    yield cls, select_key
+                yield from _paths(cls, sub)
+
+
+def _sub_queries(constraint: Any) -> Iterator[tuple[str, Any, str | None]]:
+    """The sub-queries of one field's constraint: (class, where, the ``$select`` key or None)."""
+    if not isinstance(constraint, Mapping):
+        return
+    for op, operand in constraint.items():
+        if op in IN_QUERY and isinstance(operand, Mapping) and isinstance(operand.get("className"), str):
+            yield operand["className"], operand.get("where"), None
+        elif op in SELECT and isinstance(operand, Mapping):
+            query = operand.get("query")
+            if isinstance(query, Mapping) and isinstance(query.get("className"), str):
+                key = operand.get("key")
+                yield query["className"], query.get("where"), key if isinstance(key, str) else None
+
+
+def _check_path(schema: Schema, class_name: str, path: str, acl_field: AclField, master: bool) -> None:
+    """Follow a dotted key through the schema; what the library would refuse is left to it."""
+    cls = schema.classes.get(class_name)
+    parts = path.split(".")
+    guarded = None  # the first class with ACLs the path reaches through a Pointer
+    for i, part in enumerate(parts):
+        if cls is None:
+            break
+        if part == acl_field(cls.name):
+            raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
+        f = cls.fields.get(part)
+        if f is None or i == len(parts) - 1 or f.type != "Pointer":
+            break  # an unknown field, the last segment, or a path inside an Object field
+        cls = schema.classes.get(f.target)
+        if guarded is None and cls is not None and acl_field(cls.name) is not None:
+            guarded = cls.name
+    if guarded is not None and not master:
+        raise ParseError(
+            INVALID_QUERY,
+            f"'{path}' queries {guarded} through a Pointer, and {guarded} has ACLs: "
+            "a query through a Pointer into a class with ACLs needs the master key",
+        )
+
+
+def readable_sub_queries(where: Any, narrow: Narrow) -> Any:
+    """A copy of ``where`` whose every sub-query (at any depth) on a class for which
+    ``narrow(class)`` gives a condition also requires that condition."""
+    if not isinstance(where, Mapping):
+        return where
+    out: dict[str, Any] = {}
+    for key, value in where.items():
+        if key in LOGIC and isinstance(value, list):
+            out[key] = [readable_sub_queries(item, narrow) for item in value]
+        elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
+            out[key] = {op: _narrowed(op, operand, narrow) for op, operand in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def _narrowed(op: str, operand: Any, narrow: Narrow) -> Any:
+    """One operator of a constraint, its sub-query (if it is one) narrowed."""
+    if op in IN_QUERY and isinstance(operand, Mapping) and isinstance(operand.get("className"), str):
+        return {**operand, "where": _and(readable_sub_queries(operand.get("where"), narrow), narrow(operand["className"]))}
+    if op in SELECT and isinstance(operand, Mapping):
+        query = operand.get("query")
+        if isinstance(query, Mapping) and isinstance(query.get("className"), str):
+            where = readable_sub_queries(query.get("where"), narrow)
+            # A $select may leave out its where (the iOS SDK does): that is every record.
+            where = _and({} if where is None else where, narrow(query["className"]))
+            return {**operand, "query": {**query, "where": where}}
+    return operand
+
+
+def _and(where: Any, condition: dict[str, Any] | None) -> Any:
+    """``where`` and ``condition`` (a where the library would refuse is passed on for it to refuse)."""
+    if condition is None or not isinstance(where, Mapping):
+        return where
+    return {"$and": [where, condition]}
