@@ -158,3 +158,20 @@ def test_an_object_key_with_a_dot_is_refused_on_the_sql_path_too(tmp_path: Path,
     with pytest.raises(DataError, match="class Note, record bad, field meta: object key .* contains '.'"):
         db.load(path)
     assert not db.schema.classes
+
+
+@pytest.mark.parametrize("storage", ["memory", "file"])
+def test_after_a_failed_directory_load_the_next_load_works(tmp_path: Path, storage: str) -> None:
+    """A failed directory load left a result open on the connection (a value fetched with
+    fetchone), and every later load into a stored class then failed with DuckDB's
+    ResourceInUseException instead of loading."""
+    db = querylang.connect(tmp_path / "x.duckdb" if storage == "file" else ":memory:")
+    db.load(document(10))
+    bad = tmp_path / "bad"
+    write_dir(bad, {"classes": {"A": {"fields": {"x": {"type": "Number"}}}}, "records": {"A": [{"objectId": "a1", "x": 1}]}})
+    (bad / "A.ndjson").write_text('{"objectId": "a1", "x": 1}\n{"objectId": "a2", "x": 2\n', encoding="utf-8")
+    with pytest.raises(DataError, match="A.ndjson, line 2"):
+        db.load(bad)
+    more = document(12)
+    assert db.load({"classes": CLASSES, "records": {"Item": more["records"]["Item"][10:]}}) == {"Item": 2}
+    assert db.query("Item", None, limit=0, count=True).count == 12

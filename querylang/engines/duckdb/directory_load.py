@@ -74,11 +74,11 @@ def _bytes(setting: str) -> float:
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
-    """The one value a statement gives."""
-    row = con.execute(sql, params or [])
-    first = row.fetchone()
-    assert first is not None
-    return first[0]
+    """The one value a statement gives. Fetched to the end: a result left open after fetchone
+    keeps the connection from registering a view (the next load's) until it is finished."""
+    rows = con.execute(sql, params or []).fetchall()
+    assert rows
+    return rows[0][0]
 
 
 class Unreadable(Exception):
