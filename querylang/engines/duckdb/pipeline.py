@@ -45,7 +45,10 @@ class LoadPipeline:
         # Bounded: a reader faster than the writing waits instead of piling up parts in memory.
         self.jobs: queue.Queue[Any] = queue.Queue(maxsize=3)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=True)
+        # Not a daemon: a daemon thread still inside DuckDB when the interpreter exits (a Ctrl-C
+        # the caller turned into an exit) is ended with pthread_exit, which DuckDB's C++
+        # does not survive (abort). finish() and stop() both end it.
+        self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=False)
         self.thread.start()
 
     def submit(self, job: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -159,7 +160,24 @@ class Store:
                         self.fill_words(*key)
         finally:
             self.closed = True
-            self.con.close()
+            self._close_connection()
+
+    def _close_connection(self) -> None:
+        """Close the connection, also right after a Ctrl-C: DuckDB may still count a call the
+        interrupt stopped (on a cursor of this connection) as running, and report the close
+        as refused (ResourceInUse) although the connection is closed by then."""
+        for attempt in range(50):
+            try:
+                self.con.close()
+                return
+            except duckdb.ResourceInUseException:
+                try:
+                    self.con.interrupt()
+                except duckdb.ConnectionException:
+                    return  # closed after all
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
 
     # --- text-search words, computed when first needed ---------------------------------------
 
@@ -223,6 +241,11 @@ class Store:
             raise KeyboardInterrupt from None
         except duckdb.Error as exc:
             raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
+        except RuntimeError as exc:
+            # Ctrl-C while the texts are fetched: DuckDB's client raises a plain RuntimeError.
+            if "interrupted" in str(exc):
+                raise KeyboardInterrupt from None
+            raise
         self.pending_words.discard((class_name, field_name))
         return len(texts)
 
@@ -233,6 +256,16 @@ class Store:
 
         ``progress(stage, done, total)`` is told the records and edges read (stage "read")
         and written ("written"), perhaps from another thread."""
+        try:
+            return self._load(source, progress)
+        except RuntimeError as exc:
+            # Ctrl-C during one of DuckDB's calls on this thread surfaces as a plain
+            # RuntimeError; the load has undone itself by now, as for any failure.
+            if "interrupted" in str(exc):
+                raise KeyboardInterrupt from None
+            raise
+
+    def _load(self, source: str | Path | Mapping[str, Any], progress: Progress | None) -> dict[str, int]:
         if is_directory(source):
             return self._load_directory(Path(source), progress)  # type: ignore[arg-type]
         with self.lock, no_gc():
