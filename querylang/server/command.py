@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -33,7 +34,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 @click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="An interchange JSON file, loaded into memory.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=1337, show_default=True, type=int)
+@click.option("--port", default=1337, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--mount", default="/parse", show_default=True, help="Path the Parse API is served under.")
 @click.option("--app-id", required=True, help="X-Parse-Application-Id every request must carry.")
 @click.option("--master-key", required=True, help="X-Parse-Master-Key: writes, /schemas, the browser, ACL bypass.")
@@ -59,13 +60,46 @@ def serve(
         raise click.ClickException(f"querylang serve needs the 'serve' extra ({exc.name} is missing): "
                                    "pip install 'querylang[serve]'") from None
 
-    database = open_database(db, data)
+    sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
+    try:
+        database = open_database(db, data)
+    except BaseException:
+        sock.close()
+        raise
     config = ServerConfig(
         app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
         mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
     )
+    port = sock.getsockname()[1]  # the one the system chose for --port 0
     click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
     try:
-        uvicorn.run(create_app(database, config), host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(create_app(database, config), log_level="warning"))
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         database.close()
+
+
+class ServeError(click.ClickException):
+    """A server that cannot start: a user error (exit 2), like every other bad input."""
+
+    exit_code = 2
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ServeError saying why there is none (a port in
+    use, a host that does not resolve or is not this machine's), before anything is served."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot serve on {host}: the host name does not resolve ({exc.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock

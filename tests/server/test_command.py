@@ -36,3 +36,27 @@ def test_serve_opens_a_postgres_database(pg_cluster: Any, sample_db: querylang.D
     db = open_database(url, None)
     where = {"score": {"$gt": 10}}
     assert db.find("Post", where, order="-score").ids == sample_db.find("Post", where, order="-score").ids != []
+
+
+def test_a_server_that_cannot_start_is_a_clear_error() -> None:
+    """A port in use, a host that does not resolve and a port out of range: exit 2 with the
+    reason, before the banner and before the database is opened (uvicorn printed the banner,
+    then its own error, and exited 3; a port past 65535 was a traceback)."""
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        cases = [
+            (["--port", str(port)], f"cannot serve on 127.0.0.1:{port}: Address already in use"),
+            (["--host", "nohost.invalid"], "cannot serve on nohost.invalid: the host name does not resolve"),
+            (["--port", "99999"], "99999 is not in the range"),
+        ]
+        for args, message in cases:
+            res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", *args])
+            assert res.exit_code == 2, (args, res.output)
+            assert message in res.output and "Parse API at" not in res.output, (args, res.output)
+    finally:
+        busy.close()
