@@ -175,3 +175,12 @@ def test_after_a_failed_directory_load_the_next_load_works(tmp_path: Path, stora
     more = document(12)
     assert db.load({"classes": CLASSES, "records": {"Item": more["records"]["Item"][10:]}}) == {"Item": 2}
     assert db.query("Item", None, limit=0, count=True).count == 12
+
+
+def test_records_under_another_extension_are_not_skipped_silently(tmp_path: Path) -> None:
+    path = write_dir(tmp_path / "d", document(5))
+    (path / "Item.ndjson").rename(path / "Item.json")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"Item\.json: a class's records go in Item\.ndjson"):
+        db.load(path)
+    assert not db.schema.classes

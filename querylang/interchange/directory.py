@@ -58,6 +58,12 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     unknown = sorted(set(files) - set(classes))
     if unknown:
         raise DataError(f"{path}: {files[unknown[0]].name} holds records of a class {SCHEMA_FILE} does not define")
+    # A class's records under another extension would be skipped without a word.
+    for name in classes:
+        if name not in files:
+            for other in (f"{name}.json", f"{name}.jsonl", f"{name}.NDJSON"):
+                if (path / other).is_file():
+                    raise DataError(f"{path}: {other}: a class's records go in {name}.ndjson (one JSON record a line)")
     return [(name, files[name]) for name in classes if name in files]
 
 
