@@ -10,6 +10,8 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
+from querylang.engines.duckdb import interrupts
+
 
 class _Connected(Protocol):
     """The store (named, not imported: it imports this module)."""
@@ -71,14 +73,16 @@ class LoadPipeline:
             raise self.error
 
     def stop(self) -> None:
-        """Give up (the caller failed): skip the jobs left, interrupt the one running."""
-        if not self.thread.is_alive():
-            return
-        self.error = self.error or _Stopped()
-        self.cur.interrupt()
-        self.jobs.put(None)
-        self.thread.join()
-        self.cur.close()
+        """Give up (the caller failed): skip the jobs left, interrupt the one running, and
+        close the cursor in any case. After a Ctrl-C in finish() as the last job ended, the
+        cursor can still count as busy: left open, it kept the database open until the
+        interpreter's exit, where DuckDB's teardown aborted the process."""
+        if self.thread.is_alive():
+            self.error = self.error or _Stopped()
+            self.cur.interrupt()
+            self.jobs.put(None)
+            self.thread.join()
+        interrupts.close(self.cur)
 
 
 class _Stopped(Exception):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -26,6 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import class_arrays, word_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
@@ -160,24 +160,7 @@ class Store:
                         self.fill_words(*key)
         finally:
             self.closed = True
-            self._close_connection()
-
-    def _close_connection(self) -> None:
-        """Close the connection, also right after a Ctrl-C: DuckDB may still count a call the
-        interrupt stopped (on a cursor of this connection) as running, and report the close
-        as refused (ResourceInUse) although the connection is closed by then."""
-        for attempt in range(50):
-            try:
-                self.con.close()
-                return
-            except duckdb.ResourceInUseException:
-                try:
-                    self.con.interrupt()
-                except duckdb.ConnectionException:
-                    return  # closed after all
-                if attempt == 49:
-                    raise
-                time.sleep(0.02)
+            interrupts.close(self.con)
 
     # --- text-search words, computed when first needed ---------------------------------------
 
@@ -237,15 +220,12 @@ class Store:
                             f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
                             f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
                         )
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
-        except duckdb.Error as exc:
-            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
-        except RuntimeError as exc:
-            # Ctrl-C while the texts are fetched: DuckDB's client raises a plain RuntimeError.
-            if "interrupted" in str(exc):
+        except (duckdb.Error, RuntimeError) as exc:
+            if interrupts.interrupted(exc):
                 raise KeyboardInterrupt from None
-            raise
+            if not isinstance(exc, duckdb.Error):
+                raise
+            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
         self.pending_words.discard((class_name, field_name))
         return len(texts)
 
@@ -258,10 +238,8 @@ class Store:
         and written ("written"), perhaps from another thread."""
         try:
             return self._load(source, progress)
-        except RuntimeError as exc:
-            # Ctrl-C during one of DuckDB's calls on this thread surfaces as a plain
-            # RuntimeError; the load has undone itself by now, as for any failure.
-            if "interrupted" in str(exc):
+        except RuntimeError as exc:  # the load has undone itself by now, as for any failure
+            if interrupts.interrupted(exc):
                 raise KeyboardInterrupt from None
             raise
 
