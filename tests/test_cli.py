@@ -21,6 +21,9 @@ from click.testing import CliRunner
 
 from querylang.app.cli import main
 from querylang.app.demo import sample_document
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import fresh_url
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -452,3 +455,121 @@ def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, samp
     assert not (tmp_path / "copy.json").exists()
     assert "looks like a JSON file" in user_error("load", str(sample_file), "--db", str(sample_file))
     assert "looks like a JSON file" in user_error("schema", "--db", str(sample_file))
+
+
+# --- passwords, deep JSON, bench, control characters, --sort -------------------------------
+
+SECRET = "S3CRETPW"
+UNREACHABLE = [  # port 1: nothing listens, so the connection fails at once
+    f"postgresql://u:{SECRET}@127.0.0.1:1/x",
+    f"postgresql://u@127.0.0.1:1/x?password={SECRET}",
+    f"postgresql://u:{SECRET}@[::1/x",  # malformed: psycopg quotes the whole URL back
+    f"postgresql://u:{SECRET}@127.0.0.1:1/x?bogus=1",  # refused by the URL parser
+]
+
+
+@pytest.mark.parametrize("url", UNREACHABLE)
+def test_no_message_about_a_postgresql_url_shows_its_password(url: str, sample_file: Path) -> None:
+    for args in (("doctor", "--db", url),
+                 ("query", "Post", "where({})", "--db", url, "--layout", "parse"),
+                 ("query", "Post", "where({})", "--db", url),
+                 ("load", str(sample_file), "--db", url)):  # fmt: skip
+        res = ql(*args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert "PostgreSQL at postgresql://u" in res.stderr and "***" in res.stderr
+        assert SECRET not in res.stderr + res.stdout and "internal error" not in res.stderr
+
+
+def test_the_password_is_masked_on_a_server_that_answers(pg_cluster: Cluster, tmp_path: Path) -> None:
+    url = fresh_url(pg_cluster)
+    with_password = url.replace("postgresql://postgres@", f"postgresql://postgres:{SECRET}@")
+    in_query = url + f"&password={SECRET}"
+    for target in (with_password, in_query):
+        # A database that is not Parse Server's: the parse layout says so, naming the URL.
+        for args in (("doctor", "--db", target), ("schema", "--db", target, "--layout", "parse")):
+            err = user_error(*args)
+            assert "no _SCHEMA table" in err and "postgresql://postgres" in err and SECRET not in err
+    doc = {"classes": {"Post": {"fields": {"title": {"type": "String"}}}}, "records": {"Post": [{"objectId": "p1"}]}}
+    data = tmp_path / "one.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    out = ok("load", str(data), "--db", with_password)
+    assert out == "loaded 1 records into the PostgreSQL database: Post 1\n"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("postgresql://u:pw@h/db", "postgresql://u:***@h/db"),
+    ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),  # a raw '@' in the password
+    ("postgresql://u@h/db?sslmode=disable&password=pw&x=1", "postgresql://u@h/db?sslmode=disable&password=***&x=1"),
+    ("user=u password=pw host=h", "user=u password=*** host=h"),  # conninfo, as psycopg spells a URL
+    ("user=u password='p w\\'x' host=h", "user=u password=*** host=h"),
+    ('in URI: "postgresql://u:pw@[::1/x"', 'in URI: "postgresql://u:***@[::1/x"'),
+    ("postgresql://u@h:5432/db", "postgresql://u@h:5432/db"),
+])  # fmt: skip
+def test_hide_password_masks_every_spelling(text: str, shown: str) -> None:
+    from querylang.engines.postgres.passwords import hide_password
+
+    assert hide_password(text) == shown
+
+
+def deep(tmp_path: Path, levels: int = 5000) -> Path:
+    path = tmp_path / "deep.json"
+    path.write_text('{"a":' + "[" * levels + "]" * levels + "}", encoding="utf-8")
+    return path
+
+
+def test_json_nested_too_deeply_is_a_user_error_naming_the_file(tmp_path: Path) -> None:
+    path = deep(tmp_path)
+    for args in (("find", "Post", f"@{path}"), ("load", str(path), "--db", str(tmp_path / "x.duckdb")),
+                 ("query", "Post", "where({})", "--inputs", f"@{path}"), ("query", "Post", f"@{path}")):  # fmt: skip
+        err = user_error(*args)
+        assert f"{path}: nested too deeply" in err, args
+    assert not (tmp_path / "x.duckdb").exists()
+    nested = "[" * 5000 + "]" * 5000
+    assert "WHERE_JSON: nested too deeply" in user_error("find", "Post", nested)
+    assert "input X: nested too deeply" in user_error("query", "Post", "where({})", "-i", f"X={nested}")
+    assert "--inputs: nested too deeply" in user_error("query", "Post", "where({})", "--inputs", nested)
+
+
+def test_bench_finds_the_benchmarks_folder_of_the_checkout(tmp_path: Path) -> None:
+    proc = subprocess.run([*COMMAND, "bench", "--help"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, **ENV}, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--scale" in proc.stdout and "benchmarks/ folder is not here" not in proc.stderr
+
+
+def test_a_pointer_to_another_class_names_both_classes(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.duckdb")
+    to = {name: tmp_path / f"{name}.json" for name in ("User", "Post")}
+    for name, path in to.items():
+        fields = {"author": {"type": "Pointer", "targetClass": name}}
+        path.write_text(json.dumps({"classes": {"User": {"fields": {}}, "Post": {"fields": fields}}}), encoding="utf-8")
+    ok("load", str(to["User"]), "--db", db)
+    err = user_error("load", str(to["Post"]), "--db", db)
+    assert "class Post, field author: already defined as Pointer<User>, cannot become Pointer<Post>" in err
+
+
+ESCAPES = "\x1b[31mred\x9b2J\x07bell\x7fdel"
+
+
+def test_tables_show_control_characters_escaped_and_other_formats_keep_them(tmp_path: Path) -> None:
+    doc = {"classes": {"Post": {"fields": {"title": {"type": "String"}}}},
+           "records": {"Post": [{"objectId": "p1", "title": ESCAPES + " naïve ✓"}]}}  # fmt: skip
+    data = tmp_path / "esc.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    table = ok("query", "Post", "where({})", "--data", str(data), "--limit", "1")
+    assert "\\x1b[31mred\\x9b2J" in table  # the column is cut to its width after that
+    record = ok("show", "Post", "p1", "--data", str(data))
+    assert "\\x1b[31mred\\x9b2J\\x07bell\\x7fdel naïve ✓" in record
+    for out in (table, record):
+        assert not any(ch in out for ch in "\x1b\x9b\x07\x7f")
+    assert json.loads(ok("query", "Post", "where({})", "--data", str(data), "--format", "json"))[0]["title"] == ESCAPES + " naïve ✓"
+    assert json.loads(ok("query", "Post", "where({})", "--data", str(data), "--format", "jsonl"))["title"].startswith(ESCAPES)
+    assert ESCAPES in ok("query", "Post", "where({})", "--data", str(data), "--format", "csv")
+
+
+@pytest.mark.parametrize("keys", ["", ",,", "-score,,title"])
+def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
+    res = ql("query", "Post", "where({})", "--sort", keys)
+    assert res.returncode == 2 and "--sort" in res.stderr and "empty sort key" in res.stderr
+    res = ql("relation", "Group", "g2", "posts", "--sort", keys)
+    assert res.returncode == 2 and "empty sort key" in res.stderr

@@ -235,6 +235,28 @@ def test_inputs_values_are_json(tmp_path: Path) -> None:
     assert "not valid JSON" in out.getvalue() and s.status == 2
 
 
+def test_json_nested_too_deeply_is_a_user_error_not_a_fault() -> None:
+    s, out = session_for(class_name="Post")
+    nested = "[" * 5000 + "]" * 5000
+    s.handle(f".inputs L={nested}")
+    s.handle('{"score": ' + nested + "}")
+    text = out.getvalue()
+    assert "Inputs.L: nested too deeply" in text and "the entry: nested too deeply" in text
+    assert "internal error" not in text and s.status == 2
+
+
+def test_tables_show_control_characters_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"text": {"type": "String"}}}},
+             "records": {"Note": [{"objectId": "n1", "text": "\x1b]0;owned\x07\x1b[2J"}]}})  # fmt: skip
+    out = io.StringIO()
+    s = Session(db, Console(file=out, width=120, highlight=False, emoji=False, soft_wrap=False), class_name="Note")
+    s.handle("where({})")
+    s.handle(".show n1")  # printed on stdout, as the command's show
+    text = out.getvalue() + capsys.readouterr().out
+    assert text.count("\\x1b]0;owned\\x07\\x1b[2J") == 2 and "\x1b" not in text and "\x07" not in text
+
+
 def test_the_help_example_runs(tmp_path: Path) -> None:
     # #12.10: the example .help prints is one line that runs as it is.
     s, out = session_for(class_name="Post", inputs={"Min": 10})

@@ -32,8 +32,11 @@ from querylang.app.commands import (
     relation_records,
     run_query,
     show_record,
+    sort_keys,
+    target_name,
     write_into,
 )
+from querylang.app.params import DbParam
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -46,6 +49,7 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.errors import DataError, EngineError, QueryError
+from querylang.importers import jsontext
 from querylang.importers.command import import_group
 from querylang.server.command import serve
 
@@ -135,17 +139,6 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     return fn
 
 
-class DbParam(click.ParamType):
-    """--db: a DuckDB file (a Path) or a PostgreSQL URL (kept as text: a Path folds its //)."""
-
-    name = "FILE|URL"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        if isinstance(value, Path) or is_url(value):
-            return value
-        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
-
-
 def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
     """The database a command works on: a DuckDB file, a JSON file in memory, or the sample."""
     if db_path is not None and data_path is not None:
@@ -184,12 +177,20 @@ def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
         raise click.BadParameter(str(exc), param_hint="-i/--input") from None
 
 
+def cli_sort(values: Sequence[str]) -> list[str] | None:
+    try:
+        return sort_keys(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sort") from None
+
+
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inputs_json is not None:
-        text = read_text(Path(inputs_json[1:]), "inputs") if inputs_json.startswith("@") else inputs_json
+        from_file = inputs_json.startswith("@")
+        text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
         try:
-            doc = json.loads(text)
+            doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
         except json.JSONDecodeError as exc:
             raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--inputs") from None
         if not isinstance(doc, dict):
@@ -299,7 +300,7 @@ def query(
     """
     db = open_db(db_path, data_path)
     source = read_script(script)
-    opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": parse_keys(sort)}
+    opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": cli_sort(sort)}
     cls = db.schema.get(class_name)
     prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
     more_opts: dict[str, Any] = {"include": parse_keys(include), "select": parse_keys(select), "skip": skip, **opts}
@@ -362,13 +363,13 @@ def find(
       querylang find Comment '{}' --include Owner --keys text,Owner.title --format json
     """
     if where == "-":
-        text = sys.stdin.read()
+        text, named = sys.stdin.read(), "WHERE_JSON (standard input)"
     elif where.startswith("@"):
-        text = read_text(Path(where[1:]), "where")
+        text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:
-        text = where
+        text, named = where, "WHERE_JSON"
     try:
-        doc = json.loads(text)
+        doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
         raise DataError(f"WHERE_JSON is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(doc, dict):
@@ -409,7 +410,7 @@ def compile_cmd(
     inputs = parse_inputs(inputs_json, pairs)
     source = read_script(script)
     plan = db.compile(
-        class_name, source, inputs=inputs, sort=parse_keys(sort),
+        class_name, source, inputs=inputs, sort=cli_sort(sort),
         limit=limit, skip=skip, count=count,
     )  # fmt: skip
     console = make_console()
@@ -417,7 +418,7 @@ def compile_cmd(
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
     if explain_it:
-        opts = {"inputs": inputs, "sort": parse_keys(sort), "limit": limit, "skip": skip, "count": count}
+        opts = {"inputs": inputs, "sort": cli_sort(sort), "limit": limit, "skip": skip, "count": count}
         console.file.write("\n" + explain(db, class_name, source, **opts) + "\n")
 
 
@@ -464,12 +465,12 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
             words_left = True
             db.close()
     total = sum(counts.values())
-    click.echo(f"loaded {total} records into {db_path}: {per_class(counts)}")
+    click.echo(f"loaded {total} records into {target_name(db_path)}: {per_class(counts)}")
     if words_left:
         click.echo(
             "interrupted while computing the text-search words: the records are kept, and the "
             "words are computed on the next open for writing (the first text search or the close "
-            f"of e.g. querylang repl --db {db_path} < /dev/null)",
+            f"of e.g. querylang repl --db {'URL' if is_url(db_path) else db_path} < /dev/null)",
             err=True,
         )
 
@@ -493,7 +494,7 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
         raise DataError(f"{path}: cannot read: {exc}") from None
     parsing = bar.add_task("parsing JSON", total=None, detail="")
     try:
-        doc = json.loads(text)
+        doc = jsontext.loads(text, str(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     bar.update(parsing, total=1, completed=1)
@@ -576,7 +577,7 @@ def relation(
     """
     db = open_db(db_path, data_path)
     target, title, result, prefer = relation_records(
-        db, class_name, object_id, key, sort=parse_keys(sort), limit=limit, skip=skip
+        db, class_name, object_id, key, sort=cli_sort(sort), limit=limit, skip=skip
     )
     write_records(make_console(), target, result.records, fmt, title=title, prefer=prefer)
 
@@ -645,7 +646,7 @@ def bench(args: tuple[str, ...]) -> None:
 
     Needs a checkout of the project (the benchmarks/ folder beside the package).
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # querylang/app/cli.py → the checkout
     if not (root / "benchmarks" / "__main__.py").exists():
         raise click.UsageError("the benchmarks/ folder is not here: run from a checkout of querylang")
     sys.path.insert(0, str(root))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
 from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
 
@@ -44,16 +45,17 @@ def read_script(arg: str) -> str | dict[str, Any]:
     JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
     """
     if arg == "-":
-        return script_or_filter(sys.stdin.read())
+        return script_or_filter(sys.stdin.read(), "SCRIPT (standard input)")
     if arg.startswith("@"):
-        return script_or_filter(read_text(Path(arg[1:]), "script"))
+        return script_or_filter(read_text(Path(arg[1:]), "script"), arg[1:])
     return script_or_filter(arg)
 
 
-def script_or_filter(text: str) -> str | dict[str, Any]:
+def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
+    """The script text, or the filter object it holds; ``where`` names it in errors."""
     if text.lstrip().startswith("{"):
         try:
-            doc = json.loads(text)
+            doc = jsontext.loads(text, where)
         except json.JSONDecodeError:
             return text
         if isinstance(doc, dict):
@@ -61,10 +63,10 @@ def script_or_filter(text: str) -> str | dict[str, Any]:
     return text
 
 
-def input_value(text: str) -> Any:
+def input_value(text: str, where: str = "the input value") -> Any:
     """``KEY=VALUE``'s value: JSON when it parses (5, true, null, ["a"]), else the plain string."""
     try:
-        return json.loads(text)
+        return jsontext.loads(text, where)
     except json.JSONDecodeError:
         return text
 
@@ -76,7 +78,7 @@ def parse_pairs(pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"expected KEY=VALUE, got {pair!r}")
-        out[key.strip()] = input_value(value)
+        out[key.strip()] = input_value(value, f"input {key.strip()}")
     return out
 
 
@@ -84,6 +86,15 @@ def parse_keys(values: Sequence[str]) -> list[str] | None:
     """Comma lists, repeatable (``--sort -a,b --sort c``), as one list; None when empty."""
     keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
     return keys or None
+
+
+def sort_keys(values: Sequence[str]) -> list[str] | None:
+    """``--sort`` values as :func:`parse_keys` reads them; a blank key (``--sort ''``,
+    ``--sort a,,b``) is a ValueError, since dropping it would sort other than the user asked."""
+    for value in values:
+        if any(not key.strip() for key in value.split(",")):
+            raise ValueError(f"{value!r} has an empty sort key: give field names, e.g. -createdAt,title")
+    return parse_keys(values)
 
 
 # --- running queries so Ctrl-C can stop them ------------------------------------------------
@@ -283,6 +294,12 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         raise
+
+
+def target_name(target: Path | str) -> str:
+    """The database a command wrote into, for its report: a file as given; a PostgreSQL URL
+    not repeated, since it may hold a password (errors name it masked, by the engine)."""
+    return "the PostgreSQL database" if is_url(target) else str(target)
 
 
 def per_class(counts: Mapping[str, int]) -> str:

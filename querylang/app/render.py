@@ -69,6 +69,20 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
 
 
+# C0 controls but tab and newline (which a terminal only spaces and breaks by), DEL and C1:
+# written raw, a value could move the cursor, recolour or retitle the user's terminal (ESC [,
+# and its one-character C1 form CSI). Rich drops only a few of them by itself.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def visible(text: str) -> str:
+    """``text`` with the control characters that could drive a terminal shown as ``\\x1b``.
+
+    For the human renderings only (tables, a record's view): JSON, JSON lines and CSV keep
+    every value exact."""
+    return text.translate(_CONTROLS)
+
+
 def value_text(field: Field | None, value: Any) -> str:
     """One value as a short, unambiguous string (JavaScript spelling for literals)."""
     if value is None:
@@ -117,7 +131,7 @@ def cell(field: Field | None, record: Mapping[str, Any], name: str) -> Text:
     if value is None:
         return Text("null", style=ABSENT_STYLE)
     style = POINTER_STYLE if field is not None and field.type == "Pointer" else ""
-    return Text(value_text(field, value), style=style)
+    return Text(visible(value_text(field, value)), style=style)
 
 
 def type_label(field: Field) -> str:
@@ -201,7 +215,8 @@ def records_table(
     cells = {f.name: [cell(f, r, f.name) for r in records] for f in fields}
     kept, widths = fit_columns(fields, cells, width or 10_000, prefer)
     table = Table(
-        title=title, box=box.SIMPLE_HEAVY, show_edge=False, title_justify="left", header_style="bold"
+        title=visible(title) if title else title, box=box.SIMPLE_HEAVY, show_edge=False, title_justify="left",
+        header_style="bold",
     )
     for f in kept:
         table.add_column(
@@ -294,7 +309,7 @@ def write_records(
             table, hidden = records_table(cls, records, title=title, width=console.width, prefer=prefer)
             console.print(table)
         elif title:
-            console.print(Text(title))
+            console.print(Text(visible(title)))
         console.print(Text(summary(len(records), count, more=more, ms=ms), style=HINT_STYLE))
         if hidden:
             console.print(
@@ -382,7 +397,7 @@ def record_view(
     included = included or {}
     oid = record["objectId"]
     table = Table(
-        title=f"{cls.name} {oid}", title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False,
+        title=visible(f"{cls.name} {oid}"), title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False,
         header_style="bold",
     )  # fmt: skip
     table.add_column("field", no_wrap=True)
@@ -394,14 +409,14 @@ def record_view(
         if f.type == "Relation":
             n = relation_counts.get(f.name, 0)
             table.add_row(f.name, type_label(f), Text(plural(n, "record"), style=POINTER_STYLE))
-            follow.append(f"{prefix}relation {cls.name} {oid} {f.name}")
+            follow.append(visible(f"{prefix}relation {cls.name} {oid} {f.name}"))
             continue
         if f.name not in record:
             table.add_row(f.name, type_label(f), Text("(not set)", style=ABSENT_STYLE))
             continue
         value = record[f.name]
         if f.type == "Pointer" and isinstance(value, str):
-            ref = Text(f"{f.target} {value}", style=POINTER_STYLE)
+            ref = Text(visible(f"{f.target} {value}"), style=POINTER_STYLE)
             hit = included.get(f.name)
             shown: RenderableType = ref
             if hit is not None:
@@ -411,7 +426,7 @@ def record_view(
                 else:
                     shown = Group(ref, _fields_grid(target_cls, target))
             table.add_row(f.name, type_label(f), shown)
-            follow.append(f"{prefix}show {f.target} {value}")
+            follow.append(visible(f"{prefix}show {f.target} {value}"))
         else:
             table.add_row(f.name, type_label(f), cell(f, record, f.name))
     if not follow:

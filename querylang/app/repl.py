@@ -49,6 +49,7 @@ from querylang.app.render import (
 )
 from querylang.errors import EngineError, QueryError
 from querylang.frontends.filters import NOT_YET
+from querylang.importers import jsontext
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
 from querylang.model.schema import suggest
 
@@ -131,7 +132,7 @@ class Session:
         if self.class_name is None:
             names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
-        class_name, query, inputs = self.class_name, script_or_filter(text), dict(self.inputs)
+        class_name, query, inputs = self.class_name, script_or_filter(text, "the entry"), dict(self.inputs)
         prefer = query_fields(self.db, class_name, query, inputs=inputs)  # checks it before running
         if isinstance(query, str) and not calls_a_query(query, inputs):
             # `const m = 10` would otherwise list every record, as a script with no where() does.
@@ -328,7 +329,8 @@ def input_pairs(text: str) -> dict[str, Any]:
         key, pos = text[pos:eq], eq + 1
         if pos < end and text[pos] in '[{"':
             try:
-                value, pos = decoder.raw_decode(text, pos)
+                with jsontext.nesting(f"Inputs.{key}"):
+                    value, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{key}: not valid JSON at column {exc.pos + 1}: {exc.msg}") from None
             if pos < end and not text[pos].isspace():
@@ -340,7 +342,7 @@ def input_pairs(text: str) -> dict[str, Any]:
             value, pos = text[pos + 1 : close], close + 1
         else:
             space = next((i for i in range(pos, end) if text[i].isspace()), end)
-            value, pos = input_value(text[pos:space]), space
+            value, pos = input_value(text[pos:space], f"Inputs.{key}"), space
         out[key] = value
 
 

@@ -14,12 +14,14 @@ from typing import Any
 import click
 
 from ..api import Database
-from ..app.commands import per_class, write_into
+from ..app.commands import per_class, target_name, write_into
+from ..app.params import DbParam
 from .interchange import ImportReport
 
 DB_OPTION = click.option(
-    "--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="The DuckDB database file to import into (created if missing).",
+    "--db", "db_path", required=True, type=DbParam(),
+    help="The DuckDB database file to import into (created if missing), or a PostgreSQL "
+    "database: postgresql://user@host:port/dbname.",
 )  # fmt: skip
 
 
@@ -32,8 +34,8 @@ def import_group() -> None:
     """
 
 
-def _into(db_path: Path, work: Callable[[Database], ImportReport]) -> None:
-    """Run an import into the file database; remove a database file this command created if it fails."""
+def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
+    """Run an import into the database; remove a database file this command created if it fails."""
 
     def run(db: Database) -> ImportReport:
         report = work(db)
@@ -43,7 +45,7 @@ def _into(db_path: Path, work: Callable[[Database], ImportReport]) -> None:
     _, report = write_into(db_path, run)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"imported {report.records} records and {report.edges} relation edges into {db_path}: {per_class(report.counts)}")
+    click.echo(f"imported {report.records} records and {report.edges} relation edges into {target_name(db_path)}: {per_class(report.counts)}")
 
 
 class _Bar:
@@ -87,7 +89,7 @@ class _Bar:
 @click.option("--classes", default=None, help="Only these classes, comma-separated (default: all).")
 @DB_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a terminal).")
-def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None, db_path: Path, progress: bool | None) -> None:
+def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None, db_path: Path | str, progress: bool | None) -> None:
     """Import every class of the Parse Server at URL (e.g. http://localhost:1337/parse).
 
     Reads the schema, every record (in pages) and every Relation edge over REST with the
@@ -104,7 +106,7 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
 @import_group.command("mongo")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @DB_OPTION
-def mongo_cmd(directory: Path, db_path: Path) -> None:
+def mongo_cmd(directory: Path, db_path: Path | str) -> None:
     """Import a directory of mongoexport files of a Parse database on MongoDB.
 
     One file per collection, named as the collection (Post.json, _User.json, _SCHEMA.json,
@@ -119,7 +121,7 @@ def mongo_cmd(directory: Path, db_path: Path) -> None:
 @import_group.command("dashboard")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @DB_OPTION
-def dashboard_cmd(paths: tuple[Path, ...], db_path: Path) -> None:
+def dashboard_cmd(paths: tuple[Path, ...], db_path: Path | str) -> None:
     """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
 
     PATHS are files or directories of them, one class per file. They hold no Relation edges.

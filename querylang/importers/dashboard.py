@@ -27,7 +27,9 @@ from querylang.model.parse_types import (
 )
 
 from ..errors import DataError
+from . import jsontext
 from .interchange import Destination, ImportReport, Staging
+from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
 _TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}
@@ -46,7 +48,7 @@ def looks_like_rest_export(path: Path) -> bool:
 def read_export(path: Path) -> tuple[str, list[Any]]:
     """(class name, records) of one file."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = jsontext.loads(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise DataError(f"no such file: {path}") from None
     except json.JSONDecodeError as exc:
@@ -87,6 +89,12 @@ def infer_type(value: Any) -> dict[str, Any] | None:
     raise DataError(f"not a JSON value: {value!r}")
 
 
+def _type_label(spec: Mapping[str, Any]) -> str:
+    """``Pointer<User>``: two Pointers (or Relations) can differ in their class alone."""
+    target = spec.get("targetClass")
+    return f"{spec['type']}<{target}>" if target is not None else str(spec["type"])
+
+
 def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[str, dict[str, Any]]:
     fields: dict[str, dict[str, Any]] = {}
     for i, rec in enumerate(records):
@@ -101,7 +109,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
             prev = fields.setdefault(key, spec)
             if prev != spec:
                 raise DataError(
-                    f"{prev['type']} in one record, {spec['type']} in another ({path.name})",
+                    f"{_type_label(prev)} in one record, {_type_label(spec)} in another ({path.name})",
                     class_name=class_name,
                     object_id=str(rec.get("objectId")),
                     field=key,
@@ -120,6 +128,7 @@ def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target:
 def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Target, report: ImportReport) -> None:
     """Write the classes and records of the files (or directories of them) to ``staging``."""
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
+    files_of: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
         files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
@@ -128,6 +137,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")
             classes[name] = (infer_fields(name, records, file), records)
+            files_of[name] = file
     relations = []
     missing: set[str] = set()
     for name, (fields, _) in classes.items():
@@ -143,8 +153,14 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         report.notes.append(f"class {name} is pointed to but not in the export: created empty")
     for name, (fields, records) in classes.items():
         emitted = staging.classes[target.class_name(name)]["fields"]
-        for rec in records:
-            staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
+        for i, rec in enumerate(records):
+            # Errors name the user's file and record: the staging file a record goes to is ours.
+            where = f"{files_of[name]}, record {i + 1}"
+            with nesting(where):
+                try:
+                    staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
+                except DataError as exc:
+                    raise DataError(f"{where}: {exc}") from None
         staging.done_with(target.class_name(name))
     if relations:
         report.notes.append(

@@ -9,10 +9,11 @@ the number wrappers ``int``/``float``. A wrapper we do not know stays a plain di
 from __future__ import annotations
 
 import base64
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from . import jsontext
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -104,6 +105,7 @@ def iso_ms(dt: datetime) -> str:
     )
 
 
-def loads(text: str) -> Any:
-    """One Extended JSON text → Python values. Raises ValueError (json's or EJSONError)."""
-    return json.loads(text, object_hook=_hook)
+def loads(text: str, where: str = "Extended JSON") -> Any:
+    """One Extended JSON text → Python values. Raises ValueError (json's or EJSONError), or a
+    DataError naming ``where`` for a text nested too deeply to read."""
+    return jsontext.loads(text, where, object_hook=_hook)

@@ -10,6 +10,7 @@ all or nothing, as every load is.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -43,8 +44,19 @@ class ImportReport:
 
 
 def _dump(value: Any) -> str:
-    # allow_nan: Mongo documents may hold NaN/Infinity; JSON text with them is what json reads back.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: the load reads these files as strict JSON, and would report a NaN
+    # against a line of a staging file the user never saw (Staging.record names the record).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(_not_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_not_finite(v) for v in value)
+    return False
 
 
 class Staging:
@@ -85,7 +97,16 @@ class Staging:
             if class_name not in self.classes:
                 raise DataError("records for a class without a definition", class_name=class_name)
             fh = self._files[class_name] = (self.dir / f"{class_name}.ndjson").open("a", encoding="utf-8")
-        fh.write(_dump(record) + "\n")
+        try:
+            line = _dump(record)
+        except ValueError:
+            field = next((str(k) for k, v in record.items() if _not_finite(v)), None)
+            oid = record.get("objectId")
+            raise DataError(
+                "a Number must be finite (no NaN or Infinity)",
+                class_name=class_name, object_id=oid if isinstance(oid, str) else None, field=field,
+            ) from None
+        fh.write(line + "\n")
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
 
     def flush(self) -> None:

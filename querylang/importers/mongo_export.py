@@ -29,6 +29,7 @@ from ..errors import DataError
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging
+from .jsontext import nesting
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
 _SCHEMA_TYPES = {
@@ -130,7 +131,7 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 # --jsonArray: the whole file is one JSON text.
                 text = "[" + fh.read()
                 try:
-                    docs = ejson.loads(text)
+                    docs = ejson.loads(text, str(path))
                 except ValueError as exc:
                     raise DataError(f"{path}: not valid Extended JSON: {exc}") from None
                 if not isinstance(docs, list):
@@ -143,7 +144,7 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 if not line.strip():
                     continue
                 try:
-                    doc = ejson.loads(line)
+                    doc = ejson.loads(line, f"{path}, line {lineno}")
                 except ValueError as exc:
                     raise DataError(f"{path}, line {lineno}: not valid Extended JSON: {exc}") from None
                 yield f"line {lineno}", doc
@@ -194,11 +195,13 @@ def _read_class(
     skipped: dict[str, int] = {}
     out_name = target.class_name(name)
     for where, doc in documents(path):
-        try:
-            rest = to_rest(doc, fields, skipped)
-        except DataError as exc:
-            raise DataError(f"{path.name}, {where}: {exc}") from None
-        staging.record(out_name, rest_record(name, rest, fields, target, emitted))
+        # Errors name the user's file and line: the staging file a record goes to is ours.
+        with nesting(f"{path.name}, {where}"):
+            try:
+                rest = to_rest(doc, fields, skipped)
+                staging.record(out_name, rest_record(name, rest, fields, target, emitted))
+            except DataError as exc:
+                raise DataError(f"{path.name}, {where}: {exc}") from None
     staging.done_with(out_name)
     for key, n in sorted(skipped.items()):
         report.notes.append(f"{name}: key {key} skipped in {n} document(s) (not a field in _SCHEMA)")

@@ -32,6 +32,7 @@ from querylang.model.parse_types import (
 )
 
 from ..errors import DataError
+from . import jsontext
 from .interchange import Destination, ImportReport, Staging
 
 PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
@@ -89,7 +90,7 @@ class ParseClient:
                 self.close()
                 raise DataError(f"cannot reach Parse Server at {self.url} ({path}): {exc}") from None
         try:
-            out = json.loads(body) if body else None
+            out = jsontext.loads(body, f"Parse Server at {self.url} ({path})") if body else None
         except ValueError:
             out = None
         if resp.status >= 400 or not isinstance(out, dict):

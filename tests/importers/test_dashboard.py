@@ -150,3 +150,31 @@ def test_cli_mongo(tmp_path: Path) -> None:
     assert "imported 7 records and 6 relation edges" in res.stdout
     res = CliRunner().invoke(main, ["query", "Post", "where({ score: { greaterThan: 5 } })", "--db", str(db_path)])
     assert res.exit_code == 0 and "p002" in res.stdout
+
+
+def test_a_number_that_is_not_finite_names_the_users_file_and_record(tmp_path: Path) -> None:
+    path = tmp_path / "Post.json"
+    path.write_text('[{"objectId": "p1", "className": "Post", "score": 1},\n'
+                    ' {"objectId": "p2", "className": "Post", "score": NaN}]')  # fmt: skip
+    db = querylang.connect()
+    with pytest.raises(DataError) as err:
+        db.import_dashboard_export(path)
+    message = str(err.value)
+    assert message == f"{path}, record 2: class Post, record p2, field score: a Number must be finite (no NaN or Infinity)"
+    assert db.schema.classes == {}
+
+
+def test_pointers_to_two_classes_name_both(tmp_path: Path) -> None:
+    rows = [{"objectId": "a", "className": "T", "to": {"__type": "Pointer", "className": "_User", "objectId": "u"}},
+            {"objectId": "b", "className": "T", "to": {"__type": "Pointer", "className": "T", "objectId": "a"}}]  # fmt: skip
+    with pytest.raises(DataError, match=r"field to: Pointer<_User> in one record, Pointer<T> in another \(T\.json\)"):
+        querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
+
+
+def test_json_nested_too_deeply_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "Post.json"
+    path.write_text('[{"objectId": "p1", "a": ' + "[" * 5000 + "]" * 5000 + "}]")
+    with pytest.raises(DataError, match=rf"^{path}: nested too deeply"):
+        querylang.connect().import_dashboard_export(path)
+    res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2 and "nested too deeply" in res.stderr and "internal error" not in res.stderr

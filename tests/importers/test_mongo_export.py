@@ -6,14 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import querylang
+from querylang.engines.postgres.cluster import Cluster
 from querylang.errors import DataError
 from querylang.importers import ImportReport, detect_target, ejson
 from querylang.importers.interchange import Staging, write_single_file
 from querylang.importers.mongo_export import stage_mongo_export
 from querylang.model.parse_types import NATIVE
 
+from ..pg import fresh_url
+from .conftest import cli_main as main
 from .mongo_files import write_export
 
 FORMS = ["relaxed", "canonical", "v1"]
@@ -185,3 +189,48 @@ def test_parse_classes_without_schema_entries(tmp_path: Path) -> None:
     assert "r:secret" not in json.dumps(session)
     role = target.class_name("_Role")
     assert db.query(user_class(), {"relatedTo": {"id": "r1", "key": "users", "className": role}}).ids == ["u02"]
+
+
+def _append(path: Path, *lines: str) -> int:
+    """Add lines to an export file; returns the line number of the first."""
+    first = len(path.read_text().splitlines()) + 1
+    with path.open("a") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+    return first
+
+
+@pytest.mark.parametrize("value", ['{"$numberDouble": "NaN"}', '[1, {"$numberDouble": "-Infinity"}]'])
+def test_a_number_that_is_not_finite_names_the_users_file_and_line(tmp_path: Path, value: str) -> None:
+    root = write_export(tmp_path / "dump")
+    field = "score" if value.startswith("{") else "tags"
+    line = _append(root / "Post.json", f'{{"_id": "p9", "{field}": {value}}}')
+    db = querylang.connect()
+    with pytest.raises(DataError) as err:
+        db.import_mongo_export(root)
+    message = str(err.value)
+    assert message.startswith(f"Post.json, line {line}: class Post, record p9, field {field}: a Number must be finite")
+    assert ".ndjson" not in message  # the importer's staging files are none of the user's business
+    assert db.schema.classes == {}
+
+
+def test_json_nested_too_deeply_names_the_file_and_line(tmp_path: Path) -> None:
+    root = write_export(tmp_path / "dump")
+    line = _append(root / "Post.json", '{"_id": "p9", "meta": {"a": ' + "[" * 600 + "]" * 600 + "}}")
+    with pytest.raises(DataError, match=rf"^Post\.json, line {line}: nested too deeply"):
+        querylang.connect().import_mongo_export(root)
+    schema_line = _append(root / "_SCHEMA.json", '{"a": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(DataError, match=rf"_SCHEMA\.json, line {schema_line}: nested too deeply"):
+        querylang.connect().import_mongo_export(root)
+    res = CliRunner().invoke(main, ["import", "mongo", str(root), "--db", str(tmp_path / "m.duckdb")])
+    assert res.exit_code == 2 and "nested too deeply" in res.stderr and "internal error" not in res.stderr
+    assert not (tmp_path / "m.duckdb").exists()
+
+
+def test_the_cli_imports_into_postgresql(tmp_path: Path, pg_cluster: Cluster) -> None:
+    url = fresh_url(pg_cluster)
+    res = CliRunner().invoke(main, ["import", "mongo", str(write_export(tmp_path / "dump")), "--db", url])
+    assert res.exit_code == 0, res.output
+    assert "imported 7 records and 6 relation edges into the PostgreSQL database" in res.stdout
+    res = CliRunner().invoke(main, ["query", "Post", "where({ score: { greaterThan: 5 } })", "--db", url, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert [r["objectId"] for r in json.loads(res.stdout)] == ["p002"]

@@ -33,6 +33,8 @@ from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import JsonbLoader, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
+from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.server_errors import first_line
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.interchange.document import Dataset, Edge
@@ -61,11 +63,15 @@ class ParseStore(PostgresStore):
     binary_rows = False
 
     def __init__(self, url: str, *, connect_timeout: float = 10, pool_size: int = 4) -> None:
-        given = conninfo_to_dict(url).get("options") or ""
-        guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
+        try:
+            given = conninfo_to_dict(url).get("options") or ""
+            guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
+        except psycopg.Error as exc:  # a malformed URL
+            raise DataError(f"cannot connect to PostgreSQL at {hide_password(url)}: {hide_password(first_line(exc))}") from None
         self.notes: list[str] = []
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
-        super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout)
+        # Messages name the URL as given: the conninfo made from it spells out its password.
+        super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout, shown=url)
         self.url = self.path = url
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
@@ -86,7 +92,7 @@ class ParseStore(PostgresStore):
     def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
         with con.transaction():
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
-                raise DataError(f"{self.url}: no _SCHEMA table: this is not a Parse Server database")
+                raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
             cols: dict[str, set[str]] = {}

@@ -53,6 +53,7 @@ from querylang.engines.postgres.layout import (
     quote,
 )
 from querylang.engines.postgres.notices import listen, send_dirty
+from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -141,9 +142,15 @@ class PostgresStore:
     # selects has a binary loader giving the value the text one gives.
     binary_rows = True
 
-    def __init__(self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10) -> None:
+    def __init__(
+        self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10,
+        shown: str | None = None,
+    ) -> None:
         self.path = url
         self.url = url
+        # What messages call the database: the target as the user gave it (``shown``, when
+        # ``url`` is one made from it), never with its password.
+        self.shown = hide_password(shown or url)
         self.dialect = POSTGRES
         self.read_only = read_only
         self.lock = ReadWriteLock()  # many queries at once, or one load or write
@@ -166,15 +173,15 @@ class PostgresStore:
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
-            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {first_line(exc)}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(first_line(exc))}") from None
         except Exception as exc:  # a malformed URL
-            raise DataError(f"cannot connect to PostgreSQL at {_safe_url(url)}: {exc}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(str(exc))}") from None
         encoding = probe.info.parameter_status("server_encoding")
         probe.close()
         if encoding == "SQL_ASCII":
             # No encoding at all: text comes back as bytes, and the server's string functions
             # and regexes count bytes, not characters, so answers would differ.
-            raise DataError(f"the PostgreSQL database at {_safe_url(url)} has the encoding SQL_ASCII; querylang "
+            raise DataError(f"the PostgreSQL database at {self.shown} has the encoding SQL_ASCII; querylang "
                             "needs one that knows characters (CREATE DATABASE ... ENCODING 'UTF8')")
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.pool = ConnectionPool(
@@ -195,7 +202,7 @@ class PostgresStore:
                 self.schema = self._read_schema(con)
         except psycopg.Error as exc:
             self.pool.close()
-            raise DataError(f"cannot open the PostgreSQL database at {_safe_url(url)}: {first_line(exc)}") from None
+            raise DataError(f"cannot open the PostgreSQL database at {self.shown}: {hide_password(first_line(exc))}") from None
         except BaseException:
             self.pool.close()
             raise
@@ -211,7 +218,7 @@ class PostgresStore:
             try:
                 con = self.pool.getconn()
             except PoolTimeout as exc:
-                raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)} "
+                raise QueryError(f"cannot reach the PostgreSQL server at {self.shown} "
                                  f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
             held = self._local.held = _Held(self.pool, con)
             self._held.add(held)
@@ -474,7 +481,7 @@ class PostgresStore:
         try:
             con = self.pool.getconn()
         except PoolTimeout as exc:
-            raise QueryError(f"cannot reach the PostgreSQL server at {_safe_url(self.url)} "
+            raise QueryError(f"cannot reach the PostgreSQL server at {self.shown} "
                              f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
         token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
         cur = con.cursor(name="querylang_stream")
@@ -534,21 +541,6 @@ class PostgresStore:
                 edges = con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(cls.name, f.name))}")
                 out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges]
         return out
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(url)
-        if parts.password:
-            host = parts.hostname or ""
-            netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-            return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
-        pass
-    return url
 
 
 __all__ = ["NULLS_COLUMN", "PostgresStore", "row_cells", "stored_record"]
