@@ -182,6 +182,12 @@ MATCHES: list[tuple[str, str, str, bool]] = [
     ("\\bé", "", "aé", True),  # é is not a word character
     ("\\bé", "", " é", False),
     ("\\Bé", "", "é", True),
+    # RE2 tried \B inside a multi-byte character (both neighbours non-word bytes): no such
+    # position exists for PCRE2, so between word characters around one, \B never holds.
+    ("aa|\\B", "", "a\u212aa", False),
+    ("\\B", "", "a\U0001F600a", False),
+    ("\\B", "", "\u212a", True),
+    ("\\B", "m", "aéa\nb", False),
     ("\\bfoo\\b", "", "a foo.", True),
     ("\\bfoo\\b", "", "afoo", False),
     # case folding (Unicode simple case folding, as PCRE2 and RE2)

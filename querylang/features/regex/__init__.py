@@ -22,7 +22,9 @@ Everything the parser accepts is rewritten into a form both engines run identica
   folding here, e.g. ``k`` becomes ``[Kk\\u212a]``;
 * anchors are spelled per engine (``\\z`` vs ``\\Z``, PCRE's ``\\Z`` / non-multiline ``$`` =
   "end, or before a final newline", ASCII ``\\b``; Python's own ``\\B`` never matches an empty
-  string, so ``\\b``/``\\B`` become look-arounds there).
+  string, so ``\\b``/``\\B`` become look-arounds there; RE2 would test ``\\B`` inside a
+  multi-byte character, so a pattern holding it is anchored behind a lazy run of whole
+  characters).
 
 PCRE meanings kept on purpose: ``\\v`` is vertical white space (``[\\n\\x0b\\f\\r\\x85\\u2028
 \\u2029]``), not only VT; ``\\h`` horizontal white space; ``[:lower:]``/``[:upper:]`` mean
@@ -63,7 +65,7 @@ from querylang.features.regex.checks import (
 )
 from querylang.features.regex.emit import ARE, PY, RE2, emit
 from querylang.features.regex.limits import MAX_PROGRAM, MAX_REPEAT, OPTION_LETTERS
-from querylang.features.regex.syntax import Node, Parser
+from querylang.features.regex.syntax import Alt, Anchor, Node, Parser, Repeat, Seq
 
 __all__ = ["MAX_REPEAT", "Regex", "check_options", "compile_regex"]
 
@@ -142,6 +144,18 @@ def compile_regex(pattern: str, options: str = "") -> Regex:
     return _compile(pattern, check_options(options))
 
 
+def _has_anchor(node: Node, kind: str) -> bool:
+    if isinstance(node, Anchor):
+        return node.kind == kind
+    if isinstance(node, Seq):
+        return any(_has_anchor(n, kind) for n in node.items)
+    if isinstance(node, Alt):
+        return any(_has_anchor(n, kind) for n in node.branches)
+    if isinstance(node, Repeat):
+        return _has_anchor(node.node, kind)
+    return False
+
+
 @lru_cache(maxsize=1024)
 def _compile(pattern: str, opts: str) -> Regex:
     """:func:`compile_regex` after the argument checks (cached)."""
@@ -153,6 +167,12 @@ def _compile(pattern: str, opts: str) -> Regex:
     prefix = "".join(f for f in "ms" if f in parser.flags)
     if prefix:
         re2_text = f"(?{prefix}){re2_text}"
+    if _has_anchor(tree, "B"):
+        # RE2 tries an unanchored match from every byte, and inside a multi-byte character
+        # both neighbours are non-word bytes, so its \B holds there (PCRE2 has no such
+        # position): 'a' + U+212A + 'a' matched \B. Anchored behind a lazy run of whole
+        # characters, every position RE2 tests is between characters.
+        re2_text = f"\\A(?s:.)*?(?:{re2_text})"
     size = re2_program_size(re2_text)
     if size is None or size > MAX_PROGRAM:
         raise QueryError(
