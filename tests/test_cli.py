@@ -573,3 +573,11 @@ def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
     assert res.returncode == 2 and "--sort" in res.stderr and "empty sort key" in res.stderr
     res = ql("relation", "Group", "g2", "posts", "--sort", keys)
     assert res.returncode == 2 and "empty sort key" in res.stderr
+
+
+def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
+    """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
+    --db) it was ignored without a word and the query ran on our own tables."""
+    for args in (("--db", str(sample_db)), ()):
+        res = ql("query", "Post", "where({})", *args, "--layout", "parse")
+        assert res.returncode == 2 and "layout='parse' reads a Parse Server's PostgreSQL database" in res.stderr, res

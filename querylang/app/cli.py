@@ -143,16 +143,16 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     """The database a command works on: a DuckDB file, a JSON file in memory, or the sample."""
     if db_path is not None and data_path is not None:
         raise click.UsageError("give --db or --data, not both")
+    ctx = click.get_current_context(silent=True)
+    layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
     if db_path is not None:
         if is_url(db_path):
-            ctx = click.get_current_context(silent=True)
-            layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
             return connect(str(db_path), read_only=read_only, layout=layout)
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
-        db = connect(db_path, read_only=read_only)
+        db = connect(db_path, read_only=read_only, layout=layout)  # --layout parse: refused, with why
     else:
-        db = connect()
+        db = connect(layout=layout)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(db.close)
