@@ -487,7 +487,12 @@ class Database:
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
-        """The same query answered by the pure-Python reference evaluator."""
+        """The same query answered by the pure-Python reference evaluator (its filter, sort,
+        paging and count; include and select are the database's, done by ``query``)."""
+        given = sorted(k for k in ("include", "select", "visual", "visual_sorting", "cancel") if k in kw)
+        if given:
+            raise QueryError(f"db.reference answers the filter, sort, paging and count; {', '.join(given)} "
+                             "is for db.query")
         q = self.build(class_name, query, **kw)
         return self.run_reference(q)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import querylang
 
 ALPHA = {
@@ -55,3 +57,13 @@ def test_combining_marks_are_part_of_words(engine):
         assert db.query("Doc", where).ids == db.reference("Doc", where).ids == want, term
     exact = {"s": {"text": {"search": {"term": texts["nfd"].split()[0], "diacriticSensitive": True}}}}
     assert db.query("Doc", exact).ids == db.reference("Doc", exact).ids == ["nfd"]
+
+
+def test_reference_says_include_and_select_are_for_query():
+    # db.reference(..., include=...) was a TypeError from deep inside build().
+    db = querylang.connect()
+    db.load(ALPHA)
+    for kw in ({"include": "p"}, {"select": "n"}):
+        with pytest.raises(querylang.QueryError, match="is for db.query"):
+            db.reference("Alpha", {}, **kw)
+    assert db.reference("Alpha", {}, limit=2).ids == db.query("Alpha", {}, limit=2).ids
