@@ -1,4 +1,4 @@
-"""Bugs found by the property tests, each pinned by the smallest case that showed it."""
+"""Bugs found by the property tests and by reviews, each pinned by the smallest case that showed it."""
 
 from __future__ import annotations
 
