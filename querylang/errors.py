@@ -7,6 +7,8 @@ offending source line with a caret under the column, like a compiler would.
 
 from __future__ import annotations
 
+import unicodedata
+
 # Parse error codes (docs/semantics.md#errors).
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101
@@ -73,7 +75,7 @@ class QueryError(Exception):
             start = max(0, col - 60)
             text = text[start : start + 120]
         prefix = f"{self.line:>4} | "
-        pad = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1 - start])
+        pad = "".join(map(_cells, text[: col - 1 - start]))
         return f"{prefix}{text}\n{' ' * len(prefix)}{pad}^"
 
     def __str__(self) -> str:
@@ -153,3 +155,14 @@ class EngineError(QueryError):
 
 class LimitExceeded(QueryError):
     """A script, a result or a list went over a configured limit."""
+
+
+def _cells(ch: str) -> str:
+    """What goes under ``ch`` in the caret line, so the caret lands under its column on a
+    terminal: a tab stays a tab, a wide character (emoji, CJK) takes two cells, a combining
+    mark none."""
+    if ch == "\t":
+        return "\t"
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return ""
+    return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "

@@ -349,6 +349,20 @@ def test_caret_view_shows_the_offending_line(text, sep):
     assert "@" in shown, f"{sep}: {str(info.value)!r}"
 
 
+@pytest.mark.parametrize(("before", "cells"), [("'x'", 3), ("'😀😀'", 6), ("'漢字'", 6), ("'e\u0301'", 3), ("'\t'", 3)])
+def test_the_caret_counts_terminal_cells(before, cells):
+    """The caret stands under the offending column on a terminal: wide characters (emoji,
+    CJK) take two cells, combining marks none (it used to count characters)."""
+    text = f"where({{ title: {before}, @ }})"
+    with pytest.raises(QuerySyntaxError) as info:
+        run_script(text)
+    line, caret = info.value.caret_view().splitlines()
+    head = "where({ title: "
+    offset = len(line) - len(line.lstrip(" 0123456789|")) + len(head)  # where the script starts in the view
+    pad = caret[offset:-1]
+    assert caret.endswith("^") and pad.replace("\t", " ") == " " * (cells + 2), (line, caret)
+
+
 # --- random and mutated interchange documents --------------------------------------------------
 
 _BIG = 2**63 if "huge-int-overflow" in KNOWN_BUGS else 10**400
