@@ -118,7 +118,7 @@ def check_name(kind: str, name: object) -> str:
         return name  # type: ignore[return-value]
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         code = INVALID_CLASS_NAME if kind == "class" else INVALID_KEY_NAME
-        message = f"invalid {kind} name {name!r}: use a letter then letters, digits or '_'"
+        message = f"invalid {kind} name {name!r}: use an ASCII letter, then ASCII letters, digits or '_'"
         if kind == "class" and isinstance(name, str) and name.startswith("_"):
             message += f"; the only names starting with '_' are Parse's {', '.join(SYSTEM_CLASSES)}"
         raise SchemaError(message, code=code)
