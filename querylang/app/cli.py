@@ -7,6 +7,7 @@ the caret view for scripts, goes to stderr), 1 an internal fault, 130 interrupte
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -248,6 +249,10 @@ def main() -> None:
     Exit status: 0 success, 2 user error (bad script, unknown class, bad file; message on
     stderr), 1 internal error.
     """
+    if not os.environ.get("QUERYLANG_DEBUG"):
+        # The connection pool logs each connection it drops when a server goes away; the
+        # command already says what failed, once, so its lines are noise on stderr.
+        logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
 
 
 def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
