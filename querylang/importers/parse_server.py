@@ -200,6 +200,12 @@ def stage_parse_server(
             for rec in page:
                 staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted[name]))
             ids = [r["objectId"] for r in page]
+            if last is not None and last in ids:
+                # A page after `last` that holds it again: the server ignored the condition
+                # (a proxy or a server that drops `where`), and the loop would never end.
+                raise DataError(f"Parse Server at {client.url}: /classes/{name} answered records already read "
+                                f"(objectId {last!r}) when asked for those after it: it ignores where, so its "
+                                "records cannot be read page by page")
             for key, target_class in relations:
                 for owning, related in _edges(client, name, key, last, ids[-1], ids, page_size):
                     staging.relation(edge(name, owning, key, target_class, related, target))

@@ -153,6 +153,22 @@ def test_a_silent_max_limit_and_small_pages(
         assert db.query(cls, {}).records == full_db.query(cls, {}).records
 
 
+def test_a_server_that_ignores_where_is_an_error_not_an_endless_loop(
+    live_parse: LiveParse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are asked for with objectId > last; a server (or a proxy) that drops the where
+    answered the first page again and again, and the import never ended."""
+    from querylang.importers import parse_server
+    from querylang.importers.parse_server import import_parse_server
+
+    real_page = parse_server._page
+    monkeypatch.setattr(parse_server, "_page", lambda client, name, after, limit: real_page(client, name, None, limit))
+    db = querylang.connect()
+    with pytest.raises(DataError, match="it ignores where"):
+        import_parse_server(db, live_parse.url, page_size=2, **KEYS)
+    assert not db.schema.classes
+
+
 def test_a_server_dying_mid_import_changes_nothing(live_parse: LiveParse, tmp_path: Path) -> None:
     path = tmp_path / "app.duckdb"
     with querylang.connect(path) as db:
