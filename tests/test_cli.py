@@ -581,3 +581,26 @@ def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
     for args in (("--db", str(sample_db)), ()):
         res = ql("query", "Post", "where({})", *args, "--layout", "parse")
         assert res.returncode == 2 and "layout='parse' reads a Parse Server's PostgreSQL database" in res.stderr, res
+
+
+def test_sigterm_ends_a_load_like_ctrl_c(tmp_path: Path) -> None:
+    """SIGTERM (a cancelled CI job, `kill`) ends a command through Ctrl-C's clean-up: exit 130
+    and the database file the load was making removed. It used to end the process at once,
+    leaving the new file (and an import's staging folder) behind."""
+    import signal
+    import subprocess
+    import time
+
+    doc = {"classes": {"Big": {"fields": {"x": {"type": "Number"}, "s": {"type": "String"}}}},
+           "records": {"Big": [{"objectId": f"b{i}", "x": i, "s": f"hello {i}"} for i in range(400_000)]}}
+    src, db = tmp_path / "big.json", tmp_path / "new.duckdb"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    proc = subprocess.Popen([str(SCRIPT), "load", str(src), "--db", str(db), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, out, err)
+    assert not db.exists() and not db.with_name(db.name + ".wal").exists()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -253,6 +255,11 @@ def main() -> None:
         # The connection pool logs each connection it drops when a server goes away; the
         # command already says what failed, once, so its lines are noise on stderr.
         logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a CI job cancelled, `kill`) ends a command as Ctrl-C does, through the same
+        # clean-up: a half-made database file or an import's staging folder is removed.
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        click.get_current_context().call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
