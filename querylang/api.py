@@ -24,7 +24,14 @@ from querylang.engines.sql.statements import (
     compile_count,
     compile_distinct,
 )
-from querylang.errors import INVALID_QUERY, LimitExceeded, QueryError, QueryTypeError, SchemaError
+from querylang.errors import (
+    INVALID_QUERY,
+    OUT_OF_RANGE,
+    LimitExceeded,
+    QueryError,
+    QueryTypeError,
+    SchemaError,
+)
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
@@ -95,9 +102,7 @@ def build_query(
             exc.with_source(source)
         raise
     except OverflowError:
-        # An integer too large for a double (10**400) from an input or JSON.parse, or a date
-        # past Python's years (new Date(8.64e15)).
-        raise QueryTypeError("a number is out of range (larger than a double holds, or a date outside years 1-9999)") from None
+        raise QueryTypeError(OUT_OF_RANGE) from None
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import unicodedata
 
+# What an OverflowError from a script's values means to the user: an integer too large for a
+# double (10**400 from an input or JSON.parse), or a date past Python's years (new Date(8.64e15)).
+OUT_OF_RANGE = "a number is out of range (larger than a double holds, or a date outside years 1-9999)"
+
 # Parse error codes (docs/semantics.md#errors).
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101

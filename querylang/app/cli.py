@@ -156,7 +156,6 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
         db = connect(db_path, read_only=read_only, layout=layout)  # --layout parse: refused, with why
     else:
         db = connect(layout=layout)
-    ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(db.close)
     if db_path is not None:

@@ -41,7 +41,7 @@ def _word_re() -> re.Pattern[str]:
     ranges: list[list[int]] = []
     for plane in _MARK_PLANES:
         for cp in plane:
-            if unicodedata.category(chr(cp))[0] == "M":
+            if _mark(chr(cp)):
                 if ranges and ranges[-1][1] == cp - 1:
                     ranges[-1][1] = cp
                 else:
@@ -50,9 +50,16 @@ def _word_re() -> re.Pattern[str]:
     return re.compile(r"(?:[^\W_]|[" + marks + "])+")
 
 
+def _mark(c: str) -> bool:
+    """A combining mark (categories Mn, Mc, Me)."""
+    return unicodedata.category(c)[0] == "M"
+
+
 def word_char(c: str) -> bool:
     """Whether the character belongs to words (a letter, a digit or a combining mark)."""
-    return c.isalnum() or unicodedata.category(c)[0] == "M"
+    return c.isalnum() or _mark(c)
+
+
 _STEMMER = snowballstemmer.stemmer("english")
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before

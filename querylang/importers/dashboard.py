@@ -25,6 +25,7 @@ from querylang.model.parse_types import (
     interchange_fields,
     rest_record,
 )
+from querylang.model.schema import type_with_target
 
 from ..errors import DataError
 from . import jsontext
@@ -89,12 +90,6 @@ def infer_type(value: Any) -> dict[str, Any] | None:
     raise DataError(f"not a JSON value: {value!r}")
 
 
-def _type_label(spec: Mapping[str, Any]) -> str:
-    """``Pointer<User>``: two Pointers (or Relations) can differ in their class alone."""
-    target = spec.get("targetClass")
-    return f"{spec['type']}<{target}>" if target is not None else str(spec["type"])
-
-
 def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[str, dict[str, Any]]:
     fields: dict[str, dict[str, Any]] = {}
     for i, rec in enumerate(records):
@@ -109,7 +104,8 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
             prev = fields.setdefault(key, spec)
             if prev != spec:
                 raise DataError(
-                    f"{_type_label(prev)} in one record, {_type_label(spec)} in another ({path.name})",
+                    f"{type_with_target(prev['type'], prev.get('targetClass'))} in one record, "
+                    f"{type_with_target(spec['type'], spec.get('targetClass'))} in another ({path.name})",
                     class_name=class_name,
                     object_id=str(rec.get("objectId")),
                     field=key,

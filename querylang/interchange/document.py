@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from querylang.errors import DataError, QueryError
-from querylang.model.schema import ClassDef, Field, Schema, check_case, make_class, suggest
+from querylang.model.schema import (
+    ClassDef,
+    Schema,
+    check_case,
+    make_class,
+    suggest,
+    type_with_target,
+)
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json, to_ms
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -75,11 +82,6 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     return doc
 
 
-def _type_label(f: Field) -> str:
-    """``Pointer<User>``: a Pointer or Relation may differ from another in its class alone."""
-    return f"{f.type}<{f.target}>" if f.target is not None else f.type
-
-
 def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
     """The schema after adding the document's classes to ``existing``.
 
@@ -102,7 +104,8 @@ def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
                 prev = fields.get(f.name)
                 if prev is not None and (prev.type, prev.target) != (f.type, f.target):
                     raise DataError(
-                        f"already defined as {_type_label(prev)}, cannot become {_type_label(f)}",
+                        f"already defined as {type_with_target(prev.type, prev.target)}, "
+                        f"cannot become {type_with_target(f.type, f.target)}",
                         class_name=name,
                         field=f.name,
                     )

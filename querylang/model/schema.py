@@ -111,6 +111,12 @@ class ClassDef:
         return {"fields": {f.name: f.to_json() for f in self.user_fields}}
 
 
+def type_with_target(ftype: str, target: str | None) -> str:
+    """``Pointer<User>``, or the type alone: messages about two Pointers (or Relations) that
+    differ in their class alone name the classes."""
+    return f"{ftype}<{target}>" if target is not None else ftype
+
+
 def check_name(kind: str, name: object) -> str:
     """Class and field names must match Parse's key rule (and so are safe SQL identifiers);
     a class may also be one of Parse's system classes (SYSTEM_CLASSES)."""

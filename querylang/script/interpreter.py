@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from querylang.errors import (
+    OUT_OF_RANGE,
     LimitExceeded,
     QueryError,
     QuerySyntaxError,
@@ -668,11 +669,7 @@ def run_script(
         # this is the last line, for a caller that is itself already deep in the stack.
         raise LimitExceeded("script nests too deeply for the stack", source=text) from None
     except OverflowError:
-        # An integer beyond a double (JSON.parse of 400 digits, a huge input), or a date past
-        # Python's years (new Date(8.64e15)).
-        raise QueryTypeError(
-            "a number is out of range (larger than a double holds, or a date outside years 1-9999)", source=text
-        ) from None
+        raise QueryTypeError(OUT_OF_RANGE, source=text) from None
     return ScriptResult(run.where, run.where_pos, run.sort, run.sort_pos)
 
 

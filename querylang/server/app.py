@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import orjson
 from starlette.applications import Starlette
@@ -23,7 +22,7 @@ from starlette.routing import Mount, Route
 
 import querylang
 
-from .body import parse_body, query_params, too_large
+from .body import parse_body, query_params, raw_path, too_large
 from .config import ServerConfig
 from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
 from .keys import authenticate
@@ -74,12 +73,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def raw_path_under(request: Request, mount: str) -> str:
-    """The request's path below ``mount``, still percent-encoded (``Api.route`` splits it before
-    decoding, so that ``%2F`` stays inside its segment)."""
-    raw = request.scope.get("raw_path")
-    if raw is None:
-        return "/" + quote(request.path_params.get("path", ""))
-    segments = [s for s in raw.decode("utf-8", "replace").split("/") if s]
+    """The request's path below ``mount``, still percent-encoded (body.raw_path)."""
+    segments = [s for s in raw_path(request).split("/") if s]
     return "/" + "/".join(segments[len([s for s in mount.split("/") if s]):])
 
 

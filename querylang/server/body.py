@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import orjson
+from starlette.requests import Request
 
 from .errors import INVALID_JSON, OBJECT_TOO_LARGE, ParseError
 
@@ -57,3 +59,10 @@ def query_params(params: Mapping[str, str], max_depth: int) -> dict[str, Any]:
             out[key] = text
         check_depth(out[key], max_depth)
     return out
+
+
+def raw_path(request: Request) -> str:
+    """The request's path as sent, still percent-encoded: split before its segments are
+    decoded, an objectId holding ``/`` (sent as ``%2F``) stays inside one segment."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("utf-8", "replace") if raw is not None else quote(request.url.path)

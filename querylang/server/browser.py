@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 import querylang
 
+from .body import raw_path
 from .config import ServerConfig
 
 PAGE = 50
@@ -85,7 +86,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         given = request.query_params.get("masterKey")
         if given is not None:
             rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
-            target = _raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
+            target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
             if hmac.compare_digest(given.encode(), config.master_key.encode()):
                 resp = RedirectResponse(target, 303)
                 resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
@@ -248,15 +249,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     ]
 
 
-def _raw_path(request: Request) -> str:
-    """The path as sent, still percent-encoded (so a ``%2F`` in an objectId is kept)."""
-    raw = request.scope.get("raw_path")
-    return raw.decode("utf-8", "replace") if raw is not None else urllib.parse.quote(request.url.path)
-
-
 def _segments_after_classes(request: Request) -> list[str]:
     """The segments of the request's raw path after ``/classes/``, each percent-decoded alone."""
-    segments = [s for s in _raw_path(request).split("/") if s]
+    segments = [s for s in raw_path(request).split("/") if s]
     if "classes" not in segments:
         return []
     return [urllib.parse.unquote(s) for s in segments[segments.index("classes") + 1:]]

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from querylang.model.values import canonical
+
 from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
 from .errors import (
     INCORRECT_TYPE,
@@ -104,11 +106,15 @@ def _operation(
         if name == "Add":
             items += objects
         elif name == "AddUnique":
+            # Equal as the query language compares values (canonical): true is not 1, 1 is 1.0.
+            held = {canonical(x) for x in items}
             for o in objects:
-                if not any(same_json(o, x) for x in items):
+                if (key_o := canonical(o)) not in held:
                     items.append(o)
+                    held.add(key_o)
         else:
-            items = [x for x in items if not any(same_json(x, o) for o in objects)]
+            gone = {canonical(o) for o in objects}
+            items = [x for x in items if canonical(x) not in gone]
         plan.fields[key] = plan.answers[key] = items
     elif name in ("AddRelation", "RemoveRelation"):
         _relation_op(f.target, f.type, where, key, name, op, plan)
@@ -122,22 +128,6 @@ def _operation(
             _relation_op(f.target, f.type, where, key, sub["__op"], sub, plan)
     else:
         raise ParseError(INVALID_JSON, f"unknown op {name!r} for {where}")
-
-
-def same_json(a: Any, b: Any) -> bool:
-    """Equality of JSON values as Parse compares array elements: ``true`` is not ``1`` (Python's
-    ``==`` says it is), numbers are equal by value, arrays element by element, objects key by key."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) or isinstance(b, int | float):
-        return isinstance(a, int | float) and isinstance(b, int | float) and a == b
-    if isinstance(a, list) or isinstance(b, list):
-        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
-                and all(same_json(x, y) for x, y in zip(a, b, strict=True)))
-    if isinstance(a, Mapping) or isinstance(b, Mapping):
-        return (isinstance(a, Mapping) and isinstance(b, Mapping) and a.keys() == b.keys()
-                and all(same_json(a[k], b[k]) for k in a))
-    return bool(a == b)  # strings and null
 
 
 def _relation_op(

@@ -354,12 +354,18 @@ def _duplicates(convs: dict[str, list[Convert]], seen: _Seen) -> bool:
             continue
         for conv in uses:
             try:
-                converted = [conv(x) for x in value]
-                if len(set(converted)) != len(converted):
+                if _repeats(conv, value):
                     return True
             except Exception:
                 return True
     return False
+
+
+def _repeats(conv: Convert, items: Any) -> bool:
+    """Whether two of ``items`` convert to one value (the builder keeps one of them: 1 and 1.0
+    are one number), so the list plans with fewer parameters than it has elements."""
+    converted = [conv(x) for x in items]
+    return len(set(converted)) != len(converted)
 
 
 class _Unseparated(Exception):
@@ -438,9 +444,7 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
         for v in values[check_name] if isinstance(values[check_name], list | tuple) else (values[check_name],):
             check(v)  # the builder would reject it: the caller goes the whole way
     for list_name, list_conv in bound.lists:
-        converted = [list_conv(v) for v in values[list_name]]
-        # The builder drops duplicates (1 and 1.0 are one number): that plans differently.
-        if len(set(converted)) != len(converted):
+        if _repeats(list_conv, values[list_name]):
             raise ValueError("a list with duplicates plans differently")
     params = []
     for const, name, j, conv in bound.sources:
