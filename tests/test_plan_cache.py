@@ -470,3 +470,34 @@ def test_a_run_of_new_inputs_equals_fresh_plans(dbs, data):
     for inputs in runs:
         assert outcome(cached, script, inputs) == outcome(fresh, script, inputs), inputs
     event(f"kept plan used: {cached._plans.hits > hits}")
+
+
+LIST_POOLS = {  # a list input's field, the script around it, and the pool its elements come from
+    "where({ title: { containedIn: Inputs.L } })": ["a", "b", "zz", ""],
+    "where({ title: { notContainedIn: Inputs.L } })": ["a", "b", "zz", ""],
+    "where({ likes: { containedIn: Inputs.L } })": [3, 7, 3.0, 2, -1],
+    "where({ tags: { containedIn: Inputs.L } })": ["x", "y", "1", 1],
+    "where({ author: { pointsTo: Inputs.L } })": ["u1", "u2", "u9"],
+    "where({ and: [{ related: { pointsTo: Inputs.L } }, { title: { notEqualTo: Inputs.T } }] })": ["p1", "p2", "p3"],
+}
+
+
+@settings(deadline=None)
+@given(st.data())
+def test_runs_of_lists_of_one_length_equal_fresh_plans(dbs, data):
+    """Lists of one length drawn from a small pool, so most repeat a value and some share
+    values with the list before: the shape in which the cache once learnt a plan from two lists
+    that both held a duplicate and then bound later lists with values left out. Every plan
+    equals the one made without the cache, every answer the reference's."""
+    cached, fresh = dbs
+    script = data.draw(st.sampled_from(sorted(LIST_POOLS)))
+    pool = LIST_POOLS[script]
+    n = data.draw(st.integers(2, min(4, len(pool))))
+    cached._plans.clear()  # each example learns its plan afresh: the first lists of a shape matter
+    hits = cached._plans.hits
+    for _ in range(6):
+        inputs: dict[str, Any] = {"L": data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n)), "T": "zz"}
+        assert outcome(cached, script, inputs) == outcome(fresh, script, inputs), inputs
+        got = cached.query("Post", script, inputs=inputs)
+        assert got.ids == cached.reference("Post", script, inputs=inputs).ids, inputs
+    event(f"kept plan used: {cached._plans.hits > hits}")
