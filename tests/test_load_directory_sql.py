@@ -130,7 +130,6 @@ def _error(source: Any) -> str:
 BAD: dict[str, Any] = {
     "a String given a number": ("title", 5),
     "a Number given a string": ("n", "5"),
-    "a Number out of range": ("n", 2**63 + 1),
     "a Boolean given a number": ("ok", 1),
     "a Date that does not exist": ("when", "2023-02-29T00:00:00.000Z"),
     "a Date of year 0": ("when", "0000-01-01T00:00:00.000Z"),

@@ -336,8 +336,8 @@ def _text_array(strings: list[str | None], *, nonempty: bool = False) -> pa.Arra
 
 
 def _number_array(numbers: list[int | float | None]) -> pa.Array | None:
-    """Numbers as DOUBLE if all are finite and within ±2**63 (check_value's bounds for ints;
-    a float beyond them is fine but rare, and the record-by-record path then accepts it)."""
+    """Numbers as DOUBLE if all are finite and within ±2**63; past that (rare) the record-by-
+    record path decides: the nearest double, or an error past a double's range."""
     try:
         arr = pa.array(numbers, pa.float64())
     except (pa.ArrowInvalid, OverflowError):
@@ -424,7 +424,8 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
         return None
     if any("." in k for k in keys):
         return None  # refused by the record checks (document._check_json), with the key named
-    # data._check_json's rules: text keys and strings, finite floats, ints within ±2**63.
+    # data._check_json's rules: text keys and strings, finite floats; ints past ±2**63 (rare)
+    # go the record-by-record way, which stores their doubles.
     key_array = _text_array(keys)
     strings = [v for v, t in zip(items, types, strict=True) if t is str]
     ints = [v for v, t in zip(items, types, strict=True) if t is int]

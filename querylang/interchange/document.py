@@ -319,7 +319,7 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             raise ValueError("a Number must be finite (no NaN or Infinity)")
         if isinstance(value, int) and abs(value) > 2**63:
-            raise ValueError("Number out of range")
+            return _nearest_double(value, "Number out of range")
         return value
     if ftype == "Boolean":
         if not isinstance(value, bool):
@@ -468,7 +468,7 @@ def _check_json(value: object, depth: int = 0) -> None:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise ValueError("numbers must be finite")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
-        raise ValueError("number out of range")
+        _nearest_double(value, "number out of range")  # normalise_json stores the double
     if isinstance(value, str):
         _check_text(value)
     if isinstance(value, list):
@@ -486,6 +486,16 @@ def _check_json(value: object, depth: int = 0) -> None:
             _check_json(v, depth + 1)
     elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
         raise ValueError(f"not a JSON value: {_tn(value)}")
+
+
+def _nearest_double(value: int, message: str) -> float:
+    """A whole number past ±2**63 as the double it means (JavaScript's JSON.stringify writes
+    1e20 as 100000000000000000000, so Parse exports hold such numbers); one past the range of
+    a double is an error."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(message) from None
 
 
 def _check_text(value: str) -> None:

@@ -199,7 +199,8 @@ def canonical_plain(plain: object) -> str:
 
 
 def normalise_json(value: object) -> object:
-    """An Array/Object element as stored: Parse Date objects become datetimes (recursively)."""
+    """An Array/Object element as stored: Parse Date objects become datetimes, whole numbers
+    past ±2**63 doubles (recursively)."""
     if isinstance(value, dict):
         if value.get("__type") == "Date" and set(value) == {"__type", "iso"}:
             d = date_from(value)
@@ -208,6 +209,8 @@ def normalise_json(value: object) -> object:
         return {k: normalise_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalise_json(v) for v in value]
+    if type(value) is int and not -(2**63) <= value <= 2**63:
+        return float(value)  # the double it means, as at the top of a field (document.check_value)
     return value
 
 
