@@ -42,6 +42,17 @@ from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, 
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
+# The column types Parse Server creates for each field type (information_schema's data_type),
+# and for its built-in columns and the two columns of a _Join table. A column of another type
+# (altered by hand, or made by another tool: Parse tolerates drift) would be read and compared
+# as something else; such a field is left out with a note rather than answered wrongly.
+_TEXT = ("text", "character varying")
+COLUMN_TYPES: dict[str, tuple[str, ...]] = {
+    "String": _TEXT, "Pointer": _TEXT, "Number": ("double precision",), "Boolean": ("boolean",),
+    "Date": ("timestamp with time zone",), "Array": ("jsonb",), "Object": ("jsonb",), "GeoPoint": ("point",),
+    "objectId": _TEXT, "createdAt": ("timestamp with time zone",), "updatedAt": ("timestamp with time zone",),
+    "owningId": _TEXT, "relatedId": _TEXT,
+}  # fmt: skip
 # Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
 CODE_POINT_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
 READ_ONLY = (
@@ -95,13 +106,13 @@ class ParseStore(PostgresStore):
                 raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
-            cols: dict[str, set[str]] = {}
+            cols: dict[str, dict[str, str]] = {}  # table → column → its data_type
             ordered: dict[str, list[str]] = {}
-            for table, column in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-                "ORDER BY table_name, ordinal_position"
+            for table, column, kind in con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
             ):
-                cols.setdefault(table, set()).add(column)
+                cols.setdefault(table, {})[column] = kind
                 ordered.setdefault(table, []).append(column)
         target = detect_target()
         names = {parse: target.class_name(parse) for parse, _ in rows}
@@ -117,6 +128,10 @@ class ParseStore(PostgresStore):
             missing = [b for b in BUILTIN if b not in cols[parse]]
             if missing:
                 self.notes.append(f"class {parse}: its table lacks {', '.join(missing)}: left out")
+                continue
+            odd = [_odd_column(b, b, cols[parse][b]) for b in BUILTIN if cols[parse][b] not in COLUMN_TYPES[b]]
+            if odd:
+                self.notes.append(f"class {parse}: {'; '.join(odd)}: left out")
                 continue
             for name, f in (spec or {}).get("fields", {}).items():
                 if name in BUILTIN or name in ACL_COLUMNS:
@@ -148,7 +163,7 @@ class ParseStore(PostgresStore):
             return stems_problem(con)
 
     @staticmethod
-    def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, set[str]], names: dict[str, str]) -> str:
+    def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, dict[str, str]], names: dict[str, str]) -> str:
         ftype = f.get("type")
         if name.startswith("_") or name in SENSITIVE_FIELDS or name in RESERVED:
             return "a secret Parse keeps on records"
@@ -160,8 +175,19 @@ class ParseStore(PostgresStore):
         if ftype in ("Pointer", "Relation") and (target not in names or target not in cols):
             return f"its target class {target} is not in the database"
         if ftype == "Relation":
-            return "" if f"_Join:{name}:{parse}" in cols else f"its edge table _Join:{name}:{parse} is missing"
-        return "" if name in cols[parse] else "no such column in the table"
+            join = cols.get(f"_Join:{name}:{parse}")
+            if join is None:
+                return f"its edge table _Join:{name}:{parse} is missing"
+            for c in ("owningId", "relatedId"):
+                if c not in join:
+                    return f"its edge table _Join:{name}:{parse} has no column {c}"
+                if join[c] not in COLUMN_TYPES[c]:
+                    return f"its edge table _Join:{name}:{parse}: {_odd_column(c, c, join[c])}"
+            return ""
+        if name not in cols[parse]:
+            return "no such column in the table"
+        kind = cols[parse][name]
+        return "" if kind in COLUMN_TYPES[ftype] else _odd_column(name, ftype, kind)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -249,6 +275,11 @@ class ParseStore(PostgresStore):
 
     def writer(self) -> Any:
         return _RefusingWriter()
+
+
+def _odd_column(column: str, parse_type: str, kind: str) -> str:
+    """Why a column of an unexpected type is not read (COLUMN_TYPES)."""
+    return f"its column {column} is {kind}, where Parse Server makes {' or '.join(COLUMN_TYPES[parse_type])}"
 
 
 class _RefusingWriter:
