@@ -413,3 +413,46 @@ def test_columns_of_another_type_are_left_out(live_parse: LiveParse) -> None:
         assert db.reference("Drift", {"s": {"equalTo": "x"}}).ids == ["d1"]
     finally:
         db.close()
+
+
+def test_a_class_left_out_takes_the_fields_pointing_to_it(live_parse: LiveParse) -> None:
+    """A class left out (its table lacks updatedAt, its createdAt is text, its name is not
+    querylang's) takes the Pointers and Relations to it along, with a note; connecting failed
+    with 'targetClass ... is not a class'. Malformed _SCHEMA entries (fields not an object, a
+    field's entry a bare string, a type that is a list) are notes too, not an AttributeError."""
+    ptr = {"type": "Pointer", "targetClass": ""}
+    spec = {"fields": {"s": {"type": "String"}, "toA": {**ptr, "targetClass": "NoUpdated"}, "toB": {**ptr, "targetClass": "TextCreated"},
+                       "toC": {**ptr, "targetClass": "Bad-Name"}, "rel": {"type": "Relation", "targetClass": "NoUpdated"},
+                       "bare": "String", "listed": {"type": ["String"]}, "odd": {"type": "Pointer", "targetClass": ["Keep"]}}}  # fmt: skip
+    url = _parse_like(live_parse, "drift_classes", {
+        "Keep": spec, "NoUpdated": {"fields": {}}, "TextCreated": {"fields": {}}, "Bad-Name": {"fields": {}},
+        "ListFields": {"fields": [1, 2]}, "NotAnObject": ["x"],
+    }, [
+        f'CREATE TABLE "Keep" ({_BUILTINS}, s text, "toA" text, "toB" text, "toC" text, bare text, listed text, odd text)',
+        f"INSERT INTO \"Keep\" VALUES ({_ROW}, 'x', 'a', 'b', 'c', 'y', 'z', 'w')",
+        'CREATE TABLE "NoUpdated" ("objectId" text, "createdAt" timestamptz)',
+        'CREATE TABLE "TextCreated" ("objectId" text, "createdAt" text, "updatedAt" timestamptz)',
+        f'CREATE TABLE "Bad-Name" ({_BUILTINS})', f'CREATE TABLE "ListFields" ({_BUILTINS})', f'CREATE TABLE "NotAnObject" ({_BUILTINS})',
+        'CREATE TABLE "_Join:rel:Keep" ("relatedId" varchar(120), "owningId" varchar(120))',
+    ])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        assert set(db.schema.classes) == {"Keep"}
+        assert [f.name for f in db.schema.get("Keep").user_fields] == ["s"]
+        notes = "\n".join(db.notes)
+        for line in ["class NoUpdated: its table lacks updatedAt: left out",
+                     "class TextCreated: its column createdAt is text, where Parse Server makes timestamp with time zone: left out",
+                     "class Bad-Name: a name querylang's schema does not accept: left out",
+                     "class ListFields: its _SCHEMA entry is not an object with an object of fields: left out",
+                     "class NotAnObject: its _SCHEMA entry is not an object with an object of fields: left out",
+                     "class Keep, field toA: its target class NoUpdated is not read: left out",
+                     "class Keep, field toB: its target class TextCreated is not read: left out",
+                     "class Keep, field toC: its target class Bad-Name is not read: left out",
+                     "class Keep, field rel: its target class NoUpdated is not read: left out",
+                     "class Keep, field bare: its _SCHEMA entry 'String' is not an object: left out",
+                     "class Keep, field listed: type ['String'] is not queryable in place yet: left out",
+                     "class Keep, field odd: its target class ['Keep'] is not in the database: left out"]:  # fmt: skip
+            assert line in notes
+        assert db.query("Keep", {"s": {"equalTo": "x"}}).ids == ["d1"]
+    finally:
+        db.close()

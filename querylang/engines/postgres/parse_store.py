@@ -116,27 +116,22 @@ class ParseStore(PostgresStore):
                 ordered.setdefault(table, []).append(column)
         target = detect_target()
         names = {parse: target.class_name(parse) for parse, _ in rows}
-        classes: dict[str, Any] = {}
+        # The classes read, decided before any field: a Pointer or Relation to a class left out
+        # is left out too (it named a class the schema would not have).
+        kept: dict[str, dict[str, Any]] = {}
         for parse, spec in rows:
-            if parse not in cols:
-                self.notes.append(f"class {parse}: in _SCHEMA but its table is missing: left out")
-                continue
-            if not (NAME_RE.fullmatch(names[parse]) or names[parse] in SYSTEM_CLASSES):
-                self.notes.append(f"class {parse}: a name querylang's schema does not accept: left out")
-                continue
+            why = self._class_left_out(parse, spec, cols, names)
+            if why:
+                self.notes.append(f"class {parse}: {why}: left out")
+            else:
+                kept[parse] = (spec or {}).get("fields") or {}
+        classes: dict[str, Any] = {}
+        for parse, specs in kept.items():
             fields: dict[str, Any] = {}
-            missing = [b for b in BUILTIN if b not in cols[parse]]
-            if missing:
-                self.notes.append(f"class {parse}: its table lacks {', '.join(missing)}: left out")
-                continue
-            odd = [_odd_column(b, b, cols[parse][b]) for b in BUILTIN if cols[parse][b] not in COLUMN_TYPES[b]]
-            if odd:
-                self.notes.append(f"class {parse}: {'; '.join(odd)}: left out")
-                continue
-            for name, f in (spec or {}).get("fields", {}).items():
+            for name, f in specs.items():
                 if name in BUILTIN or name in ACL_COLUMNS:
                     continue  # built in; or Parse's ACL, never read (module docstring)
-                why = self._left_out(parse, name, f, cols, names)
+                why = self._left_out(parse, name, f, cols, names, kept)
                 if why:
                     self.notes.append(f"class {parse}, field {name}: {why}: left out")
                     continue
@@ -163,17 +158,35 @@ class ParseStore(PostgresStore):
             return stems_problem(con)
 
     @staticmethod
-    def _left_out(parse: str, name: str, f: Mapping[str, Any], cols: dict[str, dict[str, str]], names: dict[str, str]) -> str:
+    def _class_left_out(parse: str, spec: Any, cols: dict[str, dict[str, str]], names: dict[str, str]) -> str:
+        """Why a class of _SCHEMA is not read ("" when it is)."""
+        if parse not in cols:
+            return "in _SCHEMA but its table is missing"
+        if not (NAME_RE.fullmatch(names[parse]) or names[parse] in SYSTEM_CLASSES):
+            return "a name querylang's schema does not accept"
+        if spec is not None and not (isinstance(spec, dict) and isinstance(spec.get("fields") or {}, dict)):
+            return "its _SCHEMA entry is not an object with an object of fields"
+        missing = [b for b in BUILTIN if b not in cols[parse]]
+        if missing:
+            return f"its table lacks {', '.join(missing)}"
+        return "; ".join(_odd_column(b, b, cols[parse][b]) for b in BUILTIN if cols[parse][b] not in COLUMN_TYPES[b])
+
+    @staticmethod
+    def _left_out(parse: str, name: str, f: Any, cols: dict[str, dict[str, str]], names: dict[str, str],
+                  kept: Mapping[str, Any]) -> str:
+        if not isinstance(f, dict):
+            return f"its _SCHEMA entry {f!r} is not an object"
         ftype = f.get("type")
         if name.startswith("_") or name in SENSITIVE_FIELDS or name in RESERVED:
             return "a secret Parse keeps on records"
         if not NAME_RE.fullmatch(name):
             return "a name querylang's schema does not accept"
-        if ftype not in PLAIN_TYPES:
+        if not isinstance(ftype, str) or ftype not in PLAIN_TYPES:
             return f"type {ftype} is not queryable in place yet"
         target = f.get("targetClass")
-        if ftype in ("Pointer", "Relation") and (target not in names or target not in cols):
-            return f"its target class {target} is not in the database"
+        if ftype in ("Pointer", "Relation") and not (isinstance(target, str) and target in kept):
+            known = isinstance(target, str) and target in cols and target in names
+            return f"its target class {target} is not read" if known else f"its target class {target} is not in the database"
         if ftype == "Relation":
             join = cols.get(f"_Join:{name}:{parse}")
             if join is None:
