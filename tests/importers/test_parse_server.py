@@ -219,6 +219,26 @@ def test_wrong_keys_or_url(live_parse: LiveParse, change: dict, message: str) ->
     assert db.schema.classes == {}
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:abc/parse", "Port could not be cast to integer value"),
+        ("http://127.0.0.1:99999/parse", "Port out of range"),
+        ("http://[::1/parse", "Invalid IPv6 URL"),
+        ("localhost:1337/parse", ""),
+    ],
+)
+def test_a_malformed_url_is_a_user_error(url: str, why: str, tmp_path: Path) -> None:
+    """A URL urllib cannot split (a port that is not a number or is out of range, an unclosed
+    IPv6 bracket) is a user error naming it; it was an internal error (ValueError, exit 1)."""
+    with pytest.raises(DataError, match="not a Parse Server URL: .*" + why):
+        querylang.connect().import_parse_server(url, **KEYS)
+    path = tmp_path / "never.duckdb"
+    res = CliRunner().invoke(main, ["import", "parse-server", url, "--app-id", "a", "--master-key", "k", "--db", str(path)])
+    assert res.exit_code == 2 and "not a Parse Server URL" in res.output, res.output
+    assert not path.exists()
+
+
 def test_cli(live_parse: LiveParse, tmp_path: Path) -> None:
     runner = CliRunner()
     path = tmp_path / "cli.duckdb"
