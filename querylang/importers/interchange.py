@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -49,9 +50,21 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+# 309 digits in a row: an integer that long may be beyond a double (1.8e308), which the load's
+# JSON reader turns into infinity and refuses naming the staging file; a cheap test of the
+# written line before walking the record (a long digit run inside a string is only a false alarm).
+_LONG_DIGITS = re.compile(r"\d{309}")
+
+
 def _not_finite(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            return True
+        return False
     if isinstance(value, Mapping):
         return any(_not_finite(v) for v in value.values())
     if isinstance(value, list | tuple):
@@ -97,13 +110,16 @@ class Staging:
             if class_name not in self.classes:
                 raise DataError("records for a class without a definition", class_name=class_name)
             fh = self._files[class_name] = (self.dir / f"{class_name}.ndjson").open("a", encoding="utf-8")
+        why = "a Number must be within a double's range (±1.8e308)"
         try:
             line = _dump(record)
-        except ValueError:
+            if _LONG_DIGITS.search(line) and _not_finite(record):
+                raise ValueError(why)
+        except ValueError as exc:
             field = next((str(k) for k, v in record.items() if _not_finite(v)), None)
             oid = record.get("objectId")
             raise DataError(
-                "a Number must be finite (no NaN or Infinity)",
+                why if str(exc) == why else "a Number must be finite (no NaN or Infinity)",
                 class_name=class_name, object_id=oid if isinstance(oid, str) else None, field=field,
             ) from None
         fh.write(line + "\n")

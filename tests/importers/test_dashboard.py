@@ -178,3 +178,20 @@ def test_json_nested_too_deeply_names_the_file(tmp_path: Path) -> None:
         querylang.connect().import_dashboard_export(path)
     res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
     assert res.exit_code == 2 and "nested too deeply" in res.stderr and "internal error" not in res.stderr
+
+
+def test_an_integer_beyond_a_double_names_the_users_file_and_record(tmp_path: Path) -> None:
+    """An integer too long for a double (a Python int when read) was refused by the load naming
+    the importer's staging file ('Post.ndjson, line 2: not valid JSON: number is infinity')."""
+    path = tmp_path / "Post.json"
+    big = "1" + "0" * 309
+    path.write_text('[{"objectId": "p1", "className": "Post", "score": 1, "meta": {"a": "' + big + '"}},\n'
+                    ' {"objectId": "p2", "className": "Post", "score": 2, "meta": {"a": [-' + big + "]}}]")  # fmt: skip
+    db = querylang.connect()
+    with pytest.raises(DataError) as err:
+        db.import_dashboard_export(path)
+    assert str(err.value) == f"{path}, record 2: class Post, record p2, field meta: a Number must be within a double's range (±1.8e308)"
+    assert db.schema.classes == {}
+    res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2 and "record p2, field meta" in res.stderr and ".ndjson" not in res.stderr
+    assert not (tmp_path / "d.duckdb").exists()
