@@ -90,8 +90,9 @@ def infer_type(value: Any) -> dict[str, Any] | None:
     raise DataError(f"not a JSON value: {value!r}")
 
 
-def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[str, dict[str, Any]]:
+def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: list[str]) -> dict[str, dict[str, Any]]:
     fields: dict[str, dict[str, Any]] = {}
+    nulls: dict[str, None] = {}  # keys seen holding null, in order
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
             raise DataError(f"{path}: record {i + 1} is not a JSON object")
@@ -100,6 +101,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
                 continue
             spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
             if spec is None:
+                nulls[key] = None
                 continue
             prev = fields.setdefault(key, spec)
             if prev != spec:
@@ -110,6 +112,12 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path) -> dict[st
                     object_id=str(rec.get("objectId")),
                     field=key,
                 )
+    # A key that is null in every record shows no type: it cannot be a field, and the explicit
+    # nulls records show for it are not imported. Said, not silent.
+    unknown = [k for k in nulls if k not in fields]
+    if unknown:
+        notes.append(f"class {class_name}: {', '.join(unknown)} null in every record of {path.name}, so of no known "
+                     "type: left out")
     return fields
 
 
@@ -132,7 +140,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             name, records = read_export(file)
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")
-            classes[name] = (infer_fields(name, records, file), records)
+            classes[name] = (infer_fields(name, records, file, report.notes), records)
             files_of[name] = file
     relations = []
     missing: set[str] = set()

@@ -195,3 +195,16 @@ def test_an_integer_beyond_a_double_names_the_users_file_and_record(tmp_path: Pa
     res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
     assert res.exit_code == 2 and "record p2, field meta" in res.stderr and ".ndjson" not in res.stderr
     assert not (tmp_path / "d.duckdb").exists()
+
+
+def test_a_field_null_in_every_record_is_a_note(tmp_path: Path) -> None:
+    """A key that is null in every exported record has no type to give it: it is left out, and
+    the report says so (the field, and the explicit nulls records show for it, were dropped
+    without a word). A key null in some records only keeps its explicit nulls."""
+    rows = [{"objectId": "a", "className": "T", "gone": None, "later": None, "n": None},
+            {"objectId": "b", "className": "T", "gone": None, "n": 2}]  # fmt: skip
+    db = querylang.connect()
+    report = db.import_dashboard_export(write(tmp_path / "T.json", rows))
+    assert "class T: gone, later null in every record of T.json, so of no known type: left out" in report.notes
+    assert [f.name for f in db.schema.get("T").user_fields] == ["n"]
+    assert [r.get("n", "missing") for r in db.query("T", {}).records] == [None, 2]  # a's explicit null is kept
