@@ -456,3 +456,22 @@ def test_a_class_left_out_takes_the_fields_pointing_to_it(live_parse: LiveParse)
         assert db.query("Keep", {"s": {"equalTo": "x"}}).ids == ["d1"]
     finally:
         db.close()
+
+
+def test_numbers_are_exact_whatever_extra_float_digits_says(live_parse: LiveParse) -> None:
+    """Parse's rows are read as text; a database (or role) with extra_float_digits = 0 has
+    PostgreSQL write doubles with 15 digits: Numbers and GeoPoints came out rounded (0.3 for
+    0.30000000000000004), unlike the value that equalTo matched in SQL."""
+    spec = {"fields": {"v": {"type": "Number"}, "g": {"type": "GeoPoint"}}}
+    url = _parse_like(live_parse, "float_digits", {"Num": spec}, [
+        f'CREATE TABLE "Num" ({_BUILTINS}, v double precision, g point)',
+        f"INSERT INTO \"Num\" VALUES ({_ROW}, 0.30000000000000004, point(-73.98765432109876, 40.123456789012344))",
+        "ALTER DATABASE float_digits SET extra_float_digits = 0",
+    ])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        (rec,) = db.query("Num", {}).records
+        assert rec["v"] == 0.1 + 0.2 and rec["g"] == {"latitude": 40.123456789012344, "longitude": -73.98765432109876}
+        assert db.reference("Num", {"v": {"equalTo": 0.1 + 0.2}}).ids == ["d1"]
+    finally:
+        db.close()
