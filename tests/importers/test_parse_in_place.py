@@ -475,3 +475,38 @@ def test_numbers_are_exact_whatever_extra_float_digits_says(live_parse: LivePars
         assert db.reference("Num", {"v": {"equalTo": 0.1 + 0.2}}).ids == ["d1"]
     finally:
         db.close()
+
+
+def test_a_class_or_field_deleted_since_connecting_says_so(live_parse: LiveParse) -> None:
+    """The schema is read once, when connecting; a field or class deleted through Parse since
+    answered only PostgreSQL's 'column t.b does not exist' (and the reference evaluator's read
+    of the data a bare psycopg UndefinedTable): the error now says what happened and what to do."""
+    spec = {"fields": {"a": {"type": "String"}, "b": {"type": "Number"}}}
+    url = _parse_like(live_parse, "deleted_since", {"Temp": spec}, [
+        f'CREATE TABLE "Temp" ({_BUILTINS}, a text, b double precision)', f"INSERT INTO \"Temp\" VALUES ({_ROW}, 'x', 1)",
+    ])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        assert db.query("Temp", {"b": {"equalTo": 1}}).ids == ["d1"]
+        since = r"deleted from the Parse database since this connection read its _SCHEMA: connect again"
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('ALTER TABLE "Temp" DROP COLUMN b')
+        with pytest.raises(QueryError, match=r'column t\.b does not exist \(' + since):
+            db.query("Temp", {"a": {"equalTo": "x"}})
+        with pytest.raises(QueryError, match=since):
+            db.query("Temp", {}, count=True)
+        with pytest.raises(QueryError, match=since):
+            list(db.stream("Temp", {}))
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('DROP TABLE "Temp"')
+        with pytest.raises(QueryError, match=r'relation "Temp" does not exist \(' + since):
+            db.query("Temp", {})
+        with pytest.raises(QueryError, match=since):
+            db.reference("Temp", {})
+    finally:
+        db.close()
+    fresh = querylang.connect(url, layout="parse")
+    try:
+        assert "class Temp: in _SCHEMA but its table is missing: left out" in fresh.notes
+    finally:
+        fresh.close()

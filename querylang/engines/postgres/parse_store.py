@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
@@ -34,7 +35,7 @@ from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, i
 from querylang.engines.postgres.parse_rows import JsonbLoader, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.server_errors import first_line
+from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.interchange.document import Dataset, Edge
@@ -212,6 +213,15 @@ class ParseStore(PostgresStore):
         """Everything readable, as a :class:`Dataset` (for the reference evaluator); every edge
         of the ``_Join`` tables, dangling ones included."""
         out = Dataset(self.schema)
+        try:
+            self._read_all(out)
+        except psycopg.Error as exc:
+            said = server_error(exc)
+            said.__cause__ = exc
+            raise (_gone_since(said) or said) from exc
+        return out
+
+    def _read_all(self, out: Dataset) -> None:
         d = self.dialect
         with self.connection() as con:
             for name, cls in self.schema.classes.items():
@@ -226,7 +236,24 @@ class ParseStore(PostgresStore):
                         for o, r in con.execute(f'SELECT "owningId", "relatedId" FROM {jt}'):
                             out.edges.append(Edge(name, f.name, o, r))
             con.rollback()
-        return out
+
+    def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:
+        try:
+            return super().execute(sql, params, **kw)
+        except QueryError as exc:
+            gone = _gone_since(exc)
+            if gone is None:
+                raise
+            raise gone from exc
+
+    def stream(self, sql: str, params: Sequence[Any], **kw: Any) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            return super().stream(sql, params, **kw)  # the statement starts here, not at the first batch
+        except QueryError as exc:
+            gone = _gone_since(exc)
+            if gone is None:
+                raise
+            raise gone from exc
 
     def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
                            timeout: float | None = None, cancel: threading.Event | None = None,
@@ -292,6 +319,17 @@ class ParseStore(PostgresStore):
 
     def writer(self) -> Any:
         return _RefusingWriter()
+
+
+def _gone_since(exc: QueryError) -> QueryError | None:
+    """A table or column the schema read at connect time that the database no longer has: the
+    class or field was deleted through Parse since (the schema is read once), which the
+    server's 'does not exist' alone does not say. None for any other error."""
+    said = exc.__cause__ or exc.__context__
+    if not isinstance(said, pge.UndefinedTable | pge.UndefinedColumn):
+        return None
+    return QueryError(f"{exc.message} (deleted from the Parse database since this connection read its _SCHEMA: "
+                      "connect again to read the schema as it is now)", code=exc.code)
 
 
 def _odd_column(column: str, parse_type: str, kind: str) -> str:
