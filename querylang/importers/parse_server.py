@@ -173,7 +173,8 @@ def stage_parse_server(
 ) -> None:
     """Schema, records and edges of the server, written to ``staging``."""
     schemas = read_schemas(client)
-    wanted = [c for c in schemas if c not in SKIP_CLASSES] if classes is None else list(classes)
+    # A class named twice is read once (it would be read twice: every record a duplicate).
+    wanted = [c for c in schemas if c not in SKIP_CLASSES] if classes is None else list(dict.fromkeys(classes))
     unknown = [c for c in wanted if c not in schemas]
     if unknown:
         raise DataError(f"Parse Server at {client.url} has no class {', '.join(unknown)} (it has {', '.join(schemas)})")

@@ -121,6 +121,17 @@ def test_only_some_classes(live_parse: LiveParse) -> None:
     assert set(db.schema.get("Post").fields) == {"objectId", "createdAt", "updatedAt"}
 
 
+def test_a_class_named_twice_is_read_once(live_parse: LiveParse) -> None:
+    """--classes Post,Group,Post read Post twice, and the import failed with 'class Post,
+    record p001: duplicate objectId'."""
+    db = querylang.connect()
+    report = db.import_parse_server(live_parse.url, classes=["Post", "Group", "Post"], **KEYS)
+    assert report.counts == {"Post": 40, "Group": 8}
+    res = CliRunner().invoke(main, ["import", "parse-server", live_parse.url, "--app-id", KEYS["app_id"], "--master-key",
+                                    KEYS["master_key"], "--classes", "Group,Group", "--db", ":memory:"])  # fmt: skip
+    assert res.exit_code == 0 and "Group 8" in res.output, res.output
+
+
 def test_a_silent_max_limit_and_small_pages(
     live_parse: LiveParse, imported: tuple[querylang.Database, ImportReport], monkeypatch: pytest.MonkeyPatch
 ) -> None:
