@@ -510,3 +510,38 @@ def test_a_class_or_field_deleted_since_connecting_says_so(live_parse: LiveParse
         assert "class Temp: in _SCHEMA but its table is missing: left out" in fresh.notes
     finally:
         fresh.close()
+
+
+def test_what_the_role_may_not_read_is_noted_as_such(live_parse: LiveParse) -> None:
+    """Tables and columns the connecting role may not SELECT were noted as missing ('its
+    table is missing', 'no such column in the table': information_schema lists only what a
+    role may read); they are noted as not readable, with what to grant. A class whose ACL
+    columns alone are hidden is still read (its rows are then not read whole: SELECT of the
+    hidden _rperm would be refused)."""
+    spec = {"fields": {"s": {"type": "String"}, "n": {"type": "Number"}, "to": {"type": "Pointer", "targetClass": "Hidden"}}}
+    url = _parse_like(live_parse, "partial_grants", {"Open": spec, "Hidden": {"fields": {}}, "NoAcl": {"fields": {"s": {"type": "String"}}}}, [
+        f'CREATE TABLE "Open" ({_BUILTINS}, s text, n double precision, "to" text, _rperm text[], _wperm text[])',
+        f"INSERT INTO \"Open\" VALUES ({_ROW}, 'x', 1, 'h1', '{{*}}', '{{}}')",
+        f'CREATE TABLE "Hidden" ({_BUILTINS})',
+        f'CREATE TABLE "NoAcl" ({_BUILTINS}, s text, _rperm text[], _wperm text[])',
+        f"INSERT INTO \"NoAcl\" VALUES ({_ROW}, 'y', '{{*}}', '{{}}')",
+        "DROP ROLE IF EXISTS ql_partial_reader", "CREATE ROLE ql_partial_reader LOGIN",
+        'GRANT SELECT ("objectId", "createdAt", "updatedAt", s) ON "NoAcl" TO ql_partial_reader',
+        'GRANT SELECT ("objectId", "createdAt", "updatedAt", s, "to") ON "Open" TO ql_partial_reader',
+        'GRANT SELECT ON "_SCHEMA" TO ql_partial_reader',
+    ])  # fmt: skip
+    db = querylang.connect(url.replace("postgres@", "ql_partial_reader@"), layout="parse")
+    try:
+        grant = "GRANT SELECT on it, or pg_read_all_data, to the role querylang connects as"
+        assert f"class Hidden: this role may not read its table's objectId, createdAt, updatedAt ({grant}): left out" in db.notes
+        assert f"class Open, field n: this role may not read its column n ({grant}): left out" in db.notes
+        assert "class Open, field to: its target class Hidden is not read: left out" in db.notes
+        assert db.query("Open", {}).records == [
+            {"objectId": "d1", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z", "s": "x"}]
+        assert db.query("NoAcl", {}).records == [
+            {"objectId": "d1", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z", "s": "y"}]
+    finally:
+        db.close()
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("DROP OWNED BY ql_partial_reader")
+            con.execute("DROP ROLE ql_partial_reader")

@@ -43,7 +43,10 @@ from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, 
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
-# The column types Parse Server creates for each field type (information_schema's data_type),
+# A column this role may not SELECT, and what to do about it (docs/parse-in-place.md).
+UNREADABLE = ""
+GRANT = "GRANT SELECT on it, or pg_read_all_data, to the role querylang connects as"
+# The column types Parse Server creates for each field type (format_type's spelling),
 # and for its built-in columns and the two columns of a _Join table. A column of another type
 # (altered by hand, or made by another tool: Parse tolerates drift) would be read and compared
 # as something else; such a field is left out with a note rather than answered wrongly.
@@ -111,13 +114,17 @@ class ParseStore(PostgresStore):
                 raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
-            cols: dict[str, dict[str, str]] = {}  # table → column → its data_type
+            cols: dict[str, dict[str, str]] = {}  # table → column → its type (UNREADABLE: not ours to read)
             ordered: dict[str, list[str]] = {}
-            for table, column, kind in con.execute(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            # From the catalog, not information_schema.columns: that lists only what this role
+            # may read, so a table or column it may not read would be noted as missing.
+            for table, column, kind, readable in con.execute(
+                "SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
             ):
-                cols.setdefault(table, {})[column] = kind
+                cols.setdefault(table, {})[column] = kind if readable else UNREADABLE
                 ordered.setdefault(table, []).append(column)
         target = detect_target()
         names = {parse: target.class_name(parse) for parse, _ in rows}
@@ -150,7 +157,7 @@ class ParseStore(PostgresStore):
         for q, cls in schema.classes.items():
             table = {v: k for k, v in names.items()}.get(q, q)
             readable = set(cls.fields) | set(ACL_COLUMNS)
-            if all(c in readable for c in ordered.get(table, [])):
+            if all(c in readable and cols[table][c] != UNREADABLE for c in ordered.get(table, [])):
                 physical[q] = ordered[table]
         layout = ParseLayout({q: p for p, q in names.items()}, physical)
         code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
@@ -174,6 +181,9 @@ class ParseStore(PostgresStore):
         missing = [b for b in BUILTIN if b not in cols[parse]]
         if missing:
             return f"its table lacks {', '.join(missing)}"
+        hidden = [b for b in BUILTIN if cols[parse][b] == UNREADABLE]
+        if hidden:
+            return f"this role may not read its table's {', '.join(hidden)} ({GRANT})"
         return "; ".join(_odd_column(b, b, cols[parse][b]) for b in BUILTIN if cols[parse][b] not in COLUMN_TYPES[b])
 
     @staticmethod
@@ -199,12 +209,16 @@ class ParseStore(PostgresStore):
             for c in ("owningId", "relatedId"):
                 if c not in join:
                     return f"its edge table _Join:{name}:{parse} has no column {c}"
+                if join[c] == UNREADABLE:
+                    return f"this role may not read its edge table _Join:{name}:{parse} ({GRANT})"
                 if join[c] not in COLUMN_TYPES[c]:
                     return f"its edge table _Join:{name}:{parse}: {_odd_column(c, c, join[c])}"
             return ""
         if name not in cols[parse]:
             return "no such column in the table"
         kind = cols[parse][name]
+        if kind == UNREADABLE:
+            return f"this role may not read its column {name} ({GRANT})"
         return "" if kind in COLUMN_TYPES[ftype] else _odd_column(name, ftype, kind)
 
     # --- reading ----------------------------------------------------------------------------
