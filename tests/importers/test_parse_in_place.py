@@ -545,3 +545,29 @@ def test_what_the_role_may_not_read_is_noted_as_such(live_parse: LiveParse) -> N
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("DROP OWNED BY ql_partial_reader")
             con.execute("DROP ROLE ql_partial_reader")
+
+
+def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
+    """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
+    default search_path "$user", public finds it first) found _SCHEMA through the search_path
+    but looked for the tables in current_schema(), its own empty schema: every class was
+    'in _SCHEMA but its table is missing', and doctor proposed indexes that exist."""
+    spec = {"fields": {"s": {"type": "String"}, "to": {"type": "Pointer", "targetClass": "Own"}}}
+    url = _parse_like(live_parse, "own_schema", {"Own": spec}, [
+        f'CREATE TABLE "Own" ({_BUILTINS}, s text, "to" text)', f"INSERT INTO \"Own\" VALUES ({_ROW}, 'x', 'd1')",
+        'CREATE INDEX "by_to" ON "Own" ("to")',
+        "DROP ROLE IF EXISTS ql_own_schema", "CREATE ROLE ql_own_schema LOGIN", "GRANT pg_read_all_data TO ql_own_schema",
+        "CREATE SCHEMA ql_own_schema AUTHORIZATION ql_own_schema",
+    ])  # fmt: skip
+    db = querylang.connect(url.replace("postgres@", "ql_own_schema@"), layout="parse")
+    try:
+        assert db.store.execute("SELECT current_schema()", []) == [("ql_own_schema",)]
+        assert db.notes == [] and set(db.schema.classes) == {"Own"}
+        assert db.query("Own", {"to": {"pointsTo": "d1"}}).ids == ["d1"]
+        assert db.missing_indexes() == []
+    finally:
+        db.close()
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("DROP SCHEMA ql_own_schema")
+            con.execute("DROP OWNED BY ql_own_schema")
+            con.execute("DROP ROLE ql_own_schema")

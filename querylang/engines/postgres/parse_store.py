@@ -117,11 +117,14 @@ class ParseStore(PostgresStore):
             cols: dict[str, dict[str, str]] = {}  # table → column → its type (UNREADABLE: not ours to read)
             ordered: dict[str, list[str]] = {}
             # From the catalog, not information_schema.columns: that lists only what this role
-            # may read, so a table or column it may not read would be noted as missing.
+            # may read, so a table or column it may not read would be noted as missing. The
+            # tables are those the queries' unqualified names find (pg_table_is_visible: the
+            # search_path, as _SCHEMA itself was found), not current_schema()'s alone: a schema
+            # named as the role ("$user", first in the default search_path) would hide them all.
             for table, column, kind, readable in con.execute(
                 "SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+                "WHERE pg_table_is_visible(c.oid) AND n.nspname <> 'pg_catalog' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
                 "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
             ):
                 cols.setdefault(table, {})[column] = kind if readable else UNREADABLE
@@ -316,7 +319,7 @@ class ParseStore(PostgresStore):
                 for t, c in con.execute(
                     "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
                     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                    "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
                 )
             }
             con.rollback()
