@@ -366,12 +366,13 @@ def test_kept_plans_in_place(cls: str, script: str, inputs: list[dict[str, Any]]
 # --- drift between _SCHEMA and the tables -------------------------------------------------------
 
 
-def _parse_like(live_parse: LiveParse, dbname: str, schemas: dict[str, Any], ddl: list[str]) -> str:
+def _parse_like(live_parse: LiveParse, dbname: str, schemas: dict[str, Any], ddl: list[str], created: str = "") -> str:
     """A fresh database on the live server's cluster holding a _SCHEMA as Parse Server writes
-    it (``schemas``: className → its schema JSON) and the tables of ``ddl``; its URL."""
+    it (``schemas``: className → its schema JSON) and the tables of ``ddl``; its URL.
+    ``created``: more of the CREATE DATABASE statement (its locale)."""
     with psycopg.connect(live_parse.pg.url("postgres"), autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{dbname}"')
+        con.execute(f'CREATE DATABASE "{dbname}" {created}')
     url = live_parse.pg.url(dbname)
     with psycopg.connect(url, autocommit=True) as con:
         con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
@@ -571,3 +572,23 @@ def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
             con.execute("DROP SCHEMA ql_own_schema")
             con.execute("DROP OWNED BY ql_own_schema")
             con.execute("DROP ROLE ql_own_schema")
+
+
+def test_an_icu_database_is_not_taken_for_code_point_order(live_parse: LiveParse) -> None:
+    """A database made with LOCALE_PROVIDER icu keeps a libc datcollate ('C') beside the ICU
+    locale that orders its text: it was taken for code-point order, so strings sorted and
+    compared in en-US order ('a' < 'B', ranges off) against docs/semantics.md's."""
+    texts = ["b", "B", "a", "A", "_", "é", "e"]
+    url = _parse_like(live_parse, "icu_en", {"S": {"fields": {"t": {"type": "String"}}}}, [
+        f'CREATE TABLE "S" ({_BUILTINS}, t text)',
+        *(f"INSERT INTO \"S\" VALUES ('s{i}', now(), now(), '{t}')" for i, t in enumerate(texts)),
+    ], created="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'")  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        assert db.store.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()", []) == [("C",)]
+        assert not db.store.dialect.code_point_order
+        assert [r["t"] for r in db.query("S", {}, sort=["t"]).records] == sorted(texts) == ["A", "B", "_", "a", "b", "e", "é"]
+        for where in ({"t": {"greaterThan": "a"}}, {"t": {"lessThan": "_"}}):
+            assert db.query("S", where).ids == db.reference("S", where).ids
+    finally:
+        db.close()

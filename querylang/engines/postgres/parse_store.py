@@ -113,7 +113,11 @@ class ParseStore(PostgresStore):
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
                 raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
-            collation = con.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
+            # The provider too (PostgreSQL 15+; to_jsonb reads it on older servers as NULL): an ICU
+            # database keeps a libc datcollate ('C') beside the ICU locale that orders its text.
+            collation = con.execute(
+                "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d WHERE datname = current_database()"
+            ).fetchone()
             cols: dict[str, dict[str, str]] = {}  # table → column → its type (UNREADABLE: not ours to read)
             ordered: dict[str, list[str]] = {}
             # From the catalog, not information_schema.columns: that lists only what this role
@@ -163,7 +167,10 @@ class ParseStore(PostgresStore):
             if all(c in readable and cols[table][c] != UNREADABLE for c in ordered.get(table, [])):
                 physical[q] = ordered[table]
         layout = ParseLayout({q: p for p, q in names.items()}, physical)
-        code_points = collation is not None and collation[0] in CODE_POINT_COLLATIONS
+        code_points = collation is not None and (
+            collation[1] == "b"  # PostgreSQL 17's builtin provider: every one of its collations is code-point order
+            or (collation[1] in (None, "c") and collation[0] in CODE_POINT_COLLATIONS)
+        )
         self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
         self.dialect.stem_probe = self._stems_problem
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
