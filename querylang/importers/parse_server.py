@@ -31,6 +31,7 @@ from querylang.model.parse_types import (
     rest_record,
 )
 
+from ..engines.postgres.passwords import hide_password
 from ..errors import DataError
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging
@@ -49,14 +50,17 @@ class ParseClient:
     """Requests to one Parse Server with the master key, over one kept-alive connection."""
 
     def __init__(self, url: str, app_id: str, master_key: str, timeout: float = TIMEOUT) -> None:
+        # Messages name the URL with any password in it masked (a proxy's userinfo would
+        # otherwise end up in a terminal's scrollback or a CI log).
+        shown = hide_password(url)
         try:
             parts = urllib.parse.urlsplit(url.rstrip("/"))
             port = parts.port  # urllib checks the port (a number, at most 65535) only when asked
         except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number
-            raise DataError(f"not a Parse Server URL: {url!r}: {exc} (expected e.g. http://localhost:1337/parse)") from None
+            raise DataError(f"not a Parse Server URL: {shown!r}: {exc} (expected e.g. http://localhost:1337/parse)") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise DataError(f"not a Parse Server URL: {url!r} (expected e.g. http://localhost:1337/parse)")
-        self.url = url.rstrip("/")
+            raise DataError(f"not a Parse Server URL: {shown!r} (expected e.g. http://localhost:1337/parse)")
+        self.url = shown.rstrip("/")
         self.base = parts.path
         self.host, self.port, self.https = parts.hostname, port, parts.scheme == "https"
         self.headers = {"X-Parse-Application-Id": app_id, "X-Parse-Master-Key": master_key, "Accept": "application/json"}

@@ -250,6 +250,23 @@ def test_a_malformed_url_is_a_user_error(url: str, why: str, tmp_path: Path) -> 
     assert not path.exists()
 
 
+def test_a_password_in_the_url_is_masked(live_parse: LiveParse, tmp_path: Path) -> None:
+    """A URL with userinfo (a proxy's credentials) was repeated whole in every error."""
+    from benchmarks.parse_server import _free_port
+
+    secret = "s3cret-pw"
+    urls = [live_parse.url.replace("http://", f"http://reader:{secret}@"),  # wrong key: HTTP 403
+            f"http://reader:{secret}@127.0.0.1:{_free_port()}/parse",  # nothing listening
+            f"http://reader:{secret}@127.0.0.1:99999/parse"]  # not a URL  # fmt: skip
+    for url in urls:
+        with pytest.raises(DataError) as err:
+            querylang.connect().import_parse_server(url, app_id=KEYS["app_id"], master_key="wrong")
+        assert secret not in str(err.value) and "reader:***@127.0.0.1" in str(err.value)
+        res = CliRunner().invoke(main, ["import", "parse-server", url, "--app-id", "a", "--master-key", "k",
+                                        "--db", str(tmp_path / "never.duckdb")])  # fmt: skip
+        assert res.exit_code == 2 and secret not in res.output and "reader:***@" in res.output, res.output
+
+
 def test_cli(live_parse: LiveParse, tmp_path: Path) -> None:
     runner = CliRunner()
     path = tmp_path / "cli.duckdb"
