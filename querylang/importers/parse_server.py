@@ -154,6 +154,13 @@ def read_schemas(client: ParseClient) -> dict[str, dict[str, dict[str, Any]]]:
     results = out.get("results")
     if not isinstance(results, list):
         raise DataError(f"Parse Server at {client.url}: /schemas did not list classes")
+    if not results:
+        # A Parse Server always lists its own classes (_User, _Role); an empty list is what a
+        # URL past the mount path gets (…/parse/classes/schemas queries a class 'schemas').
+        raise DataError(
+            f"Parse Server at {client.url}: /schemas listed no classes (not even _User); "
+            "give the server's mount path, such as http://host:1337/parse"
+        )
     schemas: dict[str, dict[str, dict[str, Any]]] = {}
     for entry in results:
         name, fields = entry.get("className"), entry.get("fields")

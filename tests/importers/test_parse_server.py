@@ -211,6 +211,8 @@ def test_a_server_dying_mid_import_changes_nothing(live_parse: LiveParse, tmp_pa
         ({"master_key": "wrong"}, r"GET /schemas answered HTTP 403: .* \(check the application id and the master key, and .*masterKeyIps"),
         ({"app_id": "nope"}, r"HTTP 403"),
         ({"path": "/nothing"}, r"HTTP 404"),
+        # /parse/classes/schemas is a query of a class named 'schemas': no classes, not 0 records
+        ({"path": "/parse/classes"}, r"/schemas listed no classes .*mount path"),
         ({"port": True}, r"cannot reach Parse Server at http://127\.0\.0\.1:\d+/parse"),
     ],
 )
