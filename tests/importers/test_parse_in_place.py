@@ -285,6 +285,23 @@ def test_not_a_parse_database(live_parse: LiveParse) -> None:
         querylang.connect(":memory:", layout="parse")
 
 
+def test_parse_tables_without_the_parse_layout_are_refused_untouched(live_parse: LiveParse) -> None:
+    """Connecting to Parse's database without layout='parse' made querylang's schema table in
+    Parse's schema, showed 'no classes', and a load then failed on a table of Parse's name. It
+    is refused, saying how to read it, and nothing is made there."""
+
+    tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+    with psycopg.connect(live_parse.pg.uri) as con:
+        before = con.execute(tables).fetchone()
+    for read_only in (False, True):
+        with pytest.raises(DataError, match=r"Parse Server's tables \(_SCHEMA\).*--layout parse"):
+            querylang.connect(live_parse.pg.uri, read_only=read_only)
+    res = CliRunner().invoke(main, ["schema", "--db", live_parse.pg.uri])
+    assert res.exit_code == 2 and "--layout parse" in res.output
+    with psycopg.connect(live_parse.pg.uri) as con:
+        assert con.execute(tables).fetchone() == before
+
+
 # --- doctor: the indexes Parse does not create --------------------------------------------------
 
 

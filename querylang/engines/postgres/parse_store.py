@@ -93,6 +93,9 @@ class ParseStore(PostgresStore):
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout, shown=url)
         self.url = self.path = url
 
+    def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
+        """Parse's tables are what this layout reads."""
+
     def configure(self, con: psycopg.Connection[Any]) -> None:
         super().configure(con)
         con.adapters.register_loader("jsonb", JsonbLoader)

@@ -191,6 +191,8 @@ class PostgresStore:
         try:
             with self.connection() as con:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
+                if found is None or found[0] is None:
+                    self._refuse_parse_tables(con)
                 if not read_only and (found is None or found[0] is None):
                     with con.transaction():
                         con.execute(
@@ -206,6 +208,18 @@ class PostgresStore:
         except BaseException:
             self.pool.close()
             raise
+
+    def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
+        """A schema holding Parse Server's own tables and no querylang classes is Parse's: our
+        tables would be made beside (or clash with) its class tables, and its classes would look
+        missing. Say how to read it instead."""
+        parse = con.execute("SELECT to_regclass(%s)", [quote("_SCHEMA")]).fetchone()
+        if parse is not None and parse[0] is not None:
+            raise DataError(
+                f"the PostgreSQL database at {self.shown} holds Parse Server's tables (_SCHEMA) and no "
+                "querylang classes: query them in place with --layout parse (layout='parse'), or give "
+                "querylang a schema of its own (?options=-c%20search_path%3Dquerylang, made first)"
+            )
 
     # --- connections ----------------------------------------------------------------------
 
