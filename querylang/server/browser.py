@@ -60,7 +60,7 @@ def relation_script(owner: str, oid: str, key: str) -> str:
 def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
     """How one value shows: text, and a link for a Pointer."""
     if v is None:
-        return {"text": ""}
+        return {"text": "", "unset": True}  # the record page says so: "" is a value, this is not
     if f is not None and f.type == "Pointer" and isinstance(v, str):
         return {"text": v, "href": record_url(f.target, v)}
     if isinstance(v, dict | list):
@@ -81,31 +81,42 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     def page(name: str, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**ctx))
 
+    async def load(fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` on the database thread; a database that fails (a PostgreSQL server
+        gone, a table dropped behind querylang's back) is a page saying so, not a bare 500."""
+        try:
+            return await worker.run(fn, *args)
+        except querylang.QueryError as exc:
+            raise _Failed(str(exc)) from None
+
     def guard(request: Request) -> Response | None:
-        """A redirect to the login form, or to the same page once ``?masterKey=`` signed in."""
+        """A redirect to the login form, or to the same page once ``?masterKey=`` signed in.
+        The login form is told the page (``next``): a shared link opens once signed in."""
         given = request.query_params.get("masterKey")
+        rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
+        target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
         if given is not None:
-            rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
-            target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
             if hmac.compare_digest(given.encode(), config.master_key.encode()):
                 resp = RedirectResponse(target, 303)
                 resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
                 return resp
-            return RedirectResponse("/browser/login?failed=1", 303)
+            return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"failed": 1, "next": target}), 303)
         if not signed_in(request):
-            return RedirectResponse("/browser/login", 303)
+            return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"next": target}), 303)
         return None
 
     async def login(request: Request) -> Response:
         if request.method == "POST":
             form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
             key = (form.get("masterKey") or [""])[0]
+            target = _browser_page((form.get("next") or [""])[0])
             if hmac.compare_digest(key.encode(), config.master_key.encode()):
-                resp = RedirectResponse("/browser/", 303)
+                resp = RedirectResponse(target, 303)
                 resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
                 return resp
-            return page("login.html", failed=True)
-        return page("login.html", failed=bool(request.query_params.get("failed")))
+            return page("login.html", failed=True, next=target)
+        q = request.query_params
+        return page("login.html", failed=bool(q.get("failed")), next=_browser_page(q.get("next", "")))
 
     async def logout(request: Request) -> Response:
         resp = RedirectResponse("/browser/login", 303)
@@ -116,10 +127,10 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         if (r := guard(request)) is not None:
             return r
 
-        def load() -> list[dict[str, Any]]:
+        def counts() -> list[dict[str, Any]]:
             return [{"name": c, "count": db.count(c), "href": class_url(c)} for c in db.schema.classes]
 
-        return page("classes.html", title="Classes", classes=await worker.run(load))
+        return page("classes.html", title="Classes", classes=await load(counts))
 
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
         """The records table of one class (runs on the database thread)."""
@@ -148,7 +159,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
                 {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name)) for f in fields]}
                 for r in res.records
             ]
-        ctx["prev"] = link_to(link, base, page=page_no - 1 if page_no > 1 else None) if page_no > 0 else None
+        # From a page past the end (a shared link to a class that shrank) back to the last one.
+        back = min(page_no, ctx["pages"]) - 1
+        ctx["prev"] = link_to(link, base, page=back or None) if page_no > 0 else None
         ctx["next"] = link_to(link, base, page=page_no + 1) if page_no + 1 < ctx["pages"] else None
         return ctx
 
@@ -173,7 +186,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return _missing(page, f"class {cls_name}")
         script, order, page_no = paging(request)
         link = class_url(cls_name)
-        ctx = await worker.run(table, cls_name, script, order, page_no, {"script": script, "order": order}, cls_name, link)
+        ctx = await load(table, cls_name, script, order, page_no, {"script": script, "order": order}, cls_name, link)
         return page("records.html", **ctx)
 
     async def below_class(request: Request) -> Response:
@@ -197,7 +210,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         _, order, page_no = paging(request)
         heading = f"{owner} {oid} · {key} → {f.target}"
         link = f"{record_url(owner, oid)}/relation/{urllib.parse.quote(key)}"
-        ctx = await worker.run(table, f.target, relation_script(owner, oid, key), order, page_no, {"order": order}, heading, link)
+        ctx = await load(table, f.target, relation_script(owner, oid, key), order, page_no, {"order": order}, heading, link)
         ctx["back"] = record_url(owner, oid)
         return page("records.html", **ctx)
 
@@ -207,7 +220,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         if cls_name not in db.schema.classes:
             return _missing(page, f"class {cls_name}")
 
-        def load() -> dict[str, Any] | None:
+        def fields() -> dict[str, Any] | None:
             found = db.find(cls_name, {"objectId": oid}, limit=1).records
             if not found:
                 return None
@@ -235,18 +248,43 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return {"title": f"{cls_name} {oid}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
                     "back": class_url(cls_name)}
 
-        ctx = await worker.run(load)
+        ctx = await load(fields)
         if ctx is None:
             return _missing(page, f"{cls_name} {oid}")
         return page("record.html", **ctx)
 
+    def shown(endpoint: Any) -> Any:
+        async def answer(request: Request) -> Response:
+            try:
+                return await endpoint(request)  # type: ignore[no-any-return]
+            except _Failed as exc:
+                resp = page("failed.html", title="Database error", error=exc.message)
+                resp.status_code = 500
+                return resp
+
+        return answer
+
     return [
-        Route("/", classes),
+        Route("/", shown(classes)),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
-        Route("/classes/{cls}", records),
-        Route("/classes/{cls}/{rest:path}", below_class),
+        Route("/classes/{cls}", shown(records)),
+        Route("/classes/{cls}/{rest:path}", shown(below_class)),
     ]
+
+
+class _Failed(Exception):
+    """The database failed while a page was made (browser_routes' ``load``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _browser_page(target: str) -> str:
+    """``target`` when it is a page of the browser, else the browser's first page: the login
+    form's ``next`` never leads to another site (``//host``) or out of the browser."""
+    return target if target.startswith("/browser/") else "/browser/"
 
 
 def _segments_after_classes(request: Request) -> list[str]:
