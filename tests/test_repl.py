@@ -177,6 +177,20 @@ def test_ctrl_c_cancels_the_input_and_tab_completes(term: Terminal) -> None:
     assert term.quit() == 0
 
 
+def test_a_history_file_that_cannot_be_written_is_no_traceback(term: Terminal) -> None:
+    # Found by review: when the history file could no longer be written (its folder removed,
+    # a full disk), every Enter printed prompt_toolkit's traceback and "Press ENTER to
+    # continue..."; the session goes on with its history in memory.
+    term.enter(".class Post")
+    term.history.unlink()
+    term.history.mkdir()  # appending to it now fails
+    out = term.enter("where({ score: 13 })")
+    assert "Unhandled exception" not in out and "Traceback" not in out and "Press ENTER" not in out, out
+    assert "4 records" in out
+    assert "4 records" in term.enter("where({ score: { greaterThan: 12 } })")
+    assert term.quit() == 0
+
+
 def test_esc_enter_adds_a_line_and_a_blank_line_runs_as_is(term: Terminal) -> None:
     term.enter(".class Post")
     term.type("where({ score: { greaterThan: 12 } })")

@@ -10,6 +10,7 @@ a terminal the same commands are read from it, one entry after another, without 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -626,13 +627,21 @@ def make_prompt(session: Session) -> Any:
     def _newline(event: Any) -> None:
         event.current_buffer.insert_text("\n")
 
+    class KeptHistory(FileHistory):
+        """A FileHistory that goes on in memory once its file cannot be written (its folder
+        removed, a full disk): prompt_toolkit would print a traceback at every Enter."""
+
+        def store_string(self, string: str) -> None:
+            with contextlib.suppress(OSError):
+                super().store_string(string)
+
     history: History
     path = history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8"):
             pass
-        history = FileHistory(str(path))
+        history = KeptHistory(str(path))
     except OSError:
         history = InMemoryHistory()
 
