@@ -208,7 +208,7 @@ class Database:
     def explain(
         self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
     ) -> str:
-        """The engine's plan for the query (DuckDB's EXPLAIN), as text."""
+        """The engine's plan for the query (DuckDB's or PostgreSQL's EXPLAIN), as text."""
         plan = self.compile(class_name, query, **kw)
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 

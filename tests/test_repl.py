@@ -280,6 +280,20 @@ def test_the_help_example_runs(tmp_path: Path) -> None:
     assert "error" not in out.getvalue() and "4 records" in out.getvalue()
 
 
+def test_the_readme_lists_each_command_as_help_prints_it() -> None:
+    # Found by review: the README listed `.format table|json` (csv and jsonl are there too),
+    # `.show CLASS ID` without its FIELDs, `.schema` without its CLASS, and `.inputs` without
+    # `clear`; and `.help` called `.explain` "DuckDB's plan" on PostgreSQL too.
+    from querylang.app.repl import COMMANDS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    repl = readme[readme.index("`querylang repl "):]
+    repl = " ".join(repl[: repl.index("A session (real output)")].split())
+    for name, (usage, _) in COMMANDS.items():
+        assert f"`{name} {usage}`".replace(" `", "`") in repl, name
+    assert COMMANDS[".explain"][1].startswith("the database's plan")
+
+
 def test_a_statement_that_asks_for_no_query_is_an_error() -> None:
     # #12.15: `const m = 10` used to list every record.
     s, out = session_for(class_name="Post")

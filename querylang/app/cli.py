@@ -398,7 +398,7 @@ def find(
 @click.argument("script")
 @source_options
 @query_options
-@click.option("--explain", "explain_it", is_flag=True, help="Also print DuckDB's plan for the query.")
+@click.option("--explain", "explain_it", is_flag=True, help="Also print the database's plan for the query (DuckDB's or PostgreSQL's EXPLAIN).")
 def compile_cmd(
     class_name: str,
     script: str,
@@ -412,7 +412,7 @@ def compile_cmd(
     count: bool,
     explain_it: bool,
 ) -> None:
-    """Print the SQL and parameters SCRIPT compiles to (and, with --explain, DuckDB's plan).
+    """Print the SQL and parameters SCRIPT compiles to (and, with --explain, the database's plan).
 
     SCRIPT is read as for 'query' (text, '-' or @FILE). Nothing is run without --explain.
     With neither --db nor --data the bundled sample dataset's schema is used.

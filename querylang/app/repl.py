@@ -63,7 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".class": ("NAME", "query this class from now on"),
     ".inputs": ("KEY=VALUE ... | clear", "set input values (Inputs.KEY, $KEY); no argument lists them"),
     ".sql": ("", "the SQL and parameters of the last query"),
-    ".explain": ("", "DuckDB's plan for the last query"),
+    ".explain": ("", "the database's plan for the last query (DuckDB's or PostgreSQL's EXPLAIN)"),
     ".timer": ("on|off", "show how long each query takes"),
     ".schema": ("[CLASS]", "classes, fields, types and record counts"),
     ".load": ("FILE", "load a JSON interchange file into this database (all or nothing)"),
