@@ -207,6 +207,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         f = db.schema.classes[owner].fields.get(key) if owner in db.schema.classes else None
         if f is None or f.type != "Relation":
             return _missing(page, f"Relation {owner}.{key}")
+        # A record that is not there holds nothing: a page of "0 records" would say it does.
+        if not await load(lambda: db.find(owner, {"objectId": oid}, limit=1).records):
+            return _missing(page, f"{owner} {oid}")
         _, order, page_no = paging(request)
         heading = f"{owner} {oid} · {key} → {f.target}"
         link = f"{record_url(owner, oid)}/relation/{urllib.parse.quote(key)}"

@@ -165,6 +165,16 @@ def test_previous_from_a_page_past_the_end_goes_to_the_last_page(shared: LiveSer
     assert browser.find_elements(By.ID, "next") == []
 
 
+def test_the_relation_of_a_record_that_is_not_there_is_not_found(shared: LiveServer, browser: webdriver.Chrome) -> None:
+    # Found by review: it showed "Group nope · posts → Post" and "0 records", as if the
+    # record were there with an empty Relation.
+    browser.get(shared.root + f"/browser/classes/Group/nope/relation/posts?masterKey={MASTER_KEY}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+    assert "There is no Group nope." in browser.find_element(By.TAG_NAME, "main").text
+    browser.get(shared.root + "/browser/classes/Group/g2/relation/posts")
+    assert column(browser) == shared.db.query("Post", "where({ relatedTo: { id: 'g2', key: 'posts' } })").ids
+
+
 def test_signing_in_opens_the_page_that_was_asked_for(shared: LiveServer, browser: webdriver.Chrome) -> None:
     # Found by review: a shared link (a class with a filter script) led to the sign-in form,
     # and signing in then opened the list of classes: the link was lost.
