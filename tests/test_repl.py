@@ -191,6 +191,41 @@ def test_a_history_file_that_cannot_be_written_is_no_traceback(term: Terminal) -
     assert term.quit() == 0
 
 
+def test_sigterm_ends_the_repl(term: Terminal) -> None:
+    # Found by review: SIGTERM (`kill`, a CI job cancelled) reached the REPL as Ctrl-C does,
+    # so it only cleared the input and the REPL went on; it ends, exit 130, as other commands.
+    term.type("where({ score: 13 ")
+    term.child.kill(signal.SIGTERM)
+    term.child.expect(pexpect.EOF, timeout=10)
+    term.child.close()
+    assert term.child.exitstatus == 130
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_ends_piped_input(tmp_path: Path, sig: int) -> None:
+    # Found by review: with entries piped in, Ctrl-C or SIGTERM cancelled the entry running
+    # and the REPL went on with the next one (thousands of entries: thousands of presses).
+    import subprocess
+
+    entries = tmp_path / "entries.txt"
+    entries.write_text(".class Post\n" + "where({ score: { greaterThan: 1 } })\n" * 20000, encoding="utf-8")
+    env = {**os.environ, "QUERYLANG_HISTORY": str(tmp_path / "h"), "COLUMNS": "80"}
+    with entries.open("rb") as stdin:
+        child = subprocess.Popen([*COMMAND, "repl"], stdin=stdin, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=env)  # fmt: skip
+        assert child.stdout is not None
+        child.stdout.readline()  # it is running entries now
+        time.sleep(0.5)
+        child.send_signal(sig)
+        try:
+            out, err = child.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, err = child.communicate()
+    assert child.returncode == 130, (child.returncode, err[-500:])
+    assert b"interrupted" in err
+
+
 def test_esc_enter_adds_a_line_and_a_blank_line_runs_as_is(term: Terminal) -> None:
     term.enter(".class Post")
     term.type("where({ score: { greaterThan: 12 } })")

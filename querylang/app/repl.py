@@ -4,8 +4,9 @@ Enter runs a script once its brackets close (``lexer.is_complete``), so a multi-
 ``where({ ... })`` is typed naturally; Esc Enter starts a new line anyway (for a ``sort()``
 on a line of its own), and Enter on a blank line runs the text as it is. Errors print with the
 caret view and the session goes on. Ctrl-C clears the input or interrupts a running query
-(commands.run_query runs the query where Ctrl-C can reach it); Ctrl-D quits. When stdin is not
-a terminal the same commands are read from it, one entry after another, without prompts.
+(commands.run_query runs the query where Ctrl-C can reach it); Ctrl-D quits; SIGTERM ends the
+session (exit 130). When stdin is not a terminal the same commands are read from it, one entry
+after another, without prompts, and Ctrl-C ends the run (exit 130).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import json
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +99,9 @@ class Session:
     fmt: str = "table"
     max_rows: int | None = DEFAULT_MAX_ROWS
     status: int = 0  # the exit status piped input ends with
+    # Ctrl-C cancels one entry at the prompt; it ends the session for piped input (no prompt
+    # to go back to) and after SIGTERM (run_repl), through the CLI's exit 130.
+    ends_on_interrupt: bool = False
 
     # --- entries ------------------------------------------------------------------------
 
@@ -114,6 +120,8 @@ class Session:
         except QueryError as err:
             self.error(str(err))
         except KeyboardInterrupt:
+            if self.ends_on_interrupt:
+                raise
             self.console.print(Text("cancelled", style=HINT_STYLE))
         except (Quit, EOFError):
             raise
@@ -529,22 +537,46 @@ def run_repl(db: Database, *, class_name: str | None = None) -> int:
     Returns the exit status: for piped input, 2 after a user error and 1 after a fault."""
     session = Session(db, make_console(), class_name=class_name)
     if not sys.stdin.isatty():
+        session.ends_on_interrupt = True
         run_batch(session, sys.stdin.read())
         return session.status
     prompt = make_prompt(session)
     banner(session)
-    while True:
-        try:
-            text = prompt.prompt(prompt_text(session))
-        except KeyboardInterrupt:
-            continue  # Ctrl-C drops the input being typed
-        except EOFError:
-            break
-        try:
-            session.handle(text)
-        except (Quit, EOFError):
-            break
+    with ended_by_sigterm(session):
+        while True:
+            try:
+                text = prompt.prompt(prompt_text(session))
+            except KeyboardInterrupt:
+                if session.ends_on_interrupt:
+                    raise
+                continue  # Ctrl-C drops the input being typed
+            except EOFError:
+                break
+            try:
+                session.handle(text)
+            except (Quit, EOFError):
+                break
     return 0
+
+
+@contextlib.contextmanager
+def ended_by_sigterm(session: Session) -> Iterator[None]:
+    """SIGTERM (``kill``, a CI job cancelled) ends the session. It comes as a Ctrl-C, so a
+    running query is cancelled the way Ctrl-C cancels it (commands.cancellable), and the
+    session, told to end on it, lets the interrupt through to the CLI's exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        session.ends_on_interrupt = True
+        signal.raise_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def enter_runs(text: str, current_line: str) -> bool:
