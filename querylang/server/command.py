@@ -60,6 +60,11 @@ def serve(
         raise click.ClickException(f"querylang serve needs the 'serve' extra ({exc.name} is missing): "
                                    "pip install 'querylang[serve]'") from None
 
+    under = "/" + mount.strip("/")
+    if under == "/browser" or under.startswith("/browser/"):
+        # The browser's routes come first (app.py): the API would answer nothing there.
+        raise ServeError(f"--mount {mount}: the data browser is served at /browser; put the Parse API "
+                         "under another path (the default is /parse)")
     sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
     try:
         database = open_database(db, data)

@@ -60,3 +60,13 @@ def test_a_server_that_cannot_start_is_a_clear_error() -> None:
             assert message in res.output and "Parse API at" not in res.output, (args, res.output)
     finally:
         busy.close()
+
+
+def test_a_mount_under_the_browser_is_refused() -> None:
+    # Found by review: with --mount /browser (or a path under it) the data browser's routes
+    # answered every API call (a 303 to its sign-in form, or 404), while the banner said
+    # "Parse API at .../browser": an SDK pointed there got no Parse API at all.
+    for mount in ("/browser", "browser/", "/browser/api"):
+        res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--mount", mount])
+        assert res.exit_code == 2, (mount, res.output)
+        assert "--mount" in res.output and "the data browser" in res.output and "Parse API at" not in res.output
