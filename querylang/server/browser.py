@@ -193,6 +193,12 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         """A record page or a relation page, told apart by the raw path's segments: routing
         reads the decoded path, where an objectId holding ``/`` would span two segments."""
         match _segments_after_classes(request):
+            case [cls_name, oid] | [cls_name, oid, "relation", _] if "\x00" in oid:
+                # No record can have it (the library refuses NUL in a string): not found,
+                # rather than a database error page.
+                if (r := guard(request)) is not None:
+                    return r
+                return _missing(page, f"{cls_name} {oid}")
             case [cls_name, oid]:
                 return await record(request, cls_name, oid)
             case [owner, oid, "relation", key]:

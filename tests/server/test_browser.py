@@ -171,6 +171,9 @@ def test_the_relation_of_a_record_that_is_not_there_is_not_found(shared: LiveSer
     browser.get(shared.root + f"/browser/classes/Group/nope/relation/posts?masterKey={MASTER_KEY}")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
     assert "There is no Group nope." in browser.find_element(By.TAG_NAME, "main").text
+    for path in ("/browser/classes/Post/a%00b", "/browser/classes/Group/a%00b/relation/posts"):
+        browser.get(shared.root + path)  # an objectId no record can have: not a database error
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Not found", path
     browser.get(shared.root + "/browser/classes/Group/g2/relation/posts")
     assert column(browser) == shared.db.query("Post", "where({ relatedTo: { id: 'g2', key: 'posts' } })").ids
 
