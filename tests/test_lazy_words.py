@@ -142,3 +142,24 @@ def test_closing_twice_is_harmless(tmp_path: Path):
     db.load(notes("ducks"))
     db.close()
     db.close()  # a Ctrl-C during the first close's words used to fail here: "Connection already closed"
+
+
+def test_cancel_stops_the_words_being_computed():
+    # Found by review: Ctrl-C on the REPL's first text search after a large load did nothing
+    # for a minute: the words were computed (in Python, for every text) before the statement
+    # began, and only the statement heeded the cancel event. It is heeded while they are
+    # computed too; they stay pending, and the next search computes them.
+    import threading
+    import time
+
+    db = querylang.connect()
+    db.load(notes(*(f"the ducks number {i} are running in line {i * 7}" for i in range(100_000))))
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    start = time.monotonic()
+    with pytest.raises(querylang.QueryCancelled):
+        db.query("Note", search("duck"), limit=1, cancel=cancel)
+    assert time.monotonic() - start < 3
+    assert ("Note", "body") in db.store.pending_words
+    assert stored_words(db)[:1] == [(None,)]
+    assert db.count("Note", search('"number 5 "')) == 1

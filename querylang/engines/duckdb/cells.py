@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -13,6 +14,7 @@ import pyarrow as pa
 from querylang.engines.duckdb.layout import (
     field_columns,
 )
+from querylang.errors import QueryCancelled
 from querylang.features import text
 from querylang.features.geo import polygon_ring
 from querylang.interchange.columns import (
@@ -28,6 +30,7 @@ from querylang.model.values import (
     type_class,
 )
 
+WORDS_CHUNK = 2000  # texts between two looks at a cancel event (word_arrays)
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "DOUBLE": pa.float64(),
@@ -216,7 +219,12 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
     return arrays
 
 
-def word_arrays(texts: list[str]) -> list[pa.Array]:
-    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts."""
-    per_text = [text.word_columns(t) for t in texts]
+def word_arrays(texts: list[str], cancel: threading.Event | None = None) -> list[pa.Array]:
+    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts. A set
+    ``cancel`` stops it between chunks (QueryCancelled): a large field takes a minute."""
+    per_text: list[Any] = []
+    for at in range(0, len(texts), WORDS_CHUNK):
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
+        per_text += [text.word_columns(t) for t in texts[at : at + WORDS_CHUNK]]
     return [pa.array([w[k] for w in per_text], pa.string()) for k in range(3)]

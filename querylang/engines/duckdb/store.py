@@ -186,9 +186,9 @@ class Store:
         """Hold for one query (plan and rows): other queries run alongside, writes wait."""
         return self.lock.shared()
 
-    def ready(self, words: Iterable[tuple[str, str]]) -> None:
+    def ready(self, words: Iterable[tuple[str, str]], cancel: threading.Event | None = None) -> None:
         """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
-        pending."""
+        pending; a set ``cancel`` stops that (QueryCancelled), the words left pending."""
         if not self.pending_words:
             return
         # Under the shared side (no write runs) and one query at a time: filling them is an
@@ -202,9 +202,9 @@ class Store:
                         "(they are computed then, on the first text search or on close), e.g. "
                         f"querylang repl --db {self.path} < /dev/null"
                     )
-                self.fill_words(name, f)
+                self.fill_words(name, f, cancel)
 
-    def fill_words(self, class_name: str, field_name: str) -> int:
+    def fill_words(self, class_name: str, field_name: str, cancel: threading.Event | None = None) -> int:
         """Compute the words of every text of the field that lacks them (one UPDATE);
         returns the number of distinct texts done."""
         con = self.con
@@ -214,7 +214,7 @@ class Store:
             with self._transaction():
                 texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
                 if texts:
-                    words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts)], names=["t", "tx", "fx", "wx"])
+                    words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts, cancel)], names=["t", "tx", "fx", "wx"])
                     with self._view("_ql_words", words) as view:
                         con.execute(
                             f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
@@ -598,7 +598,7 @@ class Store:
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         if words:
-            self.ready(words)
+            self.ready(words, cancel)
         cur = self._cursor()
         watched = timeout is not None or cancel is not None
         token = self.watchdog.watch(cur, timeout, cancel) if watched else None
@@ -624,7 +624,7 @@ class Store:
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         if words:
-            self.ready(words)
+            self.ready(words, cancel)
         cur = self.con.cursor()
         token = self.watchdog.watch(cur, None, cancel) if cancel is not None else None
         try:
