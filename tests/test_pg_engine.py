@@ -120,6 +120,24 @@ def test_dates_do_not_depend_on_the_session_time_zone(pg_cluster):
         assert db.aggregate("Post", {"last": {"max": "at"}}) == {"last": "2024-03-02T00:30:00.000Z"}
 
 
+@pytest.mark.parametrize("style", ["SQL, DMY", "German"])
+def test_dates_do_not_depend_on_the_date_style(pg_cluster, style):
+    """A database, role or URL may set another DateStyle (ALTER DATABASE ... SET DateStyle):
+    every query reading a date crashed with psycopg's NotImplementedError, and the reference
+    evaluator's read of the data too."""
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    dated = url + urllib.parse.quote(f" -c DateStyle={style.replace(' ', '')}")
+    with querylang.connect(dated) as db:
+        db.load(DOC)
+        assert db.query("Post", {"objectId": "p1"}).records[0]["at"] == "2024-03-01T23:30:00.000Z"
+        assert db.aggregate("Post", {"last": {"max": "at"}}) == {"last": "2024-03-02T00:30:00.000Z"}
+        assert db.reference("Post", None, sort=["title"]).ids == ["p4", "p2", "p3", "p1"]
+        # a date out of Python's range comes as PostgreSQL writes it, in ISO form
+        cluster_sql(pg_cluster, f'UPDATE {schema}."Post" SET at = \'20000-01-01T00:00:00Z\' WHERE "objectId" = \'p3\'')
+        assert db.query("Post", {"objectId": "p3"}).records[0]["at"].startswith("20000-01-01 ")
+
+
 def test_compile_writes_postgresql_placeholders(pair):
     pg, _ = pair
     plan = pg.compile("Post", {"title": "a", "tags": {"containedIn": ["x"] * 1 + ["z"]}})
