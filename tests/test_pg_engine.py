@@ -354,6 +354,7 @@ def test_server_goes_away_mid_query():
     cluster = Cluster("gone")
     try:
         db = querylang.connect(cluster.url())
+        db.store.pool.timeout = 2  # how long a query waits for a connection while the server is down
         db.load(DOC)
         stopper = threading.Timer(0.5, cluster.halt)
         stopper.start()
@@ -367,6 +368,48 @@ def test_server_goes_away_mid_query():
         cluster.start()
         db.store.pool.check()
         assert db.query("User", None).ids == ["u1", "u2"]
+        db.close()
+    finally:
+        cluster.stop()
+
+
+def test_a_server_restarted_between_queries_is_not_an_error():
+    """The pool's connections and each thread's kept one die with a restart (or a
+    pg_terminate_backend) while idle; the next queries, loads, writes and streams failed with
+    "the server went away" (one per dead connection) although the server was back."""
+    cluster = Cluster("restarted")
+
+    def restart() -> None:
+        cluster_sql(cluster, "CHECKPOINT")  # the test cluster commits without waiting for its WAL
+        cluster.halt()
+        cluster.start()
+
+    try:
+        db = querylang.connect(cluster.url())
+        db.load(DOC)
+        others: list[Any] = []
+        reader = threading.Thread(target=lambda: others.append(db.query("User", None).ids))
+        reader.start()
+        reader.join()  # its connection went back to the pool with the thread
+        for step in range(4):
+            if step % 2:
+                cluster_sql(cluster, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                                     "WHERE datname = 'restarted' AND pid <> pg_backend_pid()")
+            else:
+                restart()
+            assert db.query("User", None).ids == ["u1", "u2"]
+            threads = [threading.Thread(target=lambda: others.append(db.query("User", None).ids)) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert [r["name"] for r in db.stream("User", None, sort=["name"])] == ["Ann", "bob"]
+        restart()
+        db.create("User", {"objectId": "u3", "name": "cy"})
+        restart()
+        db.load({"records": {"User": [{"objectId": "u4"}]}})
+        assert db.query("User", None).ids == ["u1", "u2", "u3", "u4"]
+        assert others == [["u1", "u2"]] * 9
         db.close()
     finally:
         cluster.stop()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -86,6 +87,32 @@ def _bind(v: Any) -> Any:
             return [float(x) for x in v]
         return [_bind(x) for x in v]
     return v
+
+
+def _gone(con: psycopg.Connection[Any]) -> bool:
+    """Whether an idle connection was closed by the server meanwhile (a restart, a
+    pg_terminate_backend), so that a statement on it would fail although the server is there.
+    An idle connection's socket has nothing to read unless the server said goodbye (or sent a
+    notice, notices.py): only then is the connection asked, with an empty statement (which
+    hands a notice over as any statement does). A poll costs a system call; asking every
+    time would cost a round trip per query."""
+    if con.closed:
+        return True
+    poll = select.poll()
+    poll.register(con.fileno(), select.POLLIN)
+    if not poll.poll(0):
+        return False
+    try:
+        con.execute("")
+    except psycopg.Error:
+        return True
+    return False
+
+
+def _check(con: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection it hands out: one that died idle is dropped."""
+    if _gone(con):
+        raise psycopg.OperationalError("the server closed the connection")
 
 
 class _Cancel:
@@ -189,7 +216,7 @@ class PostgresStore:
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.pool = ConnectionPool(
             url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
-            timeout=connect_timeout, name="querylang",
+            timeout=connect_timeout, name="querylang", check=_check,
         )
         try:
             with self.connection() as con:
@@ -231,7 +258,10 @@ class PostgresStore:
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
         small query)."""
         held: _Held | None = getattr(self._local, "held", None)
-        if held is None or held.con.closed:
+        if held is not None and _gone(held.con):
+            self._drop(held)
+            held = None
+        if held is None:
             try:
                 con = self.pool.getconn()
             except PoolTimeout as exc:
