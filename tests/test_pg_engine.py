@@ -179,6 +179,19 @@ def test_more_values_than_bind_parameters(pair):
     assert pg.query("Post", {"tags": {"containedIn": tags}}).ids == ["p1"]
 
 
+def test_all_of_a_long_list_is_one_parameter(pair):
+    """``all`` bound one parameter per value: past 65,535 values PostgreSQL refused it, which
+    docs/postgres.md says of no Array value list, and DuckDB crashed the process (a segfault
+    from some 10,000 values)."""
+    tags = [f"t{i}" for i in range(70_000)]
+    for db in pair:
+        db.create("Post", {"objectId": "p9", "tags": tags})
+        assert db.query("Post", {"tags": {"all": tags}}).ids == ["p9"]
+        assert db.query("Post", {"tags": {"all": [*tags, "x"]}}).ids == []
+        assert db.query("Post", {"tags": {"all": ["x", "y"]}}).ids == ["p1"]
+    assert pair[0].reference("Post", {"tags": {"all": tags[:20_000]}}).ids == ["p9"]
+
+
 def test_writes_are_transactions(pair):
     pg, duck = pair
     for db in (pg, duck):

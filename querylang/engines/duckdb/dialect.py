@@ -57,6 +57,9 @@ class DuckDBDialect(Dialect):
     def list_has_any(self, col: str, n: int) -> str:
         return f"list_has_any({col}, list_value({', '.join('?' * n)}))"
 
+    def list_has_all(self, col: str, n: int) -> str:
+        return f"list_has_all({col}, list_value({', '.join('?' * n)}))"
+
     def list_within(self, col: str, n: int) -> str:
         return f"list_has_all(list_value({', '.join('?' * n)}), {col})"
 

@@ -69,6 +69,9 @@ class PostgresDialect(Dialect):
     def list_has_any(self, col: str, n: int) -> str:
         return f"{col} && ?::text[]"
 
+    def list_has_all(self, col: str, n: int) -> str:
+        return f"{col} @> ?::text[]"
+
     def list_within(self, col: str, n: int) -> str:
         return f"{col} <@ ?::text[]"
 

@@ -501,9 +501,14 @@ class Compiler:
     # --- Parse-only array operators ------------------------------------------------------------
 
     def all_(self, node: n.All) -> _Sql:
-        """The array holds every listed value; ``all: []`` matches nothing (MongoDB)."""
+        """The array holds every listed value; ``all: []`` matches nothing (MongoDB). A long
+        list is one test, as containedIn's: an AND of one test per value binds a parameter
+        each (PostgreSQL takes 65,535) and crashed DuckDB from some 10,000 values."""
         e = self.col(node.field, ":e")
-        parts = [_Sql(self.d.list_contains(e), [canonical(v)]) for v in node.values]
+        keys = [canonical(v) for v in node.values]
+        if len(keys) > self.d.small_list:
+            return _Sql(self.d.list_has_all(e, len(keys)), self.d.list_params(keys))
+        parts = [_Sql(self.d.list_contains(e), [k]) for k in keys]
         return _join(" AND ", parts, FALSE)
 
     def contained_by(self, node: n.ContainedBy) -> _Sql:

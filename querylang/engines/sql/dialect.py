@@ -130,12 +130,17 @@ class Dialect:
         """The list column holds one of ``n`` bound values."""
         raise self.unsupported("list overlap")
 
+    def list_has_all(self, col: str, n: int) -> str:
+        """The list column holds every one of ``n`` bound values."""
+        raise self.unsupported("list containsAll")
+
     def list_within(self, col: str, n: int) -> str:
         """Every element of the list column is one of ``n`` bound values."""
         raise self.unsupported("list containedBy")
 
     def list_params(self, values: list[Any]) -> list[Any]:
-        """The parameters of :meth:`list_has_any` / :meth:`list_within`: one per value."""
+        """The parameters of :meth:`list_has_any`, :meth:`list_has_all` and :meth:`list_within`:
+        one per value."""
         return values
 
     def list_empty(self, col: str) -> str:
@@ -201,7 +206,7 @@ class Dialect:
     # --- lists of values -------------------------------------------------------------------
 
     long_list = 256  # longer IN-lists bind as one list parameter
-    small_list = 16  # up to this many values, an Array's containedIn is an OR of list_contains
+    small_list = 16  # up to this many values, an Array's containedIn (all) is an OR (AND) of list_contains
 
     def in_long_list(self, expr: str) -> str:
         """``expr`` is one of the values of the one list parameter."""
