@@ -366,8 +366,8 @@ class Compiler:
         elif f.type == "ObjectPath":
             if values:
                 pv = self._path_value(f)
-                marks = ", ".join("?" * len(values))
-                parts.append(_Sql(f"{pv.text} IN ({marks})", [*pv.params, *(canonical(v) for v in values)]))
+                listed = self.in_list(pv.text, [canonical(v) for v in values])  # a long list: one parameter
+                parts.append(_Sql(listed.text, [*pv.params, *listed.params]))
             if has_null:
                 parts.append(self._absent(f))
         else:
