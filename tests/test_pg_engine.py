@@ -344,6 +344,16 @@ def test_a_database_without_an_encoding_is_refused(pg_cluster, layout):
         querylang.connect(pg_cluster.url("ql_sql_ascii"), **kw)
 
 
+@pytest.mark.parametrize("path", ["pg_temp", "pg_temp, public"])
+def test_a_search_path_to_the_temporary_schema_is_refused(pg_cluster, path):
+    """A search_path naming pg_temp first put every table in the connection's temporary schema:
+    the load said it loaded the records, other threads' connections found no table, and all
+    was gone when the Database closed."""
+    url = pg_cluster.url() + "?options=" + urllib.parse.quote(f"-c search_path={path.replace(' ', '')}")
+    with pytest.raises(DataError, match="temporary schema"):
+        querylang.connect(url)
+
+
 def test_wrong_database_name(pg_cluster):
     with pytest.raises(DataError, match="does not exist"):
         querylang.connect(pg_cluster.url("no_such_db"))

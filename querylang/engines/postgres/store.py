@@ -229,7 +229,14 @@ class PostgresStore:
                             f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
                         )
-                row = con.execute("SELECT current_schema()").fetchone()
+                row = con.execute("SELECT current_schema(), current_schema() = "
+                                  "(SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema())").fetchone()
+                if row is not None and row[1]:
+                    # Each connection has a temporary schema of its own, dropped when it
+                    # closes: other threads would find no table, and every load would be lost.
+                    raise DataError(f"the search_path of {self.shown} puts querylang's tables in PostgreSQL's "
+                                    "temporary schema (pg_temp), which each connection has its own and drops when "
+                                    "it closes; name a schema of the database (-c search_path=...)")
                 self._pg_schema = str(row[0]) if row is not None else ""
                 self.schema = self._read_schema(con)
         except psycopg.Error as exc:
