@@ -7,6 +7,7 @@ The differential property tests and the conformance cases run on both engines th
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import urllib.parse
@@ -445,6 +446,33 @@ def test_a_server_restarted_between_queries_is_not_an_error():
         db.load({"records": {"User": [{"objectId": "u4"}]}})
         assert db.query("User", None).ids == ["u1", "u2", "u3", "u4"]
         assert others == [["u1", "u2"]] * 9
+        db.close()
+    finally:
+        cluster.stop()
+
+
+def test_the_pool_reconnects_soon_after_a_long_outage():
+    """The pool retries a connection with a back-off that doubles for five minutes: after 20 s
+    down, its next try came some 10 s after the server was back (90 s after 150 s down), and
+    every query until then failed with "cannot reach"."""
+    cluster = Cluster("outage")
+    try:
+        db = querylang.connect(cluster.url())
+        db.load(DOC)
+        db.store.pool.timeout = 1  # how long a query waits for a connection
+        cluster_sql(cluster, "CHECKPOINT")  # the test cluster commits without waiting for its WAL
+        cluster.halt()
+        down = time.monotonic()
+        while time.monotonic() - down < 20:
+            with pytest.raises(QueryError, match="cannot reach|went away"):
+                db.query("User", None)
+        cluster.start()
+        back = time.monotonic()
+        ids = None
+        while ids is None and time.monotonic() - back < 6:
+            with contextlib.suppress(QueryError):
+                ids = db.query("User", None).ids
+        assert ids == ["u1", "u2"]
         db.close()
     finally:
         cluster.stop()
