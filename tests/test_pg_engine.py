@@ -139,6 +139,20 @@ def test_dates_do_not_depend_on_the_date_style(pg_cluster, style):
         assert db.query("Post", {"objectId": "p3"}).records[0]["at"].startswith("20000-01-01 ")
 
 
+def test_numbers_do_not_depend_on_extra_float_digits(pg_cluster):
+    """A database, role or URL with extra_float_digits below 1 has the server print doubles
+    rounded: a save or an increment rewrote a record's numbers rounded (1.23456789 + 1 became
+    2.2346), and the reference evaluator read rounded values (other answers than the query's)."""
+    url = fresh_url(pg_cluster) + urllib.parse.quote(" -c extra_float_digits=-10")
+    with querylang.connect(url) as db:
+        db.load({"classes": {"P": {"fields": {"x": {"type": "Number"}, "t": {"type": "String"}}}},
+                 "records": {"P": [{"objectId": "p1", "x": 1.23456789, "t": "a"}]}})
+        assert db.reference("P", {"x": 1.23456789}).ids == db.query("P", {"x": 1.23456789}).ids == ["p1"]
+        db.save("P", "p1", {"t": "b"})
+        db.increment("P", "p1", {"x": 1})
+        assert db.query("P", None).records[0]["x"] == 2.23456789
+
+
 def test_compile_writes_postgresql_placeholders(pair):
     pg, _ = pair
     plan = pg.compile("Post", {"title": "a", "tags": {"containedIn": ["x"] * 1 + ["z"]}})

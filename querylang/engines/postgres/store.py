@@ -8,8 +8,8 @@ PostgreSQL types (jsonb path maps, aware UTC dates) in cells.py.
 * Loads: one transaction on one connection; records and edges go in through COPY; a failure
   rolls everything back (nothing half-written) and says why.
 * Reads: each thread's own connection from the pool; the server cancels a statement past the
-  timeout (statement_timeout). The session time zone is UTC, its DateStyle ISO, and dates are bound as aware
-  datetimes, so nothing depends on the server's.
+  timeout (statement_timeout). The session time zone is UTC, its DateStyle ISO, its doubles
+  printed exact, and dates are bound as aware datetimes, so nothing depends on the server's.
 * Writes: each one transaction (writer.py).
 * ``lock``: shared by queries (plan and rows from one schema), exclusive for loads and writes
   that change the schema or the data the reference evaluator reads.
@@ -191,14 +191,15 @@ class PostgresStore:
         self._dirt_lock = threading.Lock()
         self._pg_schema = ""
         try:
-            # Options given in the URL (a search_path, say) are kept; the time zone and the
-            # date style are ours: dates read as text (the reference's data, a date past
-            # year 9999) are parsed as ISO, which a database's or role's DateStyle
-            # (ALTER DATABASE ... SET DateStyle = 'German') would change.
+            # Options given in the URL (a search_path, say) are kept; the time zone, the date
+            # style and the float digits are ours: values read as text (the reference's data,
+            # a record a write reads back, a date past year 9999) are parsed as ISO dates and
+            # exact doubles, which a database's or role's settings could change (ALTER
+            # DATABASE ... SET DateStyle = 'German'; extra_float_digits below 1 rounds).
             given = conninfo_to_dict(url).get("options") or ""
             # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
             # writes open their transactions themselves (con.transaction()).
-            kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO".strip(),
+            kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1".strip(),
                                       "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
