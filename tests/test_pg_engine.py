@@ -153,6 +153,24 @@ def test_numbers_do_not_depend_on_extra_float_digits(pg_cluster):
         assert db.query("P", None).records[0]["x"] == 2.23456789
 
 
+@pytest.mark.parametrize("how", ["env", "url"])
+def test_text_does_not_depend_on_the_client_encoding(pg_cluster, monkeypatch, how):
+    """PGCLIENTENCODING=LATIN1 in the environment, or client_encoding in the URL, made psycopg
+    encode text as Latin-1: a write or a query of text outside it crashed with a
+    UnicodeEncodeError, and the server would have re-read other text as Latin-1."""
+    url = fresh_url(pg_cluster)
+    if how == "env":
+        monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")
+    else:
+        url += urllib.parse.quote(" -c client_encoding=LATIN1")
+    with querylang.connect(url) as db:
+        db.load(DOC)
+        db.create("User", {"objectId": "u3", "name": "日本 €"})
+        assert db.query("User", {"name": "日本 €"}).ids == ["u3"]
+        assert db.query("Post", {"body": {"text": {"search": {"term": "eclair"}}}}).ids == ["p3"]
+        assert db.reference("User", {"name": {"matchesRegex": "^日"}}).ids == db.query("User", {"name": {"matchesRegex": "^日"}}).ids == ["u3"]
+
+
 def test_compile_writes_postgresql_placeholders(pair):
     pg, _ = pair
     plan = pg.compile("Post", {"title": "a", "tags": {"containedIn": ["x"] * 1 + ["z"]}})

@@ -195,11 +195,14 @@ class PostgresStore:
             # style and the float digits are ours: values read as text (the reference's data,
             # a record a write reads back, a date past year 9999) are parsed as ISO dates and
             # exact doubles, which a database's or role's settings could change (ALTER
-            # DATABASE ... SET DateStyle = 'German'; extra_float_digits below 1 rounds).
+            # DATABASE ... SET DateStyle = 'German'; extra_float_digits below 1 rounds). Text
+            # goes both ways in UTF-8, whatever PGCLIENTENCODING or the URL says (psycopg
+            # would encode in another and fail on any character outside it).
             given = conninfo_to_dict(url).get("options") or ""
             # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
             # writes open their transactions themselves (con.transaction()).
             kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1".strip(),
+                                      "client_encoding": "UTF8",
                                       "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
