@@ -159,6 +159,7 @@ SHAPES = [
     ("Note", {"list": {"equalTo": None}}, ["n1", "n2"]),  # a null element, or no array at all
     ("Note", {"list": {"containedIn": [1, "zz"]}}, ["n1"]),
     ("Note", {"list": {"all": ["a", 1]}}, ["n1"]),
+    ("Note", {"list": {"all": ["a", 1, "zz"]}}, []),  # one test of every value (ParseDialect.list_has_all)
     ("Note", {"list": {"equalTo": {"k": {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}}}}, ["n1"]),
     ("Note", {"list": {"equalTo": {"k": {}}}}, []),  # element equality, not jsonb containment
     ("Note", {"list": {"containedBy": ["a", 1, None]}}, ["n2"]),  # n1 also holds an object

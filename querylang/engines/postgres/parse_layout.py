@@ -172,6 +172,10 @@ class ParseDialect(PostgresDialect):
     def list_has_any(self, col: str, n: int) -> str:
         return f"EXISTS (SELECT 1 FROM {self._elements(col)} WHERE x.v = ANY(?::text[]::jsonb[]))"
 
+    def list_has_all(self, col: str, n: int) -> str:
+        return (f"NOT EXISTS (SELECT 1 FROM unnest(?::text[]::jsonb[]) AS w(v) "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {self._elements(col)} WHERE x.v = w.v))")
+
     def list_within(self, col: str, n: int) -> str:
         return f"NOT EXISTS (SELECT 1 FROM {self._elements(col)} WHERE NOT (x.v = ANY(?::text[]::jsonb[])))"
 
