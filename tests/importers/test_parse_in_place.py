@@ -166,6 +166,8 @@ SHAPES = [
     ("Note", {"list": {"greaterThan": 0}}, ["n1"]),
     ("Note", {"list": {"lessThan": "b"}}, ["n1"]),
     ("Note", {"info.flag": {"equalTo": True}}, ["n1"]),
+    ("Note", {"info.flag": {"containedIn": [*(f"v{i}" for i in range(300)), True]}}, ["n1"]),  # one list parameter
+    ("Note", {"list": {"all": ["a", *(f"v{i}" for i in range(300))]}}, []),
     ("Note", {"info.depth.x": {"equalTo": [1, 2]}}, ["n1"]),
     ("Note", {"info.depth.x.0": {"exists": True}}, []),  # arrays are leaves of a path
     ("Note", {"info.depth": {"exists": True}}, ["n1"]),
