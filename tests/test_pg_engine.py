@@ -417,6 +417,20 @@ def test_permission_error(pg_cluster):
         assert db.query("User", None).ids == ["u1", "u2"]
 
 
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_schema_the_role_may_not_use_is_named(pg_cluster, read_only):
+    """A role without USAGE on the search_path's schema sees no schema at all: read-only, the
+    database opened empty and every query said "unknown class 'Post'"; otherwise PostgreSQL's
+    "no schema has been selected to create in"."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    cluster_sql(pg_cluster, "DROP ROLE IF EXISTS outsider")
+    cluster_sql(pg_cluster, "CREATE ROLE outsider LOGIN")
+    with pytest.raises(DataError, match="no schema this role may use.*USAGE"):
+        querylang.connect(url.replace("postgresql://postgres@", "postgresql://outsider@"), read_only=read_only)
+
+
 def test_server_goes_away_mid_query():
     cluster = Cluster("gone")
     try:

@@ -201,7 +201,7 @@ class PostgresStore:
             given = conninfo_to_dict(url).get("options") or ""
             # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
             # writes open their transactions themselves (con.transaction()).
-            kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1".strip(),
+            kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3".strip(),
                                       "client_encoding": "UTF8",
                                       "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
             # One connection first: its error says what is wrong (the pool would only time out).
@@ -245,8 +245,13 @@ class PostgresStore:
                     raise DataError(f"the search_path of {self.shown} puts querylang's tables in PostgreSQL's "
                                     "temporary schema (pg_temp), which each connection has its own and drops when "
                                     "it closes; name a schema of the database (-c search_path=...)")
-                self._pg_schema = str(row[0]) if row is not None else ""
+                if row is None or row[0] is None:
+                    raise DataError(self._no_schema())
+                self._pg_schema = str(row[0])
                 self.schema = self._read_schema(con)
+        except pge.InvalidSchemaName:  # "no schema has been selected to create in"
+            self.pool.close()
+            raise DataError(self._no_schema()) from None
         except psycopg.Error as exc:
             self.pool.close()
             raise DataError(f"cannot open the PostgreSQL database at {self.shown}: {hide_password(first_line(exc))}") from None
@@ -265,6 +270,12 @@ class PostgresStore:
                 "querylang classes: query them in place with --layout parse (layout='parse'), or give "
                 "querylang a schema of its own (?options=-c%20search_path%3Dquerylang, made first)"
             )
+
+    def _no_schema(self) -> str:
+        """A search_path none of whose schemas the role may use: PostgreSQL skips a schema
+        that does not exist or that the role lacks USAGE on, so the database looks empty."""
+        return (f"cannot open the PostgreSQL database at {self.shown}: its search_path names no schema this role "
+                "may use (none of them exists, or the role lacks USAGE on it: GRANT USAGE ON SCHEMA ... TO ...)")
 
     # --- connections ----------------------------------------------------------------------
 
