@@ -251,9 +251,10 @@ def main() -> None:
     stderr), 1 internal error.
     """
     if not os.environ.get("QUERYLANG_DEBUG"):
-        # The connection pool logs each connection it drops when a server goes away; the
-        # command already says what failed, once, so its lines are noise on stderr.
-        logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+        # The connection pool logs each connection it drops when a server goes away, and
+        # psycopg a COPY it could not end when the connection is lost; the command already
+        # says what failed, once, so their lines are noise on stderr.
+        logging.getLogger("psycopg").setLevel(logging.CRITICAL)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a CI job cancelled, `kill`) ends a command as Ctrl-C does, through the same
         # clean-up: a half-made database file or an import's staging folder is removed.
