@@ -80,11 +80,9 @@ class ParseStore(PostgresStore):
     def __init__(self, url: str, *, connect_timeout: float = 10, pool_size: int = 4) -> None:
         try:
             given = conninfo_to_dict(url).get("options") or ""
-            # Rows are read as text (binary_rows): a double's text is exact only with
-            # extra_float_digits above 0 (PostgreSQL's default is 1), and a database or role may
-            # set it to 0, which rounds Numbers and GeoPoints to 15 digits. 3 is exact on every
-            # version (shortest form from PostgreSQL 12, 17 digits before).
-            guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on -c extra_float_digits=3".strip())
+            # Rows are read as text (binary_rows): their doubles are exact through the store's
+            # extra_float_digits (store.py), whatever the database or role sets.
+            guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
         except psycopg.Error as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {hide_password(url)}: {hide_password(first_line(exc))}") from None
         self.notes: list[str] = []

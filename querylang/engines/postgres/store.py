@@ -195,9 +195,10 @@ class PostgresStore:
             # style and the float digits are ours: values read as text (the reference's data,
             # a record a write reads back, a date past year 9999) are parsed as ISO dates and
             # exact doubles, which a database's or role's settings could change (ALTER
-            # DATABASE ... SET DateStyle = 'German'; extra_float_digits below 1 rounds). Text
-            # goes both ways in UTF-8, whatever PGCLIENTENCODING or the URL says (psycopg
-            # would encode in another and fail on any character outside it).
+            # DATABASE ... SET DateStyle = 'German'; extra_float_digits below 1 rounds doubles
+            # to 15 digits, 3 is exact on every version: the shortest form from PostgreSQL 12,
+            # 17 digits before). Text goes both ways in UTF-8, whatever PGCLIENTENCODING or the
+            # URL says (psycopg would encode in another and fail on any character outside it).
             given = conninfo_to_dict(url).get("options") or ""
             # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
             # writes open their transactions themselves (con.transaction()).
