@@ -1486,9 +1486,9 @@ def test_max_rows():
 
 def test_defaults_are_documented():
     from querylang.api import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
-    from querylang.frontends.filters import MAX_LIST
+    from querylang.frontends.filters import MAX_CONDITIONS, MAX_LIST
 
-    assert DEFAULT_TIMEOUT == 60.0 and DEFAULT_MAX_ROWS == 1_000_000
+    assert DEFAULT_TIMEOUT == 60.0 and DEFAULT_MAX_ROWS == 1_000_000 and MAX_CONDITIONS == 5_000
     assert MAX_SCRIPT_SIZE == 1_000_000 and MAX_DEPTH == 200 and MAX_STEPS == 100_000
     assert MAX_STRING_LENGTH == 10_000_000 and MAX_ARRAY_LENGTH == 1_000_000 and MAX_LIST == 100_000
     d = querylang.connect()
@@ -1612,6 +1612,24 @@ def test_list_size_limit(db):
         with pytest.raises(QueryError) as info:
             db.query("Post", query)
         assert "max 100000" in str(info.value)
+
+
+def test_condition_count_limit(engine):
+    """A filter of 40,000 conditions crashed the process in DuckDB (exit 139) and 20,000 ran past
+    the timeout; more than MAX_CONDITIONS keys across the filter's objects (inner queries too)
+    are refused before anything runs, on both engines and in the reference."""
+    from querylang.frontends.filters import MAX_CONDITIONS
+
+    d = engine()
+    d.load({"classes": {"P": {"fields": {"t": {"type": "String"}, "u": {"type": "Pointer", "targetClass": "P"}}}},
+            "records": {"P": [{"objectId": "a", "t": "x"}]}})
+    many = [{"t": {"notEqualTo": f"x{i}"}} for i in range(40_000)]
+    split = {"and": many[: MAX_CONDITIONS // 2], "u": {"matchesQuery": {"and": many[: MAX_CONDITIONS // 2 + 5]}}}
+    for query in ({"and": many}, {"or": many}, {"nor": many}, split):
+        for run in (d.query, d.reference, d.count):
+            with pytest.raises(LimitExceeded, match=f"more than {MAX_CONDITIONS} conditions"):
+                run("P", query)
+    assert d.query("P", {"and": many[: MAX_CONDITIONS - 1]}).ids == ["a"]
 
 
 def test_regex_limits(db):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from querylang.errors import (
@@ -43,21 +44,35 @@ MAX_LIST = 100_000
 
 
 MAX_FILTER_DEPTH = 100  # nested filter objects (and/or/nor, matchesQuery, paths)
+# Keys of all the filter objects of one query: DuckDB plans a long chain of conditions in time
+# that grows with its square and crashes the process past some 20,000 of them; a long list of
+# values is one containedIn/notContainedIn condition, which has its own limit (MAX_LIST).
+MAX_CONDITIONS = 5_000
 
 
 @dataclass
 class Ctx:
-    """What every build step needs: the class, the schema, strictness, nesting depth."""
+    """What every build step needs: the class, the schema, strictness, nesting depth, and the
+    conditions counted so far (one count shared by the whole filter)."""
 
     cls: ClassDef
     schema: Schema
     strict: bool
     depth: int = 0
+    conditions: list[int] = dataclass_field(default_factory=lambda: [0])
 
     def deeper(self, cls: ClassDef | None = None) -> Ctx:
         if self.depth >= MAX_FILTER_DEPTH:
             raise LimitExceeded(f"filter nests too deeply (max {MAX_FILTER_DEPTH} levels)")
-        return Ctx(cls or self.cls, self.schema, self.strict, self.depth + 1)
+        return Ctx(cls or self.cls, self.schema, self.strict, self.depth + 1, self.conditions)
+
+    def count(self) -> None:
+        self.conditions[0] += 1
+        if self.conditions[0] > MAX_CONDITIONS:
+            raise LimitExceeded(
+                f"the filter holds more than {MAX_CONDITIONS} conditions (a long list of values is one "
+                "containedIn or notContainedIn)"
+            )
 
 
 def _key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
@@ -89,6 +104,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
         if not isinstance(key, str):
             raise _err(QueryTypeError(f"filter keys must be strings, got {type_name(key)}"), pos)
         try:
+            ctx.count()
             node = _build_key(key, value, ctx, kpos)
         except QueryError as exc:
             raise _err(exc, kpos) from None
