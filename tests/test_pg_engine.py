@@ -272,6 +272,18 @@ REFUSED_WRITES: list[tuple[str, tuple[Any, ...]]] = [
     ("add_relation", ("Post", "p404", "fans", "u1")),
     ("remove_relation", ("Post", "p1", "owner", "u1")),
     ("define_class", ("Post", {"score": {"type": "String"}})),
+    # Arguments of the wrong kind: a clear error on both engines, not a TypeError or the
+    # engine's own SQL error (an int id compared with a text column; NUL refused by PostgreSQL only).
+    ("save", ("Post", "p1", ["score"])),
+    ("increment", ("Post", "p1", ["score"])),
+    ("save", ("Post", 1, {"score": 1})),
+    ("delete", ("Post", None)),
+    ("delete", ("Post", "p1\x00")),
+    ("add_relation", ("Post", "p1", "fans", 5)),
+    ("add_relation", ("Post", "p1", "fans", "u1\x00")),
+    ("add_relation", ("Post", "p1", "fans", "")),
+    ("remove_relation", ("Post", "p1", "fans", 5)),
+    ("create", ("Post", {"objectId": "p6", "fans": ["u1", None]})),
 ]
 
 

@@ -295,6 +295,8 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
     out = []
     for v in value:
         try:
+            if v is None:  # null is no id: an edge cannot hold it (the engine's NOT NULL refused it)
+                raise ValueError("expected a Pointer (objectId string) in the Relation list, got null")
             out.append(Edge(cls.name, key, oid, check_value("Pointer", v, target)))
         except ValueError as exc:
             raise DataError(str(exc), class_name=cls.name, object_id=oid, field=key) from None

@@ -92,6 +92,27 @@ class SqlWriter(ABC, Generic[S]):
 
     # --- writes -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _check_id(class_name: str, oid: object, target: str | None = None) -> None:
+        """An id a write is given as an argument. Another value than a string reached the engine
+        and failed there with its own SQL error (an int compared with a text column); a target
+        with NUL was written on DuckDB and refused by PostgreSQL. A record's own id that no
+        record can have (empty, NUL) is simply not found, as any other missing id. ``target``:
+        the Relation field the id is a target of."""
+        what = "the target's objectId" if target else "objectId"
+        if not isinstance(oid, str):
+            raise DataError(f"{what} must be a string, not {type(oid).__name__}", class_name=class_name, field=target)
+        if oid == "" or "\x00" in oid:
+            if target:
+                raise DataError(f"{what} must be a non-empty string without NUL characters", class_name=class_name,
+                                field=target)
+            raise DataError("Object not found.", class_name=class_name, code=101)
+
+    @staticmethod
+    def _check_fields(what: str, class_name: str, oid: str, fields: object) -> None:
+        if not isinstance(fields, Mapping):
+            raise DataError(f"{what} needs an object of fields", class_name=class_name, object_id=oid)
+
     def _stored(self, con: Any, cls: ClassDef, oid: str) -> dict[str, Any]:
         """The record as stored, read with ``con`` (inside the write's transaction)."""
         cols = self.dialect.layout.output_columns(cls)
@@ -126,6 +147,8 @@ class SqlWriter(ABC, Generic[S]):
 
     def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)
+        self._check_id(class_name, oid)
+        self._check_fields("save", class_name, oid, fields)
         for forbidden in ("objectId", "createdAt"):
             if forbidden in fields:
                 raise DataError(f"{forbidden} cannot be changed", class_name=class_name, object_id=oid, field=forbidden)
@@ -156,6 +179,8 @@ class SqlWriter(ABC, Generic[S]):
 
     def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)
+        self._check_id(class_name, oid)
+        self._check_fields("increment", class_name, oid, amounts)
         for name, by in amounts.items():
             f = cls.fields.get(name)
             if f is None or f.type != "Number":
@@ -175,6 +200,7 @@ class SqlWriter(ABC, Generic[S]):
         """Delete a record and every edge that names it, as owner or as target."""
         cls = self.store.schema.get(class_name)
         schema = self.store.schema
+        self._check_id(class_name, oid)
 
         def run(con: Any) -> None:
             self._stored(con, cls, oid)
@@ -224,6 +250,8 @@ class SqlWriter(ABC, Generic[S]):
     def add_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
         self._relation(class_name, key)
         cls = self.store.schema.get(class_name)
+        self._check_id(class_name, oid)
+        self._check_id(class_name, target_id, target=key)
 
         def run(con: Any) -> None:
             self._stored(con, cls, oid)
@@ -233,6 +261,11 @@ class SqlWriter(ABC, Generic[S]):
 
     def remove_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
         self._relation(class_name, key)
+        for given in (oid, target_id):
+            if not isinstance(given, str):
+                raise DataError(f"objectId must be a string, not {type(given).__name__}", class_name=class_name, field=key)
+        if not oid or not target_id or "\x00" in oid + target_id:
+            return  # no edge names such an id: removing a missing edge is fine
         jt = self._edges(class_name, key)
         self.transaction(lambda con: self._run(con, f"DELETE FROM {jt} WHERE owning_id = ? AND related_id = ?", [oid, target_id]))
 
