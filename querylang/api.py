@@ -319,13 +319,16 @@ class Database:
         with self.store.reading():
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
+            decode = self.store.decoder(cls, plan.columns)
+            inc, keys = _key_list(include), _key_list(select)
+            _check_select(self.schema, cls.name, keys)
+            inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
+            # The statement starts last: its batches are a generator that gives its connection
+            # back when it ends, and one that never started never ends (an error raised between
+            # the two kept a pooled PostgreSQL connection for good).
             batches = iter(()) if plan.limit == 0 else self.store.stream(
                 plan.sql, plan.params, batch=batch, words=plan.words, cancel=cancel
             )
-        decode = self.store.decoder(cls, plan.columns)
-        inc, keys = _key_list(include), _key_list(select)
-        _check_select(self.schema, cls.name, keys)
-        inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         for rows in batches:
             records = [decode(r) for r in rows]
             if inc:

@@ -648,6 +648,19 @@ def test_a_stream_is_stopped_by_its_cancel_event_and_gives_its_connection_back(p
     assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]
 
 
+def test_a_stream_refused_for_its_select_keeps_no_connection(pair):
+    """The select was checked after the statement had started on a pooled connection, and the
+    batches that would have given it back never started: each such stream kept a connection,
+    and after the pool's 16 no stream or new thread could read."""
+    from querylang.engines.postgres.store import POOL_SIZE
+
+    pg, duck = pair
+    for _ in range(POOL_SIZE + 1):
+        with pytest.raises(QueryError, match="nope"):
+            list(pg.stream("Post", select="nope"))
+    assert list(pg.stream("Post", sort=["title"])) == duck.query("Post", sort=["title"]).records
+
+
 def test_a_large_result_is_not_kept_by_the_threads_cursor(pair):
     """Each thread reuses one cursor for its queries; a result past KEEP_RESULT_ROWS is let go
     with the cursor that read it, so its memory does not stay until the thread's next query."""
