@@ -661,6 +661,55 @@ def test_a_stream_refused_for_its_select_keeps_no_connection(pair):
     assert list(pg.stream("Post", sort=["title"])) == duck.query("Post", sort=["title"]).records
 
 
+def test_a_field_added_while_this_threads_stream_reads_the_class_is_refused(pair):
+    """Adding a column waits for every transaction that read the table, a stream's among them.
+    The thread's own unfinished stream cannot end while the thread waits: the write hung for
+    good (and every later query of the class queued behind it). It is refused, nothing changed;
+    another thread's stream is waited for, as any reader's."""
+    pg, duck = pair
+    out: dict[str, Any] = {}
+
+    def own_stream() -> None:
+        rows = pg.stream("Post", batch=1)
+        next(rows)
+        try:
+            pg.add_field("Post", "extra", "String")
+        except DataError as exc:
+            out["error"] = exc
+        try:
+            pg.load({"classes": {"Post": {"fields": {"more": {"type": "Number"}}}}, "records": {}})
+        except DataError as exc:
+            out["load error"] = exc
+        pg.add_field("User", "extra", "String")  # a class the stream does not read
+        out["rest"] = len(list(rows))
+
+    worker = threading.Thread(target=own_stream, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # the hang: free the waiting write, then fail
+        with psycopg.connect(pg.store.url, autocommit=True) as con:
+            con.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%%'")
+        worker.join(30)
+        pytest.fail("adding a field while this thread's stream read the class waited for good")
+    for key in ("error", "load error"):
+        assert out[key].class_name == "Post" and "stream" in str(out[key])
+    assert out["rest"] == 3
+    assert "extra" not in pg.schema.get("Post").fields and "more" not in pg.schema.get("Post").fields
+    assert "extra" in pg.schema.get("User").fields
+    # Another thread's stream: the write waits for it to end, then is written.
+    rows = pg.stream("Post", batch=1)
+    next(rows)
+    writer = threading.Thread(target=lambda: pg.add_field("Post", "extra", "String"), daemon=True)
+    writer.start()
+    time.sleep(0.5)
+    assert writer.is_alive()
+    assert len(list(rows)) == 3
+    writer.join(30)
+    assert not writer.is_alive() and pg.schema.get("Post").fields["extra"].type == "String"
+    assert _plain(pg.query("Post", sort=["title"]).records) == _plain(duck.query("Post", sort=["title"]).records)
+
+
 def test_a_large_result_is_not_kept_by_the_threads_cursor(pair):
     """Each thread reuses one cursor for its queries; a result past KEEP_RESULT_ROWS is let go
     with the cursor that read it, so its memory does not stay until the thread's next query."""

@@ -189,6 +189,8 @@ class PostgresStore:
         # next statement's thread; the schema they are of (a search_path may choose it).
         self._dirt: set[str] = set()
         self._dirt_lock = threading.Lock()
+        # Streams not yet ended: id → (the thread that opened it, its connection's server pid).
+        self._streams: dict[int, tuple[int, int]] = {}
         self._pg_schema = ""
         try:
             # Options given in the URL (a search_path, say) are kept; the time zone, the date
@@ -386,6 +388,8 @@ class PostgresStore:
                 cols = ", ".join(f"{quote(c)} {ty}" for c, ty in class_columns(cls))
                 con.execute(f"CREATE TABLE {t} ({cols})")
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
+            if prev is not None and any(field_columns(f) for f in added):
+                self._refuse_own_streams(con, name)
             if prev is not None:
                 for f in added:
                     for c, ty in field_columns(f):
@@ -401,6 +405,27 @@ class PostgresStore:
                     "DO UPDATE SET definition = excluded.definition",
                     [name, json.dumps(cls.to_json())],
                 )
+
+    def _refuse_own_streams(self, con: psycopg.Connection[Any], class_name: str) -> None:
+        """Adding a column waits for every transaction that read the table to end, and a stream
+        is one (engines' stream: a cursor in a read transaction). A stream this thread opened
+        cannot end while the thread waits: the write would wait forever, and every later query
+        of the table behind it. Refused instead; another thread's stream is waited for."""
+        me = threading.get_ident()
+        pids = [pid for thread, pid in list(self._streams.values()) if thread == me]
+        if not pids:
+            return
+        row = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ANY(%s) AND relation = to_regclass(%s))",
+            [pids, quote(class_name)],
+        ).fetchone()
+        if row is not None and row[0]:
+            raise DataError(
+                "a stream this thread has not finished reads the class, and adding a field waits for it "
+                "(forever, as the stream cannot go on meanwhile): read it to its end or close() it first, "
+                "nothing was changed",
+                class_name=class_name,
+            )
 
     def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None:
         """objectId (unique), each Pointer, both ends of each edge table, and a GIN index on each
@@ -558,6 +583,7 @@ class PostgresStore:
             raise QueryError(f"cannot reach the PostgreSQL server at {self.shown} "
                              f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
         token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
+        self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
         cur = con.cursor(name="querylang_stream")
         cur.itersize = batch
         try:
@@ -584,6 +610,7 @@ class PostgresStore:
             self._stream_end(con, cur, token)
 
     def _stream_end(self, con: psycopg.Connection[Any], cur: Any, token: int | None) -> None:
+        self._streams.pop(id(con), None)
         if token is not None:
             self.watchdog.done(token)
         with contextlib.suppress(psycopg.Error):
