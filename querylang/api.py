@@ -7,6 +7,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from querylang.engines.sql.statements import (
 from querylang.errors import (
     INVALID_QUERY,
     OUT_OF_RANGE,
+    SUM_OUT_OF_RANGE,
     LimitExceeded,
     QueryError,
     QueryTypeError,
@@ -390,9 +392,19 @@ class Database:
             types.append(f.type)
         if not ops:
             return {}
-        row = self._planned(
-            lambda: self._statement(compile_aggregate(self.compile(class_name, query, **kw), ops, self.store.dialect))
-        )[0]
+        # A sum past a double's range: Infinity from DuckDB (no answer may hold it), an error
+        # from PostgreSQL; the same error from both, naming the aggregates that sum.
+        sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
+        try:
+            row = self._planned(
+                lambda: self._statement(compile_aggregate(self.compile(class_name, query, **kw), ops, self.store.dialect))
+            )[0]
+        except QueryError as exc:
+            if exc.message != SUM_OUT_OF_RANGE:
+                raise
+            raise QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY) from None
+        if any(isinstance(v, float) and not math.isfinite(v) for v in row):
+            raise QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     # --- writes ----------------------------------------------------------------------------

@@ -13,6 +13,10 @@ import unicodedata
 # double (10**400 from an input or JSON.parse), or a date past Python's years (new Date(8.64e15)).
 OUT_OF_RANGE = "a number is out of range (larger than a double holds, or a date outside years 1-9999)"
 
+# A sum (of a sum or avg aggregate) past the largest double: DuckDB's is Infinity, which no
+# answer may hold (docs/semantics.md#numbers), PostgreSQL raises; both say this instead.
+SUM_OUT_OF_RANGE = "the sum is larger than a double holds (about 1.8e308)"
+
 # Parse error codes (docs/semantics.md#errors).
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101

@@ -59,7 +59,14 @@ from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
-from querylang.errors import INVALID_QUERY, DataError, QueryCancelled, QueryError, QueryTimeout
+from querylang.errors import (
+    INVALID_QUERY,
+    SUM_OUT_OF_RANGE,
+    DataError,
+    QueryCancelled,
+    QueryError,
+    QueryTimeout,
+)
 from querylang.interchange.document import Dataset, Edge, read_dataset
 from querylang.model.schema import ClassDef, Schema
 
@@ -157,6 +164,9 @@ def _query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: fl
         return QueryError("the query was cancelled", code=1)
     if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
         return QueryError(UNDERFLOW, code=INVALID_QUERY)
+    if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
+        # Only a sum can pass a double's range in querylang's SQL (a sum or avg aggregate).
+        return QueryError(SUM_OUT_OF_RANGE, code=INVALID_QUERY)
     return server_error(exc)
 
 
