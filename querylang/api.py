@@ -377,6 +377,8 @@ class Database:
         skipped; no matching value gives None (sum gives 0).
         """
         cls = self.schema.get(class_name)
+        if not isinstance(spec, Mapping):
+            raise QueryError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
         ops, types = [], []
         for name, op_field in spec.items():
             if not isinstance(op_field, Mapping) or len(op_field) != 1:

@@ -564,6 +564,7 @@ def test_aggregate_of_nothing(db):
         {"X": {"median": "score"}},  # unknown aggregate
         {"X": {"sum": "score", "avg": "score"}},  # two at once
         {"X": "score"},
+        [("X", {"sum": "score"})],  # not an object: a QueryError, not an AttributeError
     ],
 )
 def test_aggregate_errors(db, spec):
