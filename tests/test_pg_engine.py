@@ -362,6 +362,40 @@ def test_an_edge_to_a_missing_record_from_another_process_reaches_readers_opened
         r.close()
 
 
+def test_schema_changes_from_two_processes_keep_each_others_fields(pg_cluster):
+    """Two Databases on one PostgreSQL database, as two processes have them. The second one's
+    schema change was written from its copy of the schema read at open: the first one's new
+    field vanished from the stored schema (its column and values out of reach, and the field
+    could not be added again: 'column already exists'). A change now reads the stored schema
+    in its transaction, under a lock the processes take turns on."""
+    url = fresh_url(pg_cluster)
+    one = querylang.connect(url)
+    one.define_class("T", {"n": {"type": "Number"}})
+    one.create("T", {"objectId": "a", "n": 1})
+    two = querylang.connect(url)  # reads the schema now
+    one.add_field("T", "x", "String")
+    one.save("T", "a", {"x": "kept"})
+    one.define_class("V", {"a": {"type": "String"}})
+    two.add_field("T", "y", "Number")
+    two.define_class("V", {"b": {"type": "Number"}})
+    two.load({"classes": {"T": {"fields": {"z": {"type": "Boolean"}}}},
+              "records": {"T": [{"objectId": "b", "z": True}], "V": [{"objectId": "v1", "a": "A", "b": 2}]}})
+    with pytest.raises(DataError, match="already defined as String"):
+        two.add_field("T", "x", "Number")  # the other process's field keeps its type
+    with pytest.raises(DataError, match="duplicate objectId"):
+        two.load({"classes": {}, "records": {"V": [{"objectId": "v1"}]}})
+    three = querylang.connect(url)
+    try:
+        assert sorted(f for f in three.schema.get("T").fields if f in "nxyz") == ["n", "x", "y", "z"]
+        assert sorted(f for f in three.schema.get("V").fields if f in "ab") == ["a", "b"]
+        assert three.query("T", {"x": "kept"}).ids == ["a"]
+        assert two.query("T", {"x": "kept"}).ids == ["a"]  # the writer's own schema is the stored one now
+        assert three.query("V", {"b": 2}).ids == ["v1"]
+    finally:
+        for db in (one, two, three):
+            db.close()
+
+
 def test_a_failed_load_writes_nothing(pair):
     pg, _ = pair
     before = pg.query("Post", None).records

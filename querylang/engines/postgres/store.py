@@ -375,6 +375,21 @@ class PostgresStore:
         schema = Schema.from_json({name: json.loads(d) for name, d in rows})
         return replace(schema, clean_joins=self._clean_joins(con, schema))
 
+    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        """The schema as stored now, read in the caller's (a load's or a schema change's)
+        transaction after locking the schema table until it ends: another process may have
+        added classes or fields since this one read it, and definitions written from the older
+        copy dropped them (their columns stayed, out of reach, and could not be added again).
+        Schema changes of all processes take turns on that lock; readers are not held."""
+        con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN SHARE ROW EXCLUSIVE MODE")
+        rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
+        stored = Schema.from_json({name: json.loads(d) for name, d in rows})
+        if stored == self.schema:
+            return self.schema
+        # An edge table another process made is not known to be clean (never checked here).
+        joins = {join_table(c.name, f.name) for c, f in stored.relations()}
+        return replace(stored, clean_joins=self.schema.clean_joins & joins)
+
     def _clean_joins(self, con: psycopg.Connection[Any], schema: Schema) -> frozenset[str]:
         """The edge tables in which every edge's owner and target record exist."""
         clean = set()
@@ -461,16 +476,16 @@ class PostgresStore:
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
         with self.lock:
-            data = read_dataset(source, self.schema)
-            old = self.schema
             try:
                 with self.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
+                    old = self.stored_schema(con)
+                    data = read_dataset(source, old)
                     self.create_tables(con, old, data.schema)
                     counts = {}
                     for name, recs in data.records.items():
                         cls = data.schema.classes[name]
-                        self._check_new_ids(con, cls, recs)
+                        self._check_new_ids(con, old, cls, recs)
                         self._copy_records(con, cls, recs)
                         counts[name] = len(recs)
                     self._copy_edges(con, data.edges)
@@ -486,8 +501,10 @@ class PostgresStore:
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
 
-    def _check_new_ids(self, con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
-        if cls.name not in self.schema.classes or not recs:
+    def _check_new_ids(
+        self, con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]
+    ) -> None:
+        if cls.name not in old.classes or not recs:
             return
         row = con.execute(
             f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]

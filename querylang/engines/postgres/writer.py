@@ -41,12 +41,17 @@ class PostgresTables(Protocol):
 
     def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None: ...
 
+    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema: ...
+
 
 class Writer(SqlWriter[PostgresTables]):
     def __init__(self, store: PostgresTables) -> None:
         super().__init__(store, POSTGRES)
 
     others_read = True  # every process with a Database on the same server
+
+    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        return self.store.stored_schema(con)
 
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
         send_dirty(con, name)

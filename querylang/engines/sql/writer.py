@@ -72,6 +72,11 @@ class SqlWriter(ABC, Generic[S]):
     # Engine: other processes may read the same tables, each with its own clean_joins.
     others_read = False
 
+    def stored_schema(self, con: Any) -> Schema:
+        """Engine: inside a schema change's transaction, the schema it changes (the store's,
+        unless other processes may change it too)."""
+        return self.store.schema
+
     def edges_dirtied(self, con: Any, name: str) -> None:
         """Engine, when :attr:`others_read`: inside the transaction, tell the other processes
         that edge table ``name`` gained an edge to a missing record."""
@@ -271,9 +276,15 @@ class SqlWriter(ABC, Generic[S]):
 
     def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
         """Create a class, or add fields to one (a field may not change its type)."""
-        new = merge_schema(self.store.schema, {name: {"fields": fields}})
-        old = self.store.schema
-        self.transaction(lambda con: self.create_tables(con, old, new))
+        merge_schema(self.store.schema, {name: {"fields": fields}})  # refused before a transaction starts
+
+        def run(con: Any) -> tuple[Schema, Schema]:
+            old = self.stored_schema(con)
+            new = merge_schema(old, {name: {"fields": fields}})
+            self.create_tables(con, old, new)
+            return old, new
+
+        old, new = self.transaction(run)
         # New join tables start empty, so clean.
         self.store.schema = replace(new, clean_joins=old.clean_joins | (self._joins(new) - self._joins(old)))
 
