@@ -396,6 +396,39 @@ def test_schema_changes_from_two_processes_keep_each_others_fields(pg_cluster):
             db.close()
 
 
+def test_increments_and_saves_from_several_processes_all_count(pg_cluster):
+    """Databases on one PostgreSQL database, as processes have them, writing one record at
+    once. A write read the record, then wrote the whole row back in its transaction, but
+    the read took no lock: two processes read the same old row and one change was lost (300
+    increments counted about 150). The read now locks the row (FOR UPDATE) until the write ends."""
+    url = fresh_url(pg_cluster)
+    dbs = [querylang.connect(url)]
+    try:
+        dbs[0].define_class("T", {"n": {"type": "Number"}, "s": {"type": "String"}, "m": {"type": "Number"}})
+        dbs[0].create("T", {"objectId": "a", "n": 0})
+        dbs += [querylang.connect(url) for _ in range(2)]
+
+        def add(db: querylang.Database) -> None:
+            for _ in range(100):
+                db.increment("T", "a", {"n": 1})
+
+        def save(db: querylang.Database, key: str) -> None:
+            for k in range(60):
+                db.save("T", "a", {key: k if key == "m" else f"v{k}"})
+
+        workers = [threading.Thread(target=add, args=(db,)) for db in dbs]
+        workers += [threading.Thread(target=save, args=(dbs[0], "s")), threading.Thread(target=save, args=(dbs[1], "m"))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        (rec,) = dbs[2].query("T").records
+        assert (rec["n"], rec["s"], rec["m"]) == (300, "v59", 59)
+    finally:
+        for db in dbs:
+            db.close()
+
+
 def test_a_failed_load_writes_nothing(pair):
     pg, _ = pair
     before = pg.query("Post", None).records

@@ -49,6 +49,7 @@ class Writer(SqlWriter[PostgresTables]):
         super().__init__(store, POSTGRES)
 
     others_read = True  # every process with a Database on the same server
+    lock_read = " FOR UPDATE"  # and each may write the same record
 
     def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
         return self.store.stored_schema(con)

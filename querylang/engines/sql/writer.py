@@ -71,6 +71,10 @@ class SqlWriter(ABC, Generic[S]):
 
     # Engine: other processes may read the same tables, each with its own clean_joins.
     others_read = False
+    # Engine: what the read of a record a write changes ends with, so that another process's
+    # write of the same record waits for this transaction (its own read-modify-write would
+    # otherwise start from the old row, and one of the two changes be lost).
+    lock_read = ""
 
     def stored_schema(self, con: Any) -> Schema:
         """Engine: inside a schema change's transaction, the schema it changes (the store's,
@@ -122,7 +126,9 @@ class SqlWriter(ABC, Generic[S]):
         """The record as stored, read with ``con`` (inside the write's transaction)."""
         cols = self.dialect.layout.output_columns(cls)
         collist = ", ".join(self._column(c) for c in cols)
-        row = self._run(con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid]).fetchone()
+        row = self._run(
+            con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}', [oid]
+        ).fetchone()
         if row is None:
             raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
         return self.stored_record(cls, cols, row)
