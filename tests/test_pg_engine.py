@@ -396,6 +396,31 @@ def test_schema_changes_from_two_processes_keep_each_others_fields(pg_cluster):
             db.close()
 
 
+def test_a_delete_removes_the_edges_of_a_relation_another_process_added(pg_cluster):
+    """A delete removed the edges naming the record in the Relations of the schema its process
+    read at open: one added since by another process kept its edge to the deleted record, and
+    that process, whose new edge table was known clean, answered it as live."""
+    url = fresh_url(pg_cluster)
+    one = querylang.connect(url)
+    one.define_class("U", {"name": {"type": "String"}})
+    one.define_class("T", {"n": {"type": "Number"}})
+    one.create("U", {"objectId": "u1"})
+    one.create("T", {"objectId": "t1"})
+    two = querylang.connect(url)
+    try:
+        one.add_field("T", "likes", "Relation", target_class="U")
+        one.add_field("U", "fans", "Relation", target_class="U")
+        one.add_relation("T", "t1", "likes", "u1")
+        one.add_relation("U", "u1", "fans", "u1")
+        two.delete("U", "u1")
+        assert one.store.dataset().edges == []
+        for where in ({"likes": {"exists": True}}, {"likes": "u1"}):
+            assert one.query("T", where).ids == one.reference("T", where).ids == []
+    finally:
+        one.close()
+        two.close()
+
+
 def test_increments_and_saves_from_several_processes_all_count(pg_cluster):
     """Databases on one PostgreSQL database, as processes have them, writing one record at
     once. A write read the record, then wrote the whole row back in its transaction, but

@@ -77,8 +77,8 @@ class SqlWriter(ABC, Generic[S]):
     lock_read = ""
 
     def stored_schema(self, con: Any) -> Schema:
-        """Engine: inside a schema change's transaction, the schema it changes (the store's,
-        unless other processes may change it too)."""
+        """Engine: inside a schema change's (or a delete's) transaction, the schema as stored,
+        held until the transaction ends (the store's, unless other processes may change it)."""
         return self.store.schema
 
     def edges_dirtied(self, con: Any, name: str) -> None:
@@ -210,10 +210,12 @@ class SqlWriter(ABC, Generic[S]):
     def delete(self, class_name: str, oid: str) -> None:
         """Delete a record and every edge that names it, as owner or as target."""
         cls = self.store.schema.get(class_name)
-        schema = self.store.schema
         self._check_id(class_name, oid)
 
         def run(con: Any) -> None:
+            # The Relations as stored now: one another process added since this one opened
+            # kept its edges to the deleted record, which its queries took for live.
+            schema = self.stored_schema(con)
             self._stored(con, cls, oid)
             self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
