@@ -421,6 +421,26 @@ def test_a_delete_removes_the_edges_of_a_relation_another_process_added(pg_clust
         two.close()
 
 
+def test_an_edge_added_while_another_process_deletes_its_target_is_known_to_dangle(pair):
+    """add_relation looked whether the target exists without a lock: another process's delete
+    of it, not yet committed, went unseen, its removal of the edges naming the target could
+    not see the new edge, and the edge stayed in a table its process took for clean (the
+    deleted target answered as live). The look now takes the target's key-share lock."""
+    pg, _ = pair
+    with psycopg.connect(pg.store.url) as other:  # another process's delete of u1, as the writer does it
+        other.execute('DELETE FROM "User" WHERE "objectId" = %s', ["u1"])
+        other.execute(f'DELETE FROM "{join_table("Post", "fans")}" WHERE related_id = %s', ["u1"])
+        writer = threading.Thread(target=lambda: pg.add_relation("Post", "p3", "fans", "u1"), daemon=True)
+        writer.start()
+        writer.join(1)
+        other.commit()
+    writer.join(30)
+    assert not writer.is_alive()
+    for where in ({"fans": "u1"}, {"fans": {"exists": True}}):
+        assert pg.query("Post", where).ids == pg.reference("Post", where).ids
+    assert "p3" not in pg.query("Post", {"fans": {"exists": True}}).ids
+
+
 def test_increments_and_saves_from_several_processes_all_count(pg_cluster):
     """Databases on one PostgreSQL database, as processes have them, writing one record at
     once. A write read the record, then wrote the whole row back in its transaction, but

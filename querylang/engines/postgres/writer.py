@@ -50,6 +50,7 @@ class Writer(SqlWriter[PostgresTables]):
 
     others_read = True  # every process with a Database on the same server
     lock_read = " FOR UPDATE"  # and each may write the same record
+    lock_target = " FOR KEY SHARE"  # or delete an edge's target (as a foreign key's check does)
 
     def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
         return self.store.stored_schema(con)

@@ -75,6 +75,10 @@ class SqlWriter(ABC, Generic[S]):
     # write of the same record waits for this transaction (its own read-modify-write would
     # otherwise start from the old row, and one of the two changes be lost).
     lock_read = ""
+    # Engine: what the look for an edge's target record ends with, so that another process's
+    # delete of that record waits for the edge's transaction (and deletes the edge) or is
+    # waited for (and the edge is known to dangle).
+    lock_target = ""
 
     def stored_schema(self, con: Any) -> Schema:
         """Engine: inside a schema change's (or a delete's) transaction, the schema as stored,
@@ -245,7 +249,7 @@ class SqlWriter(ABC, Generic[S]):
         # The other processes are told even when this one knew the table unclean: one of them
         # may have opened while no edge dangled. Alone, a table already unclean needs no look.
         if (name in schema.clean_joins or self.others_read) and not self._run(
-            con, f'SELECT 1 FROM {self._table(target)} WHERE "objectId" = ?', [e.related_id]
+            con, f'SELECT 1 FROM {self._table(target)} WHERE "objectId" = ?{self.lock_target}', [e.related_id]
         ).fetchone():
             # An edge to a record that does not exist (yet): queries must check targets again.
             # Marking it before the commit errs on the safe side if the write rolls back.
