@@ -375,13 +375,16 @@ class PostgresStore:
         schema = Schema.from_json({name: json.loads(d) for name, d in rows})
         return replace(schema, clean_joins=self._clean_joins(con, schema))
 
-    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
+    def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         """The schema as stored now, read in the caller's (a load's or a schema change's)
         transaction after locking the schema table until it ends: another process may have
         added classes or fields since this one read it, and definitions written from the older
         copy dropped them (their columns stayed, out of reach, and could not be added again).
-        Schema changes of all processes take turns on that lock; readers are not held."""
-        con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN SHARE ROW EXCLUSIVE MODE")
+        Schema changes of all processes take turns on that lock; readers are not held. Not
+        ``change`` (a delete, which needs every Relation naming its class): a lock that waits
+        for schema changes but not for other deletes."""
+        mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
+        con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
         rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
         stored = Schema.from_json({name: json.loads(d) for name, d in rows})
         if stored == self.schema:

@@ -41,7 +41,7 @@ class PostgresTables(Protocol):
 
     def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None: ...
 
-    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema: ...
+    def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema: ...
 
 
 class Writer(SqlWriter[PostgresTables]):
@@ -52,8 +52,8 @@ class Writer(SqlWriter[PostgresTables]):
     lock_read = " FOR UPDATE"  # and each may write the same record
     lock_target = " FOR KEY SHARE"  # or delete an edge's target (as a foreign key's check does)
 
-    def stored_schema(self, con: psycopg.Connection[Any]) -> Schema:
-        return self.store.stored_schema(con)
+    def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
+        return self.store.stored_schema(con, change)
 
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
         send_dirty(con, name)

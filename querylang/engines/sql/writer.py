@@ -80,9 +80,10 @@ class SqlWriter(ABC, Generic[S]):
     # waited for (and the edge is known to dangle).
     lock_target = ""
 
-    def stored_schema(self, con: Any) -> Schema:
-        """Engine: inside a schema change's (or a delete's) transaction, the schema as stored,
-        held until the transaction ends (the store's, unless other processes may change it)."""
+    def stored_schema(self, con: Any, change: bool = True) -> Schema:
+        """Engine: inside a schema change's (``change``) or a delete's transaction, the schema
+        as stored, held until the transaction ends (the store's, unless other processes may
+        change it)."""
         return self.store.schema
 
     def edges_dirtied(self, con: Any, name: str) -> None:
@@ -219,7 +220,7 @@ class SqlWriter(ABC, Generic[S]):
         def run(con: Any) -> None:
             # The Relations as stored now: one another process added since this one opened
             # kept its edges to the deleted record, which its queries took for live.
-            schema = self.stored_schema(con)
+            schema = self.stored_schema(con, change=False)
             self._stored(con, cls, oid)
             self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
