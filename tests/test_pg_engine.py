@@ -474,6 +474,36 @@ def test_increments_and_saves_from_several_processes_all_count(pg_cluster):
             db.close()
 
 
+def test_writes_on_a_read_only_database_are_refused_alike(pg_cluster, tmp_path):
+    """DuckDB's refusal named its statements ('Invalid Input Error: Cannot execute statement of
+    type "INSERT" on database ... attached in read-only mode'); both engines now say it alike."""
+    url = fresh_url(pg_cluster)
+    path = tmp_path / "ro.duckdb"
+    for target in (url, path):
+        with querylang.connect(target) as db:
+            db.load(DOC)
+    writes = [
+        lambda d: d.create("Post", {"title": "x"}), lambda d: d.save("Post", "p1", {"score": 1}),
+        lambda d: d.increment("Post", "p1", {"score": 1}), lambda d: d.delete("Post", "p1"),
+        lambda d: d.add_relation("Post", "p1", "fans", "u2"), lambda d: d.remove_relation("Post", "p1", "fans", "u1"),
+        lambda d: d.define_class("Tag", {}), lambda d: d.add_field("Post", "extra", "String"),
+        lambda d: d.load({"classes": {"Tag": {"fields": {}}}, "records": {}}),
+    ]
+    messages: list[list[str]] = []
+    for target in (url, path):
+        with querylang.connect(target, read_only=True) as db:
+            before = db.query("Post", None).records
+            got = []
+            for write in writes:
+                with pytest.raises(DataError) as info:
+                    write(db)
+                got.append(str(info.value))
+            assert db.query("Post", None).records == before
+            messages.append(got)
+    assert messages[0] == messages[1]
+    assert all("read-only" in m for m in messages[0])
+
+
 def test_a_failed_load_writes_nothing(pair):
     pg, _ = pair
     before = pg.query("Post", None).records

@@ -236,6 +236,8 @@ class Store:
 
         ``progress(stage, done, total)`` is told the records and edges read (stage "read")
         and written ("written"), perhaps from another thread."""
+        if self.read_only:  # as the PostgreSQL store says it (DuckDB's own refusal names its statements)
+            raise DataError("the database is open read-only: nothing was loaded")
         try:
             return self._load(source, progress)
         except RuntimeError as exc:  # the load has undone itself by now, as for any failure

@@ -27,6 +27,9 @@ class DuckDBTables(Protocol):
     schema: Schema
 
     @property
+    def read_only(self) -> bool: ...
+
+    @property
     def lock(self) -> AbstractContextManager[Any]: ...
 
     @property
@@ -58,6 +61,8 @@ class Writer(SqlWriter[DuckDBTables]):
         super().__init__(store, DUCKDB)
 
     def transaction(self, fn: Callable[[Any], T]) -> T:
+        if self.store.read_only:  # as the PostgreSQL writer says it (DuckDB's own refusal names its statements)
+            raise DataError("the database is open read-only: nothing was changed")
         with self.store.lock:
             con = self.store.con
             con.execute("BEGIN TRANSACTION")
