@@ -441,6 +441,34 @@ def test_an_edge_added_while_another_process_deletes_its_target_is_known_to_dang
     assert "p3" not in pg.query("Post", {"fans": {"exists": True}}).ids
 
 
+def test_a_record_created_with_an_id_another_process_is_creating_is_a_duplicate(pair):
+    """The id was looked for, then inserted: another process's record with that id, not yet
+    committed, passed the look and the insert failed on the unique index with the server's
+    words ('duplicate key value violates unique constraint "ix:Post:objectId"'), not the
+    writer's error naming the class and the record."""
+    pg, duck = pair
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            pg.create("Post", {"objectId": "p9", "title": "mine"})
+        except DataError as exc:
+            errors.append(exc)
+
+    with psycopg.connect(pg.store.url) as other:
+        other.execute('INSERT INTO "Post" ("objectId", "createdAt", "updatedAt") VALUES (%s, now(), now())', ["p9"])
+        writer = threading.Thread(target=create, daemon=True)
+        writer.start()
+        writer.join(1)
+        other.commit()
+    writer.join(30)
+    duck.create("Post", {"objectId": "p9"})
+    with pytest.raises(DataError) as info:
+        duck.create("Post", {"objectId": "p9", "title": "mine"})
+    assert [str(e) for e in errors] == [str(info.value)]
+    assert pg.query("Post", {"objectId": "p9"}).records[0].get("title") is None
+
+
 def test_increments_and_saves_from_several_processes_all_count(pg_cluster):
     """Databases on one PostgreSQL database, as processes have them, writing one record at
     once. A write read the record, then wrote the whole row back in its transaction, but

@@ -51,6 +51,7 @@ class Writer(SqlWriter[PostgresTables]):
     others_read = True  # every process with a Database on the same server
     lock_read = " FOR UPDATE"  # and each may write the same record
     lock_target = " FOR KEY SHARE"  # or delete an edge's target (as a foreign key's check does)
+    duplicate_key = (psycopg.errors.UniqueViolation,)  # or create a record with the same id
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         return self.store.stored_schema(con, change)

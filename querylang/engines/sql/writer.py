@@ -79,6 +79,8 @@ class SqlWriter(ABC, Generic[S]):
     # delete of that record waits for the edge's transaction (and deletes the edge) or is
     # waited for (and the edge is known to dangle).
     lock_target = ""
+    # Engine: the driver's error for a second row with one objectId (the unique index's).
+    duplicate_key: tuple[type[BaseException], ...] = ()
 
     def stored_schema(self, con: Any, change: bool = True) -> Schema:
         """Engine: inside a schema change's (``change``) or a delete's transaction, the schema
@@ -150,11 +152,15 @@ class SqlWriter(ABC, Generic[S]):
                 raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid)
             cols = self.columns(cls)
             marks = ", ".join("?" * len(cols))
-            self._run(
-                con,
-                f"INSERT INTO {self._table(cls.name)} ({', '.join(self._column(c) for c in cols)}) VALUES ({marks})",
-                self.cells(cls, rec),
-            )
+            try:
+                self._run(
+                    con,
+                    f"INSERT INTO {self._table(cls.name)} ({', '.join(self._column(c) for c in cols)}) VALUES ({marks})",
+                    self.cells(cls, rec),
+                )
+            except self.duplicate_key:
+                # Another process wrote the id after the look above: the same error as that look's.
+                raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid) from None
             for e in edges:
                 self._add_edge(con, e)
             return oid
