@@ -770,6 +770,24 @@ def test_strings_and_arrays_cannot_grow_without_bound() -> None:
         run_script("where({ s: 'ab'.padStart(Infinity) })")
 
 
+def test_a_value_shared_many_times_cannot_stand_for_a_huge_filter() -> None:
+    # Each statement shares `o` twice, so thirty short lines stand for 2**30 conditions, and
+    # everything after the script (lowering, the reference evaluator, to_parse_where) walks
+    # them as a tree: db.query hung. The where() argument is now capped as a tree.
+    script = "let o = { score: 1 }\n" + "o = { and: [o, o] }\n" * 30 + "where(o)"
+    with pytest.raises(LimitExceeded, match="where\\(\\) is too large") as info:
+        run_script(script)
+    assert (info.value.line, info.value.column) == (32, 1)
+    wide = "let a = ['x']\n" + "a = [a, a]\n" * 25 + "sort(a)"
+    with pytest.raises(LimitExceeded, match="sort\\(\\) is too large") as info:
+        run_script(wide)
+    assert info.value.line == 27
+    cyclic = run_script("const a = []\na.push(a)\nsort(a)").sort  # later stages refuse it
+    assert cyclic[0] is cyclic
+    shared = "let o = { score: 1 }\n" + "o = { and: [o, o] }\n" * 10 + "where(o)"
+    assert len(run_script(shared).where["and"]) == 2  # 2**10 conditions are fine
+
+
 # ------------------------------------------------------------------------------------------
 # to_js: Python inputs as JavaScript values
 

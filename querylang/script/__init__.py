@@ -11,12 +11,13 @@ from querylang.script.interpreter import (
     run_script,
 )
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
-from querylang.script.values import MAX_ARRAY_LENGTH, MAX_STRING_LENGTH, to_js
+from querylang.script.values import MAX_ARRAY_LENGTH, MAX_RESULT_VALUES, MAX_STRING_LENGTH, to_js
 
 __all__ = [
     "MAX_ARRAY_LENGTH",
     "MAX_CALL_DEPTH",
     "MAX_DEPTH",
+    "MAX_RESULT_VALUES",
     "MAX_SCRIPT_SIZE",
     "MAX_STEPS",
     "MAX_STRING_LENGTH",

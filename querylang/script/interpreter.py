@@ -51,6 +51,7 @@ from querylang.script.values import (
     Function,
     binary,
     check_list,
+    check_result_size,
     check_str,
     from_u16,
     negate,
@@ -661,6 +662,8 @@ def run_script(
         program = parse_script(text, max_size=max_size, max_depth=max_depth)
         run = _Run(text, _inputs_object(inputs), max_steps)
         run.run(program)
+        check_result_size(run.where, run.where_pos, "where")
+        check_result_size(run.sort, run.sort_pos, "sort")
     except QueryError as err:
         raise err.with_source(text) from None
     except RecursionError:

@@ -22,6 +22,11 @@ from querylang.script.lexer import MAX_DEPTH
 
 MAX_STRING_LENGTH = 10_000_000  # characters; `s = s + s` twenty times must not eat the memory
 MAX_ARRAY_LENGTH = 1_000_000  # elements, for the same reason (`a = a.concat(a)`)
+# Values in what where()/sort() received, a shared value counted each time it appears: a
+# script can share one value twice per statement (`o = { and: [o, o] }`), so thirty short
+# statements describe 2**30 conditions, and every later stage (lowering, the reference
+# evaluator, to_parse_where) walks the value as the tree it stands for.
+MAX_RESULT_VALUES = MAX_ARRAY_LENGTH
 
 NAN = math.nan
 INF = math.inf
@@ -229,6 +234,36 @@ def check_list(items: list) -> list:
     if len(items) > MAX_ARRAY_LENGTH:
         raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
     return items
+
+
+def check_result_size(value: object, pos: tuple[int, int] | None, name: str) -> None:
+    """Refuse a where()/sort() argument that stands for more than MAX_RESULT_VALUES values.
+
+    Counted as a tree, a shared value once per appearance; the walk stops at the limit, so it
+    costs at most that many steps. It does not go below _COUNT_DEPTH levels: the later stages
+    refuse values that deep (a cyclic one included) with their own message.
+    """
+    if not isinstance(value, dict | list):
+        return
+    count = 1
+    todo: list[tuple[object, int]] = [(value, 0)]
+    while todo:
+        v, depth = todo.pop()
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
+        count += len(children)
+        if count > MAX_RESULT_VALUES:
+            line, column = pos if pos is not None else (None, None)
+            raise LimitExceeded(
+                f"the value passed to {name}() is too large (more than "
+                f"{MAX_RESULT_VALUES:,} values, a shared value counted each time it appears)",
+                line=line,
+                column=column,
+            )
+        if depth < _COUNT_DEPTH:
+            todo.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+_COUNT_DEPTH = 2 * MAX_DEPTH  # deeper than any filter or value the later stages accept
 
 
 def typeof(v: object) -> str:
