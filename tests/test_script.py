@@ -444,6 +444,12 @@ EXPRESSIONS = [
     ),
     ("JSON.stringify(undefined)", U),
     ('JSON.parse(\'{"a": [1, 2.5, "x"]}\').a', [1, 2.5, "x"]),
+    # every JSON number is a double: big integers are Infinity, never a Python int error
+    ("JSON.parse('1' + '0'.repeat(400))", INF),
+    ("JSON.parse('[-1' + '0'.repeat(5000) + ']')[0]", -INF),
+    ("JSON.parse('12345678901234567890')", 1.2345678901234567e19),
+    ("JSON.parse('-0') === 0 && 1 / JSON.parse('-0')", -INF),
+    ("Object.keys(JSON.parse('{\"b\": 1, \"10\": 2, \"a\": 3, \"2\": 4}'))", ["2", "10", "b", "a"]),
     # dates (UTC throughout)
     ("new Date(86400000).getTime()", 86400000),
     ("new Date('2024-06-01').getTime()", 1717200000000),

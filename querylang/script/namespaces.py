@@ -228,10 +228,26 @@ def _reject_json_constant(name: str) -> object:
     raise ValueError(f"unexpected token {name}")
 
 
+def _json_object(pairs: list[tuple[str, object]]) -> JSObject:
+    """A parsed JSON object, integer-like keys first as JavaScript lists them."""
+    obj = JSObject(pairs)
+    order_keys(obj)
+    return obj
+
+
 def _json_parse(args: list[object]) -> object:
-    """JSON.parse of a string (handy when an input holds JSON text)."""
+    """JSON.parse of a string (handy when an input holds JSON text).
+
+    Every number is a double, as in JavaScript: an integer of 400 digits is Infinity, and one
+    above 4,300 digits never reaches Python's int (which refuses to convert it).
+    """
     try:
-        value = json.loads(to_string(arg(args, 0)), parse_constant=_reject_json_constant)
+        value = json.loads(
+            to_string(arg(args, 0)),
+            parse_constant=_reject_json_constant,
+            parse_int=lambda digits: num(float(digits)),
+            object_pairs_hook=_json_object,
+        )
     except (ValueError, RecursionError) as err:
         raise ScriptError(f"JSON.parse: {err}") from None
     return to_js(value)
