@@ -146,6 +146,11 @@ SCRIPTS = [
     # return ends the script; `return` then a line break returns right there (ASI)
     ("where({ a: 0 })\nif (!Inputs.Missing) return\nwhere({ a: 1 })", None, {"a": 0}, U),
     ("return\nwhere({ a: 1 })", None, U, U),
+    # ... at any JavaScript line terminator, not only \n (a lone \r, U+2028, in a comment)
+    ("const f = () => {\rreturn\r5 }\rwhere({ v: f() })", None, {"v": U}, U),
+    ("const f = () => {\n  return\u2028 5\n}\nwhere({ v: f() })", None, {"v": U}, U),
+    ("const f = () => { return /*\r*/ 5 }\nwhere({ v: f() })", None, {"v": U}, U),
+    ("const f = () => { return /* */ 5 }\nwhere({ v: f() })", None, {"v": 5}, U),
     ("where({ a: 1 })\nreturn { b: 2 }", None, {"a": 1}, U),
     # object literals: keys of every kind, JavaScript's key order, last duplicate wins
     (
@@ -574,6 +579,7 @@ ERRORS = [
     ("const f = (a, b = 1) => a", QuerySyntaxError, "parameters must be plain names", 1, 13),
     ("const f = ({ a }) => a", QuerySyntaxError, "parameters must be plain names", 1, 19),
     ("const f = x\n=> x", QuerySyntaxError, "a line break cannot come before '=>'", 2, 1),
+    ("const f = x\r=> x", QuerySyntaxError, "a line break cannot come before '=>'", 1, 13),
     ("class A {}", QuerySyntaxError, "classes are not supported", 1, 1),
     ("where(this)", QuerySyntaxError, "'this' is not supported", 1, 7),
     ("import x from 'y'", QuerySyntaxError, "'import' is not supported", 1, 1),

@@ -41,6 +41,7 @@ from querylang.errors import (
 from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
 from querylang.script.access import get_property, property_is_nullish
+from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import methods_for, new_date
 from querylang.script.namespaces import BUILTINS, FORBIDDEN, FORBIDDEN_KEYS, GLOBAL_VALUES, RESERVED
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
@@ -202,8 +203,9 @@ class _Run:
 
     def exec_return(self, node: ast.Return) -> None:
         # `return` then a line break returns nothing (ASI), so the next line never runs.
+        # Any line terminator counts (a lone \r too), not just the \n that numbers lines.
         value: object = UNDEFINED
-        if node.value is not None and node.value.line == node.line:
+        if node.value is not None and not LINE_BREAK.search(self.text, node.start, node.value.start):
             value = self.eval(node.value)
         raise _Return(value)
 

@@ -173,6 +173,9 @@ _NUMBER = re.compile(
     re.VERBOSE | re.ASCII,  # JavaScript digits are 0-9 only ('.١' is not a number)
 )
 _DIGITS = frozenset("0123456789")
+# JavaScript's line terminators, where a rule depends on a line break (ASI after `return`, no
+# break before `=>`); a lone \r or U+2028 is one too, although lines are numbered by \n.
+LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
 
 # How the lexer handles a token, by its first character (ASCII; other characters are looked
@@ -373,7 +376,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             ttype = _PUNCT_TYPES.get(value)
             if ttype is None:
                 raise syntax_error(_UNSUPPORTED_PUNCT[value], text, line, col)
-            if ttype == "_ARROW" and last is not None and "\n" in text[last.end : pos]:
+            if ttype == "_ARROW" and last is not None and LINE_BREAK.search(text, last.end, pos):
                 raise syntax_error("a line break cannot come before '=>'", text, line, col)
         last = Tok(ttype, value, pos, end, line, col)
         line = end_line

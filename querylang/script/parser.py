@@ -32,7 +32,15 @@ from lark.parsers.lalr_analysis import Shift
 
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
 from querylang.script import ast
-from querylang.script.lexer import MAX_DEPTH, MAX_SCRIPT_SIZE, OPEN_FOR, Source, Tok, lex
+from querylang.script.lexer import (
+    LINE_BREAK,
+    MAX_DEPTH,
+    MAX_SCRIPT_SIZE,
+    OPEN_FOR,
+    Source,
+    Tok,
+    lex,
+)
 from querylang.script.values import to_string
 
 __all__ = ["MAX_DEPTH", "MAX_SCRIPT_SIZE", "PARSE_CACHE_SIZE", "parse_script"]
@@ -420,7 +428,6 @@ _SHOW = {
 # What is left of a parameter list before `=>`: explains the error at `=` in `(a = 1) => a`.
 _ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
 _WORD = re.compile(r"[\w$]+|\S")
-_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 
 
 def _describe(token: Tok, text: str) -> str:
@@ -524,7 +531,7 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
             if not _needs_separator(prev, text):
                 continue
-            if _LINE_BREAK.search(text, prev.end, nxt.start):
+            if LINE_BREAK.search(text, prev.end, nxt.start):
                 continue
             match = _WORD.match(text, nxt.start)
             word = match.group() if match else ""
