@@ -782,6 +782,37 @@ def test_strings_and_arrays_cannot_grow_without_bound() -> None:
         run_script("where({ s: 'ab'.padStart(Infinity) })")
 
 
+def test_text_from_a_long_string_held_many_times_fails_before_it_is_built() -> None:
+    # An array holding one 9,000,000-character string 524,288 times: join, String(), `+`,
+    # a template, concat() and JSON.stringify asked Python for terabytes at once and failed
+    # with a bare MemoryError (or, on a big enough machine, ate the memory).
+    held = "const s = 'a'.repeat(9e6)\nlet a = [s]\n" + "a = [...a, ...a]\n" * 19
+    for text in ("a.join('')", "String(a)", "a + ''", "`${a}`", "''.concat(...a)",
+                 "JSON.stringify(a)"):
+        with pytest.raises(LimitExceeded, match="string too long") as info:
+            run_script(held + f"where({{ v: {text} }})")
+        assert info.value.line == 22, text
+    template = "const s = 'a'.repeat(9e6)\nwhere({ v: `" + "${s}" * 50_000 + "` })"
+    with pytest.raises(LimitExceeded, match="string too long"):
+        run_script(template)
+
+
+def test_text_from_a_shared_array_is_bounded_in_time() -> None:
+    # `a = [[[a, a]]]` twenty times is a 600-character script whose array stands for 2**20
+    # elements under ten levels each: String(a) took 23 s building a 1,048,575-comma text,
+    # JSON.stringify of a shared object as long. Both now count the elements first.
+    nested = "let a = []\n" + ("a = " + "[" * 10 + "a, a" + "]" * 10 + "\n") * 20
+    with pytest.raises(LimitExceeded, match="array too large to turn into text") as info:
+        run_script(nested + "where({ v: String(a) })")
+    assert info.value.line == 22
+    shared = "let o = {}\n" + "o = { a: o, b: o }\n" * 21
+    with pytest.raises(LimitExceeded, match="too large for JSON.stringify"):
+        run_script(shared + "where({ v: JSON.stringify(o) })")
+    assert run_script("let a = [[1, [2]], [3]]\nwhere({ v: String([a, a]) })").where["v"] == (
+        "1,2,3,1,2,3"
+    )
+
+
 def test_a_value_shared_many_times_cannot_stand_for_a_huge_filter() -> None:
     # Each statement shares `o` twice, so thirty short lines stand for 2**30 conditions, and
     # everything after the script (lowering, the reference evaluator, to_parse_where) walks

@@ -53,7 +53,7 @@ from querylang.script.values import (
     binary,
     check_list,
     check_result_size,
-    check_str,
+    concat,
     from_u16,
     negate,
     order_keys,
@@ -300,7 +300,7 @@ class _Run:
         parts = []
         for c in node.parts:
             parts.append(c if type(c) is str else to_string(self.eval(c)))  # type: ignore[arg-type]
-        return check_str("".join(parts))
+        return concat(parts)
 
     def spread(self, node: ast.Spread) -> list[object]:
         """The elements `...x` stands for: an array's, a string's characters."""

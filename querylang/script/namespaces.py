@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from querylang.errors import ScriptError
+from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import iso, make_time, now, parse_date
 from querylang.script.values import (
     FLOAT_PREFIX,
     INF,
     JS_SPACE,
+    MAX_ARRAY_LENGTH,
+    MAX_STRING_LENGTH,
     NAN,
     SAFE,
     Builtin,
     arg,
-    check_str,
     finite,
     from_u16,
     is_nan,
@@ -34,6 +35,8 @@ from querylang.script.values import (
     to_number,
     to_string,
     to_uint32,
+    too_long,
+    tree_size_exceeds,
     truthy,
     u16,
 )
@@ -193,7 +196,14 @@ def _math_sign(args: list[object]) -> int | float:
 def _json_stringify(args: list[object]) -> object:
     if len(args) > 1 and any(a is not UNDEFINED for a in args[1:]):
         raise ScriptError("JSON.stringify with a replacer or indentation is not supported")
-    return _json(arg(args, 0))
+    value = arg(args, 0)
+    if isinstance(value, dict | list) and tree_size_exceeds(value, MAX_ARRAY_LENGTH):
+        # A shared value (`o = { a: o, b: o }`) stands for exponentially many.
+        raise LimitExceeded(
+            f"value too large for JSON.stringify (more than {MAX_ARRAY_LENGTH:,} values in "
+            "all, a shared value counted each time it appears)"
+        )
+    return _json(value)
 
 
 def _json(v: object) -> object:
@@ -209,19 +219,29 @@ def _json(v: object) -> object:
     if isinstance(v, JSDate):
         return json.dumps(iso(v), ensure_ascii=False) if v.valid else "null"
     if isinstance(v, list):
-        return check_str(
-            "[" + ",".join("null" if (s := _json(e)) is UNDEFINED else str(s) for e in v) + "]"
-        )
+        return "[" + _json_parts("null" if (s := _json(e)) is UNDEFINED else str(s) for e in v) + "]"
     if isinstance(v, dict):
-        parts = []
-        for k, val in v.items():
-            s = _json(val)
-            if s is not UNDEFINED:
-                parts.append(json.dumps(k, ensure_ascii=False) + ":" + str(s))
-        return check_str("{" + ",".join(parts) + "}")
+        return "{" + _json_parts(
+            json.dumps(k, ensure_ascii=False) + ":" + str(s)
+            for k, val in v.items()
+            if (s := _json(val)) is not UNDEFINED
+        ) + "}"
     if isinstance(v, JSRegex):
         return "{}"
     return UNDEFINED
+
+
+def _json_parts(parts: Iterable[str]) -> str:
+    """Parts joined by commas, failing as soon as the text passes the limit: one long string
+    held many times must fail there, not after Python has been asked for the whole text."""
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        size += len(part) + 1
+        if size > MAX_STRING_LENGTH:
+            raise too_long()
+        out.append(part)
+    return ",".join(out)
 
 
 def _reject_json_constant(name: str) -> object:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -213,11 +213,38 @@ def property_key(v: object) -> str:
 
 
 def join(items: list, sep: str) -> str:
-    """Array.prototype.join: null and undefined elements print as ''."""
+    """Array.prototype.join: null and undefined elements print as ''.
+
+    The size is checked before the text is built (:func:`concat`). Nested arrays are
+    walked once at the top, with a budget: shared ones (`a = [[a, a]]`) can stand for
+    exponentially many elements that each turn into very little text.
+    """
     if len(sep) * max(len(items) - 1, 0) > MAX_STRING_LENGTH:
         raise too_long()
-    out = sep.join("" if e is None or e is UNDEFINED else to_string(e) for e in items)
-    return check_str(out)
+    if any(type(e) is list for e in items) and tree_size_exceeds(
+        items, MAX_ARRAY_LENGTH, objects=False
+    ):
+        raise LimitExceeded(
+            f"array too large to turn into text (more than {MAX_ARRAY_LENGTH:,} elements in "
+            "all, a shared array counted each time it appears)"
+        )
+    return _join(items, sep)
+
+
+def _join(items: list, sep: str) -> str:
+    pieces = [
+        "" if e is None or e is UNDEFINED else _join(e, ",") if type(e) is list else to_string(e)
+        for e in items
+    ]
+    return concat(pieces, sep)
+
+
+def concat(pieces: list[str], sep: str = "") -> str:
+    """The pieces joined, the size checked first: many pieces of one long string (an array
+    of it, a template or concat() of it many times) must not ask Python for gigabytes."""
+    if sum(map(len, pieces)) + len(sep) * max(len(pieces) - 1, 0) > MAX_STRING_LENGTH:
+        raise too_long()
+    return sep.join(pieces)
 
 
 def check_str(s: str) -> str:
@@ -237,30 +264,45 @@ def check_list(items: list) -> list:
 
 
 def check_result_size(value: object, pos: tuple[int, int] | None, name: str) -> None:
-    """Refuse a where()/sort() argument that stands for more than MAX_RESULT_VALUES values.
+    """Refuse a where()/sort() argument that stands for more than MAX_RESULT_VALUES values
+    (counted by :func:`tree_size_exceeds`): every later stage walks it as a tree."""
+    if isinstance(value, dict | list) and tree_size_exceeds(value, MAX_RESULT_VALUES):
+        line, column = pos if pos is not None else (None, None)
+        raise LimitExceeded(
+            f"the value passed to {name}() is too large (more than "
+            f"{MAX_RESULT_VALUES:,} values, a shared value counted each time it appears)",
+            line=line,
+            column=column,
+        )
 
-    Counted as a tree, a shared value once per appearance; the walk stops at the limit, so it
-    costs at most that many steps. It does not go below _COUNT_DEPTH levels: the later stages
-    refuse values that deep (a cyclic one included) with their own message.
+
+def tree_size_exceeds(value: object, limit: int, *, objects: bool = True) -> bool:
+    """Whether ``value`` walked as a tree (into objects too unless ``objects`` is False)
+    holds more than ``limit`` values, a shared value counted once per appearance.
+
+    The walk stops at the limit, so it costs at most that many steps. It does not go below
+    _COUNT_DEPTH levels: whatever walks the value next refuses values that deep (a cyclic one
+    included) with its own message.
     """
-    if not isinstance(value, dict | list):
-        return
     count = 1
-    todo: list[tuple[object, int]] = [(value, 0)]
-    while todo:
-        v, depth = todo.pop()
-        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
-        count += len(children)
-        if count > MAX_RESULT_VALUES:
-            line, column = pos if pos is not None else (None, None)
-            raise LimitExceeded(
-                f"the value passed to {name}() is too large (more than "
-                f"{MAX_RESULT_VALUES:,} values, a shared value counted each time it appears)",
-                line=line,
-                column=column,
-            )
-        if depth < _COUNT_DEPTH:
-            todo.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    level: list[object] = [value]
+    for _ in range(_COUNT_DEPTH):  # level by level, so no depth is kept per value
+        below: list[object] = []
+        for v in level:
+            if type(v) is list:
+                children: Collection[object] = v
+            elif objects and isinstance(v, dict):
+                children = v.values()
+            else:
+                continue
+            count += len(children)
+            if count > limit:
+                return True
+            below += [c for c in children if type(c) is list or isinstance(c, dict)]
+        if not below:
+            break
+        level = below
+    return False
 
 
 _COUNT_DEPTH = 2 * MAX_DEPTH  # deeper than any filter or value the later stages accept
