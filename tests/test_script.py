@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -780,6 +781,20 @@ def test_strings_and_arrays_cannot_grow_without_bound() -> None:
         run_script("where({ s: 'ab'.repeat(1e9) })")
     with pytest.raises(LimitExceeded, match="string too long"):
         run_script("where({ s: 'ab'.padStart(Infinity) })")
+
+
+def test_built_ins_on_long_arrays_cannot_run_for_hours() -> None:
+    # 16,384 callbacks each calling includes() on a 524,288-element array stay far inside the
+    # step budget (a call is one step) and ran for about twenty minutes; the clock stops them.
+    script = (
+        "let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "let b = [2]\n" + "b = [...b, ...b]\n" * 14
+        + "where({ v: b.filter(x => a.includes(x)).length })"
+    )
+    start = time.monotonic()
+    with pytest.raises(LimitExceeded, match="time limit") as info:
+        run_script(script, max_seconds=0.5)
+    assert time.monotonic() - start < 5
+    assert info.value.line == 36
 
 
 def test_text_from_a_long_string_held_many_times_fails_before_it_is_built() -> None:

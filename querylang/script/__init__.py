@@ -6,6 +6,7 @@
 
 from querylang.script.interpreter import (
     MAX_CALL_DEPTH,
+    MAX_SECONDS,
     MAX_STEPS,
     ScriptResult,
     run_script,
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_CALL_DEPTH",
     "MAX_DEPTH",
     "MAX_RESULT_VALUES",
+    "MAX_SECONDS",
     "MAX_SCRIPT_SIZE",
     "MAX_STEPS",
     "MAX_STRING_LENGTH",

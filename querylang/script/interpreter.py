@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from querylang.errors import (
@@ -55,6 +56,7 @@ from querylang.script.values import (
     check_result_size,
     concat,
     from_u16,
+    inputs_object,
     negate,
     order_keys,
     property_key,
@@ -78,6 +80,9 @@ __all__ = [
 
 MAX_STEPS = 100_000  # evaluated nodes per run, callbacks included
 MAX_CALL_DEPTH = 100  # arrow functions calling arrow functions (recursion) at once
+# Steps count nodes, not a built-in's work: includes() on a 500,000-element array is one step
+# and tens of ms, so a budget of such calls would run for hours. The clock is the backstop.
+MAX_SECONDS = 10.0
 
 Binding = list[Any]  # [value, kind] with kind 'var', 'let' or 'const'
 Scope = dict[str, Binding]
@@ -105,11 +110,11 @@ class _Run:
     """One execution of one script: variables, inputs, the step budget and the results."""
 
     __slots__ = (
-        "text", "inputs", "scopes", "fscope", "steps", "depth",
+        "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline",
         "where", "where_pos", "sort", "sort_pos",
     )
 
-    def __init__(self, text: str, inputs: JSObject, max_steps: int) -> None:
+    def __init__(self, text: str, inputs: JSObject, max_steps: int, max_seconds: float) -> None:
         self.text = text
         self.inputs = inputs
         # The scopes in reach, innermost last. `fscope` is the function scope (the script
@@ -118,6 +123,7 @@ class _Run:
         self.fscope: Scope = {}
         self.scopes: list[Scope] = [self.fscope]
         self.steps = max_steps
+        self.deadline = monotonic() + max_seconds
         self.depth = 0
         self.where: object = UNDEFINED
         self.where_pos: tuple[int, int] | None = None
@@ -135,12 +141,18 @@ class _Run:
         self.steps -= 1
         if self.steps < 0:
             raise self.fail(node, "script ran too long (step limit reached)", LimitExceeded)
+        if not self.steps & 63:
+            self.check_clock(node)
         try:
             return _EVAL[type(node)](self, node)
         except QueryError as err:
             if err.line is None:
                 err.at(node.line, node.column)
             raise
+
+    def check_clock(self, node: At) -> None:
+        if monotonic() > self.deadline:
+            raise self.fail(node, "script ran too long (time limit reached)", LimitExceeded)
 
     def run(self, program: ast.Program) -> None:
         if "var" in self.text:  # cheap test before walking for hoisted declarations
@@ -572,9 +584,11 @@ class _Run:
     def apply(self, fn: Callable[..., object], args: list[object], at: At, *this: object) -> object:
         """Call a built-in; its errors point at the method name rather than the chain."""
         try:
-            return fn(*this, args)
+            result = fn(*this, args)
         except QueryError as err:
             raise err.at(at.line, at.column) from None
+        self.check_clock(at)
+        return result
 
     # ------------------------------------------------------------------ arrow functions
 
@@ -648,6 +662,7 @@ def run_script(
     inputs: Mapping[str, object] | None = None,
     *,
     max_steps: int = MAX_STEPS,
+    max_seconds: float = MAX_SECONDS,
     max_size: int = MAX_SCRIPT_SIZE,
     max_depth: int = MAX_DEPTH,
 ) -> ScriptResult:
@@ -662,7 +677,7 @@ def run_script(
     """
     try:
         program = parse_script(text, max_size=max_size, max_depth=max_depth)
-        run = _Run(text, _inputs_object(inputs), max_steps)
+        run = _Run(text, inputs_object(inputs), max_steps, max_seconds)
         run.run(program)
         check_result_size(run.where, run.where_pos, "where")
         check_result_size(run.sort, run.sort_pos, "sort")
@@ -676,15 +691,3 @@ def run_script(
     except OverflowError:
         raise QueryTypeError(OUT_OF_RANGE, source=text) from None
     return ScriptResult(run.where, run.where_pos, run.sort, run.sort_pos)
-
-
-def _inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
-    if inputs is None:
-        return JSObject()
-    if not isinstance(inputs, Mapping):
-        raise QueryTypeError(
-            f"inputs must be a mapping of names to values, not {type_name(inputs)}"
-        )
-    obj = to_js(inputs)
-    assert isinstance(obj, JSObject)
-    return obj

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from querylang.errors import LimitExceeded, QueryTypeError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import MAX_DEPTH
 
@@ -633,3 +633,15 @@ def to_js(value: object, _depth: int = 0) -> object:
         return [to_js(v, _depth + 1) for v in value]
     raise QueryTypeError(f"a {type(value).__name__} cannot be used as a script value")
 
+
+def inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
+    """The script's `Inputs`: the node's inputs as one JavaScript object (none: empty)."""
+    if inputs is None:
+        return JSObject()
+    if not isinstance(inputs, Mapping):
+        raise QueryTypeError(
+            f"inputs must be a mapping of names to values, not {type_name(inputs)}"
+        )
+    obj = to_js(inputs)
+    assert isinstance(obj, JSObject)
+    return obj
