@@ -168,9 +168,12 @@ class LimitExceeded(QueryError):
 def _cells(ch: str) -> str:
     """What goes under ``ch`` in the caret line, so the caret lands under its column on a
     terminal: a tab stays a tab, a wide character (emoji, CJK) takes two cells, a combining
-    mark none."""
+    mark none, nor an invisible format character (a BOM, a zero-width space or joiner; the
+    soft hyphen is the one a terminal shows)."""
     if ch == "\t":
         return "\t"
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return ""
+    if unicodedata.category(ch) == "Cf" and ch != "\xad":
         return ""
     return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "

@@ -697,6 +697,17 @@ def test_str_of_an_error_shows_the_line_and_a_caret() -> None:
     ]
 
 
+def test_the_caret_ignores_a_bom_and_zero_width_characters() -> None:
+    # A script saved with a BOM (or holding a zero-width space) put the caret one cell to the
+    # right of the place on a terminal, which shows those characters as nothing.
+    for script in ["\ufeffwhere({ x: y })", "where({ x: '\u200b', z: y })"]:
+        with pytest.raises(ScriptError) as info:
+            run_script(script)
+        source_line, caret_line = str(info.value).splitlines()[1:]
+        shown = source_line.replace("\ufeff", "").replace("\u200b", "")
+        assert shown[len(caret_line) - 1] == "y", script
+
+
 def test_syntax_errors_never_show_lark() -> None:
     for script in ["where(", "where({a: 1)", "a b", "}", "((", "const", "if (", "x ? y", "`${"]:
         with pytest.raises(QuerySyntaxError) as info:
