@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 
 from querylang.errors import LimitExceeded, ScriptError
@@ -215,20 +216,36 @@ def _json(v: object) -> object:
     if isinstance(v, int | float):
         return num_str(v) if v == v and v not in (INF, -INF) else "null"
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _json_string(v)
     if isinstance(v, JSDate):
         return json.dumps(iso(v), ensure_ascii=False) if v.valid else "null"
     if isinstance(v, list):
         return "[" + _json_parts("null" if (s := _json(e)) is UNDEFINED else str(s) for e in v) + "]"
     if isinstance(v, dict):
         return "{" + _json_parts(
-            json.dumps(k, ensure_ascii=False) + ":" + str(s)
+            _json_string(k) + ":" + str(s)
             for k, val in v.items()
             if (s := _json(val)) is not UNDEFINED
         ) + "}"
     if isinstance(v, JSRegex):
         return "{}"
     return UNDEFINED
+
+
+# A surrogate that is not half of a pair (JavaScript strings are UTF-16; here a pair can
+# only come from joining its halves, e.g. '\ud83d' + '\ude00').
+_LONE_SURROGATE = re.compile(
+    r"[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+)
+
+
+def _json_string(s: str) -> str:
+    """A JSON string literal; a lone surrogate is written as an escape, as JavaScript's
+    JSON.stringify does, so the text stays valid Unicode."""
+    out = json.dumps(s, ensure_ascii=False)
+    if s.isascii():
+        return out
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
 
 
 def _json_parts(parts: Iterable[str]) -> str:
