@@ -449,9 +449,15 @@ EXPRESSIONS = [
         '{"a":[1,"x",null,null,null],"c":"1970-01-01T00:00:00.000Z"}',
     ),
     ("JSON.stringify(undefined)", U),
+    # two halves of a surrogate pair joined are the character, as in JavaScript
+    ("'\\ud83d' + '\\ude00' === '😀'", True),
+    ("'a😀b'.split('').join('') === 'a😀b'", True),
+    ("`${'😀'.slice(0, 1)}${'😀'.slice(1)}`.includes('😀')", True),
+    ("'\\ude00\\ud83d'.repeat(2).indexOf('😀')", 1),
+    ("'\\ude00'.padStart(2, '\\ud83d') === '😀'", True),
     # a lone surrogate is escaped (well-formed JSON.stringify); a joined pair stays one character
     ("JSON.stringify('a\\ud800b')", '"a\\ud800b"'),
-    ("JSON.stringify({ ['\\udc00']: '\\ud83d' + '\\ude00' })", '{"\\udc00":"\ud83d\ude00"}'),
+    ("JSON.stringify({ ['\\udc00']: '\\ud83d' + '\\ude00' })", '{"\\udc00":"😀"}'),
     ('JSON.parse(\'{"a": [1, 2.5, "x"]}\').a', [1, 2.5, "x"]),
     # every JSON number is a double: big integers are Infinity, never a Python int error
     ("JSON.parse('1' + '0'.repeat(400))", INF),

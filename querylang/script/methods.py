@@ -206,7 +206,7 @@ def _s_pad(at_start: bool) -> Callable[[str, list[object]], str]:
         if target > MAX_STRING_LENGTH:
             raise too_long()
         fill = from_u16((u16(filler) * (int(missing) // len(u16(filler)) + 1))[: int(missing)])
-        return fill + s if at_start else s + fill
+        return check_str(fill + s if at_start else s + fill)
 
     return pad
 
@@ -219,7 +219,7 @@ def _s_repeat(s: str, args: list[object]) -> str:
         return s
     if len(s) * n > MAX_STRING_LENGTH:
         raise too_long()
-    return s * int(n)
+    return check_str(s * int(n))
 
 
 def _s_char_at(s: str, args: list[object]) -> str:

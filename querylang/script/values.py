@@ -244,13 +244,15 @@ def concat(pieces: list[str], sep: str = "") -> str:
     of it, a template or concat() of it many times) must not ask Python for gigabytes."""
     if sum(map(len, pieces)) + len(sep) * max(len(pieces) - 1, 0) > MAX_STRING_LENGTH:
         raise too_long()
-    return sep.join(pieces)
+    return from_u16(sep.join(pieces))
 
 
 def check_str(s: str) -> str:
+    """A string the script built, within the size limit and with a surrogate pair that two
+    pieces formed (`'\\ud83d' + '\\ude00'`) joined into its character, as JavaScript sees it."""
     if len(s) > MAX_STRING_LENGTH:
         raise too_long()
-    return s
+    return from_u16(s)
 
 
 def too_long() -> LimitExceeded:
@@ -352,9 +354,12 @@ def u16(s: str) -> str:
     return "".join(out)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def from_u16(u: str) -> str:
     """Join surrogate pairs back into characters (lone surrogates stay as they are)."""
-    if u.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in u):
+    if u.isascii() or not _SURROGATE.search(u):
         return u
     return u.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
