@@ -129,6 +129,22 @@ def test_visual_errors(visual, code, message):
     assert message in str(info.value)
 
 
+def test_a_deep_or_cyclic_visual_filter_is_a_query_error(db):
+    # Groups 3,000 deep (or a group holding itself) ended in Python's RecursionError.
+    deep: dict = rule("score", "greater than", value=1)
+    for _ in range(3000):
+        deep = {"combinator": "and", "rules": [deep, rule("score", "less than", value=100)]}
+    cyclic: dict = {"combinator": "or", "rules": []}
+    cyclic["rules"].append(cyclic)
+    for visual in (deep, cyclic):
+        with pytest.raises(QueryError, match="nests too deeply"):
+            db.query("Post", visual=visual)
+    shallow: dict = rule("score", "greater than", value=1)
+    for _ in range(50):
+        shallow = {"combinator": "and", "rules": [shallow]}
+    assert visual_to_filter(shallow, {}) == {"score": {"greaterThan": 1}}
+
+
 def test_unparsable_date_is_an_error(db):
     with pytest.raises(QueryError, match="as a date"):
         visual_to_filter(rule("publishedAt", "equal to", value="yesterday"), None, db.schema, "Post")

@@ -37,7 +37,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from querylang.errors import QueryError, QueryTypeError
+from querylang.errors import LimitExceeded, QueryError, QueryTypeError
+from querylang.frontends.filters import MAX_FILTER_DEPTH
 from querylang.model.jsvalues import UNDEFINED, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
@@ -73,15 +74,21 @@ def _date_fields(schema: Schema | None, class_name: str | None) -> set[str]:
     return {f.name for f in cls.fields.values() if f.type == "Date"}
 
 
-def _node(node: object, inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
+def _node(node: object, inputs: Mapping[str, Any], date_fields: set[str], depth: int = 0) -> dict[str, Any] | None:
     if not isinstance(node, Mapping):
         raise QueryTypeError(f"a visual filter rule must be an object, got {type_name(node)}")
     if "combinator" in node or "rules" in node:
-        return _group(node, inputs, date_fields)
+        # Groups are walked recursively: without a bound, a deep (or cyclic) tree ended in
+        # Python's RecursionError rather than a QueryError.
+        if depth >= MAX_FILTER_DEPTH:
+            raise LimitExceeded(f"visual filter nests too deeply (max {MAX_FILTER_DEPTH} levels)")
+        return _group(node, inputs, date_fields, depth + 1)
     return _rule(node, inputs, date_fields)
 
 
-def _group(group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
+def _group(
+    group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str], depth: int
+) -> dict[str, Any] | None:
     """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (docs/semantics.md#undefined)."""
     combinator = group.get("combinator", "and")
     if combinator not in COMBINATORS:
@@ -89,7 +96,7 @@ def _group(group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set
     rules = group.get("rules", [])
     if not isinstance(rules, list):
         raise QueryTypeError(f"'rules' must be an array, got {type_name(rules)}")
-    kept = [f for f in (_node(r, inputs, date_fields) for r in rules) if f is not None]
+    kept = [f for f in (_node(r, inputs, date_fields, depth) for r in rules) if f is not None]
     if not kept:
         return None  # every rule skipped: the group disappears
     if len(kept) == 1:
