@@ -225,6 +225,22 @@ def test_where_errors(where, code, message):
     assert message in info.value.message
 
 
+def test_a_deep_or_cyclic_where_is_a_query_error():
+    # A where nested 3,000 levels deep (as JSON text or a dict), or a dict holding itself,
+    # ended in Python's RecursionError in where_to_filter (so in to_script and find too).
+    deep: dict = {"score": 1}
+    for _ in range(3000):
+        deep = {"$and": [deep]}
+    text = '{"$and":[' * 3000 + '{"score":1}' + "]}" * 3000
+    cyclic: dict = {"score": 1}
+    cyclic["$or"] = [cyclic]
+    for where in (deep, text, cyclic):
+        with pytest.raises(QueryError, match="nests too deeply"):
+            where_to_filter(where)
+        with pytest.raises(QueryError, match="nests too deeply"):
+            to_script(where)
+
+
 def test_unknown_constraint_suggests():
     with pytest.raises(QueryError) as info:
         where_to_filter({"score": {"$gtt": 1}})

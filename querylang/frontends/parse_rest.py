@@ -42,7 +42,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from querylang.errors import INVALID_JSON, INVALID_KEY_NAME, QueryError, QueryTypeError
+from querylang.errors import (
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    LimitExceeded,
+    QueryError,
+    QueryTypeError,
+)
+from querylang.frontends.filters import MAX_FILTER_DEPTH
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
     REST_COMPARE,
@@ -96,11 +103,17 @@ def where_to_filter(where: Mapping[str, Any] | str | None) -> dict[str, Any]:
     """The filter object for a Parse REST ``where`` (a dict, or its JSON text) (docs/semantics.md#front-ends)."""
     if where is None:
         return {}
-    if isinstance(where, str):
-        where = _json_object(where, "where")
-    if not isinstance(where, Mapping):
-        raise QueryTypeError(f"where must be a JSON object, got {type_name(where)}")
-    return _where(where)
+    try:
+        if isinstance(where, str):
+            where = _json_object(where, "where")
+        if not isinstance(where, Mapping):
+            raise QueryTypeError(f"where must be a JSON object, got {type_name(where)}")
+        return _where(where)
+    except RecursionError:
+        # The JSON decoder and _where recurse once or twice per level: a where nested some
+        # hundreds of levels deep (or a cyclic dict) must be a QueryError, not Python's.
+        # The filter it would become is limited to MAX_FILTER_DEPTH levels anyway.
+        raise LimitExceeded(f"where nests too deeply (max {MAX_FILTER_DEPTH} levels)") from None
 
 
 def _json_object(text: str, what: str) -> Any:
