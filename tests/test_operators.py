@@ -395,6 +395,10 @@ ERRORS: list[tuple[dict[str, Any], dict[str, Any], type[QueryError], str, int]] 
     ({"name": {"pointsTo": "p1"}}, {}, QueryTypeError, "pointsTo needs a Pointer or Relation field", INCORRECT_TYPE),
     ({"qty": {"equalTo": "3"}}, {}, QueryTypeError, "'qty' is a Number", INCORRECT_TYPE),
     ({"qty": {"greaterThan": "3"}}, {}, QueryTypeError, "'qty' is a Number", INCORRECT_TYPE),
+    # the operand is shown as a script writes it, not as Python's repr (True, None, -0.0)
+    ({"qty": {"equalTo": True}}, {}, QueryTypeError, "boolean true can never match", INCORRECT_TYPE),
+    ({"qty": {"equalTo": [None, False]}}, {}, QueryTypeError, "array [null, false] can", INCORRECT_TYPE),
+    ({"name": {"equalTo": -0.0}}, {}, QueryTypeError, "number -0 can never match", INCORRECT_TYPE),
     ({"name": {"containedIn": "apple"}}, {}, QueryTypeError, "needs an array", INVALID_JSON),
     ({"name": {"exists": 1}}, {}, QueryTypeError, "exists needs true or false", INVALID_JSON),
     ({"spot": {"equalTo": {"latitude": 10, "longitude": 20}}}, {}, QueryTypeError, "GeoPoint", INCORRECT_TYPE),

@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, QueryError, QueryTypeError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
 from querylang.model.schema import Field, a_type
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
+from querylang.script.values import to_string
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
@@ -149,8 +150,36 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
 
 
 def short(value: object) -> str:
-    text = repr(value) if not isinstance(value, JSObject) else repr(dict(value))
+    """The operand as a script writes it (true, null, /a/, not Python's True, None,
+    JSRegex(...)), cut to 40 characters; text keeps its quotes ('3')."""
+    text = _js_text(value, 41)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _js_text(v: object, room: int) -> str:
+    """``v`` in JavaScript's spelling; containers stop once ``room`` characters are written."""
+    if isinstance(v, str):
+        return repr(v)
+    if v is None or v is UNDEFINED or isinstance(v, bool | int | float):
+        return "-0" if v == 0 and isinstance(v, float) and math.copysign(1, v) < 0 else to_string(v)
+    if isinstance(v, JSDate):
+        return v.iso() if v.valid else "Invalid Date"
+    if isinstance(v, datetime):
+        return iso_ms(v)
+    if isinstance(v, JSRegex):
+        return f"/{v.pattern}/{v.flags}"
+    if isinstance(v, Mapping | list | tuple):
+        is_map = isinstance(v, Mapping)
+        parts: list[str] = []
+        size = 0
+        for item in v.items() if is_map else v:  # type: ignore[union-attr]
+            part = f"{item[0]}: {_js_text(item[1], room - size)}" if is_map else _js_text(item, room - size)
+            parts.append(part)
+            size += len(part) + 2
+            if size > room:
+                break
+        return ("{" if is_map else "[") + ", ".join(parts) + ("}" if is_map else "]")
+    return repr(v)
 
 
 def object_id(value: object, what: str) -> str:
