@@ -199,16 +199,27 @@ def _append(path: Path, *lines: str) -> int:
     return first
 
 
-@pytest.mark.parametrize("value", ['{"$numberDouble": "NaN"}', '[1, {"$numberDouble": "-Infinity"}]'])
-def test_a_number_that_is_not_finite_names_the_users_file_and_line(tmp_path: Path, value: str) -> None:
+NOT_A_DOUBLE = [
+    ('{"$numberDouble": "NaN"}', "finite"),
+    ('[1, {"$numberDouble": "-Infinity"}]', "finite"),
+    # An integer too long for a double was staged as written and refused by the load naming
+    # the importer's staging file ('T.ndjson, line 1: ... number is infinity').
+    ("1" + "0" * 309, ""),
+    ("[1, -1" + "0" * 400 + "]", ""),
+    ('{"$numberDouble": "1' + "0" * 309 + '"}', ""),
+]
+
+
+@pytest.mark.parametrize(("value", "why"), NOT_A_DOUBLE)
+def test_a_number_that_is_not_a_double_names_the_users_file_and_line(tmp_path: Path, value: str, why: str) -> None:
     root = write_export(tmp_path / "dump")
-    field = "score" if value.startswith("{") else "tags"
+    field = "tags" if value.startswith("[") else "score"
     line = _append(root / "Post.json", f'{{"_id": "p9", "{field}": {value}}}')
     db = querylang.connect()
     with pytest.raises(DataError) as err:
         db.import_mongo_export(root)
     message = str(err.value)
-    assert message.startswith(f"Post.json, line {line}: class Post, record p9, field {field}: a Number must be finite")
+    assert message.startswith(f"Post.json, line {line}: class Post, record p9, field {field}: a Number must be {why}".rstrip())
     assert ".ndjson" not in message  # the importer's staging files are none of the user's business
     assert db.schema.classes == {}
 
@@ -234,19 +245,3 @@ def test_the_cli_imports_into_postgresql(tmp_path: Path, pg_cluster: Cluster) ->
     res = CliRunner().invoke(main, ["query", "Post", "where({ score: { greaterThan: 5 } })", "--db", url, "--format", "json"])
     assert res.exit_code == 0, res.output
     assert [r["objectId"] for r in json.loads(res.stdout)] == ["p002"]
-
-
-@pytest.mark.parametrize("value", ["1" + "0" * 309, '[1, -1' + "0" * 400 + "]", '{"$numberDouble": "1' + "0" * 309 + '"}'])
-def test_an_integer_beyond_a_double_names_the_users_file_and_line(tmp_path: Path, value: str) -> None:
-    """An integer too long for a double was staged as written and refused by the load naming
-    the importer's staging file ('T.ndjson, line 1: ... number is infinity')."""
-    root = write_export(tmp_path / "dump")
-    field = "score" if not value.startswith("[") else "tags"
-    line = _append(root / "Post.json", f'{{"_id": "p9", "{field}": {value}}}')
-    db = querylang.connect()
-    with pytest.raises(DataError) as err:
-        db.import_mongo_export(root)
-    message = str(err.value)
-    assert message.startswith(f"Post.json, line {line}: class Post, record p9, field {field}: a Number must be")
-    assert ".ndjson" not in message
-    assert db.schema.classes == {}
