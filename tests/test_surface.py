@@ -572,6 +572,16 @@ def test_aggregate_errors(db, spec):
         db.aggregate("Post", spec)
 
 
+def test_aggregates_cover_every_match_whatever_the_paging(db):
+    """count, distinct and aggregate cover every matching record: a limit, skip or sort given
+    to them does not apply, as Parse's count ignores its limit (README)."""
+    paging = {"limit": 1, "skip": 2, "sort": ["-score"]}
+    assert db.count("Post", None, **paging) == db.count("Post") > 1
+    assert db.distinct("Post", "score", None, **paging) == db.distinct("Post", "score")
+    spec = {"S": {"sum": "score"}, "N": {"min": "score"}}
+    assert db.aggregate("Post", spec, None, **paging) == db.aggregate("Post", spec)
+
+
 # --- writes ---------------------------------------------------------------------------------------
 
 
