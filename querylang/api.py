@@ -396,7 +396,10 @@ class Database:
             return {}
         # A sum past a double's range: Infinity from DuckDB (no answer may hold it), an error
         # from PostgreSQL; the same error from both, naming the aggregates that sum.
-        sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
+        def out_of_range() -> QueryError:
+            sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
+            return QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
+
         try:
             row = self._planned(
                 lambda: self._statement(compile_aggregate(self.compile(class_name, query, **kw), ops, self.store.dialect))
@@ -404,9 +407,9 @@ class Database:
         except QueryError as exc:
             if exc.message != SUM_OUT_OF_RANGE:
                 raise
-            raise QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY) from None
+            raise out_of_range() from None
         if any(isinstance(v, float) and not math.isfinite(v) for v in row):
-            raise QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
+            raise out_of_range()
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     # --- writes ----------------------------------------------------------------------------

@@ -93,6 +93,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         """A redirect to the login form, or to the same page once ``?masterKey=`` signed in.
         The login form is told the page (``next``): a shared link opens once signed in."""
         given = request.query_params.get("masterKey")
+        if given is None and signed_in(request):
+            return None  # the usual case: nothing to redirect to, so no target is built
         rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
         target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
         if given is not None:
@@ -101,9 +103,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
                 resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
                 return resp
             return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"failed": 1, "next": target}), 303)
-        if not signed_in(request):
-            return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"next": target}), 303)
-        return None
+        return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"next": target}), 303)
 
     async def login(request: Request) -> Response:
         if request.method == "POST":

@@ -238,17 +238,8 @@ class ParseStore(PostgresStore):
         """Everything readable, as a :class:`Dataset` (for the reference evaluator); every edge
         of the ``_Join`` tables, dangling ones included."""
         out = Dataset(self.schema)
-        try:
-            self._read_all(out)
-        except psycopg.Error as exc:
-            said = server_error(exc)
-            said.__cause__ = exc
-            raise (_gone_since(said) or said) from exc
-        return out
-
-    def _read_all(self, out: Dataset) -> None:
         d = self.dialect
-        with self.connection() as con:
+        with _deleted_since(), self.connection() as con:
             for name, cls in self.schema.classes.items():
                 cols = d.layout.output_columns(cls)
                 select = ", ".join(d.output_sql("t", c, name) for c in cols)
@@ -261,24 +252,15 @@ class ParseStore(PostgresStore):
                         for o, r in con.execute(f'SELECT "owningId", "relatedId" FROM {jt}'):
                             out.edges.append(Edge(name, f.name, o, r))
             con.rollback()
+        return out
 
     def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:
-        try:
+        with _deleted_since():
             return super().execute(sql, params, **kw)
-        except QueryError as exc:
-            gone = _gone_since(exc)
-            if gone is None:
-                raise
-            raise gone from exc
 
     def stream(self, sql: str, params: Sequence[Any], **kw: Any) -> Iterator[list[tuple[Any, ...]]]:
-        try:
+        with _deleted_since():
             return super().stream(sql, params, **kw)  # the statement starts here, not at the first batch
-        except QueryError as exc:
-            gone = _gone_since(exc)
-            if gone is None:
-                raise
-            raise gone from exc
 
     def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
                            timeout: float | None = None, cancel: threading.Event | None = None,
@@ -344,6 +326,23 @@ class ParseStore(PostgresStore):
 
     def writer(self) -> Any:
         return _RefusingWriter()
+
+
+@contextlib.contextmanager
+def _deleted_since() -> Iterator[None]:
+    """A read's error, saying so when a class or field it read was deleted since (_gone_since);
+    a driver error (the reference's whole-data read uses the connection itself) as a QueryError."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        said = server_error(exc)
+        said.__cause__ = exc
+        raise (_gone_since(said) or said) from exc
+    except QueryError as exc:
+        gone = _gone_since(exc)
+        if gone is None:
+            raise
+        raise gone from exc
 
 
 def _gone_since(exc: QueryError) -> QueryError | None:
