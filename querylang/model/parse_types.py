@@ -133,8 +133,12 @@ def interchange_fields(
 # --- values ---------------------------------------------------------------------------------
 
 
-def _typed(value: Any, kind: str) -> bool:
-    return isinstance(value, Mapping) and value.get("__type") == kind
+def _typed(value: Any, kind: str, *keys: str) -> bool:
+    """Is ``value`` Parse's typed form ``kind``, holding every one of ``keys`` (not null)?
+    A typed value without its payload (``{"__type": "Date"}`` with no ``iso``) is not: it goes
+    on unchanged, and the load refuses it naming class, record and field, where reading the
+    missing key would have imported a null."""
+    return isinstance(value, Mapping) and value.get("__type") == kind and all(value.get(k) is not None for k in keys)
 
 
 def rest_value(parse_type: str, value: Any, target: Target) -> Any:
@@ -146,30 +150,30 @@ def rest_value(parse_type: str, value: Any, target: Target) -> Any:
     if value is None:
         return None
     if parse_type == "Date":
-        if _typed(value, "Date"):
-            return value.get("iso")
+        if _typed(value, "Date", "iso"):
+            return value["iso"]
         return value
     if parse_type == "Pointer":
-        if _typed(value, "Pointer"):
-            return value.get("objectId")
+        if _typed(value, "Pointer", "objectId"):
+            return value["objectId"]
         return value
     if parse_type == "GeoPoint":
-        if _typed(value, "GeoPoint"):
-            return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
+        if _typed(value, "GeoPoint", "latitude", "longitude"):
+            return {"latitude": value["latitude"], "longitude": value["longitude"]}
         return value
     native = parse_type in target.native_types
     if parse_type == "File":
-        if not _typed(value, "File"):
+        if not _typed(value, "File", "name"):
             return value
         plain = {k: v for k, v in value.items() if k in ("name", "url") and v is not None}
         return {"__type": "File", **plain} if native else plain
     if parse_type == "Polygon":
-        coords = value.get("coordinates") if _typed(value, "Polygon") else value
+        coords = value["coordinates"] if _typed(value, "Polygon", "coordinates") else value
         return coords
     if parse_type == "Bytes":
-        if not _typed(value, "Bytes"):
+        if not _typed(value, "Bytes", "base64"):
             return value
-        return {"__type": "Bytes", "base64": value.get("base64")} if native else {"base64": value.get("base64")}
+        return {"__type": "Bytes", "base64": value["base64"]} if native else {"base64": value["base64"]}
     if parse_type == "ACL":
         return value if native else None
     return value
@@ -194,7 +198,7 @@ def rest_record(
             if name == "objectId" or value is None:
                 out[name] = value
             else:
-                out[name] = value.get("iso") if _typed(value, "Date") else value
+                out[name] = value["iso"] if _typed(value, "Date", "iso") else value
             continue
         if name not in emitted:
             continue

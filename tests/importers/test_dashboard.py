@@ -208,3 +208,29 @@ def test_a_field_null_in_every_record_is_a_note(tmp_path: Path) -> None:
     assert "class T: gone, later null in every record of T.json, so of no known type: left out" in report.notes
     assert [f.name for f in db.schema.get("T").user_fields] == ["n"]
     assert [r.get("n", "missing") for r in db.query("T", {}).records] == [None, 2]  # a's explicit null is kept
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [
+        ("when", {"__type": "Date", "iso": "2024-01-02T00:00:00.000Z"}, {"__type": "Date"}),
+        ("when", {"__type": "Date", "iso": "2024-01-02T00:00:00.000Z"}, {"__type": "Date", "iso": None}),
+        ("createdAt", "2024-01-02T00:00:00.000Z", {"__type": "Date"}),
+        ("who", {"__type": "Pointer", "className": "_User", "objectId": "u1"}, {"__type": "Pointer", "className": "_User"}),
+        ("geo", {"__type": "GeoPoint", "latitude": 1, "longitude": 2}, {"__type": "GeoPoint", "latitude": 1}),
+        ("f", {"__type": "File", "name": "a.txt", "url": "http://x/a.txt"}, {"__type": "File", "url": "http://x/a.txt"}),
+        ("poly", {"__type": "Polygon", "coordinates": [[0, 0], [0, 1], [1, 1]]}, {"__type": "Polygon"}),
+        ("b", {"__type": "Bytes", "base64": "aGk="}, {"__type": "Bytes"}),
+    ],
+)
+def test_a_typed_value_without_its_payload_is_refused_not_imported_as_null(
+    tmp_path: Path, field: str, good: Any, bad: Any
+) -> None:
+    """``{"__type": "Date"}`` with no ``iso`` (a Pointer with no objectId, …) was read as a null:
+    the record imported with the value gone and nothing said. It is now refused by the load,
+    which names class, record and field, and nothing is imported."""
+    rows = [{"objectId": "a1", "className": "T", field: good}, {"objectId": "a2", "className": "T", field: bad}]
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"class T, record a2, field {field}: "):
+        db.import_dashboard_export(write(tmp_path / "T.json", rows))
+    assert db.schema.classes == {}
