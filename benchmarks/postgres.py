@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import statistics
 import threading
 import time
@@ -93,8 +94,22 @@ HAND: dict[str, Hand] = {
 }
 
 
+def _text_dates(sql: str | None) -> str | None:
+    """The same statement reading each date of its select list from the stored ISO text beside
+    it (querylang's PostgreSQL layout keeps one per date column) instead of the timestamptz."""
+    if sql is None:
+        return None
+    select, rest = sql.split(" FROM ", 1)
+    return re.sub(r'"(createdAt|updatedAt|publishedAt)"', r'"\1:iso"', select) + " FROM " + rest
+
+
+# hand_sql_pg with the dates as text: the same rows and values, a cheaper form of the dates.
+HAND_TEXT_DATES: dict[str, Hand] = {k: (_text_dates(v[0]), v[1], v[2], v[3]) for k, v in HAND.items()}
+
+
 class HandSqlPg(C.Contender):
     name = "hand_sql_pg"
+    statements = HAND
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -102,7 +117,7 @@ class HandSqlPg(C.Contender):
         self.con = psycopg.connect(url, autocommit=True)
 
     def run(self, w: Workload, inputs: Inputs) -> C.Answer:
-        sql, params, count_sql, count_params = HAND[w.name]
+        sql, params, count_sql, count_params = self.statements[w.name]
         ids = count = None
         if sql is not None:
             ids = [r[0] for r in self.con.execute(sql, params(inputs)).fetchall()]
@@ -122,6 +137,14 @@ class HandSqlPgAgain(HandSqlPg):
     name = "hand_sql_pg_again"
 
 
+class HandSqlPgTextDates(HandSqlPg):
+    """hand_sql_pg reading the stored ISO text of each date (querylang's records show dates as
+    that text) instead of the timestamptz, which the server prints and the driver parses."""
+
+    name = "hand_sql_pg_text_dates"
+    statements = HAND_TEXT_DATES
+
+
 class QuerylangPg(C.QuerylangWarm):
     name = "querylang_pg"
 
@@ -137,13 +160,14 @@ def _same(a: C.Answer, b: C.Answer) -> bool:
 
 
 def time_pair(
-    w: Workload, hand: C.Contender, ql: C.Contender, control: C.Contender, repeat: int, seed: int, sc: Any
+    w: Workload, hand: C.Contender, ql: C.Contender, control: C.Contender, repeat: int, seed: int, sc: Any,
+    extra: tuple[C.Contender, ...] = (),
 ) -> dict[str, Any]:
     """Run 0 warms up; runs 1..repeat are timed, the contenders on the same inputs, their order
     rotating; each ratio to ``hand`` is the median of the paired ratios. ``control`` (the hand
     SQL again, on its own connection) shows how far the measurement alone moves a ratio."""
     rng = random.Random(f"{seed}:{w.name}:{sc.name}:pg")
-    others = [ql, control]
+    others = [ql, control, *extra]
     contenders = [hand, *others]
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     agrees = True
@@ -249,8 +273,9 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
             con.execute("VACUUM ANALYZE")
         hand, ql = HandSqlPg(cluster.url()), QuerylangPg(db, C.script_support())
         control = HandSqlPgAgain(cluster.url())
+        text_dates = HandSqlPgTextDates(cluster.url())
         try:
-            for c in (hand, ql, control):  # every connection open before the backends are pinned
+            for c in (hand, ql, control, text_dates):  # every connection open before the backends are pinned
                 c.run(workloads[0], workloads[0].inputs(random.Random(seed), sc))
             place = Placement(cluster.url())
             pinned = place.pin()
@@ -263,7 +288,7 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
                 _log(f"[{scale} postgres] {w.name}")
                 for placed, into in placements:
                     placed()
-                    res[into][w.name] = time_pair(w, hand, ql, control, repeat, seed, sc)
+                    res[into][w.name] = time_pair(w, hand, ql, control, repeat, seed, sc, (text_dates,))
             res["throughput"] = []
             for w in workloads:
                 if w.name in THROUGHPUT_WORKLOADS:
@@ -272,6 +297,7 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
         finally:
             hand.close()
             control.close()
+            text_dates.close()
             db.close()
     finally:
         cluster.stop()
@@ -310,8 +336,9 @@ def markdown(res: dict[str, Any]) -> str:
         out.append(f"Placement: free only, {place['problem']}; small queries' ratios then also measure "
                    "which CPU each backend happened to run on (benchmarks/placement.py).")
     out.append("")
-    head = "| workload | hand_sql_pg ms | querylang_pg ms | ratio | within 1.2× | fastest runs' ratio | control ratio |"
-    rule = "| --- | --- | --- | --- | --- | --- | --- |"
+    head = ("| workload | hand_sql_pg ms | querylang_pg ms | ratio | within 1.2× | fastest runs' ratio | control ratio |"
+            " hand, dates as text: ratio | querylang_pg to it |")
+    rule = "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     if free:
         head += " ratio, free | control, free |"
         rule += " --- | --- |"
@@ -320,7 +347,7 @@ def markdown(res: dict[str, Any]) -> str:
         h, q = e["hand_sql_pg"], e["querylang_pg"]
         row = (f"| {name} | {h['median_ms']:.3f} | {q['median_ms']:.3f} | {q['ratio']:.2f} | "
                f"{'yes' if q['ratio'] <= 1.2 else '**no**'} | {q['min_ms'] / h['min_ms']:.2f} | "
-               f"{_ratio(e, 'hand_sql_pg_again')} |")
+               f"{_ratio(e, 'hand_sql_pg_again')} | {_ratio(e, 'hand_sql_pg_text_dates')} | {_to_text_dates(e)} |")
         if free:
             f = free.get(name, {})
             row += f" {_ratio(f, 'querylang_pg')} | {_ratio(f, 'hand_sql_pg_again')} |"
@@ -354,8 +381,19 @@ def markdown(res: dict[str, Any]) -> str:
     out.append("- **hand_sql_pg**: hand-written PostgreSQL (benchmarks/postgres.py, HAND) over the same tables and "
                "indexes, values bound, rows fetched as tuples, not decoded; one autocommit connection.")
     out.append("- **hand_sql_pg_again**: the control, hand_sql_pg's statements on a second autocommit connection.")
+    out.append("- **hand_sql_pg_text_dates**: hand_sql_pg's statements reading each date from the ISO text "
+               "querylang's layout stores beside it (`<date>:iso`) instead of the timestamptz: the same rows and "
+               "values, the dates in the form querylang's records give them, which the server need not print "
+               "nor the driver parse. Its ratio is to hand_sql_pg; querylang_pg's ratio to it is the quotient "
+               "of the two medians.")
     out.append("- The server: a throw-away cluster on loopback (fsync off), default settings otherwise.")
     return "\n".join(out) + "\n"
+
+
+def _to_text_dates(entry: dict[str, Any]) -> str:
+    """querylang_pg against hand_sql_pg_text_dates: the ratio of the two paired ratios' medians."""
+    t = entry.get("hand_sql_pg_text_dates", {}).get("ratio")
+    return "" if not t else f"{entry['querylang_pg']['ratio'] / t:.2f}"
 
 
 def _ratio(entry: dict[str, Any], contender: str) -> str:

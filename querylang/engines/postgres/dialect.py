@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from querylang.engines.postgres.layout import LAYOUT
+from querylang.engines.postgres.layout import ISO, LAYOUT
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
 
@@ -36,18 +36,26 @@ class PostgresDialect(Dialect):
     # over the lookup of the group's edges and a sort, ten times the work at S and growing
     # with the table. With the number in the text, the generic plan is the custom one.
     limit_in_text = True
+    # Every date column has its ISO text stored beside it (layout.ISO): the store's dialect when
+    # each class table has them, which every table made since they exist does.
+    stored_iso = False
 
     def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
-        """Dates (createdAt and updatedAt in every row) come as querylang's ISO text, formatted
-        by the server: formatting them in Python (decode.IsoLoader) costs the client about a
-        microsecond a cell, most of the difference from hand-written SQL for a page of small
-        records. Dates outside years 1-9999 (never written by querylang, whose dates are
-        Python's) come as PostgreSQL writes them."""
+        """Dates (createdAt and updatedAt in every row) come as querylang's ISO text: the text
+        stored beside each date (layout.ISO), or, in tables made before it was, formatted by
+        the server as it reads (formatting them in Python, decode.IsoLoader, costs the client
+        about a microsecond a cell). Dates outside years 1-9999 (never written by querylang,
+        whose dates are Python's) come as PostgreSQL writes them."""
         col = super().output_sql(alias, column, class_name, ftype)
         if ftype != "Date":
             return col
-        return (f"CASE WHEN {col} >= '0001-01-01T00:00:00Z' AND {col} < '10000-01-01T00:00:00Z' "
-                f"""THEN to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE {col}::text END""")
+        formatted = (f"CASE WHEN {col} >= '0001-01-01T00:00:00Z' AND {col} < '10000-01-01T00:00:00Z' "
+                     f"""THEN to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE {col}::text END""")
+        if not self.stored_iso:
+            return formatted
+        # The text the server made when the row was written (layout.ISO); NULL only for a date
+        # outside years 1-9999 (or none), formatted here then.
+        return f"coalesce({alias}.{self.quote(self.layout.column(column, ISO))}, {formatted})"
 
     def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
         """A page of a sorted query: the page is chosen first, its dates formatted after.
@@ -120,3 +128,6 @@ class PostgresDialect(Dialect):
 
 
 POSTGRES = PostgresDialect()
+# A database whose every date column has its stored ISO text (one made by this querylang).
+POSTGRES_ISO = PostgresDialect()
+POSTGRES_ISO.stored_iso = True

@@ -43,12 +43,16 @@ from querylang.engines.postgres.decode import (
     make_decoder,
     stored_record,
 )
-from querylang.engines.postgres.dialect import POSTGRES
+from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
 from querylang.engines.postgres.layout import (
+    ISO_FUNCTION,
+    ISO_FUNCTION_BODY,
     NULLS_COLUMN,
     SCHEMA_TABLE,
     class_columns,
     field_columns,
+    ident,
+    iso_columns,
     join_table,
     output_columns,
     quote,
@@ -188,7 +192,7 @@ class PostgresStore:
         # What messages call the database: the target as the user gave it (``shown``, when
         # ``url`` is one made from it), never with its password.
         self.shown = hide_password(shown or url)
-        self.dialect = POSTGRES
+        self.dialect = POSTGRES_ISO  # POSTGRES for tables made before dates were stored as text (_read_schema)
         self.read_only = read_only
         self.lock = ReadWriteLock()  # many queries at once, or one load or write
         self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
@@ -367,13 +371,39 @@ class PostgresStore:
     # --- schema -----------------------------------------------------------------------------
 
     def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        """The schema as stored, and the dialect that reads its tables."""
         try:
             with con.transaction():
                 rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
         except pge.UndefinedTable:
             return Schema()
         schema = Schema.from_json({name: json.loads(d) for name, d in rows})
+        if not self._dates_stored_as_text(con, schema):
+            self.dialect = POSTGRES
         return replace(schema, clean_joins=self._clean_joins(con, schema))
+
+    def _dates_stored_as_text(self, con: psycopg.Connection[Any], schema: Schema) -> bool:
+        """Has every date column its stored ISO text (layout.ISO)? Tables made before those
+        columns existed have not: the records' dates are then formatted as they are read."""
+        want = {(ident(cls.name), ident(c)) for cls in schema.classes.values()
+                for c, _ in iso_columns("", class_columns(cls))}
+        if not want:
+            return True
+        rows = con.execute(
+            "SELECT c.relname, a.attname FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid "
+            "WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
+            "AND a.attgenerated = 's' AND NOT a.attisdropped"
+        ).fetchall()
+        return want <= {(str(t), str(c)) for t, c in rows}
+
+    def _iso_function(self, con: psycopg.Connection[Any]) -> str:
+        """layout.ISO_FUNCTION in this schema, made if missing (in the caller's transaction,
+        which holds the schema table's lock: made once, whatever other processes do)."""
+        name = f"{quote(self._pg_schema)}.{quote(ISO_FUNCTION)}"
+        row = con.execute("SELECT to_regprocedure(%s)", [f"{name}(timestamptz)"]).fetchone()
+        if row is None or row[0] is None:
+            con.execute(f"CREATE FUNCTION {name}{ISO_FUNCTION_BODY}")
+        return name
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         """The schema as stored now, read in the caller's (a load's or a schema change's)
@@ -409,18 +439,28 @@ class PostgresStore:
 
     def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None:
         """The tables, columns and indexes ``new`` adds to ``old`` (in the caller's transaction)."""
+        made: list[str] = []
+
+        def iso_function() -> str:
+            if not made:
+                made.append(self._iso_function(con))
+            return made[0]
+
         for name, cls in new.classes.items():
             prev = old.classes.get(name)
             t = quote(name)
             if prev is None:
-                cols = ", ".join(f"{quote(c)} {ty}" for c, ty in class_columns(cls))
-                con.execute(f"CREATE TABLE {t} ({cols})")
+                cols = class_columns(cls)
+                defs = ", ".join(f"{quote(c)} {ty}" for c, ty in cols + iso_columns(iso_function(), cols))
+                con.execute(f"CREATE TABLE {t} ({defs})")
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
             if prev is not None and any(field_columns(f) for f in added):
                 self._refuse_own_streams(con, name)
             if prev is not None:
                 for f in added:
-                    for c, ty in field_columns(f):
+                    cols = field_columns(f)
+                    iso = iso_columns(iso_function(), cols) if f.type == "Date" else []
+                    for c, ty in cols + iso:
                         con.execute(f"ALTER TABLE {t} ADD COLUMN {quote(c)} {ty}")
             for f in added:
                 if f.type == "Relation":
