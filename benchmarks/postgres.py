@@ -183,7 +183,7 @@ def time_pair(
             dt = time.perf_counter() - t
             if i:
                 times[c.name].append(dt)
-        agrees = agrees and _same(answers[ql.name], answers[hand.name])
+        agrees = agrees and all(_same(answers[c.name], answers[hand.name]) for c in (ql, *extra))
     th = times[hand.name]
     out: dict[str, Any] = {hand.name: _summary(th)}
     for c in others:

@@ -138,7 +138,7 @@ def test_postgres_pass_runs(tmp_path: Path) -> None:
     else:
         assert "cannot pin" in placement["problem"] and res["workloads_free"] == {}
     for name, entry in [*res["workloads"].items(), *res["workloads_free"].items()]:
-        assert set(entry) == {"querylang_pg", "hand_sql_pg", "hand_sql_pg_again"}, name
+        assert set(entry) == {"querylang_pg", "hand_sql_pg", "hand_sql_pg_again", "hand_sql_pg_text_dates"}, name
         assert entry["querylang_pg"]["agrees"] is True, name
         assert entry["hand_sql_pg_again"]["ratio"] > 0, name
     assert [tp["workload"] for tp in res["throughput"]] == list(THROUGHPUT_WORKLOADS)
