@@ -1,0 +1,323 @@
+"""The documents' examples, run: what README.md shows a command, a call or a session printing is
+what it prints today.
+
+tests/test_docs.py keeps the links true; this keeps the examples true. A changed output
+format, a renamed flag or a new default shows here as the README line that no longer holds.
+Examples are read from the README itself, so a new example in one of these blocks is checked
+without a change here:
+
+- the command-line transcript ("Command line and REPL": ``$ querylang ...`` and what follows),
+  run in this process through click's runner on the bundled sample, in a temporary directory;
+- the guide's ``>>>`` session (doctest);
+- the REPL session, its entries piped into ``querylang repl``;
+- the "Errors" block: each message there is what the library raises for such a mistake;
+- the limits tables of the README and docs/semantics.md: every constant they name holds the
+  default they state;
+- the "Library API" table: every keyword it names is a parameter of the call it names;
+- every option of every command is named somewhere in README.md or docs/.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import querylang
+from querylang.app.cli import main
+from querylang.app.demo import sample_document
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = README + "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+SAMPLE = ROOT / "querylang" / "data" / "sample.json"
+ENV = {"COLUMNS": "100", "NO_COLOR": "1", "QUERYLANG_DEBUG": ""}
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def block(lang: str, first_line: str) -> str:
+    """The README's fenced block of that language whose text starts so."""
+    found = [body for kind, body in FENCE.findall(README) if kind == lang and body.startswith(first_line)]
+    assert len(found) == 1, f"README.md: no single ```{lang} block starting {first_line!r}"
+    return found[0]
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """Line by line, trailing blanks ignored; a line ``...`` in the example stands for any lines."""
+    pattern = "".join(r"(?:.*\n)*?" if line.strip() == "..." else re.escape(line.rstrip()) + r"\n" for line in expected)
+    return re.fullmatch(pattern, "".join(line.rstrip() + "\n" for line in actual)) is not None
+
+
+# --- the command-line transcript ------------------------------------------------------------
+
+
+def transcript(text: str) -> list[tuple[str, list[str]]]:
+    """``$ command`` lines with the lines printed after each."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            out.append((line[2:], []))
+        elif out:
+            out[-1][1].append(line)
+    for _, lines in out:
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return out
+
+
+CLI_EXAMPLES = transcript(block("text", "$ querylang query Comment"))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory for the whole transcript: `load` makes the blog.duckdb the later lines read."""
+    d = tmp_path_factory.mktemp("readme")
+    shutil.copy(SAMPLE, d / "sample.json")
+    return d
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        res = CliRunner(env=ENV).invoke(main, args, prog_name="querylang")
+    finally:
+        os.chdir(here)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_the_readme_shows_command_examples() -> None:
+    assert len(CLI_EXAMPLES) >= 5, CLI_EXAMPLES
+
+
+@pytest.mark.parametrize("command,expected", CLI_EXAMPLES, ids=[c.split("#")[0].strip() for c, _ in CLI_EXAMPLES])
+def test_readme_command_prints_what_it_shows(command: str, expected: list[str], workdir: Path) -> None:
+    line, _, comment = command.partition("  #")
+    args = shlex.split(line)
+    assert args[0] == "querylang"
+    status = int(m.group(1)) if (m := re.search(r"exit status (\d+)", comment)) else 0
+    code, out, err = run_cli(args[1:], workdir)
+    assert code == status, (code, out, err)
+    printed = (err if status else out).splitlines()
+    if expected:
+        assert matches(expected, printed), "README shows:\n" + "\n".join(expected) + "\n\nit prints:\n" + "\n".join(printed)
+
+
+# --- the guide's session and the REPL's -----------------------------------------------------
+
+
+def test_the_guides_session_runs_as_shown() -> None:
+    text = block("python", ">>> import querylang")
+    test = doctest.DocTestParser().get_doctest(text, {}, "README.md guide", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 4, (runner.failures, runner.tries)
+
+
+PROMPT = re.compile(r"^(?:\w+> |\.+: )")
+
+
+def test_the_repl_session_prints_what_it_shows(tmp_path: Path) -> None:
+    """The README's session, its entries piped in (a terminal adds only the prompts and echo)."""
+    text = block("text", "$ querylang repl")
+    entries, expected = [], []
+    for line in text.splitlines()[1:]:
+        if PROMPT.match(line):
+            entries.append(PROMPT.sub("", line))
+        else:
+            expected.append(line)
+    env = {**os.environ, **ENV, "QUERYLANG_HISTORY": str(tmp_path / "history"), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": str(ROOT)}
+    res = subprocess.run(
+        [sys.executable, "-m", "querylang", "repl"], input="\n".join(entries) + "\n", env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60,
+    )  # fmt: skip
+    timed = re.compile(r" in \d+(?:\.\d+)? ms$")  # the timer's figure is the machine's
+    actual = [timed.sub(" in # ms", line.rstrip()) for line in res.stdout.splitlines()]
+    expected = [timed.sub(" in # ms", line.rstrip()) for line in expected]
+    assert res.returncode == 2  # piped: the status of the session's user error (README)
+    assert matches(expected, actual), "README shows:\n" + "\n".join(expected) + "\n\nit prints:\n" + "\n".join(actual)
+
+
+# --- the "Errors" block ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def db() -> querylang.Database:
+    d = querylang.connect(max_rows=10)
+    d.load(sample_document())
+    return d
+
+
+def _q(script: str, cls: str = "Post") -> Callable[[querylang.Database], Any]:
+    return lambda db: db.query(cls, script, limit=5)
+
+
+ERRORS: list[tuple[str, int, Callable[[querylang.Database], Any]]] = [
+    ("QuerySyntaxError", 102, _q("where({ score: { greaterThan: 3 } )")),
+    ("QuerySyntaxError", 102, _q("let n = 3\nwhile (n > 0) { n -= 1 }")),
+    ("ScriptError", 102, _q("where({ score: Inputs.Range.min })")),
+    ("ScriptError", 102, _q("where({ score: ''.constructor })")),
+    ("SchemaError", 105, _q("where({ scroe: { greaterThan: 3 } })")),
+    ("SchemaError", 103, _q("where({})", "Posts")),
+    ("QueryTypeError", 111, _q("where({ score: { greaterThan: '3' } })")),
+    ("QueryTypeError", 107, _q("where({ score: { containedIn: '3' } })")),
+    ("QueryError", 102, _q("where({ score: { greaterThen: 3 } })")),
+    ("DataError", 107, lambda db: db.load({"records": {"Post": [{"objectId": "p999", "score": "x"}]}})),
+    ("DataError", 107, lambda db: db.load({"records": {"Post": [{"objectId": "p001"}]}})),
+    ("DataError", 107, lambda db: db.load({"relations": [
+        {"class": "Group", "objectId": "g1", "key": "post", "targetClass": "Post", "targetId": "p001"}]})),
+    ("LimitExceeded", 102, _q("x" * 1_000_001)),
+    ("LimitExceeded", 102, _q("where({ tags: " + "[" * 300 + "]" * 300 + " })")),
+    ("LimitExceeded", 102, _q("let a = 0\n" + "a = a + 1\n" * 25001 + "where({})")),
+    ("LimitExceeded", 102, lambda db: db.query("Comment", "where({})")),
+]
+
+
+@pytest.mark.parametrize("name,code,mistake", ERRORS, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(ERRORS)])
+def test_an_error_of_the_errors_block_is_what_the_library_raises(
+    name: str, code: int, mistake: Callable[[querylang.Database], Any], db: querylang.Database
+) -> None:
+    text = block("text", "QuerySyntaxError (102)")
+    shown = [line.rstrip() for line in text.splitlines()]
+    heading = next(line for line in shown if line.startswith(name + " ("))
+    assert str(code) in heading.split("—")[0], (heading, code)
+    with pytest.raises(querylang.QueryError) as info:
+        mistake(db)
+    err = info.value
+    assert type(err).__name__ == name and err.code == code, (type(err).__name__, err.code, str(err))
+    # The caret view's source line may be the long one of the test (the block shows a line of it).
+    first = str(err).splitlines()[0]
+    assert first in shown, f"the Errors block does not show {first!r}"
+
+
+# --- the limits tables ----------------------------------------------------------------------
+
+
+def _limit_rows(text: str, heading: str) -> list[list[str]]:
+    start = text.index(heading)
+    rows = []
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if not set(cells[0]) <= set("-: "):
+            rows.append(cells)
+    return rows
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+LIMIT_TABLES = [
+    ("README.md", README, "| limit | default | where it is"),
+    ("docs/semantics.md", (ROOT / "docs" / "semantics.md").read_text(encoding="utf-8"), "| limit | default | "),
+]
+
+
+@pytest.mark.parametrize("name,text,heading", LIMIT_TABLES, ids=[n for n, _, _ in LIMIT_TABLES])
+def test_every_limit_named_holds_its_stated_default(name: str, text: str, heading: str) -> None:
+    rows = _limit_rows(text, heading)
+    assert len(rows) >= 10, rows
+    checked = 0
+    for label, default, where in rows:
+        numbers = [_number(n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", default.split("(")[0])]
+        names = re.findall(r"`(querylang\.[\w.]+)`|`(MAX_\w+)`", where)
+        module = None
+        constants = []
+        for full, bare in names:
+            if full:
+                mod, _, const = full.rpartition(".")
+                if const.isupper():
+                    module = mod
+                    constants.append((mod, const))
+                else:  # a module that holds the limits (the regex's)
+                    module = full
+            else:
+                constants.append((module, bare))
+        if module == "querylang.features.regex":
+            constants = [("querylang.features.regex.limits", "MAX_REPEAT"), ("querylang.features.regex.limits", "MAX_DEPTH")]
+        if "timeout=" in where:
+            constants = [("querylang.api", "DEFAULT_TIMEOUT")]
+            params = inspect.signature(querylang.connect).parameters
+            assert params["timeout"].default == numbers[0], (name, label)
+        if "max_rows=" in where:
+            constants = [("querylang.api", "DEFAULT_MAX_ROWS")]
+            params = inspect.signature(querylang.connect).parameters
+            assert params["max_rows"].default == numbers[0], (name, label)
+        for (mod, const), value in zip(constants, numbers, strict=False):
+            assert mod is not None
+            actual = getattr(importlib.import_module(mod), const, None)
+            assert actual == value, f"{name}: {label}: {mod}.{const} is {actual}, the table says {value:,g}"
+            checked += 1
+    assert checked >= 12, checked
+
+
+# --- the Library API table ------------------------------------------------------------------
+
+CALL = re.compile(r"`((?:querylang|db)\.(\w+))\(([^`]*)\)")
+
+
+def test_every_keyword_of_the_api_table_is_a_parameter() -> None:
+    start = README.index("## Library API")
+    table = README[start:README.index("\n\n", README.index("| call |", start))]
+    db = querylang.connect()
+    seen = 0
+    for whole, name, args in CALL.findall(table):
+        target = getattr(querylang if whole.startswith("querylang.") else db, name, None)
+        assert callable(target), f"README names {whole}, which does not exist"
+        params = inspect.signature(target).parameters
+        takes_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        for kw in re.findall(r"(?<![\w.\"'])(\w+)=", args):
+            assert kw in params or takes_kw, f"README: {whole}(... {kw}= ...): no such parameter"
+            if kw in params and "=None" in args.replace(" ", "") and f"{kw}=None" in args.replace(" ", ""):
+                assert params[kw].default is None, f"README: {whole}: {kw} defaults to {params[kw].default!r}"
+        seen += 1
+    assert seen >= 15, seen
+
+
+# --- every option documented ----------------------------------------------------------------
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, full + " ")
+        else:
+            out.append((full, cmd))
+    return out
+
+
+COMMANDS = _commands(main)
+
+
+@pytest.mark.parametrize("name,command", COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_every_option_is_documented(name: str, command: click.Command) -> None:
+    missing = []
+    for p in command.params:
+        if not isinstance(p, click.Option):
+            continue
+        flags = [f for f in [*p.opts, *p.secondary_opts] if f.startswith("--") and f != "--help"]
+        if flags and not any(re.search(re.escape(f) + r"(?![\w-])", DOCS) for f in flags):
+            missing.append("/".join(flags))
+    assert not missing, f"querylang {name}: {', '.join(missing)} named nowhere in README.md or docs/"
