@@ -254,8 +254,10 @@ class PostgresStore:
                             f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
                         )
-                row = con.execute("SELECT current_schema(), current_schema() = "
-                                  "(SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema())").fetchone()
+                # By name: a backend's first use of pg_temp makes its schema within this very
+                # statement, where a pg_namespace lookup of it does not find it yet. A name
+                # starting pg_temp_ is always a temporary schema (pg_ is reserved to the server).
+                row = con.execute("SELECT current_schema(), left(current_schema(), 8) = 'pg_temp_'").fetchone()
                 if row is not None and row[1]:
                     # Each connection has a temporary schema of its own, dropped when it
                     # closes: other threads would find no table, and every load would be lost.
