@@ -211,7 +211,7 @@ def test_an_error_of_the_errors_block_is_what_the_library_raises(
 
 def _limit_rows(text: str, heading: str) -> list[list[str]]:
     start = text.index(heading)
-    rows = []
+    rows: list[list[str]] = []
     for line in text[start:].splitlines()[2:]:
         if not line.startswith("|"):
             if rows:
@@ -321,3 +321,21 @@ def test_every_option_is_documented(name: str, command: click.Command) -> None:
         if flags and not any(re.search(re.escape(f) + r"(?![\w-])", DOCS) for f in flags):
             missing.append("/".join(flags))
     assert not missing, f"querylang {name}: {', '.join(missing)} named nowhere in README.md or docs/"
+
+
+@pytest.mark.parametrize("name,command", [(n, c) for n, c in COMMANDS if any("--db" in p.opts for p in c.params)],
+                         ids=[n for n, c in COMMANDS if any("--db" in p.opts for p in c.params)])
+def test_every_db_option_says_it_takes_a_postgresql_url(name: str, command: click.Command) -> None:
+    """README: `--db postgresql://...` in every command (load, import and serve included)."""
+    (db,) = [p for p in command.params if "--db" in p.opts]
+    text = getattr(db, "help", None) or ""
+    assert "postgresql://" in text, f"querylang {name} --db: {text!r}"
+
+
+def test_the_commands_help_lists_every_exit_status() -> None:
+    """README: 0, 2, 1, and 130 for Ctrl-C or SIGTERM."""
+    code, out, _ = run_cli(["--help"], ROOT)
+    assert code == 0
+    statuses = out[out.index("Exit status"):]
+    for status in ("0", "2", "1", "130"):
+        assert re.search(rf"\b{status}\b", statuses), (status, statuses)

@@ -248,7 +248,7 @@ def main() -> None:
     (User, Post, Comment, Group) in memory, so every command works out of the box.
 
     Exit status: 0 success, 2 user error (bad script, unknown class, bad file; message on
-    stderr), 1 internal error.
+    stderr), 1 internal error, 130 interrupted (Ctrl-C or SIGTERM).
     """
     if not os.environ.get("QUERYLANG_DEBUG"):
         # The connection pool logs each connection it drops when a server goes away, and
@@ -437,12 +437,13 @@ def compile_cmd(
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--db", "db_path", required=True, type=DbParam(),
-              help="The DuckDB database file to load into (created if missing).")
+              help="The DuckDB database file to load into (made if missing and named *.duckdb, *.db "
+                   "or *.ddb), or a PostgreSQL database: postgresql://user@host:port/dbname.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for files over 1 MB, on a terminal).")
 def load(file: Path, db_path: Path, progress: bool | None) -> None:
     """Load the JSON interchange FILE, or an interchange directory (schema.json and one
-    <Class>.ndjson per class; read a part at a time), into the DuckDB database --db.
+    <Class>.ndjson per class; read a part at a time), into the database --db.
 
     The load is all or nothing: if any record is bad, nothing is loaded (and a database file
     this command created is removed again). Records add to what the database holds; an

@@ -20,8 +20,8 @@ from .interchange import ImportReport
 
 DB_OPTION = click.option(
     "--db", "db_path", required=True, type=DbParam(),
-    help="The DuckDB database file to import into (created if missing), or a PostgreSQL "
-    "database: postgresql://user@host:port/dbname.",
+    help="The DuckDB database file to import into (made if missing and named *.duckdb, *.db or "
+    "*.ddb), or a PostgreSQL database: postgresql://user@host:port/dbname.",
 )  # fmt: skip
 
 

@@ -30,7 +30,9 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 
 
 @click.command()
-@click.option("--db", "db", metavar="FILE", help="A DuckDB database file (made by 'querylang load').")
+@click.option("--db", "db", metavar="FILE|URL",
+              help="A DuckDB database file (made by 'querylang load'), or a PostgreSQL database: "
+                   "postgresql://user@host:port/dbname.")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="An interchange JSON file, loaded into memory.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -40,7 +42,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 @click.option("--master-key", required=True, help="X-Parse-Master-Key: writes, /schemas, the browser, ACL bypass.")
 @click.option("--rest-key", default=None, help="Client key (X-Parse-REST-API-Key) requests without the master key must carry.")
 @click.option("--allow-client-writes", is_flag=True, help="Let requests without the master key create, update and delete.")
-@click.option("--acl-field", default="ACL", show_default=True, help="Object field holding each record's Parse ACL.")
+@click.option("--acl-field", default="ACL", show_default=True, help="Field holding each record's Parse ACL (of type ACL, or an Object).")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int, help="Largest request body in bytes.")
 @click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
 def serve(

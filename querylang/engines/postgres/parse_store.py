@@ -11,7 +11,7 @@ What the schema leaves out, and why (``notes`` lists each one):
 
 * Parse's ACL columns ``_rperm``/``_wperm`` and the secrets Parse keeps on records
   (``_hashed_password``, ``authData``, tokens): never readable through querylang;
-* field types querylang's schema does not know yet (Polygon, File, Bytes);
+* field types not queryable in place yet (Polygon, File, Bytes);
 * fields whose column, and classes whose table, the database lacks (Parse tolerates drift
   between ``_SCHEMA`` and the tables), and Relations without their ``_Join`` table.
 """
