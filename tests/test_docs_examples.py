@@ -339,3 +339,15 @@ def test_the_commands_help_lists_every_exit_status() -> None:
     statuses = out[out.index("Exit status"):]
     for status in ("0", "2", "1", "130"):
         assert re.search(rf"\b{status}\b", statuses), (status, statuses)
+
+
+def test_the_postgresql_session_settings_are_the_ones_documented(pg_connect: Callable[[], querylang.Database]) -> None:
+    """docs/postgres.md, "Where PostgreSQL differs": the session settings querylang imposes."""
+    text = (ROOT / "docs" / "postgres.md").read_text(encoding="utf-8")
+    digits = re.search(r"the session's extra_float_digits is (\d+)", text)
+    assert digits is not None and "the session's DateStyle is ISO" in text and "session time zone is UTC" in text
+    with pg_connect() as db, db.store.connection() as con:  # type: ignore[attr-defined]
+        shown = {name: con.execute(f"SHOW {name}").fetchone()[0]
+                 for name in ("extra_float_digits", "DateStyle", "TimeZone", "client_encoding")}
+    assert shown["extra_float_digits"] == digits.group(1), shown
+    assert shown["DateStyle"].startswith("ISO") and shown["TimeZone"] == "UTC" and shown["client_encoding"] == "UTF8", shown
