@@ -351,3 +351,30 @@ def test_the_postgresql_session_settings_are_the_ones_documented(pg_connect: Cal
                  for name in ("extra_float_digits", "DateStyle", "TimeZone", "client_encoding")}
     assert shown["extra_float_digits"] == digits.group(1), shown
     assert shown["DateStyle"].startswith("ISO") and shown["TimeZone"] == "UTC" and shown["client_encoding"] == "UTF8", shown
+
+
+# Each Parse operator the README says is not supported, asked of db.find.
+UNSUPPORTED_PROBES: dict[str, tuple[str, dict[str, Any], str | None]] = {
+    "$relativeTime": ("Post", {"publishedAt": {"$lt": {"$relativeTime": "1 day ago"}}}, None),
+    "$score": ("Post", {"title": {"$text": {"$search": {"$term": "parse"}}}}, "$score"),
+    "$geoIntersects": ("Area", {"shape": {"$geoIntersects": {"$point": {"__type": "GeoPoint", "latitude": 5, "longitude": 5}}}}, None),
+}
+
+
+def test_what_the_readme_calls_unsupported_is_refused() -> None:
+    line = next(x for x in README.splitlines() if x.startswith("Not supported: "))
+    named = re.findall(r"`(\$\w+)`", line)
+    assert named, line
+    db = querylang.connect()
+    db.load(sample_document())
+    db.load({"classes": {"Area": {"fields": {"shape": {"type": "Polygon"}}}},
+             "records": {"Area": [{"objectId": "a1", "shape": [[0, 0], [0, 10], [10, 10], [10, 0]]}]}})
+    for op in named:
+        assert op in UNSUPPORTED_PROBES, f"add a probe for {op}"
+        cls, where, order = UNSUPPORTED_PROBES[op]
+        with pytest.raises(querylang.QueryError) as info:
+            db.find(cls, where, order=order)
+        assert info.value.code == 102, (op, str(info.value))
+    # And what it supports: Parse's $geoIntersects on a Polygon field (README, Parse's own types).
+    cls, where, _ = UNSUPPORTED_PROBES["$geoIntersects"]
+    assert db.find(cls, where).ids == ["a1"]
