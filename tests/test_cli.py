@@ -436,6 +436,21 @@ def test_csv_and_jsonl_write_every_record_as_they_are_read() -> None:
     assert len(res.stdout.splitlines()) == 10 and res.stderr == "count: 120\n"
 
 
+def test_csv_of_a_selection_has_only_the_selected_columns() -> None:
+    """`--select title --format csv` (and find's `--keys`) wrote a column for every field, the
+    ones not selected empty: to a reader of the CSV an empty cell is an absent value, so every
+    Post read as having no score. Only the selected fields, plus objectId and the two dates."""
+    for args in (("query", "Post", GT10, "--select", "title", "--format", "csv"),
+                 ("find", "Post", '{"score": {"$gt": 10}}', "--keys", "title", "--format", "csv")):
+        rows = list(csv.reader(io.StringIO(ok(*args))))
+        assert rows[0] == ["objectId", "title", "createdAt", "updatedAt"], (args, rows[0])
+        assert [r[0] for r in rows[1:]] == GT10_IDS and all(r[1] for r in rows[1:])
+    rows = list(csv.reader(io.StringIO(ok("query", "Comment", "where({})", "--include", "Owner", "--select",
+                                          "text,Owner.title", "--limit", "2", "--format", "csv"))))
+    assert rows[0] == ["objectId", "text", "Owner", "createdAt", "updatedAt"]
+    assert json.loads(rows[1][2])["title"] == "DuckDB join 8"
+
+
 def test_find_takes_a_parse_rest_where() -> None:
     doc = json.loads(ok("find", "Post", '{"score": {"$gt": 10}}', "--order", "-score,objectId",
                         "--count", "--format", "json"))  # fmt: skip

@@ -321,7 +321,8 @@ def query(
         # Streamed: a big result is written as it is read, in bounded memory.
         total = run_query(db, cls.name, source, limit=0, count=True, **opts).count if count else None
         cancellable(lambda cancel: write_stream(
-            console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt
+            console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt,
+            more_opts["select"],
         ))  # fmt: skip
         if total is not None:
             sys.stderr.write(f"count: {total}\n")
@@ -332,7 +333,7 @@ def query(
     result = run_query(db, cls.name, source, limit=TABLE_ROWS + 1 if capped else limit, count=count, **more_opts)
     records, more = result.records, capped and len(result.records) > TABLE_ROWS
     write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
-                  more=more, prefer=prefer)  # fmt: skip
+                  more=more, prefer=prefer, selected=more_opts["select"])  # fmt: skip
     if more:
         console.print(Text(f"(first {TABLE_ROWS} shown: --limit N for more, --format csv or jsonl for all)",
                            style=HINT_STYLE), soft_wrap=True)  # fmt: skip
@@ -388,10 +389,11 @@ def find(
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
+    selected = parse_keys(keys)
     opts = {"order": order, "limit": limit, "skip": skip, "count": count,
-            "include": parse_keys(include), "keys": parse_keys(keys)}  # fmt: skip
+            "include": parse_keys(include), "keys": selected}  # fmt: skip
     result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
-    write_records(make_console(), cls, result.records, fmt, count=result.count)
+    write_records(make_console(), cls, result.records, fmt, count=result.count, selected=selected)
 
 
 @main.command("compile")

@@ -141,9 +141,15 @@ def type_label(field: Field) -> str:
 # --- record lists ---------------------------------------------------------------------------
 
 
-def record_fields(cls: ClassDef) -> list[Field]:
-    """Columns of a record list: objectId, the class's own fields, then the two dates."""
+def record_fields(cls: ClassDef, selected: Sequence[str] | None = None) -> list[Field]:
+    """Columns of a record list: objectId, the class's own fields, then the two dates.
+
+    ``selected`` (``--select``/``--keys``, dotted paths allowed) keeps only the fields named, as
+    the records do: a column for a field left out would read as a field without a value."""
     own = [f for f in cls.user_fields if f.type != "Relation"]
+    if selected is not None:
+        heads = {key.split(".")[0] for key in selected}
+        own = [f for f in own if f.name in heads]
     return [cls.fields["objectId"], *own, cls.fields["createdAt"], cls.fields["updatedAt"]]
 
 
@@ -249,16 +255,19 @@ def summary(shown: int, total: int | None = None, *, more: bool = False, ms: flo
 JSON_IN_CSV = frozenset({"GeoPoint", *PARSE_TYPE_TEXT})
 
 
-def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> str:
-    """CSV with every column; absent and null are both empty, arrays and objects are JSON."""
+def csv_text(cls: ClassDef, records: Iterable[Mapping[str, Any]], selected: Sequence[str] | None = None) -> str:
+    """CSV with every column (or the selected ones); absent and null are both empty, arrays and
+    objects are JSON."""
     buf = io.StringIO()
-    write_csv(buf, cls, records)
+    write_csv(buf, cls, records, selected)
     return buf.getvalue()
 
 
-def write_csv(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> int:
+def write_csv(
+    out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]], selected: Sequence[str] | None = None
+) -> int:
     """:func:`csv_text` written to ``out`` as the records come; returns how many."""
-    fields = record_fields(cls)
+    fields = record_fields(cls, selected)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([f.name for f in fields])
     n = 0
@@ -273,10 +282,12 @@ def write_csv(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]]) -> 
     return n
 
 
-def write_stream(out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]], fmt: str) -> int:
+def write_stream(
+    out: Any, cls: ClassDef, records: Iterable[Mapping[str, Any]], fmt: str, selected: Sequence[str] | None = None
+) -> int:
     """Records in ``jsonl`` or ``csv`` written as they come (memory stays bounded); returns how many."""
     if fmt == "csv":
-        n = write_csv(out, cls, records)
+        n = write_csv(out, cls, records, selected)
     elif fmt == "jsonl":
         n = 0
         for rec in records:
@@ -300,6 +311,7 @@ def write_records(
     ms: float | None = None,
     prefer: Sequence[str] = (),
     hidden_hint: str = "--format json shows every field",
+    selected: Sequence[str] | None = None,
 ) -> None:
     """Print records in one of FORMATS. Machine formats go to the console's file unwrapped."""
     out = console.file
@@ -322,7 +334,7 @@ def write_records(
         for rec in records:
             out.write(dumps(rec) + "\n")
     elif fmt == "csv":
-        out.write(csv_text(cls, records))
+        out.write(csv_text(cls, records, selected))
     else:  # pragma: no cover - click's Choice guards this
         raise ValueError(f"unknown format {fmt!r}")
     out.flush()
