@@ -76,7 +76,9 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
 
 def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) -> list[Route]:
     def signed_in(request: Request) -> bool:
-        return hmac.compare_digest(request.cookies.get(COOKIE, ""), _token(config))
+        # As bytes: compare_digest refuses str with non-ASCII characters, and a cookie is what
+        # the client sent (any text), so it would be a 500 rather than a sign-in form.
+        return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), _token(config).encode())
 
     def page(name: str, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**ctx))
