@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,7 +290,7 @@ class Database:
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
         if include is None and select is None:
             return res
-        inc, keys = _key_list(include), _key_list(select)
+        inc, keys = _key_list(include, "include"), _key_list(select, "select")
         _check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
@@ -322,7 +322,7 @@ class Database:
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
-            inc, keys = _key_list(include), _key_list(select)
+            inc, keys = _key_list(include, "include"), _key_list(select, "select")
             _check_select(self.schema, cls.name, keys)
             inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
@@ -555,10 +555,12 @@ def evaluate(data: Dataset, q: n.Query) -> Result:
 AGGREGATES = ("sum", "min", "max", "avg")
 
 
-def _key_list(value: str | Sequence[str] | None) -> list[str]:
+def _key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     if value is None:
         return []
-    items = value.split(",") if isinstance(value, str) else list(value)
+    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
+    if not all(isinstance(k, str) for k in items if k is not None):
+        raise QueryTypeError(f"{what} must be a string or a list of strings")
     return [k.strip() for k in items if k and k.strip()]
 
 

@@ -39,7 +39,7 @@ import inspect
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from querylang.errors import (
@@ -484,7 +484,8 @@ def _key_list(value: str | Sequence[str] | None, what: str) -> list[str] | None:
     """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', docs/semantics.md#include-select)."""
     if value is None:
         return None
-    items = value.split(",") if isinstance(value, str) else list(value)
+    # A number (``include=5`` in a URL reads as one) is no list: refused, not iterated.
+    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
     if not all(isinstance(i, str) for i in items):
         raise QueryTypeError(f"{what} must be a string or a list of strings")
     return [i.strip() for i in items if i.strip()]
