@@ -142,13 +142,15 @@ class Api:
             limit = self.config.default_limit
         skip = params.get("skip") or None
         count = bool(params.get("count"))
-        include = "*" if params.get("includeAll") else params.get("include")
-        keys = _key_list(params.get("keys"))
+        # The list the ACL trimming reads is the one the library is given: a value each read
+        # differently (an object, whose keys the library took) would embed records unchecked.
+        include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
+        keys = _key_list(params.get("keys"), "keys")
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
             res = self.db.find(class_name, where, order=order, limit=limit, skip=skip, count=count,
-                               include=include, keys=view.select or None)
+                               include=include or None, keys=view.select or None)
             records, total = res.records, res.count
         else:
             records, total = self._find_public(class_name, where, order, limit, skip, include, view.select, acl)
@@ -189,13 +191,13 @@ class Api:
         # Streamed: every record's ACL is needed, however many there are (max_rows does not cap it).
         return readable_where(self.db.stream(class_name, select=[acl]), acl)
 
-    def _view(self, access: Access, class_name: str, keys: list[str], include: Any) -> View:
+    def _view(self, access: Access, class_name: str, keys: list[str], include: list[str]) -> View:
         """What a read fetches and how its answer is trimmed for this caller."""
         acl = self.acl_field(class_name)
         select = [*keys, acl] if keys and acl else list(keys)
         if access.master:
             return View(select, set(), set())
-        included = _included(self.db.schema, class_name, [*_key_list(include), *_key_parents(keys)])
+        included = _included(self.db.schema, class_name, [*include, *_key_parents(keys)])
         # An embedded record narrowed by keys must still bring its ACL, to decide whether it shows.
         added: set[str] = set()
         for path, target in included.items():
@@ -207,7 +209,7 @@ class Api:
         return View(select, set(included), added)
 
     def _find_public(
-        self, class_name: str, where: Any, order: Any, limit: Any, skip: Any, include: Any, select: list[str], acl: str
+        self, class_name: str, where: Any, order: Any, limit: Any, skip: Any, include: list[str], select: list[str], acl: str
     ) -> tuple[list[dict[str, Any]], int]:
         """A find that leaves out records whose ACL denies public read, with exact paging and count.
 
@@ -221,7 +223,7 @@ class Api:
         page = visible[sk : sk + lim]
         if not page:
             return [], len(visible)
-        res = self.db.find(class_name, {"objectId": {"$in": page}}, limit=len(page), include=include,
+        res = self.db.find(class_name, {"objectId": {"$in": page}}, limit=len(page), include=include or None,
                            keys=select or None)
         # The probe's order is the answer's ($nearSphere's distance order cannot be asked for again).
         by_id = {r["objectId"]: r for r in res.records}
@@ -248,7 +250,7 @@ class Api:
             r = record_out(schema, class_name, rec, acl, relations=True)
             if not access.master:
                 hide_unreadable(r, view.included, view.acl_added)
-            for k in _key_list(exclude):
+            for k in _key_list(exclude, "excludeKeys"):
                 if k != "objectId":
                     r.pop(k, None)
             out.append(r)
@@ -257,11 +259,11 @@ class Api:
     def get(self, access: Access, class_name: str, oid: str, params: Mapping[str, Any]) -> dict[str, Any]:
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
-        keys = _key_list(params.get("keys"))
-        include = params.get("include")
+        keys = _key_list(params.get("keys"), "keys")
+        include = _key_list(params.get("include"), "include")
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
-        res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include, keys=view.select or None)
+        res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include or None, keys=view.select or None)
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
         return self._render(access, class_name, res.records, view, params.get("excludeKeys"))[0]
@@ -406,10 +408,14 @@ def _now_iso() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def _key_list(value: Any) -> list[str]:
+def _key_list(value: Any, what: str) -> list[str]:
+    """``keys``/``include``/``excludeKeys``: ``"a,b.c"``, or an array (its items as text, as
+    Parse's ``String(...)`` reads them); anything else is refused (107), as the library does."""
     if value is None:
         return []
-    items = value if isinstance(value, list) else str(value).split(",")
+    if not isinstance(value, str | list):
+        raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings")
+    items = value if isinstance(value, list) else value.split(",")
     return [str(i).strip() for i in items if str(i).strip()]
 
 

@@ -3,6 +3,8 @@ wrong shape. Each answer is a Parse error or the sign-in form, never an internal
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -26,3 +28,28 @@ def test_include_that_is_a_number_is_a_parse_error(shared: LiveServer, client: h
         r = client.get(shared.url + path, params={"include": value}, headers=headers(master))
         assert r.status_code == 400, r.text
         assert r.json() == {"code": 107, "error": "include must be a string or a list of strings"}
+
+
+@pytest.mark.parametrize("include", [{"about": 1}, {"about.about": True}])
+@pytest.mark.parametrize("path", ["/classes/Note", "/classes/Note/n6"])
+def test_include_given_as_an_object_embeds_no_record_the_acl_hides(
+    shared: LiveServer, client: httpx.Client, include: dict, path: str
+) -> None:
+    # The server trimmed by its own reading of include (str() of the object: nothing), the
+    # library embedded by its own (the object's keys): n6's private n3 came back whole.
+    for r in (client.get(shared.url + path, params={"include": json.dumps(include)}, headers=headers()),
+              client.post(shared.url + path, content=json.dumps({"_method": "GET", "include": include}), headers=headers())):
+        assert '"private"' not in r.text
+        assert r.status_code == 400, r.text
+        assert r.json() == {"code": 107, "error": "include must be a string or a list of strings"}
+
+
+def test_include_given_as_a_list_still_trims_hidden_records(shared: LiveServer, client: httpx.Client) -> None:
+    body = {"_method": "GET", "include": ["about"], "where": {"objectId": "n6"}}
+    r = client.post(shared.url + "/classes/Note", content=json.dumps(body), headers=headers())
+    assert r.status_code == 200, r.text
+    assert "about" not in r.json()["results"][0]
+    r = client.post(shared.url + "/classes/Note", content=json.dumps({**body, "include": "*"}), headers=headers(master=True))
+    assert r.json()["results"][0]["about"]["title"] == "private"
+    r = client.get(shared.url + "/classes/Note", params={"includeAll": "true", "where": '{"objectId": "n6"}'}, headers=headers(master=True))
+    assert r.json()["results"][0]["about"]["title"] == "private"
