@@ -134,6 +134,10 @@ class Api:
             except orjson.JSONDecodeError:
                 raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
             check_depth(where, self.config.max_depth)
+        if where is not None and not isinstance(where, Mapping):
+            # Refused here: the library reads a string as JSON once more, so a where encoded
+            # twice would reach it as an object the checks below never saw (ACL-blind).
+            raise ParseError(INVALID_JSON, "where must be a JSON object")
         check_where(self.db.schema, class_name, where, self.acl_field, access.master)
         where = self._sub_queries_for(access, where)
         order = params.get("order") or None

@@ -53,3 +53,31 @@ def test_include_given_as_a_list_still_trims_hidden_records(shared: LiveServer, 
     assert r.json()["results"][0]["about"]["title"] == "private"
     r = client.get(shared.url + "/classes/Note", params={"includeAll": "true", "where": '{"objectId": "n6"}'}, headers=headers(master=True))
     assert r.json()["results"][0]["about"]["title"] == "private"
+
+
+# Each would be refused or narrowed as a where object; encoded once more than the server
+# decodes, the library decoded it again and ran it unchecked.
+HIDDEN_WHERES = [
+    {"about": {"$inQuery": {"className": "Note", "where": {"title": "private"}}}},  # sub-query sees n3
+    {"about.title": "private"},  # a Pointer path into a class with ACLs
+    {"acl.u1.read": True},  # the ACL field itself
+]
+
+
+@pytest.mark.parametrize("where", HIDDEN_WHERES)
+def test_where_encoded_one_time_too_many_is_refused(shared: LiveServer, client: httpx.Client, where: dict) -> None:
+    # A URL's value is read as JSON, then a string where is read as JSON: a third time is too many.
+    twice = json.dumps(json.dumps(where))
+    for r in (client.get(shared.url + "/classes/Note", params={"where": json.dumps(twice)}, headers=headers()),
+              client.post(shared.url + "/classes/Note", content=json.dumps({"_method": "GET", "where": twice}),
+                          headers=headers())):
+        assert r.status_code == 400, r.text
+        assert r.json() == {"code": 107, "error": "where must be a JSON object"}
+
+
+@pytest.mark.parametrize("where", HIDDEN_WHERES)
+def test_where_as_json_text_is_still_checked(shared: LiveServer, client: httpx.Client, where: dict) -> None:
+    r = client.post(shared.url + "/classes/Note", content=json.dumps({"_method": "GET", "where": json.dumps(where)}),
+                    headers=headers())
+    assert r.status_code in (200, 400), r.text
+    assert r.status_code == 400 or r.json()["results"] == []
