@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 
 import querylang
 
-from .body import parse_body, query_params, raw_path, too_large
+from .body import parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
 from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
 from .keys import authenticate
@@ -56,20 +56,6 @@ class Worker:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` bytes (before it is all read)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def raw_path_under(request: Request, mount: str) -> str:

@@ -21,6 +21,20 @@ def too_large(limit: int) -> ParseError:
     return ParseError(OBJECT_TOO_LARGE, f"request entity too large (the limit is {limit} bytes)", status=413)
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes ``limit`` bytes (before it is all read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def parse_body(raw: bytes, max_depth: int) -> dict[str, Any]:
     """The body as a JSON object (``{}`` when empty), or Parse's 107 error."""
     if not raw.strip():

@@ -19,13 +19,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import querylang
 
-from .body import raw_path
+from .body import raw_path, read_body
 from .config import ServerConfig
+from .errors import ParseError
 
 PAGE = 50
 COOKIE = "querylang_browser"
@@ -109,7 +110,12 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
 
     async def login(request: Request) -> Response:
         if request.method == "POST":
-            form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+            # The API's body limit holds here too: this form is answered before signing in.
+            try:
+                raw = await read_body(request, config.max_body)
+            except ParseError as exc:
+                return PlainTextResponse(exc.message, exc.status)
+            form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
             key = (form.get("masterKey") or [""])[0]
             target = _browser_page((form.get("next") or [""])[0])
             if hmac.compare_digest(key.encode(), config.master_key.encode()):

@@ -4,12 +4,15 @@ wrong shape. Each answer is a Parse error or the sign-in form, never an internal
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+import querylang
+
 from .conftest import headers
-from .live import LiveServer
+from .live import MASTER_KEY, LiveServer, start
 
 
 def test_browser_cookie_with_non_ascii_text_is_not_signed_in(shared: LiveServer) -> None:
@@ -81,3 +84,24 @@ def test_where_as_json_text_is_still_checked(shared: LiveServer, client: httpx.C
                     headers=headers())
     assert r.status_code in (200, 400), r.text
     assert r.status_code == 400 or r.json()["results"] == []
+
+
+@pytest.fixture(scope="module")
+def small_body() -> Iterator[LiveServer]:
+    db = querylang.connect()
+    db.load({"classes": {"N": {"fields": {"t": {"type": "String"}}}}, "records": {}})
+    srv = start(db, max_body=1000)
+    yield srv
+    srv.stop()
+
+
+def test_sign_in_form_keeps_the_body_limit(small_body: LiveServer) -> None:
+    # The form is answered before signing in: it read any body whole, past --max-body.
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    r = httpx.post(small_body.root + "/browser/login", content=b"masterKey=" + b"x" * 5_000_000, headers=form)
+    assert r.status_code == 413
+    assert "request entity too large (the limit is 1000 bytes)" in r.text
+    r = httpx.post(small_body.root + "/browser/login", data={"masterKey": MASTER_KEY, "next": "/browser/classes/N"},
+                   follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/browser/classes/N"
