@@ -20,7 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
-from ..errors import DataError
+from ..errors import DataError, SchemaError
+from ..model.schema import check_name
 
 
 class Destination(Protocol):
@@ -102,6 +103,13 @@ class Staging:
 
     def define(self, name: str, fields: Mapping[str, Any]) -> None:
         """A class and its interchange fields (a class defined twice merges its fields)."""
+        # Checked before anything is written: a class's records go to a file named for it, and
+        # a name from a server or an export that is no class name ('../x', '/x') would put
+        # that file outside this directory (the load refuses the name, but only afterwards).
+        try:
+            check_name("class", name)
+        except SchemaError as exc:
+            raise DataError(exc.message) from None
         self.classes.setdefault(name, {"fields": {}})["fields"].update(fields)
 
     def record(self, class_name: str, record: Mapping[str, Any]) -> None:
