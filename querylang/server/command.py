@@ -62,6 +62,10 @@ def serve(
         raise click.ClickException(f"querylang serve needs the 'serve' extra ({exc.name} is missing): "
                                    "pip install 'querylang[serve]'") from None
 
+    if not master_key:
+        # Matched by an empty X-Parse-Master-Key header and an empty sign-in form (Parse Server
+        # refuses to start without one too).
+        raise ServeError("--master-key is empty: every client sending an empty key would hold the master key")
     under = "/" + mount.strip("/")
     if under == "/browser" or under.startswith("/browser/"):
         # The browser's routes come first (app.py): the API would answer nothing there.

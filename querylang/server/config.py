@@ -33,5 +33,9 @@ class ServerConfig:
     default_limit: int = 100
 
     def __post_init__(self) -> None:
+        if not self.master_key:
+            # An empty key would be matched by an empty X-Parse-Master-Key header and an empty
+            # sign-in form: every client would hold the master key.
+            raise ValueError("the master key must not be empty")
         mount = "/" + self.mount.strip("/") if self.mount.strip("/") else ""
         object.__setattr__(self, "mount", mount)

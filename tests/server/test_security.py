@@ -8,8 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 import querylang
+from querylang.app.cli import main
+from querylang.server import ServerConfig
 
 from .conftest import headers
 from .live import MASTER_KEY, LiveServer, start
@@ -105,3 +108,13 @@ def test_sign_in_form_keeps_the_body_limit(small_body: LiveServer) -> None:
                    follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/browser/classes/N"
+
+
+def test_an_empty_master_key_is_refused() -> None:
+    # It was accepted: an empty X-Parse-Master-Key header (or an empty sign-in form) was the
+    # master key, so any client could write, read past ACLs and open the browser.
+    with pytest.raises(ValueError, match="the master key must not be empty"):
+        ServerConfig(app_id="a", master_key="")
+    res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "", "--port", "0"])
+    assert res.exit_code == 2, res.output
+    assert "--master-key is empty" in res.output
