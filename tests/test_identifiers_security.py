@@ -4,6 +4,7 @@ Python error from inside it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,29 @@ def test_import_staging_keeps_parse_system_class_names() -> None:
         staging.define("_User", {})
         staging.define("Parse_User", {})
         assert set(staging.classes) == {"_User", "Parse_User"}
+
+
+HOSTILE = {
+    "classes": {"H": {"fields": {"t": {"type": "String"}, "meta": {"type": "Object"},
+                                 "p": {"type": "Pointer", "targetClass": "H"}, "r": {"type": "Relation", "targetClass": "H"}}}},
+    "records": {"H": [{"objectId": "a'\"b", "t": "x'\"; --", "p": "a'\"b",
+                       "meta": {"a\"b": 1, "c'd": {"e\"f": 2}, "g": "'; DROP TABLE \"H\"; --", "?": 4, "%s": 5}}]},
+}
+# Keys that would break out of a quoted identifier or a placeholder if they reached SQL text.
+HOSTILE_KEYS = ['meta.a"b', "meta.c'd", "meta.?", "meta.%s", 'H"."t', 't"', "t;--", 'p.t"', "meta.$h", "t?", 'p.meta.a"b']
+
+
+def test_hostile_keys_and_values_on_both_engines(engine: Any) -> None:
+    """Every such key is refused with a QueryError on DuckDB and PostgreSQL alike; quotes,
+    placeholders and SQL in values and Object keys are data (they round-trip and match)."""
+    db = engine()
+    db.load(HOSTILE)
+    assert db.find("H", {}).records[0]["meta"] == HOSTILE["records"]["H"][0]["meta"]
+    for key in HOSTILE_KEYS:
+        for kw in ({"where": {key: 1}}, {"order": key}, {"keys": [key]}, {"include": [key]}):
+            with pytest.raises(querylang.QueryError):
+                db.find("H", **kw)
+    for where in ({"t": "x'\"; --"}, {"meta.g": "'; DROP TABLE \"H\"; --"}, {"objectId": "a'\"b"},
+                  {"p": {"$inQuery": {"className": "H", "where": {"t": {"$regex": "'\"; -"}}}}}):
+        assert db.find("H", where).ids == ["a'\"b"], where
+    assert db.count("H") == 1
