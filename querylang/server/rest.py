@@ -114,11 +114,16 @@ class Api:
     # --- reads --------------------------------------------------------------------------------
 
     def acl_field(self, class_name: str) -> str | None:
-        """The field holding ACLs in this class, if it has one (an Object field today; the coming
-        ACL field type is accepted as well)."""
-        name = self.config.acl_field
-        f = self.db.schema.get(class_name).fields.get(name)
-        return name if f is not None and f.type in ("Object", "ACL") else None
+        """The field holding ACLs in this class, if it has one: the ``--acl-field`` (an Object
+        or an ACL field), else a field of the ACL type (always named ``ACL``). That type says
+        what it holds whatever ``--acl-field`` names: a class imported from Parse keeps its
+        ACLs there while older classes keep theirs in an Object field (``--acl-field acl``)."""
+        fields = self.db.schema.get(class_name).fields
+        f = fields.get(self.config.acl_field)
+        if f is not None and f.type in ("Object", "ACL"):
+            return self.config.acl_field
+        typed = fields.get("ACL")
+        return "ACL" if typed is not None and typed.type == "ACL" else None
 
     def find(self, access: Access, class_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(params) - FIND_PARAMS)

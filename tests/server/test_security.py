@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -118,3 +119,49 @@ def test_an_empty_master_key_is_refused() -> None:
     res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "", "--port", "0"])
     assert res.exit_code == 2, res.output
     assert "--master-key is empty" in res.output
+
+
+MIXED: dict[str, Any] = {
+    "classes": {
+        "Imported": {"fields": {"t": {"type": "String"}, "ACL": {"type": "ACL"},
+                                "old": {"type": "Pointer", "targetClass": "Old"}}},
+        "Old": {"fields": {"t": {"type": "String"}, "acl": {"type": "Object"},
+                           "imported": {"type": "Pointer", "targetClass": "Imported"}}},
+    },
+    "records": {
+        "Imported": [{"objectId": "i1", "t": "imported secret", "ACL": {"u1": {"read": True}}},
+                     {"objectId": "i2", "t": "imported public", "ACL": {"*": {"read": True}}, "old": "o1"}],
+        "Old": [{"objectId": "o1", "t": "old secret", "acl": {}},
+                {"objectId": "o2", "t": "old public", "imported": "i1"}],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Iterator[LiveServer]:
+    db = querylang.connect()
+    db.load(MIXED)
+    srv = start(db, acl_field="acl")
+    yield srv
+    srv.stop()
+
+
+def test_acl_typed_field_is_enforced_whatever_acl_field_names(mixed: LiveServer, client: httpx.Client) -> None:
+    # With --acl-field acl (as the docs advise for Object ACLs), a class holding its ACLs in a
+    # field of the ACL type (as the importers write them) was served with no ACL at all.
+    def ids(cls: str, **params: Any) -> list[str]:
+        r = client.get(mixed.url + f"/classes/{cls}", params=params, headers=headers())
+        assert r.status_code == 200, r.text
+        return [x["objectId"] for x in r.json()["results"]]
+
+    assert ids("Imported") == ["i2"]
+    assert ids("Old") == ["o2"]
+    assert client.get(mixed.url + "/classes/Imported/i1", headers=headers()).status_code == 404
+    assert "secret" not in client.get(mixed.url + "/classes/Old", params={"include": "imported"}, headers=headers()).text
+    assert "secret" not in client.get(mixed.url + "/classes/Imported", params={"include": "old"}, headers=headers()).text
+    r = client.get(mixed.url + "/classes/Imported", params={"where": json.dumps({"ACL": {"$exists": True}})}, headers=headers())
+    assert r.json() == {"code": 102, "error": "Cannot query on ACL."}
+    sub = {"imported": {"$inQuery": {"className": "Imported", "where": {"t": "imported secret"}}}}
+    assert ids("Old", where=json.dumps(sub)) == []
+    r = client.get(mixed.url + "/classes/Imported", headers=headers(master=True))
+    assert sorted(x["objectId"] for x in r.json()["results"]) == ["i1", "i2"]
