@@ -9,6 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# Parse's own classes that Parse Server shows clients only through a session (which this server
+# does not have) or not at all: device tokens, sessions, push and job records, server settings.
+# Imported from Parse with the rest, they are served with the master key only, directly, as a
+# sub-query's class, embedded by include, or through a Pointer path.
+MASTER_ONLY = frozenset({
+    "_Installation", "_Session", "_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig",
+    "_GraphQLConfig", "_Audience", "_Idempotency",
+})  # fmt: skip
+# Fields Parse hides from every client (its default protectedFields): dropped from answers.
+PROTECTED = {"_User": ("email",)}
+
+
+def hide_protected(class_name: Any, rec: dict[str, Any]) -> None:
+    for name in PROTECTED.get(class_name, ()):
+        rec.pop(name, None)
+
 
 def public(acl: Any, permission: str) -> bool:
     """May anyone ``read``/``write`` a record with this stored ACL?"""
@@ -54,8 +70,9 @@ def _embedded(value: Any) -> bool:
 
 def _tidy(obj: dict[str, Any], included: set[str], acl_added: set[str], path: str) -> bool:
     """False for an embedded record a client may not read; one it may read is tidied in turn."""
-    if not public(obj.get("ACL"), "read"):
+    if obj.get("className") in MASTER_ONLY or not public(obj.get("ACL"), "read"):
         return False
+    hide_protected(obj.get("className"), obj)
     if path in acl_added:
         obj.pop("ACL", None)
     hide_unreadable(obj, included, acl_added, path + ".")

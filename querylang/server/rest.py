@@ -18,7 +18,7 @@ import orjson
 
 import querylang
 
-from .acl import hide_unreadable, public, readable_where
+from .acl import MASTER_ONLY, PROTECTED, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
@@ -28,13 +28,14 @@ from .errors import (
     INVALID_JSON,
     INVALID_QUERY,
     OBJECT_NOT_FOUND,
+    OPERATION_FORBIDDEN,
     ParseError,
     Unauthorized,
     from_query_error,
     not_found,
 )
 from .keys import Access, require_master, require_write
-from .where import check_where, readable_sub_queries
+from .where import check_protected, check_where, readable_sub_queries
 from .writes import plan_write
 
 Answer = tuple[int, Any, dict[str, str]]
@@ -132,6 +133,7 @@ class Api:
         redirect = params.get("redirectClassNameForKey")
         if redirect:
             class_name = self._redirected(class_name, redirect)
+        self._served(access, class_name)
         where = params.get("where")
         if isinstance(where, str):
             try:
@@ -143,9 +145,12 @@ class Api:
             # Refused here: the library reads a string as JSON once more, so a where encoded
             # twice would reach it as an object the checks below never saw (ACL-blind).
             raise ParseError(INVALID_JSON, "where must be a JSON object")
-        check_where(self.db.schema, class_name, where, self.acl_field, access.master)
+        check_where(self.db.schema, class_name, where, self._guard_field, access.master, PROTECTED)
         where = self._sub_queries_for(access, where)
         order = params.get("order") or None
+        if not access.master and isinstance(order, str):
+            for key in order.split(","):
+                check_protected(class_name, key.strip().lstrip("-"), PROTECTED)
         limit = params.get("limit")
         if limit is None or limit == "":
             limit = self.config.default_limit
@@ -173,6 +178,17 @@ class Api:
             out["count"] = total
         return out
 
+    def _served(self, access: Access, class_name: str) -> None:
+        """Parse's session, installation, push and job classes answer the master key only."""
+        if class_name in MASTER_ONLY and not access.master:
+            raise ParseError(OPERATION_FORBIDDEN,
+                             f"Clients aren't allowed to perform this operation on the {class_name} class.")
+
+    def _guard_field(self, class_name: str) -> str | None:
+        """What check_where guards in a class: its ACL field, and in a class served to the master
+        key only, everything (a Pointer path into it is refused like one into a class with ACLs)."""
+        return "ACL" if class_name in MASTER_ONLY else self.acl_field(class_name)
+
     def _redirected(self, class_name: str, key: Any) -> str:
         """Parse's ``redirectClassNameForKey``: the target class when ``key`` is a Relation field
         of the class (how the JS SDK queries a relation whose target it does not know)."""
@@ -194,6 +210,8 @@ class Api:
 
     def _readable(self, class_name: str) -> dict[str, Any] | None:
         """The condition a record of this class needs for a client to read it, if any."""
+        if class_name in MASTER_ONLY:
+            return {"objectId": {"$in": []}}
         acl = self.acl_field(class_name) if class_name in self.db.schema.classes else None
         if acl is None:
             return None
@@ -258,6 +276,7 @@ class Api:
             # Relation markers are kept whatever the keys: Parse adds them from the schema after its projection.
             r = record_out(schema, class_name, rec, acl, relations=True)
             if not access.master:
+                hide_protected(class_name, r)
                 hide_unreadable(r, view.included, view.acl_added)
             for k in _key_list(exclude, "excludeKeys"):
                 if k != "objectId":
@@ -268,6 +287,7 @@ class Api:
     def get(self, access: Access, class_name: str, oid: str, params: Mapping[str, Any]) -> dict[str, Any]:
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
+        self._served(access, class_name)
         keys = _key_list(params.get("keys"), "keys")
         include = _key_list(params.get("include"), "include")
         view = self._view(access, class_name, keys, include)
@@ -281,6 +301,7 @@ class Api:
 
     def _stored(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         """The record a client may change (Parse answers 101 for one its ACL hides or protects)."""
+        self._served(access, class_name)
         res = self.db.find(class_name, {"objectId": oid}, limit=1)
         if not res.records:
             raise not_found()
@@ -292,6 +313,7 @@ class Api:
 
     def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
         require_write(access)
+        self._served(access, class_name)
         self.db.schema.get(class_name)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
         # The server stamps the record, so the answer needs no second read.
@@ -302,6 +324,7 @@ class Api:
 
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         require_write(access)
+        self._served(access, class_name)
         acl = self.acl_field(class_name)
         # The stored record is read only when an operation or an ACL check needs it; a missing
         # record is otherwise reported by the save itself (101).

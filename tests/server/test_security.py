@@ -165,3 +165,82 @@ def test_acl_typed_field_is_enforced_whatever_acl_field_names(mixed: LiveServer,
     assert ids("Old", where=json.dumps(sub)) == []
     r = client.get(mixed.url + "/classes/Imported", headers=headers(master=True))
     assert sorted(x["objectId"] for x in r.json()["results"]) == ["i1", "i2"]
+
+
+SYSTEM: dict[str, Any] = {
+    "classes": {
+        "_Installation": {"fields": {"deviceToken": {"type": "String"}}},
+        "_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}},
+        "Device": {"fields": {"inst": {"type": "Pointer", "targetClass": "_Installation"},
+                              "owner": {"type": "Pointer", "targetClass": "_User"}}},
+    },
+    "records": {
+        "_Installation": [{"objectId": "in1", "deviceToken": "tok-secret"}],
+        "_User": [{"objectId": "u1", "username": "ann", "email": "ann@example.com"}],
+        "Device": [{"objectId": "d1", "inst": "in1", "owner": "u1"}],
+    },
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def system() -> Iterator[LiveServer]:
+    db = querylang.connect()
+    db.load(SYSTEM)
+    srv = start(db, allow_client_writes=True)
+    yield srv
+    srv.stop()
+
+
+def test_parse_system_classes_and_user_emails_are_not_served_to_clients(system: LiveServer, client: httpx.Client) -> None:
+    """Data imported from Parse holds _Installation (device tokens), _Session and the like, and
+    _User emails: every client got them (GET /classes/_Installation). Parse shows those classes
+    only through a session or the master key, and hides email from clients; so here: 119 for the
+    class itself, nothing through a sub-query, an include or a Pointer path, no email."""
+    url = system.url
+
+    def get(path: str, master: bool = False, **params: Any) -> httpx.Response:
+        return client.get(url + path, params=params, headers=headers(master))
+
+    for path in ("/classes/_Installation", "/classes/_Installation/in1"):
+        r = get(path)
+        assert r.status_code == 400 and r.json()["code"] == 119, r.text
+    r = client.put(url + "/classes/_Installation/in1", json={"deviceToken": "x"}, headers=headers())
+    assert r.json()["code"] == 119
+    r = client.post(url + "/classes/_Installation", json={"deviceToken": "x"}, headers=headers())
+    assert r.json()["code"] == 119
+    r = client.delete(url + "/classes/_Installation/in1", headers=headers())
+    assert r.json()["code"] == 119
+    r = get("/classes/Device", include="inst,owner")
+    assert r.status_code == 200 and "tok-secret" not in r.text and "ann@example.com" not in r.text
+    assert r.json()["results"][0]["owner"]["username"] == "ann"  # the user is shown, not the email
+    sub = {"inst": {"$inQuery": {"className": "_Installation", "where": {"deviceToken": "tok-secret"}}}}
+    assert get("/classes/Device", where=json.dumps(sub)).json()["results"] == []
+    r = get("/classes/Device", where=json.dumps({"inst.deviceToken": "tok-secret"}))
+    assert r.status_code == 400 and r.json()["code"] == 102
+    users = get("/classes/_User").json()["results"]
+    assert users and all("email" not in u for u in users)
+    assert "email" not in get("/classes/_User/u1").json()
+    # the master key sees everything
+    assert get("/classes/_Installation", master=True).json()["results"][0]["deviceToken"] == "tok-secret"
+    assert get("/classes/_User/u1", master=True).json()["email"] == "ann@example.com"
+    assert get("/classes/Device", master=True, where=json.dumps(sub)).json()["results"][0]["objectId"] == "d1"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"where": json.dumps({"email": "ann@example.com"})},
+        {"where": json.dumps({"$or": [{"email": {"$regex": "^a"}}, {"username": "zed"}]})},
+        {"order": "-email"},
+    ],
+)
+def test_a_client_may_not_query_or_sort_on_user_emails(system: LiveServer, client: httpx.Client, params: dict) -> None:
+    """An email hidden from answers still showed through a where or a sort on it (which records
+    match, in which order); Parse refuses both (119)."""
+    r = client.get(system.url + "/classes/_User", params=params, headers=headers())
+    assert r.status_code == 400 and r.json()["code"] == 119, r.text
+    r = client.get(system.url + "/classes/Device", params={"where": json.dumps({"owner.email": "ann@example.com"})},
+                   headers=headers())
+    assert r.status_code == 400 and r.json()["code"] == 119, r.text
+    r = client.get(system.url + "/classes/_User", params=params, headers=headers(master=True))
+    assert r.status_code == 200, r.text
