@@ -5,7 +5,8 @@ record, where a Pointer links to its record, a Relation has "View relation", and
 pointing at this one (by Pointer or through a Relation) are one click away.
 
 Signing in: the master key, typed into the login form or given once as ``?masterKey=``, sets
-an HttpOnly cookie holding an HMAC of the key (never the key itself).
+an HttpOnly cookie (:class:`Sessions`: signed with the key, never the key itself) that expires,
+and that signing out ends.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,43 @@ TEMPLATES = Environment(
 )
 
 
-def _token(config: ServerConfig) -> str:
-    return hmac.new(config.master_key.encode(), b"querylang-browser", hashlib.sha256).hexdigest()
+# A signed-in browser's cookie lasts this long; signing out ends every one issued before.
+SESSION_SECONDS = 12 * 3600
+
+
+def _mac(config: ServerConfig, issued: str) -> str:
+    return hmac.new(config.master_key.encode(), f"querylang-browser:{issued}".encode(), hashlib.sha256).hexdigest()
+
+
+class Sessions:
+    """Browser sign-ins: a cookie is the time it was issued and an HMAC of that time under the
+    master key (never the key itself). It expires after SESSION_SECONDS, and signing out ends
+    every cookie issued until then (a copied cookie too), which needs no list of sessions: one
+    master key, one person at the browser."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.ended_at = 0  # ns: cookies issued at or before it are signed out
+
+    def issue(self, request: Request, resp: Response) -> None:
+        issued = str(time.time_ns())
+        # Secure when the browser reached us over https (directly, or as --public-url says).
+        secure = request.url.scheme == "https" or (self.config.public_url or "").startswith("https:")
+        resp.set_cookie(COOKIE, f"{issued}.{_mac(self.config, issued)}", max_age=SESSION_SECONDS, httponly=True,
+                        samesite="strict", path="/browser", secure=secure)  # fmt: skip
+
+    def valid(self, cookie: str) -> bool:
+        issued, _, mac = cookie.partition(".")
+        if not issued.isdigit() or not issued.isascii():
+            return False
+        # As bytes: compare_digest refuses str with non-ASCII characters (a cookie is any text).
+        if not hmac.compare_digest(mac.encode(), _mac(self.config, issued).encode()):
+            return False
+        at = int(issued)
+        return at > self.ended_at and time.time_ns() - at < SESSION_SECONDS * 1_000_000_000
+
+    def end(self) -> None:
+        self.ended_at = time.time_ns()
 
 
 def _js_string(s: str) -> str:
@@ -76,10 +113,10 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
 
 
 def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) -> list[Route]:
+    sessions = Sessions(config)
+
     def signed_in(request: Request) -> bool:
-        # As bytes: compare_digest refuses str with non-ASCII characters, and a cookie is what
-        # the client sent (any text), so it would be a 500 rather than a sign-in form.
-        return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), _token(config).encode())
+        return sessions.valid(request.cookies.get(COOKIE, ""))
 
     def page(name: str, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**ctx))
@@ -103,7 +140,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         if given is not None:
             if hmac.compare_digest(given.encode(), config.master_key.encode()):
                 resp = RedirectResponse(target, 303)
-                resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
+                sessions.issue(request, resp)
                 return resp
             return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"failed": 1, "next": target}), 303)
         return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"next": target}), 303)
@@ -120,13 +157,15 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             target = _browser_page((form.get("next") or [""])[0])
             if hmac.compare_digest(key.encode(), config.master_key.encode()):
                 resp = RedirectResponse(target, 303)
-                resp.set_cookie(COOKIE, _token(config), httponly=True, samesite="strict", path="/browser")
+                sessions.issue(request, resp)
                 return resp
             return page("login.html", failed=True, next=target)
         q = request.query_params
         return page("login.html", failed=bool(q.get("failed")), next=_browser_page(q.get("next", "")))
 
     async def logout(request: Request) -> Response:
+        if signed_in(request):  # another site's form cannot sign the browser out (SameSite keeps its cookie)
+            sessions.end()
         resp = RedirectResponse("/browser/login", 303)
         resp.delete_cookie(COOKIE, path="/browser")
         return resp

@@ -244,3 +244,41 @@ def test_a_client_may_not_query_or_sort_on_user_emails(system: LiveServer, clien
     assert r.status_code == 400 and r.json()["code"] == 119, r.text
     r = client.get(system.url + "/classes/_User", params=params, headers=headers(master=True))
     assert r.status_code == 200, r.text
+
+
+def test_browser_cookies_expire_and_signing_out_ends_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser's cookie was one fixed HMAC of the master key: it never expired, and signing
+    out did not end it (a copied cookie kept working until the key changed)."""
+    from querylang.server import browser
+
+    db = querylang.connect()
+    db.load({"classes": {"N": {"fields": {"t": {"type": "String"}}}}, "records": {}})
+    srv = start(db)
+    try:
+        def sign_in() -> str:
+            r = httpx.post(srv.root + "/browser/login", data={"masterKey": MASTER_KEY, "next": "/browser/classes/N"})
+            assert r.status_code == 303
+            cookie = r.cookies["querylang_browser"]
+            assert "httponly" in r.headers["set-cookie"].lower() and "max-age=43200" in r.headers["set-cookie"].lower()
+            return cookie
+
+        def opens(cookie: str) -> bool:
+            r = httpx.get(srv.root + "/browser/classes/N", cookies={"querylang_browser": cookie})
+            return r.status_code == 200
+
+        first, second = sign_in(), sign_in()
+        assert opens(first) and opens(second) and first != second
+        assert not opens(first[:-1] + ("0" if first[-1] != "0" else "1"))  # a forged signature
+        assert not opens("1." + first.split(".")[1])  # another time under the same signature
+        # signing out (from the second browser) ends both
+        r = httpx.post(srv.root + "/browser/logout", cookies={"querylang_browser": second})
+        assert r.status_code == 303
+        assert not opens(first) and not opens(second)
+        third = sign_in()
+        assert opens(third)
+        # twelve hours on, it has expired
+        now = __import__("time").time_ns()
+        monkeypatch.setattr(browser.time, "time_ns", lambda: now + 12 * 3600 * 10**9 + 1)
+        assert not opens(third)
+    finally:
+        srv.stop()
