@@ -39,8 +39,11 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 @click.option("--port", default=1337, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--mount", default="/parse", show_default=True, help="Path the Parse API is served under.")
 @click.option("--app-id", required=True, help="X-Parse-Application-Id every request must carry.")
-@click.option("--master-key", required=True, help="X-Parse-Master-Key: writes, /schemas, the browser, ACL bypass.")
-@click.option("--rest-key", default=None, help="Client key (X-Parse-REST-API-Key) requests without the master key must carry.")
+@click.option("--master-key", required=True, envvar="QUERYLANG_MASTER_KEY",
+              help="X-Parse-Master-Key: writes, /schemas, the browser, ACL bypass (or $QUERYLANG_MASTER_KEY, "
+                   "which other users cannot read in the process list).")
+@click.option("--rest-key", default=None, envvar="QUERYLANG_REST_KEY",
+              help="Client key (X-Parse-REST-API-Key) requests without the master key must carry (or $QUERYLANG_REST_KEY).")
 @click.option("--allow-client-writes", is_flag=True, help="Let requests without the master key create, update and delete.")
 @click.option("--acl-field", default="ACL", show_default=True, help="Field holding each record's Parse ACL (of type ACL, or an Object).")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int, help="Largest request body in bytes.")

@@ -70,3 +70,27 @@ def test_a_mount_under_the_browser_is_refused() -> None:
         res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--mount", mount])
         assert res.exit_code == 2, (mount, res.output)
         assert "--mount" in res.output and "the data browser" in res.output and "Parse API at" not in res.output
+
+
+def test_the_keys_may_come_from_the_environment() -> None:
+    """--master-key on the command line shows in the process list to every user of the machine:
+    QUERYLANG_MASTER_KEY (and QUERYLANG_REST_KEY) give the keys without it."""
+    import socket
+
+    from querylang.server import command
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = str(busy.getsockname()[1])
+    try:
+        res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--port", port], env={"QUERYLANG_MASTER_KEY": ""})
+        assert res.exit_code == 2 and "--master-key" in res.output
+        res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--port", port],
+                                 env={"QUERYLANG_MASTER_KEY": "k", "QUERYLANG_REST_KEY": "r"})
+        # the keys were taken: the command went on to the port, which is in use
+        assert res.exit_code == 2 and "Address already in use" in res.output, res.output
+    finally:
+        busy.close()
+    params = {p.name: p for p in command.serve.params}
+    assert params["master_key"].envvar == "QUERYLANG_MASTER_KEY" and params["rest_key"].envvar == "QUERYLANG_REST_KEY"
