@@ -288,6 +288,8 @@ class Api:
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
         self._served(access, class_name)
+        if "\x00" in oid:
+            raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         keys = _key_list(params.get("keys"), "keys")
         include = _key_list(params.get("include"), "include")
         view = self._view(access, class_name, keys, include)

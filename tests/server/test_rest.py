@@ -130,6 +130,15 @@ def test_unknown_class_and_object(shared: LiveServer, client: httpx.Client) -> N
     assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_object_id_holding_nul_is_not_found(shared: LiveServer, client: httpx.Client, method: str) -> None:
+    """GET answered 107 ('a string holds a NUL character') where PUT and DELETE on the same
+    path answered 101: no record can have such an id, so each is not found."""
+    r = client.request(method, f"{shared.url}/classes/Post/p0%00x", headers=headers(master=True),
+                       json={} if method == "PUT" else None)
+    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
+
+
 @pytest.mark.parametrize("hdrs", [
     {}, {"X-Parse-Application-Id": "wrong"},
     {"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": "wrong"},
