@@ -264,6 +264,13 @@ def test_piped_input_exits_2_after_a_user_error(tmp_path: Path) -> None:
     assert "did you mean 'score'" in out and "4 records" in out
 
 
+def test_limit_zero_is_a_usage_error(tmp_path: Path) -> None:
+    """.limit 0 was taken, then every query showed nothing and said "0 records (more not shown)"."""
+    status, out = piped(".class Post\n.limit 0\nwhere({ score: 13 })\n", tmp_path)
+    assert status == 2
+    assert "usage: .limit N|off" in out and "more not shown" not in out and "4 records" in out
+
+
 def session_for(**kw: object) -> tuple[Session, io.StringIO]:
     db = querylang.connect()
     db.load(sample_document())

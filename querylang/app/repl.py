@@ -269,8 +269,8 @@ class Session:
     def cmd_limit(self, args: list[str]) -> None:
         if args == ["off"]:
             self.max_rows = None
-        elif len(args) == 1 and args[0].isdigit():
-            self.max_rows = int(args[0])
+        elif len(args) == 1 and args[0].isdigit() and int(args[0]) > 0:
+            self.max_rows = int(args[0])  # 0 would show nothing, and say "(more not shown)" of it
         elif args:
             raise self._usage(".limit")
         self.note(f"showing {'all' if self.max_rows is None else f'at most {self.max_rows}'} records")
