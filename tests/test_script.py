@@ -629,6 +629,8 @@ ERRORS = [
     ("const Math = 1", ScriptError, "'Math' is built in and cannot be declared", 1, 7),
     ("let $x = 1", ScriptError, "'$x' is an input and cannot be declared", 1, 5),
     ("where({ a: 'abc'.foo() })", ScriptError, "Unknown method 'foo' on string", 1, 18),
+    ("where({ a: 'abc'.length() })", ScriptError, "'abc'.length is not a function (number)", 1, 18),
+    ("where({ a: [1, 2].length() })", ScriptError, "[1, 2].length is not a function (number)", 1, 19),
     ("where({ a: 'abc'.foo })", ScriptError, "Unknown property 'foo' on string", 1, 18),
     ("where({ a: 'abc'.trim })", ScriptError, "'trim' must be called", 1, 18),
     ("where({ a: [1].map(1) })", ScriptError, "map() needs a function, not number", 1, 16),

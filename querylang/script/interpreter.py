@@ -575,6 +575,9 @@ class _Run:
                     what = self.text[chain.start : call.start]
                     raise self.fail(key_node, f"{what} is not a function ({type_name(obj[key])})")
                 raise self.fail(key_node, f"Unknown method '{key}' on object")
+            if key == "length" and isinstance(obj, str | list):
+                # A property, not a method: JavaScript's own words for calling it.
+                raise self.fail(key_node, f"{self.text[chain.start : call.start]} is not a function (number)")
             hint = ""
             if key in ("test", "exec", "match", "matchAll", "search"):
                 hint = " (regular expressions only work as matchesRegex values)"
