@@ -143,6 +143,11 @@ class DataError(QueryError):
         self.field = field
 
 
+class DatabaseInUse(DataError):
+    """A DuckDB database file another process has open: DuckDB lets one process at a time
+    open a file that is written (docs/postgres.md)."""
+
+
 class QueryTimeout(QueryError):
     """The query ran longer than the configured timeout and was interrupted."""
 

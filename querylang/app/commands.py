@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.errors import OBJECT_NOT_FOUND, DatabaseInUse, DataError, QueryError
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -281,15 +281,18 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
     this command created is removed again (with its .wal): a failed load or import leaves
     nothing behind. Once it succeeds, closing the database is the caller's."""
     url = is_url(target)
-    existed = url or Path(target).exists()
+    made = not url and not Path(target).exists()
     db = None
     try:
         db = connect(str(target) if url else Path(target))
+        made = made and not db.schema.classes
         return db, work(db)
-    except BaseException:
+    except BaseException as exc:
         if db is not None:
             db.close()
-        if not existed:
+        # A file that appeared after the look above (two loads started together into a new
+        # file) is another process's: the one it could not open, or found holding classes.
+        if made and not isinstance(exc, DatabaseInUse):
             path = Path(target)
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)

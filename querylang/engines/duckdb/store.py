@@ -54,7 +54,14 @@ from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog, no_gc
-from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
+from querylang.errors import (
+    DatabaseInUse,
+    DataError,
+    EngineError,
+    QueryCancelled,
+    QueryError,
+    QueryTimeout,
+)
 from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
@@ -89,6 +96,11 @@ class Store:
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
+            if "Could not set lock" in str(exc):
+                raise DatabaseInUse(
+                    f"cannot open database {self.path}: another process has it open, and DuckDB "
+                    f"lets one process at a time open a file that is written ({exc})"
+                ) from None
             raise DataError(f"cannot open database {self.path}: {exc}") from None
         # Queries share it, writes and loads hold it alone (readers.py); the text-search words
         # a load left pending are filled by one query at a time.

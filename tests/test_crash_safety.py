@@ -1,0 +1,95 @@
+"""Nothing lost, nothing half-written, when real machines fail: the ``querylang`` command on a
+DuckDB file with other processes on the same file, killed or interrupted mid-way, with a disk
+that fills, a folder it may not write, a file that is not what it should be, and output that
+cannot be written. Each runs the command in a subprocess: the process boundary is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import querylang
+
+ROOT = Path(__file__).parent.parent
+COMMAND = [sys.executable, "-m", "querylang"]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "120", "QUERYLANG_DEBUG": ""}
+
+
+def run(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, env=ENV, timeout=300, **kw)  # type: ignore[call-overload]
+
+
+def big_doc(n: int, cls: str = "Big") -> dict[str, object]:
+    return {
+        "classes": {cls: {"fields": {"x": {"type": "Number"}, "s": {"type": "String"}}}},
+        "records": {cls: [{"objectId": f"b{i}", "x": i, "s": f"hello {i}"} for i in range(n)]},
+    }
+
+
+def wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < end, f"no {path} after {timeout} s"
+        time.sleep(0.01)
+
+
+# --- two processes on one file --------------------------------------------------------------
+
+# A `querylang load` that, having seen that its database file does not exist, waits until
+# another process has made it (and holds its lock) before opening it: the moment two loads
+# started together into a new file meet.
+_LATE_OPENER = """
+import pathlib, sys, time
+from querylang.app import cli, commands
+
+db, marker = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+real = commands.connect
+
+def connect(*a, **k):
+    marker.write_text("looked")
+    while not db.exists():
+        time.sleep(0.01)
+    time.sleep(1.0)  # the other load has its lock by now
+    return real(*a, **k)
+
+commands.connect = connect
+cli.main(sys.argv[3:], prog_name="querylang")
+"""
+
+
+def test_a_load_that_cannot_open_a_new_file_leaves_the_other_loads_file(tmp_path: Path) -> None:
+    """Two loads started together into a new file: the one that loses the race for DuckDB's
+    lock used to remove the file as its own ("a file this command created"), while the other
+    went on writing into the removed file and reported "loaded N records into …": nothing
+    was left on disk. Two `querylang load` run at once lost the file every time."""
+    small, big = tmp_path / "small.json", tmp_path / "big.json"
+    small.write_text(json.dumps(big_doc(10, "Small")), encoding="utf-8")
+    big.write_text(json.dumps(big_doc(200_000)), encoding="utf-8")
+    db, marker = tmp_path / "new.duckdb", tmp_path / "looked"
+    late = subprocess.Popen(
+        [sys.executable, "-c", _LATE_OPENER, str(db), str(marker), "load", str(small), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    try:
+        wait_for(marker, late)
+        first = run("load", str(big), "--db", str(db), "--no-progress")
+        out, err = late.communicate(timeout=120)
+    finally:
+        if late.poll() is None:
+            late.kill()
+            late.communicate()
+    assert first.returncode == 0 and "loaded 200000 records" in first.stdout, first
+    assert late.returncode == 2 and str(db) in err and "another process has it open" in err, (late.returncode, out, err)
+    assert db.exists()
+    got = querylang.connect(db, read_only=True)
+    try:
+        assert set(got.schema.classes) == {"Big"}
+        assert got.query("Big", None, limit=0, count=True).count == 200_000
+    finally:
+        got.close()
