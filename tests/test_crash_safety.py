@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -91,5 +92,67 @@ def test_a_load_that_cannot_open_a_new_file_leaves_the_other_loads_file(tmp_path
     try:
         assert set(got.schema.classes) == {"Big"}
         assert got.query("Big", None, limit=0, count=True).count == 200_000
+    finally:
+        got.close()
+
+
+# --- interrupted once the data is in --------------------------------------------------------
+
+# A command whose first computation of text-search words (on close) leaves a marker, so that
+# the test's SIGTERM lands while they are computed.
+_MARK_WORDS = """
+import pathlib, sys
+from querylang.app import cli
+from querylang.engines.duckdb import store
+
+marker = pathlib.Path(sys.argv[1])
+real = store.Store.fill_words
+
+def fill_words(self, *a, **k):
+    marker.write_text("words")
+    return real(self, *a, **k)
+
+store.Store.fill_words = fill_words
+cli.main(sys.argv[2:], prog_name="querylang")
+"""
+
+
+def test_sigterm_while_an_import_computes_its_words_keeps_it_and_says_so(tmp_path: Path) -> None:
+    """An import is committed before closing the database computes the text-search words.
+    SIGTERM then used to end the command with "interrupted" and exit 130, as if nothing had
+    been imported ("every import is all or nothing"), while every record was kept: running
+    it again failed on the first duplicate objectId. It now says what `load` says there."""
+    words = ["alpha", "beta", "gamma", "naïve", "日本", "zeta", "kappa", "lorem", "ipsum"]
+    notes = [
+        {"objectId": f"n{i}", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+         "body": " ".join(words[(i * 7 + j) % len(words)] for j in range(40)) + f" {i}", "k": i}
+        for i in range(150_000)
+    ]  # fmt: skip
+    export = tmp_path / "Note.json"
+    export.write_text(json.dumps({"results": notes}, ensure_ascii=False), encoding="utf-8")
+    db, marker = tmp_path / "app.duckdb", tmp_path / "words"
+    before = querylang.connect(db)
+    before.load(big_doc(10, "Old"))
+    before.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MARK_WORDS, str(marker), "import", "dashboard", str(export), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    try:
+        wait_for(marker, proc, timeout=240)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert "imported 150000 records" in out, (proc.returncode, out, err)
+    assert "the records are kept" in err and proc.returncode == 0, (proc.returncode, out, err)
+    got = querylang.connect(db)
+    try:
+        assert got.query("Note", None, limit=0, count=True).count == 150_000
+        assert got.query("Old", None, limit=0, count=True).count == 10
+        assert got.query("Note", "where({ body: { text: { search: 'naïve' } } })", limit=0, count=True).count == 150_000
     finally:
         got.close()

@@ -24,6 +24,7 @@ from querylang.api import Database, connect
 from querylang.app.commands import (
     cancellable,
     class_counts,
+    close_written,
     explain,
     is_url,
     parse_keys,
@@ -460,7 +461,6 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
-    words_left = False
     with bar:
         doc: Any = file if file.is_dir() else read_document_with_progress(file, size, bar)
         tasks: dict[str, Any] = {}
@@ -474,20 +474,11 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell))
         # The load is committed: what closing adds (the text-search words) is no part of it.
         bar.add_task("text-search words", total=None, detail=str(db_path))
-        try:
-            db.close()
-        except KeyboardInterrupt:
-            words_left = True
-            db.close()
+        words_left = close_written(db, db_path)
     total = sum(counts.values())
     click.echo(f"loaded {total} records into {target_name(db_path)}: {per_class(counts)}")
     if words_left:
-        click.echo(
-            "interrupted while computing the text-search words: the records are kept, and the "
-            "words are computed on the next open for writing (the first text search or the close "
-            f"of e.g. querylang repl --db {'URL' if is_url(db_path) else db_path} < /dev/null)",
-            err=True,
-        )
+        click.echo(words_left, err=True)
 
 
 def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, Any]:

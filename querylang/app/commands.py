@@ -299,6 +299,22 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
         raise
 
 
+def close_written(db: Database, target: Path | str) -> str | None:
+    """Close a database a load or import has committed into. Closing computes the text-search
+    words (no part of the load): a Ctrl-C or SIGTERM then keeps the records, and what is
+    returned says so, for after the command's report."""
+    try:
+        db.close()
+    except KeyboardInterrupt:
+        db.close()
+        return (
+            "interrupted while computing the text-search words: the records are kept, and the "
+            "words are computed on the next open for writing (the first text search or the close "
+            f"of e.g. querylang repl --db {'URL' if is_url(target) else target} < /dev/null)"
+        )
+    return None
+
+
 def target_name(target: Path | str) -> str:
     """The database a command wrote into, for its report: a file as given; a PostgreSQL URL
     not repeated, since it may hold a password (errors name it masked, by the engine)."""

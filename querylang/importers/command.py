@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..api import Database
-from ..app.commands import per_class, target_name, write_into
+from ..app.commands import close_written, per_class, target_name, write_into
 from ..app.params import DbParam
 from .interchange import ImportReport
 
@@ -35,17 +35,16 @@ def import_group() -> None:
 
 
 def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
-    """Run an import into the database; remove a database file this command created if it fails."""
-
-    def run(db: Database) -> ImportReport:
-        report = work(db)
-        db.close()
-        return report
-
-    _, report = write_into(db_path, run)
+    """Run an import into the database; remove a database file this command created if it fails.
+    Once the import is committed it is kept: an interrupt while closing (the text-search
+    words) says so, as for a load."""
+    db, report = write_into(db_path, work)
+    words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"imported {report.records} records and {report.edges} relation edges into {target_name(db_path)}: {per_class(report.counts)}")
+    if words_left:
+        click.echo(words_left, err=True)
 
 
 class _Bar:
