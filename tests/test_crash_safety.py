@@ -156,3 +156,20 @@ def test_sigterm_while_an_import_computes_its_words_keeps_it_and_says_so(tmp_pat
         assert got.query("Note", "where({ body: { text: { search: 'naïve' } } })", limit=0, count=True).count == 150_000
     finally:
         got.close()
+
+
+# --- places a database cannot be made -------------------------------------------------------
+
+
+def test_a_new_database_where_no_file_can_be_made_is_a_clear_user_error(tmp_path: Path) -> None:
+    """A load into a place where no file can be made used to end in "internal error:
+    NotADirectoryError" (exit 1) when the parent is a file, and in "internal error: OSError:
+    [Errno 30] Read-only file system" on a read-only disk: removing the file the failed
+    command might have made failed too, and hid DuckDB's own error."""
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(big_doc(3)), encoding="utf-8")
+    for target in (data / "new.duckdb", tmp_path / "missing" / "new.duckdb"):
+        res = run("load", str(data), "--db", str(target))
+        assert res.returncode == 2, res
+        assert res.stderr.startswith(f"error: cannot open database {target}:") and "internal" not in res.stderr, res
+    assert json.loads(data.read_text(encoding="utf-8"))["records"]["Big"][2]["objectId"] == "b2"

@@ -7,6 +7,7 @@ library interrupts the statement (``Database.query(..., cancel=)``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -295,7 +296,10 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
         if made and not isinstance(exc, DatabaseInUse):
             path = Path(target)
             for leftover in (path, path.with_name(path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+                # A place where no file could be made (a read-only disk, a parent that is a
+                # file) refuses the removal too: the error to see is the one being raised.
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
         raise
 
 
