@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -173,3 +174,30 @@ def test_a_new_database_where_no_file_can_be_made_is_a_clear_user_error(tmp_path
         assert res.returncode == 2, res
         assert res.stderr.startswith(f"error: cannot open database {target}:") and "internal" not in res.stderr, res
     assert json.loads(data.read_text(encoding="utf-8"))["records"]["Big"][2]["objectId"] == "b2"
+
+
+def _full_disk() -> None:
+    """In the child: every file write fails, as on a full disk (EFBIG rather than ENOSPC;
+    the same for DuckDB), with no root needed to mount a small one."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def test_a_database_a_full_disk_kept_from_being_made_is_not_left_empty(tmp_path: Path) -> None:
+    """connect() to a new file on a full disk failed, rightly, but left the file DuckDB had
+    begun, empty; every later open, with space again, said it "is not a DuckDB database: it
+    looks like some other file" until someone found and removed it. The empty file is
+    removed now, and an empty database file met otherwise is named as such."""
+    path = tmp_path / "new.duckdb"
+    child = "import sys, querylang\ntry:\n    querylang.connect(sys.argv[1])\nexcept querylang.DataError as e:\n    print(e)\n"
+    res = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, env=ENV,
+                         timeout=120, preexec_fn=_full_disk)  # fmt: skip
+    assert f"cannot open database {path}" in res.stdout, res
+    assert not path.exists()
+    db = querylang.connect(path)  # space again: a new database
+    db.load(big_doc(3))
+    db.close()
+    empty = tmp_path / "empty.duckdb"
+    empty.touch()
+    res = run("query", "Big", "where({})", "--db", str(empty))
+    assert res.returncode == 2 and f"{empty} is an empty file, not a DuckDB database" in res.stderr, res

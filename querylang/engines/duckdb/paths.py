@@ -27,6 +27,11 @@ def check_database_path(path: str, *, read_only: bool) -> None:
             raise DataError(f"cannot open database {path}: {exc}") from None
         if head[8:12] == _MAGIC:
             return
+        if not head:
+            raise DataError(
+                f"{path} is an empty file, not a DuckDB database (one whose making was cut short, "
+                "e.g. by a full disk, is left empty): remove it, and a new database is made there"
+            )
         kind = {".json": "a JSON file", ".csv": "a CSV file"}.get(file.suffix.lower(), "some other file")
         hint = " (to load it: querylang load FILE --db NEW.duckdb, or db.load(path))" if kind == "a JSON file" else ""
         raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")

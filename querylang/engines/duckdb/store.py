@@ -93,6 +93,7 @@ class Store:
         self.path = str(path)
         check_database_path(self.path, read_only=read_only)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
+        new = self.path != ":memory:" and not Path(self.path).exists()
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -101,6 +102,10 @@ class Store:
                     f"cannot open database {self.path}: another process has it open, and DuckDB "
                     f"lets one process at a time open a file that is written ({exc})"
                 ) from None
+            if new:  # a full disk leaves the file DuckDB began empty, refused by every later open
+                with contextlib.suppress(OSError):
+                    if Path(self.path).stat().st_size == 0:
+                        Path(self.path).unlink()
             raise DataError(f"cannot open database {self.path}: {exc}") from None
         # Queries share it, writes and loads hold it alone (readers.py); the text-search words
         # a load left pending are filled by one query at a time.
