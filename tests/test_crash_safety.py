@@ -15,6 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+import pytest
+
 import querylang
 
 ROOT = Path(__file__).parent.parent
@@ -201,3 +204,36 @@ def test_a_database_a_full_disk_kept_from_being_made_is_not_left_empty(tmp_path:
     empty.touch()
     res = run("query", "Big", "where({})", "--db", str(empty))
     assert res.returncode == 2 and f"{empty} is an empty file, not a DuckDB database" in res.stderr, res
+
+
+def _stored_schema(path: Path, definition: str) -> None:
+    """Overwrite class Big's stored schema row, as another program or version might write it."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("UPDATE _querylang_schema SET definition = ? WHERE class_name = 'Big'", [definition])
+    finally:
+        con.close()
+
+
+def test_a_database_whose_stored_schema_this_version_cannot_read_names_it(tmp_path: Path) -> None:
+    """A schema row that is not JSON ended every command in "internal error: JSONDecodeError"
+    (exit 1), naming neither the database nor the class; one with a type this version does
+    not know said "class Big, field x: unknown type …" as if the user's script were wrong.
+    Both now name the database, the class and what may have written it (exit 2), and the
+    library's failed open leaves the file unlocked for the next."""
+    path = tmp_path / "other.duckdb"
+    db = querylang.connect(path)
+    db.load(big_doc(3))
+    db.close()
+    for definition, why in (("{not json", "class Big: not valid JSON"),
+                            ('{"fields": {"x": {"type": "Decimal128"}}}', "class Big, field x: unknown type 'Decimal128'")):  # fmt: skip
+        _stored_schema(path, definition)
+        for args in (("schema", "--db", str(path)), ("load", str(tmp_path / "none.json"), "--db", str(path))):
+            (tmp_path / "none.json").write_text(json.dumps(big_doc(1, "Other")), encoding="utf-8")
+            res = run(*args)
+            assert res.returncode == 2, res
+            assert f"cannot read the database {path}: its _querylang_schema table holds a schema" in res.stderr, res
+            assert why in res.stderr and "internal" not in res.stderr, res
+        with pytest.raises(querylang.DataError, match="newer querylang"):
+            querylang.connect(path)
+        duckdb.connect(str(path)).close()  # not left locked by the failed open

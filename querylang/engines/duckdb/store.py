@@ -119,6 +119,9 @@ class Store:
         except duckdb.Error as exc:
             self.con.close()
             raise EngineError(f"cannot read the database {self.path}: {exc}") from None
+        except BaseException:
+            self.con.close()  # the file is not left locked by a database that never opened
+            raise
 
     def _open(self, read_only: bool) -> None:
         if not read_only:
@@ -141,7 +144,18 @@ class Store:
             ).fetchall()
         except duckdb.CatalogException:
             return Schema()
-        schema = Schema.from_json({name: json.loads(d) for name, d in rows})
+        name, defs = "", {}
+        try:
+            for name, d in rows:
+                defs[name] = json.loads(d)
+            schema = Schema.from_json(defs)
+        except (ValueError, QueryError) as exc:  # a file another program or version wrote
+            why = str(exc) if isinstance(exc, QueryError) else f"class {name}: not valid JSON"
+            raise DataError(
+                f"cannot read the database {self.path}: its {SCHEMA_TABLE} table holds a schema "
+                f"this querylang cannot read ({why}); was it written by another program or a "
+                "newer querylang?"
+            ) from None
         return replace(schema, clean_joins=self._clean_joins(schema))
 
     def _clean_joins(self, schema: Schema) -> frozenset[str]:
