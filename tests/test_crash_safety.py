@@ -237,3 +237,55 @@ def test_a_database_whose_stored_schema_this_version_cannot_read_names_it(tmp_pa
         with pytest.raises(querylang.DataError, match="newer querylang"):
             querylang.connect(path)
         duckdb.connect(str(path)).close()  # not left locked by the failed open
+
+
+# --- a disk that fills -----------------------------------------------------------------------
+
+
+def _small_files() -> None:
+    """In the child: no file may grow past 1 MB, as on a disk with 1 MB left (EFBIG)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+
+def test_an_import_whose_staging_folder_fills_the_disk_names_it_and_removes_it(tmp_path: Path) -> None:
+    """An import writes its records to a staging folder (in TMPDIR) first. When that disk
+    filled, the command ended in "internal error: OSError" (exit 1), naming no place, and the
+    half-written staging folder was left behind: closing its files failed again, and the
+    removal was never reached."""
+    rows = [{"objectId": f"n{i}", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+             "body": "lorem ipsum " * 10, "k": i} for i in range(40_000)]  # fmt: skip
+    export = tmp_path / "Note.json"
+    export.write_text(json.dumps({"results": rows}), encoding="utf-8")
+    db, tmp = tmp_path / "app.duckdb", tmp_path / "tmp"
+    tmp.mkdir()
+    before = querylang.connect(db)
+    before.load(big_doc(3))
+    before.close()
+    res = subprocess.run([*COMMAND, "import", "dashboard", str(export), "--db", str(db)], capture_output=True,
+                         text=True, env={**ENV, "TMPDIR": str(tmp)}, timeout=300, preexec_fn=_small_files)  # fmt: skip
+    assert res.returncode == 2, res
+    assert f"cannot write the import's staging folder {tmp}" in res.stderr and "internal" not in res.stderr, res
+    assert list(tmp.iterdir()) == []
+    after = querylang.connect(db, read_only=True)
+    try:
+        assert set(after.schema.classes) == {"Big"}
+    finally:
+        after.close()
+
+
+def test_output_to_a_full_disk_is_named_and_a_user_error(tmp_path: Path) -> None:
+    """`querylang query … > out.csv` on a full disk ended in "internal error: OSError: [Errno
+    28] No space left on device" (exit 1), as if querylang were at fault, naming no place."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    path = tmp_path / "db.duckdb"
+    db = querylang.connect(path)
+    db.load(big_doc(20_000))
+    db.close()
+    for fmt in ("table", "json", "jsonl", "csv"):
+        with open("/dev/full", "w") as full:
+            res = subprocess.run([*COMMAND, "query", "Big", "where({})", "--db", str(path), "--limit", "20000",
+                                  "--format", fmt], stdout=full, stderr=subprocess.PIPE, text=True, env=ENV, timeout=300)  # fmt: skip
+        assert res.returncode == 2, (fmt, res)
+        assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", (fmt, res)

@@ -6,6 +6,7 @@ the caret view for scripts, goes to stderr), 1 an internal fault, 130 interrupte
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -62,6 +63,7 @@ EXIT_USER = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_MIN_BYTES = 1 << 20
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 TABLE_ROWS = 100  # records a table shows without --limit  # below this a load is over before a bar could be read
 
 
@@ -88,17 +90,29 @@ class QueryLangGroup(click.Group):
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, and keep Python from complaining
             # about the closed stdout at exit.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _drop_stdout()
             ctx.exit(0)
         except Exception as err:
             if os.environ.get("QUERYLANG_DEBUG"):
                 raise
+            if isinstance(err, OSError) and err.filename is None and err.errno in DISK_FULL:
+                # Output to a full disk (`> out.csv`, /dev/full): the environment's fault. The
+                # files a command writes itself name themselves (an import's staging folder).
+                _drop_stdout()
+                report_error(QueryError(f"cannot write the output (standard output): {err.strerror or err}"))
+                ctx.exit(EXIT_USER)
             click.echo(
                 f"internal error: {type(err).__name__}: {err} (set QUERYLANG_DEBUG=1 for the traceback)",
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _drop_stdout() -> None:
+    """Send what is left of standard output nowhere, so that Python's own flush at exit does
+    not complain about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def report_error(err: QueryError) -> None:

@@ -9,12 +9,13 @@ all or nothing, as every load is.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -90,16 +91,38 @@ class Staging:
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            if et is None:
+                self.close()
+            else:  # closing fails as the write did (a full disk): the error to see is that one
+                with contextlib.suppress(DataError):
+                    self.close()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A staging file that cannot be written (a full disk) is named, with what to do."""
+        try:
+            yield
+        except OSError as exc:
+            raise DataError(
+                f"cannot write the import's staging folder {self.root}: {exc.strerror or exc} "
+                "(TMPDIR names a folder with more room)"
+            ) from None
 
     def close(self) -> None:
-        for fh in self._files.values():
-            fh.close()
+        files = [*self._files.values(), *([self._relations] if self._relations is not None else [])]
         self._files.clear()
-        if self._relations is not None:
-            self._relations.close()
-            self._relations = None
+        self._relations = None
+        with self._writing():
+            try:
+                for fh in files:
+                    fh.close()
+            finally:
+                for fh in files:  # every one closed, also after one failed
+                    with contextlib.suppress(OSError):
+                        fh.close()
 
     def define(self, name: str, fields: Mapping[str, Any]) -> None:
         """A class and its interchange fields (a class defined twice merges its fields)."""
@@ -130,32 +153,37 @@ class Staging:
                 why if str(exc) == why else "a Number must be finite (no NaN or Infinity)",
                 class_name=class_name, object_id=oid if isinstance(oid, str) else None, field=field,
             ) from None
-        fh.write(line + "\n")
+        with self._writing():
+            fh.write(line + "\n")
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
 
     def flush(self) -> None:
         """Hand what was written to the OS (after each page: what a page leaves behind is on disk)."""
-        for fh in self._files.values():
-            fh.flush()
-        if self._relations is not None:
-            self._relations.flush()
+        with self._writing():
+            for fh in self._files.values():
+                fh.flush()
+            if self._relations is not None:
+                self._relations.flush()
 
     def done_with(self, class_name: str) -> None:
         """The class's records are all written: close its file (one open file at a time)."""
         fh = self._files.pop(class_name, None)
         if fh is not None:
-            fh.close()
+            with self._writing():
+                fh.close()
 
     def relation(self, edge: Mapping[str, str]) -> None:
-        if self._relations is None:
-            self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
-        self._relations.write(_dump(edge) + "\n")
+        with self._writing():
+            if self._relations is None:
+                self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
+            self._relations.write(_dump(edge) + "\n")
         self.edges += 1
 
     def finish(self) -> Path:
         """Close the files and write ``schema.json``; the directory is complete."""
         self.close()
-        (self.dir / "schema.json").write_text(_dump({"classes": self.classes}) + "\n", encoding="utf-8")
+        with self._writing():
+            (self.dir / "schema.json").write_text(_dump({"classes": self.classes}) + "\n", encoding="utf-8")
         return self.dir
 
     def load(self, db: Destination, report: ImportReport) -> ImportReport:
