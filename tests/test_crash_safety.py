@@ -289,3 +289,27 @@ def test_output_to_a_full_disk_is_named_and_a_user_error(tmp_path: Path) -> None
                                   "--format", fmt], stdout=full, stderr=subprocess.PIPE, text=True, env=ENV, timeout=300)  # fmt: skip
         assert res.returncode == 2, (fmt, res)
         assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", (fmt, res)
+
+
+def test_output_in_an_encoding_that_cannot_hold_a_record_is_named_and_a_user_error(tmp_path: Path) -> None:
+    """With standard output in ASCII or Latin-1 (PYTHONIOENCODING, or LC_ALL=C with UTF-8 mode
+    off) a record holding other characters ended every format in "internal error:
+    UnicodeEncodeError" (exit 1). It is the environment's: exit 2 and what to set. Output the
+    encoding holds is unchanged."""
+    path = tmp_path / "db.duckdb"
+    db = querylang.connect(path)
+    db.load({"classes": {"Uni": {"fields": {"s": {"type": "String"}}}},
+             "records": {"Uni": [{"objectId": "a", "s": "plain"}, {"objectId": "b", "s": "naïve 日本 😀"}]}})  # fmt: skip
+    db.close()
+    for encoding in ("ascii", "latin-1"):
+        env = {**ENV, "PYTHONIOENCODING": encoding}
+        for fmt in ("table", "json", "jsonl", "csv"):
+            res = subprocess.run([*COMMAND, "query", "Uni", "where({})", "--db", str(path), "--format", fmt],
+                                 capture_output=True, env=env, timeout=120)  # fmt: skip
+            err = res.stderr.decode("utf-8", "backslashreplace")
+            assert res.returncode == 2 and "internal" not in err, (encoding, fmt, res)
+            assert err.startswith("error: cannot write the output (standard output): its encoding, ") and "PYTHONIOENCODING=utf-8" in err, err
+            assert f"{encoding.replace('latin-1', 'iso8859-1')}, cannot hold '" in err, err
+        res = subprocess.run([*COMMAND, "query", "Uni", "where({ s: 'plain' })", "--db", str(path), "--format", "csv"],
+                             capture_output=True, env=env, timeout=120)  # fmt: skip
+        assert res.returncode == 0 and res.stdout.splitlines()[1].startswith(b"a,plain,"), res

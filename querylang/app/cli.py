@@ -6,6 +6,7 @@ the caret view for scripts, goes to stderr), 1 an internal fault, 130 interrupte
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import logging
@@ -92,6 +93,17 @@ class QueryLangGroup(click.Group):
             # about the closed stdout at exit.
             _drop_stdout()
             ctx.exit(0)
+        except UnicodeEncodeError as err:
+            if not _stdout_encoding(err.encoding):
+                raise
+            # A locale without UTF-8 (LC_ALL=C, PYTHONIOENCODING=ascii) and records that hold
+            # what it cannot: no format would keep them exact, so nothing is made up.
+            char = err.object[err.start : err.end] if isinstance(err.object, str) else ""
+            report_error(QueryError(
+                f"cannot write the output (standard output): its encoding, {sys.stdout.encoding}, cannot hold "
+                f"{char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
+            ))  # fmt: skip
+            ctx.exit(EXIT_USER)
         except Exception as err:
             if os.environ.get("QUERYLANG_DEBUG"):
                 raise
@@ -106,6 +118,14 @@ class QueryLangGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _stdout_encoding(encoding: str) -> bool:
+    """Whether ``encoding`` is standard output's."""
+    try:
+        return codecs.lookup(encoding).name == codecs.lookup(sys.stdout.encoding or "utf-8").name
+    except LookupError:
+        return False
 
 
 def _drop_stdout() -> None:
