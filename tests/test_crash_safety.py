@@ -313,3 +313,21 @@ def test_output_in_an_encoding_that_cannot_hold_a_record_is_named_and_a_user_err
         res = subprocess.run([*COMMAND, "query", "Uni", "where({ s: 'plain' })", "--db", str(path), "--format", "csv"],
                              capture_output=True, env=env, timeout=120)  # fmt: skip
         assert res.returncode == 0 and res.stdout.splitlines()[1].startswith(b"a,plain,"), res
+
+
+# --- a reader that goes away ----------------------------------------------------------------
+
+
+def test_piped_repl_whose_reader_goes_away_ends_quietly_with_status_0(tmp_path: Path) -> None:
+    """`… | querylang repl | head -1`: the REPL took the closed pipe for a fault of its own
+    (an entry's "internal error: BrokenPipeError"), and exited 1, where every other command
+    exits 0 (README: "also when the reader of the output goes away, as in `| head`")."""
+    proc = subprocess.Popen([*COMMAND, "repl", "--class", "Comment"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=ENV)  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(b"where({})\n" * 50)
+    proc.stdin.close()
+    assert proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0 and err == b"", (proc.returncode, err)

@@ -125,6 +125,8 @@ class Session:
             self.console.print(Text("cancelled", style=HINT_STYLE))
         except (Quit, EOFError):
             raise
+        except BrokenPipeError:
+            raise  # the reader of the output went away (`| head`): the CLI ends quietly, exit 0
         except Exception as err:  # a fault in querylang must not end the user's session
             self.error(f"internal error: {type(err).__name__}: {err}", status=EXIT_INTERNAL)
 
