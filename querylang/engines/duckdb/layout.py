@@ -31,7 +31,11 @@ Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
 
 from __future__ import annotations
 
-from querylang.model.schema import ClassDef, Field
+import json
+from collections.abc import Iterable
+
+from querylang.errors import DataError, QueryError
+from querylang.model.schema import ClassDef, Field, Schema
 
 NULLS_COLUMN = ":nulls"  # names of fields stored as explicit null, so records read back as written
 SCHEMA_TABLE = "_querylang_schema"
@@ -142,3 +146,19 @@ class DuckDBLayout:
 
 
 LAYOUT = DuckDBLayout()
+
+
+def stored_schema(path: str, rows: Iterable[tuple[str, str]]) -> Schema:
+    """The schema the rows (class_name, definition) of SCHEMA_TABLE hold. Rows this version
+    cannot read (another program's, a newer querylang's) are a DataError naming the database."""
+    name, defs = "", {}
+    try:
+        for name, text in rows:
+            defs[name] = json.loads(text)
+        return Schema.from_json(defs)
+    except (ValueError, QueryError) as exc:
+        why = str(exc) if isinstance(exc, QueryError) else f"class {name}: not valid JSON"
+        raise DataError(
+            f"cannot read the database {path}: its {SCHEMA_TABLE} table holds a schema this "
+            f"querylang cannot read ({why}); was it written by another program or a newer querylang?"
+        ) from None

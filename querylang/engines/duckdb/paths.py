@@ -1,11 +1,14 @@
 """Which paths are DuckDB databases: a file is opened only if it is one, and created only where
-the user clearly asked for a database file."""
+the user clearly asked for a database file; and opening one, with DuckDB's refusals made plain."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from querylang.errors import DataError
+import duckdb
+
+from querylang.errors import DatabaseInUse, DataError
 
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
 _MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
@@ -42,3 +45,23 @@ def check_database_path(path: str, *, read_only: bool) -> None:
             f"no database at {path}: a new database file is made only for a name ending in "
             f"{', '.join(DATABASE_SUFFIXES)}"
         )
+
+
+def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """DuckDB's connection to a checked path (check_database_path). A file another process
+    has open is a :class:`DatabaseInUse`; any other refusal a DataError naming the file."""
+    check_database_path(path, read_only=read_only)
+    new = not path.startswith(":memory:") and not Path(path).exists()
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as exc:
+        if "Could not set lock" in str(exc):
+            raise DatabaseInUse(
+                f"cannot open database {path}: another process has it open, and DuckDB "
+                f"lets one process at a time open a file that is written ({exc})"
+            ) from None
+        if new:  # a full disk leaves the file DuckDB began empty, refused by every later open
+            with contextlib.suppress(OSError):
+                if Path(path).stat().st_size == 0:
+                    Path(path).unlink()
+        raise DataError(f"cannot open database {path}: {exc}") from None

@@ -38,8 +38,9 @@ from querylang.engines.duckdb.layout import (
     join_table,
     load_columns,
     quote_ident,
+    stored_schema,
 )
-from querylang.engines.duckdb.paths import check_database_path
+from querylang.engines.duckdb.paths import connect_file
 from querylang.engines.duckdb.pipeline import (
     DIRECTORY_RECHECK_MAX,
     LOADING_TABLE,
@@ -54,14 +55,7 @@ from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog, no_gc
-from querylang.errors import (
-    DatabaseInUse,
-    DataError,
-    EngineError,
-    QueryCancelled,
-    QueryError,
-    QueryTimeout,
-)
+from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
@@ -91,22 +85,8 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
-        check_database_path(self.path, read_only=read_only)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
-        new = self.path != ":memory:" and not Path(self.path).exists()
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as exc:
-            if "Could not set lock" in str(exc):
-                raise DatabaseInUse(
-                    f"cannot open database {self.path}: another process has it open, and DuckDB "
-                    f"lets one process at a time open a file that is written ({exc})"
-                ) from None
-            if new:  # a full disk leaves the file DuckDB began empty, refused by every later open
-                with contextlib.suppress(OSError):
-                    if Path(self.path).stat().st_size == 0:
-                        Path(self.path).unlink()
-            raise DataError(f"cannot open database {self.path}: {exc}") from None
+        self.con = connect_file(self.path, read_only=read_only)
         # Queries share it, writes and loads hold it alone (readers.py); the text-search words
         # a load left pending are filled by one query at a time.
         self.lock = ReadWriteLock()
@@ -144,18 +124,7 @@ class Store:
             ).fetchall()
         except duckdb.CatalogException:
             return Schema()
-        name, defs = "", {}
-        try:
-            for name, d in rows:
-                defs[name] = json.loads(d)
-            schema = Schema.from_json(defs)
-        except (ValueError, QueryError) as exc:  # a file another program or version wrote
-            why = str(exc) if isinstance(exc, QueryError) else f"class {name}: not valid JSON"
-            raise DataError(
-                f"cannot read the database {self.path}: its {SCHEMA_TABLE} table holds a schema "
-                f"this querylang cannot read ({why}); was it written by another program or a "
-                "newer querylang?"
-            ) from None
+        schema = stored_schema(self.path, rows)
         return replace(schema, clean_joins=self._clean_joins(schema))
 
     def _clean_joins(self, schema: Schema) -> frozenset[str]:
