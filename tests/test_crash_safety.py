@@ -100,6 +100,33 @@ def test_a_load_that_cannot_open_a_new_file_leaves_the_other_loads_file(tmp_path
         got.close()
 
 
+def test_readers_share_a_file_and_a_writer_has_it_alone(tmp_path: Path) -> None:
+    """README: commands that only read share a file; a process that may write it has it alone,
+    and another command on it fails at once (exit 2), naming the file and why, not with
+    DuckDB's bare "IO Error: Could not set lock"."""
+    path = tmp_path / "db.duckdb"
+    db = querylang.connect(path)
+    db.load(big_doc(3))
+    db.close()
+    (tmp_path / "more.json").write_text(json.dumps(big_doc(2, "More")), encoding="utf-8")
+    hold = "import sys, time, querylang\ndb = querylang.connect(sys.argv[1], read_only=sys.argv[2] == 'r')\nprint('open', flush=True)\ntime.sleep(60)\n"
+    for mode in ("r", "w"):
+        holder = subprocess.Popen([sys.executable, "-c", hold, str(path), mode], stdout=subprocess.PIPE, text=True, env=ENV)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+            res = run("query", "Big", "where({})", "--db", str(path), "--format", "csv")
+            loaded = run("load", str(tmp_path / "more.json"), "--db", str(path))
+        finally:
+            holder.kill()
+            holder.communicate()
+        if mode == "r":
+            assert res.returncode == 0 and len(res.stdout.splitlines()) == 4, res
+        else:
+            assert res.returncode == 2, res
+            assert res.stderr.startswith(f"error: cannot open database {path}: another process has it open"), res
+        assert loaded.returncode == 2 and "another process has it open" in loaded.stderr, loaded
+
+
 # --- interrupted once the data is in --------------------------------------------------------
 
 # A command whose first computation of text-search words (on close) leaves a marker, so that
