@@ -93,18 +93,16 @@ class QueryLangGroup(click.Group):
             # about the closed stdout at exit.
             _drop_stdout()
             ctx.exit(0)
-        except UnicodeEncodeError as err:
-            if not _stdout_encoding(err.encoding):
-                raise
-            # A locale without UTF-8 (LC_ALL=C, PYTHONIOENCODING=ascii) and records that hold
-            # what it cannot: no format would keep them exact, so nothing is made up.
-            char = err.object[err.start : err.end] if isinstance(err.object, str) else ""
-            report_error(QueryError(
-                f"cannot write the output (standard output): its encoding, {sys.stdout.encoding}, cannot hold "
-                f"{char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
-            ))  # fmt: skip
-            ctx.exit(EXIT_USER)
         except Exception as err:
+            if isinstance(err, UnicodeEncodeError) and _stdout_encoding(err.encoding):
+                # A locale without UTF-8 (LC_ALL=C, PYTHONIOENCODING=ascii) and records that hold
+                # what it cannot: no format would keep them exact, so nothing is made up.
+                char = err.object[err.start : err.end] if isinstance(err.object, str) else ""
+                report_error(QueryError(
+                    f"cannot write the output (standard output): its encoding, {sys.stdout.encoding}, "
+                    f"cannot hold {char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
+                ))  # fmt: skip
+                ctx.exit(EXIT_USER)
             if os.environ.get("QUERYLANG_DEBUG"):
                 raise
             if isinstance(err, OSError) and err.filename is None and err.errno in DISK_FULL:
