@@ -44,14 +44,12 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
+from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
-    ISO_FUNCTION,
-    ISO_FUNCTION_BODY,
     NULLS_COLUMN,
     SCHEMA_TABLE,
     class_columns,
     field_columns,
-    ident,
     iso_columns,
     join_table,
     output_columns,
@@ -380,32 +378,9 @@ class PostgresStore:
         except pge.UndefinedTable:
             return Schema()
         schema = Schema.from_json({name: json.loads(d) for name, d in rows})
-        if not self._dates_stored_as_text(con, schema):
+        if not dates_stored_as_text(con, schema):
             self.dialect = POSTGRES
         return replace(schema, clean_joins=self._clean_joins(con, schema))
-
-    def _dates_stored_as_text(self, con: psycopg.Connection[Any], schema: Schema) -> bool:
-        """Has every date column its stored ISO text (layout.ISO)? Tables made before those
-        columns existed have not: the records' dates are then formatted as they are read."""
-        want = {(ident(cls.name), ident(c)) for cls in schema.classes.values()
-                for c, _ in iso_columns("", class_columns(cls))}
-        if not want:
-            return True
-        rows = con.execute(
-            "SELECT c.relname, a.attname FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid "
-            "WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
-            "AND a.attgenerated = 's' AND NOT a.attisdropped"
-        ).fetchall()
-        return want <= {(str(t), str(c)) for t, c in rows}
-
-    def _iso_function(self, con: psycopg.Connection[Any]) -> str:
-        """layout.ISO_FUNCTION in this schema, made if missing (in the caller's transaction,
-        which holds the schema table's lock: made once, whatever other processes do)."""
-        name = f"{quote(self._pg_schema)}.{quote(ISO_FUNCTION)}"
-        row = con.execute("SELECT to_regprocedure(%s)", [f"{name}(timestamptz)"]).fetchone()
-        if row is None or row[0] is None:
-            con.execute(f"CREATE FUNCTION {name}{ISO_FUNCTION_BODY}")
-        return name
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         """The schema as stored now, read in the caller's (a load's or a schema change's)
@@ -443,9 +418,9 @@ class PostgresStore:
         """The tables, columns and indexes ``new`` adds to ``old`` (in the caller's transaction)."""
         made: list[str] = []
 
-        def iso_function() -> str:
+        def function() -> str:
             if not made:
-                made.append(self._iso_function(con))
+                made.append(iso_function(con, self._pg_schema))
             return made[0]
 
         for name, cls in new.classes.items():
@@ -453,7 +428,7 @@ class PostgresStore:
             t = quote(name)
             if prev is None:
                 cols = class_columns(cls)
-                defs = ", ".join(f"{quote(c)} {ty}" for c, ty in cols + iso_columns(iso_function(), cols))
+                defs = ", ".join(f"{quote(c)} {ty}" for c, ty in cols + iso_columns(function(), cols))
                 con.execute(f"CREATE TABLE {t} ({defs})")
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
             if prev is not None and any(field_columns(f) for f in added):
@@ -461,7 +436,7 @@ class PostgresStore:
             if prev is not None:
                 for f in added:
                     cols = field_columns(f)
-                    iso = iso_columns(iso_function(), cols) if f.type == "Date" else []
+                    iso = iso_columns(function(), cols) if f.type == "Date" else []
                     for c, ty in cols + iso:
                         con.execute(f"ALTER TABLE {t} ADD COLUMN {quote(c)} {ty}")
             for f in added:
