@@ -400,15 +400,22 @@ class Database:
             sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
             return QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
 
-        try:
-            row = self._planned(
-                lambda: self._statement(compile_aggregate(self.compile(class_name, query, **kw), ops, self.store.dialect))
-            )[0]
-        except QueryError as exc:
-            if exc.message != SUM_OUT_OF_RANGE:
-                raise
-            raise out_of_range() from None
-        if any(isinstance(v, float) and not math.isfinite(v) for v in row):
+        def run(scaled_avg: bool) -> tuple[Any, ...] | None:
+            """The row, or None when a sum or avg passed a double's range."""
+            try:
+                row = self._planned(lambda: self._statement(compile_aggregate(
+                    self.compile(class_name, query, **kw), ops, self.store.dialect, scaled_avg=scaled_avg,
+                )))[0]  # fmt: skip
+            except QueryError as exc:
+                if exc.message != SUM_OUT_OF_RANGE:
+                    raise
+                return None
+            return None if any(isinstance(v, float) and not math.isfinite(v) for v in row) else row
+
+        row = run(False)
+        if row is None and any(op == "avg" for op, _ in ops):
+            row = run(True)  # an avg's running sum may pass the range while the mean fits
+        if row is None:
             raise out_of_range()
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 

@@ -38,19 +38,33 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
     return Statement(sql, list(plan.where_params), plan.words, plan.reads | {(plan.class_name, field_name, "")})
 
 
-def compile_aggregate(plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None) -> Statement:
+# avg over values scaled by 2^-1000 (exact for all but tiny values, which cannot move a mean
+# this large), then scaled back: the mean of values whose running sum passes a double's range.
+AVG_SCALE = 2.0**-1000
+
+
+def compile_aggregate(
+    plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None, *, scaled_avg: bool = False
+) -> Statement:
     """One row of ``(op, field)`` aggregates (sum, min, max, avg; checked by the caller); an
-    empty sum is 0, the others None."""
+    empty sum is 0, the others None. ``scaled_avg``: each avg over scaled values (AVG_SCALE),
+    for when its plain sum overflowed."""
     d = dialect or default_dialect()
     table = d.quote(d.layout.table(plan.class_name))
-    exprs = []
+    exprs: list[str] = []
+    scales: list[float] = []
     for op, field_name in ops:
         if op not in ("sum", "min", "max", "avg"):
             raise d.unsupported(f"aggregate {op}")
-        expr = f"{op}({d.column_sql('t', field_name, '', plan.class_name)})"
+        col = d.column_sql("t", field_name, "", plan.class_name)
+        if op == "avg" and scaled_avg:
+            exprs.append(f"avg({col} * ?) * ?")
+            scales += [AVG_SCALE, 1 / AVG_SCALE]
+            continue
+        expr = f"{op}({col})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
-    return Statement(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE {plan.where_sql}",
-                     list(plan.where_params), plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
+    return Statement(d.finish(f"SELECT {', '.join(exprs)} FROM {table} AS t WHERE ") + plan.where_sql,
+                     [*scales, *plan.where_params], plan.words, plan.reads | {(plan.class_name, f, "") for _, f in ops})
 
 
 def dangling_edges_sql(edges: str, owner: str, target: str) -> str:
