@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 import orjson
 
 import querylang
+from querylang.frontends.parse_rest import parse_order
 
 from .acl import MASTER_ONLY, PROTECTED, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
@@ -35,7 +36,7 @@ from .errors import (
     not_found,
 )
 from .keys import Access, require_master, require_write
-from .where import check_protected, check_where, readable_sub_queries
+from .where import check_protected, check_where, readable_sub_queries, related_owners
 from .writes import plan_write
 
 Answer = tuple[int, Any, dict[str, str]]
@@ -131,6 +132,7 @@ class Api:
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
         redirect = params.get("redirectClassNameForKey")
+        self._served(access, class_name)  # the class whose Relation is followed, and (below) its target
         if redirect:
             class_name = self._redirected(class_name, redirect)
         self._served(access, class_name)
@@ -146,11 +148,18 @@ class Api:
             # twice would reach it as an object the checks below never saw (ACL-blind).
             raise ParseError(INVALID_JSON, "where must be a JSON object")
         check_where(self.db.schema, class_name, where, self._guard_field, access.master, PROTECTED)
+        if not access.master:
+            for owner in related_owners(where):
+                self._served(access, owner)  # which records relate to one of them tells of it
         where = self._sub_queries_for(access, where)
         order = params.get("order") or None
-        if not access.master and isinstance(order, str):
-            for key in order.split(","):
-                check_protected(class_name, key.strip().lstrip("-"), PROTECTED)
+        if not access.master:
+            try:
+                keys_of_order = parse_order(order) or []
+            except querylang.QueryError:
+                keys_of_order = []  # the library refuses it, with its own message, below
+            for key in keys_of_order:
+                check_protected(class_name, key.lstrip("-"), PROTECTED)
         limit = params.get("limit")
         if limit is None or limit == "":
             limit = self.config.default_limit

@@ -99,6 +99,21 @@ def _check_path(
         )
 
 
+def related_owners(where: Any) -> Iterator[str]:
+    """The class of each ``$relatedTo`` object in a where, at any depth."""
+    if isinstance(where, list):
+        for item in where:
+            yield from related_owners(item)
+    elif isinstance(where, Mapping):
+        for key, value in where.items():
+            if key == "$relatedTo" and isinstance(value, Mapping) and isinstance(value.get("object"), Mapping):
+                owner = value["object"].get("className")
+                if isinstance(owner, str):
+                    yield owner
+            else:
+                yield from related_owners(value)
+
+
 def readable_sub_queries(where: Any, narrow: Narrow) -> Any:
     """A copy of ``where`` whose every sub-query (at any depth) on a class for which
     ``narrow(class)`` gives a condition also requires that condition."""

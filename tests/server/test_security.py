@@ -169,11 +169,14 @@ def test_acl_typed_field_is_enforced_whatever_acl_field_names(mixed: LiveServer,
 
 SYSTEM: dict[str, Any] = {
     "classes": {
-        "_Installation": {"fields": {"deviceToken": {"type": "String"}}},
+        "_Installation": {"fields": {"deviceToken": {"type": "String"},
+                                     "devices": {"type": "Relation", "targetClass": "Device"}}},
         "_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}},
         "Device": {"fields": {"inst": {"type": "Pointer", "targetClass": "_Installation"},
                               "owner": {"type": "Pointer", "targetClass": "_User"}}},
     },
+    "relations": [{"class": "_Installation", "objectId": "in1", "key": "devices", "targetClass": "Device",
+                   "targetId": "d1"}],
     "records": {
         "_Installation": [{"objectId": "in1", "deviceToken": "tok-secret"}],
         "_User": [{"objectId": "u1", "username": "ann", "email": "ann@example.com"}],
@@ -232,6 +235,7 @@ def test_parse_system_classes_and_user_emails_are_not_served_to_clients(system: 
         {"where": json.dumps({"email": "ann@example.com"})},
         {"where": json.dumps({"$or": [{"email": {"$regex": "^a"}}, {"username": "zed"}]})},
         {"order": "-email"},
+        {"order": json.dumps(["-email"])},
     ],
 )
 def test_a_client_may_not_query_or_sort_on_user_emails(system: LiveServer, client: httpx.Client, params: dict) -> None:
@@ -282,3 +286,17 @@ def test_browser_cookies_expire_and_signing_out_ends_them(monkeypatch: pytest.Mo
         assert not opens(third)
     finally:
         srv.stop()
+
+
+def test_relations_of_master_only_records_are_not_answered_to_clients(system: LiveServer, client: httpx.Client) -> None:
+    """The guard checked the class queried, not a $relatedTo's owner nor the class a
+    redirectClassNameForKey starts from: which Devices an installation holds was answered."""
+    owner = {"__type": "Pointer", "className": "_Installation", "objectId": "in1"}
+    related = {"$relatedTo": {"object": owner, "key": "devices"}}
+    for where in (related, {"$or": [related]}):
+        r = client.get(system.url + "/classes/Device", params={"where": json.dumps(where)}, headers=headers())
+        assert r.status_code == 400 and r.json()["code"] == 119, r.text
+    r = client.get(system.url + "/classes/_Installation", params={"redirectClassNameForKey": "devices"}, headers=headers())
+    assert r.status_code == 400 and r.json()["code"] == 119, r.text
+    r = client.get(system.url + "/classes/Device", params={"where": json.dumps(related)}, headers=headers(master=True))
+    assert [x["objectId"] for x in r.json()["results"]] == ["d1"]
