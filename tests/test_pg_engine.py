@@ -949,3 +949,17 @@ def test_results_come_in_binary_and_read_as_in_text(pair):
         for binary in (False, True):
             (at,) = con.execute("SELECT timestamptz '2024-03-01 23:30:00.1234+00'", binary=binary).fetchone()
             assert at == "2024-03-01T23:30:00.123Z"
+
+
+def test_a_stored_schema_this_version_cannot_read_names_the_database(pg_cluster):
+    """The schema table holding what this querylang cannot read (another program's, a newer
+    version's) was a JSONDecodeError on open (the CLI's "internal error"), as it was on DuckDB."""
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    cluster_sql(pg_cluster, f"UPDATE {schema}._querylang_schema SET definition = 'not json' WHERE class_name = 'User'")
+    for read_only in (True, False):
+        with pytest.raises(DataError, match=r"cannot read the database .*: its _querylang_schema table holds a "
+                                            r"schema this querylang cannot read \(class User: not valid JSON\)"):
+            querylang.connect(url, read_only=read_only)

@@ -92,6 +92,7 @@ def iso_columns(function: str, columns: list[tuple[str, str]]) -> list[tuple[str
 
 
 output_columns = duck.output_columns
+stored_schema = duck.stored_schema  # the schema table's rows → a Schema, or a DataError naming the database
 
 
 def join_table(owner_class: str, key: str) -> str:

@@ -55,6 +55,7 @@ from querylang.engines.postgres.layout import (
     output_columns,
     quote,
 )
+from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import first_line, server_error
@@ -377,7 +378,7 @@ class PostgresStore:
                 rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
         except pge.UndefinedTable:
             return Schema()
-        schema = Schema.from_json({name: json.loads(d) for name, d in rows})
+        schema = schema_of_rows(self.shown, rows)
         if not dates_stored_as_text(con, schema):
             self.dialect = POSTGRES
         return replace(schema, clean_joins=self._clean_joins(con, schema))
@@ -393,7 +394,7 @@ class PostgresStore:
         mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
         con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
         rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
-        stored = Schema.from_json({name: json.loads(d) for name, d in rows})
+        stored = schema_of_rows(self.shown, rows)
         if stored == self.schema:
             return self.schema
         # An edge table another process made is not known to be clean (never checked here).
