@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -358,3 +359,24 @@ def test_piped_repl_whose_reader_goes_away_ends_quietly_with_status_0(tmp_path: 
     proc.stdout.close()  # as head does after its line
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0 and err == b"", (proc.returncode, err)
+
+
+def test_a_load_whose_new_file_another_process_made_but_not_yet_wrote_leaves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between looking for the file and opening it, another process made it and had not yet
+    written DuckDB's header: the open failed ("an empty file"), and the file was removed as this
+    command's own while the other process loaded into it. Only a file this command opened is."""
+    from querylang.app import commands
+
+    path = tmp_path / "new.duckdb"
+    real = commands.connect
+
+    def other_process_first(target: Any, *args: Any, **kw: Any) -> Any:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY))  # made by another process, not written yet
+        return real(target, *args, **kw)
+
+    monkeypatch.setattr(commands, "connect", other_process_first)
+    with pytest.raises(querylang.DataError):
+        commands.write_into(path, lambda db: None)
+    assert path.exists()

@@ -292,8 +292,10 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
         if db is not None:
             db.close()
         # A file that appeared after the look above (two loads started together into a new
-        # file) is another process's: the one it could not open, or found holding classes.
-        if made and not isinstance(exc, DatabaseInUse):
+        # file) is another process's: the one it could not open (locked, or made but not yet
+        # written, which reads as an empty file), or found holding classes. Only a file this
+        # command opened, and so held alone, empty, is its own.
+        if made and db is not None and not isinstance(exc, DatabaseInUse):
             path = Path(target)
             for leftover in (path, path.with_name(path.name + ".wal")):
                 # A place where no file could be made (a read-only disk, a parent that is a
