@@ -963,3 +963,27 @@ def test_a_stored_schema_this_version_cannot_read_names_the_database(pg_cluster)
         with pytest.raises(DataError, match=r"cannot read the database .*: its _querylang_schema table holds a "
                                             r"schema this querylang cannot read \(class User: not valid JSON\)"):
             querylang.connect(url, read_only=read_only)
+
+
+def test_processes_opening_a_new_schema_at_once_all_open_it(pg_cluster):
+    """Several processes (here threads, each its own connections) opening the same new schema at
+    the same moment raced to make querylang's schema table: all but one failed with "duplicate
+    key value violates unique constraint" (IF NOT EXISTS does not see an uncommitted table)."""
+    for _ in range(8):
+        url = fresh_url(pg_cluster)
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def open_it(url: str = url, barrier: threading.Barrier = barrier, errors: list[BaseException] = errors) -> None:
+            barrier.wait()
+            try:
+                querylang.connect(url).close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []

@@ -248,7 +248,10 @@ class PostgresStore:
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
                 if not read_only and (found is None or found[0] is None):
-                    with con.transaction():
+                    # Another process opening the same new schema at the same moment may make
+                    # it first: IF NOT EXISTS does not see a table not yet committed, and its
+                    # creation then fails on the catalog's unique index. Made either way.
+                    with contextlib.suppress(pge.UniqueViolation, pge.DuplicateTable, pge.DuplicateObject), con.transaction():
                         con.execute(
                             f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
                             "(class_name text PRIMARY KEY, definition text NOT NULL)"
