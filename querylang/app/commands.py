@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
-from querylang.errors import OBJECT_NOT_FOUND, DatabaseInUse, DataError, QueryError
+from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -293,9 +293,9 @@ def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Datab
             db.close()
         # A file that appeared after the look above (two loads started together into a new
         # file) is another process's: the one it could not open (locked, or made but not yet
-        # written, which reads as an empty file), or found holding classes. Only a file this
-        # command opened, and so held alone, empty, is its own.
-        if made and db is not None and not isinstance(exc, DatabaseInUse):
+        # written, which reads as an empty file: a DataError either way), or found holding
+        # classes. A file this command opened empty, or was making when stopped, is its own.
+        if made and (db is not None or not isinstance(exc, DataError)):
             path = Path(target)
             for leftover in (path, path.with_name(path.name + ".wal")):
                 # A place where no file could be made (a read-only disk, a parent that is a
