@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -53,7 +54,18 @@ def go(driver: webdriver.Chrome, element: WebElement) -> None:
     before the navigation it starts has replaced the page."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+    def replaced(d: webdriver.Chrome) -> bool:
+        # Asked while the navigation swaps the document, chromedriver can answer "Node with given
+        # id does not belong to the document" instead of "stale": the old page is gone either way.
+        try:
+            return bool(expected_conditions.staleness_of(page)(d))
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def column(driver: webdriver.Chrome, css: str = "#records a.record") -> list[str]:
