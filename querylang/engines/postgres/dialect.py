@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from querylang.engines.postgres.layout import ISO, LAYOUT
+from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
 
@@ -49,8 +49,7 @@ class PostgresDialect(Dialect):
         col = super().output_sql(alias, column, class_name, ftype)
         if ftype != "Date":
             return col
-        formatted = (f"CASE WHEN {col} >= '0001-01-01T00:00:00Z' AND {col} < '10000-01-01T00:00:00Z' "
-                     f"""THEN to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE {col}::text END""")
+        formatted = iso_text_sql(col, f"{col}::text")
         if not self.stored_iso:
             return formatted
         # The text the server made when the row was written (layout.ISO); NULL only for a date

@@ -9,11 +9,12 @@ from typing import Any
 import psycopg
 
 from querylang.engines.postgres.layout import (
+    ISO,
     ISO_FUNCTION,
     ISO_FUNCTION_BODY,
     class_columns,
+    date_columns,
     ident,
-    iso_columns,
     quote,
 )
 from querylang.model.schema import Schema
@@ -21,7 +22,7 @@ from querylang.model.schema import Schema
 
 def dates_stored_as_text(con: psycopg.Connection[Any], schema: Schema) -> bool:
     """Has every date column of ``schema``'s classes its stored ISO text (a generated column)?"""
-    want = {(ident(cls.name), ident(c)) for cls in schema.classes.values() for c, _ in iso_columns("", class_columns(cls))}
+    want = {(ident(cls.name), ident(c + ISO)) for cls in schema.classes.values() for c in date_columns(class_columns(cls))}
     if not want:
         return True
     rows = con.execute(

@@ -22,6 +22,7 @@ Differences from DuckDB:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from querylang.engines.duckdb import layout as duck
 from querylang.model.schema import ClassDef, Field
@@ -74,21 +75,28 @@ def class_columns(cls: ClassDef) -> list[tuple[str, str]]:
 # locale or the session's time zone.
 ISO = ":iso"
 ISO_FUNCTION = "querylang_iso"
-ISO_FUNCTION_BODY = (
-    "(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
-    "SELECT CASE WHEN t >= '0001-01-01T00:00:00Z' AND t < '10000-01-01T00:00:00Z' "
-    """THEN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END $$"""
-)
 
 
-def iso_columns(function: str, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(column name, definition) of the generated ISO text of each ``timestamptz`` column among
-    ``columns``; ``function`` is :data:`ISO_FUNCTION` as the store qualified it."""
-    return [
-        (c + ISO, f"text COLLATE \"C\" GENERATED ALWAYS AS ({function}({quote(c)})) STORED")
-        for c, ty in columns
-        if ty == "timestamptz"
-    ]
+def iso_text_sql(col: str, otherwise: str = "NULL") -> str:
+    """The date in ``col`` as querylang's ISO text; ``otherwise`` outside years 1-9999."""
+    return (f"CASE WHEN {col} >= '0001-01-01T00:00:00Z' AND {col} < '10000-01-01T00:00:00Z' "
+            f"""THEN to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE {otherwise} END""")
+
+
+ISO_FUNCTION_BODY = f"(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {iso_text_sql('t')} $$"
+
+
+def date_columns(columns: list[tuple[str, str]]) -> list[str]:
+    """The ``timestamptz`` columns among ``columns``: those with an ISO text beside them."""
+    return [c for c, ty in columns if ty == "timestamptz"]
+
+
+def iso_columns(columns: list[tuple[str, str]], function: Callable[[], str]) -> list[tuple[str, str]]:
+    """(column name, definition) of the generated ISO text of each date column among
+    ``columns``; ``function()`` names :data:`ISO_FUNCTION` as the store qualified it (asked only
+    when there is a date column)."""
+    return [(c + ISO, f'text COLLATE "C" GENERATED ALWAYS AS ({function()}({quote(c)})) STORED')
+            for c in date_columns(columns)]
 
 
 output_columns = duck.output_columns

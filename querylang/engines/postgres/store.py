@@ -18,6 +18,7 @@ PostgreSQL types (jsonb path maps, aware UTC dates) in cells.py.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import select
 import threading
@@ -420,19 +421,13 @@ class PostgresStore:
 
     def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None:
         """The tables, columns and indexes ``new`` adds to ``old`` (in the caller's transaction)."""
-        made: list[str] = []
-
-        def function() -> str:
-            if not made:
-                made.append(iso_function(con, self._pg_schema))
-            return made[0]
-
+        function = functools.cache(lambda: iso_function(con, self._pg_schema))  # made once, if a date needs it
         for name, cls in new.classes.items():
             prev = old.classes.get(name)
             t = quote(name)
             if prev is None:
                 cols = class_columns(cls)
-                defs = ", ".join(f"{quote(c)} {ty}" for c, ty in cols + iso_columns(function(), cols))
+                defs = ", ".join(f"{quote(c)} {ty}" for c, ty in cols + iso_columns(cols, function))
                 con.execute(f"CREATE TABLE {t} ({defs})")
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
             if prev is not None and any(field_columns(f) for f in added):
@@ -440,8 +435,7 @@ class PostgresStore:
             if prev is not None:
                 for f in added:
                     cols = field_columns(f)
-                    iso = iso_columns(function(), cols) if f.type == "Date" else []
-                    for c, ty in cols + iso:
+                    for c, ty in cols + iso_columns(cols, function):
                         con.execute(f"ALTER TABLE {t} ADD COLUMN {quote(c)} {ty}")
             for f in added:
                 if f.type == "Relation":
