@@ -29,6 +29,7 @@ import querylang
 from .body import raw_path, read_body
 from .config import ServerConfig
 from .errors import ParseError
+from .keys import same_key
 
 PAGE = 50
 COOKIE = "querylang_browser"
@@ -67,8 +68,7 @@ class Sessions:
         issued, _, mac = cookie.partition(".")
         if not issued.isdigit() or not issued.isascii():
             return False
-        # As bytes: compare_digest refuses str with non-ASCII characters (a cookie is any text).
-        if not hmac.compare_digest(mac.encode(), _mac(self.config, issued).encode()):
+        if not same_key(mac, _mac(self.config, issued)):
             return False
         at = int(issued)
         return at > self.ended_at and time.time_ns() - at < SESSION_SECONDS * 1_000_000_000
@@ -138,7 +138,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
         target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
         if given is not None:
-            if hmac.compare_digest(given.encode(), config.master_key.encode()):
+            if same_key(given, config.master_key):
                 resp = RedirectResponse(target, 303)
                 sessions.issue(request, resp)
                 return resp
@@ -155,7 +155,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
             key = (form.get("masterKey") or [""])[0]
             target = _browser_page((form.get("next") or [""])[0])
-            if hmac.compare_digest(key.encode(), config.master_key.encode()):
+            if same_key(key, config.master_key):
                 resp = RedirectResponse(target, 303)
                 sessions.issue(request, resp)
                 return resp

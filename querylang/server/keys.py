@@ -32,7 +32,9 @@ class Access:
     can_write: bool
 
 
-def _same(given: object, expected: str) -> bool:
+def same_key(given: object, expected: str) -> bool:
+    """``given`` is the key ``expected``, compared in constant time (as bytes: compare_digest
+    refuses str holding non-ASCII characters, and what a client sends is any text)."""
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -40,15 +42,15 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
     """Check the keys of a request (and drop the SDK fields from ``body``)."""
     sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
     app_id = headers.get("x-parse-application-id", sdk.get("_ApplicationId"))
-    if not _same(app_id, config.app_id):
+    if not same_key(app_id, config.app_id):
         raise Unauthorized()
     master_key = headers.get("x-parse-master-key", sdk.get("_MasterKey"))
     if master_key is not None:
-        if not _same(master_key, config.master_key):
+        if not same_key(master_key, config.master_key):
             raise Unauthorized()
         return Access(master=True, can_write=True)
     client_key = next((headers[h] for h in CLIENT_KEY_HEADERS if h in headers), sdk.get("_JavaScriptKey"))
-    if config.rest_key is not None and not _same(client_key, config.rest_key):
+    if config.rest_key is not None and not same_key(client_key, config.rest_key):
         raise Unauthorized()
     return Access(master=False, can_write=config.allow_client_writes)
 

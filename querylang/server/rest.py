@@ -19,7 +19,7 @@ import orjson
 import querylang
 from querylang.frontends.parse_rest import parse_order
 
-from .acl import MASTER_ONLY, PROTECTED, hide_protected, hide_unreadable, public, readable_where
+from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
@@ -132,10 +132,10 @@ class Api:
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
         redirect = params.get("redirectClassNameForKey")
-        self._served(access, class_name)  # the class whose Relation is followed, and (below) its target
+        self._served(access, class_name)
         if redirect:
             class_name = self._redirected(class_name, redirect)
-        self._served(access, class_name)
+            self._served(access, class_name)  # the Relation's target, as the class it belongs to
         where = params.get("where")
         if isinstance(where, str):
             try:
@@ -147,7 +147,7 @@ class Api:
             # Refused here: the library reads a string as JSON once more, so a where encoded
             # twice would reach it as an object the checks below never saw (ACL-blind).
             raise ParseError(INVALID_JSON, "where must be a JSON object")
-        check_where(self.db.schema, class_name, where, self._guard_field, access.master, PROTECTED)
+        check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):
                 self._served(access, owner)  # which records relate to one of them tells of it
@@ -159,7 +159,7 @@ class Api:
             except querylang.QueryError:
                 keys_of_order = []  # the library refuses it, with its own message, below
             for key in keys_of_order:
-                check_protected(class_name, key.lstrip("-"), PROTECTED)
+                check_protected(class_name, key.lstrip("-"))
         limit = params.get("limit")
         if limit is None or limit == "":
             limit = self.config.default_limit

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .acl import PROTECTED
 from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
 
 Schema = Any  # querylang.Schema
@@ -23,20 +24,17 @@ IN_QUERY = ("$inQuery", "$notInQuery")  # {className, where}
 SELECT = ("$select", "$dontSelect")  # {query: {className, where}, key}
 
 
-def check_where(
-    schema: Schema, class_name: str, where: Any, acl_field: AclField, master: bool,
-    protected: Mapping[str, tuple[str, ...]] | None = None,
-) -> None:
+def check_where(schema: Schema, class_name: str, where: Any, acl_field: AclField, master: bool) -> None:
     """Refuse a key on the ACL field (102, as Parse) and, without the master key, a dot path
-    through a Pointer into a class with an ACL field, and a key on a field ``protected`` hides
-    from clients (119, as Parse); at any depth, sub-queries included."""
+    through a Pointer into a class with an ACL field, and a key on a field Parse hides from
+    clients (acl.PROTECTED; 119, as Parse); at any depth, sub-queries included."""
     for cls, path in _paths(class_name, where):
-        _check_path(schema, cls, path, acl_field, master, protected or {})
+        _check_path(schema, cls, path, acl_field, master)
 
 
-def check_protected(class_name: str, key: str, protected: Mapping[str, tuple[str, ...]]) -> None:
+def check_protected(class_name: str, key: str) -> None:
     """A client may not query or sort on a field Parse hides from clients (its answer would tell)."""
-    if key in protected.get(class_name, ()):
+    if key in PROTECTED.get(class_name, ()):
         raise ParseError(OPERATION_FORBIDDEN, f"This user is not allowed to query {key} on class {class_name}")
 
 
@@ -70,10 +68,7 @@ def _sub_queries(constraint: Any) -> Iterator[tuple[str, Any, str | None]]:
                 yield query["className"], query.get("where"), key if isinstance(key, str) else None
 
 
-def _check_path(
-    schema: Schema, class_name: str, path: str, acl_field: AclField, master: bool,
-    protected: Mapping[str, tuple[str, ...]],
-) -> None:
+def _check_path(schema: Schema, class_name: str, path: str, acl_field: AclField, master: bool) -> None:
     """Follow a dotted key through the schema; what the library would refuse is left to it."""
     cls = schema.classes.get(class_name)
     parts = path.split(".")
@@ -84,7 +79,7 @@ def _check_path(
         if part == acl_field(cls.name):
             raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
         if not master:
-            check_protected(cls.name, part, protected)
+            check_protected(cls.name, part)
         f = cls.fields.get(part)
         if f is None or i == len(parts) - 1 or f.type != "Pointer":
             break  # an unknown field, the last segment, or a path inside an Object field
