@@ -106,10 +106,13 @@ class Staging:
         try:
             yield
         except OSError as exc:
-            raise DataError(
-                f"cannot write the import's staging folder {self.root}: {exc.strerror or exc} "
-                "(TMPDIR names a folder with more room)"
-            ) from None
+            raise self._cannot_write(exc) from None
+
+    def _cannot_write(self, exc: OSError) -> DataError:
+        return DataError(
+            f"cannot write the import's staging folder {self.root}: {exc.strerror or exc} "
+            "(TMPDIR names a folder with more room)"
+        )
 
     def close(self) -> None:
         files = [*self._files.values(), *([self._relations] if self._relations is not None else [])]
@@ -153,8 +156,10 @@ class Staging:
                 why if str(exc) == why else "a Number must be finite (no NaN or Infinity)",
                 class_name=class_name, object_id=oid if isinstance(oid, str) else None, field=field,
             ) from None
-        with self._writing():
+        try:  # per record: a try, not a context manager (_writing), on this path
             fh.write(line + "\n")
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
 
     def flush(self) -> None:
@@ -173,10 +178,12 @@ class Staging:
                 fh.close()
 
     def relation(self, edge: Mapping[str, str]) -> None:
-        with self._writing():
+        try:  # per edge, as record
             if self._relations is None:
                 self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
             self._relations.write(_dump(edge) + "\n")
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         self.edges += 1
 
     def finish(self) -> Path:
