@@ -379,13 +379,16 @@ class PostgresStore:
         """The schema as stored, and the dialect that reads its tables."""
         try:
             with con.transaction():
-                rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
+                schema = self._schema_table(con)
         except pge.UndefinedTable:
             return Schema()
-        schema = schema_of_rows(self.shown, rows)
         if not dates_stored_as_text(con, schema):
             self.dialect = POSTGRES
         return replace(schema, clean_joins=self._clean_joins(con, schema))
+
+    def _schema_table(self, con: psycopg.Connection[Any]) -> Schema:
+        rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
+        return schema_of_rows(self.shown, rows)
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         """The schema as stored now, read in the caller's (a load's or a schema change's)
@@ -397,8 +400,7 @@ class PostgresStore:
         for schema changes but not for other deletes."""
         mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
         con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
-        rows = con.execute(f"SELECT class_name, definition FROM {quote(SCHEMA_TABLE)} ORDER BY class_name").fetchall()
-        stored = schema_of_rows(self.shown, rows)
+        stored = self._schema_table(con)
         if stored == self.schema:
             return self.schema
         # An edge table another process made is not known to be clean (never checked here).
