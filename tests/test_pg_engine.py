@@ -402,6 +402,51 @@ def test_schema_changes_from_two_processes_keep_each_others_fields(pg_cluster):
             db.close()
 
 
+def test_a_load_reads_its_file_before_it_waits_for_other_processes_schema_changes(pg_cluster, tmp_path):
+    """Schema changes of all processes take turns on a lock of the schema table; a load took
+    it before reading and checking its file, so every other process's schema change (and
+    delete) waited for a large file's parsing too. The file is read first now: here it is
+    gone by the time the lock is free, and the load still loads it."""
+    import json
+
+    from querylang.engines.postgres.layout import SCHEMA_TABLE
+
+    url = fresh_url(pg_cluster)
+    db = querylang.connect(url)
+    db.define_class("T", {"n": {"type": "Number"}})
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"classes": {"U": {"fields": {"s": {"type": "String"}}}},
+                                "records": {"U": [{"objectId": "u1", "s": "x"}]}}))
+    out: dict[str, Any] = {}
+
+    def load() -> None:
+        try:
+            out["counts"] = db.load(data)
+        except DataError as exc:
+            out["error"] = exc
+
+    with psycopg.connect(url, autocommit=True) as holder, psycopg.connect(url, autocommit=True) as watch:
+        holder.execute("BEGIN")
+        holder.execute(f"LOCK TABLE {ident(SCHEMA_TABLE)} IN SHARE ROW EXCLUSIVE MODE")
+        worker = threading.Thread(target=load, daemon=True)
+        worker.start()
+        for _ in range(300):  # until the load waits for the lock
+            if watch.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                             "AND query LIKE 'LOCK TABLE%%'").fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the load never waited for the schema table's lock")
+        data.unlink()
+        holder.execute("COMMIT")
+    worker.join(30)
+    try:
+        assert out == {"counts": {"U": 1}}
+        assert db.query("U", {"s": "x"}).ids == ["u1"]
+    finally:
+        db.close()
+
+
 def test_a_delete_removes_the_edges_of_a_relation_another_process_added(pg_cluster):
     """A delete removed the edges naming the record in the Relations of the schema its process
     read at open: one added since by another process kept its edge to the deleted record, and

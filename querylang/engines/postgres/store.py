@@ -71,7 +71,7 @@ from querylang.errors import (
     QueryError,
     QueryTimeout,
 )
-from querylang.interchange.document import Dataset, Edge, read_dataset
+from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
 
 # IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
@@ -496,11 +496,17 @@ class PostgresStore:
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
         with self.lock:
+            # Checked before the schema table is locked (others' schema changes wait for it, not
+            # for parsing); again inside if the schema changed or this process's copy refused it.
+            doc, known, data = read_document(source), self.schema, None
+            with contextlib.suppress(DataError):
+                data = read_dataset(doc, known)
             try:
                 with self.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
                     old = self.stored_schema(con)
-                    data = read_dataset(source, old)
+                    if data is None or old != known:
+                        data = read_dataset(doc, old)
                     self.create_tables(con, old, data.schema)
                     counts = {}
                     for name, recs in data.records.items():
@@ -521,9 +527,7 @@ class PostgresStore:
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
 
-    def _check_new_ids(
-        self, con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]
-    ) -> None:
+    def _check_new_ids(self, con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]) -> None:
         if cls.name not in old.classes or not recs:
             return
         row = con.execute(
