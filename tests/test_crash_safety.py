@@ -302,6 +302,42 @@ def test_an_import_whose_staging_folder_fills_the_disk_names_it_and_removes_it(t
         after.close()
 
 
+_STAGE = """
+import sys, time
+from querylang.importers.interchange import Staging
+staging = Staging()
+staging.define("Note", {"k": {"type": "Number"}})
+print(staging.root, flush=True)
+time.sleep(600)
+"""
+
+
+def test_an_import_removes_the_staging_folders_of_imports_that_were_killed(tmp_path: Path) -> None:
+    """A killed import (SIGKILL, the machine's out-of-memory killer) runs no code, so its
+    staging folder stayed in TMPDIR for good: as large as the import's data. The next import
+    removes such folders; not one whose import still runs, and not one it cannot tell."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**ENV, "TMPDIR": str(tmp)}
+    stages = [subprocess.Popen([sys.executable, "-c", _STAGE], stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    try:
+        killed, running = (Path(p.stdout.readline().strip()) for p in stages)  # type: ignore[union-attr]
+        stages[0].kill()
+        stages[0].wait(30)
+        unknown = tmp / "querylang-import-unknown"  # no owner file: made by an older querylang
+        unknown.mkdir()
+        export = tmp_path / "Note.json"
+        export.write_text(json.dumps({"results": [{"objectId": "n1", "k": 1}]}), encoding="utf-8")
+        res = subprocess.run([*COMMAND, "import", "dashboard", str(export), "--db", str(tmp_path / "app.duckdb")],
+                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+        assert res.returncode == 0, res
+        assert sorted(tmp.iterdir()) == sorted([running, unknown])
+    finally:
+        for p in stages:
+            p.kill()
+            p.communicate()
+
+
 def test_output_to_a_full_disk_is_named_and_a_user_error(tmp_path: Path) -> None:
     """`querylang query … > out.csv` on a full disk ended in "internal error: OSError: [Errno
     28] No space left on device" (exit 1), as if querylang were at fault, naming no place."""

@@ -10,8 +10,10 @@ all or nothing, as every load is.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -74,11 +76,44 @@ def _not_finite(value: Any) -> bool:
     return False
 
 
+PREFIX = "querylang-import-"
+OWNER = "owner.lock"  # locked by the import while it runs: the kernel lets go when it dies
+
+
+def _owned(root: Path) -> int:
+    """Lock ``root``'s owner file for this process; returns the descriptor to keep open. Made
+    under another name and renamed once locked: an owner file is never seen unlocked while its
+    import runs."""
+    fd = os.open(root / (OWNER + ".new"), os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.replace(root / (OWNER + ".new"), root / OWNER)
+    return fd
+
+
+def remove_abandoned(tmp: Path) -> None:
+    """Remove the staging folders of imports that were killed (SIGKILL, a power cut): an
+    import's folder is removed when it ends, but no code runs when a process is killed, and a
+    large import leaves gigabytes. A folder whose owner file no process holds is abandoned;
+    one without an owner file (made before owner files, or being made now) is left alone."""
+    for root in tmp.glob(PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if root.stat().st_uid != os.getuid():
+                continue
+            fd = os.open(root / OWNER, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError: its import runs
+                shutil.rmtree(root, ignore_errors=True)
+            finally:
+                os.close(fd)
+
+
 class Staging:
     """A temporary directory in the interchange directory form, removed on exit."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="querylang-import-"))
+        remove_abandoned(Path(tempfile.gettempdir()))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self._owner = _owned(self.root)
         self.dir = self.root / "interchange"
         self.dir.mkdir()
         self.classes: dict[str, dict[str, Any]] = {}
@@ -99,6 +134,7 @@ class Staging:
                     self.close()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+            os.close(self._owner)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
