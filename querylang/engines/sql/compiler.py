@@ -196,12 +196,28 @@ class Compiler:
     def field(self, name: str) -> Field:
         return self.cls.field(name)
 
+    def conjunction(self, parts: list[_Sql]) -> _Sql:
+        """AND of ``parts``; a long one in groups of the dialect's ``and_group``, each group
+        ``coalesce(…, FALSE)``. The same answer: a condition is only ever tested in a WHERE,
+        where unknown and false both drop the row, or negated by _not, which takes unknown for
+        false first."""
+        group = self.d.and_group
+        while group is not None and len(parts) > group:
+            parts = [
+                _Sql(f"coalesce({g.text}, FALSE)", g.params)
+                for g in (_join(" AND ", parts[k : k + group], TRUE) for k in range(0, len(parts), group))
+            ]
+        return _join(" AND ", parts, TRUE)
+
     def node(self, node: n.Node) -> _Sql:
         match node:
             case n.And(items=items):
                 saved = self.and_in_or
                 self.and_in_or = self.and_in_or or self.in_or
                 try:
+                    group = self.d.and_group
+                    if group is not None and len(flat := _and_items(items)) > group:
+                        return self.conjunction([self.node(i) for i in flat])
                     return _join(" AND ", [self.node(i) for i in items], TRUE)
                 finally:
                     self.and_in_or = saved
@@ -541,7 +557,7 @@ class Compiler:
             parts += [has(list(p)) for p in s.phrases]
         else:
             parts.append(_join(" OR ", [has([w]) for w in s.words], FALSE))
-        return _join(" AND ", parts, TRUE)
+        return self.conjunction(parts)
 
     def distance(self, node: n.NearSphere) -> _Sql:
         """Haversine distance in radians, written as geo.haversine computes it."""
@@ -640,6 +656,18 @@ def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) ->
         return _Sql(f"{expr} = ?", list(values))
     listed = f"{expr} IN ({', '.join('?' * len(values))})"
     return _Sql(d.hide_in_list(listed) if hide else listed, list(values))
+
+
+def _and_items(items: tuple[n.Node, ...]) -> list[n.Node]:
+    """The conditions an AND holds, those of ANDs inside it taken up into it (the engine
+    would, and counts them all as one chain)."""
+    out: list[n.Node] = []
+    for i in items:
+        if isinstance(i, n.And):
+            out += _and_items(i.items)
+        else:
+            out.append(i)
+    return out
 
 
 def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:

@@ -206,6 +206,9 @@ class Dialect:
     # --- lists of values -------------------------------------------------------------------
 
     long_list = 256  # longer IN-lists bind as one list parameter
+    # ANDs of more conditions than this are written in groups of this many (Compiler.conjunction);
+    # None: one flat AND, however long.
+    and_group: int | None = None
     small_list = 16  # up to this many values, an Array's containedIn (all) is an OR (AND) of list_contains
 
     def in_long_list(self, expr: str) -> str:
