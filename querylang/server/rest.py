@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 import orjson
 
 import querylang
-from querylang.frontends.parse_rest import parse_order
+from querylang.frontends.parse_rest import parse_order, where_to_filter
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
@@ -253,9 +253,10 @@ class Api:
         only classes that have an ACL field pay for this.
         """
         lim, sk = self._paging(class_name, where, order, limit, skip)
-        everything = self.db.max_rows or 1_000_000
-        probe = self.db.find(class_name, where, order=order, limit=everything, keys=[acl])
-        visible = [r["objectId"] for r in probe.records if public(r.get(acl), "read")]
+        # Streamed, as _readable: every match's ACL is needed, however many there are (a find
+        # capped at max_rows cut the count and left the pages past it empty).
+        probe = self.db.stream(class_name, where_to_filter(where), sort=parse_order(order), select=[acl])
+        visible = [r["objectId"] for r in probe if public(r.get(acl), "read")]
         page = visible[sk : sk + lim]
         if not page:
             return [], len(visible)

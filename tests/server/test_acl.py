@@ -223,6 +223,23 @@ def test_bad_paging_answers_as_on_the_master_path(srv: LiveServer, client: httpx
     assert (r.status_code, r.json()) == (master.status_code, master.json())
 
 
+def test_count_and_pages_past_max_rows_for_clients(client: httpx.Client) -> None:
+    """A client's find in a class with ACLs reads every match's ACL: it was a find capped at the
+    database's max_rows, so with more matches the count stopped there and later pages were empty."""
+    db = querylang.connect(max_rows=3)
+    db.load({"classes": {"Note": {"fields": {"rank": {"type": "Number"}, "acl": {"type": "Object"}}}},
+             "records": {"Note": [{"objectId": f"n{i}", "rank": i, "acl": PUBLIC} for i in range(1, 6)]}})
+    server = start(db, acl_field="acl")
+    try:
+        for master in (True, False):
+            r = get(client, server, "/classes/Note", master, count=1, limit=0)
+            assert r.json() == {"results": [], "count": 5}, master
+            r = get(client, server, "/classes/Note", master, count=1, order="-rank", skip=3, limit=2)
+            assert (ids(r.json()["results"]), r.json()["count"]) == (["n2", "n1"], 5), master
+    finally:
+        server.stop()
+
+
 # --- relations through redirectClassNameForKey ----------------------------------------------------
 
 
