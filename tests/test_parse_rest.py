@@ -365,6 +365,17 @@ def test_find_order_skip_limit_count(db):
     assert find(db, "Post", order=["-score", "title"], limit="5").ids == db.query("Post", sort=["-score", "title"], limit=5).ids
 
 
+@pytest.mark.parametrize(("text", "code"), [("²", 107), ("٣", 107), (" 1.0", 107), ("-1", 102), ("-", 107)])
+def test_paging_given_as_text_is_read_as_ascii_digits(db, text, code):
+    """'²' passed str.isdigit and int() then raised ValueError (HTTP 500 from serve); '٣' was read
+    as 3; '-1' was 'not a whole number' where -1 is refused as negative (docs/semantics.md#paging)."""
+    for what in ("limit", "skip"):
+        with pytest.raises(QueryError) as err:
+            find(db, "Post", **{what: text})
+        assert err.value.code == code, (what, text)
+    assert find(db, "Post", order="objectId", limit=" 2 ", skip="1").ids == db.query("Post", limit=2, skip=1).ids
+
+
 @pytest.mark.parametrize(
     ("order", "expected"),
     [

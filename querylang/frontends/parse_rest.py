@@ -491,10 +491,15 @@ def _key_list(value: str | Sequence[str] | None, what: str) -> list[str] | None:
     return [i.strip() for i in items if i.strip()]
 
 
+# ASCII digits only: str.isdigit also takes '²' (which int() then refuses) and '٣'.
+_REST_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def _rest_number(value: object, what: str) -> Any:
-    """REST parameters may arrive as text (``limit=10`` in a URL): read digits as a number."""
+    """REST parameters may arrive as text (``limit=10`` in a URL): read an integer's digits as
+    the number (a negative one is then refused as a negative number is)."""
     if isinstance(value, str):
-        if not value.strip().isdigit():
+        if not _REST_INTEGER.fullmatch(value.strip()):
             raise QueryTypeError(f"{what} must be a whole number, got {value!r}")
         return int(value)
     return value

@@ -465,7 +465,7 @@ def _key_list(value: Any, what: str) -> list[str]:
 
 def _whole(value: Any) -> int | None:
     """limit/skip as Parse reads them (a number or its digits), or None for anything else."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not '²', not '٣'
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
