@@ -471,6 +471,14 @@ class Database:
                 lambda: self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
             )
 
+    def _embedded(self, q: n.Query, cancel: threading.Event | None = None) -> list[dict[str, Any]]:
+        """The records ``include`` embeds, not capped by ``max_rows``: no more than the records
+        pointing to them, which the cap already bounds (or, in :meth:`stream`, must not)."""
+        with self.store.reading():
+            return self._planned(
+                lambda: self._execute(compile_query(q, self.schema, dialect=self.store.dialect), cancel, capped=False)
+            ).records
+
     def _planned(self, run: Callable[[], T]) -> T:
         """``run()`` (plan, then read), and again if the store's schema was replaced while it
         ran: a PostgreSQL store hears with a statement's result that another process gave an
@@ -487,10 +495,11 @@ class Database:
         cap = self.max_rows
         return cap + 1 if cap is not None and (limit is None or limit > cap) else None
 
-    def _execute(self, plan: Plan, cancel: threading.Event | None = None) -> Result:
-        """Run a plan and decode its rows (the caller holds the store lock)."""
+    def _execute(self, plan: Plan, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:
+        """Run a plan and decode its rows (the caller holds the store lock); ``capped``: more
+        rows than ``max_rows`` is an error."""
         cls = self.schema.get(plan.class_name)
-        cap = self.max_rows
+        cap = self.max_rows if capped else None
         # limit 0 (a count-only query): no rows to read, so no statement to run.
         counted = None
         # A server store runs the two at once.
@@ -598,7 +607,7 @@ def _include(
         if not ids:
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
-        found = {r["objectId"]: r for r in db.run(q, cancel=cancel).records}
+        found = {r["objectId"]: r for r in db._embedded(q, cancel)}
         if sub:
             _include(db, f.target or "", list(found.values()), sub, cancel)
         for r in records:

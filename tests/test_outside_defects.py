@@ -32,6 +32,23 @@ def test_stream_gives_the_records_query_gives(sample: querylang.Database) -> Non
     assert list(sample.stream("Post", script, limit=0)) == []
 
 
+def test_a_stream_embeds_more_records_than_max_rows(engine) -> None:
+    """max_rows does not apply to stream (README): the records a batch's include embeds were
+    fetched by a capped query, so a batch pointing to more records than max_rows failed."""
+    db = engine()
+    db.load({"classes": {"P": {"fields": {"who": {"type": "Pointer", "targetClass": "U"}}},
+                         "U": {"fields": {"name": {"type": "String"}}}},
+             "records": {"P": [{"objectId": f"p{i}", "who": f"u{i}"} for i in range(5)],
+                         "U": [{"objectId": f"u{i}", "name": f"n{i}"} for i in range(5)]}})
+    db.max_rows = 3
+    names = [f"n{i}" for i in range(5)]
+    assert [r["who"]["name"] for r in db.stream("P", include="who")] == names
+    assert [r["who"]["name"] for r in db.stream("P", select="who.name")] == names
+    assert [r["who"]["name"] for r in db.query("P", include="who", limit=3, skip=2).records] == names[2:]
+    with pytest.raises(querylang.LimitExceeded):
+        db.query("P", include="who")
+
+
 def test_a_stream_is_stopped_by_its_cancel_event(sample: querylang.Database) -> None:
     cancel = threading.Event()
     records = sample.stream("Comment", "where({})", batch=10, cancel=cancel)
