@@ -168,7 +168,8 @@ class Api:
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
-        keys = _key_list(params.get("keys"), "keys")
+        exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
+        keys, include = _excluding(self.db.schema, class_name, _key_list(params.get("keys"), "keys"), include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
@@ -177,7 +178,7 @@ class Api:
             records, total = res.records, res.count
         else:
             records, total = self._find_public(class_name, where, order, limit, skip, include, view.select, acl)
-        results = self._render(access, class_name, records, view, params.get("excludeKeys"))
+        results = self._render(access, class_name, records, view, exclude)
         if redirect:
             # Parse names the class on each result: the client asked another class for them.
             for r in results:
@@ -277,7 +278,7 @@ class Api:
         return lim, sk
 
     def _render(
-        self, access: Access, class_name: str, records: list[dict[str, Any]], view: View, exclude: Any
+        self, access: Access, class_name: str, records: list[dict[str, Any]], view: View, exclude: list[str]
     ) -> list[dict[str, Any]]:
         schema = self.db.schema
         acl = self.config.acl_field
@@ -288,9 +289,8 @@ class Api:
             if not access.master:
                 hide_protected(class_name, r)
                 hide_unreadable(r, view.included, view.acl_added)
-            for k in _key_list(exclude, "excludeKeys"):
-                if k != "objectId":
-                    r.pop(k, None)
+            for k in exclude:
+                _leave_out(r, k.split("."))
             out.append(r)
         return out
 
@@ -300,14 +300,15 @@ class Api:
         self._served(access, class_name)
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
-        keys = _key_list(params.get("keys"), "keys")
-        include = _key_list(params.get("include"), "include")
+        exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
+        keys, include = _excluding(self.db.schema, class_name, _key_list(params.get("keys"), "keys"),
+                                   _key_list(params.get("include"), "include"), exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include or None, keys=view.select or None)
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
-        return self._render(access, class_name, res.records, view, params.get("excludeKeys"))[0]
+        return self._render(access, class_name, res.records, view, exclude)[0]
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -439,6 +440,33 @@ def _include_path(schema: Any, class_name: str, parts: list[str], prefix: str, o
         out[prefix + name] = f.target
         if rest:
             _include_path(schema, f.target, rest, f"{prefix}{name}.", out)
+
+
+# Parse's AlwaysSelectedKeys: keys cannot drop them, nor can excludeKeys.
+ALWAYS_KEYS = ("objectId", "createdAt", "updatedAt", "ACL")
+
+
+def _excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+    """keys and include as Parse reads them beside ``excludeKeys``: a key both selected and
+    excluded is not selected (none left: only the keys always there), and ``a.b`` excluded
+    embeds the record at Pointer path ``a`` to leave ``b`` out of it (_leave_out)."""
+    if keys:
+        keys = [k for k in keys if k not in exclude] or ["objectId"]
+    parents = _key_parents(exclude)
+    embedded = _included(schema, class_name, parents)
+    return keys, [*include, *(p for p in parents if p in embedded and p not in include)]
+
+
+def _leave_out(record: dict[str, Any], path: list[str]) -> None:
+    """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of ALWAYS_KEYS)."""
+    head, rest = path[0], path[1:]
+    if not rest:
+        if head not in ALWAYS_KEYS:
+            record.pop(head, None)
+        return
+    inner = record.get(head)
+    if isinstance(inner, dict) and inner.get("__type") == "Object":
+        _leave_out(inner, rest)
 
 
 def _key_parents(keys: list[str]) -> list[str]:

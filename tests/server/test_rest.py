@@ -88,6 +88,35 @@ def test_keys_exclude_keys_count_only(shared: LiveServer, client: httpx.Client) 
     assert r["Owner"]["__type"] == "Object" and r["author"]["__type"] == "Object"
 
 
+def test_exclude_keys_as_parse_server_9_answers(shared: LiveServer, client: httpx.Client) -> None:
+    """excludeKeys never drops objectId, createdAt, updatedAt or ACL; a dotted one embeds the
+    record it reaches into (as a dotted key does) and drops the key there; a key both selected
+    and excluded is not selected. Each answer here is Parse Server 9.10's (RestQuery.js), asked
+    the same over its REST API; querylang dropped the dates and ignored dotted keys."""
+    def one(**params: object) -> dict:
+        r = find(client, shared, "Comment", where={"objectId": "c001"}, **params)
+        assert r.status_code == 200, r.text
+        return r.json()["results"][0]
+
+    always = {"objectId", "createdAt", "updatedAt"}
+    full = one()
+    assert set(one(excludeKeys="createdAt,updatedAt,ACL,objectId,text")) == set(full) - {"text"}
+    owner = one(excludeKeys="Owner.title")["Owner"]
+    assert owner["__type"] == "Object" and "title" not in owner and "body" in owner
+    author = one(excludeKeys="Owner.author.name")["Owner"]["author"]
+    assert author["__type"] == "Object" and "name" not in author and "age" in author
+    assert set(one(keys="text,likes", excludeKeys="text")) == always | {"likes"}
+    assert set(one(keys="text", excludeKeys="text")) == always
+    assert set(one(keys="Owner.title", excludeKeys="Owner.title")) == always
+    assert one(excludeKeys="text.x,nope.x,Owner.nope") == {**full, "Owner": one(include="Owner")["Owner"]}
+    got = client.get(f"{shared.url}/classes/Comment/c001", params={"excludeKeys": "Owner.title"}, headers=headers())
+    assert "title" not in got.json()["Owner"] and got.json()["Owner"]["__type"] == "Object"
+    # The record a dotted excludeKeys embeds is hidden from a client its ACL does not let read.
+    hidden = find(client, shared, "Note", where={"objectId": "n6"}, excludeKeys="about.title").json()["results"][0]
+    assert hidden == find(client, shared, "Note", where={"objectId": "n6"}, include="about").json()["results"][0]
+    assert "about" not in hidden
+
+
 def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     all_ = client.get(f"{shared.url}/schemas", headers=headers(master=True)).json()["results"]
     assert {s["className"] for s in all_} >= {"User", "Post", "Comment", "Group"}
