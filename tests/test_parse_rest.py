@@ -365,6 +365,14 @@ def test_find_order_skip_limit_count(db):
     assert find(db, "Post", order=["-score", "title"], limit="5").ids == db.query("Post", sort=["-score", "title"], limit=5).ids
 
 
+def test_empty_keys_select_only_the_keys_always_there(db):
+    """keys='': Parse Server 9 answers objectId, createdAt and updatedAt
+    only; find answered every field, as if no keys were given."""
+    assert [set(r) for r in find(db, "Post", keys="", limit=2).records] == [{"objectId", "createdAt", "updatedAt"}] * 2
+    assert [set(r) for r in find(db, "Post", keys=[], limit=1).records] == [{"objectId", "createdAt", "updatedAt"}]
+    assert "title" in find(db, "Post", keys=None, limit=1).records[0]
+
+
 @pytest.mark.parametrize(("text", "code"), [("²", 107), ("٣", 107), (" 1.0", 107), ("-1", 102), ("-", 107)])
 def test_paging_given_as_text_is_read_as_ascii_digits(db, text, code):
     """'²' passed str.isdigit and int() then raised ValueError (HTTP 500 from serve); '٣' was read

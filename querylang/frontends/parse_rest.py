@@ -468,7 +468,12 @@ def find(
         params = inspect.signature(db.query).parameters
         if "include" not in params or "select" not in params:
             raise QueryError("include/keys not supported yet")
-        extra |= {"include": _key_list(include, "include"), "select": _key_list(keys, "keys")}
+        selected = _key_list(keys, "keys")
+        if selected == []:
+            # keys given but naming nothing (keys=''): Parse Server 9
+            # selects only the keys it always selects, never every field.
+            selected = ["objectId"]
+        extra |= {"include": _key_list(include, "include"), "select": selected}
     return db.query(
         class_name,
         where_to_filter(where),

@@ -169,7 +169,7 @@ class Api:
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
         exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = _excluding(self.db.schema, class_name, _key_list(params.get("keys"), "keys"), include, exclude)
+        keys, include = _excluding(self.db.schema, class_name, _selected_keys(params.get("keys")), include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
@@ -301,7 +301,7 @@ class Api:
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = _excluding(self.db.schema, class_name, _key_list(params.get("keys"), "keys"),
+        keys, include = _excluding(self.db.schema, class_name, _selected_keys(params.get("keys")),
                                    _key_list(params.get("include"), "include"), exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
@@ -467,6 +467,12 @@ def _leave_out(record: dict[str, Any], path: list[str]) -> None:
     inner = record.get(head)
     if isinstance(inner, dict) and inner.get("__type") == "Object":
         _leave_out(inner, rest)
+
+
+def _selected_keys(value: Any) -> list[str]:
+    """``keys``; given but naming nothing (``keys=``), Parse selects only ALWAYS_KEYS."""
+    keys = _key_list(value, "keys")
+    return keys or (["objectId"] if value is not None else [])
 
 
 def _key_parents(keys: list[str]) -> list[str]:

@@ -117,6 +117,16 @@ def test_exclude_keys_as_parse_server_9_answers(shared: LiveServer, client: http
     assert "about" not in hidden
 
 
+def test_empty_keys_select_only_the_keys_always_there(shared: LiveServer, client: httpx.Client) -> None:
+    """keys= naming nothing: Parse Server 9 answers only objectId, createdAt, updatedAt (and ACL)."""
+    always = {"objectId", "createdAt", "updatedAt"}
+    r = find(client, shared, "Post", keys="", order="objectId", limit=2).json()["results"]
+    assert [set(x) for x in r] == [always] * 2
+    got = client.get(f"{shared.url}/classes/Post/{r[0]['objectId']}", params={"keys": ""}, headers=headers()).json()
+    assert set(got) == always
+    assert set(find(client, shared, "Note", keys="", where={"objectId": "n2"}).json()["results"][0]) == always | {"ACL"}
+
+
 def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     all_ = client.get(f"{shared.url}/schemas", headers=headers(master=True)).json()["results"]
     assert {s["className"] for s in all_} >= {"User", "Post", "Comment", "Group"}
