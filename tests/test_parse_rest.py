@@ -365,6 +365,16 @@ def test_find_order_skip_limit_count(db):
     assert find(db, "Post", order=["-score", "title"], limit="5").ids == db.query("Post", sort=["-score", "title"], limit=5).ids
 
 
+def test_a_repeated_order_key_keeps_its_place_and_takes_its_last_direction(db):
+    """Parse reads order into one object ({score: 1}, then {score: -1}): Parse Server 9.10 sorts
+    'score,-score' descending and '-score,score' ascending; querylang kept the first direction."""
+    where = {"score": {"$exists": True}}
+    assert find(db, "Post", where, order="score,title,-score").ids == find(db, "Post", where, order="-score,title").ids
+    assert find(db, "Post", where, order="-score,score").ids == find(db, "Post", where, order="score").ids
+    assert db.query("Post", "where({})\nsort(['title', '-title', 'score'])").ids == db.query("Post", sort=["-title", "score"]).ids
+    assert db.reference("Post", None, sort="score,-score").ids == db.query("Post", sort=["-score"]).ids
+
+
 def test_empty_keys_select_only_the_keys_always_there(db):
     """keys='': Parse Server 9 answers objectId, createdAt and updatedAt
     only; find answered every field, as if no keys were given."""

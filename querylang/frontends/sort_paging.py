@@ -32,8 +32,8 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
         items = [s for s in sort if s is not UNDEFINED]
     else:
         raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
-    keys = []
-    seen = set()
+    keys: list[n.SortKey] = []
+    seen: dict[str, int] = {}
     for item in items:
         if not isinstance(item, str):
             raise _err(QueryTypeError(f"sort keys must be strings, got {type_name(item)}"), pos)
@@ -50,8 +50,11 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
         if f.type not in (*SORTABLE, "ObjectPath"):
             raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)
         if name in seen:
+            # Parse reads order into one object ({score: 1} then {score: -1}): a repeated key
+            # keeps its first place and takes its last direction.
+            keys[seen[name]] = n.SortKey(name, desc, pos=pos)
             continue
-        seen.add(name)
+        seen[name] = len(keys)
         keys.append(n.SortKey(name, desc, pos=pos))
     return tuple(keys)
 
