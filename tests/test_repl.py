@@ -271,6 +271,15 @@ def test_limit_zero_is_a_usage_error(tmp_path: Path) -> None:
     assert "usage: .limit N|off" in out and "more not shown" not in out and "4 records" in out
 
 
+@pytest.mark.parametrize("n", ["²", "٣"])
+def test_limit_of_a_non_ascii_digit_is_a_usage_error(tmp_path: Path, n: str) -> None:
+    """'.limit ²' passed str.isdigit and int() then raised: "internal error: ValueError" (status 1);
+    '.limit ٣' was taken as 3."""
+    status, out = piped(f".class Post\n.limit {n}\nwhere({{ score: 13 }})\n", tmp_path)
+    assert status == 2
+    assert "usage: .limit N|off" in out and "internal error" not in out and "4 records" in out
+
+
 def session_for(**kw: object) -> tuple[Session, io.StringIO]:
     db = querylang.connect()
     db.load(sample_document())

@@ -271,7 +271,7 @@ class Session:
     def cmd_limit(self, args: list[str]) -> None:
         if args == ["off"]:
             self.max_rows = None
-        elif len(args) == 1 and args[0].isdigit() and int(args[0]) > 0:
+        elif len(args) == 1 and args[0].isascii() and args[0].isdigit() and int(args[0]) > 0:  # not '²' (int() refuses it)
             self.max_rows = int(args[0])  # 0 would show nothing, and say "(more not shown)" of it
         elif args:
             raise self._usage(".limit")
