@@ -1635,6 +1635,35 @@ def test_condition_count_limit(engine):
     assert d.query("P", {"and": many[: MAX_CONDITIONS - 1]}).ids == ["a"]
 
 
+def test_inner_query_count_limit(engine):
+    """Each inner query is a sub-select; DuckDB planned 300 of them in seconds, 600 in about
+    ten, and refused some 800 with its binder's "max expression depth" (an engine error, not
+    the user's). More than MAX_INNER_QUERIES are refused before anything runs, naming the kind,
+    on both engines and in the reference; as many as the limit are answered as the reference."""
+    from querylang.frontends.filters import MAX_INNER_QUERIES
+
+    d = engine()
+    d.load({"classes": {"P": {"fields": {"t": {"type": "String"}, "u": {"type": "Pointer", "targetClass": "P"},
+                                         "r": {"type": "Relation", "targetClass": "P"}}}},
+            "records": {"P": [{"objectId": "a", "t": "x", "u": {"__type": "Pointer", "className": "P", "objectId": "a"}}]}})
+    shapes = [  # (the kind named, a filter of k inner queries)
+        ("matchesQuery on 'u'", lambda k: {"or": [{"u": {"matchesQuery": {"t": {"equalTo": f"x{i}"}}}} for i in range(k)]}),
+        ("doesNotMatchQuery on 'u'", lambda k: {"and": [{"u": {"doesNotMatchQuery": {"t": f"x{i}"}}} for i in range(k)]}),
+        ("matchesKeyInQuery on 't'", lambda k: {"or": [{"t": {"matchesKeyInQuery": {"key": "t", "className": "P", "where": {"t": f"y{i}"}}}}
+                                                       for i in range(k)]}),
+        ("the path 'u.t'", lambda k: {"or": [{"u.t": {"equalTo": f"x{i}"}} for i in range(k)]}),
+        ("notEqualTo on Relation 'r'", lambda k: {"and": [{"r": {"notEqualTo": f"x{i}"}} for i in range(k)]}),
+        ("relatedTo", lambda k: {"or": [{"relatedTo": {"id": f"x{i}", "key": "r"}} for i in range(k)]}),
+        ("matchesQuery on 'u'", lambda k: {"u": {"matchesQuery": {"or": [{"u": {"matchesQuery": {"t": f"x{i}"}}} for i in range(k - 1)]}}}),
+    ]
+    for what, make in shapes:
+        for run in (d.query, d.reference, d.count):
+            with pytest.raises(LimitExceeded, match=f"more than {MAX_INNER_QUERIES} inner queries \\(this one: {what}\\)"):
+                run("P", make(MAX_INNER_QUERIES + 1))
+        at_limit = make(MAX_INNER_QUERIES)
+        assert d.query("P", at_limit).ids == d.reference("P", at_limit).ids, what
+
+
 def test_regex_limits(db):
     with pytest.raises(QueryError) as info:
         db.query("Post", "where({ title: { matchesRegex: 'a{1001}' } })")

@@ -48,6 +48,11 @@ MAX_FILTER_DEPTH = 100  # nested filter objects (and/or/nor, matchesQuery, paths
 # that grows with its square and crashes the process past some 20,000 of them; a long list of
 # values is one containedIn/notContainedIn condition, which has its own limit (MAX_LIST).
 MAX_CONDITIONS = 5_000
+# Inner queries of one filter (matchesQuery and doesNotMatchQuery, matchesKeyInQuery, a dotted
+# path through a Pointer, relatedTo, a condition on a Relation): each is a sub-select, which
+# DuckDB plans in time growing faster than their square (300: seconds) and refuses from some
+# 800 ('max expression depth'). Real filters hold a few.
+MAX_INNER_QUERIES = 100
 
 
 @dataclass
@@ -60,11 +65,21 @@ class Ctx:
     strict: bool
     depth: int = 0
     conditions: list[int] = dataclass_field(default_factory=lambda: [0])
+    inner_queries: list[int] = dataclass_field(default_factory=lambda: [0])
 
     def deeper(self, cls: ClassDef | None = None) -> Ctx:
         if self.depth >= MAX_FILTER_DEPTH:
             raise LimitExceeded(f"filter nests too deeply (max {MAX_FILTER_DEPTH} levels)")
-        return Ctx(cls or self.cls, self.schema, self.strict, self.depth + 1, self.conditions)
+        return Ctx(cls or self.cls, self.schema, self.strict, self.depth + 1, self.conditions, self.inner_queries)
+
+    def inner_query(self, what: str) -> None:
+        """Count one inner query (``what`` names its kind in the error)."""
+        self.inner_queries[0] += 1
+        if self.inner_queries[0] > MAX_INNER_QUERIES:
+            raise LimitExceeded(
+                f"the filter holds more than {MAX_INNER_QUERIES} inner queries (this one: {what}); "
+                "a list of ids is one containedIn"
+            )
 
     def count(self) -> None:
         self.conditions[0] += 1
@@ -199,6 +214,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
             code=INVALID_KEY_NAME,
         )
     target = ctx.schema.get(field.target or "")
+    ctx.inner_query(f"the path '{key}'")
     inner = _build_key(rest, value, ctx.deeper(target), pos)
     if inner is None:
         return None
@@ -236,6 +252,7 @@ def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
 def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     if not isinstance(value, Mapping):
         raise QueryTypeError("relatedTo needs an object {id, key}")
+    ctx.inner_query("relatedTo")
     oid, key = related_to_id_key(value)
     if not isinstance(key, str):
         raise QueryTypeError(f"relatedTo key must be a string, got {type_name(key)}")
@@ -382,6 +399,7 @@ def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: 
     if field.type not in ("Pointer", "Relation"):
         raise QueryTypeError(f"{op} needs a Pointer or Relation field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
     target = ctx.schema.get(field.target or "")
+    ctx.inner_query(f"{op} on '{field.name}'")
     sub = operand
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
         if sub.get("className") not in (None, UNDEFINED, target.name):
@@ -400,6 +418,7 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
     other = ctx.schema.get(str(operand.get("className", ctx.cls.name)))
     key_field = other.field(operand["key"])
+    ctx.inner_query(f"{op} on '{field.name}'")
     scalar = ("String", "Number", "Boolean", "Date", "Pointer")
     if field.type not in scalar or key_field.type not in scalar:
         raise QueryTypeError(f"{op} compares single values: '{field.name}' and '{key_field.name}' must be String, Number, Boolean, Date or Pointer")
@@ -414,6 +433,8 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
 
 def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     """On a Relation: pointsTo/equalTo/containedIn = holds any; notEqualTo/notContainedIn = holds none."""
+    if op not in ("matchesQuery", "doesNotMatchQuery"):  # those count themselves
+        ctx.inner_query(f"{op} on Relation '{field.name}'")
     if op == "exists":
         if not isinstance(operand, bool):
             raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
