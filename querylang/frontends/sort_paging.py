@@ -6,6 +6,7 @@ from __future__ import annotations
 from querylang.errors import (
     INVALID_KEY_NAME,
     INVALID_QUERY,
+    LimitExceeded,
     QueryError,
     QueryTypeError,
     SchemaError,
@@ -20,6 +21,11 @@ SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 
 def _err(exc: QueryError, pos: Pos | None) -> QueryError:
     return exc.at(*pos) if pos else exc
+
+
+# Different keys one sort may have: DuckDB plans an ORDER BY of many Object sub-keys in time
+# growing with their square (1,000: a second; 5,000: a quarter of a minute, uninterruptible).
+MAX_SORT_KEYS = 100
 
 
 def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
@@ -54,6 +60,8 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
             # keeps its first place and takes its last direction.
             keys[seen[name]] = n.SortKey(name, desc, pos=pos)
             continue
+        if len(keys) == MAX_SORT_KEYS:
+            raise _err(LimitExceeded(f"sort has more than {MAX_SORT_KEYS} different keys"), pos)
         seen[name] = len(keys)
         keys.append(n.SortKey(name, desc, pos=pos))
     return tuple(keys)
