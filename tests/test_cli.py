@@ -310,6 +310,28 @@ def test_show_names_pointer_targets_so_the_next_show_can_follow() -> None:
     assert "Post p008" in ok("show", "Post", "p008")  # following it works
 
 
+def test_show_follow_lines_quote_odd_ids(tmp_path: Path) -> None:
+    """The follow lines are commands to type: an objectId with a space, a quote or a '$(...)'
+    was written bare, so 'querylang show User a b' got an extra argument, 'it's' opened a
+    quote, and '$(id)' would run a command when pasted into a shell."""
+    import shlex
+
+    ids = ["a b", "it's", "$(id)"]
+    doc = {"classes": {"User": {"fields": {}},
+                       "Post": {"fields": {"author": {"type": "Pointer", "targetClass": "User"},
+                                           "fans": {"type": "Relation", "targetClass": "User"}}}},
+           "records": {"User": [{"objectId": oid} for oid in ids],
+                       "Post": [{"objectId": f"p {i}", "author": oid} for i, oid in enumerate(ids)]}}  # fmt: skip
+    data = tmp_path / "odd.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    for i, oid in enumerate(ids):
+        out = ok("show", "Post", f"p {i}", "--data", str(data))
+        lines = [x.strip() for x in out.split("follow:")[1].splitlines() if x.strip()]
+        assert [shlex.split(x) for x in lines] == [
+            ["querylang", "show", "User", oid], ["querylang", "relation", "Post", f"p {i}", "fans"]]
+        assert "User " + oid in ok(*shlex.split(lines[0])[1:], "--data", str(data))  # following it works
+
+
 def test_show_counts_relation_members() -> None:
     out = ok("show", "Group", "g2")
     assert "6 records" in out

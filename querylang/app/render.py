@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -415,13 +416,15 @@ def record_view(
     table.add_column("field", no_wrap=True)
     table.add_column("type", no_wrap=True, style=HINT_STYLE)
     table.add_column("value", overflow="fold")
+    # Lines to type, in a shell or the REPL (which splits its commands as a shell does): an id
+    # is quoted, so one with a space, a quote or a '$(...)' is passed whole and runs nothing.
     follow: list[str] = []
     fields = [cls.fields["objectId"], *cls.user_fields, cls.fields["createdAt"], cls.fields["updatedAt"]]
     for f in fields:
         if f.type == "Relation":
             n = relation_counts.get(f.name, 0)
             table.add_row(f.name, type_label(f), Text(plural(n, "record"), style=POINTER_STYLE))
-            follow.append(visible(f"{prefix}relation {cls.name} {oid} {f.name}"))
+            follow.append(visible(f"{prefix}relation {cls.name} {shlex.quote(oid)} {f.name}"))
             continue
         if f.name not in record:
             table.add_row(f.name, type_label(f), Text("(not set)", style=ABSENT_STYLE))
@@ -438,7 +441,7 @@ def record_view(
                 else:
                     shown = Group(ref, _fields_grid(target_cls, target))
             table.add_row(f.name, type_label(f), shown)
-            follow.append(visible(f"{prefix}show {f.target} {value}"))
+            follow.append(visible(f"{prefix}show {f.target} {shlex.quote(value)}"))
         else:
             table.add_row(f.name, type_label(f), cell(f, record, f.name))
     if not follow:
