@@ -318,6 +318,9 @@ class Database:
         """
         if kw.get("count"):
             raise QueryError("stream() gives records only; db.count() counts them")
+        # 0 or less gave no records on one engine and all on the other; another type, a driver error.
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
         with self.store.reading():
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)

@@ -900,6 +900,18 @@ def test_a_stream_is_stopped_by_its_cancel_event_and_gives_its_connection_back(p
     assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]
 
 
+@pytest.mark.parametrize("batch", [0, -1, 1.5, "10", True, None])
+def test_a_stream_batch_that_is_not_a_whole_number_of_1_or_more_is_refused(pair, batch):
+    """README: db.stream(..., batch=1000). batch=0 gave no records on DuckDB and all of them on
+    PostgreSQL, -1 all of them again the other way round; a float or a string was DuckDB's
+    TypeError from fetchmany and PostgreSQL's 'the database rejected the query'."""
+    for db in pair:
+        with pytest.raises(QueryError, match=r"batch must be a whole number of 1 or more, got"):
+            list(db.stream("Post", sort=["title"], batch=batch))
+    pg, duck = pair
+    assert list(pg.stream("Post", sort=["title"], batch=1)) == duck.query("Post", sort=["title"]).records
+
+
 def test_a_stream_refused_for_its_select_keeps_no_connection(pair):
     """The select was checked after the statement had started on a pooled connection, and the
     batches that would have given it back never started: each such stream kept a connection,
