@@ -568,6 +568,28 @@ def test_what_the_role_may_not_read_is_noted_as_such(live_parse: LiveParse) -> N
             con.execute("DROP ROLE ql_partial_reader")
 
 
+def test_doctor_names_an_index_of_each_table_and_column_apart(live_parse: LiveParse) -> None:
+    """Table "A" column "x_y" and table "A_x" column "y" were both given the index name
+    ql_A_x_y: after running both statements the second was skipped ('relation already exists,
+    skipping'), and doctor kept printing it."""
+    spec = {"A": {"fields": {"x_y": {"type": "Pointer", "targetClass": "A"}}},
+            "A_x": {"fields": {"y": {"type": "Pointer", "targetClass": "A"}}}}  # fmt: skip
+    url = _parse_like(live_parse, "index_names", spec, [
+        f'CREATE TABLE "A" ({_BUILTINS}, "x_y" text)', f'CREATE TABLE "A_x" ({_BUILTINS}, "y" text)'])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        statements = db.missing_indexes()
+        assert len(statements) == 2
+        with psycopg.connect(url, autocommit=True) as con:
+            for stmt in statements:
+                con.execute(stmt)
+        assert db.missing_indexes() == []
+        out = CliRunner().invoke(main, ["doctor", "--db", url]).output
+        assert "nothing missing" in out
+    finally:
+        db.close()
+
+
 def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
     """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
     default search_path "$user", public finds it first) found _SCHEMA through the search_path

@@ -67,13 +67,18 @@ def typed(x: str, kind: str | None) -> str:
     raise ValueError(kind)
 
 
-def index_name(table: str, column: str) -> str:
-    """A name of at most 63 bytes for the index :func:`missing_indexes` proposes."""
+def index_name(table: str, column: str, *, shared: bool = False) -> str:
+    """A name of at most 63 bytes for the index :func:`missing_indexes` proposes.
+
+    ``shared``: another table and column make the same name (``"A"."x_y"`` and ``"A_x"."y"``
+    both ``ql_A_x_y``), so the name ends with a hash of this pair: with one name, the second
+    ``CREATE INDEX ... IF NOT EXISTS`` would be skipped."""
     name = f"ql_{table}_{column}".replace('"', "")
     raw = name.encode()
-    if len(raw) <= MAX_IDENT:
+    if len(raw) <= MAX_IDENT and not shared:
         return name
-    return f"{raw[:48].decode(errors='ignore')}_{hashlib.sha256(raw).hexdigest()[:12]}"
+    key = f"{table}\0{column}".encode() if shared else raw
+    return f"{raw[:48].decode(errors='ignore')}_{hashlib.sha256(key).hexdigest()[:12]}"
 
 
 class ParseLayout:

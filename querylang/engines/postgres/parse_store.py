@@ -18,6 +18,7 @@ What the schema leaves out, and why (``notes`` lists each one):
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -313,8 +314,11 @@ class ParseStore(PostgresStore):
                 )
             }
             con.rollback()
+        # Over every wanted pair, indexed or not: a pair's name stays the same from run to run.
+        names = collections.Counter(index_name(t, c) for t, c in wanted)
         return [
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(index_name(t, c))} ON {d.quote(t)} ({d.quote(c)});"
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(index_name(t, c, shared=names[index_name(t, c)] > 1))} "
+            f"ON {d.quote(t)} ({d.quote(c)});"
             for t, c in wanted
             if (t, c) not in leading
         ]
