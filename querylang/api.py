@@ -181,8 +181,8 @@ class Database:
         self.store.close()
 
     def missing_indexes(self) -> list[str]:
-        """``CREATE INDEX`` statements for what querylang's queries look up and the database
-        has no index for (a Parse Server database, layout='parse'); [] when nothing is missing."""
+        """``CREATE INDEX`` statements (an invalid index's ``DROP INDEX`` first) for what queries
+        look up and the database has no index for (layout='parse'); [] when nothing is missing."""
         advise = getattr(self.store, "missing_indexes", None)
         return advise() if advise is not None else []
 

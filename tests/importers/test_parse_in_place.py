@@ -590,6 +590,33 @@ def test_doctor_names_an_index_of_each_table_and_column_apart(live_parse: LivePa
         db.close()
 
 
+def test_doctor_does_not_count_an_index_whose_build_was_cut_short(live_parse: LiveParse) -> None:
+    """A CREATE INDEX CONCURRENTLY cut short (a timeout, Ctrl-C, a failed build) leaves an
+    invalid index that serves no query: doctor counted it and said the column was served, and
+    its own statement, run again, was skipped for the name that index holds."""
+    spec = {"A": {"fields": {"to": {"type": "Pointer", "targetClass": "A"}}}}
+    url = _parse_like(live_parse, "cut_index", spec, [f'CREATE TABLE "A" ({_BUILTINS}, "to" text)',
+                                                     f"INSERT INTO \"A\" VALUES ({_ROW}, 'd1')"])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        (create,) = db.missing_indexes()
+        with psycopg.connect(url) as writer, psycopg.connect(url, autocommit=True) as con:
+            writer.execute('UPDATE "A" SET "to" = "to"')  # a write not yet committed: the build waits for it
+            con.execute("SET statement_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                con.execute(create)
+            assert con.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = '\"ql_A_to\"'::regclass").fetchone() == (False,)
+        statements = db.missing_indexes()
+        assert statements == ['DROP INDEX CONCURRENTLY IF EXISTS "ql_A_to";', create]
+        with psycopg.connect(url, autocommit=True) as con:
+            for stmt in statements:
+                con.execute(stmt)
+            assert con.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = '\"ql_A_to\"'::regclass").fetchone() == (True,)
+        assert db.missing_indexes() == []
+    finally:
+        db.close()
+
+
 def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
     """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
     default search_path "$user", public finds it first) found _SCHEMA through the search_path

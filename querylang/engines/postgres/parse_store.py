@@ -294,7 +294,8 @@ class ParseStore(PostgresStore):
     def missing_indexes(self) -> list[str]:
         """``CREATE INDEX`` statements for the lookups querylang's queries make and Parse's own
         indexes do not serve: each Pointer column (pointer filters, includes, matchesQuery) and
-        each edge table's owner column (relatedTo, Relation filters)."""
+        each edge table's owner column (relatedTo, Relation filters); a ``DROP INDEX`` first
+        where an invalid index holds the name."""
         d = self.dialect
         wanted: list[tuple[str, str]] = []
         for name, cls in self.schema.classes.items():
@@ -305,23 +306,28 @@ class ParseStore(PostgresStore):
                 elif f.type == "Relation":
                     wanted.append((d.layout.join_table(name, f.name), "owningId"))
         with self.connection() as con:
-            leading = {
-                (t, c)
-                for t, c in con.execute(
-                    "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-                    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
-                    "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
-                )
-            }
+            # An invalid index (a CREATE INDEX CONCURRENTLY cut short: a timeout, Ctrl-C, a
+            # failed build) serves no query, and holds its name: the statement for it drops it first.
+            indexes = con.execute(
+                "SELECT c.relname, a.attname, i.indisvalid, x.relname FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid "
+                "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+                "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
+            ).fetchall()
             con.rollback()
+        leading = {(t, c) for t, c, valid, _ in indexes if valid}
+        invalid = {name for _, _, valid, name in indexes if not valid}
         # Over every wanted pair, indexed or not: a pair's name stays the same from run to run.
         names = collections.Counter(index_name(t, c) for t, c in wanted)
-        return [
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(index_name(t, c, shared=names[index_name(t, c)] > 1))} "
-            f"ON {d.quote(t)} ({d.quote(c)});"
-            for t, c in wanted
-            if (t, c) not in leading
-        ]
+        out = []
+        for t, c in wanted:
+            if (t, c) in leading:
+                continue
+            name = index_name(t, c, shared=names[index_name(t, c)] > 1)
+            if name in invalid:
+                out.append(f"DROP INDEX CONCURRENTLY IF EXISTS {d.quote(name)};")
+            out.append(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(name)} ON {d.quote(t)} ({d.quote(c)});")
+        return out
 
     # --- writes: refused ----------------------------------------------------------------------
 
