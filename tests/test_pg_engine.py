@@ -211,6 +211,22 @@ def test_a_sum_past_a_doubles_range_is_the_same_error_on_both_engines(pair):
     assert errors[0] == errors[1]
 
 
+def test_an_avg_of_large_and_tiny_values_is_answered_on_both_engines(pair):
+    """PostgreSQL's avg of a double overflows past about 1e154 (it sums the squares too), so it
+    is run again over values scaled by 2^-1000; a value below about 1e-23 then underflowed in
+    the scaling, which PostgreSQL raises: the mean of 1e200 and 1e-30 was refused on
+    PostgreSQL, with a message about coordinates, and answered on DuckDB."""
+    pg, duck = pair
+    for db in (pg, duck):
+        db.save("Post", "p1", {"score": 1e200})
+        db.save("Post", "p2", {"score": 1e-30})
+        within = {"objectId": {"containedIn": ["p1", "p2"]}}
+        assert db.aggregate("Post", {"M": {"avg": "score"}, "S": {"sum": "score"}}, within) == {"M": 5e199, "S": 1e200}
+        db.save("Post", "p1", {"score": -1e-300})
+        db.save("Post", "p2", {"score": -3e-300})
+        assert db.aggregate("Post", {"M": {"avg": "score"}}, within) == {"M": -2e-300}
+
+
 def test_names_longer_than_63_bytes_stay_distinct(pg_cluster):
     long_a = "a" * 60 + "One"
     long_b = "a" * 60 + "Two"

@@ -41,6 +41,9 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
 # avg over values scaled by 2^-1000 (exact for all but tiny values, which cannot move a mean
 # this large), then scaled back: the mean of values whose running sum passes a double's range.
 AVG_SCALE = 2.0**-1000
+# Below this a scaled value would round to 0, which PostgreSQL raises as an underflow: such a
+# value counts as 0 (what the other engines round it to), the smallest double left nonzero.
+AVG_TINY = 2.0**-74
 
 
 def compile_aggregate(
@@ -58,8 +61,8 @@ def compile_aggregate(
             raise d.unsupported(f"aggregate {op}")
         col = d.column_sql("t", field_name, "", plan.class_name)
         if op == "avg" and scaled_avg:
-            exprs.append(f"avg({col} * ?) * ?")
-            scales += [AVG_SCALE, 1 / AVG_SCALE]
+            exprs.append(f"avg(CASE WHEN abs({col}) < ? THEN 0 ELSE {col} * ? END) * ?")
+            scales += [AVG_TINY, AVG_SCALE, 1 / AVG_SCALE]
             continue
         expr = f"{op}({col})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
