@@ -527,6 +527,11 @@ def test_distinct_errors(db):
         db.distinct("Post", "tags")
     with pytest.raises(SchemaError):
         db.distinct("Post", "nope")
+    # A field name that is not a string was Python's TypeError ("argument of type 'int' is not
+    # iterable", "unhashable type: 'list'"), where a class name that is not one is a SchemaError.
+    for field in (5, None, ["place"]):
+        with pytest.raises(SchemaError, match="class Post has no field"):
+            db.distinct("Post", field)
 
 
 def test_aggregate(db):

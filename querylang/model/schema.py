@@ -92,7 +92,10 @@ class ClassDef:
         return self.fields.get(name)
 
     def field(self, name: str) -> Field:
-        """The field called ``name``, or a SchemaError with a suggestion."""
+        """The field called ``name``, or a SchemaError with a suggestion (a name that is not a
+        string names no field, as :meth:`Schema.get` says of a class)."""
+        if not isinstance(name, str):
+            raise SchemaError(f"class {self.name} has no field {name!r}", hint=suggest(str(name), self.fields))
         f = self.fields.get(name)
         if f is None and "." in name:
             head = self.fields.get(name.split(".", 1)[0])
