@@ -356,6 +356,10 @@ def test_show_include_embeds_pointed_records() -> None:
 def test_show_errors_exit_2() -> None:
     assert "no Comment record with objectId 'c999'" in user_error("show", "Comment", "c999")
     assert "not a Pointer" in user_error("show", "Comment", "c001", "--include", "text")
+    # An ID that is not valid text (bytes that are not UTF-8 on the command line) was 'a string
+    # holds a lone surrogate', without a word of which string.
+    assert "error: ID 'c\\udcff': a string holds a lone surrogate" in user_error("show", "Comment", "c\udcff")
+    assert "error: ID 'g\\udcff': a string holds a lone surrogate" in user_error("relation", "Group", "g\udcff", "posts")
 
 
 def test_relation_lists_the_related_records() -> None:

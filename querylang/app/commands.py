@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError
+from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError, QueryTypeError
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -177,7 +177,10 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
 
 def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dict[str, Any]]:
     cls = db.schema.get(class_name)
-    res = db.query(cls.name, {"idEqualTo": oid})
+    try:
+        res = db.query(cls.name, {"idEqualTo": oid})
+    except QueryTypeError as exc:  # an id that is not valid text: say which string it is
+        raise QueryTypeError(f"ID {oid!r}: {exc.message}", code=exc.code) from None
     if not res.records:
         raise QueryError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
     return cls, res.records[0]
