@@ -659,8 +659,8 @@ def doctor(db_url: str) -> None:
         raise click.UsageError("--db must be a postgresql:// URL of a Parse Server database")
     db = connect(db_url, layout="parse")
     try:
-        for note in db.notes:
-            click.echo(f"-- {note}")
+        for line in (x for note in db.notes for x in note.splitlines()):  # each line a comment:
+            click.echo(f"-- {line}")  # a name in _SCHEMA may hold a line break, and this is run
         statements = db.missing_indexes()
         if not statements:
             click.echo("-- nothing missing: every Pointer column and Relation owner column has an index")

@@ -617,6 +617,20 @@ def test_doctor_does_not_count_an_index_whose_build_was_cut_short(live_parse: Li
         db.close()
 
 
+def test_doctor_keeps_a_note_with_a_line_break_inside_its_comments(live_parse: LiveParse) -> None:
+    """doctor prints SQL to run, with its notes as '--' comments; a name in _SCHEMA holding a
+    line break (written there by hand: Parse refuses such names) put the rest of its note on a
+    line of its own, outside any comment: `doctor | psql` would have run it."""
+    spec = {"A": {"fields": {'x\nDROP TABLE "A"; --': {"type": "String"}, "y": {"type": "Odd\rSELECT 1;"}}},
+            "B\nSELECT 2;": {"fields": {}}}  # fmt: skip
+    url = _parse_like(live_parse, "note_lines", spec, [f'CREATE TABLE "A" ({_BUILTINS}, "y" text)'])
+    res = CliRunner().invoke(main, ["doctor", "--db", url])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert len(lines) > 4 and all(line.startswith("-- ") for line in lines), lines
+    assert '-- DROP TABLE "A"; --: a name querylang\'s schema does not accept: left out' in lines
+
+
 def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
     """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
     default search_path "$user", public finds it first) found _SCHEMA through the search_path
