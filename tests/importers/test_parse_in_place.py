@@ -631,6 +631,35 @@ def test_doctor_keeps_a_note_with_a_line_break_inside_its_comments(live_parse: L
     assert '-- DROP TABLE "A"; --: a name querylang\'s schema does not accept: left out' in lines
 
 
+def test_doctor_indexes_serve_pointer_lookups_on_a_database_not_in_code_point_order(live_parse: LiveParse) -> None:
+    """Where the database's collation is not code-point order (en-US here, the usual default),
+    querylang compares a Pointer column COLLATE "C", which an index of the column's own
+    collation cannot serve: doctor's index was made, doctor then said nothing was missing, and
+    every pointer filter still read the whole table."""
+    spec = {"C": {"fields": {"Owner": {"type": "Pointer", "targetClass": "C"}, "rel": {"type": "Relation", "targetClass": "C"}}}}
+    url = _parse_like(live_parse, "icu_doctor", spec, [
+        f'CREATE TABLE "C" ({_BUILTINS}, "Owner" text)',
+        'CREATE TABLE "_Join:rel:C" ("relatedId" varchar(120), "owningId" varchar(120), PRIMARY KEY ("relatedId", "owningId"))',
+        "INSERT INTO \"C\" SELECT 'c' || i, now(), now(), 'c' || (i % 100) FROM generate_series(1, 20000) i",
+        "INSERT INTO \"_Join:rel:C\" SELECT 'c' || i, 'c' || (i % 100) FROM generate_series(1, 20000) i",
+        'CREATE INDEX "by_owner" ON "C" ("Owner")',  # the column's own collation: no use to querylang
+    ], created="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'")  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        assert not db.store.dialect.code_point_order
+        statements = db.missing_indexes()
+        assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ql_C_Owner_C" ON "C" ("Owner" COLLATE "C");' in statements
+        with psycopg.connect(url, autocommit=True) as con:
+            for stmt in statements:
+                con.execute(stmt)
+            con.execute("ANALYZE")
+        assert db.missing_indexes() == []
+        assert "ql_C_Owner_C" in db.explain("C", "where({ Owner: { pointsTo: 'c5' } })")
+        assert db.query("C", "where({ Owner: { pointsTo: 'c5' } })", limit=3).ids == ["c10005", "c1005", "c10105"]
+    finally:
+        db.close()
+
+
 def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
     """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
     default search_path "$user", public finds it first) found _SCHEMA through the search_path

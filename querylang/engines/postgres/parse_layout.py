@@ -67,17 +67,19 @@ def typed(x: str, kind: str | None) -> str:
     raise ValueError(kind)
 
 
-def index_name(table: str, column: str, *, shared: bool = False) -> str:
-    """A name of at most 63 bytes for the index :func:`missing_indexes` proposes.
+def index_name(table: str, column: str, code_points: bool = False, *, shared: bool = False) -> str:
+    """A name of at most 63 bytes for the index :func:`missing_indexes` proposes;
+    ``code_points``: the index is ``COLLATE "C"`` (its name ends ``_C``, apart from an index of
+    the column's own collation that an earlier doctor may have made).
 
     ``shared``: another table and column make the same name (``"A"."x_y"`` and ``"A_x"."y"``
     both ``ql_A_x_y``), so the name ends with a hash of this pair: with one name, the second
     ``CREATE INDEX ... IF NOT EXISTS`` would be skipped."""
-    name = f"ql_{table}_{column}".replace('"', "")
+    name = f"ql_{table}_{column}{'_C' if code_points else ''}".replace('"', "")
     raw = name.encode()
     if len(raw) <= MAX_IDENT and not shared:
         return name
-    key = f"{table}\0{column}".encode() if shared else raw
+    key = f"{table}\0{column}\0{code_points}".encode() if shared else raw
     return f"{raw[:48].decode(errors='ignore')}_{hashlib.sha256(key).hexdigest()[:12]}"
 
 

@@ -297,36 +297,44 @@ class ParseStore(PostgresStore):
         each edge table's owner column (relatedTo, Relation filters); a ``DROP INDEX`` first
         where an invalid index holds the name."""
         d = self.dialect
-        wanted: list[tuple[str, str]] = []
+        assert isinstance(d, ParseDialect)  # this store's (_read_schema)
+        # (table, column, whether it is compared COLLATE "C"): a Pointer column is, where the
+        # database's collation is not code-point order (ParseDialect.column_sql), and only an
+        # index of that collation serves it; other lookups use the column's own collation.
+        wanted: list[tuple[str, str, bool]] = []
         for name, cls in self.schema.classes.items():
             table = d.layout.table(name)
             for f in cls.user_fields:
                 if f.type == "Pointer":
-                    wanted.append((table, f.name))
+                    wanted.append((table, f.name, not d.code_point_order))
                 elif f.type == "Relation":
-                    wanted.append((d.layout.join_table(name, f.name), "owningId"))
+                    wanted.append((d.layout.join_table(name, f.name), "owningId", False))
         with self.connection() as con:
             # An invalid index (a CREATE INDEX CONCURRENTLY cut short: a timeout, Ctrl-C, a
             # failed build) serves no query, and holds its name: the statement for it drops it first.
             indexes = con.execute(
-                "SELECT c.relname, a.attname, i.indisvalid, x.relname FROM pg_index i "
+                "SELECT c.relname, a.attname, i.indisvalid, x.relname, i.indcollation[0] = a.attcollation, "
+                "i.indcollation[0] = (SELECT oid FROM pg_collation WHERE collname = 'C' "
+                "AND collnamespace = 'pg_catalog'::regnamespace) FROM pg_index i "
                 "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid "
                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
                 "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
             ).fetchall()
             con.rollback()
-        leading = {(t, c) for t, c, valid, _ in indexes if valid}
-        invalid = {name for _, _, valid, name in indexes if not valid}
+        served = {(t, c, code_points) for t, c, valid, _, own, is_c in indexes
+                  for code_points in (False, True) if valid and (is_c if code_points else own)}
+        invalid = {name for _, _, valid, name, _, _ in indexes if not valid}
         # Over every wanted pair, indexed or not: a pair's name stays the same from run to run.
-        names = collections.Counter(index_name(t, c) for t, c in wanted)
+        names = collections.Counter(index_name(*w) for w in wanted)
         out = []
-        for t, c in wanted:
-            if (t, c) in leading:
+        for t, c, code_points in wanted:
+            if (t, c, code_points) in served:
                 continue
-            name = index_name(t, c, shared=names[index_name(t, c)] > 1)
+            name = index_name(t, c, code_points, shared=names[index_name(t, c, code_points)] > 1)
             if name in invalid:
                 out.append(f"DROP INDEX CONCURRENTLY IF EXISTS {d.quote(name)};")
-            out.append(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(name)} ON {d.quote(t)} ({d.quote(c)});")
+            column = d.quote(c) + (' COLLATE "C"' if code_points else "")
+            out.append(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {d.quote(name)} ON {d.quote(t)} ({column});")
         return out
 
     # --- writes: refused ----------------------------------------------------------------------
