@@ -660,6 +660,23 @@ def test_doctor_indexes_serve_pointer_lookups_on_a_database_not_in_code_point_or
         db.close()
 
 
+def test_doctor_counts_a_partial_index_only_when_it_serves_every_lookup(live_parse: LiveParse) -> None:
+    """An index on a Pointer column limited to some rows (WHERE flagged) serves no lookup of
+    the others: doctor counted it, and said nothing was missing. One limited to the rows that
+    have the column (WHERE "to" IS NOT NULL) serves every lookup by a value, and still counts."""
+    spec = {"A": {"fields": {"to": {"type": "Pointer", "targetClass": "A"}, "by": {"type": "Pointer", "targetClass": "A"},
+                             "flagged": {"type": "Boolean"}}}}  # fmt: skip
+    url = _parse_like(live_parse, "partial_index", spec, [
+        f'CREATE TABLE "A" ({_BUILTINS}, "to" text, "by" text, flagged boolean)',
+        'CREATE INDEX "flagged_to" ON "A" ("to") WHERE flagged', 'CREATE INDEX "by_set" ON "A" ("by") WHERE "by" IS NOT NULL',
+    ])  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        assert db.missing_indexes() == ['CREATE INDEX CONCURRENTLY IF NOT EXISTS "ql_A_to" ON "A" ("to");']
+    finally:
+        db.close()
+
+
 def test_a_role_with_a_schema_of_its_own(live_parse: LiveParse) -> None:
     """A reader role with a schema named as itself (PostgreSQL's secure schema pattern: the
     default search_path "$user", public finds it first) found _SCHEMA through the search_path

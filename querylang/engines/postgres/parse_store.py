@@ -312,18 +312,20 @@ class ParseStore(PostgresStore):
         with self.connection() as con:
             # An invalid index (a CREATE INDEX CONCURRENTLY cut short: a timeout, Ctrl-C, a
             # failed build) serves no query, and holds its name: the statement for it drops it first.
+            # A partial one serves every lookup by a value only when it keeps every row that has one.
             indexes = con.execute(
                 "SELECT c.relname, a.attname, i.indisvalid, x.relname, i.indcollation[0] = a.attcollation, "
                 "i.indcollation[0] = (SELECT oid FROM pg_collation WHERE collname = 'C' "
-                "AND collnamespace = 'pg_catalog'::regnamespace) FROM pg_index i "
+                "AND collnamespace = 'pg_catalog'::regnamespace), i.indpred IS NULL "
+                "OR pg_get_expr(i.indpred, i.indrelid) = format('(%I IS NOT NULL)', a.attname) FROM pg_index i "
                 "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid "
                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
                 "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
             ).fetchall()
             con.rollback()
-        served = {(t, c, code_points) for t, c, valid, _, own, is_c in indexes
-                  for code_points in (False, True) if valid and (is_c if code_points else own)}
-        invalid = {name for _, _, valid, name, _, _ in indexes if not valid}
+        served = {(t, c, code_points) for t, c, valid, _, own, is_c, whole in indexes
+                  for code_points in (False, True) if valid and whole and (is_c if code_points else own)}
+        invalid = {name for _, _, valid, name, _, _, _ in indexes if not valid}
         # Over every wanted pair, indexed or not: a pair's name stays the same from run to run.
         names = collections.Counter(index_name(*w) for w in wanted)
         out = []
