@@ -660,6 +660,31 @@ def test_doctor_indexes_serve_pointer_lookups_on_a_database_not_in_code_point_or
         db.close()
 
 
+def test_doctor_serves_objectid_lookups_on_a_database_not_in_code_point_order(live_parse: LiveParse) -> None:
+    """There querylang compares objectIds COLLATE "C" too, which Parse's primary key (of the
+    column's own collation) cannot serve: every show, idEqualTo and objectId-ordered page read
+    the whole table, and doctor said nothing was missing."""
+    spec = {"C": {"fields": {"n": {"type": "Number"}}}}
+    url = _parse_like(live_parse, "icu_objectid", spec, [
+        f'CREATE TABLE "C" ({_BUILTINS}, n double precision)',
+        "INSERT INTO \"C\" SELECT 'c' || i, now(), now(), i FROM generate_series(1, 20000) i",
+    ], created="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'")  # fmt: skip
+    db = querylang.connect(url, layout="parse")
+    try:
+        statements = db.missing_indexes()
+        assert statements == ['CREATE INDEX CONCURRENTLY IF NOT EXISTS "ql_C_objectId_C" ON "C" ("objectId" COLLATE "C");']
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(statements[0])
+            con.execute("ANALYZE")
+        assert db.missing_indexes() == []
+        assert "ql_C_objectId_C" in db.explain("C", {"idEqualTo": "c5"})
+        assert "ql_C_objectId_C" in db.explain("C", None, limit=5)
+        res = CliRunner().invoke(main, ["show", "C", "c5", "--db", url, "--layout", "parse", "--format", "json"])
+        assert res.exit_code == 0 and json.loads(res.output)["n"] == 5, res.output
+    finally:
+        db.close()
+
+
 def test_doctor_counts_a_partial_index_only_when_it_serves_every_lookup(live_parse: LiveParse) -> None:
     """An index on a Pointer column limited to some rows (WHERE flagged) serves no lookup of
     the others: doctor counted it, and said nothing was missing. One limited to the rows that

@@ -293,17 +293,21 @@ class ParseStore(PostgresStore):
 
     def missing_indexes(self) -> list[str]:
         """``CREATE INDEX`` statements for the lookups querylang's queries make and Parse's own
-        indexes do not serve: each Pointer column (pointer filters, includes, matchesQuery) and
-        each edge table's owner column (relatedTo, Relation filters); a ``DROP INDEX`` first
-        where an invalid index holds the name."""
+        indexes do not serve: each Pointer column (pointer filters, includes, matchesQuery),
+        each edge table's owner column (relatedTo, Relation filters) and, where the database's
+        collation is not code-point order, each objectId; a ``DROP INDEX`` first where an
+        invalid index holds the name."""
         d = self.dialect
         assert isinstance(d, ParseDialect)  # this store's (_read_schema)
-        # (table, column, whether it is compared COLLATE "C"): a Pointer column is, where the
-        # database's collation is not code-point order (ParseDialect.column_sql), and only an
-        # index of that collation serves it; other lookups use the column's own collation.
+        # (table, column, whether it is compared COLLATE "C"): a Pointer column and the objectId
+        # are, where the database's collation is not code-point order (ParseDialect.column_sql),
+        # and only an index of that collation serves them (Parse's primary key is of the
+        # column's own); other lookups use the column's own collation.
         wanted: list[tuple[str, str, bool]] = []
         for name, cls in self.schema.classes.items():
             table = d.layout.table(name)
+            if not d.code_point_order:  # an objectId looked up (show, include) or paged in order
+                wanted.append((table, "objectId", True))
             for f in cls.user_fields:
                 if f.type == "Pointer":
                     wanted.append((table, f.name, not d.code_point_order))
