@@ -321,6 +321,7 @@ class Database:
         # 0 or less gave no records on one engine and all on the other; another type, a driver error.
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
+        batch = min(batch, 2**31 - 1)  # PostgreSQL's FETCH count is an int4: the same rows
         with self.store.reading():
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
@@ -657,8 +658,6 @@ def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, An
                 kept[k] = _select([v], top[k])[0] if top[k] and isinstance(v, dict) else v
         out.append(kept)
     return out
-
-
 
 
 def _now() -> datetime:
