@@ -7,7 +7,8 @@
 SQL access bypasses Parse's ACLs and class-level permissions, so connect with a read-only
 role, ideally on a replica; docs/parse-in-place.md).
 
-What the schema leaves out, and why (``notes`` lists each one):
+What the schema leaves out, and why (``notes`` lists each one but the ACL columns, which
+every class has):
 
 * Parse's ACL columns ``_rperm``/``_wperm`` and the secrets Parse keeps on records
   (``_hashed_password``, ``authData``, tokens): never readable through querylang;
