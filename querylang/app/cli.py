@@ -651,9 +651,10 @@ def doctor(db_url: str) -> None:
     Reads the database in place (read-only) and prints the CREATE INDEX statements for the
     lookups querylang's queries make that Parse's own indexes do not serve (Pointer columns,
     the owner column of each Relation's _Join table; objectIds where the database's collation
-    is not code-point order), and, as comments, the fields that cannot be queried in place. An index whose CONCURRENTLY build was cut short is invalid and serves
-    nothing: a DROP INDEX for it comes before its CREATE INDEX. Run the statements as the
-    database owner (CONCURRENTLY: writes go on).
+    is not code-point order), and, as comments, the fields that cannot be queried in place. An
+    index whose CONCURRENTLY build was cut short is invalid and serves nothing: a DROP INDEX
+    for it comes before its CREATE INDEX. Run the statements as the database owner
+    (CONCURRENTLY: writes go on).
     """
     if not is_url(db_url):
         raise click.UsageError("--db must be a postgresql:// URL of a Parse Server database")
