@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import querylang
-from querylang import DataError
+from querylang import DataError, QueryError
 
 BASE: dict[str, Any] = {
     "classes": {
@@ -214,6 +214,9 @@ BAD_VALUES = [
     ("ok", 1, "expected a Boolean"),
     ("due", "tomorrow", "expected a Date"),
     ("due", {"__type": "Date", "iso": "2024-13-01T00:00:00Z"}, "expected a Date"),
+    # an offset that moves the instant out of years 1-9999 (was an OverflowError, exit 1)
+    ("due", "0001-01-01T00:00:00.000+01:00", "expected a Date"),
+    ("due", "9999-12-31T23:59:59.999-01:00", "expected a Date"),
     ("tags", {"a": 1}, "expected an Array"),
     ("tags", [float("inf")], "finite"),
     ("qty", 10**400, "out of range"),
@@ -565,6 +568,22 @@ def test_dates_before_year_1000_round_trip():
     }
     assert db.query("Old", {}).records == [expected]
     assert db.reference("Old", {}).records == [expected]
+
+
+def test_a_date_an_offset_moves_out_of_years_1_to_9999_is_no_date():
+    """'0001-01-01T00:00:00+01:00' is 31 December of year 0: a date outside the range is
+    refused (a query operand) or no Date (inside an Array, as any unreadable iso), never the
+    OverflowError that the offset's subtraction raised."""
+    db = querylang.connect()
+    db.load({"classes": {"T": {"fields": {"d": {"type": "Date"}, "a": {"type": "Array"}}}},
+              "records": {"T": [{"objectId": "t", "a": [{"__type": "Date", "iso": "0001-01-01T00:00:00+01:00"}]}]}})
+    assert db.query("T", {}).records[0]["a"] == [{"__type": "Date", "iso": "0001-01-01T00:00:00+01:00"}]
+    for iso in ("0001-01-01T00:00:00.000+01:00", "9999-12-31T23:59:59.999-00:01"):
+        for run in (db.query, db.reference):
+            with pytest.raises(QueryError, match="as a date"):
+                run("T", {"d": {"greaterThan": {"__type": "Date", "iso": iso}}})
+            with pytest.raises(QueryError, match="as a date"):
+                run("T", f"where({{ d: {{ lessThan: '{iso}' }} }})")
 
 
 # --- names that differ only in case --------------------------------------------------------------

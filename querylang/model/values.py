@@ -60,7 +60,10 @@ def parse_iso(text: str) -> datetime | None:
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
-        dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        try:
+            dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        except OverflowError:  # the offset moves it past year 1 or 9999: no such date, as above
+            return None
     return dt
 
 
