@@ -8,6 +8,8 @@ The differential property tests and the conformance cases run on both engines th
 from __future__ import annotations
 
 import contextlib
+import random
+import string
 import threading
 import time
 import urllib.parse
@@ -608,6 +610,29 @@ def test_a_failed_load_writes_nothing(pair):
     nul = {"records": {"Post": [{"objectId": "p7", "title": "a\x00b"}]}}
     with pytest.raises(DataError, match="NUL"):  # PostgreSQL text cannot hold U+0000: refused on both engines
         pg.load(nul)
+    assert pg.query("Post", None).records == before
+
+
+def test_a_value_too_long_for_an_index_is_refused_not_a_lost_server(pair):
+    """PostgreSQL's indexes hold at most about 2.7 kB a key (after compression): an Array
+    element or Pointer past it is refused by the server (SQLSTATE 54000). psycopg files that
+    under OperationalError, and the load and the write said "the PostgreSQL server went away"
+    while it was there and had answered; the message now says the database refused it and
+    names the index (class and field)."""
+    pg, _ = pair
+    before = pg.query("Post", None).records
+    letters = random.Random(1)
+    long_text = "".join(letters.choice(string.ascii_letters) for _ in range(4000))  # compresses poorly
+    attempts = [
+        (lambda: pg.load({"records": {"Post": [{"objectId": "p9", "tags": [long_text]}]}}), "ix:Post:tags:e"),
+        (lambda: pg.create("Post", {"tags": [long_text]}), "ix:Post:tags:e"),
+        (lambda: pg.save("Post", "p1", {"owner": long_text}), "ix:Post:owner"),
+    ]
+    for attempt, index in attempts:
+        with pytest.raises(DataError) as info:
+            attempt()
+        assert "went away" not in str(info.value)
+        assert "rejected" in str(info.value) and index in str(info.value)
     assert pg.query("Post", None).records == before
 
 

@@ -13,11 +13,20 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
         return QueryError(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
-    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or getattr(exc, "sqlstate", "") in (
-        "57P01", "57P02", "57P03",
-    ):
+    if _connection_lost(exc):
         return QueryError(f"the PostgreSQL server went away during {what}: {first_line(exc)}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
+
+
+def _connection_lost(exc: psycopg.Error) -> bool:
+    """The connection broke (the driver's own error, without a SQLSTATE), could not be made
+    (class 08) or the server is shutting down (57P01-57P03). psycopg also files the server's
+    answers of classes 53-55 and 40 (a key too long for an index, a full disk, a deadlock)
+    under OperationalError: the server is there and has refused the statement."""
+    state = getattr(exc, "sqlstate", None) or ""
+    if state.startswith("08") or state in ("57P01", "57P02", "57P03"):
+        return True
+    return isinstance(exc, psycopg.InterfaceError) or (isinstance(exc, psycopg.OperationalError) and not state)
 
 
 def first_line(exc: BaseException) -> str:
