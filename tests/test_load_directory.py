@@ -96,6 +96,33 @@ def test_a_record_late_in_a_file_is_counted_from_the_start(tmp_path: Path) -> No
         querylang.connect().load(write_dir(tmp_path / "d", doc))
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])  # DuckDB's reader; Python's, a part at a time
+@pytest.mark.parametrize("into", ["new", "stored"])
+def test_a_bad_record_without_an_objectid_is_named_by_its_place(tmp_path: Path, line_end: str, into: str) -> None:
+    """A record with no objectId gets one made up, and a bad value in it was reported under
+    that made-up id ("record fH3kq9ZbXw"), which is in no file: on every path and engine the
+    message now counts it from the start of its file, as an objectId error does."""
+    doc = document(60)
+    for rec in doc["records"]["Item"][40:]:
+        del rec["objectId"]
+    doc["records"]["Item"][44]["n"] = "many"
+    doc["relations"] = [e for e in doc["relations"] if e["targetId"] < "i4"]
+    path = write_dir(tmp_path / "d", doc)
+    item = path / "Item.ndjson"
+    item.write_bytes(item.read_bytes().replace(b"\n", line_end.encode()))
+    db = querylang.connect()
+    if into == "stored":
+        db.load({"classes": CLASSES})
+    before = db_hash(db)
+    message = r"class Item, record #44, field n: expected a Number, got string"
+    with pytest.raises(DataError, match=message) as info:
+        db.load(path)
+    assert info.value.object_id == "#44"
+    assert db_hash(db) == before
+    with pytest.raises(DataError, match=message):
+        querylang.connect().load(doc)
+
+
 def test_an_objectid_repeated_in_another_part_loads_nothing(tmp_path: Path) -> None:
     doc = document(60)
     doc["records"]["Item"][50]["objectId"] = "i3"

@@ -243,20 +243,24 @@ def _s(v: object) -> str | None:
 
 
 def normalise_record(
-    cls: ClassDef, row: object, *, now: datetime, index: int = 0
+    cls: ClassDef, row: object, *, now: datetime, index: int | None = None
 ) -> tuple[dict[str, Any], list[Edge]]:
-    """One record checked against its class; Relation lists in a record become edges."""
+    """One record checked against its class; Relation lists in a record become edges.
+    ``index``: the record's place among its class's records in the data (None: a record
+    written on its own), which names a record without an objectId in messages."""
     if not isinstance(row, Mapping):
-        raise DataError(f"record #{index} must be an object", class_name=cls.name)
+        raise DataError(f"record #{index or 0} must be an object", class_name=cls.name)
     oid = row.get("objectId")
+    # A record without an objectId is named by its place: the id made for it is in no file.
+    named = oid if oid is not None else (None if index is None else f"#{index}")
     if oid is None:
         oid = new_object_id()
     if not isinstance(oid, str) or not oid:
-        raise DataError(f"record #{index}: objectId must be a non-empty string", class_name=cls.name)
+        raise DataError(f"record #{index or 0}: objectId must be a non-empty string", class_name=cls.name)
     try:
         _check_text(oid)
     except ValueError as exc:
-        raise DataError(f"record #{index}: objectId: {exc}", class_name=cls.name) from None
+        raise DataError(f"record #{index or 0}: objectId: {exc}", class_name=cls.name) from None
     out: dict[str, Any] = {"objectId": oid}
     edges: list[Edge] = []
     for name, value in row.items():
@@ -268,16 +272,16 @@ def normalise_record(
             raise DataError(
                 "unknown field" + (f" ({hint})" if hint else ""),
                 class_name=cls.name,
-                object_id=oid,
+                object_id=named,
                 field=name,
             )
         if f.type == "Relation":
-            edges.extend(_relation_value(cls, oid, f.name, f.target or "", value))
+            edges.extend(_relation_value(cls, oid, f.name, f.target or "", value, named))
             continue
         try:
             out[name] = check_value(f.type, value, f.target)
         except ValueError as exc:
-            raise DataError(str(exc), class_name=cls.name, object_id=oid, field=name) from None
+            raise DataError(str(exc), class_name=cls.name, object_id=named, field=name) from None
     # A missing date is filled from the other one, so updatedAt is never before createdAt.
     created = out.get("createdAt") or out.get("updatedAt") or to_ms(now)
     out["createdAt"] = created
@@ -286,12 +290,13 @@ def normalise_record(
     return out, edges
 
 
-def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: object) -> list[Edge]:
-    """A Relation field inside a record: Parse's ``{__type: 'Relation'}`` marker or a list of ids."""
+def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: object, named: str | None) -> list[Edge]:
+    """A Relation field inside a record: Parse's ``{__type: 'Relation'}`` marker or a list of
+    ids. ``named``: the record as messages name it (normalise_record)."""
     if value is None or (isinstance(value, Mapping) and value.get("__type") == "Relation"):
         return []
     if not isinstance(value, list):
-        raise DataError("a Relation field in a record must be a list of ids", class_name=cls.name, object_id=oid, field=key)
+        raise DataError("a Relation field in a record must be a list of ids", class_name=cls.name, object_id=named, field=key)
     out = []
     for v in value:
         try:
@@ -299,7 +304,7 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
                 raise ValueError("expected a Pointer (objectId string) in the Relation list, got null")
             out.append(Edge(cls.name, key, oid, check_value("Pointer", v, target)))
         except ValueError as exc:
-            raise DataError(str(exc), class_name=cls.name, object_id=oid, field=key) from None
+            raise DataError(str(exc), class_name=cls.name, object_id=named, field=key) from None
     return out
 
 
