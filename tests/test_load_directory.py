@@ -4,6 +4,7 @@ loaded a part at a time, to the same database as the document, all or nothing.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,6 +203,22 @@ def test_after_a_failed_directory_load_the_next_load_works(tmp_path: Path, stora
     more = document(12)
     assert db.load({"classes": CLASSES, "records": {"Item": more["records"]["Item"][10:]}}) == {"Item": 2}
     assert db.query("Item", None, limit=0, count=True).count == 12
+
+
+@pytest.mark.parametrize("name", ["relations.json", "relations.jsonl", "relations.NDJSON"])
+@pytest.mark.parametrize("into", ["new", "stored"])
+def test_edges_under_another_extension_are_not_skipped_silently(tmp_path: Path, name: str, into: str) -> None:
+    """relations.jsonl beside the records loaded them without a single edge and without a
+    word, as records under another extension were before they were refused."""
+    path = write_dir(tmp_path / "d", document(5))
+    (path / "relations.ndjson").rename(path / name)
+    db = querylang.connect()
+    if into == "stored":
+        db.load({"classes": CLASSES})
+    before = db_hash(db)
+    with pytest.raises(DataError, match=rf"{re.escape(name)}: the edges go in relations\.ndjson"):
+        db.load(path)
+    assert db_hash(db) == before
 
 
 def test_records_under_another_extension_are_not_skipped_silently(tmp_path: Path) -> None:

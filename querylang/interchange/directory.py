@@ -53,12 +53,17 @@ def read_classes(path: Path) -> Mapping[str, Any]:
 
 
 def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]]:
-    """The record files, in the order of ``schema.json``; a file for no class is an error."""
+    """The record files, in the order of ``schema.json``; a file for no class, or records or
+    edges under another extension, is an error."""
     files = {p.stem: p for p in path.glob("*.ndjson") if p.name != RELATIONS_FILE}
     unknown = sorted(set(files) - set(classes))
     if unknown:
         raise DataError(f"{path}: {files[unknown[0]].name} holds records of a class {SCHEMA_FILE} does not define")
-    # A class's records under another extension would be skipped without a word.
+    # A class's records, or the edges, under another extension would be skipped without a word.
+    if not (path / RELATIONS_FILE).is_file():
+        for other in ("relations.json", "relations.jsonl", "relations.NDJSON"):
+            if (path / other).is_file():
+                raise DataError(f"{path}: {other}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
     for name in classes:
         if name not in files:
             for other in (f"{name}.json", f"{name}.jsonl", f"{name}.NDJSON"):
