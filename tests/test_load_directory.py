@@ -221,6 +221,24 @@ def test_edges_under_another_extension_are_not_skipped_silently(tmp_path: Path, 
     assert db_hash(db) == before
 
 
+def test_a_class_named_relations_is_refused_saying_why(tmp_path: Path) -> None:
+    """Its records file is relations.ndjson, the edges' file: its records were read as edges
+    and refused as 'record a: relations[0]: unknown class None'."""
+    path = tmp_path / "d"
+    path.mkdir()
+    (path / "schema.json").write_text(json.dumps({"classes": {"relations": {"fields": {"s": {"type": "String"}}}}}))
+    (path / "relations.ndjson").write_text('{"objectId": "a", "s": "x"}\n')
+    for into in ("new", "stored"):
+        db = querylang.connect()
+        if into == "stored":
+            db.load({"classes": {"relations": {"fields": {"s": {"type": "String"}}}}})
+        with pytest.raises(DataError, match="defines a class named 'relations'.*from a document instead"):
+            db.load(path)
+        assert ("relations" not in db.schema.classes) if into == "new" else db.query("relations", None).ids == []
+    doc = querylang.connect()  # the document form has no such file
+    assert doc.load({"classes": {"relations": {"fields": {}}}, "records": {"relations": [{"objectId": "a"}]}}) == {"relations": 1}
+
+
 def test_records_under_another_extension_are_not_skipped_silently(tmp_path: Path) -> None:
     path = write_dir(tmp_path / "d", document(5))
     (path / "Item.ndjson").rename(path / "Item.json")

@@ -59,6 +59,12 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     unknown = sorted(set(files) - set(classes))
     if unknown:
         raise DataError(f"{path}: {files[unknown[0]].name} holds records of a class {SCHEMA_FILE} does not define")
+    # A class named "relations" would have its records in the edges' file, read as edges.
+    if "relations" in classes and (path / RELATIONS_FILE).is_file():
+        raise DataError(
+            f"{path}: {SCHEMA_FILE} defines a class named 'relations', whose records file would be "
+            f"{RELATIONS_FILE}, the file of the edges: load such a class from a document instead"
+        )
     # A class's records, or the edges, under another extension would be skipped without a word.
     if not (path / RELATIONS_FILE).is_file():
         for other in ("relations.json", "relations.jsonl", "relations.NDJSON"):
