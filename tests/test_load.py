@@ -218,6 +218,8 @@ BAD_VALUES = [
     ("due", "0001-01-01T00:00:00.000+01:00", "expected a Date"),
     ("due", "9999-12-31T23:59:59.999-01:00", "expected a Date"),
     ("tags", {"a": 1}, "expected an Array"),
+    ("tags", (1, 2), "expected an Array, got tuple"),  # said "got array"
+    ("meta", {"a": (1, 2)}, "not a JSON value: tuple"),
     ("tags", [float("inf")], "finite"),
     ("qty", 10**400, "out of range"),
     ("meta", {"a": [-(10**309)]}, "out of range"),

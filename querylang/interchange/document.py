@@ -518,4 +518,6 @@ def _check_text(value: str) -> None:
 def _tn(value: object) -> str:
     from querylang.model.jsvalues import type_name
 
+    if isinstance(value, tuple):  # type_name calls it an array, which "expected an Array" refuses
+        return "tuple (an Array is a list)"
     return type_name(value)
