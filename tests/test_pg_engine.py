@@ -636,6 +636,25 @@ def test_a_value_too_long_for_an_index_is_refused_not_a_lost_server(pair):
     assert pg.query("Post", None).records == before
 
 
+def test_a_class_past_postgresqls_column_limit_is_refused_naming_it(pair):
+    """A String field takes four columns (its text-search words beside it): 450 String
+    fields are 1806 columns, past PostgreSQL's 1600 a table, which DuckDB holds. The load,
+    and a field added past the limit, said only "tables can have at most 1600 columns"."""
+    pg, duck = pair
+    wide = {"classes": {"Wide": {"fields": {f"f{i}": {"type": "String"} for i in range(450)}}},
+            "records": {"Wide": [{"objectId": "w", "f1": "x"}]}}
+    assert duck.load(wide) == {"Wide": 1}
+    with pytest.raises(DataError, match=r"class Wide: its 450 fields need 1806 columns, and a PostgreSQL table holds at most 1600"):
+        pg.load(wide)
+    assert "Wide" not in pg.schema.classes
+    pg.load({"classes": {"Wide": {"fields": {f"f{i}": {"type": "String"} for i in range(398)}}}})
+    with pytest.raises(DataError, match=r"class Wide: its 400 fields need 1606 columns"):
+        pg.load({"classes": {"Wide": {"fields": {"g1": {"type": "String"}, "g2": {"type": "String"}}}}})
+    with pytest.raises(DataError, match=r"class Wide: its 400 fields need"):
+        pg.define_class("Wide", {"g1": {"type": "String"}, "g2": {"type": "String"}})
+    assert len(pg.schema.classes["Wide"].user_fields) == 398
+
+
 def test_readers_run_at_once(pair):
     """Two threads through the pool: both statements are on the server at the same time."""
     pg, _ = pair
