@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -217,6 +217,10 @@ BAD_VALUES = [
     # an offset that moves the instant out of years 1-9999 (was an OverflowError, exit 1)
     ("due", "0001-01-01T00:00:00.000+01:00", "expected a Date"),
     ("due", "9999-12-31T23:59:59.999-01:00", "expected a Date"),
+    # so does a Python datetime whose offset does (was an OverflowError from the conversion to UTC)
+    ("due", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))), "expected a Date"),
+    ("tags", [datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-1)))], "outside years 1-9999"),
+    ("meta", {"a": [datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))]}, "outside years 1-9999"),
     ("tags", {"a": 1}, "expected an Array"),
     ("tags", (1, 2), "expected an Array, got tuple"),  # said "got array"
     ("meta", {"a": (1, 2)}, "not a JSON value: tuple"),

@@ -478,6 +478,8 @@ def _check_json(value: object, depth: int = 0) -> None:
         _nearest_double(value, "number out of range")  # normalise_json stores the double
     if isinstance(value, str):
         _check_text(value)
+    if isinstance(value, datetime) and date_from(value) is None:
+        raise ValueError(f"a date outside years 1-9999 in UTC: {value!r:.60}")
     if isinstance(value, list):
         for v in value:
             _check_json(v, depth + 1)

@@ -91,7 +91,10 @@ def date_from(value: object) -> datetime | None:
     if isinstance(value, JSDate):
         return to_ms(value.to_datetime()) if value.valid else None
     if isinstance(value, datetime):
-        return to_ms(value)
+        try:
+            return to_ms(value)
+        except OverflowError:  # an offset that moves it past year 1 or 9999: no such date
+            return None
     if isinstance(value, dict) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):
         return parse_iso(value["iso"])
     if isinstance(value, str):
