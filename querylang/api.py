@@ -35,6 +35,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_where
+from querylang.frontends.selection import check_select, select_keys
 from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
@@ -291,13 +292,13 @@ class Database:
         if include is None and select is None:
             return res
         inc, keys = _key_list(include, "include"), _key_list(select, "select")
-        _check_select(self.schema, class_name, keys)
+        check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
             _include(self, class_name, res.records, inc, cancel)
         if keys:
-            res.records = _select(res.records, keys)
+            res.records = select_keys(res.records, keys)
         return res
 
     def stream(
@@ -327,7 +328,7 @@ class Database:
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
             inc, keys = _key_list(include, "include"), _key_list(select, "select")
-            _check_select(self.schema, cls.name, keys)
+            check_select(self.schema, cls.name, keys)
             inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between
@@ -340,7 +341,7 @@ class Database:
             if inc:
                 _include(self, cls.name, records, inc, cancel)
             if keys:
-                records = _select(records, keys)
+                records = select_keys(records, keys)
             yield from records
 
     def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
@@ -618,46 +619,6 @@ def _include(
             v = r.get(name)
             if isinstance(v, str) and v in found:
                 r[name] = {"__type": "Object", "className": f.target, **found[v]}
-
-
-def _check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
-    """Every selected key names a field (an unknown sort field is an error, so is this one);
-    ``a.b`` follows the Pointer ``a`` to its class."""
-    for key in keys:
-        cls = schema.get(class_name)
-        parts = key.split(".")
-        for i, part in enumerate(parts):
-            f = cls.fields.get(part)
-            if f is None:
-                raise SchemaError(
-                    f"cannot select '{key}': class {cls.name} has no field '{part}'",
-                    hint=suggest(part, cls.fields),
-                )
-            if i < len(parts) - 1:
-                if f.type != "Pointer" or f.target is None:
-                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer to follow")
-                cls = schema.get(f.target)
-
-
-def _select(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select); ``a.b`` selects inside a."""
-    always = ("objectId", "createdAt", "updatedAt", "__type", "className")
-    top: dict[str, list[str]] = {}
-    for k in keys:
-        head, _, rest = k.partition(".")
-        top.setdefault(head, [])
-        if rest:
-            top[head].append(rest)
-    out = []
-    for r in records:
-        kept = {}
-        for k, v in r.items():
-            if k in always:
-                kept[k] = v
-            elif k in top:
-                kept[k] = _select([v], top[k])[0] if top[k] and isinstance(v, dict) else v
-        out.append(kept)
-    return out
 
 
 def _now() -> datetime:

@@ -25,9 +25,11 @@ import hashlib
 from collections.abc import Callable
 
 from querylang.engines.duckdb import layout as duck
+from querylang.errors import DataError
 from querylang.model.schema import ClassDef, Field
 
 MAX_IDENT = 63  # bytes (NAMEDATALEN - 1)
+MAX_COLUMNS = 1600  # columns one PostgreSQL table may have
 SCHEMA_TABLE = duck.SCHEMA_TABLE
 NULLS_COLUMN = duck.NULLS_COLUMN
 TEXT = 'text COLLATE "C"'
@@ -128,3 +130,16 @@ class PostgresLayout:
 
 
 LAYOUT = PostgresLayout()
+
+
+def check_column_count(cls: ClassDef) -> None:
+    """A table holds at most MAX_COLUMNS columns, and a field takes one or more (a String
+    four, with its text-search words; a Date two): a class past that is refused naming it
+    and the count, where the server said only "tables can have at most 1600 columns"."""
+    cols = class_columns(cls)
+    n = len(cols) + len(date_columns(cols))
+    if n > MAX_COLUMNS:
+        raise DataError(
+            f"its {len(cls.user_fields)} fields need {n} columns, and a PostgreSQL table holds at most {MAX_COLUMNS}",
+            class_name=cls.name,
+        )

@@ -49,8 +49,8 @@ from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_functi
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
     SCHEMA_TABLE,
+    check_column_count,
     class_columns,
-    date_columns,
     field_columns,
     iso_columns,
     join_table,
@@ -86,7 +86,6 @@ UNDERFLOW = (
 TUPLES_OK = ExecStatus.TUPLES_OK
 KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
-MAX_COLUMNS = 1600  # columns one PostgreSQL table may have
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
@@ -428,8 +427,7 @@ class PostgresStore:
         function = functools.cache(lambda: iso_function(con, self._pg_schema))  # made once, if a date needs it
         for name, cls in new.classes.items():
             prev = old.classes.get(name)
-            if prev != cls:
-                self._check_column_count(cls)
+            check_column_count(cls)
             t = quote(name)
             if prev is None:
                 cols = class_columns(cls)
@@ -454,19 +452,6 @@ class PostgresStore:
                     "DO UPDATE SET definition = excluded.definition",
                     [name, json.dumps(cls.to_json())],
                 )
-
-    @staticmethod
-    def _check_column_count(cls: ClassDef) -> None:
-        """A table holds at most MAX_COLUMNS columns, and a field takes one or more (a String
-        four, with its text-search words; a Date two): a class past that is refused naming it
-        and the count, where the server said only "tables can have at most 1600 columns"."""
-        cols = class_columns(cls)
-        n = len(cols) + len(date_columns(cols))
-        if n > MAX_COLUMNS:
-            raise DataError(
-                f"its {len(cls.user_fields)} fields need {n} columns, and a PostgreSQL table holds at most {MAX_COLUMNS}",
-                class_name=cls.name,
-            )
 
     def _refuse_own_streams(self, con: psycopg.Connection[Any], class_name: str) -> None:
         """Adding a column waits for every transaction that read the table to end, and a stream
