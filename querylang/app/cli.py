@@ -577,7 +577,9 @@ def show(
 
     A Pointer reads 'User u02': the class and id to give the next 'show'. Each Relation field
     shows how many records it holds ('querylang relation CLASS ID KEY' lists them). The JSON
-    form uses Parse's shapes: {"__type": "Pointer", "className": ..., "objectId": ...}.
+    form is the record as queries give it: a Pointer in Parse's shape {"__type": "Pointer",
+    "className": ..., "objectId": ...}, a date as its ISO text, a GeoPoint as {latitude,
+    longitude}.
 
     \b
     Example:
