@@ -636,6 +636,23 @@ def test_a_value_too_long_for_an_index_is_refused_not_a_lost_server(pair):
     assert pg.query("Post", None).records == before
 
 
+def test_a_record_the_server_refuses_in_a_load_names_its_class(pg_connect):
+    """A class of many String fields of moderate text makes rows past PostgreSQL's 8 kB (each
+    String is four columns, none long enough to be moved out of the row): the load said only
+    "row is too big: size 9768, maximum size 8160", naming no class among those it held."""
+    db = pg_connect()
+    try:
+        fields = {f"s{i}": {"type": "String"} for i in range(150)}
+        doc = {"classes": {"Ok": {"fields": {"a": {"type": "String"}}}, "Wide": {"fields": fields}},
+               "records": {"Ok": [{"objectId": "o1", "a": "x"}], "Wide": [{"objectId": "w1", **{f: "x" * 100 for f in fields}}]}}
+        with pytest.raises(DataError, match="row is too big") as info:
+            db.load(doc)
+        assert info.value.class_name == "Wide" and "nothing was loaded" in str(info.value)
+        assert "Ok" not in db.schema.classes
+    finally:
+        db.close()
+
+
 def test_a_class_past_postgresqls_column_limit_is_refused_naming_it(pair):
     """A String field takes four columns (its text-search words beside it): 450 String
     fields are 1806 columns, past PostgreSQL's 1600 a table, which DuckDB holds. The load,

@@ -36,6 +36,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from querylang.engines.postgres.bulk_copy import check_new_ids, copy_edges, copy_records
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import (
     IsoBinaryLoader,
@@ -513,10 +514,10 @@ class PostgresStore:
                     counts = {}
                     for name, recs in data.records.items():
                         cls = data.schema.classes[name]
-                        self._check_new_ids(con, old, cls, recs)
-                        self._copy_records(con, cls, recs)
+                        check_new_ids(con, old, cls, recs)
+                        copy_records(con, cls, recs)
                         counts[name] = len(recs)
-                    self._copy_edges(con, data.edges)
+                    copy_edges(con, data.edges)
                     self.build_indexes(con, data.schema)
                     clean = self._clean_joins(con, data.schema)
                     # Other processes may take an edge table for clean that this load left
@@ -528,42 +529,6 @@ class PostgresStore:
                 raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
-
-    def _check_new_ids(self, con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]) -> None:
-        if cls.name not in old.classes or not recs:
-            return
-        row = con.execute(
-            f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]
-        ).fetchone()
-        if row is not None:
-            raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
-
-    def _copy_records(self, con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
-        if not recs:
-            return
-        cols = class_columns(cls)
-        collist = ", ".join(quote(c) for c, _ in cols)
-        maps = [k for k, (_, ty) in enumerate(cols) if ty == "jsonb"]
-        with con.cursor() as cur, cur.copy(f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
-            for rec in recs:
-                copy.write_row(row_cells(cls, rec, maps))
-
-    def _copy_edges(self, con: psycopg.Connection[Any], edges: list[Edge]) -> None:
-        """Each edge once (a Relation is a set), through a temporary table."""
-        by_table: dict[str, list[tuple[str, str]]] = {}
-        for e in edges:
-            by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
-        for name, pairs in by_table.items():
-            con.execute('CREATE TEMP TABLE _ql_edges (owning_id text COLLATE "C", related_id text COLLATE "C") ON COMMIT DROP')
-            with con.cursor() as cur, cur.copy("COPY _ql_edges FROM STDIN") as copy:
-                for p in pairs:
-                    copy.write_row(p)
-            jt = quote(name)
-            con.execute(
-                f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM _ql_edges AS v "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id AND j.related_id = v.related_id)"
-            )
-            con.execute("DROP TABLE _ql_edges")
 
     # --- reading ----------------------------------------------------------------------------
 

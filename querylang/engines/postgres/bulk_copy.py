@@ -1,0 +1,60 @@
+"""A load's rows into the server through COPY: the records of a class, the edges of every
+Relation (each once, through a temporary table), and the check for objectIds already stored.
+All run inside the load's one transaction (store.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from querylang.engines.postgres.cells import row_cells
+from querylang.engines.postgres.layout import class_columns, join_table, quote
+from querylang.engines.postgres.server_errors import server_error
+from querylang.errors import DataError
+from querylang.interchange.document import Edge
+from querylang.model.schema import ClassDef, Schema
+
+
+def check_new_ids(con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]) -> None:
+    if cls.name not in old.classes or not recs:
+        return
+    row = con.execute(
+        f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]
+    ).fetchone()
+    if row is not None:
+        raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
+
+
+def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
+    """The records into the class's table. A refusal names the class: the server's own
+    message ('row is too big', a value too long for an index) names none."""
+    if not recs:
+        return
+    cols = class_columns(cls)
+    collist = ", ".join(quote(c) for c, _ in cols)
+    maps = [k for k, (_, ty) in enumerate(cols) if ty == "jsonb"]
+    try:
+        with con.cursor() as cur, cur.copy(f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
+            for rec in recs:
+                copy.write_row(row_cells(cls, rec, maps))
+    except psycopg.Error as exc:
+        raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}", class_name=cls.name) from None
+
+
+def copy_edges(con: psycopg.Connection[Any], edges: list[Edge]) -> None:
+    """Each edge once (a Relation is a set), through a temporary table."""
+    by_table: dict[str, list[tuple[str, str]]] = {}
+    for e in edges:
+        by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
+    for name, pairs in by_table.items():
+        con.execute('CREATE TEMP TABLE _ql_edges (owning_id text COLLATE "C", related_id text COLLATE "C") ON COMMIT DROP')
+        with con.cursor() as cur, cur.copy("COPY _ql_edges FROM STDIN") as copy:
+            for p in pairs:
+                copy.write_row(p)
+        jt = quote(name)
+        con.execute(
+            f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM _ql_edges AS v "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id AND j.related_id = v.related_id)"
+        )
+        con.execute("DROP TABLE _ql_edges")
