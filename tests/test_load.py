@@ -373,6 +373,10 @@ def test_the_same_id_in_two_classes_is_fine():
         ({"class": "Item", "objectId": "i1", "key": "fans", "targetClass": "Item", "targetId": "p1"}, "targetClass 'Item'"),
         ({"class": "Item", "objectId": "i1", "key": "fans", "targetId": ""}, "targetId must be a non-empty string"),
         ({"class": "Item", "objectId": 3, "key": "fans", "targetId": "p1"}, "objectId must be a non-empty string"),
+        # An edge's unknown key was skipped silently (a record's is refused); a missing key was
+        # called "no Relation field None".
+        ({"class": "Item", "objectId": "i1", "key": "fans", "targetId": "p1", "note": "x"}, "relations[0]: unknown key 'note'"),
+        ({"class": "Item", "objectId": "i1", "targetId": "p1"}, "relations[0]: no 'key' (an edge has class, objectId, key"),
     ],
     ids=repr,
 )

@@ -90,6 +90,25 @@ def test_a_bad_edge_late_in_relations_loads_nothing_and_is_counted_from_the_star
     assert db_hash(db) == before
 
 
+@pytest.mark.parametrize(("change", "text"), [
+    ({"note": "x"}, r"relations\[57\]: unknown key 'note'"),
+    ({"targetClass": "Item", "note": "x"}, r"relations\[57\]: unknown key 'note'"),
+    ({"key": None}, r"relations\[57\]: no 'key'"),
+])
+def test_an_edge_with_a_key_of_no_edge_loads_nothing(tmp_path: Path, change: dict, text: str) -> None:
+    """An edge's unknown key was skipped silently by the document's readers (the directory's
+    SQL sent it to them), where a record's unknown field is refused."""
+    doc = document(60)
+    doc["relations"][57].update(change)
+    if change.get("key", "") is None:
+        del doc["relations"][57]["key"]
+    for source in (doc, write_dir(tmp_path / "d", doc)):
+        db = querylang.connect()
+        with pytest.raises(DataError, match=text):
+            db.load(source)
+        assert not db.schema.classes
+
+
 def test_a_record_late_in_a_file_is_counted_from_the_start(tmp_path: Path) -> None:
     doc = document(60)
     doc["records"]["Item"][44]["objectId"] = ""

@@ -572,6 +572,8 @@ def _bulk_edges(schema: Schema, relations: list[Any]) -> Edges | None:
         targets = list(map(dict.get, relations, repeat("targetClass"), repeat(_ABSENT)))
         if not (set(map(type, owners)) | set(map(type, keys)) <= {str} and set(map(type, targets)) <= {str, object}):
             return None  # object: _ABSENT, no targetClass given
+        if list(map(len, relations)) != [4 if t is _ABSENT else 5 for t in targets]:
+            return None  # a key beyond the four and targetClass
         triples = set(zip(owners, keys, targets, strict=True))
     for owner, key, target in triples:  # a few distinct triples
         cls = schema.classes.get(owner)

@@ -198,6 +198,9 @@ def relation_list(doc: Mapping[str, Any]) -> list[Any]:
     return relations
 
 
+EDGE_KEYS = ("class", "objectId", "key", "targetClass", "targetId")  # targetClass may be left out
+
+
 def read_edge(schema: Schema, rel: object, index: int) -> Edge:
     """One entry of ``relations``, checked: the owner class must have that Relation key."""
     if not isinstance(rel, Mapping):
@@ -206,6 +209,10 @@ def read_edge(schema: Schema, rel: object, index: int) -> Edge:
     oid = rel.get("objectId")
     key = rel.get("key")
     target_id = rel.get("targetId")
+    unknown = [k for k in rel if k not in EDGE_KEYS]
+    if unknown or key is None:  # as a record's unknown field is refused, not skipped
+        what = f"unknown key {str(unknown[0])!r}" if unknown else "no 'key'"
+        raise DataError(f"relations[{index}]: {what} (an edge has {', '.join(EDGE_KEYS)})", object_id=_s(oid))
     if not isinstance(owner, str) or owner not in schema.classes:
         raise DataError(f"relations[{index}]: unknown class {owner!r}", object_id=_s(oid))
     cls = schema.classes[owner]
