@@ -9,9 +9,10 @@
 Every ``<Class>.ndjson`` must name a class of ``schema.json``; a class without a file has no
 records. Blank lines are skipped. The DuckDB engine lets DuckDB's NDJSON reader read the
 files, with querylang's checks in SQL (engines/duckdb/ndjson.py); the records SQL does not
-vouch for, files DuckDB would split into lines differently, and other engines go through the
-parts read here, PART records at a time. Either way everything is published together at the
-end, and a bad record anywhere (the last line of the last file too) loads nothing.
+vouch for and files DuckDB would split into lines differently go through the parts read
+here, PART records at a time. The PostgreSQL engine reads the directory whole, as one
+document (to_document). Either way everything is published together at the end, and a bad
+record anywhere (the last line of the last file too) loads nothing.
 """
 
 from __future__ import annotations
