@@ -80,8 +80,9 @@ def markdown(res: dict[str, Any], old_text: str | None) -> str:
         "pair by pair (same inputs, same data) and then the median taken. In Noodl's shape "
         "(`<workload>:limit100`, `:page2`; benchmarks/noodl_shape.py) `hand_sql` is the naive SQL and "
         "`hand_best` the fastest SQL found; warm/best is the paired ratio to `hand_best` (to `hand_sql` "
-        "where no better SQL was found). `hand_sql_again` is the control: hand_sql's very statements on a "
-        "cursor of their own, so its ratio is what the measurement alone moves a ratio by."
+        "where no better SQL was found, or where `hand_best` ran slower than `hand_sql`). `hand_sql_again` "
+        "is the control: hand_sql's very statements on a cursor of their own, so its ratio is what the "
+        "measurement alone moves a ratio by."
     )
     out.append("")
     out.append("Data: " + res["data"]["summary"])
