@@ -58,7 +58,10 @@ def table_rows(res: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         cells.append(_fmt_ratio(warm.get("ratio_best")))
         cells.append(_fmt_ms(warm.get("overhead_ms")))
         bad = [c for c in present if c in entry and entry[c].get("agrees") is False]
-        cells.append("yes" if not bad else "NO: " + ", ".join(bad))
+        # a contender that failed gave no answer (or not every run's) to agree with
+        failed = [c for c in present if c in entry and entry[c].get("error")]
+        verdicts = [*(["NO: " + ", ".join(bad)] if bad else []), *(["failed: " + ", ".join(failed)] if failed else [])]
+        cells.append("; ".join(verdicts) or "yes")
         rows.append(cells)
     return header, rows
 

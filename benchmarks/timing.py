@@ -112,6 +112,10 @@ def time_workload(w: Workload, cs: list[C.Contender], repeat: int, seed: int, sc
             # Parse Server's time over ours, run by run (same inputs, same tables): the speed-up.
             e["speedup_vs_parse_server"] = round(statistics.median(p / t for p, t in zip(parse, ts, strict=True)), 3)
         e["agrees"] = agrees[c.name]
+        if c.name in errors:
+            # It answered some runs, then failed: its median is of fewer runs and its later
+            # answers were never compared, so it is reported with its error.
+            e["error"] = errors[c.name]
         out[c.name] = e
     return out
 

@@ -214,3 +214,33 @@ def test_ratio_to_the_best_is_to_the_faster_hand_sql(t_db) -> None:
     assert out["hand_best"]["median_ms"] > out["hand_sql"]["median_ms"]
     assert warm["ratio_best"] == warm["ratio"], warm
 
+
+def test_a_contender_failing_after_it_ran_is_reported(t_db) -> None:
+    """A contender that answers the first runs and then fails (a server going away) keeps its
+    error in the results, and the table does not say every contender agreed."""
+    from benchmarks import contenders as C
+    from benchmarks.generate import SCALES
+    from benchmarks.report import table_rows
+    from benchmarks.timing import time_workload
+    from benchmarks.workloads import BY_NAME
+
+    class GoesAway(C.HandSqlAgain):
+        calls = 0
+
+        def run(self, w, inputs):
+            self.calls += 1
+            if self.calls > 4:  # the warm-up and the first timed run, each run twice
+                raise ConnectionError("server closed the connection")
+            return super().run(w, inputs)
+
+    con = C.duckdb_connection(t_db)
+    cs = [C.HandSql(con), GoesAway(con)]
+    try:
+        out = time_workload(BY_NAME["comments_of_post"], cs, 3, 1, SCALES["T"])
+    finally:
+        for c in cs:
+            c.close()
+    e = out["hand_sql_again"]
+    assert "server closed the connection" in e.get("error", ""), e
+    _, rows = table_rows({"scale": "T", "workloads": {"comments_of_post": out}})
+    assert rows[0][-1] != "yes", rows[0]
