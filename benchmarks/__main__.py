@@ -67,9 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine in ("postgres", "all"):
         from .postgres import run_postgres
 
-        micro_only = bool(only) and not [n for n in only if n in BY_NAME]
-        if args.engine == "postgres" or not micro_only:
-            pg = run_postgres(args.scale, args.repeat, args.seed, [n for n in only if n in BY_NAME], args.out,
+        # The PostgreSQL pass has the workloads only: an --only naming none of them (a
+        # Noodl shape, a micro-benchmark) must not widen to every workload there.
+        pg_only = [n for n in only if n in BY_NAME]
+        if only and not pg_only and args.engine == "postgres":
+            ap.error(f"--engine postgres runs the workloads as written only (no Noodl shapes, no micro-benchmarks): "
+                     f"--only {','.join(only)} names none of {list(BY_NAME)}")
+        if not only or pg_only:
+            pg = run_postgres(args.scale, args.repeat, args.seed, pg_only, args.out,
                               cache=not args.no_cache, throughput_seconds=args.throughput_seconds)
             for name, e in pg["workloads"].items():
                 q = e["querylang_pg"]

@@ -244,3 +244,23 @@ def test_a_contender_failing_after_it_ran_is_reported(t_db) -> None:
     assert "server closed the connection" in e.get("error", ""), e
     _, rows = table_rows({"scale": "T", "workloads": {"comments_of_post": out}})
     assert rows[0][-1] != "yes", rows[0]
+
+
+def test_postgres_pass_keeps_to_only(tmp_path: Path) -> None:
+    """--engine postgres with --only naming no workload it has (a Noodl shape) is refused,
+    not widened to every workload; --engine all then runs the DuckDB pass alone."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--engine", "postgres", "--scale", "T", "--repeat", "1",
+         "--only", "comments_of_post:page2", "--out", str(tmp_path), "--throughput-seconds", "0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2 and "comments_of_post:page2" in proc.stderr, (proc.returncode, proc.stderr[-2000:])
+    assert not (tmp_path / "T-postgres.json").exists()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--engine", "all", "--scale", "T", "--repeat", "1", "--no-load",
+         "--only", "comments_of_post:page2", "--out", str(tmp_path), "--throughput-seconds", "0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (tmp_path / "T-postgres.json").exists()
+    assert list(json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))["workloads"]) == ["comments_of_post:page2"]
