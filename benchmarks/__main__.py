@@ -11,6 +11,7 @@ At scales M and L the slow contenders (reference, mongomock, parse_server) run o
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -50,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
                     "(benchmarks/postgres.py, results <scale>-postgres.md); all: DuckDB, then PostgreSQL")
     ap.add_argument("--parse-indexes", action="store_true",
                     help="with --with-parse: first add the indexes 'querylang doctor' proposes (both Parse Server and querylang_parse_pg use them)")
+    if argv is None:
+        argv = sys.argv[1:]
     args = ap.parse_args(argv)
+    # The report's command is the flags this run was given, however it was started
+    # (`querylang bench` calls main with its own arguments).
+    args.command = "python -m benchmarks " + shlex.join(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     only = [n for o in args.only or [] for n in o.split(",") if n]
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"--only {','.join(only)} names none of {list(BY_NAME)}")
         if not only or pg_only:
             pg = run_postgres(args.scale, args.repeat, args.seed, pg_only, args.out,
-                              cache=not args.no_cache, throughput_seconds=args.throughput_seconds)
+                              cache=not args.no_cache, throughput_seconds=args.throughput_seconds,
+                              command=args.command)
             for name, e in pg["workloads"].items():
                 q = e["querylang_pg"]
                 print(f"{'MET ' if q['ratio'] <= 1.2 else 'MISS'}  {name}: querylang_pg {q['ratio']:.2f}× hand_sql_pg")

@@ -246,7 +246,7 @@ def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: floa
 
 
 def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: Path, cache: bool = True,
-                 throughput_seconds: float = 3.0) -> dict[str, Any]:
+                 throughput_seconds: float = 3.0, command: str | None = None) -> dict[str, Any]:
     import psycopg
 
     import querylang
@@ -257,7 +257,8 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
     cluster = Cluster("bench", prefix="ql-bench-pgq-")
     res: dict[str, Any] = {
         "scale": scale, "engine": "postgres", "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "repeat": repeat, "server": cluster.version, "psycopg": psycopg.__version__, "cores": os.cpu_count(),
+        "repeat": repeat, "command": command or f"python -m benchmarks --engine postgres --scale {scale} --repeat {repeat}",
+        "server": cluster.version, "psycopg": psycopg.__version__, "cores": os.cpu_count(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()], "workloads": {},
     }
     try:
@@ -310,7 +311,7 @@ def markdown(res: dict[str, Any]) -> str:
     out = [f"# PostgreSQL benchmarks at scale {res['scale']}", ""]
     out.append(f"Run {res['date']}; {res['server']}, psycopg {res['psycopg']}, {res['cores']} cores; "
                f"load average {res['load_average_start']} → {res['load_average_end']}. "
-               f"Command: `python -m benchmarks --engine postgres --scale {res['scale']} --repeat {res['repeat']}`.")
+               f"Command: `{res['command']}`.")
     out.append("")
     out.append(f"Data: {res['records']:,} records loaded by `db.load` (COPY, one transaction) in {res['load_s']} s.")
     out.append("")

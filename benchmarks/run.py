@@ -9,8 +9,6 @@ import gc
 import json
 import os
 import resource
-import shlex
-import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +52,7 @@ def run(args: argparse.Namespace, only: list[str], slow_scale: str) -> dict[str,
         "scale": args.scale,
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine(),
-        "command": "python -m benchmarks " + shlex.join(sys.argv[1:] if sys.argv[0].endswith("__main__.py") else []),
+        "command": args.command,
         "repeat": args.repeat,
         "scripts": {
             w.name: {"about": w.about, "script": w.script, "settings": settings(w)} for w in workloads

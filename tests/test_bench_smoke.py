@@ -264,3 +264,20 @@ def test_postgres_pass_keeps_to_only(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (tmp_path / "T-postgres.json").exists()
     assert list(json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))["workloads"]) == ["comments_of_post:page2"]
+
+
+def test_report_names_the_command_that_ran(tmp_path: Path) -> None:
+    """The reports' Command line is the flags the run was given, also when it was started as
+    `querylang bench` (not `python -m benchmarks bench ...`, nor the flags dropped), and the
+    PostgreSQL report's says its --only too."""
+    flags = ["--engine", "all", "--scale", "T", "--repeat", "1", "--no-load", "--only", "comments_of_post",
+             "--out", str(tmp_path), "--throughput-seconds", "0.2"]
+    proc = subprocess.run([sys.executable, "-m", "querylang", "bench", *flags], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import shlex
+
+    command = "python -m benchmarks " + shlex.join(flags)
+    assert json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))["command"] == command
+    assert f"Command: `{command}`." in (tmp_path / "T.md").read_text(encoding="utf-8")
+    assert f"Command: `{command}`." in (tmp_path / "T-postgres.md").read_text(encoding="utf-8")
