@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +65,31 @@ con.close()
 '''
 
 
+# Starts the measured process and reports its wall time and ru_maxrss into the file argv[1].
+# A process's ru_maxrss counts the memory of the process that started it (the kernel keeps the
+# old image's high-water mark across exec), so the measured one is started from this small
+# process, never from the benchmark's own, which may have written the whole directory first.
+LAUNCH = r'''
+import json, os, subprocess, sys, time
+t = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+took = time.perf_counter() - t
+with open(sys.argv[1], "w") as fh:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "seconds": took, "maxrss_kib": usage.ru_maxrss}, fh)
+'''
+
+
 def _run(cmd: list[str]) -> dict[str, Any]:
     """Wall time and peak RSS (MiB) of one process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    took = time.perf_counter() - t
-    out, err = proc.communicate()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{cmd[:4]} failed ({code}): {err.decode(errors='replace')[-2000:]}")
-    return {"seconds": round(took, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "stdout": out.decode(errors="replace").strip()[-500:]}
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
+        proc = subprocess.run([sys.executable, "-c", LAUNCH, str(report), *cmd], capture_output=True)
+        usage = json.loads(report.read_text()) if report.exists() else {"code": proc.returncode}
+    if usage["code"] != 0 or proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({usage['code']}): {proc.stderr.decode(errors='replace')[-2000:]}")
+    return {"seconds": round(usage["seconds"], 2), "peak_rss_mib": round(usage["maxrss_kib"] / 1024, 1),
+            "stdout": proc.stdout.decode(errors="replace").strip()[-500:]}
 
 
 def measure(src: Path, workdir: Path, keep: Path | None = None) -> dict[str, Any]:

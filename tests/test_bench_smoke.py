@@ -281,3 +281,21 @@ def test_report_names_the_command_that_ran(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))["command"] == command
     assert f"Command: `{command}`." in (tmp_path / "T.md").read_text(encoding="utf-8")
     assert f"Command: `{command}`." in (tmp_path / "T-postgres.md").read_text(encoding="utf-8")
+
+
+def test_load_dir_peak_memory_is_the_measured_process_own() -> None:
+    """benchmarks/load_dir.py's peak RSS is the measured process's, not the high-water mark of
+    the benchmark process that started it (which has written the whole directory when it was
+    missing): a process that does nothing measures small from a big parent."""
+    from benchmarks.load_dir import _run
+
+    big = bytearray(400 * 2**20)
+    big[:: 4096] = b"\x01" * len(big[:: 4096])  # every page touched: resident
+    try:
+        res = _run([sys.executable, "-c", "print('ran')"])
+    finally:
+        del big
+    assert res["stdout"] == "ran"
+    assert res["peak_rss_mib"] < 200, res
+    with pytest.raises(RuntimeError, match="failed"):
+        _run([sys.executable, "-c", "raise SystemExit(3)"])
