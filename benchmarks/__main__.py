@@ -59,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     args.command = "python -m benchmarks " + shlex.join(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    # Refused here rather than ignored (0, negative), crashing after the load (DuckDB's SET
+    # threads), or timing rounds too short to count a query in (the target then read from one).
+    if args.threads is not None and args.threads < 2:
+        ap.error("--threads must be at least 2 (it compares one thread with N)")
+    if args.throughput_seconds <= 0:
+        ap.error("--throughput-seconds must be more than 0")
+    if args.duckdb_threads is not None and args.duckdb_threads < 1:
+        ap.error("--duckdb-threads must be at least 1")
     only = [n for o in args.only or [] for n in o.split(",") if n]
     known = {**BY_NAME, **NOODL_BY_NAME}
     unknown = [n for n in only if n not in known and n not in MICRO_NAMES and n.split(":")[0] not in BY_NAME]

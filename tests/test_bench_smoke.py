@@ -299,3 +299,23 @@ def test_load_dir_peak_memory_is_the_measured_process_own() -> None:
     assert res["peak_rss_mib"] < 200, res
     with pytest.raises(RuntimeError, match="failed"):
         _run([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--threads", "0"], "--threads must be at least 2"),
+    (["--threads", "1"], "--threads must be at least 2"),
+    (["--threads", "2", "--throughput-seconds", "0"], "--throughput-seconds must be more than 0"),
+    (["--duckdb-threads", "0"], "--duckdb-threads must be at least 1"),
+    (["--duckdb-threads", "-1"], "--duckdb-threads must be at least 1"),
+])
+def test_bad_counts_are_refused_before_running(flags: list[str], says: str, tmp_path: Path) -> None:
+    """--threads 0 (and --duckdb-threads 0) were ignored, --threads 1 reported a '1 threads'
+    target with its qps_1 overwritten, --throughput-seconds 0 read the target from a query or
+    two, and --duckdb-threads -1 crashed after the load: each is refused with a usage error."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "T", "--repeat", "1", "--no-load", "--shape", "issue",
+         "--only", "comments_of_post", "--out", str(tmp_path), *flags],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2 and says in proc.stderr, (proc.returncode, proc.stderr[-2000:])
+    assert not (tmp_path / "T.json").exists()
