@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -395,7 +396,7 @@ def report(results: dict[str, dict[str, Any]], abouts: dict[str, str], args: arg
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", default="S", help="benchmark data scale (T, S, M, L)")
+    ap.add_argument("--scale", default="S", choices=["T", "S", "M", "L"], help="benchmark data scale")
     ap.add_argument("--ops", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--solo-ops", type=int, default=500, help="requests of the one-client run after the main one")
@@ -419,28 +420,30 @@ def main(argv: list[str] | None = None) -> int:
     starters.append(lambda: start_querylang(doc, tmp))
     if not args.without_parse:
         starters.append(lambda: start_parse(doc))
-    for start in starters:
-        target = start()
-        try:
-            print(f"{target.name}: {args.ops} requests from {args.clients} clients ...", flush=True)
-            load = os.getloadavg()[0]  # other work on the machine skews latencies: say how much
-            results[target.name] = run(target, args.ops, args.clients, posts, groups, initial, args.max_seconds,
-                                       args.solo_ops)
-            results[target.name]["load"] = load
-            abouts[target.name] = target.about
-        finally:
-            target.stop()
-        r = results[target.name]
-        print(f"  {r['done']} done in {r['wall']:.1f} s, {len(r['errors'])} errors, "
-              f"{len(r['lost']['problems'])} lost-write problems", flush=True)
-    text = report(results, abouts, args, record_count(doc))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    try:
+        for start in starters:
+            target = start()
+            try:
+                print(f"{target.name}: {args.ops} requests from {args.clients} clients ...", flush=True)
+                load = os.getloadavg()[0]  # other work on the machine skews latencies: say how much
+                results[target.name] = run(target, args.ops, args.clients, posts, groups, initial, args.max_seconds,
+                                           args.solo_ops)
+                results[target.name]["load"] = load
+                abouts[target.name] = target.about
+            finally:
+                target.stop()
+            r = results[target.name]
+            print(f"  {r['done']} done in {r['wall']:.1f} s, {len(r['errors'])} errors, "
+                  f"{len(r['lost']['problems'])} lost-write problems", flush=True)
+        text = report(results, abouts, args, record_count(doc))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    finally:
+        # querylang's database file goes however the run ends (a server that did not start,
+        # an --out that cannot be written), not only after a run that got to the end
+        shutil.rmtree(tmp, ignore_errors=True)
     print(text)
     failed = any(r["errors"] or r["lost"]["problems"] or r["done"] < args.ops for r in results.values())
-    for f in tmp.iterdir():
-        f.unlink()
-    os.rmdir(tmp)
     return 1 if failed else 0
 
 

@@ -319,3 +319,21 @@ def test_bad_counts_are_refused_before_running(flags: list[str], says: str, tmp_
     )
     assert proc.returncode == 2 and says in proc.stderr, (proc.returncode, proc.stderr[-2000:])
     assert not (tmp_path / "T.json").exists()
+
+
+def test_serve_load_leaves_no_database_behind_when_it_fails(tmp_path: Path) -> None:
+    """benchmarks/serve_load.py removes its temporary database however the run ends (here an
+    --out it cannot write), and a scale it does not know is a usage error, not a KeyError."""
+    import os
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.serve_load", "--scale", "T", "--ops", "20", "--clients", "2",
+         "--solo-ops", "5", "--without-parse", "--max-seconds", "120", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert proc.returncode != 0 and "IsADirectoryError" in proc.stderr, proc.stderr[-2000:]
+    assert not list(tmp_path.glob("ql-serve-load-*")), list(tmp_path.iterdir())
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.serve_load", "--scale", "X", "--without-parse"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2 and "invalid choice: 'X'" in proc.stderr, proc.stderr[-2000:]
