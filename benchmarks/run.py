@@ -235,7 +235,9 @@ def slow_contenders(
                 out.append(C.QuerylangParsePg(uri, scripts))
                 res["setup"]["querylang_parse_pg"] = (
                     "querylang in place on the parse_server contender's own PostgreSQL tables "
-                    "(connect(url, layout='parse'), read-only), plan cache warm; Parse's default indexes only"
+                    "(connect(url, layout='parse'), read-only), plan cache warm; "
+                    + ("Parse's default indexes and those 'querylang doctor' proposes (parse_indexes)" if parse_indexes
+                       else "Parse's default indexes only")
                 )
         else:
             res["notes"].append("parse_server was requested (--with-parse) but could not run: " + res["setup"]["parse_server"])

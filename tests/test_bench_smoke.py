@@ -337,3 +337,21 @@ def test_serve_load_leaves_no_database_behind_when_it_fails(tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-m", "benchmarks.serve_load", "--scale", "X", "--without-parse"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2 and "invalid choice: 'X'" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_with_parse_indexes_setup_says_the_indexes(tmp_path: Path) -> None:
+    """--with-parse --parse-indexes: the report's setup of querylang_parse_pg names the indexes
+    added (it said "Parse's default indexes only" under the list of them), and the run stops
+    the PostgreSQL and Parse Server it started."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "T", "--repeat", "1", "--no-load", "--shape", "issue",
+         "--only", "comments_of_post", "--with-parse", "--parse-indexes", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))
+    if "parse_indexes" not in res["setup"]:
+        pytest.skip("parse_server could not run: " + res["setup"].get("parse_server", ""))
+    assert res["workloads"]["comments_of_post"]["querylang_parse_pg"]["agrees"] is True
+    setup = res["setup"]["querylang_parse_pg"]
+    assert "default indexes only" not in setup and "querylang doctor" in setup, setup
