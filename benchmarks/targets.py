@@ -36,14 +36,17 @@ def parse_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     rel = {n: s for n, s in speed.items() if n in RELATION_WORKLOADS}
     short = {n: s for n, s in rel.items() if s < 3}
     listing = ", ".join(f"{n} {s:.2f}×" for n, s in speed.items())
-    return [
+    out = [
         {"target": "querylang_parse_pg faster than parse_server on every workload (same tables)",
          "measured": listing, "met": not slower,
          "why": "; ".join(f"{n}: parse_server/querylang_parse_pg {s:.2f}×" for n, s in slower.items())},
-        {"target": "querylang_parse_pg ≥ 3× faster than parse_server on the relation workloads",
-         "measured": ", ".join(f"{n} {s:.2f}×" for n, s in rel.items()), "met": bool(rel) and not short,
-         "why": "; ".join(f"{n} {s:.2f}×" for n, s in short.items())},
     ]
+    if rel:  # not measured (--only left the relation workloads out) is not missed
+        out.append(
+            {"target": "querylang_parse_pg ≥ 3× faster than parse_server on the relation workloads",
+             "measured": ", ".join(f"{n} {s:.2f}×" for n, s in rel.items()), "met": not short,
+             "why": "; ".join(f"{n} {s:.2f}×" for n, s in short.items())})
+    return out
 
 
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
