@@ -370,3 +370,18 @@ def test_parse_relation_target_is_not_judged_unmeasured() -> None:
     assert [t["met"] for t in got] == [True] and "relation" not in str(got)
     got = parse_targets(res({"comments_of_post": 6.17, "posts_in_group": 2.5, "two_hop_count": 4.0}))
     assert [t["met"] for t in got] == [True, False] and got[1]["why"] == "posts_in_group 2.50×"
+
+
+def test_postgres_pass_writes_json_where_asked(tmp_path: Path) -> None:
+    """--json PATH ('also write the JSON results here') with --engine postgres: the PostgreSQL
+    results go there too (nothing was written before)."""
+    out = tmp_path / "elsewhere" / "pg.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--engine", "postgres", "--scale", "T", "--repeat", "1",
+         "--only", "comments_of_post", "--out", str(tmp_path), "--json", str(out), "--throughput-seconds", "0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res == json.loads((tmp_path / "T-postgres.json").read_text(encoding="utf-8"))
+    assert list(res["workloads"]) == ["comments_of_post"]
