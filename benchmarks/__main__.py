@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS, metavar="DIR", help="results directory (default benchmarks/results)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--slow-scale", choices=list(SCALES), help="data scale for reference/mongomock/parse_server (default: the smaller of --scale and S)")
-    ap.add_argument("--skip", action="append", default=[], metavar="CONTENDER", help="leave a contender out (repeatable)")
+    # hand_sql is not among them: every ratio and the agreement check are taken against it
+    ap.add_argument("--skip", action="append", default=[], metavar="CONTENDER",
+                    choices=[c for c in report.CONTENDERS if c != "hand_sql"],
+                    help="leave a contender out (repeatable; not hand_sql, the yardstick of every ratio and answer)")
     ap.add_argument("--no-load", action="store_true", help="skip the load benchmark (db.load vs raw Arrow insert)")
     ap.add_argument("--no-cache", action="store_true", help="regenerate the data instead of reading benchmarks/data/")
     ap.add_argument("--threads", type=int, metavar="N", help="also measure throughput: queries per second on 1 and on N threads (benchmarks/throughput.py)")
