@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     # threads), or timing rounds too short to count a query in (the target then read from one).
     if args.threads is not None and args.threads < 2:
         ap.error("--threads must be at least 2 (it compares one thread with N)")
+    # Checked before anything runs: connecting to a missing --db made a new empty database
+    # file there and then failed on its missing tables.
+    if args.db is not None and not args.db.is_file():
+        ap.error(f"--db {args.db}: no such database file (benchmarks/load_dir.py --keep-db FILE makes one)")
+    if args.load_json is not None and not args.load_json.is_file():
+        ap.error(f"--load-json {args.load_json}: no such file (benchmarks/load_dir.py --json PATH writes one)")
     if args.throughput_seconds <= 0:
         ap.error("--throughput-seconds must be more than 0")
     if args.duckdb_threads is not None and args.duckdb_threads < 1:

@@ -398,3 +398,18 @@ def test_skip_names_a_contender_that_can_be_left_out(skip: str, tmp_path: Path) 
     )
     assert proc.returncode == 2 and f"invalid choice: '{skip}'" in proc.stderr, (proc.returncode, proc.stderr[-2000:])
     assert not (tmp_path / "T.json").exists()
+
+
+@pytest.mark.parametrize("flag", ["--db", "--load-json"])
+def test_missing_input_file_is_a_usage_error(flag: str, tmp_path: Path) -> None:
+    """--db naming no file made a new empty database there and then failed with DuckDB's
+    CatalogException on its missing tables; --load-json naming no file failed after the load.
+    Both are usage errors before anything runs, and no file is made."""
+    missing = tmp_path / "none.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "T", "--repeat", "1", "--no-load", "--shape", "issue",
+         "--only", "comments_of_post", "--out", str(tmp_path / "out"), flag, str(missing)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2 and f"{flag} {missing}: no such" in proc.stderr, (proc.returncode, proc.stderr[-2000:])
+    assert not missing.exists() and not (tmp_path / "out").exists()
