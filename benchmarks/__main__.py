@@ -82,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in only if n not in known and n not in MICRO_NAMES and n.split(":")[0] not in BY_NAME]
     if unknown:
         ap.error(f"unknown workload(s) {unknown}; known: {[*known, *MICRO_NAMES]}")
+    shaped = ([] if args.shape == "noodl" else list(BY_NAME)) + ([] if args.shape == "issue" else list(NOODL_BY_NAME))
+    if only and args.engine != "postgres" and not [
+        n for n in [*shaped, *MICRO_NAMES] if n in only or n.split(":")[0] in only and n not in MICRO_NAMES
+    ]:
+        # else a run that times nothing writes an empty report over the last one
+        ap.error(f"--only {','.join(only)} with --shape {args.shape} selects no workload")
     order = list(SCALES)
     slow_scale = args.slow_scale or (args.scale if order.index(args.scale) <= order.index("S") else "S")
 

@@ -430,3 +430,15 @@ def test_proposals_run_and_agree(tmp_path: Path) -> None:
     assert {"two_hop_subquery", "relation_inverse_exists", "split_two_hop_count"} <= set(res["proposals"])
     assert {k: p["agree"] for k, p in res["proposals"].items() if "agree" in p and not p["agree"]} == {}
     assert res["decoder_matches_today"] is True
+
+
+def test_only_and_shape_that_select_nothing_are_refused(tmp_path: Path) -> None:
+    """--only regex_ci:page2 with --shape issue timed nothing, exited 0 and wrote an empty
+    report (over the committed one, without --out); it is a usage error."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "T", "--repeat", "1", "--no-load", "--shape", "issue",
+         "--only", "regex_ci:page2", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2 and "selects no workload" in proc.stderr, (proc.returncode, proc.stderr[-2000:])
+    assert not (tmp_path / "T.md").exists()
