@@ -170,7 +170,7 @@ def time_pair(
     others = [ql, control, *extra]
     contenders = [hand, *others]
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
-    agrees = True
+    agrees = {c.name: True for c in others}  # each its own: a wrong control is not querylang's
     for i in range(repeat + 1):
         inp = w.inputs(rng, sc)
         k = i % len(contenders)
@@ -183,13 +183,14 @@ def time_pair(
             dt = time.perf_counter() - t
             if i:
                 times[c.name].append(dt)
-        agrees = agrees and all(_same(answers[c.name], answers[hand.name]) for c in (ql, *extra))
+        for c in others:
+            agrees[c.name] = agrees[c.name] and _same(answers[c.name], answers[hand.name])
     th = times[hand.name]
     out: dict[str, Any] = {hand.name: _summary(th)}
     for c in others:
         tc = times[c.name]
-        out[c.name] = _summary(tc) | {"ratio": round(statistics.median(q / h for q, h in zip(tc, th, strict=True)), 3)}
-    out[ql.name]["agrees"] = agrees
+        out[c.name] = _summary(tc) | {"ratio": round(statistics.median(q / h for q, h in zip(tc, th, strict=True)), 3),
+                                      "agrees": agrees[c.name]}
     return out
 
 
@@ -352,7 +353,8 @@ def markdown(res: dict[str, Any]) -> str:
         if free:
             f = free.get(name, {})
             row += f" {_ratio(f, 'querylang_pg')} | {_ratio(f, 'hand_sql_pg_again')} |"
-        out.append(row + f" {'yes' if q['agrees'] else '**NO**'} |")
+        wrong = [c for c, x in e.items() if c != "querylang_pg" and x.get("agrees") is False]
+        out.append(row + f" {'yes' if q['agrees'] else '**NO**'}{' (**NO**: ' + ', '.join(wrong) + ')' if wrong else ''} |")
     out.append("")
     out.append("The fastest runs' ratio (min_ms / min_ms) is the steadier figure when the machine is busy: "
                "a single run of a sub-millisecond query varies by several times its length.")

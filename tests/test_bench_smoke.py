@@ -442,3 +442,39 @@ def test_only_and_shape_that_select_nothing_are_refused(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and "selects no workload" in proc.stderr, (proc.returncode, proc.stderr[-2000:])
     assert not (tmp_path / "T.md").exists()
+
+
+def test_postgres_pass_names_the_contender_that_disagrees(pg_cluster) -> None:
+    """time_pair folded the answers of hand_sql_pg_text_dates into querylang_pg's 'agrees' (a
+    wrong extra contender read as querylang answering wrong) and never checked the control's:
+    each contender's agreement is its own."""
+    import querylang
+    from benchmarks import contenders as C
+    from benchmarks.generate import SCALES, generate
+    from benchmarks.postgres import (
+        HandSqlPg,
+        HandSqlPgAgain,
+        HandSqlPgTextDates,
+        QuerylangPg,
+        time_pair,
+    )
+    from benchmarks.workloads import BY_NAME
+
+    from .pg import fresh_url
+
+    class WrongTextDates(HandSqlPgTextDates):
+        def run(self, w, inputs):
+            return ["no such comment"], None
+
+    url = fresh_url(pg_cluster)
+    db = querylang.connect(url)
+    db.load(generate("T"))
+    cs = [HandSqlPg(url), QuerylangPg(db, C.script_support()), HandSqlPgAgain(url), WrongTextDates(url)]
+    try:
+        out = time_pair(BY_NAME["comments_of_post"], *cs[:3], 1, 1, SCALES["T"], (cs[3],))
+    finally:
+        for c in cs:
+            c.close()
+    assert out["querylang_pg"]["agrees"] is True
+    assert out["hand_sql_pg_again"]["agrees"] is True
+    assert out["hand_sql_pg_text_dates"]["agrees"] is False
