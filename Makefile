@@ -21,6 +21,10 @@ test: $(STAMP)
 	@bash scripts/install-components
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
+# The benchmark runner at scale T, nothing timed (what `make test` also runs).
+bench-smoke: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_bench_smoke.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check querylang tests benchmarks
 

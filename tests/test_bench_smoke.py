@@ -478,3 +478,14 @@ def test_postgres_pass_names_the_contender_that_disagrees(pg_cluster) -> None:
     assert out["querylang_pg"]["agrees"] is True
     assert out["hand_sql_pg_again"]["agrees"] is True
     assert out["hand_sql_pg_text_dates"]["agrees"] is False
+
+
+def test_every_phony_make_target_has_a_rule() -> None:
+    """`make bench-smoke` was declared .PHONY with no rule: make answered 'Nothing to be done'
+    and exit 0, running no benchmark."""
+    import re
+
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = re.search(r"^\.PHONY:(.*)$", text, flags=re.M).group(1).split()  # type: ignore[union-attr]
+    rules = set(re.findall(r"^([A-Za-z][\w-]*):", text, flags=re.M))
+    assert [t for t in phony if t not in rules] == []
