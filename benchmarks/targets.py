@@ -85,6 +85,11 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                 "why": f"{us - 300:.0f} µs over" if us > 300 else "",
             }
         )
+    if pc:
+        # Round two's budget for the same path (README, round two's targets)
+        us = pc["median_ms"] * 1e3
+        out.append({"target": "round two: cold path of the typical 3-line script ≤ 150 µs", "measured": f"{us:.0f} µs",
+                    "met": us <= 150, "why": f"{us - 150:.0f} µs over" if us > 150 else ""})
     co = wl.get("micro_cached_overhead", {}).get("querylang_warm")
     if co:
         us = co["median_ms"] * 1e3
@@ -99,6 +104,19 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                 ),
             }
         )
+    if co:
+        us = co["median_ms"] * 1e3
+        out.append({"target": "round two: plan-cached overhead ≤ 10 µs", "measured": f"{us:.1f} µs",
+                    "met": us <= 10, "why": f"{us / 10:.1f}× the budget" if us > 10 else ""})
+    ld = res.get("load_dir")
+    if ld:  # --load-json: benchmarks/load_dir.py's figures, judged as round two's XL targets
+        q, r = ld["querylang_load"], ld["raw_read_json"]
+        out.append({"target": f"querylang load of the interchange directory (scale {ld.get('scale', '?')}) with peak RSS ≤ 3 GiB",
+                    "measured": f"{q['peak_rss_mib']:,.0f} MiB", "met": q["peak_rss_mib"] <= 3072,
+                    "why": f"{q['peak_rss_mib'] - 3072:,.0f} MiB over" if q["peak_rss_mib"] > 3072 else ""})
+        out.append({"target": f"querylang load of the interchange directory (scale {ld.get('scale', '?')}) in ≤ 1.5× the fastest raw DuckDB path from the same files",
+                    "measured": f"{q['seconds']:.1f} s vs DuckDB read_json {r['seconds']:.1f} s = {ld['ratio']:.2f}×",
+                    "met": ld["ratio"] <= 1.5, "why": f"{ld['ratio']:.2f}× where 1.5× is allowed" if ld["ratio"] > 1.5 else ""})
     load = res.get("load")
     if load:
         allowed = 1.5 * load["raw_records_s"]

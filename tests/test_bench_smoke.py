@@ -489,3 +489,25 @@ def test_every_phony_make_target_has_a_rule() -> None:
     phony = re.search(r"^\.PHONY:(.*)$", text, flags=re.M).group(1).split()  # type: ignore[union-attr]
     rules = set(re.findall(r"^([A-Za-z][\w-]*):", text, flags=re.M))
     assert [t for t in phony if t not in rules] == []
+
+
+def test_targets_judge_round_two_budgets() -> None:
+    """README's round-two targets (cold path ≤ 150 µs, plan-cached ≤ 10 µs; the XL directory
+    loaded in ≤ 3 GiB and ≤ 1.5× the raw path) were not in the runner's Targets table: the
+    16:40 run's 207 µs and 11.0 µs read 'met' against round one's 300 and 20 µs alone, and
+    --load-json's 1.96× was listed but never judged."""
+    from benchmarks.targets import targets
+
+    res = {
+        "scale": "L",
+        "workloads": {"micro_parse_compile": {"querylang_cold": {"median_ms": 0.207}},
+                      "micro_cached_overhead": {"querylang_warm": {"median_ms": 0.011}}},
+        "memory": {"peak_rss_mb": 1.0},
+        "load_dir": json.loads((ROOT / "benchmarks" / "results" / "load-dir-XL.json").read_text(encoding="utf-8")),
+    }
+    met = {t["target"]: t["met"] for t in targets(res)}
+    assert met["parse + compile of a typical 3-line script ≤ 300 µs"] is True
+    assert met["round two: cold path of the typical 3-line script ≤ 150 µs"] is False
+    assert met["round two: plan-cached overhead ≤ 10 µs"] is False
+    assert met["querylang load of the interchange directory (scale XL) with peak RSS ≤ 3 GiB"] is True
+    assert met["querylang load of the interchange directory (scale XL) in ≤ 1.5× the fastest raw DuckDB path from the same files"] is False
