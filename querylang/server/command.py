@@ -18,6 +18,10 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
     if db is not None and data is not None:
         raise click.UsageError("give --db or --data, not both")
     if db is not None:
+        if "://" not in db and not Path(db).exists():
+            # connect() makes a new file for a writer; served, that empty database answers
+            # every class "unknown" and the REST API cannot add classes: a mistyped name.
+            raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
         return querylang.connect(db)
     conn = querylang.connect()
     if data is not None:
@@ -46,7 +50,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
               help="Client key (X-Parse-REST-API-Key) requests without the master key must carry (or $QUERYLANG_REST_KEY).")
 @click.option("--allow-client-writes", is_flag=True, help="Let requests without the master key create, update and delete.")
 @click.option("--acl-field", default="ACL", show_default=True, help="Field holding each record's Parse ACL (of type ACL, or an Object).")
-@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=int, help="Largest request body in bytes.")
+@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=0), help="Largest request body in bytes.")
 @click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
 def serve(
     db: str | None, data: Path | None, host: str, port: int, mount: str, app_id: str, master_key: str,

@@ -94,3 +94,23 @@ def test_the_keys_may_come_from_the_environment() -> None:
         busy.close()
     params = {p.name: p for p in command.serve.params}
     assert params["master_key"].envvar == "QUERYLANG_MASTER_KEY" and params["rest_key"].envvar == "QUERYLANG_REST_KEY"
+
+
+def test_a_db_file_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    # Found by running docs/serve.md's options: `--db FILE` is "a DuckDB database file (made by
+    # `querylang load`)", but a mistyped name made a new, empty database there and served it
+    # (every class then answered 103 "unknown class", and the REST API cannot add classes),
+    # leaving the file behind; `querylang query --db` says "no such database file".
+    missing = tmp_path / "blgo.duckdb"
+    res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--db", str(missing)])
+    assert res.exit_code == 2, res.output
+    assert f"no such database file: {missing}" in res.output and "Parse API at" not in res.output, res.output
+    assert not missing.exists()
+
+
+def test_a_negative_max_body_is_refused() -> None:
+    # Found by running docs/serve.md's options: --max-body -1 was taken, and the server then
+    # answered every request, a GET without a body too, 413 "the limit is -1 bytes".
+    res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--max-body", "-1"])
+    assert res.exit_code == 2, res.output
+    assert "--max-body" in res.output and "Parse API at" not in res.output, res.output
