@@ -1,0 +1,89 @@
+"""docs/serve.md's table of mistakes, asked of a running server: each row's status, and its body
+where the row shows one (``...`` in it stands for any text), is what the server answers.
+
+The rows are read from the page, so a changed message or status shows here as the row that no
+longer holds; a new row fails until a request for it is added below.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import headers
+from .live import LiveServer
+
+GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "serve.md").read_text(encoding="utf-8")
+
+
+def _rows() -> list[tuple[str, int, str]]:
+    start = GUIDE.index("| mistake | status | body |")
+    rows = []
+    for line in GUIDE[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        mistake, status, body = (c.strip() for c in line.strip().strip("|").split("|"))
+        rows.append((mistake, int(status), body))
+    return rows
+
+
+ROWS = _rows()
+J = {"Content-Type": "application/json"}
+
+# The request that makes each mistake, by the row's first words (on the shared server: the
+# sample data, and the class Note whose ACLs are in its field `acl`).
+REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "missing or wrong app id": ("GET", "/classes/Post", {"headers": {"X-Parse-Application-Id": "wrong"}}),
+    "a write or `/schemas` without the master key": ("POST", "/classes/Post", {"json": {"title": "x"}}),
+    "body that is not JSON": ("POST", "/classes/Post", {"content": b"{bad", "headers": J, "master": True}),
+    "`where` that is not JSON": ("GET", "/classes/Post", {"params": {"where": "{bad"}}),
+    "body over `--max-body`": ("POST", "/classes/Post", {"content": b"{" + b" " * 21_000_000 + b"}", "headers": J,
+                                                        "master": True}),
+    "unknown class": ("GET", "/classes/Posts", {}),
+    "unknown field (query or write)": ("GET", "/classes/Post", {"params": {"where": '{"scroe": 1}'}}),
+    "value of the wrong type": ("PUT", "/classes/Post/p001", {"json": {"score": "x"}, "master": True}),
+    "unknown operator": ("GET", "/classes/Post", {"params": {"where": '{"score": {"$foo": 1}}'}}),
+    "a `where` key on the ACL field": ("GET", "/classes/Note", {"params": {"where": '{"acl.*.read": true}'}}),
+    "without the master key, a dot path": ("GET", "/classes/Note", {"params": {"where": '{"about.title": "x"}'}}),
+    "malformed ACL": ("PUT", "/classes/Note/n1", {"json": {"ACL": {"*": {"read": 1}}}, "master": True}),
+    "duplicate `objectId` on create": ("POST", "/classes/Post", {"json": {"objectId": "p001"}, "master": True}),
+    "record not there": ("GET", "/classes/Note/n3", {}),
+}
+
+
+def _request(row: str) -> tuple[str, str, dict[str, Any]]:
+    found = [key for key in REQUESTS if row.startswith(key)]
+    assert len(found) == 1, f"docs/serve.md: add a request for the row {row!r}"
+    return REQUESTS[found[0]]
+
+
+def test_the_guide_shows_the_table() -> None:
+    assert len(ROWS) >= 12, ROWS
+
+
+@pytest.mark.parametrize("mistake,status,body", ROWS, ids=[m[:40] for m, _, _ in ROWS])
+def test_each_mistake_is_answered_as_the_guide_shows(
+    mistake: str, status: int, body: str, shared: LiveServer, client: httpx.Client
+) -> None:
+    method, path, kw = _request(mistake)
+    kw = dict(kw)
+    hdrs = {**headers(master=kw.pop("master", False)), **kw.pop("headers", {})}
+    r = client.request(method, shared.url + path, headers=hdrs, **kw)
+    assert r.status_code == status, (mistake, r.status_code, r.text)
+    shown = re.fullmatch(r"`(\{.*\})`", body)
+    if shown is not None:  # a whole body: exact, `...` standing for any text
+        pattern = ".*".join(re.escape(part) for part in shown.group(1).split("..."))
+        answer = json.dumps(r.json(), separators=(", ", ": "), ensure_ascii=False)
+        assert re.fullmatch(pattern, answer), f"docs/serve.md shows {shown.group(1)}, the server answers {answer}"
+    else:  # a code, and what the message says
+        code = re.match(r"(\d+)", body)
+        assert code is not None and r.json()["code"] == int(code.group(1)), (body, r.text)
+        if "did-you-mean" in body:
+            assert "did you mean" in r.json()["error"], r.text
+        if "needs the master key" in body:
+            assert "master key" in r.json()["error"], r.text
