@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -78,6 +79,12 @@ def serve(
         # The browser's routes come first (app.py): the API would answer nothing there.
         raise ServeError(f"--mount {mount}: the data browser is served at /browser; put the Parse API "
                          "under another path (the default is /parse)")
+    if public_url is not None:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # It is put before every Location header's path: anything else gives clients junk.
+            raise ServeError(f"--public-url {public_url}: not an http(s) URL; give the serverURL clients use, "
+                             "such as https://example.com/parse")
     sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
     try:
         database = open_database(db, data)

@@ -39,3 +39,6 @@ class ServerConfig:
             raise ValueError("the master key must not be empty")
         mount = "/" + self.mount.strip("/") if self.mount.strip("/") else ""
         object.__setattr__(self, "mount", mount)
+        if self.public_url:
+            # A serverURL is often written with a trailing slash; paths are added after it.
+            object.__setattr__(self, "public_url", self.public_url.rstrip("/"))

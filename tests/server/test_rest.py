@@ -494,3 +494,33 @@ def test_an_object_id_holding_a_slash(fresh: LiveServer, client: httpx.Client) -
     assert client.delete(f"{url}/a%2Fb", headers=h).json() == {}
     assert client.get(f"{url}/a%2Fb", headers=h).status_code == 404
     assert fresh.db.count("User", {"objectId": {"equalTo": "a/b"}}) == 0
+
+
+def test_a_public_url_ending_in_a_slash_gives_locations_without_a_double_slash(
+    sample_doc: dict, client: httpx.Client
+) -> None:
+    # Found by running docs/serve.md's --public-url ("the serverURL used in Location headers"):
+    # a serverURL is often written with a trailing slash, and the Location was then
+    # https://example.com/api//classes/User/x; /batch already took that URL's path either way.
+    from .conftest import make_db
+
+    srv = start(make_db(sample_doc), public_url="https://example.com/api/")
+    try:
+        r = client.post(f"{srv.url}/classes/User", json={"objectId": "x1", "name": "n"}, headers=headers(master=True))
+        assert r.status_code == 201, r.text
+        assert r.headers["Location"] == "https://example.com/api/classes/User/x1"
+    finally:
+        srv.stop()
+
+
+def test_a_public_url_that_is_not_an_http_url_is_refused() -> None:
+    # Found beside the above: --public-url notaurl was taken, and every Location header was
+    # then notaurl/classes/<Class>/<id>.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    for url in ("notaurl", "ftp://example.com/parse", "https:///parse"):
+        res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--public-url", url])
+        assert res.exit_code == 2, (url, res.output)
+        assert "--public-url" in res.output and "Parse API at" not in res.output, (url, res.output)
