@@ -87,3 +87,37 @@ def test_each_mistake_is_answered_as_the_guide_shows(
             assert "did you mean" in r.json()["error"], r.text
         if "needs the master key" in body:
             assert "master key" in r.json()["error"], r.text
+
+
+def test_the_guides_command_prints_what_it_shows(tmp_path: Path) -> None:
+    """The page's first block: `querylang serve --data blog.json ...` and the line it prints
+    (on a port the system picks: 1337 may be taken), then the API answers there."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    block = re.search(r"```sh\n(.*?)```", GUIDE, re.DOTALL)
+    assert block is not None
+    lines = block.group(1).splitlines()
+    command = next(x for x in lines if x.startswith("querylang serve "))
+    shown = next(x for x in lines if x.startswith("# querylang serve: "))[2:]
+    root = Path(__file__).resolve().parents[2]
+    shutil.copy(root / "querylang" / "data" / "sample.json", tmp_path / "blog.json")
+    args = shlex.split(command)[1:]
+    proc = subprocess.Popen([sys.executable, "-m", "querylang", *args, "--port", "0"], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        printed = proc.stdout.readline().rstrip()
+        port = re.search(r":(\d+)/parse", printed)
+        assert port is not None, printed
+        assert printed == shown.replace(":1337/", f":{port.group(1)}/"), (printed, shown)
+        app_id = args[args.index("--app-id") + 1]
+        r = httpx.get(f"http://127.0.0.1:{port.group(1)}/parse/classes/Post", params={"limit": 1},
+                      headers={"X-Parse-Application-Id": app_id}, timeout=30)
+        assert r.status_code == 200 and len(r.json()["results"]) == 1, r.text
+    finally:
+        proc.terminate()
+        proc.wait(20)
