@@ -29,7 +29,9 @@ def record_out(
         if v is None:
             continue
         f = cls.fields.get(name)
-        key = "ACL" if name == acl_field else name
+        # Only an ACL is answered as "ACL": a field of that name of another type is no ACL
+        # (Api.acl_field in rest.py), and keeps its own name.
+        key = "ACL" if name == acl_field and f is not None and f.type in ("Object", "ACL") else name
         if f is None or name in ("objectId", "createdAt", "updatedAt", "__type", "className"):
             out[key] = v
         elif f.type == "Date":

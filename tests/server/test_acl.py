@@ -251,3 +251,27 @@ def test_redirected_relation_query_applies_acls_and_keys(srv: LiveServer, client
     assert all(r["className"] == "Note" and "secret" not in r and "title" in r for r in got)
     master = results(client, srv, "Box", master=True, where=related, redirectClassNameForKey="notes", order="objectId")
     assert ids(master) == [f"n{i}" for i in range(1, 9)]
+
+
+def test_a_field_named_as_the_acl_field_but_not_an_acl_keeps_its_name(client: httpx.Client) -> None:
+    # Found by running docs/serve.md's --acl-field: a class whose field of that name is not an
+    # Object (nor of the ACL type) keeps no ACLs there, and is served without any (the server
+    # says so on writes: "has no ACL field"), but every answer renamed that field to "ACL"
+    # (a String `acl` came back as "ACL": "high", its own name gone), an included record's too.
+    db = querylang.connect()
+    db.load({"classes": {"Level": {"fields": {"acl": {"type": "String"}}},
+                         "Task": {"fields": {"level": {"type": "Pointer", "targetClass": "Level"}}},
+                         "Note": {"fields": {"acl": {"type": "Object"}}}},
+             "records": {"Level": [{"objectId": "l1", "acl": "high"}],
+                         "Task": [{"objectId": "t1", "level": "l1"}],
+                         "Note": [{"objectId": "n1", "acl": {"*": {"read": True}}}]}})
+    srv = start(db, acl_field="acl")
+    try:
+        r = client.get(f"{srv.url}/classes/Level/l1", headers=headers())
+        assert r.status_code == 200 and r.json()["acl"] == "high" and "ACL" not in r.json(), r.text
+        r = client.get(f"{srv.url}/classes/Task/t1", params={"include": "level"}, headers=headers())
+        assert r.json()["level"]["acl"] == "high" and "ACL" not in r.json()["level"], r.text
+        r = client.get(f"{srv.url}/classes/Note/n1", headers=headers())
+        assert r.json()["ACL"] == {"*": {"read": True}} and "acl" not in r.json(), r.text
+    finally:
+        srv.stop()
