@@ -153,8 +153,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 missing.add(spec["targetClass"])
     for name in sorted(missing):
         # A pointer keeps its id even when its class was not exported: the class is made empty.
-        staging.define(target.class_name(name), {})
-        report.notes.append(f"class {name} is pointed to but not in the export: created empty")
+        staging.define_empty(target.class_name(name), f"class {name} is pointed to but not in the export: created empty")
     for name, (fields, records) in classes.items():
         emitted = staging.classes[target.class_name(name)]["fields"]
         for i, rec in enumerate(records):

@@ -31,6 +31,9 @@ class Destination(Protocol):
     """Where an import goes: a :class:`querylang.Database`, of which it needs ``load`` (named
     here, not imported: the Database's import methods call the importers)."""
 
+    @property
+    def schema(self) -> Any: ...  # its classes: a class it holds is not made again
+
     def load(self, source: Path) -> dict[str, int]: ...
 
 
@@ -119,6 +122,7 @@ class Staging:
         self.classes: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, int] = {}
         self.edges = 0
+        self.empty_notes: dict[str, str] = {}  # class defined empty → the note saying so
         self._files: dict[str, IO[str]] = {}
         self._relations: IO[str] | None = None
 
@@ -173,6 +177,12 @@ class Staging:
         except SchemaError as exc:
             raise DataError(exc.message) from None
         self.classes.setdefault(name, {"fields": {}})["fields"].update(fields)
+
+    def define_empty(self, name: str, note: str) -> None:
+        """A class defined, without fields, only so that pointers to it stay valid; ``note``
+        tells the user so, unless the database already holds the class (then nothing is made)."""
+        self.define(name, {})
+        self.empty_notes[name] = note
 
     def record(self, class_name: str, record: Mapping[str, Any]) -> None:
         fh = self._files.get(class_name)
@@ -230,6 +240,8 @@ class Staging:
         return self.dir
 
     def load(self, db: Destination, report: ImportReport) -> ImportReport:
+        held = db.schema.classes
+        report.notes += [note for name, note in self.empty_notes.items() if name not in held]
         load_directory(db, self.finish(), report)
         report.edges = self.edges
         return report

@@ -199,8 +199,8 @@ def stage_parse_server(
         for spec in schemas[name].values():
             tc = spec.get("targetClass")
             if tc is not None and tc not in wanted and target.class_name(tc) not in staging.classes:
-                staging.define(target.class_name(tc), {})
-                report.notes.append(f"class {tc} defined empty ({name} points to it; not among the classes imported)")
+                staging.define_empty(target.class_name(tc),
+                                     f"class {tc} defined empty ({name} points to it; not among the classes imported)")
     for name in wanted:
         fields = schemas[name]
         relations = [(k, s["targetClass"]) for k, s in fields.items() if s.get("type") == "Relation" and k in emitted[name]]

@@ -234,3 +234,19 @@ def test_a_typed_value_without_its_payload_is_refused_not_imported_as_null(
     with pytest.raises(DataError, match=rf"class T, record a2, field {field}: "):
         db.import_dashboard_export(write(tmp_path / "T.json", rows))
     assert db.schema.classes == {}
+
+
+def test_a_pointed_to_class_the_database_holds_is_not_said_to_be_created(tmp_path: Path) -> None:
+    # Found by running docs/importing.md's dashboard import into a database that already held
+    # the pointed-to class with its records: the note said "class Post is pointed to but not
+    # in the export: created empty", though nothing was created and Post kept its records.
+    comments = [{"objectId": "c1", "text": "hi", "post": {"__type": "Pointer", "className": "Post", "objectId": "p1"},
+                 "author": {"__type": "Pointer", "className": "Writer", "objectId": "w1"}}]
+    write(tmp_path / "Comment.json", {"results": comments})
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"title": {"type": "String"}}}},
+             "records": {"Post": [{"objectId": "p1", "title": "kept"}]}})
+    report = db.import_dashboard_export(tmp_path)
+    assert not any("class Post" in n for n in report.notes), report.notes
+    assert "class Writer is pointed to but not in the export: created empty" in report.notes
+    assert db.query("Post", {}).records[0]["title"] == "kept"
