@@ -576,10 +576,8 @@ def show(
     """Show one record of CLASS by objectId.
 
     A Pointer reads 'User u02': the class and id to give the next 'show'. Each Relation field
-    shows how many records it holds ('querylang relation CLASS ID KEY' lists them). The JSON
-    form is the record as queries give it: a Pointer in Parse's shape {"__type": "Pointer",
-    "className": ..., "objectId": ...}, a date as its ISO text, a GeoPoint as {latitude,
-    longitude}.
+    shows how many records it holds ('querylang relation CLASS ID KEY' lists them). JSON: the
+    record as queries give it (Pointers as {"__type": "Pointer", "className", "objectId"}).
 
     \b
     Example:
