@@ -106,15 +106,19 @@ def test_cold_micro_starts_cold_with_the_caches_found_beforehand() -> None:
     assert not db._plans._plans and not db._plans._templates and not db._plans._once
 
 
-def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
-    """benchmarks/tuning.py switches each applied change off and on: both must agree."""
-    out = tmp_path / "tuning.json"
+def _module_json(module: str, out: Path, timeout: int) -> dict:
+    """Run ``python -m module --scale T --runs 1 --json out`` to the end; its JSON."""
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tuning", "--scale", "T", "--runs", "1", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", module, "--scale", "T", "--runs", "1", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_tuning_measurements_run_and_agree(tmp_path: Path) -> None:
+    """benchmarks/tuning.py switches each applied change off and on: both must agree."""
+    res = _module_json("benchmarks.tuning", tmp_path / "tuning.json", timeout=120)
     assert res["tunings"] and all(t["agree"] for t in res["tunings"].values())
 
 
@@ -420,13 +424,7 @@ def test_proposals_run_and_agree(tmp_path: Path) -> None:
     it unpacked two_hop_count into two steps (one script since matchesQuery), ran a rewrite of a
     statement whose shape the engine no longer makes (DuckDB: parameters not provided), and
     compared a count-only workload by its ids (None against [], 'answers agree: False')."""
-    out = tmp_path / "proposals.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.proposals", "--scale", "T", "--runs", "1", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads(out.read_text(encoding="utf-8"))
+    res = _module_json("benchmarks.proposals", tmp_path / "proposals.json", timeout=300)
     assert {"two_hop_subquery", "relation_inverse_exists", "split_two_hop_count"} <= set(res["proposals"])
     assert {k: p["agree"] for k, p in res["proposals"].items() if "agree" in p and not p["agree"]} == {}
     assert res["decoder_matches_today"] is True
