@@ -5,6 +5,7 @@ that benchmarks/report.py writes out."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -214,33 +215,41 @@ def slow_contenders(
     parse_indexes: bool = False,
 ) -> list[C.Contender]:
     out: list[C.Contender] = []
-    if "reference" not in skip:
-        out.append(C.Reference(db, scripts))
-    if "mongomock" not in skip:
-        t = time.perf_counter()
-        out.append(C.Mongomock(doc))
-        res["setup"]["mongomock"] = (
-            f"mongomock {version('mongomock')}: one collection per class (_id = objectId, pointers as ids, dates as "
-            f"datetimes), Relations as _Join:<key>:<Class> collections with indexes on both ends; loaded in {time.perf_counter() - t:.1f} s"
-        )
-    if with_parse and "parse_server" not in skip:
-        log("parse_server: starting PostgreSQL and Parse Server, loading the data through REST ...")
-        p = _parse_contender(doc, res)
-        if p is not None:
-            out.append(p)
-            uri = p.pg.uri  # type: ignore[attr-defined]
-            if parse_indexes:
-                res["setup"]["parse_indexes"] = _add_parse_indexes(uri)
-            if "querylang_parse_pg" not in skip:
-                out.append(C.QuerylangParsePg(uri, scripts))
-                res["setup"]["querylang_parse_pg"] = (
-                    "querylang in place on the parse_server contender's own PostgreSQL tables "
-                    "(connect(url, layout='parse'), read-only), plan cache warm; "
-                    + ("Parse's default indexes and those 'querylang doctor' proposes (parse_indexes)" if parse_indexes
-                       else "Parse's default indexes only")
-                )
-        else:
-            res["notes"].append("parse_server was requested (--with-parse) but could not run: " + res["setup"]["parse_server"])
+    try:
+        if "reference" not in skip:
+            out.append(C.Reference(db, scripts))
+        if "mongomock" not in skip:
+            t = time.perf_counter()
+            out.append(C.Mongomock(doc))
+            res["setup"]["mongomock"] = (
+                f"mongomock {version('mongomock')}: one collection per class (_id = objectId, pointers as ids, dates as "
+                f"datetimes), Relations as _Join:<key>:<Class> collections with indexes on both ends; loaded in {time.perf_counter() - t:.1f} s"
+            )
+        if with_parse and "parse_server" not in skip:
+            log("parse_server: starting PostgreSQL and Parse Server, loading the data through REST ...")
+            p = _parse_contender(doc, res)
+            if p is not None:
+                out.append(p)
+                uri = p.pg.uri  # type: ignore[attr-defined]
+                if parse_indexes:
+                    res["setup"]["parse_indexes"] = _add_parse_indexes(uri)
+                if "querylang_parse_pg" not in skip:
+                    out.append(C.QuerylangParsePg(uri, scripts))
+                    res["setup"]["querylang_parse_pg"] = (
+                        "querylang in place on the parse_server contender's own PostgreSQL tables "
+                        "(connect(url, layout='parse'), read-only), plan cache warm; "
+                        + ("Parse's default indexes and those 'querylang doctor' proposes (parse_indexes)" if parse_indexes
+                           else "Parse's default indexes only")
+                    )
+            else:
+                res["notes"].append("parse_server was requested (--with-parse) but could not run: " + res["setup"]["parse_server"])
+    except BaseException:
+        # What started (a Parse Server and its PostgreSQL) stops again: the caller only
+        # closes the contenders this returns.
+        for c in out:
+            with contextlib.suppress(Exception):
+                c.close()
+        raise
     return out
 
 

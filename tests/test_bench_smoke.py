@@ -354,11 +354,44 @@ def test_with_parse_indexes_setup_says_the_indexes(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads((tmp_path / "T.json").read_text(encoding="utf-8"))
-    if "parse_indexes" not in res["setup"]:
-        pytest.skip("parse_server could not run: " + res["setup"].get("parse_server", ""))
+    if "parse_indexes" not in res["setup"]:  # never skipped: say what is missing
+        pytest.fail("parse_server could not run (it needs Node.js and npm: apt-get install nodejs npm): "
+                    + res["setup"].get("parse_server", ""), pytrace=False)
     assert res["workloads"]["comments_of_post"]["querylang_parse_pg"]["agrees"] is True
     setup = res["setup"]["querylang_parse_pg"]
     assert "default indexes only" not in setup and "querylang doctor" in setup, setup
+
+
+def test_slow_contenders_stop_what_they_started_when_one_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slow_contenders starts a PostgreSQL and a Parse Server, then adds doctor's indexes and
+    querylang's in-place contender: a failure there (a SIGTERM during CREATE INDEX, a refused
+    statement) left both running, since the caller closes only the contenders returned."""
+    from benchmarks import run
+    from benchmarks.generate import load_or_generate
+
+    started: list = []
+    real = run._parse_contender
+
+    def parse_contender(*a: object, **k: object) -> object:
+        p = real(*a, **k)  # type: ignore[arg-type]
+        started.append(p)
+        return p
+
+    def refused(uri: str) -> str:
+        raise RuntimeError("CREATE INDEX refused")
+
+    monkeypatch.setattr(run, "_parse_contender", parse_contender)
+    monkeypatch.setattr(run, "_add_parse_indexes", refused)
+    res: dict = {"setup": {}, "notes": []}
+    with pytest.raises(RuntimeError, match="CREATE INDEX refused"):
+        run.slow_contenders(None, load_or_generate("T", 42, cache=False), True, {"reference", "mongomock"}, res,
+                            with_parse=True, parse_indexes=True)
+    if started[0] is None:
+        pytest.fail("parse_server could not run (it needs Node.js and npm: apt-get install nodejs npm): "
+                    + res["setup"].get("parse_server", ""), pytrace=False)
+    p = started[0]
+    assert p.server.proc.poll() is not None, "Parse Server still runs"
+    assert not p.pg.tmp.exists(), "PostgreSQL's cluster was not stopped and removed"
 
 
 def test_parse_relation_target_is_not_judged_unmeasured() -> None:
