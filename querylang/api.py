@@ -469,20 +469,19 @@ class Database:
 
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
+        return self._run(q, cancel)
+
+    def _run(self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:
+        """:meth:`run`; not ``capped``: more rows than ``max_rows`` are no error (the records
+        ``include`` embeds: no more than the records pointing to them, which the cap already
+        bounds, or, in :meth:`stream`, must not)."""
+        cap = self._row_cap(q.limit) if capped else None
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
         with self.store.reading():
             return self._planned(
-                lambda: self._execute(compile_query(q, self.schema, row_cap=self._row_cap(q.limit), dialect=self.store.dialect), cancel)
+                lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect), cancel, capped=capped)
             )
-
-    def _embedded(self, q: n.Query, cancel: threading.Event | None = None) -> list[dict[str, Any]]:
-        """The records ``include`` embeds, not capped by ``max_rows``: no more than the records
-        pointing to them, which the cap already bounds (or, in :meth:`stream`, must not)."""
-        with self.store.reading():
-            return self._planned(
-                lambda: self._execute(compile_query(q, self.schema, dialect=self.store.dialect), cancel, capped=False)
-            ).records
 
     def _planned(self, run: Callable[[], T]) -> T:
         """``run()`` (plan, then read), and again if the store's schema was replaced while it
@@ -612,7 +611,7 @@ def _include(
         if not ids:
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
-        found = {r["objectId"]: r for r in db._embedded(q, cancel)}
+        found = {r["objectId"]: r for r in db._run(q, cancel, capped=False).records}
         if sub:
             _include(db, f.target or "", list(found.values()), sub, cancel)
         for r in records:

@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,6 +191,20 @@ def t_db():
     db.close()
 
 
+def _timed(workload: Any, contenders: Any, db: Any) -> dict:
+    """time_workload of ``contenders(connection)`` on ``db`` at scale T, three runs; all closed after."""
+    from benchmarks import contenders as C
+    from benchmarks.generate import SCALES
+    from benchmarks.timing import time_workload
+
+    cs = contenders(C.duckdb_connection(db))
+    try:
+        return time_workload(workload, cs, 3, 1, SCALES["T"])
+    finally:
+        for c in cs:
+            c.close()
+
+
 def test_ratio_to_the_best_is_to_the_faster_hand_sql(t_db) -> None:
     """warm/best (the Noodl target's ratio) is to the fastest hand SQL found: where hand_best
     ran slower than the naive hand_sql, the best hand SQL is hand_sql, and a warm that is 2× it
@@ -197,9 +212,7 @@ def test_ratio_to_the_best_is_to_the_faster_hand_sql(t_db) -> None:
     import time
 
     from benchmarks import contenders as C
-    from benchmarks.generate import SCALES
     from benchmarks.noodl_shape import NOODL_BY_NAME
-    from benchmarks.timing import time_workload
 
     class SlowerBest(C.HandBest):
         # the "best" SQL, measured slower than the naive one (as ten_conditions' at XL)
@@ -207,13 +220,7 @@ def test_ratio_to_the_best_is_to_the_faster_hand_sql(t_db) -> None:
             time.sleep(0.03)
             return super().run(w, inputs)
 
-    con = C.duckdb_connection(t_db)
-    cs = [C.HandSql(con), SlowerBest(con), C.QuerylangWarm(t_db, C.script_support())]
-    try:
-        out = time_workload(NOODL_BY_NAME["regex_ci:page2"], cs, 3, 1, SCALES["T"])
-    finally:
-        for c in cs:
-            c.close()
+    out = _timed(NOODL_BY_NAME["regex_ci:page2"], lambda con: [C.HandSql(con), SlowerBest(con), C.QuerylangWarm(t_db, C.script_support())], t_db)
     warm = out["querylang_warm"]
     assert out["hand_best"]["median_ms"] > out["hand_sql"]["median_ms"]
     assert warm["ratio_best"] == warm["ratio"], warm
@@ -223,9 +230,7 @@ def test_a_contender_failing_after_it_ran_is_reported(t_db) -> None:
     """A contender that answers the first runs and then fails (a server going away) keeps its
     error in the results, and the table does not say every contender agreed."""
     from benchmarks import contenders as C
-    from benchmarks.generate import SCALES
     from benchmarks.report import table_rows
-    from benchmarks.timing import time_workload
     from benchmarks.workloads import BY_NAME
 
     class GoesAway(C.HandSqlAgain):
@@ -237,13 +242,7 @@ def test_a_contender_failing_after_it_ran_is_reported(t_db) -> None:
                 raise ConnectionError("server closed the connection")
             return super().run(w, inputs)
 
-    con = C.duckdb_connection(t_db)
-    cs = [C.HandSql(con), GoesAway(con)]
-    try:
-        out = time_workload(BY_NAME["comments_of_post"], cs, 3, 1, SCALES["T"])
-    finally:
-        for c in cs:
-            c.close()
+    out = _timed(BY_NAME["comments_of_post"], lambda con: [C.HandSql(con), GoesAway(con)], t_db)
     e = out["hand_sql_again"]
     assert "server closed the connection" in e.get("error", ""), e
     _, rows = table_rows({"scale": "T", "workloads": {"comments_of_post": out}})

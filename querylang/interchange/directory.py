@@ -27,6 +27,7 @@ from querylang.errors import DataError
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
+OTHER_EXTENSIONS = (".json", ".jsonl", ".NDJSON")  # a file written so is named, not skipped
 PART = 250_000  # records (or edges) read, checked and written at a time
 
 
@@ -68,12 +69,12 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
         )
     # A class's records, or the edges, under another extension would be skipped without a word.
     if not (path / RELATIONS_FILE).is_file():
-        for other in ("relations.json", "relations.jsonl", "relations.NDJSON"):
+        for other in (f"relations{ext}" for ext in OTHER_EXTENSIONS):
             if (path / other).is_file():
                 raise DataError(f"{path}: {other}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
     for name in classes:
         if name not in files:
-            for other in (f"{name}.json", f"{name}.jsonl", f"{name}.NDJSON"):
+            for other in (f"{name}{ext}" for ext in OTHER_EXTENSIONS):
                 if (path / other).is_file():
                     raise DataError(f"{path}: {other}: a class's records go in {name}.ndjson (one JSON record a line)")
     return [(name, files[name]) for name in classes if name in files]
