@@ -96,7 +96,10 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
     """
     from .parse_server import import_parse_server
 
-    names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+    names = [c.strip() for c in classes.split(",") if c.strip()] if classes is not None else None
+    if names == []:
+        # An empty list reading as "all classes" would copy far more than was asked for.
+        raise click.BadParameter("names no class (leave the option out to import every class)", param_hint="--classes")
     show = progress if progress is not None else os.isatty(2)
     with _Bar(show) as bar:
         _into(db_path, lambda db: import_parse_server(db, url, app_id=app_id, master_key=master_key, classes=names, progress=bar))

@@ -381,3 +381,13 @@ def test_pages_go_to_disk_as_they_arrive(live_parse: LiveParse) -> None:
 
     import_parse_server(querylang.connect(), live_parse.url, classes=["Comment"], page_size=50, progress=check, **KEYS)
     assert staged == [(50, 50), (100, 100), (120, 120)]
+
+
+@pytest.mark.parametrize("classes", ["", " , ,"])
+def test_classes_naming_no_class_is_refused(classes: str, tmp_path: Path) -> None:
+    """An empty --classes read as "every class" (it copied the whole server); it names none."""
+    path = tmp_path / "never.duckdb"
+    res = CliRunner().invoke(main, ["import", "parse-server", "http://127.0.0.1:9/parse", "--app-id", "a",
+                                    "--master-key", "k", "--classes", classes, "--db", str(path)])  # fmt: skip
+    assert res.exit_code == 2 and "--classes" in res.output and "names no class" in res.output, res.output
+    assert not path.exists()
