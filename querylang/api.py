@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_where
-from querylang.frontends.selection import check_select, select_keys
+from querylang.frontends.selection import check_select, key_list, select_keys
 from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
@@ -291,7 +291,7 @@ class Database:
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
         if include is None and select is None:
             return res
-        inc, keys = _key_list(include, "include"), _key_list(select, "select")
+        inc, keys = key_list(include, "include"), key_list(select, "select")
         check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
@@ -327,7 +327,7 @@ class Database:
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
-            inc, keys = _key_list(include, "include"), _key_list(select, "select")
+            inc, keys = key_list(include, "include"), key_list(select, "select")
             check_select(self.schema, cls.name, keys)
             inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
@@ -573,15 +573,6 @@ def evaluate(data: Dataset, q: n.Query) -> Result:
 # --- include / select, aggregates, writes, live matching (the Noodl.Records surface) ----------
 
 AGGREGATES = ("sum", "min", "max", "avg")
-
-
-def _key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
-    if not all(isinstance(k, str) for k in items if k is not None):
-        raise QueryTypeError(f"{what} must be a string or a list of strings")
-    return [k.strip() for k in items if k and k.strip()]
 
 
 def _include(

@@ -39,7 +39,7 @@ import inspect
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from querylang.errors import (
@@ -50,6 +50,7 @@ from querylang.errors import (
     QueryTypeError,
 )
 from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
     REST_COMPARE,
@@ -468,12 +469,12 @@ def find(
         params = inspect.signature(db.query).parameters
         if "include" not in params or "select" not in params:
             raise QueryError("include/keys not supported yet")
-        selected = _key_list(keys, "keys")
+        selected = None if keys is None else key_list(keys, "keys")
         if selected == []:
             # keys given but naming nothing (keys=''): Parse Server 9
             # selects only the keys it always selects, never every field.
             selected = ["objectId"]
-        extra |= {"include": _key_list(include, "include"), "select": selected}
+        extra |= {"include": key_list(include, "include"), "select": selected}
     return db.query(
         class_name,
         where_to_filter(where),
@@ -483,17 +484,6 @@ def find(
         count=bool(count),
         **extra,
     )
-
-
-def _key_list(value: str | Sequence[str] | None, what: str) -> list[str] | None:
-    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',', docs/semantics.md#include-select)."""
-    if value is None:
-        return None
-    # A number (``include=5`` in a URL reads as one) is no list: refused, not iterated.
-    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
-    if not all(isinstance(i, str) for i in items):
-        raise QueryTypeError(f"{what} must be a string or a list of strings")
-    return [i.strip() for i in items if i.strip()]
 
 
 # ASCII digits only: str.isdigit also takes '²' (which int() then refuses) and '٣'.

@@ -3,10 +3,23 @@ records cut down to them (docs/semantics.md#include-select)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from querylang.errors import QueryError, SchemaError
+from querylang.errors import QueryError, QueryTypeError, SchemaError
 from querylang.model.schema import Schema, a_type, suggest
+
+
+def key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
+    """``"a,b.c"`` or ``["a", "b.c"]`` → ``["a", "b.c"]`` (Parse joins arrays with ',',
+    docs/semantics.md#include-select); None → no keys."""
+    if value is None:
+        return []
+    # A number (``include=5`` in a URL reads as one) is no list: refused, not iterated.
+    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
+    if not all(isinstance(k, str) for k in items):
+        raise QueryTypeError(f"{what} must be a string or a list of strings")
+    return [k.strip() for k in items if k.strip()]
 
 
 def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
