@@ -490,6 +490,13 @@ def test_find_takes_a_parse_rest_where() -> None:
     assert "$gt" in user_error("find", "Post", '{"score": {"$gtt": 1}}')
 
 
+def test_find_with_keys_naming_no_field_selects_only_the_keys_always_selected() -> None:
+    """`--keys ''` printed every field; Parse Server, serve and db.find(keys='') give only
+    the keys always selected."""
+    found = json.loads(ok("find", "Post", "{}", "--keys", "", "--limit", "2", "--format", "json"))
+    assert len(found) == 2 and all(set(r) == {"objectId", "createdAt", "updatedAt"} for r in found)
+
+
 def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, sample_file: Path) -> None:
     # #12.4: `load tasks.json --db copy.json` said "loaded" and kept nothing.
     assert "ending in .duckdb" in user_error("load", str(sample_file), "--db", str(tmp_path / "copy.json"))

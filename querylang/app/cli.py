@@ -422,7 +422,7 @@ def find(
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
-    selected = parse_keys(keys)
+    selected = parse_keys(keys) or ([] if keys else None)  # --keys '': the keys always selected, as in Parse
     opts = {"order": order, "limit": limit, "skip": skip, "count": count,
             "include": parse_keys(include), "keys": selected}  # fmt: skip
     result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
