@@ -60,8 +60,11 @@ def parse_iso(text: str) -> datetime | None:
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:  # no such offset: JavaScript's Date.parse gives NaN
+            return None
         try:
-            dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            dt -= sign * timedelta(hours=hours, minutes=minutes)
         except OverflowError:  # the offset moves it past year 1 or 9999: no such date, as above
             return None
     return dt
