@@ -10,7 +10,7 @@ from querylang.errors import QueryTypeError
 from querylang.model.values import parse_iso
 
 DOC = {
-    "classes": {"Ev": {"fields": {"d": {"type": "Date"}, "s": {"type": "String"}}}},
+    "classes": {"Ev": {"fields": {"d": {"type": "Date"}, "s": {"type": "String"}, "a": {"type": "Array"}}}},
     "records": {"Ev": [{"objectId": "a", "d": "2024-01-01T00:00:00.000Z", "s": "x"}]},
 }
 
@@ -47,3 +47,56 @@ def test_a_record_with_an_offset_out_of_range_is_refused() -> None:
 def test_the_largest_offsets_are_dates() -> None:
     assert parse_iso("2024-01-01T00:00+23:59").isoformat() == "2023-12-31T00:01:00+00:00"
     assert parse_iso("2024-01-01T00:00-2359").isoformat() == "2024-01-01T23:59:00+00:00"
+
+
+# --- script Dates outside years 1-9999: valid in JavaScript, no date a record can hold ------------
+
+
+@pytest.mark.parametrize(("expr", "iso"), [
+    ("new Date(-1, 0)", "-000001-01-01T00:00:00.000Z"),
+    ("new Date(8.64e15)", "+275760-09-13T00:00:00.000Z"),
+    ("new Date(-8.64e15)", "-271821-04-20T00:00:00.000Z"),
+    ("new Date('0000-01-01T00:00:00Z')", "0000-01-01T00:00:00.000Z"),
+    ("new Date(253402300800000)", "+010000-01-01T00:00:00.000Z"),
+])
+def test_to_parse_where_writes_far_dates_as_javascript_does(expr: str, iso: str) -> None:
+    """Noodl sends ``toISOString()`` of the Date; the translation raised OverflowError."""
+    where = querylang.to_parse_where(f"where({{ d: {{ greaterThan: {expr} }} }})")
+    assert where == {"d": {"$gt": {"__type": "Date", "iso": iso}}}
+
+
+def test_a_far_date_on_a_string_field_says_what_is_wrong_and_where(db) -> None:
+    """The type mismatch is the error, with its place (it was 'a number is out of range')."""
+    with pytest.raises(QueryTypeError) as err:
+        db.query("Ev", "where({s: {equalTo: new Date(-1, 0)}})")
+    assert "line 1, column 12: 's' is a String; Date -000001-01-01T00:00:00.000Z can never match it" in str(err.value)
+
+
+@pytest.mark.parametrize(("script", "shown"), [
+    ("where({d: {equalTo: new Date(-1, 0)}})", "-000001-01-01T00:00:00.000Z"),
+    ("where({d: {lessThan: new Date(8.64e15)}})", "+275760-09-13T00:00:00.000Z"),
+    ("where({d: {greaterThan: 1e15}})", "+033658-09-27T01:46:40.000Z"),
+    ("where({d: {containedIn: [new Date(-62135596800001)]}})", "0000-12-31T23:59:59.999Z"),
+])
+def test_a_far_date_on_a_date_field_is_an_error_with_its_place(db, script: str, shown: str) -> None:
+    with pytest.raises(QueryTypeError) as err:
+        db.query("Ev", script)
+    assert f"line 1, column 12: 'd' is a Date: {shown} is outside years 1-9999" in str(err.value)
+    assert err.value.code == 107
+
+
+def test_a_far_date_inside_a_value_is_an_error_not_null(db) -> None:
+    with pytest.raises(QueryTypeError, match=r"Date -000001-01-01T00:00:00.000Z is outside years 1-9999"):
+        db.query("Ev", "where({a: {equalTo: [1, new Date(-1, 0)]}})")
+
+
+def test_a_python_datetime_past_year_1_in_utc_inside_a_value_is_an_error_not_null() -> None:
+    """Year 1 at +05:00 is before year 1 in UTC: it became null, and matched a [null] array."""
+    from datetime import datetime, timedelta, timezone
+
+    with querylang.connect() as d:
+        d.load({"classes": DOC["classes"], "records": {"Ev": [{"objectId": "n", "a": [None]}]}})
+        early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+        for op in ("equalTo", "containedIn"):
+            with pytest.raises(QueryTypeError, match="is outside years 1-9999 in UTC"):
+                d.query("Ev", {"a": {op: [early]}})

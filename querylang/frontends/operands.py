@@ -51,6 +51,8 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             value = JSDate(float(value))
         if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
             d = date_from(value)
+            if d is None and isinstance(value, JSDate):
+                raise QueryTypeError(f"'{field.name}' is a Date: {far_date(value)}")
             if d is None:
                 raise QueryTypeError(f"'{field.name}' is a Date: cannot read {value!r:.60} as a date")
             return d
@@ -104,9 +106,15 @@ def plain_json(value: object, depth: int = 0) -> Any:
     if isinstance(value, JSDate):
         if not value.valid:
             raise QueryTypeError("Invalid Date")
-        return date_from(value)
+        d = date_from(value)
+        if d is None:
+            raise QueryTypeError(f"Date {far_date(value)}")
+        return d
     if isinstance(value, datetime):
-        return date_from(value)
+        d = date_from(value)
+        if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
+            raise QueryTypeError(f"{value.isoformat()} is outside years 1-9999 in UTC, the years a record's date can hold")
+        return d
     if isinstance(value, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -123,6 +131,11 @@ def plain_json(value: object, depth: int = 0) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
         return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
     return value
+
+
+def far_date(value: JSDate) -> str:
+    """Why a valid script Date is no query value (docs/semantics.md#dates)."""
+    return f"{value.iso()} is outside years 1-9999, the years a record's date can hold"
 
 
 def check_int(value: object) -> None:

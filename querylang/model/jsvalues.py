@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 Pos = tuple[int, int]  # (line, column), both 1-based
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CYCLE_MS = 146_097 * 86_400_000  # 400 Gregorian years
+_Y2000_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
 
 
 class _Undefined:
@@ -84,8 +86,15 @@ class JSDate:
         return cls(float(delta // timedelta(milliseconds=1)))
 
     def iso(self) -> str:
-        """``toISOString()``: always UTC with milliseconds."""
-        return iso_ms(self.to_datetime())
+        """``toISOString()``: always UTC with milliseconds; a year outside 0-9999 (a valid
+        JavaScript Date reaches ±275,760) written with a sign and six digits, as JavaScript
+        writes it. Python's datetime holds years 1-9999 only: the instant is moved by whole
+        400-year cycles, after which the Gregorian calendar repeats, and its year moved back."""
+        cycles = math.floor((self.ms - _Y2000_MS) / _CYCLE_MS)
+        dt = self.to_datetime() if cycles == 0 else EPOCH + timedelta(milliseconds=self.ms - cycles * _CYCLE_MS)
+        y = dt.year + 400 * cycles
+        year = f"{y:04d}" if 0 <= y <= 9999 else f"{'+' if y > 0 else '-'}{abs(y):06d}"
+        return year + iso_ms(dt)[4:]
 
 
 @dataclass(frozen=True, slots=True)

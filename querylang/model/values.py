@@ -92,7 +92,10 @@ def to_ms(dt: datetime) -> datetime:
 def date_from(value: object) -> datetime | None:
     """A Date from a JSDate, datetime, ``{__type: 'Date', iso}`` or ISO string; else None."""
     if isinstance(value, JSDate):
-        return to_ms(value.to_datetime()) if value.valid else None
+        try:
+            return to_ms(value.to_datetime()) if value.valid else None
+        except OverflowError:  # a valid JavaScript Date outside years 1-9999: no date a record holds
+            return None
     if isinstance(value, datetime):
         try:
             return to_ms(value)
