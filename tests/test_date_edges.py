@@ -100,3 +100,24 @@ def test_a_python_datetime_past_year_1_in_utc_inside_a_value_is_an_error_not_nul
         for op in ("equalTo", "containedIn"):
             with pytest.raises(QueryTypeError, match="is outside years 1-9999 in UTC"):
                 d.query("Ev", {"a": {op: [early]}})
+
+
+# --- imports: a date whose offset moves it past year 1 or 9999 in UTC ------------------------------
+
+
+@pytest.mark.parametrize("iso", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_mongo_export_date_past_the_years_names_its_file_and_line(tmp_path, iso: str) -> None:
+    """It was 'internal error: OverflowError: date value out of range' from the import."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+    from tests.importers.mongo_files import write_export
+
+    root = write_export(tmp_path / "dump")
+    with (root / "Post.json").open("a") as fh:
+        fh.write(f'{{"_id": "p9", "_created_at": {{"$date": "{iso}"}}}}\n')
+    line = len((root / "Post.json").read_text().splitlines())
+    with pytest.raises(querylang.DataError, match=rf"Post\.json, line {line}: not valid Extended JSON: date out of range"):
+        querylang.connect().import_mongo_export(root)
+    res = CliRunner().invoke(main, ["import", "mongo", str(root), "--db", str(tmp_path / "m.duckdb")])
+    assert res.exit_code == 2 and "date out of range" in res.stderr and "internal error" not in res.stderr

@@ -36,7 +36,10 @@ def _iso_date(text: str) -> datetime:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise EJSONError(f"not an ISO date: {text!r}") from exc
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:  # its offset moves it past year 1 or 9999 in UTC
+        raise EJSONError(f"date out of range: {text!r}") from exc
 
 
 def _date(value: Any) -> datetime:
