@@ -605,10 +605,11 @@ class Compiler:
                 f"CASE WHEN ((? > {y}) <> (? > {y})) AND {x} < ? * ({y} - ?) / ? + ? THEN 1 ELSE 0 END",
                 [y1, y2, dx, y1, dy, x1],
             ))
-        inside = _Sql(
-            "((" + " + ".join(c.text for c in crossings) + ") % 2 = 1)",
-            [p for c in crossings for p in c.params],
-        ) if crossings else FALSE
+        if crossings:
+            total = _sum(crossings)
+            inside = _Sql(f"({total.text} % 2 = 1)", total.params)
+        else:
+            inside = FALSE
         return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
                     [p for part in [*on_edge, inside] for p in part.params])
 
@@ -679,6 +680,17 @@ def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:
     for p in parts:
         params.extend(p.params)
     return _Sql("(" + sep.join(p.text for p in parts) + ")", params)
+
+
+def _sum(parts: list[_Sql]) -> _Sql:
+    """``a + b + …`` as a balanced tree of additions, parameters in the same order: DuckDB's
+    parser nests a chain of n additions n deep and refuses one past 1,000 deep (the ray
+    crossings of a polygon of a thousand points); a tree is log2(n) deep."""
+    while len(parts) > 1:
+        pairs = [parts[k : k + 2] for k in range(0, len(parts), 2)]
+        parts = [_Sql(f"({p[0].text} + {p[1].text})", [*p[0].params, *p[1].params]) if len(p) == 2 else p[0]
+                 for p in pairs]
+    return parts[0]
 
 
 def _not(inner: _Sql) -> _Sql:
