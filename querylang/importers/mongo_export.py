@@ -297,7 +297,11 @@ def _value(parse_type: str, value: Any, oid: str, key: str) -> Any:
         return {"__type": "GeoPoint", "latitude": value[1], "longitude": value[0]}  # stored [lng, lat]
     if parse_type == "Polygon" and isinstance(value, Mapping):
         rings = value.get("coordinates") or [[]]
-        return {"__type": "Polygon", "coordinates": [[p[1], p[0]] for p in rings[0]]}  # REST is [lat, lng]
+        ring = rings[0] if isinstance(rings, list) else None
+        if not (isinstance(ring, list) and all(isinstance(p, list) and len(p) == 2 for p in ring)):
+            raise DataError("a Polygon's coordinates must be GeoJSON's [[[longitude, latitude], ...]]",
+                            object_id=oid, field=key)
+        return {"__type": "Polygon", "coordinates": [[p[1], p[0]] for p in ring]}  # REST is [lat, lng]
     if parse_type == "File" and isinstance(value, str):
         return {"__type": "File", "name": value}
     if parse_type == "Bytes":
