@@ -4,10 +4,14 @@ place a filter or its translations show them (docs/semantics.md#dates)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import querylang
 from querylang.errors import QueryTypeError
+from querylang.model.jsvalues import JSDate
 from querylang.model.values import parse_iso
+from querylang.script import dates
 
 DOC = {
     "classes": {"Ev": {"fields": {"d": {"type": "Date"}, "s": {"type": "String"}, "a": {"type": "Array"}}}},
@@ -121,3 +125,11 @@ def test_a_mongo_export_date_past_the_years_names_its_file_and_line(tmp_path, is
         querylang.connect().import_mongo_export(root)
     res = CliRunner().invoke(main, ["import", "mongo", str(root), "--db", str(tmp_path / "m.duckdb")])
     assert res.exit_code == 2 and "date out of range" in res.stderr and "internal error" not in res.stderr
+
+
+@given(st.integers(-864 * 10**13, 864 * 10**13))
+def test_a_dates_iso_text_is_toisostring_over_javascripts_whole_range(ms: int) -> None:
+    """JSDate.iso (what translations and messages print) and the script's toISOString
+    (script/dates.py, checked against Node) agree on every valid Date."""
+    d = JSDate(float(ms))
+    assert d.iso() == dates.iso(d)
