@@ -142,6 +142,16 @@ def _relation_op(
     for o in objects:
         if not isinstance(o, Mapping):
             raise ParseError(INCORRECT_TYPE, f"{where}: {name} needs Pointers, got {type_name(o)}")
-        ids.append(pointer_id(o, target, where))
-    kept = (plan.add if name == "AddRelation" else plan.remove).setdefault(key, [])
+        oid = pointer_id(o, target, where)
+        if name == "AddRelation" and (not oid or "\x00" in oid):
+            # The library refuses such an edge, but only when it is written: after the
+            # update's save, which then stayed while the client was told of an error.
+            raise ParseError(INVALID_JSON, f"{where}: the target's objectId must be a non-empty string without NUL characters")
+        ids.append(oid)
+    lists, undone = (plan.add, plan.remove) if name == "AddRelation" else (plan.remove, plan.add)
+    kept = lists.setdefault(key, [])
     kept.extend(i for i in dict.fromkeys(ids) if i not in kept)
+    # A Batch's ops apply in order: the later of an add and a remove of one object wins
+    # (the update makes all adds, then all removes).
+    if key in undone:
+        undone[key] = [i for i in undone[key] if i not in ids]

@@ -1,0 +1,58 @@
+"""Writes through `querylang serve` at their edges: operations on special values, relation
+edits, and what a refused write leaves behind; each checked against what Parse Server 9
+answers for the same request (run beside it while these tests were written)."""
+
+from __future__ import annotations
+
+import httpx
+
+from .conftest import headers
+from .live import LiveServer
+
+
+def ptr(cls: str, oid: str) -> dict:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+def related_posts(srv: LiveServer, group: str) -> list[str]:
+    return sorted(srv.db.query("Post", {"relatedTo": {"id": group, "key": "posts"}}).ids)
+
+
+def test_a_refused_relation_target_leaves_the_record_unchanged(fresh: LiveServer, client: httpx.Client) -> None:
+    """The update's fields were saved before its edges were written: an AddRelation target the
+    library refuses ("" or NUL) answered 400 while the record kept the body's other fields."""
+    url, h = f"{fresh.url}/classes/Group/g1", headers(master=True)
+    before = fresh.db.find("Group", {"objectId": "g1"}).records[0]
+    edges = related_posts(fresh, "g1")
+    for bad in ("", "p0\x001"):
+        for posts in ({"__op": "AddRelation", "objects": [ptr("Post", bad)]},
+                      {"__op": "Batch", "ops": [{"__op": "AddRelation", "objects": [ptr("Post", "p001"), ptr("Post", bad)]}]}):
+            r = client.put(url, json={"name": "renamed", "posts": posts}, headers=h)
+            assert (r.status_code, r.json()["code"]) == (400, 107), r.text
+            assert fresh.db.find("Group", {"objectId": "g1"}).records[0] == before
+            assert related_posts(fresh, "g1") == edges
+            assert r.json()["error"] == "Group.posts: the target's objectId must be a non-empty string without NUL characters"
+
+
+def test_a_batch_of_relation_ops_applies_them_in_order(fresh: LiveServer, client: httpx.Client) -> None:
+    """Parse applies a Batch's ops one after the other: RemoveRelation then AddRelation of one
+    object leaves it related (all adds were made first, then all removes: it was removed)."""
+    url, h = f"{fresh.url}/classes/Group/g1", headers(master=True)
+    outside = next(p for p in fresh.db.query("Post", {}, sort=["objectId"]).ids if p not in related_posts(fresh, "g1"))
+
+    def batch(*ops: str) -> None:
+        body = {"posts": {"__op": "Batch", "ops": [{"__op": op, "objects": [ptr("Post", outside)]} for op in ops]}}
+        r = client.put(url, json=body, headers=h)
+        assert r.status_code == 200, r.text
+
+    batch("RemoveRelation", "AddRelation")
+    assert outside in related_posts(fresh, "g1")
+    batch("AddRelation", "RemoveRelation")
+    assert outside not in related_posts(fresh, "g1")
+    batch("AddRelation", "RemoveRelation", "AddRelation")
+    assert outside in related_posts(fresh, "g1")
+    r = client.post(f"{fresh.url}/classes/Group", headers=h, json={"name": "new", "posts": {"__op": "Batch", "ops": [
+        {"__op": "AddRelation", "objects": [ptr("Post", outside)]},
+        {"__op": "RemoveRelation", "objects": [ptr("Post", outside)]}]}})  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert related_posts(fresh, r.json()["objectId"]) == []
