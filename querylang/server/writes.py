@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from querylang.model.values import canonical
+from querylang.model.values import canonical, normalise_json, plain_json
 
 from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
 from .errors import (
@@ -102,7 +102,11 @@ def _operation(
             raise ParseError(INVALID_JSON, "Objects to add must be an array.")
         if f.type != "Array":
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Array but got {f.type} ({name})")
-        items = list(old) if isinstance(old, list) else []
+        # As stored (a Date's iso at milliseconds, in UTC), so that the operands compare with
+        # the stored items and the answer is what a read gives: a Date written otherwise than
+        # the stored one was added again by AddUnique and left in place by Remove.
+        items = [plain_json(normalise_json(x)) for x in old] if isinstance(old, list) else []
+        objects = [plain_json(normalise_json(o)) for o in objects]
         if name == "Add":
             items += objects
         elif name == "AddUnique":

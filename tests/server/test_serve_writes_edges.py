@@ -56,3 +56,25 @@ def test_a_batch_of_relation_ops_applies_them_in_order(fresh: LiveServer, client
         {"__op": "RemoveRelation", "objects": [ptr("Post", outside)]}]}})  # fmt: skip
     assert r.status_code == 201, r.text
     assert related_posts(fresh, r.json()["objectId"]) == []
+
+
+def test_array_operations_compare_dates_as_stored(fresh: LiveServer, client: httpx.Client) -> None:
+    """A Date is stored at milliseconds in UTC; AddUnique and Remove compared their operands as
+    sent, so the same date written otherwise was added a second time (a duplicate in the
+    stored array) or not removed, and the answer held a form no read gives."""
+    url, h = f"{fresh.url}/classes/Post/p001", headers(master=True)
+    stored = {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}
+    assert client.put(url, json={"nums": [stored, 1]}, headers=h).status_code == 200
+
+    def op(name: str, objects: list) -> list:
+        r = client.put(url, json={"nums": {"__op": name, "objects": objects}}, headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["nums"] == fresh.db.find("Post", {"objectId": "p001"}).records[0]["nums"]
+        return r.json()["nums"]
+
+    assert op("AddUnique", [{"__type": "Date", "iso": "2020-01-01T00:00:00Z"},
+                            {"__type": "Date", "iso": "2020-01-01T01:00:00+01:00"}]) == [stored, 1]
+    assert op("Add", [{"__type": "Date", "iso": "2021-06-01T00:00:00Z"}]) == [
+        stored, 1, {"__type": "Date", "iso": "2021-06-01T00:00:00.000Z"}]
+    assert op("Remove", [{"__type": "Date", "iso": "2020-01-01T00:00:00Z"}]) == [
+        1, {"__type": "Date", "iso": "2021-06-01T00:00:00.000Z"}]
