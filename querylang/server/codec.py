@@ -107,6 +107,8 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
             return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
     elif f.type == got and f.type != "Relation":
         return value
+    if f.type == "Date" and got == "Date":  # "expected Date but got Date" would not say what is wrong
+        raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
     raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got {got}")
 
 

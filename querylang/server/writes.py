@@ -93,7 +93,8 @@ def _operation(
         if isinstance(amount, bool) or not isinstance(amount, int | float):
             raise ParseError(INVALID_JSON, "Increment amount must be a number")
         if f.type != "Number":
-            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Number but Increment needs one")
+            # As Parse says it: the field's type expected, the operation's got.
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Number (Increment)")
         base = old if isinstance(old, int | float) and not isinstance(old, bool) else 0
         plan.fields[key] = plan.answers[key] = base + amount
     elif name in ("Add", "AddUnique", "Remove"):
@@ -101,7 +102,7 @@ def _operation(
         if not isinstance(objects, list):
             raise ParseError(INVALID_JSON, "Objects to add must be an array.")
         if f.type != "Array":
-            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Array but got {f.type} ({name})")
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Array ({name})")
         # As stored (a Date's iso at milliseconds, in UTC), so that the operands compare with
         # the stored items and the answer is what a read gives: a Date written otherwise than
         # the stored one was added again by AddUnique and left in place by Remove.

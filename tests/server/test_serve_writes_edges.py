@@ -78,3 +78,21 @@ def test_array_operations_compare_dates_as_stored(fresh: LiveServer, client: htt
         stored, 1, {"__type": "Date", "iso": "2021-06-01T00:00:00.000Z"}]
     assert op("Remove", [{"__type": "Date", "iso": "2020-01-01T00:00:00Z"}]) == [
         1, {"__type": "Date", "iso": "2021-06-01T00:00:00.000Z"}]
+
+
+def test_type_mismatches_of_operations_say_the_fields_type_first(fresh: LiveServer, client: httpx.Client) -> None:
+    """Parse's "expected <the field's type> but got <the value's>": Add on a String field said
+    "expected Array but got String", Increment "expected Number but Increment needs one", and a
+    Date without its iso "expected Date but got Date"."""
+    url, h = f"{fresh.url}/classes/Post/p001", headers(master=True)
+    cases = [
+        ({"title": {"__op": "Add", "objects": [1]}}, "schema mismatch for Post.title; expected String but got Array (Add)"),
+        ({"tags": {"__op": "Increment", "amount": 1}}, "schema mismatch for Post.tags; expected Array but got Number (Increment)"),
+        ({"publishedAt": {"__type": "Date"}}, "Post.publishedAt: this is not a valid Date (a Date is {__type: 'Date', iso: string})"),
+        ({"publishedAt": {"__type": "Date", "iso": 5}}, "Post.publishedAt: this is not a valid Date (a Date is {__type: 'Date', iso: string})"),
+    ]
+    before = fresh.db.find("Post", {"objectId": "p001"}).records[0]
+    for body, message in cases:
+        r = client.put(url, json=body, headers=h)
+        assert (r.status_code, r.json()) == (400, {"code": 111, "error": message})
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
