@@ -25,6 +25,7 @@ class DuckDBTables(Protocol):
     not imported: the store opens its writer)."""
 
     schema: Schema
+    closed: bool
 
     @property
     def read_only(self) -> bool: ...
@@ -63,6 +64,8 @@ class Writer(SqlWriter[DuckDBTables]):
     def transaction(self, fn: Callable[[Any], T]) -> T:
         if self.store.read_only:  # as the PostgreSQL writer says it (DuckDB's own refusal names its statements)
             raise DataError("the database is open read-only: nothing was changed")
+        if self.store.closed:  # DuckDB's ConnectionException came out of BEGIN, no QueryError
+            raise DataError("the database is closed: nothing was changed")
         with self.store.lock:
             con = self.store.con
             con.execute("BEGIN TRANSACTION")
