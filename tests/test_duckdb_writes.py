@@ -37,3 +37,29 @@ def test_a_write_on_a_closed_database_is_a_data_error(tmp_path, write) -> None:
         t1 = again.find("T", {"objectId": "t1"}).records[0]
         assert (t1["s"], t1["n"]) == ("one", 1)
         assert again.count("T", {"r": {"exists": True}}) == 0
+
+
+@pytest.mark.parametrize("key", [1, None, ("s",)])
+def test_a_field_name_that_is_not_a_string_is_a_data_error(key) -> None:
+    """A Python dict may have keys JSON cannot: create, save and load read them as a field name
+    and failed inside the did-you-mean (TypeError/AttributeError, a traceback)."""
+    db = querylang.connect()
+    db.load(DOC)
+    message = f"field names are strings, not {type(key).__name__}"
+    with pytest.raises(querylang.DataError, match=message):
+        db.create("T", {"s": "new", key: 1})
+    with pytest.raises(querylang.DataError, match=message):
+        db.save("T", "t1", {"s": "changed", key: 1})
+    with pytest.raises(querylang.DataError, match=message):
+        db.load({"records": {"T": [{"objectId": "t3", key: 1}]}})
+    assert db.count("T") == 2 and db.find("T", {"objectId": "t1"}).records[0]["s"] == "one"
+
+
+def test_a_relation_key_that_is_not_a_string_is_a_data_error() -> None:
+    """remove_relation/add_relation with a list for the key: TypeError (unhashable) from the
+    schema's field lookup."""
+    db = querylang.connect()
+    db.load(DOC)
+    for write in (db.add_relation, db.remove_relation):
+        with pytest.raises(querylang.DataError, match=r"class T, field \['r'\]: no such Relation field"):
+            write("T", "t1", ["r"], "t2")

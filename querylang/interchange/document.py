@@ -273,6 +273,9 @@ def normalise_record(
     for name, value in row.items():
         if name == "objectId":
             continue
+        if not isinstance(name, str):  # a Python dict's key (JSON's are strings): suggest() read it as text and failed
+            raise DataError(f"field names are strings, not {type(name).__name__} {name!r:.40}", class_name=cls.name,
+                            object_id=named)
         f = cls.fields.get(name)
         if f is None:
             hint = suggest(name, cls.fields)

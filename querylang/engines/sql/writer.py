@@ -243,9 +243,9 @@ class SqlWriter(ABC, Generic[S]):
 
     def _relation(self, class_name: str, key: str) -> Field:
         cls = self.store.schema.get(class_name)
-        f = cls.fields.get(key)
+        f = cls.fields.get(key) if isinstance(key, str) else None  # a list key was a TypeError (unhashable)
         if f is None or f.type != "Relation":
-            raise DataError("no such Relation field", class_name=class_name, field=key)
+            raise DataError("no such Relation field", class_name=class_name, field=key if isinstance(key, str) else repr(key))
         return f
 
     def _add_edge(self, con: Any, e: Edge) -> None:
