@@ -147,6 +147,10 @@ def _relation_op(
     for o in objects:
         if not isinstance(o, Mapping):
             raise ParseError(INCORRECT_TYPE, f"{where}: {name} needs Pointers, got {type_name(o)}")
+        given = o.get("className")
+        if o.get("__type") in ("Pointer", "Object") and given is not None and given != target:
+            # As Parse says it: these objects would make a Relation to another class.
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Relation<{target}> but got Relation<{given}>")
         oid = pointer_id(o, target, where)
         if name == "AddRelation" and (not oid or "\x00" in oid):
             # The library refuses such an edge, but only when it is written: after the

@@ -96,3 +96,15 @@ def test_type_mismatches_of_operations_say_the_fields_type_first(fresh: LiveServ
         r = client.put(url, json=body, headers=h)
         assert (r.status_code, r.json()) == (400, {"code": 111, "error": message})
     assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
+
+
+def test_relation_ops_to_another_class_say_relation(fresh: LiveServer, client: httpx.Client) -> None:
+    """AddRelation/RemoveRelation of objects of another class: Parse says the Relation would
+    point elsewhere ("expected Relation<Post> but got Relation<User>"); serve said Pointer<...>."""
+    url, h = f"{fresh.url}/classes/Group/g1", headers(master=True)
+    edges = related_posts(fresh, "g1")
+    for op in ("AddRelation", "RemoveRelation"):
+        r = client.put(url, json={"posts": {"__op": op, "objects": [ptr("User", "u01")]}}, headers=h)
+        assert (r.status_code, r.json()) == (400, {
+            "code": 111, "error": "schema mismatch for Group.posts; expected Relation<Post> but got Relation<User>"})
+    assert related_posts(fresh, "g1") == edges
