@@ -130,7 +130,13 @@ def known_field(schema: Schema, class_name: str, name: str) -> None:
     if name in cls.fields:
         return
     try:
-        cls.field(name)  # raises the library's SchemaError, which carries the suggestion
+        found = cls.field(name)  # raises the library's SchemaError, which carries the suggestion
     except querylang.QueryError as exc:
         raise ParseError(INVALID_KEY_NAME, str(exc)) from None
+    if found.type == "ObjectPath":
+        # Parse sets one key inside an Object field so ("meta.views": 3); "Invalid field name"
+        # said the name was wrong, where only the way of writing it is not served.
+        head = name.split(".", 1)[0]
+        raise ParseError(INVALID_KEY_NAME, f"{class_name}.{name}: a write cannot set a key inside the Object field "
+                                           f"'{head}' (a dotted key); send the whole Object as '{head}'")
     raise ParseError(INVALID_KEY_NAME, f"Invalid field name: {name}.")
