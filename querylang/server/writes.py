@@ -58,7 +58,12 @@ def plan_write(
             # Under either name an ACL is checked: a malformed one would hide the record.
             if acl_field is None:
                 raise ParseError(OPERATION_FORBIDDEN, f"class {class_name} has no ACL field; it cannot store an ACL")
-            plan.fields[acl_field] = None if value is None else check_acl(value)
+            if isinstance(value, Mapping) and value.get("__op") == "Delete":
+                # The JS SDK's unset('ACL'). Parse Server 9 then holds an empty ACL: only the
+                # master key reaches the record (no ACL, as null gives here, is open to all).
+                plan.fields[acl_field] = {}
+            else:
+                plan.fields[acl_field] = None if value is None else check_acl(value)
             continue
         known_field(schema, class_name, key)
         ftype = cls.fields[key].type

@@ -123,3 +123,16 @@ def test_a_dotted_key_says_it_is_not_served(fresh: LiveServer, client: httpx.Cli
     assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
     r = client.put(url, json={"title.x": 3}, headers=h)  # not inside an Object: the name is wrong
     assert (r.status_code, r.json()) == (400, {"code": 105, "error": "class Post has no field 'title.x' (did you mean 'title'?)"})
+
+
+def test_deleting_the_acl_leaves_the_record_to_the_master_key(fresh: LiveServer, client: httpx.Client) -> None:
+    """{"ACL": {"__op": "Delete"}} (the JS SDK's unset('ACL')) was refused as a malformed ACL
+    ("permissions of '__op' must be {read, write}"); Parse Server 9 stores an empty ACL, after
+    which only the master key finds the record."""
+    url = f"{fresh.url}/classes/Note/n2"
+    assert client.get(url, headers=headers()).status_code == 200  # public read
+    r = client.put(url, json={"ACL": {"__op": "Delete"}}, headers=headers(master=True))
+    assert r.status_code == 200, r.text
+    assert fresh.db.find("Note", {"objectId": "n2"}).records[0]["acl"] == {}
+    assert client.get(url, headers=headers()).status_code == 404
+    assert client.get(url, headers=headers(master=True)).json()["ACL"] == {}
