@@ -137,6 +137,7 @@ class Database:
         self.timeout = timeout
         self.max_rows = max_rows
         self._reference: Evaluator | None = None
+        self._changes = 0  # writes and loads so far: a reference evaluator built across one is not kept
         self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
@@ -155,7 +156,7 @@ class Database:
         ``progress(stage, done, total)`` hears how many records and edges were "read" and
         "written" so far (perhaps from another thread)."""
         counts = self.store.load(source, progress)
-        self._reference = None
+        self._changed()
         return counts
 
     def import_parse_server(
@@ -427,6 +428,7 @@ class Database:
     # --- writes ----------------------------------------------------------------------------
 
     def _changed(self) -> None:
+        self._changes += 1
         self._reference = None
 
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
@@ -542,9 +544,15 @@ class Database:
         return self.run_reference(q)
 
     def run_reference(self, q: n.Query) -> Result:
-        if self._reference is None:
-            self._reference = Evaluator(self.store.dataset())
-        res = self._reference.run(q, timeout=self.timeout)
+        ref = self._reference
+        if ref is None:
+            changes = self._changes
+            ref = Evaluator(self.store.dataset())
+            # Another thread's write that ended meanwhile changed the data after it was read:
+            # kept, this evaluator answered every later reference query from the old data.
+            if self._changes == changes:
+                self._reference = ref
+        res = ref.run(q, timeout=self.timeout)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)
 
