@@ -31,6 +31,10 @@ INVALID_NESTED_KEY = 121
 
 _BREAKS = {ord(c): " " for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
+# A read after db.close(), on either engine: the drivers' own errors named neither the cause
+# nor querylang.
+DATABASE_CLOSED = "the database is closed (db.close() was called); open it again with querylang.connect"
+
 
 class QueryError(Exception):
     """Root of every user-facing error: bad script, bad query, bad data."""

@@ -89,3 +89,36 @@ def test_a_write_during_a_reference_build_is_not_missed_by_later_reference_queri
     monkeypatch.setattr(db.store, "dataset", read)
     assert db.reference("T", {"n": 2}).ids == ["t1"]
     assert db.reference("T", {"n": 1}).ids == []
+
+
+@pytest.mark.parametrize("read", [
+    lambda db: db.query("T", {}),
+    lambda db: db.find("T", {}),
+    lambda db: list(db.stream("T", {})),
+    lambda db: db.count("T"),
+    lambda db: db.distinct("T", "s"),
+    lambda db: db.aggregate("T", {"Total": {"sum": "n"}}),
+    lambda db: db.explain("T", {}),
+    lambda db: db.reference("T", {}),
+], ids=["query", "find", "stream", "count", "distinct", "aggregate", "explain", "reference"])
+def test_a_read_on_a_closed_database_says_it_is_closed(engine, read) -> None:
+    """A read after db.close() raised the driver's own error (duckdb's ConnectionException,
+    psycopg_pool's PoolClosed), a traceback naming neither querylang nor what to do; also
+    from a thread that never read before."""
+    db = engine()
+    db.load(DOC)
+    db.close()
+    caught: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            read(db)
+        except BaseException as exc:  # noqa: BLE001  (kept to be checked below)
+            caught.append(exc)
+
+    run()
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    assert len(caught) == 2 and all(isinstance(e, querylang.QueryError) for e in caught), caught
+    assert all("the database is closed" in str(e) for e in caught)

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from querylang import errors
 from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import class_arrays, word_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
@@ -597,6 +598,8 @@ class Store:
         """Run one statement; past ``timeout`` seconds DuckDB is interrupted (:class:`QueryTimeout`),
         and as soon as ``cancel`` is set (:class:`QueryCancelled`, also when it was set before).
         ``words``: the text-search word columns it reads (Plan.words), computed first if pending."""
+        if self.closed:
+            raise QueryError(errors.DATABASE_CLOSED)
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         if words:
@@ -623,6 +626,8 @@ class Store:
         """Start one statement now and hand its rows over in batches as they are read (a
         cursor of its own, closed at the end). No timeout: the reader sets the pace; setting
         ``cancel`` stops it (:class:`QueryCancelled`). ``words`` as for :meth:`execute`."""
+        if self.closed:
+            raise QueryError(errors.DATABASE_CLOSED)
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         if words:
@@ -674,6 +679,8 @@ class Store:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         from querylang.interchange.document import normalise_record  # noqa: F401  (same shape as loading produces)
 
+        if self.closed:
+            raise QueryError(errors.DATABASE_CLOSED)
         with self.lock:  # the store's connection: one thread at a time (writes use it too)
             return self._dataset()
 

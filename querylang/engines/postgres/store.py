@@ -66,6 +66,7 @@ from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.errors import (
+    DATABASE_CLOSED,
     INVALID_QUERY,
     SUM_OUT_OF_RANGE,
     DataError,
@@ -196,6 +197,7 @@ class PostgresStore:
         self.shown = hide_password(shown or url)
         self.dialect = POSTGRES_ISO  # POSTGRES for tables made before dates were stored as text (_read_schema)
         self.read_only = read_only
+        self.closed = False
         self.lock = ReadWriteLock()  # many queries at once, or one load or write
         self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
         self._local = threading.local()
@@ -362,6 +364,7 @@ class PostgresStore:
         return self.lock.shared()
 
     def close(self) -> None:
+        self.closed = True
         for held in list(self._held):
             held.release()
         self.pool.close()
@@ -542,6 +545,8 @@ class PostgresStore:
         """Run one statement on this thread's connection; past ``timeout`` seconds the server
         cancels it (statement_timeout, :class:`QueryTimeout`); a set ``cancel`` cancels it
         through the server's cancel protocol (:class:`QueryCancelled`)."""
+        if self.closed:
+            raise QueryError(DATABASE_CLOSED)
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         bound = [_bind(p) for p in params]
@@ -590,6 +595,8 @@ class PostgresStore:
         a pooled connection of its own (not this thread's, which would otherwise sit in that
         transaction while the reader takes its time, and have its writes in it), given back
         at the end. No timeout: the reader sets the pace; setting ``cancel`` stops it."""
+        if self.closed:
+            raise QueryError(DATABASE_CLOSED)
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         if cancel is not None and cancel.is_set():
@@ -650,6 +657,8 @@ class PostgresStore:
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
+        if self.closed:
+            raise QueryError(DATABASE_CLOSED)
         out = Dataset(self.schema)
         with self.connection() as con:
             for name, cls in self.schema.classes.items():
