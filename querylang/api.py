@@ -438,7 +438,7 @@ class Database:
         return oid
 
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
-        """Change some fields of a record (None clears a field); updatedAt is set to now."""
+        """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
         self.store.writer().save(class_name, object_id, fields, _now())
         self._changed()
 

@@ -122,3 +122,14 @@ def test_a_read_on_a_closed_database_says_it_is_closed(engine, read) -> None:
     t.join()
     assert len(caught) == 2 and all(isinstance(e, querylang.QueryError) for e in caught), caught
     assert all("the database is closed" in str(e) for e in caught)
+
+
+def test_a_save_giving_updated_at_is_refused(engine) -> None:
+    """db.save(..., {"updatedAt": …}) kept the other fields and dropped the date silently (the
+    save sets it to now), where objectId and createdAt are refused."""
+    db = engine()
+    db.load(DOC)
+    before = db.find("T", {"objectId": "t1"}).records[0]
+    with pytest.raises(querylang.DataError, match="updatedAt cannot be changed"):
+        db.save("T", "t1", {"s": "changed", "updatedAt": "2001-01-01T00:00:00.000Z"})
+    assert db.find("T", {"objectId": "t1"}).records[0] == before

@@ -171,7 +171,7 @@ class SqlWriter(ABC, Generic[S]):
         cls = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
         self._check_fields("save", class_name, oid, fields)
-        for forbidden in ("objectId", "createdAt"):
+        for forbidden in ("objectId", "createdAt", "updatedAt"):  # updatedAt: the save sets it, to now
             if forbidden in fields:
                 raise DataError(f"{forbidden} cannot be changed", class_name=class_name, object_id=oid, field=forbidden)
         relation_fields = {k for k in fields if (f := cls.fields.get(k)) is not None and f.type == "Relation"}
