@@ -89,6 +89,9 @@ class DuckDBDialect(Dialect):
     def path_value(self, col: str, kind: str | None) -> str:
         return f"{col}[?]"
 
+    def double_list(self) -> str:
+        return "(CAST(? AS DOUBLE[]))"
+
     def ring_any(self, lat: str, cond: str) -> str:
         return f"len(list_filter(range(1, len({lat})), lambda k: {cond})) > 0"
 

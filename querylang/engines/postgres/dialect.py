@@ -116,6 +116,9 @@ class PostgresDialect(Dialect):
             return f"{value}::timestamptz"
         return f'({value} COLLATE "C")'
 
+    def double_list(self) -> str:
+        return "(CAST(? AS double precision[]))"
+
     def ring_any(self, lat: str, cond: str) -> str:
         return f"EXISTS (SELECT 1 FROM generate_series(1, cardinality({lat}) - 1) AS k WHERE {cond})"
 

@@ -10,7 +10,7 @@ by ``match``; reference/evaluator.py mirrors it case for case.
 
 Predicates may come out as SQL NULL where they mean "no match" (a comparison with an absent
 value): in WHERE, AND and OR, NULL acts as false. Only negation needs two-valued logic, so
-:func:`_not` wraps its operand in ``coalesce(.., false)`` (docs/semantics.md#absent: absent fields
+:func:`not_sql` wraps its operand in ``coalesce(.., false)`` (docs/semantics.md#absent: absent fields
 match the negative operators).
 """
 
@@ -21,8 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from querylang.engines.sql.dialect import Dialect, Page
+from querylang.engines.sql.fragments import FALSE, TRUE, Sql, join_sql, not_sql
+from querylang.engines.sql.geo_terms import GeoTerms
 from querylang.errors import QueryError
-from querylang.features import geo, text
+from querylang.features import text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
 from querylang.model.schema import ClassDef, Field, Schema
@@ -61,20 +63,6 @@ class Plan:
     words: frozenset[tuple[str, str]] = frozenset()
     dialect: str = ""
     reads: frozenset[tuple[str, str, str]] = frozenset()
-
-
-class _Sql:
-    """An SQL fragment with its parameters, in order."""
-
-    __slots__ = ("text", "params")
-
-    def __init__(self, text: str, params: list[Any] | None = None) -> None:
-        self.text = text
-        self.params = params or []
-
-
-FALSE = _Sql("FALSE")
-TRUE = _Sql("TRUE")
 
 
 def param(value: Any) -> Any:
@@ -154,7 +142,7 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     return Page(rows, lookup, edges, resortable, len(items))
 
 
-class Compiler:
+class Compiler(GeoTerms):
     """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
 
     def __init__(self, schema: Schema, cls: ClassDef, dialect: Dialect, depth: int = 0,
@@ -190,26 +178,26 @@ class Compiler:
     def sub(self, class_name: str) -> Compiler:
         return Compiler(self.schema, self.schema.get(class_name), self.d, self.depth + 1, self.reads)
 
-    def in_list(self, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
+    def in_list(self, expr: str, values: list[Any], *, hide: bool = False) -> Sql:
         return _in_list(self.d, expr, values, hide=hide)
 
     def field(self, name: str) -> Field:
         return self.cls.field(name)
 
-    def conjunction(self, parts: list[_Sql]) -> _Sql:
+    def conjunction(self, parts: list[Sql]) -> Sql:
         """AND of ``parts``; a long one in groups of the dialect's ``and_group``, each group
         ``coalesce(…, FALSE)``. The same answer: a condition is only ever tested in a WHERE,
-        where unknown and false both drop the row, or negated by _not, which takes unknown for
+        where unknown and false both drop the row, or negated by not_sql, which takes unknown for
         false first."""
         group = self.d.and_group
         while group is not None and len(parts) > group:
             parts = [
-                _Sql(f"coalesce({g.text}, FALSE)", g.params)
-                for g in (_join(" AND ", parts[k : k + group], TRUE) for k in range(0, len(parts), group))
+                Sql(f"coalesce({g.text}, FALSE)", g.params)
+                for g in (join_sql(" AND ", parts[k : k + group], TRUE) for k in range(0, len(parts), group))
             ]
-        return _join(" AND ", parts, TRUE)
+        return join_sql(" AND ", parts, TRUE)
 
-    def node(self, node: n.Node) -> _Sql:
+    def node(self, node: n.Node) -> Sql:
         match node:
             case n.And(items=items):
                 saved = self.and_in_or
@@ -218,20 +206,20 @@ class Compiler:
                     group = self.d.and_group
                     if group is not None and len(flat := _and_items(items)) > group:
                         return self.conjunction([self.node(i) for i in flat])
-                    return _join(" AND ", [self.node(i) for i in items], TRUE)
+                    return join_sql(" AND ", [self.node(i) for i in items], TRUE)
                 finally:
                     self.and_in_or = saved
             case n.Or(items=items):
                 saved = self.in_or
                 self.in_or = True
                 try:
-                    return _join(" OR ", [self.node(i) for i in items], FALSE)
+                    return join_sql(" OR ", [self.node(i) for i in items], FALSE)
                 finally:
                     self.in_or = saved
             case n.Not(item=item):
                 saved, self.in_not = self.in_not, True
                 try:
-                    return _not(self.node(item))
+                    return not_sql(self.node(item))
                 finally:
                     self.in_not = saved
             case n.Compare():
@@ -277,22 +265,22 @@ class Compiler:
         head, key = f.name.split(".", 1)
         return self.col(head, part), key
 
-    def _path_value(self, f: Field, part: str = ":p") -> _Sql:
+    def _path_value(self, f: Field, part: str = ":p") -> Sql:
         col, key = self._path(f, part)
         kind = next((k for k, p in PATH_VALUE_MAP.items() if p == part), None)
         text_, params = self.d.object_path(col, kind, key)
-        return _Sql(text_, params)
+        return Sql(text_, params)
 
-    def order_term(self, key: n.SortKey) -> _Sql:
+    def order_term(self, key: n.SortKey) -> Sql:
         """One sort key; absent first ascending, last descending (docs/semantics.md#sort)."""
         way = "DESC NULLS LAST" if key.descending else "ASC NULLS FIRST"
         f = self.field(key.field)
         if f.type != "ObjectPath":
-            return _Sql(f"{self.col(f.name)} {way}")
+            return Sql(f"{self.col(f.name)} {way}")
         # An Object sub-key may hold any kind: kinds in values.SORT_RANKS order, then the value.
         typed = {kind: self._path_value(f, part) for kind, part in PATH_VALUE_MAP.items()}
         whole = self._path_value(f)
-        rank = _Sql(
+        rank = Sql(
             "(CASE "
             + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in ("number", "string", "bool", "date"))
             + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
@@ -300,9 +288,9 @@ class Compiler:
             [*(p for k in ("number", "string", "bool", "date") for p in typed[k].params), *whole.params, *whole.params],
         )
         parts = [rank, *(typed[k] for k in ("number", "string", "bool", "date"))]
-        return _Sql(", ".join(f"{p.text} {way}" for p in parts), [q for p in parts for q in p.params])
+        return Sql(", ".join(f"{p.text} {way}" for p in parts), [q for p in parts for q in p.params])
 
-    def compare(self, node: n.Compare) -> _Sql:
+    def compare(self, node: n.Compare) -> Sql:
         f = self.field(node.field)
         op, v = node.op, node.value
         if v is None:
@@ -311,79 +299,79 @@ class Compiler:
         if f.type == "ObjectPath":
             if op in ("eq", "ne"):
                 pv = self._path_value(f)
-                eq = _Sql(f"{pv.text} = ?", [*pv.params, canonical(v)])
-                return _not(eq) if op == "ne" else eq
+                eq = Sql(f"{pv.text} = ?", [*pv.params, canonical(v)])
+                return not_sql(eq) if op == "ne" else eq
             pv = self._path_value(f, PATH_VALUE_MAP[type_class(v)])
-            return _Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, param(v)])
+            return Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, param(v)])
         if f.type == "Array":
             return self._array_compare(f, op, v)
         col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
         value = canonical(v) if f.type == "Object" else param(v)
         if op == "ne":
             # absent fields match notEqualTo a value (docs/semantics.md#absent)
-            return _Sql(f"({col} IS DISTINCT FROM ?)", [value])
-        return _Sql(f"{col} {SQL_OPS[op]} ?", [value])
+            return Sql(f"({col} IS DISTINCT FROM ?)", [value])
+        return Sql(f"{col} {SQL_OPS[op]} ?", [value])
 
-    def is_absent(self, node: n.IsAbsent) -> _Sql:
+    def is_absent(self, node: n.IsAbsent) -> Sql:
         """equalTo / <= / >= null, lowered (docs/semantics.md#absent)."""
         return self._absent(self.field(node.field))
 
-    def _absent(self, f: Field) -> _Sql:
+    def _absent(self, f: Field) -> Sql:
         """The field is absent (IsAbsent; a null listed in containedIn) — for arrays, or holds
         a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
             pv = self._path_value(f)
-            return _Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
+            return Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
         if f.type == "Array":
-            return _Sql(
+            return Sql(
                 f"({self.col(f.name)} IS NULL OR {self.d.list_contains(self.col(f.name, ':e'))})",
                 [canonical(None)],
             )
-        return _Sql(f"{self._presence_col(f)} IS NULL")
+        return Sql(f"{self._presence_col(f)} IS NULL")
 
     def _presence_col(self, f: Field) -> str:
         return self.col(f.name, ":lat") if f.type == "GeoPoint" else self.col(f.name)
 
-    def _array_compare(self, f: Field, op: str, v: Any) -> _Sql:
+    def _array_compare(self, f: Field, op: str, v: Any) -> Sql:
         """Array fields match when the whole array or any element does (docs/semantics.md#arrays)."""
         if op in ("eq", "ne"):
             eq = self._array_eq(f, v)
-            return _not(eq) if op == "ne" else eq
+            return not_sql(eq) if op == "ne" else eq
         kind = type_class(v)
         # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
         extreme = self.d.list_extreme(self.col(f.name, ELEMENT_LIST[kind]), kind, op in ("gt", "gte"))
-        return _Sql(f"{extreme} {SQL_OPS[op]} ?", [param(v)])
+        return Sql(f"{extreme} {SQL_OPS[op]} ?", [param(v)])
 
-    def _array_eq(self, f: Field, v: Any) -> _Sql:
-        contains = _Sql(self.d.list_contains(self.col(f.name, ':e')), [canonical(v)])
+    def _array_eq(self, f: Field, v: Any) -> Sql:
+        contains = Sql(self.d.list_contains(self.col(f.name, ':e')), [canonical(v)])
         if isinstance(v, list | tuple):
-            return _Sql(f"({self.col(f.name, ':k')} = ? OR {contains.text})", [canonical(v), *contains.params])
+            return Sql(f"({self.col(f.name, ':k')} = ? OR {contains.text})", [canonical(v), *contains.params])
         return contains
 
-    def in_(self, node: n.In) -> _Sql:
+    def in_(self, node: n.In) -> Sql:
         f = self.field(node.field)
         values = list(node.values)
         has_null = any(v is None for v in values)
         values = [v for v in values if v is not None]
-        parts: list[_Sql] = []
+        parts: list[Sql] = []
         if f.type == "Array":
             keys = [canonical(v) for v in values]
             if has_null:
                 keys.append(canonical(None))
             if 0 < len(keys) <= self.d.small_list:  # (a column is named only when read: Plan.reads)
-                parts += [_Sql(self.d.list_contains(self.col(f.name, ":e")), [k]) for k in keys]
+                parts += [Sql(self.d.list_contains(self.col(f.name, ":e")), [k]) for k in keys]
             elif keys:
-                parts.append(_Sql(self.d.list_has_any(self.col(f.name, ":e"), len(keys)), self.d.list_params(keys)))
+                parts.append(Sql(self.d.list_has_any(self.col(f.name, ":e"), len(keys)), self.d.list_params(keys)))
             arrays = [canonical(v) for v in values if isinstance(v, list | tuple)]
             if arrays:
-                parts.append(_Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
+                parts.append(Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
             if has_null:
-                parts.append(_Sql(f"{self.col(f.name)} IS NULL"))
+                parts.append(Sql(f"{self.col(f.name)} IS NULL"))
         elif f.type == "ObjectPath":
             if values:
                 pv = self._path_value(f)
                 listed = self.in_list(pv.text, [canonical(v) for v in values])  # a long list: one parameter
-                parts.append(_Sql(listed.text, [*pv.params, *listed.params]))
+                parts.append(Sql(listed.text, [*pv.params, *listed.params]))
             if has_null:
                 parts.append(self._absent(f))
         else:
@@ -393,36 +381,36 @@ class Compiler:
                 listed = self.in_list(col, [conv(v) for v in values], hide=self.and_in_or)
                 if has_null:
                     absent = self._absent(f)
-                    listed = _Sql(self.d.absent_or_listed(absent.text, listed.text), [*absent.params, *listed.params])
+                    listed = Sql(self.d.absent_or_listed(absent.text, listed.text), [*absent.params, *listed.params])
                 parts.append(listed)
             elif has_null:
                 parts.append(self._absent(f))
-        positive = _join(" OR ", parts, FALSE)
-        return _not(positive) if node.negate else positive
+        positive = join_sql(" OR ", parts, FALSE)
+        return not_sql(positive) if node.negate else positive
 
-    def exists(self, node: n.Exists) -> _Sql:
+    def exists(self, node: n.Exists) -> Sql:
         f = self.field(node.field)
         if f.type == "Relation":
             test = self._holds(f, None)
         elif f.type == "ObjectPath":
-            test = _not(self._absent(f))
+            test = not_sql(self._absent(f))
         else:
-            test = _Sql(f"{self._presence_col(f)} IS NOT NULL")
-        return test if node.exists else _not(test)
+            test = Sql(f"{self._presence_col(f)} IS NOT NULL")
+        return test if node.exists else not_sql(test)
 
-    def regex(self, node: n.Regex) -> _Sql:
+    def regex(self, node: n.Regex) -> Sql:
         f = self.field(node.field)
         pattern = self.d.regex_pattern(compile_regex(node.pattern, node.options))
         if f.type == "Array":
-            return _Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
+            return Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
         if f.type == "ObjectPath":
             pv = self._path_value(f, ":ps")
-            return _Sql(self.d.regex_match(pv.text), [*pv.params, pattern])
-        return _Sql(self.d.regex_match(self.col(f.name)), [pattern])
+            return Sql(self.d.regex_match(pv.text), [*pv.params, pattern])
+        return Sql(self.d.regex_match(self.col(f.name)), [pattern])
 
     # --- pointers and relations -------------------------------------------------------------
 
-    def points_to(self, node: n.PointsTo) -> _Sql:
+    def points_to(self, node: n.PointsTo) -> Sql:
         f = self.field(node.field)
         if not node.ids:
             return FALSE
@@ -430,7 +418,7 @@ class Compiler:
             return self._holds(f, list(node.ids))
         return self.in_list(self.col(f.name), list(node.ids), hide=self.and_in_or)
 
-    def _holds(self, f: Field, ids: list[str] | None) -> _Sql:
+    def _holds(self, f: Field, ids: list[str] | None) -> Sql:
         """Owners holding any of ``ids`` (any target when None) in Relation ``f``.
 
         An edge counts only while its target record exists (docs/semantics.md#dangling); the owner
@@ -449,11 +437,11 @@ class Compiler:
         if name not in self.schema.clean_joins:
             conds.append(f'{e}.{rel} IN (SELECT {self.object_id(f.target or "")} FROM {target})')
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return _Sql(self._ids_in(f"SELECT {e}.{own} FROM {jt} AS {e}{where}", array=ids is not None), params)
+        return Sql(self._ids_in(f"SELECT {e}.{own} FROM {jt} AS {e}{where}", array=ids is not None), params)
 
-    def related_to(self, node: n.RelatedTo) -> _Sql:
+    def related_to(self, node: n.RelatedTo) -> Sql:
         """Records held by one owner's Relation; nothing if the owner record is gone (docs/semantics.md#related-to)."""
-        return _Sql(self._ids_in(self._held_by(node)), self._held_by_params(node))
+        return Sql(self._ids_in(self._held_by(node)), self._held_by_params(node))
 
     def _ids_in(self, sub: str, array: bool = True) -> str:
         """objectId among the ids of ``sub`` (uncorrelated). As an array when the dialect asks
@@ -477,7 +465,7 @@ class Compiler:
         clean = self.join(node.owner_class, node.key)[0] in self.schema.clean_joins
         return [node.owner_id] if clean else [node.owner_id, node.owner_id]
 
-    def matches_query(self, node: n.MatchesQuery) -> _Sql:
+    def matches_query(self, node: n.MatchesQuery) -> Sql:
         """Pointer/Relation reaching a live record of the target class that matches (docs/semantics.md#pointer-paths $inQuery)."""
         f = self.field(node.field)
         sub = self.sub(f.target or "")
@@ -488,27 +476,27 @@ class Compiler:
         ):
             # Pointer into one owner's Relation, every edge's target alive: the edge ids are the
             # matching records, no scan of the target class (two-hop count at L: 21 → 19.5 ms).
-            return _Sql(f"{self.col(f.name)} IN ({sub._held_by(node.where)})", sub._held_by_params(node.where))
+            return Sql(f"{self.col(f.name)} IN ({sub._held_by(node.where)})", sub._held_by_params(node.where))
         inner = sub.node(node.where)
         matching = f'SELECT {sub.object_id(sub.cls.name, sub.alias)} FROM {self.table(sub.cls.name)} AS {sub.alias} WHERE {inner.text}'
         if f.type == "Relation":
             jt = self.join(self.cls.name, f.name)[1]
             e = f"e{self.depth}"
             own, rel = self.d.edge_columns
-            return _Sql(
+            return Sql(
                 f'{self.object_id(self.cls.name, self.alias)} IN (SELECT {e}.{own} FROM {jt} AS {e} '
                 f"WHERE {e}.{rel} IN ({matching}))",
                 inner.params,
             )
-        return _Sql(f"{self.col(f.name)} IN ({matching})", inner.params)
+        return Sql(f"{self.col(f.name)} IN ({matching})", inner.params)
 
-    def matches_key(self, node: n.MatchesKey) -> _Sql:
+    def matches_key(self, node: n.MatchesKey) -> Sql:
         """The value is one of the ``key`` values of the matching records (docs/semantics.md#pointer-paths $select)."""
         f = self.field(node.field)
         sub = self.sub(node.class_name)
         inner = sub.node(node.where)
         key = sub.col(node.key)
-        return _Sql(
+        return Sql(
             f"{self.col(f.name)} IN (SELECT {key} FROM {self.table(sub.cls.name)} AS {sub.alias} "
             f"WHERE {key} IS NOT NULL AND {inner.text})",
             inner.params,
@@ -516,30 +504,30 @@ class Compiler:
 
     # --- Parse-only array operators ------------------------------------------------------------
 
-    def all_(self, node: n.All) -> _Sql:
+    def all_(self, node: n.All) -> Sql:
         """The array holds every listed value; ``all: []`` matches nothing (MongoDB). A long
         list is one test, as containedIn's: an AND of one test per value binds a parameter
         each (PostgreSQL takes 65,535) and crashed DuckDB from some 10,000 values."""
         e = self.col(node.field, ":e")
         keys = [canonical(v) for v in node.values]
         if len(keys) > self.d.small_list:
-            return _Sql(self.d.list_has_all(e, len(keys)), self.d.list_params(keys))
-        parts = [_Sql(self.d.list_contains(e), [k]) for k in keys]
-        return _join(" AND ", parts, FALSE)
+            return Sql(self.d.list_has_all(e, len(keys)), self.d.list_params(keys))
+        parts = [Sql(self.d.list_contains(e), [k]) for k in keys]
+        return join_sql(" AND ", parts, FALSE)
 
-    def contained_by(self, node: n.ContainedBy) -> _Sql:
+    def contained_by(self, node: n.ContainedBy) -> Sql:
         """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""
         whole, e = self.col(node.field), self.col(node.field, ":e")
         if not node.values:
-            return _Sql(f"({whole} IS NULL OR {self.d.list_empty(e)})")
-        return _Sql(
+            return Sql(f"({whole} IS NULL OR {self.d.list_empty(e)})")
+        return Sql(
             f"({whole} IS NULL OR {self.d.list_within(e, len(node.values))})",
             self.d.list_params([canonical(v) for v in node.values]),
         )
 
     # --- text and geo ---------------------------------------------------------------------
 
-    def text(self, node: n.Text) -> _Sql:
+    def text(self, node: n.Text) -> Sql:
         """Words as ``" w1 w2 "`` text: a word or a phrase is a substring test (text.py)."""
         exact = node.case_sensitive or node.diacritic_sensitive
         english = node.language.lower() in ("english", "en")
@@ -547,101 +535,20 @@ class Compiler:
         col = self.col(node.field, part)
         s = text.parse_search(node.term, exact, node.language)
 
-        def has(tokens: list[str]) -> _Sql:
+        def has(tokens: list[str]) -> Sql:
             sql, params = self.d.words_hold(col, part, tokens)
-            return _Sql(sql, params)
+            return Sql(sql, params)
 
-        parts: list[_Sql] = [_Sql(f"{col} IS NOT NULL")]
-        parts += [_not(has([w])) for w in s.negated]
+        parts: list[Sql] = [Sql(f"{col} IS NOT NULL")]
+        parts += [not_sql(has([w])) for w in s.negated]
         if s.phrases:
             parts += [has(list(p)) for p in s.phrases]
         else:
-            parts.append(_join(" OR ", [has([w]) for w in s.words], FALSE))
+            parts.append(join_sql(" OR ", [has([w]) for w in s.words], FALSE))
         return self.conjunction(parts)
 
-    def distance(self, node: n.NearSphere) -> _Sql:
-        """Haversine distance in radians, written as geo.haversine computes it."""
-        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
-        s1 = f"sin(radians({lat} - ?) / 2)"
-        s2 = f"sin(radians({lng} - ?) / 2)"
-        text_ = (
-            f"(2 * asin(sqrt(least(1.0, {s1} * {s1} + cos(radians(?)) * cos(radians({lat})) "
-            f"* {s2} * {s2}))))"
-        )
-        p = node
-        return _Sql(text_, [p.latitude, p.latitude, p.latitude, p.longitude, p.longitude])
 
-    def near(self, node: n.NearSphere) -> _Sql:
-        present = f"{self.col(node.field, ':lat')} IS NOT NULL"
-        if node.max_radians is None:
-            return _Sql(present)
-        d = self.distance(node)
-        return _Sql(f"({present} AND {d.text} <= ?)", [*d.params, node.max_radians])
-
-    def within_box(self, node: n.WithinBox) -> _Sql:
-        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
-        return _Sql(
-            f"({lat} BETWEEN ? AND ? AND {lng} BETWEEN ? AND ?)",
-            [node.south, node.north, node.west, node.east],
-        )
-
-    def within_polygon(self, node: n.WithinPolygon) -> _Sql:
-        """geo.in_polygon in SQL: on an edge, or an odd number of ray crossings."""
-        y, x = self.col(node.field, ":lat"), self.col(node.field, ":lng")
-        on_edge: list[_Sql] = []
-        crossings: list[_Sql] = []
-        for x1, y1, x2, y2 in geo.polygon_edges(node.points):
-            dx, dy = x2 - x1, y2 - y1
-            on_edge.append(_Sql(
-                f"(? * ({y} - ?) - ? * ({x} - ?) = 0 AND {x} BETWEEN ? AND ? AND {y} BETWEEN ? AND ?)",
-                [dx, y1, dy, x1, min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)],
-            ))
-            if dy == 0:
-                # A horizontal edge is never crossed ((y1 > y) <> (y2 > y) is false, as in
-                # geo.in_polygon); leaving it out keeps its division by zero away from engines
-                # that raise it.
-                continue
-            crossings.append(_Sql(
-                f"CASE WHEN ((? > {y}) <> (? > {y})) AND {x} < ? * ({y} - ?) / ? + ? THEN 1 ELSE 0 END",
-                [y1, y2, dx, y1, dy, x1],
-            ))
-        if crossings:
-            total = _sum(crossings)
-            inside = _Sql(f"({total.text} % 2 = 1)", total.params)
-        else:
-            inside = FALSE
-        return _Sql(f"({y} IS NOT NULL AND {_join(' OR ', [*on_edge, inside], FALSE).text})",
-                    [p for part in [*on_edge, inside] for p in part.params])
-
-    def polygon_contains(self, node: n.PolygonContains) -> _Sql:
-        """geo.polygon_contains in SQL: over the stored closed ring (``f:lat``, ``f:lng``, edge k
-        from point k to k + 1), the point is on an edge or has an odd number of ray crossings;
-        each term written as geo.in_polygon computes it. The dialect spells the loop over
-        the edges."""
-        lat, lng = self.col(node.field, ":lat"), self.col(node.field, ":lng")
-        y, x = node.latitude, node.longitude
-        x1, y1, x2, y2 = self.d.ring_edge(lng, lat)
-        on_edge = _Sql(
-            f"(({x2} - {x1}) * (? - {y1}) - ({y2} - {y1}) * (? - {x1}) = 0"
-            f" AND ? BETWEEN least({x1}, {x2}) AND greatest({x1}, {x2})"
-            f" AND ? BETWEEN least({y1}, {y2}) AND greatest({y1}, {y2}))",
-            [y, x, x, y],
-        )
-        # CASE, not AND: the division must not run for a horizontal edge (PostgreSQL raises
-        # on a division by zero, and evaluates AND in any order).
-        crossing = _Sql(
-            f"CASE WHEN ({y1} > ?) <> ({y2} > ?) THEN ? < ({x2} - {x1}) * (? - {y1}) / ({y2} - {y1}) + {x1}"
-            " ELSE FALSE END",
-            [y, y, x, y],
-        )
-        return _Sql(
-            f"({lat} IS NOT NULL AND ({self.d.ring_any(lat, on_edge.text)}"
-            f" OR {self.d.ring_count(lat, crossing.text)} % 2 = 1))",
-            [*on_edge.params, *crossing.params],
-        )
-
-
-def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> _Sql:
+def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> Sql:
     """``expr IN (...)``: one parameter per value for short lists; a long list is bound as one
     list parameter, since binding 100,000 separate parameters takes seconds (and PostgreSQL
     takes 65,535 at most).
@@ -650,13 +557,13 @@ def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) ->
     index scan, Dialect.hide_in_list).
     """
     if len(values) > d.long_list:
-        return _Sql(d.in_long_list(expr), [list(values)])
+        return Sql(d.in_long_list(expr), [list(values)])
     if len(values) == 1 and not hide:
         # The same answer; DuckDB plans "IN (?)" of one parameter as a list and is slower
         # there (an edge-table lookup by pointsTo, measured in benchmarks/results Tuning).
-        return _Sql(f"{expr} = ?", list(values))
+        return Sql(f"{expr} = ?", list(values))
     listed = f"{expr} IN ({', '.join('?' * len(values))})"
-    return _Sql(d.hide_in_list(listed) if hide else listed, list(values))
+    return Sql(d.hide_in_list(listed) if hide else listed, list(values))
 
 
 def _and_items(items: tuple[n.Node, ...]) -> list[n.Node]:
@@ -669,30 +576,3 @@ def _and_items(items: tuple[n.Node, ...]) -> list[n.Node]:
         else:
             out.append(i)
     return out
-
-
-def _join(sep: str, parts: list[_Sql], empty: _Sql) -> _Sql:
-    if not parts:
-        return empty
-    if len(parts) == 1:
-        return parts[0]
-    params: list[Any] = []
-    for p in parts:
-        params.extend(p.params)
-    return _Sql("(" + sep.join(p.text for p in parts) + ")", params)
-
-
-def _sum(parts: list[_Sql]) -> _Sql:
-    """``a + b + …`` as a balanced tree of additions, parameters in the same order: DuckDB's
-    parser nests a chain of n additions n deep and refuses one past 1,000 deep (the ray
-    crossings of a polygon of a thousand points); a tree is log2(n) deep."""
-    while len(parts) > 1:
-        pairs = [parts[k : k + 2] for k in range(0, len(parts), 2)]
-        parts = [_Sql(f"({p[0].text} + {p[1].text})", [*p[0].params, *p[1].params]) if len(p) == 2 else p[0]
-                 for p in pairs]
-    return parts[0]
-
-
-def _not(inner: _Sql) -> _Sql:
-    """Two-valued negation: an unknown (NULL) inner result counts as 'no match' first."""
-    return _Sql(f"(NOT coalesce({inner.text}, FALSE))", list(inner.params))

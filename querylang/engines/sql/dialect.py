@@ -195,6 +195,13 @@ class Dialect:
         (lists indexed from 1, as in DuckDB and PostgreSQL)."""
         return f"{lng}[k]", f"{lat}[k]", f"{lng}[k + 1]", f"{lat}[k + 1]"
 
+    # A withinPolygon of more points than this binds its ring as two lists (Compiler.within_ring).
+    long_polygon = 64
+
+    def double_list(self) -> str:
+        """One bound parameter, a list of doubles, as an expression (a ring's coordinates)."""
+        raise self.unsupported("long polygons")
+
     def ring_any(self, lat: str, cond: str) -> str:
         """Some edge of the ring satisfies ``cond`` (written with :meth:`ring_edge`)."""
         raise self.unsupported("Polygon fields")
