@@ -103,3 +103,19 @@ def test_a_polygon_of_ten_thousand_points(engine) -> None:
         got = db.query("Place", where)
         assert got.ids == db.reference("Place", where).ids
         assert 0 < len(got.ids) < len(DOC["records"]["Place"])
+
+
+def test_near_sphere_through_a_pointer_filters_but_does_not_order(engine) -> None:
+    """docs/semantics.md#geo: on a dotted path it is a condition on the record reached."""
+    doc = {"classes": {"Shop": {"fields": {"loc": {"type": "GeoPoint"}}},
+                       "Item": {"fields": {"shop": {"type": "Pointer", "targetClass": "Shop"}}}},
+           "records": {"Shop": [{"objectId": "s1", "loc": {"latitude": 10, "longitude": 10}},
+                                {"objectId": "s2", "loc": {"latitude": 1, "longitude": 1}},
+                                {"objectId": "s3", "loc": {"latitude": 80, "longitude": 80}}],
+                       "Item": [{"objectId": "a", "shop": "s1"}, {"objectId": "b", "shop": "s2"}, {"objectId": "c", "shop": "s3"}]}}
+    near = {"latitude": 0, "longitude": 0, "maxDistanceInKilometers": 2000}
+    with engine() as db:
+        db.load(doc)
+        assert db.query("Shop", {"loc": {"nearSphere": near}}).ids == ["s2", "s1"]
+        assert db.query("Item", {"shop.loc": {"nearSphere": near}}).ids == ["a", "b"]
+        assert db.reference("Item", {"shop.loc": {"nearSphere": near}}).ids == ["a", "b"]
