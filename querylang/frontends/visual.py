@@ -107,7 +107,8 @@ def _group(
 def _rule(rule: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str]) -> dict[str, Any] | None:
     """One rule → a one-key filter object, or None when its value is undefined."""
     operator = rule.get("operator")
-    if operator not in VISUAL_OPERATORS:
+    # Only text names an operator: a list or an object would not even be looked up (unhashable).
+    if not isinstance(operator, str) or operator not in VISUAL_OPERATORS:
         hint = suggest(str(operator), VISUAL_OPERATORS)
         raise QueryError(f"unknown visual filter operator {operator!r}", hint=hint)
     if operator == "related to":
@@ -132,13 +133,22 @@ def _rule(rule: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[s
 def _rule_value(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
     """The input's value when the rule names an input (undefined if not given), else ``value``."""
     if rule.get("input") is not None:
-        return inputs.get(rule["input"], UNDEFINED)
+        return inputs.get(_input_name(rule), UNDEFINED)
     return rule.get("value", UNDEFINED)
+
+
+def _input_name(rule: Mapping[str, Any]) -> str:
+    """The rule's ``input``: the name of an input, so text (a list or an object there would
+    not even be looked up in ``inputs``)."""
+    name = rule["input"]
+    if not isinstance(name, str):
+        raise QueryTypeError(f"the '{rule.get('operator')}' rule's input must be an input name, got {type_name(name)}")
+    return name
 
 
 def _related_to(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
     """``related to`` → ``relatedTo: {id, key, className}``; the id comes from an input only."""
-    oid = inputs.get(rule["input"], UNDEFINED) if rule.get("input") is not None else UNDEFINED
+    oid = inputs.get(_input_name(rule), UNDEFINED) if rule.get("input") is not None else UNDEFINED
     if oid is UNDEFINED:
         return None
     out: dict[str, Any] = {"id": oid, "key": rule.get("relationProperty")}
