@@ -161,10 +161,13 @@ def parse_search(term: str, exact: bool, language: str) -> Search:
     positive: list[str] = []
     negated: list[str] = []
     for chunk in rest.split():
+        # Stop words are dropped from excluded words too, as MongoDB does: '-the fox' finds
+        # 'the fox' (docs/semantics.md#text: stop words in the search are ignored).
+        kept = [w for w in words(chunk.removeprefix("-")) if not (english and fold(w) in STOP_WORDS)]
         if chunk.startswith("-"):
-            negated += norm(words(chunk[1:]))
+            negated += norm(kept)
         else:
-            positive += [w for w in words(chunk) if not (english and fold(w) in STOP_WORDS)]
+            positive += kept
     return Search(tuple(norm(positive)), tuple(p for p in phrases if p), tuple(negated))
 
 

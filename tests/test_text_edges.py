@@ -1,0 +1,53 @@
+"""Edges of text search (querylang/features/text.py, docs/semantics.md#text) on every engine:
+the reference evaluator, DuckDB and PostgreSQL must give MongoDB's answer, and a bad search
+must be an error that says what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+RECORDS = [
+    {"objectId": "a", "t": "the quick fox"},
+    {"objectId": "b", "t": "a lazy fox"},
+    {"objectId": "c", "t": "an old dog"},
+]
+
+
+@pytest.fixture(scope="module")
+def db(engine):
+    database = engine()
+    database.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}}, "records": {"C": RECORDS}})
+    yield database
+    database.close()
+
+
+def _ids(db: Any, search: object) -> list[str]:
+    where = {"t": {"text": {"search": search}}}
+    got = sorted(db.query("C", where).ids)
+    assert got == sorted(db.reference("C", where).ids), where
+    return got
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        # Stop words in the search are ignored, excluded ones too (MongoDB filters them from
+        # its negated terms): '-the fox' is 'fox'. They excluded every record holding 'the'.
+        ("-the fox", ["a", "b"]),
+        ("fox -a", ["a", "b"]),
+        ("fox -The -AN", ["a", "b"]),
+        ({"term": "fox -the", "caseSensitive": True}, ["a", "b"]),
+        # not stop words in another language: excluded as written
+        ({"term": "fox -the", "language": "none"}, ["b"]),
+        # an excluded word that is not a stop word still excludes
+        ("fox -lazy", ["a"]),
+        # only stop words, excluded or not: nothing to find
+        ("-the", []),
+        ("the -a", []),
+    ],
+)
+def test_excluded_stop_words_are_ignored(db, search, expected):
+    assert _ids(db, search) == expected
