@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from querylang.errors import QueryError
+
 RECORDS = [
     {"objectId": "a", "t": "the quick fox"},
     {"objectId": "b", "t": "a lazy fox"},
@@ -51,3 +53,22 @@ def _ids(db: Any, search: object) -> list[str]:
 )
 def test_excluded_stop_words_are_ignored(db, search, expected):
     assert _ids(db, search) == expected
+
+
+@pytest.mark.parametrize(
+    ("search", "got"),
+    [
+        # A blank term said "should be string (got string)".
+        ("", "(got an empty string)"),
+        ("  \t\n", "(got only spaces)"),
+        ({"term": " "}, "(got only spaces)"),
+        ({"term": 3}, "(got number)"),
+        ({"language": "en"}, "(got undefined)"),
+    ],
+)
+def test_a_bad_term_says_what_is_wrong(db, search, got):
+    for run in (db.query, db.reference):
+        with pytest.raises(QueryError) as info:
+            run("C", {"t": {"text": {"search": search}}})
+        assert info.value.code == 107
+        assert f"bad $text: $term, should be string {got}" in str(info.value)

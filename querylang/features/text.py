@@ -194,7 +194,9 @@ def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
         opts = search
         search = search.get("term", UNDEFINED)
     if not isinstance(search, str) or not search.strip():
-        raise QueryTypeError(f"bad $text: $term, should be string (got {type_name(search)})", code=INVALID_JSON)
+        # A blank term is refused as well: "(got string)" would not say what is wrong with it.
+        got = type_name(search) if not isinstance(search, str) else "an empty string" if not search else "only spaces"
+        raise QueryTypeError(f"bad $text: $term, should be string (got {got})", code=INVALID_JSON)
     language = opts.get("language", "english")
     if language is UNDEFINED or language is None:
         language = "english"
