@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+import querylang
 from querylang.errors import QueryError
+from querylang.frontends.to_parse import to_parse_where, to_script
 from querylang.frontends.visual import visual_to_filter
 
 
@@ -32,3 +34,37 @@ def rule(prop, op, **kw):
 def test_malformed_visual_rules_are_query_errors(visual, message):
     with pytest.raises(QueryError, match=message):
         visual_to_filter({"combinator": "and", "rules": [visual]}, {"Title": "x", "G": "g1"})
+
+
+@pytest.fixture(scope="module")
+def text_db():
+    database = querylang.connect()
+    database.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}},
+                   "records": {"C": [{"objectId": "a", "t": "Running fox"}, {"objectId": "b", "t": "a dog"}]}})
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        {"term": "run", "language": None},
+        {"term": "run", "caseSensitive": None},
+        {"term": "run", "diacriticSensitive": None, "language": None, "caseSensitive": None},
+    ],
+)
+def test_null_text_members_survive_the_trip_to_parse_and_back(text_db, search):
+    # A null language or flag reads as left out in a filter object, and Noodl sends it to
+    # Parse as null, which Parse leaves out too; db.find refused it (107 "should be string").
+    where = {"t": {"text": {"search": search}}}
+    assert text_db.query("C", where).ids == ["a"]
+    parse_where = to_parse_where(where, schema=text_db.schema, class_name="C")
+    assert parse_where["t"]["$text"]["$search"]["$term"] == "run"
+    assert text_db.find("C", where=parse_where).ids == ["a"]
+    assert text_db.query("C", to_script(parse_where)).ids == ["a"]
+
+
+def test_a_text_member_of_the_wrong_type_is_still_refused(text_db):
+    for member, message in (("$language", "should be string"), ("$caseSensitive", "should be boolean")):
+        with pytest.raises(QueryError, match=message):
+            text_db.find("C", where={"t": {"$text": {"$search": {"$term": "run", member: 3}}}})

@@ -290,12 +290,14 @@ def _text(operand: object) -> dict[str, Any]:
     if not isinstance(term, str) or not term:
         raise QueryTypeError("bad $text: $term, should be string")
     out: dict[str, Any] = {"term": term}
-    if "$language" in search:
+    # A null member is left out, as Parse leaves it out (and as the filter object's text reads
+    # it): Noodl sends `$language: null` for a language input set to null.
+    if search.get("$language") is not None:
         if not isinstance(search["$language"], str):
             raise QueryTypeError("bad $text: $language, should be string")
         out["language"] = search["$language"]
     for flag in ("$caseSensitive", "$diacriticSensitive"):
-        if flag in search:
+        if search.get(flag) is not None:
             if not isinstance(search[flag], bool):
                 raise QueryTypeError(f"bad $text: {flag}, should be boolean")
             out[flag[1:]] = search[flag]
