@@ -73,6 +73,7 @@ TERMS = [
     '"connected connections"', '"it s"', '"don t"', '"runner was"', '"x y"', '"e cafe"',
     "-fox quick", "-the quick", "-run running", "-s don", "quick -lazy", '"quick brown" -lazy',
     "-", '""', "the a an", "ﬁnancial -ﬂows", "cafe -naive", "STRASSE -Café",
+    'fox -"quick brown"', '-"brown fox" -"lazy dog" quick', "quick -the",
 ]  # fmt: skip
 
 

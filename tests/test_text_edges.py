@@ -72,3 +72,25 @@ def test_a_bad_term_says_what_is_wrong(db, search, got):
             run("C", {"t": {"text": {"search": search}}})
         assert info.value.code == 107
         assert f"bad $text: $term, should be string {got}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        # A -"quoted phrase" excludes the phrase, as in MongoDB; the quotes alone were read, so
+        # it became a phrase every record had to hold: the opposite answer.
+        ('fox -"quick fox"', ["b"]),
+        ('-"quick fox" fox', ["b"]),
+        ('fox dog -"lazy fox"-"quick fox"', ["c"]),  # the exclusion lasts to the next space
+        ('-"quick fox"', []),  # nothing to find, as with excluded words alone
+        ('"lazy fox" -"quick fox"', ["b"]),
+        ('"lazy fox" -"LAZY fox"', []),
+        ({"term": 'fox -"Quick fox"', "caseSensitive": True}, ["a", "b"]),
+        ({"term": 'fox -"quick fox"', "caseSensitive": True}, ["b"]),
+        # a "-" not after a space is a separator, not an exclusion
+        ('fox x-"quick fox"', ["a"]),
+        ('fox - "quick fox"', ["a"]),
+    ],
+)
+def test_an_excluded_phrase_is_excluded(db, search, expected):
+    assert _ids(db, search) == expected

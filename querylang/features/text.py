@@ -1,10 +1,11 @@
 """Text search (docs/semantics.md#text): MongoDB's meaning, on the named String field.
 
-A search term is split into words, ``"quoted phrases"`` and ``-negated`` words. A record
-matches when it holds none of the negated words and either every phrase (when there are
-phrases) or at least one of the words. Words are compared as English Snowball stems of their
-case- and diacritic-folded forms, after dropping English stop words; with ``caseSensitive``
-or ``diacriticSensitive`` words are compared exactly as written (no folding, no stemming).
+A search term is split into words, ``"quoted phrases"`` and ``-negated`` words and phrases.
+A record matches when it holds none of the negated words and phrases and either every phrase
+(when there are phrases) or at least one of the words. Words are compared as English Snowball
+stems of their case- and diacritic-folded forms, after dropping English stop words; with
+``caseSensitive`` or ``diacriticSensitive`` words are compared exactly as written (no
+folding, no stemming).
 Other languages than English are not stemmed.
 
 The store keeps each String field's words as ``" w1 w2 … "`` text (stems and raw words), so SQL
@@ -139,11 +140,12 @@ def word_columns(text: str) -> tuple[str, str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    """A parsed search term: words to find (any), phrases (all), words to exclude."""
+    """A parsed search term: words to find (any), phrases (all), words and phrases to exclude."""
 
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
     negated: tuple[str, ...]
+    negated_phrases: tuple[tuple[str, ...], ...] = ()
 
 
 def parse_search(term: str, exact: bool, language: str) -> Search:
@@ -156,19 +158,58 @@ def parse_search(term: str, exact: bool, language: str) -> Search:
         ws = [w for w in ws if fold(w)]
         return [stem(w) if english else fold(w) for w in ws]
 
-    phrases = [tuple(norm(words(p))) for p in re.findall(r'"([^"]*)"', term)]
-    rest = re.sub(r'"[^"]*"?', " ", term)
-    positive: list[str] = []
-    negated: list[str] = []
-    for chunk in rest.split():
+    def kept(pieces: list[str]) -> list[str]:
         # Stop words are dropped from excluded words too, as MongoDB does: '-the fox' finds
         # 'the fox' (docs/semantics.md#text: stop words in the search are ignored).
-        kept = [w for w in words(chunk.removeprefix("-")) if not (english and fold(w) in STOP_WORDS)]
-        if chunk.startswith("-"):
-            negated += norm(kept)
-        else:
-            positive += kept
-    return Search(tuple(norm(positive)), tuple(p for p in phrases if p), tuple(negated))
+        return [w for piece in pieces for w in words(piece) if not (english and fold(w) in STOP_WORDS)]
+
+    pieces = _pieces(term)
+    phrases = [tuple(norm(words(p))) for p in pieces.phrases]
+    negated_phrases = [tuple(norm(words(p))) for p in pieces.negated_phrases]
+    return Search(tuple(norm(kept(pieces.words))), tuple(p for p in phrases if p), tuple(norm(kept(pieces.negated))),
+                  tuple(p for p in negated_phrases if p))
+
+
+@dataclass(slots=True)
+class _Pieces:
+    """A term's text, as written, by role (``parse_search`` finds the words in it)."""
+
+    words: list[str]
+    phrases: list[str]
+    negated: list[str]
+    negated_phrases: list[str]
+
+
+def _pieces(term: str) -> _Pieces:
+    """Split a term as MongoDB's text query parser does: a ``-`` after a space (or first)
+    excludes what follows up to the next space, a ``"phrase"`` included (``-"a b"`` excludes
+    the phrase; taking the quotes alone made it a phrase every record must hold). A ``-``
+    inside a word is a separator. An unclosed quote ends the term."""
+    out = _Pieces([], [], [], [])
+    negation, after_space, i = False, True, 0
+    while i < len(term):
+        c = term[i]
+        if c.isspace():
+            after_space, i = True, i + 1
+            continue
+        if c == "-":
+            negation = negation or after_space
+            after_space, i = False, i + 1
+            continue
+        negation = negation and not after_space
+        if c == '"':
+            end = term.find('"', i + 1)
+            if end < 0:
+                break
+            (out.negated_phrases if negation else out.phrases).append(term[i + 1 : end])
+            after_space, i = False, end + 1
+            continue
+        j = i
+        while j < len(term) and not term[j].isspace() and term[j] not in '-"':
+            j += 1
+        (out.negated if negation else out.words).append(term[i:j])
+        after_space, i = False, j
+    return out
 
 
 def doc_tokens(text: str, exact: bool, language: str) -> list[str]:
@@ -220,7 +261,7 @@ def text_matches(text: str | None, node: n.Text) -> bool:
     exact = node.case_sensitive or node.diacritic_sensitive
     s = parse_search(node.term, exact, node.language)
     tokens = doc_tokens(text, exact, node.language)
-    if any(w in tokens for w in s.negated):
+    if any(w in tokens for w in s.negated) or any(_has_run(tokens, p) for p in s.negated_phrases):
         return False
     if s.phrases:
         return all(_has_run(tokens, p) for p in s.phrases)

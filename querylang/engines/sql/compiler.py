@@ -541,6 +541,7 @@ class Compiler(GeoTerms):
 
         parts: list[Sql] = [Sql(f"{col} IS NOT NULL")]
         parts += [not_sql(has([w])) for w in s.negated]
+        parts += [not_sql(has(list(p))) for p in s.negated_phrases]
         if s.phrases:
             parts += [has(list(p)) for p in s.phrases]
         else:
