@@ -68,3 +68,35 @@ def test_a_text_member_of_the_wrong_type_is_still_refused(text_db):
     for member, message in (("$language", "should be string"), ("$caseSensitive", "should be boolean")):
         with pytest.raises(QueryError, match=message):
             text_db.find("C", where={"t": {"$text": {"$search": {"$term": "run", member: 3}}}})
+
+
+@pytest.fixture(scope="module")
+def object_db():
+    database = querylang.connect()
+    database.load({"classes": {"Post": {"fields": {"meta": {"type": "Object"}, "up": {"type": "Pointer", "targetClass": "Post"}}}},
+                   "records": {"Post": [{"objectId": "p1", "meta": {"a": {"x": 1}, "b": {}}},
+                                        {"objectId": "p2", "meta": {"a": 2}, "up": "p1"},
+                                        {"objectId": "p3", "up": "p2"}]}})
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(
+    ("filt", "expected"),
+    [
+        # Into an Object field an object with no operator word is a value to equal (db.query);
+        # to_parse_where read it as operators: {} vanished from the where (every record
+        # matched) and {x: 1} was refused as an unknown operator.
+        ({"meta.b": {}}, ["p1"]),
+        ({"meta.a": {}}, []),
+        ({"meta.a": {"x": 1}}, ["p1"]),
+        ({"up.meta.b": {}}, ["p2"]),
+        ({"up.meta.a": {"x": 1}}, ["p2"]),
+        ({"meta.a": {"equalTo": {"x": 1}}}, ["p1"]),
+    ],
+)
+def test_an_object_value_on_an_object_path_keeps_its_meaning(object_db, filt, expected):
+    assert object_db.query("Post", filt).ids == expected
+    where = to_parse_where(filt, schema=object_db.schema, class_name="Post")
+    assert object_db.find("Post", where=where).ids == expected
+    assert object_db.query("Post", to_script(where)).ids == expected

@@ -364,6 +364,10 @@ def _path_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     does, so absent and dangling pointers keep its meaning (docs/semantics.md#pointer-paths)."""
     head, rest = key.split(".", 1)
     ftype, target = ctx.field_type(head)
+    if ftype == "Object" and not is_operator_object(value, "ObjectPath"):
+        # Into an Object field an object without operator words is a value to equal, as
+        # build.py reads it: read as operators, {} vanished (every record) and {x: 1} was refused.
+        return _compare_out(key, "equalTo", value, None, None)
     if ftype != "Pointer" or target is None or ctx.schema is None:
         return _field_out(key, value, _Ctx(ctx.schema, None, ctx.pointer_classes))  # Parse's own dot notation
     sub_ctx = ctx.target(target)
