@@ -100,3 +100,22 @@ def test_an_object_value_on_an_object_path_keeps_its_meaning(object_db, filt, ex
     where = to_parse_where(filt, schema=object_db.schema, class_name="Post")
     assert object_db.find("Post", where=where).ids == expected
     assert object_db.query("Post", to_script(where)).ids == expected
+
+
+@pytest.mark.parametrize(
+    ("script", "line", "column", "message"),
+    [
+        # Without a schema to_parse_where checks only what it translates; its errors pointed at
+        # where(...) (line 1, column 1), naming no field.
+        ('where({ u: { equalTo: 1 },\n   t: { text: "fox" } })', 2, 9, "text needs {search: 'term'}"),
+        ('where({ or: [{ u: 1 }, { t: { containedIn: "x" } }] })', 1, 31, "containedIn needs an array"),
+        ("where({ t: { exists: true, matchesRegex: 3 } })", 1, 28, "matchesRegex needs a string"),
+        ("where({ u: 1, relatedTo: { id: 3 } })", 1, 15, "Must provide key"),
+        ("where({ t: { nearSphere: 3 } })", 1, 14, "nearSphere needs GeoPoints"),
+    ],
+)
+def test_to_parse_where_errors_point_at_the_key(script, line, column, message):
+    with pytest.raises(QueryError) as info:
+        to_parse_where(script)
+    assert (info.value.line, info.value.column) == (line, column)
+    assert message in info.value.message

@@ -19,7 +19,7 @@ from querylang.frontends.filters import build_where, related_to_id_key
 from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.parse_rest import MERGED_LISTS, where_to_filter
 from querylang.frontends.unparse import value as script_value
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, iso_ms, type_name
 from querylang.model.operators import (
     DISTANCE_UNITS,
     FIELD_OPERATORS,
@@ -106,23 +106,36 @@ def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
         raise QueryTypeError(f"a filter must be an object, got {type_name(filt)}")
     parts: list[tuple[str, Any]] = []
     for key, value in filt.items():
-        if key in ("and", "or", "nor"):
-            logic = _logic_out(key, value, ctx)
-            if logic is not None:
-                parts.append(("$" + key, logic))
-        elif key == "idEqualTo":
-            if value is UNDEFINED:
-                raise QueryError("idEqualTo needs an id (the input is undefined)")
-            parts.append(("objectId", {"$eq": _id_of(value, "idEqualTo")[0]}))
-        elif key == "idContainedIn":
-            if value is UNDEFINED:
-                raise QueryError("idContainedIn needs a list of ids (the input is undefined)")
-            parts.append(("objectId", {"$in": [i for i, _ in _ids_of(value, "idContainedIn")]}))
-        elif key == "relatedTo":
-            parts.append(("$relatedTo", _related_out(value, ctx)))
-        elif value is not UNDEFINED:
-            parts.extend(_field_out(key, value, ctx))
+        try:
+            parts.extend(_key_out(key, value, ctx))
+        except QueryError as exc:
+            raise _at(exc, filt, key) from None
     return _merge(parts)
+
+
+def _key_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
+    """One key of a filter object as ``(key, constraint)`` parts for :func:`_merge`."""
+    if key in ("and", "or", "nor"):
+        logic = _logic_out(key, value, ctx)
+        return [("$" + key, logic)] if logic is not None else []
+    if key == "idEqualTo":
+        if value is UNDEFINED:
+            raise QueryError("idEqualTo needs an id (the input is undefined)")
+        return [("objectId", {"$eq": _id_of(value, "idEqualTo")[0]})]
+    if key == "idContainedIn":
+        if value is UNDEFINED:
+            raise QueryError("idContainedIn needs a list of ids (the input is undefined)")
+        return [("objectId", {"$in": [i for i, _ in _ids_of(value, "idContainedIn")]})]
+    if key == "relatedTo":
+        return [("$relatedTo", _related_out(value, ctx))]
+    return _field_out(key, value, ctx) if value is not UNDEFINED else []
+
+
+def _at(exc: QueryError, obj: object, key: str) -> QueryError:
+    """The error placed at ``key`` where the script wrote it (a script's objects know where
+    their keys are); without this it pointed at where(...), naming no field."""
+    pos = (obj.positions.get(key) or obj.pos) if isinstance(obj, JSObject) else None
+    return exc.at(*pos) if pos else exc
 
 
 def _logic_out(key: str, value: object, ctx: _Ctx) -> list[dict[str, Any]] | None:
@@ -203,7 +216,10 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
             raise QueryError(
                 f"unknown operator '{op}' on '{key}' (for equality with an object use equalTo)", hint=hint
             )
-        parts.extend(_op_out(key, op, operand, value, ftype, target, ctx))
+        try:
+            parts.extend(_op_out(key, op, operand, value, ftype, target, ctx))
+        except QueryError as exc:
+            raise _at(exc, value, op) from None
     if "options" in value and "matchesRegex" not in value:
         raise QueryError("'options' goes with matchesRegex")
     return parts
