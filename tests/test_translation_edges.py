@@ -119,3 +119,11 @@ def test_to_parse_where_errors_point_at_the_key(script, line, column, message):
         to_parse_where(script)
     assert (info.value.line, info.value.column) == (line, column)
     assert message in info.value.message
+
+
+@pytest.mark.parametrize("filt", [{"title": {}}, {"score": {}, "title": {"equalTo": "x"}}, {"or": [{"a.b": {}}, {"c": 1}]}])
+def test_an_empty_operator_object_is_not_dropped_without_a_schema(filt):
+    # db.query refuses {field: {}} ("no operator given"); without a schema to_parse_where
+    # dropped it, so the where it gave selected every record.
+    with pytest.raises(QueryError, match="no operator given for"):
+        to_parse_where(filt)

@@ -207,6 +207,9 @@ def _field_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     if not is_operator_object(value, ftype):
         return _compare_out(key, "equalTo", value, ftype, target)
     assert isinstance(value, Mapping)
+    if not value:
+        # As db.query refuses it: dropped, the condition would select every record.
+        raise QueryError(f"no operator given for '{key}'", hint="for equality with an empty object use equalTo: {}")
     parts: list[tuple[str, Any]] = []
     for op, operand in value.items():
         if operand is UNDEFINED or op == "options":
