@@ -127,3 +127,32 @@ def test_an_empty_operator_object_is_not_dropped_without_a_schema(filt):
     # dropped it, so the where it gave selected every record.
     with pytest.raises(QueryError, match="no operator given for"):
         to_parse_where(filt)
+
+
+@pytest.fixture(scope="module")
+def dated_db():
+    database = querylang.connect()
+    database.load({"classes": {"Post": {"fields": {"at": {"type": "Date"}}}},
+                   "records": {"Post": [{"objectId": "p1", "at": "2023-12-31T23:59:59Z"},
+                                        {"objectId": "p2", "at": "2024-03-01T00:00:00Z"},
+                                        {"objectId": "p3", "at": "2024-07-01T00:00:00Z"}]}})
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("2024", ["p2", "p3"]), ("2024-06", ["p3"]), (" 2024-06 ", ["p3"])])
+def test_a_visual_date_value_reads_as_new_date_does(dated_db, value, expected):
+    # Noodl makes a Date property's value a Date with new Date(value.toString()), which reads
+    # a year alone or a year and month (as a script's new Date(...) does here); the visual
+    # filter refused them ("cannot read '2024' as a date").
+    visual = {"combinator": "and", "rules": [rule("at", "greater than or equal to", input="From")]}
+    assert dated_db.query("Post", visual=visual, inputs={"From": value}).ids == expected
+    script = "where({ at: { greaterThanOrEqualTo: new Date(Inputs.From) } })"
+    assert dated_db.query("Post", script, inputs={"From": value}).ids == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [("+012024-01-01", "outside years 1-9999"), ("2024-13", "cannot read")])
+def test_a_visual_date_value_out_of_reach_is_a_query_error(dated_db, value, message):
+    visual = {"combinator": "and", "rules": [rule("at", "equal to", value=value)]}
+    with pytest.raises(QueryError, match=message):
+        dated_db.query("Post", visual=visual)

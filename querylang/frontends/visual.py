@@ -39,10 +39,11 @@ from typing import Any
 
 from querylang.errors import LimitExceeded, QueryError, QueryTypeError
 from querylang.frontends.filters import MAX_FILTER_DEPTH
-from querylang.model.jsvalues import UNDEFINED, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
 from querylang.model.values import date_from
+from querylang.script.dates import parse_date
 
 __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
 
@@ -162,6 +163,14 @@ def _as_date(prop: str, value: Any) -> Any:
     if value is None:
         return None
     d = date_from(value)
+    if d is None and isinstance(value, str):
+        # What new Date(text) reads, as a script's: ISO forms without a day or a month too
+        # ('2024', '2024-06'), which Noodl's new Date(value.toString()) takes.
+        js = JSDate(parse_date(value))
+        try:
+            d = date_from(js)
+        except OverflowError:
+            raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is outside years 1-9999") from None
     if d is None:
         raise QueryTypeError(f"'{prop}' is a Date: cannot read {value!r:.60} as a date")
     return d
