@@ -155,14 +155,15 @@ def test_combined_with_other_filters_and_negated(in_place: querylang.Database) -
 def test_random_terms_equal_the_reference(data: st.DataObject, in_place: querylang.Database) -> None:
     vocab = sorted({w for t in TEXTS for w in text.words(t)} | {"runs", "ran", "stops", "zzz"})
     word = st.sampled_from(vocab).map(lambda w: w.upper() if len(w) % 3 == 0 else w)
-    chunk = st.one_of(word, word.map(lambda w: "-" + w), st.lists(word, min_size=1, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'))
+    phrase = st.lists(word, min_size=1, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"')
+    chunk = st.one_of(word, word.map(lambda w: "-" + w), phrase, phrase.map(lambda p: "-" + p))
     term = " ".join(data.draw(st.lists(chunk, min_size=1, max_size=4)))
     _same(in_place, _search(term))
 
 
 def test_exact_and_other_language_searches_still_answer(in_place: querylang.Database) -> None:
     for opts in ({"caseSensitive": True}, {"diacriticSensitive": True}, {"language": "none"}):
-        for term in ("Café", "cafe", "Straße", '"quick brown"', "-fox quick"):
+        for term in ("Café", "cafe", "Straße", '"quick brown"', "-fox quick", 'fox -"Quick brown"', 'fox -"quick brown"'):
             _same(in_place, _search(term, **opts))
 
 
