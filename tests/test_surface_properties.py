@@ -187,18 +187,18 @@ def _doc_words(doc: dict[str, Any]) -> list[str]:
 
 @st.composite
 def search_terms(draw: st.DrawFn, words: list[str]) -> str:
-    """Words the records hold (mostly), stop words and pool words; some negated, some quoted."""
+    """Words the records hold (mostly), stop words and pool words; some negated, some quoted, some both."""
     word = st.one_of(st.sampled_from(words), st.sampled_from(words), st.sampled_from(WORDS), st.sampled_from(STOP)) \
         if words else st.one_of(st.sampled_from(WORDS), st.sampled_from(STOP))
     parts = []
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(("word", "word", "word", "neg", "phrase")))
+        kind = draw(st.sampled_from(("word", "word", "word", "neg", "phrase", "negphrase")))
         if kind == "word":
             parts.append(draw(word))
         elif kind == "neg":
             parts.append("-" + draw(word))
         else:
-            parts.append('"' + " ".join(draw(st.lists(word, min_size=1, max_size=3))) + '"')
+            parts.append(("-" if kind == "negphrase" else "") + '"' + " ".join(draw(st.lists(word, min_size=1, max_size=3))) + '"')
     term = " ".join(parts)
     return term if term.strip() else "x"
 
