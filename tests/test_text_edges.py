@@ -94,3 +94,23 @@ def test_a_bad_term_says_what_is_wrong(db, search, got):
 )
 def test_an_excluded_phrase_is_excluded(db, search, expected):
     assert _ids(db, search) == expected
+
+
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        # A misspelt option was ignored: the search ran without it and answered differently.
+        ({"term": "Quick", "caseSensitve": True}, "unknown key 'caseSensitve' in text.search (did you mean 'caseSensitive'?)"),
+        ({"term": "fox", "Language": "none"}, "unknown key 'Language' in text.search (did you mean 'language'?)"),
+    ],
+)
+def test_a_misspelt_search_option_is_an_error(db, search, message):
+    for run in (db.query, db.reference):
+        with pytest.raises(QueryError) as info:
+            run("C", {"t": {"text": {"search": search}}})
+        assert message in str(info.value)
+
+
+def test_a_misspelt_text_key_is_an_error(db):
+    with pytest.raises(QueryError, match="unknown key 'languge' in text"):
+        db.query("C", {"t": {"text": {"search": "fox", "languge": "none"}}})
