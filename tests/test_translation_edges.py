@@ -156,3 +156,12 @@ def test_a_visual_date_value_out_of_reach_is_a_query_error(dated_db, value, mess
     visual = {"combinator": "and", "rules": [rule("at", "equal to", value=value)]}
     with pytest.raises(QueryError, match=message):
         dated_db.query("Post", visual=visual)
+
+
+def test_visual_rules_may_be_a_python_tuple():
+    # A tuple of rules was refused with "'rules' must be an array, got array" (a tuple's type
+    # name is array), though the sorting list and containedIn take tuples.
+    visual = {"combinator": "or", "rules": (rule("a", "exist"), rule("b", "equal to", value=1))}
+    assert visual_to_filter(visual) == {"or": [{"a": {"exists": True}}, {"b": {"equalTo": 1}}]}
+    with pytest.raises(QueryError, match="'rules' must be an array, got string"):
+        visual_to_filter({"combinator": "and", "rules": "a"})

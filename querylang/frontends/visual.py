@@ -95,7 +95,7 @@ def _group(
     if combinator not in COMBINATORS:
         raise QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
     rules = group.get("rules", [])
-    if not isinstance(rules, list):
+    if not isinstance(rules, list | tuple):  # a Python tuple too: "must be an array, got array" said nothing
         raise QueryTypeError(f"'rules' must be an array, got {type_name(rules)}")
     kept = [f for f in (_node(r, inputs, date_fields, depth) for r in rules) if f is not None]
     if not kept:
