@@ -165,3 +165,20 @@ def test_visual_rules_may_be_a_python_tuple():
     assert visual_to_filter(visual) == {"or": [{"a": {"exists": True}}, {"b": {"equalTo": 1}}]}
     with pytest.raises(QueryError, match="'rules' must be an array, got string"):
         visual_to_filter({"combinator": "and", "rules": "a"})
+
+
+@pytest.mark.parametrize(
+    ("filt", "message"),
+    [
+        # The pseudo-type of a dot path leaked as "is an ObjectPath", and polygonContains wrote
+        # "is a ObjectPath" / "is a Object".
+        ({"meta.a": {"text": {"search": "x"}}}, "'meta.a' is a path into an Object field"),
+        ({"meta.a": {"pointsTo": "p1"}}, "'meta.a' is a path into an Object field"),
+        ({"meta.a": {"polygonContains": {"latitude": 1, "longitude": 1}}}, "'meta.a' is a path into an Object field"),
+        ({"meta": {"polygonContains": {"latitude": 1, "longitude": 1}}}, "'meta' is an Object"),
+    ],
+)
+def test_type_errors_name_a_path_as_such(object_db, filt, message):
+    with pytest.raises(QueryError) as info:
+        object_db.query("Post", filt)
+    assert message in str(info.value)

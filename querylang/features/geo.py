@@ -60,7 +60,7 @@ def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node
     if op == "polygonContains":
         if field.type != "Polygon":
             raise QueryTypeError(
-                f"polygonContains needs a Polygon field; '{field.name}' is a {field.type}", code=INCORRECT_TYPE
+                f"polygonContains needs a Polygon field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE
             )
         if isinstance(operand, Mapping):
             unknown = set(operand) - {"latitude", "longitude", "__type"}

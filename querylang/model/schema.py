@@ -47,6 +47,8 @@ ACL_FIELD = "ACL"
 def a_type(type_name: str | None) -> str:
     """A field type with its article, for messages: "an Array", "a String"."""
     name = str(type_name)
+    if name == "ObjectPath":  # the pseudo-field of a dot path: no type a user writes
+        return "a path into an Object field"
     return ("an " if name[:1] in ("A", "E", "I", "O", "U") else "a ") + name
 
 
