@@ -167,10 +167,9 @@ def _as_date(prop: str, value: Any) -> Any:
         # What new Date(text) reads, as a script's: ISO forms without a day or a month too
         # ('2024', '2024-06'), which Noodl's new Date(value.toString()) takes.
         js = JSDate(parse_date(value))
-        try:
-            d = date_from(js)
-        except OverflowError:
-            raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is outside years 1-9999") from None
+        d = date_from(js)
+        if d is None and js.valid:  # a JavaScript Date no record's date can hold
+            raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is outside years 1-9999")
     if d is None:
         raise QueryTypeError(f"'{prop}' is a Date: cannot read {value!r:.60} as a date")
     return d
