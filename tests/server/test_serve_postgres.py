@@ -1,0 +1,238 @@
+"""`querylang serve --db postgresql://...`: the same requests answered as on DuckDB over the same
+data, and the failures that are PostgreSQL's own (a lock past the query timeout, a role without
+write rights, a server stopped and started again, many requests at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import querylang
+from querylang.engines.postgres.cluster import Cluster
+
+from ..pg import cluster_sql, fresh_url
+from .conftest import NOTES, headers
+from .live import LiveServer, start
+
+
+def ptr(cls: str, oid: str) -> dict[str, str]:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+def load_same(db: querylang.Database, sample_doc: dict) -> querylang.Database:
+    """make_db's data, with the Notes' dates fixed (loaded at different moments otherwise)."""
+    notes = copy.deepcopy(NOTES)
+    for r in notes["records"]["Note"]:
+        r["createdAt"] = "2024-01-01T00:00:00.000Z"
+    db.load(copy.deepcopy(sample_doc))
+    db.load(notes)
+    return db
+
+
+def schema_of(url: str) -> str:
+    return urllib.parse.unquote(url).split("search_path=")[1]
+
+
+@pytest.fixture(scope="module")
+def pair(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Read-only servers over the same data: (DuckDB, PostgreSQL)."""
+    duck = start(load_same(querylang.connect(), sample_doc), acl_field="acl")
+    pg = start(load_same(querylang.connect(fresh_url(pg_cluster)), sample_doc), acl_field="acl")
+    yield duck, pg
+    for srv in (duck, pg):
+        srv.stop()
+        srv.db.close()
+
+
+@pytest.fixture
+def fresh_pair(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
+    duck = start(load_same(querylang.connect(), sample_doc), acl_field="acl")
+    pg = start(load_same(querylang.connect(fresh_url(pg_cluster)), sample_doc), acl_field="acl")
+    yield duck, pg
+    for srv in (duck, pg):
+        srv.stop()
+        srv.db.close()
+
+
+@pytest.fixture
+def pg_server(sample_doc: dict, pg_cluster: Cluster) -> Iterator[Callable[..., tuple[LiveServer, str]]]:
+    """Servers over a fresh PostgreSQL schema holding the data, opened as ``connect(**kw)`` says
+    (``role=`` opens it as another role); returned with the schema's URL."""
+    started: list[LiveServer] = []
+
+    def make(role: str | None = None, **kw: Any) -> tuple[LiveServer, str]:
+        url = fresh_url(pg_cluster)
+        load_same(querylang.connect(url), sample_doc).close()
+        if role is not None:
+            cluster_sql(pg_cluster, f"DROP ROLE IF EXISTS {role}")
+            cluster_sql(pg_cluster, f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema_of(url)} TO {role}; "
+                                    f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_of(url)} TO {role}")
+        srv = start(querylang.connect(url.replace("postgres@", f"{role}@") if role else url, **kw), acl_field="acl")
+        started.append(srv)
+        return srv, url
+
+    yield make
+    for srv in started:
+        srv.stop()
+        srv.db.close()
+
+
+def call(srv: LiveServer, method: str, path: str, master: bool = False, timeout: float = 30, **kw: Any) -> tuple[int, Any]:
+    r = httpx.request(method, srv.url + path, headers=headers(master), timeout=timeout, **kw)
+    return r.status_code, r.json()
+
+
+def where(w: dict[str, Any], **params: Any) -> dict[str, Any]:
+    return {"params": {"where": json.dumps(w), **params}}
+
+
+# (method, path, master key, request) answered the same on both engines.
+READS: list[tuple[str, str, bool, dict[str, Any]]] = [
+    ("GET", "/classes/Post", False, where({"score": {"$gt": 10}}, order="-score,title")),
+    ("GET", "/classes/Post", False, where({"title": {"$regex": "^p", "$options": "i"}}, order="title", keys="title,score")),
+    ("GET", "/classes/Post", False, {"params": {"order": "publishedAt", "limit": 5, "skip": 3, "count": 1}}),
+    ("GET", "/classes/Post", False, {"params": {"order": "-publishedAt", "limit": 50}}),
+    ("GET", "/classes/Post", False, {"params": {"order": "meta.views,objectId", "limit": 50}}),
+    ("GET", "/classes/Post", False, where({"location": {"$nearSphere": {"__type": "GeoPoint", "latitude": 30, "longitude": -100}}}, limit=10)),
+    ("GET", "/classes/Post", False, where({"nums": {"$gt": 2}}, order="objectId")),
+    ("GET", "/classes/Post", False, where({"meta.lang": "en"}, order="objectId", excludeKeys="body,meta")),
+    ("GET", "/classes/Post", False, where({"body": {"$text": {"$search": {"$term": "parse"}}}}, order="objectId")),
+    ("GET", "/classes/Post", False, where({"author": {"$inQuery": {"where": {"age": {"$gt": 30}}, "className": "User"}}},
+                                          order="objectId", include="author")),
+    ("GET", "/classes/Post", False, where({"$relatedTo": {"object": ptr("Group", "g1"), "key": "posts"}}, order="objectId")),
+    ("GET", "/classes/Group", False, where({"$relatedTo": {"object": ptr("Group", "g1"), "key": "posts"}},
+                                           redirectClassNameForKey="posts", order="objectId")),
+    ("GET", "/classes/Group", False, where({"posts": {"$inQuery": {"className": "Post", "where": {"score": {"$gt": 10}}}}},
+                                           keys="name", order="name")),
+    ("GET", "/classes/Comment", False, where({"Owner.score": {"$gte": 5}}, order="objectId", include="Owner,Owner.author", limit=10)),
+    ("GET", "/classes/Comment", False, {"params": {"keys": "Owner.title", "limit": 5, "order": "objectId"}}),
+    ("GET", "/classes/Comment", False, {"params": {"excludeKeys": "text,Owner.title", "limit": 5, "order": "objectId"}}),
+    ("GET", "/classes/Comment", False, where({"Owner": {"$select": {"query": {"className": "Post", "where": {"score": {"$gt": 5}}},
+                                                                    "key": "objectId"}}}, count=1, limit=0)),
+    ("GET", "/classes/Note", False, {"params": {"order": "rank", "count": 1}}),
+    ("GET", "/classes/Note", True, {"params": {"order": "rank", "count": 1, "skip": 1, "limit": 3}}),
+    ("GET", "/classes/Note", False, {"params": {"order": "-rank", "include": "about", "skip": 1, "limit": 2, "count": 1}}),
+    ("GET", "/classes/Note", False, where({"about": {"$inQuery": {"className": "Note", "where": {}}}})),
+    ("GET", "/classes/Note/n3", False, {}),
+    ("GET", "/classes/Note/n3", True, {}),
+    ("GET", "/classes/Note/n6", False, {"params": {"include": "about"}}),
+    ("GET", "/classes/Post/p001", False, {"params": {"include": "author", "keys": "title,author.name"}}),
+    ("GET", "/classes/Group/g1", False, {}),
+    ("POST", "/classes/Comment", False, {"content": json.dumps({"_method": "GET", "_ApplicationId": "test-app",
+                                                                 "where": {"likes": {"$gte": 20}}, "order": "objectId",
+                                                                 "limit": 5, "skip": 2, "count": 1})}),
+    ("GET", "/classes/Post", False, where({"score": {"$gt": "x"}})),
+    ("GET", "/classes/Post", False, where({"nope": 1})),
+    ("GET", "/classes/Post", False, where({"title": {"$regex": "("}})),
+    ("GET", "/classes/Post", False, where({"title": "a\u0000b"})),
+    ("GET", "/classes/Post", False, where({"acl": 1})),
+    ("GET", "/classes/Post", False, {"params": {"order": "tags"}}),
+    ("GET", "/classes/Post", False, {"params": {"limit": "abc"}}),
+    ("GET", "/classes/Post", False, {"params": {"skip": 10**20}}),
+    ("GET", "/classes/Post", False, where({"score": {"$in": [1e308, -1e308]}})),
+    ("GET", "/classes/Post", False, where({"publishedAt": {"$gt": {"__type": "Date", "iso": "0001-01-01T00:00:00.000Z"}}}, count=1, limit=0)),
+    ("GET", "/classes/Posts", False, {}),
+    ("GET", "/schemas/Post", True, {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "master", "request_"), READS)
+def test_reads_answer_as_on_duckdb(pair: tuple[LiveServer, LiveServer], method: str, path: str, master: bool,
+                                   request_: dict[str, Any]) -> None:
+    duck, pg = pair
+    assert call(pg, method, path, master, **request_) == call(duck, method, path, master, **request_)
+
+
+WRITES: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/classes/Post", {"objectId": "zz1", "title": "t", "score": 1.5, "tags": ["a", 1, True], "nums": [1, 2],
+                               "meta": {"a": {"b": [1]}}, "author": ptr("User", "u01"),
+                               "publishedAt": {"__type": "Date", "iso": "2020-01-01T00:00:00.123Z"},
+                               "location": {"__type": "GeoPoint", "latitude": 1, "longitude": 2}}),
+    ("PUT", "/classes/Post/zz1", {"score": {"__op": "Increment", "amount": 2.25},
+                                  "tags": {"__op": "AddUnique", "objects": [1.0, "b", {"x": 1}]},
+                                  "nums": {"__op": "Remove", "objects": [1]}, "meta": {"__op": "Delete"}}),
+    ("PUT", "/classes/Post/zz1", {"nums": {"__op": "Add", "objects": [3, 3]}, "title": "é\U0001f600\u2028"}),
+    ("PUT", "/classes/Post/zz1", {"score": {"__op": "Increment", "amount": 1e308}}),
+    ("PUT", "/classes/Post/zz1", {"score": {"__op": "Increment", "amount": 1e308}}),
+    ("PUT", "/classes/Post/zz1", {"publishedAt": {"__type": "Date", "iso": "9999-12-31T23:59:59.999Z"}}),
+    ("PUT", "/classes/Group/g1", {"posts": {"__op": "AddRelation", "objects": [ptr("Post", "zz1"), ptr("Post", "zz1")]}}),
+    ("PUT", "/classes/Group/g2", {"posts": {"__op": "Batch", "ops": [
+        {"__op": "RemoveRelation", "objects": [ptr("Post", "p001")]}, {"__op": "AddRelation", "objects": [ptr("Post", "zz1")]}]}}),
+    ("PUT", "/classes/Group/nope", {"name": "x"}),
+    ("POST", "/classes/Post", {"objectId": "p001"}),
+    ("PUT", "/classes/Note/n3", {"ACL": {"*": {"read": True}}}),
+    ("POST", "/classes/Note", {"objectId": "nn", "ACL": {"*": {"read": True, "write": False}}, "title": "new"}),
+    ("POST", "/batch", {"requests": [
+        {"method": "POST", "path": "/parse/classes/Comment", "body": {"objectId": "cb1", "text": "b", "Owner": ptr("Post", "p002")}},
+        {"method": "PUT", "path": "/parse/classes/Comment/cb1", "body": {"likes": {"__op": "Increment", "amount": 1}}},
+        {"method": "PUT", "path": "/parse/classes/Comment/cb1", "body": {"likes": {"__op": "Increment", "amount": "x"}}},
+        {"method": "POST", "path": "/parse/classes/Comment", "body": {"objectId": "cb1"}},
+        {"method": "DELETE", "path": "/parse/classes/Comment/c001"},
+        {"method": "GET", "path": "/parse/classes/Comment/cb1"},
+    ]}),
+    ("DELETE", "/classes/Post/p008", {}),
+    ("DELETE", "/classes/Post/zz1", {}),
+    ("DELETE", "/classes/Post/zz1", {}),
+]
+# What each write leaves, read back.
+AFTER = [
+    ("/classes/Post", {"order": "objectId", "limit": 1000, "include": "author"}),
+    ("/classes/Comment", {"order": "objectId", "limit": 1000, "include": "Owner"}),
+    ("/classes/Note", {"order": "objectId"}),
+    ("/classes/Post", {"where": json.dumps({"$relatedTo": {"object": ptr("Group", "g1"), "key": "posts"}}), "order": "objectId"}),
+    ("/classes/Post", {"where": json.dumps({"$relatedTo": {"object": ptr("Group", "g2"), "key": "posts"}}), "order": "objectId"}),
+]
+STAMP = re.compile(r'"\d{4}-\d\d-\d\dT[\d:.]+Z"')
+
+
+def stamped(answer: Any, since: str) -> str:
+    """An answer with the times the server stamped (those after ``since``) made equal."""
+    return STAMP.sub(lambda m: '"now"' if m.group(0)[1:-1] >= since else m.group(0), json.dumps(answer))
+
+
+def test_writes_answer_as_on_duckdb(fresh_pair: tuple[LiveServer, LiveServer]) -> None:
+    duck, pg = fresh_pair
+    since = "2025"  # the data's own dates are before it, the server's stamps after it
+    for method, path, body in WRITES:
+        got = [call(s, method, path, True, json=body) for s in (duck, pg)]
+        assert stamped(got[1], since) == stamped(got[0], since), (method, path, body)
+        for read, params in AFTER:
+            after = [call(s, "GET", read, True, params=params) for s in (duck, pg)]
+            assert stamped(after[1], since) == stamped(after[0], since), (method, path, body, read, params)
+
+
+def test_many_requests_at_once_lose_no_write(pg_server: Callable[..., tuple[LiveServer, str]]) -> None:
+    srv, _ = pg_server()
+    start_score = call(srv, "GET", "/classes/Post/p001")[1]["score"]
+
+    async def run() -> list[int]:
+        async with httpx.AsyncClient(timeout=120) as ac:
+            async def increment() -> int:
+                r = await ac.put(f"{srv.url}/classes/Post/p001", json={"score": {"__op": "Increment", "amount": 1}},
+                                 headers=headers(True))
+                return r.status_code
+
+            async def create(i: int) -> int:
+                r = await ac.post(f"{srv.url}/classes/Comment", json={"text": f"c{i}", "Owner": ptr("Post", "p002")},
+                                  headers=headers(True))
+                return r.status_code
+
+            async def read() -> int:
+                r = await ac.get(f"{srv.url}/classes/Note", params={"count": 1}, headers=headers())
+                return r.status_code
+
+            calls = [c for i in range(40) for c in (increment(), create(i), read())]
+            return list(await asyncio.gather(*calls))
+
+    assert set(asyncio.run(run())) <= {200, 201}
+    assert call(srv, "GET", "/classes/Post/p001")[1]["score"] == start_score + 40
+    owner = where({"Owner": ptr("Post", "p002"), "text": {"$regex": "^c\\d"}}, count=1, limit=0)
+    assert call(srv, "GET", "/classes/Comment", **owner)[1]["count"] == 40
