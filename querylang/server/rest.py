@@ -8,7 +8,9 @@ and write it back (Increment, AddUnique), and must not interleave with another w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -226,7 +228,30 @@ class Api:
         if acl is None:
             return None
         # Streamed: every record's ACL is needed, however many there are (max_rows does not cap it).
-        return readable_where(self.db.stream(class_name, select=[acl]), acl)
+        with self._within_timeout() as cancel:
+            return readable_where(self.db.stream(class_name, select=[acl], cancel=cancel), acl)
+
+    @contextlib.contextmanager
+    def _within_timeout(self) -> Iterator[threading.Event | None]:
+        """A cancel event for the streams read inside, set once the database's query timeout
+        has passed: a stream has no timeout of its own (its reader sets the pace), so a slow
+        ACL read, or one waiting on a PostgreSQL lock, held the one database thread, and every
+        request queued behind it, for good, where the master key's find of the same records
+        stops at the timeout. Stopped, it is that find's error (QueryTimeout)."""
+        timeout = self.db.timeout
+        if timeout is None:
+            yield None
+            return
+        cancel = threading.Event()
+        timer = threading.Timer(timeout, cancel.set)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield cancel
+        except querylang.QueryCancelled:
+            raise querylang.QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
+        finally:
+            timer.cancel()
 
     def _view(self, access: Access, class_name: str, keys: list[str], include: list[str]) -> View:
         """What a read fetches and how its answer is trimmed for this caller."""
@@ -256,8 +281,9 @@ class Api:
         lim, sk = self._paging(class_name, where, order, limit, skip)
         # Streamed, as _readable: every match's ACL is needed, however many there are (a find
         # capped at max_rows cut the count and left the pages past it empty).
-        probe = self.db.stream(class_name, where_to_filter(where), sort=parse_order(order), select=[acl])
-        visible = [r["objectId"] for r in probe if public(r.get(acl), "read")]
+        with self._within_timeout() as cancel:
+            probe = self.db.stream(class_name, where_to_filter(where), sort=parse_order(order), select=[acl], cancel=cancel)
+            visible = [r["objectId"] for r in probe if public(r.get(acl), "read")]
         page = visible[sk : sk + lim]
         if not page:
             return [], len(visible)

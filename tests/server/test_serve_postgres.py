@@ -8,11 +8,13 @@ import asyncio
 import copy
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 import querylang
@@ -236,3 +238,24 @@ def test_many_requests_at_once_lose_no_write(pg_server: Callable[..., tuple[Live
     assert call(srv, "GET", "/classes/Post/p001")[1]["score"] == start_score + 40
     owner = where({"Owner": ptr("Post", "p002"), "text": {"$regex": "^c\\d"}}, count=1, limit=0)
     assert call(srv, "GET", "/classes/Comment", **owner)[1]["count"] == 40
+
+
+def test_a_client_read_of_a_class_with_acls_stops_at_the_query_timeout(
+    pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster
+) -> None:
+    """Found by holding a lock on the Note table: a find without the master key on a class with
+    ACLs (or a sub-query into one) reads the ACLs through db.stream, which has no timeout, so it
+    waited for the lock for good, and every request behind it on the one database thread with
+    it, while the master key's find of the same class stopped at the query timeout."""
+    srv, url = pg_server(timeout=1)
+    stopped = (500, {"code": 1, "error": "the query ran longer than 1 s and was stopped"})
+    sub_query = where({"title": {"$select": {"query": {"className": "Note", "where": {}}, "key": "title"}}})
+    with psycopg.connect(pg_cluster.url()) as lock:
+        lock.execute(f'LOCK TABLE {schema_of(url)}."Note" IN ACCESS EXCLUSIVE MODE')
+        for master, path, request_ in [(True, "/classes/Note", {}), (False, "/classes/Note", {"params": {"count": 1}}),
+                                       (False, "/classes/Post", sub_query)]:
+            began = time.monotonic()
+            assert call(srv, "GET", path, master, timeout=20, **request_) == stopped, (master, path)
+            assert time.monotonic() - began < 10
+        assert call(srv, "GET", "/classes/Post/p001")[0] == 200  # the next request is answered
+    assert call(srv, "GET", "/classes/Note", params={"count": 1})[1]["count"] == 4
