@@ -5,6 +5,7 @@ write rights, a server stopped and started again, many requests at once)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import re
@@ -259,3 +260,77 @@ def test_a_client_read_of_a_class_with_acls_stops_at_the_query_timeout(
             assert time.monotonic() - began < 10
         assert call(srv, "GET", "/classes/Post/p001")[0] == 200  # the next request is answered
     assert call(srv, "GET", "/classes/Note", params={"count": 1})[1]["count"] == 4
+
+
+def test_a_write_the_role_may_not_make_is_a_server_error(pg_server: Callable[..., tuple[LiveServer, str]]) -> None:
+    """Found by serving as a role with SELECT only: every write was answered 400 with code 107
+    (Parse's "invalid JSON": the client's fault, not to be sent again), where the same refusal
+    of a read is 500 with code 1. The PostgreSQL writer dropped the server error's code."""
+    srv, _ = pg_server(role="reader")
+    assert call(srv, "GET", "/classes/Note/n1")[0] == 200
+    writes = [
+        ("POST", "/classes/Post", {"title": "x"}),
+        ("PUT", "/classes/Post/p001", {"title": "x"}),
+        ("PUT", "/classes/Post/p001", {"score": {"__op": "Increment", "amount": 1}}),
+        ("PUT", "/classes/Group/g1", {"posts": {"__op": "AddRelation", "objects": [ptr("Post", "p001")]}}),
+        ("DELETE", "/classes/Post/p001", None),
+    ]
+    for method, path, body in writes:
+        status, answer = call(srv, method, path, True, json=body)
+        assert status == 500 and answer["code"] == 1 and "permission denied" in answer["error"], (method, path, answer)
+    batch = {"requests": [{"method": "DELETE", "path": "/parse/classes/Post/p002"}]}
+    assert call(srv, "POST", "/batch", True, json=batch)[1][0]["error"]["code"] == 1
+    # A value the server refuses for what it is (too long for an index) is still the client's: 107.
+    srv_ok, _ = pg_server()
+    long_id = "".join(f"{i:x}" for i in range(3000))  # not compressible below the index's limit
+    status, answer = call(srv_ok, "POST", "/classes/Post", True, json={"objectId": long_id})
+    assert (status, answer["code"]) == (400, 107), answer
+
+
+def test_serve_answers_while_postgresql_is_down_and_recovers(sample_doc: dict) -> None:
+    """PostgreSQL stopped under a running serve: each request (reads, writes, the browser) gets
+    a clear error after the pool's wait, none hangs; once it is back, requests are answered
+    again without restarting serve. A write was answered 400/107 (a bad request) while down."""
+    cluster = Cluster("serve_down")
+    srv = None
+    try:
+        srv = start(load_same(querylang.connect(cluster.url()), sample_doc), acl_field="acl")
+        srv.db.store.pool.timeout = 2  # how long a request waits for a connection
+        assert call(srv, "GET", "/classes/Note", params={"count": 1})[1]["count"] == 4
+        cluster_sql(cluster, "CHECKPOINT")  # the test cluster commits without waiting for its WAL
+        cluster.halt()
+        requests = [
+            ("GET", "/classes/Post/p001", False, {}),
+            ("GET", "/classes/Note", False, {"params": {"count": 1}}),
+            ("GET", "/classes/Note", True, {}),
+            ("PUT", "/classes/Post/p001", True, {"json": {"title": "down"}}),
+            ("POST", "/classes/Post", True, {"json": {"title": "down"}}),
+            ("PUT", "/classes/Post/p001", True, {"json": {"score": {"__op": "Increment", "amount": 1}}}),
+        ]
+        for method, path, master, request_ in requests:
+            began = time.monotonic()
+            status, answer = call(srv, method, path, master, **request_)
+            assert status == 500 and answer["code"] == 1 and "cannot reach the PostgreSQL server" in answer["error"], (
+                method, path, answer)
+            assert time.monotonic() - began < 15
+        page = httpx.get(f"{srv.root}/browser/", params={"masterKey": "test-master"}, follow_redirects=True, timeout=30)
+        assert page.status_code == 500 and "cannot reach the PostgreSQL server" in page.text
+        cluster.start()
+        back, answer = time.monotonic(), None
+        while time.monotonic() - back < 20:
+            with contextlib.suppress(httpx.HTTPError):
+                status, answer = call(srv, "PUT", "/classes/Post/p001", True, json={"score": {"__op": "Increment", "amount": 1}})
+                if status == 200:
+                    break
+        assert answer is not None and answer.get("score") == sample_score(sample_doc, "p001") + 1, answer
+        assert call(srv, "GET", "/classes/Note", params={"count": 1})[1]["count"] == 4
+        assert call(srv, "GET", "/classes/Post", params={"where": json.dumps({"title": "down"})})[1] == {"results": []}
+    finally:
+        if srv is not None:
+            srv.stop()
+            srv.db.close()
+        cluster.stop()
+
+
+def sample_score(doc: dict, oid: str) -> Any:
+    return next(r["score"] for r in doc["records"]["Post"] if r["objectId"] == oid)

@@ -18,6 +18,15 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
 
 
+def not_the_data(exc: psycopg.Error) -> bool:
+    """Whether the statement failed for a reason outside the values it reads or writes: the
+    role may not do it, the connection broke, or the server could not go on (a deadlock or
+    serialization failure, class 40; resources, 53; an operator's cancel or shutdown, 57; a
+    system error, 58)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    return isinstance(exc, pge.InsufficientPrivilege) or _connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
+
+
 def _connection_lost(exc: psycopg.Error) -> bool:
     """The connection broke (the driver's own error, without a SQLSTATE), could not be made
     (class 08) or the server is shutting down (57P01-57P03). psycopg also files the server's

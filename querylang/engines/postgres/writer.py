@@ -15,7 +15,7 @@ from querylang.engines.postgres.decode import decode_row, stored_record
 from querylang.engines.postgres.dialect import POSTGRES
 from querylang.engines.postgres.layout import class_columns, join_table
 from querylang.engines.postgres.notices import send_dirty
-from querylang.engines.postgres.server_errors import server_error
+from querylang.engines.postgres.server_errors import not_the_data, server_error
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DataError, QueryError
 from querylang.model.schema import ClassDef, Schema
@@ -67,12 +67,17 @@ class Writer(SqlWriter[PostgresTables]):
                 with self.store.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
                     return fn(con)
+            # A value the server refuses (too long for an index) is the record's fault: 107. A
+            # permission denied or a server out of reach is not, and keeps the code a read's
+            # failure has (1), which serve answers as a server error (500), not a bad request.
             except psycopg.Error as exc:
-                raise DataError(f"write failed, nothing was changed: {server_error(exc, 'the write').message}") from exc
+                err = server_error(exc, "the write")
+                code = err.code if not_the_data(exc) else None
+                raise DataError(f"write failed, nothing was changed: {err.message}", code=code) from exc
             except QueryError as exc:
                 if isinstance(exc, DataError):
                     raise
-                raise DataError(f"write failed, nothing was changed: {exc.message}") from exc
+                raise DataError(f"write failed, nothing was changed: {exc.message}", code=exc.code) from exc
 
     def columns(self, cls: ClassDef) -> list[str]:
         return [c for c, _ in class_columns(cls)]
