@@ -23,6 +23,15 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
             # connect() makes a new file for a writer; served, that empty database answers
             # every class "unknown" and the REST API cannot add classes: a mistyped name.
             raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
+        if "://" in db:
+            # The same on PostgreSQL: a database or schema without querylang's classes (another
+            # application's database, a search_path naming the wrong schema) would be served
+            # empty, after querylang's schema table was made in it. Looked at read-only first,
+            # which makes nothing.
+            with querylang.connect(db, read_only=True) as found:
+                if not found.schema.classes:
+                    raise ServeError("the PostgreSQL database given to --db holds no querylang classes (load them "
+                                     "first: querylang load FILE --db URL); nothing was served or made there")
         return querylang.connect(db)
     conn = querylang.connect()
     if data is not None:

@@ -38,6 +38,27 @@ def test_serve_opens_a_postgres_database(pg_cluster: Any, sample_db: querylang.D
     assert db.find("Post", where, order="-score").ids == sample_db.find("Post", where, order="-score").ids != []
 
 
+def test_serve_refuses_a_postgres_database_without_classes(pg_cluster: Any) -> None:
+    """Found by pointing serve at another application's PostgreSQL database: it made querylang's
+    schema table there, then served no class at all ("unknown class" to every request), where an
+    empty DuckDB file is refused. Refused the same way now, and nothing is made."""
+    import psycopg
+    import pytest
+
+    from querylang.server.command import ServeError, open_database
+
+    from ..pg import cluster_sql, fresh_url
+
+    cluster_sql(pg_cluster, "DROP DATABASE IF EXISTS other_app")
+    cluster_sql(pg_cluster, "CREATE DATABASE other_app")
+    for url in (pg_cluster.url("other_app"), fresh_url(pg_cluster)):
+        with pytest.raises(ServeError, match="holds no querylang classes") as err:
+            open_database(url, None).close()
+        assert err.value.exit_code == 2
+    with psycopg.connect(pg_cluster.url("other_app")) as con:
+        assert con.execute("SELECT to_regclass('_querylang_schema')").fetchone() == (None,)
+
+
 def test_a_server_that_cannot_start_is_a_clear_error() -> None:
     """A port in use, a host that does not resolve and a port out of range: exit 2 with the
     reason, before the banner and before the database is opened (uvicorn printed the banner,
