@@ -28,7 +28,16 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
             # application's database, a search_path naming the wrong schema) would be served
             # empty, after querylang's schema table was made in it. Looked at read-only first,
             # which makes nothing.
-            with querylang.connect(db, read_only=True) as found:
+            try:
+                found = querylang.connect(db, read_only=True)
+            except querylang.DataError:
+                if _holds_parse_tables(db):
+                    # The library's refusal suggests --layout parse, which serve does not take.
+                    raise ServeError("the PostgreSQL database given to --db holds Parse Server's own tables, which "
+                                     "serve does not serve in place (their ACLs are not read there): copy them into a "
+                                     "querylang database with 'querylang import parse-server' and serve that") from None
+                raise
+            with found:
                 if not found.schema.classes:
                     raise ServeError("the PostgreSQL database given to --db holds no querylang classes (load them "
                                      "first: querylang load FILE --db URL); nothing was served or made there")
@@ -112,6 +121,15 @@ def serve(
     finally:
         sock.close()
         database.close()
+
+
+def _holds_parse_tables(url: str) -> bool:
+    """Whether ``url`` opens as a Parse Server's database (layout="parse")."""
+    try:
+        querylang.connect(url, read_only=True, layout="parse").close()
+    except querylang.QueryError:
+        return False
+    return True
 
 
 class ServeError(click.ClickException):

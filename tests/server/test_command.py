@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,24 @@ def test_serve_refuses_a_postgres_database_without_classes(pg_cluster: Any) -> N
         assert err.value.exit_code == 2
     with psycopg.connect(pg_cluster.url("other_app")) as con:
         assert con.execute("SELECT to_regclass('_querylang_schema')").fetchone() == (None,)
+
+
+def test_serve_of_a_parse_server_database_says_what_to_do(pg_cluster: Any) -> None:
+    """Found the same way: a Parse Server's database was refused with "query them in place with
+    --layout parse", an option serve does not have (and in place its ACLs are not read)."""
+    import pytest
+
+    from querylang.server.command import ServeError, open_database
+
+    from ..pg import cluster_sql, fresh_url
+
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    cluster_sql(pg_cluster, f'CREATE TABLE {schema}."_SCHEMA" ("className" varchar(120) PRIMARY KEY, schema jsonb, '
+                            '"isParseClass" bool)')
+    with pytest.raises(ServeError, match="holds Parse Server's own tables.*querylang import parse-server") as err:
+        open_database(url, None).close()
+    assert "--layout" not in err.value.message
 
 
 def test_a_server_that_cannot_start_is_a_clear_error() -> None:
