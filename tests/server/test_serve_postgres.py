@@ -334,3 +334,24 @@ def test_serve_answers_while_postgresql_is_down_and_recovers(sample_doc: dict) -
 
 def sample_score(doc: dict, oid: str) -> Any:
     return next(r["score"] for r in doc["records"]["Post"] if r["objectId"] == oid)
+
+
+def test_the_js_sdk_gets_the_same_answers(pair: tuple[LiveServer, LiveServer]) -> None:
+    """The Parse JS SDK's queries (tests/server/js/sdk_queries.js) answered alike on both engines."""
+    from .components import run_node
+    from .live import APP_ID, MASTER_KEY
+    from .test_js_sdk import JS
+
+    duck, pg = (run_node(JS / "sdk_queries.js", s.url, APP_ID, MASTER_KEY) for s in pair)
+    assert pg == duck
+
+
+def test_the_js_sdk_writes_alike(fresh_pair: tuple[LiveServer, LiveServer]) -> None:
+    from .components import run_node
+    from .live import APP_ID, MASTER_KEY
+    from .test_js_sdk import JS
+
+    duck, pg = (run_node(JS / "sdk_writes.js", s.url, APP_ID, MASTER_KEY) for s in fresh_pair)
+    created = {"created", "createdAt", "batch"}  # the objectIds and times the servers gave
+    assert {k: v for k, v in pg.items() if k not in created} == {k: v for k, v in duck.items() if k not in created}
+    assert len(pg["batch"]) == len(duck["batch"])
