@@ -1125,3 +1125,24 @@ def test_processes_opening_a_new_schema_at_once_all_open_it(pg_cluster):
         for t in threads:
             t.join()
         assert errors == []
+
+
+def test_a_write_waiting_on_a_lock_ends_at_the_timeout(pg_cluster):
+    """A write is not stopped by the query timeout, but it waited for good on a lock another
+    session held (LOCK TABLE, a long transaction): under serve, its one database thread and
+    every request behind it. It now ends after the timeout, changing nothing (code 1: the
+    database's state, not the request, is at fault)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load({"classes": {"T": {"fields": {"s": {"type": "String"}}}},
+                 "records": {"T": [{"objectId": "t1", "s": "one"}]}})
+        with psycopg.connect(url) as other:
+            other.execute('LOCK TABLE "T" IN ACCESS EXCLUSIVE MODE')
+            started = time.monotonic()
+            with pytest.raises(DataError, match="waited longer than 1 s for a lock") as err:
+                db.save("T", "t1", {"s": "two"})
+            assert err.value.code == 1 and time.monotonic() - started < 30
+            other.rollback()
+        assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "one"
+        db.save("T", "t1", {"s": "two"})  # the lock gone, the write goes through
+        assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "two"

@@ -143,8 +143,8 @@ class Store:
         """Rows of ``columns`` → output records (make_decoder)."""
         return make_decoder(cls, columns)
 
-    def writer(self) -> Writer:
-        """Record-level writes, each one transaction."""
+    def writer(self, lock_wait: float | None = None) -> Writer:
+        """Record-level writes, each one transaction (``lock_wait``: no other process writes here)."""
         return Writer(self)
 
     def close(self) -> None:

@@ -349,7 +349,7 @@ class ParseStore(PostgresStore):
     def load(self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
         raise ReadOnlyParse(READ_ONLY.format(what="loading data"), code=1)
 
-    def writer(self) -> Any:
+    def writer(self, lock_wait: float | None = None) -> Any:
         return _RefusingWriter()
 
 

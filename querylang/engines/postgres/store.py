@@ -373,10 +373,10 @@ class PostgresStore:
         """Rows of ``columns`` → output records (dates come as ISO text already, decode.py)."""
         return make_decoder(cls, columns)  # type: ignore[no-any-return]
 
-    def writer(self) -> Any:
+    def writer(self, lock_wait: float | None = None) -> Any:
         from querylang.engines.postgres.writer import Writer
 
-        return Writer(self)
+        return Writer(self, lock_wait)
 
     # --- schema -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 import psycopg
+from psycopg import errors as pge
 
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import decode_row, stored_record
@@ -45,8 +46,12 @@ class PostgresTables(Protocol):
 
 
 class Writer(SqlWriter[PostgresTables]):
-    def __init__(self, store: PostgresTables) -> None:
+    def __init__(self, store: PostgresTables, lock_wait: float | None = None) -> None:
         super().__init__(store, POSTGRES)
+        # A write is not stopped by the query timeout, but waiting that long for a lock another
+        # session holds (a LOCK TABLE, a long transaction) ends it: it held serve's one
+        # database thread, and every request behind it, for as long as the lock was held.
+        self.lock_wait = lock_wait
 
     others_read = True  # every process with a Database on the same server
     lock_read = " FOR UPDATE"  # and each may write the same record
@@ -66,7 +71,12 @@ class Writer(SqlWriter[PostgresTables]):
             try:
                 with self.store.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
+                    if self.lock_wait is not None:
+                        con.execute(f"SET LOCAL lock_timeout = {max(1, int(self.lock_wait * 1000))}")
                     return fn(con)
+            except pge.LockNotAvailable:
+                raise DataError(f"write failed, nothing was changed: it waited longer than {self.lock_wait:g} s for a "
+                                "lock another connection holds", code=1) from None
             # A value the server refuses (too long for an index) is the record's fault: 107. A
             # permission denied or a server out of reach is not, and keeps the code a read's
             # failure has (1), which serve answers as a server error (500), not a bad request.
