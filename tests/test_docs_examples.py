@@ -274,6 +274,33 @@ def test_every_limit_named_holds_its_stated_default(name: str, text: str, headin
     assert checked >= 12, checked
 
 
+# docs/semantics.md#limits: "Passing one is an error (LimitExceeded, 102, or QueryTimeout, 1)";
+# a probe just past each limit of its table that a query meets, the class and code checked.
+NESTED: Any = 1
+for _ in range(101):
+    NESTED = [NESTED]
+PAST_LIMITS: list[tuple[str, Callable[[querylang.Database], Any]]] = [
+    ("script size", _q("x" * 1_000_001)),
+    ("brackets", _q("where({ tags: " + "[" * 300 + "]" * 300 + " })")),
+    ("containedIn", lambda db: db.query("Post", {"score": {"containedIn": list(range(100_001))}})),
+    ("sort keys", lambda db: db.query("Post", {}, sort=["title", "score"] + [f"meta.k{i}" for i in range(99)])),
+    ("nesting of values", lambda db: db.query("Post", {"tags": {"equalTo": NESTED}})),
+    ("regex repetition", lambda db: db.query("Post", {"title": {"matchesRegex": "a{1001}"}})),
+    ("regex group nesting", lambda db: db.query("Post", {"title": {"matchesRegex": "(" * 201 + "a" + ")" * 201}})),
+    ("records one query may return", lambda db: db.query("Comment", "where({})")),
+]
+
+
+@pytest.mark.parametrize("label,mistake", PAST_LIMITS, ids=[label for label, _ in PAST_LIMITS])
+def test_passing_a_limit_of_the_tables_is_limit_exceeded(
+    label: str, mistake: Callable[[querylang.Database], Any], db: querylang.Database
+) -> None:
+    with pytest.raises(querylang.QueryError) as info:
+        mistake(db)
+    assert isinstance(info.value, querylang.LimitExceeded) and info.value.code == 102, (
+        label, type(info.value).__name__, info.value.code, str(info.value))
+
+
 # --- the Library API table ------------------------------------------------------------------
 
 CALL = re.compile(r"`((?:querylang|db)\.(\w+))\(([^`]*)\)")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from querylang.errors import INCORRECT_TYPE, QueryError, QueryTypeError
+from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
 from querylang.model.schema import Field, a_type
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
@@ -102,7 +102,7 @@ def bytes_base64(field: Field, value: object) -> str:
 def plain_json(value: object, depth: int = 0) -> Any:
     """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list."""
     if depth > 100:
-        raise QueryError("value nested too deeply (max 100 levels)")
+        raise LimitExceeded("value nested too deeply (max 100 levels)")  # a limit of the docs' tables
     if isinstance(value, JSDate):
         if not value.valid:
             raise QueryTypeError("Invalid Date")
