@@ -133,14 +133,46 @@ class Database:
         max_rows: int | None = DEFAULT_MAX_ROWS,
         layout: str | None = None,
     ) -> None:
-        self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
-        self.timeout = timeout
+        self.timeout = timeout  # checked first: a bad one leaves no file open
         self.max_rows = max_rows
+        self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
         self._reference: Evaluator | None = None
         self._changes = 0  # writes and loads so far: a reference evaluator built across one is not kept
         self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
+
+    # The two settings of README's limits table, checked when set: a string failed deep in the
+    # first query with a TypeError, and a negative or NaN timeout was no timeout, or one that
+    # stopped a query only if it ran long enough for the watchdog to look.
+
+    @property
+    def timeout(self) -> float | None:
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+                raise QueryTypeError(f"timeout must be a number of seconds or None, got {value!r}")
+            if value < 0:
+                raise QueryError(f"timeout must be 0 or more seconds, got {value:g}")
+            if math.isinf(value):
+                value = None  # no deadline, as None says
+        self._timeout = value
+
+    @property
+    def max_rows(self) -> int | None:
+        return self._max_rows
+
+    @max_rows.setter
+    def max_rows(self, value: int | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise QueryTypeError(f"max_rows must be a whole number or None, got {value!r}")
+            if value < 0:
+                raise QueryError(f"max_rows must be 0 or more, got {value}")
+        self._max_rows = value
 
     # --- data ---------------------------------------------------------------------------
 

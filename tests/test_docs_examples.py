@@ -301,6 +301,36 @@ def test_passing_a_limit_of_the_tables_is_limit_exceeded(
         label, type(info.value).__name__, info.value.code, str(info.value))
 
 
+@pytest.mark.parametrize("setting,value,code", [
+    ("timeout", "5", 107), ("timeout", float("nan"), 107), ("timeout", True, 107), ("timeout", -1, 102),
+    ("max_rows", "10", 107), ("max_rows", 2.5, 107), ("max_rows", -1, 102),
+])
+def test_a_bad_setting_of_the_limits_table_is_refused_when_set(setting: str, value: Any, code: int) -> None:
+    """README: `connect(timeout=...)`, `db.timeout`, `connect(max_rows=...)`, `db.max_rows`. A
+    string failed in the first query with a TypeError; a negative or NaN timeout was taken."""
+    with pytest.raises(querylang.QueryError) as info:
+        querylang.connect(**{setting: value})
+    assert info.value.code == code and setting in str(info.value), str(info.value)
+    db = querylang.connect()
+    with pytest.raises(querylang.QueryError) as info:
+        setattr(db, setting, value)
+    assert info.value.code == code
+    assert (db.timeout, db.max_rows) == (60.0, 1_000_000)  # unchanged
+    db.timeout, db.max_rows = None, None  # None turns each off
+    db.load(sample_document())
+    assert len(db.query("Comment", "where({})").ids) == 120
+
+
+def test_a_timeout_past_what_postgresql_can_set_is_no_error(pg_connect: Callable[[], querylang.Database]) -> None:
+    """statement_timeout holds at most 2^31 - 1 ms (about 24.8 days): a longer timeout, or
+    infinity, was refused by the server at the first query."""
+    with pg_connect() as db:
+        db.load(sample_document())
+        for timeout in (1e7, float("inf")):
+            db.timeout = timeout
+            assert len(db.query("Post", "where({})").ids) == 40, timeout
+
+
 # --- the Library API table ------------------------------------------------------------------
 
 CALL = re.compile(r"`((?:querylang|db)\.(\w+))\(([^`]*)\)")

@@ -647,7 +647,9 @@ class PostgresStore:
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
         per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
-        ms = 0 if timeout is None else max(1, int(timeout * 1000))
+        # statement_timeout holds at most 2^31 - 1 ms (about 24.8 days); a longer timeout waits
+        # that long rather than being refused by the server at the query.
+        ms = 0 if timeout is None else max(1, min(int(timeout * 1000), 2**31 - 1))
         if getattr(con, "_ql_timeout", None) != ms:
             try:
                 con.execute(f"SET statement_timeout = {ms}")
