@@ -433,6 +433,23 @@ def test_a_closed_output_pipe_exits_quietly_with_0(fmt: str) -> None:
     assert proc.stderr.read() == b""
 
 
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_the_groups_own_flags_keep_the_exit_statuses_of_output(flag: str) -> None:
+    """README: exit 0 when the reader of the output goes away (`| head`), 2 for output to a full
+    disk. `querylang --version` and `querylang --help` print before any command runs: they
+    exited 1 saying nothing, and wrote a traceback to a full disk."""
+    proc = subprocess.Popen([*COMMAND, flag], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before anything is written
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([*COMMAND, flag], stdout=full, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **ENV}, timeout=60)  # fmt: skip
+    assert res.returncode == 2, res
+    assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
+
+
 # --- query --include/--select, table limit, streaming; find (#12.14) -------------------------
 
 

@@ -74,6 +74,23 @@ TABLE_ROWS = 100  # records a table shows without --limit  # below this a load i
 class QueryLangGroup(click.Group):
     """Turns every exception of a subcommand into an exit status and one message on stderr."""
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        # The group's own --help and --version print while its arguments are parsed, before
+        # invoke: click made a reader that went away exit 1 and a full disk a traceback.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:
+            _drop_stdout()
+            raise click.exceptions.Exit(0) from None
+        except OSError as err:
+            if err.filename is None and err.errno in DISK_FULL:
+                _drop_stdout()
+                report_error(QueryError(f"cannot write the output (standard output): {err.strerror or err}"))
+                raise click.exceptions.Exit(EXIT_USER) from None
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
