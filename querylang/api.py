@@ -40,7 +40,7 @@ from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
-from querylang.model.schema import Schema, a_type, suggest
+from querylang.model.schema import ClassDef, Schema, a_type, suggest
 from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -669,6 +669,20 @@ def _out_value(ftype: str, v: Any) -> Any:
     return v
 
 
+def _needs_database(node: n.Node, cls: ClassDef) -> str | None:
+    """The condition ``matches`` cannot answer from one record, named as the user wrote it
+    (the node's class name, 'PointsTo' for an equalTo on a Relation, said nothing of where)."""
+    if isinstance(node, n.RelatedTo):
+        return f"relatedTo (what {node.owner_class} {node.owner_id} holds in '{node.key}')"
+    if isinstance(node, n.MatchesQuery):
+        return f"the condition on what '{node.field}' points to (matchesQuery, doesNotMatchQuery or a dotted path)"
+    if isinstance(node, n.MatchesKey):
+        return f"matchesKeyInQuery / doesNotMatchKeyInQuery on '{node.field}' (records of {node.class_name})"
+    if isinstance(node, n.PointsTo | n.Exists) and cls.field(node.field).type == "Relation":
+        return f"the condition on the Relation '{node.field}'"
+    return None
+
+
 def matches(
     record: Mapping[str, Any],
     query: Filter,
@@ -692,12 +706,11 @@ def matches(
         class_name = next(iter(sch.classes))
     q = build_query(sch, class_name, query, inputs=inputs, strict=strict)
     for node in n.walk(q.where):
-        needs_db = isinstance(node, n.RelatedTo | n.MatchesQuery | n.MatchesKey) or (
-            isinstance(node, n.PointsTo | n.Exists) and sch.get(class_name).field(node.field).type == "Relation"
-        )
-        if needs_db:
-            raise QueryError(f"{type(node).__name__} needs the database (other records or relation edges); "
+        what = _needs_database(node, sch.get(class_name))
+        if what is not None:
+            err = QueryError(f"{what} needs the database (other records or relation edges); "
                              "run the query with db.query instead")
+            raise err.at(*node.pos) if getattr(node, "pos", None) else err
     cls = sch.get(class_name)
     rec, _ = normalise_record(cls, {"objectId": "(unsaved)", **record}, now=datetime.now(UTC))
     return Evaluator(Dataset(sch, {cls.name: [rec]})).matches(q.where, cls.name, rec)

@@ -842,6 +842,25 @@ def test_matches_refuses_conditions_that_need_the_database(query):
         querylang.matches(LIVE, query, schema=SCHEMA, class_name="Post")
 
 
+@pytest.mark.parametrize(
+    "query,named",
+    [
+        ({"likes": {"equalTo": "a1"}}, "the condition on the Relation 'likes'"),
+        ({"likes": {"exists": True}}, "the condition on the Relation 'likes'"),
+        ({"owner.name": "Ann"}, "the condition on what 'owner' points to"),
+        ({"place": {"matchesKeyInQuery": {"key": "name", "className": "City"}}},
+         "matchesKeyInQuery / doesNotMatchKeyInQuery on 'place'"),
+        ("where({\n  likes: { equalTo: 'a1' } })", "line 2, column 12: the condition on the Relation 'likes'"),
+    ],
+)
+def test_matches_names_the_condition_that_needs_the_database(query, named):
+    """The refusal named the internal node ('PointsTo needs the database' for an equalTo on a
+    Relation, 'MatchesQuery' for a dotted path, 'MatchesKey'), not the field or the place."""
+    with pytest.raises(QueryError) as info:
+        querylang.matches(LIVE, query, schema=SCHEMA, class_name="Post")
+    assert str(info.value).startswith(named) and "needs the database" in str(info.value), str(info.value)
+
+
 def test_matches_relatedto_needs_the_database():
     with pytest.raises(QueryError, match="needs the database"):
         querylang.matches({"name": "Bob"}, {"relatedTo": {"id": "a1", "key": "friends"}}, schema=SCHEMA,
