@@ -35,7 +35,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_where
-from querylang.frontends.selection import check_select, key_list, select_keys
+from querylang.frontends.selection import check_include, check_select, key_list, select_keys
 from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
@@ -318,14 +318,17 @@ class Database:
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
+        shaped = include is not None or select is not None
+        inc, keys = key_list(include, "include"), key_list(select, "select")
+        if shaped:  # refused before anything is read
+            check_select(self.schema, class_name, keys)
+            check_include(self.schema, class_name, inc)
         with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
-        if include is None and select is None:
+        if not shaped:
             return res
-        inc, keys = key_list(include, "include"), key_list(select, "select")
-        check_select(self.schema, class_name, keys)
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
@@ -362,6 +365,7 @@ class Database:
             decode = self.store.decoder(cls, plan.columns)
             inc, keys = key_list(include, "include"), key_list(select, "select")
             check_select(self.schema, cls.name, keys)
+            check_include(self.schema, cls.name, inc)
             inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between

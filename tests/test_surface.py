@@ -499,6 +499,21 @@ def test_include_errors(db, include, exc_type):
         db.query("Post", {}, include=include)
 
 
+@pytest.mark.parametrize("include", ["owner.nope", "owner.name", "owner.city.nope", "owner.", "owner..city", "*.nope"])
+def test_a_bad_include_path_is_refused_whatever_the_records(db, include):
+    """A bad field past the first dot was found only while records were embedded: with no
+    record matching, or none whose pointer reached a live record, the same include was
+    answered; a stream could fail part way. It is checked before anything is read."""
+    for where in ({}, {"score": 12345}, {"idEqualTo": "p4"}):  # every record, none, a dangling owner
+        with pytest.raises(QueryError) as info:
+            db.query("Post", where, include=include)
+        assert f"cannot include '{include}'" in str(info.value) and info.value.code in (102, 105), str(info.value)
+        with pytest.raises(QueryError):
+            next(db.stream("Post", where, include=include), None)
+        with pytest.raises(QueryError):
+            db.find("Post", {}, include=include)
+
+
 # --- aggregates -------------------------------------------------------------------------------------
 
 
@@ -859,6 +874,20 @@ def test_matches_names_the_condition_that_needs_the_database(query, named):
     with pytest.raises(QueryError) as info:
         querylang.matches(LIVE, query, schema=SCHEMA, class_name="Post")
     assert str(info.value).startswith(named) and "needs the database" in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("key", ["owner.", "owner..name", ".owner", "owner.city.", "owner.city..name"])
+def test_an_empty_name_in_a_dotted_path_names_the_key(key):
+    """'owner.' and 'owner..name' said "class Author has no field ''": neither the key nor the
+    class it was written on."""
+    db = querylang.connect()
+    db.load({"classes": SCHEMA})
+    with pytest.raises(SchemaError) as info:
+        db.query("Post", {key: "x"})
+    assert info.value.code == 105 and f"'{key}'" in str(info.value), str(info.value)
+    with pytest.raises(QueryError) as info:  # Parse's own check of a key comes first there
+        db.find("Post", {key: "x"})
+    assert info.value.code == 105 and key in str(info.value), str(info.value)
 
 
 def test_matches_relatedto_needs_the_database():

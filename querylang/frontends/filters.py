@@ -197,6 +197,10 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     absent value satisfies (notEqualTo, exists: false ...) becomes "the pointer does not reach
     a record where it fails" — so both keep their meaning on absent values (docs/semantics.md#pointer-paths).
     """
+    if "" in key.split("."):
+        # 'Owner.' or 'Owner..title' went on to the target class and said "class Post has no
+        # field ''", naming neither the key nor the class the user wrote it on.
+        raise SchemaError(f"'{key}': a dotted path needs a field name before, between and after its dots")
     head, rest = key.split(".", 1)
     field = ctx.cls.fields.get(head)
     if field is None:

@@ -41,6 +41,33 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
                 cls = schema.get(f.target)
 
 
+def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:
+    """Every include path names Pointer fields, ``*`` standing for each of its class's, before
+    any record is read. Checked while the records were embedded, a bad field past the first
+    dot ('Owner.nope') was an error only when some record's pointer reached a live record: the
+    same query was refused or answered depending on the data, and a stream failed part way."""
+    for path in paths:
+        if "" in path.split("."):
+            raise SchemaError(f"cannot include '{path}': a dotted path needs a field name before, between and after its dots")
+        _check_include_path(schema, class_name, path, path.split("."))
+
+
+def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[str]) -> None:
+    cls = schema.get(class_name)
+    head, rest = parts[0], parts[1:]
+    names = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
+    for name in names:
+        f = cls.fields.get(name)
+        if f is None:
+            raise SchemaError(
+                f"cannot include '{path}': class {cls.name} has no field '{name}'", hint=suggest(name, cls.fields)
+            )
+        if f.type != "Pointer" or f.target is None:
+            raise QueryError(f"cannot include '{path}': '{name}' is {a_type(f.type)}, not a Pointer")
+        if rest:
+            _check_include_path(schema, f.target, path, rest)
+
+
 def select_keys(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
     """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select); ``a.b`` selects inside a."""
     always = ("objectId", "createdAt", "updatedAt", "__type", "className")
