@@ -4,6 +4,7 @@ loaded a part at a time, to the same database as the document, all or nothing.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -181,6 +182,25 @@ def test_blank_lines_and_a_class_without_a_file(tmp_path: Path) -> None:
     db = querylang.connect()
     assert db.load(path) == {"Item": 5}
     assert set(db.schema.classes) == {"Item", "Bag"}
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])  # DuckDB's reader; Python's, a part at a time
+def test_a_directory_load_tells_its_progress(tmp_path: Path, line_end: str) -> None:
+    """db.load's progress hears how many records and edges were read and written so far; a
+    directory is not counted first (its total is told as 0, unknown), and every count was
+    capped at that 0: `querylang load DIR --progress` showed 0/0 until the end."""
+    path = write_dir(tmp_path / "d", document(50))
+    for name in ("Item.ndjson", "Bag.ndjson", "relations.ndjson"):
+        (path / name).write_bytes((path / name).read_bytes().replace(b"\n", line_end.encode()))
+    seen: list[tuple[str, int, int]] = []
+    assert querylang.connect().load(path, progress=lambda *a: seen.append(a)) == {"Item": 50, "Bag": 5}
+    for stage in ("read", "written"):
+        done = [d for s, d, _ in seen if s == stage]
+        assert done == sorted(done) and done[-1] == 50 + 5 + 50, (stage, seen)
+    proc = subprocess.run([sys.executable, "-m", "querylang", "load", str(path), "--db", str(tmp_path / "x.duckdb"),
+                           "--progress"], capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "120"})
+    assert proc.returncode == 0, proc.stderr
+    assert "writing (all or nothing)" in proc.stderr and " 105 " in proc.stderr and "0/0" not in proc.stderr, proc.stderr
 
 
 def test_cli_loads_a_directory(tmp_path: Path) -> None:

@@ -503,7 +503,8 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    size = file.stat().st_size if file.is_file() else 0
+    # A directory's size is its files' (the directory form is for the largest loads).
+    size = file.stat().st_size if file.is_file() else sum(p.stat().st_size for p in file.glob("*") if p.is_file())
     errors = make_console(stderr=True)
     show = progress if progress is not None else (errors.is_terminal and size >= PROGRESS_MIN_BYTES)
     bar = Progress(
@@ -518,7 +519,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
             if stage not in tasks:
                 label = "checking records" if stage == "read" else "writing (all or nothing)"
                 tasks[stage] = bar.add_task(label, total=total or None, detail="")
-            bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}")
+            bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}" if total else f"{done:,}")
 
         db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell))
         # The load is committed: what closing adds (the text-search words) is no part of it.

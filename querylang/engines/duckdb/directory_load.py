@@ -237,7 +237,9 @@ def _load_relations(
             unsure = True
             break
     if not unsure:
-        tell.written(sum(_one(con, f"SELECT count(*) FROM {quote_ident(join_table(o, k))}") for o, k, _ in relations))
+        n = sum(_one(con, f"SELECT count(*) FROM {quote_ident(join_table(o, k))}") for o, k, _ in relations)
+        tell.read(n)  # read and written by one statement: "read" counts edges too, as a document's does
+        tell.written(n)
         return True
     for o, k, _ in relations:  # what SQL wrote is written again, a part at a time
         with store._transaction(con):
@@ -246,6 +248,7 @@ def _load_relations(
         edges = relation_columns(part, schema, start)
         if not {owner for owner, _ in edges} <= added:
             return False
+        tell.read(edge_count(edges))
         with store._transaction(con):
             store._insert_edges(edges, set(), con)
         tell.written(edge_count(edges))

@@ -111,7 +111,10 @@ class Tally:
 
     def _add(self, stage: str, n: int) -> None:
         if self.progress is not None:
-            self.done[stage] = min(self.done[stage] + n, self.total)
+            # A total of 0 is unknown (a directory is not counted before it is read): capped
+            # at it, every count of a directory load was told as 0.
+            done = self.done[stage] + n
+            self.done[stage] = min(done, self.total) if self.total else done
             self.progress(stage, self.done[stage], self.total)
 
 
