@@ -136,6 +136,10 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     for raw in paths:
         path = Path(raw)
         files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
+        if not files:
+            # A directory of something else (the wrong one, the exports one level down) was
+            # imported as nothing and reported as done, as an empty database.
+            raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json)")
         for file in files:
             name, records = read_export(file)
             if name in classes:

@@ -141,6 +141,19 @@ def test_cli(tmp_path: Path) -> None:
     assert not (tmp_path / "x.duckdb").exists()
 
 
+def test_a_directory_without_exports_is_an_error(tmp_path: Path) -> None:
+    """docs/importing.md: "Give the files, or a directory of them". A directory holding none
+    (the wrong one, or the exports a level down) imported nothing and said so as a success,
+    leaving a new, empty database file."""
+    (tmp_path / "exports" / "2024").mkdir(parents=True)
+    (tmp_path / "exports" / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(DataError, match=r"exports: no \.json files in this directory"):
+        querylang.connect().import_dashboard_export(tmp_path / "exports")
+    res = CliRunner().invoke(main, ["import", "dashboard", str(tmp_path / "exports"), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2 and "no .json files" in res.stderr, (res.exit_code, res.output)
+    assert not (tmp_path / "x.duckdb").exists()
+
+
 def test_cli_mongo(tmp_path: Path) -> None:
     from .mongo_files import write_export
 
