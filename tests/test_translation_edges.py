@@ -182,3 +182,32 @@ def test_type_errors_name_a_path_as_such(object_db, filt, message):
     with pytest.raises(QueryError) as info:
         object_db.query("Post", filt)
     assert message in str(info.value)
+
+
+def _nested(n: int) -> object:
+    v: object = 1
+    for _ in range(n):
+        v = [v]
+    return v
+
+
+def _ands(n: int) -> dict:
+    f: dict = {}
+    for _ in range(n):
+        f = {"and": [f]}
+    return f
+
+
+@pytest.mark.parametrize(
+    "translate",
+    [
+        # Without a schema nothing checks the nesting before to_parse_where walks it, nor a
+        # value before to_script prints it: both ended in Python's RecursionError.
+        lambda: to_parse_where(_ands(5000)),
+        lambda: to_parse_where({"tags": _nested(5000)}),
+        lambda: to_script({"tags": _nested(5000)}),
+    ],
+)
+def test_a_translation_nested_past_the_stack_is_a_limit(translate):
+    with pytest.raises(querylang.LimitExceeded, match="nests too deeply"):
+        translate()

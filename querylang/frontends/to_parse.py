@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from querylang.errors import INVALID_JSON, QueryError, QueryTypeError
+from querylang.errors import INVALID_JSON, LimitExceeded, QueryError, QueryTypeError
 from querylang.features.regex import check_options
 from querylang.frontends.filters import build_where, related_to_id_key
 from querylang.frontends.lower import holds_when_absent
@@ -92,12 +92,20 @@ def to_parse_where(
         if ctx.cls is not None and schema is not None:
             build_where(where, ctx.cls, schema, pos=pos)
         return _filter_to_where(where, ctx)
+    except RecursionError:
+        # Without a schema nothing checks the nesting first (build_where does, with one):
+        # a filter or value thousands of levels deep ended in Python's RecursionError.
+        raise _too_deep() from None
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)
             if pos is not None:
                 exc.at(*pos)
         raise
+
+
+def _too_deep() -> LimitExceeded:
+    return LimitExceeded("the filter or a value in it nests too deeply to translate (a query allows 100 levels, docs/semantics.md#limits)")
 
 
 def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
@@ -477,4 +485,8 @@ def _merge(parts: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def to_script(where_json: Mapping[str, Any] | str | None) -> str:
     """The filter script for a Parse ``where``: ``where({...})`` (no schema needed)."""
-    return f"where({script_value(where_to_filter(where_json))})"
+    filt = where_to_filter(where_json)  # refuses a where nested past the limit
+    try:
+        return f"where({script_value(filt)})"
+    except RecursionError:  # a value in it thousands of levels deep
+        raise _too_deep() from None
