@@ -703,6 +703,11 @@ def matches(
     """
     from querylang.interchange.document import normalise_record
 
+    # A record or schema of another type failed inside with Python's TypeError or AttributeError.
+    if not isinstance(schema, Schema | Mapping):
+        raise QueryTypeError(f"matches() needs schema= as a Schema or the interchange 'classes' object, not {type(schema).__name__}")
+    if not isinstance(record, Mapping):
+        raise QueryTypeError(f"matches() needs the record as an object of fields, not {type(record).__name__}")
     sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)
     if class_name is None:
         if len(sch.classes) != 1:

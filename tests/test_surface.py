@@ -890,6 +890,14 @@ def test_an_empty_name_in_a_dotted_path_names_the_key(key):
     assert info.value.code == 105 and key in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize(("record", "schema"), [(None, SCHEMA), ([1], SCHEMA), ("x", SCHEMA), ({}, [1]), ({}, 5)])
+def test_matches_refuses_a_record_or_schema_of_another_type(record, schema):
+    """A record that is no object (None, a list) or a schema that is neither a Schema nor an
+    object ended in TypeError or AttributeError, not a QueryError."""
+    with pytest.raises(QueryError, match=r"matches\(\) needs"):
+        querylang.matches(record, {"score": 5}, schema=schema, class_name="Post")
+
+
 def test_matches_relatedto_needs_the_database():
     with pytest.raises(QueryError, match="needs the database"):
         querylang.matches({"name": "Bob"}, {"relatedTo": {"id": "a1", "key": "friends"}}, schema=SCHEMA,
