@@ -35,12 +35,13 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_where
-from querylang.frontends.selection import check_include, check_select, key_list, select_keys
+from querylang.frontends.live import needs_database
+from querylang.frontends.selection import checked_shape, select_keys
 from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
-from querylang.model.schema import ClassDef, Schema, a_type, suggest
+from querylang.model.schema import Schema, a_type, suggest
 from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -142,24 +143,15 @@ class Database:
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
 
-    # The two settings of README's limits table, checked when set: a string failed deep in the
-    # first query with a TypeError, and a negative or NaN timeout was no timeout, or one that
-    # stopped a query only if it ran long enough for the watchdog to look.
-
+    # The settings of README's limits table, checked when set: a string failed in the first
+    # query with a TypeError; a negative or NaN timeout was taken (none, or a racy one).
     @property
     def timeout(self) -> float | None:
         return self._timeout
 
     @timeout.setter
     def timeout(self, value: float | None) -> None:
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-                raise QueryTypeError(f"timeout must be a number of seconds or None, got {value!r}")
-            if value < 0:
-                raise QueryError(f"timeout must be 0 or more seconds, got {value:g}")
-            if math.isinf(value):
-                value = None  # no deadline, as None says
-        self._timeout = value
+        self._timeout = _setting("timeout", value, int | float, "a number of seconds")
 
     @property
     def max_rows(self) -> int | None:
@@ -167,12 +159,7 @@ class Database:
 
     @max_rows.setter
     def max_rows(self, value: int | None) -> None:
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise QueryTypeError(f"max_rows must be a whole number or None, got {value!r}")
-            if value < 0:
-                raise QueryError(f"max_rows must be 0 or more, got {value}")
-        self._max_rows = value
+        self._max_rows = _setting("max_rows", value, int, "a whole number")
 
     # --- data ---------------------------------------------------------------------------
 
@@ -318,16 +305,12 @@ class Database:
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
-        shaped = include is not None or select is not None
-        inc, keys = key_list(include, "include"), key_list(select, "select")
-        if shaped:  # refused before anything is read
-            check_select(self.schema, class_name, keys)
-            check_include(self.schema, class_name, inc)
+        inc, keys = checked_shape(self.schema, class_name, include, select)  # before anything is read
         with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
-        if not shaped:
+        if include is None and select is None:
             return res
         # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
         inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
@@ -363,9 +346,7 @@ class Database:
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
-            inc, keys = key_list(include, "include"), key_list(select, "select")
-            check_select(self.schema, cls.name, keys)
-            check_include(self.schema, cls.name, inc)
+            inc, keys = checked_shape(self.schema, cls.name, include, select)
             inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between
@@ -597,6 +578,17 @@ class Database:
         return Result([output_record(cls, r) for r in res.records], res.count)
 
 
+def _setting(name: str, value: Any, kinds: Any, what: str) -> Any:
+    """``timeout`` or ``max_rows`` checked: None, or a number ≥ 0 (infinity means None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kinds) or math.isnan(value):
+        raise QueryTypeError(f"{name} must be {what} or None, got {value!r}")
+    if value < 0:
+        raise QueryError(f"{name} must be 0 or more, got {value:g}")
+    return None if math.isinf(value) else value
+
+
 def connect(
     path: str | Path = ":memory:",
     *,
@@ -673,20 +665,6 @@ def _out_value(ftype: str, v: Any) -> Any:
     return v
 
 
-def _needs_database(node: n.Node, cls: ClassDef) -> str | None:
-    """The condition ``matches`` cannot answer from one record, named as the user wrote it
-    (the node's class name, 'PointsTo' for an equalTo on a Relation, said nothing of where)."""
-    if isinstance(node, n.RelatedTo):
-        return f"relatedTo (what {node.owner_class} {node.owner_id} holds in '{node.key}')"
-    if isinstance(node, n.MatchesQuery):
-        return f"the condition on what '{node.field}' points to (matchesQuery, doesNotMatchQuery or a dotted path)"
-    if isinstance(node, n.MatchesKey):
-        return f"matchesKeyInQuery / doesNotMatchKeyInQuery on '{node.field}' (records of {node.class_name})"
-    if isinstance(node, n.PointsTo | n.Exists) and cls.field(node.field).type == "Relation":
-        return f"the condition on the Relation '{node.field}'"
-    return None
-
-
 def matches(
     record: Mapping[str, Any],
     query: Filter,
@@ -715,7 +693,7 @@ def matches(
         class_name = next(iter(sch.classes))
     q = build_query(sch, class_name, query, inputs=inputs, strict=strict)
     for node in n.walk(q.where):
-        what = _needs_database(node, sch.get(class_name))
+        what = needs_database(node, sch.get(class_name))
         if what is not None:
             err = QueryError(f"{what} needs the database (other records or relation edges); "
                              "run the query with db.query instead")

@@ -33,6 +33,7 @@ from querylang.app.commands import (
     parse_pairs,
     per_class,
     query_fields,
+    read_document_with_progress,
     read_script,
     read_text,
     relation_records,
@@ -529,34 +530,6 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     click.echo(f"loaded {total} records into {target_name(db_path)}: {per_class(counts)}")
     if words_left:
         click.echo(words_left, err=True)
-
-
-def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, Any]:
-    """The interchange document, read in chunks so the bar moves; messages as data.read_document."""
-    mb = size / 1e6
-    task = bar.add_task(f"reading {path.name}", total=size or None, detail=f"0.0/{mb:.1f} MB")
-    chunks = []
-    done = 0
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                chunks.append(chunk)
-                done += len(chunk)
-                bar.update(task, completed=done, detail=f"{done / 1e6:.1f}/{mb:.1f} MB")
-        text = b"".join(chunks).decode("utf-8")
-    except FileNotFoundError:
-        raise DataError(f"no such data file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
-    parsing = bar.add_task("parsing JSON", total=None, detail="")
-    try:
-        doc = jsontext.loads(text, str(path))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    bar.update(parsing, total=1, completed=1)
-    if not isinstance(doc, dict):
-        raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")
-    return doc
 
 
 @main.command()

@@ -41,6 +41,16 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
                 cls = schema.get(f.target)
 
 
+def checked_shape(
+    schema: Schema, class_name: str, include: str | Sequence[str] | None, select: str | Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """``include`` and ``select`` as lists of paths, each checked against the schema."""
+    inc, keys = key_list(include, "include"), key_list(select, "select")
+    check_select(schema, class_name, keys)
+    check_include(schema, class_name, inc)
+    return inc, keys
+
+
 def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:
     """Every include path names Pointer fields, ``*`` standing for each of its class's, before
     any record is read. Checked while the records were embedded, a bad field past the first
