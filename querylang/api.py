@@ -444,46 +444,42 @@ class Database:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def _writer(self) -> Any:
-        """The engine's writes; a PostgreSQL write that waits longer than the timeout for a lock ends."""
-        return self.store.writer(lock_wait=self.timeout)
-
     def _changed(self) -> None:
         self._changes += 1
         self._reference = None
 
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
-        oid = self._writer().create(class_name, fields, _now())
+        oid = self.store.writer(lock_wait=self.timeout).create(class_name, fields, _now())
         self._changed()
         return oid
 
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
-        self._writer().save(class_name, object_id, fields, _now())
+        self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
         self._changed()
 
     def delete(self, class_name: str, object_id: str) -> None:
         """Delete a record and every Relation edge that names it."""
-        self._writer().delete(class_name, object_id)
+        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id)
         self._changed()
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
-        self._writer().increment(class_name, object_id, amounts, _now())
+        self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
         self._changed()
 
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        self._writer().add_relation(class_name, object_id, key, target_id)
+        self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        self._writer().remove_relation(class_name, object_id, key, target_id)
+        self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
-        self._writer().define_class(name, fields or {})
+        self.store.writer(lock_wait=self.timeout).define_class(name, fields or {})
         self._changed()
 
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
