@@ -31,6 +31,10 @@ INVALID_NESTED_KEY = 121
 
 _BREAKS = {ord(c): " " for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
+# C0 controls but tab and newline, DEL and C1, as text (\x1b): written raw to a terminal, a
+# value could move its cursor, recolour or retitle it (ESC [, and its one-character form CSI).
+CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+
 # A read after db.close(), on either engine: the drivers' own errors named neither the cause
 # nor querylang.
 DATABASE_CLOSED = "the database is closed (db.close() was called); open it again with querylang.connect"
@@ -88,7 +92,8 @@ class QueryError(Exception):
             text = text[start : start + 120]
         prefix = f"{self.line:>4} | "
         pad = "".join(map(_cells, text[: col - 1 - start]))
-        return f"{prefix}{text}\n{' ' * len(prefix)}{pad}^"
+        # A control character is shown as \x1b, not written raw: it could drive the terminal.
+        return f"{prefix}{text.translate(CONTROLS)}\n{' ' * len(prefix)}{pad}^"
 
     def __str__(self) -> str:
         where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
@@ -181,6 +186,8 @@ def _cells(ch: str) -> str:
     soft hyphen is the one a terminal shows)."""
     if ch == "\t":
         return "\t"
+    if ord(ch) in CONTROLS:
+        return " " * len(CONTROLS[ord(ch)])
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
         return ""
     if unicodedata.category(ch) == "Cf" and ch != "\xad":

@@ -632,6 +632,18 @@ def test_tables_show_control_characters_escaped_and_other_formats_keep_them(tmp_
     assert ESCAPES in ok("query", "Post", "where({})", "--data", str(data), "--format", "csv")
 
 
+def test_error_messages_show_control_characters_escaped() -> None:
+    """An error repeats the id or the script it was given, and wrote their control characters
+    raw: on a terminal they recoloured it, cleared it or set its title. The caret still points
+    at its column when one comes before it."""
+    err = user_error("show", "Post", "p" + ESCAPES)
+    assert "no Post record with objectId 'p\\x1b[31mred\\x9b2J\\x07bell\\x7fdel'" in err
+    assert not any(ch in err for ch in "\x1b\x9b\x07\x7f")
+    err = user_error("query", "Post", 'where({ title: "\x1b[31m" }) bad')
+    source, caret = err.splitlines()[1:3]
+    assert source.endswith('where({ title: "\\x1b[31m" }) bad') and caret.index("^") == source.index("bad")
+
+
 @pytest.mark.parametrize("keys", ["", ",,", "-score,,title"])
 def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
     res = ql("query", "Post", "where({})", "--sort", keys)

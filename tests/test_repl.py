@@ -322,6 +322,14 @@ def test_tables_show_control_characters_escaped(capsys: pytest.CaptureFixture[st
     assert text.count("\\x1b]0;owned\\x07\\x1b[2J") == 2 and "\x1b" not in text and "\x07" not in text
 
 
+def test_errors_show_control_characters_escaped() -> None:
+    """An error repeats what it was given; its control characters were written raw."""
+    s, out = session_for(class_name="Post")
+    s.handle('.show "p\x1b]0;owned\x07"')
+    text = out.getvalue()
+    assert "\\x1b]0;owned\\x07" in text and "\x1b" not in text and "\x07" not in text
+
+
 def test_the_help_example_runs(tmp_path: Path) -> None:
     # #12.10: the example .help prints is one line that runs as it is.
     s, out = session_for(class_name="Post", inputs={"Min": 10})

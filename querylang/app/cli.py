@@ -52,6 +52,7 @@ from querylang.app.render import (
     print_sql,
     schema_doc,
     schema_table,
+    visible,
     write_records,
     write_stream,
 )
@@ -153,7 +154,8 @@ def _drop_stdout() -> None:
 
 def report_error(err: QueryError) -> None:
     # Never re-wrapped to the terminal width: the caret must stay under its column.
-    click.echo(click.style("error: ", fg="red", bold=True) + str(err), err=True)
+    # Its values shown, not obeyed: an id or a script may hold a terminal's control characters.
+    click.echo(click.style("error: ", fg="red", bold=True) + visible(str(err)), err=True)
 
 
 # --- where records come from ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from querylang.errors import CONTROLS
 from querylang.model.schema import BUILTIN_FIELDS, ClassDef, Field, Schema
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -70,18 +71,13 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
 
 
-# C0 controls but tab and newline (which a terminal only spaces and breaks by), DEL and C1:
-# written raw, a value could move the cursor, recolour or retitle the user's terminal (ESC [,
-# and its one-character C1 form CSI). Rich drops only a few of them by itself.
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
-
 
 def visible(text: str) -> str:
     """``text`` with the control characters that could drive a terminal shown as ``\\x1b``.
 
     For the human renderings only (tables, a record's view): JSON, JSON lines and CSV keep
     every value exact."""
-    return text.translate(_CONTROLS)
+    return text.translate(CONTROLS)  # Rich drops only a few of them by itself
 
 
 def value_text(field: Field | None, value: Any) -> str:

@@ -49,6 +49,7 @@ from querylang.app.render import (
     print_sql,
     schema_table,
     type_label,
+    visible,
     write_records,
 )
 from querylang.errors import EngineError, QueryError
@@ -134,7 +135,7 @@ class Session:
         # Piped input ends with the CLI's status: 2 after a user error, else 1 after a fault.
         self.status = EXIT_USER if EXIT_USER in (status, self.status) else status
         # soft_wrap: a caret view re-wrapped to the terminal width would point at the wrong column
-        self.console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+        self.console.print(Text.assemble(("error: ", "bold red"), visible(message)), soft_wrap=True)
 
     def note(self, message: str) -> None:
         self.console.print(Text(message, style=HINT_STYLE))
