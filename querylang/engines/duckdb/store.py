@@ -645,7 +645,7 @@ class Store:
         self, cur: Any, token: int | None, batch: int, cancel: threading.Event | None
     ) -> Iterator[list[tuple[Any, ...]]]:
         try:
-            while rows := cur.fetchmany(batch):
+            while rows := self._fetch(cur, batch):
                 if cancel is not None and cancel.is_set():
                     raise QueryCancelled("the query was cancelled")
                 yield rows
@@ -653,6 +653,13 @@ class Store:
             raise self._stream_error(exc, cancel) from None
         finally:
             self._stream_end(cur, token)
+
+    def _fetch(self, cur: Any, batch: int) -> list[tuple[Any, ...]]:
+        # close() ends the cursor's result too: DuckDB then says 'No open result set', which
+        # would read as a fault of the engine.
+        if self.closed:
+            raise QueryError(errors.DATABASE_CLOSED)
+        return cur.fetchmany(batch)  # type: ignore[no-any-return]
 
     def _stream_end(self, cur: Any, token: int | None) -> None:
         if token is not None:

@@ -625,7 +625,7 @@ class PostgresStore:
     def _batches(self, con: psycopg.Connection[Any], cur: Any, token: int | None, batch: int,
                  cancel: threading.Event | None) -> Iterator[list[tuple[Any, ...]]]:
         try:
-            while rows := cur.fetchmany(batch):
+            while rows := self._fetch(cur, batch):
                 if cancel is not None and cancel.is_set():
                     raise QueryCancelled("the query was cancelled")
                 yield rows
@@ -633,6 +633,13 @@ class PostgresStore:
             raise _query_error(exc, cancel, None) from None
         finally:
             self._stream_end(con, cur, token)
+
+    def _fetch(self, cur: Any, batch: int) -> list[tuple[Any, ...]]:
+        # The stream's connection outlives close() (the pool closes it when it is given back):
+        # reading on would answer from a closed database, where DuckDB cannot.
+        if self.closed:
+            raise QueryError(DATABASE_CLOSED)
+        return cur.fetchmany(batch)  # type: ignore[no-any-return]
 
     def _stream_end(self, con: psycopg.Connection[Any], cur: Any, token: int | None) -> None:
         self._streams.pop(id(con), None)
