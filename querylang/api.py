@@ -408,8 +408,12 @@ class Database:
                 raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
             ((op, fname),) = op_field.items()
             if op not in AGGREGATES:
-                raise QueryError(f"unknown aggregate '{op}'", hint=suggest(op, AGGREGATES))
-            f = cls.field(str(fname))
+                # Another type than a string has no spelling to suggest from (it crashed the hint).
+                hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
+                raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
+            if not isinstance(fname, str):
+                raise QueryError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
+            f = cls.field(fname)
             allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
             if f.type not in allowed:
                 raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")

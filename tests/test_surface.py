@@ -585,11 +585,21 @@ def test_aggregate_of_nothing(db):
         {"X": {"sum": "score", "avg": "score"}},  # two at once
         {"X": "score"},
         [("X", {"sum": "score"})],  # not an object: a QueryError, not an AttributeError
+        {"X": {5: "score"}},  # not a name: a QueryError, not a TypeError of the hint
+        {"X": {("sum",): "score"}},  # nor an AttributeError
+        {"X": {"sum": ["score"]}},  # a field that is no name ("class Post has no field '['score']'")
     ],
 )
 def test_aggregate_errors(db, spec):
     with pytest.raises(QueryError):
         db.aggregate("Post", spec)
+
+
+def test_aggregate_errors_name_the_aggregate(db):
+    with pytest.raises(QueryError, match=r"aggregate 'X': unknown aggregate 5$"):
+        db.aggregate("Post", {"X": {5: "score"}})
+    with pytest.raises(QueryError, match=r"aggregate 'X': sum needs a field name, not list"):
+        db.aggregate("Post", {"X": {"sum": ["score"]}})
 
 
 def test_aggregates_cover_every_match_whatever_the_paging(db):
