@@ -376,9 +376,12 @@ class Database:
 
     def count(self, class_name: str, query: Filter = None, **kw: Any) -> int:
         """How many records match."""
-        return self._planned(
-            lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect))[0][0])
-        )
+        # As in query: the plan and the count from one moment (a load that commits between the
+        # two, giving an edge table its first dangling edge, was counted by a plan without checks).
+        with self.store.reading():
+            return self._planned(
+                lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect))[0][0])
+            )
 
     def distinct(self, class_name: str, field: str, query: Filter = None, **kw: Any) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
@@ -386,9 +389,10 @@ class Database:
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
-        rows = self._planned(
-            lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect))
-        )
+        with self.store.reading():  # as count
+            rows = self._planned(
+                lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect))
+            )
         return [_out_value(f.type, r[0]) for r in rows]
 
     def aggregate(
@@ -430,9 +434,10 @@ class Database:
         def run(scaled_avg: bool) -> tuple[Any, ...] | None:
             """The row, or None when a sum or avg passed a double's range."""
             try:
-                row = self._planned(lambda: self._statement(compile_aggregate(
-                    self.compile(class_name, query, **kw), ops, self.store.dialect, scaled_avg=scaled_avg,
-                )))[0]  # fmt: skip
+                with self.store.reading():  # as count
+                    row = self._planned(lambda: self._statement(compile_aggregate(
+                        self.compile(class_name, query, **kw), ops, self.store.dialect, scaled_avg=scaled_avg,
+                    )))[0]  # fmt: skip
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:
                     raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,43 @@ def test_a_stream_read_on_after_close_says_the_database_is_closed(engine):
     with pytest.raises(QueryError, match="the database is closed") as err:
         list(records)
     assert not isinstance(err.value, EngineError)
+
+
+def test_count_distinct_and_aggregate_see_one_moment_of_a_load():
+    """count, distinct and aggregate compiled their plan and read its rows without the store's
+    read lock, which query holds: a load committing in between (here: an edge table's first
+    edges to a missing record, after which the plans must check that targets exist) was
+    answered by a plan without the checks, counting edges that count for nothing. Found by
+    running them beside a load on other threads; query never erred there."""
+    doc = {"classes": {"O": {"fields": {"r": {"type": "Relation", "targetClass": "T"}}}, "T": {"fields": {}}},
+           "records": {"O": [{"objectId": f"o{i:02d}"} for i in range(50)], "T": [{"objectId": "t1"}]}}
+    dangling = {"classes": {}, "records": {}, "relations": [
+        {"class": "O", "objectId": f"o{i:02d}", "key": "r", "targetClass": "T", "targetId": "missing"} for i in range(50)]}
+    held = {"r": {"exists": True}}
+    readers: list[Callable[[querylang.Database], object]] = [
+        lambda db: db.count("O", held),
+        lambda db: db.distinct("O", "objectId", held),
+        lambda db: db.aggregate("O", {"m": {"max": "objectId"}}, held)["m"],
+    ]
+    wrong: list[object] = []
+    for _ in range(40):
+        with querylang.connect() as db:
+            db.load(doc)
+            done = threading.Event()
+
+            def read(run: Callable[[querylang.Database], object], db: querylang.Database = db, done: threading.Event = done) -> None:
+                while not done.is_set():
+                    got = run(db)
+                    if got not in (0, [], None):  # no live edge, before the load and after
+                        wrong.append(got)
+
+            threads = [threading.Thread(target=read, args=(r,)) for r in readers]
+            for t in threads:
+                t.start()
+            try:
+                db.load(dangling)
+            finally:
+                done.set()
+                for t in threads:
+                    t.join()
+        assert not wrong, wrong[:3]
