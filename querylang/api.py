@@ -431,12 +431,12 @@ class Database:
             sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
             return QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
 
-        def run(scaled_avg: bool) -> tuple[Any, ...] | None:
+        def run(scaled: bool) -> tuple[Any, ...] | None:
             """The row, or None when a sum or avg passed a double's range."""
             try:
                 with self.store.reading():  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
-                        self.compile(class_name, query, **kw), ops, self.store.dialect, scaled_avg=scaled_avg,
+                        self.compile(class_name, query, **kw), ops, self.store.dialect, scaled=scaled,
                     )))[0]  # fmt: skip
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:
@@ -445,8 +445,9 @@ class Database:
             return None if any(isinstance(v, float) and not math.isfinite(v) for v in row) else row
 
         row = run(False)
-        if row is None and any(op == "avg" for op, _ in ops):
-            row = run(True)  # an avg's running sum may pass the range while the mean fits
+        if row is None and any(op in ("sum", "avg") for op, _ in ops):
+            # A running sum may pass the range while the total (added in another order) or the mean fits.
+            row = run(True)
         if row is None:
             raise out_of_range()
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}

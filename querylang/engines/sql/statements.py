@@ -38,20 +38,22 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
     return Statement(sql, list(plan.where_params), plan.words, plan.reads | {(plan.class_name, field_name, "")})
 
 
-# avg over values scaled by 2^-1000 (exact for all but tiny values, which cannot move a mean
-# this large), then scaled back: the mean of values whose running sum passes a double's range.
-AVG_SCALE = 2.0**-1000
-# Below this a scaled value would round to 0, which PostgreSQL raises as an underflow: such a
-# value counts as 0 (what the other engines round it to), the smallest double left nonzero.
-AVG_TINY = 2.0**-74
+# A sum or avg whose running sum passed a double's range is run again as two sums: the values
+# of magnitude at least SMALL scaled by SCALE = 2^-1000 (exact: their scaled values stay normal
+# doubles, and no running sum of them can pass the range), then scaled back, plus the smaller
+# values as they are (whose sum cannot pass it). So a total that fits is answered whatever order
+# the engine adds in, and one past the range is still infinite (DuckDB) or an overflow (PostgreSQL).
+SCALE = 2.0**-1000
+HALF_BACK = 2.0**500
+SMALL = 2.0**-22
 
 
 def compile_aggregate(
-    plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None, *, scaled_avg: bool = False
+    plan: Plan, ops: list[tuple[str, str]], dialect: Dialect | None = None, *, scaled: bool = False
 ) -> Statement:
     """One row of ``(op, field)`` aggregates (sum, min, max, avg; checked by the caller); an
-    empty sum is 0, the others None. ``scaled_avg``: each avg over scaled values (AVG_SCALE),
-    for when its plain sum overflowed."""
+    empty sum is 0, the others None. ``scaled``: each sum and avg as two sums (SCALE), for when
+    a plain one overflowed."""
     d = dialect or default_dialect()
     table = d.quote(d.layout.table(plan.class_name))
     exprs: list[str] = []
@@ -60,9 +62,18 @@ def compile_aggregate(
         if op not in ("sum", "min", "max", "avg"):
             raise d.unsupported(f"aggregate {op}")
         col = d.column_sql("t", field_name, "", plan.class_name)
-        if op == "avg" and scaled_avg:
-            exprs.append(f"avg(CASE WHEN abs({col}) < ? THEN 0 ELSE {col} * ? END) * ?")
-            scales += [AVG_TINY, AVG_SCALE, 1 / AVG_SCALE]
+        if op in ("sum", "avg") and scaled:
+            large = f"coalesce(sum(CASE WHEN abs({col}) >= ? THEN {col} * ? END), 0)"
+            small = f"coalesce(sum(CASE WHEN abs({col}) < ? THEN {col} END), 0)"
+            if op == "sum":
+                exprs.append(f"{large} * ? + {small}")
+                scales += [SMALL, SCALE, 1 / SCALE, SMALL]
+            else:
+                # Divided halfway back: the quotient stays a normal double (exact scaling) and
+                # the mean, which never passes the range, is then scaled the rest of the way.
+                n = f"nullif(count({col}), 0)"
+                exprs.append(f"{large} * ? / {n} * ? + {small} / {n}")
+                scales += [SMALL, SCALE, HALF_BACK, HALF_BACK, SMALL]
             continue
         expr = f"{op}({col})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
