@@ -371,19 +371,21 @@ class Database:
 
     # --- aggregates (Noodl.Records.count / distinct / aggregate) -------------------------
 
-    def _statement(self, stmt: Statement) -> list[tuple[Any, ...]]:
-        return self.store.execute(stmt.sql, stmt.params, timeout=self.timeout, words=stmt.words)
+    def _statement(self, stmt: Statement, cancel: threading.Event | None = None) -> list[tuple[Any, ...]]:
+        return self.store.execute(stmt.sql, stmt.params, timeout=self.timeout, words=stmt.words, cancel=cancel)
 
-    def count(self, class_name: str, query: Filter = None, **kw: Any) -> int:
-        """How many records match."""
+    def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
+        """How many records match; ``cancel`` as for :meth:`query`."""
         # As in query: the plan and the count from one moment (a load that commits between the
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
         with self.store.reading():
             return self._planned(
-                lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect))[0][0])
+                lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect), cancel)[0][0])
             )
 
-    def distinct(self, class_name: str, field: str, query: Filter = None, **kw: Any) -> list[Any]:
+    def distinct(
+        self, class_name: str, field: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
+    ) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
         cls = self.schema.get(class_name)
         f = cls.field(field)
@@ -391,17 +393,18 @@ class Database:
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
         with self.store.reading():  # as count
             rows = self._planned(
-                lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect))
+                lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect), cancel)
             )
         return [_out_value(f.type, r[0]) for r in rows]
 
     def aggregate(
-        self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, **kw: Any
+        self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, *,
+        cancel: threading.Event | None = None, **kw: Any,
     ) -> dict[str, Any]:
         """``{"Total": {"sum": "likes"}, "Newest": {"max": "createdAt"}}`` → ``{"Total": .., "Newest": ..}``.
 
         sum/avg on Number fields; min/max on Number, Date and String fields; absent values are
-        skipped; no matching value gives None (sum gives 0).
+        skipped; no matching value gives None (sum gives 0). ``cancel`` as for :meth:`query`.
         """
         cls = self.schema.get(class_name)
         if not isinstance(spec, Mapping):
@@ -437,7 +440,7 @@ class Database:
                 with self.store.reading():  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
                         self.compile(class_name, query, **kw), ops, self.store.dialect, scaled=scaled,
-                    )))[0]  # fmt: skip
+                    ), cancel))[0]  # fmt: skip
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:
                     raise

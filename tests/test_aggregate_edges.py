@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import querylang
-from querylang.errors import EngineError, QueryError
+from querylang.errors import EngineError, QueryCancelled, QueryError
 
 from . import strategies as qs
 from .conftest import PG_REFUSES, pg_examples
@@ -332,3 +332,23 @@ def test_a_sum_whose_total_fits_is_answered_in_any_order(engine, values, total):
     assert db.aggregate("T", {"S": {"sum": "n"}, "M": {"avg": "n"}}) == {"S": total, "M": total / len(values)}
     with pytest.raises(QueryError, match="'S': the sum is larger than a double holds"):
         db.aggregate("T", {"S": {"sum": "n"}}, {"n": {"greaterThan": 0}} if total > 0 else {"n": {"lessThan": 0}})
+
+
+def test_count_distinct_and_aggregate_take_cancel(engine):
+    """query, stream and explain take cancel=; count, distinct and aggregate raised
+    "TypeError: build_query() got an unexpected keyword argument 'cancel'", naming a function
+    the caller never called. Found by calling them as query is called. They now take it. And
+    on PostgreSQL a query or explain given an event already set ran and answered (DuckDB and
+    both engines' streams refuse it): it is now cancelled before it starts."""
+    db = engine()
+    db.load(_ROWS)
+    stop = threading.Event()
+    assert db.count("T", None, cancel=stop) == 50
+    assert db.distinct("T", "n", {"n": {"lessThan": 2}}, cancel=stop) == [0, 1]
+    assert db.aggregate("T", {"S": {"sum": "n"}}, None, cancel=stop) == {"S": 1225}
+    stop.set()
+    for call in (lambda: db.count("T", cancel=stop), lambda: db.distinct("T", "n", cancel=stop),
+                 lambda: db.aggregate("T", {"S": {"sum": "n"}}, cancel=stop),
+                 lambda: db.query("T", cancel=stop), lambda: db.explain("T", cancel=stop)):
+        with pytest.raises(QueryCancelled):
+            call()

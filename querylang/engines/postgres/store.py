@@ -549,6 +549,9 @@ class PostgresStore:
             raise QueryError(DATABASE_CLOSED)
         if len(params) > MAX_PARAMS:
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
+        # Set already: the watchdog would see it only after a short statement has answered.
+        if cancel is not None and cancel.is_set():
+            raise QueryCancelled("the query was cancelled")
         bound = [_bind(p) for p in params]
         # No context managers on this path: a query of a few rows costs the client about as
         # much as the server, so each layer shows in the time a small query takes.
