@@ -34,6 +34,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
+from querylang.frontends.aggregates import check_aggregates
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
 from querylang.frontends.selection import checked_shape, select_keys
@@ -41,7 +42,7 @@ from querylang.frontends.sort_paging import build_sort, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
-from querylang.model.schema import Schema, a_type, suggest
+from querylang.model.schema import Schema, a_type
 from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -406,26 +407,7 @@ class Database:
         sum/avg on Number fields; min/max on Number, Date and String fields; absent values are
         skipped; no matching value gives None (sum gives 0). ``cancel`` as for :meth:`query`.
         """
-        cls = self.schema.get(class_name)
-        if not isinstance(spec, Mapping):
-            raise QueryError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
-        ops, types = [], []
-        for name, op_field in spec.items():
-            if not isinstance(op_field, Mapping) or len(op_field) != 1:
-                raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
-            ((op, fname),) = op_field.items()
-            if op not in AGGREGATES:
-                # Another type than a string has no spelling to suggest from (it crashed the hint).
-                hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
-                raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
-            if not isinstance(fname, str):
-                raise QueryError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
-            f = cls.field(fname)
-            allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
-            if f.type not in allowed:
-                raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
-            ops.append((op, f.name))
-            types.append(f.type)
+        ops, types = check_aggregates(self.schema.get(class_name), spec)
         if not ops:
             return {}
         # A sum past a double's range: Infinity from DuckDB (no answer may hold it), an error
@@ -620,9 +602,6 @@ def evaluate(data: Dataset, q: n.Query) -> Result:
 
 
 # --- include / select, aggregates, writes, live matching (the Noodl.Records surface) ----------
-
-AGGREGATES = ("sum", "min", "max", "avg")
-
 
 def _include(
     db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str],

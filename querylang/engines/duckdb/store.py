@@ -74,9 +74,7 @@ from querylang.interchange.directory import (
 )
 from querylang.interchange.document import Dataset, Edge, merge_schema, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
-from querylang.model.values import (
-    to_ms,
-)
+from querylang.model.values import to_ms
 from querylang.steps import step
 
 # --- the store ------------------------------------------------------------------------------
@@ -655,9 +653,7 @@ class Store:
             self._stream_end(cur, token)
 
     def _fetch(self, cur: Any, batch: int) -> list[tuple[Any, ...]]:
-        # close() ends the cursor's result too: DuckDB then says 'No open result set', which
-        # would read as a fault of the engine.
-        if self.closed:
+        if self.closed:  # close() ended the result: DuckDB's 'No open result set' read as its fault
             raise QueryError(errors.DATABASE_CLOSED)
         return cur.fetchmany(batch)  # type: ignore[no-any-return]
 
@@ -684,8 +680,6 @@ class Store:
 
     def dataset(self) -> Dataset:
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
-        from querylang.interchange.document import normalise_record  # noqa: F401  (same shape as loading produces)
-
         if self.closed:
             raise QueryError(errors.DATABASE_CLOSED)
         with self.lock:  # the store's connection: one thread at a time (writes use it too)

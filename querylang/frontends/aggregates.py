@@ -1,0 +1,36 @@
+"""``db.aggregate``'s spec checked against the class (README, Library API): which
+aggregate of which field, each named in the errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from querylang.errors import QueryError
+from querylang.model.schema import ClassDef, a_type, suggest
+
+AGGREGATES = ("sum", "min", "max", "avg")
+
+
+def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    """``{"Total": {"sum": "likes"}}`` → ``[("sum", "likes")]`` and the fields' types."""
+    if not isinstance(spec, Mapping):
+        raise QueryError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
+    ops, types = [], []
+    for name, op_field in spec.items():
+        if not isinstance(op_field, Mapping) or len(op_field) != 1:
+            raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
+        ((op, fname),) = op_field.items()
+        if op not in AGGREGATES:
+            # Another type than a string has no spelling to suggest from (it crashed the hint).
+            hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
+            raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
+        if not isinstance(fname, str):
+            raise QueryError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
+        f = cls.field(fname)
+        allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
+        if f.type not in allowed:
+            raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
+        ops.append((op, f.name))
+        types.append(f.type)
+    return ops, types
