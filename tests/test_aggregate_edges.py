@@ -10,7 +10,6 @@ the same order, whatever its batch size.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from querylang.errors import EngineError, QueryCancelled, QueryError
 
 from . import strategies as qs
 from .conftest import PG_REFUSES, pg_examples
+from .test_load_directory import write_dir
 
 AGGREGATED = ("String", "Number", "Date")
 DISTINCT = ("String", "Number", "Boolean", "Date", "Pointer")
@@ -167,16 +167,6 @@ def _edge_queries(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, Any, dict[
     return "A", where, kw
 
 
-def _write_dir(path: Path, doc: dict[str, Any]) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "schema.json").write_text(json.dumps({"classes": doc["classes"]}), encoding="utf-8")
-    for name, recs in doc["records"].items():
-        (path / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
-    if doc.get("relations"):
-        (path / "relations.ndjson").write_text("".join(json.dumps(e) + "\n" for e in doc["relations"]), encoding="utf-8")
-    return path
-
-
 @st.composite
 def _cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[Any], int, str]:
     doc = draw(qs.documents())
@@ -189,7 +179,7 @@ def _loaded(doc: dict[str, Any], how: str, tmp: Path, connect: Callable[[], quer
         db = connect()
     else:
         db = querylang.connect(tmp / "db.duckdb" if how == "file" else ":memory:")
-    db.load(_write_dir(tmp / "doc", doc) if how == "directory" else doc)
+    db.load(write_dir(tmp / "doc", doc) if how == "directory" else doc)
     return db
 
 

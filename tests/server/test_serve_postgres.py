@@ -44,25 +44,26 @@ def schema_of(url: str) -> str:
     return urllib.parse.unquote(url).split("search_path=")[1]
 
 
-@pytest.fixture(scope="module")
-def pair(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Read-only servers over the same data: (DuckDB, PostgreSQL)."""
+def _servers(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Servers over the same data: (DuckDB, PostgreSQL), stopped and closed at the end."""
     duck = start(load_same(querylang.connect(), sample_doc), acl_field="acl")
     pg = start(load_same(querylang.connect(fresh_url(pg_cluster)), sample_doc), acl_field="acl")
     yield duck, pg
     for srv in (duck, pg):
         srv.stop()
         srv.db.close()
+
+
+@pytest.fixture(scope="module")
+def pair(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Read-only servers over the same data: (DuckDB, PostgreSQL)."""
+    yield from _servers(sample_doc, pg_cluster)
 
 
 @pytest.fixture
 def fresh_pair(sample_doc: dict, pg_cluster: Cluster) -> Iterator[tuple[LiveServer, LiveServer]]:
-    duck = start(load_same(querylang.connect(), sample_doc), acl_field="acl")
-    pg = start(load_same(querylang.connect(fresh_url(pg_cluster)), sample_doc), acl_field="acl")
-    yield duck, pg
-    for srv in (duck, pg):
-        srv.stop()
-        srv.db.close()
+    """The same, for a test that writes."""
+    yield from _servers(sample_doc, pg_cluster)
 
 
 @pytest.fixture
