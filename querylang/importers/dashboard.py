@@ -14,6 +14,7 @@ the report says so.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from querylang.model.schema import type_with_target
 
 from ..errors import DataError
 from . import jsontext
-from .interchange import Destination, ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging, a_path
 from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
@@ -123,6 +124,8 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
 
 def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
     """Import Dashboard exports and ``{"results": [...]}`` files (one class per file) into ``db``."""
+    if isinstance(paths, str | os.PathLike) or not isinstance(paths, Iterable):
+        paths = [paths]  # one path, or something a_path names (a bare number was "not iterable")
     report = ImportReport()
     with Staging() as staging:
         stage_rest_exports(paths, staging, target or detect_target(), report)
@@ -134,7 +137,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
     files_of: dict[str, Path] = {}
     for raw in paths:
-        path = Path(raw)
+        path = a_path(raw)
         files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was

@@ -51,6 +51,13 @@ class ImportReport:
         return sum(self.counts.values())
 
 
+def a_path(raw: object) -> Path:
+    """``raw`` as a Path; anything else is refused by name (Path(5) raised a bare TypeError)."""
+    if not isinstance(raw, str | os.PathLike):
+        raise DataError(f"a path (str or pathlib.Path) is needed, not {type(raw).__name__} {raw!r}")
+    return Path(raw)
+
+
 def _dump(value: Any) -> str:
     # allow_nan=False: the load reads these files as strict JSON, and would report a NaN
     # against a line of a staging file the user never saw (Staging.record names the record).

@@ -28,7 +28,7 @@ from querylang.model.parse_types import (
 from ..errors import DataError
 from . import ejson
 from .ejson import iso_ms
-from .interchange import Destination, ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging, a_path
 from .jsontext import nesting
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
@@ -65,7 +65,7 @@ _VOLATILE = {
 
 def import_mongo_export(db: Destination, directory: str | Path, *, target: Target | None = None) -> ImportReport:
     """Import a directory of ``mongoexport`` files (see the module doc) into ``db``."""
-    root = Path(directory)
+    root = a_path(directory)
     files = export_files(root)
     if "_SCHEMA" not in files:
         from .dashboard import import_rest_exports, looks_like_rest_export
