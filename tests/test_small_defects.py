@@ -22,3 +22,14 @@ def test_an_import_given_no_path_says_a_path_is_needed(sample: querylang.Databas
             call(5)  # type: ignore[arg-type]
     with pytest.raises(querylang.DataError, match="a path .* is needed, not NoneType"):
         sample.import_dashboard_export([None])  # type: ignore[list-item]
+
+
+def test_and_or_nor_take_a_tuple_as_containedin_does(sample: querylang.Database) -> None:
+    # A tuple was "Bad $or format - use an array value." while containedIn took one.
+    for key in ("and", "or", "nor"):
+        as_list = sample.query("Post", {key: [{"score": {"greaterThan": 3}}, {"title": {"exists": True}}]}).ids
+        where = {key: ({"score": {"greaterThan": 3}}, {"title": {"exists": True}})}
+        assert sample.query("Post", where).ids == sample.reference("Post", where).ids == as_list
+        assert querylang.to_parse_where(where) == querylang.to_parse_where(
+            {key: [{"score": {"greaterThan": 3}}, {"title": {"exists": True}}]}
+        )

@@ -168,7 +168,7 @@ def _dropped(ctx: Ctx, why: str) -> n.Node | None:
 def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
     if value is UNDEFINED:
         return _dropped(ctx, f"'{key}' is undefined")
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):  # a tuple is a list here, as containedIn takes it
         raise QueryError(f"Bad ${key} format - use an array value.")
     if len(value) > MAX_LIST:
         raise LimitExceeded(f"'{key}' has {len(value)} items (max {MAX_LIST})")

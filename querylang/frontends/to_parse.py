@@ -150,7 +150,7 @@ def _logic_out(key: str, value: object, ctx: _Ctx) -> list[dict[str, Any]] | Non
     """``and/or/nor`` → ``$and/$or/$nor``; undefined items dropped, ``and: []`` is no condition."""
     if value is UNDEFINED:
         return None
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):  # as filters._build_logic
         raise QueryError(f"Bad ${key} format - use an array value.")
     items = [_filter_to_where(sub, ctx) for sub in value if sub is not UNDEFINED]
     if not items:
