@@ -38,7 +38,7 @@ from querylang.frontends.aggregates import check_aggregates
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
 from querylang.frontends.selection import checked_shape, select_keys
-from querylang.frontends.sort_paging import build_sort, check_paging
+from querylang.frontends.sort_paging import build_sort, check_options, check_paging
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
@@ -223,16 +223,19 @@ class Database:
 
     def build(self, class_name: str, query: Filter = None, **kw: Any) -> n.Query:
         """The checked query nodes, without running anything."""
+        check_options("build", kw)
         return build_query(self.schema, class_name, query, **kw)
 
     def compile(self, class_name: str, query: Filter = None, **kw: Any) -> Plan:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
+        check_options("compile", kw)
         return self._plan(class_name, query, kw, capped=False)
 
     def explain(
         self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
     ) -> str:
         """The engine's plan for the query (DuckDB's or PostgreSQL's EXPLAIN), as text."""
+        check_options("explain", kw)
         plan = self.compile(class_name, query, **kw)
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 
@@ -339,6 +342,7 @@ class Database:
         """
         if kw.get("count"):
             raise QueryError("stream() gives records only; db.count() counts them")
+        check_options("stream", kw)
         # 0 or less gave no records on one engine and all on the other; another type, a driver error.
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
@@ -377,6 +381,7 @@ class Database:
 
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
         """How many records match; ``cancel`` as for :meth:`query`."""
+        check_options("count", kw)
         # As in query: the plan and the count from one moment (a load that commits between the
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
         with self.store.reading():
@@ -388,6 +393,7 @@ class Database:
         self, class_name: str, field: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
     ) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
+        check_options("distinct", kw)
         cls = self.schema.get(class_name)
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
@@ -407,6 +413,7 @@ class Database:
         sum/avg on Number fields; min/max on Number, Date and String fields; absent values are
         skipped; no matching value gives None (sum gives 0). ``cancel`` as for :meth:`query`.
         """
+        check_options("aggregate", kw)
         ops, types = check_aggregates(self.schema.get(class_name), spec)
         if not ops:
             return {}

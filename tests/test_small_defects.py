@@ -33,3 +33,19 @@ def test_and_or_nor_take_a_tuple_as_containedin_does(sample: querylang.Database)
         assert querylang.to_parse_where(where) == querylang.to_parse_where(
             {key: [{"score": {"greaterThan": 3}}, {"title": {"exists": True}}]}
         )
+
+
+def test_an_unknown_option_names_the_method_called(sample: querylang.Database) -> None:
+    # "build_query() got an unexpected keyword argument 'bogus'": a function the caller never called.
+    calls = {
+        "count": lambda: sample.count("Post", bogus=1),
+        "distinct": lambda: sample.distinct("Post", "title", bogus=1),
+        "aggregate": lambda: sample.aggregate("Post", {"S": {"sum": "score"}}, bogus=1),
+        "explain": lambda: sample.explain("Post", bogus=1),
+        "compile": lambda: sample.compile("Post", bogus=1),
+        "build": lambda: sample.build("Post", bogus=1),
+        "stream": lambda: list(sample.stream("Post", bogus=1)),
+    }
+    for method, call in calls.items():
+        with pytest.raises(TypeError, match=rf"^{method}\(\) got an unexpected keyword argument 'bogus'$"):
+            call()

@@ -3,6 +3,8 @@ against the class (docs/semantics.md#sort, docs/semantics.md#paging)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from querylang.errors import (
     INVALID_KEY_NAME,
     INVALID_QUERY,
@@ -65,6 +67,17 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
         seen[name] = len(keys)
         keys.append(n.SortKey(name, desc, pos=pos))
     return tuple(keys)
+
+
+# The options api.build_query takes, besides the class and the query.
+BUILD_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
+
+
+def check_options(method: str, kw: Mapping[str, object]) -> None:
+    """Refuse an option build_query does not take by the method the caller called (Python's
+    TypeError named build_query, which db.count, db.distinct and the others pass them on to)."""
+    for key in sorted(kw.keys() - BUILD_OPTIONS):
+        raise TypeError(f"{method}() got an unexpected keyword argument '{key}'")
 
 
 def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
