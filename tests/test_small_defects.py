@@ -49,3 +49,11 @@ def test_an_unknown_option_names_the_method_called(sample: querylang.Database) -
     for method, call in calls.items():
         with pytest.raises(TypeError, match=rf"^{method}\(\) got an unexpected keyword argument 'bogus'$"):
             call()
+
+
+def test_matches_query_with_more_than_where_and_classname_says_what_it_takes(sample: querylang.Database) -> None:
+    # It was read as a filter on User: "class User has no field 'className'".
+    where = {"author": {"matchesQuery": {"className": "User", "where": {}, "limit": 1}}}
+    with pytest.raises(querylang.QueryError, match=r"matchesQuery takes a filter object or \{where, className\} .* not 'limit'"):
+        sample.query("Post", where)
+    assert sample.query("Post", {"author": {"matchesQuery": {"className": "User", "where": {}}}}).ids

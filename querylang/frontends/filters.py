@@ -405,6 +405,10 @@ def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: 
     target = ctx.schema.get(field.target or "")
     ctx.inner_query(f"{op} on '{field.name}'")
     sub = operand
+    if isinstance(sub, Mapping) and {"where", "className"} < sub.keys():
+        # Read as a filter on the target, {where, className, limit: 1} was "class Q has no field 'className'".
+        extra = ", ".join(f"'{k}'" for k in sub if k not in ("where", "className"))
+        raise QueryError(f"{op} takes a filter object or {{where, className}} and nothing else, not {extra}")
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
         if sub.get("className") not in (None, UNDEFINED, target.name):
             raise QueryTypeError(f"'{field.name}' points to {target.name}, not {sub.get('className')}")
