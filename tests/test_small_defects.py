@@ -57,3 +57,15 @@ def test_matches_query_with_more_than_where_and_classname_says_what_it_takes(sam
     with pytest.raises(querylang.QueryError, match=r"matchesQuery takes a filter object or \{where, className\} .* not 'limit'"):
         sample.query("Post", where)
     assert sample.query("Post", {"author": {"matchesQuery": {"className": "User", "where": {}}}}).ids
+
+
+def test_an_id_given_as_a_pointer_of_another_class_is_refused(sample: querylang.Database) -> None:
+    # idEqualTo took a Pointer to User as the id of a Post, where a Pointer field refuses it.
+    other = {"__type": "Pointer", "className": "User", "objectId": "p001"}
+    for where in ({"idEqualTo": other}, {"idContainedIn": ["p002", other]}):
+        with pytest.raises(querylang.QueryTypeError, match="takes ids of Post, not a Pointer to User"):
+            sample.query("Post", where)
+        with pytest.raises(querylang.QueryTypeError, match="takes ids of Post, not a Pointer to User"):
+            sample.reference("Post", where)
+    own = {"__type": "Pointer", "className": "Post", "objectId": "p001"}
+    assert sample.query("Post", {"idEqualTo": own}).ids == sample.query("Post", {"idContainedIn": [own]}).ids == ["p001"]

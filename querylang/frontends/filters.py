@@ -25,7 +25,7 @@ from querylang.errors import (
 )
 from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import lower, through_pointer
-from querylang.frontends.operands import check_pointer_class, field_value, object_id
+from querylang.frontends.operands import check_id_class, check_pointer_class, field_value, object_id
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSObject, JSRegex, Pos, type_name
 from querylang.model.operators import (
@@ -134,10 +134,12 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
     if key == "idEqualTo":
         if value is UNDEFINED:
             raise QueryError("idEqualTo needs an id (the input is undefined)")
+        check_id_class(value, key, ctx.cls.name)
         return n.Compare("objectId", "eq", object_id(value, "idEqualTo"), pos=pos)
     if key == "idContainedIn":
         if value is UNDEFINED:
             raise QueryError("idContainedIn needs a list of ids (the input is undefined)")
+        check_id_class(value, key, ctx.cls.name)
         return n.In("objectId", tuple(_ids(value, "idContainedIn", ctx)), pos=pos)
     if key == "relatedTo":
         return _build_related_to(value, ctx, pos)

@@ -216,3 +216,11 @@ def check_pointer_class(operand: object, field: Field) -> None:
             raise QueryTypeError(
                 f"'{field.name}' points to {field.target}, not {v['className']}", code=INCORRECT_TYPE
             )
+
+
+def check_id_class(operand: object, what: str, class_name: str) -> None:
+    """idEqualTo / idContainedIn given a Pointer of another class is an error, as a Pointer field
+    refuses one (check_pointer_class): it names a record of another class, never one of these."""
+    for v in operand if isinstance(operand, list | tuple) else [operand]:
+        if isinstance(v, Mapping) and isinstance(v.get("className"), str) and v["className"] != class_name:
+            raise QueryTypeError(f"{what} takes ids of {class_name}, not a Pointer to {v['className']}", code=INCORRECT_TYPE)
