@@ -16,6 +16,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import report
 from .generate import SCALES
@@ -24,11 +25,22 @@ from .run import run
 from .timing import MICRO_NAMES
 from .workloads import BY_NAME
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 RESULTS = Path(__file__).parent / "results"
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        # argparse drops an OSError here: `querylang bench --help > /dev/full` exited 0 saying
+        # nothing, where the CLI's other commands exit 2 with a message (app/cli.py).
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", choices=list(SCALES), default="S")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per workload and contender (after 1 warm-up)")
     ap.add_argument("--only", action="append", metavar="NAME", help="run only these workloads (repeatable, or comma-separated)")

@@ -602,6 +602,15 @@ def test_bench_finds_the_benchmarks_folder_of_the_checkout(tmp_path: Path) -> No
     assert "--scale" in proc.stdout and "benchmarks/ folder is not here" not in proc.stderr
 
 
+def test_bench_help_to_a_full_disk_exits_2_as_the_other_commands() -> None:
+    # argparse dropped the write error: it exited 0 saying nothing.
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([*COMMAND, "bench", "--help"], stdout=full, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **ENV}, timeout=120)  # fmt: skip
+    assert res.returncode == 2, res
+    assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
+
+
 def test_a_pointer_to_another_class_names_both_classes(tmp_path: Path) -> None:
     db = str(tmp_path / "p.duckdb")
     to = {name: tmp_path / f"{name}.json" for name in ("User", "Post")}
