@@ -278,6 +278,18 @@ def test_a_class_named_relations_is_refused_saying_why(tmp_path: Path) -> None:
     assert doc.load({"classes": {"relations": {"fields": {}}}, "records": {"relations": [{"objectId": "a"}]}}) == {"relations": 1}
 
 
+
+def test_a_class_named_relations_loads_without_records_when_there_is_no_edges_file(tmp_path: Path) -> None:
+    """README said such a class is refused; it is refused only when relations.ndjson is there
+    (the file it would read its records from), and README now says so."""
+    path = tmp_path / "d"
+    path.mkdir()
+    (path / "schema.json").write_text(json.dumps({"classes": {"relations": {"fields": {"s": {"type": "String"}}}}}))
+    db = querylang.connect()
+    db.load(path)
+    assert db.query("relations", None).ids == []
+
+
 def test_records_under_another_extension_are_not_skipped_silently(tmp_path: Path) -> None:
     path = write_dir(tmp_path / "d", document(5))
     (path / "Item.ndjson").rename(path / "Item.json")
