@@ -71,7 +71,8 @@ def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in rec.items():
         if k in ("createdAt", "updatedAt"):
-            out[k] = parse_iso(v)
+            if v is not None:  # NULL in a table edited by hand: missing, as parse_rows reads it
+                out[k] = parse_iso(v)
         elif k == "objectId":
             out[k] = v
         else:

@@ -47,8 +47,11 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
     # over the fields per row.
     env: dict[str, Any] = {"_date": _date}
     src = ["def decode(row):", unpack_line(len(columns)),
-           f"    out = {{'objectId': r{i_id}, 'createdAt': _date(r{i_c}) if r{i_c} is not None else None, "
-           f"'updatedAt': _date(r{i_u}) if r{i_u} is not None else None}}",
+           f"    out = {{'objectId': r{i_id}}}",
+           # A NULL date (a row edited by hand) is a missing value, as every NULL of Parse's
+           # tables is, not a None in the record (decode.stored_record skips it alike).
+           f"    if r{i_c} is not None: out['createdAt'] = _date(r{i_c})",
+           f"    if r{i_u} is not None: out['updatedAt'] = _date(r{i_u})",
            *field_lines(plan, env), "    return out"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]

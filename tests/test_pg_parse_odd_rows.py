@@ -1,0 +1,64 @@
+"""Rows of Parse's own tables that Parse Server would not write but a real database can hold
+(edited by hand, written by an old Parse version), read in place (``layout="parse"``): each is
+either read alike by SQL and the reference evaluator, or refused with an error that names the
+class, the record and the field.
+
+The tables are made as Parse Server makes them (``_SCHEMA`` and one table per class) in a fresh
+database of the test cluster, as tests/test_pg_parse_stems.py does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+
+from .pg import fresh_url
+
+_SCHEMA = {"className": "Item", "fields": {
+    "objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"},
+    "when": {"type": "Date"}, "where": {"type": "GeoPoint"}, "n": {"type": "Number"}}}  # fmt: skip
+
+
+def _parse_db(url: str, rows: list[str]) -> None:
+    """``_SCHEMA`` and the table ``Item``, holding ``rows`` (SQL value lists)."""
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)', ["Item", json.dumps(_SCHEMA)])
+        con.execute('CREATE TABLE "Item" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                    '"_rperm" text[], "_wperm" text[], "when" timestamptz, "where" point, "n" double precision)')
+        for r in rows:
+            con.execute(f'INSERT INTO "Item" VALUES {r}')
+
+
+@pytest.fixture
+def open_parse(pg_cluster: Any) -> Iterator[Any]:
+    opened: list[querylang.Database] = []
+
+    def open_(rows: list[str]) -> querylang.Database:
+        url = fresh_url(pg_cluster)
+        _parse_db(url, rows)
+        db = querylang.connect(url, layout="parse")
+        opened.append(db)
+        return db
+
+    yield open_
+    for db in opened:
+        db.close()
+
+
+def test_null_dates_are_missing_alike(open_parse: Any) -> None:
+    db = open_parse(["('a', NULL, NULL, NULL, NULL, NULL, NULL, 1)",
+                     "('b', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', NULL, NULL, NULL, NULL, 2)"])
+    got = db.query("Item", {}).records
+    assert "createdAt" not in got[0] and "updatedAt" not in got[0]
+    assert db.reference("Item", {}).ids == ["a", "b"]
+    for where in ({"createdAt": {"exists": True}}, {"updatedAt": {"exists": False}},
+                  {"createdAt": {"lessThan": "2030-01-01T00:00:00.000Z"}}):
+        assert db.query("Item", where).ids == db.reference("Item", where).ids, where
+
