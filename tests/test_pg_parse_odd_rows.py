@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 import querylang
+from querylang.errors import QueryError
 
 from .pg import fresh_url
 
@@ -62,3 +63,11 @@ def test_null_dates_are_missing_alike(open_parse: Any) -> None:
                   {"createdAt": {"lessThan": "2030-01-01T00:00:00.000Z"}}):
         assert db.query("Item", where).ids == db.reference("Item", where).ids, where
 
+
+def test_point_out_of_range_names_the_place(open_parse: Any) -> None:
+    db = open_parse(["('a', now(), now(), NULL, NULL, NULL, point(200, 100), 1)"])
+    for read in (db.query, db.reference):
+        with pytest.raises(QueryError) as e:
+            read("Item", {})
+        assert "Item" in str(e.value) and "record a" in str(e.value) and "where" in str(e.value)
+        assert "GeoPoint" in str(e.value)

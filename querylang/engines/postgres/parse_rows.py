@@ -14,6 +14,7 @@ from typing import Any
 from psycopg.adapt import Loader
 
 from querylang.engines.duckdb.decode import field_lines, number, read_json, unpack_line
+from querylang.errors import DataError
 from querylang.model.schema import ClassDef
 
 
@@ -28,7 +29,11 @@ class JsonbLoader(Loader):
 
 def _point(text: str) -> dict[str, Any]:
     x, y = text.strip("()").split(",")
-    return {"latitude": number(float(y)), "longitude": number(float(x))}
+    lat, lng = float(y), float(x)
+    # A ``point`` holds any two doubles (a row edited by hand); a GeoPoint only these.
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValueError(f"the point {text} is no GeoPoint: latitude (y) must lie in -90..90 and longitude (x) in -180..180")
+    return {"latitude": number(lat), "longitude": number(lng)}
 
 
 def _date(dt: Any) -> str:
@@ -53,9 +58,24 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
            f"    if r{i_c} is not None: out['createdAt'] = _date(r{i_c})",
            f"    if r{i_u} is not None: out['updatedAt'] = _date(r{i_u})",
            *field_lines(plan, env), "    return out"]
+    # A cell querylang cannot read (a point past a GeoPoint's range): an error that names the
+    # class, record and field, not a bare ValueError (as the DuckDB decoder catches bad JSON).
+    env["ValueError"], env["named"] = ValueError, lambda row, e: _named(cls, plan, i_id, row, e)
+    src = [src[0], "    try:", *("    " + line for line in src[1:]),
+           "    except ValueError as e:", "        raise named(row, e) from None"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]
     return decode
 
+
+def _named(cls: ClassDef, plan: Sequence[tuple[int, str, Any]], i_id: int, row: Sequence[Any], e: ValueError) -> DataError:
+    """The error for a row the decoder refused: the first field whose converter refuses its cell."""
+    for k, name, conv in plan:
+        if conv is not None and row[k] is not None:
+            try:
+                conv(row[k])
+            except ValueError:
+                return DataError(str(e), class_name=cls.name, object_id=row[i_id], field=name)
+    return DataError(str(e), class_name=cls.name, object_id=row[i_id])
 
 __all__ = ["JsonbLoader", "stored_row_decoder"]
