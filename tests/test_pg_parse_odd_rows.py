@@ -71,3 +71,12 @@ def test_point_out_of_range_names_the_place(open_parse: Any) -> None:
             read("Item", {})
         assert "Item" in str(e.value) and "record a" in str(e.value) and "where" in str(e.value)
         assert "GeoPoint" in str(e.value)
+
+
+@pytest.mark.parametrize("stored", ["infinity", "-infinity", "10000-01-01T00:00:00Z", "0001-01-01T00:00:00Z BC"])
+def test_date_querylang_cannot_hold_names_the_place(stored: str, open_parse: Any) -> None:
+    db = open_parse([f"('a', now(), now(), NULL, NULL, '{stored}', NULL, 1)"])
+    for read in (db.query, db.reference):
+        with pytest.raises(QueryError) as e:
+            read("Item", {})
+        assert "class Item, record a, field when" in str(e.value) and stored.split("T")[0] in str(e.value)

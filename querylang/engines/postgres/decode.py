@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
@@ -37,7 +38,13 @@ class IsoLoader(Loader):
             body = s[:-3]
             frac = body[20:] if len(body) > 19 else ""
             return f"{body[:10]}T{body[11:19]}.{(frac + '000')[:3]}Z"
-        return iso_ms(self._slow.load(data))  # iso_ms turns it to UTC
+        try:
+            return iso_ms(self._slow.load(data))  # iso_ms turns it to UTC
+        except psycopg.DataError:
+            # A date no datetime holds (infinity, a year past 9999 or BC: a Parse table edited by
+            # hand): PostgreSQL's text as it is, which the row's reader refuses naming class,
+            # record and field (parse_rows._date), where an error here names none of them.
+            return s
 
 
 class IsoBinaryLoader(Loader):

@@ -39,7 +39,11 @@ def _point(text: str) -> dict[str, Any]:
 def _date(dt: Any) -> str:
     """The pool's connections already read timestamptz as querylang's ISO text (decode.IsoLoader);
     a datetime comes from a connection without that loader."""
-    return dt if isinstance(dt, str) else dt.isoformat("T", "milliseconds") + "Z"
+    if not isinstance(dt, str):
+        return dt.isoformat("T", "milliseconds") + "Z"
+    if len(dt) != 24:  # PostgreSQL's own text of a date beyond querylang's (decode.IsoLoader)
+        raise ValueError(f"the date {dt!r} is not one querylang can hold (an instant in years 1-9999)")
+    return dt
 
 
 def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
@@ -60,7 +64,7 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
            *field_lines(plan, env), "    return out"]
     # A cell querylang cannot read (a point past a GeoPoint's range): an error that names the
     # class, record and field, not a bare ValueError (as the DuckDB decoder catches bad JSON).
-    env["ValueError"], env["named"] = ValueError, lambda row, e: _named(cls, plan, i_id, row, e)
+    env["ValueError"], env["named"] = ValueError, lambda row, e: _named(cls, plan, idx, row, e)
     src = [src[0], "    try:", *("    " + line for line in src[1:]),
            "    except ValueError as e:", "        raise named(row, e) from None"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
@@ -68,14 +72,15 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
     return decode
 
 
-def _named(cls: ClassDef, plan: Sequence[tuple[int, str, Any]], i_id: int, row: Sequence[Any], e: ValueError) -> DataError:
+def _named(cls: ClassDef, plan: Sequence[tuple[int, str, Any]], idx: dict[str, int], row: Sequence[Any], e: ValueError) -> DataError:
     """The error for a row the decoder refused: the first field whose converter refuses its cell."""
-    for k, name, conv in plan:
+    for k, name, conv in [(idx["createdAt"], "createdAt", _date), (idx["updatedAt"], "updatedAt", _date), *plan]:
         if conv is not None and row[k] is not None:
             try:
                 conv(row[k])
             except ValueError:
-                return DataError(str(e), class_name=cls.name, object_id=row[i_id], field=name)
-    return DataError(str(e), class_name=cls.name, object_id=row[i_id])
+                return DataError(str(e), class_name=cls.name, object_id=row[idx["objectId"]], field=name)
+    return DataError(str(e), class_name=cls.name, object_id=row[idx["objectId"]])
+
 
 __all__ = ["JsonbLoader", "stored_row_decoder"]
