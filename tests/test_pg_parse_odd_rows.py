@@ -80,3 +80,20 @@ def test_date_querylang_cannot_hold_names_the_place(stored: str, open_parse: Any
         with pytest.raises(QueryError) as e:
             read("Item", {})
         assert "class Item, record a, field when" in str(e.value) and stored.split("T")[0] in str(e.value)
+
+
+def test_microseconds_compare_as_the_milliseconds_shown(open_parse: Any) -> None:
+    # PostgreSQL keeps microseconds, querylang's dates milliseconds: a row written by another
+    # client is read (shown, compared, sorted) at the millisecond it shows.
+    db = open_parse(["('a', '2024-01-01T00:00:00.0005Z', '2024-01-01T00:00:00.0009Z', NULL, NULL, "
+                     "'2024-01-01T00:00:00.0007Z', NULL, 1)",
+                     "('b', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', NULL, NULL, "
+                     "'2024-01-01T00:00:00.000Z', NULL, 2)"])
+    assert db.query("Item", {"objectId": "a"}).records[0]["createdAt"] == "2024-01-01T00:00:00.000Z"
+    ms = "2024-01-01T00:00:00.000Z"
+    for field in ("createdAt", "updatedAt", "when"):
+        for where in ({field: {"equalTo": ms}}, {field: {"greaterThan": ms}}, {field: {"lessThanOrEqualTo": ms}},
+                      {field: {"notEqualTo": ms}}, {field: {"containedIn": [ms]}}):
+            assert db.query("Item", where).ids == db.reference("Item", where).ids, where
+        for order in (f"{field},-n", f"-{field},n"):
+            assert db.query("Item", {}, sort=order).ids == db.reference("Item", {}, sort=order).ids, order
