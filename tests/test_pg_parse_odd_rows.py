@@ -97,3 +97,13 @@ def test_microseconds_compare_as_the_milliseconds_shown(open_parse: Any) -> None
             assert db.query("Item", where).ids == db.reference("Item", where).ids, where
         for order in (f"{field},-n", f"-{field},n"):
             assert db.query("Item", {}, sort=order).ids == db.reference("Item", {}, sort=order).ids, order
+
+
+@pytest.mark.parametrize("stored", ["NaN", "Infinity", "-Infinity"])
+def test_number_that_is_no_number_names_the_place(stored: str, open_parse: Any) -> None:
+    db = open_parse([f"('a', now(), now(), NULL, NULL, NULL, NULL, '{stored}')", "('b', now(), now(), NULL, NULL, NULL, NULL, 2.5)"])
+    for read in (db.query, db.reference):
+        with pytest.raises(QueryError) as e:
+            read("Item", {})
+        assert "class Item, record a, field n" in str(e.value) and "finite" in str(e.value)
+    assert db.query("Item", {"objectId": "b"}).records[0]["n"] == 2.5

@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.adapt import Loader
 
-from querylang.engines.duckdb.decode import field_lines, number, read_json, unpack_line
+from querylang.engines.duckdb.decode import _NUMBER, field_lines, number, read_json, unpack_line
 from querylang.errors import DataError
 from querylang.model.schema import ClassDef
 
@@ -36,6 +36,18 @@ def _point(text: str) -> dict[str, Any]:
     return {"latitude": number(lat), "longitude": number(lng)}
 
 
+def _number(x: float) -> int | float:
+    """A ``double precision`` cell as a Number: NaN and ±Infinity (which the column holds, and
+    no Number is) refused, where they would be answered as numbers JSON has not."""
+    if x - x != 0:
+        raise ValueError(f"{x} is no Number (a Number is finite)")
+    return number(x)
+
+
+# _number written out in the generated decoder (no call per cell): x - x is 0 for finite x only.
+_INLINE = {_number: lambda v: f"({_NUMBER.format(v=v)} if {v} - {v} == 0 else _bad_number({v}))"}
+
+
 def _date(dt: Any) -> str:
     """The pool's connections already read timestamptz as querylang's ISO text (decode.IsoLoader);
     a datetime comes from a connection without that loader."""
@@ -49,19 +61,19 @@ def _date(dt: Any) -> str:
 def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """A row → record function for one class whose rows are read whole (ParseLayout.physical)."""
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": number, "GeoPoint": _point}
+    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point}
     plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type != "Relation" and f.name in idx]
     i_id, i_c, i_u = idx["objectId"], idx["createdAt"], idx["updatedAt"]
     # Written out as one function, as the DuckDB decoder is (decode.make_decoder): no loop
     # over the fields per row.
-    env: dict[str, Any] = {"_date": _date}
+    env: dict[str, Any] = {"_date": _date, "_bad_number": _number}
     src = ["def decode(row):", unpack_line(len(columns)),
            f"    out = {{'objectId': r{i_id}}}",
            # A NULL date (a row edited by hand) is a missing value, as every NULL of Parse's
            # tables is, not a None in the record (decode.stored_record skips it alike).
            f"    if r{i_c} is not None: out['createdAt'] = _date(r{i_c})",
            f"    if r{i_u} is not None: out['updatedAt'] = _date(r{i_u})",
-           *field_lines(plan, env), "    return out"]
+           *field_lines(plan, env, _INLINE), "    return out"]
     # A cell querylang cannot read (a point past a GeoPoint's range): an error that names the
     # class, record and field, not a bare ValueError (as the DuckDB decoder catches bad JSON).
     env["ValueError"], env["named"] = ValueError, lambda row, e: _named(cls, plan, idx, row, e)
