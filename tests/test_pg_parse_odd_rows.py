@@ -107,3 +107,21 @@ def test_number_that_is_no_number_names_the_place(stored: str, open_parse: Any) 
             read("Item", {})
         assert "class Item, record a, field n" in str(e.value) and "finite" in str(e.value)
     assert db.query("Item", {"objectId": "b"}).records[0]["n"] == 2.5
+
+
+def test_array_or_object_of_another_json_type_names_the_place(pg_cluster: Any) -> None:
+    schema = {"className": "Item", "fields": {"objectId": {"type": "String"}, "createdAt": {"type": "Date"},
+              "updatedAt": {"type": "Date"}, "tags": {"type": "Array"}, "obj": {"type": "Object"}}}
+    for tags, obj, field in (("'\"x\"'", "'{}'", "tags"), ("'[]'", "'[1]'", "obj"), ("'{}'", "'{}'", "tags")):
+        url = fresh_url(pg_cluster)
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)', ["Item", json.dumps(schema)])
+            con.execute('CREATE TABLE "Item" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                        '"_rperm" text[], "_wperm" text[], "tags" jsonb, "obj" jsonb)')
+            con.execute(f"INSERT INTO \"Item\" VALUES ('a', now(), now(), NULL, NULL, {tags}, {obj})")
+        with querylang.connect(url, layout="parse") as db:
+            for read in (db.query, db.reference):
+                with pytest.raises(QueryError) as e:
+                    read("Item", {})
+                assert f"class Item, record a, field {field}" in str(e.value)

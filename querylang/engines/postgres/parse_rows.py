@@ -15,6 +15,7 @@ from psycopg.adapt import Loader
 
 from querylang.engines.duckdb.decode import _NUMBER, field_lines, number, read_json, unpack_line
 from querylang.errors import DataError
+from querylang.model.jsvalues import type_name
 from querylang.model.schema import ClassDef
 
 
@@ -44,8 +45,26 @@ def _number(x: float) -> int | float:
     return number(x)
 
 
-# _number written out in the generated decoder (no call per cell): x - x is 0 for finite x only.
-_INLINE = {_number: lambda v: f"({_NUMBER.format(v=v)} if {v} - {v} == 0 else _bad_number({v}))"}
+def _array(x: Any) -> list[Any]:
+    """An Array's jsonb: an array (a column edited by hand can hold any jsonb)."""
+    if x.__class__ is not list:
+        raise ValueError(f"an Array's column holds {type_name(x)} {str(x)[:40]!r}, not an array")
+    return x  # type: ignore[no-any-return]
+
+
+def _object(x: Any) -> dict[str, Any]:
+    """An Object's jsonb: an object (a column edited by hand can hold any jsonb)."""
+    if x.__class__ is not dict:
+        raise ValueError(f"an Object's column holds {type_name(x)} {str(x)[:40]!r}, not an object")
+    return x  # type: ignore[no-any-return]
+
+
+# The checks written out in the generated decoder (no call per cell); x - x is 0 for finite x only.
+_INLINE = {
+    _number: lambda v: f"({_NUMBER.format(v=v)} if {v} - {v} == 0 else _bad_number({v}))",
+    _array: lambda v: f"({v} if {v}.__class__ is list else _bad_array({v}))",
+    _object: lambda v: f"({v} if {v}.__class__ is dict else _bad_object({v}))",
+}
 
 
 def _date(dt: Any) -> str:
@@ -61,12 +80,12 @@ def _date(dt: Any) -> str:
 def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """A row → record function for one class whose rows are read whole (ParseLayout.physical)."""
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point}
+    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array, "Object": _object}
     plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type != "Relation" and f.name in idx]
     i_id, i_c, i_u = idx["objectId"], idx["createdAt"], idx["updatedAt"]
     # Written out as one function, as the DuckDB decoder is (decode.make_decoder): no loop
     # over the fields per row.
-    env: dict[str, Any] = {"_date": _date, "_bad_number": _number}
+    env: dict[str, Any] = {"_date": _date, "_bad_number": _number, "_bad_array": _array, "_bad_object": _object}
     src = ["def decode(row):", unpack_line(len(columns)),
            f"    out = {{'objectId': r{i_id}}}",
            # A NULL date (a row edited by hand) is a missing value, as every NULL of Parse's
