@@ -125,3 +125,21 @@ def test_array_or_object_of_another_json_type_names_the_place(pg_cluster: Any) -
                 with pytest.raises(QueryError) as e:
                     read("Item", {})
                 assert f"class Item, record a, field {field}" in str(e.value)
+
+
+def test_empty_pointer_names_the_place(pg_cluster: Any) -> None:
+    schema = {"className": "Item", "fields": {"objectId": {"type": "String"}, "createdAt": {"type": "Date"},
+              "updatedAt": {"type": "Date"}, "p": {"type": "Pointer", "targetClass": "Item"}}}
+    url = fresh_url(pg_cluster)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)', ["Item", json.dumps(schema)])
+        con.execute('CREATE TABLE "Item" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                    '"_rperm" text[], "_wperm" text[], "p" text)')
+        con.execute("INSERT INTO \"Item\" VALUES ('a', now(), now(), NULL, NULL, ''), ('b', now(), now(), NULL, NULL, 'a')")
+    with querylang.connect(url, layout="parse") as db:
+        for read in (db.query, db.reference):
+            with pytest.raises(QueryError) as e:
+                read("Item", {})
+            assert "class Item, record a, field p" in str(e.value)
+        assert db.query("Item", {"objectId": "b"}).records[0]["p"] == "a"

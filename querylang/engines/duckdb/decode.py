@@ -106,7 +106,7 @@ def make_decoder(
     for j, (a, b, name) in enumerate(geo):
         env[f"g{j}"] = name
         src += [f"    if r{a} is not None:",
-                f"        out[g{j}] = {{'latitude': {_NUMBER.format(v=f'r{a}')}, 'longitude': {_NUMBER.format(v=f'r{b}')}}}"]
+                f"        out[g{j}] = {{'latitude': {NUMBER_EXPR.format(v=f'r{a}')}, 'longitude': {NUMBER_EXPR.format(v=f'r{b}')}}}"]
     for j, (a, b, name) in enumerate(files):
         env[f"f{j}"] = name
         src += [f"    if r{a} is not None:", f"        out[f{j}] = file_value(r{a}, r{b})"]
@@ -123,8 +123,8 @@ def make_decoder(
     return decode
 
 
-# An integral double as an int (within 2**53, where a double is exact), inline.
-_NUMBER = "(int({v}) if {v}.is_integer() and -" + str(2**53) + " < {v} < " + str(2**53) + " else {v})"
+# An integral double as an int (within 2**53, where a double is exact), inline (also parse_rows).
+NUMBER_EXPR = "(int({v}) if {v}.is_integer() and -" + str(2**53) + " < {v} < " + str(2**53) + " else {v})"
 
 
 def unpack_line(n: int) -> str:
@@ -147,7 +147,7 @@ def field_lines(
         env[f"n{j}"] = name
         v = f"r{k}"
         if conv is number:
-            value = _NUMBER.format(v=v)
+            value = NUMBER_EXPR.format(v=v)
         elif conv is None:
             value = v
         elif inline and conv in inline:

@@ -17,6 +17,7 @@ from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 
 from querylang.engines.duckdb import decode as duck_decode
+from querylang.errors import DataError
 from querylang.interchange.document import check_value
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
@@ -84,5 +85,8 @@ def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
             out[k] = v
         else:
             f = cls.fields[k]
-            out[k] = check_value(f.type, v, f.target)
+            try:
+                out[k] = check_value(f.type, v, f.target)
+            except ValueError as e:  # a cell no record holds (a table edited by hand): say where
+                raise DataError(str(e), class_name=cls.name, object_id=rec.get("objectId"), field=k) from None
     return out

@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.adapt import Loader
 
-from querylang.engines.duckdb.decode import _NUMBER, field_lines, number, read_json, unpack_line
+from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, read_json, unpack_line
 from querylang.errors import DataError
 from querylang.model.jsvalues import type_name
 from querylang.model.schema import ClassDef
@@ -59,11 +59,19 @@ def _object(x: Any) -> dict[str, Any]:
     return x  # type: ignore[no-any-return]
 
 
+def _pointer(x: str) -> str:
+    """A Pointer's objectId: not empty (a column edited by hand can hold '')."""
+    if not x:
+        raise ValueError("a Pointer's column holds '', no objectId")
+    return x
+
+
 # The checks written out in the generated decoder (no call per cell); x - x is 0 for finite x only.
 _INLINE = {
-    _number: lambda v: f"({_NUMBER.format(v=v)} if {v} - {v} == 0 else _bad_number({v}))",
+    _number: lambda v: f"({NUMBER_EXPR.format(v=v)} if {v} - {v} == 0 else _bad_number({v}))",
     _array: lambda v: f"({v} if {v}.__class__ is list else _bad_array({v}))",
     _object: lambda v: f"({v} if {v}.__class__ is dict else _bad_object({v}))",
+    _pointer: lambda v: f"({v} or _bad_pointer({v}))",
 }
 
 
@@ -80,12 +88,12 @@ def _date(dt: Any) -> str:
 def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """A row → record function for one class whose rows are read whole (ParseLayout.physical)."""
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array, "Object": _object}
+    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array, "Object": _object, "Pointer": _pointer}
     plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type != "Relation" and f.name in idx]
     i_id, i_c, i_u = idx["objectId"], idx["createdAt"], idx["updatedAt"]
     # Written out as one function, as the DuckDB decoder is (decode.make_decoder): no loop
     # over the fields per row.
-    env: dict[str, Any] = {"_date": _date, "_bad_number": _number, "_bad_array": _array, "_bad_object": _object}
+    env: dict[str, Any] = {"_date": _date, "_bad_number": _number, "_bad_array": _array, "_bad_object": _object, "_bad_pointer": _pointer}
     src = ["def decode(row):", unpack_line(len(columns)),
            f"    out = {{'objectId': r{i_id}}}",
            # A NULL date (a row edited by hand) is a missing value, as every NULL of Parse's
