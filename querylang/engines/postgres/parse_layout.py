@@ -154,11 +154,6 @@ class ParseDialect(PostgresDialect):
         if (not self.code_point_order and part in ("", ":tx", ":fx", ":wx")
                 and self._type(class_name, name) in ("String", "Pointer")):
             return f'({col} COLLATE "C")'
-        if part == "" and self._type(class_name, name) == "Date":
-            # timestamptz keeps microseconds (a row another client wrote), querylang's dates
-            # milliseconds: compared and sorted at the millisecond the record shows, as the
-            # reference evaluator reads it (decode.IsoLoader).
-            return f"date_trunc('milliseconds', {col})"
         return col  # Array and Object helpers: the jsonb column itself, read by the list/path methods
 
     def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
