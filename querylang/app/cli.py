@@ -201,9 +201,11 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
         raise click.UsageError("give --db or --data, not both")
     ctx = click.get_current_context(silent=True)
     layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
-    if db_path is not None:
-        if is_url(db_path):
-            return connect(str(db_path), read_only=read_only, layout=layout)
+    if db_path is not None and is_url(db_path):
+        # Closed with the command too: its pool's connections stay open on the server
+        # otherwise, as long as the process lives (a program or test calling main in process).
+        db = connect(str(db_path), read_only=read_only, layout=layout)
+    elif db_path is not None:
         if read_only and not db_path.exists():
             raise DataError(f"no such database file: {db_path}")
         db = connect(db_path, read_only=read_only, layout=layout)  # --layout parse: refused, with why

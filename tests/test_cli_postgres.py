@@ -1,0 +1,37 @@
+"""The command line on PostgreSQL (--db postgresql://...): what DuckDB's file gives, and the
+failure modes only a server has, each a message and exit 2."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import fresh_url
+from .test_cli import ok, ql
+
+SAMPLE = "tests/conformance/dataset.json"
+
+
+def _backends(cluster: Cluster, app: str) -> int:
+    with psycopg.connect(cluster.url(), autocommit=True) as con:
+        row = con.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [app]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_commands_close_their_connections(pg_cluster: Cluster) -> None:
+    # Every reading command opened the database and never closed it on PostgreSQL (DuckDB's
+    # was closed with the command): each left its pool's connections open on the server for as
+    # long as the process lived, three more per command run in process.
+    url = fresh_url(pg_cluster) + "&application_name=cli_closes"
+    ok("load", SAMPLE, "--db", url)
+    for args in (["query", "Post", "where({})"], ["schema"], ["show", "Post", "p001"], ["find", "Post", "{}"],
+                 ["compile", "Post", "where({})"], ["relation", "Group", "g2", "posts"]):
+        ok(*args, "--db", url)
+    assert ql("repl", "--db", url, stdin=".class Post\nwhere({})\n").returncode == 0
+    deadline = time.monotonic() + 5  # a closed connection's backend ends a moment later
+    while _backends(pg_cluster, "cli_closes") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _backends(pg_cluster, "cli_closes") == 0
