@@ -35,3 +35,13 @@ def test_commands_close_their_connections(pg_cluster: Cluster) -> None:
     while _backends(pg_cluster, "cli_closes") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _backends(pg_cluster, "cli_closes") == 0
+
+
+def test_load_progress_does_not_show_the_password(pg_cluster: Cluster) -> None:
+    # The progress bar's last line ("text-search words") named the database by its --db as
+    # given, so a URL's password was printed on stderr; errors and the report mask or omit it.
+    url = fresh_url(pg_cluster).replace("postgresql://postgres@", "postgresql://postgres:s3cret@")
+    res = ql("load", SAMPLE, "--progress", "--db", url)
+    assert res.returncode == 0, res.stderr
+    assert "text-search words" in res.stderr
+    assert "s3cret" not in res.stderr + res.stdout

@@ -528,7 +528,8 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
 
         db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell))
         # The load is committed: what closing adds (the text-search words) is no part of it.
-        bar.add_task("text-search words", total=None, detail=str(db_path))
+        # Named as the report names it: a PostgreSQL URL may hold a password.
+        bar.add_task("text-search words", total=None, detail=target_name(db_path))
         words_left = close_written(db, db_path)
     total = sum(counts.values())
     click.echo(f"loaded {total} records into {target_name(db_path)}: {per_class(counts)}")
