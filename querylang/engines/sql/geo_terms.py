@@ -5,6 +5,7 @@ Compiler (compiler.py), which inherits these."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from querylang.engines.sql.dialect import Dialect
 from querylang.engines.sql.fragments import FALSE, Sql, join_sql, sum_sql
@@ -15,10 +16,11 @@ from querylang.model import nodes as n
 class GeoTerms:
     """withinBox, withinPolygon, polygonContains, nearSphere's distance and its condition."""
 
+    # The Compiler's, which inherits these: named here for the type checker only.
     d: Dialect
+    if TYPE_CHECKING:
 
-    def col(self, name: str, part: str = "") -> str:
-        raise NotImplementedError  # the Compiler's
+        def col(self, name: str, part: str = "") -> str: ...
 
     def distance(self, node: n.NearSphere) -> Sql:
         """Haversine distance in radians, written as geo.haversine computes it."""
