@@ -236,7 +236,7 @@ class Database:
     ) -> str:
         """The engine's plan for the query (DuckDB's or PostgreSQL's EXPLAIN), as text."""
         check_options("explain", kw)
-        plan = self.compile(class_name, query, **kw)
+        plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 
     def clear_cache(self) -> None:
@@ -309,15 +309,14 @@ class Database:
 
             sort = visual_sort(visual_sorting)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
-        inc, keys = checked_shape(self.schema, class_name, include, select)  # before anything is read
+        shaped = include is not None or select is not None
+        inc, keys = checked_shape(self.schema, class_name, include, select) if shaped else ([], [])  # before any read
         with self.store.reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
-        if include is None and select is None:
+        if not shaped:
             return res
-        # 'a.b.c' in select includes 'a.b' (and so 'a') and selects 'c' inside it (docs/semantics.md#include-select).
-        inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
         if inc:
             _include(self, class_name, res.records, inc, cancel)
         if keys:
@@ -352,7 +351,6 @@ class Database:
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
             inc, keys = checked_shape(self.schema, cls.name, include, select)
-            inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between
             # the two kept a pooled PostgreSQL connection for good).
@@ -386,7 +384,7 @@ class Database:
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
         with self.store.reading():
             return self._planned(
-                lambda: int(self._statement(compile_count(self.compile(class_name, query, **kw), self.store.dialect), cancel)[0][0])
+                lambda: int(self._statement(compile_count(self._plan(class_name, query, kw, capped=False), self.store.dialect), cancel)[0][0])
             )
 
     def distinct(
@@ -400,7 +398,7 @@ class Database:
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
         with self.store.reading():  # as count
             rows = self._planned(
-                lambda: self._statement(compile_distinct(self.compile(class_name, query, **kw), f.name, self.store.dialect), cancel)
+                lambda: self._statement(compile_distinct(self._plan(class_name, query, kw, capped=False), f.name, self.store.dialect), cancel)
             )
         return [_out_value(f.type, r[0]) for r in rows]
 
@@ -428,7 +426,7 @@ class Database:
             try:
                 with self.store.reading():  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
-                        self.compile(class_name, query, **kw), ops, self.store.dialect, scaled=scaled,
+                        self._plan(class_name, query, kw, capped=False), ops, self.store.dialect, scaled=scaled,
                     ), cancel))[0]  # fmt: skip
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:

@@ -44,10 +44,13 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
 def checked_shape(
     schema: Schema, class_name: str, include: str | Sequence[str] | None, select: str | Sequence[str] | None
 ) -> tuple[list[str], list[str]]:
-    """``include`` and ``select`` as lists of paths, each checked against the schema."""
+    """``include`` and ``select`` as lists of paths, each checked against the schema; the
+    include list also holds what a dotted select embeds ('a.b.c' includes 'a.b', and so 'a',
+    and selects 'c' inside it: docs/semantics.md#include-select)."""
     inc, keys = key_list(include, "include"), key_list(select, "select")
     check_select(schema, class_name, keys)
     check_include(schema, class_name, inc)
+    inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
     return inc, keys
 
 

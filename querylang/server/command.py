@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import click
 
 import querylang
+from querylang.app.commands import is_url
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
 
@@ -19,11 +20,11 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
     if db is not None and data is not None:
         raise click.UsageError("give --db or --data, not both")
     if db is not None:
-        if "://" not in db and not Path(db).exists():
+        if not is_url(db) and not Path(db).exists():
             # connect() makes a new file for a writer; served, that empty database answers
             # every class "unknown" and the REST API cannot add classes: a mistyped name.
             raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
-        if "://" in db:
+        if is_url(db):
             # The same on PostgreSQL: a database or schema without querylang's classes (another
             # application's database, a search_path naming the wrong schema) would be served
             # empty, after querylang's schema table was made in it. Looked at read-only first,
