@@ -1146,3 +1146,13 @@ def test_a_write_waiting_on_a_lock_ends_at_the_timeout(pg_cluster):
         assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "one"
         db.save("T", "t1", {"s": "two"})  # the lock gone, the write goes through
         assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "two"
+
+
+def test_a_timeout_past_what_postgresql_can_set_still_lets_writes_through(pg_cluster):
+    """lock_timeout, like statement_timeout, holds at most 2^31 - 1 ms: a timeout longer than
+    that (about 24.8 days) made every write fail with the server's 'outside the valid range'."""
+    with querylang.connect(fresh_url(pg_cluster), timeout=10**9) as db:
+        db.load({"classes": {"T": {"fields": {"s": {"type": "String"}}}},
+                 "records": {"T": [{"objectId": "t1", "s": "one"}]}})
+        db.save("T", "t1", {"s": "two"})
+        assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "two"

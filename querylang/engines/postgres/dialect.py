@@ -133,3 +133,10 @@ POSTGRES = PostgresDialect()
 # A database whose every date column has its stored ISO text (one made by this querylang).
 POSTGRES_ISO = PostgresDialect()
 POSTGRES_ISO.stored_iso = True
+
+
+def timeout_ms(seconds: float) -> int:
+    """A timeout as statement_timeout or lock_timeout take it: whole milliseconds, at least 1 (0
+    would mean none) and at most 2^31 - 1 (about 24.8 days): a longer one waits that long rather
+    than being refused by the server ('outside the valid range')."""
+    return max(1, min(int(seconds * 1000), 2**31 - 1))

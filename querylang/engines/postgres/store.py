@@ -45,7 +45,7 @@ from querylang.engines.postgres.decode import (
     make_decoder,
     stored_record,
 )
-from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
+from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -657,9 +657,7 @@ class PostgresStore:
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
         per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
-        # statement_timeout holds at most 2^31 - 1 ms (about 24.8 days); a longer timeout waits
-        # that long rather than being refused by the server at the query.
-        ms = 0 if timeout is None else max(1, min(int(timeout * 1000), 2**31 - 1))
+        ms = 0 if timeout is None else timeout_ms(timeout)
         if getattr(con, "_ql_timeout", None) != ms:
             try:
                 con.execute(f"SET statement_timeout = {ms}")

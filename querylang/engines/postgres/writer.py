@@ -13,7 +13,7 @@ from psycopg import errors as pge
 
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import decode_row, stored_record
-from querylang.engines.postgres.dialect import POSTGRES
+from querylang.engines.postgres.dialect import POSTGRES, timeout_ms
 from querylang.engines.postgres.layout import class_columns, join_table
 from querylang.engines.postgres.notices import send_dirty
 from querylang.engines.postgres.server_errors import not_the_data, server_error
@@ -72,7 +72,7 @@ class Writer(SqlWriter[PostgresTables]):
                 with self.store.connection() as con, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
                     if self.lock_wait is not None:
-                        con.execute(f"SET LOCAL lock_timeout = {max(1, int(self.lock_wait * 1000))}")
+                        con.execute(f"SET LOCAL lock_timeout = {timeout_ms(self.lock_wait)}")
                     return fn(con)
             except pge.LockNotAvailable:
                 raise DataError(f"write failed, nothing was changed: it waited longer than {self.lock_wait:g} s for a "
