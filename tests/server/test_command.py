@@ -154,3 +154,12 @@ def test_a_negative_max_body_is_refused() -> None:
     res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--max-body", "-1"])
     assert res.exit_code == 2, res.output
     assert "--max-body" in res.output and "Parse API at" not in res.output, res.output
+
+
+def test_a_public_url_that_is_not_an_http_url_is_refused() -> None:
+    # Found beside test_rest.py's trailing-slash --public-url: --public-url notaurl was taken, and every Location header was
+    # then notaurl/classes/<Class>/<id>.
+    for url in ("notaurl", "ftp://example.com/parse", "https:///parse"):
+        res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--public-url", url])
+        assert res.exit_code == 2, (url, res.output)
+        assert "--public-url" in res.output and "Parse API at" not in res.output, (url, res.output)
