@@ -23,9 +23,11 @@ from querylang.errors import (
     ScriptError,
 )
 from querylang.frontends.to_parse import to_parse_where, to_script
+from querylang.model.change import Change
 from querylang.model.schema import Schema
 
 __all__ = [
+    "Change",
     "DataError",
     "Database",
     "EngineError",

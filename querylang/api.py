@@ -43,9 +43,9 @@ from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
 from querylang.model.schema import Schema, a_type
-from querylang.model.values import to_ms
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
+from querylang.writes import Writes
 
 Filter = str | Mapping[str, Any] | None
 
@@ -118,7 +118,7 @@ DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
 DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)
 
 
-class Database:
+class Database(Writes):
     """A querylang database on DuckDB (``:memory:`` or a file that keeps its schema).
 
     ``timeout`` (seconds, None = no limit) stops a query that runs too long with
@@ -442,50 +442,6 @@ class Database:
             raise out_of_range()
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
-    # --- writes ----------------------------------------------------------------------------
-
-    def _changed(self) -> None:
-        self._changes += 1
-        self._reference = None
-
-    def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
-        """Add a record; returns its objectId (given in ``fields`` or made up)."""
-        oid = self.store.writer(lock_wait=self.timeout).create(class_name, fields, _now())
-        self._changed()
-        return oid
-
-    def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
-        """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
-        self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
-        self._changed()
-
-    def delete(self, class_name: str, object_id: str) -> None:
-        """Delete a record and every Relation edge that names it."""
-        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id)
-        self._changed()
-
-    def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
-        """Add to Number fields (an absent value counts as 0)."""
-        self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
-        self._changed()
-
-    def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id)
-        self._changed()
-
-    def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
-        self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id)
-        self._changed()
-
-    def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
-        """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
-        self.store.writer(lock_wait=self.timeout).define_class(name, fields or {})
-        self._changed()
-
-    def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
-        spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
-        self.define_class(class_name, {name: spec})
-
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         return self._run(q, cancel)
@@ -642,10 +598,6 @@ def _include(
             v = r.get(name)
             if isinstance(v, str) and v in found:
                 r[name] = {"__type": "Object", "className": f.target, **found[v]}
-
-
-def _now() -> datetime:
-    return to_ms(datetime.now(UTC))
 
 
 def _out_value(ftype: str, v: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from querylang.engines.sql.dialect import Dialect
 from querylang.errors import QueryError
 from querylang.interchange.document import Dataset
+from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -30,6 +31,8 @@ class Writer(Protocol):
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any], now: Any) -> None: ...
 
     def delete(self, class_name: str, object_id: str) -> None: ...
+
+    def modify(self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change], now: Any) -> dict[str, Any]: ...
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float], now: Any) -> None: ...
 

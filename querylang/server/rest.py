@@ -365,22 +365,25 @@ class Api:
         require_write(access)
         self._served(access, class_name)
         acl = self.acl_field(class_name)
-        # The stored record is read only when an operation or an ACL check needs it; a missing
-        # record is otherwise reported by the save itself (101).
+        # A body whose operations do not read the stored values is checked before anything is
+        # read, as before (a bad body to a missing record is the body's error).
         needs_current = (not access.master and acl is not None) or any(
             isinstance(v, Mapping) and v.get("__op") in READING_OPS for v in body.values())
-        current = self._stored(access, class_name, oid) if needs_current else {}
-        plan = plan_write(self.db.schema, class_name, body, current, acl)
-        # One save (also when only edges change: Parse moves updatedAt on every update).
-        self.db.save(class_name, oid, plan.fields)
-        for key, ids in plan.add.items():
-            for target in ids:
-                self.db.add_relation(class_name, oid, key, target)
-        for key, ids in plan.remove.items():
-            for target in ids:
-                self.db.remove_relation(class_name, oid, key, target)
-        updated = self.db.find(class_name, {"objectId": oid}, limit=1, keys=["objectId"]).records[0]["updatedAt"]
-        return {"updatedAt": updated, **plan.answers}
+        checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
+        answers: dict[str, Any] = {}
+
+        def change(current: dict[str, Any]) -> querylang.Change:
+            # Inside the write's transaction, on the record it holds: an Increment or an array
+            # op computed from a value another request (or serve process) is changing was lost.
+            if not access.master and acl is not None and not public(current.get(acl), "write"):
+                raise not_found()
+            plan = checked or plan_write(self.db.schema, class_name, body, current, acl)
+            answers.update(plan.answers)
+            # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
+            return querylang.Change(plan.fields, plan.add, plan.remove)
+
+        written = self.db.update(class_name, oid, change)
+        return {"updatedAt": written["updatedAt"], **answers}
 
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         require_write(access)

@@ -246,6 +246,37 @@ def test_many_requests_at_once_lose_no_write(pg_server: Callable[..., tuple[Live
     assert call(srv, "GET", "/classes/Comment", **owner)[1]["count"] == 40
 
 
+def test_two_serve_processes_on_one_database_lose_no_update(pg_server: Callable[..., tuple[LiveServer, str]]) -> None:
+    """Two servers (each its own Database and pool, as two processes have) changing one record
+    at once: an update read the stored value, then saved, outside one transaction, so the other
+    server's change made in between was overwritten (an earlier review kept 43 of 60)."""
+    one, url = pg_server()
+    other = start(querylang.connect(url), acl_field="acl")
+    try:
+        before = call(one, "GET", "/classes/Post/p001")[1]
+        start_score = before["score"]
+
+        async def run() -> list[int]:
+            async with httpx.AsyncClient(timeout=120) as ac:
+                async def put(srv: LiveServer, body: dict[str, Any]) -> int:
+                    r = await ac.put(f"{srv.url}/classes/Post/p001", json=body, headers=headers(True))
+                    return r.status_code
+
+                calls = [put(srv, body) for i in range(30) for n, srv in enumerate((one, other)) for body in (
+                    {"score": {"__op": "Increment", "amount": 1}},
+                    {"tags": {"__op": "AddUnique", "objects": [f"t{i}-{n}"]}},
+                )]
+                return list(await asyncio.gather(*calls))
+
+        assert set(asyncio.run(run())) == {200}
+        after = call(other, "GET", "/classes/Post/p001")[1]
+        assert after["score"] == start_score + 60
+        assert len(after["tags"]) == len(before.get("tags") or []) + 60
+    finally:
+        other.stop()
+        other.db.close()
+
+
 def test_a_client_read_of_a_class_with_acls_stops_at_the_query_timeout(
     pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster
 ) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from querylang.engines.sql.dialect import Dialect
 from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
+from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Field, Schema
 
 
@@ -170,25 +171,29 @@ class SqlWriter(ABC, Generic[S]):
     def save(self, class_name: str, oid: str, fields: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
-        self._check_fields("save", class_name, oid, fields)
+        self._check_saved(cls, oid, fields)
+        self.transaction(lambda con: self._update(con, cls, oid, fields, now))
+
+    def _check_saved(self, cls: ClassDef, oid: str, fields: object) -> None:
+        """The fields a save may set."""
+        self._check_fields("save", cls.name, oid, fields)
+        assert isinstance(fields, Mapping)
         for forbidden in ("objectId", "createdAt", "updatedAt"):  # updatedAt: the save sets it, to now
             if forbidden in fields:
-                raise DataError(f"{forbidden} cannot be changed", class_name=class_name, object_id=oid, field=forbidden)
+                raise DataError(f"{forbidden} cannot be changed", class_name=cls.name, object_id=oid, field=forbidden)
         relation_fields = {k for k in fields if (f := cls.fields.get(k)) is not None and f.type == "Relation"}
         if relation_fields:
             raise DataError(
-                "use add_relation/remove_relation for Relation fields", class_name=class_name,
+                "use add_relation/remove_relation for Relation fields", class_name=cls.name,
                 object_id=oid, field=sorted(relation_fields)[0],
             )
-
-        self.transaction(lambda con: self._update(con, cls, oid, fields, now))
 
     def _update(
         self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime,
         current: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> dict[str, Any]:
         """Read (unless the caller has: ``current``), change and write one record, inside the
-        caller's transaction."""
+        caller's transaction; the record as written."""
         if current is None:
             current = self._stored(con, cls, oid)
         checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
@@ -198,6 +203,58 @@ class SqlWriter(ABC, Generic[S]):
         row = self.cells(cls, merged)
         sets = ", ".join(f"{self._column(c)} = ?" for c in cols[1:])
         self._run(con, f'UPDATE {self._table(cls.name)} SET {sets} WHERE "objectId" = ?', [*row[1:], oid])
+        return merged
+
+    def modify(
+        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime
+    ) -> dict[str, Any]:
+        """One read-modify-write: ``change`` gets the stored record (normalised) and says what
+        to set and which edges to add and remove; the read, the save and the edges are one
+        transaction, and the read locks the row where other processes write (``lock_read``),
+        so that two such updates of one record, from two processes, both count."""
+        cls = self.store.schema.get(class_name)
+        self._check_id(class_name, oid)
+
+        def run(con: Any) -> dict[str, Any]:
+            current = self._stored(con, cls, oid)
+            wanted = change(dict(current))
+            if not isinstance(wanted, Change):
+                raise DataError(f"update's change must return a querylang.Change, not {type(wanted).__name__}",
+                                class_name=class_name, object_id=oid)
+            self._check_saved(cls, oid, wanted.fields)
+            edits = [(key, target, add) for add, edges in ((True, wanted.add), (False, wanted.remove))
+                     for key, targets in self._edge_lists(class_name, edges) for target in targets]
+            for key, target, add in edits:
+                self._relation(class_name, key)
+                if add:
+                    self._check_id(class_name, target, target=key)
+                elif not isinstance(target, str):
+                    raise DataError(f"objectId must be a string, not {type(target).__name__}", class_name=class_name,
+                                    field=key)
+            merged = self._update(con, cls, oid, wanted.fields, now, current)
+            for key, target, add in edits:
+                if add:
+                    self._add_edge(con, Edge(class_name, key, oid, target))
+                elif target and "\x00" not in target:  # no edge names such an id
+                    self._run(con, f"DELETE FROM {self._edges(class_name, key)} WHERE owning_id = ? AND related_id = ?",
+                              [oid, target])
+            return merged
+
+        return self.transaction(run)
+
+    @staticmethod
+    def _edge_lists(class_name: str, edges: object) -> list[tuple[str, list[Any]]]:
+        """A Change's ``add`` or ``remove``, checked: a Relation name → a list of ids."""
+        if not isinstance(edges, Mapping):
+            raise DataError(f"a Change's edges must map a Relation field to objectIds, not {type(edges).__name__}",
+                            class_name=class_name)
+        out = []
+        for key, targets in edges.items():
+            if isinstance(targets, str) or not isinstance(targets, list | tuple):
+                raise DataError("a Change's edges must be a list of objectIds", class_name=class_name,
+                                field=key if isinstance(key, str) else repr(key))
+            out.append((key, list(targets)))
+        return out
 
     def increment(self, class_name: str, oid: str, amounts: Mapping[str, Any], now: datetime) -> None:
         cls = self.store.schema.get(class_name)

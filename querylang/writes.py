@@ -1,0 +1,84 @@
+"""The library's record-level writes (a part of :class:`querylang.Database`): each call is
+checked, then one transaction on the engine's writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from querylang.engines.base import Engine
+from querylang.engines.duckdb.decode import output_record
+from querylang.model.change import Change
+from querylang.model.values import to_ms
+
+
+class Writes:
+    """The write methods of :class:`querylang.Database`."""
+
+    store: Engine
+    timeout: float | None
+    _changes: int
+    _reference: Any
+
+    def _changed(self) -> None:
+        self._changes += 1
+        self._reference = None
+
+    def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
+        """Add a record; returns its objectId (given in ``fields`` or made up)."""
+        oid = self.store.writer(lock_wait=self.timeout).create(class_name, fields, _now())
+        self._changed()
+        return oid
+
+    def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
+        """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
+        self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
+        self._changed()
+
+    def update(
+        self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change]
+    ) -> dict[str, Any]:
+        """Read, change and write one record in one transaction: ``change`` gets the record as
+        ``find`` gives it and returns a :class:`querylang.Change` (the fields to set, the Relation
+        edges to add and remove). No other writer changes the record in between, in this
+        process or (on PostgreSQL) another one, so a value computed from the stored one (a
+        counter, an array) is never lost. Whatever ``change`` raises undoes everything and is
+        raised as it is. Returns the record as written."""
+        cls = self.store.schema.get(class_name)
+        written = self.store.writer(lock_wait=self.timeout).modify(
+            class_name, object_id, lambda current: change(output_record(cls, current)), _now()
+        )
+        self._changed()
+        return output_record(cls, written)
+
+    def delete(self, class_name: str, object_id: str) -> None:
+        """Delete a record and every Relation edge that names it."""
+        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id)
+        self._changed()
+
+    def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
+        """Add to Number fields (an absent value counts as 0)."""
+        self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
+        self._changed()
+
+    def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id)
+        self._changed()
+
+    def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id)
+        self._changed()
+
+    def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
+        self.store.writer(lock_wait=self.timeout).define_class(name, fields or {})
+        self._changed()
+
+    def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
+        spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
+        self.define_class(class_name, {name: spec})
+
+
+def _now() -> datetime:
+    return to_ms(datetime.now(UTC))
