@@ -1,8 +1,8 @@
 """A Parse write body (values and ``__op`` operations) → the library's field values and edges.
 
-Everything a body asks for is checked here, before the database is touched, so a bad body
-changes nothing: the caller then makes one ``db.create``/``db.save`` (one transaction) and,
-for an update, the Relation edits, which can no longer fail on input.
+Everything a body asks for is checked here, so a bad body changes nothing: the caller then
+makes one ``db.create``, or one ``db.update`` whose change runs this plan on the record its
+transaction holds (fields and Relation edits written together).
 """
 
 from __future__ import annotations
