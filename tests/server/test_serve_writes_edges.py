@@ -4,6 +4,11 @@ answers for the same request (run beside it while these tests were written)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 
 from .conftest import headers
@@ -136,3 +141,37 @@ def test_deleting_the_acl_leaves_the_record_to_the_master_key(fresh: LiveServer,
     assert fresh.db.find("Note", {"objectId": "n2"}).records[0]["acl"] == {}
     assert client.get(url, headers=headers()).status_code == 404
     assert client.get(url, headers=headers(master=True)).json()["ACL"] == {}
+
+
+FULL_DISK_CHILD = """
+import json, resource, signal, sys
+import querylang
+from starlette.testclient import TestClient
+from querylang.server import ServerConfig, create_app
+
+db = querylang.connect(sys.argv[1])
+db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "p1", "n": 0}]}})
+headers = {"X-Parse-Application-Id": "app", "X-Parse-Master-Key": "m"}
+with TestClient(create_app(db, ServerConfig(app_id="app", master_key="m"))) as client:
+    # From here on every file write fails, as on a full disk (EFBIG rather than ENOSPC).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+    out = [client.put("/parse/classes/Post/p1", json={"n": {"__op": "Increment", "amount": 1}}, headers=headers),
+           client.post("/parse/classes/Post", json={"n": 5}, headers=headers)]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    stored = client.get("/parse/classes/Post", headers=headers).json()["results"]
+print(json.dumps({"answers": [[r.status_code, r.json()] for r in out], "stored": stored}))
+"""
+
+
+def test_a_write_on_a_full_disk_is_a_server_error_and_changes_nothing(tmp_path: Path) -> None:
+    """DuckDB's commit could not write its log and serve answered 400 with code 107 (a bad
+    request, in Parse's terms the client's fault); Parse answers a storage failure as 500/1."""
+    res = subprocess.run([sys.executable, "-c", FULL_DISK_CHILD, str(tmp_path / "full.duckdb")],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.splitlines()[-1])
+    for status, body in got["answers"]:
+        assert status == 500 and body["code"] == 1, got
+        assert "nothing was changed" in body["error"], got
+    assert [(r["objectId"], r["n"]) for r in got["stored"]] == [("p1", 0)]

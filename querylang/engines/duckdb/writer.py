@@ -14,10 +14,13 @@ from querylang.engines.duckdb.decode import decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.sql.writer import SqlWriter
-from querylang.errors import DataError
+from querylang.errors import INTERNAL_SERVER_ERROR, DataError
 from querylang.model.schema import ClassDef, Schema
 
 T = TypeVar("T")
+
+# DuckDB's errors that say nothing of the written values.
+NOT_THE_DATA = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.InternalException, duckdb.FatalException)
 
 
 class DuckDBTables(Protocol):
@@ -69,13 +72,19 @@ class Writer(SqlWriter[DuckDBTables]):
         with self.store.lock:
             con = self.store.con
             con.execute("BEGIN TRANSACTION")
+            committing = False
             try:
                 out = fn(con)
+                committing = True
                 con.execute("COMMIT")
             except BaseException as exc:
                 self.store._rollback()
                 if isinstance(exc, duckdb.Error):
-                    raise DataError(f"write failed, nothing was changed: {exc}") from exc
+                    # A commit that cannot write its log (a full disk), or a failure of the
+                    # engine itself, is not the record's fault: code 1, which serve answers as a
+                    # server error (500) rather than a bad request (107).
+                    code = INTERNAL_SERVER_ERROR if committing or isinstance(exc, NOT_THE_DATA) else None
+                    raise DataError(f"write failed, nothing was changed: {exc}", code=code) from exc
                 raise
             return out
 
