@@ -126,3 +126,33 @@ def test_two_connections_to_one_postgresql_database_lose_no_update(pg_cluster: A
         first.close()
         second.close()
 
+
+def test_a_save_rewrites_only_the_fields_it_changes(engine: Any) -> None:
+    """Only the changed fields' cells are made (a String's include its text-search words): what
+    the others held, words and explicit nulls, stays as it was, and the changed ones are new."""
+    d = engine()
+    try:
+        d.load({
+            "classes": {"Post": {"fields": {"body": {"type": "String"}, "title": {"type": "String"},
+                                            "n": {"type": "Number"}, "when": {"type": "Date"}}}},
+            "records": {"Post": [
+                {"objectId": "p1", "body": "running foxes", "title": "first words", "n": 0, "when": None},
+                {"objectId": "p2", "body": "quiet", "title": "other", "n": 0},
+            ]},
+        })
+
+        def search(field: str, term: str) -> list[str]:
+            return d.query("Post", {field: {"text": {"search": {"term": term}}}}).ids
+
+        assert search("body", "fox") == ["p1"]  # the words are made
+        d.increment("Post", "p1", {"n": 1})
+        d.save("Post", "p1", {"title": "new words", "n": None})
+        rec = d.find("Post", {"objectId": "p1"}).records[0]
+        assert rec["n"] is None and "n" in rec and rec["when"] is None and "when" in rec
+        assert rec["body"] == "running foxes"
+        assert search("body", "run") == ["p1"]
+        assert search("title", "new") == ["p1"] and search("title", "first") == []
+        assert d.query("Post", {"n": {"exists": False}}).ids == ["p1"]
+        assert d.reference("Post", {"body": {"text": {"search": {"term": "fox"}}}}).ids == ["p1"]
+    finally:
+        d.close()
