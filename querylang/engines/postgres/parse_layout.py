@@ -151,10 +151,18 @@ class ParseDialect(PostgresDialect):
             return f"{col}[1]"
         if part == ":lng":
             return f"{col}[0]"
+        ftype = self._type(class_name, name)
         if (not self.code_point_order and part in ("", ":tx", ":fx", ":wx")
-                and self._type(class_name, name) in ("String", "Pointer")):
+                and ftype in ("String", "Pointer")):
             return f'({col} COLLATE "C")'
-        return col  # Array and Object helpers: the jsonb column itself, read by the list/path methods
+        if part == "" and ftype in ("Array", "Object"):
+            # A JSON null in the column (Parse itself writes SQL NULL; a hand edit or another
+            # tool may write 'null') is a missing value, as the rows' decoder reads it
+            # (parse_rows.py): absent for exists and equalTo null. The list and path methods
+            # read only an array or an object, and no whole value compares equal to 'null'.
+            # Parse indexes no jsonb column, so no index is lost.
+            return f"NULLIF({col}, 'null'::jsonb)"
+        return col
 
     def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
         if class_name in self.layout.physical:  # type: ignore[attr-defined]
