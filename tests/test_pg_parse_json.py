@@ -75,3 +75,77 @@ def test_json_null_in_a_column_is_missing_alike(open_parse: Any) -> None:
                {"meta.a": {"exists": True}}, {"meta.a": {"equalTo": None}}, {"meta.a": {"notEqualTo": 1}}]
     assert db.query("Item", {"list": {"exists": True}}).ids == ["r1", "r3", "r4"]
     _alike(db, wheres, (None, "meta.a", "-meta.a"))
+
+
+# iso texts of a Date inside jsonb: Parse stores the iso a client sends as it is (a Python
+# client's isoformat has microseconds and '+00:00'), so each form values.parse_iso reads is a
+# date at its millisecond, and each it does not (no such day, hour 24, second 60, past year
+# 9999 once the offset is applied) an object like any other, never an error.
+ISOS = [
+    "2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05.123999+00:00",
+    "2024-01-02T03:04:05.1Z", "2024-01-02T03:04:05Z", "2024-01-02T03:04Z", "2024-01-02",
+    "2024-01-02T03:04:05.123456789+05:30", "2024-01-02T03:04:05.123-0800", "2024-01-02 03:04:05.5",
+    " 2024-01-02T03:04:05.123Z ", "+002024-01-02T03:04:05.000Z", "2024-02-29T00:00:00.000Z",
+    "2000-02-29T00:00:00Z", "0005-06-07T08:09:10.011Z", "0001-01-01T00:30:00+00:30",
+    "9999-12-31T23:30:00-00:29",
+    # not dates
+    "2023-02-29T00:00:00.000Z", "1900-02-29T00:00:00Z", "2024-02-30T00:00:00.000Z", "2024-04-31T00:00:00Z",
+    "2024-01-02T24:00:00.000Z", "2024-01-02T23:59:60.000Z", "2024-13-01T00:00:00Z", "2024-01-02T03:04:05+24:00",
+    "0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "0000-01-01T00:00:00Z", "2024-1-02T00:00:00Z",
+    "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05.1234567890Z", "2024-01-02T03:04:05.123z", "not a date",
+]  # fmt: skip
+
+
+def _date(iso: str) -> dict[str, str]:
+    return {"__type": "Date", "iso": iso}
+
+
+def test_dates_inside_json_in_every_iso_form_alike(open_parse: Any) -> None:
+    from querylang.model.values import parse_iso
+
+    rows = [(json.dumps([_date(iso)]), json.dumps({"d": _date(iso)})) for iso in ISOS]
+    db = open_parse(rows)
+    dates = sorted({d for d in map(parse_iso, ISOS) if d is not None})
+    assert len(dates) >= 12
+    wheres: list[dict[str, Any]] = [{"meta.d.iso": {"exists": True}}, {"meta.d": {"exists": True}}]
+    for d in dates:
+        v = _date(d.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        wheres += [{"meta.d": {"equalTo": v}}, {"list": {"equalTo": v}}, {"list": {"containedIn": [v, 1]}},
+                   {"list": {"all": [v]}}, {"meta.d": {"containedIn": [v]}}, {"meta.d": {"notEqualTo": v}}]
+    pivot = _date("2024-01-02T03:04:05.123Z")
+    for op in ("lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo"):
+        wheres += [{"meta.d": {op: pivot}}, {"list": {op: pivot}}]
+    assert db.query("Item", {"meta.d": {"equalTo": pivot}}).ids == ["r0", "r1", "r10", "r2"]
+    _alike(db, wheres)
+    _alike(db, [{}], ("meta.d", "-meta.d"))
+
+
+def test_every_iso_form_reads_as_parse_iso_reads_it(pg_cluster: Any) -> None:
+    """parse_layout.date_value over texts made of the parts of an ISO date, good and bad, each
+    as values.parse_iso reads it: the same instant, or no date (and never an error)."""
+    import itertools
+    import random
+
+    from querylang.engines.postgres.parse_layout import date_value
+    from querylang.model.values import parse_iso
+
+    years = ["2024", "1900", "2000", "2023", "0001", "9999", "0000", "+2024", "-2024", "02024", "+002000", "12024", "202"]
+    days = ["01-01", "02-28", "02-29", "02-30", "04-30", "04-31", "12-31", "13-01", "00-10", "01-00", "01-32"]
+    times = ["", "T00:00", "T23:59:59", "T24:00:00", "T12:60", "T12:00:60", " 03:04:05", "t03:04"]
+    fractions = ["", ".1", ".12", ".123", ".1234", ".999999", ".9999999", ".123456789", ".1234567890", "."]
+    zones = ["", "Z", "z", "+00:00", "-00:00", "+0000", "-0800", "+05:30", "+23:59", "-23:59", "+24:00", "+05:60", "+5:30"]
+    pads = [("", ""), (" ", "\n")]
+    texts = sorted({"".join(p[0] + y + "-" + d + t + (f if t.count(":") == 2 else "") + (z if t else "") + p[1])
+                    for y, d, t, f, z, p in itertools.product(years, days, times, fractions, zones, pads)})
+    texts = random.Random(7).sample(texts, 3000) + [s + z for s in ("0001-01-01T00:30:00", "9999-12-31T23:30:00")
+                                                    for z in ("+00:30", "+00:31", "-00:29", "-00:30", "Z")]
+    with psycopg.connect(pg_cluster.url()) as con:
+        con.execute("SET TimeZone = 'Asia/Kathmandu'")  # +05:45: the session's zone plays no part
+        got = con.execute(
+            f"SELECT to_char({date_value('x.j')} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+            "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS x(j, k) ORDER BY k",
+            [[json.dumps(_date(t)) for t in texts]],
+        ).fetchall()
+    for text, (sql,) in zip(texts, got, strict=True):
+        want = parse_iso(text)
+        assert sql == (want.isoformat(timespec="milliseconds").replace("+00:00", "Z") if want else None), text

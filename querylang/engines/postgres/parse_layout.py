@@ -11,10 +11,12 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
 
 * an Array element test is jsonb equality of elements (jsonb ``=`` is querylang's canonical
   equality: key-order-insensitive, 1 = 1.0, type-strict), never ``@>`` (containment: an object
-  element ``{"a":1,"b":2}`` "contains" ``{"a":1}``);
+  element ``{"a":1,"b":2}`` "contains" ``{"a":1}``), a Date element or path value in its
+  canonical form first (:func:`canonical_json`);
 * typed element and path values are read only from elements of that JSON type, so no cast ever
   meets a non-number; a Date inside an Array or Object is Parse's ``{"__type": "Date", "iso"}``
-  with the ``toISOString`` form Parse writes;
+  with any ISO-8601 text values.parse_iso reads (Parse stores the iso a client sends), at its
+  millisecond;
 * an Object path 'a.b' passes only through objects (arrays are leaves, and so is a Date
   object), as values.flatten walks it;
 * strings compare and sort in code-point order whatever the database's collation
@@ -40,16 +42,90 @@ from querylang.errors import QueryError
 from querylang.model.schema import ClassDef, Schema
 
 MAX_IDENT = 63
-# A Date inside jsonb as Parse writes it (Date.toISOString); the canonical form of querylang's dates.
-_ISO_MS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+# A Date inside jsonb keeps the iso its client sent (Parse writes toISOString's form; other
+# clients send microseconds or an offset): every form values.parse_iso reads is a date at its
+# millisecond, every other text none. Read inline, with no sub-query: a sub-query per Date test
+# raises the planner's cost of a scan past jit_above_cost, and compiling the long expressions
+# costs more than the query. The patterns hold no '?' (the compiler's parameter mark).
+#
+# Four digits naming a year 1..9999 (parse_iso also reads a '+' and up to two leading zeros
+# before them); a month and a day that exist in every month (up to 28); a time that exists.
+_YEAR = r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_ANY_MONTH_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+# toISOString's form, nearly every Date Parse writes: read by a cast.
+_ISO_MS = "^" + _YEAR + "-" + _ANY_MONTH_DAY + _TIME + r"\.[0-9]{3}Z$"
+# Another fraction (none, or up to the microseconds PostgreSQL keeps exactly) and UTC written
+# either way, as other clients write it (Python's isoformat): a cast, then its millisecond.
+_ISO_UTC = "^" + _YEAR + "-" + _ANY_MONTH_DAY + _TIME + r"(\.[0-9]{1,6}){0,1}(Z|[+-]00:{0,1}00)$"
+_LEAP_YEAR = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+# Every form parse_iso reads naming a day, time and offset that exist (no Feb 30, hour 24 or
+# second 60, which a cast would refuse with an error).
+_ISO_VALID = (
+    r"^[[:space:]]*[+]{0,1}0{0,2}(" + _YEAR + r"-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)"
+    r"|(0[13578]|1[02])-31)|" + _LEAP_YEAR + r"-02-29)"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9}){0,1}){0,1}"
+    r"(Z|[+-]([01][0-9]|2[0-3]):{0,1}[0-5][0-9]){0,1}){0,1}[[:space:]]*$"
+)
+# A valid text's parts as PostgreSQL reads them: 1 the date, 2 the time, 4 the fraction to its
+# millisecond (the earlier group takes the longest match: ".123" of ".123456"), 6-8 the offset's
+# sign, hours and minutes (applied by arithmetic: a timestamptz takes offsets up to 15:59 only).
+_ISO_PLAIN = (r"^[[:space:]]*[+]{0,1}0{0,2}([0-9]{4}-[0-9]{2}-[0-9]{2})([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}){0,1}){0,1}"
+              r"(\.[0-9]{1,3}){0,1}[0-9]*(Z|([+-])([0-9]{2}):{0,1}([0-9]{2})){0,1}[[:space:]]*$")
+
+
+def _general_date(iso: str) -> str:
+    """The instant of a valid ISO text ``iso`` (an expression), at its millisecond; NULL when its
+    offset moves it out of years 1-9999 (parse_iso's OverflowError): clamped to a bound just
+    outside, which NULLIF drops."""
+
+    def part(replacement: str) -> str:
+        return f"regexp_replace({iso}, '{_ISO_PLAIN}', '{replacement}')"
+
+    # Without an offset: sign '' (1), hours and minutes '' ('0000', 00:00).
+    sign, hours_minutes, local = part(r"\61"), part(r"\7\8"), part(r"\1\2\4")
+    offset = f"{sign}::int * (lpad({hours_minutes}, 4, '0')::time - time '00:00')"
+    instant = f"(({local} || 'Z')::timestamptz - {offset})"
+    low, high = "(timestamptz '0001-01-01T00:00:00Z' - interval '1 millisecond')", "timestamptz '10000-01-01T00:00:00Z'"
+    return f"NULLIF(NULLIF(greatest(least({instant}, {high}), {low}), {low}), {high})"
+
+
+def _iso_date(iso: str) -> str:
+    """The instant of text ``iso`` as values.parse_iso reads it, else NULL; never an error."""
+    return (f"(CASE WHEN {iso} ~ '{_ISO_MS}' THEN {iso}::timestamptz "
+            f"WHEN {iso} ~ '{_ISO_UTC}' THEN date_trunc('milliseconds', {iso}::timestamptz) "
+            f"WHEN {iso} ~ '{_ISO_VALID}' THEN {_general_date(iso)} END)")
+
+
+def _date_guard(x: str) -> str:
+    """jsonb ``x`` has the shape of a Parse Date object (its iso not read yet); cheapest test
+    first, and false rather than NULL on any other value (AND stops only at false)."""
+    return (f"coalesce({x} ->> '__type', '') = 'Date' AND jsonb_typeof({x}) = 'object' "
+            f"AND coalesce(jsonb_typeof({x} -> 'iso'), '') = 'string' AND ({x} - '__type' - 'iso') = '{{}}'::jsonb")
+
+
+def date_value(x: str) -> str:
+    """The instant of jsonb ``x`` when it is a Parse Date object that values.normalise_json turns
+    into a date (at its millisecond), else NULL; never an error (CASE keeps the order of the tests)."""
+    iso = f"({x} ->> 'iso')"
+    return f"(CASE WHEN {_date_guard(x)} THEN {_iso_date(iso)} END)"
 
 
 def is_date(x: str) -> str:
     """``x`` (jsonb) is a Parse Date object, as values.normalise_json turns into a date."""
-    return (
-        f"(jsonb_typeof({x}) = 'object' AND ({x} - '__type' - 'iso') = '{{}}'::jsonb "
-        f"AND {x} ->> '__type' = 'Date' AND jsonb_typeof({x} -> 'iso') = 'string' AND ({x} ->> 'iso') ~ '{_ISO_MS}')"
-    )
+    return f"({date_value(x)} IS NOT NULL)"
+
+
+def canonical_json(x: str) -> str:
+    """jsonb ``x`` as values.canonical writes its value: a Date object with its iso in the
+    toISOString form (jsonb equality then is querylang's equality for it); ``x`` otherwise. An
+    iso of that shape is its own canonical form or names no date (a letter where a digit goes:
+    no other form parse_iso reads has those separators there), so it is ``x`` with no regex."""
+    iso = f"({x} ->> 'iso')"
+    text = f"to_char({_iso_date(iso)} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    # jsonb_set of a NULL (no date) is NULL: x as it is.
+    return (f"(CASE WHEN NOT ({_date_guard(x)}) OR {iso} LIKE '____-__-__T__:__:__.___Z' COLLATE \"C\" THEN {x} "
+            f"ELSE coalesce(jsonb_set({x}, '{{iso}}', to_jsonb({text})), {x}) END)")
 
 
 def typed(x: str, kind: str | None) -> str:
@@ -63,7 +139,7 @@ def typed(x: str, kind: str | None) -> str:
     if kind == "bool":
         return f"(CASE WHEN jsonb_typeof({x}) = 'boolean' THEN ({x} #>> '{{}}')::boolean END)"
     if kind == "date":
-        return f"(CASE WHEN {is_date(x)} THEN ({x} ->> 'iso')::timestamptz END)"
+        return date_value(x)
     raise ValueError(kind)
 
 
@@ -181,18 +257,32 @@ class ParseDialect(PostgresDialect):
     def _elements(col: str) -> str:
         return f"jsonb_array_elements(CASE WHEN jsonb_typeof({col}) = 'array' THEN {col} END) AS x(v)"
 
+    # An element equals a value when it is the value, or when the value is a Date and the
+    # element is the same date in another ISO form (canonical_json, read only then: it costs a
+    # regex or more per Date element).
+    @staticmethod
+    def _equals(v: str) -> str:
+        return f"(x.v = {v} OR (coalesce({v} ->> '__type', '') = 'Date' AND {canonical_json('x.v')} = {v}))"
+
+    @staticmethod
+    def _equals_any(a: str) -> str:
+        dates = f"EXISTS (SELECT 1 FROM unnest({a}) AS u(j) WHERE u.j ->> '__type' = 'Date')"
+        return f"(x.v = ANY({a}) OR ({dates} AND {canonical_json('x.v')} = ANY({a})))"
+
     def list_contains(self, col: str) -> str:
-        return f"EXISTS (SELECT 1 FROM {self._elements(col)} WHERE x.v = ?::jsonb)"
+        return f"EXISTS (SELECT 1 FROM (SELECT ?::jsonb AS p) AS w, {self._elements(col)} WHERE {self._equals('w.p')})"
 
     def list_has_any(self, col: str, n: int) -> str:
-        return f"EXISTS (SELECT 1 FROM {self._elements(col)} WHERE x.v = ANY(?::text[]::jsonb[]))"
+        return (f"EXISTS (SELECT 1 FROM (SELECT ?::text[]::jsonb[] AS a) AS w, {self._elements(col)} "
+                f"WHERE {self._equals_any('w.a')})")
 
     def list_has_all(self, col: str, n: int) -> str:
         return (f"NOT EXISTS (SELECT 1 FROM unnest(?::text[]::jsonb[]) AS w(v) "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {self._elements(col)} WHERE x.v = w.v))")
+                f"WHERE NOT EXISTS (SELECT 1 FROM {self._elements(col)} WHERE {self._equals('w.v')}))")
 
     def list_within(self, col: str, n: int) -> str:
-        return f"NOT EXISTS (SELECT 1 FROM {self._elements(col)} WHERE NOT (x.v = ANY(?::text[]::jsonb[])))"
+        return (f"NOT EXISTS (SELECT 1 FROM (SELECT ?::text[]::jsonb[] AS a) AS w, {self._elements(col)} "
+                f"WHERE NOT {self._equals_any('w.a')})")
 
     def list_empty(self, col: str) -> str:
         return f"(jsonb_typeof({col}) = 'array' AND jsonb_array_length({col}) = 0)"
@@ -219,7 +309,8 @@ class ParseDialect(PostgresDialect):
             cond = f"(jsonb_typeof({step}) = 'object' AND NOT {is_date(step)})"
             conds.append(cond)
             params += [segs[:i]] * cond.count("?")
-        inner = typed(f"({col} #> ?::text[])", kind)
+        step = f"({col} #> ?::text[])"
+        inner = typed(step, kind) if kind is not None else canonical_json(step)
         params += [segs] * inner.count("?")
         return f"(CASE WHEN {' AND '.join(conds)} THEN {inner} END)", params
 
