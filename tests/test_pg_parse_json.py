@@ -149,3 +149,17 @@ def test_every_iso_form_reads_as_parse_iso_reads_it(pg_cluster: Any) -> None:
     for text, (sql,) in zip(texts, got, strict=True):
         want = parse_iso(text)
         assert sql == (want.isoformat(timespec="milliseconds").replace("+00:00", "Z") if want else None), text
+
+
+def test_dates_inside_json_are_shown_as_the_reference_shows_them(open_parse: Any) -> None:
+    """A Date inside an Array or Object is shown at its millisecond in toISOString's form, as
+    db.reference and an import (querylang import parse-server) show it, whatever iso it was
+    stored with; one that names no date is shown as stored."""
+    stored = [_date("2024-01-02T03:04:05.123456Z"), {"k": [_date("2024-01-02T04:04:05.1+01:00")]},
+              _date("2024-02-30T00:00:00.000Z"), {"__type": "Date", "iso": "2024-01-02", "x": 1}, "Date"]
+    db = open_parse([(json.dumps(stored), json.dumps({"d": stored[0], "o": stored[1], "bad": stored[2]}))])
+    got = db.query("Item", {}).records
+    assert got == db.reference("Item", {}).records
+    assert got[0]["list"][:3] == [_date("2024-01-02T03:04:05.123Z"), {"k": [_date("2024-01-02T03:04:05.100Z")]},
+                                  _date("2024-02-30T00:00:00.000Z")]
+    assert got[0]["meta"]["d"] == _date("2024-01-02T03:04:05.123Z")

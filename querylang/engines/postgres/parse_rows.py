@@ -15,8 +15,9 @@ from psycopg.adapt import Loader
 
 from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, read_json, unpack_line
 from querylang.errors import DataError
-from querylang.model.jsvalues import type_name
+from querylang.model.jsvalues import iso_ms, type_name
 from querylang.model.schema import ClassDef
+from querylang.model.values import date_from
 
 
 class JsonbLoader(Loader):
@@ -25,7 +26,26 @@ class JsonbLoader(Loader):
     what reading a row of Parse's Arrays, Objects and ACLs costs."""
 
     def load(self, data: Any) -> Any:
-        return read_json(data if isinstance(data, bytes) else bytes(data))
+        raw = data if isinstance(data, bytes) else bytes(data)
+        value = read_json(raw)
+        # Parse keeps a Date's iso as its client sent it (microseconds, an offset): shown at its
+        # millisecond in toISOString's form, as querylang's stores hold it and db.reference
+        # shows it. Only a value whose text names one is walked.
+        return _dates_at_ms(value) if b'"Date"' in raw else value
+
+
+def _dates_at_ms(value: Any) -> Any:
+    """``value`` with each Parse Date object that names a date (values.normalise_json) in the
+    form values.plain_json writes it; anything else as it is."""
+    if value.__class__ is dict:
+        if value.get("__type") == "Date" and len(value) == 2 and "iso" in value:
+            d = date_from(value)
+            if d is not None:
+                return {"__type": "Date", "iso": iso_ms(d)}
+        return {k: _dates_at_ms(v) for k, v in value.items()}
+    if value.__class__ is list:
+        return [_dates_at_ms(v) for v in value]
+    return value
 
 
 def _point(text: str) -> dict[str, Any]:
