@@ -163,3 +163,11 @@ def test_dates_inside_json_are_shown_as_the_reference_shows_them(open_parse: Any
     assert got[0]["list"][:3] == [_date("2024-01-02T03:04:05.123Z"), {"k": [_date("2024-01-02T03:04:05.100Z")]},
                                   _date("2024-02-30T00:00:00.000Z")]
     assert got[0]["meta"]["d"] == _date("2024-01-02T03:04:05.123Z")
+
+
+def test_sessions_do_not_compile_the_long_expressions(open_parse: Any) -> None:
+    """The Date and element expressions (parse_layout) are long: PostgreSQL's JIT, which their
+    estimated cost would start on a table of some ten thousand rows, is off for these sessions."""
+    db = open_parse([("[1]", "{}")])
+    with db.store.connection() as con:  # type: ignore[attr-defined]
+        assert con.execute("SHOW jit").fetchone() == ("off",)
