@@ -277,7 +277,10 @@ def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str
         return [(key, _pointer(oid, c or target) if op == "equalTo" else {"$ne": _pointer(oid, c or target)})]
     parse_op = {"containedIn": "$in", "notContainedIn": "$nin"}.get(op) or NOODL_COMPARE[op]
     if many:
-        return [(key, {parse_op: [_json(v, ftype, target) for v in operand if v is not UNDEFINED]})]
+        # Parse flattens arrays inside $in/$nin one level (so does parse_rest): an array
+        # element goes in one more array, or [[]] would reach the database as [] (no match).
+        items = [_json(v, ftype, target) for v in operand if v is not UNDEFINED]
+        return [(key, {parse_op: [[v] if isinstance(v, list) else v for v in items]})]
     return [(key, {parse_op: _json(operand, ftype, target)})]
 
 
