@@ -115,3 +115,29 @@ def test_an_array_inside_contained_in_survives_the_trip_to_parse(array_db, filt,
     assert array_db.find("C", where=where).ids == expected
     assert array_db.query("C", to_script(where)).ids == expected
 
+
+@pytest.mark.parametrize(
+    ("where", "key"),
+    [
+        ({"constructor": "x"}, "constructor"),
+        ({"meta": {"constructor": 1}}, "constructor"),
+        ({"meta": {"$eq": {"a": {"__proto__": 1}}}}, "__proto__"),
+        ({"$or": [{"meta": {"prototype": 1}}]}, "prototype"),
+    ],
+)
+def test_to_script_refuses_a_key_scripts_refuse(where, key):
+    # The script language refuses these keys wherever they appear; to_script printed them
+    # (where({ constructor: ... })), a script that failed only when it was run.
+    with pytest.raises(QueryError, match=f"the key '{key}' has no filter-script form"):
+        to_script(where)
+
+
+def test_a_field_named_constructor_is_still_queried_by_filter_and_sorted_by_script():
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"constructor": {"type": "String"}}}},
+                 "records": {"C": [{"objectId": "a", "constructor": "y"}, {"objectId": "b", "constructor": "x"}]}})
+        assert db.query("C", {"constructor": "x"}).ids == ["b"]
+        q = db.build("C", None, sort=["constructor"])
+        assert db.query("C", unparse(q)).ids == ["b", "a"]
+        with pytest.raises(QueryError, match="the key 'constructor' has no filter-script form"):
+            unparse(db.build("C", {"constructor": "x"}))

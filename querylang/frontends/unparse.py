@@ -15,6 +15,7 @@ from querylang.errors import QueryError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import iso_ms
 from querylang.model.operators import COMPARE_NAMES
+from querylang.script.namespaces import FORBIDDEN_KEYS
 
 # Words that cannot be bare object keys in our grammar: quote them.
 RESERVED = {
@@ -54,6 +55,10 @@ def value(v: Any) -> str:
 
 def key(k: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise."""
+    # The script language refuses these keys in any spelling (bare, quoted, computed), so a
+    # script holding one would fail where it is read; no script can say it.
+    if k in FORBIDDEN_KEYS:
+        raise QueryError(f"the key '{k}' has no filter-script form (scripts refuse it); use a filter object or Parse where")
     if k.isidentifier() and k.isascii() and k not in RESERVED:
         return k
     return value(k)
