@@ -402,3 +402,19 @@ def _linked_round_trips(connect: Callable[[], querylang.Database], doc: dict[str
                     break
                 assert got == (rec["objectId"] in expected.ids), f"{context}\nrecord={rec!r}"
 
+
+@pytest.mark.parametrize(
+    "filt",
+    [{"up": "x"}, {"up": {"objectId": "x"}}, {"up": {"equalTo": "x"}}, {"up": {"notEqualTo": {"objectId": "x"}}},
+     {"up": {"containedIn": ["x"]}}, {"up": {"pointsTo": "x"}}],
+)
+def test_pointer_classes_make_ids_pointers_as_a_schema_does(filt):
+    # pointer_classes stands in for the schema's Pointer classes, but only pointsTo used it:
+    # {up: 'x'} went out as $eq 'x' and {up: {objectId: 'x'}} as $eq {objectId: 'x'}, which
+    # Parse on MongoDB (where a Pointer is stored as 'Post$x') never matches.
+    with querylang.connect() as db:
+        db.load({"classes": {"Post": {"fields": {"up": {"type": "Pointer", "targetClass": "Post"}}}},
+                 "records": {"Post": [{"objectId": "x"}, {"objectId": "y", "up": "x"}]}})
+        with_schema = to_parse_where(filt, schema=db.schema, class_name="Post")
+        assert to_parse_where(filt, pointer_classes={"up": "Post"}) == with_schema
+        assert db.find("Post", where=with_schema).ids == db.query("Post", filt).ids

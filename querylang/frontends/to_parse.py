@@ -42,7 +42,12 @@ class _Ctx:
 
     def field_type(self, name: str) -> tuple[str | None, str | None]:
         f = self.cls.fields.get(name) if self.cls is not None else None
-        return (f.type, f.target) if f is not None else (None, self.pointer_classes.get(name))
+        if f is not None:
+            return f.type, f.target
+        # Without a schema, pointer_classes is what says a field is a Pointer: its ids in
+        # equalTo/containedIn become Pointers too, as pointsTo's do (and as with a schema).
+        target = self.pointer_classes.get(name)
+        return ("Pointer" if target is not None and self.cls is None else None), target
 
     def target(self, class_name: str | None) -> _Ctx:
         if self.schema is None or class_name is None or class_name not in self.schema:
