@@ -8,6 +8,7 @@ refused with a QueryError naming what needs the database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -418,3 +419,31 @@ def test_pointer_classes_make_ids_pointers_as_a_schema_does(filt):
         with_schema = to_parse_where(filt, schema=db.schema, class_name="Post")
         assert to_parse_where(filt, pointer_classes={"up": "Post"}) == with_schema
         assert db.find("Post", where=with_schema).ids == db.query("Post", filt).ids
+
+
+@pytest.mark.parametrize(
+    ("where", "script"),
+    [
+        ('{"n": {"$gt": 1e400}}', "where({ n: { greaterThan: Infinity } })"),
+        ({"n": {"$lt": -math.inf}}, "where({ n: { lessThan: -Infinity } })"),
+        ('{"n": NaN}', "where({ n: { equalTo: NaN } })"),
+        ({"a": [math.nan]}, "where({ a: { equalTo: [NaN] } })"),
+    ],
+)
+def test_to_script_writes_nan_and_infinity_as_javascript_does(where, script):
+    # Python's json reads NaN, Infinity and 1e400; to_script printed them as 'nan' and 'inf',
+    # which the script read as undefined names ("inf is not defined"), not as db.find's error.
+    assert to_script(where) == script
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"n": {"type": "Number"}, "a": {"type": "Array"}}}}})
+        for run in (lambda: db.find("C", where=where), lambda: db.query("C", script)):
+            with pytest.raises(QueryError, match="NaN and Infinity are not valid query values"):
+                run()
+
+
+@pytest.mark.parametrize("where", [{"o": {"$eq": {1: 2}}}, {"o": {"$in": [{None: 2}]}}])
+def test_to_script_refuses_a_key_that_is_not_text(where):
+    # A Python mapping's key may be a number: to_script ended in AttributeError ('isidentifier').
+    with pytest.raises(QueryError, match="object keys must be text, got"):
+        to_script(where)
+

@@ -8,10 +8,11 @@ Parse ``where`` JSON to scripts.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import iso_ms
 from querylang.model.operators import COMPARE_NAMES
@@ -37,6 +38,11 @@ def value(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
+        # JavaScript's spellings: Python's repr ('nan', 'inf') reads as an undefined name.
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
         if v.is_integer() and abs(v) < 1e16:
             return str(int(v))
         return repr(v)
@@ -57,6 +63,8 @@ def key(k: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise."""
     # The script language refuses these keys in any spelling (bare, quoted, computed), so a
     # script holding one would fail where it is read; no script can say it.
+    if not isinstance(k, str):  # a Python mapping's key; JSON's are text
+        raise QueryTypeError(f"object keys must be text, got {type(k).__name__} {k!r:.40}")
     if k in FORBIDDEN_KEYS:
         raise QueryError(f"the key '{k}' has no filter-script form (scripts refuse it); use a filter object or Parse where")
     if k.isidentifier() and k.isascii() and k not in RESERVED:
