@@ -447,3 +447,25 @@ def test_to_script_refuses_a_key_that_is_not_text(where):
     with pytest.raises(QueryError, match="object keys must be text, got"):
         to_script(where)
 
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        # A Python mapping's key may be a number; each of these ended in a TypeError or an
+        # AttributeError from inside (KEY_RE.match, difflib, key.startswith, "." in key).
+        (lambda db: db.find("C", where={1: 2}), "Invalid key name: 1"),
+        (lambda db: db.find("C", where={"$or": [{1: 2}]}), "Invalid key name: 1"),
+        (lambda db: db.find("C", where={"n": {"$eq": 1, 2: 3}}), "mixes \\$ operators with plain keys \\(2\\)"),
+        (lambda db: to_script({1: 2}), "Invalid key name: 1"),
+        (lambda db: db.query("C", {"n": {1: 2}}), "unknown operator '1'"),
+        (lambda db: querylang.matches({"n": 1}, {"n": {1: 2}}, schema=db.schema, class_name="C"), "unknown operator '1'"),
+        (lambda db: to_parse_where({"n": {1: 2}}, schema=db.schema, class_name="C"), "unknown operator '1'"),
+        (lambda db: to_parse_where({1: 2}), "filter keys must be strings, got number"),
+    ],
+)
+def test_a_key_that_is_not_text_is_a_query_error(run, message):
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"n": {"type": "Number"}}}}})
+        with pytest.raises(QueryError, match=message):
+            run(db)
+

@@ -144,8 +144,8 @@ def _check_key(key: str) -> None:
     """Field names: Parse's key rule (105), and no clash with the filter vocabulary."""
     if key in ("_rperm", "_wperm"):
         raise QueryError(f"'{key}' queries are not supported (querylang has no ACLs)")
-    if not KEY_RE.match(key):
-        hint = suggest(key, TOP_LEVEL) if key.startswith("$") else None
+    if not isinstance(key, str) or not KEY_RE.match(key):  # a Python mapping's key may be a number
+        hint = suggest(key, TOP_LEVEL) if str(key).startswith("$") else None
         raise QueryError(f"Invalid key name: {key}", code=INVALID_KEY_NAME, hint=hint)
     if key in FILTER_KEYWORDS:
         raise QueryError(f"field '{key}' has the name of a filter keyword and cannot be queried here")
@@ -192,7 +192,7 @@ def _constraint(field: str, value: object) -> Any:
 
 def _operators(field: str, ops: Mapping[str, Any]) -> dict[str, Any]:
     """``{$gt: 1, $lt: 5}`` → ``{greaterThan: 1, lessThan: 5}``: several operators are ANDed."""
-    plain = [k for k in ops if not k.startswith("$")]
+    plain = [str(k) for k in ops if not str(k).startswith("$")]  # a Python mapping's key may be a number
     if plain:
         raise QueryError(f"'{field}': a constraint object mixes $ operators with plain keys ({', '.join(plain)})")
     for group in MERGED_LISTS:

@@ -119,6 +119,8 @@ def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
         raise QueryTypeError(f"a filter must be an object, got {type_name(filt)}")
     parts: list[tuple[str, Any]] = []
     for key, value in filt.items():
+        if not isinstance(key, str):  # as db.query says it (a Python mapping's key may be a number)
+            raise QueryTypeError(f"filter keys must be strings, got {type_name(key)}")
         try:
             parts.extend(_key_out(key, value, ctx))
         except QueryError as exc:

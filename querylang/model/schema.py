@@ -54,6 +54,8 @@ def a_type(type_name: str | None) -> str:
 
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None."""
+    if not isinstance(name, str):  # a key of a Python mapping (1, None): nothing to compare
+        return None
     options = list(choices)
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if not close:
