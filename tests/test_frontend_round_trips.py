@@ -469,3 +469,22 @@ def test_a_key_that_is_not_text_is_a_query_error(run, message):
         with pytest.raises(QueryError, match=message):
             run(db)
 
+
+@pytest.mark.parametrize(
+    ("filt", "message"),
+    [
+        # Without a schema to_parse_where dropped the keys it does not carry: a misspelt
+        # distance left a nearSphere with no bound, a misspelt language a search stemmed as
+        # English, where db.query (and to_parse_where with a schema) refuses them.
+        ({"loc": {"nearSphere": {"latitude": 1, "longitude": 2, "maxDistanse": 10}}}, "unknown key.*maxDistanse"),
+        ({"t": {"text": {"search": {"term": "run", "langauge": "fr"}}}}, "unknown key 'langauge' in text.search"),
+        ({"t": {"text": {"search": "run", "caseSensitive": True}}}, "unknown key 'caseSensitive' in text"),
+    ],
+)
+def test_to_parse_where_without_a_schema_refuses_keys_it_would_drop(filt, message):
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"t": {"type": "String"}, "loc": {"type": "GeoPoint"}}}}})
+        for run in (lambda: to_parse_where(filt), lambda: to_parse_where(filt, schema=db.schema, class_name="C"),
+                    lambda: db.query("C", filt)):
+            with pytest.raises(QueryError, match=message):
+                run()
