@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -486,5 +487,25 @@ def test_to_parse_where_without_a_schema_refuses_keys_it_would_drop(filt, messag
         db.load({"classes": {"C": {"fields": {"t": {"type": "String"}, "loc": {"type": "GeoPoint"}}}}})
         for run in (lambda: to_parse_where(filt), lambda: to_parse_where(filt, schema=db.schema, class_name="C"),
                     lambda: db.query("C", filt)):
+            with pytest.raises(QueryError, match=message):
+                run()
+
+
+@pytest.mark.parametrize(
+    ("filt", "message"),
+    [
+        # A Python value with no JSON form, on an Array or Object field, reached the engine and
+        # failed there: TypeError "not a storable value: datetime.date(2024, 1, 1)".
+        ({"a": date(2024, 1, 1)}, "'a': date datetime.date\\(2024, 1, 1\\) is not a query value"),
+        ({"a": {"containedIn": [1, Decimal("1.5")]}}, "'a': Decimal Decimal\\('1.5'\\) is not a query value"),
+        ({"o.x": b"x"}, "'o.x': bytes b'x' is not a query value"),
+        ({"o": {"equalTo": {"k": {1, 2}}}}, "'o': set \\{1, 2\\} is not a query value"),
+    ],
+)
+def test_a_python_value_without_a_json_form_is_a_query_error(filt, message):
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"a": {"type": "Array"}, "o": {"type": "Object"}}}}})
+        for run in (lambda: db.query("C", filt), lambda: db.find("C", where=to_parse_where(filt)),
+                    lambda: querylang.matches({}, filt, schema=db.schema)):
             with pytest.raises(QueryError, match=message):
                 run()

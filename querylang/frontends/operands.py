@@ -63,7 +63,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             return object_id(value, f"'{field.name}'")
         raise mismatch(field, value)
     if ftype in ("Array", "Object", "ObjectPath"):
-        plain = plain_json(value)
+        plain = plain_json(value, field.name)
         if scalar_only and isinstance(plain, list | dict):
             raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
         if ftype == "Object" and not isinstance(plain, dict):
@@ -99,8 +99,8 @@ def bytes_base64(field: Field, value: object) -> str:
         raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
 
 
-def plain_json(value: object, depth: int = 0) -> Any:
-    """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list."""
+def plain_json(value: object, name: str, depth: int = 0) -> Any:
+    """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list (``name``: the field, for errors)."""
     if depth > 100:
         raise LimitExceeded("value nested too deeply (max 100 levels)")  # a limit of the docs' tables
     if isinstance(value, JSDate):
@@ -120,11 +120,15 @@ def plain_json(value: object, depth: int = 0) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise QueryTypeError("NaN and Infinity are not valid query values")
     if isinstance(value, list | tuple):
-        return [plain_json(v, depth + 1) for v in value if v is not UNDEFINED]
+        return [plain_json(v, name, depth + 1) for v in value if v is not UNDEFINED]
     if isinstance(value, Mapping):
-        return normalise_json({str(k): plain_json(v, depth + 1) for k, v in value.items() if v is not UNDEFINED})
+        return normalise_json({str(k): plain_json(v, name, depth + 1) for k, v in value.items() if v is not UNDEFINED})
     if value is UNDEFINED:
         return None
+    if not (value is None or isinstance(value, str | int | float)):
+        # A Python value with no JSON form (a date, a Decimal, a set, bytes) reached the
+        # engine and failed there with a TypeError naming neither the field nor the filter.
+        raise QueryTypeError(f"'{name}': {type(value).__name__} {value!r:.60} is not a query value (JSON values and Dates only)")
     if isinstance(value, str):
         check_text(value)
     check_int(value)
