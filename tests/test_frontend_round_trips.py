@@ -509,3 +509,23 @@ def test_a_python_value_without_a_json_form_is_a_query_error(filt, message):
                     lambda: querylang.matches({}, filt, schema=db.schema)):
             with pytest.raises(QueryError, match=message):
                 run()
+
+
+@pytest.mark.parametrize(
+    ("filt", "message"),
+    [
+        # Without a schema nothing checked a field's name: Parse's spelling of a logic key went
+        # out as a field ({'$or': {'$eq': [...]}}), a where Parse refuses for another reason.
+        ({"$or": [{"a": 1}]}, "invalid field name '\\$or' \\(did you mean 'or'\\?\\)"),
+        ({"$and": []}, "invalid field name '\\$and' \\(did you mean 'and'\\?\\)"),
+        ({"a-b": 1}, "invalid field name 'a-b'"),
+    ],
+)
+def test_to_parse_where_without_a_schema_refuses_a_name_no_field_has(filt, message):
+    with pytest.raises(QueryError, match=message):
+        to_parse_where(filt)
+
+
+def test_to_parse_where_without_a_schema_still_takes_field_names_and_paths():
+    assert to_parse_where({"a.b": 1, "objectId": "x", "or": [{"c_1": 2}]}) == {
+        "a.b": {"$eq": 1}, "objectId": {"$eq": "x"}, "$or": [{"c_1": {"$eq": 2}}]}

@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from querylang.errors import INVALID_JSON, LimitExceeded, QueryError, QueryTypeError
+from querylang.errors import (
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    LimitExceeded,
+    QueryError,
+    QueryTypeError,
+)
 from querylang.features.regex import check_options
 from querylang.frontends.filters import build_where, related_to_id_key
 from querylang.frontends.lower import holds_when_absent
-from querylang.frontends.parse_rest import MERGED_LISTS, where_to_filter
+from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.unparse import value as script_value
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, iso_ms, type_name
 from querylang.model.operators import (
@@ -26,6 +32,7 @@ from querylang.model.operators import (
     REST_COMPARE,
     is_operator_object,
 )
+from querylang.model.operators import TOP_LEVEL as FILTER_TOP_LEVEL
 from querylang.model.schema import ClassDef, Schema, suggest
 from querylang.model.values import parse_iso
 
@@ -143,6 +150,10 @@ def _key_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
         return [("objectId", {"$in": [i for i, _ in _ids_of(value, "idContainedIn")]})]
     if key == "relatedTo":
         return [("$relatedTo", _related_out(value, ctx))]
+    if ctx.cls is None and not KEY_RE.match(key):
+        # Without a schema nothing else checks the name: '$or' (Parse's spelling of or) went
+        # out as a field, {$or: {$eq: [...]}}, a where Parse refuses for another reason.
+        raise QueryError(f"invalid field name '{key}'", code=INVALID_KEY_NAME, hint=suggest(key.lstrip("$"), FILTER_TOP_LEVEL))
     return _field_out(key, value, ctx) if value is not UNDEFINED else []
 
 
