@@ -26,6 +26,10 @@ from querylang.frontends.unparse import unparse
 from . import strategies as qs
 from .conftest import pg_examples
 
+# A quarter of the profile's examples: each example loads a database and runs every front end on it;
+# the suite's time budget is shared with the other differential properties.
+ROUND_TRIP_EXAMPLES = max(15, settings.default.max_examples // 4)
+
 
 @st.composite
 def _doc_and_filters(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any], list[str] | None]]]:
@@ -44,6 +48,7 @@ def _ok(run: Any) -> Any:
         return None
 
 
+@settings(max_examples=ROUND_TRIP_EXAMPLES)
 @given(_doc_and_filters())
 def test_unparsed_query_selects_the_same_records(case):
     doc, cases = case
@@ -58,6 +63,7 @@ def test_unparsed_query_selects_the_same_records(case):
             assert db.query(name, script, limit=1000).ids == expected.ids, context
 
 
+@settings(max_examples=ROUND_TRIP_EXAMPLES)
 @given(_doc_and_filters())
 def test_parse_where_and_its_script_select_the_same_records(case):
     doc, cases = case
@@ -74,6 +80,7 @@ def test_parse_where_and_its_script_select_the_same_records(case):
             assert db.query(name, script, limit=1000).ids == expected.ids, f"{context}\nscript={script}"
 
 
+@settings(max_examples=ROUND_TRIP_EXAMPLES)
 @given(_doc_and_filters())
 def test_matches_agrees_with_the_database(case):
     doc, cases = case
@@ -269,6 +276,7 @@ def _rich_round_trips(connect: Callable[[], querylang.Database], records: list[d
                 assert got == (rec["objectId"] in expected.ids), f"{context}\nrecord={rec!r}"
 
 
+@settings(max_examples=ROUND_TRIP_EXAMPLES)
 @given(_rich_records(), st.lists(_rich_filters(), min_size=1, max_size=4))
 def test_rich_queries_survive_every_translation_and_matches(records, filts):
     _rich_round_trips(querylang.connect, records, filts)
@@ -364,6 +372,7 @@ def _linked_filters(class_name: str, depth: int = 2) -> st.SearchStrategy[dict[s
 _LINKED_CASES = st.lists(st.sampled_from(("Post", "User")).flatmap(lambda c: st.tuples(st.just(c), _linked_filters(c))), min_size=1, max_size=4)
 
 
+@settings(max_examples=ROUND_TRIP_EXAMPLES)
 @given(_linked_document(), _LINKED_CASES)
 def test_queries_across_records_survive_every_translation(doc, cases):
     _linked_round_trips(querylang.connect, doc, cases)
