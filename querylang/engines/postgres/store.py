@@ -34,7 +34,7 @@ import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from querylang.engines.postgres.bulk_copy import check_new_ids, copy_edges, copy_records
 from querylang.engines.postgres.cells import row_cells
@@ -61,6 +61,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.reach import Reach
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -243,6 +244,7 @@ class PostgresStore:
         # (1, 2, 4 ... s) until it gives up; by default after five minutes, so after a long
         # outage its next try could come minutes after the server was back. Giving up after
         # connect_timeout, the next query that finds no connection starts a new try at once.
+        self.reach = Reach(url, kwargs, self.shown)
         self.pool = ConnectionPool(
             url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
             timeout=connect_timeout, name="querylang", check=_check, reconnect_timeout=connect_timeout,
@@ -314,11 +316,7 @@ class PostgresStore:
             self._drop(held)
             held = None
         if held is None:
-            try:
-                con = self.pool.getconn()
-            except PoolTimeout as exc:
-                raise QueryError(f"cannot reach the PostgreSQL server at {self.shown} "
-                                 f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
+            con = self.reach.getconn(self.pool)
             held = self._local.held = _Held(self.pool, con)
             self._held.add(held)
         return held
@@ -365,6 +363,7 @@ class PostgresStore:
 
     def close(self) -> None:
         self.closed = True
+        self.reach.close()
         for held in list(self._held):
             held.release()
         self.pool.close()
@@ -605,11 +604,7 @@ class PostgresStore:
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         bound = [_bind(p) for p in params]
-        try:
-            con = self.pool.getconn()
-        except PoolTimeout as exc:
-            raise QueryError(f"cannot reach the PostgreSQL server at {self.shown} "
-                             f"(or all {self.pool.max_size} connections are in use): {exc}", code=1) from None
+        con = self.reach.getconn(self.pool)
         token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
         self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
         cur = con.cursor(name="querylang_stream")

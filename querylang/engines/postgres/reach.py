@@ -1,0 +1,116 @@
+"""The store's connections from its pool, and whether the PostgreSQL server is known to be
+out of reach.
+
+While the server is down the pool has no connection to give, and a caller waited its whole
+timeout (10 s) before failing: one caller after another, so serve's requests, queued on its one
+database thread, took 10 s each. Once a try to connect has failed, the server is known to be
+down and callers do not wait for the pool: each tries to connect itself, which a stopped
+server's host refuses at once, so the first call after its return succeeds. A try that took
+long (a host that does not answer, where each try waits the connect timeout) is not repeated
+by every caller: they fail at once with its reason while a thread tries again every
+PROBE_EVERY seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.server_errors import first_line
+from querylang.errors import QueryError
+
+# How long a caller waits for the pool before the server is tried directly: a pool with the
+# server there hands out a connection, or makes one, in milliseconds.
+FIRST_WAIT = 1.0
+PROBE_EVERY = 0.5  # seconds between the background thread's tries
+QUICK = 0.25  # seconds: a failed try shorter than this was refused, and callers may try again
+
+
+class Reach:
+    """The server's reachability as last tried, for the store's connections."""
+
+    def __init__(self, url: str, kwargs: dict[str, Any], shown: str) -> None:
+        self.url, self.kwargs, self.shown = url, kwargs, shown  # shown: the URL as messages name it
+        self.down: str | None = None  # why the last try to connect failed; None: reachable, as far as known
+        self.closed = False
+        self._slow = False  # the last failed try took long: only the background thread tries
+        self._trying = threading.Lock()  # one try at a time; others take its answer
+        self._prober: threading.Thread | None = None
+
+    def getconn(self, pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
+        """A connection from the pool, or at once an error naming why the server is out of
+        reach, once that is known. A pool with none to give within FIRST_WAIT has the server
+        tried directly: down, the caller fails now; there, it waits the rest of the timeout
+        (every connection in use: a thread each that queries, a stream each not ended)."""
+        why = self.known_down()
+        if why is None:
+            timeout = pool.timeout
+            try:
+                return pool.getconn(min(FIRST_WAIT, timeout))
+            except PoolTimeout:
+                why = self.check()
+            if why is None:
+                try:
+                    if timeout > FIRST_WAIT:
+                        return pool.getconn(timeout - FIRST_WAIT)
+                except PoolTimeout:
+                    pass
+                raise QueryError(
+                    f"all {pool.max_size} connections to the PostgreSQL server at {self.shown} are in use "
+                    f"(one per thread that queries, one per stream not read to its end or closed): none came free "
+                    f"within {timeout:g} s", code=1)
+        raise QueryError(f"cannot reach the PostgreSQL server at {self.shown}: {why}", code=1)
+
+    def why_not(self) -> str | None:
+        """Connect once, now, outside the pool: None when it works, else why not (the same
+        options as the pool's connections, so a refusal of the role or database shows too)."""
+        try:
+            psycopg.connect(self.url, **self.kwargs).close()
+        except psycopg.Error as exc:
+            return hide_password(first_line(exc))
+        return None
+
+    def check(self) -> str | None:
+        """Try now (the pool gave no connection in time, or the server is known down): why it
+        is out of reach, or None. While another thread tries, its last answer."""
+        if not self._trying.acquire(blocking=False):
+            return self.down
+        try:
+            return self._try()
+        finally:
+            self._trying.release()
+
+    def _try(self) -> str | None:
+        began = time.monotonic()
+        why = self.why_not()
+        self._slow = why is not None and time.monotonic() - began >= QUICK
+        self.down = why
+        if self._slow and self._prober is None and not self.closed:
+            self._prober = threading.Thread(target=self._probe, name="querylang-pg-reach", daemon=True)
+            self._prober.start()
+        return why
+
+    def known_down(self) -> str | None:
+        """Why the server is out of reach, when that is known; None: ask the pool. Known down
+        after a quick refusal, it is tried again now."""
+        if self.down is None:
+            return None
+        return self.down if self._slow else self.check()
+
+    def _probe(self) -> None:
+        while True:
+            time.sleep(PROBE_EVERY)
+            with self._trying:
+                if not self.closed:
+                    self._try()
+                if self.closed or not self._slow:
+                    self._prober = None
+                    return
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,183 @@
+"""A PostgreSQL server that goes away under an open Database and comes back: what the library
+and `querylang serve` answer meanwhile, how soon they answer again, and the pool's limits.
+The tests stop and start a cluster of their own (the session's is shared)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import querylang
+from querylang import QueryError
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import cluster_sql
+from .server.conftest import headers
+from .server.live import start
+
+DOC = {
+    "classes": {"User": {"fields": {"name": {"type": "String"}}}},
+    "records": {"User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "bob"}]},
+}
+DOWN = r"cannot reach the PostgreSQL server at postgresql://\S+: .*Connection refused"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    c = Cluster("outage", prefix="ql-pg-outage-")
+    try:
+        with querylang.connect(c.url()) as db:
+            db.load(DOC)
+        yield c
+    finally:
+        c.stop()
+
+
+@contextlib.contextmanager
+def stopped(cluster: Cluster) -> Iterator[None]:
+    """The server down (pg_ctl stop -m immediate) for the block, then started again."""
+    cluster_sql(cluster, "CHECKPOINT")  # the test cluster commits without waiting for its WAL
+    cluster.halt()
+    try:
+        yield
+    finally:
+        cluster.start()
+
+
+def answered_again(fn: Callable[[], Any], within: float = 5) -> Any:
+    """What ``fn`` gives once it stops failing, failing the test past ``within`` seconds."""
+    back = time.monotonic()
+    while True:
+        try:
+            return fn()
+        except QueryError:
+            if time.monotonic() - back > within:
+                raise
+            time.sleep(0.05)
+
+
+def test_while_the_server_is_down_each_call_fails_at_once_saying_why(cluster: Cluster) -> None:
+    """Each call waited the pool's 10 s for a connection, one after another, and its error said
+    only "(or all 16 connections are in use): couldn't get a connection after 10.00 sec".
+    The first call finds the server gone and tries it; the others fail at once with its
+    answer; the same Database answers again within a second of the server's return."""
+    db = querylang.connect(cluster.url())
+    try:
+        assert db.query("User", None).ids == ["u1", "u2"]
+        calls: list[Callable[[], Any]] = [
+            lambda: db.query("User", None),
+            lambda: db.count("User", None),
+            lambda: list(db.stream("User", None)),
+            lambda: db.create("User", {"name": "cy"}),
+            lambda: db.load({"records": {"User": [{"objectId": "u9"}]}}),
+            lambda: db.query("User", None),
+        ]
+        with stopped(cluster):
+            for n, call in enumerate(calls):
+                began = time.monotonic()
+                with pytest.raises(QueryError, match=DOWN):
+                    call()
+                assert time.monotonic() - began < (3 if n == 0 else 0.5), n
+        assert answered_again(lambda: db.query("User", None).ids, within=3) == ["u1", "u2"]
+        assert db.store.reach.down is None
+    finally:
+        db.close()
+
+
+def test_serve_answers_queued_requests_at_once_while_the_server_is_down(cluster: Cluster) -> None:
+    """Requests queue on serve's one database thread: while PostgreSQL was down each waited
+    the pool's 10 s after the one before it, so the eighth was answered after 80 s (and
+    clients gave up first). Each gets a Parse error body (500, code 1) within seconds, and
+    serve answers again once the server is back, without a restart."""
+    srv = start(querylang.connect(cluster.url()))
+    try:
+        url = srv.url + "/classes/User"
+        assert httpx.get(url, headers=headers(), timeout=30).json()["results"][0]["objectId"] == "u1"
+        answers: list[tuple[int, Any]] = []
+
+        def ask() -> None:
+            r = httpx.get(url, headers=headers(), timeout=60)
+            answers.append((r.status_code, r.json()))
+
+        with stopped(cluster):
+            began = time.monotonic()
+            clients = [threading.Thread(target=ask) for _ in range(8)]
+            for t in clients:
+                t.start()
+            for t in clients:
+                t.join()
+            took = time.monotonic() - began
+        assert len(answers) == 8 and all(status == 500 and a["code"] == 1 for status, a in answers), answers
+        assert all("cannot reach the PostgreSQL server" in a["error"] and "refused" in a["error"] for _, a in answers)
+        assert took < 6, took
+
+        def users() -> list[str]:
+            r = httpx.get(url, headers=headers(), timeout=30)
+            if r.status_code != 200:
+                raise QueryError(r.text)
+            return [u["objectId"] for u in r.json()["results"]]
+
+        assert answered_again(users, within=3)[:2] == ["u1", "u2"]
+    finally:
+        srv.stop()
+        srv.db.close()
+
+
+def test_a_stream_past_the_pools_connections_says_they_are_in_use(cluster: Cluster) -> None:
+    """A stream holds a pooled connection until it is read to its end or closed, and the pool
+    has 16 (this thread's queries keep one): the next stream waited 10 s and then said "cannot
+    reach the PostgreSQL server ... (or all 16 connections are in use)", although the server
+    was there. It says the connections are in use, and a stream closed frees one."""
+    db = querylang.connect(cluster.url())
+    db.store.pool.timeout = 2  # how long a caller waits for a connection
+    streams = []
+    try:
+        db.query("User", None)  # this thread's connection
+        for _ in range(15):
+            s = db.stream("User", None, batch=1)
+            next(s)
+            streams.append(s)
+        began = time.monotonic()
+        with pytest.raises(QueryError, match=r"all 16 connections to the PostgreSQL server at \S+ are in use") as info:
+            next(db.stream("User", None))
+        assert "cannot reach" not in str(info.value) and "stream" in str(info.value)
+        assert time.monotonic() - began < 4
+        assert db.store.reach.down is None
+        streams.pop().close()
+        assert [r["objectId"] for r in db.stream("User", None)] == ["u1", "u2"]
+    finally:
+        for s in streams:
+            s.close()
+        db.close()
+
+
+def test_a_host_that_does_not_answer_is_tried_in_the_background() -> None:
+    """A host that takes connections and never answers (a frozen server, a dropped network)
+    makes each try wait the connect timeout: after one such try, callers fail at once with its
+    reason while a background thread tries again, which ends with the Reach."""
+    from querylang.engines.postgres.reach import Reach
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        reach = Reach(f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/x", {"connect_timeout": 2}, "silent")
+        try:
+            began = time.monotonic()
+            why = reach.check()
+            assert why is not None and "timeout" in why and time.monotonic() - began >= 1.5
+            began = time.monotonic()
+            assert reach.known_down() == why and time.monotonic() - began < 0.1
+            assert reach._prober is not None and reach._prober.is_alive()
+        finally:
+            reach.close()
+        prober = reach._prober
+        if prober is not None:
+            prober.join(5)
+            assert not prober.is_alive()
