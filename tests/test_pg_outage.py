@@ -5,6 +5,8 @@ The tests stop and start a cluster of their own (the session's is shared)."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import threading
 import time
@@ -181,3 +183,61 @@ def test_a_host_that_does_not_answer_is_tried_in_the_background() -> None:
         if prober is not None:
             prober.join(5)
             assert not prober.is_alive()
+
+
+@contextlib.contextmanager
+def frozen(pid: int) -> Iterator[None]:
+    """A server process stopped (SIGSTOP) for the block: to the client, as a paused host or a
+    dropped network, a server that never answers."""
+    thaw = threading.Timer(30, os.kill, (pid, signal.SIGCONT))  # a call that never returns ends
+    os.kill(pid, signal.SIGSTOP)
+    thaw.start()
+    try:
+        yield
+    finally:
+        thaw.cancel()
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_server_that_does_not_answer_does_not_hold_a_query_past_its_timeout(cluster: Cluster) -> None:
+    """The query timeout is the server's (statement_timeout): a server that did not answer kept
+    a query with a 1 s timeout waiting for as long as it was gone (serve's one database thread,
+    and every request behind it, with it). The connection is cut GRACE s past the timeout, the
+    error says so, and the next query runs on another connection."""
+    from querylang.engines.postgres.interrupt import GRACE
+
+    db = querylang.connect(cluster.url(), timeout=1)
+    try:
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])
+        with frozen(pid):
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=r"did not answer within 6 s \(it stops a query past 1 s itself\)"):
+                db.query("User", None)
+            assert time.monotonic() - began < 1 + GRACE + 3
+        assert db.query("User", None).ids == ["u1", "u2"]
+    finally:
+        db.close()
+
+
+def test_a_cancelled_stream_of_a_server_that_does_not_answer_ends(cluster: Cluster) -> None:
+    """A stream has no timeout; its cancel event is its stop (serve's ACL reads set it at the
+    query timeout). A cancel goes through the server too: one that did not answer kept the
+    reader waiting for good. The connection is cut GRACE s after the cancel."""
+    from querylang.engines.postgres.interrupt import GRACE
+
+    db = querylang.connect(cluster.url())
+    cancel = threading.Event()
+    try:
+        stream = db.stream("User", None, batch=1, cancel=cancel)
+        assert next(stream)["objectId"] == "u1"
+        [(pid,)] = db.store.execute(
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE '%%querylang_stream%%' AND pid <> pg_backend_pid()", [])
+        with frozen(pid):
+            threading.Timer(0.5, cancel.set).start()
+            began = time.monotonic()
+            with pytest.raises(querylang.QueryCancelled):
+                list(stream)
+            assert time.monotonic() - began < GRACE + 4
+        assert [r["objectId"] for r in db.stream("User", None)] == ["u1", "u2"]
+    finally:
+        db.close()

@@ -46,6 +46,7 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
+from querylang.engines.postgres.interrupt import GRACE, Interrupt
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -130,17 +131,6 @@ def _check(con: psycopg.Connection[Any]) -> None:
         raise psycopg.OperationalError("the server closed the connection")
 
 
-class _Cancel:
-    """What the watchdog interrupts: a running statement on one connection."""
-
-    def __init__(self, con: psycopg.Connection[Any]) -> None:
-        self.con = con
-
-    def interrupt(self) -> None:
-        with contextlib.suppress(Exception):
-            self.con.cancel_safe(timeout=5)
-
-
 class _Held:
     """A connection a thread keeps; back to the pool when the thread ends (its thread-local
     storage goes, and this with it) or when the store closes."""
@@ -164,9 +154,12 @@ class _Held:
 
 def _query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
     """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
+    # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
+    # driver's own error, no SQLSTATE).
+    broke = isinstance(exc, psycopg.OperationalError) and not exc.sqlstate
+    if cancel is not None and cancel.is_set() and (broke or isinstance(exc, pge.QueryCanceled)):
+        return QueryCancelled("the query was cancelled")
     if isinstance(exc, pge.QueryCanceled):
-        if cancel is not None and cancel.is_set():
-            return QueryCancelled("the query was cancelled")
         if timeout is not None and "timeout" in str(exc):
             return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
         return QueryError("the query was cancelled", code=1)
@@ -556,9 +549,14 @@ class PostgresStore:
         # much as the server, so each layer shows in the time a small query takes.
         held = self._thread_connection()
         con = held.con
-        self._set_timeout(con, timeout)
-        token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
+        # The server stops the statement at its timeout; the watchdog cuts the connection if
+        # the server does not answer even GRACE s later (interrupt.py), the SET of the timeout too.
+        stop = token = None
+        if timeout is not None or cancel is not None:
+            stop = Interrupt(con, cancel)
+            token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
         try:
+            self._set_timeout(con, timeout)
             cur = held.cur
             cur.execute(sql, bound, binary=self.binary_rows)
             # The result's status, not cur.description (which builds a Column per column).
@@ -575,6 +573,9 @@ class PostgresStore:
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 self._drop(held)
+            if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
+                raise QueryError(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
+                                 f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
             raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
         finally:
             if token is not None:
@@ -605,7 +606,7 @@ class PostgresStore:
             raise QueryCancelled("the query was cancelled")
         bound = [_bind(p) for p in params]
         con = self.reach.getconn(self.pool)
-        token = self.watchdog.watch(_Cancel(con), None, cancel) if cancel is not None else None
+        token = self.watchdog.watch(Interrupt(con, cancel), None, cancel) if cancel is not None else None
         self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
         cur = con.cursor(name="querylang_stream")
         cur.itersize = batch
@@ -654,10 +655,7 @@ class PostgresStore:
         per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
         ms = 0 if timeout is None else timeout_ms(timeout)
         if getattr(con, "_ql_timeout", None) != ms:
-            try:
-                con.execute(f"SET statement_timeout = {ms}")
-            except psycopg.Error as exc:
-                raise server_error(exc) from exc
+            con.execute(f"SET statement_timeout = {ms}")  # an error is the caller's to tell
             con._ql_timeout = ms  # type: ignore[attr-defined]
 
     def dataset(self) -> Dataset:

@@ -1,0 +1,59 @@
+"""What the store's watchdog stops a running statement with.
+
+A set cancel event cancels it through the server's cancel protocol. Both that and the query
+timeout (statement_timeout) act inside the server: a server that does not run (a frozen host,
+a paused VM) or cannot be reached (the network between dropped) leaves the client waiting for
+an answer that never comes, a query with a 2 s timeout for as long as the server is gone, and
+serve's one database thread, with every request queued behind it. So a statement still
+unanswered GRACE seconds past its timeout, or past its cancel, has its connection cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+GRACE = 5.0  # seconds a server that stops statements itself is given before the client does
+
+
+def cut(con: psycopg.Connection[Any]) -> None:
+    """Shut the connection's socket down, so that the thread waiting on it gets an error at
+    once. Its descriptor stays open until the driver closes it: closing it here could close
+    another file that reused the number meanwhile."""
+    with contextlib.suppress(OSError, ValueError, psycopg.Error):
+        with socket.socket(fileno=os.dup(con.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class Interrupt:
+    """One statement on one connection, for the watchdog: interrupted at its deadline (the
+    timeout plus GRACE) or each round while ``cancel`` is set."""
+
+    def __init__(self, con: psycopg.Connection[Any], cancel: threading.Event | None) -> None:
+        self.con, self.cancel = con, cancel
+        self.cancelled_at: float | None = None
+        self.cut = False  # the connection was cut: the server did not answer
+
+    def interrupt(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            now = time.monotonic()
+            if self.cancelled_at is None:
+                self.cancelled_at = now
+            elif now - self.cancelled_at >= GRACE:
+                self._cut()
+                return
+            with contextlib.suppress(Exception):
+                self.con.cancel_safe(timeout=5)
+        else:
+            self._cut()
+
+    def _cut(self) -> None:
+        if not self.cut:
+            self.cut = True
+            cut(self.con)
