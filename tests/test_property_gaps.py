@@ -271,3 +271,56 @@ def test_gaps_sql_matches_reference_on_postgres(pg_connect, case):
     """The same property with PostgreSQL as the SQL engine."""
     _gaps_sql_matches_reference(pg_connect, case)
 
+
+# --- a number on a Date field is `new Date(n)` ---------------------------------------------------
+
+_MS_DOC = {
+    "classes": {"Ev": {"fields": {"at": {"type": "Date"}}}},
+    "records": {"Ev": [
+        {"objectId": "before", "createdAt": "2024-01-01T00:00:00.000Z", "at": "1969-12-31T23:59:59.999Z"},
+        {"objectId": "epoch", "createdAt": "2024-01-01T00:00:00.000Z", "at": "1970-01-01T00:00:00.000Z"},
+        {"objectId": "after", "createdAt": "2024-01-01T00:00:00.000Z", "at": "1970-01-01T00:00:00.001Z"},
+    ]},
+}  # fmt: skip
+
+
+def test_a_fractional_millisecond_number_on_a_date_is_read_as_new_date_reads_it(engine):
+    """docs/semantics.md#dates: a number on a Date field is read "as `new Date(n)` reads it",
+    and JavaScript's TimeClip drops the fraction toward zero: new Date(0.9999) and
+    new Date(-0.5) are both 1970-01-01T00:00:00.000Z. The number went through timedelta,
+    which rounded 0.9999 up to 1 ms and floored -0.5 to -1 ms: neither matched the epoch."""
+    with engine() as db:
+        db.load(copy.deepcopy(_MS_DOC))
+        for n in (0.9999, -0.5, 0.5, -0.9999, -0.0):
+            assert db.query("Ev", {"at": n}).ids == ["epoch"], n
+            assert db.reference("Ev", {"at": n}).ids == ["epoch"], n
+        assert db.query("Ev", {"at": {"lessThan": 0.9999}}).ids == ["before"]
+        assert db.query("Ev", {"at": {"greaterThan": -0.5}}).ids == ["after"]
+        assert db.query("Ev", {"at": 1.5}).ids == ["after"]
+        assert db.query("Ev", {"at": -1.5}).ids == ["before"]
+
+
+_MILLIS = st.one_of(
+    st.floats(-2e14, 2e14, allow_nan=False),
+    st.integers(-3, 3).map(lambda i: i / 4),
+    st.sampled_from((0.9999, -0.9999, -0.5, 1.5, -1.5, -62135596800000.5, 253402300799999.9)),
+)
+
+
+@given(_MILLIS, st.sampled_from(("equalTo", "lessThan", "greaterThanOrEqualTo")))
+def test_a_number_on_a_date_builds_what_new_date_of_it_builds(ms, op):
+    """The filter object's number and the script's ``new Date(n)`` are the same operand (or
+    the same error): both front ends read a time the way JavaScript does."""
+    db = querylang.connect()
+    db.load(copy.deepcopy(_MS_DOC))
+    with db:
+        as_number = _built(db, {"at": {op: ms}})
+        as_script = _built(db, f"where({{at: {{{op}: new Date({ms!r})}}}})")
+        assert as_number == as_script, ms
+
+
+def _built(db: querylang.Database, where: Any) -> Any:
+    try:
+        return db.build("Ev", where).where
+    except querylang.QueryError as exc:
+        return type(exc)

@@ -15,6 +15,7 @@ from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
 from querylang.model.schema import Field, a_type
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
+from querylang.script.dates import time_clip
 from querylang.script.values import to_string
 
 
@@ -48,7 +49,9 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
             if not math.isfinite(value) or abs(value) > 8.64e15:
                 raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
-            value = JSDate(float(value))
+            # As `new Date(n)` reads it: TimeClip drops the fraction toward zero (0.9999 and
+            # -0.5 are 1970-01-01T00:00:00.000Z); to_datetime alone rounded and floored them.
+            value = JSDate(time_clip(float(value)))
         if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
             d = date_from(value)
             if d is None and isinstance(value, JSDate):
