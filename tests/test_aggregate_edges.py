@@ -342,3 +342,27 @@ def test_count_distinct_and_aggregate_take_cancel(engine):
                  lambda: db.query("T", cancel=stop), lambda: db.explain("T", cancel=stop)):
         with pytest.raises(QueryCancelled):
             call()
+
+
+@pytest.mark.parametrize(
+    ("values", "mean"),
+    [
+        ([1e308, 5e-324], 5e307),
+        ([1e200, 5e-324, 0], 1e200 / 3),
+        ([-1e300, 5e-324, -5e-324, 5e-324], -2.5e299),
+        ([1e200, 1e-320], 5e199),
+    ],
+)
+def test_a_mean_of_huge_and_subnormal_values_is_answered(engine, values, mean):
+    """PostgreSQL refused avg over a huge value and a subnormal one with "PostgreSQL refuses
+    this query: a floating-point product in it underflows (coordinates that differ by less than
+    about 1e-150 degrees)", naming coordinates the query does not have, where DuckDB answered
+    5e307 for 1e308 and 5e-324. The plain avg overflowed, and its scaled rerun divided the sum
+    of the small values (5e-324) by the count, which PostgreSQL reports as an underflow where
+    IEEE rounds it to 0. Found by comparing aggregates of DuckDB and PostgreSQL on the extreme
+    numbers of tests/test_property_gaps.py. That quotient is 0 now when it would round to 0."""
+    db = engine()
+    db.load({"classes": {"T": {"fields": {"n": {"type": "Number"}}}},
+             "records": {"T": [{"objectId": f"r{i}", "n": v} for i, v in enumerate(values)]}})
+    assert db.aggregate("T", {"M": {"avg": "n"}}) == {"M": mean}
+    assert db.aggregate("T", {"M": {"avg": "n"}, "S": {"sum": "n"}}) == {"M": mean, "S": sum(values)}

@@ -46,6 +46,11 @@ def compile_distinct(plan: Plan, field_name: str, dialect: Dialect | None = None
 SCALE = 2.0**-1000
 HALF_BACK = 2.0**500
 SMALL = 2.0**-22
+# The small values' mean, when its exact value is at most 2^-1075, rounds to 0: IEEE engines
+# give 0 and PostgreSQL raises "value out of range: underflow". It is 0 without dividing then:
+# |sum| * 2^1000 > count * 2^-75 is that test, exact (powers of two, no rounding).
+TINY_UP = 2.0**1000
+TINY_DOWN = 2.0**-75
 
 
 def compile_aggregate(
@@ -72,8 +77,8 @@ def compile_aggregate(
                 # Divided halfway back: the quotient stays a normal double (exact scaling) and
                 # the mean, which never passes the range, is then scaled the rest of the way.
                 n = f"nullif(count({col}), 0)"
-                exprs.append(f"{large} * ? / {n} * ? + {small} / {n}")
-                scales += [SMALL, SCALE, HALF_BACK, HALF_BACK, SMALL]
+                exprs.append(f"{large} * ? / {n} * ? + CASE WHEN abs({small}) * ? > {n} * ? THEN {small} / {n} ELSE 0 END")
+                scales += [SMALL, SCALE, HALF_BACK, HALF_BACK, SMALL, TINY_UP, TINY_DOWN, SMALL]
             continue
         expr = f"{op}({col})"
         exprs.append(f"coalesce({expr}, 0)" if op == "sum" else expr)
