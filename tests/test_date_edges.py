@@ -133,3 +133,19 @@ def test_a_dates_iso_text_is_toisostring_over_javascripts_whole_range(ms: int) -
     (script/dates.py, checked against Node) agree on every valid Date."""
     d = JSDate(float(ms))
     assert d.iso() == dates.iso(d)
+
+
+@pytest.mark.parametrize("iso", ["2024-13-01T00:00:00Z", "2024-01-01T00:00+99:99", "+010000-01-01T00:00:00.000Z", "soon"])
+@pytest.mark.parametrize("field", ["a", "o.when"])
+def test_a_range_on_an_array_or_object_path_says_which_date_it_cannot_read(iso: str, field: str) -> None:
+    """A Parse Date that is no date, as the bound of a range on an Array field or an Object
+    path, was refused with "range operators on 'a' need a number, string, boolean or date":
+    the user gave a date, and was not told it is the date that cannot be read. Found by the
+    differential properties of tests/test_property_gaps.py (dates at years 1 and 9999)."""
+    classes = {"Ev": {"fields": {"a": {"type": "Array"}, "o": {"type": "Object"}}}}
+    with querylang.connect() as d:
+        d.load({"classes": classes, "records": {"Ev": [{"objectId": "a", "a": [1]}]}})
+        for op in ("lessThan", "greaterThanOrEqualTo"):
+            for run in (d.query, d.reference):
+                with pytest.raises(QueryTypeError, match=f"'{field}': cannot read .*{iso[1:8]}.* as a date"):
+                    run("Ev", {field: {op: {"__type": "Date", "iso": iso}}})

@@ -67,6 +67,10 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
         raise mismatch(field, value)
     if ftype in ("Array", "Object", "ObjectPath"):
         plain = plain_json(value, field.name)
+        if scalar_only and isinstance(plain, dict) and plain.get("__type") == "Date":
+            # A Parse Date whose iso is no date stays an object, which no range takes: saying
+            # "need a ... date" of what the user wrote as one did not tell what is wrong.
+            raise QueryTypeError(f"'{field.name}': cannot read {value!r:.60} as a date")
         if scalar_only and isinstance(plain, list | dict):
             raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
         if ftype == "Object" and not isinstance(plain, dict):
