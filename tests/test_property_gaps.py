@@ -144,6 +144,12 @@ def _sub_values(doc: dict[str, Any], cls: str, path: tuple[str, ...]) -> list[An
     return out
 
 
+def _lists(operand: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
+    """Short lists, and now and then one past 16 values (the SQL compiler switches strategy)."""
+    member = st.one_of(operand, operand, operand, st.none())
+    return st.one_of(st.lists(member, max_size=4), st.lists(member, max_size=4), st.lists(member, min_size=15, max_size=20))
+
+
 ANY_OPERAND = st.one_of(SCALARS, st.lists(SCALARS, max_size=2), st.dictionaries(st.sampled_from(SUB_KEYS), SCALARS, max_size=2))
 RANGES = ("lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo")
 
@@ -166,7 +172,7 @@ def object_path_condition(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix
         elif kind == "range":
             ops[draw(st.sampled_from(RANGES))] = draw(scalar_operand)
         elif kind == "list":
-            ops[draw(st.sampled_from(("containedIn", "notContainedIn")))] = draw(st.lists(st.one_of(operand, st.none()), max_size=4))
+            ops[draw(st.sampled_from(("containedIn", "notContainedIn")))] = draw(_lists(operand))
         elif kind == "exists":
             ops["exists"] = draw(st.booleans())
         else:
@@ -193,7 +199,7 @@ def _field_leaf(doc: dict[str, Any], cls: str, prefix: str = "") -> st.SearchStr
         operand = st.one_of(st.sampled_from(seen), fresh) if seen else fresh
         op = draw(st.sampled_from(("equalTo", "notEqualTo", "containedIn", "notContainedIn", *RANGES)))
         if op in ("containedIn", "notContainedIn"):
-            value: Any = draw(st.lists(st.one_of(operand, st.none()), max_size=4))
+            value: Any = draw(_lists(operand))
         else:
             value = draw(operand)
         if ftype == "Boolean" and op in RANGES:
@@ -207,7 +213,14 @@ def _field_leaf(doc: dict[str, Any], cls: str, prefix: str = "") -> st.SearchStr
 def hop_leaf(draw: st.DrawFn, doc: dict[str, Any], cls: str) -> dict[str, Any]:
     """A condition on a field reached through one to three Pointers."""
     path, reached = draw(st.sampled_from(HOPS[cls]))
-    return draw(_field_leaf(doc, reached, prefix=path + "."))
+    if draw(st.booleans()):
+        return draw(_field_leaf(doc, reached, prefix=path + "."))
+    # any field of the class reached, Array and Relation included, with the base operators
+    fields = qs.fields_of(doc, reached)
+    fname = draw(st.sampled_from(sorted(fields)))
+    seen = qs.present_values(doc, reached)[fname]
+    (cond,) = draw(qs.field_conditions(fname, *fields[fname], seen)).values()
+    return {f"{path}.{fname}": cond}
 
 
 def gap_filters(doc: dict[str, Any], cls: str) -> st.SearchStrategy[dict[str, Any]]:
