@@ -223,10 +223,30 @@ def hop_leaf(draw: st.DrawFn, doc: dict[str, Any], cls: str) -> dict[str, Any]:
     return {f"{path}.{fname}": cond}
 
 
+# matchesKeyInQuery pairs of every comparable type (the surface properties have String, Number
+# and Pointer ones): Dates (createdAt among them), Booleans, Pointer against a Pointer.
+KEY_PAIRS = {
+    "Alpha": (("d", "Beta", "d"), ("d", "Alpha", "createdAt"), ("createdAt", "Beta", "d"), ("b", "Alpha", "b"),
+              ("n", "Beta", "n"), ("s", "Beta", "name"), ("ptr", "Beta", "ptr"), ("s", "Beta", "up")),
+    "Beta": (("d", "Alpha", "d"), ("createdAt", "Alpha", "createdAt"), ("n", "Alpha", "n"), ("up", "Alpha", "objectId"),
+             ("ptr", "Beta", "objectId"), ("name", "Alpha", "s")),
+}  # fmt: skip
+
+
+@st.composite
+def key_leaf(draw: st.DrawFn, doc: dict[str, Any], cls: str) -> dict[str, Any]:
+    field, other, key = draw(st.sampled_from(KEY_PAIRS[cls]))
+    op = draw(st.sampled_from(("matchesKeyInQuery", "doesNotMatchKeyInQuery")))
+    spec: dict[str, Any] = {"key": key, "className": other}
+    if draw(st.booleans()):
+        spec["where"] = draw(st.one_of(_field_leaf(doc, other), object_path_condition(doc, other)))
+    return {field: {op: spec}}
+
+
 def gap_filters(doc: dict[str, Any], cls: str) -> st.SearchStrategy[dict[str, Any]]:
     leaf = st.one_of(
         _field_leaf(doc, cls), _field_leaf(doc, cls), object_path_condition(doc, cls), hop_leaf(doc, cls),
-        qs.leaf_filters(doc, cls),
+        qs.leaf_filters(doc, cls), key_leaf(doc, cls),
     )  # fmt: skip
     node = st.one_of(
         leaf, leaf,
