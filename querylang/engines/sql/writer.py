@@ -124,6 +124,12 @@ class SqlWriter(ABC, Generic[S]):
                 raise DataError(f"{what} must be a non-empty string without NUL characters", class_name=class_name,
                                 field=target)
             raise DataError("Object not found.", class_name=class_name, code=101)
+        if not _encodes(oid):
+            # A lone surrogate cannot be sent to the engine: PostgreSQL's driver raised
+            # UnicodeEncodeError and DuckDB's said "Python Conversion Failure". No record has it.
+            if target:
+                raise DataError(f"{what} holds a lone surrogate (not valid Unicode)", class_name=class_name, field=target)
+            raise DataError("Object not found.", class_name=class_name, code=101)
 
     @staticmethod
     def _check_fields(what: str, class_name: str, oid: str, fields: object) -> None:
@@ -353,7 +359,7 @@ class SqlWriter(ABC, Generic[S]):
         for given in (oid, target_id):
             if not isinstance(given, str):
                 raise DataError(f"objectId must be a string, not {type(given).__name__}", class_name=class_name, field=key)
-        if not oid or not target_id or "\x00" in oid + target_id:
+        if not oid or not target_id or "\x00" in oid + target_id or not _encodes(oid + target_id):
             return  # no edge names such an id: removing a missing edge is fine
         jt = self._edges(class_name, key)
         self.transaction(lambda con: self._run(con, f"DELETE FROM {jt} WHERE owning_id = ? AND related_id = ?", [oid, target_id]))
@@ -374,3 +380,12 @@ class SqlWriter(ABC, Generic[S]):
 
     def _joins(self, schema: Schema) -> set[str]:
         return {self.join_table(c.name, f.name) for c, f in schema.relations()}
+
+
+def _encodes(text: str) -> bool:
+    """Whether the text is valid Unicode (no lone surrogate), as the engines' drivers need."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
