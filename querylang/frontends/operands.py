@@ -129,6 +129,10 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [plain_json(v, name, depth + 1) for v in value if v is not UNDEFINED]
     if isinstance(value, Mapping):
+        for k in value:
+            # Keys are text too: a lone surrogate in one reached the engine's driver
+            # (UnicodeEncodeError on PostgreSQL); a stored key holds neither it nor NUL.
+            check_text(str(k))
         return normalise_json({str(k): plain_json(v, name, depth + 1) for k, v in value.items() if v is not UNDEFINED})
     if value is UNDEFINED:
         return None
