@@ -149,3 +149,21 @@ def test_a_range_on_an_array_or_object_path_says_which_date_it_cannot_read(iso: 
             for run in (d.query, d.reference):
                 with pytest.raises(QueryTypeError, match=f"'{field}': cannot read .*{iso[1:8]}.* as a date"):
                     run("Ev", {field: {op: {"__type": "Date", "iso": iso}}})
+
+
+@pytest.mark.parametrize("text", ["\u0662\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661", "２０２４-01-01", "2024-01-01T0\u0663:00Z"])
+def test_digits_of_other_scripts_make_no_date(text: str) -> None:
+    """JavaScript's Date.parse gives NaN for '٢٠٢٤-٠١-٠١' (Arabic-Indic digits); the ISO
+    patterns' \\d matched any Unicode digit, so a load stored it as 2024-01-01 and a filter or
+    a script's new Date() read it as that day. Found with strings of other scripts' digits
+    ('١٢' of tests/strategies.py) used as dates."""
+    assert parse_iso(text) is None
+    assert dates.parse_date(text) != dates.parse_date(text)  # NaN: an Invalid Date
+    with querylang.connect() as d:
+        with pytest.raises(querylang.DataError):
+            d.load({"classes": DOC["classes"], "records": {"Ev": [{"objectId": "a", "d": text}]}})
+        d.load(DOC)
+        with pytest.raises(QueryTypeError, match="cannot read"):
+            d.query("Ev", {"d": text})
+        with pytest.raises(QueryTypeError, match="Invalid Date"):
+            d.query("Ev", f"where({{d: new Date('{text}')}})")

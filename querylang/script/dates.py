@@ -77,7 +77,8 @@ def make_day_time(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> 
 _ISO = re.compile(
     r"(?P<y>\d{4}|[+-]\d{6})(?:-(?P<mo>\d\d)(?:-(?P<d>\d\d))?)?"
     r"(?:[Tt ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.(?P<f>\d+))?)?"
-    r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?\Z"
+    r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?\Z",
+    re.ASCII,  # as V8: other scripts' digits ('٢٠٢٤') make no date
 )
 
 
