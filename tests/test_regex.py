@@ -253,6 +253,10 @@ MATCHES: list[tuple[str, str, str, bool]] = [
     ("(?:a{10}){100}", "", "a" * 999, False),
     ("a+?b*?c??", "", "ac", True),
     ("x{a}", "", "x{a}", True),
+    # quantifier digits are 0-9 only: '{١٢}' is text (it was read as {12})
+    ("a{١٢}", "", "a{١٢}", True),
+    ("a{١٢}", "", "aaaaaaaaaaaa", False),
+    ("a{1,٢}", "", "a{1,٢}", True),
     ("a{", "", "a{", True),
     ("a}", "", "a}", True),
     ("a|", "", "zzz", True),

@@ -946,3 +946,16 @@ def test_mutated_scripts_only_raise_query_errors(script: str, edits: list) -> No
         at = where % (len(text) + 1)
         text = text[:at] + insert + text[at + length :]
     _runs_or_raises_query_error(text)
+
+
+@pytest.mark.parametrize("expr", ["Number('١٢')", "'١٢' * 1", "parseFloat('١٢')", "+'١٢'", "Number('１２')"])
+def test_digits_of_other_scripts_are_no_number(expr: str) -> None:
+    """JavaScript's ToNumber and parseFloat read digits 0-9 only: Number('١٢') is NaN.
+    The numeric-literal patterns' \\d matched any Unicode digit, so it was 12 and the query
+    matched records with 12. Found using the strategies' '١٢' string as a number."""
+    import querylang
+
+    with querylang.connect() as db:
+        db.load({"classes": {"E": {"fields": {"n": {"type": "Number"}}}}, "records": {"E": [{"objectId": "a", "n": 12}]}})
+        with pytest.raises(QueryTypeError, match="NaN and Infinity are not valid query values"):
+            db.query("E", f"where({{ n: {expr} }})")

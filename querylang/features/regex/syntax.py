@@ -80,8 +80,9 @@ Node = Chars | Dot | Anchor | Seq | Alt | Repeat
 # --------------------------------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
-_STRICT_QUANT_RE = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
-_LOOSE_QUANT_RE = re.compile(r"\{[ \t]*\d*[ \t]*(?:,[ \t]*\d*[ \t]*)?\}")
+# re.ASCII: PCRE's quantifier digits are 0-9; 'a{١٢}' is 'a' and the text '{١٢}'.
+_STRICT_QUANT_RE = re.compile(r"\{(\d+)(?:(,)(\d*))?\}", re.ASCII)
+_LOOSE_QUANT_RE = re.compile(r"\{[ \t]*\d*[ \t]*(?:,[ \t]*\d*[ \t]*)?\}", re.ASCII)
 
 
 def _posix_syntax(p: str, pos: int) -> int | None:
@@ -335,7 +336,7 @@ class Parser:
             raise self.unsupported("a conditional group", start)
         if rest == "P=":
             raise self.unsupported("a back-reference", start)
-        if rest == "P>" or rest[:1] in ("&", "R") or re.match(r"[+-]?\d", rest):
+        if rest == "P>" or rest[:1] in ("&", "R") or re.match(r"[+-]?\d", rest, re.ASCII):
             raise self.unsupported("recursion or a subroutine call", start)
         if rest[:1] == "C":
             raise self.unsupported("a callout", start)
