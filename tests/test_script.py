@@ -959,3 +959,17 @@ def test_digits_of_other_scripts_are_no_number(expr: str) -> None:
         db.load({"classes": {"E": {"fields": {"n": {"type": "Number"}}}}, "records": {"E": [{"objectId": "a", "n": 12}]}})
         with pytest.raises(QueryTypeError, match="NaN and Infinity are not valid query values"):
             db.query("E", f"where({{ n: {expr} }})")
+
+
+@pytest.mark.parametrize("blank", ["\x1c", "\x1d", "\x1e", "\x1f", "\x85"])
+def test_characters_javascript_does_not_take_as_blanks_are_syntax_errors(blank: str) -> None:
+    """Node refuses `{n:\\x1c1}` ("Invalid or unexpected token"); the lexer took every
+    character Python calls a space (\\s, isspace()), these five too, so the script ran.
+    Found with the control characters the strategies' strings never hold."""
+    with pytest.raises(QuerySyntaxError, match="line 1, column 10: unexpected character"):
+        parse_script(f"where({{n:{blank}1}})")
+
+
+@pytest.mark.parametrize("blank", ["\v", "\f", "\xa0", "\u1680", "\u2007", "\u202f", "\u205f", "\u3000", "\ufeff", "\u2028"])
+def test_javascripts_blanks_are_still_blanks(blank: str) -> None:
+    parse_script(f"where({{n:{blank}1}})")
