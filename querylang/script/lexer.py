@@ -163,13 +163,14 @@ _PUNCT_RE = "|".join(
     for p in sorted({*_PUNCT_TYPES, *_UNSUPPORTED_PUNCT}, key=len, reverse=True)
 )
 _PUNCT_MATCH = re.compile(_PUNCT_RE).match
-# JavaScript's WhiteSpace and LineTerminator characters: Python's \s and isspace() also take
-# \x1c-\x1f and \x85, which JavaScript refuses ("Invalid or unexpected token").
-JS_BLANKS = (
+# JavaScript's WhiteSpace and LineTerminator characters (blanks between tokens, and for trim()
+# and ToNumber): Python's \s and isspace() also take \x1c-\x1f and \x85, which JavaScript
+# refuses ("Invalid or unexpected token").
+JS_SPACE = (
     " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
     "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_WS = re.compile(f"[{JS_BLANKS}]+")
+_WS = re.compile(f"[{JS_SPACE}]+")
 _IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
 _NUMBER = re.compile(
     r"""0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*
@@ -268,7 +269,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
         c = text[pos]
         kind = first.get(c)
         if kind is None:
-            if c in JS_BLANKS:
+            if c in JS_SPACE:
                 kind = "ws"
             elif _IDENT.match(text, pos):
                 kind = "ident"

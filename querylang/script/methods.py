@@ -24,9 +24,9 @@ from querylang.script.dates import (
     time_clip,
     utc_string,
 )
+from querylang.script.lexer import JS_SPACE
 from querylang.script.values import (
     INF,
-    JS_SPACE,
     MAX_ARRAY_LENGTH,
     MAX_STRING_LENGTH,
     NAN,

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import iso, make_time, now, parse_date
+from querylang.script.lexer import JS_SPACE
 from querylang.script.values import (
     FLOAT_PREFIX,
     INF,
-    JS_SPACE,
     MAX_ARRAY_LENGTH,
     MAX_STRING_LENGTH,
     NAN,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from querylang.errors import LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import date_to_string
-from querylang.script.lexer import MAX_DEPTH
+from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 
 MAX_STRING_LENGTH = 10_000_000  # characters; `s = s + s` twenty times must not eat the memory
 MAX_ARRAY_LENGTH = 1_000_000  # elements, for the same reason (`a = a.concat(a)`)
@@ -78,11 +78,6 @@ def num_str(x: int | float) -> str:
     return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
 
 
-# JavaScript's WhiteSpace and LineTerminator characters, for trim() and ToNumber.
-JS_SPACE = (
-    " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
 # re.ASCII: JavaScript's numbers have digits 0-9 only (Number('١٢') is NaN, not 12).
 _DECIMAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)\Z", re.ASCII)
 _RADIX_LITERAL = re.compile(r"0(?:[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)\Z")
