@@ -293,6 +293,8 @@ def _gaps_sql_matches_reference(connect: Any, case: Any) -> None:
             _assert_same(db, as_read, cls, where, kw)
 
 
+# Half the profile's examples: each loads a database, and the suite's time is bounded.
+@settings(max_examples=max(15, settings.default.max_examples // 2))
 @given(gap_cases())
 def test_gaps_sql_matches_reference(case):
     _gaps_sql_matches_reference(querylang.connect, case)
