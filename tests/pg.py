@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -37,3 +40,23 @@ def cluster_sql(cluster: Cluster, sql: str) -> None:
 
     with psycopg.connect(cluster.url(), autocommit=True) as con:
         con.execute(sql)
+
+
+@contextmanager
+def parse_opener(cluster: Cluster, make: Callable[[str, Any], None]) -> Iterator[Callable[[Any], querylang.Database]]:
+    """Open Parse-layout databases, each in a fresh schema that ``make(url, rows)`` fills with
+    Parse's own tables; every one is closed at the end."""
+    opened: list[querylang.Database] = []
+
+    def open_(rows: Any) -> querylang.Database:
+        url = fresh_url(cluster)
+        make(url, rows)
+        db = querylang.connect(url, layout="parse")
+        opened.append(db)
+        return db
+
+    try:
+        yield open_
+    finally:
+        for db in opened:
+            db.close()

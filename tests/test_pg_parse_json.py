@@ -20,7 +20,7 @@ import pytest
 
 import querylang
 
-from .pg import fresh_url
+from .pg import parse_opener
 
 _SCHEMA = {"className": "Item", "fields": {
     "objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"},
@@ -41,18 +41,8 @@ def _parse_db(url: str, rows: list[tuple[str | None, str | None]]) -> None:
 
 @pytest.fixture
 def open_parse(pg_cluster: Any) -> Iterator[Any]:
-    opened: list[querylang.Database] = []
-
-    def open_(rows: list[tuple[str | None, str | None]]) -> querylang.Database:
-        url = fresh_url(pg_cluster)
-        _parse_db(url, rows)
-        db = querylang.connect(url, layout="parse")
-        opened.append(db)
-        return db
-
-    yield open_
-    for db in opened:
-        db.close()
+    with parse_opener(pg_cluster, _parse_db) as open_:
+        yield open_
 
 
 def _alike(db: querylang.Database, wheres: list[dict[str, Any]], sorts: tuple[str | None, ...] = (None,)) -> None:

@@ -16,10 +16,9 @@ from typing import Any
 import psycopg
 import pytest
 
-import querylang
 from querylang.errors import QueryError
 
-from .pg import fresh_url
+from .pg import parse_opener
 
 _SCHEMA = {"className": "Item", "fields": {
     "objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"},
@@ -39,18 +38,8 @@ def _parse_db(url: str, rows: list[str]) -> None:
 
 @pytest.fixture
 def open_parse(pg_cluster: Any) -> Iterator[Any]:
-    opened: list[querylang.Database] = []
-
-    def open_(rows: list[str]) -> querylang.Database:
-        url = fresh_url(pg_cluster)
-        _parse_db(url, rows)
-        db = querylang.connect(url, layout="parse")
-        opened.append(db)
-        return db
-
-    yield open_
-    for db in opened:
-        db.close()
+    with parse_opener(pg_cluster, _parse_db) as open_:
+        yield open_
 
 
 def test_null_dates_are_missing_alike(open_parse: Any) -> None:
