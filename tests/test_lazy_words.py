@@ -163,3 +163,24 @@ def test_cancel_stops_the_words_being_computed():
     assert ("Note", "body") in db.store.pending_words
     assert stored_words(db)[:1] == [(None,)]
     assert db.count("Note", search('"number 5 "')) == 1
+
+
+def test_a_short_timeout_keeps_the_words_done_and_the_next_search_goes_on(monkeypatch):
+    """A query's timeout holds while it computes a field's words: the texts done by then are
+    kept (each try does at least one chunk of them), and the field stays pending until all are.
+    Before, the words were computed whatever the timeout (a minute on a large field, serve's
+    database thread held all that time), and only the statement after them was timed."""
+    monkeypatch.setattr("querylang.engines.duckdb.cells.WORDS_CHUNK", 100)
+    db = querylang.connect()
+    db.load(notes(*(f"duck number {i}" for i in range(350))))
+    done = lambda: sum(w != (None,) for w in stored_words(db))  # noqa: E731
+    db.timeout = 0  # past its deadline at once: each try does exactly one chunk
+    for tries in (1, 2, 3):
+        with pytest.raises(querylang.QueryTimeout) as err:
+            db.query("Note", search("duck"))
+        assert f"words of Note.body, which the load left to the first text search: 100 of {350 - 100 * (tries - 1)} texts" in str(err.value)
+        assert done() == 100 * tries and ("Note", "body") in db.store.pending_words
+    db.timeout = None  # the last 50 texts, then the statement
+    assert len(db.query("Note", search("duck"), limit=1000).ids) == 350
+    assert done() == 350 and ("Note", "body") not in db.store.pending_words
+    assert db.query("Note", search("349")).ids == db.reference("Note", search("349")).ids == ["n349"]

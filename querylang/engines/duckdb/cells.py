@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -219,12 +220,18 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
     return arrays
 
 
-def word_arrays(texts: list[str], cancel: threading.Event | None = None) -> list[pa.Array]:
-    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts. A set
-    ``cancel`` stops it between chunks (QueryCancelled): a large field takes a minute."""
+def word_arrays(
+    texts: list[str], cancel: threading.Event | None = None, deadline: float | None = None
+) -> list[pa.Array]:
+    """The text-search word columns (layout.TEXT_PARTS order) of distinct texts, or of the
+    first of them when ``deadline`` (a time.monotonic()) passes: at least one chunk is done,
+    so that each try gets further. A set ``cancel`` stops it between chunks (QueryCancelled):
+    a large field takes a minute."""
     per_text: list[Any] = []
     for at in range(0, len(texts), WORDS_CHUNK):
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
+        if at and deadline is not None and time.monotonic() > deadline:
+            break
         per_text += [text.word_columns(t) for t in texts[at : at + WORDS_CHUNK]]
     return [pa.array([w[k] for w in per_text], pa.string()) for k in range(3)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -27,13 +28,12 @@ import pyarrow as pa
 
 from querylang import errors
 from querylang.engines.duckdb import interrupts
-from querylang.engines.duckdb.cells import class_arrays, word_arrays
+from querylang.engines.duckdb.cells import class_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.directory_load import Unreadable, load_directory, readable
 from querylang.engines.duckdb.layout import (
     SCHEMA_TABLE,
-    TEXT_PARTS,
     class_columns,
     field_columns,
     join_table,
@@ -52,6 +52,7 @@ from querylang.engines.duckdb.pipeline import (
     edge_count,
     size,
 )
+from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -79,7 +80,7 @@ from querylang.steps import step
 
 # --- the store ------------------------------------------------------------------------------
 
-class Store:
+class Store(TextWords):
     """One DuckDB database holding querylang classes."""
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
@@ -161,72 +162,9 @@ class Store:
             self.closed = True
             interrupts.close(self.con)
 
-    # --- text-search words, computed when first needed ---------------------------------------
-
-    def _missing_words(self, schema: Schema) -> set[tuple[str, str]]:
-        """The String fields with a text whose words were never computed (a load whose
-        process ended before a text search or close); one scan per class."""
-        out = set()
-        for name, cls in schema.classes.items():
-            fields = [f.name for f in cls.user_fields if f.type == "String"]
-            if not fields:
-                continue
-            tests = ", ".join(
-                f'bool_or({quote_ident(f)} IS NOT NULL AND {quote_ident(f + TEXT_PARTS[-1])} IS NULL)' for f in fields
-            )
-            try:
-                rows = self.con.execute(f"SELECT {tests} FROM {quote_ident(name)}").fetchall()
-            except duckdb.Error:
-                continue  # a table this version cannot read is reported by the query that needs it
-            out |= {(name, f) for f, missing in zip(fields, rows[0], strict=True) if missing}
-        return out
-
     def reading(self) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): other queries run alongside, writes wait."""
         return self.lock.shared()
-
-    def ready(self, words: Iterable[tuple[str, str]], cancel: threading.Event | None = None) -> None:
-        """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
-        pending; a set ``cancel`` stops that (QueryCancelled), the words left pending."""
-        if not self.pending_words:
-            return
-        # Under the shared side (no write runs) and one query at a time: filling them is an
-        # UPDATE of helper columns no query reads before it is done.
-        with self.lock.shared(), self._words_lock:
-            for name, f in sorted(self.pending_words & set(words)):
-                if self.read_only:
-                    raise QueryError(
-                        f"text search on {name}.{f} needs its words, which the load that wrote the "
-                        "database did not finish computing; open it once without read-only "
-                        "(they are computed then, on the first text search or on close), e.g. "
-                        f"querylang repl --db {self.path} < /dev/null"
-                    )
-                self.fill_words(name, f, cancel)
-
-    def fill_words(self, class_name: str, field_name: str, cancel: threading.Event | None = None) -> int:
-        """Compute the words of every text of the field that lacks them (one UPDATE);
-        returns the number of distinct texts done."""
-        con = self.con
-        t, col = quote_ident(class_name), quote_ident(field_name)
-        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
-        try:
-            with self._transaction():
-                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
-                if texts:
-                    words = pa.Table.from_arrays([pa.array(texts, pa.string()), *word_arrays(texts, cancel)], names=["t", "tx", "fx", "wx"])
-                    with self._view("_ql_words", words) as view:
-                        con.execute(
-                            f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
-                            f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
-                        )
-        except (duckdb.Error, RuntimeError) as exc:
-            if interrupts.interrupted(exc):
-                raise KeyboardInterrupt from None
-            if not isinstance(exc, duckdb.Error):
-                raise
-            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
-        self.pending_words.discard((class_name, field_name))
-        return len(texts)
 
     # --- load -----------------------------------------------------------------------------
 
@@ -600,11 +538,16 @@ class Store:
             raise QueryError(errors.DATABASE_CLOSED)
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
-        if words:
-            self.ready(words, cancel)
+        timeout_left = timeout
+        if words and self.pending_words:
+            start = time.monotonic()
+            self.ready(words, cancel, None if timeout is None else start + timeout)
+            if timeout is not None:
+                # The words' time counts against the query's: its statement gets the rest.
+                timeout_left = max(0.0, timeout - (time.monotonic() - start))
         cur = self._cursor()
         watched = timeout is not None or cancel is not None
-        token = self.watchdog.watch(cur, timeout, cancel) if watched else None
+        token = self.watchdog.watch(cur, timeout_left, cancel) if watched else None
         try:
             return cur.execute(sql, list(params)).fetchall()
         except duckdb.InterruptException:

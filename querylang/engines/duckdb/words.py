@@ -1,0 +1,114 @@
+"""Text-search words (a part of the DuckDB store): a bulk load leaves them to be computed
+when first needed (the first text search on a field, or the close of the file), since
+computing them is Python work on every text."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from querylang.engines.duckdb import interrupts
+from querylang.engines.duckdb.cells import word_arrays
+from querylang.engines.duckdb.layout import TEXT_PARTS, quote_ident
+from querylang.engines.sql.readers import ReadWriteLock
+from querylang.errors import EngineError, QueryError, QueryTimeout
+from querylang.model.schema import Schema
+
+
+class TextWords:
+    """The pending text-search words of :class:`querylang.engines.duckdb.store.Store`."""
+
+    con: Any
+    path: str
+    read_only: bool
+    lock: ReadWriteLock
+    _words_lock: threading.Lock
+    # (class, String field) whose text-search words may be missing for some records.
+    pending_words: set[tuple[str, str]]
+    _transaction: Callable[[], AbstractContextManager[Any]]
+    _view: Callable[[str, pa.Table], AbstractContextManager[str]]
+
+    def _missing_words(self, schema: Schema) -> set[tuple[str, str]]:
+        """The String fields with a text whose words were never computed (a load whose
+        process ended before a text search or close); one scan per class."""
+        out = set()
+        for name, cls in schema.classes.items():
+            fields = [f.name for f in cls.user_fields if f.type == "String"]
+            if not fields:
+                continue
+            tests = ", ".join(
+                f'bool_or({quote_ident(f)} IS NOT NULL AND {quote_ident(f + TEXT_PARTS[-1])} IS NULL)' for f in fields
+            )
+            try:
+                rows = self.con.execute(f"SELECT {tests} FROM {quote_ident(name)}").fetchall()
+            except duckdb.Error:
+                continue  # a table this version cannot read is reported by the query that needs it
+            out |= {(name, f) for f, missing in zip(fields, rows[0], strict=True) if missing}
+        return out
+
+    def ready(
+        self, words: Iterable[tuple[str, str]], cancel: threading.Event | None = None, deadline: float | None = None
+    ) -> None:
+        """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
+        pending; a set ``cancel`` stops that (QueryCancelled), the words left pending. Past
+        ``deadline`` (a time.monotonic(), the query's timeout) the texts done so far are kept
+        and the query stops (QueryTimeout): a minute of words on a large field would
+        otherwise hold a query with a short timeout, and serve's one database thread, for as
+        long; each try gets further."""
+        if not self.pending_words:
+            return
+        # Under the shared side (no write runs) and one query at a time: filling them is an
+        # UPDATE of helper columns no query reads before it is done.
+        with self.lock.shared(), self._words_lock:
+            for name, f in sorted(self.pending_words & set(words)):
+                if self.read_only:
+                    raise QueryError(
+                        f"text search on {name}.{f} needs its words, which the load that wrote the "
+                        "database did not finish computing; open it once without read-only "
+                        "(they are computed then, on the first text search or on close), e.g. "
+                        f"querylang repl --db {self.path} < /dev/null"
+                    )
+                self.fill_words(name, f, cancel, deadline)
+
+    def fill_words(
+        self, class_name: str, field_name: str, cancel: threading.Event | None = None, deadline: float | None = None
+    ) -> int:
+        """Compute the words of every text of the field that lacks them (one UPDATE), or of
+        those done by ``deadline`` (then QueryTimeout, the field still pending); returns the
+        number of distinct texts done."""
+        con = self.con
+        t, col = quote_ident(class_name), quote_ident(field_name)
+        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
+        try:
+            with self._transaction():
+                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
+                done = texts
+                if texts:
+                    arrays = word_arrays(texts, cancel, deadline)
+                    done = texts[: len(arrays[0])]
+                    words = pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
+                    with self._view("_ql_words", words) as view:
+                        con.execute(
+                            f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
+                            f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
+                        )
+        except (duckdb.Error, RuntimeError) as exc:
+            if interrupts.interrupted(exc):
+                raise KeyboardInterrupt from None
+            if not isinstance(exc, duckdb.Error):
+                raise
+            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
+        if len(done) < len(texts):
+            raise QueryTimeout(
+                f"the query ran out of its time computing the text-search words of {class_name}.{field_name}, "
+                f"which the load left to the first text search: {len(done):,} of {len(texts):,} texts done and "
+                "kept; the next text search goes on from there (or raise the timeout, or open and close the "
+                "database file once to compute them all)"
+            )
+        self.pending_words.discard((class_name, field_name))
+        return len(texts)
