@@ -416,17 +416,13 @@ class Database(Writes):
         if not ops:
             return {}
         # A sum past a double's range: Infinity from DuckDB (no answer may hold it), an error
-        # from PostgreSQL; the same error from both, naming the aggregates that sum.
-        def out_of_range() -> QueryError:
-            sums = ", ".join(f"'{name}'" for name, (op, _) in zip(spec, ops, strict=True) if op in ("sum", "avg"))
-            return QueryError(f"aggregate {sums}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
-
-        def run(scaled: bool) -> tuple[Any, ...] | None:
-            """The row, or None when a sum or avg passed a double's range."""
+        # from PostgreSQL; the same error from both.
+        def run(scaled: bool, which: list[tuple[str, str]]) -> tuple[Any, ...] | None:
+            """The row of the aggregates ``which``, or None when a sum or avg passed a double's range."""
             try:
                 with self.store.reading():  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
-                        self._plan(class_name, query, kw, capped=False), ops, self.store.dialect, scaled=scaled,
+                        self._plan(class_name, query, kw, capped=False), which, self.store.dialect, scaled=scaled,
                     ), cancel))[0]  # fmt: skip
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:
@@ -434,12 +430,15 @@ class Database(Writes):
                 return None
             return None if any(isinstance(v, float) and not math.isfinite(v) for v in row) else row
 
-        row = run(False)
+        row = run(False, ops)
         if row is None and any(op in ("sum", "avg") for op, _ in ops):
             # A running sum may pass the range while the total (added in another order) or the mean fits.
-            row = run(True)
+            row = run(True, ops)
         if row is None:
-            raise out_of_range()
+            # Named: the sums that do not fit, each tried alone (PostgreSQL's error names none).
+            sums = [(name, o) for name, o in zip(spec, ops, strict=True) if o[0] in ("sum", "avg")]
+            over = [name for name, o in sums if run(True, [o]) is None] or [name for name, _ in sums]
+            raise QueryError(f"aggregate {', '.join(map(repr, over))}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
         return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:

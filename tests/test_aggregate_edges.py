@@ -366,3 +366,18 @@ def test_a_mean_of_huge_and_subnormal_values_is_answered(engine, values, mean):
              "records": {"T": [{"objectId": f"r{i}", "n": v} for i, v in enumerate(values)]}})
     assert db.aggregate("T", {"M": {"avg": "n"}}) == {"M": mean}
     assert db.aggregate("T", {"M": {"avg": "n"}, "S": {"sum": "n"}}) == {"M": mean, "S": sum(values)}
+
+
+def test_an_overflowing_sum_is_named_alone(engine):
+    """The error of a sum past a double's range named every sum and avg of the aggregate
+    ('S', 'T', 'U': the sum is larger ...), though only 'S' overflowed: which one to drop or
+    filter was left to guess. Each sum is now tried alone on that error path; those that do
+    not fit are named."""
+    db = engine()
+    db.load({"classes": {"T": {"fields": {"n": {"type": "Number"}, "m": {"type": "Number"}}}},
+             "records": {"T": [{"objectId": f"r{i}", "n": 1.7e308, "m": 1} for i in range(3)]}})
+    spec = {"S": {"sum": "n"}, "T": {"sum": "m"}, "U": {"avg": "m"}, "V": {"avg": "n"}, "W": {"max": "n"}}
+    with pytest.raises(QueryError, match=r"^aggregate 'S': the sum is larger than a double holds") as info:
+        db.aggregate("T", spec)
+    assert info.value.code == 102
+    assert db.aggregate("T", {k: v for k, v in spec.items() if k != "S"}) == {"T": 3, "U": 1, "V": pytest.approx(1.7e308), "W": 1.7e308}
