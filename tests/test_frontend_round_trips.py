@@ -538,3 +538,41 @@ def test_to_parse_where_without_a_schema_refuses_a_name_no_field_has(filt, messa
 def test_to_parse_where_without_a_schema_still_takes_field_names_and_paths():
     assert to_parse_where({"a.b": 1, "objectId": "x", "or": [{"c_1": 2}]}) == {
         "a.b": {"$eq": 1}, "objectId": {"$eq": "x"}, "$or": [{"c_1": {"$eq": 2}}]}
+
+
+_GEO_TEXT_SCHEMA = {"classes": {"C": {"fields": {"t": {"type": "String"}, "loc": {"type": "GeoPoint"}, "poly": {"type": "Polygon"}}}}}
+_P = {"latitude": 1, "longitude": 2}
+
+
+@pytest.mark.parametrize(
+    ("filt", "message"),
+    [
+        # Without a schema to_parse_where checked none of these operands and sent them on:
+        # Parse then refuses them (or reads a null point, or a number as the search term).
+        ({"loc": {"nearSphere": {}}}, "nearSphere: latitude and longitude must be numbers"),
+        ({"loc": {"nearSphere": {"latitude": 100, "longitude": 2}}}, "latitude 100.0 is outside"),
+        ({"loc": {"nearSphere": {**_P, "maxDistanceInKilometers": "10"}}}, "maxDistanceInKilometers must be a finite number"),
+        ({"loc": {"withinBox": [_P]}}, "withinBox needs exactly 2 points"),
+        ({"loc": {"withinPolygon": [_P, _P]}}, "at least 3 GeoPoints"),
+        ({"loc": {"withinSphere": {"center": _P, "radians": -1}}}, "radians must be a finite number"),
+        ({"poly": {"polygonContains": {"latitude": "1", "longitude": 2}}}, "latitude and longitude must be numbers"),
+        ({"t": {"text": {"search": {"term": 5}}}}, "\\$term, should be string \\(got number\\)"),
+        ({"t": {"text": {"search": ""}}}, "\\$term, should be string \\(got an empty string\\)"),
+        ({"t": {"text": {"search": {"term": "x", "language": 5}}}}, "\\$language, should be string"),
+        ({"t": {"text": {"search": {"term": "x", "caseSensitive": "yes"}}}}, "\\$caseSensitive, should be boolean"),
+    ],
+)
+def test_to_parse_where_without_a_schema_checks_geo_and_text_operands(filt, message):
+    with querylang.connect() as db:
+        db.load(_GEO_TEXT_SCHEMA)
+        for run in (lambda: to_parse_where(filt), lambda: to_parse_where(filt, schema=db.schema, class_name="C"),
+                    lambda: db.query("C", filt)):
+            with pytest.raises(QueryError, match=message):
+                run()
+
+
+def test_to_parse_where_without_a_schema_still_translates_good_geo_and_text_operands():
+    assert to_parse_where({"loc": {"nearSphere": {**_P, "maxDistanceInKilometers": 10}},
+                           "t": {"text": {"search": {"term": "run", "language": "fr"}}}}) == {
+        "loc": {"$nearSphere": {"__type": "GeoPoint", **_P}, "$maxDistanceInKilometers": 10},
+        "t": {"$text": {"$search": {"$term": "run", "$language": "fr"}}}}

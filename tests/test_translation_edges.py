@@ -111,7 +111,7 @@ def test_an_object_value_on_an_object_path_keeps_its_meaning(object_db, filt, ex
         ('where({ or: [{ u: 1 }, { t: { containedIn: "x" } }] })', 1, 31, "containedIn needs an array"),
         ("where({ t: { exists: true, matchesRegex: 3 } })", 1, 28, "matchesRegex needs a string"),
         ("where({ u: 1, relatedTo: { id: 3 } })", 1, 15, "Must provide key"),
-        ("where({ t: { nearSphere: 3 } })", 1, 14, "nearSphere needs GeoPoints"),
+        ("where({ t: { nearSphere: 3 } })", 1, 14, "nearSphere needs {latitude, longitude"),
     ],
 )
 def test_to_parse_where_errors_point_at_the_key(script, line, column, message):

@@ -62,14 +62,21 @@ def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node
             raise QueryTypeError(
                 f"polygonContains needs a Polygon field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE
             )
+    elif field.type != "GeoPoint":
+        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
+    return geo_node(field.name, op, operand, pos)
+
+
+def geo_node(name: str, op: str, operand: object, pos: Pos | None) -> n.Node:
+    """The node of a geo operator on field ``name``, its operand checked (not the field's type:
+    to_parse_where without a schema checks operands with no field to know)."""
+    if op == "polygonContains":
         if isinstance(operand, Mapping):
             unknown = set(operand) - {"latitude", "longitude", "__type"}
             if unknown or operand.get("__type", "GeoPoint") != "GeoPoint":
                 raise _bad("polygonContains needs a GeoPoint {latitude, longitude}")
         lat, lng = point(operand, "polygonContains")
-        return n.PolygonContains(field.name, lat, lng, pos=pos)
-    if field.type != "GeoPoint":
-        raise QueryTypeError(f"{op} needs a GeoPoint field; '{field.name}' is {a_type(field.type)}", code=INCORRECT_TYPE)
+        return n.PolygonContains(name, lat, lng, pos=pos)
     if op == "nearSphere":
         if not isinstance(operand, Mapping):
             raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")
@@ -84,12 +91,12 @@ def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node
         if given:
             key, v = given[0]
             radians = _distance(v, key) / DISTANCE_KEYS[key]
-        return n.NearSphere(field.name, lat, lng, radians, True, pos=pos)
+        return n.NearSphere(name, lat, lng, radians, True, pos=pos)
     if op == "withinSphere":
         if not isinstance(operand, Mapping) or "center" not in operand or "radians" not in operand:
             raise _bad("withinSphere needs {center: {latitude, longitude}, radians}")
         lat, lng = point(operand["center"], "withinSphere center")
-        return n.NearSphere(field.name, lat, lng, _distance(operand["radians"], "radians"), False, pos=pos)
+        return n.NearSphere(name, lat, lng, _distance(operand["radians"], "radians"), False, pos=pos)
     if not isinstance(operand, Sequence) or isinstance(operand, str):
         raise _bad(f"{op} needs a list of GeoPoints, got {type_name(operand)}")
     points = [point(p, op) for p in operand]
@@ -97,10 +104,10 @@ def build_geo(field: Field, op: str, operand: object, pos: Pos | None) -> n.Node
         if len(points) != 2:
             raise _bad("malformatted $within arg: withinBox needs exactly 2 points")
         (la1, ln1), (la2, ln2) = points
-        return n.WithinBox(field.name, min(la1, la2), min(ln1, ln2), max(la1, la2), max(ln1, ln2), pos=pos)
+        return n.WithinBox(name, min(la1, la2), min(ln1, ln2), max(la1, la2), max(ln1, ln2), pos=pos)
     if len(points) < 3:
         raise _bad("bad $geoWithin value; $polygon should contain at least 3 GeoPoints")
-    return n.WithinPolygon(field.name, tuple(points), pos=pos)
+    return n.WithinPolygon(name, tuple(points), pos=pos)
 
 
 # --- the rules (the reference evaluator uses these; compile_sql mirrors them) ----------------

@@ -225,6 +225,12 @@ def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
     if field.type != "String" or field.builtin:
         raise QueryTypeError(f"text needs a String field of the class; '{field.name}' is {a_type(field.type)}"
                              + (" (built in)" if field.builtin else ""), code=INCORRECT_TYPE)
+    return text_node(field.name, operand, pos)
+
+
+def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
+    """The node of a text search on field ``name``, its operand checked (not the field's type:
+    to_parse_where without a schema checks operands with no field to know)."""
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)
     _known_keys(operand, ("search",), "text")
@@ -253,7 +259,7 @@ def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
         if not isinstance(v, bool):
             raise QueryTypeError(f"bad $text: ${key}, should be boolean", code=INVALID_JSON)
         flags.append(v)
-    return n.Text(field.name, search, language, flags[0], flags[1], pos=pos)
+    return n.Text(name, search, language, flags[0], flags[1], pos=pos)
 
 
 # The members of text.search (docs/semantics.md#text).

@@ -20,7 +20,9 @@ from querylang.errors import (
     QueryError,
     QueryTypeError,
 )
+from querylang.features.geo import geo_node
 from querylang.features.regex import check_options
+from querylang.features.text import text_node
 from querylang.frontends.filters import build_where, related_to_id_key
 from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
@@ -267,6 +269,7 @@ def _op_out(
     if op == "matchesRegex":
         return [(key, _regex_out(operand, ops.get("options", UNDEFINED)))]
     if op == "text":
+        text_node(key, operand, None)  # the operand checks db.query makes: no schema may have run them
         text = _text_out(operand)
         return [(key, text)] if text is not None else []
     if op in ("all", "containedBy"):
@@ -277,6 +280,7 @@ def _op_out(
         return [(key, _matches_query_out(op, operand, target, ctx))]
     if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
         return [(key, _matches_key_out(op, operand, ctx))]
+    geo_node(key, op, operand, None)  # the operand checks db.query makes: no schema may have run them
     return [(key, _geo_out(op, operand))]
 
 
