@@ -211,3 +211,35 @@ def _ands(n: int) -> dict:
 def test_a_translation_nested_past_the_stack_is_a_limit(translate):
     with pytest.raises(querylang.LimitExceeded, match="nests too deeply"):
         translate()
+
+
+@pytest.mark.parametrize(
+    ("operand", "message"),
+    [
+        # Read as a filter on the target, {where, limit} said "class C has no field 'where'",
+        # and to_parse_where without a schema asked for a className the operand gives.
+        ({"where": {}, "limit": 1}, "matchesQuery does not take 'limit' beside 'where': it takes a filter object, or {where, className}"),
+        ({"className": "C", "skip": 1}, "matchesQuery does not take 'skip' beside 'className'"),
+        ({"where": {}, "className": "C", "limit": 1}, "matchesQuery does not take 'limit' beside 'where' and 'className'"),
+    ],
+)
+def test_a_matches_query_wrapper_with_another_key_says_which_key_is_not_taken(operand, message):
+    filt = {"p": {"matchesQuery": operand}}
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"t": {"type": "String"}, "p": {"type": "Pointer", "targetClass": "C"}}}}})
+        for run in (lambda: db.query("C", filt), lambda: to_parse_where(filt, schema=db.schema, class_name="C"),
+                    lambda: to_parse_where(filt), lambda: to_parse_where(filt, pointer_classes={"p": "C"})):
+            with pytest.raises(QueryError) as info:
+                run()
+            assert message in info.value.message
+
+
+def test_fields_named_where_and_classname_are_still_a_filter_on_a_class_that_has_them():
+    with querylang.connect() as db:
+        db.load({"classes": {"W": {"fields": {"where": {"type": "String"}, "x": {"type": "Number"},
+                                              "q": {"type": "Pointer", "targetClass": "W"}}}},
+                 "records": {"W": [{"objectId": "w1", "where": "a", "x": 1, "q": "w1"}]}})
+        filt = {"q": {"matchesQuery": {"where": "a", "x": 1}}}
+        assert db.query("W", filt).ids == ["w1"]
+        assert to_parse_where(filt, schema=db.schema, class_name="W") == {
+            "q": {"$inQuery": {"where": {"where": {"$eq": "a"}, "x": {"$eq": 1}}, "className": "W"}}}

@@ -8,7 +8,7 @@ at the offending key of the script (docs/semantics.md#errors).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -407,10 +407,7 @@ def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: 
     target = ctx.schema.get(field.target or "")
     ctx.inner_query(f"{op} on '{field.name}'")
     sub = operand
-    if isinstance(sub, Mapping) and {"where", "className"} < sub.keys():
-        # Read as a filter on the target, {where, className, limit: 1} was "class Q has no field 'className'".
-        extra = ", ".join(f"'{k}'" for k in sub if k not in ("where", "className"))
-        raise QueryError(f"{op} takes a filter object or {{where, className}} and nothing else, not {extra}")
+    check_query_wrapper(op, sub, target.fields)
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
         if sub.get("className") not in (None, UNDEFINED, target.name):
             raise QueryTypeError(f"'{field.name}' points to {target.name}, not {sub.get('className')}")
@@ -420,6 +417,23 @@ def _build_matches_query(field: Field, op: str, operand: object, ctx: Ctx, pos: 
     inner = _build_object(sub, ctx.deeper(target), pos)
     node = n.MatchesQuery(field.name, inner, pos=pos)
     return n.Not(node, pos=pos) if op == "doesNotMatchQuery" else node
+
+
+def check_query_wrapper(op: str, operand: object, target_fields: Collection[str] | None) -> None:
+    """A matchesQuery operand is a filter object or ``{where, className}``: one that has
+    ``where`` or ``className`` beside other keys is refused, naming them. Read as a filter,
+    ``{where, limit: 1}`` said "class Q has no field 'where'", not which key was not taken.
+    A key the target class has as a field is a filter's (``target_fields``; None: not known,
+    to_parse_where without a schema, where it is taken as the wrapper's)."""
+    if not isinstance(operand, Mapping):
+        return
+    wrapper = [k for k in ("where", "className") if k in operand and (target_fields is None or k not in target_fields)]
+    extra = [k for k in operand if k not in ("where", "className")]
+    if wrapper and extra:
+        raise QueryError(
+            f"{op} does not take {', '.join(repr(str(k)) for k in extra)} beside {' and '.join(repr(k) for k in wrapper)}: "
+            "it takes a filter object, or {where, className} and nothing else"
+        )
 
 
 def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:

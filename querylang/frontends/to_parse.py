@@ -23,7 +23,7 @@ from querylang.errors import (
 from querylang.features.geo import geo_node
 from querylang.features.regex import check_options
 from querylang.features.text import text_node
-from querylang.frontends.filters import build_where, related_to_id_key
+from querylang.frontends.filters import build_where, check_query_wrapper, related_to_id_key
 from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.unparse import value as script_value
@@ -401,6 +401,9 @@ def _matches_query_out(op: str, operand: object, target: str | None, ctx: _Ctx) 
     """matchesQuery → ``$inQuery: {where, className}`` (Parse requires the className, docs/semantics.md#front-ends)."""
     sub = operand
     class_name = target
+    named = sub.get("className") if isinstance(sub, Mapping) else None
+    known = ctx.target(named if isinstance(named, str) else class_name).cls
+    check_query_wrapper(op, sub, known.fields if known is not None else None)
     if isinstance(sub, Mapping) and "where" in sub and set(sub) <= {"where", "className"}:
         if isinstance(sub.get("className"), str):
             class_name = sub["className"]
