@@ -69,3 +69,25 @@ def test_an_id_given_as_a_pointer_of_another_class_is_refused(sample: querylang.
             sample.reference("Post", where)
     own = {"__type": "Pointer", "className": "Post", "objectId": "p001"}
     assert sample.query("Post", {"idEqualTo": own}).ids == sample.query("Post", {"idContainedIn": [own]}).ids == ["p001"]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        # A record written on its own has no place among others: "record #0" named none, and
+        # an empty Pointer id said "expected a Pointer (objectId string), got string".
+        ({"objectId": ""}, "class Post, field objectId: the objectId is empty"),
+        ({"objectId": 5}, "class Post, field objectId: the objectId must be a string, got number"),
+        ({"author": ""}, "field author: the Pointer's objectId is empty"),
+        ({"author": {"__type": "Pointer", "className": "User", "objectId": ""}}, "field author: the Pointer's objectId is empty"),
+    ],
+)
+def test_an_empty_object_id_in_a_record_written_on_its_own_names_the_field(sample: querylang.Database, record, message) -> None:
+    with pytest.raises(querylang.DataError) as info:
+        querylang.matches(record, {"score": 1}, schema=sample.schema, class_name="Post")
+    assert message in str(info.value) and "#0" not in str(info.value)
+    with querylang.connect() as db:
+        db.load({"classes": sample_document()["classes"]})
+        with pytest.raises(querylang.DataError) as info:
+            db.create("Post", record)
+        assert message in str(info.value) and "#0" not in str(info.value)

@@ -263,11 +263,17 @@ def normalise_record(
     if oid is None:
         oid = new_object_id()
     if not isinstance(oid, str) or not oid:
-        raise DataError(f"record #{index or 0}: objectId must be a non-empty string", class_name=cls.name)
+        why = "is empty" if oid == "" else f"must be a string, got {_tn(oid)}"
+        if index is None:
+            # A record written on its own (matches(), create) has no place to name: "record #0" named none.
+            raise DataError(f"the objectId {why}", class_name=cls.name, field="objectId")
+        raise DataError(f"record #{index}: objectId must be a non-empty string", class_name=cls.name)
     try:
         _check_text(oid)
     except ValueError as exc:
-        raise DataError(f"record #{index or 0}: objectId: {exc}", class_name=cls.name) from None
+        if index is None:
+            raise DataError(str(exc), class_name=cls.name, field="objectId") from None
+        raise DataError(f"record #{index}: objectId: {exc}", class_name=cls.name) from None
     out: dict[str, Any] = {"objectId": oid}
     edges: list[Edge] = []
     for name, value in row.items():
@@ -357,6 +363,8 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
                 raise ValueError(f"Pointer to class {cn!r}, but the field points to {target}")
             _check_text(value["objectId"])
             return value["objectId"]
+        if value == "" or (isinstance(value, Mapping) and value.get("objectId") == ""):
+            raise ValueError("the Pointer's objectId is empty")  # "got string" did not say what was wrong
         raise ValueError(f"expected a Pointer (objectId string), got {_tn(value)}")
     if ftype == "Array":
         if not isinstance(value, list):
