@@ -110,6 +110,29 @@ def test_dates_inside_json_in_every_iso_form_alike(open_parse: Any) -> None:
     _alike(db, [{}], ("meta.d", "-meta.d"))
 
 
+def test_dates_nested_in_a_whole_compared_value_in_every_iso_form_alike(open_parse: Any) -> None:
+    """An Object or Array compared whole (or an element or path value that is one) holding a
+    Date: SQL compared the jsonb as stored, so {d: Date} in any iso form but toISOString's
+    missed equalTo {d: that date}, which db.reference matches (and notEqualTo took it)."""
+    from querylang.model.values import parse_iso
+
+    rows = [(json.dumps([[_date(iso)], {"k": _date(iso)}]), json.dumps({"d": _date(iso), "e": [_date(iso)], "o": {"f": _date(iso)}}))
+            for iso in ISOS]
+    db = open_parse(rows)
+    dates = sorted({d for d in map(parse_iso, ISOS) if d is not None})
+    wheres: list[dict[str, Any]] = []
+    for d in dates:
+        v = _date(d.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        whole = {"d": v, "e": [v], "o": {"f": v}}
+        wheres += [{"meta": {"equalTo": whole}}, {"meta": {"notEqualTo": whole}}, {"meta": {"containedIn": [whole, {"d": 1}]}},
+                   {"list": {"equalTo": [[v], {"k": v}]}}, {"list": {"equalTo": [v]}}, {"list": {"equalTo": {"k": v}}},
+                   {"list": {"containedIn": [[v], 2]}}, {"list": {"all": [[v], {"k": v}]}}, {"list": {"notContainedIn": [{"k": v}]}},
+                   {"meta.e": {"equalTo": [v]}}, {"meta.o": {"equalTo": {"f": v}}}, {"meta.o": {"containedIn": [{"f": v}]}}]
+    pivot = _date("2024-01-02T03:04:05.123Z")
+    assert db.query("Item", {"meta": {"equalTo": {"d": pivot, "e": [pivot], "o": {"f": pivot}}}}).ids == ["r0", "r1", "r10", "r2"]
+    _alike(db, wheres)
+
+
 def test_every_iso_form_reads_as_parse_iso_reads_it(pg_cluster: Any) -> None:
     """parse_layout.date_value over texts made of the parts of an ISO date, good and bad, each
     as values.parse_iso reads it: the same instant, or no date (and never an error)."""

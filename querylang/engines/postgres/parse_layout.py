@@ -12,7 +12,7 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
 * an Array element test is jsonb equality of elements (jsonb ``=`` is querylang's canonical
   equality: key-order-insensitive, 1 = 1.0, type-strict), never ``@>`` (containment: an object
   element ``{"a":1,"b":2}`` "contains" ``{"a":1}``), a Date element or path value in its
-  canonical form first (:func:`canonical_json`);
+  canonical form first, at any depth (:func:`deep_canonical`);
 * typed element and path values are read only from elements of that JSON type, so no cast ever
   meets a non-number; a Date inside an Array or Object is Parse's ``{"__type": "Date", "iso"}``
   with any ISO-8601 text values.parse_iso reads (Parse stores the iso a client sends), at its
@@ -116,16 +116,30 @@ def is_date(x: str) -> str:
     return f"({date_value(x)} IS NOT NULL)"
 
 
-def canonical_json(x: str) -> str:
-    """jsonb ``x`` as values.canonical writes its value: a Date object with its iso in the
-    toISOString form (jsonb equality then is querylang's equality for it); ``x`` otherwise. An
-    iso of that shape is its own canonical form or names no date (a letter where a digit goes:
-    no other form parse_iso reads has those separators there), so it is ``x`` with no regex."""
-    iso = f"({x} ->> 'iso')"
-    text = f"to_char({_iso_date(iso)} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    # jsonb_set of a NULL (no date) is NULL: x as it is.
-    return (f"(CASE WHEN NOT ({_date_guard(x)}) OR {iso} LIKE '____-__-__T__:__:__.___Z' COLLATE \"C\" THEN {x} "
-            f"ELSE coalesce(jsonb_set({x}, '{{iso}}', to_jsonb({text})), {x}) END)")
+# A Date object as jsonb writes it out: jsonb orders keys by length, so "iso" comes first, and a
+# third key would fall between or after them. No string value holds this text (a '"' inside one
+# is written '\\"'). The iso is as JSON writes it (escapes: an iso may end in a newline).
+_DATE_TEXT = r'(\{"iso": "(([^"\\]|\\.)*)", "__type": "Date"\})'
+
+
+def deep_canonical(x: str) -> str:
+    """jsonb ``x`` with every Date object in it, at any depth, as values.canonical writes it
+    (the iso in the toISOString form): an Object or Array compared whole, an element or a path
+    value, or one holding a Date, equals querylang's value of it whatever iso its client sent. Rebuilt from its text (the pieces between Date objects, each Date's iso
+    replaced), and only when the text has a Date object."""
+    text = f"({x})::text"
+    iso = """(('"' || m.v[2] || '"')::jsonb #>> '{}')"""
+    canon = f"to_char({_iso_date(iso)} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    date = f"""'{{"iso": "' || {canon} || '", "__type": "Date"}}'"""
+    rebuilt = (f"(SELECT string_agg(p.s || coalesce({date}, m.v[1], ''), '' ORDER BY p.k) "
+               f"FROM regexp_split_to_table({text}, '{_DATE_TEXT}') WITH ORDINALITY AS p(s, k) "
+               f"LEFT JOIN regexp_matches({text}, '{_DATE_TEXT}', 'g') WITH ORDINALITY AS m(v, k) ON m.k = p.k)::jsonb")
+    return f"""(CASE WHEN strpos({text}, '"__type": "Date"}}') = 0 THEN {x} ELSE {rebuilt} END)"""
+
+
+def holds_date(x: str) -> str:
+    """jsonb ``x`` has a Date object in it, at any depth (a query value: canonical already)."""
+    return f"""(strpos(({x})::text, '"__type": "Date"}}') > 0)"""
 
 
 def typed(x: str, kind: str | None) -> str:
@@ -231,6 +245,10 @@ class ParseDialect(PostgresDialect):
         if (not self.code_point_order and part in ("", ":tx", ":fx", ":wx")
                 and ftype in ("String", "Pointer")):
             return f'({col} COLLATE "C")'
+        if part == ":k" and ftype in ("Array", "Object"):
+            # The whole value, compared with a query value (values.canonical): its Dates in
+            # that value's form (Parse keeps the iso its client sent).
+            return deep_canonical(col)
         if part == "" and ftype in ("Array", "Object"):
             # A JSON null in the column (Parse itself writes SQL NULL; a hand edit or another
             # tool may write 'null') is a missing value, as the rows' decoder reads it
@@ -257,17 +275,17 @@ class ParseDialect(PostgresDialect):
     def _elements(col: str) -> str:
         return f"jsonb_array_elements(CASE WHEN jsonb_typeof({col}) = 'array' THEN {col} END) AS x(v)"
 
-    # An element equals a value when it is the value, or when the value is a Date and the
-    # element is the same date in another ISO form (canonical_json, read only then: it costs a
-    # regex or more per Date element).
+    # An element equals a value when it is the value, or when the value is or holds a Date and
+    # the element is the same with its dates in other ISO forms (deep_canonical, read only then:
+    # it costs a regex or more per element).
     @staticmethod
     def _equals(v: str) -> str:
-        return f"(x.v = {v} OR (coalesce({v} ->> '__type', '') = 'Date' AND {canonical_json('x.v')} = {v}))"
+        return f"(x.v = {v} OR ({holds_date(v)} AND {deep_canonical('x.v')} = {v}))"
 
     @staticmethod
     def _equals_any(a: str) -> str:
-        dates = f"EXISTS (SELECT 1 FROM unnest({a}) AS u(j) WHERE u.j ->> '__type' = 'Date')"
-        return f"(x.v = ANY({a}) OR ({dates} AND {canonical_json('x.v')} = ANY({a})))"
+        dates = f"EXISTS (SELECT 1 FROM unnest({a}) AS u(j) WHERE {holds_date('u.j')})"
+        return f"(x.v = ANY({a}) OR ({dates} AND {deep_canonical('x.v')} = ANY({a})))"
 
     def list_contains(self, col: str) -> str:
         return f"EXISTS (SELECT 1 FROM (SELECT ?::jsonb AS p) AS w, {self._elements(col)} WHERE {self._equals('w.p')})"
@@ -310,7 +328,7 @@ class ParseDialect(PostgresDialect):
             conds.append(cond)
             params += [segs[:i]] * cond.count("?")
         step = f"({col} #> ?::text[])"
-        inner = typed(step, kind) if kind is not None else canonical_json(step)
+        inner = typed(step, kind) if kind is not None else deep_canonical(step)
         params += [segs] * inner.count("?")
         return f"(CASE WHEN {' AND '.join(conds)} THEN {inner} END)", params
 
