@@ -91,3 +91,23 @@ def test_an_empty_object_id_in_a_record_written_on_its_own_names_the_field(sampl
         with pytest.raises(querylang.DataError) as info:
             db.create("Post", record)
         assert message in str(info.value) and "#0" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        # A filter object with a JSON mistake fell back to the script parser, which said "a '{'
+        # at the start of a statement opens a block; wrap an object in parentheses".
+        ('{"score": {"greaterThan": 5}', "SCRIPT is not valid JSON at line 1, column 29: Expecting ',' delimiter"),
+        ('{ "score": 5, }', "SCRIPT is not valid JSON at line 1, column 15: Expecting property name enclosed in double quotes"),
+        ("{'score': 5}", "SCRIPT is not valid JSON at line 1, column 2: Expecting property name enclosed in double quotes"),
+    ],
+)
+def test_a_filter_object_that_is_not_valid_json_says_where_on_the_command_line(script: str, message: str) -> None:
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    res = CliRunner().invoke(main, ["query", "Post", script], prog_name="querylang")
+    assert res.exit_code == 2 and message in res.stderr and "opens a block" not in res.stderr, res.stderr
+    assert CliRunner().invoke(main, ["query", "Post", '{"score": 5}'], prog_name="querylang").exit_code == 0

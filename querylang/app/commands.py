@@ -57,7 +57,12 @@ def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
     if text.lstrip().startswith("{"):
         try:
             doc = jsontext.loads(text, where)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            if text.lstrip()[1:].lstrip().startswith(('"', "'")):
+                # No script starts with '{"' (a block holding a string and a ':'): this is a
+                # filter object with a JSON mistake, which the script parser reported as
+                # "a '{' at the start of a statement opens a block".
+                raise QueryError(f"{where} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
             return text
         if isinstance(doc, dict):
             return doc
