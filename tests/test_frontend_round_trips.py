@@ -576,3 +576,14 @@ def test_to_parse_where_without_a_schema_still_translates_good_geo_and_text_oper
                            "t": {"text": {"search": {"term": "run", "language": "fr"}}}}) == {
         "loc": {"$nearSphere": {"__type": "GeoPoint", **_P}, "$maxDistanceInKilometers": 10},
         "t": {"$text": {"$search": {"$term": "run", "$language": "fr"}}}}
+
+
+@pytest.mark.parametrize("operand", ["yes", 1, None, [True]])
+def test_to_parse_where_without_a_schema_refuses_an_exists_that_is_not_a_boolean(operand):
+    # It went out as {$exists: 'yes'}, which Parse's database reads as true; db.query refuses it.
+    with pytest.raises(QueryError, match="exists needs true or false"):
+        to_parse_where({"t": {"exists": operand}})
+    with querylang.connect() as db:
+        db.load(_GEO_TEXT_SCHEMA)
+        with pytest.raises(QueryError, match="exists needs true or false"):
+            db.query("C", {"t": {"exists": operand}})

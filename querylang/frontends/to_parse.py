@@ -265,6 +265,8 @@ def _op_out(
     if op == "pointsTo":
         return _points_to_out(key, operand, ftype, target)
     if op == "exists":
+        if not isinstance(operand, bool):  # as db.query says it: Parse reads $exists: 'no' as true
+            raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
         return [(key, {"$exists": operand})]
     if op == "matchesRegex":
         return [(key, _regex_out(operand, ops.get("options", UNDEFINED)))]
