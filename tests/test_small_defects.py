@@ -111,3 +111,16 @@ def test_a_filter_object_that_is_not_valid_json_says_where_on_the_command_line(s
     res = CliRunner().invoke(main, ["query", "Post", script], prog_name="querylang")
     assert res.exit_code == 2 and message in res.stderr and "opens a block" not in res.stderr, res.stderr
     assert CliRunner().invoke(main, ["query", "Post", '{"score": 5}'], prog_name="querylang").exit_code == 0
+
+
+@pytest.mark.parametrize("operand", [{"__type": "Pointer", "className": "Post", "objectId": "u01"},
+                                     [{"__type": "Pointer", "className": "Post", "objectId": "u01"}],
+                                     {"objectId": "u01", "className": "Post"}])
+def test_points_to_a_pointer_of_another_class_is_refused_as_equal_to_is(sample: querylang.Database, operand) -> None:
+    # equalTo refused it (docs/semantics.md#pointer-fields); pointsTo matched the id's records.
+    filt = {"author": {"pointsTo": operand}}
+    with pytest.raises(querylang.QueryError, match="'author' points to User, not Post"):
+        sample.query("Post", filt)
+    with pytest.raises(querylang.QueryError, match="'author' points to User, not Post"):
+        querylang.to_parse_where(filt, schema=sample.schema, class_name="Post")
+    assert sample.query("Post", {"author": {"pointsTo": {"__type": "Pointer", "className": "User", "objectId": "u01"}}}).ids

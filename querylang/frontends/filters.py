@@ -330,6 +330,7 @@ def _build_op(
                 code=INCORRECT_TYPE,
             )
         ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo")]
+        check_pointer_class(operand, field)  # as equalTo checks it (a Relation's pointsTo does too)
         return n.PointsTo(field.name, tuple(ids), pos=pos)
     if op == "exists":
         if not isinstance(operand, bool):
