@@ -243,3 +243,21 @@ def test_fields_named_where_and_classname_are_still_a_filter_on_a_class_that_has
         assert db.query("W", filt).ids == ["w1"]
         assert to_parse_where(filt, schema=db.schema, class_name="W") == {
             "q": {"$inQuery": {"where": {"where": {"$eq": "a"}, "x": {"$eq": 1}}, "className": "W"}}}
+
+
+@pytest.mark.parametrize(("operand", "message"), [
+    # Ignored, a misspelt className left the owner class to be guessed (here: the only one).
+    ({"id": "g1", "key": "posts", "clasName": "Group"}, "unknown key 'clasName' in relatedTo (did you mean 'className'?)"),
+    ({"id": "g1", "key": "posts", "limit": 1}, "unknown key 'limit' in relatedTo"),
+])
+def test_relatedto_refuses_a_key_it_does_not_take(operand, message):
+    from querylang.app.demo import sample_document
+
+    with querylang.connect() as db:
+        db.load(sample_document())
+        for run in (lambda: db.query("Post", {"relatedTo": operand}), lambda: to_parse_where({"relatedTo": operand}),
+                    lambda: to_parse_where({"relatedTo": operand}, schema=db.schema, class_name="Post")):
+            with pytest.raises(QueryError) as info:
+                run()
+            assert str(info.value).startswith(message)
+        assert db.query("Post", {"relatedTo": {"id": "g1", "key": "posts", "className": "Group"}}).ids

@@ -241,9 +241,16 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+RELATED_TO_KEYS = ("id", "key", "className", "object")
+
+
 def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
     """The owner id (``id``, or Parse's ``object``) and ``key`` of a relatedTo; both required,
-    as Noodl requires them (docs/semantics.md#undefined)."""
+    as Noodl requires them (docs/semantics.md#undefined). Another key is an error: ignored, a
+    misspelt className ('clasName') left the owner class to be guessed."""
+    for k in value:
+        if k not in RELATED_TO_KEYS:
+            raise QueryError(f"unknown key '{k}' in relatedTo", hint=suggest(str(k), RELATED_TO_KEYS))
     oid = value.get("id", UNDEFINED)
     if oid is UNDEFINED or oid is None:
         oid = value.get("object", UNDEFINED)
