@@ -261,3 +261,23 @@ def test_relatedto_refuses_a_key_it_does_not_take(operand, message):
                 run()
             assert str(info.value).startswith(message)
         assert db.query("Post", {"relatedTo": {"id": "g1", "key": "posts", "className": "Group"}}).ids
+
+
+@pytest.mark.parametrize(("operand", "message"), [
+    # Ignored, a misspelt where compared author with the objectId of every User: every post.
+    ({"key": "objectId", "className": "User", "wehre": {"name": "nobody"}}, "unknown key 'wehre' in matchesKeyInQuery (did you mean 'where'?)"),
+    ({"key": "objectId", "className": "User", "where": {}, "limit": 1}, "unknown key 'limit' in matchesKeyInQuery"),
+])
+def test_matches_key_in_query_refuses_a_key_it_does_not_take(operand, message):
+    from querylang.app.demo import sample_document
+
+    with querylang.connect() as db:
+        db.load(sample_document())
+        for op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
+            filt = {"author": {op: operand}}
+            for run in (lambda f: db.query("Post", f), to_parse_where,
+                        lambda f: to_parse_where(f, schema=db.schema, class_name="Post")):
+                with pytest.raises(QueryError) as info:
+                    run(filt)
+                assert str(info.value).startswith(message.replace("matchesKeyInQuery", op))
+        assert db.query("Post", {"author": {"matchesKeyInQuery": {"key": "objectId", "className": "User", "where": {"name": "nobody"}}}}).ids == []

@@ -446,8 +446,8 @@ def check_query_wrapper(op: str, operand: object, target_fields: Collection[str]
 
 def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     """``f: {matchesKeyInQuery: {key, className, where}}`` — Parse's $select / $dontSelect."""
-    if not isinstance(operand, Mapping) or not isinstance(operand.get("key"), str):
-        raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
+    check_matches_key_operand(op, operand)
+    assert isinstance(operand, Mapping)
     other = ctx.schema.get(str(operand.get("className", ctx.cls.name)))
     key_field = other.field(operand["key"])
     ctx.inner_query(f"{op} on '{field.name}'")
@@ -461,6 +461,19 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
     inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
     node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
     return n.Not(node, pos=pos) if op == "doesNotMatchKeyInQuery" else node
+
+
+MATCHES_KEY_KEYS = ("key", "className", "where")
+
+
+def check_matches_key_operand(op: str, operand: object) -> None:
+    """matchesKeyInQuery's ``{key, className, where}``; another key is an error: ignored, a
+    misspelt where ('wehre') compared the field with the key of every record."""
+    if not isinstance(operand, Mapping) or not isinstance(operand.get("key"), str):
+        raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
+    for k in operand:
+        if k not in MATCHES_KEY_KEYS:
+            raise QueryError(f"unknown key '{k}' in {op}", hint=suggest(str(k), MATCHES_KEY_KEYS))
 
 
 def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:

@@ -23,7 +23,12 @@ from querylang.errors import (
 from querylang.features.geo import geo_node
 from querylang.features.regex import check_options
 from querylang.features.text import text_node
-from querylang.frontends.filters import build_where, check_query_wrapper, related_to_id_key
+from querylang.frontends.filters import (
+    build_where,
+    check_matches_key_operand,
+    check_query_wrapper,
+    related_to_id_key,
+)
 from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.unparse import value as script_value
@@ -418,8 +423,8 @@ def _matches_query_out(op: str, operand: object, target: str | None, ctx: _Ctx) 
 
 def _matches_key_out(op: str, operand: object, ctx: _Ctx) -> dict[str, Any]:
     """matchesKeyInQuery {key, className, where} → ``$select: {query: {className, where}, key}``."""
-    if not isinstance(operand, Mapping) or not isinstance(operand.get("key"), str):
-        raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
+    check_matches_key_operand(op, operand)
+    assert isinstance(operand, Mapping)
     class_name = operand.get("className", ctx.cls.name if ctx.cls is not None else None)
     if not isinstance(class_name, str):
         raise QueryError(f"{op} needs a className (give it, or schema= and class_name=)")
