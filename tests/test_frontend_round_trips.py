@@ -587,3 +587,19 @@ def test_to_parse_where_without_a_schema_refuses_an_exists_that_is_not_a_boolean
         db.load(_GEO_TEXT_SCHEMA)
         with pytest.raises(QueryError, match="exists needs true or false"):
             db.query("C", {"t": {"exists": operand}})
+
+
+@pytest.mark.parametrize("filt", [{"tags": {"lessThan": [1]}}, {"meta.x": {"greaterThanOrEqualTo": {"a": 1}}},
+                                  {"t": {"greaterThan": []}}, "where({ t: { lessThanOrEqualTo: [Inputs.x] } })"])
+def test_to_parse_where_without_a_schema_refuses_a_range_on_an_array_or_object(filt):
+    # It went out as {$lt: [1]}, which Parse's database compares by MongoDB's type order;
+    # db.query refuses it on every field type.
+    with pytest.raises(QueryError, match="range operators on '.*' need a number, string, boolean or date"):
+        to_parse_where(filt, inputs={"x": 1})
+
+
+def test_to_parse_where_without_a_schema_still_takes_a_range_on_dates_and_pointers():
+    assert to_parse_where({"a": {"lessThan": {"__type": "Date", "iso": "2024-01-01"}}, "p": {"greaterThan": {"objectId": "x"}}},
+                          pointer_classes={"p": "C"}) == {
+        "a": {"$lt": {"__type": "Date", "iso": "2024-01-01"}},
+        "p": {"$gt": {"__type": "Pointer", "className": "C", "objectId": "x"}}}

@@ -305,6 +305,11 @@ def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str
         oid, c = _id_of(operand, op)
         return [(key, _pointer(oid, c or target) if op == "equalTo" else {"$ne": _pointer(oid, c or target)})]
     parse_op = {"containedIn": "$in", "notContainedIn": "$nin"}.get(op) or NOODL_COMPARE[op]
+    if parse_op in ("$lt", "$lte", "$gt", "$gte") and ftype != "Pointer" and (
+            isinstance(operand, list | tuple) or (isinstance(operand, Mapping) and operand.get("__type") != "Date")):
+        # db.query refuses it on every field type (Parse's database would compare the array or
+        # object by MongoDB's type order): without a schema nothing else did.
+        raise QueryTypeError(f"range operators on '{key}' need a number, string, boolean or date")
     if many:
         # Parse flattens arrays inside $in/$nin one level (so does parse_rest): an array
         # element goes in one more array, or [[]] would reach the database as [] (no match).
