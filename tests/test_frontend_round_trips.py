@@ -486,7 +486,7 @@ def test_a_key_that_is_not_text_is_a_query_error(run, message):
         # Without a schema to_parse_where dropped the keys it does not carry: a misspelt
         # distance left a nearSphere with no bound, a misspelt language a search stemmed as
         # English, where db.query (and to_parse_where with a schema) refuses them.
-        ({"loc": {"nearSphere": {"latitude": 1, "longitude": 2, "maxDistanse": 10}}}, "unknown key.*maxDistanse"),
+        ({"loc": {"nearSphere": {"latitude": 1, "longitude": 2, "maxDistanse": 10}}}, "unknown key 'maxDistanse' in nearSphere \\(did you mean 'maxDistance"),
         ({"t": {"text": {"search": {"term": "run", "langauge": "fr"}}}}, "unknown key 'langauge' in text.search"),
         ({"t": {"text": {"search": "run", "caseSensitive": True}}}, "unknown key 'caseSensitive' in text"),
     ],

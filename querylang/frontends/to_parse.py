@@ -349,7 +349,6 @@ def _text_out(operand: object) -> dict[str, Any] | None:
     """text.search → ``$text.$search`` (a bare term gets ``$caseSensitive: false``, as Noodl)."""
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}")
-    _known_keys(operand, ("search",), "text")
     search = operand["search"]
     if search is UNDEFINED:
         return None
@@ -357,7 +356,6 @@ def _text_out(operand: object) -> dict[str, Any] | None:
         return {"$text": {"$search": {"$term": search, "$caseSensitive": False}}}
     if not isinstance(search, Mapping):
         raise QueryTypeError(f"text.search must be a string or an object, got {type_name(search)}")
-    _known_keys(search, TEXT_SEARCH_KEYS, "text.search")
     out = {
         "$" + k: search[k]
         for k in TEXT_SEARCH_KEYS
@@ -367,14 +365,6 @@ def _text_out(operand: object) -> dict[str, Any] | None:
 
 
 TEXT_SEARCH_KEYS = ("term", "language", "caseSensitive", "diacriticSensitive")
-
-
-def _known_keys(obj: Mapping[str, Any], known: tuple[str, ...], what: str) -> None:
-    """A key this translation does not carry is refused, as db.query refuses it: dropped, a
-    misspelt one (maxDistanse, langauge) would leave a where that answers differently."""
-    for key in obj:
-        if key not in known:
-            raise QueryError(f"unknown key '{key}' in {what}", hint=suggest(str(key), known))
 
 
 def _geo_point_out(p: object, what: str) -> dict[str, Any]:
@@ -389,7 +379,6 @@ def _geo_out(op: str, operand: object) -> dict[str, Any]:
     if op == "nearSphere":
         out = {"$nearSphere": _geo_point_out(operand, op)}
         assert isinstance(operand, Mapping)
-        _known_keys(operand, ("latitude", "longitude", "__type", *NOODL_DISTANCES), "nearSphere")
         for name in NOODL_DISTANCES:
             if operand.get(name, UNDEFINED) is not UNDEFINED:
                 out["$" + name] = operand[name]
