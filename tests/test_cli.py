@@ -195,6 +195,18 @@ def test_a_syntax_error_exits_2_with_line_and_column() -> None:
     assert "^" in err
 
 
+@pytest.mark.parametrize("script", ["[1, 2]", "5", "null", "const m = 10", "Inputs.x"])
+def test_a_script_that_asks_for_no_query_exits_2(script: str) -> None:
+    """A non-blank SCRIPT that never calls where(), filter() or sort() (a mistyped filter)
+    listed every record; the REPL already refused such an entry. An empty SCRIPT, where({})
+    and sort() alone still list them."""
+    for command in ("query", "compile"):
+        err = user_error(command, "Post", script, "-i", "x=1")
+        assert "SCRIPT ran without calling where(), filter() or sort()" in err
+    assert "1 record" in ok("query", "Post", "", "--limit", "1")
+    assert "1 record" in ok("query", "Post", "sort(['-score'])", "--limit", "1")
+
+
 def test_unknown_class_exits_2_with_a_suggestion() -> None:
     assert "did you mean 'Post'" in user_error("query", "Pots", GT10)
 

@@ -25,6 +25,7 @@ from querylang import __version__
 from querylang.api import Database, connect
 from querylang.app.commands import (
     cancellable,
+    check_asks,
     class_counts,
     close_written,
     explain,
@@ -352,7 +353,8 @@ def query(
     """Run filter SCRIPT against CLASS and print the records.
 
     SCRIPT is the filter script text, '-' to read it from stdin, or @FILE to read it from a
-    file; a JSON filter object ('{"score": {"greaterThan": 5}}') works too.
+    file; a JSON filter object ('{"score": {"greaterThan": 5}}') works too. An empty SCRIPT
+    lists every record; one that calls none of where(), filter() and sort() is refused.
 
     \b
     Examples:
@@ -367,9 +369,11 @@ def query(
     """
     db = open_db(db_path, data_path)
     source = read_script(script)
-    opts = {"inputs": parse_inputs(inputs_json, pairs), "sort": cli_sort(sort)}
+    inputs = parse_inputs(inputs_json, pairs)
+    opts = {"inputs": inputs, "sort": cli_sort(sort)}
     cls = db.schema.get(class_name)
     prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
+    check_asks(source, inputs)
     more_opts: dict[str, Any] = {"include": parse_keys(include), "select": parse_keys(select), "skip": skip, **opts}
     console = make_console()
     if fmt in ("csv", "jsonl"):
@@ -478,6 +482,7 @@ def compile_cmd(
     db = open_db(db_path, data_path)
     inputs = parse_inputs(inputs_json, pairs)
     source = read_script(script)
+    check_asks(source, inputs)
     plan = db.compile(
         class_name, source, inputs=inputs, sort=cli_sort(sort),
         limit=limit, skip=skip, count=count,

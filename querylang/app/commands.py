@@ -69,6 +69,24 @@ def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
     return text
 
 
+def calls_a_query(script: str, inputs: Mapping[str, Any]) -> bool:
+    """Did running the script call where(), filter() or sort()?"""
+    from querylang.script.interpreter import run_script
+
+    ran = run_script(script, dict(inputs))
+    return ran.where_pos is not None or ran.sort_pos is not None
+
+
+def check_asks(source: str | dict[str, Any], inputs: Mapping[str, Any]) -> None:
+    """SCRIPT that is not blank and never calls where(), filter() or sort() is refused: a
+    mistyped filter ('[1, 2]', '5', a bare expression) would otherwise list every record."""
+    if isinstance(source, str) and source.strip() and not calls_a_query(source, inputs):
+        raise QueryError(
+            "SCRIPT ran without calling where(), filter() or sort(), so it asks for no query "
+            "(an empty SCRIPT or where({}) lists every record)"
+        )
+
+
 def input_value(text: str, where: str = "the input value") -> Any:
     """``KEY=VALUE``'s value: JSON when it parses (5, true, null, ["a"]), else the plain string."""
     try:

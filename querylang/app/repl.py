@@ -30,6 +30,7 @@ from rich.text import Text
 
 from querylang.api import Database
 from querylang.app.commands import (
+    calls_a_query,
     class_counts,
     explain,
     input_value,
@@ -312,14 +313,6 @@ class Session:
 
     def cmd_quit(self, args: list[str]) -> None:
         raise Quit
-
-
-def calls_a_query(script: str, inputs: dict[str, Any]) -> bool:
-    """Did running the script call where(), filter() or sort()?"""
-    from querylang.script.interpreter import run_script
-
-    ran = run_script(script, inputs)
-    return ran.where_pos is not None or ran.sort_pos is not None
 
 
 def input_pairs(text: str) -> dict[str, Any]:
