@@ -304,7 +304,7 @@ def main() -> None:
     (User, Post, Comment, Group) in memory, so every command works out of the box.
 
     Exit status: 0 success, 2 user error (bad script, unknown class, bad file; message on
-    stderr), 1 internal error, 130 interrupted (Ctrl-C or SIGTERM).
+    stderr), 1 internal error, 130 interrupted (Ctrl-C or SIGTERM; serve ends by SIGTERM itself).
     """
     if not os.environ.get("QUERYLANG_DEBUG"):
         # The connection pool logs each connection it drops when a server goes away, and

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -104,24 +108,60 @@ def serve(
             # It is put before every Location header's path: anything else gives clients junk.
             raise ServeError(f"--public-url {public_url}: not an http(s) URL; give the serverURL clients use, "
                              "such as https://example.com/parse")
-    sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
-    try:
-        database = open_database(db, data)
-    except BaseException:
-        sock.close()
-        raise
-    config = ServerConfig(
-        app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
-        mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
-    )
-    port = sock.getsockname()[1]  # the one the system chose for --port 0
-    click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
-    try:
-        server = uvicorn.Server(uvicorn.Config(create_app(database, config), log_level="warning"))
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-        database.close()
+    with SigtermEnding() as sigterm:
+        sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
+        try:
+            database = open_database(db, data)
+        except BaseException:
+            sock.close()
+            raise
+        config = ServerConfig(
+            app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
+            mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
+        )
+        port = sock.getsockname()[1]  # the one the system chose for --port 0
+        click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
+        try:
+            sigterm.server = uvicorn.Server(uvicorn.Config(create_app(database, config), log_level="warning"))
+            sigterm.server.run(sockets=[sock])
+        finally:
+            sock.close()
+            database.close()
+
+
+class SigtermEnding:
+    """SIGTERM ends serve as it ends uvicorn's own servers: the requests in progress are
+    answered, the database is closed, then the process ends by the signal itself, so its parent
+    sees a SIGTERM ending (a shell's status 143), which systemd and Docker take for a clean stop.
+    The CLI makes SIGTERM a Ctrl-C for every command, and uvicorn raised it again after its
+    shutdown: serve ended "interrupted" with 130, as if someone had pressed Ctrl-C."""
+
+    def __init__(self) -> None:
+        self.server: Any = None  # a uvicorn.Server once serving
+        self.received = False
+        self.previous: Any = None
+
+    def __enter__(self) -> SigtermEnding:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        return self
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.received = True
+        if self.server is None:
+            raise KeyboardInterrupt  # still opening the database: stopped there, through its clean-up
+        # uvicorn takes SIGTERM over while it serves and calls this once it has shut down.
+        self.server.should_exit = True
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if self.previous is None:
+            return
+        signal.signal(signal.SIGTERM, self.previous)
+        if self.received and (kind is None or issubclass(kind, KeyboardInterrupt)):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
 
 
 def _holds_parse_tables(url: str) -> bool:

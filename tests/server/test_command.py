@@ -163,3 +163,45 @@ def test_a_public_url_that_is_not_an_http_url_is_refused() -> None:
         res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", "--public-url", url])
         assert res.exit_code == 2, (url, res.output)
         assert "--public-url" in res.output and "Parse API at" not in res.output, (url, res.output)
+
+
+def _serving(args: list[str]) -> tuple[Any, str]:
+    """``querylang serve`` in a process of its own, and its Parse API URL once it serves."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QUERYLANG_MASTER_KEY": "k"}
+    proc = subprocess.Popen([sys.executable, "-m", "querylang", "serve", "--app-id", "a", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    banner = proc.stdout.readline()  # printed once the database is open, right before serving
+    assert "Parse API at " in banner, banner + proc.communicate(timeout=30)[1]
+    return proc, banner.split("Parse API at ")[1].split(",")[0]
+
+
+def test_sigterm_ends_serve_by_sigterm_after_a_clean_shutdown(tmp_path: Path) -> None:
+    """Found by stopping serve with `kill`: it printed "interrupted" and exited 130, the status of
+    Ctrl-C (the CLI makes SIGTERM a Ctrl-C; uvicorn raised it again after its shutdown). It now
+    ends as uvicorn's servers do: shut down, database closed, then ended by SIGTERM itself (a
+    shell's 143). A record written just before is in the file afterwards."""
+    import signal
+
+    import httpx
+
+    path = tmp_path / "blog.duckdb"
+    with querylang.connect(str(path)) as db:
+        db.load(DOC)
+    proc, url = _serving(["--db", str(path)])
+    try:
+        keys = {"X-Parse-Application-Id": "a", "X-Parse-Master-Key": "k"}
+        made = httpx.post(f"{url}/classes/User", json={"name": "before the signal"}, headers=keys, timeout=30)
+        assert made.status_code == 201, made.text
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGTERM, (proc.returncode, err)
+    assert "interrupted" not in err and "Traceback" not in err, err
+    with querylang.connect(str(path), read_only=True) as db:
+        assert db.find("User", {"objectId": made.json()["objectId"]}).records[0]["name"] == "before the signal"
