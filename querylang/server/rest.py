@@ -20,6 +20,7 @@ import orjson
 
 import querylang
 from querylang.frontends.parse_rest import parse_order, where_to_filter
+from querylang.script.values import to_string
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
@@ -516,14 +517,15 @@ def _now_iso() -> str:
 
 
 def _key_list(value: Any, what: str) -> list[str]:
-    """``keys``/``include``/``excludeKeys``: ``"a,b.c"``, or an array (its items as text, as
-    Parse's ``String(...)`` reads them); anything else is refused (107), as the library does."""
+    """``keys``/``include``/``excludeKeys``: ``"a,b.c"``, or an array read as Parse reads it,
+    through JavaScript's ``String(...)`` (``[null, "a"]`` is ``",a"``, ``[["a", "b"]]`` is
+    ``"a,b"``, ``[true]`` is ``"true"``); anything else is refused (107), as the library does."""
     if value is None:
         return []
     if not isinstance(value, str | list):
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings")
-    items = value if isinstance(value, list) else value.split(",")
-    return [str(i).strip() for i in items if str(i).strip()]
+    items = (value if isinstance(value, str) else to_string(value)).split(",")
+    return [i.strip() for i in items if i.strip()]
 
 
 def _whole(value: Any) -> int | None:

@@ -127,6 +127,24 @@ def test_empty_keys_select_only_the_keys_always_there(shared: LiveServer, client
     assert set(find(client, shared, "Note", keys="", where={"objectId": "n2"}).json()["results"][0]) == always | {"ACL"}
 
 
+def test_key_lists_given_as_arrays_read_as_parse_reads_them(shared: LiveServer, client: httpx.Client) -> None:
+    """Found by probing keys with JSON arrays: each item was Python's str(), so keys=[null, "title"]
+    was refused with "cannot select 'None'" and [["title", "score"]] with "cannot select
+    "['title', 'score']"", where Parse reads the array through JavaScript's String(): ",title"
+    and "title,score" (null is empty in a join, a nested array joins with commas)."""
+    always = {"objectId", "createdAt", "updatedAt"}
+    one = {"where": {"objectId": "p001"}}
+    r = find(client, shared, "Post", keys=[None, "title"], **one)
+    assert r.status_code == 200, r.text
+    assert set(r.json()["results"][0]) == always | {"title"}
+    r = find(client, shared, "Post", keys=[["title", "score"]], **one)
+    assert set(r.json()["results"][0]) == always | {"title", "score"}, r.text
+    r = find(client, shared, "Post", keys=[True], **one)
+    assert r.status_code == 400 and "'true'" in r.json()["error"], r.text
+    r = find(client, shared, "Post", include=[["author"]], excludeKeys=[None], **one)
+    assert r.status_code == 200 and r.json()["results"][0]["author"]["__type"] == "Object", r.text
+
+
 def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     all_ = client.get(f"{shared.url}/schemas", headers=headers(master=True)).json()["results"]
     assert {s["className"] for s in all_} >= {"User", "Post", "Comment", "Group"}
