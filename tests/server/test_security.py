@@ -82,6 +82,42 @@ def test_where_encoded_one_time_too_many_is_refused(shared: LiveServer, client: 
         assert r.json() == {"code": 107, "error": "where must be a JSON object"}
 
 
+@pytest.mark.parametrize("where", ["1", "[1]", "[]", "true", '"x"', '"1"', '""', "x"])
+def test_a_where_that_is_no_object_is_107(shared: LiveServer, client: httpx.Client, where: str) -> None:
+    """A where that is JSON but no object (a number, an array, a boolean, a string, whose text
+    is JSON or not), in the URL and in a body: 107 saying what is wrong, never a 500 (Parse
+    Server's JSON.parse of a string where that is not JSON is its 500)."""
+    body = json.dumps({"_method": "GET", "where": json.loads(where)}) if where != "x" else '{"_method": "GET", "where": "x"}'
+    for r in (client.get(shared.url + "/classes/Note", params={"where": where}, headers=headers()),
+              client.post(shared.url + "/classes/Note", content=body, headers=headers(master=True))):
+        assert r.status_code == 400, r.text
+        assert r.json() in ({"code": 107, "error": "where must be a JSON object"},
+                            {"code": 107, "error": "where parameter is not valid JSON"}), r.text
+
+
+def test_dot_segments_as_object_ids_are_not_found(shared: LiveServer) -> None:
+    """'.' and '..' (also as %2E) sent as an objectId, as is (no client normalising them away):
+    101 for get, update and delete, and in /batch, never another route's answer (the server
+    does not resolve dot segments, as Parse Server's express routing does not)."""
+    import http.client
+
+    master = headers(master=True)
+    for oid in (".", "..", "%2E", "%2e%2E", ".%2E"):
+        for method in ("GET", "PUT", "DELETE"):
+            con = http.client.HTTPConnection("127.0.0.1", shared.port, timeout=30)
+            try:
+                con.request(method, f"{shared.config.mount}/classes/Note/{oid}", body="{}", headers=master)
+                r = con.getresponse()
+                assert (r.status, json.loads(r.read())) == (404, {"code": 101, "error": "Object not found."}), (method, oid)
+            finally:
+                con.close()
+    requests = [{"method": m, "path": f"{shared.config.mount}/classes/Note/{oid}", "body": {}}
+                for m in ("GET", "PUT", "DELETE") for oid in (".", "..")]
+    got = httpx.post(shared.url + "/batch", json={"requests": requests}, headers=master, timeout=30).json()
+    assert got == [{"error": {"code": 101, "error": "Object not found."}}] * len(requests)
+    assert shared.db.count("Note") == 6
+
+
 @pytest.mark.parametrize("where", HIDDEN_WHERES)
 def test_where_as_json_text_is_still_checked(shared: LiveServer, client: httpx.Client, where: dict) -> None:
     r = client.post(shared.url + "/classes/Note", content=json.dumps({"_method": "GET", "where": json.dumps(where)}),
