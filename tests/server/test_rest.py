@@ -117,6 +117,21 @@ def test_exclude_keys_as_parse_server_9_answers(shared: LiveServer, client: http
     assert "about" not in hidden
 
 
+def test_exclude_keys_keep_the_acl_of_an_included_record_as_parse_does(shared: LiveServer, client: httpx.Client) -> None:
+    """excludeKeys=about.ACL embeds the record at about and keeps its ACL: Parse Server 9's
+    RestQuery hands the included query excludeKeys=ACL, which it drops as one of its
+    AlwaysSelectedKeys (objectId, createdAt, updatedAt, ACL), as it does at the top level."""
+    def about(excluded: str) -> dict:
+        r = find(client, shared, "Note", master=True, where={"objectId": "n6"}, excludeKeys=excluded)
+        assert r.status_code == 200, r.text
+        return r.json()["results"][0]["about"]
+
+    full = find(client, shared, "Note", master=True, where={"objectId": "n6"}, include="about").json()["results"][0]
+    assert about("about.ACL") == full["about"] and full["about"]["ACL"] == {"u1": {"read": True, "write": True}}
+    assert about("about.objectId,about.createdAt,about.updatedAt") == full["about"]
+    assert about("about.title,about.ACL") == {k: v for k, v in full["about"].items() if k != "title"}
+
+
 def test_empty_keys_select_only_the_keys_always_there(shared: LiveServer, client: httpx.Client) -> None:
     """keys= naming nothing: Parse Server 9 answers only objectId, createdAt, updatedAt (and ACL)."""
     always = {"objectId", "createdAt", "updatedAt"}
