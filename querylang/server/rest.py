@@ -172,7 +172,7 @@ class Api:
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
         exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = _excluding(self.db.schema, class_name, _selected_keys(params.get("keys")), include, exclude)
+        keys, include = _excluding(self.db.schema, class_name, self._selected(class_name, params.get("keys")), include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
@@ -254,6 +254,21 @@ class Api:
         finally:
             timer.cancel()
 
+    def _selected(self, class_name: str, value: Any) -> list[str]:
+        """``keys``, where a key naming ``ACL`` (also at the end of a dotted path) in a class
+        without a field of that name is that class's ACL field, or, without one, nothing more
+        than the keys always there: ACL is one of Parse's always-selected keys, and answers name
+        a class's ACL ``ACL`` whatever field holds it (``--acl-field``)."""
+        keys = []
+        for key in _selected_keys(value):
+            parent, _, last = key.rpartition(".")
+            owner = _included(self.db.schema, class_name, [parent]).get(parent) if parent else class_name
+            cls = self.db.schema.classes.get(owner) if owner else None
+            if last == "ACL" and cls is not None and "ACL" not in cls.fields:
+                key = ".".join(p for p in (parent, self.acl_field(cls.name) or "objectId") if p)
+            keys.append(key)
+        return keys
+
     def _view(self, access: Access, class_name: str, keys: list[str], include: list[str]) -> View:
         """What a read fetches and how its answer is trimmed for this caller."""
         acl = self.acl_field(class_name)
@@ -328,7 +343,7 @@ class Api:
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = _excluding(self.db.schema, class_name, _selected_keys(params.get("keys")),
+        keys, include = _excluding(self.db.schema, class_name, self._selected(class_name, params.get("keys")),
                                    _key_list(params.get("include"), "include"), exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)

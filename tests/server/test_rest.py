@@ -160,6 +160,28 @@ def test_key_lists_given_as_arrays_read_as_parse_reads_them(shared: LiveServer, 
     assert r.status_code == 200 and r.json()["results"][0]["author"]["__type"] == "Object", r.text
 
 
+def test_keys_naming_acl_select_it_whatever_field_holds_it(shared: LiveServer, client: httpx.Client) -> None:
+    """Found by probing keys with the JS SDK's select('ACL'): keys=ACL was 105 "class Note has no
+    field 'ACL'" where the ACLs are in --acl-field acl, and on classes without ACLs, though every
+    answer names the ACL 'ACL' and Parse always selects it (AlwaysSelectedKeys), dotted too."""
+    always = {"objectId", "createdAt", "updatedAt"}
+    for master in (True, False):
+        r = find(client, shared, "Note", master=master, keys="title,ACL", where={"objectId": "n2"})
+        assert r.status_code == 200, r.text
+        assert r.json()["results"][0] == {**{k: r.json()["results"][0][k] for k in always},
+                                          "title": "public read", "ACL": {"*": {"read": True}}}
+    r = find(client, shared, "Note", master=True, keys="about.ACL", where={"objectId": "n6"})
+    assert r.status_code == 200, r.text
+    about = r.json()["results"][0]["about"]
+    assert set(about) == always | {"__type", "className", "ACL"} and about["ACL"] == {"u1": {"read": True, "write": True}}
+    r = find(client, shared, "Comment", keys="ACL,author.ACL", where={"objectId": "c001"})  # no class here has ACLs
+    assert r.status_code == 200, r.text
+    got = r.json()["results"][0]
+    assert set(got) == always | {"author"} and set(got["author"]) == always | {"__type", "className"}
+    r = client.get(f"{shared.url}/classes/Note/n2", params={"keys": "ACL"}, headers=headers())
+    assert r.status_code == 200 and set(r.json()) == always | {"ACL"}, r.text
+
+
 def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     all_ = client.get(f"{shared.url}/schemas", headers=headers(master=True)).json()["results"]
     assert {s["className"] for s in all_} >= {"User", "Post", "Comment", "Group"}
