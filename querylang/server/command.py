@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import click
 
@@ -16,6 +16,9 @@ import querylang
 from querylang.app.commands import is_url
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
+
+# What a URL path segment holds as is (RFC 3986 pchar, less percent-encoding).
+PATH_CHARACTERS = "/!$&'()*+,;=:@"
 
 
 def open_database(db: str | None, data: Path | None) -> querylang.Database:
@@ -102,6 +105,11 @@ def serve(
         # The browser's routes come first (app.py): the API would answer nothing there.
         raise ServeError(f"--mount {mount}: the data browser is served at /browser; put the Parse API "
                          "under another path (the default is /parse)")
+    if quote(under, safe=PATH_CHARACTERS) != under or any(s in (".", "..") for s in under.split("/")):
+        # Served, such a mount answers nothing: a client resolves '.' and '..' away, and the
+        # characters a URL path must encode arrive decoded, which the mount does not match.
+        raise ServeError(f"--mount {mount}: not a plain URL path; give one of ASCII letters, digits and "
+                         "-._~!$&'()*+,;=:@ between slashes, such as /parse")
     if public_url is not None:
         parts = urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -112,6 +112,25 @@ def test_a_mount_under_the_browser_is_refused() -> None:
         assert "--mount" in res.output and "the data browser" in res.output and "Parse API at" not in res.output
 
 
+def test_a_mount_no_url_reaches_is_refused() -> None:
+    # Found by probing --mount: /a/../b, /p%20x, /parse?x=1, /parse#x and ' /parse' were taken
+    # and the banner named the API there, but no request reached it (a client resolves '..'
+    # away, and what a URL must encode arrives decoded, which the mount did not match): 404s.
+    import socket
+
+    busy = socket.socket()  # had the mount been taken, the command would stop at the port, not serve
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = str(busy.getsockname()[1])
+    try:
+        for mount in ("/a/../b", "/./parse", "/p%20x", "/parse?x=1", "/parse#x", " /parse", "/pärse"):
+            res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", port, "--mount", mount])
+            assert res.exit_code == 2, (mount, res.output)
+            assert f"--mount {mount}: not a plain URL path" in res.output, res.output
+    finally:
+        busy.close()
+
+
 def test_the_keys_may_come_from_the_environment() -> None:
     """--master-key on the command line shows in the process list to every user of the machine:
     QUERYLANG_MASTER_KEY (and QUERYLANG_REST_KEY) give the keys without it."""
