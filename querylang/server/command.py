@@ -53,6 +53,12 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
     conn = querylang.connect()
     if data is not None:
         conn.load(data)
+        if not conn.schema.classes:
+            # As a database without classes above: every call would answer "unknown class",
+            # and the REST API cannot add classes.
+            conn.close()
+            raise ServeError(f"{data} holds no classes: nothing to serve (an interchange file's classes are "
+                             'under "classes", README "Interchange format")')
     else:
         from querylang.app.demo import sample_document
 

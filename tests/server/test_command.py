@@ -224,3 +224,19 @@ def test_sigterm_ends_serve_by_sigterm_after_a_clean_shutdown(tmp_path: Path) ->
     assert "interrupted" not in err and "Traceback" not in err, err
     with querylang.connect(str(path), read_only=True) as db:
         assert db.find("User", {"objectId": made.json()["objectId"]}).records[0]["name"] == "before the signal"
+
+
+def test_data_without_classes_is_refused(tmp_path: Path) -> None:
+    """Found by serving --data with an empty document ({}): it was served, and every call
+    answered 103 "unknown class" (the REST API cannot add classes), where a --db without
+    classes is refused. Refused the same way now, before anything is served."""
+    import pytest
+
+    from querylang.server.command import ServeError, open_database
+
+    for text in ("{}", '{"classes": {}, "records": {}}'):
+        path = tmp_path / "empty.json"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ServeError, match="empty.json holds no classes: nothing to serve") as err:
+            open_database(None, path).close()
+        assert err.value.exit_code == 2
