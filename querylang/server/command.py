@@ -31,24 +31,23 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
             # connect() makes a new file for a writer; served, that empty database answers
             # every class "unknown" and the REST API cannot add classes: a mistyped name.
             raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
-        if is_url(db):
-            # The same on PostgreSQL: a database or schema without querylang's classes (another
-            # application's database, a search_path naming the wrong schema) would be served
-            # empty, after querylang's schema table was made in it. Looked at read-only first,
-            # which makes nothing.
-            try:
-                found = querylang.connect(db, read_only=True)
-            except querylang.DataError:
-                if _holds_parse_tables(db):
-                    # The library's refusal suggests --layout parse, which serve does not take.
-                    raise ServeError("the PostgreSQL database given to --db holds Parse Server's own tables, which "
-                                     "serve does not serve in place (their ACLs are not read there): copy them into a "
-                                     "querylang database with 'querylang import parse-server' and serve that") from None
-                raise
-            with found:
-                if not found.schema.classes:
-                    raise ServeError("the PostgreSQL database given to --db holds no querylang classes (load them "
-                                     "first: querylang load FILE --db URL); nothing was served or made there")
+        # A database without querylang's classes (another application's DuckDB file or
+        # PostgreSQL database, a search_path naming the wrong schema) would be served empty,
+        # after querylang's tables were made in it. Looked at read-only first, which makes nothing.
+        try:
+            found = querylang.connect(db, read_only=True)
+        except querylang.DataError:
+            if is_url(db) and _holds_parse_tables(db):
+                # The library's refusal suggests --layout parse, which serve does not take.
+                raise ServeError("the PostgreSQL database given to --db holds Parse Server's own tables, which "
+                                 "serve does not serve in place (their ACLs are not read there): copy them into a "
+                                 "querylang database with 'querylang import parse-server' and serve that") from None
+            raise
+        with found:
+            if not found.schema.classes:
+                what = "the PostgreSQL database given to --db" if is_url(db) else db
+                raise ServeError(f"{what} holds no querylang classes (load them first: querylang load FILE --db "
+                                 f"{'URL' if is_url(db) else db}); nothing was served or made there")
         return querylang.connect(db)
     conn = querylang.connect()
     if data is not None:

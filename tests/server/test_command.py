@@ -240,3 +240,27 @@ def test_data_without_classes_is_refused(tmp_path: Path) -> None:
         with pytest.raises(ServeError, match="empty.json holds no classes: nothing to serve") as err:
             open_database(None, path).close()
         assert err.value.exit_code == 2
+
+
+def test_a_duckdb_file_without_classes_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """Found beside test_data_without_classes_is_refused: --db naming another application's
+    DuckDB file was served empty (every call 103 "unknown class"), after querylang's own tables
+    (_querylang_schema, _querylang_loading) were made in that file; a PostgreSQL database is
+    looked at read-only and refused. DuckDB files are now treated the same."""
+    import duckdb
+    import pytest
+
+    from querylang.server.command import ServeError, open_database
+
+    other = tmp_path / "other_app.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE t (a INTEGER)")
+    empty = tmp_path / "empty.duckdb"
+    with querylang.connect(str(empty)) as db:
+        db.load({"classes": {}})
+    for path in (other, empty):
+        with pytest.raises(ServeError, match="holds no querylang classes .*nothing was served or made there") as err:
+            open_database(str(path), None).close()
+        assert err.value.exit_code == 2
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [("t",)]
