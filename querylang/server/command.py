@@ -105,6 +105,10 @@ def serve(
         # Matched by an empty X-Parse-Master-Key header and an empty sign-in form (Parse Server
         # refuses to start without one too).
         raise ServeError("--master-key is empty: every client sending an empty key would hold the master key")
+    if not app_id.strip():
+        # Parse Server refuses to start without one; served, it matched only requests sending
+        # an empty X-Parse-Application-Id.
+        raise ServeError("--app-id is empty: give the application id your clients are initialised with")
     under = "/" + mount.strip("/")
     if under == "/browser" or under.startswith("/browser/"):
         # The browser's routes come first (app.py): the API would answer nothing there.

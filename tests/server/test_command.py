@@ -131,6 +131,24 @@ def test_a_mount_no_url_reaches_is_refused() -> None:
         busy.close()
 
 
+def test_an_empty_app_id_is_refused() -> None:
+    # Found by probing serve's options: --app-id '' was taken, and the server then answered
+    # only requests carrying an empty X-Parse-Application-Id (Parse Server will not start
+    # without an app id).
+    import socket
+
+    busy = socket.socket()  # had the app id been taken, the command would stop at the port, not serve
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        for app_id in ("", "  "):
+            res = CliRunner().invoke(main, ["serve", "--app-id", app_id, "--master-key", "k",
+                                            "--port", str(busy.getsockname()[1])])
+            assert res.exit_code == 2 and "--app-id is empty" in res.output, (app_id, res.output)
+    finally:
+        busy.close()
+
+
 def test_the_keys_may_come_from_the_environment() -> None:
     """--master-key on the command line shows in the process list to every user of the machine:
     QUERYLANG_MASTER_KEY (and QUERYLANG_REST_KEY) give the keys without it."""
