@@ -31,7 +31,6 @@ from querylang.app.commands import (
     explain,
     is_url,
     parse_keys,
-    parse_pairs,
     per_class,
     query_fields,
     read_document_with_progress,
@@ -40,11 +39,10 @@ from querylang.app.commands import (
     relation_records,
     run_query,
     show_record,
-    sort_keys,
     target_name,
     write_into,
 )
-from querylang.app.params import DbParam
+from querylang.app.params import DbParam, cli_sort, parse_inputs
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -226,36 +224,6 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
 
 
 # --- scripts and inputs ---------------------------------------------------------------------
-
-
-def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
-    try:
-        return parse_pairs(pairs)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="-i/--input") from None
-
-
-def cli_sort(values: Sequence[str]) -> list[str] | None:
-    try:
-        return sort_keys(values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--sort") from None
-
-
-def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if inputs_json is not None:
-        from_file = inputs_json.startswith("@")
-        text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
-        try:
-            doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
-        except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--inputs") from None
-        if not isinstance(doc, dict):
-            raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
-        out.update(doc)
-    out.update(cli_pairs(pairs))
-    return out
 
 
 def query_options(fn: Callable[..., T]) -> Callable[..., T]:

@@ -1,13 +1,17 @@
-"""Parameter types shared by the ``querylang`` commands and the ``import`` group."""
+"""Parameter types shared by the ``querylang`` commands and the ``import`` group, and the
+reading of the query commands' inputs and sort keys."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from querylang.app.commands import is_url
+from querylang.app.commands import is_url, parse_pairs, read_text, sort_keys
+from querylang.importers import jsontext
 
 
 class DbParam(click.ParamType):
@@ -19,3 +23,33 @@ class DbParam(click.ParamType):
         if isinstance(value, Path) or is_url(value):
             return value
         return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+
+
+def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
+    try:
+        return parse_pairs(pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-i/--input") from None
+
+
+def cli_sort(values: Sequence[str]) -> list[str] | None:
+    try:
+        return sort_keys(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sort") from None
+
+
+def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if inputs_json is not None:
+        from_file = inputs_json.startswith("@")
+        text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
+        try:
+            doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--inputs") from None
+        if not isinstance(doc, dict):
+            raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
+        out.update(doc)
+    out.update(cli_pairs(pairs))
+    return out
