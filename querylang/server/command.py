@@ -32,8 +32,9 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
             # every class "unknown" and the REST API cannot add classes: a mistyped name.
             raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
         # A database without querylang's classes (another application's DuckDB file or
-        # PostgreSQL database, a search_path naming the wrong schema) would be served empty,
-        # after querylang's tables were made in it. Looked at read-only first, which makes nothing.
+        # PostgreSQL database, a search_path naming the wrong schema) would be served empty
+        # (a DuckDB file after querylang's tables were made in it). Looked at read-only first,
+        # which makes nothing.
         try:
             found = querylang.connect(db, read_only=True)
         except querylang.DataError:

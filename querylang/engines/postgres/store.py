@@ -247,15 +247,6 @@ class PostgresStore:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
-                if not read_only and (found is None or found[0] is None):
-                    # Another process opening the same new schema at the same moment may make
-                    # it first: IF NOT EXISTS does not see a table not yet committed, and its
-                    # creation then fails on the catalog's unique index. Made either way.
-                    with contextlib.suppress(pge.UniqueViolation, pge.DuplicateTable, pge.DuplicateObject), con.transaction():
-                        con.execute(
-                            f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
-                            "(class_name text PRIMARY KEY, definition text NOT NULL)"
-                        )
                 # By name: a backend's first use of pg_temp makes its schema within this very
                 # statement, where a pg_namespace lookup of it does not find it yet. A name
                 # starting pg_temp_ is always a temporary schema (pg_ is reserved to the server).
@@ -396,6 +387,7 @@ class PostgresStore:
         ``change`` (a delete, which needs every Relation naming its class): a lock that waits
         for schema changes but not for other deletes."""
         mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
+        self._make_schema_table(con)
         con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
         stored = self._schema_table(con)
         if stored == self.schema:
@@ -403,6 +395,21 @@ class PostgresStore:
         # An edge table another process made is not known to be clean (never checked here).
         joins = {join_table(c.name, f.name) for c, f in stored.relations()}
         return replace(stored, clean_joins=self.schema.clean_joins & joins)
+
+    def _make_schema_table(self, con: psycopg.Connection[Any]) -> None:
+        """The schema table, made by the first load or schema change in its own transaction:
+        one that fails leaves the database as it found it (made on connect, it stayed behind,
+        empty, after a first load that failed)."""
+        found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
+        if found is not None and found[0] is not None:
+            return
+        # Another process's first load may make it at the same moment: IF NOT EXISTS does not
+        # see a table not yet committed, and this creation then waits for that transaction and
+        # fails on the catalog's unique index once it commits. Its table serves (the savepoint
+        # keeps this transaction going, and its next statement sees the committed table).
+        with contextlib.suppress(pge.UniqueViolation, pge.DuplicateTable, pge.DuplicateObject), con.transaction():
+            con.execute(f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
+                        "(class_name text PRIMARY KEY, definition text NOT NULL)")
 
     def _clean_joins(self, con: psycopg.Connection[Any], schema: Schema) -> frozenset[str]:
         """The edge tables in which every edge's owner and target record exist."""

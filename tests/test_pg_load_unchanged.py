@@ -1,0 +1,87 @@
+"""A load into PostgreSQL that fails changes nothing: not the first one into an empty schema
+(whose tables, function and schema table it makes in its transaction), not one the server is
+down for, not one the server goes away from. Each test opens a schema of its own."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang.errors import DataError
+
+from .pg import fresh_url
+
+
+def _objects(pg_cluster: Any, url: str) -> list[tuple[str, str]]:
+    """Every relation, function and type in the URL's schema, by kind and name."""
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    with psycopg.connect(pg_cluster.url()) as con:
+        rows = con.execute(
+            "SELECT 'relation', relname::text FROM pg_class WHERE relnamespace = %(s)s::regnamespace "
+            "UNION ALL SELECT 'function', proname::text FROM pg_proc WHERE pronamespace = %(s)s::regnamespace "
+            "UNION ALL SELECT 'type', typname::text FROM pg_type WHERE typnamespace = %(s)s::regnamespace",
+            {"s": schema},
+        ).fetchall()
+    return sorted((str(k), str(n)) for k, n in rows)
+
+
+FIRST_LOADS_THAT_FAIL = {
+    # The server refuses the second record (an Array element past an index key's size), after
+    # the class's table, its date function and the first record were written.
+    "refused row": {"classes": {"Post": {"fields": {"when": {"type": "Date"}, "tags": {"type": "Array"}}}},
+                    "records": {"Post": [{"objectId": "p1", "when": "2024-01-01T00:00:00.000Z"},
+                                         {"objectId": "p2", "tags": ["x" * 300_000]}]}},
+    # A class PostgreSQL cannot hold (over 1,600 columns), refused while the tables are made.
+    "schema": {"classes": {"Wide": {"fields": {f"s{i}": {"type": "String"} for i in range(500)}}},
+               "records": {"Wide": [{"objectId": "w1"}]}},
+}
+
+
+@pytest.mark.parametrize("doc", FIRST_LOADS_THAT_FAIL.values(), ids=FIRST_LOADS_THAT_FAIL.keys())
+def test_a_failed_first_load_leaves_an_empty_schema_empty(pg_cluster: Any, doc: dict[str, Any]) -> None:
+    """Found loading a file whose last record the server refuses into a new database: the
+    load said "nothing was loaded", and an empty _querylang_schema table (with its index and
+    row types) stayed behind, made when the database was opened."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url) as db:
+        with pytest.raises(DataError, match="nothing was loaded|1600"):
+            db.load(doc)
+        assert db.schema.classes == {}
+    assert _objects(pg_cluster, url) == []
+    with querylang.connect(url) as db:  # and the next load makes what it needs
+        assert db.load({"classes": {"Post": {"fields": {"when": {"type": "Date"}}}},
+                        "records": {"Post": [{"objectId": "p1", "when": "2024-01-01T00:00:00.000Z"}]}}) == {"Post": 1}
+    with querylang.connect(url, read_only=True) as db:
+        assert db.query("Post", None).records[0]["when"] == "2024-01-01T00:00:00.000Z"
+
+
+def test_first_loads_of_two_processes_at_once_both_land(pg_cluster: Any) -> None:
+    """The schema table is made by the first load, in its transaction: two first loads into
+    one empty schema at the same moment each make it, and one waits for the other's."""
+    url = fresh_url(pg_cluster)
+    dbs = [querylang.connect(url), querylang.connect(url)]
+    start, errors = threading.Barrier(2), []
+
+    def load(db: querylang.Database, name: str) -> None:
+        start.wait()
+        try:
+            db.load({"classes": {name: {"fields": {"n": {"type": "Number"}}}}, "records": {name: [{"objectId": "a", "n": 1}]}})
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(db, name)) for db, name in zip(dbs, ("A", "B"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for db in dbs:
+        db.close()
+    assert errors == []
+    with querylang.connect(url, read_only=True) as db:
+        assert sorted(db.schema.classes) == ["A", "B"]
+        assert db.query("A", None).ids == db.query("B", None).ids == ["a"]
