@@ -10,7 +10,7 @@ import psycopg
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import fresh_url
-from .test_cli import ok, ql
+from .test_cli import ok, ql, user_error
 
 SAMPLE = "tests/conformance/dataset.json"
 
@@ -45,3 +45,11 @@ def test_load_progress_does_not_show_the_password(pg_cluster: Cluster) -> None:
     assert res.returncode == 0, res.stderr
     assert "text-search words" in res.stderr
     assert "s3cret" not in res.stderr + res.stdout
+
+
+def test_a_load_into_a_server_that_is_down_says_nothing_was_loaded() -> None:
+    # It said "error: cannot connect to PostgreSQL at …" where a load the server fails or
+    # goes away from says "load failed, nothing was loaded: …" (and so does db.load).
+    err = user_error("load", SAMPLE, "--db", "postgresql://postgres@127.0.0.1:1/x")
+    assert err.startswith("error: load failed, nothing was loaded: cannot connect to PostgreSQL at "
+                          "postgresql://postgres@127.0.0.1:1/x:"), err

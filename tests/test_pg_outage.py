@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import querylang
-from querylang import QueryError
+from querylang import DataError, QueryError
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import cluster_sql
@@ -89,6 +89,22 @@ def test_while_the_server_is_down_each_call_fails_at_once_saying_why(cluster: Cl
                 assert time.monotonic() - began < (3 if n == 0 else 0.5), n
         assert answered_again(lambda: db.query("User", None).ids, within=3) == ["u1", "u2"]
         assert db.store.reach.down is None
+    finally:
+        db.close()
+
+
+def test_a_load_while_the_server_is_down_says_nothing_was_loaded(cluster: Cluster) -> None:
+    """A load found the server gone said only "cannot reach the PostgreSQL server at …",
+    where the load's other failures begin "load failed, nothing was loaded:" (and a write's
+    "write failed, nothing was changed:"). Found stopping the server under an open Database."""
+    db = querylang.connect(cluster.url())
+    try:
+        with stopped(cluster):
+            for _ in range(2):  # the first finds the server gone, the second knows it
+                with pytest.raises(DataError, match="^load failed, nothing was loaded: " + DOWN) as info:
+                    db.load({"records": {"User": [{"objectId": "u9"}]}})
+                assert info.value.code == 1  # not the data's fault
+        assert answered_again(lambda: db.query("User", None).ids, within=3) == ["u1", "u2"]
     finally:
         db.close()
 

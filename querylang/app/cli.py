@@ -499,7 +499,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
                 tasks[stage] = bar.add_task(label, total=total or None, detail="")
             bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}" if total else f"{done:,}")
 
-        db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell))
+        db, counts = write_into(db_path, lambda db: db.load(doc, progress=tell), "load failed, nothing was loaded")
         # The load is committed: what closing adds (the text-search words) is no part of it.
         # Named as the report names it: a PostgreSQL URL may hold a password.
         bar.add_task("text-search words", total=None, detail=target_name(db_path))

@@ -302,16 +302,23 @@ def is_url(db: object) -> bool:
     return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
-def write_into(target: Path | str, work: Callable[[Database], T]) -> tuple[Database, T]:
+def write_into(target: Path | str, work: Callable[[Database], T], failed: str | None = None) -> tuple[Database, T]:
     """Open the database a command writes into (a DuckDB file, created if missing, or a
     PostgreSQL URL) and run ``work`` on it. If that fails, the database is closed and a file
     this command created is removed again (with its .wal): a failed load or import leaves
-    nothing behind. Once it succeeds, closing the database is the caller's."""
+    nothing behind. Once it succeeds, closing the database is the caller's. ``failed`` starts
+    the error of a server that cannot be reached (a load's "load failed, nothing was
+    loaded"), as it starts the error of the server going away once connected."""
     url = is_url(target)
     made = not url and not Path(target).exists()
     db = None
     try:
-        db = connect(str(target) if url else Path(target))
+        try:
+            db = connect(str(target) if url else Path(target))
+        except DataError as exc:
+            if not url or failed is None:
+                raise
+            raise DataError(f"{failed}: {exc.message}", code=exc.code) from None
         made = made and not db.schema.classes
         return db, work(db)
     except BaseException as exc:

@@ -529,6 +529,12 @@ class PostgresStore:
                         send_dirty(con, name)
             except psycopg.Error as exc:
                 raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
+            except QueryError as exc:
+                if isinstance(exc, DataError):
+                    raise
+                # No connection to load on (the server out of reach, reach.py): said as the
+                # load's other failures are, with a read's code (not the data's fault).
+                raise DataError(f"load failed, nothing was loaded: {exc.message}", code=exc.code) from None
             self.schema = replace(data.schema, clean_joins=clean)
             return counts
 
