@@ -184,3 +184,21 @@ def test_sessions_do_not_compile_the_long_expressions(open_parse: Any) -> None:
     db = open_parse([("[1]", "{}")])
     with db.store.connection() as con:  # type: ignore[attr-defined]
         assert con.execute("SHOW jit").fetchone() == ("off",)
+
+
+# Numbers jsonb holds and a double does not (a hand edit: jsonb keeps any numeric), where the
+# decoder reads each row: the largest double is about 1.8e308.
+PAST_DOUBLE_ROWS = [("[1e400]", None), (None, '{"a": {"b": -2e308}}'), ("[2, 1.7e308]", '{"a": {"b": 2}}')]
+
+
+def test_a_number_past_a_double_in_a_cell_names_the_place(open_parse: Any) -> None:
+    """Read whole, a record showed the number as an integer of 400 digits (orjson refuses it,
+    the json module reads it as an int) where db.reference, reading the same row, refuses it
+    as "number out of range": both name the class, record and field now."""
+    db = open_parse(PAST_DOUBLE_ROWS)
+    for oid, field in (("r0", "list"), ("r1", "meta")):
+        with pytest.raises(querylang.DataError, match=f"class Item, record {oid}, field {field}: .*out of range"):
+            db.query("Item", {"objectId": oid})
+    with pytest.raises(querylang.DataError, match="class Item, record r0, field list: .*out of range"):
+        db.reference("Item", {})  # which reads every row first
+    assert db.query("Item", {"objectId": "r2"}).records[0]["list"] == [2, 1.7e308]

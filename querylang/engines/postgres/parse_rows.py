@@ -8,12 +8,14 @@ skipped; NULL is a missing value.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 from psycopg.adapt import Loader
 
-from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, read_json, unpack_line
+from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, unpack_line
 from querylang.errors import DataError
 from querylang.model.jsvalues import iso_ms, type_name
 from querylang.model.schema import ClassDef
@@ -27,11 +29,53 @@ class JsonbLoader(Loader):
 
     def load(self, data: Any) -> Any:
         raw = data if isinstance(data, bytes) else bytes(data)
-        value = read_json(raw)
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return _past_double(json.loads(raw))
         # Parse keeps a Date's iso as its client sent it (microseconds, an offset): shown at its
         # millisecond in toISOString's form, as querylang's stores hold it and db.reference
         # shows it. Only a value whose text names one is walked.
         return _dates_at_ms(value) if b'"Date"' in raw else value
+
+
+# What the decoder says of an Array or Object whose jsonb holds a number no double holds.
+PAST_DOUBLE = "it holds a number out of range (larger than a double holds)"
+
+
+class _ListPastDouble(list[Any]):
+    """An array holding a number past a double's range: jsonb holds any numeric (a hand edit's
+    1e400), a Number does not. Not of the class ``list``, so the decoder's test refuses it and
+    names the place, as db.reference does; was a record holding an integer of 400 digits."""
+
+
+class _DictPastDouble(dict[str, Any]):
+    """An object holding a number past a double's range (as _ListPastDouble)."""
+
+
+def _past_double(value: Any) -> Any:
+    """A jsonb value orjson refused, read by the json module: marked when a number in it is
+    past a double's range (what orjson refuses in a jsonb text)."""
+    if not _holds_past_double(value):
+        return value
+    if value.__class__ is list:
+        return _ListPastDouble(value)
+    return _DictPastDouble(value) if value.__class__ is dict else value
+
+
+def _holds_past_double(value: Any) -> bool:
+    # PostgreSQL writes a jsonb number without an exponent: one past a double's range is an int.
+    if value.__class__ is int:
+        try:
+            float(value)
+        except OverflowError:
+            return True
+        return False
+    if value.__class__ is list:
+        return any(_holds_past_double(v) for v in value)
+    if value.__class__ is dict:
+        return any(_holds_past_double(v) for v in value.values())
+    return False
 
 
 def _dates_at_ms(value: Any) -> Any:
@@ -68,6 +112,8 @@ def _number(x: float) -> int | float:
 def _array(x: Any) -> list[Any]:
     """An Array's jsonb: an array (a column edited by hand can hold any jsonb)."""
     if x.__class__ is not list:
+        if isinstance(x, _ListPastDouble):
+            raise ValueError(PAST_DOUBLE)
         raise ValueError(f"an Array's column holds {type_name(x)} {str(x)[:40]!r}, not an array")
     return x  # type: ignore[no-any-return]
 
@@ -75,6 +121,8 @@ def _array(x: Any) -> list[Any]:
 def _object(x: Any) -> dict[str, Any]:
     """An Object's jsonb: an object (a column edited by hand can hold any jsonb)."""
     if x.__class__ is not dict:
+        if isinstance(x, _DictPastDouble):
+            raise ValueError(PAST_DOUBLE)
         raise ValueError(f"an Object's column holds {type_name(x)} {str(x)[:40]!r}, not an object")
     return x  # type: ignore[no-any-return]
 
