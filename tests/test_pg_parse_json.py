@@ -202,3 +202,18 @@ def test_a_number_past_a_double_in_a_cell_names_the_place(open_parse: Any) -> No
     with pytest.raises(querylang.DataError, match="class Item, record r0, field list: .*out of range"):
         db.reference("Item", {})  # which reads every row first
     assert db.query("Item", {"objectId": "r2"}).records[0]["list"] == [2, 1.7e308]
+
+
+def test_a_query_comparing_a_number_past_a_double_names_the_place(open_parse: Any) -> None:
+    """A filter or sort on such a number failed with the server's words only: 'the database
+    rejected the query: "1000…000" is out of range for type double precision' (PostgreSQL
+    casts the jsonb number to compare it), a number of 400 digits and no place."""
+    db = open_parse(PAST_DOUBLE_ROWS)
+    asked = [(lambda: db.query("Item", {"list": {"greaterThan": 1}}), "r0", "list"),
+             (lambda: list(db.stream("Item", {"list": {"lessThan": 1}})), "r0", "list"),
+             (lambda: db.query("Item", {"meta.a.b": {"lessThan": 0}}), "r1", "meta"),
+             (lambda: db.query("Item", {"objectId": {"exists": True}}, sort="meta.a.b", limit=1), "r1", "meta")]
+    for ask, oid, field in asked:
+        with pytest.raises(querylang.DataError, match=f"^class Item, record {oid}, field {field}: .*out of a double's range"):
+            ask()
+    assert db.query("Item", {"list": {"equalTo": 2}}).ids == ["r2"]  # no cast, no error

@@ -9,16 +9,18 @@ skipped; NULL is a missing value.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
+from psycopg import errors as pge
 from psycopg.adapt import Loader
 
 from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, unpack_line
-from querylang.errors import DataError
+from querylang.errors import DataError, QueryError
 from querylang.model.jsvalues import iso_ms, type_name
-from querylang.model.schema import ClassDef
+from querylang.model.schema import ClassDef, Schema
 from querylang.model.values import date_from
 
 
@@ -190,4 +192,42 @@ def _named(cls: ClassDef, plan: Sequence[tuple[int, str, Any]], idx: dict[str, i
     return DataError(str(e), class_name=cls.name, object_id=row[idx["objectId"]])
 
 
-__all__ = ["JsonbLoader", "stored_row_decoder"]
+# The server's words when a query's cast of a jsonb number to a double fails (jsonb holds any
+# numeric; parse_layout.typed casts numbers to compare and sort them): it names the number only.
+_CAST_FAILED = re.compile(r'"(-?[0-9.]+)" is out of range for type double precision')
+
+
+def cell_past_double(exc: QueryError, sql: str, schema: Schema, dialect: Any,
+                     run: Callable[[str, list[Any]], list[tuple[Any, ...]]]) -> DataError | None:
+    """The error naming the class, record and field of the Array or Object cell holding the
+    number a query failed to read as a double (1e400, 1e-400), as the decoder names a cell it
+    cannot read; None for any other error, or when the cell is not found (gone since). Only
+    the tables the statement names are searched, each Array and Object column for the number."""
+    said = exc.__cause__ or exc.__context__
+    if not isinstance(said, pge.NumericValueOutOfRange):
+        return None
+    found = _CAST_FAILED.match(said.diag.message_primary or "")
+    if found is None:
+        return None
+    text = found.group(1)
+    shown = text if len(text) <= 24 else f"{text[:12]}…{text[-8:]}, {len(text.lstrip('-'))} characters"
+    # The fields the statement filters or sorts on first (a row read whole names every column).
+    after = sql[sql.find(" FROM "):]
+    for name, cls in schema.classes.items():
+        table = dialect.quote(dialect.layout.table(name))
+        if table not in sql:
+            continue
+        fields = [f for f in cls.user_fields if f.type in ("Array", "Object")]
+        for f in sorted(fields, key=lambda f: dialect.quote(f.name) not in after):
+            try:
+                rows = run(f"SELECT \"objectId\" FROM {table} WHERE jsonb_path_exists({dialect.quote(f.name)}, "
+                           "'$.** ? (@ == $n)', jsonb_build_object('n', %s::numeric)) LIMIT 1", [text])
+            except QueryError:
+                return None
+            if rows:
+                return DataError(f"it holds a number out of a double's range ({shown}), which PostgreSQL cannot compare",
+                                 class_name=name, object_id=rows[0][0], field=f.name)
+    return None
+
+
+__all__ = ["JsonbLoader", "cell_past_double", "stored_row_decoder"]

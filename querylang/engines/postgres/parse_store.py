@@ -34,7 +34,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
-from querylang.engines.postgres.parse_rows import JsonbLoader, stored_row_decoder
+from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import first_line, server_error
@@ -263,11 +263,29 @@ class ParseStore(PostgresStore):
 
     def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:
         with _deleted_since():
-            return super().execute(sql, params, **kw)
+            try:
+                return super().execute(sql, params, **kw)
+            except QueryError as exc:
+                raise self._named_cell(exc, sql, kw) from None
 
     def stream(self, sql: str, params: Sequence[Any], **kw: Any) -> Iterator[list[tuple[Any, ...]]]:
         with _deleted_since():
-            return super().stream(sql, params, **kw)  # the statement starts here, not at the first batch
+            batches = super().stream(sql, params, **kw)  # the statement starts here, not at the first batch
+        return self._named_cells(batches, sql, kw)
+
+    def _named_cells(self, batches: Iterator[list[tuple[Any, ...]]], sql: str, kw: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            yield from batches
+        except QueryError as exc:
+            raise self._named_cell(exc, sql, kw) from None
+
+    def _named_cell(self, exc: QueryError, sql: str, kw: dict[str, Any]) -> QueryError:
+        """``exc``, or, for a jsonb number the statement could not read as a double, the error
+        naming its cell (parse_rows.cell_past_double): the server's names only the number."""
+        def run(q: str, params: list[Any]) -> list[tuple[Any, ...]]:
+            return PostgresStore.execute(self, q, params, timeout=kw.get("timeout"), cancel=kw.get("cancel"))
+
+        return cell_past_double(exc, sql, self.schema, self.dialect, run) or exc
 
     def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
                            timeout: float | None = None, cancel: threading.Event | None = None,
