@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
+import uuid
 from typing import Any
 
 import psycopg
@@ -14,7 +15,7 @@ import pytest
 import querylang
 from querylang.errors import DataError
 
-from .pg import fresh_url
+from .pg import cluster_sql, fresh_url
 
 
 def _objects(pg_cluster: Any, url: str) -> list[tuple[str, str]]:
@@ -85,3 +86,34 @@ def test_first_loads_of_two_processes_at_once_both_land(pg_cluster: Any) -> None
     with querylang.connect(url, read_only=True) as db:
         assert sorted(db.schema.classes) == ["A", "B"]
         assert db.query("A", None).ids == db.query("B", None).ids == ["a"]
+
+
+def test_a_load_the_role_may_not_make_says_so_with_a_servers_code(pg_cluster: Any) -> None:
+    """A load refused for a permission the role lacks (CREATE in the schema, INSERT on a class's
+    table) was a DataError of code 107, the code of a bad record, where a write refused alike
+    has 1 (not the data's fault; serve answers it as a server error). A value the server
+    refuses keeps 107."""
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    role = f"loader_{uuid.uuid4().hex[:8]}"
+    cluster_sql(pg_cluster, f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}")
+    as_role = url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    doc = {"classes": {"P": {"fields": {"n": {"type": "Number"}}}}, "records": {"P": [{"objectId": "a", "n": 1}]}}
+    with querylang.connect(as_role) as db, pytest.raises(DataError, match="nothing was loaded: .*permission denied") as info:
+        db.load(doc)
+    assert info.value.code == 1
+    assert _objects(pg_cluster, url) == []
+    with querylang.connect(url) as db:
+        db.load(doc)
+    # May read the class and take the schema table's lock, may not add records.
+    cluster_sql(pg_cluster, f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}; "
+                            f'GRANT UPDATE ON {schema}."_querylang_schema" TO {role}')
+    with querylang.connect(as_role) as db:
+        with pytest.raises(DataError, match="^class P: load failed, nothing was loaded: .*permission denied") as info:
+            db.load({"records": {"P": [{"objectId": "b", "n": 2}]}})
+        assert info.value.code == 1
+        assert db.query("P", None).ids == ["a"]
+    with querylang.connect(url) as db, pytest.raises(DataError, match="index row size") as info:  # the data's fault
+        db.load({"classes": {"T": {"fields": {"tags": {"type": "Array"}}}},
+                 "records": {"T": [{"objectId": "t", "tags": ["x" * 300_000]}]}})
+    assert info.value.code == 107

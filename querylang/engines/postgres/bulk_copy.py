@@ -10,7 +10,7 @@ import psycopg
 
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.layout import class_columns, join_table, quote
-from querylang.engines.postgres.server_errors import server_error
+from querylang.engines.postgres.server_errors import not_the_data, server_error
 from querylang.errors import DataError
 from querylang.interchange.document import Edge
 from querylang.model.schema import ClassDef, Schema
@@ -39,7 +39,16 @@ def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[st
             for rec in recs:
                 copy.write_row(row_cells(cls, rec, maps))
     except psycopg.Error as exc:
-        raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}", class_name=cls.name) from None
+        raise load_failed(exc, cls.name) from None
+
+
+def load_failed(exc: psycopg.Error, class_name: str | None = None) -> DataError:
+    """A load the server refused or went away from. A value it refuses (too long for an index)
+    is the data's fault: 107, as every bad record. A permission the role lacks or a server out
+    of reach is not, and keeps a read's code (1), as a write's failure does (writer.py)."""
+    err = server_error(exc, "the load")
+    return DataError(f"load failed, nothing was loaded: {err.message}", class_name=class_name,
+                     code=err.code if not_the_data(exc) else None)
 
 
 def copy_edges(con: psycopg.Connection[Any], edges: list[Edge]) -> None:

@@ -36,7 +36,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
-from querylang.engines.postgres.bulk_copy import check_new_ids, copy_edges, copy_records
+from querylang.engines.postgres.bulk_copy import (
+    check_new_ids,
+    copy_edges,
+    copy_records,
+    load_failed,
+)
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import (
     IsoBinaryLoader,
@@ -528,7 +533,7 @@ class PostgresStore:
                     for name in sorted(joins - clean):
                         send_dirty(con, name)
             except psycopg.Error as exc:
-                raise DataError(f"load failed, nothing was loaded: {server_error(exc, 'the load').message}") from None
+                raise load_failed(exc) from None
             except QueryError as exc:
                 if isinstance(exc, DataError):
                     raise
