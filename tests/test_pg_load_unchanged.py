@@ -117,3 +117,16 @@ def test_a_load_the_role_may_not_make_says_so_with_a_servers_code(pg_cluster: An
         db.load({"classes": {"T": {"fields": {"tags": {"type": "Array"}}}},
                  "records": {"T": [{"objectId": "t", "tags": ["x" * 300_000]}]}})
     assert info.value.code == 107
+
+
+def test_a_load_or_write_after_close_says_the_database_is_closed(engine: Any) -> None:
+    """After db.close(), a load said "load failed, nothing was loaded: the PostgreSQL server
+    went away during the load: the pool 'querylang' is already closed" (and a write the same),
+    though the server was there; on DuckDB a load raised DuckDB's own ConnectionException, no
+    QueryError."""
+    db = engine()
+    db.close()
+    with pytest.raises(DataError, match="^the database is closed: nothing was loaded$"):
+        db.load({"classes": {"P": {"fields": {}}}, "records": {"P": [{"objectId": "a"}]}})
+    with pytest.raises(DataError, match="^the database is closed: nothing was changed$"):
+        db.define_class("Q", {"n": {"type": "Number"}})

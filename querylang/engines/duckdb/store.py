@@ -175,6 +175,8 @@ class Store(TextWords):
         and written ("written"), perhaps from another thread."""
         if self.read_only:  # as the PostgreSQL store says it (DuckDB's own refusal names its statements)
             raise DataError("the database is open read-only: nothing was loaded")
+        if self.closed:  # DuckDB's ConnectionException came out, no QueryError
+            raise DataError("the database is closed: nothing was loaded")
         try:
             return self._load(source, progress)
         except RuntimeError as exc:  # the load has undone itself by now, as for any failure

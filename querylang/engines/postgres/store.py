@@ -505,6 +505,8 @@ class PostgresStore:
         """Add a whole interchange document, all or nothing; returns records per class."""
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
+        if self.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
+            raise DataError("the database is closed: nothing was loaded")
         with self.lock:
             # Checked before the schema table is locked (others' schema changes wait for it, not
             # for parsing); again inside if the schema changed or this process's copy refused it.

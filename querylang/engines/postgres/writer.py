@@ -34,6 +34,9 @@ class PostgresTables(Protocol):
     def read_only(self) -> bool: ...
 
     @property
+    def closed(self) -> bool: ...
+
+    @property
     def lock(self) -> AbstractContextManager[Any]: ...
 
     def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
@@ -67,6 +70,8 @@ class Writer(SqlWriter[PostgresTables]):
     def transaction(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
         if self.store.read_only:
             raise DataError("the database is open read-only: nothing was changed")
+        if self.store.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
+            raise DataError("the database is closed: nothing was changed")
         with self.store.lock:
             try:
                 with self.store.connection() as con, con.transaction():
