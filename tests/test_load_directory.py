@@ -173,6 +173,20 @@ def test_a_file_for_no_class_and_a_missing_schema_are_errors(tmp_path: Path) -> 
         querylang.connect().load(path)
 
 
+@pytest.mark.parametrize("name", ["Item.ndjson", "relations.ndjson"])
+def test_a_directory_named_as_a_data_file_is_a_data_error(tmp_path: Path, name: str) -> None:
+    """DuckDB's check of the files before its reader opened a directory named Item.ndjson and
+    raised IsADirectoryError: an internal error (exit status 1) where PostgreSQL's load says
+    the file cannot be read."""
+    path = write_dir(tmp_path / "d", document(5))
+    (path / name).unlink()
+    (path / name).mkdir()
+    db = querylang.connect()
+    with pytest.raises(DataError, match=f"{re.escape(name)}: cannot read"):
+        db.load(path)
+    assert not db.schema.classes
+
+
 def test_blank_lines_and_a_class_without_a_file(tmp_path: Path) -> None:
     doc = document(5)
     path = write_dir(tmp_path / "d", doc)

@@ -91,14 +91,17 @@ def readable(files: list[Path]) -> bool:
     for a line end or a blank, which Python's reader does not: such files are read by the
     Python reader instead (it finds the first bad line or loads them)."""
     for file in files:
-        with file.open("rb") as fh:
-            if fh.read(3) == b"\xef\xbb\xbf":
-                return False
-            if file.stat().st_size == 0:
-                continue
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
+        try:
+            with file.open("rb") as fh:
+                if fh.read(3) == b"\xef\xbb\xbf":
                     return False
+                if file.stat().st_size == 0:
+                    continue
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
+                        return False
+        except OSError as exc:  # a directory named Post.ndjson: a bad file, as read_parts says
+            raise DataError(f"{file}: cannot read: {exc}") from None
     return True
 
 
