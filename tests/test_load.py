@@ -396,7 +396,10 @@ def test_a_bad_edge_is_named_and_nothing_changes(db, edge, text):
         ({"A": {"fields": {"p": {"type": "Pointer"}}}}, "needs a targetClass"),
         ({"A": {"fields": {"x": {"type": "Strng"}}}}, "unknown type 'Strng'"),
         ({"A": {"fields": {"objectId": {"type": "String"}}}}, "reserved"),
-        ({"A": {"fields": {"bad-name": {"type": "String"}}}}, "invalid field name"),
+        # A schema of many classes: the message names the class (it named only the field).
+        ({"A": {"fields": {"bad-name": {"type": "String"}}}}, "class A: invalid field name 'bad-name'"),
+        ({"A": {"fields": {"p": {"type": "Pointer", "targetClass": "B-2"}}}},
+         "class A, field p: targetClass: invalid class name 'B-2'"),
         ({"1A": {"fields": {}}}, "invalid class name"),
         ({"Item": {"fields": {"qty": {"type": "String"}}}}, "cannot become String"),
     ],

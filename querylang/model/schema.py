@@ -138,6 +138,14 @@ def check_name(kind: str, name: object) -> str:
     return name
 
 
+def _check_name_in(where: str, kind: str, name: object) -> None:
+    """check_name, its message saying where the name is (a load's schema has many classes)."""
+    try:
+        check_name(kind, name)
+    except SchemaError as exc:
+        raise SchemaError(f"{where}: {exc.message}", code=exc.code, hint=exc.hint) from None
+
+
 def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDef:
     """Build a ClassDef from the interchange format's ``{"fields": {...}}`` entry."""
     check_name("class", name)
@@ -145,7 +153,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
     if not isinstance(fields, Mapping):
         raise SchemaError(f"class {name}: 'fields' must be an object")
     for fname, spec in fields.items():
-        check_name("field", fname)
+        _check_name_in(f"class {name}", "field", fname)
         if fname in BUILTIN_FIELDS or fname in RESERVED:
             raise SchemaError(f"class {name}: field '{fname}' is reserved")
         if not isinstance(spec, Mapping) or "type" not in spec:
@@ -165,7 +173,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
         if ftype in ("Pointer", "Relation"):
             if not isinstance(target, str):
                 raise SchemaError(f"class {name}, field {fname}: {ftype} needs a targetClass")
-            check_name("class", target)
+            _check_name_in(f"class {name}, field {fname}: targetClass", "class", target)
         elif target is not None:
             raise SchemaError(f"class {name}, field {fname}: only Pointer/Relation take targetClass")
         out[fname] = Field(fname, str(ftype), target if isinstance(target, str) else None)
