@@ -26,9 +26,9 @@ from querylang.model.parse_types import (
     interchange_fields,
     rest_record,
 )
-from querylang.model.schema import type_with_target
+from querylang.model.schema import make_class, type_with_target
 
-from ..errors import DataError
+from ..errors import DataError, QueryError
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging, a_path
 from .jsontext import nesting
@@ -152,7 +152,14 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     relations = []
     missing: set[str] = set()
     for name, (fields, _) in classes.items():
-        staging.define(target.class_name(name), interchange_fields(name, fields, target, report.notes))
+        emitted = interchange_fields(name, fields, target, report.notes)
+        try:
+            staging.define(target.class_name(name), emitted)
+            # Names come from the file's name, its records' className and their keys: checked
+            # here, where the file is known, rather than by the load.
+            make_class(target.class_name(name), emitted)
+        except QueryError as exc:
+            raise DataError(f"{files_of[name]}: {exc}") from None
         for key, spec in fields.items():
             if spec["type"] == "Relation":
                 relations.append(f"{name}.{key}")

@@ -110,6 +110,21 @@ def test_mixed_types_name_class_field_and_record(tmp_path: Path) -> None:
         querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
 
 
+@pytest.mark.parametrize(("name", "rows", "text"), [
+    ("bad name.json", [{"objectId": "a", "n": 1}], "invalid class name 'bad name'"),
+    ("T.json", [{"objectId": "a", "n": 1, "className": "T-1"}], "invalid class name 'T-1'"),
+    ("T.json", [{"objectId": "a", "bad-key": 1}], "class T: invalid field name 'bad-key'"),
+])
+def test_a_name_that_is_no_name_names_the_file(tmp_path: Path, name: str, rows: list, text: str) -> None:
+    """Of an export of many files, the message named only the class or field."""
+    path = write(tmp_path / "exports" / name, rows)
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(tmp_path / "exports")
+    assert str(info.value).startswith(f"{path}: {text}")
+    assert db.schema.classes == {}
+
+
 def test_bad_json_names_the_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "T.json"
     path.write_text('[{"objectId": "a"},\n {"objectId": }]')
