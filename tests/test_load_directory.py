@@ -162,6 +162,22 @@ def test_bad_json_names_file_and_line(tmp_path: Path) -> None:
         querylang.connect().load(path)
 
 
+@pytest.mark.parametrize("into", ["new", "stored"])
+def test_a_line_that_is_not_utf8_says_so(tmp_path: Path, into: str) -> None:
+    """A Latin-1 'é' was reported in orjson's words, 'str is not valid UTF-8: surrogates not
+    allowed', which sends the user looking for escapes."""
+    path = write_dir(tmp_path / "d", document(20))
+    with (path / "Item.ndjson").open("ab") as fh:
+        fh.write(b'{"objectId": "zz", "s": "caf\xe9"}\n')
+    db = querylang.connect()
+    if into == "stored":
+        db.load({"classes": CLASSES})
+    before = db_hash(db)
+    with pytest.raises(DataError, match=r"Item\.ndjson, line 21: not UTF-8 text \(byte 0xe9 at byte 29 of the line\)"):
+        db.load(path)
+    assert db_hash(db) == before
+
+
 def test_a_file_for_no_class_and_a_missing_schema_are_errors(tmp_path: Path) -> None:
     path = write_dir(tmp_path / "d", document(5))
     (path / "Thing.ndjson").write_text('{"objectId": "t1"}\n', encoding="utf-8")

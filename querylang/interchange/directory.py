@@ -80,6 +80,16 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     return [(name, files[name]) for name in classes if name in files]
 
 
+def not_json(line: bytes, exc: orjson.JSONDecodeError) -> str:
+    """Why a line is no JSON: orjson calls bytes that are not UTF-8 "surrogates not allowed",
+    which sends a user with a Latin-1 file looking for escapes."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not UTF-8 text (byte 0x{line[bad.start]:02x} at byte {bad.start + 1} of the line)"
+    return f"not valid JSON: {exc}"
+
+
 def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[Any]]]:
     """(position of the first, values) for each part of ``size`` (PART) lines of an NDJSON file."""
     size = size or PART
@@ -93,7 +103,7 @@ def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[
                 try:
                     part.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    raise DataError(f"{file.name}, line {lineno}: not valid JSON: {exc}") from None
+                    raise DataError(f"{file.name}, line {lineno}: {not_json(line, exc)}") from None
                 if len(part) == size:
                     yield start, part
                     start += size

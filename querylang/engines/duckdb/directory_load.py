@@ -34,7 +34,7 @@ from querylang.interchange.columns import (
     record_columns,
     relation_columns,
 )
-from querylang.interchange.directory import RELATIONS_FILE, read_parts
+from querylang.interchange.directory import RELATIONS_FILE, not_json, read_parts
 from querylang.interchange.document import Edge, normalise_record
 from querylang.model.schema import ClassDef, Schema
 
@@ -207,7 +207,7 @@ def _json_error(file: Path, at: int) -> DataError:
             try:
                 orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                return DataError(f"{file.name}, line {lineno}: not valid JSON: {exc}")
+                return DataError(f"{file.name}, line {lineno}: {not_json(line, exc)}")
             break
         at -= 1
     return DataError(f"{file.name}: a record DuckDB read differently from Python's JSON reader")
