@@ -24,8 +24,9 @@ from querylang.model.parse_types import (
     interchange_fields,
     rest_record,
 )
+from querylang.model.schema import make_class
 
-from ..errors import DataError
+from ..errors import DataError, QueryError
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, a_path
@@ -99,7 +100,11 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     emitted = {}
     for name, fields in schema.items():
         emitted[name] = interchange_fields(name, fields, target, report.notes)
-        staging.define(target.class_name(name), emitted[name])
+        try:
+            staging.define(target.class_name(name), emitted[name])
+            make_class(target.class_name(name), emitted[name])  # here, where the file is known
+        except QueryError as exc:
+            raise DataError(f"{files['_SCHEMA']}: {exc}") from None
     for stem, path in files.items():
         join = _JOIN.match(stem)
         if stem == "_SCHEMA" or stem in _VOLATILE:

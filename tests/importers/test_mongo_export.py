@@ -119,6 +119,22 @@ def test_unknown_schema_type_names_class_and_field(tmp_path: Path) -> None:
     assert db.schema.classes == {}
 
 
+@pytest.mark.parametrize(("old", "new", "text"), [
+    ('"views": "number"', '"bad-key": "number"', "class Post: invalid field name 'bad-key'"),
+    ('"_id": "Group"', '"_id": "Gr oup"', "invalid class name 'Gr oup'"),
+    ('"author": "*_User"', '"author": "*Us er"', "class Post, field author: targetClass: invalid class name 'Us er'"),
+])
+def test_a_name_in_schema_that_is_no_name_names_the_file(tmp_path: Path, old: str, new: str, text: str) -> None:
+    """The message named the class or field, not the _SCHEMA.json it came from."""
+    root = write_export(tmp_path / "dump")
+    (root / "_SCHEMA.json").write_text((root / "_SCHEMA.json").read_text().replace(old, new))
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_mongo_export(root)
+    assert str(info.value).startswith(f"{root / '_SCHEMA.json'}: {text}")
+    assert db.schema.classes == {}
+
+
 def test_a_load_error_loads_nothing(tmp_path: Path) -> None:
     root = write_export(tmp_path / "dump")
     with (root / "Post.json").open("a") as fh:
