@@ -33,4 +33,24 @@ def loads(text: str | bytes, where: str, **kw: Any) -> Any:
     ``json.JSONDecodeError``: each caller words that for its own input (or falls back to
     reading the text as something else)."""
     with nesting(where):
-        return json.loads(text, **kw)
+        try:
+            return json.loads(text, **kw)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            if "parse_int" in kw:
+                raise
+            # Perhaps int()'s limit on digits: read again with a parse_int that names it (a
+            # hook's ValueError is raised again). Not on every read: a Python parse_int costs
+            # a third more time on a document of numbers.
+            json.loads(text, **kw, parse_int=lambda digits: _whole(digits, where))
+            raise
+
+
+def _whole(digits: str, where: str) -> int:
+    """A JSON integer. Python refuses to convert one of more than 4,300 digits with a
+    ValueError that is no JSONDecodeError (an internal error, exit 1): here it is the input's."""
+    try:
+        return int(digits)
+    except ValueError:
+        raise DataError(f"{where}: a number of {len(digits.lstrip('-')):,} digits, too long to read") from None

@@ -156,6 +156,23 @@ def test_cli(tmp_path: Path) -> None:
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", ["import dashboard", "load"])
+def test_an_integer_too_long_for_python_is_a_user_error(tmp_path: Path, command: str) -> None:
+    """Python's int() refuses more than 4,300 digits with a ValueError that no reader caught:
+    'internal error: ValueError: Exceeds the limit...' and exit status 1."""
+    digits = "7" * 5000
+    if command == "load":
+        path = tmp_path / "doc.json"
+        path.write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": [{"n": ' + digits + "}]}}")
+    else:
+        path = tmp_path / "T.json"
+        path.write_text('[{"objectId": "a", "n": ' + digits + "}]")
+    res = CliRunner().invoke(main, [*command.split(), str(path), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2, res.output
+    assert f"{path}: a number of 5,000 digits, too long to read" in res.stderr
+    assert not (tmp_path / "x.duckdb").exists()
+
+
 def test_a_directory_without_exports_is_an_error(tmp_path: Path) -> None:
     """docs/importing.md: "Give the files, or a directory of them". A directory holding none
     (the wrong one, or the exports a level down) imported nothing and said so as a success,
