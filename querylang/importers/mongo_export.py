@@ -94,6 +94,11 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     if "_SCHEMA" not in files:
         raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
     schema = read_schema(files["_SCHEMA"])
+    if not schema and any(stem not in SYSTEM_FIELDS and stem not in _VOLATILE for stem in files.keys() - {"_SCHEMA"}):
+        # An export cut short (a 0-byte _SCHEMA.json) skipped every class with a note each and
+        # reported the import of nothing as done.
+        raise DataError(f"{files['_SCHEMA']}: holds no class, though the directory holds collections "
+                        "(export the _SCHEMA collection again: it holds the field types)")
     for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
         # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
         schema[name] = {**SYSTEM_FIELDS[name], "ACL": {"type": "ACL"}}

@@ -135,6 +135,17 @@ def test_a_name_in_schema_that_is_no_name_names_the_file(tmp_path: Path, old: st
     assert db.schema.classes == {}
 
 
+def test_an_empty_schema_file_beside_collections_is_an_error(tmp_path: Path) -> None:
+    """A 0-byte _SCHEMA.json (an export cut short) skipped every class with a note each and
+    the import of nothing ended as a success."""
+    root = write_export(tmp_path / "dump")
+    (root / "_SCHEMA.json").write_text("")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"_SCHEMA\.json: holds no class, though the directory holds collections"):
+        db.import_mongo_export(root)
+    assert db.schema.classes == {}
+
+
 def test_a_load_error_loads_nothing(tmp_path: Path) -> None:
     root = write_export(tmp_path / "dump")
     with (root / "Post.json").open("a") as fh:
