@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import snowballstemmer
+import Stemmer
 
 from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
 from querylang.model import nodes as n
@@ -61,7 +61,10 @@ def word_char(c: str) -> bool:
     return c.isalnum() or _mark(c)
 
 
-_STEMMER = snowballstemmer.stemmer("english")
+# PyStemmer: Snowball's own C build. The pure-Python one takes time growing with the square
+# of a word's length (a word of 300,000 letters 'yo yo ...' without spaces: seconds to
+# minutes), and every String written gets its words stemmed.
+_STEMMER = Stemmer.Stemmer("english")
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can did do does doing down during each few for from further

@@ -1,4 +1,4 @@
-"""The English Snowball stemmer (snowballstem.org's english.sbl, as the ``snowballstemmer``
+"""The English Snowball stemmer (snowballstem.org's english.sbl, as the ``PyStemmer``
 package that features/text.py uses runs it) written as SQL, for tables that keep no word
 columns (Parse's own, parse_layout.py) on a read-only connection: no function of ours can be
 created there, so the algorithm is a chain of ``LATERAL`` steps, one per step of english.sbl,
@@ -10,7 +10,7 @@ server was built with (PostgreSQL 15: Snowball 2.x, which stems 'added' to 'ad' 
 stop words (english.stop, which holds 's', 't', 'don', ...) and it leaves words over 1000 bytes
 unstemmed. Written out here, the algorithm is the same on every server; :func:`self_check`
 compares it with the Python stemmer before a search relies on it, so a different
-``snowballstemmer`` release is refused rather than answered differently.
+``PyStemmer`` release is refused rather than answered differently.
 
 How english.sbl's operations read as SQL (the word is lower case: text.fold casefolds):
 
