@@ -45,9 +45,9 @@ def sample_db(sample_doc):
 
 
 @pytest.fixture(scope="session")
-def sample_dbs(sample_doc, engine):
+def sample_dbs(sample_doc, engine_opener):
     """The calibration dataset on each engine."""
-    db = engine()
+    db = engine_opener()
     db.load(sample_doc)
     return db
 
@@ -86,7 +86,7 @@ def pg_examples(n: int | None = None) -> int:
 
 
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
-def engine(request):
+def engine_opener(request):
     """A function that opens a new, empty database on the engine under test."""
     if request.param == "duckdb":
         return lambda: querylang.connect()
@@ -94,3 +94,19 @@ def engine(request):
 
     cluster = request.getfixturevalue("pg_cluster")
     return lambda: fresh_database(cluster)
+
+
+@pytest.fixture
+def engine(engine_opener):
+    """engine_opener, each database it opened closed after the test: a PostgreSQL database
+    left open keeps its pool's connections, and the suite's leftovers used up the server's."""
+    opened: list[querylang.Database] = []
+
+    def open_() -> querylang.Database:
+        db = engine_opener()
+        opened.append(db)
+        return db
+
+    yield open_
+    for db in opened:
+        db.close()

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import querylang
@@ -72,9 +72,9 @@ DOC: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def db(engine):
+def db(engine_opener):
     """DOC loaded, on each engine (DuckDB and PostgreSQL: tests/conftest.py)."""
-    database = engine()
+    database = engine_opener()
     database.load(copy.deepcopy(DOC))
     yield database
     database.close()
@@ -386,7 +386,9 @@ def _polygon_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[Any]]:
     return {"classes": copy.deepcopy(ZONES), "records": {"Zone": rows}}, draw(st.lists(tree, min_size=1, max_size=6))
 
 
-@settings(max_examples=max(20, settings.default.max_examples // 2))
+# The engine fixture is per test, not per example: each example closes its database itself.
+@settings(max_examples=max(20, settings.default.max_examples // 2),
+          suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture])
 @given(_polygon_case(), st.sampled_from((None, ["n"], ["-n"])))
 def test_polygon_contains_sql_matches_reference(engine, case, sort):
     doc, queries = case

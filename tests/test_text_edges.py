@@ -19,8 +19,8 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def db(engine):
-    database = engine()
+def db(engine_opener):
+    database = engine_opener()
     database.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}}, "records": {"C": RECORDS}})
     yield database
     database.close()

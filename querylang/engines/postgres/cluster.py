@@ -94,7 +94,7 @@ class Cluster:
 
     def start(self) -> None:
         opts = (f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off")
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._pg(["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.tmp / "log"), "-w", "-t", "60", "start"],
                  "pg_ctl start")
 
