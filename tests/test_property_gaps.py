@@ -293,8 +293,9 @@ def _gaps_sql_matches_reference(connect: Any, case: Any) -> None:
             _assert_same(db, as_read, cls, where, kw)
 
 
-# Half the profile's examples: each loads a database, and the suite's time is bounded.
-@settings(max_examples=max(15, settings.default.max_examples // 2))
+# A quarter of the profile's examples, as the round-trip properties: each loads a database,
+# and the suite's time is bounded.
+@settings(max_examples=max(15, settings.default.max_examples // 4))
 @given(gap_cases())
 def test_gaps_sql_matches_reference(case):
     _gaps_sql_matches_reference(querylang.connect, case)
@@ -332,7 +333,7 @@ def _shaped_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, Any,
     return doc, shaped
 
 
-@settings(max_examples=pg_examples())
+@settings(max_examples=pg_examples(settings.default.max_examples // 2))  # two engines per example
 @given(_shaped_cases())
 def test_duckdb_and_postgres_shape_count_and_aggregate_alike(pg_connect, case):
     """include/select, stream, count, distinct and aggregates, which the reference evaluator
