@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import Field, a_type, suggest
+from querylang.model.schema import Field, a_type, check_known_keys
 from querylang.model.values import is_number
 
 EARTH_KM = 6371.0
@@ -80,10 +80,7 @@ def geo_node(name: str, op: str, operand: object, pos: Pos | None) -> n.Node:
     if op == "nearSphere":
         if not isinstance(operand, Mapping):
             raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")
-        known = ("latitude", "longitude", "__type", *DISTANCE_KEYS)
-        for key in operand:
-            if key not in known:
-                raise QueryError(f"unknown key '{key}' in nearSphere", hint=suggest(str(key), known))
+        check_known_keys(operand, ("latitude", "longitude", "__type", *DISTANCE_KEYS), "nearSphere")
         lat, lng = point(operand, "nearSphere")
         given = [(k, v) for k, v in operand.items() if k in DISTANCE_KEYS and v is not UNDEFINED]
         if len(given) > 1:

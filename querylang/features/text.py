@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import Stemmer
 
-from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryError, QueryTypeError
+from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import Field, a_type, suggest
+from querylang.model.schema import Field, a_type, check_known_keys
 
 # Combining marks live in planes 0 and 1 and in plane 14's variation selectors; scanning only
 # those keeps building the class quick.
@@ -236,14 +236,14 @@ def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
     to_parse_where without a schema checks operands with no field to know)."""
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)
-    _known_keys(operand, ("search",), "text")
+    check_known_keys(operand, ("search",), "text")
     search = operand["search"]
     if search is UNDEFINED:
         return None
     opts: Mapping[str, object] = {}
     if isinstance(search, Mapping):
         opts = search
-        _known_keys(opts, SEARCH_KEYS, "text.search")
+        check_known_keys(opts, SEARCH_KEYS, "text.search")
         search = search.get("term", UNDEFINED)
     if not isinstance(search, str) or not search.strip():
         # A blank term is refused as well: "(got string)" would not say what is wrong with it.
@@ -267,14 +267,6 @@ def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
 
 # The members of text.search (docs/semantics.md#text).
 SEARCH_KEYS = ("term", "language", "caseSensitive", "diacriticSensitive")
-
-
-def _known_keys(obj: Mapping[str, object], known: tuple[str, ...], what: str) -> None:
-    """A misspelt option ('caseSensitve: true') is an error: ignored, the search would run
-    without it and answer differently, saying nothing (as an unknown operator is an error)."""
-    for key in obj:
-        if key not in known:
-            raise QueryError(f"unknown key '{key}' in {what}", hint=suggest(str(key), known))
 
 
 def text_matches(text: str | None, node: n.Text) -> bool:

@@ -36,7 +36,7 @@ from querylang.model.operators import (
     TOP_LEVEL,
     is_operator_object,
 )
-from querylang.model.schema import ClassDef, Field, Schema, a_type, suggest
+from querylang.model.schema import ClassDef, Field, Schema, a_type, check_known_keys, suggest
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
@@ -248,9 +248,7 @@ def related_to_id_key(value: Mapping[str, Any]) -> tuple[object, object]:
     """The owner id (``id``, or Parse's ``object``) and ``key`` of a relatedTo; both required,
     as Noodl requires them (docs/semantics.md#undefined). Another key is an error: ignored, a
     misspelt className ('clasName') left the owner class to be guessed."""
-    for k in value:
-        if k not in RELATED_TO_KEYS:
-            raise QueryError(f"unknown key '{k}' in relatedTo", hint=suggest(str(k), RELATED_TO_KEYS))
+    check_known_keys(value, RELATED_TO_KEYS, "relatedTo")
     oid = value.get("id", UNDEFINED)
     if oid is UNDEFINED or oid is None:
         oid = value.get("object", UNDEFINED)
@@ -471,9 +469,7 @@ def check_matches_key_operand(op: str, operand: object) -> None:
     misspelt where ('wehre') compared the field with the key of every record."""
     if not isinstance(operand, Mapping) or not isinstance(operand.get("key"), str):
         raise QueryError(f"improper usage of {op}: needs {{key, className, where}}")
-    for k in operand:
-        if k not in MATCHES_KEY_KEYS:
-            raise QueryError(f"unknown key '{k}' in {op}", hint=suggest(str(k), MATCHES_KEY_KEYS))
+    check_known_keys(operand, MATCHES_KEY_KEYS, op)
 
 
 def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Pos | None) -> n.Node:

@@ -59,7 +59,7 @@ from querylang.model.operators import (
     REST_SUB_QUERIES,
 )
 from querylang.model.operators import TOP_LEVEL as FILTER_TOP_LEVEL
-from querylang.model.schema import suggest
+from querylang.model.schema import check_known_keys, suggest
 
 __all__ = ["find", "where_to_filter", "parse_order", "REST_DEFAULT_LIMIT"]
 
@@ -284,8 +284,8 @@ def _text(operand: object) -> dict[str, Any]:
     if not isinstance(search, Mapping):
         raise QueryTypeError("bad $text: $search, should be object")
     assert isinstance(operand, Mapping)
-    _known_keys(operand, ("$search",), "$text")
-    _known_keys(search, ("$term", "$language", "$caseSensitive", "$diacriticSensitive"), "$search")
+    check_known_keys(operand, ("$search",), "$text")
+    check_known_keys(search, ("$term", "$language", "$caseSensitive", "$diacriticSensitive"), "$search")
     term = search.get("$term")
     if not isinstance(term, str) or not term:
         raise QueryTypeError("bad $text: $term, should be string")
@@ -302,12 +302,6 @@ def _text(operand: object) -> dict[str, Any]:
                 raise QueryTypeError(f"bad $text: {flag}, should be boolean")
             out[flag[1:]] = search[flag]
     return {"search": out}
-
-
-def _known_keys(obj: Mapping[str, Any], known: Sequence[str], what: str) -> None:
-    for k in obj:
-        if k not in known:
-            raise QueryError(f"unknown key '{k}' in {what}", hint=suggest(k, known))
 
 
 def _geo_point(value: object, what: str, *, pairs: bool = False) -> dict[str, Any]:
@@ -345,7 +339,7 @@ def _geo_within(operand: object) -> dict[str, Any]:
     → withinSphere. Arrays are ``[longitude, latitude]`` in both (Parse's MongoTransform)."""
     if not isinstance(operand, Mapping):
         raise QueryTypeError("bad $geoWithin value")
-    _known_keys(operand, ("$polygon", "$centerSphere"), "$geoWithin")
+    check_known_keys(operand, ("$polygon", "$centerSphere"), "$geoWithin")
     if len(operand) != 1:
         raise QueryTypeError("bad $geoWithin value; give one of $polygon or $centerSphere")
     if "$polygon" in operand:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, SchemaError
+from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, QueryError, SchemaError
 
 FIELD_TYPES = (
     "String",
@@ -64,6 +64,15 @@ def suggest(name: str, choices: Iterable[str]) -> str | None:
             return f"did you mean '{lowered[name.lower()]}'?"
         return None
     return f"did you mean '{close[0]}'?"
+
+
+def check_known_keys(obj: Iterable[object], known: Iterable[str], what: str) -> None:
+    """An operand's key it does not take is an error naming it, with a 'did you mean': ignored,
+    a misspelt option ('caseSensitve', 'maxDistanse', 'wehre') would change the answer silently."""
+    known = tuple(known)
+    for key in obj:
+        if key not in known:
+            raise QueryError(f"unknown key '{key}' in {what}", hint=suggest(str(key), known))
 
 
 @dataclass(frozen=True, slots=True)
