@@ -96,7 +96,7 @@ def field_cells(f: Field, value: Any) -> list[Any]:
     if f.type == "String":
         if value is None:
             return [None] * 4
-        return [value, *text.word_columns(value)]
+        return [value, *stored_words(value)]
     if value is None:
         return [None]
     if f.type == "Date":
@@ -220,6 +220,14 @@ def class_arrays(cls: ClassDef, cols: ClassColumns) -> list[pa.Array]:
     return arrays
 
 
+def stored_words(value: str) -> tuple[str, str | None, str | None]:
+    """A text's word columns as stored (layout.TEXT_PARTS order): the words as written left
+    out (None) where they are the text itself, the folded words where they are the words as
+    written (Dialect.column_sql reads both back)."""
+    tx, fx, wx = text.word_columns(value)
+    return tx, None if fx == wx else fx, None if wx == f" {value} " else wx
+
+
 def word_arrays(
     texts: list[str], cancel: threading.Event | None = None, deadline: float | None = None
 ) -> list[pa.Array]:
@@ -233,5 +241,5 @@ def word_arrays(
             raise QueryCancelled("the query was cancelled")
         if at and deadline is not None and time.monotonic() > deadline:
             break
-        per_text += [text.word_columns(t) for t in texts[at : at + WORDS_CHUNK]]
+        per_text += [stored_words(t) for t in texts[at : at + WORDS_CHUNK]]
     return [pa.array([w[k] for w in per_text], pa.string()) for k in range(3)]

@@ -42,7 +42,7 @@ class TextWords:
             if not fields:
                 continue
             tests = ", ".join(
-                f'bool_or({quote_ident(f)} IS NOT NULL AND {quote_ident(f + TEXT_PARTS[-1])} IS NULL)' for f in fields
+                f'bool_or({quote_ident(f)} IS NOT NULL AND {quote_ident(f + TEXT_PARTS[0])} IS NULL)' for f in fields
             )
             try:
                 rows = self.con.execute(f"SELECT {tests} FROM {quote_ident(name)}").fetchall()
@@ -86,7 +86,7 @@ class TextWords:
         tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
         try:
             with self._transaction():
-                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {wx} IS NULL").fetchall()]
+                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {tx} IS NULL").fetchall()]
                 done = texts
                 if texts:
                     arrays = word_arrays(texts, cancel, deadline)
@@ -95,7 +95,7 @@ class TextWords:
                     with self._view("_ql_words", words) as view:
                         con.execute(
                             f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
-                            f"WHERE {t}.{col} = w.t AND {t}.{wx} IS NULL"
+                            f"WHERE {t}.{col} = w.t AND {t}.{tx} IS NULL"
                         )
         except (duckdb.Error, RuntimeError) as exc:
             if interrupts.interrupted(exc):
