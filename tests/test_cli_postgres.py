@@ -4,6 +4,7 @@ failure modes only a server has, each a message and exit 2."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -52,4 +53,14 @@ def test_a_load_into_a_server_that_is_down_says_nothing_was_loaded() -> None:
     # goes away from says "load failed, nothing was loaded: …" (and so does db.load).
     err = user_error("load", SAMPLE, "--db", "postgresql://postgres@127.0.0.1:1/x")
     assert err.startswith("error: load failed, nothing was loaded: cannot connect to PostgreSQL at "
+                          "postgresql://postgres@127.0.0.1:1/x:"), err
+
+
+def test_an_import_into_a_server_that_is_down_says_nothing_was_imported(tmp_path: Path) -> None:
+    # It said "error: cannot connect to PostgreSQL at …", without the prefix a load into the
+    # same URL gives ("load failed, nothing was loaded: …").
+    export = tmp_path / "Post.json"
+    export.write_text('[{"objectId": "p1", "title": "a"}]', encoding="utf-8")
+    err = user_error("import", "dashboard", str(export), "--db", "postgresql://postgres@127.0.0.1:1/x")
+    assert err.startswith("error: import failed, nothing was imported: cannot connect to PostgreSQL at "
                           "postgresql://postgres@127.0.0.1:1/x:"), err

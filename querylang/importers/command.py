@@ -38,7 +38,7 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
     """Run an import into the database; remove a database file this command created if it fails.
     Once the import is committed it is kept: an interrupt while closing (the text-search
     words) says so, as for a load."""
-    db, report = write_into(db_path, work)
+    db, report = write_into(db_path, work, "import failed, nothing was imported")
     words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
