@@ -6,7 +6,7 @@ Uses ``initdb``/``pg_ctl`` of the newest Debian PostgreSQL (``pg_config --bindir
 cluster belongs to the ``postgres`` user. It listens on a free loopback port with fsync off
 (a test instance: nothing in it needs to survive a crash) and is removed by :meth:`stop`.
 
-    python -m querylang.engines.postgres.cluster     # start one, print its URL, wait for Ctrl-C
+    python -m querylang.engines.postgres.cluster     # start one, print its URL, wait for Ctrl-C or SIGTERM
 """
 
 from __future__ import annotations
@@ -129,8 +129,12 @@ class Cluster:
 
 
 if __name__ == "__main__":
+    import signal
     import time
 
+    # SIGTERM (kill, a CI job cancelled) ends it as Ctrl-C does, through the stop below: by
+    # default it ended the process alone, leaving the server running and its directory behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     c = Cluster()
     print(c.url(), flush=True)
     try:
@@ -139,4 +143,7 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C or SIGTERM (an impatient kill) would cut the stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         c.stop()
