@@ -8,9 +8,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
+import pytest
+
+from querylang.engines.postgres.cluster import Cluster, Unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,3 +54,12 @@ def test_sigterm_stops_the_server_and_removes_its_directory() -> None:
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGQUIT)
             shutil.rmtree(data.parent, ignore_errors=True)
+
+
+def test_a_cluster_that_fails_to_start_leaves_no_directory() -> None:
+    # A failed initdb (here a locale the system lacks) raised Unavailable and left the
+    # cluster's temporary directory behind: no caller held the cluster to stop it.
+    prefix = f"ql-pg-fails-{os.getpid()}-"
+    with pytest.raises(Unavailable, match="initdb failed"):
+        Cluster(locale="xx_NOWHERE.UTF-8", prefix=prefix)
+    assert list(Path(tempfile.gettempdir()).glob(prefix + "*")) == []

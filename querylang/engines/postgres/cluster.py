@@ -86,11 +86,17 @@ class Cluster:
         self.as_root = os.geteuid() == 0
         if self.as_root:
             shutil.chown(self.tmp, "postgres", "postgres")
-        self.version = run([str(self.bin / "postgres"), "--version"], "postgres --version").stdout.strip()
-        self._pg(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  f"--locale={locale}", "--no-sync"], "initdb")
-        self.start()
-        self.psql(["-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'])
+        try:
+            self.version = run([str(self.bin / "postgres"), "--version"], "postgres --version").stdout.strip()
+            self._pg(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                      f"--locale={locale}", "--no-sync"], "initdb")
+            self.start()
+            self.psql(["-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'])
+        except BaseException:
+            # No caller holds the cluster yet to stop it: a failed or interrupted start would
+            # leave its directory, and maybe a server, behind.
+            self.stop()
+            raise
 
     def start(self) -> None:
         opts = (f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
