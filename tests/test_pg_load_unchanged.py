@@ -4,6 +4,7 @@ down for, not one the server goes away from. Each test opens a schema of its own
 
 from __future__ import annotations
 
+import logging
 import threading
 import urllib.parse
 import uuid
@@ -130,3 +131,30 @@ def test_a_load_or_write_after_close_says_the_database_is_closed(engine: Any) ->
         db.load({"classes": {"P": {"fields": {}}}, "records": {"P": [{"objectId": "a"}]}})
     with pytest.raises(DataError, match="^the database is closed: nothing was changed$"):
         db.define_class("Q", {"n": {"type": "Number"}})
+
+
+def test_a_load_cut_off_mid_copy_logs_nothing_beside_its_error(
+    pg_cluster: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ending a load's connection during its COPY: db.load raised its DataError,
+    and psycopg logged beside it "error ignored terminating <psycopg.Copy [BAD] at 0x…>: the
+    connection is lost" (the CLI quiets psycopg's logger; a library user saw the line)."""
+    from querylang.engines.postgres import bulk_copy
+
+    app = f"cut_{uuid.uuid4().hex[:8]}"
+    url = fresh_url(pg_cluster) + "&application_name=" + app
+    cells = bulk_copy.row_cells
+
+    def cut_at_p100(cls: Any, rec: Any, maps: Any = None) -> Any:
+        if rec["objectId"] == "p100":  # waits until the backend is gone
+            cluster_sql(pg_cluster, "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                                    f"WHERE application_name = '{app}'")
+        return cells(cls, rec, maps)
+
+    monkeypatch.setattr(bulk_copy, "row_cells", cut_at_p100)
+    doc = {"classes": {"P": {"fields": {"s": {"type": "String"}}}},
+           "records": {"P": [{"objectId": f"p{i}", "s": "x" * 40} for i in range(20_000)]}}
+    with querylang.connect(url) as db, caplog.at_level(logging.WARNING, logger="psycopg"):
+        with pytest.raises(DataError, match="nothing was loaded: the PostgreSQL server went away"):
+            db.load(doc)
+    assert [r.getMessage() for r in caplog.records if r.name == "psycopg"] == []

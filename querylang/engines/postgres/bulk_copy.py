@@ -4,6 +4,9 @@ All run inside the load's one transaction (store.py)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -26,6 +29,40 @@ def check_new_ids(con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs
         raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
 
 
+class _QuietEnds(logging.Filter):
+    """Drops psycopg's warning that it could not end one of the load's COPYs ("error ignored
+    terminating <psycopg.Copy [BAD]>: the connection is lost"): the load's own error already
+    says the server went away, and a library user saw both. Other COPYs' warnings pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.copies: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (record.msg == "error ignored terminating %r: %s" and isinstance(args, tuple)
+                    and bool(args) and id(args[0]) in self.copies)
+
+
+_quiet_ends = _QuietEnds()
+logging.getLogger("psycopg").addFilter(_quiet_ends)
+
+
+@contextmanager
+def copy_in(con: psycopg.Connection[Any], sql: str) -> Iterator[psycopg.Copy]:
+    """``COPY … FROM STDIN`` on the load's connection, its failure to end quiet (_QuietEnds).
+    The copy is known to the filter until its own ending (where psycopg logs) is over."""
+    key = None
+    try:
+        with con.cursor() as cur, cur.copy(sql) as copy:
+            key = id(copy)
+            _quiet_ends.copies.add(key)
+            yield copy
+    finally:
+        if key is not None:
+            _quiet_ends.copies.discard(key)
+
+
 def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
     """The records into the class's table. A refusal names the class: the server's own
     message ('row is too big', a value too long for an index) names none."""
@@ -35,7 +72,7 @@ def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[st
     collist = ", ".join(quote(c) for c, _ in cols)
     maps = [k for k, (_, ty) in enumerate(cols) if ty == "jsonb"]
     try:
-        with con.cursor() as cur, cur.copy(f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
+        with copy_in(con, f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
             for rec in recs:
                 copy.write_row(row_cells(cls, rec, maps))
     except psycopg.Error as exc:
@@ -58,7 +95,7 @@ def copy_edges(con: psycopg.Connection[Any], edges: list[Edge]) -> None:
         by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
     for name, pairs in by_table.items():
         con.execute('CREATE TEMP TABLE _ql_edges (owning_id text COLLATE "C", related_id text COLLATE "C") ON COMMIT DROP')
-        with con.cursor() as cur, cur.copy("COPY _ql_edges FROM STDIN") as copy:
+        with copy_in(con, "COPY _ql_edges FROM STDIN") as copy:
             for p in pairs:
                 copy.write_row(p)
         jt = quote(name)
