@@ -101,7 +101,7 @@ def _operation(
             # As Parse says it: the field's type expected, the operation's got.
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Number (Increment)")
         base = old if isinstance(old, int | float) and not isinstance(old, bool) else 0
-        plan.fields[key] = plan.answers[key] = base + amount
+        plan.fields[key] = plan.answers[key] = _double_sum(base, amount)
     elif name in ("Add", "AddUnique", "Remove"):
         objects = op.get("objects")
         if not isinstance(objects, list):
@@ -169,3 +169,13 @@ def _relation_op(
     # (the update makes all adds, then all removes).
     if key in undone:
         undone[key] = [i for i in undone[key] if i not in ids]
+
+
+def _double_sum(base: int | float, amount: int | float) -> int | float:
+    """An Increment's result as Parse adds (JavaScript's doubles) and as a read gives it: the
+    exact sum of whole numbers was answered where the stored double is rounded (1 + 2**53
+    answered 9007199254740993, stored and read back 9007199254740992)."""
+    try:
+        return plain_json(float(base) + float(amount))
+    except OverflowError:
+        return base + amount  # past every double: the write refuses it ("Number out of range")

@@ -143,6 +143,21 @@ def test_deleting_the_acl_leaves_the_record_to_the_master_key(fresh: LiveServer,
     assert client.get(url, headers=headers(master=True)).json()["ACL"] == {}
 
 
+
+def test_an_increment_answers_the_number_a_read_gives(fresh: LiveServer, client: httpx.Client) -> None:
+    """Numbers are doubles (Parse adds them as JavaScript does): an Increment past 2**53 stored
+    2**53 but answered the exact sum, 9007199254740993, on an update and on a create."""
+    h = headers(master=True)
+    url = f"{fresh.url}/classes/Note/n1"
+    assert client.put(url, json={"rank": 1}, headers=h).status_code == 200
+    r = client.put(url, json={"rank": {"__op": "Increment", "amount": 2**53}}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["rank"] == client.get(url, headers=h).json()["rank"] == 2**53
+    r = client.post(f"{fresh.url}/classes/Note", json={"rank": {"__op": "Increment", "amount": 2**53 + 1}}, headers=h)
+    assert r.status_code == 201, r.text
+    stored = client.get(f"{fresh.url}/classes/Note/{r.json()['objectId']}", headers=h).json()["rank"]
+    assert r.json()["rank"] == stored == 2**53
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
