@@ -113,7 +113,8 @@ def _operation(
         # the stored one was added again by AddUnique and left in place by Remove.
         items = [plain_json(normalise_json(x)) for x in old] if isinstance(old, list) else []
         objects = [plain_json(normalise_json(o)) for o in objects]
-        if name == "Add":
+        if name == "Add" or (name == "AddUnique" and current is None):
+            # A create's AddUnique sets its objects as they are, duplicates kept, as Parse does.
             items += objects
         elif name == "AddUnique":
             # Equal as the query language compares values (canonical): true is not 1, 1 is 1.0.

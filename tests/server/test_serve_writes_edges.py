@@ -158,6 +158,19 @@ def test_an_increment_answers_the_number_a_read_gives(fresh: LiveServer, client:
     stored = client.get(f"{fresh.url}/classes/Note/{r.json()['objectId']}", headers=h).json()["rank"]
     assert r.json()["rank"] == stored == 2**53
 
+
+def test_add_unique_on_a_create_keeps_the_objects_as_given(fresh: LiveServer, client: httpx.Client) -> None:
+    """Parse Server sets a create's AddUnique field to its objects as they are (its
+    flattenUpdateOperatorsForCreate), duplicates kept; serve dropped the duplicates, so the
+    same body gave [1, 2] where Parse stores [1, 1, 2]. An update adds each object once."""
+    h = headers(master=True)
+    r = client.post(f"{fresh.url}/classes/Post", json={"tags": {"__op": "AddUnique", "objects": [1, 1.0, 2]}}, headers=h)
+    assert r.status_code == 201, r.text
+    url = f"{fresh.url}/classes/Post/{r.json()['objectId']}"
+    assert r.json()["tags"] == client.get(url, headers=h).json()["tags"] == [1, 1, 2]
+    r = client.put(url, json={"tags": {"__op": "AddUnique", "objects": [3, 3, 1]}}, headers=h)
+    assert r.json()["tags"] == client.get(url, headers=h).json()["tags"] == [1, 1, 2, 3]
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
