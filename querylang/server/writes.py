@@ -108,6 +108,10 @@ def _operation(
             raise ParseError(INVALID_JSON, "Objects to add must be an array.")
         if f.type != "Array":
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Array ({name})")
+        if name == "Remove" and current is not None and old is None:
+            # MongoDB's $pullAll leaves a field that is not there as it is (an empty array
+            # stored here was found by `exists: true`); Parse then answers no value for it.
+            return
         # As stored (a Date's iso at milliseconds, in UTC), so that the operands compare with
         # the stored items and the answer is what a read gives: a Date written otherwise than
         # the stored one was added again by AddUnique and left in place by Remove.

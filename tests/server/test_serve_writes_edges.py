@@ -171,6 +171,19 @@ def test_add_unique_on_a_create_keeps_the_objects_as_given(fresh: LiveServer, cl
     r = client.put(url, json={"tags": {"__op": "AddUnique", "objects": [3, 3, 1]}}, headers=h)
     assert r.json()["tags"] == client.get(url, headers=h).json()["tags"] == [1, 1, 2, 3]
 
+
+def test_remove_from_an_absent_array_leaves_it_absent(fresh: LiveServer, client: httpx.Client) -> None:
+    """MongoDB's $pullAll (Parse's Remove) does nothing to a field that is not there; serve
+    stored [] instead, which `exists: true` and `equalTo: []` then found."""
+    h = headers(master=True)
+    r = client.post(f"{fresh.url}/classes/Post", json={"title": "no tags"}, headers=h)
+    oid = r.json()["objectId"]
+    r = client.put(f"{fresh.url}/classes/Post/{oid}", json={"tags": {"__op": "Remove", "objects": ["a"]}}, headers=h)
+    assert r.status_code == 200, r.text
+    assert "tags" not in r.json()
+    assert "tags" not in fresh.db.find("Post", {"objectId": oid}).records[0]
+    assert oid not in fresh.db.query("Post", {"tags": {"exists": True}}).ids
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
