@@ -175,6 +175,7 @@ class Database(Writes):
 
         ``progress(stage, done, total)`` hears how many records and edges were "read" and
         "written" so far (perhaps from another thread)."""
+        self._not_in_change("load")
         counts = self.store.load(source, progress)
         self._changed()
         return counts

@@ -3,14 +3,19 @@ checked, then one transaction on the engine's writer."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
+from querylang.errors import DataError
 from querylang.model.change import Change
 from querylang.model.values import to_ms
+
+# Per thread: the ids of the Databases whose update is running its change.
+_CHANGING = threading.local()
 
 
 class Writes:
@@ -25,14 +30,25 @@ class Writes:
         self._changes += 1
         self._reference = None
 
+    def _not_in_change(self, what: str) -> None:
+        """Refuse a write that ``update``'s change makes: the record's transaction is open. On
+        PostgreSQL the write joined that transaction (a load's class stayed in the schema when
+        the change then failed, its table rolled back); on DuckDB it failed with the engine's
+        "cannot start a transaction within a transaction"."""
+        if id(self) in getattr(_CHANGING, "ids", ()):
+            raise DataError(f"{what} inside update's change, whose transaction is still open: nothing was changed "
+                            "(return the fields and Relation edges in the Change, or write after update returns)")
+
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
+        self._not_in_change("create")
         oid = self.store.writer(lock_wait=self.timeout).create(class_name, fields, _now())
         self._changed()
         return oid
 
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
+        self._not_in_change("save")
         self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
         self._changed()
 
@@ -45,33 +61,46 @@ class Writes:
         process or (on PostgreSQL) another one, so a value computed from the stored one (a
         counter, an array) is never lost. Whatever ``change`` raises undoes everything and is
         raised as it is. Returns the record as written."""
+        self._not_in_change("update")
         cls = self.store.schema.get(class_name)
-        written = self.store.writer(lock_wait=self.timeout).modify(
-            class_name, object_id, lambda current: change(output_record(cls, current)), _now()
-        )
+
+        def changed(current: dict[str, Any]) -> Any:
+            ids = _CHANGING.__dict__.setdefault("ids", set())
+            ids.add(id(self))
+            try:
+                return change(output_record(cls, current))
+            finally:
+                ids.discard(id(self))
+
+        written = self.store.writer(lock_wait=self.timeout).modify(class_name, object_id, changed, _now())
         self._changed()
         return output_record(cls, written)
 
     def delete(self, class_name: str, object_id: str) -> None:
         """Delete a record and every Relation edge that names it."""
+        self._not_in_change("delete")
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id)
         self._changed()
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
+        self._not_in_change("increment")
         self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
         self._changed()
 
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        self._not_in_change("add_relation")
         self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
+        self._not_in_change("remove_relation")
         self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id)
         self._changed()
 
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
+        self._not_in_change("define_class")
         self.store.writer(lock_wait=self.timeout).define_class(name, fields or {})
         self._changed()
 

@@ -90,6 +90,40 @@ def test_a_missing_record_is_not_found_and_the_change_is_not_called(db: Any) -> 
     assert err.value.code == 101 and called == []
 
 
+def test_a_write_inside_the_change_is_refused_on_every_engine(db: Any) -> None:
+    """The change runs inside the record's transaction. On PostgreSQL a write made there joined
+    it: a load's class stayed in the schema when the change then failed, its table rolled back
+    ("relation "Z" does not exist" on every later query of it); on DuckDB the same write failed
+    with "TransactionContext Error: cannot start a transaction within a transaction"."""
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    writes = {
+        "load": lambda: db.load({"classes": {"Z": {"fields": {}}}, "records": {"Z": [{"objectId": "z1"}]}}),
+        "define_class": lambda: db.define_class("Y", {"a": {"type": "String"}}),
+        "create": lambda: db.create("Post", {"objectId": "p9"}),
+        "save": lambda: db.save("Post", "p1", {"title": "inner"}),
+        "update": lambda: db.update("Post", "p1", lambda c: Change({"n": 9})),
+        "increment": lambda: db.increment("Post", "p1", {"n": 1}),
+        "delete": lambda: db.delete("_User", "u1"),
+        "add_relation": lambda: db.add_relation("Post", "p1", "likes", "u1"),
+        "remove_relation": lambda: db.remove_relation("Post", "p1", "likes", "u2"),
+    }
+    for name, write in writes.items():
+        def change(current: dict[str, Any], write: Any = write) -> Change:
+            write()
+            return Change({"n": 5})
+
+        with pytest.raises(DataError, match=f"{name} inside update's change"):
+            db.update("Post", "p1", change)
+    assert sorted(db.schema.classes) == ["Post", "_User"]
+    assert db.find("Post", {"objectId": "p1"}).records[0] == before
+    assert db.query("Post", {}).ids == ["p1"] and db.query("_User", {}, sort=["objectId"]).ids == ["u1", "u2"]
+    assert db.query("Post", "where({ likes: { pointsTo: 'u2' } })").ids == ["p1"]
+    assert db.query("Post", "where({ likes: { pointsTo: 'u1' } })").ids == []
+    db.update("Post", "p1", lambda c: Change({"n": 5}))  # the change's marker is gone when it ends
+    db.save("Post", "p1", {"n": 6})
+    assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 6
+
+
 def test_two_threads_updating_one_record_both_count(db: Any) -> None:
     def bump(i: int) -> None:
         for k in range(15):
