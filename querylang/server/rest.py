@@ -383,8 +383,10 @@ class Api:
         acl = self.acl_field(class_name)
         # A body whose operations do not read the stored values is checked before anything is
         # read, as before (a bad body to a missing record is the body's error).
+        # An "__op" that is no string (a list: unhashable) is left to plan_write's "unknown op".
         needs_current = (not access.master and acl is not None) or any(
-            isinstance(v, Mapping) and v.get("__op") in READING_OPS for v in body.values())
+            isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
+            for v in body.values())
         checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
         answers: dict[str, Any] = {}
 

@@ -184,6 +184,26 @@ def test_remove_from_an_absent_array_leaves_it_absent(fresh: LiveServer, client:
     assert "tags" not in fresh.db.find("Post", {"objectId": oid}).records[0]
     assert oid not in fresh.db.query("Post", {"tags": {"exists": True}}).ids
 
+
+def test_an_op_name_that_is_no_string_is_a_bad_request(fresh: LiveServer, client: httpx.Client) -> None:
+    """An update whose "__op" was a list or an object failed with a TypeError (unhashable) before
+    its body was checked: 500 "Internal server error.", and inside a batch the whole batch
+    answered 500, though the requests before it had been made."""
+    h = headers(master=True)
+    url = f"{fresh.url}/classes/Post/p001"
+    before = fresh.db.find("Post", {"objectId": "p001"}).records[0]
+    for op in (["Delete"], {"a": 1}):
+        r = client.put(url, json={"title": {"__op": op}}, headers=h)
+        assert (r.status_code, r.json()["code"]) == (400, 107), r.text
+        assert "unknown op" in r.json()["error"] and "Post.title" in r.json()["error"]
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
+    r = client.post(f"{fresh.url}/batch", headers=h, json={"requests": [
+        {"method": "PUT", "path": "/parse/classes/Post/p001", "body": {"title": {"__op": ["Delete"]}}},
+        {"method": "PUT", "path": "/parse/classes/Post/p001", "body": {"title": "after"}}]})
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["error"]["code"] == 107 and "success" in r.json()[1]
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] == "after"
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
