@@ -96,7 +96,7 @@ def _operation(
     elif name == "Increment":
         amount = op.get("amount")
         if isinstance(amount, bool) or not isinstance(amount, int | float):
-            raise ParseError(INVALID_JSON, "Increment amount must be a number")
+            raise ParseError(INVALID_JSON, f"{where}: Increment amount must be a number")
         if f.type != "Number":
             # As Parse says it: the field's type expected, the operation's got.
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Number (Increment)")
@@ -105,7 +105,7 @@ def _operation(
     elif name in ("Add", "AddUnique", "Remove"):
         objects = op.get("objects")
         if not isinstance(objects, list):
-            raise ParseError(INVALID_JSON, "Objects to add must be an array.")
+            raise ParseError(INVALID_JSON, f"{where}: Objects to add must be an array.")
         if f.type != "Array":
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Array ({name})")
         if name == "Remove" and current is not None and old is None:
@@ -136,7 +136,7 @@ def _operation(
     elif name == "Batch":
         ops = op.get("ops")
         if not isinstance(ops, list) or not all(isinstance(o, Mapping) for o in ops):
-            raise ParseError(INVALID_JSON, "Batch ops must be an array of operations")
+            raise ParseError(INVALID_JSON, f"{where}: Batch ops must be an array of operations")
         for sub in ops:
             if sub.get("__op") not in ("AddRelation", "RemoveRelation"):
                 raise ParseError(INVALID_JSON, f"{where}: a Batch op may only hold AddRelation/RemoveRelation")
@@ -152,7 +152,7 @@ def _relation_op(
         raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {ftype} but got Relation ({name})")
     objects = op.get("objects")
     if not isinstance(objects, list):
-        raise ParseError(INVALID_JSON, f"{name} needs objects: an array of Pointers")
+        raise ParseError(INVALID_JSON, f"{where}: {name} needs objects: an array of Pointers")
     ids = []
     for o in objects:
         if not isinstance(o, Mapping):

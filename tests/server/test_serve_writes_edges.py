@@ -204,6 +204,23 @@ def test_an_op_name_that_is_no_string_is_a_bad_request(fresh: LiveServer, client
     assert r.json()[0]["error"]["code"] == 107 and "success" in r.json()[1]
     assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] == "after"
 
+
+def test_a_malformed_operation_names_its_field(fresh: LiveServer, client: httpx.Client) -> None:
+    """"Increment amount must be a number", "Objects to add must be an array." and their kin did
+    not say which field of the body was wrong."""
+    h = headers(master=True)
+    cases = [
+        ("Post", "p001", {"score": {"__op": "Increment", "amount": "1"}}, "Post.score: Increment amount must be a number"),
+        ("Post", "p001", {"tags": {"__op": "AddUnique", "objects": 1}}, "Post.tags: Objects to add must be an array."),
+        ("Post", "p001", {"tags": {"__op": "Remove"}}, "Post.tags: Objects to add must be an array."),
+        ("Group", "g1", {"posts": {"__op": "AddRelation", "objects": 1}}, "Group.posts: AddRelation needs objects: an array of Pointers"),
+        ("Group", "g1", {"posts": {"__op": "Batch", "ops": 1}}, "Group.posts: Batch ops must be an array of operations"),
+    ]
+    for cls, oid, body, message in cases:
+        for r in (client.put(f"{fresh.url}/classes/{cls}/{oid}", json=body, headers=h),
+                  client.post(f"{fresh.url}/classes/{cls}", json=body, headers=h)):
+            assert (r.status_code, r.json()) == (400, {"code": 107, "error": message})
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
