@@ -124,6 +124,16 @@ def test_a_write_inside_the_change_is_refused_on_every_engine(db: Any) -> None:
     assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 6
 
 
+def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
+    """A Change removing a target that no edge can name ("", NUL, a lone surrogate) removes
+    nothing, as remove_relation does; the lone surrogate reached the driver: UnicodeEncodeError
+    out of db.update on PostgreSQL (a 500 from serve's RemoveRelation), DuckDB's "Python
+    Conversion Failure" on DuckDB, and the update's fields were not written."""
+    written = db.update("Post", "p1", lambda c: Change({"n": 5}, remove={"likes": ["\ud800", "", "a\x00", "u1"]}))
+    assert written["n"] == 5 == db.find("Post", {"objectId": "p1"}).records[0]["n"]
+    assert db.query("Post", "where({ likes: { pointsTo: 'u2' } })").ids == ["p1"]
+
+
 def test_two_threads_updating_one_record_both_count(db: Any) -> None:
     def bump(i: int) -> None:
         for k in range(15):

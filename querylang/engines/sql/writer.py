@@ -249,7 +249,7 @@ class SqlWriter(ABC, Generic[S]):
             for key, target, add in edits:
                 if add:
                     self._add_edge(con, Edge(class_name, key, oid, target))
-                elif target and "\x00" not in target:  # no edge names such an id
+                elif target and "\x00" not in target and _encodes(target):  # no edge names such an id
                     self._run(con, f"DELETE FROM {self._edges(class_name, key)} WHERE owning_id = ? AND related_id = ?",
                               [oid, target])
             return merged
