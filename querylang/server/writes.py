@@ -19,6 +19,7 @@ from .errors import (
     INVALID_ACL,
     INVALID_JSON,
     INVALID_KEY_NAME,
+    INVALID_NESTED_KEY,
     OPERATION_FORBIDDEN,
     ParseError,
 )
@@ -72,6 +73,8 @@ def plan_write(
         elif ftype == "Relation":
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; a Relation is changed with AddRelation/RemoveRelation")
         else:
+            if ftype in ("Object", "Array"):
+                _check_nested_keys(f"{class_name}.{key}", value)
             plan.fields[key] = value_in(schema, class_name, key, value)
     if current is None:
         # A create lists a Relation's first targets in the record itself (one transaction).
@@ -184,3 +187,18 @@ def _double_sum(base: int | float, amount: int | float) -> int | float:
         return plain_json(float(base) + float(amount))
     except OverflowError:
         return base + amount  # past every double: the write refuses it ("Number out of range")
+
+
+def _check_nested_keys(where: str, value: Any) -> None:
+    """Parse Server refuses a key holding '$' or '.' inside an Object or Array value, at any
+    depth (121): a Parse REST where reads {"meta": {"$gt": 1}} as an operator, so such a value
+    could never be found again (the library refuses only the '.', a path's separator)."""
+    if isinstance(value, list):
+        for v in value:
+            _check_nested_keys(where, v)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if isinstance(k, str) and ("$" in k or "." in k):
+                raise ParseError(INVALID_NESTED_KEY, f"{where}: Nested keys should not contain the '$' or '.' characters "
+                                                     f"(key {k!r})")
+            _check_nested_keys(where, v)

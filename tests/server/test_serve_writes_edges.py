@@ -221,6 +221,21 @@ def test_a_malformed_operation_names_its_field(fresh: LiveServer, client: httpx.
                   client.post(f"{fresh.url}/classes/{cls}", json=body, headers=h)):
             assert (r.status_code, r.json()) == (400, {"code": 107, "error": message})
 
+
+def test_a_nested_key_with_a_dollar_or_a_dot_is_refused(fresh: LiveServer, client: httpx.Client) -> None:
+    """Parse Server refuses an Object or Array value holding a key with '$' or '.' at any depth
+    (121, "Nested keys should not contain the '$' or '.' characters"): a Parse REST where reads
+    {"meta": {"$gt": 1}} as an operator, so such a value could never be found again. serve
+    stored {"$gt": 1}; a '.' was refused as a bad value (107)."""
+    h = headers(master=True)
+    before = fresh.db.find("Post", {"objectId": "p001"}).records[0]
+    for body in ({"meta": {"$gt": 1}}, {"meta": {"a": {"b$": 1}}}, {"meta": {"a.b": 1}}, {"tags": [{"x": [{"$in": 1}]}]}):
+        for r in (client.put(f"{fresh.url}/classes/Post/p001", json={"title": "changed", **body}, headers=h),
+                  client.post(f"{fresh.url}/classes/Post", json=body, headers=h)):
+            assert (r.status_code, r.json()["code"]) == (400, 121), r.text
+            assert r.json()["error"].startswith(f"Post.{next(iter(body))}: Nested keys should not contain the '$' or '.' characters")
+    assert fresh.db.find("Post", {"objectId": "p001"}).records[0] == before
+
 FULL_DISK_CHILD = """
 import json, resource, signal, sys
 import querylang
