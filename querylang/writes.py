@@ -90,12 +90,12 @@ class Writes:
 
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("add_relation")
-        self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id)
+        self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("remove_relation")
-        self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id)
+        self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:

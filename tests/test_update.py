@@ -5,6 +5,7 @@ writer, in this process or (PostgreSQL) another connection's pool."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -132,6 +133,28 @@ def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
     written = db.update("Post", "p1", lambda c: Change({"n": 5}, remove={"likes": ["\ud800", "", "a\x00", "u1"]}))
     assert written["n"] == 5 == db.find("Post", {"objectId": "p1"}).records[0]["n"]
     assert db.query("Post", "where({ likes: { pointsTo: 'u2' } })").ids == ["p1"]
+
+
+def test_add_relation_and_remove_relation_move_updated_at_as_an_update_does(db: Any) -> None:
+    """add_relation and remove_relation left the owner's updatedAt as it was, where an update's
+    Change(add=, remove=) and Parse's AddRelation/RemoveRelation move it (README: "updatedAt
+    maintained"); remove_relation of a missing owner returned silently where add_relation
+    answers "Object not found". Found comparing the library calls with update's edits."""
+    def updated() -> str:
+        return str(db.query("Post", {"objectId": "p1"}).records[0]["updatedAt"])
+
+    seen = updated()
+    db.add_relation("Post", "p1", "likes", "u1")
+    after_add = updated()
+    assert after_add > seen
+    assert db.query("Post", {"likes": "u1"}).ids == ["p1"]
+    time.sleep(0.002)  # dates are kept to the millisecond
+    db.remove_relation("Post", "p1", "likes", "u1")
+    assert updated() > after_add
+    assert db.query("Post", {"likes": "u1"}).ids == []
+    for write in (db.add_relation, db.remove_relation):
+        with pytest.raises(DataError, match="Object not found"):
+            write("Post", "nope", "likes", "u1")
 
 
 def test_two_threads_updating_one_record_both_count(db: Any) -> None:

@@ -342,27 +342,19 @@ class SqlWriter(ABC, Generic[S]):
             [e.owning_id, e.related_id, e.owning_id, e.related_id],
         )
 
-    def add_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
+    def add_relation(self, class_name: str, oid: str, key: str, target_id: str, now: datetime) -> None:
+        """One edge added as an update's edit adds it: the owner read (a missing one is an
+        error) and its updatedAt set in the same transaction, as Parse's AddRelation does (the
+        owner's updatedAt stayed as it was)."""
         self._relation(class_name, key)
-        cls = self.store.schema.get(class_name)
-        self._check_id(class_name, oid)
-        self._check_id(class_name, target_id, target=key)
+        self.modify(class_name, oid, lambda current: Change({}, add={key: [target_id]}), now)
 
-        def run(con: Any) -> None:
-            self._stored(con, cls, oid)
-            self._add_edge(con, Edge(class_name, key, oid, target_id))
-
-        self.transaction(run)
-
-    def remove_relation(self, class_name: str, oid: str, key: str, target_id: str) -> None:
+    def remove_relation(self, class_name: str, oid: str, key: str, target_id: str, now: datetime) -> None:
+        """One edge removed as an update's edit removes it: a missing edge (or an id no edge
+        can hold) is fine, a missing owner is not, as for add_relation (it was silently
+        nothing); the owner's updatedAt moves."""
         self._relation(class_name, key)
-        for given in (oid, target_id):
-            if not isinstance(given, str):
-                raise DataError(f"objectId must be a string, not {type(given).__name__}", class_name=class_name, field=key)
-        if not oid or not target_id or "\x00" in oid + target_id or not _encodes(oid + target_id):
-            return  # no edge names such an id: removing a missing edge is fine
-        jt = self._edges(class_name, key)
-        self.transaction(lambda con: self._run(con, f"DELETE FROM {jt} WHERE owning_id = ? AND related_id = ?", [oid, target_id]))
+        self.modify(class_name, oid, lambda current: Change({}, remove={key: [target_id]}), now)
 
     def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
         """Create a class, or add fields to one (a field may not change its type)."""
