@@ -29,6 +29,7 @@ from querylang.errors import (
     INVALID_QUERY,
     OUT_OF_RANGE,
     SUM_OUT_OF_RANGE,
+    DataError,
     LimitExceeded,
     QueryError,
     QueryTypeError,
@@ -39,6 +40,7 @@ from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
 from querylang.frontends.selection import checked_shape, select_keys
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging
+from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
@@ -176,7 +178,14 @@ class Database(Writes):
         ``progress(stage, done, total)`` hears how many records and edges were "read" and
         "written" so far (perhaps from another thread)."""
         self._not_in_change("load")
-        counts = self.store.load(source, progress)
+        try:
+            counts = self.store.load(source, progress)
+        except DataError as exc:
+            # Either engine: a record or an edge of a directory is named by its file and line.
+            there = placed(Path(source), exc) if is_directory(source) else exc  # type: ignore[arg-type]
+            if there is exc:
+                raise
+            raise there from exc
         self._changed()
         return counts
 

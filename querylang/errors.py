@@ -150,6 +150,20 @@ class DataError(QueryError):
         self.class_name = class_name
         self.object_id = object_id
         self.field = field
+        self.reason = message  # without the place: placed() names another one
+        # The record's position among its class's records as read, or the edge's in the
+        # relations list (from 0), when the error is about one: a file's reader turns it into
+        # the line of that file (interchange/directory.py, the importers).
+        self.record_index: int | None = None
+        self.edge_index: int | None = None
+
+    def placed(self, where: str) -> DataError:
+        """This error said of ``where`` (a file and line), naming what it named before."""
+        out = DataError(self.reason, class_name=self.class_name, object_id=self.object_id, field=self.field, code=self.code)
+        out.message = f"{where}: {out.message}"
+        out.args = (out.message,)
+        out.reason, out.record_index, out.edge_index = self.reason, self.record_index, self.edge_index
+        return out
 
 
 class DatabaseInUse(DataError):

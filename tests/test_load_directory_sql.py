@@ -127,6 +127,12 @@ def _error(source: Any) -> str:
     return str(info.value)
 
 
+def _in_file(message: str, where: str) -> str:
+    """A document load's error as a directory load says it: of a file and line, where the
+    document named the edge by its position in the relations list."""
+    return f"{where}: " + re.sub(r"relations\[\d+\]: ", "", message, count=1)
+
+
 BAD: dict[str, Any] = {
     "a String given a number": ("title", 5),
     "a Number given a string": ("n", "5"),
@@ -159,7 +165,7 @@ def test_a_bad_value_on_the_last_line_of_a_big_file_gives_the_document_error(tmp
     doc["records"]["Post"][-1][name] = value
     expected = _error(copy.deepcopy(doc))
     assert "record" in expected or "p2999" in expected
-    assert _error(write_dir(tmp_path / "d", doc)) == expected
+    assert _error(write_dir(tmp_path / "d", doc)) == _in_file(expected, "Post.ndjson, line 3000")
 
 
 def _append(path: Path, name: str, line: str) -> None:
@@ -194,7 +200,7 @@ def test_an_objectid_repeated_across_files_parts_is_named(tmp_path: Path) -> Non
     doc = varied(3000)
     doc["records"]["Post"][2990]["objectId"] = "p5"
     expected = _error(copy.deepcopy(doc))
-    assert expected == _error(write_dir(tmp_path / "d", doc))
+    assert _in_file(expected, "Post.ndjson, line 2991") == _error(write_dir(tmp_path / "d", doc))
     assert "duplicate objectId" in expected and "p5" in expected
 
 
@@ -213,7 +219,7 @@ def test_a_bad_edge_on_the_last_line_gives_the_document_error(tmp_path: Path, ed
     doc = varied(3000)
     doc["relations"].append(edge)
     expected = _error(copy.deepcopy(doc))
-    assert _error(write_dir(tmp_path / "d", doc)) == expected
+    assert _error(write_dir(tmp_path / "d", doc)) == _in_file(expected, f"relations.ndjson, line {len(doc['relations'])}")
     assert re.search(message, expected)
 
 
@@ -312,6 +318,8 @@ def test_a_minified_edge_with_another_key_loads_as_the_document_does(
             outcomes.append(db.load(source))
         except DataError as exc:
             outcomes.append(str(exc))
+    if isinstance(outcomes[0], str):
+        outcomes[0] = _in_file(outcomes[0], f"relations.ndjson, line {len(doc['relations'])}")
     assert outcomes[0] == outcomes[1]
     assert db_hash(a) == db_hash(b)
     assert bool(read) == (extra != " ")

@@ -114,6 +114,31 @@ def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[
         yield start, part
 
 
+def record_lines(file: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of each record (or edge) of an NDJSON file, as read_parts counts them."""
+    with file.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                yield lineno, line
+
+
+def placed(path: Path, exc: DataError) -> DataError:
+    """``exc``, of a load of the directory ``path``, naming the file and line of the record or
+    edge it is about: a document's position ("relations[6]", a record's index) is no place
+    in a directory of files."""
+    if exc.edge_index is not None:
+        file, at = path / RELATIONS_FILE, exc.edge_index
+    elif exc.record_index is not None and exc.class_name is not None:
+        file, at = path / f"{exc.class_name}.ndjson", exc.record_index
+    else:
+        return exc
+    try:
+        line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
+    except OSError:
+        return exc
+    return exc if line is None else exc.placed(f"{file.name}, line {line}")
+
+
 def to_document(path: Path) -> dict[str, Any]:
     """The whole directory as one document (a load into stored classes reads it so)."""
     classes = read_classes(path)

@@ -176,7 +176,9 @@ def normalise_records(
     for i, row in enumerate(rows, start):
         rec, extra_edges = normalise_record(cls, row, now=now, index=i)
         if rec["objectId"] in seen:
-            raise DataError("duplicate objectId", class_name=cls.name, object_id=rec["objectId"])
+            exc = DataError("duplicate objectId", class_name=cls.name, object_id=rec["objectId"])
+            exc.record_index = i
+            raise exc
         seen.add(rec["objectId"])
         normalised.append(rec)
         edges.extend(extra_edges)
@@ -203,8 +205,18 @@ EDGE_KEYS = ("class", "objectId", "key", "targetClass", "targetId")  # targetCla
 
 def read_edge(schema: Schema, rel: object, index: int) -> Edge:
     """One entry of ``relations``, checked: the owner class must have that Relation key."""
+    try:
+        return _edge(schema, rel)
+    except DataError as exc:
+        out = DataError(f"relations[{index}]: {exc.reason}", class_name=exc.class_name, object_id=exc.object_id,
+                        field=exc.field)
+        out.reason, out.edge_index = exc.reason, index
+        raise out from None
+
+
+def _edge(schema: Schema, rel: object) -> Edge:
     if not isinstance(rel, Mapping):
-        raise DataError(f"relations[{index}] must be an object")
+        raise DataError("an edge must be an object")
     owner = rel.get("class")
     oid = rel.get("objectId")
     key = rel.get("key")
@@ -212,15 +224,15 @@ def read_edge(schema: Schema, rel: object, index: int) -> Edge:
     unknown = [k for k in rel if k not in EDGE_KEYS]
     if unknown or key is None:  # as a record's unknown field is refused, not skipped
         what = f"unknown key {str(unknown[0])!r}" if unknown else "no 'key'"
-        raise DataError(f"relations[{index}]: {what} (an edge has {', '.join(EDGE_KEYS)})", object_id=_s(oid))
+        raise DataError(f"{what} (an edge has {', '.join(EDGE_KEYS)})", object_id=_s(oid))
     if not isinstance(owner, str) or owner not in schema.classes:
-        raise DataError(f"relations[{index}]: unknown class {owner!r}", object_id=_s(oid))
+        raise DataError(f"unknown class {owner!r}", object_id=_s(oid))
     cls = schema.classes[owner]
     f = cls.fields.get(key) if isinstance(key, str) else None
     if f is None or f.type != "Relation":
         hint = suggest(str(key), [x.name for x in cls.user_fields if x.type == "Relation"])
         raise DataError(
-            f"relations[{index}]: no Relation field {key!r}" + (f" ({hint})" if hint else ""),
+            f"no Relation field {key!r}" + (f" ({hint})" if hint else ""),
             class_name=owner,
             object_id=_s(oid),
             field=_s(key),
@@ -228,20 +240,20 @@ def read_edge(schema: Schema, rel: object, index: int) -> Edge:
     target_class = rel.get("targetClass", f.target)
     if target_class != f.target:
         raise DataError(
-            f"relations[{index}]: targetClass {target_class!r} but the field targets {f.target}",
+            f"targetClass {target_class!r} but the field targets {f.target}",
             class_name=owner,
             object_id=_s(oid),
             field=f.name,
         )
     if not isinstance(oid, str) or not oid:
-        raise DataError(f"relations[{index}]: objectId must be a non-empty string", class_name=owner, field=f.name)
+        raise DataError("objectId must be a non-empty string", class_name=owner, field=f.name)
     if not isinstance(target_id, str) or not target_id:
-        raise DataError(f"relations[{index}]: targetId must be a non-empty string", class_name=owner, object_id=oid, field=f.name)
+        raise DataError("targetId must be a non-empty string", class_name=owner, object_id=oid, field=f.name)
     try:
         _check_text(oid)
         _check_text(target_id)
     except ValueError as exc:
-        raise DataError(f"relations[{index}]: {exc}", class_name=owner, field=f.name) from None
+        raise DataError(str(exc), class_name=owner, field=f.name) from None
     return Edge(owner, f.name, oid, target_id)
 
 
@@ -254,7 +266,16 @@ def normalise_record(
 ) -> tuple[dict[str, Any], list[Edge]]:
     """One record checked against its class; Relation lists in a record become edges.
     ``index``: the record's place among its class's records in the data (None: a record
-    written on its own), which names a record without an objectId in messages."""
+    written on its own), which names a record without an objectId in messages, and is kept
+    on the error (record_index) for the reader of a file to name its line."""
+    try:
+        return _record(cls, row, now, index)
+    except DataError as exc:
+        exc.record_index = index
+        raise
+
+
+def _record(cls: ClassDef, row: object, now: datetime, index: int | None) -> tuple[dict[str, Any], list[Edge]]:
     if not isinstance(row, Mapping):
         raise DataError(f"record #{index or 0} must be an object", class_name=cls.name)
     oid = row.get("objectId")

@@ -14,7 +14,6 @@ the database file), so the peak memory of a load does not grow with the size of 
 from __future__ import annotations
 
 import mmap
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +33,7 @@ from querylang.interchange.columns import (
     record_columns,
     relation_columns,
 )
-from querylang.interchange.directory import RELATIONS_FILE, not_json, read_parts
+from querylang.interchange.directory import RELATIONS_FILE, not_json, read_parts, record_lines
 from querylang.interchange.document import Edge, normalise_record
 from querylang.model.schema import ClassDef, Schema
 
@@ -202,7 +201,7 @@ def _load_class(
 def _json_error(file: Path, at: int) -> DataError:
     """The error of record ``at`` (counted from 0) of ``file``, which DuckDB read and Python's
     JSON reader does not (NaN, Infinity, a trailing comma): named by line, as read_parts does."""
-    for lineno, line in _records(file):
+    for lineno, line in record_lines(file):
         if at == 0:
             try:
                 orjson.loads(line)
@@ -211,13 +210,6 @@ def _json_error(file: Path, at: int) -> DataError:
             break
         at -= 1
     return DataError(f"{file.name}: a record DuckDB read differently from Python's JSON reader")
-
-
-def _records(file: Path) -> Iterator[tuple[int, bytes]]:
-    with file.open("rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                yield lineno, line
 
 
 def _load_relations(
