@@ -157,11 +157,13 @@ class DataError(QueryError):
         self.record_index: int | None = None
         self.edge_index: int | None = None
 
-    def placed(self, where: str) -> DataError:
-        """This error said of ``where`` (a file and line), naming what it named before."""
+    def placed(self, where: str | None) -> DataError:
+        """This error said of ``where`` (a file and line; None: of no file), naming what it
+        named before."""
         out = DataError(self.reason, class_name=self.class_name, object_id=self.object_id, field=self.field, code=self.code)
-        out.message = f"{where}: {out.message}"
-        out.args = (out.message,)
+        if where is not None:
+            out.message = f"{where}: {out.message}"
+            out.args = (out.message,)
         out.reason, out.record_index, out.edge_index = self.reason, self.record_index, self.edge_index
         return out
 

@@ -175,7 +175,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             where = f"{files_of[name]}, record {i + 1}"
             with nesting(where):
                 try:
-                    staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted))
+                    staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted), where)
                 except DataError as exc:
                     raise DataError(f"{where}: {exc}") from None
         staging.done_with(target.class_name(name))

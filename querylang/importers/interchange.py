@@ -132,6 +132,9 @@ class Staging:
         self.empty_notes: dict[str, str] = {}  # class defined empty → the note saying so
         self._files: dict[str, IO[str]] = {}
         self._relations: IO[str] | None = None
+        # Beside each staged file (by its name), the place in the user's input each of its
+        # lines came from, a line each: the load's error about a staged record names that.
+        self._places: dict[str, IO[str]] = {}
 
     def __enter__(self) -> Staging:
         return self
@@ -162,9 +165,10 @@ class Staging:
         )
 
     def close(self) -> None:
-        files = [*self._files.values(), *([self._relations] if self._relations is not None else [])]
+        files = [*self._files.values(), *([self._relations] if self._relations is not None else []), *self._places.values()]
         self._files.clear()
         self._relations = None
+        self._places.clear()
         with self._writing():
             try:
                 for fh in files:
@@ -191,7 +195,30 @@ class Staging:
         self.define(name, {})
         self.empty_notes[name] = note
 
-    def record(self, class_name: str, record: Mapping[str, Any]) -> None:
+    def _place(self, staged: str, before: int, where: str | None) -> None:
+        """Note that line ``before`` (from 0) of the staged file came from ``where``."""
+        fh = self._places.get(staged)
+        if fh is None:
+            if where is None:
+                return  # an import of no files (a server): its errors name no place
+            fh = self._places[staged] = (self.root / f"{staged}.places").open("a", encoding="utf-8")
+            fh.write("\n" * before)
+        fh.write(" ".join((where or "").splitlines()) + "\n")
+
+    def source_of(self, exc: DataError) -> str | None:
+        """Where the staged record or edge a load's error is about came from, if known."""
+        if exc.edge_index is not None:
+            staged, at = "relations.ndjson", exc.edge_index
+        elif exc.record_index is not None and exc.class_name is not None:
+            staged, at = f"{exc.class_name}.ndjson", exc.record_index
+        else:
+            return None
+        with contextlib.suppress(OSError), (self.root / f"{staged}.places").open(encoding="utf-8") as fh:
+            return next((line.rstrip("\n") or None for i, line in enumerate(fh) if i == at), None)
+        return None
+
+    def record(self, class_name: str, record: Mapping[str, Any], where: str | None = None) -> None:
+        """A record of the class, from ``where`` in the user's input (a file and line)."""
         fh = self._files.get(class_name)
         if fh is None:
             if class_name not in self.classes:
@@ -211,6 +238,7 @@ class Staging:
             ) from None
         try:  # per record: a try, not a context manager (_writing), on this path
             fh.write(line + "\n")
+            self._place(f"{class_name}.ndjson", self.counts.get(class_name, 0), where)
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
@@ -226,15 +254,18 @@ class Staging:
     def done_with(self, class_name: str) -> None:
         """The class's records are all written: close its file (one open file at a time)."""
         fh = self._files.pop(class_name, None)
-        if fh is not None:
-            with self._writing():
-                fh.close()
+        places = self._places.pop(f"{class_name}.ndjson", None)
+        with self._writing():
+            for f in (fh, places):
+                if f is not None:
+                    f.close()
 
-    def relation(self, edge: Mapping[str, str]) -> None:
+    def relation(self, edge: Mapping[str, str], where: str | None = None) -> None:
         try:  # per edge, as record
             if self._relations is None:
                 self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
             self._relations.write(_dump(edge) + "\n")
+            self._place("relations.ndjson", self.edges, where)
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self.edges += 1
@@ -249,7 +280,14 @@ class Staging:
     def load(self, db: Destination, report: ImportReport) -> ImportReport:
         held = db.schema.classes
         report.notes += [note for name, note in self.empty_notes.items() if name not in held]
-        load_directory(db, self.finish(), report)
+        try:
+            load_directory(db, self.finish(), report)
+        except DataError as exc:
+            # The load names a line of a staged file, which the user never saw: the record is
+            # named by the place it came from (or by none, coming from a server).
+            if exc.record_index is None and exc.edge_index is None:
+                raise
+            raise exc.placed(self.source_of(exc)) from exc
         report.edges = self.edges
         return report
 

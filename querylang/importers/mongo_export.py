@@ -209,7 +209,7 @@ def _read_class(
         with nesting(f"{path.name}, {where}"):
             try:
                 rest = to_rest(doc, fields, skipped)
-                staging.record(out_name, rest_record(name, rest, fields, target, emitted))
+                staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path.name}, {where}")
             except DataError as exc:
                 raise DataError(f"{path.name}, {where}: {exc}") from None
     staging.done_with(out_name)
@@ -227,7 +227,7 @@ def _read_join(
         owning, related = (doc.get("owningId"), doc.get("relatedId")) if isinstance(doc, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
             raise DataError(f"{path.name}, {where}: a join document needs owningId and relatedId strings")
-        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target))
+        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{path.name}, {where}")
 
 
 # --- one document -----------------------------------------------------------------------------

@@ -295,3 +295,17 @@ def test_a_pointed_to_class_the_database_holds_is_not_said_to_be_created(tmp_pat
     assert not any("class Post" in n for n in report.notes), report.notes
     assert "class Writer is pointed to but not in the export: created empty" in report.notes
     assert db.query("Post", {}).records[0]["title"] == "kept"
+
+
+@pytest.mark.parametrize(("second", "message"), [
+    ({"objectId": "a2", "name": "y\x00"}, "record 2: class Tag, record a2, field name: text may not contain NUL"),
+    ({"objectId": "a1", "name": "y"}, "record 2: class Tag, record a1: duplicate objectId"),
+])
+def test_a_record_the_load_refuses_names_the_users_file_and_record(tmp_path: Path, second: dict, message: str) -> None:
+    """The load's checks named the record, but not the file or its place in the file."""
+    path = write(tmp_path / "Tag.json", {"results": [{"objectId": "a1", "name": "x"}, second]})
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(path)
+    assert str(info.value).startswith(f"{path}, {message}")
+    assert not db.schema.classes

@@ -272,3 +272,48 @@ def test_the_cli_imports_into_postgresql(tmp_path: Path, pg_cluster: Cluster) ->
     res = CliRunner().invoke(main, ["query", "Post", "where({ score: { greaterThan: 5 } })", "--db", url, "--format", "json"])
     assert res.exit_code == 0, res.output
     assert [r["objectId"] for r in json.loads(res.stdout)] == ["p002"]
+
+
+def _small_export(root: Path, posts: str, joins: str = "") -> Path:
+    root.mkdir()
+    (root / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string", "fans": "relation<Post>"}\n', encoding="utf-8")
+    (root / "Post.json").write_text(posts, encoding="utf-8")
+    if joins:
+        (root / "_Join:fans:Post.json").write_text(joins, encoding="utf-8")
+    return root
+
+
+LOAD_ERRORS = {
+    "a bad value": ('{"_id": "p1", "title": "a"}\n\n{"_id": "p2", "title": 5}\n', "",
+                    "Post.json, line 3: class Post, record p2, field title: expected a String, got number"),
+    "a repeated _id": ('{"_id": "p1"}\n\n{"_id": "p1"}\n', "", "Post.json, line 3: class Post, record p1: duplicate objectId"),
+    "a bad edge": ('{"_id": "p1"}\n{"_id": "p2"}\n', '{"owningId": "p1", "relatedId": "p2"}\n\n{"owningId": "p2", "relatedId": "p\\u0000"}\n',
+                   "_Join:fans:Post.json, line 3: class Post, field fans: text may not contain NUL"),
+    "a bad value in an array": ('[{"_id": "p1", "title": "a"},\n {"_id": "p2", "title": 5}]\n', "",
+                                "Post.json, document 2: class Post, record p2, field title: expected a String"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(LOAD_ERRORS))
+def test_a_record_the_load_refuses_names_the_users_file_and_line(engine: object, tmp_path: Path, what: str) -> None:
+    """The load's checks (a String field given a number, an _id twice, NUL in an edge) named
+    the record but no file or line (or, after directories named theirs, a line of the
+    import's staging file): the user's file and line now."""
+    posts, joins, message = LOAD_ERRORS[what]
+    db = engine()  # type: ignore[operator]
+    with pytest.raises(DataError) as info:
+        db.import_mongo_export(_small_export(tmp_path / "dump", posts, joins))
+    assert str(info.value).startswith(message)
+    assert not db.schema.classes
+
+
+def test_a_record_from_no_file_is_named_by_no_line_of_the_staging_files() -> None:
+    """A server's records (parse_server.py) come from no file: the load's error names the
+    record, not the line of a staged file the user never saw."""
+    db = querylang.connect()
+    with Staging() as staging, pytest.raises(DataError) as info:
+        staging.define("T", {"n": {"type": "Number"}})
+        staging.record("T", {"objectId": "a"})
+        staging.record("T", {"objectId": "b", "n": "x"})
+        staging.load(db, ImportReport())
+    assert str(info.value) == "class T, record b, field n: expected a Number, got string"
