@@ -22,8 +22,8 @@ PATH_CHARACTERS = "/!$&'()*+,;=:@"
 
 
 def open_database(db: str | None, data: Path | None) -> querylang.Database:
-    """A DuckDB file or a PostgreSQL URL (kept writable: the API writes), a JSON file loaded
-    into memory, or the bundled sample."""
+    """A DuckDB file or a PostgreSQL URL (kept writable: the API writes), an interchange file
+    or directory loaded into memory, or the bundled sample."""
     if db is not None and data is not None:
         raise click.UsageError("give --db or --data, not both")
     if db is not None:
@@ -57,8 +57,9 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
             # As a database without classes above: every call would answer "unknown class",
             # and the REST API cannot add classes.
             conn.close()
-            raise ServeError(f"{data} holds no classes: nothing to serve (an interchange file's classes are "
-                             'under "classes", README "Interchange format")')
+            where = "a directory's classes are in its schema.json" if data.is_dir() else "an interchange file's classes are"
+            raise ServeError(f'{data} holds no classes: nothing to serve ({where} under "classes", README '
+                             '"Interchange format")')
     else:
         from querylang.app.demo import sample_document
 
@@ -70,8 +71,9 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 @click.option("--db", "db", metavar="FILE|URL",
               help="A DuckDB database file (made by 'querylang load'), or a PostgreSQL database: "
                    "postgresql://user@host:port/dbname.")
-@click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="An interchange JSON file, loaded into memory.")
+@click.option("--data", type=click.Path(exists=True, path_type=Path),
+              help="An interchange JSON file, or an interchange directory (schema.json and one "
+                   "<Class>.ndjson per class), loaded into memory.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=1337, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--mount", default="/parse", show_default=True, help="Path the Parse API is served under.")

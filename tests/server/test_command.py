@@ -282,3 +282,32 @@ def test_a_duckdb_file_without_classes_is_refused_and_left_as_it_was(tmp_path: P
         assert err.value.exit_code == 2
     with duckdb.connect(str(other), read_only=True) as con:
         assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [("t",)]
+
+
+def test_data_takes_an_interchange_directory(tmp_path: Path, monkeypatch: Any) -> None:
+    """`querylang load` reads the directory form (schema.json, <Class>.ndjson), and --data of
+    serve refused it ("is a directory"): served now, as load reads it, and a bad record in it
+    is named by file and line."""
+    import pytest
+    import uvicorn
+
+    from querylang.server.command import open_database
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "schema.json").write_text(json.dumps({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}}), encoding="utf-8")
+    (data / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n{"objectId": "p2", "n": 2}\n', encoding="utf-8")
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: served.append(sockets))
+    res = CliRunner().invoke(main, ["serve", "--data", str(data), "--port", "0", "--app-id", "a", "--master-key", "k"])
+    assert res.exit_code == 0, res.output
+    assert "Parse API at" in res.output and len(served) == 1
+    with open_database(None, data) as db:
+        assert db.query("Post", None).ids == ["p1", "p2"]
+    (data / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n\n{"objectId": "p2", "n": "two"}\n', encoding="utf-8")
+    with pytest.raises(querylang.DataError, match="^Post.ndjson, line 3: class Post, record p2, field n"):
+        open_database(None, data)
+    (data / "schema.json").write_text('{"classes": {}}', encoding="utf-8")
+    (data / "Post.ndjson").unlink()
+    res = CliRunner().invoke(main, ["serve", "--data", str(data), "--port", "0", "--app-id", "a", "--master-key", "k"])
+    assert res.exit_code == 2 and "data holds no classes" in res.output and "schema.json" in res.output
