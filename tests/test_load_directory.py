@@ -395,3 +395,20 @@ def test_a_file_read_by_python_names_the_line_too(tmp_path: Path, what: str) -> 
         db.load(path)
     assert str(info.value).startswith(message)
     assert not db.schema.classes
+
+
+def test_data_of_the_commands_takes_a_directory(tmp_path: Path) -> None:
+    """--data of query, find, compile, schema, show, relation and repl refused a directory ("is a directory"),
+    which 'querylang load' reads: read the same way now."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    path = write_dir(tmp_path / "d", document(30))
+    res = CliRunner().invoke(main, ["query", "Bag", "where({ name: 'bag 3' })", "--data", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert [r["objectId"] for r in json.loads(res.stdout)] == ["b3"]
+    with (path / "Item.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write('\n{"objectId": "z", "n": "many"}\n')
+    res = CliRunner().invoke(main, ["schema", "--data", str(path)])
+    assert res.exit_code == 2 and "Item.ndjson, line 32: class Item, record z, field n" in res.output

@@ -180,9 +180,10 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     fn = click.option(
         "--data",
         "data_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Load this JSON interchange file into an in-memory database. With neither --db nor "
-        "--data: the bundled sample dataset (User, Post, Comment, Group), in memory.",
+        type=click.Path(path_type=Path),
+        help="Load this JSON interchange file, or interchange directory (as 'querylang load' reads "
+        "it), into an in-memory database. With neither --db nor --data: the bundled sample "
+        "dataset (User, Post, Comment, Group), in memory.",
     )(fn)
     fn = click.option(
         "--db",
@@ -268,7 +269,7 @@ def main() -> None:
       querylang query Comment "where({ Owner: { pointsTo: Inputs.Post } })" -i Post=p015
 
     Records come from --db FILE.duckdb (made by 'querylang load'), from --data FILE.json (an
-    interchange file, loaded into memory) or, with neither, from the bundled sample dataset
+    interchange file or directory, loaded into memory) or, with neither, from the bundled sample dataset
     (User, Post, Comment, Group) in memory, so every command works out of the box.
 
     Exit status: 0 success, 2 user error (bad script, unknown class, bad file; message on
