@@ -412,3 +412,15 @@ def test_data_of_the_commands_takes_a_directory(tmp_path: Path) -> None:
         fh.write('\n{"objectId": "z", "n": "many"}\n')
     res = CliRunner().invoke(main, ["schema", "--data", str(path)])
     assert res.exit_code == 2 and "Item.ndjson, line 32: class Item, record z, field n" in res.output
+
+
+def test_an_objectid_already_stored_is_named_by_its_line(engine: Any, tmp_path: Path) -> None:
+    """A record of a directory whose objectId the database already holds was named by class
+    and objectId only, on both engines: by its file and line now."""
+    db = engine()
+    db.load(document(20))
+    more = {"classes": CLASSES, "records": {"Item": [{"objectId": f"x{k}"} for k in range(6)] + [{"objectId": "i3"}]}}
+    with pytest.raises(DataError) as info:
+        db.load(_with_blank_lines(write_dir(tmp_path / "d", more)))
+    assert str(info.value) == "Item.ndjson, line 9: class Item, record i3: duplicate objectId: already in the database"
+    assert db.query("Item", None, limit=0, count=True).count == 20

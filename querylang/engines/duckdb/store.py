@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from querylang import errors
 from querylang.engines.duckdb import interrupts
@@ -415,7 +416,9 @@ class Store(TextWords):
                     'ON t."objectId" = v.id LIMIT 1'
                 ).fetchall()  # all (one row): an unfinished result would block unregister
             if hit:
-                raise DataError("duplicate objectId: already in the database", class_name=class_name, object_id=hit[0][0])
+                exc = DataError("duplicate objectId: already in the database", class_name=class_name, object_id=hit[0][0])
+                exc.record_index = pc.index(cols.values["objectId"], hit[0][0]).as_py()  # its line, in a directory
+                raise exc
 
     def _create_tables(self, old: Schema, new: Schema, con: Any = None, *, mark: bool = False) -> None:
         """The tables and columns ``new`` adds to ``old``; with ``mark``, each new table is listed

@@ -26,7 +26,9 @@ def check_new_ids(con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs
         f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]
     ).fetchone()
     if row is not None:
-        raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
+        exc = DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
+        exc.record_index = next(i for i, r in enumerate(recs) if r["objectId"] == row[0])  # its line, in a directory
+        raise exc
 
 
 class _QuietEnds(logging.Filter):
