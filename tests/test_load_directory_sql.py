@@ -14,6 +14,7 @@ import pytest
 
 import querylang
 import querylang.engines.duckdb.directory_load as directory_load
+import querylang.engines.duckdb.store as duckdb_store
 from querylang import DataError
 from querylang.interchange.columns import relation_columns
 from querylang.interchange.document import normalise_record
@@ -334,3 +335,20 @@ def test_a_minified_edge_python_refuses_is_named(tmp_path: Path, line: str) -> N
     with (path / "relations.ndjson").open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
     assert re.search(r"relations.ndjson, line \d+: not valid JSON|text may not contain NUL", _error(path))
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])  # the SQL path; Python's, a part at a time
+def test_an_objectid_repeated_in_a_directory_too_big_to_read_again_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line_end: str
+) -> None:
+    """A directory past DIRECTORY_RECHECK_MAX is not read whole again for the repeated
+    objectId, and DuckDB's message said "Constraint Error: Data contains duplicates on indexed
+    column(s)": no class, no record, no line. DuckDB finds the repeated id now."""
+    monkeypatch.setattr(duckdb_store, "DIRECTORY_RECHECK_MAX", 0)
+    doc = varied(60)
+    doc["records"]["Post"][50]["objectId"] = "p\\u0035"  # the id p5, spelt with an escape
+    path = write_dir(tmp_path / "d", doc)
+    post = path / "Post.ndjson"
+    post.write_bytes(post.read_bytes().replace(b'"p\\\\u0035"', b'"p\\u0035"').replace(b"\n", line_end.encode()))
+    assert b"\\u0035" in post.read_bytes()
+    assert _error(path) == "Post.ndjson, line 51: class Post, record p5: duplicate objectId"

@@ -33,7 +33,14 @@ from querylang.interchange.columns import (
     record_columns,
     relation_columns,
 )
-from querylang.interchange.directory import RELATIONS_FILE, not_json, read_parts, record_lines
+from querylang.interchange.directory import (
+    RELATIONS_FILE,
+    class_files,
+    not_json,
+    read_classes,
+    read_parts,
+    record_lines,
+)
 from querylang.interchange.document import Edge, normalise_record
 from querylang.model.schema import ClassDef, Schema
 
@@ -248,3 +255,32 @@ def _load_relations(
             store._insert_edges(edges, set(), con)
         tell.written(edge_count(edges))
     return True
+
+
+def repeated_id(con: duckdb.DuckDBPyConnection, path: Path) -> DataError | None:
+    """The first class file's objectId given twice, as the error of its second record; None
+    when there is none to find. DuckDB groups the ids (within its memory limit, spilling), and
+    then only the lines holding that id are read by Python, for the record's position."""
+    for name, file in class_files(path, read_classes(path)):
+        rows = con.execute(
+            "SELECT json_extract_string(json, '$.objectId') AS id FROM read_ndjson_objects(?) "
+            "WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1 LIMIT 1",
+            [str(file)],
+        ).fetchall()
+        if not rows:
+            continue
+        oid, seen = rows[0][0], 0
+        for at, (_, line) in enumerate(record_lines(file)):
+            if oid.encode() not in line and b"\\" not in line:  # an escape may spell the id otherwise
+                continue
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and rec.get("objectId") == oid:
+                seen += 1
+                if seen == 2:
+                    exc = DataError("duplicate objectId", class_name=name, object_id=oid)
+                    exc.record_index = at
+                    return exc
+    return None

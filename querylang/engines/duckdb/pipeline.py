@@ -26,7 +26,7 @@ LOADING_TABLE = "_querylang_loading"
 # below, its thread, cursor and transactions cost more than they save (11 ms → 17 ms for 20).
 PIPELINE_MIN = 50_000
 # A directory whose load broke the unique index is read again whole for the message naming the
-# record only up to this size; DuckDB's own message names the repeated objectId.
+# record only up to this size; beyond it DuckDB finds the repeated objectId (directory_load.repeated_id).
 DIRECTORY_RECHECK_MAX = 256 << 20
 
 

@@ -32,7 +32,12 @@ from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import class_arrays
 from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
-from querylang.engines.duckdb.directory_load import Unreadable, load_directory, readable
+from querylang.engines.duckdb.directory_load import (
+    Unreadable,
+    load_directory,
+    readable,
+    repeated_id,
+)
 from querylang.engines.duckdb.layout import (
     SCHEMA_TABLE,
     class_columns,
@@ -384,16 +389,21 @@ class Store(TextWords):
         except duckdb.TransactionException:
             pass
 
-    @staticmethod
-    def _load_error(exc: duckdb.Error, source: Any, schema: Schema) -> DataError:
+    def _load_error(self, exc: duckdb.Error, source: Any, schema: Schema) -> DataError:
         """The error for a load the database refused. A broken unique index means two records
         with one objectId, which the column-wise reading leaves to the index: reading the
-        document record by record names the record."""
-        if "constraint" in str(exc).lower() and not (is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX):
-            try:
-                read_dataset(source, schema)
-            except DataError as precise:
-                return precise
+        document record by record names the record; a big directory is searched by DuckDB
+        for the repeated objectId instead (its message names neither it nor its class)."""
+        if "constraint" in str(exc).lower():
+            if is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX:
+                found = repeated_id(self.con, Path(source))
+                if found is not None:
+                    return found
+            else:
+                try:
+                    read_dataset(source, schema)
+                except DataError as precise:
+                    return precise
         return DataError(f"load failed, nothing was loaded: {exc}")
 
     @staticmethod
