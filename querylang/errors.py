@@ -156,6 +156,7 @@ class DataError(QueryError):
         # the line of that file (interchange/directory.py, the importers).
         self.record_index: int | None = None
         self.edge_index: int | None = None
+        self.in_classes = False  # about the classes of the data (a directory's schema.json), not a record
 
     def placed(self, where: str | None) -> DataError:
         """This error said of ``where`` (a file and line; None: of no file), naming what it
@@ -165,6 +166,7 @@ class DataError(QueryError):
             out.message = f"{where}: {out.message}"
             out.args = (out.message,)
         out.reason, out.record_index, out.edge_index = self.reason, self.record_index, self.edge_index
+        out.in_classes = self.in_classes
         return out
 
 

@@ -424,3 +424,19 @@ def test_an_objectid_already_stored_is_named_by_its_line(engine: Any, tmp_path: 
         db.load(_with_blank_lines(write_dir(tmp_path / "d", more)))
     assert str(info.value) == "Item.ndjson, line 9: class Item, record i3: duplicate objectId: already in the database"
     assert db.query("Item", None, limit=0, count=True).count == 20
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"n": {"type": "Numbr"}}, "schema.json: class Item, field n: unknown type 'Numbr'"),
+    ({"boss": {"type": "Pointer", "targetClass": "Nope"}}, "schema.json: class Item, field boss: targetClass 'Nope'"),
+    ({"n": {"type": "String"}}, "schema.json: class Item, field n: already defined as Number, cannot become String"),
+])
+def test_a_bad_class_of_schema_json_names_the_file(engine: Any, tmp_path: Path, fields: dict, message: str) -> None:
+    """A class schema.json defines wrongly was named by class and field, not by the file."""
+    db = engine()
+    db.load({"classes": {"Item": CLASSES["Item"]}})
+    path = write_dir(tmp_path / "d", {"classes": {"Item": {"fields": fields}}, "records": {"Item": [{"objectId": "z"}]}})
+    with pytest.raises(DataError) as info:
+        db.load(path)
+    assert str(info.value).startswith(message)
+    assert db.query("Item", None, limit=0, count=True).count == 0 and list(db.schema.classes) == ["Item"]

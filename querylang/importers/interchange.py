@@ -285,7 +285,7 @@ class Staging:
         except DataError as exc:
             # The load names a line of a staged file, which the user never saw: the record is
             # named by the place it came from (or by none, coming from a server).
-            if exc.record_index is None and exc.edge_index is None:
+            if exc.record_index is None and exc.edge_index is None and not exc.in_classes:
                 raise
             raise exc.placed(self.source_of(exc)) from exc
         report.edges = self.edges

@@ -131,7 +131,7 @@ def placed(path: Path, exc: DataError) -> DataError:
     elif exc.record_index is not None and exc.class_name is not None:
         file, at = path / f"{exc.class_name}.ndjson", exc.record_index
     else:
-        return exc
+        return exc.placed(SCHEMA_FILE) if exc.in_classes else exc
     try:
         line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
     except OSError:

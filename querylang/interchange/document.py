@@ -85,8 +85,17 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
 def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
     """The schema after adding the document's classes to ``existing``.
 
-    A class already known may gain fields; a field may not change its type or target.
+    A class already known may gain fields; a field may not change its type or target. An
+    error is marked as one of the classes (in_classes: a directory's are in its schema.json).
     """
+    try:
+        return _merged(existing, classes)
+    except DataError as exc:
+        exc.in_classes = True
+        raise
+
+
+def _merged(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
     if not isinstance(classes, Mapping):
         raise DataError("'classes' must be an object of class definitions")
     merged = Schema(dict(existing.classes) if existing else {})
