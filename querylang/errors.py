@@ -8,6 +8,7 @@ offending source line with a caret under the column, like a compiler would.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 # What an OverflowError from a script's values means to the user: an integer too large for a
 # double (10**400 from an input or JSON.parse), or a date past Python's years (new Date(8.64e15)).
@@ -168,6 +169,29 @@ class DataError(QueryError):
         out.reason, out.record_index, out.edge_index = self.reason, self.record_index, self.edge_index
         out.in_classes = self.in_classes
         return out
+
+
+def not_utf8(path: Path | str) -> str:
+    """Where a file a UTF-8 reader refused stops being UTF-8, as a JSON error names its place:
+    "not UTF-8 text at line 3, column 12 (byte 0xe9; save the file as UTF-8)". The file is
+    read again a line at a time; lines end as Python's text reader ends them (a lone \\r too)."""
+    line = 1
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    before = raw[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+                    line += before.count("\n")
+                    column = len(before) - (before.rfind("\n") + 1) + 1
+                    return (f"not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x}; "
+                            "save the file as UTF-8)")
+                text = raw.decode("utf-8")
+                line += text.count("\n") + text.count("\r") - text.count("\r\n")
+    except OSError:
+        pass
+    return "not UTF-8 text (save the file as UTF-8)"
 
 
 class DatabaseInUse(DataError):

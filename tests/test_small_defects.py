@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import querylang
@@ -124,3 +127,33 @@ def test_points_to_a_pointer_of_another_class_is_refused_as_equal_to_is(sample: 
     with pytest.raises(querylang.QueryError, match="'author' points to User, not Post"):
         querylang.to_parse_where(filt, schema=sample.schema, class_name="Post")
     assert sample.query("Post", {"author": {"pointsTo": {"__type": "Pointer", "className": "User", "objectId": "u01"}}}).ids
+
+
+def test_a_file_that_is_not_utf8_is_named_by_line_and_column(tmp_path: Path, sample: querylang.Database) -> None:
+    # A Latin-1 file was refused with the codec's "can't decode byte 0xe9 in position 90": a
+    # byte offset, where a file that is not JSON is named by line and column.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    doc = tmp_path / "doc.json"
+    doc.write_bytes(b'{"classes": {"T": {"fields": {"s": {"type": "String"}}}},\r\n "records": {"T": [{"s": "\xe9"}]}}')
+    said = "not UTF-8 text at line 2, column 27 (byte 0xe9; save the file as UTF-8)"
+    db = querylang.connect()
+    with pytest.raises(querylang.DataError, match=f"^{doc}: {re.escape(said)}"):
+        db.load(doc)
+    assert not db.schema.classes
+    for args in (["query", "T", "", "--data", str(doc)], ["load", str(doc), "--db", str(tmp_path / "x.duckdb")]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2 and said in res.output
+    mongo = tmp_path / "dump"
+    mongo.mkdir()
+    (mongo / "_SCHEMA.json").write_text('{"_id": "T", "s": "string"}\n', encoding="utf-8")
+    (mongo / "T.json").write_bytes(b'{"_id": "a", "s": "x"}\n{"_id": "b", "s": "\xe9"}\n')
+    with pytest.raises(querylang.DataError, match=re.escape("T.json: not UTF-8 text at line 2, column 20")):
+        db.import_mongo_export(mongo)
+    dashboard = tmp_path / "T.json"
+    dashboard.write_bytes(b'[{"objectId": "a", "s": "x"},\n {"objectId": "b", "s": "\xe9"}]')
+    with pytest.raises(querylang.DataError, match=re.escape("T.json: not UTF-8 text at line 2, column 26")):
+        db.import_dashboard_export(dashboard)
+    assert not db.schema.classes

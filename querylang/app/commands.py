@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError, QueryTypeError
+from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError, QueryTypeError, not_utf8
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -35,7 +35,9 @@ def read_text(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError(f"no such {what} file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: {not_utf8(path)}") from None
+    except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
 
 
@@ -380,7 +382,9 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
         text = b"".join(chunks).decode("utf-8")
     except FileNotFoundError:
         raise DataError(f"no such data file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: {not_utf8(path)}") from None
+    except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     parsing = bar.add_task("parsing JSON", total=None, detail="")
     try:

@@ -28,7 +28,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class, type_with_target
 
-from ..errors import DataError, QueryError
+from ..errors import DataError, QueryError, not_utf8
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging, a_path
 from .jsontext import nesting
@@ -55,7 +55,9 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
         raise DataError(f"no such file: {path}") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: {not_utf8(path)}") from None
+    except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     if isinstance(doc, list) and any(isinstance(r, Mapping) and "_id" in r and "objectId" not in r for r in doc[:1]):
         raise DataError(f"{path}: MongoDB documents (with _id), not REST records: import the mongoexport directory with its _SCHEMA.json")

@@ -26,7 +26,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class
 
-from ..errors import DataError, QueryError
+from ..errors import DataError, QueryError, not_utf8
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, a_path
@@ -158,8 +158,8 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 except ValueError as exc:
                     raise DataError(f"{path}, line {lineno}: not valid Extended JSON: {exc}") from None
                 yield f"line {lineno}", doc
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not UTF-8 text: {exc}") from None
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: {not_utf8(path)}") from None
 
 
 def read_schema(path: Path) -> dict[str, dict[str, dict[str, Any]]]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.errors import DataError, QueryError
+from querylang.errors import DataError, QueryError, not_utf8
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -73,7 +73,9 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         raise DataError(f"no such data file: {path}") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except (UnicodeDecodeError, OSError) as exc:
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: {not_utf8(path)}") from None
+    except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     except (RecursionError, ValueError) as exc:
         raise DataError(f"{path}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
