@@ -440,3 +440,14 @@ def test_a_bad_class_of_schema_json_names_the_file(engine: Any, tmp_path: Path, 
         db.load(path)
     assert str(info.value).startswith(message)
     assert db.query("Item", None, limit=0, count=True).count == 0 and list(db.schema.classes) == ["Item"]
+
+
+def test_a_schema_json_that_is_not_utf8_says_where(tmp_path: Path) -> None:
+    """orjson's "str is not valid UTF-8: surrogates not allowed: line 1 column 1 (char 0)"
+    sent the user to the start of the file."""
+    path = write_dir(tmp_path / "d", document(5))
+    (path / "schema.json").write_bytes(b'{"classes": {\n "It\xe9m": {"fields": {}}}}')
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"schema\.json: not UTF-8 text at line 2, column 5 \(byte 0xe9"):
+        db.load(path)
+    assert not db.schema.classes

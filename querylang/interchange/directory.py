@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from querylang.errors import DataError
+from querylang.errors import DataError, not_utf8
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -39,10 +39,15 @@ def read_classes(path: Path) -> Mapping[str, Any]:
     """The classes of ``schema.json`` (its one key, ``classes``, as in the document)."""
     file = path / SCHEMA_FILE
     try:
-        schema = orjson.loads(file.read_bytes())
+        data = file.read_bytes()
+        schema = orjson.loads(data)
     except FileNotFoundError:
         raise DataError(f"{path}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
     except orjson.JSONDecodeError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # orjson says "surrogates not allowed", at line 1 column 1
+            raise DataError(f"{file}: {not_utf8(file)}") from None
         raise DataError(f"{file}: not valid JSON: {exc}") from None
     except OSError as exc:
         raise DataError(f"{file}: cannot read: {exc}") from None
