@@ -135,6 +135,7 @@ class Staging:
         # Beside each staged file (by its name), the place in the user's input each of its
         # lines came from, a line each: the load's error about a staged record names that.
         self._places: dict[str, IO[str]] = {}
+        self._made: set[str] = set()  # the staged files that have places
 
     def __enter__(self) -> Staging:
         return self
@@ -199,10 +200,12 @@ class Staging:
         """Note that line ``before`` (from 0) of the staged file came from ``where``."""
         fh = self._places.get(staged)
         if fh is None:
-            if where is None:
+            made = staged in self._made  # a class's file opened again after done_with
+            if where is None and not made:
                 return  # an import of no files (a server): its errors name no place
             fh = self._places[staged] = (self.root / f"{staged}.places").open("a", encoding="utf-8")
-            fh.write("\n" * before)
+            self._made.add(staged)
+            fh.write("" if made else "\n" * before)
         fh.write(" ".join((where or "").splitlines()) + "\n")
 
     def source_of(self, exc: DataError) -> str | None:

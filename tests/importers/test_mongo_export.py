@@ -317,3 +317,17 @@ def test_a_record_from_no_file_is_named_by_no_line_of_the_staging_files() -> Non
         staging.record("T", {"objectId": "b", "n": "x"})
         staging.load(db, ImportReport())
     assert str(info.value) == "class T, record b, field n: expected a Number, got string"
+
+
+def test_a_class_staged_again_after_done_with_keeps_its_places() -> None:
+    """The places beside a staged file were padded again for its earlier records when the
+    class's file was opened anew after done_with: a later record was named by a wrong line."""
+    db = querylang.connect()
+    with Staging() as staging, pytest.raises(DataError) as info:
+        staging.define("T", {"n": {"type": "Number"}})
+        staging.record("T", {"objectId": "a"}, "A.json, line 1")
+        staging.record("T", {"objectId": "b"}, "A.json, line 2")
+        staging.done_with("T")
+        staging.record("T", {"objectId": "c", "n": "x"}, "B.json, line 7")
+        staging.load(db, ImportReport())
+    assert str(info.value) == "B.json, line 7: class T, record c, field n: expected a Number, got string"
