@@ -213,7 +213,7 @@ def test_an_objectid_repeated_across_files_parts_is_named(tmp_path: Path) -> Non
         ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": ""}, r"relations\[\d+\]: targetId must be"),
         ({"class": "Post", "objectId": 5, "key": "fans", "targetId": "u1"}, r"relations\[\d+\]: objectId must be"),
         ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u1", "targetClass": "Post"}, r"targetClass 'Post'"),
-        ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u\x00"}, r"relations\[\d+\]: text may not contain NUL"),
+        ({"class": "Post", "objectId": "p1", "key": "fans", "targetId": "u\x00"}, r"record p1, field fans: relations\[\d+\]: targetId: text may not contain NUL"),
     ],
 )
 def test_a_bad_edge_on_the_last_line_gives_the_document_error(tmp_path: Path, edge: dict[str, Any], message: str) -> None:

@@ -262,9 +262,12 @@ def _edge(schema: Schema, rel: object) -> Edge:
         raise DataError("targetId must be a non-empty string", class_name=owner, object_id=oid, field=f.name)
     try:
         _check_text(oid)
-        _check_text(target_id)
     except ValueError as exc:
-        raise DataError(str(exc), class_name=owner, field=f.name) from None
+        raise DataError(f"objectId: {exc}", class_name=owner, field=f.name) from None
+    try:
+        _check_text(target_id)
+    except ValueError as exc:  # the edge's record is named, and which id is wrong
+        raise DataError(f"targetId: {exc}", class_name=owner, object_id=oid, field=f.name) from None
     return Edge(owner, f.name, oid, target_id)
 
 

@@ -288,7 +288,7 @@ LOAD_ERRORS = {
                     "Post.json, line 3: class Post, record p2, field title: expected a String, got number"),
     "a repeated _id": ('{"_id": "p1"}\n\n{"_id": "p1"}\n', "", "Post.json, line 3: class Post, record p1: duplicate objectId"),
     "a bad edge": ('{"_id": "p1"}\n{"_id": "p2"}\n', '{"owningId": "p1", "relatedId": "p2"}\n\n{"owningId": "p2", "relatedId": "p\\u0000"}\n',
-                   "_Join:fans:Post.json, line 3: class Post, field fans: text may not contain NUL"),
+                   "_Join:fans:Post.json, line 3: class Post, record p2, field fans: targetId: text may not contain NUL"),
     "a bad value in an array": ('[{"_id": "p1", "title": "a"},\n {"_id": "p2", "title": 5}]\n', "",
                                 "Post.json, document 2: class Post, record p2, field title: expected a String"),
 }
