@@ -108,13 +108,16 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                 continue
             prev = fields.setdefault(key, spec)
             if prev != spec:
+                oid = rec.get("objectId")
+                # Named as the record's other errors are: by file and place ("record None"
+                # named a record without an objectId, and no file).
                 raise DataError(
                     f"{type_with_target(prev['type'], prev.get('targetClass'))} in one record, "
-                    f"{type_with_target(spec['type'], spec.get('targetClass'))} in another ({path.name})",
+                    f"{type_with_target(spec['type'], spec.get('targetClass'))} in another",
                     class_name=class_name,
-                    object_id=str(rec.get("objectId")),
+                    object_id=oid if isinstance(oid, str) else None,
                     field=key,
-                )
+                ).placed(f"{path}, record {i + 1}")
     # A key that is null in every record shows no type: it cannot be a field, and the explicit
     # nulls records show for it are not imported. Said, not silent.
     unknown = [k for k in nulls if k not in fields]

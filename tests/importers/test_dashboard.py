@@ -212,7 +212,10 @@ def test_a_number_that_is_not_finite_names_the_users_file_and_record(tmp_path: P
 def test_pointers_to_two_classes_name_both(tmp_path: Path) -> None:
     rows = [{"objectId": "a", "className": "T", "to": {"__type": "Pointer", "className": "_User", "objectId": "u"}},
             {"objectId": "b", "className": "T", "to": {"__type": "Pointer", "className": "T", "objectId": "a"}}]  # fmt: skip
-    with pytest.raises(DataError, match=r"field to: Pointer<_User> in one record, Pointer<T> in another \(T\.json\)"):
+    with pytest.raises(DataError, match=r"T\.json, record 2: class T, record b, field to: Pointer<_User> in one record, Pointer<T> in another$"):
+        querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
+    del rows[1]["objectId"]  # was "record None", and no file
+    with pytest.raises(DataError, match=r"T\.json, record 2: class T, field to: Pointer<_User> in one record"):
         querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
 
 
