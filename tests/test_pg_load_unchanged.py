@@ -4,6 +4,7 @@ down for, not one the server goes away from. Each test opens a schema of its own
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import urllib.parse
@@ -158,3 +159,23 @@ def test_a_load_cut_off_mid_copy_logs_nothing_beside_its_error(
         with pytest.raises(DataError, match="nothing was loaded: the PostgreSQL server went away"):
             db.load(doc)
     assert [r.getMessage() for r in caplog.records if r.name == "psycopg"] == []
+
+
+def test_a_row_the_server_refuses_is_named_by_its_record_and_line(pg_cluster: Any, tmp_path: Any) -> None:
+    """A record PostgreSQL refused while it was copied in (an Array element past the size of
+    the stored class's index key) was named by its class only: the server's "COPY Post, line
+    2" names the row, which is now the record, and in a directory its line."""
+    classes = {"Post": {"fields": {"tags": {"type": "Array"}}}}
+    records = [{"objectId": "p1", "tags": ["a"]}, {"objectId": "p2", "tags": ["x" * 300_000]}]
+    path = tmp_path / "d"
+    path.mkdir()
+    (path / "schema.json").write_text(json.dumps({"classes": classes}), encoding="utf-8")
+    (path / "Post.ndjson").write_text(json.dumps(records[0]) + "\n\n" + json.dumps(records[1]) + "\n", encoding="utf-8")
+    with querylang.connect(fresh_url(pg_cluster)) as db:
+        db.load({"classes": classes, "records": {"Post": [{"objectId": "p0"}]}})
+        for source, where in (({"records": {"Post": records}}, ""), (path, "Post.ndjson, line 3: ")):
+            with pytest.raises(DataError) as info:
+                db.load(source)
+            assert str(info.value).startswith(f"{where}class Post, record p2: load failed, nothing was loaded: ")
+            assert "index row size" in str(info.value)
+            assert db.query("Post", None).ids == ["p0"]

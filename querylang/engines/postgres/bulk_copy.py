@@ -5,6 +5,7 @@ All run inside the load's one transaction (store.py)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -78,15 +79,26 @@ def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[st
             for rec in recs:
                 copy.write_row(row_cells(cls, rec, maps))
     except psycopg.Error as exc:
-        raise load_failed(exc, cls.name) from None
+        # The server names the row it refused ("COPY Post, line 2"): the record, by its
+        # position (a directory's reader makes it a line of the class's file).
+        row = _COPY_LINE.search(getattr(exc.diag, "context", None) or "")
+        at = int(row.group(1)) - 1 if row is not None else -1
+        if not 0 <= at < len(recs):
+            raise load_failed(exc, cls.name) from None
+        err = load_failed(exc, cls.name, recs[at]["objectId"])
+        err.record_index = at
+        raise err from None
 
 
-def load_failed(exc: psycopg.Error, class_name: str | None = None) -> DataError:
+_COPY_LINE = re.compile(r"^COPY .*, line (\d+)", re.MULTILINE)
+
+
+def load_failed(exc: psycopg.Error, class_name: str | None = None, object_id: str | None = None) -> DataError:
     """A load the server refused or went away from. A value it refuses (too long for an index)
     is the data's fault: 107, as every bad record. A permission the role lacks or a server out
     of reach is not, and keeps a read's code (1), as a write's failure does (writer.py)."""
     err = server_error(exc, "the load")
-    return DataError(f"load failed, nothing was loaded: {err.message}", class_name=class_name,
+    return DataError(f"load failed, nothing was loaded: {err.message}", class_name=class_name, object_id=object_id,
                      code=err.code if not_the_data(exc) else None)
 
 
