@@ -53,6 +53,8 @@ SCRIPTS = [
     "const fact = n => n <= 1 ? 1 : n * fact(n - 1)\nwhere({ a: fact(10) })",
     "where({ a: [[1, 2], [3]].map(p => p.length), b: typeof (x => x) })",
     "let n = 0\nconst inc = () => { n += 1\n  return n }\ninc(); inc()\nwhere({ a: n })",
+    # `x += f()` reads x before f runs, even when f assigns x
+    "let n = 1\nconst f = () => { n = 10\n  return 1 }\nn += f()\nwhere({ a: n })",
     "where({ a: String((a, b) => a + b) })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",

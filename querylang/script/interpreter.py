@@ -261,9 +261,11 @@ class _Run:
             raise self.fail(node, f"{name} is not defined")
         if binding[1] == "const":
             raise self.fail(node, f"Assignment to constant variable '{name}'")
+        # `x += f()` reads x before it calls f, as JavaScript does: f may assign x itself.
+        old = binding[0]
         value = self.eval(node.value)
         if node.op != "=":
-            value = binary(node.op[0], binding[0], value)
+            value = binary(node.op[0], old, value)
         binding[0] = value
 
     def lookup(self, name: str) -> Binding | None:
