@@ -733,6 +733,14 @@ DEEP: dict[str, tuple[str, float]] = {
         "result = same_answer('Post', {'meta': {'equalTo': nest(10000, lambda v: {'a': v}, 1)}})",
         10,
     ),
+    "mismatched_operand_nested_10000": (
+        "result = same_answer('Post', {'title': {'equalTo': nest(10000, lambda v: {'v': v}, 1)}})",
+        10,
+    ),
+    "mismatched_list_operand_nested_10000": (
+        "result = same_answer('Post', {'title': {'containedIn': nest(10000, lambda v: [v], 1)}})",
+        10,
+    ),
     "json_parse_nested_100000": (
         "result = entry_points('where({ tags: JSON.parse(Inputs.s) })', inputs={'s': '[' * 100000 + ']' * 100000})",
         10,
@@ -772,7 +780,8 @@ DEEP_EXPECT = {
         ("parens_10000", "brackets_10000", "braces_10000", "templates_10000", "closed_arrays_10000",
          "object_literal_10000", "calls_10000", "script_10MB", "script_10MB_comment", "script_10MB_string",
          "containedIn_100001_filter_dict", "regex_nested_10000", "load_record_object_nested_10000",
-         "load_json_file_nested_100000"),
+         "load_json_file_nested_100000", "mismatched_operand_nested_10000",
+         "mismatched_list_operand_nested_10000"),
         "error",
     ),
     "containedIn_100k_filter_dict": "ok",

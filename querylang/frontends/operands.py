@@ -197,11 +197,19 @@ def _js_text(v: object, room: int) -> str:
     if isinstance(v, JSRegex):
         return f"/{v.pattern}/{v.flags}"
     if isinstance(v, Mapping | list | tuple):
+        if room <= 0:
+            # What is written already fills the room: stopping here also bounds the
+            # recursion on a value nested thousands deep (`{ v: { v: ... } }`).
+            return "..."
         is_map = isinstance(v, Mapping)
         parts: list[str] = []
-        size = 0
+        size = 1  # the opening bracket
         for item in v.items() if is_map else v:  # type: ignore[union-attr]
-            part = f"{item[0]}: {_js_text(item[1], room - size)}" if is_map else _js_text(item, room - size)
+            if is_map:
+                key = f"{item[0]}: "
+                part = key + _js_text(item[1], room - size - len(key))
+            else:
+                part = _js_text(item, room - size)
             parts.append(part)
             size += len(part) + 2
             if size > room:
