@@ -777,6 +777,14 @@ def test_a_nearly_full_stack_is_a_clean_error() -> None:
         deep(sys.getrecursionlimit() - 150)
 
 
+def test_a_value_too_deep_to_convert_names_the_expression() -> None:
+    build = "const a = 'x'.repeat(20000).split('').reduce((acc, x) => [acc], 1)\n"
+    for line, column in [("where({ v: 1, w: a == 'x' })", 18), ("where({ v: `${a}` })", 12)]:
+        with pytest.raises(LimitExceeded, match="nests too deeply") as info:
+            run_script(build + line)
+        assert (info.value.line, info.value.column) == (2, column)
+
+
 def test_a_huge_script_fails_fast() -> None:
     with pytest.raises(LimitExceeded, match="script is too long"):
         run_script("where({ a: 1 })\n" + " " * 10_000_000)

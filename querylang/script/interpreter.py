@@ -149,6 +149,8 @@ class _Run:
             if err.line is None:
                 err.at(node.line, node.column)
             raise
+        except RecursionError:  # a value thousands deep, or calls nesting through callbacks
+            raise self.fail(node, "script nests too deeply for the stack", LimitExceeded) from None
 
     def check_clock(self, node: At) -> None:
         if monotonic() > self.deadline:
