@@ -981,3 +981,15 @@ def test_characters_javascript_does_not_take_as_blanks_are_syntax_errors(blank: 
 @pytest.mark.parametrize("blank", ["\v", "\f", "\xa0", "\u1680", "\u2007", "\u202f", "\u205f", "\u3000", "\ufeff", "\u2028"])
 def test_javascripts_blanks_are_still_blanks(blank: str) -> None:
     parse_script(f"where({{n:{blank}1}})")
+
+
+def test_an_arrow_function_given_to_where_is_named_as_written(sample_db) -> None:
+    """A function inside where()'s value is refused by the operand checks; their message
+    showed '<querylang.script.values.Function object at 0x7f…>'. Found passing callbacks
+    to where()."""
+    with pytest.raises(QueryTypeError) as info:
+        sample_db.query("Post", "where({ score: { greaterThan: x => 1 } })")
+    assert "Function x => 1 can never match it" in str(info.value)
+    with pytest.raises(QueryTypeError) as info:
+        sample_db.query("Post", "where({ tags: [(a, b) => a + b] })")
+    assert "Function (a, b) => a + b is not a query value" in str(info.value)

@@ -549,6 +549,11 @@ class Function:
         self.invoke = invoke
         self.source = source  # what String(f) shows, as in JavaScript
 
+    def __repr__(self) -> str:
+        # An arrow function that reaches where() is named in the error that refuses it,
+        # as the script wrote it rather than as a Python object at an address.
+        return self.source
+
 
 # ==========================================================================================
 # Small helpers of the methods and namespaces
