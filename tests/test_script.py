@@ -438,6 +438,9 @@ EXPRESSIONS = [
     ("parseInt('12', 1)", NAN),
     ("parseInt('3.9')", 3),
     ("parseInt(0.0000005)", 5),
+    # only ASCII letters are digits: the Kelvin sign (U+212A) lowercases to k, and crashed int()
+    ("parseInt('ab\u212Acd', 36)", 371),
+    ("parseInt('\u212A', 36)", NAN),
     ("parseFloat('3.14abc')", 3.14),
     ("parseFloat('-Infinityx')", -INF),
     ("parseFloat('e5')", NAN),

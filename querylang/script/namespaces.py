@@ -91,9 +91,12 @@ def _parse_int(args: list[object]) -> int | float:
         s = s[2:]
     if not 2 <= radix <= 36:
         return NAN
+    # The ASCII digits and letters only: str.lower() maps the Kelvin sign K to k, which
+    # JavaScript takes for no digit (and Python's int() refuses).
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"[:radix]
+    alphabet += alphabet[10:].upper()
     n = 0
-    while n < len(s) and s[n].lower() in alphabet:
+    while n < len(s) and s[n] in alphabet:
         n += 1
     digits = s[:n]
     if not digits:
