@@ -441,6 +441,8 @@ EXPRESSIONS = [
     # only ASCII letters are digits: the Kelvin sign (U+212A) lowercases to k, and crashed int()
     ("parseInt('ab\u212Acd', 36)", 371),
     ("parseInt('\u212A', 36)", NAN),
+    ("parseInt('-0')", -0.0),
+    ("parseInt('-042')", -42),
     ("parseFloat('3.14abc')", 3.14),
     ("parseFloat('-Infinityx')", -INF),
     ("parseFloat('e5')", NAN),

@@ -102,7 +102,8 @@ def _parse_int(args: list[object]) -> int | float:
     if not digits:
         return NAN
     if radix == 10:
-        return num(sign * float(digits)) if n > 15 else sign * int(digits)
+        # num(-0.0) stays -0.0: parseInt('-0') is -0, and an int has no negative zero.
+        return num(sign * float(digits)) if n > 15 or sign < 0 else int(digits)
     if n * math.log2(radix) > 1100:
         return sign * INF
     return num(sign * float(int(digits, radix)))
