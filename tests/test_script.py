@@ -998,3 +998,14 @@ def test_an_arrow_function_given_to_where_is_named_as_written(sample_db) -> None
     with pytest.raises(QueryTypeError) as info:
         sample_db.query("Post", "where({ tags: [(a, b) => a + b] })")
     assert "Function (a, b) => a + b is not a query value" in str(info.value)
+
+
+def test_a_let_used_before_its_declaration_is_an_error_at_the_use() -> None:
+    """`{ x = 5; let x = 2 }` assigned the outer x (and `let x = x + 1` read it) where
+    JavaScript throws: the inner x exists, uninitialised, from the top of its block."""
+    with pytest.raises(ScriptError, match="Cannot access 'x' before initialization") as info:
+        run_script("let x = 1\n{ x = 5; let x = 2 }\nwhere({ x })")
+    assert (info.value.line, info.value.column) == (2, 3)
+    with pytest.raises(ScriptError, match="Cannot access 'y' before initialization"):
+        run_script("const y = 1\n{ where({ a: typeof y })\n  const y = 2 }")
+    assert run_script("let x = 1\n{ let x = 2 }\nwhere({ x })").where == {"x": 1}

@@ -56,6 +56,13 @@ SCRIPTS = [
     # `x += f()` reads x before f runs, even when f assigns x
     "let n = 1\nconst f = () => { n = 10\n  return 1 }\nn += f()\nwhere({ a: n })",
     "where({ a: String((a, b) => a + b) })",
+    # a let/const name is its block's from the block's top (the temporal dead zone):
+    # using it before its declaration throws, never reads or writes an outer variable
+    "let x = 1\n{ x = 5\n  let x = 2 }\nwhere({ a: x })",
+    "let x = 1\nconst f = () => { let x = x + 1\n  return x }\nwhere({ a: f() })",
+    "const v = 1\nconst f = () => { if (v) { return v }\n  const v = 2 }\nwhere({ a: f() })",
+    "const f = () => g()\nconst a = f()\nconst g = () => 1\nwhere({ a })",
+    "const f = () => g()\nconst g = () => 1\nwhere({ a: f() })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"

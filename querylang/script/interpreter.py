@@ -46,6 +46,7 @@ from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import methods_for, new_date
 from querylang.script.namespaces import BUILTINS, FORBIDDEN, FORBIDDEN_KEYS, GLOBAL_VALUES, RESERVED
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
+from querylang.script.scopes import UNINITIALIZED, declare_lexical, var_declarators
 from querylang.script.values import (
     MAX_ARRAY_LENGTH,
     MAX_STRING_LENGTH,
@@ -159,6 +160,7 @@ class _Run:
     def run(self, program: ast.Program) -> None:
         if "var" in self.text:  # cheap test before walking for hoisted declarations
             self.hoist(program.body)
+        declare_lexical(self.fscope, program.body)
         try:
             for stmt in program.body:
                 self.exec(stmt)
@@ -167,17 +169,9 @@ class _Run:
 
     def hoist(self, body: tuple[ast.Stmt, ...]) -> None:
         """`var` names exist (as undefined) from the top of their function, as in JavaScript."""
-        todo: list[ast.Stmt | None] = list(body)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ast.VarDecl) and node.kind == "var":
-                for decl in node.decls:
-                    self.check_declarable(decl, decl.name)
-                    self.fscope.setdefault(decl.name, [UNDEFINED, "var"])
-            elif isinstance(node, ast.Block):
-                todo.extend(node.body)
-            elif isinstance(node, ast.If):
-                todo += (node.then, node.otherwise)
+        for decl in var_declarators(body):
+            self.check_declarable(decl, decl.name)
+            self.fscope.setdefault(decl.name, [UNDEFINED, "var"])
 
     def exec(self, node: ast.Stmt) -> None:
         self.steps -= 1
@@ -194,7 +188,7 @@ class _Run:
         pass
 
     def exec_block(self, node: ast.Block) -> None:
-        self.scopes.append({})
+        self.scopes.append(declare_lexical({}, node.body))
         try:
             for stmt in node.body:
                 self.exec(stmt)
@@ -236,12 +230,11 @@ class _Run:
                 value = UNDEFINED
             scope = self.fscope if kind == "var" else self.scopes[-1]
             existing = scope.get(name)
-            if existing is not None and (kind != "var" or existing[1] != "var"):
-                raise self.fail(
-                    decl, f"Identifier '{name}' has already been declared", QuerySyntaxError
-                )
-            if existing is not None and decl.init is None:
-                continue  # `var x;` again keeps the value
+            if existing is not None and existing[0] is not UNINITIALIZED:
+                if kind != "var" or existing[1] != "var":
+                    raise self.fail(decl, f"Identifier '{name}' has already been declared", QuerySyntaxError)
+                if decl.init is None:
+                    continue  # `var x;` again keeps the value
             scope[name] = [value, kind]
 
     def check_declarable(self, at: At, name: str) -> None:
@@ -261,6 +254,8 @@ class _Run:
             if name in RESERVED or name.startswith("$"):
                 raise self.fail(node, f"'{name}' is read-only")
             raise self.fail(node, f"{name} is not defined")
+        if binding[0] is UNINITIALIZED:
+            raise self.fail(node, f"Cannot access '{name}' before initialization")
         if binding[1] == "const":
             raise self.fail(node, f"Assignment to constant variable '{name}'")
         # `x += f()` reads x before it calls f, as JavaScript does: f may assign x itself.
@@ -285,6 +280,8 @@ class _Run:
         for scope in reversed(self.scopes):
             b = scope.get(name)
             if b is not None:
+                if b[0] is UNINITIALIZED:  # JavaScript's temporal dead zone
+                    raise self.fail(node, f"Cannot access '{name}' before initialization")
                 return b[0]
         if name[0] == "$" and len(name) > 1:
             if name[1:] in FORBIDDEN_KEYS:
@@ -622,6 +619,7 @@ class _Run:
                     return self.eval(body)
                 if "var" in self.text:
                     self.hoist(body.body)
+                declare_lexical(scope, body.body)
                 try:
                     for stmt in body.body:
                         self.exec(stmt)
