@@ -27,6 +27,7 @@ INPUTS: dict[str, Any] = {
     "Min": 3,
     "Owner": {"objectId": "u1", "name": "Ann"},
     "Since": "2024-03-31T22:30:00.000Z",
+    "Counts": {"10": "ten", "2": "two", "b": "bee", "1": "one"},
 }
 
 SCRIPTS = [
@@ -83,6 +84,8 @@ SCRIPTS = [
     "where({ a: Object.fromEntries([['x', 1], ['y', 2]]) })",
     "where({ a: Object.assign({}, ...[{ p: 1 }, { q: 2 }]) })",
     "where({ a: Object.keys({ b: 1, 10: 2, 2: 3, a: 4 }) })",
+    # an input object lists its integer keys first, as the JavaScript object Noodl passes
+    "where({ a: Object.keys(Inputs.Counts), b: JSON.stringify(Inputs.Counts) })",
     # date setters (the clock is UTC on both sides)
     "const d = new Date('2024-03-15T10:20:30.400Z')\nd.setDate(d.getDate() - 20)\n"
     "where({ a: d.toISOString() })",

@@ -620,6 +620,8 @@ def to_js(value: object, _depth: int = 0) -> object:
             obj[k] = to_js(v, _depth + 1)
         if isinstance(value, JSObject):
             obj.positions.update(value.positions)
+        elif any(k[:1].isdigit() for k in obj):
+            order_keys(obj)  # a JavaScript object lists its integer keys first, as JSON.parse's
         return obj
     if isinstance(value, bool):
         return bool(value)
