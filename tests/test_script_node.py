@@ -64,6 +64,9 @@ SCRIPTS = [
     "const v = 1\nconst f = () => { if (v) { return v }\n  const v = 2 }\nwhere({ a: f() })",
     "const f = () => g()\nconst a = f()\nconst g = () => 1\nwhere({ a })",
     "const f = () => g()\nconst g = () => 1\nwhere({ a: f() })",
+    # replace / replaceAll call an arrow function given as the replacement
+    "where({ a: 'abcb'.replaceAll('b', (m, i) => i), b: 'abc'.replace('b', m => m.toUpperCase()),\n"
+    "  c: 'a😀b😀'.replaceAll('😀', (m, i, s) => `${i}/${s.length}`), d: 'abc'.replaceAll('', (m, i) => i) })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"

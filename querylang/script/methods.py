@@ -173,12 +173,20 @@ def _replace(s: str, args: list[object], every: bool) -> str:
     pattern = to_string(no_regex(arg(args, 0), name))
     if isinstance(arg(args, 1), Builtin):
         raise ScriptError(f"a function as the replacement in {name}() is not supported")
-    replacement = to_string(arg(args, 1))
+    # An arrow function is called with (match, UTF-16 offset, string) and its result put in,
+    # as JavaScript does; it was turned into its source text and inserted.
+    fn = arg(args, 1).invoke if isinstance(arg(args, 1), Function) else None  # type: ignore[attr-defined]
+    replacement = "" if fn else to_string(arg(args, 1))
     out: list[str] = []
-    size = last = 0
+    size = last = offset = 0
     i = s.find(pattern)
     while i >= 0:
-        piece = _substitute(replacement, s, i, pattern)
+        if fn:
+            offset += js_len(s[last:i])  # `offset` follows `last`, in UTF-16 units
+            piece = to_string(fn([pattern, offset, s]))
+            offset += js_len(pattern)
+        else:
+            piece = _substitute(replacement, s, i, pattern)
         size += i - last + len(piece)
         if size > MAX_STRING_LENGTH:
             raise too_long()
@@ -191,6 +199,7 @@ def _replace(s: str, args: list[object], every: bool) -> str:
         if not pattern and i >= 0:
             out.append(s[last:i])
             size += i - last
+            offset += js_len(s[last:i])
             last = i
     out.append(s[last:])
     return check_str("".join(out))
