@@ -38,7 +38,7 @@ def get_property(obj: object, key: str) -> object:
         if key in obj.constants:
             return obj.constants[key]
         if key in obj.members:
-            raise ScriptError(f"'{obj.name}.{key}' must be called: {key}(...)")
+            raise ScriptError(f"'{obj.name}.{key}' must be called: {obj.name}.{key}(...)")
         raise ScriptError(f"'{obj.name}.{key}' is not supported in filter scripts")
     if isinstance(obj, JSRegex) and key in ("source", "flags"):
         return obj.pattern if key == "source" else obj.flags
