@@ -67,6 +67,8 @@ SCRIPTS = [
     # replace / replaceAll call an arrow function given as the replacement
     "where({ a: 'abcb'.replaceAll('b', (m, i) => i), b: 'abc'.replace('b', m => m.toUpperCase()),\n"
     "  c: 'a😀b😀'.replaceAll('😀', (m, i, s) => `${i}/${s.length}`), d: 'abc'.replaceAll('', (m, i) => i) })",
+    # `var` may declare a parameter's name again (let and const may not)
+    "const f = (x, y) => { var y = x + 1\n  var x\n  return [x, y] }\nwhere({ a: f(1, 5) })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"

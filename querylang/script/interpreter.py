@@ -85,7 +85,7 @@ MAX_CALL_DEPTH = 100  # arrow functions calling arrow functions (recursion) at o
 # and tens of ms, so a budget of such calls would run for hours. The clock is the backstop.
 MAX_SECONDS = 10.0
 
-Binding = list[Any]  # [value, kind] with kind 'var', 'let' or 'const'
+Binding = list[Any]  # [value, kind] with kind 'var', 'let', 'const' or 'param'
 Scope = dict[str, Binding]
 At = ast.Node  # whatever an error points at
 
@@ -231,7 +231,7 @@ class _Run:
             scope = self.fscope if kind == "var" else self.scopes[-1]
             existing = scope.get(name)
             if existing is not None and existing[0] is not UNINITIALIZED:
-                if kind != "var" or existing[1] != "var":
+                if kind != "var" or existing[1] == "let" or existing[1] == "const":  # var may repeat a param
                     raise self.fail(decl, f"Identifier '{name}' has already been declared", QuerySyntaxError)
                 if decl.init is None:
                     continue  # `var x;` again keeps the value
@@ -610,7 +610,7 @@ class _Run:
                 )
             scope: Scope = {}
             for i, p in enumerate(params):
-                scope[p.name] = [args[i] if i < len(args) else UNDEFINED, "let"]
+                scope[p.name] = [args[i] if i < len(args) else UNDEFINED, "param"]
             saved = self.scopes, self.fscope
             self.scopes, self.fscope = [*captured, scope], scope
             self.depth += 1
