@@ -631,6 +631,10 @@ ERRORS = [
     ("x = 1", ScriptError, "x is not defined", 1, 1),
     ("const c = 1\nc = 2", ScriptError, "Assignment to constant variable 'c'", 2, 1),
     ("where = 1", ScriptError, "'where' is read-only", 1, 1),
+    # a clash JavaScript refuses before running, also where the interpreter never goes
+    ("if (false) { let b = 1; let b = 2 }", QuerySyntaxError, "Identifier 'b' has already been declared", 1, 29),
+    ("let a = 1\nif (false) { var a = 2 }", QuerySyntaxError, "Identifier 'a' has already been declared", 2, 18),
+    ("const f = (x) => { let x = 1 }", QuerySyntaxError, "Identifier 'x' has already been declared", 1, 24),
     ("const Math = 1", ScriptError, "'Math' is built in and cannot be declared", 1, 7),
     ("let $x = 1", ScriptError, "'$x' is an input and cannot be declared", 1, 5),
     ("where({ a: 'abc'.foo() })", ScriptError, "Unknown method 'foo' on string", 1, 18),

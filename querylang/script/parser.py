@@ -41,6 +41,7 @@ from querylang.script.lexer import (
     Tok,
     lex,
 )
+from querylang.script.scopes import check_declarations
 from querylang.script.values import to_string
 
 __all__ = ["MAX_DEPTH", "MAX_SCRIPT_SIZE", "PARSE_CACHE_SIZE", "parse_script"]
@@ -555,6 +556,8 @@ def _parse_cached(text: str, max_depth: int) -> ast.Program:
     except QueryError as err:
         raise err.with_source(text) from None
     _check_statement_breaks(program, src.blocks, text)
+    if "let" in text or "const" in text:  # only they can clash; most scripts skip the walk
+        check_declarations(program, text)
     return program
 
 

@@ -12,11 +12,13 @@ that exist, uninitialised, from the top of their block (JavaScript's temporal de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from typing import Any
 
 from querylang.script import ast
+from querylang.script.lexer import syntax_error
 
-__all__ = ["UNINITIALIZED", "declare_lexical", "var_declarators"]
+__all__ = ["UNINITIALIZED", "check_declarations", "declare_lexical", "var_declarators"]
 
 
 class _Uninitialized:
@@ -52,3 +54,63 @@ def declare_lexical(scope: dict[str, list[Any]], body: tuple[ast.Stmt, ...]) -> 
             for decl in node.decls:
                 scope.setdefault(decl.name, [UNINITIALIZED, node.kind])
     return scope
+
+
+def check_declarations(program: ast.Program, text: str) -> None:
+    """Refuse what JavaScript refuses before it runs anything: a let/const whose name its block
+    already declares (with let, const or a var hoisted through it) or its arrow function takes
+    as a parameter. The interpreter finds the same clash only if the second declaration runs,
+    so a branch or a function that never ran left a script JavaScript refuses answering."""
+    todo: list[ast.Node] = [program]
+    function_bodies: set[int] = set()
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if (t is ast.Program or t is ast.Block) and id(node) not in function_bodies:
+            _check_block(node.body, (), text)  # type: ignore[attr-defined]
+        elif t is ast.Arrow and type(node.body) is ast.Block:  # type: ignore[attr-defined]
+            function_bodies.add(id(node.body))  # type: ignore[attr-defined]
+            _check_block(node.body.body, node.params, text)  # type: ignore[attr-defined]
+        names = _CHILDREN.get(t)
+        for name in names if names is not None else _children(t):
+            child = getattr(node, name)
+            if isinstance(child, tuple):
+                todo += (c for c in child if isinstance(c, ast.Node))
+            elif isinstance(child, ast.Node):
+                todo.append(child)
+
+
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (not its position, names or operators)."""
+    plain = {"line", "column", "start", "end", "name", "op", "ops", "kind", "optional", "value"}
+    names = [f.name for f in fields(cls) if f.name not in plain]
+    if cls is not ast.Literal and "value" in {f.name for f in fields(cls)}:
+        names.append("value")  # Spread, Prop and Assign hold an expression there
+    _CHILDREN[cls] = tuple(names)
+    return _CHILDREN[cls]
+
+
+def _check_block(body: tuple[ast.Stmt, ...], params: tuple[ast.Name, ...], text: str) -> None:
+    lexical: dict[str, ast.Declarator] = {}
+    direct_vars: set[str] = set()
+    taken = {p.name for p in params}
+    for node in body:
+        if isinstance(node, ast.VarDecl):
+            for decl in node.decls:
+                if node.kind == "var":
+                    direct_vars.add(decl.name)
+                elif decl.name in lexical or decl.name in direct_vars or decl.name in taken:
+                    raise _redeclared(decl, text)
+                else:
+                    lexical[decl.name] = decl
+    for decl in var_declarators(body):  # the block's own vars and those hoisted through it
+        first = lexical.get(decl.name)
+        if first is not None:
+            raise _redeclared(decl if decl.start > first.start else first, text)
+
+
+def _redeclared(decl: ast.Declarator, text: str) -> Exception:
+    return syntax_error(f"Identifier '{decl.name}' has already been declared", text, decl.line, decl.column)
