@@ -223,7 +223,8 @@ def _s_pad(at_start: bool) -> Callable[[str, list[object]], str]:
 def _s_repeat(s: str, args: list[object]) -> str:
     n = to_int(arg(args, 0))
     if n < 0 or n == INF:
-        raise ScriptError(f"Invalid count value: {to_string(n)} (repeat)")
+        # JavaScript names the count as given (-1.5, -1e+308), not the integer it truncates to.
+        raise ScriptError(f"Invalid count value: {to_string(to_number(arg(args, 0)))} (repeat)")
     if not s:
         return s
     if len(s) * n > MAX_STRING_LENGTH:
