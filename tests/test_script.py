@@ -652,6 +652,13 @@ ERRORS = [
     ("where({ a: Math.foo(1) })", ScriptError, "'Math.foo' is not supported", 1, 17),
     ("where({ a: 'x'.repeat(-1e308) })", ScriptError, "Invalid count value: -1e+308 (repeat)", 1, 16),
     ("where({ a: 'x'.repeat(-1.5) })", ScriptError, "Invalid count value: -1.5 (repeat)", 1, 16),
+    (
+        "where({ a: JSON.parse('['.repeat(5000) + ']'.repeat(5000)) })",
+        ScriptError,
+        "JSON.parse: the text nests too deeply (max 200)",
+        1,
+        17,
+    ),
     # the hint is the call to write, not `floor(...)`, which is no global
     ("where({ a: Math.floor })", ScriptError, "'Math.floor' must be called: Math.floor(...)", 1, 17),
     ("where(Math)", ScriptError, "'Math' cannot be used as a value", 1, 7),

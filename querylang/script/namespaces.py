@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import iso, make_time, now, parse_date
-from querylang.script.lexer import JS_SPACE
+from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 from querylang.script.values import (
     FLOAT_PREFIX,
     INF,
@@ -289,8 +289,10 @@ def _json_parse(args: list[object]) -> object:
             parse_int=lambda digits: num(float(digits)),
             object_pairs_hook=_json_object,
         )
-    except (ValueError, RecursionError) as err:
+    except ValueError as err:
         raise ScriptError(f"JSON.parse: {err}") from None
+    except RecursionError:  # Python's own words were "maximum recursion depth exceeded while ..."
+        raise ScriptError(f"JSON.parse: the text nests too deeply (max {MAX_DEPTH})") from None
     return to_js(value)
 
 
