@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ import querylang
 from querylang.errors import QueryError
 from querylang.frontends.to_parse import to_parse_where, to_script
 from querylang.frontends.unparse import unparse
+from querylang.frontends.unparse import value as script_value
 
 from . import strategies as qs
 from .conftest import pg_examples
@@ -500,12 +501,27 @@ def test_to_parse_where_without_a_schema_refuses_keys_it_would_drop(filt, messag
                 run()
 
 
+def test_a_python_date_on_an_array_field_is_midnight_utc():
+    # As a script reads a datetime.date input, and as the string '2024-01-01' reads on a Date
+    # field (docs/semantics.md#dates); it was refused as a value with no JSON form.
+    midnight = datetime(2024, 1, 1, tzinfo=UTC)
+    with querylang.connect() as db:
+        db.load({"classes": {"C": {"fields": {"a": {"type": "Array"}}}}})
+        filt = {"a": date(2024, 1, 1)}
+        assert to_parse_where(filt) == to_parse_where({"a": midnight})
+        assert script_value(date(2024, 1, 1)) == script_value(midnight) == 'new Date("2024-01-01T00:00:00.000Z")'
+        assert querylang.matches({"a": [midnight]}, filt, schema=db.schema)
+        assert not querylang.matches({"a": [datetime(2024, 1, 2, tzinfo=UTC)]}, filt, schema=db.schema)
+        assert db.query("C", filt).records == []
+
+
 @pytest.mark.parametrize(
     ("filt", "message"),
     [
         # A Python value with no JSON form, on an Array or Object field, reached the engine and
-        # failed there: TypeError "not a storable value: datetime.date(2024, 1, 1)".
-        ({"a": date(2024, 1, 1)}, "'a': date datetime.date\\(2024, 1, 1\\) is not a query value"),
+        # failed there: TypeError "not a storable value: (1+2j)". (A datetime.date is a Date,
+        # test_a_python_date_on_an_array_field_is_midnight_utc.)
+        ({"a": complex(1, 2)}, "'a': complex \\(1\\+2j\\) is not a query value"),
         ({"a": {"containedIn": [1, Decimal("1.5")]}}, "'a': Decimal Decimal\\('1.5'\\) is not a query value"),
         ({"o.x": b"x"}, "'o.x': bytes b'x' is not a query value"),
         ({"o": {"equalTo": {"k": {1, 2}}}}, "'o': set \\{1, 2\\} is not a query value"),

@@ -6,7 +6,7 @@ the sample dataset: DuckDB and the reference evaluator agree, and equal a hand-w
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -226,3 +226,31 @@ def test_visual_end_to_end(db, cls, visual, inputs, filt):
 def test_visual_sort_end_to_end(db):
     keys = visual_sort([{"property": "score", "order": "descending"}, {"property": "title"}])
     assert db.query("Post", sort=keys).ids == db.reference("Post", sort=["-score", "title"]).ids
+
+
+def test_python_date_is_midnight_utc_as_a_script_reads_it(db):
+    # A script given a datetime.date as an input reads it as midnight UTC of that day; the
+    # visual filter and filter objects refused it with its Python repr.
+    day = date(2024, 6, 1)
+    want = ids(db.query("Post", "where({ publishedAt: { greaterThan: Inputs.d } })", inputs={"d": day}))
+    assert 0 < len(want) < len(db.query("Post").records)
+    assert want == ids(db.query("Post", {"publishedAt": {"greaterThan": "2024-06-01"}}))
+    assert want == ids(db.query("Post", {"publishedAt": {"greaterThan": day}}))
+    assert want == ids(db.query("Post", visual=rule("publishedAt", "greater than", value=day)))
+    assert querylang.to_parse_where({"publishedAt": {"greaterThan": day}}, schema=db.schema, class_name="Post") == {
+        "publishedAt": {"$gt": {"__type": "Date", "iso": "2024-06-01T00:00:00.000Z"}}
+    }
+
+
+def test_refused_date_operand_says_what_to_give_in_javascript_terms(db):
+    for query in ({"publishedAt": {"greaterThan": "soon"}}, None):
+        visual = rule("publishedAt", "greater than", value=True) if query is None else None
+        with pytest.raises(QueryError) as err:
+            db.query("Post", query, visual=visual)
+        text = str(err.value)
+        assert "'publishedAt' is a Date: cannot read" in text and "ISO-8601" in text, text
+        assert "True" not in text, text
+
+
+def ids(result):
+    return [r["objectId"] for r in result.records]

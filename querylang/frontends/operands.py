@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
@@ -17,6 +17,9 @@ from querylang.model.schema import Field, a_type
 from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
 from querylang.script.dates import time_clip
 from querylang.script.values import to_string
+
+# What a Date field takes, for the errors that refuse an operand (docs/semantics.md#dates).
+DATE_FORMS = "give a Date, an ISO-8601 string such as '2024-06-01', or milliseconds since 1970"
 
 
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
@@ -52,12 +55,12 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             # As `new Date(n)` reads it: TimeClip drops the fraction toward zero (0.9999 and
             # -0.5 are 1970-01-01T00:00:00.000Z); to_datetime alone rounded and floored them.
             value = JSDate(time_clip(float(value)))
-        if isinstance(value, JSDate | datetime | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
+        if isinstance(value, JSDate | date | str) or (isinstance(value, Mapping) and value.get("__type") == "Date"):
             d = date_from(value)
             if d is None and isinstance(value, JSDate):
                 raise QueryTypeError(f"'{field.name}' is a Date: {far_date(value)}")
             if d is None:
-                raise QueryTypeError(f"'{field.name}' is a Date: cannot read {value!r:.60} as a date")
+                raise QueryTypeError(f"'{field.name}' is a Date: cannot read {short(value)} as a date ({DATE_FORMS})")
             return d
         raise mismatch(field, value)
     if ftype == "Pointer":
@@ -117,7 +120,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
         if d is None:
             raise QueryTypeError(f"Date {far_date(value)}")
         return d
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime, or a Python date: midnight UTC
         d = date_from(value)
         if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
             raise QueryTypeError(f"{value.isoformat()} is outside years 1-9999 in UTC, the years a record's date can hold")
@@ -137,7 +140,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     if value is UNDEFINED:
         return None
     if not (value is None or isinstance(value, str | int | float)):
-        # A Python value with no JSON form (a date, a Decimal, a set, bytes) reached the
+        # A Python value with no JSON form (a Decimal, a set, bytes) reached the
         # engine and failed there with a TypeError naming neither the field nor the filter.
         raise QueryTypeError(f"'{name}': {type(value).__name__} {value!r:.60} is not a query value (JSON values and Dates only)")
     if isinstance(value, str):
@@ -192,8 +195,8 @@ def _js_text(v: object, room: int) -> str:
         return "-0" if v == 0 and isinstance(v, float) and math.copysign(1, v) < 0 else to_string(v)
     if isinstance(v, JSDate):
         return v.iso() if v.valid else "Invalid Date"
-    if isinstance(v, datetime):
-        return iso_ms(v)
+    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
+        return iso_ms(v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC))
     if isinstance(v, JSRegex):
         return f"/{v.pattern}/{v.flags}"
     if isinstance(v, Mapping | list | tuple):

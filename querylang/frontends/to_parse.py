@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from querylang.errors import (
@@ -462,8 +462,9 @@ def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any
         if not v.valid:
             raise QueryTypeError("Invalid Date")
         return {"__type": "Date", "iso": v.iso()}
-    if isinstance(v, datetime):
-        return {"__type": "Date", "iso": iso_ms(v)}
+    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
+        day = v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC)
+        return {"__type": "Date", "iso": iso_ms(day)}
     if isinstance(v, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(v, float) and not math.isfinite(v):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError
@@ -48,8 +48,9 @@ def value(v: Any) -> str:
         return repr(v)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    if isinstance(v, datetime):
-        return f"new Date({value(iso_ms(v))})"
+    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
+        d = v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC)
+        return f"new Date({value(iso_ms(d))})"
     if isinstance(v, list | tuple):
         return "[" + ", ".join(value(x) for x in v) + "]"
     if isinstance(v, dict):

@@ -39,6 +39,7 @@ from typing import Any
 
 from querylang.errors import LimitExceeded, QueryError, QueryTypeError
 from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.frontends.operands import DATE_FORMS, short
 from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
@@ -171,7 +172,7 @@ def _as_date(prop: str, value: Any) -> Any:
         if d is None and js.valid:  # a JavaScript Date no record's date can hold
             raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is outside years 1-9999")
     if d is None:
-        raise QueryTypeError(f"'{prop}' is a Date: cannot read {value!r:.60} as a date")
+        raise QueryTypeError(f"'{prop}' is a Date: cannot read {short(value)} as a date ({DATE_FORMS})")
     return d
 
 

@@ -12,7 +12,7 @@ import binascii
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -91,7 +91,10 @@ def to_ms(dt: datetime) -> datetime:
 
 
 def date_from(value: object) -> datetime | None:
-    """A Date from a JSDate, datetime, ``{__type: 'Date', iso}`` or ISO string; else None."""
+    """A Date from a JSDate, datetime, date, ``{__type: 'Date', iso}`` or ISO string; else None.
+
+    A Python ``date`` is midnight UTC of its day, as a script reads one given as an input and as
+    the string ``'2024-06-01'`` reads (docs/semantics.md#dates)."""
     if isinstance(value, JSDate):
         try:
             return to_ms(value.to_datetime()) if value.valid else None
@@ -102,6 +105,8 @@ def date_from(value: object) -> datetime | None:
             return to_ms(value)
         except OverflowError:  # an offset that moves it past year 1 or 9999: no such date
             return None
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, dict) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):
         return parse_iso(value["iso"])
     if isinstance(value, str):
