@@ -254,3 +254,15 @@ def test_refused_date_operand_says_what_to_give_in_javascript_terms(db):
 
 def ids(result):
     return [r["objectId"] for r in result.records]
+
+
+def test_a_number_on_a_date_property_is_milliseconds_since_1970(db):
+    # As on every Date field (docs/semantics.md#dates): it was refused, "cannot read
+    # 1704067200000 as a date" (Noodl's new Date('1704067200000') is an Invalid Date).
+    ms = int(JUNE.timestamp() * 1000)
+    want = ids(db.query("Post", {"publishedAt": {"greaterThan": JUNE}}))
+    assert 0 < len(want) < len(db.query("Post").records)
+    assert want == ids(db.query("Post", visual=rule("publishedAt", "greater than", value=ms)))
+    assert want == ids(db.query("Post", visual=rule("publishedAt", "greater than", input="T"), inputs={"T": ms}))
+    with pytest.raises(QueryError, match="'publishedAt' is a Date: 1e\\+300 is not a time in milliseconds"):
+        db.query("Post", visual=rule("publishedAt", "greater than", value=1e300))

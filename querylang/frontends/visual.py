@@ -30,6 +30,8 @@ becomes a Date, as Noodl does. Deliberate differences from Noodl:
   does not read on a Relation, so the rule matches nothing there, docs/semantics.md#relations).
 - An unknown operator or combinator is an error (Noodl ignores the rule), as is a rule
   without a property.
+- A number on a Date property is milliseconds since 1970, as on every Date field (Noodl reads
+  ``new Date('1704067200000')``, an Invalid Date).
 """
 
 from __future__ import annotations
@@ -160,9 +162,13 @@ def _related_to(rule: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str,
 
 
 def _as_date(prop: str, value: Any) -> Any:
-    """A value on a Date property as a Date (Noodl: ``new Date(value.toString())``)."""
-    if value is None:
-        return None
+    """A value on a Date property as a Date (Noodl: ``new Date(value.toString())``).
+
+    A number is left for the filter to read as milliseconds since 1970, as on every Date field
+    (docs/semantics.md#dates); Noodl's ``new Date('1704067200000')`` is an Invalid Date.
+    """
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
     d = date_from(value)
     if d is None and isinstance(value, str):
         # What new Date(text) reads, as a script's: ISO forms without a day or a month too
