@@ -388,6 +388,14 @@ EXPRESSIONS = [
     ("'aXbXc'.replace('X', '-')", "a-bXc"),
     ("'aXbXc'.replaceAll('X', '-')", "a-b-c"),
     ("'abc'.replaceAll('', '-')", "-a-b-c-"),
+    # JavaScript's replace searches UTF-16 units (node -e): an empty pattern matches between the
+    # halves of an astral character, a lone surrogate matches one half of it
+    ("'😀'.replaceAll('', '-')", "-\ud83d-\ude00-"),
+    ("'😀'.replace('', '-')", "-😀"),
+    ("'😀'.split('')", ["\ud83d", "\ude00"]),
+    ("'😀'.replaceAll('\\ud83d', 'x')", "x\ude00"),
+    ("'a😀'.replaceAll('', (m, i) => i)", "0a1\ud83d2\ude003"),
+    ("'😀'.replaceAll('', '$`')", "\ud83d😀😀"),
     ("'abc'.replace('b', \"[$&$$$`$']\")", "a[b$ac]c"),
     ("'abc'.concat(1, null, [2, 3])", "abc1null2,3"),
     ("'ab'.padStart(5, 'xy')", "xyxab"),

@@ -168,40 +168,42 @@ def _substitute(replacement: str, s: str, i: int, matched: str) -> str:
 
 
 def _replace(s: str, args: list[object], every: bool) -> str:
-    """replace/replaceAll with a string pattern: the first or every non-overlapping match."""
+    """replace/replaceAll with a string pattern: the first or every non-overlapping match.
+
+    The search runs on UTF-16 units, as JavaScript's: an empty pattern matches between the two
+    halves of an astral character too (`'😀'.replaceAll('', '-')` is `-\\ud83d-\\ude00-`), and
+    a lone surrogate pattern matches half of one."""
     name = "replaceAll" if every else "replace"
-    pattern = to_string(no_regex(arg(args, 0), name))
+    pattern = u16(to_string(no_regex(arg(args, 0), name)))
     if isinstance(arg(args, 1), Builtin):
         raise ScriptError(f"a function as the replacement in {name}() is not supported")
     # An arrow function is called with (match, UTF-16 offset, string) and its result put in,
     # as JavaScript does; it was turned into its source text and inserted.
     fn = arg(args, 1).invoke if isinstance(arg(args, 1), Function) else None  # type: ignore[attr-defined]
     replacement = "" if fn else to_string(arg(args, 1))
+    u = u16(s)
     out: list[str] = []
-    size = last = offset = 0
-    i = s.find(pattern)
+    size = last = 0
+    i = u.find(pattern)
     while i >= 0:
         if fn:
-            offset += js_len(s[last:i])  # `offset` follows `last`, in UTF-16 units
-            piece = to_string(fn([pattern, offset, s]))
-            offset += js_len(pattern)
+            piece = u16(to_string(fn([from_u16(pattern), i, s])))
         else:
-            piece = _substitute(replacement, s, i, pattern)
+            piece = u16(_substitute(replacement, u, i, pattern))
         size += i - last + len(piece)
         if size > MAX_STRING_LENGTH:
             raise too_long()
-        out += (s[last:i], piece)
+        out += (u[last:i], piece)
         last = i + len(pattern)
         if not every:
             break
-        # An empty pattern matches between every pair of characters, once each.
-        i = s.find(pattern, last) if pattern else (last + 1 if last < len(s) else -1)
+        # An empty pattern matches between every pair of units, once each.
+        i = u.find(pattern, last) if pattern else (last + 1 if last < len(u) else -1)
         if not pattern and i >= 0:
-            out.append(s[last:i])
+            out.append(u[last:i])
             size += i - last
-            offset += js_len(s[last:i])
             last = i
-    out.append(s[last:])
+    out.append(u[last:])
     return check_str("".join(out))
 
 
