@@ -898,6 +898,9 @@ SANDBOX = [
     ("Inputs.constructor", "'constructor'"),
     ("Inputs?.constructor", "'constructor'"),
     ("Inputs.a.constructor", "'constructor'"),
+    # JavaScript reads Object.prototype's function here: an error, not a quiet undefined
+    ("Inputs.toString", "'toString'"),
+    ("Inputs.a.valueOf", "'valueOf'"),
     ("''.constructor", "'constructor'"),
     ("''.constructor.constructor('return process')()", "'constructor'"),
     ("(1).constructor", "'constructor'"),
@@ -986,7 +989,6 @@ UNDEFINED_READS = [
     "Inputs.__reduce__",
     "Inputs.pos",
     "Inputs.positions",
-    "Inputs.toString",
     "Inputs.a.__dict__",
 ]
 

@@ -650,6 +650,13 @@ ERRORS = [
     ("where({ a: [1, 2].length() })", ScriptError, "[1, 2].length is not a function (number)", 1, 19),
     ("where({ a: 'abc'.foo })", ScriptError, "Unknown property 'foo' on string", 1, 18),
     ("where({ a: 'abc'.trim })", ScriptError, "'trim' must be called", 1, 18),
+    # an inherited Object.prototype member is a function in JavaScript (typeof 'function',
+    # truthy); it read as undefined, so `if (Inputs.toString)` went the other way
+    ("where({ a: typeof Inputs.toString })", ScriptError, "'toString' is not supported in filter scripts: every", 1, 26),
+    ("where({ a: typeof ({}).toString })", ScriptError, "inherits it from Object.prototype", 1, 24),
+    ("where({ a: Inputs.O['hasOwnProperty'] })", ScriptError, "'hasOwnProperty' is not supported", 1, 21),
+    ("if (Inputs.valueOf) where({})", ScriptError, "'valueOf' is not supported", 1, 12),
+    ("where({ a: Inputs.toString?.() })", ScriptError, "Unknown method 'toString' on object", 1, 19),
     ("where({ a: [1].map(1) })", ScriptError, "map() needs a function, not number", 1, 16),
     ("where({ a: [1].flatMap(x => x) })", ScriptError, "Unknown method 'flatMap' on array", 1, 16),
     ("where({ a: Inputs.S() })", ScriptError, "Inputs.S is not a function (string)", 1, 19),
@@ -722,6 +729,12 @@ def test_error(script: str, cls: type, message: str, line: int, column: int) -> 
     assert message in err.message
     assert (err.line, err.column) == (line, column)
     assert err.source == script
+
+
+def test_an_own_key_named_like_an_inherited_member_reads_as_any_key() -> None:
+    ran = run_script("where({ a: Inputs.toString, b: { valueOf: 2 }.valueOf, c: Inputs.O.toLocaleString })",
+                     {"toString": "mine", "O": {"toLocaleString": None}})
+    assert ran.where == {"a": "mine", "b": 2, "c": None}
 
 
 def test_str_of_an_error_shows_the_line_and_a_caret() -> None:

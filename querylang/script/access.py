@@ -13,6 +13,16 @@ from querylang.script.methods import methods_for
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import Builtin, from_u16, is_array_index, js_len, to_string, u16
 
+# What every JavaScript object inherits from Object.prototype. JavaScript reads a function
+# there (typeof 'function', truthy); the subset has none to give, and reading undefined instead
+# silently turned `if (Inputs.toString)` or a lookup `labels[key]` the other way. An object's
+# own key of that name is read as any other.
+INHERITED_KEYS = frozenset({
+    "toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf",
+    "propertyIsEnumerable", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
+    "__lookupSetter__",
+})  # fmt: skip
+
 
 def get_property(obj: object, key: str) -> object:
     """Property read: own keys of objects, indexes and `length`, and a few constants."""
@@ -20,7 +30,13 @@ def get_property(obj: object, key: str) -> object:
         raise ScriptError(f"'{key}' is not supported in filter scripts")
     t = type(obj)
     if isinstance(obj, dict):
-        return obj.get(key, UNDEFINED)
+        value = obj.get(key, UNDEFINED)
+        if value is UNDEFINED and key in INHERITED_KEYS and key not in obj:
+            raise ScriptError(
+                f"'{key}' is not supported in filter scripts: every JavaScript object inherits it "
+                "from Object.prototype, and scripts read only an object's own keys"
+            )
+        return value
     if obj is None or obj is UNDEFINED:
         raise ScriptError(f"Cannot read properties of {to_string(obj)} (reading '{key}')")
     if isinstance(obj, list | str):
@@ -52,6 +68,8 @@ def property_is_nullish(obj: object, key: str) -> bool:
     if obj is None or obj is UNDEFINED:
         return False
     if isinstance(obj, dict):
+        if key in INHERITED_KEYS and key not in obj:
+            return False  # a function in JavaScript: the call goes on, and is refused there
         v = obj.get(key, UNDEFINED)
         return v is None or v is UNDEFINED
     if isinstance(obj, Builtin):
