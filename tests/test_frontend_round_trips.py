@@ -9,6 +9,7 @@ refused with a QueryError naming what needs the database.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -499,6 +500,22 @@ def test_to_parse_where_without_a_schema_refuses_keys_it_would_drop(filt, messag
                     lambda: db.query("C", filt)):
             with pytest.raises(QueryError, match=message):
                 run()
+
+
+def test_a_naive_datetime_is_utc_in_to_parse_where_whatever_the_machine_zone(monkeypatch):
+    # db.query reads a naive datetime as UTC; to_parse_where and to_script read it in the
+    # machine's zone (2024-06-01T04:00:00.000Z in New York), so Parse was sent another instant.
+    naive = datetime(2024, 6, 1)
+    want = {"__type": "Date", "iso": "2024-06-01T00:00:00.000Z"}
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert to_parse_where({"publishedAt": {"greaterThan": naive}}) == {"publishedAt": {"$gt": want}}
+        assert to_parse_where({"tags": naive}) == {"tags": {"$eq": want}}
+        assert script_value(naive) == 'new Date("2024-06-01T00:00:00.000Z")'
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_a_python_date_on_an_array_field_is_midnight_utc():

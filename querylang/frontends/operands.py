@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
@@ -120,11 +120,8 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
         if d is None:
             raise QueryTypeError(f"Date {far_date(value)}")
         return d
-    if isinstance(value, date):  # a datetime, or a Python date: midnight UTC
-        d = date_from(value)
-        if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
-            raise QueryTypeError(f"{value.isoformat()} is outside years 1-9999 in UTC, the years a record's date can hold")
-        return d
+    if isinstance(value, date):
+        return python_date(value)
     if isinstance(value, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -149,6 +146,15 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
         return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
     return value
+
+
+def python_date(value: date) -> datetime:
+    """A Python datetime (a naive one is UTC) or date (midnight UTC) as a Date; the same
+    instant in every front end (iso_ms alone reads a naive datetime in the machine's zone)."""
+    d = date_from(value)
+    if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
+        raise QueryTypeError(f"{value.isoformat()} is outside years 1-9999 in UTC, the years a record's date can hold")
+    return d
 
 
 def far_date(value: JSDate) -> str:
@@ -195,8 +201,9 @@ def _js_text(v: object, room: int) -> str:
         return "-0" if v == 0 and isinstance(v, float) and math.copysign(1, v) < 0 else to_string(v)
     if isinstance(v, JSDate):
         return v.iso() if v.valid else "Invalid Date"
-    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
-        return iso_ms(v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC))
+    if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
+        d = date_from(v)
+        return iso_ms(d) if d is not None else v.isoformat()
     if isinstance(v, JSRegex):
         return f"/{v.pattern}/{v.flags}"
     if isinstance(v, Mapping | list | tuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from querylang.errors import (
@@ -30,6 +30,7 @@ from querylang.frontends.filters import (
     related_to_id_key,
 )
 from querylang.frontends.lower import holds_when_absent
+from querylang.frontends.operands import python_date
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.unparse import value as script_value
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, iso_ms, type_name
@@ -462,9 +463,8 @@ def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any
         if not v.valid:
             raise QueryTypeError("Invalid Date")
         return {"__type": "Date", "iso": v.iso()}
-    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
-        day = v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC)
-        return {"__type": "Date", "iso": iso_ms(day)}
+    if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
+        return {"__type": "Date", "iso": iso_ms(python_date(v))}
     if isinstance(v, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(v, float) and not math.isfinite(v):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError
+from querylang.frontends.operands import python_date
 from querylang.model import nodes as n
 from querylang.model.jsvalues import iso_ms
 from querylang.model.operators import COMPARE_NAMES
@@ -48,9 +49,8 @@ def value(v: Any) -> str:
         return repr(v)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    if isinstance(v, date):  # a datetime, or a Python date: midnight UTC
-        d = v if isinstance(v, datetime) else datetime(v.year, v.month, v.day, tzinfo=UTC)
-        return f"new Date({value(iso_ms(d))})"
+    if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
+        return f"new Date({value(iso_ms(python_date(v)))})"
     if isinstance(v, list | tuple):
         return "[" + ", ".join(value(x) for x in v) + "]"
     if isinstance(v, dict):
