@@ -157,3 +157,23 @@ def test_a_file_that_is_not_utf8_is_named_by_line_and_column(tmp_path: Path, sam
     with pytest.raises(querylang.DataError, match=re.escape("T.json: not UTF-8 text at line 2, column 26")):
         db.import_dashboard_export(dashboard)
     assert not db.schema.classes
+
+
+def test_increment_and_update_say_what_is_wrong_with_their_fields() -> None:
+    # increment({None: 1}) said "increment needs a Number field" naming no field, and an
+    # update whose Change held a list of pairs was refused as "save needs an object of fields".
+    db = querylang.connect()
+    db.define_class("Post", {"n": {"type": "Number"}, "t": {"type": "String"}})
+    db.create("Post", {"objectId": "p1", "n": 1})
+    cases = [
+        (lambda: db.increment("Post", "p1", {None: 1}), "class Post, record p1: increment: field names are strings, not NoneType None"),
+        (lambda: db.increment("Post", "p1", {"nn": 1}), "class Post, record p1, field nn: increment: unknown field (did you mean 'n'?)"),
+        (lambda: db.increment("Post", "p1", {"t": 1}), "class Post, record p1, field t: increment needs a Number field, not a String field"),
+        (lambda: db.update("Post", "p1", lambda r: querylang.Change([("n", 1)])),  # type: ignore[arg-type]
+         "class Post, record p1: update's Change needs an object of fields (a field name → its value), not list"),
+    ]
+    for call, message in cases:
+        with pytest.raises(querylang.DataError) as err:
+            call()
+        assert str(err.value) == message
+    assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 1

@@ -21,7 +21,7 @@ from querylang.engines.sql.dialect import Dialect
 from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.change import Change
-from querylang.model.schema import ClassDef, Field, Schema
+from querylang.model.schema import ClassDef, Field, Schema, suggest
 
 
 class Tables(Protocol):
@@ -134,7 +134,8 @@ class SqlWriter(ABC, Generic[S]):
     @staticmethod
     def _check_fields(what: str, class_name: str, oid: str, fields: object) -> None:
         if not isinstance(fields, Mapping):
-            raise DataError(f"{what} needs an object of fields", class_name=class_name, object_id=oid)
+            raise DataError(f"{what} needs an object of fields (a field name → its value), not {type(fields).__name__}",
+                            class_name=class_name, object_id=oid)
 
     def _stored(self, con: Any, cls: ClassDef, oid: str) -> dict[str, Any]:
         """The record as stored, read with ``con`` (inside the write's transaction)."""
@@ -180,9 +181,9 @@ class SqlWriter(ABC, Generic[S]):
         self._check_saved(cls, oid, fields)
         self.transaction(lambda con: self._update(con, cls, oid, fields, now))
 
-    def _check_saved(self, cls: ClassDef, oid: str, fields: object) -> None:
-        """The fields a save may set."""
-        self._check_fields("save", cls.name, oid, fields)
+    def _check_saved(self, cls: ClassDef, oid: str, fields: object, what: str = "save") -> None:
+        """The fields a save (or ``what``: the write that makes one) may set."""
+        self._check_fields(what, cls.name, oid, fields)
         assert isinstance(fields, Mapping)
         for forbidden in ("objectId", "createdAt", "updatedAt"):  # updatedAt: the save sets it, to now
             if forbidden in fields:
@@ -235,7 +236,8 @@ class SqlWriter(ABC, Generic[S]):
             if not isinstance(wanted, Change):
                 raise DataError(f"update's change must return a querylang.Change, not {type(wanted).__name__}",
                                 class_name=class_name, object_id=oid)
-            self._check_saved(cls, oid, wanted.fields)
+            # Named as the call the user made: "save needs an object of fields" was said of an update.
+            self._check_saved(cls, oid, wanted.fields, "update's Change")
             edits = [(key, target, add) for add, edges in ((True, wanted.add), (False, wanted.remove))
                      for key, targets in self._edge_lists(class_name, edges) for target in targets]
             for key, target, add in edits:
@@ -275,9 +277,17 @@ class SqlWriter(ABC, Generic[S]):
         self._check_id(class_name, oid)
         self._check_fields("increment", class_name, oid, amounts)
         for name, by in amounts.items():
+            if not isinstance(name, str):  # None named no field: "increment needs a Number field" said not which
+                raise DataError(f"increment: field names are strings, not {type(name).__name__} {name!r:.40}",
+                                class_name=class_name, object_id=oid)
             f = cls.fields.get(name)
-            if f is None or f.type != "Number":
-                raise DataError("increment needs a Number field", class_name=class_name, object_id=oid, field=name)
+            if f is None:
+                hint = suggest(name, cls.fields)
+                raise DataError("increment: unknown field" + (f" ({hint})" if hint else ""), class_name=class_name,
+                                object_id=oid, field=name)
+            if f.type != "Number":
+                raise DataError(f"increment needs a Number field, not a {f.type} field", class_name=class_name,
+                                object_id=oid, field=name)
             if isinstance(by, bool) or not isinstance(by, int | float):
                 raise DataError("increment needs a number", class_name=class_name, object_id=oid, field=name)
 
