@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import string
 import threading
 import urllib.parse
 import uuid
@@ -176,6 +178,48 @@ def test_a_row_the_server_refuses_is_named_by_its_record_and_line(pg_cluster: An
         for source, where in (({"records": {"Post": records}}, ""), (path, "Post.ndjson, line 3: ")):
             with pytest.raises(DataError) as info:
                 db.load(source)
-            assert str(info.value).startswith(f"{where}class Post, record p2: load failed, nothing was loaded: ")
+            assert str(info.value).startswith(f"{where}class Post, record p2, field tags: load failed, nothing was loaded: ")
             assert "index row size" in str(info.value)
             assert db.query("Post", None).ids == ["p0"]
+
+
+TOO_LONG = "the value is too long for PostgreSQL's index of it ("
+
+
+def test_a_value_too_long_for_an_index_is_named_by_class_record_and_field(pg_cluster: Any, tmp_path: Any) -> None:
+    """A write's value past an index key's size said only the server's "index row requires
+    300016 bytes, maximum size is 8191" or "index row size 3456 exceeds maximum 2712 for index
+    "ix:Post:tags:e"", naming no class, record or field; a load of a new class said the same
+    (its index is built after the COPY, which names no row then)."""
+    with querylang.connect(fresh_url(pg_cluster)) as db:
+        db.define_class("Post", {"tags": {"type": "Array"}, "p": {"type": "Pointer", "targetClass": "Post"},
+                                 "r": {"type": "Relation", "targetClass": "Post"}})
+        db.create("Post", {"objectId": "p1", "tags": ["a"]})
+        before = db.find("Post", None).records
+        rnd = random.Random(1)
+        long_id = "".join(rnd.choice(string.ascii_letters) for _ in range(4000))  # compresses little
+        cases = [
+            (lambda: db.save("Post", "p1", {"tags": ["x" * 300_000]}), "class Post, record p1, field tags: "),
+            (lambda: db.save("Post", "p1", {"p": long_id}), "class Post, record p1, field p: "),
+            (lambda: db.create("Post", {"objectId": "q", "tags": [1, long_id]}), "class Post, record q, field tags: "),
+            (lambda: db.add_relation("Post", "p1", "r", long_id), "class Post, record p1, field r: "),
+        ]
+        for call, place in cases:
+            with pytest.raises(DataError) as info:
+                call()
+            assert str(info.value).startswith(place + "write failed, nothing was changed: " + TOO_LONG), str(info.value)[:300]
+            assert info.value.code == 107
+        assert db.find("Post", None).records == before
+    classes = {"Post": {"fields": {"tags": {"type": "Array"}}}}
+    records = [{"objectId": "a", "tags": ["a"]}, {"objectId": "b", "tags": ["b", "x" * 300_000]}]
+    path = tmp_path / "d"
+    path.mkdir()
+    (path / "schema.json").write_text(json.dumps({"classes": classes}), encoding="utf-8")
+    (path / "Post.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with querylang.connect(fresh_url(pg_cluster)) as db:
+        for source, where in (({"classes": classes, "records": {"Post": records}}, ""), (path, "Post.ndjson, line 2: ")):
+            with pytest.raises(DataError) as info:
+                db.load(source)
+            assert str(info.value).startswith(f"{where}class Post, record b, field tags: load failed, nothing was loaded: "
+                                              + TOO_LONG), str(info.value)[:300]
+            assert "Post" not in db.schema.classes

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from querylang.engines.postgres.cells import row_cells
+from querylang.engines.postgres.index_limit import load_error, too_long
 from querylang.engines.postgres.layout import class_columns, join_table, quote
 from querylang.engines.postgres.server_errors import not_the_data, server_error
 from querylang.errors import DataError
@@ -85,7 +86,9 @@ def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[st
         at = int(row.group(1)) - 1 if row is not None else -1
         if not 0 <= at < len(recs):
             raise load_failed(exc, cls.name) from None
-        err = load_failed(exc, cls.name, recs[at]["objectId"])
+        # Too long for the class's index: which field's, as a new class's index build says (index_limit).
+        err = (load_error(exc, {cls.name: cls}, {cls.name: [recs[at]]}) if too_long(exc)
+               else load_failed(exc, cls.name, recs[at]["objectId"]))
         err.record_index = at
         raise err from None
 

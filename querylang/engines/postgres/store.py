@@ -51,6 +51,7 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
+from querylang.engines.postgres.index_limit import build_indexes_placed
 from querylang.engines.postgres.interrupt import GRACE, Interrupt
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
@@ -527,7 +528,7 @@ class PostgresStore:
                         copy_records(con, cls, recs)
                         counts[name] = len(recs)
                     copy_edges(con, data.edges)
-                    self.build_indexes(con, data.schema)
+                    build_indexes_placed(con, data, self.build_indexes)
                     clean = self._clean_joins(con, data.schema)
                     # Other processes may take an edge table for clean that this load left
                     # unclean (notices.py); a notice of a table one already knew is nothing.
