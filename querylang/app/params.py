@@ -4,6 +4,7 @@ reading of the query commands' inputs and sort keys."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ class DbParam(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, Path) or is_url(value):
             return value
+        scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", value)
+        if scheme:
+            # Read as a file name it became "mysql:/host/db" (a Path folds its //), and the
+            # error then named a file nobody gave.
+            self.fail(f"{scheme.group(1)}:// is not a database querylang opens: give a DuckDB "
+                      "file or a postgresql:// URL", param, ctx)
         return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 

@@ -14,6 +14,7 @@ import click
 
 import querylang
 from querylang.app.commands import is_url
+from querylang.app.params import DbParam
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
 
@@ -21,7 +22,7 @@ from .config import DEFAULT_MAX_BODY, ServerConfig
 PATH_CHARACTERS = "/!$&'()*+,;=:@"
 
 
-def open_database(db: str | None, data: Path | None) -> querylang.Database:
+def open_database(db: str | Path | None, data: Path | None) -> querylang.Database:
     """A DuckDB file or a PostgreSQL URL (kept writable: the API writes), an interchange file
     or directory loaded into memory, or the bundled sample."""
     if db is not None and data is not None:
@@ -38,7 +39,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
         try:
             found = querylang.connect(db, read_only=True)
         except querylang.DataError:
-            if is_url(db) and _holds_parse_tables(db):
+            if isinstance(db, str) and is_url(db) and _holds_parse_tables(db):
                 # The library's refusal suggests --layout parse, which serve does not take.
                 raise ServeError("the PostgreSQL database given to --db holds Parse Server's own tables, which "
                                  "serve does not serve in place (their ACLs are not read there): copy them into a "
@@ -68,7 +69,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 
 
 @click.command()
-@click.option("--db", "db", metavar="FILE|URL",
+@click.option("--db", "db", type=DbParam(),
               help="A DuckDB database file (made by 'querylang load'), or a PostgreSQL database: "
                    "postgresql://user@host:port/dbname.")
 @click.option("--data", type=click.Path(exists=True, path_type=Path),
@@ -88,7 +89,7 @@ def open_database(db: str | None, data: Path | None) -> querylang.Database:
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=0), help="Largest request body in bytes.")
 @click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
 def serve(
-    db: str | None, data: Path | None, host: str, port: int, mount: str, app_id: str, master_key: str,
+    db: str | Path | None, data: Path | None, host: str, port: int, mount: str, app_id: str, master_key: str,
     rest_key: str | None, allow_client_writes: bool, acl_field: str, max_body: int, public_url: str | None,
 ) -> None:
     """Serve Parse Server's REST API for data, and a data browser at /browser.
