@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .test_cli import ql
+from .test_repl import piped
 
 
 @pytest.mark.parametrize(
@@ -18,3 +19,12 @@ def test_db_url_of_another_scheme_is_named_as_given(command: tuple[str, ...], tm
     assert "mysql:// is not a database querylang opens" in res.stderr
     assert "mysql:/u" not in res.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_repl_relation_is_capped_by_limit(tmp_path: Path) -> None:
+    # Group g2's members are u04 and u07: .limit 1 shows one, and says there are more.
+    status, out = piped(".limit 1\n.relation Group g2 members\n.limit off\n.relation Group g2 members\n", tmp_path)
+    assert status == 0, out
+    first, second = out.split("showing all records")
+    assert "u04" in first and "u07" not in first and "(.limit N shows more" in first
+    assert "u04" in second and "u07" in second and "2 records" in second

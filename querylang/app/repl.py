@@ -73,7 +73,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".schema": ("[CLASS]", "classes, fields, types and record counts"),
     ".load": ("FILE", "load a JSON interchange file into this database (all or nothing)"),
     ".format": ("|".join(FORMATS), "how results are printed"),
-    ".limit": ("N|off", f"show at most N records per query (default {DEFAULT_MAX_ROWS})"),
+    ".limit": ("N|off", f"show at most N records per query or .relation (default {DEFAULT_MAX_ROWS})"),
     ".show": ("CLASS ID [FIELD,...]", "one record; FIELDs: Pointer fields to embed"),
     ".relation": ("CLASS ID KEY", "the records a Relation field holds"),
     ".help": ("", "this list"),
@@ -290,11 +290,17 @@ class Session:
     def cmd_relation(self, args: list[str]) -> None:
         if len(args) != 3:
             raise self._usage(".relation")
-        target, title, result, _ = relation_records(self.db, *args)
+        # Capped by .limit as a script's result is: a Relation may hold any number of records.
+        limit = None if self.max_rows is None else self.max_rows + 1
+        target, title, result, _ = relation_records(self.db, *args, limit=limit)
+        records = result.records
+        more = self.max_rows is not None and len(records) > self.max_rows
         write_records(
-            self.console, target, result.records, self.fmt, title=title,
-            hidden_hint=".format json or .show CLASS ID shows every field",
+            self.console, target, records[: self.max_rows] if more else records, self.fmt, title=title,
+            more=more, hidden_hint=".format json or .show CLASS ID shows every field",
         )  # fmt: skip
+        if more:
+            self.note("(.limit N shows more; .limit off shows all)")
 
     def cmd_help(self, args: list[str]) -> None:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
