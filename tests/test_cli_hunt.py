@@ -28,3 +28,12 @@ def test_repl_relation_is_capped_by_limit(tmp_path: Path) -> None:
     first, second = out.split("showing all records")
     assert "u04" in first and "u07" not in first and "(.limit N shows more" in first
     assert "u04" in second and "u07" in second and "2 records" in second
+
+
+def test_find_names_the_where_file_that_is_not_json(tmp_path: Path) -> None:
+    (tmp_path / "where.json").write_text('{\n  "score":\n}\n')
+    res = ql("find", "Post", "@where.json", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "error: where.json is not valid JSON at line 3, column 1" in res.stderr
+    res = ql("find", "Post", '{"score":')
+    assert "error: WHERE_JSON is not valid JSON at line 1, column 10" in res.stderr

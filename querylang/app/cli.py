@@ -412,7 +412,7 @@ def find(
     try:
         doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
-        raise DataError(f"WHERE_JSON is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise DataError(f"{named} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(doc, dict):
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
