@@ -54,7 +54,9 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         try:
             doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
         except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--inputs") from None
+            # From a file, the line and column are the file's: name it.
+            where = f"{inputs_json[1:]} is " if from_file else ""
+            raise click.BadParameter(f"{where}not valid JSON: {exc}", param_hint="--inputs") from None
         if not isinstance(doc, dict):
             raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
         out.update(doc)
