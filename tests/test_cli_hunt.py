@@ -44,3 +44,13 @@ def test_inputs_file_that_is_not_json_is_named(tmp_path: Path) -> None:
     res = ql("query", "Post", "where({})", "--inputs", "@in.json", cwd=tmp_path)
     assert res.returncode == 2
     assert "--inputs: in.json is not valid JSON: " in res.stderr and "line 2 column 1" in res.stderr
+
+
+def test_a_one_byte_value_reads_1_byte() -> None:
+    from querylang.app.render import value_text
+    from querylang.model.schema import Field
+
+    field = Field("y", "Bytes")
+    assert value_text(field, {"__type": "Bytes", "base64": "QQ=="}) == "1 byte"
+    assert value_text(field, {"__type": "Bytes", "base64": "QUI="}) == "2 bytes"
+    assert value_text(field, {"__type": "Bytes", "base64": ""}) == "0 bytes"

@@ -109,7 +109,7 @@ def _acl_text(acl: Mapping[str, Any]) -> str:
 def _bytes_text(value: Mapping[str, Any]) -> str:
     b64 = str(value.get("base64", ""))
     size = len(b64) * 3 // 4 - b64[-2:].count("=")
-    return f"{size} bytes"
+    return f"{size} byte{'' if size == 1 else 's'}"
 
 
 # Parse's own types in a table cell: short, and the JSON formats show them whole.
