@@ -54,3 +54,30 @@ def test_a_one_byte_value_reads_1_byte() -> None:
     assert value_text(field, {"__type": "Bytes", "base64": "QQ=="}) == "1 byte"
     assert value_text(field, {"__type": "Bytes", "base64": "QUI="}) == "2 bytes"
     assert value_text(field, {"__type": "Bytes", "base64": ""}) == "0 bytes"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("query", "Post", "-"), "SCRIPT (standard input)"),
+        (("find", "Post", "-"), "WHERE_JSON (standard input)"),
+        (("repl", "--class", "Post"), "standard input"),
+    ],
+)
+def test_standard_input_that_is_not_utf8_is_named_with_its_place(args: tuple[str, ...], named: str) -> None:
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    text = b'where({ score: 1 })\r\nwhere({ title: "caf\xe9" })\n' if args[0] == "repl" else b'{"title":\n "caf\xe9"}'
+    res = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"}).invoke(main, list(args), input=text)
+    assert res.exit_code == 2, res.output
+    assert f"error: {named}: not UTF-8 text at line 2, column " in res.stderr
+    assert "(byte 0xe9; send UTF-8)" in res.stderr and "surrogate" not in res.output
+
+
+def test_standard_input_script_keeps_working(tmp_path: Path) -> None:
+    res = ql("query", "Post", "-", "--format", "csv", stdin="where({\r\n score: 13 })\n")
+    assert res.returncode == 0 and res.stdout.count("\np0") == 4
+    status, out = piped(".class Post\r\nwhere({ score: 13 })\r\n", tmp_path)
+    assert status == 0 and "4 records" in out

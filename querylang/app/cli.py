@@ -35,6 +35,7 @@ from querylang.app.commands import (
     query_fields,
     read_document_with_progress,
     read_script,
+    read_stdin,
     read_text,
     relation_records,
     run_query,
@@ -404,7 +405,8 @@ def find(
       querylang find Comment '{}' --include Owner --keys text,Owner.title --format json
     """
     if where == "-":
-        text, named = sys.stdin.read(), "WHERE_JSON (standard input)"
+        named = "WHERE_JSON (standard input)"
+        text = read_stdin(named)
     elif where.startswith("@"):
         text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:

@@ -41,6 +41,26 @@ def read_text(path: Path, what: str) -> str:
         raise DataError(f"{path}: cannot read: {exc}") from None
 
 
+def read_stdin(what: str) -> str:
+    """Standard input as UTF-8 text, whatever the locale's reader would make of it: a byte
+    that is not UTF-8 came through it as a lone surrogate (an error about a "lone surrogate" in
+    the caret view), or, with PYTHONIOENCODING=utf-8, as an internal error. It is named here as
+    a file's is: its line and column."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # replaced by a text-only stream (a test, an embedding program)
+        return sys.stdin.read()
+    data = buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise DataError(f"{what}: not UTF-8 text at line {line}, column {column} "
+                        f"(byte 0x{data[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
+    # As the text reader gives it: lines end in \n.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_script(arg: str) -> str | dict[str, Any]:
     """SCRIPT as given: text, ``-`` for stdin, ``@file.js``; a JSON object is a filter object.
 
@@ -48,7 +68,7 @@ def read_script(arg: str) -> str | dict[str, Any]:
     JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
     """
     if arg == "-":
-        return script_or_filter(sys.stdin.read(), "SCRIPT (standard input)")
+        return script_or_filter(read_stdin("SCRIPT (standard input)"), "SCRIPT (standard input)")
     if arg.startswith("@"):
         return script_or_filter(read_text(Path(arg[1:]), "script"), arg[1:])
     return script_or_filter(arg)

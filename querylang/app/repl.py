@@ -36,6 +36,7 @@ from querylang.app.commands import (
     input_value,
     per_class,
     query_fields,
+    read_stdin,
     relation_records,
     run_query,
     script_or_filter,
@@ -540,7 +541,7 @@ def run_repl(db: Database, *, class_name: str | None = None) -> int:
     session = Session(db, make_console(), class_name=class_name)
     if not sys.stdin.isatty():
         session.ends_on_interrupt = True
-        run_batch(session, sys.stdin.read())
+        run_batch(session, read_stdin("standard input"))
         return session.status
     prompt = make_prompt(session)
     banner(session)
