@@ -81,3 +81,14 @@ def test_standard_input_script_keeps_working(tmp_path: Path) -> None:
     assert res.returncode == 0 and res.stdout.count("\np0") == 4
     status, out = piped(".class Post\r\nwhere({ score: 13 })\r\n", tmp_path)
     assert status == 0 and "4 records" in out
+
+
+def test_a_table_shows_an_included_pointer_by_id_and_the_fields_asked_for() -> None:
+    # The example of `query --help`: the Owner column was left out for want of width, its
+    # cell being the whole included record's JSON.
+    res = ql("query", "Comment", "where({})", "--include", "Owner", "--select", "text,Owner.title", "--limit", "2")
+    assert res.returncode == 0, res.stderr
+    header, _, first, second = res.stdout.splitlines()[:4]
+    assert "Owner → Post" in header
+    assert 'p008 {"title": "DuckDB join' in first and 'p015 {"title": "parse Query' in second
+    assert "__type" not in res.stdout and "not shown" not in res.stdout

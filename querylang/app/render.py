@@ -128,6 +128,13 @@ def cell(field: Field | None, record: Mapping[str, Any], name: str) -> Text:
     if value is None:
         return Text("null", style=ABSENT_STYLE)
     style = POINTER_STYLE if field is not None and field.type == "Pointer" else ""
+    if style and isinstance(value, Mapping):
+        # An included record: its id, then the fields it was included for. Its JSON starts
+        # with __type, className and the dates, which filled the column with nothing to read
+        # and made it too wide to show at all.
+        own = {k: v for k, v in value.items() if k not in ("__type", "className", *BUILTIN_FIELDS)}
+        text = str(value.get("objectId")) + (f" {dumps(own)}" if own else "")
+        return Text(visible(text), style=style)
     return Text(visible(value_text(field, value)), style=style)
 
 
@@ -152,7 +159,7 @@ def record_fields(cls: ClassDef, selected: Sequence[str] | None = None) -> list[
 
 # Widest a column gets in a table before its values are cut with an ellipsis.
 COLUMN_CAPS = {
-    "String": 24, "Array": 24, "Object": 28, "GeoPoint": 20, "Number": 14, "Boolean": 5,
+    "String": 24, "Array": 24, "Object": 28, "Pointer": 28, "GeoPoint": 20, "Number": 14, "Boolean": 5,
     "Polygon": 20, "File": 24, "Bytes": 14, "ACL": 28,
 }  # fmt: skip
 
