@@ -92,3 +92,8 @@ def test_a_table_shows_an_included_pointer_by_id_and_the_fields_asked_for() -> N
     assert "Owner → Post" in header
     assert 'p008 {"title": "DuckDB join' in first and 'p015 {"title": "parse Query' in second
     assert "__type" not in res.stdout and "not shown" not in res.stdout
+
+
+def test_repl_limit_1_reads_1_record(tmp_path: Path) -> None:
+    status, out = piped(".limit 1\n.limit 2\n", tmp_path)
+    assert status == 0 and "showing at most 1 record\n" in out and "showing at most 2 records\n" in out

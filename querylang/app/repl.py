@@ -48,6 +48,7 @@ from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
     make_console,
+    plural,
     print_sql,
     schema_table,
     type_label,
@@ -278,7 +279,7 @@ class Session:
             self.max_rows = int(args[0])  # 0 would show nothing, and say "(more not shown)" of it
         elif args:
             raise self._usage(".limit")
-        self.note(f"showing {'all' if self.max_rows is None else f'at most {self.max_rows}'} records")
+        self.note("showing " + ("all records" if self.max_rows is None else f"at most {plural(self.max_rows, 'record')}"))
 
     def cmd_show(self, args: list[str]) -> None:
         if len(args) == 1 and self.class_name is not None:
