@@ -97,3 +97,11 @@ def test_a_table_shows_an_included_pointer_by_id_and_the_fields_asked_for() -> N
 def test_repl_limit_1_reads_1_record(tmp_path: Path) -> None:
     status, out = piped(".limit 1\n.limit 2\n", tmp_path)
     assert status == 0 and "showing at most 1 record\n" in out and "showing at most 2 records\n" in out
+
+
+def test_repl_format_without_an_argument_says_the_current_one(tmp_path: Path) -> None:
+    # .timer, .limit and .class without an argument say their setting; .format was an error
+    # (and piped input then ended with exit 2).
+    status, out = piped(".format\n.format json\n.format\n", tmp_path)
+    assert status == 0, out
+    assert out.splitlines() == ["format table", "format json"]

@@ -268,6 +268,9 @@ class Session:
         self.note(f"loaded {total} records: {per_class(counts)}")
 
     def cmd_format(self, args: list[str]) -> None:
+        if not args:  # as .timer, .limit and .class without an argument: the current setting
+            self.note(f"format {self.fmt}")
+            return
         if len(args) != 1 or args[0] not in FORMATS:
             raise self._usage(".format")
         self.fmt = args[0]
