@@ -570,7 +570,7 @@ def test_the_password_is_masked_on_a_server_that_answers(pg_cluster: Cluster, tm
     data = tmp_path / "one.json"
     data.write_text(json.dumps(doc), encoding="utf-8")
     out = ok("load", str(data), "--db", with_password)
-    assert out == "loaded 1 records into the PostgreSQL database: Post 1\n"
+    assert out == "loaded 1 record into the PostgreSQL database: Post 1\n"
 
 
 @pytest.mark.parametrize(("text", "shown"), [

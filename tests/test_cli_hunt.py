@@ -105,3 +105,15 @@ def test_repl_format_without_an_argument_says_the_current_one(tmp_path: Path) ->
     status, out = piped(".format\n.format json\n.format\n", tmp_path)
     assert status == 0, out
     assert out.splitlines() == ["format table", "format json"]
+
+
+def test_a_load_or_import_of_one_record_says_1_record(tmp_path: Path) -> None:
+    doc = '{"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": [{"objectId": "a", "n": 1}]}}'
+    (tmp_path / "one.json").write_text(doc, encoding="utf-8")
+    res = ql("load", "one.json", "--db", "one.duckdb", cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout == "loaded 1 record into one.duckdb: T 1\n", res
+    (tmp_path / "Post.json").write_text('[{"objectId": "p1", "title": "a"}]', encoding="utf-8")
+    res = ql("import", "dashboard", "Post.json", "--db", "two.duckdb", cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.startswith("imported 1 record and 0 relation edges into two.duckdb"), res
+    status, out = piped(f".load {tmp_path / 'one.json'}\n", tmp_path)
+    assert status == 0 and "loaded 1 record: T 1" in out, out

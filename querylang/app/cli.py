@@ -49,6 +49,7 @@ from querylang.app.render import (
     HINT_STYLE,
     dumps,
     make_console,
+    plural,
     print_sql,
     schema_doc,
     schema_table,
@@ -508,7 +509,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         bar.add_task("text-search words", total=None, detail=target_name(db_path))
         words_left = close_written(db, db_path)
     total = sum(counts.values())
-    click.echo(f"loaded {total} records into {target_name(db_path)}: {per_class(counts)}")
+    click.echo(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}")
     if words_left:
         click.echo(words_left, err=True)
 

@@ -265,7 +265,7 @@ class Session:
             raise self._usage(".load")
         counts = self.db.load(Path(args[0]).expanduser())
         total = sum(counts.values())
-        self.note(f"loaded {total} records: {per_class(counts)}")
+        self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
 
     def cmd_format(self, args: list[str]) -> None:
         if not args:  # as .timer, .limit and .class without an argument: the current setting
