@@ -53,6 +53,7 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "malformed ACL": ("PUT", "/classes/Note/n1", {"json": {"ACL": {"*": {"read": 1}}}, "master": True}),
     "duplicate `objectId` on create": ("POST", "/classes/Post", {"json": {"objectId": "p001"}, "master": True}),
     "record not there": ("GET", "/classes/Note/n3", {}),
+    "a key holding `$` or `.` inside": ("PUT", "/classes/Post/p001", {"json": {"meta": {"$gt": 1}}, "master": True}),
 }
 
 
