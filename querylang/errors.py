@@ -171,6 +171,16 @@ class DataError(QueryError):
         return out
 
 
+# A UTF-8 byte order mark before JSON: refused (README, "the directory form"), in these words
+# rather than Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)" or orjson's
+# "unexpected character".
+BOM = "starts with a byte order mark (BOM): save it as UTF-8 without one"
+
+
+def has_bom(text: str | bytes) -> bool:
+    return text.startswith("\ufeff") if isinstance(text, str) else text.startswith(b"\xef\xbb\xbf")
+
+
 def not_utf8(path: Path | str) -> str:
     """Where a file a UTF-8 reader refused stops being UTF-8, as a JSON error names its place:
     "not UTF-8 text at line 3, column 12 (byte 0xe9; save the file as UTF-8)". The file is

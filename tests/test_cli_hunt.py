@@ -117,3 +117,26 @@ def test_a_load_or_import_of_one_record_says_1_record(tmp_path: Path) -> None:
     assert res.returncode == 0 and res.stdout.startswith("imported 1 record and 0 relation edges into two.duckdb"), res
     status, out = piped(f".load {tmp_path / 'one.json'}\n", tmp_path)
     assert status == 0 and "loaded 1 record: T 1" in out, out
+
+
+def test_a_byte_order_mark_is_refused_in_the_same_words_everywhere(tmp_path: Path) -> None:
+    """A UTF-8 byte order mark is refused in every JSON file (README), but the words were
+    Python's ("Unexpected UTF-8 BOM (decode using utf-8-sig)") or orjson's ("unexpected
+    character"), and a filter object saved with one, given as @file to query, was read as a
+    script: "a '{' at the start of a statement opens a block". Found by the CLI review."""
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "f.json").write_bytes(bom + b'{"title": "x"}')
+    (tmp_path / "doc.json").write_bytes(bom + b'{"classes": {}, "records": {}}')
+    for name, files in (("dir", {"schema.json": bom + b'{"classes": {"T": {"fields": {}}}}'}),
+                        ("dir2", {"schema.json": b'{"classes": {"T": {"fields": {}}}}', "T.ndjson": bom + b'{"objectId": "a"}\n'})):
+        (tmp_path / name).mkdir()
+        for file, data in files.items():
+            (tmp_path / name / file).write_bytes(data)
+    db = str(tmp_path / "x.duckdb")
+    for command in (("query", "Post", "@f.json"), ("find", "Post", "@f.json"), ("query", "Post", "where({})", "--inputs", "@f.json"),
+                    ("load", "doc.json", "--db", db), ("load", "dir", "--db", db), ("load", "dir2", "--db", db)):
+        res = ql(*command, cwd=tmp_path)
+        assert res.returncode == 2, (command, res.stderr)
+        assert "starts with a byte order mark (BOM): save it as UTF-8 without one" in res.stderr, (command, res.stderr)
+        assert "utf-8-sig" not in res.stderr and "opens a block" not in res.stderr
+    assert not (tmp_path / "x.duckdb").exists()

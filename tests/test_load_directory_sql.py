@@ -243,7 +243,7 @@ def test_files_duckdb_reads_otherwise_go_through_python(tmp_path: Path) -> None:
     b.load(path)
     assert db_hash(a) == db_hash(b)
     (path / "User.ndjson").write_bytes(b"\xef\xbb\xbf" + (path / "User.ndjson").read_bytes())
-    assert _error(path).startswith("User.ndjson, line 1: not valid JSON")
+    assert _error(path) == "User.ndjson, line 1: starts with a byte order mark (BOM): save it as UTF-8 without one"
 
 
 def test_records_without_dates_get_the_load_time_and_the_memory_limit_is_restored(tmp_path: Path) -> None:

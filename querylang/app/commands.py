@@ -76,11 +76,13 @@ def read_script(arg: str) -> str | dict[str, Any]:
 
 def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
     """The script text, or the filter object it holds; ``where`` names it in errors."""
-    if text.lstrip().startswith("{"):
+    # Past a byte order mark too: JavaScript reads one as a blank, and a filter object saved
+    # with one is refused as JSON (errors.BOM), not read as a script's block.
+    if text.lstrip().lstrip("\ufeff").lstrip().startswith("{"):
         try:
             doc = jsontext.loads(text, where)
         except json.JSONDecodeError as exc:
-            if text.lstrip()[1:].lstrip().startswith(('"', "'")):
+            if text.lstrip().lstrip("\ufeff").lstrip()[1:].lstrip().startswith(('"', "'")):
                 # No script starts with '{"' (a block holding a string and a ':'): this is a
                 # filter object with a JSON mistake, which the script parser reported as
                 # "a '{' at the start of a statement opens a block".

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import DataError
+from ..errors import BOM, DataError, has_bom
 
 TOO_DEEP = "nested too deeply (arrays and objects hundreds of levels inside one another)"
 
@@ -32,6 +32,8 @@ def loads(text: str | bytes, where: str, **kw: Any) -> Any:
     """``json.loads(text, **kw)`` under :func:`nesting`. Invalid JSON still raises
     ``json.JSONDecodeError``: each caller words that for its own input (or falls back to
     reading the text as something else)."""
+    if has_bom(text):
+        raise json.JSONDecodeError(BOM, text if isinstance(text, str) else "", 0)
     with nesting(where):
         try:
             return json.loads(text, **kw)

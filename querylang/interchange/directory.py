@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from querylang.errors import DataError, not_utf8
+from querylang.errors import BOM, DataError, has_bom, not_utf8
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -44,6 +44,8 @@ def read_classes(path: Path) -> Mapping[str, Any]:
     except FileNotFoundError:
         raise DataError(f"{path}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
     except orjson.JSONDecodeError as exc:
+        if has_bom(data):
+            raise DataError(f"{file}: {BOM}") from None
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:  # orjson says "surrogates not allowed", at line 1 column 1
@@ -88,6 +90,8 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
 def not_json(line: bytes, exc: orjson.JSONDecodeError) -> str:
     """Why a line is no JSON: orjson calls bytes that are not UTF-8 "surrogates not allowed",
     which sends a user with a Latin-1 file looking for escapes."""
+    if has_bom(line):
+        return BOM
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as bad:
