@@ -181,6 +181,13 @@ def has_bom(text: str | bytes) -> bool:
     return text.startswith("\ufeff") if isinstance(text, str) else text.startswith(b"\xef\xbb\xbf")
 
 
+def undecodable_at(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
+    """(line ends before, column) of the byte of ``data`` that ``exc`` says is no UTF-8, lines
+    ended as Python's text reader ends them (a lone \\r too)."""
+    before = data[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n"), len(before) - (before.rfind("\n") + 1) + 1
+
+
 def not_utf8(path: Path | str) -> str:
     """Where a file a UTF-8 reader refused stops being UTF-8, as a JSON error names its place:
     "not UTF-8 text at line 3, column 12 (byte 0xe9; save the file as UTF-8)". The file is
@@ -192,10 +199,8 @@ def not_utf8(path: Path | str) -> str:
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    before = raw[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-                    line += before.count("\n")
-                    column = len(before) - (before.rfind("\n") + 1) + 1
-                    return (f"not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x}; "
+                    lines, column = undecodable_at(raw, exc)
+                    return (f"not UTF-8 text at line {line + lines}, column {column} (byte 0x{raw[exc.start]:02x}; "
                             "save the file as UTF-8)")
                 text = raw.decode("utf-8")
                 line += text.count("\n") + text.count("\r") - text.count("\r\n")

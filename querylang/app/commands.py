@@ -19,7 +19,14 @@ from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
 from querylang.app.render import dumps, make_console, record_doc, record_view
-from querylang.errors import OBJECT_NOT_FOUND, DataError, QueryError, QueryTypeError, not_utf8
+from querylang.errors import (
+    OBJECT_NOT_FOUND,
+    DataError,
+    QueryError,
+    QueryTypeError,
+    not_utf8,
+    undecodable_at,
+)
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -53,9 +60,8 @@ def read_stdin(what: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-        raise DataError(f"{what}: not UTF-8 text at line {line}, column {column} "
+        lines, column = undecodable_at(data, exc)
+        raise DataError(f"{what}: not UTF-8 text at line {lines + 1}, column {column} "
                         f"(byte 0x{data[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
     # As the text reader gives it: lines end in \n.
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -78,11 +84,12 @@ def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
     """The script text, or the filter object it holds; ``where`` names it in errors."""
     # Past a byte order mark too: JavaScript reads one as a blank, and a filter object saved
     # with one is refused as JSON (errors.BOM), not read as a script's block.
-    if text.lstrip().lstrip("\ufeff").lstrip().startswith("{"):
+    body = text.lstrip().lstrip("\ufeff").lstrip()
+    if body.startswith("{"):
         try:
             doc = jsontext.loads(text, where)
         except json.JSONDecodeError as exc:
-            if text.lstrip().lstrip("\ufeff").lstrip()[1:].lstrip().startswith(('"', "'")):
+            if body[1:].lstrip().startswith(('"', "'")):
                 # No script starts with '{"' (a block holding a string and a ':'): this is a
                 # filter object with a JSON mistake, which the script parser reported as
                 # "a '{' at the start of a statement opens a block".

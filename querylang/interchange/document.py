@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.errors import BOM, DataError, QueryError, not_utf8
+from querylang.errors import BOM, DataError, QueryError, has_bom, not_utf8
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -72,7 +72,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     except FileNotFoundError:
         raise DataError(f"no such data file: {path}") from None
     except json.JSONDecodeError as exc:
-        if exc.pos == 0 and exc.msg.startswith("Unexpected UTF-8 BOM"):
+        if exc.pos == 0 and has_bom(exc.doc):
             raise DataError(f"{path}: {BOM}") from None
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError:
