@@ -250,8 +250,11 @@ class Database(Writes):
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 
     def clear_cache(self) -> None:
-        """Forget the kept plans (they are dropped by themselves when the schema changes)."""
+        """Forget the kept plans (they are dropped by themselves when the schema changes) and
+        the data the reference evaluator read: another connection's writes (another process on
+        PostgreSQL, Parse Server itself on its tables) do not drop it."""
         self._plans.clear()
+        self._reference = None
 
     def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool) -> Plan:
         """Build and compile, or bind new inputs into a kept plan (plan_cache.py).

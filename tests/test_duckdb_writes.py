@@ -91,6 +91,22 @@ def test_a_write_during_a_reference_build_is_not_missed_by_later_reference_queri
     assert db.reference("T", {"n": 1}).ids == []
 
 
+def test_clear_cache_lets_the_reference_see_another_connections_writes(tmp_path) -> None:
+    """db.reference keeps the data it read until this Database writes; a write through another
+    connection (here a second connection to the same file; on PostgreSQL another process)
+    left it answering the old data with no way to refresh it but a new connection."""
+    path = str(tmp_path / "db.duckdb")
+    db = querylang.connect(path)
+    db.load(DOC)
+    assert db.reference("T", {}).ids == ["t1", "t2"]
+    other = querylang.connect(path)
+    oid = other.create("T", {"s": "new"})
+    assert db.reference("T", {}).ids == ["t1", "t2"]  # kept, as documented
+    db.clear_cache()
+    assert db.reference("T", {}).ids == sorted(["t1", "t2", oid])
+    other.close()
+    db.close()
+
 @pytest.mark.parametrize("read", [
     lambda db: db.query("T", {}),
     lambda db: db.find("T", {}),
