@@ -36,8 +36,22 @@ class Writes:
         the change then failed, its table rolled back); on DuckDB it failed with the engine's
         "cannot start a transaction within a transaction"."""
         if id(self) in getattr(_CHANGING, "ids", ()):
-            raise DataError(f"{what} inside update's change, whose transaction is still open: nothing was changed "
-                            "(return the fields and Relation edges in the Change, or write after update returns)")
+            raise DataError(f"{what} inside update's change (or delete's check), whose transaction is still open: "
+                            "nothing was changed (return the fields and Relation edges in the Change, or write "
+                            "after the call returns)")
+
+    def _in_change(self, call: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+        """``call`` as run inside a write's open transaction: a write it makes is refused."""
+
+        def run(current: dict[str, Any]) -> Any:
+            ids = _CHANGING.__dict__.setdefault("ids", set())
+            ids.add(id(self))
+            try:
+                return call(current)
+            finally:
+                ids.discard(id(self))
+
+        return run
 
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
@@ -64,22 +78,22 @@ class Writes:
         self._not_in_change("update")
         cls = self.store.schema.get(class_name)
 
-        def changed(current: dict[str, Any]) -> Any:
-            ids = _CHANGING.__dict__.setdefault("ids", set())
-            ids.add(id(self))
-            try:
-                return change(output_record(cls, current))
-            finally:
-                ids.discard(id(self))
-
+        changed = self._in_change(lambda current: change(output_record(cls, current)))
         written = self.store.writer(lock_wait=self.timeout).modify(class_name, object_id, changed, _now())
         self._changed()
         return output_record(cls, written)
 
-    def delete(self, class_name: str, object_id: str) -> None:
-        """Delete a record and every Relation edge that names it."""
+    def delete(
+        self, class_name: str, object_id: str, *, check: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        """Delete a record and every Relation edge that names it. ``check``, if given, gets the
+        record as ``find`` gives it inside the delete's transaction, which holds the record as
+        ``update`` does: whatever it raises stops the delete and is raised as it is (a
+        permission test that no other writer can make stale before the delete)."""
         self._not_in_change("delete")
-        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id)
+        cls = self.store.schema.get(class_name)
+        checked = None if check is None else self._in_change(lambda current: check(output_record(cls, current)))
+        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked)
         self._changed()
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:

@@ -125,6 +125,33 @@ def test_a_write_inside_the_change_is_refused_on_every_engine(db: Any) -> None:
     assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 6
 
 
+def test_delete_check_sees_the_record_in_the_delete_transaction_and_can_stop_it(db: Any) -> None:
+    """``db.delete(..., check=)``: the check gets the record as find gives it, read in the
+    delete's own transaction; what it raises keeps the record and its edges and comes out as
+    raised; a write it makes is refused as update's change's are."""
+    seen: list[dict[str, Any]] = []
+
+    class Refused(Exception):
+        pass
+
+    def refuse(current: dict[str, Any]) -> None:
+        seen.append(current)
+        raise Refused
+
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    with pytest.raises(Refused):
+        db.delete("Post", "p1", check=refuse)
+    assert seen == [before]
+    with pytest.raises(DataError, match="save inside update's change \\(or delete's check\\)"):
+        db.delete("Post", "p1", check=lambda current: db.save("Post", "p1", {"n": 7}))
+    assert db.find("Post", {"objectId": "p1"}).records[0] == before
+    assert db.query("Post", "where({ likes: { pointsTo: 'u2' } })").ids == ["p1"]
+    with pytest.raises(DataError, match="Object not found"):
+        db.delete("Post", "p9", check=refuse)
+    assert len(seen) == 1  # not called for a missing record
+    db.delete("Post", "p1", check=lambda current: None)
+    assert db.query("Post", {}).ids == []
+
 def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
     """A Change removing a target that no edge can name ("", NUL, a lone surrogate) removes
     nothing, as remove_relation does; the lone surrogate reached the driver: UnicodeEncodeError

@@ -13,6 +13,10 @@ import pytest
 
 import querylang
 from querylang.server.acl import hide_unreadable, public
+from querylang.server.config import ServerConfig
+from querylang.server.errors import ParseError
+from querylang.server.keys import Access
+from querylang.server.rest import Api
 
 from .conftest import headers
 from .live import LiveServer, start
@@ -275,3 +279,29 @@ def test_a_field_named_as_the_acl_field_but_not_an_acl_keeps_its_name(client: ht
         assert r.json()["ACL"] == {"*": {"read": True}} and "acl" not in r.json(), r.text
     finally:
         srv.stop()
+
+
+def test_a_client_delete_checks_the_acl_in_the_delete_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's DELETE read the record's ACL and then deleted in a second transaction: an ACL
+    another writer (another serve process on one PostgreSQL database) took away in between was
+    missed, and the record deleted. The change is made here right before the delete's own
+    transaction, where the old check had already passed."""
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"acl": {"type": "Object"}}}},
+             "records": {"Note": [{"objectId": "n1", "acl": {"*": {"read": True, "write": True}}}]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master", allow_client_writes=True, acl_field="acl"))
+    delete = db.delete
+
+    def delete_after_another_writer(class_name: str, oid: str, **kw: Any) -> None:
+        db.save(class_name, oid, {"acl": {"*": {"read": True}}})
+        delete(class_name, oid, **kw)
+
+    monkeypatch.setattr(db, "delete", delete_after_another_writer)
+    with pytest.raises(ParseError) as err:
+        api.route("DELETE", "/classes/Note/n1", {}, Access(master=False, can_write=True), "http://x/parse")
+    assert err.value.code == 101
+    assert db.query("Note", {}).ids == ["n1"]
+    monkeypatch.setattr(db, "delete", delete)
+    db.save("Note", "n1", {"acl": {"*": {"write": True}}})
+    assert api.route("DELETE", "/classes/Note/n1", {}, Access(master=False, can_write=True), "http://x/parse")[0] == 200
+    assert db.query("Note", {}).ids == []

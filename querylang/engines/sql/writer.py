@@ -299,8 +299,12 @@ class SqlWriter(ABC, Generic[S]):
 
         self.transaction(run)
 
-    def delete(self, class_name: str, oid: str) -> None:
-        """Delete a record and every edge that names it, as owner or as target."""
+    def delete(
+        self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        """Delete a record and every edge that names it, as owner or as target. ``check`` gets
+        the stored record (normalised), read and locked in the delete's transaction; what it
+        raises undoes the delete."""
         cls = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
 
@@ -308,7 +312,9 @@ class SqlWriter(ABC, Generic[S]):
             # The Relations as stored now: one another process added since this one opened
             # kept its edges to the deleted record, which its queries took for live.
             schema = self.stored_schema(con, change=False)
-            self._stored(con, cls, oid)
+            current = self._stored(con, cls, oid)
+            if check is not None:
+                check(dict(current))
             self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
                 for f in owner.user_fields:
