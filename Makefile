@@ -17,9 +17,10 @@ demo: $(STAMP)
 	$(BIN)/querylang demo
 
 # The suite runs against real PostgreSQL, Parse Server and Chromium: install what is missing first.
+# Its slowest tests are listed at the end: the suite is held to about 20 minutes on 2 cores.
 test: $(STAMP)
 	@bash scripts/install-components
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest --durations=25
 
 # The benchmark runner at scale T, nothing timed (what `make test` also runs).
 bench-smoke: $(STAMP)
