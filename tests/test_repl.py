@@ -396,13 +396,13 @@ def test_enter_runs_once_brackets_close(text: str, complete: bool) -> None:
     ],
 )
 def test_when_enter_runs(text: str, line: str, runs: bool) -> None:
-    from querylang.app.repl import enter_runs
+    from querylang.app.prompt import enter_runs
 
     assert enter_runs(text, line) is runs
 
 
 def test_piped_entries_split_as_typed() -> None:
-    from querylang.app.repl import entries
+    from querylang.app.prompt import entries
 
     text = ".class Post\n\nwhere({\n  score: 1\n})\nwhere({ a: 1\n\n.help\n"
     assert list(entries(text)) == [".class Post", "where({\n  score: 1\n})", "where({ a: 1\n", ".help"]

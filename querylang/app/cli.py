@@ -605,7 +605,7 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     (or $QUERYLANG_HISTORY). With --db the file is opened for writing, so .load can add to it;
     with neither --db nor --data the bundled sample dataset is loaded.
     """
-    from querylang.app.repl import run_repl
+    from querylang.app.prompt import run_repl
 
     db = open_db(db_path, data_path, read_only=False)
     if class_name is not None:
