@@ -513,3 +513,25 @@ def test_completion_inside_matches_query_offers_the_target_class_fields() -> Non
     assert "likes" in names("where({ Owner: { matchesQuery: { score: 1 } }, li")  # back outside
     assert "name" in names("where({ Owner: { matchesQuery: { author: { matchesQuery: { na")  # User
     assert "name" in names("where({ text: { matchesKeyInQuery: { key: 'name', className: 'User', where: { na")
+
+
+def test_notes_and_errors_go_to_stderr_in_a_machine_format(tmp_path: Path) -> None:
+    # Found by review: with .format csv the notes ("showing at most 2 records", "(.limit N shows
+    # more ...)") and errors were printed among the rows, so `querylang repl < s > out.csv`
+    # wrote them into the CSV.
+    import csv
+
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    entries = ".class Post\n.format csv\n.limit 2\nwhere({})\nwhere({ scroe: 1 })\n.format table\n.limit 3\n"
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl"], input=entries)
+    assert res.exit_code == 2, res.output
+    out, table_note = res.stdout.rsplit("\n", 2)[0], res.stdout.splitlines()[-1]
+    rows = list(csv.reader(io.StringIO(out)))
+    assert [r[0] for r in rows] == ["objectId", "p001", "p002"]
+    assert table_note == "showing at most 3 records"  # back in a table: notes beside it again
+    assert "showing at most 2 records" in res.stderr and ".limit N shows more" in res.stderr
+    assert "did you mean 'score'" in res.stderr

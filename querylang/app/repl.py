@@ -37,6 +37,7 @@ from querylang.app.highlighting import QUERY_CALLS
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
+    make_console,
     plural,
     print_sql,
     schema_table,
@@ -84,6 +85,9 @@ class Session:
 
     db: Database
     console: Console
+    # Notes and errors in a machine format (.format csv, json, jsonl): stdout is then data a
+    # pipe reads, and a hint in it would be read as data.
+    aside: Console = field(default_factory=lambda: make_console(stderr=True))
     class_name: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     last_query: Any = None
@@ -114,7 +118,7 @@ class Session:
         except KeyboardInterrupt:
             if self.ends_on_interrupt:
                 raise
-            self.console.print(Text("cancelled", style=HINT_STYLE))
+            self.note("cancelled")
         except (Quit, EOFError):
             raise
         except BrokenPipeError:
@@ -126,10 +130,14 @@ class Session:
         # Piped input ends with the CLI's status: 2 after a user error, else 1 after a fault.
         self.status = EXIT_USER if EXIT_USER in (status, self.status) else status
         # soft_wrap: a caret view re-wrapped to the terminal width would point at the wrong column
-        self.console.print(Text.assemble(("error: ", "bold red"), visible(message)), soft_wrap=True)
+        self.said().print(Text.assemble(("error: ", "bold red"), visible(message)), soft_wrap=True)
 
     def note(self, message: str) -> None:
-        self.console.print(Text(message, style=HINT_STYLE))
+        self.said().print(Text(message, style=HINT_STYLE))
+
+    def said(self) -> Console:
+        """Where a note or an error goes: beside the tables, or stderr in a machine format."""
+        return self.console if self.fmt == "table" else self.aside
 
     def run_script(self, text: str) -> None:
         if self.class_name is None:
