@@ -156,7 +156,7 @@ def test_dot_commands(term: Terminal) -> None:
     assert "6 records" in term.enter(".relation Group g2 posts")
     assert "Relation → User" in term.enter(".schema")
     assert "unknown command .nope" in term.enter(".nope")
-    assert ".relation CLASS ID KEY" in term.enter(".help")
+    assert ".relation [CLASS] ID KEY" in term.enter(".help")
     term.child.send(".quit\r")
     term.child.expect(pexpect.EOF, timeout=10)
 
@@ -535,3 +535,31 @@ def test_notes_and_errors_go_to_stderr_in_a_machine_format(tmp_path: Path) -> No
     assert table_note == "showing at most 3 records"  # back in a table: notes beside it again
     assert "showing at most 2 records" in res.stderr and ".limit N shows more" in res.stderr
     assert "did you mean 'score'" in res.stderr
+
+
+def test_show_and_relation_take_the_current_class_when_left_out(capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by review: `.show ID` worked with a class picked, but `.show ID FIELD` read ID as a
+    # class and `.relation ID KEY` was a usage error; .help listed neither shorthand.
+    s, out = session_for(class_name="Comment")
+    s.handle(".show c001 Owner")
+    shown = capsys.readouterr().out
+    assert "Comment c001" in shown and "Post p008" in shown and "title" in shown, out.getvalue()
+    s.handle(".class Group")
+    s.handle(".relation g2 posts")
+    assert "6 records" in out.getvalue() and "error" not in out.getvalue()
+    s.handle(".show Comment c001")  # a first word that names a class is still the CLASS
+    assert "Comment c001" in capsys.readouterr().out
+    s.handle(".help")
+    assert ".show [CLASS] ID [FIELD,...]" in out.getvalue() and ".relation [CLASS] ID KEY" in out.getvalue()
+    s.class_name = None
+    s.handle(".relation g2 posts")
+    assert "no class picked: .class NAME, or give the CLASS" in out.getvalue()
+    names = [cand for cand, _, _ in completions_of(s, ".relation Group g2 p")]
+    s.class_name = "Group"
+    assert names == [cand for cand, _, _ in completions_of(s, ".relation g2 p")] == ["posts"]
+
+
+def completions_of(session: Session, text: str) -> list[tuple[str, str, str]]:
+    from querylang.app.repl import completions
+
+    return list(completions(session, text))

@@ -65,8 +65,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".load": ("FILE", "load a JSON interchange file into this database (all or nothing)"),
     ".format": ("|".join(FORMATS), "how results are printed"),
     ".limit": ("N|off", f"show at most N records per query or .relation (default {DEFAULT_MAX_ROWS})"),
-    ".show": ("CLASS ID [FIELD,...]", "one record; FIELDs: Pointer fields to embed"),
-    ".relation": ("CLASS ID KEY", "the records a Relation field holds"),
+    ".show": ("[CLASS] ID [FIELD,...]", "one record (CLASS: the current class if left out); FIELDs: Pointer fields to embed"),
+    ".relation": ("[CLASS] ID KEY", "the records a Relation field holds (CLASS: the current class if left out)"),
     ".help": ("", "this list"),
     ".quit": ("", "leave (also .exit, Ctrl-D)"),
 }
@@ -280,17 +280,28 @@ class Session:
             raise self._usage(".limit")
         self.note("showing " + ("all records" if self.max_rows is None else f"at most {plural(self.max_rows, 'record')}"))
 
+    def _with_class(self, name: str, args: list[str], *, given: bool) -> list[str]:
+        """``args`` of .show or .relation with their CLASS: the current class when the user
+        left it out (``given`` false)."""
+        if given:
+            return args
+        if self.class_name is None:
+            raise QueryError(f"usage: {name} {COMMANDS[name][0]} (no class picked: .class NAME, or give the CLASS)")
+        return [self.class_name, *args]
+
     def cmd_show(self, args: list[str]) -> None:
-        if len(args) == 1 and self.class_name is not None:
-            args = [self.class_name, *args]
-        if len(args) < 2:
+        if not args:
             raise self._usage(".show")
+        # CLASS ID [FIELD,...] or ID [FIELD,...]: a first word that names no class is an ID.
+        given = len(args) >= 2 and (args[0] in self.db.schema or self.class_name is None)
+        args = self._with_class(".show", args, given=given)
         fmt = "json" if self.fmt == "json" else "table"
         show_record(self.db, args[0], args[1], args[2:], fmt, prefix=".")
 
     def cmd_relation(self, args: list[str]) -> None:
-        if len(args) != 3:
+        if len(args) not in (2, 3):
             raise self._usage(".relation")
+        args = self._with_class(".relation", args, given=len(args) == 3)
         # Capped by .limit as a script's result is: a Relation may hold any number of records.
         limit = None if self.max_rows is None else self.max_rows + 1
         target, title, result, _ = relation_records(self.db, *args, limit=limit)
@@ -378,9 +389,13 @@ def complete_command(session: Session, text: str) -> Iterator[tuple[str, str, st
         options = classes
     elif name in (".show", ".relation") and argn == 0:
         options = classes
-    elif name in (".show", ".relation") and argn == 2 and parts[1] in schema:
+    elif name in (".show", ".relation") and argn in (1, 2):
+        # After CLASS ID, or after ID alone (the current class's record).
+        named = parts[1] in schema
+        cls = parts[1] if argn == 2 and named else session.class_name if argn == 1 and not named else None
         kind = "Pointer" if name == ".show" else "Relation"
-        options = [(f.name, type_label(f)) for f in schema.classes[parts[1]].user_fields if f.type == kind]
+        if cls is not None and cls in schema:
+            options = [(f.name, type_label(f)) for f in schema.classes[cls].user_fields if f.type == kind]
     elif name == ".format" and argn == 0:
         options = [(f, "format") for f in FORMATS]
     elif name == ".timer" and argn == 0:
