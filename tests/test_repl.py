@@ -563,3 +563,20 @@ def completions_of(session: Session, text: str) -> list[tuple[str, str, str]]:
     from querylang.app.repl import completions
 
     return list(completions(session, text))
+
+
+def test_schema_of_a_class_is_drawn_as_the_other_tables() -> None:
+    # Found by review: `.schema Group` drew rich's default box (│ between columns, ╇ under
+    # the header) where every other table draws a plain heavy rule; and "1 records".
+    s, out = session_for()
+    s.handle("where({})")  # no class: an error, then the tables
+    s.handle(".schema")
+    s.handle(".schema Group")
+    s.class_name = "Group"
+    s.handle("where({})")
+    text = out.getvalue()
+    assert "Group: 8 records" in text and "posts       Relation → Post" in text
+    assert not set("│╇┃┡") & set(text), text
+    s.db.load({"classes": {"One": {"fields": {}}}, "records": {"One": [{"objectId": "o1"}]}})
+    s.handle(".schema One")
+    assert re.search(r"^One: 1 record *$", out.getvalue(), re.M), out.getvalue()

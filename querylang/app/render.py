@@ -486,6 +486,17 @@ def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
     return Group(table, note)
 
 
+def class_table(cls: ClassDef, count: int) -> Table:
+    """One class's fields and types, drawn as the other tables are."""
+    table = Table(title=visible(f"{cls.name}: {plural(count, 'record')}"), title_justify="left",
+                  box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")  # fmt: skip
+    table.add_column("field")
+    table.add_column("type")
+    for f in [cls.fields["objectId"], *cls.user_fields, cls.fields["createdAt"], cls.fields["updatedAt"]]:
+        table.add_row(Text(f.name), Text(type_label(f)))
+    return table
+
+
 # --- SQL ------------------------------------------------------------------------------------
 
 

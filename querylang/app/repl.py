@@ -37,6 +37,7 @@ from querylang.app.highlighting import QUERY_CALLS
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
+    class_table,
     make_console,
     plural,
     print_sql,
@@ -248,13 +249,7 @@ class Session:
             self.console.print(schema_table(self.db.schema, counts))
             return
         cls = self.db.schema.get(args[0])
-        table = Table(title=f"{cls.name}: {counts.get(cls.name, 0)} records", title_justify="left",
-                      header_style="bold", show_edge=False)
-        table.add_column("field")
-        table.add_column("type")
-        for f in cls.fields.values():
-            table.add_row(Text(f.name), Text(type_label(f)))
-        self.console.print(table)
+        self.console.print(class_table(cls, counts.get(cls.name, 0)))
 
     def cmd_load(self, args: list[str]) -> None:
         if len(args) != 1:
