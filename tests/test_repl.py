@@ -580,3 +580,24 @@ def test_schema_of_a_class_is_drawn_as_the_other_tables() -> None:
     s.db.load({"classes": {"One": {"fields": {}}}, "records": {"One": [{"objectId": "o1"}]}})
     s.handle(".schema One")
     assert re.search(r"^One: 1 record *$", out.getvalue(), re.M), out.getvalue()
+
+
+def test_a_database_file_that_does_not_exist_is_new_and_not_left_behind_empty(tmp_path: Path) -> None:
+    # Found by review: `querylang repl --db typo.duckdb` (a mistyped path) opened a new, empty
+    # database without a word and left the empty file behind.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    typo, env = tmp_path / "typo.duckdb", {"QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl", "--db", str(typo)], input=".schema\n")
+    assert res.exit_code == 0, res.output
+    assert f"{typo} did not exist: this is a new, empty database" in res.stderr
+    assert not typo.exists() and not (tmp_path / "typo.duckdb.wal").exists()
+    data = tmp_path / "one.json"
+    data.write_text('{"classes": {"Note": {"fields": {}}}, "records": {"Note": [{"objectId": "n1"}]}}')
+    res = CliRunner(env=env).invoke(main, ["repl", "--db", str(typo)], input=f".load {data}\n")
+    assert res.exit_code == 0 and "loaded 1 record" in res.stdout, res.output
+    assert typo.exists()  # written to: kept
+    res = CliRunner(env=env).invoke(main, ["repl", "--db", str(typo)], input=".class Note\nwhere({})\n")
+    assert "did not exist" not in res.stderr and "1 record" in res.stdout

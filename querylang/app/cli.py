@@ -38,6 +38,7 @@ from querylang.app.commands import (
     read_stdin,
     read_text,
     relation_records,
+    remove_database_file,
     run_query,
     show_record,
     target_name,
@@ -602,15 +603,26 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     Enter runs the script once its brackets close (Esc Enter adds a line anyway; Enter on a
     blank line runs it as is); Tab completes; Ctrl-C cancels the input or a running query;
     Ctrl-D quits. History is kept in ~/.querylang_history
-    (or $QUERYLANG_HISTORY). With --db the file is opened for writing, so .load can add to it;
+    (or $QUERYLANG_HISTORY). With --db the file is opened for writing, so .load can add to it
+    (a file that does not exist is a new database, removed again if nothing is loaded into it);
     with neither --db nor --data the bundled sample dataset is loaded.
     """
     from querylang.app.prompt import run_repl
 
+    made = db_path if db_path is not None and not is_url(db_path) and not db_path.exists() else None
     db = open_db(db_path, data_path, read_only=False)
-    if class_name is not None:
-        class_name = db.schema.get(class_name).name
-    status = run_repl(db, class_name=class_name)
+    if made is not None:
+        # A mistyped path opens a new database: said, and the file not left behind for nothing.
+        click.echo(f"note: {db_path} did not exist: this is a new, empty database (.load FILE fills it; "
+                   "if nothing is loaded, the file is removed when the REPL ends)", err=True)  # fmt: skip
+    try:
+        if class_name is not None:
+            class_name = db.schema.get(class_name).name
+        status = run_repl(db, class_name=class_name)
+    finally:
+        if made is not None and not db.schema.classes:
+            db.close()
+            remove_database_file(made)
     if status:
         sys.exit(status)
 

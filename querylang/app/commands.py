@@ -360,13 +360,17 @@ def write_into(target: Path | str, work: Callable[[Database], T], failed: str | 
         # written, which reads as an empty file: a DataError either way), or found holding
         # classes. A file this command opened empty, or was making when stopped, is its own.
         if made and (db is not None or not isinstance(exc, DataError)):
-            path = Path(target)
-            for leftover in (path, path.with_name(path.name + ".wal")):
-                # A place where no file could be made (a read-only disk, a parent that is a
-                # file) refuses the removal too: the error to see is the one being raised.
-                with contextlib.suppress(OSError):
-                    leftover.unlink(missing_ok=True)
+            remove_database_file(Path(target))
         raise
+
+
+def remove_database_file(path: Path) -> None:
+    """Remove a DuckDB file this command made (with its .wal), as if it had never been opened."""
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        # A place where no file could be made (a read-only disk, a parent that is a file)
+        # refuses the removal too: the error to see is the one being raised, if any.
+        with contextlib.suppress(OSError):
+            leftover.unlink(missing_ok=True)
 
 
 def close_written(db: Database, target: Path | str) -> str | None:
