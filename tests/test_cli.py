@@ -2,7 +2,8 @@
 in a subprocess where the process boundary is the point (``python -m``, closed pipes).
 
 Each test checks what is printed and the exit status: 0 success, 2 a user error with the
-message on stderr (the caret view for scripts), 1 an internal fault.
+message on stderr (the caret view for scripts), 1 an internal fault. The failures have their
+own file, test_cli_errors.py, which uses the helpers and fixtures here.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from click.testing import CliRunner
 
 from querylang.app.cli import main
 from querylang.app.demo import sample_document
-from querylang.engines.postgres.cluster import Cluster
-
-from .pg import fresh_url
 
 SCRIPT = Path(sys.executable).parent / "querylang"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "querylang"]
@@ -178,75 +176,6 @@ def test_query_keeps_markup_like_text_as_written(tmp_path: Path) -> None:
     assert "[bold]not markup[/bold]" in out
 
 
-# --- user errors ----------------------------------------------------------------------------
-
-
-def test_a_misspelt_field_shows_the_caret_under_it() -> None:
-    err = user_error("query", "Post", "where({ scroe: { greaterThan: 10 } })")
-    assert "did you mean 'score'" in err
-    lines = err.splitlines()
-    source = next(i for i, line in enumerate(lines) if "scroe:" in line and "|" in line)
-    assert lines[source + 1].index("^") == lines[source].index("scroe")
-
-
-def test_a_syntax_error_exits_2_with_line_and_column() -> None:
-    err = user_error("query", "Post", "where({ score: { greaterThan: 10 } }")
-    assert err.startswith("error: line 1, column")
-    assert "^" in err
-
-
-@pytest.mark.parametrize("script", ["[1, 2]", "5", "null", "const m = 10", "Inputs.x"])
-def test_a_script_that_asks_for_no_query_exits_2(script: str) -> None:
-    """A non-blank SCRIPT that never calls where(), filter() or sort() (a mistyped filter)
-    listed every record; the REPL already refused such an entry. An empty SCRIPT, where({})
-    and sort() alone still list them."""
-    for command in ("query", "compile"):
-        err = user_error(command, "Post", script, "-i", "x=1")
-        assert "SCRIPT ran without calling where(), filter() or sort()" in err
-    assert "1 record" in ok("query", "Post", "", "--limit", "1")
-    assert "1 record" in ok("query", "Post", "sort(['-score'])", "--limit", "1")
-
-
-def test_unknown_class_exits_2_with_a_suggestion() -> None:
-    assert "did you mean 'Post'" in user_error("query", "Pots", GT10)
-
-
-@pytest.mark.parametrize(
-    "content, message",
-    [
-        ('{"classes": ', "not valid JSON"),
-        ('{"classes": {"A": {"fields": {"x": {"type": "Strng"}}}}}', "Strng"),
-        ('{"records": {"Nope": []}}', "unknown class"),
-    ],
-)
-def test_a_bad_data_file_exits_2(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "bad.json"
-    path.write_text(content, encoding="utf-8")
-    assert message in user_error("query", "A", "", "--data", str(path))
-
-
-def test_missing_files_exit_2(tmp_path: Path) -> None:
-    assert "no such data file" in user_error("schema", "--data", str(tmp_path / "nope.json"))
-    assert "no such database file" in user_error("schema", "--db", str(tmp_path / "nope.duckdb"))
-    assert "no such script file" in user_error("query", "Post", "@" + str(tmp_path / "nope.js"))
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("query", "Post", GT10, "--db", "a.duckdb", "--data", "b.json"),
-        ("query", "Post", GT10, "-i", "no-equals-sign"),
-        ("query", "Post", GT10, "--inputs", "[1, 2]"),
-        ("query", "Post", GT10, "--limit", "-1"),
-        ("query", "Post", GT10, "--format", "xml"),
-        ("query", "Post"),
-    ],
-)
-def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
-    res = ql(*args)
-    assert res.returncode == 2 and "Usage:" in res.stderr
-
-
 # --- compile --------------------------------------------------------------------------------
 
 
@@ -383,6 +312,26 @@ def test_relation_lists_the_related_records() -> None:
     assert ids == ["p023", "p015", "p005", "p009", "p040", "p020"]
 
 
+def test_a_relation_table_shows_100_records_as_a_query_table_does(tmp_path: Path) -> None:
+    # Found by review: `querylang relation` printed every record of the Relation in a table
+    # (query caps its table at 100 and says how to see the rest).
+    items = [{"objectId": f"i{n:03}"} for n in range(150)]
+    doc = {"classes": {"Box": {"fields": {"items": {"type": "Relation", "targetClass": "Item"}}},
+                       "Item": {"fields": {}}},
+           "records": {"Box": [{"objectId": "b1"}], "Item": items},
+           "relations": [{"class": "Box", "objectId": "b1", "key": "items", "targetClass": "Item",
+                          "targetId": i["objectId"]} for i in items]}  # fmt: skip
+    data = tmp_path / "box.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    out = ok("relation", "Box", "b1", "items", "--data", str(data), "--sort", "objectId")
+    assert "i099" in out and "i100" not in out
+    assert "100 records (more not shown)" in out
+    assert "(first 100 shown: --limit N for more, --format csv or jsonl for all)" in out
+    out = ok("relation", "Box", "b1", "items", "--data", str(data), "--limit", "120")
+    assert "120 records\n" in out and "first 100" not in out
+    assert len(ids_of(ok("relation", "Box", "b1", "items", "--data", str(data), "--format", "json"))) == 150
+
+
 def test_relation_errors_exit_2() -> None:
     assert "not a Relation" in user_error("relation", "Group", "g2", "name")
     assert "did you mean 'posts'" in user_error("relation", "Group", "g2", "pots")
@@ -412,54 +361,6 @@ def test_an_internal_fault_exits_1_with_a_short_line(monkeypatch: pytest.MonkeyP
     res = CliRunner().invoke(cli.main, ["query", "Post", GT10])
     assert res.exit_code == 1
     assert "internal error: RuntimeError: boom" in res.output
-
-
-# --- faults and closed pipes (#12.8) --------------------------------------------------------
-
-
-def test_a_database_fault_exits_1_not_2(tmp_path: Path, sample_file: Path) -> None:
-    # A real fault from the engine: a table changed behind querylang's back.
-    import duckdb
-
-    path = tmp_path / "changed.duckdb"
-    ok("load", str(sample_file), "--db", str(path))
-    con = duckdb.connect(str(path))
-    con.execute('DROP TABLE "Comment"')
-    con.close()
-    res = ql("query", "Comment", "where({})", "--db", str(path))
-    assert res.returncode == 1, (res.returncode, res.stderr)
-    assert "the database rejected the query" in res.stderr and "internal error" not in res.stderr
-
-
-@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])
-def test_a_closed_output_pipe_exits_quietly_with_0(fmt: str) -> None:
-    # The process boundary is the point: the reader (`| head -1`) goes away mid-output.
-    proc = subprocess.Popen(
-        [*COMMAND, "query", "Comment", "where({})", "--format", fmt],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV},
-    )  # fmt: skip
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.readline()
-    proc.stdout.close()
-    assert proc.wait(timeout=60) == 0
-    assert proc.stderr.read() == b""
-
-
-@pytest.mark.parametrize("flag", ["--version", "--help"])
-def test_the_groups_own_flags_keep_the_exit_statuses_of_output(flag: str) -> None:
-    """README: exit 0 when the reader of the output goes away (`| head`), 2 for output to a full
-    disk. `querylang --version` and `querylang --help` print before any command runs: they
-    exited 1 saying nothing, and wrote a traceback to a full disk."""
-    proc = subprocess.Popen([*COMMAND, flag], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV})
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()  # gone before anything is written
-    assert proc.wait(timeout=60) == 0
-    assert proc.stderr.read() == b""
-    with open("/dev/full", "w") as full:
-        res = subprocess.run([*COMMAND, flag], stdout=full, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, **ENV}, timeout=60)  # fmt: skip
-    assert res.returncode == 2, res
-    assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
 
 
 # --- query --include/--select, table limit, streaming; find (#12.14) -------------------------
@@ -534,171 +435,3 @@ def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, samp
     assert "looks like a JSON file" in user_error("schema", "--db", str(sample_file))
 
 
-# --- passwords, deep JSON, bench, control characters, --sort -------------------------------
-
-SECRET = "S3CRETPW"
-UNREACHABLE = [  # port 1: nothing listens, so the connection fails at once
-    f"postgresql://u:{SECRET}@127.0.0.1:1/x",
-    f"postgresql://u@127.0.0.1:1/x?password={SECRET}",
-    f"postgresql://u:{SECRET}@[::1/x",  # malformed: psycopg quotes the whole URL back
-    f"postgresql://u:{SECRET}@127.0.0.1:1/x?bogus=1",  # refused by the URL parser
-]
-
-
-@pytest.mark.parametrize("url", UNREACHABLE)
-def test_no_message_about_a_postgresql_url_shows_its_password(url: str, sample_file: Path) -> None:
-    for args in (("doctor", "--db", url),
-                 ("query", "Post", "where({})", "--db", url, "--layout", "parse"),
-                 ("query", "Post", "where({})", "--db", url),
-                 ("load", str(sample_file), "--db", url)):  # fmt: skip
-        res = ql(*args)
-        assert res.returncode == 2, (args, res.stderr)
-        assert "PostgreSQL at postgresql://u" in res.stderr and "***" in res.stderr
-        assert SECRET not in res.stderr + res.stdout and "internal error" not in res.stderr
-
-
-def test_the_password_is_masked_on_a_server_that_answers(pg_cluster: Cluster, tmp_path: Path) -> None:
-    url = fresh_url(pg_cluster)
-    with_password = url.replace("postgresql://postgres@", f"postgresql://postgres:{SECRET}@")
-    in_query = url + f"&password={SECRET}"
-    for target in (with_password, in_query):
-        # A database that is not Parse Server's: the parse layout says so, naming the URL.
-        for args in (("doctor", "--db", target), ("schema", "--db", target, "--layout", "parse")):
-            err = user_error(*args)
-            assert "no _SCHEMA table" in err and "postgresql://postgres" in err and SECRET not in err
-    doc = {"classes": {"Post": {"fields": {"title": {"type": "String"}}}}, "records": {"Post": [{"objectId": "p1"}]}}
-    data = tmp_path / "one.json"
-    data.write_text(json.dumps(doc), encoding="utf-8")
-    out = ok("load", str(data), "--db", with_password)
-    assert out == "loaded 1 record into the PostgreSQL database: Post 1\n"
-
-
-@pytest.mark.parametrize(("text", "shown"), [
-    ("postgresql://u:pw@h/db", "postgresql://u:***@h/db"),
-    ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),  # a raw '@' in the password
-    ("postgresql://u@h/db?sslmode=disable&password=pw&x=1", "postgresql://u@h/db?sslmode=disable&password=***&x=1"),
-    ("user=u password=pw host=h", "user=u password=*** host=h"),  # conninfo, as psycopg spells a URL
-    ("user=u password='p w\\'x' host=h", "user=u password=*** host=h"),
-    ('in URI: "postgresql://u:pw@[::1/x"', 'in URI: "postgresql://u:***@[::1/x"'),
-    ("postgresql://u@h:5432/db", "postgresql://u@h:5432/db"),
-])  # fmt: skip
-def test_hide_password_masks_every_spelling(text: str, shown: str) -> None:
-    from querylang.engines.postgres.passwords import hide_password
-
-    assert hide_password(text) == shown
-
-
-def deep(tmp_path: Path, levels: int = 5000) -> Path:
-    path = tmp_path / "deep.json"
-    path.write_text('{"a":' + "[" * levels + "]" * levels + "}", encoding="utf-8")
-    return path
-
-
-def test_json_nested_too_deeply_is_a_user_error_naming_the_file(tmp_path: Path) -> None:
-    path = deep(tmp_path)
-    for args in (("find", "Post", f"@{path}"), ("load", str(path), "--db", str(tmp_path / "x.duckdb")),
-                 ("query", "Post", "where({})", "--inputs", f"@{path}"), ("query", "Post", f"@{path}")):  # fmt: skip
-        err = user_error(*args)
-        assert f"{path}: nested too deeply" in err, args
-    assert not (tmp_path / "x.duckdb").exists()
-    nested = "[" * 5000 + "]" * 5000
-    assert "WHERE_JSON: nested too deeply" in user_error("find", "Post", nested)
-    assert "input X: nested too deeply" in user_error("query", "Post", "where({})", "-i", f"X={nested}")
-    assert "--inputs: nested too deeply" in user_error("query", "Post", "where({})", "--inputs", nested)
-
-
-def test_bench_finds_the_benchmarks_folder_of_the_checkout(tmp_path: Path) -> None:
-    proc = subprocess.run([*COMMAND, "bench", "--help"], capture_output=True, text=True, cwd=tmp_path,
-                          env={**os.environ, **ENV}, timeout=120)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert "--scale" in proc.stdout and "benchmarks/ folder is not here" not in proc.stderr
-
-
-def test_bench_help_to_a_full_disk_exits_2_as_the_other_commands() -> None:
-    # argparse dropped the write error: it exited 0 saying nothing.
-    with open("/dev/full", "w") as full:
-        res = subprocess.run([*COMMAND, "bench", "--help"], stdout=full, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, **ENV}, timeout=120)  # fmt: skip
-    assert res.returncode == 2, res
-    assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
-
-
-def test_a_pointer_to_another_class_names_both_classes(tmp_path: Path) -> None:
-    db = str(tmp_path / "p.duckdb")
-    to = {name: tmp_path / f"{name}.json" for name in ("User", "Post")}
-    for name, path in to.items():
-        fields = {"author": {"type": "Pointer", "targetClass": name}}
-        path.write_text(json.dumps({"classes": {"User": {"fields": {}}, "Post": {"fields": fields}}}), encoding="utf-8")
-    ok("load", str(to["User"]), "--db", db)
-    err = user_error("load", str(to["Post"]), "--db", db)
-    assert "class Post, field author: already defined as Pointer<User>, cannot become Pointer<Post>" in err
-
-
-ESCAPES = "\x1b[31mred\x9b2J\x07bell\x7fdel"
-
-
-def test_tables_show_control_characters_escaped_and_other_formats_keep_them(tmp_path: Path) -> None:
-    doc = {"classes": {"Post": {"fields": {"title": {"type": "String"}}}},
-           "records": {"Post": [{"objectId": "p1", "title": ESCAPES + " naïve ✓"}]}}  # fmt: skip
-    data = tmp_path / "esc.json"
-    data.write_text(json.dumps(doc), encoding="utf-8")
-    table = ok("query", "Post", "where({})", "--data", str(data), "--limit", "1")
-    assert "\\x1b[31mred\\x9b2J" in table  # the column is cut to its width after that
-    record = ok("show", "Post", "p1", "--data", str(data))
-    assert "\\x1b[31mred\\x9b2J\\x07bell\\x7fdel naïve ✓" in record
-    for out in (table, record):
-        assert not any(ch in out for ch in "\x1b\x9b\x07\x7f")
-    assert json.loads(ok("query", "Post", "where({})", "--data", str(data), "--format", "json"))[0]["title"] == ESCAPES + " naïve ✓"
-    assert json.loads(ok("query", "Post", "where({})", "--data", str(data), "--format", "jsonl"))["title"].startswith(ESCAPES)
-    assert ESCAPES in ok("query", "Post", "where({})", "--data", str(data), "--format", "csv")
-
-
-def test_error_messages_show_control_characters_escaped() -> None:
-    """An error repeats the id or the script it was given, and wrote their control characters
-    raw: on a terminal they recoloured it, cleared it or set its title. The caret still points
-    at its column when one comes before it."""
-    err = user_error("show", "Post", "p" + ESCAPES)
-    assert "no Post record with objectId 'p\\x1b[31mred\\x9b2J\\x07bell\\x7fdel'" in err
-    assert not any(ch in err for ch in "\x1b\x9b\x07\x7f")
-    err = user_error("query", "Post", 'where({ title: "\x1b[31m" }) bad')
-    source, caret = err.splitlines()[1:3]
-    assert source.endswith('where({ title: "\\x1b[31m" }) bad') and caret.index("^") == source.index("bad")
-
-
-@pytest.mark.parametrize("keys", ["", ",,", "-score,,title"])
-def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
-    res = ql("query", "Post", "where({})", "--sort", keys)
-    assert res.returncode == 2 and "--sort" in res.stderr and "empty sort key" in res.stderr
-    res = ql("relation", "Group", "g2", "posts", "--sort", keys)
-    assert res.returncode == 2 and "empty sort key" in res.stderr
-
-
-def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
-    """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
-    --db) it was ignored without a word and the query ran on our own tables."""
-    for args in (("--db", str(sample_db)), ()):
-        res = ql("query", "Post", "where({})", *args, "--layout", "parse")
-        assert res.returncode == 2 and "layout='parse' reads a Parse Server's PostgreSQL database" in res.stderr, res
-
-
-def test_sigterm_ends_a_load_like_ctrl_c(tmp_path: Path) -> None:
-    """SIGTERM (a cancelled CI job, `kill`) ends a command through Ctrl-C's clean-up: exit 130
-    and the database file the load was making removed. It used to end the process at once,
-    leaving the new file (and an import's staging folder) behind."""
-    import signal
-    import subprocess
-    import time
-
-    doc = {"classes": {"Big": {"fields": {"x": {"type": "Number"}, "s": {"type": "String"}}}},
-           "records": {"Big": [{"objectId": f"b{i}", "x": i, "s": f"hello {i}"} for i in range(400_000)]}}
-    src, db = tmp_path / "big.json", tmp_path / "new.duckdb"
-    src.write_text(json.dumps(doc), encoding="utf-8")
-    proc = subprocess.Popen([str(SCRIPT), "load", str(src), "--db", str(db), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, out, err)
-    assert not db.exists() and not db.with_name(db.name + ".wal").exists()

@@ -366,8 +366,13 @@ def query(
     write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
                   more=more, prefer=prefer, selected=more_opts["select"])  # fmt: skip
     if more:
-        console.print(Text(f"(first {TABLE_ROWS} shown: --limit N for more, --format csv or jsonl for all)",
-                           style=HINT_STYLE), soft_wrap=True)  # fmt: skip
+        say_capped(console)
+
+
+def say_capped(console: Any) -> None:
+    """The line under a table cut at TABLE_ROWS (query, relation): how to see the rest."""
+    console.print(Text(f"(first {TABLE_ROWS} shown: --limit N for more, --format csv or jsonl for all)",
+                       style=HINT_STYLE), soft_wrap=True)  # fmt: skip
 
 
 @main.command()
@@ -583,15 +588,25 @@ def relation(
 ) -> None:
     """List the records that record ID of CLASS holds in its Relation field KEY.
 
+    A table shows the first 100 records unless --limit says otherwise; the other formats show
+    all of them.
+
     \b
     Example:
       querylang relation Group g2 posts
     """
     db = open_db(db_path, data_path)
+    # Capped as query's table is: a Relation may hold any number of records.
+    capped = fmt == "table" and limit is None
     target, title, result, prefer = relation_records(
-        db, class_name, object_id, key, sort=cli_sort(sort), limit=limit, skip=skip
+        db, class_name, object_id, key, sort=cli_sort(sort), limit=TABLE_ROWS + 1 if capped else limit, skip=skip
     )
-    write_records(make_console(), target, result.records, fmt, title=title, prefer=prefer)
+    records, more = result.records, capped and len(result.records) > TABLE_ROWS
+    console = make_console()
+    write_records(console, target, records[:TABLE_ROWS] if more else records, fmt, title=title, more=more,
+                  prefer=prefer)  # fmt: skip
+    if more:
+        say_capped(console)
 
 
 @main.command()
