@@ -278,6 +278,15 @@ def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
     assert res.returncode == 2 and "--sort" in res.stderr and "empty sort key" in res.stderr
     res = ql("relation", "Group", "g2", "posts", "--sort", keys)
     assert res.returncode == 2 and "empty sort key" in res.stderr
+    # Found by review: find's --order took it and sorted as if the empty key were not there.
+    res = ql("find", "Post", "--order", keys)
+    assert res.returncode == 2 and "--order" in res.stderr and "empty sort key" in res.stderr, res
+    assert res.stdout == ""
+
+
+def test_an_empty_sort_key_is_named_by_its_place() -> None:
+    err = ql("find", "Post", "--order", "score,,title").stderr
+    assert "Invalid value for --order: 'score,,title' has an empty sort key (key 2 of 3)" in err
 
 
 def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:

@@ -44,7 +44,7 @@ from querylang.app.commands import (
     target_name,
     write_into,
 )
-from querylang.app.params import DbParam, cli_sort, parse_inputs
+from querylang.app.params import DbParam, cli_order, cli_sort, parse_inputs
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -379,7 +379,7 @@ def say_capped(console: Any) -> None:
 @click.argument("class_name", metavar="CLASS")
 @click.argument("where", metavar="WHERE_JSON", default="{}")
 @source_options
-@click.option("--order", metavar="KEYS", help="Parse's order, e.g. --order -score,title.")
+@click.option("--order", metavar="KEYS", callback=cli_order, help="Parse's order, e.g. --order -score,title.")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
               help="Return at most N records (default 100, as Parse's REST API).")
 @click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records.")

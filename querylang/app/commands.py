@@ -147,8 +147,11 @@ def sort_keys(values: Sequence[str]) -> list[str] | None:
     """``--sort`` values as :func:`parse_keys` reads them; a blank key (``--sort ''``,
     ``--sort a,,b``) is a ValueError, since dropping it would sort other than the user asked."""
     for value in values:
-        if any(not key.strip() for key in value.split(",")):
-            raise ValueError(f"{value!r} has an empty sort key: give field names, e.g. -createdAt,title")
+        keys = value.split(",")
+        for n, key in enumerate(keys, 1):
+            if not key.strip():
+                place = f" (key {n} of {len(keys)})" if len(keys) > 1 else ""
+                raise ValueError(f"{value!r} has an empty sort key{place}: give field names, e.g. -createdAt,title")
     return parse_keys(values)
 
 

@@ -46,6 +46,17 @@ def cli_sort(values: Sequence[str]) -> list[str] | None:
         raise click.BadParameter(str(exc), param_hint="--sort") from None
 
 
+def cli_order(ctx: Any, param: Any, order: str | None) -> str | None:
+    """find's --order (a click callback: checked as it is parsed, before anything is read),
+    refused with an empty key as query's --sort is (Parse would sort by a field named '')."""
+    if order is not None:
+        try:
+            sort_keys([order])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--order") from None
+    return order
+
+
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inputs_json is not None:
