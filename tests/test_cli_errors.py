@@ -318,3 +318,20 @@ def test_sigterm_ends_a_load_like_ctrl_c(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, out, err)
     assert not db.exists() and not db.with_name(db.name + ".wal").exists()
+
+
+@pytest.mark.parametrize(("line", "where"), [
+    ('{"objectId": "p2", "title": }', "at column 29: unexpected character, expected a JSON value"),
+    ('{"objectId": "p2", "title": "b"', "at the end of the line: unexpected end of data"),
+])  # fmt: skip
+def test_a_broken_line_of_a_directory_is_named_once(tmp_path: Path, line: str, where: str) -> None:
+    # Found by review: "Post.ndjson, line 2: not valid JSON: unexpected character, expected a
+    # JSON value: line 1 column 29 (char 28)": orjson's place in the one line it was given,
+    # after the file's own line.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "schema.json").write_text('{"classes": {"Post": {"fields": {"title": {"type": "String"}}}}}')
+    (data / "Post.ndjson").write_text('{"objectId": "p1", "title": "a"}\n' + line + "\n")
+    err = user_error("load", str(data), "--db", str(tmp_path / "x.duckdb"))
+    assert err == f"error: Post.ndjson, line 2: not valid JSON {where}\n"
+    assert not (tmp_path / "x.duckdb").exists()

@@ -93,10 +93,14 @@ def not_json(line: bytes, exc: orjson.JSONDecodeError) -> str:
     if has_bom(line):
         return BOM
     try:
-        line.decode("utf-8")
+        text = line.decode("utf-8")
     except UnicodeDecodeError as bad:
         return f"not UTF-8 text (byte 0x{line[bad.start]:02x} at byte {bad.start + 1} of the line)"
-    return f"not valid JSON: {exc}"
+    # The line is named by the caller: orjson's own "line 1 column 27 (char 26)" would name a
+    # second line, of the one line it was given.
+    if exc.lineno > 1 or exc.pos >= len(text.rstrip("\r\n")):  # past the line's last character
+        return f"not valid JSON at the end of the line: {exc.msg}"
+    return f"not valid JSON at column {exc.colno}: {exc.msg}"
 
 
 def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[Any]]]:
