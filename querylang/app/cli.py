@@ -22,7 +22,7 @@ import click
 from rich.text import Text
 
 from querylang import __version__
-from querylang.api import Database, connect
+from querylang.api import connect
 from querylang.app.commands import (
     cancellable,
     check_asks,
@@ -58,6 +58,7 @@ from querylang.app.render import (
     write_records,
     write_stream,
 )
+from querylang.app.sources import open_db, source_options
 from querylang.errors import DataError, EngineError, QueryError
 from querylang.importers import jsontext
 from querylang.importers.command import import_group
@@ -158,73 +159,6 @@ def report_error(err: QueryError) -> None:
     # Never re-wrapped to the terminal width: the caret must stay under its column.
     # Its values shown, not obeyed: an id or a script may hold a terminal's control characters.
     click.echo(click.style("error: ", fg="red", bold=True) + visible(str(err)), err=True)
-
-
-# --- where records come from ----------------------------------------------------------------
-
-
-LAYOUT_KEY = "querylang.layout"
-
-
-def _remember_layout(ctx: click.Context, param: Any, value: str | None) -> None:
-    if value is not None:
-        ctx.meta[LAYOUT_KEY] = value
-
-
-def source_options(fn: Callable[..., T]) -> Callable[..., T]:
-    fn = click.option(
-        "--layout",
-        type=click.Choice(["querylang", "parse"]),
-        expose_value=False,
-        callback=_remember_layout,
-        help="With a PostgreSQL --db: 'parse' reads a Parse Server's own database in place, "
-        "read-only (docs/parse-in-place.md); 'querylang' (the default) our own tables.",
-    )(fn)
-    fn = click.option(
-        "--data",
-        "data_path",
-        type=click.Path(path_type=Path),
-        help="Load this JSON interchange file, or interchange directory (as 'querylang load' reads "
-        "it), into an in-memory database. With neither --db nor --data: the bundled sample "
-        "dataset (User, Post, Comment, Group), in memory.",
-    )(fn)
-    fn = click.option(
-        "--db",
-        "db_path",
-        type=DbParam(),
-        help="Open this DuckDB database file (made by 'querylang load'), or a PostgreSQL "
-        "database: postgresql://user@host:port/dbname.",
-    )(fn)
-    return fn
-
-
-def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
-    """The database a command works on: a DuckDB file, a JSON file in memory, or the sample."""
-    if db_path is not None and data_path is not None:
-        raise click.UsageError("give --db or --data, not both")
-    ctx = click.get_current_context(silent=True)
-    layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
-    if db_path is not None and is_url(db_path):
-        # Closed with the command too: its pool's connections stay open on the server
-        # otherwise, as long as the process lives (a program or test calling main in process).
-        db = connect(str(db_path), read_only=read_only, layout=layout)
-    elif db_path is not None:
-        if read_only and not db_path.exists():
-            raise DataError(f"no such database file: {db_path}")
-        db = connect(db_path, read_only=read_only, layout=layout)  # --layout parse: refused, with why
-    else:
-        db = connect(layout=layout)
-    if ctx is not None:
-        ctx.call_on_close(db.close)
-    if db_path is not None:
-        return db
-    if data_path is not None:
-        db.load(data_path)
-    else:
-        from querylang.app.demo import sample_document
-
-        db.load(sample_document())
-    return db
 
 
 # --- scripts and inputs ---------------------------------------------------------------------
