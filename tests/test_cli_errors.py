@@ -335,3 +335,24 @@ def test_a_broken_line_of_a_directory_is_named_once(tmp_path: Path, line: str, w
     err = user_error("load", str(data), "--db", str(tmp_path / "x.duckdb"))
     assert err == f"error: Post.ndjson, line 2: not valid JSON {where}\n"
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_an_export_folder_given_to_load_names_the_import_that_reads_it(tmp_path: Path) -> None:
+    # Found by review: a mongoexport or Dashboard export folder given to `load` (or --data)
+    # said only that an interchange directory needs a schema.json.
+    mongo, dashboard, db = tmp_path / "mongo", tmp_path / "dash", tmp_path / "x.duckdb"
+    mongo.mkdir()
+    dashboard.mkdir()
+    (mongo / "_SCHEMA.json").write_text('{"_id": "Post", "objectId": "string", "title": "string"}\n')
+    (mongo / "Post.json").write_text('{"_id": "p1", "title": "a"}\n')
+    (dashboard / "Post.json").write_text('[{"objectId": "p1", "title": "a"}]\n')
+    err = user_error("load", str(mongo), "--db", str(db))
+    assert "needs a schema.json; this folder looks like a mongoexport of a Parse database" in err
+    assert f"import it with: querylang import mongo {mongo} --db {db}\n" in err
+    err = user_error("load", str(dashboard), "--db", str(db))
+    assert f"looks like Parse Dashboard exports (JSON arrays of records): import it with: querylang import dashboard {dashboard} --db {db}\n" in err
+    assert f"querylang import mongo {mongo} --db FILE.duckdb" in user_error("query", "Post", "where({})", "--data", str(mongo))
+    assert not db.exists()
+    ok("import", "mongo", str(mongo), "--db", str(db))  # the command named reads it
+    (mongo / "schema.json").write_text('{"classes": {}}')  # an interchange directory after all: no hint
+    assert "loaded 0 records" in ok("load", str(mongo), "--db", str(tmp_path / "y.duckdb"))

@@ -11,6 +11,7 @@ import errno
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -30,6 +31,7 @@ from querylang.app.commands import (
     close_written,
     explain,
     is_url,
+    not_an_export,
     parse_keys,
     per_class,
     query_fields,
@@ -425,6 +427,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    not_an_export(file, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
     # A directory's size is its files' (the directory form is for the largest loads).
     size = file.stat().st_size if file.is_file() else sum(p.stat().st_size for p in file.glob("*") if p.is_file())
     errors = make_console(stderr=True)

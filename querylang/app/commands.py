@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 import signal
 import sys
 import threading
@@ -396,6 +397,27 @@ def target_name(target: Path | str) -> str:
     """The database a command wrote into, for its report: a file as given; a PostgreSQL URL
     not repeated, since it may hold a password (errors name it masked, by the engine)."""
     return "the PostgreSQL database" if is_url(target) else str(target)
+
+
+def not_an_export(path: Path, db: str = "FILE.duckdb") -> None:
+    """Refuse, with the command that reads it, a folder to load that is a mongoexport or Parse
+    Dashboard exports rather than an interchange directory (which has a schema.json): the load
+    would only say that schema.json is missing. ``db`` is the --db to suggest."""
+    if not path.is_dir() or (path / "schema.json").exists():
+        return
+    from querylang.importers.dashboard import looks_like_rest_export
+
+    files = [p for p in sorted(path.iterdir()) if p.suffix == ".json" and p.is_file()]
+    if (path / "_SCHEMA.json").is_file():
+        what, command = "a mongoexport of a Parse database (it has a _SCHEMA.json)", "mongo"
+    elif files and all(looks_like_rest_export(p) for p in files):
+        what, command = "Parse Dashboard exports (JSON arrays of records)", "dashboard"
+    else:
+        return
+    raise DataError(
+        f"{path}: an interchange directory needs a schema.json; this folder looks like {what}: "
+        f"import it with: querylang import {command} {shlex.quote(str(path))} --db {db}"
+    )
 
 
 def per_class(counts: Mapping[str, int]) -> str:

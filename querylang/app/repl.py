@@ -25,6 +25,7 @@ from querylang.app.commands import (
     class_counts,
     explain,
     input_value,
+    not_an_export,
     per_class,
     query_fields,
     relation_records,
@@ -254,7 +255,9 @@ class Session:
     def cmd_load(self, args: list[str]) -> None:
         if len(args) != 1:
             raise self._usage(".load")
-        counts = self.db.load(Path(args[0]).expanduser())
+        path = Path(args[0]).expanduser()
+        not_an_export(path)
+        counts = self.db.load(path)
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
 

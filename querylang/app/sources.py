@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from querylang.api import Database, connect
-from querylang.app.commands import is_url
+from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam
 from querylang.errors import DataError
 
@@ -75,6 +75,7 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if db_path is not None:
         return db
     if data_path is not None:
+        not_an_export(data_path)
         db.load(data_path)
     else:
         from querylang.app.demo import sample_document
