@@ -187,3 +187,21 @@ def test_a_short_timeout_keeps_the_words_done_and_the_next_search_goes_on(monkey
     assert len(db.query("Note", search("duck"), limit=1000).ids) == 350
     assert done() == 350 and ("Note", "body") not in db.store.pending_words
     assert db.query("Note", search("349")).ids == db.reference("Note", search("349")).ids == ["n349"]
+
+
+def test_a_text_search_inside_an_updates_change_computes_them_first():
+    # Found by review: the search, run by change inside the record's open transaction, failed
+    # with DuckDB's "cannot start a transaction within a transaction" (PostgreSQL answered).
+    db = querylang.connect()
+    db.load(notes("ducks", "geese"))
+    seen = []
+
+    def change(rec: dict) -> querylang.Change:
+        seen.append(db.query("Note", search("duck")).ids)
+        return querylang.Change({"body": "more ducks", "n": len(seen[-1]) + 10})
+
+    assert db.update("Note", "n1", change)["n"] == 11
+    assert seen == [["n0"]]
+    assert db.store.pending_words == set()
+    assert db.query("Note", search("duck")).ids == db.reference("Note", search("duck")).ids == ["n0", "n1"]
+    assert db.query("Note", {"title": {"text": {"search": "run"}}}).ids == ["n0", "n1"]

@@ -162,8 +162,7 @@ class Store(TextWords):
         try:
             if self.pending_words and not self.read_only and self.path != ":memory:":
                 with self.lock:
-                    for key in sorted(self.pending_words):
-                        self.fill_words(*key)
+                    self.fill_pending()
         finally:
             self.closed = True
             interrupts.close(self.con)

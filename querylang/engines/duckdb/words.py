@@ -75,6 +75,12 @@ class TextWords:
                     )
                 self.fill_words(name, f, cancel, deadline)
 
+    def fill_pending(self) -> None:
+        """Compute every pending field's words (the caller holds the store alone): on close,
+        and before an update's change, which may run a text search itself."""
+        for key in sorted(self.pending_words):
+            self.fill_words(*key)
+
     def fill_words(
         self, class_name: str, field_name: str, cancel: threading.Event | None = None, deadline: float | None = None
     ) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import duckdb
@@ -15,6 +16,7 @@ from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import INTERNAL_SERVER_ERROR, DataError
+from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 T = TypeVar("T")
@@ -40,6 +42,8 @@ class DuckDBTables(Protocol):
     def con(self) -> duckdb.DuckDBPyConnection: ...
 
     def _rollback(self) -> None: ...
+
+    def fill_pending(self) -> None: ...
 
     def _create_tables(self, old: Schema, new: Schema) -> None: ...
 
@@ -87,6 +91,19 @@ class Writer(SqlWriter[DuckDBTables]):
                     raise DataError(f"write failed, nothing was changed: {exc}", code=code) from exc
                 raise
             return out
+
+    def modify(
+        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime
+    ) -> dict[str, Any]:
+        # ``change`` may run a text search on this database, which needs the words a load left
+        # pending: computed inside the record's transaction they fail (DuckDB has no nested
+        # transaction), would be unseen by the query's own cursor, and lost if change fails.
+        # So every pending field is done first, committed on its own; under the store's lock
+        # (re-entrant: transaction takes it again) no load makes more pending in between.
+        with self.store.lock:
+            if not self.store.read_only and not self.store.closed:
+                self.store.fill_pending()
+            return super().modify(class_name, oid, change, now)
 
     def columns(self, cls: ClassDef) -> list[str]:
         return [c for c, _ in class_columns(cls)]
