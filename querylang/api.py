@@ -42,6 +42,7 @@ from querylang.frontends.selection import checked_shape, select_keys
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
+from querylang.json_places import placed_in_file
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
 from querylang.model.schema import Schema, a_type
@@ -181,8 +182,14 @@ class Database(Writes):
         try:
             counts = self.store.load(source, progress)
         except DataError as exc:
-            # Either engine: a record or an edge of a directory is named by its file and line.
-            there = placed(Path(source), exc) if is_directory(source) else exc  # type: ignore[arg-type]
+            # Either engine: a record or an edge of a directory or a JSON file is named by its
+            # file and line.
+            if is_directory(source):
+                there = placed(Path(source), exc)  # type: ignore[arg-type]
+            elif isinstance(source, str | Path):
+                there = placed_in_file(Path(source), exc)
+            else:
+                there = exc
             if there is exc:
                 raise
             raise there from exc
