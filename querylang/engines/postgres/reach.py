@@ -13,8 +13,10 @@ PROBE_EVERY seconds.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 import psycopg
@@ -29,6 +31,35 @@ from querylang.errors import QueryError
 FIRST_WAIT = 1.0
 PROBE_EVERY = 0.5  # seconds between the background thread's tries
 QUICK = 0.25  # seconds: a failed try shorter than this was refused, and callers may try again
+
+
+class _QuietDiscards(logging.Filter):
+    """Drops the pool's warning that it discarded one of a store's connections that had died
+    ("discarding closed connection: <psycopg.Connection [BAD] …>", or "broken" when its check
+    found it so): a library user saw it on stderr after an outage, which the call that met it
+    already reported as a QueryError, and after a restart or a killed backend, when the call
+    went on with a new connection and nothing failed. The pool's other warnings, and any
+    warning about connections of other pools, pass."""
+
+    DISCARDS = frozenset({"discarding closed connection: %s", "discarding broken connection: %s"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ours: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (record.msg in self.DISCARDS and isinstance(args, tuple) and len(args) == 1
+                    and args[0] in self.ours)
+
+
+_quiet_discards = _QuietDiscards()
+logging.getLogger("psycopg.pool").addFilter(_quiet_discards)
+
+
+def quiet_discards(con: psycopg.Connection[Any]) -> None:
+    """A connection of a store's pool (each new one, from the pool's configure): its discard is not logged."""
+    _quiet_discards.ours.add(con)
 
 
 class Reach:

@@ -68,7 +68,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.reach import Reach
+from querylang.engines.postgres.reach import Reach, quiet_discards
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -328,7 +328,8 @@ class PostgresStore:
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
         """How the pool's connections read values, and that they hear of edge tables other
-        processes make unclean (each new connection, once)."""
+        processes make unclean (each new connection, once); its discard once it died is not logged."""
+        quiet_discards(con)
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
         listen(con, self._notice)
