@@ -167,3 +167,30 @@ def test_digits_of_other_scripts_make_no_date(text: str) -> None:
             d.query("Ev", {"d": text})
         with pytest.raises(QueryTypeError, match="Invalid Date"):
             d.query("Ev", f"where({{d: new Date('{text}')}})")
+
+
+# --- a date whose offset moves it past year 1 or 9999 in UTC: said so, with its place --------------
+
+PAST = "9999-12-31T23:30:00-01:00"  # 10000-01-01T00:30:00Z
+
+
+@pytest.mark.parametrize("value", [PAST, "0001-01-01T00:30:00+01:00", {"__type": "Date", "iso": PAST}])
+def test_a_loaded_date_past_the_years_by_its_offset_says_so(value) -> None:
+    """Found by review: it was "expected a Date (ISO-8601 string or {__type: 'Date', iso}),
+    got '9999-12-31T23:30:00-01:00'", which is one; its offset moves it out of the years."""
+    with querylang.connect() as d, pytest.raises(querylang.DataError) as err:
+        d.load({"classes": DOC["classes"], "records": {"Ev": [{"objectId": "e1", "d": value}]}})
+    assert str(err.value).startswith("class Ev, record e1, field d: ")
+    assert str(err.value).endswith("is outside years 1-9999 in UTC, the years a record's date can hold")
+
+
+@pytest.mark.parametrize("query", [
+    {"d": {"greaterThan": PAST}}, {"d": {"greaterThan": {"__type": "Date", "iso": PAST}}},
+    f"where({{d: {{greaterThan: '{PAST}'}}}})",
+])
+def test_a_queried_date_past_the_years_by_its_offset_says_so(db, query) -> None:
+    """It was "'d' is a Date: cannot read '9999-12-31T23:30:00-01:00' as a date (give a Date, an
+    ISO-8601 string ...)", although it is an ISO-8601 string."""
+    with pytest.raises(QueryTypeError, match=r"'d' is a Date: .*9999-12-31T23:.* is outside years 1-9999 in UTC"):
+        db.query("Ev", query)
+

@@ -14,7 +14,14 @@ from typing import Any
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
 from querylang.model.schema import Field, a_type
-from querylang.model.values import canonical_base64, date_from, is_number, normalise_json
+from querylang.model.values import (
+    OUTSIDE_YEARS,
+    canonical_base64,
+    date_from,
+    is_number,
+    normalise_json,
+    outside_years,
+)
 from querylang.script.dates import time_clip
 from querylang.script.values import to_string
 
@@ -59,6 +66,8 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             d = date_from(value)
             if d is None and isinstance(value, JSDate):
                 raise QueryTypeError(f"'{field.name}' is a Date: {far_date(value)}")
+            if d is None and outside_years(value):  # '9999-12-31T23:30:00-01:00' is in year 10000 in UTC
+                raise QueryTypeError(f"'{field.name}' is a Date: {short(value)} is {OUTSIDE_YEARS}")
             if d is None:
                 raise QueryTypeError(f"'{field.name}' is a Date: cannot read {short(value)} as a date ({DATE_FORMS})")
             return d
@@ -153,7 +162,7 @@ def python_date(value: date) -> datetime:
     instant in every front end (iso_ms alone reads a naive datetime in the machine's zone)."""
     d = date_from(value)
     if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
-        raise QueryTypeError(f"{value.isoformat()} is outside years 1-9999 in UTC, the years a record's date can hold")
+        raise QueryTypeError(f"{value.isoformat()} is {OUTSIDE_YEARS}")
     return d
 
 

@@ -45,7 +45,7 @@ from querylang.frontends.operands import DATE_FORMS, short
 from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
-from querylang.model.values import date_from
+from querylang.model.values import OUTSIDE_YEARS, date_from, outside_years
 from querylang.script.dates import parse_date
 
 __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
@@ -176,7 +176,9 @@ def _as_date(prop: str, value: Any) -> Any:
         js = JSDate(parse_date(value))
         d = date_from(js)
         if d is None and js.valid:  # a JavaScript Date no record's date can hold
-            raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is outside years 1-9999")
+            raise QueryTypeError(f"'{prop}' is a Date: {value!r:.60} is {OUTSIDE_YEARS}")
+    if d is None and outside_years(value):
+        raise QueryTypeError(f"'{prop}' is a Date: {short(value)} is {OUTSIDE_YEARS}")
     if d is None:
         raise QueryTypeError(f"'{prop}' is a Date: cannot read {short(value)} as a date ({DATE_FORMS})")
     return d

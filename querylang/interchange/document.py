@@ -26,7 +26,15 @@ from querylang.model.schema import (
     suggest,
     type_with_target,
 )
-from querylang.model.values import canonical_base64, date_from, is_number, normalise_json, to_ms
+from querylang.model.values import (
+    OUTSIDE_YEARS,
+    canonical_base64,
+    date_from,
+    is_number,
+    normalise_json,
+    outside_years,
+    to_ms,
+)
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -387,6 +395,9 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
         return value
     if ftype == "Date":
         d = date_from(value) if isinstance(value, str | dict | datetime) else None
+        if d is None and outside_years(value):  # '9999-12-31T23:30:00-01:00' is in year 10000 in UTC
+            shown = value.isoformat() if isinstance(value, datetime) else f"{value!r:.60}"
+            raise ValueError(f"{shown} is {OUTSIDE_YEARS}")
         if d is None:
             raise ValueError(f"expected a Date (ISO-8601 string or {{__type: 'Date', iso}}), got {value!r:.60}")
         return d

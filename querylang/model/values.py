@@ -40,6 +40,17 @@ def parse_iso(text: str) -> datetime | None:
             return datetime.fromisoformat(text)
         except ValueError:  # no such day or time (Feb 30, hour 24): None, as below
             return None
+    read = _iso_parts(text)
+    if read is None:
+        return None
+    try:
+        return read[0] - read[1]
+    except OverflowError:  # the offset moves it past year 1 or 9999: no such date, as above
+        return None
+
+
+def _iso_parts(text: str) -> tuple[datetime, timedelta] | None:
+    """An ISO-8601 string's date and time (as if UTC) and its UTC offset, or None."""
     m = _ISO_RE.match(text.strip())
     if not m:
         return None
@@ -58,17 +69,40 @@ def parse_iso(text: str) -> datetime | None:
     except ValueError:
         return None
     tz = m["tz"]
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        hours, minutes = int(digits[:2]), int(digits[2:])
-        if hours > 23 or minutes > 59:  # no such offset: JavaScript's Date.parse gives NaN
-            return None
+    if not tz or tz == "Z":
+        return dt, timedelta(0)
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:  # no such offset: JavaScript's Date.parse gives NaN
+        return None
+    return dt, sign * timedelta(hours=hours, minutes=minutes)
+
+
+# Why a date in form is no Date (outside_years), as messages say it.
+OUTSIDE_YEARS = "outside years 1-9999 in UTC, the years a record's date can hold"
+
+
+def outside_years(value: object) -> bool:
+    """Is ``value`` a date in form (an ISO string, ``{__type: 'Date', iso}``, a datetime) whose
+    UTC offset moves it before year 1 or past 9999? :func:`date_from` gives None for it, as
+    for what is no date at all; this tells the two apart for messages."""
+    if isinstance(value, dict) and value.get("__type") == "Date":
+        value = value.get("iso")
+    if isinstance(value, datetime):
         try:
-            dt -= sign * timedelta(hours=hours, minutes=minutes)
-        except OverflowError:  # the offset moves it past year 1 or 9999: no such date, as above
-            return None
-    return dt
+            to_ms(value)
+        except OverflowError:
+            return True
+        return False
+    read = _iso_parts(value) if isinstance(value, str) else None
+    if read is None:
+        return False
+    try:
+        read[0] - read[1]
+    except OverflowError:
+        return True
+    return False
 
 
 def parse_isos(texts: list[str]) -> list[datetime | None]:
