@@ -194,3 +194,12 @@ def test_a_queried_date_past_the_years_by_its_offset_says_so(db, query) -> None:
     with pytest.raises(QueryTypeError, match=r"'d' is a Date: .*9999-12-31T23:.* is outside years 1-9999 in UTC"):
         db.query("Ev", query)
 
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_in_a_visual_rule_on_a_date_property_names_the_property(db, value) -> None:
+    """Found by review: it was "NaN and Infinity are not valid query values", naming no field."""
+    rule = {"combinator": "and", "rules": [{"property": "d", "operator": "greater than", "value": value}]}
+    with pytest.raises(QueryTypeError, match=r"^'d': NaN and Infinity are not valid query values"):
+        db.query("Ev", visual=rule)
+    with pytest.raises(QueryTypeError, match=r"^'d': NaN and Infinity"):
+        db.query("Ev", {"d": {"lessThan": value}})

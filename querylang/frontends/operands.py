@@ -35,7 +35,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if value is None:
         return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise QueryTypeError("NaN and Infinity are not valid query values")
+        raise QueryTypeError(f"'{field.name}': NaN and Infinity are not valid query values")
     if isinstance(value, str):
         check_text(value)
     if ftype == "String":
@@ -134,7 +134,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     if isinstance(value, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise QueryTypeError("NaN and Infinity are not valid query values")
+        raise QueryTypeError(f"'{name}': NaN and Infinity are not valid query values")
     if isinstance(value, list | tuple):
         return [plain_json(v, name, depth + 1) for v in value if v is not UNDEFINED]
     if isinstance(value, Mapping):
