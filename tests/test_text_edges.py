@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from querylang import to_parse_where
 from querylang.errors import QueryError
 
 RECORDS = [
@@ -114,6 +115,16 @@ def test_a_misspelt_search_option_is_an_error(db, search, message):
 def test_a_misspelt_text_key_is_an_error(db):
     with pytest.raises(QueryError, match="unknown key 'languge' in text"):
         db.query("C", {"t": {"text": {"search": "fox", "languge": "none"}}})
+
+
+def test_a_misspelt_search_key_is_named_with_its_suggestion(db):
+    """docs/semantics.md#text: any other key of `text` is 102 with a suggestion. `{serch: 'x'}`
+    was 107 "text needs {search: 'term'}", which names neither the key nor the fix."""
+    for run in (db.query, db.reference, lambda _cls, where: to_parse_where(where)):
+        with pytest.raises(QueryError) as info:
+            run("C", {"t": {"text": {"serch": "fox"}}})
+        assert info.value.code == 102, str(info.value)
+        assert "unknown key 'serch' in text (did you mean 'search'?)" in str(info.value)
 
 
 # Texts for each way their word columns are stored: plain lower-case words (the folded words

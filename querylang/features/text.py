@@ -234,9 +234,11 @@ def build_text(field: Field, operand: object, pos: Pos | None) -> n.Node | None:
 def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
     """The node of a text search on field ``name``, its operand checked (not the field's type:
     to_parse_where without a schema checks operands with no field to know)."""
+    if isinstance(operand, Mapping):
+        # Before the missing search: {serch: 'x'} is the misspelling to name, with its suggestion.
+        check_known_keys(operand, ("search",), "text")
     if not isinstance(operand, Mapping) or "search" not in operand:
         raise QueryTypeError("text needs {search: 'term'}", code=INVALID_JSON)
-    check_known_keys(operand, ("search",), "text")
     search = operand["search"]
     if search is UNDEFINED:
         return None
