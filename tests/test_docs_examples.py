@@ -38,7 +38,9 @@ from click.testing import CliRunner
 
 import querylang
 from querylang.app.cli import main
+from querylang.app.commands import fetch_record
 from querylang.app.demo import sample_document
+from querylang.features.regex import compile_regex
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -208,6 +210,37 @@ def test_an_error_of_the_errors_block_is_what_the_library_raises(
     first = str(err).splitlines()[0]
     assert first in shown, f"the Errors block does not show {first!r}"
 
+
+
+# docs/semantics.md#errors: the table of codes names the class each code is raised as, so that
+# `except SchemaError` catches every 105. These were plain QueryErrors with the table's code.
+CODE_TABLE_MISTAKES: list[tuple[str, Callable[[querylang.Database], Any]]] = [
+    ("find: an invalid key name", lambda db: db.find("Post", {"ti tle": 1})),
+    ("to_parse_where: an invalid field name", lambda db: querylang.to_parse_where({"$or": [{"a": 1}]})),
+    ("a regex that is not a string", lambda db: compile_regex(5)),  # type: ignore[arg-type]
+    ("find: a where that is not JSON", lambda db: db.find("Post", "{")),
+    ("show: no such record", lambda db: fetch_record(db, "Comment", "c999")),
+    ("an unknown field", _q("where({ scroe: 1 })")),
+    ("an unknown class", _q("where({})", "Posts")),
+]
+
+
+def _table_classes() -> dict[int, set[str]]:
+    text = (ROOT / "docs" / "semantics.md").read_text(encoding="utf-8")
+    rows = _limit_rows(text, "| code | meaning | class |")
+    return {int(code): set(re.findall(r"`(\w+)`", classes)) for code, _, classes in rows}
+
+
+@pytest.mark.parametrize("label,mistake", CODE_TABLE_MISTAKES, ids=[label for label, _ in CODE_TABLE_MISTAKES])
+def test_an_error_is_of_the_class_the_codes_table_names(
+    label: str, mistake: Callable[[querylang.Database], Any], db: querylang.Database
+) -> None:
+    with pytest.raises(querylang.QueryError) as info:
+        mistake(db)
+    classes = _table_classes()
+    assert info.value.code in classes, (label, info.value.code)
+    assert type(info.value).__name__ in classes[info.value.code], (
+        label, type(info.value).__name__, info.value.code, str(info.value))
 
 # --- the limits tables ----------------------------------------------------------------------
 

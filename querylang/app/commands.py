@@ -240,7 +240,7 @@ def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dic
     except QueryTypeError as exc:  # an id that is not valid text: say which string it is
         raise QueryTypeError(f"ID {oid!r}: {exc.message}", code=exc.code) from None
     if not res.records:
-        raise QueryError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
+        raise DataError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
     return cls, res.records[0]
 
 

@@ -48,6 +48,7 @@ from querylang.errors import (
     LimitExceeded,
     QueryError,
     QueryTypeError,
+    SchemaError,
 )
 from querylang.frontends.filters import MAX_FILTER_DEPTH
 from querylang.frontends.selection import key_list
@@ -121,7 +122,7 @@ def _json_object(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise QueryError(f"{what} is not valid JSON: {exc}", code=INVALID_JSON) from None
+        raise QueryTypeError(f"{what} is not valid JSON: {exc}", code=INVALID_JSON) from None
 
 
 def _where(where: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def _check_key(key: str) -> None:
         raise QueryError(f"'{key}' queries are not supported (querylang has no ACLs)")
     if not isinstance(key, str) or not KEY_RE.match(key):  # a Python mapping's key may be a number
         hint = suggest(key, TOP_LEVEL) if str(key).startswith("$") else None
-        raise QueryError(f"Invalid key name: {key}", code=INVALID_KEY_NAME, hint=hint)
+        raise SchemaError(f"Invalid key name: {key}", code=INVALID_KEY_NAME, hint=hint)
     if key in FILTER_KEYWORDS:
         raise QueryError(f"field '{key}' has the name of a filter keyword and cannot be queried here")
 

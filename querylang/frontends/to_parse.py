@@ -19,6 +19,7 @@ from querylang.errors import (
     LimitExceeded,
     QueryError,
     QueryTypeError,
+    SchemaError,
 )
 from querylang.features.geo import geo_node
 from querylang.features.regex import check_options
@@ -161,7 +162,7 @@ def _key_out(key: str, value: object, ctx: _Ctx) -> list[tuple[str, Any]]:
     if ctx.cls is None and not KEY_RE.match(key):
         # Without a schema nothing else checks the name: '$or' (Parse's spelling of or) went
         # out as a field, {$or: {$eq: [...]}}, a where Parse refuses for another reason.
-        raise QueryError(f"invalid field name '{key}'", code=INVALID_KEY_NAME, hint=suggest(key.lstrip("$"), FILTER_TOP_LEVEL))
+        raise SchemaError(f"invalid field name '{key}'", code=INVALID_KEY_NAME, hint=suggest(key.lstrip("$"), FILTER_TOP_LEVEL))
     return _field_out(key, value, ctx) if value is not UNDEFINED else []
 
 

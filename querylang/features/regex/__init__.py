@@ -56,7 +56,13 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 
-from querylang.errors import INTERNAL_SERVER_ERROR, INVALID_JSON, INVALID_QUERY, QueryError
+from querylang.errors import (
+    INTERNAL_SERVER_ERROR,
+    INVALID_JSON,
+    INVALID_QUERY,
+    QueryError,
+    QueryTypeError,
+)
 from querylang.features.regex.checks import (
     check_anchor_context,
     check_repeat_nesting,
@@ -136,11 +142,11 @@ def check_options(options: str) -> str:
 def compile_regex(pattern: str, options: str = "") -> Regex:
     """Parse, check and translate a PCRE pattern for both engines (docs/semantics.md#regex).
 
-    Raises :class:`QueryError` 102 for invalid or unsupported patterns and bad options, 107
-    when the pattern is not a string.  Results are cached.
+    Raises :class:`QueryError` 102 for invalid or unsupported patterns and bad options,
+    :class:`QueryTypeError` 107 when the pattern is not a string.  Results are cached.
     """
     if not isinstance(pattern, str):
-        raise QueryError(f"bad regex: {pattern!r} is not a string", code=INVALID_JSON)
+        raise QueryTypeError(f"bad regex: {pattern!r} is not a string", code=INVALID_JSON)
     return _compile(pattern, check_options(options))
 
 
