@@ -1,4 +1,5 @@
-"""The documentation stands alone: no link leaves the repository, and every reference to
+"""The documentation stands alone: no link leaves the repository, a link to a section of a page
+(``serve.md#acls``) names a heading that page has, and every reference to
 ``docs/semantics.md#<anchor>`` names a section that exists (with the section number it quotes).
 
 A user of the project has the repository and nothing else, so a link to a file beside it or to
@@ -106,12 +107,15 @@ def test_markdown_links_stay_in_the_repository(path: Path, text: str) -> None:
         if SCHEME.match(target) or target.startswith("//"):
             bad.append(f"{target} (outside the repository)")
             continue
-        file_part = target.split("#", 1)[0]
+        file_part, _, anchor = target.partition("#")
         resolved = (path.parent / file_part).resolve()
         if not resolved.is_relative_to(ROOT):
             bad.append(f"{target} (outside the repository)")
         elif not resolved.exists():
             bad.append(f"{target} (no such file)")
+        elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved.read_text(encoding="utf-8")):
+            # A section of another page (docs/serve.md#acls, ../README.md#choices), not only semantics.md's.
+            bad.append(f"{target} (no such section)")
     assert not bad, f"{_rel(path)} links to: " + ", ".join(bad)
 
 
