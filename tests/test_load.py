@@ -374,9 +374,11 @@ def test_the_same_id_in_two_classes_is_fine():
         ({"class": "Item", "objectId": "i1", "key": "fans", "targetId": ""}, "targetId must be a non-empty string"),
         ({"class": "Item", "objectId": 3, "key": "fans", "targetId": "p1"}, "objectId must be a non-empty string"),
         # An edge's unknown key was skipped silently (a record's is refused); a missing key was
-        # called "no Relation field None".
-        ({"class": "Item", "objectId": "i1", "key": "fans", "targetId": "p1", "note": "x"}, "relations[0]: unknown key 'note'"),
-        ({"class": "Item", "objectId": "i1", "targetId": "p1"}, "relations[0]: no 'key' (an edge has class, objectId, key"),
+        # called "no Relation field None". Both then named the record but not its class.
+        ({"class": "Item", "objectId": "i1", "key": "fans", "targetId": "p1", "note": "x"},
+         "class Item, record i1, field fans: relations[0]: unknown key 'note'"),
+        ({"class": "Item", "objectId": "i1", "targetId": "p1"},
+         "class Item, record i1: relations[0]: no 'key' (an edge has class, objectId, key"),
     ],
     ids=repr,
 )

@@ -92,9 +92,10 @@ def test_a_bad_edge_late_in_relations_loads_nothing_and_is_counted_from_the_star
 
 
 @pytest.mark.parametrize(("change", "text"), [
-    ({"note": "x"}, r"(relations\[57\]|^relations.ndjson, line 58: record b2): unknown key 'note'"),
-    ({"targetClass": "Item", "note": "x"}, r"(relations\[57\]|^relations.ndjson, line 58: record b2): unknown key 'note'"),
-    ({"key": None}, r"(relations\[57\]|^relations.ndjson, line 58: record b2): no 'key'"),
+    ({"note": "x"}, r"(relations\[57\]|^relations.ndjson, line 58: class Bag, record b2, field items): unknown key 'note'"),
+    ({"targetClass": "Item", "note": "x"},
+     r"(relations\[57\]|^relations.ndjson, line 58: class Bag, record b2, field items): unknown key 'note'"),
+    ({"key": None}, r"(relations\[57\]|^relations.ndjson, line 58: class Bag, record b2): no 'key'"),
 ])
 def test_an_edge_with_a_key_of_no_edge_loads_nothing(tmp_path: Path, change: dict, text: str) -> None:
     """An edge's unknown key was skipped silently by the document's readers (the directory's

@@ -245,7 +245,10 @@ def _edge(schema: Schema, rel: object) -> Edge:
     unknown = [k for k in rel if k not in EDGE_KEYS]
     if unknown or key is None:  # as a record's unknown field is refused, not skipped
         what = f"unknown key {str(unknown[0])!r}" if unknown else "no 'key'"
-        raise DataError(f"{what} (an edge has {', '.join(EDGE_KEYS)})", object_id=_s(oid))
+        # Named as every other bad edge is: its owner's class and the Relation, when they are known.
+        known = owner if isinstance(owner, str) and owner in schema.classes else None
+        field = key if known and isinstance(key, str) and key in schema.classes[known].fields else None
+        raise DataError(f"{what} (an edge has {', '.join(EDGE_KEYS)})", class_name=known, object_id=_s(oid), field=field)
     if not isinstance(owner, str) or owner not in schema.classes:
         raise DataError(f"unknown class {owner!r}", object_id=_s(oid))
     cls = schema.classes[owner]
