@@ -28,6 +28,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,14 @@ CODE_TABLE_MISTAKES: list[tuple[str, Callable[[querylang.Database], Any]]] = [
     ("show: no such record", lambda db: fetch_record(db, "Comment", "c999")),
     ("an unknown field", _q("where({ scroe: 1 })")),
     ("an unknown class", _q("where({})", "Posts")),
+    ("a cancelled query", lambda db: db.query("Post", "where({})", cancel=_set_event())),
 ]
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 def _table_classes() -> dict[int, set[str]]:
