@@ -69,6 +69,13 @@ SCRIPTS = [
     "  c: 'a😀b😀'.replaceAll('😀', (m, i, s) => `${i}/${s.length}`), d: 'abc'.replaceAll('', (m, i) => i) })",
     # `var` may declare a parameter's name again (let and const may not)
     "const f = (x, y) => { var y = x + 1\n  var x\n  return [x, y] }\nwhere({ a: f(1, 5) })",
+    # sort and reverse change the array in place and return it (README: the everyday array
+    # methods; they were "Unknown method 'sort' on array")
+    "const a = [3, 1, 10, 2]\nconst r = a.sort()\nwhere({ a: a, same: r === a, b: [3, 1, 10, 2].sort((x, y) => x - y) })",
+    "where({ a: ['b', undefined, 'a', null, true, 1].sort(), b: ['\\u{1F600}', '\\uFFFF', 'Z', 'a'].sort() })",
+    "where({ a: [{ n: 2, k: 'a' }, { n: 1, k: 'b' }, { n: 2, k: 'c' }].sort((x, y) => x.n - y.n).map(o => o.k),\n"
+    "  b: [2, 1, 3].sort(() => NaN), c: [1, 2, 3].sort((x, y) => y - x) })",
+    "const a = [1, 2, 3]\nconst r = a.reverse()\nwhere({ a: a, same: r === a, b: [].reverse() })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"

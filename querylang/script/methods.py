@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cmp_to_key
 
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, type_name
@@ -398,6 +399,29 @@ def _a_reduce(arr: list[object], args: list[object]) -> object:
     return acc
 
 
+def _a_sort(arr: list[object], args: list[object]) -> list[object]:
+    """In place and stable, as JavaScript: undefined elements last; the others by the sign of
+    the comparator's answer (NaN is a tie) or, without one, by their strings' UTF-16 units."""
+    present = [v for v in arr if v is not UNDEFINED]
+    if arg(args, 0) is UNDEFINED:
+        present.sort(key=lambda v: u16(to_string(v)))
+    else:
+        fn = callback(args[0], "sort")
+
+        def order(a: object, b: object) -> int:
+            r = to_number(fn([a, b]))
+            return -1 if r < 0 else 1 if r > 0 else 0  # NaN compares false both ways: a tie
+
+        present.sort(key=cmp_to_key(order))  # a copy: a comparator that changes arr sorts no less
+    arr[:] = present + [UNDEFINED] * (len(arr) - len(present))
+    return arr
+
+
+def _a_reverse(arr: list[object], args: list[object]) -> list[object]:
+    arr.reverse()
+    return arr
+
+
 def _a_push(arr: list[object], args: list[object]) -> int:
     if len(arr) + len(args) > MAX_ARRAY_LENGTH:
         raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
@@ -415,6 +439,8 @@ ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
     "findIndex": _a_find_index,
     "reduce": _a_reduce,
     "push": _a_push,
+    "sort": _a_sort,
+    "reverse": _a_reverse,
     "includes": _a_includes,
     "indexOf": _a_index_of,
     "lastIndexOf": _a_last_index_of,
