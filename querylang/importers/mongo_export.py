@@ -211,6 +211,8 @@ def _read_class(
                 rest = to_rest(doc, fields, skipped)
                 staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path.name}, {where}")
             except DataError as exc:
+                if exc.class_name is None:  # to_rest names the record and field; the class is this file's
+                    exc = DataError(exc.reason, class_name=name, object_id=exc.object_id, field=exc.field)
                 raise DataError(f"{path.name}, {where}: {exc}") from None
     staging.done_with(out_name)
     for key, n in sorted(skipped.items()):
