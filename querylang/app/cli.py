@@ -23,7 +23,7 @@ import click
 from rich.text import Text
 
 from querylang import __version__
-from querylang.api import connect
+from querylang.api import Database, connect
 from querylang.app.commands import (
     cancellable,
     check_asks,
