@@ -464,6 +464,30 @@ def test_ctrl_c_interrupts_a_running_statement() -> None:
     assert db.store.execute("SELECT 1", []) == [(1,)]  # the connection is still usable
 
 
+def test_sigterm_waits_for_the_running_statement_before_ending_the_command() -> None:
+    """SIGTERM (the CLI's handler raises KeyboardInterrupt, as Ctrl-C) came out of cancellable's
+    wait at once, the worker thread still inside DuckDB; the process then exited under it and
+    aborted in DuckDB's C++ now and then (test_an_interrupt_ends_piped_input[SIGTERM]: exit -6,
+    "terminate called after throwing an instance of ..."). It now cancels the statement, waits
+    for the worker, and only then reaches the command's handler."""
+    db = querylang.connect(timeout=20)
+    workers: list[threading.Thread] = []
+
+    def work(cancel: threading.Event) -> object:
+        workers.append(threading.current_thread())
+        return db.store.execute(SLOW, [], timeout=db.timeout, cancel=cancel)
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            cancellable(work)
+        assert not workers[0].is_alive()  # the statement stopped before the command ended
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert signal.getsignal(signal.SIGINT) is not None
+    assert db.store.execute("SELECT 1", []) == [(1,)]
+
 @pytest.mark.parametrize("delay_ms", [0, 0.2, 1, 3])
 def test_a_cancel_that_lands_before_the_statement_starts_is_not_lost(delay_ms: float) -> None:
     # #12.12: DuckDB forgets an interrupt that arrives before its statement starts, so a

@@ -166,6 +166,11 @@ def cancellable(work: Callable[[threading.Event], T]) -> T:
     Ctrl-C only sets a flag (no exception raised at an arbitrary point of the wait, which
     could leave a lock of the threading module half taken); the library turns the event into
     an interrupt of the running statement, repeated until the statement ends.
+
+    SIGTERM is waited out the same way, then handed to the handler the command had for it
+    (which ends the command as Ctrl-C does). Raised in the wait, it left the worker inside
+    DuckDB while the process exited, and the interpreter's end of that daemon thread aborted
+    the process in DuckDB's C++ ("terminate called …", exit -6 instead of 130).
     """
     if threading.current_thread() is not threading.main_thread():
         return work(threading.Event())  # no signals here: nothing can press Ctrl-C
@@ -173,6 +178,7 @@ def cancellable(work: Callable[[threading.Event], T]) -> T:
     done = threading.Event()
     box: dict[str, Any] = {}
     presses = 0
+    terminated = False
 
     def target() -> None:
         try:
@@ -182,23 +188,28 @@ def cancellable(work: Callable[[threading.Event], T]) -> T:
         finally:
             done.set()
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal presses
+    def on_signal(signum: int, frame: Any) -> None:
+        nonlocal presses, terminated
         presses += 1
+        terminated = terminated or signum == signal.SIGTERM
         cancel.set()
 
     worker = threading.Thread(target=target, name="querylang-query", daemon=True)
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         worker.start()
         while not done.wait(0.05) and presses < 2:
             pass
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            if handler is not None:  # None: set outside Python, and cannot be set back from here
+                signal.signal(sig, handler)
     if done.is_set():
         # Until it has ended, the thread may still be freeing its DuckDB cursor: a process
         # that exits meanwhile dies in C++ ("terminate called ...").
         worker.join()
+    if terminated:
+        signal.raise_signal(signal.SIGTERM)  # now to the command's own handler
     if cancel.is_set():
         raise KeyboardInterrupt
     if "error" in box:
