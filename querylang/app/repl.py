@@ -214,7 +214,7 @@ class Session:
             self.set_inputs(" ".join(shlex.quote(a) for a in args))
             return
         if not self.inputs:
-            self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON if it parses, else a string)")
+            self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON when it starts like JSON, else a string)")
             return
         from querylang.app.render import dumps
 
