@@ -203,3 +203,16 @@ def test_nan_in_a_visual_rule_on_a_date_property_names_the_property(db, value) -
         db.query("Ev", visual=rule)
     with pytest.raises(QueryTypeError, match=r"^'d': NaN and Infinity"):
         db.query("Ev", {"d": {"lessThan": value}})
+
+
+@pytest.mark.parametrize("where", [
+    {"d": {"greaterThan": float("nan")}},
+    {"d": {"containedIn": [1, float("inf")]}},
+    {"d": {"equalTo": {"a": [float("-inf")]}}},
+    {"d": {"all": [float("nan")]}},
+])
+def test_nan_given_to_to_parse_where_names_the_field(where) -> None:
+    """Found by review: without a schema to_parse_where said "NaN and Infinity are not valid
+    query values", naming no field, where db.query names it."""
+    with pytest.raises(QueryTypeError, match=r"^'d': NaN and Infinity are not valid query values"):
+        querylang.to_parse_where(where)

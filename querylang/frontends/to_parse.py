@@ -284,7 +284,7 @@ def _op_out(
     if op in ("all", "containedBy"):
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")
-        return [(key, {"$" + op: [_json(v, ftype) for v in operand if v is not UNDEFINED]})]
+        return [(key, {"$" + op: [_json(v, ftype, name=key) for v in operand if v is not UNDEFINED]})]
     if op in ("matchesQuery", "doesNotMatchQuery"):
         return [(key, _matches_query_out(op, operand, target, ctx))]
     if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery"):
@@ -315,9 +315,9 @@ def _compare_out(key: str, op: str, operand: Any, ftype: str | None, target: str
     if many:
         # Parse flattens arrays inside $in/$nin one level (so does parse_rest): an array
         # element goes in one more array, or [[]] would reach the database as [] (no match).
-        items = [_json(v, ftype, target) for v in operand if v is not UNDEFINED]
+        items = [_json(v, ftype, target, key) for v in operand if v is not UNDEFINED]
         return [(key, {parse_op: [[v] if isinstance(v, list) else v for v in items]})]
-    return [(key, {parse_op: _json(operand, ftype, target)})]
+    return [(key, {parse_op: _json(operand, ftype, target, key)})]
 
 
 def _points_to_out(key: str, operand: Any, ftype: str | None, target: str | None) -> list[tuple[str, Any]]:
@@ -456,7 +456,7 @@ def _holds_when_absent(filt: Mapping[str, Any], cls: ClassDef, schema: Schema) -
     return holds_when_absent(build_where(filt, cls, schema))
 
 
-def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any:
+def _json(v: object, ftype: str | None = None, target: str | None = None, name: str | None = None) -> Any:
     """A script value as Parse JSON: Dates as ``{__type: 'Date', iso}`` everywhere (Noodl only
     converts direct comparison operands, docs/semantics.md#noodl-differences), ISO strings on Date fields as Dates, ids on
     Pointer fields as Pointers, undefined members removed (docs/semantics.md#types, docs/semantics.md#undefined)."""
@@ -469,7 +469,8 @@ def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any
     if isinstance(v, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(v, float) and not math.isfinite(v):
-        raise QueryTypeError("NaN and Infinity are not valid query values")
+        raise QueryTypeError(f"'{name}': NaN and Infinity are not valid query values" if name
+                             else "NaN and Infinity are not valid query values")
     if isinstance(v, str) and ftype == "Date":
         d = parse_iso(v)
         return {"__type": "Date", "iso": iso_ms(d)} if d is not None else v
@@ -477,9 +478,9 @@ def _json(v: object, ftype: str | None = None, target: str | None = None) -> Any
         oid, c = _id_of(v, "a Pointer value")
         return _pointer(oid, c or target)
     if isinstance(v, list | tuple):
-        return [_json(x) for x in v if x is not UNDEFINED]
+        return [_json(x, name=name) for x in v if x is not UNDEFINED]
     if isinstance(v, Mapping):
-        return {str(k): _json(x) for k, x in v.items() if x is not UNDEFINED}
+        return {str(k): _json(x, name=name) for k, x in v.items() if x is not UNDEFINED}
     return v
 
 
