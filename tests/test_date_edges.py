@@ -174,7 +174,11 @@ def test_digits_of_other_scripts_make_no_date(text: str) -> None:
 PAST = "9999-12-31T23:30:00-01:00"  # 10000-01-01T00:30:00Z
 
 
-@pytest.mark.parametrize("value", [PAST, "0001-01-01T00:30:00+01:00", {"__type": "Date", "iso": PAST}])
+# A year written past 9999, as year 0 or before it (JavaScript's expanded years): the same.
+WRITTEN = ["10000-01-01T00:00:00Z", "+010000-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z", "-000001-01-01T00:00:00Z"]
+
+
+@pytest.mark.parametrize("value", [PAST, "0001-01-01T00:30:00+01:00", {"__type": "Date", "iso": PAST}, *WRITTEN])
 def test_a_loaded_date_past_the_years_by_its_offset_says_so(value) -> None:
     """Found by review: it was "expected a Date (ISO-8601 string or {__type: 'Date', iso}),
     got '9999-12-31T23:30:00-01:00'", which is one; its offset moves it out of the years."""
@@ -193,6 +197,14 @@ def test_a_queried_date_past_the_years_by_its_offset_says_so(db, query) -> None:
     ISO-8601 string ...)", although it is an ISO-8601 string."""
     with pytest.raises(QueryTypeError, match=r"'d' is a Date: .*9999-12-31T23:.* is outside years 1-9999 in UTC"):
         db.query("Ev", query)
+
+
+@pytest.mark.parametrize("value", WRITTEN)
+def test_a_queried_date_with_its_year_written_outside_the_years_says_so(db, value) -> None:
+    """It was "cannot read '10000-01-01T00:00:00Z' as a date (give a Date, an ISO-8601 string
+    ...)"; a year the text gives past 9999 is said so, as one an offset moves there is."""
+    with pytest.raises(QueryTypeError, match=r"'d' is a Date: .* is outside years 1-9999 in UTC"):
+        db.query("Ev", {"d": {"greaterThan": value}})
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])

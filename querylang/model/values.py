@@ -95,6 +95,10 @@ def outside_years(value: object) -> bool:
         except OverflowError:
             return True
         return False
+    if isinstance(value, str) and (m := _YEAR_RE.match(value)) and not 1 <= int(m[1]) <= 9999:
+        # A year written past 9999 (or as 0, or below): a date in form if, with a year a
+        # record can hold in its place, the rest reads as one.
+        return _iso_parts("2000" + value[m.end():]) is not None
     read = _iso_parts(value) if isinstance(value, str) else None
     if read is None:
         return False
@@ -103,6 +107,10 @@ def outside_years(value: object) -> bool:
     except OverflowError:
         return True
     return False
+
+
+# A year of four digits, five or more, or six with a sign (JavaScript's expanded years).
+_YEAR_RE = re.compile(r"\s*([+-]\d{6}|\d{4,})(?=-)")
 
 
 def parse_isos(texts: list[str]) -> list[datetime | None]:
