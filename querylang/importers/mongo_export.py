@@ -110,6 +110,11 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
             make_class(target.class_name(name), emitted[name])  # here, where the file is known
         except QueryError as exc:
             raise DataError(f"{files['_SCHEMA']}: {exc}") from None
+    pointed = {spec["targetClass"] for fields in emitted.values() for spec in fields.values() if "targetClass" in spec}
+    for name in sorted(pointed - {target.class_name(n) for n in schema}):
+        # A pointer keeps its id when its class was not exported (as the other importers do):
+        # the load refused the whole import for a targetClass that is no class.
+        staging.define_empty(name, f"class {name} is pointed to but not in the export: created empty")
     for stem, path in files.items():
         join = _JOIN.match(stem)
         if stem == "_SCHEMA" or stem in _VOLATILE:

@@ -157,6 +157,22 @@ def test_a_load_error_loads_nothing(tmp_path: Path) -> None:
     assert db.schema.classes == {}
 
 
+def test_a_pointer_to_a_class_not_exported_keeps_its_id_in_a_class_made_empty(tmp_path: Path) -> None:
+    """A mongoexport of some collections only (here Post, whose author points at _User): the
+    load refused the whole import ("class Post, field author: targetClass '_User' is not a
+    class", naming no file), where the dashboard and Parse Server imports make the class empty."""
+    root = tmp_path / "dump"
+    root.mkdir()
+    (root / "_SCHEMA.json").write_text('{"_id": "Post", "objectId": "string", "author": "*_User", "title": "string"}\n')
+    (root / "Post.json").write_text('{"_id": "p1", "title": "x", "_p_author": "_User$u1"}\n')
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    users = user_class()
+    assert f"class {users} is pointed to but not in the export: created empty" in report.notes
+    assert db.query("Post", {"author": {"pointsTo": "u1"}}).ids == ["p1"]
+    assert db.query(users, {}).ids == []
+
+
 def test_missing_schema_file(tmp_path: Path) -> None:
     root = write_export(tmp_path / "dump")
     (root / "_SCHEMA.json").unlink()
