@@ -225,10 +225,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             page_no = 0
         return q.get("script", ""), q.get("order", ""), page_no
 
-    async def records(request: Request) -> Response:
+    async def records(request: Request, cls_name: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        cls_name = request.path_params["cls"]
         if cls_name not in db.schema.classes:
             return _missing(page, f"class {cls_name}")
         script, order, page_no = paging(request)
@@ -237,9 +236,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         return page("records.html", **ctx)
 
     async def below_class(request: Request) -> Response:
-        """A record page or a relation page, told apart by the raw path's segments: routing
+        """A record page or a relation page (or a class's, after a trailing slash), told apart by the raw path's segments: routing
         reads the decoded path, where an objectId holding ``/`` would span two segments."""
         match _segments_after_classes(request):
+            case [cls_name]:  # a slash after the class's name, as the API takes it too
+                return await records(request, cls_name)
             case [cls_name, oid] | [cls_name, oid, "relation", _] if "\x00" in oid:
                 # No record can have it (the library refuses NUL in a string): not found,
                 # rather than a database error page.
@@ -324,7 +325,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         Route("/", shown(classes)),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
-        Route("/classes/{cls}", shown(records)),
+        Route("/classes/{cls}", shown(lambda request: records(request, request.path_params["cls"]))),
         Route("/classes/{cls}/{rest:path}", shown(below_class)),
     ]
 

@@ -243,3 +243,11 @@ def test_a_script_that_starts_with_a_blank_line_keeps_it(shared: LiveServer, bro
     browser.get(shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode({"script": script, "masterKey": MASTER_KEY}))
     assert browser.find_element(By.ID, "script").get_attribute("value") == script
     assert browser.find_element(By.ID, "error").text.startswith("line 2, column 9:")
+
+
+def test_a_class_page_with_a_trailing_slash_is_the_class_page(shared: LiveServer, browser: webdriver.Chrome) -> None:
+    # Found by review: /browser/classes/Post/ (a slash typed or pasted at the end) said "There is
+    # no /browser/classes/Post/." where the API answers /parse/classes/Post/ as the class.
+    browser.get(shared.root + f"/browser/classes/Post/?masterKey={MASTER_KEY}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Post"
+    assert column(browser) == shared.db.query("Post", limit=50).ids
