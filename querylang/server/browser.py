@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 import querylang
+from querylang.script.namespaces import FORBIDDEN_KEYS
 
 from .body import raw_path, read_body
 from .config import ServerConfig
@@ -299,9 +300,13 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
                         continue
                     script = f"where({{ {f.name}: {{ pointsTo: {_js_string(oid)} }} }})"
                     how = "Relation" if f.type == "Relation" else "Pointer"
+                    # Counted by a filter object: a field named `prototype` or `constructor` is
+                    # one no script may name, and its script would fail the whole page. Such a
+                    # field gets no link (the class page takes scripts only).
                     inverse.append({"label": f"{other.name} whose {how} {f.name} holds this" if how == "Relation"
                                     else f"{other.name} whose Pointer {f.name} points here",
-                                    "count": db.count(other.name, script), "href": class_url(other.name, script=script)})
+                                    "count": db.count(other.name, {f.name: {"pointsTo": oid}}),
+                                    "href": None if f.name in FORBIDDEN_KEYS else class_url(other.name, script=script)})
             return {"title": f"{cls_name} {oid}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
                     "back": class_url(cls_name)}
 

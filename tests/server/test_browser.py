@@ -251,3 +251,25 @@ def test_a_class_page_with_a_trailing_slash_is_the_class_page(shared: LiveServer
     browser.get(shared.root + f"/browser/classes/Post/?masterKey={MASTER_KEY}")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Post"
     assert column(browser) == shared.db.query("Post", limit=50).ids
+
+
+def test_a_record_that_a_field_no_script_can_name_points_at_opens() -> None:
+    # Found by review: the record page counts what points here with a script, and a Pointer or
+    # Relation named `prototype` or `constructor` is a key scripts refuse: every record of its
+    # target class answered "The database could not answer" (500).
+    import httpx
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"T": {"fields": {"prototype": {"type": "Pointer", "targetClass": "T"},
+                                          "constructor": {"type": "Relation", "targetClass": "T"}}}},
+             "records": {"T": [{"objectId": "a", "prototype": "a"}, {"objectId": "b", "prototype": "a"}]}})  # fmt: skip
+    srv = start(db)
+    try:
+        page = httpx.get(srv.root + f"/browser/classes/T/a?masterKey={MASTER_KEY}", follow_redirects=True)
+    finally:
+        srv.stop()
+    assert page.status_code == 200
+    assert "T whose Pointer prototype points here <span class=\"pill\">2</span>" in page.text
+    assert "T whose Relation constructor holds this <span class=\"pill\">0</span>" in page.text
