@@ -315,6 +315,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return _missing(page, f"{cls_name} {oid}")
         return page("record.html", **ctx)
 
+    async def elsewhere(request: Request) -> Response:
+        if (r := guard(request)) is not None:
+            return r
+        return _missing(page, raw_path(request))
+
     def shown(endpoint: Any) -> Any:
         async def answer(request: Request) -> Response:
             try:
@@ -328,10 +333,15 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
 
     return [
         Route("/", shown(classes)),
+        # A class page's URL trimmed back to its parent: the list of classes.
+        Route("/classes", shown(classes)),
+        Route("/classes/", shown(classes)),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/classes/{cls}", shown(lambda request: records(request, request.path_params["cls"]))),
         Route("/classes/{cls}/{rest:path}", shown(below_class)),
+        # Any other URL (mistyped, or cut short) is the browser's "Not found" page, not a bare text.
+        Route("/{path:path}", shown(elsewhere)),
     ]
 
 

@@ -273,3 +273,17 @@ def test_a_record_that_a_field_no_script_can_name_points_at_opens() -> None:
     assert page.status_code == 200
     assert "T whose Pointer prototype points here <span class=\"pill\">2</span>" in page.text
     assert "T whose Relation constructor holds this <span class=\"pill\">0</span>" in page.text
+
+
+def test_a_url_of_the_browser_that_names_no_page_is_a_page(shared: LiveServer, browser: webdriver.Chrome) -> None:
+    # Found by review: /browser/classes (a class page's URL cut back) and a mistyped
+    # /browser/clases/Post answered a bare "Not Found" text, without the browser's header.
+    for path in ("/browser/classes", "/browser/classes/"):
+        browser.get(shared.root + path + f"?masterKey={MASTER_KEY}")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Classes", path
+    browser.get(shared.root + "/browser/clases/Post")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+    assert "There is no /browser/clases/Post." in browser.find_element(By.TAG_NAME, "main").text
+    browser.delete_all_cookies()  # and only once signed in, as every page
+    browser.get(shared.root + "/browser/clases/Post")
+    assert "/browser/login" in browser.current_url
