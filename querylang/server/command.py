@@ -20,6 +20,17 @@ from .config import DEFAULT_MAX_BODY, ServerConfig
 
 # What a URL path segment holds as is (RFC 3986 pchar, less percent-encoding).
 PATH_CHARACTERS = "/!$&'()*+,;=:@"
+# The largest request line and headers taken. A browser's filter script travels in the URL
+# (the form is a GET, and paging and sorting links carry it): under h11's default of 16 KiB a
+# script of a few hundred ids was refused with a bare "Invalid HTTP request received."
+MAX_REQUEST_HEAD = 1024 * 1024
+
+
+def uvicorn_config(app: Any, **options: Any) -> Any:
+    """The uvicorn.Config serve runs ``app`` with (the tests' servers too)."""
+    import uvicorn
+
+    return uvicorn.Config(app, h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **options)
 
 
 def open_database(db: str | Path | None, data: Path | None) -> querylang.Database:
@@ -143,7 +154,7 @@ def serve(
         port = sock.getsockname()[1]  # the one the system chose for --port 0
         click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
         try:
-            sigterm.server = uvicorn.Server(uvicorn.Config(create_app(database, config), log_level="warning"))
+            sigterm.server = uvicorn.Server(uvicorn_config(create_app(database, config), log_level="warning"))
             sigterm.server.run(sockets=[sock])
         finally:
             sock.close()

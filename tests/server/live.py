@@ -11,6 +11,7 @@ import uvicorn
 
 import querylang
 from querylang.server import ServerConfig, create_app
+from querylang.server.command import uvicorn_config
 
 APP_ID = "test-app"
 MASTER_KEY = "test-master"
@@ -48,7 +49,7 @@ class LiveServer:
 def start(db: querylang.Database, **config: object) -> LiveServer:
     cfg = ServerConfig(**{"app_id": APP_ID, "master_key": MASTER_KEY, **config})  # type: ignore[arg-type]
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db, cfg), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(create_app(db, cfg), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
