@@ -412,6 +412,9 @@ ERRORS: list[tuple[dict[str, Any], dict[str, Any], type[QueryError], str, int]] 
     ({}, {"sort": ["nmae"]}, SchemaError, "cannot sort by 'nmae'", INVALID_KEY_NAME),
     ({}, {"sort": ["tags"]}, QueryTypeError, "cannot sort by 'tags'", INVALID_QUERY),
     ({}, {"sort": ["likes"]}, QueryTypeError, "cannot sort by 'likes'", INVALID_QUERY),
+    # a dot path through a Pointer or a String said "class Item has no field 'owner.name'"
+    ({}, {"sort": ["-owner.name"]}, SchemaError, "cannot sort by 'owner.name': 'owner' is a Pointer", INVALID_KEY_NAME),
+    ({}, {"sort": ["name.x"]}, SchemaError, "cannot sort by 'name.x': 'name' is a String", INVALID_KEY_NAME),
     ({}, {"limit": -1}, QueryError, "limit must be 0 or more", INVALID_QUERY),
     ({}, {"skip": -2}, QueryError, "skip must be 0 or more", INVALID_QUERY),
     # regex (docs/semantics.md#regex)

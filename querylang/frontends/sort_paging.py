@@ -15,7 +15,7 @@ from querylang.errors import (
 )
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
-from querylang.model.schema import ClassDef, suggest
+from querylang.model.schema import ClassDef, a_type, suggest
 
 SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
 SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
@@ -50,8 +50,13 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
         name = text[1:] if desc else text
         name = SORT_ALIASES.get(name, name)
         f = cls.fields.get(name)
-        if f is None and "." in name and name.split(".", 1)[0] in cls.fields:
-            f = cls.field(name)  # an Object sub-key; through anything else it is an error
+        head = cls.fields.get(name.split(".", 1)[0]) if "." in name else None
+        if f is None and head is not None:
+            if head.type != "Object":
+                # Field `head` is there: "has no field 'owner.name'" sent users looking for it.
+                raise _err(SchemaError(f"cannot sort by '{name}': '{head.name}' is {a_type(head.type)}, and a sort "
+                                       "follows a dot path only into an Object field", code=INVALID_KEY_NAME), pos)
+            f = cls.field(name)  # an Object sub-key (or a SchemaError naming the bad path)
         if f is None:
             hint = suggest(name, cls.fields)
             raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
