@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 import querylang
 from querylang.script.namespaces import FORBIDDEN_KEYS
+from querylang.script.values import num_str
 
 from .body import raw_path, read_body
 from .config import ServerConfig
@@ -106,6 +107,8 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
         text = json.dumps(v, ensure_ascii=False)
     elif isinstance(v, bool):
         text = "true" if v else "false"
+    elif isinstance(v, int | float):
+        text = num_str(v)  # as the app shows it (JavaScript): 1e-7, not Python's 1e-07
     else:
         text = str(v)
     if not full and len(text) > 60:

@@ -298,3 +298,14 @@ def test_a_long_filter_script_runs(shared: LiveServer, browser: webdriver.Chrome
     assert len(script) > 100_000
     browser.get(shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode({"script": script, "masterKey": MASTER_KEY}))
     assert column(browser) == shared.db.query("Comment", script, limit=50).ids == sorted(ids)
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (1e-07, "1e-7"), (1.2345678901234568e17, "123456789012345680"), (0.1, "0.1"), (5, "5"), (-2.5e21, "-2.5e+21"),
+])
+def test_numbers_show_as_the_app_shows_them(value: float, shown: str) -> None:
+    """Found by review: the browser showed Python's forms (1e-07, 1.2345678901234568e+17)
+    where the REST answer read by the app, in JavaScript, gives 1e-7 and 123456789012345680."""
+    from querylang.server.browser import cell
+
+    assert cell(None, value) == {"text": shown}
