@@ -77,7 +77,8 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             body = parse_body(await read_body(request, config.max_body), config.max_depth)
             if path.rstrip("/") == "/health":
                 return json_response(200, {"status": "ok"})
-            method = request.method
+            # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
+            method = "GET" if request.method == "HEAD" else request.method
             override = body.pop("_method", None)
             if method == "POST" and isinstance(override, str):
                 method = override.upper()

@@ -59,6 +59,16 @@ def test_post_method_get_is_a_find(shared: LiveServer, client: httpx.Client) -> 
     assert [x["objectId"] for x in r.json()["results"]] == want.ids and r.json()["count"] == want.count
 
 
+def test_head_is_answered_as_get_without_a_body(shared: LiveServer, client: httpx.Client) -> None:
+    """Found by review: HEAD /classes/X was 404 "this server does not serve HEAD"; Parse
+    Server (Express) answers HEAD as the GET, headers and status without the body."""
+    get = client.get(f"{shared.url}/classes/Comment/c001", headers=headers())
+    head = client.head(f"{shared.url}/classes/Comment/c001", headers=headers())
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head(f"{shared.url}/classes/Comment/nope", headers=headers()).status_code == 404
+
+
 def test_default_limit_is_100(shared: LiveServer, client: httpx.Client) -> None:
     assert len(find(client, shared, "Comment").json()["results"]) == 100
 
