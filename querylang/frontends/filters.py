@@ -147,8 +147,7 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
         return _build_path(key, value, ctx, pos)
     field = ctx.cls.fields.get(key)
     if field is None:
-        hint = suggest(key, [*ctx.cls.fields, *TOP_LEVEL])
-        raise SchemaError(f"class {ctx.cls.name} has no field '{key}'", hint=hint)
+        raise ctx.cls.no_field(key, suggest(key, [*ctx.cls.fields, *TOP_LEVEL]))
     if field.type == "ACL":
         # Parse refuses it too (102): an ACL is kept and returned, never a condition.
         raise QueryError("Cannot query on ACL.", code=INVALID_QUERY)
@@ -206,7 +205,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     head, rest = key.split(".", 1)
     field = ctx.cls.fields.get(head)
     if field is None:
-        raise SchemaError(f"class {ctx.cls.name} has no field '{head}'", hint=suggest(head, ctx.cls.fields))
+        raise ctx.cls.no_field(head, suggest(head, ctx.cls.fields))
     if field.type == "Object":
         path = ctx.cls.field(key)  # an ObjectPath pseudo-field, or an invalid-key error
         if value is UNDEFINED:

@@ -58,7 +58,7 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.S
                                        "follows a dot path only into an Object field", code=INVALID_KEY_NAME), pos)
             f = cls.field(name)  # an Object sub-key (or a SchemaError naming the bad path)
         if f is None:
-            hint = suggest(name, cls.fields)
+            hint = cls.absent_hint(name, suggest(name, cls.fields))
             raise _err(SchemaError(f"cannot sort by '{name}': class {cls.name} has no such field", hint=hint, code=INVALID_KEY_NAME), pos)
         if f.type not in (*SORTABLE, "ObjectPath"):
             raise _err(QueryTypeError(f"cannot sort by '{name}': {f.type} fields have no order", code=INVALID_QUERY), pos)

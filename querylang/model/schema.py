@@ -100,6 +100,18 @@ class ClassDef:
 
     name: str
     fields: Mapping[str, Field] = field(default_factory=dict)
+    # Why a name is not among the fields, where the store knows more than "no such field" (a
+    # Parse database read in place: a field left out, or added since connecting); the key ""
+    # speaks for every other name.
+    absent: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def absent_hint(self, name: str, hint: str | None) -> str | None:
+        """``hint`` for a field this class lacks, and why when the store knows it."""
+        return _joined(hint, self.absent.get(name) or self.absent.get(""))
+
+    def no_field(self, name: str, hint: str | None) -> SchemaError:
+        """The error for a field this class lacks."""
+        return SchemaError(f"class {self.name} has no field '{name}'", hint=self.absent_hint(name, hint))
 
     def get(self, name: str) -> Field | None:
         return self.fields.get(name)
@@ -115,8 +127,7 @@ class ClassDef:
             if head is not None and head.type == "Object" and PATH_RE.fullmatch(name):
                 return Field(name, "ObjectPath")
         if f is None:
-            hint = suggest(name, self.fields)
-            raise SchemaError(f"class {self.name} has no field '{name}'", hint=hint)
+            raise self.no_field(name, suggest(name, self.fields))
         return f
 
     @property
@@ -208,14 +219,16 @@ class Schema:
     # keeps this up to date). Queries over them skip the existence checks that make dangling
     # edges invisible (docs/semantics.md#dangling): measured 0.3-2 ms per query at L.
     clean_joins: frozenset[str] = field(default=frozenset(), compare=False)
+    # Why a class name is not among the classes, as ClassDef.absent says of fields.
+    absent: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, name: str) -> ClassDef:
         """The class called ``name``, or a SchemaError with a suggestion."""
         cls = self.classes.get(name) if isinstance(name, str) else None
         if cls is None:
-            raise SchemaError(
-                f"unknown class {name!r}", hint=suggest(str(name), self.classes), code=INVALID_CLASS_NAME
-            )
+            why = (self.absent.get(name) if isinstance(name, str) else None) or self.absent.get("")
+            hint = _joined(suggest(str(name), self.classes), why)
+            raise SchemaError(f"unknown class {name!r}", hint=hint, code=INVALID_CLASS_NAME)
         return cls
 
     def __contains__(self, name: object) -> bool:
@@ -252,3 +265,8 @@ class Schema:
             schema.classes[name] = make_class(name, spec.get("fields", {}))  # type: ignore[arg-type]
         schema.check_targets()
         return schema
+
+
+def _joined(*hints: str | None) -> str | None:
+    """The hints given, in one."""
+    return "; ".join(h for h in hints if h) or None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,12 @@ from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, 
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
+# Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): it is read once.
+ADDED_SINCE = ("this connection read Parse's _SCHEMA when it opened: connect again to see {what} "
+               "added since")
+LEFT_OUT = "{parse} is in Parse's _SCHEMA but left out in place: {why} (db.notes lists what is left out)"
+ACL_LEFT_OUT = ("Parse's ACL columns (_rperm, _wperm) are not read in place; SQL access bypasses them "
+                "(docs/parse-in-place.md)")
 # A column this role may not SELECT, and what to do about it (docs/parse-in-place.md).
 UNREADABLE = ""
 GRANT = "GRANT SELECT on it, or pg_read_all_data, to the role querylang connects as"
@@ -146,21 +153,26 @@ class ParseStore(PostgresStore):
         # The classes read, decided before any field: a Pointer or Relation to a class left out
         # is left out too (it named a class the schema would not have).
         kept: dict[str, dict[str, Any]] = {}
+        absent: dict[str, str] = {"": ADDED_SINCE.format(what="classes")}  # why a name is no class (Schema.absent)
         for parse, spec in rows:
             why = self._class_left_out(parse, spec, cols, names)
             if why:
                 self.notes.append(f"class {parse}: {why}: left out")
+                absent[names[parse]] = LEFT_OUT.format(parse=parse, why=why)
             else:
                 kept[parse] = (spec or {}).get("fields") or {}
         classes: dict[str, Any] = {}
+        absent_fields: dict[str, dict[str, str]] = {}
         for parse, specs in kept.items():
             fields: dict[str, Any] = {}
+            gone = absent_fields[names[parse]] = {"": ADDED_SINCE.format(what="fields"), "ACL": ACL_LEFT_OUT}
             for name, f in specs.items():
                 if name in BUILTIN or name in ACL_COLUMNS:
                     continue  # built in; or Parse's ACL, never read (module docstring)
                 why = self._left_out(parse, name, f, cols, names, kept)
                 if why:
                     self.notes.append(f"class {parse}, field {name}: {why}: left out")
+                    gone[name] = LEFT_OUT.format(parse=f"{parse}.{name}", why=why)
                     continue
                 out = {"type": f["type"]}
                 if f.get("targetClass"):
@@ -168,6 +180,9 @@ class ParseStore(PostgresStore):
                 fields[name] = out
             classes[names[parse]] = {"fields": fields}
         schema = Schema.from_json(classes)
+        schema.absent = absent
+        for q, cls in schema.classes.items():
+            schema.classes[q] = dataclasses.replace(cls, absent=absent_fields[q])
         physical = {}
         for q, cls in schema.classes.items():
             table = {v: k for k, v in names.items()}.get(q, q)

@@ -1,0 +1,41 @@
+"""Errors of a Parse database read in place (layout="parse") that say why, on the importer
+tests' live server (conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+import querylang
+from querylang.errors import SchemaError
+
+from .conftest import LiveParse
+
+
+def test_a_name_left_out_or_added_since_connecting_says_why(live_parse: LiveParse) -> None:
+    """The schema is read once, and fields Parse has are left out: a query naming one said only
+    "class Shape has no field 'outline'", or "unknown class 'Later'" for a class Parse Server
+    made after connecting, as for a typo; db.notes and the docs held the reason."""
+    live_parse.server.request("POST", "/classes/Shape", {
+        "objectId": "s1", "tag": "x", "outline": {"__type": "Polygon", "coordinates": [[0, 0], [0, 1], [1, 1]]}})  # fmt: skip
+    db = querylang.connect(live_parse.pg.uri, layout="parse")
+    try:
+        live_parse.server.request("POST", "/classes/Later", {"objectId": "l1", "x": 1})
+        live_parse.server.request("PUT", "/classes/Shape/s1", {"size": 3})
+        cases = [
+            ("Shape", {"outline": {"exists": True}}, "Shape.outline is in Parse's _SCHEMA but left out in place: "
+             "type Polygon is not queryable in place yet"),
+            ("Shape", {"outline.x": {"exists": True}}, "type Polygon is not queryable in place yet"),
+            ("Shape", {"size": {"exists": True}}, "connect again to see fields added since"),
+            ("Later", {}, "connect again to see classes added since"),
+            ("Shape", {"ACL": {"exists": True}}, "ACL columns (_rperm, _wperm) are not read in place"),
+            ("_User", {"authData": {"exists": True}}, "_User.authData is in Parse's _SCHEMA but left out in place: a secret"),
+        ]
+        for cls, where, why in cases:
+            with pytest.raises(SchemaError) as err:
+                db.query(cls, where)
+            assert why in str(err.value), (cls, where)
+        with pytest.raises(SchemaError, match=r"sort by 'outline'.*Polygon"):
+            db.query("Shape", {}, sort=["outline"])
+        assert db.query("Shape", {"tag": {"equalTo": "x"}}).ids == ["s1"]
+    finally:
+        db.close()
