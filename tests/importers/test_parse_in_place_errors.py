@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 import querylang
-from querylang.errors import SchemaError
+from querylang.errors import DataError, SchemaError
 
 from .conftest import LiveParse
+from .test_parse_in_place import _parse_like
 
 
 def test_a_name_left_out_or_added_since_connecting_says_why(live_parse: LiveParse) -> None:
@@ -39,3 +40,11 @@ def test_a_name_left_out_or_added_since_connecting_says_why(live_parse: LivePars
         assert db.query("Shape", {"tag": {"equalTo": "x"}}).ids == ["s1"]
     finally:
         db.close()
+
+
+def test_a_schema_table_that_is_not_parse_s_says_so(live_parse: LiveParse) -> None:
+    """A _SCHEMA table of another program's made connecting fail with only the server's
+    'column "className" does not exist'."""
+    url = _parse_like(live_parse, "other_schema", {}, ['DROP TABLE "_SCHEMA"', 'CREATE TABLE "_SCHEMA" (id int, "schema" jsonb)'])
+    with pytest.raises(DataError, match=r"its _SCHEMA table has no column className, as Parse Server's has: this is not a Parse Server database"):
+        querylang.connect(url, layout="parse")

@@ -127,6 +127,14 @@ class ParseStore(PostgresStore):
         with con.transaction():
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
                 raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
+            # Another program's table of that name would fail the read below with only the
+            # server's "column does not exist".
+            have = {c for (c,) in con.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('\"_SCHEMA\"') AND attnum > 0 AND NOT attisdropped")}
+            lacks = [c for c in ("className", "schema") if c not in have]
+            if lacks:
+                raise DataError(f"{self.shown}: its _SCHEMA table has no column {' or '.join(lacks)}, as Parse Server's has: "
+                                "this is not a Parse Server database")
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             # The provider too (PostgreSQL 15+; to_jsonb reads it on older servers as NULL): an ICU
             # database keeps a libc datcollate ('C') beside the ICU locale that orders its text.
