@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import querylang
-from querylang.errors import DataError, SchemaError
+from querylang.errors import DataError, QueryError, SchemaError
 
 from .conftest import LiveParse
 from .test_parse_in_place import _parse_like
@@ -48,3 +48,27 @@ def test_a_schema_table_that_is_not_parse_s_says_so(live_parse: LiveParse) -> No
     url = _parse_like(live_parse, "other_schema", {}, ['DROP TABLE "_SCHEMA"', 'CREATE TABLE "_SCHEMA" (id int, "schema" jsonb)'])
     with pytest.raises(DataError, match=r"its _SCHEMA table has no column className, as Parse Server's has: this is not a Parse Server database"):
         querylang.connect(url, layout="parse")
+
+
+def test_a_field_made_again_with_another_type_since_connecting_says_so(live_parse: LiveParse) -> None:
+    """A field deleted through Parse and made again with another type after connecting (its
+    column dropped and added) crashed reading the class's records with "AttributeError: 'float'
+    object has no attribute 'isoformat'", and a filter on it said only "the database rejected
+    the query: operator does not exist: text > smallint"."""
+    live_parse.server.request("POST", "/classes/Morph", {"objectId": "m1", "n": 7, "d": {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}})
+    db = querylang.connect(live_parse.pg.uri, layout="parse")
+    try:
+        assert db.query("Morph", {"n": {"greaterThan": 5}}).ids == ["m1"]
+        live_parse.server.request("PUT", "/schemas/Morph", {"className": "Morph", "fields": {"n": {"__op": "Delete"}, "d": {"__op": "Delete"}}})
+        live_parse.server.request("POST", "/classes/Morph", {"objectId": "m2", "n": "seven", "d": 5})
+        said = (r"class Morph, field d: its column is now double precision, where it was timestamp with time zone; "
+                r"class Morph, field n: its column is now text, where it was double precision, when this connection read "
+                r"the Parse database's _SCHEMA \(deleted and made again with another type since\): connect again")
+        for run in (lambda: db.query("Morph", {}), lambda: db.query("Morph", {"n": {"greaterThan": 5}}),
+                    lambda: db.reference("Morph", {}), lambda: list(db.stream("Morph", {}))):
+            with pytest.raises(QueryError, match=said):
+                run()
+        with querylang.connect(live_parse.pg.uri, layout="parse") as fresh:
+            assert fresh.query("Morph", {"n": {"equalTo": "seven"}}).ids == ["m2"]
+    finally:
+        db.close()

@@ -155,8 +155,11 @@ def _date(dt: Any) -> str:
     return dt
 
 
-def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """A row → record function for one class whose rows are read whole (ParseLayout.physical)."""
+def stored_row_decoder(cls: ClassDef, columns: Sequence[str],
+                       changed: Callable[[], QueryError | None] = lambda: None) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """A row → record function for one class whose rows are read whole (ParseLayout.physical).
+    ``changed``: the error to raise instead when a cell cannot be read because its column's type
+    changed since the schema was read (None: it did not)."""
     idx = {c: k for k, c in enumerate(columns)}
     convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array, "Object": _object, "Pointer": _pointer}
     plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type != "Relation" and f.name in idx]
@@ -174,8 +177,12 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Seque
     # A cell querylang cannot read (a point past a GeoPoint's range): an error that names the
     # class, record and field, not a bare ValueError (as the DuckDB decoder catches bad JSON).
     env["ValueError"], env["named"] = ValueError, lambda row, e: _named(cls, plan, idx, row, e)
+    # A cell of another Python type than the field's (a Date field's column now a number: the
+    # field deleted and made again with another type since connecting) fails its converter.
+    env["Odd"], env["changed"] = (AttributeError, TypeError), changed
     src = [src[0], "    try:", *("    " + line for line in src[1:]),
-           "    except ValueError as e:", "        raise named(row, e) from None"]
+           "    except ValueError as e:", "        raise (changed() or named(row, e)) from None",
+           "    except Odd as e:", "        raise (changed() or e) from None"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]
     return decode

@@ -46,6 +46,13 @@ from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, 
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
+# Every column of the tables the queries' unqualified names find, and its type (_read_schema).
+_COLUMNS = (
+    "SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+    "WHERE pg_table_is_visible(c.oid) AND n.nspname <> 'pg_catalog' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+)
 # Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): it is read once.
 ADDED_SINCE = ("this connection read Parse's _SCHEMA when it opened: connect again to see {what} "
                "added since")
@@ -95,6 +102,7 @@ class ParseStore(PostgresStore):
         except psycopg.Error as exc:  # a malformed URL
             raise DataError(f"cannot connect to PostgreSQL at {hide_password(url)}: {hide_password(first_line(exc))}") from None
         self.notes: list[str] = []
+        self._types: dict[tuple[str, str, str], str] = {}  # (class, table, column) → its type when read
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
         # Messages name the URL as given: the conninfo made from it spells out its password.
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout, shown=url)
@@ -148,16 +156,12 @@ class ParseStore(PostgresStore):
             # tables are those the queries' unqualified names find (pg_table_is_visible: the
             # search_path, as _SCHEMA itself was found), not current_schema()'s alone: a schema
             # named as the role ("$user", first in the default search_path) would hide them all.
-            for table, column, kind, readable in con.execute(
-                "SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
-                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
-                "WHERE pg_table_is_visible(c.oid) AND n.nspname <> 'pg_catalog' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
-            ):
+            for table, column, kind, readable in con.execute(_COLUMNS):
                 cols.setdefault(table, {})[column] = kind if readable else UNREADABLE
                 ordered.setdefault(table, []).append(column)
         target = detect_target()
         names = {parse: target.class_name(parse) for parse, _ in rows}
+        names_back = {q: p for p, q in names.items()}
         # The classes read, decided before any field: a Pointer or Relation to a class left out
         # is left out too (it named a class the schema would not have).
         kept: dict[str, dict[str, Any]] = {}
@@ -188,12 +192,15 @@ class ParseStore(PostgresStore):
                 fields[name] = out
             classes[names[parse]] = {"fields": fields}
         schema = Schema.from_json(classes)
+        # The column types read now, of the columns the schema reads (_changed_since).
+        self._types = {(q, names_back[q], c): cols[names_back[q]][c] for q, cls in schema.classes.items()
+                       for c in cls.fields if c in cols[names_back[q]]}
         schema.absent = absent
         for q, cls in schema.classes.items():
             schema.classes[q] = dataclasses.replace(cls, absent=absent_fields[q])
         physical = {}
         for q, cls in schema.classes.items():
-            table = {v: k for k, v in names.items()}.get(q, q)
+            table = names_back.get(q, q)
             readable = set(cls.fields) | set(ACL_COLUMNS)
             if all(c in readable and cols[table][c] != UNREADABLE for c in ordered.get(table, [])):
                 physical[q] = ordered[table]
@@ -269,7 +276,7 @@ class ParseStore(PostgresStore):
         of the ``_Join`` tables, dangling ones included."""
         out = Dataset(self.schema)
         d = self.dialect
-        with _deleted_since(), self.connection() as con:
+        with self._deleted_since(), self.connection() as con:
             for name, cls in self.schema.classes.items():
                 cols = d.layout.output_columns(cls)
                 select = ", ".join(d.output_sql("t", c, name) for c in cols)
@@ -285,14 +292,14 @@ class ParseStore(PostgresStore):
         return out
 
     def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:
-        with _deleted_since():
+        with self._deleted_since():
             try:
                 return super().execute(sql, params, **kw)
             except QueryError as exc:
                 raise self._named_cell(exc, sql, kw) from None
 
     def stream(self, sql: str, params: Sequence[Any], **kw: Any) -> Iterator[list[tuple[Any, ...]]]:
-        with _deleted_since():
+        with self._deleted_since():
             batches = super().stream(sql, params, **kw)  # the statement starts here, not at the first batch
         return self._named_cells(batches, sql, kw)
 
@@ -328,10 +335,56 @@ class ParseStore(PostgresStore):
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
         """Rows → output records: rows as Parse stores them (ParseLayout.physical), else our
-        layout's output columns (the DuckDB decoder)."""
-        if NULLS_COLUMN in columns:
-            return make_decoder(cls, columns)
-        return stored_row_decoder(cls, columns)
+        layout's output columns (the DuckDB decoder); a cell that cannot be read because its
+        column's type changed since connecting is that error (_changed_since)."""
+        if NULLS_COLUMN not in columns:
+            return stored_row_decoder(cls, columns, self._changed_since)
+        decode = make_decoder(cls, columns)
+
+        def checked(row: Sequence[Any]) -> dict[str, Any]:
+            try:
+                return decode(row)
+            except (AttributeError, TypeError, QueryError) as exc:
+                raise (self._changed_since() or exc) from None
+
+        return checked
+
+    @contextlib.contextmanager
+    def _deleted_since(self) -> Iterator[None]:
+        """A read's error, saying so when a class or field it read was deleted since
+        (_gone_since), or its column's type changed (_changed_since); a driver error (the
+        reference's whole-data read uses the connection itself) as a QueryError."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            said = server_error(exc)
+            said.__cause__ = exc
+            raise (_gone_since(said) or self._changed_since(exc) or said) from exc
+        except QueryError as exc:
+            cause = exc.__cause__ or exc.__context__
+            better = _gone_since(exc) or (self._changed_since(cause) if isinstance(cause, psycopg.Error) else None)
+            if better is None:
+                raise
+            raise better from exc
+
+    def _changed_since(self, exc: psycopg.Error | None = None) -> QueryError | None:
+        """The error naming a column whose type is not the one read at connect time (a field
+        deleted through Parse and made again with another type: its column was dropped and
+        added), or None. Asked only on an error: of the server's rejecting a statement (its
+        operators and casts no longer fit the column), or of a cell that cannot be decoded."""
+        if exc is not None and not isinstance(exc, pge.ProgrammingError | pge.DataError):
+            return None  # a cancel, a timeout, a lost connection: not the columns' doing
+        try:
+            with self.connection() as con:
+                now = {(t, c): kind for t, c, kind, _ in con.execute(_COLUMNS)}
+        except psycopg.Error:
+            return None
+        changed = [f"class {name}, field {column}: its column is now {now[table, column]}, where it was {kind}"
+                   for (name, table, column), kind in self._types.items() if now.get((table, column), kind) != kind]
+        if not changed:
+            return None
+        return QueryError(f"{'; '.join(changed)}, when this connection read the Parse database's _SCHEMA (deleted "
+                          "and made again with another type since): connect again to read the schema as it is now", code=1)
 
     def ready(self, words: Iterable[tuple[str, str]]) -> None:
         """No word columns to compute: text search reads the text itself (parse_words.py)."""
@@ -399,21 +452,6 @@ class ParseStore(PostgresStore):
         return _RefusingWriter()
 
 
-@contextlib.contextmanager
-def _deleted_since() -> Iterator[None]:
-    """A read's error, saying so when a class or field it read was deleted since (_gone_since);
-    a driver error (the reference's whole-data read uses the connection itself) as a QueryError."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        said = server_error(exc)
-        said.__cause__ = exc
-        raise (_gone_since(said) or said) from exc
-    except QueryError as exc:
-        gone = _gone_since(exc)
-        if gone is None:
-            raise
-        raise gone from exc
 
 
 def _gone_since(exc: QueryError) -> QueryError | None:
