@@ -603,7 +603,7 @@ def _include(
     for name, sub in tree.items():
         f = cls.fields.get(name)
         if f is None:
-            raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=None)
+            raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=cls.absent_hint(name, None))
         if f.type != "Pointer":
             raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer")
         ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})

@@ -275,7 +275,8 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
         owner = ctx.schema.get(str(class_name))
         f = owner.fields.get(key)
         if f is None or f.type != "Relation" or f.target != target:
-            raise SchemaError(f"class {owner.name} has no Relation field '{key}' to {target}")
+            hint = owner.absent_hint(key, None) if f is None else None
+            raise SchemaError(f"class {owner.name} has no Relation field '{key}' to {target}", hint=hint)
         return n.RelatedTo(owner.name, owner_id, key, pos=pos)
     owners = ctx.schema.relation_owners(key, target)
     if not owners:

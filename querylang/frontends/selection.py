@@ -33,7 +33,7 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
             if f is None:
                 raise SchemaError(
                     f"cannot select '{key}': class {cls.name} has no field '{part}'",
-                    hint=suggest(part, cls.fields),
+                    hint=cls.absent_hint(part, suggest(part, cls.fields)),
                 )
             if i < len(parts) - 1:
                 if f.type != "Pointer" or f.target is None:
@@ -73,7 +73,8 @@ def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[
         f = cls.fields.get(name)
         if f is None:
             raise SchemaError(
-                f"cannot include '{path}': class {cls.name} has no field '{name}'", hint=suggest(name, cls.fields)
+                f"cannot include '{path}': class {cls.name} has no field '{name}'",
+                hint=cls.absent_hint(name, suggest(name, cls.fields)),
             )
         if f.type != "Pointer" or f.target is None:
             raise QueryError(f"cannot include '{path}': '{name}' is {a_type(f.type)}, not a Pointer")
