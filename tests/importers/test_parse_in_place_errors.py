@@ -88,3 +88,11 @@ def test_include_select_and_related_to_a_field_left_out_say_why(live_parse: Live
                 run()
             assert why in str(err.value)
         assert db.query("Area", {}, include="post").records[0]["post"]["objectId"] == "p001"
+
+
+def test_a_table_parse_does_not_list_as_a_class_says_so(live_parse: LiveParse) -> None:
+    """Parse Server's bookkeeping tables are not in _SCHEMA: a query of one said "connect again
+    to see classes added since", which would not help."""
+    with querylang.connect(live_parse.pg.uri, layout="parse") as db:
+        with pytest.raises(SchemaError, match=r"unknown class '_Hooks' \(a table Parse's _SCHEMA does not list as a class"):
+            db.query("_Hooks", {})

@@ -56,6 +56,7 @@ _COLUMNS = (
 # Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): it is read once.
 ADDED_SINCE = ("this connection read Parse's _SCHEMA when it opened: connect again to see {what} "
                "added since")
+UNLISTED = "a table Parse's _SCHEMA does not list as a class (Parse Server's bookkeeping, or another program's): not read in place"
 LEFT_OUT = "{parse} is in Parse's _SCHEMA but left out in place: {why} (db.notes lists what is left out)"
 ACL_LEFT_OUT = ("Parse's ACL columns (_rperm, _wperm) are not read in place; SQL access bypasses them "
                 "(docs/parse-in-place.md)")
@@ -166,6 +167,9 @@ class ParseStore(PostgresStore):
         # is left out too (it named a class the schema would not have).
         kept: dict[str, dict[str, Any]] = {}
         absent: dict[str, str] = {"": ADDED_SINCE.format(what="classes")}  # why a name is no class (Schema.absent)
+        # Parse Server's bookkeeping tables (_PushStatus, _Hooks, _Idempotency, ...) and other programs' are not in
+        # _SCHEMA, so connecting again would not read them either.
+        absent.update({t: UNLISTED for t in cols if t not in names and t != "_SCHEMA" and not t.startswith("_Join:")})
         for parse, spec in rows:
             why = self._class_left_out(parse, spec, cols, names)
             if why:
