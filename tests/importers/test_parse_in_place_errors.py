@@ -96,3 +96,19 @@ def test_a_table_parse_does_not_list_as_a_class_says_so(live_parse: LiveParse) -
     with querylang.connect(live_parse.pg.uri, layout="parse") as db:
         with pytest.raises(SchemaError, match=r"unknown class '_Hooks' \(a table Parse's _SCHEMA does not list as a class"):
             db.query("_Hooks", {})
+
+
+def test_a_database_without_parse_s_tables_says_what_it_holds(live_parse: LiveParse) -> None:
+    """"no _SCHEMA table: this is not a Parse Server database" was all that was said of
+    querylang's own database and of a Parse database whose tables are in a schema off the
+    search_path."""
+    own = _parse_like(live_parse, "own_tables", {}, ['DROP TABLE "_SCHEMA"'])
+    with querylang.connect(own) as db:
+        db.define_class("Thing", {"a": {"type": "String"}})
+    with pytest.raises(DataError, match=r"it holds querylang's own tables: open it without --layout parse"):
+        querylang.connect(own, layout="parse")
+    off = _parse_like(live_parse, "off_path", {}, ["CREATE SCHEMA parse", 'ALTER TABLE "_SCHEMA" SET SCHEMA parse'])
+    with pytest.raises(DataError, match=r"schema parse holds one: name it in the URL \(\?options=-c%20search_path%3Dparse\)"):
+        querylang.connect(off, layout="parse")
+    with querylang.connect(off + "?options=-c%20search_path%3Dparse", layout="parse") as db:
+        assert db.schema.classes == {}

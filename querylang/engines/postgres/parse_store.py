@@ -34,6 +34,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
+from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
@@ -135,7 +136,7 @@ class ParseStore(PostgresStore):
     def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
         with con.transaction():
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
-                raise DataError(f"{self.shown}: no _SCHEMA table: this is not a Parse Server database")
+                raise DataError(self._no_parse_schema(con))
             # Another program's table of that name would fail the read below with only the
             # server's "column does not exist".
             have = {c for (c,) in con.execute(
@@ -216,6 +217,20 @@ class ParseStore(PostgresStore):
         self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
         self.dialect.stem_probe = self._stems_problem
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
+
+    def _no_parse_schema(self, con: psycopg.Connection[Any]) -> str:
+        """Why the search_path finds no _SCHEMA, with what the database holds instead: querylang's
+        own tables, or a _SCHEMA in a schema off the search_path."""
+        said = f"{self.shown}: no _SCHEMA table: this is not a Parse Server database"
+        if con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone() != (None,):
+            return f"{said}; it holds querylang's own tables: open it without --layout parse (layout='parse')"
+        elsewhere = [n for (n,) in con.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = '_SCHEMA' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1")]
+        if elsewhere:
+            return (f"{said} on its search_path; schema {elsewhere[0]} holds one: name it in the URL "
+                    f"(?options=-c%20search_path%3D{elsewhere[0]})")
+        return said
 
     def _stems_problem(self) -> str | None:
         with self.connection() as con:
