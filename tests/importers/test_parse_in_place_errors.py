@@ -112,3 +112,12 @@ def test_a_database_without_parse_s_tables_says_what_it_holds(live_parse: LivePa
         querylang.connect(off, layout="parse")
     with querylang.connect(off + "?options=-c%20search_path%3Dparse", layout="parse") as db:
         assert db.schema.classes == {}
+
+
+def test_refused_writes_name_the_method_called(live_parse: LiveParse) -> None:
+    """db.update was refused as "modify is refused", db.add_field as "define class is refused"."""
+    with querylang.connect(live_parse.pg.uri, layout="parse") as db:
+        with pytest.raises(QueryError, match="read-only: update is refused"):
+            db.update("Post", "p001", lambda r: querylang.Change({"title": "x"}))
+        with pytest.raises(QueryError, match=r"read-only: defining classes and fields \(define_class, add_field\) is refused"):
+            db.add_field("Post", "extra", "String")

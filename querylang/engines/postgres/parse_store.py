@@ -492,8 +492,11 @@ def _odd_column(column: str, parse_type: str, kind: str) -> str:
 class _RefusingWriter:
     """Every write method of a store's writer, each refusing with the same clear error."""
 
+    # The writer's names that are not the API method's a user called (Writes.update, add_field).
+    SAID = {"modify": "update", "define_class": "defining classes and fields (define_class, add_field)"}
+
     def __getattr__(self, name: str) -> Any:
         def refuse(*args: Any, **kwargs: Any) -> Any:
-            raise ReadOnlyParse(READ_ONLY.format(what=name.replace("_", " ")), code=1)
+            raise ReadOnlyParse(READ_ONLY.format(what=self.SAID.get(name, name.replace("_", " "))), code=1)
 
         return refuse
