@@ -100,6 +100,10 @@ def _err(exc: QueryError, pos: Pos | None) -> QueryError:
     return exc.at(*pos) if pos else exc
 
 
+# How strict mode names an undefined operand (serve's browser, which has no inputs to give, looks for it).
+STRICT_UNDEFINED = "(strict mode: undefined inputs are errors)"
+
+
 def build_where(where: object, cls: ClassDef, schema: Schema, *, strict: bool = False, pos: Pos | None = None) -> n.Node:
     """The condition tree for a filter object (``UNDEFINED``/``None``/``{}`` = no condition),
     lowered (frontends/lower.py): what both engines run."""
@@ -162,7 +166,7 @@ def _build_key(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | N
 def _dropped(ctx: Ctx, why: str) -> n.Node | None:
     """An undefined operand drops its condition (None), as in Noodl, unless strict (docs/semantics.md#undefined)."""
     if ctx.strict:
-        raise QueryError(f"{why} (strict mode: undefined inputs are errors)")
+        raise QueryError(f"{why} {STRICT_UNDEFINED}")
     return None
 
 

@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 import querylang
+from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
 
@@ -188,11 +189,20 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         cls = db.schema.get(cls_name)
         fields = [f for f in cls.fields.values() if f.type != "Relation" and f.name not in ("createdAt", "updatedAt")]
         fields += [cls.fields["createdAt"], cls.fields["updatedAt"]]
-        ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None,
+        ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None, "notice": None,
                                "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
+        run: dict[str, Any] = {"sort": [order] if order else None, "limit": PAGE, "skip": page_no * PAGE, "count": True}
         try:
-            res = db.query(cls_name, script or None, sort=[order] if order else None, limit=PAGE,
-                           skip=page_no * PAGE, count=True)
+            try:
+                # Strict first: the browser gives no inputs, so a condition on Inputs.X would be
+                # dropped without a word (as Noodl drops it when the input is not given).
+                res = db.query(cls_name, script or None, strict=True, **run)
+            except querylang.QueryError as exc:
+                if STRICT_UNDEFINED not in exc.message:
+                    raise
+                ctx["notice"] = (f"{exc.message.replace(' ' + STRICT_UNDEFINED, '')}: the browser gives no inputs, "
+                                 "so such conditions are left out, as Noodl leaves them out when an input is not given")
+                res = db.query(cls_name, script or None, **run)
         except querylang.QueryError as exc:
             ctx["error"] = str(exc)
             res = None

@@ -309,3 +309,22 @@ def test_numbers_show_as_the_app_shows_them(value: float, shown: str) -> None:
     from querylang.server.browser import cell
 
     assert cell(None, value) == {"text": shown}
+
+
+def test_a_script_reading_inputs_says_their_conditions_are_left_out(shared: LiveServer) -> None:
+    """Found by review: the browser gives no inputs, so a script's condition on Inputs.X was
+    dropped without a word (Noodl's rule for an input not given) and every record showed, as
+    if the filter matched them all. The page now says so above the records it shows."""
+    import html
+
+    import httpx
+
+    script = "where({ likes: { greaterThan: Inputs.Min }, text: { exists: true } })"
+    url = shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode({"script": script, "masterKey": MASTER_KEY})
+    page = html.unescape(httpx.get(url, follow_redirects=True, timeout=30).text)
+    assert "the operand of greaterThan on 'likes' is undefined: the browser gives no inputs" in page
+    assert 'id="error"' not in page
+    count = shared.db.count("Comment", {"text": {"exists": True}})
+    assert f"{count} records" in page
+    plain = shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode({"script": "where({})", "masterKey": MASTER_KEY})
+    assert 'id="notice"' not in httpx.get(plain, follow_redirects=True, timeout=30).text
