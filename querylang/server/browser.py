@@ -222,6 +222,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             ]
         # From a page past the end (a shared link to a class that shrank) back to the last one.
         back = min(page_no, ctx["pages"]) - 1
+        # The Run form carries a column's order along: this link gives the sort back to the script.
+        ctx["unsort"] = link_to(link, base, order=None, page=None) if order else None
         ctx["prev"] = link_to(link, base, page=back or None) if page_no > 0 else None
         ctx["next"] = link_to(link, base, page=page_no + 1) if page_no + 1 < ctx["pages"] else None
         return ctx

@@ -328,3 +328,23 @@ def test_a_script_reading_inputs_says_their_conditions_are_left_out(shared: Live
     assert f"{count} records" in page
     plain = shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode({"script": "where({})", "masterKey": MASTER_KEY})
     assert 'id="notice"' not in httpx.get(plain, follow_redirects=True, timeout=30).text
+
+
+def test_a_column_sort_can_be_given_back_to_the_script(shared: LiveServer) -> None:
+    """Found by review: once a column was clicked, the Run form sent its order along with every
+    script, so the script's own sort() never took effect again from the page. A link drops the
+    column's order, keeping the script."""
+    import html
+    import re
+
+    import httpx
+
+    script = "where({}); sort(['-likes'])"
+    query = {"script": script, "order": "text", "masterKey": MASTER_KEY}
+    page = httpx.get(shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode(query), follow_redirects=True, timeout=30).text
+    found = re.search(r'<a href="([^"]*)" id="unsort">', page)
+    assert found is not None
+    params = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(found.group(1))).query)
+    assert params == {"script": [script]}
+    plain = {"script": script, "masterKey": MASTER_KEY}
+    assert 'id="unsort"' not in httpx.get(shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode(plain), follow_redirects=True, timeout=30).text
