@@ -348,3 +348,15 @@ def test_a_column_sort_can_be_given_back_to_the_script(shared: LiveServer) -> No
     assert params == {"script": [script]}
     plain = {"script": script, "masterKey": MASTER_KEY}
     assert 'id="unsort"' not in httpx.get(shared.root + "/browser/classes/Comment?" + urllib.parse.urlencode(plain), follow_redirects=True, timeout=30).text
+
+
+def test_the_records_table_tells_an_unset_field_from_an_empty_string(fresh: LiveServer, browser: webdriver.Chrome) -> None:
+    """Found by review: a field never set and one holding "" were both a blank cell in the
+    records table (the record page already tells them apart: "(not set)")."""
+    fresh.db.load({"classes": {"Blank": {"fields": {"s": {"type": "String"}}}},
+                   "records": {"Blank": [{"objectId": "b1", "s": ""}, {"objectId": "b2"}]}})
+    browser.get(fresh.root + "/browser/classes/Blank?" + urllib.parse.urlencode({"masterKey": MASTER_KEY}))
+    rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1]
+            for r in browser.find_elements(By.CSS_SELECTOR, "#records tr")[1:]}
+    assert rows["b1"].text == ""
+    assert rows["b2"].find_element(By.CSS_SELECTOR, ".unset").get_attribute("title") == "not set"
