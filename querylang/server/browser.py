@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.parse
 from pathlib import Path
@@ -81,8 +82,13 @@ class Sessions:
 
 
 def _js_string(s: str) -> str:
-    """A string literal for a filter script (JSON's quoting is valid there)."""
-    return json.dumps(s)
+    """A string literal for a filter script (JSON's quoting is valid there), its text as written
+    (an id "é" shown as "é" in the script box, not "\\u00e9"); a lone surrogate, which no URL
+    can carry, and the line separators stay escapes."""
+    return _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(s, ensure_ascii=False))
+
+
+_ESCAPED = re.compile(r"[\ud800-\udfff\u2028\u2029]")
 
 
 def class_url(cls: str, **params: Any) -> str:

@@ -360,3 +360,18 @@ def test_the_records_table_tells_an_unset_field_from_an_empty_string(fresh: Live
             for r in browser.find_elements(By.CSS_SELECTOR, "#records tr")[1:]}
     assert rows["b1"].text == ""
     assert rows["b2"].find_element(By.CSS_SELECTOR, ".unset").get_attribute("title") == "not set"
+
+
+def test_a_script_the_browser_writes_keeps_an_ids_text_as_written() -> None:
+    """Found by review: the "Pointing here" and relation scripts wrote an id "é" as "\\u00e9",
+    which the script box showed as such. Only what a URL cannot carry (a lone surrogate) and
+    the line separators stay escapes, and every form reads back as the same string."""
+    import json
+
+    from querylang.server.browser import relation_script
+
+    assert relation_script("Post", "é1", "likes") == 'where({ relatedTo: { id: "é1", key: "likes", className: "Post" } })'
+    odd = "a\ud800b\u2028c\"d\\e"
+    written = relation_script("Post", odd, "k").split("id: ", 1)[1].split(", key:", 1)[0]
+    assert "\\ud800" in written and "\\u2028" in written
+    assert json.loads(written) == odd
