@@ -30,7 +30,7 @@ from .rest import Api
 
 log = logging.getLogger("querylang.server")
 T = TypeVar("T")
-METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]  # PATCH: answered with Parse's error body
 # Browsers may call a Parse server from any origin (Noodl apps do); Parse answers the same.
 CORS = {
     "Access-Control-Allow-Origin": "*",

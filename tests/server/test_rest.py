@@ -69,6 +69,15 @@ def test_head_is_answered_as_get_without_a_body(shared: LiveServer, client: http
     assert client.head(f"{shared.url}/classes/Comment/nope", headers=headers()).status_code == 404
 
 
+def test_patch_answers_in_parses_form(shared: LiveServer, client: httpx.Client) -> None:
+    """Found by review: PATCH /classes/X answered Starlette's plain-text 405 without the CORS
+    headers, so a browser app saw a CORS failure instead of the error."""
+    r = client.request("PATCH", f"{shared.url}/classes/Comment/c001", headers=headers())
+    assert r.status_code == 404
+    assert r.json() == {"code": 108, "error": "this server does not serve PATCH /classes/Comment/c001"}
+    assert r.headers["access-control-allow-origin"] == "*"
+
+
 def test_default_limit_is_100(shared: LiveServer, client: httpx.Client) -> None:
     assert len(find(client, shared, "Comment").json()["results"]) == 100
 
