@@ -5,6 +5,7 @@ nothing to report (engines/postgres/reach.py, _QuietDiscards)."""
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg
 
@@ -23,6 +24,11 @@ def test_a_dead_connection_of_the_store_is_dropped_without_a_warning(pg_cluster,
     try:
         db.load(DOC)
         pool = db.store.pool
+        # The pool opens its second connection in the background: on a busy machine (the suite
+        # on two workers) it was not there yet.
+        deadline = time.monotonic() + 30
+        while not pool._pool and time.monotonic() < deadline:
+            time.sleep(0.02)
         pids = [c.info.backend_pid for c in list(pool._pool)] + [h.con.info.backend_pid for h in db.store._held]
         assert len(pids) >= 2  # an idle connection in the pool and this thread's
         cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid, 5000) FROM unnest(ARRAY{pids}) AS pid")
