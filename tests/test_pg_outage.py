@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -282,3 +283,110 @@ def test_a_restart_under_many_idle_connections_is_not_an_error(cluster: Cluster)
         assert answers == [["u1", "u2"]] and time.monotonic() - began < 4
     finally:
         db.close()
+
+
+def _server_pids(cluster: Cluster) -> list[int]:
+    """The postmaster and every process it started (backends, checkpointer, WAL writer ...)."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its ')'
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+@contextlib.contextmanager
+def whole_server_frozen(cluster: Cluster) -> Iterator[None]:
+    """Every process of the server stopped for the block: to the client, a paused host or a
+    dropped network (new connections are taken by the kernel and never answered)."""
+    pids = _server_pids(cluster)
+    thaw = threading.Timer(60, lambda: [os.kill(p, signal.SIGCONT) for p in pids])
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    thaw.start()
+    try:
+        yield
+    finally:
+        thaw.cancel()
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGCONT)
+
+
+@pytest.fixture
+def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from querylang.engines.postgres import heartbeat
+
+    monkeypatch.setattr(heartbeat, "LOOK", 1.0)
+    monkeypatch.setattr(heartbeat, "PROBE", 2)
+
+
+def test_a_write_to_a_server_that_stops_answering_ends_and_changes_nothing(cluster: Cluster, quick_heartbeat: None) -> None:
+    """A write has no timeout to be cut at (it may wait on a lock, run the change callback):
+    a server that stopped answering held it, and serve's one database thread, for as long as
+    it was gone. A new connection that gets no answer either now cuts it; the server had not
+    got the COMMIT, so nothing was changed, and the Database answers once the server is back."""
+    db = querylang.connect(cluster.url())
+    try:
+        def change(current: dict[str, Any]) -> querylang.Change:
+            frozen_now.__enter__()  # the server stops between the read of the record and its write
+            return querylang.Change({"name": "changed"})
+
+        frozen_now = whole_server_frozen(cluster)
+        began = time.monotonic()
+        try:
+            with pytest.raises(DataError, match=r"write failed, nothing was changed: the PostgreSQL server at "
+                                                r"postgresql://\S+ stopped answering \(a new connection got no answer "
+                                                r"within 2 s either\), so the connection was closed") as err:
+                db.update("User", "u1", change)
+            assert time.monotonic() - began < 12 and err.value.code == 1
+        finally:
+            frozen_now.__exit__(None, None, None)
+        assert answered_again(lambda: db.find("User", {"objectId": "u1"})).records[0]["name"] == "Ann"
+    finally:
+        db.close()
+
+
+def test_a_load_into_a_server_that_stops_answering_ends_and_loads_nothing(cluster: Cluster, quick_heartbeat: None) -> None:
+    """A load's COPY into a frozen server waited for good; it is cut as a write is."""
+    from querylang.engines.postgres import bulk_copy
+
+    db = querylang.connect(cluster.url())
+    real = bulk_copy.copy_edges
+    try:
+        def frozen_copy(con: Any, edges: Any) -> None:
+            freeze.__enter__()
+            real(con, edges)
+
+        freeze = whole_server_frozen(cluster)
+        doc = {"classes": {"Late": {"fields": {"n": {"type": "Number"}}}},
+               "records": {"Late": [{"objectId": f"l{i}", "n": i} for i in range(100)]}}
+        with pytest.MonkeyPatch.context() as mp:
+            import querylang.engines.postgres.store as pg_store
+
+            mp.setattr(pg_store, "copy_edges", frozen_copy)
+            try:
+                with pytest.raises(DataError, match=r"load failed, nothing was loaded: the PostgreSQL server at \S+ "
+                                                    r"stopped answering"):
+                    db.load(doc)
+            finally:
+                freeze.__exit__(None, None, None)
+        with querylang.connect(cluster.url()) as again:
+            assert "Late" not in again.schema.classes
+        assert answered_again(lambda: db.query("User", None).ids) == ["u1", "u2"]
+    finally:
+        db.close()
+
+
+def test_a_write_cut_while_committing_says_its_outcome_is_not_known() -> None:
+    """Cut after the COMMIT was sent, the write may have been saved: the error says so, where
+    one cut before says nothing was changed."""
+    from querylang.engines.postgres.heartbeat import Heartbeat
+
+    beat = Heartbeat.__new__(Heartbeat)
+    beat.cut, beat.committing = True, True
+    said = beat.failure("postgresql://h/db", "write failed, nothing was changed", "the write")
+    assert said is not None and "while the write was being committed: whether it was saved is not known" in said
+    assert "nothing was changed" not in said

@@ -14,6 +14,7 @@ PROBE_EVERY seconds.
 from __future__ import annotations
 
 import logging
+import select
 import threading
 import time
 import weakref
@@ -150,3 +151,29 @@ class Reach:
 
     def close(self) -> None:
         self.closed = True
+
+
+def gone(con: psycopg.Connection[Any]) -> bool:
+    """Whether an idle connection was closed by the server meanwhile (a restart, a
+    pg_terminate_backend), so that a statement on it would fail although the server is there.
+    An idle connection's socket has nothing to read unless the server said goodbye (or sent a
+    notice, notices.py): only then is the connection asked, with an empty statement (which
+    hands a notice over as any statement does). A poll costs a system call; asking every
+    time would cost a round trip per query."""
+    if con.closed:
+        return True
+    poll = select.poll()
+    poll.register(con.fileno(), select.POLLIN)
+    if not poll.poll(0):
+        return False
+    try:
+        con.execute("")
+    except psycopg.Error:
+        return True
+    return False
+
+
+def check_idle(con: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection it hands out: one that died idle is dropped."""
+    if gone(con):
+        raise psycopg.OperationalError("the server closed the connection")

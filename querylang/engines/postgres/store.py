@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import select
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,6 +50,7 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
+from querylang.engines.postgres.heartbeat import Heartbeat
 from querylang.engines.postgres.index_limit import build_indexes_placed
 from querylang.engines.postgres.interrupt import GRACE, Interrupt
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
@@ -68,7 +68,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.reach import Reach, quiet_discards
+from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -109,32 +109,6 @@ def _bind(v: Any) -> Any:
             return [float(x) for x in v]
         return [_bind(x) for x in v]
     return v
-
-
-def _gone(con: psycopg.Connection[Any]) -> bool:
-    """Whether an idle connection was closed by the server meanwhile (a restart, a
-    pg_terminate_backend), so that a statement on it would fail although the server is there.
-    An idle connection's socket has nothing to read unless the server said goodbye (or sent a
-    notice, notices.py): only then is the connection asked, with an empty statement (which
-    hands a notice over as any statement does). A poll costs a system call; asking every
-    time would cost a round trip per query."""
-    if con.closed:
-        return True
-    poll = select.poll()
-    poll.register(con.fileno(), select.POLLIN)
-    if not poll.poll(0):
-        return False
-    try:
-        con.execute("")
-    except psycopg.Error:
-        return True
-    return False
-
-
-def _check(con: psycopg.Connection[Any]) -> None:
-    """The pool's check of a connection it hands out: one that died idle is dropped."""
-    if _gone(con):
-        raise psycopg.OperationalError("the server closed the connection")
 
 
 class _Held:
@@ -246,7 +220,7 @@ class PostgresStore:
         self.reach = Reach(url, kwargs, self.shown)
         self.pool = ConnectionPool(
             url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
-            timeout=connect_timeout, name="querylang", check=_check, reconnect_timeout=connect_timeout,
+            timeout=connect_timeout, name="querylang", check=check_idle, reconnect_timeout=connect_timeout,
         )
         try:
             with self.connection() as con:
@@ -302,7 +276,7 @@ class PostgresStore:
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
         small query)."""
         held: _Held | None = getattr(self._local, "held", None)
-        if held is not None and _gone(held.con):
+        if held is not None and gone(held.con):
             self._drop(held)
             held = None
         if held is None:
@@ -515,8 +489,9 @@ class PostgresStore:
             doc, known, data = read_document(source), self.schema, None
             with contextlib.suppress(DataError):
                 data = read_dataset(doc, known)
+            beat: Heartbeat | None = None
             try:
-                with self.connection() as con, con.transaction():
+                with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
                     old = self.stored_schema(con)
                     if data is None or old != known:
@@ -536,9 +511,12 @@ class PostgresStore:
                     joins = {join_table(c.name, f.name) for c, f in data.schema.relations()}
                     for name in sorted(joins - clean):
                         send_dirty(con, name)
-            except psycopg.Error as exc:
-                raise load_failed(exc) from None
-            except QueryError as exc:
+                    beat.committing = True
+            except (psycopg.Error, QueryError) as exc:
+                if beat is not None and (why := beat.failure(self.shown, "load failed, nothing was loaded", "the load")):
+                    raise DataError(why, code=1) from None
+                if isinstance(exc, psycopg.Error):
+                    raise load_failed(exc) from None
                 if isinstance(exc, DataError):
                     raise
                 # No connection to load on (the server out of reach, reach.py): said as the

@@ -15,10 +15,13 @@ from psycopg import errors as pge
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.decode import decode_row, stored_record
 from querylang.engines.postgres.dialect import POSTGRES, timeout_ms
+from querylang.engines.postgres.heartbeat import Heartbeat
 from querylang.engines.postgres.index_limit import too_long, write_error
 from querylang.engines.postgres.layout import class_columns, join_table
 from querylang.engines.postgres.notices import send_dirty
+from querylang.engines.postgres.reach import Reach
 from querylang.engines.postgres.server_errors import not_the_data, server_error
+from querylang.engines.sql.watchdog import Watchdog
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DataError, QueryError
 from querylang.model.change import Change
@@ -32,6 +35,9 @@ class PostgresTables(Protocol):
     here, not imported: the store opens its writer)."""
 
     schema: Schema
+    watchdog: Watchdog
+    reach: Reach
+    shown: str
 
     @property
     def read_only(self) -> bool: ...
@@ -75,13 +81,17 @@ class Writer(SqlWriter[PostgresTables]):
             raise DataError("the database is open read-only: nothing was changed")
         if self.store.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
             raise DataError("the database is closed: nothing was changed")
+        beat: Heartbeat | None = None
         with self.store.lock:
             try:
-                with self.store.connection() as con, con.transaction():
-                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
-                    if self.lock_wait is not None:
-                        con.execute(f"SET LOCAL lock_timeout = {timeout_ms(self.lock_wait)}")
-                    return fn(con)
+                with self.store.connection() as con, Heartbeat(self.store.watchdog, con, self.store.reach) as beat:
+                    with con.transaction():
+                        con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
+                        if self.lock_wait is not None:
+                            con.execute(f"SET LOCAL lock_timeout = {timeout_ms(self.lock_wait)}")
+                        done = fn(con)
+                        beat.committing = True
+                    return done
             except pge.LockNotAvailable:
                 raise DataError(f"write failed, nothing was changed: it waited longer than {self.lock_wait:g} s for a "
                                 "lock another connection holds", code=1) from None
@@ -89,6 +99,8 @@ class Writer(SqlWriter[PostgresTables]):
             # permission denied or a server out of reach is not, and keeps the code a read's
             # failure has (1), which serve answers as a server error (500), not a bad request.
             except psycopg.Error as exc:
+                if beat is not None and (why := beat.failure(self.store.shown, "write failed, nothing was changed", "the write")):
+                    raise DataError(why, code=1) from None
                 err = server_error(exc, "the write")
                 code = err.code if not_the_data(exc) else None
                 raise DataError(f"write failed, nothing was changed: {err.message}", code=code) from exc

@@ -1,0 +1,91 @@
+"""Whether the PostgreSQL server still answers while a write or a load waits on it.
+
+A query has its timeout to be cut at (interrupt.py). A write or a load has none that fits: it
+may wait on another session's lock (up to the lock wait), run the user's change callback, build
+indexes on a large table. So a frozen host, a paused VM or a dropped network held it, and
+serve's one database thread with every request queued behind it, for as long as the server was
+gone. Instead, every LOOK seconds while one is unfinished, a new connection asks the server
+whether it answers at all: connecting takes the postmaster, a new backend and the login, so an
+answer, even a refusal such as "too many clients", says the server runs; a long statement or a
+lock wait does not stop it answering. No answer within PROBE seconds cuts the write's
+connection (its thread gets an error at once), and the caller tells the user what that means:
+before the COMMIT was sent, nothing was changed (the server rolls the transaction back when it
+finds the connection closed); while it was on its way, whether it was saved is not known.
+
+What this does not see: one backend stuck while the rest of the server answers. To the client
+that is a statement that takes long, which only the server can tell apart.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import psycopg
+
+from querylang.engines.postgres.interrupt import cut
+from querylang.engines.postgres.reach import Reach
+from querylang.engines.sql.watchdog import Watchdog
+
+LOOK = 5.0  # seconds a write waits before the server is asked, and between asks
+PROBE = 5  # seconds a new connection is given to answer (libpq's connect_timeout: whole, at least 2)
+
+
+def answers(reach: Reach) -> bool:
+    """Whether the server answers a new connection within PROBE seconds. An error it sends (a
+    refused login, too many clients) is an answer; a connection refused means it is gone."""
+    try:
+        psycopg.connect(reach.url, **{**reach.kwargs, "connect_timeout": PROBE}).close()
+    except psycopg.Error as exc:
+        return exc.sqlstate is not None
+    return True
+
+
+class Heartbeat:
+    """Watches one write's or load's connection from :meth:`start` to :meth:`stop`."""
+
+    def __init__(self, watchdog: Watchdog, con: psycopg.Connection[Any], reach: Reach) -> None:
+        self.watchdog, self.con, self.reach = watchdog, con, reach
+        self.cut = False  # the server did not answer: the connection was cut
+        self.committing = False  # set by the caller once the COMMIT is on its way
+        self._lock = threading.Lock()
+        self._done = False
+        self._token = 0
+
+    def __enter__(self) -> Heartbeat:
+        self._token = self.watchdog.watch(self, LOOK)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+            self.watchdog.done(self._token)
+
+    def interrupt(self) -> None:
+        """Called by the watchdog (holding its lock) LOOK seconds on: ask from a thread of its
+        own, as an ask may take PROBE seconds and the watchdog stops other statements."""
+        threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
+
+    def _ask(self) -> None:
+        answered = answers(self.reach)
+        with self._lock:
+            if self._done:
+                return
+            if answered:
+                self._token = self.watchdog.watch(self, LOOK)
+            else:
+                self.cut = True
+                cut(self.con)
+
+    def failure(self, shown: str, failed: str, what: str) -> str | None:
+        """The error of a write or load that was cut, None when it was not: ``failed`` starts
+        it when the server never got the COMMIT ("write failed, nothing was changed"), ``what``
+        names it when it did ("the write")."""
+        if not self.cut:
+            return None
+        gone = (f"the PostgreSQL server at {shown} stopped answering (a new connection got no answer within "
+                f"{PROBE} s either), so the connection was closed")
+        if self.committing:
+            return (f"{gone} while {what} was being committed: whether it was saved is not known; read it again "
+                    "once the server answers")
+        return f"{failed}: {gone}"
