@@ -10,8 +10,8 @@ import signal
 import socket
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -390,3 +390,23 @@ def test_a_write_cut_while_committing_says_its_outcome_is_not_known() -> None:
     said = beat.failure("postgresql://h/db", "write failed, nothing was changed", "the write")
     assert said is not None and "while the write was being committed: whether it was saved is not known" in said
     assert "nothing was changed" not in said
+
+
+def test_a_query_without_a_timeout_or_a_stream_on_a_server_that_stops_answering_ends(
+        cluster: Cluster, quick_heartbeat: None) -> None:
+    """With no timeout (timeout=None) a query had nothing to be cut at, nor a stream without
+    a cancel: on a frozen server both waited for good. Both end once a new connection gets no
+    answer either, and the Database answers again once the server is back."""
+    db = querylang.connect(cluster.url(), timeout=None)
+    try:
+        stream = db.stream("User", None, batch=1)
+        assert next(stream)["objectId"] == "u1"
+        with whole_server_frozen(cluster):
+            for call in (lambda: db.query("User", None), lambda: list(stream)):
+                began = time.monotonic()
+                with pytest.raises(QueryError, match=r"the query failed: the PostgreSQL server at \S+ stopped answering"):
+                    call()
+                assert time.monotonic() - began < 10
+        assert answered_again(lambda: db.query("User", None).ids) == ["u1", "u2"]
+    finally:
+        db.close()

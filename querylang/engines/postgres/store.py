@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors as pge
@@ -96,6 +96,7 @@ UNDERFLOW = (
 TUPLES_OK = ExecStatus.TUPLES_OK
 KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
+T = TypeVar("T")
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
@@ -551,10 +552,12 @@ class PostgresStore:
         con = held.con
         # The server stops the statement at its timeout; the watchdog cuts the connection if
         # the server does not answer even GRACE s later (interrupt.py), the SET of the timeout too.
-        stop = token = None
+        stop = token = beat = None
         if timeout is not None or cancel is not None:
             stop = Interrupt(con, cancel)
             token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
+        if timeout is None:  # no time to cut it at: whether the server answers at all (heartbeat.py)
+            beat = Heartbeat(self.watchdog, con, self.reach).__enter__()
         try:
             self._set_timeout(con, timeout)
             cur = held.cur
@@ -576,10 +579,14 @@ class PostgresStore:
             if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
                 raise QueryError(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
                                  f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
+            if beat is not None and (why := beat.failure(self.shown, "the query failed", "the query")):
+                raise QueryError(why, code=1) from None
             raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
         finally:
             if token is not None:
                 self.watchdog.done(token)
+            if beat is not None:
+                beat.__exit__()
 
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
@@ -610,10 +617,13 @@ class PostgresStore:
         self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
         cur = con.cursor(name="querylang_stream")
         cur.itersize = batch
-        try:
+        def declare() -> None:
             self._set_timeout(con, None)
             con.execute("BEGIN READ ONLY")  # a server-side cursor lives in a transaction
             cur.execute(sql, bound)  # DECLARE: the rows as of now
+
+        try:
+            self._answered(con, declare)
         except BaseException as exc:
             self._stream_end(con, cur, token)
             if isinstance(exc, psycopg.Error):
@@ -624,7 +634,7 @@ class PostgresStore:
     def _batches(self, con: psycopg.Connection[Any], cur: Any, token: int | None, batch: int,
                  cancel: threading.Event | None) -> Iterator[list[tuple[Any, ...]]]:
         try:
-            while rows := self._fetch(cur, batch):
+            while rows := self._answered(con, lambda: self._fetch(cur, batch)):
                 if cancel is not None and cancel.is_set():
                     raise QueryCancelled("the query was cancelled")
                 yield rows
@@ -646,9 +656,20 @@ class PostgresStore:
             self.watchdog.done(token)
         with contextlib.suppress(psycopg.Error):
             cur.close()
-        with contextlib.suppress(psycopg.Error):
-            con.execute("ROLLBACK")
+        with contextlib.suppress(psycopg.Error, QueryError):
+            self._answered(con, lambda: con.execute("ROLLBACK"))
         self.pool.putconn(con)  # a broken connection is dropped by the pool
+
+    def _answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
+        """``step()`` of a stream, which has no timeout: cut if the server stops answering
+        (heartbeat.py)."""
+        with Heartbeat(self.watchdog, con, self.reach) as beat:
+            try:
+                return step()
+            except psycopg.Error:
+                if why := beat.failure(self.shown, "the query failed", "the query"):
+                    raise QueryError(why, code=1) from None
+                raise
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
