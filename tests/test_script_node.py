@@ -76,6 +76,15 @@ SCRIPTS = [
     "where({ a: [{ n: 2, k: 'a' }, { n: 1, k: 'b' }, { n: 2, k: 'c' }].sort((x, y) => x.n - y.n).map(o => o.k),\n"
     "  b: [2, 1, 3].sort(() => NaN), c: [1, 2, 3].sort((x, y) => y - x) })",
     "const a = [1, 2, 3]\nconst r = a.reverse()\nwhere({ a: a, same: r === a, b: [].reverse() })",
+    # flat and flatMap: the depth is ToIntegerOrInfinity (NaN is 0, undefined 1)
+    "const n = [1, [2, [3, [4, [5]]]]]\nwhere({ a: n.flat(), b: n.flat(2), c: n.flat(Infinity),\n"
+    "  d: n.flat(NaN), e: n.flat(-1), f: n.flat('2'), g: n.flat(null), h: n.flat(1.9),\n"
+    "  i: n.flat(undefined), j: n.flat([3]), k: [[], [[]], 'ab'].flat(), same: n.flat(0) === n })",
+    "where({ a: Inputs.Ids.flatMap(s => s.trim().split('')), b: [1, 2].flatMap((x, i, arr) => [x, [i, arr.length]]),\n"
+    "  c: ['a', 'b'].flatMap(x => x), d: [[1], [2]].flatMap(x => x), e: [].flatMap(x => [x, x]) })",
+    "const a = [1, 2, 3]\nwhere({ a: a.flatMap(x => { a.push(x)\n  return [x] }), b: a })",
+    "where({ a: [1].flatMap(5) })",
+    "where({ a: [].flatMap() })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"
@@ -243,6 +252,30 @@ def test_reduce_with_callbacks_counts_steps() -> None:
         run_script(script, max_steps=20)
 
 
+def test_flat_and_flat_map_stay_within_the_limits() -> None:
+    # A cyclic array, or one nested deeper than Node's stack holds, is a RangeError there.
+    with pytest.raises(LimitExceeded, match="nests too deeply to flatten") as info:
+        run_script("const c = []\nc.push(c)\nwhere({ a: c.flat(Infinity) })")
+    assert (info.value.line, info.value.column) == (3, 14)
+    deep = "const d = 'x'.repeat({}).split('').reduce(acc => [acc], 1)\n"
+    assert run_script(deep.format(4000) + "where({ a: d.flat(Infinity) })").where["a"] == [1]
+    with pytest.raises(LimitExceeded, match="nests too deeply to flatten"):
+        run_script(deep.format(6000) + "where({ a: d.flat(Infinity) })")
+    # Twenty-five lines of `a = [a, a]` stand for 2**25 empty arrays: nothing to return, but
+    # each one walked.
+    shared = "let a = []\n" + "a = [a, a]\n" * 25
+    with pytest.raises(LimitExceeded, match="array too large to flatten") as info:
+        run_script(shared + "where({ a: a.flat(Infinity).length })")
+    assert info.value.line == 27
+    assert run_script(shared + "where({ a: a.flat(3).length })").where["a"] == 16
+    wide = "let a = [1]\n" + "a = [...a, ...a]\n" * 19  # 524,288 elements
+    for text in ("[a, a, a].flat()", "a.flatMap(x => a)"):
+        with pytest.raises(LimitExceeded, match="array too long") as info:
+            run_script(wide + f"where({{ a: {text}.length }})")
+        assert info.value.line == 21, text
+    assert run_script(wide + "where({ a: [a].flat().length })").where["a"] == 2**19
+
+
 def test_callback_errors_point_into_the_callback() -> None:
     with pytest.raises(ScriptError) as info:
         run_script("where({ a: [{}].map(o => o.foo.bar) })")
@@ -254,6 +287,7 @@ def test_callback_errors_point_into_the_callback() -> None:
     ("script", "message"),
     [
         ("where({ a: [1].map(5) })", "map() needs a function, not number"),
+        ("where({ a: [].flatMap({}) })", "flatMap() needs a function, not object"),
         ("where({ a: [].reduce((a, b) => a) })", "Reduce of empty array with no initial value"),
         ("where({ a: Object.keys(null) })", "cannot convert null to an object"),
         ("where({ a: [...5] })", "number is not iterable"),

@@ -330,6 +330,45 @@ def _a_at(arr: list[object], args: list[object]) -> object:
     return arr[int(i)] if 0 <= i < len(arr) else UNDEFINED
 
 
+# JavaScript's flat() recurses, so its stack ends a cyclic array (`a.push(a)`) or one nested
+# ten thousand deep with "Maximum call stack size exceeded"; Node's stack holds about 5,000.
+MAX_FLAT_NESTING = 5_000
+
+
+def _a_flat(arr: list[object], args: list[object]) -> list[object]:
+    """flat(depth = 1): the depth is ToIntegerOrInfinity (NaN is 0, below 0 is 0).
+
+    Walked with a stack of its own, and bounded twice: the result by MAX_ARRAY_LENGTH, and the
+    arrays opened by MAX_ARRAY_LENGTH too, since arrays shared level after level (`a = [a, a]`
+    twenty times) stand for a million empty ones that add nothing to the result."""
+    depth = 1 if arg(args, 0) is UNDEFINED else to_int(args[0])
+    out: list[object] = []
+    opened = 0
+    stack = [iter(arr)]
+    while stack:
+        for e in stack[-1]:
+            if type(e) is list and len(stack) <= depth:
+                opened += 1
+                if opened > MAX_ARRAY_LENGTH:
+                    raise LimitExceeded(
+                        f"array too large to flatten (more than {MAX_ARRAY_LENGTH:,} arrays "
+                        "in it, a shared array counted each time it appears)"
+                    )
+                if len(stack) >= MAX_FLAT_NESTING:
+                    raise LimitExceeded(
+                        f"array nests too deeply to flatten (more than {MAX_FLAT_NESTING:,} "
+                        "levels; an array that holds itself nests without end)"
+                    )
+                stack.append(iter(e))
+                break
+            out.append(e)
+            if len(out) > MAX_ARRAY_LENGTH:
+                check_list(out)
+        else:
+            stack.pop()
+    return out
+
+
 # ------------------------------------------------------------------------------------------
 # Array methods that call back: the callback is an arrow function (or a global such as
 # Boolean); its nodes count against the run's step budget like any other.
@@ -356,6 +395,18 @@ def _each(arr: list[object], args: list[object], method: str) -> Iterator[tuple[
 
 def _a_map(arr: list[object], args: list[object]) -> list[object]:
     return [r for _, r in _each(arr, args, "map")]
+
+
+def _a_flat_map(arr: list[object], args: list[object]) -> list[object]:
+    """flatMap(fn): map, then an array result spread one level (its own arrays stay)."""
+    out: list[object] = []
+    for _, r in _each(arr, args, "flatMap"):
+        if type(r) is list:
+            out.extend(r)
+        else:
+            out.append(r)
+        check_list(out)
+    return out
 
 
 def _a_filter(arr: list[object], args: list[object]) -> list[object]:
@@ -431,6 +482,8 @@ def _a_push(arr: list[object], args: list[object]) -> int:
 
 ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
     "map": _a_map,
+    "flatMap": _a_flat_map,
+    "flat": _a_flat,
     "filter": _a_filter,
     "forEach": _a_for_each,
     "some": _a_some,
