@@ -85,6 +85,16 @@ SCRIPTS = [
     "const a = [1, 2, 3]\nwhere({ a: a.flatMap(x => { a.push(x)\n  return [x] }), b: a })",
     "where({ a: [1].flatMap(5) })",
     "where({ a: [].flatMap() })",
+    # toSorted and toReversed: sort's order on a copy, the array itself untouched
+    "const a = [3, undefined, 1, 10, null, 'b', 2]\nconst s = a.toSorted()\n"
+    "where({ s, a, r: a.toReversed(), same: s === a || a.toReversed() === a, e: [].toSorted() })",
+    "const a = [{ n: 2, k: 'a' }, { n: 1, k: 'b' }, { n: 2, k: 'c' }]\n"
+    "where({ a: a.toSorted((x, y) => x.n - y.n).map(o => o.k), b: a.map(o => o.k),\n"
+    "  c: [1, 2, 3].toSorted((x, y) => y - x), d: [2, 1].toSorted(() => NaN), e: ['\\u{1F600}', '\\uFFFF'].toSorted(),\n"
+    "  f: [2, 1].toSorted(undefined), g: [1, [2, 3]].toReversed() })",
+    "const a = [2, 1]\nwhere({ s: a.toSorted((x, y) => { a.push(0)\n  return x - y }), a })",
+    "where({ a: [2, 1].toSorted(null) })",
+    "where({ a: [].toSorted(5) })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"
@@ -288,6 +298,7 @@ def test_callback_errors_point_into_the_callback() -> None:
     [
         ("where({ a: [1].map(5) })", "map() needs a function, not number"),
         ("where({ a: [].flatMap({}) })", "flatMap() needs a function, not object"),
+        ("where({ a: [2, 1].toSorted('desc') })", "toSorted() needs a function, not string"),
         ("where({ a: [].reduce((a, b) => a) })", "Reduce of empty array with no initial value"),
         ("where({ a: Object.keys(null) })", "cannot convert null to an object"),
         ("where({ a: [...5] })", "number is not iterable"),

@@ -450,14 +450,14 @@ def _a_reduce(arr: list[object], args: list[object]) -> object:
     return acc
 
 
-def _a_sort(arr: list[object], args: list[object]) -> list[object]:
+def _a_sort(arr: list[object], args: list[object], method: str = "sort") -> list[object]:
     """In place and stable, as JavaScript: undefined elements last; the others by the sign of
     the comparator's answer (NaN is a tie) or, without one, by their strings' UTF-16 units."""
     present = [v for v in arr if v is not UNDEFINED]
     if arg(args, 0) is UNDEFINED:
         present.sort(key=lambda v: u16(to_string(v)))
     else:
-        fn = callback(args[0], "sort")
+        fn = callback(args[0], method)
 
         def order(a: object, b: object) -> int:
             r = to_number(fn([a, b]))
@@ -494,6 +494,9 @@ ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
     "push": _a_push,
     "sort": _a_sort,
     "reverse": _a_reverse,
+    # Copies: the array they are called on keeps its order.
+    "toSorted": lambda a, x: _a_sort(list(a), x, "toSorted"),
+    "toReversed": lambda a, x: a[::-1],
     "includes": _a_includes,
     "indexOf": _a_index_of,
     "lastIndexOf": _a_last_index_of,
