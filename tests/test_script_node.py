@@ -95,6 +95,26 @@ SCRIPTS = [
     "const a = [2, 1]\nwhere({ s: a.toSorted((x, y) => { a.push(0)\n  return x - y }), a })",
     "where({ a: [2, 1].toSorted(null) })",
     "where({ a: [].toSorted(5) })",
+    # encodeURIComponent / decodeURIComponent / encodeURI / decodeURI: UTF-8, JavaScript's sets
+    "const s = \"a b&c=d/e?f#g;h:i@j+k$l,m -_.!~*'()[]{}|\\\\^`\\\"<>%é€\\u{1F600}\\u0000\\u007f\"\n"
+    "where({ c: encodeURIComponent(s), u: encodeURI(s), back: decodeURIComponent(encodeURIComponent(s)) === s,\n"
+    "  n: [encodeURIComponent(), encodeURIComponent(null), encodeURIComponent(12.5), encodeURI([1, 'é'])],\n"
+    "  pair: encodeURIComponent('\\ud83d' + '\\ude00'), ids: Inputs.Ids.map(encodeURIComponent) })",
+    "where({ a: decodeURIComponent('%3B%2F%3f%23%20%5b%C3%A9%e2%82%ac%F0%9F%98%80 é+x'),\n"
+    "  b: decodeURI('%3B%2F%3f%23%20%5b%C3%A9%e2%82%ac%F0%9F%98%80 é+x%2b%2C%24%40%26%3D%3A%41'),\n"
+    "  c: decodeURIComponent(''), d: decodeURI('no escapes'), e: decodeURIComponent(encodeURI('a b')) })",
+    "where({ a: encodeURIComponent('\\ud800') })",
+    "where({ a: encodeURI('x\\udc00') })",
+    "where({ a: decodeURIComponent('%E0%A4') })",
+    "where({ a: decodeURIComponent('%C0%80') })",
+    "where({ a: decodeURIComponent('%ED%A0%80') })",
+    "where({ a: decodeURIComponent('%F4%90%80%80') })",
+    "where({ a: decodeURIComponent('%80') })",
+    "where({ a: decodeURIComponent('100%') })",
+    "where({ a: decodeURIComponent('%4') })",
+    "where({ a: decodeURIComponent('%+1') })",
+    "where({ a: decodeURI('%C3%3B') })",
+    "where({ a: decodeURI('%zz') })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"
@@ -284,6 +304,34 @@ def test_flat_and_flat_map_stay_within_the_limits() -> None:
             run_script(wide + f"where({{ a: {text}.length }})")
         assert info.value.line == 21, text
     assert run_script(wide + "where({ a: [a].flat().length })").where["a"] == 2**19
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("where({ a: encodeURIComponent('x\\ud800') })",
+         "URI malformed: the string holds a lone surrogate (\\ud800 at index 1), which UTF-8 cannot encode (encodeURIComponent)"),
+        ("where({ a: decodeURIComponent('ab%E0%A4') })",
+         "URI malformed: %E0%A4 at index 2 is not UTF-8 (decodeURIComponent)"),
+        ("where({ a: decodeURI('\\u{1F600}%C3%A9%ED%A0%80') })",
+         "URI malformed: %ED%A0%80 at index 8 is not UTF-8 (decodeURI)"),
+        ("where({ a: decodeURIComponent('50%') })",
+         "URI malformed: '%' at index 2: a % must be followed by two hex digits (decodeURIComponent)"),
+    ],
+)
+def test_malformed_uris_are_clear_errors(script: str, message: str) -> None:
+    with pytest.raises(ScriptError) as info:
+        run_script("const x = 1\n" + script)
+    assert info.value.message == message
+    assert (info.value.line, info.value.column) == (2, 12)
+
+
+def test_uri_functions_stay_within_the_string_limit() -> None:
+    # Every 'é' is six characters escaped: the size is refused before the text is built.
+    with pytest.raises(LimitExceeded, match="string too long") as info:
+        run_script("const s = 'é'.repeat(2e6)\nwhere({ a: encodeURIComponent(s) })")
+    assert info.value.line == 2
+    assert run_script("where({ a: encodeURI(' '.repeat(3e6)).length })").where["a"] == 9_000_000
 
 
 def test_callback_errors_point_into_the_callback() -> None:

@@ -16,6 +16,7 @@ from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import iso, make_time, now, parse_date
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
+from querylang.script.uri import decode_uri, decode_uri_component, encode_uri, encode_uri_component
 from querylang.script.values import (
     FLOAT_PREFIX,
     INF,
@@ -355,6 +356,10 @@ _GLOBAL_FUNCTIONS: dict[str, Callable[[list[object]], object]] = {
     "parseFloat": _parse_float,
     "isNaN": lambda a: is_nan(to_number(arg(a, 0))),
     "isFinite": lambda a: finite(to_number(arg(a, 0))),
+    "encodeURIComponent": encode_uri_component,
+    "decodeURIComponent": decode_uri_component,
+    "encodeURI": encode_uri,
+    "decodeURI": decode_uri,
 }
 
 
