@@ -42,7 +42,7 @@ from querylang.frontends.selection import checked_shape, select_keys
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
-from querylang.json_places import placed_in_file
+from querylang.interchange.json_places import placed_in_file
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, iso_ms
 from querylang.model.schema import Schema, a_type
@@ -172,12 +172,14 @@ class Database(Writes):
         return self.store.schema
 
     def load(
-        self, source: str | Path | Mapping[str, Any], *, progress: Callable[[str, int, int], None] | None = None
+        self, source: str | Path | Mapping[str, Any], *, progress: Callable[[str, int, int], None] | None = None,
+        read_from: str | Path | None = None,
     ) -> dict[str, int]:
         """Load an interchange document (path or dict) atomically; returns records per class.
 
         ``progress(stage, done, total)`` hears how many records and edges were "read" and
-        "written" so far (perhaps from another thread)."""
+        "written" so far (perhaps from another thread). ``read_from``: the JSON file a dict
+        ``source`` was read from, so that a bad record's error names its line there too."""
         self._not_in_change("load")
         try:
             counts = self.store.load(source, progress)
@@ -186,8 +188,8 @@ class Database(Writes):
             # file and line.
             if is_directory(source):
                 there = placed(Path(source), exc)  # type: ignore[arg-type]
-            elif isinstance(source, str | Path):
-                there = placed_in_file(Path(source), exc)
+            elif isinstance(source, str | Path) or read_from is not None:
+                there = placed_in_file(Path(read_from if read_from is not None else source), exc)  # type: ignore[arg-type]
             else:
                 there = exc
             if there is exc:

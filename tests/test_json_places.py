@@ -1,5 +1,5 @@
 """A bad record, edge or class of a single-file JSON document is named with its line, as a
-directory's are (querylang/json_places.py: found only after the error, by a second walk)."""
+directory's are (querylang/interchange/json_places.py: found only after the error, by a second walk)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import querylang
 from querylang.app.cli import main
-from querylang.json_places import value_line
+from querylang.interchange.json_places import value_line
 
 CLASSES = {"Post": {"fields": {"n": {"type": "Number"}, "tags": {"type": "Relation", "targetClass": "Post"}}}}
 
@@ -67,3 +67,14 @@ def test_the_load_command_names_the_line_too(tmp_path):
     res = CliRunner().invoke(main, ["load", str(path), "--db", str(tmp_path / "x.duckdb")])
     assert res.exit_code != 0
     assert "data.json, line 5: class Post, record p2, field n: expected a Number" in res.output
+
+
+def test_a_document_read_by_the_caller_names_its_line_when_told_the_file(tmp_path):
+    """A caller that reads the file itself (the load command, for its progress bar) tells
+    db.load where the dict came from, and the error names the line as for a path."""
+    path = document(tmp_path, [GOOD[0], {"objectId": "p2", "n": "two"}])
+    doc = json.loads(path.read_text())
+    with pytest.raises(querylang.DataError, match=r"^class Post, record p2, field n"):
+        querylang.connect().load(doc)
+    with pytest.raises(querylang.DataError, match=r"^data\.json, line 5: class Post, record p2, field n"):
+        querylang.connect().load(doc, read_from=path)

@@ -64,7 +64,6 @@ from querylang.app.sources import open_db, source_options
 from querylang.errors import DataError, EngineError, QueryError
 from querylang.importers import jsontext
 from querylang.importers.command import import_group
-from querylang.json_places import placed_in_file
 from querylang.server.command import serve
 
 T = TypeVar("T")
@@ -448,13 +447,8 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
             bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}" if total else f"{done:,}")
 
         def load_into(db: Database) -> dict[str, int]:
-            try:
-                return db.load(doc, progress=tell)
-            except DataError as exc:  # read here (for the bar), so db.load knew no file to name
-                there = exc if file.is_dir() else placed_in_file(file, exc)
-                if there is exc:
-                    raise
-                raise there from exc
+            # Read here (for the bar): db.load is told the file, to name a bad record's line.
+            return db.load(doc, progress=tell, read_from=None if file.is_dir() else file)
 
         db, counts = write_into(db_path, load_into, "load failed, nothing was loaded")
         # The load is committed: what closing adds (the text-search words) is no part of it.
