@@ -74,7 +74,7 @@ def pg_connect(pg_cluster):
     return lambda: fresh_database(pg_cluster)
 
 
-# PostgreSQL's one refusal where the other engines answer (engines/postgres/store.py UNDERFLOW):
+# PostgreSQL's one refusal where the other engines answer (engines/postgres/server_errors.py UNDERFLOW):
 # the property tests accept it, by its message, as the issue allows a QueryError that says why.
 PG_REFUSES = "PostgreSQL refuses this query"
 

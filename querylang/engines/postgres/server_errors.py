@@ -3,10 +3,46 @@ writer's writes)."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 from psycopg import errors as pge
 
-from querylang.errors import QueryError
+from querylang.errors import (
+    INVALID_QUERY,
+    SUM_OUT_OF_RANGE,
+    QueryCancelled,
+    QueryError,
+    QueryTimeout,
+)
+
+# IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
+# raises instead. It happens in the geo formulas for coordinates a hair apart (below ~1e-150
+# degrees); writing the products so that they round as IEEE does is not possible in its SQL.
+UNDERFLOW = (
+    "PostgreSQL refuses this query: a floating-point product in it underflows (coordinates that "
+    "differ by less than about 1e-150 degrees), which PostgreSQL reports as an error where the "
+    "other engines round it to 0"
+)
+
+
+def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
+    """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
+    # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
+    # driver's own error, no SQLSTATE).
+    broke = isinstance(exc, psycopg.OperationalError) and not exc.sqlstate
+    if cancel is not None and cancel.is_set() and (broke or isinstance(exc, pge.QueryCanceled)):
+        return QueryCancelled("the query was cancelled")
+    if isinstance(exc, pge.QueryCanceled):
+        if timeout is not None and "timeout" in str(exc):
+            return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+        return QueryError("the query was cancelled", code=1)
+    if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
+        return QueryError(UNDERFLOW, code=INVALID_QUERY)
+    if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
+        # Only a sum can pass a double's range in querylang's SQL (a sum or avg aggregate).
+        return QueryError(SUM_OUT_OF_RANGE, code=INVALID_QUERY)
+    return server_error(exc)
 
 
 def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:

@@ -69,30 +69,14 @@ from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
-from querylang.engines.postgres.server_errors import first_line, server_error
+from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
-from querylang.errors import (
-    DATABASE_CLOSED,
-    INVALID_QUERY,
-    SUM_OUT_OF_RANGE,
-    DataError,
-    QueryCancelled,
-    QueryError,
-    QueryTimeout,
-)
+from querylang.errors import DATABASE_CLOSED, DataError, QueryCancelled, QueryError
 from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
 
-# IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
-# raises instead. It happens in the geo formulas for coordinates a hair apart (below ~1e-150
-# degrees); writing the products so that they round as IEEE does is not possible in its SQL.
-UNDERFLOW = (
-    "PostgreSQL refuses this query: a floating-point product in it underflows (coordinates that "
-    "differ by less than about 1e-150 degrees), which PostgreSQL reports as an error where the "
-    "other engines round it to 0"
-)
 TUPLES_OK = ExecStatus.TUPLES_OK
 KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
@@ -131,25 +115,6 @@ class _Held:
 
     def __del__(self) -> None:
         self.release()
-
-
-def _query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
-    """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
-    # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
-    # driver's own error, no SQLSTATE).
-    broke = isinstance(exc, psycopg.OperationalError) and not exc.sqlstate
-    if cancel is not None and cancel.is_set() and (broke or isinstance(exc, pge.QueryCanceled)):
-        return QueryCancelled("the query was cancelled")
-    if isinstance(exc, pge.QueryCanceled):
-        if timeout is not None and "timeout" in str(exc):
-            return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
-        return QueryError("the query was cancelled", code=1)
-    if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
-        return QueryError(UNDERFLOW, code=INVALID_QUERY)
-    if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
-        # Only a sum can pass a double's range in querylang's SQL (a sum or avg aggregate).
-        return QueryError(SUM_OUT_OF_RANGE, code=INVALID_QUERY)
-    return server_error(exc)
 
 
 class PostgresStore:
@@ -581,7 +546,7 @@ class PostgresStore:
                                  f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
             if beat is not None and (why := beat.failure(self.shown, "the query failed", "the query")):
                 raise QueryError(why, code=1) from None
-            raise _query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
+            raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
         finally:
             if token is not None:
                 self.watchdog.done(token)
@@ -627,7 +592,7 @@ class PostgresStore:
         except BaseException as exc:
             self._stream_end(con, cur, token)
             if isinstance(exc, psycopg.Error):
-                raise _query_error(exc, cancel, None) from None
+                raise query_error(exc, cancel, None) from None
             raise
         return self._batches(con, cur, token, batch, cancel)
 
@@ -639,7 +604,7 @@ class PostgresStore:
                     raise QueryCancelled("the query was cancelled")
                 yield rows
         except psycopg.Error as exc:
-            raise _query_error(exc, cancel, None) from None
+            raise query_error(exc, cancel, None) from None
         finally:
             self._stream_end(con, cur, token)
 
