@@ -539,6 +539,12 @@ class PostgresStore:
                 self._apply_dirt()
             return rows
         except psycopg.Error as exc:
+            # Forgotten by the watchdog before the connection goes back to the pool: a cut or a
+            # cancel after that would hit whichever statement runs on it next.
+            if token is not None:
+                self.watchdog.done(token)
+            if beat is not None:
+                beat.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 self._drop(held)
             if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
