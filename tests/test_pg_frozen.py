@@ -5,7 +5,7 @@ may be cut, and which calls end. A cluster of its own (test_pg_outage.py freezes
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 import querylang
 from querylang.engines.postgres.cluster import Cluster
 
-from .test_pg_outage import DOC
+from .test_pg_outage import DOC, whole_server_frozen
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,32 @@ def cluster() -> Iterator[Cluster]:
         yield c
     finally:
         c.stop()
+
+
+@pytest.fixture
+def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from querylang.engines.postgres import heartbeat
+
+    monkeypatch.setattr(heartbeat, "LOOK", 1.0)
+    monkeypatch.setattr(heartbeat, "PROBE", 2)
+
+
+def ends(call: Callable[[], Any], within: float = 20) -> dict[str, Any]:
+    """What ``call`` returned or raised ({"value": ...} or {"error": ...}), failing the test if
+    it has not ended ``within`` seconds: on a frozen server, the calls that wait for good."""
+    said: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            said["value"] = call()
+        except Exception as exc:
+            said["error"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(within)
+    assert not t.is_alive(), "still waiting on the frozen server"
+    return said
 
 
 def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
@@ -64,5 +90,20 @@ def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
         with pytest.raises(querylang.QueryCancelled):
             db.store.execute("SELECT pg_sleep(10)", [], timeout=None, cancel=cancel)
         assert go.is_set() and cuts == []
+    finally:
+        db.close()
+
+
+def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster, quick_heartbeat: None) -> None:
+    """A stream closed before its end (its reader gave up, a for loop's break) sends the server
+    CLOSE for its cursor; on a frozen server that waited for good, outside the heartbeat that
+    its batches run under. Found closing one under whole_server_frozen."""
+    db = querylang.connect(cluster.url())
+    try:
+        stream = db.stream("User", None, batch=1)
+        assert next(stream)["objectId"] == "u1"
+        with whole_server_frozen(cluster):
+            assert ends(stream.close) == {"value": None}
+        assert [r["objectId"] for r in db.stream("User", None)] == ["u1", "u2"]
     finally:
         db.close()

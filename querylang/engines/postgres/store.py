@@ -625,10 +625,10 @@ class PostgresStore:
         self._streams.pop(id(con), None)
         if token is not None:
             self.watchdog.done(token)
-        with contextlib.suppress(psycopg.Error):
-            cur.close()
-        with contextlib.suppress(psycopg.Error, QueryError):
-            self._answered(con, lambda: con.execute("ROLLBACK"))
+        # The cursor's CLOSE is a statement too: a stream given up on a frozen server waited there.
+        for end in (cur.close, lambda: con.execute("ROLLBACK")):
+            with contextlib.suppress(psycopg.Error, QueryError):
+                self._answered(con, end)
         self.pool.putconn(con)  # a broken connection is dropped by the pool
 
     def _answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
