@@ -4,16 +4,19 @@ may be cut, and which calls end. A cluster of its own (test_pg_outage.py freezes
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
 import querylang
 from querylang.engines.postgres.cluster import Cluster
 
-from .test_pg_outage import DOC, whole_server_frozen
+from .pg import fresh_url
+from .test_pg_outage import DOC, answered_again, whole_server_frozen
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +38,18 @@ def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(heartbeat, "PROBE", 2)
 
 
-def ends(call: Callable[[], Any], within: float = 20) -> dict[str, Any]:
-    """What ``call`` returned or raised ({"value": ...} or {"error": ...}), failing the test if
-    it has not ended ``within`` seconds: on a frozen server, the calls that wait for good."""
-    said: dict[str, Any] = {}
+def ends(*calls: Callable[[], Any], within: float = 20) -> list[dict[str, Any]]:
+    """What each call returned or raised ({"value": ...} or {"error": ...}), one after the other
+    on a thread of their own, failing the test if they have not ended ``within`` seconds: on a
+    frozen server, the calls that wait for good."""
+    said: list[dict[str, Any]] = []
 
     def run() -> None:
-        try:
-            said["value"] = call()
-        except Exception as exc:
-            said["error"] = exc
+        for call in calls:
+            try:
+                said.append({"value": call()})
+            except Exception as exc:
+                said.append({"error": exc})
 
     t = threading.Thread(target=run, daemon=True)
     t.start()
@@ -103,7 +108,39 @@ def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster
         stream = db.stream("User", None, batch=1)
         assert next(stream)["objectId"] == "u1"
         with whole_server_frozen(cluster):
-            assert ends(stream.close) == {"value": None}
+            assert ends(stream.close) == [{"value": None}]
         assert [r["objectId"] for r in db.stream("User", None)] == ["u1", "u2"]
     finally:
         db.close()
+
+
+def _parse_tables(url: str) -> None:
+    """Parse Server's _SCHEMA and one class table, as it makes them."""
+    schema = {"className": "Item", "fields": {"objectId": {"type": "String"}, "n": {"type": "Number"}}}
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)', ["Item", json.dumps(schema)])
+        con.execute('CREATE TABLE "Item" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                    '"_rperm" text[], "_wperm" text[], "n" double precision)')
+        con.execute("""INSERT INTO "Item" VALUES ('i1', now(), now(), NULL, NULL, 1)""")
+
+
+def test_the_reference_and_parse_in_place_reads_on_a_server_that_stops_answering_end(
+        cluster: Cluster, quick_heartbeat: None) -> None:
+    """The reference evaluator's read of every record (db.reference) and, in place on Parse's
+    tables, missing_indexes have no timeout: on a frozen server they waited for good. Found
+    calling each under whole_server_frozen. They end as a query without a timeout does."""
+    url = fresh_url(cluster)
+    _parse_tables(url)
+    db, parse = querylang.connect(cluster.url()), querylang.connect(url, layout="parse")
+    try:
+        with whole_server_frozen(cluster):
+            said = ends(lambda: db.reference("User", None), lambda: parse.reference("Item", {}), parse.missing_indexes)
+        for one in said:
+            assert isinstance(one.get("error"), querylang.QueryError), one
+            assert "stopped answering" in str(one["error"]), one
+        assert answered_again(lambda: db.reference("User", None).ids) == ["u1", "u2"]
+        assert answered_again(lambda: parse.reference("Item", {}).ids) == ["i1"]
+    finally:
+        db.close()
+        parse.close()

@@ -234,7 +234,7 @@ class ParseStore(PostgresStore):
 
     def _stems_problem(self) -> str | None:
         with self.connection() as con:
-            return stems_problem(con)
+            return self.answered(con, lambda: stems_problem(con))
 
     @staticmethod
     def _class_left_out(parse: str, spec: Any, cols: dict[str, dict[str, str]], names: dict[str, str]) -> str:
@@ -295,7 +295,8 @@ class ParseStore(PostgresStore):
         of the ``_Join`` tables, dangling ones included."""
         out = Dataset(self.schema)
         d = self.dialect
-        with self._deleted_since(), self.connection() as con:
+
+        def read(con: psycopg.Connection[Any]) -> Dataset:
             for name, cls in self.schema.classes.items():
                 cols = d.layout.output_columns(cls)
                 select = ", ".join(d.output_sql("t", c, name) for c in cols)
@@ -308,7 +309,10 @@ class ParseStore(PostgresStore):
                         for o, r in con.execute(f'SELECT "owningId", "relatedId" FROM {jt}'):
                             out.edges.append(Edge(name, f.name, o, r))
             con.rollback()
-        return out
+            return out
+
+        with self._deleted_since(), self.connection() as con:  # no timeout: cut if the server stops answering
+            return self.answered(con, lambda: read(con))
 
     def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:
         with self._deleted_since():
@@ -395,8 +399,8 @@ class ParseStore(PostgresStore):
             return None  # a cancel, a timeout, a lost connection: not the columns' doing
         try:
             with self.connection() as con:
-                now = {(t, c): kind for t, c, kind, _ in con.execute(_COLUMNS)}
-        except psycopg.Error:
+                now = {(t, c): kind for t, c, kind, _ in self.answered(con, lambda: con.execute(_COLUMNS).fetchall())}
+        except (psycopg.Error, QueryError):
             return None
         changed = [f"class {name}, field {column}: its column is now {now[table, column]}, where it was {kind}"
                    for (name, table, column), kind in self._types.items() if now.get((table, column), kind) != kind]
@@ -432,11 +436,11 @@ class ParseStore(PostgresStore):
                     wanted.append((table, f.name, not d.code_point_order))
                 elif f.type == "Relation":
                     wanted.append((d.layout.join_table(name, f.name), "owningId", False))
-        with self.connection() as con:
+        with self.connection() as con:  # no timeout: cut if the server stops answering
             # An invalid index (a CREATE INDEX CONCURRENTLY cut short: a timeout, Ctrl-C, a
             # failed build) serves no query, and holds its name: the statement for it drops it first.
             # A partial one serves every lookup by a value only when it keeps every row that has one.
-            indexes = con.execute(
+            indexes = self.answered(con, lambda: con.execute(
                 "SELECT c.relname, a.attname, i.indisvalid, x.relname, i.indcollation[0] = a.attcollation, "
                 "i.indcollation[0] = (SELECT oid FROM pg_collation WHERE collname = 'C' "
                 "AND collnamespace = 'pg_catalog'::regnamespace), i.indpred IS NULL "
@@ -444,7 +448,7 @@ class ParseStore(PostgresStore):
                 "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid "
                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
                 "WHERE pg_table_is_visible(c.oid)"  # the tables the queries' names find (_read_schema)
-            ).fetchall()
+            ).fetchall())
             con.rollback()
         served = {(t, c, code_points) for t, c, valid, _, own, is_c, whole in indexes
                   for code_points in (False, True) if valid and whole and (is_c if code_points else own)}

@@ -594,7 +594,7 @@ class PostgresStore:
             cur.execute(sql, bound)  # DECLARE: the rows as of now
 
         try:
-            self._answered(con, declare)
+            self.answered(con, declare)
         except BaseException as exc:
             self._stream_end(con, cur, token)
             if isinstance(exc, psycopg.Error):
@@ -605,7 +605,7 @@ class PostgresStore:
     def _batches(self, con: psycopg.Connection[Any], cur: Any, token: int | None, batch: int,
                  cancel: threading.Event | None) -> Iterator[list[tuple[Any, ...]]]:
         try:
-            while rows := self._answered(con, lambda: self._fetch(cur, batch)):
+            while rows := self.answered(con, lambda: self._fetch(cur, batch)):
                 if cancel is not None and cancel.is_set():
                     raise QueryCancelled("the query was cancelled")
                 yield rows
@@ -628,12 +628,12 @@ class PostgresStore:
         # The cursor's CLOSE is a statement too: a stream given up on a frozen server waited there.
         for end in (cur.close, lambda: con.execute("ROLLBACK")):
             with contextlib.suppress(psycopg.Error, QueryError):
-                self._answered(con, end)
+                self.answered(con, end)
         self.pool.putconn(con)  # a broken connection is dropped by the pool
 
-    def _answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
-        """``step()`` of a stream, which has no timeout: cut if the server stops answering
-        (heartbeat.py)."""
+    def answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
+        """``step()`` on ``con`` with no timeout (a stream's, the reference's whole read): cut if
+        the server stops answering (heartbeat.py)."""
         with Heartbeat(self.watchdog, con, self.reach) as beat:
             try:
                 return step()
@@ -655,7 +655,8 @@ class PostgresStore:
         if self.closed:
             raise QueryError(DATABASE_CLOSED)
         out = Dataset(self.schema)
-        with self.connection() as con:
+
+        def read(con: psycopg.Connection[Any]) -> Dataset:
             for name, cls in self.schema.classes.items():
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
@@ -663,7 +664,9 @@ class PostgresStore:
             for cls, f in self.schema.relations():
                 edges = con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(cls.name, f.name))}")
                 out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges]
-        return out
+            return out
 
+        with self.connection() as con:  # no timeout: the reference's whole read (api.py)
+            return self.answered(con, lambda: read(con))
 
 __all__ = ["NULLS_COLUMN", "PostgresStore", "row_cells", "stored_record"]
