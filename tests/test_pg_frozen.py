@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -16,6 +17,8 @@ import querylang
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import fresh_url
+from .server.conftest import headers
+from .server.live import start
 from .test_pg_outage import DOC, answered_again, whole_server_frozen
 
 
@@ -144,3 +147,33 @@ def test_the_reference_and_parse_in_place_reads_on_a_server_that_stops_answering
     finally:
         db.close()
         parse.close()
+
+
+def _users(url: str) -> list[str]:
+    """serve's find of every User, raising QueryError (for answered_again) while it fails."""
+    r = httpx.get(url, headers=headers(), timeout=30)
+    if r.status_code != 200:
+        raise querylang.QueryError(r.text)
+    return [u["objectId"] for u in r.json()["results"]]
+
+
+def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Cluster, quick_heartbeat: None) -> None:
+    """serve's queries have the default timeout (60 s), and the heartbeat watched only queries
+    without one: a query was cut GRACE s past its timeout, so on a frozen server a GET was
+    answered after 65 s, and each request queued behind it as late. Found sending a GET to
+    serve under whole_server_frozen. A query whose timeout is longer than the heartbeat takes
+    runs under it too: the GET is a Parse error (500, code 1) saying the server stopped
+    answering, and serve answers as before once the server is back."""
+    srv = start(querylang.connect(cluster.url()))
+    try:
+        url = srv.url + "/classes/User"
+        assert _users(url) == ["u1", "u2"]
+        with whole_server_frozen(cluster):
+            [said] = ends(lambda: httpx.get(url, headers=headers(), timeout=120))
+        answer = said["value"]
+        assert answer.status_code == 500 and answer.json()["code"] == 1, answer.text
+        assert "stopped answering" in answer.json()["error"] and "the query failed" in answer.json()["error"]
+        assert answered_again(lambda: _users(url)) == ["u1", "u2"]
+    finally:
+        srv.stop()
+        srv.db.close()

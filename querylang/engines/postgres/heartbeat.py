@@ -1,8 +1,10 @@
-"""Whether the PostgreSQL server still answers while a write or a load waits on it.
+"""Whether the PostgreSQL server still answers while a write, a load or a long read waits on it.
 
-A query has its timeout to be cut at (interrupt.py). A write or a load has none that fits: it
-may wait on another session's lock (up to the lock wait), run the user's change callback, build
-indexes on a large table. So a frozen host, a paused VM or a dropped network held it, and
+A query has its timeout to be cut at (interrupt.py), though only GRACE s past it: at serve's
+default of 60 s a frozen server held each request for 65 s, so one whose timeout is longer
+than the heartbeat takes runs under it too (outlasts). A write or a load has no timeout that
+fits: it may wait on another session's lock (up to the lock wait), run the user's change
+callback, build indexes on a large table. So a frozen host, a paused VM or a dropped network held it, and
 serve's one database thread with every request queued behind it, for as long as the server was
 gone. Instead, every LOOK seconds while one is unfinished, a new connection asks the server
 whether it answers at all: connecting takes the postmaster, a new backend and the login, so an
@@ -23,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from querylang.engines.postgres.interrupt import cut
+from querylang.engines.postgres.interrupt import GRACE, cut
 from querylang.engines.postgres.reach import Reach
 from querylang.engines.sql.watchdog import Watchdog
 
@@ -39,6 +41,13 @@ def answers(reach: Reach) -> bool:
     except psycopg.Error as exc:
         return exc.sqlstate is not None
     return True
+
+
+def outlasts(timeout: float | None) -> bool:
+    """Whether a query with this timeout (None: none) may wait on a silent server longer than
+    the heartbeat takes to find it so: its own cut comes GRACE s past the timeout, a minute
+    and more at serve's default, where the heartbeat's comes within LOOK + PROBE."""
+    return timeout is None or timeout + GRACE > LOOK + PROBE
 
 
 class Heartbeat:

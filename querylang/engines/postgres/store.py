@@ -50,7 +50,7 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
-from querylang.engines.postgres.heartbeat import Heartbeat
+from querylang.engines.postgres.heartbeat import Heartbeat, outlasts
 from querylang.engines.postgres.index_limit import build_indexes_placed
 from querylang.engines.postgres.interrupt import GRACE, Interrupt
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
@@ -521,7 +521,7 @@ class PostgresStore:
         if timeout is not None or cancel is not None:
             stop = Interrupt(con, cancel)
             token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
-        if timeout is None:  # no time to cut it at: whether the server answers at all (heartbeat.py)
+        if outlasts(timeout):  # none, or long: whether the server answers at all (heartbeat.py)
             beat = Heartbeat(self.watchdog, con, self.reach).__enter__()
         try:
             self._set_timeout(con, timeout)
