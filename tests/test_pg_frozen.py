@@ -112,7 +112,7 @@ def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster
         assert next(stream)["objectId"] == "u1"
         with whole_server_frozen(cluster):
             assert ends(stream.close) == [{"value": None}]
-        assert [r["objectId"] for r in db.stream("User", None)] == ["u1", "u2"]
+        assert answered_again(lambda: [r["objectId"] for r in db.stream("User", None)]) == ["u1", "u2"]
     finally:
         db.close()
 
@@ -173,6 +173,35 @@ def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Clu
         answer = said["value"]
         assert answer.status_code == 500 and answer.json()["code"] == 1, answer.text
         assert "stopped answering" in answer.json()["error"] and "the query failed" in answer.json()["error"]
+        assert answered_again(lambda: _users(url)) == ["u1", "u2"]
+    finally:
+        srv.stop()
+        srv.db.close()
+
+
+def test_serve_answers_the_requests_after_one_cut_at_once(cluster: Cluster, quick_heartbeat: None) -> None:
+    """Once a heartbeat had found the server silent and cut one call, the next call took another
+    pooled connection to the same silent server and waited for a heartbeat of its own: serve's
+    requests queued on its database thread were answered one heartbeat (10 s) after another,
+    as many as the pool held connections. Found sending serve GETs one after another under
+    whole_server_frozen. The server is known out of reach after the cut, as after a try to
+    connect that got no answer: the next requests are answered at once, saying so."""
+    srv = start(querylang.connect(cluster.url()))
+    try:
+        url = srv.url + "/classes/User"
+        together = threading.Barrier(6)
+        readers = [threading.Thread(target=lambda: (srv.db.query("User", None), together.wait(10))) for _ in range(6)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()  # their connections back in the pool, idle
+        assert _users(url) == ["u1", "u2"]
+        with whole_server_frozen(cluster):
+            said = ends(*[lambda: httpx.get(url, headers=headers(), timeout=120)] * 3, within=30)
+        errors = [one["value"].json()["error"] for one in said]
+        assert "stopped answering" in errors[0], errors
+        assert all(e.startswith("cannot reach the PostgreSQL server at ") and "stopped answering" in e
+                   for e in errors[1:]), errors
         assert answered_again(lambda: _users(url)) == ["u1", "u2"]
     finally:
         srv.stop()

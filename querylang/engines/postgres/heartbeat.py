@@ -13,6 +13,8 @@ lock wait does not stop it answering. No answer within PROBE seconds cuts the wr
 connection (its thread gets an error at once), and the caller tells the user what that means:
 before the COMMIT was sent, nothing was changed (the server rolls the transaction back when it
 finds the connection closed); while it was on its way, whether it was saved is not known.
+The server is then known out of reach (reach.py): the calls after it fail at once, as after a
+try to connect that got no answer, until the background try gets one.
 
 What this does not see: one backend stuck while the rest of the server answers. To the client
 that is a statement that takes long, which only the server can tell apart.
@@ -84,6 +86,7 @@ class Heartbeat:
                 self._token = self.watchdog.watch(self, LOOK)
             else:
                 self.cut = True
+                self.reach.lost(f"it stopped answering (a new connection got no answer within {PROBE} s)")
                 cut(self.con)
 
     def failure(self, shown: str, failed: str, what: str) -> str | None:

@@ -127,10 +127,25 @@ class Reach:
         why = self.why_not()
         self._slow = why is not None and time.monotonic() - began >= QUICK
         self.down = why
-        if self._slow and self._prober is None and not self.closed:
+        if self._slow:
+            self._start_prober()
+        return why
+
+    def _start_prober(self) -> None:
+        if self._prober is None and not self.closed:
             self._prober = threading.Thread(target=self._probe, name="querylang-pg-reach", daemon=True)
             self._prober.start()
-        return why
+
+    def lost(self, why: str) -> None:
+        """A heartbeat's new connection got no answer (heartbeat.py): known down, as after a try
+        here that took long. Not known so, each call after the cut one took a pooled connection
+        to the silent server and waited for a heartbeat of its own. A try under way answers instead."""
+        if self._trying.acquire(blocking=False):
+            try:
+                self.down, self._slow = why, True
+                self._start_prober()
+            finally:
+                self._trying.release()
 
     def known_down(self) -> str | None:
         """Why the server is out of reach, when that is known; None: ask the pool. Known down
