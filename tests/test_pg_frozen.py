@@ -206,3 +206,18 @@ def test_serve_answers_the_requests_after_one_cut_at_once(cluster: Cluster, quic
     finally:
         srv.stop()
         srv.db.close()
+
+
+def test_closing_a_database_ends_its_watchdog_thread(cluster: Cluster) -> None:
+    """Each store's watchdog thread (timeouts, cancels, the heartbeat) waited for good once
+    started, after close() too: a process that opened a Database per task kept one thread per
+    Database ever opened. Found counting querylang-watchdog threads after closing a PostgreSQL
+    and a DuckDB database that had each run a query. It ends with the store."""
+    for db in (querylang.connect(cluster.url()), querylang.connect()):
+        if not db.schema.classes:
+            db.load(DOC)
+        assert db.query("User", None).ids == ["u1", "u2"]  # the timeout started the thread
+        [thread] = [t for t in threading.enumerate() if t is db.store.watchdog._thread]
+        db.close()
+        thread.join(10)
+        assert not thread.is_alive()

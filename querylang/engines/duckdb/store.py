@@ -165,6 +165,7 @@ class Store(TextWords):
                     self.fill_pending()
         finally:
             self.closed = True
+            self.watchdog.close()
             interrupts.close(self.con)
 
     def reading(self) -> AbstractContextManager[None]:

@@ -295,6 +295,7 @@ class PostgresStore:
     def close(self) -> None:
         self.closed = True
         self.reach.close()
+        self.watchdog.close()
         for held in list(self._held):
             held.release()
         self.pool.close()

@@ -42,6 +42,7 @@ class Watchdog:
         self._next = 0
         self._wake = math.inf  # when the thread will look next
         self._thread: threading.Thread | None = None
+        self._closed = False  # the store closed: the thread ends once nothing is watched
 
     def watch(self, cursor: Any, timeout: float | None, cancel: threading.Event | None = None) -> int:
         """Interrupt ``cursor`` past ``timeout`` seconds, or as soon as ``cancel`` is set.
@@ -68,6 +69,19 @@ class Watchdog:
         with self._lock:
             self._watched.pop(token, None)
 
+    def close(self) -> None:
+        """The store is closed: the thread ends, once the calls still running are done. It
+        stayed waiting for good, one thread per Database ever opened in the process."""
+        with self._lock:
+            self._closed = True
+            self._cond.notify()
+            ending = self._thread if not self._watched else None
+        # Waited for: a daemon thread that ended while the interpreter was finishing (the CLI
+        # closes its database just before) could abort the process. A call watched meanwhile
+        # keeps it going, and is not waited for.
+        if ending is not None and ending is not threading.current_thread():
+            ending.join(1)
+
     def _run(self) -> None:
         with self._cond:
             while True:
@@ -82,6 +96,9 @@ class Watchdog:
                     if deadline <= now:
                         del self._watched[token]
                         cursor.interrupt()
+                if self._closed and not self._watched:
+                    self._thread = None  # a call after the close starts another, which ends as this one
+                    return
                 self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
                 if polling:
                     self._wake = min(self._wake, now + CANCEL_POLL)
