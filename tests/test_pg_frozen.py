@@ -4,9 +4,11 @@ may be cut, and which calls end. A cluster of its own (test_pg_outage.py freezes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
@@ -34,11 +36,21 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+def frozen(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Callable[[], AbstractContextManager[None]]:
+    """The whole server frozen for a block (whole_server_frozen), under a heartbeat that looks
+    every 0.2 s and, in the block, has the answer it would wait PROBE s for at once: none
+    (test_pg_outage.py waits for it)."""
     from querylang.engines.postgres import heartbeat
 
-    monkeypatch.setattr(heartbeat, "LOOK", 1.0)
-    monkeypatch.setattr(heartbeat, "PROBE", 2)
+    monkeypatch.setattr(heartbeat, "LOOK", 0.2)
+
+    @contextlib.contextmanager
+    def block() -> Iterator[None]:
+        with whole_server_frozen(cluster), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(heartbeat, "answers", lambda reach: False)
+            yield
+
+    return block
 
 
 def ends(*calls: Callable[[], Any], within: float = 20) -> list[dict[str, Any]]:
@@ -102,7 +114,7 @@ def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
         db.close()
 
 
-def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster, quick_heartbeat: None) -> None:
+def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """A stream closed before its end (its reader gave up, a for loop's break) sends the server
     CLOSE for its cursor; on a frozen server that waited for good, outside the heartbeat that
     its batches run under. Found closing one under whole_server_frozen."""
@@ -110,7 +122,7 @@ def test_closing_a_stream_of_a_server_that_stops_answering_ends(cluster: Cluster
     try:
         stream = db.stream("User", None, batch=1)
         assert next(stream)["objectId"] == "u1"
-        with whole_server_frozen(cluster):
+        with frozen():
             assert ends(stream.close) == [{"value": None}]
         assert answered_again(lambda: [r["objectId"] for r in db.stream("User", None)]) == ["u1", "u2"]
     finally:
@@ -129,7 +141,7 @@ def _parse_tables(url: str) -> None:
 
 
 def test_the_reference_and_parse_in_place_reads_on_a_server_that_stops_answering_end(
-        cluster: Cluster, quick_heartbeat: None) -> None:
+        cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """The reference evaluator's read of every record (db.reference) and, in place on Parse's
     tables, missing_indexes have no timeout: on a frozen server they waited for good. Found
     calling each under whole_server_frozen. They end as a query without a timeout does."""
@@ -137,7 +149,7 @@ def test_the_reference_and_parse_in_place_reads_on_a_server_that_stops_answering
     _parse_tables(url)
     db, parse = querylang.connect(cluster.url()), querylang.connect(url, layout="parse")
     try:
-        with whole_server_frozen(cluster):
+        with frozen():
             said = ends(lambda: db.reference("User", None), lambda: parse.reference("Item", {}), parse.missing_indexes)
         for one in said:
             assert isinstance(one.get("error"), querylang.QueryError), one
@@ -157,7 +169,7 @@ def _users(url: str) -> list[str]:
     return [u["objectId"] for u in r.json()["results"]]
 
 
-def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Cluster, quick_heartbeat: None) -> None:
+def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """serve's queries have the default timeout (60 s), and the heartbeat watched only queries
     without one: a query was cut GRACE s past its timeout, so on a frozen server a GET was
     answered after 65 s, and each request queued behind it as late. Found sending a GET to
@@ -168,7 +180,7 @@ def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Clu
     try:
         url = srv.url + "/classes/User"
         assert _users(url) == ["u1", "u2"]
-        with whole_server_frozen(cluster):
+        with frozen():
             [said] = ends(lambda: httpx.get(url, headers=headers(), timeout=120))
         answer = said["value"]
         assert answer.status_code == 500 and answer.json()["code"] == 1, answer.text
@@ -179,7 +191,7 @@ def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Clu
         srv.db.close()
 
 
-def test_serve_answers_the_requests_after_one_cut_at_once(cluster: Cluster, quick_heartbeat: None) -> None:
+def test_serve_answers_the_requests_after_one_cut_at_once(cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """Once a heartbeat had found the server silent and cut one call, the next call took another
     pooled connection to the same silent server and waited for a heartbeat of its own: serve's
     requests queued on its database thread were answered one heartbeat (10 s) after another,
@@ -196,7 +208,7 @@ def test_serve_answers_the_requests_after_one_cut_at_once(cluster: Cluster, quic
         for t in readers:
             t.join()  # their connections back in the pool, idle
         assert _users(url) == ["u1", "u2"]
-        with whole_server_frozen(cluster):
+        with frozen():
             said = ends(*[lambda: httpx.get(url, headers=headers(), timeout=120)] * 3, within=30)
         errors = [one["value"].json()["error"] for one in said]
         assert "stopped answering" in errors[0], errors
