@@ -22,6 +22,7 @@ that is a statement that takes long, which only the server can tell apart.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -35,11 +36,19 @@ LOOK = 5.0  # seconds a write waits before the server is asked, and between asks
 PROBE = 5  # seconds a new connection is given to answer (libpq's connect_timeout: whole, at least 2)
 
 
-def answers(reach: Reach) -> bool:
-    """Whether the server answers a new connection within PROBE seconds. An error it sends (a
-    refused login, too many clients) is an answer; a connection refused means it is gone."""
+def answers(reach: Reach, con: psycopg.Connection[Any]) -> bool:
+    """Whether the server ``con`` is on answers a new connection within PROBE seconds. An error
+    it sends (a refused login, too many clients) is an answer; a connection refused means it is
+    gone. Asked at the address ``con`` is on: the URL's host name looked up again may not
+    resolve for a while (a DNS hiccup, no answer from the server), and of several hosts in the
+    URL another may answer."""
+    place: dict[str, Any] = {}
+    with contextlib.suppress(psycopg.Error):  # closed meanwhile: its call fails by itself
+        place = {"host": con.info.host, "port": con.info.port, "target_session_attrs": "any"}
+        if con.info.hostaddr:
+            place["hostaddr"] = con.info.hostaddr
     try:
-        psycopg.connect(reach.url, **{**reach.kwargs, "connect_timeout": PROBE}).close()
+        psycopg.connect(reach.url, **{**reach.kwargs, **place, "connect_timeout": PROBE}).close()
     except psycopg.Error as exc:
         return exc.sqlstate is not None
     return True
@@ -78,7 +87,7 @@ class Heartbeat:
         threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
 
     def _ask(self) -> None:
-        answered = answers(self.reach)
+        answered = answers(self.reach, self.con)
         with self._lock:
             if self._done:
                 return
