@@ -269,3 +269,49 @@ def test_a_write_is_not_cut_when_the_servers_name_does_not_resolve(
         assert db.update("User", "u1", change)["name"] == "Ann"
     finally:
         db.close()
+
+
+def test_a_call_running_when_the_database_is_closed_says_so(cluster: Cluster, caplog: pytest.LogCaptureFixture) -> None:
+    """close() closes the connections of calls still running on other threads (or in an
+    update's change): they failed with "the PostgreSQL server went away during the query:
+    connection socket closed" (the server was there), and the pool warned on stderr that it was
+    "closing returned connection: <psycopg.Connection [ACTIVE] …>". Found closing a Database
+    under a running query while reviewing close() on a frozen server. They say the database was
+    closed (a write: that nothing was changed), and the pool's warnings about the store's own
+    connections closed so are left out, as its discards are."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="psycopg.pool")
+    reading = querylang.connect(cluster.url(), timeout=None)
+    said: list[Exception] = []
+
+    def read() -> None:
+        try:
+            reading.store.execute("SELECT pg_sleep(10)", [])
+        except querylang.QueryError as exc:
+            said.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    with psycopg.connect(cluster.url(), autocommit=True) as watch:
+        for _ in range(500):
+            if watch.execute("SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)'").fetchall():
+                break
+            threading.Event().wait(0.02)
+    reading.close()
+    reader.join(10)
+    assert [str(e) for e in said] == [querylang.errors.DATABASE_CLOSED]
+
+    writing = querylang.connect(cluster.url())
+
+    def change(current: dict[str, Any]) -> querylang.Change:
+        writing.close()
+        return querylang.Change({"name": "changed"})
+
+    with pytest.raises(querylang.DataError) as info:
+        writing.update("User", "u1", change)
+    assert str(info.value) == ("write failed, nothing was changed: the database was closed (db.close() was "
+                               "called) while the write ran")
+    assert [r.getMessage() for r in caplog.records if r.name == "psycopg.pool"] == []
+    with querylang.connect(cluster.url()) as again:
+        assert again.find("User", {"objectId": "u1"}).records[0]["name"] == "Ann"

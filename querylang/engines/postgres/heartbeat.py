@@ -98,15 +98,18 @@ class Heartbeat:
                 self.reach.lost(f"it stopped answering (a new connection got no answer within {PROBE} s)")
                 cut(self.con)
 
-    def failure(self, shown: str, failed: str, what: str) -> str | None:
-        """The error of a write or load that was cut, None when it was not: ``failed`` starts
-        it when the server never got the COMMIT ("write failed, nothing was changed"), ``what``
-        names it when it did ("the write")."""
-        if not self.cut:
+    def failure(self, shown: str, failed: str, what: str, closed: bool = False) -> str | None:
+        """The error of a write or load that was cut, or whose connection the store's close()
+        closed (``closed``), None for any other: ``failed`` starts it when the server never got
+        the COMMIT ("write failed, nothing was changed"), ``what`` names it ("the write")."""
+        if closed:
+            gone, again = "the database was closed (db.close() was called)", "after connecting again"
+        elif self.cut:
+            gone = (f"the PostgreSQL server at {shown} stopped answering (a new connection got no answer within "
+                    f"{PROBE} s either), so the connection was closed")
+            again = "once the server answers"
+        else:
             return None
-        gone = (f"the PostgreSQL server at {shown} stopped answering (a new connection got no answer within "
-                f"{PROBE} s either), so the connection was closed")
         if self.committing:
-            return (f"{gone} while {what} was being committed: whether it was saved is not known; read it again "
-                    "once the server answers")
-        return f"{failed}: {gone}"
+            return f"{gone} while {what} was being committed: whether it was saved is not known; read it again {again}"
+        return f"{failed}: {gone}" + (f" while {what} ran" if closed else "")

@@ -39,10 +39,14 @@ class _QuietDiscards(logging.Filter):
     ("discarding closed connection: <psycopg.Connection [BAD] …>", or "broken" when its check
     found it so): a library user saw it on stderr after an outage, which the call that met it
     already reported as a QueryError, and after a restart or a killed backend, when the call
-    went on with a new connection and nothing failed. The pool's other warnings, and any
+    went on with a new connection and nothing failed. So too its warnings that it closed, or
+    rolled back (or failed to), one given back while in use: the store's close() gives back
+    those of calls still running, which say that the database was closed. The pool's other warnings, and any
     warning about connections of other pools, pass."""
 
-    DISCARDS = frozenset({"discarding closed connection: %s", "discarding broken connection: %s"})
+    DISCARDS = frozenset({"discarding closed connection: %s", "discarding broken connection: %s",
+                          "closing returned connection: %s", "rolling back returned connection: %s",
+                          "rollback failed: %s: %s. Discarding connection %s"})  # the connection last
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,8 +54,8 @@ class _QuietDiscards(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        return not (record.msg in self.DISCARDS and isinstance(args, tuple) and len(args) == 1
-                    and args[0] in self.ours)
+        return not (record.msg in self.DISCARDS and isinstance(args, tuple) and len(args) >= 1
+                    and args[-1] in self.ours)
 
 
 _quiet_discards = _QuietDiscards()

@@ -480,7 +480,8 @@ class PostgresStore:
                         send_dirty(con, name)
                     beat.committing = True
             except (psycopg.Error, QueryError) as exc:
-                if beat is not None and (why := beat.failure(self.shown, "load failed, nothing was loaded", "the load")):
+                failed = "load failed, nothing was loaded"
+                if beat is not None and (why := beat.failure(self.shown, failed, "the load", self.closed)):
                     raise DataError(why, code=1) from None
                 if isinstance(exc, psycopg.Error):
                     raise load_failed(exc) from None
@@ -548,6 +549,8 @@ class PostgresStore:
                 beat.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 self._drop(held)
+            if self.closed:  # close() closed the connection under it: the server is there
+                raise QueryError(DATABASE_CLOSED) from None
             if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
                 raise QueryError(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
                                  f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
@@ -639,6 +642,8 @@ class PostgresStore:
             try:
                 return step()
             except psycopg.Error:
+                if self.closed:
+                    raise QueryError(DATABASE_CLOSED) from None
                 if why := beat.failure(self.shown, "the query failed", "the query"):
                     raise QueryError(why, code=1) from None
                 raise

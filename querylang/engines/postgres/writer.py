@@ -99,7 +99,8 @@ class Writer(SqlWriter[PostgresTables]):
             # permission denied or a server out of reach is not, and keeps the code a read's
             # failure has (1), which serve answers as a server error (500), not a bad request.
             except psycopg.Error as exc:
-                if beat is not None and (why := beat.failure(self.store.shown, "write failed, nothing was changed", "the write")):
+                failed = "write failed, nothing was changed"
+                if beat is not None and (why := beat.failure(self.store.shown, failed, "the write", self.store.closed)):
                     raise DataError(why, code=1) from None
                 err = server_error(exc, "the write")
                 code = err.code if not_the_data(exc) else None
