@@ -315,3 +315,31 @@ def test_a_call_running_when_the_database_is_closed_says_so(cluster: Cluster, ca
     assert [r.getMessage() for r in caplog.records if r.name == "psycopg.pool"] == []
     with querylang.connect(cluster.url()) as again:
         assert again.find("User", {"objectId": "u1"}).records[0]["name"] == "Ann"
+
+
+def test_opening_a_database_on_a_server_that_stops_answering_ends(
+        cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a database connects once with the connect timeout, then reads the schema on a
+    pooled connection with none: a server that stopped answering between the two held
+    querylang.connect (serve's start too) for good. Found freezing the server in the schema
+    read. The read runs under the heartbeat, and opening fails saying so."""
+    from querylang.engines.postgres.store import PostgresStore
+
+    block = frozen()
+    read_schema = PostgresStore._read_schema
+
+    def freezing(store: Any, con: Any) -> Any:
+        block.__enter__()
+        return read_schema(store, con)
+
+    monkeypatch.setattr(PostgresStore, "_read_schema", freezing)
+    try:
+        [said] = ends(lambda: querylang.connect(cluster.url()))
+    finally:
+        block.__exit__(None, None, None)
+    assert isinstance(said.get("error"), querylang.DataError), said
+    assert str(said["error"]).startswith("cannot open the PostgreSQL database at postgresql://"), said
+    assert "stopped answering" in str(said["error"]), said
+    monkeypatch.setattr(PostgresStore, "_read_schema", read_schema)
+    with answered_again(lambda: querylang.connect(cluster.url())) as db:
+        assert db.query("User", None).ids == ["u1", "u2"]

@@ -188,8 +188,9 @@ class PostgresStore:
             url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
             timeout=connect_timeout, name="querylang", check=check_idle, reconnect_timeout=connect_timeout,
         )
+        beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
-            with self.connection() as con:
+            with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
@@ -207,14 +208,14 @@ class PostgresStore:
                     raise DataError(self._no_schema())
                 self._pg_schema = str(row[0])
                 self.schema = self._read_schema(con)
-        except pge.InvalidSchemaName:  # "no schema has been selected to create in"
-            self.pool.close()
-            raise DataError(self._no_schema()) from None
-        except psycopg.Error as exc:
-            self.pool.close()
-            raise DataError(f"cannot open the PostgreSQL database at {self.shown}: {hide_password(first_line(exc))}") from None
-        except BaseException:
-            self.pool.close()
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, pge.InvalidSchemaName):  # "no schema has been selected to create in"
+                raise DataError(self._no_schema()) from None
+            if isinstance(exc, psycopg.Error):
+                opening = f"cannot open the PostgreSQL database at {self.shown}"
+                why = beat.failure(self.shown, opening, "the open") if beat is not None else None
+                raise DataError(why or f"{opening}: {hide_password(first_line(exc))}") from None
             raise
 
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
