@@ -4,9 +4,9 @@ A query has its timeout to be cut at (interrupt.py), though only GRACE s past it
 default of 60 s a frozen server held each request for 65 s, so one whose timeout is longer
 than the heartbeat takes runs under it too (outlasts). A write or a load has no timeout that
 fits: it may wait on another session's lock (up to the lock wait), run the user's change
-callback, build indexes on a large table. So a frozen host, a paused VM or a dropped network held it, and
-serve's one database thread with every request queued behind it, for as long as the server was
-gone. Instead, every LOOK seconds while one is unfinished, a new connection asks the server
+callback, build indexes on a large table. So a frozen host, a paused VM or a dropped network
+held it, and serve's one database thread with every request queued behind it, for as long as
+the server was gone. Instead, every LOOK seconds while one is unfinished, a new connection asks the server
 whether it answers at all: connecting takes the postmaster, a new backend and the login, so an
 answer, even a refusal such as "too many clients", says the server runs; a long statement or a
 lock wait does not stop it answering. No answer within PROBE seconds cuts the write's
@@ -62,7 +62,8 @@ def outlasts(timeout: float | None) -> bool:
 
 
 class Heartbeat:
-    """Watches one write's or load's connection from :meth:`start` to :meth:`stop`."""
+    """Watches one call's connection (a write, a load, a read without a short timeout) while
+    the call runs: from ``__enter__`` to ``__exit__``."""
 
     def __init__(self, watchdog: Watchdog, con: psycopg.Connection[Any], reach: Reach) -> None:
         self.watchdog, self.con, self.reach = watchdog, con, reach

@@ -41,8 +41,8 @@ class _QuietDiscards(logging.Filter):
     already reported as a QueryError, and after a restart or a killed backend, when the call
     went on with a new connection and nothing failed. So too its warnings that it closed, or
     rolled back (or failed to), one given back while in use: the store's close() gives back
-    those of calls still running, which say that the database was closed. The pool's other warnings, and any
-    warning about connections of other pools, pass."""
+    those of calls still running, which say that the database was closed. The pool's other
+    warnings, and any warning about connections of other pools, pass."""
 
     DISCARDS = frozenset({"discarding closed connection: %s", "discarding broken connection: %s",
                           "closing returned connection: %s", "rolling back returned connection: %s",
@@ -143,7 +143,8 @@ class Reach:
     def lost(self, why: str) -> None:
         """A heartbeat's new connection got no answer (heartbeat.py): known down, as after a try
         here that took long. Not known so, each call after the cut one took a pooled connection
-        to the silent server and waited for a heartbeat of its own. A try under way answers instead."""
+        to the silent server and waited for a heartbeat of its own. A try under way answers
+        instead."""
         if self._trying.acquire(blocking=False):
             try:
                 self.down, self._slow = why, True
