@@ -60,3 +60,15 @@ def parse_opener(cluster: Cluster, make: Callable[[str, Any], None]) -> Iterator
     finally:
         for db in opened:
             db.close()
+
+
+@contextmanager
+def own_cluster(name: str, doc: dict[str, Any]) -> Iterator[Cluster]:
+    """A cluster of a module's own (one that stops, restarts or freezes it), holding ``doc``."""
+    c = Cluster(name, prefix=f"ql-pg-{name}-")
+    try:
+        with querylang.connect(c.url()) as db:
+            db.load(doc)
+        yield c
+    finally:
+        c.stop()

@@ -18,7 +18,7 @@ import pytest
 import querylang
 from querylang.engines.postgres.cluster import Cluster
 
-from .pg import fresh_url
+from .pg import fresh_url, own_cluster
 from .server.conftest import headers
 from .server.live import start
 from .test_pg_outage import DOC, answered_again, whole_server_frozen
@@ -26,13 +26,8 @@ from .test_pg_outage import DOC, answered_again, whole_server_frozen
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    c = Cluster("frozen", prefix="ql-pg-frozen-")
-    try:
-        with querylang.connect(c.url()) as db:
-            db.load(DOC)
+    with own_cluster("frozen", DOC) as c:
         yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture

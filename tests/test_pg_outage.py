@@ -21,7 +21,7 @@ import querylang
 from querylang import DataError, QueryError
 from querylang.engines.postgres.cluster import Cluster
 
-from .pg import cluster_sql
+from .pg import cluster_sql, own_cluster
 from .server.conftest import headers
 from .server.live import start
 
@@ -34,13 +34,8 @@ DOWN = r"cannot reach the PostgreSQL server at postgresql://\S+: .*Connection re
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    c = Cluster("outage", prefix="ql-pg-outage-")
-    try:
-        with querylang.connect(c.url()) as db:
-            db.load(DOC)
+    with own_cluster("outage", DOC) as c:
         yield c
-    finally:
-        c.stop()
 
 
 @contextlib.contextmanager
@@ -203,17 +198,21 @@ def test_a_host_that_does_not_answer_is_tried_in_the_background() -> None:
 
 
 @contextlib.contextmanager
-def frozen(pid: int) -> Iterator[None]:
-    """A server process stopped (SIGSTOP) for the block: to the client, as a paused host or a
-    dropped network, a server that never answers."""
-    thaw = threading.Timer(30, os.kill, (pid, signal.SIGCONT))  # a call that never returns ends
-    os.kill(pid, signal.SIGSTOP)
+def frozen(*pids: int) -> Iterator[None]:
+    """Server processes stopped (SIGSTOP) for the block: to the client, as a paused host or a
+    dropped network, a server that never answers. Thawed after a minute whatever happens, so
+    that a call that never returns ends."""
+    thaw = threading.Timer(60, lambda: [os.kill(p, signal.SIGCONT) for p in pids])
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
     thaw.start()
     try:
         yield
     finally:
         thaw.cancel()
-        os.kill(pid, signal.SIGCONT)
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGCONT)
 
 
 def test_a_server_that_does_not_answer_does_not_hold_a_query_past_its_timeout(cluster: Cluster) -> None:
@@ -301,18 +300,8 @@ def _server_pids(cluster: Cluster) -> list[int]:
 def whole_server_frozen(cluster: Cluster) -> Iterator[None]:
     """Every process of the server stopped for the block: to the client, a paused host or a
     dropped network (new connections are taken by the kernel and never answered)."""
-    pids = _server_pids(cluster)
-    thaw = threading.Timer(60, lambda: [os.kill(p, signal.SIGCONT) for p in pids])
-    for p in pids:
-        os.kill(p, signal.SIGSTOP)
-    thaw.start()
-    try:
+    with frozen(*_server_pids(cluster)):
         yield
-    finally:
-        thaw.cancel()
-        for p in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(p, signal.SIGCONT)
 
 
 @pytest.fixture
