@@ -798,6 +798,24 @@ def test_a_schema_the_role_may_not_use_is_named(pg_cluster, read_only):
         querylang.connect(url.replace("postgresql://postgres@", "postgresql://outsider@"), read_only=read_only)
 
 
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_search_path_whose_first_schema_is_not_the_tables_is_refused(pg_cluster, read_only):
+    """search_path=b,a with the tables in a: they were found, but a load made a new class's
+    table in b and listed it in a's schema table, so a process on search_path=a then failed on
+    'relation "X" does not exist'. Refused on connect, naming the schema to put first."""
+    url = fresh_url(pg_cluster)
+    home = urllib.parse.unquote(url).split("search_path=")[1]
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    cluster_sql(pg_cluster, f"CREATE SCHEMA {home}_first")
+    both = url.replace(urllib.parse.quote(f"search_path={home}"), urllib.parse.quote(f"search_path={home}_first,{home}"))
+    with pytest.raises(DataError, match=f"tables in schema {home}, but schema {home}_first comes first.*"
+                                        f"search_path%3D{home}\\)"):
+        querylang.connect(both, read_only=read_only)
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", [f"{home}_first"]).fetchone() == (0,)
+
+
 def test_server_goes_away_mid_query():
     cluster = Cluster("gone")
     try:

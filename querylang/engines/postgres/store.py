@@ -69,6 +69,7 @@ from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import listen, send_dirty
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
+from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -194,24 +195,12 @@ class PostgresStore:
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
-                # By name: a backend's first use of pg_temp makes its schema within this very
-                # statement, where a pg_namespace lookup of it does not find it yet. A name
-                # starting pg_temp_ is always a temporary schema (pg_ is reserved to the server).
-                row = con.execute("SELECT current_schema(), left(current_schema(), 8) = 'pg_temp_'").fetchone()
-                if row is not None and row[1]:
-                    # Each connection has a temporary schema of its own, dropped when it
-                    # closes: other threads would find no table, and every load would be lost.
-                    raise DataError(f"the search_path of {self.shown} puts querylang's tables in PostgreSQL's "
-                                    "temporary schema (pg_temp), which each connection has its own and drops when "
-                                    "it closes; name a schema of the database (-c search_path=...)")
-                if row is None or row[0] is None:
-                    raise DataError(self._no_schema())
-                self._pg_schema = str(row[0])
+                self._pg_schema = home_schema(con, self.shown)
                 self.schema = self._read_schema(con)
         except BaseException as exc:
             self.close()
             if isinstance(exc, pge.InvalidSchemaName):  # "no schema has been selected to create in"
-                raise DataError(self._no_schema()) from None
+                raise DataError(no_schema(self.shown)) from None
             if isinstance(exc, psycopg.Error):
                 opening = f"cannot open the PostgreSQL database at {self.shown}"
                 why = beat.failure(self.shown, opening, "the open") if beat is not None else None
@@ -229,12 +218,6 @@ class PostgresStore:
                 "querylang classes: query them in place with --layout parse (layout='parse'), or give "
                 "querylang a schema of its own (?options=-c%20search_path%3Dquerylang, made first)"
             )
-
-    def _no_schema(self) -> str:
-        """A search_path none of whose schemas the role may use: PostgreSQL skips a schema
-        that does not exist or that the role lacks USAGE on, so the database looks empty."""
-        return (f"cannot open the PostgreSQL database at {self.shown}: its search_path names no schema this role "
-                "may use (none of them exists, or the role lacks USAGE on it: GRANT USAGE ON SCHEMA ... TO ...)")
 
     # --- connections ----------------------------------------------------------------------
 
