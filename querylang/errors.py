@@ -226,6 +226,13 @@ class QueryCancelled(QueryError):
     default_code = INTERNAL_SERVER_ERROR
 
 
+class PermissionDenied(QueryError):
+    """The database's role may not read or write a table the call needs (PostgreSQL's GRANTs):
+    the role's limit, not the query's fault; the role may still read the other classes."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
 class EngineError(QueryError):
     """The database engine failed on a query the checks let through: a fault, not a user error."""
 

@@ -3,14 +3,22 @@ failure modes only a server has, each a message and exit 2."""
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import time
+import urllib.parse
 from pathlib import Path
 
 import psycopg
+from rich.console import Console
 
+import querylang
+from querylang.app.prompt import banner
+from querylang.app.repl import Session
 from querylang.engines.postgres.cluster import Cluster
 
-from .pg import fresh_url
+from .pg import cluster_sql, fresh_url
 from .test_cli import ok, ql, user_error
 
 SAMPLE = "tests/conformance/dataset.json"
@@ -64,3 +72,35 @@ def test_an_import_into_a_server_that_is_down_says_nothing_was_imported(tmp_path
     err = user_error("import", "dashboard", str(export), "--db", "postgresql://postgres@127.0.0.1:1/x")
     assert err.startswith("error: import failed, nothing was imported: cannot connect to PostgreSQL at "
                           "postgresql://postgres@127.0.0.1:1/x:"), err
+
+
+def _reader_of(cluster: Cluster, url: str, tables: str) -> str:
+    """The URL of a new role that may read only ``tables`` of the schema ``url`` names."""
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    role = f"reader_{schema}"
+    cluster_sql(cluster, f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; "
+                         f"GRANT SELECT ON {tables.replace('$', schema + '.')} TO {role}")
+    return url.replace("postgresql://postgres@", f"postgresql://{role}@")
+
+
+def test_schema_lists_the_classes_a_role_may_read_when_it_may_not_read_one(pg_cluster: Cluster) -> None:
+    # A role without SELECT on one class's table could not list any: `schema` and the REPL's
+    # `.schema Post` failed on "permission denied for table Comment" (counting every class),
+    # and an interactive REPL did not start. The classes it may not read show '?' and say why.
+    url = fresh_url(pg_cluster)
+    ok("load", SAMPLE, "--db", url)
+    reader = _reader_of(pg_cluster, url, '$"_querylang_schema", $"Post", $"User"')
+    out = ok("schema", "--db", reader)
+    assert re.search(r"Comment +\? +text", out) and re.search(r"Post +40 +title", out), out
+    assert "?: the database's role may not read the table of Comment, Group (permission denied)" in out
+    assert json.loads(ok("schema", "--format", "json", "--db", reader))["Comment"]["count"] is None
+    res = ql("repl", "--db", reader, stdin=".schema Post\n.schema Comment\n")
+    assert res.returncode == 0, res.stderr
+    words = " ".join(res.stdout.split())  # a table's title wraps at the table's width
+    assert "Post: 40 records" in words and "Comment: ? records (permission denied)" in words
+    # The interactive REPL's first lines (prompt.banner), which counted every class too.
+    with querylang.connect(reader, read_only=True) as db:
+        out = io.StringIO()
+        banner(Session(db, Console(file=out, width=200, highlight=False, emoji=False)))
+    assert "4 classes: Comment (?), Group (?), Post (40), User (8)" in out.getvalue()
+    assert "may not read the table of Comment, Group" in out.getvalue()

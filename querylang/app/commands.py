@@ -23,6 +23,7 @@ from querylang.app.render import dumps, make_console, record_doc, record_view
 from querylang.errors import (
     OBJECT_NOT_FOUND,
     DataError,
+    PermissionDenied,
     QueryError,
     QueryTypeError,
     not_utf8,
@@ -337,8 +338,16 @@ def relation_records(
     return target, title, result, query_fields(db, target.name, where, sort=kw.get("sort"))
 
 
-def class_counts(db: Database) -> dict[str, int]:
-    return {name: db.query(name, None, limit=0, count=True).count or 0 for name in db.schema.classes}
+def class_counts(db: Database) -> dict[str, int | None]:
+    """Each class's number of records; None for a class whose table the role may not read (a
+    PostgreSQL GRANT it lacks), so that the classes it may read are still listed."""
+    counts: dict[str, int | None] = {}
+    for name in db.schema.classes:
+        try:
+            counts[name] = db.query(name, None, limit=0, count=True).count or 0
+        except PermissionDenied:
+            counts[name] = None
+    return counts
 
 
 # --- writing into a database ------------------------------------------------------------------

@@ -458,13 +458,22 @@ def record_view(
 # --- schema ---------------------------------------------------------------------------------
 
 
-def schema_doc(schema: Schema, counts: Mapping[str, int]) -> dict[str, Any]:
+# What a count the role may not read shows (commands.class_counts: None), and why.
+NO_COUNT = "?"
+NO_COUNT_WHY = "the database's role may not read the table of"
+
+
+def count_text(count: int | None) -> str:
+    return NO_COUNT if count is None else str(count)
+
+
+def schema_doc(schema: Schema, counts: Mapping[str, int | None]) -> dict[str, Any]:
     return {
         name: {"count": counts.get(name, 0), **cls.to_json()} for name, cls in schema.classes.items()
     }
 
 
-def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
+def schema_table(schema: Schema, counts: Mapping[str, int | None]) -> RenderableType:
     if not schema.classes:
         return Text("no classes (load a data file first)", style=HINT_STYLE)
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
@@ -477,18 +486,22 @@ def schema_table(schema: Schema, counts: Mapping[str, int]) -> RenderableType:
         for i, f in enumerate(fields):
             table.add_row(
                 Text(name) if i == 0 else Text(""),
-                Text(str(counts.get(name, 0))) if i == 0 else Text(""),
+                Text(count_text(counts.get(name, 0))) if i == 0 else Text(""),
                 Text(f.name) if f else Text("(no fields)", style=ABSENT_STYLE),
                 Text(type_label(f)) if f else Text(""),
                 end_section=i == len(fields) - 1,
             )
     note = Text("every class also has objectId (String), createdAt and updatedAt (Date)", style=HINT_STYLE)
+    unread = [name for name in schema.classes if counts.get(name, 0) is None]
+    if unread:
+        note.append(f"\n{NO_COUNT}: {NO_COUNT_WHY} {', '.join(unread)} (permission denied)")
     return Group(table, note)
 
 
-def class_table(cls: ClassDef, count: int) -> Table:
+def class_table(cls: ClassDef, count: int | None) -> Table:
     """One class's fields and types, drawn as the other tables are."""
-    table = Table(title=visible(f"{cls.name}: {plural(count, 'record')}"), title_justify="left",
+    counted = f"{NO_COUNT} records (permission denied)" if count is None else plural(count, "record")
+    table = Table(title=visible(f"{cls.name}: {counted}"), title_justify="left",
                   box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")  # fmt: skip
     table.add_column("field")
     table.add_column("type")

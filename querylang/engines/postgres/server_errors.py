@@ -11,6 +11,7 @@ from psycopg import errors as pge
 from querylang.errors import (
     INVALID_QUERY,
     SUM_OUT_OF_RANGE,
+    PermissionDenied,
     QueryCancelled,
     QueryError,
     QueryTimeout,
@@ -48,7 +49,7 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
 def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
-        return QueryError(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
+        return PermissionDenied(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
     if _connection_lost(exc):
         return QueryError(f"the PostgreSQL server went away during {what}: {first_line(exc)}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
