@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 import querylang
+from querylang.errors import PermissionDenied
 from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
@@ -186,9 +187,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return r
 
         def counts() -> list[dict[str, Any]]:
-            return [{"name": c, "count": db.count(c), "href": class_url(c)} for c in db.schema.classes]
+            return [{"name": c, "count": readable_count(db, c), "href": class_url(c)} for c in db.schema.classes]
 
-        return page("classes.html", title="Classes", classes=await load(counts))
+        classes = await load(counts)
+        unread = [c["name"] for c in classes if c["count"] is None]
+        return page("classes.html", title="Classes", classes=classes, unread=unread)
 
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
         """The records table of one class (runs on the database thread)."""
@@ -364,6 +367,15 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         # Any other URL (mistyped, or cut short) is the browser's "Not found" page, not a bare text.
         Route("/{path:path}", shown(elsewhere)),
     ]
+
+
+def readable_count(db: querylang.Database, cls_name: str) -> int | None:
+    """The class's number of records; None when the database's role may not read its table
+    (a PostgreSQL GRANT it lacks), so that the list still shows the classes it may read."""
+    try:
+        return db.count(cls_name)
+    except PermissionDenied:
+        return None
 
 
 class _Failed(Exception):

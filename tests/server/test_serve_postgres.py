@@ -323,6 +323,20 @@ def test_a_write_the_role_may_not_make_is_a_server_error(pg_server: Callable[...
     assert (status, answer["code"]) == (400, 107), answer
 
 
+def test_the_browser_lists_the_classes_when_the_role_may_not_read_one(
+        pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster) -> None:
+    """Found by serving as a role without SELECT on one class's table: the browser's list of
+    classes, which counts each class, was the 500 page 'permission denied for table Comment'
+    instead of the classes the role may read. That class's count is '?', and the page says why."""
+    srv, url = pg_server(role="ql_browser_reader")
+    cluster_sql(pg_cluster, f'REVOKE SELECT ON {schema_of(url)}."Comment" FROM ql_browser_reader')
+    page = httpx.get(f"{srv.root}/browser/", params={"masterKey": "test-master"}, follow_redirects=True, timeout=30)
+    assert page.status_code == 200, page.text
+    assert re.search(r'>Comment</a></td><td class="num"><span title="permission denied">\?</span>', page.text)
+    assert re.search(r'>Post</a></td><td class="num">\d+</td>', page.text)
+    assert "may not read the table of Comment (permission denied)" in page.text
+
+
 def test_serve_answers_while_postgresql_is_down_and_recovers(sample_doc: dict) -> None:
     """PostgreSQL stopped under a running serve: each request (reads, writes, the browser) gets
     a clear error after the pool's wait, none hangs; once it is back, requests are answered
