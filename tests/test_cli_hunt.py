@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,30 @@ def test_a_byte_order_mark_is_refused_in_the_same_words_everywhere(tmp_path: Pat
         assert "starts with a byte order mark (BOM): save it as UTF-8 without one" in res.stderr, (command, res.stderr)
         assert "utf-8-sig" not in res.stderr and "opens a block" not in res.stderr
     assert not (tmp_path / "x.duckdb").exists()
+
+
+LONG_A = "C" + "x" * 60 + "Alpha"  # names past PostgreSQL's 63 bytes that share a long start
+LONG_B = "C" + "x" * 60 + "Beta"
+
+
+def _long_names(tmp_path: Path) -> Path:
+    doc = {"classes": {LONG_A: {"fields": {"title": {"type": "String"}, LONG_A + "Field": {"type": "String"}}},
+                       LONG_B: {"fields": {LONG_B + "Field": {"type": "Number"}}}},
+           "records": {LONG_A: [{"objectId": "a", "title": "hello", LONG_A + "Field": "there"}]}}
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_schema_shows_long_class_and_field_names_whole(tmp_path: Path) -> None:
+    # In a 120-column terminal the table cut both classes to 'Cxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'
+    # and their fields alike: two classes that looked the same, and no name to type.
+    res = ql("schema", "--data", str(_long_names(tmp_path)))
+    assert res.returncode == 0, res.stderr
+    assert "…" not in res.stdout
+    # The class column, folded onto more lines: each line's first word, where that column has one.
+    cells = "".join(line.split()[0] for line in res.stdout.splitlines() if line[:2].strip())
+    assert LONG_A in cells and LONG_B in cells, res.stdout
+    # The REPL's .schema CLASS: its field column alike.
+    res = ql("repl", "--data", str(_long_names(tmp_path)), stdin=f".schema {LONG_A}\n")
+    assert res.returncode == 0 and "…" not in res.stdout and LONG_A + "Field" in "".join(res.stdout.split()), res.stdout

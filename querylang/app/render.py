@@ -477,10 +477,12 @@ def schema_table(schema: Schema, counts: Mapping[str, int | None]) -> Renderable
     if not schema.classes:
         return Text("no classes (load a data file first)", style=HINT_STYLE)
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
-    table.add_column("class", style="bold")
-    table.add_column("records", justify="right")
-    table.add_column("field")
-    table.add_column("type")
+    # A name is the one thing that tells two classes (or fields) apart: folded onto more lines,
+    # never cut short with an ellipsis (names may be long, and share a long start).
+    table.add_column("class", style="bold", overflow="fold")
+    table.add_column("records", justify="right", no_wrap=True)
+    table.add_column("field", overflow="fold")
+    table.add_column("type", overflow="fold")
     for name, cls in schema.classes.items():
         fields: list[Field | None] = [*cls.user_fields] or [None]
         for i, f in enumerate(fields):
@@ -503,8 +505,8 @@ def class_table(cls: ClassDef, count: int | None) -> Table:
     counted = f"{NO_COUNT} records (permission denied)" if count is None else plural(count, "record")
     table = Table(title=visible(f"{cls.name}: {counted}"), title_justify="left",
                   box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")  # fmt: skip
-    table.add_column("field")
-    table.add_column("type")
+    table.add_column("field", overflow="fold")
+    table.add_column("type", overflow="fold")
     for f in [cls.fields["objectId"], *cls.user_fields, cls.fields["createdAt"], cls.fields["updatedAt"]]:
         table.add_row(Text(f.name), Text(type_label(f)))
     return table
