@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,12 +146,14 @@ def test_a_byte_order_mark_is_refused_in_the_same_words_everywhere(tmp_path: Pat
 
 LONG_A = "C" + "x" * 60 + "Alpha"  # names past PostgreSQL's 63 bytes that share a long start
 LONG_B = "C" + "x" * 60 + "Beta"
+LONGER = LONG_A + "Of" + LONG_B  # a field name wider than a terminal
 
 
 def _long_names(tmp_path: Path) -> Path:
-    doc = {"classes": {LONG_A: {"fields": {"title": {"type": "String"}, LONG_A + "Field": {"type": "String"}}},
+    doc = {"classes": {LONG_A: {"fields": {"title": {"type": "String"}, LONG_A + "Field": {"type": "String"},
+                                         LONGER: {"type": "String"}}},
                        LONG_B: {"fields": {LONG_B + "Field": {"type": "Number"}}}},
-           "records": {LONG_A: [{"objectId": "a", "title": "hello", LONG_A + "Field": "there"}]}}
+           "records": {LONG_A: [{"objectId": "a", "title": "hello", LONG_A + "Field": "there", LONGER: "far"}]}}
     path = tmp_path / "long.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
@@ -168,3 +171,11 @@ def test_schema_shows_long_class_and_field_names_whole(tmp_path: Path) -> None:
     # The REPL's .schema CLASS: its field column alike.
     res = ql("repl", "--data", str(_long_names(tmp_path)), stdin=f".schema {LONG_A}\n")
     assert res.returncode == 0 and "…" not in res.stdout and LONG_A + "Field" in "".join(res.stdout.split()), res.stdout
+
+
+def test_show_keeps_the_values_of_a_record_with_a_long_field_name(tmp_path: Path) -> None:
+    # The field and type columns did not wrap: a field name wider than the terminal took its
+    # width, and the value column was dropped, every value with it.
+    res = ql("show", LONG_A, "a", "--data", str(_long_names(tmp_path)))
+    assert res.returncode == 0, res.stderr
+    assert re.search(r"title +String +hello", res.stdout) and "there" in res.stdout and "far" in res.stdout, res.stdout

@@ -416,8 +416,10 @@ def record_view(
         title=visible(f"{cls.name} {oid}"), title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False,
         header_style="bold",
     )  # fmt: skip
-    table.add_column("field", no_wrap=True)
-    table.add_column("type", no_wrap=True, style=HINT_STYLE)
+    # A field name or type too long for one line folds: unwrappable, they took the whole width
+    # and the value column was dropped.
+    table.add_column("field", overflow="fold")
+    table.add_column("type", overflow="fold", style=HINT_STYLE)
     table.add_column("value", overflow="fold")
     # Lines to type, in a shell or the REPL (which splits its commands as a shell does): an id
     # is quoted, so one with a space, a quote or a '$(...)' is passed whole and runs nothing.
