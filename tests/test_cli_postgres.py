@@ -104,3 +104,13 @@ def test_schema_lists_the_classes_a_role_may_read_when_it_may_not_read_one(pg_cl
         banner(Session(db, Console(file=out, width=200, highlight=False, emoji=False)))
     assert "4 classes: Comment (?), Group (?), Post (40), User (8)" in out.getvalue()
     assert "may not read the table of Comment, Group" in out.getvalue()
+
+
+def test_the_commands_help_names_postgresql_and_its_exit_status() -> None:
+    # `querylang --help` said the queries run "over DuckDB" and that records come from --db
+    # FILE.duckdb, --data or the sample, and counted no server failure under exit 2, where
+    # every command takes --db postgresql://... and README lists those failures as exit 2.
+    text = " ".join(ok("--help").split())
+    assert "compiled to SQL over DuckDB or PostgreSQL" in text
+    assert "--db postgresql://user@host:port/dbname (a PostgreSQL database)" in text
+    assert "2 user error (bad script, unknown class, bad file; a PostgreSQL server that cannot be reached" in text

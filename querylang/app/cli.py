@@ -199,7 +199,7 @@ def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable[..., T
 @click.group(cls=QueryLangGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="querylang")
 def main() -> None:
-    """querylang: Noodl / Parse record queries, compiled to SQL over DuckDB.
+    """querylang: Noodl / Parse record queries, compiled to SQL over DuckDB or PostgreSQL.
 
     A query is a filter script, as in Noodl's Query Records node:
 
@@ -207,12 +207,15 @@ def main() -> None:
       querylang query Post "where({ score: { greaterThan: 5 } })"
       querylang query Comment "where({ Owner: { pointsTo: Inputs.Post } })" -i Post=p015
 
-    Records come from --db FILE.duckdb (made by 'querylang load'), from --data FILE.json (an
+    Records come from --db FILE.duckdb (made by 'querylang load'), from --db
+    postgresql://user@host:port/dbname (a PostgreSQL database), from --data FILE.json (an
     interchange file or directory, loaded into memory) or, with neither, from the bundled sample dataset
     (User, Post, Comment, Group) in memory, so every command works out of the box.
 
-    Exit status: 0 success, 2 user error (bad script, unknown class, bad file; message on
-    stderr), 1 internal error, 130 interrupted (Ctrl-C or SIGTERM; serve ends by SIGTERM itself).
+    Exit status: 0 success, 2 user error (bad script, unknown class, bad file; a PostgreSQL
+    server that cannot be reached or stops answering, a permission the role lacks, a statement
+    timeout; message on stderr), 1 internal error, 130 interrupted (Ctrl-C or SIGTERM; serve
+    ends by SIGTERM itself).
     """
     if not os.environ.get("QUERYLANG_DEBUG"):
         # The connection pool logs each connection it drops when a server goes away, and
