@@ -114,3 +114,12 @@ def test_the_commands_help_names_postgresql_and_its_exit_status() -> None:
     assert "compiled to SQL over DuckDB or PostgreSQL" in text
     assert "--db postgresql://user@host:port/dbname (a PostgreSQL database)" in text
     assert "2 user error (bad script, unknown class, bad file; a PostgreSQL server that cannot be reached" in text
+
+
+def test_the_repl_names_its_own_database_in_the_import_it_suggests(pg_cluster: Cluster, tmp_path: Path) -> None:
+    # .load of a mongoexport folder suggested "querylang import mongo DIR --db FILE.duckdb" in a
+    # REPL on PostgreSQL, where `querylang load` of the same folder says "--db URL".
+    (tmp_path / "_SCHEMA.json").write_text("[]", encoding="utf-8")
+    res = ql("repl", "--db", fresh_url(pg_cluster), stdin=f".load {tmp_path}\n")
+    assert res.returncode == 2
+    assert f"import it with: querylang import mongo {tmp_path} --db URL" in res.stdout + res.stderr, res.stdout

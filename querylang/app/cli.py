@@ -577,7 +577,8 @@ def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -
     try:
         if class_name is not None:
             class_name = db.schema.get(class_name).name
-        status = run_repl(db, class_name=class_name)
+        hint = "FILE.duckdb" if db_path is None else "URL" if is_url(db_path) else shlex.quote(str(db_path))
+        status = run_repl(db, class_name=class_name, db_hint=hint)
     finally:
         if made is not None and not db.schema.classes:
             db.close()

@@ -49,10 +49,11 @@ def prompt_text(session: Session) -> str:
     return f"{session.class_name or 'querylang'}> "
 
 
-def run_repl(db: Database, *, class_name: str | None = None) -> int:
+def run_repl(db: Database, *, class_name: str | None = None, db_hint: str = "FILE.duckdb") -> int:
     """The interactive loop on a terminal; reads entries from stdin when it is not one.
-    Returns the exit status: for piped input, 2 after a user error and 1 after a fault."""
-    session = Session(db, make_console(), class_name=class_name)
+    Returns the exit status: for piped input, 2 after a user error and 1 after a fault.
+    ``db_hint``: the --db a hint names (Session.db_hint)."""
+    session = Session(db, make_console(), class_name=class_name, db_hint=db_hint)
     if not sys.stdin.isatty():
         session.ends_on_interrupt = True
         run_batch(session, read_stdin("standard input"))

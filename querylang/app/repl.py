@@ -100,6 +100,9 @@ class Session:
     # Ctrl-C cancels one entry at the prompt; it ends the session for piped input (no prompt
     # to go back to) and after SIGTERM (run_repl), through the CLI's exit 130.
     ends_on_interrupt: bool = False
+    # The --db that a hint (the import command for an export given to .load) names: this
+    # session's own ("URL" for a PostgreSQL one, whose URL may hold a password).
+    db_hint: str = "FILE.duckdb"
 
     # --- entries ------------------------------------------------------------------------
 
@@ -256,7 +259,7 @@ class Session:
         if len(args) != 1:
             raise self._usage(".load")
         path = Path(args[0]).expanduser()
-        not_an_export(path)
+        not_an_export(path, self.db_hint)
         counts = self.db.load(path)
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
