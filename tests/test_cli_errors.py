@@ -149,6 +149,11 @@ UNREACHABLE = [  # port 1: nothing listens, so the connection fails at once
     f"postgresql://u@127.0.0.1:1/x?password={SECRET}",
     f"postgresql://u:{SECRET}@[::1/x",  # malformed: psycopg quotes the whole URL back
     f"postgresql://u:{SECRET}@127.0.0.1:1/x?bogus=1",  # refused by the URL parser
+    # psycopg quoted a password with a space alone ('unexpected spaces found in "S3CRETPW X"'),
+    # and libpq named what follows a raw '@' as the host ("failed to resolve host 'S3CRETPW@…'").
+    f"postgresql://u:{SECRET} X@127.0.0.1:1/x",
+    f"postgresql://u@127.0.0.1:1/x?password={SECRET} X",
+    f"postgresql://u:ab@{SECRET}@127.0.0.1:1/x",
 ]
 
 

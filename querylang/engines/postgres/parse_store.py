@@ -102,7 +102,7 @@ class ParseStore(PostgresStore):
             # extra_float_digits (store.py), whatever the database or role sets.
             guarded = make_conninfo(url, options=f"{given} -c default_transaction_read_only=on".strip())
         except psycopg.Error as exc:  # a malformed URL
-            raise DataError(f"cannot connect to PostgreSQL at {hide_password(url)}: {hide_password(first_line(exc))}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {hide_password(url, url)}: {hide_password(first_line(exc), url)}") from None
         self.notes: list[str] = []
         self._types: dict[tuple[str, str, str], str] = {}  # (class, table, column) → its type when read
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")

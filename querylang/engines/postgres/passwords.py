@@ -22,8 +22,31 @@ _QUERY = re.compile(r"(?P<keep>[?&]password=)[^&#\s'\"]*", re.IGNORECASE)
 _KEYWORD = re.compile(r"(?P<keep>(?:^|(?<=[\s'\"]))password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s'\"]*)", re.IGNORECASE)
 
 
-def hide_password(text: str) -> str:
-    """``text`` with every password of a PostgreSQL URL or conninfo string in it masked."""
+# A URL's passwords read leniently, as a malformed URL holds them: the userinfo's up to the
+# last '@' before the path, a query parameter's up to the next '&'; spaces included.
+_LENIENT_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#:@]*:(?P<pw>[^/?#]*)@", re.IGNORECASE)
+_LENIENT_QUERY = re.compile(r"[?&]password=(?P<pw>[^&#]*)", re.IGNORECASE)
+
+
+def hide_password(text: str, target: str = "") -> str:
+    """``text`` with every password of a PostgreSQL URL or conninfo string in it masked, and
+    the passwords of ``target`` (the URL it is about) wherever the driver quoted them."""
+    for m in (*_LENIENT_USERINFO.finditer(target), *_LENIENT_QUERY.finditer(target)):
+        text = _quoted_parts_hidden(text, m.group("pw"))
     text = _USERINFO.sub(lambda m: m.group("keep") + MASK + "@", text)
     text = _QUERY.sub(lambda m: m.group("keep") + MASK, text)
     return _KEYWORD.sub(lambda m: m.group("keep") + MASK, text)
+
+
+def _quoted_parts_hidden(text: str, password: str) -> str:
+    """The patterns above end a password at a space, and the driver quotes a password with a
+    space alone ('unexpected spaces found in "pass word"'); given a raw '@', libpq ends the
+    password at the first one and names the rest as the host ("failed to resolve host
+    'rest@h'"). Those are masked where found; an ordinary password, which the patterns mask,
+    is not looked for in the text (a short one could be any word's letters)."""
+    if any(c.isspace() or c in "'\"" for c in password):
+        text = text.replace(password, MASK)
+    for i, c in enumerate(password):
+        if c == "@" and password[i + 1:]:
+            text = text.replace(password[i + 1:] + "@", MASK + "@")
+    return text

@@ -113,7 +113,7 @@ class Reach:
         try:
             psycopg.connect(self.url, **self.kwargs).close()
         except psycopg.Error as exc:
-            return hide_password(first_line(exc))
+            return hide_password(first_line(exc), self.url)
         return None
 
     def check(self) -> str | None:

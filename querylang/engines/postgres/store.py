@@ -135,7 +135,7 @@ class PostgresStore:
         self.url = url
         # What messages call the database: the target as the user gave it (``shown``, when
         # ``url`` is one made from it), never with its password.
-        self.shown = hide_password(shown or url)
+        self.shown = hide_password(shown or url, shown or url)
         self.dialect = POSTGRES_ISO  # POSTGRES for tables made before dates were stored as text (_read_schema)
         self.read_only = read_only
         self.closed = False
@@ -169,9 +169,9 @@ class PostgresStore:
             # One connection first: its error says what is wrong (the pool would only time out).
             probe = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
-            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(first_line(exc))}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(first_line(exc), shown or url)}") from None
         except Exception as exc:  # a malformed URL
-            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(str(exc))}") from None
+            raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(str(exc), shown or url)}") from None
         encoding = probe.info.parameter_status("server_encoding")
         probe.close()
         if encoding == "SQL_ASCII":
@@ -204,7 +204,7 @@ class PostgresStore:
             if isinstance(exc, psycopg.Error):
                 opening = f"cannot open the PostgreSQL database at {self.shown}"
                 why = beat.failure(self.shown, opening, "the open") if beat is not None else None
-                raise DataError(why or f"{opening}: {hide_password(first_line(exc))}") from None
+                raise DataError(why or f"{opening}: {hide_password(first_line(exc), shown or url)}") from None
             raise
 
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
