@@ -123,3 +123,13 @@ def test_the_repl_names_its_own_database_in_the_import_it_suggests(pg_cluster: C
     res = ql("repl", "--db", fresh_url(pg_cluster), stdin=f".load {tmp_path}\n")
     assert res.returncode == 2
     assert f"import it with: querylang import mongo {tmp_path} --db URL" in res.stdout + res.stderr, res.stdout
+
+
+def test_load_progress_moves_on_postgresql(pg_cluster: Cluster) -> None:
+    # The PostgreSQL store ignored the load's progress callback: `load --progress` showed an
+    # empty bar until the load had ended (minutes for a large directory), then only its
+    # "text-search words" line, where DuckDB's shows the records checked and written.
+    res = ql("load", SAMPLE, "--progress", "--db", fresh_url(pg_cluster))
+    assert res.returncode == 0, res.stderr
+    assert re.search(r"checking records .* 250/250", res.stderr), res.stderr
+    assert re.search(r"writing \(all or nothing\) .* 250/250", res.stderr), res.stderr

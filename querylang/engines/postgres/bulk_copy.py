@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,7 +17,7 @@ from querylang.engines.postgres.index_limit import load_error, too_long
 from querylang.engines.postgres.layout import class_columns, join_table, quote
 from querylang.engines.postgres.server_errors import not_the_data, server_error
 from querylang.errors import DataError
-from querylang.interchange.document import Edge
+from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import ClassDef, Schema
 
 
@@ -67,9 +67,32 @@ def copy_in(con: psycopg.Connection[Any], sql: str) -> Iterator[psycopg.Copy]:
             _quiet_ends.copies.discard(key)
 
 
-def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]]) -> None:
-    """The records into the class's table. A refusal names the class: the server's own
-    message ('row is too big', a value too long for an index) names none."""
+class Told:
+    """A load's progress, told to its ``progress(stage, done, total)`` (api.Database.load) as
+    DuckDB's store tells it: the records and edges checked ("read"), then those sent ("written")."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None, data: Dataset) -> None:
+        self.progress, self.done = progress, 0
+        self.total = sum(len(recs) for recs in data.records.values()) + len(data.edges)
+        if progress is not None:
+            progress("read", self.total, self.total)
+
+    def written(self, n: int) -> None:
+        if self.progress is not None and n:
+            self.done += n
+            self.progress("written", self.done, self.total)
+
+
+# Records between two calls of copy_records' ``written``: a large class moves the bar on the way.
+TICK = 10_000
+
+
+def copy_records(
+    con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]], written: Callable[[int], None] | None = None,
+) -> None:
+    """The records into the class's table (``written(n)`` hears of every TICK of them sent).
+    A refusal names the class: the server's own message ('row is too big', a value too long
+    for an index) names none."""
     if not recs:
         return
     cols = class_columns(cls)
@@ -77,8 +100,12 @@ def copy_records(con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[st
     maps = [k for k, (_, ty) in enumerate(cols) if ty == "jsonb"]
     try:
         with copy_in(con, f"COPY {quote(cls.name)} ({collist}) FROM STDIN") as copy:
-            for rec in recs:
+            for i, rec in enumerate(recs, 1):
                 copy.write_row(row_cells(cls, rec, maps))
+                if written is not None and i % TICK == 0:
+                    written(TICK)
+            if written is not None:
+                written(len(recs) % TICK)
     except psycopg.Error as exc:
         # The server names the row it refused ("COPY Post, line 2"): the record, by its
         # position (a directory's reader makes it a line of the class's file).

@@ -36,6 +36,7 @@ from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
 from querylang.engines.postgres.bulk_copy import (
+    Told,
     check_new_ids,
     copy_edges,
     copy_records,
@@ -448,13 +449,14 @@ class PostgresStore:
                     if data is None or old != known:
                         data = read_dataset(doc, old)
                     self.create_tables(con, old, data.schema)
-                    counts = {}
+                    counts, told = {}, Told(progress, data)
                     for name, recs in data.records.items():
                         cls = data.schema.classes[name]
                         check_new_ids(con, old, cls, recs)
-                        copy_records(con, cls, recs)
+                        copy_records(con, cls, recs, told.written)
                         counts[name] = len(recs)
                     copy_edges(con, data.edges)
+                    told.written(len(data.edges))
                     build_indexes_placed(con, data, self.build_indexes)
                     clean = self._clean_joins(con, data.schema)
                     # Other processes may take an edge table for clean that this load left
