@@ -133,3 +133,15 @@ def test_load_progress_moves_on_postgresql(pg_cluster: Cluster) -> None:
     assert res.returncode == 0, res.stderr
     assert re.search(r"checking records .* 250/250", res.stderr), res.stderr
     assert re.search(r"writing \(all or nothing\) .* 250/250", res.stderr), res.stderr
+
+
+def test_show_a_record_whose_relations_the_role_may_not_read(pg_cluster: Cluster) -> None:
+    # `show Group g2` counts the records each Relation holds; a role that may read Group but not
+    # its edge tables got only "permission denied for table _join:posts:Group", not the record.
+    url = fresh_url(pg_cluster)
+    ok("load", SAMPLE, "--db", url)
+    reader = _reader_of(pg_cluster, url, '$"_querylang_schema", $"Group"')
+    out = ok("show", "Group", "g2", "--db", reader)
+    assert re.search(r"name +String +Life", out) and re.search(r"posts +Relation → Post +\? records \(permission denied\)", out)
+    doc = json.loads(ok("show", "Group", "g2", "--format", "json", "--db", reader))
+    assert doc["name"] == "Life" and doc["posts"] == {"__type": "Relation", "className": "Post", "count": None}

@@ -261,11 +261,17 @@ def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
     return {"relatedTo": {"id": oid, "key": key, "className": cls.name}}
 
 
-def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int]:
-    out = {}
+def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int | None]:
+    """How many records each Relation field of the record holds; None for one whose tables
+    (the edges', the target class's) the role may not read, so that the record still shows."""
+    out: dict[str, int | None] = {}
     for f in cls.user_fields:
         if f.type == "Relation" and f.target is not None:
-            res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
+            try:
+                res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
+            except PermissionDenied:
+                out[f.name] = None
+                continue
             out[f.name] = res.count or 0
     return out
 

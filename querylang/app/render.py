@@ -353,7 +353,7 @@ def write_records(
 def record_doc(
     cls: ClassDef,
     record: Mapping[str, Any],
-    relation_counts: Mapping[str, int],
+    relation_counts: Mapping[str, int | None],
     included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
 ) -> dict[str, Any]:
     """One record in Parse's REST shape: pointers and relations as ``__type`` objects naming their
@@ -403,7 +403,7 @@ def _fields_grid(cls: ClassDef, record: Mapping[str, Any]) -> Table:
 def record_view(
     cls: ClassDef,
     record: Mapping[str, Any],
-    relation_counts: Mapping[str, int],
+    relation_counts: Mapping[str, int | None],
     included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
     *,
     prefix: str = "querylang ",
@@ -428,7 +428,8 @@ def record_view(
     for f in fields:
         if f.type == "Relation":
             n = relation_counts.get(f.name, 0)
-            table.add_row(f.name, type_label(f), Text(plural(n, "record"), style=POINTER_STYLE))
+            held = f"{NO_COUNT} records (permission denied)" if n is None else plural(n, "record")
+            table.add_row(f.name, type_label(f), Text(held, style=POINTER_STYLE))
             follow.append(visible(f"{prefix}relation {cls.name} {shlex.quote(oid)} {f.name}"))
             continue
         if f.name not in record:
