@@ -311,7 +311,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             for f in cls.fields.values():
                 row: dict[str, Any] = {"name": f.name, "type": f.type + (f" → {f.target}" if f.target else "")}
                 if f.type == "Relation":
-                    n = db.count(f.target or "", relation_script(cls_name, oid, f.name))
+                    n = readable_count(db, f.target or "", relation_script(cls_name, oid, f.name))
                     row["relation"] = {"href": f"{record_url(cls_name, oid)}/relation/{urllib.parse.quote(f.name)}", "count": n}
                 else:
                     row["value"] = cell(f, rec.get(f.name), full=True)
@@ -329,7 +329,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
                     # field gets no link (the class page takes scripts only).
                     inverse.append({"label": f"{other.name} whose {how} {f.name} holds this" if how == "Relation"
                                     else f"{other.name} whose Pointer {f.name} points here",
-                                    "count": db.count(other.name, {f.name: {"pointsTo": oid}}),
+                                    "count": readable_count(db, other.name, {f.name: {"pointsTo": oid}}),
                                     "href": None if f.name in FORBIDDEN_KEYS else class_url(other.name, script=script)})
             return {"title": f"{cls_name} {oid}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
                     "back": class_url(cls_name)}
@@ -369,11 +369,12 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     ]
 
 
-def readable_count(db: querylang.Database, cls_name: str) -> int | None:
-    """The class's number of records; None when the database's role may not read its table
-    (a PostgreSQL GRANT it lacks), so that the list still shows the classes it may read."""
+def readable_count(db: querylang.Database, cls_name: str, query: Any = None) -> int | None:
+    """How many records of the class match; None when the database's role may not read a
+    table the count needs (a PostgreSQL GRANT it lacks), so that the page still shows what
+    the role may read."""
     try:
-        return db.count(cls_name)
+        return db.count(cls_name, query)
     except PermissionDenied:
         return None
 

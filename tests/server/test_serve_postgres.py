@@ -337,6 +337,23 @@ def test_the_browser_lists_the_classes_when_the_role_may_not_read_one(
     assert "may not read the table of Comment (permission denied)" in page.text
 
 
+def test_a_record_page_shows_counts_the_role_may_not_read_as_unknown(
+        pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster) -> None:
+    """A record page counts the records of its Relations and those pointing at it: as a role
+    that may not read Comment or the edge tables, Post p001's and Group g2's pages were the
+    500 page 'permission denied for table ...'. Those counts are '?', the record is shown."""
+    srv, url = pg_server(role="ql_record_reader")
+    schema = schema_of(url)
+    cluster_sql(pg_cluster, f'REVOKE SELECT ON {schema}."Comment", {schema}."_join:posts:Group" FROM ql_record_reader')
+    unknown = '<span class="pill" title="permission denied">?</span>'
+    for path, shown in (("Post/p001", f"Comment whose Pointer Owner points here</a> {unknown}"),
+                        ("Group/g2", f'class="relation">View relation</a> {unknown}')):
+        page = httpx.get(f"{srv.root}/browser/classes/{path}", params={"masterKey": "test-master"},
+                         follow_redirects=True, timeout=30)
+        assert page.status_code == 200 and shown in page.text, page.text
+    assert re.search(r'class="relation">View relation</a> <span class="pill">\d+</span>', page.text)  # members
+
+
 def test_serve_answers_while_postgresql_is_down_and_recovers(sample_doc: dict) -> None:
     """PostgreSQL stopped under a running serve: each request (reads, writes, the browser) gets
     a clear error after the pool's wait, none hangs; once it is back, requests are answered
