@@ -296,10 +296,14 @@ def test_an_empty_sort_key_is_named_by_its_place() -> None:
 
 def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
     """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
-    --db) it was ignored without a word and the query ran on our own tables."""
-    for args in (("--db", str(sample_db)), ()):
+    --db) it was ignored without a word and the query ran on our own tables. The refusal then
+    named the library's argument, "layout='parse' reads ...: give its postgresql:// URL", to a
+    user who gave an option, and did not say where the URL goes."""
+    for args in (("--db", str(sample_db)), (), ("--data", "tests/conformance/dataset.json")):
         res = ql("query", "Post", "where({})", *args, "--layout", "parse")
-        assert res.returncode == 2 and "layout='parse' reads a Parse Server's PostgreSQL database" in res.stderr, res
+        assert res.returncode == 2, res
+        assert ("--layout parse reads a Parse Server's PostgreSQL database: give its postgresql:// URL as --db"
+                in res.stderr), res
 
 
 def test_sigterm_ends_a_load_like_ctrl_c(tmp_path: Path) -> None:

@@ -60,6 +60,10 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
         raise click.UsageError("give --db or --data, not both")
     ctx = click.get_current_context(silent=True)
     layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
+    if layout == "parse" and not (db_path is not None and is_url(db_path)):
+        # Said in the option's words: connect() names its own argument (layout='parse').
+        raise click.UsageError("--layout parse reads a Parse Server's PostgreSQL database: give its "
+                               "postgresql:// URL as --db")
     if db_path is not None and is_url(db_path):
         # Closed with the command too: its pool's connections stay open on the server
         # otherwise, as long as the process lives (a program or test calling main in process).
