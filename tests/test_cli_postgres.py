@@ -145,3 +145,22 @@ def test_show_a_record_whose_relations_the_role_may_not_read(pg_cluster: Cluster
     assert re.search(r"name +String +Life", out) and re.search(r"posts +Relation → Post +\? records \(permission denied\)", out)
     doc = json.loads(ok("show", "Group", "g2", "--format", "json", "--db", reader))
     assert doc["name"] == "Life" and doc["posts"] == {"__type": "Relation", "className": "Post", "count": None}
+
+
+def test_a_table_dropped_outside_querylang_is_said_to_be(pg_cluster: Cluster) -> None:
+    # Found by the PostgreSQL walk: after DROP TABLE "Comment" by hand, `schema` and every query
+    # on it said only 'the database rejected the query: relation "Comment" does not exist'.
+    url = fresh_url(pg_cluster)
+    ok("load", SAMPLE, "--db", url)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('DROP TABLE "Comment"')
+    with querylang.connect(url) as db:
+        try:
+            db.query("Comment", None)
+        except querylang.QueryError as exc:
+            said = str(exc)
+        else:
+            raise AssertionError("a query on a dropped table answered")
+    assert 'relation "Comment" does not exist; the schema lists its class or Relation, so the table was ' \
+           "dropped or renamed outside querylang" in said
+    assert "dropped or renamed outside querylang" in user_error("find", "Comment", "--db", url)

@@ -52,6 +52,12 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
         return PermissionDenied(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
     if _connection_lost(exc):
         return QueryError(f"the PostgreSQL server went away during {what}: {first_line(exc)}", code=1)
+    if isinstance(exc, pge.UndefinedTable):
+        # querylang's SQL names only tables the schema lists: one that is not there was dropped
+        # or renamed by hand, which the server's "relation … does not exist" does not tell.
+        return QueryError(f"the database rejected {what}: {first_line(exc)}; the schema lists its class or "
+                          "Relation, so the table was dropped or renamed outside querylang (load the class "
+                          "again, or restore the table)", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
 
 
