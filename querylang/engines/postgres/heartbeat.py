@@ -1,20 +1,20 @@
 """Whether the PostgreSQL server still answers while a write, a load or a long read waits on it.
 
-A query has its timeout to be cut at (interrupt.py), though only GRACE s past it: at serve's
-default of 60 s a frozen server held each request for 65 s, so one whose timeout is longer
-than the heartbeat takes runs under it too (outlasts). A write or a load has no timeout that
-fits: it may wait on another session's lock (up to the lock wait), run the user's change
-callback, build indexes on a large table. So a frozen host, a paused VM or a dropped network
-held it, and serve's one database thread with every request queued behind it, for as long as
-the server was gone. Instead, every LOOK seconds while one is unfinished, a new connection asks the server
-whether it answers at all: connecting takes the postmaster, a new backend and the login, so an
-answer, even a refusal such as "too many clients", says the server runs; a long statement or a
-lock wait does not stop it answering. No answer within PROBE seconds cuts the write's
-connection (its thread gets an error at once), and the caller tells the user what that means:
-before the COMMIT was sent, nothing was changed (the server rolls the transaction back when it
-finds the connection closed); while it was on its way, whether it was saved is not known.
-The server is then known out of reach (reach.py): the calls after it fail at once, as after a
-try to connect that got no answer, until the background try gets one.
+A frozen host, a paused VM or a dropped network answers nothing, and a call waiting on it waits
+for as long as it is gone, with serve's one database thread and every request queued behind
+it. A query is cut GRACE s past its timeout (interrupt.py), a minute and more at serve's
+default; a write or a load has no timeout that fits (it may wait on another session's lock,
+run the user's change callback, build indexes on a large table). So while such a call is
+unfinished (and a query whose own cut would come later: ``outlasts``), every LOOK seconds a
+new connection asks the server whether it answers at all. Connecting takes the postmaster, a
+new backend and the login, so any answer, even a refusal such as "too many clients", says the
+server runs; a long statement or a lock wait does not stop it answering.
+
+No answer within PROBE seconds cuts the call's connection (its thread gets an error at once),
+and the caller says what that means: before the COMMIT was sent, nothing was changed (the
+server rolls the transaction back when it finds the connection closed); while it was on its
+way, whether it was saved is not known. The server is then known out of reach (reach.py): the
+calls after it fail at once, until the background try gets an answer.
 
 What this does not see: one backend stuck while the rest of the server answers. To the client
 that is a statement that takes long, which only the server can tell apart.
