@@ -1,3 +1,3 @@
-from querylang.app.cli import main
+from querylang.app.entry import main
 
 main()

@@ -190,6 +190,56 @@ def test_sigterm_while_an_import_computes_its_words_keeps_it_and_says_so(tmp_pat
         got.close()
 
 
+# --- interrupted while it starts ------------------------------------------------------------
+
+# The command started as the console script (pyproject's [project.scripts]) or `python -m
+# querylang` starts it, leaving a marker and waiting as the import of querylang.api begins:
+# the moment, most of a second long, before any command code runs.
+_PAUSE_IN_STARTUP = """
+import importlib, pathlib, runpy, sys, time, tomllib
+
+marker, how = pathlib.Path(sys.argv[1]), sys.argv[2]
+sys.argv = ["querylang", *sys.argv[3:]]
+
+class Pause:
+    def find_spec(self, name, path, target=None):
+        if name == "querylang.api":
+            marker.write_text("importing")
+            time.sleep(120)  # ended by the test's signal
+        return None
+
+sys.meta_path.insert(0, Pause())
+if how == "script":
+    with open("pyproject.toml", "rb") as file:
+        module, _, function = tomllib.load(file)["project"]["scripts"]["querylang"].partition(":")
+    getattr(importlib.import_module(module), function)()
+else:
+    runpy.run_module("querylang", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "-m"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_command_starts_says_interrupted_and_exits_130(
+    tmp_path: Path, how: str, signum: signal.Signals
+) -> None:
+    """Ctrl-C in the first ~0.7 s of `querylang schema` (its modules importing) printed a
+    KeyboardInterrupt traceback and the process died by the signal; SIGTERM there ended it by
+    the signal. README promises "interrupted" and exit 130 for both, as once a command runs."""
+    marker = tmp_path / "importing"
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSE_IN_STARTUP, str(marker), how, "schema"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
+    try:
+        wait_for(marker, proc)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (proc.returncode, out, err) == (130, "", "interrupted\n")
+
+
 # --- places a database cannot be made -------------------------------------------------------
 
 
