@@ -90,6 +90,13 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     where = _WHERE.get(name)
     if where is None:
+        # A submodule (querylang.errors.DatabaseInUse, as README names it): the eager imports
+        # this file made before had loaded it as a side effect.
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(where), name)
     globals()[name] = value  # later lookups find it without coming here

@@ -1083,3 +1083,18 @@ def test_select_three_levels_includes_two(db):
     (p1,) = db.query("Post", {"idEqualTo": "p1"}, select="owner.city.name").records
     assert p1["owner"]["city"] == {"__type": "Object", "className": "City", "objectId": "c1", "createdAt": OLD,
                                    "updatedAt": OLD, "name": "Paris"}
+
+
+def test_the_package_reaches_its_submodules_after_a_bare_import() -> None:
+    """The package's names load on first use (querylang/__init__.py): `querylang.errors.X`
+    right after `import querylang` (README names querylang.errors.DatabaseInUse) found no
+    submodule, where the eager imports had loaded it as a side effect. Own process: this one
+    has imported everything already."""
+    import subprocess
+    import sys
+
+    code = ("import querylang; print(querylang.errors.DatabaseInUse.__name__, querylang.Database.__name__); "
+            "import importlib; querylang.nope")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.stdout.split() == ["DatabaseInUse", "Database"], res.stderr
+    assert "AttributeError: module 'querylang' has no attribute 'nope'" in res.stderr
