@@ -129,7 +129,7 @@ def test_serve_answers_queued_requests_at_once_while_the_server_is_down(cluster:
                 t.join()
             took = time.monotonic() - began
         assert len(answers) == 8 and all(status == 500 and a["code"] == 1 for status, a in answers), answers
-        assert all("cannot reach the PostgreSQL server" in a["error"] and "refused" in a["error"] for _, a in answers)
+        assert all("cannot reach the PostgreSQL server" in a["error"] and "refused" in a["error"] for _, a in answers), answers
         assert took < 6, took
 
         def users() -> list[str]:

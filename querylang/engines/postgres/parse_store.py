@@ -39,7 +39,7 @@ from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, i
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.server_errors import first_line, server_error
+from querylang.engines.postgres.server_errors import DROPPED_BY_HAND, first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import DataError, QueryError
 from querylang.interchange.document import Dataset, Edge
@@ -484,7 +484,7 @@ def _gone_since(exc: QueryError) -> QueryError | None:
     said = exc.__cause__ or exc.__context__
     if not isinstance(said, pge.UndefinedTable | pge.UndefinedColumn):
         return None
-    return QueryError(f"{exc.message} (deleted from the Parse database since this connection read its _SCHEMA: "
+    return QueryError(f"{exc.message.removesuffix(DROPPED_BY_HAND)} (deleted from the Parse database since this connection read its _SCHEMA: "
                       "connect again to read the schema as it is now)", code=exc.code)
 
 

@@ -46,6 +46,11 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
     return server_error(exc)
 
 
+# What a missing table means in querylang's own layout (Parse's tables in place say it their way).
+DROPPED_BY_HAND = ("; the schema lists its class or Relation, so the table was dropped or renamed outside "
+                   "querylang (load the class again, or restore the table)")
+
+
 def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
@@ -55,9 +60,7 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     if isinstance(exc, pge.UndefinedTable):
         # querylang's SQL names only tables the schema lists: one that is not there was dropped
         # or renamed by hand, which the server's "relation … does not exist" does not tell.
-        return QueryError(f"the database rejected {what}: {first_line(exc)}; the schema lists its class or "
-                          "Relation, so the table was dropped or renamed outside querylang (load the class "
-                          "again, or restore the table)", code=1)
+        return QueryError(f"the database rejected {what}: {first_line(exc)}{DROPPED_BY_HAND}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
 
 
