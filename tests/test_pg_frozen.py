@@ -42,7 +42,7 @@ def frozen(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Ab
     @contextlib.contextmanager
     def block() -> Iterator[None]:
         with whole_server_frozen(cluster), pytest.MonkeyPatch.context() as mp:
-            mp.setattr(heartbeat, "answers", lambda reach, con: False)
+            mp.setattr(heartbeat, "silence", lambda reach, con: heartbeat.SILENT)
             yield
 
     return block
@@ -79,13 +79,13 @@ def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
     asked, go = threading.Event(), threading.Event()
     cuts: list[Any] = []
 
-    def no_answer(reach: Any, con: Any) -> bool:
+    def no_answer(reach: Any, con: Any) -> str:
         asked.set()
         go.wait(10)
-        return False
+        return heartbeat.SILENT
 
     monkeypatch.setattr(heartbeat, "LOOK", 0.05)
-    monkeypatch.setattr(heartbeat, "answers", no_answer)
+    monkeypatch.setattr(heartbeat, "silence", no_answer)
     monkeypatch.setattr(heartbeat, "cut", cuts.append)
     db = querylang.connect(cluster.url(), timeout=None)
     try:

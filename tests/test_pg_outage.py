@@ -372,10 +372,10 @@ def test_a_load_into_a_server_that_stops_answering_ends_and_loads_nothing(cluste
 def test_a_write_cut_while_committing_says_its_outcome_is_not_known() -> None:
     """Cut after the COMMIT was sent, the write may have been saved: the error says so, where
     one cut before says nothing was changed."""
-    from querylang.engines.postgres.heartbeat import Heartbeat
+    from querylang.engines.postgres.heartbeat import SILENT, Heartbeat
 
     beat = Heartbeat.__new__(Heartbeat)
-    beat.cut, beat.committing = True, True
+    beat.cut, beat.committing, beat.why = True, True, SILENT
     said = beat.failure("postgresql://h/db", "write failed, nothing was changed", "the write")
     assert said is not None and "while the write was being committed: whether it was saved is not known" in said
     assert "nothing was changed" not in said
@@ -397,5 +397,30 @@ def test_a_query_without_a_timeout_or_a_stream_on_a_server_that_stops_answering_
                     call()
                 assert time.monotonic() - began < 10
         assert answered_again(lambda: db.query("User", None).ids) == ["u1", "u2"]
+    finally:
+        db.close()
+
+
+def test_a_server_stopped_under_a_write_is_said_to_refuse_not_to_be_silent(cluster: Cluster, quick_heartbeat: None) -> None:
+    """The heartbeat took a new connection refused (a server stopped, its host there) for one
+    that got no answer: the write, and every call after it, said the server 'stopped answering
+    (a new connection got no answer within 2 s)'. They now give the refusal."""
+    db = querylang.connect(cluster.url())
+    try:
+        def change(current: dict[str, Any]) -> querylang.Change:
+            halted.__enter__()
+            time.sleep(3)  # the heartbeat asks (LOOK 1 s) and is refused meanwhile
+            return querylang.Change({"name": "changed"})
+
+        halted = stopped(cluster)
+        try:
+            with pytest.raises(DataError, match=r"write failed, nothing was changed: the PostgreSQL server at \S+ went "
+                                                r"away \(.*Connection refused\), so the connection was closed"):
+                db.update("User", "u1", change)
+            with pytest.raises(QueryError, match=DOWN):
+                db.query("User", None)
+        finally:
+            halted.__exit__(None, None, None)
+        assert answered_again(lambda: db.find("User", {"objectId": "u1"})).records[0]["name"] == "Ann"
     finally:
         db.close()

@@ -24,34 +24,44 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from typing import Any
 
 import psycopg
 
 from querylang.engines.postgres.interrupt import GRACE, cut
+from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach
+from querylang.engines.postgres.server_errors import first_line
 from querylang.engines.sql.watchdog import Watchdog
 
 LOOK = 5.0  # seconds a write waits before the server is asked, and between asks
 PROBE = 5  # seconds a new connection is given to answer (libpq's connect_timeout: whole, at least 2)
+SILENT = f"it stopped answering (a new connection got no answer within {PROBE} s)"
 
 
-def answers(reach: Reach, con: psycopg.Connection[Any]) -> bool:
-    """Whether the server ``con`` is on answers a new connection within PROBE seconds. An error
-    it sends (a refused login, too many clients) is an answer; a connection refused means it is
-    gone. Asked at the address ``con`` is on: the URL's host name looked up again may not
-    resolve for a while (a DNS hiccup, no answer from the server), and of several hosts in the
-    URL another may answer."""
+def silence(reach: Reach, con: psycopg.Connection[Any]) -> str | None:
+    """None when the server ``con`` is on answers a new connection within PROBE seconds, else
+    why not: it stopped answering, or the driver's reason (a connection refused: the server is
+    gone). An error the server sends (a refused login, too many clients) is an answer. Asked at
+    the address ``con`` is on: the URL's host name looked up again may not resolve for a while
+    (a DNS hiccup, no answer from the server), and of several hosts in the URL another may
+    answer."""
     place: dict[str, Any] = {}
     with contextlib.suppress(psycopg.Error):  # closed meanwhile: its call fails by itself
         place = {"host": con.info.host, "port": con.info.port, "target_session_attrs": "any"}
         if con.info.hostaddr:
             place["hostaddr"] = con.info.hostaddr
+    began = time.monotonic()
     try:
         psycopg.connect(reach.url, **{**reach.kwargs, **place, "connect_timeout": PROBE}).close()
     except psycopg.Error as exc:
-        return exc.sqlstate is not None
-    return True
+        if exc.sqlstate is not None:
+            return None
+        if time.monotonic() - began < PROBE - 0.5:  # refused at once, not waited for
+            return hide_password(first_line(exc))
+        return SILENT
+    return None
 
 
 def outlasts(timeout: float | None) -> bool:
@@ -68,6 +78,7 @@ class Heartbeat:
     def __init__(self, watchdog: Watchdog, con: psycopg.Connection[Any], reach: Reach) -> None:
         self.watchdog, self.con, self.reach = watchdog, con, reach
         self.cut = False  # the server did not answer: the connection was cut
+        self.why = SILENT  # why it was cut
         self.committing = False  # set by the caller once the COMMIT is on its way
         self._lock = threading.Lock()
         self._done = False
@@ -88,15 +99,15 @@ class Heartbeat:
         threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
 
     def _ask(self) -> None:
-        answered = answers(self.reach, self.con)
+        why = silence(self.reach, self.con)
         with self._lock:
             if self._done:
                 return
-            if answered:
+            if why is None:
                 self._token = self.watchdog.watch(self, LOOK)
             else:
-                self.cut = True
-                self.reach.lost(f"it stopped answering (a new connection got no answer within {PROBE} s)")
+                self.cut, self.why = True, why
+                self.reach.lost(why)
                 cut(self.con)
 
     def failure(self, shown: str, failed: str, what: str, closed: bool = False) -> str | None:
@@ -107,7 +118,8 @@ class Heartbeat:
             gone, again = "the database was closed (db.close() was called)", "after connecting again"
         elif self.cut:
             gone = (f"the PostgreSQL server at {shown} stopped answering (a new connection got no answer within "
-                    f"{PROBE} s either), so the connection was closed")
+                    f"{PROBE} s either), so the connection was closed" if self.why == SILENT else
+                    f"the PostgreSQL server at {shown} went away ({self.why}), so the connection was closed")
             again = "once the server answers"
         else:
             return None
