@@ -264,16 +264,17 @@ def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
 def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int | None]:
     """How many records each Relation field of the record holds; None for one whose tables
     (the edges', the target class's) the role may not read, so that the record still shows."""
-    out: dict[str, int | None] = {}
-    for f in cls.user_fields:
-        if f.type == "Relation" and f.target is not None:
-            try:
-                res = db.query(f.target, relation_filter(cls, oid, f.name), limit=0, count=True)
-            except PermissionDenied:
-                out[f.name] = None
-                continue
-            out[f.name] = res.count or 0
-    return out
+    return {f.name: readable_count(db, f.target, relation_filter(cls, oid, f.name))
+            for f in cls.user_fields if f.type == "Relation" and f.target is not None}
+
+
+def readable_count(db: Database, class_name: str, where: Any = None) -> int | None:
+    """How many records of the class match; None when the role may not read a table the count
+    needs (a PostgreSQL GRANT it lacks)."""
+    try:
+        return db.query(class_name, where, limit=0, count=True).count or 0
+    except PermissionDenied:
+        return None
 
 
 def relation_field(cls: ClassDef, key: str) -> Field:
@@ -347,13 +348,7 @@ def relation_records(
 def class_counts(db: Database) -> dict[str, int | None]:
     """Each class's number of records; None for a class whose table the role may not read (a
     PostgreSQL GRANT it lacks), so that the classes it may read are still listed."""
-    counts: dict[str, int | None] = {}
-    for name in db.schema.classes:
-        try:
-            counts[name] = db.query(name, None, limit=0, count=True).count or 0
-        except PermissionDenied:
-            counts[name] = None
-    return counts
+    return {name: readable_count(db, name) for name in db.schema.classes}
 
 
 # --- writing into a database ------------------------------------------------------------------

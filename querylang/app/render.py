@@ -428,8 +428,7 @@ def record_view(
     for f in fields:
         if f.type == "Relation":
             n = relation_counts.get(f.name, 0)
-            held = f"{NO_COUNT} records (permission denied)" if n is None else plural(n, "record")
-            table.add_row(f.name, type_label(f), Text(held, style=POINTER_STYLE))
+            table.add_row(f.name, type_label(f), Text(records_text(n), style=POINTER_STYLE))
             follow.append(visible(f"{prefix}relation {cls.name} {shlex.quote(oid)} {f.name}"))
             continue
         if f.name not in record:
@@ -470,6 +469,16 @@ def count_text(count: int | None) -> str:
     return NO_COUNT if count is None else str(count)
 
 
+def records_text(count: int | None) -> str:
+    """"3 records", or what a count the role may not read shows."""
+    return f"{NO_COUNT} records (permission denied)" if count is None else plural(count, "record")
+
+
+def unread_note(names: list[str]) -> str:
+    """The line that says why the classes ``names`` show NO_COUNT."""
+    return f"{NO_COUNT}: {NO_COUNT_WHY} {', '.join(names)} (permission denied)"
+
+
 def schema_doc(schema: Schema, counts: Mapping[str, int | None]) -> dict[str, Any]:
     return {
         name: {"count": counts.get(name, 0), **cls.to_json()} for name, cls in schema.classes.items()
@@ -499,14 +508,13 @@ def schema_table(schema: Schema, counts: Mapping[str, int | None]) -> Renderable
     note = Text("every class also has objectId (String), createdAt and updatedAt (Date)", style=HINT_STYLE)
     unread = [name for name in schema.classes if counts.get(name, 0) is None]
     if unread:
-        note.append(f"\n{NO_COUNT}: {NO_COUNT_WHY} {', '.join(unread)} (permission denied)")
+        note.append("\n" + unread_note(unread))
     return Group(table, note)
 
 
 def class_table(cls: ClassDef, count: int | None) -> Table:
     """One class's fields and types, drawn as the other tables are."""
-    counted = f"{NO_COUNT} records (permission denied)" if count is None else plural(count, "record")
-    table = Table(title=visible(f"{cls.name}: {counted}"), title_justify="left",
+    table = Table(title=visible(f"{cls.name}: {records_text(count)}"), title_justify="left",
                   box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")  # fmt: skip
     table.add_column("field", overflow="fold")
     table.add_column("type", overflow="fold")

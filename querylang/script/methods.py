@@ -313,14 +313,19 @@ def _a_includes(arr: list[object], args: list[object]) -> bool:
     return any(same_value_zero(arr[i], target) for i in range(start, len(arr)))
 
 
+def _spread_into(out: list[object], value: object) -> None:
+    """``value`` added to ``out``, an array's elements one by one (concat's and flatMap's rule)."""
+    if type(value) is list:
+        out.extend(value)
+    else:
+        out.append(value)
+    check_list(out)
+
+
 def _a_concat(arr: list[object], args: list[object]) -> list[object]:
     out = list(arr)
     for a in args:
-        if type(a) is list:
-            out.extend(a)
-        else:
-            out.append(a)
-        check_list(out)
+        _spread_into(out, a)
     return out
 
 
@@ -401,11 +406,7 @@ def _a_flat_map(arr: list[object], args: list[object]) -> list[object]:
     """flatMap(fn): map, then an array result spread one level (its own arrays stay)."""
     out: list[object] = []
     for _, r in _each(arr, args, "flatMap"):
-        if type(r) is list:
-            out.extend(r)
-        else:
-            out.append(r)
-        check_list(out)
+        _spread_into(out, r)
     return out
 
 

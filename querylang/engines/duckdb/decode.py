@@ -12,6 +12,7 @@ import orjson
 from querylang.engines.duckdb.layout import (
     NULLS_COLUMN,
 )
+from querylang.errors import QueryError
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
 from querylang.model.values import (
@@ -53,7 +54,8 @@ _NAIVE_UTC: Any = object()  # make_decoder's default: dates arrive as naive UTC 
 
 
 def make_decoder(
-    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = read_json
+    cls: ClassDef, columns: Sequence[str], date: Any = _NAIVE_UTC, parse_json: Callable[[str], Any] = read_json,
+    changed: Callable[[], Exception | None] | None = None,
 ) -> Any:
     """A row → record function for one class and column list, planned once.
 
@@ -61,7 +63,9 @@ def make_decoder(
     the text (PostgreSQL's pool reads timestamptz that way). ``parse_json`` reads the stored
     JSON text of Array, Object, Polygon and ACL columns (another one lets benchmarks/tuning.py
     measure the converters this one replaced). Measured 2.5× faster than looking each field's
-    type up per row (benchmarks, Tuning P1).
+    type up per row (benchmarks, Tuning P1). ``changed``: for a cell its converter cannot read
+    (an AttributeError, TypeError or QueryError), the error to raise instead when the column's
+    type changed since the schema was read (None: it did not), as parse_rows' decoder has it.
     """
     to_iso: Callable[[Any], Any] | None = _iso_naive if date is _NAIVE_UTC else date
     polygon = _polygon if parse_json is read_json else (lambda text: polygon_value(parse_json(text)))
@@ -118,6 +122,11 @@ def make_decoder(
         env["slow"] = make_decoder(cls, columns, date, lambda text: read_json(text))
         src = [src[0], "    try:", *("    " + line for line in src[1:]),
                "    except JSONDecodeError:", "        return slow(row)"]
+    if changed is not None:
+        # In the generated code, not a wrapper around it: a call per row on every read.
+        env["Odd"], env["changed"] = (AttributeError, TypeError, QueryError), changed
+        src = [src[0], "    try:", *("    " + line for line in src[1:]),
+               "    except Odd as e:", "        raise (changed() or e) from None"]
     exec("\n".join(src), env)  # noqa: S102 - generated from indices and variable names only
     decode: Callable[[Sequence[Any]], dict[str, Any]] = env["decode"]
     return decode

@@ -8,7 +8,7 @@ instead of building a datetime and printing it again (most of the cost of readin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -64,10 +64,10 @@ class IsoBinaryLoader(Loader):
         return iso_ms(self._datetime.load(data))
 
 
-def make_decoder(cls: ClassDef, columns: Sequence[str]) -> Any:
+def make_decoder(cls: ClassDef, columns: Sequence[str], changed: Callable[[], Exception | None] | None = None) -> Any:
     """A row → record function for one class and column list: the DuckDB decoder, since the
-    layouts share their columns, with dates already ISO text (IsoLoader)."""
-    return duck_decode.make_decoder(cls, columns, date=None)
+    layouts share their columns, with dates already ISO text (IsoLoader); ``changed`` as there."""
+    return duck_decode.make_decoder(cls, columns, date=None, changed=changed)
 
 
 def decode_row(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:

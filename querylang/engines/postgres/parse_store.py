@@ -362,15 +362,7 @@ class ParseStore(PostgresStore):
         column's type changed since connecting is that error (_changed_since)."""
         if NULLS_COLUMN not in columns:
             return stored_row_decoder(cls, columns, self._changed_since)
-        decode = make_decoder(cls, columns)
-
-        def checked(row: Sequence[Any]) -> dict[str, Any]:
-            try:
-                return decode(row)
-            except (AttributeError, TypeError, QueryError) as exc:
-                raise (self._changed_since() or exc) from None
-
-        return checked
+        return make_decoder(cls, columns, self._changed_since)  # type: ignore[no-any-return]
 
     @contextlib.contextmanager
     def _deleted_since(self) -> Iterator[None]:

@@ -529,10 +529,13 @@ class PostgresStore:
         except psycopg.Error as exc:
             # Forgotten by the watchdog before the connection goes back to the pool: a cut or a
             # cancel after that would hit whichever statement runs on it next.
+            # (So not again in the finally below.)
             if token is not None:
                 self.watchdog.done(token)
-            if beat is not None:
-                beat.__exit__()
+                token = None
+            watched, beat = beat, None
+            if watched is not None:
+                watched.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 self._drop(held)
             if self.closed:  # close() closed the connection under it: the server is there
@@ -540,8 +543,8 @@ class PostgresStore:
             if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
                 raise QueryError(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
                                  f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
-            if beat is not None and (why := beat.failure(self.shown, "the query failed", "the query")):
-                raise QueryError(why, code=1) from None
+            if (cut := self._read_cut(watched)) is not None:
+                raise cut from None
             raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
         finally:
             if token is not None:
@@ -628,11 +631,17 @@ class PostgresStore:
             try:
                 return step()
             except psycopg.Error:
-                if self.closed:
-                    raise QueryError(DATABASE_CLOSED) from None
-                if why := beat.failure(self.shown, "the query failed", "the query"):
-                    raise QueryError(why, code=1) from None
+                if (cut := self._read_cut(beat)) is not None:
+                    raise cut from None
                 raise
+
+    def _read_cut(self, beat: Heartbeat | None) -> QueryError | None:
+        """Why a read failed when close() or the heartbeat closed its connection; None when
+        neither did (the server's own error is then the one to raise)."""
+        if self.closed:
+            return QueryError(DATABASE_CLOSED)
+        why = beat.failure(self.shown, "the query failed", "the query") if beat is not None else None
+        return None if why is None else QueryError(why, code=1)
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
