@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import querylang
+import querylang.engines.postgres.directory_load as pg_directory
 import querylang.interchange.directory as directory
 from querylang import DataError
 from tests.test_safety import db_hash
@@ -49,6 +50,7 @@ def write_dir(path: Path, doc: dict[str, Any]) -> Path:
 @pytest.fixture(autouse=True)
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(directory, "PART", 7)  # many parts, as a huge file has
+    monkeypatch.setattr(pg_directory, "PART", 7)  # PostgreSQL's parts
 
 
 def test_a_directory_loads_the_same_database_as_the_document(tmp_path: Path) -> None:

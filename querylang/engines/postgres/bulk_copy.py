@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,7 +21,11 @@ from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import ClassDef, Schema
 
 
-def check_new_ids(con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]]) -> None:
+def check_new_ids(
+    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]], start: int = 0,
+) -> None:
+    """No record of ``recs`` has an objectId the class's table holds (``start``: the position
+    of ``recs[0]`` among the class's records, as messages count)."""
     if cls.name not in old.classes or not recs:
         return
     row = con.execute(
@@ -29,7 +33,8 @@ def check_new_ids(con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs
     ).fetchone()
     if row is not None:
         exc = DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
-        exc.record_index = next(i for i, r in enumerate(recs) if r["objectId"] == row[0])  # its line, in a directory
+        # Its line, in a directory.
+        exc.record_index = start + next(i for i, r in enumerate(recs) if r["objectId"] == row[0])
         raise exc
 
 
@@ -69,18 +74,31 @@ def copy_in(con: psycopg.Connection[Any], sql: str) -> Iterator[psycopg.Copy]:
 
 class Told:
     """A load's progress, told to its ``progress(stage, done, total)`` (api.Database.load) as
-    DuckDB's store tells it: the records and edges checked ("read"), then those sent ("written")."""
+    DuckDB's store tells it: the records and edges checked ("read"), then those sent
+    ("written"), of ``total`` (0: not known, a directory read a part at a time)."""
 
-    def __init__(self, progress: Callable[[str, int, int], None] | None, data: Dataset) -> None:
-        self.progress, self.done = progress, 0
-        self.total = sum(len(recs) for recs in data.records.values()) + len(data.edges)
-        if progress is not None:
-            progress("read", self.total, self.total)
+    def __init__(self, progress: Callable[[str, int, int], None] | None, total: int = 0) -> None:
+        self.progress, self.total = progress, total
+        self.done = {"read": 0, "written": 0}
+
+    @classmethod
+    def all_read(cls, progress: Callable[[str, int, int], None] | None, data: Dataset) -> Told:
+        """The progress of a load of ``data``, read whole already."""
+        told = cls(progress, sum(len(recs) for recs in data.records.values()) + len(data.edges))
+        told.read(told.total)
+        return told
+
+    def read(self, n: int) -> None:
+        self._add("read", n)
 
     def written(self, n: int) -> None:
-        if self.progress is not None and n:
-            self.done += n
-            self.progress("written", self.done, self.total)
+        self._add("written", n)
+
+    def _add(self, stage: str, n: int) -> None:
+        # Nothing read is told too: a load of no records showed no "checking records" otherwise.
+        if self.progress is not None and (n or (stage == "read" and not self.done[stage])):
+            self.done[stage] += n
+            self.progress(stage, self.done[stage], self.total)
 
 
 # Records between two calls of copy_records' ``written``: a large class moves the bar on the way.
@@ -89,10 +107,12 @@ TICK = 10_000
 
 def copy_records(
     con: psycopg.Connection[Any], cls: ClassDef, recs: list[dict[str, Any]], written: Callable[[int], None] | None = None,
+    start: int = 0,
 ) -> None:
     """The records into the class's table (``written(n)`` hears of every TICK of them sent).
     A refusal names the class: the server's own message ('row is too big', a value too long
-    for an index) names none."""
+    for an index) names none; and the record (``start``: the position of ``recs[0]`` among
+    the class's records)."""
     if not recs:
         return
     cols = class_columns(cls)
@@ -116,7 +136,7 @@ def copy_records(
         # Too long for the class's index: which field's, as a new class's index build says (index_limit).
         err = (load_error(exc, {cls.name: cls}, {cls.name: [recs[at]]}) if too_long(exc)
                else load_failed(exc, cls.name, recs[at]["objectId"]))
-        err.record_index = at
+        err.record_index = start + at
         raise err from None
 
 
@@ -134,17 +154,39 @@ def load_failed(exc: psycopg.Error, class_name: str | None = None, object_id: st
 
 def copy_edges(con: psycopg.Connection[Any], edges: list[Edge]) -> None:
     """Each edge once (a Relation is a set), through a temporary table."""
-    by_table: dict[str, list[tuple[str, str]]] = {}
-    for e in edges:
-        by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
-    for name, pairs in by_table.items():
-        con.execute('CREATE TEMP TABLE _ql_edges (owning_id text COLLATE "C", related_id text COLLATE "C") ON COMMIT DROP')
-        with copy_in(con, "COPY _ql_edges FROM STDIN") as copy:
-            for p in pairs:
-                copy.write_row(p)
-        jt = quote(name)
-        con.execute(
-            f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM _ql_edges AS v "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id AND j.related_id = v.related_id)"
-        )
-        con.execute("DROP TABLE _ql_edges")
+    copy = EdgeCopy()
+    copy.add(con, edges)
+    copy.finish(con)
+
+
+class EdgeCopy:
+    """Edges copied in as they come (a directory's, a part at a time) to a temporary table
+    per edge table, and each kept once in their edge tables at the end (``finish``): the
+    edges wait on the server, not in the client."""
+
+    def __init__(self) -> None:
+        self.temps: dict[str, str] = {}  # edge table -> its temporary table
+
+    def add(self, con: psycopg.Connection[Any], edges: Iterable[Edge]) -> None:
+        by_table: dict[str, list[tuple[str, str]]] = {}
+        for e in edges:
+            by_table.setdefault(join_table(e.owner_class, e.key), []).append((e.owning_id, e.related_id))
+        for name, pairs in by_table.items():
+            temp = self.temps.get(name)
+            if temp is None:
+                temp = self.temps[name] = f"_ql_edges_{len(self.temps)}"
+                con.execute(f'CREATE TEMP TABLE {temp} (owning_id text COLLATE "C", related_id text COLLATE "C") '
+                            "ON COMMIT DROP")
+            with copy_in(con, f"COPY {temp} FROM STDIN") as copy:
+                for p in pairs:
+                    copy.write_row(p)
+
+    def finish(self, con: psycopg.Connection[Any]) -> None:
+        for name, temp in self.temps.items():
+            jt = quote(name)
+            con.execute(
+                f"INSERT INTO {jt} SELECT DISTINCT v.owning_id, v.related_id FROM {temp} AS v WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {jt} AS j WHERE j.owning_id = v.owning_id AND j.related_id = v.related_id)"
+            )
+            con.execute(f"DROP TABLE {temp}")
+        self.temps = {}

@@ -88,22 +88,29 @@ def load_error(exc: BaseException, classes: Mapping[str, ClassDef], records: Map
     """A load's refusal placed: the record of the class and field the index belongs to that
     holds the longest entry (without the index named: of any indexed field); ``record_index``
     its place, which a directory's reader makes a line of the class's file."""
+    return parts_error(exc, classes, ((name, 0, recs) for name, recs in records.items()))
+
+
+def parts_error(exc: BaseException, classes: Mapping[str, ClassDef],
+                parts: Iterable[tuple[str, int, list[dict[str, Any]]]]) -> DataError:
+    """:func:`load_error` of records met a part at a time: (class, position of the part's
+    first record among the class's, records)."""
     named = named_field(exc, classes)
-    best: tuple[int, str, str | None, int] | None = None
-    for name, recs in records.items():
+    best: tuple[int, str, str | None, int, str | None] | None = None
+    for name, start, recs in parts:
         if named is not None and name != named[0]:
             continue
         cls = classes[name]
-        for at, rec in enumerate(recs):
+        for at, rec in enumerate(recs, start):
             size, field = longest(cls, rec, None if named is None else named[1])
             if field is not None and (best is None or size > best[0]):
-                best = (size, name, field, at)
+                best = (size, name, field, at, rec.get("objectId"))
     message = "load failed, nothing was loaded: the value is " + WHY.format(first_line(exc))
     if best is None:
         return DataError(message, class_name=None if named is None else named[0],
                          field=None if named is None else named[1])
-    _, name, field, at = best
-    err = DataError(message, class_name=name, object_id=records[name][at].get("objectId"), field=field)
+    _, name, field, at, oid = best
+    err = DataError(message, class_name=name, object_id=oid, field=field)
     err.record_index = at
     return err
 

@@ -111,6 +111,11 @@ def join_table(owner_class: str, key: str) -> str:
     return ident(duck.join_table(owner_class, key))
 
 
+def id_index_sql(class_name: str) -> str:
+    """The unique index of a class's objectIds (a load builds it once the rows are in)."""
+    return f'CREATE UNIQUE INDEX IF NOT EXISTS {quote(f"ix:{class_name}:objectId")} ON {quote(class_name)} ("objectId")'
+
+
 class PostgresLayout:
     """The layout as the compiler asks for it (dialect.Layout)."""
 

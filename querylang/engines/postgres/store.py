@@ -51,6 +51,7 @@ from querylang.engines.postgres.decode import (
     stored_record,
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_ms
+from querylang.engines.postgres.directory_load import check_directory, load_directory
 from querylang.engines.postgres.heartbeat import Heartbeat, outlasts
 from querylang.engines.postgres.index_limit import build_indexes_placed
 from querylang.engines.postgres.interrupt import GRACE, Interrupt
@@ -61,6 +62,7 @@ from querylang.engines.postgres.layout import (
     check_column_count,
     class_columns,
     field_columns,
+    id_index_sql,
     iso_columns,
     join_table,
     output_columns,
@@ -76,6 +78,7 @@ from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.errors import DATABASE_CLOSED, DataError, QueryCancelled, QueryError
+from querylang.interchange.directory import is_directory
 from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
 
@@ -83,6 +86,8 @@ TUPLES_OK = ExecStatus.TUPLES_OK
 KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 T = TypeVar("T")
+# A load's work in its transaction: (connection, stored schema) -> (new schema, records per class).
+Fill = Callable[[psycopg.Connection[Any], Schema], tuple[Schema, dict[str, int]]]
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
@@ -415,7 +420,7 @@ class PostgresStore:
         Array's element keys (equalTo/containedIn/all on arrays); existing ones are kept."""
         for name, cls in schema.classes.items():
             t = quote(name)
-            con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS {quote(f"ix:{name}:objectId")} ON {t} ("objectId")')
+            con.execute(id_index_sql(name))
             for f in cls.user_fields:
                 if f.type == "Pointer":
                     con.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'ix:{name}:{f.name}')} ON {t} ({quote(f.name)})")
@@ -436,32 +441,19 @@ class PostgresStore:
         if self.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
             raise DataError("the database is closed: nothing was loaded")
         with self.lock:
-            # Checked before the schema table is locked (others' schema changes wait for it, not
-            # for parsing); again inside if the schema changed or this process's copy refused it.
-            doc, known, data = read_document(source), self.schema, None
-            with contextlib.suppress(DataError):
-                data = read_dataset(doc, known)
+            if is_directory(source):
+                fill = self._directory_fill(Path(source), progress)  # type: ignore[arg-type]
+            else:
+                fill = self._document_fill(source, progress)
             beat: Heartbeat | None = None
             try:
                 with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
                     con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
-                    old = self.stored_schema(con)
-                    if data is None or old != known:
-                        data = read_dataset(doc, old)
-                    self.create_tables(con, old, data.schema)
-                    counts, told = {}, Told(progress, data)
-                    for name, recs in data.records.items():
-                        cls = data.schema.classes[name]
-                        check_new_ids(con, old, cls, recs)
-                        copy_records(con, cls, recs, told.written)
-                        counts[name] = len(recs)
-                    copy_edges(con, data.edges)
-                    told.written(len(data.edges))
-                    build_indexes_placed(con, data, self.build_indexes)
-                    clean = self._clean_joins(con, data.schema)
+                    schema, counts = fill(con, self.stored_schema(con))
+                    clean = self._clean_joins(con, schema)
                     # Other processes may take an edge table for clean that this load left
                     # unclean (notices.py); a notice of a table one already knew is nothing.
-                    joins = {join_table(c.name, f.name) for c, f in data.schema.relations()}
+                    joins = {join_table(c.name, f.name) for c, f in schema.relations()}
                     for name in sorted(joins - clean):
                         send_dirty(con, name)
                     beat.committing = True
@@ -476,8 +468,38 @@ class PostgresStore:
                 # No connection to load on (the server out of reach, reach.py): said as the
                 # load's other failures are, with a read's code (not the data's fault).
                 raise DataError(f"load failed, nothing was loaded: {exc.message}", code=exc.code) from None
-            self.schema = replace(data.schema, clean_joins=clean)
+            self.schema = replace(schema, clean_joins=clean)
             return counts
+
+    def _document_fill(self, source: str | Path | Mapping[str, Any], progress: Any) -> Fill:
+        """A document's load, read and checked before the schema table is locked (others'
+        schema changes wait for it, not for parsing); again inside if the schema changed or
+        this process's copy refused it."""
+        doc, known, data = read_document(source), self.schema, None
+        with contextlib.suppress(DataError):
+            data = read_dataset(doc, known)
+
+        def fill(con: psycopg.Connection[Any], old: Schema) -> tuple[Schema, dict[str, int]]:
+            ready = data if data is not None and old == known else read_dataset(doc, old)
+            self.create_tables(con, old, ready.schema)
+            counts, told = {}, Told.all_read(progress, ready)
+            for name, recs in ready.records.items():
+                cls = ready.schema.classes[name]
+                check_new_ids(con, old, cls, recs)
+                copy_records(con, cls, recs, told.written)
+                counts[name] = len(recs)
+            copy_edges(con, ready.edges)
+            told.written(len(ready.edges))
+            build_indexes_placed(con, ready, self.build_indexes)
+            return ready.schema, counts
+
+        return fill
+
+    def _directory_fill(self, path: Path, progress: Any) -> Fill:
+        """A directory's load, read a part at a time inside the transaction (directory_load.py):
+        only schema.json and the file names are checked before."""
+        classes = check_directory(path)
+        return lambda con, old: load_directory(self, con, path, classes, old, progress)
 
     # --- reading ----------------------------------------------------------------------------
 

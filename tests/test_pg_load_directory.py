@@ -1,0 +1,153 @@
+"""An interchange directory loaded into PostgreSQL a part at a time (engines/postgres/
+directory_load.py): the client holds a part, not the data; still all or nothing, and a bad
+record or a repeated objectId in a later part is named by its line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import querylang
+import querylang.engines.postgres.directory_load as pg_directory
+import querylang.interchange.directory as directory
+from querylang import DataError
+from tests.pg import fresh_database, fresh_url
+from tests.test_cli import ql
+from tests.test_load_directory import CLASSES, document, write_dir
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Parts of 7 records, as a huge file's; the sizes of the parts the load checked."""
+    monkeypatch.setattr(pg_directory, "PART", 7)
+    sizes: list[int] = []
+    real = pg_directory.normalise_records
+
+    def normalise(cls: Any, rows: list[Any], *args: Any) -> list[dict[str, Any]]:
+        sizes.append(len(rows))
+        return real(cls, rows, *args)
+
+    monkeypatch.setattr(pg_directory, "normalise_records", normalise)
+    return sizes
+
+
+@pytest.fixture
+def opened(pg_cluster: Any) -> Any:
+    dbs: list[querylang.Database] = []
+
+    def open_() -> querylang.Database:
+        dbs.append(fresh_database(pg_cluster))
+        return dbs[-1]
+
+    yield open_
+    for db in dbs:
+        db.close()
+
+
+def _everything(db: querylang.Database) -> tuple[Any, ...]:
+    data = db.store.dataset()
+    return ({n: sorted(r, key=lambda x: x["objectId"]) for n, r in data.records.items()},
+            sorted(data.edges, key=repr), sorted(db.schema.classes))
+
+
+def _count(db: querylang.Database, name: str) -> int:
+    return db.query(name, None, limit=0, count=True).count  # type: ignore[no-any-return]
+
+
+def test_a_directory_is_read_a_part_at_a_time_to_the_document_s_database(
+    opened: Any, tmp_path: Path, small_parts: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL load read the whole directory into memory first (directory.to_document),
+    its peak memory growing with the data; it reads a part at a time now, each copied in
+    before the next is read, and tells its progress as it goes."""
+    doc = document(50)
+    doc["relations"] += doc["relations"][:9]  # edges repeated in later parts are kept once
+    path = write_dir(tmp_path / "d", doc)
+    a = opened()
+    a.load(doc)
+    monkeypatch.setattr(directory, "to_document", lambda p: pytest.fail("the directory was read whole"))
+    seen: list[tuple[str, int, int]] = []
+    b = opened()
+    assert b.load(path, progress=lambda *told: seen.append(told)) == {"Item": 50, "Bag": 5}
+    assert _everything(a) == _everything(b)
+    assert small_parts and max(small_parts) == 7
+    read = [d for s, d, _ in seen if s == "read"]
+    assert read == sorted(read) and len(read) > 5 and read[-1] == 50 + 5 + 59
+    assert [d for s, d, _ in seen if s == "written"][-1] == 50 + 5 + 59
+
+
+@pytest.mark.parametrize("into", ["new", "stored"])
+def test_an_objectid_repeated_in_a_later_part_loads_nothing_and_names_its_line(opened: Any, tmp_path: Path, into: str) -> None:
+    """Repeated across parts: a new class's unique index refuses it, a stored class's check
+    against its table finds it (the table holds the earlier parts): either way it is a
+    duplicate of the file, named at its second line, not 'already in the database'."""
+    doc = document(30)
+    doc["records"]["Item"][23]["objectId"] = "i2"
+    db = opened()
+    if into == "stored":
+        db.load({"classes": CLASSES, "records": {"Item": [{"objectId": "old"}]}})
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc))
+    assert str(info.value) == "Item.ndjson, line 24: class Item, record i2: duplicate objectId"
+    assert (set(db.schema.classes), _count(db, "Item") if into == "stored" else 0) == (
+        set() if into == "new" else {"Item", "Bag"}, 1 if into == "stored" else 0)
+
+
+def test_a_bad_record_in_a_later_part_loads_nothing_after_earlier_parts_were_copied(
+    opened: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = document(40)
+    doc["records"]["Item"][36]["n"] = "many"
+    copied: list[int] = []
+    real = pg_directory.copy_records
+    monkeypatch.setattr(pg_directory, "copy_records", lambda con, cls, recs, *a: (copied.append(len(recs)),
+                                                                                  real(con, cls, recs, *a)))
+    db = opened()
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc))
+    assert str(info.value).startswith("Item.ndjson, line 37: class Item, record i36, field n: expected a Number")
+    assert copied == [7] * 5  # the parts before it, in the server, then rolled back
+    assert not db.schema.classes
+    with querylang.connect(db.store.url) as again:
+        assert not again.schema.classes
+
+
+def test_a_stored_class_receives_a_directory_s_records_and_edges(opened: Any, tmp_path: Path) -> None:
+    db = opened()
+    db.load(document(10))
+    more = {"classes": CLASSES,
+            "records": {"Item": [{"objectId": f"x{k}", "n": k} for k in range(20)],
+                        "Bag": [{"objectId": "b9", "items": ["x1", "i2"]}]},
+            "relations": [{"class": "Bag", "objectId": o, "key": "items", "targetId": t}
+                          for o, t in [("b0", "x3"), ("b9", "x4"), ("b0", "i0"), ("b9", "x1")] * 4]}
+    assert db.load(write_dir(tmp_path / "d", more)) == {"Item": 20, "Bag": 1}
+    assert (_count(db, "Item"), _count(db, "Bag")) == (30, 6)
+    assert db.query("Item", "where({ relatedTo: { id: 'b9', key: 'items' } })").ids == ["i2", "x1", "x4"]
+    assert db.query("Item", "where({ relatedTo: { id: 'b0', key: 'items' } })").ids == ["i0", "i5", "x3"]
+    with pytest.raises(DataError) as info:  # again: every record is stored already
+        db.load(tmp_path / "d")
+    assert str(info.value).startswith("Item.ndjson, line ")
+    assert str(info.value).endswith(": duplicate objectId: already in the database")
+    assert _count(db, "Item") == 30
+
+
+def test_a_value_too_long_for_an_index_in_a_later_part_is_named_by_its_line(opened: Any, tmp_path: Path) -> None:
+    """Found when the indexes are built after every part is in: the files are read again for it."""
+    doc = document(20)
+    doc["records"]["Item"][17]["tags"] = ["x" * 300_000]
+    db = opened()
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc))
+    assert str(info.value).startswith("Item.ndjson, line 18: class Item, record i17, field tags: load failed, nothing "
+                                      "was loaded: the value is too long for PostgreSQL's index of it")
+    assert not db.schema.classes
+
+
+def test_load_progress_of_a_directory_moves_on_postgresql(pg_cluster: Any, tmp_path: Path) -> None:
+    res = ql("load", str(write_dir(tmp_path / "d", document(50))), "--progress", "--db", fresh_url(pg_cluster))
+    assert res.returncode == 0, res.stderr
+    assert re.search(r"checking records .* 105 ", res.stderr) and "0/0" not in res.stderr, res.stderr
+    assert re.search(r"writing \(all or nothing\) .* 105 ", res.stderr), res.stderr
