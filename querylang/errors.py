@@ -8,6 +8,7 @@ offending source line with a caret under the column, like a compiler would.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 # What an OverflowError from a script's values means to the user: an integer too large for a
@@ -226,11 +227,50 @@ class QueryCancelled(QueryError):
     default_code = INTERNAL_SERVER_ERROR
 
 
-class PermissionDenied(QueryError):
+class Unreadable(QueryError):
+    """A table the call needs cannot be read, for a reason outside the query (the role's
+    permission, a table gone): a list that counts every class (``schema``, the browser) shows
+    ``?`` for it, says why (:attr:`short`, :meth:`about`), and lists the others."""
+
+    default_code = INTERNAL_SERVER_ERROR
+    short = ""
+
+    def about(self, names: str) -> str:
+        """Why the classes ``names`` (comma-separated) show ``?``."""
+        return f"{names}: {self.short}"
+
+
+class PermissionDenied(Unreadable):
     """The database's role may not read or write a table the call needs (PostgreSQL's GRANTs):
     the role's limit, not the query's fault; the role may still read the other classes."""
 
-    default_code = INTERNAL_SERVER_ERROR
+    short = "permission denied"
+
+    def about(self, names: str) -> str:
+        return f"the database's role may not read the table of {names} (permission denied)"
+
+
+# Why a table the schema lists is not there, in querylang's own layout on PostgreSQL.
+TABLE_DROPPED = "dropped or renamed outside querylang (load the class again, or restore the table)"
+
+
+class TableMissing(Unreadable):
+    """A table the schema lists is not in the database: dropped or renamed by hand."""
+
+    short = "table dropped or renamed outside querylang"
+
+    def about(self, names: str) -> str:
+        return f"the table of {names} was {TABLE_DROPPED}"
+
+
+def unread_reasons(counts: Mapping[str, object]) -> list[str]:
+    """Why the counts of ``counts`` (class name to a count, or the :class:`Unreadable` that
+    stopped it) that are not numbers cannot be read: one line per reason, naming its classes."""
+    why: dict[tuple[type, str], tuple[Unreadable, list[str]]] = {}
+    for name, c in counts.items():
+        if isinstance(c, Unreadable):
+            why.setdefault((type(c), c.short), (c, []))[1].append(name)
+    return [exc.about(", ".join(names)) for exc, names in why.values()]
 
 
 class EngineError(QueryError):

@@ -164,3 +164,21 @@ def test_a_table_dropped_outside_querylang_is_said_to_be(pg_cluster: Cluster) ->
     assert 'relation "Comment" does not exist; the schema lists its class or Relation, so the table was ' \
            "dropped or renamed outside querylang" in said
     assert "dropped or renamed outside querylang" in user_error("find", "Comment", "--db", url)
+
+
+def test_schema_and_show_list_what_they_can_when_a_table_was_dropped(pg_cluster: Cluster) -> None:
+    # After DROP TABLE "Comment" and "_join:posts:Group" by hand, `schema` (which counts every
+    # class) and `show Group g2` (which counts its Relations) said only the error, where a table
+    # the role may not read shows '?' and the rest: a dropped one now shows the same way.
+    url = fresh_url(pg_cluster)
+    ok("load", SAMPLE, "--db", url)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('DROP TABLE "Comment"; DROP TABLE "_join:posts:Group"')
+    out = " ".join(ok("schema", "--db", url).split())
+    assert re.search(r"Comment \? text", out) and re.search(r"Post 40 title", out), out
+    assert "?: the table of Comment was dropped or renamed outside querylang (load the class again, or restore " \
+           "the table)" in out
+    assert json.loads(ok("schema", "--format", "json", "--db", url))["Comment"]["count"] is None
+    out = " ".join(ok("show", "Group", "g2", "--db", url).split())
+    assert "posts Relation → Post ? records (table dropped or renamed outside querylang)" in out, out
+    assert re.search(r"members Relation → User \d+ records", out), out

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect
-from querylang.app.render import dumps, make_console, record_doc, record_view
+from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     OBJECT_NOT_FOUND,
     DataError,
-    PermissionDenied,
     QueryError,
     QueryTypeError,
+    Unreadable,
     not_utf8,
     undecodable_at,
 )
@@ -261,20 +261,21 @@ def relation_filter(cls: ClassDef, oid: str, key: str) -> dict[str, Any]:
     return {"relatedTo": {"id": oid, "key": key, "className": cls.name}}
 
 
-def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, int | None]:
-    """How many records each Relation field of the record holds; None for one whose tables
-    (the edges', the target class's) the role may not read, so that the record still shows."""
+def relation_counts(db: Database, cls: ClassDef, oid: str) -> dict[str, Count]:
+    """How many records each Relation field of the record holds, or why a count cannot be read
+    (the role may not read the edges' or the target's table, or one was dropped by hand), so
+    that the record still shows."""
     return {f.name: readable_count(db, f.target, relation_filter(cls, oid, f.name))
             for f in cls.user_fields if f.type == "Relation" and f.target is not None}
 
 
-def readable_count(db: Database, class_name: str, where: Any = None) -> int | None:
-    """How many records of the class match; None when the role may not read a table the count
-    needs (a PostgreSQL GRANT it lacks)."""
+def readable_count(db: Database, class_name: str, where: Any = None) -> Count:
+    """How many records of the class match, or why a table the count needs cannot be read (a
+    PostgreSQL GRANT the role lacks, a table dropped by hand)."""
     try:
         return db.query(class_name, where, limit=0, count=True).count or 0
-    except PermissionDenied:
-        return None
+    except Unreadable as exc:
+        return exc
 
 
 def relation_field(cls: ClassDef, key: str) -> Field:
@@ -345,9 +346,9 @@ def relation_records(
     return target, title, result, query_fields(db, target.name, where, sort=kw.get("sort"))
 
 
-def class_counts(db: Database) -> dict[str, int | None]:
-    """Each class's number of records; None for a class whose table the role may not read (a
-    PostgreSQL GRANT it lacks), so that the classes it may read are still listed."""
+def class_counts(db: Database) -> dict[str, Count]:
+    """Each class's number of records, or why its table cannot be read (a PostgreSQL GRANT the
+    role lacks, a table dropped by hand), so that the classes it may read are still listed."""
     return {name: readable_count(db, name) for name in db.schema.classes}
 
 

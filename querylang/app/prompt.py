@@ -24,7 +24,7 @@ from rich.text import Text
 from querylang.api import Database
 from querylang.app.commands import class_counts, read_stdin
 from querylang.app.highlighting import is_complete
-from querylang.app.render import count_text, make_console, unread_note
+from querylang.app.render import count_text, make_console, unread_notes
 from querylang.app.repl import Quit, Session, completions
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
@@ -39,8 +39,8 @@ def banner(session: Session) -> None:
     counts = class_counts(session.db)
     names = ", ".join(f"{n} ({count_text(c)})" for n, c in counts.items()) or "none"
     session.console.print(Text.assemble(("querylang", "bold"), f" REPL: {len(classes)} classes: {names}"))
-    if unread := [n for n, c in counts.items() if c is None]:
-        session.note(unread_note(unread))
+    for line in unread_notes(counts):
+        session.note(line)
     pick = "" if session.class_name else ".class NAME picks a class, "
     session.note(f"{pick}.help lists commands, Ctrl-D quits.")
 

@@ -23,7 +23,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from querylang.errors import CONTROLS
+from querylang.errors import CONTROLS, Unreadable, unread_reasons
 from querylang.model.schema import BUILTIN_FIELDS, ClassDef, Field, Schema
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -353,7 +353,7 @@ def write_records(
 def record_doc(
     cls: ClassDef,
     record: Mapping[str, Any],
-    relation_counts: Mapping[str, int | None],
+    relation_counts: Mapping[str, Count],
     included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
 ) -> dict[str, Any]:
     """One record in Parse's REST shape: pointers and relations as ``__type`` objects naming their
@@ -362,7 +362,7 @@ def record_doc(
     out: dict[str, Any] = {"className": cls.name}
     for f in cls.fields.values():
         if f.type == "Relation":
-            out[f.name] = {"__type": "Relation", "className": f.target, "count": relation_counts.get(f.name, 0)}
+            out[f.name] = {"__type": "Relation", "className": f.target, "count": count_json(relation_counts.get(f.name, 0))}
             continue
         if f.name not in record:
             continue
@@ -403,7 +403,7 @@ def _fields_grid(cls: ClassDef, record: Mapping[str, Any]) -> Table:
 def record_view(
     cls: ClassDef,
     record: Mapping[str, Any],
-    relation_counts: Mapping[str, int | None],
+    relation_counts: Mapping[str, Count],
     included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
     *,
     prefix: str = "querylang ",
@@ -460,32 +460,37 @@ def record_view(
 # --- schema ---------------------------------------------------------------------------------
 
 
-# What a count the role may not read shows (commands.class_counts: None), and why.
+# A class's or Relation's number of records, or why it cannot be read (commands.readable_count).
+Count = int | Unreadable
+# What such a count shows.
 NO_COUNT = "?"
-NO_COUNT_WHY = "the database's role may not read the table of"
 
 
-def count_text(count: int | None) -> str:
-    return NO_COUNT if count is None else str(count)
+def count_text(count: Count) -> str:
+    return str(count) if isinstance(count, int) else NO_COUNT
 
 
-def records_text(count: int | None) -> str:
-    """"3 records", or what a count the role may not read shows."""
-    return f"{NO_COUNT} records (permission denied)" if count is None else plural(count, "record")
+def count_json(count: Count) -> int | None:
+    return count if isinstance(count, int) else None
 
 
-def unread_note(names: list[str]) -> str:
-    """The line that says why the classes ``names`` show NO_COUNT."""
-    return f"{NO_COUNT}: {NO_COUNT_WHY} {', '.join(names)} (permission denied)"
+def records_text(count: Count) -> str:
+    """"3 records", or what a count that cannot be read shows."""
+    return plural(count, "record") if isinstance(count, int) else f"{NO_COUNT} records ({count.short})"
 
 
-def schema_doc(schema: Schema, counts: Mapping[str, int | None]) -> dict[str, Any]:
+def unread_notes(counts: Mapping[str, Count]) -> list[str]:
+    """The lines that say why the classes whose count cannot be read show NO_COUNT."""
+    return [f"{NO_COUNT}: {why}" for why in unread_reasons(counts)]
+
+
+def schema_doc(schema: Schema, counts: Mapping[str, Count]) -> dict[str, Any]:
     return {
-        name: {"count": counts.get(name, 0), **cls.to_json()} for name, cls in schema.classes.items()
+        name: {"count": count_json(counts.get(name, 0)), **cls.to_json()} for name, cls in schema.classes.items()
     }
 
 
-def schema_table(schema: Schema, counts: Mapping[str, int | None]) -> RenderableType:
+def schema_table(schema: Schema, counts: Mapping[str, Count]) -> RenderableType:
     if not schema.classes:
         return Text("no classes (load a data file first)", style=HINT_STYLE)
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
@@ -506,13 +511,12 @@ def schema_table(schema: Schema, counts: Mapping[str, int | None]) -> Renderable
                 end_section=i == len(fields) - 1,
             )
     note = Text("every class also has objectId (String), createdAt and updatedAt (Date)", style=HINT_STYLE)
-    unread = [name for name in schema.classes if counts.get(name, 0) is None]
-    if unread:
-        note.append("\n" + unread_note(unread))
+    for line in unread_notes({name: counts.get(name, 0) for name in schema.classes}):
+        note.append("\n" + line)
     return Group(table, note)
 
 
-def class_table(cls: ClassDef, count: int | None) -> Table:
+def class_table(cls: ClassDef, count: Count) -> Table:
     """One class's fields and types, drawn as the other tables are."""
     table = Table(title=visible(f"{cls.name}: {records_text(count)}"), title_justify="left",
                   box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")  # fmt: skip

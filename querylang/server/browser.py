@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 import querylang
-from querylang.errors import PermissionDenied
+from querylang.errors import Unreadable, unread_reasons
 from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
@@ -190,7 +190,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return [{"name": c, "count": readable_count(db, c), "href": class_url(c)} for c in db.schema.classes]
 
         classes = await load(counts)
-        unread = [c["name"] for c in classes if c["count"] is None]
+        unread = unread_reasons({c["name"]: c["count"] for c in classes})
         return page("classes.html", title="Classes", classes=classes, unread=unread)
 
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
@@ -369,14 +369,14 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     ]
 
 
-def readable_count(db: querylang.Database, cls_name: str, query: Any = None) -> int | None:
-    """How many records of the class match; None when the database's role may not read a
-    table the count needs (a PostgreSQL GRANT it lacks), so that the page still shows what
-    the role may read."""
+def readable_count(db: querylang.Database, cls_name: str, query: Any = None) -> int | Unreadable:
+    """How many records of the class match, or why a table the count needs cannot be read (a
+    PostgreSQL GRANT the role lacks, a table dropped by hand), so that the page still shows
+    what can be read."""
     try:
         return db.count(cls_name, query)
-    except PermissionDenied:
-        return None
+    except Unreadable as exc:
+        return exc
 
 
 class _Failed(Exception):

@@ -354,6 +354,26 @@ def test_a_record_page_shows_counts_the_role_may_not_read_as_unknown(
     assert re.search(r'class="relation">View relation</a> <span class="pill">\d+</span>', page.text)  # members
 
 
+def test_the_browser_lists_the_classes_when_a_table_was_dropped_by_hand(
+        pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster) -> None:
+    """Found by dropping a class's table by hand under a running serve: the browser's list of
+    classes, and the page of a record that class points at, were the 500 page 'relation
+    "Comment" does not exist ...'. Its counts are '?' with the reason, as for a permission."""
+    srv, url = pg_server()
+    cluster_sql(pg_cluster, f'DROP TABLE {schema_of(url)}."Comment"')
+    dropped = '<span title="table dropped or renamed outside querylang">?</span>'
+    pages = {}
+    for path in ("", "classes/Post/p001"):
+        pages[path] = httpx.get(f"{srv.root}/browser/{path}", params={"masterKey": "test-master"},
+                                follow_redirects=True, timeout=30)
+        assert pages[path].status_code == 200, pages[path].text
+    assert f'>Comment</a></td><td class="num">{dropped}</td>' in pages[""].text
+    assert re.search(r'>Post</a></td><td class="num">\d+</td>', pages[""].text)
+    assert "?: the table of Comment was dropped or renamed outside querylang (load the class again" in pages[""].text
+    assert 'Comment whose Pointer Owner points here</a> <span class="pill" title="table dropped or renamed ' \
+           'outside querylang">?</span>' in pages["classes/Post/p001"].text
+
+
 def test_serve_answers_while_postgresql_is_down_and_recovers(sample_doc: dict) -> None:
     """PostgreSQL stopped under a running serve: each request (reads, writes, the browser) gets
     a clear error after the pool's wait, none hangs; once it is back, requests are answered

@@ -11,10 +11,12 @@ from psycopg import errors as pge
 from querylang.errors import (
     INVALID_QUERY,
     SUM_OUT_OF_RANGE,
+    TABLE_DROPPED,
     PermissionDenied,
     QueryCancelled,
     QueryError,
     QueryTimeout,
+    TableMissing,
 )
 
 # IEEE arithmetic (DuckDB, Python) rounds a product too small for a double to 0; PostgreSQL
@@ -47,8 +49,7 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
 
 
 # What a missing table means in querylang's own layout (Parse's tables in place say it their way).
-DROPPED_BY_HAND = ("; the schema lists its class or Relation, so the table was dropped or renamed outside "
-                   "querylang (load the class again, or restore the table)")
+DROPPED_BY_HAND = f"; the schema lists its class or Relation, so the table was {TABLE_DROPPED}"
 
 
 def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
@@ -60,7 +61,7 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     if isinstance(exc, pge.UndefinedTable):
         # querylang's SQL names only tables the schema lists: one that is not there was dropped
         # or renamed by hand, which the server's "relation … does not exist" does not tell.
-        return QueryError(f"the database rejected {what}: {first_line(exc)}{DROPPED_BY_HAND}", code=1)
+        return TableMissing(f"the database rejected {what}: {first_line(exc)}{DROPPED_BY_HAND}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
 
 
