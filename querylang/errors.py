@@ -160,10 +160,11 @@ class DataError(QueryError):
         self.edge_index: int | None = None
         self.in_classes = False  # about the classes of the data (a directory's schema.json), not a record
 
-    def placed(self, where: str | None) -> DataError:
+    def placed(self, where: str | None, reason: str | None = None) -> DataError:
         """This error said of ``where`` (a file and line; None: of no file), naming what it
-        named before."""
-        out = DataError(self.reason, class_name=self.class_name, object_id=self.object_id, field=self.field, code=self.code)
+        named before; ``reason`` words it anew."""
+        out = DataError(reason or self.reason, class_name=self.class_name, object_id=self.object_id, field=self.field,
+                        code=self.code)
         if where is not None:
             out.message = f"{where}: {out.message}"
             out.args = (out.message,)

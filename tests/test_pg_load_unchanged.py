@@ -223,3 +223,26 @@ def test_a_value_too_long_for_an_index_is_named_by_class_record_and_field(pg_clu
             assert str(info.value).startswith(f"{where}class Post, record b, field tags: load failed, nothing was loaded: "
                                               + TOO_LONG), str(info.value)[:300]
             assert "Post" not in db.schema.classes
+
+
+def test_an_import_whose_load_the_server_refuses_says_nothing_was_imported(pg_cluster: Any, tmp_path: Any) -> None:
+    """`querylang import` of a Dashboard export holding a value too long for PostgreSQL's index
+    said "Post.json, record 2: class Post, record b, field tags: load failed, nothing was
+    loaded: …", where its own failures (a server out of reach) say "import failed, nothing was
+    imported: …": the load inside the import is said as the import's, at the same place. So is
+    a load refused as a whole (a database open read-only)."""
+    from .test_cli import ql
+
+    export = tmp_path / "Post.json"
+    export.write_text(json.dumps([{"objectId": "a", "tags": ["a"]}, {"objectId": "b", "tags": ["b", "x" * 300_000]}]),
+                      encoding="utf-8")
+    url = fresh_url(pg_cluster)
+    res = ql("import", "dashboard", str(export), "--db", url)
+    assert res.returncode == 2 and res.stderr.startswith(
+        f"error: {export}, record 2: class Post, record b, field tags: import failed, nothing was imported: "
+        + TOO_LONG), res.stderr[:300]
+    with querylang.connect(url) as db:
+        assert "Post" not in db.schema.classes
+    with querylang.connect(url, read_only=True) as db, pytest.raises(DataError) as info:
+        db.import_dashboard_export(export)
+    assert str(info.value) == "the database is open read-only: nothing was imported"

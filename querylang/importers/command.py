@@ -17,7 +17,7 @@ from ..api import Database
 from ..app.commands import close_written, per_class, target_name, write_into
 from ..app.params import DbParam
 from ..app.render import plural
-from .interchange import ImportReport
+from .interchange import IMPORT_FAILED, ImportReport
 
 DB_OPTION = click.option(
     "--db", "db_path", required=True, type=DbParam(),
@@ -39,7 +39,7 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
     """Run an import into the database; remove a database file this command created if it fails.
     Once the import is committed it is kept: an interrupt while closing (the text-search
     words) says so, as for a load."""
-    db, report = write_into(db_path, work, "import failed, nothing was imported")
+    db, report = write_into(db_path, work, IMPORT_FAILED)
     words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

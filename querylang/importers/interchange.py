@@ -286,13 +286,32 @@ class Staging:
         try:
             load_directory(db, self.finish(), report)
         except DataError as exc:
+            reason = import_reason(exc.reason)
             # The load names a line of a staged file, which the user never saw: the record is
             # named by the place it came from (or by none, coming from a server).
             if exc.record_index is None and exc.edge_index is None and not exc.in_classes:
-                raise
-            raise exc.placed(self.source_of(exc)) from exc
+                if reason == exc.reason:
+                    raise
+                raise exc.placed(None, reason) from exc
+            raise exc.placed(self.source_of(exc), reason) from exc
         report.edges = self.edges
         return report
+
+
+# How a failed import says that it changed nothing (command.py: a server it cannot reach), and
+# how a failed load says it (the engines), which an import's one load says as the import's.
+IMPORT_FAILED = "import failed, nothing was imported"
+_LOAD_FAILED = "load failed, nothing was loaded"
+_NOTHING_LOADED = ": nothing was loaded"  # the database is read-only, or closed
+
+
+def import_reason(reason: str) -> str:
+    """A load's failure (``reason``) in an import's words."""
+    if reason.startswith(_LOAD_FAILED):
+        return IMPORT_FAILED + reason.removeprefix(_LOAD_FAILED)
+    if reason.endswith(_NOTHING_LOADED):
+        return reason.removesuffix(_NOTHING_LOADED) + ": nothing was imported"
+    return reason
 
 
 def load_directory(db: Destination, directory: Path, report: ImportReport) -> None:
