@@ -365,3 +365,31 @@ def test_an_export_folder_given_to_load_names_the_import_that_reads_it(tmp_path:
     ok("import", "mongo", str(mongo), "--db", str(db))  # the command named reads it
     (mongo / "schema.json").write_text('{"classes": {}}')  # an interchange directory after all: no hint
     assert "loaded 0 records" in ok("load", str(mongo), "--db", str(tmp_path / "y.duckdb"))
+
+
+def test_an_interrupt_that_click_catches_says_interrupted_and_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while the group's arguments were parsed, or a Ctrl-C or end of input at a
+    prompt, was caught by Click itself: "Aborted!" and exit 1, where every other interrupt
+    says "interrupted" and exits 130."""
+    import click
+    from click.testing import CliRunner
+
+    from querylang.app.cli import QueryLangGroup
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(QueryLangGroup, "parse_args", interrupted)
+        res = ql("schema")
+    assert (res.returncode, res.stdout, res.stderr.strip()) == (130, "", "interrupted")
+    group = QueryLangGroup()
+
+    @group.command()
+    def ask() -> None:
+        click.confirm("really?", abort=True)
+
+    res_ = CliRunner().invoke(group, ["ask"], input="")  # the end of input at the prompt
+    assert (res_.exit_code, res_.stderr.strip()) == (130, "interrupted"), res_.stderr
+    # Click's other endings keep their statuses: a usage error, --version, a command's own exit.
+    assert (ql("nosuch").returncode, ql("--version").returncode, ql("query", "Nope", "where({})").returncode) == (2, 0, 2)

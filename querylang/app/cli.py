@@ -81,6 +81,28 @@ TABLE_ROWS = 100  # records a table shows without --limit  # below this a load i
 class QueryLangGroup(click.Group):
     """Turns every exception of a subcommand into an exit status and one message on stderr."""
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        # Click catches a Ctrl-C or an end of input itself where invoke does not see it (while
+        # the group's arguments are parsed, at a prompt, as the command's context closes) and
+        # says "Aborted!" with exit 1: said here as every other interrupt is.
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            try:
+                code = super().main(args, prog_name, complete_var, False, **extra)
+            except click.ClickException as err:
+                err.show()
+                code = err.exit_code
+            except click.Abort:
+                click.echo("interrupted", err=True)
+                code = EXIT_INTERRUPTED
+        except KeyboardInterrupt:  # while one of those was said
+            code = EXIT_INTERRUPTED
+        # Without standalone mode Click returns what the command returned (None: success) or
+        # the code of its exit.
+        sys.exit(code if isinstance(code, int) else 0)
+
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
