@@ -163,6 +163,14 @@ SCRIPTS = [
     "where({ a: typeof console, b: console.log('x') === undefined })",
     # Date.now() arithmetic stays a number, as in JavaScript
     "where({ a: typeof (Date.now() - 86400000), b: Date.now() - 86400000 > 1.7e12 })",
+    # an object's own valueOf and toString convert it (they were passed over: NaN, '[object Object]')
+    "where({ a: Number({ valueOf: () => 3 }), b: '' + { toString: () => 'x' }, c: { valueOf: () => 3 } > 2 })",
+    "const o = { toString: () => 'y', valueOf: () => 1 }\n"
+    "where({ a: String(o), b: o + 1, c: `${o}`, d: [o, 2].join('-'), e: o == 1, f: Math.max(o, 0.5) })",
+    "where({ a: { valueOf: () => ({}), toString: () => 'q' } + 1, b: { valueOf: 5 } + '',\n"
+    "  c: { valueOf: () => '2' } * 3, d: new Date({ valueOf: () => 0 }), e: 'ab'.repeat({ valueOf: () => 2 }) })",
+    "where({ a: '' + { toString: 5 } })",
+    "where({ a: '' + { valueOf: () => [], toString: () => ({}) } })",
 ]
 
 
@@ -408,3 +416,14 @@ def test_milliseconds_on_a_date_field_are_a_date() -> None:
     with pytest.raises(QueryTypeError, match="not a time in milliseconds") as info:
         db.query("Post", "where({ createdAt: { lessThan: 1e20 } })")
     assert (info.value.line, info.value.column) == (1, 22)
+
+
+def test_conversions_call_an_objects_own_functions_within_the_limits() -> None:
+    """valueOf and toString run as every arrow function runs: their steps and their depth
+    count, and a conversion that calls itself is "too much recursion", not a Python crash."""
+    with pytest.raises(LimitExceeded, match="too much recursion"):
+        run_script("const o = { valueOf: () => +o }\nwhere({ a: +o })")
+    script = "const o = { valueOf: () => [1, 2, 3, 4, 5, 6].map(n => n * 2).length }\nwhere({ a: o * 1 })"
+    assert run_script(script).where["a"] == 6
+    with pytest.raises(LimitExceeded, match="step limit"):
+        run_script(script, max_steps=15)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from querylang.errors import LimitExceeded, QueryTypeError
+from querylang.errors import LimitExceeded, QueryTypeError, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
@@ -168,7 +168,8 @@ def truthy(v: object) -> bool:
 
 
 def to_primitive(v: object, hint: str = "default") -> object:
-    """ToPrimitive: arrays join, objects are '[object Object]', a Date is its time or text."""
+    """ToPrimitive: arrays join, an object calls its own valueOf / toString (else it is
+    '[object Object]'), a Date is its time or text."""
     if isinstance(v, list):
         return join(v, ",")
     if isinstance(v, JSDate):
@@ -176,12 +177,30 @@ def to_primitive(v: object, hint: str = "default") -> object:
     if isinstance(v, JSRegex):
         return f"/{v.pattern}/{v.flags}"
     if isinstance(v, dict):
-        return "[object Object]"
+        return _object_to_primitive(v, hint)
     if isinstance(v, Builtin):
         return f"function {v.name}() {{ [native code] }}"
     if isinstance(v, Function):
         return v.source
     return v
+
+
+def _object_to_primitive(obj: dict, hint: str) -> object:
+    """OrdinaryToPrimitive: valueOf then toString (toString first for a string), each the
+    object's own arrow function if it has one, called through the script's interpreter (its
+    steps and call depth count), else Object.prototype's: valueOf gives the object back, and
+    toString '[object Object]'. An own key that is not a function is passed over."""
+    for name in ("toString", "valueOf") if hint == "string" else ("valueOf", "toString"):
+        if name not in obj:
+            if name == "toString":
+                return "[object Object]"
+            continue
+        method = obj[name]
+        if type(method) is Function:
+            result = method.invoke([])
+            if not isinstance(result, dict | list | JSDate | JSRegex | Function):
+                return result
+    raise ScriptError("Cannot convert object to primitive value")
 
 
 def to_string(v: object) -> str:
