@@ -169,6 +169,10 @@ SCRIPTS = [
     "where({ a: String(o), b: o + 1, c: `${o}`, d: [o, 2].join('-'), e: o == 1, f: Math.max(o, 0.5) })",
     "where({ a: { valueOf: () => ({}), toString: () => 'q' } + 1, b: { valueOf: 5 } + '',\n"
     "  c: { valueOf: () => '2' } * 3, d: new Date({ valueOf: () => 0 }), e: 'ab'.repeat({ valueOf: () => 2 }) })",
+    # methods: arrow functions under their key, String() shows the whole definition
+    "const o = { valueOf() { return 3 }, 'n'(a, b) { return a + b }, 1() { return 1 }, default() { return 'd' } }\n"
+    "where({ a: o > 2, b: o.n(1, 2), c: String(o.n), d: o[1](), e: o.default(), f: '' + { toString() { return 'x' } } })",
+    "where({ a: { f(x, y,) { x = x * 2\n  return x + y } }.f(1, 2), b: { f() {} }.f() === undefined })",
     "where({ a: '' + { toString: 5 } })",
     "where({ a: '' + { valueOf: () => [], toString: () => ({}) } })",
 ]
@@ -427,3 +431,15 @@ def test_conversions_call_an_objects_own_functions_within_the_limits() -> None:
     assert run_script(script).where["a"] == 6
     with pytest.raises(LimitExceeded, match="step limit"):
         run_script(script, max_steps=15)
+
+
+@pytest.mark.parametrize(("script", "message", "column"), [
+    ("where({ a: { f(1) { return 1 } } })", "unexpected number 1; expected ')' or a name", 16),
+    ("where({ a: { f() 1 } })", "unexpected number 1; expected '{'", 18),
+    ("where({ a: { f(a, a) { return a } } })", "duplicate parameter name 'a'", 19),
+    ("where({ a: { f() { return this } } })", "'this' is not supported in filter scripts", 27),
+])  # fmt: skip
+def test_a_malformed_method_is_a_syntax_error(script: str, message: str, column: int) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        run_script(script)
+    assert (info.value.message, info.value.line, info.value.column) == (message, 1, column)

@@ -338,6 +338,8 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 ttype = _PUNCT_TYPES[c]
                 if c == "(" and "_ARROW_LPAR" in accepts and _ARROW_PARAMS.match(text, pos):
                     ttype = "_ARROW_LPAR"
+                elif c == "(" and "_METHOD_LPAR" in accepts:  # only after an object literal's key
+                    ttype = "_METHOD_LPAR"
                 stack.append((c, line, col, False))
             if len(stack) > max_depth:  # brackets and template substitutions alike
                 raise _limit(f"script nests too deeply (max {max_depth})", text, line, col)

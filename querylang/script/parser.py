@@ -192,6 +192,15 @@ def _pair(c: list[Any], s: Span) -> ast.Prop:
     return ast.Prop(*s, key, c[1], _KEY_KIND[tok.type])
 
 
+def _method_prop(c: list[Any], s: Span) -> ast.Prop:
+    """`key(params) { body }`: the key holding an arrow function of those params and body
+    (the subset has no `this`, the one thing that tells a method from it), whose text, as
+    String() shows it, is the whole definition."""
+    tok = c[0]
+    key = tok.value if type(tok.value) is str else to_string(tok.value)
+    return ast.Prop(*s, key, _arrow(c[1:], s), _KEY_KIND[tok.type])
+
+
 def _shorthand(c: list[Any], s: Span) -> ast.Prop:
     tok = c[0]
     value = ast.Name(*s, tok.value)
@@ -230,6 +239,7 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
     "pair": _pair,
     "computed_pair": lambda c, s: ast.ComputedProp(c[0].line, c[0].column, c[0].start, c[0].end, c[0], c[1]),
     "shorthand": _shorthand,
+    "method": _method_prop,
     "arrow": _arrow,
     "arrow_block": lambda c, s: ast.Block(*s, tuple(c)),
     "spread": lambda c, s: ast.Spread(*s, c[0]),
@@ -421,6 +431,7 @@ _SHOW = {
     "_COLON": "':'",
     "_SEMI": "';'",
     "_LPAR": "'('",
+    "_LBRACE_BLOCK": "'{'",  # after a method's parameters
     "ASSIGN": "'='",
     "IDENT": "a name",
     "TEMPLATE_MIDDLE": "'}'",
