@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 # What an OverflowError from a script's values means to the user: an integer too large for a
 # double (10**400 from an input or JSON.parse), or a date past Python's years (new Date(8.64e15)).
@@ -256,12 +257,19 @@ TABLE_DROPPED = "dropped or renamed outside querylang (load the class again, or 
 
 
 class TableMissing(Unreadable):
-    """A table the schema lists is not in the database: dropped or renamed by hand."""
+    """A table the schema lists is not in the database: dropped or renamed by hand (or, read
+    in place, its class deleted through Parse since connecting: ``why`` and ``short`` say so)."""
 
     short = "table dropped or renamed outside querylang"
+    why = TABLE_DROPPED
+
+    def __init__(self, message: str, *, why: str | None = None, short: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.why = why or self.why
+        self.short = short or self.short
 
     def about(self, names: str) -> str:
-        return f"the table of {names} was {TABLE_DROPPED}"
+        return f"the table of {names} was {self.why}"
 
 
 def unread_reasons(counts: Mapping[str, object]) -> list[str]:

@@ -69,3 +69,30 @@ def test_date_querylang_cannot_hold_names_the_place(stored: str, open_parse: Any
         with pytest.raises(QueryError) as e:
             read("Item", {})
         assert "class Item, record a, field when" in str(e.value) and stored.split("T")[0] in str(e.value)
+
+
+def test_a_class_deleted_through_parse_since_connecting_counts_as_unknown(pg_cluster: Any) -> None:
+    """A class's table deleted through Parse after connecting made every list that counts each
+    class (`querylang schema`, the REPL's first line, the data browser's classes) fail with
+    "... deleted from the Parse database since ...", where a table the role may not read, or
+    dropped by hand in querylang's own layout, shows '?' and why, and the others are listed."""
+    from querylang.app.commands import class_counts
+    from querylang.app.render import unread_notes
+    from querylang.errors import TableMissing
+
+    urls: list[str] = []
+
+    def make(url: str, rows: list[str]) -> None:
+        _parse_db(url, rows)
+        urls.append(url)
+
+    with parse_opener(pg_cluster, make) as open_:
+        db = open_(["('a', NULL, NULL, NULL, NULL, NULL, NULL, 1)"])
+        with psycopg.connect(urls[0], autocommit=True) as con:
+            con.execute('DROP TABLE "Item"')
+        counts = class_counts(db)
+        assert isinstance(counts["Item"], TableMissing), counts
+        assert unread_notes(counts) == ["?: the table of Item was deleted from the Parse database since this connection "
+                                        "read its _SCHEMA (connect again to read the schema as it is now)"]
+        with pytest.raises(QueryError, match="deleted from the Parse database since this connection read its _SCHEMA"):
+            db.query("Item", None)

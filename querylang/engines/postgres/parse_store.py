@@ -41,7 +41,7 @@ from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import DROPPED_BY_HAND, first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
-from querylang.errors import DataError, QueryError
+from querylang.errors import DataError, QueryError, TableMissing
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
@@ -476,8 +476,14 @@ def _gone_since(exc: QueryError) -> QueryError | None:
     said = exc.__cause__ or exc.__context__
     if not isinstance(said, pge.UndefinedTable | pge.UndefinedColumn):
         return None
-    return QueryError(f"{exc.message.removesuffix(DROPPED_BY_HAND)} (deleted from the Parse database since this connection read its _SCHEMA: "
-                      "connect again to read the schema as it is now)", code=exc.code)
+    message = (f"{exc.message.removesuffix(DROPPED_BY_HAND)} (deleted from the Parse database since this connection read "
+               "its _SCHEMA: connect again to read the schema as it is now)")
+    if isinstance(said, pge.UndefinedColumn):
+        return QueryError(message, code=exc.code)
+    # A class's table: a list that counts every class shows '?' for it, as for a table dropped by hand.
+    return TableMissing(message, code=exc.code, short="table deleted from the Parse database since connecting",
+                        why="deleted from the Parse database since this connection read its _SCHEMA (connect again "
+                            "to read the schema as it is now)")
 
 
 def _odd_column(column: str, parse_type: str, kind: str) -> str:
