@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 import orjson
 
 import querylang
+from querylang.errors import ScriptError
 from querylang.frontends.parse_rest import parse_order, where_to_filter
 from querylang.script.values import to_string
 
@@ -539,7 +540,10 @@ def _key_list(value: Any, what: str) -> list[str]:
         return []
     if not isinstance(value, str | list):
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings")
-    items = (value if isinstance(value, str) else to_string(value)).split(",")
+    try:
+        items = (value if isinstance(value, str) else to_string(value)).split(",")
+    except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
+        raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
     return [i.strip() for i in items if i.strip()]
 
 

@@ -37,6 +37,15 @@ def test_include_that_is_a_number_is_a_parse_error(shared: LiveServer, client: h
         assert r.json() == {"code": 107, "error": "include must be a string or a list of strings"}
 
 
+@pytest.mark.parametrize("what", ["keys", "include", "excludeKeys"])
+def test_a_key_list_element_string_cannot_convert_names_the_parameter(shared: LiveServer, client: httpx.Client, what: str) -> None:
+    # String([{toString: "x"}]) is JavaScript's TypeError: said as the parameter's, not bare.
+    r = client.get(shared.url + "/classes/Note", params={what: json.dumps([{"toString": "x"}])}, headers=headers())
+    assert r.status_code == 400, r.text
+    assert r.json() == {"code": 107, "error": f"{what} must be a string or a list of strings "
+                                              "(Cannot convert object to primitive value)"}
+
+
 @pytest.mark.parametrize("include", [{"about": 1}, {"about.about": True}])
 @pytest.mark.parametrize("path", ["/classes/Note", "/classes/Note/n6"])
 def test_include_given_as_an_object_embeds_no_record_the_acl_hides(
