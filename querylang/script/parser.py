@@ -52,14 +52,14 @@ Span = tuple[int, int, int, int]  # line, column, start offset, end offset
 
 
 def _grammar_text() -> str:
-    """The grammar ships as package data; a source checkout falls back to the repo layout."""
-    try:
-        return (importlib.resources.files("querylang.grammar") / "querylang.lark").read_text(
-            encoding="utf-8"
-        )
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        path = Path(__file__).resolve().parent.parent.parent / "grammar" / "querylang.lark"
+    """The grammar beside this source in a checkout (grammar/ at the top level); installed, the
+    package data querylang.grammar. The checkout's comes first: an editable install maps
+    querylang.grammar to the checkout it was made from, which a second checkout (a git worktree
+    run with its own code) must not read."""
+    path = Path(__file__).resolve().parent.parent.parent / "grammar" / "querylang.lark"
+    if path.is_file():
         return path.read_text(encoding="utf-8")
+    return (importlib.resources.files("querylang.grammar") / "querylang.lark").read_text(encoding="utf-8")
 
 
 class _NoLexer(Lexer):
