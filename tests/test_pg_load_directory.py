@@ -151,3 +151,16 @@ def test_load_progress_of_a_directory_moves_on_postgresql(pg_cluster: Any, tmp_p
     assert res.returncode == 0, res.stderr
     assert re.search(r"checking records .* 105 ", res.stderr) and "0/0" not in res.stderr, res.stderr
     assert re.search(r"writing \(all or nothing\) .* 105 ", res.stderr), res.stderr
+
+
+def test_an_objectid_too_long_for_a_new_class_s_index_is_named_by_its_line(opened: Any, tmp_path: Path) -> None:
+    """The index of a new class's objectIds is built once its last part is in: an objectId too
+    long for it said 'index row requires ... bytes' of no class, record or line."""
+    doc = document(20)
+    doc["records"]["Item"][17]["objectId"] = "x" * 300_000
+    db = opened()
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc))
+    assert str(info.value).startswith(f"Item.ndjson, line 18: class Item, record {'x' * 300_000}, field objectId: load "
+                                      "failed, nothing was loaded: the value is too long for PostgreSQL's index of it")
+    assert not db.schema.classes

@@ -91,7 +91,7 @@ def load_directory(
         if not too_long(exc):
             raise
         # Which record holds the entry: the directory's records read again, a part at a time.
-        raise parts_error(exc, schema.classes, _normalised(files, schema, now)) from exc
+        raise parts_error(exc, schema.classes, _normalised(files, schema.classes, now)) from exc
     return schema, counts
 
 
@@ -122,6 +122,11 @@ def _copy_class(
             if at is None:
                 raise load_failed(exc, cls.name) from None
             raise _duplicate(cls, *at) from None
+        except psycopg.Error as exc:
+            # An objectId too long for the index: the server names no row, the file read again does.
+            if not too_long(exc):
+                raise
+            raise parts_error(exc, {cls.name: cls}, _normalised([(cls.name, file)], {cls.name: cls}, now)) from exc
     return n
 
 
@@ -160,8 +165,10 @@ def _duplicate(cls: ClassDef, oid: str, index: int) -> DataError:
     return exc
 
 
-def _normalised(files: list[tuple[str, Path]], schema: Schema, now: datetime) -> Iterator[tuple[str, int, list[dict[str, Any]]]]:
+def _normalised(
+    files: list[tuple[str, Path]], classes: Mapping[str, ClassDef], now: datetime,
+) -> Iterator[tuple[str, int, list[dict[str, Any]]]]:
     for name, file in files:
-        cls = schema.classes[name]
+        cls = classes[name]
         for start, rows in read_parts(file, PART):
             yield name, start, normalise_records(cls, rows, now, [], start)
