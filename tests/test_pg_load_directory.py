@@ -164,3 +164,19 @@ def test_an_objectid_too_long_for_a_new_class_s_index_is_named_by_its_line(opene
     assert str(info.value).startswith(f"Item.ndjson, line 18: class Item, record {'x' * 300_000}, field objectId: load "
                                       "failed, nothing was loaded: the value is too long for PostgreSQL's index of it")
     assert not db.schema.classes
+
+
+@pytest.mark.parametrize("as_directory", [True, False])
+def test_a_load_repeated_on_top_names_the_first_record_stored_already(
+    opened: Any, tmp_path: Path, as_directory: bool,
+) -> None:
+    """Named the one the server's plan met first (the least objectId, or the first stored),
+    some line far down a file whose objectIds are not in order, where DuckDB names line 1."""
+    doc = document(10)
+    db = opened()
+    db.load(doc)
+    doc["records"]["Item"].reverse()  # i9 first: random objectIds, as Parse's, are in no order
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc) if as_directory else doc)
+    place = "Item.ndjson, line 1: " if as_directory else ""
+    assert str(info.value) == f"{place}class Item, record i9: duplicate objectId: already in the database"

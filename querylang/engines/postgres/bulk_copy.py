@@ -24,17 +24,21 @@ from querylang.model.schema import ClassDef, Schema
 def check_new_ids(
     con: psycopg.Connection[Any], old: Schema, cls: ClassDef, recs: list[dict[str, Any]], start: int = 0,
 ) -> None:
-    """No record of ``recs`` has an objectId the class's table holds (``start``: the position
-    of ``recs[0]`` among the class's records, as messages count)."""
+    """No record of ``recs`` has an objectId the class's table holds; else the first that has
+    is named (``start``: the position of ``recs[0]`` among the class's records, as messages
+    count)."""
     if cls.name not in old.classes or not recs:
         return
+    # In the records' order: "objectId" = ANY(...) LIMIT 1 gave the one the plan met first (the
+    # least objectId, by the index), so a load repeated on top named some line far down.
     row = con.execute(
-        f'SELECT "objectId" FROM {quote(cls.name)} WHERE "objectId" = ANY(%s) LIMIT 1', [[r["objectId"] for r in recs]]
+        f"SELECT u.id, u.at FROM unnest(%s::text[]) WITH ORDINALITY AS u(id, at) "
+        f'WHERE EXISTS (SELECT 1 FROM {quote(cls.name)} AS t WHERE t."objectId" = u.id) ORDER BY u.at LIMIT 1',
+        [[r["objectId"] for r in recs]],
     ).fetchone()
     if row is not None:
         exc = DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=row[0])
-        # Its line, in a directory.
-        exc.record_index = start + next(i for i, r in enumerate(recs) if r["objectId"] == row[0])
+        exc.record_index = start + row[1] - 1  # its line, in a directory
         raise exc
 
 
