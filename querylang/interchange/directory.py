@@ -10,9 +10,10 @@ Every ``<Class>.ndjson`` must name a class of ``schema.json``; a class without a
 records. Blank lines are skipped. The DuckDB engine lets DuckDB's NDJSON reader read the
 files, with querylang's checks in SQL (engines/duckdb/ndjson.py); the records SQL does not
 vouch for and files DuckDB would split into lines differently go through the parts read
-here, PART records at a time. The PostgreSQL engine reads the directory whole, as one
-document (to_document). Either way everything is published together at the end, and a bad
-record anywhere (the last line of the last file too) loads nothing.
+here, PART records at a time; records for classes DuckDB already holds are read whole, as one
+document (to_document). The PostgreSQL engine reads every directory a part at a time too
+(engines/postgres/directory_load.py). Either way everything is published together at the end,
+and a bad record anywhere (the last line of the last file too) loads nothing.
 """
 
 from __future__ import annotations
