@@ -4,6 +4,7 @@ record or a repeated objectId in a later part is named by its line."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,35 @@ def test_a_load_repeated_on_top_names_the_first_record_stored_already(
         db.load(write_dir(tmp_path / "d", doc) if as_directory else doc)
     place = "Item.ndjson, line 1: " if as_directory else ""
     assert str(info.value) == f"{place}class Item, record i9: duplicate objectId: already in the database"
+
+
+# Past the index's limit after compression ("index row size ... for index ..."), and one that
+# does not compress, which the server says of no index ("index row requires ... bytes").
+LONG_IDS = {"named": "x" * 300_000, "unnamed": "".join(hashlib.sha256(b"%d" % k).hexdigest() for k in range(150))}
+
+
+@pytest.mark.parametrize("into", ["new", "stored"])
+@pytest.mark.parametrize("limit", list(LONG_IDS))
+@pytest.mark.parametrize("where", ["edge", "list", "pointers"])
+def test_a_relation_s_id_too_long_for_its_index_is_named_by_its_line(
+    opened: Any, tmp_path: Path, into: str, limit: str, where: str,
+) -> None:
+    """An edge's id, or one in a record's Relation list, too long for the index of the edge
+    table was said of the class and field alone, or of nothing (a stored class's, or no index
+    named), or of a record that had no long value: a normalised record keeps no Relation list."""
+    doc = document(20)
+    if where == "edge":
+        doc["relations"][2]["targetId"] = LONG_IDS[limit]
+    elif where == "list":
+        doc["records"]["Bag"][3]["items"] = ["i1", LONG_IDS[limit]]
+    else:
+        doc["records"]["Bag"][3]["items"] = [{"__type": "Pointer", "className": "Item", "objectId": LONG_IDS[limit]}]
+    db = opened()
+    if into == "stored":
+        db.load({"classes": CLASSES, "records": {"Item": [{"objectId": "old"}]}})
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", doc))
+    place = "relations.ndjson, line 3: class Bag, record b2" if where == "edge" else "Bag.ndjson, line 4: class Bag, record b3"
+    assert str(info.value).startswith(f"{place}, field items: load failed, nothing was loaded: the value is too long "
+                                      "for PostgreSQL's index of it")
+    assert (_count(db, "Item"), _count(db, "Bag")) == (1, 0) if into == "stored" else not db.schema.classes

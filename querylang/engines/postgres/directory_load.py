@@ -31,8 +31,9 @@ from querylang.engines.postgres.bulk_copy import (
     copy_records,
     load_failed,
 )
-from querylang.engines.postgres.index_limit import parts_error, too_long
+from querylang.engines.postgres.index_limit import WHY, named_field, parts_error, too_long
 from querylang.engines.postgres.layout import id_index_sql
+from querylang.engines.postgres.server_errors import first_line
 from querylang.errors import DataError
 from querylang.interchange.directory import RELATIONS_FILE, class_files, read_classes, read_parts
 from querylang.interchange.document import Edge, merge_schema, normalise_records, read_edge
@@ -84,14 +85,19 @@ def load_directory(
             edges.add(con, found)
             told.written(len(found))
             del part, found
-    edges.finish(con)
     try:
+        edges.finish(con)  # a stored Relation's index may refuse an edge here
         store.build_indexes(con, schema)
     except psycopg.Error as exc:
         if not too_long(exc):
             raise
-        # Which record holds the entry: the directory's records read again, a part at a time.
-        raise parts_error(exc, schema.classes, _normalised(files, schema.classes, now)) from exc
+        # Which record or edge holds the entry: the directory read again, a part at a time.
+        # A Relation's ids are in the edges and the records' lists, not in the normalised records.
+        named = named_field(exc, schema.classes)
+        relations = {(c.name, f.name) for c, f in schema.relations()}
+        of = {named} if named in relations else relations if named is None else set()
+        records = [] if named in relations else _normalised(files, schema.classes, now)
+        raise parts_error(exc, schema.classes, records, _relation_entry(exc, files, rel, of)) from exc
     return schema, counts
 
 
@@ -163,6 +169,44 @@ def _duplicate(cls: ClassDef, oid: str, index: int) -> DataError:
     exc = DataError("duplicate objectId", class_name=cls.name, object_id=oid)
     exc.record_index = index  # its line
     return exc
+
+
+def _relation_entry(
+    exc: psycopg.Error, files: list[tuple[str, Path]], rel: Path, relations: set[tuple[str, str]],
+) -> tuple[int, DataError] | None:
+    """The longest id of the ``relations`` (class, key), with the error that names the record
+    whose list, or the edge of relations.ndjson, holds it. None when no record or edge has one."""
+    if not relations:
+        return None
+    best: tuple[int, str, str, object, int, bool] | None = None  # (size, class, key, objectId, position, an edge?)
+    sources = [(file, name, False) for name, file in files if any(c == name for c, _ in relations)]
+    for file, name, of_edges in sources + ([(rel, "", True)] if rel.exists() else []):
+        for start, rows in read_parts(file, PART):
+            for at, row in enumerate(rows, start):
+                if not isinstance(row, dict):
+                    continue
+                if of_edges:
+                    owner = (row.get("class"), row.get("key"))
+                    found = [owner] if owner in relations else []
+                else:
+                    found = [(name, k) for c, k in relations if c == name and isinstance(row.get(k), list)]
+                for owner in found:
+                    ids = [row.get("objectId"), row.get("targetId")] if of_edges else row[owner[1]]
+                    # A list's id may be written as a Pointer, {"__type": "Pointer", "objectId": ...}.
+                    ids = [v.get("objectId") if isinstance(v, dict) else v for v in ids]
+                    size = max((len(v.encode()) for v in ids if isinstance(v, str)), default=0)
+                    if size and (best is None or size > best[0]):
+                        best = (size, str(owner[0]), str(owner[1]), row.get("objectId"), at, of_edges)
+    if best is None:
+        return None
+    size, name, key, oid, at, of_edges = best
+    err = DataError("load failed, nothing was loaded: the value is " + WHY.format(first_line(exc)), class_name=name,
+                    object_id=oid if isinstance(oid, str) else None, field=key)
+    if of_edges:
+        err.edge_index = at
+    else:
+        err.record_index = at
+    return size, err
 
 
 def _normalised(

@@ -92,9 +92,11 @@ def load_error(exc: BaseException, classes: Mapping[str, ClassDef], records: Map
 
 
 def parts_error(exc: BaseException, classes: Mapping[str, ClassDef],
-                parts: Iterable[tuple[str, int, list[dict[str, Any]]]]) -> DataError:
+                parts: Iterable[tuple[str, int, list[dict[str, Any]]]],
+                rival: tuple[int, DataError] | None = None) -> DataError:
     """:func:`load_error` of records met a part at a time: (class, position of the part's
-    first record among the class's, records)."""
+    first record among the class's, records); ``rival``: (size, error) of an entry found
+    elsewhere (an edge's id), said instead when longer than the records' longest."""
     named = named_field(exc, classes)
     best: tuple[int, str, str | None, int, str | None] | None = None
     for name, start, recs in parts:
@@ -105,6 +107,8 @@ def parts_error(exc: BaseException, classes: Mapping[str, ClassDef],
             size, field = longest(cls, rec, None if named is None else named[1])
             if field is not None and (best is None or size > best[0]):
                 best = (size, name, field, at, rec.get("objectId"))
+    if rival is not None and (best is None or rival[0] > best[0]):
+        return rival[1]
     message = "load failed, nothing was loaded: the value is " + WHY.format(first_line(exc))
     if best is None:
         return DataError(message, class_name=None if named is None else named[0],
