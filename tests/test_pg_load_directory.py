@@ -213,3 +213,27 @@ def test_a_relation_s_id_too_long_for_its_index_is_named_by_its_line(
     assert str(info.value).startswith(f"{place}, field items: load failed, nothing was loaded: the value is too long "
                                       "for PostgreSQL's index of it")
     assert (_count(db, "Item"), _count(db, "Bag")) == (1, 0) if into == "stored" else not db.schema.classes
+
+
+@pytest.mark.parametrize(("into", "fault"), [("new", "value"), ("new", "duplicate"), ("stored", "value"),
+                                             ("stored", "duplicate"), ("stored", "stored")])
+def test_a_line_that_is_not_json_is_named_before_an_earlier_record_s_fault(
+    opened: Any, tmp_path: Path, into: str, fault: str,
+) -> None:
+    """DuckDB, as a document's reader, reads a whole file before checking its records: of a
+    bad record on line 2 and a line that is not JSON in a later part, it names the latter,
+    where the part at a time load named the record."""
+    doc = document(20)
+    doc["records"]["Item"][1] = {"value": {"objectId": "i1", "n": "many"}, "duplicate": {"objectId": "i0"},
+                                 "stored": {"objectId": "old"}}[fault]
+    path = write_dir(tmp_path / "d", doc)
+    with (path / "Item.ndjson").open("a") as fh:
+        fh.write('{"objectId": "i99", \n')
+    said = []
+    for db in (querylang.connect(), opened()):
+        if into == "stored":
+            db.load({"classes": CLASSES, "records": {"Item": [{"objectId": "old"}]}})
+        with pytest.raises(DataError) as info:
+            db.load(path)
+        said.append(str(info.value))
+    assert said[1] == said[0] == "Item.ndjson, line 21: not valid JSON at the end of the line: unexpected end of data"

@@ -11,6 +11,8 @@ last file still loads nothing.
 An objectId repeated across parts of one file: a stored class's check of each part against
 its table sees the earlier parts too; a new class's unique index, built once its last part is
 in, refuses it. The file is then read again up to it (on that error only) to name the line.
+Any fault of a class's file is said once the rest of the file is read for a line that is not
+JSON, which a reader of the whole file (DuckDB's, a document's) would have met first.
 """
 
 from __future__ import annotations
@@ -105,20 +107,15 @@ def _copy_class(
     con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Told, edges: EdgeCopy,
 ) -> int:
     """One class's file, a part at a time; its records counted."""
-    n = 0
-    for start, rows in read_parts(file, PART):
-        found: list[Edge] = []  # of the records' Relation lists
-        recs = normalise_records(cls, rows, now, found, start)
-        told.read(len(recs) + len(found))
-        try:
-            check_new_ids(con, old, cls, recs, start)
-        except DataError as exc:
-            raise _repeated_in_file(exc, cls, file, start) from None
-        copy_records(con, cls, recs, told.written, start)
-        edges.add(con, found)
-        told.written(len(found))
-        n += len(recs)
-        del rows, recs, found  # before the next part is read: one part held, not two
+    try:
+        n = _copy_parts(con, old, cls, file, now, told, edges)
+    except DataError:
+        # A reader of the whole file (DuckDB's, a document's) meets a line that is not JSON
+        # before any record's fault: the rest of the file is read for one, on this error only.
+        bad = _not_json_in(file)
+        if bad is None:
+            raise
+        raise bad from None
     if cls.name not in old.classes:
         try:
             con.execute(id_index_sql(cls.name))
@@ -134,6 +131,37 @@ def _copy_class(
                 raise
             raise parts_error(exc, {cls.name: cls}, _normalised([(cls.name, file)], {cls.name: cls}, now)) from exc
     return n
+
+
+def _copy_parts(
+    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Told, edges: EdgeCopy,
+) -> int:
+    """The records of a class's file checked and copied in, a part at a time; counted."""
+    n = 0
+    for start, rows in read_parts(file, PART):
+        found: list[Edge] = []  # of the records' Relation lists
+        recs = normalise_records(cls, rows, now, found, start)
+        told.read(len(recs) + len(found))
+        try:
+            check_new_ids(con, old, cls, recs, start)
+        except DataError as exc:
+            raise _repeated_in_file(exc, cls, file, start) from None
+        copy_records(con, cls, recs, told.written, start)
+        edges.add(con, found)
+        told.written(len(found))
+        n += len(recs)
+        del rows, recs, found  # before the next part is read: one part held, not two
+    return n
+
+
+def _not_json_in(file: Path) -> DataError | None:
+    """The error of the file's first line that is not JSON, if it has one."""
+    try:
+        for _ in read_parts(file, PART):
+            pass
+    except DataError as exc:
+        return exc
+    return None
 
 
 def _repeated_in_file(exc: DataError, cls: ClassDef, file: Path, start: int) -> DataError:
