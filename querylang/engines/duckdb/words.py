@@ -5,8 +5,8 @@ computing them is Python work on every text."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import duckdb
@@ -15,9 +15,36 @@ import pyarrow as pa
 from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import word_arrays
 from querylang.engines.duckdb.layout import TEXT_PARTS, quote_ident
+from querylang.engines.duckdb.ndjson import literal
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.errors import EngineError, QueryError, QueryTimeout
 from querylang.model.schema import Schema
+
+# DuckDB's optimizer that may swap a hash join's sides (duckdb_optimizers()).
+SIDE_SWAP = "build_side_probe_side"
+
+
+@contextmanager
+def table_probes(con: Any) -> Iterator[None]:
+    """Keep the class table on the probe side of the words UPDATE's join, so that the UPDATE
+    meets its rows in rowid order. DuckDB weighs a side by its rows' width, and built its
+    hash table on the table when the words (four texts a row) had nearly as many rows, as
+    a field of mostly different titles has: the rows then came in the words' order, and
+    the UPDATE took several times as long (benchmarks/results/XL.md, Tuning). The setting
+    is the whole database's, so it is put back at once; a query planned meanwhile on
+    another cursor may only run slower, never answer otherwise."""
+    before = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0]
+    if SIDE_SWAP in before.split(","):
+        yield
+        return
+    con.execute(f"SET disabled_optimizers = {literal(','.join(filter(None, [before, SIDE_SWAP])))}")
+    try:
+        yield
+    finally:
+        if before:
+            con.execute(f"SET disabled_optimizers = {literal(before)}")
+        else:
+            con.execute("RESET disabled_optimizers")
 
 
 class TextWords:
@@ -91,7 +118,7 @@ class TextWords:
         t, col = quote_ident(class_name), quote_ident(field_name)
         tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
         try:
-            with self._transaction():
+            with table_probes(con), self._transaction():
                 texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {tx} IS NULL").fetchall()]
                 done = texts
                 if texts:
