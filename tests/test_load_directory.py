@@ -429,6 +429,20 @@ def test_an_objectid_already_stored_is_named_by_its_line(engine: Any, tmp_path: 
     assert db.query("Item", None, limit=0, count=True).count == 20
 
 
+@pytest.mark.parametrize("as_directory", [True, False])
+def test_the_first_record_in_file_order_stored_already_is_named(engine: Any, tmp_path: Path, as_directory: bool) -> None:
+    """DuckDB named the stored one its join met first, in the table's order: records i9, i1
+    (both stored) said 'line 2: ... record i1', where PostgreSQL names line 1."""
+    db = engine()
+    db.load(document(10))
+    more = {"classes": CLASSES, "records": {"Item": [{"objectId": "new"}, {"objectId": "i9"}, {"objectId": "i1"}]}}
+    with pytest.raises(DataError) as info:
+        db.load(write_dir(tmp_path / "d", more) if as_directory else more)
+    place = "Item.ndjson, line 2: " if as_directory else ""
+    assert str(info.value) == f"{place}class Item, record i9: duplicate objectId: already in the database"
+    assert db.query("Item", None, limit=0, count=True).count == 10
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"n": {"type": "Numbr"}}, "schema.json: class Item, field n: unknown type 'Numbr'"),
     ({"boss": {"type": "Pointer", "targetClass": "Nope"}}, "schema.json: class Item, field boss: targetClass 'Nope'"),

@@ -25,7 +25,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from querylang import errors
 from querylang.engines.duckdb import interrupts
@@ -420,15 +419,22 @@ class Store(TextWords):
         for class_name, cols in data.columns.items():
             if class_name not in self.schema.classes or not len(cols):
                 continue
-            with self._view("_ql_ids", pa.table({"id": cols.values["objectId"]})) as view:
+            ids, table = cols.values["objectId"], quote_ident(class_name)
+            with self._view("_ql_ids", pa.table({"id": ids})) as view:
                 hit = self.con.execute(
-                    f'SELECT t."objectId" FROM {quote_ident(class_name)} AS t SEMI JOIN {view} AS v '
-                    'ON t."objectId" = v.id LIMIT 1'
+                    f'SELECT t."objectId" FROM {table} AS t SEMI JOIN {view} AS v ON t."objectId" = v.id LIMIT 1'
                 ).fetchall()  # all (one row): an unfinished result would block unregister
-            if hit:
-                exc = DataError("duplicate objectId: already in the database", class_name=class_name, object_id=hit[0][0])
-                exc.record_index = pc.index(cols.values["objectId"], hit[0][0]).as_py()  # its line, in a directory
-                raise exc
+            if not hit:
+                continue
+            # The join met the table's rows in the order it scans them, not the records': the
+            # first of the records in their order is looked up on this failing path only.
+            with self._view("_ql_ids", pa.table({"id": ids, "at": pa.array(range(len(ids)), pa.int64())})) as view:
+                ((at,),) = self.con.execute(
+                    f'SELECT min(v.at) FROM {view} AS v SEMI JOIN {table} AS t ON t."objectId" = v.id'
+                ).fetchall()
+            exc = DataError("duplicate objectId: already in the database", class_name=class_name, object_id=ids[at].as_py())
+            exc.record_index = at  # its line, in a directory
+            raise exc
 
     def _create_tables(self, old: Schema, new: Schema, con: Any = None, *, mark: bool = False) -> None:
         """The tables and columns ``new`` adds to ``old``; with ``mark``, each new table is listed
