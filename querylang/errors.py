@@ -252,8 +252,11 @@ class PermissionDenied(Unreadable):
         return f"the database's role may not read the table of {names} (permission denied)"
 
 
-# Why a table the schema lists is not there, in querylang's own layout on PostgreSQL.
+# Why a table the schema lists is not there, in querylang's own layout (PostgreSQL, DuckDB).
 TABLE_DROPPED = "dropped or renamed outside querylang (load the class again, or restore the table)"
+# What follows the database's own "does not exist", which does not tell it: querylang's SQL
+# names only tables the schema lists (Parse's tables in place say it their way).
+DROPPED_BY_HAND = f"; the schema lists its class or Relation, so the table was {TABLE_DROPPED}"
 
 
 class TableMissing(Unreadable):
@@ -286,6 +289,13 @@ class EngineError(QueryError):
     """The database engine failed on a query the checks let through: a fault, not a user error."""
 
     default_code = INTERNAL_SERVER_ERROR
+
+
+class TableMissingFault(TableMissing, EngineError):
+    """DuckDB's :class:`TableMissing`: also an :class:`EngineError`, as every error DuckDB
+    rejects a checked query with is. What counts every class (``schema``, ``show``, the browser)
+    catches Unreadable and shows ``?``; a query on the table stays a fault of the database
+    engine, for which the command line exits 1 (README), as it did before this class."""
 
 
 class LimitExceeded(QueryError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -108,6 +109,34 @@ def test_a_database_fault_exits_1_not_2(tmp_path: Path, sample_file: Path) -> No
     res = ql("query", "Comment", "where({})", "--db", str(path))
     assert res.returncode == 1, (res.returncode, res.stderr)
     assert "the database rejected the query" in res.stderr and "internal error" not in res.stderr
+
+
+def test_a_table_dropped_from_a_duckdb_file_shows_as_unknown_and_the_rest_is_listed(
+    tmp_path: Path, sample_file: Path,
+) -> None:
+    """Found by a review: after DROP TABLE "Comment" by hand, `schema` (and the REPL's .schema)
+    said only 'the database rejected the query: Catalog Error: Table with name Comment does not
+    exist!' (exit 1), and with "_join:posts:Group" dropped too the file did not open ('cannot
+    read the database'), where PostgreSQL shows '?', says why and lists the rest."""
+    import duckdb
+
+    path = tmp_path / "dropped.duckdb"
+    ok("load", str(sample_file), "--db", str(path))
+    with duckdb.connect(str(path)) as con:
+        con.execute('DROP TABLE "Comment"; DROP TABLE "_join:posts:Group"')
+    why = "?: the table of Comment was dropped or renamed outside querylang (load the class again, or restore the table)"
+    for out in (ok("schema", "--db", str(path)), ok("repl", "--db", str(path), stdin=".schema\n")):
+        out = " ".join(out.split())
+        assert re.search(r"Comment \? text", out) and re.search(r"Post 40 title", out) and why in out, out
+    assert json.loads(ok("schema", "--format", "json", "--db", str(path)))["Comment"]["count"] is None
+    out = " ".join(ok("show", "Group", "g2", "--db", str(path)).split())
+    assert "posts Relation → Post ? records (table dropped or renamed outside querylang)" in out, out
+    assert re.search(r"members Relation → User \d+ records", out), out
+    res = ql("query", "Comment", "where({})", "--db", str(path))  # a fault still: exit 1
+    assert res.returncode == 1 and res.stderr == (
+        "error: the database rejected the query: Catalog Error: Table with name Comment does not exist!; the schema "
+        "lists its class or Relation, so the table was dropped or renamed outside querylang (load the class again, "
+        "or restore the table)\n"), res.stderr
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])

@@ -39,9 +39,9 @@ from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, i
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.server_errors import DROPPED_BY_HAND, first_line, server_error
+from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
-from querylang.errors import DataError, QueryError, TableMissing
+from querylang.errors import DROPPED_BY_HAND, DataError, QueryError, TableMissing
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema

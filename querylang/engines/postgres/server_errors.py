@@ -9,9 +9,9 @@ import psycopg
 from psycopg import errors as pge
 
 from querylang.errors import (
+    DROPPED_BY_HAND,
     INVALID_QUERY,
     SUM_OUT_OF_RANGE,
-    TABLE_DROPPED,
     PermissionDenied,
     QueryCancelled,
     QueryError,
@@ -46,10 +46,6 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
         # Only a sum can pass a double's range in querylang's SQL (a sum or avg aggregate).
         return QueryError(SUM_OUT_OF_RANGE, code=INVALID_QUERY)
     return server_error(exc)
-
-
-# What a missing table means in querylang's own layout (Parse's tables in place say it their way).
-DROPPED_BY_HAND = f"; the schema lists its class or Relation, so the table was {TABLE_DROPPED}"
 
 
 def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
