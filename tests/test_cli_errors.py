@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import querylang
 from querylang.engines.postgres.cluster import Cluster
 
 from . import test_cli
@@ -137,6 +138,32 @@ def test_a_table_dropped_from_a_duckdb_file_shows_as_unknown_and_the_rest_is_lis
         "error: the database rejected the query: Catalog Error: Table with name Comment does not exist!; the schema "
         "lists its class or Relation, so the table was dropped or renamed outside querylang (load the class again, "
         "or restore the table)\n"), res.stderr
+
+
+def test_a_load_or_a_reference_read_after_a_table_was_dropped_by_hand_says_so(tmp_path: Path, sample_file: Path) -> None:
+    # A load into the dropped class leaked DuckDB's CatalogException ('internal error', exit 1);
+    # a load of another class said DuckDB's words, guessing another table ('Did you mean
+    # "_join:members:Group"?'); db.reference leaked the CatalogException.
+    import duckdb
+
+    path = tmp_path / "dropped.duckdb"
+    ok("load", str(sample_file), "--db", str(path))
+    with duckdb.connect(str(path)) as con:
+        con.execute('DROP TABLE "Comment"')
+    why = ("Catalog Error: Table with name Comment does not exist!; the schema lists its class or Relation, so the "
+           "table was dropped or renamed outside querylang (load the class again, or restore the table)")
+    for records in ({"Comment": [{"objectId": "cnew"}]}, {"Z": [{"objectId": "z"}]}):
+        doc = tmp_path / "more.json"
+        doc.write_text(json.dumps({"classes": {"Z": {"fields": {}}}, "records": records}))
+        res = ql("load", str(doc), "--db", str(path))
+        assert res.returncode == 2 and res.stderr == f"error: load failed, nothing was loaded: {why}\n", res.stderr
+    db = querylang.connect(str(path))
+    try:
+        with pytest.raises(querylang.QueryError, match="dropped or renamed outside querylang"):
+            db.reference("Post", "where({})")
+        assert "Z" not in db.schema.classes and db.count("Post") == 40
+    finally:
+        db.close()
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])

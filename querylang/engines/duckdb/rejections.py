@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from querylang.errors import DROPPED_BY_HAND, EngineError, TableMissingFault
+from querylang.errors import DROPPED_BY_HAND, DataError, EngineError, TableMissingFault
 
 MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$", re.MULTILINE)
 
@@ -15,7 +15,21 @@ def rejected(exc: duckdb.Error) -> EngineError:
     """The error for ``exc``. A table DuckDB does not find was dropped or renamed by hand:
     querylang's SQL names only tables the schema lists (DuckDB's "Did you mean" guesses
     another), and what counts every class shows ``?`` for it (a TableMissing)."""
+    missing = missing_table(exc)
+    if missing is not None:
+        return TableMissingFault(f"the database rejected the query: {missing}")
+    return EngineError(f"the database rejected the query: {exc}")
+
+
+def missing_table(exc: duckdb.Error) -> str | None:
+    """DuckDB's first line for a table it does not find, with the hint that it was dropped by
+    hand (its "Did you mean" guesses another table); None for any other rejection."""
     said = str(exc).strip()
     if isinstance(exc, duckdb.CatalogException) and MISSING_TABLE.match(said):
-        return TableMissingFault(f"the database rejected the query: {said.splitlines()[0]}{DROPPED_BY_HAND}")
-    return EngineError(f"the database rejected the query: {exc}")
+        return f"{said.splitlines()[0]}{DROPPED_BY_HAND}"
+    return None
+
+
+def load_rejected(exc: duckdb.Error) -> DataError:
+    """A load the database refused, said as a load's failure: nothing was loaded."""
+    return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")

@@ -57,7 +57,7 @@ from querylang.engines.duckdb.pipeline import (
     edge_count,
     size,
 )
-from querylang.engines.duckdb.rejections import rejected
+from querylang.engines.duckdb.rejections import load_rejected, rejected
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.readers import ReadWriteLock
@@ -245,7 +245,10 @@ class Store(TextWords):
         """A load that touches stored classes: one transaction, indexes maintained in it."""
         data = read_columns(doc, old_schema)
         tell.read(tell.total)
-        self._check_existing_ids(data)
+        try:
+            self._check_existing_ids(data)
+        except duckdb.Error as exc:  # a stored class's table dropped by hand
+            raise load_rejected(exc) from None
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -407,7 +410,7 @@ class Store(TextWords):
                     read_dataset(source, schema)
                 except DataError as precise:
                     return precise
-        return DataError(f"load failed, nothing was loaded: {exc}")
+        return load_rejected(exc)
 
     @staticmethod
     def _new_tables(old: Schema, new: Schema) -> set[str]:
@@ -651,7 +654,10 @@ class Store(TextWords):
         if self.closed:
             raise QueryError(errors.DATABASE_CLOSED)
         with self.lock:  # the store's connection: one thread at a time (writes use it too)
-            return self._dataset()
+            try:
+                return self._dataset()
+            except duckdb.Error as exc:  # a table dropped by hand
+                raise rejected(exc) from None
 
     def _dataset(self) -> Dataset:
         out = Dataset(self.schema)
