@@ -352,3 +352,85 @@ def test_an_objectid_repeated_in_a_directory_too_big_to_read_again_is_named(
     post.write_bytes(post.read_bytes().replace(b'"p\\\\u0035"', b'"p\\u0035"').replace(b"\n", line_end.encode()))
     assert b"\\u0035" in post.read_bytes()
     assert _error(path) == "Post.ndjson, line 51: class Post, record p5: duplicate objectId"
+
+
+# A class of flat fields only: SQL tells a minified line's extra keys by its length (ndjson._bare).
+FLAT = {
+    "Note": {"fields": {
+        "title": {"type": "String"}, "n": {"type": "Number"}, "ok": {"type": "Boolean"}, "when": {"type": "Date"},
+        "author": {"type": "Pointer", "targetClass": "User"}, "fans": {"type": "Relation", "targetClass": "User"},
+    }},
+    "User": {"fields": {"name": {"type": "String"}}},
+}
+FLAT_VALUES: dict[str, list[Any]] = {
+    "title": ["plain", "", "émile ✓ 😀", None], "n": [0, 7, -12, 999_999_999_999_999, 2.5, None],
+    "ok": [True, False, None], "when": [DATE, None], "author": ["u1", None], "fans": [None],
+}
+
+
+def _flat(path: Path, extra: str | None = None) -> tuple[dict[str, Any], Path]:
+    """Notes written minified, as querylang's export and the generator write them, and the
+    line ``extra`` last; the document of the same records."""
+    notes = []
+    for k in range(40):
+        rec: dict[str, Any] = {"objectId": f"n{k}", "createdAt": DATE}
+        for name, values in FLAT_VALUES.items():
+            if (choice := (k * 5 + len(name)) % (len(values) + 1)) < len(values):
+                rec[name] = values[choice]
+        notes.append(rec)
+    lines = [json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in notes]
+    if extra is not None:
+        if '"createdAt"' not in extra:  # both loads give the record the same time
+            extra = extra.replace('"objectId":"z"', f'"objectId":"z","createdAt":"{DATE}"', 1)
+        lines.append(extra)
+        notes.append(json.loads(extra))
+    doc = {"classes": FLAT, "records": {"Note": notes, "User": [{"objectId": "u1", "createdAt": DATE, "name": "a"}]}}
+    write_dir(path, doc)
+    (path / "Note.ndjson").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return doc, path
+
+
+def test_minified_flat_records_go_through_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc, path = _flat(tmp_path / "d")
+    again: list[Any] = []
+    monkeypatch.setattr(directory_load, "normalise_record", lambda *args, **kw: again.append(args) or normalise_record(*args, **kw))
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    b.load(path)
+    assert again == []
+    assert db_hash(a) == db_hash(b)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"objectId":"z","n":1,"":0}', '{"objectId":"z","title":"x","title":"x"}', '{"objectId":"z","n":5,"n":"x"}',
+     '{"objectId":"z", "n":1}', '{"objectId":"z","n":1e14,"":1234567}', '{"objectId":"z","n":-0,"":0}',
+     '{"objectId":"z","n":10.0}', '{"objectId":"z","title":5,"":0}', '{"objectId":"z","fans":null}',
+     '{"objectId":"z","fans":["u1"]}', '{"objectId":"z","title":"a\\u0000"}', '{"objectId":"z","ok":null,"n":null}',
+     '{"objectId":"z","when":"2024-05-01 12:00:00.000Z"}', '{"objectId":"z","when":"2024-05-01T24:00:00.000Z"}',
+     '{"objectId":"z","when":"-999-05-01T12:00:00.000Z"}', '{"objectId":"z","when":"0999-05-01T12:00:00.000Z"}',
+     '{"objectId":"z","when":"12024-05-01T12:00:00.000Z"}', '{"objectId":"z","when":"infinity"}',
+     '{"objectId":"z","when":"2024-05-01T12:00:00.5Z"}', '{"objectId":"z","createdAt":"epoch"}'],
+)
+def test_a_minified_line_beyond_the_usual_loads_as_the_document_does(tmp_path: Path, line: str) -> None:
+    """Another key, a key given twice, a blank, a number written otherwise than in digits, a
+    date DuckDB reads leniently: the same records, or the same error, as the document."""
+    doc, path = _flat(tmp_path / "d", line)
+    a, b = querylang.connect(), querylang.connect()
+    outcomes = []
+    for db, source in ((a, copy.deepcopy(doc)), (b, path)):
+        try:
+            outcomes.append(db.load(source))
+        except DataError as exc:
+            outcomes.append(str(exc))
+    if isinstance(outcomes[0], str):
+        outcomes[0] = _in_file(outcomes[0], "Note.ndjson, line 41")
+    assert outcomes[0] == outcomes[1]
+    assert db_hash(a) == db_hash(b)
+
+
+@pytest.mark.parametrize("line", ['{"objectId":"z","n":1,}', '{"objectId":"z","n":NaN}'])
+def test_a_minified_line_python_refuses_is_named(tmp_path: Path, line: str) -> None:
+    _, path = _flat(tmp_path / "d")
+    _append(path, "Note.ndjson", line)
+    assert _error(path).startswith("Note.ndjson, line 41: not valid JSON")

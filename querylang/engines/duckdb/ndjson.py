@@ -26,15 +26,24 @@ from pathlib import Path
 from querylang.engines.duckdb.layout import field_columns, load_columns, quote_ident
 from querylang.model.schema import ClassDef, Field
 
-# Parse's own ISO form, with a day and time that may exist (DuckDB's cast decides the rest).
-ISO_MS = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$"
-)
 NUMBER = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 # A JSON number beyond this is checked by the record reader (its bounds are ±2**63 exactly).
 NUMBER_BOUND = "9.0e18"
 # Keys of the edges a relations.ndjson line holds (read_edge); any other shape goes to it.
 EDGE_KEYS = ("class", "objectId", "key", "targetId")
+
+
+def _iso_ms(x: str, ts: str) -> str:
+    """SQL true when the text ``x`` is a time in Parse's ISO form (``2024-05-01T12:00:00.000Z``)
+    that exists, not in year 0: ``ts``, DuckDB's cast of it, written back in that form gives it
+    again. Cheaper than a regular expression; the cast alone is lenient (a blank for the T, an
+    hour 24, a year of any length: a text so read is not its time written back). The length
+    and first digit leave out what the writing gives for other times (``infinity``, years
+    before 1 or past 9999)."""
+    return (
+        f"strlen({x}) = 24 AND {x} >= '0' AND {x} < ':' AND NOT starts_with({x}, '0000')"
+        f" AND strftime({ts}, '%Y-%m-%dT%H:%M:%S.%gZ') = {x}"
+    )
 
 
 def literal(text: str) -> str:
@@ -105,7 +114,7 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
             cells[f.name] = x
         elif f.type == "Date":
             ts = part(f"CASE WHEN {t} = 'VARCHAR' THEN try_cast({x} AS TIMESTAMP) END")
-            ok = f"{t} = 'VARCHAR' AND regexp_full_match({x}, {literal(ISO_MS)}) AND NOT starts_with({x}, '0000') AND {ts} IS NOT NULL"
+            ok = f"{t} = 'VARCHAR' AND {_iso_ms(x, ts)}"
             if f.builtin:
                 cells[f.name + ":ts"] = ts
             else:
@@ -147,11 +156,11 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
         checks.append(f"({absent} OR ({ok}))")
     # A key the class does not have, or one given twice, leaves the count of keys higher than
     # the count of fields found. A NUL (only ever written \u0000) and trailing commas go to the
-    # record reader, which refuses them.
+    # record reader, which refuses them. A minified line tells all three by its length (_bare).
     found = " + ".join(f"({t} IS NOT NULL)::INTEGER" for t in types.values())
-    checks.append(f"len(k) = {found}")
-    checks.append("NOT contains(j, '\\u0000')")
-    checks.append("NOT regexp_matches(j, ',\\s*[\\]}]')")
+    keys = f"len(json_keys(j)) = {found} AND NOT contains(j, '\\u0000') AND NOT regexp_matches(j, ',\\s*[\\]}}]')"
+    bare = _bare(fields, types, v)
+    checks.append(f"CASE WHEN {bare} THEN true ELSE {keys} END" if bare else keys)
     created, updated = (f"CASE WHEN ok THEN {cells.pop(n + ':ts')} END" for n in ("createdAt", "updatedAt"))
     cells["createdAt"] = f"coalesce({created}, {updated}, $1::TIMESTAMP)"
     cells["updatedAt"] = f"coalesce({updated}, {created}, $1::TIMESTAMP)"
@@ -169,12 +178,42 @@ def class_select(cls: ClassDef, file: Path) -> tuple[str, list[str]]:
         f"SELECT {', '.join(cells[c] for c in names)} FROM ("
         f"SELECT *, coalesce({' AND '.join(checks)}, false) AS ok FROM ("
         f"SELECT *{above} FROM ("
-        f"SELECT j, t, k, v{below} FROM ("
-        f"SELECT json AS j, json_type(json, {paths}) AS t, json_keys(json) AS k, "
+        f"SELECT j, t, v{below} FROM ("
+        f"SELECT json AS j, json_type(json, {paths}) AS t, "
         f"json_transform(json, {literal('{' + struct + '}')}) AS v "
         f"FROM read_ndjson_objects({literal(str(file))})))))"
     )
     return sql, names
+
+
+def _bare(fields: list[Field], types: dict[str, str], v: dict[str, str]) -> str | None:
+    """SQL true when the line is exactly its fields found, minified: no backslash (so no
+    escape, and no NUL, which is only ever written \\u0000) and as many bytes as those
+    fields' keys, values, quotes, colons, commas and braces. Every value's length is counted
+    from what was read (a string's bytes, a boolean's word), a number's only when it is an
+    integer below 10**15, written in digits (its JSON type says so), which has no shorter
+    text; else NULL, and the caller counts keys instead. Any other key adds bytes (at least
+    ``,"":0``), as do a trailing comma and a blank: a line holding them never has that length.
+    None when a field's values that SQL vouches for (Arrays, Objects, GeoPoints) are not
+    counted this way."""
+    if any(f.type in ("Array", "Object", "GeoPoint") for f in fields):
+        return None
+    sizes = []
+    for f in fields:
+        t, x = types[f.name], v[f.name]
+        # Only a value of its field's JSON type is counted: a line holding another is refused
+        # by that field's check anyway. Its value read is NULL when it is written null.
+        if _transform_type(f) is None:  # any value goes to the record reader
+            value = f"CASE WHEN {t} = 'NULL' THEN 4 END"
+        elif f.type == "Number":
+            value = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') AND abs({x}) < 1e15 THEN strlen(CAST(CAST({x} AS BIGINT) AS VARCHAR)) WHEN {t} = 'NULL' THEN 4 END"
+        elif f.type == "Boolean":
+            value = f"coalesce(5 - {x}::INTEGER, 4)"
+        else:
+            value = f"coalesce(strlen({x}) + 2, 4)"
+        key = len(f.name.encode()) + 4  # its quotes, colon and comma (one too many, counted below)
+        sizes.append(f"CASE WHEN {t} IS NULL THEN 0 ELSE {value} + {key} END")
+    return f"NOT contains(j, '\\') AND strlen(j) = 1 + {' + '.join(sizes)}"
 
 
 def _array_cells(f: Field, x: str, held: str) -> dict[str, str]:
