@@ -276,9 +276,37 @@ def test_json_text_kept_as_written(tmp_path: Path) -> None:
     assert db_hash(a) == db_hash(b)
 
 
+def _same_outcome(doc: dict[str, Any], path: Path, place: str) -> tuple[querylang.Database, querylang.Database]:
+    """The document and the directory loaded into new databases (returned): the same counts,
+    or the same error, the directory's at ``place``."""
+    a, b = querylang.connect(), querylang.connect()
+    outcomes: list[Any] = []
+    for db, source in ((a, copy.deepcopy(doc)), (b, path)):
+        try:
+            outcomes.append(db.load(source))
+        except DataError as exc:
+            outcomes.append(str(exc))
+    if isinstance(outcomes[0], str):
+        outcomes[0] = _in_file(outcomes[0], place)
+    assert outcomes[0] == outcomes[1]
+    return a, b
+
+
 def _minified_edges(path: Path, edges: list[dict[str, Any]]) -> None:
     """relations.ndjson as a generator writes it: no blank anywhere (the edges' length check)."""
     (path / "relations.ndjson").write_text("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in edges), encoding="utf-8")
+
+
+def _all_through_sql(doc: dict[str, Any], path: Path, monkeypatch: pytest.MonkeyPatch, reader: str, fn: Any) -> None:
+    """The directory loads what the document loads, and none of it is read again by Python's
+    ``reader`` (directory_load's name for it, ``fn``): SQL vouched for every line."""
+    again: list[Any] = []
+    monkeypatch.setattr(directory_load, reader, lambda *args, **kw: again.append(args) or fn(*args, **kw))
+    a, b = querylang.connect(), querylang.connect()
+    a.load(copy.deepcopy(doc))
+    b.load(path)
+    assert again == []
+    assert db_hash(a) == db_hash(b)
 
 
 def test_minified_edges_go_through_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,13 +314,7 @@ def test_minified_edges_go_through_sql(tmp_path: Path, monkeypatch: pytest.Monke
     doc["relations"].append({"class": "Post", "objectId": "p2", "key": "fans", "targetId": "ü✓😀"})
     path = write_dir(tmp_path / "d", doc)
     _minified_edges(path, doc["relations"])
-    read: list[Any] = []
-    monkeypatch.setattr(directory_load, "relation_columns", lambda *args: read.append(args) or relation_columns(*args))
-    a, b = querylang.connect(), querylang.connect()
-    a.load(copy.deepcopy(doc))
-    b.load(path)
-    assert read == []
-    assert db_hash(a) == db_hash(b)
+    _all_through_sql(doc, path, monkeypatch, "relation_columns", relation_columns)
 
 
 @pytest.mark.parametrize(
@@ -312,16 +334,7 @@ def test_a_minified_edge_with_another_key_loads_as_the_document_does(
     doc["relations"].append(json.loads(line))
     read: list[Any] = []
     monkeypatch.setattr(directory_load, "relation_columns", lambda *args: read.append(args) or relation_columns(*args))
-    a, b = querylang.connect(), querylang.connect()
-    outcomes = []
-    for db, source in ((a, copy.deepcopy(doc)), (b, path)):
-        try:
-            outcomes.append(db.load(source))
-        except DataError as exc:
-            outcomes.append(str(exc))
-    if isinstance(outcomes[0], str):
-        outcomes[0] = _in_file(outcomes[0], f"relations.ndjson, line {len(doc['relations'])}")
-    assert outcomes[0] == outcomes[1]
+    a, b = _same_outcome(doc, path, f"relations.ndjson, line {len(doc['relations'])}")
     assert db_hash(a) == db_hash(b)
     assert bool(read) == (extra != " ")
 
@@ -392,13 +405,7 @@ def _flat(path: Path, extra: str | None = None) -> tuple[dict[str, Any], Path]:
 
 def test_minified_flat_records_go_through_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     doc, path = _flat(tmp_path / "d")
-    again: list[Any] = []
-    monkeypatch.setattr(directory_load, "normalise_record", lambda *args, **kw: again.append(args) or normalise_record(*args, **kw))
-    a, b = querylang.connect(), querylang.connect()
-    a.load(copy.deepcopy(doc))
-    b.load(path)
-    assert again == []
-    assert db_hash(a) == db_hash(b)
+    _all_through_sql(doc, path, monkeypatch, "normalise_record", normalise_record)
 
 
 @pytest.mark.parametrize(
@@ -416,16 +423,7 @@ def test_a_minified_line_beyond_the_usual_loads_as_the_document_does(tmp_path: P
     """Another key, a key given twice, a blank, a number written otherwise than in digits, a
     date DuckDB reads leniently: the same records, or the same error, as the document."""
     doc, path = _flat(tmp_path / "d", line)
-    a, b = querylang.connect(), querylang.connect()
-    outcomes = []
-    for db, source in ((a, copy.deepcopy(doc)), (b, path)):
-        try:
-            outcomes.append(db.load(source))
-        except DataError as exc:
-            outcomes.append(str(exc))
-    if isinstance(outcomes[0], str):
-        outcomes[0] = _in_file(outcomes[0], "Note.ndjson, line 41")
-    assert outcomes[0] == outcomes[1]
+    a, b = _same_outcome(doc, path, "Note.ndjson, line 41")
     assert db_hash(a) == db_hash(b)
 
 
