@@ -24,7 +24,8 @@ import orjson
 
 from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
-from querylang.engines.duckdb.pipeline import LOADING_TABLE, Tally, edge_count
+from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
+from querylang.engines.sql.progress import Tally
 from querylang.errors import DataError
 from querylang.interchange.columns import (
     ClassColumns,

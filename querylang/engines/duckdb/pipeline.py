@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import duckdb
@@ -87,35 +87,6 @@ class LoadPipeline:
 
 class _Stopped(Exception):
     pass
-
-
-Progress = Callable[[str, int, int], None]
-
-
-class Tally:
-    """Records and edges read and written by a load, told to its ``progress`` callback."""
-
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress, self.total = progress, total
-        self.done = {"read": 0, "written": 0}
-
-    def restart(self) -> None:
-        """A load that starts again another way (nothing of the first try was kept)."""
-        self.done = {"read": 0, "written": 0}
-
-    def read(self, n: int) -> None:
-        self._add("read", n)
-
-    def written(self, n: int) -> None:
-        self._add("written", n)
-
-    def _add(self, stage: str, n: int) -> None:
-        if self.progress is not None:
-            # A total of 0 is unknown (a directory is not counted before it is read): capped
-            # at it, every count of a directory load was told as 0.
-            done = self.done[stage] + n
-            self.done[stage] = min(done, self.total) if self.total else done
-            self.progress(stage, self.done[stage], self.total)
 
 
 def edge_count(edges: Mapping[tuple[str, str], tuple[pa.Array, pa.Array]]) -> int:

@@ -52,14 +52,13 @@ from querylang.engines.duckdb.pipeline import (
     LOADING_TABLE,
     PIPELINE_MIN,
     LoadPipeline,
-    Progress,
-    Tally,
     edge_count,
     size,
 )
 from querylang.engines.duckdb.rejections import load_rejected, rejected
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
+from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog, no_gc

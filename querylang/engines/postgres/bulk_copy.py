@@ -17,7 +17,7 @@ from querylang.engines.postgres.index_limit import load_error, too_long
 from querylang.engines.postgres.layout import class_columns, join_table, quote
 from querylang.engines.postgres.server_errors import not_the_data, server_error
 from querylang.errors import DataError
-from querylang.interchange.document import Dataset, Edge
+from querylang.interchange.document import Edge
 from querylang.model.schema import ClassDef, Schema
 
 
@@ -74,35 +74,6 @@ def copy_in(con: psycopg.Connection[Any], sql: str) -> Iterator[psycopg.Copy]:
     finally:
         if key is not None:
             _quiet_ends.copies.discard(key)
-
-
-class Told:
-    """A load's progress, told to its ``progress(stage, done, total)`` (api.Database.load) as
-    DuckDB's store tells it: the records and edges checked ("read"), then those sent
-    ("written"), of ``total`` (0: not known, a directory read a part at a time)."""
-
-    def __init__(self, progress: Callable[[str, int, int], None] | None, total: int = 0) -> None:
-        self.progress, self.total = progress, total
-        self.done = {"read": 0, "written": 0}
-
-    @classmethod
-    def all_read(cls, progress: Callable[[str, int, int], None] | None, data: Dataset) -> Told:
-        """The progress of a load of ``data``, read whole already."""
-        told = cls(progress, sum(len(recs) for recs in data.records.values()) + len(data.edges))
-        told.read(told.total)
-        return told
-
-    def read(self, n: int) -> None:
-        self._add("read", n)
-
-    def written(self, n: int) -> None:
-        self._add("written", n)
-
-    def _add(self, stage: str, n: int) -> None:
-        # Nothing read is told too: a load of no records showed no "checking records" otherwise.
-        if self.progress is not None and (n or (stage == "read" and not self.done[stage])):
-            self.done[stage] += n
-            self.progress(stage, self.done[stage], self.total)
 
 
 # Records between two calls of copy_records' ``written``: a large class moves the bar on the way.

@@ -28,7 +28,6 @@ from psycopg import errors as pge
 
 from querylang.engines.postgres.bulk_copy import (
     EdgeCopy,
-    Told,
     check_new_ids,
     copy_records,
     load_failed,
@@ -36,6 +35,7 @@ from querylang.engines.postgres.bulk_copy import (
 from querylang.engines.postgres.index_limit import WHY, named_field, parts_error, too_long
 from querylang.engines.postgres.layout import id_index_sql
 from querylang.engines.postgres.server_errors import first_line
+from querylang.engines.sql.progress import Tally
 from querylang.errors import DataError
 from querylang.interchange.directory import RELATIONS_FILE, class_files, read_classes, read_parts
 from querylang.interchange.document import Edge, merge_schema, normalise_records, read_edge
@@ -77,7 +77,7 @@ def load_directory(
     files = class_files(path, classes)
     store.create_tables(con, old, schema)
     now = to_ms(datetime.now(UTC))
-    told, edges = Told(progress), EdgeCopy()
+    told, edges = Tally(progress, 0), EdgeCopy()
     counts = {name: _copy_class(con, old, schema.classes[name], file, now, told, edges) for name, file in files}
     rel = path / RELATIONS_FILE
     if rel.exists():
@@ -104,7 +104,7 @@ def load_directory(
 
 
 def _copy_class(
-    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Told, edges: EdgeCopy,
+    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Tally, edges: EdgeCopy,
 ) -> int:
     """One class's file, a part at a time; its records counted."""
     try:
@@ -134,7 +134,7 @@ def _copy_class(
 
 
 def _copy_parts(
-    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Told, edges: EdgeCopy,
+    con: psycopg.Connection[Any], old: Schema, cls: ClassDef, file: Path, now: datetime, told: Tally, edges: EdgeCopy,
 ) -> int:
     """The records of a class's file checked and copied in, a part at a time; counted."""
     n = 0

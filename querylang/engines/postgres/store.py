@@ -36,7 +36,6 @@ from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
 from querylang.engines.postgres.bulk_copy import (
-    Told,
     check_new_ids,
     copy_edges,
     copy_records,
@@ -74,6 +73,7 @@ from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
+from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
@@ -482,7 +482,8 @@ class PostgresStore:
         def fill(con: psycopg.Connection[Any], old: Schema) -> tuple[Schema, dict[str, int]]:
             ready = data if data is not None and old == known else read_dataset(doc, old)
             self.create_tables(con, old, ready.schema)
-            counts, told = {}, Told.all_read(progress, ready)
+            counts, told = {}, Tally(progress, sum(len(recs) for recs in ready.records.values()) + len(ready.edges))
+            told.read(told.total)
             for name, recs in ready.records.items():
                 cls = ready.schema.classes[name]
                 check_new_ids(con, old, cls, recs)
