@@ -26,7 +26,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 import querylang
-from querylang.errors import Unreadable, unread_reasons
+from querylang.app.commands import readable_count
+from querylang.errors import unread_reasons
 from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
@@ -367,16 +368,6 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         # Any other URL (mistyped, or cut short) is the browser's "Not found" page, not a bare text.
         Route("/{path:path}", shown(elsewhere)),
     ]
-
-
-def readable_count(db: querylang.Database, cls_name: str, query: Any = None) -> int | Unreadable:
-    """How many records of the class match, or why a table the count needs cannot be read (a
-    PostgreSQL GRANT the role lacks, a table dropped by hand), so that the page still shows
-    what can be read."""
-    try:
-        return db.count(cls_name, query)
-    except Unreadable as exc:
-        return exc
 
 
 class _Failed(Exception):
