@@ -432,3 +432,80 @@ def test_a_minified_line_python_refuses_is_named(tmp_path: Path, line: str) -> N
     _, path = _flat(tmp_path / "d")
     _append(path, "Note.ndjson", line)
     assert _error(path).startswith("Note.ndjson, line 41: not valid JSON")
+
+
+def _late(path: Path, lineno: int, byte: bytes) -> None:
+    """Put ``byte`` between two keys of the record on ``lineno`` (1-based) of Post.ndjson."""
+    lines = (path / "Post.ndjson").read_bytes().split(b"\n")
+    assert b', "' in lines[lineno - 1]
+    lines[lineno - 1] = lines[lineno - 1].replace(b', "', b"," + byte + b'"', 1)
+    (path / "Post.ndjson").write_bytes(b"\n".join(lines))
+
+
+def test_a_lone_carriage_return_late_in_a_file_is_found_beside_the_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only each file's head is looked at before DuckDB reads the files; the rest beside the
+    index builds. A lone CR found there (a blank to Python's JSON reader, a line end to
+    DuckDB's) loads the directory again through Python's reader: the tables of a document
+    load, and a progress that never goes back."""
+    doc = varied(40)
+    path = write_dir(tmp_path / "d", doc)
+    _late(path, 31, b"\r")
+    runs = []
+    for head in (directory_load.SCAN_HEAD, 64):  # found before DuckDB reads the files, then after
+        monkeypatch.setattr(directory_load, "SCAN_HEAD", head)
+        seen: list[tuple[str, int, int]] = []
+        db = querylang.connect()
+        db.load(path, progress=lambda *a, seen=seen: seen.append(a))
+        runs.append((db_hash(db), {st: [d for s, d, _ in seen if s == st] for st in ("read", "written")}))
+    a = querylang.connect()
+    a.load(copy.deepcopy(doc))
+    assert runs[0][0] == runs[1][0] == db_hash(a)
+    for stage, done in runs[1][1].items():
+        assert done == sorted(done) and done[-1] == runs[0][1][stage][-1], (stage, runs)
+
+
+def test_an_error_of_duckdbs_read_waits_for_the_whole_files_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad value DuckDB's read finds is told only once the files are known to read alike
+    (the look beside the index builds never came): else Python's reader reads the
+    directory and tells its own first fault."""
+    doc = varied(40)
+    doc["records"]["Post"][35]["n"] = "five"
+    path = write_dir(tmp_path / "d", doc)
+    expected = _error(path)
+    assert expected.startswith("Post.ndjson, line 36: ")
+    by_python: list[Path] = []
+    real = duckdb_store.iter_directory_columns
+    monkeypatch.setattr(duckdb_store, "iter_directory_columns", lambda p, *a: by_python.append(p) or real(p, *a))
+    monkeypatch.setattr(directory_load, "readable", lambda files, stop=None, head=None: head is not None)
+    assert _error(path) == expected and by_python == [path]
+
+
+def test_text_search_words_computed_beside_the_index_builds_are_stored_by_the_first_search(tmp_path: Path) -> None:
+    doc = varied(60)
+    for k, rec in enumerate(doc["records"]["Post"]):
+        rec["title"] = f"Running café {k % 7} dogs"
+    db = querylang.connect()
+    db.load(write_dir(tmp_path / "d", doc))
+    assert set(db.store.words_ahead) == {("Post", "title"), ("User", "name")} == db.store.pending_words
+    assert len(db.query("Post", "where({ title: { text: { search: 'run cafe' } } })").ids) == 60
+    assert set(db.store.words_ahead) == {("User", "name")} == db.store.pending_words
+    a = querylang.connect()
+    a.load(copy.deepcopy(doc))
+    assert db_hash(a) == db_hash(db)
+    assert not db.store.words_ahead
+
+
+def test_a_failed_load_keeps_no_words_computed_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load that fails after the index builds (here: publishing) leaves nothing behind."""
+    path = write_dir(tmp_path / "d", varied(30))
+    db = querylang.connect()
+
+    def fail(*_: Any) -> None:
+        raise DataError("publishing failed")
+
+    monkeypatch.setattr(db.store, "_write_schema", fail)
+    with pytest.raises(DataError, match="publishing failed"):
+        db.load(path)
+    assert not db.store.words_ahead and not db.store.pending_words and not db.schema.classes

@@ -14,6 +14,7 @@ the database file), so the peak memory of a load does not grow with the size of 
 from __future__ import annotations
 
 import mmap
+import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +23,11 @@ from typing import Any, Protocol
 import duckdb
 import orjson
 
+from querylang.engines.duckdb.beside import Beside
 from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
+from querylang.engines.duckdb.words import distinct_texts, words_ahead
 from querylang.engines.sql.progress import Tally
 from querylang.errors import DataError
 from querylang.interchange.columns import (
@@ -61,10 +64,14 @@ class Store(Protocol):
     def _write_schema(self, old: Schema, new: Schema) -> None: ...
     def _drop_loading(self) -> None: ...
     def _load_error(self, exc: duckdb.Error, source: Any, schema: Schema) -> DataError: ...
-    def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None: ...
+    def _loaded(
+        self, schema: Schema, clean: frozenset[str], filled: list[str], words: dict[tuple[str, str], Any] | None = None
+    ) -> None: ...
 
 LOAD_MEMORY = "1GB"  # DuckDB's memory limit while a directory loads
 BATCH = 100_000  # records SQL did not vouch for, read again at a time
+SCAN_WINDOW = 1 << 26  # bytes of a file readable() maps at a time (a multiple of mmap.ALLOCATIONGRANULARITY)
+SCAN_HEAD = 1 << 16  # bytes of each file looked at before DuckDB reads them (the rest beside the indexes)
 
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
@@ -92,21 +99,27 @@ class Unreadable(Exception):
     """DuckDB refused a file Python's JSON reader accepts: the load is read by Python."""
 
 
-def readable(files: list[Path]) -> bool:
+def readable(files: list[Path], stop: threading.Event | None = None, head: int | None = None) -> bool:
     """Whether DuckDB reads these files line for line as a document load would. Its reader
     skips a byte order mark and takes a lone carriage return, a vertical tab or a form feed
     for a line end or a blank, which Python's reader does not: such files are read by the
-    Python reader instead (it finds the first bad line or loads them)."""
+    Python reader instead (it finds the first bad line or loads them). Looked at a window at
+    a time, so that a set ``stop`` ends it soon (the answer then is True, and unused); with
+    ``head``, only each file's first ``head`` bytes."""
     for file in files:
         try:
             with file.open("rb") as fh:
                 if fh.read(3) == b"\xef\xbb\xbf":
                     return False
-                if file.stat().st_size == 0:
-                    continue
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                    if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
-                        return False
+                size = file.stat().st_size if head is None else min(head, file.stat().st_size)
+                # A window mapped at a time: a page of a mapping counts in the process's
+                # resident memory until it is unmapped, and a load's peak is measured.
+                for at in range(0, size, SCAN_WINDOW):
+                    if stop is not None and stop.is_set():
+                        return True
+                    with mmap.mmap(fh.fileno(), min(SCAN_WINDOW, size - at), offset=at, access=mmap.ACCESS_READ) as data:
+                        if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
+                            return False
         except OSError as exc:  # a directory named Post.ndjson: a bad file, as read_parts says
             raise DataError(f"{file}: cannot read: {exc}") from None
     return True
@@ -117,8 +130,15 @@ def load_directory(
     now: datetime, tell: Tally,
 ) -> dict[str, int] | None:
     """Load the directory's new classes; None when relations.ndjson holds edges of stored
-    classes (nothing was kept: the caller loads it as one document instead)."""
+    classes (nothing was kept: the caller loads it as one document instead). Unreadable
+    when DuckDB may have read a file otherwise than Python (readable): nothing was kept,
+    the caller reads the directory with Python. That is found beside the index builds, or
+    before an error is reported, so that an error names the line Python's reader would."""
     con = store.con
+    rel = path / RELATIONS_FILE
+    every_file = [f for _, f in files] + ([rel] if rel.exists() else [])
+    if not readable(every_file, head=SCAN_HEAD):  # a file of CRLF line ends: not read twice
+        raise Unreadable(path)
     limit = _one(con, "SELECT current_setting('memory_limit')")
     if _bytes(limit) > _bytes(LOAD_MEMORY):  # a lower limit someone set is kept
         con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
@@ -130,7 +150,6 @@ def load_directory(
             counts[name] = _load_class(store, schema.classes[name], file, now, record_edges, tell)
         relations = [(c.name, f.name, f.target or "") for c, f in schema.relations() if c.name in added]
         fresh = store._new_tables(old, schema)
-        rel = path / RELATIONS_FILE
         if rel.exists():
             if not _load_relations(store, rel, schema, added, relations, tell):
                 store._drop_loading()
@@ -141,13 +160,26 @@ def load_directory(
             with store._transaction(con):
                 store._insert_edges(edges, fresh, con)
             tell.written(edge_count(edges))
-        store._build_indexes(schema, con)
-        clean = store._clean_joins(schema)
+        # The texts are read before the thread starts, so that it holds none of DuckDB's
+        # memory: the index builds need all of the load's limit.
+        texts = [
+            ((c, f.name), distinct_texts(con, c, f.name))
+            for c, n in counts.items() if n
+            for f in schema.classes[c].user_fields if f.type == "String"
+        ]
+        with Beside(lambda stop: words_ahead(texts, stop), lambda stop: readable(every_file, stop)) as beside:
+            store._build_indexes(schema, con)
+            clean = store._clean_joins(schema)
+        if not beside.result(1):
+            raise Unreadable(path)
+        ahead = beside.result(0)
         with store._transaction(con):  # publishing: the schema rows make the load visible
             store._write_schema(old, schema)
             con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
     except BaseException as exc:
         store._drop_loading()
+        if isinstance(exc, (DataError, duckdb.Error)) and not readable(every_file):
+            raise Unreadable(path) from None
         if isinstance(exc, duckdb.Error):
             raise store._load_error(exc, path, old) from exc
         raise
@@ -156,7 +188,7 @@ def load_directory(
         con.execute("RESET memory_limit")
         if _one(con, "SELECT current_setting('memory_limit')") != limit:
             con.execute(f"SET memory_limit = {literal(limit)}")
-    store._loaded(schema, clean, [c for c, n in counts.items() if n])
+    store._loaded(schema, clean, [c for c, n in counts.items() if n], ahead)
     return counts
 
 

@@ -34,7 +34,6 @@ from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.directory_load import (
     Unreadable,
     load_directory,
-    readable,
     repeated_id,
 )
 from querylang.engines.duckdb.layout import (
@@ -72,7 +71,6 @@ from querylang.interchange.columns import (
     read_columns,
 )
 from querylang.interchange.directory import (
-    RELATIONS_FILE,
     class_files,
     is_directory,
     read_classes,
@@ -121,6 +119,7 @@ class Store(TextWords):
         # (class, String field) whose text-search words may be missing for some records: a
         # bulk load leaves them to the first text search on the field (Store.ready).
         self.pending_words: set[tuple[str, str]] = self._missing_words(self.schema)
+        self.words_ahead = {}  # (TextWords)
 
     def _read_schema(self) -> Schema:
         try:
@@ -227,14 +226,13 @@ class Store(TextWords):
             files = class_files(path, classes)
             if added and {name for name, _ in files} <= added and all(schema.classes[c] == old.classes[c] for c in old.classes):
                 now = to_ms(datetime.now(UTC))
-                rel = path / RELATIONS_FILE
+                tell = Tally(progress, 0)
                 try:
-                    if not readable([f for _, f in files] + ([rel] if rel.exists() else [])):
-                        raise Unreadable(path)
-                    counts = load_directory(self, path, files, schema, old, added, now, Tally(progress, 0))
+                    counts = load_directory(self, path, files, schema, old, added, now, tell)
                 except Unreadable:  # read by Python, a part at a time
+                    tell.restart()
                     parts = iter_directory_columns(path, schema, now)
-                    counts = self._load_new(path, schema, now, old, added, Tally(progress, 0), parts=parts)
+                    counts = self._load_new(path, schema, now, old, added, tell, parts=parts)
                 if counts is not None:
                     return counts
             doc = read_document(path)
@@ -357,10 +355,14 @@ class Store(TextWords):
         tell.written(edge_count(edges))
         self._build_indexes(schema, con, records=False)
 
-    def _loaded(self, schema: Schema, clean: frozenset[str], filled: list[str]) -> None:
-        """The store's view after a load: its schema, and text-search words to compute."""
+    def _loaded(
+        self, schema: Schema, clean: frozenset[str], filled: list[str], words: dict[tuple[str, str], pa.Table] | None = None
+    ) -> None:
+        """The store's view after a load: its schema, and text-search words to compute (and
+        those the load computed ahead, to store)."""
         self.schema = replace(schema, clean_joins=clean)
         self.pending_words |= {(name, f.name) for name in filled for f in schema.classes[name].user_fields if f.type == "String"}
+        self.words_ahead.update(words or {})
 
     def _drop_loading(self) -> None:
         """Drop the tables of a load that was not published (a failure, or a crash: on open)."""

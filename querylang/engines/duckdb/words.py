@@ -47,6 +47,24 @@ def table_probes(con: Any) -> Iterator[None]:
             con.execute("RESET disabled_optimizers")
 
 
+def distinct_texts(con: Any, class_name: str, field_name: str) -> list[str]:
+    """The field's distinct texts."""
+    col = quote_ident(field_name)
+    rows = con.execute(f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} WHERE {col} IS NOT NULL").fetchall()
+    return [r[0] for r in rows]
+
+
+def words_ahead(texts: list[tuple[tuple[str, str], list[str]]], stop: threading.Event) -> dict[tuple[str, str], pa.Table]:
+    """The word columns of each (class, field)'s distinct texts, as fill_words stores them;
+    computed by a load beside its index builds (directory_load.py), stored later by the
+    field's UPDATE. Stopped by ``stop`` between chunks (QueryCancelled)."""
+    out = {}
+    for key, done in texts:
+        arrays = word_arrays(done, stop)
+        out[key] = pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
+    return out
+
+
 class TextWords:
     """The pending text-search words of :class:`querylang.engines.duckdb.store.Store`."""
 
@@ -57,6 +75,8 @@ class TextWords:
     _words_lock: threading.Lock
     # (class, String field) whose text-search words may be missing for some records.
     pending_words: set[tuple[str, str]]
+    # Word columns a load computed ahead (words_ahead), stored by the field's next fill_words.
+    words_ahead: dict[tuple[str, str], pa.Table]
     _transaction: Callable[[], AbstractContextManager[Any]]
     _view: Callable[[str, pa.Table], AbstractContextManager[str]]
 
@@ -116,20 +136,19 @@ class TextWords:
         number of distinct texts done."""
         con = self.con
         t, col = quote_ident(class_name), quote_ident(field_name)
-        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
+        tx = quote_ident(field_name + TEXT_PARTS[0])
+        ahead = self.words_ahead.pop((class_name, field_name), None)
         try:
             with table_probes(con), self._transaction():
+                if ahead is not None:
+                    self._update_words(class_name, field_name, ahead)
                 texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {tx} IS NULL").fetchall()]
                 done = texts
                 if texts:
                     arrays = word_arrays(texts, cancel, deadline)
                     done = texts[: len(arrays[0])]
                     words = pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
-                    with self._view("_ql_words", words) as view:
-                        con.execute(
-                            f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
-                            f"WHERE {t}.{col} = w.t AND {t}.{tx} IS NULL"
-                        )
+                    self._update_words(class_name, field_name, words)
         except (duckdb.Error, RuntimeError) as exc:
             if interrupts.interrupted(exc):
                 raise KeyboardInterrupt from None
@@ -144,4 +163,14 @@ class TextWords:
                 "database file once to compute them all)"
             )
         self.pending_words.discard((class_name, field_name))
-        return len(texts)
+        return len(texts) + (ahead.num_rows if ahead is not None else 0)
+
+    def _update_words(self, class_name: str, field_name: str, words: pa.Table) -> None:
+        """Store the word columns of the texts in ``words`` (t, tx, fx, wx) in the rows lacking them."""
+        t, col = quote_ident(class_name), quote_ident(field_name)
+        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
+        with self._view("_ql_words", words) as view:
+            self.con.execute(
+                f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
+                f"WHERE {t}.{col} = w.t AND {t}.{tx} IS NULL"
+            )

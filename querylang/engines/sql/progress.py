@@ -15,9 +15,11 @@ class Tally:
     def __init__(self, progress: Progress | None, total: int) -> None:
         self.progress, self.total = progress, total
         self.done = {"read": 0, "written": 0}
+        self.told = {"read": 0, "written": 0}
 
     def restart(self) -> None:
-        """A load that starts again another way (nothing of the first try was kept)."""
+        """A load that starts again another way (nothing of the first try was kept): counted
+        from 0 again, told no lower than before (a progress bar does not go back)."""
         self.done = {"read": 0, "written": 0}
 
     def read(self, n: int) -> None:
@@ -32,4 +34,5 @@ class Tally:
             # at it, every count of a directory load was told as 0.
             done = self.done[stage] + n
             self.done[stage] = min(done, self.total) if self.total else done
-            self.progress(stage, self.done[stage], self.total)
+            self.told[stage] = max(self.told[stage], self.done[stage])
+            self.progress(stage, self.told[stage], self.total)
