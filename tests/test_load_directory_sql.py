@@ -509,3 +509,22 @@ def test_a_failed_load_keeps_no_words_computed_ahead(tmp_path: Path, monkeypatch
     with pytest.raises(DataError, match="publishing failed"):
         db.load(path)
     assert not db.store.words_ahead and not db.store.pending_words and not db.schema.classes
+
+
+def test_words_that_fail_ahead_are_computed_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words computed beside the index builds are a head start: when that fails, the load
+    still succeeds and the words are computed as before, by the first text search."""
+    import querylang.engines.duckdb.words as words
+
+    def broken(*_: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(words, "word_arrays", broken)
+    doc = varied(30)
+    db = querylang.connect()
+    db.load(write_dir(tmp_path / "d", doc))
+    assert not db.store.words_ahead and ("Post", "title") in db.store.pending_words
+    monkeypatch.undo()
+    assert db.query("Post", "where({ title: { text: { search: 'plain' } } })").ids == sorted(
+        r["objectId"] for r in doc["records"]["Post"] if r.get("title") == "plain"
+    )

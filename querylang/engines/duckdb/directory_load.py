@@ -172,7 +172,10 @@ def load_directory(
             clean = store._clean_joins(schema)
         if not beside.result(1):
             raise Unreadable(path)
-        ahead = beside.result(0)
+        try:
+            ahead = beside.result(0)
+        except Exception:  # noqa: BLE001 - a head start only: the fields' words are computed later, as without it
+            ahead = {}
         with store._transaction(con):  # publishing: the schema rows make the load visible
             store._write_schema(old, schema)
             con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
