@@ -166,11 +166,16 @@ class TextWords:
         return len(texts) + (ahead.num_rows if ahead is not None else 0)
 
     def _update_words(self, class_name: str, field_name: str, words: pa.Table) -> None:
-        """Store the word columns of the texts in ``words`` (t, tx, fx, wx) in the rows lacking them."""
+        """Store the word columns of the texts in ``words`` (t, tx, fx, wx) in the rows lacking
+        them. A column NULL for every text is left out of the SET: a row lacking its words has
+        all three NULL (a write stores the three with the text), and the UPDATE's cost grows
+        with the columns it sets (most texts' words as written are the text itself)."""
         t, col = quote_ident(class_name), quote_ident(field_name)
-        tx, fx, wx = (quote_ident(field_name + part) for part in TEXT_PARTS)
+        names = [quote_ident(field_name + part) for part in TEXT_PARTS]
+        sets = ", ".join(
+            f"{name} = w.{key}"
+            for name, key in zip(names, ("tx", "fx", "wx"), strict=True)
+            if key == "tx" or words.column(key).null_count < words.num_rows
+        )
         with self._view("_ql_words", words) as view:
-            self.con.execute(
-                f"UPDATE {t} SET {tx} = w.tx, {fx} = w.fx, {wx} = w.wx FROM {view} AS w "
-                f"WHERE {t}.{col} = w.t AND {t}.{tx} IS NULL"
-            )
+            self.con.execute(f"UPDATE {t} SET {sets} FROM {view} AS w WHERE {t}.{col} = w.t AND {t}.{names[0]} IS NULL")
