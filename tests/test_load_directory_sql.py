@@ -528,3 +528,29 @@ def test_words_that_fail_ahead_are_computed_later(tmp_path: Path, monkeypatch: p
     assert db.query("Post", "where({ title: { text: { search: 'plain' } } })").ids == sorted(
         r["objectId"] for r in doc["records"]["Post"] if r.get("title") == "plain"
     )
+
+
+def test_ctrl_c_during_the_index_builds_stops_the_words_beside_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while the indexes are built (the words computed on a thread beside them) loads
+    nothing, keeps no words, and leaves no thread running."""
+    import threading
+
+    doc = varied(40)
+    db = querylang.connect()
+    real = db.store._build_indexes
+
+    def interrupted(*a: Any, **kw: Any) -> None:
+        real(*a, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(db.store, "_build_indexes", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        db.load(write_dir(tmp_path / "d", doc))
+    assert not db.schema.classes and not db.store.words_ahead and not db.store.pending_words
+    assert not [t for t in threading.enumerate() if t.name == "querylang-beside"]
+    assert db.store.con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT table_name LIKE '\\_querylang%' ESCAPE '\\'").fetchall() == [(0,)]
+    monkeypatch.undo()
+    db.load(write_dir(tmp_path / "e", doc))  # the next load works, and gives a document load's tables
+    a = querylang.connect()
+    a.load(copy.deepcopy(doc))
+    assert db_hash(a) == db_hash(db)
