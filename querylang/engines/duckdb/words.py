@@ -47,22 +47,26 @@ def table_probes(con: Any) -> Iterator[None]:
             con.execute("RESET disabled_optimizers")
 
 
-def distinct_texts(con: Any, class_name: str, field_name: str) -> list[str]:
-    """The field's distinct texts."""
+def distinct_texts(con: Any, class_name: str, field_name: str, lacking: bool = False) -> list[str]:
+    """The field's distinct texts; with ``lacking``, of the rows whose words are not stored."""
     col = quote_ident(field_name)
-    rows = con.execute(f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} WHERE {col} IS NOT NULL").fetchall()
-    return [r[0] for r in rows]
+    where = f"{col} IS NOT NULL" + (f" AND {quote_ident(field_name + TEXT_PARTS[0])} IS NULL" if lacking else "")
+    return [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {quote_ident(class_name)} WHERE {where}").fetchall()]
+
+
+def words_table(texts: list[str], cancel: threading.Event | None = None, deadline: float | None = None) -> pa.Table:
+    """The texts (t) with their word columns (tx, fx, wx), as TextWords._update_words stores
+    them; past ``deadline``, only the first texts (word_arrays)."""
+    arrays = word_arrays(texts, cancel, deadline)
+    done = texts[: len(arrays[0])]
+    return pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
 
 
 def words_ahead(texts: list[tuple[tuple[str, str], list[str]]], stop: threading.Event) -> dict[tuple[str, str], pa.Table]:
     """The word columns of each (class, field)'s distinct texts, as fill_words stores them;
     computed by a load beside its index builds (directory_load.py), stored later by the
     field's UPDATE. Stopped by ``stop`` between chunks (QueryCancelled)."""
-    out = {}
-    for key, done in texts:
-        arrays = word_arrays(done, stop)
-        out[key] = pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
-    return out
+    return {key: words_table(done, stop) for key, done in texts}
 
 
 class TextWords:
@@ -135,19 +139,16 @@ class TextWords:
         those done by ``deadline`` (then QueryTimeout, the field still pending); returns the
         number of distinct texts done."""
         con = self.con
-        t, col = quote_ident(class_name), quote_ident(field_name)
-        tx = quote_ident(field_name + TEXT_PARTS[0])
         ahead = self.words_ahead.pop((class_name, field_name), None)
         try:
             with table_probes(con), self._transaction():
                 if ahead is not None:
                     self._update_words(class_name, field_name, ahead)
-                texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {t} WHERE {col} IS NOT NULL AND {tx} IS NULL").fetchall()]
-                done = texts
+                texts = distinct_texts(con, class_name, field_name, lacking=True)
+                done = 0
                 if texts:
-                    arrays = word_arrays(texts, cancel, deadline)
-                    done = texts[: len(arrays[0])]
-                    words = pa.Table.from_arrays([pa.array(done, pa.string()), *arrays], names=["t", "tx", "fx", "wx"])
+                    words = words_table(texts, cancel, deadline)
+                    done = words.num_rows
                     self._update_words(class_name, field_name, words)
         except (duckdb.Error, RuntimeError) as exc:
             if interrupts.interrupted(exc):
@@ -155,10 +156,10 @@ class TextWords:
             if not isinstance(exc, duckdb.Error):
                 raise
             raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
-        if len(done) < len(texts):
+        if done < len(texts):
             raise QueryTimeout(
                 f"the query ran out of its time computing the text-search words of {class_name}.{field_name}, "
-                f"which the load left to the first text search: {len(done):,} of {len(texts):,} texts done and "
+                f"which the load left to the first text search: {done:,} of {len(texts):,} texts done and "
                 "kept; the next text search goes on from there (or raise the timeout, or open and close the "
                 "database file once to compute them all)"
             )
