@@ -19,10 +19,11 @@ from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError
 Schema = Any  # querylang.Schema; its classes are read through .get(name).fields / .user_fields
 
 
-def record_out(
-    schema: Schema, class_name: str, rec: Mapping[str, Any], acl_field: str, *, relations: bool = True
-) -> dict[str, Any]:
-    """One library record as Parse REST returns it."""
+def record_out(schema: Schema, class_name: str, rec: Mapping[str, Any], acl_field: str) -> dict[str, Any]:
+    """One library record as Parse REST returns it, an included record too: each carries a
+    marker for every Relation field of its class, whatever ``keys`` selected (Parse adds them
+    from the schema after its projection, to embedded records as well; the JS SDK makes its
+    ``get('fans')`` a ParseRelation from them)."""
     cls = schema.get(class_name)
     out: dict[str, Any] = {}
     for name, v in rec.items():
@@ -42,10 +43,9 @@ def record_out(
             out[key] = {"__type": "GeoPoint", "latitude": v["latitude"], "longitude": v["longitude"]}
         else:
             out[key] = v
-    if relations:
-        for f in cls.user_fields:
-            if f.type == "Relation":
-                out[f.name] = {"__type": "Relation", "className": f.target}
+    for f in cls.user_fields:
+        if f.type == "Relation":
+            out[f.name] = {"__type": "Relation", "className": f.target}
     return out
 
 
@@ -53,8 +53,8 @@ def _pointer_out(schema: Schema, target: str | None, v: Any, acl_field: str) -> 
     if isinstance(v, str):
         return {"__type": "Pointer", "className": target, "objectId": v}
     if isinstance(v, Mapping) and v.get("__type") == "Object":
-        # An included record: rendered with its own class's rules, relations left out.
-        inner = record_out(schema, str(target), v, acl_field, relations=False)
+        # An included record: rendered with its own class's rules.
+        inner = record_out(schema, str(target), v, acl_field)
         return {**inner, "__type": "Object", "className": target}
     return v
 

@@ -327,8 +327,7 @@ class Api:
         acl = self.config.acl_field
         out = []
         for rec in records:
-            # Relation markers are kept whatever the keys: Parse adds them from the schema after its projection.
-            r = record_out(schema, class_name, rec, acl, relations=True)
+            r = record_out(schema, class_name, rec, acl)
             if not access.master:
                 hide_protected(class_name, r)
                 hide_unreadable(r, view.included, view.acl_added)
