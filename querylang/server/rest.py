@@ -332,7 +332,7 @@ class Api:
                 hide_protected(class_name, r)
                 hide_unreadable(r, view.included, view.acl_added)
             for k in exclude:
-                _leave_out(r, k.split("."))
+                _leave_out(schema, class_name, r, k.split("."))
             out.append(r)
         return out
 
@@ -502,16 +502,20 @@ def _excluding(schema: Any, class_name: str, keys: list[str], include: list[str]
     return keys, [*include, *(p for p in parents if p in embedded and p not in include)]
 
 
-def _leave_out(record: dict[str, Any], path: list[str]) -> None:
-    """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of ALWAYS_KEYS)."""
+def _leave_out(schema: Any, class_name: str, record: dict[str, Any], path: list[str]) -> None:
+    """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of
+    ALWAYS_KEYS, nor a Relation's marker: Parse adds those after its projection, so
+    ``excludeKeys=fans`` still answers ``fans`` as a Relation)."""
     head, rest = path[0], path[1:]
     if not rest:
-        if head not in ALWAYS_KEYS:
+        cls = schema.classes.get(class_name)
+        f = cls.fields.get(head) if cls is not None else None
+        if head not in ALWAYS_KEYS and (f is None or f.type != "Relation"):
             record.pop(head, None)
         return
     inner = record.get(head)
     if isinstance(inner, dict) and inner.get("__type") == "Object":
-        _leave_out(inner, rest)
+        _leave_out(schema, str(inner.get("className")), inner, rest)
 
 
 def _selected_keys(value: Any) -> list[str]:

@@ -54,3 +54,14 @@ def test_an_included_record_carries_its_relation_markers(api: Api, access: Acces
     post = get(api, "/classes/Comment", access, **params)["results"][0]["post"]
     assert post["fans"] == FANS
     assert get(api, "/classes/Comment/c1", access, **params)["post"]["fans"] == FANS
+
+
+def test_exclude_keys_keeps_relation_markers(api: Api) -> None:
+    """Found by comparing with Parse Server 9: excludeKeys=fans left the marker out
+    (GET /classes/Post?excludeKeys=fans gave no "fans"), where Parse adds the markers after its
+    projection and answers "fans": {"__type": "Relation", ...}; inside an included record too."""
+    post = get(api, "/classes/Post", excludeKeys="fans,title")["results"][0]
+    assert post["fans"] == FANS and "title" not in post
+    assert get(api, "/classes/Post/p1", excludeKeys="fans")["fans"] == FANS
+    embedded = get(api, "/classes/Comment", excludeKeys="post.fans,post.title")["results"][0]["post"]
+    assert embedded["fans"] == FANS and "title" not in embedded
