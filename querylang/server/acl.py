@@ -48,19 +48,18 @@ def readable_where(records: Iterable[Mapping[str, Any]], acl_field: str) -> dict
     return {"objectId": {"$nin": hidden}} if hidden else None
 
 
-def hide_unreadable(rec: dict[str, Any], included: set[str], acl_added: set[str], prefix: str = "") -> None:
+def hide_unreadable(rec: dict[str, Any], included: set[str], prefix: str = "") -> None:
     """Drop the embedded records of ``rec`` (at the dotted ``included`` paths) that a client may
     not read: the key goes, and so does such an element of an array, as Parse's
-    ``replacePointers`` answers. ``acl_added`` are the paths whose ACL the server selected only
-    to decide this; it is dropped again from the records that stay."""
+    ``replacePointers`` answers."""
     for key in list(rec):
         path = prefix + key
         if path not in included:
             continue
         value = rec[key]
         if isinstance(value, list):
-            rec[key] = [v for v in value if not _embedded(v) or _tidy(v, included, acl_added, path)]
-        elif _embedded(value) and not _tidy(value, included, acl_added, path):
+            rec[key] = [v for v in value if not _embedded(v) or _tidy(v, included, path)]
+        elif _embedded(value) and not _tidy(value, included, path):
             del rec[key]
 
 
@@ -68,12 +67,10 @@ def _embedded(value: Any) -> bool:
     return isinstance(value, dict) and value.get("__type") == "Object"
 
 
-def _tidy(obj: dict[str, Any], included: set[str], acl_added: set[str], path: str) -> bool:
+def _tidy(obj: dict[str, Any], included: set[str], path: str) -> bool:
     """False for an embedded record a client may not read; one it may read is tidied in turn."""
     if obj.get("className") in MASTER_ONLY or not public(obj.get("ACL"), "read"):
         return False
     hide_protected(obj.get("className"), obj)
-    if path in acl_added:
-        obj.pop("ACL", None)
-    hide_unreadable(obj, included, acl_added, path + ".")
+    hide_unreadable(obj, included, path + ".")
     return True

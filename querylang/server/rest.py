@@ -49,11 +49,10 @@ Answer = tuple[int, Any, dict[str, str]]
 @dataclass(frozen=True)
 class View:
     """How a read is fetched (``select``) and trimmed: ``included`` are the dotted paths where
-    records are embedded; ``acl_added`` those whose ACL was selected only for the server."""
+    records are embedded (empty for the master key, who may read every one)."""
 
     select: list[str]
     included: set[str]
-    acl_added: set[str]
 
 
 # Parse's ClassesRouter: what a find and a get may be given (others are a 102).
@@ -274,18 +273,15 @@ class Api:
         """What a read fetches and how its answer is trimmed for this caller."""
         acl = self.acl_field(class_name)
         select = [*keys, acl] if keys and acl else list(keys)
-        if access.master:
-            return View(select, set(), set())
         included = _included(self.db.schema, class_name, [*include, *_key_parents(keys)])
-        # An embedded record narrowed by keys must still bring its ACL, to decide whether it shows.
-        added: set[str] = set()
+        # ACL is one of Parse's always-selected keys, in an embedded record narrowed by keys
+        # too (Parse answers it there); a client's read also needs it, to decide whether it shows.
         for path, target in included.items():
             target_acl = self.acl_field(target)
             narrowed = any(k.startswith(path + ".") for k in keys)
             if target_acl is not None and narrowed and f"{path}.{target_acl}" not in keys:
                 select.append(f"{path}.{target_acl}")
-                added.add(path)
-        return View(select, set(included), added)
+        return View(select, set() if access.master else set(included))
 
     def _find_public(
         self, class_name: str, where: Any, order: Any, limit: Any, skip: Any, include: list[str], select: list[str], acl: str
@@ -330,7 +326,7 @@ class Api:
             r = record_out(schema, class_name, rec, acl)
             if not access.master:
                 hide_protected(class_name, r)
-                hide_unreadable(r, view.included, view.acl_added)
+                hide_unreadable(r, view.included)
             for k in exclude:
                 _leave_out(schema, class_name, r, k.split("."))
             out.append(r)

@@ -65,3 +65,16 @@ def test_exclude_keys_keeps_relation_markers(api: Api) -> None:
     assert get(api, "/classes/Post/p1", excludeKeys="fans")["fans"] == FANS
     embedded = get(api, "/classes/Comment", excludeKeys="post.fans,post.title")["results"][0]["post"]
     assert embedded["fans"] == FANS and "title" not in embedded
+
+
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_an_embedded_record_narrowed_by_keys_answers_its_acl(api: Api, access: Access) -> None:
+    """Found by comparing with Parse Server 9: keys=post.title answered the embedded post
+    without its ACL (for a client the ACL was read, to decide whether the post shows, then
+    dropped), where Parse answers ACL as one of its always-selected keys, in an embedded
+    record too; the JS SDK's comment.get('post').getACL() was null."""
+    acl = {"*": {"read": True, "write": True}}
+    post = get(api, "/classes/Comment", access, keys="post.title")["results"][0]["post"]
+    assert post["title"] == "alpha" and post["ACL"] == acl
+    post = get(api, "/classes/Comment/c1", access, keys="post.author.name")["post"]
+    assert post["ACL"] == acl and post["author"]["ACL"] == {"*": {"read": True}} and post["author"]["name"] == "Ada"
