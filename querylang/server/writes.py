@@ -111,6 +111,9 @@ def _operation(
             raise ParseError(INVALID_JSON, f"{where}: Objects to add must be an array.")
         if f.type != "Array":
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got Array ({name})")
+        if name != "Remove":
+            # What Add and AddUnique store is checked as an Array value written whole is.
+            _check_nested_keys(where, objects)
         if name == "Remove" and current is not None and old is None:
             # MongoDB's $pullAll leaves a field that is not there as it is (an empty array
             # stored here was found by `exists: true`); Parse then answers no value for it.

@@ -10,6 +10,7 @@ import pytest
 
 import querylang
 from querylang.server import ServerConfig
+from querylang.server.errors import ParseError
 from querylang.server.keys import Access
 from querylang.server.rest import Api
 
@@ -17,7 +18,7 @@ MASTER, CLIENT = Access(master=True, can_write=True), Access(master=False, can_w
 DOC: dict[str, Any] = {
     "classes": {
         "Author": {"fields": {"name": {"type": "String"}, "ACL": {"type": "ACL"}}},
-        "Post": {"fields": {"title": {"type": "String"}, "author": {"type": "Pointer", "targetClass": "Author"},
+        "Post": {"fields": {"title": {"type": "String"}, "tags": {"type": "Array"}, "author": {"type": "Pointer", "targetClass": "Author"},
                             "fans": {"type": "Relation", "targetClass": "Author"}, "ACL": {"type": "ACL"}}},
         "Comment": {"fields": {"text": {"type": "String"}, "post": {"type": "Pointer", "targetClass": "Post"}}},
     },
@@ -78,3 +79,21 @@ def test_an_embedded_record_narrowed_by_keys_answers_its_acl(api: Api, access: A
     assert post["title"] == "alpha" and post["ACL"] == acl
     post = get(api, "/classes/Comment/c1", access, keys="post.author.name")["post"]
     assert post["ACL"] == acl and post["author"]["ACL"] == {"*": {"read": True}} and post["author"]["name"] == "Ada"
+
+
+@pytest.mark.parametrize("op", ["Add", "AddUnique"])
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_add_refuses_a_nested_key_with_a_dollar_or_a_dot(api: Api, op: str, method: str) -> None:
+    """Found by comparing with Parse Server 9: {"tags": {"__op": "Add", "objects": [{"$x": 1}]}}
+    was stored (201) where Parse answers a create with it 121 "Nested keys should not contain
+    the '$' or '.' characters", as serve answers the same Array written whole; a dotted key
+    there was the library's 107 instead of 121. Nothing is written."""
+    before = get(api, "/classes/Post/p1")
+    path = "/classes/Post" if method == "POST" else "/classes/Post/p1"
+    for objects in ([{"$x": 1}], ["ok", {"a": [{"b.c": 1}]}]):
+        body = {"title": "changed", "tags": {"__op": op, "objects": objects}}
+        with pytest.raises(ParseError) as err:
+            api.route(method, path, body, MASTER, "http://x/parse")
+        assert err.value.code == 121 and err.value.message.startswith("Post.tags: Nested keys should not contain")
+    assert get(api, "/classes/Post/p1") == before
+    assert get(api, "/classes/Post", count=1, limit=0)["count"] == 1
