@@ -71,6 +71,14 @@ def plan_write(
         if isinstance(value, Mapping) and "__op" in value:
             _operation(schema, class_name, key, value, current, plan)
         elif ftype == "Relation":
+            target = cls.fields[key].target
+            if isinstance(value, Mapping) and value.get("__type") == "Relation":
+                # The marker a read answers, sent back with the record: Parse keeps the
+                # Relation as it is (another class's marker is a mismatch).
+                if value.get("className") in (None, target):
+                    continue
+                raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; expected Relation<{target}> "
+                                                 f"but got Relation<{value.get('className')}>")
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; a Relation is changed with AddRelation/RemoveRelation")
         else:
             if ftype in ("Object", "Array"):

@@ -97,3 +97,23 @@ def test_add_refuses_a_nested_key_with_a_dollar_or_a_dot(api: Api, op: str, meth
         assert err.value.code == 121 and err.value.message.startswith("Post.tags: Nested keys should not contain")
     assert get(api, "/classes/Post/p1") == before
     assert get(api, "/classes/Post", count=1, limit=0)["count"] == 1
+
+
+def test_a_relation_marker_sent_back_leaves_the_relation_as_it_is(api: Api) -> None:
+    """Found by comparing with Parse Server 9: a record sent back as a read answered it
+    (PUT /classes/Post/p1 {"fans": {"__type": "Relation", "className": "Author"}, "title": ...})
+    was refused with 111, where Parse keeps the Relation as it is and writes the other fields;
+    a marker of another class stays a mismatch (111), and then nothing is written."""
+    marker = {"__type": "Relation", "className": "Author"}
+    try:
+        status, _, _ = api.route("PUT", "/classes/Post/p1", {"fans": marker, "title": "again"}, MASTER, "http://x/parse")
+        assert status == 200 and get(api, "/classes/Post/p1")["title"] == "again"
+        fans = {"$relatedTo": {"object": {"__type": "Pointer", "className": "Post", "objectId": "p1"}, "key": "fans"}}
+        assert [a["objectId"] for a in get(api, "/classes/Author", where=fans)["results"]] == ["a1"]
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Post/p1", {"fans": {**marker, "className": "Comment"}, "title": "no"}, MASTER, "http://x/parse")
+        assert (err.value.code, err.value.message) == (
+            111, "schema mismatch for Post.fans; expected Relation<Author> but got Relation<Comment>")
+        assert get(api, "/classes/Post/p1")["title"] == "again"
+    finally:
+        api.route("PUT", "/classes/Post/p1", {"title": "alpha"}, MASTER, "http://x/parse")
