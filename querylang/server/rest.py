@@ -364,6 +364,9 @@ class Api:
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         require_write(access)
         self._served(access, class_name)
+        if body.get("objectId") == oid:
+            # The record's own objectId, sent back with it: Parse leaves it as it is.
+            body = {k: v for k, v in body.items() if k != "objectId"}
         acl = self.acl_field(class_name)
         # A body whose operations do not read the stored values is checked before anything is
         # read, as before (a bad body to a missing record is the body's error).

@@ -117,3 +117,18 @@ def test_a_relation_marker_sent_back_leaves_the_relation_as_it_is(api: Api) -> N
         assert get(api, "/classes/Post/p1")["title"] == "again"
     finally:
         api.route("PUT", "/classes/Post/p1", {"title": "alpha"}, MASTER, "http://x/parse")
+
+
+def test_an_update_may_name_the_records_own_object_id(api: Api) -> None:
+    """Found by comparing with Parse Server 9: PUT /classes/Comment/c1 {"objectId": "c1",
+    "text": ...} (the record sent back with its id) was refused with 105 "objectId cannot be
+    changed", where Parse writes the other fields; another id is still refused, changing nothing."""
+    try:
+        status, _, _ = api.route("PUT", "/classes/Comment/c1", {"objectId": "c1", "text": "again"}, MASTER, "http://x/parse")
+        assert status == 200 and get(api, "/classes/Comment/c1")["text"] == "again"
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Comment/c1", {"objectId": "c2", "text": "no"}, MASTER, "http://x/parse")
+        assert (err.value.code, err.value.message) == (105, "objectId cannot be changed")
+        assert get(api, "/classes/Comment/c1")["text"] == "again" and get(api, "/classes/Comment", count=1, limit=0)["count"] == 1
+    finally:
+        api.route("PUT", "/classes/Comment/c1", {"text": "one"}, MASTER, "http://x/parse")
