@@ -40,7 +40,13 @@ from .errors import (
     not_found,
 )
 from .keys import Access, require_master, require_write
-from .where import check_protected, check_where, readable_sub_queries, related_owners
+from .where import (
+    check_protected,
+    check_where,
+    readable_sub_queries,
+    redirected_sub_queries,
+    related_owners,
+)
 from .writes import plan_write
 
 Answer = tuple[int, Any, dict[str, str]]
@@ -150,6 +156,7 @@ class Api:
             # Refused here: the library reads a string as JSON once more, so a where encoded
             # twice would reach it as an object the checks below never saw (ACL-blind).
             raise ParseError(INVALID_JSON, "where must be a JSON object")
+        where = redirected_sub_queries(where, self._redirected)
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):

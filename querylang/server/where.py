@@ -144,3 +144,40 @@ def _and(where: Any, condition: dict[str, Any] | None) -> Any:
     if condition is None or not isinstance(where, Mapping):
         return where
     return {"$and": [where, condition]}
+
+
+def redirected_sub_queries(where: Any, redirect: Callable[[str, Any], str]) -> Any:
+    """A copy of ``where`` whose every sub-query (at any depth) that carries Parse's
+    ``redirectClassNameForKey`` runs on the class ``redirect(className, key)`` names: the JS SDK
+    sends it for ``matchesQuery(key, obj.relation(r).query())`` when it does not know the
+    Relation's target class, as it does for a top-level find."""
+    if not isinstance(where, Mapping):
+        return where
+    out: dict[str, Any] = {}
+    for key, value in where.items():
+        if key in LOGIC and isinstance(value, list):
+            out[key] = [redirected_sub_queries(item, redirect) for item in value]
+        elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
+            out[key] = {op: _redirected(op, operand, redirect) for op, operand in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def _redirected(op: str, operand: Any, redirect: Callable[[str, Any], str]) -> Any:
+    if op in IN_QUERY and isinstance(operand, Mapping) and isinstance(operand.get("className"), str):
+        return _retarget({**operand, "where": redirected_sub_queries(operand.get("where"), redirect)}, redirect)
+    if op in SELECT and isinstance(operand, Mapping):
+        query = operand.get("query")
+        if isinstance(query, Mapping) and isinstance(query.get("className"), str):
+            if "where" in query:
+                query = {**query, "where": redirected_sub_queries(query["where"], redirect)}
+            return {**operand, "query": _retarget(query, redirect)}
+    return operand
+
+
+def _retarget(query: Mapping[str, Any], redirect: Callable[[str, Any], str]) -> dict[str, Any]:
+    out = {k: v for k, v in query.items() if k != "redirectClassNameForKey"}
+    if "redirectClassNameForKey" in query:
+        out["className"] = redirect(query["className"], query["redirectClassNameForKey"])
+    return out

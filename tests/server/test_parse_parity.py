@@ -132,3 +132,18 @@ def test_an_update_may_name_the_records_own_object_id(api: Api) -> None:
         assert get(api, "/classes/Comment/c1")["text"] == "again" and get(api, "/classes/Comment", count=1, limit=0)["count"] == 1
     finally:
         api.route("PUT", "/classes/Comment/c1", {"text": "one"}, MASTER, "http://x/parse")
+
+
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_a_sub_query_of_a_relation_with_an_unknown_target_is_redirected(api: Api, access: Access) -> None:
+    """Found by comparing with Parse Server 9: matchesQuery('author', post.relation('fans').query())
+    of an unfetched post sends $inQuery {className: "Post", redirectClassNameForKey: "fans", where:
+    {$relatedTo: ...}} (the SDK does not know the Relation's target), and serve ran the sub-query
+    on Post (107 "'author' points to Author, not Post"), where Parse runs it on the target, Author."""
+    fans = {"className": "Post", "redirectClassNameForKey": "fans",
+            "where": {"$relatedTo": {"object": {"__type": "Pointer", "className": "Post", "objectId": "p1"}, "key": "fans"}}}
+    for where in ({"author": {"$inQuery": fans}}, {"$or": [{"author": {"$inQuery": fans}}]},
+                  {"name": {"$select": {"query": fans, "key": "name"}}}):
+        cls = "Author" if "name" in where else "Post"
+        assert [r["objectId"] for r in get(api, f"/classes/{cls}", access, where=where)["results"]] == ["p1" if cls == "Post" else "a1"]
+    assert get(api, "/classes/Post", access, where={"author": {"$notInQuery": fans}})["results"] == []
