@@ -128,7 +128,8 @@ def mongo_cmd(directory: Path, db_path: Path | str) -> None:
 def dashboard_cmd(paths: tuple[Path, ...], db_path: Path | str) -> None:
     """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
 
-    PATHS are files or directories of them, one class per file. They hold no Relation edges.
+    PATHS are files or directories of them, one class per file. The Dashboard's hold no Relation
+    edges; parse.com's _Join:<key>:<Class>.json files are read as the edges of <Class>.<key>.
     """
     from .dashboard import import_rest_exports
 

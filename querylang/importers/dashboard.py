@@ -2,19 +2,22 @@
 
 Both hold REST records and no schema, so the schema is read off the values: ``__type`` says
 Date, Pointer (with its class), GeoPoint, File, Polygon, Bytes or Relation; other values say
-String, Number, Boolean, Array or Object. Neither holds Relation edges (the Dashboard exports a
+String, Number, Boolean, Array or Object. The Dashboard export holds no Relation edges (it exports a
 Relation as ``{"__type": "Relation", "className"}`` only): such fields are imported empty, and
 the report says so.
 
 - Dashboard (Browser → Export, JSON): ``<Class>.json``, one JSON array of records, each with
   ``className``.
 - parse.com's old export: ``<Class>.json`` = ``{"results": [records]}``; the class is the file name.
+  Its zip holds the Relation edges too, as Parse's join classes: ``_Join:<key>:<Class>.json``,
+  ``{"results": [{"owningId", "relatedId"}]}``; they are imported as the edges of ``<Class>.<key>``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from querylang.model.parse_types import (
     SENSITIVE_FIELDS,
     Target,
     detect_target,
+    edge,
     interchange_fields,
     rest_record,
 )
@@ -35,6 +39,8 @@ from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
 _TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}
+# A join class of parse.com's export: the edges of the Relation field <key> of <Class>.
+_JOIN = re.compile(r"^_Join:([^:]+):(.+)$")
 
 
 def looks_like_rest_export(path: Path) -> bool:
@@ -141,6 +147,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     """Write the classes and records of the files (or directories of them) to ``staging``."""
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
     files_of: dict[str, Path] = {}
+    joins: list[tuple[Path, str, str, list[Any]]] = []  # (file, owner class, key, rows)
     for raw in paths:
         path = a_path(raw)
         files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
@@ -150,6 +157,10 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json)")
         for file in files:
             name, records = read_export(file)
+            join = _JOIN.match(file.stem)
+            if join:
+                joins.append((file, join.group(2), join.group(1), records))
+                continue
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")
             classes[name] = (infer_fields(name, records, file, report.notes), records)
@@ -184,9 +195,42 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 except DataError as exc:
                     raise DataError(f"{where}: {exc}") from None
         staging.done_with(target.class_name(name))
+    for file, owner, key, rows in joins:
+        # Before: such a file was read as the records of a class named '_Join:…', refused as no
+        # class name, and a parse.com export that held one could not be imported at all.
+        _stage_join(file, owner, key, rows, classes, staging, target)
+        if f"{owner}.{key}" in relations:
+            relations.remove(f"{owner}.{key}")
     if relations:
         report.notes.append(
             "these exports hold no Relation edges: "
             + ", ".join(relations)
             + " imported empty (import from the server or a mongoexport for the edges)"
         )
+
+
+def _stage_join(
+    file: Path,
+    owner: str,
+    key: str,
+    rows: list[Any],
+    classes: Mapping[str, tuple[dict[str, dict[str, Any]], list[Any]]],
+    staging: Staging,
+    target: Target,
+) -> None:
+    """The edges of ``owner.key`` in a parse.com join file. The export holds no schema: the
+    Relation's target class is what the owner's records show (``{"__type": "Relation",
+    "className"}``)."""
+    spec = classes[owner][0].get(key) if owner in classes else None
+    if not rows:
+        return
+    if spec is None or spec.get("type") != "Relation":
+        shown = "is not in the export" if owner not in classes else f"shows no Relation field {key}"
+        raise DataError(f"{file}: holds Relation edges of {owner}.{key}, but class {owner} {shown} "
+                        "(import its <Class>.json too)")
+    for i, row in enumerate(rows):
+        where = f"{file}, record {i + 1}"
+        owning, related = (row.get("owningId"), row.get("relatedId")) if isinstance(row, Mapping) else (None, None)
+        if not isinstance(owning, str) or not isinstance(related, str):
+            raise DataError(f"{where}: a join record needs owningId and relatedId strings")
+        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), where)

@@ -312,3 +312,35 @@ def test_a_record_the_load_refuses_names_the_users_file_and_record(tmp_path: Pat
         db.import_dashboard_export(path)
     assert str(info.value).startswith(f"{path}, {message}")
     assert not db.schema.classes
+
+
+def test_a_parse_com_export_with_join_files_imports_their_edges(tmp_path: Path) -> None:
+    """parse.com's export zip holds the Relation edges as join classes, ``_Join:users:_Role.json``
+    = ``{"results": [{"owningId", "relatedId"}]}``. Such a file was read as a class named
+    '_Join:users:_Role' and refused as no class name: an app with roles could not be imported."""
+    roles = [{"objectId": "r1", "name": "Admin", "users": {"__type": "Relation", "className": "_User"},
+              "roles": {"__type": "Relation", "className": "_Role"}}]  # fmt: skip
+    users = [{"objectId": "u1", "username": "ada"}, {"objectId": "u2", "username": "bob"}]
+    write(tmp_path / "old" / "_Role.json", {"results": roles})
+    write(tmp_path / "old" / "_User.json", {"results": users})
+    write(tmp_path / "old" / "_Join:users:_Role.json", {"results": [{"owningId": "r1", "relatedId": "u2"}]})
+    db = querylang.connect()
+    report = db.import_dashboard_export(tmp_path / "old")
+    role = detect_target().class_name("_Role")
+    assert report.edges == 1 and report.counts == {role: 1, USER: 2}
+    assert db.query(USER, {"relatedTo": {"id": "r1", "key": "users", "className": role}}).ids == ["u2"]
+    assert any("no Relation edges: _Role.roles imported empty" in n for n in report.notes), report.notes
+    assert not any("_Role.users" in n for n in report.notes), report.notes
+
+
+def test_a_join_file_without_its_owner_class_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "old" / "_Join:likers:Post.json", {"results": [{"owningId": "p1", "relatedId": "u1"}]})
+    write(tmp_path / "old" / "_User.json", {"results": [{"objectId": "u1"}]})
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{path}: holds Relation edges of Post.likers, but class Post is not in"):
+        db.import_dashboard_export(tmp_path / "old")
+    bad = write(tmp_path / "two" / "_Join:likers:Post.json", {"results": [{"owningId": "p1"}]})
+    write(tmp_path / "two" / "Post.json", {"results": [{"objectId": "p1", "likers": {"__type": "Relation", "className": "Post"}}]})
+    with pytest.raises(DataError, match=rf"^{bad}, record 1: a join record needs owningId and relatedId"):
+        db.import_dashboard_export(tmp_path / "two")
+    assert not db.schema.classes
