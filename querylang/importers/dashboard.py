@@ -15,6 +15,7 @@ the report says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -62,7 +63,7 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError:
-        raise DataError(f"{path}: {not_utf8(path)}") from None
+        raise DataError(f"{path}: {_not_text(path)}") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     if isinstance(doc, list) and any(isinstance(r, Mapping) and "_id" in r and "objectId" not in r for r in doc[:1]):
@@ -75,6 +76,15 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
             raise DataError(f"{path}: records of several classes ({', '.join(sorted(map(str, names)))})")
         return (str(names.pop()) if names else path.stem), doc
     raise DataError(f"{path}: neither a Dashboard export (a JSON array) nor a {{\"results\": [...]}} file")
+
+
+def _not_text(path: Path) -> str:
+    """Why a file is not UTF-8 text. parse.com's export came as a zip, given as it is more often
+    than not; "save the file as UTF-8" was no help for that."""
+    with contextlib.suppress(OSError), path.open("rb") as fh:
+        if fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06"):
+            return "a zip archive, not a JSON export: unzip it and import the folder of its .json files"
+    return not_utf8(path)
 
 
 def infer_type(value: Any) -> dict[str, Any] | None:
@@ -154,7 +164,8 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was
             # imported as nothing and reported as done, as an empty database.
-            raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json)")
+            zipped = "; unzip the .zip in it first" if any(p.suffix.lower() == ".zip" for p in path.iterdir()) else ""
+            raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json{zipped})")
         for file in files:
             name, records = read_export(file)
             join = _JOIN.match(file.stem)

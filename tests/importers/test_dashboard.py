@@ -344,3 +344,21 @@ def test_a_join_file_without_its_owner_class_names_the_file(tmp_path: Path) -> N
     with pytest.raises(DataError, match=rf"^{bad}, record 1: a join record needs owningId and relatedId"):
         db.import_dashboard_export(tmp_path / "two")
     assert not db.schema.classes
+
+
+def test_a_zip_is_named_as_one(tmp_path: Path) -> None:
+    """parse.com's export is a zip. Given as it is, it was refused as "not UTF-8 text at line 1,
+    column 11 (byte 0x89; save the file as UTF-8)", which does not say what to do."""
+    import zipfile
+
+    archive = tmp_path / "zd" / "export.zip"
+    archive.parent.mkdir()
+    write(tmp_path / "Post.json", {"results": [{"objectId": "p1"}]})
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(tmp_path / "Post.json", "Post.json")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{archive}: a zip archive, not a JSON export: unzip it and import the folder"):
+        db.import_dashboard_export(archive)
+    with pytest.raises(DataError, match=r"no \.json files in this directory \(.*; unzip the \.zip in it first\)$"):
+        db.import_dashboard_export(archive.parent)
+    assert not db.schema.classes
