@@ -35,7 +35,7 @@ from querylang.model.schema import make_class, type_with_target
 
 from ..errors import DataError, QueryError, not_utf8
 from . import jsontext
-from .interchange import Destination, ImportReport, Staging, a_path
+from .interchange import Destination, ImportReport, Staging, Undated, a_path
 from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
@@ -197,7 +197,9 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         staging.define_empty(target.class_name(name), f"class {name} is pointed to but not in the export: created empty")
     for name, (fields, records) in classes.items():
         emitted = staging.classes[target.class_name(name)]["fields"]
+        undated = Undated("createdAt or updatedAt")
         for i, rec in enumerate(records):
+            undated.check(rec, f"record {i + 1}")
             # Errors name the user's file and record: the staging file a record goes to is ours.
             where = f"{files_of[name]}, record {i + 1}"
             with nesting(where):
@@ -206,6 +208,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 except DataError as exc:
                     raise DataError(f"{where}: {exc}") from None
         staging.done_with(target.class_name(name))
+        undated.note(files_of[name].name, report.notes)
     for file, owner, key, rows in joins:
         # Before: such a file was read as the records of a class named '_Join:…', refused as no
         # class name, and a parse.com export that held one could not be imported at all.

@@ -51,6 +51,27 @@ class ImportReport:
         return sum(self.counts.values())
 
 
+class Undated:
+    """Records of one file that lack a creation or update date. The load fills a missing one in
+    (from the other date, or the time of the import); an export that lacked it is said so,
+    not dated silently."""
+
+    def __init__(self, keys: str) -> None:
+        self.keys = keys  # how the file names the dates
+        self.count = 0
+        self.first: str | None = None
+
+    def check(self, record: Mapping[str, Any], where: str) -> None:
+        if record.get("createdAt") is None or record.get("updatedAt") is None:
+            self.count += 1
+            self.first = self.first or where
+
+    def note(self, file: str, notes: list[str]) -> None:
+        if self.count:
+            notes.append(f"{file}: {self.count} record(s) without {self.keys} (the first: {self.first}): a missing "
+                         "date is the record's other date, or the time of the import")
+
+
 def a_path(raw: object) -> Path:
     """``raw`` as a Path; anything else is refused by name (Path(5) raised a bare TypeError)."""
     if not isinstance(raw, str | os.PathLike):

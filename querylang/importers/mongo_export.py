@@ -29,7 +29,7 @@ from querylang.model.schema import make_class
 from ..errors import DataError, QueryError, not_utf8
 from . import ejson
 from .ejson import iso_ms
-from .interchange import Destination, ImportReport, Staging, a_path
+from .interchange import Destination, ImportReport, Staging, Undated, a_path
 from .jsontext import nesting
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
@@ -208,18 +208,21 @@ def _read_class(
     report: ImportReport,
 ) -> None:
     skipped: dict[str, int] = {}
+    undated = Undated("_created_at or _updated_at")
     out_name = target.class_name(name)
     for where, doc in documents(path):
         # Errors name the user's file and line: the staging file a record goes to is ours.
         with nesting(f"{path.name}, {where}"):
             try:
                 rest = to_rest(doc, fields, skipped)
+                undated.check(rest, where)
                 staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path.name}, {where}")
             except DataError as exc:
                 if exc.class_name is None:  # to_rest names the record and field; the class is this file's
                     exc = DataError(exc.reason, class_name=name, object_id=exc.object_id, field=exc.field)
                 raise DataError(f"{path.name}, {where}: {exc}") from None
     staging.done_with(out_name)
+    undated.note(path.name, report.notes)
     for key, n in sorted(skipped.items()):
         report.notes.append(f"{name}: key {key} skipped in {n} document(s) (not a field in _SCHEMA)")
 

@@ -362,3 +362,15 @@ def test_a_zip_is_named_as_one(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no \.json files in this directory \(.*; unzip the \.zip in it first\)$"):
         db.import_dashboard_export(archive.parent)
     assert not db.schema.classes
+
+
+def test_a_record_without_its_dates_is_said_to_be_dated_by_the_import(tmp_path: Path) -> None:
+    """Every record of a Dashboard or parse.com export has createdAt and updatedAt; a file
+    whose records lack them was dated at the time of the import without a word."""
+    rows = [{"objectId": "a", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-02T00:00:00.000Z"},
+            {"objectId": "b", "updatedAt": "2024-01-03T00:00:00.000Z"}, {"objectId": "c"}]  # fmt: skip
+    db = querylang.connect()
+    report = db.import_dashboard_export(write(tmp_path / "T.json", {"results": rows}))
+    assert ("T.json: 2 record(s) without createdAt or updatedAt (the first: record 2): a missing date is the "
+            "record's other date, or the time of the import") in report.notes
+    assert db.query("T", {"objectId": "b"}).records[0]["createdAt"] == "2024-01-03T00:00:00.000Z"

@@ -348,3 +348,18 @@ def test_a_class_staged_again_after_done_with_keeps_its_places() -> None:
         staging.record("T", {"objectId": "c", "n": "x"}, "B.json, line 7")
         staging.load(db, ImportReport())
     assert str(info.value) == "B.json, line 7: class T, record c, field n: expected a Number, got string"
+
+
+def test_a_document_without_its_dates_is_said_to_be_dated_by_the_import(tmp_path: Path) -> None:
+    """A document written into MongoDB by a script, not by Parse, may lack ``_created_at`` and
+    ``_updated_at``: the load dated it at the time of the import, and nothing said the export
+    held no such date."""
+    root = write_export(tmp_path / "dump")
+    with (root / "Group.json").open("a", encoding="utf-8") as fh:
+        fh.write('{"_id": "g3", "name": "scripted"}\n{"_id": "g4", "name": "half", "_updated_at": {"$date": "2024-03-05T00:00:00Z"}}\n')
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert ("Group.json: 2 record(s) without _created_at or _updated_at (the first: line 3): a missing date is the "
+            "record's other date, or the time of the import") in report.notes
+    assert db.query("Group", {"objectId": "g4"}).records[0]["createdAt"] == "2024-03-05T00:00:00.000Z"
+    assert not any(n.startswith(("Post.json", "_User.json")) for n in report.notes), report.notes
