@@ -202,6 +202,10 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             undated.check(rec, f"record {i + 1}")
             # Errors name the user's file and record: the staging file a record goes to is ours.
             where = f"{files_of[name]}, record {i + 1}"
+            if rec.get("objectId") is None:
+                # The load made one up: a record no pointer of the export can reach, under an
+                # id in no file, imported without a word.
+                raise DataError("no objectId (every record Parse exports has one)", class_name=name).placed(where)
             with nesting(where):
                 try:
                     staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted), where)

@@ -374,3 +374,13 @@ def test_a_record_without_its_dates_is_said_to_be_dated_by_the_import(tmp_path: 
     assert ("T.json: 2 record(s) without createdAt or updatedAt (the first: record 2): a missing date is the "
             "record's other date, or the time of the import") in report.notes
     assert db.query("T", {"objectId": "b"}).records[0]["createdAt"] == "2024-01-03T00:00:00.000Z"
+
+
+def test_a_record_without_an_objectid_is_refused(tmp_path: Path) -> None:
+    """Every record Parse exports has an objectId; one without was imported under an id the
+    load made up, which no pointer of the export reaches, without a word."""
+    path = write(tmp_path / "T.json", {"results": [{"objectId": "a", "n": 1}, {"n": 2}]})
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{path}, record 2: class T: no objectId \(every record Parse exports has one\)$"):
+        db.import_dashboard_export(path)
+    assert not db.schema.classes
