@@ -25,6 +25,7 @@ from typing import Any
 
 from querylang.model.parse_types import (
     SENSITIVE_FIELDS,
+    SYSTEM_CLASSES,
     Target,
     detect_target,
     edge,
@@ -171,6 +172,13 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             join = _JOIN.match(file.stem)
             if join:
                 joins.append((file, join.group(2), join.group(1), records))
+                continue
+            if name.startswith("_") and name not in SYSTEM_CLASSES:
+                # parse.com's export holds _Product (in-app purchases), empty in most apps: it
+                # refused the whole import as no class name. Parse's bookkeeping, as the other
+                # importers skip it; said, not silent.
+                report.notes.append(f"{file.name}: Parse's own class {name} ({len(records)} record(s)) left out: "
+                                    f"only {', '.join(SYSTEM_CLASSES)} are imported")
                 continue
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")

@@ -384,3 +384,15 @@ def test_a_record_without_an_objectid_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=rf"^{path}, record 2: class T: no objectId \(every record Parse exports has one\)$"):
         db.import_dashboard_export(path)
     assert not db.schema.classes
+
+
+def test_parse_com_s_product_class_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """parse.com's export holds ``_Product.json`` (in-app purchases, empty in most apps), a name
+    querylang has no class for: the whole import was refused ("invalid class name '_Product'")."""
+    write(tmp_path / "old" / "_Product.json", {"results": []})
+    write(tmp_path / "old" / "Post.json", {"results": [{"objectId": "p1", "title": "kept"}]})
+    db = querylang.connect()
+    report = db.import_dashboard_export(tmp_path / "old")
+    assert report.counts == {"Post": 1} and set(db.schema.classes) == {"Post"}
+    assert ("_Product.json: Parse's own class _Product (0 record(s)) left out: only _User, _Role, _Session, "
+            "_Installation are imported") in report.notes
