@@ -62,13 +62,16 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     except FileNotFoundError:
         raise DataError(f"no such file: {path}") from None
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and _mongo_document(exc.doc[: exc.pos]):
+            # mongoexport's default: a document a line ("Extra data" at line 2 said nothing of it).
+            raise DataError(f"{path}: {_MONGO}") from None
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: {_not_text(path)}") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
-    if isinstance(doc, list) and any(isinstance(r, Mapping) and "_id" in r and "objectId" not in r for r in doc[:1]):
-        raise DataError(f"{path}: MongoDB documents (with _id), not REST records: import the mongoexport directory with its _SCHEMA.json")
+    if _mongo_document(doc) or (isinstance(doc, list) and any(_mongo_document(r) for r in doc[:1])):
+        raise DataError(f"{path}: {_MONGO}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
@@ -77,6 +80,20 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
             raise DataError(f"{path}: records of several classes ({', '.join(sorted(map(str, names)))})")
         return (str(names.pop()) if names else path.stem), doc
     raise DataError(f"{path}: neither a Dashboard export (a JSON array) nor a {{\"results\": [...]}} file")
+
+
+_MONGO = ("MongoDB documents (with _id), not REST records: import the mongoexport directory with its "
+          "_SCHEMA.json (querylang import mongo DIR)")
+
+
+def _mongo_document(value: Any) -> bool:
+    """Is ``value`` (or the JSON text of one) a document as MongoDB stores it?"""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:  # too deep a nesting is a RecursionError: not caught, and not here
+            return False
+    return isinstance(value, Mapping) and "_id" in value and "objectId" not in value
 
 
 def _not_text(path: Path) -> str:
@@ -161,6 +178,11 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     joins: list[tuple[Path, str, str, list[Any]]] = []  # (file, owner class, key, rows)
     for raw in paths:
         path = a_path(raw)
+        if path.is_dir() and (path / "_SCHEMA.json").is_file():
+            # Its files are a document a line: the first was refused as "not valid JSON at
+            # line 2, column 1: Extra data".
+            raise DataError(f"{path}: a mongoexport directory (it holds _SCHEMA.json): import it with "
+                            "querylang import mongo DIR (db.import_mongo_export)")
         files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was

@@ -396,3 +396,21 @@ def test_parse_com_s_product_class_is_left_out_with_a_note(tmp_path: Path) -> No
     assert report.counts == {"Post": 1} and set(db.schema.classes) == {"Post"}
     assert ("_Product.json: Parse's own class _Product (0 record(s)) left out: only _User, _Role, _Session, "
             "_Installation are imported") in report.notes
+
+
+def test_a_mongoexport_given_to_the_dashboard_importer_says_which_importer_reads_it(tmp_path: Path) -> None:
+    """mongoexport writes a document a line: given to ``import dashboard`` (the directory, or
+    one file), it was refused as "not valid JSON at line 2, column 1: Extra data"."""
+    from .mongo_files import write_export
+
+    root = write_export(tmp_path / "dump")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{root}: a mongoexport directory \(it holds _SCHEMA.json\): import it with querylang import mongo"):
+        db.import_dashboard_export(root)
+    for name in ("Post.json", "_Join:posts:Group.json"):  # several documents, and one a line
+        with pytest.raises(DataError, match=rf"^{root / name}: MongoDB documents \(with _id\), not REST records: .*import mongo DIR"):
+            db.import_dashboard_export(root / name)
+    one = write(tmp_path / "one" / "T.json", {"_id": "t1", "n": 1})  # a collection of one document
+    with pytest.raises(DataError, match=r"MongoDB documents \(with _id\)"):
+        db.import_dashboard_export(one)
+    assert not db.schema.classes
