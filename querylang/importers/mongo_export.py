@@ -125,6 +125,13 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
             _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
         else:
             report.notes.append(f"{path.name}: no class {stem} in _SCHEMA, file skipped")
+    unjoined = [f"{name}.{key}" for name, fields in schema.items() if name in files
+                for key, spec in fields.items() if spec["type"] == "Relation" and f"_Join:{key}:{name}" not in files]
+    if unjoined:
+        # The edges are in collections of their own: an export of the classes' collections
+        # alone imported every Relation empty without a word.
+        report.notes.append(f"no _Join:<key>:<Class>.json for {', '.join(unjoined)}: imported without edges (MongoDB "
+                            "holds such a collection once the Relation has an edge: export it too if it exists)")
 
 
 # --- reading files ----------------------------------------------------------------------------

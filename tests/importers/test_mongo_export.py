@@ -363,3 +363,15 @@ def test_a_document_without_its_dates_is_said_to_be_dated_by_the_import(tmp_path
             "record's other date, or the time of the import") in report.notes
     assert db.query("Group", {"objectId": "g4"}).records[0]["createdAt"] == "2024-03-05T00:00:00.000Z"
     assert not any(n.startswith(("Post.json", "_User.json")) for n in report.notes), report.notes
+
+
+def test_a_relation_without_its_join_file_is_said_to_have_no_edges(tmp_path: Path) -> None:
+    """The edges of a Relation are in a collection of their own, ``_Join:<key>:<Class>``: an
+    export of the classes' collections alone imported the Relation empty without a word."""
+    root = write_export(tmp_path / "dump")
+    (root / "_Join:members:Group.json").unlink()
+    report = querylang.connect().import_mongo_export(root)
+    assert report.edges == 3
+    assert [n for n in report.notes if n.startswith("no _Join")] == [
+        "no _Join:<key>:<Class>.json for Group.members: imported without edges (MongoDB holds such a collection once "
+        "the Relation has an edge: export it too if it exists)"]
