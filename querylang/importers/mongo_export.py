@@ -125,6 +125,12 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
             _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
         else:
             report.notes.append(f"{path.name}: no class {stem} in _SCHEMA, file skipped")
+    unexported = [name for name in schema if name not in files]
+    if unexported:
+        # A class of _SCHEMA whose collection was not exported was made empty without a word,
+        # though it may hold records.
+        report.notes.append(f"no file for {', '.join(unexported)} (classes in _SCHEMA): created empty (export "
+                            "their collections too if they hold records)")
     unjoined = [f"{name}.{key}" for name, fields in schema.items() if name in files
                 for key, spec in fields.items() if spec["type"] == "Relation" and f"_Join:{key}:{name}" not in files]
     if unjoined:

@@ -375,3 +375,16 @@ def test_a_relation_without_its_join_file_is_said_to_have_no_edges(tmp_path: Pat
     assert [n for n in report.notes if n.startswith("no _Join")] == [
         "no _Join:<key>:<Class>.json for Group.members: imported without edges (MongoDB holds such a collection once "
         "the Relation has an edge: export it too if it exists)"]
+
+
+def test_a_class_of_schema_without_its_file_is_said_to_be_created_empty(tmp_path: Path) -> None:
+    """A class ``_SCHEMA`` lists but whose collection was not exported was made empty, though
+    it may hold records, and nothing said so."""
+    root = write_export(tmp_path / "dump")
+    (root / "Group.json").unlink()
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert "Group" in db.schema.classes and db.count("Group", {}) == 0
+    assert ("no file for Group (classes in _SCHEMA): created empty (export their collections too if they hold "
+            "records)") in report.notes
+    assert not any(n.startswith("no file") for n in querylang.connect().import_mongo_export(write_export(tmp_path / "two")).notes)
