@@ -99,6 +99,14 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         # reported the import of nothing as done.
         raise DataError(f"{files['_SCHEMA']}: holds no class, though the directory holds collections "
                         "(export the _SCHEMA collection again: it holds the field types)")
+    own = [name for name in schema if name.startswith("_") and name not in SYSTEM_FIELDS]
+    for name in own:
+        # _Product (in-app purchases, in apps migrated from parse.com): a class of Parse's own
+        # querylang has no name for refused the whole import. Left out, said, as the other
+        # importers leave Parse's bookkeeping out.
+        del schema[name]
+        report.notes.append(f"_SCHEMA.json: Parse's own class {name} left out: only {', '.join(SYSTEM_FIELDS)} "
+                            "are imported")
     for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
         # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
         schema[name] = {**SYSTEM_FIELDS[name], "ACL": {"type": "ACL"}}
@@ -117,7 +125,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         staging.define_empty(name, f"class {name} is pointed to but not in the export: created empty")
     for stem, path in files.items():
         join = _JOIN.match(stem)
-        if stem == "_SCHEMA" or stem in _VOLATILE:
+        if stem == "_SCHEMA" or stem in _VOLATILE or stem in own or (join and join.group(2) in own):
             continue
         if join:
             _read_join(path, join.group(1), join.group(2), schema, staging, target)

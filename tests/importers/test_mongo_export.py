@@ -388,3 +388,18 @@ def test_a_class_of_schema_without_its_file_is_said_to_be_created_empty(tmp_path
     assert ("no file for Group (classes in _SCHEMA): created empty (export their collections too if they hold "
             "records)") in report.notes
     assert not any(n.startswith("no file") for n in querylang.connect().import_mongo_export(write_export(tmp_path / "two")).notes)
+
+
+def test_a_class_of_parse_s_own_in_schema_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """An app migrated from parse.com has ``_Product`` (in-app purchases) in ``_SCHEMA``: the
+    whole import was refused ("_SCHEMA.json: invalid class name '_Product'")."""
+    root = write_export(tmp_path / "dump")
+    with (root / "_SCHEMA.json").open("a", encoding="utf-8") as fh:
+        fh.write('{"_id": "_Product", "objectId": "string", "productIdentifier": "string", "icon": "file"}\n')
+    (root / "_Product.json").write_text('{"_id": "x1", "productIdentifier": "gold"}\n', encoding="utf-8")
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert report.counts == {user_class(): 2, "Post": 3, "Group": 2}
+    assert not any("Product" in name for name in db.schema.classes)
+    assert [n for n in report.notes if "_Product" in n] == [
+        "_SCHEMA.json: Parse's own class _Product left out: only _User, _Role, _Session, _Installation are imported"]
