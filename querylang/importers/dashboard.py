@@ -55,8 +55,14 @@ def looks_like_rest_export(path: Path) -> bool:
     return head.startswith("[") or (head.startswith("{") and '"results"' in head[:200] and '"_id"' not in head[:200])
 
 
+_CSV = ("the Dashboard's CSV export, which querylang does not read (in it Dates lose their milliseconds, "
+        "Pointers their class and values their types): export the class as .json")
+
+
 def read_export(path: Path) -> tuple[str, list[Any]]:
     """(class name, records) of one file."""
+    if path.suffix.lower() == ".csv":  # was "not valid JSON at line 1, column 1"
+        raise DataError(f"{path}: {_CSV}")
     try:
         doc = jsontext.loads(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
@@ -187,7 +193,8 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was
             # imported as nothing and reported as done, as an empty database.
-            zipped = "; unzip the .zip in it first" if any(p.suffix.lower() == ".zip" for p in path.iterdir()) else ""
+            suffixes = {p.suffix.lower() for p in path.iterdir()}
+            zipped = "; unzip the .zip in it first" if ".zip" in suffixes else "; CSV exports are not read: export as .json" if ".csv" in suffixes else ""
             raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json{zipped})")
         for file in files:
             name, records = read_export(file)

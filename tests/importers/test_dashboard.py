@@ -414,3 +414,17 @@ def test_a_mongoexport_given_to_the_dashboard_importer_says_which_importer_reads
     with pytest.raises(DataError, match=r"MongoDB documents \(with _id\)"):
         db.import_dashboard_export(one)
     assert not db.schema.classes
+
+
+def test_a_csv_export_is_named_as_one(tmp_path: Path) -> None:
+    """The Dashboard's Export dialog offers .csv as well as .json: a CSV export was refused as
+    "not valid JSON at line 1, column 1", and a folder of them as holding no .json files."""
+    path = tmp_path / "csv" / "Post.csv"
+    path.parent.mkdir()
+    path.write_text("objectId,title\np1,Hello\n", encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{path}: the Dashboard's CSV export, which querylang does not read .*: export the class as \.json$"):
+        db.import_dashboard_export(path)
+    with pytest.raises(DataError, match=r"no \.json files in this directory \(.*; CSV exports are not read: export as \.json\)$"):
+        db.import_dashboard_export(path.parent)
+    assert not db.schema.classes
