@@ -74,11 +74,27 @@ def import_mongo_export(db: Destination, directory: str | Path, *, target: Targe
         if files and all(looks_like_rest_export(p) for p in files.values()):
             # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer.
             return import_rest_exports(db, list(files.values()), target=target)
-        raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
+        raise DataError(f"{root}: no _SCHEMA.json ({_why_no_schema(root)})")
     report = ImportReport()
     with Staging() as staging:
         stage_mongo_export(root, staging, target or detect_target(), report)
         return staging.load(db, report)
+
+
+def _why_no_schema(root: Path) -> str:
+    """What a directory without _SCHEMA.json holds instead, and what to do. mongodump, the
+    more usual backup, writes BSON (<db>/<collection>.bson) one folder down; "export the
+    _SCHEMA collection too" sent its user after a collection that is there."""
+    if (root / "_SCHEMA.bson").is_file():
+        return ("this is a mongodump, of BSON files: querylang reads mongoexport's JSON; write each collection "
+                "as JSON with mongoexport, or with bsondump --outFile NAME.json NAME.bson")
+    try:
+        below = sorted(d.name for d in root.iterdir() if (d / "_SCHEMA.json").is_file() or (d / "_SCHEMA.bson").is_file())
+    except OSError:  # a folder it may not read: only the hint is lost
+        below = []
+    if below:
+        return f"the export is one folder down, in {', '.join(below)}: import that folder"
+    return "export the _SCHEMA collection too: it holds the field types"
 
 
 def export_files(root: Path) -> dict[str, Path]:

@@ -403,3 +403,24 @@ def test_a_class_of_parse_s_own_in_schema_is_left_out_with_a_note(tmp_path: Path
     assert not any("Product" in name for name in db.schema.classes)
     assert [n for n in report.notes if "_Product" in n] == [
         "_SCHEMA.json: Parse's own class _Product left out: only _User, _Role, _Session, _Installation are imported"]
+
+
+def test_a_mongodump_or_a_folder_above_the_export_says_what_it_is(tmp_path: Path) -> None:
+    """mongodump writes BSON, ``dump/<db>/<collection>.bson``; given that folder (or the
+    folder above an export), the import said "no _SCHEMA.json (export the _SCHEMA collection
+    too ...)", sending the user after a collection that is there."""
+    app = tmp_path / "dump" / "app"
+    app.mkdir(parents=True)
+    for name in ("_SCHEMA", "Post"):
+        (app / f"{name}.bson").write_bytes(b"\x05\x00\x00\x00\x00")
+        (app / f"{name}.metadata.json").write_text(json.dumps({"indexes": [], "collectionName": name}), encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"^.*/app: no _SCHEMA.json \(this is a mongodump, of BSON files: querylang reads "
+                                        r"mongoexport's JSON; .* bsondump --outFile NAME.json NAME.bson\)$"):
+        db.import_mongo_export(app)
+    with pytest.raises(DataError, match=r"/dump: no _SCHEMA.json \(the export is one folder down, in app: import that folder\)$"):
+        db.import_mongo_export(app.parent)
+    write_export(tmp_path / "up" / "dump")
+    with pytest.raises(DataError, match=r"/up: no _SCHEMA.json \(the export is one folder down, in dump: import that folder\)$"):
+        db.import_mongo_export(tmp_path / "up")
+    assert not db.schema.classes
