@@ -146,6 +146,11 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
             if spec is None:
                 nulls[key] = None
                 continue
+            if spec["type"] in ("Pointer", "Relation") and not isinstance(spec["targetClass"], str):
+                # Was refused later by the schema, naming class and field but not the file or record.
+                oid = rec.get("objectId")
+                raise DataError(f"a {spec['type']} without its className", class_name=class_name,
+                                object_id=oid if isinstance(oid, str) else None, field=key).placed(f"{path}, record {i + 1}")
             prev = fields.setdefault(key, spec)
             if prev != spec:
                 oid = rec.get("objectId")

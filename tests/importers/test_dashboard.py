@@ -428,3 +428,13 @@ def test_a_csv_export_is_named_as_one(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no \.json files in this directory \(.*; CSV exports are not read: export as \.json\)$"):
         db.import_dashboard_export(path.parent)
     assert not db.schema.classes
+
+
+@pytest.mark.parametrize("value", [{"__type": "Relation"}, {"__type": "Pointer", "objectId": "x"}])
+def test_a_pointer_or_relation_without_its_class_names_the_file_and_record(tmp_path: Path, value: dict) -> None:
+    """Refused by the schema as "class T, field r: Pointer without a targetClass": no file, no record."""
+    path = write(tmp_path / "T.json", [{"objectId": "a"}, {"objectId": "b", "r": value}])
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{path}, record 2: class T, record b, field r: a {value['__type']} without its className$"):
+        db.import_dashboard_export(path)
+    assert not db.schema.classes
