@@ -315,6 +315,10 @@ def to_rest(doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str
             continue
         if key in ("_rperm", "_wperm", "_acl"):
             continue
+        if key == "_expiresAt" and "expiresAt" not in doc:
+            # _Session's expiresAt as parse.com stored it, which Parse Server still reads (it
+            # writes expiresAt): was skipped as a key not in _SCHEMA.
+            key = "expiresAt"
         if key.startswith("_p_"):
             name = key[3:]
             spec = fields.get(name)

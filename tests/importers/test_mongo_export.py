@@ -424,3 +424,18 @@ def test_a_mongodump_or_a_folder_above_the_export_says_what_it_is(tmp_path: Path
     with pytest.raises(DataError, match=r"/up: no _SCHEMA.json \(the export is one folder down, in dump: import that folder\)$"):
         db.import_mongo_export(tmp_path / "up")
     assert not db.schema.classes
+
+
+def test_a_session_of_parse_com_keeps_its_expiry(tmp_path: Path) -> None:
+    """parse.com stored _Session's expiresAt as ``_expiresAt`` (Parse Server still reads it so):
+    in an app migrated from parse.com it was skipped as "key _expiresAt skipped (not a field in
+    _SCHEMA)", and the sessions imported without their expiry."""
+    root = write_export(tmp_path / "dump")
+    (root / "_Session.json").write_text(
+        '{"_id": "s1", "_session_token": "r:old", "_p_user": "_User$u01", "_expiresAt": {"$date": "2016-01-01T00:00:00Z"},'
+        ' "_created_at": {"$date": "2015-01-01T00:00:00Z"}, "_updated_at": {"$date": "2015-01-01T00:00:00Z"}}\n')
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    session = db.query(detect_target().class_name("_Session"), {}).records[0]
+    assert session["expiresAt"] == "2016-01-01T00:00:00.000Z"
+    assert not any("_expiresAt" in n for n in report.notes), report.notes
