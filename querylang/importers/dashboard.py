@@ -68,6 +68,9 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     except FileNotFoundError:
         raise DataError(f"no such file: {path}") from None
     except json.JSONDecodeError as exc:
+        if not exc.doc.strip():  # was "not valid JSON at line 1, column 1: Expecting value"
+            raise DataError(f"{path}: an empty file, where an export holds at least [] or {{\"results\": []}} "
+                            "(was it cut short?)") from None
         if exc.msg == "Extra data" and _mongo_document(exc.doc[: exc.pos]):
             # mongoexport's default: a document a line ("Extra data" at line 2 said nothing of it).
             raise DataError(f"{path}: {_MONGO}") from None

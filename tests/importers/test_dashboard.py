@@ -438,3 +438,14 @@ def test_a_pointer_or_relation_without_its_class_names_the_file_and_record(tmp_p
     with pytest.raises(DataError, match=rf"^{path}, record 2: class T, record b, field r: a {value['__type']} without its className$"):
         db.import_dashboard_export(path)
     assert not db.schema.classes
+
+
+def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
+    """A 0-byte export (a copy or download cut short) was "not valid JSON at line 1, column 1:
+    Expecting value", which does not say the file is empty."""
+    path = tmp_path / "T.json"
+    path.write_text("\n", encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf'^{path}: an empty file, where an export holds at least \[\] or {{"results": \[\]}} \(was it cut short\?\)$'):
+        db.import_dashboard_export(path)
+    assert not db.schema.classes
