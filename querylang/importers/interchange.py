@@ -107,6 +107,19 @@ def _not_finite(value: Any) -> bool:
     return False
 
 
+# Text JSON's \ud800 escapes can spell, which no UTF-8 file can hold: writing it to a staging
+# file raised UnicodeEncodeError, no DataError (the command line blamed its standard output).
+_SURROGATE = "text holds a lone surrogate (not valid Unicode)"
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 PREFIX = "querylang-import-"
 OWNER = "owner.lock"  # locked by the import while it runs: the kernel lets go when it dies
 
@@ -224,7 +237,9 @@ class Staging:
             made = staged in self._made  # a class's file opened again after done_with
             if where is None and not made:
                 return  # an import of no files (a server): its errors name no place
-            fh = self._places[staged] = (self.root / f"{staged}.places").open("a", encoding="utf-8")
+            # A file name that is not UTF-8 reaches here as lone surrogates: written escaped.
+            fh = self._places[staged] = (self.root / f"{staged}.places").open("a", encoding="utf-8",
+                                                                              errors="backslashreplace")
             self._made.add(staged)
             fh.write("" if made else "\n" * before)
         fh.write(" ".join((where or "").splitlines()) + "\n")
@@ -263,6 +278,11 @@ class Staging:
         try:  # per record: a try, not a context manager (_writing), on this path
             fh.write(line + "\n")
             self._place(f"{class_name}.ndjson", self.counts.get(class_name, 0), where)
+        except UnicodeEncodeError:
+            oid = record.get("objectId")
+            field = next((str(k) for k, v in record.items() if not _utf8(k) or not _utf8(_dump(v))), None)
+            raise DataError(_SURROGATE, class_name=class_name, object_id=oid if isinstance(oid, str) else None,
+                            field=field) from None
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self.counts[class_name] = self.counts.get(class_name, 0) + 1
@@ -290,6 +310,8 @@ class Staging:
                 self._relations = (self.dir / "relations.ndjson").open("a", encoding="utf-8")
             self._relations.write(_dump(edge) + "\n")
             self._place("relations.ndjson", self.edges, where)
+        except UnicodeEncodeError:
+            raise DataError(f"{where}: an id {_SURROGATE}" if where else f"an id {_SURROGATE}") from None
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self.edges += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -448,4 +449,29 @@ def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
     db = querylang.connect()
     with pytest.raises(DataError, match=rf'^{path}: an empty file, where an export holds at least \[\] or {{"results": \[\]}} \(was it cut short\?\)$'):
         db.import_dashboard_export(path)
+    assert not db.schema.classes
+
+
+def test_text_no_utf_8_file_can_hold_is_a_data_error_naming_its_place(tmp_path: Path) -> None:
+    """JSON's ``\\ud800`` spells a lone surrogate, which the staging files (UTF-8) cannot hold:
+    the import raised UnicodeEncodeError, no DataError, and the command line blamed its own
+    standard output ("cannot write the output (standard output): its encoding, utf-8, ...")."""
+    path = tmp_path / "T.json"
+    path.write_text('[{"objectId": "a", "s": "ok"}, {"objectId": "b", "s": "bad \\ud800"}]', encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{path}, record 2: class T, record b, field s: text holds a lone surrogate"):
+        db.import_dashboard_export(path)
+    res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2 and "record 2: class T, record b, field s: text holds a lone surrogate" in res.stderr
+    posts = [{"objectId": "p1", "likers": {"__type": "Relation", "className": "Post"}}]
+    join = tmp_path / "old" / "_Join:likers:Post.json"
+    write(tmp_path / "old" / "Post.json", {"results": posts})
+    join.write_text('{"results": [{"owningId": "p1", "relatedId": "\\udc00"}]}', encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^{join}, record 1: an id text holds a lone surrogate"):
+        db.import_dashboard_export(join.parent)
+    # A file name that is not UTF-8 comes as lone surrogates too: its records' errors still name it.
+    odd = Path(os.fsdecode(bytes(tmp_path / "odd") + b"/T\xe9.json"))
+    write(odd, [{"objectId": "a", "className": "T"}, {"objectId": "a", "className": "T"}])
+    with pytest.raises(DataError, match=r"T\\udce9\.json, record 2: class T, record a: duplicate objectId"):
+        db.import_dashboard_export(odd.parent)
     assert not db.schema.classes
