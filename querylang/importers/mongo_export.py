@@ -2,7 +2,7 @@
 
 A directory holds one file per collection, named as the collection (``Post.json``,
 ``_User.json``, ``_Join:posts:Group.json``, ``_SCHEMA.json``): one Extended JSON document per
-line (``--jsonArray`` files, one JSON array, are read too). Each document is turned back into
+line (``--jsonArray`` files, one JSON array, and ``--pretty`` ones are read too). Each document is turned back into
 Parse's REST form the way Parse Server's Mongo adapter reads its own documents, and then into
 the interchange format by :mod:`querylang.model.parse_types`.
 """
@@ -10,6 +10,7 @@ the interchange format by :mod:`querylang.model.parse_types`.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -192,14 +193,28 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                     yield f"document {i + 1}", doc
                 return
             fh.seek(0)
-            for lineno, line in enumerate(fh, 1):
+            lines = enumerate(fh, 1)
+            for lineno, line in lines:
                 if not line.strip():
                     continue
+                start, text = lineno, line
+                if line.rstrip("\r\n") == "{":
+                    # mongoexport --pretty: a document over lines, indented by tabs, closed by
+                    # a "}" at the margin (read one line at a time, each line was an error).
+                    buf = [line]
+                    for _, line in lines:
+                        buf.append(line)
+                        if line.rstrip("\r\n") == "}":
+                            break
+                    text = "".join(buf)
                 try:
-                    doc = ejson.loads(line, f"{path}, line {lineno}")
+                    doc = ejson.loads(text, f"{path}, line {start}")
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"{path}, line {start + exc.lineno - 1}: not valid Extended JSON: {exc.msg} "
+                                    f"(column {exc.colno})") from None
                 except ValueError as exc:
-                    raise DataError(f"{path}, line {lineno}: not valid Extended JSON: {exc}") from None
-                yield f"line {lineno}", doc
+                    raise DataError(f"{path}, line {start}: not valid Extended JSON: {exc}") from None
+                yield f"line {start}", doc
         except UnicodeDecodeError:
             raise DataError(f"{path}: {not_utf8(path)}") from None
 

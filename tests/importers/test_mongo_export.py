@@ -439,3 +439,23 @@ def test_a_session_of_parse_com_keeps_its_expiry(tmp_path: Path) -> None:
     session = db.query(detect_target().class_name("_Session"), {}).records[0]
     assert session["expiresAt"] == "2016-01-01T00:00:00.000Z"
     assert not any("_expiresAt" in n for n in report.notes), report.notes
+
+
+def test_pretty_files_are_read(tmp_path: Path) -> None:
+    """``mongoexport --pretty`` writes each document over lines, indented by tabs (no array):
+    read a line at a time, the first line "{" was "not valid Extended JSON"."""
+    root = write_export(tmp_path / "dump")
+    for path in root.glob("*.json"):
+        docs = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln]
+        path.write_text("".join(json.dumps(d, indent="\t", ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert report.counts == {user_class(): 2, "Post": 3, "Group": 2} and report.edges == 6
+    assert db.query("Post", {"objectId": "p001"}).records[0]["title"] == "relation naïve 3"
+    post = root / "Post.json"
+    text = post.read_text(encoding="utf-8")
+    second = text.index("\n{") + 2  # the first line of the second document
+    line = text[:second].count("\n") + 1
+    post.write_text(text[:second] + '\n\t"_id": "p002",\n\t"title": ,\n}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^{post}, line {line + 2}: not valid Extended JSON: Expecting value \(column 11\)$"):
+        querylang.connect().import_mongo_export(root)
