@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -391,3 +392,28 @@ def test_classes_naming_no_class_is_refused(classes: str, tmp_path: Path) -> Non
                                     "--master-key", "k", "--classes", classes, "--db", str(path)])  # fmt: skip
     assert res.exit_code == 2 and "--classes" in res.output and "names no class" in res.output, res.output
     assert not path.exists()
+
+
+class _Schemas:
+    """A Parse Server that lists these classes, each without records (no server started)."""
+
+    url = "http://fake/parse"
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def get(self, path: str, params: Any = None) -> Any:
+        if path == "/schemas":
+            return {"results": [{"className": n, "fields": {"objectId": {"type": "String"}, "name": {"type": "String"}}}
+                                for n in self.names]}
+        return {"count": 0} if params and "count" in params else {"results": []}
+
+
+def test_a_class_of_parse_s_own_is_left_out_with_a_note() -> None:
+    """An app migrated from parse.com lists _Product (in-app purchases) in /schemas: the whole
+    import was refused ("invalid class name '_Product'")."""
+    report = ImportReport()
+    with Staging() as staging:
+        stage_parse_server(_Schemas("_User", "_Product", "Post"), staging, detect_target(), report)  # type: ignore[arg-type]
+        assert set(staging.classes) == {detect_target().class_name("_User"), "Post"}
+    assert report.notes == ["Parse's own class _Product left out: only _User, _Role, _Session, _Installation are imported"]
