@@ -300,8 +300,14 @@ def _acl(doc: Mapping[str, Any]) -> dict[str, dict[str, bool]] | None:
     if "_rperm" in doc or "_wperm" in doc:
         acl: dict[str, dict[str, bool]] = {}
         for key, perm in (("_rperm", "read"), ("_wperm", "write")):
-            for who in doc.get(key) or []:
-                acl.setdefault(str(who), {})[perm] = True
+            whos = doc.get(key) or []
+            if not isinstance(whos, list) or not all(isinstance(w, str) for w in whos):
+                # A string was read a character at a time: "role:Admin" gave r, o, l, e, ...
+                oid = doc.get("_id")
+                raise DataError(f"{key} must be a list of user ids, role:<name> and '*', not {whos!r:.60}",
+                                object_id=oid if isinstance(oid, str) else None, field=key)
+            for who in whos:
+                acl.setdefault(who, {})[perm] = True
         return acl
     legacy = doc.get("_acl")
     if isinstance(legacy, Mapping):

@@ -459,3 +459,15 @@ def test_pretty_files_are_read(tmp_path: Path) -> None:
     post.write_text(text[:second] + '\n\t"_id": "p002",\n\t"title": ,\n}\n', encoding="utf-8")
     with pytest.raises(DataError, match=rf"^{post}, line {line + 2}: not valid Extended JSON: Expecting value \(column 11\)$"):
         querylang.connect().import_mongo_export(root)
+
+
+@pytest.mark.parametrize("rperm", ['"role:Admin"', '["*", null]'])
+def test_a_permission_list_that_is_no_list_of_names_is_refused(tmp_path: Path, rperm: str) -> None:
+    """``_rperm: "role:Admin"`` was read a character at a time: the ACL imported as
+    {"r": {"read": true}, "o": ..., ":": ...}, without a word; a null in the list as "None"."""
+    root = write_export(tmp_path / "dump")
+    line = _append(root / "Group.json", '{"_id": "g3", "_rperm": ' + rperm + '}')
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^Group.json, line {line}: class Group, record g3, field _rperm: _rperm must be a list"):
+        db.import_mongo_export(root)
+    assert not db.schema.classes
