@@ -16,6 +16,9 @@ from typing import Any
 MASTER_ONLY = frozenset({
     "_Installation", "_Session", "_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig",
     "_GraphQLConfig", "_Audience", "_Idempotency",
+    # Parse's _GlobalConfig as this schema names it (server/global_config.py): /config shows
+    # clients its parameters but those marked master-only.
+    "Parse_GlobalConfig",
 })  # fmt: skip
 # Fields Parse hides from every client (its default protectedFields): dropped from answers.
 PROTECTED = {"_User": ("email",)}

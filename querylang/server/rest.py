@@ -39,6 +39,7 @@ from .errors import (
     from_query_error,
     not_found,
 )
+from .global_config import read_config, update_config
 from .keys import Access, require_master, require_write
 from .where import (
     check_protected,
@@ -120,6 +121,10 @@ class Api:
                 return 200, self.schema_json(cls), {}
             case ("GET", ["health"]):
                 return 200, {"status": "ok"}, {}
+            case ("GET", ["config"]):
+                return 200, read_config(self.db, access), {}
+            case ("PUT", ["config"]):
+                return 200, update_config(self.db, access, params), {}
         raise ParseError(COMMAND_UNAVAILABLE, f"this server does not serve {method} /{'/'.join(parts)}", status=404)
 
     # --- reads --------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def test_sdk_writes(fresh: LiveServer) -> None:
                               "publishedAt": "2025-03-04T05:06:07.000Z", "lat": 10}
     assert len(got["batch"]) == 3
     assert got["afterDestroy"] == 101 and got["badSave"] == 111
+    assert got["config"] == {"greeting": "hi", "launch": "2025-01-02T03:04:05.000Z", "secret": None, "masterSecret": "s3"}
     db = fresh.db
     assert db.count("Post", {"objectId": {"equalTo": got["created"]}}) == 0
     assert db.count("User") == users  # saveAll's three users destroyed again

@@ -71,6 +71,12 @@ async function main() {
   } catch (e) {
     out.badSave = e.code;
   }
+  // Parse.Config: saved with one master-only parameter, read as a client and with the master key.
+  const launch = new Date('2025-01-02T03:04:05.000Z');
+  const saved = await Parse.Config.save({ greeting: 'hi', launch, secret: 's3' }, { secret: true });
+  const asClient = await Parse.Config.get({ useMasterKey: false });
+  out.config = { greeting: asClient.get('greeting'), launch: asClient.get('launch').toISOString(),
+                 secret: asClient.get('secret') ?? null, masterSecret: saved.get('secret') };
   process.stdout.write(JSON.stringify(out));
 }
 
