@@ -10,6 +10,8 @@
   ids (the ids of one page of owners), and a range whose answer may be cut short by the
   server's limit is split until it is not (a single owner with more edges than the limit is
   read in ``skip`` pages).
+- Config (a whole import only): ``GET /config`` with the master key, as the class
+  ``Parse_GlobalConfig`` (model/parse_types.py) when the server holds a parameter.
 - Pages go to a staging directory as they arrive (memory: one page); the database is loaded
   once everything is read, so a failure anywhere leaves it as it was.
 """
@@ -23,6 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from querylang.model.parse_types import (
+    CONFIG_CLASS,
+    CONFIG_FIELDS,
+    CONFIG_RECORD,
     SYSTEM_CLASSES,
     Target,
     check_parse_field,
@@ -40,7 +45,8 @@ from .interchange import Destination, ImportReport, Staging
 PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
 EDGE_PAGE = 1000
 TIMEOUT = 120.0  # seconds one request may take
-# Parse classes that are never worth a copy (push and job bookkeeping, config, idempotency).
+# Parse classes that are never worth a copy (push and job bookkeeping, idempotency); the config
+# (_GlobalConfig) is read through /config instead (_stage_config).
 SKIP_CLASSES = {"_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig", "_Audience", "_Idempotency"}
 
 # progress(step, done so far, total or None): "reading <Class>" with records, then "loading".
@@ -242,6 +248,22 @@ def stage_parse_server(
             for owning, related in _edges(client, name, key, last, None, [], page_size):
                 staging.relation(edge(name, owning, key, target_class, related, target))
         staging.done_with(target.class_name(name))
+    if classes is None:
+        _stage_config(client, staging)
+
+
+def _stage_config(client: ParseClient, staging: Staging) -> None:
+    """Parse's config (``GET /config`` with the master key: every parameter and its mark), as
+    the class querylang serve's ``/config`` answers from, when the server holds a parameter."""
+    out = client.get("/config")
+    params, flags = out.get("params"), out.get("masterKeyOnly")
+    if not isinstance(params, dict) or (flags is not None and not isinstance(flags, dict)):
+        raise DataError(f"Parse Server at {client.url}: /config did not answer params and masterKeyOnly as objects")
+    if not params:
+        return
+    staging.define(CONFIG_CLASS, CONFIG_FIELDS)
+    staging.record(CONFIG_CLASS, {"objectId": CONFIG_RECORD, "params": params, "masterKeyOnly": flags})
+    staging.done_with(CONFIG_CLASS)
 
 
 def _count(client: ParseClient, name: str) -> int | None:

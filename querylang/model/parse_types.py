@@ -53,6 +53,11 @@ SYSTEM_FIELDS: dict[str, dict[str, dict[str, str]]] = {
 }  # fmt: skip
 # A schema that refuses names starting with '_' gets them under this prefix (_User → Parse_User).
 SYSTEM_PREFIX = "Parse"
+# Parse's config (_GlobalConfig: record "1"), which querylang serve answers at /config. The
+# schema takes no '_' name but the SYSTEM_CLASSES, so it always has the prefixed name.
+CONFIG_CLASS = SYSTEM_PREFIX + "_GlobalConfig"
+CONFIG_RECORD = "1"
+CONFIG_FIELDS = {"params": {"type": "Object"}, "masterKeyOnly": {"type": "Object"}}
 # Secrets Parse keeps on records: never copied into a query database.
 SENSITIVE_FIELDS = frozenset({"password", "authData", "sessionToken", "bcryptPassword", "_hashed_password"})
 BUILTIN = ("objectId", "createdAt", "updatedAt")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import querylang
+from querylang.model.parse_types import CONFIG_CLASS, CONFIG_FIELDS, CONFIG_RECORD
 
 from .errors import (
     INTERNAL_SERVER_ERROR,
@@ -26,10 +27,6 @@ from .errors import (
 )
 from .keys import Access, require_master
 
-CONFIG_CLASS = "Parse_GlobalConfig"
-RECORD = "1"
-FIELDS = {"params": {"type": "Object"}, "masterKeyOnly": {"type": "Object"}}
-
 
 def read_config(db: querylang.Database, access: Access) -> dict[str, Any]:
     """``GET /config``: ``{"params", "masterKeyOnly"}``; without the master key, the parameters
@@ -38,8 +35,8 @@ def read_config(db: querylang.Database, access: Access) -> dict[str, Any]:
     if CONFIG_CLASS not in db.schema.classes:
         return {"params": {}}
     _check_fields(db, CONFIG_CLASS, required=("params",))
-    keys = [f for f in FIELDS if f in db.schema.get(CONFIG_CLASS).fields]
-    found = db.find(CONFIG_CLASS, {"objectId": RECORD}, limit=1, keys=keys).records
+    keys = [f for f in CONFIG_FIELDS if f in db.schema.get(CONFIG_CLASS).fields]
+    found = db.find(CONFIG_CLASS, {"objectId": CONFIG_RECORD}, limit=1, keys=keys).records
     if not found:
         return {"params": {}}
     params = dict(found[0].get("params") or {})
@@ -77,23 +74,23 @@ def update_config(db: querylang.Database, access: Access, body: Mapping[str, Any
         return {"params": new_params, "masterKeyOnly": new_flags}
 
     fields = db.schema.get(CONFIG_CLASS).fields if CONFIG_CLASS in db.schema.classes else {}
-    if any(name not in fields for name in FIELDS):
+    if any(name not in fields for name in CONFIG_FIELDS):
         _check_fields(db, CONFIG_CLASS, required=())
         # Merged with the stored schema in the definition's own transaction: a class or field
         # another process defined meanwhile is kept as it is.
-        db.define_class(CONFIG_CLASS, FIELDS)
+        db.define_class(CONFIG_CLASS, CONFIG_FIELDS)
     try:
-        db.update(CONFIG_CLASS, RECORD, lambda current: querylang.Change(merge(current)))
+        db.update(CONFIG_CLASS, CONFIG_RECORD, lambda current: querylang.Change(merge(current)))
     except querylang.QueryError as exc:
         if exc.code != OBJECT_NOT_FOUND:
             raise
         try:
-            db.create(CONFIG_CLASS, {"objectId": RECORD, **merge({})})
+            db.create(CONFIG_CLASS, {"objectId": CONFIG_RECORD, **merge({})})
         except querylang.QueryError as again:
             if "duplicate objectId" not in again.message:
                 raise
             # Another process made the record in between: merge into that one.
-            db.update(CONFIG_CLASS, RECORD, lambda current: querylang.Change(merge(current)))
+            db.update(CONFIG_CLASS, CONFIG_RECORD, lambda current: querylang.Change(merge(current)))
     return {"result": True}
 
 
@@ -126,12 +123,12 @@ def _check_fields(db: querylang.Database, class_name: str, required: tuple[str, 
     """The config class's fields, where it has them, are Objects (and ``required`` are there)."""
     cls = db.schema.classes.get(class_name)
     fields = cls.fields if cls is not None else {}
-    for name in FIELDS:
+    for name in CONFIG_FIELDS:
         f = fields.get(name)
         if (f is None and name in required) or (f is not None and f.type != "Object"):
             has = "has no field" if f is None else f"has the field as {f.type}, not Object:"
             raise ParseError(INTERNAL_SERVER_ERROR, f"class {class_name} {has} {name}; /config keeps the parameters "
-                                                    f"in its Object fields {' and '.join(FIELDS)}")
+                                                    f"in its Object fields {' and '.join(CONFIG_FIELDS)}")
 
 
 def _truthy(value: Any) -> bool:

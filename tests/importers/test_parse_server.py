@@ -403,6 +403,8 @@ class _Schemas:
         self.names = names
 
     def get(self, path: str, params: Any = None) -> Any:
+        if path == "/config":
+            return {"params": {}}
         if path == "/schemas":
             return {"results": [{"className": n, "fields": {"objectId": {"type": "String"}, "name": {"type": "String"}}}
                                 for n in self.names]}
@@ -417,3 +419,31 @@ def test_a_class_of_parse_s_own_is_left_out_with_a_note() -> None:
         stage_parse_server(_Schemas("_User", "_Product", "Post"), staging, detect_target(), report)  # type: ignore[arg-type]
         assert set(staging.classes) == {detect_target().class_name("_User"), "Post"}
     assert report.notes == ["Parse's own class _Product left out: only _User, _Role, _Session, _Installation are imported"]
+
+
+def test_the_config_comes_along(live_parse: LiveParse) -> None:
+    """Found by serving an imported Parse app: its config (Parse.Config, Noodl's Config) was
+    skipped with Parse's bookkeeping classes, so querylang serve's /config answered
+    {"params": {}} where the app's Parse Server answered its parameters. Now a whole import
+    reads /config and keeps it as the class Parse_GlobalConfig, which serve answers from."""
+    from querylang.server import ServerConfig
+    from querylang.server.keys import Access
+    from querylang.server.rest import Api
+
+    params = {"greeting": "hi", "launch": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}, "secret": "s3"}
+    live_parse.server.request("PUT", "/config", {"params": params, "masterKeyOnly": {"secret": True}})
+    try:
+        db = querylang.connect()
+        report = db.import_parse_server(live_parse.url, **KEYS)
+        parse_answer = live_parse.server.request("GET", "/config")
+    finally:
+        # The other tests import this server as it was: no parameter (the marks stay, false).
+        live_parse.server.request("PUT", "/config", {"params": {k: {"__op": "Delete"} for k in params}})
+    assert report.counts["Parse_GlobalConfig"] == 1
+    api = Api(db, ServerConfig(app_id="a", master_key="m"))
+    assert api.route("GET", "/config", {}, Access(master=True, can_write=True), "")[1] == parse_answer
+    flags = {"greeting": False, "launch": False}
+    assert api.route("GET", "/config", {}, Access(master=False, can_write=False), "")[1] == {
+        "params": {k: v for k, v in params.items() if k != "secret"}, "masterKeyOnly": flags}
+    # Without a parameter on the server (as now), nothing is made.
+    assert "Parse_GlobalConfig" not in querylang.connect().import_parse_server(live_parse.url, **KEYS).counts
