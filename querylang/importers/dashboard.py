@@ -136,7 +136,9 @@ def infer_type(value: Any) -> dict[str, Any] | None:
     raise DataError(f"not a JSON value: {value!r}")
 
 
-def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: list[str]) -> dict[str, dict[str, Any]]:
+def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: list[str],
+                 shown_at: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The fields the records show; ``shown_at`` gets the record that first showed each one's type."""
     fields: dict[str, dict[str, Any]] = {}
     nulls: dict[str, None] = {}  # keys seen holding null, in order
     for i, rec in enumerate(records):
@@ -154,6 +156,8 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                 oid = rec.get("objectId")
                 raise DataError(f"a {spec['type']} without its className", class_name=class_name,
                                 object_id=oid if isinstance(oid, str) else None, field=key).placed(f"{path}, record {i + 1}")
+            if key not in fields and shown_at is not None:
+                shown_at[key] = f"{path}, record {i + 1}"
             prev = fields.setdefault(key, spec)
             if prev != spec:
                 oid = rec.get("objectId")
@@ -189,6 +193,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     """Write the classes and records of the files (or directories of them) to ``staging``."""
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
     files_of: dict[str, Path] = {}
+    shown_at: dict[str, dict[str, str]] = {}  # class → field → the record that showed its type
     joins: list[tuple[Path, str, str, list[Any]]] = []  # (file, owner class, key, rows)
     for raw in paths:
         path = a_path(raw)
@@ -219,14 +224,15 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 continue
             if name in classes:
                 raise DataError(f"{file}: class {name} is in two files")
-            classes[name] = (infer_fields(name, records, file, report.notes), records)
+            shown_at[name] = {}
+            classes[name] = (infer_fields(name, records, file, report.notes, shown_at[name]), records)
             files_of[name] = file
     relations = []
     missing: set[str] = set()
     for name, (fields, _) in classes.items():
         emitted = interchange_fields(name, fields, target, report.notes)
         try:
-            staging.define(target.class_name(name), emitted)
+            staging.define(target.class_name(name), emitted, str(files_of[name]), shown_at[name])
             # Names come from the file's name, its records' className and their keys: checked
             # here, where the file is known, rather than by the load.
             make_class(target.class_name(name), emitted)

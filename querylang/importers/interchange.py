@@ -170,6 +170,10 @@ class Staging:
         # lines came from, a line each: the load's error about a staged record names that.
         self._places: dict[str, IO[str]] = {}
         self._made: set[str] = set()  # the staged files that have places
+        # Where a class, and a field's type, came from in the user's input: a clash with the
+        # database's schema (the load's, Post.title Number there, String here) names it.
+        self._defined_at: dict[str, str] = {}
+        self._field_at: dict[tuple[str, str], str] = {}
 
     def __enter__(self) -> Staging:
         return self
@@ -213,8 +217,11 @@ class Staging:
                     with contextlib.suppress(OSError):
                         fh.close()
 
-    def define(self, name: str, fields: Mapping[str, Any]) -> None:
-        """A class and its interchange fields (a class defined twice merges its fields)."""
+    def define(self, name: str, fields: Mapping[str, Any], where: str | None = None,
+               field_at: Mapping[str, str] | None = None) -> None:
+        """A class and its interchange fields (a class defined twice merges its fields), from
+        ``where`` in the user's input (a file); ``field_at``: the place that showed a field's type
+        (a record), where that is more than the file."""
         # Checked before anything is written: a class's records go to a file named for it, and
         # a name from a server or an export that is no class name ('../x', '/x') would put
         # that file outside this directory (the load refuses the name, but only afterwards).
@@ -223,6 +230,10 @@ class Staging:
         except SchemaError as exc:
             raise DataError(exc.message) from None
         self.classes.setdefault(name, {"fields": {}})["fields"].update(fields)
+        if where is not None:
+            self._defined_at.setdefault(name, where)
+            for key in fields:
+                self._field_at.setdefault((name, key), (field_at or {}).get(key, where))
 
     def define_empty(self, name: str, note: str) -> None:
         """A class defined, without fields, only so that pointers to it stay valid; ``note``
@@ -245,7 +256,11 @@ class Staging:
         fh.write(" ".join((where or "").splitlines()) + "\n")
 
     def source_of(self, exc: DataError) -> str | None:
-        """Where the staged record or edge a load's error is about came from, if known."""
+        """Where the staged record or edge (or class and field) a load's error is about came
+        from, if known."""
+        if exc.in_classes and exc.class_name is not None:
+            where = self._field_at.get((exc.class_name, exc.field)) if exc.field is not None else None
+            return where or self._defined_at.get(exc.class_name)
         if exc.edge_index is not None:
             staged, at = "relations.ndjson", exc.edge_index
         elif exc.record_index is not None and exc.class_name is not None:

@@ -110,7 +110,8 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     files = export_files(root)
     if "_SCHEMA" not in files:
         raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
-    schema = read_schema(files["_SCHEMA"])
+    defined_at: dict[str, str] = {}  # class → its _SCHEMA document (file and line)
+    schema = read_schema(files["_SCHEMA"], defined_at)
     if not schema and any(stem not in SYSTEM_FIELDS and stem not in _VOLATILE for stem in files.keys() - {"_SCHEMA"}):
         # An export cut short (a 0-byte _SCHEMA.json) skipped every class with a note each and
         # reported the import of nothing as done.
@@ -131,7 +132,9 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     for name, fields in schema.items():
         emitted[name] = interchange_fields(name, fields, target, report.notes)
         try:
-            staging.define(target.class_name(name), emitted[name])
+            # A type clash with the database names this place; a class of Parse's own without a
+            # _SCHEMA entry (its types Parse's) is named by its file.
+            staging.define(target.class_name(name), emitted[name], defined_at.get(name) or str(files[name]))
             make_class(target.class_name(name), emitted[name])  # here, where the file is known
         except QueryError as exc:
             raise DataError(f"{files['_SCHEMA']}: {exc}") from None
@@ -219,13 +222,16 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
             raise DataError(f"{path}: {not_utf8(path)}") from None
 
 
-def read_schema(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """The ``_SCHEMA`` collection → ``{class: {field: Parse field spec}}`` (REST ``/schemas`` form)."""
+def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """The ``_SCHEMA`` collection → ``{class: {field: Parse field spec}}`` (REST ``/schemas`` form);
+    ``defined_at`` gets each class's place (file and line)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for where, doc in documents(path):
         if not isinstance(doc, Mapping) or not isinstance(doc.get("_id"), str):
             raise DataError(f"{path}, {where}: a _SCHEMA document needs a class name in _id")
         name = doc["_id"]
+        if defined_at is not None:
+            defined_at[name] = f"{path}, {where}"
         fields: dict[str, dict[str, Any]] = {}
         for key, mongo_type in doc.items():
             if key in _SCHEMA_META:

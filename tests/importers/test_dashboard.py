@@ -475,3 +475,19 @@ def test_text_no_utf_8_file_can_hold_is_a_data_error_naming_its_place(tmp_path: 
     with pytest.raises(DataError, match=r"T\\udce9\.json, record 2: class T, record a: duplicate objectId"):
         db.import_dashboard_export(odd.parent)
     assert not db.schema.classes
+
+
+def test_a_type_clash_with_a_class_already_loaded_names_the_file_and_record(tmp_path: Path) -> None:
+    """The database's Post.title is a Number; an export whose records show a String there was
+    refused as "class Post, field title: already defined as Number, cannot become String",
+    naming neither the file nor the record the type was read off."""
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"title": {"type": "Number"}}}},
+             "records": {"Post": [{"objectId": "x1", "title": 1}]}})
+    write(tmp_path / "Tag.json", [{"objectId": "t1", "name": "a"}])
+    post = write(tmp_path / "Post.json", [{"objectId": "p1", "title": None}, {"objectId": "p2", "title": "a"}])
+    with pytest.raises(DataError, match=rf"^{post}, record 2: class Post, field title: already defined as Number, "
+                                        "cannot become String$"):
+        db.import_dashboard_export(tmp_path)
+    assert set(db.schema.classes) == {"Post"} and db.query("Post", {}).records[0]["objectId"] == "x1"
+    assert len(db.query("Post", {}).records) == 1

@@ -471,3 +471,16 @@ def test_a_permission_list_that_is_no_list_of_names_is_refused(tmp_path: Path, r
     with pytest.raises(DataError, match=rf"^Group.json, line {line}: class Group, record g3, field _rperm: _rperm must be a list"):
         db.import_mongo_export(root)
     assert not db.schema.classes
+
+
+def test_a_type_clash_with_a_class_already_loaded_names_the_schema_line(tmp_path: Path) -> None:
+    """A _SCHEMA type that clashes with the database's (Post.title a Number there) named no
+    file: "class Post, field title: already defined as Number, cannot become String"."""
+    root = write_export(tmp_path / "dump")
+    line = next(i for i, text in enumerate((root / "_SCHEMA.json").read_text().splitlines(), 1) if '"Post"' in text)
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"title": {"type": "Number"}}}}, "records": {"Post": []}})
+    with pytest.raises(DataError, match=rf"^{root / '_SCHEMA.json'}, line {line}: class Post, field title: already "
+                                        "defined as Number, cannot become String$"):
+        db.import_mongo_export(root)
+    assert set(db.schema.classes) == {"Post"} and not db.query("Post", {}).records
