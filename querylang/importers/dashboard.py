@@ -55,6 +55,19 @@ def looks_like_rest_export(path: Path) -> bool:
     return head.startswith("[") or (head.startswith("{") and '"results"' in head[:200] and '"_id"' not in head[:200])
 
 
+def is_blank(path: Path) -> bool:
+    """Is the file empty, or whitespace only (a copy or download cut short, or an empty
+    collection's mongoexport)? Such a file shows neither kind of export."""
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(65536):
+                if chunk.strip():
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 _CSV = ("the Dashboard's CSV export, which querylang does not read (in it Dates lose their milliseconds, "
         "Pointers their class and values their types): export the class as .json")
 

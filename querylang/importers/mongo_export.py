@@ -70,9 +70,12 @@ def import_mongo_export(db: Destination, directory: str | Path, *, target: Targe
     root = a_path(directory)
     files = export_files(root)
     if "_SCHEMA" not in files:
-        from .dashboard import import_rest_exports, looks_like_rest_export
+        from .dashboard import import_rest_exports, is_blank, looks_like_rest_export
 
-        if files and all(looks_like_rest_export(p) for p in files.values()):
+        # An empty file says nothing of the folder: one 0-byte _Installation.json beside
+        # Dashboard exports sent the user after a _SCHEMA collection this folder never had.
+        shown = [p for p in files.values() if not is_blank(p)]
+        if shown and all(looks_like_rest_export(p) for p in shown):
             # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer.
             return import_rest_exports(db, list(files.values()), target=target)
         raise DataError(f"{root}: no _SCHEMA.json ({_why_no_schema(root)})")

@@ -140,6 +140,19 @@ def test_import_mongo_recognises_a_dashboard_directory(tmp_path: Path) -> None:
     assert report.counts["Post"] == 2
 
 
+def test_import_mongo_recognises_a_dashboard_directory_holding_an_empty_file(tmp_path: Path) -> None:
+    """A 0-byte _Installation.json beside Dashboard exports made import mongo say "no
+    _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)"."""
+    empty = dashboard_dir(tmp_path / "export") / "_Installation.json"
+    empty.write_text("", encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=rf"^{empty}: an empty file, where an export holds at least"):
+        db.import_mongo_export(empty.parent)
+    assert not db.schema.classes
+    empty.write_text("[]", encoding="utf-8")
+    assert db.import_mongo_export(empty.parent).counts["Post"] == 2
+
+
 def test_mongo_documents_without_schema_are_refused(tmp_path: Path) -> None:
     write(tmp_path / "dump" / "Post.json", [{"_id": "p1", "title": "x"}])
     with pytest.raises(DataError, match="MongoDB documents"):
