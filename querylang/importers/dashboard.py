@@ -277,10 +277,11 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                     raise DataError(f"{where}: {exc}") from None
         staging.done_with(target.class_name(name))
         undated.note(files_of[name].name, report.notes)
+    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (owner, key) → its edges staged
     for file, owner, key, rows in joins:
         # Before: such a file was read as the records of a class named '_Join:…', refused as no
         # class name, and a parse.com export that held one could not be imported at all.
-        _stage_join(file, owner, key, rows, classes, staging, target)
+        _stage_join(file, owner, key, rows, classes, staging, target, seen.setdefault((owner, key), set()), report)
         if f"{owner}.{key}" in relations:
             relations.remove(f"{owner}.{key}")
     if relations:
@@ -299,10 +300,12 @@ def _stage_join(
     classes: Mapping[str, tuple[dict[str, dict[str, Any]], list[Any]]],
     staging: Staging,
     target: Target,
+    seen: set[tuple[str, str]],
+    report: ImportReport,
 ) -> None:
-    """The edges of ``owner.key`` in a parse.com join file. The export holds no schema: the
-    Relation's target class is what the owner's records show (``{"__type": "Relation",
-    "className"}``)."""
+    """The edges of ``owner.key`` in a parse.com join file, each once (``seen``: those already
+    staged). The export holds no schema: the Relation's target class is what the owner's
+    records show (``{"__type": "Relation", "className"}``)."""
     spec = classes[owner][0].get(key) if owner in classes else None
     if not rows:
         return
@@ -310,9 +313,19 @@ def _stage_join(
         shown = "is not in the export" if owner not in classes else f"shows no Relation field {key}"
         raise DataError(f"{file}: holds Relation edges of {owner}.{key}, but class {owner} {shown} "
                         "(import its <Class>.json too)")
+    repeated: list[int] = []  # the rows (from 1) that repeat an edge
     for i, row in enumerate(rows):
         where = f"{file}, record {i + 1}"
         owning, related = (row.get("owningId"), row.get("relatedId")) if isinstance(row, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
             raise DataError(f"{where}: a join record needs owningId and relatedId strings")
+        if (owning, related) in seen:
+            # A Relation holds an edge once, and the load stores it once: staged twice, it was
+            # counted twice ("4 relation edges" of 3 stored). The rows are in memory already.
+            repeated.append(i + 1)
+            continue
+        seen.add((owning, related))
         staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), where)
+    if repeated:
+        report.notes.append(f"{file.name}: {len(repeated)} row(s) repeating an edge (the first: record {repeated[0]}) "
+                            "left out: a Relation holds each edge once")

@@ -504,3 +504,19 @@ def test_a_type_clash_with_a_class_already_loaded_names_the_file_and_record(tmp_
         db.import_dashboard_export(tmp_path)
     assert set(db.schema.classes) == {"Post"} and db.query("Post", {}).records[0]["objectId"] == "x1"
     assert len(db.query("Post", {}).records) == 1
+
+
+def test_a_join_row_given_twice_is_counted_once(tmp_path: Path) -> None:
+    """Two identical join rows made the summary say "4 relation edges" where the load stored 3."""
+    posts = [{"objectId": "p01", "likes": {"__type": "Relation", "className": "_User"}}]
+    write(tmp_path / "Post.json", {"results": posts})
+    write(tmp_path / "_User.json", {"results": [{"objectId": u} for u in ("u01", "u02", "u03")]})
+    rows = [{"owningId": "p01", "relatedId": u} for u in ("u01", "u02", "u02", "u03")]
+    write(tmp_path / "_Join:likes:Post.json", {"results": rows})
+    db = querylang.connect()
+    report = db.import_dashboard_export(tmp_path)
+    assert report.edges == 3
+    assert "_Join:likes:Post.json: 1 row(s) repeating an edge (the first: record 3) left out: a Relation holds each " \
+           "edge once" in report.notes
+    liked = db.query(USER, {"relatedTo": {"id": "p01", "key": "likes", "className": "Post"}}).ids
+    assert sorted(liked) == ["u01", "u02", "u03"]
