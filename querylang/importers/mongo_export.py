@@ -319,14 +319,21 @@ def _acl(doc: Mapping[str, Any]) -> dict[str, dict[str, bool]] | None:
                 acl.setdefault(who, {})[perm] = True
         return acl
     legacy = doc.get("_acl")
-    if isinstance(legacy, Mapping):
-        names = {"r": "read", "w": "write"}
-        return {
-            str(who): {names[p]: True for p, on in perms.items() if p in names and on}
-            for who, perms in legacy.items()
-            if isinstance(perms, Mapping)
-        }
-    return None
+    if legacy is None:
+        return None
+    oid = doc.get("_id")
+    if not isinstance(legacy, Mapping):
+        raise DataError(f"_acl must be an object of user ids, role:<name> and '*', not {legacy!r:.60}",
+                        object_id=oid if isinstance(oid, str) else None, field="_acl")
+    names = {"r": "read", "w": "write"}
+    acl = {}
+    for who, perms in legacy.items():
+        if not isinstance(perms, Mapping):
+            # Was skipped without a word: the entry's grant was lost from the imported ACL.
+            raise DataError(f"_acl entry {who!r} must be an object like {{\"r\": true, \"w\": true}}, "
+                            f"not {perms!r:.60}", object_id=oid if isinstance(oid, str) else None, field="_acl")
+        acl[str(who)] = {names[p]: True for p, on in perms.items() if p in names and on}
+    return acl
 
 
 def to_rest(doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str, int]) -> dict[str, Any]:

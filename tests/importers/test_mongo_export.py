@@ -484,3 +484,19 @@ def test_a_type_clash_with_a_class_already_loaded_names_the_schema_line(tmp_path
                                         "defined as Number, cannot become String$"):
         db.import_mongo_export(root)
     assert set(db.schema.classes) == {"Post"} and not db.query("Post", {}).records
+
+
+@pytest.mark.parametrize(("acl", "message"), [
+    ('{"*": {"r": true}, "role:Admin": "rw"}', """_acl entry 'role:Admin' must be an object like {"r": true, "w": true}, not 'rw'"""),
+    ('"role:Admin"', "_acl must be an object of user ids, role:<name> and '*', not 'role:Admin'"),
+])
+def test_a_legacy_acl_entry_that_is_no_object_is_refused(tmp_path: Path, acl: str, message: str) -> None:
+    """A legacy ``_acl`` entry that is no object (``"role:Admin": "rw"``) was skipped without a
+    word, and the grant it held was lost from the imported ACL."""
+    root = write_export(tmp_path / "dump")
+    line = _append(root / "Group.json", '{"_id": "g3", "_acl": ' + acl + '}')
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_mongo_export(root)
+    assert str(info.value) == f"Group.json, line {line}: class Group, record g3, field _acl: {message}"
+    assert not db.schema.classes
