@@ -9,6 +9,7 @@ when they break.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
@@ -561,18 +562,36 @@ def test_notes_and_errors_go_to_stderr_in_a_machine_format(tmp_path: Path) -> No
     assert "did you mean 'score'" in res.stderr
 
 
-def test_show_and_relation_take_the_current_class_when_left_out(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_machine_formats_stdout_holds_only_its_records(tmp_path: Path) -> None:
+    # Found by review: with .format json, `.inputs X=13` wrote "Inputs.X = 13" to stdout before
+    # the records (while "no inputs set" went to stderr), and .help, .schema, .sql, .explain and
+    # .show as a table wrote their text there too: `querylang repl < s > out.json` was no JSON.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    entries = (".format json\n.inputs X=13\n.inputs\n.help\n.class Post\nwhere({ score: Inputs.X })\n"
+               ".sql\n.explain\n.schema\n.schema Post\n.format jsonl\n.show p001\n")  # fmt: skip
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl"], input=entries)
+    assert res.exit_code == 0, res.output
+    assert [r["objectId"] for r in json.loads(res.stdout)] == ["p015", "p023", "p031", "p039"]
+    for said in ("Inputs.X = 13", ".class NAME", "params: [13]", "Scan", "publishedAt", "pointer index 1"):
+        assert said in res.stderr, said
+
+
+def test_show_and_relation_take_the_current_class_when_left_out() -> None:
     # Found by review: `.show ID` worked with a class picked, but `.show ID FIELD` read ID as a
     # class and `.relation ID KEY` was a usage error; .help listed neither shorthand.
     s, out = session_for(class_name="Comment")
     s.handle(".show c001 Owner")
-    shown = capsys.readouterr().out
-    assert "Comment c001" in shown and "Post p008" in shown and "title" in shown, out.getvalue()
+    shown = out.getvalue()
+    assert "Comment c001" in shown and "Post p008" in shown and "title" in shown, shown
     s.handle(".class Group")
     s.handle(".relation g2 posts")
     assert "6 records" in out.getvalue() and "error" not in out.getvalue()
     s.handle(".show Comment c001")  # a first word that names a class is still the CLASS
-    assert "Comment c001" in capsys.readouterr().out
+    assert out.getvalue().count("Comment c001") == 2
     s.handle(".help")
     assert ".show [CLASS] ID [FIELD,...]" in out.getvalue() and ".relation [CLASS] ID KEY" in out.getvalue()
     s.class_name = None

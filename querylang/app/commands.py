@@ -320,12 +320,13 @@ def fetch_includes(
 
 
 def show_record(
-    db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str
+    db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str,
+    console: Any = None,
 ) -> None:
     cls, record = fetch_record(db, class_name, oid)
     counts = relation_counts(db, cls, record["objectId"])
     included = fetch_includes(db, cls, record, include_fields(cls, include))
-    console = make_console()
+    console = console or make_console()
     if fmt == "json":
         console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
     else:

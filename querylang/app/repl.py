@@ -141,7 +141,9 @@ class Session:
         self.said().print(Text(message, style=HINT_STYLE))
 
     def said(self) -> Console:
-        """Where a note or an error goes: beside the tables, or stderr in a machine format."""
+        """Where a note, an error or any other text that is not records in the chosen format
+        goes (the inputs, .help, .schema, .sql, .explain, a record shown as a table): beside
+        the tables, or stderr in a machine format, whose stdout a pipe reads as data."""
         return self.console if self.fmt == "table" else self.aside
 
     def run_script(self, text: str) -> None:
@@ -222,7 +224,7 @@ class Session:
         from querylang.app.render import dumps
 
         for key, value in self.inputs.items():
-            self.console.print(Text(f"Inputs.{key} = {dumps(value)}"))
+            self.said().print(Text(f"Inputs.{key} = {dumps(value)}"))
 
     def _last(self) -> tuple[str, Any, dict[str, Any]]:
         if self.last_query is None:
@@ -232,11 +234,11 @@ class Session:
     def cmd_sql(self, args: list[str]) -> None:
         class_name, query, inputs = self._last()
         plan = self.db.compile(class_name, query, inputs=inputs)
-        print_sql(self.console, plan.sql, plan.params)
+        print_sql(self.said(), plan.sql, plan.params)
 
     def cmd_explain(self, args: list[str]) -> None:
         class_name, query, inputs = self._last()
-        self.console.print(Text(explain(self.db, class_name, query, inputs=inputs)))
+        self.said().print(Text(explain(self.db, class_name, query, inputs=inputs)))
 
     def cmd_timer(self, args: list[str]) -> None:
         if args not in (["on"], ["off"], []):
@@ -250,10 +252,10 @@ class Session:
             raise self._usage(".schema")
         counts = class_counts(self.db)
         if not args:
-            self.console.print(schema_table(self.db.schema, counts))
+            self.said().print(schema_table(self.db.schema, counts))
             return
         cls = self.db.schema.get(args[0])
-        self.console.print(class_table(cls, counts.get(cls.name, 0)))
+        self.said().print(class_table(cls, counts.get(cls.name, 0)))
 
     def cmd_load(self, args: list[str]) -> None:
         if len(args) != 1:
@@ -297,7 +299,8 @@ class Session:
         given = len(args) >= 2 and (args[0] in self.db.schema or self.class_name is None)
         args = self._with_class(".show", args, given=given)
         fmt = "json" if self.fmt == "json" else "table"
-        show_record(self.db, args[0], args[1], args[2:], fmt, prefix=".")
+        out = self.console if fmt == "json" else self.said()  # a table is no csv or jsonl data
+        show_record(self.db, args[0], args[1], args[2:], fmt, prefix=".", console=out)
 
     def cmd_relation(self, args: list[str]) -> None:
         if len(args) not in (2, 3):
@@ -321,7 +324,7 @@ class Session:
         table.add_column()
         for name, (usage, text) in COMMANDS.items():
             table.add_row(Text(f"{name} {usage}".rstrip()), Text(text))
-        self.console.print(table)
+        self.said().print(table)
         self.note(
             "Anything else is a filter script for the current class, e.g.\n"
             f"  {HELP_EXAMPLE}\n"
