@@ -602,6 +602,19 @@ def test_show_and_relation_take_the_current_class_when_left_out() -> None:
     assert names == [cand for cand, _, _ in completions_of(s, ".relation g2 p")] == ["posts"]
 
 
+@pytest.mark.parametrize("picked", [None, "Comment"])
+def test_a_first_word_that_names_a_class_is_the_class_with_a_word_missing_after_it(picked: str | None) -> None:
+    # Found by review: `.relation Group g2` (KEY forgotten) looked up a Comment 'Group' with
+    # Comment picked, and said "no class picked" with none; `.show Post` looked up a Comment 'Post'.
+    s, out = session_for(class_name=picked)
+    s.handle(".relation Group g2")
+    s.handle(".show Post")
+    said = out.getvalue()
+    assert "usage: .relation [CLASS] ID KEY (CLASS Group given, but no KEY)" in said, said
+    assert "usage: .show [CLASS] ID [FIELD,...] (CLASS Post given, but no ID)" in said, said
+    assert "no Comment record" not in said and "no class picked" not in said
+
+
 def completions_of(session: Session, text: str) -> list[tuple[str, str, str]]:
     from querylang.app.repl import completions
 

@@ -283,11 +283,15 @@ class Session:
             raise self._usage(".limit")
         self.note("showing " + ("all records" if self.max_rows is None else f"at most {plural(self.max_rows, 'record')}"))
 
-    def _with_class(self, name: str, args: list[str], *, given: bool) -> list[str]:
-        """``args`` of .show or .relation with their CLASS: the current class when the user
-        left it out (``given`` false)."""
-        if given:
+    def _with_class(self, name: str, args: list[str], *, given: bool, after: int) -> list[str]:
+        """``args`` of .show or .relation with their CLASS: the first word when ``given`` (and
+        then ``after`` words must follow it), else the current class."""
+        if given and len(args) > after:
             return args
+        if given and args[0] in self.db.schema:
+            # `.relation Group g2`: the KEY is what is missing, not a class to pick.
+            missing = "ID" if len(args) < 2 else "KEY"
+            raise QueryError(f"usage: {name} {COMMANDS[name][0]} (CLASS {args[0]} given, but no {missing})")
         if self.class_name is None:
             raise QueryError(f"usage: {name} {COMMANDS[name][0]} (no class picked: .class NAME, or give the CLASS)")
         return [self.class_name, *args]
@@ -296,8 +300,8 @@ class Session:
         if not args:
             raise self._usage(".show")
         # CLASS ID [FIELD,...] or ID [FIELD,...]: a first word that names no class is an ID.
-        given = len(args) >= 2 and (args[0] in self.db.schema or self.class_name is None)
-        args = self._with_class(".show", args, given=given)
+        given = args[0] in self.db.schema or self.class_name is None
+        args = self._with_class(".show", args, given=given, after=1)
         fmt = "json" if self.fmt == "json" else "table"
         out = self.console if fmt == "json" else self.said()  # a table is no csv or jsonl data
         show_record(self.db, args[0], args[1], args[2:], fmt, prefix=".", console=out)
@@ -305,7 +309,9 @@ class Session:
     def cmd_relation(self, args: list[str]) -> None:
         if len(args) not in (2, 3):
             raise self._usage(".relation")
-        args = self._with_class(".relation", args, given=len(args) == 3)
+        # CLASS ID KEY or ID KEY: as .show's, a first word that names a class is the CLASS.
+        given = len(args) == 3 or args[0] in self.db.schema or self.class_name is None
+        args = self._with_class(".relation", args, given=given, after=2)
         # Capped by .limit as a script's result is: a Relation may hold any number of records.
         limit = None if self.max_rows is None else self.max_rows + 1
         target, title, result, _ = relation_records(self.db, *args, limit=limit)
