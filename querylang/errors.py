@@ -7,6 +7,7 @@ offending source line with a caret under the column, like a compiler would.
 
 from __future__ import annotations
 
+import shlex
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -191,13 +192,20 @@ def undecodable_at(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
     return before.count("\n"), len(before) - (before.rfind("\n") + 1) + 1
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
 def not_utf8(path: Path | str) -> str:
     """Where a file a UTF-8 reader refused stops being UTF-8, as a JSON error names its place:
     "not UTF-8 text at line 3, column 12 (byte 0xe9; save the file as UTF-8)". The file is
-    read again a line at a time; lines end as Python's text reader ends them (a lone \\r too)."""
+    read again a line at a time; lines end as Python's text reader ends them (a lone \\r too).
+    A DuckDB database file (given as a data file: ``--data blog.duckdb``) is said to be one."""
     line = 1
     try:
         with open(path, "rb") as fh:
+            if fh.read(12)[8:] == DUCKDB_MAGIC:
+                return f"a DuckDB database, not text (open it as a database: --db {shlex.quote(str(path))}, or querylang.connect(path))"
+            fh.seek(0)
             for raw in fh:
                 try:
                     raw.decode("utf-8")

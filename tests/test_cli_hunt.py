@@ -179,3 +179,19 @@ def test_show_keeps_the_values_of_a_record_with_a_long_field_name(tmp_path: Path
     res = ql("show", LONG_A, "a", "--data", str(_long_names(tmp_path)))
     assert res.returncode == 0, res.stderr
     assert re.search(r"title +String +hello", res.stdout) and "there" in res.stdout and "far" in res.stdout, res.stdout
+
+
+def test_a_duckdb_database_given_as_a_data_file_is_said_to_be_one(tmp_path: Path) -> None:
+    # Found by review: `--data blog.duckdb` (for --db), `load blog.duckdb --db x.duckdb` and the
+    # REPL's `.load blog.duckdb` said "not UTF-8 text at line 1, column 2 (byte 0xd8; save the
+    # file as UTF-8)", advice that cannot help.
+    doc = {"classes": {"T": {"fields": {}}}, "records": {"T": [{"objectId": "a"}]}}
+    (tmp_path / "one.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert ql("load", "one.json", "--db", "blog.duckdb", cwd=tmp_path).returncode == 0
+    said = "blog.duckdb: a DuckDB database, not text (open it as a database: --db blog.duckdb"
+    for command in (("schema", "--data", "blog.duckdb"), ("load", "blog.duckdb", "--db", "x.duckdb"),
+                    ("repl", "--db", "y.duckdb")):  # fmt: skip
+        res = ql(*command, stdin=".load blog.duckdb\n", cwd=tmp_path)
+        assert res.returncode == 2 and said in res.stderr + res.stdout, (command, res.stderr, res.stdout)
+        assert "UTF-8" not in res.stderr + res.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blog.duckdb", "one.json"]

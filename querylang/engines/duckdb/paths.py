@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from querylang.errors import DatabaseInUse, DataError
+from querylang.errors import DUCKDB_MAGIC, DatabaseInUse, DataError
 
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
-_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
 
 def check_database_path(path: str, *, read_only: bool) -> None:
@@ -28,7 +27,7 @@ def check_database_path(path: str, *, read_only: bool) -> None:
                 head = fh.read(12)
         except OSError as exc:
             raise DataError(f"cannot open database {path}: {exc}") from None
-        if head[8:12] == _MAGIC:
+        if head[8:12] == DUCKDB_MAGIC:
             return
         if not head:
             raise DataError(
