@@ -195,3 +195,36 @@ def test_a_duckdb_database_given_as_a_data_file_is_said_to_be_one(tmp_path: Path
         assert res.returncode == 2 and said in res.stderr + res.stdout, (command, res.stderr, res.stdout)
         assert "UTF-8" not in res.stderr + res.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blog.duckdb", "one.json"]
+
+
+def test_piped_entries_run_as_their_lines_come(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by review: the piped REPL read standard input to its end before running any entry,
+    # so a program that writes an entry and waits for the answer (a coprocess) waited for good.
+    import querylang
+    from querylang.app.demo import sample_document
+    from querylang.app.prompt import run_repl
+
+    printed: list[str] = []  # what stdout held each time more input was asked for
+
+    class Arriving:
+        lines = [b"where({ score: 13 })\n", b"where({ score: 8 })\n"]
+
+        def isatty(self) -> bool:
+            return False
+
+        def readline(self, *size: int) -> bytes:
+            printed.append(capsys.readouterr().out)
+            return self.lines.pop(0) if self.lines else b""
+
+        def read(self, *size: int) -> bytes:
+            printed.append(capsys.readouterr().out)
+            data, self.lines = b"".join(self.lines), []
+            return data
+
+    stdin = Arriving()
+    monkeypatch.setattr("sys.stdin", type("Stdin", (), {"buffer": stdin, "isatty": stdin.isatty})())
+    db = querylang.connect()
+    db.load(sample_document())
+    assert run_repl(db, class_name="Post") == 0
+    # The first entry's answer was out before the second line was read.
+    assert any("4 records" in out and "p015" in out for out in printed), printed

@@ -15,17 +15,18 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 
 from querylang.api import Database
-from querylang.app.commands import class_counts, read_stdin
+from querylang.app.commands import class_counts
 from querylang.app.highlighting import is_complete
 from querylang.app.render import count_text, make_console, unread_notes
 from querylang.app.repl import Quit, Session, completions
+from querylang.errors import DataError, undecodable_at
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
 
@@ -56,7 +57,7 @@ def run_repl(db: Database, *, class_name: str | None = None, db_hint: str = "FIL
     session = Session(db, make_console(), class_name=class_name, db_hint=db_hint)
     if not sys.stdin.isatty():
         session.ends_on_interrupt = True
-        run_batch(session, read_stdin("standard input"))
+        run_batch(session, stdin_lines("standard input"))
         return session.status
     prompt = make_prompt(session)
     banner(session)
@@ -106,10 +107,33 @@ def enter_runs(text: str, current_line: str) -> bool:
     return not current_line.strip()
 
 
-def entries(text: str) -> Iterator[str]:
-    """Split piped input as the prompt would: a dot-command per line, a script until complete."""
+def stdin_lines(what: str) -> Iterator[str]:
+    """Standard input a line at a time, each as soon as it has come: a program that writes an
+    entry and waits for its answer gets it before it writes the next (read whole, nothing ran
+    before the input ended). Lines are split and a byte that is not UTF-8 named (``what``, line
+    and column) as :func:`commands.read_stdin` does for the whole input."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # replaced by a text-only stream (a test, an embedding program)
+        for text in sys.stdin:
+            yield from text.splitlines()
+        return
+    before = 0  # line ends before this line, a lone \r counted as one
+    for raw in iter(buffer.readline, b""):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            lines, column = undecodable_at(raw, exc)
+            raise DataError(f"{what}: not UTF-8 text at line {before + lines + 1}, column {column} "
+                            f"(byte 0x{raw[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
+        before += text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+        yield from text.splitlines()
+
+
+def entries(text: str | Iterable[str]) -> Iterator[str]:
+    """Split piped input (its text, or its lines) as the prompt would: a dot-command per line,
+    a script until complete."""
     pending: list[str] = []
-    for line in text.splitlines():
+    for line in text.splitlines() if isinstance(text, str) else text:
         if not pending and not line.strip():
             continue
         if not pending and line.strip().startswith("."):
@@ -124,7 +148,7 @@ def entries(text: str) -> Iterator[str]:
         yield "\n".join(pending)
 
 
-def run_batch(session: Session, text: str) -> None:
+def run_batch(session: Session, text: str | Iterable[str]) -> None:
     for entry in entries(text):
         try:
             session.handle(entry)
