@@ -228,3 +228,18 @@ def test_piped_entries_run_as_their_lines_come(monkeypatch: pytest.MonkeyPatch, 
     assert run_repl(db, class_name="Post") == 0
     # The first entry's answer was out before the second line was read.
     assert any("4 records" in out and "p015" in out for out in printed), printed
+
+
+def test_the_timer_tells_in_a_machine_format_too(tmp_path: Path) -> None:
+    # Found by review: `.timer on` answered "timer on", but in .format csv, json or jsonl no
+    # query ever said how long it took: only a table's line under it had the time.
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    entries = ".format csv\n.timer on\n.class Post\nwhere({ score: 13 })\n"
+    env = {"COLUMNS": "120", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl"], input=entries)
+    assert res.exit_code == 0, res.output
+    assert [line[:4] for line in res.stdout.splitlines()] == ["obje", "p015", "p023", "p031", "p039"]
+    assert re.search(r"^4 records in [0-9.]+ ms$", res.stderr, re.M), res.stderr

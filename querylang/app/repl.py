@@ -43,6 +43,7 @@ from querylang.app.render import (
     plural,
     print_sql,
     schema_table,
+    summary,
     type_label,
     visible,
     write_records,
@@ -171,6 +172,9 @@ class Session:
             more=more, ms=ms if self.timer else None, prefer=prefer,
             hidden_hint=".format json or .show CLASS ID shows every field",
         )  # fmt: skip
+        if self.timer and self.fmt != "table":
+            # A table's line under it says how long; json, jsonl and csv have no place for it.
+            self.note(summary(len(records), more=more, ms=ms))
         if more:
             self.note("(.limit N shows more; .limit off shows all)")
 
