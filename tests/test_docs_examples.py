@@ -22,6 +22,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import json
 import os
 import re
 import shlex
@@ -136,6 +137,15 @@ def test_the_guides_session_runs_as_shown() -> None:
 
 
 PROMPT = re.compile(r"^(?:\w+> |\.+: )")
+
+
+def test_the_interchange_example_loads() -> None:
+    # Found by review: the README's example document gave Post a Pointer to User, a class it did
+    # not define, so the load a new user tried first refused it: "targetClass 'User' is not a class".
+    db = querylang.connect()
+    assert db.load(json.loads(block("json", '{"classes"'))) == {"Post": 1}
+    assert db.query("Group", {"posts": {"pointsTo": "p001"}}).ids == []  # edge g01's owner is not there
+    assert db.query("Post", {"author": "u01"}).ids == ["p001"]
 
 
 def test_the_repl_session_prints_what_it_shows(tmp_path: Path) -> None:
