@@ -352,6 +352,7 @@ def test_the_readme_lists_each_command_as_help_prints_it() -> None:
     for name, (usage, _) in COMMANDS.items():
         assert f"`{name} {usage}`".replace(" `", "`") in repl, name
     assert COMMANDS[".explain"][1].startswith("the database's plan")
+    assert "interchange directory" in COMMANDS[".load"][1]  # .load reads one, as --data does
 
 
 def test_a_statement_that_asks_for_no_query_is_an_error() -> None:

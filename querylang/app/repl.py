@@ -65,7 +65,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".explain": ("", "the database's plan for the last query (DuckDB's or PostgreSQL's EXPLAIN)"),
     ".timer": ("on|off", "show how long each query takes"),
     ".schema": ("[CLASS]", "classes, fields, types and record counts"),
-    ".load": ("FILE", "load a JSON interchange file into this database (all or nothing)"),
+    ".load": ("FILE", "load a JSON interchange file, or interchange directory, into this database (all or nothing)"),
     ".format": ("|".join(FORMATS), "how results are printed"),
     ".limit": ("N|off", f"show at most N records per query or .relation (default {DEFAULT_MAX_ROWS})"),
     ".show": ("[CLASS] ID [FIELD,...]", "one record (CLASS: the current class if left out); FIELDs: Pointer fields to embed"),
