@@ -220,6 +220,16 @@ def not_utf8(path: Path | str) -> str:
     return "not UTF-8 text (save the file as UTF-8)"
 
 
+class QuerylangNotParse(DataError):
+    """A database opened as Parse Server's (layout='parse') that holds querylang's own tables
+    instead; ``where`` names it (a URL, its password masked)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where}: no _SCHEMA table: this is not a Parse Server database; it holds "
+                         "querylang's own tables: open it without --layout parse (layout='parse')")  # fmt: skip
+        self.where = where
+
+
 class DatabaseInUse(DataError):
     """A DuckDB database file another process has open: DuckDB lets one process at a time
     open a file that is written (docs/postgres.md)."""

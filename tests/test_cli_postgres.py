@@ -182,3 +182,14 @@ def test_schema_and_show_list_what_they_can_when_a_table_was_dropped(pg_cluster:
     out = " ".join(ok("show", "Group", "g2", "--db", url).split())
     assert "posts Relation → Post ? records (table dropped or renamed outside querylang)" in out, out
     assert re.search(r"members Relation → User \d+ records", out), out
+
+
+def test_doctor_on_querylangs_own_tables_says_what_they_are(pg_cluster: Cluster) -> None:
+    # Found by review: `querylang doctor --db URL` of a querylang database told the user to "open
+    # it without --layout parse (layout='parse')", an option doctor neither has nor was given.
+    url = fresh_url(pg_cluster)
+    ok("load", SAMPLE, "--db", url)
+    err = user_error("doctor", "--db", url)
+    assert "it holds querylang's own tables, not a Parse Server's" in err and "doctor is for a Parse Server's" in err
+    assert "--layout" not in err and "layout=" not in err
+    assert "open it without --layout parse" in user_error("schema", "--db", url, "--layout", "parse")

@@ -61,7 +61,7 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.app.sources import open_db, source_options
-from querylang.errors import DataError, EngineError, QueryError
+from querylang.errors import DataError, EngineError, QueryError, QuerylangNotParse
 from querylang.importers import jsontext
 from querylang.importers.command import import_group
 from querylang.server.command import serve
@@ -625,7 +625,12 @@ def doctor(db_url: str) -> None:
     """
     if not is_url(db_url):
         raise click.UsageError("--db must be a postgresql:// URL of a Parse Server database")
-    db = connect(db_url, layout="parse")
+    try:
+        db = connect(db_url, layout="parse")
+    except QuerylangNotParse as exc:  # its words send the user to a --layout doctor has not
+        raise DataError(f"{exc.where}: it holds querylang's own tables, not a Parse Server's: querylang "
+                        "makes the indexes its queries need in them itself (doctor is for a Parse Server's "
+                        "database)") from None  # fmt: skip
     try:
         for line in (x for note in db.notes for x in note.splitlines()):  # each line a comment:
             click.echo(f"-- {line}")  # a name in _SCHEMA may hold a line break, and this is run

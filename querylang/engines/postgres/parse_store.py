@@ -41,7 +41,7 @@ from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
-from querylang.errors import DROPPED_BY_HAND, DataError, QueryError, TableMissing
+from querylang.errors import DROPPED_BY_HAND, DataError, QueryError, QuerylangNotParse, TableMissing
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
@@ -136,6 +136,8 @@ class ParseStore(PostgresStore):
     def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
         with con.transaction():
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
+                if con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone() != (None,):
+                    raise QuerylangNotParse(self.shown)
                 raise DataError(self._no_parse_schema(con))
             # Another program's table of that name would fail the read below with only the
             # server's "column does not exist".
@@ -219,11 +221,9 @@ class ParseStore(PostgresStore):
         return schema  # clean_joins stays empty: a live database may gain dangling edges any time
 
     def _no_parse_schema(self, con: psycopg.Connection[Any]) -> str:
-        """Why the search_path finds no _SCHEMA, with what the database holds instead: querylang's
-        own tables, or a _SCHEMA in a schema off the search_path."""
+        """Why the search_path finds no _SCHEMA, and neither querylang's own tables: a _SCHEMA in
+        a schema off the search_path, or none."""
         said = f"{self.shown}: no _SCHEMA table: this is not a Parse Server database"
-        if con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone() != (None,):
-            return f"{said}; it holds querylang's own tables: open it without --layout parse (layout='parse')"
         elsewhere = [n for (n,) in con.execute(
             "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relname = '_SCHEMA' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1")]
