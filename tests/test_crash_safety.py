@@ -126,6 +126,8 @@ def test_readers_share_a_file_and_a_writer_has_it_alone(tmp_path: Path) -> None:
             assert res.returncode == 2, res
             assert res.stderr.startswith(f"error: cannot open database {path}: another process has it open"), res
         assert loaded.returncode == 2 and "another process has it open" in loaded.stderr, loaded
+        # Not DuckDB's advice for its own shell when the holder only reads (found by review).
+        assert "-readonly parameter in the CLI" not in loaded.stderr and "See also" in loaded.stderr, loaded.stderr
 
 
 # --- interrupted once the data is in --------------------------------------------------------

@@ -4,6 +4,7 @@ the user clearly asked for a database file; and opening one, with DuckDB's refus
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -55,9 +56,12 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(path, read_only=read_only)
     except duckdb.Error as exc:
         if "Could not set lock" in str(exc):
+            # DuckDB's own advice when the holder only reads ("… by using the -readonly
+            # parameter in the CLI") is about DuckDB's shell, a flag querylang has not.
+            said = re.sub(r"\s*However, you would be able to open this database in read-only mode.*?\bCLI\.", "", str(exc))
             raise DatabaseInUse(
                 f"cannot open database {path}: another process has it open, and DuckDB "
-                f"lets one process at a time open a file that is written ({exc})"
+                f"lets one process at a time open a file that is written ({said})"
             ) from None
         if new:  # a full disk leaves the file DuckDB began empty, refused by every later open
             with contextlib.suppress(OSError):
