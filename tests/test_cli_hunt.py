@@ -243,3 +243,31 @@ def test_the_timer_tells_in_a_machine_format_too(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert [line[:4] for line in res.stdout.splitlines()] == ["obje", "p015", "p023", "p031", "p039"]
     assert re.search(r"^4 records in [0-9.]+ ms$", res.stderr, re.M), res.stderr
+
+
+def test_a_failed_or_idle_command_leaves_another_applications_duckdb_file_as_it_was(tmp_path: Path) -> None:
+    # Found by review: opening a DuckDB file for writing made querylang's bookkeeping tables
+    # (_querylang_schema, _querylang_loading) at once, so `querylang repl --db app.duckdb` left
+    # them in another application's file with nothing loaded, and so did a load that failed.
+    import duckdb
+
+    app = tmp_path / "app.duckdb"
+    con = duckdb.connect(str(app))
+    con.execute("CREATE TABLE orders (id INTEGER)")
+    con.close()
+
+    def tables() -> list[str]:
+        with duckdb.connect(str(app), read_only=True) as con:
+            return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+
+    bad = {"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": [{"objectId": "a", "n": "x"}]}}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    assert ql("load", "bad.json", "--db", "app.duckdb", cwd=tmp_path).returncode == 2
+    assert tables() == ["orders"]
+    assert ql("repl", "--db", "app.duckdb", stdin=".schema\n", cwd=tmp_path).returncode == 0
+    assert tables() == ["orders"]
+    (tmp_path / "good.json").write_text(json.dumps({**bad, "records": {"T": [{"objectId": "a", "n": 1}]}}), encoding="utf-8")
+    assert ql("load", "good.json", "--db", "app.duckdb", cwd=tmp_path).returncode == 0
+    assert tables() == ["T", "_querylang_loading", "_querylang_schema", "orders"]
+    assert ql("repl", "--db", "app.duckdb", stdin=".schema\n", cwd=tmp_path).returncode == 0
+    assert ql("query", "T", "where({})", "--db", "app.duckdb", "--format", "jsonl", cwd=tmp_path).stdout.count("\n") == 1

@@ -107,12 +107,11 @@ class Store(TextWords):
             raise
 
     def _open(self, read_only: bool) -> None:
+        # The bookkeeping tables this open makes are dropped again by close() if nothing was
+        # written: a failed load or an idle REPL leaves another application's file as it was.
+        self.made_bookkeeping = not read_only and not self._has_table(SCHEMA_TABLE)
         if not read_only:
-            self.con.execute(
-                f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
-                "(class_name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL)"
-            )
-            self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(LOADING_TABLE)} (table_name VARCHAR NOT NULL)")
+            self._bookkeeping(self.con)
             self._drop_loading()  # the tables of a load a crash kept from being published
         self.read_only = read_only
         self.schema = self._read_schema()
@@ -120,6 +119,23 @@ class Store(TextWords):
         # bulk load leaves them to the first text search on the field (Store.ready).
         self.pending_words: set[tuple[str, str]] = self._missing_words(self.schema)
         self.words_ahead = {}  # (TextWords)
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
+
+    @staticmethod
+    def _bookkeeping(con: Any) -> None:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(SCHEMA_TABLE)} "
+                    "(class_name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL)")  # fmt: skip
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(LOADING_TABLE)} (table_name VARCHAR NOT NULL)")
+
+    def _drop_unused_bookkeeping(self) -> None:
+        """Drop the bookkeeping tables this open made while they hold nothing."""
+        tables = (quote_ident(SCHEMA_TABLE), quote_ident(LOADING_TABLE))
+        with contextlib.suppress(duckdb.Error), self._transaction():  # another connection wrote: kept
+            if not any(self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables):
+                for t in tables:
+                    self.con.execute(f"DROP TABLE {t}")
 
     def _read_schema(self) -> Schema:
         try:
@@ -167,6 +183,8 @@ class Store(TextWords):
         finally:
             self.closed = True
             self.watchdog.close()
+            if self.made_bookkeeping and not self.schema.classes:
+                self._drop_unused_bookkeeping()
             interrupts.close(self.con)
 
     def reading(self) -> AbstractContextManager[None]:
@@ -449,6 +467,7 @@ class Store(TextWords):
         in LOADING_TABLE in the same transaction (dropped unless the load is published)."""
         con = con or self.con
         with self._transaction(con) if mark else contextlib.nullcontext():
+            self._bookkeeping(con)  # dropped by another Database of this file that closed unused
             for name, cls in new.classes.items():
                 prev = old.classes.get(name)
                 created = []
