@@ -271,3 +271,24 @@ def test_a_failed_or_idle_command_leaves_another_applications_duckdb_file_as_it_
     assert tables() == ["T", "_querylang_loading", "_querylang_schema", "orders"]
     assert ql("repl", "--db", "app.duckdb", stdin=".schema\n", cwd=tmp_path).returncode == 0
     assert ql("query", "T", "where({})", "--db", "app.duckdb", "--format", "jsonl", cwd=tmp_path).stdout.count("\n") == 1
+
+
+def test_a_load_of_a_class_whose_table_another_application_has_says_so(tmp_path: Path) -> None:
+    # Found by review: loading class Post into a DuckDB file whose own table is named Post said
+    # only DuckDB's words: 'load failed, nothing was loaded: Catalog Error: Table with name "Post"
+    # already exists!', for the document and the directory form alike.
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "app.duckdb")) as con:
+        con.execute("CREATE TABLE Post (id INTEGER)")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}}')
+    (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "a", "n": 1}\n')
+    doc = {"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "a", "n": 1}]}}
+    (tmp_path / "doc.json").write_text(json.dumps(doc), encoding="utf-8")
+    for source in ("doc.json", "d"):
+        res = ql("load", source, "--db", "app.duckdb", cwd=tmp_path)
+        assert res.returncode == 2 and res.stderr == (
+            "error: class Post: load failed, nothing was loaded: the database already has a table Post that is "
+            "not querylang's (another application's): load the class under another name, or into another database\n"
+        ), res.stderr

@@ -9,6 +9,7 @@ import duckdb
 from querylang.errors import DROPPED_BY_HAND, DataError, EngineError, TableMissingFault
 
 MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$", re.MULTILINE)
+TAKEN_TABLE = re.compile(r'Catalog Error: Table with name "?([^"]*?)"? already exists!')
 
 
 def rejected(exc: duckdb.Error) -> EngineError:
@@ -31,5 +32,13 @@ def missing_table(exc: duckdb.Error) -> str | None:
 
 
 def load_rejected(exc: duckdb.Error) -> DataError:
-    """A load the database refused, said as a load's failure: nothing was loaded."""
+    """A load the database refused, said as a load's failure: nothing was loaded. A new class
+    whose table name another application's table has taken is named as such."""
+    taken = TAKEN_TABLE.match(str(exc).strip()) if isinstance(exc, duckdb.CatalogException) else None
+    if taken is not None:
+        return DataError(
+            f"load failed, nothing was loaded: the database already has a table {taken.group(1)} that is "
+            "not querylang's (another application's): load the class under another name, or into another "
+            "database", class_name=taken.group(1),
+        )  # fmt: skip
     return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")
