@@ -292,3 +292,16 @@ def test_a_load_of_a_class_whose_table_another_application_has_says_so(tmp_path:
             "error: class Post: load failed, nothing was loaded: the database already has a table Post that is "
             "not querylang's (another application's): load the class under another name, or into another database\n"
         ), res.stderr
+
+
+def test_an_at_file_in_the_home_folder_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by review: `query Post @~/f.js` said "no such script file: ~/f.js" (no shell expands a
+    # ~ after the @), as did find's WHERE_JSON and --inputs, while the REPL's .load expands it.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "f.js").write_text("where({ score: Inputs.score })", encoding="utf-8")
+    (tmp_path / "w.json").write_text('{"score": 13}', encoding="utf-8")
+    (tmp_path / "bad.js").write_bytes(b"where({ title: '\xe9' })")
+    for args in (("query", "Post", "@~/f.js", "--inputs", "@~/w.json"), ("find", "Post", "@~/w.json")):
+        res = ql(*args, "--format", "jsonl")
+        assert res.returncode == 0 and res.stdout.count("\n") == 4, (args, res.stderr)
+    assert "not UTF-8 text at line 1, column 17" in ql("query", "Post", "@~/bad.js").stderr

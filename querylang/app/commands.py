@@ -40,12 +40,14 @@ T = TypeVar("T")
 
 
 def read_text(path: Path, what: str) -> str:
+    """An @FILE argument's text; ``@~/f.js`` is the home folder's, as no shell expands a ~
+    after the @ (the REPL's .load expands it too)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.expanduser().read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError(f"no such {what} file: {path}") from None
     except UnicodeDecodeError:
-        raise DataError(f"{path}: {not_utf8(path)}") from None
+        raise DataError(f"{path}: {not_utf8(path.expanduser())}") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
 
