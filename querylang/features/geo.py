@@ -25,6 +25,11 @@ DISTANCE_KEYS = {
     "maxDistanceInKilometers": EARTH_KM,
     "maxDistanceInMiles": EARTH_MILES,
 }
+# Noodl's convertFilterOp reads the miles from `$maxDistanceInMiles`, with the dollar, and drops
+# `maxDistanceInMiles`: a script whose distance in miles works on Noodl is written with that
+# key, so it is the same distance here (docs/semantics.md#geo).
+NOODL_MILES = "$maxDistanceInMiles"
+NEAR_DISTANCES = {**DISTANCE_KEYS, NOODL_MILES: EARTH_MILES}
 
 
 def _bad(message: str) -> QueryError:
@@ -80,15 +85,15 @@ def geo_node(name: str, op: str, operand: object, pos: Pos | None) -> n.Node:
     if op == "nearSphere":
         if not isinstance(operand, Mapping):
             raise _bad(f"nearSphere needs {{latitude, longitude, maxDistanceIn...}}, got {type_name(operand)}")
-        check_known_keys(operand, ("latitude", "longitude", "__type", *DISTANCE_KEYS), "nearSphere")
+        check_known_keys(operand, ("latitude", "longitude", "__type", *NEAR_DISTANCES), "nearSphere")
         lat, lng = point(operand, "nearSphere")
-        given = [(k, v) for k, v in operand.items() if k in DISTANCE_KEYS and v is not UNDEFINED]
+        given = [(k, v) for k, v in operand.items() if k in NEAR_DISTANCES and v is not UNDEFINED]
         if len(given) > 1:
             raise QueryError("nearSphere takes one of maxDistanceInMiles, maxDistanceInKilometers, maxDistanceInRadians")
         radians = None
         if given:
             key, v = given[0]
-            radians = _distance(v, key) / DISTANCE_KEYS[key]
+            radians = _distance(v, key) / NEAR_DISTANCES[key]
         return n.NearSphere(name, lat, lng, radians, True, pos=pos)
     if op == "withinSphere":
         if not isinstance(operand, Mapping) or "center" not in operand or "radians" not in operand:

@@ -21,7 +21,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.features.geo import geo_node
+from querylang.features.geo import NOODL_MILES, geo_node
 from querylang.features.regex import check_options
 from querylang.features.text import text_node
 from querylang.frontends.filters import (
@@ -381,9 +381,9 @@ def _geo_out(op: str, operand: object) -> dict[str, Any]:
     if op == "nearSphere":
         out = {"$nearSphere": _geo_point_out(operand, op)}
         assert isinstance(operand, Mapping)
-        for name in NOODL_DISTANCES:
+        for name in (*NOODL_DISTANCES, NOODL_MILES):
             if operand.get(name, UNDEFINED) is not UNDEFINED:
-                out["$" + name] = operand[name]
+                out["$" + name.lstrip("$")] = operand[name]
         return out
     if op == "polygonContains":
         return {"$geoIntersects": {"$point": _geo_point_out(operand, op)}}

@@ -1,0 +1,53 @@
+"""Scripts and filters as Noodl users write them for the Query Records node.
+
+Each test takes a construct Noodl's runtime accepts (its filter conversion, its visual filter)
+and checks that querylang gives it the meaning docs/semantics.md promises, on DuckDB and in the
+reference evaluator, or refuses it with an error that names the place.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import querylang
+from querylang.app.demo import sample_document
+from querylang.errors import QueryError
+
+
+@pytest.fixture(scope="module")
+def db():
+    database = querylang.connect()
+    database.load(sample_document())
+    yield database
+    database.close()
+
+
+def both(db, cls, query, **kw):
+    """The ids DuckDB answers, checked equal to the reference evaluator's."""
+    ids = db.query(cls, query, **kw).ids
+    assert db.reference(cls, query, **kw).ids == ids
+    return ids
+
+
+NEAR = "where({ location: { nearSphere: { latitude: 40, longitude: -100, %s: %s } } })"
+
+
+@pytest.mark.parametrize("miles", [300, 1000])
+def test_noodls_dollar_miles_key_bounds_the_distance_in_miles(db, miles):
+    # Noodl reads a nearSphere's miles from `$maxDistanceInMiles` (and ignores the documented
+    # key), so a script that bounds a distance in miles on Noodl is written with the dollar.
+    dollar = both(db, "Post", NEAR % ("$maxDistanceInMiles", miles))
+    assert dollar == both(db, "Post", NEAR % ("maxDistanceInMiles", miles))
+    unbounded = both(db, "Post", "where({ location: { nearSphere: { latitude: 40, longitude: -100 } } })")
+    assert 0 < len(dollar) < len(unbounded)
+
+
+def test_noodls_dollar_miles_key_goes_to_parse_as_parse_reads_it(db):
+    where = querylang.to_parse_where(NEAR % ("$maxDistanceInMiles", 5), schema=db.schema, class_name="Post")
+    assert where["location"]["$maxDistanceInMiles"] == 5
+
+
+def test_both_miles_keys_are_two_distances(db):
+    script = "where({ location: { nearSphere: { latitude: 40, longitude: -100, maxDistanceInMiles: 5, $maxDistanceInMiles: 5 } } })"
+    with pytest.raises(QueryError, match="one of"):
+        db.query("Post", script)
