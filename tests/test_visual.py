@@ -129,6 +129,26 @@ def test_visual_errors(visual, code, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (rule("score", None, value=1), "visual filter rule at rules[1].rules[1] (property 'score'): unknown visual filter operator"),
+        ({}, "visual filter rule at rules[1].rules[1]: unknown visual filter operator"),
+        (rule("title", "contain", value=3), "visual filter rule at rules[1].rules[1]: 'contain' on 'title' needs text"),
+        ("x", "visual filter rule at rules[1].rules[1]: must be an object"),
+        (group("xor"), "visual filter group at rules[1].rules[1]: unknown combinator 'xor'"),
+    ],
+)
+def test_a_visual_error_names_the_rule_it_comes_from(bad, message):
+    # Noodl's editor stores an OR of AND groups; an error that did not say which rule of which
+    # group was meant left the user to search them all.
+    ok = rule("score", "greater than", value=1)
+    visual = group("or", group("and", ok), group("and", ok, bad))
+    with pytest.raises(QueryError) as info:
+        visual_to_filter(visual, {})
+    assert message in str(info.value)
+
+
 def test_a_deep_or_cyclic_visual_filter_is_a_query_error(db):
     # Groups 3,000 deep (or a group holding itself) ended in Python's RecursionError.
     deep: dict = rule("score", "greater than", value=1)

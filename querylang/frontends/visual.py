@@ -78,29 +78,53 @@ def _date_fields(schema: Schema | None, class_name: str | None) -> set[str]:
     return {f.name for f in cls.fields.values() if f.type == "Date"}
 
 
-def _node(node: object, inputs: Mapping[str, Any], date_fields: set[str], depth: int = 0) -> dict[str, Any] | None:
+def _node(
+    node: object, inputs: Mapping[str, Any], date_fields: set[str], depth: int = 0, path: str = ""
+) -> dict[str, Any] | None:
+    """One group or rule; ``path`` is where it sits in the stored tree (``rules[1].rules[0]``)."""
     if not isinstance(node, Mapping):
-        raise QueryTypeError(f"a visual filter rule must be an object, got {type_name(node)}")
+        raise _placed(QueryTypeError(f"must be an object, got {type_name(node)}"), path)
     if "combinator" in node or "rules" in node:
         # Groups are walked recursively: without a bound, a deep (or cyclic) tree ended in
         # Python's RecursionError rather than a QueryError.
         if depth >= MAX_FILTER_DEPTH:
             raise LimitExceeded(f"visual filter nests too deeply (max {MAX_FILTER_DEPTH} levels)")
-        return _group(node, inputs, date_fields, depth + 1)
-    return _rule(node, inputs, date_fields)
+        return _group(node, inputs, date_fields, depth + 1, path)
+    try:
+        return _rule(node, inputs, date_fields)
+    except QueryError as exc:
+        raise _placed(exc, path, node.get("property")) from None
+
+
+def _placed(exc: QueryError, path: str, prop: object = None) -> QueryError:
+    """The error with the place of its rule or group in the stored tree, and the rule's property
+    (Noodl's editor writes groups of groups, so "unknown visual filter operator None" alone left
+    the user to search every rule for the one meant)."""
+    where = f"visual filter {'group' if prop is _GROUP else 'rule'}" + (f" at {path}" if path else "")
+    if isinstance(prop, str) and prop and f"'{prop}'" not in exc.message:
+        where += f" (property '{prop}')"
+    exc.message = f"{where}: {exc.message}"
+    exc.args = (exc.message,)
+    return exc
+
+
+_GROUP = object()  # _placed's prop for a group's own errors
 
 
 def _group(
-    group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str], depth: int
+    group: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[str], depth: int, path: str
 ) -> dict[str, Any] | None:
     """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (docs/semantics.md#undefined)."""
     combinator = group.get("combinator", "and")
     if combinator not in COMBINATORS:
-        raise QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
+        error = QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
+        raise _placed(error, path, _GROUP)
     rules = group.get("rules", [])
     if not isinstance(rules, list | tuple):  # a Python tuple too: "must be an array, got array" said nothing
-        raise QueryTypeError(f"'rules' must be an array, got {type_name(rules)}")
-    kept = [f for f in (_node(r, inputs, date_fields, depth) for r in rules) if f is not None]
+        raise _placed(QueryTypeError(f"'rules' must be an array, got {type_name(rules)}"), path, _GROUP)
+    prefix = f"{path}." if path else ""
+    nodes = (_node(r, inputs, date_fields, depth, f"{prefix}rules[{i}]") for i, r in enumerate(rules))
+    kept = [f for f in nodes if f is not None]
     if not kept:
         return None  # every rule skipped: the group disappears
     if len(kept) == 1:
