@@ -149,6 +149,20 @@ def test_a_visual_error_names_the_rule_it_comes_from(bad, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({}, "visual sorting[1]: each visual sorting entry needs a property"),
+        ({"property": "title", "order": "desc"}, "visual sorting[1] (property 'title'): unknown sort order 'desc'"),
+    ],
+)
+def test_a_visual_sorting_error_names_its_entry(bad, message):
+    # Noodl's sorting editor stores an entry added and never set up as {}.
+    with pytest.raises(QueryError) as info:
+        visual_sort([{"property": "score", "order": "descending"}, bad])
+    assert message in str(info.value)
+
+
 def test_a_deep_or_cyclic_visual_filter_is_a_query_error(db):
     # Groups 3,000 deep (or a group holding itself) ended in Python's RecursionError.
     deep: dict = rule("score", "greater than", value=1)

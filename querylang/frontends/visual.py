@@ -220,12 +220,14 @@ def visual_sort(sorting: Sequence[Mapping[str, Any]] | None) -> list[str]:
     if not isinstance(sorting, Sequence) or isinstance(sorting, str):
         raise QueryTypeError(f"the visual sorting must be an array, got {type_name(sorting)}")
     keys = []
-    for item in sorting:
+    # Each error names its entry (sorting[1]): Noodl's editor stores an entry added and never
+    # set up as {}, and "needs a property" alone did not say which of the sorts it was.
+    for i, item in enumerate(sorting):
         if not isinstance(item, Mapping) or not isinstance(item.get("property"), str) or not item["property"]:
-            raise QueryTypeError("each visual sorting entry needs a property")
+            raise QueryTypeError(f"visual sorting[{i}]: each visual sorting entry needs a property")
         order = item.get("order", "ascending")
         if order not in ("ascending", "descending"):
             hint = suggest(str(order), ("ascending", "descending"))
-            raise QueryError(f"unknown sort order {order!r}", hint=hint)
+            raise QueryError(f"visual sorting[{i}] (property '{item['property']}'): unknown sort order {order!r}", hint=hint)
         keys.append(("-" if order == "descending" else "") + item["property"])
     return keys
