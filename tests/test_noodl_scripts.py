@@ -51,3 +51,35 @@ def test_both_miles_keys_are_two_distances(db):
     script = "where({ location: { nearSphere: { latitude: 40, longitude: -100, maxDistanceInMiles: 5, $maxDistanceInMiles: 5 } } })"
     with pytest.raises(QueryError, match="one of"):
         db.query("Post", script)
+
+
+STRICT_INSIDE = [
+    # an undefined inside an operand changed the condition with no word in strict mode
+    "where({ tags: [Inputs.Tag] })",  # compared with [] instead
+    "where({ tags: { equalTo: [Inputs.Tag, 'a'] } })",
+    "where({ meta: { equalTo: { lang: Inputs.Lang } } })",
+    "where({ tags: { containedIn: [[Inputs.Tag]] } })",
+    "where({ location: { nearSphere: { latitude: 40, longitude: -100, maxDistanceInKilometers: Inputs.Km } } })",
+    "where({ title: { matchesRegex: 'a', options: Inputs.Options } })",
+    "where({ title: { text: { search: { term: 'graph', caseSensitive: Inputs.Exact } } } })",
+    "where({ relatedTo: { id: 'g2', key: 'posts', className: Inputs.Owner } })",
+]
+
+
+@pytest.mark.parametrize("script", STRICT_INSIDE)
+def test_strict_mode_refuses_an_undefined_inside_an_operand(db, script):
+    with pytest.raises(QueryError, match="strict mode: undefined inputs are errors"):
+        db.query("Post", script, strict=True)
+    both(db, "Post", script)  # without strict it is left out, as JSON leaves it out
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "where({ tags: { all: [Inputs.Tag, 'a'] } })",
+        "where({ title: { text: { search: Inputs.Term } } })",
+        "where({ and: [Inputs.Filter, { score: { greaterThan: 1 } }] })",
+    ],
+)
+def test_strict_mode_still_skips_what_the_docs_say_it_skips(db, script):
+    assert db.query("Post", script, strict=True).ids == db.query("Post", script).ids

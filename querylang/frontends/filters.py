@@ -170,6 +170,42 @@ def _dropped(ctx: Ctx, why: str) -> n.Node | None:
     return None
 
 
+# Operators whose operand holds filters of its own (their undefined values meet these rules
+# there) or whose undefined elements are skipped even in strict mode (docs/semantics.md#undefined).
+_OWN_UNDEFINED_RULES = frozenset({"matchesQuery", "doesNotMatchQuery", "matchesKeyInQuery", "doesNotMatchKeyInQuery"})
+_LIST_OPERATORS = frozenset({"containedIn", "notContainedIn", "pointsTo", "all", "containedBy"})
+
+
+def _holds_undefined(value: object) -> bool:
+    """Whether an undefined sits inside a value: an element of an array, a key of an object."""
+    if value is UNDEFINED:
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_undefined(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_undefined(v) for v in value)
+    return False
+
+
+def _check_strict_inside(field: Field, op: str, operand: object) -> None:
+    """In strict mode an undefined inside an operand is an error, as a whole undefined operand is.
+
+    Building leaves it out as JSON would (``[Inputs.A]`` becomes ``[]``, ``{km: Inputs.Km}``
+    loses its distance), which changed the condition with no word even when strict asked for one.
+    The list operators' own elements have their rule (removed, an error when strict, or skipped),
+    and so has ``text: {search: undefined}``.
+    """
+    if op in _OWN_UNDEFINED_RULES:
+        return
+    inner = operand
+    if op in _LIST_OPERATORS and isinstance(operand, list | tuple):
+        inner = [v for v in operand if v is not UNDEFINED]
+    elif op == "text" and isinstance(operand, Mapping) and operand.get("search", None) is UNDEFINED:
+        return
+    if _holds_undefined(inner):
+        raise QueryError(f"a value inside the operand of {op} on '{field.name}' is undefined {STRICT_UNDEFINED}")
+
+
 def _build_logic(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | None:
     if value is UNDEFINED:
         return _dropped(ctx, f"'{key}' is undefined")
@@ -268,6 +304,8 @@ def _build_related_to(value: object, ctx: Ctx, pos: Pos | None) -> n.Node:
         raise QueryTypeError("relatedTo needs an object {id, key}")
     ctx.inner_query("relatedTo")
     oid, key = related_to_id_key(value)
+    if value.get("className", None) is UNDEFINED:
+        _dropped(ctx, "relatedTo's className is undefined")
     if not isinstance(key, str):
         raise QueryTypeError(f"relatedTo key must be a string, got {type_name(key)}")
     owner_id = object_id(oid, "relatedTo id")
@@ -308,6 +346,8 @@ def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None
             if op == "options":
                 if "matchesRegex" not in ops:
                     raise QueryError("'options' goes with matchesRegex")
+                if operand is UNDEFINED:
+                    _dropped(ctx, f"the options of matchesRegex on '{field.name}' are undefined")
                 continue
             if op not in FIELD_OPERATOR_SET:
                 hint = rest_hint(op) or suggest(op, [o for o in FIELD_OPERATORS if o != "options"])
@@ -327,6 +367,8 @@ def _build_op(
 ) -> n.Node | None:
     if operand is UNDEFINED:
         return _dropped(ctx, f"the operand of {op} on '{field.name}' is undefined")
+    if ctx.strict:
+        _check_strict_inside(field, op, operand)
     if op in NOT_YET:
         raise QueryError(f"operator '{op}' is not supported yet")
     ftype = field.type
