@@ -102,7 +102,7 @@ def build_query(
         if sort is not None:
             keys = build_sort(list(sort) if not isinstance(sort, str) else sort, cls)
         else:
-            keys = build_sort(script_sort, cls, sort_pos)
+            keys = build_sort(script_sort, cls, sort_pos, strict=strict)
         lim, sk = check_paging(limit, skip)
         check_where(where)
     except QueryError as exc:

@@ -83,3 +83,11 @@ def test_strict_mode_refuses_an_undefined_inside_an_operand(db, script):
 )
 def test_strict_mode_still_skips_what_the_docs_say_it_skips(db, script):
     assert db.query("Post", script, strict=True).ids == db.query("Post", script).ids
+
+
+def test_strict_mode_refuses_an_undefined_sort_key(db):
+    # sort([Inputs.Order]) without the input sorted by nothing, strict or not.
+    script = "sort(['-score', Inputs.Order])"
+    with pytest.raises(QueryError, match="a key of sort is undefined"):
+        db.query("Post", script, strict=True)
+    assert both(db, "Post", script) == both(db, "Post", "sort(['-score'])")

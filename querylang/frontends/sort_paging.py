@@ -13,6 +13,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
+from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
@@ -30,13 +31,19 @@ def _err(exc: QueryError, pos: Pos | None) -> QueryError:
 MAX_SORT_KEYS = 100
 
 
-def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None) -> tuple[n.SortKey, ...]:
-    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort)."""
+def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None, *, strict: bool = False) -> tuple[n.SortKey, ...]:
+    """``sort([...])`` or ``"a,-b"`` → sort keys; unknown or unsortable fields are errors (docs/semantics.md#sort).
+
+    An undefined key (``sort([Inputs.Order])`` without the input) is left out, or with
+    ``strict`` an error, as an undefined operand of a filter (docs/semantics.md#undefined).
+    """
     if sort is UNDEFINED or sort is None:
         return ()
     if isinstance(sort, str):
         items: list[object] = [s for s in sort.split(",") if s.strip()]
     elif isinstance(sort, list | tuple):
+        if strict and any(s is UNDEFINED for s in sort):
+            raise _err(QueryError(f"a key of sort is undefined {STRICT_UNDEFINED}"), pos)
         items = [s for s in sort if s is not UNDEFINED]
     else:
         raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
