@@ -350,6 +350,26 @@ def test_an_empty_sort_key_is_named_by_its_place() -> None:
     assert "Invalid value for --order: 'score,,title' has an empty sort key (key 2 of 3)" in err
 
 
+@pytest.mark.parametrize(("args", "option", "value"), [
+    (("query", "Post", "where({})", "--select", "title,,body"), "--select", "'title,,body'"),
+    (("query", "Post", "where({})", "--include", ""), "--include", "''"),
+    (("find", "Post", "--keys", "title,,score"), "--keys", "'title,,score'"),
+    (("find", "Post", "--include", "author,"), "--include", "'author,'"),
+    (("show", "Comment", "c001", "--include", "Owner,,author"), "--include", "'Owner,,author'"),
+])  # fmt: skip
+def test_an_empty_field_name_is_a_usage_error_as_an_empty_sort_key_is(
+    args: tuple[str, ...], option: str, value: str
+) -> None:
+    """Found by review: --select title,,body, --include '' and --keys a,,b dropped the empty
+    key without a word (and answered as if it were not there), where --sort refuses it."""
+    res = ql(*args)
+    assert res.returncode == 2 and res.stdout == "", res
+    assert f"Invalid value for {option}: {value} has an empty field name" in res.stderr
+    # find's --keys '' alone is Parse's "only the keys always selected", as before.
+    found = json.loads(ok("find", "Post", "--keys", "", "--limit", "1", "--format", "json"))
+    assert set(found[0]) == {"objectId", "createdAt", "updatedAt"}
+
+
 def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
     """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
     --db) it was ignored without a word and the query ran on our own tables. The refusal then

@@ -32,7 +32,6 @@ from querylang.app.commands import (
     explain,
     is_url,
     not_an_export,
-    parse_keys,
     per_class,
     query_fields,
     read_document_with_progress,
@@ -46,7 +45,7 @@ from querylang.app.commands import (
     target_name,
     write_into,
 )
-from querylang.app.params import DbParam, cli_order, cli_sort, parse_inputs
+from querylang.app.params import DbParam, cli_keys, cli_order, cli_sort, parse_inputs
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -307,7 +306,8 @@ def query(
     cls = db.schema.get(class_name)
     prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
     check_asks(source, inputs)
-    more_opts: dict[str, Any] = {"include": parse_keys(include), "select": parse_keys(select), "skip": skip, **opts}
+    more_opts: dict[str, Any] = {"include": cli_keys(include, "--include"), "select": cli_keys(select, "--select"),
+                                 "skip": skip, **opts}  # fmt: skip
     console = make_console()
     if fmt in ("csv", "jsonl"):
         # Streamed: a big result is written as it is read, in bounded memory.
@@ -387,9 +387,10 @@ def find(
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
-    selected = parse_keys(keys) or ([] if keys else None)  # --keys '': the keys always selected, as in Parse
+    # --keys '' alone: the keys always selected, as in Parse; an empty key in a list is refused.
+    selected = [] if keys and not "".join(keys).strip() else cli_keys(keys, "--keys")
     opts = {"order": order, "limit": limit, "skip": skip, "count": count,
-            "include": parse_keys(include), "keys": selected}  # fmt: skip
+            "include": cli_keys(include, "--include"), "keys": selected}  # fmt: skip
     result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
     write_records(make_console(), cls, result.records, fmt, count=result.count, selected=selected)
 
@@ -528,6 +529,7 @@ def show(
     Example:
       querylang show Comment c001 --include Owner,author
     """
+    cli_keys(include, "--include")  # an empty key: a usage error, as query's
     db = open_db(db_path, data_path)
     show_record(db, class_name, object_id, include, fmt, prefix="querylang ")
 

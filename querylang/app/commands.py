@@ -147,16 +147,21 @@ def parse_keys(values: Sequence[str]) -> list[str] | None:
     return keys or None
 
 
-def sort_keys(values: Sequence[str]) -> list[str] | None:
-    """``--sort`` values as :func:`parse_keys` reads them; a blank key (``--sort ''``,
-    ``--sort a,,b``) is a ValueError, since dropping it would sort other than the user asked."""
+def field_keys(values: Sequence[str], what: str = "field name", example: str = "title,body") -> list[str] | None:
+    """Comma lists as :func:`parse_keys` reads them; a blank key (``''``, ``a,,b``) is a
+    ValueError naming its place, since dropping it would answer other than the user asked."""
     for value in values:
         keys = value.split(",")
         for n, key in enumerate(keys, 1):
             if not key.strip():
                 place = f" (key {n} of {len(keys)})" if len(keys) > 1 else ""
-                raise ValueError(f"{value!r} has an empty sort key{place}: give field names, e.g. -createdAt,title")
+                raise ValueError(f"{value!r} has an empty {what}{place}: give field names, e.g. {example}")
     return parse_keys(values)
+
+
+def sort_keys(values: Sequence[str]) -> list[str] | None:
+    """``--sort`` values (``--sort ''``, ``--sort a,,b`` refused, as :func:`field_keys` does)."""
+    return field_keys(values, "sort key", "-createdAt,title")
 
 
 # --- running queries so Ctrl-C can stop them ------------------------------------------------
@@ -291,7 +296,10 @@ def relation_field(cls: ClassDef, key: str) -> Field:
 
 def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
     """The Pointer fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
-    wanted = parse_keys(names) or []
+    try:
+        wanted = field_keys(names) or []
+    except ValueError as exc:
+        raise QueryError(f"include: {exc}") from None
     pointers = [f for f in cls.user_fields if f.type == "Pointer"]
     if "*" in wanted:
         return pointers

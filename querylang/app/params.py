@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from querylang.app.commands import is_url, parse_pairs, read_text, sort_keys
+from querylang.app.commands import field_keys, is_url, parse_pairs, read_text, sort_keys
 from querylang.importers import jsontext
 
 
@@ -44,6 +44,15 @@ def cli_sort(values: Sequence[str]) -> list[str] | None:
         return sort_keys(values)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--sort") from None
+
+
+def cli_keys(values: Sequence[str], option: str) -> list[str] | None:
+    """A comma list of field names (--select, --include, find's --keys), refused with an empty
+    key as --sort is: dropped, `--select title,,body` answered a question nobody asked."""
+    try:
+        return field_keys(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def cli_order(ctx: Any, param: Any, order: str | None) -> str | None:
