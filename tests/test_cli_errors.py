@@ -370,6 +370,15 @@ def test_an_empty_field_name_is_a_usage_error_as_an_empty_sort_key_is(
     assert set(found[0]) == {"objectId", "createdAt", "updatedAt"}
 
 
+def test_show_says_it_embeds_one_level_for_a_dotted_include() -> None:
+    """Found by review: `show Comment c001 --include Owner.author` said "class Comment has no
+    field 'Owner.author' (did you mean 'author'?)", as if the path were misspelt."""
+    err = user_error("show", "Comment", "c001", "--include", "Owner.author")
+    assert "cannot include Comment.Owner.author: show embeds one level of Pointers: include Owner, " \
+        "then show that Post record with author included" in err
+    assert "has no field" not in err
+
+
 def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
     """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
     --db) it was ignored without a word and the query ran on our own tables. The refusal then

@@ -509,7 +509,8 @@ def schema(db_path: Path | None, data_path: Path | None, fmt: str) -> None:
 @click.argument("object_id", metavar="ID")
 @source_options
 @click.option("--include", multiple=True, metavar="FIELDS",
-              help="Embed the records these Pointer fields point to (comma list, repeatable, * = all).")
+              help="Embed the records these Pointer fields point to, one level (comma list, "
+                   "repeatable, * = all).")
 @format_option(("table", "json"))
 def show(
     class_name: str,

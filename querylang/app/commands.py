@@ -305,6 +305,11 @@ def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
         return pointers
     out = []
     for name in dict.fromkeys(wanted):
+        head, dot, rest = name.partition(".")
+        if dot and head in cls.fields and cls.fields[head].type == "Pointer":
+            # Not "has no field 'Owner.author'": the path is right, show draws one level only.
+            raise QueryError(f"cannot include {cls.name}.{name}: show embeds one level of Pointers: include "
+                             f"{head}, then show that {cls.fields[head].target} record with {rest} included")  # fmt: skip
         f = cls.field(name)
         if f.type != "Pointer":
             names_ = ", ".join(p.name for p in pointers) or "none"
