@@ -379,6 +379,21 @@ def test_show_says_it_embeds_one_level_for_a_dotted_include() -> None:
     assert "has no field" not in err
 
 
+@pytest.mark.parametrize(("args", "named"), [
+    (("query", "Post", "@"), "'SCRIPT': '@'"),
+    (("compile", "Post", "@ "), "'SCRIPT': '@ '"),
+    (("find", "Post", "@"), "'WHERE_JSON': '@'"),
+    (("query", "Post", "where({})", "--inputs", "@"), "'--inputs': '@'"),
+])  # fmt: skip
+def test_an_at_sign_with_no_file_name_is_a_usage_error(args: tuple[str, ...], named: str) -> None:
+    """Found by review: `query Post @` read Path('') as '.' and said ".: cannot read: [Errno 21]
+    Is a directory: '.'", a path the user never typed."""
+    res = ql(*args)
+    assert res.returncode == 2 and res.stdout == "", res
+    assert f"Invalid value for {named} names no file: write its name after the @" in res.stderr
+    assert "Is a directory" not in res.stderr
+
+
 def test_the_parse_layout_on_a_duckdb_file_is_refused(sample_db: Path) -> None:
     """--layout parse reads a Parse Server's PostgreSQL database; with a DuckDB file (or no
     --db) it was ignored without a word and the query ran on our own tables. The refusal then

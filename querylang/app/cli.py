@@ -45,7 +45,7 @@ from querylang.app.commands import (
     target_name,
     write_into,
 )
-from querylang.app.params import DbParam, cli_keys, cli_order, cli_sort, parse_inputs
+from querylang.app.params import DbParam, at_file, cli_keys, cli_order, cli_sort, parse_inputs
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -190,7 +190,7 @@ def report_error(err: QueryError) -> None:
 def query_options(fn: Callable[..., T]) -> Callable[..., T]:
     for decorator in reversed(
         [
-            click.option("--inputs", "inputs_json", metavar="JSON",
+            click.option("--inputs", "inputs_json", metavar="JSON", callback=at_file("inputs.json"),
                          help='Input values as a JSON object, e.g. \'{"PostId": "p015"}\' (or @file.json).'),
             click.option("-i", "--input", "pairs", multiple=True, metavar="KEY=VALUE",
                          help="One input value (repeatable); VALUE is JSON if it parses (5, true, "
@@ -262,7 +262,7 @@ def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
 
 @main.command()
 @click.argument("class_name", metavar="CLASS")
-@click.argument("script")
+@click.argument("script", callback=at_file("filter.js"))
 @source_options
 @query_options
 @include_select_options
@@ -338,7 +338,7 @@ def say_capped(console: Any) -> None:
 
 @main.command()
 @click.argument("class_name", metavar="CLASS")
-@click.argument("where", metavar="WHERE_JSON", default="{}")
+@click.argument("where", metavar="WHERE_JSON", default="{}", callback=at_file("where.json"))
 @source_options
 @click.option("--order", metavar="KEYS", callback=cli_order, help="Parse's order, e.g. --order -score,title.")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
@@ -397,7 +397,7 @@ def find(
 
 @main.command("compile")
 @click.argument("class_name", metavar="CLASS")
-@click.argument("script")
+@click.argument("script", callback=at_file("filter.js"))
 @source_options
 @query_options
 @click.option("--explain", "explain_it", is_flag=True, help="Also print the database's plan for the query (DuckDB's or PostgreSQL's EXPLAIN).")

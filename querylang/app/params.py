@@ -66,6 +66,19 @@ def cli_order(ctx: Any, param: Any, order: str | None) -> str | None:
     return order
 
 
+def at_file(example: str) -> Any:
+    """A click callback for an argument that may be @FILE: an @ with no name after it is a usage
+    error, where read as Path('') it was '.', and the error named a directory nobody gave
+    (".: cannot read: [Errno 21] Is a directory: '.'")."""
+
+    def check(ctx: Any, param: Any, value: str | None) -> str | None:
+        if value is not None and value.startswith("@") and not value[1:].strip():
+            raise click.BadParameter(f"{value!r} names no file: write its name after the @, e.g. @{example}")
+        return value
+
+    return check
+
+
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inputs_json is not None:
