@@ -122,8 +122,13 @@ class QueryLangGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.UsageError, click.exceptions.Exit, click.Abort):
             raise
+        except click.ClickException as err:
+            # serve's refusals (a port in use, an empty --app-id) printed click's "Error: …":
+            # said as every other command's error is; a usage error keeps click's usage lines.
+            report_error(QueryError(err.format_message()))
+            ctx.exit(err.exit_code)
         except EngineError as err:  # the database failed on a checked query: a fault
             report_error(err)
             ctx.exit(EXIT_INTERNAL)

@@ -311,3 +311,23 @@ def test_data_takes_an_interchange_directory(tmp_path: Path, monkeypatch: Any) -
     (data / "Post.ndjson").unlink()
     res = CliRunner().invoke(main, ["serve", "--data", str(data), "--port", "0", "--app-id", "a", "--master-key", "k"])
     assert res.exit_code == 2 and "data holds no classes" in res.output and "schema.json" in res.output
+
+
+def test_a_refusal_to_start_is_said_as_every_command_says_an_error() -> None:
+    """Found by review: serve's refusals printed click's "Error: --app-id is empty: …" where
+    every other command prints "error: …"."""
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = str(busy.getsockname()[1])
+    try:
+        for args, said in ((["--app-id", ""], "error: --app-id is empty: "),
+                           (["--app-id", "a", "--mount", "/browser"], "error: --mount /browser: "),
+                           (["--app-id", "a"], f"error: cannot serve on 127.0.0.1:{port}: ")):  # fmt: skip
+            res = CliRunner().invoke(main, ["serve", "--master-key", "k", "--port", port, *args])
+            assert res.exit_code == 2 and res.stderr.startswith(said), (args, res.stderr)
+            assert "Error:" not in res.stderr
+    finally:
+        busy.close()
