@@ -305,3 +305,22 @@ def test_an_at_file_in_the_home_folder_is_read(tmp_path: Path, monkeypatch: pyte
         res = ql(*args, "--format", "jsonl")
         assert res.returncode == 0 and res.stdout.count("\n") == 4, (args, res.stderr)
     assert "not UTF-8 text at line 1, column 17" in ql("query", "Post", "@~/bad.js").stderr
+
+
+def test_db_and_data_written_with_an_equals_sign_find_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by review: `--db=~/blog.duckdb` and `--data=~/x.json` reach the command with the ~
+    # (no shell expands one after '='): "no such database file: ~/blog.duckdb" and "no such data
+    # file: ~/x.json", while load wrote the home folder's file (DuckDB expands the ~ itself).
+    monkeypatch.setenv("HOME", str(tmp_path))
+    work = tmp_path / "work"
+    work.mkdir()
+    doc = {"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "a", "n": 1}]}}
+    (tmp_path / "x.json").write_text(json.dumps(doc), encoding="utf-8")
+    res = ql("load", str(tmp_path / "x.json"), "--db=~/blog.duckdb", cwd=work)
+    assert res.returncode == 0 and (tmp_path / "blog.duckdb").exists(), res.stderr
+    for source in ("--db=~/blog.duckdb", "--data=~/x.json"):
+        res = ql("query", "Post", "where({ n: 1 })", source, "--format", "jsonl", cwd=work)
+        assert res.returncode == 0 and '"objectId": "a"' in res.stdout, (source, res.stderr)
+    assert list(work.iterdir()) == []

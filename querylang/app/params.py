@@ -4,6 +4,7 @@ reading of the query commands' inputs and sort keys."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,17 @@ import click
 
 from querylang.app.commands import field_keys, is_url, parse_pairs, read_text, sort_keys
 from querylang.importers import jsontext
+
+
+class HomePath(click.Path):
+    """click.Path with a leading ~ read as the home folder: no shell expands the ~ of
+    `--db=~/blog.duckdb` or `--data=~/x.json` (after an '='), and it named a folder '~' in the
+    current one ("no such database file: ~/blog.duckdb")."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str):
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
 
 
 class DbParam(click.ParamType):
@@ -29,7 +41,7 @@ class DbParam(click.ParamType):
             # error then named a file nobody gave.
             self.fail(f"{scheme.group(1)}:// is not a database querylang opens: give a DuckDB "
                       "file or a postgresql:// URL", param, ctx)
-        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+        return HomePath(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 
 def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import click
 
 from querylang.api import Database, connect
 from querylang.app.commands import is_url, not_an_export
-from querylang.app.params import DbParam
+from querylang.app.params import DbParam, HomePath
 from querylang.errors import DataError
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     fn = click.option(
         "--data",
         "data_path",
-        type=click.Path(path_type=Path),
+        type=HomePath(path_type=Path),
         help="Load this JSON interchange file, or interchange directory (as 'querylang load' reads "
         "it), into an in-memory database. With neither --db nor --data: the bundled sample "
         "dataset (User, Post, Comment, Group), in memory.",

@@ -14,7 +14,7 @@ import click
 
 import querylang
 from querylang.app.commands import is_url
-from querylang.app.params import DbParam
+from querylang.app.params import DbParam, HomePath
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
 
@@ -83,7 +83,7 @@ def open_database(db: str | Path | None, data: Path | None) -> querylang.Databas
 @click.option("--db", "db", type=DbParam(),
               help="A DuckDB database file (made by 'querylang load'), or a PostgreSQL database: "
                    "postgresql://user@host:port/dbname.")
-@click.option("--data", type=click.Path(exists=True, path_type=Path),
+@click.option("--data", type=HomePath(exists=True, path_type=Path),
               help="An interchange JSON file, or an interchange directory (schema.json and one "
                    "<Class>.ndjson per class), loaded into memory.")
 @click.option("--host", default="127.0.0.1", show_default=True)
