@@ -324,3 +324,19 @@ def test_db_and_data_written_with_an_equals_sign_find_the_home_folder(
         res = ql("query", "Post", "where({ n: 1 })", source, "--format", "jsonl", cwd=work)
         assert res.returncode == 0 and '"objectId": "a"' in res.stdout, (source, res.stderr)
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize(("keys", "said"), [
+    (("--app-id", "", "--master-key", "k"), "error: --app-id is empty: give the application id"),
+    (("--app-id", "  ", "--master-key", "k"), "error: --app-id is empty: give the application id"),
+    (("--app-id", "a", "--master-key", ""), "error: --master-key is empty: give the master key"),
+])  # fmt: skip
+def test_import_parse_server_refuses_an_empty_app_id_as_serve_does(
+    tmp_path: Path, keys: tuple[str, ...], said: str
+) -> None:
+    # Found by review: `import parse-server URL --app-id ''` was sent (the server's "unauthorized"
+    # the only word about it), where serve refuses an empty one before anything is done.
+    path = tmp_path / "never.duckdb"
+    res = ql("import", "parse-server", "http://127.0.0.1:9/parse", *keys, "--db", str(path))
+    assert res.returncode == 2 and res.stderr.startswith(said), res.stderr
+    assert not path.exists()
