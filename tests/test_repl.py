@@ -289,6 +289,19 @@ def session_for(**kw: object) -> tuple[Session, io.StringIO]:
     return Session(db, console, **kw), out  # type: ignore[arg-type]
 
 
+def test_sql_after_a_failed_entry_says_which_query_it_shows() -> None:
+    # Found by review: after `where({scroe:13})` failed, .sql and .explain showed the previous
+    # entry's `score = ?` without a word, as if it were the failed entry's SQL.
+    s, out = session_for(class_name="Post")
+    for entry in ("where({score:13})", "where({scroe:13})", ".sql", ".explain"):
+        s.handle(entry)
+    said = out.getvalue()
+    assert said.count("the last entry failed; this is the last query that ran, on Post: where({score:13})") == 2
+    s.handle("where({ score: 14 })")
+    s.handle(".sql")
+    assert out.getvalue().count("the last entry failed") == 2
+
+
 def test_inputs_values_are_json(tmp_path: Path) -> None:
     # #12.9: the double quotes of a JSON value are kept, so a list is a list.
     s, out = session_for(class_name="Comment")

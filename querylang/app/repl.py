@@ -39,6 +39,7 @@ from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
     class_table,
+    dumps,
     make_console,
     plural,
     print_sql,
@@ -94,6 +95,9 @@ class Session:
     class_name: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     last_query: Any = None
+    # Whether the latest script entry failed: .sql and .explain then show an earlier query,
+    # and say so.
+    entry_failed: bool = False
     timer: bool = False
     fmt: str = "table"
     max_rows: int | None = DEFAULT_MAX_ROWS
@@ -151,6 +155,7 @@ class Session:
         if self.class_name is None:
             names = ", ".join(self.db.schema.classes) or "none yet: .load FILE"
             raise QueryError(f"pick a class first: .class NAME (classes: {names})")
+        self.entry_failed = True  # until its query has run
         class_name, query, inputs = self.class_name, script_or_filter(text, "the entry"), dict(self.inputs)
         prefer = query_fields(self.db, class_name, query, inputs=inputs)  # checks it before running
         if isinstance(query, str) and not calls_a_query(query, inputs):
@@ -162,7 +167,7 @@ class Session:
         # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
         result, ms = timed(lambda: run_query(self.db, class_name, query, inputs=inputs, limit=limit))
-        self.last_query = (class_name, query, inputs)
+        self.last_query, self.entry_failed = (class_name, query, inputs), False
         records = result.records
         more = self.max_rows is not None and len(records) > self.max_rows
         if more:
@@ -225,15 +230,20 @@ class Session:
         if not self.inputs:
             self.note("no inputs set (.inputs KEY=VALUE ...; VALUE is JSON when it starts like JSON, else a string)")
             return
-        from querylang.app.render import dumps
-
         for key, value in self.inputs.items():
             self.said().print(Text(f"Inputs.{key} = {dumps(value)}"))
 
     def _last(self) -> tuple[str, Any, dict[str, Any]]:
         if self.last_query is None:
-            raise QueryError("no query yet: type a script first")
-        return self.last_query  # type: ignore[no-any-return]
+            raise QueryError("no query has run yet (the last entry failed)" if self.entry_failed
+                             else "no query yet: type a script first")  # fmt: skip
+        class_name, query, inputs = self.last_query
+        if self.entry_failed:
+            # Shown without a word, it read as the SQL of the entry that failed.
+            shown = " ".join((query if isinstance(query, str) else dumps(query)).split())
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            self.note(f"the last entry failed; this is the last query that ran, on {class_name}: {visible(shown)}")
+        return class_name, query, inputs
 
     def cmd_sql(self, args: list[str]) -> None:
         class_name, query, inputs = self._last()
