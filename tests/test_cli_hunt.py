@@ -340,3 +340,10 @@ def test_import_parse_server_refuses_an_empty_app_id_as_serve_does(
     res = ql("import", "parse-server", "http://127.0.0.1:9/parse", *keys, "--db", str(path))
     assert res.returncode == 2 and res.stderr.startswith(said), res.stderr
     assert not path.exists()
+
+
+def test_piped_repl_input_skips_a_byte_order_mark(tmp_path: Path) -> None:
+    # Found by review: entries saved by an editor that writes a BOM made the first line
+    # "\ufeff.class Post", a script, and every entry said "pick a class first".
+    status, out = piped("\ufeff.class Post\nwhere({ score: 13 })\n", tmp_path)
+    assert status == 0 and "4 records" in out, out

@@ -10,6 +10,7 @@ prompts, and Ctrl-C ends the run (exit 130).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import signal
@@ -112,13 +113,17 @@ def stdin_lines(what: str) -> Iterator[str]:
     entry and waits for its answer gets it before it writes the next (read whole, nothing ran
     before the input ended). Lines are split and a byte that is not UTF-8 named (``what``, line
     and column) as :func:`commands.read_stdin` does for the whole input."""
+    # A byte order mark (a file saved by a Windows editor) is skipped, as a script file's is:
+    # it made the first entry, `.class Post`, a script ("pick a class first").
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # replaced by a text-only stream (a test, an embedding program)
-        for text in sys.stdin:
-            yield from text.splitlines()
+        for n, text in enumerate(sys.stdin):
+            yield from (text.removeprefix("\ufeff") if n == 0 else text).splitlines()
         return
     before = 0  # line ends before this line, a lone \r counted as one
-    for raw in iter(buffer.readline, b""):
+    for n, raw in enumerate(iter(buffer.readline, b"")):
+        if n == 0:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
