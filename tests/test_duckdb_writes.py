@@ -149,3 +149,24 @@ def test_a_save_giving_updated_at_is_refused(engine) -> None:
     with pytest.raises(querylang.DataError, match="updatedAt cannot be changed"):
         db.save("T", "t1", {"s": "changed", "updatedAt": "2001-01-01T00:00:00.000Z"})
     assert db.find("T", {"objectId": "t1"}).records[0] == before
+
+
+def test_define_class_over_another_applications_table_names_both(tmp_path) -> None:
+    """Found by review: define_class('Post', ...) on a DuckDB file where another application has
+    a table Post said only DuckDB's 'Catalog Error: Table with name "Post" already exists!', where
+    a load of that class names the class and the other table."""
+    import duckdb
+
+    path = tmp_path / "other_app.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute('CREATE TABLE "Post" (a INTEGER)')
+    with querylang.connect(path) as db:
+        with pytest.raises(querylang.DataError) as err:
+            db.define_class("Post", {"title": {"type": "String"}})
+        assert "Post" not in db.schema.classes
+    assert str(err.value) == (
+        "class Post: write failed, nothing was changed: the database already has a table Post that is not "
+        "querylang's (another application's): define the class under another name, or in another database"
+    )
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT * FROM information_schema.columns WHERE table_name = 'Post'").fetchall()[0][3] == "a"

@@ -31,14 +31,22 @@ def missing_table(exc: duckdb.Error) -> str | None:
     return None
 
 
-def load_rejected(exc: duckdb.Error) -> DataError:
-    """A load the database refused, said as a load's failure: nothing was loaded. A new class
-    whose table name another application's table has taken is named as such."""
+def taken_table(exc: duckdb.Error) -> str | None:
+    """The table a new class's CREATE TABLE found taken by another application's, or None."""
     taken = TAKEN_TABLE.match(str(exc).strip()) if isinstance(exc, duckdb.CatalogException) else None
-    if taken is not None:
-        return DataError(
-            f"load failed, nothing was loaded: the database already has a table {taken.group(1)} that is "
-            "not querylang's (another application's): load the class under another name, or into another "
-            "database", class_name=taken.group(1),
-        )  # fmt: skip
+    return None if taken is None else taken.group(1)
+
+
+def others_table(table: str, failed: str, advice: str) -> DataError:
+    """A new class whose table name another application's table has taken, named as such."""
+    return DataError(f"{failed}: the database already has a table {table} that is not querylang's (another "
+                     f"application's): {advice}", class_name=table)  # fmt: skip
+
+
+def load_rejected(exc: duckdb.Error) -> DataError:
+    """A load the database refused, said as a load's failure: nothing was loaded."""
+    table = taken_table(exc)
+    if table is not None:
+        return others_table(table, "load failed, nothing was loaded",
+                            "load the class under another name, or into another database")
     return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")
