@@ -197,6 +197,24 @@ def test_the_groups_own_flags_keep_the_exit_statuses_of_output(flag: str) -> Non
     assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
 
 
+def test_a_command_started_with_stdout_closed_says_it_cannot_write(tmp_path: Path) -> None:
+    """Found by review: `querylang query Post "where({})" >&-` exited 0 saying nothing, where
+    README says output that cannot be written is exit 2. load (whose summary is no output a
+    script needs) still loads; the process boundary is the point (stdout closed at start)."""
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", *COMMAND]
+    res = subprocess.run([*closed, "query", "Post", "where({})"], capture_output=True, text=True,
+                         env={**os.environ, **ENV}, timeout=60)  # fmt: skip
+    assert res.returncode == 2, res
+    assert res.stderr == ("error: cannot write the output (standard output): it is closed; send it somewhere, "
+                          "e.g. > out.txt or > /dev/null\n")  # fmt: skip
+    path = tmp_path / "blog.duckdb"
+    res = subprocess.run([*closed, "load", "tests/conformance/dataset.json", "--db", str(path)],
+                         capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)  # fmt: skip
+    assert res.returncode == 0 and res.stderr == "", res
+    with querylang.connect(path, read_only=True) as db:
+        assert db.query("Post", "where({})", count=True, limit=0).count == 40
+
+
 # --- passwords, deep JSON, bench, control characters, --sort -------------------------------
 
 SECRET = "S3CRETPW"

@@ -29,6 +29,7 @@ from querylang.app.commands import (
     check_asks,
     class_counts,
     close_written,
+    closed_stdout,
     explain,
     is_url,
     not_an_export,
@@ -71,6 +72,9 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_MIN_BYTES = 1 << 20
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# What these commands print on stdout is a summary or a banner, which a command started with
+# stdout closed (a service, a cron job) goes without; every other command's output is its point.
+OUTPUT_OPTIONAL = ("load", "import", "serve")
 TABLE_ROWS = 100  # records a table shows without --limit  # below this a load is over before a bar could be read
 
 
@@ -248,11 +252,14 @@ def main() -> None:
         # psycopg a COPY it could not end when the connection is lost; the command already
         # says what failed, once, so their lines are noise on stderr.
         logging.getLogger("psycopg").setLevel(logging.CRITICAL)
+    ctx = click.get_current_context()
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        closed_stdout(needed=ctx.invoked_subcommand not in OUTPUT_OPTIONAL)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a CI job cancelled, `kill`) ends a command as Ctrl-C does, through the same
         # clean-up: a half-made database file or an import's staging folder is removed.
         previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-        click.get_current_context().call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:

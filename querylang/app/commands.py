@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import signal
 import sys
@@ -69,6 +70,23 @@ def read_stdin(what: str) -> str:
                         f"(byte 0x{data[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
     # As the text reader gives it: lines end in \n.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def closed_stdout(*, needed: bool) -> None:
+    """A command started with standard output closed: refused when its output is its point;
+    else given /dev/null, on descriptor 1 too, so that no file the command opens gets that
+    descriptor (uvicorn's logging refused to start serve without a sys.stdout)."""
+    if needed:
+        raise QueryError("cannot write the output (standard output): it is closed; send it somewhere, "
+                         "e.g. > out.txt or > /dev/null")  # fmt: skip
+    try:
+        os.fstat(1)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != 1:
+            os.dup2(devnull, 1)
+            os.close(devnull)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # the process's own, never closed
 
 
 def read_script(arg: str) -> str | dict[str, Any]:

@@ -331,3 +331,38 @@ def test_a_refusal_to_start_is_said_as_every_command_says_an_error() -> None:
             assert "Error:" not in res.stderr
     finally:
         busy.close()
+
+
+def test_serve_started_with_stdout_closed_serves(tmp_path: Path) -> None:
+    """Found by review: `querylang serve ... >&-` (a service started without a stdout) said
+    "internal error: ValueError: Unable to configure formatter 'default'" (uvicorn's logging
+    wants a sys.stdout) and exit 1. Its banner goes nowhere now, and it serves."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "QUERYLANG_MASTER_KEY": "k"}
+    proc = subprocess.Popen(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "querylang", "serve",
+                             "--app-id", "a", "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    try:
+        answer = None
+        while answer is None:  # until it listens; an end before that fails here
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/parse/health", timeout=5)
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1]
+                time.sleep(0.1)
+        assert answer.status_code == 200, answer.text
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGTERM and err == "", (proc.returncode, err)
