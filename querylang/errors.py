@@ -277,6 +277,17 @@ TABLE_DROPPED = "dropped or renamed outside querylang (load the class again, or 
 DROPPED_BY_HAND = f"; the schema lists its class or Relation, so the table was {TABLE_DROPPED}"
 
 
+LOAD_ELSEWHERE = "load the class under another name, or into another database"
+DEFINE_ELSEWHERE = "define the class under another name, or in another database"
+
+
+def others_table(table: str, failed: str, advice: str) -> DataError:
+    """A new class whose table name another application's table has taken (PostgreSQL, DuckDB),
+    named as such rather than in the database's words ("already exists")."""
+    return DataError(f"{failed}: the database already has a table {table} that is not querylang's (another "
+                     f"application's): {advice}", class_name=table)  # fmt: skip
+
+
 class TableMissing(Unreadable):
     """A table the schema lists is not in the database: dropped or renamed by hand (or, read
     in place, its class deleted through Parse since connecting: ``why`` and ``short`` say so)."""

@@ -246,3 +246,27 @@ def test_an_import_whose_load_the_server_refuses_says_nothing_was_imported(pg_cl
     with querylang.connect(url, read_only=True) as db, pytest.raises(DataError) as info:
         db.import_dashboard_export(export)
     assert str(info.value) == "the database is open read-only: nothing was imported"
+
+
+def test_a_class_whose_table_another_application_has_is_named_as_such(pg_cluster: Any) -> None:
+    """Found following the DuckDB fix for loads (f1b2932) to PostgreSQL: a load or define_class
+    of a class Post in a database where another application has a table Post said only the
+    server's 'the database rejected the load: relation "Post" already exists'."""
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    cluster_sql(pg_cluster, f'CREATE TABLE {schema}."Post" (a integer)')
+    doc = {"classes": {"Post": {"fields": {"t": {"type": "String"}}}}, "records": {"Post": [{"objectId": "a", "t": "x"}]}}
+    other = "the database already has a table Post that is not querylang's (another application's): "
+    with querylang.connect(url) as db:
+        with pytest.raises(DataError) as err:
+            db.load(doc)
+        assert str(err.value) == f"class Post: load failed, nothing was loaded: {other}load the class under " \
+            "another name, or into another database"
+        with pytest.raises(DataError) as err:
+            db.define_class("Post", {"t": {"type": "String"}})
+        assert str(err.value) == f"class Post: write failed, nothing was changed: {other}define the class under " \
+            "another name, or in another database"
+    with psycopg.connect(pg_cluster.url()) as con:
+        columns = con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                              "AND table_name = 'Post'", [schema]).fetchall()  # fmt: skip
+    assert columns == [("a",)]

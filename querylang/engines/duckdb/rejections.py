@@ -6,7 +6,14 @@ import re
 
 import duckdb
 
-from querylang.errors import DROPPED_BY_HAND, DataError, EngineError, TableMissingFault
+from querylang.errors import (
+    DROPPED_BY_HAND,
+    LOAD_ELSEWHERE,
+    DataError,
+    EngineError,
+    TableMissingFault,
+    others_table,
+)
 
 MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$", re.MULTILINE)
 TAKEN_TABLE = re.compile(r'Catalog Error: Table with name "?([^"]*?)"? already exists!')
@@ -37,16 +44,9 @@ def taken_table(exc: duckdb.Error) -> str | None:
     return None if taken is None else taken.group(1)
 
 
-def others_table(table: str, failed: str, advice: str) -> DataError:
-    """A new class whose table name another application's table has taken, named as such."""
-    return DataError(f"{failed}: the database already has a table {table} that is not querylang's (another "
-                     f"application's): {advice}", class_name=table)  # fmt: skip
-
-
 def load_rejected(exc: duckdb.Error) -> DataError:
     """A load the database refused, said as a load's failure: nothing was loaded."""
     table = taken_table(exc)
     if table is not None:
-        return others_table(table, "load failed, nothing was loaded",
-                            "load the class under another name, or into another database")
+        return others_table(table, "load failed, nothing was loaded", LOAD_ELSEWHERE)
     return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")

@@ -14,9 +14,9 @@ from querylang.engines.duckdb.cells import record_row
 from querylang.engines.duckdb.decode import decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
-from querylang.engines.duckdb.rejections import others_table, taken_table
+from querylang.engines.duckdb.rejections import taken_table
 from querylang.engines.sql.writer import SqlWriter
-from querylang.errors import INTERNAL_SERVER_ERROR, DataError
+from querylang.errors import DEFINE_ELSEWHERE, INTERNAL_SERVER_ERROR, DataError, others_table
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
@@ -86,8 +86,7 @@ class Writer(SqlWriter[DuckDBTables]):
                 self.store._rollback()
                 table = taken_table(exc) if isinstance(exc, duckdb.Error) else None
                 if table is not None:  # define_class on another application's DuckDB file
-                    raise others_table(table, "write failed, nothing was changed",
-                                       "define the class under another name, or in another database") from exc
+                    raise others_table(table, "write failed, nothing was changed", DEFINE_ELSEWHERE) from exc
                 if isinstance(exc, duckdb.Error):
                     # A commit that cannot write its log (a full disk), or a failure of the
                     # engine itself, is not the record's fault: code 1, which serve answers as a

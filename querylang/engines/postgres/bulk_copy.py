@@ -15,8 +15,8 @@ import psycopg
 from querylang.engines.postgres.cells import row_cells
 from querylang.engines.postgres.index_limit import load_error, too_long
 from querylang.engines.postgres.layout import class_columns, join_table, quote
-from querylang.engines.postgres.server_errors import not_the_data, server_error
-from querylang.errors import DataError
+from querylang.engines.postgres.server_errors import not_the_data, server_error, taken_table
+from querylang.errors import LOAD_ELSEWHERE, DataError, others_table
 from querylang.interchange.document import Edge
 from querylang.model.schema import ClassDef, Schema
 
@@ -122,6 +122,9 @@ def load_failed(exc: psycopg.Error, class_name: str | None = None, object_id: st
     """A load the server refused or went away from. A value it refuses (too long for an index)
     is the data's fault: 107, as every bad record. A permission the role lacks or a server out
     of reach is not, and keeps a read's code (1), as a write's failure does (writer.py)."""
+    table = taken_table(exc)
+    if table is not None:
+        return others_table(table, "load failed, nothing was loaded", LOAD_ELSEWHERE)
     err = server_error(exc, "the load")
     return DataError(f"load failed, nothing was loaded: {err.message}", class_name=class_name, object_id=object_id,
                      code=err.code if not_the_data(exc) else None)

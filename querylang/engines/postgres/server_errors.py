@@ -3,6 +3,7 @@ writer's writes)."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import psycopg
@@ -59,6 +60,16 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
         # or renamed by hand, which the server's "relation … does not exist" does not tell.
         return TableMissing(f"the database rejected {what}: {first_line(exc)}{DROPPED_BY_HAND}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
+
+
+TAKEN_TABLE = re.compile(r'relation "(.*)" already exists')
+
+
+def taken_table(exc: psycopg.Error) -> str | None:
+    """The table a new class's CREATE TABLE found taken by another application's, or None
+    (querylang's other CREATE statements say IF NOT EXISTS)."""
+    taken = TAKEN_TABLE.fullmatch(exc.diag.message_primary or "") if isinstance(exc, pge.DuplicateTable) else None
+    return None if taken is None else taken.group(1)
 
 
 def not_the_data(exc: psycopg.Error) -> bool:

@@ -20,10 +20,10 @@ from querylang.engines.postgres.index_limit import too_long, write_error
 from querylang.engines.postgres.layout import class_columns, join_table
 from querylang.engines.postgres.notices import send_dirty
 from querylang.engines.postgres.reach import Reach
-from querylang.engines.postgres.server_errors import not_the_data, server_error
+from querylang.engines.postgres.server_errors import not_the_data, server_error, taken_table
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.engines.sql.writer import SqlWriter
-from querylang.errors import DataError, QueryError
+from querylang.errors import DEFINE_ELSEWHERE, DataError, QueryError, others_table
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
@@ -102,6 +102,8 @@ class Writer(SqlWriter[PostgresTables]):
                 failed = "write failed, nothing was changed"
                 if beat is not None and (why := beat.failure(self.store.shown, failed, "the write", self.store.closed)):
                     raise DataError(why, code=1) from None
+                if (table := taken_table(exc)) is not None:  # define_class on another application's database
+                    raise others_table(table, failed, DEFINE_ELSEWHERE) from None
                 err = server_error(exc, "the write")
                 code = err.code if not_the_data(exc) else None
                 raise DataError(f"write failed, nothing was changed: {err.message}", code=code) from exc
