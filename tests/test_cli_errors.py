@@ -195,6 +195,10 @@ def test_the_groups_own_flags_keep_the_exit_statuses_of_output(flag: str) -> Non
                              env={**os.environ, **ENV}, timeout=60)  # fmt: skip
     assert res.returncode == 2, res
     assert res.stderr == "error: cannot write the output (standard output): No space left on device\n", res
+    # Found by review: with stdout closed (`querylang --version >&-`) they exited 0, printing nothing.
+    res = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *COMMAND, flag], capture_output=True, text=True,
+                         env={**os.environ, **ENV}, timeout=60)  # fmt: skip
+    assert res.returncode == 2 and res.stderr.startswith("error: cannot write the output (standard output): it is closed"), res
 
 
 def test_a_command_started_with_stdout_closed_says_it_cannot_write(tmp_path: Path) -> None:

@@ -110,7 +110,14 @@ class QueryLangGroup(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         # The group's own --help and --version print while its arguments are parsed, before
-        # invoke: click made a reader that went away exit 1 and a full disk a traceback.
+        # invoke: click made a reader that went away exit 1 and a full disk a traceback, and
+        # printed them to a closed stdout with exit 0.
+        if sys.stdout is None and parent is None and args[:1] in (["--help"], ["-h"], ["--version"]):
+            try:
+                closed_stdout(needed=True)
+            except QueryError as err:
+                report_error(err)
+                raise click.exceptions.Exit(EXIT_USER) from None
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except BrokenPipeError:
