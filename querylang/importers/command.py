@@ -17,7 +17,6 @@ from ..api import Database
 from ..app.commands import close_written, per_class, target_name, write_into
 from ..app.params import DbParam
 from ..app.render import plural
-from ..errors import DataError
 from .interchange import IMPORT_FAILED, ImportReport
 
 DB_OPTION = click.option(
@@ -97,14 +96,9 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
     Reads the schema, every record (in pages) and every Relation edge over REST with the
     master key, then loads them into --db in one go.
     """
-    from .parse_server import import_parse_server
+    from .parse_server import check_keys, import_parse_server
 
-    # Refused as serve refuses them: sent, the server answered "unauthorized" after a round
-    # trip, and no Parse Server starts without either.
-    if not app_id.strip():
-        raise DataError("--app-id is empty: give the application id the Parse Server was started with")
-    if not master_key:
-        raise DataError("--master-key is empty: give the master key the Parse Server was started with")
+    check_keys(app_id, master_key)  # before --db is opened or made
     names = [c.strip() for c in classes.split(",") if c.strip()] if classes is not None else None
     if names == []:
         # An empty list reading as "all classes" would copy far more than was asked for.

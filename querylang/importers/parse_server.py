@@ -53,6 +53,16 @@ SKIP_CLASSES = {"_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalC
 Progress = Callable[[str, int, int | None], None]
 
 
+def check_keys(app_id: object, master_key: object) -> None:
+    """Refuse an empty application id or master key before anything is sent, as serve refuses
+    them: sent, the server answered "unauthorized" after a round trip, and no Parse Server starts
+    without either. The command line and the library say it alike."""
+    if not isinstance(app_id, str) or not app_id.strip():
+        raise DataError("--app-id is empty: give the application id the Parse Server was started with")
+    if not isinstance(master_key, str) or not master_key:
+        raise DataError("--master-key is empty: give the master key the Parse Server was started with")
+
+
 class ParseClient:
     """Requests to one Parse Server with the master key, over one kept-alive connection."""
 
@@ -139,6 +149,7 @@ def import_parse_server(
     target: Target | None = None,
 ) -> ImportReport:
     """Import the classes of a Parse Server (all of them, or ``classes``) into ``db``, all or nothing."""
+    check_keys(app_id, master_key)
     target = target or detect_target()
     client = ParseClient(url, app_id, master_key)
     report = ImportReport()

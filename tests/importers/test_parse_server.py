@@ -447,3 +447,18 @@ def test_the_config_comes_along(live_parse: LiveParse) -> None:
         "params": {k: v for k, v in params.items() if k != "secret"}, "masterKeyOnly": flags}
     # Without a parameter on the server (as now), nothing is made.
     assert "Parse_GlobalConfig" not in querylang.connect().import_parse_server(live_parse.url, **KEYS).counts
+
+
+@pytest.mark.parametrize(("keys", "said"), [
+    ({"app_id": "", "master_key": "k"}, "--app-id is empty: give the application id the Parse Server was started with"),
+    ({"app_id": "  ", "master_key": "k"}, "--app-id is empty: give the application id"),
+    ({"app_id": "a", "master_key": ""}, "--master-key is empty: give the master key the Parse Server was started with"),
+])  # fmt: skip
+def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str, str], said: str) -> None:
+    """db.import_parse_server(url, app_id='', master_key='k') sent the request, the server's
+    "unauthorized" (here: no server at all) the only error, where the command line refuses an
+    empty --app-id or --master-key before anything is sent."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match=f"^{said}"):
+        db.import_parse_server("http://127.0.0.1:9/parse", **keys)
+    assert not db.schema.classes
