@@ -216,7 +216,8 @@ def stage_parse_server(
     emitted = {}
     for name in wanted:
         emitted[name] = interchange_fields(name, schemas[name], target, report.notes)
-        staging.define(target.class_name(name), emitted[name])
+        # A type clash with a class the database holds names where the type came from.
+        staging.define(target.class_name(name), emitted[name], f"Parse Server at {client.url} (GET /schemas)")
     # A class a selected one points to is defined, empty and without fields, so that the
     # pointers stay valid without pulling in what that class points to in turn.
     for name in wanted:
@@ -272,7 +273,7 @@ def _stage_config(client: ParseClient, staging: Staging) -> None:
         raise DataError(f"Parse Server at {client.url}: /config did not answer params and masterKeyOnly as objects")
     if not params:
         return
-    staging.define(CONFIG_CLASS, CONFIG_FIELDS)
+    staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"Parse Server at {client.url} (GET /config)")
     staging.record(CONFIG_CLASS, {"objectId": CONFIG_RECORD, "params": params, "masterKeyOnly": flags})
     staging.done_with(CONFIG_CLASS)
 

@@ -462,3 +462,18 @@ def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str,
     with pytest.raises(DataError, match=f"^{said}"):
         db.import_parse_server("http://127.0.0.1:9/parse", **keys)
     assert not db.schema.classes
+
+
+def test_a_type_clash_with_a_class_already_loaded_names_the_server_s_schemas() -> None:
+    """The database's Post.name is a Number, the server's a String: the import was refused as
+    "class Post, field name: already defined as Number, cannot become String", naming no server
+    and no request, where the Dashboard and mongo importers name the file the type came from."""
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {"name": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "x1", "name": 1}]}})
+    report = ImportReport()
+    with Staging() as staging, pytest.raises(DataError, match=r"^Parse Server at http://fake/parse \(GET /schemas\): "
+                                                              r"class Post, field name: already defined as Number, "
+                                                              "cannot become String$"):
+        stage_parse_server(_Schemas("Post"), staging, detect_target(), report)  # type: ignore[arg-type]
+        staging.load(db, report)
+    assert set(db.schema.classes) == {"Post"} and db.query("Post", {}).ids == ["x1"]
