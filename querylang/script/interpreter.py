@@ -12,7 +12,8 @@ else.
 >>> dict(r.where["Owner"]), r.sort, r.where_pos
 ({'pointsTo': 'p1'}, ['-createdAt'], (1, 1))
 
-The value rules live in :mod:`~querylang.script.values`, the methods of values in
+Chains and calls are evaluated by :mod:`~querylang.script.calls`. The value rules live in
+:mod:`~querylang.script.values`, the methods of values in
 :mod:`~querylang.script.methods` and the globals in :mod:`~querylang.script.namespaces`.
 Two deliberate differences from a browser, because the server has no local timezone:
 ``new Date(y, m, d, ...)`` and ISO date-times without an offset are read as UTC, and
@@ -41,9 +42,9 @@ from querylang.errors import (
 )
 from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
-from querylang.script.access import get_property, property_is_nullish
+from querylang.script.calls import RECORDERS, Chains
 from querylang.script.lexer import LINE_BREAK
-from querylang.script.methods import methods_for, new_date
+from querylang.script.methods import new_date
 from querylang.script.namespaces import BUILTINS, FORBIDDEN, FORBIDDEN_KEYS, GLOBAL_VALUES, RESERVED
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
 from querylang.script.scopes import UNINITIALIZED, declare_lexical, var_declarators
@@ -107,12 +108,11 @@ class _Return(Exception):
         self.value = value
 
 
-class _Run:
+class _Run(Chains):
     """One execution of one script: variables, inputs, the step budget and the results."""
 
     __slots__ = (
         "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline",
-        "where", "where_pos", "sort", "sort_pos",
     )
 
     def __init__(self, text: str, inputs: JSObject, max_steps: int, max_seconds: float) -> None:
@@ -342,7 +342,7 @@ class _Run:
         for c in nodes:
             if type(c) is ast.Name:
                 v = self.resolve(c)
-                if isinstance(v, Builtin) and (v.call is None or v.name in _RECORDERS):
+                if isinstance(v, Builtin) and (v.call is None or v.name in RECORDERS):
                     raise self.fail(c, f"'{v.name}' cannot be used as a value")
                 out.append(v)
             else:
@@ -473,127 +473,6 @@ class _Run:
             self.check_declarable(p, p.name)
         return Function(self.closure(node), self.text[node.start : node.end])
 
-    # ------------------------------------------------------------------ chains
-
-    def ev_chain(self, node: ast.Chain) -> object:
-        """`head.a[b](c)?.d`: links left to right; `x.m(...)` is a method call."""
-        head = node.head
-        value = self.resolve(head) if type(head) is ast.Name else self.eval(head)
-        links = node.links
-        i, n = 0, len(links)
-        while i < n:
-            link = links[i]
-            if link.optional and (value is None or value is UNDEFINED):
-                return UNDEFINED  # `?.` short-circuits the rest of the chain
-            if type(link) is ast.Call:
-                value = self.call_value(value, self.args(link.args), node, link)
-                i += 1
-                continue
-            key_node: At
-            if type(link) is ast.Member:
-                key, key_node = link.key, link
-            else:
-                assert isinstance(link, ast.Index)
-                key_node = link.key
-                key = property_key(self.eval(link.key))
-            nxt = links[i + 1] if i + 1 < n else None
-            if type(nxt) is ast.Call:
-                if nxt.optional and property_is_nullish(value, key):
-                    return UNDEFINED  # `x.m?.()` with no m
-                value = self.call_method(value, key, self.args(nxt.args), key_node, node, nxt)
-                i += 2
-            else:
-                try:
-                    value = get_property(value, key)
-                except QueryError as err:
-                    raise err.at(key_node.line, key_node.column) from None
-                i += 1
-        if isinstance(value, Builtin):
-            raise self.fail(
-                node, f"'{self.source_of(node)}' must be called, e.g. {value.name}(...)"
-            )
-        return value
-
-    def source_of(self, node: ast.Node) -> str:
-        text = self.text[node.start : node.end]
-        return text if len(text) <= 40 else text[:37] + "..."
-
-    def call_value(
-        self, callee: object, args: list[object], chain: ast.Chain, call: ast.Call
-    ) -> object:
-        """Calling something that is not a method: where/filter/sort, a global, an arrow."""
-        if type(callee) is Function:
-            return self.apply(callee.invoke, args, chain)
-        if isinstance(callee, Builtin) and callee.call is not None:
-            name = callee.name
-            if name in ("where", "filter"):
-                if any(isinstance(a, Builtin) for a in args):
-                    raise self.fail(chain, f"a function cannot be passed to {name}()")
-                self.where = args[0] if args else UNDEFINED
-                self.where_pos = (chain.line, chain.column)
-                return UNDEFINED
-            if name == "sort":
-                if any(isinstance(a, Builtin) for a in args):
-                    raise self.fail(chain, "a function cannot be passed to sort()")
-                self.sort = args[0] if args else UNDEFINED
-                self.sort_pos = (chain.line, chain.column)
-                return UNDEFINED
-            return self.apply(callee.call, args, chain)
-        what = self.text[chain.start : call.start]
-        if isinstance(callee, Builtin):
-            if callee.name == "Date":
-                raise self.fail(chain, "Date(...) must be called with new: new Date(...)")
-            raise self.fail(chain, f"{what} is not a function")
-        raise self.fail(chain, f"{what} is not a function ({type_name(callee)})")
-
-    def call_method(
-        self,
-        obj: object,
-        key: str,
-        args: list[object],
-        key_node: At,
-        chain: ast.Chain,
-        call: ast.Call,
-    ) -> object:
-        """`obj.key(args)`: only the listed methods of strings, arrays, dates and namespaces."""
-        if key in FORBIDDEN_KEYS:
-            raise self.fail(key_node, f"'{key}' is not supported in filter scripts")
-        if isinstance(obj, Builtin):
-            fn = obj.members.get(key)
-            if fn is None:
-                raise self.fail(key_node, f"'{obj.name}.{key}' is not supported in filter scripts")
-            return self.apply(fn, args, key_node)
-        if obj is None or obj is UNDEFINED:
-            raise self.fail(
-                key_node, f"Cannot read properties of {to_string(obj)} (reading '{key}')"
-            )
-        if isinstance(obj, dict) and type(obj.get(key)) is Function:
-            return self.apply(obj[key].invoke, args, key_node)  # `o.f()` with f an arrow
-        method = methods_for(obj).get(key)
-        if method is None:
-            if isinstance(obj, dict):
-                if key in obj:
-                    what = self.text[chain.start : call.start]
-                    raise self.fail(key_node, f"{what} is not a function ({type_name(obj[key])})")
-                raise self.fail(key_node, f"Unknown method '{key}' on object")
-            if key == "length" and isinstance(obj, str | list):
-                # A property, not a method: JavaScript's own words for calling it.
-                raise self.fail(key_node, f"{self.text[chain.start : call.start]} is not a function (number)")
-            hint = ""
-            if key in ("test", "exec", "match", "matchAll", "search"):
-                hint = " (regular expressions only work as matchesRegex values)"
-            raise self.fail(key_node, f"Unknown method '{key}' on {type_name(obj)}{hint}")
-        return self.apply(method, args, key_node, obj)
-
-    def apply(self, fn: Callable[..., object], args: list[object], at: At, *this: object) -> object:
-        """Call a built-in; its errors point at the method name rather than the chain."""
-        try:
-            result = fn(*this, args)
-        except QueryError as err:
-            raise err.at(at.line, at.column) from None
-        self.check_clock(at)
-        return result
-
     # ------------------------------------------------------------------ arrow functions
 
     def closure(self, node: ast.Arrow) -> Callable[[list[object]], object]:
@@ -631,9 +510,6 @@ class _Run:
                 self.scopes, self.fscope = saved
 
         return invoke
-
-
-_RECORDERS = frozenset({"where", "filter", "sort"})  # they record their argument
 
 
 _EVAL: dict[type, Callable[[_Run, Any], object]] = {
