@@ -591,7 +591,7 @@ ERRORS = [
     ("where(\n  { a: 1 }\n  { b: 2 })", QuerySyntaxError, "unexpected '{'", 3, 3),
     ("{ a: 1 }", QuerySyntaxError, "opens a block; wrap an object in parentheses", 1, 4),
     ("a ?? b || c", QuerySyntaxError, "cannot mix '??' with '||'", 1, 8),
-    ("Inputs.x = 3", QuerySyntaxError, "only a declared variable can be assigned", 1, 10),
+    ("where(Inputs.x = 3)", QuerySyntaxError, "an assignment is a statement of its own", 1, 16),
     ("const = 1", QuerySyntaxError, "unexpected '='; expected a name", 1, 7),
     ("where({ a: 1 ? 2 })", QuerySyntaxError, "expected ':'", 1, 18),
     # constructs outside the subset are named

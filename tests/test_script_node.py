@@ -175,6 +175,21 @@ SCRIPTS = [
     "where({ a: { f(x, y,) { x = x * 2\n  return x + y } }.f(1, 2), b: { f() {} }.f() === undefined })",
     "where({ a: '' + { toString: 5 } })",
     "where({ a: '' + { valueOf: () => [], toString: () => ({}) } })",
+    # property assignment: a filter built step by step, as Noodl users write it (it was
+    # "only a declared variable can be assigned")
+    "const q = {};\nif (Inputs.Min) q.score = { greaterThan: Inputs.Min };\n"
+    "if (Inputs.Tag) q['tags'] = { containedIn: [Inputs.Tag] };\nif (Inputs.Tags) q.t = { containedIn: Inputs.Tags }\nwhere(q)",
+    "const o = { b: 1 }\no[2] = 'x'\no[1] = 'y'\no.b += 5\no['c'] = o.b * 2\no[0] = 0\no[2] = 'z'\nwhere(o)",
+    "const o = {}\no[1.5] = 'a'\no[true] = 'b'\no[null] = 'c'\no[[1, 2]] = 'd'\no[-0] = 'e'\nwhere(o)",
+    "const a = [1, 2]\na[2] = 3\na[0] += 10\na['1'] = 'two'\na.length = 3\nconst b = [4, 5, 6]\nb.length = 1\nwhere({ a, b })",
+    "const o = { n: 1, s: 'a' }\nconst f = () => { o.n = 10\n  return 1 }\no.n += f()\no.s += o.n\no.m = o.m ?? 7\nwhere(o)",
+    "const o = {}\no.toString = () => 'z'\no.valueOf = () => 4\nwhere({ a: '' + o, b: o * 2, c: String(o), d: `${o}` })",
+    "const out = [];\n[1, 2, 3].forEach((x, i) => { out[i] = x * 2 });\nconst m = {};\n['a', 'b'].forEach(k => { m[k] = k.length })\nwhere({ out, m })",
+    "const o = { a: { b: [1] } }\no.a.b[1] = 2\no.a['c'] = { d: 1 }\no.a.c.d -= 5\nwhere(o)",
+    "const p = { ...Inputs.Owner }\np.name = 'Bob'\nwhere({ p, same: Inputs.Owner.name })",
+    "let u\nu.k = 1\nwhere({})",
+    "const o = { a: null }\no.a.b = 1\nwhere(o)",
+    "const o = {}\no.x.y += 1\nwhere(o)",
 ]
 
 

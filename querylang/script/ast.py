@@ -225,11 +225,21 @@ class Assign(Node):
 
 
 @node
+class SetProperty(Node):
+    """`target.key = value`, `target[key] += value`...; the position is the target's."""
+
+    target: Expr  # the object whose property is set
+    key: Member | Index
+    op: str
+    value: Expr
+
+
+@node
 class Return(Node):
     value: Expr | None
 
 
-Stmt = ExprStmt | Empty | Block | If | VarDecl | Assign | Return
+Stmt = ExprStmt | Empty | Block | If | VarDecl | Assign | SetProperty | Return
 
 
 @node

@@ -42,6 +42,8 @@ from querylang.errors import (
 )
 from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
+from querylang.script.access import get_property
+from querylang.script.assign import input_values, set_property
 from querylang.script.calls import RECORDERS, Chains
 from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import new_date
@@ -112,7 +114,7 @@ class _Run(Chains):
     """One execution of one script: variables, inputs, the step budget and the results."""
 
     __slots__ = (
-        "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline",
+        "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline", "given",
     )
 
     def __init__(self, text: str, inputs: JSObject, max_steps: int, max_seconds: float) -> None:
@@ -126,6 +128,7 @@ class _Run(Chains):
         self.steps = max_steps
         self.deadline = monotonic() + max_seconds
         self.depth = 0
+        self.given: set[int] | None = None  # ids of the values handed in (assign.input_values)
         self.where: object = UNDEFINED
         self.where_pos: tuple[int, int] | None = None
         self.sort: object = UNDEFINED
@@ -264,6 +267,32 @@ class _Run(Chains):
         if node.op != "=":
             value = binary(node.op[0], old, value)
         binding[0] = value
+
+    def exec_set_property(self, node: ast.SetProperty) -> None:
+        # JavaScript's order: the object, the key, the old value (compound forms), the value.
+        target, link = node.target, node.key
+        obj = self.resolve(target) if type(target) is ast.Name else self.eval(target)
+        at: At
+        if type(link) is ast.Member:
+            key, at = link.key, link
+        else:
+            assert isinstance(link, ast.Index)
+            key, at = property_key(self.eval(link.key)), link.key
+        try:
+            if node.op == "=":
+                value = self.eval(node.value)
+            else:
+                if isinstance(obj, Builtin):
+                    raise ScriptError(f"'{obj.name}' is built in and cannot be changed")
+                old = get_property(obj, key)
+                value = binary(node.op[0], old, self.eval(node.value))
+            if self.given is None:  # found once, when a script first sets a property
+                self.given = input_values(self.inputs)
+            set_property(obj, key, value, self.given, self.source_of(target), (at.line, at.column))
+        except QueryError as err:
+            if err.line is None:
+                err.at(at.line, at.column)
+            raise
 
     def lookup(self, name: str) -> Binding | None:
         for scope in reversed(self.scopes):
@@ -535,6 +564,7 @@ _EXEC: dict[type, Callable[[_Run, Any], None]] = {
     ast.Return: _Run.exec_return,
     ast.VarDecl: _Run.exec_var_decl,
     ast.Assign: _Run.exec_assign,
+    ast.SetProperty: _Run.exec_set_property,
 }
 
 

@@ -207,6 +207,23 @@ def _shorthand(c: list[Any], s: Span) -> ast.Prop:
     return ast.Prop(*s, tok.value, value, "shorthand")
 
 
+def _set_property(c: list[Any], s: Span) -> ast.SetProperty:
+    """`a.b[c] = v`: the object is the chain without its last link, which names the key."""
+    target, op, value = c
+    links = target.links if type(target) is ast.Chain else ()
+    if not links or type(links[-1]) is ast.Call or any(link.optional for link in links):
+        raise QuerySyntaxError(
+            "Invalid left-hand side in assignment: only a variable, a property (a.b) or an "
+            "element (a[i]) can be assigned",
+            line=target.line,
+            column=target.column,
+        )
+    head, key = target.head, links[-1]
+    assert not isinstance(key, ast.Call)
+    obj = head if len(links) == 1 else ast.Chain(head.line, head.column, head.start, links[-2].end, head, links[:-1])
+    return ast.SetProperty(*s, obj, key, str(op.value), value)
+
+
 def _statement_kind(c: list[Any]) -> str:
     return str(c[0].value)
 
@@ -219,6 +236,7 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
     "var_decl": lambda c, s: ast.VarDecl(*s, _statement_kind(c), tuple(c[1:])),
     "declarator": lambda c, s: ast.Declarator(*s, c[0].value, c[2] if len(c) > 1 else None),
     "assign": lambda c, s: ast.Assign(*s, c[0].value, str(c[1].value), c[2]),
+    "set_property": _set_property,
     "return_stmt": lambda c, s: ast.Return(*s, c[0] if c else None),
     "expr_stmt": lambda c, s: ast.ExprStmt(*s, c[0]),
     "expr": _expr,
@@ -497,8 +515,9 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
         )
     elif token.type in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in expected:
         message = (
-            f"unexpected {_describe(token, text)}: only a declared variable can be assigned "
-            "(properties and expressions cannot)"
+            f"unexpected {_describe(token, text)}: an assignment is a statement of its own in "
+            "filter scripts, not part of an expression, and only a variable, a property or an "
+            "element can be assigned"
         )
     else:
         hint = _expected_hint(expected)

@@ -1,0 +1,123 @@
+"""Property assignment in filter scripts: `q.score = ...`, `q['tags'] = ...`, `a[i] = ...`.
+
+Noodl users build a filter object step by step; the JavaScript meaning is checked against
+Node in tests/test_script_node.py, the refusals (inputs, built-ins, holes) here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang.engines.sql.plan_cache import template_of
+from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError, ScriptError
+from querylang.script import run_script
+from querylang.script.parser import parse_script
+
+NOODL_STEPWISE = (
+    "const q = {};\n"
+    "if (Inputs.Min) q.score = { greaterThan: Inputs.Min };\n"
+    "if (Inputs.Tag) q['tags'] = { containedIn: [Inputs.Tag] };\n"
+    "where(q)"
+)
+
+DOC = {
+    "classes": {"Post": {"fields": {"score": {"type": "Number"}, "tags": {"type": "Array"}}}},
+    "records": {
+        "Post": [
+            {"objectId": "p1", "score": 1, "tags": ["a"]},
+            {"objectId": "p2", "score": 5, "tags": ["b"]},
+            {"objectId": "p3", "score": 9, "tags": ["a", "c"]},
+        ]
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def db() -> querylang.Database:
+    db = querylang.connect()  # DuckDB
+    db.load(DOC)
+    return db
+
+
+def test_the_noodl_stepwise_filter_runs_on_duckdb(db: querylang.Database) -> None:
+    assert sorted(db.query("Post", NOODL_STEPWISE, inputs={"Min": 3}).ids) == ["p2", "p3"]
+    assert db.query("Post", NOODL_STEPWISE, inputs={"Min": 3, "Tag": "a"}).ids == ["p3"]
+    assert sorted(db.query("Post", NOODL_STEPWISE, inputs={}).ids) == ["p1", "p2", "p3"]
+    assert db.query("Post", NOODL_STEPWISE, inputs={"Tag": "b"}).ids == ["p2"]
+
+
+def test_a_shape_built_from_inputs_never_reuses_another_inputs_plan(db: querylang.Database) -> None:
+    """The filter's shape depends on the inputs through assignments: not a template, so each
+    run is planned from its own filter, however often the signatures repeat."""
+    assert template_of(parse_script(NOODL_STEPWISE)) is None
+    fresh = querylang.connect()
+    fresh.load(DOC)
+    fresh.plan_cache = False
+    runs: list[dict[str, Any]] = [{"Min": 3}, {"Tag": "a"}, {"Min": 3}, {"Tag": "a"}, {"Min": 3, "Tag": "c"}]
+    for inputs in runs * 2:
+        kept, planned = db.compile("Post", NOODL_STEPWISE, inputs=inputs), fresh.compile("Post", NOODL_STEPWISE, inputs=inputs)
+        assert (kept.sql, kept.params) == (planned.sql, planned.params), inputs
+        assert db.query("Post", NOODL_STEPWISE, inputs=inputs).ids == fresh.query("Post", NOODL_STEPWISE, inputs=inputs).ids
+    assert db.compile("Post", NOODL_STEPWISE, inputs={"Min": 3}).sql != db.compile("Post", NOODL_STEPWISE, inputs={"Tag": "a"}).sql
+
+
+@pytest.mark.parametrize(
+    ("script", "inputs", "message", "column"),
+    [
+        ("Inputs.X.y = 1", {"X": {"y": 2}}, "Inputs.X is an input's object: the script did not make it and cannot change it; copy it first: { ...Inputs.X }", 10),
+        ("const x = Inputs.X\nx['y'] += 1", {"X": {"y": 2}}, "x is an input's object", 3),
+        ("const c = { ...Inputs.X }\nc.n.k = 1", {"X": {"n": {"k": 2}}}, "c.n is an input's object", 5),
+        ("Inputs.L[0] = 1", {"L": [1]}, "copy it first: [...Inputs.L]", 10),
+        ("$L.length = 0", {"L": [1]}, "$L is an input's array", 4),
+        ("Inputs.k = 1", {}, "Inputs cannot be changed by a script; copy it first: { ...Inputs }", 8),
+        ("Math.PI = 1", {}, "'Math' is built in and cannot be changed", 6),
+        ("JSON.x += 1", {}, "'JSON' is built in and cannot be changed", 6),
+        ("where.x = 1", {}, "'where' is built in and cannot be changed", 7),
+    ],
+)
+def test_a_script_cannot_change_what_it_was_given(script: str, inputs: dict[str, Any], message: str, column: int) -> None:
+    given = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in inputs.items()}
+    with pytest.raises(ScriptError, match=message.replace("[", r"\[").replace("{", r"\{").replace("(", r"\(").replace(".", r"\.").replace("$", r"\$")) as err:
+        run_script(script, inputs)
+    assert (err.value.line, err.value.column) == (script.count("\n") + 1, column)
+    assert inputs == given
+
+
+@pytest.mark.parametrize(
+    ("script", "cls", "message"),
+    [
+        ("let u\nu.k = 1", ScriptError, r"Cannot set properties of undefined \(setting 'k'\)"),
+        ("const o = { a: null }\no.a.b += 1", ScriptError, r"Cannot read properties of null \(reading 'b'\)"),
+        ("const s = 'abc'\ns[0] = 'x'", ScriptError, "Cannot create property '0' on string 'abc'"),
+        ("const n = 5\nn.k = 1", ScriptError, "Cannot create property 'k' on number 5"),
+        ("const d = new Date(0)\nd.k = 1", ScriptError, "properties of a Date cannot be set"),
+        ("const a = [1]\na[3] = 2", ScriptError, "cannot set element 3 of an array of 1 elements"),
+        ("const a = [1]\na.length = 4", ScriptError, "cannot lengthen an array of 1 elements to 4"),
+        ("const a = [1]\na.length = -1", ScriptError, "Invalid array length"),
+        ("const a = [1]\na.x = 1", ScriptError, "an array takes only its elements and length"),
+        ("const o = {}\no.__proto__ = {}", ScriptError, "'__proto__' is not supported"),
+        ("const o = {}\no['constructor'] = 1", ScriptError, "'constructor' is not supported"),
+        ("f() = 1", QuerySyntaxError, "Invalid left-hand side in assignment"),
+        ("a?.b = 1", QuerySyntaxError, "Invalid left-hand side in assignment"),
+        ("where(q.x = 1)", QuerySyntaxError, "an assignment is a statement of its own"),
+        ("[1].map(x => o[0] = x)", QuerySyntaxError, "an assignment is a statement of its own"),
+    ],
+)
+def test_assignments_javascript_refuses_or_the_subset_cannot_hold(script: str, cls: type[QueryError], message: str) -> None:
+    with pytest.raises(cls, match=message) as err:
+        run_script(script)
+    assert err.value.line is not None
+
+
+def test_growing_by_assignment_stays_within_the_limits() -> None:
+    # Each assignment costs steps, in callbacks too: an object or array grown by assignment
+    # ends at the step limit.
+    script = (
+        "const o = {}\nconst a = []\nconst b = [...'x'.repeat(1000)]\n"
+        "b.forEach(x => b.forEach(y => { o[a.length] = y\n  a[a.length] = y }))\nwhere({ n: a.length })"
+    )
+    with pytest.raises(LimitExceeded, match="step limit"):
+        run_script(script, max_steps=20_000)
