@@ -121,3 +121,33 @@ def test_growing_by_assignment_stays_within_the_limits() -> None:
     )
     with pytest.raises(LimitExceeded, match="step limit"):
         run_script(script, max_steps=20_000)
+
+
+@pytest.mark.parametrize(
+    ("script", "where"),
+    [
+        # Noodl calls the script as Function('filter', 'where', 'sort', 'Inputs', $A, ..., code):
+        # `var` names a parameter again, keeping its value until assigned, and a parameter can
+        # be assigned (Node's own check is in test_script_node.py).
+        ("var filter = { a: { equalTo: 1 } }\nwhere(filter)", {"a": {"equalTo": 1}}),
+        ("var q = 1\nfilter({ b: 2 })\nvar filter\nfilter({ c: q })", {"c": 1}),
+        ("filter = { a: 1 }\nwhere(filter)", {"a": 1}),
+        ("var Inputs = { X: 9 }\nInputs.Y = 1\nwhere({ a: Inputs.X, b: $X, c: Inputs.Y })", {"a": 9, "b": 7, "c": 1}),
+        ("var $X = 4\nwhere({ a: $X, b: Inputs.X })", {"a": 4, "b": 7}),
+    ],
+)
+def test_the_scripts_parameters_can_be_declared_with_var(script: str, where: dict[str, Any]) -> None:
+    assert run_script(script, {"X": 7}).where == where
+
+
+@pytest.mark.parametrize(
+    ("script", "cls", "message"),
+    [
+        ("let filter = 1", QuerySyntaxError, "Identifier 'filter' has already been declared: it is a parameter"),
+        ("where({ a: 1 })\nvar where = 5\nwhere({ b: 2 })", ScriptError, r"where is not a function \(number\)"),
+        ("sort = 1\nsort(['a'])", ScriptError, r"sort is not a function \(number\)"),
+    ],
+)
+def test_a_parameter_named_again_is_what_javascript_makes_it(script: str, cls: type[QueryError], message: str) -> None:
+    with pytest.raises(cls, match=message):
+        run_script(script)

@@ -190,6 +190,10 @@ SCRIPTS = [
     "let u\nu.k = 1\nwhere({})",
     "const o = { a: null }\no.a.b = 1\nwhere(o)",
     "const o = {}\no.x.y += 1\nwhere(o)",
+    # `filter` is a parameter of the script in Noodl, so `var` may name it again (it was "'filter'
+    # is built in and cannot be declared"); in an arrow function it is a local
+    "var filter = { score: { greaterThan: Inputs.Min } }\nwhere(filter)",
+    "const f = () => { var filter = 2\n  var sort\n  return [filter, sort] }\nwhere({ a: f(), b: typeof filter })",
 ]
 
 

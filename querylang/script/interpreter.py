@@ -172,9 +172,20 @@ class _Run(Chains):
 
     def hoist(self, body: tuple[ast.Stmt, ...]) -> None:
         """`var` names exist (as undefined) from the top of their function, as in JavaScript."""
+        top = self.fscope is self.scopes[0]
         for decl in var_declarators(body):
-            self.check_declarable(decl, decl.name)
-            self.fscope.setdefault(decl.name, [UNDEFINED, "var"])
+            name = decl.name
+            self.check_declarable(decl, name, "var")
+            if top and is_parameter(name):
+                # The script's own parameter: `var filter` names it again and keeps its value.
+                self.fscope.setdefault(name, [self.parameter(name), "param"])
+            self.fscope.setdefault(name, [UNDEFINED, "var"])
+
+    def parameter(self, name: str) -> object:
+        """What Noodl passes the script as ``name`` (where, filter, sort, Inputs, $X)."""
+        if name == "Inputs":
+            return self.inputs
+        return self.inputs.get(name[1:], UNDEFINED) if name[0] == "$" else BUILTINS[name]
 
     def exec(self, node: ast.Stmt) -> None:
         self.steps -= 1
@@ -224,7 +235,7 @@ class _Run(Chains):
         kind = node.kind
         for decl in node.decls:
             name = decl.name
-            self.check_declarable(decl, name)
+            self.check_declarable(decl, name, kind)
             if decl.init is not None:
                 value = self.eval(decl.init)
             elif kind == "const":
@@ -240,9 +251,17 @@ class _Run(Chains):
                     continue  # `var x;` again keeps the value
             scope[name] = [value, kind]
 
-    def check_declarable(self, at: At, name: str) -> None:
+    def check_declarable(self, at: At, name: str, kind: str = "param") -> None:
         if name in FORBIDDEN:
             raise self.fail(at, f"'{name}' is not supported in filter scripts")
+        if kind == "var" and is_parameter(name):
+            return  # Noodl's parameters: `var` may name them again, as JavaScript allows
+        top = self.scopes[-1] is self.scopes[0]
+        if (kind == "let" or kind == "const") and top and is_parameter(name):
+            raise self.fail(
+                at, f"Identifier '{name}' has already been declared: it is a parameter of the "
+                f"script (var {name} = ... names it again)", QuerySyntaxError,
+            )
         if name in RESERVED:
             raise self.fail(at, f"'{name}' is built in and cannot be declared")
         if name.startswith("$"):
@@ -251,6 +270,8 @@ class _Run(Chains):
     def exec_assign(self, node: ast.Assign) -> None:
         name = node.name
         binding = self.lookup(name)
+        if binding is None and is_parameter(name):
+            binding = self.scopes[0][name] = [self.parameter(name), "param"]  # assigning a parameter
         if binding is None:
             if name in FORBIDDEN:
                 raise self.fail(node, f"'{name}' is not supported in filter scripts")
@@ -540,6 +561,14 @@ class _Run(Chains):
 
         return invoke
 
+
+# The parameters Noodl's Query Records node calls a script with (besides one per `$X`):
+# `Function('filter', 'where', 'sort', 'Inputs', $A, ..., code)`.
+PARAMETERS = frozenset({"filter", "where", "sort", "Inputs"})
+
+
+def is_parameter(name: str) -> bool:
+    return name in PARAMETERS or (name[:1] == "$" and len(name) > 1 and name[1:] not in FORBIDDEN_KEYS)
 
 _EVAL: dict[type, Callable[[_Run, Any], object]] = {
     ast.Name: _Run.ev_name,
