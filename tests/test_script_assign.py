@@ -151,3 +151,14 @@ def test_the_scripts_parameters_can_be_declared_with_var(script: str, where: dic
 def test_a_parameter_named_again_is_what_javascript_makes_it(script: str, cls: type[QueryError], message: str) -> None:
     with pytest.raises(cls, match=message):
         run_script(script)
+
+
+def test_a_write_after_where_does_not_change_the_filter() -> None:
+    """Noodl's where() converts its argument when it is called (docs/semantics.md#scripts):
+    writing to the object afterwards changes nothing, also deep down; shared and cyclic
+    values stay shared in the copy."""
+    ran = run_script("const q = { a: 1, l: [1] }\nq.self = q\nq.two = [q.l, q.l]\nwhere(q)\nsort(q.l)\nq.a = 5\nq.l[0] = 2\nq.b = 3")
+    assert isinstance(ran.where, dict)
+    assert (ran.where["a"], ran.where["l"], "b" in ran.where, ran.sort) == (1, [1], False, [1])
+    assert ran.where["self"] is ran.where and ran.where["two"][0] is ran.where["two"][1]
+    assert run_script("const r = { x: 1 }\nwhere(r)\nr.y = 1").where == {"x": 1}

@@ -18,7 +18,7 @@ interpreter points them at the key.
 from __future__ import annotations
 
 from querylang.errors import LimitExceeded, ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, type_name
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import (
     MAX_ARRAY_LENGTH,
@@ -29,7 +29,7 @@ from querylang.script.values import (
     to_uint32,
 )
 
-__all__ = ["input_values", "set_property"]
+__all__ = ["input_values", "set_property", "snapshot"]
 
 
 def input_values(inputs: JSObject) -> set[int]:
@@ -47,6 +47,51 @@ def input_values(inputs: JSObject) -> set[int]:
             seen.add(id(v))
             todo += v
     return seen
+
+
+def snapshot(value: object) -> object:
+    """A copy of ``value`` as it is now: objects, arrays and Dates copied all the way down,
+    a value shared (or cyclic) copied once and shared the same way.
+
+    Noodl's where() converts its argument at once, so a later write to the object does not
+    change the filter; the interpreter records the value itself and takes this copy only
+    when a property write follows a where()/sort() call. A loop, not recursion: a script
+    can nest a value more deeply than the stack."""
+    if not isinstance(value, dict | list | JSDate):
+        return value
+    copies: dict[int, object] = {}
+    todo: list[tuple[object, object]] = []
+
+    def copy(v: object) -> object:
+        if not isinstance(v, dict | list | JSDate):
+            return v
+        c = copies.get(id(v))
+        if c is None:
+            if isinstance(v, JSDate):
+                c = JSDate(v.ms)
+            elif isinstance(v, dict):
+                if isinstance(v, JSObject):
+                    obj = JSObject(pos=v.pos)
+                    obj.positions.update(v.positions)
+                    c = obj
+                else:
+                    c = {}
+                todo.append((v, c))
+            else:
+                c = []
+                todo.append((v, c))
+            copies[id(v)] = c
+        return c
+
+    root = copy(value)
+    while todo:
+        v, c = todo.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                c[k] = copy(x)  # type: ignore[index]
+        else:
+            c += [copy(x) for x in v]  # type: ignore[operator, attr-defined]
+    return root
 
 
 def set_property(

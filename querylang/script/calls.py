@@ -29,11 +29,14 @@ class Chains:
     """Evaluating chains and calls: a mixin of the interpreter's run."""
 
     # What where()/filter() and sort() last received, and where they were called.
-    __slots__ = ("where", "where_pos", "sort", "sort_pos")
+    # `recorded`: where()/sort() ran since the last property write, which must not change
+    # what they received (the interpreter copies it first).
+    __slots__ = ("where", "where_pos", "sort", "sort_pos", "recorded")
     where: object
     where_pos: tuple[int, int] | None
     sort: object
     sort_pos: tuple[int, int] | None
+    recorded: bool
 
     if TYPE_CHECKING:
         text: str
@@ -100,12 +103,14 @@ class Chains:
                     raise self.fail(chain, f"a function cannot be passed to {name}()")
                 self.where = args[0] if args else UNDEFINED
                 self.where_pos = (chain.line, chain.column)
+                self.recorded = True
                 return UNDEFINED
             if name == "sort":
                 if any(isinstance(a, Builtin) for a in args):
                     raise self.fail(chain, "a function cannot be passed to sort()")
                 self.sort = args[0] if args else UNDEFINED
                 self.sort_pos = (chain.line, chain.column)
+                self.recorded = True
                 return UNDEFINED
             return self.apply(callee.call, args, chain)
         what = self.text[chain.start : call.start]

@@ -43,7 +43,7 @@ from querylang.errors import (
 from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
 from querylang.script.access import get_property
-from querylang.script.assign import input_values, set_property
+from querylang.script.assign import input_values, set_property, snapshot
 from querylang.script.calls import RECORDERS, Chains
 from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import new_date
@@ -133,6 +133,7 @@ class _Run(Chains):
         self.where_pos: tuple[int, int] | None = None
         self.sort: object = UNDEFINED
         self.sort_pos: tuple[int, int] | None = None
+        self.recorded = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -309,6 +310,8 @@ class _Run(Chains):
                 value = binary(node.op[0], old, self.eval(node.value))
             if self.given is None:  # found once, when a script first sets a property
                 self.given = input_values(self.inputs)
+            if self.recorded:  # Noodl's where() converted its argument: a later write misses it
+                self.where, self.sort, self.recorded = snapshot(self.where), snapshot(self.sort), False
             set_property(obj, key, value, self.given, self.source_of(target), (at.line, at.column))
         except QueryError as err:
             if err.line is None:
