@@ -162,3 +162,34 @@ def test_a_write_after_where_does_not_change_the_filter() -> None:
     assert (ran.where["a"], ran.where["l"], "b" in ran.where, ran.sort) == (1, [1], False, [1])
     assert ran.where["self"] is ran.where and ran.where["two"][0] is ran.where["two"][1]
     assert run_script("const r = { x: 1 }\nwhere(r)\nr.y = 1").where == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    ("script", "message", "column"),
+    [
+        ("Inputs.L.push(2)", "Inputs.L is an input's array: the script did not make it and cannot change it; copy it first: [...Inputs.L]", 10),
+        ("$L.sort()", "$L is an input's array", 4),
+        ("const l = Inputs.L\nl\n  .reverse()", "l is an input's array", 4),
+        ("Object.assign(Inputs.X, { k: 1 })", "Inputs.X is an input's object", 15),
+    ],
+)
+def test_methods_cannot_change_what_the_script_was_given(script: str, message: str, column: int) -> None:
+    inputs: dict[str, Any] = {"L": [2, 1], "X": {"j": 1}}
+    with pytest.raises(ScriptError) as err:
+        run_script(script, inputs)
+    assert message in err.value.message
+    assert (err.value.line, err.value.column) == (script.count("\n") + 1, column)
+    assert inputs == {"L": [2, 1], "X": {"j": 1}}
+
+
+def test_copies_of_inputs_and_a_change_after_where_by_a_method() -> None:
+    ran = run_script("where({ a: Object.assign({}, Inputs.X, { k: 1 }), b: [...Inputs.L].sort() })", {"X": {"j": 2}, "L": [2, 1]})
+    assert ran.where == {"a": {"j": 2, "k": 1}, "b": [1, 2]}
+    # where() took its argument as it was: push, sort, Object.assign and a Date setter after
+    # it change nothing there
+    ran = run_script(
+        "const a = [2, 1]\nconst q = { x: { containedIn: a } }\nconst d = new Date(0)\nwhere({ q, d })\n"
+        "sort(a)\na.push(3)\na.sort()\nObject.assign(q, { y: 1 })\nd.setUTCFullYear(2000)"
+    )
+    assert isinstance(ran.where, dict)
+    assert (ran.where["q"], ran.where["d"].ms, ran.sort) == ({"x": {"containedIn": [2, 1]}}, 0, [2, 1])

@@ -29,7 +29,7 @@ from querylang.script.values import (
     to_uint32,
 )
 
-__all__ = ["input_values", "set_property", "snapshot"]
+__all__ = ["check_made", "input_values", "set_property", "snapshot"]
 
 
 def input_values(inputs: JSObject) -> set[int]:
@@ -94,6 +94,19 @@ def snapshot(value: object) -> object:
     return root
 
 
+def check_made(obj: object, given: set[int], what: str) -> None:
+    """Refuse to change an object or array the script was given (``what`` is how the script
+    wrote it), with how to copy it first."""
+    if id(obj) in given and isinstance(obj, dict | list):
+        copy = f"{{ ...{what} }}" if isinstance(obj, dict) else f"[...{what}]"
+        if what == "Inputs":
+            raise ScriptError(f"Inputs cannot be changed by a script; copy it first: {copy}")
+        raise ScriptError(
+            f"{what} is an input's {type_name(obj)}: the script did not make it and cannot "
+            f"change it; copy it first: {copy}"
+        )
+
+
 def set_property(
     obj: object, key: str, value: object, given: set[int], what: str, pos: tuple[int, int]
 ) -> None:
@@ -105,14 +118,7 @@ def set_property(
         raise ScriptError(f"Cannot set properties of {to_string(obj)} (setting '{key}')")
     if isinstance(obj, Builtin):
         raise ScriptError(f"'{obj.name}' is built in and cannot be changed")
-    if id(obj) in given and isinstance(obj, dict | list):
-        copy = f"{{ ...{what} }}" if isinstance(obj, dict) else f"[...{what}]"
-        if what == "Inputs":
-            raise ScriptError(f"Inputs cannot be changed by a script; copy it first: {copy}")
-        raise ScriptError(
-            f"{what} is an input's {type_name(obj)}: the script did not make it and cannot "
-            f"change it; copy it first: {copy}"
-        )
+    check_made(obj, given, what)
     if isinstance(obj, dict):
         new = key not in obj
         obj[key] = value

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from querylang.errors import QueryError, ScriptError
-from querylang.model.jsvalues import UNDEFINED, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.script import ast
 from querylang.script.access import get_property, property_is_nullish
 from querylang.script.methods import methods_for
@@ -21,6 +21,7 @@ from querylang.script.values import Builtin, Function, property_key, to_string
 __all__ = ["RECORDERS", "Chains"]
 
 RECORDERS = frozenset({"where", "filter", "sort"})  # they record their argument
+_ARRAY_WRITERS = frozenset({"push", "sort", "reverse"})  # array methods that change the array
 
 At = ast.Node  # whatever an error points at
 
@@ -46,6 +47,7 @@ class Chains:
         def resolve(self, node: ast.Name) -> object: ...
         def args(self, nodes: tuple[ast.Expr | ast.Spread, ...]) -> list[object]: ...
         def check_clock(self, node: At) -> None: ...
+        def before_write(self, obj: object = None, what: str = "") -> None: ...
 
     def ev_chain(self, node: ast.Chain) -> object:
         """`head.a[b](c)?.d`: links left to right; `x.m(...)` is a method call."""
@@ -136,6 +138,11 @@ class Chains:
             fn = obj.members.get(key)
             if fn is None:
                 raise self.fail(key_node, f"'{obj.name}.{key}' is not supported in filter scripts")
+            if obj.name == "Object" and key == "assign" and args and isinstance(args[0], dict):
+                try:
+                    self.before_write(args[0], self.source_of(call.args[0]))
+                except QueryError as err:
+                    raise err.at(call.args[0].line, call.args[0].column) from None
             return self.apply(fn, args, key_node)
         if obj is None or obj is UNDEFINED:
             raise self.fail(
@@ -157,6 +164,14 @@ class Chains:
             if key in ("test", "exec", "match", "matchAll", "search"):
                 hint = " (regular expressions only work as matchesRegex values)"
             raise self.fail(key_node, f"Unknown method '{key}' on {type_name(obj)}{hint}")
+        if (type(obj) is list and key in _ARRAY_WRITERS) or (isinstance(obj, JSDate) and key[:3] == "set"):
+            # They change the value in place: never one the script was given (a Date is given
+            # as a copy of its own, so its setters may run), nor what where() received.
+            what = self.text[chain.start : key_node.start].rstrip().rstrip("?.").rstrip()
+            try:
+                self.before_write(obj if type(obj) is list else None, what)
+            except QueryError as err:
+                raise err.at(key_node.line, key_node.column) from None
         return self.apply(method, args, key_node, obj)
 
     def apply(self, fn: Callable[..., object], args: list[object], at: At, *this: object) -> object:

@@ -43,7 +43,7 @@ from querylang.errors import (
 from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
 from querylang.script.access import get_property
-from querylang.script.assign import input_values, set_property, snapshot
+from querylang.script.assign import check_made, input_values, set_property, snapshot
 from querylang.script.calls import RECORDERS, Chains
 from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import new_date
@@ -308,15 +308,24 @@ class _Run(Chains):
                     raise ScriptError(f"'{obj.name}' is built in and cannot be changed")
                 old = get_property(obj, key)
                 value = binary(node.op[0], old, self.eval(node.value))
-            if self.given is None:  # found once, when a script first sets a property
-                self.given = input_values(self.inputs)
-            if self.recorded:  # Noodl's where() converted its argument: a later write misses it
-                self.where, self.sort, self.recorded = snapshot(self.where), snapshot(self.sort), False
+            self.before_write()
+            assert self.given is not None
             set_property(obj, key, value, self.given, self.source_of(target), (at.line, at.column))
         except QueryError as err:
             if err.line is None:
                 err.at(at.line, at.column)
             raise
+
+    def before_write(self, obj: object = None, what: str = "") -> None:
+        """Before the script changes a value: the values it was given are found (once), and
+        what where()/sort() received is kept as it is (Noodl's where() converted it at once).
+        With ``obj``, refuse to change it if it was given (a method that changes its array)."""
+        if self.given is None:
+            self.given = input_values(self.inputs)
+        if self.recorded:
+            self.where, self.sort, self.recorded = snapshot(self.where), snapshot(self.sort), False
+        if obj is not None:
+            check_made(obj, self.given, what)
 
     def lookup(self, name: str) -> Binding | None:
         for scope in reversed(self.scopes):
