@@ -103,6 +103,10 @@ SCRIPTS = [
     "where({ a: decodeURIComponent('%3B%2F%3f%23%20%5b%C3%A9%e2%82%ac%F0%9F%98%80 é+x'),\n"
     "  b: decodeURI('%3B%2F%3f%23%20%5b%C3%A9%e2%82%ac%F0%9F%98%80 é+x%2b%2C%24%40%26%3D%3A%41'),\n"
     "  c: decodeURIComponent(''), d: decodeURI('no escapes'), e: decodeURIComponent(encodeURI('a b')) })",
+    # a lone surrogate finds half of an astral character, as JavaScript searches UTF-16 units
+    "where({ a: ['a\\u{1F600}b\\u{1F600}'.split('\\ude00'), '\\u{1F600}'.split('\\ud83d', 1), 'x\\u{1F600}'.split('x\\ud83d')],\n"
+    "  b: ['\\u{1F600}'.includes('\\ud83d'), '\\u{1F600}'.startsWith('\\ud83d'), '\\u{1F600}'.endsWith('\\ude00'),\n"
+    "    'a\\u{1F600}'.includes('\\ude00', 1), '\\u{1F600}'.startsWith('\\ude00'), '\\u{1F600}x'.endsWith('\\ud83d', 1)] })",
     "where({ a: encodeURIComponent('\\ud800') })",
     "where({ a: encodeURI('x\\udc00') })",
     "where({ a: decodeURIComponent('%E0%A4') })",

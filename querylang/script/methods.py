@@ -119,28 +119,36 @@ def _s_last_index_of(s: str, args: list[object]) -> int:
     return u.rfind(sub, 0, end + len(sub))
 
 
+def _whole_chars(sub: str) -> bool:
+    """Whether ``sub`` holds no lone surrogate, so that searching for it character by
+    character finds what JavaScript's search over UTF-16 units finds: a lone surrogate
+    matches half of an astral character (`'😀'.includes('\\ud83d')` is true)."""
+    return sub.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in sub)
+
+
 def _s_includes(s: str, args: list[object]) -> bool:
     sub = to_string(no_regex(arg(args, 0), "includes"))
-    if len(args) < 2:
+    if len(args) < 2 and _whole_chars(sub):
         return sub in s
     u = u16(s)
-    return u16(sub) in u[int(min(max(to_int(args[1]), 0), len(u))) :]
+    return u16(sub) in u[int(min(max(to_int(arg(args, 1)), 0), len(u))) :]
 
 
 def _s_starts_with(s: str, args: list[object]) -> bool:
     sub = to_string(no_regex(arg(args, 0), "startsWith"))
-    if len(args) < 2:
+    if len(args) < 2 and _whole_chars(sub):
         return s.startswith(sub)
     u = u16(s)
-    return u.startswith(u16(sub), int(min(max(to_int(args[1]), 0), len(u))))
+    return u.startswith(u16(sub), int(min(max(to_int(arg(args, 1)), 0), len(u))))
 
 
 def _s_ends_with(s: str, args: list[object]) -> bool:
     sub = to_string(no_regex(arg(args, 0), "endsWith"))
-    if arg(args, 1) is UNDEFINED:
+    if arg(args, 1) is UNDEFINED and _whole_chars(sub):
         return s.endswith(sub)
     u = u16(s)
-    return u[: int(min(max(to_int(args[1]), 0), len(u)))].endswith(u16(sub))
+    end = len(u) if arg(args, 1) is UNDEFINED else int(min(max(to_int(args[1]), 0), len(u)))
+    return u[:end].endswith(u16(sub))
 
 
 def _s_split(s: str, args: list[object]) -> list[object]:
@@ -157,7 +165,9 @@ def _s_split(s: str, args: list[object]) -> list[object]:
         if min(len(u), limit) > MAX_ARRAY_LENGTH:
             raise too_long()
         return [from_u16(ch) for ch in u[:limit]]
-    return check_list(s.split(sep)[:limit])
+    if _whole_chars(sep):
+        return check_list(s.split(sep)[:limit])
+    return check_list([from_u16(part) for part in u16(s).split(sep)[:limit]])
 
 
 def _substitute(replacement: str, s: str, i: int, matched: str) -> str:
