@@ -410,6 +410,26 @@ def test_arrow_block_bodies_need_separators() -> None:
     assert (info.value.line, info.value.column) == (1, 31)
 
 
+@pytest.mark.parametrize(
+    ("script", "line", "column"),
+    [
+        ("const f = x => x\nconst a = f\n`y`\nwhere({ a })", 3, 1),
+        ("const a = 'x'\n`y`\nwhere({ a })", 2, 1),
+        ("const a = 'x'`y`", 1, 14),
+        ("let a = 1\nif (a) a = 2\n`y`", 3, 1),
+    ],
+)
+def test_a_template_after_an_expression_is_a_tagged_template(script: str, line: int, column: int) -> None:
+    # JavaScript inserts no semicolon before a template: it calls the expression before it
+    # with the template's pieces (f`y` is f(['y'])), where the two statements ran.
+    with pytest.raises(QuerySyntaxError, match="is a tagged template") as info:
+        run_script(script)
+    assert (info.value.line, info.value.column) == (line, column)
+    # where nothing can be continued, a template starts the next statement, as in JavaScript
+    assert run_script("let a\n`y`\nwhere({ a: a === undefined })").where == {"a": True}
+    assert run_script("const f = () => { return\n`y` }\nwhere({ a: f() === undefined })").where == {"a": True}
+
+
 def test_date_setters_do_not_change_inputs() -> None:
     from datetime import UTC, datetime
 

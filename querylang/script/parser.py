@@ -552,6 +552,18 @@ def _needs_separator(stmt: ast.Stmt, text: str) -> bool:
     return text[stmt.end - 1] != ";"
 
 
+def _ends_with_expression(stmt: ast.Stmt) -> bool:
+    """True when ``stmt`` (one without a closing ';') ends with an expression that a following
+    token could continue; `return` and `let x` end before any expression could start."""
+    while isinstance(stmt, ast.If):
+        stmt = stmt.otherwise if stmt.otherwise is not None else stmt.then
+    if isinstance(stmt, ast.Return):
+        return stmt.value is not None
+    if isinstance(stmt, ast.VarDecl):
+        return stmt.decls[-1].init is not None
+    return isinstance(stmt, ast.ExprStmt | ast.Assign)
+
+
 def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text: str) -> None:
     """JavaScript only inserts a semicolon at a line break; `where(a) sort(b)` is an error.
 
@@ -562,6 +574,16 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
             if not _needs_separator(prev, text):
                 continue
+            if text.startswith("`", nxt.start) and _ends_with_expression(prev):
+                # JavaScript inserts no semicolon here, line break or not: the template is
+                # a tagged template, a call of the expression before it (`f\n`x`` calls f).
+                raise QuerySyntaxError(
+                    "a template literal right after an expression is a tagged template, "
+                    "which filter scripts do not support; put ';' before it",
+                    line=nxt.line,
+                    column=nxt.column,
+                    source=text,
+                )
             if LINE_BREAK.search(text, prev.end, nxt.start):
                 continue
             match = _WORD.match(text, nxt.start)
