@@ -663,6 +663,10 @@ ERRORS = [
     ("where({ a: Inputs.S() })", ScriptError, "Inputs.S is not a function (string)", 1, 19),
     ("where({ a: Inputs.O.k() })", ScriptError, "Inputs.O.k is not a function (number)", 1, 21),
     ("where({ a: (1)() })", ScriptError, "(1) is not a function (number)", 1, 12),
+    # the callee as written, without the line break before '(' that continues the statement
+    ("const a = 1\n(2)", ScriptError, "1 is not a function (number)", 1, 11),
+    ("const o = { f: 1 }\nconst b = o.f\n(2)", ScriptError, "o.f is not a function (number)", 2, 13),
+    ("const b = 'x'.length  \n(2)", ScriptError, "'x'.length is not a function (number)", 1, 15),
     ("where({ a: new Foo() })", ScriptError, "'new Foo' is not supported in filter scripts", 1, 16),
     ("where({ a: Date() })", ScriptError, "Date(...) must be called with new", 1, 12),
     ("where({ a: Math.foo(1) })", ScriptError, "'Math.foo' is not supported", 1, 17),

@@ -115,7 +115,8 @@ class Chains:
                 self.recorded = True
                 return UNDEFINED
             return self.apply(callee.call, args, chain)
-        what = self.text[chain.start : call.start]
+        # without the line break before '(' (`a\n(b)` calls a, and says "a is not a function")
+        what = self.text[chain.start : call.start].rstrip()
         if isinstance(callee, Builtin):
             if callee.name == "Date":
                 raise self.fail(chain, "Date(...) must be called with new: new Date(...)")
@@ -154,12 +155,12 @@ class Chains:
         if method is None:
             if isinstance(obj, dict):
                 if key in obj:
-                    what = self.text[chain.start : call.start]
+                    what = self.text[chain.start : call.start].rstrip()
                     raise self.fail(key_node, f"{what} is not a function ({type_name(obj[key])})")
                 raise self.fail(key_node, f"Unknown method '{key}' on object")
             if key == "length" and isinstance(obj, str | list):
                 # A property, not a method: JavaScript's own words for calling it.
-                raise self.fail(key_node, f"{self.text[chain.start : call.start]} is not a function (number)")
+                raise self.fail(key_node, f"{self.text[chain.start : call.start].rstrip()} is not a function (number)")
             hint = ""
             if key in ("test", "exec", "match", "matchAll", "search"):
                 hint = " (regular expressions only work as matchesRegex values)"
