@@ -160,6 +160,15 @@ SCRIPTS = [
     "const d = new Date('x')\nwhere({ a: d.setDate(1), b: isNaN(d.getTime()) })",
     "const d = new Date('x')\nd.setFullYear(2020)\nwhere({ a: d })",
     "const d = new Date('2024-05-05T00:00:00Z')\nwhere({ a: d.setDate(NaN), b: d.getTime() })",
+    # V8 bounds the year (±1,000,000) and the month (±10,000,000) before a far day brings the
+    # date back in range, counts days before the year -399,999 one late, and adds the time
+    # fields in doubles (setMinutes below rounds)
+    "where({ a: [Date.UTC(1000000, 0, -364522971), Date.UTC(1000000.5, 0, -364522971), Date.UTC(1000001, 0, -364523337),\n"
+    "  Date.UTC(1970, 10000000, -304368747), Date.UTC(1970, 10000001, -304368778), Date.UTC(1970, -10000000, 304368751),\n"
+    "  Date.UTC(-1000001, 12, 365962029), Date.UTC(56, 27509435, -810842970, 560135186, -64921)],\n"
+    "  b: new Date(249421, -31151299, 921309737, 55, 170359, -570380382), c: new Date(99.5, 0), d: Date.UTC(-0.5, 0) })",
+    "const d = new Date(2207177204163465)\nconst e = new Date(0)\n"
+    "where({ a: d.setMinutes(-159412705495), d, b: e.setFullYear(1000001, -12), e })",
     "const since = new Date(Inputs.Since)\nsince.setUTCHours(0, 0, 0, 0)\n"
     "where({ createdAt: { greaterThan: since } })",
     # console.log is accepted and ignored

@@ -55,9 +55,9 @@ def make_time(nums: list[int | float]) -> float:
     """Date.UTC(y, m = 0, d = 1, h = 0, min = 0, s = 0, ms = 0) as a clipped time value."""
     if any(n != n or n in (INF, -INF) for n in nums):
         return NAN
-    y, mo, d, h, mi, s, ms = (int(n) for n in nums + [0, 0, 1, 0, 0, 0, 0][len(nums) :])
-    if 0 <= y <= 99:
-        y += 1900
+    y, mo, d, h, mi, s, ms = nums + [0, 0, 1, 0, 0, 0, 0][len(nums) :]
+    if 0 <= math.trunc(y) <= 99:
+        y = math.trunc(y) + 1900
     return make_day_time(y, mo, d, h, mi, s, ms)
 
 
@@ -67,11 +67,48 @@ def set_time(d: JSDate, ms: float) -> None:
     object.__setattr__(d, "ms", ms)
 
 
-def make_day_time(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> float:
-    """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)): any field may overflow."""
-    y += mo // 12
-    days = days_from_civil(y, mo % 12 + 1, 1) + d - 1
-    return time_clip(days * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+# V8 makes no day of a year beyond ±1,000,000 or a month beyond ±10,000,000 (as given, before
+# the month carries into the year), even where the day would bring the date back in range.
+_MAX_YEAR, _MAX_MONTH = 1_000_000, 10_000_000
+_YEAR_SHIFT = 399_999  # V8 counts days from a year this far back (one before a 400-year cycle)
+_CUMULATIVE_DAYS = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def _c_div(a: int, b: int) -> int:
+    """Integer division that truncates toward zero, as C++ divides."""
+    q = abs(a) // b
+    return q if a >= 0 else -q
+
+
+def _shifted_days(y: int) -> int:
+    t = y + _YEAR_SHIFT
+    return 365 * t + _c_div(t, 4) - _c_div(t, 100) + _c_div(t, 400)
+
+
+_DAYS_BEFORE_1970 = _shifted_days(1970)
+
+
+def make_day_time(
+    y: int | float, mo: int | float, d: int | float, h: int | float, mi: int | float,
+    s: int | float, ms: int | float,
+) -> float:  # fmt: skip
+    """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)) of finite fields, as V8 computes it:
+    any field may overflow into the next, the day and time add up in doubles (rounded as
+    JavaScript rounds them), and the year and month are bounded (above). V8's count of days
+    truncates toward zero, which puts a year before -399,999 a day late; node gives that."""
+    if not (-_MAX_YEAR <= y <= _MAX_YEAR and -_MAX_MONTH <= mo <= _MAX_MONTH):
+        return NAN
+    year, month = math.trunc(y) + math.trunc(mo) // 12, math.trunc(mo) % 12
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    first = _shifted_days(year) - _DAYS_BEFORE_1970 + _CUMULATIVE_DAYS[month]
+    day = float(first + (leap and month >= 2) - 1) + float(math.trunc(d))
+    time = (
+        float(math.trunc(h)) * 3_600_000.0
+        + float(math.trunc(mi)) * 60_000.0
+        + float(math.trunc(s)) * 1000.0
+        + float(math.trunc(ms))
+    )
+    return time_clip(day * MS_PER_DAY + time)
 
 
 _ISO = re.compile(

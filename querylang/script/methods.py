@@ -544,7 +544,7 @@ def _date_setter(first: int, most: int) -> Callable[[JSDate, list[object]], obje
     def set_fields(d: JSDate, args: list[object]) -> object:
         nums = [to_number(x) for x in args[:most]] or [NAN]
         if d.valid:
-            parts = list(fields(d)[:7])
+            parts: list[int | float] = list(fields(d)[:7])
         elif first == 0:  # setFullYear on an Invalid Date starts from 1970-01-01
             parts = [1970, 0, 1, 0, 0, 0, 0]
         else:
@@ -552,7 +552,7 @@ def _date_setter(first: int, most: int) -> Callable[[JSDate, list[object]], obje
         if any(n != n or n in (INF, -INF) for n in nums):
             ms = NAN
         else:
-            parts[first : first + len(nums)] = [int(n) for n in nums]
+            parts[first : first + len(nums)] = nums
             ms = make_day_time(*parts)
         set_time(d, ms)
         return num(ms)
