@@ -182,6 +182,14 @@ SCRIPTS = [
     "where({ a: String(o), b: o + 1, c: `${o}`, d: [o, 2].join('-'), e: o == 1, f: Math.max(o, 0.5) })",
     "where({ a: { valueOf: () => ({}), toString: () => 'q' } + 1, b: { valueOf: 5 } + '',\n"
     "  c: { valueOf: () => '2' } * 3, d: new Date({ valueOf: () => 0 }), e: 'ab'.repeat({ valueOf: () => 2 }) })",
+    # an object's own toJSON gives what JSON.stringify writes, called with the key (it was
+    # passed over: '{}'); a Date it returns is written as an object, its toJSON not called
+    "where({ a: JSON.stringify({ toJSON: () => 5 }), b: JSON.stringify({ x: { toJSON: k => k + '!' }, y: [{ toJSON: k => k }] }),\n"
+    "  c: JSON.stringify({ p: { toJSON: () => undefined }, q: { toJSON: 5 } }), d: JSON.stringify({ toJSON: () => new Date(0) }),\n"
+    "  e: JSON.stringify({ toJSON() { return { n: { toJSON: () => 1 } } } }) })",
+    "const a = [1, { toJSON: () => { a.push(3)\n  return 2 } }]\n"
+    "const t = { b: { toJSON: () => { Object.assign(t, { a: 9, c: 3 })\n  return 2 } }, a: 1 }\n"
+    "where({ a: JSON.stringify(a), n: a.length, t: JSON.stringify(t) })",
     # methods: arrow functions under their key, String() shows the whole definition
     "const o = { valueOf() { return 3 }, 'n'(a, b) { return a + b }, 1() { return 1 }, default() { return 'd' } }\n"
     "where({ a: o > 2, b: o.n(1, 2), c: String(o.n), d: o[1](), e: o.default(), f: '' + { toString() { return 'x' } } })",

@@ -25,6 +25,7 @@ from querylang.script.values import (
     NAN,
     SAFE,
     Builtin,
+    Function,
     arg,
     finite,
     from_u16,
@@ -212,8 +213,16 @@ def _json_stringify(args: list[object]) -> object:
     return _json(value)
 
 
-def _json(v: object) -> object:
-    """JSON.stringify of one value; UNDEFINED where JavaScript omits it."""
+def _json(v: object, key: str = "") -> object:
+    """JSON.stringify of one value, held under ``key``; UNDEFINED where JavaScript omits it.
+
+    An object's own toJSON function gives the value written instead (called with the key, as
+    JavaScript calls it; `{ toJSON: () => 5 }` is written 5), as its own valueOf and toString
+    convert it elsewhere."""
+    if isinstance(v, dict) and type(v.get("toJSON")) is Function:
+        v = v["toJSON"].invoke([key])
+        if isinstance(v, JSDate):  # its toJSON is not called again: a Date has no own keys
+            return "{}"
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -225,12 +234,16 @@ def _json(v: object) -> object:
     if isinstance(v, JSDate):
         return json.dumps(iso(v), ensure_ascii=False) if v.valid else "null"
     if isinstance(v, list):
-        return "[" + _json_parts("null" if (s := _json(e)) is UNDEFINED else str(s) for e in v) + "]"
+        # The length and the keys as they are when the writing starts, each value as it is when
+        # written: a toJSON may push to an array or Object.assign to an object on the way.
+        return "[" + _json_parts(
+            "null" if (s := _json(v[i], str(i))) is UNDEFINED else str(s) for i in range(len(v))
+        ) + "]"
     if isinstance(v, dict):
         return "{" + _json_parts(
             _json_string(k) + ":" + str(s)
-            for k, val in v.items()
-            if (s := _json(val)) is not UNDEFINED
+            for k in list(v)
+            if (s := _json(v[k], k)) is not UNDEFINED
         ) + "}"
     if isinstance(v, JSRegex):
         return "{}"
