@@ -46,7 +46,7 @@ from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
 from querylang.model.values import OUTSIDE_YEARS, date_from, outside_years
-from querylang.script.dates import parse_date
+from querylang.script.date_text import parse_date
 
 __all__ = ["visual_to_filter", "visual_sort", "VISUAL_OPERATORS"]
 

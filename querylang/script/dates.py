@@ -8,7 +8,6 @@ this module needing the value rules.
 from __future__ import annotations
 
 import math
-import re
 import time
 
 from querylang.errors import ScriptError
@@ -92,10 +91,19 @@ def make_day_time(
     y: int | float, mo: int | float, d: int | float, h: int | float, mi: int | float,
     s: int | float, ms: int | float,
 ) -> float:  # fmt: skip
+    """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)) of finite fields, clipped."""
+    return time_clip(make_date(y, mo, d, h, mi, s, ms))
+
+
+def make_date(
+    y: int | float, mo: int | float, d: int | float, h: int | float, mi: int | float,
+    s: int | float, ms: int | float,
+) -> float:  # fmt: skip
     """MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)) of finite fields, as V8 computes it:
     any field may overflow into the next, the day and time add up in doubles (rounded as
     JavaScript rounds them), and the year and month are bounded (above). V8's count of days
-    truncates toward zero, which puts a year before -399,999 a day late; node gives that."""
+    truncates toward zero, which puts a year before -399,999 a day late; node gives that.
+    Not clipped yet: date text subtracts its offset first."""
     if not (-_MAX_YEAR <= y <= _MAX_YEAR and -_MAX_MONTH <= mo <= _MAX_MONTH):
         return NAN
     year, month = math.trunc(y) + math.trunc(mo) // 12, math.trunc(mo) % 12
@@ -108,51 +116,7 @@ def make_day_time(
         + float(math.trunc(s)) * 1000.0
         + float(math.trunc(ms))
     )
-    return time_clip(day * MS_PER_DAY + time)
-
-
-_ISO = re.compile(
-    r"(?P<y>\d{4}|[+-]\d{6})(?:-(?P<mo>\d\d)(?:-(?P<d>\d\d))?)?"
-    r"(?:[Tt ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.(?P<f>\d+))?)?"
-    r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?\Z",
-    re.ASCII,  # as V8: other scripts' digits ('٢٠٢٤') make no date
-)
-
-
-def parse_date(s: str) -> float:
-    """Date.parse for ISO-8601 only; anything else is an Invalid Date (NaN).
-
-    A date-time without an offset is read as UTC, not local time as in a browser: the
-    server has no local timezone that would mean anything to the user.
-    """
-    m = _ISO.match(s.strip())
-    if m is None or m.group("y") == "-000000":
-        return NAN
-    y = int(m.group("y"))
-    mo = int(m.group("mo") or 1)
-    d = int(m.group("d") or 1)
-    h, mi = int(m.group("h") or 0), int(m.group("mi") or 0)
-    sec = int(m.group("s") or 0)
-    ms = int((m.group("f") or "0").ljust(3, "0")[:3])
-    # V8 takes any day up to 31 and lets it overflow (2023-02-29 is March 1st); so do we.
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and mi <= 59 and sec <= 59):
-        return NAN
-    if h > 24 or (h == 24 and (mi or sec or ms)):
-        return NAN
-    t = (
-        (days_from_civil(y, mo, 1) + d - 1) * MS_PER_DAY
-        + h * 3_600_000
-        + mi * 60_000
-        + sec * 1000
-    )
-    tz = m.group("tz")
-    if tz and tz not in "Zz":
-        oh, om = int(tz[1:3]), int(tz[-2:])
-        if oh > 23 or om > 59:
-            return NAN
-        offset = (oh * 60 + om) * 60_000
-        t -= offset if tz[0] == "+" else -offset
-    return time_clip(t + ms)
+    return day * MS_PER_DAY + time
 
 
 def fields(d: JSDate) -> tuple[int, int, int, int, int, int, int, int]:

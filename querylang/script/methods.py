@@ -13,6 +13,7 @@ from functools import cmp_to_key
 
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, type_name
+from querylang.script.date_text import parse_date
 from querylang.script.dates import (
     date_to_string,
     fields,
@@ -20,7 +21,6 @@ from querylang.script.dates import (
     make_day_time,
     make_time,
     now,
-    parse_date,
     set_time,
     time_clip,
     utc_string,

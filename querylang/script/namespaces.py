@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
-from querylang.script.dates import iso, make_time, now, parse_date
+from querylang.script.date_text import parse_date
+from querylang.script.dates import iso, make_time, now
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 from querylang.script.uri import decode_uri, decode_uri_component, encode_uri, encode_uri_component
 from querylang.script.values import (
