@@ -119,6 +119,11 @@ SCRIPTS = [
     "where({ a: decodeURIComponent('%+1') })",
     "where({ a: decodeURI('%C3%3B') })",
     "where({ a: decodeURI('%zz') })",
+    # parseInt in a radix other than 2, 4, 8, 10, 16 or 32 may approximate (the language says
+    # so): node's value, as V8 folds chunks of digits into a double, not the exact one rounded
+    "where({ a: [parseInt('9007199254740993', 36), parseInt('ocm6drcv6oiw', 35), parseInt('21100211201001012220222011112111011210102022', 3),\n"
+    "  parseInt('0203335310303340532514020005403513504133412151', 6), parseInt('-000946484646573766112', 11),\n"
+    "  parseInt('1'.repeat(5000), 3), 1 / parseInt('-00', 7)].map(String) })",
     # push
     "const ids = []\nids.push('a')\nconst n = ids.push('b', 'c')\nwhere({ a: ids, n: n })",
     "const conds = []\nif (Inputs.Min) conds.push({ likes: { greaterThan: Inputs.Min } })\n"
