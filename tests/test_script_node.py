@@ -76,6 +76,9 @@ SCRIPTS = [
     "where({ a: [{ n: 2, k: 'a' }, { n: 1, k: 'b' }, { n: 2, k: 'c' }].sort((x, y) => x.n - y.n).map(o => o.k),\n"
     "  b: [2, 1, 3].sort(() => NaN), c: [1, 2, 3].sort((x, y) => y - x) })",
     "const a = [1, 2, 3]\nconst r = a.reverse()\nwhere({ a: a, same: r === a, b: [].reverse() })",
+    # sort writes the sorted elements back where it read them: one the comparator pushed stays
+    "const a = [3, 1, undefined, 2]\nconst r = a.sort((p, q) => { a.push(0)\n  return p - q })\n"
+    "const b = [3, 1, 2]\nb.sort((p, q) => { b.reverse()\n  return p - q })\nwhere({ a, same: r === a, b })",
     # flat and flatMap: the depth is ToIntegerOrInfinity (NaN is 0, undefined 1)
     "const n = [1, [2, [3, [4, [5]]]]]\nwhere({ a: n.flat(), b: n.flat(2), c: n.flat(Infinity),\n"
     "  d: n.flat(NaN), e: n.flat(-1), f: n.flat('2'), g: n.flat(null), h: n.flat(1.9),\n"

@@ -464,6 +464,7 @@ def _a_reduce(arr: list[object], args: list[object]) -> object:
 def _a_sort(arr: list[object], args: list[object], method: str = "sort") -> list[object]:
     """In place and stable, as JavaScript: undefined elements last; the others by the sign of
     the comparator's answer (NaN is a tie) or, without one, by their strings' UTF-16 units."""
+    n = len(arr)
     present = [v for v in arr if v is not UNDEFINED]
     if arg(args, 0) is UNDEFINED:
         present.sort(key=lambda v: u16(to_string(v)))
@@ -475,7 +476,8 @@ def _a_sort(arr: list[object], args: list[object], method: str = "sort") -> list
             return -1 if r < 0 else 1 if r > 0 else 0  # NaN compares false both ways: a tie
 
         present.sort(key=cmp_to_key(order))  # a copy: a comparator that changes arr sorts no less
-    arr[:] = present + [UNDEFINED] * (len(arr) - len(present))
+    # The sorted elements go back where they were read; one a comparator pushed stays after them.
+    arr[:n] = present + [UNDEFINED] * (n - len(present))
     return arr
 
 
