@@ -180,7 +180,7 @@ SCRIPTS = [
     # date text that is not ISO-8601, read as node reads it (it was an Invalid Date)
     "where({ a: ['Jan 1 2024', '2024/01/15', '01/15/2024', 'March 7, 2024 10:30 PM', '7 March 2024', '2024-1-1',\n"
     "  'Thu, 01 Jan 1970 00:00:00 GMT', '2024-1-1 10:00 -0800', '3', '(c) Jan 5 99 EST', '2024-01-15 10:00:00.5',\n"
-    "  'Jan 1 2024 13:00 pm', 'x 1 Jan 2024', '1 Jan 2024 x', '00012345000', '0001234567', 'Jan 1 2024\\0 x', '\\u00a012',\n"
+    "  'Jan 1 2024 13:00 pm', 'x 1 Jan 2024', '1 Jan 2024 x', '00012345000', '0001234567', 'Jan 1 2024\\0 x', '\\u00a012', '\\u00a012\\u2028',\n"
     "  '\\uff12\\uff10\\uff12\\uff14-01-01', '2024-01-01T10:00 +01:00', 'Jan 1 2024 10:00 +596524:'].map(s => Date.parse(s)),\n"
     "  b: new Date('Sat Jun 15 2024 10:00:00 GMT-0700 (PDT)'), c: new Date('12:30 am Jan 5 2024').getUTCHours() })",
     "const since = new Date(Inputs.Since)\nsince.setUTCHours(0, 0, 0, 0)\n"

@@ -31,6 +31,8 @@ NAN = float("nan")
 # length ('0001234567' is the year 1234567, too far: no date).
 _MAX_DIGITS = 9
 
+# Spaces end a word; the line terminators U+2028 and U+2029 do not (V8 takes them for letters).
+_SPACES = JS_SPACE.replace("\u2028", "").replace("\u2029", "")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Zone words (exactly these, at most three letters) and their offsets in hours.
 _ZONES = {"ut": 0, "utc": 0, "z": 0, "gmt": 0, "cdt": -5, "cst": -6, "edt": -4, "est": -5,
@@ -89,9 +91,9 @@ def _tokens(u: str) -> list[_Tok]:
         elif ch in ":-+.)":
             out.append(_Tok("sym", ch, 1))
             i += 1
-        elif ch >= "A" and ch not in JS_SPACE:
+        elif ch >= "A" and ch not in _SPACES:
             j = i
-            while j < n and u[j] >= "A" and u[j] not in JS_SPACE:
+            while j < n and u[j] >= "A" and u[j] not in _SPACES:
                 j += 1
             out.append(_word(u[i:j]))
             i = j
