@@ -663,6 +663,8 @@ ERRORS = [
     ("where({ a: Inputs.S() })", ScriptError, "Inputs.S is not a function (string)", 1, 19),
     ("where({ a: Inputs.O.k() })", ScriptError, "Inputs.O.k is not a function (number)", 1, 21),
     ("where({ a: (1)() })", ScriptError, "(1) is not a function (number)", 1, 12),
+    # an arrow further on is not the one whose parameters hold the error
+    ("where({ a: [0, ((z) => { p: 1 })].map(y => y) })", QuerySyntaxError, "a '{' at the start of a statement opens a block", 1, 27),
     # the callee as written, without the line break before '(' that continues the statement
     ("const a = 1\n(2)", ScriptError, "1 is not a function (number)", 1, 11),
     ("const o = { f: 1 }\nconst b = o.f\n(2)", ScriptError, "o.f is not a function (number)", 2, 13),

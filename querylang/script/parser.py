@@ -460,6 +460,18 @@ _ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
 _WORD = re.compile(r"[\w$]+|\S")
 
 
+def _in_arrow_parameters(token: Tok, text: str) -> bool:
+    """Whether ``token`` stands inside the parentheses right before a `=>`: `(a = 1) => a`,
+    not `{ p: 1 })].map(y => y)`, where an arrow follows further on."""
+    ahead = _ARROW_AHEAD.match(text, token.start)
+    if ahead is None:
+        return False
+    between = text[token.start : ahead.end() - 2].rstrip()
+    if not between:  # the `=>` itself: what came before it could be no parameters
+        return True
+    return between.endswith(")") and between.count(")") > between.count("(")
+
+
 def _describe(token: Tok, text: str) -> str:
     """How the offending token reads in a message: its source text, quoted."""
     lexeme = text[token.start : token.end]
@@ -503,7 +515,7 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
             message = "unexpected end of script" + (f"; {hint}" if hint else "")
         return QuerySyntaxError(message, line=line, column=col, source=text)
     line, col = token.line, token.column
-    if _ARROW_AHEAD.match(text, token.start):
+    if _in_arrow_parameters(token, text):
         message = (
             f"unexpected {_describe(token, text)}: arrow function parameters must be plain "
             "names (defaults, destructuring and ...rest are not supported)"
