@@ -592,6 +592,11 @@ ERRORS = [
     ("{ a: 1 }", QuerySyntaxError, "opens a block; wrap an object in parentheses", 1, 4),
     ("a ?? b || c", QuerySyntaxError, "cannot mix '??' with '||'", 1, 8),
     ("where(Inputs.x = 3)", QuerySyntaxError, "an assignment is a statement of its own", 1, 16),
+    # a declared variable, assigned where a value is wanted: the subset has assignment
+    # statements only (the message said a declared variable could be assigned)
+    ("let n = 0\nconst add = () => n += 1", QuerySyntaxError, "write it in braces: { n += 1 }", 2, 21),
+    ("let a = 1\nconst b = a = 2", QuerySyntaxError, "an assignment is a statement of its own", 2, 13),
+    ("let a = 1\nwhere({ a: 1 + a = 2 })", QuerySyntaxError, "an assignment is a statement of its own", 2, 18),
     ("const = 1", QuerySyntaxError, "unexpected '='; expected a name", 1, 7),
     ("where({ a: 1 ? 2 })", QuerySyntaxError, "expected ':'", 1, 18),
     # constructs outside the subset are named

@@ -528,8 +528,8 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
     elif token.type in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in expected:
         message = (
             f"unexpected {_describe(token, text)}: an assignment is a statement of its own in "
-            "filter scripts, not part of an expression, and only a variable, a property or an "
-            "element can be assigned"
+            "filter scripts, not part of an expression (after '=>', write it in braces: "
+            "{ n += 1 }), and only a variable, a property or an element can be assigned"
         )
     else:
         hint = _expected_hint(expected)
