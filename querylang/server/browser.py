@@ -106,10 +106,17 @@ def relation_script(owner: str, oid: str, key: str) -> str:
     return f"where({{ relatedTo: {{ id: {_js_string(oid)}, key: {_js_string(key)}, className: {_js_string(owner)} }} }})"
 
 
+# A field the record does not hold, told from one it holds as null (``cell``'s ``v``).
+MISSING: Any = object()
+
+
 def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
     """How one value shows: text, and a link for a Pointer."""
-    if v is None:
+    if v is MISSING:
         return {"text": "", "unset": True}  # the record page says so: "" is a value, this is not
+    if v is None:
+        # An explicit null is a value the record holds, as `querylang show` and `query` print it.
+        return {"text": "null", "null": True}
     if f is not None and f.type == "Pointer" and isinstance(v, str):
         return {"text": v, "href": record_url(f.target, v)}
     if isinstance(v, dict | list):
@@ -227,7 +234,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             ctx["count"] = res.count or 0
             ctx["pages"] = max(1, -(-ctx["count"] // PAGE))
             ctx["rows"] = [
-                {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name)) for f in fields]}
+                {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name, MISSING)) for f in fields]}
                 for r in res.records
             ]
         # From a page past the end (a shared link to a class that shrank) back to the last one.
@@ -315,7 +322,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
                     n = readable_count(db, f.target or "", relation_script(cls_name, oid, f.name))
                     row["relation"] = {"href": f"{record_url(cls_name, oid)}/relation/{urllib.parse.quote(f.name)}", "count": n}
                 else:
-                    row["value"] = cell(f, rec.get(f.name), full=True)
+                    row["value"] = cell(f, rec.get(f.name, MISSING), full=True)
                 rows.append(row)
             # The inverse: records of any class whose Pointer or Relation names this one.
             inverse = []

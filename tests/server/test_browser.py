@@ -401,3 +401,20 @@ def test_a_script_the_browser_writes_keeps_an_ids_text_as_written() -> None:
     written = relation_script("Post", odd, "k").split("id: ", 1)[1].split(", key:", 1)[0]
     assert "\\ud800" in written and "\\u2028" in written
     assert json.loads(written) == odd
+
+
+def test_an_explicit_null_shows_as_null_not_as_unset(fresh: LiveServer) -> None:
+    """Found by review: a field holding null and a field the record does not hold were both
+    "(not set)" on the record page and `·` in the records table, where `querylang show` and
+    `querylang query` print the null as `null` (the library keeps the two apart)."""
+    import httpx
+
+    fresh.db.load({"classes": {"Nul": {"fields": {"s": {"type": "String"}}}},
+                   "records": {"Nul": [{"objectId": "n1", "s": None}, {"objectId": "n2"}]}})
+    get = {"masterKey": MASTER_KEY}
+    table = httpx.get(fresh.root + "/browser/classes/Nul", params=get, follow_redirects=True, timeout=30).text
+    assert '>n1</a></td><td><span class="muted null">null</span></td>' in table
+    assert '>n2</a></td><td><span class="muted unset" title="not set">·</span></td>' in table
+    for oid, shown in (("n1", '<span class="muted null">null</span>'), ("n2", '<span class="muted">(not set)</span>')):
+        record = httpx.get(fresh.root + f"/browser/classes/Nul/{oid}", params=get, follow_redirects=True, timeout=30).text
+        assert f'<tr><td>s</td><td class="muted">String</td>\n    <td class="value">{shown}</td></tr>' in record, oid
