@@ -139,7 +139,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         return sessions.valid(request.cookies.get(COOKIE, ""))
 
     def page(name: str, **ctx: Any) -> HTMLResponse:
-        return HTMLResponse(TEMPLATES.get_template(name).render(**ctx))
+        # Never kept by the browser: after signing out, Back must not show the records again
+        # from its cache (a shared machine), but ask, and be sent to the sign-in form.
+        return HTMLResponse(TEMPLATES.get_template(name).render(**ctx), headers={"Cache-Control": "no-store"})
 
     async def load(fn: Any, *args: Any) -> Any:
         """``fn(*args)`` on the database thread; a database that fails (a PostgreSQL server

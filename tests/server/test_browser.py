@@ -418,3 +418,18 @@ def test_an_explicit_null_shows_as_null_not_as_unset(fresh: LiveServer) -> None:
     for oid, shown in (("n1", '<span class="muted null">null</span>'), ("n2", '<span class="muted">(not set)</span>')):
         record = httpx.get(fresh.root + f"/browser/classes/Nul/{oid}", params=get, follow_redirects=True, timeout=30).text
         assert f'<tr><td>s</td><td class="muted">String</td>\n    <td class="value">{shown}</td></tr>' in record, oid
+
+
+def test_no_page_is_kept_in_the_browsers_cache(shared: LiveServer) -> None:
+    """Found by review: after "Sign out", the Back button showed the records page again, from
+    chromium's HTTP cache, without asking the server (so without the sign-in form): on a shared
+    machine the next person read the data. Every page is `no-store`, so Back asks again."""
+    import httpx
+
+    with httpx.Client(base_url=shared.root, timeout=30) as c:
+        c.get("/browser/", params={"masterKey": MASTER_KEY})  # signs in (the cookie)
+        for path in ("/browser/", "/browser/classes/Post", "/browser/classes/Post/p001",
+                     "/browser/classes/Group/g2/relation/posts", "/browser/classes/Nope", "/browser/login"):
+            resp = c.get(path)
+            assert resp.status_code == (404 if path.endswith("Nope") else 200), path
+            assert resp.headers.get("cache-control") == "no-store", path
