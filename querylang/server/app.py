@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 
 import querylang
 
-from .body import parse_body, query_params, raw_path, read_body
+from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
 from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
 from .keys import authenticate
@@ -97,11 +97,11 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             log.exception("internal error answering %s %s", request.method, request.url.path)
             return json_response(500, {"code": INTERNAL_SERVER_ERROR, "error": "Internal server error."})
 
-    routes: list[Any] = [Mount(config.mount or "/", routes=[Route("/{path:path}", parse_api, methods=METHODS)])]
+    routes: list[Any] = [any_line(Mount(config.mount or "/", routes=[any_line(Route("/{path:path}", parse_api, methods=METHODS))]))]
     if browser:
         from .browser import browser_routes
 
-        routes.insert(0, Mount("/browser", routes=browser_routes(db, config, worker)))
+        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, worker)])))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

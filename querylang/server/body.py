@@ -7,14 +7,18 @@ preflight; so the body is read as JSON whatever the content type says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
+from starlette.routing import Mount, Route
 
 from .errors import INVALID_JSON, OBJECT_TOO_LARGE, ParseError
+
+R = TypeVar("R", Route, Mount)
 
 
 def too_large(limit: int) -> ParseError:
@@ -80,3 +84,11 @@ def raw_path(request: Request) -> str:
     decoded, an objectId holding ``/`` (sent as ``%2F``) stays inside one segment."""
     raw = request.scope.get("raw_path")
     return raw.decode("utf-8", "replace") if raw is not None else quote(request.url.path)
+
+
+def any_line(route: R) -> R:
+    """``route`` with its path pattern matching across a newline. Starlette's ``{path:path}``
+    (a Mount's too) is ``.*``, which stops at one: an objectId holding a newline, sent as ``%0A``,
+    matched no route and got a bare "Not Found" text, from the API and the browser alike."""
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route

@@ -433,3 +433,20 @@ def test_no_page_is_kept_in_the_browsers_cache(shared: LiveServer) -> None:
             resp = c.get(path)
             assert resp.status_code == (404 if path.endswith("Nope") else 200), path
             assert resp.headers.get("cache-control") == "no-store", path
+
+
+def test_a_record_whose_objectid_holds_a_newline_opens(fresh: LiveServer) -> None:
+    """Found by review: an objectId holding a newline (sent as %0A) matched no route (Starlette's
+    `{path:path}` is `.*`, which stops at a newline), so its record link in the browser and a
+    GET of it from the API answered a bare "Not Found" text, not the record."""
+    import httpx
+
+    fresh.db.load({"classes": {"Odd": {"fields": {"s": {"type": "String"}}}},
+                   "records": {"Odd": [{"objectId": "a\nb", "s": "two lines"}]}})
+    table = httpx.get(fresh.root + "/browser/classes/Odd", params={"masterKey": MASTER_KEY}, follow_redirects=True, timeout=30)
+    assert '<a href="/browser/classes/Odd/a%0Ab" class="record">' in table.text
+    record = httpx.get(fresh.root + "/browser/classes/Odd/a%0Ab", params={"masterKey": MASTER_KEY}, follow_redirects=True, timeout=30)
+    assert record.status_code == 200 and "<h1>Odd a\nb</h1>" in record.text and "two lines" in record.text
+    api = httpx.get(fresh.url + "/classes/Odd/a%0Ab", headers={"X-Parse-Application-Id": fresh.config.app_id,
+                                                               "X-Parse-Master-Key": MASTER_KEY}, timeout=30)
+    assert api.status_code == 200 and api.json()["s"] == "two lines"
