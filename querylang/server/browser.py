@@ -29,6 +29,7 @@ import querylang
 from querylang.app.commands import readable_count
 from querylang.errors import unread_reasons
 from querylang.frontends.filters import STRICT_UNDEFINED
+from querylang.model.schema import suggest
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
 
@@ -264,7 +265,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         if (r := guard(request)) is not None:
             return r
         if cls_name not in db.schema.classes:
-            return _missing(page, f"class {cls_name}")
+            return no_class(cls_name)
         script, order, page_no = paging(request)
         link = class_url(cls_name)
         ctx = await load(table, cls_name, script, order, page_no, {"script": script, "order": order}, cls_name, link)
@@ -290,12 +291,20 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return r
         return _missing(page, request.url.path)
 
+    def no_class(name: str) -> Response:
+        hint = suggest(name, db.schema.classes)  # a name typed or edited in the URL: /browser/classes/post
+        return _missing(page, f"class {name}" + (f" ({hint})" if hint else ""))
+
     async def relation(request: Request, owner: str, oid: str, key: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        f = db.schema.classes[owner].fields.get(key) if owner in db.schema.classes else None
+        if owner not in db.schema.classes:
+            return no_class(owner)
+        f = db.schema.classes[owner].fields.get(key)
         if f is None or f.type != "Relation":
-            return _missing(page, f"Relation {owner}.{key}")
+            relations = [g.name for g in db.schema.classes[owner].fields.values() if g.type == "Relation"]
+            hint = suggest(key, relations)
+            return _missing(page, f"Relation {owner}.{key}" + (f" ({hint})" if hint else ""))
         # A record that is not there holds nothing: a page of "0 records" would say it does.
         if not await load(lambda: db.find(owner, {"objectId": oid}, limit=1).records):
             return _missing(page, f"{owner} {oid}")
@@ -310,7 +319,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         if (r := guard(request)) is not None:
             return r
         if cls_name not in db.schema.classes:
-            return _missing(page, f"class {cls_name}")
+            return no_class(cls_name)
 
         def fields() -> dict[str, Any] | None:
             found = db.find(cls_name, {"objectId": oid}, limit=1).records

@@ -450,3 +450,22 @@ def test_a_record_whose_objectid_holds_a_newline_opens(fresh: LiveServer) -> Non
     api = httpx.get(fresh.url + "/classes/Odd/a%0Ab", headers={"X-Parse-Application-Id": fresh.config.app_id,
                                                                "X-Parse-Master-Key": MASTER_KEY}, timeout=30)
     assert api.status_code == 200 and api.json()["s"] == "two lines"
+
+
+def test_a_misspelt_class_or_relation_in_the_url_is_named_with_a_did_you_mean(shared: LiveServer) -> None:
+    """Found by review: a class name typed or edited in the URL (/browser/classes/post) said only
+    "There is no class post.", where the API says "did you mean 'Post'?"; a relation URL of a class
+    that is not there said "There is no Relation Grop.posts" rather than naming the class."""
+    import html
+
+    import httpx
+
+    with httpx.Client(base_url=shared.root, timeout=30) as c:
+        c.get("/browser/", params={"masterKey": MASTER_KEY})
+        for path, said in (("/browser/classes/post", "There is no class post (did you mean 'Post'?)."),
+                           ("/browser/classes/Comet/c001", "There is no class Comet (did you mean 'Comment'?)."),
+                           ("/browser/classes/Grop/g2/relation/posts", "There is no class Grop (did you mean 'Group'?)."),
+                           ("/browser/classes/Group/g2/relation/post", "There is no Relation Group.post (did you mean 'posts'?)."),
+                           ("/browser/classes/Xyzzy", "There is no class Xyzzy.")):
+            resp = c.get(path)
+            assert resp.status_code == 404 and f"<p>{said}</p>" in html.unescape(resp.text), path
