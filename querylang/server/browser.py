@@ -118,8 +118,9 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
     if v is None:
         # An explicit null is a value the record holds, as `querylang show` and `query` print it.
         return {"text": "null", "null": True}
+    link = {}
     if f is not None and f.type == "Pointer" and isinstance(v, str):
-        return {"text": v, "href": record_url(f.target, v)}
+        link = {"href": record_url(f.target, v)}
     if isinstance(v, dict | list):
         text = json.dumps(v, ensure_ascii=False)
     elif isinstance(v, bool):
@@ -128,9 +129,9 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
         text = num_str(v)  # as the app shows it (JavaScript): 1e-7, not Python's 1e-07
     else:
         text = str(v)
-    if not full and len(text) > 60:
+    if not full and len(text) > 60:  # a Pointer's id too: the link keeps the whole id
         text = text[:59] + "…"
-    return {"text": text}
+    return {"text": text, **link}
 
 
 def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) -> list[Route]:
