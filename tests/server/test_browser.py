@@ -483,3 +483,16 @@ def test_a_long_pointer_is_cut_in_the_records_table_as_every_value() -> None:
     assert cell(pointer, long_id) == {"text": "i" * 59 + "…", "href": "/browser/classes/L/" + long_id}
     assert cell(pointer, long_id, full=True)["text"] == long_id
     assert cell(pointer, "short") == {"text": "short", "href": "/browser/classes/L/short"}
+
+
+def test_a_long_objectid_wraps_in_the_title(fresh: LiveServer, browser: webdriver.Chrome) -> None:
+    """Found by review: the title of a record page (its heading, and the header bar) holds the
+    objectId unbroken, so a record with a 3000-character id, or the Not found page of one, was
+    20,000 pixels wide, where the record's values already wrap to the page."""
+    long_id = "i" * 3000
+    fresh.db.load({"classes": {"L": {"fields": {"s": {"type": "String"}}}}, "records": {"L": [{"objectId": long_id}]}})
+    for oid in (long_id, "j" * 3000):
+        browser.get(fresh.root + f"/browser/classes/L/{oid}?masterKey={MASTER_KEY}")
+        assert browser.find_element(By.TAG_NAME, "h1").text == ("L " + oid if oid == long_id else "Not found")
+        width = browser.execute_script("return window.innerWidth")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width, oid[:1]
