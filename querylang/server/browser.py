@@ -177,15 +177,19 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             except ParseError as exc:
                 return PlainTextResponse(exc.message, exc.status)
             form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
-            key = (form.get("masterKey") or [""])[0]
+            key: str | None = (form.get("masterKey") or [""])[0]
             target = _browser_page((form.get("next") or [""])[0])
-            if same_key(key, config.master_key):
-                resp = RedirectResponse(target, 303)
-                sessions.issue(request, resp)
-                return resp
-            return page("login.html", failed=True, next=target)
-        q = request.query_params
-        return page("login.html", failed=bool(q.get("failed")), next=_browser_page(q.get("next", "")))
+        else:
+            # "?masterKey=" signs in on any browser URL, the sign-in form's own too.
+            q = request.query_params
+            key, target = q.get("masterKey"), _browser_page(q.get("next", ""))
+            if key is None:
+                return page("login.html", failed=bool(q.get("failed")), next=target)
+        if same_key(key, config.master_key):
+            resp = RedirectResponse(target, 303)
+            sessions.issue(request, resp)
+            return resp
+        return page("login.html", failed=True, next=target)
 
     async def logout(request: Request) -> Response:
         if signed_in(request):  # another site's form cannot sign the browser out (SameSite keeps its cookie)

@@ -496,3 +496,19 @@ def test_a_long_objectid_wraps_in_the_title(fresh: LiveServer, browser: webdrive
         assert browser.find_element(By.TAG_NAME, "h1").text == ("L " + oid if oid == long_id else "Not found")
         width = browser.execute_script("return window.innerWidth")
         assert browser.execute_script("return document.documentElement.scrollWidth") <= width, oid[:1]
+
+
+def test_the_master_key_in_the_url_of_the_sign_in_form_signs_in(shared: LiveServer) -> None:
+    """Found by review: docs/serve.md says any browser URL opened once with ?masterKey=KEY signs
+    in, but /browser/login?masterKey=KEY (the URL the browser itself sends one to) showed the
+    sign-in form again, the key ignored."""
+    import httpx
+
+    with httpx.Client(base_url=shared.root, timeout=30) as c:
+        resp = c.get("/browser/login", params={"masterKey": MASTER_KEY, "next": "/browser/classes/Post"})
+        assert resp.status_code == 303 and resp.headers["location"] == "/browser/classes/Post"
+        assert c.get("/browser/classes/Post").status_code == 200  # signed in
+    with httpx.Client(base_url=shared.root, timeout=30) as c:
+        resp = c.get("/browser/login", params={"masterKey": "wrong"})
+        assert resp.status_code == 200 and "That is not the master key." in resp.text
+        assert c.get("/browser/classes/Post").status_code == 303  # still to the sign-in form
