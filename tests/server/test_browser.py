@@ -512,3 +512,17 @@ def test_the_master_key_in_the_url_of_the_sign_in_form_signs_in(shared: LiveServ
         resp = c.get("/browser/login", params={"masterKey": "wrong"})
         assert resp.status_code == 200 and "That is not the master key." in resp.text
         assert c.get("/browser/classes/Post").status_code == 303  # still to the sign-in form
+
+
+def test_a_script_that_fails_shows_no_count(shared: LiveServer) -> None:
+    """Found by review: under a script's error the page said "0 records · page 1 of 1", as if
+    the script had run and matched nothing, where `querylang query` gives the error alone."""
+    import httpx
+
+    with httpx.Client(base_url=shared.root, timeout=30, follow_redirects=True) as c:
+        c.get("/browser/", params={"masterKey": MASTER_KEY})
+        for query in ({"script": "where({ lieks: 1 })"}, {"order": "nope"}):
+            page = c.get("/browser/classes/Comment", params=query).text
+            assert 'id="error"' in page and 'id="count"' not in page and "page 1 of" not in page, query
+        page = c.get("/browser/classes/Comment", params={"script": "where({ likes: 1 })"}).text
+        assert f'id="count">{shared.db.count("Comment", {"likes": 1})} record' in page
