@@ -28,7 +28,7 @@ from querylang.errors import (
     QueryTypeError,
     Unreadable,
     not_utf8,
-    undecodable_at,
+    piped_not_utf8,
 )
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
@@ -65,9 +65,7 @@ def read_stdin(what: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        lines, column = undecodable_at(data, exc)
-        raise DataError(f"{what}: not UTF-8 text at line {lines + 1}, column {column} "
-                        f"(byte 0x{data[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
+        raise piped_not_utf8(what, data, exc) from None
     # As the text reader gives it: lines end in \n.
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

@@ -27,7 +27,7 @@ from querylang.app.commands import class_counts
 from querylang.app.highlighting import is_complete
 from querylang.app.render import count_text, make_console, unread_notes
 from querylang.app.repl import Quit, Session, completions
-from querylang.errors import DataError, undecodable_at
+from querylang.errors import piped_not_utf8
 
 HISTORY_ENV = "QUERYLANG_HISTORY"
 
@@ -127,9 +127,7 @@ def stdin_lines(what: str) -> Iterator[str]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            lines, column = undecodable_at(raw, exc)
-            raise DataError(f"{what}: not UTF-8 text at line {before + lines + 1}, column {column} "
-                            f"(byte 0x{raw[exc.start]:02x}; send UTF-8)") from None  # fmt: skip
+            raise piped_not_utf8(what, raw, exc, before) from None
         before += text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
         yield from text.splitlines()
 
