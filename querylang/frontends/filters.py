@@ -37,6 +37,7 @@ from querylang.model.operators import (
     is_operator_object,
 )
 from querylang.model.schema import ClassDef, Field, Schema, a_type, check_known_keys, suggest
+from querylang.model.values import any_nested
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
@@ -178,13 +179,7 @@ _LIST_OPERATORS = frozenset({"containedIn", "notContainedIn", "pointsTo", "all",
 
 def _holds_undefined(value: object) -> bool:
     """Whether an undefined sits inside a value: an element of an array, a key of an object."""
-    if value is UNDEFINED:
-        return True
-    if isinstance(value, Mapping):
-        return any(_holds_undefined(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_undefined(v) for v in value)
-    return False
+    return any_nested(value, lambda v: v is UNDEFINED)
 
 
 def _check_strict_inside(field: Field, op: str, operand: object) -> None:

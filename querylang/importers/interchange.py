@@ -25,6 +25,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import DataError, SchemaError
 from ..model.schema import check_name
+from ..model.values import any_nested
 
 
 class Destination(Protocol):
@@ -91,7 +92,7 @@ def _dump(value: Any) -> str:
 _LONG_DIGITS = re.compile(r"\d{309}")
 
 
-def _not_finite(value: Any) -> bool:
+def _infinite(value: object) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -99,12 +100,12 @@ def _not_finite(value: Any) -> bool:
             float(value)
         except OverflowError:
             return True
-        return False
-    if isinstance(value, Mapping):
-        return any(_not_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_not_finite(v) for v in value)
     return False
+
+
+def _not_finite(value: Any) -> bool:
+    """Whether a number in the value, at any depth, is beyond a double (or not finite)."""
+    return any_nested(value, _infinite)
 
 
 # Text JSON's \ud800 escapes can spell, which no UTF-8 file can hold: writing it to a staging

@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -316,3 +317,15 @@ def flatten(obj: dict[str, object], prefix: str = "") -> list[tuple[str, object]
         if isinstance(v, dict):
             out.extend(flatten(v, path))
     return out
+
+
+def any_nested(value: object, test: Callable[[object], bool]) -> bool:
+    """Whether ``test`` holds for ``value`` or for a value nested in it (a mapping's values, a
+    list's or tuple's elements, at any depth)."""
+    if test(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(any_nested(v, test) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(any_nested(v, test) for v in value)
+    return False
