@@ -45,6 +45,17 @@ def sample_db(sample_doc):
 
 
 @pytest.fixture(scope="session")
+def demo_db():
+    """The bundled sample dataset (querylang.app.demo), in memory; for tests that only read."""
+    from querylang.app.demo import sample_document
+
+    db = querylang.connect()
+    db.load(sample_document())
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
 def sample_dbs(sample_doc, engine_opener):
     """The calibration dataset on each engine."""
     db = engine_opener()

@@ -10,16 +10,12 @@ from __future__ import annotations
 import pytest
 
 import querylang
-from querylang.app.demo import sample_document
 from querylang.errors import QueryError
 
 
 @pytest.fixture(scope="module")
-def db():
-    database = querylang.connect()
-    database.load(sample_document())
-    yield database
-    database.close()
+def db(demo_db):
+    return demo_db
 
 
 def both(db, cls, query, **kw):

@@ -11,8 +11,6 @@ import inspect
 
 import pytest
 
-import querylang
-from querylang.app.demo import sample_document
 from querylang.errors import QueryError
 from querylang.frontends.parse_rest import (
     REST_DEFAULT_LIMIT,
@@ -31,11 +29,8 @@ D_JUNE = {"__type": "Date", "iso": "2024-06-01T00:00:00.000Z"}
 
 
 @pytest.fixture(scope="module")
-def db():
-    database = querylang.connect()
-    database.load(sample_document())
-    yield database
-    database.close()
+def db(demo_db):
+    return demo_db
 
 
 # --- Parse where → filter object ---------------------------------------------------------------

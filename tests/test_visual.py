@@ -11,18 +11,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 import querylang
-from querylang.app.demo import sample_document
 from querylang.errors import QueryError
 from querylang.features.regex import compile_regex
 from querylang.frontends.visual import regex_literal, visual_sort, visual_to_filter
 
 
 @pytest.fixture(scope="module")
-def db():
-    database = querylang.connect()
-    database.load(sample_document())
-    yield database
-    database.close()
+def db(demo_db):
+    return demo_db
 
 
 def rule(prop, op, **kw):
