@@ -4,6 +4,7 @@ REST handlers are called directly, no server is started."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -32,11 +33,15 @@ DOC: dict[str, Any] = {
 FANS = {"__type": "Relation", "className": "Author"}
 
 
+def make_api() -> Api:
+    db = querylang.connect()
+    db.load(copy.deepcopy(DOC))
+    return Api(db, ServerConfig(app_id="app", master_key="master"))
+
+
 @pytest.fixture(scope="module")
 def api() -> Api:
-    db = querylang.connect()
-    db.load(DOC)
-    return Api(db, ServerConfig(app_id="app", master_key="master"))
+    return make_api()
 
 
 def get(api: Api, path: str, access: Access = MASTER, **params: Any) -> Any:
@@ -147,3 +152,28 @@ def test_a_sub_query_of_a_relation_with_an_unknown_target_is_redirected(api: Api
         cls = "Author" if "name" in where else "Post"
         assert [r["objectId"] for r in get(api, f"/classes/{cls}", access, where=where)["results"]] == ["p1" if cls == "Post" else "a1"]
     assert get(api, "/classes/Post", access, where={"author": {"$notInQuery": fans}})["results"] == []
+
+
+def test_a_batch_routes_config_and_schemas() -> None:
+    """Found by comparing with Parse Server 9: POST /batch {"requests": [{"method": "GET",
+    "path": "/parse/config"}]} was refused whole, 107 "cannot route batch path", where Parse's
+    batch reaches every route of its API and answers [{"success": {"params": {}}}]. PUT /config
+    in a batch is the master key's only, as the route alone; /health is no batch route there."""
+    api = make_api()  # a PUT /config adds a class
+
+    def batch(access: Access, *requests: dict[str, Any]) -> Any:
+        status, answer, _ = api.route("POST", "/batch", {"requests": list(requests)}, access, "http://x/parse")
+        assert status == 200
+        return answer
+
+    put = {"method": "PUT", "path": "/parse/config", "body": {"params": {"greeting": "hi"}}}
+    assert batch(CLIENT, put, {"method": "GET", "path": "/parse/config"}) == [
+        {"error": {"code": 119, "error": "unauthorized: master key is required"}}, {"success": {"params": {}}}]
+    assert batch(MASTER, put, {"method": "GET", "path": "/parse/config"}) == [
+        {"success": {"result": True}}, {"success": {"params": {"greeting": "hi"}, "masterKeyOnly": {"greeting": False}}}]
+    got = batch(MASTER, {"method": "GET", "path": "/parse/schemas/Comment"})
+    assert got[0]["success"]["className"] == "Comment"
+    for path in ("/parse/health", "/parse/elsewhere", "/parse/batch", ""):
+        with pytest.raises(ParseError) as err:
+            batch(MASTER, {"method": "GET", "path": path})
+        assert (err.value.code, err.value.message) == (107, f"cannot route batch path {path}")
