@@ -462,10 +462,15 @@ class Api:
         cls = self.db.schema.get(class_name)
         fields: dict[str, Any] = {
             "objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"},
-            "ACL": {"type": "ACL"},
         }
+        acl = self.acl_field(class_name)
+        if acl is not None:
+            # Only a class that can hold ACLs lists one: a client that trusts the schema and
+            # writes an ACL into any other class is refused (119). Whatever field holds them,
+            # reads and writes name it ACL.
+            fields["ACL"] = {"type": "ACL"}
         for f in cls.user_fields:
-            if f.name != self.acl_field(class_name):
+            if f.name != acl:
                 fields[f.name] = f.to_json()
         anyone = {"*": True}
         writers = anyone if self.config.allow_client_writes else {}

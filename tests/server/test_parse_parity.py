@@ -177,3 +177,29 @@ def test_a_batch_routes_config_and_schemas() -> None:
         with pytest.raises(ParseError) as err:
             batch(MASTER, {"method": "GET", "path": path})
         assert (err.value.code, err.value.message) == (107, f"cannot route batch path {path}")
+
+
+def test_schemas_list_acl_only_in_classes_that_hold_acls(api: Api) -> None:
+    """Found by comparing with Parse Server 9: GET /schemas/Comment listed "ACL": {"type":
+    "ACL"} for a class without an ACL field, so a client that trusted it and wrote an ACL got
+    119 "class Comment has no ACL field". (Noodl's editor and the JS SDK read the fields as a
+    map and drop ACL themselves, so leaving it out changes nothing for them.)"""
+    always = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"}}
+    comment = get(api, "/schemas/Comment")["fields"]
+    assert comment == {**always, "text": {"type": "String"}, "post": {"type": "Pointer", "targetClass": "Post"}}
+    assert get(api, "/schemas/Author")["fields"] == {**always, "ACL": {"type": "ACL"}, "name": {"type": "String"}}
+    listed = {s["className"]: s["fields"] for s in get(api, "/schemas")["results"]}
+    assert "ACL" not in listed["Comment"] and listed["Post"]["ACL"] == {"type": "ACL"}
+    with pytest.raises(ParseError) as err:
+        api.route("POST", "/classes/Comment", {"text": "t", "ACL": {"*": {"read": True}}}, MASTER, "http://x/parse")
+    assert err.value.code == 119
+
+
+def test_schemas_name_an_acl_kept_in_an_object_field_acl() -> None:
+    """With --acl-field acl (an Object field), the class lists ACL, not acl: reads answer and
+    writes take the ACL under that name."""
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"title": {"type": "String"}, "acl": {"type": "Object"}}}}, "records": {"Note": []}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master", acl_field="acl"))
+    fields = get(api, "/schemas/Note")["fields"]
+    assert fields["ACL"] == {"type": "ACL"} and "acl" not in fields and fields["title"] == {"type": "String"}
