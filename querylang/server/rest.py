@@ -9,10 +9,13 @@ and write it back (Increment, AddUnique), and must not interleave with another w
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -176,10 +179,10 @@ class Api:
                 keys_of_order = []  # the library refuses it, with its own message, below
             for key in keys_of_order:
                 check_protected(class_name, key.lstrip("-"))
-        limit = params.get("limit")
+        limit = _rounded(params.get("limit"))
         if limit is None or limit == "":
             limit = self.config.default_limit
-        skip = params.get("skip") or None
+        skip = _rounded(params.get("skip")) or None
         count = bool(params.get("count"))
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
@@ -566,6 +569,28 @@ def _key_list(value: Any, what: str) -> list[str]:
     except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
     return [i.strip() for i in items if i.strip()]
+
+
+# A number with a fraction or an exponent, as JavaScript's Number() reads it (and float() does).
+_FRACTIONAL = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][+-]?[0-9]+)?")
+
+
+def _rounded(value: Any) -> Any:
+    """limit/skip with a fraction as Parse Server on PostgreSQL reads them: Number(value) goes
+    into LIMIT/OFFSET, where PostgreSQL rounds it to a whole number, halves away from zero
+    (1.5 is 2, 0.4 is 0; -0.4 is 0, -1.5 is -2, then refused as negative). Anything else is
+    handed on as it is: Parse's answer to it is no answer to match (a 500), the library's
+    error names the parameter."""
+    if isinstance(value, str) and _FRACTIONAL.fullmatch(value.strip()):
+        number = float(value)
+    elif isinstance(value, float):
+        number = value
+    else:
+        return value
+    if not math.isfinite(number) or (number.is_integer() and not isinstance(value, str)):
+        return value
+    # repr: the shortest text of the double, the one Parse writes into its SQL.
+    return int(Decimal(repr(number)).to_integral_value(ROUND_HALF_UP))
 
 
 def _whole(value: Any) -> int | None:

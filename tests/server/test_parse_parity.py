@@ -203,3 +203,35 @@ def test_schemas_name_an_acl_kept_in_an_object_field_acl() -> None:
     api = Api(db, ServerConfig(app_id="app", master_key="master", acl_field="acl"))
     fields = get(api, "/schemas/Note")["fields"]
     assert fields["ACL"] == {"type": "ACL"} and "acl" not in fields and fields["title"] == {"type": "String"}
+
+
+ITEMS: dict[str, Any] = {
+    "classes": {"Item": {"fields": {"n": {"type": "Number"}, "ACL": {"type": "ACL"}}}, "Plain": {"fields": {"n": {"type": "Number"}}}},
+    "records": {"Item": [{"objectId": f"i{k}", "n": k, "ACL": {"*": {"read": True}}} for k in range(5)],
+                "Plain": [{"objectId": f"p{k}", "n": k} for k in range(5)]},
+}
+
+
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+@pytest.mark.parametrize("cls", ["Item", "Plain"])
+def test_limit_and_skip_with_a_fraction_are_rounded_as_parse_does(access: Access, cls: str) -> None:
+    """Found by comparing with Parse Server 9 (on PostgreSQL): limit=1.5 was 107 "limit must be
+    a whole number", where Parse puts Number(limit) into its LIMIT and PostgreSQL rounds it,
+    halves away from zero: 2 records (0.4 gives none; skip likewise, also as text in a JSON
+    body). Text that is no number and negative numbers stay refused with the library's 107 and
+    102, where Parse answers 500."""
+    db = querylang.connect()
+    db.load(copy.deepcopy(ITEMS))
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+
+    def ns(**params: Any) -> list[int]:
+        return [r["n"] for r in get(api, f"/classes/{cls}", access, order="n", **params)["results"]]
+
+    assert ns(limit=1.5) == ns(limit="1.5") == ns(limit="15e-1") == [0, 1]
+    assert ns(limit=2.5) == [0, 1, 2] and ns(limit=0.4) == ns(limit=-0.4) == []
+    assert ns(skip=0.5, limit=1) == [1] and ns(skip="2.5") == [3, 4] and ns(skip=0.4) == [0, 1, 2, 3, 4]
+    assert get(api, f"/classes/{cls}", access, limit=0.4, count=1) == {"results": [], "count": 5}
+    for params, code in (({"limit": "abc"}, 107), ({"limit": -1.5}, 102), ({"skip": -0.5}, 102), ({"limit": "1e400"}, 107)):
+        with pytest.raises(ParseError) as err:
+            get(api, f"/classes/{cls}", access, **params)
+        assert err.value.code == code, params
