@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from querylang.model.values import canonical, normalise_json, plain_json
+from querylang.model.values import canonical, normalise_json, parse_iso, plain_json
 
 from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
 from .errors import (
@@ -47,7 +47,11 @@ def plan_write(
     plan = WritePlan()
     for key, value in body.items():
         if key in SERVER_FIELDS:
-            raise ParseError(INVALID_KEY_NAME, f"{key} is set by the server and cannot be written")
+            # Parse Server checks them as the Date fields they are, then sets both itself (an
+            # update drops createdAt: "Ignore createdAt when update"), so a record sent back
+            # whole is written; a value that is no Date is still refused.
+            _check_server_date(class_name, key, value)
+            continue
         if key == "objectId":
             if current is not None:
                 raise ParseError(INVALID_KEY_NAME, "objectId cannot be changed")
@@ -188,6 +192,21 @@ def _relation_op(
     # (the update makes all adds, then all removes).
     if key in undone:
         undone[key] = [i for i in undone[key] if i not in ids]
+
+
+def _check_server_date(class_name: str, key: str, value: Any) -> None:
+    """createdAt/updatedAt in a write body: a Date, null or a Delete (which Parse's check
+    passes too), else 111 as Parse says it; a Date whose iso is no date is refused, where Parse
+    would drop it unread."""
+    if value is None or (isinstance(value, Mapping) and value.get("__op") == "Delete"):
+        return
+    where = f"{class_name}.{key}"
+    got = type_name(value)
+    if got != "Date":
+        raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Date but got {got}")
+    iso = value.get("iso")
+    if not isinstance(iso, str) or parse_iso(iso) is None:
+        raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
 
 
 def _double_sum(base: int | float, amount: int | float) -> int | float:

@@ -235,3 +235,31 @@ def test_limit_and_skip_with_a_fraction_are_rounded_as_parse_does(access: Access
         with pytest.raises(ParseError) as err:
             get(api, f"/classes/{cls}", access, **params)
         assert err.value.code == code, params
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_server_dates_sent_back_are_checked_and_ignored(method: str) -> None:
+    """Found by comparing with Parse Server 9: PUT /classes/Comment/c1 {"createdAt": {"__type":
+    "Date", "iso": ...}, "text": ...} was refused with 105 "createdAt is set by the server",
+    where Parse checks both dates as the Date fields they are, then sets them itself (RestWrite:
+    "Ignore createdAt when update"; updatedAt is the write's time) and answers 200, and a create
+    likewise. A value that is no Date is 111 as Parse says it, and changes nothing."""
+    api = make_api()
+    old = get(api, "/classes/Comment/c1")
+    date = {"__type": "Date", "iso": "2001-02-03T04:05:06.789Z"}
+    path = "/classes/Comment" if method == "POST" else "/classes/Comment/c1"
+    body = {"text": "again", "createdAt": date, "updatedAt": date}
+    status, answer, _ = api.route(method, path, body, MASTER, "http://x/parse")
+    assert status == (201 if method == "POST" else 200)
+    written = get(api, f"/classes/Comment/{answer.get('objectId', 'c1')}")
+    assert written["text"] == "again" and "2001" not in written["createdAt"] + written["updatedAt"]
+    if method == "PUT":
+        assert written["createdAt"] == old["createdAt"] and written["updatedAt"] == answer["updatedAt"]
+    before = get(api, "/classes/Comment", count=1)
+    for bad, message in (({"updatedAt": "2020-01-01T00:00:00.000Z"}, "expected Date but got String"),
+                         ({"createdAt": 5}, "expected Date but got Number"),
+                         ({"createdAt": {"__type": "Date", "iso": "soon"}}, "this is not a valid Date")):
+        with pytest.raises(ParseError) as err:
+            api.route(method, path, {"text": "no", **bad}, MASTER, "http://x/parse")
+        assert err.value.code == 111 and message in err.value.message
+    assert get(api, "/classes/Comment", count=1) == before
