@@ -89,7 +89,13 @@ def _why_no_schema(root: Path) -> str:
     """What a directory without _SCHEMA.json holds instead, and what to do. mongodump, the
     more usual backup, writes BSON (<db>/<collection>.bson) one folder down; "export the
     _SCHEMA collection too" sent its user after a collection that is there."""
-    if (root / "_SCHEMA.bson").is_file():
+    try:
+        # A dump of some collections only (mongodump --collection Post) has no _SCHEMA.bson,
+        # and was sent after a _SCHEMA collection as if JSON files were all it lacked.
+        bson = any(p.suffix == ".bson" and p.is_file() for p in root.iterdir())
+    except OSError:  # a folder it may not read: only the hint is lost
+        bson = False
+    if bson:
         return ("this is a mongodump, of BSON files: querylang reads mongoexport's JSON; write each collection "
                 "as JSON with mongoexport, or with bsondump --outFile NAME.json NAME.bson")
     try:

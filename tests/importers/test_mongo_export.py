@@ -426,6 +426,20 @@ def test_a_mongodump_or_a_folder_above_the_export_says_what_it_is(tmp_path: Path
     assert not db.schema.classes
 
 
+def test_a_mongodump_of_some_collections_says_it_is_one(tmp_path: Path) -> None:
+    """docs/importing.md: a mongodump is refused saying so. One of some collections only
+    (``mongodump --collection Post``) has no _SCHEMA.bson, and was told "export the _SCHEMA
+    collection too", as if JSON files of the rest were all it lacked."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Post.bson").write_bytes(b"\x05\x00\x00\x00\x00")
+    (app / "Post.metadata.json").write_text(json.dumps({"indexes": [], "collectionName": "Post"}), encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"/app: no _SCHEMA.json \(this is a mongodump, of BSON files: .* bsondump "):
+        db.import_mongo_export(app)
+    assert not db.schema.classes
+
+
 def test_a_session_of_parse_com_keeps_its_expiry(tmp_path: Path) -> None:
     """parse.com stored _Session's expiresAt as ``_expiresAt`` (Parse Server still reads it so):
     in an app migrated from parse.com it was skipped as "key _expiresAt skipped (not a field in
