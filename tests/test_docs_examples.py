@@ -437,6 +437,25 @@ def test_every_option_is_documented(name: str, command: click.Command) -> None:
     assert not missing, f"querylang {name}: {', '.join(missing)} named nowhere in README.md or docs/"
 
 
+def _table_row(name: str) -> str:
+    rows = [line for line in README[README.index("| command | what it does | options |"):].split("\n\n")[0].splitlines()
+            if re.match(rf"\| `{re.escape(name)}(?: [^`]*)?` \|", line)]
+    assert len(rows) == 1, f"README's table of commands has {len(rows)} rows for querylang {name}"
+    return rows[0]
+
+
+@pytest.mark.parametrize("name,command", COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_the_table_of_commands_lists_each_commands_options(name: str, command: click.Command) -> None:
+    """README's table of commands gives each command's options: not only named somewhere in the
+    docs (the test above), but in its own row, and no option the command does not take."""
+    options = {f for p in command.params if isinstance(p, click.Option) for f in [*p.opts, *p.secondary_opts]}
+    options -= {"--help", "-h"}
+    row = _table_row(name).split(" | ")[-1]
+    shown = set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", row)) - {"--help", "-h"}
+    assert shown == options, f"querylang {name}: the README lists {sorted(shown - options)} it does not take, " \
+                             f"leaves out {sorted(options - shown)}"
+
+
 @pytest.mark.parametrize("name,command", [(n, c) for n, c in COMMANDS if any("--db" in p.opts for p in c.params)],
                          ids=[n for n, c in COMMANDS if any("--db" in p.opts for p in c.params)])
 def test_every_db_option_says_it_takes_a_postgresql_url(name: str, command: click.Command) -> None:
