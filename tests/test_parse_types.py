@@ -235,8 +235,8 @@ def test_other_underscore_names_are_refused_naming_the_four(name):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"ACL": {"type": "Object"}}, "a record's ACL is the field named ACL, of type ACL"),
-        ({"perms": {"type": "ACL"}}, "'perms' cannot be a ACL"),
+        ({"ACL": {"type": "Object"}}, "a record's ACL is the field named ACL, of type ACL (as in Parse); 'ACL' cannot be an Object"),
+        ({"perms": {"type": "ACL"}}, "'perms' cannot be an ACL"),
         ({"f": {"type": "Polygon", "targetClass": "_User"}}, "only Pointer/Relation take targetClass"),
         ({"p": {"type": "Pointer", "targetClass": "_Nope"}}, "invalid class name '_Nope'"),
     ],

@@ -187,7 +187,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
         if (ftype == "ACL") != (fname == ACL_FIELD):
             raise SchemaError(
                 f"class {name}, field {fname}: a record's ACL is the field named ACL, of type ACL "
-                f"(as in Parse); '{fname}' cannot be a {ftype}"
+                f"(as in Parse); '{fname}' cannot be {a_type(ftype)}"
             )
         target = spec.get("targetClass")
         if ftype in ("Pointer", "Relation"):
