@@ -109,20 +109,26 @@ def related_owners(where: Any) -> Iterator[str]:
                 yield from related_owners(value)
 
 
-def readable_sub_queries(where: Any, narrow: Narrow) -> Any:
-    """A copy of ``where`` whose every sub-query (at any depth) on a class for which
-    ``narrow(class)`` gives a condition also requires that condition."""
+def _each_operator(where: Any, change: Callable[[str, Any], Any]) -> Any:
+    """A copy of ``where`` with every field constraint's operand replaced by ``change(op,
+    operand)``, inside $and/$or/$nor too (the sub-query walkers below recurse through it)."""
     if not isinstance(where, Mapping):
         return where
     out: dict[str, Any] = {}
     for key, value in where.items():
         if key in LOGIC and isinstance(value, list):
-            out[key] = [readable_sub_queries(item, narrow) for item in value]
+            out[key] = [_each_operator(item, change) for item in value]
         elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
-            out[key] = {op: _narrowed(op, operand, narrow) for op, operand in value.items()}
+            out[key] = {op: change(op, operand) for op, operand in value.items()}
         else:
             out[key] = value
     return out
+
+
+def readable_sub_queries(where: Any, narrow: Narrow) -> Any:
+    """A copy of ``where`` whose every sub-query (at any depth) on a class for which
+    ``narrow(class)`` gives a condition also requires that condition."""
+    return _each_operator(where, lambda op, operand: _narrowed(op, operand, narrow))
 
 
 def _narrowed(op: str, operand: Any, narrow: Narrow) -> Any:
@@ -151,17 +157,7 @@ def redirected_sub_queries(where: Any, redirect: Callable[[str, Any], str]) -> A
     ``redirectClassNameForKey`` runs on the class ``redirect(className, key)`` names: the JS SDK
     sends it for ``matchesQuery(key, obj.relation(r).query())`` when it does not know the
     Relation's target class, as it does for a top-level find."""
-    if not isinstance(where, Mapping):
-        return where
-    out: dict[str, Any] = {}
-    for key, value in where.items():
-        if key in LOGIC and isinstance(value, list):
-            out[key] = [redirected_sub_queries(item, redirect) for item in value]
-        elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
-            out[key] = {op: _redirected(op, operand, redirect) for op, operand in value.items()}
-        else:
-            out[key] = value
-    return out
+    return _each_operator(where, lambda op, operand: _redirected(op, operand, redirect))
 
 
 def _redirected(op: str, operand: Any, redirect: Callable[[str, Any], str]) -> Any:
