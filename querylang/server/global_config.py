@@ -10,12 +10,12 @@ The answers and the merge of a ``PUT`` are Parse Server 9's (its GlobalConfigRou
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import querylang
 from querylang.model.parse_types import CONFIG_CLASS, CONFIG_FIELDS, CONFIG_RECORD
+from querylang.script.values import truthy
 
 from .errors import (
     INTERNAL_SERVER_ERROR,
@@ -46,7 +46,7 @@ def read_config(db: querylang.Database, access: Access) -> dict[str, Any]:
     only = dict(only)
     if not access.master:
         for name in list(params):
-            if _truthy(only.get(name)):
+            if truthy(only.get(name)):
                 del params[name]
                 del only[name]
     return {"params": params, "masterKeyOnly": only}
@@ -129,13 +129,3 @@ def _check_fields(db: querylang.Database, class_name: str, required: tuple[str, 
             has = "has no field" if f is None else f"has the field as {f.type}, not Object:"
             raise ParseError(INTERNAL_SERVER_ERROR, f"class {class_name} {has} {name}; /config keeps the parameters "
                                                     f"in its Object fields {' and '.join(CONFIG_FIELDS)}")
-
-
-def _truthy(value: Any) -> bool:
-    """JavaScript's truth, as Parse tests a ``masterKeyOnly`` mark (a record written by Parse
-    may hold any value there)."""
-    if value is None or value is False or value == "":
-        return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0 and not math.isnan(value)
-    return True
