@@ -25,7 +25,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import DataError, SchemaError
 from ..model.schema import check_name
-from ..model.values import any_nested
+from ..model.values import any_nested, encodes_utf8
 
 
 class Destination(Protocol):
@@ -111,14 +111,6 @@ def _not_finite(value: Any) -> bool:
 # Text JSON's \ud800 escapes can spell, which no UTF-8 file can hold: writing it to a staging
 # file raised UnicodeEncodeError, no DataError (the command line blamed its standard output).
 _SURROGATE = "text holds a lone surrogate (not valid Unicode)"
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 PREFIX = "querylang-import-"
@@ -296,7 +288,7 @@ class Staging:
             self._place(f"{class_name}.ndjson", self.counts.get(class_name, 0), where)
         except UnicodeEncodeError:
             oid = record.get("objectId")
-            field = next((str(k) for k, v in record.items() if not _utf8(k) or not _utf8(_dump(v))), None)
+            field = next((str(k) for k, v in record.items() if not encodes_utf8(k) or not encodes_utf8(_dump(v))), None)
             raise DataError(_SURROGATE, class_name=class_name, object_id=oid if isinstance(oid, str) else None,
                             field=field) from None
         except OSError as exc:

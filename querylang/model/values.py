@@ -329,3 +329,13 @@ def any_nested(value: object, test: Callable[[object], bool]) -> bool:
     if isinstance(value, list | tuple):
         return any(any_nested(v, test) for v in value)
     return False
+
+
+def encodes_utf8(text: str) -> bool:
+    """Whether the text is valid Unicode (no lone surrogate), as UTF-8 files and the engines'
+    drivers need it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -22,6 +22,7 @@ from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Field, Schema, suggest
+from querylang.model.values import encodes_utf8
 
 
 class Tables(Protocol):
@@ -124,7 +125,7 @@ class SqlWriter(ABC, Generic[S]):
                 raise DataError(f"{what} must be a non-empty string without NUL characters", class_name=class_name,
                                 field=target)
             raise DataError("Object not found.", class_name=class_name, code=101)
-        if not _encodes(oid):
+        if not encodes_utf8(oid):
             # A lone surrogate cannot be sent to the engine: PostgreSQL's driver raised
             # UnicodeEncodeError and DuckDB's said "Python Conversion Failure". No record has it.
             if target:
@@ -251,7 +252,7 @@ class SqlWriter(ABC, Generic[S]):
             for key, target, add in edits:
                 if add:
                     self._add_edge(con, Edge(class_name, key, oid, target))
-                elif target and "\x00" not in target and _encodes(target):  # no edge names such an id
+                elif target and "\x00" not in target and encodes_utf8(target):  # no edge names such an id
                     self._run(con, f"DELETE FROM {self._edges(class_name, key)} WHERE owning_id = ? AND related_id = ?",
                               [oid, target])
             return merged
@@ -388,12 +389,3 @@ class SqlWriter(ABC, Generic[S]):
 
     def _joins(self, schema: Schema) -> set[str]:
         return {self.join_table(c.name, f.name) for c, f in schema.relations()}
-
-
-def _encodes(text: str) -> bool:
-    """Whether the text is valid Unicode (no lone surrogate), as the engines' drivers need."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
