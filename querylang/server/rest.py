@@ -449,8 +449,10 @@ class Api:
         # As sent by an SDK: under the mount, or under the public URL's path when clients are
         # given that one (the longer of the two when both match, as Parse's batch routing does).
         prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
-        prefix = next((p for p in prefixes if path.startswith(p + "/")), "")
-        path = path[len(prefix):]
+        prefix = next((p for p in prefixes if path.startswith(p + "/")), None)
+        if prefix is None and prefixes:  # Parse routes only what is under its API's path
+            raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
+        path = path[len(prefix or ""):]
         # The routes Parse's batch reaches (its own router's, which /health is not part of).
         if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_ROUTES:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
