@@ -74,6 +74,14 @@ FIND_PARAMS = {
 GET_PARAMS = {"keys", "include", "excludeKeys", "readPreference", "includeReadPreference", "subqueryReadPreference"}
 DUPLICATE_VALUE = 137
 BATCH_ROUTES = {"classes", "config", "schemas"}
+# Routes of Parse's own API this server does not serve: in a batch, such a request fails on its
+# own (as it does alone) and the others run, where an unknown path refuses the whole batch.
+PARSE_ONLY_ROUTES = {
+    "users", "login", "logout", "loginAs", "requestPasswordReset", "verificationEmailRequest",
+    "verifyPassword", "sessions", "upgradeToRevocableSession", "roles", "events", "installations",
+    "functions", "jobs", "push", "push_audiences", "scriptlog", "validate_purchase", "serverInfo",
+    "graphql-config", "purge", "hooks", "cloud_code", "aggregate", "security",
+}
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
 
 
@@ -454,7 +462,7 @@ class Api:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         path = path[len(prefix or ""):]
         # The routes Parse's batch reaches (its own router's, which /health is not part of).
-        if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_ROUTES:
+        if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_ROUTES | PARSE_ONLY_ROUTES:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         body = r.get("body", {})
         if not isinstance(body, Mapping):

@@ -265,3 +265,21 @@ def test_server_dates_sent_back_are_checked_and_ignored(method: str) -> None:
             api.route(method, path, {"text": "no", **bad}, MASTER, "http://x/parse")
         assert err.value.code == 111 and message in err.value.message
     assert get(api, "/classes/Comment", count=1) == before
+
+
+def test_a_batch_request_to_a_parse_route_this_server_lacks_fails_alone() -> None:
+    """A batch holding a request for a route of Parse's API that serve does not have (a user's
+    sign-up through /users, a Cloud function) was refused whole, 107 "cannot route batch
+    path", so the batch's other requests never ran; Parse runs each request of a batch on its
+    own. That request now fails alone, as it does sent by itself (108), and the others run."""
+    api = make_api()
+    requests = [{"method": "POST", "path": "/parse/users", "body": {"username": "u", "password": "p"}},
+                {"method": "POST", "path": "/parse/classes/Comment", "body": {"text": "kept"}},
+                {"method": "POST", "path": "/parse/functions/hello"}]
+    status, answer, _ = api.route("POST", "/batch", {"requests": requests}, MASTER, "http://x/parse")
+    assert status == 200
+    assert answer[0] == {"error": {"code": 108, "error": "this server does not serve POST /users"}}
+    assert set(answer[1]["success"]) == {"objectId", "createdAt"}
+    assert answer[2] == {"error": {"code": 108, "error": "this server does not serve POST /functions/hello"}}
+    found = get(api, "/classes/Comment", MASTER, where={"text": "kept"})["results"]
+    assert [r["objectId"] for r in found] == [answer[1]["success"]["objectId"]]
