@@ -104,6 +104,12 @@ def _why_no_schema(root: Path) -> str:
         below = []
     if below:
         return f"the export is one folder down, in {', '.join(below)}: import that folder"
+    try:
+        zipped = any(p.suffix.lower() == ".zip" and p.is_file() for p in root.iterdir())
+    except OSError:  # a folder it may not read: only the hint is lost
+        zipped = False
+    if zipped:  # parse.com's export, as it came: its .json files inside need no _SCHEMA
+        return "it holds a .zip: unzip it, and import the folder of its .json files"
     return "export the _SCHEMA collection too: it holds the field types"
 
 

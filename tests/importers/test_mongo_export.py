@@ -426,6 +426,17 @@ def test_a_mongodump_or_a_folder_above_the_export_says_what_it_is(tmp_path: Path
     assert not db.schema.classes
 
 
+def test_a_folder_holding_a_parse_com_zip_says_to_unzip_it(tmp_path: Path) -> None:
+    """parse.com's export came as a zip; a folder holding it, given to import mongo, was told
+    "export the _SCHEMA collection too", a collection parse.com's export never has (import
+    dashboard already said to unzip it)."""
+    (tmp_path / "exported.ZIP").write_bytes(b"PK\x03\x04")
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"no _SCHEMA.json \(it holds a .zip: unzip it, and import the folder of its .json files\)$"):
+        db.import_mongo_export(tmp_path)
+    assert not db.schema.classes
+
+
 def test_a_mongodump_of_some_collections_says_it_is_one(tmp_path: Path) -> None:
     """docs/importing.md: a mongodump is refused saying so. One of some collections only
     (``mongodump --collection Post``) has no _SCHEMA.bson, and was told "export the _SCHEMA
