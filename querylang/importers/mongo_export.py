@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from querylang.model.parse_types import (
+    CONFIG_CLASS,
+    CONFIG_FIELDS,
+    CONFIG_RECORD,
     SYSTEM_FIELDS,
     Target,
     detect_target,
@@ -168,6 +171,8 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
             _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
         else:
             report.notes.append(f"{path.name}: no class {stem} in _SCHEMA, file skipped")
+    if "_GlobalConfig" in files:
+        _read_config(files["_GlobalConfig"], staging)
     unexported = [name for name in schema if name not in files]
     if unexported:
         # A class of _SCHEMA whose collection was not exported was made empty without a word,
@@ -311,6 +316,24 @@ def _read_join(
         if not isinstance(owning, str) or not isinstance(related, str):
             raise DataError(f"{path.name}, {where}: a join document needs owningId and relatedId strings")
         staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{path.name}, {where}")
+
+
+def _read_config(path: Path, staging: Staging) -> None:
+    """Parse's config (its one ``_GlobalConfig`` document, ``_id`` "1": ``params`` and
+    ``masterKeyOnly``) as the class querylang serve's ``/config`` answers from, when it holds a
+    parameter; values inside are read back as Parse's Mongo adapter reads them."""
+    for where, doc in documents(path):
+        if not isinstance(doc, Mapping) or str(doc.get("_id")) != CONFIG_RECORD:
+            continue
+        params, flags = doc.get("params"), doc.get("masterKeyOnly")
+        if not isinstance(params, dict) or (flags is not None and not isinstance(flags, dict)):
+            raise DataError(f"{path.name}, {where}: Parse's config needs params (and masterKeyOnly) as objects")
+        if params:
+            staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"{path.name}, {where}")
+            record = {"objectId": CONFIG_RECORD, "params": interior(params), "masterKeyOnly": interior(flags)}
+            staging.record(CONFIG_CLASS, record, f"{path.name}, {where}")
+            staging.done_with(CONFIG_CLASS)
+        return
 
 
 # --- one document -----------------------------------------------------------------------------

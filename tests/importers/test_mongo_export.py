@@ -525,3 +525,25 @@ def test_a_legacy_acl_entry_that_is_no_object_is_refused(tmp_path: Path, acl: st
         db.import_mongo_export(root)
     assert str(info.value) == f"Group.json, line {line}: class Group, record g3, field _acl: {message}"
     assert not db.schema.classes
+
+
+def test_parse_config_is_imported_for_serve(tmp_path: Path) -> None:
+    """Parse keeps its config (Parse.Config, Noodl's Config) in the collection _GlobalConfig;
+    import parse-server copied it, a mongoexport's _GlobalConfig.json was skipped, so serve's
+    /config answered no parameter. Read as Parse's Mongo adapter reads it back: dates inside
+    as Parse's Date objects."""
+    root = write_export(tmp_path / "export")
+    config = {"_id": "1", "params": {"greeting": "hi", "since": {"$date": "2024-05-01T12:00:00.000Z"}, "n": 3},
+              "masterKeyOnly": {"greeting": True}}
+    (root / "_GlobalConfig.json").write_text(json.dumps(config) + "\n", encoding="utf-8")
+    db = querylang.connect()
+    db.import_mongo_export(root)
+    assert db.find("Parse_GlobalConfig", {}).records[0] | {"createdAt": None, "updatedAt": None} == {
+        "objectId": "1", "createdAt": None, "updatedAt": None,
+        "params": {"greeting": "hi", "since": {"__type": "Date", "iso": "2024-05-01T12:00:00.000Z"}, "n": 3},
+        "masterKeyOnly": {"greeting": True}}
+    (root / "_GlobalConfig.json").write_text(json.dumps({"_id": "1", "params": ["x"]}) + "\n", encoding="utf-8")
+    fresh = querylang.connect()
+    with pytest.raises(DataError, match=r"^_GlobalConfig.json, line 1: Parse's config needs params"):
+        fresh.import_mongo_export(root)
+    assert not fresh.schema.classes
