@@ -130,10 +130,20 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     """What the dialect may shape a rows statement by (Dialect.rows_statement)."""
     items = query.where.items if isinstance(query.where, n.And) else (query.where,)
     lookup = edges = False
+
+    def indexed(name: str) -> bool:  # objectId and every Pointer column have an index
+        f = cls.fields.get(name)
+        return name == "objectId" or (f is not None and f.type == "Pointer")
+
     for item in items:
         if isinstance(item, n.PointsTo) and cls.fields.get(item.field) is not None and cls.fields[item.field].type == "Pointer":
             lookup = lookup or len(item.ids) <= LOOKUP_MAX_IDS
-        elif isinstance(item, n.Compare) and item.field == "objectId" and item.op == "eq":
+        # A Pointer's equalTo / containedIn (Parse REST's and the SDKs' form of pointsTo) is the
+        # same index lookup: given the rowid shape, it scanned the table for its few rows.
+        elif isinstance(item, n.Compare) and item.op == "eq" and item.value is not None and indexed(item.field):
+            lookup = True
+        elif (isinstance(item, n.In) and not item.negate and indexed(item.field)
+              and 0 < len(item.values) <= LOOKUP_MAX_IDS and None not in item.values):
             lookup = True
         elif isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
             edges = True
