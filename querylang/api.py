@@ -329,7 +329,7 @@ class Database(Writes):
         if visual_sorting is not None and sort is None:
             from querylang.frontends.visual import visual_sort
 
-            sort = visual_sort(visual_sorting)
+            sort = visual_sort(visual_sorting, self.schema, class_name)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
         inc, keys = checked_shape(self.schema, class_name, include, select) if shaped else ([], [])  # before any read

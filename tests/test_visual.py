@@ -159,6 +159,22 @@ def test_a_visual_sorting_error_names_its_entry(bad, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("bad", "code", "message"),
+    [
+        ({"property": "titel"}, 105, "visual sorting[1]: cannot sort by 'titel'"),
+        ({"property": "tags", "order": "descending"}, 102, "visual sorting[1]: cannot sort by 'tags'"),
+    ],
+)
+def test_a_visual_sorting_property_the_class_cannot_sort_by_names_its_entry(db, bad, code, message):
+    # Checked only with the whole sort, the error said "cannot sort by 'titel'" without the
+    # entry, which docs/semantics.md#front-ends promises for every visual sorting error.
+    with pytest.raises(QueryError) as info:
+        db.query("Post", visual_sorting=[{"property": "score", "order": "descending"}, bad])
+    assert info.value.code == code
+    assert message in str(info.value)
+
+
 def test_a_deep_or_cyclic_visual_filter_is_a_query_error(db):
     # Groups 3,000 deep (or a group holding itself) ended in Python's RecursionError.
     deep: dict = rule("score", "greater than", value=1)

@@ -42,6 +42,7 @@ from typing import Any
 from querylang.errors import LimitExceeded, QueryError, QueryTypeError
 from querylang.frontends.filters import MAX_FILTER_DEPTH
 from querylang.frontends.operands import DATE_FORMS, short
+from querylang.frontends.sort_paging import build_sort
 from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
@@ -213,12 +214,18 @@ def regex_literal(text: str) -> str:
     return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
 
 
-def visual_sort(sorting: Sequence[Mapping[str, Any]] | None) -> list[str]:
-    """The visual sorting list → sort keys (``[{property, order}]`` → ``['-createdAt']``, as Noodl's queryutils)."""
+def visual_sort(
+    sorting: Sequence[Mapping[str, Any]] | None, schema: Schema | None = None, class_name: str | None = None
+) -> list[str]:
+    """The visual sorting list → sort keys (``[{property, order}]`` → ``['-createdAt']``, as Noodl's queryutils).
+
+    With ``schema`` and ``class_name``, each entry's property is checked against the class here,
+    so that an unknown or unsortable one is an error naming its entry."""
     if sorting is None:
         return []
     if not isinstance(sorting, Sequence) or isinstance(sorting, str):
         raise QueryTypeError(f"the visual sorting must be an array, got {type_name(sorting)}")
+    cls = schema.get(class_name) if schema is not None and class_name is not None else None
     keys = []
     # Each error names its entry (sorting[1]): Noodl's editor stores an entry added and never
     # set up as {}, and "needs a property" alone did not say which of the sorts it was.
@@ -229,5 +236,18 @@ def visual_sort(sorting: Sequence[Mapping[str, Any]] | None) -> list[str]:
         if order not in ("ascending", "descending"):
             hint = suggest(str(order), ("ascending", "descending"))
             raise QueryError(f"visual sorting[{i}] (property '{item['property']}'): unknown sort order {order!r}", hint=hint)
-        keys.append(("-" if order == "descending" else "") + item["property"])
+        key = ("-" if order == "descending" else "") + item["property"]
+        if cls is not None:
+            # Checked later with the whole sort, "cannot sort by 'titel'" did not say which of
+            # the entries it was (docs/semantics.md#front-ends promises the entry).
+            try:
+                build_sort([key], cls)
+            except QueryError as exc:
+                where = f"visual sorting[{i}]"
+                if f"'{item['property']}'" not in exc.message:
+                    where += f" (property '{item['property']}')"
+                exc.message = f"{where}: {exc.message}"
+                exc.args = (exc.message,)
+                raise
+        keys.append(key)
     return keys
