@@ -177,3 +177,15 @@ def test_increment_and_update_say_what_is_wrong_with_their_fields() -> None:
             call()
         assert str(err.value) == message
     assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 1
+
+
+def test_a_sort_item_holding_commas_is_several_keys_as_noodl_sends_it(sample: querylang.Database) -> None:
+    # Noodl joins sort([...]) with ',' into Parse's order, which Parse splits: sort(['-score,title'])
+    # is two keys there, and in db.find(order=[...]); db.query refused it as a field named so.
+    want = sample.query("Post", sort=["-score", "title"]).ids
+    assert sample.query("Post", "where({})\nsort(['-score, title'])").ids == want
+    assert sample.query("Post", sort=["-score,title"]).ids == want
+    assert sample.reference("Post", sort=["-score,title"]).ids == want
+    assert sample.find("Post", order=["-score,title"], limit=1000).ids == want
+    with pytest.raises(querylang.QueryError, match="cannot sort by ''"):
+        sample.query("Post", "where({})\nsort(['score,'])")  # Parse: 105 for the empty key too

@@ -44,7 +44,9 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None, *, strict: b
     elif isinstance(sort, list | tuple):
         if strict and any(s is UNDEFINED for s in sort):
             raise _err(QueryError(f"a key of sort is undefined {STRICT_UNDEFINED}"), pos)
-        items = [s for s in sort if s is not UNDEFINED]
+        # Noodl sends the array joined with ',' as Parse's order, which Parse splits again:
+        # sort(['-score,title']) is two keys there (and in db.find's order, and --sort).
+        items = [part for s in sort if s is not UNDEFINED for part in (s.split(",") if isinstance(s, str) else [s])]
     else:
         raise _err(QueryTypeError(f"sort needs an array of field names, got {type_name(sort)}"), pos)
     keys: list[n.SortKey] = []
