@@ -23,6 +23,7 @@ import orjson
 
 import querylang
 from querylang.errors import ScriptError
+from querylang.frontends import filters
 from querylang.frontends.parse_rest import parse_order, where_to_filter
 from querylang.script.values import to_string
 
@@ -324,10 +325,18 @@ class Api:
         page = visible[sk : sk + lim]
         if not page:
             return [], len(visible)
-        res = self.db.find(class_name, {"objectId": {"$in": page}}, limit=len(page), include=include or None,
-                           keys=select or None)
+        cap = self.db.max_rows
+        if cap is not None and len(page) > cap:  # as the master key's find of the same page
+            raise querylang.LimitExceeded(f"the query returns more than {cap} records; add a limit or raise max_rows")
+        # Fetched by id in pieces one containedIn list may hold: a limit past it failed with
+        # "containedIn has N items (max ...)", the error of a query the client never wrote.
+        by_id: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(page), filters.MAX_LIST):
+            part = page[start : start + filters.MAX_LIST]
+            res = self.db.find(class_name, {"objectId": {"$in": part}}, limit=len(part), include=include or None,
+                               keys=select or None)
+            by_id.update((r["objectId"], r) for r in res.records)
         # The probe's order is the answer's ($nearSphere's distance order cannot be asked for again).
-        by_id = {r["objectId"]: r for r in res.records}
         return [by_id[oid] for oid in page if oid in by_id], len(visible)
 
     def _paging(self, class_name: str, where: Any, order: Any, limit: Any, skip: Any) -> tuple[int, int]:

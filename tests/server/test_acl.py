@@ -247,6 +247,25 @@ def test_count_and_pages_past_max_rows_for_clients(client: httpx.Client) -> None
         server.stop()
 
 
+def test_a_client_page_longer_than_a_containedin_list_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's page in a class with ACLs was fetched by one objectId containedIn: with a limit
+    past MAX_LIST (100,000) and more readable matches, the find failed with "containedIn has N
+    items (max 100000)" where the master key's was answered. The list's limit is lowered here to
+    keep the data small; the page is fetched in pieces, in the probe's order."""
+    from querylang.frontends import filters
+
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"rank": {"type": "Number"}, "acl": {"type": "Object"}}}},
+             "records": {"Note": [{"objectId": f"n{i}", "rank": i, "acl": PUBLIC} for i in range(1, 6)]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master", acl_field="acl"))
+    monkeypatch.setattr(filters, "MAX_LIST", 2)
+    params = {"order": "-rank", "skip": "1", "limit": "10", "count": "1", "keys": "rank"}
+    status, body, _ = api.route("GET", "/classes/Note", params, Access(master=False, can_write=False), "http://x/parse")
+    assert status == 200
+    assert [(r["objectId"], r["rank"]) for r in body["results"]] == [("n4", 4), ("n3", 3), ("n2", 2), ("n1", 1)]
+    assert body["count"] == 5
+
+
 # --- relations through redirectClassNameForKey ----------------------------------------------------
 
 
