@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from querylang.frontends import filters
+
 # Parse's own classes that Parse Server shows clients only through a session (which this server
 # does not have) or not at all: device tokens, sessions, push and job records, server settings.
 # Imported from Parse with the rest, they are served with the master key only, directly, as a
@@ -48,7 +50,10 @@ def readable_where(records: Iterable[Mapping[str, Any]], acl_field: str) -> dict
     ``public`` stays the one definition of who may read.
     """
     hidden = [r["objectId"] for r in records if not public(r.get(acl_field), "read")]
-    return {"objectId": {"$nin": hidden}} if hidden else None
+    # In lists one $nin may hold: one list of every hidden id failed past MAX_LIST with
+    # "notContainedIn has N items", the error of a condition the client never wrote.
+    parts = [{"objectId": {"$nin": hidden[i : i + filters.MAX_LIST]}} for i in range(0, len(hidden), filters.MAX_LIST)]
+    return None if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def hide_unreadable(rec: dict[str, Any], included: set[str], prefix: str = "") -> None:

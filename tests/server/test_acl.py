@@ -165,6 +165,24 @@ def test_sub_queries_see_only_readable_records(srv: LiveServer, client: httpx.Cl
     assert ids(results(client, srv, "Ref", master=True, where=where, order="objectId")) == master_ids
 
 
+def test_a_sub_query_hiding_more_records_than_a_list_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's sub-query on a class with ACLs leaves out the unreadable records by one objectId
+    $nin list: with more than MAX_LIST (100,000) of them, every such find failed with
+    "notContainedIn has N items (max 100000)". The list's limit is lowered here to keep the
+    data small (four hidden Notes, lists of two)."""
+    from querylang.frontends import filters
+
+    db = querylang.connect()
+    db.load(DOC)
+    api = Api(db, ServerConfig(app_id="app", master_key="master", acl_field="acl"))
+    monkeypatch.setattr(filters, "MAX_LIST", 2)
+    where = {"note": {"$inQuery": {"className": "Note", "where": {}}}}
+    params = {"where": json.dumps(where), "order": "objectId"}
+    status, body, _ = api.route("GET", "/classes/Ref", params, Access(master=False, can_write=False), "http://x/parse")
+    assert status == 200
+    assert [r["objectId"] for r in body["results"]] == [f"r{n[1:]}" for n in READABLE]
+
+
 def test_sub_queries_on_an_acl_class_from_an_acl_class(srv: LiveServer, client: httpx.Client) -> None:
     where = {"about": {"$inQuery": {"className": "Note", "where": {"rank": {"$lte": 3}}}}}
     assert ids(results(client, srv, "Note", where=where, order="objectId")) == ["n6"]  # n3 is about hidden n2
