@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,13 @@ def test_a_sort_item_holding_commas_is_several_keys_as_noodl_sends_it(sample: qu
     assert sample.find("Post", order=["-score,title"], limit=1000).ids == want
     with pytest.raises(querylang.QueryError, match="cannot sort by ''"):
         sample.query("Post", "where({})\nsort(['score,'])")  # Parse: 105 for the empty key too
+
+
+@pytest.mark.parametrize("value", [Decimal("3"), {"nested": {1, 2}}, 10**400], ids=["Decimal", "set-inside", "past-a-double"])
+def test_an_input_with_no_script_meaning_is_named(sample: querylang.Database, value: object) -> None:
+    # "a Decimal cannot be used as a script value" (or "a number is out of range") did not say
+    # which of the inputs held it.
+    script = "where({ score: { equalTo: Inputs.Min } })"
+    with pytest.raises(querylang.QueryError, match="^input 'Min': ") as err:
+        sample.query("Post", script, inputs={"Title": "x", "Min": value})
+    assert err.value.code == 107

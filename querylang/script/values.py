@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from querylang.errors import LimitExceeded, QueryTypeError, ScriptError
+from querylang.errors import OUT_OF_RANGE, LimitExceeded, QueryError, QueryTypeError, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
@@ -669,6 +669,24 @@ def inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
         raise QueryTypeError(
             f"inputs must be a mapping of names to values, not {type_name(inputs)}"
         )
-    obj = to_js(inputs)
-    assert isinstance(obj, JSObject)
+    if isinstance(inputs, JSObject):
+        obj = to_js(inputs)
+        assert isinstance(obj, JSObject)
+        return obj
+    obj = JSObject()
+    for name, value in inputs.items():
+        if type(name) is not str:
+            raise QueryTypeError(f"input names must be strings, not {type(name).__name__} {name!r:.60}")
+        # Named: "a Decimal cannot be used as a script value" left the caller to find which
+        # of the inputs held it.
+        try:
+            obj[name] = to_js(value, 1)
+        except QueryError as exc:
+            exc.message = f"input '{name}': {exc.message}"
+            exc.args = (exc.message,)
+            raise
+        except OverflowError:  # an integer past a double's range
+            raise QueryTypeError(f"input '{name}': {OUT_OF_RANGE}") from None
+    if any(k[:1].isdigit() for k in obj):
+        order_keys(obj)  # a JavaScript object lists its integer keys first, as JSON.parse's
     return obj
