@@ -98,6 +98,23 @@ def test_an_excluded_phrase_is_excluded(db, search, expected):
 
 
 @pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        # A quote never closed starts no phrase: MongoDB searches the words after it (a '-'
+        # among them separates words). Everything after the quote was dropped: nothing found.
+        ('"quick', ["a"]),
+        ('"lazy dog', ["b", "c"]),
+        ('"old -fox', ["a", "b", "c"]),
+        ('"lazy fox" "dog', ["b"]),
+        # after a '-' the unclosed quote adds nothing, as in MongoDB
+        ('dog -"quick', ["c"]),
+    ],
+)
+def test_an_unclosed_quote_leaves_plain_words(db, search, expected):
+    assert _ids(db, search) == expected
+
+
+@pytest.mark.parametrize(
     ("search", "message"),
     [
         # A misspelt option was ignored: the search ran without it and answered differently.

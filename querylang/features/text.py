@@ -187,7 +187,9 @@ def _pieces(term: str) -> _Pieces:
     """Split a term as MongoDB's text query parser does: a ``-`` after a space (or first)
     excludes what follows up to the next space, a ``"phrase"`` included (``-"a b"`` excludes
     the phrase; taking the quotes alone made it a phrase every record must hold). A ``-``
-    inside a word is a separator. An unclosed quote ends the term."""
+    inside a word is a separator. A quote that is never closed opens no phrase: what follows
+    it is plain words, none of them excluded (a ``-`` inside is a separator), and nothing when
+    a ``-`` came before the quote, as MongoDB reads it."""
     out = _Pieces([], [], [], [])
     negation, after_space, i = False, True, 0
     while i < len(term):
@@ -203,6 +205,10 @@ def _pieces(term: str) -> _Pieces:
         if c == '"':
             end = term.find('"', i + 1)
             if end < 0:
+                # Dropping the rest made '"quick brown' (a search box's half-typed phrase) find
+                # nothing; MongoDB searches its words.
+                if not negation:
+                    out.words.append(term[i + 1 :])
                 break
             (out.negated_phrases if negation else out.phrases).append(term[i + 1 : end])
             after_space, i = False, end + 1
