@@ -543,6 +543,40 @@ def test_lone_surrogate_operand_is_rejected_when_building(db, where):
     assert info.value.code != 1
 
 
+ALL_AS_EQUALITIES = [
+    # all is MongoDB's $all, an AND of equalTo each value (docs/semantics.md#arrays): an array value also
+    # holds for the whole array, null for an absent array. [1, 2] did not match all: [[1, 2]],
+    # nor an absent array all: [null].
+    ({"a": {"all": [[1, 2]]}}, ["w", "x"]),
+    ({"a": {"all": [[1, 2], 1]}}, ["w"]),
+    ({"a": {"all": [[]]}}, ["e"]),
+    ({"a": {"all": [None]}}, ["m", "n"]),
+    ({"a": {"all": [None, 1]}}, ["n"]),
+    ({"a": {"all": [1, 2]}}, ["w"]),
+]
+
+
+@pytest.mark.parametrize(("where", "expected"), ALL_AS_EQUALITIES, ids=repr)
+def test_all_is_an_and_of_equalities(engine, where, expected):
+    db = engine()
+    db.load(
+        {
+            "classes": {"A": {"fields": {"a": {"type": "Array"}}}},
+            "records": {
+                "A": [
+                    {"objectId": "e", "a": []},
+                    {"objectId": "m"},
+                    {"objectId": "n", "a": [1, None]},
+                    {"objectId": "w", "a": [1, 2]},
+                    {"objectId": "x", "a": [[1, 2], 3]},
+                ]
+            },
+        }
+    )
+    assert db.query("A", where).ids == expected
+    assert db.reference("A", where).ids == expected
+
+
 @pytest.mark.parametrize(
     "engine",
     [

@@ -404,7 +404,9 @@ def _build_op(
         if len(operand) > MAX_LIST:
             raise LimitExceeded(f"{op} has {len(operand)} items (max {MAX_LIST})")
         vals = _dedupe([field_value(field, v, scalar_only=False) for v in operand if v is not UNDEFINED])
-        return (n.All if op == "all" else n.ContainedBy)(field.name, vals, pos=pos)
+        if op == "all":
+            return _build_all(field.name, vals, ctx, pos)
+        return n.ContainedBy(field.name, vals, pos=pos)
     if ftype == "GeoPoint":
         raise QueryTypeError(f"{op} is not available on GeoPoint field '{field.name}' (use exists)", code=INCORRECT_TYPE)
     if ftype == "Polygon":
@@ -436,6 +438,23 @@ def _build_op(
             values.append(field_value(field, v, scalar_only=False))
         return n.In(field.name, _dedupe(values), negate=op == "notContainedIn", pos=pos)
     raise QueryError(f"operator '{op}' is not supported here")
+
+
+def _build_all(name: str, vals: tuple[Any, ...], ctx: Ctx, pos: Pos | None) -> n.Node:
+    """``all`` is MongoDB's ``$all``, an AND of ``equalTo`` each value (docs/semantics.md#arrays): an
+    array value also holds for an array equal to it, and null for an absent array. The other
+    values stay one All node, one test however long the list; each array or null value is a
+    condition of its own, counted as one."""
+    plain = tuple(v for v in vals if v is not None and not isinstance(v, list | tuple))
+    whole: list[n.Node] = []
+    for v in vals:
+        if v is None or isinstance(v, list | tuple):
+            ctx.count()
+            whole.append(n.Compare(name, "eq", v, pos=pos))
+    if not whole:
+        return n.All(name, vals, pos=pos)
+    items = [n.All(name, plain, pos=pos), *whole] if plain else whole
+    return items[0] if len(items) == 1 else n.And(tuple(items), pos=pos)
 
 
 def _dedupe(values: list[Any]) -> tuple[Any, ...]:
