@@ -115,6 +115,24 @@ def test_an_unclosed_quote_leaves_plain_words(db, search, expected):
 
 
 @pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        # A phrase of stop words alone gives MongoDB no word to look up: nothing is found, and
+        # next to plain words one of them must be found too. The phrase alone was the test.
+        ('"the"', []),
+        ('lazy "the"', []),
+        ('quick "the"', ["a"]),
+        ('-"the" fox', ["b"]),
+        # a phrase holding another word: the plain words are not needed
+        ('"the quick"', ["a"]),
+        ('dog "the quick"', ["a"]),
+    ],
+)
+def test_a_phrase_of_stop_words_alone_finds_nothing_by_itself(db, search, expected):
+    assert _ids(db, search) == expected
+
+
+@pytest.mark.parametrize(
     ("search", "message"),
     [
         # A misspelt option was ignored: the search ran without it and answered differently.

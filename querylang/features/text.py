@@ -143,12 +143,18 @@ def word_columns(text: str) -> tuple[str, str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    """A parsed search term: words to find (any), phrases (all), words and phrases to exclude."""
+    """A parsed search term: words to find (any), phrases (all), words and phrases to exclude.
+
+    ``phrase_word``: a phrase holds a word that is not a stop word. A record holding every
+    phrase then holds one of the term's words, and the plain words need no test of their own;
+    otherwise one of them must be found too (MongoDB reads a text index for the words of the
+    term, phrases included, stop words left out: none to read, nothing found)."""
 
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
     negated: tuple[str, ...]
     negated_phrases: tuple[tuple[str, ...], ...] = ()
+    phrase_word: bool = False
 
 
 def parse_search(term: str, exact: bool, language: str) -> Search:
@@ -170,7 +176,7 @@ def parse_search(term: str, exact: bool, language: str) -> Search:
     phrases = [tuple(norm(words(p))) for p in pieces.phrases]
     negated_phrases = [tuple(norm(words(p))) for p in pieces.negated_phrases]
     return Search(tuple(norm(kept(pieces.words))), tuple(p for p in phrases if p), tuple(norm(kept(pieces.negated))),
-                  tuple(p for p in negated_phrases if p))
+                  tuple(p for p in negated_phrases if p), bool(norm(kept(pieces.phrases))))
 
 
 @dataclass(slots=True)
@@ -286,9 +292,9 @@ def text_matches(text: str | None, node: n.Text) -> bool:
     tokens = doc_tokens(text, exact, node.language)
     if any(w in tokens for w in s.negated) or any(_has_run(tokens, p) for p in s.negated_phrases):
         return False
-    if s.phrases:
-        return all(_has_run(tokens, p) for p in s.phrases)
-    return any(w in tokens for w in s.words)
+    if not all(_has_run(tokens, p) for p in s.phrases):
+        return False
+    return s.phrase_word or any(w in tokens for w in s.words)
 
 
 def _has_run(tokens: list[str], phrase: tuple[str, ...]) -> bool:

@@ -552,9 +552,8 @@ class Compiler(GeoTerms):
         parts: list[Sql] = [Sql(f"{col} IS NOT NULL")]
         parts += [not_sql(has([w])) for w in s.negated]
         parts += [not_sql(has(list(p))) for p in s.negated_phrases]
-        if s.phrases:
-            parts += [has(list(p)) for p in s.phrases]
-        else:
+        parts += [has(list(p)) for p in s.phrases]
+        if not s.phrase_word:
             parts.append(join_sql(" OR ", [has([w]) for w in s.words], FALSE))
         return self.conjunction(parts)
 
