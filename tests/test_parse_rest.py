@@ -282,6 +282,9 @@ END_TO_END = [
     # relations (docs/semantics.md#relations)
     ("Post", {"$relatedTo": {"object": G1, "key": "posts"}}, {"relatedTo": {"id": "g1", "key": "posts"}}),
     ("Group", {"posts": {"__type": "Pointer", "className": "Post", "objectId": "p020"}}, {"posts": {"pointsTo": "p020"}}),
+    # what Noodl sends for pointsTo: [ids] on a Relation, the ids in one Pointer: Parse answers
+    # the owners holding any of them (docs/semantics.md#front-ends); it was 107 "needs an objectId string"
+    ("Group", {"posts": {"__type": "Pointer", "className": "Post", "objectId": ["p020", "p001"]}}, {"posts": {"containedIn": ["p020", "p001"]}}),
     ("Group", {"members": {"$nin": [{"__type": "Pointer", "className": "User", "objectId": "u07"}]}}, {"members": {"notContainedIn": ["u07"]}}),
     # sub-queries
     ("Post", {"author": {"$inQuery": {"where": {"name": "Ada"}, "className": "User"}}}, {"author": {"containedIn": ["u01", "u07"]}}),

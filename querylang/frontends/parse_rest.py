@@ -188,6 +188,10 @@ def _constraint(field: str, value: object) -> Any:
     if isinstance(value, Mapping) and any(str(k).startswith("$") for k in value):
         return _operators(field, value)
     _no_relative_time(value)
+    if isinstance(value, Mapping) and value.get("__type") == "Pointer" and isinstance(value.get("objectId"), list):
+        # Noodl's pointsTo: [ids] on a Relation: the ids in one Pointer. Parse flattens them
+        # into its join-table $in, so a Noodl app gets the owners holding any of them.
+        return {"pointsTo": [{**value, "objectId": oid} for oid in value["objectId"]]}
     return {"equalTo": value}
 
 
