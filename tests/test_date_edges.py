@@ -237,3 +237,15 @@ def test_nan_given_to_to_parse_where_names_the_field(where) -> None:
     query values", naming no field, where db.query names it."""
     with pytest.raises(QueryTypeError, match=r"^'d': NaN and Infinity are not valid query values"):
         querylang.to_parse_where(where)
+
+
+def test_an_invalid_date_names_its_field() -> None:
+    """`where({ d: { greaterThan: new Date('nope') } })` said only "Invalid Date" (the caret
+    showed the place) where every other Date error names the field."""
+    db = querylang.connect()
+    db.load(DOC)
+    for script in ("where({ d: { greaterThan: new Date('nope') } })", "where({ d: new Date(NaN) })"):
+        with pytest.raises(QueryTypeError, match=r"'d' is a Date: the value is an Invalid Date"):
+            db.query("Ev", script)
+    with pytest.raises(QueryTypeError, match=r"'a' holds an Invalid Date"):
+        db.query("Ev", "where({ a: { containedIn: [new Date('nope')] } })")

@@ -54,7 +54,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
         return value
     if ftype == "Date":
         if isinstance(value, JSDate) and not value.valid:
-            raise QueryTypeError("Invalid Date")
+            raise QueryTypeError(f"'{field.name}' is a Date: the value is an Invalid Date")
         if isinstance(value, int | float) and not isinstance(value, bool):
             # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
             if not math.isfinite(value) or abs(value) > 8.64e15:
@@ -124,7 +124,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
         raise LimitExceeded("value nested too deeply (max 100 levels)")  # a limit of the docs' tables
     if isinstance(value, JSDate):
         if not value.valid:
-            raise QueryTypeError("Invalid Date")
+            raise QueryTypeError(f"'{name}' holds an Invalid Date")
         d = date_from(value)
         if d is None:
             raise QueryTypeError(f"Date {far_date(value)}")
