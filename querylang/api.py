@@ -100,7 +100,8 @@ def build_query(
         else:
             raise QueryError(f"a query is a script string or a filter object, not {type(query).__name__}")
         if sort is not None:
-            keys = build_sort(list(sort) if not isinstance(sort, str) else sort, cls)
+            # Not list(sort): a number raised Python's TypeError, and a dict gave its keys.
+            keys = build_sort(list(sort) if isinstance(sort, Sequence) and not isinstance(sort, str) else sort, cls)
         else:
             keys = build_sort(script_sort, cls, sort_pos, strict=strict)
         lim, sk = check_paging(limit, skip)

@@ -200,3 +200,9 @@ def test_an_input_with_no_script_meaning_is_named(sample: querylang.Database, va
     with pytest.raises(querylang.QueryError, match="^input 'Min': ") as err:
         sample.query("Post", script, inputs={"Title": "x", "Min": value})
     assert err.value.code == 107
+@pytest.mark.parametrize("sort", [5, {"title": 1}, True])
+def test_a_sort_argument_of_another_type_is_a_query_error(sample: querylang.Database, sort: object) -> None:
+    # sort=5 raised Python's "'int' object is not iterable"; a dict sorted by its keys.
+    for call in (sample.query, sample.compile, sample.reference):
+        with pytest.raises(querylang.QueryTypeError, match="sort needs an array of field names, got (number|object|boolean)"):
+            call("Post", sort=sort)  # type: ignore[operator]
