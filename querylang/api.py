@@ -256,6 +256,7 @@ class Database(Writes):
     ) -> str:
         """The engine's plan for the query (DuckDB's or PostgreSQL's EXPLAIN), as text."""
         check_options("explain", kw)
+        _check_cancel("explain", cancel)
         plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 
@@ -321,6 +322,7 @@ class Database(Writes):
         keeps only those fields (plus objectId, createdAt, updatedAt). Setting the ``cancel``
         event (from another thread) stops the query with :class:`QueryCancelled`.
         """
+        _check_cancel("query", cancel)
         if visual is not None:
             from querylang.frontends.visual import visual_to_filter
 
@@ -365,6 +367,7 @@ class Database(Writes):
         if kw.get("count"):
             raise QueryError("stream() gives records only; db.count() counts them")
         check_options("stream", kw)
+        _check_cancel("stream", cancel)
         # 0 or less gave no records on one engine and all on the other; another type, a driver error.
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
@@ -403,6 +406,7 @@ class Database(Writes):
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
         """How many records match; ``cancel`` as for :meth:`query`."""
         check_options("count", kw)
+        _check_cancel("count", cancel)
         # As in query: the plan and the count from one moment (a load that commits between the
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
         with self.store.reading():
@@ -415,6 +419,7 @@ class Database(Writes):
     ) -> list[Any]:
         """The distinct present values of a field among matching records, in sort order."""
         check_options("distinct", kw)
+        _check_cancel("distinct", cancel)
         cls = self.schema.get(class_name)
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
@@ -435,6 +440,7 @@ class Database(Writes):
         skipped; no matching value gives None (sum gives 0). ``cancel`` as for :meth:`query`.
         """
         check_options("aggregate", kw)
+        _check_cancel("aggregate", cancel)
         ops, types = check_aggregates(self.schema.get(class_name), spec)
         if not ops:
             return {}
@@ -466,6 +472,7 @@ class Database(Writes):
 
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
+        _check_cancel("run", cancel)
         return self._run(q, cancel)
 
     def _run(self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:
@@ -561,6 +568,13 @@ def _setting(name: str, value: Any, kinds: Any, what: str) -> Any:
     if value < 0:
         raise QueryError(f"{name} must be 0 or more, got {value:g}")
     return None if math.isinf(value) else value
+
+
+def _check_cancel(method: str, cancel: object) -> None:
+    """``cancel`` is None or an event (anything with ``is_set()``): another value failed with
+    Python's AttributeError when the engine first looked at it, or was never looked at."""
+    if cancel is not None and not callable(getattr(cancel, "is_set", None)):
+        raise QueryTypeError(f"{method}() cancel must be a threading.Event or None, not {type(cancel).__name__}")
 
 
 def connect(

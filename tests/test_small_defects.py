@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -206,3 +207,20 @@ def test_a_sort_argument_of_another_type_is_a_query_error(sample: querylang.Data
     for call in (sample.query, sample.compile, sample.reference):
         with pytest.raises(querylang.QueryTypeError, match="sort needs an array of field names, got (number|object|boolean)"):
             call("Post", sort=sort)  # type: ignore[operator]
+
+
+def test_a_cancel_that_is_not_an_event_is_a_query_error(sample: querylang.Database) -> None:
+    # cancel="x" raised Python's "'str' object has no attribute 'is_set'" from the engine.
+    calls = {
+        "query": lambda: sample.query("Post", cancel="x"),
+        "count": lambda: sample.count("Post", cancel="x"),
+        "distinct": lambda: sample.distinct("Post", "title", cancel="x"),
+        "aggregate": lambda: sample.aggregate("Post", {"S": {"sum": "score"}}, cancel="x"),
+        "explain": lambda: sample.explain("Post", cancel="x"),
+        "stream": lambda: next(sample.stream("Post", cancel="x")),
+        "run": lambda: sample.run(sample.build("Post"), cancel="x"),
+    }
+    for method, call in calls.items():
+        with pytest.raises(querylang.QueryTypeError, match=rf"^{method}\(\) cancel must be a threading.Event or None, not str"):
+            call()
+    assert sample.query("Post", limit=1, cancel=threading.Event()).ids == ["p001"]
