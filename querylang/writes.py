@@ -77,7 +77,7 @@ class Writes:
         raised as it is. Returns the record as written."""
         self._not_in_change("update")
         cls = self.store.schema.get(class_name)
-
+        _callable(change, "update's change", cls.name, object_id)
         changed = self._in_change(lambda current: change(output_record(cls, current)))
         written = self.store.writer(lock_wait=self.timeout).modify(class_name, object_id, changed, _now())
         self._changed()
@@ -92,6 +92,8 @@ class Writes:
         permission test that no other writer can make stale before the delete)."""
         self._not_in_change("delete")
         cls = self.store.schema.get(class_name)
+        if check is not None:
+            _callable(check, "delete's check", cls.name, object_id)
         checked = None if check is None else self._in_change(lambda current: check(output_record(cls, current)))
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked)
         self._changed()
@@ -121,6 +123,13 @@ class Writes:
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
         spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
         self.define_class(class_name, {name: spec})
+
+
+def _callable(call: object, what: str, class_name: str, object_id: object) -> None:
+    """Another value failed with Python's TypeError once the record's transaction was open."""
+    if not callable(call):
+        raise DataError(f"{what} must be a function of the record, not {type(call).__name__}: nothing was changed",
+                        class_name=class_name, object_id=object_id if isinstance(object_id, str) else None)
 
 
 def _now() -> datetime:

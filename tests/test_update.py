@@ -152,6 +152,17 @@ def test_delete_check_sees_the_record_in_the_delete_transaction_and_can_stop_it(
     db.delete("Post", "p1", check=lambda current: None)
     assert db.query("Post", {}).ids == []
 
+def test_a_change_or_check_that_is_not_a_function_is_a_data_error(db: Any) -> None:
+    # update(..., None) and delete(..., check="x") raised Python's "'NoneType' object is not
+    # callable" from inside the record's open transaction.
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    with pytest.raises(DataError, match="^class Post, record p1: update's change must be a function of the record, not NoneType"):
+        db.update("Post", "p1", None)
+    with pytest.raises(DataError, match="^class Post, record p1: delete's check must be a function of the record, not str"):
+        db.delete("Post", "p1", check="x")
+    assert db.find("Post", {"objectId": "p1"}).records == [before]
+
+
 def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
     """A Change removing a target that no edge can name ("", NUL, a lone surrogate) removes
     nothing, as remove_relation does; the lone surrogate reached the driver: UnicodeEncodeError
