@@ -473,6 +473,7 @@ class Database(Writes):
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         _check_cancel("run", cancel)
+        _check_nodes("run", q)
         return self._run(q, cancel)
 
     def _run(self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:
@@ -546,6 +547,7 @@ class Database(Writes):
         return self.run_reference(q)
 
     def run_reference(self, q: n.Query) -> Result:
+        _check_nodes("run_reference", q)
         ref = self._reference
         if ref is None:
             changes = self._changes
@@ -575,6 +577,12 @@ def _check_cancel(method: str, cancel: object) -> None:
     Python's AttributeError when the engine first looked at it, or was never looked at."""
     if cancel is not None and not callable(getattr(cancel, "is_set", None)):
         raise QueryTypeError(f"{method}() cancel must be a threading.Event or None, not {type(cancel).__name__}")
+
+
+def _check_nodes(method: str, q: object) -> None:
+    """Another value failed with Python's AttributeError on the first attribute read."""
+    if not isinstance(q, n.Query):
+        raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
 
 
 def connect(

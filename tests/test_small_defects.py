@@ -224,3 +224,11 @@ def test_a_cancel_that_is_not_an_event_is_a_query_error(sample: querylang.Databa
         with pytest.raises(querylang.QueryTypeError, match=rf"^{method}\(\) cancel must be a threading.Event or None, not str"):
             call()
     assert sample.query("Post", limit=1, cancel=threading.Event()).ids == ["p001"]
+
+
+def test_run_of_something_other_than_query_nodes_is_a_query_error(sample: querylang.Database) -> None:
+    # db.run("x") raised Python's "'str' object has no attribute 'limit'".
+    for method in ("run", "run_reference"):
+        with pytest.raises(querylang.QueryTypeError, match=rf"^{method}\(\) needs the query nodes db.build\(...\) gives, not str"):
+            getattr(sample, method)("where({})")
+    assert sample.run(sample.build("Post", limit=1)).ids == sample.run_reference(sample.build("Post", limit=1)).ids == ["p001"]
