@@ -1200,3 +1200,13 @@ def test_a_timeout_past_what_postgresql_can_set_still_lets_writes_through(pg_clu
                  "records": {"T": [{"objectId": "t1", "s": "one"}]}})
         db.save("T", "t1", {"s": "two"})
         assert db.find("T", {"objectId": "t1"}).records[0]["s"] == "two"
+
+
+@pytest.mark.parametrize("read_only", ["no", 1, None])
+def test_a_read_only_that_is_not_a_boolean_is_refused_on_every_engine(pg_cluster, tmp_path, read_only):
+    """README: connect(path, read_only=False). DuckDB's connect raised its own TypeError
+    ("incompatible function arguments"); PostgreSQL opened with "no" taken as true."""
+    for target in (fresh_url(pg_cluster), ":memory:", str(tmp_path / "x.duckdb")):
+        with pytest.raises(querylang.QueryTypeError, match=r"^read_only must be True or False, not"):
+            querylang.connect(target, read_only=read_only)
+    assert not (tmp_path / "x.duckdb").exists()

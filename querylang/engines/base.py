@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTypeError
 from querylang.interchange.document import Dataset
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
@@ -100,6 +100,9 @@ class Engine(Protocol):
 def open_engine(target: str | Path, *, read_only: bool = False, layout: str | None = None) -> Engine:
     """The engine for ``target``: a ``postgresql://`` URL, else a DuckDB file or ``:memory:``;
     ``layout="parse"``: a Parse Server's own PostgreSQL database, read in place (read-only)."""
+    if not isinstance(read_only, bool):
+        # DuckDB's connect raised its own TypeError; PostgreSQL took any value for its truth.
+        raise QueryTypeError(f"read_only must be True or False, not {read_only!r}")
     if layout not in (None, "querylang", "parse"):
         raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
     if layout == "parse":
