@@ -182,6 +182,8 @@ class Database(Writes):
         "written" so far (perhaps from another thread). ``read_from``: the JSON file a dict
         ``source`` was read from, so that a bad record's error names its line there too."""
         self._not_in_change("load")
+        if progress is not None and not callable(progress):  # else Python's TypeError at its first call
+            raise DataError(f"load's progress must be a function (stage, done, total), not {type(progress).__name__}: nothing was loaded")
         try:
             counts = self.store.load(source, progress)
         except DataError as exc:

@@ -232,3 +232,11 @@ def test_run_of_something_other_than_query_nodes_is_a_query_error(sample: queryl
         with pytest.raises(querylang.QueryTypeError, match=rf"^{method}\(\) needs the query nodes db.build\(...\) gives, not str"):
             getattr(sample, method)("where({})")
     assert sample.run(sample.build("Post", limit=1)).ids == sample.run_reference(sample.build("Post", limit=1)).ids == ["p001"]
+
+
+def test_a_load_progress_that_is_not_a_function_is_a_data_error() -> None:
+    # progress="x" raised Python's "'str' object is not callable" at its first call.
+    db = querylang.connect()
+    with pytest.raises(querylang.DataError, match="^load's progress must be a function .*, not str: nothing was loaded"):
+        db.load(sample_document(), progress="x")  # type: ignore[arg-type]
+    assert db.schema.classes == {}
