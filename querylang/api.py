@@ -184,6 +184,8 @@ class Database(Writes):
         self._not_in_change("load")
         if progress is not None and not callable(progress):  # else Python's TypeError at its first call
             raise DataError(f"load's progress must be a function (stage, done, total), not {type(progress).__name__}: nothing was loaded")
+        if read_from is not None and not isinstance(read_from, str | Path):  # else Python's TypeError placing an error
+            raise DataError(f"load's read_from must be the JSON file's path, not {type(read_from).__name__}: nothing was loaded")
         try:
             counts = self.store.load(source, progress)
         except DataError as exc:

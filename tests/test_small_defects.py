@@ -240,3 +240,12 @@ def test_a_load_progress_that_is_not_a_function_is_a_data_error() -> None:
     with pytest.raises(querylang.DataError, match="^load's progress must be a function .*, not str: nothing was loaded"):
         db.load(sample_document(), progress="x")  # type: ignore[arg-type]
     assert db.schema.classes == {}
+
+
+def test_a_load_read_from_that_is_not_a_path_is_a_data_error() -> None:
+    # read_from=5 raised Python's TypeError from Path(5), in place of the bad record's DataError.
+    db = querylang.connect()
+    doc = {"classes": {"A": {"fields": {"x": {"type": "Number"}}}}, "records": {"A": [{"objectId": "a", "x": "s"}]}}
+    with pytest.raises(querylang.DataError, match="^load's read_from must be the JSON file's path, not int: nothing was loaded"):
+        db.load(doc, read_from=5)  # type: ignore[arg-type]
+    assert db.schema.classes == {}
