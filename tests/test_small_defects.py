@@ -249,3 +249,13 @@ def test_a_load_read_from_that_is_not_a_path_is_a_data_error() -> None:
     with pytest.raises(querylang.DataError, match="^load's read_from must be the JSON file's path, not int: nothing was loaded"):
         db.load(doc, read_from=5)  # type: ignore[arg-type]
     assert db.schema.classes == {}
+
+
+def test_a_load_of_an_empty_path_is_refused_not_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # load("") read Path(""), the current folder: an interchange directory there was loaded.
+    (tmp_path / "schema.json").write_text('{"classes": {"A": {"fields": {}}}}')
+    monkeypatch.chdir(tmp_path)
+    db = querylang.connect()
+    with pytest.raises(querylang.DataError, match="^load needs a path or a dict .*, got an empty path"):
+        db.load("")
+    assert db.schema.classes == {}

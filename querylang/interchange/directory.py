@@ -33,7 +33,8 @@ PART = 250_000  # records (or edges) read, checked and written at a time
 
 
 def is_directory(source: object) -> bool:
-    return isinstance(source, str | Path) and Path(source).is_dir()
+    # "" is no path: Path("") is the current folder.
+    return isinstance(source, str | Path) and source != "" and Path(source).is_dir()
 
 
 def read_classes(path: Path) -> Mapping[str, Any]:

@@ -69,6 +69,8 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         return source
     if not isinstance(source, str | Path):
         raise DataError(f"load needs a path or a dict in the interchange format, got {type(source).__name__}")
+    if source == "":  # Path("") is the current folder: its schema.json was loaded
+        raise DataError("load needs a path or a dict in the interchange format, got an empty path")
     path = Path(source)
     if path.is_dir():  # the directory form, as one document (Store.load streams it instead)
         from querylang.interchange.directory import to_document
