@@ -259,3 +259,11 @@ def test_a_load_of_an_empty_path_is_refused_not_the_current_folder(tmp_path: Pat
     with pytest.raises(querylang.DataError, match="^load needs a path or a dict .*, got an empty path"):
         db.load("")
     assert db.schema.classes == {}
+
+
+@pytest.mark.parametrize(("path", "got"), [("", "an empty path"), (None, "NoneType"), (5, "int"), (["a.duckdb"], "list")])
+def test_connect_to_something_other_than_a_path_says_what_it_needs(path: object, got: str) -> None:
+    # connect("") said " is a folder, not a database file" (Path("") is the current folder);
+    # connect(5) and connect(None) took str() of them for a file name: "no database at None: ...".
+    with pytest.raises(querylang.DataError, match=rf"^connect needs a database file's path, ':memory:' or a postgresql:// URL, not {got}$"):
+        querylang.connect(path)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
-from querylang.errors import QueryError, QueryTypeError
+from querylang.errors import DataError, QueryError, QueryTypeError
 from querylang.interchange.document import Dataset
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
@@ -103,6 +103,10 @@ def open_engine(target: str | Path, *, read_only: bool = False, layout: str | No
     if not isinstance(read_only, bool):
         # DuckDB's connect raised its own TypeError; PostgreSQL took any value for its truth.
         raise QueryTypeError(f"read_only must be True or False, not {read_only!r}")
+    if not isinstance(target, str | Path) or target == "":
+        # str(5) was taken for a file name ("no database at 5: ..."), and Path("") for the current folder.
+        got = "an empty path" if target == "" else type(target).__name__
+        raise DataError(f"connect needs a database file's path, ':memory:' or a postgresql:// URL, not {got}")
     if layout not in (None, "querylang", "parse"):
         raise QueryError(f"unknown layout {layout!r}: 'querylang' (our own tables) or 'parse' (Parse Server's, read-only)")
     if layout == "parse":
