@@ -95,6 +95,9 @@ def to_parse_where(
     kept (ANDed) and several keys are allowed (docs/semantics.md#noodl-differences); conditions on one field are merged into
     one constraint object, or put in ``$and`` when they cannot be.
     """
+    if schema is not None and not isinstance(schema, Schema):
+        # A str or the interchange's classes failed with Python's AttributeError on first use.
+        raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema), not {type(schema).__name__}")
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
     if source is not None:
