@@ -288,3 +288,11 @@ def test_to_parse_where_with_a_schema_of_another_type_says_what_it_needs(schema,
     # schema="x" or the interchange's classes raised Python's AttributeError ("has no attribute 'get'").
     with pytest.raises(querylang.QueryTypeError, match=rf"^to_parse_where\(\) needs schema= as a Schema \(db.schema\), not {got}$"):
         to_parse_where({"title": "x"}, schema=schema, class_name="Post")
+
+
+@pytest.mark.parametrize("classes", [["Owner"], {"Owner": 5}, {"Owner": ""}])
+def test_to_parse_where_with_pointer_classes_of_another_shape_says_what_it_needs(classes):
+    # A list raised Python's AttributeError ("'list' object has no attribute 'get'"); {"Owner": 5}
+    # was sent as {"__type": "Pointer", "className": 5, ...}, which Parse refuses.
+    with pytest.raises(querylang.QueryTypeError, match=r"^to_parse_where\(\) needs pointer_classes= as an object \{field: class name\}"):
+        to_parse_where({"Owner": {"pointsTo": "p1"}}, pointer_classes=classes)

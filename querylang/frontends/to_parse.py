@@ -98,6 +98,12 @@ def to_parse_where(
     if schema is not None and not isinstance(schema, Schema):
         # A str or the interchange's classes failed with Python's AttributeError on first use.
         raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema), not {type(schema).__name__}")
+    if pointer_classes is not None and not (
+        isinstance(pointer_classes, Mapping) and all(isinstance(c, str) and c for c in pointer_classes.values())
+    ):
+        # A list failed with Python's AttributeError; {"Owner": 5} was sent as className 5.
+        raise QueryTypeError("to_parse_where() needs pointer_classes= as an object {field: class name}, "
+                             f"not {pointer_classes!r:.60}")
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
     if source is not None:
