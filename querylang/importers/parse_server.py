@@ -67,6 +67,8 @@ class ParseClient:
     """Requests to one Parse Server with the master key, over one kept-alive connection."""
 
     def __init__(self, url: str, app_id: str, master_key: str, timeout: float = TIMEOUT) -> None:
+        if not isinstance(url, str):  # else Python's TypeError from the masking below
+            raise DataError(f"not a Parse Server URL: {type(url).__name__} {url!r:.40} (expected e.g. http://localhost:1337/parse)")
         # Messages name the URL with any password in it masked (a proxy's userinfo would
         # otherwise end up in a terminal's scrollback or a CI log).
         shown = hide_password(url)

@@ -464,6 +464,16 @@ def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str,
     assert not db.schema.classes
 
 
+@pytest.mark.parametrize("url", [5, None, b"http://127.0.0.1:9/parse"])
+def test_the_library_refuses_a_url_that_is_not_text(url: object) -> None:
+    """db.import_parse_server(5, ...) raised Python's TypeError ("expected string or bytes-like
+    object") from the password masking of the URL."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match=f"^not a Parse Server URL: {type(url).__name__} "):
+        db.import_parse_server(url, app_id="a", master_key="k")  # type: ignore[arg-type]
+    assert not db.schema.classes
+
+
 def test_a_type_clash_with_a_class_already_loaded_names_the_server_s_schemas() -> None:
     """The database's Post.name is a Number, the server's a String: the import was refused as
     "class Post, field name: already defined as Number, cannot become String", naming no server
