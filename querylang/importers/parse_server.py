@@ -152,6 +152,10 @@ def import_parse_server(
 ) -> ImportReport:
     """Import the classes of a Parse Server (all of them, or ``classes``) into ``db``, all or nothing."""
     check_keys(app_id, master_key)
+    if classes is not None and (isinstance(classes, str) or not isinstance(classes, Sequence)
+                                or not all(isinstance(c, str) for c in classes)):
+        # "Post" was read as the classes P, o, s, t; 5 or [5] were Python's TypeError.
+        raise DataError(f"classes must be a list of class names, not {type(classes).__name__} {classes!r:.60}")
     target = target or detect_target()
     client = ParseClient(url, app_id, master_key)
     report = ImportReport()

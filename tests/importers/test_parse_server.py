@@ -474,6 +474,16 @@ def test_the_library_refuses_a_url_that_is_not_text(url: object) -> None:
     assert not db.schema.classes
 
 
+@pytest.mark.parametrize("classes", ["Post", 5, [5]])
+def test_the_library_refuses_classes_that_are_not_a_list_of_names(classes: object) -> None:
+    """classes="Post" was read as the classes P, o, s, t ("has no class P, o, s, t"); 5 and [5]
+    raised Python's TypeError. Here no server answers: the check comes before any request."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match="^classes must be a list of class names, not "):
+        db.import_parse_server("http://127.0.0.1:9/parse", app_id="a", master_key="k", classes=classes)  # type: ignore[arg-type]
+    assert not db.schema.classes
+
+
 def test_a_type_clash_with_a_class_already_loaded_names_the_server_s_schemas() -> None:
     """The database's Post.name is a Number, the server's a String: the import was refused as
     "class Post, field name: already defined as Number, cannot become String", naming no server
