@@ -156,6 +156,8 @@ def import_parse_server(
                                 or not all(isinstance(c, str) for c in classes)):
         # "Post" was read as the classes P, o, s, t; 5 or [5] were Python's TypeError.
         raise DataError(f"classes must be a list of class names, not {type(classes).__name__} {classes!r:.60}")
+    if progress is not None and not callable(progress):  # else Python's TypeError once the first class was read
+        raise DataError(f"progress must be a function (step, done, total), not {type(progress).__name__}")
     target = target or detect_target()
     client = ParseClient(url, app_id, master_key)
     report = ImportReport()

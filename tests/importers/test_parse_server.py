@@ -484,6 +484,15 @@ def test_the_library_refuses_classes_that_are_not_a_list_of_names(classes: objec
     assert not db.schema.classes
 
 
+def test_the_library_refuses_a_progress_that_is_not_a_function() -> None:
+    """progress="x" raised Python's TypeError ("'str' object is not callable") at its first
+    call, after the server's schema was read. Here no server answers: the check comes first."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"^progress must be a function \(step, done, total\), not str$"):
+        db.import_parse_server("http://127.0.0.1:9/parse", app_id="a", master_key="k", progress="x")
+    assert not db.schema.classes
+
+
 def test_a_type_clash_with_a_class_already_loaded_names_the_server_s_schemas() -> None:
     """The database's Post.name is a Number, the server's a String: the import was refused as
     "class Post, field name: already defined as Number, cannot become String", naming no server
