@@ -57,6 +57,9 @@ def check_keys(app_id: object, master_key: object) -> None:
     """Refuse an empty application id or master key before anything is sent, as serve refuses
     them: sent, the server answered "unauthorized" after a round trip, and no Parse Server starts
     without either. The command line and the library say it alike."""
+    for name, key in (("app_id", app_id), ("master_key", master_key)):
+        if not isinstance(key, str):  # only the library can give one: 5 was said to be "empty"
+            raise DataError(f"{name} must be a string, not {type(key).__name__}")
     if not isinstance(app_id, str) or not app_id.strip():
         raise DataError("--app-id is empty: give the application id the Parse Server was started with")
     if not isinstance(master_key, str) or not master_key:

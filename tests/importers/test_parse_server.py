@@ -453,6 +453,8 @@ def test_the_config_comes_along(live_parse: LiveParse) -> None:
     ({"app_id": "", "master_key": "k"}, "--app-id is empty: give the application id the Parse Server was started with"),
     ({"app_id": "  ", "master_key": "k"}, "--app-id is empty: give the application id"),
     ({"app_id": "a", "master_key": ""}, "--master-key is empty: give the master key the Parse Server was started with"),
+    ({"app_id": 5, "master_key": "k"}, "app_id must be a string, not int$"),  # was "--app-id is empty"
+    ({"app_id": "a", "master_key": None}, "master_key must be a string, not NoneType$"),
 ])  # fmt: skip
 def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str, str], said: str) -> None:
     """db.import_parse_server(url, app_id='', master_key='k') sent the request, the server's
