@@ -29,6 +29,19 @@ def test_an_import_given_no_path_says_a_path_is_needed(sample: querylang.Databas
         sample.import_dashboard_export([None])  # type: ignore[list-item]
 
 
+def test_an_import_given_an_empty_path_is_refused_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Path("") is the current folder: import_dashboard_export("") imported its .json files.
+    (tmp_path / "Thing.json").write_text('[{"objectId": "t1", "name": "x"}]')
+    monkeypatch.chdir(tmp_path)
+    db = querylang.connect()
+    for call in (db.import_dashboard_export, db.import_mongo_export):
+        with pytest.raises(querylang.DataError, match="^a path .* is needed, not an empty one$"):
+            call("")
+    assert db.schema.classes == {}
+
+
 def test_and_or_nor_take_a_tuple_as_containedin_does(sample: querylang.Database) -> None:
     # A tuple was "Bad $or format - use an array value." while containedIn took one.
     for key in ("and", "or", "nor"):

@@ -77,6 +77,8 @@ def a_path(raw: object) -> Path:
     """``raw`` as a Path; anything else is refused by name (Path(5) raised a bare TypeError)."""
     if not isinstance(raw, str | os.PathLike):
         raise DataError(f"a path (str or pathlib.Path) is needed, not {type(raw).__name__} {raw!r}")
+    if raw == "":  # Path("") is the current folder, whose files were imported
+        raise DataError("a path (str or pathlib.Path) is needed, not an empty one")
     return Path(raw)
 
 
