@@ -27,6 +27,9 @@ def test_an_import_given_no_path_says_a_path_is_needed(sample: querylang.Databas
             call(5)  # type: ignore[arg-type]
     with pytest.raises(querylang.DataError, match="a path .* is needed, not NoneType"):
         sample.import_dashboard_export([None])  # type: ignore[list-item]
+    # A dict's keys were taken for paths: {"Post.json": 1} imported the file Post.json.
+    with pytest.raises(querylang.DataError, match="a path .* is needed, not dict"):
+        sample.import_dashboard_export({"Post.json": 1})  # type: ignore[arg-type]
 
 
 def test_an_import_given_an_empty_path_is_refused_not_the_current_folder(

@@ -194,8 +194,9 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
 
 def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target: Target | None = None) -> ImportReport:
     """Import Dashboard exports and ``{"results": [...]}`` files (one class per file) into ``db``."""
-    if isinstance(paths, str | os.PathLike) or not isinstance(paths, Iterable):
-        paths = [paths]  # one path, or something a_path names (a bare number was "not iterable")
+    if isinstance(paths, str | os.PathLike | Mapping) or not isinstance(paths, Iterable):
+        # One path, or something a_path names (a bare number was "not iterable", a dict's keys were taken for paths).
+        paths = [paths]
     report = ImportReport()
     with Staging() as staging:
         stage_rest_exports(paths, staging, target or detect_target(), report)
