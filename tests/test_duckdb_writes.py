@@ -63,7 +63,7 @@ def test_a_relation_key_that_is_not_a_string_is_a_data_error() -> None:
     db = querylang.connect()
     db.load(DOC)
     for write in (db.add_relation, db.remove_relation):
-        with pytest.raises(querylang.DataError, match=r"class T, field \['r'\]: no such Relation field"):
+        with pytest.raises(querylang.DataError, match=r"class T, record t1, field \['r'\]: no such Relation field"):
             write("T", "t1", ["r"], "t2")
 
 

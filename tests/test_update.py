@@ -163,6 +163,31 @@ def test_a_change_or_check_that_is_not_a_function_is_a_data_error(db: Any) -> No
     assert db.find("Post", {"objectId": "p1"}).records == [before]
 
 
+def test_a_refused_edge_names_the_record_whose_edge_it_is(db: Any) -> None:
+    # "class Post, field nope: no such Relation field" named the class and the field, not the
+    # record that was being updated.
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    for call, said in [
+        (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"nope": ["u1"]})), "field nope: no such Relation field"),
+        (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": [5]})),
+         "field likes: the target's objectId must be a string, not int"),
+        (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": [""]})),
+         "field likes: the target's objectId must be a non-empty string without NUL characters"),
+        (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, remove={"likes": [5]})),
+         "field likes: objectId must be a string, not int"),
+        (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": "u1"})),
+         "field likes: a Change's edges must be a list of objectIds"),
+        (lambda: db.add_relation("Post", "p1", "title", "u1"), "field title: no such Relation field"),
+        (lambda: db.remove_relation("Post", "p1", "nope", "u1"), "field nope: no such Relation field"),
+        (lambda: db.add_relation("Post", "p1", "likes", None), "field likes: the target's objectId must be a string"),
+    ]:
+        with pytest.raises(DataError, match=f"^class Post, record p1, {said}"):
+            call()
+    with pytest.raises(DataError, match="^class Post, record p1: a Change's edges must map a Relation field to objectIds"):
+        db.update("Post", "p1", lambda c: Change({"n": 5}, add=["likes"]))
+    assert db.find("Post", {"objectId": "p1"}).records == [before]
+
+
 def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
     """A Change removing a target that no edge can name ("", NUL, a lone surrogate) removes
     nothing, as remove_relation does; the lone surrogate reached the driver: UnicodeEncodeError

@@ -111,25 +111,27 @@ class SqlWriter(ABC, Generic[S]):
     # --- writes -------------------------------------------------------------------------------
 
     @staticmethod
-    def _check_id(class_name: str, oid: object, target: str | None = None) -> None:
+    def _check_id(class_name: str, oid: object, target: str | None = None, owner: str | None = None) -> None:
         """An id a write is given as an argument. Another value than a string reached the engine
         and failed there with its own SQL error (an int compared with a text column); a target
         with NUL was written on DuckDB and refused by PostgreSQL. A record's own id that no
         record can have (empty, NUL) is simply not found, as any other missing id. ``target``:
-        the Relation field the id is a target of."""
+        the Relation field the id is a target of, and ``owner`` the record whose edge it is."""
         what = "the target's objectId" if target else "objectId"
         if not isinstance(oid, str):
-            raise DataError(f"{what} must be a string, not {type(oid).__name__}", class_name=class_name, field=target)
+            raise DataError(f"{what} must be a string, not {type(oid).__name__}", class_name=class_name,
+                            object_id=owner, field=target)
         if oid == "" or "\x00" in oid:
             if target:
                 raise DataError(f"{what} must be a non-empty string without NUL characters", class_name=class_name,
-                                field=target)
+                                object_id=owner, field=target)
             raise DataError("Object not found.", class_name=class_name, code=101)
         if not encodes_utf8(oid):
             # A lone surrogate cannot be sent to the engine: PostgreSQL's driver raised
             # UnicodeEncodeError and DuckDB's said "Python Conversion Failure". No record has it.
             if target:
-                raise DataError(f"{what} holds a lone surrogate (not valid Unicode)", class_name=class_name, field=target)
+                raise DataError(f"{what} holds a lone surrogate (not valid Unicode)", class_name=class_name,
+                                object_id=owner, field=target)
             raise DataError("Object not found.", class_name=class_name, code=101)
 
     @staticmethod
@@ -240,14 +242,14 @@ class SqlWriter(ABC, Generic[S]):
             # Named as the call the user made: "save needs an object of fields" was said of an update.
             self._check_saved(cls, oid, wanted.fields, "update's Change")
             edits = [(key, target, add) for add, edges in ((True, wanted.add), (False, wanted.remove))
-                     for key, targets in self._edge_lists(class_name, edges) for target in targets]
+                     for key, targets in self._edge_lists(class_name, oid, edges) for target in targets]
             for key, target, add in edits:
-                self._relation(class_name, key)
+                self._relation(class_name, key, oid)
                 if add:
-                    self._check_id(class_name, target, target=key)
+                    self._check_id(class_name, target, target=key, owner=oid)
                 elif not isinstance(target, str):
                     raise DataError(f"objectId must be a string, not {type(target).__name__}", class_name=class_name,
-                                    field=key)
+                                    object_id=oid, field=key)
             merged = self._update(con, cls, oid, wanted.fields, now, current)
             for key, target, add in edits:
                 if add:
@@ -260,15 +262,15 @@ class SqlWriter(ABC, Generic[S]):
         return self.transaction(run)
 
     @staticmethod
-    def _edge_lists(class_name: str, edges: object) -> list[tuple[str, list[Any]]]:
+    def _edge_lists(class_name: str, oid: str, edges: object) -> list[tuple[str, list[Any]]]:
         """A Change's ``add`` or ``remove``, checked: a Relation name → a list of ids."""
         if not isinstance(edges, Mapping):
             raise DataError(f"a Change's edges must map a Relation field to objectIds, not {type(edges).__name__}",
-                            class_name=class_name)
+                            class_name=class_name, object_id=oid)
         out = []
         for key, targets in edges.items():
             if isinstance(targets, str) or not isinstance(targets, list | tuple):
-                raise DataError("a Change's edges must be a list of objectIds", class_name=class_name,
+                raise DataError("a Change's edges must be a list of objectIds", class_name=class_name, object_id=oid,
                                 field=key if isinstance(key, str) else repr(key))
             out.append((key, list(targets)))
         return out
@@ -329,11 +331,13 @@ class SqlWriter(ABC, Generic[S]):
 
         self.transaction(run)
 
-    def _relation(self, class_name: str, key: str) -> Field:
+    def _relation(self, class_name: str, key: str, oid: object) -> Field:
+        """The Relation field ``key`` of the class; ``oid``: the record whose edges it is to hold."""
         cls = self.store.schema.get(class_name)
         f = cls.fields.get(key) if isinstance(key, str) else None  # a list key was a TypeError (unhashable)
         if f is None or f.type != "Relation":
-            raise DataError("no such Relation field", class_name=class_name, field=key if isinstance(key, str) else repr(key))
+            raise DataError("no such Relation field", class_name=class_name, object_id=oid if isinstance(oid, str) else None,
+                            field=key if isinstance(key, str) else repr(key))
         return f
 
     def _add_edge(self, con: Any, e: Edge) -> None:
@@ -363,14 +367,14 @@ class SqlWriter(ABC, Generic[S]):
         """One edge added as an update's edit adds it: the owner read (a missing one is an
         error) and its updatedAt set in the same transaction, as Parse's AddRelation does (the
         owner's updatedAt stayed as it was)."""
-        self._relation(class_name, key)
+        self._relation(class_name, key, oid)
         self.modify(class_name, oid, lambda current: Change({}, add={key: [target_id]}), now)
 
     def remove_relation(self, class_name: str, oid: str, key: str, target_id: str, now: datetime) -> None:
         """One edge removed as an update's edit removes it: a missing edge (or an id no edge
         can hold) is fine, a missing owner is not, as for add_relation (it was silently
         nothing); the owner's updatedAt moves."""
-        self._relation(class_name, key)
+        self._relation(class_name, key, oid)
         self.modify(class_name, oid, lambda current: Change({}, remove={key: [target_id]}), now)
 
     def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
