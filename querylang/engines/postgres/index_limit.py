@@ -77,7 +77,10 @@ def write_error(exc: BaseException, schema: Schema, class_name: str, oid: str | 
     named = named_field(exc, schema.classes)
     field = named[1] if named is not None and named[0] == class_name else None
     if field is None and fields is not None and class_name in schema.classes:
-        field = longest(schema.classes[class_name], fields)[1]
+        # A field with no index entry (a String) is none of the culprits: an update setting
+        # name and adding a long Relation target was said to have failed on name.
+        size, longest_field = longest(schema.classes[class_name], fields)
+        field = longest_field if size > 0 else None
     if field is None:
         field = next(iter(edges), None)
     return DataError("write failed, nothing was changed: the value is " + WHY.format(first_line(exc)),
