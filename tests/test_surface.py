@@ -600,6 +600,11 @@ def test_aggregate_errors_name_the_aggregate(db):
         db.aggregate("Post", {"X": {5: "score"}})
     with pytest.raises(QueryError, match=r"aggregate 'X': sum needs a field name, not list"):
         db.aggregate("Post", {"X": {"sum": ["score"]}})
+    # These two named the field alone, not which of the aggregates gave it.
+    with pytest.raises(QueryError, match=r"^aggregate 'Y': class Post has no field 'scroe' \(did you mean 'score'\?\)$"):
+        db.aggregate("Post", {"X": {"sum": "score"}, "Y": {"max": "scroe"}})
+    with pytest.raises(QueryError, match=r"^aggregate 'Y': sum needs a Number field; 'body' is a String$"):
+        db.aggregate("Post", {"X": {"sum": "score"}, "Y": {"sum": "body"}})
 
 
 def test_aggregates_cover_every_match_whatever_the_paging(db):

@@ -27,10 +27,14 @@ def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], l
             raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
         if not isinstance(fname, str):
             raise QueryError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
-        f = cls.field(fname)
+        try:
+            f = cls.field(fname)
+        except QueryError as exc:  # of several aggregates, the one that names the field
+            exc.message = f"aggregate '{name}': {exc.message}"
+            raise
         allowed = ("Number",) if op in ("sum", "avg") else ("Number", "Date", "String")
         if f.type not in allowed:
-            raise QueryError(f"{op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
+            raise QueryError(f"aggregate '{name}': {op} needs a {' or '.join(allowed)} field; '{fname}' is {a_type(f.type)}")
         ops.append((op, f.name))
         types.append(f.type)
     return ops, types
