@@ -186,6 +186,7 @@ class Database(Writes):
             raise DataError(f"load's progress must be a function (stage, done, total), not {type(progress).__name__}: nothing was loaded")
         if read_from is not None and not isinstance(read_from, str | Path):  # else Python's TypeError placing an error
             raise DataError(f"load's read_from must be the JSON file's path, not {type(read_from).__name__}: nothing was loaded")
+        progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
         try:
             counts = self.store.load(source, progress)
         except DataError as exc:
@@ -262,6 +263,7 @@ class Database(Writes):
         check_options("explain", kw)
         _check_cancel("explain", cancel)
         plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
+        self._not_in_progress()
         return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
 
     def clear_cache(self) -> None:
@@ -340,7 +342,7 @@ class Database(Writes):
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
         inc, keys = checked_shape(self.schema, class_name, include, select) if shaped else ([], [])  # before any read
-        with self.store.reading():
+        with self._reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
@@ -376,7 +378,7 @@ class Database(Writes):
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
         batch = min(batch, 2**31 - 1)  # PostgreSQL's FETCH count is an int4: the same rows
-        with self.store.reading():
+        with self._reading():
             plan = self._plan(class_name, query, kw, capped=False)
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(cls, plan.columns)
@@ -413,7 +415,7 @@ class Database(Writes):
         _check_cancel("count", cancel)
         # As in query: the plan and the count from one moment (a load that commits between the
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
-        with self.store.reading():
+        with self._reading():
             return self._planned(
                 lambda: int(self._statement(compile_count(self._plan(class_name, query, kw, capped=False), self.store.dialect), cancel)[0][0])
             )
@@ -428,7 +430,7 @@ class Database(Writes):
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
-        with self.store.reading():  # as count
+        with self._reading():  # as count
             rows = self._planned(
                 lambda: self._statement(compile_distinct(self._plan(class_name, query, kw, capped=False), f.name, self.store.dialect), cancel)
             )
@@ -453,7 +455,7 @@ class Database(Writes):
         def run(scaled: bool, which: list[tuple[str, str]]) -> tuple[Any, ...] | None:
             """The row of the aggregates ``which``, or None when a sum or avg passed a double's range."""
             try:
-                with self.store.reading():  # as count
+                with self._reading():  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
                         self._plan(class_name, query, kw, capped=False), which, self.store.dialect, scaled=scaled,
                     ), cancel))[0]  # fmt: skip
@@ -487,7 +489,7 @@ class Database(Writes):
         cap = self._row_cap(q.limit) if capped else None
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
-        with self.store.reading():
+        with self._reading():
             return self._planned(
                 lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect), cancel, capped=capped)
             )
@@ -553,6 +555,7 @@ class Database(Writes):
     def run_reference(self, q: n.Query) -> Result:
         _check_nodes("run_reference", q)
         ref = self._reference
+        self._not_in_progress()
         if ref is None:
             changes = self._changes
             ref = Evaluator(self.store.dataset())

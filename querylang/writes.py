@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
-from querylang.errors import DataError
+from querylang.errors import DataError, QueryError
 from querylang.model.change import Change
 from querylang.model.values import to_ms
 
-# Per thread: the ids of the Databases whose update is running its change.
+# Per thread: the Databases (by id) whose update's change or delete's check ("change"), or
+# whose load's progress ("progress"), is running on it.
 _CHANGING = threading.local()
 
 
@@ -34,22 +36,44 @@ class Writes:
         """Refuse a write that ``update``'s change makes: the record's transaction is open. On
         PostgreSQL the write joined that transaction (a load's class stayed in the schema when
         the change then failed, its table rolled back); on DuckDB it failed with the engine's
-        "cannot start a transaction within a transaction"."""
-        if id(self) in getattr(_CHANGING, "ids", ()):
+        "cannot start a transaction within a transaction". So is one that load's progress
+        makes: it waited for the load, which waited for it (a load written by several threads,
+        or any load on PostgreSQL, whose COPY holds the connection), or failed as above."""
+        inside = getattr(_CHANGING, "ids", {}).get(id(self))
+        if inside == "change":
             raise DataError(f"{what} inside update's change (or delete's check), whose transaction is still open: "
                             "nothing was changed (return the fields and Relation edges in the Change, or write "
                             "after the call returns)")
+        if inside == "progress":
+            raise DataError(f"{what} inside load's progress, while the load holds the database: nothing was "
+                            "changed (write after the load returns)")
 
-    def _in_change(self, call: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
-        """``call`` as run inside a write's open transaction: a write it makes is refused."""
+    def _not_in_progress(self) -> None:
+        """Refuse a read that load's progress makes, for the reason a write is refused."""
+        if getattr(_CHANGING, "ids", {}).get(id(self)) == "progress":
+            raise QueryError("a query inside load's progress, while the load holds the database: query after "
+                             "the load returns")
 
-        def run(current: dict[str, Any]) -> Any:
-            ids = _CHANGING.__dict__.setdefault("ids", set())
-            ids.add(id(self))
+    def _reading(self) -> AbstractContextManager[None]:
+        """The store's hold for one read (its plan and rows), refused inside load's progress."""
+        self._not_in_progress()
+        return self.store.reading()
+
+    def _in_change(self, call: Callable[..., Any], kind: str = "change") -> Callable[..., Any]:
+        """``call`` as run inside a write's open transaction (or, ``kind`` "progress", a load's
+        progress): a write it makes is refused (and, in a progress, a read)."""
+
+        def run(*args: Any) -> Any:
+            ids = _CHANGING.__dict__.setdefault("ids", {})
+            outer = ids.get(id(self))
+            ids[id(self)] = kind
             try:
-                return call(current)
+                return call(*args)
             finally:
-                ids.discard(id(self))
+                if outer is None:
+                    ids.pop(id(self), None)
+                else:
+                    ids[id(self)] = outer
 
         return run
 

@@ -1210,3 +1210,22 @@ def test_a_read_only_that_is_not_a_boolean_is_refused_on_every_engine(pg_cluster
         with pytest.raises(querylang.QueryTypeError, match=r"^read_only must be True or False, not"):
             querylang.connect(target, read_only=read_only)
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_query_inside_load_s_progress_is_refused_not_a_hang(pg_cluster):
+    """A progress that queried the database it was told about waited forever: it ran inside the
+    load's COPY, on the connection the COPY holds."""
+    db = fresh_database(pg_cluster)
+    said: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        try:
+            db.count("T")
+        except QueryError as exc:
+            said.append(str(exc))
+
+    try:
+        assert db.load({"classes": {"T": {"fields": {}}}, "records": {"T": [{"objectId": "t1"}]}}, progress=progress) == {"T": 1}
+        assert said and all(s.startswith("a query inside load's progress, while the load holds the database") for s in said)
+    finally:
+        db.close()

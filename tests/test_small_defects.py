@@ -283,3 +283,34 @@ def test_connect_to_something_other_than_a_path_says_what_it_needs(path: object,
     # connect(5) and connect(None) took str() of them for a file name: "no database at None: ...".
     with pytest.raises(querylang.DataError, match=rf"^connect needs a database file's path, ':memory:' or a postgresql:// URL, not {got}$"):
         querylang.connect(path)  # type: ignore[arg-type]
+
+
+
+@pytest.mark.parametrize("records", [1, 60_000])  # one transaction; written by threads of its own (pipeline.py)
+def test_a_query_or_write_inside_load_s_progress_is_refused_not_a_hang(records: int) -> None:
+    # A load of 60,000 records whose progress queried or wrote this database waited forever:
+    # the progress (on a thread of the load's) for the load, the load for it; on PostgreSQL any
+    # load (its COPY holds the connection). A write during a one-transaction load failed with
+    # DuckDB's "cannot start a transaction within a transaction".
+    doc = {"classes": {"T": {"fields": {}}}, "records": {"T": [{"objectId": f"t{i}"} for i in range(records)]}}
+    for call, refused in [
+        (lambda db: db.count("P"), r"^a query inside load's progress, while the load holds the database"),
+        (lambda db: db.reference("P"), r"^a query inside load's progress"),
+        (lambda db: db.create("P", {}), r"^create inside load's progress, while the load holds the database: nothing was changed"),
+    ]:
+        db = querylang.connect()
+        db.load({"classes": {"P": {"fields": {}}}, "records": {"P": [{"objectId": "p1"}]}})
+        said: list[BaseException] = []
+
+        def progress(stage: str, done: int, total: int, db=db, call=call, said=said) -> None:
+            if stage == "written" and not said:
+                try:
+                    call(db)
+                except querylang.QueryError as exc:
+                    said.append(exc)
+                else:
+                    said.append(AssertionError("not refused"))
+
+        db.load(doc, progress=progress)
+        assert said and re.match(refused, str(said[0])), said
+        assert db.count("T") == records and db.count("P") == 1
