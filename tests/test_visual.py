@@ -6,12 +6,13 @@ the sample dataset: DuckDB and the reference evaluator agree, and equal a hand-w
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 
 import querylang
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTypeError
 from querylang.features.regex import compile_regex
 from querylang.frontends.visual import regex_literal, visual_sort, visual_to_filter
 
@@ -312,3 +313,16 @@ def test_a_number_on_a_date_property_is_milliseconds_since_1970(db):
     assert want == ids(db.query("Post", visual=rule("publishedAt", "greater than", input="T"), inputs={"T": ms}))
     with pytest.raises(QueryError, match="'publishedAt' is a Date: 1e\\+300 is not a time in milliseconds"):
         db.query("Post", visual=rule("publishedAt", "greater than", value=1e300))
+
+
+@pytest.mark.parametrize(("inputs", "said"), [
+    ("x", "inputs must be a mapping of names to values, not string"),
+    ([1], "inputs must be a mapping of names to values, not array"),
+    ({5: 3}, "input names must be strings, not int 5"),
+])  # fmt: skip
+def test_visual_inputs_of_another_type_are_refused_as_a_script_s_are(inputs, said):
+    # A string or a list raised Python's AttributeError ("'str' object has no attribute 'get'")
+    # at the first rule; {5: 3} was never found, and the rule quietly left out.
+    visual = {"combinator": "and", "rules": [{"property": "score", "operator": "greater than", "input": "Min"}]}
+    with pytest.raises(QueryTypeError, match=f"^{re.escape(said)}$"):
+        visual_to_filter(visual, inputs)

@@ -64,6 +64,13 @@ def visual_to_filter(
     class_name: str | None = None,
 ) -> dict[str, Any]:
     """The filter object for a stored visual filter (``{}`` when every rule is skipped)."""
+    # As a script's Inputs: a list or a string failed with Python's AttributeError at the first
+    # rule's lookup, and a key that is no name (5) was never found, without a word.
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise QueryTypeError(f"inputs must be a mapping of names to values, not {type_name(inputs)}")
+    for name in inputs or {}:
+        if type(name) is not str:
+            raise QueryTypeError(f"input names must be strings, not {type(name).__name__} {name!r:.60}")
     if visual is None:
         return {}
     date_fields = _date_fields(schema, class_name)
