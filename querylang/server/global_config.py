@@ -76,6 +76,10 @@ def update_config(db: querylang.Database, access: Access, body: Mapping[str, Any
     fields = db.schema.get(CONFIG_CLASS).fields if CONFIG_CLASS in db.schema.classes else {}
     if any(name not in fields for name in CONFIG_FIELDS):
         _check_fields(db, CONFIG_CLASS, required=())
+        # The values first, as the record's write checks them: a PUT refused there (a NUL, a
+        # '.' in a nested key) left the class or fields defined here, though nothing was saved.
+        querylang.matches({"objectId": CONFIG_RECORD, **merge({})}, {}, schema={CONFIG_CLASS: {"fields": CONFIG_FIELDS}},
+                          class_name=CONFIG_CLASS)
         # Merged with the stored schema in the definition's own transaction: a class or field
         # another process defined meanwhile is kept as it is.
         db.define_class(CONFIG_CLASS, CONFIG_FIELDS)

@@ -120,6 +120,19 @@ def test_a_bad_put_is_refused_and_changes_nothing(body: dict[str, Any], code: in
     assert call(api, "GET", MASTER) == {"params": {"keep": 1}, "masterKeyOnly": {"keep": False}}
 
 
+@pytest.mark.parametrize("params", [{"o": {"x.y": 1}}, {"s": "a\x00b"}, {"s": "\ud800"}], ids=["dot", "nul", "surrogate"])
+def test_a_bad_put_to_a_database_without_config_makes_no_class(params: dict[str, Any]) -> None:
+    """A PUT /config the library refuses, on a database that holds no config yet, was refused
+    (107) but left the class Parse_GlobalConfig it had defined first: /schemas, the browser
+    and db.schema listed a class no request had made."""
+    api = make_api()
+    with pytest.raises(ParseError) as exc:
+        call(api, "PUT", MASTER, {"params": {"ok": 1, **params}})
+    assert exc.value.code == 107 and "class Parse_GlobalConfig, record 1, field params:" in exc.value.message
+    assert "Parse_GlobalConfig" not in api.db.schema.classes
+    assert call(api, "GET", MASTER) == {"params": {}}
+
+
 def test_a_config_class_of_another_shape_is_named() -> None:
     doc = {"classes": {**POST, "Parse_GlobalConfig": {"fields": {"params": {"type": "String"}}}},
            "records": {"Post": [], "Parse_GlobalConfig": []}}
