@@ -188,6 +188,30 @@ def test_a_refused_edge_names_the_record_whose_edge_it_is(db: Any) -> None:
     assert db.find("Post", {"objectId": "p1"}).records == [before]
 
 
+def test_a_query_error_the_change_or_the_check_raises_comes_out_as_raised(db: Any) -> None:
+    """On PostgreSQL a QueryError raised by update's change or delete's check (the change's own
+    query with a syntax error, a SchemaError, one of the caller's) came out as a DataError
+    "write failed, nothing was changed: ...", its class, caret view and fields lost, where
+    DuckDB raised it as it is (as README and the docstrings say of both)."""
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    mine = querylang.QueryError("not yours", code=141)
+
+    def raise_mine(current: dict[str, Any]) -> Any:
+        raise mine
+
+    def bad_query(current: dict[str, Any]) -> Any:
+        return db.query("Post", "where({ n: ) })")
+
+    for call in (lambda f: db.update("Post", "p1", f), lambda f: db.delete("Post", "p1", check=f)):
+        with pytest.raises(querylang.QueryError) as err:
+            call(raise_mine)
+        assert err.value is mine
+        with pytest.raises(querylang.QuerySyntaxError) as syntax:
+            call(bad_query)
+        assert syntax.value.line == 1 and "write failed" not in str(syntax.value)
+    assert db.find("Post", {"objectId": "p1"}).records[0] == before
+
+
 def test_removing_an_edge_no_id_can_name_is_nothing_to_remove(db: Any) -> None:
     """A Change removing a target that no edge can name ("", NUL, a lone surrogate) removes
     nothing, as remove_relation does; the lone surrogate reached the driver: UnicodeEncodeError

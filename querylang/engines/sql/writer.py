@@ -35,6 +35,24 @@ S = TypeVar("S", bound=Tables)
 T = TypeVar("T")
 
 
+class _Raised(Exception):
+    """What a caller's callback (update's change, delete's check) raised inside a write's
+    transaction, carried past the engine's own handling of a failed write (which made a
+    QueryError on PostgreSQL, or a driver's error on either engine, a DataError "write
+    failed") to be raised as it is once the transaction has rolled back."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
+def _called(fn: Callable[[dict[str, Any]], T], current: dict[str, Any]) -> T:
+    try:
+        return fn(current)
+    except Exception as exc:
+        raise _Raised(exc) from None
+
+
 class SqlWriter(ABC, Generic[S]):
     """Record-level writes on one store; the engine's subclass supplies the abstract methods
     below (a writer missing one cannot be made)."""
@@ -93,6 +111,15 @@ class SqlWriter(ABC, Generic[S]):
     def edges_dirtied(self, con: Any, name: str) -> None:
         """Engine, when :attr:`others_read`: inside the transaction, tell the other processes
         that edge table ``name`` gained an edge to a missing record."""
+
+    def _calling_back(self, fn: Callable[[Any], T]) -> T:
+        """:meth:`transaction`, for a write whose ``fn`` calls the caller back (through
+        :func:`_called`): what the callback raised comes out as it is."""
+        try:
+            return self.transaction(fn)
+        except _Raised as carried:
+            raised = carried.exc
+        raise raised
 
     # --- statements ---------------------------------------------------------------------------
 
@@ -235,7 +262,7 @@ class SqlWriter(ABC, Generic[S]):
 
         def run(con: Any) -> dict[str, Any]:
             current = self._stored(con, cls, oid)
-            wanted = change(dict(current))
+            wanted = _called(change, dict(current))
             if not isinstance(wanted, Change):
                 raise DataError(f"update's change must return a querylang.Change, not {type(wanted).__name__}",
                                 class_name=class_name, object_id=oid)
@@ -259,7 +286,7 @@ class SqlWriter(ABC, Generic[S]):
                               [oid, target])
             return merged
 
-        return self.transaction(run)
+        return self._calling_back(run)
 
     @staticmethod
     def _edge_lists(class_name: str, oid: str, edges: object) -> list[tuple[str, list[Any]]]:
@@ -317,7 +344,7 @@ class SqlWriter(ABC, Generic[S]):
             schema = self.stored_schema(con, change=False)
             current = self._stored(con, cls, oid)
             if check is not None:
-                check(dict(current))
+                _called(check, dict(current))
             self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
                 for f in owner.user_fields:
@@ -329,7 +356,7 @@ class SqlWriter(ABC, Generic[S]):
                     if f.target == class_name:
                         self._run(con, f"DELETE FROM {jt} WHERE related_id = ?", [oid])
 
-        self.transaction(run)
+        self._calling_back(run)
 
     def _relation(self, class_name: str, key: str, oid: object) -> Field:
         """The Relation field ``key`` of the class; ``oid``: the record whose edges it is to hold."""
