@@ -207,6 +207,20 @@ def test_a_text_search_inside_an_updates_change_computes_them_first():
     assert db.query("Note", {"title": {"text": {"search": "run"}}}).ids == ["n0", "n1"]
 
 
+def test_a_text_search_inside_a_deletes_check_computes_them_first():
+    """As for update's change: delete's check, run inside the delete's open transaction, made
+    the search compute the words there, and the delete failed with "computing the text-search
+    words of Note.body failed: TransactionContext Error: Current transaction is aborted"."""
+    db = querylang.connect()
+    db.load(notes("ducks", "geese"))
+    seen = []
+    db.delete("Note", "n1", check=lambda rec: seen.append(db.query("Note", search("geese")).ids))
+    assert seen == [["n1"]]
+    assert db.store.pending_words == set()
+    assert db.query("Note", {}).ids == ["n0"]
+    assert db.query("Note", search("duck")).ids == db.reference("Note", search("duck")).ids == ["n0"]
+
+
 class _Explaining:
     """The store's connection, with the plan of each UPDATE kept before it runs."""
 

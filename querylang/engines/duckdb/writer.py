@@ -105,9 +105,20 @@ class Writer(SqlWriter[DuckDBTables]):
         # So every pending field is done first, committed on its own; under the store's lock
         # (re-entrant: transaction takes it again) no load makes more pending in between.
         with self.store.lock:
-            if not self.store.read_only and not self.store.closed:
-                self.store.fill_pending()
+            self._fill_pending()
             return super().modify(class_name, oid, change, now)
+
+    def delete(self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None) -> None:
+        # ``check`` runs inside the delete's transaction, as update's change does (modify).
+        if check is None:
+            return super().delete(class_name, oid)
+        with self.store.lock:
+            self._fill_pending()
+            return super().delete(class_name, oid, check)
+
+    def _fill_pending(self) -> None:
+        if not self.store.read_only and not self.store.closed:
+            self.store.fill_pending()
 
     def columns(self, cls: ClassDef) -> list[str]:
         return [c for c, _ in class_columns(cls)]
