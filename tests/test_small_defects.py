@@ -314,3 +314,33 @@ def test_a_query_or_write_inside_load_s_progress_is_refused_not_a_hang(records: 
         db.load(doc, progress=progress)
         assert said and re.match(refused, str(said[0])), said
         assert db.count("T") == records and db.count("P") == 1
+
+
+
+
+def test_a_dotted_key_into_an_object_field_says_so() -> None:
+    # db.save("Post", "p1", {"meta.views": 3}) (Parse's way of setting one key of an Object,
+    # which serve refuses saying so) said "field meta.views: unknown field", though meta is
+    # a field of the class; increment({"meta.views": 1}) and a loaded record said the same.
+    db = querylang.connect()
+    db.define_class("Post", {"meta": {"type": "Object"}, "n": {"type": "Number"}})
+    db.create("Post", {"objectId": "p1", "meta": {"views": 1}})
+    whole = "a key inside the Object field 'meta' (a dotted name): fields are written whole; give 'meta' whole"
+    cases = [
+        (lambda: db.save("Post", "p1", {"meta.views": 3}), f"class Post, record p1, field meta.views: {whole}"),
+        (lambda: db.create("Post", {"objectId": "p2", "meta.views": 3}), f"class Post, record p2, field meta.views: {whole}"),
+        (lambda: db.update("Post", "p1", lambda r: querylang.Change({"meta.views": 3})),
+         f"class Post, record p1, field meta.views: {whole}"),
+        (lambda: db.load({"records": {"Post": [{"objectId": "p3", "meta.views": 3}]}}),
+         f"class Post, record p3, field meta.views: {whole}"),
+        (lambda: db.increment("Post", "p1", {"meta.views": 1}),
+         "class Post, record p1, field meta.views: increment: a key inside the Object field 'meta' (a dotted name) is no "
+         "Number field: change the Object whole (db.update reads and writes it in one transaction)"),
+    ]
+    for call, message in cases:
+        with pytest.raises(querylang.DataError) as err:
+            call()
+        assert str(err.value) == message
+    assert db.find("Post", {}).records[0]["meta"] == {"views": 1} and db.count("Post") == 1
+    with pytest.raises(querylang.DataError, match="field n.x: unknown field"):  # not an Object: unknown as before
+        db.save("Post", "p1", {"n.x": 1})

@@ -333,6 +333,10 @@ def _record(cls: ClassDef, row: object, now: datetime, index: int | None) -> tup
             raise DataError(f"field names are strings, not {type(name).__name__} {name!r:.40}", class_name=cls.name,
                             object_id=named)
         f = cls.fields.get(name)
+        if f is None and (holder := cls.object_holding(name)) is not None:
+            # Parse's way of setting one key of an Object: "unknown field" said meta was none.
+            raise DataError(f"a key inside the Object field '{holder}' (a dotted name): fields are written whole; "
+                            f"give '{holder}' whole", class_name=cls.name, object_id=named, field=name)
         if f is None:
             hint = suggest(name, cls.fields)
             raise DataError(

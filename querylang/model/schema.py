@@ -116,16 +116,20 @@ class ClassDef:
     def get(self, name: str) -> Field | None:
         return self.fields.get(name)
 
+    def object_holding(self, name: str) -> str | None:
+        """The Object field a dotted ``name`` is a key inside of (``meta`` for ``meta.views``),
+        else None."""
+        head = self.fields.get(name.split(".", 1)[0]) if "." in name else None
+        return head.name if head is not None and head.type == "Object" and PATH_RE.fullmatch(name) else None
+
     def field(self, name: str) -> Field:
         """The field called ``name``, or a SchemaError with a suggestion (a name that is not a
         string names no field, as :meth:`Schema.get` says of a class)."""
         if not isinstance(name, str):
             raise SchemaError(f"class {self.name} has no field {name!r}", hint=suggest(str(name), self.fields))
         f = self.fields.get(name)
-        if f is None and "." in name:
-            head = self.fields.get(name.split(".", 1)[0])
-            if head is not None and head.type == "Object" and PATH_RE.fullmatch(name):
-                return Field(name, "ObjectPath")
+        if f is None and self.object_holding(name) is not None:
+            return Field(name, "ObjectPath")
         if f is None:
             raise self.no_field(name, suggest(name, self.fields))
         return f

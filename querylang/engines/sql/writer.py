@@ -311,6 +311,10 @@ class SqlWriter(ABC, Generic[S]):
                 raise DataError(f"increment: field names are strings, not {type(name).__name__} {name!r:.40}",
                                 class_name=class_name, object_id=oid)
             f = cls.fields.get(name)
+            if f is None and (holder := cls.object_holding(name)) is not None:
+                raise DataError(f"increment: a key inside the Object field '{holder}' (a dotted name) is no Number "
+                                "field: change the Object whole (db.update reads and writes it in one transaction)",
+                                class_name=class_name, object_id=oid, field=name)
             if f is None:
                 hint = suggest(name, cls.fields)
                 raise DataError("increment: unknown field" + (f" ({hint})" if hint else ""), class_name=class_name,
