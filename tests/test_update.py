@@ -310,3 +310,22 @@ def test_a_save_rewrites_only_the_fields_it_changes(engine: Any) -> None:
         assert d.reference("Post", {"body": {"text": {"search": {"term": "fox"}}}}).ids == ["p1"]
     finally:
         d.close()
+
+
+def test_a_write_past_the_servers_own_lock_timeout_is_a_data_error(pg_cluster: Any) -> None:
+    """With timeout=None querylang sets no lock_timeout, but the server may have one (ALTER
+    DATABASE/ROLE ... SET lock_timeout, or the URL's options): a write that waited past it
+    raised a bare TypeError ('unsupported format string passed to NoneType.__format__') from
+    the message meant to say how long it had waited."""
+    import psycopg
+
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url + "%20-c%20lock_timeout%3D200", timeout=None) as db:
+        db.load(DOC)
+        with psycopg.connect(url) as other:
+            other.execute('LOCK TABLE "Post" IN ACCESS EXCLUSIVE MODE')
+            with pytest.raises(DataError, match="waited longer than the server's lock_timeout for a lock") as err:
+                db.save("Post", "p1", {"n": 2})
+            assert err.value.code == 1
+            other.rollback()
+        assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 1

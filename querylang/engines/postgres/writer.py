@@ -93,7 +93,9 @@ class Writer(SqlWriter[PostgresTables]):
                         beat.committing = True
                     return done
             except pge.LockNotAvailable:
-                raise DataError(f"write failed, nothing was changed: it waited longer than {self.lock_wait:g} s for a "
+                # Without a lock_wait the server's own lock_timeout (its database's, role's or the URL's) ended it.
+                waited = "the server's lock_timeout" if self.lock_wait is None else f"{self.lock_wait:g} s"
+                raise DataError(f"write failed, nothing was changed: it waited longer than {waited} for a "
                                 "lock another connection holds", code=1) from None
             # A value the server refuses (too long for an index) is the record's fault: 107. A
             # permission denied or a server out of reach is not, and keeps the code a read's
