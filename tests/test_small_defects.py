@@ -344,3 +344,26 @@ def test_a_dotted_key_into_an_object_field_says_so() -> None:
     assert db.find("Post", {}).records[0]["meta"] == {"views": 1} and db.count("Post") == 1
     with pytest.raises(querylang.DataError, match="field n.x: unknown field"):  # not an Object: unknown as before
         db.save("Post", "p1", {"n.x": 1})
+
+
+def test_a_dropped_table_named_as_a_python_variable_is_a_missing_table(tmp_path) -> None:
+    # DuckDB looks a table it does not find up among the Python variables of the code running
+    # the statement (replacement scans): after DROP TABLE "sql" by hand, a query of class sql
+    # said 'Invalid Input Error: Python Object "sql" of type "str" found on line ".../store.py"
+    # not suitable for replacement scans' (an EngineError, so `querylang schema` failed instead
+    # of showing '?'), where a class of any other name is a TableMissing saying it was dropped.
+    import duckdb
+
+    from querylang.errors import TableMissing
+
+    path = tmp_path / "x.duckdb"
+    with querylang.connect(path) as db:
+        db.load({"classes": {"sql": {"fields": {"s": {"type": "String"}}}, "cur": {"fields": {}}}, "records": {"sql": []}})
+    with duckdb.connect(str(path)) as con:
+        con.execute('DROP TABLE "sql"; DROP TABLE "cur"')
+    with querylang.connect(path) as db:
+        for name in ("sql", "cur"):
+            for read in (lambda n=name: db.query(n, {}), lambda n=name: db.count(n)):
+                with pytest.raises(TableMissing) as err:
+                    read()
+                assert f"Table with name {name} does not exist!; the schema lists its class" in str(err.value)

@@ -53,7 +53,7 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     check_database_path(path, read_only=read_only)
     new = not path.startswith(":memory:") and not Path(path).exists()
     try:
-        return duckdb.connect(path, read_only=read_only)
+        con = duckdb.connect(path, read_only=read_only)
     except duckdb.Error as exc:
         if "Could not set lock" in str(exc):
             # DuckDB's own advice when the holder only reads ("… by using the -readonly
@@ -68,3 +68,10 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 if Path(path).stat().st_size == 0:
                     Path(path).unlink()
         raise DataError(f"cannot open database {path}: {exc}") from None
+    # A table DuckDB does not find is looked for among the Python variables of the code that
+    # runs the statement (its replacement scans): a class whose table was dropped by hand, named
+    # as one of them ("sql", "cur", "T"), was said to be that variable ('Python Object "sql" of
+    # type "str" ... not suitable for replacement scans'), not a missing table. querylang gives
+    # DuckDB its Python data by name only (register), so the scans are off for the database.
+    con.execute("SET GLOBAL python_enable_replacements = false")
+    return con
