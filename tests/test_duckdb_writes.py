@@ -170,3 +170,35 @@ def test_define_class_over_another_applications_table_names_both(tmp_path) -> No
     )
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT * FROM information_schema.columns WHERE table_name = 'Post'").fetchall()[0][3] == "a"
+
+
+def test_a_write_to_a_table_dropped_by_hand_says_so(tmp_path) -> None:
+    """A write to a class (or Relation) whose table was dropped outside querylang said only
+    DuckDB's words and the SQL it ran ('write failed, nothing was changed: Catalog Error: Table
+    with name T does not exist!' and 'LINE 1: SELECT 1 FROM "T" WHERE ...' with a caret under
+    it), where a query of it, a load and the same write on PostgreSQL say the table was dropped
+    or renamed outside querylang and what to do."""
+    import duckdb
+
+    path = tmp_path / "x.duckdb"
+    with querylang.connect(path) as db:
+        db.load(DOC)
+    with duckdb.connect(str(path)) as con:
+        con.execute('DROP TABLE "_join:r:T"')
+    with querylang.connect(path) as db:
+        with pytest.raises(querylang.DataError) as err:
+            db.add_relation("T", "t1", "r", "t2")
+        assert str(err.value) == ("write failed, nothing was changed: Catalog Error: Table with name _join:r:T does "
+                                  "not exist!; the schema lists its class or Relation, so the table was dropped or "
+                                  "renamed outside querylang (load the class again, or restore the table)")
+    with duckdb.connect(str(path)) as con:
+        con.execute('DROP TABLE "T"')
+    with querylang.connect(path) as db:
+        for write in (lambda: db.create("T", {"s": "new"}), lambda: db.save("T", "t1", {"s": "x"}),
+                      lambda: db.delete("T", "t1")):
+            with pytest.raises(querylang.DataError) as err:
+                write()
+            assert str(err.value).startswith("write failed, nothing was changed: Catalog Error: Table with name T does "
+                                             "not exist!; the schema lists its class or Relation, so the table was "
+                                             "dropped or renamed outside querylang")
+            assert "LINE 1" not in str(err.value)

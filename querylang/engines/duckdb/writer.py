@@ -14,7 +14,7 @@ from querylang.engines.duckdb.cells import record_row
 from querylang.engines.duckdb.decode import decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
-from querylang.engines.duckdb.rejections import taken_table
+from querylang.engines.duckdb.rejections import missing_table, taken_table
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DEFINE_ELSEWHERE, INTERNAL_SERVER_ERROR, DataError, others_table
 from querylang.model.change import Change
@@ -92,7 +92,7 @@ class Writer(SqlWriter[DuckDBTables]):
                     # engine itself, is not the record's fault: code 1, which serve answers as a
                     # server error (500) rather than a bad request (107).
                     code = INTERNAL_SERVER_ERROR if committing or isinstance(exc, NOT_THE_DATA) else None
-                    raise DataError(f"write failed, nothing was changed: {exc}", code=code) from exc
+                    raise DataError(f"write failed, nothing was changed: {missing_table(exc) or exc}", code=code) from exc
                 raise
             return out
 
