@@ -329,3 +329,18 @@ def test_a_write_past_the_servers_own_lock_timeout_is_a_data_error(pg_cluster: A
             assert err.value.code == 1
             other.rollback()
         assert db.find("Post", {"objectId": "p1"}).records[0]["n"] == 1
+
+
+def test_a_change_or_a_check_that_is_no_function_is_a_data_error(db: Any) -> None:
+    """db.update('Post', 'p1', Change({'n': 2})) (the Change itself, not a function making it)
+    raised TypeError: 'Change' object is not callable from inside the record's transaction, and
+    delete's check=True "'bool' object is not callable", where every other argument of the
+    wrong kind is a DataError saying what was expected."""
+    before = db.find("Post", {"objectId": "p1"}).records[0]
+    with pytest.raises(DataError) as err:
+        db.update("Post", "p1", Change({"n": 2}))  # type: ignore[arg-type]
+    assert str(err.value) == "class Post, record p1: update's change must be a function of the record, not Change: nothing was changed"
+    with pytest.raises(DataError) as err:
+        db.delete("Post", "p1", check=True)  # type: ignore[arg-type]
+    assert str(err.value) == "class Post, record p1: delete's check must be a function of the record, not bool: nothing was changed"
+    assert db.find("Post", {"objectId": "p1"}).records[0] == before
