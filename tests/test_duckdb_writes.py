@@ -202,3 +202,40 @@ def test_a_write_to_a_table_dropped_by_hand_says_so(tmp_path) -> None:
                                              "not exist!; the schema lists its class or Relation, so the table was "
                                              "dropped or renamed outside querylang")
             assert "LINE 1" not in str(err.value)
+
+
+@pytest.mark.parametrize("write", ["update", "delete"])
+def test_a_write_the_database_is_closed_under_says_so(write) -> None:
+    """db.close() from another thread while a write ran (here: while update's change or
+    delete's check waits) let DuckDB's own ConnectionException out of the write ('Connection
+    Error: Connection already closed!', no QueryError: the rollback failed on the closed
+    connection too), where PostgreSQL says the write failed because the database was closed."""
+    db = querylang.connect()
+    db.load(DOC)
+    inside, closed = threading.Event(), threading.Event()
+
+    def wait(current: dict) -> querylang.Change:
+        inside.set()
+        closed.wait()
+        return querylang.Change({"n": 2})
+
+    caught: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            if write == "update":
+                db.update("T", "t1", wait)
+            else:
+                db.delete("T", "t1", check=wait)
+        except BaseException as exc:  # noqa: BLE001  (checked below)
+            caught.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    inside.wait()
+    db.close()
+    closed.set()
+    t.join()
+    assert len(caught) == 1 and isinstance(caught[0], querylang.DataError), caught
+    assert str(caught[0]) == ("write failed, nothing was changed: the database was closed (db.close() was called) "
+                              "while the write ran")

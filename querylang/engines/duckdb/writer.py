@@ -22,6 +22,12 @@ from querylang.model.schema import ClassDef, Schema
 
 T = TypeVar("T")
 
+# What a write says when the store's close() closed its connection, as the PostgreSQL writer
+# says it (Heartbeat.failure).
+CLOSED_UNDER_WRITE = "write failed, nothing was changed: the database was closed (db.close() was called) while the write ran"
+CLOSED_UNDER_COMMIT = ("the database was closed (db.close() was called) while the write was being committed: whether "
+                       "it was saved is not known; read it again after connecting again")
+
 # DuckDB's errors that say nothing of the written values.
 NOT_THE_DATA = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.InternalException, duckdb.FatalException)
 
@@ -83,6 +89,13 @@ class Writer(SqlWriter[DuckDBTables]):
                 committing = True
                 con.execute("COMMIT")
             except BaseException as exc:
+                if self.store.closed:
+                    # close() (another thread's, or the change's own) closed the connection under
+                    # the write, and its rollback would fail too; DuckDB keeps nothing uncommitted.
+                    if not isinstance(exc, duckdb.Error):
+                        raise
+                    raise DataError(CLOSED_UNDER_COMMIT if committing else CLOSED_UNDER_WRITE,
+                                    code=INTERNAL_SERVER_ERROR) from None
                 self.store._rollback()
                 table = taken_table(exc) if isinstance(exc, duckdb.Error) else None
                 if table is not None:  # define_class on another application's DuckDB file
