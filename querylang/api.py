@@ -39,7 +39,7 @@ from querylang.frontends.aggregates import check_aggregates
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
 from querylang.frontends.selection import checked_shape, select_keys
-from querylang.frontends.sort_paging import build_sort, check_options, check_paging
+from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
@@ -104,7 +104,7 @@ def build_query(
             keys = build_sort(list(sort) if isinstance(sort, Sequence) and not isinstance(sort, str) else sort, cls)
         else:
             keys = build_sort(script_sort, cls, sort_pos, strict=strict)
-        lim, sk = check_paging(limit, skip)
+        lim, sk = check_paging(limit, skip, count=count, strict=strict)
         check_where(where)
     except QueryError as exc:
         if source is not None:
@@ -279,7 +279,7 @@ class Database(Writes):
         ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit).
         """
         try:
-            limit, valid = check_paging(kw.get("limit"), None)[0], True
+            limit, valid = checked_limit(kw), True
         except QueryError:
             limit, valid = 0, False  # the build reports it
         row_cap = self._row_cap(limit) if capped else None

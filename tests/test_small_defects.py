@@ -367,3 +367,16 @@ def test_a_dropped_table_named_as_a_python_variable_is_a_missing_table(tmp_path)
                 with pytest.raises(TableMissing) as err:
                     read()
                 assert f"Table with name {name} does not exist!; the schema lists its class" in str(err.value)
+
+
+def test_count_and_strict_are_true_or_false(sample: querylang.Database) -> None:
+    # count='no' and strict='no' were taken as true (a string is truthy), also by a plan the
+    # plan cache kept for the script.
+    script = "where({ score: { greaterThan: Inputs.Min } })"
+    for _ in range(3):  # the second and third run go through the plan cache
+        assert sample.query("Post", script, inputs={"Min": 1}, count=True).count is not None
+    for bad in ({"count": "no"}, {"strict": "no"}, {"count": 2}, {"strict": [True]}):
+        for call in (sample.query, sample.compile, sample.reference):
+            with pytest.raises(querylang.QueryTypeError, match=f"^{next(iter(bad))} must be True or False"):
+                call("Post", script, inputs={"Min": 1}, **bad)  # type: ignore[operator]
+    assert sample.query("Post", {}, count=1, limit=0).count == sample.count("Post")  # as Parse REST's count=1

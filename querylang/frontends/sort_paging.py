@@ -94,8 +94,24 @@ def check_options(method: str, kw: Mapping[str, object]) -> None:
         raise TypeError(f"{method}() got an unexpected keyword argument '{key}'")
 
 
-def check_paging(limit: object, skip: object) -> tuple[int | None, int | None]:
-    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no skip."""
+def check_flags(**flags: object) -> None:
+    """``count=`` and ``strict=`` are True or False (None and Parse REST's 0 and 1 too): a
+    string such as 'no' was taken as true."""
+    for name, v in flags.items():
+        if v is not None and not isinstance(v, bool) and not (type(v) is int and v in (0, 1)):
+            raise QueryTypeError(f"{name} must be True or False, not {type(v).__name__} {v!r}"[:120])
+
+
+def checked_limit(kw: Mapping[str, object]) -> int | None:
+    """The limit among a query's options (check_paging), its flags checked (check_flags)."""
+    check_flags(count=kw.get("count"), strict=kw.get("strict"))
+    return check_paging(kw.get("limit"), None)[0]
+
+
+def check_paging(limit: object, skip: object, **flags: object) -> tuple[int | None, int | None]:
+    """limit/skip must be whole numbers ≥ 0 (docs/semantics.md#paging); None means no limit / no
+    skip. ``flags`` (count=, strict=) are checked by check_flags."""
+    check_flags(**flags)
     return _page_number("limit", limit), _page_number("skip", skip)
 
 
