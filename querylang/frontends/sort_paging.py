@@ -42,6 +42,8 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None, *, strict: b
     if isinstance(sort, str):
         items: list[object] = [s for s in sort.split(",") if s.strip()]
     elif isinstance(sort, list | tuple):
+        if list(sort) == [""]:  # sent as Parse's order '', which Parse Server ignores
+            return ()
         if strict and any(s is UNDEFINED for s in sort):
             raise _err(QueryError(f"a key of sort is undefined {STRICT_UNDEFINED}"), pos)
         # Noodl sends the array joined with ',' as Parse's order, which Parse splits again:
