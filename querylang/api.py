@@ -350,7 +350,7 @@ class Database(Writes):
             return res
         if inc:
             _include(self, class_name, res.records, inc, cancel)
-        if keys:
+        if select is not None:  # select="" or [] keeps only the fields every record shows, as keys="" does
             res.records = select_keys(res.records, keys)
         return res
 
@@ -393,7 +393,7 @@ class Database(Writes):
             records = [decode(r) for r in rows]
             if inc:
                 _include(self, cls.name, records, inc, cancel)
-            if keys:
+            if select is not None:
                 records = select_keys(records, keys)
             yield from records
 

@@ -390,3 +390,14 @@ def test_count_and_strict_are_true_or_false(sample: querylang.Database) -> None:
             with pytest.raises(querylang.QueryTypeError, match=f"^{next(iter(bad))} must be True or False"):
                 call("Post", script, inputs={"Min": 1}, **bad)  # type: ignore[operator]
     assert sample.query("Post", {}, count=1, limit=0).count == sample.count("Post")  # as Parse REST's count=1
+
+
+def test_an_empty_select_keeps_only_the_fields_every_record_shows(sample: querylang.Database) -> None:
+    # db.query(select='') and select=[] gave every field, where db.find(keys='') gives only
+    # objectId, createdAt and updatedAt (as Parse Server answers keys=''), and so does stream.
+    want = [{k: r[k] for k in ("objectId", "createdAt", "updatedAt")} for r in sample.query("Post", limit=5).records]
+    assert [sorted(r) for r in sample.find("Post", {}, keys="", limit=5).records] == [sorted(w) for w in want]
+    for select in ("", []):
+        assert sample.query("Post", limit=5, select=select).records == want
+        assert list(sample.stream("Post", limit=5, select=select)) == want
+    assert sample.query("Post", limit=5, select=None).records != want
