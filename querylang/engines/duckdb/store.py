@@ -45,7 +45,7 @@ from querylang.engines.duckdb.layout import (
     quote_ident,
     stored_schema,
 )
-from querylang.engines.duckdb.paths import connect_file
+from querylang.engines.duckdb.paths import connect_file, hold, release
 from querylang.engines.duckdb.pipeline import (
     DIRECTORY_RECHECK_MAX,
     LOADING_TABLE,
@@ -97,13 +97,16 @@ class Store(TextWords):
         self._local = threading.local()
         self.watchdog = Watchdog()
         self.closed = False
+        self.shared = hold(self.path)  # another Store of this process has the file open
         try:
             self._open(read_only)
         except duckdb.Error as exc:
             self.con.close()
+            release(self.path)
             raise EngineError(f"cannot read the database {self.path}: {exc}") from None
         except BaseException:
             self.con.close()  # the file is not left locked by a database that never opened
+            release(self.path)
             raise
 
     def _open(self, read_only: bool) -> None:
@@ -112,7 +115,8 @@ class Store(TextWords):
         self.made_bookkeeping = not read_only and not self._has_table(SCHEMA_TABLE)
         if not read_only:
             self._bookkeeping(self.con)
-            self._drop_loading()  # the tables of a load a crash kept from being published
+            if not self.shared:  # else they may be the other's load in progress
+                self._drop_loading()  # the tables of a load a crash kept from being published
         self.read_only = read_only
         self.schema = self._read_schema()
         # (class, String field) whose text-search words may be missing for some records: a
@@ -183,7 +187,7 @@ class Store(TextWords):
         finally:
             self.closed = True
             self.watchdog.close()
-            if self.made_bookkeeping and not self.schema.classes:
+            if not release(self.path) and self.made_bookkeeping and not self.schema.classes:
                 self._drop_unused_bookkeeping()
             interrupts.close(self.con)
 
