@@ -144,11 +144,11 @@ class DataError(QueryError):
     ) -> None:
         place = []
         if class_name is not None:
-            place.append(f"class {class_name}")
+            place.append(f"class {cut_name(class_name)}")
         if object_id is not None:
-            place.append(f"record {object_id}")
+            place.append(f"record {cut_name(object_id)}")
         if field is not None:
-            place.append(f"field {field}")
+            place.append(f"field {cut_name(field)}")
         full = f"{', '.join(place)}: {message}" if place else message
         super().__init__(full, code=code)
         self.class_name = class_name
@@ -179,6 +179,15 @@ class DataError(QueryError):
 # rather than Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)" or orjson's
 # "unexpected character".
 BOM = "starts with a byte order mark (BOM): save it as UTF-8 without one"
+
+
+NAME_SHOWN = 100  # characters of a class, field or record name an error message shows
+
+
+def cut_name(text: str) -> str:
+    """A name as a message shows it: a long one (a mistake, or a hostile request) cut, with its
+    length, so that the message stays readable (the error's attributes keep the whole name)."""
+    return text if len(text) <= NAME_SHOWN else f"{text[:NAME_SHOWN - 20]}… ({len(text):,} characters)"
 
 
 def has_bom(text: str | bytes) -> bool:

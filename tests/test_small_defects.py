@@ -401,3 +401,17 @@ def test_an_empty_select_keeps_only_the_fields_every_record_shows(sample: queryl
         assert sample.query("Post", limit=5, select=select).records == want
         assert list(sample.stream("Post", limit=5, select=select)) == want
     assert sample.query("Post", limit=5, select=None).records != want
+
+
+def test_a_huge_name_is_cut_in_messages(sample: querylang.Database) -> None:
+    # db.query('Post' * 250_000) and a write naming such a field gave messages of a million
+    # characters: values were cut to 40-60 characters, class, field and record names never.
+    for call, kind in [(lambda: sample.query("P" * 100_000), querylang.SchemaError),
+                       (lambda: sample.query("Post", {"t" * 100_000: 1}), querylang.SchemaError),
+                       (lambda: sample.create("Post", {"t" * 100_000: 1}), querylang.DataError)]:
+        with pytest.raises(kind) as err:
+            call()
+        assert len(str(err.value)) < 300 and "… (100,0" in str(err.value), str(err.value)[:300]
+    with pytest.raises(querylang.DataError) as data:
+        sample.create("Post", {"t" * 100_000: 1})
+    assert data.value.field == "t" * 100_000  # the error's attributes keep the whole name

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, QueryError, SchemaError
+from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, QueryError, SchemaError, cut_name
 
 FIELD_TYPES = (
     "String",
@@ -111,7 +111,7 @@ class ClassDef:
 
     def no_field(self, name: str, hint: str | None) -> SchemaError:
         """The error for a field this class lacks."""
-        return SchemaError(f"class {self.name} has no field '{name}'", hint=self.absent_hint(name, hint))
+        return SchemaError(f"class {self.name} has no field '{cut_name(name)}'", hint=self.absent_hint(name, hint))
 
     def get(self, name: str) -> Field | None:
         return self.fields.get(name)
@@ -232,7 +232,7 @@ class Schema:
         if cls is None:
             why = (self.absent.get(name) if isinstance(name, str) else None) or self.absent.get("")
             hint = _joined(suggest(str(name), self.classes), why)
-            raise SchemaError(f"unknown class {name!r}", hint=hint, code=INVALID_CLASS_NAME)
+            raise SchemaError(f"unknown class {cut_name(repr(name))}", hint=hint, code=INVALID_CLASS_NAME)
         return cls
 
     def __contains__(self, name: object) -> bool:
