@@ -88,3 +88,20 @@ def test_a_pointer_equal_to_is_paged_as_the_index_lookup_points_to_is():
     assert db.compile("Alpha", ids, limit=2, sort=["-n"]).sql.startswith("WITH t AS MATERIALIZED")
     # A list holding null also matches every record without a pointer: not a lookup.
     assert "MATERIALIZED" not in db.compile("Alpha", {"p": {"containedIn": ["o1", None]}}, limit=2, sort=["-n"]).sql
+
+
+def test_does_not_exist_is_a_null_test_the_column_index_answers():
+    # Parse's doesNotExist and Noodl's exists false were written `NOT coalesce(col IS NOT NULL,
+    # FALSE)`, which PostgreSQL cannot match to the column's index: "comments without an Owner,
+    # newest first, limit 20" scanned all of Comment at M (32 ms) where `"Owner" IS NULL` reads
+    # the Owner index (3.5 ms), and its count took 100 times the hand SQL's. Found by timing
+    # Parse REST query shapes against hand-written SQL on PostgreSQL.
+    db = querylang.connect()
+    db.load({"classes": ALPHA["classes"], "records": {"Alpha": [*ALPHA["records"]["Alpha"], {"objectId": "q", "n": 1}]}})
+    for field in ("p", "n"):
+        where = {field: {"exists": False}}
+        plan = db.compile("Alpha", where, limit=2, sort=["-n"])
+        assert f't."{field}" IS NULL' in plan.sql and "coalesce" not in plan.where_sql, plan.where_sql
+        assert db.query("Alpha", where, sort=["-n"]).ids == db.reference("Alpha", where, sort=["-n"]).ids
+    assert db.query("Alpha", {"p": {"exists": False}}).ids == ["q"]
+    assert db.query("Alpha", {"p": {"exists": True}}, count=True).count == 6

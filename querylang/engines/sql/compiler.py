@@ -405,7 +405,10 @@ class Compiler(GeoTerms):
         elif f.type == "ObjectPath":
             test = not_sql(self._absent(f))
         else:
-            test = Sql(f"{self._presence_col(f)} IS NOT NULL")
+            # A null test is never unknown, so "absent" needs no coalesce: as `IS NULL`,
+            # PostgreSQL answers it from the column's index (every Pointer's) instead of a scan.
+            col = self._presence_col(f)
+            return Sql(f"{col} IS NOT NULL" if node.exists else f"{col} IS NULL")
         return test if node.exists else not_sql(test)
 
     def regex(self, node: n.Regex) -> Sql:
