@@ -39,6 +39,10 @@ class PostgresDialect(Dialect):
     # Every date column has its ISO text stored beside it (layout.ISO): the store's dialect when
     # each class table has them, which every table made since they exist does.
     stored_iso = False
+    # A scan's page (no index lookup, no edge table) is chosen from the sort keys and the
+    # rows' ctids alone, then its rows read by ctid (rows_statement), up to this limit + skip.
+    late_pages = True
+    late_max_rows = 10000
 
     def output_sql(self, alias: str, column: str, class_name: str = "", ftype: str | None = None) -> str:
         """Dates (createdAt and updatedAt in every row) come as querylang's ISO text: the text
@@ -61,9 +65,19 @@ class PostgresDialect(Dialect):
         PostgreSQL computes the output columns of every row that goes into a sort, so a
         top-20 of 50,000 rows would format 100,000 dates to keep 40 (the planner postpones
         only expensive expressions). The outer ORDER BY keeps the order (re-sorting the page
-        only; possible when the sort keys are plain columns)."""
+        only; possible when the sort keys are plain columns).
+
+        A page that a scan chooses (no index lookup, no edge table) is chosen from the rows'
+        ctids and sort keys alone, then read by ctid: a top-N sort copies every row that goes
+        into it, and a whole row of querylang's tables (helper columns and all) is several
+        times what the sort keys are. One statement, one snapshot: the ctids name the very
+        row versions the condition saw. A lookup's few rows gain nothing by it, nor a page in
+        objectId order, which the objectId index gives without a sort."""
         if page.rows is None or not page.resortable:
             return super().rows_statement(select, table, where, order, paging, page)
+        if self.late_pages and not (page.lookup or page.edges or page.by_id) and page.rows <= self.late_max_rows:
+            return (f"SELECT {select} FROM {table} AS t WHERE t.ctid = ANY(ARRAY(SELECT t.ctid FROM {table} AS t "
+                    f"WHERE {where} ORDER BY {order}{paging})) ORDER BY {order}")
         return f"SELECT {select} FROM (SELECT * FROM {table} AS t WHERE {where} ORDER BY {order}{paging}) AS t ORDER BY {order}"
 
     def finish(self, sql: str) -> str:

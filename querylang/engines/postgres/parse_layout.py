@@ -216,6 +216,7 @@ class ParseDialect(PostgresDialect):
     # table, not found by a hash join over the whole class (which PostgreSQL's default costs
     # prefer once the class has a few thousand rows).
     edge_ids_as_array = True
+    late_pages = False  # measured on querylang's own tables only (PostgresDialect.rows_statement)
     # Set by the store: asks the server why its stems would differ from text.stems (None: they
     # do not); asked once, at the first English stemmed search.
     stem_probe: Callable[[], str | None] | None = None

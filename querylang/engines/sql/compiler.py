@@ -149,7 +149,8 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
             edges = True
     rows = None if query.limit is None or limit is None else limit + (query.skip or 0)
     resortable = not order_params and all(k.field in cols for k in query.sort)
-    return Page(rows, lookup, edges, resortable, len(items))
+    by_id = not query.sort or query.sort[0].field == "objectId"
+    return Page(rows, lookup, edges, resortable, len(items), by_id)
 
 
 class Compiler(GeoTerms):

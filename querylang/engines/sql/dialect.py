@@ -43,6 +43,7 @@ class Page:
     edges: bool  # the condition looks up an edge table (relatedTo, a Relation, matchesQuery)
     resortable: bool  # every sort key is an output column: a wrapping statement can re-sort
     conditions: int = 1  # parts of the condition's top-level AND (many parts: likely selective)
+    by_id: bool = False  # the first sort key is objectId (the default): its index gives the order
 
 
 # Select lists of pure dialects (Dialect.select_list): (dialect, class, columns, SQL) by their ids.
