@@ -467,8 +467,7 @@ def find(
     """
     extra: dict[str, Any] = {} if cancel is None else {"cancel": cancel}
     if include is not None or keys is not None:
-        params = inspect.signature(db.query).parameters
-        if "include" not in params or "select" not in params:
+        if not _shapes(type(db)):
             raise QueryError("include/keys not supported yet")
         selected = None if keys is None else key_list(keys, "keys")
         if selected == []:
@@ -485,6 +484,19 @@ def find(
         count=bool(count),
         **extra,
     )
+
+
+_SHAPES: dict[Any, bool] = {}
+
+
+def _shapes(kind: Any) -> bool:
+    """Whether ``kind``'s query takes include= and select= (read once per type: the signature
+    cost a find with include or keys more than building its query did)."""
+    known = _SHAPES.get(kind)
+    if known is None:
+        params = inspect.signature(kind.query).parameters
+        known = _SHAPES[kind] = "include" in params and "select" in params
+    return known
 
 
 # ASCII digits only: str.isdigit also takes '²' (which int() then refuses) and '٣'.
