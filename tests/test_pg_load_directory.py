@@ -15,6 +15,7 @@ import querylang
 import querylang.engines.postgres.directory_load as pg_directory
 import querylang.interchange.directory as directory
 from querylang import DataError
+from querylang.errors import cut_name
 from tests.pg import fresh_database, fresh_url
 from tests.test_cli import ql
 from tests.test_load_directory import CLASSES, document, write_dir
@@ -162,7 +163,7 @@ def test_an_objectid_too_long_for_a_new_class_s_index_is_named_by_its_line(opene
     db = opened()
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    assert str(info.value).startswith(f"Item.ndjson, line 18: class Item, record {'x' * 300_000}, field objectId: load "
+    assert str(info.value).startswith(f"Item.ndjson, line 18: class Item, record {cut_name('x' * 300_000)}, field objectId: load "
                                       "failed, nothing was loaded: the value is too long for PostgreSQL's index of it")
     assert not db.schema.classes
 

@@ -414,8 +414,11 @@ def test_a_server_stopped_under_a_write_is_said_to_refuse_not_to_be_silent(clust
 
         halted = stopped(cluster)
         try:
+            # A probe that lands while the stopping server still exits is closed rather than
+            # refused (seen on a busy machine): either is the server's own answer, not silence.
             with pytest.raises(DataError, match=r"write failed, nothing was changed: the PostgreSQL server at \S+ went "
-                                                r"away \(.*Connection refused\), so the connection was closed"):
+                                                r"away \(.*(Connection refused|server closed the connection "
+                                                r"unexpectedly)\), so the connection was closed"):
                 db.update("User", "u1", change)
             with pytest.raises(QueryError, match=DOWN):
                 db.query("User", None)
