@@ -415,3 +415,13 @@ def test_a_huge_name_is_cut_in_messages(sample: querylang.Database) -> None:
     with pytest.raises(querylang.DataError) as data:
         sample.create("Post", {"t" * 100_000: 1})
     assert data.value.field == "t" * 100_000  # the error's attributes keep the whole name
+
+
+def test_an_include_or_select_given_as_an_object_is_refused(sample: querylang.Database) -> None:
+    # include={'Owner': 1} was read as its keys (iterating a dict), so it included Owner; a
+    # number was already refused as no list.
+    for kw in ({"include": {"author": 1}}, {"select": {"title": 1}}):
+        with pytest.raises(querylang.QueryTypeError, match=f"^{next(iter(kw))} must be a string or a list of strings, not an object"):
+            sample.query("Post", limit=1, **kw)  # type: ignore[arg-type]
+    with pytest.raises(querylang.QueryTypeError, match="^keys must be a string or a list of strings, not an object"):
+        sample.find("Post", {}, keys={"title": 1})  # type: ignore[arg-type]

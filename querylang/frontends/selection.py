@@ -3,7 +3,7 @@ records cut down to them (docs/semantics.md#include-select)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError, SchemaError
@@ -15,7 +15,10 @@ def key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     docs/semantics.md#include-select); None → no keys."""
     if value is None:
         return []
-    # A number (``include=5`` in a URL reads as one) is no list: refused, not iterated.
+    # A number (``include=5`` in a URL reads as one) is no list: refused, not iterated; nor is
+    # an object, whose keys iterating it gave ({'Owner': 1} included Owner).
+    if isinstance(value, Mapping):
+        raise QueryTypeError(f"{what} must be a string or a list of strings, not an object")
     items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, Iterable) else [value]
     if not all(isinstance(k, str) for k in items):
         raise QueryTypeError(f"{what} must be a string or a list of strings")
