@@ -145,7 +145,7 @@ class Writes:
         self._changed()
 
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
-        spec = {"type": type} | ({"targetClass": target_class} if target_class else {})
+        spec = {"type": type} | ({"targetClass": target_class} if target_class is not None else {})
         self.define_class(class_name, {name: spec})
 
 

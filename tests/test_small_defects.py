@@ -425,3 +425,14 @@ def test_an_include_or_select_given_as_an_object_is_refused(sample: querylang.Da
             sample.query("Post", limit=1, **kw)  # type: ignore[arg-type]
     with pytest.raises(querylang.QueryTypeError, match="^keys must be a string or a list of strings, not an object"):
         sample.find("Post", {}, keys={"title": 1})  # type: ignore[arg-type]
+
+
+def test_a_target_class_that_is_no_name_is_said_to_be_one() -> None:
+    # add_field('Post', 'x', 'Pointer', 5) said "Pointer needs a targetClass", as if none was given.
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": {}}}, "records": {}})
+    with pytest.raises(querylang.DataError, match="field x: targetClass must be a class name, not int$"):
+        db.add_field("Post", "x", "Pointer", 5)  # type: ignore[arg-type]
+    with pytest.raises(querylang.DataError, match="field x: Pointer needs a targetClass$"):
+        db.add_field("Post", "x", "Pointer")
+    assert "x" not in db.schema.get("Post").fields

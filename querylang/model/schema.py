@@ -195,8 +195,10 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
             )
         target = spec.get("targetClass")
         if ftype in ("Pointer", "Relation"):
-            if not isinstance(target, str):
+            if target is None:
                 raise SchemaError(f"class {name}, field {fname}: {ftype} needs a targetClass")
+            if not isinstance(target, str):  # 5 was said to be no targetClass at all
+                raise SchemaError(f"class {name}, field {fname}: targetClass must be a class name, not {type(target).__name__}")
             _check_name_in(f"class {name}, field {fname}: targetClass", "class", target)
         elif target is not None:
             raise SchemaError(f"class {name}, field {fname}: only Pointer/Relation take targetClass")
