@@ -286,13 +286,14 @@ def _read_class(
     report: ImportReport,
 ) -> None:
     skipped: dict[str, int] = {}
+    holes: dict[str, int] = {}
     undated = Undated("_created_at or _updated_at")
     out_name = target.class_name(name)
     for where, doc in documents(path):
         # Errors name the user's file and line: the staging file a record goes to is ours.
         with nesting(f"{path.name}, {where}"):
             try:
-                rest = to_rest(doc, fields, skipped)
+                rest = to_rest(doc, fields, skipped, holes)
                 undated.check(rest, where)
                 staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path.name}, {where}")
             except DataError as exc:
@@ -303,6 +304,9 @@ def _read_class(
     undated.note(path.name, report.notes)
     for key, n in sorted(skipped.items()):
         report.notes.append(f"{name}: key {key} skipped in {n} document(s) (not a field in _SCHEMA)")
+    for key, n in sorted(holes.items()):
+        report.notes.append(f"{name}.{key}: the inner rings (holes) of {n} Polygon(s) left out: Parse reads "
+                            "a Polygon's outer ring alone")
 
 
 def _read_join(
@@ -371,8 +375,12 @@ def _acl(doc: Mapping[str, Any]) -> dict[str, dict[str, bool]] | None:
     return acl
 
 
-def to_rest(doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str, int]) -> dict[str, Any]:
-    """A Parse document as stored in MongoDB → the REST record Parse would answer with."""
+def to_rest(
+    doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str, int], holes: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A Parse document as stored in MongoDB → the REST record Parse would answer with;
+    ``holes`` counts per field the Polygons whose inner rings were left (Parse reads the outer
+    ring alone)."""
     if not isinstance(doc, Mapping):
         raise DataError("a document must be a JSON object")
     oid = doc.get("_id")
@@ -406,6 +414,10 @@ def to_rest(doc: Any, fields: Mapping[str, Mapping[str, Any]], skipped: dict[str
             skipped[key] = skipped.get(key, 0) + 1
             continue
         out[key] = _value(spec["type"], value, oid, key)
+        if spec["type"] == "Polygon" and holes is not None and isinstance(value, Mapping):
+            rings = value.get("coordinates")
+            if isinstance(rings, list) and len(rings) > 1:
+                holes[key] = holes.get(key, 0) + 1
     acl = _acl(doc)
     if acl is not None:
         out["ACL"] = acl

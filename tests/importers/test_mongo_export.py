@@ -547,3 +547,18 @@ def test_parse_config_is_imported_for_serve(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"^_GlobalConfig.json, line 1: Parse's config needs params"):
         fresh.import_mongo_export(root)
     assert not fresh.schema.classes
+
+
+def test_a_polygon_with_holes_keeps_its_outer_ring_and_says_so(tmp_path: Path) -> None:
+    """Parse reads a Polygon's outer ring alone (GeoJSON's first), and so does the import; the
+    inner rings (holes) a document held were left out without a word."""
+    root = write_export(tmp_path / "export")
+    lines = (root / "Post.json").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["area"]["coordinates"].append([[0.2, 0.2], [0.4, 0.2], [0.4, 0.4], [0.2, 0.2]])
+    (root / "Post.json").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert "Post.area: the inner rings (holes) of 1 Polygon(s) left out: Parse reads a Polygon's outer ring alone" in report.notes
+    area = db.find("Post", {"objectId": first["_id"]}).records[0]["area"]
+    assert area["coordinates"] == [[0, 0], [0, 1], [1, 1], [0, 0]]
