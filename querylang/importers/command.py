@@ -109,7 +109,7 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
 
 
 @import_group.command("mongo")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(path_type=Path))  # a file: import_mongo_export says what to give
 @DB_OPTION
 def mongo_cmd(directory: Path, db_path: Path | str) -> None:
     """Import a directory of mongoexport files of a Parse database on MongoDB.

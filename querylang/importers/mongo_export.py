@@ -118,6 +118,13 @@ def _why_no_schema(root: Path) -> str:
 
 def export_files(root: Path) -> dict[str, Path]:
     """Collection name → file, for the ``.json`` files of a directory."""
+    if root.is_file():
+        # "no such directory" of a file that is there: parse.com's zip, given as it came, or
+        # one collection's file instead of the folder.
+        if root.suffix.lower() == ".zip":
+            raise DataError(f"{root}: a zip archive, not a mongoexport folder: unzip it, and import the folder of its .json files")
+        raise DataError(f"{root}: a file, not a folder: import mongo reads the folder of the export's .json files "
+                        "(one per collection, _SCHEMA.json among them)")
     if not root.is_dir():
         raise DataError(f"no such directory: {root}")
     return {p.stem: p for p in sorted(root.iterdir()) if p.suffix == ".json" and p.is_file()}

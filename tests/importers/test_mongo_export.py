@@ -437,6 +437,23 @@ def test_a_folder_holding_a_parse_com_zip_says_to_unzip_it(tmp_path: Path) -> No
     assert not db.schema.classes
 
 
+@pytest.mark.parametrize("name", ["export.zip", "Post.json"])
+def test_a_file_given_to_import_mongo_says_what_it_reads(tmp_path: Path, name: str) -> None:
+    """docs/importing.md: a zip given as it is, to either importer, is refused saying so. To
+    import mongo it was "no such directory" (the library) or "Directory ... is a file" (the
+    command), of a file that is there; so was one collection's file given for the folder."""
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04" if name.endswith(".zip") else b'{"_id": "a"}\n')
+    why = "a zip archive, not a mongoexport folder: unzip it" if name.endswith(".zip") else "a file, not a folder: import mongo"
+    db = querylang.connect()
+    with pytest.raises(DataError, match=f"^{path}: {why}"):
+        db.import_mongo_export(path)
+    assert not db.schema.classes
+    res = CliRunner().invoke(main, ["import", "mongo", str(path), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2 and f"{path}: {why}" in res.stderr, res.output
+    assert not (tmp_path / "x.duckdb").exists()
+
+
 def test_a_mongodump_of_some_collections_says_it_is_one(tmp_path: Path) -> None:
     """docs/importing.md: a mongodump is refused saying so. One of some collections only
     (``mongodump --collection Post``) has no _SCHEMA.bson, and was told "export the _SCHEMA
