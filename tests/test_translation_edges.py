@@ -283,11 +283,20 @@ def test_matches_key_in_query_refuses_a_key_it_does_not_take(operand, message):
         assert db.query("Post", {"author": {"matchesKeyInQuery": {"key": "objectId", "className": "User", "where": {"name": "nobody"}}}}).ids == []
 
 
-@pytest.mark.parametrize(("schema", "got"), [("x", "str"), ({"Post": {"fields": {"title": {"type": "String"}}}}, "dict")])
+@pytest.mark.parametrize(("schema", "got"), [("x", "str"), (5, "int")])
 def test_to_parse_where_with_a_schema_of_another_type_says_what_it_needs(schema, got):
-    # schema="x" or the interchange's classes raised Python's AttributeError ("has no attribute 'get'").
-    with pytest.raises(querylang.QueryTypeError, match=rf"^to_parse_where\(\) needs schema= as a Schema \(db.schema\), not {got}$"):
+    # schema="x" raised Python's AttributeError ("has no attribute 'get'").
+    with pytest.raises(querylang.QueryTypeError, match=rf"^to_parse_where\(\) needs schema= as a Schema \(db.schema\) or the "
+                                                       rf"interchange 'classes' object, not {got}$"):
         to_parse_where({"title": "x"}, schema=schema, class_name="Post")
+
+
+def test_to_parse_where_takes_the_interchange_classes_as_matches_does():
+    # The interchange's classes object, which querylang.matches takes as schema=, was refused
+    # here (it had raised Python's AttributeError before that).
+    classes = {"Post": {"fields": {"when": {"type": "Date"}}}}
+    got = to_parse_where({"when": {"greaterThan": "2024-01-01T00:00:00.000Z"}}, schema=classes, class_name="Post")
+    assert got == {"when": {"$gt": {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}}}
 
 
 @pytest.mark.parametrize("classes", [["Owner"], {"Owner": 5}, {"Owner": ""}])

@@ -95,9 +95,12 @@ def to_parse_where(
     kept (ANDed) and several keys are allowed (docs/semantics.md#noodl-differences); conditions on one field are merged into
     one constraint object, or put in ``$and`` when they cannot be.
     """
+    if isinstance(schema, Mapping):  # the interchange format's classes, as querylang.matches takes them
+        schema = Schema.from_json(schema)
     if schema is not None and not isinstance(schema, Schema):
-        # A str or the interchange's classes failed with Python's AttributeError on first use.
-        raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema), not {type(schema).__name__}")
+        # A str failed with Python's AttributeError on first use.
+        raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema) or the interchange 'classes' "
+                             f"object, not {type(schema).__name__}")
     if pointer_classes is not None and not (
         isinstance(pointer_classes, Mapping) and all(isinstance(c, str) and c for c in pointer_classes.values())
     ):
