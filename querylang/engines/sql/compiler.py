@@ -136,6 +136,7 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
         return name == "objectId" or (f is not None and f.type == "Pointer")
 
     for item in items:
+        item = pointer_or(item, cls) or item
         if isinstance(item, n.PointsTo) and cls.fields.get(item.field) is not None and cls.fields[item.field].type == "Pointer":
             lookup = lookup or len(item.ids) <= LOOKUP_MAX_IDS
         # A Pointer's equalTo / containedIn (Parse REST's and the SDKs' form of pointsTo) is the
@@ -151,6 +152,38 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     resortable = not order_params and all(k.field in cols for k in query.sort)
     by_id = not query.sort or query.sort[0].field == "objectId"
     return Page(rows, lookup, edges, resortable, len(items), by_id)
+
+
+def _pointer_ids(node: n.Node, cls: ClassDef) -> tuple[str, tuple[str, ...]] | None:
+    """(field, ids) of a condition that is pointsTo on a Pointer field, in whichever form."""
+    name = getattr(node, "field", None)
+    f = cls.fields.get(name) if isinstance(name, str) else None
+    if f is None or f.type != "Pointer":
+        return None
+    if isinstance(node, n.PointsTo):
+        ids: tuple[Any, ...] = node.ids
+    elif isinstance(node, n.Compare) and node.op == "eq":
+        ids = (node.value,)
+    elif isinstance(node, n.In) and not node.negate:
+        ids = node.values
+    else:
+        return None
+    return (f.name, ids) if ids and all(type(i) is str for i in ids) else None
+
+
+def pointer_or(node: n.Node, cls: ClassDef) -> n.PointsTo | None:
+    """An OR of pointsTo / equalTo / containedIn on one Pointer field, as the one pointsTo it is.
+
+    Noodl's visual "or" of "points to" rules, and a script's ``or`` of them, compiled to
+    ``x = ? OR x = ?``, which DuckDB answers with a scan of the table; ``x IN (?, ?)`` is an
+    index lookup. Row by row the two are the same three-valued answer (null on a null ``x``).
+    """
+    if not isinstance(node, n.Or) or len(node.items) < 2:
+        return None
+    found = [_pointer_ids(i, cls) for i in node.items]
+    if any(f is None for f in found) or len({f[0] for f in found if f}) != 1:
+        return None
+    return n.PointsTo(found[0][0], tuple(i for f in found if f for i in f[1]), pos=node.pos) if found[0] else None
 
 
 class Compiler(GeoTerms):
@@ -221,6 +254,8 @@ class Compiler(GeoTerms):
                 finally:
                     self.and_in_or = saved
             case n.Or(items=items):
+                if (merged := pointer_or(node, self.cls)) is not None:
+                    return self.points_to(merged)
                 saved = self.in_or
                 self.in_or = True
                 try:
