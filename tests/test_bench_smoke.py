@@ -528,16 +528,24 @@ def test_targets_judge_round_two_budgets() -> None:
     --load-json's 1.96× was listed but never judged."""
     from benchmarks.targets import targets
 
+    # The committed run's figures, the ratio set on each side of the budget (the test judges
+    # the judging, not the run).
+    load = json.loads((ROOT / "benchmarks" / "results" / "load-dir-XL.json").read_text(encoding="utf-8"))
     res = {
         "scale": "L",
         "workloads": {"micro_parse_compile": {"querylang_cold": {"median_ms": 0.207}},
                       "micro_cached_overhead": {"querylang_warm": {"median_ms": 0.011}}},
         "memory": {"peak_rss_mb": 1.0},
-        "load_dir": json.loads((ROOT / "benchmarks" / "results" / "load-dir-XL.json").read_text(encoding="utf-8")),
+        "load_dir": {**load, "querylang_load": {**load["querylang_load"], "seconds": 1.96 * load["raw_read_json"]["seconds"]},
+                     "ratio": 1.96},
     }
     met = {t["target"]: t["met"] for t in targets(res)}
     assert met["parse + compile of a typical 3-line script ≤ 300 µs"] is True
     assert met["round two: cold path of the typical 3-line script ≤ 150 µs"] is False
     assert met["round two: plan-cached overhead ≤ 10 µs"] is False
     assert met["querylang load of the interchange directory (scale XL) with peak RSS ≤ 3 GiB"] is True
-    assert met["querylang load of the interchange directory (scale XL) in ≤ 1.5× the fastest raw DuckDB path from the same files"] is False
+    within = "querylang load of the interchange directory (scale XL) in ≤ 1.5× the fastest raw DuckDB path from the same files"
+    assert met[within] is False
+    res["load_dir"] = {**load, "querylang_load": {**load["querylang_load"], "seconds": 1.44 * load["raw_read_json"]["seconds"]},
+                       "ratio": 1.44}
+    assert {t["target"]: t["met"] for t in targets(res)}[within] is True
