@@ -201,13 +201,13 @@ def undecodable_at(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
     return before.count("\n"), len(before) - (before.rfind("\n") + 1) + 1
 
 
-
 def piped_not_utf8(what: str, data: bytes, exc: UnicodeDecodeError, before: int = 0) -> DataError:
     """Piped input that stops being UTF-8 (``data``, after ``before`` line ends already read),
     named by its line and column."""
     lines, column = undecodable_at(data, exc)
     return DataError(f"{what}: not UTF-8 text at line {before + lines + 1}, column {column} "
                      f"(byte 0x{data[exc.start]:02x}; send UTF-8)")  # fmt: skip
+
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 

@@ -93,25 +93,19 @@ def _why_no_schema(root: Path) -> str:
     more usual backup, writes BSON (<db>/<collection>.bson) one folder down; "export the
     _SCHEMA collection too" sent its user after a collection that is there."""
     try:
-        # A dump of some collections only (mongodump --collection Post) has no _SCHEMA.bson,
-        # and was sent after a _SCHEMA collection as if JSON files were all it lacked.
-        bson = any(p.suffix == ".bson" and p.is_file() for p in root.iterdir())
+        entries = list(root.iterdir())  # read once for the three hints
     except OSError:  # a folder it may not read: only the hint is lost
-        bson = False
-    if bson:
+        entries = []
+    # A dump of some collections only (mongodump --collection Post) has no _SCHEMA.bson,
+    # and was sent after a _SCHEMA collection as if JSON files were all it lacked.
+    if any(p.suffix == ".bson" and p.is_file() for p in entries):
         return ("this is a mongodump, of BSON files: querylang reads mongoexport's JSON; write each collection "
                 "as JSON with mongoexport, or with bsondump --outFile NAME.json NAME.bson")
-    try:
-        below = sorted(d.name for d in root.iterdir() if (d / "_SCHEMA.json").is_file() or (d / "_SCHEMA.bson").is_file())
-    except OSError:  # a folder it may not read: only the hint is lost
-        below = []
+    below = sorted(d.name for d in entries if (d / "_SCHEMA.json").is_file() or (d / "_SCHEMA.bson").is_file())
     if below:
         return f"the export is one folder down, in {', '.join(below)}: import that folder"
-    try:
-        zipped = any(p.suffix.lower() == ".zip" and p.is_file() for p in root.iterdir())
-    except OSError:  # a folder it may not read: only the hint is lost
-        zipped = False
-    if zipped:  # parse.com's export, as it came: its .json files inside need no _SCHEMA
+    if any(p.suffix.lower() == ".zip" and p.is_file() for p in entries):
+        # parse.com's export, as it came: its .json files inside need no _SCHEMA
         return "it holds a .zip: unzip it, and import the folder of its .json files"
     return "export the _SCHEMA collection too: it holds the field types"
 

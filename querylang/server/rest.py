@@ -83,6 +83,7 @@ PARSE_ONLY_ROUTES = {
     "functions", "jobs", "push", "push_audiences", "scriptlog", "validate_purchase", "serverInfo",
     "graphql-config", "purge", "hooks", "cloud_code", "aggregate", "security",
 }
+BATCH_REACHES = BATCH_ROUTES | PARSE_ONLY_ROUTES  # what a batch may name; anything else refuses it
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
 
 
@@ -471,7 +472,7 @@ class Api:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         path = path[len(prefix or ""):]
         # The routes Parse's batch reaches (its own router's, which /health is not part of).
-        if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_ROUTES | PARSE_ONLY_ROUTES:
+        if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_REACHES:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         body = r.get("body", {})
         if not isinstance(body, Mapping):

@@ -130,22 +130,13 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     """What the dialect may shape a rows statement by (Dialect.rows_statement)."""
     items = query.where.items if isinstance(query.where, n.And) else (query.where,)
     lookup = edges = False
-
-    def indexed(name: str) -> bool:  # objectId and every Pointer column have an index
-        f = cls.fields.get(name)
-        return name == "objectId" or (f is not None and f.type == "Pointer")
-
     for item in items:
-        item = pointer_or(item, cls) or item
-        if isinstance(item, n.PointsTo) and cls.fields.get(item.field) is not None and cls.fields[item.field].type == "Pointer":
-            lookup = lookup or len(item.ids) <= LOOKUP_MAX_IDS
-        # A Pointer's equalTo / containedIn (Parse REST's and the SDKs' form of pointsTo) is the
-        # same index lookup: given the rowid shape, it scanned the table for its few rows.
-        elif isinstance(item, n.Compare) and item.op == "eq" and item.value is not None and indexed(item.field):
-            lookup = True
-        elif (isinstance(item, n.In) and not item.negate and indexed(item.field)
-              and 0 < len(item.values) <= LOOKUP_MAX_IDS and None not in item.values):
-            lookup = True
+        # A Pointer's or objectId's equalTo / containedIn (Parse REST's and the SDKs' form of
+        # pointsTo), or an or of them on one Pointer, is the same index lookup as pointsTo:
+        # given the rowid shape, it scanned the table for its few rows.
+        found = _lookup_ids(pointer_or(item, cls) or item, cls)
+        if found is not None:
+            lookup = lookup or len(found[1]) <= LOOKUP_MAX_IDS
         elif isinstance(item, n.RelatedTo | n.PointsTo | n.MatchesQuery):
             edges = True
     rows = None if query.limit is None or limit is None else limit + (query.skip or 0)
@@ -154,21 +145,25 @@ def page_facts(query: n.Query, cls: ClassDef, cols: list[str], limit: int | None
     return Page(rows, lookup, edges, resortable, len(items), by_id)
 
 
-def _pointer_ids(node: n.Node, cls: ClassDef) -> tuple[str, tuple[str, ...]] | None:
-    """(field, ids) of a condition that is pointsTo on a Pointer field, in whichever form."""
+def _lookup_ids(node: n.Node, cls: ClassDef) -> tuple[str, tuple[Any, ...]] | None:
+    """(field, ids) of a condition its field's index answers: pointsTo on a Pointer, or an
+    equalTo / containedIn of ids on a Pointer or objectId (every one has an index). None for
+    anything else, a null among the ids (it also matches every record without a value) or an
+    empty containedIn."""
     name = getattr(node, "field", None)
     f = cls.fields.get(name) if isinstance(name, str) else None
-    if f is None or f.type != "Pointer":
+    pointer = f is not None and f.type == "Pointer"
+    if isinstance(node, n.PointsTo) and pointer:
+        return node.field, node.ids
+    if not (pointer or name == "objectId"):
         return None
-    if isinstance(node, n.PointsTo):
-        ids: tuple[Any, ...] = node.ids
-    elif isinstance(node, n.Compare) and node.op == "eq":
-        ids = (node.value,)
-    elif isinstance(node, n.In) and not node.negate:
+    if isinstance(node, n.Compare) and node.op == "eq":
+        ids: tuple[Any, ...] = (node.value,)
+    elif isinstance(node, n.In) and not node.negate and node.values:
         ids = node.values
     else:
         return None
-    return (f.name, ids) if ids and all(type(i) is str for i in ids) else None
+    return (node.field, ids) if None not in ids else None
 
 
 def pointer_or(node: n.Node, cls: ClassDef) -> n.PointsTo | None:
@@ -180,10 +175,17 @@ def pointer_or(node: n.Node, cls: ClassDef) -> n.PointsTo | None:
     """
     if not isinstance(node, n.Or) or len(node.items) < 2:
         return None
-    found = [_pointer_ids(i, cls) for i in node.items]
-    if any(f is None for f in found) or len({f[0] for f in found if f}) != 1:
+    fields: set[str] = set()
+    ids: list[str] = []
+    for item in node.items:
+        found = _lookup_ids(item, cls)
+        if found is None or not found[1] or any(type(i) is not str for i in found[1]):
+            return None
+        fields.add(found[0])
+        ids += found[1]
+    if len(fields) != 1 or "objectId" in fields:
         return None
-    return n.PointsTo(found[0][0], tuple(i for f in found if f for i in f[1]), pos=node.pos) if found[0] else None
+    return n.PointsTo(fields.pop(), tuple(ids), pos=node.pos)
 
 
 class Compiler(GeoTerms):
