@@ -15,8 +15,10 @@ from querylang.errors import DataError, QueryError
 from querylang.model.change import Change
 from querylang.model.values import to_ms
 
-# Per thread: the Databases (by id) whose update's change or delete's check ("change"), or
-# whose load's progress ("progress"), is running on it.
+# Per thread: the databases whose update's change or delete's check ("change"), or whose load's
+# progress ("progress"), is running on it; by their store's lock, which every Database of this
+# process on one DuckDB file shares (another one's query in a load's progress, run by the load's
+# writer thread, waited for the load, which waited for it).
 _CHANGING = threading.local()
 
 
@@ -39,7 +41,7 @@ class Writes:
         "cannot start a transaction within a transaction". So is one that load's progress
         makes: it waited for the load, which waited for it (a load written by several threads,
         or any load on PostgreSQL, whose COPY holds the connection), or failed as above."""
-        inside = getattr(_CHANGING, "ids", {}).get(id(self))
+        inside = getattr(_CHANGING, "ids", {}).get(id(self.store.lock))
         if inside == "change":
             raise DataError(f"{what} inside update's change (or delete's check), whose transaction is still open: "
                             "nothing was changed (return the fields and Relation edges in the Change, or write "
@@ -50,7 +52,7 @@ class Writes:
 
     def _not_in_progress(self) -> None:
         """Refuse a read that load's progress makes, for the reason a write is refused."""
-        if getattr(_CHANGING, "ids", {}).get(id(self)) == "progress":
+        if getattr(_CHANGING, "ids", {}).get(id(self.store.lock)) == "progress":
             raise QueryError("a query inside load's progress, while the load holds the database: query after "
                              "the load returns")
 
@@ -65,15 +67,16 @@ class Writes:
 
         def run(*args: Any) -> Any:
             ids = _CHANGING.__dict__.setdefault("ids", {})
-            outer = ids.get(id(self))
-            ids[id(self)] = kind
+            key = id(self.store.lock)
+            outer = ids.get(key)
+            ids[key] = kind
             try:
                 return call(*args)
             finally:
                 if outer is None:
-                    ids.pop(id(self), None)
+                    ids.pop(key, None)
                 else:
-                    ids[id(self)] = outer
+                    ids[key] = outer
 
         return run
 

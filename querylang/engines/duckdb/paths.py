@@ -4,9 +4,7 @@ the user clearly asked for a database file; and opening one, with DuckDB's refus
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import threading
 from pathlib import Path
 
 import duckdb
@@ -77,36 +75,3 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     # DuckDB its Python data by name only (register), so the scans are off for the database.
     con.execute("SET GLOBAL python_enable_replacements = false")
     return con
-
-
-# Stores of this process on each file (by its real path). DuckDB gives a second connect of a
-# file the same database, and one Store must not clean up what another is in the middle of (a
-# load's hidden tables, which an open takes for a crash's) or still uses (the bookkeeping
-# tables an idle open drops on close).
-_HELD: dict[str, int] = {}
-_HELD_LOCK = threading.Lock()
-
-
-def hold(path: str) -> bool:
-    """Count one more Store of this process on ``path``; whether another already has it."""
-    if path.startswith(":memory:"):
-        return False  # each in-memory connect is a database of its own
-    key = os.path.realpath(path)
-    with _HELD_LOCK:
-        before = _HELD.get(key, 0)
-        _HELD[key] = before + 1
-    return before > 0
-
-
-def release(path: str) -> bool:
-    """Count one Store fewer on ``path``; whether another of this process still has it."""
-    if path.startswith(":memory:"):
-        return False
-    key = os.path.realpath(path)
-    with _HELD_LOCK:
-        left = _HELD.get(key, 1) - 1
-        if left > 0:
-            _HELD[key] = left
-        else:
-            _HELD.pop(key, None)
-    return left > 0

@@ -45,7 +45,7 @@ from querylang.engines.duckdb.layout import (
     quote_ident,
     stored_schema,
 )
-from querylang.engines.duckdb.paths import connect_file, hold, release
+from querylang.engines.duckdb.paths import connect_file
 from querylang.engines.duckdb.pipeline import (
     DIRECTORY_RECHECK_MAX,
     LOADING_TABLE,
@@ -55,10 +55,10 @@ from querylang.engines.duckdb.pipeline import (
     size,
 )
 from querylang.engines.duckdb.rejections import load_rejected, rejected
+from querylang.engines.duckdb.sharing import FileState, hold, release
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.progress import Progress, Tally
-from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog, no_gc
 from querylang.errors import DataError, EngineError, QueryCancelled, QueryError, QueryTimeout
@@ -90,39 +90,40 @@ class Store(TextWords):
         self.path = str(path)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
         self.con = connect_file(self.path, read_only=read_only)
-        # Queries share it, writes and loads hold it alone (readers.py); the text-search words
-        # a load left pending are filled by one query at a time.
-        self.lock = ReadWriteLock()
-        self._words_lock = threading.Lock()
+        self.read_only = read_only
         self._local = threading.local()
         self.watchdog = Watchdog()
         self.closed = False
-        self.shared = hold(self.path)  # another Store of this process has the file open
         try:
-            self._open(read_only)
+            # Another Store of this process on the file shares what it knows (sharing.py).
+            self.file = hold(self, self.path, self._open)
         except duckdb.Error as exc:
             self.con.close()
-            release(self.path)
             raise EngineError(f"cannot read the database {self.path}: {exc}") from None
         except BaseException:
             self.con.close()  # the file is not left locked by a database that never opened
-            release(self.path)
             raise
+        self.lock, self._words_lock = self.file.lock, self.file.words_lock
+        self.pending_words, self.words_ahead = self.file.pending_words, self.file.words_ahead  # (TextWords)
 
-    def _open(self, read_only: bool) -> None:
-        # The bookkeeping tables this open makes are dropped again by close() if nothing was
+    @property
+    def schema(self) -> Schema:
+        return self.file.schema
+
+    @schema.setter
+    def schema(self, schema: Schema) -> None:
+        self.file.schema = schema
+
+    def _open(self) -> FileState:
+        """What the first Store of this process on the file reads of it."""
+        # The bookkeeping tables this open makes are dropped by the last close() if nothing was
         # written: a failed load or an idle REPL leaves another application's file as it was.
-        self.made_bookkeeping = not read_only and not self._has_table(SCHEMA_TABLE)
-        if not read_only:
+        made = not self.read_only and not self._has_table(SCHEMA_TABLE)
+        if not self.read_only:
             self._bookkeeping(self.con)
-            if not self.shared:  # else they may be the other's load in progress
-                self._drop_loading()  # the tables of a load a crash kept from being published
-        self.read_only = read_only
-        self.schema = self._read_schema()
-        # (class, String field) whose text-search words may be missing for some records: a
-        # bulk load leaves them to the first text search on the field (Store.ready).
-        self.pending_words: set[tuple[str, str]] = self._missing_words(self.schema)
-        self.words_ahead = {}  # (TextWords)
+            self._drop_loading()  # the tables of a load a crash kept from being published
+        schema = self._read_schema()
+        return FileState(schema, self._missing_words(schema), made)  # words: those a load left (Store.ready)
 
     def _has_table(self, name: str) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
@@ -187,7 +188,7 @@ class Store(TextWords):
         finally:
             self.closed = True
             self.watchdog.close()
-            if not release(self.path) and self.made_bookkeeping and not self.schema.classes:
+            if not release(self, self.file) and self.file.made_bookkeeping and not self.schema.classes:
                 self._drop_unused_bookkeeping()
             interrupts.close(self.con)
 

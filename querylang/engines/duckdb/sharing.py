@@ -1,0 +1,80 @@
+"""What the Stores of this process on one DuckDB file share.
+
+DuckDB gives every connect of a file in one process the same database (``querylang serve``
+beside a library user, two threads that each connect). Each Store keeps its own connection,
+closed by its own close(); but what a Store knows of the database is the file's: its schema
+(with the edge tables known clean), the text-search words a load left to compute, and the lock
+that lets one write at a time. Kept per Store, one Store's define_class or load was unknown to
+the other ("unknown class"), its delete missed the edges of a Relation the other had added, its
+edge to a missing record left the other skipping the target checks that table then needs, and
+two read-modify-writes of one record, one through each, made DuckDB refuse one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from querylang.engines.sql.readers import ReadWriteLock
+from querylang.model.schema import Schema
+
+
+@dataclass(eq=False)
+class FileState:
+    """The schema and words of one database, and its lock, for every Store of it."""
+
+    schema: Schema
+    # (class, String field) whose text-search words may be missing for some records.
+    pending_words: set[tuple[str, str]]
+    # The first open made the bookkeeping tables: the last close drops them if nothing was written.
+    made_bookkeeping: bool
+    words_ahead: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
+    # Queries share it, writes and loads hold it alone (readers.py); the words a load left
+    # pending are filled by one query at a time (words_lock).
+    lock: ReadWriteLock = field(default_factory=ReadWriteLock)
+    words_lock: threading.Lock = field(default_factory=threading.Lock)
+    key: str = ""
+    # Weak: a Store dropped unclosed (its connection, and with the last one DuckDB's database,
+    # gone with it) does not keep a later open on a state another process may since have changed.
+    stores: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
+
+
+_FILES: dict[str, FileState] = {}
+# Held while the first Store of a file reads its state: a second open waits for it.
+_FILES_LOCK = threading.Lock()
+
+
+def hold(store: object, path: str, open_file: Callable[[], FileState]) -> FileState:
+    """The state ``store`` shares with the other open Stores of this process on ``path``, or
+    a new one from ``open_file()`` when there are none."""
+    if path.startswith(":memory:"):
+        state = open_file()  # each in-memory connect is a database of its own
+        state.stores.add(store)
+        return state
+    key = os.path.realpath(path)
+    with _FILES_LOCK:
+        held = _FILES.get(key)
+        if held is not None and len(held.stores):
+            held.stores.add(store)
+            return held
+        state = _FILES[key] = open_file()
+        state.key = key
+        state.stores.add(store)
+    return state
+
+
+def release(store: object, state: FileState) -> bool:
+    """``store`` closes; whether another Store of this process still has the file open."""
+    with _FILES_LOCK:
+        state.stores.discard(store)
+        if len(state.stores):
+            return True
+        if state.key and _FILES.get(state.key) is state:
+            del _FILES[state.key]
+    return False

@@ -1,0 +1,210 @@
+"""Two Databases of one process on one DuckDB file (``querylang serve`` beside a library user,
+or two threads that each connect): DuckDB gives both the same database, and each must see
+what the other changed — its classes and fields, its loads, the text-search words a load left
+to compute, and the edges that dangle — as one Database sees its own changes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import querylang
+from querylang import DataError, QueryError
+
+BAGS = {
+    "classes": {"S": {"fields": {"s": {"type": "String"}}},
+                "Bag": {"fields": {"items": {"type": "Relation", "targetClass": "S"}}}},
+    "records": {"S": [{"objectId": "s1", "s": "first"}, {"objectId": "s2", "s": "second"}],
+                "Bag": [{"objectId": "g1"}, {"objectId": "g2"}]},
+    "relations": [{"class": "Bag", "objectId": "g1", "key": "items", "targetId": "s1"}],
+}
+
+
+def two(path: Path) -> tuple[querylang.Database, querylang.Database]:
+    return querylang.connect(path), querylang.connect(path)
+
+
+def same_as_reference(db: querylang.Database, class_name: str, query: object, **kw: object) -> list[str]:
+    db.clear_cache()  # the reference reads the data afresh (it keeps what it read until its own writes)
+    ids = db.query(class_name, query, **kw).ids
+    assert ids == db.reference(class_name, query, **kw).ids
+    assert db.count(class_name, query, inputs=kw.get("inputs")) == len(ids)
+    return ids
+
+
+def test_a_class_or_field_the_other_defines_is_known_here(tmp_path: Path) -> None:
+    """The second Database's query of a class the first defined raised "unknown class 'T'", and
+    its define_class of a field of that class took the class's table for another
+    application's. Found by connecting twice to one file in a test."""
+    a, b = two(tmp_path / "one.duckdb")
+    a.define_class("T", {"n": {"type": "Number"}})
+    a.create("T", {"objectId": "t1", "n": 1})
+    assert b.query("T", {"n": 1}).ids == ["t1"]
+    b.define_class("T", {"m": {"type": "Number"}})
+    b.save("T", "t1", {"m": 5})
+    assert a.query("T", {"m": 5}).records[0]["m"] == 5
+    a.close()
+    b.close()
+    with querylang.connect(tmp_path / "one.duckdb", read_only=True) as again:
+        assert {"m", "n"} <= again.schema.get("T").fields.keys()
+
+
+def test_a_load_through_the_other_is_seen_here_with_its_text_search_words(tmp_path: Path) -> None:
+    """A load leaves its String fields' words to the first text search; the other Database
+    did not know they were missing, and its text search did not find the loaded records."""
+    a = querylang.connect(tmp_path / "one.duckdb")
+    a.load(BAGS)
+    b = querylang.connect(tmp_path / "one.duckdb")
+    assert b.query("S", {"s": {"text": {"search": "first"}}}).ids == ["s1"]
+    a.load({"records": {"S": [{"objectId": "s3", "s": "first again"}]}})
+    assert b.query("S", {"s": {"text": {"search": "first"}}}, sort="objectId").ids == ["s1", "s3"]
+    assert b.count("S") == 3
+    a.close()
+    b.close()
+
+
+def test_a_delete_through_one_removes_the_edges_of_a_relation_the_other_added(tmp_path: Path) -> None:
+    """A delete removes every edge that names the record, in the Relations its Database knew:
+    one the other Database had added kept its edge to the deleted record, and that one's
+    queries (sure the edge table was clean) counted it."""
+    path = tmp_path / "one.duckdb"
+    a = querylang.connect(path)
+    a.load({"classes": {"S": {"fields": {}}}, "records": {"S": [{"objectId": "s1"}, {"objectId": "s2"}]}})
+    b = querylang.connect(path)
+    b.define_class("Bag", {"items": {"type": "Relation", "targetClass": "S"}})
+    b.create("Bag", {"objectId": "g1"})
+    b.add_relation("Bag", "g1", "items", "s1")
+    a.delete("S", "s1")
+    assert b.store.con.execute('SELECT count(*) FROM "_Join:items:Bag"').fetchall() == [(0,)]
+    assert same_as_reference(b, "Bag", {"items": {"exists": True}}) == []
+    a.close()
+    b.close()
+
+
+def test_an_edge_to_a_missing_record_through_one_makes_the_other_check_targets(tmp_path: Path) -> None:
+    """An edge to a record that does not exist makes its table unclean: queries must check
+    each edge's target. The other Database, its plans kept too, still took the table for
+    clean and answered g1 where the reference answers nothing."""
+    a = querylang.connect(tmp_path / "one.duckdb")
+    a.load(BAGS)
+    b = querylang.connect(tmp_path / "one.duckdb")
+    script = "where({items: {pointsTo: Inputs.X}})"
+    for target in ("s1", "s2", "s1"):  # the plan is kept from the second run on
+        b.query("Bag", script, inputs={"X": target})
+    a.add_relation("Bag", "g2", "items", "gone")
+    assert same_as_reference(b, "Bag", {"items": {"exists": True}}, sort="objectId") == ["g1"]
+    assert same_as_reference(b, "Bag", script, inputs={"X": "gone"}) == []
+    a.delete("S", "s1")  # g1's edge goes with it
+    assert same_as_reference(b, "Bag", script, inputs={"X": "s1"}) == []
+    a.close()
+    b.close()
+
+
+def test_writes_of_both_from_two_threads_all_count(tmp_path: Path) -> None:
+    """Each increment reads and writes in one transaction under its Database's lock; two
+    Databases on one file each had a lock of their own, and DuckDB refused the second of two
+    concurrent updates of one record ("Transaction conflict")."""
+    a = querylang.connect(tmp_path / "one.duckdb")
+    a.define_class("T", {"n": {"type": "Number"}})
+    a.create("T", {"objectId": "t1", "n": 0})
+    b = querylang.connect(tmp_path / "one.duckdb")
+    failed: list[BaseException] = []
+
+    def add(db: querylang.Database) -> None:
+        try:
+            for _ in range(30):
+                db.increment("T", "t1", {"n": 1})
+        except BaseException as exc:  # noqa: BLE001  (checked below)
+            failed.append(exc)
+
+    threads = [threading.Thread(target=add, args=(db,)) for db in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed
+    assert b.query("T", {}).records[0]["n"] == 60
+    a.close()
+    b.close()
+
+
+def test_closing_one_leaves_the_other_working(tmp_path: Path) -> None:
+    path = tmp_path / "one.duckdb"
+    a, b = two(path)
+    a.load(BAGS)
+    a.close()
+    with pytest.raises(QueryError, match="the database is closed"):
+        a.query("S", {})
+    assert same_as_reference(b, "S", {"s": {"text": {"search": "second"}}}) == ["s2"]
+    b.define_class("T", {"n": {"type": "Number"}})
+    b.create("T", {"objectId": "t1", "n": 1})
+    b.load({"records": {"T": [{"objectId": "t2", "n": 2}]}})
+    assert same_as_reference(b, "T", {"n": {"greaterThan": 0}}, sort="n") == ["t1", "t2"]
+    c = querylang.connect(path)  # a third, while the second is open: the state the second knows
+    assert c.count("T") == 2 and c.query("Bag", {"items": {"exists": True}}).ids == ["g1"]
+    b.close()
+    c.close()
+    with querylang.connect(path, read_only=True) as again:
+        assert again.count("T") == 2 and again.count("S") == 2
+
+
+def test_an_unused_file_two_opened_is_left_as_it_was_only_by_the_last_close(tmp_path: Path) -> None:
+    """The bookkeeping tables of a new file are dropped on close while nothing was written:
+    not while the other Database may still define a class in them."""
+    path = tmp_path / "one.duckdb"
+    a, b = two(path)
+    a.close()
+    b.define_class("T", {"n": {"type": "Number"}})
+    b.close()
+    with querylang.connect(path, read_only=True) as again:
+        assert "T" in again.schema.classes
+
+
+def test_read_only_beside_read_write_in_one_process_is_a_clear_error(tmp_path: Path) -> None:
+    """DuckDB opens a file once per process, with one configuration; the refusal names the file
+    and the one already open keeps working."""
+    path = tmp_path / "one.duckdb"
+    a = querylang.connect(path)
+    a.load(BAGS)
+    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb: .*different configuration"):
+        querylang.connect(path, read_only=True)
+    assert a.count("S") == 2
+    a.close()
+    ro = querylang.connect(path, read_only=True)
+    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb: .*different configuration"):
+        querylang.connect(path)
+    also = querylang.connect(path, read_only=True)
+    ro.close()
+    assert also.query("S", {"s": {"text": {"search": "first"}}}).ids == ["s1"]
+    also.close()
+
+
+def test_the_other_in_a_load_s_progress_is_refused_as_this_one_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load holds the file's lock, now the other Database's too: a query or write through
+    the other, made in the progress a writer thread of the load calls, waited for the load,
+    which waited for it. Refused, as the loading Database's own."""
+    from querylang.engines.duckdb import store
+
+    monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # the load's writer threads call progress
+    path = tmp_path / "one.duckdb"
+    a, b = two(path)
+    caught: list[BaseException] = []
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "written" and not caught:
+            for call in (lambda: b.count("S"), lambda: b.define_class("T", {})):
+                try:
+                    call()
+                except (QueryError, DataError) as exc:
+                    caught.append(exc)
+
+    a.load(BAGS, progress=progress)
+    assert [type(e) for e in caught] == [QueryError, DataError]
+    assert all("inside load's progress" in str(e) for e in caught)
+    assert b.count("S") == 2 and "T" not in b.schema.classes
+    a.close()
+    b.close()
