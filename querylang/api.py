@@ -143,7 +143,7 @@ class Database(Writes):
         self.max_rows = max_rows
         self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
         self._reference: Evaluator | None = None
-        self._changes = 0  # writes and loads so far: a reference evaluator built across one is not kept
+        self._reference_at = 0  # the store's changes when it was read
         self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
@@ -268,8 +268,9 @@ class Database(Writes):
 
     def clear_cache(self) -> None:
         """Forget the kept plans (they are dropped by themselves when the schema changes) and
-        the data the reference evaluator read: another connection's writes (another process on
-        PostgreSQL, Parse Server itself on its tables) do not drop it."""
+        the data the reference evaluator read: writes through another connection than the
+        Databases of this process on the same DuckDB file (another process on PostgreSQL,
+        Parse Server itself on its tables, SQL run on the file outside querylang) do not drop it."""
         self._plans.clear()
         self._reference = None
 
@@ -556,13 +557,13 @@ class Database(Writes):
         _check_nodes("run_reference", q)
         ref = self._reference
         self._not_in_progress()
-        if ref is None:
-            changes = self._changes
+        changes = self.store.changes
+        if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
             ref = Evaluator(self.store.dataset())
             # Another thread's write that ended meanwhile changed the data after it was read:
             # kept, this evaluator answered every later reference query from the old data.
-            if self._changes == changes:
-                self._reference = ref
+            if self.store.changes == changes:
+                self._reference, self._reference_at = ref, changes
         res = ref.run(q, timeout=self.timeout)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)

@@ -27,11 +27,10 @@ class Writes:
 
     store: Engine
     timeout: float | None
-    _changes: int
     _reference: Any
 
     def _changed(self) -> None:
-        self._changes += 1
+        self.store.changes += 1
         self._reference = None
 
     def _not_in_change(self, what: str) -> None:

@@ -208,3 +208,20 @@ def test_the_other_in_a_load_s_progress_is_refused_as_this_one_is(
     assert b.count("S") == 2 and "T" not in b.schema.classes
     a.close()
     b.close()
+
+
+def test_the_reference_reads_again_after_the_other_writes(tmp_path: Path) -> None:
+    """db.reference keeps the data it read until its Database writes: a write or load through
+    the other Database of the file left it answering the old data (t1 after its delete) while
+    db.query answered the new."""
+    path = tmp_path / "one.duckdb"
+    a, b = two(path)
+    a.define_class("T", {"n": {"type": "Number"}})
+    a.create("T", {"objectId": "t1", "n": 1})
+    assert b.reference("T", {}).ids == ["t1"]
+    a.delete("T", "t1")
+    assert b.query("T", {}).ids == b.reference("T", {}).ids == []
+    a.load({"records": {"T": [{"objectId": "t2", "n": 2}]}})
+    assert b.query("T", {}).ids == b.reference("T", {}).ids == ["t2"]
+    a.close()
+    b.close()

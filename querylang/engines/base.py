@@ -64,6 +64,10 @@ class Engine(Protocol):
     @property
     def schema(self) -> Schema: ...
 
+    # Writes and loads through a Database on it (DuckDB: through every Database of this
+    # process on the file): the reference evaluator's data is read again after one.
+    changes: int
+
     def load(
         self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None
     ) -> dict[str, int]: ...

@@ -39,10 +39,35 @@ class FileState:
     # pending are filled by one query at a time (words_lock).
     lock: ReadWriteLock = field(default_factory=ReadWriteLock)
     words_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Writes and loads through any of the Stores: a reference evaluator's data read before
+    # one is stale (api.py).
+    changes: int = 0
     key: str = ""
     # Weak: a Store dropped unclosed (its connection, and with the last one DuckDB's database,
     # gone with it) does not keep a later open on a state another process may since have changed.
     stores: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
+
+
+class Shares:
+    """A Store's schema and count of changes: its file's (the store's ``file``)."""
+
+    file: FileState
+
+    @property
+    def schema(self) -> Schema:
+        return self.file.schema
+
+    @schema.setter
+    def schema(self, schema: Schema) -> None:
+        self.file.schema = schema
+
+    @property
+    def changes(self) -> int:
+        return self.file.changes
+
+    @changes.setter
+    def changes(self, changes: int) -> None:
+        self.file.changes = changes
 
 
 _FILES: dict[str, FileState] = {}

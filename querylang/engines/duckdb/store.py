@@ -55,7 +55,7 @@ from querylang.engines.duckdb.pipeline import (
     size,
 )
 from querylang.engines.duckdb.rejections import load_rejected, rejected
-from querylang.engines.duckdb.sharing import FileState, hold, release
+from querylang.engines.duckdb.sharing import FileState, Shares, hold, release
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.progress import Progress, Tally
@@ -83,7 +83,7 @@ from querylang.steps import step
 
 # --- the store ------------------------------------------------------------------------------
 
-class Store(TextWords):
+class Store(TextWords, Shares):
     """One DuckDB database holding querylang classes."""
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
@@ -105,14 +105,6 @@ class Store(TextWords):
             raise
         self.lock, self._words_lock = self.file.lock, self.file.words_lock
         self.pending_words, self.words_ahead = self.file.pending_words, self.file.words_ahead  # (TextWords)
-
-    @property
-    def schema(self) -> Schema:
-        return self.file.schema
-
-    @schema.setter
-    def schema(self, schema: Schema) -> None:
-        self.file.schema = schema
 
     def _open(self) -> FileState:
         """What the first Store of this process on the file reads of it."""

@@ -132,6 +132,7 @@ class PostgresStore:
     # parsing text (measured in the PostgreSQL results' Tuning). Every type this layout
     # selects has a binary loader giving the value the text one gives.
     binary_rows = True
+    changes = 0  # writes and loads through its Database (api.py's reference evaluator)
 
     def __init__(
         self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10,
