@@ -163,17 +163,20 @@ def test_an_unused_file_two_opened_is_left_as_it_was_only_by_the_last_close(tmp_
 
 
 def test_read_only_beside_read_write_in_one_process_is_a_clear_error(tmp_path: Path) -> None:
-    """DuckDB opens a file once per process, with one configuration; the refusal names the file
-    and the one already open keeps working."""
+    """DuckDB opens a file once per process, with one configuration: its refusal ("Can't open a
+    connection to same database file with a different configuration than existing
+    connections") said neither which nor what to do. The one already open keeps working."""
     path = tmp_path / "one.duckdb"
     a = querylang.connect(path)
     a.load(BAGS)
-    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb: .*different configuration"):
+    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb read-only: this process has it "
+                       r"open for writing \(another querylang\.connect of it\).*different configuration"):
         querylang.connect(path, read_only=True)
     assert a.count("S") == 2
     a.close()
     ro = querylang.connect(path, read_only=True)
-    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb: .*different configuration"):
+    with pytest.raises(DataError, match=r"cannot open database .*one\.duckdb for writing: this process has it "
+                       r"open read-only .*: open it read-only here too, or close the other first"):
         querylang.connect(path)
     also = querylang.connect(path, read_only=True)
     ro.close()

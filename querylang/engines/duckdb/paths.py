@@ -63,6 +63,13 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"cannot open database {path}: another process has it open, and DuckDB "
                 f"lets one process at a time open a file that is written ({said})"
             ) from None
+        if "different configuration" in str(exc):  # querylang's connects differ in read_only alone
+            how, held = ("read-only", "for writing") if read_only else ("for writing", "read-only")
+            raise DataError(
+                f"cannot open database {path} {how}: this process has it open {held} (another "
+                f"querylang.connect of it), and DuckDB opens a file one way at a time in a process: "
+                f"open it {held} here too, or close the other first ({exc})"
+            ) from None
         if new:  # a full disk leaves the file DuckDB began empty, refused by every later open
             with contextlib.suppress(OSError):
                 if Path(path).stat().st_size == 0:
