@@ -228,3 +228,17 @@ def test_the_reference_reads_again_after_the_other_writes(tmp_path: Path) -> Non
     assert b.query("T", {}).ids == b.reference("T", {}).ids == ["t2"]
     a.close()
     b.close()
+
+
+def test_closing_one_leaves_the_words_a_load_left_to_the_last_close(tmp_path: Path) -> None:
+    """Closing a file computes the text-search words a load left, holding the file alone. With
+    the file shared, a library user's close computed the words of serve's load, every serve
+    query waiting meanwhile; the last close computes them, as the first search does."""
+    path = tmp_path / "one.duckdb"
+    a, b = two(path)
+    b.load(BAGS)
+    a.close()
+    assert b.store.con.execute('SELECT count("s:tx") FROM "S"').fetchall() == [(0,)]  # not computed
+    b.close()
+    with querylang.connect(path, read_only=True) as again:
+        assert again.query("S", {"s": {"text": {"search": "second"}}}).ids == ["s2"]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from querylang.engines.sql.readers import ReadWriteLock
@@ -85,13 +86,26 @@ def hold(store: object, path: str, open_file: Callable[[], FileState]) -> FileSt
     key = os.path.realpath(path)
     with _FILES_LOCK:
         held = _FILES.get(key)
-        if held is not None and len(held.stores):
+        if held is not None and any(_still_open(s) for s in list(held.stores)):
             held.stores.add(store)
             return held
         state = _FILES[key] = open_file()
         state.key = key
         state.stores.add(store)
     return state
+
+
+def _still_open(store: Any) -> bool:
+    """Whether a Store still has the database open: not closed, nor its connection closed
+    under it (as a test stands in for a process that ended), which may have ended DuckDB's
+    database, the file opened since afresh (read-only, say)."""
+    if store.closed:
+        return False
+    try:
+        store.con.cursor().close()
+    except duckdb.ConnectionException:
+        return False
+    return True
 
 
 def release(store: object, state: FileState) -> bool:

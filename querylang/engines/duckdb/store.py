@@ -167,14 +167,15 @@ class Store(TextWords, Shares):
         return Writer(self)
 
     def close(self) -> None:
-        """Close the database; a file gets its pending text-search words first, so that it
-        opens complete (read-only opens cannot add them). Closing again does nothing: a
-        Ctrl-C while the words are computed closes it too, and they are left to the next
-        open for writing."""
+        """Close the database; a file its last Store of this process closes gets its pending
+        text-search words first, so that it opens complete (read-only opens cannot add them),
+        and the others' queries are not held meanwhile. Closing again does nothing: a Ctrl-C
+        while the words are computed closes it too, and they are left to the next open for
+        writing."""
         if self.closed:
             return
         try:
-            if self.pending_words and not self.read_only and self.path != ":memory:":
+            if self.pending_words and not self.read_only and self.path != ":memory:" and len(self.file.stores) == 1:
                 with self.lock:
                     self.fill_pending()
         finally:
