@@ -1,16 +1,17 @@
 """Text search (docs/semantics.md#text): MongoDB's meaning, on the named String field.
 
 A search term is split into words, ``"quoted phrases"`` and ``-negated`` words and phrases.
-A record matches when it holds none of the negated words and phrases and either every phrase
-(when there are phrases) or at least one of the words. Words are compared as English Snowball
-stems of their case- and diacritic-folded forms, after dropping English stop words; with
-``caseSensitive`` or ``diacriticSensitive`` words are compared exactly as written (no
-folding, no stemming).
-Other languages than English are not stemmed.
+A record matches when it holds none of the negated words and phrases, every phrase, and at
+least one of the term's words, those of its phrases included (MongoDB looks them up in its text
+index). Words are compared as English Snowball stems of their case- and diacritic-folded forms,
+after dropping English stop words; with ``caseSensitive`` or ``diacriticSensitive`` words are
+compared exactly as written (no folding, no stemming). Other languages than English are not
+stemmed. A phrase is a substring of the text, both folded character by character as the flags
+say (:func:`phrase_fold`), as MongoDB's phrase matcher compares them.
 
 The store keeps each String field's words as ``" w1 w2 … "`` text (stems and raw words), so SQL
-finds a word or a phrase with ``contains``; the reference evaluator recomputes the words from
-the record's own text.
+finds a word with ``contains``, and a phrase's folded words narrow the texts whose folded text
+is searched for the phrase; the reference evaluator recomputes both from the record's own text.
 """
 
 from __future__ import annotations
@@ -142,24 +143,36 @@ def word_columns(text: str) -> tuple[str, str, str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    """A quoted phrase: ``needle``, its text folded as the search's flags say
+    (:func:`phrase_fold`), is a substring of the record's text folded the same way; ``words``,
+    its folded words joined by blanks, is then a substring of the record's folded words (where
+    a phrase starts or ends inside a word, that word's fold holds the part the phrase has):
+    the stored words narrow the records whose text is folded. '' when it has no word."""
+
+    needle: str
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
 class Search:
     """A parsed search term: words to find (any), phrases (all), words and phrases to exclude.
 
-    ``phrase_word``: a phrase holds a word that is not a stop word. A record holding every
-    phrase then holds one of the term's words, and the plain words need no test of their own;
-    otherwise one of them must be found too (MongoDB reads a text index for the words of the
-    term, phrases included, stop words left out: none to read, nothing found)."""
+    ``phrase_words``: the words of the phrases, stop words left out. A record holds one of
+    ``words`` or ``phrase_words`` (MongoDB reads its text index for the words of the term,
+    phrases included, stop words left out: none to read, nothing found)."""
 
     words: tuple[str, ...]
-    phrases: tuple[tuple[str, ...], ...]
+    phrases: tuple[Phrase, ...]
     negated: tuple[str, ...]
-    negated_phrases: tuple[tuple[str, ...], ...] = ()
-    phrase_word: bool = False
+    negated_phrases: tuple[Phrase, ...] = ()
+    phrase_words: tuple[str, ...] = ()
 
 
-def parse_search(term: str, exact: bool, language: str) -> Search:
+def parse_search(term: str, language: str, case_sensitive: bool = False, diacritic_sensitive: bool = False) -> Search:
     """Split a term into words, phrases and negations, normalised for comparison."""
     english = language.lower() in ("english", "en")
+    exact = case_sensitive or diacritic_sensitive
 
     def norm(ws: list[str]) -> list[str]:
         if exact:
@@ -172,11 +185,104 @@ def parse_search(term: str, exact: bool, language: str) -> Search:
         # 'the fox' (docs/semantics.md#text: stop words in the search are ignored).
         return [w for piece in pieces for w in words(piece) if not (english and fold(w) in STOP_WORDS)]
 
+    def phrase(p: str) -> Phrase:
+        return Phrase(phrase_fold(p, case_sensitive, diacritic_sensitive), " ".join(folded(p)))
+
     pieces = _pieces(term)
-    phrases = [tuple(norm(words(p))) for p in pieces.phrases]
-    negated_phrases = [tuple(norm(words(p))) for p in pieces.negated_phrases]
-    return Search(tuple(norm(kept(pieces.words))), tuple(p for p in phrases if p), tuple(norm(kept(pieces.negated))),
-                  tuple(p for p in negated_phrases if p), bool(norm(kept(pieces.phrases))))
+    return Search(tuple(norm(kept(pieces.words))), tuple(map(phrase, pieces.phrases)), tuple(norm(kept(pieces.negated))),
+                  tuple(map(phrase, pieces.negated_phrases)), tuple(norm(kept(pieces.phrases))))
+
+
+# --- phrases: MongoDB compares a phrase with the text as strings, each folded code point by code
+# point (simple case folding, then diacritics removed), not as words.
+
+# Every code point with a case mapping, a decomposition or a combining class is in these planes
+# (Python's Unicode data; plane 3 holds ideographs without any, 15 and 16 private use).
+_FOLD_PLANES = (range(0x30000), range(0xE0000, 0xE1000))
+
+
+def _lower1(c: str) -> str:
+    """Simple case folding, one code point to one: the full folding's ß → ss is not, and İ
+    has none (as MongoDB, outside Turkish)."""
+    for f in (c.casefold(), c.lower()):
+        if len(f) == 1:
+            return f
+    return c
+
+
+def _strip1(c: str) -> str:
+    """A code point without its diacritics: '' for a combining mark (a nonzero combining
+    class), é → e, Å (U+212B) → A; itself when the rest is not one code point."""
+    if unicodedata.combining(c):
+        return ""
+    base = unicodedata.normalize("NFC", "".join(d for d in unicodedata.normalize("NFD", c) if not unicodedata.combining(d)))
+    return base if len(base) == 1 else c
+
+
+@functools.cache
+def phrase_maps() -> dict[tuple[bool, bool], dict[int, str]]:
+    """(caseSensitive, diacriticSensitive) → the code points a phrase search folds → their
+    image ('' for dropped). A mapping is kept only where it keeps the code point's word fold
+    (:func:`fold`) and whether it belongs to words, so a phrase found in the folded text has
+    its folded words among the text's (Phrase.words). Built once, on first use."""
+    raw_fold = fold.__wrapped__  # not through the cache: loads fill it with their words
+    out: dict[tuple[bool, bool], dict[int, str]] = {(False, False): {}, (True, False): {}, (False, True): {}}
+    for plane in _FOLD_PLANES:
+        for cp in plane:
+            c = chr(cp)
+            if 0xD800 <= cp <= 0xDFFF or (c.casefold() == c == c.lower() and not unicodedata.decomposition(c)
+                                          and not unicodedata.combining(c)):
+                continue
+            for (cs, ds), images in out.items():
+                lowered = c if cs else _lower1(c)
+                for f in (lowered if ds else _strip1(lowered), c if ds else _strip1(c), lowered):
+                    if f != c and raw_fold(f) == raw_fold(c) and (word_char(f) if f else True) == word_char(c):
+                        images[cp] = f
+                        break
+    return out
+
+
+def phrase_fold(s: str, case_sensitive: bool, diacritic_sensitive: bool) -> str:
+    """``s`` as a phrase search compares it: case-folded unless ``case_sensitive``, diacritics
+    removed unless ``diacritic_sensitive``, code point by code point."""
+    if case_sensitive and diacritic_sensitive:
+        return s
+    return s.translate(phrase_maps()[case_sensitive, diacritic_sensitive])
+
+
+@functools.cache
+def _preimages(case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, dict[str, list[int]]]:
+    """phrase_maps' code points dropped, as a PCRE class ('' for none), and those each
+    image comes from."""
+    dropped: list[int] = []
+    into: dict[str, list[int]] = {}
+    for cp, f in phrase_maps()[case_sensitive, diacritic_sensitive].items():
+        if f:
+            into.setdefault(f, []).append(cp)
+        else:
+            dropped.append(cp)
+    return (_pcre_class(dropped) if dropped else ""), into
+
+
+def _pcre_class(points: list[int]) -> str:
+    ranges: list[list[int]] = []
+    for cp in sorted(points):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "[" + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in ranges) + "]"
+
+
+def phrase_patterns(needle: str, case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, str]:
+    """A folded phrase's test as PCRE patterns (features/regex writes them for each engine,
+    whose own case folding follows its own tables): the code points the folding drops ('' for
+    none), and the phrase in a text they are dropped from, each of its characters a class of
+    the code points that fold to it. The folding maps the rest one to one, so the second
+    matches exactly where the folded text holds ``needle``."""
+    dropped, into = _preimages(case_sensitive, diacritic_sensitive)
+    images = phrase_maps()[case_sensitive, diacritic_sensitive]
+    return dropped, "".join(_pcre_class(([] if ord(c) in images else [ord(c)]) + into.get(c, [])) for c in needle)
 
 
 @dataclass(slots=True)
@@ -287,16 +393,12 @@ def text_matches(text: str | None, node: n.Text) -> bool:
     """The reference rule: does ``text`` satisfy the search?"""
     if text is None:
         return False
-    exact = node.case_sensitive or node.diacritic_sensitive
-    s = parse_search(node.term, exact, node.language)
-    tokens = doc_tokens(text, exact, node.language)
-    if any(w in tokens for w in s.negated) or any(_has_run(tokens, p) for p in s.negated_phrases):
+    cs, ds = node.case_sensitive, node.diacritic_sensitive
+    s = parse_search(node.term, node.language, cs, ds)
+    tokens = doc_tokens(text, cs or ds, node.language)
+    haystack = phrase_fold(text, cs, ds)
+    if any(w in tokens for w in s.negated) or any(p.needle in haystack for p in s.negated_phrases):
         return False
-    if not all(_has_run(tokens, p) for p in s.phrases):
+    if not all(p.needle in haystack for p in s.phrases):
         return False
-    return s.phrase_word or any(w in tokens for w in s.words)
-
-
-def _has_run(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    k = len(phrase)
-    return any(tuple(tokens[i : i + k]) == phrase for i in range(len(tokens) - k + 1))
+    return any(w in tokens for w in (*s.words, *s.phrase_words))

@@ -80,6 +80,9 @@ class DuckDBDialect(Dialect):
     def regex_match(self, expr: str) -> str:
         return f"regexp_matches({expr}, ?)"
 
+    def regex_delete(self, expr: str) -> str:
+        return f"regexp_replace({expr}, ?, '', 'g')"
+
     def list_any_regex(self, col: str) -> str:
         return f"len(list_filter({col}, lambda x: regexp_matches(x, ?))) > 0"
 

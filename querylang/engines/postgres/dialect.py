@@ -114,6 +114,9 @@ class PostgresDialect(Dialect):
     def regex_match(self, expr: str) -> str:
         return f"({expr} ~ ?::text)"
 
+    def regex_delete(self, expr: str) -> str:
+        return f"regexp_replace({expr}, ?::text, '', 'g')"
+
     def list_any_regex(self, col: str) -> str:
         return f"EXISTS (SELECT 1 FROM unnest({col}) AS x WHERE x ~ ?::text)"
 

@@ -39,6 +39,7 @@ from typing import Any
 from querylang.engines.postgres.dialect import PostgresDialect
 from querylang.engines.postgres.parse_words import fold_pattern, stems_hold, word_pattern
 from querylang.errors import QueryError
+from querylang.features import text
 from querylang.model.schema import ClassDef, Schema
 
 MAX_IDENT = 63
@@ -337,6 +338,9 @@ class ParseDialect(PostgresDialect):
         return f"jsonb_typeof({expr}) = 'array'"
 
     # --- text search ------------------------------------------------------------------------
+
+    def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
+        return None  # no folded words are kept here (``fx`` is the text itself)
 
     def words_hold(self, col: str, part: str, tokens: list[str]) -> tuple[str, list[Any]]:
         if part == ":wx":

@@ -579,24 +579,43 @@ class Compiler(GeoTerms):
     # --- text and geo ---------------------------------------------------------------------
 
     def text(self, node: n.Text) -> Sql:
-        """Words as ``" w1 w2 "`` text: a word or a phrase is a substring test (text.py)."""
-        exact = node.case_sensitive or node.diacritic_sensitive
+        """Words as ``" w1 w2 "`` text: a word is a substring test (text.py); a phrase is a
+        pattern over the text, tested where the folded words hold the phrase's."""
+        cs, ds = node.case_sensitive, node.diacritic_sensitive
         english = node.language.lower() in ("english", "en")
-        part = ":wx" if exact else ":tx" if english else ":fx"
+        part = ":wx" if cs or ds else ":tx" if english else ":fx"
         col = self.col(node.field, part)
-        s = text.parse_search(node.term, exact, node.language)
+        s = text.parse_search(node.term, node.language, cs, ds)
 
         def has(tokens: list[str]) -> Sql:
             sql, params = self.d.words_hold(col, part, tokens)
             return Sql(sql, params)
 
-        parts: list[Sql] = [Sql(f"{col} IS NOT NULL")]
-        parts += [not_sql(has([w])) for w in s.negated]
-        parts += [not_sql(has(list(p))) for p in s.negated_phrases]
-        parts += [has(list(p)) for p in s.phrases]
-        if not s.phrase_word:
-            parts.append(join_sql(" OR ", [has([w]) for w in s.words], FALSE))
-        return self.conjunction(parts)
+        def candidate(p: text.Phrase) -> Sql | None:
+            got = self.d.phrase_candidate(self.col(node.field, ":fx"), p)
+            return None if got is None else Sql(*got)
+
+        def holds(p: text.Phrase) -> Sql:
+            test = Sql(*self.d.phrase_in(self.col(node.field), p, cs, ds))
+            return test if (c := candidate(p)) is None else guarded(c, test)
+
+        parts: list[Sql] = [not_sql(has([w])) for w in s.negated]
+        parts.append(join_sql(" OR ", [has([w]) for w in (*s.words, *s.phrase_words)], FALSE))
+        parts += [not_sql(holds(p)) for p in s.negated_phrases]
+        first = candidate(s.phrases[0]) if s.phrases else None
+        if first is None:
+            parts += [holds(p) for p in s.phrases]
+            return self.conjunction([Sql(f"{col} IS NOT NULL"), *parts])
+        # Everything else only where the first phrase's words are: DuckDB tests every part of
+        # an AND on every row, and the tests of a common phrase's words cost more than the rest.
+        rest = self.conjunction([Sql(*self.d.phrase_in(self.col(node.field), s.phrases[0], cs, ds)), *parts,
+                                 *(holds(p) for p in s.phrases[1:])])
+        return self.conjunction([Sql(f"{col} IS NOT NULL"), guarded(first, rest)])
+
+
+def guarded(condition: Sql, then: Sql) -> Sql:
+    """``then`` where ``condition`` holds, tested only there (an AND may test both on every row)."""
+    return Sql(f"(CASE WHEN {condition.text} THEN {then.text} ELSE FALSE END)", [*condition.params, *then.params])
 
 
 def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> Sql:

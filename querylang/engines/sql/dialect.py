@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from querylang.errors import QueryError
 from querylang.features import text
-from querylang.features.regex import Regex
+from querylang.features.regex import Regex, compile_regex
 from querylang.model.schema import ClassDef
 
 
@@ -174,6 +174,10 @@ class Dialect:
         """``expr`` matches the pattern bound at the one ``?``."""
         raise self.unsupported("regular expressions")
 
+    def regex_delete(self, expr: str) -> str:
+        """``expr`` without the text the bound pattern matches."""
+        raise self.unsupported("regular expressions")
+
     def list_any_regex(self, col: str) -> str:
         """Some element of a string list matches the bound pattern."""
         raise self.unsupported("regular expressions on arrays")
@@ -186,6 +190,23 @@ class Dialect:
         """The words of a text (``col``: its word column ``part``, text.py) hold ``tokens``
         in a row: (SQL, parameters)."""
         return self.contains_text(col), [text.joined(tokens)]
+
+    def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
+        """A String's folded words (``fx``) hold those of ``phrase``, as they do wherever its
+        text holds the phrase (text.Phrase): (SQL, parameters), or None (no words to test)."""
+        return (f"({self.contains_text(fx)})", [phrase.words]) if phrase.words else None
+
+    def phrase_in(self, col: str, phrase: text.Phrase, case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, list[Any]]:
+        """Text ``col`` holds ``phrase``, both folded as the flags say (text.phrase_fold):
+        (SQL, parameters)."""
+        if case_sensitive and diacritic_sensitive:
+            return f"({self.contains_text(col)})", [phrase.needle]
+        if not phrase.needle:
+            return "TRUE", []
+        dropped, find = text.phrase_patterns(phrase.needle, case_sensitive, diacritic_sensitive)
+        params = [self.regex_pattern(compile_regex(dropped))] if dropped else []
+        params.append(self.regex_pattern(compile_regex(find)))
+        return self.regex_match(self.regex_delete(col) if dropped else col), params
 
     def object_path(self, col: str, kind: str | None, key: str) -> tuple[str, list[Any]]:
         """The value at dotted path ``key`` of an Object field (``col``: its path map column):

@@ -1,0 +1,125 @@
+"""Quoted phrases in a text search (docs/semantics.md#text) are MongoDB's: a substring of the
+field's text, both folded code point by code point as the flags say, not a run of stemmed words.
+Every engine (DuckDB, PostgreSQL, Parse's own tables in place) gives the reference evaluator's
+answer, and that answer is MongoDB's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang.features import text
+
+from .pg import fresh_url
+from .test_pg_parse_stems import _create_parse_tables
+
+TEXTS = {
+    "a": "The quick brown fox",
+    "b": "brown foxes run",
+    "c": "brown, fox",
+    "d": "Crème Brûlée recipe",
+    "e": "creme brulee recipe",
+    "f": "CRÈME BRÛLÉE",
+    "g": None,
+    "j": "quick red fox",
+    "k": "cafe\u0301 au lait",  # decomposed: the mark after the e is a diacritic of its own
+}
+
+CASES = [
+    # a substring, not a run of words: "brown fox" is in "brown foxes", "brown foxes" is not
+    # in "brown fox"; stemmed forms no longer stand for each other
+    ('"brown foxes"', {}, ["b"]),
+    ('"brown fox"', {}, ["a", "b"]),
+    ('"foxes"', {}, ["b"]),
+    ('"fox"', {}, ["a", "b", "c", "j"]),
+    # across a word's ends: found, next to a word the index finds (MongoDB looks the phrase's
+    # words up too: 'rown' and 'fo' are no words of any text)
+    ('quick "rown fo"', {}, ["a"]),
+    ('"rown fo"', {}, []),
+    # punctuation between the words is part of the phrase
+    ('"brown, fox"', {}, ["c"]),
+    ('fox ","', {}, ["c"]),
+    ('fox ""', {}, ["a", "b", "c", "j"]),
+    # case and diacritics: folded unless the flags say otherwise, each flag on its own
+    ('"CRÈME brulee"', {}, ["d", "e", "f"]),
+    ('"café au"', {}, ["k"]),
+    ('recipe "Creme Brulee"', {"caseSensitive": True}, ["d"]),
+    ('recipe "crème brûlée"', {"diacriticSensitive": True}, ["d"]),
+    ('recipe "crème brûlée"', {"caseSensitive": True, "diacriticSensitive": True}, []),
+    ('recipe "Crème Brûlée"', {"caseSensitive": True, "diacriticSensitive": True}, ["d"]),
+    ('lait "café au"', {"diacriticSensitive": True}, []),
+    # with plain words and exclusions
+    ('"brown fox" -run', {}, ["a"]),
+    ('dog "brown fox"', {}, ["a", "b"]),
+    ('fox -"brown fox"', {}, ["c", "j"]),
+    ('fox -"brown, fox"', {}, ["a", "b", "j"]),
+    ('quick -"rown fo"', {}, ["j"]),
+    ('-"brown fox" quick', {}, ["j"]),
+    ('-"brown fox"', {}, []),
+]
+
+
+def _where(term: str, opts: dict[str, Any]) -> dict[str, Any]:
+    return {"t": {"text": {"search": {"term": term, **opts} if opts else term}}}
+
+
+@pytest.fixture(scope="module")
+def db(engine_opener):
+    database = engine_opener()
+    records = [{"objectId": k, **({} if v is None else {"t": v})} for k, v in TEXTS.items()]
+    records.append({"objectId": "h", "t": None})  # null, where "g" has no value at all
+    database.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}}, "records": {"C": records}})
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(("term", "opts", "expected"), CASES)
+def test_a_phrase_is_a_substring_of_the_folded_text(db, term, opts, expected):
+    where = _where(term, opts)
+    assert sorted(db.reference("C", where).ids) == expected
+    assert sorted(db.query("C", where).ids) == expected
+
+
+@pytest.fixture(scope="module")
+def in_place(pg_cluster):
+    url = fresh_url(pg_cluster)
+    _create_parse_tables(url, list(TEXTS.values()))
+    database = querylang.connect(url, layout="parse")
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(("term", "opts", "expected"), CASES)
+def test_parse_tables_in_place_find_the_same_phrases(in_place, term, opts, expected):
+    where = {"body": _where(term, opts)["t"]}
+    ids = {f"d{i:03d}": k for i, k in enumerate(TEXTS)}
+    assert sorted(ids[i] for i in in_place.query("Doc", where).ids) == expected
+    assert in_place.query("Doc", where).ids == in_place.reference("Doc", where).ids
+
+
+@pytest.mark.parametrize("flags", [{}, {"caseSensitive": True}, {"diacriticSensitive": True}])
+def test_every_folded_code_point_is_found_as_python_folds_it(flags, engine):
+    """Each code point a phrase search folds, in a text searched for its own phrase: the SQL
+    patterns (the code points dropped, a class per phrase character) find it on each engine."""
+    images = text.phrase_maps()[flags.get("caseSensitive", False), flags.get("diacriticSensitive", False)]
+    points = sorted(images)
+    chunks = ["x".join(map(chr, points[i : i + 500])) for i in range(0, len(points), 500)]
+    db = engine()
+    records = [{"objectId": f"c{i}", "t": f"Ab {chunk} yz"} for i, chunk in enumerate(chunks)]
+    db.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}}, "records": {"C": records}})
+    for i, chunk in enumerate(chunks):
+        where = {"t": {"text": {"search": {"term": f'"b {chunk} y"', **flags}}}}
+        assert db.query("C", where).ids == db.reference("C", where).ids == [f"c{i}"], chunk[:40]
+
+
+def test_a_phrase_found_has_its_folded_words_among_the_texts():
+    """The stored folded words narrow the texts a phrase is searched in (text.Phrase.words):
+    a mapping never changes a code point's word fold, nor whether it belongs to words."""
+    for images in text.phrase_maps().values():
+        for cp, image in images.items():
+            c = chr(cp)
+            assert text.fold(image) == text.fold(c), hex(cp)
+            assert (text.word_char(image) if image else True) == text.word_char(c), hex(cp)
