@@ -378,10 +378,13 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
     return out
 
 
-def check_value(ftype: str, value: object, target: str | None = None) -> Any:
+def check_value(ftype: str, value: object, target: str | None = None, *, stored: bool = False) -> Any:
     """A value of a field of type ``ftype`` in stored form; ValueError says what is wrong.
 
     ``None`` (null) is allowed for every type: absent = missing or null (docs/semantics.md#absent).
+    ``stored``: a value read back from the engine's tables, which may hold a Date object that
+    names no date inside an Array or Object (written before writes refused it, or by Parse
+    Server into its own tables): kept as the plain object it is there, as a read must not fail.
     """
     if value is None:
         return None
@@ -426,12 +429,12 @@ def check_value(ftype: str, value: object, target: str | None = None) -> Any:
     if ftype == "Array":
         if not isinstance(value, list):
             raise ValueError(f"expected an Array, got {_tn(value)}")
-        _check_json(value)
+        _check_nested(value, stored)
         return normalise_json(value)
     if ftype == "Object":
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an Object, got {_tn(value)}")
-        _check_json(value)
+        _check_nested(value, stored)
         obj = normalise_json(dict(value))
         if not isinstance(obj, dict):  # Parse's {__type: 'Date', iso} is a Date, as Parse says too
             raise ValueError("expected an Object, got a Date ({__type: 'Date', iso} is a Date value)")
@@ -537,8 +540,50 @@ def check_acl(value: object) -> dict[str, Any]:
 PARSE_TYPE_CHECKS = {"Polygon": check_polygon, "File": check_file, "Bytes": check_bytes, "ACL": check_acl}
 
 
-def _check_json(value: object, depth: int = 0) -> None:
-    """Array/Object contents must be plain JSON: finite numbers, string keys, bounded depth."""
+class _NoDate(ValueError):
+    """A ``{__type: 'Date'}`` object inside an Array or Object whose iso names no date."""
+
+
+def _check_nested(value: object, stored: bool) -> None:
+    """:func:`_check_json` of an Array or Object field's value. A Date object in it that names
+    no date was stored as a plain object, where the same value on a Date field is refused: it
+    is refused too, naming its place in the value (``[1]``, ``a.b``)."""
+    try:
+        _check_json(value, 0, not stored)
+    except _NoDate:
+        found = _first_no_date(value, "")
+        assert found is not None
+        place, bad = found
+        iso = bad.get("iso")
+        why = OUTSIDE_YEARS if outside_years(bad) else "no date"
+        at = f"the Date object at {place}" if place else "the value, a Date object,"
+        raise ValueError(f"{at} is {why}: iso {iso!r:.60} (a Date is {{__type: 'Date', iso: ISO-8601 string}})") from None
+
+
+def _first_no_date(value: object, place: str) -> tuple[str, Mapping[str, Any]] | None:
+    """The place of the first Date object that names no date in ``value``, and the object,
+    found in the order _check_json looks."""
+    if isinstance(value, Mapping):
+        if _names_no_date(value):
+            return place, value
+        items: Iterator[tuple[str, object]] = ((f"{place}.{k}" if place else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{place}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for where, v in items:
+        if (found := _first_no_date(v, where)) is not None:
+            return found
+    return None
+
+
+def _names_no_date(value: Mapping[str, Any]) -> bool:
+    return value.get("__type") == "Date" and date_from(dict(value)) is None
+
+
+def _check_json(value: object, depth: int = 0, dates: bool = False) -> None:
+    """Array/Object contents must be plain JSON: finite numbers, string keys, bounded depth;
+    with ``dates``, no Date object that names no date (:class:`_NoDate`)."""
     if depth > 100:
         raise ValueError("nested too deeply (max 100 levels)")
     kind = type(value)  # the usual leaves first, by exact type: the same rules, fewer isinstance calls
@@ -557,8 +602,10 @@ def _check_json(value: object, depth: int = 0) -> None:
         raise ValueError(f"a date outside years 1-9999 in UTC: {value!r:.60}")
     if isinstance(value, list):
         for v in value:
-            _check_json(v, depth + 1)
+            _check_json(v, depth + 1, dates)
     elif isinstance(value, Mapping):
+        if dates and _names_no_date(value):
+            raise _NoDate()
         for k, v in value.items():
             if not isinstance(k, str):
                 raise ValueError("object keys must be strings")
@@ -567,7 +614,7 @@ def _check_json(value: object, depth: int = 0) -> None:
                 # A path (meta.a.b) could not tell the key "a.b" from "b" inside "a"; Parse on
                 # MongoDB refuses such keys too (121).
                 raise ValueError(f"object key {k!r} contains '.', which a field path reads as nesting")
-            _check_json(v, depth + 1)
+            _check_json(v, depth + 1, dates)
     elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
         raise ValueError(f"not a JSON value: {_tn(value)}")
 

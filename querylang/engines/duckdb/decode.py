@@ -218,5 +218,5 @@ def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
         elif k == "objectId":
             out[k] = v
         else:
-            out[k] = check_value(f.type, v, f.target)
+            out[k] = check_value(f.type, v, f.target, stored=True)
     return out

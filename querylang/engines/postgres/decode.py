@@ -86,7 +86,7 @@ def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
         else:
             f = cls.fields[k]
             try:
-                out[k] = check_value(f.type, v, f.target)
+                out[k] = check_value(f.type, v, f.target, stored=True)
             except ValueError as e:  # a cell no record holds (a table edited by hand): say where
                 raise DataError(str(e), class_name=cls.name, object_id=rec.get("objectId"), field=k) from None
     return out
