@@ -66,3 +66,20 @@ def test_a_stored_date_object_naming_no_date_is_read_back_as_it_is() -> None:
     assert check_value("Array", [NO_DATE], stored=True) == [NO_DATE]
     with pytest.raises(ValueError, match="at"):
         check_value("Array", [NO_DATE])
+
+
+def test_a_relation_marker_naming_another_class_is_refused(engine) -> None:
+    # It was accepted (and dropped), where serve and Parse Server refuse it: the field is a
+    # Relation to T, the marker says one to Other.
+    db = engine()
+    db.load({"classes": {"T": {"fields": {"r": {"type": "Relation", "targetClass": "T"}}}, "Other": {"fields": {}}}})
+    marker = {"__type": "Relation", "className": "Other"}
+    message = r"field r: a Relation to class 'Other', but the field's Relation is to 'T'$"
+    with pytest.raises(querylang.DataError, match="^class T, field r: " + message[9:]):
+        db.create("T", {"r": marker})
+    with pytest.raises(querylang.DataError, match="^class T, record t1, " + message):
+        db.load({"records": {"T": [{"objectId": "t1", "r": marker}]}})
+    assert db.count("T") == 0
+    db.create("T", {"objectId": "t2", "r": {"__type": "Relation", "className": "T"}})
+    db.load({"records": {"T": [{"objectId": "t3", "r": {"__type": "Relation"}}]}})
+    assert sorted(db.find("T").ids) == ["t2", "t3"]

@@ -363,7 +363,14 @@ def _record(cls: ClassDef, row: object, now: datetime, index: int | None) -> tup
 def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: object, named: str | None) -> list[Edge]:
     """A Relation field inside a record: Parse's ``{__type: 'Relation'}`` marker or a list of
     ids. ``named``: the record as messages name it (normalise_record)."""
-    if value is None or (isinstance(value, Mapping) and value.get("__type") == "Relation"):
+    if isinstance(value, Mapping) and value.get("__type") == "Relation":
+        given = value.get("className")
+        if given is not None and given != target:
+            # As Parse Server refuses it (and serve): the marker says the field is another Relation.
+            raise DataError(f"a Relation to class {given!r}, but the field's Relation is to {target!r}",
+                            class_name=cls.name, object_id=named, field=key)
+        return []
+    if value is None:
         return []
     if not isinstance(value, list):
         raise DataError("a Relation field in a record must be a list of ids", class_name=cls.name, object_id=named, field=key)
