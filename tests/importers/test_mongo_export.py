@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import querylang
 from querylang.engines.postgres.cluster import Cluster
 from querylang.errors import DataError
-from querylang.importers import ImportReport, detect_target, ejson
+from querylang.importers import ImportReport, detect_target, ejson, interchange
 from querylang.importers.interchange import Staging, write_single_file
 from querylang.importers.mongo_export import stage_mongo_export
 from querylang.model.parse_types import NATIVE
@@ -375,6 +375,24 @@ def test_a_relation_without_its_join_file_is_said_to_have_no_edges(tmp_path: Pat
     assert [n for n in report.notes if n.startswith("no _Join")] == [
         "no _Join:<key>:<Class>.json for Group.members: imported without edges (MongoDB holds such a collection once "
         "the Relation has an edge: export it too if it exists)"]
+
+
+@pytest.mark.parametrize("at_once", [None, 100], ids=["one set", "spread over parts"])
+def test_an_edge_given_twice_is_counted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once) -> None:
+    """A join file holding a row twice made the summary say 7 relation edges where the load
+    stored 6 (a Relation is a set). ``at_once``: a staged edges file larger than that many
+    bytes is counted a part at a time."""
+    if at_once is not None:
+        monkeypatch.setattr(interchange, "_EDGES_AT_ONCE", at_once)
+    root = write_export(tmp_path / "dump")
+    join = root / "_Join:posts:Group.json"
+    rows = join.read_text().splitlines()
+    join.write_text("\n".join([*rows, rows[0].replace("65f00", "65f01"), rows[1]]) + "\n")
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    assert report.edges == 6
+    assert db.query("Post", {"relatedTo": {"id": "g1", "key": "posts"}}).ids == ["p001", "p003"]
+    assert not list(tmp_path.glob("**/edge-parts"))
 
 
 def test_a_class_of_schema_without_its_file_is_said_to_be_created_empty(tmp_path: Path) -> None:
