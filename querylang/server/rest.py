@@ -189,11 +189,11 @@ class Api:
                 keys_of_order = []  # the library refuses it, with its own message, below
             for key in keys_of_order:
                 check_protected(class_name, key.lstrip("-"))
-        limit = _rounded(params.get("limit"))
+        limit = _rounded(_boolean_number(params.get("limit")))
         if limit is None or limit == "":
             limit = self.config.default_limit
-        skip = _rounded(params.get("skip")) or None
-        count = bool(params.get("count"))
+        skip = _rounded(_boolean_number(params.get("skip"))) or None
+        count = _js_truthy(params.get("count"))
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
@@ -611,6 +611,25 @@ def _rounded(value: Any) -> Any:
         return value
     # repr: the shortest text of the double, the one Parse writes into its SQL.
     return int(Decimal(repr(number)).to_integral_value(ROUND_HALF_UP))
+
+
+def _boolean_number(value: Any) -> Any:
+    """A boolean limit or skip as Parse Server reads it: ``Number(true)``, 1 (limit=true was
+    107 here, one record there); false is no value (Parse's ``if (body.limit || body.limit ===
+    0)``: the default limit, no skip)."""
+    if value is True:
+        return 1
+    if value is False:
+        return None
+    return value
+
+
+def _js_truthy(value: Any) -> bool:
+    """count as Parse Server reads it (``if (body.count)``): JavaScript's truth, in which an
+    empty array or object is true (Python's bool() said false: count=[] gave no count)."""
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return value not in (None, False, 0, "")
 
 
 def _whole(value: Any) -> int | None:

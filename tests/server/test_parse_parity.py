@@ -239,6 +239,27 @@ def test_limit_and_skip_with_a_fraction_are_rounded_as_parse_does(access: Access
         assert err.value.code == code, params
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+@pytest.mark.parametrize("cls", ["Item", "Plain"])
+def test_boolean_limit_skip_and_count_are_read_as_parse_reads_them(access: Access, cls: str) -> None:
+    """limit=true answered 107 "limit must be a whole number" (skip=true too), where Parse
+    Server 9 (ClassesRouter.optionsFromBody) takes Number(true), 1, and reads false as no value:
+    the default limit, no skip. count is JavaScript's truth there, so count=[] counts."""
+    db = querylang.connect()
+    db.load(copy.deepcopy(ITEMS))
+    api = Api(db, ServerConfig(app_id="app", master_key="master", default_limit=3))
+
+    def ns(**params: Any) -> list[int]:
+        return [r["n"] for r in get(api, f"/classes/{cls}", access, order="n", **params)["results"]]
+
+    assert ns(limit=True) == [0] and ns(limit=False) == [0, 1, 2]
+    assert ns(skip=True) == [1, 2, 3] and ns(skip=False) == [0, 1, 2] and ns(skip=True, limit=True) == [1]
+    for count in (True, [], {}, "0", 1):
+        assert get(api, f"/classes/{cls}", access, count=count, limit=0) == {"results": [], "count": 5}, count
+    for count in (False, 0, "", None):
+        assert get(api, f"/classes/{cls}", access, count=count, limit=0) == {"results": []}, count
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT"])
 def test_server_dates_sent_back_are_checked_and_ignored(method: str) -> None:
     """Found by comparing with Parse Server 9: PUT /classes/Comment/c1 {"createdAt": {"__type":
