@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import querylang
+from querylang.model.values import OUTSIDE_YEARS, outside_years, parse_iso
 
 from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError
 
@@ -101,6 +102,7 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
         return pointer_id(value, f.target, where)
     if f.type == "Date":
         if isinstance(value, Mapping) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):
+            check_iso(where, value["iso"])
             return value["iso"]
     elif f.type == "GeoPoint":
         if isinstance(value, Mapping) and got in ("GeoPoint", "Object"):
@@ -110,6 +112,16 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     if f.type == "Date" and got == "Date":  # "expected Date but got Date" would not say what is wrong
         raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
     raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got {got}")
+
+
+def check_iso(where: str, iso: str) -> None:
+    """A Date's iso that names no date: 111, on a Date field as on createdAt/updatedAt (the
+    field's was the library's 107 "expected a Date", the server dates' 111). Parse Server
+    answers a Date without an iso 111, and one whose iso is no date it hands to the database
+    (on PostgreSQL a 500)."""
+    if parse_iso(iso) is None:
+        why = OUTSIDE_YEARS if outside_years(iso) else "no ISO-8601 date"
+        raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date: its iso {iso!r:.60} is {why}")
 
 
 def check_acl(acl: Any) -> dict[str, Any]:

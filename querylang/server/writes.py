@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from querylang.model.values import canonical, normalise_json, parse_iso, plain_json
+from querylang.model.values import canonical, normalise_json, plain_json
 
-from .codec import Schema, check_acl, known_field, pointer_id, type_name, value_in
+from .codec import Schema, check_acl, check_iso, known_field, pointer_id, type_name, value_in
 from .errors import (
     INCORRECT_TYPE,
     INVALID_ACL,
@@ -205,8 +205,9 @@ def _check_server_date(class_name: str, key: str, value: Any) -> None:
     if got != "Date":
         raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Date but got {got}")
     iso = value.get("iso")
-    if not isinstance(iso, str) or parse_iso(iso) is None:
+    if not isinstance(iso, str):
         raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
+    check_iso(where, iso)
 
 
 def _double_sum(base: int | float, amount: int | float) -> int | float:

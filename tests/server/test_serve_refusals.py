@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import querylang
+import querylang.model.values
 
 from .conftest import headers
 from .live import LiveServer, start
@@ -40,4 +41,18 @@ def test_a_date_object_naming_no_date_inside_an_array_is_refused(small: LiveServ
             r = client.request(method, url, json=body, headers=headers(master=True))
             assert r.status_code == 400, r.text
             assert re.search(r"field tags: the Date object at \[\d\] is no date: iso 'not a date'", r.json()["error"])
+    assert small.db.find("T").records == before
+
+
+@pytest.mark.parametrize("key", ["when", "createdAt", "updatedAt"])
+def test_a_date_whose_iso_is_no_date_is_111_on_every_date_field(small: LiveServer, client: httpx.Client, key: str) -> None:
+    # A Date field's was the library's 107 "expected a Date", where createdAt's and
+    # updatedAt's were 111: one code for one mistake, Parse's for a Date it cannot read.
+    before = small.db.find("T").records
+    for iso, why in (("not a date", "no ISO-8601 date"), ("2024-02-30", "no ISO-8601 date"),
+                     ("+010000-01-01T00:00:00Z", querylang.model.values.OUTSIDE_YEARS)):
+        for method, url in (("POST", f"{small.url}/classes/T"), ("PUT", f"{small.url}/classes/T/t1")):
+            r = client.request(method, url, json={key: {"__type": "Date", "iso": iso}, "n": 5}, headers=headers(master=True))
+            assert (r.status_code, r.json()) == (400, {"code": 111, "error": f"T.{key}: this is not a valid Date: "
+                                                                             f"its iso {iso!r} is {why}"})
     assert small.db.find("T").records == before
