@@ -196,9 +196,12 @@ class Api:
         count = _js_truthy(params.get("count"))
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
-        include = _key_list("*" if params.get("includeAll") else params.get("include"), "include")
+        include = _key_list(params.get("include"), "include")
+        selected = self._selected(class_name, params.get("keys"))
+        if _js_truthy(params.get("includeAll")):
+            include, selected = _including_all(self.db.schema, class_name, include, selected)
         exclude = _key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = _excluding(self.db.schema, class_name, self._selected(class_name, params.get("keys")), include, exclude)
+        keys, include = _excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
@@ -530,6 +533,19 @@ def _include_path(schema: Any, class_name: str, parts: list[str], prefix: str, o
 
 # Parse's AlwaysSelectedKeys: keys cannot drop them, nor can excludeKeys.
 ALWAYS_KEYS = ("objectId", "createdAt", "updatedAt", "ACL")
+
+
+def _including_all(schema: Any, class_name: str, include: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
+    """include and keys with ``includeAll``, as Parse Server 9 reads it (RestQuery's
+    handleIncludeAll): every Pointer field is included beside the paths given (includeAll with
+    include=post.author went one level only, the paths dropped), and given keys gain every
+    Pointer and Array field (includeAll with keys=title answered no Pointer at all). Parse
+    includes Array fields too: serve includes Pointer fields only (docs/serve.md)."""
+    fields = schema.get(class_name).user_fields
+    include = [*include, *(f.name for f in fields if f.type == "Pointer" and f.name not in include)]
+    if keys:
+        keys = [*keys, *(f.name for f in fields if f.type in ("Pointer", "Array") and f.name not in keys)]
+    return include, keys
 
 
 def _excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:

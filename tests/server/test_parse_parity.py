@@ -260,6 +260,24 @@ def test_boolean_limit_skip_and_count_are_read_as_parse_reads_them(access: Acces
         assert get(api, f"/classes/{cls}", access, count=count, limit=0) == {"results": []}, count
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_include_all_adds_to_include_and_keys_as_parse_does(api: Api, access: Access) -> None:
+    """includeAll replaced include with every Pointer one level (include=post.author was
+    dropped) and left keys alone (keys=text answered no Pointer), where Parse Server 9's
+    RestQuery.handleIncludeAll adds every Pointer and Array field to include, beside the paths
+    given, and to keys when keys are given."""
+    comment = get(api, "/classes/Comment", access, includeAll=True, include="post.author")["results"][0]
+    assert comment["post"]["author"]["name"] == "Ada" and comment["post"]["title"] == "alpha"
+    comment = get(api, "/classes/Comment", access, includeAll=True, keys="text")["results"][0]
+    assert set(comment) == {"objectId", "createdAt", "updatedAt", "text", "post"}
+    assert comment["post"]["title"] == "alpha" and comment["post"]["__type"] == "Object"
+    post = get(api, "/classes/Post", access, includeAll="1", keys="title")["results"][0]
+    assert post["author"]["name"] == "Ada" and post["title"] == "alpha" and "tags" not in post  # p1 has no tags
+    assert get(api, "/classes/Comment", access, includeAll=[], keys="text")["results"][0]["post"]["__type"] == "Object"
+    assert get(api, "/classes/Comment", access, includeAll=0, keys="text")["results"][0].keys() == {
+        "objectId", "createdAt", "updatedAt", "text"}
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT"])
 def test_server_dates_sent_back_are_checked_and_ignored(method: str) -> None:
     """Found by comparing with Parse Server 9: PUT /classes/Comment/c1 {"createdAt": {"__type":
