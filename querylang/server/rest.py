@@ -474,6 +474,8 @@ class Api:
         if prefix is None and prefixes:  # Parse routes only what is under its API's path
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
         path = path[len(prefix or ""):]
+        if r["method"].upper() == "POST" and path == "/batch":
+            raise ParseError(INVALID_JSON, "nested batch requests are not allowed")  # Parse's words
         # The routes Parse's batch reaches (its own router's, which /health is not part of).
         if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_REACHES:
             raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")

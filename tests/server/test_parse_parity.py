@@ -322,3 +322,18 @@ def test_a_batch_request_to_a_parse_route_this_server_lacks_fails_alone() -> Non
     assert answer[2] == {"error": {"code": 108, "error": "this server does not serve POST /functions/hello"}}
     found = get(api, "/classes/Comment", MASTER, where={"text": "kept"})["results"]
     assert [r["objectId"] for r in found] == [answer[1]["success"]["objectId"]]
+
+
+
+def test_a_nested_batch_is_refused_in_parses_words() -> None:
+    """A batch inside a batch answered 107 "cannot route batch path /parse/batch", where Parse
+    Server 9 (batch.js) answers 107 "nested batch requests are not allowed"."""
+    api = make_api()
+    for method in ("POST", "post"):
+        with pytest.raises(ParseError) as err:
+            api.route("POST", "/batch", {"requests": [{"method": method, "path": "/parse/batch", "body": {"requests": []}}]},
+                      MASTER, "http://x/parse")
+        assert (err.value.code, err.value.message) == (107, "nested batch requests are not allowed")
+    with pytest.raises(ParseError) as err:  # no route, as Parse answers it: not a nested batch
+        api.route("POST", "/batch", {"requests": [{"method": "GET", "path": "/parse/batch"}]}, MASTER, "http://x/parse")
+    assert (err.value.code, err.value.message) == (107, "cannot route batch path /parse/batch")
