@@ -275,7 +275,7 @@ class Database(Writes):
         self._reference = None
 
     def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool) -> Plan:
-        """Build and compile, or bind new inputs into a kept plan (plan_cache.py).
+        """Build and compile, or bind new inputs (a filter object's operands) into a kept plan (plan_cache.py).
 
         ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit).
         """
@@ -286,11 +286,12 @@ class Database(Writes):
         row_cap = self._row_cap(limit) if capped else None
         schema = self.schema
 
-        def full(inputs: Mapping[str, Any] | None, skip: object) -> Plan:
-            q = build_query(schema, class_name, query, **{**kw, "inputs": inputs, "skip": skip})
+        def full(inputs: Mapping[str, Any] | None, skip: object, given: Any = query) -> Plan:
+            q = build_query(schema, class_name, given, **{**kw, "inputs": inputs, "skip": skip})
             return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect)
 
-        if not valid or not isinstance(query, str) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw):
+        by_shape = type(query) is dict and kw.get("inputs") is None  # its own template (filter_shape.py)
+        if not valid or not (isinstance(query, str) or by_shape) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw):
             return full(kw.get("inputs"), kw.get("skip"))
         # The checked limit goes into the key: True == 1 as a dict key, but not as a limit.
         sort = kw.get("sort")
@@ -302,9 +303,9 @@ class Database(Writes):
             hash(options)
         except TypeError:
             return full(kw.get("inputs"), kw.get("skip"))
-        return self._plans.plan(
-            schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script
-        )
+        if not isinstance(query, str):
+            return self._plans.plan_filter(schema, class_name, query, options, kw.get("skip"), lambda w, sk: full(None, sk, w))
+        return self._plans.plan(schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script)
 
     def query(
         self,

@@ -27,6 +27,11 @@ Soundness comes from two things rather than from trusting a reading of the compi
   signature uncacheable. A script's first run is only noted (its template is looked for from
   the second run on), so a script run once costs nothing extra.
 
+A filter object (a Parse ``where`` once translated) is read as a template of its own
+(filter_shape.py): its operands are the inputs, the rest of it is the key
+(:meth:`PlanCache.plan_filter`). A Parse Pointer or Date object is an input too, its class in
+its signature.
+
 ``tests/test_plan_cache.py`` checks cached plans against fresh ones on random scripts.
 """
 
@@ -40,6 +45,7 @@ from typing import Any
 
 from querylang.engines.sql.compiler import Plan, param
 from querylang.engines.sql.dialect import Dialect
+from querylang.engines.sql.filter_shape import filter_shape, signature, with_values
 from querylang.features.regex import compile_regex
 from querylang.frontends.filters import regex_operand
 from querylang.frontends.operands import field_value, object_id
@@ -53,7 +59,6 @@ from querylang.script.template import Template, template_of
 MAX_PLANS = 512  # per database; least recently used go first
 COMPARE_OPS = BINDABLE_COMPARE
 LIST_OPS = BINDABLE_LISTS
-SCALARS = (str, bool, int, float)
 SKIP = "\x00skip"  # the pseudo-input for the skip option (varies per page, like an input)
 WHOLE = -1  # the element index of a parameter that is a whole list input (a bound array)
 
@@ -123,20 +128,13 @@ def converter(
 # --- 3. signatures and probe values ------------------------------------------------------------
 
 
-def signature(value: object) -> object:
-    """What a plan may depend on besides the value itself; None = not cacheable.
-
-    Null has none: a null operand is lowered to another shape (IsAbsent, Nothing;
-    frontends/lower.py), so it plans the whole way each time and never meets a value's plan.
-    """
-    t = type(value)
-    if t in SCALARS:
-        return t
-    if isinstance(value, list | tuple) and (t is list or t is tuple):
-        types = tuple(type(v) for v in value)
-        if all(x in SCALARS for x in types) and len(types) <= 256:
-            return types
-    return None
+def _kept(value: object) -> object:
+    """A copy of an input value to keep (the caller may change its lists and objects later)."""
+    if type(value) is dict:
+        return dict(value)  # type: ignore[arg-type]
+    if isinstance(value, list | tuple):
+        return [dict(v) if type(v) is dict else v for v in value]
+    return value
 
 
 def _probe(value: object, k: int, date_like: bool) -> object:
@@ -153,6 +151,11 @@ def _probe(value: object, k: int, date_like: bool) -> object:
             probe = f"2001-02-03T04:{k // 60000 % 60:02d}:{k // 1000 % 60:02d}.{k % 1000:03d}Z"
             return probe if probe != value else "2" + probe[1:]
         return f"\ue000probe{k}"
+    if t is dict:
+        assert isinstance(value, dict)
+        if value["__type"] == "Date":
+            return {"__type": "Date", "iso": _probe(value["iso"], k, True)}
+        return {**value, "objectId": _probe(value["objectId"], k, False)}
     assert isinstance(value, list | tuple)
     return [_probe(v, k * 1000 + j, date_like) for j, v in enumerate(value)]
 
@@ -205,9 +208,6 @@ class PlanCache:
         ``options`` are the other arguments that shape the SQL (sort, limit, count, strict,
         row cap); ``tree(script)`` parses (raising the usual syntax errors).
         """
-        if schema is not self._schema:
-            self._plans.clear()
-            self._schema = schema
         template: Template | None = self._templates.get(script, _MISSING)  # one lookup on a hit
         if template is _MISSING:
             if script not in self._once:
@@ -226,6 +226,46 @@ class PlanCache:
             self._templates[script] = template
         if template is None or (inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping)):
             return full(inputs or {}, skip)
+        return self._bound(schema, class_name, script, template, inputs, options, skip, full)
+
+    def plan_filter(
+        self,
+        schema: Schema,
+        class_name: str,
+        where: object,
+        options: tuple[Any, ...],
+        skip: object,
+        full_where: Callable[[object, object], Plan],
+    ) -> Plan:
+        """The plan for a filter object (a Parse ``where`` once translated): its operands are
+        the inputs of a template made from the object itself (filter_shape.py), everything
+        else in it is the key; ``full_where(where, skip)`` builds and compiles one."""
+        shape = filter_shape(where)
+        if shape is None:
+            return full_where(where, skip)
+        key, template, values = shape
+
+        def full(inputs: Mapping[str, Any], skip: object) -> Plan:
+            return full_where(where if inputs is values else with_values(where, template, inputs), skip)
+
+        return self._bound(schema, class_name, key, template, values, options, skip, full)
+
+    def _bound(
+        self,
+        schema: Schema,
+        class_name: str,
+        script: object,
+        template: Template,
+        inputs: Mapping[str, Any] | None,
+        options: tuple[Any, ...],
+        skip: object,
+        full: Callable[[Mapping[str, Any], object], Plan],
+    ) -> Plan:
+        """The plan of a known template (``script`` names it in the key): bound from a kept
+        plan, or ``full(inputs, skip)``."""
+        if schema is not self._schema:
+            self._plans.clear()
+            self._schema = schema
         given = inputs or {}
         values: dict[str, Any] = {}
         for name in template.names:  # a loop, not a comprehension: no frame of its own
@@ -261,11 +301,12 @@ class PlanCache:
             return plan  # the schema changed while planning (another thread): keep nothing
         if entry is _MISSING:
             # First sighting: plan as usual and remember. A script run once pays nothing more.
-            kept = {k: list(v) if isinstance(v, list | tuple) else v for k, v in values.items()}
-            self._remember(key, _Seen(kept, _copy(plan)))
+            self._remember(key, _Seen({k: _kept(v) for k, v in values.items()}, _copy(plan)))
         else:
             # Second sighting: two real plannings to compare (or a probe, if they cannot tell).
-            self._remember(key, self._learn(schema, class_name, template, entry, _Seen(values, _copy(plan)), full, given))
+            # Its values are copied too: _learn may keep this planning to learn from later.
+            second = _Seen({k: _kept(v) for k, v in values.items()}, _copy(plan))
+            self._remember(key, self._learn(schema, class_name, template, entry, second, full, given))
         return plan
 
     def _regex(self, pattern: str, flags: str) -> Any:
