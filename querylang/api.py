@@ -35,7 +35,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.frontends.aggregates import check_aggregates
+from querylang.frontends.aggregates import aggregate_value, check_aggregates
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
 from querylang.frontends.selection import checked_shape, select_keys
@@ -44,7 +44,7 @@ from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
 from querylang.model import nodes as n
-from querylang.model.jsvalues import UNDEFINED, iso_ms
+from querylang.model.jsvalues import UNDEFINED
 from querylang.model.schema import Schema, a_type
 from querylang.reference.evaluator import Evaluator
 from querylang.script.parser import parse_script
@@ -144,7 +144,7 @@ class Database(Writes):
         self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
         self._reference: Evaluator | None = None
         self._reference_at = 0  # the store's changes when it was read
-        self._decoders: dict[str, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
+        self._decoders: dict[Any, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
 
@@ -274,11 +274,9 @@ class Database(Writes):
         self._plans.clear()
         self._reference = None
 
-    def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool) -> Plan:
+    def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None) -> Plan:
         """Build and compile, or bind new inputs (a filter object's operands) into a kept plan (plan_cache.py).
-
-        ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit).
-        """
+        ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit); ``fields``: read back only those."""
         try:
             limit, valid = checked_limit(kw), True
         except QueryError:
@@ -288,7 +286,7 @@ class Database(Writes):
 
         def full(inputs: Mapping[str, Any] | None, skip: object, given: Any = query) -> Plan:
             q = build_query(schema, class_name, given, **{**kw, "inputs": inputs, "skip": skip})
-            return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect)
+            return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect, fields=fields)
 
         by_shape = type(query) is dict and kw.get("inputs") is None  # its own template (filter_shape.py)
         if not valid or not (isinstance(query, str) or by_shape) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw):
@@ -297,7 +295,7 @@ class Database(Writes):
         sort = kw.get("sort")
         options = (
             tuple(sort) if isinstance(sort, list | tuple) else sort,
-            limit, bool(kw.get("count")), bool(kw.get("strict")), row_cap,
+            limit, bool(kw.get("count")), bool(kw.get("strict")), row_cap, fields,
         )
         try:
             hash(options)
@@ -343,11 +341,11 @@ class Database(Writes):
             sort = visual_sort(visual_sorting, self.schema, class_name)
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
-        inc, keys = checked_shape(self.schema, class_name, include, select) if shaped else ([], [])  # before any read
+        inc, keys, fields = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)  # before any read
         with self._reading():
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
-            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True), cancel))
+            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields), cancel))
         if not shaped:
             return res
         if inc:
@@ -381,10 +379,10 @@ class Database(Writes):
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
         batch = min(batch, 2**31 - 1)  # PostgreSQL's FETCH count is an int4: the same rows
         with self._reading():
-            plan = self._plan(class_name, query, kw, capped=False)
+            inc, keys, fields = checked_shape(self.schema, class_name, include, select)
+            plan = self._plan(class_name, query, kw, capped=False, fields=fields)
             cls = self.schema.get(plan.class_name)
-            decode = self.store.decoder(cls, plan.columns)
-            inc, keys = checked_shape(self.schema, cls.name, include, select)
+            decode = self.store.decoder(plan.output or cls, plan.columns)
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between
             # the two kept a pooled PostgreSQL connection for good).
@@ -436,7 +434,7 @@ class Database(Writes):
             rows = self._planned(
                 lambda: self._statement(compile_distinct(self._plan(class_name, query, kw, capped=False), f.name, self.store.dialect), cancel)
             )
-        return [_out_value(f.type, r[0]) for r in rows]
+        return [aggregate_value(f.type, r[0]) for r in rows]
 
     def aggregate(
         self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, *,
@@ -476,7 +474,7 @@ class Database(Writes):
             sums = [(name, o) for name, o in zip(spec, ops, strict=True) if o[0] in ("sum", "avg")]
             over = [name for name, o in sums if run(True, [o]) is None] or [name for name, _ in sums]
             raise QueryError(f"aggregate {', '.join(map(repr, over))}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
-        return {name: _out_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
+        return {name: aggregate_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}
 
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
@@ -530,12 +528,16 @@ class Database(Writes):
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
                 code=INVALID_QUERY,
             )
-        cached = self._decoders.get(cls.name)
-        if cached is not None and cached[0] is cls:
+        shown = plan.output or cls  # the class as read back (select narrows it)
+        key = cls.name if shown is cls else (cls.name, *plan.columns)
+        cached = self._decoders.get(key)
+        if cached is not None and cached[0] is shown:
             decode = cached[1]
         else:
-            decode = self.store.decoder(cls, plan.columns)
-            self._decoders[cls.name] = (cls, decode)
+            decode = self.store.decoder(shown, plan.columns)
+            if len(self._decoders) >= 256:  # one per select's fields too: kept within bounds
+                self._decoders.clear()
+            self._decoders[key] = (shown, decode)
         records = [decode(r) for r in rows]
         total = None
         if counted is not None:
@@ -651,16 +653,6 @@ def _include(
             v = r.get(name)
             if isinstance(v, str) and v in found:
                 r[name] = {"__type": "Object", "className": f.target, **found[v]}
-
-
-def _out_value(ftype: str, v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return iso_ms(v.replace(tzinfo=UTC))
-    if ftype == "Number" and isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
 
 
 def matches(

@@ -4,9 +4,11 @@ aggregate of which field, each named in the errors."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from querylang.errors import QueryError
+from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, a_type, suggest
 
 AGGREGATES = ("sum", "min", "max", "avg")
@@ -38,3 +40,15 @@ def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], l
         ops.append((op, f.name))
         types.append(f.type)
     return ops, types
+
+
+def aggregate_value(ftype: str, v: Any) -> Any:
+    """A value of an aggregate or distinct as the records show it: dates as ISO text, integral
+    numbers as ints."""
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return iso_ms(v.replace(tzinfo=UTC))
+    if ftype == "Number" and isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v

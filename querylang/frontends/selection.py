@@ -46,15 +46,25 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
 
 def checked_shape(
     schema: Schema, class_name: str, include: str | Sequence[str] | None, select: str | Sequence[str] | None
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], frozenset[str] | None]:
     """``include`` and ``select`` as lists of paths, each checked against the schema; the
     include list also holds what a dotted select embeds ('a.b.c' includes 'a.b', and so 'a',
-    and selects 'c' inside it: docs/semantics.md#include-select)."""
+    and selects 'c' inside it: docs/semantics.md#include-select). Third, with a ``select``,
+    the fields of the class the query needs to read (:func:`selected_fields`)."""
     inc, keys = key_list(include, "include"), key_list(select, "select")
     check_select(schema, class_name, keys)
     check_include(schema, class_name, inc)
     inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
-    return inc, keys
+    return inc, keys, None if select is None else selected_fields(schema, class_name, inc, keys)
+
+
+def selected_fields(schema: Schema, class_name: str, include: list[str], keys: list[str]) -> frozenset[str]:
+    """The fields of ``class_name`` a query with these checked ``include`` and ``select`` paths
+    looks at (each path's first field, every Pointer for ``*``): the rest need not be read."""
+    heads = {path.split(".", 1)[0] for path in (*include, *keys)}
+    if "*" in heads:
+        heads |= {f.name for f in schema.get(class_name).user_fields if f.type == "Pointer"}
+    return frozenset(heads)
 
 
 def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:

@@ -210,6 +210,7 @@ class ParseDialect(PostgresDialect):
     """PostgreSQL over Parse's tables: the helper columns as expressions, lists and paths in jsonb."""
 
     name = "PostgreSQL (Parse tables, in place)"
+    narrow_select = False  # its rows are decoded as stored, whole (parse_rows.py)
     small_list = 0
     edge_columns = ('"owningId"', '"relatedId"')
     # Parse's tables have an index on objectId and nothing else the planner would rather use:

@@ -63,6 +63,9 @@ class Plan:
     words: frozenset[tuple[str, str]] = frozenset()
     dialect: str = ""
     reads: frozenset[tuple[str, str, str]] = frozenset()
+    # The class as the rows statement reads it when ``select`` left fields out (narrowed_class):
+    # the one to decode its rows with. None: the whole class.
+    output: ClassDef | None = None
 
 
 def param(value: Any) -> Any:
@@ -79,12 +82,14 @@ def default_dialect() -> Dialect:
 
 
 def compile_query(
-    query: n.Query, schema: Schema, *, row_cap: int | None = None, dialect: Dialect | None = None
+    query: n.Query, schema: Schema, *, row_cap: int | None = None, dialect: Dialect | None = None,
+    fields: frozenset[str] | None = None,
 ) -> Plan:
     """The rows statement (and the count statement) for a checked query.
 
     ``row_cap`` replaces the query's limit (the API uses it to enforce ``max_rows``);
-    ``dialect`` is the engine's (DuckDB when not given).
+    ``dialect`` is the engine's (DuckDB when not given); ``fields``: the only user fields the
+    caller will look at (``select``), which with the sort's are all the statement reads back.
     """
     d = dialect or default_dialect()
     cls = schema.get(query.class_name)
@@ -92,7 +97,8 @@ def compile_query(
     where = c.node(query.where)
     q = d.quote
     table = q(d.layout.table(cls.name))
-    cols, select = d.select_list(cls)
+    shown = cls if fields is None or not d.narrow_select else narrowed_class(cls, fields | {k.field for k in query.sort})
+    cols, select = d.select_list(shown)
     terms = [c.order_term(k) for k in query.sort]
     order = ", ".join(t.text for t in terms)
     order_params: list[Any] = [p for t in terms for p in t.params]
@@ -116,11 +122,28 @@ def compile_query(
     reads = frozenset(c.reads)
     words = frozenset((cl, f) for cl, f, part in reads if part in WORD_PARTS)
     plan = Plan(cls.name, d.finish(sql), params, cols, where_sql=where_sql, where_params=list(where.params),
-                limit=query.limit, words=words, dialect=d.name, reads=reads)
+                limit=query.limit, words=words, dialect=d.name, reads=reads, output=None if shown is cls else shown)
     if query.count:
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where_sql}"
         plan.count_params = list(where.params)
     return plan
+
+
+_NARROWED: dict[tuple[int, frozenset[str]], tuple[ClassDef, ClassDef]] = {}
+
+
+def narrowed_class(cls: ClassDef, names: frozenset[str]) -> ClassDef:
+    """``cls`` with only the built-in fields and those of ``names`` (``select``'s): reading and
+    decoding the other columns of a wide class cost more than the query itself. Kept per class
+    and names, so that the dialect's select list (kept per ClassDef) and the decoder are too."""
+    key = (id(cls), names)
+    kept = _NARROWED.get(key)
+    if kept is None or kept[0] is not cls:  # a ClassDef is replaced, never changed: a reused id() is a miss
+        keep = {name: f for name, f in cls.fields.items() if f.builtin or name in names}
+        if len(_NARROWED) >= 512:
+            _NARROWED.clear()
+        kept = _NARROWED[key] = (cls, cls if len(keep) == len(cls.fields) else ClassDef(cls.name, keep, cls.absent))
+    return kept[1]
 
 
 LOOKUP_MAX_IDS = 16  # pointer ids up to which a condition counts as an index lookup

@@ -97,6 +97,9 @@ class Dialect:
     # True when the select list is a function of the class alone (an engine whose layout reads
     # other state, such as Parse's tables, leaves it False): it is then kept per class.
     select_list_pure = False
+    # Whether a rows statement may read back only the fields a ``select`` names (compile_query):
+    # not where the layout reads whole stored rows (Parse's tables).
+    narrow_select = True
 
     def select_list(self, cls: ClassDef) -> tuple[list[str], str]:
         """(``layout.output_columns``, the rows statement's select list reading them, alias t)."""

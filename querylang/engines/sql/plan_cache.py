@@ -511,5 +511,5 @@ def _fill(bound: _Bound, values: Mapping[str, Any]) -> Plan:
         p.class_name, p.sql, params, list(p.columns),
         count_sql=p.count_sql, count_params=params[:k] if p.count_sql is not None else [],
         where_sql=p.where_sql, where_params=params[:k], limit=p.limit, words=p.words, dialect=p.dialect,
-        reads=p.reads,
+        reads=p.reads, output=p.output,
     )
