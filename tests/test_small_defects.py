@@ -6,6 +6,7 @@ import re
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -436,3 +437,27 @@ def test_a_target_class_that_is_no_name_is_said_to_be_one() -> None:
     with pytest.raises(querylang.DataError, match="field x: Pointer needs a targetClass$"):
         db.add_field("Post", "x", "Pointer")
     assert "x" not in db.schema.get("Post").fields
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path, capfd, monkeypatch) -> None:
+    # DuckDB drew its own progress bar ("\r 43% ▕████▎ ▏ (~2 seconds remaining)") on stdout
+    # for every statement on the store's connection longer than two seconds: `querylang load
+    # DIR --db F --no-progress > log` of a large directory wrote it into the log. Its delay is
+    # set to none for this connection, so that quick statements would draw it too.
+    import duckdb
+
+    connect = duckdb.connect
+
+    def without_delay(*args: Any, **kwargs: Any) -> Any:
+        con = connect(*args, **kwargs)
+        con.execute("SET progress_bar_time = 0")
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", without_delay)
+    with querylang.connect(tmp_path / "x.duckdb") as db:
+        capfd.readouterr()
+        db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}},
+                 "records": {"Post": [{"objectId": f"p{i}", "n": i} for i in range(50)]}})
+        assert db.store.con.execute("SELECT count(*) FROM range(3000000) AS r(x) WHERE x % 7 = 1").fetchall() == [(428572,)]
+        assert db.count("Post") == 50
+    assert capfd.readouterr().out == ""

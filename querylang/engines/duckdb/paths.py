@@ -81,4 +81,8 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     # type "str" ... not suitable for replacement scans'), not a missing table. querylang gives
     # DuckDB its Python data by name only (register), so the scans are off for the database.
     con.execute("SET GLOBAL python_enable_replacements = false")
+    # DuckDB draws a progress bar of its own on the process's stdout for any statement that
+    # runs longer than two seconds: it landed in the output of `querylang load DIR --db F
+    # --no-progress > log` and of a slow query written as CSV. querylang reports progress itself.
+    con.execute("SET enable_progress_bar = false")
     return con
