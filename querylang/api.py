@@ -342,7 +342,7 @@ class Database(Writes):
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
         inc, keys, fields = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)  # before any read
-        with self._reading():
+        with self._reading(cancel):
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields), cancel))
@@ -378,7 +378,7 @@ class Database(Writes):
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise QueryTypeError(f"stream() batch must be a whole number of 1 or more, got {batch!r}")
         batch = min(batch, 2**31 - 1)  # PostgreSQL's FETCH count is an int4: the same rows
-        with self._reading():
+        with self._reading(cancel, timed=False):  # as the stream itself
             inc, keys, fields = checked_shape(self.schema, class_name, include, select)
             plan = self._plan(class_name, query, kw, capped=False, fields=fields)
             cls = self.schema.get(plan.class_name)
@@ -415,7 +415,7 @@ class Database(Writes):
         _check_cancel("count", cancel)
         # As in query: the plan and the count from one moment (a load that commits between the
         # two, giving an edge table its first dangling edge, was counted by a plan without checks).
-        with self._reading():
+        with self._reading(cancel):
             return self._planned(
                 lambda: int(self._statement(compile_count(self._plan(class_name, query, kw, capped=False), self.store.dialect), cancel)[0][0])
             )
@@ -430,7 +430,7 @@ class Database(Writes):
         f = cls.field(field)
         if f.type not in ("String", "Number", "Boolean", "Date", "Pointer"):
             raise QueryError(f"distinct needs a String, Number, Boolean, Date or Pointer field; '{field}' is {a_type(f.type)}")
-        with self._reading():  # as count
+        with self._reading(cancel):  # as count
             rows = self._planned(
                 lambda: self._statement(compile_distinct(self._plan(class_name, query, kw, capped=False), f.name, self.store.dialect), cancel)
             )
@@ -455,7 +455,7 @@ class Database(Writes):
         def run(scaled: bool, which: list[tuple[str, str]]) -> tuple[Any, ...] | None:
             """The row of the aggregates ``which``, or None when a sum or avg passed a double's range."""
             try:
-                with self._reading():  # as count
+                with self._reading(cancel):  # as count
                     row = self._planned(lambda: self._statement(compile_aggregate(
                         self._plan(class_name, query, kw, capped=False), which, self.store.dialect, scaled=scaled,
                     ), cancel))[0]  # fmt: skip
@@ -489,7 +489,7 @@ class Database(Writes):
         cap = self._row_cap(q.limit) if capped else None
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
-        with self._reading():
+        with self._reading(cancel):
             return self._planned(
                 lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect), cancel, capped=capped)
             )

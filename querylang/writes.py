@@ -55,10 +55,12 @@ class Writes:
             raise QueryError("a query inside load's progress, while the load holds the database: query after "
                              "the load returns")
 
-    def _reading(self) -> AbstractContextManager[None]:
-        """The store's hold for one read (its plan and rows), refused inside load's progress."""
+    def _reading(self, cancel: threading.Event | None = None, *, timed: bool = True) -> AbstractContextManager[None]:
+        """The store's hold for one read (its plan and rows), refused inside load's progress.
+        Its wait for a load or write counts against the query's timeout (unless not ``timed``)
+        and ends when ``cancel`` is set."""
         self._not_in_progress()
-        return self.store.reading()
+        return self.store.reading(self.timeout if timed else None, cancel)
 
     def _in_change(self, call: Callable[..., Any], kind: str = "change") -> Callable[..., Any]:
         """``call`` as run inside a write's open transaction (or, ``kind`` "progress", a load's

@@ -56,9 +56,10 @@ class Engine(Protocol):
         """Held alone by loads and writes."""
         ...
 
-    def reading(self) -> AbstractContextManager[Any]:
+    def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[Any]:
         """Held, shared with other readers, while a plan is compiled and run, so both see one
-        schema and no load or write commits between them."""
+        schema and no load or write commits between them; a wait for a load or write past
+        ``timeout`` seconds raises QueryTimeout, one ``cancel`` ends QueryCancelled."""
         ...
 
     @property

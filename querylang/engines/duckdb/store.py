@@ -185,9 +185,9 @@ class Store(TextWords, Shares):
                 self._drop_unused_bookkeeping()
             interrupts.close(self.con)
 
-    def reading(self) -> AbstractContextManager[None]:
+    def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): other queries run alongside, writes wait."""
-        return self.lock.shared()
+        return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
     # --- load -----------------------------------------------------------------------------
 

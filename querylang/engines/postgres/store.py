@@ -279,9 +279,9 @@ class PostgresStore:
             if dirty:
                 self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
 
-    def reading(self) -> AbstractContextManager[None]:
+    def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
-        return self.lock.shared()
+        return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
     def close(self) -> None:
         self.closed = True

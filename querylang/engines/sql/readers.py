@@ -10,11 +10,22 @@ the thread holding the exclusive side). Waiting writers go first: a new reader w
 writer does, so a steady stream of queries cannot starve a load. A thread that reads cannot
 start writing inside its read (two such threads would wait for each other forever): that is a
 programming error, raised at once.
+
+A wait has limits: ``acquire(timeout, cancel)`` gives up (False) past ``timeout`` seconds or once
+``cancel`` is set, and ``lock.shared(timeout, cancel)`` raises the query's QueryTimeout or
+QueryCancelled. Without them a query with a timeout of half a second waited as long as the load
+before it ran, and a write as long as the load too.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+
+from querylang.errors import QueryCancelled, QueryTimeout
+
+CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
 
 
 class ReadWriteLock:
@@ -30,7 +41,9 @@ class ReadWriteLock:
 
     # --- exclusive ---------------------------------------------------------------------------
 
-    def acquire(self) -> bool:
+    def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        """The exclusive side; False (nothing held) once ``timeout`` seconds have passed or
+        ``cancel`` is set while it waits."""
         me = threading.get_ident()
         with self._cond:
             if self._writer == me:
@@ -38,14 +51,31 @@ class ReadWriteLock:
                 return True
             if getattr(self._mine, "n", 0):
                 raise RuntimeError("a write or load cannot start inside a query on the same thread")
+            deadline = _deadline(timeout)
             self._waiting_writers += 1
             try:
                 while self._writer is not None or self._readers:
-                    self._cond.wait()
+                    if not self._wait(deadline, cancel):
+                        # The readers that queued behind this writer may go now.
+                        self._cond.notify_all()
+                        return False
             finally:
                 self._waiting_writers -= 1
             self._writer, self._depth = me, 1
             return True
+
+    def _wait(self, deadline: float, cancel: threading.Event | None) -> bool:
+        """One wait on the condition (its mutex held); False once past ``deadline`` or cancelled."""
+        if cancel is not None and cancel.is_set():
+            return False
+        if deadline == math.inf and cancel is None:
+            self._cond.wait()
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        self._cond.wait(left if cancel is None else min(left, CANCEL_POLL))
+        return True
 
     def release(self) -> None:
         with self._cond:
@@ -64,11 +94,17 @@ class ReadWriteLock:
 
     # --- shared ------------------------------------------------------------------------------
 
-    def shared(self) -> _SharedHold:
+    def shared(self, timeout: float | None = None, cancel: threading.Event | None = None) -> _SharedHold:
         """``with lock.shared():`` — one object for every hold (its state is per thread): no
         generator nor context object made per query, the fast way taken when no writer is
-        about, which is nearly always."""
+        about, which is nearly always. ``timeout`` and ``cancel``: the query's, which a wait
+        for a writer counts against (QueryTimeout, QueryCancelled; nothing held)."""
+        self._mine.limit = (timeout, cancel)
         return self._shared
+
+
+def _deadline(timeout: float | None) -> float:
+    return math.inf if timeout is None else time.monotonic() + timeout
 
 
 class _SharedHold:
@@ -82,8 +118,14 @@ class _SharedHold:
         mine = getattr(lock._mine, "n", 0)
         with lock._mutex:
             if (lock._writer is not None or lock._waiting_writers) and not mine and lock._writer != threading.get_ident():
+                timeout, cancel = getattr(lock._mine, "limit", (None, None))
+                deadline = _deadline(timeout)
                 while lock._writer is not None or lock._waiting_writers:
-                    lock._cond.wait()
+                    if not lock._wait(deadline, cancel):
+                        if cancel is not None and cancel.is_set():
+                            raise QueryCancelled("the query was cancelled")
+                        raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped: it waited "
+                                           "that long for a load or write of the database to end")
             lock._readers += 1
         lock._mine.n = mine + 1
 

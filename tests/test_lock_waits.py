@@ -1,0 +1,112 @@
+"""A query's or a write's wait for the store's lock (engines/sql/readers.py) keeps to its limits:
+a load or write holds the store alone, and a query with a timeout of half a second waited for
+the whole load before it. The load here is held in its progress until the test lets it go, so
+the order is certain without sleeps."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang import QueryCancelled, QueryTimeout
+from querylang.engines.sql.readers import ReadWriteLock
+
+DOC = {"classes": {"A": {"fields": {"n": {"type": "Number"}}}}, "records": {"A": [{"objectId": "a1", "n": 1}]}}
+MORE = {"records": {"A": [{"objectId": "a2", "n": 2}]}}
+HANG = 10  # seconds after which a test that would hang lets the load go (and fails)
+
+
+@contextmanager
+def held_by_a_load(db: querylang.Database) -> Iterator[None]:
+    """Inside: another thread's load of MORE holds ``db``'s store, waiting in its progress."""
+    inside, go = threading.Event(), threading.Event()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        inside.set()
+        go.wait(HANG)
+
+    loaded: list[Any] = []
+    t = threading.Thread(target=lambda: loaded.append(db.load(MORE, progress=progress)), daemon=True)
+    t.start()
+    assert inside.wait(HANG)
+    try:
+        yield
+    finally:
+        go.set()
+        t.join(HANG)
+    assert loaded == [{"A": 1}]
+
+
+def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except Exception as exc:  # noqa: BLE001 - the test looks at what it raised
+            out.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def test_a_query_waiting_for_a_load_stops_at_its_timeout(engine) -> None:
+    """db.query(..., timeout=0.5) behind a load of a few seconds returned once the load ended;
+    found by running a query in one thread while another loaded. Count and the others too."""
+    db = engine()
+    db.load(DOC)
+    db.timeout = 0.05
+    with held_by_a_load(db):
+        for call in (lambda: db.query("A", None), lambda: db.count("A"), lambda: db.distinct("A", "n")):
+            with pytest.raises(QueryTimeout, match=r"longer than 0.05 s .* waited that long for a load or write"):
+                call()
+    # Nothing left held: the load went on, and so do queries and writes.
+    assert db.query("A", None, sort="n").ids == ["a1", "a2"]
+    db.create("A", {"objectId": "a3", "n": 3})
+    assert db.count("A") == 3
+
+
+def test_a_query_waiting_for_a_load_is_cancelled(engine) -> None:
+    db = engine()
+    db.load(DOC)
+    db.timeout = None
+    cancel = threading.Event()
+    with held_by_a_load(db):
+        t, out = in_thread(lambda: db.query("A", None, cancel=cancel))
+        u, streamed = in_thread(lambda: list(db.stream("A", None, cancel=cancel)))
+        cancel.set()
+        t.join(HANG / 2)
+        u.join(HANG / 2)
+        assert not t.is_alive() and not u.is_alive(), "the cancel waited for the load"
+    assert isinstance(out[0], QueryCancelled) and isinstance(streamed[0], QueryCancelled)
+    assert db.count("A") == 2
+
+
+def test_a_writer_that_gives_up_lets_the_readers_behind_it_go() -> None:
+    """A reader queued behind a waiting writer (writers go first) must not wait for the writer
+    that stopped waiting."""
+    lock = ReadWriteLock()
+    give_up = threading.Event()
+    with lock.shared():
+        w, wrote = in_thread(lambda: lock.acquire(cancel=give_up))
+        while not lock._waiting_writers and w.is_alive():  # the writer waits
+            w.join(0.001)
+        r, read = in_thread(lambda: read_once(lock))
+        give_up.set()
+        w.join(HANG)
+        r.join(HANG)
+        assert not r.is_alive(), "the reader waited for a writer that had given up"
+    assert wrote == [False] and read == ["read"]
+    with lock:  # nothing left held
+        pass
+
+
+def read_once(lock: ReadWriteLock) -> str:
+    with lock.shared():
+        return "read"
