@@ -110,3 +110,25 @@ def test_a_writer_that_gives_up_lets_the_readers_behind_it_go() -> None:
 def read_once(lock: ReadWriteLock) -> str:
     with lock.shared():
         return "read"
+
+
+def test_a_write_waiting_for_a_load_stops_at_its_lock_wait(engine) -> None:
+    """A write's lock_wait (the database's timeout) bounded only PostgreSQL's wait for other
+    connections' locks: behind a load of this process a write, even on PostgreSQL, waited for
+    the whole load. Found beside the query's wait (above)."""
+    db = engine()
+    db.load(DOC)
+    db.timeout = 0.05
+    writes = (
+        lambda: db.create("A", {"objectId": "a3", "n": 3}),
+        lambda: db.save("A", "a1", {"n": 10}),
+        lambda: db.update("A", "a1", lambda r: querylang.Change({"n": 11})),
+        lambda: db.delete("A", "a1", check=lambda r: None),
+    )
+    with held_by_a_load(db):
+        for write in writes:
+            with pytest.raises(querylang.DataError, match=r"nothing was changed: it waited longer than 0.05 s for a load"):
+                write()
+    assert [(r["objectId"], r["n"]) for r in db.query("A", None, sort="n").records] == [("a1", 1), ("a2", 2)]
+    db.save("A", "a1", {"n": 10})  # nothing left held
+    assert db.count("A", {"n": 10}) == 1

@@ -163,8 +163,10 @@ class Store(TextWords, Shares):
         return make_decoder(cls, columns)
 
     def writer(self, lock_wait: float | None = None) -> Writer:
-        """Record-level writes, each one transaction (``lock_wait``: no other process writes here)."""
-        return Writer(self)
+        """Record-level writes, each one transaction; ``lock_wait``: the longest wait for a load
+        or another write (through any Database of this process on the file: no other process
+        writes here)."""
+        return Writer(self, lock_wait)
 
     def close(self) -> None:
         """Close the database; a file its last Store of this process closes gets its pending

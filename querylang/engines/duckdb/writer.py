@@ -4,7 +4,6 @@ transaction, row cells and table making."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -15,6 +14,7 @@ from querylang.engines.duckdb.decode import decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.duckdb.rejections import missing_table, taken_table
+from querylang.engines.sql.readers import ReadWriteLock, writing
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DEFINE_ELSEWHERE, INTERNAL_SERVER_ERROR, DataError, others_table
 from querylang.model.change import Change
@@ -43,7 +43,7 @@ class DuckDBTables(Protocol):
     def read_only(self) -> bool: ...
 
     @property
-    def lock(self) -> AbstractContextManager[Any]: ...
+    def lock(self) -> ReadWriteLock: ...
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection: ...
@@ -72,15 +72,16 @@ def _bindable(cols: list[tuple[str, str]], row: list[Any]) -> list[Any]:
 class Writer(SqlWriter[DuckDBTables]):
     """Record-level writes on a DuckDB store: create, save, delete, increment, relations, schema."""
 
-    def __init__(self, store: DuckDBTables) -> None:
+    def __init__(self, store: DuckDBTables, lock_wait: float | None = None) -> None:
         super().__init__(store, DUCKDB)
+        self.lock_wait = lock_wait  # for a load or another write of this process (readers.writing)
 
     def transaction(self, fn: Callable[[Any], T]) -> T:
         if self.store.read_only:  # as the PostgreSQL writer says it (DuckDB's own refusal names its statements)
             raise DataError("the database is open read-only: nothing was changed")
         if self.store.closed:  # DuckDB's ConnectionException came out of BEGIN, no QueryError
             raise DataError("the database is closed: nothing was changed")
-        with self.store.lock:
+        with writing(self.store.lock, self.lock_wait):
             con = self.store.con
             con.execute("BEGIN TRANSACTION")
             committing = False
@@ -117,7 +118,7 @@ class Writer(SqlWriter[DuckDBTables]):
         # transaction), would be unseen by the query's own cursor, and lost if change fails.
         # So every pending field is done first, committed on its own; under the store's lock
         # (re-entrant: transaction takes it again) no load makes more pending in between.
-        with self.store.lock:
+        with writing(self.store.lock, self.lock_wait):
             self._fill_pending()
             return super().modify(class_name, oid, change, now)
 
@@ -125,7 +126,7 @@ class Writer(SqlWriter[DuckDBTables]):
         # ``check`` runs inside the delete's transaction, as update's change does (modify).
         if check is None:
             return super().delete(class_name, oid)
-        with self.store.lock:
+        with writing(self.store.lock, self.lock_wait):
             self._fill_pending()
             return super().delete(class_name, oid, check)
 

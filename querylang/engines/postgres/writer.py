@@ -21,6 +21,7 @@ from querylang.engines.postgres.layout import class_columns, join_table
 from querylang.engines.postgres.notices import send_dirty
 from querylang.engines.postgres.reach import Reach
 from querylang.engines.postgres.server_errors import not_the_data, server_error, taken_table
+from querylang.engines.sql.readers import ReadWriteLock, writing
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DEFINE_ELSEWHERE, DataError, QueryError, others_table
@@ -46,7 +47,7 @@ class PostgresTables(Protocol):
     def closed(self) -> bool: ...
 
     @property
-    def lock(self) -> AbstractContextManager[Any]: ...
+    def lock(self) -> ReadWriteLock: ...
 
     def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
 
@@ -60,8 +61,8 @@ class PostgresTables(Protocol):
 class Writer(SqlWriter[PostgresTables]):
     def __init__(self, store: PostgresTables, lock_wait: float | None = None) -> None:
         super().__init__(store, POSTGRES)
-        # A write is not stopped by the query timeout, but waiting that long for a lock another
-        # session holds (a LOCK TABLE, a long transaction) ends it: it held serve's one
+        # A write is not stopped by the query timeout, but waiting that long for a load or write
+        # of this process, or for a lock another session holds (a LOCK TABLE, a long transaction) ends it: it held serve's one
         # database thread, and every request behind it, for as long as the lock was held.
         self.lock_wait = lock_wait
 
@@ -82,7 +83,7 @@ class Writer(SqlWriter[PostgresTables]):
         if self.store.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
             raise DataError("the database is closed: nothing was changed")
         beat: Heartbeat | None = None
-        with self.store.lock:
+        with writing(self.store.lock, self.lock_wait):
             try:
                 with self.store.connection() as con, Heartbeat(self.store.watchdog, con, self.store.reach) as beat:
                     with con.transaction():

@@ -22,8 +22,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from querylang.errors import QueryCancelled, QueryTimeout
+from querylang.errors import INTERNAL_SERVER_ERROR, DataError, QueryCancelled, QueryTimeout
 
 CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
 
@@ -101,6 +103,20 @@ class ReadWriteLock:
         for a writer counts against (QueryTimeout, QueryCancelled; nothing held)."""
         self._mine.limit = (timeout, cancel)
         return self._shared
+
+
+@contextmanager
+def writing(lock: ReadWriteLock, wait: float | None) -> Iterator[None]:
+    """A write's hold of the exclusive side: waiting more than ``wait`` seconds for a load or
+    another write fails (the PostgreSQL writer's ``lock_wait``, which bounds its wait for other
+    connections' locks too); it waited for the whole load."""
+    if not lock.acquire(wait):
+        raise DataError(f"write failed, nothing was changed: it waited longer than {wait:g} s for a load or "
+                        "another write of the database to end", code=INTERNAL_SERVER_ERROR)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _deadline(timeout: float | None) -> float:
