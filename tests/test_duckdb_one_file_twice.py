@@ -242,3 +242,61 @@ def test_closing_one_leaves_the_words_a_load_left_to_the_last_close(tmp_path: Pa
     b.close()
     with querylang.connect(path, read_only=True) as again:
         assert again.query("S", {"s": {"text": {"search": "second"}}}).ids == ["s2"]
+
+
+def _held_open(monkeypatch: pytest.MonkeyPatch, slow: Path) -> tuple[threading.Event, threading.Event]:
+    """The first open of ``slow`` stops in its reading of the file (seconds on a large file)
+    until ``go`` is set; ``inside`` says it got there."""
+    from querylang.engines.duckdb.store import Store
+
+    inside, go = threading.Event(), threading.Event()
+    read = Store._open
+
+    def _open(self: Store) -> object:
+        if Path(self.path) == slow:
+            inside.set()
+            go.wait(10)
+        return read(self)
+
+    monkeypatch.setattr(Store, "_open", _open)
+    return inside, go
+
+
+def test_opening_a_file_does_not_wait_for_the_first_open_of_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first open of a file read its schema, edge tables and missing words under one lock
+    of the process: an open of another file waited for a large file's seconds of reading.
+    Found reading sharing.py."""
+    slow, other = tmp_path / "slow.duckdb", tmp_path / "other.duckdb"
+    inside, go = _held_open(monkeypatch, slow)
+    opened: list[querylang.Database] = []
+    first = threading.Thread(target=lambda: opened.append(querylang.connect(slow)), daemon=True)
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=lambda: opened.append(querylang.connect(other)), daemon=True)
+    second.start()
+    second.join(10)
+    assert not second.is_alive(), "the open of another file waited"
+    go.set()
+    first.join(10)
+    assert [Path(db.store.path).name for db in opened] == ["other.duckdb", "slow.duckdb"]
+    for db in opened:
+        db.close()
+
+
+def test_a_second_open_of_a_file_waits_for_the_first_and_shares_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "one.duckdb"
+    inside, go = _held_open(monkeypatch, path)
+    opened: list[querylang.Database] = []
+    threads = [threading.Thread(target=lambda: opened.append(querylang.connect(path)), daemon=True) for _ in range(2)]
+    threads[0].start()
+    assert inside.wait(10)
+    threads[1].start()
+    go.set()
+    for t in threads:
+        t.join(10)
+    a, b = opened
+    assert a.store.file is b.store.file
+    a.define_class("T", {})
+    assert "T" in b.schema.classes
+    a.close()
+    b.close()

@@ -72,8 +72,19 @@ class Shares:
 
 
 _FILES: dict[str, FileState] = {}
-# Held while the first Store of a file reads its state: a second open waits for it.
-_FILES_LOCK = threading.Lock()
+_FILES_LOCK = threading.Lock()  # over _FILES and _OPENING, held for moments only
+
+
+@dataclass(eq=False)
+class _Opening:
+    """Held while the first Store of a file reads its state (seconds for a large file): a
+    second open of that file waits for it, opens of other files do not."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0  # the opens holding or waiting for it; the last one forgets it
+
+
+_OPENING: dict[str, _Opening] = {}
 
 
 def hold(store: object, path: str, open_file: Callable[[], FileState]) -> FileState:
@@ -85,14 +96,26 @@ def hold(store: object, path: str, open_file: Callable[[], FileState]) -> FileSt
         return state
     key = os.path.realpath(path)
     with _FILES_LOCK:
-        held = _FILES.get(key)
-        if held is not None and any(_still_open(s) for s in list(held.stores)):
-            held.stores.add(store)
-            return held
-        state = _FILES[key] = open_file()
-        state.key = key
-        state.stores.add(store)
-    return state
+        opening = _OPENING.setdefault(key, _Opening())
+        opening.users += 1
+    try:
+        with opening.lock:
+            with _FILES_LOCK:
+                held = _FILES.get(key)
+                if held is not None and any(_still_open(s) for s in list(held.stores)):
+                    held.stores.add(store)
+                    return held
+            state = open_file()
+            state.key = key
+            with _FILES_LOCK:
+                _FILES[key] = state
+                state.stores.add(store)
+            return state
+    finally:
+        with _FILES_LOCK:
+            opening.users -= 1
+            if not opening.users:
+                del _OPENING[key]
 
 
 def _still_open(store: Any) -> bool:
