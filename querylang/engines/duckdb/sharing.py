@@ -71,7 +71,10 @@ class Shares:
         self.file.changes = changes
 
 
-_FILES: dict[str, FileState] = {}
+# Weak: the Stores hold their state; once every Store of a file is gone unclosed, nothing
+# keeps it (a directory load's words computed ahead: tens of MB for each file a long-running
+# process opened, loaded and dropped, until that path was opened again).
+_FILES: weakref.WeakValueDictionary[str, FileState] = weakref.WeakValueDictionary()
 _FILES_LOCK = threading.Lock()  # over _FILES and _OPENING, held for moments only
 
 
