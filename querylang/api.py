@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
@@ -115,7 +115,6 @@ def build_query(
     return n.Query(cls.name, where, keys, lim, sk, bool(count))
 
 
-T = TypeVar("T")
 # Arguments of query/compile that the plan cache understands; others plan the whole way.
 _CACHEABLE_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
 DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
@@ -407,7 +406,7 @@ class Database(Writes):
     # --- aggregates (Noodl.Records.count / distinct / aggregate) -------------------------
 
     def _statement(self, stmt: Statement, cancel: threading.Event | None = None) -> list[tuple[Any, ...]]:
-        return self.store.execute(stmt.sql, stmt.params, timeout=self.timeout, words=stmt.words, cancel=cancel)
+        return self.store.execute(stmt.sql, stmt.params, timeout=self._time_left(), words=stmt.words, cancel=cancel)
 
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
         """How many records match; ``cancel`` as for :meth:`query`."""
@@ -494,17 +493,6 @@ class Database(Writes):
                 lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect), cancel, capped=capped)
             )
 
-    def _planned(self, run: Callable[[], T]) -> T:
-        """``run()`` (plan, then read), and again if the store's schema was replaced while it
-        ran: a PostgreSQL store hears with a statement's result that another process gave an
-        edge table an edge to a missing record (engines/postgres/notices.py), and the plan may
-        have skipped the existence checks that table now needs."""
-        schema = self.store.schema
-        out = run()
-        if self.store.schema is not schema:
-            out = run()
-        return out
-
     def _row_cap(self, limit: int | None) -> int | None:
         """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
         cap = self.max_rows
@@ -520,9 +508,9 @@ class Database(Writes):
         # A server store runs the two at once.
         both = getattr(self.store, "execute_with_count", None) if plan.count_sql is not None and plan.limit != 0 else None
         if both is not None:
-            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self.timeout, cancel=cancel)
+            rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self._time_left(), cancel=cancel)
         else:
-            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
+            rows = [] if plan.limit == 0 else self.store.execute(plan.sql, plan.params, timeout=self._time_left(), words=plan.words, cancel=cancel)
         if cap is not None and len(rows) > cap:
             raise LimitExceeded(
                 f"the query returns more than {cap} records; add a limit or raise max_rows",
@@ -543,7 +531,7 @@ class Database(Writes):
         if counted is not None:
             total = counted
         elif plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self.timeout, words=plan.words, cancel=cancel)[0][0]
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self._time_left(), words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:

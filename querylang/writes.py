@@ -1,5 +1,6 @@
 """The library's record-level writes (a part of :class:`querylang.Database`): each call is
-checked, then one transaction on the engine's writer."""
+checked, then one transaction on the engine's writer; and how a read holds the store beside
+them (its wait for a write or load counted against the query's timeout)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
-from querylang.errors import DataError, QueryError
+from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.values import to_ms
 
@@ -20,6 +21,7 @@ from querylang.model.values import to_ms
 # process on one DuckDB file shares (another one's query in a load's progress, run by the load's
 # writer thread, waited for the load, which waited for it).
 _CHANGING = threading.local()
+T = TypeVar("T")
 
 
 class Writes:
@@ -61,6 +63,31 @@ class Writes:
         and ends when ``cancel`` is set."""
         self._not_in_progress()
         return self.store.reading(self.timeout if timed else None, cancel)
+
+    def _planned(self, run: Callable[[], T]) -> T:
+        """``run()`` (plan, then read), and again if the store's schema was replaced while it
+        ran: a PostgreSQL store hears with a statement's result that another process gave an
+        edge table an edge to a missing record (engines/postgres/notices.py), and the plan may
+        have skipped the existence checks that table now needs."""
+        schema = self.store.schema
+        try:
+            out = run()
+            if self.store.schema is not schema:
+                out = run()
+        except QueryTimeout as exc:
+            waited = self.store.lock.waited()
+            if not waited or self.timeout is None:
+                raise
+            raise QueryTimeout(f"{exc.message} (it had waited {waited:.2g} s of its {self.timeout:g} s for a load "
+                               "or write of the database to end)") from None
+        return out
+
+    def _time_left(self) -> float | None:
+        """The timeout of a statement run in a hold of the store: the query's, less what the
+        hold waited for a load or write (readers.py)."""
+        timeout = self.timeout
+        waited = self.store.lock.waited()
+        return timeout if timeout is None or not waited else max(0.0, timeout - waited)
 
     def _in_change(self, call: Callable[..., Any], kind: str = "change") -> Callable[..., Any]:
         """``call`` as run inside a write's open transaction (or, ``kind`` "progress", a load's

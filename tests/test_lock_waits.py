@@ -5,6 +5,7 @@ the order is certain without sleeps."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,3 +133,37 @@ def test_a_write_waiting_for_a_load_stops_at_its_lock_wait(engine) -> None:
     assert [(r["objectId"], r["n"]) for r in db.query("A", None, sort="n").records] == [("a1", 1), ("a2", 2)]
     db.save("A", "a1", {"n": 10})  # nothing left held
     assert db.count("A", {"n": 10}) == 1
+
+
+def test_the_wait_counts_against_the_statements_timeout(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wait for the load was bounded by the timeout, but the statement then had the whole
+    timeout again: a query could take twice its timeout. The statement gets what is left, and
+    its timeout says how long it waited. (The store's execute stands in for a statement that
+    runs past what is left, which no test can time.)"""
+    db = engine()
+    db.load(DOC)
+    db.timeout = 3 * HANG
+    lock = db.store.lock
+    waiting = threading.Event()
+    wait = lock._wait
+
+    def noted(deadline: float, cancel: threading.Event | None) -> bool:
+        waiting.set()
+        return wait(deadline, cancel)
+
+    given: list[float | None] = []
+
+    def past_its_timeout(sql: str, params: Any, *, timeout: float | None = None, **kw: Any) -> Any:
+        given.append(timeout)
+        raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+
+    monkeypatch.setattr(lock, "_wait", noted)
+    monkeypatch.setattr(db.store, "execute", past_its_timeout)
+    with held_by_a_load(db):
+        t, out = in_thread(lambda: db.count("A"))
+        assert waiting.wait(HANG)  # the query waits for the load
+    t.join(HANG)
+    assert len(given) == 1 and given[0] is not None and 0 < given[0] < db.timeout
+    assert isinstance(out[0], QueryTimeout)
+    assert re.fullmatch(rf"the query ran longer than {given[0]:g} s and was stopped \(it had waited "
+                        r"\S+ s of its 30 s for a load or write of the database to end\)", out[0].message)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
+from querylang.engines.sql.readers import ReadWriteLock
 from querylang.errors import DataError, QueryError, QueryTypeError
 from querylang.interchange.document import Dataset
 from querylang.model.change import Change
@@ -52,8 +53,8 @@ class Engine(Protocol):
     def dialect(self) -> Dialect: ...
 
     @property
-    def lock(self) -> AbstractContextManager[Any]:
-        """Held alone by loads and writes."""
+    def lock(self) -> ReadWriteLock:
+        """Held alone by loads and writes, shared by queries (``reading``)."""
         ...
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[Any]:

@@ -104,6 +104,11 @@ class ReadWriteLock:
         self._mine.limit = (timeout, cancel)
         return self._shared
 
+    def waited(self) -> float:
+        """Seconds this thread's hold of the shared side waited for a writer (0 when it waited
+        not at all, or holds none): the query's statements get what is left of its timeout."""
+        return getattr(self._mine, "waited", 0.0) if getattr(self._mine, "n", 0) else 0.0
+
 
 @contextmanager
 def writing(lock: ReadWriteLock, wait: float | None) -> Iterator[None]:
@@ -132,17 +137,22 @@ class _SharedHold:
     def __enter__(self) -> None:
         lock = self._lock
         mine = getattr(lock._mine, "n", 0)
+        waited = 0.0
         with lock._mutex:
             if (lock._writer is not None or lock._waiting_writers) and not mine and lock._writer != threading.get_ident():
                 timeout, cancel = getattr(lock._mine, "limit", (None, None))
-                deadline = _deadline(timeout)
+                start = time.monotonic()
+                deadline = math.inf if timeout is None else start + timeout
                 while lock._writer is not None or lock._waiting_writers:
                     if not lock._wait(deadline, cancel):
                         if cancel is not None and cancel.is_set():
                             raise QueryCancelled("the query was cancelled")
                         raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped: it waited "
                                            "that long for a load or write of the database to end")
+                waited = time.monotonic() - start
             lock._readers += 1
+        if not mine:
+            lock._mine.waited = waited
         lock._mine.n = mine + 1
 
     def __exit__(self, *exc: object) -> None:
