@@ -47,6 +47,7 @@ from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED
 from querylang.model.schema import Schema, a_type
 from querylang.reference.evaluator import Evaluator
+from querylang.schema_refresh import SchemaRefresh, knowing
 from querylang.script.parser import parse_script
 from querylang.writes import Writes
 
@@ -121,7 +122,7 @@ DEFAULT_TIMEOUT = 60.0  # seconds a query may run before DuckDB is interrupted
 DEFAULT_MAX_ROWS = 1_000_000  # records one query may return (count=True is not limited)
 
 
-class Database(Writes):
+class Database(Writes, SchemaRefresh):
     """A querylang database on DuckDB (``:memory:`` or a file that keeps its schema).
 
     ``timeout`` (seconds, None = no limit) stops a query that runs too long with
@@ -245,16 +246,19 @@ class Database(Writes):
 
     # --- queries ------------------------------------------------------------------------
 
+    @knowing
     def build(self, class_name: str, query: Filter = None, **kw: Any) -> n.Query:
         """The checked query nodes, without running anything."""
         check_options("build", kw)
         return build_query(self.schema, class_name, query, **kw)
 
+    @knowing
     def compile(self, class_name: str, query: Filter = None, **kw: Any) -> Plan:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
         check_options("compile", kw)
         return self._plan(class_name, query, kw, capped=False)
 
+    @knowing
     def explain(
         self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
     ) -> str:
@@ -304,6 +308,7 @@ class Database(Writes):
             return self._plans.plan_filter(schema, class_name, query, options, kw.get("skip"), lambda w, sk: full(None, sk, w))
         return self._plans.plan(schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script)
 
+    @knowing
     def query(
         self,
         class_name: str,
@@ -379,7 +384,7 @@ class Database(Writes):
         batch = min(batch, 2**31 - 1)  # PostgreSQL's FETCH count is an int4: the same rows
         with self._reading(cancel, timed=False):  # as the stream itself
             inc, keys, fields = checked_shape(self.schema, class_name, include, select)
-            plan = self._plan(class_name, query, kw, capped=False, fields=fields)
+            plan = knowing(Database._plan)(self, class_name, query, kw, capped=False, fields=fields)
             cls = self.schema.get(plan.class_name)
             decode = self.store.decoder(plan.output or cls, plan.columns)
             # The statement starts last: its batches are a generator that gives its connection
@@ -408,6 +413,7 @@ class Database(Writes):
     def _statement(self, stmt: Statement, cancel: threading.Event | None = None) -> list[tuple[Any, ...]]:
         return self.store.execute(stmt.sql, stmt.params, timeout=self._time_left(), words=stmt.words, cancel=cancel)
 
+    @knowing
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
         """How many records match; ``cancel`` as for :meth:`query`."""
         check_options("count", kw)
@@ -419,6 +425,7 @@ class Database(Writes):
                 lambda: int(self._statement(compile_count(self._plan(class_name, query, kw, capped=False), self.store.dialect), cancel)[0][0])
             )
 
+    @knowing
     def distinct(
         self, class_name: str, field: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any
     ) -> list[Any]:
@@ -435,6 +442,7 @@ class Database(Writes):
             )
         return [aggregate_value(f.type, r[0]) for r in rows]
 
+    @knowing
     def aggregate(
         self, class_name: str, spec: Mapping[str, Mapping[str, str]], query: Filter = None, *,
         cancel: threading.Event | None = None, **kw: Any,

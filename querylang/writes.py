@@ -15,6 +15,7 @@ from querylang.engines.duckdb.decode import output_record
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.values import to_ms
+from querylang.schema_refresh import knowing
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
@@ -66,9 +67,9 @@ class Writes:
 
     def _planned(self, run: Callable[[], T]) -> T:
         """``run()`` (plan, then read), and again if the store's schema was replaced while it
-        ran: a PostgreSQL store hears with a statement's result that another process gave an
-        edge table an edge to a missing record (engines/postgres/notices.py), and the plan may
-        have skipped the existence checks that table now needs."""
+        ran: a PostgreSQL store hears with a statement's result that another process changed
+        the schema or gave an edge table an edge to a missing record (engines/postgres/notices.py):
+        the plan may have missed a new field, or skipped the existence checks that table now needs."""
         schema = self.store.schema
         try:
             out = run()
@@ -108,6 +109,7 @@ class Writes:
 
         return run
 
+    @knowing
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
         self._not_in_change("create")
@@ -115,12 +117,14 @@ class Writes:
         self._changed()
         return oid
 
+    @knowing
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
         self._not_in_change("save")
         self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
         self._changed()
 
+    @knowing
     def update(
         self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change]
     ) -> dict[str, Any]:
@@ -138,6 +142,7 @@ class Writes:
         self._changed()
         return output_record(cls, written)
 
+    @knowing
     def delete(
         self, class_name: str, object_id: str, *, check: Callable[[dict[str, Any]], None] | None = None
     ) -> None:
@@ -153,22 +158,26 @@ class Writes:
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked)
         self._changed()
 
+    @knowing
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
         self._not_in_change("increment")
         self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
         self._changed()
 
+    @knowing
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("add_relation")
         self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
+    @knowing
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("remove_relation")
         self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
+    @knowing
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
         self._not_in_change("define_class")

@@ -1,4 +1,5 @@
-"""Edge tables that gain an edge to a missing record, told to the other processes.
+"""Schema changes, and edge tables that gain an edge to a missing record, told to the other
+processes.
 
 A store notes at open which edge tables hold only edges between existing records
 (``Schema.clean_joins``), and its relation queries then skip the existence checks. Another
@@ -6,17 +7,35 @@ process can make such a table unclean later (an edge to a record that does not e
 So a write that does so sends a notice on DIRTY_CHANNEL in its transaction (delivered at the
 commit), and every pooled connection listens. psycopg hands a notice over with the next
 result read on that connection; the store drops the table from its clean set, and the query
-is planned and run again (api.py, ``Database._planned``). The server passes a notice to a
+is planned and run again (schema_refresh.py, ``_planned``). The server passes a notice to a
 listening backend by a signal, a moment after the commit: a statement that reaches the
 backend within that moment still runs on the old plan (docs/postgres.md states this limit). A
 stream is not run again either: its rows are handed over as they are read.
+
+Schema changes are told the same way, on SCHEMA_CHANNEL, by every transaction that writes the
+stored schema (store.py's ``create_tables``: ``define_class``, ``add_field``, a load, serve's
+``PUT /config``): the store marks its schema stale and reads it again before its next query is
+planned, or after the statement that heard the notice (whose query is then planned and run
+again). A query naming a class or field the store does not know reads the stored schema once
+before refusing (schema_refresh.py, ``knowing``), so a class or field another process just added never depends on
+when the notice arrives.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import psycopg
+from psycopg import errors as pge
+
+from querylang.errors import DataError, QueryError
+from querylang.model.schema import Schema
+
 DIRTY_CHANNEL = "querylang_dirty"
+SCHEMA_CHANNEL = "querylang_schema"
 
 
 def send_dirty(con: Any, name: str) -> None:
@@ -25,8 +44,94 @@ def send_dirty(con: Any, name: str) -> None:
     con.execute("SELECT pg_notify(%s, current_schema() || '.' || %s)", [DIRTY_CHANNEL, name])
 
 
-def listen(con: Any, on_table: Any) -> None:
-    """Make a new pooled connection call ``on_table(payload)`` for each notice it receives
-    (the payload is ``<schema>.<edge table>``)."""
+def send_schema(con: Any) -> None:
+    """Inside a schema change's transaction: the stored schema of this connection's schema
+    changes (the server delivers one notice per transaction for the same payload)."""
+    con.execute("SELECT pg_notify(%s, current_schema())", [SCHEMA_CHANNEL])
+
+
+def listen(con: Any, on_table: Any, on_schema: Any) -> None:
+    """Make a new pooled connection call ``on_table(payload)`` for each dirty-edge notice it
+    receives (the payload is ``<schema>.<edge table>``), ``on_schema(payload)`` for each schema
+    notice (the payload is ``<schema>``)."""
     con.execute(f"LISTEN {DIRTY_CHANNEL}")
-    con.add_notify_handler(lambda n: on_table(n.payload) if n.channel == DIRTY_CHANNEL else None)
+    con.execute(f"LISTEN {SCHEMA_CHANNEL}")
+
+    def heard(n: Any) -> None:
+        if n.channel == DIRTY_CHANNEL:
+            on_table(n.payload)
+        elif n.channel == SCHEMA_CHANNEL:
+            on_schema(n.payload)
+
+    con.add_notify_handler(heard)
+
+
+class Heard:
+    """The notices a store's pooled connections heard (psycopg calls :meth:`table` and
+    :meth:`schema` as it reads a result), taken by the next statement's thread; ``any`` is the
+    one flag a query checks."""
+
+    def __init__(self) -> None:
+        self.any = False
+        self._tables: set[str] = set()
+        self._schemas: set[str] = set()
+        self._lock = threading.Lock()
+
+    def table(self, payload: str) -> None:
+        with self._lock:
+            self._tables.add(payload)
+            self.any = True
+
+    def schema(self, payload: str) -> None:
+        with self._lock:
+            self._schemas.add(payload)
+            self.any = True
+
+    def take(self, home: str, reread: Callable[[], bool]) -> set[str]:
+        """The edge tables (of the database schema ``home``) heard of as unclean, after
+        ``reread()`` read the schema again when a schema notice came (False: it could not be
+        read, and the notice is kept for the next query)."""
+        with self._lock:
+            tables, schemas = self._tables, self._schemas
+            self._tables, self._schemas, self.any = set(), set(), False
+        if home in schemas and not reread():
+            self.schema(home)
+        prefix = home + "."
+        return {n[len(prefix):] for n in tables if n.startswith(prefix)}
+
+
+class Listening:
+    """What a store (PostgresStore) does with the notices its pooled connections heard."""
+
+    schema: Schema
+    heard: Heard
+    _pg_schema: str
+
+    def _stored_now(self, con: Any) -> Schema:
+        """The schema as stored (this store's own object when it is the same), read on ``con``
+        or this thread's connection."""
+        raise NotImplementedError
+
+    def _apply_notices(self, con: Any) -> None:
+        """What notices told: the schema read again, edge tables left out of ``clean_joins`` (a
+        new schema object: the query is planned again when the one it planned with was replaced)."""
+        dirty = self.heard.take(self._pg_schema, lambda: self.refresh_schema(con) is not None)
+        if dirty & self.schema.clean_joins:
+            self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
+
+    def refresh_schema(self, con: Any = None) -> bool | None:
+        """Read the stored schema again (another process may have added a class or a field) on
+        ``con`` or this thread's connection: whether it replaced this store's (None: not read
+        for want of a connection)."""
+        try:
+            new = self._stored_now(con)
+        except pge.UndefinedTable:  # no load or schema change yet
+            return False
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            return None  # the connection failed: the next query reads it
+        except (psycopg.Error, DataError):
+            return False  # not readable (a permission, a newer version's schema): kept as it was
+        except QueryError:
+            return None  # the server out of reach (reach.py)
+        changed, self.schema = new is not self.schema, new
+        return changed

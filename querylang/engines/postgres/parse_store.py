@@ -113,6 +113,11 @@ class ParseStore(PostgresStore):
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
         """Parse's tables are what this layout reads."""
 
+    def refresh_schema(self, con: Any = None) -> bool | None:
+        """Parse's _SCHEMA is read once, at the open (ADDED_SINCE): Parse Server sends no notice
+        of its changes, and reading it again drops the kept plans of every class."""
+        return False
+
     def configure(self, con: psycopg.Connection[Any]) -> None:
         super().configure(con)
         con.adapters.register_loader("jsonb", JsonbLoader)

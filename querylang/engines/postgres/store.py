@@ -68,7 +68,7 @@ from querylang.engines.postgres.layout import (
     quote,
 )
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
-from querylang.engines.postgres.notices import listen, send_dirty
+from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
 from querylang.engines.postgres.search_path import home_schema, no_schema
@@ -124,7 +124,7 @@ class _Held:
         self.release()
 
 
-class PostgresStore:
+class PostgresStore(Listening):
     """querylang classes in one PostgreSQL database (``postgresql://user@host:port/dbname``)."""
 
     # Statements' results in PostgreSQL's binary format: the server sends a double's eight
@@ -151,10 +151,9 @@ class PostgresStore:
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
-        # Notices of edge tables another process made unclean (notices.py), applied by the
-        # next statement's thread; the schema they are of (a search_path may choose it).
-        self._dirt: set[str] = set()
-        self._dirt_lock = threading.Lock()
+        # Notices of schema changes and of edge tables others made unclean (notices.py), applied
+        # by the next statement's thread; the schema they are of (a search_path may choose it).
+        self.heard = Heard()
         # Streams not yet ended: id → (the thread that opened it, its connection's server pid).
         self._streams: dict[int, tuple[int, int]] = {}
         self._pg_schema = ""
@@ -258,29 +257,24 @@ class PostgresStore:
             raise
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
-        """How the pool's connections read values, and that they hear of edge tables other
-        processes make unclean (each new connection, once); its discard once it died is not logged."""
+        """How the pool's connections read values, and that they hear of other processes' schema
+        changes and unclean edge tables (each new connection, once); its discard is not logged."""
         quiet_discards(con)
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
-        listen(con, self._notice)
+        listen(con, self.heard.table, self.heard.schema)
 
-    def _notice(self, payload: str) -> None:
-        with self._dirt_lock:
-            self._dirt.add(payload)
-
-    def _apply_dirt(self) -> None:
-        """Drop the edge tables that notices named from ``schema.clean_joins`` (a new schema
-        object: api.py plans again when the one it planned with was replaced)."""
-        with self._dirt_lock:
-            names, self._dirt = self._dirt, set()
-            prefix = self._pg_schema + "."
-            dirty = {n[len(prefix):] for n in names if n.startswith(prefix)} & self.schema.clean_joins
-            if dirty:
-                self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
+    def _stored_now(self, con: psycopg.Connection[Any] | None) -> Schema:
+        """The schema as stored, read on ``con`` or this thread's connection (notices.py)."""
+        con = con or self._thread_connection().con
+        with con.transaction():  # inside a write's transaction (a query in update's change), a savepoint
+            return self._known(self._schema_table(con))
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
-        """Hold for one query (plan and rows): the shared side of the store's lock (api.py)."""
+        """Hold for one query (plan and rows): the shared side of the store's lock (api.py),
+        planned with what notices heard since the last statement told."""
+        if self.heard.any:
+            self._apply_notices(None)
         return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
     def close(self) -> None:
@@ -328,7 +322,11 @@ class PostgresStore:
         mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
         self._make_schema_table(con)
         con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
-        stored = self._schema_table(con)
+        return self._known(self._schema_table(con))
+
+    def _known(self, stored: Schema) -> Schema:
+        """The stored schema, with what this store knows of its edge tables (its own schema
+        object when nothing changed)."""
         if stored == self.schema:
             return self.schema
         # An edge table another process made is not known to be clean (never checked here).
@@ -394,6 +392,7 @@ class PostgresStore:
                     "DO UPDATE SET definition = excluded.definition",
                     [name, json.dumps(cls.to_json())],
                 )
+                send_schema(con)  # the other processes read it again (notices.py)
 
     def _refuse_own_streams(self, con: psycopg.Connection[Any], class_name: str) -> None:
         """Adding a column waits for every transaction that read the table to end, and a stream
@@ -547,8 +546,8 @@ class PostgresStore:
             if res.ntuples > KEEP_RESULT_ROWS:
                 held.cur = con.cursor()  # the kept cursor would hold a large result until the next query
                 cur.close()
-            if self._dirt:
-                self._apply_dirt()
+            if self.heard.any:
+                self._apply_notices(con)
             return rows
         except psycopg.Error as exc:
             # Forgotten by the watchdog before the connection goes back to the pool: a cut or a

@@ -1,0 +1,54 @@
+"""A :class:`querylang.Database` keeping up with the schema changes of other processes on the
+same PostgreSQL database (engines/postgres/notices.py): a query planned again when a notice
+heard with its rows replaced the schema, and a call refused for a class or field this process
+does not know tried again once after reading the stored schema."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from querylang.engines.base import Engine
+from querylang.errors import DataError, SchemaError
+
+F = TypeVar("F", bound=Callable[..., Any])
+# The reasons of a write's DataError that name a field the schema lacks.
+_UNKNOWN_FIELD = ("unknown field", "no such Relation field")
+
+
+def names_unknown(exc: BaseException) -> bool:
+    """``exc`` refuses a name the schema lacks: an unknown class or field (SchemaError also
+    says so of an operator a field's type does not allow: one look too many, on an error)."""
+    return isinstance(exc, SchemaError) or isinstance(exc, DataError) and exc.reason.startswith(_UNKNOWN_FIELD)
+
+
+def knowing(method: F) -> F:
+    """``method`` of a :class:`SchemaRefresh`, called once more when it refused a class or field
+    and the stored schema, read again, differs: another process may have just added it, and the
+    notice telling of it comes with a statement's rows (none was run before the refusal).
+    Everything it refuses so is refused before it writes (or inside a transaction rolled back)."""
+
+    @functools.wraps(method)
+    def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
+        try:
+            return method(self, *args, **kw)
+        except (SchemaError, DataError) as exc:
+            if not names_unknown(exc) or not self.refresh_schema():
+                raise
+        return method(self, *args, **kw)
+
+    return call  # type: ignore[return-value]
+
+
+class SchemaRefresh:
+    """The part of :class:`querylang.Database` that keeps its schema current."""
+
+    store: Engine
+
+    def refresh_schema(self) -> bool:
+        """Read the stored schema again, for the classes and fields other processes added since
+        this one read it (PostgreSQL; a DuckDB file has one writing process): True when it
+        changed. Queries and writes do so themselves when told (docs/postgres.md)."""
+        refresh = getattr(self.store, "refresh_schema", None)
+        return bool(refresh is not None and refresh())

@@ -1,0 +1,128 @@
+"""Schema changes another process makes on the same PostgreSQL database reach a process that
+opened before them (engines/postgres/notices.py): two ``querylang.connect(url)`` are two
+pools that share nothing in Python, as two processes are."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import querylang
+from querylang.errors import SchemaError
+
+from .pg import fresh_url
+
+
+@pytest.fixture
+def pair(pg_cluster):
+    """A (the process that changes the schema) and B (open before the change), on one database."""
+    url = fresh_url(pg_cluster)
+    a = querylang.connect(url)
+    a.define_class("T", {"n": {"type": "Number"}})
+    a.create("T", {"objectId": "t1", "n": 1})
+    b = querylang.connect(url)
+    assert b.store is not a.store and b.store.pool is not a.store.pool
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_a_class_another_process_defined_is_queried_and_written(pair):
+    a, b = pair
+    a.define_class("U", {"s": {"type": "String"}})
+    a.create("U", {"objectId": "u1", "s": "x"})
+    assert b.query("U", {"s": "x"}).ids == ["u1"]  # no statement of B's heard a notice yet
+    b.create("U", {"objectId": "u2", "s": "y"})
+    assert a.query("U", "where({s: 'y'})").ids == ["u2"]
+
+
+def test_a_class_another_process_defined_is_written_first(pair):
+    a, b = pair
+    a.define_class("U", {"s": {"type": "String"}})
+    b.create("U", {"objectId": "u1", "s": "y"})
+    assert a.query("U").ids == ["u1"]
+
+
+def test_a_field_another_process_added_is_in_the_records_and_kept_plans(pair):
+    a, b = pair
+    script = "where({ n: { greaterThan: Inputs.n } })"
+    for n in (5, 7, 4):  # the third query of an input signature keeps its plan
+        b.query("T", script, inputs={"n": n})
+    hits = b._plans.hits
+    a.add_field("T", "x", "String")
+    a.save("T", "t1", {"x": "v"})
+    # B's kept plan selects n alone: the notice heard with its rows makes it plan again.
+    assert b.query("T", script, inputs={"n": 0}).records[0]["x"] == "v"
+    assert b._plans.hits == hits + 1  # the kept plan answered first, then was dropped
+    assert b.query("T").records[0]["x"] == "v"
+    assert "x" in b.schema.get("T").fields
+
+
+def test_a_field_another_process_added_is_filtered_on_and_written_first(pair):
+    a, b = pair
+    a.add_field("T", "x", "String")
+    a.save("T", "t1", {"x": "v"})
+    assert b.query("T", {"x": "v"}).ids == ["t1"]  # refused as unknown before a statement ran
+    b.save("T", "t1", {"x": "w"})
+    assert b.count("T", "where({x: 'w'})") == 1 and b.distinct("T", "x") == ["w"]
+    assert a.query("T", {"x": "w"}).ids == ["t1"]
+
+
+def test_a_field_another_process_added_is_written_first(pair):
+    a, b = pair
+    a.add_field("T", "x", "Number")
+    b.create("T", {"objectId": "t2", "x": 2})
+    assert b.aggregate("T", {"s": {"sum": "x"}}) == {"s": 2}
+    assert a.query("T", {"x": 2}).ids == ["t2"]
+
+
+def test_a_load_of_another_process_reaches_a_process_opened_before(pair):
+    a, b = pair
+    assert b.query("T").ids == ["t1"]
+    a.load({"classes": {"T": {"fields": {"x": {"type": "Boolean"}}}, "V": {"fields": {"p": {"type": "Pointer", "targetClass": "T"}}}},
+            "records": {"T": [{"objectId": "t2", "n": 2, "x": True}], "V": [{"objectId": "v1", "p": "t2"}]}})
+    assert [r.get("x") for r in b.query("T", sort="n").records] == [None, True]
+    assert b.query("V", include="p").records[0]["p"]["x"] is True
+    assert b.query("T", {"x": True}).ids == ["t2"]
+
+
+def test_unknown_names_are_still_refused_after_a_look_at_the_stored_schema(pair):
+    _, b = pair
+    with pytest.raises(SchemaError, match="unknown class 'Nope'"):
+        b.query("Nope")
+    with pytest.raises(SchemaError, match="no field 'nope'"):
+        b.query("T", {"nope": 1})
+
+
+def test_a_cli_load_in_another_process_reaches_an_open_database(pg_cluster, tmp_path: Path):
+    url = fresh_url(pg_cluster)
+    b = querylang.connect(url)
+    try:
+        b.define_class("T", {"n": {"type": "Number"}})
+        b.create("T", {"objectId": "t1", "n": 1})
+        assert b.query("T").records[0].keys() == {"objectId", "createdAt", "updatedAt", "n"}
+        doc = tmp_path / "doc.json"
+        doc.write_text(json.dumps({"classes": {"T": {"fields": {"x": {"type": "String"}}}, "U": {"fields": {}}},
+                                   "records": {"T": [{"objectId": "t2", "x": "new"}], "U": [{"objectId": "u1"}]}}))
+        env = {**os.environ, "PYTHONPATH": os.getcwd()}
+        ran = subprocess.run([sys.executable, "-m", "querylang", "load", str(doc), "--db", url],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert ran.returncode == 0, ran.stderr
+        assert [r.get("x") for r in b.query("T", sort="objectId").records] == [None, "new"]
+        assert b.query("U").ids == ["u1"]
+    finally:
+        b.close()
+
+
+def test_a_stream_after_a_statement_that_heard_the_notice_has_the_new_field(pair):
+    a, b = pair
+    assert b.count("T") == 1
+    a.add_field("T", "x", "String")
+    a.save("T", "t1", {"x": "v"})
+    assert b.count("T") == 1  # its statement brings the notice
+    assert [r.get("x") for r in b.stream("T")] == ["v"]
