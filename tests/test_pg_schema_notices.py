@@ -15,7 +15,7 @@ import pytest
 import querylang
 from querylang.errors import SchemaError
 
-from .pg import fresh_url
+from .pg import cluster_sql, fresh_url
 
 
 @pytest.fixture
@@ -126,3 +126,16 @@ def test_a_stream_after_a_statement_that_heard_the_notice_has_the_new_field(pair
     a.save("T", "t1", {"x": "v"})
     assert b.count("T") == 1  # its statement brings the notice
     assert [r.get("x") for r in b.stream("T")] == ["v"]
+
+
+def test_a_connection_made_after_a_change_reads_the_schema_again(pair, pg_cluster):
+    """Notices reach only the connections listening at the commit: B's connections, cut by
+    the server before A's change (a restart, an idle timeout), were replaced by ones that never
+    heard of it, and answered with the old select list."""
+    a, b = pair
+    assert b.query("T").ids == ["t1"]
+    pids = {h.con.info.backend_pid for h in list(b.store._held)} | {c.info.backend_pid for c in list(b.store.pool._pool)}
+    cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{sorted(pids)}) AS pid")
+    a.add_field("T", "x", "String")
+    a.save("T", "t1", {"x": "v"})
+    assert b.query("T").records[0]["x"] == "v"

@@ -263,6 +263,10 @@ class PostgresStore(Listening):
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
         listen(con, self.heard.table, self.heard.schema)
+        # A connection made after the open (the pool grows, or replaces one the server cut) did
+        # not hear the changes made before it listened: the next query reads the schema again.
+        if self._pg_schema:
+            self.heard.schema(self._pg_schema)
 
     def _stored_now(self, con: psycopg.Connection[Any] | None) -> Schema:
         """The schema as stored, read on ``con`` or this thread's connection (notices.py)."""
