@@ -14,8 +14,13 @@ import pytest
 
 import querylang
 from querylang.errors import SchemaError
+from querylang.model.parse_types import CONFIG_CLASS
+from querylang.server.global_config import read_config, update_config
+from querylang.server.keys import Access
 
 from .pg import cluster_sql, fresh_url
+
+MASTER = Access(master=True, can_write=True)
 
 
 @pytest.fixture
@@ -139,3 +144,33 @@ def test_a_connection_made_after_a_change_reads_the_schema_again(pair, pg_cluste
     a.add_field("T", "x", "String")
     a.save("T", "t1", {"x": "v"})
     assert b.query("T").records[0]["x"] == "v"
+
+
+def test_a_config_another_serve_process_made_is_answered(pg_cluster):
+    url = fresh_url(pg_cluster)
+    a, b = querylang.connect(url), querylang.connect(url)
+    try:
+        assert read_config(b, MASTER) == {"params": {}}
+        update_config(a, MASTER, {"params": {"k": 1}})
+        assert CONFIG_CLASS not in b.schema.classes
+        assert read_config(b, MASTER) == {"params": {"k": 1}, "masterKeyOnly": {"k": False}}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_serve_answers_a_class_and_a_field_another_process_added(pair):
+    from querylang.server.config import ServerConfig
+    from querylang.server.rest import Api
+
+    a, b = pair
+    api = Api(b, ServerConfig(app_id="app", master_key="master"))
+    a.define_class("U", {"s": {"type": "String"}})
+    a.create("U", {"objectId": "u1", "s": "x"})
+    a.add_field("T", "x", "String")
+    status, body, _ = api.route("GET", "/classes/U", {"where": {"s": "x"}}, MASTER, "http://h/parse")
+    assert status == 200 and [r["objectId"] for r in body["results"]] == ["u1"]
+    status, body, _ = api.route("POST", "/classes/T", {"x": "new"}, MASTER, "http://h/parse")
+    assert status == 201 and b.query("T", {"x": "new"}).ids == [body["objectId"]]
+    status, body, _ = api.route("GET", "/schemas/U", {}, MASTER, "http://h/parse")
+    assert status == 200 and "s" in body["fields"]

@@ -33,6 +33,8 @@ def read_config(db: querylang.Database, access: Access) -> dict[str, Any]:
     marked master-only are left out of both (Parse answers the rest of ``masterKeyOnly`` to
     clients too). No class or no record: ``{"params": {}}``, as a fresh Parse Server answers."""
     if CONFIG_CLASS not in db.schema.classes:
+        db.refresh_schema()  # another serve process's PUT /config may have made it
+    if CONFIG_CLASS not in db.schema.classes:
         return {"params": {}}
     _check_fields(db, CONFIG_CLASS, required=("params",))
     keys = [f for f in CONFIG_FIELDS if f in db.schema.get(CONFIG_CLASS).fields]

@@ -25,6 +25,7 @@ import querylang
 from querylang.errors import ScriptError
 from querylang.frontends import filters
 from querylang.frontends.parse_rest import parse_order, where_to_filter
+from querylang.schema_refresh import names_unknown
 from querylang.script.values import to_string
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
@@ -102,6 +103,13 @@ class Api:
         an objectId holding ``/`` (sent as ``%2F``) stays one segment."""
         parts = [unquote(p) for p in path.split("/") if p]
         try:
+            try:
+                return self._route(method, parts, params, access, base_url)
+            except querylang.QueryError as exc:
+                # A class or field another process added since this one read the schema: the
+                # request once more after reading it (a batch's requests each, not the batch).
+                if parts == ["batch"] or not names_unknown(exc) or not self.db.refresh_schema():
+                    raise
             return self._route(method, parts, params, access, base_url)
         except querylang.QueryError as exc:
             err = from_query_error(exc)
@@ -127,9 +135,11 @@ class Api:
                 return 200, self.batch(access, params, base_url), {}
             case ("GET", ["schemas"]):
                 require_master(access)
+                self.db.refresh_schema()  # with the classes and fields other processes added
                 return 200, {"results": [self.schema_json(c) for c in self.db.schema.classes]}, {}
             case ("GET", ["schemas", cls]):
                 require_master(access)
+                self.db.refresh_schema()
                 if cls not in self.db.schema.classes:
                     raise ParseError(INVALID_CLASS_NAME, f"Class {cls} does not exist.")
                 return 200, self.schema_json(cls), {}
