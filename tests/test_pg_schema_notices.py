@@ -174,3 +174,26 @@ def test_serve_answers_a_class_and_a_field_another_process_added(pair):
     assert status == 201 and b.query("T", {"x": "new"}).ids == [body["objectId"]]
     status, body, _ = api.route("GET", "/schemas/U", {}, MASTER, "http://h/parse")
     assert status == 200 and "s" in body["fields"]
+
+
+def test_the_browser_shows_a_class_and_a_field_another_process_added(pair):
+    """Found by the review of the schema notices: serve's data browser looked the class up in
+    the schema this process read at its start, so a class another process made was 'Not
+    found' (and missing from the list of classes), and a field another process added was no
+    column of the records table, until some other request had run a statement."""
+    from starlette.testclient import TestClient
+
+    from querylang.server import ServerConfig, create_app
+
+    a, b = pair
+    with TestClient(create_app(b, ServerConfig(app_id="app", master_key="m"))) as client:
+        a.define_class("U", {"s": {"type": "String"}})
+        a.create("U", {"objectId": "u1", "s": "x"})
+        page = client.get("/browser/classes/U", params={"masterKey": "m"})
+        assert page.status_code == 200 and "u1" in page.text, page.text
+        a.define_class("V", {})
+        assert ">V</a>" in client.get("/browser/", params={"masterKey": "m"}).text
+        a.add_field("U", "late", "String")
+        a.save("U", "u1", {"late": "here"})
+        page = client.get("/browser/classes/U", params={"masterKey": "m"})
+        assert "?order=late" in page.text and "<td>here</td>" in page.text, page.text

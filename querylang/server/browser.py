@@ -203,6 +203,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             return r
 
         def counts() -> list[dict[str, Any]]:
+            db.refresh_schema()  # with the classes other processes made since (docs/postgres.md)
             return [{"name": c, "count": readable_count(db, c), "href": class_url(c)} for c in db.schema.classes]
 
         classes = await load(counts)
@@ -211,9 +212,6 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
 
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
         """The records table of one class (runs on the database thread)."""
-        cls = db.schema.get(cls_name)
-        fields = [f for f in cls.fields.values() if f.type != "Relation" and f.name not in ("createdAt", "updatedAt")]
-        fields += [cls.fields["createdAt"], cls.fields["updatedAt"]]
         ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None, "notice": None,
                                "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
         run: dict[str, Any] = {"sort": [order] if order else None, "limit": PAGE, "skip": page_no * PAGE, "count": True}
@@ -231,6 +229,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         except querylang.QueryError as exc:
             ctx["error"] = str(exc)
             res = None
+        # The columns after the query: its rows may have brought word of a field another
+        # process added (docs/postgres.md, "Many writers"), which its records then hold.
+        cls = db.schema.get(cls_name)
+        fields = [f for f in cls.fields.values() if f.type != "Relation" and f.name not in ("createdAt", "updatedAt")]
+        fields += [cls.fields["createdAt"], cls.fields["updatedAt"]]
         ctx["columns"] = [
             {"name": f.name, "label": f.name + (f" → {f.target}" if f.type == "Pointer" else ""),
              "href": link_to(link, base, order=("-" + f.name) if order == f.name else f.name, page=None)
@@ -253,6 +256,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
         ctx["next"] = link_to(link, base, page=page_no + 1) if page_no + 1 < ctx["pages"] else None
         return ctx
 
+    async def known(name: str) -> bool:
+        """Whether class ``name`` is there, the stored schema read again when this process does
+        not know it: another process may have made it since (docs/postgres.md, "Many writers")."""
+        return name in db.schema.classes or (await load(db.refresh_schema) and name in db.schema.classes)
+
     def link_to(link: str, base: dict[str, Any], **changes: Any) -> str:
         params = {**base, **changes}
         query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -269,7 +277,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     async def records(request: Request, cls_name: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        if cls_name not in db.schema.classes:
+        if not await known(cls_name):
             return no_class(cls_name)
         script, order, page_no = paging(request)
         link = class_url(cls_name)
@@ -303,7 +311,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     async def relation(request: Request, owner: str, oid: str, key: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        if owner not in db.schema.classes:
+        if not await known(owner):
             return no_class(owner)
         f = db.schema.classes[owner].fields.get(key)
         if f is None or f.type != "Relation":
@@ -323,7 +331,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
     async def record(request: Request, cls_name: str, oid: str) -> Response:
         if (r := guard(request)) is not None:
             return r
-        if cls_name not in db.schema.classes:
+        if not await known(cls_name):
             return no_class(cls_name)
 
         def fields() -> dict[str, Any] | None:
