@@ -38,7 +38,7 @@ from querylang.errors import (
 from querylang.frontends.aggregates import aggregate_value, check_aggregates
 from querylang.frontends.filters import build_where, check_where
 from querylang.frontends.live import needs_database
-from querylang.frontends.selection import checked_shape, select_keys
+from querylang.frontends.selection import checked_shape, keys_under, select_keys, selected_fields
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
@@ -353,7 +353,7 @@ class Database(Writes, SchemaRefresh):
         if not shaped:
             return res
         if inc:
-            _include(self, class_name, res.records, inc, cancel)
+            _include(self, class_name, res.records, inc, cancel, keys if select is not None else None)
         if select is not None:  # select="" or [] keeps only the fields every record shows, as keys="" does
             res.records = select_keys(res.records, keys)
         return res
@@ -396,7 +396,7 @@ class Database(Writes, SchemaRefresh):
         for rows in batches:
             records = [decode(r) for r in rows]
             if inc:
-                _include(self, cls.name, records, inc, cancel)
+                _include(self, cls.name, records, inc, cancel, keys if select is not None else None)
             if select is not None:
                 records = select_keys(records, keys)
             yield from records
@@ -489,16 +489,18 @@ class Database(Writes, SchemaRefresh):
         _check_nodes("run", q)
         return self._run(q, cancel)
 
-    def _run(self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:
+    def _run(
+        self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True, fields: frozenset[str] | None = None
+    ) -> Result:
         """:meth:`run`; not ``capped``: more rows than ``max_rows`` are no error (the records
         ``include`` embeds: no more than the records pointing to them, which the cap already
-        bounds, or, in :meth:`stream`, must not)."""
+        bounds, or, in :meth:`stream`, must not); ``fields``: read back only those (compile_query)."""
         cap = self._row_cap(q.limit) if capped else None
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
         with self._reading(cancel):
             return self._planned(
-                lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect), cancel, capped=capped)
+                lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect, fields=fields), cancel, capped=capped)
             )
 
     def _row_cap(self, limit: int | None) -> int | None:
@@ -617,11 +619,13 @@ def evaluate(data: Dataset, q: n.Query) -> Result:
 
 def _include(
     db: Database, class_name: str, records: list[dict[str, Any]], paths: list[str],
-    cancel: threading.Event | None = None,
+    cancel: threading.Event | None = None, keys: list[str] | None = None,
 ) -> None:
     """Replace pointer ids by the records they point to, along each dotted path (docs/semantics.md#include-select).
 
-    A dangling pointer stays a bare id; ``*`` includes every Pointer field one level.
+    A dangling pointer stays a bare id; ``*`` includes every Pointer field one level. ``keys``:
+    the checked ``select`` paths at this level (None: no select), of which an embedded record
+    reads only what select_keys keeps of it and the Pointers a deeper path follows.
     """
     cls = db.schema.get(class_name)
     tree: dict[str, list[str]] = {}
@@ -642,9 +646,11 @@ def _include(
         if not ids:
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
-        found = {r["objectId"]: r for r in db._run(q, cancel, capped=False).records}
+        inner = keys_under(name, keys)
+        fields = None if inner is None else selected_fields(db.schema, f.target or "", sub, inner)
+        found = {r["objectId"]: r for r in db._run(q, cancel, capped=False, fields=fields).records}
         if sub:
-            _include(db, f.target or "", list(found.values()), sub, cancel)
+            _include(db, f.target or "", list(found.values()), sub, cancel, inner)
         for r in records:
             v = r.get(name)
             if isinstance(v, str) and v in found:

@@ -67,6 +67,15 @@ def selected_fields(schema: Schema, class_name: str, include: list[str], keys: l
     return frozenset(heads)
 
 
+def keys_under(name: str, keys: list[str] | None) -> list[str] | None:
+    """The ``select`` keys inside the record ``include`` embeds at the Pointer ``name``, as
+    paths of that record (``Owner.title`` → ``title``); None when no key reaches inside it (no
+    select, ``Owner`` named alone, or not named), where select_keys keeps it whole or drops it:
+    it is then read whole, as before."""
+    inner = [k.partition(".")[2] for k in keys or () if "." in k and k.partition(".")[0] == name]
+    return inner or None
+
+
 def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:
     """Every include path names Pointer fields, ``*`` standing for each of its class's, before
     any record is read. Checked while the records were embedded, a bad field past the first
