@@ -259,3 +259,47 @@ def test_the_words_update_meets_the_table_in_its_order():
     assert db.store.con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [("",)]
     goose = search("goose")
     assert db.query("Note", goose, limit=1000).ids == db.reference("Note", goose, limit=1000).ids == [f"n{i}" for i in range(1900, 2000)]
+
+
+def test_a_search_waiting_for_another_computing_the_words_keeps_to_its_timeout_and_cancel(tmp_path: Path, monkeypatch):
+    """Found by review: a text search behind another one computing the field's words (a
+    minute on a large field) waited for it whatever its own timeout or cancel. Two Databases
+    of one file share the words; the first is held while it computes them."""
+    import threading
+
+    from querylang import QueryCancelled, QueryTimeout
+    from querylang.engines.duckdb import words
+
+    inside, go = threading.Event(), threading.Event()
+    computing = words.word_arrays
+
+    def held(*args: object) -> object:
+        inside.set()
+        go.wait(10)
+        return computing(*args)  # type: ignore[arg-type]
+
+    path = tmp_path / "notes.duckdb"
+    first, second = querylang.connect(path, timeout=None), querylang.connect(path, timeout=0.05)
+    first.load(notes("ducks", "geese"))
+    monkeypatch.setattr(words, "word_arrays", held)
+    answered: list[object] = []
+    t = threading.Thread(target=lambda: answered.append(first.query("Note", search("duck")).ids), daemon=True)
+    t.start()
+    assert inside.wait(10)
+    with pytest.raises(QueryTimeout, match=r"longer than 0.05 s and was stopped: it waited that long for another "
+                                           r"query computing the text-search words of Note\.body"):
+        second.query("Note", search("geese"))
+    second.timeout = None
+    cancel, cancelled = threading.Event(), []
+    u = threading.Thread(target=lambda: cancelled.append(pytest.raises(QueryCancelled, second.count, "Note", search("geese"), cancel=cancel)), daemon=True)
+    u.start()
+    cancel.set()
+    u.join(10)
+    assert not u.is_alive() and len(cancelled) == 1, "the cancel waited for the other query's words"
+    go.set()
+    t.join(10)
+    assert answered == [["n0"]]
+    assert ("Note", "body") not in first.store.pending_words
+    assert second.query("Note", search("geese")).ids == second.reference("Note", search("geese")).ids == ["n1"]
+    first.close()
+    second.close()

@@ -589,7 +589,7 @@ class Store(TextWords, Shares):
         timeout_left = timeout
         if words and self.pending_words:
             start = time.monotonic()
-            self.ready(words, cancel, None if timeout is None else start + timeout)
+            self.ready(words, cancel, timeout)
             if timeout is not None:
                 # The words' time counts against the query's: its statement gets the rest.
                 timeout_left = max(0.0, timeout - (time.monotonic() - start))

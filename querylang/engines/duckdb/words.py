@@ -4,7 +4,9 @@ computing them is Python work on every text."""
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -16,8 +18,8 @@ from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import word_arrays
 from querylang.engines.duckdb.layout import TEXT_PARTS, quote_ident
 from querylang.engines.duckdb.ndjson import literal
-from querylang.engines.sql.readers import ReadWriteLock
-from querylang.errors import EngineError, QueryError, QueryTimeout
+from querylang.engines.sql.readers import CANCEL_POLL, ReadWriteLock
+from querylang.errors import EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.model.schema import Schema
 
 # DuckDB's optimizer that may swap a hash join's sides (duckdb_optimizers()).
@@ -69,6 +71,13 @@ def words_ahead(texts: list[tuple[tuple[str, str], list[str]]], stop: threading.
     return {key: words_table(done, stop) for key, done in texts}
 
 
+def _wait_step(cancel: threading.Event | None, deadline: float | None) -> float:
+    """Seconds of one wait for the words lock: to the deadline, in steps of CANCEL_POLL when
+    there is a cancel event to look at (at least a try without waiting)."""
+    left = math.inf if deadline is None else max(0.0, deadline - time.monotonic())
+    return min(left, CANCEL_POLL) if cancel is not None else left
+
+
 class TextWords:
     """The pending text-search words of :class:`querylang.engines.duckdb.store.Store`."""
 
@@ -103,20 +112,23 @@ class TextWords:
         return out
 
     def ready(
-        self, words: Iterable[tuple[str, str]], cancel: threading.Event | None = None, deadline: float | None = None
+        self, words: Iterable[tuple[str, str]], cancel: threading.Event | None = None, timeout: float | None = None
     ) -> None:
         """Compute the text-search words a plan reads (Plan.words), if a bulk load left them
         pending; a set ``cancel`` stops that (QueryCancelled), the words left pending. Past
-        ``deadline`` (a time.monotonic(), the query's timeout) the texts done so far are kept
+        ``timeout`` seconds (what is left of the query's) the texts done so far are kept
         and the query stops (QueryTimeout): a minute of words on a large field would
         otherwise hold a query with a short timeout, and serve's one database thread, for as
-        long; each try gets further."""
-        if not self.pending_words:
+        long; each try gets further. Its wait for another query computing them keeps to the
+        same ``cancel`` and ``timeout``."""
+        wanted = self.pending_words & set(words)
+        if not wanted:
             return
         # Under the shared side (no write runs) and one query at a time: filling them is an
         # UPDATE of helper columns no query reads before it is done.
-        with self.lock.shared(), self._words_lock:
-            for name, f in sorted(self.pending_words & set(words)):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.lock.shared(timeout, cancel), self._words_held(wanted, cancel, timeout, deadline):
+            for name, f in sorted(self.pending_words & set(words)):  # another query may have done some
                 if self.read_only:
                     raise QueryError(
                         f"text search on {name}.{f} needs its words, which the load that wrote the "
@@ -125,6 +137,34 @@ class TextWords:
                         f"querylang repl --db {self.path} < /dev/null"
                     )
                 self.fill_words(name, f, cancel, deadline)
+
+    @contextmanager
+    def _words_held(
+        self, wanted: set[tuple[str, str]], cancel: threading.Event | None, timeout: float | None,
+        deadline: float | None,
+    ) -> Iterator[None]:
+        """The words lock, its wait for another query computing words kept to this query's
+        ``cancel`` and ``deadline`` (its ``timeout`` from the start of ready): a search with a
+        timeout of half a second waited the whole minute another one, with none, took over a
+        large field's words."""
+        lock = self._words_lock
+        if deadline is None and cancel is None:
+            lock.acquire()
+        else:
+            while not lock.acquire(timeout=_wait_step(cancel, deadline)):
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled")
+                if deadline is not None and time.monotonic() >= deadline:
+                    fields = ", ".join(f"{name}.{f}" for name, f in sorted(wanted))
+                    raise QueryTimeout(
+                        f"the query ran longer than {timeout:g} s and was stopped: it waited that long for "
+                        f"another query computing the text-search words of {fields}, which the load left to "
+                        "the first text search"
+                    )
+        try:
+            yield
+        finally:
+            lock.release()
 
     def fill_pending(self) -> None:
         """Compute every pending field's words (the caller holds the store alone): on close,
