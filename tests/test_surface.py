@@ -200,7 +200,7 @@ QUERIES = [
     ("Post", text("CAFÉ"), {}, ["p2", "p3"]),
     ("Post", text("café"), {}, ["p2", "p3"]),
     ("Post", text("Cafe", caseSensitive=False, diacriticSensitive=False), {}, ["p2", "p3"]),
-    # text: caseSensitive compares words as written (no folding, no stemming)
+    # text: caseSensitive keeps case (diacritics still folded, no stemming), diacriticSensitive the diacritics
     ("Post", text("Café", caseSensitive=True), {}, ["p2"]),
     ("Post", text("CAFE", caseSensitive=True), {}, ["p3"]),
     ("Post", text("cafe", caseSensitive=True), {}, []),

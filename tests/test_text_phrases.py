@@ -1,5 +1,6 @@
 """Quoted phrases in a text search (docs/semantics.md#text) are MongoDB's: a substring of the
-field's text, both folded code point by code point as the flags say, not a run of stemmed words.
+field's text, both folded code point by code point as the flags say, not a run of stemmed words;
+so are a search's words under one sensitivity flag folded (not stemmed).
 Every engine (DuckDB, PostgreSQL, Parse's own tables in place) gives the reference evaluator's
 answer, and that answer is MongoDB's.
 """
@@ -47,10 +48,22 @@ CASES = [
     ('"CRÈME brulee"', {}, ["d", "e", "f"]),
     ('"café au"', {}, ["k"]),
     ('recipe "Creme Brulee"', {"caseSensitive": True}, ["d"]),
-    ('recipe "crème brûlée"', {"diacriticSensitive": True}, ["d"]),
+    # the phrase's words, folded as the flag says, are the word 'f' holds ('CRÈME' is 'crème')
+    ('recipe "crème brûlée"', {"diacriticSensitive": True}, ["d", "f"]),
     ('recipe "crème brûlée"', {"caseSensitive": True, "diacriticSensitive": True}, []),
     ('recipe "Crème Brûlée"', {"caseSensitive": True, "diacriticSensitive": True}, ["d"]),
     ('lait "café au"', {"diacriticSensitive": True}, []),
+    # words, not stemmed, are folded as one flag says too (MongoDB's tokenizer): with
+    # caseSensitive alone diacritics are still removed, with diacriticSensitive alone case is
+    # still folded (both flags: as written)
+    ("Creme", {"caseSensitive": True}, ["d"]),
+    ("cafe", {"caseSensitive": True}, ["k"]),
+    ("Brulee -Recipe", {"caseSensitive": True}, ["d"]),
+    ("Brulee -recipe", {"caseSensitive": True}, []),
+    ("CREME", {"diacriticSensitive": True}, ["e"]),
+    ("crème", {"diacriticSensitive": True}, ["d", "f"]),
+    ("brulee -BRÛLÉE", {"diacriticSensitive": True}, ["e"]),
+    ("Crème", {"caseSensitive": True, "diacriticSensitive": True}, ["d"]),
     # with plain words and exclusions
     ('"brown fox" -run', {}, ["a"]),
     ('dog "brown fox"', {}, ["a", "b"]),
@@ -123,3 +136,40 @@ def test_a_phrase_found_has_its_folded_words_among_the_texts():
             c = chr(cp)
             assert text.fold(image) == text.fold(c), hex(cp)
             assert (text.word_char(image) if image else True) == text.word_char(c), hex(cp)
+
+
+ONE_FLAG = [{"caseSensitive": True}, {"diacriticSensitive": True}]
+
+
+def _flag_words() -> list[tuple[dict[str, bool], str, str]]:
+    """For each one-flag search, words holding every word character its folding maps, 100 to
+    a word, and the word as the search folds it: each text is found, on every answerer, by
+    its word folded (as Python folds it), which it does not hold as written."""
+    out = []
+    for flags in ONE_FLAG:
+        cs, ds = flags.get("caseSensitive", False), flags.get("diacriticSensitive", False)
+        points = sorted(cp for cp in text.phrase_maps()[cs, ds] if text.word_char(chr(cp)))
+        for i in range(0, len(points), 100):
+            word = "q" + "".join(map(chr, points[i : i + 100]))
+            out.append((flags, word, text.phrase_fold(word, cs, ds)))
+    return out
+
+
+def test_every_folded_word_character_is_found_as_python_folds_it(engine):
+    words = _flag_words()
+    db = engine()
+    records = [{"objectId": f"w{i}", "t": f"Ab {word} yz"} for i, (_, word, _) in enumerate(words)]
+    db.load({"classes": {"C": {"fields": {"t": {"type": "String"}}}}, "records": {"C": records}})
+    for i, (flags, word, folded) in enumerate(words):
+        where = _where(folded, flags)
+        assert db.query("C", where).ids == db.reference("C", where).ids == [f"w{i}"], (flags, word[:20])
+
+
+def test_parse_tables_in_place_find_every_folded_word_character(pg_cluster):
+    words = _flag_words()
+    url = fresh_url(pg_cluster)
+    _create_parse_tables(url, [f"Ab {word} yz" for _, word, _ in words])
+    with querylang.connect(url, layout="parse") as db:
+        for i, (flags, word, folded) in enumerate(words):
+            where = {"body": _where(folded, flags)["t"]}
+            assert db.query("Doc", where).ids == db.reference("Doc", where).ids == [f"d{i:03d}"], (flags, word[:20])

@@ -5,7 +5,8 @@ A record matches when it holds none of the negated words and phrases, every phra
 least one of the term's words, those of its phrases included (MongoDB looks them up in its text
 index). Words are compared as English Snowball stems of their case- and diacritic-folded forms,
 after dropping English stop words; with ``caseSensitive`` or ``diacriticSensitive`` words are
-compared exactly as written (no folding, no stemming). Other languages than English are not
+not stemmed, and each flag keeps its own of the two (:func:`word_fold`: case kept, diacritics
+still folded, or the other way round; both: as written). Other languages than English are not
 stemmed. A phrase is a substring of the text, both folded character by character as the flags
 say (:func:`phrase_fold`), as MongoDB's phrase matcher compares them.
 
@@ -172,11 +173,10 @@ class Search:
 def parse_search(term: str, language: str, case_sensitive: bool = False, diacritic_sensitive: bool = False) -> Search:
     """Split a term into words, phrases and negations, normalised for comparison."""
     english = language.lower() in ("english", "en")
-    exact = case_sensitive or diacritic_sensitive
 
     def norm(ws: list[str]) -> list[str]:
-        if exact:
-            return ws
+        if case_sensitive or diacritic_sensitive:
+            return word_fold(ws, case_sensitive, diacritic_sensitive)
         ws = [w for w in ws if fold(w)]
         return [stem(w) if english else fold(w) for w in ws]
 
@@ -250,10 +250,20 @@ def phrase_fold(s: str, case_sensitive: bool, diacritic_sensitive: bool) -> str:
     return s.translate(phrase_maps()[case_sensitive, diacritic_sensitive])
 
 
+def word_fold(ws: list[str], case_sensitive: bool, diacritic_sensitive: bool) -> list[str]:
+    """Words as a search with a sensitivity flag compares them: both flags, as written; one,
+    folded by :func:`phrase_fold` as MongoDB's tokenizer folds them under it (case kept and
+    diacritics removed, or diacritics kept and case folded), the words that fold to nothing
+    (:func:`fold`) left out. Not stemmed (MongoDB stems the words so folded; querylang does
+    not, docs/semantics.md#text)."""
+    if case_sensitive and diacritic_sensitive:
+        return ws
+    return [phrase_fold(w, case_sensitive, diacritic_sensitive) for w in ws if fold(w)]
+
+
 @functools.cache
-def _preimages(case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, dict[str, list[int]]]:
-    """phrase_maps' code points dropped, as a PCRE class ('' for none), and those each
-    image comes from."""
+def _preimages(case_sensitive: bool, diacritic_sensitive: bool) -> tuple[list[int], dict[str, list[int]]]:
+    """phrase_maps' code points dropped, and those each image comes from."""
     dropped: list[int] = []
     into: dict[str, list[int]] = {}
     for cp, f in phrase_maps()[case_sensitive, diacritic_sensitive].items():
@@ -261,7 +271,15 @@ def _preimages(case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, di
             into.setdefault(f, []).append(cp)
         else:
             dropped.append(cp)
-    return (_pcre_class(dropped) if dropped else ""), into
+    return dropped, into
+
+
+def fold_preimages(needle: str, case_sensitive: bool, diacritic_sensitive: bool) -> tuple[list[int], list[list[int]]]:
+    """The code points :func:`phrase_fold` drops, and for each character of ``needle`` (folded)
+    the code points that fold to it (itself included unless it folds to another)."""
+    dropped, into = _preimages(case_sensitive, diacritic_sensitive)
+    images = phrase_maps()[case_sensitive, diacritic_sensitive]
+    return dropped, [([] if ord(c) in images else [ord(c)]) + into.get(c, []) for c in needle]
 
 
 def _pcre_class(points: list[int]) -> str:
@@ -280,9 +298,8 @@ def phrase_patterns(needle: str, case_sensitive: bool, diacritic_sensitive: bool
     none), and the phrase in a text they are dropped from, each of its characters a class of
     the code points that fold to it. The folding maps the rest one to one, so the second
     matches exactly where the folded text holds ``needle``."""
-    dropped, into = _preimages(case_sensitive, diacritic_sensitive)
-    images = phrase_maps()[case_sensitive, diacritic_sensitive]
-    return dropped, "".join(_pcre_class(([] if ord(c) in images else [ord(c)]) + into.get(c, [])) for c in needle)
+    dropped, each = fold_preimages(needle, case_sensitive, diacritic_sensitive)
+    return (_pcre_class(dropped) if dropped else ""), "".join(map(_pcre_class, each))
 
 
 @dataclass(slots=True)
@@ -333,10 +350,10 @@ def _pieces(term: str) -> _Pieces:
     return out
 
 
-def doc_tokens(text: str, exact: bool, language: str) -> list[str]:
+def doc_tokens(text: str, language: str, case_sensitive: bool = False, diacritic_sensitive: bool = False) -> list[str]:
     """The comparable words of a stored text, for the given mode."""
-    if exact:
-        return words(text)
+    if case_sensitive or diacritic_sensitive:
+        return word_fold(words(text), case_sensitive, diacritic_sensitive)
     english = language.lower() in ("english", "en")
     return stems(text) if english else folded(text)
 
@@ -395,7 +412,7 @@ def text_matches(text: str | None, node: n.Text) -> bool:
         return False
     cs, ds = node.case_sensitive, node.diacritic_sensitive
     s = parse_search(node.term, node.language, cs, ds)
-    tokens = doc_tokens(text, cs or ds, node.language)
+    tokens = doc_tokens(text, node.language, cs, ds)
     haystack = phrase_fold(text, cs, ds)
     if any(w in tokens for w in s.negated) or any(p.needle in haystack for p in s.negated_phrases):
         return False

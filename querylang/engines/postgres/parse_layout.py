@@ -23,8 +23,9 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
   (``COLLATE "C"`` where the database's is not already code-point order: then text columns
   cannot use Parse's indexes);
 * text search words are found with a regular expression over the text (features/text.py's
-  words are runs of Unicode letters and digits): exact for ``caseSensitive`` /
-  ``diacriticSensitive`` searches and for the folded words of non-English searches; the English
+  words are runs of Unicode letters and digits): as written for a search with both
+  ``caseSensitive`` and ``diacriticSensitive``, folded by the one flag's rule for a search with
+  one (parse_words.flag_fold_pattern), and for the folded words of non-English searches; the English
   stemmed search computes each row's stems in the query (parse_words.stems_hold, the Snowball
   steps of parse_stems.py), once the store has checked them against the Python stemmer on the
   server (:attr:`ParseDialect.stem_probe`), and is refused with the reason when they differ.
@@ -37,7 +38,12 @@ from collections.abc import Callable
 from typing import Any
 
 from querylang.engines.postgres.dialect import PostgresDialect
-from querylang.engines.postgres.parse_words import fold_pattern, stems_hold, word_pattern
+from querylang.engines.postgres.parse_words import (
+    flag_fold_pattern,
+    fold_pattern,
+    stems_hold,
+    word_pattern,
+)
 from querylang.errors import QueryError
 from querylang.features import text
 from querylang.model.schema import ClassDef, Schema
@@ -342,6 +348,13 @@ class ParseDialect(PostgresDialect):
 
     def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
         return None  # no folded words are kept here (``fx`` is the text itself)
+
+    def folded_words_hold(self, wx: str, fx: str, tokens: list[str], case_sensitive: bool,
+                          diacritic_sensitive: bool) -> tuple[str, list[Any]]:
+        dropped, found = flag_fold_pattern(tokens, case_sensitive, diacritic_sensitive)
+        if not dropped:
+            return f"({wx} ~ ?::text)", [found]
+        return f"(regexp_replace({wx}, ?::text, '', 'g') ~ ?::text)", [dropped, found]
 
     def words_hold(self, col: str, part: str, tokens: list[str]) -> tuple[str, list[Any]]:
         if part == ":wx":

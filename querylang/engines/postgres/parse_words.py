@@ -103,6 +103,19 @@ def word_pattern(tokens: list[str]) -> str:
     return _check(f"(^|{non})" + f"{non}+".join(_literal(t) for t in tokens) + f"($|{non})")
 
 
+def flag_fold_pattern(tokens: list[str], case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, str]:
+    """The text, the code points the first pattern matches ('' for none) deleted, holds words
+    folded as one sensitivity flag says (text.word_fold) that are ``tokens``, consecutive:
+    each character a class of those that fold to it. The folding keeps whether a character
+    belongs to words, and drops only combining marks, which join the word they are in."""
+    non = word_class(True)
+    dropped, _ = text.fold_preimages("", case_sensitive, diacritic_sensitive)
+    words = ["".join(_bracket(_ranges(cps)) for cps in text.fold_preimages(t, case_sensitive, diacritic_sensitive)[1])
+             for t in tokens]
+    found = _check(f"(^|{non})" + f"{non}+".join(words) + f"($|{non})")
+    return (_bracket(_ranges(dropped)) if dropped else ""), found
+
+
 def _folding_to(token: str) -> str:
     images, empty = _fold_images()
     skip = f"{empty}*" if empty else ""

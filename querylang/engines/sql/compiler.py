@@ -602,8 +602,9 @@ class Compiler(GeoTerms):
     # --- text and geo ---------------------------------------------------------------------
 
     def text(self, node: n.Text) -> Sql:
-        """Words as ``" w1 w2 "`` text: a word is a substring test (text.py); a phrase is a
-        pattern over the text, tested where the folded words hold the phrase's."""
+        """Words as ``" w1 w2 "`` text: a word is a substring test (text.py), or with one
+        sensitivity flag a pattern over the words as written; a phrase is a pattern over the
+        text, tested where the folded words hold the phrase's."""
         cs, ds = node.case_sensitive, node.diacritic_sensitive
         english = node.language.lower() in ("english", "en")
         part = ":wx" if cs or ds else ":tx" if english else ":fx"
@@ -611,6 +612,8 @@ class Compiler(GeoTerms):
         s = text.parse_search(node.term, node.language, cs, ds)
 
         def has(tokens: list[str]) -> Sql:
+            if cs != ds:  # one flag: its own folding of the words as written
+                return Sql(*self.d.folded_words_hold(col, self.col(node.field, ":fx"), tokens, cs, ds))
             sql, params = self.d.words_hold(col, part, tokens)
             return Sql(sql, params)
 

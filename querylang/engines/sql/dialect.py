@@ -194,6 +194,16 @@ class Dialect:
         in a row: (SQL, parameters)."""
         return self.contains_text(col), [text.joined(tokens)]
 
+    def folded_words_hold(self, wx: str, fx: str, tokens: list[str], case_sensitive: bool,
+                          diacritic_sensitive: bool) -> tuple[str, list[Any]]:
+        """The words of a text hold ``tokens`` in a row, each word folded as one sensitivity
+        flag says (text.word_fold): a phrase of the words as written (``wx``, one blank between
+        two, text.joined), tested where the folded words (``fx``) hold the tokens' folds, as
+        they do wherever it is found (a flag's folding keeps a word's fold): (SQL, parameters)."""
+        test, params = self.phrase_in(wx, text.Phrase(text.joined(tokens), ""), case_sensitive, diacritic_sensitive)
+        folds = text.joined([text.fold(t) for t in tokens])
+        return f"(CASE WHEN {self.contains_text(fx)} THEN {test} ELSE FALSE END)", [folds, *params]
+
     def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
         """A String's folded words (``fx``) hold those of ``phrase``, as they do wherever its
         text holds the phrase (text.Phrase): (SQL, parameters), or None (no words to test)."""
