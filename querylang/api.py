@@ -556,16 +556,19 @@ class Database(Writes, SchemaRefresh):
 
     def run_reference(self, q: n.Query) -> Result:
         _check_nodes("run_reference", q)
-        ref = self._reference
-        self._not_in_progress()
-        changes = self.store.changes
-        if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
-            ref = Evaluator(self.store.dataset())
-            # Another thread's write that ended meanwhile changed the data after it was read:
-            # kept, this evaluator answered every later reference query from the old data.
-            if self.store.changes == changes:
-                self._reference, self._reference_at = ref, changes
-        res = ref.run(q, timeout=self.timeout)
+        # The data is read as a query reads (its wait for a load or write within the timeout,
+        # which the wait counts against); DuckDB's read waited for a whole load, held alone.
+        with self._reading():
+            ref = self._reference
+            changes = self.store.changes
+            if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
+                ref = Evaluator(self.store.dataset())
+                # Another thread's write that ended meanwhile changed the data after it was read:
+                # kept, this evaluator answered every later reference query from the old data.
+                if self.store.changes == changes:
+                    self._reference, self._reference_at = ref, changes
+            left = self._time_left()
+        res = ref.run(q, timeout=left)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)
 

@@ -72,20 +72,22 @@ def test_a_write_during_a_reference_build_is_not_missed_by_later_reference_queri
     next write. A write from another thread that waited for that read and ended before the
     evaluator was kept left it in place: every later reference query answered the old data
     (seen with 100k records, a save 0.3 s into the build: 3 runs in 5). The write is made to
-    land in that moment here: right after the build has read the database."""
+    start in that moment here: right after the build has read the database (it waits for the
+    build, which holds the store as a query does)."""
     db = querylang.connect()
     db.load(DOC)
     read = db.store.dataset
+    writers = []
 
     def read_then_another_thread_writes():  # type: ignore[no-untyped-def]
         data = read()
-        writer = threading.Thread(target=lambda: db.save("T", "t1", {"n": 2}))
-        writer.start()
-        writer.join()
+        writers.append(threading.Thread(target=lambda: db.save("T", "t1", {"n": 2})))
+        writers[0].start()
         return data
 
     monkeypatch.setattr(db.store, "dataset", read_then_another_thread_writes)
     assert db.reference("T", {"n": 1}).ids == ["t1"]  # begun before the write: the old data
+    writers[0].join()
     monkeypatch.setattr(db.store, "dataset", read)
     assert db.reference("T", {"n": 2}).ids == ["t1"]
     assert db.reference("T", {"n": 1}).ids == []

@@ -73,6 +73,18 @@ def test_a_query_waiting_for_a_load_stops_at_its_timeout(engine) -> None:
     assert db.count("A") == 3
 
 
+def test_a_reference_query_waiting_for_a_load_stops_at_its_timeout(engine) -> None:
+    """db.reference has the database's timeout, but on DuckDB its read of the data held the
+    store alone and waited for the whole load before it; on PostgreSQL it read beside the
+    load. It reads as a query does now: the wait ends at the timeout, nothing held."""
+    db = engine()
+    db.load(DOC)
+    db.timeout = 0.05
+    with held_by_a_load(db), pytest.raises(QueryTimeout, match=r"longer than 0.05 s .* waited that long for a load or write"):
+        db.reference("A", None)
+    assert db.reference("A", None, sort="n").ids == db.query("A", None, sort="n").ids == ["a1", "a2"]
+
+
 def test_a_query_waiting_for_a_load_is_cancelled(engine) -> None:
     db = engine()
     db.load(DOC)

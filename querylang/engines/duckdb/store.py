@@ -673,22 +673,25 @@ class Store(TextWords, Shares):
         """Everything stored, read back as a :class:`Dataset` (for the reference evaluator)."""
         if self.closed:
             raise QueryError(errors.DATABASE_CLOSED)
-        with self.lock:  # the store's connection: one thread at a time (writes use it too)
+        with self.lock.shared():  # as a query (Database.run_reference holds it, timed)
+            # This thread's cursor, or the store's connection inside a write (update's change),
+            # whose open transaction it reads as before.
+            con = self.con if self.lock.held_alone() else self._cursor()
             try:
-                return self._dataset()
+                return self._dataset(con)
             except duckdb.Error as exc:  # a table dropped by hand
                 raise rejected(exc) from None
 
-    def _dataset(self) -> Dataset:
+    def _dataset(self, con: Any) -> Dataset:
         out = Dataset(self.schema)
         for name, cls in self.schema.classes.items():
             from querylang.engines.duckdb.layout import output_columns
 
             cols = output_columns(cls)
             collist = ", ".join(quote_ident(c) for c in cols)
-            rows = self.con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
+            rows = con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
             out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
         for cls, f in self.schema.relations():
-            edges = self.con.execute(f"SELECT owning_id, related_id FROM {quote_ident(join_table(cls.name, f.name))}")
+            edges = con.execute(f"SELECT owning_id, related_id FROM {quote_ident(join_table(cls.name, f.name))}")
             out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges.fetchall()]
         return out

@@ -104,6 +104,10 @@ class ReadWriteLock:
         self._mine.limit = (timeout, cancel)
         return self._shared
 
+    def held_alone(self) -> bool:
+        """Whether this thread holds the exclusive side."""
+        return self._writer == threading.get_ident()
+
     def waited(self) -> float:
         """Seconds this thread's hold of the shared side waited for a writer (0 when it waited
         not at all, or holds none): the query's statements get what is left of its timeout."""
