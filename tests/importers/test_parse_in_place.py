@@ -199,7 +199,9 @@ SHAPES = [
     ("Note", {"text": {"text": {"search": "FIRSTS"}}}, ["n1"]),
     ("Note", {"text": {"text": {"search": "seconds firsts"}}}, ["n1", "n2"]),
     ("Note", {"text": {"text": {"search": "-first second"}}}, ["n2"]),
-    ("Note", {"text": {"text": {"search": '"seconds"'}}}, ["n2"]),
+    # A phrase is a piece of the text (as MongoDB matches it): n2's text is "second"
+    ("Note", {"text": {"text": {"search": '"seconds"'}}}, []),
+    ("Note", {"text": {"text": {"search": 'second "econ"'}}}, ["n2"]),
     ("Note", {"text": {"text": {"search": "the"}}}, []),  # a stop word of the search is dropped
 ]
 
