@@ -173,3 +173,15 @@ def test_parse_tables_in_place_find_every_folded_word_character(pg_cluster):
         for i, (flags, word, folded) in enumerate(words):
             where = {"body": _where(folded, flags)["t"]}
             assert db.query("Doc", where).ids == db.reference("Doc", where).ids == [f"d{i:03d}"], (flags, word[:20])
+
+
+@pytest.mark.parametrize("term", ['"fox\ud800"', 'fox "a\x00b"'])
+@pytest.mark.parametrize("opts", [{}, {"caseSensitive": True, "diacriticSensitive": True}])
+def test_a_term_that_is_no_valid_text_is_refused_as_every_string_operand(db, term, opts):
+    """A phrase is bound as SQL text or a pattern: a lone surrogate in it was a UnicodeEncodeError
+    out of PostgreSQL's driver, DuckDB's "cannot encode str" or an "invalid regular expression"
+    no one wrote, and a NUL PostgreSQL's refusal, where the reference matched nothing."""
+    where = _where(term, opts)
+    for answer in (db.query, db.reference):
+        with pytest.raises(querylang.QueryTypeError, match=r"bad \$text: \$term holds a"):
+            answer("C", where)

@@ -386,6 +386,14 @@ def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
         # A blank term is refused as well: "(got string)" would not say what is wrong with it.
         got = type_name(search) if not isinstance(search, str) else "an empty string" if not search else "only spaces"
         raise QueryTypeError(f"bad $text: $term, should be string (got {got})", code=INVALID_JSON)
+    # As every string operand (docs/semantics.md#types): a phrase is bound as SQL text or a
+    # pattern, which a lone surrogate or a NUL made an engine error.
+    try:
+        search.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryTypeError("bad $text: $term holds a lone surrogate (not valid Unicode)", code=INVALID_JSON) from None
+    if "\x00" in search:
+        raise QueryTypeError("bad $text: $term holds a NUL character", code=INVALID_JSON)
     language = opts.get("language", "english")
     if language is UNDEFINED or language is None:
         language = "english"
