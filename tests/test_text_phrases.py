@@ -185,3 +185,16 @@ def test_a_term_that_is_no_valid_text_is_refused_as_every_string_operand(db, ter
     for answer in (db.query, db.reference):
         with pytest.raises(querylang.QueryTypeError, match=r"bad \$text: \$term holds a"):
             answer("C", where)
+
+
+def test_a_phrase_longer_than_the_limit_is_refused_by_every_answerer(db):
+    """A phrase's pattern holds a class per character: 9,000 'O' with caseSensitive was "regular
+    expression is too large" on the engines, which no one wrote, where the reference answered.
+    The longest phrase allowed, of the letter with the most foldings, is answered alike."""
+    longest = {"t": {"text": {"search": {"term": 'o "' + "O" * 4_000 + '"', "caseSensitive": True}}}}
+    assert db.query("C", longest).ids == db.reference("C", longest).ids == []
+    for term in ('o "' + "O" * 9_000 + '"', 'fox -"' + "x" * 4_001 + '"'):
+        where = {"t": {"text": {"search": {"term": term, "caseSensitive": True}}}}
+        for answer in (db.query, db.reference):
+            with pytest.raises(querylang.LimitExceeded, match=r"bad \$text: a phrase of \d+ characters in \$term \(at most 4000\)"):
+                answer("C", where)

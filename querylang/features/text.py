@@ -25,10 +25,15 @@ from dataclasses import dataclass
 
 import Stemmer
 
-from querylang.errors import INCORRECT_TYPE, INVALID_JSON, QueryTypeError
+from querylang.errors import INCORRECT_TYPE, INVALID_JSON, LimitExceeded, QueryTypeError
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
 from querylang.model.schema import Field, a_type, check_known_keys
+
+# A phrase is found by a pattern with a class of code points per character (phrase_patterns):
+# a long one was more than the engines' regular expressions may hold (9,000 'O' with
+# caseSensitive; letters with fewer foldings go further), where the reference still answered.
+MAX_PHRASE = 4_000
 
 # Combining marks live in planes 0 and 1 and in plane 14's variation selectors; scanning only
 # those keeps building the class quick.
@@ -394,6 +399,10 @@ def text_node(name: str, operand: object, pos: Pos | None) -> n.Node | None:
         raise QueryTypeError("bad $text: $term holds a lone surrogate (not valid Unicode)", code=INVALID_JSON) from None
     if "\x00" in search:
         raise QueryTypeError("bad $text: $term holds a NUL character", code=INVALID_JSON)
+    pieces = _pieces(search)
+    for phrase in (*pieces.phrases, *pieces.negated_phrases):
+        if len(phrase) > MAX_PHRASE:
+            raise LimitExceeded(f"bad $text: a phrase of {len(phrase)} characters in $term (at most {MAX_PHRASE})")
     language = opts.get("language", "english")
     if language is UNDEFINED or language is None:
         language = "english"
