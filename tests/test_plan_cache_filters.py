@@ -324,3 +324,20 @@ def test_a_filter_nested_too_deeply_is_the_builders_error(dbs):
         where = {"and": [where]}
     with pytest.raises(querylang.LimitExceeded):
         cached.query("Post", where)
+
+
+def test_a_large_filter_plans_the_whole_way_and_is_not_kept():
+    """A list longer than an input list may be is a literal, part of the key: each distinct
+    containedIn of thousands of ids was a kept entry of its own, holding them all, and so was
+    each long string. A filter past MAX_NODES items or MAX_CHARS characters plans
+    the whole way, answering as before."""
+    cached, fresh = cached_and_fresh()
+    for k in range(3):
+        ids = [f"p{k}-{j}" for j in range(2_000)] + ["p1"]
+        for where in ({"objectId": {"$in": ids}}, {"tags": {"$all": ["x" * 70_000 + str(k)]}},
+                      {"title": {"$in": ["a", "x" * 70_000 + str(k)]}}):
+            same_three_ways(cached, fresh, where)
+    assert len(cached._plans._plans) == 0
+    for _ in range(3):  # a small one is still kept
+        same_three_ways(cached, fresh, {"objectId": {"$in": ["p1", "p2"]}})
+    assert len(cached._plans._plans) == 1

@@ -23,6 +23,12 @@ from querylang.script.template import Path, Template
 SLOT_OPS = frozenset({*BINDABLE_COMPARE, *BINDABLE_LISTS, "pointsTo", "matchesRegex"})
 MAX_SLOTS = 256  # more operands than this: the query plans the whole way
 MAX_DEPTH = 32  # a filter nested deeper plans the whole way (which reports one too deep)
+# A kept plan holds its filter's literals (in its key) and one set of its operands (its plan's
+# parameters): a larger filter plans the whole way, so that the cache's MAX_PLANS entries stay
+# small: each distinct containedIn list of thousands of ids was an entry of its own (a list
+# that long is a literal, not an input), each holding all of them.
+MAX_NODES = 1_024  # items of the lists and objects of one filter, the operands' elements included
+MAX_CHARS = 65_536  # characters of its keys and strings, the operands' included
 _SLOT = ("\x00slot",)  # where an input sits, in the key
 SCALARS = (str, bool, int, float)
 
@@ -38,8 +44,11 @@ def filter_shape(where: object) -> tuple[object, Template, dict[str, Any]] | Non
     options: list[tuple[Path, str | None]] = []
     values: dict[str, Any] = {}
     try:
-        key = _walk(where, (), slots, options, values)
+        spent = [0, 0]
+        key = _walk(where, (), slots, options, values, spent)
     except _NotShape:
+        return None
+    if spent[0] > MAX_NODES or spent[1] > MAX_CHARS:
         return None
     names = tuple(name for name, _ in slots)  # distinct, and sorted as made
     return ("filter", key), Template(tuple(slots), names, tuple(options)), values
@@ -65,42 +74,74 @@ def _put(obj: Any, path: Path, value: object) -> object:
 
 def _walk(
     obj: object, path: Path, slots: list[tuple[str, Path]], options: list[tuple[Path, str | None]],
-    values: dict[str, Any],
+    values: dict[str, Any], spent: list[int],
 ) -> object:
+    """The key of ``obj``; ``spent``: the items of its lists and objects and the characters of
+    its keys and strings so far (MAX_NODES, MAX_CHARS: counted per container, checked at the end)."""
     t = type(obj)
     if t is str:
+        spent[1] += len(obj)  # type: ignore[arg-type]
         return obj
     if len(path) > MAX_DEPTH:
         raise _NotShape
     if t is dict:
         assert isinstance(obj, dict)
+        spent[0] += len(obj)
         items: list[tuple[str, object]] = []
         for k, v in obj.items():
             if type(k) is not str:
                 raise _NotShape
             here = (*path, k)
+            spent[1] += len(k)
             if path and (k in SLOT_OPS or (k == "id" and path[-1] == "relatedTo")) and _operand(v):
                 if len(slots) >= MAX_SLOTS:
                     raise _NotShape
+                tv = type(v)
+                if tv is str:
+                    spent[1] += len(v)
+                elif tv is dict:  # a Parse Pointer or Date (_operand): its class is the field's, or an error
+                    spent[1] += len(v["objectId"] if "objectId" in v else v["iso"])
+                elif tv is list:
+                    nodes, chars = _weight(v)
+                    spent[0] += nodes
+                    spent[1] += chars
                 name = f"v{len(slots):04d}"
                 slots.append((name, here))
                 values[name] = v
                 items.append((k, _SLOT))
             else:
-                items.append((k, _walk(v, here, slots, options, values)))
+                items.append((k, _walk(v, here, slots, options, values, spent)))
         if "matchesRegex" in obj:
             given = obj.get("options", "")
             options.append(((*path, "matchesRegex"), given if type(given) is str else None))
         return ("{", *items)
     if t is list:
         assert isinstance(obj, list)
-        return ("[", *(_walk(v, (*path, i), slots, options, values) for i, v in enumerate(obj)))
+        spent[0] += len(obj)
+        if spent[0] > MAX_NODES:
+            raise _NotShape  # a long list literal: not walked
+        return ("[", *(_walk(v, (*path, i), slots, options, values, spent) for i, v in enumerate(obj)))
     if obj is None or t is bool or t is int:
         return (t, obj)
     if t is float:
         assert isinstance(obj, float)
         return (t, obj.hex())  # 0.0 and -0.0 are equal, and NaN is equal to nothing
     raise _NotShape
+
+
+def _weight(value: object) -> tuple[int, int]:
+    """(nodes, characters) of an operand (_operand's: a scalar, a Parse Pointer or Date, a list of those)."""
+    if isinstance(value, str):
+        return 1, len(value)
+    if isinstance(value, dict):
+        return 1, sum(len(x) for x in value.values() if isinstance(x, str))
+    if isinstance(value, list):
+        nodes, chars = 1, 0
+        for v in value:
+            n, c = _weight(v)
+            nodes, chars = nodes + n, chars + c
+        return nodes, chars
+    return 1, 0
 
 
 def _operand(value: object) -> bool:
