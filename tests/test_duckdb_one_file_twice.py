@@ -322,3 +322,25 @@ def test_a_file_s_shared_state_goes_with_its_last_database_dropped_unclosed(tmp_
     assert state() is None
     with querylang.connect(path) as again:
         assert again.query("S", {"s": {"text": {"search": "first"}}}).ids == ["s1"]
+
+
+def test_two_connects_of_one_named_in_memory_database_share_what_they_know():
+    """Found by the review of the sharing: DuckDB gives every connect of ``:memory:NAME`` in a
+    process the same database, but each kept its own schema, so the second did not know the
+    class the first defined ("unknown class 'T'") and could not define it either (a table T
+    "that is not querylang's"). A bare ``:memory:`` stays a database of its own."""
+    a, b = querylang.connect(":memory:shared_name"), querylang.connect(":memory:shared_name")
+    c = querylang.connect(":memory:")
+    try:
+        a.define_class("T", {"n": {"type": "Number"}})
+        oid = a.create("T", {"n": 1})
+        assert b.query("T", {}).ids == [oid]
+        b.add_field("T", "m", "String")
+        b.save("T", oid, {"m": "x"})
+        assert a.query("T", {"m": "x"}).ids == [oid]
+        with pytest.raises(querylang.QueryError, match="T"):
+            c.query("T", {})
+    finally:
+        a.close()
+        b.close()
+        c.close()

@@ -93,11 +93,12 @@ _OPENING: dict[str, _Opening] = {}
 def hold(store: object, path: str, open_file: Callable[[], FileState]) -> FileState:
     """The state ``store`` shares with the other open Stores of this process on ``path``, or
     a new one from ``open_file()`` when there are none."""
-    if path.startswith(":memory:"):
-        state = open_file()  # each in-memory connect is a database of its own
+    if path == ":memory:":
+        state = open_file()  # each such connect is a database of its own
         state.stores.add(store)
         return state
-    key = os.path.realpath(path)
+    # DuckDB gives every connect of one ``:memory:NAME`` in a process the same database.
+    key = path if path.startswith(":memory:") else os.path.realpath(path)
     with _FILES_LOCK:
         opening = _OPENING.setdefault(key, _Opening())
         opening.users += 1
