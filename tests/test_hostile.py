@@ -1770,3 +1770,19 @@ def test_every_error_is_a_query_error():
         assert issubclass(cls, QueryError)
     assert issubclass(QueryError, Exception) and not issubclass(QueryError, (ValueError, TypeError))
 
+
+
+def test_a_long_script_is_parsed_each_time_not_kept():
+    """Found by a review: parsed scripts were kept by their text, 512 of them, whatever their
+    length, so 600 distinct scripts each holding a literal list of 3,000 ids kept about 360 MB
+    alive after their queries (even with the plan cache off). A script past a few kilobytes is
+    parsed each time; a short one is still kept."""
+    from querylang.script.parser import KEEP_PARSED_UP_TO, parse_script
+
+    ids = ", ".join(f"'x{i:05d}'" for i in range(KEEP_PARSED_UP_TO // 8))
+    long = f"where({{ objectId: {{ containedIn: [{ids}] }} }})"
+    assert len(long) > KEEP_PARSED_UP_TO
+    assert parse_script(long) is not parse_script(long)
+    assert parse_script(long) == parse_script(long)
+    short = "where({ a: { equalTo: 1 } })"
+    assert parse_script(short) is parse_script(short)

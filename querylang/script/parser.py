@@ -47,6 +47,7 @@ from querylang.script.values import to_string
 __all__ = ["MAX_DEPTH", "MAX_SCRIPT_SIZE", "PARSE_CACHE_SIZE", "parse_script"]
 
 PARSE_CACHE_SIZE = 512  # distinct script texts kept parsed
+KEEP_PARSED_UP_TO = 4096  # characters: a longer script's tree is not kept
 
 Span = tuple[int, int, int, int]  # line, column, start offset, end offset
 
@@ -612,8 +613,7 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
 # Entry point
 
 
-@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
-def _parse_cached(text: str, max_depth: int) -> ast.Program:
+def _parse(text: str, max_depth: int) -> ast.Program:
     src = Source(text, max_depth)
     try:
         program = _run(src)
@@ -623,6 +623,9 @@ def _parse_cached(text: str, max_depth: int) -> ast.Program:
     if "let" in text or "const" in text:  # only they can clash; most scripts skip the walk
         check_declarations(program, text)
     return program
+
+
+_parse_cached = functools.lru_cache(maxsize=PARSE_CACHE_SIZE)(_parse)
 
 
 def parse_script(
@@ -638,4 +641,6 @@ def parse_script(
         raise QuerySyntaxError(f"a filter script must be text, not {type(text).__name__}")
     if len(text) > max_size:
         raise LimitExceeded(f"script is too long ({len(text):,} characters, max {max_size:,})")
-    return _parse_cached(text, max_depth)
+    # A long script (a literal list of thousands of ids) is parsed each time: kept, 512 of
+    # them held their trees, hundreds of megabytes, for scripts seldom run twice.
+    return (_parse_cached if len(text) <= KEEP_PARSED_UP_TO else _parse)(text, max_depth)
