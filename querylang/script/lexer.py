@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from querylang.errors import LimitExceeded, QuerySyntaxError
 from querylang.model.jsvalues import JSRegex
@@ -24,23 +24,17 @@ MAX_DEPTH = 200  # open brackets ( [ { ${ at once; keeps the recursive interpret
 _MAX_SAFE_INT = 2**53
 
 
-class Tok:
-    """One token: its terminal name, decoded value and where it starts and ends."""
-
-    __slots__ = ("type", "value", "start", "end", "line", "column")
-
-    def __init__(
-        self, type: str, value: object, start: int, end: int, line: int, column: int
-    ) -> None:
-        self.type = type
-        self.value = value
-        self.start = start  # offsets into the script
-        self.end = end
-        self.line = line  # where it starts, 1-based
-        self.column = column
-
-    def __repr__(self) -> str:
-        return f"Tok({self.type}, {self.value!r}, {self.line}:{self.column})"
+# One token: a plain tuple, because building a tuple costs a tenth of an object's __init__,
+# and a cold parse builds one per token. Where it starts (line and column, 1-based, and
+# offset into the script), where it ends (offset), its terminal name and its decoded value;
+# read with the names below, e.g. ``tok[TYPE]``.
+Tok = tuple[int, int, int, int, str, Any]
+LINE: Final = 0
+COLUMN: Final = 1
+START: Final = 2
+END: Final = 3
+TYPE: Final = 4
+VALUE: Final = 5
 
 
 # ------------------------------------------------------------------------------------------
@@ -242,8 +236,8 @@ class Source:
         """(line, column) just after the last token: where an unfinished script ends."""
         if self.last is None:
             return 1, 1
-        end = self.last.end
-        line = self.last.line + self.text.count("\n", self.last.start, end)
+        end = self.last[END]
+        line = self.last[LINE] + self.text.count("\n", self.last[START], end)
         return line, end - (self.text.rfind("\n", 0, end) + 1) + 1
 
 
@@ -385,9 +379,9 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             ttype = _PUNCT_TYPES.get(value)
             if ttype is None:
                 raise syntax_error(_UNSUPPORTED_PUNCT[value], text, line, col)
-            if ttype == "_ARROW" and last is not None and LINE_BREAK.search(text, last.end, pos):
+            if ttype == "_ARROW" and last is not None and LINE_BREAK.search(text, last[END], pos):
                 raise syntax_error("a line break cannot come before '=>'", text, line, col)
-        last = Tok(ttype, value, pos, end, line, col)
+        last = (line, col, pos, end, ttype, value)
         line = end_line
         prev = ttype
         pos = end

@@ -33,10 +33,16 @@ from lark.parsers.lalr_analysis import Shift
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
 from querylang.script import ast
 from querylang.script.lexer import (
+    COLUMN,
+    END,
+    LINE,
     LINE_BREAK,
     MAX_DEPTH,
     MAX_SCRIPT_SIZE,
     OPEN_FOR,
+    START,
+    TYPE,
+    VALUE,
     Source,
     Tok,
     lex,
@@ -96,60 +102,60 @@ def _nest(items: list[Any]) -> ast.Expr:
         node: ast.Expr = items[0]
         return node
     ops: list[Tok] = items[1::2]
-    low = min(_RANK[op.type] for op in ops)
-    types = {op.type for op in ops}
+    low = min(_RANK[op[TYPE]] for op in ops)
+    types = {op[TYPE] for op in ops}
     if "NULLISH" in types and types & {"OR", "AND"}:
-        bad = next(op for op in ops if op.type != "NULLISH")
+        bad = next(op for op in ops if op[TYPE] != "NULLISH")
         raise QuerySyntaxError(
             "cannot mix '??' with '||' or '&&' without parentheses",
-            line=bad.line,
-            column=bad.column,
+            line=bad[LINE],
+            column=bad[COLUMN],
         )
     parts: list[list[Any]] = [[items[0]]]
     split_ops: list[Tok] = []
     for i in range(1, len(items), 2):
         op = items[i]
-        if _RANK[op.type] == low:
+        if _RANK[op[TYPE]] == low:
             split_ops.append(op)
             parts.append([items[i + 1]])
         else:
             parts[-1] += (op, items[i + 1])
     operands = tuple(_nest(p) for p in parts)
     span = _between(operands[0], operands[-1])
-    if split_ops[0].type in _LOGICAL:
-        return ast.Logical(*span, str(split_ops[0].value), operands)
-    return ast.Binary(*span, operands, tuple(str(op.value) for op in split_ops))
+    if split_ops[0][TYPE] in _LOGICAL:
+        return ast.Logical(*span, str(split_ops[0][VALUE]), operands)
+    return ast.Binary(*span, operands, tuple(str(op[VALUE]) for op in split_ops))
 
 
 def _expr(c: list[Any], s: Span) -> ast.Expr:
     """A flat operand/operator list, possibly ending in `? consequent : alternate`."""
-    if len(c) >= 3 and isinstance(c[-3], Tok):  # operands are nodes, QMARK is a token
+    if len(c) >= 3 and type(c[-3]) is tuple:  # operands are nodes, QMARK is a token
         test = _nest(c[:-3])
         return ast.Cond(*_between(test, c[-1]), test, c[-2], c[-1])
     return _nest(c)
 
 
 def _literal(c: list[Any], s: Span) -> ast.Literal:
-    return ast.Literal(*s, c[0].value)
+    return ast.Literal(*s, c[0][VALUE])
 
 
 def _template(c: list[Any], s: Span) -> ast.Template:
-    parts: list[str | ast.Expr] = [str(x.value) if isinstance(x, Tok) else x for x in c]
+    parts: list[str | ast.Expr] = [str(x[VALUE]) if type(x) is tuple else x for x in c]
     return ast.Template(*s, tuple(parts))
 
 
 def _name(c: list[Any], s: Span) -> ast.Name:
-    return ast.Name(*s, c[0].value)
+    return ast.Name(*s, c[0][VALUE])
 
 
 def _new(c: list[Any], s: Span) -> ast.New:
     tok = c[0]
-    name = ast.Name(tok.line, tok.column, tok.start, tok.end, tok.value)
+    name = ast.Name(tok[LINE], tok[COLUMN], tok[START], tok[END], tok[VALUE])
     return ast.New(*s, name, c[1].args if len(c) > 1 else None)
 
 
 def _unary(c: list[Any], s: Span) -> ast.Unary:
-    return ast.Unary(*s, str(c[0].value), c[1])
+    return ast.Unary(*s, str(c[0][VALUE]), c[1])
 
 
 def _chain(c: list[Any], s: Span) -> ast.Chain:
@@ -157,7 +163,7 @@ def _chain(c: list[Any], s: Span) -> ast.Chain:
 
 
 def _arrow(c: list[Any], s: Span) -> ast.Arrow:
-    params = tuple(ast.Name(t.line, t.column, t.start, t.end, t.value) for t in c[:-1])
+    params = tuple(ast.Name(t[LINE], t[COLUMN], t[START], t[END], t[VALUE]) for t in c[:-1])
     seen: set[str] = set()
     for p in params:
         if p.name in seen:
@@ -171,7 +177,7 @@ def _arrow(c: list[Any], s: Span) -> ast.Arrow:
 def _member(optional: bool) -> Callable[[list[Any], Span], ast.Member]:
     def build(c: list[Any], s: Span) -> ast.Member:
         tok = c[0]
-        return ast.Member(tok.line, tok.column, tok.start, tok.end, tok.value, optional)
+        return ast.Member(tok[LINE], tok[COLUMN], tok[START], tok[END], tok[VALUE], optional)
 
     return build
 
@@ -189,8 +195,8 @@ _KEY_KIND = {"IDENT": "name", "RESERVED_NAME": "name", "STRING": "string", "NUMB
 
 def _pair(c: list[Any], s: Span) -> ast.Prop:
     tok = c[0]
-    key = tok.value if type(tok.value) is str else to_string(tok.value)  # {1.50: x} is '1.5'
-    return ast.Prop(*s, key, c[1], _KEY_KIND[tok.type])
+    key = tok[VALUE] if type(tok[VALUE]) is str else to_string(tok[VALUE])  # {1.50: x} is '1.5'
+    return ast.Prop(*s, key, c[1], _KEY_KIND[tok[TYPE]])
 
 
 def _method_prop(c: list[Any], s: Span) -> ast.Prop:
@@ -198,14 +204,14 @@ def _method_prop(c: list[Any], s: Span) -> ast.Prop:
     (the subset has no `this`, the one thing that tells a method from it), whose text, as
     String() shows it, is the whole definition."""
     tok = c[0]
-    key = tok.value if type(tok.value) is str else to_string(tok.value)
-    return ast.Prop(*s, key, _arrow(c[1:], s), _KEY_KIND[tok.type])
+    key = tok[VALUE] if type(tok[VALUE]) is str else to_string(tok[VALUE])
+    return ast.Prop(*s, key, _arrow(c[1:], s), _KEY_KIND[tok[TYPE]])
 
 
 def _shorthand(c: list[Any], s: Span) -> ast.Prop:
     tok = c[0]
-    value = ast.Name(*s, tok.value)
-    return ast.Prop(*s, tok.value, value, "shorthand")
+    value = ast.Name(*s, tok[VALUE])
+    return ast.Prop(*s, tok[VALUE], value, "shorthand")
 
 
 def _set_property(c: list[Any], s: Span) -> ast.SetProperty:
@@ -222,11 +228,11 @@ def _set_property(c: list[Any], s: Span) -> ast.SetProperty:
     head, key = target.head, links[-1]
     assert not isinstance(key, ast.Call)
     obj = head if len(links) == 1 else ast.Chain(head.line, head.column, head.start, links[-2].end, head, links[:-1])
-    return ast.SetProperty(*s, obj, key, str(op.value), value)
+    return ast.SetProperty(*s, obj, key, str(op[VALUE]), value)
 
 
 def _statement_kind(c: list[Any]) -> str:
-    return str(c[0].value)
+    return str(c[0][VALUE])
 
 
 _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
@@ -235,8 +241,8 @@ _BUILD: dict[str, Callable[[list[Any], Span], object]] = {
     "block": lambda c, s: ast.Block(*s, tuple(c)),
     "if_stmt": lambda c, s: ast.If(*s, c[0], c[1], c[2] if len(c) > 2 else None),
     "var_decl": lambda c, s: ast.VarDecl(*s, _statement_kind(c), tuple(c[1:])),
-    "declarator": lambda c, s: ast.Declarator(*s, c[0].value, c[2] if len(c) > 1 else None),
-    "assign": lambda c, s: ast.Assign(*s, c[0].value, str(c[1].value), c[2]),
+    "declarator": lambda c, s: ast.Declarator(*s, c[0][VALUE], c[2] if len(c) > 1 else None),
+    "assign": lambda c, s: ast.Assign(*s, c[0][VALUE], str(c[1][VALUE]), c[2]),
     "set_property": _set_property,
     "return_stmt": lambda c, s: ast.Return(*s, c[0] if c else None),
     "expr_stmt": lambda c, s: ast.ExprStmt(*s, c[0]),
@@ -390,7 +396,7 @@ def _run(src: Source) -> ast.Program:
     while True:
         if tok is None:
             tok = next_token()
-            ttype = "$END" if tok is None else tok.type
+            ttype = "$END" if tok is None else tok[TYPE]
         act = actions[states[-1]].get(ttype)
         if act is None:
             raise _unexpected_token(tok, set(actions[states[-1]]), src)
@@ -428,7 +434,7 @@ def _run(src: Source) -> ast.Program:
         elif rule.single and len(children) == 1:
             value = children[0]
         else:
-            span = None if first is None else (first.line, first.column, first.start, last.end)
+            span = None if first is None else (first[LINE], first[COLUMN], first[START], last[END])
             value = rule.build(children, span)  # type: ignore[misc, arg-type]  # only `start` is ever empty
             if rule.block:
                 src.blocks.append(value)  # its statements need separators too
@@ -464,10 +470,10 @@ _WORD = re.compile(r"[\w$]+|\S")
 def _in_arrow_parameters(token: Tok, text: str) -> bool:
     """Whether ``token`` stands inside the parentheses right before a `=>`: `(a = 1) => a`,
     not `{ p: 1 })].map(y => y)`, where an arrow follows further on."""
-    ahead = _ARROW_AHEAD.match(text, token.start)
+    ahead = _ARROW_AHEAD.match(text, token[START])
     if ahead is None:
         return False
-    between = text[token.start : ahead.end() - 2].rstrip()
+    between = text[token[START] : ahead.end() - 2].rstrip()
     if not between:  # the `=>` itself: what came before it could be no parameters
         return True
     return between.endswith(")") and between.count(")") > between.count("(")
@@ -475,12 +481,12 @@ def _in_arrow_parameters(token: Tok, text: str) -> bool:
 
 def _describe(token: Tok, text: str) -> str:
     """How the offending token reads in a message: its source text, quoted."""
-    lexeme = text[token.start : token.end]
+    lexeme = text[token[START] : token[END]]
     if len(lexeme) > 30:
         lexeme = lexeme[:27] + "..."
-    if token.type == "STRING":
+    if token[TYPE] == "STRING":
         return f"string {lexeme}"
-    if token.type == "NUMBER":
+    if token[TYPE] == "NUMBER":
         return f"number {lexeme}"
     return repr(lexeme) if "'" not in lexeme else f'"{lexeme}"'
 
@@ -515,18 +521,18 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
             hint = _expected_hint(expected)
             message = "unexpected end of script" + (f"; {hint}" if hint else "")
         return QuerySyntaxError(message, line=line, column=col, source=text)
-    line, col = token.line, token.column
+    line, col = token[LINE], token[COLUMN]
     if _in_arrow_parameters(token, text):
         message = (
             f"unexpected {_describe(token, text)}: arrow function parameters must be plain "
             "names (defaults, destructuring and ...rest are not supported)"
         )
-    elif token.type == "_COLON" and src.stack and src.stack[-1][3]:
+    elif token[TYPE] == "_COLON" and src.stack and src.stack[-1][3]:
         message = (
             "unexpected ':': a '{' at the start of a statement opens a block; "
             "wrap an object in parentheses: ({ ... })"
         )
-    elif token.type in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in expected:
+    elif token[TYPE] in ("ASSIGN", "COMPOUND_ASSIGN") and "MUL_OP" in expected:
         message = (
             f"unexpected {_describe(token, text)}: an assignment is a statement of its own in "
             "filter scripts, not part of an expression (after '=>', write it in braces: "
