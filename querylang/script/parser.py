@@ -386,28 +386,28 @@ def _run(src: Source) -> ast.Program:
     actions, rules = _ACTIONS, _RULES
     states: list[int] = [_START]
     values: list[Any] = []
-    # The first and the last token of each value on the stack (None for an empty reduction):
-    # its span, made into a tuple only for the nodes that are built.
+    # The first token of each value on the stack (None for the empty program). A reduction
+    # always takes the top of the stack, so its last token is the last one shifted: the span
+    # is (first, last), made into a tuple only for the nodes that are built.
     firsts: list[Any] = []
-    lasts: list[Any] = []
+    last: Any = None
+    push_state, push_value, push_first = states.append, values.append, firsts.append
     next_token = lex(src, states, actions).__next__
-    tok: Tok | None = None
-    ttype = ""
+    tok: Tok | None = next_token()
+    ttype = "$END" if tok is None else tok[TYPE]
     while True:
-        if tok is None:
-            tok = next_token()
-            ttype = "$END" if tok is None else tok[TYPE]
         act = actions[states[-1]].get(ttype)
         if act is None:
             raise _unexpected_token(tok, set(actions[states[-1]]), src)
         if act >= 0:
             if tok is None:
                 raise _unexpected_token(tok, set(actions[states[-1]]), src)
-            states.append(act)
-            values.append(tok)
-            firsts.append(tok)
-            lasts.append(tok)
-            tok = None
+            push_state(act)
+            push_value(tok)
+            push_first(tok)
+            last = tok
+            tok = next_token()  # the parser's state is now the one after `last`, as lex needs
+            ttype = "$END" if tok is None else tok[TYPE]
             continue
         rule = rules[~act]
         if rule.unit:
@@ -416,17 +416,16 @@ def _run(src: Source) -> ast.Program:
         size = rule.size
         if size:
             # The reduction takes the place of its first symbol: the stacks shrink to it, and
-            # its first and last token are already the ones the span needs.
+            # its first token is already the one the span needs.
             vals = values[-size:]
-            first, last = firsts[-size], lasts[-1]
+            first = firsts[-size]
             if size > 1:
-                del values[1 - size :], states[1 - size :], firsts[1 - size :], lasts[-size:-1]
+                del values[1 - size :], states[1 - size :], firsts[1 - size :]
         else:
-            vals, first, last = [], None, None
+            vals, first = [], None
             states.append(0)  # a slot for the empty reduction, set below
             values.append(None)
             firsts.append(None)
-            lasts.append(None)
         pick = rule.pick
         children = pick(vals) if pick is not None else _splice(rule, vals)
         if rule.inline:
@@ -443,6 +442,7 @@ def _run(src: Source) -> ast.Program:
         if tok is None and states[-1] == _END:
             program: ast.Program = values[-1]
             return program
+
 
 # ------------------------------------------------------------------------------------------
 # Error messages
