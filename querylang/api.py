@@ -48,6 +48,7 @@ from querylang.model.jsvalues import UNDEFINED
 from querylang.model.schema import Schema, a_type
 from querylang.reference.evaluator import Evaluator
 from querylang.schema_refresh import SchemaRefresh, knowing
+from querylang.script.interpreter import run_script
 from querylang.script.parser import parse_script
 from querylang.writes import Writes
 
@@ -90,8 +91,6 @@ def build_query(
     source = query if isinstance(query, str) else None
     try:
         if isinstance(query, str):
-            from querylang.script.interpreter import run_script
-
             ran = run_script(query, inputs or {})
             where = build_where(ran.where, cls, schema, strict=strict, pos=ran.where_pos)
             script_sort, sort_pos = ran.sort, ran.sort_pos
