@@ -444,6 +444,21 @@ def test_arrow_block_bodies_need_separators() -> None:
 @pytest.mark.parametrize(
     ("script", "line", "column"),
     [
+        ("where([1].filter(x => { { let a = 1 let b = 2 } return true }))", 1, 37),
+        ("where([1].filter(x => { if (x) { let a = 1 let b = 2 } return true }))", 1, 44),
+        ("const o = { m() { { const a = 1 const b = 2 } return o } }", 1, 33),
+    ],
+)
+def test_blocks_inside_arrow_bodies_need_separators(script: str, line: int, column: int) -> None:
+    # node: "Unexpected identifier 'let'"; the check read only the arrow body's own statements
+    with pytest.raises(QuerySyntaxError, match="put ';' or a line break") as info:
+        run_script(script)
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+@pytest.mark.parametrize(
+    ("script", "line", "column"),
+    [
         ("const f = x => x\nconst a = f\n`y`\nwhere({ a })", 3, 1),
         ("const a = 'x'\n`y`\nwhere({ a })", 2, 1),
         ("const a = 'x'`y`", 1, 14),

@@ -228,7 +228,8 @@ class Source:
     # The open brackets, innermost last: (opener, line, column, is a block's '{').
     stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
     last: Tok | None = None  # the last token read, for end-of-script errors
-    # Arrow function bodies `=> { ... }`, found while parsing, for the separator check.
+    # Every block `{ ... }` (an arrow function's body too), found while parsing, for the
+    # separator check.
     blocks: list[Any] = field(default_factory=list)
 
     @property

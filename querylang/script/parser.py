@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +303,9 @@ class _Rule:
             raise AssertionError(f"no node for grammar rule {name!r}")
         # Without splicing, the kept children are picked straight from the popped symbols.
         self.pick: Callable[[list[Any]], list[Any]] | None = None if self.splice else _picker(self.keep, self.size)
-        self.block = self.origin == "arrow_block"  # its statements need separators too
+        # A block's statements need separators too: every block, at any depth (inside an
+        # arrow function's body as well), is kept for that check.
+        self.block = self.origin in ("block", "arrow_block")
         # The state after reducing, by the state under the popped symbols (lark's goto table
         # for this rule's origin, filled in by _tables).
         self.goto: dict[int, int] = {}
@@ -436,7 +438,7 @@ def _run(src: Source) -> ast.Program:
             span = None if first is None else (first[LINE], first[COLUMN], first[START], last[END])
             value = rule.build(children, span)  # type: ignore[misc, arg-type]  # only `start` is ever empty
             if rule.block:
-                src.blocks.append(value)  # its statements need separators too
+                src.blocks.append(value)  # for _check_statement_breaks
         states[-1] = rule.goto[states[-2]]
         values[-1] = value
         if tok is None and states[-1] == _END:
@@ -548,20 +550,6 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
 # Statement separators
 
 
-def _statement_lists(program: ast.Program) -> list[Sequence[ast.Stmt]]:
-    """Every list of consecutive statements: the program's and each block's."""
-    out: list[Sequence[ast.Stmt]] = []
-    todo: list[ast.Node] = [program]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Program | ast.Block):
-            out.append(node.body)
-            todo.extend(c for c in node.body if isinstance(c, ast.Block | ast.If))
-        elif isinstance(node, ast.If):
-            todo.extend(c for c in (node.then, node.otherwise) if isinstance(c, ast.Block | ast.If))
-    return out
-
-
 def _needs_separator(stmt: ast.Stmt, text: str) -> bool:
     """True when ``stmt`` ends without ';' or '}' so the next one must start on a new line."""
     while isinstance(stmt, ast.If):
@@ -587,9 +575,10 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
     """JavaScript only inserts a semicolon at a line break; `where(a) sort(b)` is an error.
 
     The grammar makes ';' optional everywhere, so this check restores the rule that two
-    statements on one line need a ';' between them.
+    statements on one line need a ';' between them. ``blocks``: every block the parser built,
+    a statement's or an arrow function's body, at any depth.
     """
-    for stmts in [*_statement_lists(program), *(b.body for b in blocks)]:
+    for stmts in (program.body, *(b.body for b in blocks)):
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
             if not _needs_separator(prev, text):
                 continue
