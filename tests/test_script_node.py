@@ -457,6 +457,24 @@ def test_blocks_inside_arrow_bodies_need_separators(script: str, line: int, colu
 
 
 @pytest.mark.parametrize(
+    ("script", "line", "column", "message"),
+    [
+        ("{ a b }\n c d", 1, 5, "unexpected 'b'"),
+        ("{ a b }\n{ c d }", 1, 5, "unexpected 'b'"),
+        ("{ x y { a b } }", 1, 5, "unexpected 'y'"),
+        ("a b\n{ c d }", 1, 3, "unexpected 'b'"),
+        ("const f = () => { a\n`t` }\n b c", 2, 1, "tagged template"),
+    ],
+)
+def test_of_two_missing_separators_the_first_is_reported(script: str, line: int, column: int, message: str) -> None:
+    # JavaScript's parser stops at the first (node: "Unexpected identifier 'b'" for the first
+    # four); the check reported the program's own statements first, then blocks innermost first
+    with pytest.raises(QuerySyntaxError, match=message) as info:
+        run_script(script)
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+@pytest.mark.parametrize(
     ("script", "line", "column"),
     [
         ("const f = x => x\nconst a = f\n`y`\nwhere({ a })", 3, 1),

@@ -576,32 +576,44 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
 
     The grammar makes ';' optional everywhere, so this check restores the rule that two
     statements on one line need a ';' between them. ``blocks``: every block the parser built,
-    a statement's or an arrow function's body, at any depth.
+    a statement's or an arrow function's body, at any depth. Of several such places the
+    earliest in the text is reported, as JavaScript's parser stops at the first.
     """
+    first: ast.Stmt | None = None  # the statement the earliest error points at
+    tagged = False
     for stmts in (program.body, *(b.body for b in blocks)):
         for prev, nxt in zip(stmts, stmts[1:], strict=False):
+            if first is not None and nxt.start >= first.start:
+                break  # the rest of this list comes later still
             if not _needs_separator(prev, text):
                 continue
+            # JavaScript inserts no semicolon before a template, line break or not: it is a
+            # tagged template, a call of the expression before it (`f\n`x`` calls f).
             if text.startswith("`", nxt.start) and _ends_with_expression(prev):
-                # JavaScript inserts no semicolon here, line break or not: the template is
-                # a tagged template, a call of the expression before it (`f\n`x`` calls f).
-                raise QuerySyntaxError(
-                    "a template literal right after an expression is a tagged template, "
-                    "which filter scripts do not support; put ';' before it",
-                    line=nxt.line,
-                    column=nxt.column,
-                    source=text,
-                )
+                first, tagged = nxt, True
+                break
             if LINE_BREAK.search(text, prev.end, nxt.start):
                 continue
-            match = _WORD.match(text, nxt.start)
-            word = match.group() if match else ""
-            raise QuerySyntaxError(
-                f"unexpected '{word}': put ';' or a line break between two statements",
-                line=nxt.line,
-                column=nxt.column,
-                source=text,
-            )
+            first, tagged = nxt, False
+            break
+    if first is None:
+        return
+    if tagged:
+        raise QuerySyntaxError(
+            "a template literal right after an expression is a tagged template, "
+            "which filter scripts do not support; put ';' before it",
+            line=first.line,
+            column=first.column,
+            source=text,
+        )
+    match = _WORD.match(text, first.start)
+    word = match.group() if match else ""
+    raise QuerySyntaxError(
+        f"unexpected '{word}': put ';' or a line break between two statements",
+        line=first.line,
+        column=first.column,
+        source=text,
+    )
 
 
 # ------------------------------------------------------------------------------------------
