@@ -512,6 +512,7 @@ def test_a_class_or_field_deleted_since_connecting_says_so(live_parse: LiveParse
         f'CREATE TABLE "Temp" ({_BUILTINS}, a text, b double precision)', f"INSERT INTO \"Temp\" VALUES ({_ROW}, 'x', 1)",
     ])  # fmt: skip
     db = querylang.connect(url, layout="parse")
+    db.store.schema_ttl = 3600  # what these reads meet, not a read of _SCHEMA past its TTL
     try:
         assert db.query("Temp", {"b": {"equalTo": 1}}).ids == ["d1"]
         since = r"deleted from the Parse database since this connection read its _SCHEMA: connect again"

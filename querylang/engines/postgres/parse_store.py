@@ -23,6 +23,7 @@ import collections
 import contextlib
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,22 +42,43 @@ from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
-from querylang.errors import DROPPED_BY_HAND, DataError, QueryError, QuerylangNotParse, TableMissing
+from querylang.errors import (
+    DROPPED_BY_HAND,
+    DataError,
+    QueryCancelled,
+    QueryError,
+    QuerylangNotParse,
+    QueryTimeout,
+    TableMissing,
+)
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
 # Every column of the tables the queries' unqualified names find, and its type (_read_schema).
-_COLUMNS = (
-    "SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
+_CATALOG = (
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
     "WHERE pg_table_is_visible(c.oid) AND n.nspname <> 'pg_catalog' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+    "AND a.attnum > 0 AND NOT a.attisdropped"
 )
-# Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): it is read once.
-ADDED_SINCE = ("this connection read Parse's _SCHEMA when it opened: connect again to see {what} "
-               "added since")
+_COLUMNS = ("SELECT c.relname, a.attname, format_type(a.atttypid, NULL), has_column_privilege(c.oid, a.attnum, 'SELECT') "
+            f"{_CATALOG} ORDER BY c.relname, a.attnum")
+# A digest of everything the schema is made from (_SCHEMA's rows, _COLUMNS; the database's
+# collation does not change): one small statement tells whether the schema must be read again.
+_FINGERPRINT = (
+    "SELECT md5(coalesce((SELECT string_agg(\"className\" || ' ' || coalesce(\"schema\"::text, ''), E'\\n' "
+    "ORDER BY \"className\") FROM \"_SCHEMA\"), '') || E'\\n\\n' || coalesce((SELECT string_agg(c.relname || ' ' "
+    "|| a.attname || ' ' || format_type(a.atttypid, NULL) || ' ' || has_column_privilege(c.oid, a.attnum, 'SELECT'), "
+    f"E'\\n' ORDER BY c.relname, a.attnum) {_CATALOG}), ''))"
+)
+# How long a schema read is trusted before a query reads Parse's _SCHEMA's digest again
+# (docs/parse-in-place.md, "When"): Parse Server 4 kept its own schema cached as long by
+# default (schemaCacheTTL), so another Parse Server of the same app saw a new field no sooner.
+SCHEMA_TTL = 5.0
+# Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): a query naming it
+# read _SCHEMA again before the refusal (ParseStore.refresh_schema).
+ADDED_SINCE = "Parse's _SCHEMA, read again for this query, lists no such {what}"
 UNLISTED = "a table Parse's _SCHEMA does not list as a class (Parse Server's bookkeeping, or another program's): not read in place"
 LEFT_OUT = "{parse} is in Parse's _SCHEMA but left out in place: {why} (db.notes lists what is left out)"
 ACL_LEFT_OUT = ("Parse's ACL columns (_rperm, _wperm) are not read in place; SQL access bypasses them "
@@ -84,6 +106,17 @@ READ_ONLY = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Read:
+    """One read of Parse's _SCHEMA and the tables' columns (ParseStore._read_parse_schema)."""
+
+    schema: Schema
+    dialect: ParseDialect
+    notes: list[str]
+    types: dict[tuple[str, str, str], str]
+    fingerprint: str
+
+
 class ReadOnlyParse(QueryError):
     """A write asked of the read-only Parse layout."""
 
@@ -105,6 +138,12 @@ class ParseStore(PostgresStore):
             raise DataError(f"cannot connect to PostgreSQL at {hide_password(url, url)}: {hide_password(first_line(exc), url)}") from None
         self.notes: list[str] = []
         self._types: dict[tuple[str, str, str], str] = {}  # (class, table, column) → its type when read
+        # _SCHEMA is read again when a query names what it lacks, or past schema_ttl seconds
+        # (refresh_schema); one thread at a time reads it.
+        self.schema_ttl = SCHEMA_TTL
+        self._checked_at = 0.0  # time.monotonic() when _SCHEMA was last read or checked
+        self._fingerprint: str | None = None  # of what it was read from (_FINGERPRINT)
+        self._refreshing = threading.Lock()
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
         # Messages name the URL as given: the conninfo made from it spells out its password.
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout, shown=url)
@@ -114,9 +153,54 @@ class ParseStore(PostgresStore):
         """Parse's tables are what this layout reads."""
 
     def refresh_schema(self, con: Any = None) -> bool | None:
-        """Parse's _SCHEMA is read once, at the open (ADDED_SINCE): Parse Server sends no notice
-        of its changes, and reading it again drops the kept plans of every class."""
-        return False
+        """Read Parse's _SCHEMA again (a query or serve naming a class or field this store does
+        not know, schema_refresh.knowing): True when the schema changed; None when it could not
+        be read (the schema is kept)."""
+        try:
+            return self._refresh(None, None, due_only=False)
+        except (psycopg.Error, QueryError):
+            return None
+
+    def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> contextlib.AbstractContextManager[None]:
+        """A query's hold, once _SCHEMA was checked again if the last read is older than
+        schema_ttl: Parse Server sends no notice of its changes, and a query of a class that
+        gained a field would answer its records without it. Within the TTL it costs no statement."""
+        if time.monotonic() - self._checked_at >= self.schema_ttl:
+            try:
+                self._refresh(timeout, cancel, due_only=True)
+            except (QueryTimeout, QueryCancelled):
+                raise
+            except QueryError:
+                pass  # _SCHEMA unreadable now: the query answers, or says why, with the schema kept
+        return super().reading(timeout, cancel)
+
+    def _refresh(self, timeout: float | None, cancel: threading.Event | None, *, due_only: bool) -> bool:
+        """Check _SCHEMA's digest (one statement) and read the schema again when it changed;
+        ``due_only``: unless another thread did so while this one waited."""
+        with self._refreshing:
+            started = time.monotonic()
+            if due_only and started - self._checked_at < self.schema_ttl:
+                return False
+            ((now,),) = PostgresStore.execute(self, _FINGERPRINT, [], timeout=timeout, cancel=cancel)
+            self._checked_at = started
+            if now == self._fingerprint:
+                return False
+            old = self.dialect
+            with self.connection() as con:  # no timeout: cut if the server stops answering
+                read = self.answered(con, lambda: self._read_parse_schema(con))
+            # The server's stems do not change with the schema: not asked again.
+            read.dialect._stem_verdict = old._stem_verdict if isinstance(old, ParseDialect) else None
+            # The schema last: a query planned meanwhile with the old one runs again (Writes._planned),
+            # and a new schema object drops the kept plans (plan_cache.py).
+            self.dialect, self.notes, self._types, self._fingerprint = read.dialect, read.notes, read.types, read.fingerprint
+            self.schema = read.schema
+            self.changes += 1  # db.reference reads the data again, with the new schema (api.py)
+            return True
+
+    def _apply_notices(self, con: Any) -> None:
+        """Nothing to apply: Parse Server sends no notice, and querylang never writes its tables
+        (reading checks _SCHEMA instead)."""
+        self.heard.take(self._pg_schema, lambda: True)
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
         super().configure(con)
@@ -139,6 +223,15 @@ class ParseStore(PostgresStore):
     # --- schema: Parse's _SCHEMA ------------------------------------------------------------
 
     def _read_schema(self, con: psycopg.Connection[Any]) -> Schema:
+        read = self._read_parse_schema(con)
+        self.dialect, self.notes, self._types, self._fingerprint = read.dialect, read.notes, read.types, read.fingerprint
+        self._checked_at = time.monotonic()
+        return read.schema
+
+    def _read_parse_schema(self, con: psycopg.Connection[Any]) -> _Read:
+        """The schema as _SCHEMA and the tables hold it now, with what goes with it; nothing of
+        this store's changed (a refresh swaps it in whole)."""
+        notes: list[str] = []
         with con.transaction():
             if con.execute("SELECT to_regclass('\"_SCHEMA\"')").fetchone() == (None,):
                 if con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone() != (None,):
@@ -152,6 +245,9 @@ class ParseStore(PostgresStore):
             if lacks:
                 raise DataError(f"{self.shown}: its _SCHEMA table has no column {' or '.join(lacks)}, as Parse Server's has: "
                                 "this is not a Parse Server database")
+            # First: a change landing between the two leaves the digest older than the read,
+            # which the next check then reads again (never the other way round).
+            ((fingerprint,),) = con.execute(_FINGERPRINT).fetchall()
             rows = con.execute('SELECT "className", "schema" FROM "_SCHEMA" ORDER BY "className"').fetchall()
             # The provider too (PostgreSQL 15+; to_jsonb reads it on older servers as NULL): an ICU
             # database keeps a libc datcollate ('C') beside the ICU locale that orders its text.
@@ -181,7 +277,7 @@ class ParseStore(PostgresStore):
         for parse, spec in rows:
             why = self._class_left_out(parse, spec, cols, names)
             if why:
-                self.notes.append(f"class {parse}: {why}: left out")
+                notes.append(f"class {parse}: {why}: left out")
                 absent[names[parse]] = LEFT_OUT.format(parse=parse, why=why)
             else:
                 kept[parse] = (spec or {}).get("fields") or {}
@@ -195,7 +291,7 @@ class ParseStore(PostgresStore):
                     continue  # built in; or Parse's ACL, never read (module docstring)
                 why = self._left_out(parse, name, f, cols, names, kept)
                 if why:
-                    self.notes.append(f"class {parse}, field {name}: {why}: left out")
+                    notes.append(f"class {parse}, field {name}: {why}: left out")
                     gone[name] = LEFT_OUT.format(parse=f"{parse}.{name}", why=why)
                     continue
                 out = {"type": f["type"]}
@@ -205,7 +301,7 @@ class ParseStore(PostgresStore):
             classes[names[parse]] = {"fields": fields}
         schema = Schema.from_json(classes)
         # The column types read now, of the columns the schema reads (_changed_since).
-        self._types = {(q, names_back[q], c): cols[names_back[q]][c] for q, cls in schema.classes.items()
+        types = {(q, names_back[q], c): cols[names_back[q]][c] for q, cls in schema.classes.items()
                        for c in cls.fields if c in cols[names_back[q]]}
         schema.absent = absent
         for q, cls in schema.classes.items():
@@ -221,9 +317,10 @@ class ParseStore(PostgresStore):
             collation[1] == "b"  # PostgreSQL 17's builtin provider: every one of its collations is code-point order
             or (collation[1] in (None, "c") and collation[0] in CODE_POINT_COLLATIONS)
         )
-        self.dialect = ParseDialect(schema, layout, code_point_order=code_points)
-        self.dialect.stem_probe = self._stems_problem
-        return schema  # clean_joins stays empty: a live database may gain dangling edges any time
+        dialect = ParseDialect(schema, layout, code_point_order=code_points)
+        dialect.stem_probe = self._stems_problem
+        # clean_joins stays empty: a live database may gain dangling edges any time
+        return _Read(schema, dialect, notes, types, fingerprint)
 
     def _no_parse_schema(self, con: psycopg.Connection[Any]) -> str:
         """Why the search_path finds no _SCHEMA, and neither querylang's own tables: a _SCHEMA in
