@@ -167,3 +167,20 @@ def test_serve_answers_a_class_and_a_field_added_after_it_started(app: tuple[Par
     finally:
         srv.stop()
 
+
+def test_a_field_deleted_since_the_schema_was_read_is_gone_from_the_next_query(app: tuple[ParseApp, querylang.Database]) -> None:
+    """A field Parse deleted within the TTL is an error that says so; it said "connect again to
+    read the schema as it is now", and every query of the class failed so until the process
+    did: the next query reads _SCHEMA again and answers without it."""
+    parse, db = app
+    db.store.schema_ttl = 3600  # type: ignore[attr-defined]
+    assert db.query("Post", {"n": {"equalTo": 1}}).ids == ["p1"]
+    with psycopg.connect(parse.url, autocommit=True) as con, con.transaction():  # as Parse's deleteFields
+        con.execute('ALTER TABLE "Post" DROP COLUMN n')
+        con.execute("""UPDATE "_SCHEMA" SET "schema" = "schema" #- '{fields,n}' WHERE "className" = 'Post'""")
+    with pytest.raises(querylang.QueryError, match=r"deleted from the Parse database since this connection read its "
+                                                   r"_SCHEMA: the next query reads the schema as it is now"):
+        db.query("Post", {})
+    assert [set(r) for r in db.query("Post", {}).records] == [{"objectId", "createdAt", "updatedAt"}] * 2
+    with pytest.raises(SchemaError, match="class Post has no field 'n'"):
+        db.query("Post", {"n": {"equalTo": 1}})

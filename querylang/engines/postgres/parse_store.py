@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -79,6 +80,8 @@ SCHEMA_TTL = 5.0
 # Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): a query naming it
 # read _SCHEMA again before the refusal (ParseStore.refresh_schema).
 ADDED_SINCE = "Parse's _SCHEMA, read again for this query, lists no such {what}"
+# What a read that met a class or field deleted (or made again) since the schema was read says.
+READ_AGAIN = "the next query reads the schema as it is now"
 UNLISTED = "a table Parse's _SCHEMA does not list as a class (Parse Server's bookkeeping, or another program's): not read in place"
 LEFT_OUT = "{parse} is in Parse's _SCHEMA but left out in place: {why} (db.notes lists what is left out)"
 ACL_LEFT_OUT = ("Parse's ACL columns (_rperm, _wperm) are not read in place; SQL access bypasses them "
@@ -196,6 +199,11 @@ class ParseStore(PostgresStore):
             self.schema = read.schema
             self.changes += 1  # db.reference reads the data again, with the new schema (api.py)
             return True
+
+    def stale(self) -> None:
+        """Have the next query read _SCHEMA again, whatever the TTL: a read met a table or column
+        that is gone or changed since it was read (READ_AGAIN)."""
+        self._checked_at = -math.inf
 
     def _apply_notices(self, con: Any) -> None:
         """Nothing to apply: Parse Server sends no notice, and querylang never writes its tables
@@ -476,10 +484,16 @@ class ParseStore(PostgresStore):
         except psycopg.Error as exc:
             said = server_error(exc)
             said.__cause__ = exc
-            raise (_gone_since(said) or self._changed_since(exc) or said) from exc
+            gone = _gone_since(said)
+            if gone is not None:
+                self.stale()
+            raise (gone or self._changed_since(exc) or said) from exc
         except QueryError as exc:
             cause = exc.__cause__ or exc.__context__
-            better = _gone_since(exc) or (self._changed_since(cause) if isinstance(cause, psycopg.Error) else None)
+            gone = _gone_since(exc)
+            if gone is not None:
+                self.stale()
+            better = gone or (self._changed_since(cause) if isinstance(cause, psycopg.Error) else None)
             if better is None:
                 raise
             raise better from exc
@@ -500,8 +514,9 @@ class ParseStore(PostgresStore):
                    for (name, table, column), kind in self._types.items() if now.get((table, column), kind) != kind]
         if not changed:
             return None
+        self.stale()
         return QueryError(f"{'; '.join(changed)}, when this connection read the Parse database's _SCHEMA (deleted "
-                          "and made again with another type since): connect again to read the schema as it is now", code=1)
+                          f"and made again with another type since): {READ_AGAIN}", code=1)
 
     def ready(self, words: Iterable[tuple[str, str]]) -> None:
         """No word columns to compute: text search reads the text itself (parse_words.py)."""
@@ -579,13 +594,12 @@ def _gone_since(exc: QueryError) -> QueryError | None:
     if not isinstance(said, pge.UndefinedTable | pge.UndefinedColumn):
         return None
     message = (f"{exc.message.removesuffix(DROPPED_BY_HAND)} (deleted from the Parse database since this connection read "
-               "its _SCHEMA: connect again to read the schema as it is now)")
+               f"its _SCHEMA: {READ_AGAIN})")
     if isinstance(said, pge.UndefinedColumn):
         return QueryError(message, code=exc.code)
     # A class's table: a list that counts every class shows '?' for it, as for a table dropped by hand.
-    return TableMissing(message, code=exc.code, short="table deleted from the Parse database since connecting",
-                        why="deleted from the Parse database since this connection read its _SCHEMA (connect again "
-                            "to read the schema as it is now)")
+    return TableMissing(message, code=exc.code, short="table deleted from the Parse database since its _SCHEMA was read",
+                        why=f"deleted from the Parse database since this connection read its _SCHEMA ({READ_AGAIN})")
 
 
 def _odd_column(column: str, parse_type: str, kind: str) -> str:
