@@ -179,3 +179,21 @@ def test_the_wait_counts_against_the_statements_timeout(engine, monkeypatch: pyt
     assert isinstance(out[0], QueryTimeout)
     assert re.fullmatch(rf"the query ran longer than {given[0]:g} s and was stopped \(it had waited "
                         r"\S+ s of its 30 s for a load or write of the database to end\)", out[0].message)
+
+
+def test_a_huge_timeout_waits_for_the_load(engine) -> None:
+    """A query or a write with a timeout past what a thread may wait (threading.TIMEOUT_MAX,
+    about 292 years) failed behind a load with Python's OverflowError; found trying large
+    timeouts. They wait for the load, as with no timeout."""
+    db = engine()
+    db.load(DOC)
+    db.timeout = 1e12
+    with held_by_a_load(db):
+        q, counted = in_thread(lambda: db.count("A"))
+        w, wrote = in_thread(lambda: db.save("A", "a1", {"n": 10}))
+        while q.is_alive() and not db.store.lock._waiting_writers:  # the write waits for the load
+            q.join(0.001)
+    q.join(HANG)
+    w.join(HANG)
+    assert counted == [2] and wrote == [None]
+    assert db.count("A", {"n": 10}) == 1

@@ -76,7 +76,8 @@ class ReadWriteLock:
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        self._cond.wait(left if cancel is None else min(left, CANCEL_POLL))
+        # A wait longer than TIMEOUT_MAX (a timeout of 1e12 s) raised OverflowError.
+        self._cond.wait(min(left, threading.TIMEOUT_MAX if cancel is None else CANCEL_POLL))
         return True
 
     def release(self) -> None:
