@@ -16,6 +16,7 @@ import pytest
 import querylang
 from querylang import QueryCancelled, QueryTimeout
 from querylang.engines.sql.readers import ReadWriteLock
+from querylang.engines.sql.watchdog import Watchdog
 
 DOC = {"classes": {"A": {"fields": {"n": {"type": "Number"}}}}, "records": {"A": [{"objectId": "a1", "n": 1}]}}
 MORE = {"records": {"A": [{"objectId": "a2", "n": 2}]}}
@@ -197,3 +198,37 @@ def test_a_huge_timeout_waits_for_the_load(engine) -> None:
     w.join(HANG)
     assert counted == [2] and wrote == [None]
     assert db.count("A", {"n": 10}) == 1
+
+
+def test_a_huge_timeout_leaves_the_watchdog_running() -> None:
+    """A statement watched with a timeout of 1e12 s made the store's watchdog thread die of
+    OverflowError (its wait was past threading.TIMEOUT_MAX): every later statement of the
+    store ran past its timeout and ignored its cancel. Found beside the lock's huge waits."""
+
+    class Cursor:
+        def __init__(self) -> None:
+            self.interrupted = threading.Event()
+
+        def interrupt(self) -> None:
+            self.interrupted.set()
+
+    dog = Watchdog()
+    sleeping = threading.Event()
+    wait = dog._cond.wait
+
+    def noted(timeout: float | None = None) -> bool:
+        sleeping.set()
+        return wait(timeout)
+
+    dog._cond.wait = noted  # type: ignore[method-assign]
+    slow, quick = Cursor(), Cursor()
+    first = dog.watch(slow, 1e12)
+    assert sleeping.wait(HANG)  # the thread goes to sleep until the slow one's deadline
+    second = dog.watch(quick, 0.01)
+    try:
+        assert quick.interrupted.wait(HANG), "the statement ran past its timeout"
+        assert not slow.interrupted.is_set()
+    finally:
+        dog.done(first)
+        dog.done(second)
+        dog.close()

@@ -102,7 +102,9 @@ class Watchdog:
                 self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
                 if polling:
                     self._wake = min(self._wake, now + CANCEL_POLL)
-                self._cond.wait(timeout=None if self._wake == math.inf else max(self._wake - now, 0.001))
+                # Capped: a deadline past TIMEOUT_MAX (a timeout of 1e12 s) raised OverflowError,
+                # which ended this thread and with it every later timeout and cancel of the store.
+                self._cond.wait(timeout=None if self._wake == math.inf else min(max(self._wake - now, 0.001), threading.TIMEOUT_MAX))
 
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
