@@ -232,3 +232,47 @@ def test_a_huge_timeout_leaves_the_watchdog_running() -> None:
         dog.done(first)
         dog.done(second)
         dog.close()
+
+
+def test_a_reader_that_waited_for_a_writer_goes_before_the_next_writer() -> None:
+    """A reader waited while any writer did, so with writers always waiting (three threads
+    saving in a loop) every query ran into its timeout; found running queries beside such
+    writers. The readers waiting when a writer ends go in before the next writer."""
+    lock = ReadWriteLock()
+    waiting: set[str] = set()
+    wait = lock._wait
+    seen = threading.Condition()
+
+    def noted(deadline: float, cancel: threading.Event | None) -> bool:
+        with seen:
+            waiting.add(threading.current_thread().name)
+            seen.notify_all()
+        return wait(deadline, cancel)
+
+    lock._wait = noted  # type: ignore[method-assign]
+    order: list[str] = []
+
+    def write() -> None:
+        assert lock.acquire(HANG)
+        order.append("writer")
+        lock.release()
+
+    def read() -> None:
+        with lock.shared(HANG):
+            order.append("reader")
+
+    lock.acquire()  # the writer before them
+    w = threading.Thread(target=write, name="writer", daemon=True)
+    r = threading.Thread(target=read, name="reader", daemon=True)
+    w.start()
+    with seen:
+        assert seen.wait_for(lambda: "writer" in waiting, HANG)
+    r.start()
+    with seen:
+        assert seen.wait_for(lambda: "reader" in waiting, HANG)
+    lock.release()
+    w.join(HANG)
+    r.join(HANG)
+    assert order == ["reader", "writer"]
+    with lock:  # nothing left held
+        pass

@@ -7,7 +7,9 @@ rows are read under one hold of the shared side, and no write can commit in betw
 ``with lock:`` takes the exclusive side (re-entrant for its holder, as the ``RLock`` it
 replaces was); ``with lock.shared():`` the shared side (re-entrant too, and granted at once to
 the thread holding the exclusive side). Waiting writers go first: a new reader waits while a
-writer does, so a steady stream of queries cannot starve a load. A thread that reads cannot
+writer does, so a steady stream of queries cannot starve a load. And the readers that waited
+for a writer go in as soon as it ends, before the next writer: with writers always waiting
+(threads writing in a loop) a query never ran. A thread that reads cannot
 start writing inside its read (two such threads would wait for each other forever): that is a
 programming error, raised at once.
 
@@ -38,6 +40,11 @@ class ReadWriteLock:
         self._writer: int | None = None  # the thread holding the exclusive side
         self._depth = 0  # its nested holds
         self._waiting_writers = 0
+        self._waiting_readers = 0
+        # Each end of a writer's hold: the readers waiting then (its turn) go in before any
+        # writer; the readers that come later wait for the writers waiting then, as before.
+        self._ends = 0
+        self._turn = 0
         self._mine = threading.local()  # this thread's shared holds
         self._shared = _SharedHold(self)
 
@@ -56,7 +63,7 @@ class ReadWriteLock:
             deadline = _deadline(timeout)
             self._waiting_writers += 1
             try:
-                while self._writer is not None or self._readers:
+                while self._writer is not None or self._readers or self._turn:
                     if not self._wait(deadline, cancel):
                         # The readers that queued behind this writer may go now.
                         self._cond.notify_all()
@@ -87,6 +94,8 @@ class ReadWriteLock:
             self._depth -= 1
             if not self._depth:
                 self._writer = None
+                self._ends += 1
+                self._turn = self._waiting_readers
                 self._cond.notify_all()
 
     def __enter__(self) -> bool:
@@ -148,12 +157,22 @@ class _SharedHold:
                 timeout, cancel = getattr(lock._mine, "limit", (None, None))
                 start = time.monotonic()
                 deadline = math.inf if timeout is None else start + timeout
-                while lock._writer is not None or lock._waiting_writers:
-                    if not lock._wait(deadline, cancel):
-                        if cancel is not None and cancel.is_set():
-                            raise QueryCancelled("the query was cancelled")
-                        raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped: it waited "
-                                           "that long for a load or write of the database to end")
+                ends = lock._ends
+                lock._waiting_readers += 1
+                try:
+                    # Past the end of a writer's hold (ends moved on) this reader's turn has come.
+                    while lock._writer is not None or (lock._waiting_writers and lock._ends == ends):
+                        if not lock._wait(deadline, cancel):
+                            if cancel is not None and cancel.is_set():
+                                raise QueryCancelled("the query was cancelled")
+                            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped: it waited "
+                                               "that long for a load or write of the database to end")
+                finally:
+                    lock._waiting_readers -= 1
+                    if lock._ends != ends and lock._turn:  # one of the turn's readers, in or given up
+                        lock._turn -= 1
+                        if not lock._turn:
+                            lock._cond.notify_all()
                 waited = time.monotonic() - start
             lock._readers += 1
         if not mine:
