@@ -79,7 +79,9 @@ class Writes:
             waited = self.store.lock.waited()
             if not waited or self.timeout is None:
                 raise
-            raise QueryTimeout(f"{exc.message} (it had waited {waited:.2g} s of its {self.timeout:g} s for a load "
+            # Two figures, never in exponent form: .2g wrote a wait of 150 s as 1.5e+02 s.
+            shown = f"{float(f'{waited:.2g}'):g}"
+            raise QueryTimeout(f"{exc.message} (it had waited {shown} s of its {self.timeout:g} s for a load "
                                "or write of the database to end)") from None
         return out
 

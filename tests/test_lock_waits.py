@@ -276,3 +276,22 @@ def test_a_reader_that_waited_for_a_writer_goes_before_the_next_writer() -> None
     assert order == ["reader", "writer"]
     with lock:  # nothing left held
         pass
+
+
+def test_a_long_wait_is_told_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A QueryTimeout after a wait of 150 s said "it had waited 1.5e+02 s of its 300 s"; found
+    trying long timeouts. (The lock's waited() and the store's execute stand in for a query
+    that waited that long for a load and then ran past what was left, which no test can time.)"""
+    db = querylang.connect()
+    db.load(DOC)
+    db.timeout = 300
+
+    def past_its_timeout(sql: str, params: Any, *, timeout: float | None = None, **kw: Any) -> Any:
+        raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+
+    monkeypatch.setattr(db.store.lock, "waited", lambda: 150.3)
+    monkeypatch.setattr(db.store, "execute", past_its_timeout)
+    with pytest.raises(QueryTimeout) as err:
+        db.count("A")
+    assert err.value.message == ("the query ran longer than 149.7 s and was stopped (it had waited 150 s of its "
+                                 "300 s for a load or write of the database to end)")
