@@ -283,7 +283,9 @@ class Api:
             yield None
             return
         cancel = threading.Event()
-        timer = threading.Timer(timeout, cancel.set)
+        # A timeout past what a thread may wait (1e12 s) would end the timer's thread at once
+        # with an OverflowError, a traceback on stderr for every such request.
+        timer = threading.Timer(min(timeout, threading.TIMEOUT_MAX), cancel.set)
         timer.daemon = True
         timer.start()
         try:

@@ -284,6 +284,30 @@ def test_a_client_page_longer_than_a_containedin_list_is_answered(monkeypatch: p
     assert body["count"] == 5
 
 
+def test_a_huge_timeout_is_no_timer_past_what_a_thread_may_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's find in a class with ACLs reads them under a timer of the database's timeout:
+    with a timeout of 1e12 s the timer's thread ended at once with an OverflowError (a
+    traceback on stderr for every such request), found by a review of the lock waits."""
+    from querylang.server import rest
+
+    intervals: list[float] = []
+
+    class Recording(rest.threading.Timer):
+        def __init__(self, interval: float, function: Any) -> None:
+            intervals.append(interval)
+            super().__init__(interval, function)
+
+    monkeypatch.setattr(rest.threading, "Timer", Recording)
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"acl": {"type": "Object"}}}},
+             "records": {"Note": [{"objectId": "n1", "acl": PUBLIC}]}})
+    db.timeout = 1e12
+    api = Api(db, ServerConfig(app_id="app", master_key="master", acl_field="acl"))
+    status, body, _ = api.route("GET", "/classes/Note", {}, Access(master=False, can_write=False), "http://x/parse")
+    assert status == 200 and [r["objectId"] for r in body["results"]] == ["n1"]
+    assert intervals and all(i <= rest.threading.TIMEOUT_MAX for i in intervals)
+
+
 # --- relations through redirectClassNameForKey ----------------------------------------------------
 
 
