@@ -34,11 +34,22 @@ def knowing(method: F) -> F:
         try:
             return method(self, *args, **kw)
         except (SchemaError, DataError) as exc:
-            if not names_unknown(exc) or not self.refresh_schema():
+            if not names_unknown(exc) or not self.refresh_schema() or not _now_known(self, exc):
                 raise
         return method(self, *args, **kw)
 
     return call  # type: ignore[return-value]
+
+
+def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
+    """Whether the name ``exc`` refused is in the schema read again: a write's unknown field
+    names its class and field, so its ``update`` change is not run a second time only to be
+    refused again (another field was added meanwhile). A SchemaError names them in its text
+    alone: tried again."""
+    if not isinstance(exc, DataError) or exc.class_name is None or exc.field is None:
+        return True
+    cls = db.store.schema.classes.get(exc.class_name)
+    return cls is not None and exc.field in cls.fields
 
 
 class SchemaRefresh:
