@@ -630,6 +630,8 @@ def _include(
     reads only what select_keys keeps of it and the Pointers a deeper path follows.
     """
     cls = db.schema.get(class_name)
+    # With a select, a Pointer no key names is dropped by select_keys: not worth reading.
+    named = None if keys is None else {k.partition(".")[0] for k in keys}
     tree: dict[str, list[str]] = {}
     for path in paths:
         head, _, rest = path.partition(".")
@@ -645,7 +647,7 @@ def _include(
         if f.type != "Pointer":
             raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer")
         ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})
-        if not ids:
+        if not ids or (named is not None and name not in named):
             continue
         q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
         inner = keys_under(name, keys)

@@ -131,6 +131,19 @@ def test_an_included_record_reads_only_what_the_keys_inside_it_need(db, monkeypa
     assert "tags" in dict(seen)["Post"]
 
 
+def test_an_include_the_select_drops_is_not_read(db, monkeypatch):
+    """Found by the helper who narrowed the reads: with keys that name no field of the included
+    Pointer, its records were read whole (and their own includes followed), then dropped by the
+    select. Answers as before: the Pointer is not in them."""
+    seen = plans_run(monkeypatch)
+    got = db.query("Comment", select=["text"], include=["Owner", "Owner.author"], sort=["likes"]).records
+    assert [c for c, _ in seen] == ["Comment"]
+    assert all("Owner" not in r for r in got) and [r.get("text") for r in got] == ["one", "two", "three", "four", None]
+    seen.clear()
+    db.query("Comment", select=["Owner.title"], include=["Owner.author", "by"])  # by: dropped; Owner.author: no key
+    assert [c for c, _ in seen] == ["Comment", "Post"]
+
+
 @pytest.mark.parametrize(("select", "include"), SHAPES)
 def test_embedded_records_equal_whole_reads_and_the_reference(engine, monkeypatch, select, include):
     d = engine()
