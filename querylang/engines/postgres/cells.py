@@ -1,5 +1,5 @@
 """Records as PostgreSQL rows: the DuckDB store's cells (cells.record_row) adapted to what
-psycopg binds here (jsonb path maps, aware UTC dates)."""
+psycopg binds here (jsonb path maps, aware UTC dates); a plan's parameters the same way."""
 
 from __future__ import annotations
 
@@ -34,3 +34,14 @@ def row_cells(cls: ClassDef, rec: Mapping[str, Any], maps: list[int] | None = No
             row[k] = _json_cell(row[k])
     return [[_aware(x) for x in c] if isinstance(c, list) and c and isinstance(c[0], datetime) else _aware(c) for c in row]
 
+
+def bind_param(v: Any) -> Any:
+    """A plan parameter as psycopg binds it: dates (naive UTC in plans) made aware UTC; a
+    list of numbers all floats (psycopg types a list by its elements)."""
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v
+    if isinstance(v, list):
+        if any(type(x) is float for x in v) and all(type(x) in (int, float) for x in v):
+            return [float(x) for x in v]
+        return [bind_param(x) for x in v]
+    return v

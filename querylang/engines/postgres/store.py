@@ -25,7 +25,6 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +40,7 @@ from querylang.engines.postgres.bulk_copy import (
     copy_records,
     load_failed,
 )
-from querylang.engines.postgres.cells import row_cells
+from querylang.engines.postgres.cells import bind_param, row_cells
 from querylang.engines.postgres.decode import (
     IsoBinaryLoader,
     IsoLoader,
@@ -89,18 +88,6 @@ T = TypeVar("T")
 # A load's work in its transaction: (connection, stored schema) -> (new schema, records per class).
 Fill = Callable[[psycopg.Connection[Any], Schema], tuple[Schema, dict[str, int]]]
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
-
-
-def _bind(v: Any) -> Any:
-    """A plan parameter as psycopg binds it: dates (naive UTC in plans) made aware UTC; a
-    list of numbers all floats (psycopg types a list by its elements)."""
-    if isinstance(v, datetime):
-        return v.replace(tzinfo=UTC) if v.tzinfo is None else v
-    if isinstance(v, list):
-        if any(type(x) is float for x in v) and all(type(x) in (int, float) for x in v):
-            return [float(x) for x in v]
-        return [_bind(x) for x in v]
-    return v
 
 
 class _Held:
@@ -269,10 +256,15 @@ class PostgresStore(Listening):
             self.heard.schema(self._pg_schema)
 
     def _stored_now(self, con: psycopg.Connection[Any] | None) -> Schema:
-        """The schema as stored, read on ``con`` or this thread's connection (notices.py)."""
-        con = con or self._thread_connection().con
-        with con.transaction():  # inside a write's transaction (a query in update's change), a savepoint
-            return self._known(self._schema_table(con))
+        """The schema as stored, read on ``con`` (inside a statement's watch) or this thread's
+        connection, cut as a query is if the server stops answering (notices.py)."""
+        def read(on: psycopg.Connection[Any]) -> Schema:
+            with on.transaction():  # inside a write's transaction (a query in update's change), a savepoint
+                return self._known(self._schema_table(on))
+        if con is not None:
+            return read(con)
+        mine = self._thread_connection().con
+        return self.answered(mine, lambda: read(mine))
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py),
@@ -525,7 +517,7 @@ class PostgresStore(Listening):
         # Set already: the watchdog would see it only after a short statement has answered.
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
-        bound = [_bind(p) for p in params]
+        bound = [bind_param(p) for p in params]
         # No context managers on this path: a query of a few rows costs the client about as
         # much as the server, so each layer shows in the time a small query takes.
         held = self._thread_connection()
@@ -602,7 +594,7 @@ class PostgresStore(Listening):
             raise QueryError(f"the query binds {len(params)} values; PostgreSQL takes at most {MAX_PARAMS:,}")
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
-        bound = [_bind(p) for p in params]
+        bound = [bind_param(p) for p in params]
         con = self.reach.getconn(self.pool)
         token = self.watchdog.watch(Interrupt(con, cancel), None, cancel) if cancel is not None else None
         self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
