@@ -164,6 +164,26 @@ def _users(url: str) -> list[str]:
     return [u["objectId"] for u in r.json()["results"]]
 
 
+def test_a_query_that_reads_the_schema_again_on_a_server_that_stops_answering_ends(
+        cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
+    """Found by a fresh clone's run (test_the_reference_and_parse_in_place_reads_... failed one
+    time in a few): a schema notice heard before the server froze made the next query read the
+    stored schema again before its statement, and that read had no heartbeat, so it waited for
+    good. It ends as the statement would ("stopped answering"), the notice kept."""
+    db = querylang.connect(fresh_url(cluster))
+    db.load(DOC)
+    try:
+        db.store.heard.schema(db.store._pg_schema)  # as a notice of another process's change does
+        with frozen():
+            said = ends(lambda: db.count("User"), lambda: db.reference("User", None))
+        for one in said:
+            assert isinstance(one.get("error"), querylang.QueryError), one
+            assert "stopped answering" in str(one["error"]), one
+        assert answered_again(lambda: db.query("User").ids) == ["u1", "u2"]
+    finally:
+        db.close()
+
+
 def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """serve's queries have the default timeout (60 s), and the heartbeat watched only queries
     without one: a query was cut GRACE s past its timeout, so on a frozen server a GET was

@@ -177,20 +177,31 @@ def gone(con: psycopg.Connection[Any]) -> bool:
     """Whether an idle connection was closed by the server meanwhile (a restart, a
     pg_terminate_backend), so that a statement on it would fail although the server is there.
     An idle connection's socket has nothing to read unless the server said goodbye (or sent a
-    notice, notices.py): only then is the connection asked, with an empty statement (which
-    hands a notice over as any statement does). A poll costs a system call; asking every
-    time would cost a round trip per query."""
+    notice, notices.py): only then is what arrived read, without asking the server anything
+    (a server that stopped answering would never answer an empty statement), its notices
+    handed over as a statement's result does. A poll costs a system call; asking every time
+    would cost a round trip per query."""
     if con.closed:
         return True
     poll = select.poll()
     poll.register(con.fileno(), select.POLLIN)
     if not poll.poll(0):
         return False
+    pgconn = con.pgconn
     try:
-        con.execute("")
+        with con.lock:
+            while True:
+                pgconn.consume_input()  # the end of the stream, when the server closed it, fails here
+                while (notice := pgconn.notifies()) is not None:
+                    if pgconn.notify_handler:
+                        pgconn.notify_handler(notice)
+                if pgconn.status != psycopg.pq.ConnStatus.OK or not poll.poll(0):
+                    break
     except psycopg.Error:
         return True
-    return False
+    # A goodbye read before the server closed the socket: its error is waiting for the next
+    # result (a restart's "terminating connection"), which the old probe would have met.
+    return pgconn.status != psycopg.pq.ConnStatus.OK or bool(pgconn.is_busy())
 
 
 def check_idle(con: psycopg.Connection[Any]) -> None:
