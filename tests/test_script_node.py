@@ -475,6 +475,25 @@ def test_of_two_missing_separators_the_first_is_reported(script: str, line: int,
 
 
 @pytest.mark.parametrize(
+    ("script", "column", "shown"),
+    [
+        ("x = 'a' 'bcd'", 9, "string 'bcd'"),
+        ("x = 1 \"b'c\"", 7, "string \"b'c\""),
+        ("x = 1 2.5e+3", 7, "number 2.5e+3"),
+        ("x = 1 .5", 7, "number .5"),
+        ("x = 1 a5", 7, "'a5'"),
+    ],
+)
+def test_a_missing_separator_shows_a_string_or_number_whole(script: str, column: int, shown: str) -> None:
+    # it showed the statement's first character or digits ("unexpected '''", "unexpected '2'");
+    # node says "Unexpected string" / "Unexpected number", other errors here show the token whole
+    with pytest.raises(QuerySyntaxError) as info:
+        run_script(script)
+    assert info.value.message == f"unexpected {shown}: put ';' or a line break between two statements"
+    assert (info.value.line, info.value.column) == (1, column)
+
+
+@pytest.mark.parametrize(
     ("script", "line", "column"),
     [
         ("const f = x => x\nconst a = f\n`y`\nwhere({ a })", 3, 1),

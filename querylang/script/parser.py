@@ -466,7 +466,9 @@ _SHOW = {
 }
 # What is left of a parameter list before `=>`: explains the error at `=` in `(a = 1) => a`.
 _ARROW_AHEAD = re.compile(r"[\w$\s,()\[\]{}=.:'\"]*=>")
-_WORD = re.compile(r"[\w$]+|\S")
+# The first token of a statement, as a message shows it (_check_statement_breaks): a string or
+# a number whole, not its first character or digits ('2.5e+3', not '2').
+_WORD = re.compile(r"""(['"])(?:\\.|(?!\1)[^\\\n\r])*\1?|\.?\d(?:[eE][+-]|[\w.$])*|[\w$]+|\S""")
 
 
 def _in_arrow_parameters(token: Tok, text: str) -> bool:
@@ -608,8 +610,15 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
         )
     match = _WORD.match(text, first.start)
     word = match.group() if match else ""
+    shown = word if len(word) <= 30 else word[:27] + "..."
+    if word[:1] in ("'", '"'):
+        shown = f"string {shown}"  # as _describe shows a token elsewhere
+    elif word[:1].isdigit() or (word[:1] == "." and word[1:2].isdigit()):
+        shown = f"number {shown}"
+    else:
+        shown = f"'{shown}'"
     raise QuerySyntaxError(
-        f"unexpected '{word}': put ';' or a line break between two statements",
+        f"unexpected {shown}: put ';' or a line break between two statements",
         line=first.line,
         column=first.column,
         source=text,
