@@ -106,11 +106,9 @@ class Listening:
     schema: Schema
     heard: Heard
     _pg_schema: str
-
-    def _stored_now(self, con: Any) -> Schema:
-        """The schema as stored (this store's own object when it is the same), read on ``con``
-        or this thread's connection."""
-        raise NotImplementedError
+    # The schema as stored (this store's own object when it is the same), read on the given
+    # connection or this thread's: the store's method (PostgresStore._stored_now).
+    _stored_now: Callable[[Any], Schema]
 
     def _apply_notices(self, con: Any) -> None:
         """What notices told: the schema read again, edge tables left out of ``clean_joins`` (a
