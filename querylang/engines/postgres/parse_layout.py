@@ -349,18 +349,18 @@ class ParseDialect(PostgresDialect):
     def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
         return None  # no folded words are kept here (``fx`` is the text itself)
 
-    def folded_words_hold(self, wx: str, fx: str, tokens: list[str], case_sensitive: bool,
+    def folded_words_hold(self, wx: str, fx: str, word: str, case_sensitive: bool,
                           diacritic_sensitive: bool) -> tuple[str, list[Any]]:
-        dropped, found = flag_fold_pattern(tokens, case_sensitive, diacritic_sensitive)
+        dropped, found = flag_fold_pattern(word, case_sensitive, diacritic_sensitive)
         if not dropped:
             return f"({wx} ~ ?::text)", [found]
         return f"(regexp_replace({wx}, ?::text, '', 'g') ~ ?::text)", [dropped, found]
 
-    def words_hold(self, col: str, part: str, tokens: list[str]) -> tuple[str, list[Any]]:
+    def words_hold(self, col: str, part: str, word: str) -> tuple[str, list[Any]]:
         if part == ":wx":
-            return f"({col} ~ ?::text)", [word_pattern(tokens)]
+            return f"({col} ~ ?::text)", [word_pattern(word)]
         if part == ":fx":
-            return f"({col} ~ ?::text)", [fold_pattern(tokens)]
+            return f"({col} ~ ?::text)", [fold_pattern(word)]
         if self._stem_verdict is None:
             self._stem_verdict = (self.stem_probe() if self.stem_probe is not None else "no server to check them on",)
         why = self._stem_verdict[0]
@@ -372,5 +372,5 @@ class ParseDialect(PostgresDialect):
                 "data (querylang import parse-server)",
                 code=1,
             )
-        return stems_hold(col, tokens)
+        return stems_hold(col, word)
 

@@ -97,22 +97,20 @@ def _literal(token: str) -> str:
     return "".join(_char(ord(c)) for c in token)
 
 
-def word_pattern(tokens: list[str]) -> str:
-    """The text holds ``tokens`` as consecutive words, each exactly as written."""
+def word_pattern(word: str) -> str:
+    """The text holds ``word``, exactly as written."""
     non = word_class(True)
-    return _check(f"(^|{non})" + f"{non}+".join(_literal(t) for t in tokens) + f"($|{non})")
+    return _check(f"(^|{non}){_literal(word)}($|{non})")
 
 
-def flag_fold_pattern(tokens: list[str], case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, str]:
-    """The text, the code points the first pattern matches ('' for none) deleted, holds words
-    folded as one sensitivity flag says (text.word_fold) that are ``tokens``, consecutive:
-    each character a class of those that fold to it. The folding keeps whether a character
-    belongs to words, and drops only combining marks, which join the word they are in."""
+def flag_fold_pattern(word: str, case_sensitive: bool, diacritic_sensitive: bool) -> tuple[str, str]:
+    """The text, the code points the first pattern matches ('' for none) deleted, holds a word
+    folded as one sensitivity flag says (text.word_fold) that is ``word``: each character a
+    class of those that fold to it. The folding keeps whether a character belongs to words,
+    and drops only combining marks, which join the word they are in."""
     non = word_class(True)
-    dropped, _ = text.fold_preimages("", case_sensitive, diacritic_sensitive)
-    words = ["".join(_bracket(_ranges(cps)) for cps in text.fold_preimages(t, case_sensitive, diacritic_sensitive)[1])
-             for t in tokens]
-    found = _check(f"(^|{non})" + f"{non}+".join(words) + f"($|{non})")
+    dropped, preimages = text.fold_preimages(word, case_sensitive, diacritic_sensitive)
+    found = _check(f"(^|{non})" + "".join(_bracket(_ranges(cps)) for cps in preimages) + f"($|{non})")
     return (_bracket(_ranges(dropped)) if dropped else ""), found
 
 
@@ -135,13 +133,10 @@ def _folding_to(token: str) -> str:
     return rest(0)
 
 
-def fold_pattern(tokens: list[str]) -> str:
-    """The text holds words whose folds are ``tokens``, consecutive among the words that do
-    not fold to nothing."""
-    _, empty = _fold_images()
+def fold_pattern(word: str) -> str:
+    """The text holds a word whose fold is ``word``."""
     non = word_class(True)
-    sep = f"{non}+(?:{empty}+{non}+)*" if empty else f"{non}+"
-    return _check(f"(^|{non})" + sep.join(_folding_to(t) for t in tokens) + f"($|{non})")
+    return _check(f"(^|{non}){_folding_to(word)}($|{non})")
 
 
 # --- English stems of a row's words, in SQL -----------------------------------------------------
@@ -196,18 +191,16 @@ def stems_sql(col: str) -> tuple[str, list[Any]]:
 STEM_TAIL = 3
 
 
-def stems_hold(col: str, tokens: list[str]) -> tuple[str, list[Any]]:
-    """The English stems of text ``col``'s words hold ``tokens`` (stems) in a row."""
-    if not all(tokens):
+def stems_hold(col: str, stem_of: str) -> tuple[str, list[Any]]:
+    """The English stems of text ``col``'s words hold ``stem_of`` (a stem): only the words that
+    could have it are stemmed."""
+    if not stem_of:
         return "FALSE", []  # no stem is empty, so no row holds an empty one
-    if len(tokens) == 1:  # one word: stem only the words that could have its stem
-        laterals, stem = stem_laterals("ql_f")
-        prefix = tokens[0][: max(0, len(tokens[0]) - STEM_TAIL)]
-        sql = (f"EXISTS (SELECT 1 {_words_from(col, laterals)} "
-               f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text)")
-        return sql, [word_class() + "+", _fold_map(), prefix, tokens[0]]
-    sql, params = stems_sql(col)
-    return f"(strpos({sql}, ?) > 0)", [*params, text.joined(tokens)]
+    laterals, stem = stem_laterals("ql_f")
+    prefix = stem_of[: max(0, len(stem_of) - STEM_TAIL)]
+    sql = (f"EXISTS (SELECT 1 {_words_from(col, laterals)} "
+           f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text)")
+    return sql, [word_class() + "+", _fold_map(), prefix, stem_of]
 
 
 # Words that tell english.sbl's versions and rules apart, with folds of every kind.

@@ -611,11 +611,10 @@ class Compiler(GeoTerms):
         col = self.col(node.field, part)
         s = text.parse_search(node.term, node.language, cs, ds)
 
-        def has(tokens: list[str]) -> Sql:
+        def has(word: str) -> Sql:
             if cs != ds:  # one flag: its own folding of the words as written
-                return Sql(*self.d.folded_words_hold(col, self.col(node.field, ":fx"), tokens, cs, ds))
-            sql, params = self.d.words_hold(col, part, tokens)
-            return Sql(sql, params)
+                return Sql(*self.d.folded_words_hold(col, self.col(node.field, ":fx"), word, cs, ds))
+            return Sql(*self.d.words_hold(col, part, word))
 
         def candidate(p: text.Phrase) -> Sql | None:
             got = self.d.phrase_candidate(self.col(node.field, ":fx"), p)
@@ -625,8 +624,8 @@ class Compiler(GeoTerms):
             test = Sql(*self.d.phrase_in(self.col(node.field), p, cs, ds))
             return test if (c := candidate(p)) is None else guarded(c, test)
 
-        parts: list[Sql] = [not_sql(has([w])) for w in s.negated]
-        parts.append(join_sql(" OR ", [has([w]) for w in (*s.words, *s.phrase_words)], FALSE))
+        parts: list[Sql] = [not_sql(has(w)) for w in s.negated]
+        parts.append(join_sql(" OR ", [has(w) for w in (*s.words, *s.phrase_words)], FALSE))
         parts += [not_sql(holds(p)) for p in s.negated_phrases]
         first = candidate(s.phrases[0]) if s.phrases else None
         if first is None:

@@ -189,19 +189,19 @@ class Dialect:
         """``col`` holds the bound text as a substring (text search over word columns)."""
         raise self.unsupported("substring search")
 
-    def words_hold(self, col: str, part: str, tokens: list[str]) -> tuple[str, list[Any]]:
-        """The words of a text (``col``: its word column ``part``, text.py) hold ``tokens``
-        in a row: (SQL, parameters)."""
-        return self.contains_text(col), [text.joined(tokens)]
+    def words_hold(self, col: str, part: str, word: str) -> tuple[str, list[Any]]:
+        """The words of a text (``col``: its word column ``part``, text.py) hold ``word``:
+        (SQL, parameters)."""
+        return self.contains_text(col), [text.joined([word])]
 
-    def folded_words_hold(self, wx: str, fx: str, tokens: list[str], case_sensitive: bool,
+    def folded_words_hold(self, wx: str, fx: str, word: str, case_sensitive: bool,
                           diacritic_sensitive: bool) -> tuple[str, list[Any]]:
-        """The words of a text hold ``tokens`` in a row, each word folded as one sensitivity
-        flag says (text.word_fold): a phrase of the words as written (``wx``, one blank between
-        two, text.joined), tested where the folded words (``fx``) hold the tokens' folds, as
-        they do wherever it is found (a flag's folding keeps a word's fold): (SQL, parameters)."""
-        test, params = self.phrase_in(wx, text.Phrase(text.joined(tokens), ""), case_sensitive, diacritic_sensitive)
-        folds = text.joined([text.fold(t) for t in tokens])
+        """The words of a text hold ``word``, each word folded as one sensitivity flag says
+        (text.word_fold): a phrase of the words as written (``wx``, text.joined), tested where
+        the folded words (``fx``) hold the word's fold, as they do wherever it is found (a
+        flag's folding keeps a word's fold): (SQL, parameters)."""
+        test, params = self.phrase_in(wx, text.Phrase(text.joined([word]), ""), case_sensitive, diacritic_sensitive)
+        folds = text.joined([text.fold(word)])
         return f"(CASE WHEN {self.contains_text(fx)} THEN {test} ELSE FALSE END)", [folds, *params]
 
     def phrase_candidate(self, fx: str, phrase: text.Phrase) -> tuple[str, list[Any]] | None:
