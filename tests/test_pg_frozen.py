@@ -184,6 +184,28 @@ def test_a_query_that_reads_the_schema_again_on_a_server_that_stops_answering_en
         db.close()
 
 
+def test_a_query_whose_schema_read_is_cut_says_the_query_failed(
+        cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
+    """Found by a fresh clone's run (test_a_query_without_a_timeout_or_a_stream_... failed once):
+    a query whose schema re-read before its statement was cut by the heartbeat went on, found
+    its connection cut, and failed on a new one ("cannot reach ...: a new connection got no
+    answer within 5 s") instead of with its own cut; and the notice was kept only by luck.
+    The cut is the query's error, and the notice waits for the next query."""
+    db = querylang.connect(fresh_url(cluster))
+    db.load(DOC)
+    try:
+        db.count("User")  # this thread's connection taken
+        db.store.heard.schema(db.store._pg_schema)
+        with frozen():
+            said = ends(lambda: db.count("User"))
+        assert isinstance(said[0].get("error"), querylang.QueryError), said
+        assert str(said[0]["error"]).startswith("the query failed: the PostgreSQL server at "), said
+        assert db.store.heard.any
+        assert answered_again(lambda: db.query("User").ids) == ["u1", "u2"]
+    finally:
+        db.close()
+
+
 def test_serve_answers_a_find_on_a_server_that_stops_answering_soon(cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
     """serve's queries have the default timeout (60 s), and the heartbeat watched only queries
     without one: a query was cut GRACE s past its timeout, so on a frozen server a GET was

@@ -94,8 +94,15 @@ class Heard:
         with self._lock:
             tables, schemas = self._tables, self._schemas
             self._tables, self._schemas, self.any = set(), set(), False
-        if home in schemas and not reread():
-            self.schema(home)
+        try:
+            if home in schemas and not reread():
+                self.schema(home)
+        except BaseException:  # the server out of reach: all of it kept for the next query
+            with self._lock:
+                self._tables |= tables
+                self._schemas |= schemas
+                self.any = True
+            raise
         prefix = home + "."
         return {n[len(prefix):] for n in tables if n.startswith(prefix)}
 
@@ -113,14 +120,16 @@ class Listening:
     def _apply_notices(self, con: Any) -> None:
         """What notices told: the schema read again, edge tables left out of ``clean_joins`` (a
         new schema object: the query is planned again when the one it planned with was replaced)."""
-        dirty = self.heard.take(self._pg_schema, lambda: self.refresh_schema(con) is not None)
+        # Before a query's statement (no ``con``), a server out of reach is the query's error,
+        # as its statement would meet it: the re-read's own cut, not a new connection's.
+        dirty = self.heard.take(self._pg_schema, lambda: self.refresh_schema(con, out_of_reach=con is None) is not None)
         if dirty & self.schema.clean_joins:
             self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
 
-    def refresh_schema(self, con: Any = None) -> bool | None:
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None:
         """Read the stored schema again (another process may have added a class or a field) on
         ``con`` or this thread's connection: whether it replaced this store's (None: not read
-        for want of a connection)."""
+        for want of a connection; ``out_of_reach``: a server out of reach raises its QueryError)."""
         try:
             new = self._stored_now(con)
         except pge.UndefinedTable:  # no load or schema change yet
@@ -130,6 +139,8 @@ class Listening:
         except (psycopg.Error, DataError):
             return False  # not readable (a permission, a newer version's schema): kept as it was
         except QueryError:
+            if out_of_reach:
+                raise
             return None  # the server out of reach (reach.py)
         changed, self.schema = new is not self.schema, new
         return changed

@@ -155,7 +155,7 @@ class ParseStore(PostgresStore):
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
         """Parse's tables are what this layout reads."""
 
-    def refresh_schema(self, con: Any = None) -> bool | None:
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None:
         """Read Parse's _SCHEMA again (a query or serve naming a class or field this store does
         not know, schema_refresh.knowing): True when the schema changed; None when it could not
         be read (the schema is kept)."""
