@@ -580,6 +580,23 @@ ERRORS = [
     ("const a = 1 where(a)", QuerySyntaxError, "unexpected 'where'", 1, 13),
     ("where({ a: 'abc })", QuerySyntaxError, "unterminated string", 1, 12),
     ("where({ a: `abc })", QuerySyntaxError, "unterminated template literal", 1, 12),
+    # an unterminated template literal is told at its backtick, not at its last '}' nor at
+    # the end of the script (which named the '${' left open)
+    ("where({ a: `abc${ })", QuerySyntaxError, "unterminated template literal", 1, 12),
+    ("where({ a: `abc${x", QuerySyntaxError, "unterminated template literal (a '${' in it is not closed", 1, 12),
+    ("where({ a: `abc${x}def })", QuerySyntaxError, "unterminated template literal", 1, 12),
+    ("const s = 1\nwhere({ a: `a\nb${s}c${s}d })", QuerySyntaxError, "unterminated template literal", 2, 12),
+    ("where({ a: `a${ `b${1}` })", QuerySyntaxError, "unterminated template literal", 1, 12),
+    ("where({ a: `a${ `b${1}c", QuerySyntaxError, "unterminated template literal", 1, 17),
+    ("where({ a: `a${ `b${1}` ", QuerySyntaxError, "unterminated template literal (a '${'", 1, 12),
+    ("where({ a: `a${1) })", QuerySyntaxError, "expected '}' to close '${' of the template literal at line 1, column 12",
+     1, 17),
+    # so is every other unterminated thing, where it starts
+    ("where({ a: 1 })\nwhere({ a: 'abc })", QuerySyntaxError, "unterminated string", 2, 12),
+    ("where({ a: 1 })\n  /* never closed\n", QuerySyntaxError, "unterminated comment", 2, 3),
+    ("where({ a: 1,\n b: /abc })", QuerySyntaxError, "unterminated regular expression", 2, 5),
+    ("where({ a: [1,\n 2 })", QuerySyntaxError, "expected ']' to close '[' at line 1, column 12", 2, 4),
+    ("where({ a: [1,\n 2", QuerySyntaxError, "missing ']' for the '[' at line 1, column 12", 2, 3),
     ("where({ a: 1 }) /* never closed", QuerySyntaxError, "unterminated comment", 1, 17),
     ("where({ a: /abc })", QuerySyntaxError, "unterminated regular expression", 1, 12),
     ("where({ a: /a/gg })", QuerySyntaxError, "invalid regular expression flags 'gg'", 1, 12),

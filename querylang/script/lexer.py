@@ -345,10 +345,11 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             _close(stack, c, text, line, col)
         elif kind == "rbrace":
             if stack and stack[-1][0] == "${":
-                stack.pop()
-                ttype, value, end = _template_piece(text, pos + 1, line, col, head=False)
+                # A template's "${" is kept at its backtick: an unterminated literal is told there.
+                _, bline, bcol, _ = stack.pop()
+                ttype, value, end = _template_piece(text, pos + 1, line, col, head=False, opened=(bline, bcol))
                 if ttype == "TEMPLATE_MIDDLE":
-                    stack.append(("${", line, col, False))
+                    stack.append(("${", bline, bcol, False))
                 end_line, line_start = _after(text, pos, end, line, line_start)
             else:
                 _close(stack, "}", text, line, col)
@@ -365,7 +366,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
             value = _cook(text[pos + 1 : end - 1], text, line, col, template=False)
             end_line, line_start = _after(text, pos, end, line, line_start)  # a line continuation
         elif kind == "backtick":
-            ttype, value, end = _template_piece(text, pos + 1, line, col, head=True)
+            ttype, value, end = _template_piece(text, pos + 1, line, col, head=True, opened=(line, col))
             if ttype == "TEMPLATE_HEAD":
                 stack.append(("${", line, col, False))
                 if len(stack) > max_depth:
@@ -421,8 +422,10 @@ def _close(
     opener, oline, ocol, _ = stack[-1]
     if opener != _CLOSERS[closer]:
         want = OPEN_FOR[opener]
+        # A substitution's place is its template literal's backtick (lex's "rbrace").
+        where = "of the template literal " if opener == "${" else ""
         raise syntax_error(
-            f"unexpected '{closer}': expected '{want}' to close '{opener}' "
+            f"unexpected '{closer}': expected '{want}' to close '{opener}' {where}"
             f"at line {oline}, column {ocol}",
             text,
             line,
@@ -458,12 +461,14 @@ def _number_value(lexeme: str, text: str, end: int, line: int, col: int) -> int 
 
 
 def _template_piece(
-    text: str, start: int, line: int, col: int, *, head: bool
+    text: str, start: int, line: int, col: int, *, head: bool, opened: tuple[int, int]
 ) -> tuple[str, str, int]:
-    """Scan template text after '`' or '}' up to the closing '`' or the next '${'."""
+    """Scan template text after '`' or '}' (at ``line``, ``col``) up to the closing '`' or the
+    next '${'; ``opened``: where the literal's backtick is, where an unterminated one is told
+    (at the last '}', the user looked for the error after the literal's start)."""
     end = _TEMPLATE_BODY.match(text, start).end()  # type: ignore[union-attr]  # always matches here
     if not text.startswith(("`", "${"), end):
-        raise syntax_error("unterminated template literal", text, line, col)
+        raise syntax_error("unterminated template literal", text, *opened)
     raw = text[start:end]
     # Template text normalizes CRLF and CR to LF before escapes are read, as JavaScript does.
     cooked = _cook(raw.replace("\r\n", "\n").replace("\r", "\n"), text, line, col, template=True)

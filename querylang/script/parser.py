@@ -514,6 +514,12 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
     text = src.text
     if token is None:
         line, col = src.last_end
+        if src.stack and src.stack[-1][0] == "${":
+            # An unclosed substitution leaves its template literal unterminated: told at the
+            # literal's backtick, as a string or a comment is at its quote or its "/*".
+            _, oline, ocol, _ = src.stack[-1]
+            return QuerySyntaxError("unterminated template literal (a '${' in it is not closed by '}')",
+                                    line=oline, column=ocol, source=text)
         if src.stack:
             opener, oline, ocol, _ = src.stack[-1]
             closer = OPEN_FOR[opener]
