@@ -8,6 +8,7 @@ the words there.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,49 @@ def test_a_search_waiting_for_another_computing_the_words_keeps_to_its_timeout_a
     assert second.query("Note", search("geese")).ids == second.reference("Note", search("geese")).ids == ["n1"]
     first.close()
     second.close()
+
+
+def test_two_last_closes_at_once_compute_the_words_once(tmp_path: Path, monkeypatch):
+    """Two Databases of one file closed at the same moment: each counted the other still open
+    and left the words to the next open; now exactly one of them computes them."""
+    from querylang.engines.duckdb import store as duckdb_store
+
+    path = tmp_path / "notes.duckdb"
+    first, second = querylang.connect(path), querylang.connect(path)
+    first.load(notes("ducks", "geese"))
+    # Both closes look at the other Stores before either leaves: the moment the race needs.
+    both_looked = threading.Barrier(2, timeout=20)
+    release = duckdb_store.release
+
+    def release_together(store: object, state: object) -> bool:
+        both_looked.wait()
+        return release(store, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb_store, "release", release_together)
+    filled: list[tuple[str, str]] = []
+    fill_words = type(first.store).fill_words
+
+    def counted(self: object, class_name: str, field_name: str, *args: object) -> int:
+        filled.append((class_name, field_name))
+        return fill_words(self, class_name, field_name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(first.store), "fill_words", counted)
+    failed: list[BaseException] = []
+
+    def close(db: querylang.Database) -> None:
+        try:
+            db.close()
+        except BaseException as exc:  # noqa: BLE001  # told by the assert below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=close, args=(db,)) for db in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    monkeypatch.undo()
+    assert not failed
+    assert sorted(filled) == [("Note", "body"), ("Note", "title")]  # once each
+    with querylang.connect(path, read_only=True) as ro:
+        assert ro.store.pending_words == set()
+        assert ro.query("Note", search("geese")).ids == ["n1"]

@@ -47,6 +47,8 @@ class FileState:
     # Weak: a Store dropped unclosed (its connection, and with the last one DuckDB's database,
     # gone with it) does not keep a later open on a state another process may since have changed.
     stores: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
+    # Those of them whose close has begun (closing_last).
+    closing: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
 
 
 class Shares:
@@ -135,10 +137,21 @@ def _still_open(store: Any) -> bool:
     return True
 
 
+def closing_last(store: object, state: FileState) -> bool:
+    """``store`` begins to close: whether every other Store of this process on the file has
+    begun to close too, so that it is the one to compute the words a load left pending. Of
+    closes at the same moment exactly one is told so (each counting the Stores still open,
+    two last ones both saw the other and both left the words to the next open)."""
+    with _FILES_LOCK:
+        state.closing.add(store)
+        return all(s in state.closing for s in list(state.stores))
+
+
 def release(store: object, state: FileState) -> bool:
     """``store`` closes; whether another Store of this process still has the file open."""
     with _FILES_LOCK:
         state.stores.discard(store)
+        state.closing.discard(store)
         if len(state.stores):
             return True
         if state.key and _FILES.get(state.key) is state:

@@ -55,7 +55,7 @@ from querylang.engines.duckdb.pipeline import (
     size,
 )
 from querylang.engines.duckdb.rejections import load_rejected, rejected
-from querylang.engines.duckdb.sharing import FileState, Shares, hold, release
+from querylang.engines.duckdb.sharing import FileState, Shares, closing_last, hold, release
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
 from querylang.engines.sql.progress import Progress, Tally
@@ -177,7 +177,8 @@ class Store(TextWords, Shares):
         if self.closed:
             return
         try:
-            if self.pending_words and not self.read_only and self.path != ":memory:" and len(self.file.stores) == 1:
+            last = closing_last(self, self.file)
+            if self.pending_words and not self.read_only and self.path != ":memory:" and last:
                 with self.lock:
                     self.fill_pending()
         finally:
