@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from querylang.engines.base import Engine
 from querylang.errors import DataError, SchemaError
+from querylang.model.schema import ClassDef
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Refreshing(Protocol):
+    """A :class:`querylang.Database`, as :func:`known_class` needs it."""
+
+    store: Engine
+
+    def refresh_schema(self) -> bool: ...
 # The reasons of a write's DataError that name a field the schema lacks.
 _UNKNOWN_FIELD = ("unknown field", "no such Relation field")
 
@@ -43,13 +52,23 @@ def knowing(method: F) -> F:
 
 def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
     """Whether the name ``exc`` refused is in the schema read again: a write's unknown field
-    names its class and field, so its ``update`` change is not run a second time only to be
-    refused again (another field was added meanwhile). A SchemaError names them in its text
-    alone: tried again."""
+    names its class and field, so it is not tried again only to be refused again (another
+    field was added meanwhile). A SchemaError names them in its text alone: tried again."""
     if not isinstance(exc, DataError) or exc.class_name is None or exc.field is None:
         return True
     cls = db.store.schema.classes.get(exc.class_name)
     return cls is not None and exc.field in cls.fields
+
+
+def known_class(db: Refreshing, class_name: str) -> ClassDef:
+    """The class ``class_name``, after reading the stored schema once when this process does
+    not know it (``knowing``, for a call that must not run twice: update)."""
+    try:
+        return db.store.schema.get(class_name)
+    except SchemaError:
+        if not db.refresh_schema():
+            raise
+    return db.store.schema.get(class_name)
 
 
 class SchemaRefresh:

@@ -16,7 +16,7 @@ from querylang.engines.duckdb.decode import output_record
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.values import to_ms
-from querylang.schema_refresh import knowing
+from querylang.schema_refresh import knowing, known_class
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
@@ -34,6 +34,7 @@ class Writes:
     store: Engine
     timeout: float | None
     _reference: Any
+    refresh_schema: Callable[[], bool]  # SchemaRefresh's
 
     def _changed(self) -> None:
         self.store.changes += 1
@@ -131,7 +132,6 @@ class Writes:
         self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
         self._changed()
 
-    @knowing
     def update(
         self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change]
     ) -> dict[str, Any]:
@@ -142,12 +142,16 @@ class Writes:
         counter, an array) is never lost. Whatever ``change`` raises undoes everything and is
         raised as it is. Returns the record as written."""
         self._not_in_change("update")
-        cls = self.store.schema.get(class_name)
+        # Not tried again as the other calls are (knowing): a field the Change names that this
+        # process has not heard of is looked up in its transaction (engines/sql/writer.py's
+        # modify), and ``change`` is not called a second time only for that.
+        cls = known_class(self, class_name)
         _callable(change, "update's change", cls.name, object_id)
-        changed = self._in_change(lambda current: change(output_record(cls, current)))
-        written = self.store.writer(lock_wait=self.timeout).modify(class_name, object_id, changed, _now())
+        # The class as known when the record is read: its transaction may read the schema again.
+        changed = self._in_change(lambda current: change(output_record(self.store.schema.get(cls.name), current)))
+        written = self.store.writer(lock_wait=self.timeout).modify(cls.name, object_id, changed, _now())
         self._changed()
-        return output_record(cls, written)
+        return output_record(self.store.schema.get(cls.name), written)
 
     @knowing
     def delete(

@@ -57,6 +57,8 @@ class PostgresTables(Protocol):
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema: ...
 
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None: ...
+
 
 class Writer(SqlWriter[PostgresTables]):
     def __init__(self, store: PostgresTables, lock_wait: float | None = None) -> None:
@@ -73,6 +75,10 @@ class Writer(SqlWriter[PostgresTables]):
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema:
         return self.store.stored_schema(con, change)
+
+    def class_now(self, con: psycopg.Connection[Any], cls: ClassDef) -> ClassDef:
+        self.store.refresh_schema(con)  # in a savepoint: a failed read leaves the write's transaction usable
+        return self.store.schema.classes.get(cls.name, cls)
 
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
         send_dirty(con, name)

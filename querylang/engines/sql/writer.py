@@ -53,6 +53,13 @@ def _called(fn: Callable[[dict[str, Any]], T], current: dict[str, Any]) -> T:
         raise _Raised(exc) from None
 
 
+def _names_unknown(cls: ClassDef, wanted: Change) -> bool:
+    """Whether a Change sets, or edits the edges of, a field ``cls`` does not have."""
+    named = [*(wanted.fields if isinstance(wanted.fields, Mapping) else ()),
+             *(k for edges in (wanted.add, wanted.remove) if isinstance(edges, Mapping) for k in edges)]
+    return any(k not in cls.fields for k in named if isinstance(k, str))
+
+
 class SqlWriter(ABC, Generic[S]):
     """Record-level writes on one store; the engine's subclass supplies the abstract methods
     below (a writer missing one cannot be made)."""
@@ -107,6 +114,12 @@ class SqlWriter(ABC, Generic[S]):
         as stored, held until the transaction ends (the store's, unless other processes may
         change it)."""
         return self.store.schema
+
+    def class_now(self, con: Any, cls: ClassDef) -> ClassDef:
+        """Engine, when other processes may change the schema: inside the transaction, ``cls``
+        as stored now (the store's schema read again and replaced when it changed), for a
+        write that names a field this process has not heard of."""
+        return cls
 
     def edges_dirtied(self, con: Any, name: str) -> None:
         """Engine, when :attr:`others_read`: inside the transaction, tell the other processes
@@ -257,15 +270,30 @@ class SqlWriter(ABC, Generic[S]):
         to set and which edges to add and remove; the read, the save and the edges are one
         transaction, and the read locks the row where other processes write (``lock_read``),
         so that two such updates of one record, from two processes, both count."""
-        cls = self.store.schema.get(class_name)
+        known = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
 
-        def run(con: Any) -> dict[str, Any]:
-            current = self._stored(con, cls, oid)
+        def changed(current: dict[str, Any]) -> Change:
             wanted = _called(change, dict(current))
             if not isinstance(wanted, Change):
                 raise DataError(f"update's change must return a querylang.Change, not {type(wanted).__name__}",
                                 class_name=class_name, object_id=oid)
+            return wanted
+
+        def run(con: Any) -> dict[str, Any]:
+            cls = known
+            current = self._stored(con, cls, oid)
+            wanted = changed(current)
+            if _names_unknown(cls, wanted) and (fresh := self.class_now(con, cls)) != cls:
+                # Another process added a field this one has not heard of yet (the notice comes
+                # with a statement's rows): the Change is checked against the class as stored,
+                # not refused to be run again. The record is read again (its row is locked):
+                # when it holds a value of a field the change could not see, the change is given
+                # the whole record, or a value computed from it (a counter) would be lost.
+                cls, complete = fresh, self._stored(con, fresh, oid)
+                if complete.keys() - current.keys():
+                    wanted = changed(complete)
+                current = complete
             # Named as the call the user made: "save needs an object of fields" was said of an update.
             self._check_saved(cls, oid, wanted.fields, "update's Change")
             edits = [(key, target, add) for add, edges in ((True, wanted.add), (False, wanted.remove))
