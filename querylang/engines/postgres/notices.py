@@ -6,11 +6,15 @@ A store notes at open which edge tables hold only edges between existing records
 process can make such a table unclean later (an edge to a record that does not exist yet).
 So a write that does so sends a notice on DIRTY_CHANNEL in its transaction (delivered at the
 commit), and every pooled connection listens. psycopg hands a notice over with the next
-result read on that connection; the store drops the table from its clean set, and the query
-is planned and run again (schema_refresh.py, ``_planned``). The server passes a notice to a
-listening backend by a signal, a moment after the commit: a statement that reaches the
-backend within that moment still runs on the old plan (docs/postgres.md states this limit). A
-stream is not run again either: its rows are handed over as they are read.
+result read on that connection, or when a query is about to be planned and the notice is
+already there (store.py's ``reading``, reach.py's ``gone``); the store drops the table from
+its clean set, and a query that heard it with its rows is planned and run again
+(schema_refresh.py, ``_planned``). The committing backend signals the listening ones before
+its own client hears of the commit, and an idle backend passes the notice on before it runs
+the next statement it reads; a statement it was already running (its snapshot perhaps taken
+after the commit) has its rows handed over first, the notice after them, read with the next
+statement (docs/postgres.md states this limit). A stream is not run again either: its rows
+are handed over as they are read.
 
 Schema changes are told the same way, on SCHEMA_CHANNEL, by every transaction that writes the
 stored schema (store.py's ``create_tables``: ``define_class``, ``add_field``, a load, serve's

@@ -269,9 +269,17 @@ class PostgresStore(Listening):
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """Hold for one query (plan and rows): the shared side of the store's lock (api.py),
         planned with what notices heard since the last statement told."""
+        if not self.heard.any:
+            self._hear_waiting()
         if self.heard.any:
             self._apply_notices(None)
         return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
+
+    def _hear_waiting(self) -> None:
+        """Read the notices come to this thread's connection, no round trip (gone): read at the statement,
+        a query just after another process's schema change was planned and run twice."""
+        if (held := getattr(self._local, "held", None)) is not None and gone(held.con):
+            self._drop(held)  # as the statement's look would (the goodbye read here is not there to read again)
 
     def close(self) -> None:
         self.closed = True
