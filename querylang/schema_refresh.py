@@ -22,8 +22,9 @@ class Refreshing(Protocol):
     store: Engine
 
     def refresh_schema(self) -> bool: ...
-# The reasons of a write's DataError that name a field the schema lacks.
-_UNKNOWN_FIELD = ("unknown field", "no such Relation field")
+# The reasons of a write's DataError that name a field the schema lacks (an increment's
+# says which call it is).
+_UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
 
 
 def names_unknown(exc: BaseException) -> bool:

@@ -295,3 +295,14 @@ def test_a_query_sent_after_another_process_changed_the_schema_is_planned_once(p
     assert b.query("T", script, inputs={"n": 0}).records[0]["x"] == "v"
     assert len(statements) == 1 and b._plans.hits == hits  # the stale plan not run
     assert "x" in b.schema.get("T").fields
+
+
+def test_an_increment_of_a_field_another_process_just_added_is_written(pair):
+    """Refused as "increment: unknown field": the look at the stored schema before a refusal
+    knew only the reasons that begin "unknown field"."""
+    a, b = pair
+    a.add_field("T", "c", "Number")
+    b.increment("T", "t1", {"c": 2})
+    assert a.query("T").records[0]["c"] == 2
+    with pytest.raises(querylang.DataError, match="class T, record t1, field zz: increment: unknown field"):
+        b.increment("T", "t1", {"zz": 1})
