@@ -1,7 +1,8 @@
 """A :class:`querylang.Database` keeping up with the schema changes of other processes on the
 same PostgreSQL database (engines/postgres/notices.py): a query planned again when a notice
 heard with its rows replaced the schema, and a call refused for a class or field this process
-does not know tried again once after reading the stored schema."""
+does not know tried again once after reading the stored schema (an update reads it inside its
+transaction instead, so that its change is not called again: engines/sql/writer.py's modify)."""
 
 from __future__ import annotations
 
