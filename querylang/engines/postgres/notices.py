@@ -10,11 +10,11 @@ result read on that connection, or when a query is about to be planned and the n
 already there (store.py's ``reading``, reach.py's ``gone``); the store drops the table from
 its clean set, and a query that heard it with its rows is planned and run again
 (schema_refresh.py, ``_planned``). The committing backend signals the listening ones before
-its own client hears of the commit, and an idle backend passes the notice on before it runs
-the next statement it reads; a statement it was already running (its snapshot perhaps taken
-after the commit) has its rows handed over first, the notice after them, read with the next
-statement (docs/postgres.md states this limit). A stream is not run again either: its rows
-are handed over as they are read.
+its own client hears of the commit, and a listening backend passes the notice on before the
+next statement it reads, or before the end of the one it is running. A statement run in the
+instant between the commit and the signal has its rows handed over without it; the next
+statement brings it (docs/postgres.md states this limit). A stream is not run again either:
+its rows are handed over as they are read.
 
 Schema changes are told the same way, on SCHEMA_CHANNEL, by every transaction that writes the
 stored schema (store.py's ``create_tables``: ``define_class``, ``add_field``, a load, serve's
