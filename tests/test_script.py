@@ -573,7 +573,7 @@ def test_copies_of_inputs_are_not_the_callers_objects() -> None:
 ERRORS = [
     # syntax, with a friendly name for what went wrong
     ("where({ a: 1 )", QuerySyntaxError, "expected '}' to close '{' at line 1, column 7", 1, 14),
-    ("where({ a: 1 }", QuerySyntaxError, "missing ')' for the '(' at line 1, column 6", 1, 15),
+    ("where({ a: 1 }", QuerySyntaxError, "'(' not closed: the script ends before its ')'", 1, 6),
     ("where({ a 1 })", QuerySyntaxError, "unexpected number 1; expected ',', ':' or '}'", 1, 11),
     ("where({ a: 1 }})", QuerySyntaxError, "unexpected '}'", 1, 15),
     ("where({ a: 1 }) sort(['a'])", QuerySyntaxError, "line break between two statements", 1, 17),
@@ -596,7 +596,8 @@ ERRORS = [
     ("where({ a: 1 })\n  /* never closed\n", QuerySyntaxError, "unterminated comment", 2, 3),
     ("where({ a: 1,\n b: /abc })", QuerySyntaxError, "unterminated regular expression", 2, 5),
     ("where({ a: [1,\n 2 })", QuerySyntaxError, "expected ']' to close '[' at line 1, column 12", 2, 4),
-    ("where({ a: [1,\n 2", QuerySyntaxError, "missing ']' for the '[' at line 1, column 12", 2, 3),
+    ("where({ a: [1,\n 2", QuerySyntaxError, "'[' not closed: the script ends before its ']'", 1, 12),
+    ("where({ a: [1, 2],\n  b: { c: 3 ", QuerySyntaxError, "'{' not closed: the script ends before its '}'", 2, 6),
     ("where({ a: 1 }) /* never closed", QuerySyntaxError, "unterminated comment", 1, 17),
     ("where({ a: /abc })", QuerySyntaxError, "unterminated regular expression", 1, 12),
     ("where({ a: /a/gg })", QuerySyntaxError, "invalid regular expression flags 'gg'", 1, 12),

@@ -225,7 +225,8 @@ class Source:
 
     text: str
     max_depth: int
-    # The open brackets, innermost last: (opener, line, column, is a block's '{').
+    # The open brackets, innermost last: (opener, line, column, is a block's '{'); a '${' is
+    # placed at its template literal's backtick.
     stack: list[tuple[str, int, int, bool]] = field(default_factory=list)
     last: Tok | None = None  # the last token read, for end-of-script errors
     # Every block `{ ... }` (an arrow function's body too), found while parsing, for the

@@ -513,23 +513,19 @@ def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> Que
     """A message about the script, not the parser; ``token`` None is the end of the script."""
     text = src.text
     if token is None:
-        line, col = src.last_end
-        if src.stack and src.stack[-1][0] == "${":
-            # An unclosed substitution leaves its template literal unterminated: told at the
-            # literal's backtick, as a string or a comment is at its quote or its "/*".
-            _, oline, ocol, _ = src.stack[-1]
-            return QuerySyntaxError("unterminated template literal (a '${' in it is not closed by '}')",
-                                    line=oline, column=ocol, source=text)
         if src.stack:
+            # What the end leaves open is told where it starts, as an unterminated string or
+            # comment is (the end of the script said only that something was missing); an
+            # unclosed substitution leaves its template literal unterminated, told at its backtick.
             opener, oline, ocol, _ = src.stack[-1]
-            closer = OPEN_FOR[opener]
-            message = (
-                f"unexpected end of script: missing '{closer}' for the '{opener}' "
-                f"at line {oline}, column {ocol}"
-            )
-        else:
-            hint = _expected_hint(expected)
-            message = "unexpected end of script" + (f"; {hint}" if hint else "")
+            if opener == "${":
+                message = "unterminated template literal (a '${' in it is not closed by '}')"
+            else:
+                message = f"'{opener}' not closed: the script ends before its '{OPEN_FOR[opener]}'"
+            return QuerySyntaxError(message, line=oline, column=ocol, source=text)
+        line, col = src.last_end
+        hint = _expected_hint(expected)
+        message = "unexpected end of script" + (f"; {hint}" if hint else "")
         return QuerySyntaxError(message, line=line, column=col, source=text)
     line, col = token[LINE], token[COLUMN]
     if _in_arrow_parameters(token, text):
