@@ -144,7 +144,8 @@ class Writes:
         self._not_in_change("update")
         # Not tried again as the other calls are (knowing): a field the Change names that this
         # process has not heard of is looked up in its transaction (engines/sql/writer.py's
-        # modify), and ``change`` is not called a second time only for that.
+        # modify), and ``change`` is not called a second time only for that (nor for a
+        # SchemaError of its own, raised as it is).
         cls = known_class(self, class_name)
         _callable(change, "update's change", cls.name, object_id)
         # The class as known when the record is read: its transaction may read the schema again.
@@ -153,7 +154,6 @@ class Writes:
         self._changed()
         return output_record(self.store.schema.get(cls.name), written)
 
-    @knowing
     def delete(
         self, class_name: str, object_id: str, *, check: Callable[[dict[str, Any]], None] | None = None
     ) -> None:
@@ -162,7 +162,9 @@ class Writes:
         ``update`` does: whatever it raises stops the delete and is raised as it is (a
         permission test that no other writer can make stale before the delete)."""
         self._not_in_change("delete")
-        cls = self.store.schema.get(class_name)
+        # Not tried again as the other calls are (knowing): only its class can be unknown, and
+        # what ``check`` raises (a SchemaError too) is raised as it is, the check called once.
+        cls = known_class(self, class_name)
         if check is not None:
             _callable(check, "delete's check", cls.name, object_id)
         checked = None if check is None else self._in_change(lambda current: check(output_record(cls, current)))

@@ -306,3 +306,32 @@ def test_an_increment_of_a_field_another_process_just_added_is_written(pair):
     assert a.query("T").records[0]["c"] == 2
     with pytest.raises(querylang.DataError, match="class T, record t1, field zz: increment: unknown field"):
         b.increment("T", "t1", {"zz": 1})
+
+
+def test_a_delete_check_or_an_update_change_raising_a_schema_error_is_called_once(pair):
+    """What a delete's check raised was raised as it is, but a SchemaError made the delete read
+    the stored schema and, when another process had changed it, run again, check included."""
+    a, b = pair
+    a.add_field("T", "y", "String")  # B has not heard: the stored schema differs from B's
+    calls = []
+
+    def refuse(record):
+        calls.append(record["objectId"])
+        raise SchemaError("no field 'owner' on this application's classes")
+
+    with pytest.raises(SchemaError, match="owner"):
+        b.delete("T", "t1", check=refuse)
+    assert calls == ["t1"]
+    a.add_field("T", "z", "String")
+    with pytest.raises(SchemaError, match="owner"):
+        b.update("T", "t1", refuse)
+    assert calls == ["t1", "t1"] and a.query("T").ids == ["t1"]
+
+
+def test_a_delete_of_a_class_another_process_just_defined_is_done(pair):
+    a, b = pair
+    a.define_class("U", {"s": {"type": "String"}})
+    a.create("U", {"objectId": "u1", "s": "x"})
+    checked = []
+    b.delete("U", "u1", check=lambda r: checked.append(r["s"]))
+    assert checked == ["x"] and a.query("U").ids == []
