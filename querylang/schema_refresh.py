@@ -2,7 +2,8 @@
 same PostgreSQL database (engines/postgres/notices.py): a query planned again when a notice
 heard with its rows replaced the schema, and a call refused for a class or field this process
 does not know tried again once after reading the stored schema (an update reads it inside its
-transaction instead, so that its change is not called again: engines/sql/writer.py's modify)."""
+transaction instead, so that its change is not called again: engines/sql/writer.py's modify;
+a delete, only for its class, before its check runs)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from querylang.errors import DataError, SchemaError
 from querylang.model.schema import ClassDef
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The reasons of a write's DataError that name a field the schema lacks (an increment's
+# says which call it is).
+_UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
 
 
 class Refreshing(Protocol):
@@ -23,9 +27,6 @@ class Refreshing(Protocol):
     store: Engine
 
     def refresh_schema(self) -> bool: ...
-# The reasons of a write's DataError that name a field the schema lacks (an increment's
-# says which call it is).
-_UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
 
 
 def names_unknown(exc: BaseException) -> bool:
@@ -64,7 +65,7 @@ def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
 
 def known_class(db: Refreshing, class_name: str) -> ClassDef:
     """The class ``class_name``, after reading the stored schema once when this process does
-    not know it (``knowing``, for a call that must not run twice: update)."""
+    not know it: ``knowing`` for a call whose callback must not run twice (update, delete)."""
     try:
         return db.store.schema.get(class_name)
     except SchemaError:

@@ -465,8 +465,8 @@ def _template_piece(
     text: str, start: int, line: int, col: int, *, head: bool, opened: tuple[int, int]
 ) -> tuple[str, str, int]:
     """Scan template text after '`' or '}' (at ``line``, ``col``) up to the closing '`' or the
-    next '${'; ``opened``: where the literal's backtick is, where an unterminated one is told
-    (at the last '}', the user looked for the error after the literal's start)."""
+    next '${'; ``opened``: the literal's backtick, where an unterminated one is told (told at
+    its last '}', the error pointed past where the literal starts)."""
     end = _TEMPLATE_BODY.match(text, start).end()  # type: ignore[union-attr]  # always matches here
     if not text.startswith(("`", "${"), end):
         raise syntax_error("unterminated template literal", text, *opened)
