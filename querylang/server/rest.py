@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from querylang.errors import ScriptError
 from querylang.frontends import filters
 from querylang.frontends.parse_rest import parse_order, where_to_filter
 from querylang.schema_refresh import names_unknown
-from querylang.script.values import to_string
+from querylang.script.values import to_number, to_string, truthy
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .body import check_depth
@@ -199,10 +198,10 @@ class Api:
                 keys_of_order = []  # the library refuses it, with its own message, below
             for key in keys_of_order:
                 check_protected(class_name, key.lstrip("-"))
-        limit = _rounded(_boolean_number(params.get("limit")))
-        if limit is None or limit == "":
+        limit = _page_number(params.get("limit"), "limit")
+        if limit is None:
             limit = self.config.default_limit
-        skip = _rounded(_boolean_number(params.get("skip"))) or None
+        skip = _page_number(params.get("skip"), "skip") or None
         count = _js_truthy(params.get("count"))
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
@@ -621,37 +620,27 @@ def _key_list(value: Any, what: str) -> list[str]:
     return [i.strip() for i in items if i.strip()]
 
 
-# A number with a fraction or an exponent, as JavaScript's Number() reads it (and float() does).
-_FRACTIONAL = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][+-]?[0-9]+)?")
-
-
-def _rounded(value: Any) -> Any:
-    """limit/skip with a fraction as Parse Server on PostgreSQL reads them: Number(value) goes
-    into LIMIT/OFFSET, where PostgreSQL rounds it to a whole number, halves away from zero
-    (1.5 is 2, 0.4 is 0; -0.4 is 0, -1.5 is -2, then refused as negative). Anything else is
-    handed on as it is: Parse's answer to it is no answer to match (a 500), the library's
-    error names the parameter."""
-    if isinstance(value, str) and _FRACTIONAL.fullmatch(value.strip()):
-        number = float(value)
-    elif isinstance(value, float):
-        number = value
-    else:
-        return value
-    if not math.isfinite(number) or (number.is_integer() and not isinstance(value, str)):
-        return value
+def _page_number(value: Any, name: str) -> int | None:
+    """limit or skip as Parse Server 9 reads it (ClassesRouter.optionsFromBody): JavaScript's
+    ``Number(value)``, so ``[5]``, ``["5"]``, ``"0x10"`` and ``" 5 "`` are numbers and ``[]`` is 0
+    (``limit=[5]`` was 107 here, five records there); a value JavaScript finds false is no value
+    (the default limit, no skip), but a limit of 0. A fraction is rounded as PostgreSQL rounds
+    Parse's LIMIT/OFFSET, halves away from zero (1.5 is 2, 0.4 is 0, -1.5 is -2). What is no
+    finite number is 107 naming the parameter, where Parse answers 500; a negative one is left to
+    the library's 102."""
+    if not (truthy(value) or (name == "limit" and value == 0 and not isinstance(value, bool | str))):
+        return None
+    try:
+        number = to_number(value)
+    except ScriptError:  # an object whose toString is no function: JavaScript's TypeError
+        number = math.nan
+    if not math.isfinite(number):
+        shown = orjson.dumps(value).decode()
+        raise ParseError(INVALID_JSON, f"{name} must be a whole number, got {shown[:60]}")
+    if isinstance(number, int):
+        return number
     # repr: the shortest text of the double, the one Parse writes into its SQL.
     return int(Decimal(repr(number)).to_integral_value(ROUND_HALF_UP))
-
-
-def _boolean_number(value: Any) -> Any:
-    """A boolean limit or skip as Parse Server reads it: ``Number(true)``, 1 (limit=true was
-    107 here, one record there); false is no value (Parse's ``if (body.limit || body.limit ===
-    0)``: the default limit, no skip)."""
-    if value is True:
-        return 1
-    if value is False:
-        return None
-    return value
 
 
 def _js_truthy(value: Any) -> bool:
@@ -663,11 +652,5 @@ def _js_truthy(value: Any) -> bool:
 
 
 def _whole(value: Any) -> int | None:
-    """limit/skip as Parse reads them (a number or its digits), or None for anything else."""
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not '²', not '٣'
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    return None
+    """limit/skip as _page_number read them, when whole and not negative; else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -241,6 +241,37 @@ def test_limit_and_skip_with_a_fraction_are_rounded_as_parse_does(access: Access
 
 @pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
 @pytest.mark.parametrize("cls", ["Item", "Plain"])
+def test_limit_and_skip_are_read_as_javascript_numbers_as_parse_does(access: Access, cls: str) -> None:
+    """Found by sending both servers the same query strings: limit=[2] (a JSON array, as a
+    query string or in a POST's _method GET body) was 107 "limit must be a whole number", where
+    Parse Server 9 takes Number(body.limit): [2], ["2"] and [[2]] are 2, [] and [null] are 0,
+    "0x2" is 2, " 2 " is 2; skip=[3] skips 3. What Number() makes no finite number ("5abc",
+    [1, 2], {}, [true], "Infinity") stays 107 naming the parameter, where Parse answers 500."""
+    db = querylang.connect()
+    db.load(copy.deepcopy(ITEMS))
+    api = Api(db, ServerConfig(app_id="app", master_key="master", default_limit=4))
+
+    def ns(**params: Any) -> list[int]:
+        return [r["n"] for r in get(api, f"/classes/{cls}", access, order="n", **params)["results"]]
+
+    for two in ([2], ["2"], [[2]], "0x2", " 2 ", "0b10", [" 2"], 2.0):
+        assert ns(limit=two) == [0, 1], two
+    for zero in ([], [None], [[]], "0", 0, 0.0, " "):
+        assert ns(limit=zero) == [], zero
+    assert ns(skip=[3]) == [3, 4] and ns(skip=["1.5"]) == [2, 3, 4] and ns(skip=[], limit=[1]) == [0]
+    assert ns(limit=[1.5]) == [0, 1] and ns(limit=None) == ns(limit="") == [0, 1, 2, 3]
+    for bad in ("5abc", [1, 2], {}, [True], "Infinity", [{}], "1_0", "2n"):
+        for name in ("limit", "skip"):
+            with pytest.raises(ParseError) as err:
+                get(api, f"/classes/{cls}", access, **{name: bad})
+            assert err.value.code == 107 and err.value.message.startswith(f"{name} must be a whole number, got "), (name, bad)
+    with pytest.raises(ParseError) as err:
+        get(api, f"/classes/{cls}", access, limit=[-1])
+    assert err.value.code == 102
+
+
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+@pytest.mark.parametrize("cls", ["Item", "Plain"])
 def test_boolean_limit_skip_and_count_are_read_as_parse_reads_them(access: Access, cls: str) -> None:
     """limit=true answered 107 "limit must be a whole number" (skip=true too), where Parse
     Server 9 (ClassesRouter.optionsFromBody) takes Number(true), 1, and reads false as no value:
