@@ -168,7 +168,7 @@ class Api:
         unknown = sorted(set(params) - FIND_PARAMS)
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
-        redirect = params.get("redirectClassNameForKey")
+        redirect = _redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
         if redirect:
             class_name = self._redirected(class_name, redirect)
@@ -242,8 +242,16 @@ class Api:
 
     def _redirected(self, class_name: str, key: Any) -> str:
         """Parse's ``redirectClassNameForKey``: the target class when ``key`` is a Relation field
-        of the class (how the JS SDK queries a relation whose target it does not know)."""
-        f = self.db.schema.get(class_name).fields.get(key) if isinstance(key, str) else None
+        of the class (how the JS SDK queries a relation whose target it does not know). The key
+        is looked up as JavaScript looks up a property, so ``["fans"]`` names ``fans`` (in a
+        sub-query too, which Parse hands on as it came)."""
+        if not truthy(key):
+            return class_name
+        try:
+            name = key if isinstance(key, str) else to_string(key)
+        except ScriptError:
+            return class_name
+        f = self.db.schema.get(class_name).fields.get(name)
         return f.target if f is not None and f.type == "Relation" and f.target else class_name
 
     def _sub_queries_for(self, access: Access, where: Any) -> Any:
@@ -618,6 +626,19 @@ def _key_list(value: Any, what: str) -> list[str]:
     except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
     return [i.strip() for i in items if i.strip()]
+
+
+def _redirect_key(value: Any) -> str:
+    """``redirectClassNameForKey`` as Parse Server 9 reads it: ``String(value)`` when JavaScript
+    finds it true, so ``["fans"]`` is ``fans`` (it was ignored) and ``{}`` is "[object Object]",
+    a key that is no Relation, on whose answer every result still says its class; ``[]`` is "",
+    no key at all."""
+    if not truthy(value):
+        return ""
+    try:
+        return value if isinstance(value, str) else to_string(value)
+    except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
+        raise ParseError(INVALID_JSON, f"redirectClassNameForKey must be a string ({exc.message})") from None
 
 
 def _page_number(value: Any, name: str) -> int | None:

@@ -154,6 +154,27 @@ def test_a_sub_query_of_a_relation_with_an_unknown_target_is_redirected(api: Api
     assert get(api, "/classes/Post", access, where={"author": {"$notInQuery": fans}})["results"] == []
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_redirect_class_name_for_key_is_read_as_parse_reads_it(api: Api, access: Access) -> None:
+    """Found by sending both servers the same query strings: redirectClassNameForKey=["fans"]
+    answered Posts, where Parse Server 9 takes String(["fans"]), "fans", and answers the
+    Relation's Authors; ={} answered the Posts without "className", where Parse's
+    String({}), "[object Object]", names no Relation and each Post says its class. [] is "",
+    no key (as 0 and false): Posts without "className". Inside a sub-query too."""
+    def find(**params: Any) -> list[tuple[str, Any]]:
+        return [(r["objectId"], r.get("className")) for r in get(api, "/classes/Post", access, keys="objectId", **params)["results"]]
+
+    for key in (["fans"], [["fans"]], "fans"):
+        assert find(redirectClassNameForKey=key) == [("a1", "Author")], key
+    for key in ({}, "title", 1, [["x"], "y"]):
+        assert find(redirectClassNameForKey=key) == [("p1", "Post")], key
+    for key in ([], [None], 0, False, "", None):
+        assert find(redirectClassNameForKey=key) == [("p1", None)], key
+    fans = {"className": "Post", "redirectClassNameForKey": ["fans"],
+            "where": {"$relatedTo": {"object": {"__type": "Pointer", "className": "Post", "objectId": "p1"}, "key": "fans"}}}
+    assert [r["objectId"] for r in get(api, "/classes/Post", access, where={"author": {"$inQuery": fans}})["results"]] == ["p1"]
+
+
 def test_a_batch_routes_config_and_schemas() -> None:
     """Found by comparing with Parse Server 9: POST /batch {"requests": [{"method": "GET",
     "path": "/parse/config"}]} was refused whole, 107 "cannot route batch path", where Parse's
