@@ -479,7 +479,9 @@ class Api:
             except ParseError as exc:
                 out.append({"error": exc.body()})
             except Unauthorized as exc:
-                out.append({"error": {"code": 119, "error": exc.message}})
+                # Parse's batch answers such an error as {code, error} with no code to give:
+                # the code is left out (119 here said more than the route alone answers).
+                out.append({"error": exc.body()})
         return out
 
     def _batch_call(self, r: Any) -> tuple[str, str, dict[str, Any]]:

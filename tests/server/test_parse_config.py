@@ -96,7 +96,7 @@ def test_put_needs_the_master_key_and_changes_nothing_without_it() -> None:
     api = make_api()
     with pytest.raises(Unauthorized) as exc:
         call(api, "PUT", Access(master=False, can_write=True), {"params": {"a": 1}})
-    assert exc.value.body() == {"error": "unauthorized: master key is required"}
+    assert exc.value.body() == {"error": "Permission denied"}
     assert "Parse_GlobalConfig" not in api.db.schema.classes
 
 

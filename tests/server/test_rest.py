@@ -210,7 +210,7 @@ def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     r = client.get(f"{shared.url}/schemas/Nope", headers=headers(master=True))
     assert (r.status_code, r.json()["code"]) == (400, 103)
     r = client.get(f"{shared.url}/schemas", headers=headers())
-    assert (r.status_code, r.json()) == (403, {"error": "unauthorized: master key is required"})
+    assert (r.status_code, r.json()) == (403, {"error": "Permission denied"})
     assert client.get(f"{shared.url}/health").json() == {"status": "ok"}
 
 

@@ -39,7 +39,8 @@ J = {"Content-Type": "application/json"}
 # sample data, and the class Note whose ACLs are in its field `acl`).
 REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "missing or wrong app id": ("GET", "/classes/Post", {"headers": {"X-Parse-Application-Id": "wrong"}}),
-    "a write or `/schemas` without the master key": ("POST", "/classes/Post", {"json": {"title": "x"}}),
+    "`/schemas` or `PUT /config` without the master key": ("GET", "/schemas", {}),
+    "a write without the master key": ("POST", "/classes/Post", {"json": {"title": "x"}}),
     "body that is not JSON": ("POST", "/classes/Post", {"content": b"{bad", "headers": J, "master": True}),
     "`where` that is not JSON": ("GET", "/classes/Post", {"params": {"where": "{bad"}}),
     "body over `--max-body`": ("POST", "/classes/Post", {"content": b"{" + b" " * 21_000_000 + b"}", "headers": J,
