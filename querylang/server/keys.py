@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ServerConfig
-from .errors import Unauthorized
+from .errors import OPERATION_FORBIDDEN, ParseError, Unauthorized
 
 # Body fields the SDKs add next to the real parameters; consumed here, never seen by handlers.
 SDK_FIELDS = (
@@ -65,6 +65,10 @@ def require_master(access: Access) -> None:
         raise Unauthorized(PERMISSION_DENIED)
 
 
-def require_write(access: Access) -> None:
+def require_write(access: Access, action: str, class_name: str) -> None:
+    """A client's create, update or delete without ``--allow-client-writes``: what Parse Server
+    answers a write its class-level permissions deny (the ones /schemas shows), 119 with status
+    400, in the words Parse says it with its sanitized errors off (on, it says "Permission
+    denied")."""
     if not access.can_write:
-        raise Unauthorized("unauthorized: master key is required")
+        raise ParseError(OPERATION_FORBIDDEN, f"Permission denied for action {action} on class {class_name}.")

@@ -407,7 +407,7 @@ class Api:
     # --- writes -------------------------------------------------------------------------------
 
     def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
-        require_write(access)
+        require_write(access, "create", class_name)
         self._served(access, class_name)
         self.db.schema.get(class_name)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
@@ -418,7 +418,7 @@ class Api:
         return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
 
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        require_write(access)
+        require_write(access, "update", class_name)
         self._served(access, class_name)
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
@@ -447,7 +447,7 @@ class Api:
         return {"updatedAt": written["updatedAt"], **answers}
 
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
-        require_write(access)
+        require_write(access, "delete", class_name)
         self._served(access, class_name)
         acl = self.acl_field(class_name)
         if access.master or acl is None:

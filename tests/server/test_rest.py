@@ -313,11 +313,20 @@ def test_acl_hides_records_without_master(shared: LiveServer, client: httpx.Clie
 
 
 def test_writes_need_the_master_key(fresh: LiveServer, client: httpx.Client) -> None:
+    """Without --allow-client-writes, /schemas shows create, update and delete denied to
+    clients; a client's write was 403 {"error": "unauthorized: master key is required"}, no
+    code, where Parse Server answers a write its class-level permissions deny 400 with code 119
+    (found by sending both the same writes), in a batch too."""
     before = fresh.db.count("Post")
-    for method, path, body in [("POST", "/classes/Post", {"title": "x"}), ("PUT", "/classes/Post/p001", {"title": "x"}),
-                               ("DELETE", "/classes/Post/p001", None)]:
+    for method, path, body, action in [("POST", "/classes/Post", {"title": "x"}, "create"),
+                                       ("PUT", "/classes/Post/p001", {"title": "x"}, "update"),
+                                       ("DELETE", "/classes/Post/p001", None, "delete")]:
+        denied = {"code": 119, "error": f"Permission denied for action {action} on class Post."}
         r = client.request(method, fresh.url + path, json=body, headers=headers())
-        assert (r.status_code, r.json()) == (403, {"error": "unauthorized: master key is required"})
+        assert (r.status_code, r.json()) == (400, denied)
+        r = client.post(fresh.url + "/batch", json={"requests": [{"method": method, "path": "/parse" + path, "body": body or {}}]},
+                        headers=headers())
+        assert (r.status_code, r.json()) == (200, [{"error": denied}])
     assert fresh.db.count("Post") == before
     assert fresh.db.find("Post", {"objectId": "p001"}).records[0]["title"] != "x"
 
