@@ -28,6 +28,7 @@ from querylang.schema_refresh import names_unknown
 from querylang.script.values import to_number, to_string, truthy
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
+from .batch import batch_call
 from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
@@ -74,16 +75,6 @@ FIND_PARAMS = {
 }
 GET_PARAMS = {"keys", "include", "excludeKeys", "readPreference", "includeReadPreference", "subqueryReadPreference"}
 DUPLICATE_VALUE = 137
-BATCH_ROUTES = {"classes", "config", "schemas"}
-# Routes of Parse's own API this server does not serve: in a batch, such a request fails on its
-# own (as it does alone) and the others run, where an unknown path refuses the whole batch.
-PARSE_ONLY_ROUTES = {
-    "users", "login", "logout", "loginAs", "requestPasswordReset", "verificationEmailRequest",
-    "verifyPassword", "sessions", "upgradeToRevocableSession", "roles", "events", "installations",
-    "functions", "jobs", "push", "push_audiences", "scriptlog", "validate_purchase", "serverInfo",
-    "graphql-config", "purge", "hooks", "cloud_code", "aggregate", "security",
-}
-BATCH_REACHES = BATCH_ROUTES | PARSE_ONLY_ROUTES  # what a batch may name; anything else refuses it
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
 
 
@@ -101,6 +92,8 @@ class Api:
         """``path`` is as sent (percent-encoded): it is split before its segments are decoded, so
         an objectId holding ``/`` (sent as ``%2F``) stays one segment."""
         parts = [unquote(p) for p in path.split("/") if p]
+        if parts:
+            parts[0] = parts[0].lower()  # Parse's router reads its route names case-blind (/Classes/Post)
         try:
             try:
                 return self._route(method, parts, params, access, base_url)
@@ -148,6 +141,8 @@ class Api:
                 return 200, read_config(self.db, access), {}
             case ("PUT", ["config"]):
                 return 200, update_config(self.db, access, params), {}
+        if parts[:1] == ["schemas"]:
+            require_master(access)  # Parse asks for the master key before its schema routes run
         raise ParseError(COMMAND_UNAVAILABLE, f"this server does not serve {method} /{'/'.join(parts)}", status=404)
 
     # --- reads --------------------------------------------------------------------------------
@@ -470,7 +465,10 @@ class Api:
             raise ParseError(INVALID_JSON, "requests must be an array")
         if body.get("transaction"):
             raise ParseError(COMMAND_UNAVAILABLE, "transactional batches are not supported")
-        calls = [self._batch_call(r) for r in requests]  # all checked before any runs
+        # As sent by an SDK: under the mount, or under the public URL's path when clients are
+        # given that one (the longer of the two when both match, as Parse's batch routing does).
+        prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
+        calls = [batch_call(r, prefixes) for r in requests]  # all checked before any runs
         out: list[dict[str, Any]] = []
         for method, path, params in calls:
             try:
@@ -483,27 +481,6 @@ class Api:
                 # the code is left out (119 here said more than the route alone answers).
                 out.append({"error": exc.body()})
         return out
-
-    def _batch_call(self, r: Any) -> tuple[str, str, dict[str, Any]]:
-        if not isinstance(r, Mapping) or not isinstance(r.get("method"), str) or not isinstance(r.get("path"), str):
-            raise ParseError(INVALID_JSON, "each batch request needs a method and a path")
-        path: str = r["path"]
-        # As sent by an SDK: under the mount, or under the public URL's path when clients are
-        # given that one (the longer of the two when both match, as Parse's batch routing does).
-        prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
-        prefix = next((p for p in prefixes if path.startswith(p + "/")), None)
-        if prefix is None and prefixes:  # Parse routes only what is under its API's path
-            raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
-        path = path[len(prefix or ""):]
-        if r["method"].upper() == "POST" and path == "/batch":
-            raise ParseError(INVALID_JSON, "nested batch requests are not allowed")  # Parse's words
-        # The routes Parse's batch reaches (its own router's, which /health is not part of).
-        if (path.split("/")[1] if path.startswith("/") else "") not in BATCH_REACHES:
-            raise ParseError(INVALID_JSON, f"cannot route batch path {r['path']}")
-        body = r.get("body", {})
-        if not isinstance(body, Mapping):
-            raise ParseError(INVALID_JSON, "a batch request's body must be an object")
-        return r["method"].upper(), path, dict(body)
 
     # --- schemas ------------------------------------------------------------------------------
 

@@ -213,10 +213,14 @@ def test_a_batch_routes_config_and_schemas() -> None:
     assert got[0]["success"]["className"] == "Comment"
     # Parse routes only paths under its mount: `/classes/Post` sent to a server mounted at
     # /parse was answered as `/parse/classes/Post` (found by comparing with Parse Server 9).
-    for path in ("/parse/health", "/parse/elsewhere", "/parse/batch", "", "/classes/Post", "/config", "/parsec/config"):
+    # Parse's two words for it: a path outside its API's, and one inside that reaches no route.
+    for path, message in (("/parse/health", "cannot route GET /health"), ("/parse/elsewhere", "cannot route GET /elsewhere"),
+                          ("/parse/batch", "cannot route GET /batch"), ("", "cannot route batch path "),
+                          ("/classes/Post", "cannot route batch path /classes/Post"), ("/config", "cannot route batch path /config"),
+                          ("/parsec/config", "cannot route GET /c/config")):
         with pytest.raises(ParseError) as err:
             batch(MASTER, {"method": "GET", "path": path})
-        assert (err.value.code, err.value.message) == (107, f"cannot route batch path {path}")
+        assert (err.value.code, err.value.message) == (107, message)
 
 
 def test_schemas_list_acl_only_in_classes_that_hold_acls(api: Api) -> None:
@@ -394,6 +398,50 @@ def test_a_batch_request_to_a_parse_route_this_server_lacks_fails_alone() -> Non
 
 
 
+def test_batch_paths_are_resolved_and_routed_as_parse_does() -> None:
+    """Found by sending both servers the same batches: a path with "." or ".." segments or
+    doubled slashes was answered 108 or refused whole (/parse/classes/Post/./p1,
+    /parse/../classes/Post/p1, /parse//classes/Post), "/parse/classes/Post/." was the get of the
+    objectId ".", /parse/classes/../health ran as a find of the class "..", and GET
+    /parse/classes or a method "get" ran (or failed) alone; Parse Server 9 resolves the segments
+    after its API's path (path.posix.join, never above it), then refuses the whole batch for a
+    request that reaches none of its routes, in its own words."""
+    api = make_api()
+
+    def batch(*requests: dict[str, Any]) -> Any:
+        return api.route("POST", "/batch", {"requests": list(requests)}, MASTER, "http://x/parse")[1]
+
+    def one(path: str, method: str = "GET") -> Any:
+        return batch({"method": method, "path": path})[0]
+
+    for path in ("/parse/classes/Comment/./c1", "/parse/../classes/Comment/c1", "/parse/classes/Comment/x/../c1",
+                 "/parse//classes//Comment//c1", "/parse/classes/Comment/c1/", "/parse/CLASSES/Comment/c1"):
+        assert one(path)["success"]["objectId"] == "c1", path
+    for path in ("/parse/classes/Comment/.", "/parse/classes/Comment/c1/..", "/parse/classes/./Comment"):
+        assert [r["objectId"] for r in one(path)["success"]["results"]] == ["c1"], path
+    assert one("/parse/classes/Comment/%2E") == {"error": {"code": 101, "error": "Object not found."}}  # the objectId "."
+    assert one("/parse/classes/../schemas/Comment")["success"]["className"] == "Comment"
+    assert one("/parse/classes/../users")["error"]["code"] == 108  # Parse's route, which this server lacks
+    before = get(api, "/classes/Comment", count=1, limit=0)["count"]
+    create = {"method": "POST", "path": "/parse/classes/Comment", "body": {"text": "not made"}}
+    for request, message in (
+        ({"method": "GET", "path": "/parse/classes/../health"}, "cannot route GET /health"),
+        ({"method": "GET", "path": "/parse/classes"}, "cannot route GET /classes"),
+        ({"method": "GET", "path": "/parse/classes/Comment/c1/more"}, "cannot route GET /classes/Comment/c1/more"),
+        ({"method": "PUT", "path": "/parse/classes/Comment", "body": {}}, "cannot route PUT /classes/Comment"),
+        ({"method": "get", "path": "/parse/classes/Comment/c1"}, "cannot route get /classes/Comment/c1"),
+        ({"path": "/parse/classes/Comment/c1"}, "cannot route undefined /classes/Comment/c1"),
+        ({"method": "GET", "path": "/parseX/classes/Comment"}, "cannot route GET /X/classes/Comment"),
+        ({"method": "POST", "path": "/parse/classes/../batch", "body": {"requests": []}}, "nested batch requests are not allowed"),
+        ({"method": "GET", "path": 5}, "batch request path must be a string"),
+    ):
+        with pytest.raises(ParseError) as err:
+            batch(create, request)
+        assert (err.value.code, err.value.message) == (107, message), request
+    assert get(api, "/classes/Comment", count=1, limit=0)["count"] == before  # refused whole: nothing ran
+    assert one("/parse/classes/Comment/c1", "GET") == batch({"method": "GET", "path": "/parse/classes/Comment/c1", "body": None})[0]
+
+
 def test_a_nested_batch_is_refused_in_parses_words() -> None:
     """A batch inside a batch answered 107 "cannot route batch path /parse/batch", where Parse
     Server 9 (batch.js) answers 107 "nested batch requests are not allowed"."""
@@ -405,4 +453,4 @@ def test_a_nested_batch_is_refused_in_parses_words() -> None:
         assert (err.value.code, err.value.message) == (107, "nested batch requests are not allowed")
     with pytest.raises(ParseError) as err:  # no route, as Parse answers it: not a nested batch
         api.route("POST", "/batch", {"requests": [{"method": "GET", "path": "/parse/batch"}]}, MASTER, "http://x/parse")
-    assert (err.value.code, err.value.message) == (107, "cannot route batch path /parse/batch")
+    assert (err.value.code, err.value.message) == (107, "cannot route GET /batch")

@@ -106,8 +106,11 @@ def test_a_where_that_is_no_object_is_107(shared: LiveServer, client: httpx.Clie
 
 def test_dot_segments_as_object_ids_are_not_found(shared: LiveServer) -> None:
     """'.' and '..' (also as %2E) sent as an objectId, as is (no client normalising them away):
-    101 for get, update and delete, and in /batch, never another route's answer (the server
-    does not resolve dot segments, as Parse Server's express routing does not)."""
+    101 for get, update and delete, never another route's answer (the server does not resolve
+    dot segments, as Parse Server's express routing does not). In /batch, Parse resolves the
+    literal segments of each path (batch.js, path.posix.join) and so does serve: "/classes/Note/."
+    is the find of Note, and "PUT /classes/Note/." or "DELETE /classes/Note/.." reaches no route
+    and refuses the batch, nothing changed; encoded (%2E) they stay objectIds, not found."""
     import http.client
 
     master = headers(master=True)
@@ -121,9 +124,16 @@ def test_dot_segments_as_object_ids_are_not_found(shared: LiveServer) -> None:
             finally:
                 con.close()
     requests = [{"method": m, "path": f"{shared.config.mount}/classes/Note/{oid}", "body": {}}
-                for m in ("GET", "PUT", "DELETE") for oid in (".", "..")]
+                for m in ("GET", "PUT", "DELETE") for oid in ("%2E", "%2E%2E", ".%2E")]
     got = httpx.post(shared.url + "/batch", json={"requests": requests}, headers=master, timeout=30).json()
     assert got == [{"error": {"code": 101, "error": "Object not found."}}] * len(requests)
+    found = httpx.post(shared.url + "/batch", json={"requests": [{"method": "GET", "path": f"{shared.config.mount}/classes/Note/."}]},
+                       headers=master, timeout=30).json()
+    assert len(found[0]["success"]["results"]) == 6
+    for method, oid, routed in (("PUT", ".", "PUT /classes/Note"), ("DELETE", "..", "DELETE /classes")):
+        request = {"method": method, "path": f"{shared.config.mount}/classes/Note/{oid}", "body": {}}
+        r = httpx.post(shared.url + "/batch", json={"requests": [request]}, headers=master, timeout=30)
+        assert (r.status_code, r.json()) == (400, {"code": 107, "error": f"cannot route {routed}"})
     assert shared.db.count("Note") == 6
 
 
