@@ -398,6 +398,18 @@ def test_a_batch_request_to_a_parse_route_this_server_lacks_fails_alone() -> Non
 
 
 
+def test_route_names_are_read_case_blind_as_parse_does(api: Api) -> None:
+    """Found by sending both servers the same requests: GET /parse/CLASSES/Comment/c1 and GET
+    /parse/Config were 404 108 "this server does not serve", where Parse Server's router (Express)
+    matches its route names case-blind and answers them; a class name keeps its case."""
+    assert get(api, "/CLASSES/Comment/c1")["objectId"] == "c1"
+    assert get(api, "/Classes/Comment")["results"][0]["objectId"] == "c1"
+    assert get(api, "/Config") == {"params": {}}
+    with pytest.raises(ParseError) as err:
+        get(api, "/classes/comment")
+    assert err.value.code == 103
+
+
 def test_batch_paths_are_resolved_and_routed_as_parse_does() -> None:
     """Found by sending both servers the same batches: a path with "." or ".." segments or
     doubled slashes was answered 108 or refused whole (/parse/classes/Post/./p1,
