@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from querylang.model.values import canonical, normalise_json, plain_json
+from querylang.model.values import (
+    OUTSIDE_YEARS,
+    canonical,
+    date_from,
+    normalise_json,
+    outside_years,
+    plain_json,
+)
 
 from .codec import Schema, check_acl, check_iso, known_field, pointer_id, type_name, value_in
 from .errors import (
@@ -87,6 +94,7 @@ def plan_write(
         else:
             if ftype in ("Object", "Array"):
                 _check_nested_keys(f"{class_name}.{key}", value)
+                _check_nested_dates(f"{class_name}.{key}", value, "")
             plan.fields[key] = value_in(schema, class_name, key, value)
     if current is None:
         # A create lists a Relation's first targets in the record itself (one transaction).
@@ -126,6 +134,7 @@ def _operation(
         if name != "Remove":
             # What Add and AddUnique store is checked as an Array value written whole is.
             _check_nested_keys(where, objects)
+            _check_nested_dates(f"{where} ({name})", objects, "")
         if name == "Remove" and current is not None and old is None:
             # MongoDB's $pullAll leaves a field that is not there as it is (an empty array
             # stored here was found by `exists: true`); Parse then answers no value for it.
@@ -233,3 +242,24 @@ def _check_nested_keys(where: str, value: Any) -> None:
                 raise ParseError(INVALID_NESTED_KEY, f"{where}: Nested keys should not contain the '$' or '.' characters "
                                                      f"(key {k!r})")
             _check_nested_keys(where, v)
+
+
+def _check_nested_dates(where: str, value: Any, place: str) -> None:
+    """A Date inside an Object or Array value whose iso names no date: 111, as on a Date field
+    (the library's 107 "the Date object at ... is no date" said the same of it). Parse Server
+    takes it unchecked: on PostgreSQL it keeps the object as it came, on MongoDB it stores
+    JavaScript's Invalid Date, which the BSON encoder writes as 0, 1970-01-01: a silent change."""
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_nested_dates(where, v, f"{place}[{i}]")
+    elif isinstance(value, Mapping):
+        if value.get("__type") == "Date" and date_from(dict(value)) is None:
+            at = place or "the top"
+            iso = value.get("iso")
+            if not isinstance(iso, str):
+                raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date at {at} "
+                                                 f"(a Date is {{__type: 'Date', iso: string}})")
+            why = OUTSIDE_YEARS if outside_years(iso) else "no ISO-8601 date"
+            raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date: its iso {iso!r:.60} at {at} is {why}")
+        for k, v in value.items():
+            _check_nested_dates(where, v, f"{place}.{k}" if place else str(k))

@@ -410,6 +410,38 @@ def test_route_names_are_read_case_blind_as_parse_does(api: Api) -> None:
     assert err.value.code == 103
 
 
+def test_a_bad_date_inside_an_object_or_array_is_111_as_on_a_date_field() -> None:
+    """A Date whose iso names no date inside an Object or Array value was the library's 107 ("the
+    Date object at when is no date"), where the same Date on a Date field is 111. Parse Server
+    takes it unchecked (201; on PostgreSQL the object is kept as it came, on MongoDB it becomes
+    1970-01-01, BSON's 0 for an Invalid Date): refused here, 111 as on a Date field, naming its
+    place, and nothing is written, also through Add and AddUnique."""
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"meta": {"type": "Object"}, "tags": {"type": "Array"}, "d": {"type": "Date"}}}},
+             "records": {"Note": [{"objectId": "n1", "tags": []}]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+    bad = {"__type": "Date", "iso": "nope"}
+    for path, body, message in (
+        ("/classes/Note", {"meta": {"when": bad}}, "Note.meta: this is not a valid Date: its iso 'nope' at when is no ISO-8601 date"),
+        ("/classes/Note", {"tags": [1, {"a": [bad]}]}, "Note.tags: this is not a valid Date: its iso 'nope' at [1].a[0] is no ISO-8601 date"),
+        ("/classes/Note", {"meta": {"w": {"__type": "Date"}}}, "Note.meta: this is not a valid Date at w (a Date is {__type: 'Date', iso: string})"),
+        ("/classes/Note/n1", {"meta": {"w": {"__type": "Date", "iso": "2020-13-01"}}},
+         "Note.meta: this is not a valid Date: its iso '2020-13-01' at w is no ISO-8601 date"),
+        ("/classes/Note/n1", {"tags": {"__op": "Add", "objects": [bad]}},
+         "Note.tags (Add): this is not a valid Date: its iso 'nope' at [0] is no ISO-8601 date"),
+        ("/classes/Note/n1", {"tags": {"__op": "AddUnique", "objects": [{"x": bad}]}},
+         "Note.tags (AddUnique): this is not a valid Date: its iso 'nope' at [0].x is no ISO-8601 date"),
+        ("/classes/Note", {"d": bad}, "Note.d: this is not a valid Date: its iso 'nope' is no ISO-8601 date"),
+    ):
+        with pytest.raises(ParseError) as err:
+            api.route("POST" if path == "/classes/Note" else "PUT", path, body, MASTER, "http://x/parse")
+        assert (err.value.code, err.value.message) == (111, message), body
+    assert get(api, "/classes/Note", count=1)["results"] == [{**get(api, "/classes/Note/n1")}] and db.count("Note") == 1
+    good = {"__type": "Date", "iso": "2020-01-02T03:04:05.678Z"}
+    api.route("PUT", "/classes/Note/n1", {"meta": {"when": good}, "tags": [good]}, MASTER, "http://x/parse")
+    assert get(api, "/classes/Note/n1")["meta"] == {"when": good}
+
+
 def test_batch_paths_are_resolved_and_routed_as_parse_does() -> None:
     """Found by sending both servers the same batches: a path with "." or ".." segments or
     doubled slashes was answered 108 or refused whole (/parse/classes/Post/./p1,

@@ -39,8 +39,8 @@ def test_a_date_object_naming_no_date_inside_an_array_is_refused(small: LiveServ
     for method, url in (("POST", f"{small.url}/classes/T"), ("PUT", f"{small.url}/classes/T/t1")):
         for body in ({"tags": [NO_DATE]}, {"tags": {"__op": "Add", "objects": [NO_DATE]}}):
             r = client.request(method, url, json=body, headers=headers(master=True))
-            assert r.status_code == 400, r.text
-            assert re.search(r"field tags: the Date object at \[\d\] is no date: iso 'not a date'", r.json()["error"])
+            assert r.status_code == 400 and r.json()["code"] == 111, r.text
+            assert re.search(r"T\.tags( \(Add\))?: this is not a valid Date: its iso 'not a date' at \[\d\]", r.json()["error"])
     assert small.db.find("T").records == before
 
 
