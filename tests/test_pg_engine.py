@@ -1229,3 +1229,24 @@ def test_a_query_inside_load_s_progress_is_refused_not_a_hang(pg_cluster):
         assert said and all(s.startswith("a query inside load's progress, while the load holds the database") for s in said)
     finally:
         db.close()
+
+
+def test_a_change_unsets_fields_on_both_engines(pair):
+    """Change(unset=[...]) leaves fields without a value (MongoDB's $unset, Parse's Delete), so a
+    read leaves them out, where fields set to None read back as null; there was no way to take
+    a value away but to write null, so serve answered a Parse Delete as null. A name that is no
+    field a save may set, or one also in ``fields``, is refused and nothing changes."""
+    for db in pair:
+        db.update("Post", "p1", lambda r: querylang.Change({"score": None}, unset=["meta", "title"]))
+        got = db.find("Post", {"objectId": "p1"}).records[0]
+        assert "meta" not in got and "title" not in got and got["score"] is None and got["tags"] == ["x", "y"], db
+        assert db.count("Post", {"title": {"exists": False}}) == 1
+        db.update("Post", "p1", lambda r: querylang.Change(unset=("score",)))
+        assert "score" not in db.find("Post", {"objectId": "p1"}).records[0]
+        before = db.find("Post", {"objectId": "p2"}).records
+        for unset, fields, message in ((["nope"], {}, "unknown field"), ("title", {}, "must be a list of field names"),
+                                       (["fans"], {}, "add_relation"), (["updatedAt"], {}, "updatedAt cannot be changed"),
+                                       (["body"], {"body": "x"}, "cannot both set and unset")):
+            with pytest.raises(DataError, match=message):
+                db.update("Post", "p2", lambda r, u=unset, f=fields: querylang.Change(f, unset=u))
+        assert db.find("Post", {"objectId": "p2"}).records == before

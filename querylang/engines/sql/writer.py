@@ -12,7 +12,7 @@ cells of its row, how a stored row reads back, and how a schema change makes its
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -238,16 +238,36 @@ class SqlWriter(ABC, Generic[S]):
                 object_id=oid, field=sorted(relation_fields)[0],
             )
 
+    def _unset_names(self, cls: ClassDef, oid: str, wanted: Change) -> list[str]:
+        """A Change's ``unset``, checked: names of fields a save may set, none also in ``fields``."""
+        unset = wanted.unset
+        if isinstance(unset, str) or not isinstance(unset, list | tuple | set | frozenset):
+            raise DataError(f"a Change's unset must be a list of field names, not {type(unset).__name__}",
+                            class_name=cls.name, object_id=oid)
+        for name in unset:
+            if not isinstance(name, str):
+                raise DataError(f"a Change's unset must be a list of field names, not one holding {type(name).__name__}",
+                                class_name=cls.name, object_id=oid)
+            if name in wanted.fields:
+                raise DataError("a Change cannot both set and unset a field", class_name=cls.name, object_id=oid, field=name)
+        self._check_saved(cls, oid, dict.fromkeys(unset), "update's Change")
+        return list(unset)
+
     def _update(
         self, con: Any, cls: ClassDef, oid: str, fields: Mapping[str, Any], now: datetime,
-        current: dict[str, Any] | None = None,
+        current: dict[str, Any] | None = None, unset: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Read (unless the caller has: ``current``), change and write one record, inside the
-        caller's transaction; the record as written."""
+        caller's transaction; the record as written. ``unset`` fields are left without a value
+        (not stored as an explicit null)."""
         if current is None:
             current = self._stored(con, cls, oid)
-        checked, _ = normalise_record(cls, {"objectId": oid, **fields}, now=now)
+        cleared = dict.fromkeys(unset)
+        checked, _ = normalise_record(cls, {"objectId": oid, **fields, **cleared}, now=now)  # names checked too
         merged = {**current, **{k: checked.get(k) for k in fields}}
+        for k in cleared:
+            merged.pop(k, None)
+        fields = {**fields, **cleared}  # their cells are written, as a missing value's
         merged["updatedAt"] = now
         # Only the changed fields' cells are made and written (with updatedAt and the list of
         # explicit nulls, which the unchanged nulls keep right): a String's cells hold its
@@ -296,6 +316,7 @@ class SqlWriter(ABC, Generic[S]):
                 current = complete
             # Named as the call the user made: "save needs an object of fields" was said of an update.
             self._check_saved(cls, oid, wanted.fields, "update's Change")
+            unset = self._unset_names(cls, oid, wanted)
             edits = [(key, target, add) for add, edges in ((True, wanted.add), (False, wanted.remove))
                      for key, targets in self._edge_lists(class_name, oid, edges) for target in targets]
             for key, target, add in edits:
@@ -305,7 +326,7 @@ class SqlWriter(ABC, Generic[S]):
                 elif not isinstance(target, str):
                     raise DataError(f"objectId must be a string, not {type(target).__name__}", class_name=class_name,
                                     object_id=oid, field=key)
-            merged = self._update(con, cls, oid, wanted.fields, now, current)
+            merged = self._update(con, cls, oid, wanted.fields, now, current, unset)
             for key, target, add in edits:
                 if add:
                     self._add_edge(con, Edge(class_name, key, oid, target))
