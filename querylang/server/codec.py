@@ -3,8 +3,9 @@
 The library returns pointers as bare objectIds and dates as ISO strings; Parse clients expect
 ``{"__type": "Pointer", "className", "objectId"}``, ``{"__type": "Date", "iso"}`` (but plain
 strings for ``createdAt``/``updatedAt``), ``{"__type": "GeoPoint", ...}`` and, for a Relation
-field, ``{"__type": "Relation", "className"}``. Nulls are left out, as Parse on PostgreSQL does
-(PARSE-STORAGE.md A.3).
+field, ``{"__type": "Relation", "className"}``. A field that holds null is answered null, as
+Parse Server on MongoDB answers it (on PostgreSQL, which keeps no null apart from a missing
+value, Parse leaves it out); a record without an ACL is answered without one.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ def record_out(schema: Schema, class_name: str, rec: Mapping[str, Any], acl_fiel
     cls = schema.get(class_name)
     out: dict[str, Any] = {}
     for name, v in rec.items():
-        if v is None:
-            continue
         f = cls.fields.get(name)
         # Only an ACL is answered as "ACL": a field of that name of another type is no ACL
         # (Api.acl_field in rest.py), and keeps its own name.
-        key = "ACL" if name == acl_field and f is not None and f.type in ("Object", "ACL") else name
+        acl = (name == acl_field and f is not None and f.type in ("Object", "ACL")) or (f is not None and f.type == "ACL")
+        key = "ACL" if acl else name
+        if v is None:
+            if not acl:  # a null ACL is no ACL, which Parse answers by leaving it out
+                out[key] = None
+            continue
         if f is None or name in ("objectId", "createdAt", "updatedAt", "__type", "className"):
             out[key] = v
         elif f.type == "Date":

@@ -436,7 +436,7 @@ class Api:
             plan = checked or plan_write(self.db.schema, class_name, body, current, acl)
             answers.update(plan.answers)
             # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
-            return querylang.Change(plan.fields, plan.add, plan.remove)
+            return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
 
         written = self.db.update(class_name, oid, change)
         return {"updatedAt": written["updatedAt"], **answers}

@@ -42,6 +42,7 @@ class WritePlan:
     add: dict[str, list[str]] = field(default_factory=dict)  # Relation key → target ids
     remove: dict[str, list[str]] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)  # what Parse echoes for __op fields
+    unset: list[str] = field(default_factory=list)  # Delete: left without a value (MongoDB's $unset)
 
 
 def plan_write(
@@ -115,7 +116,11 @@ def _operation(
     if name == "Delete":
         if f.type == "Relation":
             raise ParseError(INCORRECT_TYPE, f"{where}: a Relation cannot be deleted; remove its objects")
-        plan.fields[key] = None
+        # Without a value, not null: Parse on MongoDB $unsets it, and a read leaves it out where a
+        # field written null is answered null. A create just leaves it out.
+        plan.fields.pop(key, None)
+        if current is not None:
+            plan.unset.append(key)
     elif name == "Increment":
         amount = op.get("amount")
         if isinstance(amount, bool) or not isinstance(amount, int | float):

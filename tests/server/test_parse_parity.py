@@ -442,6 +442,30 @@ def test_a_bad_date_inside_an_object_or_array_is_111_as_on_a_date_field() -> Non
     assert get(api, "/classes/Note/n1")["meta"] == {"when": good}
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_a_field_written_null_is_answered_null_and_a_deleted_one_left_out(access: Access) -> None:
+    """Found by sending both servers the same writes: {"text": null} on create (or update) then
+    GET answered no "text", as Parse Server on PostgreSQL does, where Parse Server on MongoDB,
+    whose meaning this project follows, answers "text": null; a {"__op": "Delete"} is MongoDB's
+    $unset there, answered without the field (it was written null here, no other way to take a
+    value away). A record's missing ACL stays left out."""
+    api = make_api()
+    _, made, _ = api.route("POST", "/classes/Comment", {"text": None, "post": None}, MASTER, "http://x/parse")
+    oid = made["objectId"]
+    c = get(api, f"/classes/Comment/{oid}", access)
+    assert c["text"] is None and c["post"] is None
+    assert [r for r in get(api, "/classes/Comment", access, where={"objectId": oid})["results"]] == [c]
+    assert get(api, f"/classes/Comment/{oid}", access, keys="text") == {k: c[k] for k in ("objectId", "createdAt", "updatedAt", "text")}
+    api.route("PUT", f"/classes/Comment/{oid}", {"text": {"__op": "Delete"}, "post": {"__op": "Delete"}}, MASTER, "http://x/parse")
+    assert set(get(api, f"/classes/Comment/{oid}", access)) == {"objectId", "createdAt", "updatedAt"}
+    api.route("PUT", "/classes/Comment/c1", {"text": None}, MASTER, "http://x/parse")
+    assert get(api, "/classes/Comment/c1", access)["text"] is None
+    _, made, _ = api.route("POST", "/classes/Comment", {"text": {"__op": "Delete"}}, MASTER, "http://x/parse")
+    assert "text" not in get(api, f"/classes/Comment/{made['objectId']}", access)
+    _, made, _ = api.route("POST", "/classes/Post", {"title": "t", "ACL": None}, MASTER, "http://x/parse")
+    assert "ACL" not in get(api, f"/classes/Post/{made['objectId']}", access) and get(api, f"/classes/Post/{made['objectId']}")["title"] == "t"
+
+
 def test_batch_paths_are_resolved_and_routed_as_parse_does() -> None:
     """Found by sending both servers the same batches: a path with "." or ".." segments or
     doubled slashes was answered 108 or refused whole (/parse/classes/Post/./p1,
