@@ -32,6 +32,7 @@ PARSE_ONLY_ROUTES = {
     "functions", "jobs", "push", "push_audiences", "scriptlog", "validate_purchase", "serverInfo",
     "graphql-config", "purge", "hooks", "cloud_code", "aggregate", "security",
 }
+PARSE_ONLY = {name.lower() for name in PARSE_ONLY_ROUTES}  # as the router reads them, case-blind
 # Parse's router takes these four, as sent: a request whose method is "get" reaches no route.
 METHODS = ("GET", "POST", "PUT", "DELETE")
 
@@ -55,7 +56,7 @@ def batch_call(r: Any, prefixes: list[str]) -> tuple[str, str, dict[str, Any]]:
     parts = [s for s in path.split("/") if s]
     root = parts[0].lower() if parts else ""  # Parse's router reads its paths case-blind
     if method not in METHODS or not (
-        (method, len(parts)) in SHAPES.get(root, ()) or root in {r.lower() for r in PARSE_ONLY_ROUTES}
+        (method, len(parts)) in SHAPES.get(root, ()) or root in PARSE_ONLY
     ):
         raise ParseError(INVALID_JSON, f"cannot route {shown} {path}")
     if root == "batch":
