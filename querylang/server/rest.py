@@ -185,7 +185,7 @@ class Api:
             for owner in related_owners(where):
                 self._served(access, owner)  # which records relate to one of them tells of it
         where = self._sub_queries_for(access, where)
-        order = params.get("order") or None
+        order = _order(params.get("order"))
         if not access.master:
             try:
                 keys_of_order = parse_order(order) or []
@@ -605,6 +605,18 @@ def _key_list(value: Any, what: str) -> list[str]:
     except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
     return [i.strip() for i in items if i.strip()]
+
+
+def _order(value: Any) -> str | None:
+    """``order`` as Parse Server 9 reads it: ``String(value)`` when JavaScript finds it true, so
+    ``["-n", "title"]`` is "-n,title", and ``{}`` is "[object Object]", no field (105), where it
+    was taken for no order; ``true`` is the field "true" (it was 107 "order must be a string")."""
+    if not truthy(value):
+        return None
+    try:
+        return value if isinstance(value, str) else to_string(value)
+    except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
+        raise ParseError(INVALID_JSON, f"order must be a string ({exc.message})") from None
 
 
 def _redirect_key(value: Any) -> str:

@@ -192,6 +192,29 @@ def test_master_key_routes_answer_permission_denied_as_parse_9_does() -> None:
     assert "Parse_GlobalConfig" not in api.db.schema.classes
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+def test_order_is_read_as_parse_reads_it(access: Access) -> None:
+    """Found by sending both servers the same query strings: order={} was taken for no order
+    and order=true or 5 refused as 107 "order must be a string or a list of strings", where
+    Parse Server 9 takes String(order) when it is true as JavaScript reads it: "[object
+    Object]", "true", "5", fields the class does not have (105); [["-n"], "k"] is "-n,k"."""
+    db = querylang.connect()
+    db.load({"classes": {"Item": {"fields": {"n": {"type": "Number"}, "k": {"type": "String"}}}},
+             "records": {"Item": [{"objectId": f"i{n}", "n": n % 3, "k": f"{9 - n}"} for n in range(5)]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+
+    def ids(order: Any) -> list[str]:
+        return [r["objectId"] for r in get(api, "/classes/Item", access, order=order)["results"]]
+
+    assert ids([["-n"], "k"]) == ids("-n,k") == ["i2", "i4", "i1", "i3", "i0"]
+    assert ids(["k"]) == ids("k") == ["i4", "i3", "i2", "i1", "i0"]
+    assert ids(0) == ids(False) == ids(None) == ids("")
+    for order, field in (({}, "[object Object]"), (True, "true"), (5, "5"), ([1, 2], "1")):
+        with pytest.raises(ParseError) as err:
+            ids(order)
+        assert err.value.code == 105 and repr(field) in err.value.message, order
+
+
 def test_a_batch_routes_config_and_schemas() -> None:
     """Found by comparing with Parse Server 9: POST /batch {"requests": [{"method": "GET",
     "path": "/parse/config"}]} was refused whole, 107 "cannot route batch path", where Parse's
