@@ -75,7 +75,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
         path = raw_path_under(request, config.mount)
         try:
             body = parse_body(await read_body(request, config.max_body), config.max_depth)
-            if path.rstrip("/") == "/health":
+            if path.rstrip("/").lower() == "/health":  # case-blind, as Parse's router reads it
                 return json_response(200, {"status": "ok"})
             # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
             method = "GET" if request.method == "HEAD" else request.method

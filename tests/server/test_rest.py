@@ -212,6 +212,8 @@ def test_schemas_and_health(shared: LiveServer, client: httpx.Client) -> None:
     r = client.get(f"{shared.url}/schemas", headers=headers())
     assert (r.status_code, r.json()) == (403, {"error": "Permission denied"})
     assert client.get(f"{shared.url}/health").json() == {"status": "ok"}
+    # Without keys in any case, as Parse's router reads its routes (/Health was 403 "unauthorized").
+    assert client.get(f"{shared.url}/Health").json() == client.get(f"{shared.url}/HEALTH/").json() == {"status": "ok"}
 
 
 # --- errors (Parse's codes and statuses) --------------------------------------------------------
