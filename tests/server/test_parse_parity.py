@@ -182,7 +182,8 @@ def test_master_key_routes_answer_permission_denied_as_parse_9_does() -> None:
     {"error": "Permission denied"}, and in a batch {"error": {"error": "Permission denied"}},
     without a code (its sanitized errors, on by default)."""
     api = make_api()
-    for method, path, body in (("GET", "/schemas", {}), ("GET", "/schemas/Comment", {}), ("PUT", "/config", {"params": {"a": 1}})):
+    for method, path, body in (("GET", "/schemas", {}), ("GET", "/schemas/Comment", {}), ("PUT", "/config", {"params": {"a": 1}}),
+                               ("POST", "/schemas/Zed", {}), ("DELETE", "/schemas/Comment", {})):
         with pytest.raises(Unauthorized) as err:
             api.route(method, path, body, CLIENT, "http://x/parse")
         assert err.value.body() == {"error": "Permission denied"}, path
@@ -190,6 +191,9 @@ def test_master_key_routes_answer_permission_denied_as_parse_9_does() -> None:
                                       CLIENT, "http://x/parse")
         assert (status, answer) == (200, [{"error": {"error": "Permission denied"}}]), path
     assert "Parse_GlobalConfig" not in api.db.schema.classes
+    with pytest.raises(ParseError) as err:  # a schema route this server lacks: 108 to the master key only
+        api.route("POST", "/schemas/Zed", {}, MASTER, "http://x/parse")
+    assert err.value.code == 108
 
 
 @pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
