@@ -75,7 +75,7 @@ KEY_PAIRS = {
 WORDS = (
     "run", "running", "Runs", "runner", "RUN", "café", "Cafe", "CAFÉ", "cafe\u0301", "the", "a", "and", "not",
     "fox", "Fox", "foxes", "brown", "naïve", "NAIVE", "straße", "STRASSE", "ﬁsh", "fish", "İstanbul", "istanbul",
-    "K", "\u212a", "ß", "é", "10", "١٢", "été", "Été", "x_y", "it's", "½",
+    "K", "\u212a", "ß", "é", "10", "١٢", "été", "Été", "x_y", "it's", "½", "Thé", "haves", "have", "ſome",
 )
 if "fold-splits-words" not in KNOWN_BUGS:
     # words whose folded form holds a space, and words of those forms

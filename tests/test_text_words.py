@@ -16,7 +16,7 @@ def general(value: str) -> tuple[str, str, str]:
     ws = text.words(value)
     fs = [text.fold(w) for w in ws]
     return (
-        text.joined([text.stem(w) for w, f in zip(ws, fs, strict=True) if f]),
+        text.joined([text.stem(w) for w, f in zip(ws, fs, strict=True) if f and not text.stop_word(w)]),
         text.joined([f for f in fs if f]),
         text.joined(ws),
     )
@@ -26,6 +26,7 @@ def general(value: str) -> tuple[str, str, str]:
 @example("")
 @example("Running runs RAN, ran_away\tx9\nABC123 def")
 @example("snake_case and under_score")
+@example("The end, THE END: the stems leave the stop words out")
 def test_ascii_texts_take_the_shortcut_with_the_same_words(value: str) -> None:
     assert value.isascii()
     assert text.word_columns(value) == general(value)
@@ -34,6 +35,7 @@ def test_ascii_texts_take_the_shortcut_with_the_same_words(value: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x2FF)))
 @example("Café RUNNING naïve")
 @example("e\u0301te\u0301")
+@example("Thé is no stop word, THE is")
 def test_other_texts_keep_the_general_path(value: str) -> None:
     assert text.word_columns(value) == general(value)
 

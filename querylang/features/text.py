@@ -4,10 +4,11 @@ A search term is split into words, ``"quoted phrases"`` and ``-negated`` words a
 A record matches when it holds none of the negated words and phrases, every phrase, and at
 least one of the term's words, those of its phrases included (MongoDB looks them up in its text
 index). Words are compared as English Snowball stems of their case- and diacritic-folded forms,
-after dropping English stop words; with ``caseSensitive`` or ``diacriticSensitive`` words are
-not stemmed, and each flag keeps its own of the two (:func:`word_fold`: case kept, diacritics
-still folded, or the other way round; both: as written). Other languages than English are not
-stemmed. A phrase is a substring of the text, both folded character by character as the flags
+English stop words left out (:func:`stop_word`: of the search's words, and of the text's where
+a word is searched for, not where it is excluded); with ``caseSensitive`` or
+``diacriticSensitive`` words are not stemmed, and each flag keeps its own of the two
+(:func:`word_fold`: case kept, diacritics still folded, or the other way round; both: as
+written). Other languages than English are not stemmed. A phrase is a substring of the text, both folded character by character as the flags
 say (:func:`phrase_fold`), as MongoDB's phrase matcher compares them.
 
 The store keeps each String field's words as ``" w1 w2 … "`` text (stems and raw words), so SQL
@@ -83,6 +84,25 @@ STOP_WORDS = frozenset(
 )
 
 
+def _stop_stems() -> dict[str, tuple[str, ...]]:
+    """The stems of the stop words, each with the stop words that stem to it: a text's stored
+    stems leave the stop words out (word_columns), so an excluded word with one of these stems
+    is also looked for as those stop words among the text's folded words."""
+    out: dict[str, tuple[str, ...]] = {}
+    for w in sorted(STOP_WORDS):
+        out[_STEMMER.stemWord(w)] = (*out.get(_STEMMER.stemWord(w), ()), w)
+    return out
+
+
+STOP_STEMS = _stop_stems()
+
+
+def stop_word(word: str) -> bool:
+    """Whether a word is an English stop word: its case folded, its diacritics kept, as
+    MongoDB's tokenizer checks it (``Thé`` is no stop word; ``THE`` is)."""
+    return _lower(word) in STOP_WORDS
+
+
 def words(text: str) -> list[str]:
     """The words of a text: runs of letters, digits and combining marks."""
     return _word_re().findall(text)
@@ -120,6 +140,12 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if fold(w)]
 
 
+def indexed_stems(text: str) -> list[str]:
+    """stems() without the stop words': the words a search finds, as MongoDB's text index
+    holds them (an excluded word is looked for among all of them, as MongoDB's matcher does)."""
+    return [stem(w) for w in words(text) if fold(w) and not stop_word(w)]
+
+
 def folded(text: str) -> list[str]:
     """A text's folded words, none empty."""
     return [f for f in (fold(w) for w in words(text)) if f]
@@ -135,17 +161,20 @@ _ASCII_WORD = re.compile(r"[0-9A-Za-z]+")
 
 
 def word_columns(text: str) -> tuple[str, str, str]:
-    """The stored words of a String value: stems, folded words, words as written
-    (layout.TEXT_PARTS order: ``f:tx``, ``f:fx``, ``f:wx``)."""
+    """The stored words of a String value: stems of the words that are not stop words
+    (:func:`indexed_stems`), folded words, words as written (layout.TEXT_PARTS order:
+    ``f:tx``, ``f:fx``, ``f:wx``)."""
     if text.isascii():
         # Most texts: the general word pattern (every combining mark in its class) and the
         # Unicode folding cost most of a load's word computation, and change nothing here.
         as_written = " " + " ".join(_ASCII_WORD.findall(text)) + " "
         lowered = as_written.lower()
-        return " " + " ".join([_ascii_stem(w) for w in lowered.split()]) + " ", lowered, as_written
+        return " " + " ".join([_ascii_stem(w) for w in lowered.split() if w not in STOP_WORDS]) + " ", lowered, as_written
     ws = words(text)  # once, not once per column: the same as stems, folded and words
     fs = [fold(w) for w in ws]
-    return joined([stem(w) for w, f in zip(ws, fs, strict=True) if f]), joined([f for f in fs if f]), joined(ws)
+    # A stop word folds to itself: only a word folding to one needs the stop_word test.
+    tx = [stem(w) for w, f in zip(ws, fs, strict=True) if f and not (f in STOP_WORDS and stop_word(w))]
+    return joined(tx), joined([f for f in fs if f]), joined(ws)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +217,7 @@ def parse_search(term: str, language: str, case_sensitive: bool = False, diacrit
     def kept(pieces: list[str]) -> list[str]:
         # Stop words are dropped from excluded words too, as MongoDB does: '-the fox' finds
         # 'the fox' (docs/semantics.md#text: stop words in the search are ignored).
-        return [w for piece in pieces for w in words(piece) if not (english and fold(w) in STOP_WORDS)]
+        return [w for piece in pieces for w in words(piece) if not (english and stop_word(w))]
 
     def phrase(p: str) -> Phrase:
         return Phrase(phrase_fold(p, case_sensitive, diacritic_sensitive), " ".join(folded(p)))
@@ -213,6 +242,11 @@ def _lower1(c: str) -> str:
         if len(f) == 1:
             return f
     return c
+
+
+def _lower(word: str) -> str:
+    """A word case-folded one code point at a time (:func:`_lower1`), its diacritics kept."""
+    return word if word.islower() and word.isascii() else "".join(map(_lower1, word))
 
 
 def _strip1(c: str) -> str:
@@ -435,4 +469,8 @@ def text_matches(text: str | None, node: n.Text) -> bool:
         return False
     if not all(p.needle in haystack for p in s.phrases):
         return False
+    if not (cs or ds) and node.language.lower() in ("english", "en"):
+        # MongoDB finds a word in its text index, which leaves the stop words out: 'Thé'
+        # (no stop word) finds 'thé', not 'the'.
+        tokens = indexed_stems(text)
     return any(w in tokens for w in (*s.words, *s.phrase_words))

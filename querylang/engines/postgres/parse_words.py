@@ -191,16 +191,28 @@ def stems_sql(col: str) -> tuple[str, list[Any]]:
 STEM_TAIL = 3
 
 
+# The characters whose simple case folding is an ASCII letter (text.stop_word): the ASCII
+# capitals, KELVIN SIGN and LONG S.
+_STOP_UPPER, _STOP_LOWER = string.ascii_uppercase + "\u212a\u017f", string.ascii_lowercase + "ks"
+
+
 def stems_hold(col: str, stem_of: str) -> tuple[str, list[Any]]:
-    """The English stems of text ``col``'s words hold ``stem_of`` (a stem): only the words that
-    could have it are stemmed."""
+    """The English stems of text ``col``'s words, stop words left out (text.indexed_stems),
+    hold ``stem_of`` (a stem): only the words that could have it are stemmed."""
     if not stem_of:
         return "FALSE", []  # no stem is empty, so no row holds an empty one
     laterals, stem = stem_laterals("ql_f")
     prefix = stem_of[: max(0, len(stem_of) - STEM_TAIL)]
+    params: list[Any] = [word_class() + "+", _fold_map(), prefix, stem_of]
+    # Only a stop word's stem can come from a stop word (a stop word folds to itself).
+    stops = text.STOP_STEMS.get(stem_of, ())
+    skip = ""
+    if stops:
+        skip = f" AND NOT translate(ql_m.ql_w[1], '{_STOP_UPPER}', '{_STOP_LOWER}') = ANY(?::text[])"
+        params.append(list(stops))
     sql = (f"EXISTS (SELECT 1 {_words_from(col, laterals)} "
-           f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text)")
-    return sql, [word_class() + "+", _fold_map(), prefix, stem_of]
+           f"WHERE ql_f <> '' AND left(ql_f, {len(prefix)}) = ?::text AND {stem} = ?::text{skip})")
+    return sql, params
 
 
 # Words that tell english.sbl's versions and rules apart, with folds of every kind.

@@ -616,6 +616,14 @@ class Compiler(GeoTerms):
                 return Sql(*self.d.folded_words_hold(col, self.col(node.field, ":fx"), word, cs, ds))
             return Sql(*self.d.words_hold(col, part, word))
 
+        def has_excluded(word: str) -> Sql:
+            # The stored stems leave the stop words out, as MongoDB's text index does; an
+            # excluded word is found among all the words (MongoDB's matcher reads them all):
+            # '-thé' excludes 'the fox'. A stop word folds to itself.
+            stops = text.STOP_STEMS.get(word, ()) if part == ":tx" else ()
+            fx = self.col(node.field, ":fx") if stops else ""
+            return join_sql(" OR ", [has(word), *(Sql(*self.d.words_hold(fx, ":fx", w)) for w in stops)], FALSE)
+
         def candidate(p: text.Phrase) -> Sql | None:
             got = self.d.phrase_candidate(self.col(node.field, ":fx"), p)
             return None if got is None else Sql(*got)
@@ -624,7 +632,7 @@ class Compiler(GeoTerms):
             test = Sql(*self.d.phrase_in(self.col(node.field), p, cs, ds))
             return test if (c := candidate(p)) is None else guarded(c, test)
 
-        parts: list[Sql] = [not_sql(has(w)) for w in s.negated]
+        parts: list[Sql] = [not_sql(has_excluded(w)) for w in s.negated]
         parts.append(join_sql(" OR ", [has(w) for w in (*s.words, *s.phrase_words)], FALSE))
         parts += [not_sql(holds(p)) for p in s.negated_phrases]
         first = candidate(s.phrases[0]) if s.phrases else None
