@@ -25,6 +25,8 @@ TEXTS = {
     "d": "I have a fox",
     "e": "THE END",
     "f": "ſome far",  # a long s: its lower case is 's', so the word is 'some', a stop word
+    "g": "a tin can, now",
+    "h": "who would ought",
 }
 
 CASES = [
@@ -39,6 +41,12 @@ CASES = [
     ("haves", {}, ["c"]),
     ("ſome", {}, []),
     ("somes", {}, []),  # its stem is 'some'
+    # MongoDB's list: 'can' and 'now' are no stop words, 'would' and 'ought' are (the list
+    # was another, which dropped 'can', 'just', 'now' and 'will' from a search)
+    ("can", {}, ["g"]),
+    ("now", {}, ["g"]),
+    ("would", {}, []),
+    ("ought cannot", {}, []),
     # an excluded word is looked for among every word, stop words too
     ("fox -thé", {}, ["d"]),
     ("fox -haves", {}, ["a"]),

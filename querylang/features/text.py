@@ -73,14 +73,16 @@ def word_char(c: str) -> bool:
 # of a word's length (a word of 300,000 letters 'yo yo ...' without spaces: seconds to
 # minutes), and every String written gets its words stemmed.
 _STEMMER = Stemmer.Stemmer("english")
+# MongoDB's English stop words (Snowball's list) less those with an apostrophe ("don't"), which
+# split into two words here.
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
-    being below between both but by can did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
+    being below between both but by cannot could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself me more most my myself no nor not of off on once only or other ought our ours
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with you your yours yourself yourselves""".split()
+    what when where which while who whom why with would you your yours yourself yourselves""".split()
 )
 
 
