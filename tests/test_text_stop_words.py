@@ -27,6 +27,7 @@ TEXTS = {
     "f": "ſome far",  # a long s: its lower case is 's', so the word is 'some', a stop word
     "g": "a tin can, now",
     "h": "who would ought",
+    "i": "The dog",
 }
 
 CASES = [
@@ -52,12 +53,17 @@ CASES = [
     ("fox -haves", {}, ["a"]),
     ("end -Thé", {}, []),
     ("far -somes", {}, []),
-    # with a flag the stop-word test is the same
+    # with a flag the stop-word test is the same, and a word whose stem is a stop word's is
+    # also looked for among the words that are not stop words, as MongoDB reads its index for
+    # it first: 'Thé' (with caseSensitive 'The') does not find 'The dog', whose 'The' is not
+    # in that index, but 'Thé dog' does, by its 'dog'
     ("Thé", {"caseSensitive": True}, ["b"]),
+    ("Thé dog", {"caseSensitive": True}, ["b", "i"]),
+    ('"Thé"', {"caseSensitive": True}, ["b"]),
     ("thé", {"diacriticSensitive": True}, ["b"]),
     ("fox -thé", {"caseSensitive": True, "diacriticSensitive": True}, ["a", "d"]),
     # another language has no stop words
-    ("the", {"language": "none"}, ["a", "b", "e"]),
+    ("the", {"language": "none"}, ["a", "b", "e", "i"]),
 ]
 
 

@@ -197,13 +197,21 @@ class Search:
 
     ``phrase_words``: the words of the phrases, stop words left out. A record holds one of
     ``words`` or ``phrase_words`` (MongoDB reads its text index for the words of the term,
-    phrases included, stop words left out: none to read, nothing found)."""
+    phrases included, stop words left out: none to read, nothing found).
+
+    ``indexed``: with a sensitivity flag, the English stems of those words when one of them is
+    a stop word's stem: a record must also hold one of them among its words that are not stop
+    words (:func:`indexed_stems`). MongoDB reads its text index for them before it compares
+    the words as the flag says, and the index holds no stop words: ``Thé`` with
+    ``caseSensitive`` does not find ``The fox``. Otherwise a word found as the flag says is
+    such a word, and the test is left out."""
 
     words: tuple[str, ...]
     phrases: tuple[Phrase, ...]
     negated: tuple[str, ...]
     negated_phrases: tuple[Phrase, ...] = ()
     phrase_words: tuple[str, ...] = ()
+    indexed: tuple[str, ...] = ()
 
 
 def parse_search(term: str, language: str, case_sensitive: bool = False, diacritic_sensitive: bool = False) -> Search:
@@ -225,8 +233,12 @@ def parse_search(term: str, language: str, case_sensitive: bool = False, diacrit
         return Phrase(phrase_fold(p, case_sensitive, diacritic_sensitive), " ".join(folded(p)))
 
     pieces = _pieces(term)
+    indexed: tuple[str, ...] = ()
+    if (case_sensitive or diacritic_sensitive) and english:
+        stems_ = tuple(stem(w) for w in kept(pieces.words + pieces.phrases) if fold(w))
+        indexed = stems_ if any(s in STOP_STEMS for s in stems_) else ()
     return Search(tuple(norm(kept(pieces.words))), tuple(map(phrase, pieces.phrases)), tuple(norm(kept(pieces.negated))),
-                  tuple(map(phrase, pieces.negated_phrases)), tuple(norm(kept(pieces.phrases))))
+                  tuple(map(phrase, pieces.negated_phrases)), tuple(norm(kept(pieces.phrases))), indexed)
 
 
 # --- phrases: MongoDB compares a phrase with the text as strings, each folded code point by code
@@ -475,4 +487,6 @@ def text_matches(text: str | None, node: n.Text) -> bool:
         # MongoDB finds a word in its text index, which leaves the stop words out: 'Thé'
         # (no stop word) finds 'thé', not 'the'.
         tokens = indexed_stems(text)
+    if s.indexed and not any(w in indexed_stems(text) for w in s.indexed):
+        return False
     return any(w in tokens for w in (*s.words, *s.phrase_words))

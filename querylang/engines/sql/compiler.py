@@ -634,6 +634,9 @@ class Compiler(GeoTerms):
 
         parts: list[Sql] = [not_sql(has_excluded(w)) for w in s.negated]
         parts.append(join_sql(" OR ", [has(w) for w in (*s.words, *s.phrase_words)], FALSE))
+        if s.indexed:  # with a flag, and a stop word's stem among the words (text.Search)
+            tx = self.col(node.field, ":tx")
+            parts.append(join_sql(" OR ", [Sql(*self.d.words_hold(tx, ":tx", w)) for w in s.indexed], FALSE))
         parts += [not_sql(holds(p)) for p in s.negated_phrases]
         first = candidate(s.phrases[0]) if s.phrases else None
         if first is None:
