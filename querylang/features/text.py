@@ -8,8 +8,9 @@ English stop words left out (:func:`stop_word`: of the search's words, and of th
 a word is searched for, not where it is excluded); with ``caseSensitive`` or
 ``diacriticSensitive`` words are not stemmed, and each flag keeps its own of the two
 (:func:`word_fold`: case kept, diacritics still folded, or the other way round; both: as
-written). Other languages than English are not stemmed. A phrase is a substring of the text, both folded character by character as the flags
-say (:func:`phrase_fold`), as MongoDB's phrase matcher compares them.
+written). Other languages than English are not stemmed. A phrase is a substring of the text,
+both folded character by character as the flags say (:func:`phrase_fold`), as MongoDB's phrase
+matcher compares them.
 
 The store keeps each String field's words as ``" w1 w2 … "`` text (stems and raw words), so SQL
 finds a word with ``contains``, and a phrase's folded words narrow the texts whose folded text
