@@ -7,7 +7,8 @@ field name (schema.NAME_RE), so helper columns never collide with fields.
 type       columns
 =========  ================================================================================
 String     ``f`` VARCHAR, and for text search its words as ``" w1 w2 "`` text: ``f:tx`` English
-           stems, ``f:fx`` case/diacritic-folded words, ``f:wx`` words as written (text.py).
+           stems (stop words left out), ``f:fx`` case/diacritic-folded words, ``f:wx`` words
+           as written (text.py).
            ``f:wx`` is NULL where it is the text itself with a blank at each end, ``f:fx``
            where it is the words as written (Dialect.column_sql reads both back); ``f:tx`` is
            NULL for a text until a text search first needs the words (after a bulk load)
