@@ -118,6 +118,12 @@ def sort_value(rec: Record, name: str) -> Any:
     return path_value(rec, name) if "." in name else rec.get(name)
 
 
+def is_list(f: Field, stored: Any) -> bool:
+    """Whether the element rules apply: an Array field, or an array found at an Object path
+    (docs/semantics.md#objects, as MongoDB applies them to whatever a path reaches)."""
+    return f.type == "Array" or (f.type == "ObjectPath" and isinstance(stored, list))
+
+
 def path_value(rec: Record, dotted: str) -> Any:
     """The value at ``'meta.a.b'`` inside a record's Object field, or None."""
     head, *steps = dotted.split(".")
@@ -203,8 +209,8 @@ class Evaluator:
         in the order of the SQL compiler's (engines/sql/compiler.py)."""
         field_name = getattr(node, "field", None)
         if isinstance(field_name, str) and "." in field_name:
-            # Dot notation into an Object: compare the value at the path as a whole (no element
-            # rules for arrays found there); absent when any step is missing.
+            # Dot notation into an Object: the value at the path, absent when any step is
+            # missing; an array found there takes the element rules (is_list).
             rec = {**rec, field_name: path_value(rec, field_name)}
         cls = self.schema.get(class_name)
         match node:
@@ -256,7 +262,7 @@ class Evaluator:
         if node.value is None:
             # The builder lowers null operands (frontends/lower.py); a node made by hand was not.
             raise QueryError(f"the comparison of '{f.name}' with null was not lowered: build the query first")
-        stored, is_array = key_value(f.type, rec.get(node.field)), f.type == "Array"
+        stored, is_array = key_value(f.type, rec.get(node.field)), is_list(f, rec.get(node.field))
         if node.op == "eq":
             return matches_eq(stored, node.value, is_array)
         if node.op == "ne":
@@ -265,10 +271,11 @@ class Evaluator:
 
     def is_absent(self, node: n.IsAbsent, f: Field, rec: Record) -> bool:
         """equalTo / <= / >= null, lowered (docs/semantics.md#absent)."""
-        return absent(rec.get(node.field), f.type == "Array")
+        return absent(rec.get(node.field), is_list(f, rec.get(node.field)))
 
     def in_(self, node: n.In, f: Field, rec: Record) -> bool:
-        hit = matches_in(key_value(f.type, rec.get(node.field)), node.values, f.type == "Array")
+        stored = rec.get(node.field)
+        hit = matches_in(key_value(f.type, stored), node.values, is_list(f, stored))
         return not hit if node.negate else hit
 
     def exists(self, node: n.Exists, class_name: str, f: Field, rec: Record) -> bool:
@@ -281,8 +288,7 @@ class Evaluator:
     def regex(self, node: n.Regex, f: Field, rec: Record) -> bool:
         rx = compile_regex(node.pattern, node.options).python
         stored = rec.get(node.field)
-        whole = f.type == "ObjectPath"
-        candidates = stored if isinstance(stored, list) and not whole else [stored]
+        candidates = stored if isinstance(stored, list) else [stored]
         return any(isinstance(c, str) and rx.search(c) is not None for c in candidates)
 
     # --- pointers and relations -------------------------------------------------------------

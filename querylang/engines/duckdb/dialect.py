@@ -3,6 +3,8 @@ index-scan workarounds (tests/test_regressions.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from querylang.engines.duckdb.layout import LAYOUT
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
@@ -92,6 +94,27 @@ class DuckDBDialect(Dialect):
     def path_value(self, col: str, kind: str | None) -> str:
         return f"{col}[?]"
 
+    # An array at an Object path is JSON text there (its canonical key): its elements are read
+    # with json_extract, which writes each element's JSON anew; a bound key is written anew the
+    # same way (a number's JSON differs: Python writes 1e+20, DuckDB 100000000000000000000.0).
+
+    def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
+        return f"list_contains({_element_keys(pv)}, {_rewritten('CAST(? AS VARCHAR)')})", [*params, key]
+
+    def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        listed = f"list_transform(CAST(? AS VARCHAR[]), lambda y: {_rewritten('y')})"
+        return f"list_has_any({_element_keys(pv)}, {listed})", [*params, keys]
+
+    def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
+        test, value = _ELEMENT_KINDS[kind]
+        typed = f"list_transform(list_filter(json_extract({pv}, '$[*]'), lambda x: {test}), lambda x: {value})"
+        return f"{'list_max' if largest else 'list_min'}({typed})", params
+
+    def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
+        test, value = _ELEMENT_KINDS["string"]
+        found = f"list_filter(json_extract({pv}, '$[*]'), lambda x: {test} AND regexp_matches({value}, ?))"
+        return f"(len({found}) > 0)", [*params, pattern]
+
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"
 
@@ -112,5 +135,27 @@ class DuckDBDialect(Dialect):
         disjunction when an equality on the same column is ANDed to it."""
         return f"(CASE WHEN {absent} THEN TRUE ELSE {listed} END)"
 
+
+def _rewritten(text: str) -> str:
+    """A canonical key's JSON as json_extract writes it."""
+    return f"CAST(json_extract({text}, '$') AS VARCHAR)"
+
+
+def _element_keys(pv: str) -> str:
+    """The elements of the JSON array ``pv`` (none if it is not one) as json_extract writes them."""
+    return f"list_transform(json_extract({pv}, '$[*]'), lambda x: CAST(x AS VARCHAR))"
+
+
+# (test, value) of the elements of each type class, as lambdas over a JSON element x. A Date is
+# the object {__type: 'Date', iso} with the iso in values.iso_ms's form (load refuses another).
+_ELEMENT_KINDS = {
+    "number": ("json_type(x) IN ('BIGINT', 'UBIGINT', 'DOUBLE')", "CAST(x AS DOUBLE)"),
+    "string": ("json_type(x) = 'VARCHAR'", "json_extract_string(x, '$')"),
+    "bool": ("json_type(x) = 'BOOLEAN'", "CAST(x AS BOOLEAN)"),
+    "date": (
+        """regexp_full_match(CAST(x AS VARCHAR), '\\{"__type":"Date","iso":"[^"]*"\\}')""",
+        "CAST(json_extract_string(x, '$.iso') AS TIMESTAMP)",
+    ),
+}
 
 DUCKDB = DuckDBDialect()

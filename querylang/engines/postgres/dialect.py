@@ -133,6 +133,28 @@ class PostgresDialect(Dialect):
             return f"{value}::timestamptz"
         return f'({value} COLLATE "C")'
 
+    # An array at an Object path is its canonical JSON text there: its elements are read as
+    # jsonb, which compares numbers by value and objects whatever their key order, as canonical
+    # keys do.
+
+    def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
+        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE x.v = ?::jsonb)", [*params, key]
+
+    def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE x.v = ANY(?::text[]::jsonb[]))", [*params, keys]
+
+    def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
+        test, value = _ELEMENT_KINDS[kind]
+        if kind == "bool":  # PostgreSQL has no min/max of booleans: false < true
+            agg = "bool_or" if largest else "bool_and"
+        else:
+            agg = "max" if largest else "min"
+        return f"(SELECT {agg}({value}) FROM {_path_elements(pv)} WHERE {test})", params
+
+    def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
+        test, value = _ELEMENT_KINDS["string"]
+        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE {test} AND {self.regex_match(value)})", [*params, pattern]
+
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"
 
@@ -145,6 +167,24 @@ class PostgresDialect(Dialect):
     def in_long_list(self, expr: str) -> str:
         return f"{expr} = ANY(?)"
 
+
+def _path_elements(pv: str) -> str:
+    """FROM items: the elements ``x.v`` of the JSON array text ``pv`` (none if it is not one)."""
+    return f"(SELECT {pv} AS j) AS a, jsonb_array_elements(CASE WHEN left(a.j, 1) = '[' THEN a.j::jsonb END) AS x(v)"
+
+
+# (test, value) of the elements x.v of each type class. A Date is the object {__type: 'Date',
+# iso} with the iso in values.iso_ms's form (load refuses another).
+_ELEMENT_KINDS = {
+    "number": ("jsonb_typeof(x.v) = 'number'", "(x.v #>> '{}')::double precision"),
+    "string": ("jsonb_typeof(x.v) = 'string'", "((x.v #>> '{}') COLLATE \"C\")"),
+    "bool": ("jsonb_typeof(x.v) = 'boolean'", "(x.v #>> '{}')::boolean"),
+    "date": (
+        # (a CASE: jsonb's - on a non-object raises, and an AND may test its parts in any order)
+        "CASE WHEN jsonb_typeof(x.v) = 'object' THEN x.v ->> '__type' = 'Date' AND x.v - '__type' - 'iso' = '{}'::jsonb END",
+        "(x.v ->> 'iso')::timestamptz",
+    ),
+}
 
 POSTGRES = PostgresDialect()
 # A database whose every date column has its stored ISO text (one made by this querylang).

@@ -325,6 +325,24 @@ class ParseDialect(PostgresDialect):
     def list_any_regex(self, col: str) -> str:
         return f"EXISTS (SELECT 1 FROM {self._elements(col)} WHERE {typed('x.v', 'string')} ~ ?::text)"
 
+    # --- an array at an Object path: its jsonb, read as an Array field's ---------------------
+
+    def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
+        return (f"EXISTS (SELECT 1 FROM (SELECT ?::jsonb AS p, {pv} AS j) AS w, {self._elements('w.j')} "
+                f"WHERE {self._equals('w.p')})", [key, *params])
+
+    def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        return (f"EXISTS (SELECT 1 FROM (SELECT ?::text[]::jsonb[] AS a, {pv} AS j) AS w, {self._elements('w.j')} "
+                f"WHERE {self._equals_any('w.a')})", [keys, *params])
+
+    def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
+        agg = ("bool_or" if largest else "bool_and") if kind == "bool" else "max" if largest else "min"
+        return f"(SELECT {agg}({typed('x.v', kind)}) FROM (SELECT {pv} AS j) AS w, {self._elements('w.j')})", params
+
+    def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
+        return (f"EXISTS (SELECT 1 FROM (SELECT {pv} AS j) AS w, {self._elements('w.j')} "
+                f"WHERE {typed('x.v', 'string')} ~ ?::text)", [*params, pattern])
+
     # --- Object paths: jsonb #> path, through objects only ----------------------------------
 
     def object_path(self, col: str, kind: str | None, key: str) -> tuple[str, list[Any]]:

@@ -368,12 +368,7 @@ class Compiler(GeoTerms):
             # The builder lowers null operands (frontends/lower.py); a node made by hand was not.
             raise QueryError(f"the comparison of '{f.name}' with null was not lowered: build the query first")
         if f.type == "ObjectPath":
-            if op in ("eq", "ne"):
-                pv = self._path_value(f)
-                eq = Sql(f"{pv.text} = ?", [*pv.params, canonical(v)])
-                return not_sql(eq) if op == "ne" else eq
-            pv = self._path_value(f, PATH_VALUE_MAP[type_class(v)])
-            return Sql(f"{pv.text} {SQL_OPS[op]} ?", [*pv.params, param(v)])
+            return self._path_compare(f, op, v)
         if f.type == "Array":
             return self._array_compare(f, op, v)
         col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
@@ -391,14 +386,34 @@ class Compiler(GeoTerms):
         """The field is absent (IsAbsent; a null listed in containedIn) — for arrays, or holds
         a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
-            pv = self._path_value(f)
-            return Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
+            pv = self._path_value(f)  # or an array there holding null (MongoDB's {path: null})
+            return join_sql(" OR ", [self._path_missing(f), Sql(*self.d.path_has(pv.text, pv.params, canonical(None)))], FALSE)
         if f.type == "Array":
             return Sql(
                 f"({self.col(f.name)} IS NULL OR {self.d.list_contains(self.col(f.name, ':e'))})",
                 [canonical(None)],
             )
         return Sql(f"{self._presence_col(f)} IS NULL")
+
+    def _path_missing(self, f: Field) -> Sql:
+        """Nothing, or null, at an Object path (exists: false)."""
+        pv = self._path_value(f)
+        return Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
+
+    def _path_compare(self, f: Field, op: str, v: Any) -> Sql:
+        """A comparison at an Object path: the value there, or, when it is an array, one of
+        its elements (docs/semantics.md#objects), as on an Array field."""
+        if op in ("eq", "ne"):
+            whole, key = self._path_value(f), canonical(v)
+            some = Sql(*self.d.path_has(whole.text, whole.params, key))
+            eq = Sql(f"({whole.text} = ? OR {some.text})", [*whole.params, key, *some.params])
+            return not_sql(eq) if op == "ne" else eq
+        kind = type_class(v)
+        scalar, pv = self._path_value(f, PATH_VALUE_MAP[kind]), self._path_value(f)
+        # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
+        extreme = Sql(*self.d.path_extreme(pv.text, pv.params, kind, op in ("gt", "gte")))
+        return Sql(f"({scalar.text} {SQL_OPS[op]} ? OR {extreme.text} {SQL_OPS[op]} ?)",
+                   [*scalar.params, param(v), *extreme.params, param(v)])
 
     def _presence_col(self, f: Field) -> str:
         return self.col(f.name, ":lat") if f.type == "GeoPoint" else self.col(f.name)
@@ -440,9 +455,11 @@ class Compiler(GeoTerms):
                 parts.append(Sql(f"{self.col(f.name)} IS NULL"))
         elif f.type == "ObjectPath":
             if values:
-                pv = self._path_value(f)
-                listed = self.in_list(pv.text, [canonical(v) for v in values])  # a long list: one parameter
+                pv, keys = self._path_value(f), [canonical(v) for v in values]
+                listed = self.in_list(pv.text, keys)  # a long list: one parameter
                 parts.append(Sql(listed.text, [*pv.params, *listed.params]))
+                pv = self._path_value(f)  # or some element of an array there listed
+                parts.append(Sql(*self.d.path_has_any(pv.text, pv.params, keys)))
             if has_null:
                 parts.append(self._absent(f))
         else:
@@ -464,7 +481,7 @@ class Compiler(GeoTerms):
         if f.type == "Relation":
             test = self._holds(f, None)
         elif f.type == "ObjectPath":
-            test = not_sql(self._absent(f))
+            test = not_sql(self._path_missing(f))
         else:
             # A null test is never unknown, so "absent" needs no coalesce: as `IS NULL`,
             # PostgreSQL answers it from the column's index (every Pointer's) instead of a scan.
@@ -478,8 +495,9 @@ class Compiler(GeoTerms):
         if f.type == "Array":
             return Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
         if f.type == "ObjectPath":
-            pv = self._path_value(f, ":ps")
-            return Sql(self.d.regex_match(pv.text), [*pv.params, pattern])
+            pv, whole = self._path_value(f, ":ps"), self._path_value(f)
+            some = Sql(*self.d.path_any_regex(whole.text, whole.params, pattern))
+            return Sql(f"({self.d.regex_match(pv.text)} OR {some.text})", [*pv.params, pattern, *some.params])
         return Sql(self.d.regex_match(self.col(f.name)), [pattern])
 
     # --- pointers and relations -------------------------------------------------------------

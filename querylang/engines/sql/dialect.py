@@ -226,6 +226,27 @@ class Dialect:
         (SQL, parameters)."""
         return self.path_value(col, kind), [key]
 
+    # The elements of an array found at an Object path (docs/semantics.md#objects). ``pv`` is
+    # the value there as path_value writes it with no kind, ``params`` its parameters; each
+    # returns (SQL, parameters), and holds for no element when no array is there.
+
+    def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
+        """Some element is the value of canonical key ``key``."""
+        raise self.unsupported("arrays inside Object fields")
+
+    def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        """Some element is one of the values of canonical ``keys``."""
+        raise self.unsupported("arrays inside Object fields")
+
+    def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
+        """The smallest (largest) element of type class ``kind`` (NULL: none), as a value a
+        bound value of that kind compares with."""
+        raise self.unsupported("arrays inside Object fields")
+
+    def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
+        """Some string element matches ``pattern`` (regex_pattern's)."""
+        raise self.unsupported("arrays inside Object fields")
+
     def is_array_value(self, expr: str) -> str:
         """A canonical value (an Object path's, :meth:`path_value` with no kind) is an array."""
         return f"left({expr}, 1) = '['"
