@@ -10,10 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import querylang
 
+from . import test_property_gaps as gaps
+from .conftest import pg_examples
 from .pg import parse_opener
+from .test_properties import _answer
 from .test_pg_parse_json import _parse_db
 
 DATE_2020 = {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}
@@ -82,3 +87,34 @@ def test_an_array_at_a_path_in_parse_tables(in_place: querylang.Database, where:
     ids = [f"r{list(META).index(k)}" for k in expected]
     assert in_place.query("Item", where).ids == ids
     assert in_place.reference("Item", where).ids == ids
+
+
+# --- Parse's tables read in place, against the reference, on random Objects ----------------------
+
+
+@st.composite
+def _parse_cases(draw: st.DrawFn) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Objects of every kind of content (arrays, arrays of objects, dates in any iso form)
+    and conditions on paths into them, as tests/test_property_gaps.py draws them."""
+    metas = draw(st.lists(st.one_of(st.none(), gaps.OBJECTS, gaps.OBJECTS), min_size=1, max_size=6))
+    doc = {"records": {"Item": [{"obj": m} for m in metas]}}
+    wheres = []
+    for _ in range(draw(st.integers(1, 4))):
+        ((key, cond),) = draw(gaps.object_path_condition(doc, "Item")).items()
+        wheres.append({"meta" + key[len("obj"):]: cond})
+    return metas, wheres
+
+
+@settings(max_examples=pg_examples(), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_parse_cases())
+def test_paths_in_parse_tables_match_the_reference(pg_cluster: Any, case: tuple[list[Any], list[dict[str, Any]]]) -> None:
+    metas, wheres = case
+    with parse_opener(pg_cluster, _parse_db) as open_:
+        db = open_([(None, None if m is None else json.dumps(m)) for m in metas])
+        for where in wheres:
+            sql_kind, sql = _answer(lambda: db.query("Item", where).ids)  # noqa: B023
+            ref_kind, ref = _answer(lambda: db.reference("Item", where).ids)  # noqa: B023
+            if "error" in (sql_kind, ref_kind):  # an error is an answer both must give
+                assert (sql_kind, type(sql)) == (ref_kind, type(ref)), (where, sql, ref)
+            else:
+                assert sql == ref, where

@@ -133,7 +133,8 @@ def gap_docs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _sub_values(doc: dict[str, Any], cls: str, path: tuple[str, ...]) -> list[Any]:
-    """The values stored at an Object path (operands drawn from here hit records)."""
+    """The values stored at an Object path, and the elements of the arrays among them
+    (operands drawn from here hit records)."""
     out = []
     for r in doc["records"].get(cls, []):
         v: Any = r.get(path[0])
@@ -141,6 +142,8 @@ def _sub_values(doc: dict[str, Any], cls: str, path: tuple[str, ...]) -> list[An
             v = v.get(k) if isinstance(v, dict) and "__type" not in v else None
         if v is not None:
             out.append(v)
+        if isinstance(v, list):
+            out.extend(e for e in v if e is not None)
     return out
 
 
