@@ -10,16 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import querylang
+from querylang.model.values import any_nested
 
 from . import test_property_gaps as gaps
 from .conftest import pg_examples
 from .pg import parse_opener
-from .test_properties import _answer
 from .test_pg_parse_json import _parse_db
+from .test_properties import _answer
 
 DATE_2020 = {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}
 META = {
@@ -102,6 +103,9 @@ def _parse_cases(draw: st.DrawFn) -> tuple[list[Any], list[dict[str, Any]]]:
     for _ in range(draw(st.integers(1, 4))):
         ((key, cond),) = draw(gaps.object_path_condition(doc, "Item")).items()
         wheres.append({"meta" + key[len("obj"):]: cond})
+    # Not yet alike, and not about arrays: a whole number past 2**53 in Parse's jsonb is
+    # compared exactly there, as the double it reads as by the reference.
+    assume(not any_nested((metas, wheres), lambda v: type(v) is int and abs(v) > 2**53))
     return metas, wheres
 
 

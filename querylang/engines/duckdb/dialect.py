@@ -3,11 +3,13 @@ index-scan workarounds (tests/test_regressions.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from querylang.engines.duckdb.layout import LAYOUT
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.features.regex import Regex
+from querylang.model.values import any_nested
 
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
 SMALL_LIST = 16
@@ -95,25 +97,32 @@ class DuckDBDialect(Dialect):
         return f"{col}[?]"
 
     # An array at an Object path is JSON text there (its canonical key): its elements are read
-    # with json_extract, which writes each element's JSON anew; a bound key is written anew the
-    # same way (a number's JSON differs: Python writes 1e+20, DuckDB 100000000000000000000.0).
+    # with json_extract, which writes each element's JSON anew, as Python does but for numbers
+    # that are not whole (Python writes 1e+20, DuckDB 100000000000000000000.0): a bound key
+    # holding one is written anew the same way (per row: a bound value is not folded).
+
+    def may_hold_array(self, col: str) -> str | None:
+        return f"contains({col}, '[')"  # the Object's JSON text (a string may hold a '[' too)
 
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
-        return f"list_contains({_element_keys(pv)}, {_rewritten('CAST(? AS VARCHAR)')})", [*params, key]
+        keys = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        return _over_array(pv, f"list_contains({keys}, {_bound_key(key)})"), [*params, *params, key]
 
     def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
-        listed = f"list_transform(CAST(? AS VARCHAR[]), lambda y: {_rewritten('y')})"
-        return f"list_has_any({_element_keys(pv)}, {listed})", [*params, keys]
+        found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        rewrite = any(_has_fraction(k) for k in keys)
+        listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
+        return _over_array(pv, f"list_has_any({found}, {listed})"), [*params, *params, keys]
 
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
-        typed = f"list_transform(list_filter(json_extract({pv}, '$[*]'), lambda x: {test}), lambda x: {value})"
-        return f"{'list_max' if largest else 'list_min'}({typed})", params
+        typed = f"list_transform(list_filter({_elements(pv)}, lambda x: {test}), lambda x: {value})"
+        return _over_array(pv, f"{'list_max' if largest else 'list_min'}({typed})"), [*params, *params]
 
     def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS["string"]
-        found = f"list_filter(json_extract({pv}, '$[*]'), lambda x: {test} AND regexp_matches({value}, ?))"
-        return f"(len({found}) > 0)", [*params, pattern]
+        found = f"list_filter({_elements(pv)}, lambda x: {test} AND regexp_matches({value}, ?))"
+        return _over_array(pv, f"(len({found}) > 0)"), [*params, *params, pattern]
 
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"
@@ -136,14 +145,26 @@ class DuckDBDialect(Dialect):
         return f"(CASE WHEN {absent} THEN TRUE ELSE {listed} END)"
 
 
-def _rewritten(text: str) -> str:
-    """A canonical key's JSON as json_extract writes it."""
-    return f"CAST(json_extract({text}, '$') AS VARCHAR)"
+def _elements(pv: str) -> str:
+    """The elements of the JSON array text ``pv``, as JSON."""
+    return f"json_extract({pv}, '$[*]')"
 
 
-def _element_keys(pv: str) -> str:
-    """The elements of the JSON array ``pv`` (none if it is not one) as json_extract writes them."""
-    return f"list_transform(json_extract({pv}, '$[*]'), lambda x: CAST(x AS VARCHAR))"
+def _over_array(pv: str, test: str) -> str:
+    """``test`` (of :func:`_elements` of ``pv``) only where ``pv`` is an array, NULL elsewhere:
+    parsing the text costs more than the rest of a path condition. ``pv`` is written twice, so
+    are its parameters."""
+    return f"(CASE WHEN starts_with({pv}, '[') THEN {test} END)"
+
+
+def _has_fraction(key: str) -> bool:
+    """Whether the canonical key holds a number that is not whole (written as a float)."""
+    return any_nested(json.loads(key), lambda v: type(v) is float)
+
+
+def _bound_key(key: str) -> str:
+    """The bound canonical ``key`` as json_extract writes an element."""
+    return "CAST(json_extract(CAST(? AS VARCHAR), '$') AS VARCHAR)" if _has_fraction(key) else "?"
 
 
 # (test, value) of the elements of each type class, as lambdas over a JSON element x. A Date is

@@ -137,6 +137,9 @@ class PostgresDialect(Dialect):
     # jsonb, which compares numbers by value and objects whatever their key order, as canonical
     # keys do.
 
+    def may_hold_array(self, col: str) -> str | None:
+        return f"strpos({col}, '[') > 0"  # the Object's JSON text (a string may hold a '[' too)
+
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
         return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE x.v = ?::jsonb)", [*params, key]
 

@@ -387,7 +387,7 @@ class Compiler(GeoTerms):
         a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
             pv = self._path_value(f)  # or an array there holding null (MongoDB's {path: null})
-            return join_sql(" OR ", [self._path_missing(f), Sql(*self.d.path_has(pv.text, pv.params, canonical(None)))], FALSE)
+            return join_sql(" OR ", [self._path_missing(f), self._in_array(f, self.d.path_has(pv.text, pv.params, canonical(None)))], FALSE)
         if f.type == "Array":
             return Sql(
                 f"({self.col(f.name)} IS NULL OR {self.d.list_contains(self.col(f.name, ':e'))})",
@@ -400,18 +400,25 @@ class Compiler(GeoTerms):
         pv = self._path_value(f)
         return Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
 
+    def _in_array(self, f: Field, test: tuple[str, list[Any]]) -> Sql:
+        """A test (a Dialect.path_* one) of the elements of an array at an Object path, made
+        only in records whose Object may hold an array (Dialect.may_hold_array): most hold
+        none, and reading the value at the path again costs as much as the rest."""
+        guard = self.d.may_hold_array(self.col(f.name.split(".", 1)[0]))
+        return Sql(test[0] if guard is None else f"(CASE WHEN {guard} THEN {test[0]} END)", test[1])
+
     def _path_compare(self, f: Field, op: str, v: Any) -> Sql:
         """A comparison at an Object path: the value there, or, when it is an array, one of
         its elements (docs/semantics.md#objects), as on an Array field."""
         if op in ("eq", "ne"):
             whole, key = self._path_value(f), canonical(v)
-            some = Sql(*self.d.path_has(whole.text, whole.params, key))
+            some = self._in_array(f, self.d.path_has(whole.text, whole.params, key))
             eq = Sql(f"({whole.text} = ? OR {some.text})", [*whole.params, key, *some.params])
             return not_sql(eq) if op == "ne" else eq
         kind = type_class(v)
         scalar, pv = self._path_value(f, PATH_VALUE_MAP[kind]), self._path_value(f)
         # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
-        extreme = Sql(*self.d.path_extreme(pv.text, pv.params, kind, op in ("gt", "gte")))
+        extreme = self._in_array(f, self.d.path_extreme(pv.text, pv.params, kind, op in ("gt", "gte")))
         return Sql(f"({scalar.text} {SQL_OPS[op]} ? OR {extreme.text} {SQL_OPS[op]} ?)",
                    [*scalar.params, param(v), *extreme.params, param(v)])
 
@@ -459,7 +466,7 @@ class Compiler(GeoTerms):
                 listed = self.in_list(pv.text, keys)  # a long list: one parameter
                 parts.append(Sql(listed.text, [*pv.params, *listed.params]))
                 pv = self._path_value(f)  # or some element of an array there listed
-                parts.append(Sql(*self.d.path_has_any(pv.text, pv.params, keys)))
+                parts.append(self._in_array(f, self.d.path_has_any(pv.text, pv.params, keys)))
             if has_null:
                 parts.append(self._absent(f))
         else:
@@ -496,7 +503,7 @@ class Compiler(GeoTerms):
             return Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
         if f.type == "ObjectPath":
             pv, whole = self._path_value(f, ":ps"), self._path_value(f)
-            some = Sql(*self.d.path_any_regex(whole.text, whole.params, pattern))
+            some = self._in_array(f, self.d.path_any_regex(whole.text, whole.params, pattern))
             return Sql(f"({self.d.regex_match(pv.text)} OR {some.text})", [*pv.params, pattern, *some.params])
         return Sql(self.d.regex_match(self.col(f.name)), [pattern])
 

@@ -230,6 +230,11 @@ class Dialect:
     # the value there as path_value writes it with no kind, ``params`` its parameters; each
     # returns (SQL, parameters), and holds for no element when no array is there.
 
+    def may_hold_array(self, col: str) -> str | None:
+        """False only where an Object field (``col``: its column) holds no array at any depth
+        (None: no such test)."""
+        return None
+
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
         """Some element is the value of canonical key ``key``."""
         raise self.unsupported("arrays inside Object fields")
