@@ -250,7 +250,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
         return _build_op(path, "equalTo", value, None, ctx, pos)
     if field.type != "Pointer":
         raise QueryTypeError(
-            f"'{key}': dot notation follows Pointer fields; '{head}' is {a_type(field.type)}",
+            f"'{key}': dot notation follows Pointer and Object fields; '{head}' is {a_type(field.type)}",
             code=INVALID_KEY_NAME,
         )
     target = ctx.schema.get(field.target or "")
