@@ -16,6 +16,7 @@ the answer the same:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
@@ -137,14 +138,12 @@ class PostgresDialect(Dialect):
     # jsonb, which compares numbers by value and objects whatever their key order, as canonical
     # keys do.
 
-    def may_hold_array(self, col: str) -> str | None:
-        return f"strpos({col}, '[') > 0"  # the Object's JSON text (a string may hold a '[' too)
-
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
-        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE x.v = ?::jsonb)", [*params, key]
+        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ?::jsonb)"), [*params, *params, key]
 
     def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
-        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE x.v = ANY(?::text[]::jsonb[]))", [*params, keys]
+        listed = lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ANY(?::text[]::jsonb[]))"  # noqa: E731
+        return _over_array(pv, listed), [*params, *params, keys]
 
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
@@ -152,11 +151,12 @@ class PostgresDialect(Dialect):
             agg = "bool_or" if largest else "bool_and"
         else:
             agg = "max" if largest else "min"
-        return f"(SELECT {agg}({value}) FROM {_path_elements(pv)} WHERE {test})", params
+        return _over_array(pv, lambda e: f"(SELECT {agg}({value}) FROM {e} WHERE {test})"), [*params, *params]
 
     def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS["string"]
-        return f"EXISTS (SELECT 1 FROM {_path_elements(pv)} WHERE {test} AND {self.regex_match(value)})", [*params, pattern]
+        found = f"{test} AND {self.regex_match(value)}"
+        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE {found})"), [*params, *params, pattern]
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"
@@ -171,9 +171,11 @@ class PostgresDialect(Dialect):
         return f"{expr} = ANY(?)"
 
 
-def _path_elements(pv: str) -> str:
-    """FROM items: the elements ``x.v`` of the JSON array text ``pv`` (none if it is not one)."""
-    return f"(SELECT {pv} AS j) AS a, jsonb_array_elements(CASE WHEN left(a.j, 1) = '[' THEN a.j::jsonb END) AS x(v)"
+def _over_array(pv: str, test: Callable[[str], str]) -> str:
+    """``test(elements)``, a query over the elements ``x.v`` of the JSON array text ``pv``,
+    only where ``pv`` is an array (NULL elsewhere): a sub-query per row costs more than the
+    rest of a path condition. ``pv`` is written twice, so are its parameters."""
+    return f"(CASE WHEN left({pv}, 1) = '[' THEN {test(f'jsonb_array_elements(({pv})::jsonb) AS x(v)')} END)"
 
 
 # (test, value) of the elements x.v of each type class. A Date is the object {__type: 'Date',

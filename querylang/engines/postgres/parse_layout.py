@@ -327,9 +327,6 @@ class ParseDialect(PostgresDialect):
 
     # --- an array at an Object path: its jsonb, read as an Array field's ---------------------
 
-    def may_hold_array(self, col: str) -> str | None:
-        return None  # a jsonb value, not its text
-
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
         return (f"EXISTS (SELECT 1 FROM (SELECT ?::jsonb AS p, {pv} AS j) AS w, {self._elements('w.j')} "
                 f"WHERE {self._equals('w.p')})", [key, *params])
