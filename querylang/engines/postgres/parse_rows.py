@@ -35,10 +35,31 @@ class JsonbLoader(Loader):
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return _past_double(json.loads(raw))
+        # Parse Server writes a double from 2**53 up as JavaScript does, its shortest digits
+        # padded with zeros (2**63 as 9223372036854776000), which orjson reads as an int that is
+        # not that double: shown as the double, as db.reference shows it. Only a value whose
+        # text has 16 digits in a row (2**53 has 16) is walked.
+        if _LONG_DIGITS(raw) is not None:
+            value = _doubles_past_2_53(value)
         # Parse keeps a Date's iso as its client sent it (microseconds, an offset): shown at its
         # millisecond in toISOString's form, as querylang's stores hold it and db.reference
         # shows it. Only a value whose text names one is walked.
         return _dates_at_ms(value) if b'"Date"' in raw else value
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{16}").search
+
+
+def _doubles_past_2_53(value: Any) -> Any:
+    """``value`` with each int from 2**53 up (in magnitude) as the double it names, as
+    values.plain_json shows it."""
+    if value.__class__ is int:
+        return float(value) if not -(2**53) < value < 2**53 else value
+    if value.__class__ is list:
+        return [_doubles_past_2_53(v) for v in value]
+    if value.__class__ is dict:
+        return {k: _doubles_past_2_53(v) for k, v in value.items()}
+    return value
 
 
 # What the decoder says of an Array or Object whose jsonb holds a number no double holds.
