@@ -28,6 +28,7 @@ from querylang.errors import QueryError
 from . import strategies as qs
 from .conftest import PG_REFUSES, pg_examples
 from .pg import cluster_sql, fresh_url, parse_opener
+from .test_aggregate_edges import _check as check_aggregates_and_stream
 from .test_property_gaps import gap_cases
 
 _SCHEMA = {"className": "Item", "fields": {
@@ -178,9 +179,10 @@ def _answer(ask: Any, cls: str, where: Any, kw: dict[str, Any]) -> tuple[str, An
         return "error", exc
 
 
-def _in_place_matches(pg_cluster: Any, case: Any) -> None:
+def _in_place_matches(pg_cluster: Any, case: Any, batch: int) -> None:
     """In place, SQL = the reference (ids in order, records, count, or the same error), and
-    the ids and count are those of the document loaded into DuckDB."""
+    the ids and count are those of the document loaded into DuckDB; count, distinct, aggregate
+    and stream (in batches of ``batch``) answer as the reference too."""
     doc, queries = case
     url = fresh_url(pg_cluster)
     _write_parse_tables(url, doc)
@@ -199,20 +201,22 @@ def _in_place_matches(pg_cluster: Any, case: Any) -> None:
                 continue
             assert (sql.ids, sql.records, sql.count) == (ref.ids, ref.records, ref.count), context
             assert (sql.ids, sql.count) == (loaded.ids, loaded.count), context
+        check_aggregates_and_stream(parse, doc, queries, batch)
     cluster_sql(pg_cluster, f"DROP SCHEMA {url.rsplit('%3D', 1)[1]} CASCADE")
 
 
 _SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+_BATCHES = st.sampled_from((1, 2, 1000))
 
 
 @settings(max_examples=pg_examples(), suppress_health_check=_SLOW)
-@given(_random_cases())
-def test_random_documents_in_place_match_the_reference_and_a_load(pg_cluster: Any, case: Any) -> None:
-    _in_place_matches(pg_cluster, case)
+@given(_random_cases(), _BATCHES)
+def test_random_documents_in_place_match_the_reference_and_a_load(pg_cluster: Any, case: Any, batch: int) -> None:
+    _in_place_matches(pg_cluster, case, batch)
 
 
 @settings(max_examples=pg_examples(), suppress_health_check=_SLOW)
-@given(gap_cases())
-def test_gap_documents_in_place_match_the_reference_and_a_load(pg_cluster: Any, case: Any) -> None:
+@given(gap_cases(), _BATCHES)
+def test_gap_documents_in_place_match_the_reference_and_a_load(pg_cluster: Any, case: Any, batch: int) -> None:
     """Dot paths, Pointer hops, extreme numbers and odd strings (tests/test_property_gaps.py)."""
-    _in_place_matches(pg_cluster, case)
+    _in_place_matches(pg_cluster, case, batch)
