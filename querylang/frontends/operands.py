@@ -37,7 +37,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise QueryTypeError(f"'{field.name}': NaN and Infinity are not valid query values")
     if isinstance(value, str):
-        check_text(value)
+        check_text(value, f"'{field.name}'")
     if ftype == "String":
         if not isinstance(value, str):
             raise mismatch(field, value)
@@ -46,7 +46,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
         if not is_number(value):
             raise mismatch(field, value)
         if isinstance(value, int) and abs(value) > 2**53:
-            return float(value)  # numbers are doubles: 2**53 + 1 means 2**53
+            return double(value, f"'{field.name}'")  # numbers are doubles: 2**53 + 1 means 2**53
         return value
     if ftype == "Boolean":
         if not isinstance(value, bool):
@@ -100,7 +100,7 @@ def file_name(field: Field, value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping) and value.get("__type") == "File" and isinstance(value.get("name"), str):
-        check_text(value["name"])
+        check_text(value["name"], f"'{field.name}'")
         return value["name"]
     raise mismatch(field, value)
 
@@ -127,10 +127,10 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
             raise QueryTypeError(f"'{name}' holds an Invalid Date")
         d = date_from(value)
         if d is None:
-            raise QueryTypeError(f"Date {far_date(value)}")
+            raise QueryTypeError(f"'{name}': Date {far_date(value)}")
         return d
     if isinstance(value, date):
-        return python_date(value)
+        return python_date(value, f"'{name}'")
     if isinstance(value, JSRegex):
         raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -141,7 +141,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
         for k in value:
             # Keys are text too: a lone surrogate in one reached the engine's driver
             # (UnicodeEncodeError on PostgreSQL); a stored key holds neither it nor NUL.
-            check_text(str(k))
+            check_text(str(k), f"'{name}'")
         return normalise_json({str(k): plain_json(v, name, depth + 1) for k, v in value.items() if v is not UNDEFINED})
     if value is UNDEFINED:
         return None
@@ -150,19 +150,24 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
         # engine and failed there with a TypeError naming neither the field nor the filter.
         raise QueryTypeError(f"'{name}': {type(value).__name__} {value!r:.60} is not a query value (JSON values and Dates only)")
     if isinstance(value, str):
-        check_text(value)
-    check_int(value)
+        check_text(value, f"'{name}'")
+    check_int(value, f"'{name}'")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
         return float(value)  # numbers are doubles (as stored): 2**53 + 1 means 2**53
     return value
 
 
-def python_date(value: date) -> datetime:
+def _at(place: str | None) -> str:
+    """The start of an error about a value of ``place`` (a quoted field name), if known."""
+    return f"{place}: " if place else ""
+
+
+def python_date(value: date, place: str | None = None) -> datetime:
     """A Python datetime (a naive one is UTC) or date (midnight UTC) as a Date; the same
     instant in every front end (iso_ms alone reads a naive datetime in the machine's zone)."""
     d = date_from(value)
     if d is None:  # its offset moves it past year 1 or 9999: not null, which matches other records
-        raise QueryTypeError(f"{value.isoformat()} is {OUTSIDE_YEARS}")
+        raise QueryTypeError(f"{_at(place)}{value.isoformat()} is {OUTSIDE_YEARS}")
     return d
 
 
@@ -171,20 +176,29 @@ def far_date(value: JSDate) -> str:
     return f"{value.iso()} is outside years 1-9999, the years a record's date can hold"
 
 
-def check_int(value: object) -> None:
+def check_int(value: object, place: str | None = None) -> None:
     """Numbers are doubles: an integer beyond a double's range is an error, not an overflow."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1000:
-        raise QueryTypeError("number out of range")
+        raise QueryTypeError(f"{_at(place)}number out of range")
 
 
-def check_text(value: str) -> None:
-    """A string operand must be valid Unicode text (no lone surrogates, no NUL)."""
+def double(value: int, place: str) -> float:
+    """An integer operand as the double it means; past a double's range an error naming the place."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise QueryTypeError(f"{place}: number out of range (larger than a double holds)") from None
+
+
+def check_text(value: str, place: str | None = None) -> None:
+    """A string operand must be valid Unicode text (no lone surrogates, no NUL); ``place``
+    (a quoted field name) starts the error."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise QueryTypeError("a string holds a lone surrogate (not valid Unicode)") from None
+        raise QueryTypeError(f"{_at(place)}a string holds a lone surrogate (not valid Unicode)") from None
     if "\x00" in value:
-        raise QueryTypeError("a string holds a NUL character")
+        raise QueryTypeError(f"{_at(place)}a string holds a NUL character")
 
 
 def mismatch(field: Field, value: object) -> QueryTypeError:

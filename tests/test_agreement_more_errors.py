@@ -1,0 +1,47 @@
+"""An operand no engine can take (a NUL or a lone surrogate in a string, a number past a
+double's range, a date past years 1-9999 in UTC) is refused alike by SQL and the reference
+evaluator, and the error names the field it was given for: a filter object has no line and
+column to point at, and "a string holds a NUL character" alone left the user to search every
+condition of a long filter."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang.errors import QueryTypeError
+
+LATE = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))  # year 10000 in UTC
+
+# (filter, the field the error names); each next to a condition that holds, so only the value is at fault.
+REFUSED = [
+    ({"s": {"equalTo": "x\x00"}}, "s"),
+    ({"s": {"containedIn": ["ok", "x\ud800"]}}, "s"),
+    ({"a": {"equalTo": "x\x00"}}, "a"),
+    ({"a": {"all": ["ok", "\udcff"]}}, "a"),
+    ({"o": {"equalTo": {"k": "x\x00"}}}, "o"),
+    ({"o": {"equalTo": {"k\x00": 1}}}, "o"),
+    ({"o.k": {"notEqualTo": "x\ud800"}}, "o.k"),
+    ({"n": {"equalTo": 2**2000}}, "n"),
+    ({"n": {"containedIn": [1, -(2**1100)]}}, "n"),
+    ({"a": {"containedIn": [2**2000]}}, "a"),
+    ({"o": {"equalTo": {"k": [2**2000]}}}, "o"),
+    ({"a": {"equalTo": LATE}}, "a"),
+    ({"o.k": {"containedIn": [LATE]}}, "o.k"),
+    ("where({ a: { equalTo: [1, new Date(253402300800000)] } })", "a"),
+    ("where({ 'o.k': { lessThan: new Date(-62135596800001) } })", "o.k"),
+]
+
+
+@pytest.mark.parametrize(("where", "field"), REFUSED, ids=[repr(w)[:60] for w, _ in REFUSED])
+def test_a_value_no_engine_takes_names_its_field(engine: Any, where: Any, field: str) -> None:
+    db: querylang.Database = engine()
+    db.load({"classes": {"C": {"fields": {"s": {"type": "String"}, "n": {"type": "Number"}, "a": {"type": "Array"}, "o": {"type": "Object"}}}},
+             "records": {"C": [{"objectId": "c1", "s": "x", "n": 1, "a": ["x"], "o": {"k": "x"}}]}})
+    for run in (db.query, db.reference):
+        with pytest.raises(QueryTypeError) as err:
+            run("C", {"and": [{"objectId": {"exists": True}}, where]} if isinstance(where, dict) else where)
+        assert f"'{field}': " in str(err.value), str(err.value)
