@@ -45,3 +45,18 @@ def test_a_value_no_engine_takes_names_its_field(engine: Any, where: Any, field:
         with pytest.raises(QueryTypeError) as err:
             run("C", {"and": [{"objectId": {"exists": True}}, where]} if isinstance(where, dict) else where)
         assert f"'{field}': " in str(err.value), str(err.value)
+
+
+def test_an_integer_a_double_holds_is_its_double_inside_a_value_too(engine: Any) -> None:
+    """2**1010 inside an Array or Object operand was refused, "number out of range", where the
+    same integer on a Number field, and in the data loaded, is the double it means
+    (docs/semantics.md#numbers: only one past a double's range is an error)."""
+    big = 2**1010
+    db: querylang.Database = engine()
+    db.load({"classes": {"C": {"fields": {"a": {"type": "Array"}, "n": {"type": "Number"}, "o": {"type": "Object"}}}},
+             "records": {"C": [{"objectId": "x", "a": [big], "n": big, "o": {"k": big}}, {"objectId": "y", "a": [1], "n": 1, "o": {"k": 1}}]}})
+    for where in ({"n": big}, {"a": big}, {"a": {"containedIn": [big, "z"]}}, {"o.k": big}, {"o": {"k": big}},
+                  {"a": {"greaterThan": 2**1001}}, {"o.k": {"greaterThanOrEqualTo": big}}, {"a": {"all": [float(big)]}}):
+        assert db.query("C", where).ids == db.reference("C", where).ids == ["x"], where
+    with pytest.raises(QueryTypeError, match="'a': number out of range"):
+        db.query("C", {"a": 2**1024})

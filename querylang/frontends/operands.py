@@ -177,9 +177,10 @@ def far_date(value: JSDate) -> str:
 
 
 def check_int(value: object, place: str | None = None) -> None:
-    """Numbers are doubles: an integer beyond a double's range is an error, not an overflow."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1000:
-        raise QueryTypeError(f"{_at(place)}number out of range")
+    """Numbers are doubles: an integer beyond a double's range is an error, not an overflow;
+    one within it (2**1010) means its double, as on a Number field and in stored data."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1023:
+        double(value, place or "a value")
 
 
 def double(value: int, place: str) -> float:
