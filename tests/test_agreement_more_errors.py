@@ -60,3 +60,26 @@ def test_an_integer_a_double_holds_is_its_double_inside_a_value_too(engine: Any)
         assert db.query("C", where).ids == db.reference("C", where).ids == ["x"], where
     with pytest.raises(QueryTypeError, match="'a': number out of range"):
         db.query("C", {"a": 2**1024})
+
+
+class _Double(float):
+    """A float of another class, shown as numpy shows its float64 ('np.float64(1.5)')."""
+
+    def __repr__(self) -> str:
+        return f"np.float64({float(self)!r})"
+
+    def __abs__(self) -> _Double:
+        return _Double(float(self).__abs__())
+
+
+def test_a_float_of_another_class_on_another_type_is_the_type_error(engine: Any) -> None:
+    """numpy's float64 (a float) on a String or Boolean field failed with decimal's
+    InvalidOperation, not the type mismatch: the error's text of the number read its repr."""
+    db: querylang.Database = engine()
+    db.load({"classes": {"C": {"fields": {"s": {"type": "String"}, "b": {"type": "Boolean"}, "n": {"type": "Number"}}}},
+             "records": {"C": [{"objectId": "x", "s": "1.5", "b": True, "n": 1.5}]}})
+    for where, field in (({"s": _Double(1.5)}, "'s' is a String"), ({"b": {"containedIn": [_Double(2.5e-7)]}}, "'b' is a Boolean")):
+        for run in (db.query, db.reference):
+            with pytest.raises(QueryTypeError, match=f"{field}; number (1.5|2.5e-7) can never match it"):
+                run("C", where)
+    assert db.query("C", {"n": _Double(1.5)}).ids == db.reference("C", {"n": _Double(1.5)}).ids == ["x"]

@@ -61,7 +61,8 @@ def num_str(x: int | float) -> str:
     if x.is_integer() and abs(x) <= SAFE:
         return str(int(x))
     sign = "-" if x < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(x))).as_tuple()
+    # float's own repr: a subclass's (numpy's float64: 'np.float64(1.5)') is no number.
+    _, digit_tuple, exponent = Decimal(float.__repr__(abs(x))).as_tuple()
     exp = int(exponent)  # a finite, non-zero number: never 'n', 'N' or 'F'
     digits = "".join(map(str, digit_tuple)).rstrip("0")
     exp += len("".join(map(str, digit_tuple))) - len(digits)
