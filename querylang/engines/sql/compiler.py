@@ -23,8 +23,8 @@ from typing import Any
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.engines.sql.fragments import FALSE, TRUE, Sql, join_sql, not_sql
 from querylang.engines.sql.geo_terms import GeoTerms
+from querylang.engines.sql.text_terms import TextTerms
 from querylang.errors import QueryError
-from querylang.features import text
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
 from querylang.model.schema import ClassDef, Field, Schema
@@ -211,7 +211,7 @@ def pointer_or(node: n.Node, cls: ClassDef) -> n.PointsTo | None:
     return n.PointsTo(fields.pop(), tuple(ids), pos=node.pos)
 
 
-class Compiler(GeoTerms):
+class Compiler(GeoTerms, TextTerms):
     """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
 
     def __init__(self, schema: Schema, cls: ClassDef, dialect: Dialect, depth: int = 0,
@@ -623,60 +623,6 @@ class Compiler(GeoTerms):
             f"({whole} IS NULL OR {self.d.list_within(e, len(node.values))})",
             self.d.list_params([canonical(v) for v in node.values]),
         )
-
-    # --- text and geo ---------------------------------------------------------------------
-
-    def text(self, node: n.Text) -> Sql:
-        """Words as ``" w1 w2 "`` text: a word is a substring test (text.py), or with one
-        sensitivity flag a pattern over the words as written; a phrase is a pattern over the
-        text, tested where the folded words hold the phrase's."""
-        cs, ds = node.case_sensitive, node.diacritic_sensitive
-        english = node.language.lower() in ("english", "en")
-        part = ":wx" if cs or ds else ":tx" if english else ":fx"
-        col = self.col(node.field, part)
-        s = text.parse_search(node.term, node.language, cs, ds)
-
-        def has(word: str) -> Sql:
-            if cs != ds:  # one flag: its own folding of the words as written
-                return Sql(*self.d.folded_words_hold(col, self.col(node.field, ":fx"), word, cs, ds))
-            return Sql(*self.d.words_hold(col, part, word))
-
-        def has_excluded(word: str) -> Sql:
-            # The stored stems leave the stop words out, as MongoDB's text index does; an
-            # excluded word is found among all the words (MongoDB's matcher reads them all):
-            # '-thé' excludes 'the fox'. A stop word folds to itself.
-            stops = text.STOP_STEMS.get(word, ()) if part == ":tx" else ()
-            fx = self.col(node.field, ":fx") if stops else ""
-            return join_sql(" OR ", [has(word), *(Sql(*self.d.words_hold(fx, ":fx", w)) for w in stops)], FALSE)
-
-        def candidate(p: text.Phrase) -> Sql | None:
-            got = self.d.phrase_candidate(self.col(node.field, ":fx"), p)
-            return None if got is None else Sql(*got)
-
-        def holds(p: text.Phrase) -> Sql:
-            test = Sql(*self.d.phrase_in(self.col(node.field), p, cs, ds))
-            return test if (c := candidate(p)) is None else guarded(c, test)
-
-        parts: list[Sql] = [not_sql(has_excluded(w)) for w in s.negated]
-        parts.append(join_sql(" OR ", [has(w) for w in (*s.words, *s.phrase_words)], FALSE))
-        if s.indexed:  # with a flag, and a stop word's stem among the words (text.Search)
-            tx = self.col(node.field, ":tx")
-            parts.append(join_sql(" OR ", [Sql(*self.d.words_hold(tx, ":tx", w)) for w in s.indexed], FALSE))
-        parts += [not_sql(holds(p)) for p in s.negated_phrases]
-        first = candidate(s.phrases[0]) if s.phrases else None
-        if first is None:
-            parts += [holds(p) for p in s.phrases]
-            return self.conjunction([Sql(f"{col} IS NOT NULL"), *parts])
-        # Everything else only where the first phrase's words are: DuckDB tests every part of
-        # an AND on every row, and the tests of a common phrase's words cost more than the rest.
-        rest = self.conjunction([Sql(*self.d.phrase_in(self.col(node.field), s.phrases[0], cs, ds)), *parts,
-                                 *(holds(p) for p in s.phrases[1:])])
-        return self.conjunction([Sql(f"{col} IS NOT NULL"), guarded(first, rest)])
-
-
-def guarded(condition: Sql, then: Sql) -> Sql:
-    """``then`` where ``condition`` holds, tested only there (an AND may test both on every row)."""
-    return Sql(f"(CASE WHEN {condition.text} THEN {then.text} ELSE FALSE END)", [*condition.params, *then.params])
 
 
 def _in_list(d: Dialect, expr: str, values: list[Any], *, hide: bool = False) -> Sql:
