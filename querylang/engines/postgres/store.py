@@ -90,7 +90,7 @@ Fill = Callable[[psycopg.Connection[Any], Schema], tuple[Schema, dict[str, int]]
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
 
 
-class _Held:
+class Held:
     """A connection a thread keeps; back to the pool when the thread ends (its thread-local
     storage goes, and this with it) or when the store closes."""
 
@@ -136,7 +136,7 @@ class PostgresStore(Listening):
         self.lock = ReadWriteLock()  # many queries at once, or one load or write
         self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
         self._local = threading.local()
-        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
+        self._held: weakref.WeakSet[Held] = weakref.WeakSet()
         self.pending_words: set[tuple[str, str]] = set()  # loads and writes compute words at once
         # Notices of schema changes and of edge tables others made unclean (notices.py), applied
         # by the next statement's thread; the schema they are of (a search_path may choose it).
@@ -214,21 +214,21 @@ class PostgresStore(Listening):
 
     # --- connections ----------------------------------------------------------------------
 
-    def _thread_connection(self) -> _Held:
+    def _thread_connection(self) -> Held:
         """This thread's connection: taken from the pool on the thread's first statement and
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
         small query)."""
-        held: _Held | None = getattr(self._local, "held", None)
+        held: Held | None = getattr(self._local, "held", None)
         if held is not None and gone(held.con):
             self._drop(held)
             held = None
         if held is None:
             con = self.reach.getconn(self.pool)
-            held = self._local.held = _Held(self.pool, con)
+            held = self._local.held = Held(self.pool, con)
             self._held.add(held)
         return held
 
-    def _drop(self, held: _Held) -> None:
+    def _drop(self, held: Held) -> None:
         """A connection that failed goes back to the pool, which drops it if broken."""
         self._local.held = None
         held.release()

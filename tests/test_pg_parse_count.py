@@ -1,0 +1,77 @@
+"""A counted query on a Parse database read in place (``count=True``: a page and the total of
+its matches, as a Noodl query node with its count, or REST's ``count=1``, asks): the count runs
+beside the page on a spare connection of the pool when one is free, and after it on the
+thread's own connection when none is, so threads counting at once never wait for the pool.
+
+The tables are made as Parse Server makes them (tests/test_pg_parse_fresh.py's ParseApp).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import querylang
+
+from .pg import fresh_url
+from .test_pg_parse_fresh import ParseApp
+
+
+@pytest.fixture
+def app(pg_cluster: Any) -> Iterator[tuple[ParseApp, querylang.Database]]:
+    parse = ParseApp(fresh_url(pg_cluster))
+    db = querylang.connect(parse.url, layout="parse")
+    try:
+        yield parse, db
+    finally:
+        db.close()
+
+
+def _counting(db: querylang.Database, threads: int, rounds: int) -> list[BaseException]:
+    """``threads`` threads, each holding its own connection first, then counting ``rounds``
+    times at once with the others; what they raised."""
+    ready = threading.Barrier(threads)
+    failed: list[BaseException] = []
+
+    def user() -> None:
+        try:
+            assert db.query("Post", {}).ids == ["p1", "p2"]  # this thread's connection, kept
+            ready.wait()
+            for _ in range(rounds):
+                got = db.query("Post", {"n": {"greaterThan": 0}}, sort=["n"], limit=1, count=True)
+                assert (got.ids, got.count) == (["p1"], 2)
+        except BaseException as exc:  # noqa: BLE001  # the test's to report
+            failed.append(exc)
+            ready.abort()
+
+    started = [threading.Thread(target=user) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(60)
+    return failed
+
+
+def test_as_many_threads_counting_as_the_pool_has_connections_all_answer(app: tuple[ParseApp, querylang.Database]) -> None:
+    """Each count took a connection of its own on one of two counting threads, which kept it:
+    with four threads querying (the pool's four connections, one each, as documented: here the
+    one that opened the database and three more) the counts waited for a fifth and sixth, and
+    every query failed after the pool's timeout with "all 4 connections to the PostgreSQL
+    server at ... are in use"."""
+    _, db = app
+    db.store.pool.timeout = 2  # type: ignore[attr-defined]  # a wait for a connection fails sooner
+    assert db.store.pool.max_size == 4  # type: ignore[attr-defined]
+    assert _counting(db, 3, 5) == []
+
+
+def test_a_lone_counting_thread_still_counts_beside_its_page(app: tuple[ParseApp, querylang.Database]) -> None:
+    """With connections to spare, the count runs on one of them while the page runs on the
+    thread's own, and gives it back: the pool ends as it began, less the thread's one."""
+    _, db = app
+    pool = db.store.pool  # type: ignore[attr-defined]
+    assert _counting(db, 1, 3) == []
+    assert db.count("Post", {}) == 2
+    assert pool.get_stats()["pool_size"] - pool.get_stats()["pool_available"] <= 1
