@@ -9,6 +9,7 @@ tests/test_pg_parse_odd_rows.py does; a change "through Parse" is the SQL Parse 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -184,3 +185,31 @@ def test_a_field_deleted_since_the_schema_was_read_is_gone_from_the_next_query(a
     assert [set(r) for r in db.query("Post", {}).records] == [{"objectId", "createdAt", "updatedAt"}] * 2
     with pytest.raises(SchemaError, match="class Post has no field 'n'"):
         db.query("Post", {"n": {"equalTo": 1}})
+
+
+def test_a_schema_ttl_of_none_reads_schema_only_when_a_query_needs_it(app: tuple[ParseApp, querylang.Database]) -> None:
+    """``schema_ttl = None`` failed every query after it with a TypeError (a float compared
+    with None): it now means no read for the schema's age, only for a name it lacks or a
+    class or field met gone; a value that is no number of seconds is refused where it is set."""
+    parse, db = app
+    store: Any = db.store
+    store.schema_ttl = None
+    assert store.schema_ttl is None
+    parse.add_field("Post", "title", "String")
+    parse.sql("UPDATE \"Post\" SET title = 'hello'")
+    store._checked_at -= 10**6  # as long ago as it may be
+    assert [set(r) for r in db.query("Post", {}).records] == [{"objectId", "createdAt", "updatedAt", "n"}] * 2
+    assert db.query("Post", {"title": {"equalTo": "hello"}}).ids == ["p1", "p2"]  # a name it lacked
+    assert db.query("Post", {}).records[0]["title"] == "hello"
+    with psycopg.connect(parse.url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" DROP COLUMN title')
+        con.execute("""UPDATE "_SCHEMA" SET "schema" = "schema" #- '{fields,title}' WHERE "className" = 'Post'""")
+    with pytest.raises(querylang.QueryError, match="deleted from the Parse database since"):
+        db.query("Post", {})
+    assert [set(r) for r in db.query("Post", {}).records] == [{"objectId", "createdAt", "updatedAt", "n"}] * 2
+    for wrong in (-1, float("nan"), "5", True):
+        with pytest.raises(querylang.QueryError, match=rf"ParseStore.schema_ttl: {re.escape(repr(wrong))} is not a number of seconds"):
+            store.schema_ttl = wrong
+    assert store.schema_ttl is None
+    store.schema_ttl = 0
+    assert store.schema_ttl == 0.0

@@ -168,11 +168,28 @@ class ParseStore(PostgresStore):
         except (psycopg.Error, QueryError):
             return None
 
+    @property
+    def schema_ttl(self) -> float | None:
+        """Seconds a read of _SCHEMA is trusted before a query checks it again; None: never for
+        its age, only when a query names what it lacks or meets what is gone (stale)."""
+        return self._ttl
+
+    @schema_ttl.setter
+    def schema_ttl(self, seconds: float | None) -> None:
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0):
+            raise QueryError(f"ParseStore.schema_ttl: {seconds!r} is not a number of seconds (0 or more), nor None "
+                             "(read _SCHEMA again only when a query names what it lacks)")
+        self._ttl = None if seconds is None else float(seconds)
+
+    def _due(self, now: float) -> bool:
+        """Whether _SCHEMA is to be checked again before a query starting ``now``."""
+        return self._checked_at == -math.inf or self._ttl is not None and now - self._checked_at >= self._ttl
+
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> contextlib.AbstractContextManager[None]:
         """A query's hold, once _SCHEMA was checked again if the last read is older than
         schema_ttl: Parse Server sends no notice of its changes, and a query of a class that
         gained a field would answer its records without it. Within the TTL it costs no statement."""
-        if time.monotonic() - self._checked_at >= self.schema_ttl:
+        if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
             except (QueryTimeout, QueryCancelled):
@@ -186,7 +203,7 @@ class ParseStore(PostgresStore):
         ``due_only``: unless another thread did so while this one waited."""
         with self._refreshing:
             started = time.monotonic()
-            if due_only and started - self._checked_at < self.schema_ttl:
+            if due_only and not self._due(started):
                 return False
             ((now,),) = PostgresStore.execute(self, _FINGERPRINT, [], timeout=timeout, cancel=cancel)
             self._checked_at = started
