@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -213,3 +214,27 @@ def test_a_schema_ttl_of_none_reads_schema_only_when_a_query_needs_it(app: tuple
     assert store.schema_ttl is None
     store.schema_ttl = 0
     assert store.schema_ttl == 0.0
+
+
+def test_parse_servers_notice_of_a_schema_change_is_heard_at_once(app: tuple[ParseApp, querylang.Database]) -> None:
+    """A Parse Server started with enableSchemaHooks tells its other servers of each schema
+    change on the channel "schema.change" (after the change's commit, a JSON payload naming the
+    server): a query answered the records without a field added since until the TTL passed; it
+    now answers them with it once the notice arrived. Untold, the TTL holds as before."""
+    parse, db = app
+    db.store.schema_ttl = 3600  # type: ignore[attr-defined]  # the notice's re-read, not the TTL's
+    plain = {"objectId", "createdAt", "updatedAt", "n"}
+    assert db.query("Post", {}).records[0].keys() == plain
+    parse.add_field("Post", "title", "String")
+    parse.sql("UPDATE \"Post\" SET title = 'hello'")
+    time.sleep(0.2)
+    assert db.query("Post", {}).records[0].keys() == plain
+    parse.sql("""NOTIFY "schema.change", '{"senderId":"another-parse-server"}'""")
+    deadline = time.monotonic() + 5
+    while db.query("Post", {}).records[0].keys() == plain and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert db.query("Post", {}).records[0]["title"] == "hello"
+    parse.sql('NOTIFY "schema.change"')  # nothing changed: the schema (and its kept plans) stays
+    before = db.schema
+    time.sleep(0.2)
+    assert db.query("Post", {}).ids == ["p1", "p2"] and db.schema is before

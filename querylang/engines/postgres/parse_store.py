@@ -42,6 +42,7 @@ from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, i
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.reach import gone
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import Held, PostgresStore, stored_record
 from querylang.errors import (
@@ -78,6 +79,10 @@ _FINGERPRINT = (
 # (docs/parse-in-place.md, "When"): Parse Server 4 kept its own schema cached as long by
 # default (schemaCacheTTL), so another Parse Server of the same app saw a new field no sooner.
 SCHEMA_TTL = 5.0
+# The channel on which a Parse Server started with ``databaseOptions: {enableSchemaHooks: true}``
+# tells its other servers that it changed the schema (a class or field made or deleted, its
+# permissions or indexes), after the change's commit; the payload names only the server.
+PARSE_SCHEMA_CHANNEL = "schema.change"
 # How long a counted query waits for a spare connection to count on beside its page: an idle one
 # is there at once, a new one is made in a few milliseconds; past this the count runs after the page.
 SPARE_WAIT = 0.05
@@ -150,6 +155,7 @@ class ParseStore(PostgresStore):
         self.schema_ttl = SCHEMA_TTL
         self._checked_at = 0.0  # time.monotonic() when _SCHEMA was last read or checked
         self._fingerprint: str | None = None  # of what it was read from (_FINGERPRINT)
+        self._told = 0  # Parse Server's notices of a schema change heard (_heard_parse)
         self._refreshing = threading.Lock()
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
         # Messages name the URL as given: the conninfo made from it spells out its password.
@@ -187,8 +193,12 @@ class ParseStore(PostgresStore):
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> contextlib.AbstractContextManager[None]:
         """A query's hold, once _SCHEMA was checked again if the last read is older than
-        schema_ttl: Parse Server sends no notice of its changes, and a query of a class that
-        gained a field would answer its records without it. Within the TTL it costs no statement."""
+        schema_ttl, or Parse Server told of a change (only when started with enableSchemaHooks):
+        a query of a class that gained a field would answer its records without it. Within the
+        TTL, and untold, it costs no statement."""
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            gone(held.con)  # hands over the notices that reached its connection while it was idle
         if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
@@ -205,8 +215,10 @@ class ParseStore(PostgresStore):
             started = time.monotonic()
             if due_only and not self._due(started):
                 return False
+            told = self._told
             ((now,),) = PostgresStore.execute(self, _FINGERPRINT, [], timeout=timeout, cancel=cancel)
-            self._checked_at = started
+            # A notice heard with the digest may be of a change the digest missed: checked again.
+            self._checked_at = started if self._told == told else -math.inf
             if now == self._fingerprint:
                 return False
             old = self.dialect
@@ -227,8 +239,8 @@ class ParseStore(PostgresStore):
         self._checked_at = -math.inf
 
     def _apply_notices(self, con: Any) -> None:
-        """Nothing to apply: Parse Server sends no notice, and querylang never writes its tables
-        (reading checks _SCHEMA instead)."""
+        """Nothing to apply: querylang never writes Parse's tables, and Parse Server's own notices
+        go another way (_heard_parse)."""
         self.heard.take(self._pg_schema, lambda: True)
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
@@ -239,6 +251,18 @@ class ParseStore(PostgresStore):
         # ten thousand rows, and compiling them costs more than running them (JIT: PostgreSQL 11+).
         if con.info.server_version >= 110000:
             con.execute("SET jit = off")
+        con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
+        con.add_notify_handler(self._heard_parse)
+        # A connection made once Parse Server is known to tell (its first notice heard) did not
+        # hear the changes told before it listened: checked once.
+        if self._told:
+            self.stale()
+
+    def _heard_parse(self, notice: psycopg.Notify) -> None:
+        """Parse Server told of a schema change: the next query checks _SCHEMA, whatever the TTL."""
+        if notice.channel == PARSE_SCHEMA_CHANNEL:
+            self._told += 1
+            self.stale()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
