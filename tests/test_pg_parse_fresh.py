@@ -238,3 +238,15 @@ def test_parse_servers_notice_of_a_schema_change_is_heard_at_once(app: tuple[Par
     before = db.schema
     time.sleep(0.2)
     assert db.query("Post", {}).ids == ["p1", "p2"] and db.schema is before
+
+
+def test_an_open_stream_holds_up_parses_schema_change_of_its_class_until_closed(app: tuple[ParseApp, querylang.Database]) -> None:
+    """As docs/parse-in-place.md says ("Streams hold up Parse's schema changes"): the ALTER TABLE
+    of a save with a new key waits for a stream of the class, and goes through once it is closed."""
+    parse, db = app
+    records = db.stream("Post", {}, batch=1)
+    assert next(records)["objectId"] == "p1"
+    with pytest.raises(psycopg.errors.LockNotAvailable):
+        parse.sql("SET LOCAL lock_timeout = '200ms'", 'ALTER TABLE "Post" ADD COLUMN IF NOT EXISTS title text')
+    records.close()
+    parse.sql("SET LOCAL lock_timeout = '10s'", 'ALTER TABLE "Post" ADD COLUMN IF NOT EXISTS title text')
