@@ -83,6 +83,7 @@ class Cluster:
         self.data = self.tmp / "data"
         self.port = free_port()
         self.dbname = dbname
+        self._standbys: list[Path] = []  # the data directories of standby()'s servers
         self.as_root = os.geteuid() == 0
         if self.as_root:
             shutil.chown(self.tmp, "postgres", "postgres")
@@ -126,11 +127,24 @@ class Cluster:
         """Stop the server, keeping its files (``start`` brings it back)."""
         self._pg(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"], "pg_ctl stop")
 
+    def standby(self) -> str:
+        """Start a hot standby of this cluster (a streaming replica: read-only, as a replica
+        querylang may be pointed at is); the URL of its database. stop() stops it too."""
+        data, port = self.tmp / "standby", free_port()
+        self._pg(["pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D", str(data), "-R",
+                  "-X", "stream"], "pg_basebackup")
+        opts = f"-p {port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c max_connections=200"  # as start's
+        self._pg(["pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.tmp / "standby.log"), "-w", "-t", "60", "start"],
+                 "pg_ctl start (standby)")
+        self._standbys.append(data)
+        return f"postgresql://postgres@127.0.0.1:{port}/{self.dbname}"
+
     def stop(self) -> None:
-        try:
-            self._pg(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
-        except Unavailable:
-            pass
+        for data in (*self._standbys, self.data):
+            try:
+                self._pg(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
+            except Unavailable:
+                pass
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -54,10 +54,22 @@ def send_schema(con: Any) -> None:
     con.execute("SELECT pg_notify(%s, current_schema())", [SCHEMA_CHANNEL])
 
 
+def on_standby(con: Any) -> bool:
+    """Whether ``con`` is to a hot standby (a read replica), which refuses LISTEN ("cannot execute
+    LISTEN during recovery": every connection failed, and with them the open) and would never
+    deliver a notice: PostgreSQL does not replicate them."""
+    said = con.info.parameter_status("in_hot_standby")  # told at connect by PostgreSQL 14+
+    if said is not None:
+        return bool(said == "on")
+    return bool(con.execute("SELECT pg_is_in_recovery()").fetchone()[0])
+
+
 def listen(con: Any, on_table: Any, on_schema: Any) -> None:
     """Make a new pooled connection call ``on_table(payload)`` for each dirty-edge notice it
     receives (the payload is ``<schema>.<edge table>``), ``on_schema(payload)`` for each schema
-    notice (the payload is ``<schema>``)."""
+    notice (the payload is ``<schema>``); on a standby, nothing."""
+    if on_standby(con):
+        return
     con.execute(f"LISTEN {DIRTY_CHANNEL}")
     con.execute(f"LISTEN {SCHEMA_CHANNEL}")
 

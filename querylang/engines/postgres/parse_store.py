@@ -38,6 +38,7 @@ from psycopg_pool import PoolClosed, PoolTimeout
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
+from querylang.engines.postgres.notices import on_standby
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
@@ -251,8 +252,9 @@ class ParseStore(PostgresStore):
         # ten thousand rows, and compiling them costs more than running them (JIT: PostgreSQL 11+).
         if con.info.server_version >= 110000:
             con.execute("SET jit = off")
-        con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
-        con.add_notify_handler(self._heard_parse)
+        if not on_standby(con):  # a replica hears no notice: its schema_ttl alone holds
+            con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
+            con.add_notify_handler(self._heard_parse)
         # A connection made once Parse Server is known to tell (its first notice heard) did not
         # hear the changes told before it listened: checked once.
         if self._told:
