@@ -75,3 +75,24 @@ def test_a_lone_counting_thread_still_counts_beside_its_page(app: tuple[ParseApp
     assert _counting(db, 1, 3) == []
     assert db.count("Post", {}) == 2
     assert pool.get_stats()["pool_size"] - pool.get_stats()["pool_available"] <= 1
+
+
+def test_a_counted_query_on_a_closed_database_says_it_is_closed(app: tuple[ParseApp, querylang.Database]) -> None:
+    """A counted query after close() raised the counting threads' RuntimeError ("cannot
+    schedule new futures after shutdown"), where every other query says the database is closed."""
+    _, db = app
+    db.close()
+    failed: list[BaseException] = []
+
+    def count() -> None:
+        try:
+            db.query("Post", {}, limit=1, count=True)
+        except BaseException as exc:  # noqa: BLE001  # the test's to check
+            failed.append(exc)
+
+    count()
+    other = threading.Thread(target=count)  # a thread that never held a connection
+    other.start()
+    other.join(30)
+    assert [type(e) for e in failed] == [querylang.QueryError] * 2
+    assert all("the database is closed" in str(e) for e in failed)

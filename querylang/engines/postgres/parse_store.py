@@ -26,26 +26,25 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import PoolClosed, PoolTimeout
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
 from querylang.engines.postgres.notices import on_standby
+from querylang.engines.postgres.parse_count import Counting, counter
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import gone
 from querylang.engines.postgres.server_errors import first_line, server_error
-from querylang.engines.postgres.store import Held, PostgresStore, stored_record
+from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import (
     DROPPED_BY_HAND,
     DataError,
@@ -84,9 +83,6 @@ SCHEMA_TTL = 5.0
 # tells its other servers that it changed the schema (a class or field made or deleted, its
 # permissions or indexes), after the change's commit; the payload names only the server.
 PARSE_SCHEMA_CHANNEL = "schema.change"
-# How long a counted query waits for a spare connection to count on beside its page: an idle one
-# is there at once, a new one is made in a few milliseconds; past this the count runs after the page.
-SPARE_WAIT = 0.05
 # Why a name the schema lacks is missing (Schema.absent, ClassDef.absent): a query naming it
 # read _SCHEMA again before the refusal (ParseStore.refresh_schema).
 ADDED_SINCE = "Parse's _SCHEMA, read again for this query, lists no such {what}"
@@ -134,7 +130,7 @@ class ReadOnlyParse(QueryError):
     """A write asked of the read-only Parse layout."""
 
 
-class ParseStore(PostgresStore):
+class ParseStore(Counting, PostgresStore):
     """Parse's tables through the store interface the API uses; every write refused."""
 
     # Parse's tables hold types psycopg has no binary loader for (a GeoPoint's ``point``, a
@@ -158,7 +154,7 @@ class ParseStore(PostgresStore):
         self._fingerprint: str | None = None  # of what it was read from (_FINGERPRINT)
         self._told = 0  # Parse Server's notices of a schema change heard (_heard_parse)
         self._refreshing = threading.Lock()
-        self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="querylang-count")
+        self._counter = counter()
         # Messages name the URL as given: the conninfo made from it spells out its password.
         super().__init__(guarded, read_only=True, pool_size=pool_size, connect_timeout=connect_timeout, shown=url)
         self.url = self.path = url
@@ -496,50 +492,6 @@ class ParseStore(PostgresStore):
             return PostgresStore.execute(self, q, params, timeout=kw.get("timeout"), cancel=kw.get("cancel"))
 
         return cell_past_double(exc, sql, self.schema, self.dialect, run) or exc
-
-    def execute_with_count(self, sql: str, params: Sequence[Any], count_sql: str, count_params: Sequence[Any], *,
-                           timeout: float | None = None, cancel: threading.Event | None = None,
-                           ) -> tuple[list[tuple[Any, ...]], int]:
-        """A query's rows and its count: at once when the pool has a connection to spare (on
-        Parse's tables both are usually whole-table scans, and the server runs them side by
-        side), else one after the other on this thread's connection. Never a wait for a second
-        connection while this thread holds one: threads counting at once, as many as the pool
-        has connections, each waited for another's, and all failed when the pool timed out."""
-        self._thread_connection()  # this thread's first, so that the spare is never the one it needs
-        spare = self._spare()
-        if spare is None:
-            rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
-            return rows, self.execute(count_sql, count_params, timeout=timeout, cancel=cancel)[0][0]
-        counting = self._counter.submit(self._lent, spare, count_sql, count_params, timeout, cancel)
-        try:
-            rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
-        finally:
-            counted = counting.result()
-        return rows, counted[0][0]
-
-    def _spare(self) -> psycopg.Connection[Any] | None:
-        """A connection the pool has idle, or makes within SPARE_WAIT; None when it has none (every
-        one held by a thread that queries or a stream) or the server is known out of reach (the
-        page's own statement then says why)."""
-        if self.reach.down is not None:
-            return None
-        try:
-            return self.pool.getconn(SPARE_WAIT)
-        except (PoolTimeout, PoolClosed):
-            return None
-
-    def _lent(self, con: psycopg.Connection[Any], sql: str, params: Sequence[Any], timeout: float | None,
-              cancel: threading.Event | None) -> list[tuple[Any, ...]]:
-        """``sql`` run on ``con`` as this (counting) thread's connection, which goes back to the
-        pool at the end: a counting thread keeping one would leave the pool one short for the
-        threads that query."""
-        held = self._local.held = Held(self.pool, con)
-        self._held.add(held)  # close() gives it back if still out
-        try:
-            return self.execute(sql, params, timeout=timeout, cancel=cancel)
-        finally:
-            self._local.held = None
-            held.release()
 
     def close(self) -> None:
         self._counter.shutdown(wait=True)
