@@ -118,6 +118,17 @@ _SURROGATE = "text holds a lone surrogate (not valid Unicode)"
 # The bytes of staged edge lines whose set is held at once, counting the edges stored.
 _EDGES_AT_ONCE = 64 * 2**20
 
+# A class named "relations" (a name Parse allows) has no records file in the directory form:
+# its name would be relations.ndjson, the edges' file. Its records are staged beside the
+# directory, and such an import is loaded as one document (write_single_file) instead.
+EDGES_CLASS = "relations"
+
+
+def staged_name(class_name: str) -> str:
+    """The name of the staged file of a class's records (no class name holds a '-')."""
+    return "relations-class.ndjson" if class_name == EDGES_CLASS else f"{class_name}.ndjson"
+
+
 PREFIX = "querylang-import-"
 OWNER = "owner.lock"  # locked by the import while it runs: the kernel lets go when it dies
 
@@ -262,7 +273,7 @@ class Staging:
         if exc.edge_index is not None:
             staged, at = "relations.ndjson", exc.edge_index
         elif exc.record_index is not None and exc.class_name is not None:
-            staged, at = f"{exc.class_name}.ndjson", exc.record_index
+            staged, at = staged_name(exc.class_name), exc.record_index
         else:
             return None
         with contextlib.suppress(OSError), (self.root / f"{staged}.places").open(encoding="utf-8") as fh:
@@ -275,7 +286,8 @@ class Staging:
         if fh is None:
             if class_name not in self.classes:
                 raise DataError("records for a class without a definition", class_name=class_name)
-            fh = self._files[class_name] = (self.dir / f"{class_name}.ndjson").open("a", encoding="utf-8")
+            folder = self.root if class_name == EDGES_CLASS else self.dir
+            fh = self._files[class_name] = (folder / staged_name(class_name)).open("a", encoding="utf-8")
         why = "a Number must be within a double's range (±1.8e308)"
         try:
             line = _dump(record)
@@ -290,7 +302,7 @@ class Staging:
             ) from None
         try:  # per record: a try, not a context manager (_writing), on this path
             fh.write(line + "\n")
-            self._place(f"{class_name}.ndjson", self.counts.get(class_name, 0), where)
+            self._place(staged_name(class_name), self.counts.get(class_name, 0), where)
         except UnicodeEncodeError:
             oid = record.get("objectId")
             field = next((str(k) for k, v in record.items() if not encodes_utf8(k) or not encodes_utf8(_dump(v))), None)
@@ -311,7 +323,7 @@ class Staging:
     def done_with(self, class_name: str) -> None:
         """The class's records are all written: close its file (one open file at a time)."""
         fh = self._files.pop(class_name, None)
-        places = self._places.pop(f"{class_name}.ndjson", None)
+        places = self._places.pop(staged_name(class_name), None)
         with self._writing():
             for f in (fh, places):
                 if f is not None:
@@ -340,7 +352,12 @@ class Staging:
         held = db.schema.classes
         report.notes += [note for name, note in self.empty_notes.items() if name not in held]
         try:
-            load_directory(db, self.finish(), report)
+            if EDGES_CLASS in self.classes:
+                single = self.root / "document.json"
+                write_single_file(self.finish(), single, {EDGES_CLASS: self.root / staged_name(EDGES_CLASS)})
+                report.counts = db.load(single)
+            else:
+                load_directory(db, self.finish(), report)
         except DataError as exc:
             reason = import_reason(exc.reason)
             # The load names a line of a staged file, which the user never saw: the record is
@@ -418,14 +435,15 @@ def load_directory(db: Destination, directory: Path, report: ImportReport) -> No
     report.counts = db.load(single)
 
 
-def write_single_file(directory: Path, out: Path) -> None:
-    """The single-file interchange document of a directory, written line by line."""
+def write_single_file(directory: Path, out: Path, elsewhere: Mapping[str, Path] | None = None) -> None:
+    """The single-file interchange document of a directory, written line by line; ``elsewhere``:
+    the records files of classes that are not in the directory (Staging's EDGES_CLASS)."""
     schema = json.loads((directory / "schema.json").read_text(encoding="utf-8"))
     with out.open("w", encoding="utf-8") as fh:
         fh.write('{"classes":' + _dump(schema.get("classes", {})) + ',"records":{')
         first_class = True
         for name in schema.get("classes", {}):
-            path = directory / f"{name}.ndjson"
+            path = (elsewhere or {}).get(name) or directory / f"{name}.ndjson"
             if not path.exists():
                 continue
             fh.write(("" if first_class else ",") + _dump(name) + ":[")

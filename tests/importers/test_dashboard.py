@@ -520,3 +520,23 @@ def test_a_join_row_given_twice_is_counted_once(tmp_path: Path) -> None:
            "edge once" in report.notes
     liked = db.query(USER, {"relatedTo": {"id": "p01", "key": "likes", "className": "Post"}}).ids
     assert sorted(liked) == ["u01", "u02", "u03"]
+
+
+def test_a_class_named_relations_is_imported(tmp_path: Path) -> None:
+    """A class named 'relations' (a name Parse allows) was staged in relations.ndjson, the
+    directory form's file of the edges: every import of such an app was refused, naming the
+    import's temporary folder and saying to "load such a class from a document instead"."""
+    rows = [{"objectId": "r1", "kind": "friend", "members": {"__type": "Relation", "className": "_User"}},
+            {"objectId": "r2", "kind": "colleague"}]  # fmt: skip
+    write(tmp_path / "relations.json", {"results": rows})
+    write(tmp_path / "_User.json", {"results": [{"objectId": "u1"}, {"objectId": "u2"}]})
+    write(tmp_path / "_Join:members:relations.json", {"results": [{"owningId": "r1", "relatedId": "u2"}]})
+    db = querylang.connect()
+    report = db.import_dashboard_export(tmp_path)
+    assert report.counts == {"relations": 2, USER: 2} and report.edges == 1
+    assert db.query("relations", {"kind": "colleague"}).ids == ["r2"]
+    assert db.query(USER, {"relatedTo": {"id": "r1", "key": "members", "className": "relations"}}).ids == ["u2"]
+    # A record the load refuses is named by the user's file and record, as in any other class.
+    bad = write(tmp_path / "two" / "relations.json", {"results": [{"objectId": "r1"}, {"objectId": "r1"}]})
+    with pytest.raises(DataError, match=rf"^{bad}, record 2: class relations, record r1: duplicate objectId"):
+        querylang.connect().import_dashboard_export(bad)
