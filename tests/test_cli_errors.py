@@ -515,3 +515,18 @@ def test_an_interrupt_that_click_catches_says_interrupted_and_exits_130(monkeypa
     assert (res_.exit_code, res_.stderr.strip()) == (130, "interrupted"), res_.stderr
     # Click's other endings keep their statuses: a usage error, --version, a command's own exit.
     assert (ql("nosuch").returncode, ql("--version").returncode, ql("query", "Nope", "where({})").returncode) == (2, 0, 2)
+
+
+
+def test_a_database_path_that_is_not_utf_8_is_a_user_error(tmp_path: Path, sample_file: Path, sample_db: Path) -> None:
+    """DuckDB opens only paths of UTF-8 text: a file name holding another byte (a Latin-1 name,
+    as the shell passes it) ended load and query with "internal error: RuntimeError:
+    std::bad_cast", exit 1."""
+    new = tmp_path / os.fsdecode(b"caf\xe9.duckdb")
+    assert "is not UTF-8 text" in user_error("load", str(sample_file), "--db", str(new))
+    assert not new.exists()
+    old = tmp_path / os.fsdecode(b"old\xe9.duckdb")
+    old.write_bytes(sample_db.read_bytes())
+    assert "rename it" in user_error("query", "Post", GT10, "--db", str(old))
+    with pytest.raises(querylang.DataError, match="not UTF-8 text"):
+        querylang.connect(old)

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from querylang.errors import DUCKDB_MAGIC, DatabaseInUse, DataError
+from querylang.model.values import encodes_utf8
 
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
 
@@ -19,6 +20,11 @@ def check_database_path(path: str, *, read_only: bool) -> None:
     opened read-only, or a new file whose name does not say it is a database."""
     if path.startswith(":memory:"):
         return
+    if not encodes_utf8(path):
+        # A byte of another encoding in a file name comes as a lone surrogate, which DuckDB's
+        # open fails on with "std::bad_cast": an internal error, of a name the user chose.
+        raise DataError(f"cannot open database {path}: its name is not UTF-8 text, and DuckDB opens only "
+                        "files named so: rename it (or its folder)")
     file = Path(path)
     if file.is_dir():
         raise DataError(f"{path} is a folder, not a database file")
