@@ -64,6 +64,16 @@ def check_keys(app_id: object, master_key: object) -> None:
         raise DataError("--app-id is empty: give the application id the Parse Server was started with")
     if not isinstance(master_key, str) or not master_key:
         raise DataError("--master-key is empty: give the master key the Parse Server was started with")
+    for option, key in (("--app-id", app_id), ("--master-key", master_key)):
+        # Sent as HTTP headers, which carry no control character and nothing beyond Latin-1:
+        # http.client refused such a key with its own ValueError (an internal error). A key
+        # file with Windows line ends leaves a \r at the end of `$(cat key.txt)`. The key itself
+        # is never shown.
+        bad = next((i for i, c in enumerate(key) if ord(c) < 32 or 127 <= ord(c) < 160 or ord(c) > 255), None)
+        if bad is not None:
+            raise DataError(f"{option} holds {key[bad]!r} (character {bad + 1}), which no HTTP header carries: "
+                            "give the key as the Parse Server was started with it (a key read from a file: "
+                            "without its line end)")
 
 
 class ParseClient:
@@ -83,7 +93,8 @@ class ParseClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DataError(f"not a Parse Server URL: {shown!r} (expected e.g. http://localhost:1337/parse)")
         self.url = shown.rstrip("/")
-        self.base = parts.path
+        # http.client sends ASCII alone: a mount path beyond it (/parsé) goes as a browser sends it.
+        self.base = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
         self.host, self.port, self.https = parts.hostname, port, parts.scheme == "https"
         self.headers = {"X-Parse-Application-Id": app_id, "X-Parse-Master-Key": master_key, "Accept": "application/json"}
         self.timeout = timeout

@@ -508,3 +508,32 @@ def test_a_type_clash_with_a_class_already_loaded_names_the_server_s_schemas() -
         stage_parse_server(_Schemas("Post"), staging, detect_target(), report)  # type: ignore[arg-type]
         staging.load(db, report)
     assert set(db.schema.classes) == {"Post"} and db.query("Post", {}).ids == ["x1"]
+
+
+@pytest.mark.parametrize(("keys", "said"), [
+    ({"app_id": "a", "master_key": "s3cret\r"}, r"--master-key holds '\\r' \(character 7\)"),  # a key file with CRLF
+    ({"app_id": "app\n", "master_key": "k"}, r"--app-id holds '\\n' \(character 4\)"),
+    ({"app_id": "a", "master_key": "€uro"}, r"--master-key holds '€' \(character 1\)"),
+])  # fmt: skip
+def test_a_key_no_http_header_can_carry_is_a_user_error(keys: dict[str, str], said: str, tmp_path: Path) -> None:
+    """A key read from a file with Windows line ends (`$(cat key.txt)` keeps the \\r) ended the
+    import with "internal error: ValueError: Invalid header value", exit 1; never sent, it is
+    refused naming the character, and never shows the key."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match=f"^{said}") as info:
+        db.import_parse_server("http://127.0.0.1:9/parse", **keys)
+    assert "s3cret" not in str(info.value) and "uro" not in str(info.value)
+    path = tmp_path / "never.duckdb"
+    args = ["--app-id", keys["app_id"], "--master-key", keys["master_key"], "--db", str(path)]
+    res = CliRunner().invoke(main, ["import", "parse-server", "http://127.0.0.1:9/parse", *args])
+    assert res.exit_code == 2 and "holds" in res.output and "s3cret" not in res.output, res.output
+    assert not path.exists()
+
+
+def test_a_mount_path_beyond_ascii_is_sent_percent_encoded() -> None:
+    """http.client sends ASCII only: a mount path such as /parsé ended the import with
+    "internal error: UnicodeEncodeError". It is sent as a browser sends it (/pars%C3%A9)."""
+    client = ParseClient("http://127.0.0.1:9/parsé", "a", "k")
+    assert client.base == "/pars%C3%A9" and client.url == "http://127.0.0.1:9/parsé"
+    with pytest.raises(DataError, match="^cannot reach Parse Server at http://127.0.0.1:9/parsé "):
+        querylang.connect().import_parse_server("http://127.0.0.1:9/parsé", app_id="a", master_key="k")
