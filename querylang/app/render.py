@@ -390,13 +390,28 @@ def _pointer_objects(cls: ClassDef, record: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def _fields_grid(cls: ClassDef, record: Mapping[str, Any]) -> Table:
+# Characters of one value a record's table shows. Folded into lines of the terminal's width, a
+# value of megabytes (a picture kept as base64 text) took minutes to draw, screens nobody reads.
+SHOWN_CHARS = 20_000
+
+
+def _cut(text: Text, whole: str) -> Text:
+    """A value's cell cut at SHOWN_CHARS, saying its length and how to see it whole (``whole``:
+    the format option of the command or the REPL)."""
+    if len(text.plain) <= SHOWN_CHARS:
+        return text
+    out = Text(text.plain[:SHOWN_CHARS] + "…", style=text.style)
+    out.append(f" ({len(text.plain):,} characters: {whole} shows the whole value)", style=HINT_STYLE)
+    return out
+
+
+def _fields_grid(cls: ClassDef, record: Mapping[str, Any], whole: str) -> Table:
     grid = Table(box=None, show_header=False, padding=(0, 1, 0, 0))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     for f in record_fields(cls):
         if f.name in record:
-            grid.add_row(Text(f.name), cell(f, record, f.name))
+            grid.add_row(Text(f.name), _cut(cell(f, record, f.name), whole))
     return grid
 
 
@@ -411,6 +426,7 @@ def record_view(
     """One record as field / type / value rows. A pointer reads ``User u02`` and a relation
     ``3 records``: what to type after ``show`` or ``relation`` to follow it, listed underneath."""
     included = included or {}
+    whole = ".format json" if prefix == "." else "--format json"  # the REPL's, or the command's
     oid = record["objectId"]
     table = Table(
         title=visible(f"{cls.name} {oid}"), title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False,
@@ -444,11 +460,11 @@ def record_view(
                 if target is None:
                     shown = Text.assemble(ref, (" (not found)", ABSENT_STYLE))
                 else:
-                    shown = Group(ref, _fields_grid(target_cls, target))
+                    shown = Group(ref, _fields_grid(target_cls, target, whole))
             table.add_row(f.name, type_label(f), shown)
             follow.append(visible(f"{prefix}show {f.target} {shlex.quote(value)}"))
         else:
-            table.add_row(f.name, type_label(f), cell(f, record, f.name))
+            table.add_row(f.name, type_label(f), _cut(cell(f, record, f.name), whole))
     if not follow:
         return table
     lines = Text("follow:", style=HINT_STYLE)
