@@ -366,3 +366,17 @@ def test_show_cuts_a_huge_value_and_says_how_to_see_it_whole(tmp_path: Path) -> 
     res = ql("repl", "--data", str(tmp_path / "one.json"), stdin=".show T a\n")
     assert res.returncode == 0 and len(res.stdout) < 100_000, len(res.stdout)
     assert ".format json shows the whole value" in " ".join(res.stdout.split())
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1e"])
+def test_piped_repl_input_ends_lines_only_at_line_ends(char: str, tmp_path: Path) -> None:
+    """Piped entries were split by str.splitlines, which also ends a line at U+2028, U+2029,
+    NEL, form feed, vertical tab and \\x1c-\\x1e: a string holding one ("a\\u2028b") was cut in
+    two, and the entry refused as an unterminated string. A terminal's prompt keeps them."""
+    doc = {"classes": {"T": {"fields": {"s": {"type": "String"}}}},
+           "records": {"T": [{"objectId": "a", "s": f"x{char}y"}, {"objectId": "b", "s": "xy"}]}}  # fmt: skip
+    (tmp_path / "one.json").write_text(json.dumps(doc), encoding="utf-8")
+    entry = f'.class T\n.format jsonl\nwhere({{ s: "x{char}y" }})\r\n'  # the character as it is, not escaped
+    res = ql("repl", "--data", str(tmp_path / "one.json"), stdin=entry)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert [json.loads(line)["objectId"] for line in res.stdout.split("\n") if line.startswith("{")] == ["a"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -108,6 +109,19 @@ def enter_runs(text: str, current_line: str) -> bool:
     return not current_line.strip()
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of piped input, ended as a terminal ends them: at \\n, \\r\\n or a lone \\r.
+    str.splitlines also ends one at U+2028, U+2029, NEL, \\v, \\f and \\x1c-\\x1e, which a
+    script's string may hold: the entry was cut there, and refused as an unterminated string."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":  # after the last line end (or of no text): no line
+        lines.pop()
+    return lines
+
+
 def stdin_lines(what: str) -> Iterator[str]:
     """Standard input a line at a time, each as soon as it has come: a program that writes an
     entry and waits for its answer gets it before it writes the next (read whole, nothing ran
@@ -118,7 +132,7 @@ def stdin_lines(what: str) -> Iterator[str]:
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # replaced by a text-only stream (a test, an embedding program)
         for n, text in enumerate(sys.stdin):
-            yield from (text.removeprefix("\ufeff") if n == 0 else text).splitlines()
+            yield from split_lines(text.removeprefix("\ufeff") if n == 0 else text)
         return
     before = 0  # line ends before this line, a lone \r counted as one
     for n, raw in enumerate(iter(buffer.readline, b"")):
@@ -129,14 +143,14 @@ def stdin_lines(what: str) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise piped_not_utf8(what, raw, exc, before) from None
         before += text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
-        yield from text.splitlines()
+        yield from split_lines(text)
 
 
 def entries(text: str | Iterable[str]) -> Iterator[str]:
     """Split piped input (its text, or its lines) as the prompt would: a dot-command per line,
     a script until complete."""
     pending: list[str] = []
-    for line in text.splitlines() if isinstance(text, str) else text:
+    for line in split_lines(text) if isinstance(text, str) else text:
         if not pending and not line.strip():
             continue
         if not pending and line.strip().startswith("."):
