@@ -304,7 +304,9 @@ def _read_class(
     staging.done_with(out_name)
     undated.note(path.name, report.notes)
     for key, n in sorted(skipped.items()):
-        report.notes.append(f"{name}: key {key} skipped in {n} document(s) (not a field in _SCHEMA)")
+        # A _p_ key of a field _SCHEMA types otherwise: Parse drops it, as the import does.
+        why = f"{key[3:]} is not a Pointer" if key.startswith("_p_") and key[3:] in fields else "not a field"
+        report.notes.append(f"{name}: key {key} skipped in {n} document(s) ({why} in _SCHEMA)")
     for key, n in sorted(holes.items()):
         report.notes.append(f"{name}.{key}: the inner rings (holes) of {n} Polygon(s) left out: Parse reads "
                             "a Polygon's outer ring alone")
@@ -385,8 +387,10 @@ def to_rest(
     if not isinstance(doc, Mapping):
         raise DataError("a document must be a JSON object")
     oid = doc.get("_id")
+    if "_id" not in doc:
+        raise DataError("a document without _id (MongoDB gives every document one: Parse's objectId)")
     if not isinstance(oid, str):
-        raise DataError(f"_id must be a string objectId, not {oid!r}")
+        raise DataError(f"_id must be a string objectId, not {json.dumps(oid, default=str)[:60]}")
     out: dict[str, Any] = {"objectId": oid}
     for key, value in doc.items():
         if key == "_id" or key in _INTERNAL or key.startswith("_auth_data_"):

@@ -597,3 +597,24 @@ def test_a_polygon_with_holes_keeps_its_outer_ring_and_says_so(tmp_path: Path) -
     assert "Post.area: the inner rings (holes) of 1 Polygon(s) left out: Parse reads a Polygon's outer ring alone" in report.notes
     area = db.find("Post", {"objectId": first["_id"]}).records[0]["area"]
     assert area["coordinates"] == [[0, 0], [0, 1], [1, 1], [0, 0]]
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ('{"title": "no id"}', "class Post: a document without _id \\(MongoDB gives every document one: Parse.s objectId\\)"),  # was "not None"
+    ('{"_id": 5, "title": "x"}', "class Post: _id must be a string objectId, not 5"),
+    ('{"_id": "p9", "_p_title": "Post$p001"}', None),
+])  # fmt: skip
+def test_a_document_without_id_or_a_pointer_key_of_no_pointer_is_said_plainly(
+    tmp_path: Path, line: str, said: str | None
+) -> None:
+    root = write_export(tmp_path / "dump")
+    at = _append(root / "Post.json", line)
+    db = querylang.connect()
+    if said is not None:
+        with pytest.raises(DataError, match=rf"^Post\.json, line {at}: {said}$"):
+            db.import_mongo_export(root)
+        return
+    # title is a String in _SCHEMA: Parse drops its _p_ key. The note said "not a field in
+    # _SCHEMA" of a field that is there.
+    notes = db.import_mongo_export(root).notes
+    assert "Post: key _p_title skipped in 1 document(s) (title is not a Pointer in _SCHEMA)" in notes, notes
