@@ -179,6 +179,9 @@ class DataError(QueryError):
 # rather than Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)" or orjson's
 # "unexpected character".
 BOM = "starts with a byte order mark (BOM): save it as UTF-8 without one"
+# A data file of nothing (or blanks), as a download or a copy cut short leaves it: "not valid
+# JSON at line 1, column 1: Expecting value" sent the user looking for a JSON mistake.
+EMPTY_JSON = "an empty file, not a JSON document (was it cut short?)"
 
 
 NAME_SHOWN = 100  # characters of a class, field or record name an error message shows

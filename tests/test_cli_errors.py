@@ -530,3 +530,30 @@ def test_a_database_path_that_is_not_utf_8_is_a_user_error(tmp_path: Path, sampl
     assert "rename it" in user_error("query", "Post", GT10, "--db", str(old))
     with pytest.raises(querylang.DataError, match="not UTF-8 text"):
         querylang.connect(old)
+
+
+@pytest.mark.parametrize("text", ["", "  \n"])
+def test_an_empty_data_file_is_named_as_empty(tmp_path: Path, text: str) -> None:
+    """A data file cut short to nothing (a download or a copy that failed) was "not valid JSON
+    at line 1, column 1: Expecting value" (schema.json of a directory: orjson's "Input is a
+    zero-length, empty document"), which sends the user looking for a JSON mistake."""
+    empty = tmp_path / "data.json"
+    empty.write_text(text, encoding="utf-8")
+    said = f"{empty}: an empty file, not a JSON document (was it cut short?)"
+    assert said in user_error("load", str(empty), "--db", str(tmp_path / "x.duckdb"))
+    assert said in user_error("schema", "--data", str(empty))
+    res = ql("repl", "--data", str(sample_db_json(tmp_path)), stdin=f".load {empty}\n")
+    assert res.returncode == 2 and said in res.stdout + res.stderr, res.stdout + res.stderr
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "schema.json").write_text(text, encoding="utf-8")
+    said = f"{tmp_path / 'dir' / 'schema.json'}: an empty file, not a JSON document (was it cut short?)"
+    assert said in user_error("load", str(tmp_path / "dir"), "--db", str(tmp_path / "x.duckdb"))
+    with pytest.raises(querylang.DataError, match="an empty file"):
+        querylang.connect().load(empty)
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def sample_db_json(tmp_path: Path) -> Path:
+    path = tmp_path / "one.json"
+    path.write_text('{"classes": {"T": {"fields": {}}}}', encoding="utf-8")
+    return path

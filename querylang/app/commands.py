@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from querylang.api import Database, Result, connect
 from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
+    EMPTY_JSON,
     OBJECT_NOT_FOUND,
     DataError,
     QueryError,
@@ -502,6 +503,8 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
     try:
         doc = jsontext.loads(text, str(path))
     except json.JSONDecodeError as exc:
+        if not exc.doc.strip():
+            raise DataError(f"{path}: {EMPTY_JSON}") from None
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     bar.update(parsing, total=1, completed=1)
     if not isinstance(doc, dict):

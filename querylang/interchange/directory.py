@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from querylang.errors import BOM, DataError, has_bom, not_utf8
+from querylang.errors import BOM, EMPTY_JSON, DataError, has_bom, not_utf8
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -48,6 +48,8 @@ def read_classes(path: Path) -> Mapping[str, Any]:
     except orjson.JSONDecodeError as exc:
         if has_bom(data):
             raise DataError(f"{file}: {BOM}") from None
+        if not data.strip():
+            raise DataError(f"{file}: {EMPTY_JSON}") from None
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:  # orjson says "surrogates not allowed", at line 1 column 1

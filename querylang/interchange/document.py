@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.errors import BOM, DataError, QueryError, has_bom, not_utf8
+from querylang.errors import BOM, EMPTY_JSON, DataError, QueryError, has_bom, not_utf8
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -84,6 +84,8 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     except json.JSONDecodeError as exc:
         if exc.pos == 0 and has_bom(exc.doc):
             raise DataError(f"{path}: {BOM}") from None
+        if not exc.doc.strip():
+            raise DataError(f"{path}: {EMPTY_JSON}") from None
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path)}") from None
