@@ -557,3 +557,13 @@ def sample_db_json(tmp_path: Path) -> Path:
     path = tmp_path / "one.json"
     path.write_text('{"classes": {"T": {"fields": {}}}}', encoding="utf-8")
     return path
+
+
+def test_an_empty_file_given_as_a_database_is_not_promised_a_database_it_cannot_become(tmp_path: Path) -> None:
+    """An empty notes.json given as --db was told "remove it, and a new database is made
+    there", which a name without .duckdb, .db or .ddb never gets."""
+    (tmp_path / "notes.json").write_text("", encoding="utf-8")
+    said = user_error("schema", "--db", str(tmp_path / "notes.json"))
+    assert "is an empty file, not a DuckDB database" in said and "a new database is made" not in said, said
+    (tmp_path / "blog.duckdb").write_text("", encoding="utf-8")
+    assert "remove it, and a new database is made there" in user_error("schema", "--db", str(tmp_path / "blog.duckdb"))

@@ -37,6 +37,8 @@ def check_database_path(path: str, *, read_only: bool) -> None:
         if head[8:12] == DUCKDB_MAGIC:
             return
         if not head:
+            if file.suffix.lower() not in DATABASE_SUFFIXES:  # no database is made under its name
+                raise DataError(f"{path} is an empty file, not a DuckDB database")
             raise DataError(
                 f"{path} is an empty file, not a DuckDB database (one whose making was cut short, "
                 "e.g. by a full disk, is left empty): remove it, and a new database is made there"
