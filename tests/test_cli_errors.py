@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -567,3 +568,29 @@ def test_an_empty_file_given_as_a_database_is_not_promised_a_database_it_cannot_
     assert "is an empty file, not a DuckDB database" in said and "a new database is made" not in said, said
     (tmp_path / "blog.duckdb").write_text("", encoding="utf-8")
     assert "remove it, and a new database is made there" in user_error("schema", "--db", str(tmp_path / "blog.duckdb"))
+
+
+@pytest.mark.parametrize("command", [("load", "tests/conformance/dataset.json"), ("import", "dashboard", "EXPORT")])
+def test_a_committed_load_whose_summary_meets_a_full_disk_says_it_is_committed(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`querylang load data.json --db blog.duckdb > /dev/full` loaded every record, then said
+    only "cannot write the output", exit 2: read as a load that failed, and run again, it met
+    every objectId as a duplicate. The error now says what was loaded."""
+    export = tmp_path / "export"
+    export.mkdir()
+    tag = {"objectId": "t1", "name": "a", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"}
+    (export / "Tag.json").write_text(json.dumps([tag]), encoding="utf-8")
+    path = tmp_path / "blog.duckdb"
+    args = [str(export) if a == "EXPORT" else a for a in command]
+    with open("/dev/full", "w") as full:
+        # This checkout's package (`-m`, from its root), whichever the installed script imports.
+        res = subprocess.run([sys.executable, "-m", "querylang", *args, "--db", str(path)], stdout=full,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV}, timeout=120,
+                             cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert res.returncode == 2, res
+    assert re.match(rf"error: (loaded|imported) .* into {re.escape(str(path))}: .*\(committed, but standard output "
+                    r"could not take this summary: No space left on device\)\n$", res.stderr), res.stderr
+    assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr
+    with querylang.connect(path, read_only=True) as db:
+        assert db.schema.classes

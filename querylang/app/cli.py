@@ -42,6 +42,7 @@ from querylang.app.commands import (
     relation_records,
     remove_database_file,
     run_query,
+    say_committed,
     show_record,
     target_name,
     write_into,
@@ -501,9 +502,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         bar.add_task("text-search words", total=None, detail=target_name(db_path))
         words_left = close_written(db, db_path)
     total = sum(counts.values())
-    click.echo(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}")
-    if words_left:
-        click.echo(words_left, err=True)
+    say_committed(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}", words_left)
 
 
 @main.command()

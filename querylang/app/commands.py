@@ -8,6 +8,7 @@ library interrupts the statement (``Database.query(..., cancel=)``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shlex
@@ -446,6 +447,28 @@ def close_written(db: Database, target: Path | str) -> str | None:
             f"of e.g. querylang repl --db {'URL' if is_url(target) else target} < /dev/null)"
         )
     return None
+
+
+def say_committed(line: str, then: str | None = None) -> None:
+    """The summary of a committed load or import, on standard output, and ``then`` (a note
+    about what closing left undone) on stderr. Refused by a full disk, the summary was the bare
+    "cannot write the output", exit 2: read as a load that changed nothing, and run again, it
+    met every objectId as a duplicate. The error says what is kept."""
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        # What is left in the buffer goes nowhere: Python's own flush at exit would fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise QueryError(f"{line} (committed, but standard output could not take this summary: "
+                         f"{exc.strerror or exc})") from None
+    finally:
+        if then:
+            sys.stderr.write(then + "\n")
 
 
 def target_name(target: Path | str) -> str:

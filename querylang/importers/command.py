@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..api import Database
-from ..app.commands import close_written, per_class, target_name, write_into
+from ..app.commands import close_written, per_class, say_committed, target_name, write_into
 from ..app.params import DbParam
 from ..app.render import plural
 from .interchange import IMPORT_FAILED, ImportReport
@@ -43,10 +43,8 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
     words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} into "
-               f"{target_name(db_path)}: {per_class(report.counts)}")
-    if words_left:
-        click.echo(words_left, err=True)
+    say_committed(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
+                  f"into {target_name(db_path)}: {per_class(report.counts)}", words_left)
 
 
 class _Bar:
