@@ -144,7 +144,9 @@ def test_a_connection_made_after_a_change_reads_the_schema_again(pair, pg_cluste
     a, b = pair
     assert b.query("T").ids == ["t1"]
     pids = {h.con.info.backend_pid for h in list(b.store._held)} | {c.info.backend_pid for c in list(b.store.pool._pool)}
-    cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{sorted(pids)}) AS pid")
+    # With a timeout the call waits for the backends to be gone: without one it returned while
+    # they could still hear A's notice, and the test measured a race, not the replacement.
+    cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid, 10000) FROM unnest(ARRAY{sorted(pids)}) AS pid")
     a.add_field("T", "x", "String")
     a.save("T", "t1", {"x": "v"})
     assert b.query("T").records[0]["x"] == "v"
