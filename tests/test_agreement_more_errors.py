@@ -33,13 +33,20 @@ REFUSED = [
     ({"o.k": {"containedIn": [LATE]}}, "o.k"),
     ("where({ a: { equalTo: [1, new Date(253402300800000)] } })", "a"),
     ("where({ 'o.k': { lessThan: new Date(-62135596800001) } })", "o.k"),
+    # an objectId inside a Pointer, as the id a Pointer field is given as a string
+    ({"p": {"equalTo": {"__type": "Pointer", "className": "C", "objectId": "c\x00"}}}, "p"),
+    ({"p": {"containedIn": ["c1", {"__type": "Pointer", "className": "C", "objectId": "c\ud800"}]}}, "p"),
+    ({"r": {"__type": "Pointer", "className": "C", "objectId": "c\x00"}}, "r"),
+    ({"p": {"pointsTo": ["c1", "c\x00"]}}, "p"),
+    ({"r": {"containedIn": [{"objectId": "c\ud800"}]}}, "r"),
 ]
 
 
 @pytest.mark.parametrize(("where", "field"), REFUSED, ids=[repr(w)[:60] for w, _ in REFUSED])
 def test_a_value_no_engine_takes_names_its_field(engine: Any, where: Any, field: str) -> None:
     db: querylang.Database = engine()
-    db.load({"classes": {"C": {"fields": {"s": {"type": "String"}, "n": {"type": "Number"}, "a": {"type": "Array"}, "o": {"type": "Object"}}}},
+    db.load({"classes": {"C": {"fields": {"s": {"type": "String"}, "n": {"type": "Number"}, "a": {"type": "Array"}, "o": {"type": "Object"},
+                                       "p": {"type": "Pointer", "targetClass": "C"}, "r": {"type": "Relation", "targetClass": "C"}}}},
              "records": {"C": [{"objectId": "c1", "s": "x", "n": 1, "a": ["x"], "o": {"k": "x"}}]}})
     for run in (db.query, db.reference):
         with pytest.raises(QueryTypeError) as err:

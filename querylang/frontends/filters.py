@@ -261,7 +261,7 @@ def _build_path(key: str, value: object, ctx: Ctx, pos: Pos | None) -> n.Node | 
     return through_pointer(head, inner, pos)
 
 
-def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
+def _ids(value: object, what: str, ctx: Ctx, place: str | None = None) -> list[str]:
     if not isinstance(value, list | tuple):
         raise QueryTypeError(f"{what} needs an array of ids, got {type_name(value)}")
     if len(value) > MAX_LIST:
@@ -271,7 +271,7 @@ def _ids(value: object, what: str, ctx: Ctx) -> list[str]:
         if v is UNDEFINED:
             _dropped(ctx, f"an element of {what} is undefined")
             continue
-        out.append(object_id(v, what))
+        out.append(object_id(v, what, place))
     return list(dict.fromkeys(out))
 
 
@@ -375,7 +375,8 @@ def _build_op(
                 f"pointsTo needs a Pointer or Relation field; '{field.name}' is {a_type(ftype)}",
                 code=INCORRECT_TYPE,
             )
-        ids = _ids(operand, "pointsTo", ctx) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo")]
+        place = f"'{field.name}'"
+        ids = _ids(operand, "pointsTo", ctx, place) if isinstance(operand, list | tuple) else [object_id(operand, "pointsTo", place)]
         check_pointer_class(operand, field)  # as equalTo checks it (a Relation's pointsTo does too)
         return n.PointsTo(field.name, tuple(ids), pos=pos)
     if op == "exists":
@@ -548,7 +549,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
             raise QueryTypeError(f"{op} needs an array of ids, got {type_name(operand)}")
         if op in ("equalTo", "notEqualTo") and many:
             raise QueryTypeError(f"{op} on a Relation takes one id; use containedIn for several")
-        ids = _ids(operand, op, ctx) if many else [object_id(operand, op)]
+        ids = _ids(operand, op, ctx, f"'{field.name}'") if many else [object_id(operand, op, f"'{field.name}'")]
         check_pointer_class(operand, field)
         node = n.PointsTo(field.name, tuple(ids), pos=pos)
         return n.Not(node, pos=pos) if op in ("notEqualTo", "notContainedIn") else node

@@ -252,8 +252,9 @@ def _js_text(v: object, room: int) -> str:
     return repr(v)
 
 
-def object_id(value: object, what: str) -> str:
-    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids)."""
+def object_id(value: object, what: str, place: str | None = None) -> str:
+    """An objectId from a string or a record-like ``{objectId}`` / ``{id}`` (docs/semantics.md#ids);
+    text no engine takes is told of ``place`` (a quoted field name), else of ``what``."""
     if type(value) is not str and isinstance(value, Mapping):  # str first: an ABC check is slow
         if value.get("__type") == "Pointer" or "objectId" in value:
             value = value.get("objectId")
@@ -261,7 +262,7 @@ def object_id(value: object, what: str) -> str:
             value = value.get("id")
     if not isinstance(value, str):
         raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
-    check_text(value)
+    check_text(value, place or what)
     return value
 
 
