@@ -251,6 +251,18 @@ def test_an_update_adding_edges_of_a_relation_another_process_just_added_runs_it
     assert a.query("T", {"relatedTo": {"id": "t1", "key": "friends"}}).ids == ["t1"]
 
 
+def test_an_update_unsetting_a_field_another_process_just_added_leaves_it_without_a_value(pair):
+    """A Change's unset names a field too: it was refused as "unknown field", and an update is
+    not tried again after a look at the stored schema (its change would run twice)."""
+    a, b = pair
+    a.add_field("T", "c", "Number")
+    a.save("T", "t1", {"c": 5})
+    calls = []
+    written = b.update("T", "t1", lambda r: (calls.append(r.get("c")), querylang.Change(unset=["c"]))[1])
+    assert "c" not in written and a.query("T", {"c": {"exists": True}}).ids == []
+    assert calls == [None, 5]  # given the whole record once the record was seen to hold a value of 'c'
+
+
 def test_an_update_whose_record_holds_a_value_of_a_field_it_had_not_heard_of_sees_it(pair):
     """The change ran on the record as this process knew it; the record holds a value of the
     new field the change named: it is given the whole record, so no value is lost."""

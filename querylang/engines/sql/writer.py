@@ -54,8 +54,10 @@ def _called(fn: Callable[[dict[str, Any]], T], current: dict[str, Any]) -> T:
 
 
 def _names_unknown(cls: ClassDef, wanted: Change) -> bool:
-    """Whether a Change sets, or edits the edges of, a field ``cls`` does not have."""
-    named = [*(wanted.fields if isinstance(wanted.fields, Mapping) else ()),
+    """Whether a Change sets, unsets, or edits the edges of, a field ``cls`` does not have
+    (what is no list of names is refused later, by _unset_names)."""
+    unset = wanted.unset if isinstance(wanted.unset, list | tuple | set | frozenset) else ()
+    named = [*(wanted.fields if isinstance(wanted.fields, Mapping) else ()), *unset,
              *(k for edges in (wanted.add, wanted.remove) if isinstance(edges, Mapping) for k in edges)]
     return any(k not in cls.fields for k in named if isinstance(k, str))
 
