@@ -277,6 +277,12 @@ def test_refused_with_the_reason_on_a_database_that_is_not_utf8(pg_cluster: Any)
             with pytest.raises(QueryError, match="English stemming.*encoding is LATIN1, not UTF8"):
                 db.query("Doc", _search("run"))
             assert db.query("Doc", _search("running", caseSensitive=True)).ids == ["d000"]
+            # With a flag, a word whose stem is a stop word's ('haves': 'have') is also looked for
+            # among the stems (MongoDB reads its index first): refused too, and the reason does
+            # not send the user to the flag they gave.
+            with pytest.raises(QueryError, match="English stemming.*a word whose stem is a stop word's") as err:
+                db.query("Doc", _search("haves", caseSensitive=True))
+            assert "Search with caseSensitive or diacriticSensitive, or" not in str(err.value)
         finally:
             db.close()
     finally:

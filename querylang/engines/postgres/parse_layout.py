@@ -385,9 +385,11 @@ class ParseDialect(PostgresDialect):
         if why is not None:
             raise QueryError(
                 "text search with English stemming cannot be answered on these Parse tables in place: "
-                f"querylang computes the Snowball stems in SQL, but {why}. Search with caseSensitive or "
-                "diacriticSensitive, or with language 'none' (folded words, no stemming), or import the "
-                "data (querylang import parse-server)",
+                f"querylang computes the Snowball stems in SQL, but {why}. A search with caseSensitive or "
+                "diacriticSensitive needs them too for a word whose stem is a stop word's ('haves', 'Thé': "
+                "MongoDB looks it up in its index of stems first). Search with a flag and no such word, or "
+                "with language 'none' (folded words, no stemming), or import the data (querylang import "
+                "parse-server)",
                 code=1,
             )
         return stems_hold(col, word)
