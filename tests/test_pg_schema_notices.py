@@ -33,6 +33,11 @@ def pair(pg_cluster):
     a.create("T", {"objectId": "t1", "n": 1})
     b = querylang.connect(url)
     assert b.store is not a.store and b.store.pool is not a.store.pool
+    # Each pool's connections made now: one a pool grew by after A's change would have B read
+    # the stored schema before its next query (PostgresStore.configure), which tests of a
+    # notice's timing do not mean.
+    a.store.pool.wait()
+    b.store.pool.wait()
     yield a, b
     a.close()
     b.close()
