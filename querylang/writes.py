@@ -127,7 +127,8 @@ class Writes:
 
     @knowing
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
-        """Change some fields of a record (None clears a field); updatedAt is set to now (giving it is an error)."""
+        """Change some fields of a record (None sets a field to null; ``update``'s Change can
+        leave one without a value); updatedAt is set to now (giving it is an error)."""
         self._not_in_change("save")
         self.store.writer(lock_wait=self.timeout).save(class_name, object_id, fields, _now())
         self._changed()
@@ -137,7 +138,7 @@ class Writes:
     ) -> dict[str, Any]:
         """Read, change and write one record in one transaction: ``change`` gets the record as
         ``find`` gives it and returns a :class:`querylang.Change` (the fields to set, the Relation
-        edges to add and remove). No other writer changes the record in between, in this
+        edges to add and remove, the fields to leave without a value). No other writer changes the record in between, in this
         process or (on PostgreSQL) another one, so a value computed from the stored one (a
         counter, an array) is never lost. Whatever ``change`` raises undoes everything and is
         raised as it is. Returns the record as written."""
