@@ -344,3 +344,14 @@ def test_a_change_or_a_check_that_is_no_function_is_a_data_error(db: Any) -> Non
         db.delete("Post", "p1", check=True)  # type: ignore[arg-type]
     assert str(err.value) == "class Post, record p1: delete's check must be a function of the record, not bool: nothing was changed"
     assert db.find("Post", {"objectId": "p1"}).records[0] == before
+
+
+def test_a_change_naming_a_relation_field_says_how_a_change_edits_its_edges(db: Any) -> None:
+    """It said "use add_relation/remove_relation", which a change function may not call (a write
+    made inside the update's transaction is refused): a Change edits edges with add= and remove=."""
+    for change in (Change({"likes": ["u1"]}), Change(unset=["likes"])):
+        with pytest.raises(DataError, match="field likes: a Change edits a Relation's edges with add= and remove="):
+            db.update("Post", "p1", lambda r, c=change: c)
+    with pytest.raises(DataError, match="use add_relation/remove_relation for Relation fields"):
+        db.save("Post", "p1", {"likes": ["u1"]})  # outside an update, those calls are the way
+    assert db.query("Post", {"likes": {"pointsTo": "u1"}}).ids == []

@@ -235,10 +235,10 @@ class SqlWriter(ABC, Generic[S]):
                 raise DataError(f"{forbidden} cannot be changed", class_name=cls.name, object_id=oid, field=forbidden)
         relation_fields = {k for k in fields if (f := cls.fields.get(k)) is not None and f.type == "Relation"}
         if relation_fields:
-            raise DataError(
-                "use add_relation/remove_relation for Relation fields", class_name=cls.name,
-                object_id=oid, field=sorted(relation_fields)[0],
-            )
+            # Inside an update, add_relation is a write the change may not make: the Change's own way.
+            how = ("a Change edits a Relation's edges with add= and remove=" if what == "update's Change"
+                   else "use add_relation/remove_relation for Relation fields")
+            raise DataError(how, class_name=cls.name, object_id=oid, field=sorted(relation_fields)[0])
 
     def _unset_names(self, cls: ClassDef, oid: str, wanted: Change) -> list[str]:
         """A Change's ``unset``, checked: names of fields a save may set, none also in ``fields``."""
