@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import Request
 from starlette.routing import Mount, Route
 
-from .errors import INVALID_JSON, OBJECT_TOO_LARGE, ParseError
+from .errors import INVALID_JSON, OBJECT_TOO_LARGE, BadBody, ParseError
 
 R = TypeVar("R", Route, Mount)
 
@@ -40,18 +40,49 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_body(raw: bytes, max_depth: int) -> dict[str, Any]:
-    """The body as a JSON object (``{}`` when empty), or Parse's 107 error."""
-    if not raw.strip():
+    """The body as a JSON object (``{}`` when empty), or the error Parse Server 9 answers: its
+    JSON body parser's 400 with no code, in JavaScript's words where they are known (a body
+    that does not start with ``{`` or ``[``, one that ends early); a JSON body that is no
+    object, or nested too deep, is 107."""
+    if not raw:
         return {}
+    first = raw.lstrip(JSON_SPACE)[:1]
+    if not first:
+        raise BadBody(END_OF_INPUT)
+    if first not in (b"{", b"["):
+        text = raw.decode("utf-8", "replace")
+        raise BadBody(_unexpected_token(text, len(text) - len(text.lstrip(JSON_SPACE.decode()))))
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        # orjson also refuses nesting past 1024 levels here: still bad JSON to the client.
-        raise ParseError(INVALID_JSON, f"Invalid JSON: {exc}") from None
+        if exc.msg == "depth limit exceeded":  # valid JSON to Parse, so not its 400 here
+            raise ParseError(INVALID_JSON, f"Invalid JSON: nested deeper than {max_depth} levels") from None
+        if exc.pos >= len(exc.doc):
+            raise BadBody(END_OF_INPUT) from None
+        raise BadBody(f"{exc.msg} in JSON at position {exc.pos}") from None
     if not isinstance(value, dict):
         raise ParseError(INVALID_JSON, "Invalid JSON: the body must be a JSON object")
     check_depth(value, max_depth)
     return value
+
+
+JSON_SPACE = b" \t\n\r"
+END_OF_INPUT = "Unexpected end of JSON input"
+CONTEXT = 10  # characters JavaScript's JSON.parse shows on each side of the bad one
+
+
+def _unexpected_token(text: str, pos: int) -> str:
+    """JavaScript's (V8's) ``JSON.parse`` message for the character at ``pos``: the whole text
+    when short, else up to CONTEXT characters on each side, an elision marked by ``...``."""
+    if len(text) <= 2 * CONTEXT:
+        shown = f'"{text}"'
+    elif pos < CONTEXT:
+        shown = f'"{text[:pos + CONTEXT]}"...'
+    elif pos < len(text) - CONTEXT:
+        shown = f'..."{text[pos - CONTEXT:pos + CONTEXT]}"...'
+    else:
+        shown = f'..."{text[pos - CONTEXT:]}"'
+    return f"Unexpected token '{text[pos]}', {shown} is not valid JSON"
 
 
 def check_depth(value: Any, max_depth: int) -> None:

@@ -39,6 +39,17 @@ class ParseError(Exception):
         return {"code": self.code, "error": self.message}
 
 
+class BadBody(ParseError):
+    """A body that is not JSON: Parse's JSON body parser answers 400 with no code (its words are
+    JavaScript's ``JSON.parse`` error), before Parse reads the keys."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(INVALID_JSON, message, status=400)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message}
+
+
 class Unauthorized(Exception):
     """Missing or wrong keys: Parse's 403 body, which carries no code."""
 

@@ -267,8 +267,6 @@ def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:
     before = fresh.db.count("Post")
     url = f"{fresh.url}/classes/Post"
     h = headers(master=True)
-    r = client.post(url, content=b'{"title": ', headers=h)
-    assert (r.status_code, r.json()["code"]) == (400, 107)
     r = client.post(url, content=b"[1, 2]", headers=h)
     assert (r.status_code, r.json()["code"]) == (400, 107)
     deep: object = "x"
@@ -279,6 +277,32 @@ def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:
     r = client.post(url, content=b"[" * 5000 + b"]" * 5000, headers=h)
     assert (r.status_code, r.json()["code"]) == (400, 107)
     assert fresh.db.count("Post") == before
+
+
+NOT_JSON = [
+    # (body, Parse Server 9's answer: its JSON body parser's, JavaScript's words)
+    (b'{"title": ', "Unexpected end of JSON input"),
+    (b" \t\r\n", "Unexpected end of JSON input"),
+    (b"not json", "Unexpected token 'n', \"not json\" is not valid JSON"),
+    (b"5", "Unexpected token '5', \"5\" is not valid JSON"),
+    (b"null", "Unexpected token 'n', \"null\" is not valid JSON"),
+    (b"abcdefghijklmnopqrstu", "Unexpected token 'a', \"abcdefghij\"... is not valid JSON"),
+    (b" " * 15 + b"xabcdefghijklmnopqrstuvwxyz", "Unexpected token 'x', ...\"          xabcdefghi\"... is not valid JSON"),
+    (b" " * 11 + b"abcdefghij", "Unexpected token 'a', ...\"          abcdefghij\" is not valid JSON"),
+    ("héllo wörld".encode(), "Unexpected token 'h', \"héllo wörld\" is not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), NOT_JSON)
+def test_a_body_that_is_not_json_is_400_without_a_code(shared: LiveServer, client: httpx.Client, raw: bytes, message: str) -> None:
+    """Found by sending the same bodies to Parse Server 9: a body that is not JSON answered
+    107 "Invalid JSON: ..." (a blank one was taken for {}), where Parse's JSON body parser
+    answers 400 {"error": JavaScript's message}, with no code, before it reads the keys."""
+    for hdrs in (headers(master=True), {}):
+        r = client.post(f"{shared.url}/classes/Post", content=raw, headers=hdrs)
+        assert (r.status_code, r.json()) == (400, {"error": message})
+    r = client.post(f"{shared.url}/health", content=raw)  # Parse reads no body there
+    assert (r.status_code, r.json()) == (200, {"status": "ok"})
 
 
 def test_oversized_body_is_413(sample_doc: dict, client: httpx.Client) -> None:
