@@ -36,6 +36,7 @@ from .errors import (
     COMMAND_UNAVAILABLE,
     INVALID_CLASS_NAME,
     INVALID_JSON,
+    INVALID_KEY_NAME,
     INVALID_QUERY,
     OBJECT_NOT_FOUND,
     OPERATION_FORBIDDEN,
@@ -614,9 +615,15 @@ def _order(value: Any) -> str | None:
     if not truthy(value):
         return None
     try:
-        return value if isinstance(value, str) else to_string(value)
+        order = value if isinstance(value, str) else to_string(value)
     except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
         raise ParseError(INVALID_JSON, f"order must be a string ({exc.message})") from None
+    # Parse sorts by each item, trimmed, an empty one too ("Invalid field name: ."); the
+    # library skips empty items (a script's sort([]) sends order ''), the server may not.
+    if any(not item.strip().removeprefix("-") for item in order.split(",")):
+        shown = orjson.dumps(order).decode()
+        raise ParseError(INVALID_KEY_NAME, f"cannot sort by '': order {shown[:80]} holds an empty key")
+    return order
 
 
 def _redirect_key(value: Any) -> str:

@@ -219,6 +219,19 @@ def test_order_is_read_as_parse_reads_it(access: Access) -> None:
         assert err.value.code == 105 and repr(field) in err.value.message, order
 
 
+@pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
+@pytest.mark.parametrize("order", ["-title,", ",title", "title,,author", "title, ,author", "-", "- ", ["title", ""], ","])
+def test_an_order_with_an_empty_key_is_105(api: Api, access: Access, order: Any) -> None:
+    """Found by sending both servers the same query strings: order=-title, (or ,title, or
+    title,,author) sorted by the keys it names, the empty one skipped, where Parse Server 9
+    trims each item and sorts by it, the empty name too: 105 "Invalid field name: ."."""
+    with pytest.raises(ParseError) as err:
+        get(api, "/classes/Post", access, order=order)
+    assert err.value.code == 105 and "cannot sort by ''" in err.value.message
+    assert "holds an empty key" in err.value.message or order == "-"
+    assert len(get(api, "/classes/Post", access, order=" -title , author ")["results"]) == 1
+
+
 def test_a_batch_routes_config_and_schemas() -> None:
     """Found by comparing with Parse Server 9: POST /batch {"requests": [{"method": "GET",
     "path": "/parse/config"}]} was refused whole, 107 "cannot route batch path", where Parse's
