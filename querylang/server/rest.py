@@ -108,6 +108,10 @@ class Api:
             err = from_query_error(exc)
             if exc.code == OBJECT_NOT_FOUND:
                 err = not_found()
+            elif exc.code == INVALID_CLASS_NAME and not access.master:
+                # Parse answers a client asking for a class that is not there so: a did-you-mean
+                # would name classes it may not read (_Installation for _installation).
+                err = ParseError(OPERATION_FORBIDDEN, "Permission denied")
             elif "duplicate objectId" in exc.message:
                 err = ParseError(DUPLICATE_VALUE, "A duplicate value for a field with unique values was provided")
             raise err from None
