@@ -54,7 +54,7 @@ from .where import (
     redirected_sub_queries,
     related_owners,
 )
-from .writes import plan_write
+from .writes import is_delete, plan_write
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -409,7 +409,7 @@ class Api:
     def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
         require_write(access, "create", class_name)
         self._served(access, class_name)
-        self.db.schema.get(class_name)
+        self._know_deleted(class_name, body)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
@@ -423,6 +423,7 @@ class Api:
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
             body = {k: v for k, v in body.items() if k != "objectId"}
+        self._know_deleted(class_name, body)
         acl = self.acl_field(class_name)
         # A body whose operations do not read the stored values is checked before anything is
         # read, as before (a bad body to a missing record is the body's error).
@@ -445,6 +446,13 @@ class Api:
 
         written = self.db.update(class_name, oid, change)
         return {"updatedAt": written["updatedAt"], **answers}
+
+    def _know_deleted(self, class_name: str, body: Mapping[str, Any]) -> None:
+        """A Delete of a field the class lacks changes nothing (plan_write): first the schema is
+        read again, so a field another process just added is unset, not left as it is."""
+        fields = self.db.schema.get(class_name).fields
+        if any(is_delete(value) and key not in fields for key, value in body.items()):
+            self.db.refresh_schema()
 
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         require_write(access, "delete", class_name)

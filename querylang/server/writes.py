@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from querylang.model.schema import NAME_RE
 from querylang.model.values import (
     OUTSIDE_YEARS,
     canonical,
@@ -78,6 +79,10 @@ def plan_write(
             else:
                 plan.fields[acl_field] = None if value is None else check_acl(value)
             continue
+        if key not in cls.fields and is_delete(value) and NAME_RE.fullmatch(key):
+            # Nothing to unset, as on Parse's MongoDB (its PostgreSQL adapter answers an
+            # update 500, a create leaves it out): the field is not added either.
+            continue
         known_field(schema, class_name, key)
         ftype = cls.fields[key].type
         if isinstance(value, Mapping) and "__op" in value:
@@ -104,6 +109,10 @@ def plan_write(
         plan.add = {}
         plan.remove = {}
     return plan
+
+
+def is_delete(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("__op") == "Delete"
 
 
 def _operation(

@@ -562,3 +562,25 @@ def test_a_nested_batch_is_refused_in_parses_words() -> None:
     with pytest.raises(ParseError) as err:  # no route, as Parse answers it: not a nested batch
         api.route("POST", "/batch", {"requests": [{"method": "GET", "path": "/parse/batch"}]}, MASTER, "http://x/parse")
     assert (err.value.code, err.value.message) == (107, "cannot route GET /batch")
+
+
+@pytest.mark.parametrize("access", [MASTER, Access(master=False, can_write=True)], ids=["master", "client"])
+def test_a_delete_of_a_field_the_class_lacks_changes_nothing(access: Access) -> None:
+    """Found by sending both servers the same writes: {"nope": {"__op": "Delete"}} (the JS SDK's
+    unset('nope')) on a class without the field was 105 "Invalid field name: nope.", where Parse
+    Server leaves it out of a create and answers an update as done on MongoDB (its PostgreSQL
+    adapter answers 500); the field is not added. A name no field may have is still 105."""
+    api = make_api()
+    delete = {"__op": "Delete"}
+    status, made, _ = api.route("POST", "/classes/Post", {"title": "beta", "nope": delete}, access, "http://x/parse")
+    assert status == 201
+    status, answer, _ = api.route("PUT", f"/classes/Post/{made['objectId']}", {"nope": delete, "title": delete}, access,
+                                  "http://x/parse")
+    assert status == 200 and set(answer) == {"updatedAt"}
+    record = get(api, f"/classes/Post/{made['objectId']}")
+    assert "title" not in record and "nope" not in record
+    assert "nope" not in api.db.schema.get("Post").fields
+    for name in ("bad-name", "nope.x", "_nope"):
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", f"/classes/Post/{made['objectId']}", {name: delete}, access, "http://x/parse")
+        assert err.value.code == 105, name

@@ -277,6 +277,22 @@ def test_two_serve_processes_on_one_database_lose_no_update(pg_server: Callable[
         other.db.close()
 
 
+def test_a_delete_of_a_field_another_process_just_added_unsets_it(pg_server: Callable[..., tuple[LiveServer, str]]) -> None:
+    """A Delete of a field the class lacks changes nothing (as Parse on MongoDB answers it): one
+    another process added since this server read the schema is unset all the same, not kept."""
+    srv, url = pg_server()
+    assert call(srv, "GET", "/classes/Post/p001", master=True)[0] == 200  # the schema is read
+    other = querylang.connect(url)
+    try:
+        other.add_field("Post", "extra", "String")
+        other.update("Post", "p001", lambda _: querylang.Change({"extra": "kept?"}))
+        status, answer = call(srv, "PUT", "/classes/Post/p001", master=True, json={"extra": {"__op": "Delete"}})
+        assert status == 200, answer
+        assert "extra" not in other.find("Post", {"objectId": "p001"}).records[0]
+    finally:
+        other.close()
+
+
 def test_a_client_read_of_a_class_with_acls_stops_at_the_query_timeout(
     pg_server: Callable[..., tuple[LiveServer, str]], pg_cluster: Cluster
 ) -> None:
