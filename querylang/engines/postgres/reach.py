@@ -18,6 +18,7 @@ import select
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -171,6 +172,21 @@ class Reach:
 
     def close(self) -> None:
         self.closed = True
+
+
+def set_up(url: str, kwargs: dict[str, Any], configure: Callable[[psycopg.Connection[Any]], None]) -> psycopg.Connection[Any]:
+    """A connection set up as the pool's are: the open's first, so that a set-up the server
+    refuses is said at once (the pool would only retry it until its timeout)."""
+    con = psycopg.connect(url, **kwargs)
+    try:
+        configure(con)
+    except psycopg.Error as exc:
+        con.close()
+        raise psycopg.OperationalError(f"a new connection's set-up failed: {first_line(exc)}") from None
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def gone(con: psycopg.Connection[Any]) -> bool:

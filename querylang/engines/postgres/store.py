@@ -69,7 +69,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards
+from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards, set_up
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.progress import Tally
@@ -159,8 +159,8 @@ class PostgresStore(Listening):
             kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3".strip(),
                                       "client_encoding": "UTF8",
                                       "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
-            # One connection first: its error says what is wrong (the pool would only time out).
-            probe = psycopg.connect(url, **kwargs)
+            # One connection first, set up as the pool's: its error says what is wrong (the pool would only time out).
+            probe = set_up(url, kwargs, self.configure)
         except psycopg.Error as exc:
             raise DataError(f"cannot connect to PostgreSQL at {self.shown}: {hide_password(first_line(exc), shown or url)}") from None
         except Exception as exc:  # a malformed URL

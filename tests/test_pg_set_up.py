@@ -1,0 +1,67 @@
+"""A server that takes a role's connections but refuses a statement of the store's set-up of
+each new one (its configure, run on every pooled connection): opening waited the pool's whole
+timeout (10 s) and then said "all 16 connections ... are in use", which was false and hid the
+reason. The fault here is a role that may
+not call pg_is_in_recovery(), which the set-up calls on a server that does not say at connect
+whether it is a standby (PostgreSQL 13 and earlier, simulated by hiding in_hot_standby)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+import querylang
+from querylang import DataError
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import cluster_sql, fresh_url
+from .test_pg_parse_fresh import ParseApp
+
+ROLE = "no_recovery_check"
+REFUSED = "permission denied for function pg_is_in_recovery"
+
+
+@pytest.fixture(scope="module")
+def urls(pg_cluster: Cluster) -> Iterator[dict[str, str]]:
+    """The role's URLs of a schema holding querylang's tables and of one holding Parse's."""
+    own, parse = fresh_url(pg_cluster), fresh_url(pg_cluster)
+    with querylang.connect(own) as db:
+        db.load({"classes": {"User": {"fields": {"name": {"type": "String"}}}},
+                 "records": {"User": [{"objectId": "u1", "name": "Ann"}]}})
+    ParseApp(parse)
+    schemas = [url.rsplit("%3D", 1)[1] for url in (own, parse)]  # options=-c search_path=<schema>
+    cluster_sql(pg_cluster, f"CREATE ROLE {ROLE} LOGIN")
+    for schema in schemas:
+        cluster_sql(pg_cluster, f"GRANT USAGE ON SCHEMA {schema} TO {ROLE}")
+        cluster_sql(pg_cluster, f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {ROLE}")
+    cluster_sql(pg_cluster, "REVOKE EXECUTE ON FUNCTION pg_is_in_recovery() FROM PUBLIC")
+    as_role = pg_cluster.url(user=ROLE)
+    try:
+        yield {"querylang": as_role + own[len(pg_cluster.url()):], "parse": as_role + parse[len(pg_cluster.url()):]}
+    finally:
+        cluster_sql(pg_cluster, "GRANT EXECUTE ON FUNCTION pg_is_in_recovery() TO PUBLIC")
+        cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = '{ROLE}'")
+        cluster_sql(pg_cluster, f"DROP OWNED BY {ROLE}")
+        cluster_sql(pg_cluster, f"DROP ROLE {ROLE}")
+
+
+def as_before_14(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections do not say whether the server is a standby: the set-up asks pg_is_in_recovery()."""
+    said = psycopg.ConnectionInfo.parameter_status
+    monkeypatch.setattr(psycopg.ConnectionInfo, "parameter_status",
+                        lambda info, name: None if name == "in_hot_standby" else said(info, name))
+
+
+@pytest.mark.parametrize("layout", ["querylang", "parse"])
+def test_a_set_up_the_server_refuses_fails_the_connect_at_once_naming_it(
+        urls: dict[str, str], monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
+    as_before_14(monkeypatch)
+    began = time.monotonic()
+    with pytest.raises(DataError, match=rf"^cannot connect to PostgreSQL at postgresql://{ROLE}@\S+: "
+                                        rf"a new connection's set-up failed: {REFUSED}$"):
+        querylang.connect(urls[layout], layout=layout)
+    assert time.monotonic() - began < 2
+
