@@ -1,7 +1,7 @@
 """A server that takes a role's connections but refuses a statement of the store's set-up of
 each new one (its configure, run on every pooled connection): opening waited the pool's whole
 timeout (10 s) and then said "all 16 connections ... are in use", which was false and hid the
-reason. The fault here is a role that may
+reason; a query needing a new connection later did the same. The fault here is a role that may
 not call pg_is_in_recovery(), which the set-up calls on a server that does not say at connect
 whether it is a standby (PostgreSQL 13 and earlier, simulated by hiding in_hot_standby)."""
 
@@ -14,14 +14,16 @@ import psycopg
 import pytest
 
 import querylang
-from querylang import DataError
+from querylang import DataError, QueryError
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import cluster_sql, fresh_url
+from .test_pg_outage import answered_again
 from .test_pg_parse_fresh import ParseApp
 
 ROLE = "no_recovery_check"
 REFUSED = "permission denied for function pg_is_in_recovery"
+CLASS = {"querylang": "User", "parse": "Post"}
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +67,25 @@ def test_a_set_up_the_server_refuses_fails_the_connect_at_once_naming_it(
         querylang.connect(urls[layout], layout=layout)
     assert time.monotonic() - began < 2
 
+
+@pytest.mark.parametrize("layout", ["querylang", "parse"])
+def test_new_connections_whose_set_up_is_refused_are_named_not_said_to_be_in_use(
+        pg_cluster: Cluster, urls: dict[str, str], monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
+    """The set-up refused once the database is open (the pool's connections cut): each query
+    says why within seconds, and the database answers again once the set-up passes."""
+    db = querylang.connect(urls[layout], layout=layout)
+    try:
+        ids = db.query(CLASS[layout], None).ids
+        as_before_14(monkeypatch)
+        cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = '{ROLE}'")
+        for _ in range(2):
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=rf"^cannot set up a connection to the PostgreSQL server at "
+                                                 rf"postgresql://{ROLE}@\S+: {REFUSED}$") as info:
+                db.query(CLASS[layout], None)
+            assert info.value.code == 1
+            assert time.monotonic() - began < 3
+        monkeypatch.undo()
+        assert answered_again(lambda: db.query(CLASS[layout], None).ids, within=15) == ids
+    finally:
+        db.close()

@@ -9,6 +9,11 @@ server's host refuses at once, so the first call after its return succeeds. A tr
 long (a host that does not answer, where each try waits the connect timeout) is not repeated
 by every caller: they fail at once with its reason while a thread tries again every
 PROBE_EVERY seconds.
+
+A server that takes connections may still refuse a statement of the store's set-up of each new
+one (its configure: a LISTEN a standby refuses, a function a role may not call). The pool
+retried it in the background while callers waited its whole timeout and were told every
+connection was in use; the set-up's last refusal is kept and named instead.
 """
 
 from __future__ import annotations
@@ -74,6 +79,8 @@ class Reach:
     def __init__(self, url: str, kwargs: dict[str, Any], shown: str) -> None:
         self.url, self.kwargs, self.shown = url, kwargs, shown  # shown: the URL as messages name it
         self.down: str | None = None  # why the last try to connect failed; None: reachable, as far as known
+        # Why the set-up of the pool's last new connection failed; None once one was set up.
+        self.unset: str | None = None
         self.closed = False
         self._slow = False  # the last failed try took long: only the background thread tries
         self._trying = threading.Lock()  # one try at a time; others take its answer
@@ -91,6 +98,9 @@ class Reach:
                 return pool.getconn(min(FIRST_WAIT, timeout))
             except PoolTimeout:
                 why = self.check()
+            if why is None and self.unset is not None:
+                raise QueryError(f"cannot set up a connection to the PostgreSQL server at {self.shown}: {self.unset}",
+                                 code=1)
             if why is None:
                 # The server is there. Idle connections a restart killed are each dropped by
                 # the pool's check on the way out, after a pause that doubles (1, 2, 4 s): a
@@ -107,6 +117,17 @@ class Reach:
                     f"(one per thread that queries, one per stream not read to its end or closed): none came free "
                     f"within {timeout:g} s", code=1)
         raise QueryError(f"cannot reach the PostgreSQL server at {self.shown}: {why}", code=1)
+
+    def setting_up(self, configure: Callable[[psycopg.Connection[Any]], None]) -> Callable[[psycopg.Connection[Any]], None]:
+        """``configure`` for the pool, which keeps its refusal for getconn to name."""
+        def run(con: psycopg.Connection[Any]) -> None:
+            try:
+                configure(con)
+            except Exception as exc:
+                self.unset = hide_password(first_line(exc), self.url)
+                raise
+            self.unset = None
+        return run
 
     def why_not(self) -> str | None:
         """Connect once, now, outside the pool: None when it works, else why not (the same

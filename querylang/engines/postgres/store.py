@@ -179,7 +179,7 @@ class PostgresStore(Listening):
         # connect_timeout, the next query that finds no connection starts a new try at once.
         self.reach = Reach(url, kwargs, self.shown)
         self.pool = ConnectionPool(
-            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.configure, open=True,
+            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.reach.setting_up(self.configure), open=True,
             timeout=connect_timeout, name="querylang", check=check_idle, reconnect_timeout=connect_timeout,
         )
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
