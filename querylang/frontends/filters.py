@@ -37,7 +37,7 @@ from querylang.model.operators import (
     is_operator_object,
 )
 from querylang.model.schema import ClassDef, Field, Schema, a_type, check_known_keys, suggest
-from querylang.model.values import any_nested
+from querylang.model.values import any_nested, native
 
 # Operators the language knows but this version cannot run yet: a clear error, not a guess.
 NOT_YET: tuple[str, ...] = ()
@@ -380,6 +380,7 @@ def _build_op(
         check_pointer_class(operand, field)  # as equalTo checks it (a Relation's pointsTo does too)
         return n.PointsTo(field.name, tuple(ids), pos=pos)
     if op == "exists":
+        operand = native(operand)
         if not isinstance(operand, bool):
             raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
         return n.Exists(field.name, operand, pos=pos)
@@ -538,6 +539,7 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
     if op not in ("matchesQuery", "doesNotMatchQuery"):  # those count themselves
         ctx.inner_query(f"{op} on Relation '{field.name}'")
     if op == "exists":
+        operand = native(operand)
         if not isinstance(operand, bool):
             raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
         return n.Exists(field.name, operand, pos=pos)

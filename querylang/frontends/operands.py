@@ -19,6 +19,7 @@ from querylang.model.values import (
     canonical_base64,
     date_from,
     is_number,
+    native,
     normalise_json,
     outside_years,
 )
@@ -32,6 +33,7 @@ DATE_FORMS = "give a Date, an ISO-8601 string such as '2024-06-01', or milliseco
 def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
     """An operand checked against the field's type and normalised (docs/semantics.md#types, docs/semantics.md#dates)."""
     ftype = field.type
+    value = native(value)
     if value is None:
         return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -122,6 +124,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     """A script value as stored JSON: JSDate → datetime, JSObject → dict, list → list (``name``: the field, for errors)."""
     if depth > 100:
         raise LimitExceeded("value nested too deeply (max 100 levels)")  # a limit of the docs' tables
+    value = native(value)
     if isinstance(value, JSDate):
         if not value.valid:
             raise QueryTypeError(f"'{name}' holds an Invalid Date")

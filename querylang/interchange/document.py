@@ -31,6 +31,8 @@ from querylang.model.values import (
     canonical_base64,
     date_from,
     is_number,
+    native,
+    native_deep,
     normalise_json,
     outside_years,
     to_ms,
@@ -397,6 +399,7 @@ def check_value(ftype: str, value: object, target: str | None = None, *, stored:
     """
     if value is None:
         return None
+    value = native(value)
     if ftype == "String":
         if not isinstance(value, str):
             raise ValueError(f"expected a String, got {_tn(value)}")
@@ -438,13 +441,11 @@ def check_value(ftype: str, value: object, target: str | None = None, *, stored:
     if ftype == "Array":
         if not isinstance(value, list):
             raise ValueError(f"expected an Array, got {_tn(value)}")
-        _check_nested(value, stored)
-        return normalise_json(value)
+        return normalise_json(_check_nested(value, stored))
     if ftype == "Object":
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an Object, got {_tn(value)}")
-        _check_nested(value, stored)
-        obj = normalise_json(dict(value))
+        obj = normalise_json(dict(_check_nested(value, stored)))
         if not isinstance(obj, dict):  # Parse's {__type: 'Date', iso} is a Date, as Parse says too
             raise ValueError("expected an Object, got a Date ({__type: 'Date', iso} is a Date value)")
         return obj
@@ -553,12 +554,23 @@ class _NoDate(ValueError):
     """A ``{__type: 'Date'}`` object inside an Array or Object whose iso names no date."""
 
 
-def _check_nested(value: object, stored: bool) -> None:
-    """:func:`_check_json` of an Array or Object field's value. A Date object in it that names
-    no date was stored as a plain object, where the same value on a Date field is refused: it
-    is refused too, naming its place in the value (``[1]``, ``a.b``)."""
+class _Foreign(ValueError):
+    """A number or truth value of another library (numpy's int64) inside an Array or Object."""
+
+
+def _check_nested(value: Any, stored: bool) -> Any:
+    """:func:`_check_json` of an Array or Object field's value, which it returns (with numpy's
+    numbers as Python's, :func:`native_deep`). A Date object in it that names no date was
+    stored as a plain object, where the same value on a Date field is refused: it is refused
+    too, naming its place in the value (``[1]``, ``a.b``)."""
     try:
-        _check_json(value, 0, not stored)
+        try:
+            _check_json(value, 0, not stored)
+        except _Foreign:
+            # Converted only once one is met: a load's plain values are not copied.
+            value = native_deep(value)
+            _check_json(value, 0, not stored)
+        return value
     except _NoDate:
         found = _first_no_date(value, "")
         assert found is not None
@@ -625,6 +637,8 @@ def _check_json(value: object, depth: int = 0, dates: bool = False) -> None:
                 raise ValueError(f"object key {k!r} contains '.', which a field path reads as nesting")
             _check_json(v, depth + 1, dates)
     elif not (value is None or isinstance(value, bool | int | float | str | datetime)):
+        if native(value) is not value:
+            raise _Foreign()
         raise ValueError(f"not a JSON value: {_tn(value)}")
 
 

@@ -11,6 +11,8 @@ import base64
 import binascii
 import json
 import math
+import numbers
+import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -159,6 +161,34 @@ def date_from(value: object) -> datetime | None:
 
 def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def native(value: object) -> object:
+    """A number or truth value of another library as Python's own, anything else as it is:
+    any ``numbers.Integral`` (numpy's int64, uint8) as an int, numpy's bool as a bool, numpy's
+    float32 as a float (numpy's float64 is a float already). A DataFrame's cell is one of
+    these, and was refused as "int64 ... can never match" where the same number as an int
+    matched. numpy is optional, so its types are known by name."""
+    kind = type(value)
+    if kind is int or kind is float or kind is str or kind is bool or value is None:
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return operator.index(value)
+    if kind.__module__ == "numpy":
+        if kind.__name__ in ("bool", "bool_"):
+            return bool(value)  # type: ignore[call-overload]
+        if isinstance(value, numbers.Real):
+            return float(value)
+    return value
+
+
+def native_deep(value: object) -> object:
+    """:func:`native` of every number and truth value inside lists and mappings."""
+    if isinstance(value, Mapping):
+        return {k: native_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native_deep(v) for v in value]
+    return native(value)
 
 
 def type_class(value: object) -> str:

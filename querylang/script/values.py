@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from querylang.errors import OUT_OF_RANGE, LimitExceeded, QueryError, QueryTypeError, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.model.values import native
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 
@@ -659,6 +660,8 @@ def to_js(value: object, _depth: int = 0) -> object:
         raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
     if isinstance(value, list | tuple):
         return [to_js(v, _depth + 1) for v in value]
+    if (plain := native(value)) is not value:  # numpy's int64, bool, float32
+        return to_js(plain, _depth)
     raise QueryTypeError(f"a {type(value).__name__} cannot be used as a script value")
 
 

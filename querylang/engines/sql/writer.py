@@ -22,7 +22,7 @@ from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Field, Schema, suggest
-from querylang.model.values import encodes_utf8
+from querylang.model.values import encodes_utf8, native
 
 
 class Tables(Protocol):
@@ -357,6 +357,7 @@ class SqlWriter(ABC, Generic[S]):
         cls = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
         self._check_fields("increment", class_name, oid, amounts)
+        amounts = {name: native(by) for name, by in amounts.items()}  # numpy's int64 adds as an int
         for name, by in amounts.items():
             if not isinstance(name, str):  # None named no field: "increment needs a Number field" said not which
                 raise DataError(f"increment: field names are strings, not {type(name).__name__} {name!r:.40}",
