@@ -216,7 +216,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             # line 2, column 1: Extra data".
             raise DataError(f"{path}: a mongoexport directory (it holds _SCHEMA.json): import it with "
                             "querylang import mongo DIR (db.import_mongo_export)")
-        files = sorted(p for p in path.iterdir() if p.suffix == ".json") if path.is_dir() else [path]
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json") if path.is_dir() else [path]
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was
             # imported as nothing and reported as done, as an empty database.

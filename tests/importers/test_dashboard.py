@@ -540,3 +540,20 @@ def test_a_class_named_relations_is_imported(tmp_path: Path) -> None:
     bad = write(tmp_path / "two" / "relations.json", {"results": [{"objectId": "r1"}, {"objectId": "r1"}]})
     with pytest.raises(DataError, match=rf"^{bad}, record 2: class relations, record r1: duplicate objectId"):
         querylang.connect().import_dashboard_export(bad)
+
+
+def test_exports_named_in_capitals_are_read(tmp_path: Path) -> None:
+    """``Post.JSON`` (a copy off a case-insensitive disk, an export renamed by hand) was
+    skipped: the directory imported without that class, or was refused as holding no .json files."""
+    write(tmp_path / "export" / "Post.JSON", POSTS)
+    write(tmp_path / "export" / "Group.Json", GROUPS)
+    write(tmp_path / "export" / "_User.json", USERS)
+    write(tmp_path / "export" / "_Join:members:Group.JSON", {"results": [{"owningId": "g1", "relatedId": "u04"}]})
+    db_path = tmp_path / "d.duckdb"
+    res = CliRunner().invoke(main, ["import", "dashboard", str(tmp_path / "export"), "--db", str(db_path)])
+    assert res.exit_code == 0, res.output
+    assert "imported 4 records and 1 relation edge into" in res.stdout
+    db = querylang.connect(str(db_path), read_only=True)
+    assert db.query("Post", {}).ids == ["p003", "p004"]
+    assert db.query(USER, {"relatedTo": {"id": "g1", "key": "members", "className": "Group"}}).ids == ["u04"]
+    db.close()
