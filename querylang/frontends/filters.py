@@ -399,7 +399,7 @@ def _build_op(
 
         return build_text(field, operand, pos)
     if op in ("all", "containedBy"):
-        if ftype != "Array":
+        if ftype != "Array" and not (op == "all" and ftype == "ObjectPath"):
             raise QueryTypeError(f"{op} needs an Array field; '{field.name}' is {a_type(ftype)}", code=INCORRECT_TYPE)
         if not isinstance(operand, list | tuple):
             raise QueryTypeError(f"{op} needs an array, got {type_name(operand)}")

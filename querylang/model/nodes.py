@@ -212,7 +212,8 @@ class PolygonContains(Node):
 
 @node
 class All(Node):
-    """Parse ``$all``: the Array field holds every value (docs/semantics.md#arrays)."""
+    """Parse ``$all``: the Array field, or an array at the Object path, holds every value;
+    a scalar or object at the path matches when it is every value (docs/semantics.md#arrays)."""
 
     field: str
     values: tuple[Any, ...]

@@ -325,11 +325,16 @@ class Evaluator:
     # --- Parse-only array operators ------------------------------------------------------------
 
     def all_(self, node: n.All, rec: Record) -> bool:
-        """The array holds every listed value; ``all: []`` matches nothing (MongoDB)."""
+        """The array holds every listed value; ``all: []`` matches nothing (MongoDB). A scalar
+        or object at an Object path matches when it is every value: $all there is an AND of
+        equalTo each one (docs/semantics.md#objects)."""
         stored = rec.get(node.field)
-        return bool(node.values) and stored is not None and all(
-            any(canonical(e) == canonical(v) for e in stored) for v in node.values
-        )
+        if not node.values or stored is None:
+            return False
+        if not isinstance(stored, list):
+            return all(canonical(stored) == canonical(v) for v in node.values)
+        held = {canonical(e) for e in stored}
+        return all(canonical(v) in held for v in node.values)
 
     def contained_by(self, node: n.ContainedBy, rec: Record) -> bool:
         """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""

@@ -114,6 +114,12 @@ class DuckDBDialect(Dialect):
         listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
         return _over_array(pv, f"list_has_any({found}, {listed})"), [*params, *params, keys]
 
+    def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        rewrite = any(_has_fraction(k) for k in keys)
+        listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
+        return _over_array(pv, f"list_has_all({found}, {listed})"), [*params, *params, keys]
+
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
         typed = f"list_transform(list_filter({_elements(pv)}, lambda x: {test}), lambda x: {value})"

@@ -145,6 +145,11 @@ class PostgresDialect(Dialect):
         listed = lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ANY(?::text[]::jsonb[]))"  # noqa: E731
         return _over_array(pv, listed), [*params, *params, keys]
 
+    def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        missing = lambda e: (f"NOT EXISTS (SELECT 1 FROM unnest(?::text[]::jsonb[]) AS k(v) "  # noqa: E731
+                             f"WHERE NOT EXISTS (SELECT 1 FROM {e} WHERE x.v = k.v))")
+        return _over_array(pv, missing), [*params, keys, *params]
+
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
         if kind == "bool":  # PostgreSQL has no min/max of booleans: false < true

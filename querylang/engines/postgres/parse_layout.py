@@ -335,6 +335,10 @@ class ParseDialect(PostgresDialect):
         return (f"EXISTS (SELECT 1 FROM (SELECT ?::text[]::jsonb[] AS a, {pv} AS j) AS w, {self._elements('w.j')} "
                 f"WHERE {self._equals_any('w.a')})", [keys, *params])
 
+    def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        return (f"NOT EXISTS (SELECT 1 FROM unnest(?::text[]::jsonb[]) AS u(v), (SELECT {pv} AS j) AS w "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {self._elements('w.j')} WHERE {self._equals('u.v')}))", [keys, *params])
+
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         agg = ("bool_or" if largest else "bool_and") if kind == "bool" else "max" if largest else "min"
         return f"(SELECT {agg}({typed('x.v', kind)}) FROM (SELECT {pv} AS j) AS w, {self._elements('w.j')})", params

@@ -607,12 +607,25 @@ class Compiler(GeoTerms, TextTerms):
         """The array holds every listed value; ``all: []`` matches nothing (MongoDB). A long
         list is one test, as containedIn's: an AND of one test per value binds a parameter
         each (PostgreSQL takes 65,535) and crashed DuckDB from some 10,000 values."""
+        if self.field(node.field).type == "ObjectPath":
+            return self._path_all(self.field(node.field), node.values)
         e = self.col(node.field, ":e")
         keys = [canonical(v) for v in node.values]
         if len(keys) > self.d.small_list:
             return Sql(self.d.list_has_all(e, len(keys)), self.d.list_params(keys))
         parts = [Sql(self.d.list_contains(e), [k]) for k in keys]
         return join_sql(" AND ", parts, FALSE)
+
+    def _path_all(self, f: Field, values: tuple[Any, ...]) -> Sql:
+        """``all`` at an Object path, MongoDB's AND of equalTo each value (docs/semantics.md#objects):
+        one value is that equalTo; of two or more (distinct: the builder dedupes them), only
+        an array there can hold them all, tested in one go however long the list."""
+        if not values:
+            return FALSE
+        if len(values) == 1:
+            return self._path_compare(f, "eq", values[0])
+        pv = self._path_value(f)
+        return self._in_array(f, self.d.path_has_all(pv.text, pv.params, [canonical(v) for v in values]))
 
     def contained_by(self, node: n.ContainedBy) -> Sql:
         """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""

@@ -243,6 +243,10 @@ class Dialect:
         """Some element is one of the values of canonical ``keys``."""
         raise self.unsupported("arrays inside Object fields")
 
+    def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
+        """Every one of the values of canonical ``keys`` is an element."""
+        raise self.unsupported("arrays inside Object fields")
+
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         """The smallest (largest) element of type class ``kind`` (NULL: none), as a value a
         bound value of that kind compares with."""
