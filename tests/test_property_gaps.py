@@ -169,7 +169,7 @@ def object_path_condition(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix
         scalar_operand = st.one_of(st.sampled_from([v for v in seen if qs._is_scalar(v)]), scalar_operand)
     ops: dict[str, Any] = {}
     for _ in range(draw(st.integers(1, 2))):
-        kind = draw(st.sampled_from(("eq", "eq", "range", "list", "exists", "regex")))
+        kind = draw(st.sampled_from(("eq", "eq", "range", "list", "exists", "regex", "all")))
         if kind == "eq":
             ops[draw(st.sampled_from(("equalTo", "notEqualTo")))] = draw(operand)
         elif kind == "range":
@@ -178,6 +178,10 @@ def object_path_condition(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix
             ops[draw(st.sampled_from(("containedIn", "notContainedIn")))] = draw(_lists(operand))
         elif kind == "exists":
             ops["exists"] = draw(st.booleans())
+        elif kind == "all":
+            # Elements of the arrays stored there, so that some records hold every value.
+            held = [e for v in seen if isinstance(v, list) for e in v]
+            ops["all"] = draw(_lists(st.one_of(st.sampled_from(held), operand) if held else operand))
         else:
             ops["matchesRegex"] = draw(qs.regex_patterns())
             if draw(st.booleans()):
