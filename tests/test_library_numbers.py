@@ -7,6 +7,7 @@ bool and a float32 are known by their class's module and name.
 
 from __future__ import annotations
 
+import json
 import numbers
 from typing import Any
 
@@ -133,3 +134,12 @@ def test_a_kept_plan_binds_another_librarys_number(engine: Any) -> None:
         where = {"n": {"containedIn": [Float32(4.5), Int64(low + 1)]}, "b": Bool(low != 2)}
         assert db.query("C", script, inputs=inputs).ids == db.reference("C", script, inputs=inputs).ids == (["x"] if low == 2 else ["y"])
         assert db.query("C", where).ids == db.reference("C", where).ids == (["y"] if low == 2 else [])
+
+
+def test_to_parse_where_writes_another_librarys_number_as_json() -> None:
+    """The Parse ``where`` held numpy's int64 as it was, which json.dumps refused."""
+    where = {"n": {"containedIn": [Int64(3), Float32(4.5)], "greaterThan": Int64(1)}, "b": Bool(True),
+             "o": {"exists": Bool(True)}, "o.k": Int64(2)}
+    parse = querylang.to_parse_where(where, schema=DOC["classes"], class_name="C")
+    assert json.loads(json.dumps(parse)) == parse == {
+        "n": {"$in": [3, 4.5], "$gt": 1}, "b": {"$eq": True}, "o": {"$exists": True}, "o.k": {"$eq": 2}}

@@ -43,7 +43,7 @@ from querylang.model.operators import (
 )
 from querylang.model.operators import TOP_LEVEL as FILTER_TOP_LEVEL
 from querylang.model.schema import ClassDef, Schema, suggest
-from querylang.model.values import parse_iso
+from querylang.model.values import native, parse_iso
 
 __all__ = ["to_parse_where", "to_script"]
 
@@ -284,6 +284,7 @@ def _op_out(
     if op == "pointsTo":
         return _points_to_out(key, operand, ftype, target)
     if op == "exists":
+        operand = native(operand)
         if not isinstance(operand, bool):  # as db.query says it: Parse reads $exists: 'no' as true
             raise QueryTypeError(f"exists needs true or false, got {type_name(operand)}")
         return [(key, {"$exists": operand})]
@@ -472,6 +473,7 @@ def _json(v: object, ftype: str | None = None, target: str | None = None, name: 
     """A script value as Parse JSON: Dates as ``{__type: 'Date', iso}`` everywhere (Noodl only
     converts direct comparison operands, docs/semantics.md#noodl-differences), ISO strings on Date fields as Dates, ids on
     Pointer fields as Pointers, undefined members removed (docs/semantics.md#types, docs/semantics.md#undefined)."""
+    v = native(v)  # numpy's int64 has no JSON form
     if isinstance(v, JSDate):
         if not v.valid:
             raise QueryTypeError("Invalid Date")
