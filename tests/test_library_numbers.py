@@ -143,3 +143,16 @@ def test_to_parse_where_writes_another_librarys_number_as_json() -> None:
     parse = querylang.to_parse_where(where, schema=DOC["classes"], class_name="C")
     assert json.loads(json.dumps(parse)) == parse == {
         "n": {"$in": [3, 4.5], "$gt": 1}, "b": {"$eq": True}, "o": {"$exists": True}, "o.k": {"$eq": 2}}
+
+
+def test_another_librarys_number_is_a_limit_skip_and_flag(engine: Any) -> None:
+    """limit=np.int64(1) was refused as 'limit must be a whole number'."""
+    db: querylang.Database = engine()
+    db.load(DOC)
+    for _ in range(3):  # a kept plan too
+        res = db.query("C", {}, limit=Int64(1), skip=Int64(1), count=Bool(True))
+        assert (res.ids, res.count) == (["y"], 2)
+        assert db.reference("C", {}, limit=Int64(1), skip=Int64(1)).ids == ["y"]
+        assert db.find("C", where={}, limit=Int64(1), skip=Int64(1)).ids == ["y"]
+    with pytest.raises(QueryTypeError, match="limit must be a whole number, got 1.5"):
+        db.query("C", {}, limit=Float32(1.5))

@@ -17,6 +17,7 @@ from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
+from querylang.model.values import native
 
 SORTABLE = ("String", "Number", "Boolean", "Date", "Pointer")
 SORT_ALIASES = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
@@ -100,6 +101,7 @@ def check_flags(**flags: object) -> None:
     """``count=`` and ``strict=`` are True or False (None and Parse REST's 0 and 1 too): a
     string such as 'no' was taken as true."""
     for name, v in flags.items():
+        v = native(v)  # numpy's bool
         if v is not None and not isinstance(v, bool) and not (type(v) is int and v in (0, 1)):
             raise QueryTypeError(f"{name} must be True or False, not {type(v).__name__} {v!r}"[:120])
 
@@ -125,6 +127,7 @@ def _page_number(name: str, v: object) -> int | None:
         return None
     if type(v) is int and 0 <= v <= _PAGE_MAX:  # the usual case, on every query's way
         return v
+    v = native(v)  # numpy's int64, as a DataFrame's length or a count gives it
     if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
         raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
     if v < 0:
