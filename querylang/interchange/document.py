@@ -389,6 +389,9 @@ def _relation_value(cls: ClassDef, oid: str, key: str, target: str, value: objec
     return out
 
 
+_PLAIN = frozenset({str, int, float, bool, list, dict})
+
+
 def check_value(ftype: str, value: object, target: str | None = None, *, stored: bool = False) -> Any:
     """A value of a field of type ``ftype`` in stored form; ValueError says what is wrong.
 
@@ -399,7 +402,8 @@ def check_value(ftype: str, value: object, target: str | None = None, *, stored:
     """
     if value is None:
         return None
-    value = native(value)
+    if type(value) not in _PLAIN:  # the usual types first: a load checks every value
+        value = native(value)
     if ftype == "String":
         if not isinstance(value, str):
             raise ValueError(f"expected a String, got {_tn(value)}")
