@@ -275,7 +275,8 @@ def fetch_record(db: Database, class_name: str, oid: str) -> tuple[ClassDef, dic
     try:
         res = db.query(cls.name, {"idEqualTo": oid})
     except QueryTypeError as exc:  # an id that is not valid text: say which string it is
-        raise QueryTypeError(f"ID {oid!r}: {exc.message}", code=exc.code) from None
+        # (the library names the operator this command wrote, which the user never typed)
+        raise QueryTypeError(f"ID {oid!r}: {exc.message.removeprefix('idEqualTo: ')}", code=exc.code) from None
     if not res.records:
         raise DataError(f"no {cls.name} record with objectId '{oid}'", code=OBJECT_NOT_FOUND)
     return cls, res.records[0]
