@@ -42,7 +42,6 @@ from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, i
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
 from querylang.engines.postgres.parse_words import stems_problem
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.reach import gone
 from querylang.engines.postgres.server_errors import first_line, server_error
 from querylang.engines.postgres.store import PostgresStore, stored_record
 from querylang.errors import (
@@ -188,14 +187,12 @@ class ParseStore(Counting, PostgresStore):
         """Whether _SCHEMA is to be checked again before a query starting ``now``."""
         return self._checked_at == -math.inf or self._ttl is not None and now - self._checked_at >= self._ttl
 
-    def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> contextlib.AbstractContextManager[None]:
-        """A query's hold, once _SCHEMA was checked again if the last read is older than
-        schema_ttl, or Parse Server told of a change (only when started with enableSchemaHooks):
-        a query of a class that gained a field would answer its records without it. Within the
-        TTL, and untold, it costs no statement."""
-        held = getattr(self._local, "held", None)
-        if held is not None:
-            gone(held.con)  # hands over the notices that reached its connection while it was idle
+    def _check_schema(self, timeout: float | None, cancel: threading.Event | None) -> None:
+        """Before a query (PostgresStore.reading): _SCHEMA checked again if the last read is older
+        than schema_ttl, or Parse Server told of a change (only when started with
+        enableSchemaHooks; its notices that reached the thread's idle connection were read just
+        before): a query of a class that gained a field would answer its records without it.
+        Within the TTL, and untold, it costs no statement."""
         if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
@@ -203,7 +200,6 @@ class ParseStore(Counting, PostgresStore):
                 raise
             except QueryError:
                 pass  # _SCHEMA unreadable now: the query answers, or says why, with the schema kept
-        return super().reading(timeout, cancel)
 
     def _refresh(self, timeout: float | None, cancel: threading.Event | None, *, due_only: bool) -> bool:
         """Check _SCHEMA's digest (one statement) and read the schema again when it changed;

@@ -5,12 +5,10 @@ The public methods have the DuckDB Store's names (load, execute, ready, dataset,
 writer); records become rows with the DuckDB store's cell functions (record_row), adapted to
 PostgreSQL types (jsonb path maps, aware UTC dates) in cells.py.
 
-* Loads: one transaction on one connection; records and edges go in through COPY; a failure
-  rolls everything back (nothing half-written) and says why.
-* Reads: each thread's own connection from the pool; the server cancels a statement past the
-  timeout (statement_timeout). The session time zone is UTC, its DateStyle ISO, its doubles
-  printed exact, and dates are bound as aware datetimes, so nothing depends on the server's.
-* Writes: each one transaction (writer.py).
+* Loads: one transaction on one connection, records and edges through COPY; a failure rolls
+  everything back (nothing half-written) and says why. Writes: each one transaction (writer.py).
+* Reads: each thread's own pooled connection; the server cancels a statement past the timeout.
+  Session: UTC, DateStyle ISO, doubles exact, dates bound aware: nothing is the server's default.
 * ``lock``: shared by queries (plan and rows from one schema), exclusive for loads and writes
   that change the schema or the data the reference evaluator reads.
 """
@@ -267,17 +265,20 @@ class PostgresStore(Listening):
         return self.answered(mine, lambda: read(mine))
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
-        """Hold for one query (plan and rows): the shared side of the store's lock (api.py),
-        planned with what notices heard since the last statement told."""
+        """One query's hold (plan and rows, api.py): the lock's shared side, after the notices (and
+        ParseStore's _SCHEMA check, _check_schema) that planning must know."""
         if not self.heard.any:
             self._hear_waiting()
+        self._check_schema(timeout, cancel)
         if self.heard.any:
             self._apply_notices(None)
         return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
+    def _check_schema(self, timeout: float | None, cancel: threading.Event | None) -> None:
+        """Nothing: notices tell this layout (ParseStore checks _SCHEMA)."""
+
     def _hear_waiting(self) -> None:
-        """Read the notices come to this thread's connection, no round trip (gone): read at the statement,
-        a query just after another process's schema change was planned and run twice."""
+        """The notices come to this thread's idle connection, read with no round trip (gone)."""
         if (held := getattr(self._local, "held", None)) is not None and gone(held.con):
             self._drop(held)  # as the statement's look would (the goodbye read here is not there to read again)
 
@@ -555,8 +556,7 @@ class PostgresStore(Listening):
             return rows
         except psycopg.Error as exc:
             # Forgotten by the watchdog before the connection goes back to the pool: a cut or a
-            # cancel after that would hit whichever statement runs on it next.
-            # (So not again in the finally below.)
+            # cancel after that would hit whichever statement runs on it next (not again below).
             if token is not None:
                 self.watchdog.done(token)
                 token = None
