@@ -93,7 +93,8 @@ def _stop_stems() -> dict[str, tuple[str, ...]]:
     is also looked for as those stop words among the text's folded words."""
     out: dict[str, tuple[str, ...]] = {}
     for w in sorted(STOP_WORDS):
-        out[_STEMMER.stemWord(w)] = (*out.get(_STEMMER.stemWord(w), ()), w)
+        s = _STEMMER.stemWord(w)
+        out[s] = (*out.get(s, ()), w)
     return out
 
 

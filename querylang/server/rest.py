@@ -624,12 +624,9 @@ def _order(value: Any) -> str | None:
     """``order`` as Parse Server 9 reads it: ``String(value)`` when JavaScript finds it true, so
     ``["-n", "title"]`` is "-n,title", and ``{}`` is "[object Object]", no field (105), where it
     was taken for no order; ``true`` is the field "true" (it was 107 "order must be a string")."""
-    if not truthy(value):
+    order = _js_string(value, "order")
+    if order is None:
         return None
-    try:
-        order = value if isinstance(value, str) else to_string(value)
-    except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
-        raise ParseError(INVALID_JSON, f"order must be a string ({exc.message})") from None
     # Parse sorts by each item, trimmed, an empty one too ("Invalid field name: ."); the
     # library skips empty items (a script's sort([]) sends order ''), the server may not.
     if any(not item.strip().removeprefix("-") for item in order.split(",")):
@@ -643,12 +640,18 @@ def _redirect_key(value: Any) -> str:
     finds it true, so ``["fans"]`` is ``fans`` (it was ignored) and ``{}`` is "[object Object]",
     a key that is no Relation, on whose answer every result still says its class; ``[]`` is "",
     no key at all."""
+    return _js_string(value, "redirectClassNameForKey") or ""
+
+
+def _js_string(value: Any, name: str) -> str | None:
+    """A parameter Parse Server reads with ``String(value)`` when JavaScript finds it true; None
+    when it finds it false."""
     if not truthy(value):
-        return ""
+        return None
     try:
         return value if isinstance(value, str) else to_string(value)
     except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
-        raise ParseError(INVALID_JSON, f"redirectClassNameForKey must be a string ({exc.message})") from None
+        raise ParseError(INVALID_JSON, f"{name} must be a string ({exc.message})") from None
 
 
 def _page_number(value: Any, name: str) -> int | None:
