@@ -598,6 +598,13 @@ ERRORS = [
     ("where({ a: [1,\n 2 })", QuerySyntaxError, "expected ']' to close '[' at line 1, column 12", 2, 4),
     ("where({ a: [1,\n 2", QuerySyntaxError, "'[' not closed: the script ends before its ']'", 1, 12),
     ("where({ a: [1, 2],\n  b: { c: 3 ", QuerySyntaxError, "'{' not closed: the script ends before its '}'", 2, 6),
+    # cut off inside an expression: the missing operand is told after its operator (it was
+    # told as the '{' left open, at the '{')
+    ("where({ a: 1 +", QuerySyntaxError, "the script ends after '+'; expected an expression", 1, 15),
+    ("where({ a:", QuerySyntaxError, "the script ends after ':'; expected an expression", 1, 11),
+    ("where({ a: `x${1 *", QuerySyntaxError, "the script ends after '*'; expected an expression", 1, 19),
+    ("where({ a: [1,", QuerySyntaxError, "'[' not closed: the script ends before its ']'", 1, 12),
+    ("where({ a: f(1,", QuerySyntaxError, "'(' not closed: the script ends before its ')'", 1, 13),
     ("where({ a: 1 }) /* never closed", QuerySyntaxError, "unterminated comment", 1, 17),
     ("where({ a: /abc })", QuerySyntaxError, "unterminated regular expression", 1, 12),
     ("where({ a: /a/gg })", QuerySyntaxError, "invalid regular expression flags 'gg'", 1, 12),

@@ -509,10 +509,21 @@ def _expected_hint(expected: set[str]) -> str:
     return "expected " + ", ".join(shown[:-1]) + f" or {shown[-1]}"
 
 
+# The token that closes each opener on the bracket stack (a substitution's '}' is a template part).
+_CLOSER_TOKEN = {"(": "_RPAR", "[": "_RSQB", "{": "_RBRACE", "${": "TEMPLATE_MIDDLE"}
+
+
 def _unexpected_token(token: Tok | None, expected: set[str], src: Source) -> QuerySyntaxError:
     """A message about the script, not the parser; ``token`` None is the end of the script."""
     text = src.text
     if token is None:
+        closer = _CLOSER_TOKEN[src.stack[-1][0]] if src.stack else None
+        if src.last is not None and _expected_hint(expected) == "expected an expression" and closer not in expected:
+            # Cut off inside an expression (`where({ a: 1 +`): the operand missing after the
+            # last token is the mistake, not the brackets the end also leaves open.
+            line, col = src.last_end
+            message = f"the script ends after {_describe(src.last, text)}; expected an expression"
+            return QuerySyntaxError(message, line=line, column=col, source=text)
         if src.stack:
             # What the end leaves open is told where it starts, as an unterminated string or
             # comment is (the end of the script said only that something was missing); an
