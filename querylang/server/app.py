@@ -77,7 +77,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             # Case-blind, as Parse's router reads it; before the body, which Parse reads after.
             if path.rstrip("/").lower() == "/health":
                 return json_response(200, {"status": "ok"})
-            body = parse_body(await read_body(request, config.max_body), config.max_depth)
+            body = parse_body(await read_body(request, config.max_body), config.max_depth, request.headers.get("content-type"))
             # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
             method = "GET" if request.method == "HEAD" else request.method
             override = body.pop("_method", None)

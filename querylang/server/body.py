@@ -1,16 +1,19 @@
-"""Reading what a client sent: the JSON body (any content type, as Parse reads it) and the query string.
+"""Reading what a client sent: the body (as Parse Server's body parsers read it) and the query string.
 
 The Parse JS SDK sends every call as a ``text/plain`` POST whose JSON body carries the real
 method (``_method``) and the keys (``_ApplicationId``, ``_MasterKey`` ...), to avoid a CORS
-preflight; so the body is read as JSON whatever the content type says.
+preflight; so a body is read as JSON whatever the content type says, but for a form
+(``application/x-www-form-urlencoded``, read as Parse reads one: every value text) and
+``multipart/form-data`` (which Parse leaves unread but for file uploads).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 import orjson
 from starlette.requests import Request
@@ -39,34 +42,135 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_body(raw: bytes, max_depth: int) -> dict[str, Any]:
-    """The body as a JSON object (``{}`` when empty), or the error Parse Server 9 answers: its
-    JSON body parser's 400 with no code, in JavaScript's words where they are known (a body
-    that does not start with ``{`` or ``[``, one that ends early); a JSON body that is no
-    object, or nested too deep, is 107."""
+def parse_body(raw: bytes, max_depth: int, content_type: str | None = None) -> dict[str, Any]:
+    """The body as an object (``{}`` when empty), or the error Parse Server 9 answers.
+
+    A form is read as Parse's form parser reads it (:func:`parse_form`); a multipart body is
+    not read (``{}``). Anything else is JSON, as Parse's JSON body parser reads it: decoded in
+    its charset (one not ``utf-*`` is 415; bytes that are no UTF-8 become U+FFFD, a leading
+    byte order mark goes), then parsed, a failure answered 400 with no code, in JavaScript's
+    words where they are known (a body that does not start with ``{`` or ``[``, one that ends
+    early). An array is the object of its indexes (``[1]`` is ``{"0": 1}``), as JavaScript
+    reads its keys; JSON nested too deep is 107."""
+    mime, charset = _content_type(content_type)
+    if mime == "multipart/form-data":
+        return {}
+    if mime == FORM:
+        return parse_form(raw, charset)
     if not raw:
         return {}
-    first = raw.lstrip(JSON_SPACE)[:1]
+    text = _decoded(raw, _codec(charset or "utf-8", lambda c: c.startswith("utf-")))
+    first = text.lstrip(JSON_SPACE)[:1]
     if not first:
         raise BadBody(END_OF_INPUT)
-    if first not in (b"{", b"["):
-        text = raw.decode("utf-8", "replace")
-        raise BadBody(_unexpected_token(text, len(text) - len(text.lstrip(JSON_SPACE.decode()))))
+    if first not in ("{", "["):
+        raise BadBody(_unexpected_token(text, len(text) - len(text.lstrip(JSON_SPACE))))
     try:
-        value = orjson.loads(raw)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         if exc.msg == "depth limit exceeded":  # valid JSON to Parse, so not its 400 here
             raise ParseError(INVALID_JSON, f"Invalid JSON: nested deeper than {max_depth} levels") from None
         if exc.pos >= len(exc.doc):
             raise BadBody(END_OF_INPUT) from None
         raise BadBody(f"{exc.msg} in JSON at position {exc.pos}") from None
-    if not isinstance(value, dict):
-        raise ParseError(INVALID_JSON, "Invalid JSON: the body must be a JSON object")
     check_depth(value, max_depth)
-    return value
+    return as_object(value)
 
 
-JSON_SPACE = b" \t\n\r"
+def as_object(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
+    """An object, or an array as JavaScript reads its keys (``Object.keys``): its indexes."""
+    return value if isinstance(value, dict) else {str(i): v for i, v in enumerate(value)}
+
+
+FORM = "application/x-www-form-urlencoded"
+FORM_LIMIT = 100 * 1024  # Parse's form parser's own limit (its default), below the JSON one
+FORM_FIELDS = 1000  # the most fields that parser reads (more are 413)
+FORM_CHARSETS = ("utf-8", "iso-8859-1")
+JSON_SPACE = " \t\n\r"
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    """The media type (lower case) and charset of a Content-Type header."""
+    mime, _, params = (header or "").partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return mime.strip().lower(), charset
+
+
+def _codec(charset: str, allowed: Callable[[str], bool]) -> str:
+    """The codec of a body's charset; one the body parser does not take is 415, in its words
+    (checked before the body is read, as Parse checks it)."""
+    try:
+        if not allowed(charset):
+            raise LookupError(charset)
+        return codecs.lookup(charset).name
+    except LookupError:
+        raise BadBody(f'unsupported charset "{charset.upper()}"', status=415) from None
+
+
+def _decoded(raw: bytes, codec: str) -> str:
+    """The text of a body, as Parse's body parsers decode it (iconv-lite): a byte sequence
+    that is no character becomes U+FFFD, a leading byte order mark goes."""
+    text = raw.decode(codec, "replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_form(raw: bytes, charset: str | None) -> dict[str, Any]:
+    """A form body, as Parse Server's form parser (body-parser's ``extended: false``, the qs
+    library at depth 0) reads it: each value text, a name given more than once a list of its
+    values in order, ``a[b]`` a name like any other, ``+`` a space, an escape that is no
+    character left as sent; an empty name and ``__proto__`` are dropped. Its own limits hold:
+    100 KiB and 1000 fields (413), charset UTF-8 or ISO-8859-1 (415)."""
+    charset = charset or "utf-8"
+    codec = _codec(charset, lambda c: c in FORM_CHARSETS)
+    if len(raw) > FORM_LIMIT:
+        raise BadBody("request entity too large", status=413)
+    text = _decoded(raw, codec)
+    if not text:
+        return {}
+    if text.count("&") >= FORM_FIELDS:
+        raise BadBody("too many parameters", status=413)
+    out: dict[str, Any] = {}
+    for part in text.split("&"):
+        # qs splits at the first "]=" when there is one, else at the first "=".
+        at = part.find("]=")
+        at = part.find("=") if at == -1 else at + 1
+        name, value = (part, "") if at == -1 else (part[:at], part[at + 1:])
+        name, value = _form_text(name, charset), _form_text(value, charset)
+        if not name or name == "__proto__":
+            continue
+        if name in out:
+            before = out[name]
+            out[name] = [*before, value] if isinstance(before, list) else [before, value]
+        else:
+            out[name] = value
+    return out
+
+
+ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _form_text(text: str, charset: str) -> str:
+    """One name or value of a form, unescaped as qs does: ``+`` is a space; in UTF-8 the whole
+    text as JavaScript's decodeURIComponent reads it, left as sent (``+`` a space still) when
+    it holds a ``%`` that is no escape or escapes that are no UTF-8; in ISO-8859-1 each
+    ``%XX`` one character."""
+    text = text.replace("+", " ")
+    if charset != "utf-8":
+        return ESCAPE.sub(lambda m: chr(int(m.group(0)[1:], 16)), text)
+    if "%" not in text:
+        return text
+    if text.count("%") != len(ESCAPE.findall(text)):
+        return text
+    try:
+        return unquote_to_bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+
+
 END_OF_INPUT = "Unexpected end of JSON input"
 CONTEXT = 10  # characters JavaScript's JSON.parse shows on each side of the bad one
 

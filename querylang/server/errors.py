@@ -40,11 +40,12 @@ class ParseError(Exception):
 
 
 class BadBody(ParseError):
-    """A body that is not JSON: Parse's JSON body parser answers 400 with no code (its words are
-    JavaScript's ``JSON.parse`` error), before Parse reads the keys."""
+    """A body Parse's body parsers refuse, before Parse reads the keys: with no code, 400 for
+    one that is not JSON (in the words of JavaScript's ``JSON.parse`` error), 413 for a form
+    too large, 415 for a charset they do not read."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(INVALID_JSON, message, status=400)
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(INVALID_JSON, message, status=status)
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message}

@@ -308,8 +308,6 @@ def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:
     before = fresh.db.count("Post")
     url = f"{fresh.url}/classes/Post"
     h = headers(master=True)
-    r = client.post(url, content=b"[1, 2]", headers=h)
-    assert (r.status_code, r.json()["code"]) == (400, 107)
     deep: object = "x"
     for _ in range(200):
         deep = {"a": deep}
