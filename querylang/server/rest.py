@@ -38,6 +38,7 @@ from .errors import (
     INVALID_JSON,
     INVALID_KEY_NAME,
     INVALID_QUERY,
+    INVALID_SESSION_TOKEN,
     OBJECT_NOT_FOUND,
     OPERATION_FORBIDDEN,
     ParseError,
@@ -46,7 +47,7 @@ from .errors import (
     not_found,
 )
 from .global_config import read_config, update_config
-from .keys import Access, require_master, require_write
+from .keys import PERMISSION_DENIED, Access, require_master, require_write
 from .where import (
     check_protected,
     check_where,
@@ -229,11 +230,16 @@ class Api:
             out["count"] = total
         return out
 
-    def _served(self, access: Access, class_name: str) -> None:
-        """Parse's session, installation, push and job classes answer the master key only."""
+    def _served(self, access: Access, class_name: str, action: str = "find") -> None:
+        """Parse's session, installation, push and job classes answer the master key only, as
+        Parse Server 9 refuses a client there: 119 "Permission denied" (its sanitized words),
+        and for _Session 209, the code of a request without a session ("Session token
+        required." for a create or an update, which would need one)."""
         if class_name in MASTER_ONLY and not access.master:
-            raise ParseError(OPERATION_FORBIDDEN,
-                             f"Clients aren't allowed to perform this operation on the {class_name} class.")
+            if class_name == "_Session":
+                needs = action in ("create", "update")
+                raise ParseError(INVALID_SESSION_TOKEN, "Session token required." if needs else PERMISSION_DENIED)
+            raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
     def _guard_field(self, class_name: str) -> str | None:
         """What check_where guards in a class: its ACL field, and in a class served to the master
@@ -261,6 +267,7 @@ class Api:
         conditions: dict[str, dict[str, Any] | None] = {}
 
         def narrow(class_name: str) -> dict[str, Any] | None:
+            self._served(access, class_name)  # a sub-query there is refused, as Parse refuses it
             if class_name not in conditions:
                 conditions[class_name] = self._readable(class_name)
             return conditions[class_name]
@@ -268,9 +275,8 @@ class Api:
         return readable_sub_queries(where, narrow)
 
     def _readable(self, class_name: str) -> dict[str, Any] | None:
-        """The condition a record of this class needs for a client to read it, if any."""
-        if class_name in MASTER_ONLY:
-            return {"objectId": {"$in": []}}
+        """The condition a record of this class needs for a client to read it, if any (a class
+        served to the master key only is refused before: narrow)."""
         acl = self.acl_field(class_name) if class_name in self.db.schema.classes else None
         if acl is None:
             return None
@@ -407,8 +413,8 @@ class Api:
     # --- writes -------------------------------------------------------------------------------
 
     def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
+        self._served(access, class_name, "create")  # before the class-level permissions, as Parse
         require_write(access, "create", class_name)
-        self._served(access, class_name)
         self._know_deleted(class_name, body)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
         # The server stamps the record, so the answer needs no second read.
@@ -418,8 +424,8 @@ class Api:
         return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
 
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
-        self._served(access, class_name)
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
             body = {k: v for k, v in body.items() if k != "objectId"}
@@ -455,8 +461,8 @@ class Api:
             self.db.refresh_schema()
 
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
+        self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
         require_write(access, "delete", class_name)
-        self._served(access, class_name)
         acl = self.acl_field(class_name)
         if access.master or acl is None:
             self.db.delete(class_name, oid)

@@ -584,3 +584,43 @@ def test_a_delete_of_a_field_the_class_lacks_changes_nothing(access: Access) -> 
         with pytest.raises(ParseError) as err:
             api.route("PUT", f"/classes/Post/{made['objectId']}", {name: delete}, access, "http://x/parse")
         assert err.value.code == 105, name
+
+
+SYSTEM_DOC: dict[str, Any] = {
+    "classes": {"_Installation": {"fields": {"deviceType": {"type": "String"}}},
+                "_Session": {"fields": {"note": {"type": "String"}}},
+                "Post": {"fields": {"title": {"type": "String"}}}},
+    "records": {"_Installation": [{"objectId": "i1", "deviceType": "ios"}], "_Session": [{"objectId": "s1", "note": "ios"}],
+                "Post": [{"objectId": "p1", "title": "ios"}]},
+}  # fmt: skip
+WRITER = Access(master=False, can_write=True)
+
+
+@pytest.mark.parametrize("access", [CLIENT, WRITER], ids=["client", "client-writes"])
+@pytest.mark.parametrize(("cls", "code", "words"), [
+    ("_Installation", 119, {}),
+    ("_Session", 209, {"POST": "Session token required.", "PUT": "Session token required."}),
+])
+def test_a_master_only_class_refuses_a_client_as_parse_9_does(access: Access, cls: str, code: int, words: dict[str, str]) -> None:
+    """Found by comparing with Parse Server 9: a client's request to a class served to the master
+    key only was 119 "Clients aren't allowed to perform this operation on the _Session class."
+    (a write without --allow-client-writes: "Permission denied for action create on class
+    _Session."), and a sub-query there answered no records, where Parse answers 119 "Permission
+    denied", and for _Session 209 (its create and update "Session token required."), a batch's
+    requests and a sub-query too. Nothing is written."""
+    db = querylang.connect()
+    db.load(copy.deepcopy(SYSTEM_DOC))
+    api = Api(db, ServerConfig(app_id="app", master_key="master", allow_client_writes=True))
+    sub = {"title": {"$select": {"query": {"className": cls}, "key": "deviceType" if cls == "_Installation" else "note"}}}
+    calls = [("GET", f"/classes/{cls}", {}), ("GET", f"/classes/{cls}/x", {}), ("POST", f"/classes/{cls}", {}),
+             ("PUT", f"/classes/{cls}/x", {}), ("DELETE", f"/classes/{cls}/x", {}), ("GET", "/classes/Post", {"where": sub})]
+    for method, path, params in calls:
+        want = {"code": code, "error": words.get(method, "Permission denied")}
+        with pytest.raises(ParseError) as err:
+            api.route(method, path, params, access, "http://x/parse")
+        assert err.value.body() == want and err.value.status == 400, (method, path)
+        _, answer, _ = api.route("POST", "/batch", {"requests": [{"method": method, "path": "/parse" + path, "body": params}]},
+                                 access, "http://x/parse")
+        assert answer == [{"error": want}], (method, path)
+    assert db.count(cls) == 1
+    assert get(api, "/classes/Post", MASTER, where=sub)["results"][0]["objectId"] == "p1"
