@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -64,6 +65,13 @@ def raw_path_under(request: Request, mount: str) -> str:
     return "/" + "/".join(segments[len([s for s in mount.split("/") if s]):])
 
 
+def mount_as_sent(request: Request, mount: str) -> str:
+    """``mount`` as the request spells it (``/PARSE``: the mount is matched case-blind), which
+    Parse Server builds its Location headers on."""
+    segments = [s for s in raw_path(request).split("/") if s]
+    return "".join("/" + s for s in segments[:len([s for s in mount.split("/") if s])])
+
+
 def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:
     """An ASGI app serving ``db``: Parse REST under ``config.mount``, the browser at ``/browser``."""
     api = Api(db, config)
@@ -87,7 +95,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.query_params, config.max_depth)}
-            base_url = config.public_url or str(request.base_url).rstrip("/") + config.mount
+            base_url = config.public_url or str(request.base_url).rstrip("/") + mount_as_sent(request, config.mount)
             status, answer, headers = await worker.run(api.route, method, path, params, access, base_url)
             return json_response(status, answer, headers)
         except ParseError as exc:
@@ -98,7 +106,10 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             log.exception("internal error answering %s %s", request.method, request.url.path)
             return json_response(500, {"code": INTERNAL_SERVER_ERROR, "error": "Internal server error."})
 
-    routes: list[Any] = [any_line(Mount(config.mount or "/", routes=[any_line(Route("/{path:path}", parse_api, methods=METHODS))]))]
+    # The mount is matched case-blind, as Express mounts Parse Server (/PARSE/classes/Post).
+    mount = any_line(Mount(config.mount or "/", routes=[any_line(Route("/{path:path}", parse_api, methods=METHODS))]))
+    mount.path_regex = re.compile(mount.path_regex.pattern, mount.path_regex.flags | re.IGNORECASE)
+    routes: list[Any] = [mount]
     if browser:
         from .browser import browser_routes
 

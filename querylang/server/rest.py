@@ -484,9 +484,11 @@ class Api:
             raise ParseError(INVALID_JSON, "requests must be an array")
         if body.get("transaction"):
             raise ParseError(COMMAND_UNAVAILABLE, "transactional batches are not supported")
-        # As sent by an SDK: under the mount, or under the public URL's path when clients are
-        # given that one (the longer of the two when both match, as Parse's batch routing does).
-        prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
+        # As sent by an SDK: under the mount as this request spells it (/PARSE/batch takes
+        # /PARSE/classes/...), or under the public URL's path when clients are given that one
+        # (the longer of the two when both match, as Parse's batch routing does).
+        local = self.config.mount if self.config.public_url else urlsplit(base_url).path
+        prefixes = sorted({p for p in (local, self.public_path) if p}, key=len, reverse=True)
         calls = [batch_call(r, prefixes) for r in requests]  # all checked before any runs
         out: list[dict[str, Any]] = []
         for method, path, params in calls:
