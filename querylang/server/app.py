@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 import querylang
+from querylang.script.values import truthy
 
 from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
@@ -88,9 +89,12 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             body = parse_body(await read_body(request, config.max_body), config.max_depth, request.headers.get("content-type"))
             # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
             method = "GET" if request.method == "HEAD" else request.method
-            override = body.pop("_method", None)
-            if method == "POST" and isinstance(override, str):
-                method = override.upper()
+            # Parse's method override: in a POST only, and only when set (true as JavaScript
+            # reads it); one that is no text is dropped, the method kept.
+            if method == "POST" and truthy(body.get("_method")):
+                override = body.pop("_method")
+                if isinstance(override, str):
+                    method = override.upper()
             access = authenticate(config, request.headers, body)
             params = body
             if method == "GET":

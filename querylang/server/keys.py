@@ -1,8 +1,8 @@
 """Who is asking: the application id and the master or client (REST) key of a request.
 
 Keys come from the ``X-Parse-*`` headers or, as the JS SDK sends them, from ``_ApplicationId``,
-``_MasterKey`` and ``_JavaScriptKey`` in the body. Every request needs the app id; a wrong key
-of any kind is refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than
+``_MasterKey`` and ``_JavaScriptKey`` in the body (read when the headers do not name the app).
+Every request needs the app id; a wrong key of any kind is refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than
 silently downgraded, so a misconfigured client finds out at once.
 """
 
@@ -13,15 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ServerConfig
-from .errors import OPERATION_FORBIDDEN, ParseError, Unauthorized
+import orjson
 
-# Body fields the SDKs add next to the real parameters; consumed here, never seen by handlers.
-SDK_FIELDS = (
-    "_ApplicationId", "_JavaScriptKey", "_MasterKey", "_ClientVersion", "_InstallationId",
-    "_SessionToken", "_RevocableSession", "_context", "_ContentType", "_method",
-)
-CLIENT_KEY_HEADERS = ("x-parse-rest-api-key", "x-parse-javascript-key", "x-parse-client-key")
+from querylang.script.values import truthy
+
+from .config import ServerConfig
+from .errors import INVALID_JSON, OPERATION_FORBIDDEN, ParseError, Unauthorized
+
+# The SDK fields Parse Server takes out of a body that names the app (_ApplicationId): always
+# these, and the others only when they are set (true as JavaScript reads it), each of which
+# must then be text. Unset, or in a request whose headers name the app, they stay in the body
+# (a write names them as fields, a find as parameters), as Parse leaves them.
+SDK_FIELDS = ("_ApplicationId", "_JavaScriptKey", "_ClientVersion")
+SDK_TEXT_FIELDS = ("_InstallationId", "_SessionToken", "_MasterKey", "_ContentType")
+CLIENT_KEY_HEADERS = ("x-parse-rest-api-key", "x-parse-client-key")
+JS_KEY_HEADER = "x-parse-javascript-key"
 
 
 @dataclass(frozen=True)
@@ -39,20 +45,48 @@ def same_key(given: object, expected: str) -> bool:
 
 
 def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[str, Any]) -> Access:
-    """Check the keys of a request (and drop the SDK fields from ``body``)."""
-    sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
-    app_id = headers.get("x-parse-application-id", sdk.get("_ApplicationId"))
-    if not same_key(app_id, config.app_id):
-        raise Unauthorized()
-    master_key = headers.get("x-parse-master-key", sdk.get("_MasterKey"))
+    """Check the keys of a request as Parse Server reads them: from the headers when
+    ``X-Parse-Application-Id`` names this app; else from the SDK fields of the body, which must
+    name it (and are taken out of the body: SDK_FIELDS)."""
+    body.pop("_noBody", None)  # what the Unity SDK adds; Parse drops it from every body
+    master_key = headers.get("x-parse-master-key")
+    js_key = headers.get(JS_KEY_HEADER)
+    if not same_key(headers.get("x-parse-application-id"), config.app_id):
+        body.pop("_RevocableSession", None)
+        if not same_key(body.get("_ApplicationId"), config.app_id) or (
+            master_key is not None and not same_key(master_key, config.master_key)
+        ):
+            raise Unauthorized()
+        sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
+        js_key = sdk.get("_JavaScriptKey") or ""
+        for key in SDK_TEXT_FIELDS:
+            if truthy(body.get(key)):
+                if not isinstance(body[key], str):
+                    raise Unauthorized()
+                sdk[key] = body.pop(key)
+        if truthy(body.get("_context")):
+            _check_context(body.pop("_context"))
+        master_key = sdk.get("_MasterKey", master_key)
     if master_key is not None:
         if not same_key(master_key, config.master_key):
             raise Unauthorized()
         return Access(master=True, can_write=True)
-    client_key = next((headers[h] for h in CLIENT_KEY_HEADERS if h in headers), sdk.get("_JavaScriptKey"))
-    if config.rest_key is not None and not same_key(client_key, config.rest_key):
+    client_keys = [*(headers.get(h) for h in CLIENT_KEY_HEADERS), js_key]
+    if config.rest_key is not None and not any(same_key(k, config.rest_key) for k in client_keys):
         raise Unauthorized()
     return Access(master=False, can_write=config.allow_client_writes)
+
+
+def _check_context(context: Any) -> None:
+    """The JS SDK's ``_context`` (what Cloud Code triggers are given, unused here): an object,
+    or JSON text of one, else Parse's 107 "Invalid object for context."."""
+    if isinstance(context, str):
+        try:
+            context = orjson.loads(context)
+        except orjson.JSONDecodeError:
+            context = None
+    if not isinstance(context, dict):
+        raise ParseError(INVALID_JSON, "Invalid object for context.")
 
 
 # Parse Server 9's answer to a master-key route called without it (its enableSanitizedErrorResponse,

@@ -29,7 +29,6 @@ from querylang.script.values import to_number, to_string, truthy
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .batch import batch_call
-from .body import check_depth
 from .codec import record_out
 from .config import ServerConfig
 from .errors import (
@@ -51,6 +50,7 @@ from .keys import PERMISSION_DENIED, Access, require_master, require_write
 from .where import (
     check_protected,
     check_where,
+    read_where,
     readable_sub_queries,
     redirected_sub_queries,
     related_owners,
@@ -174,18 +174,7 @@ class Api:
         if redirect:
             class_name = self._redirected(class_name, redirect)
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
-        where = params.get("where")
-        if isinstance(where, str):
-            try:
-                where = orjson.loads(where)
-            except orjson.JSONDecodeError:
-                raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
-            check_depth(where, self.config.max_depth)
-        if where is not None and not isinstance(where, Mapping):
-            # Refused here: the library reads a string as JSON once more, so a where encoded
-            # twice would reach it as an object the checks below never saw (ACL-blind).
-            raise ParseError(INVALID_JSON, "where must be a JSON object")
-        where = redirected_sub_queries(where, self._redirected)
+        where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from .acl import PROTECTED
-from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
+from .body import as_object, check_depth
+from .errors import INVALID_JSON, INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
 
 Schema = Any  # querylang.Schema
 AclField = Callable[[str], str | None]  # class name → its ACL field, if it has one
@@ -22,6 +25,26 @@ Narrow = Callable[[str], dict[str, Any] | None]  # class name → the condition 
 LOGIC = ("$or", "$and", "$nor")
 IN_QUERY = ("$inQuery", "$notInQuery")  # {className, where}
 SELECT = ("$select", "$dontSelect")  # {query: {className, where}, key}
+
+
+def read_where(where: Any, max_depth: int) -> Any:
+    """The ``where`` parameter as Parse Server reads it: JSON text (``where parameter is not
+    valid JSON``, 107), an array the object of its indexes (``[1]`` is ``{"0": 1}``, whose key
+    is refused as a field, as Parse refuses it). A where that is no object is 107, where Parse
+    answers the master key every record (for ``5``, ``true``) and a client 500."""
+    if isinstance(where, str):
+        try:
+            where = orjson.loads(where)
+        except orjson.JSONDecodeError:
+            raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
+        check_depth(where, max_depth)
+    if isinstance(where, list):
+        where = as_object(where)
+    if where is not None and not isinstance(where, Mapping):
+        # Refused here: the library reads a string as JSON once more, so a where encoded
+        # twice would reach it as an object the checks below never saw (ACL-blind).
+        raise ParseError(INVALID_JSON, "where must be a JSON object")
+    return where
 
 
 def check_where(schema: Schema, class_name: str, where: Any, acl_field: AclField, master: bool) -> None:

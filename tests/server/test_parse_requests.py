@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from .conftest import headers
-from .live import LiveServer
+from .live import APP_ID, MASTER_KEY, LiveServer
 
 
 def test_the_mount_is_matched_case_blind(fresh: LiveServer, client: httpx.Client) -> None:
@@ -26,3 +26,66 @@ def test_the_mount_is_matched_case_blind(fresh: LiveServer, client: httpx.Client
     r = client.post(f"{root}/parse/batch", json=batch, headers=headers(master=True))
     assert (r.status_code, r.json()) == (400, {"code": 107, "error": "cannot route batch path /PARSE/classes/Post"})
     assert client.get(f"{root}/BROWSER/login").status_code == 404  # the browser is not Parse's
+
+
+def test_method_override_is_read_as_parse_reads_it(fresh: LiveServer, client: httpx.Client) -> None:
+    """_method was taken out of every body: a PUT carrying one wrote the other fields, and a
+    POST with "_method": "" was 404 "does not serve  /classes/Post"; Parse reads it in a POST
+    only, and only when set (one that is no text is dropped, the POST kept), so elsewhere it
+    is a field like any other (105)."""
+    url = f"{fresh.url}/classes/Post"
+    h = headers(master=True)
+    before = fresh.db.count("Post")
+    for method, path, body in (("PUT", "/p001", {"_method": "GET", "title": "x"}), ("POST", "", {"_method": "", "title": "x"})):
+        r = client.request(method, url + path, json=body, headers=h)
+        assert r.status_code == 400 and r.json()["code"] == 105 and "'_method'" in r.json()["error"], r.text
+    assert titles_x(fresh) == 0 and fresh.db.count("Post") == before
+    r = client.post(url, json={"_method": 5, "title": "x"}, headers=h)
+    assert r.status_code == 201 and titles_x(fresh) == 1
+    r = client.post(url, json={"_method": "get", "where": {"title": "x"}, "count": 1, "limit": 0}, headers=h)
+    assert r.json() == {"results": [], "count": 1}
+
+
+def titles_x(srv: LiveServer) -> int:
+    return srv.db.count("Post", {"title": {"equalTo": "x"}})
+
+
+def test_keys_in_a_body_are_read_as_parse_reads_them(fresh: LiveServer, client: httpx.Client) -> None:
+    """The SDK's key fields were read from every body, beside the headers, and taken out of it;
+    Parse reads them only when the headers do not name the app (a wrong X-Parse-Application-Id
+    and a right _ApplicationId is the app), and leaves them in the body otherwise, where a
+    find refuses them as parameters (102) and a write as fields (105)."""
+    url = f"{fresh.url}/classes/Post"
+    sdk = {"_ApplicationId": APP_ID, "_MasterKey": MASTER_KEY}
+    r = client.post(url, json={"_method": "GET", **sdk, "limit": 0}, headers=headers())
+    assert (r.status_code, r.json()) == (400, {"code": 102, "error": "Invalid parameter for query: _ApplicationId"})
+    r = client.post(url, json={"_ClientVersion": "js6", "title": "x"}, headers=headers(master=True))
+    assert r.status_code == 400 and r.json()["code"] == 105 and "'_ClientVersion'" in r.json()["error"]
+    r = client.post(url, json={"_method": "GET", **sdk, "count": 1, "limit": 0}, headers={"X-Parse-Application-Id": "wrong"})
+    assert r.json() == {"results": [], "count": fresh.db.count("Post")}, r.text
+    # Set, _InstallationId and _SessionToken must be text (else 403); unset, they stay (105).
+    r = client.post(url, json={**sdk, "_InstallationId": 5, "title": "x"})
+    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
+    r = client.post(url, json={**sdk, "_SessionToken": "", "title": "x"})
+    assert r.status_code == 400 and "'_SessionToken'" in r.json()["error"]
+    r = client.post(url, json={**sdk, "_context": "[1]", "title": "x"})
+    assert (r.status_code, r.json()) == (400, {"code": 107, "error": "Invalid object for context."})
+    r = client.post(url, json={**sdk, "_context": '{"a": 1}', "_InstallationId": "i", "_noBody": True, "title": "x"})
+    assert r.status_code == 201, r.text
+    assert titles_x(fresh) == 1
+
+
+def test_a_where_array_is_the_object_of_its_indexes(shared: LiveServer, client: httpx.Client) -> None:
+    """where=[1] was 107 "where must be a JSON object", where Parse reads an array as
+    JavaScript reads its keys, {"0": 1}: 105 "Invalid key name: 0", to the master key and a
+    client alike; where=[] is no condition. A number or true stays 107 (docs/serve.md)."""
+    url = f"{shared.url}/classes/Post"
+    every = shared.db.count("Post")
+    for h in (headers(), headers(master=True)):
+        for where in ("[1]", '[{"title": "x"}]'):
+            r = client.get(url, params={"where": where}, headers=h)
+            assert (r.status_code, r.json()) == (400, {"code": 105, "error": "Invalid key name: 0"}), r.text
+        r = client.post(url, json={"_method": "GET", "where": [], "count": 1, "limit": 0}, headers=h)
+        assert r.json() == {"results": [], "count": every}, r.text
+        r = client.get(url, params={"where": "5"}, headers=h)
+        assert (r.status_code, r.json()) == (400, {"code": 107, "error": "where must be a JSON object"})

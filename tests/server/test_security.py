@@ -91,9 +91,9 @@ def test_where_encoded_one_time_too_many_is_refused(shared: LiveServer, client: 
         assert r.json() == {"code": 107, "error": "where must be a JSON object"}
 
 
-@pytest.mark.parametrize("where", ["1", "[1]", "[]", "true", '"x"', '"1"', '""', "x"])
+@pytest.mark.parametrize("where", ["1", "true", '"x"', '"1"', '""', "x"])
 def test_a_where_that_is_no_object_is_107(shared: LiveServer, client: httpx.Client, where: str) -> None:
-    """A where that is JSON but no object (a number, an array, a boolean, a string, whose text
+    """A where that is JSON but no object (a number, a boolean, a string, whose text
     is JSON or not), in the URL and in a body: 107 saying what is wrong, never a 500 (Parse
     Server's JSON.parse of a string where that is not JSON is its 500)."""
     body = json.dumps({"_method": "GET", "where": json.loads(where)}) if where != "x" else '{"_method": "GET", "where": "x"}'
