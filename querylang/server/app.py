@@ -86,7 +86,9 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             # Case-blind, as Parse's router reads it; before the body, which Parse reads after.
             if path.rstrip("/").lower() == "/health":
                 return json_response(200, {"status": "ok"})
-            body = parse_body(await read_body(request, config.max_body), config.max_depth, request.headers.get("content-type"))
+            h = request.headers
+            body = parse_body(await read_body(request, config.max_body), config.max_depth, h.get("content-type"),
+                              h.get("content-encoding"), config.max_body)
             # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
             method = "GET" if request.method == "HEAD" else request.method
             # Parse's method override: in a POST only, and only when set (true as JavaScript

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote_to_bytes
@@ -19,34 +20,38 @@ import orjson
 from starlette.requests import Request
 from starlette.routing import Mount, Route
 
-from .errors import INVALID_JSON, OBJECT_TOO_LARGE, BadBody, ParseError
+from .config import DEFAULT_MAX_BODY
+from .errors import INVALID_JSON, BadBody, ParseError
 
 R = TypeVar("R", Route, Mount)
 
 
-def too_large(limit: int) -> ParseError:
-    return ParseError(OBJECT_TOO_LARGE, f"request entity too large (the limit is {limit} bytes)", status=413)
+def too_large() -> ParseError:
+    """Parse's body parsers' answer to a body over their limit: 413 with no code."""
+    return BadBody("request entity too large", status=413)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused as soon as it passes ``limit`` bytes (before it is all read)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
+        raise too_large()
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(limit)
+            raise too_large()
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def parse_body(raw: bytes, max_depth: int, content_type: str | None = None) -> dict[str, Any]:
+def parse_body(raw: bytes, max_depth: int, content_type: str | None = None, encoding: str | None = None,
+               limit: int = DEFAULT_MAX_BODY) -> dict[str, Any]:
     """The body as an object (``{}`` when empty), or the error Parse Server 9 answers.
 
     A form is read as Parse's form parser reads it (:func:`parse_form`); a multipart body is
-    not read (``{}``). Anything else is JSON, as Parse's JSON body parser reads it: decoded in
+    not read (``{}``). A compressed body (``Content-Encoding``) is inflated first
+    (:func:`inflated`). Anything else is JSON, as Parse's JSON body parser reads it: decoded in
     its charset (one not ``utf-*`` is 415; bytes that are no UTF-8 become U+FFFD, a leading
     byte order mark goes), then parsed, a failure answered 400 with no code, in JavaScript's
     words where they are known (a body that does not start with ``{`` or ``[``, one that ends
@@ -56,10 +61,13 @@ def parse_body(raw: bytes, max_depth: int, content_type: str | None = None) -> d
     if mime == "multipart/form-data":
         return {}
     if mime == FORM:
-        return parse_form(raw, charset)
+        codec = _codec(charset or "utf-8", lambda c: c in FORM_CHARSETS)
+        return parse_form(inflated(raw, encoding, min(limit, FORM_LIMIT)), codec)
+    codec = _codec(charset or "utf-8", lambda c: c.startswith("utf-"))
+    raw = inflated(raw, encoding, limit)
     if not raw:
         return {}
-    text = _decoded(raw, _codec(charset or "utf-8", lambda c: c.startswith("utf-")))
+    text = _decoded(raw, codec)
     first = text.lstrip(JSON_SPACE)[:1]
     if not first:
         raise BadBody(END_OF_INPUT)
@@ -100,6 +108,35 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
     return mime.strip().lower(), charset
 
 
+# Content-Encoding → zlib's window bits for it; br and zstd, which Parse's parsers also inflate,
+# have no decoder in Python's standard library.
+INFLATE = {"deflate": zlib.MAX_WBITS, "gzip": 16 + zlib.MAX_WBITS}
+
+
+def inflated(raw: bytes, encoding: str | None, limit: int) -> bytes:
+    """The body inflated as its ``Content-Encoding`` says, as Parse's body parsers inflate it:
+    ``limit`` holds for the inflated bytes (413); an encoding they do not know is 415, data
+    that does not inflate 400 in zlib's words ("incorrect header check", "unexpected end of
+    file")."""
+    encoding = (encoding or "identity").lower()
+    if encoding == "identity":
+        if len(raw) > limit:
+            raise too_large()
+        return raw
+    if encoding not in INFLATE:
+        raise BadBody(f'unsupported content encoding "{encoding}"', status=415)
+    inflater = zlib.decompressobj(INFLATE[encoding])
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise BadBody(str(exc).rpartition(": ")[2]) from None
+    if len(out) > limit:
+        raise too_large()
+    if not inflater.eof:
+        raise BadBody("unexpected end of file")
+    return out
+
+
 def _codec(charset: str, allowed: Callable[[str], bool]) -> str:
     """The codec of a body's charset; one the body parser does not take is 415, in its words
     (checked before the body is read, as Parse checks it)."""
@@ -118,16 +155,13 @@ def _decoded(raw: bytes, codec: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_form(raw: bytes, charset: str | None) -> dict[str, Any]:
+def parse_form(raw: bytes, codec: str) -> dict[str, Any]:
     """A form body, as Parse Server's form parser (body-parser's ``extended: false``, the qs
     library at depth 0) reads it: each value text, a name given more than once a list of its
     values in order, ``a[b]`` a name like any other, ``+`` a space, an escape that is no
     character left as sent; an empty name and ``__proto__`` are dropped. Its own limits hold:
-    100 KiB and 1000 fields (413), charset UTF-8 or ISO-8859-1 (415)."""
-    charset = charset or "utf-8"
-    codec = _codec(charset, lambda c: c in FORM_CHARSETS)
-    if len(raw) > FORM_LIMIT:
-        raise BadBody("request entity too large", status=413)
+    100 KiB (parse_body) and 1000 fields (413), charset UTF-8 or ISO-8859-1 (415)."""
+    charset = "utf-8" if codec == "utf-8" else "iso-8859-1"
     text = _decoded(raw, codec)
     if not text:
         return {}

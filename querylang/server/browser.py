@@ -174,8 +174,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
             # The API's body limit holds here too: this form is answered before signing in.
             try:
                 raw = await read_body(request, config.max_body)
-            except ParseError as exc:
-                return PlainTextResponse(exc.message, exc.status)
+            except ParseError as exc:  # said to a person: with the limit
+                return PlainTextResponse(f"{exc.message} (the limit is {config.max_body} bytes)", exc.status)
             form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
             key: str | None = (form.get("masterKey") or [""])[0]
             target = _browser_page((form.get("next") or [""])[0])
