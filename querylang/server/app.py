@@ -79,8 +79,8 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     worker = Worker()
 
     async def parse_api(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return Response(status_code=204, headers=CORS)
+        if request.method == "OPTIONS":  # a CORS preflight: Parse's answer, before the keys
+            return Response(b"OK", 200, CORS, media_type="text/plain")
         path = raw_path_under(request, config.mount)
         try:
             # Case-blind, as Parse's router reads it; before the body, which Parse reads after.

@@ -89,3 +89,12 @@ def test_a_where_array_is_the_object_of_its_indexes(shared: LiveServer, client: 
         assert r.json() == {"results": [], "count": every}, r.text
         r = client.get(url, params={"where": "5"}, headers=h)
         assert (r.status_code, r.json()) == (400, {"code": 107, "error": "where must be a JSON object"})
+
+
+def test_a_preflight_is_answered_as_parse_answers_it(shared: LiveServer, client: httpx.Client) -> None:
+    """A CORS preflight (OPTIONS) was 204 with no body; Parse answers 200 "OK" (text), with
+    its CORS headers, on any path under the mount and without keys."""
+    for path in ("/classes/Post", "/nothing/here"):
+        r = client.options(shared.url + path, headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST"})
+        assert (r.status_code, r.text, r.headers["content-type"].split(";")[0]) == (200, "OK", "text/plain")
+        assert r.headers["access-control-allow-origin"] == "*" and "X-Parse-Application-Id" in r.headers["access-control-allow-headers"]
