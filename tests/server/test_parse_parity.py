@@ -624,3 +624,21 @@ def test_a_master_only_class_refuses_a_client_as_parse_9_does(access: Access, cl
         assert answer == [{"error": want}], (method, path)
     assert db.count(cls) == 1
     assert get(api, "/classes/Post", MASTER, where=sub)["results"][0]["objectId"] == "p1"
+
+
+def test_a_date_with_more_keys_inside_an_object_is_kept_as_sent() -> None:
+    """Checked against Parse Server 9 on PostgreSQL: a Date carrying more keys inside an Object
+    or Array value ({"__type": "Date", "iso", "x"}) is stored and answered as it came, its iso
+    as sent, the extra keys kept (serve answers the same); only a Date of exactly __type and
+    iso is a date there (its iso answered at milliseconds, UTC). A Date field drops extra keys
+    on both."""
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"meta": {"type": "Object"}, "tags": {"type": "Array"}, "d": {"type": "Date"}}}},
+             "records": {"Note": [{"objectId": "n1"}]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+    extra = {"__type": "Date", "iso": "2020-01-01T00:00:00Z", "x": 1}
+    plain = {"__type": "Date", "iso": "2020-01-01T01:00:00+01:00"}
+    api.route("PUT", "/classes/Note/n1", {"meta": {"e": extra, "p": plain}, "tags": [extra, plain], "d": extra}, MASTER, "http://x/parse")
+    got = get(api, "/classes/Note/n1")
+    date = {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}
+    assert (got["meta"], got["tags"], got["d"]) == ({"e": extra, "p": date}, [extra, date], date)
