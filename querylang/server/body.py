@@ -12,9 +12,9 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from .config import DEFAULT_MAX_BODY
 from .errors import INVALID_JSON, BadBody, ParseError
+from .qs import parse_form, parse_query
 
 R = TypeVar("R", Route, Mount)
 
@@ -62,7 +63,7 @@ def parse_body(raw: bytes, max_depth: int, content_type: str | None = None, enco
         return {}
     if mime == FORM:
         codec = _codec(charset or "utf-8", lambda c: c in FORM_CHARSETS)
-        return parse_form(inflated(raw, encoding, min(limit, FORM_LIMIT)), codec)
+        return parse_form(_decoded(inflated(raw, encoding, min(limit, FORM_LIMIT)), codec), codec == "utf-8")
     codec = _codec(charset or "utf-8", lambda c: c.startswith("utf-"))
     raw = inflated(raw, encoding, limit)
     if not raw:
@@ -92,7 +93,6 @@ def as_object(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
 
 FORM = "application/x-www-form-urlencoded"
 FORM_LIMIT = 100 * 1024  # Parse's form parser's own limit (its default), below the JSON one
-FORM_FIELDS = 1000  # the most fields that parser reads (more are 413)
 FORM_CHARSETS = ("utf-8", "iso-8859-1")
 JSON_SPACE = " \t\n\r"
 
@@ -155,56 +155,6 @@ def _decoded(raw: bytes, codec: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_form(raw: bytes, codec: str) -> dict[str, Any]:
-    """A form body, as Parse Server's form parser (body-parser's ``extended: false``, the qs
-    library at depth 0) reads it: each value text, a name given more than once a list of its
-    values in order, ``a[b]`` a name like any other, ``+`` a space, an escape that is no
-    character left as sent; an empty name and ``__proto__`` are dropped. Its own limits hold:
-    100 KiB (parse_body) and 1000 fields (413), charset UTF-8 or ISO-8859-1 (415)."""
-    charset = "utf-8" if codec == "utf-8" else "iso-8859-1"
-    text = _decoded(raw, codec)
-    if not text:
-        return {}
-    if text.count("&") >= FORM_FIELDS:
-        raise BadBody("too many parameters", status=413)
-    out: dict[str, Any] = {}
-    for part in text.split("&"):
-        # qs splits at the first "]=" when there is one, else at the first "=".
-        at = part.find("]=")
-        at = part.find("=") if at == -1 else at + 1
-        name, value = (part, "") if at == -1 else (part[:at], part[at + 1:])
-        name, value = _form_text(name, charset), _form_text(value, charset)
-        if not name or name == "__proto__":
-            continue
-        if name in out:
-            before = out[name]
-            out[name] = [*before, value] if isinstance(before, list) else [before, value]
-        else:
-            out[name] = value
-    return out
-
-
-ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
-
-
-def _form_text(text: str, charset: str) -> str:
-    """One name or value of a form, unescaped as qs does: ``+`` is a space; in UTF-8 the whole
-    text as JavaScript's decodeURIComponent reads it, left as sent (``+`` a space still) when
-    it holds a ``%`` that is no escape or escapes that are no UTF-8; in ISO-8859-1 each
-    ``%XX`` one character."""
-    text = text.replace("+", " ")
-    if charset != "utf-8":
-        return ESCAPE.sub(lambda m: chr(int(m.group(0)[1:], 16)), text)
-    if "%" not in text:
-        return text
-    if text.count("%") != len(ESCAPE.findall(text)):
-        return text
-    try:
-        return unquote_to_bytes(text).decode("utf-8")
-    except UnicodeDecodeError:
-        return text
-
-
 END_OF_INPUT = "Unexpected end of JSON input"
 CONTEXT = 10  # characters JavaScript's JSON.parse shows on each side of the bad one
 
@@ -236,16 +186,26 @@ def check_depth(value: Any, max_depth: int) -> None:
             stack.extend((x, depth + 1) for x in v)
 
 
-def query_params(params: Mapping[str, str], max_depth: int) -> dict[str, Any]:
-    """URL parameters, each read as JSON when it is JSON (``limit=10`` → 10), as Parse does."""
+def query_params(query: str, max_depth: int) -> dict[str, Any]:
+    """URL parameters as Parse reads them: the query string as Express's extended parser reads
+    it (qs.parse_query), then each value as JSON when it is JSON (``limit=10`` is 10; a list
+    as the text JavaScript makes of it, ``String(["5"])``, so ``limit[]=5`` is 5 too)."""
     out: dict[str, Any] = {}
-    for key, text in params.items():
+    for key, value in parse_query(query).items():
+        text = _js_text(value) if isinstance(value, list) else value
         try:
-            out[key] = orjson.loads(text)
+            out[key] = orjson.loads(text) if isinstance(text, str) else value
         except orjson.JSONDecodeError:
-            out[key] = text
+            out[key] = value
         check_depth(out[key], max_depth)
     return out
+
+
+def _js_text(value: Any) -> str:
+    """JavaScript's ``String(value)`` of what qs gives: text, lists of it, objects."""
+    if isinstance(value, list):
+        return ",".join(_js_text(v) for v in value)
+    return value if isinstance(value, str) else "[object Object]"
 
 
 def raw_path(request: Request) -> str:

@@ -4,7 +4,11 @@ Server 9 and to serve over the same records."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 import httpx
+import pytest
 
 from .conftest import headers
 from .live import APP_ID, MASTER_KEY, LiveServer
@@ -98,3 +102,47 @@ def test_a_preflight_is_answered_as_parse_answers_it(shared: LiveServer, client:
         r = client.options(shared.url + path, headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST"})
         assert (r.status_code, r.text, r.headers["content-type"].split(";")[0]) == (200, "OK", "text/plain")
         assert r.headers["access-control-allow-origin"] == "*" and "X-Parse-Application-Id" in r.headers["access-control-allow-headers"]
+
+
+# What Express's extended query parser (qs 6.17, as Parse Server 9.10 installs it) gives for
+# each query string, read from qs itself.
+QS = [
+    ("where=1&where=2", {"where": ["1", "2"]}),
+    ("a[b]=1", {"a": {"b": "1"}}),
+    ("a[b][c]=1", {"a": {"b": {"c": "1"}}}),
+    ("a[]=1&a[]=2&a[]=3", {"a": ["1", "2", "3"]}),
+    ("a[1]=x&a[0]=y", {"a": ["y", "x"]}),
+    ("a[0]=x&a[2]=y", {"a": ["x", "y"]}),
+    ("a[21]=x", {"a": {"21": "x"}}),
+    ("a[b]=1&a=2", {"a": [{"b": "1"}, "2"]}),
+    ("a=2&a[b]=1", {"a": ["2", {"b": "1"}]}),
+    ("a[]=x&a=y", {"a": ["x", "y"]}),
+    ("a[0][b]=1&a[0][c]=2&a[1][b]=3", {"a": [{"b": "1", "c": "2"}, {"b": "3"}]}),
+    ("a[b][]=1&a[b][]=2", {"a": {"b": ["1", "2"]}}),
+    ("a[x]=1&a[]=2", {"a": {"0": "2", "x": "1"}}),
+    ("a.b=1&[c]=2&a]=3", {"a.b": "1", "c": "2", "a]": "3"}),
+    ("a[b]c=1&d[__proto__]=1", {"a": {"b": "1"}, "d": {}}),
+    ("a[b][c][d][e][f][g]=1", {"a": {"b": {"c": {"d": {"e": {"f": {"[g]": "1"}}}}}}}),
+    ("&".join(f"a={i}" for i in range(22)), {"a": {str(i): str(i) for i in range(22)}}),
+]
+
+
+@pytest.mark.parametrize(("query", "parsed"), QS, ids=[q[:30] for q, _ in QS])
+def test_the_query_string_is_read_as_parse_reads_it(query: str, parsed: dict[str, Any]) -> None:
+    from querylang.server.qs import parse_query
+
+    assert parse_query(query) == parsed
+
+
+def test_bracketed_and_repeated_parameters(shared: LiveServer, client: httpx.Client) -> None:
+    """where[title]=... (jQuery's and PHP's way of sending an object) was 102 "Invalid parameter
+    for query: where[title]", and a repeated parameter kept its last value, where Parse reads
+    the query string with qs: an object, a list; keys=a&keys=b is the list of both."""
+    url = f"{shared.url}/classes/Post"
+    title = shared.db.find("Post", limit=1).records[0]["title"]
+    want = shared.db.find("Post", {"title": title}, count=True)
+    r = client.get(url + f"?where%5Btitle%5D={quote(title)}&keys%5B%5D=title&keys%5B%5D=score&count=1", headers=headers())
+    assert r.status_code == 200, r.text
+    assert r.json()["count"] == want.count and set(r.json()["results"][0]) == {"objectId", "createdAt", "updatedAt", "title", "score"}
+    r = client.get(url + "?where=%7B%7D&where=%7B%22score%22%3A1%7D&count=1", headers=headers())
+    assert (r.status_code, r.json()) == (400, {"code": 105, "error": "Invalid key name: 0"})
