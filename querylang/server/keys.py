@@ -8,6 +8,7 @@ silently downgraded, so a misconfigured client finds out at once.
 
 from __future__ import annotations
 
+import binascii
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,9 +50,11 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
     ``X-Parse-Application-Id`` names this app; else from the SDK fields of the body, which must
     name it (and are taken out of the body: SDK_FIELDS)."""
     body.pop("_noBody", None)  # what the Unity SDK adds; Parse drops it from every body
-    master_key = headers.get("x-parse-master-key")
-    js_key = headers.get(JS_KEY_HEADER)
-    if not same_key(headers.get("x-parse-application-id"), config.app_id):
+    app_id, master_key, js_key = (headers.get(h) for h in ("x-parse-application-id", "x-parse-master-key", JS_KEY_HEADER))
+    basic = _basic_auth(headers.get("authorization"))
+    if basic is not None and same_key(basic[0], config.app_id):
+        app_id, master_key, js_key = basic[0], basic[1] or master_key, basic[2] or js_key
+    if not same_key(app_id, config.app_id):
         body.pop("_RevocableSession", None)
         if not same_key(body.get("_ApplicationId"), config.app_id) or (
             master_key is not None and not same_key(master_key, config.master_key)
@@ -75,6 +78,24 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
     if config.rest_key is not None and not any(same_key(k, config.rest_key) for k in client_keys):
         raise Unauthorized()
     return Access(master=False, can_write=config.allow_client_writes)
+
+
+def _basic_auth(header: str | None) -> tuple[str, str | None, str | None] | None:
+    """HTTP Basic credentials as Parse Server reads them: ``appId:masterKey`` or
+    ``appId:javascript-key=KEY`` (the app id, the master key, the JavaScript key)."""
+    if header is None or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = binascii.a2b_base64(header[6:].strip() + "==").decode("utf-8", "replace")
+    except binascii.Error:
+        return None
+    parts = decoded.split(":")
+    if len(parts) != 2:
+        return None
+    app_id, key = parts
+    if key.startswith("javascript-key="):
+        return app_id, None, key[len("javascript-key="):]
+    return app_id, key, None
 
 
 def _check_context(context: Any) -> None:

@@ -4,6 +4,7 @@ Server 9 and to serve over the same records."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -146,3 +147,21 @@ def test_bracketed_and_repeated_parameters(shared: LiveServer, client: httpx.Cli
     assert r.json()["count"] == want.count and set(r.json()["results"][0]) == {"objectId", "createdAt", "updatedAt", "title", "score"}
     r = client.get(url + "?where=%7B%7D&where=%7B%22score%22%3A1%7D&count=1", headers=headers())
     assert (r.status_code, r.json()) == (400, {"code": 105, "error": "Invalid key name: 0"})
+
+
+def test_http_basic_credentials_are_keys(shared: LiveServer, client: httpx.Client) -> None:
+    """Authorization: Basic (appId:masterKey, or appId:javascript-key=KEY) was ignored (403
+    without X-Parse-Application-Id); Parse Server reads the app id and a key from it."""
+    url = f"{shared.url}/classes/Note"  # records with ACLs: the master key counts them all
+
+    def basic(text: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(text.encode()).decode()}
+
+    every = shared.db.count("Note")
+    r = client.get(url, params={"limit": 0, "count": 1}, headers=basic(f"{APP_ID}:{MASTER_KEY}"))
+    assert (r.status_code, r.json()) == (200, {"results": [], "count": every}), r.text
+    r = client.get(url, params={"limit": 0, "count": 1}, headers=basic(f"{APP_ID}:javascript-key=k"))
+    assert r.status_code == 200 and 0 < r.json()["count"] < every, r.text  # a client
+    for text in (f"other:{MASTER_KEY}", f"{APP_ID}:wrong", f"{APP_ID}:{MASTER_KEY}:x"):
+        r = client.get(url, params={"limit": 0}, headers=basic(text))
+        assert (r.status_code, r.json()) == (403, {"error": "unauthorized"}), text
