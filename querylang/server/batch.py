@@ -64,9 +64,15 @@ def batch_call(r: Any, prefixes: list[str]) -> tuple[str, str, dict[str, Any]]:
     body = r.get("body", {})
     if body is None:
         body = {}
+    if isinstance(body, list | str):
+        # Read as JavaScript reads their keys, as Parse does: {"0": ...}, which the route
+        # refuses (a field or a parameter named 0) in this request alone.
+        body = dict(enumerate(body))
     if not isinstance(body, Mapping):
+        # A number or true: Parse reads it as {} (a find of everything; a write fails with
+        # JavaScript's TypeError, no code); refused here, the whole batch.
         raise ParseError(INVALID_JSON, "a batch request's body must be an object")
-    return method, path, dict(body)
+    return method, path, {str(k): v for k, v in body.items()}
 
 
 def resolved(rest: str) -> str:

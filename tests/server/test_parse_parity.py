@@ -642,3 +642,23 @@ def test_a_date_with_more_keys_inside_an_object_is_kept_as_sent() -> None:
     got = get(api, "/classes/Note/n1")
     date = {"__type": "Date", "iso": "2020-01-01T00:00:00.000Z"}
     assert (got["meta"], got["tags"], got["d"]) == ({"e": extra, "p": date}, [extra, date], date)
+
+
+def test_a_batch_request_body_that_is_an_array_or_text_fails_alone() -> None:
+    """Found by comparing with Parse Server 9: a batch request whose body was an array or text
+    refused the whole batch (107 "a batch request's body must be an object"), where Parse reads
+    its keys as JavaScript does ({"0": ...}) and that request alone fails, 105 for a write and
+    102 for a find; [] is {}. A number or true still refuses the batch (Parse: a TypeError)."""
+    api = make_api()
+    before = get(api, "/classes/Comment", count=1, limit=0)["count"]
+    requests = [{"method": "POST", "path": "/parse/classes/Comment", "body": [1]},
+                {"method": "GET", "path": "/parse/classes/Comment", "body": "ab"},
+                {"method": "POST", "path": "/parse/classes/Comment", "body": []}]
+    _, answer, _ = api.route("POST", "/batch", {"requests": requests}, MASTER, "http://x/parse")
+    assert answer[0]["error"]["code"] == 105 and "'0'" in answer[0]["error"]["error"]
+    assert answer[1] == {"error": {"code": 102, "error": "Invalid parameter for query: 0"}}
+    assert "objectId" in answer[2]["success"]
+    assert get(api, "/classes/Comment", count=1, limit=0)["count"] == before + 1
+    with pytest.raises(ParseError) as err:
+        api.route("POST", "/batch", {"requests": [{"method": "GET", "path": "/parse/classes/Comment", "body": 5}]}, MASTER, "http://x/parse")
+    assert (err.value.code, err.value.message) == (107, "a batch request's body must be an object")
