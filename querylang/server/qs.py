@@ -61,9 +61,10 @@ class _List(dict[int, Any]):
         self[max(self, default=-1) + 1] = value
 
 
-def _pairs(text: str, utf8: bool, limit: int | None = None) -> dict[str, Any]:
+def _pairs(text: str, utf8: bool, limit: int | None = None, array_limit: int | None = None) -> dict[str, Any]:
     """Each name and its value (a _List of its values when given more than once: more than
-    ARRAY_LIMIT, an object of them by index, as qs gives), in order; an empty name is dropped."""
+    ``array_limit``, an object of them by index, as qs gives), in order; an empty name is
+    dropped. The form parser reads every field (no ``limit``) and sets no array limit."""
     out: dict[str, Any] = {}
     for part in text.split("&")[:limit]:
         # qs splits at the first "]=" when there is one, else at the first "=".
@@ -80,7 +81,9 @@ def _pairs(text: str, utf8: bool, limit: int | None = None) -> dict[str, Any]:
             before.push(value)
         else:
             out[name] = value
-    return {k: {str(i): x for i, x in v.items()} if isinstance(v, _List) and len(v) > ARRAY_LIMIT else v
+    if array_limit is None:
+        return out
+    return {k: {str(i): x for i, x in v.items()} if isinstance(v, _List) and len(v) > array_limit else v
             for k, v in out.items()}
 
 
@@ -91,7 +94,7 @@ def _array(value: Any) -> Any:
 def parse_query(text: str) -> dict[str, Any]:
     """The query string as Express's extended parser (qs) reads it for Parse Server."""
     out: dict[str, Any] = {}
-    for name, value in _pairs(text, True, PARAMETERS).items():
+    for name, value in _pairs(text, True, PARAMETERS, ARRAY_LIMIT).items():
         keys = _keys(name)
         if keys:
             out = _merge(out, _nested(keys, value))
