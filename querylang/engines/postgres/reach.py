@@ -13,7 +13,10 @@ PROBE_EVERY seconds.
 A server that takes connections may still refuse a statement of the store's set-up of each new
 one (its configure: a LISTEN a standby refuses, a function a role may not call). The pool
 retried it in the background while callers waited its whole timeout and were told every
-connection was in use; the set-up's last refusal is kept and named instead.
+connection was in use; the set-up's last refusal is kept and named instead. Once it is known,
+a caller the pool has no idle connection for sets one up itself, outside the pool: refused, it
+fails at once (it waited FIRST_WAIT for the pool each time); accepted, the refusal is forgotten and
+the caller waits for the pool, whose next try then passes too.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from querylang.errors import QueryError
 # server there hands out a connection, or makes one, in milliseconds.
 FIRST_WAIT = 1.0
 PROBE_EVERY = 0.5  # seconds between the background thread's tries
+IDLE_WAIT = 0.001  # seconds: a connection the pool has idle is handed out at once (0 is refused)
 QUICK = 0.25  # seconds: a failed try shorter than this was refused, and callers may try again
 
 
@@ -81,6 +85,7 @@ class Reach:
         self.down: str | None = None  # why the last try to connect failed; None: reachable, as far as known
         # Why the set-up of the pool's last new connection failed; None once one was set up.
         self.unset: str | None = None
+        self._configure: Callable[[psycopg.Connection[Any]], None] | None = None  # the pool's set-up
         self.closed = False
         self._slow = False  # the last failed try took long: only the background thread tries
         self._trying = threading.Lock()  # one try at a time; others take its answer
@@ -92,6 +97,14 @@ class Reach:
         tried directly: down, the caller fails now; there, it waits the rest of the timeout
         (every connection in use: a thread each that queries, a stream each not ended)."""
         why = self.known_down()
+        if why is None and self.unset is not None:
+            try:
+                return pool.getconn(IDLE_WAIT)
+            except PoolTimeout:
+                self.unset = self.set_up_refused()
+            if self.unset is not None:
+                raise QueryError(f"cannot set up a connection to the PostgreSQL server at {self.shown}: {self.unset}",
+                                 code=1)
         if why is None:
             timeout = pool.timeout
             try:
@@ -120,6 +133,8 @@ class Reach:
 
     def setting_up(self, configure: Callable[[psycopg.Connection[Any]], None]) -> Callable[[psycopg.Connection[Any]], None]:
         """``configure`` for the pool, which keeps its refusal for getconn to name."""
+        self._configure = configure
+
         def run(con: psycopg.Connection[Any]) -> None:
             try:
                 configure(con)
@@ -128,6 +143,23 @@ class Reach:
                 raise
             self.unset = None
         return run
+
+    def set_up_refused(self) -> str | None:
+        """Set up one connection now, outside the pool, as the pool's are: why a statement of the
+        set-up was refused, or None (also when no connection is made: the pool's wait then
+        tells why the server is out of reach)."""
+        try:
+            con = psycopg.connect(self.url, **self.kwargs)
+        except psycopg.Error:
+            return None
+        try:
+            if self._configure is not None:
+                self._configure(con)
+        except Exception as exc:
+            return hide_password(first_line(exc), self.url)
+        finally:
+            con.close()
+        return None
 
     def why_not(self) -> str | None:
         """Connect once, now, outside the pool: None when it works, else why not (the same
