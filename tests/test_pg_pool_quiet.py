@@ -8,8 +8,13 @@ import logging
 import time
 
 import psycopg
+import pytest
+
+import querylang
+from querylang import QueryError
 
 from .pg import cluster_sql, fresh_database
+from .test_pg_outage import answered_again
 
 DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
        "records": {"User": [{"objectId": "u1", "name": "Ann"}]}}
@@ -43,3 +48,43 @@ def test_a_dead_connection_of_the_store_is_dropped_without_a_warning(pg_cluster,
     with psycopg.connect(pg_cluster.url()) as other:
         logging.getLogger("psycopg.pool").warning("discarding closed connection: %s", other)
     assert [r.getMessage().split(":")[0] for r in caplog.records] == ["discarding closed connection"]
+
+
+def test_the_pools_tries_to_connect_while_it_cannot_are_logged_quietly(pg_cluster, caplog):
+    # Found by review: while the server refused new connections, a library user saw the
+    # pool's "error connecting in 'querylang': …" on stderr, two or three a second, beside the
+    # QueryError that said what happened. They are logged at INFO now, as the pool's other news.
+    caplog.set_level(logging.INFO, logger="psycopg")
+    role, schema = "pool_quiet", "pool_quiet_data"
+    cluster_sql(pg_cluster, f"CREATE ROLE {role} LOGIN")
+    cluster_sql(pg_cluster, f"CREATE SCHEMA {schema} AUTHORIZATION {role}")
+    url = pg_cluster.url(user=role) + f"?options=-c%20search_path%3D{schema}"
+    try:
+        with querylang.connect(url) as db:
+            db.load(DOC)
+            cluster_sql(pg_cluster, f"ALTER ROLE {role} NOLOGIN")
+            cluster_sql(pg_cluster, f"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = '{role}'")
+            with pytest.raises(QueryError, match=rf"^cannot reach the PostgreSQL server at \S+: .*"
+                                                 rf"role \"{role}\" is not permitted to log in"):
+                db.query("User", None)
+            deadline = time.monotonic() + 10
+            while not tries(caplog, db) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert tries(caplog, db)  # the pool tried, and its news is there for who wants it
+            cluster_sql(pg_cluster, f"ALTER ROLE {role} LOGIN")
+            assert answered_again(lambda: db.query("User", None).ids, within=15) == ["u1"]
+        assert {r.levelname for r in tries(caplog, db)} == {"INFO"}
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("psycopg") and r.levelno >= logging.WARNING] == []
+    finally:
+        cluster_sql(pg_cluster, f"ALTER ROLE {role} LOGIN")
+        cluster_sql(pg_cluster, f"DROP SCHEMA {schema} CASCADE")
+        cluster_sql(pg_cluster, f"DROP ROLE {role}")
+
+    # Another pool's tries are not the store's: their warnings pass.
+    logging.getLogger("psycopg.pool").warning("error connecting in %r: %s", "another", "refused")
+    assert caplog.records[-1].levelname == "WARNING"
+
+
+def tries(caplog, db):
+    """The pool's log lines about its tries to connect for ``db``'s store."""
+    return [r for r in caplog.records if r.msg == "error connecting in %r: %s" and r.args[0] == db.store.pool.name]

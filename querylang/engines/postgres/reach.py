@@ -21,6 +21,7 @@ the caller waits for the pool, whose next try then passes too.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import select
 import threading
@@ -44,44 +45,69 @@ IDLE_WAIT = 0.001  # seconds: a connection the pool has idle is handed out at on
 QUICK = 0.25  # seconds: a failed try shorter than this was refused, and callers may try again
 
 
-class _QuietDiscards(logging.Filter):
+class _QuietPool(logging.Filter):
     """Drops the pool's warning that it discarded one of a store's connections that had died
     ("discarding closed connection: <psycopg.Connection [BAD] …>", or "broken" when its check
     found it so): a library user saw it on stderr after an outage, which the call that met it
     already reported as a QueryError, and after a restart or a killed backend, when the call
     went on with a new connection and nothing failed. So too its warnings that it closed, or
     rolled back (or failed to), one given back while in use: the store's close() gives back
-    those of calls still running, which say that the database was closed. The pool's other
-    warnings, and any warning about connections of other pools, pass."""
+    those of calls still running, which say that the database was closed.
+
+    The pool's warnings about its own tries to connect (its background thread's, while the
+    server is down or refuses the set-up: "error connecting in 'querylang-1': …", two or three
+    a second) and about its tasks that failed are logged at INFO instead, with its other news
+    of a store's pool: a library user saw them on stderr, beside the QueryError that says what
+    happened ("cannot reach the PostgreSQL server at …"). Warnings about other pools and their
+    connections pass as they are."""
 
     DISCARDS = frozenset({"discarding closed connection: %s", "discarding broken connection: %s",
                           "closing returned connection: %s", "rolling back returned connection: %s",
                           "rollback failed: %s: %s. Discarding connection %s"})  # the connection last
+    TRIES = frozenset({"error connecting in %r: %s", "reconnection attempt in pool %r failed after %s sec"})  # the pool's name first
+    TASKS = frozenset({"task run %s failed: %s: %s", "scheduled task run %s failed: %s: %s"})  # the task (or its tick) first
 
     def __init__(self) -> None:
         super().__init__()
         self.ours: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        self.pools: weakref.WeakValueDictionary[str, ConnectionPool[Any]] = weakref.WeakValueDictionary()
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        return not (record.msg in self.DISCARDS and isinstance(args, tuple) and len(args) >= 1
-                    and args[-1] in self.ours)
+        if not isinstance(args, tuple) or not args:
+            return True
+        if record.msg in self.DISCARDS and args[-1] in self.ours:
+            return False
+        if record.levelno > logging.INFO and self._of_a_store(record.msg, args[0]):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+    def _of_a_store(self, msg: Any, first: Any) -> bool:
+        if msg in self.TRIES:
+            return isinstance(first, str) and first in self.pools
+        if msg in self.TASKS:
+            task = getattr(first, "__self__", first)  # a scheduled task names its bound tick
+            pool = getattr(task, "pool", None)  # a weak reference to the task's pool
+            return callable(pool) and any(pool() is p for p in self.pools.values())
+        return False
 
 
-_quiet_discards = _QuietDiscards()
-logging.getLogger("psycopg.pool").addFilter(_quiet_discards)
+_quiet_pool = _QuietPool()
+logging.getLogger("psycopg.pool").addFilter(_quiet_pool)
+_pool_numbers = itertools.count(1)
 
 
 def quiet_discards(con: psycopg.Connection[Any]) -> None:
     """A connection of a store's pool (each new one, from the pool's configure): its discard is not logged."""
-    _quiet_discards.ours.add(con)
+    _quiet_pool.ours.add(con)
 
 
 class Reach:
     """The server's reachability as last tried, for the store's connections."""
 
-    def __init__(self, url: str, kwargs: dict[str, Any], shown: str) -> None:
+    def __init__(self, url: str, kwargs: dict[str, Any], shown: str, timeout: float = 10) -> None:
         self.url, self.kwargs, self.shown = url, kwargs, shown  # shown: the URL as messages name it
+        self.timeout = timeout  # the pool's wait for a connection, and for a new one made
         self.down: str | None = None  # why the last try to connect failed; None: reachable, as far as known
         # Why the set-up of the pool's last new connection failed; None once one was set up.
         self.unset: str | None = None
@@ -90,6 +116,22 @@ class Reach:
         self._slow = False  # the last failed try took long: only the background thread tries
         self._trying = threading.Lock()  # one try at a time; others take its answer
         self._prober: threading.Thread | None = None
+
+    def pool(self, min_size: int, max_size: int, configure: Callable[[psycopg.Connection[Any]], None],
+             check: Callable[[psycopg.Connection[Any]], None]) -> ConnectionPool[Any]:
+        """The store's pool, open, its new connections set up by ``configure`` (setting_up), and
+        named as its own (its log lines name it: _QuietPool knows it by it from its first try).
+        reconnect_timeout: the pool retries a failed connection with a back-off that doubles (1,
+        2, 4 ... s) until it gives up; by default after five minutes, so after a long outage its
+        next try could come minutes after the server was back. Giving up after the connect
+        timeout, the next query that finds no connection starts a new try at once."""
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self.url, min_size=min_size, max_size=max_size, kwargs=self.kwargs, configure=self.setting_up(configure),
+            open=False, timeout=self.timeout, name=f"querylang-{next(_pool_numbers)}", check=check,
+            reconnect_timeout=self.timeout)
+        _quiet_pool.pools[pool.name] = pool
+        pool.open()
+        return pool
 
     def getconn(self, pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
         """A connection from the pool, or at once an error naming why the server is out of

@@ -171,15 +171,8 @@ class PostgresStore(Listening):
             raise DataError(f"the PostgreSQL database at {self.shown} has the encoding SQL_ASCII; querylang "
                             "needs one that knows characters (CREATE DATABASE ... ENCODING 'UTF8')")
         # Two connections made at once: a second reader thread starts without waiting for one.
-        # reconnect_timeout: the pool retries a failed connection with a back-off that doubles
-        # (1, 2, 4 ... s) until it gives up; by default after five minutes, so after a long
-        # outage its next try could come minutes after the server was back. Giving up after
-        # connect_timeout, the next query that finds no connection starts a new try at once.
-        self.reach = Reach(url, kwargs, self.shown)
-        self.pool = ConnectionPool(
-            url, min_size=min(2, pool_size), max_size=pool_size, kwargs=kwargs, configure=self.reach.setting_up(self.configure), open=True,
-            timeout=connect_timeout, name="querylang", check=check_idle, reconnect_timeout=connect_timeout,
-        )
+        self.reach = Reach(url, kwargs, self.shown, connect_timeout)
+        self.pool = self.reach.pool(min(2, pool_size), pool_size, self.configure, check_idle)
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
             with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat:
