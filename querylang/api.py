@@ -516,6 +516,7 @@ class Database(Writes, SchemaRefresh):
         counted = None
         # A server store runs the two at once.
         both = getattr(self.store, "execute_with_count", None) if plan.count_sql is not None and plan.limit != 0 else None
+        count_left = self._count_clock()  # a count run after the page has what the page left of the timeout
         if both is not None:
             rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self._time_left(), cancel=cancel)
         else:
@@ -536,11 +537,9 @@ class Database(Writes, SchemaRefresh):
                 self._decoders.clear()
             self._decoders[key] = (shown, decode)
         records = [decode(r) for r in rows]
-        total = None
-        if counted is not None:
-            total = counted
-        elif plan.count_sql is not None:
-            total = self.store.execute(plan.count_sql, plan.count_params, timeout=self._time_left(), words=plan.words, cancel=cancel)[0][0]
+        total = counted
+        if total is None and plan.count_sql is not None:
+            total = self.store.execute(plan.count_sql, plan.count_params, timeout=count_left(), words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:

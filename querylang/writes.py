@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -80,13 +81,16 @@ class Writes:
             if self.store.schema is not schema:
                 out = run()
         except QueryTimeout as exc:
-            waited = self.store.lock.waited()
-            if not waited or self.timeout is None:
+            if self.timeout is None:
                 raise
+            # The statement's own limit was what a wait or the page before it left (0.0999877
+            # s): the query's is told.
+            message = _STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1)
+            waited = self.store.lock.waited()
+            if not waited:
+                raise QueryTimeout(message, code=exc.code) from None
             # Two figures, never in exponent form: .2g wrote a wait of 150 s as 1.5e+02 s.
             shown = f"{float(f'{waited:.2g}'):g}"
-            # The statement's own limit was what the wait left (0.0999877 s): the query's is told.
-            message = _STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1)
             raise QueryTimeout(f"{message} (it had waited {shown} s of its {self.timeout:g} s for a load "
                                "or write of the database to end)") from None
         return out
@@ -97,6 +101,21 @@ class Writes:
         timeout = self.timeout
         waited = self.store.lock.waited()
         return timeout if timeout is None or not waited else max(0.0, timeout - waited)
+
+    def _count_clock(self) -> Callable[[], float | None]:
+        """The timeout of a count run after its page, which starts now: what the page leaves of
+        the query's (each had the whole of it, so a counted query took up to twice as long)."""
+        began, first = time.monotonic(), self._time_left()
+
+        def left() -> float | None:
+            if first is None:
+                return None
+            rest = first - (time.monotonic() - began)
+            if rest <= 0:
+                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
+            return rest
+
+        return left
 
     def _in_change(self, call: Callable[..., Any], kind: str = "change") -> Callable[..., Any]:
         """``call`` as run inside a write's open transaction (or, ``kind`` "progress", a load's

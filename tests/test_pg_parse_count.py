@@ -9,12 +9,15 @@ The tables are made as Parse Server makes them (tests/test_pg_parse_fresh.py's P
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from psycopg_pool import PoolTimeout
 
 import querylang
+from querylang import QueryTimeout
 
 from .pg import fresh_url
 from .test_pg_parse_fresh import ParseApp
@@ -96,3 +99,30 @@ def test_a_counted_query_on_a_closed_database_says_it_is_closed(app: tuple[Parse
     other.join(30)
     assert [type(e) for e in failed] == [querylang.QueryError] * 2
     assert all("the database is closed" in str(e) for e in failed)
+
+
+def test_a_count_after_its_page_has_what_the_page_left_of_the_timeout(app: tuple[ParseApp, querylang.Database]) -> None:
+    """With no spare connection the count runs after the page: each had the whole timeout, so a
+    query of 1 s took 1.2 s and answered; the call is bounded by its one timeout now."""
+    _, db = app
+    store = db.store
+    assert db.query("Post", {}).ids == ["p1", "p2"]  # this thread's connection, kept
+    taken = []
+    try:
+        while True:  # every other connection of the pool, as other threads' and streams' are
+            try:
+                taken.append(store.pool.getconn(0.5))
+            except PoolTimeout:
+                break
+        assert len(taken) == store.pool.max_size - 1
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"^the query ran longer than 1 s and was stopped \(its count, run "
+                                                r"after its page for want of a spare connection\)$"):
+            store.execute_with_count("SELECT 1 FROM pg_sleep(0.6)", [], "SELECT 7 FROM pg_sleep(0.6)", [], timeout=1)
+        assert time.monotonic() - began < 1.15
+        # Within the timeout, both are answered.
+        rows, count = store.execute_with_count("SELECT 1 FROM pg_sleep(0.1)", [], "SELECT 7 FROM pg_sleep(0.1)", [], timeout=1)
+        assert (rows, count) == ([(1,)], 7)
+    finally:
+        for con in taken:
+            store.pool.putconn(con)

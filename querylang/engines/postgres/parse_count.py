@@ -6,11 +6,15 @@ thread's own connection.
 The count never waits for a second connection while its thread holds one: it did (two counting
 threads each kept a connection of their own), and threads counting at once, as many as the pool
 has connections, each waited for another's until the pool timed out.
+
+Either way the call is bounded by the query's one timeout: run one after the other, the count
+has what the page left of it (each had the whole timeout, so the call could take twice as long).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +25,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from querylang.engines.postgres.reach import Reach
 from querylang.engines.postgres.store import Held
-from querylang.errors import DATABASE_CLOSED, QueryError
+from querylang.errors import DATABASE_CLOSED, QueryError, QueryTimeout
 
 # How long a counted query waits for a spare connection to count on beside its page: an idle one
 # is there at once, a new one is made in a few milliseconds; past this the count runs after the page.
@@ -56,8 +60,9 @@ class Counting:
         self._thread_connection()  # this thread's first, so that the spare is never the one it needs
         spare = self._spare()
         if spare is None:
+            began = time.monotonic()
             rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
-            return rows, self.execute(count_sql, count_params, timeout=timeout, cancel=cancel)[0][0]
+            return rows, self._count_after(began, count_sql, count_params, timeout, cancel)
         try:
             counting = self._counter.submit(self._lent, spare, count_sql, count_params, timeout, cancel)
         except RuntimeError:  # closed meanwhile: its counting threads are shut down
@@ -68,6 +73,20 @@ class Counting:
         finally:
             counted = counting.result()
         return rows, counted[0][0]
+
+    def _count_after(self, began: float, sql: str, params: Sequence[Any], timeout: float | None,
+                     cancel: threading.Event | None) -> int:
+        """The count, run after the page that started at ``began``, within what it left of ``timeout``."""
+        if timeout is None:
+            return int(self.execute(sql, params, cancel=cancel)[0][0])
+        try:
+            left = timeout - (time.monotonic() - began)
+            if left <= 0:
+                raise QueryTimeout("")
+            return int(self.execute(sql, params, timeout=left, cancel=cancel)[0][0])
+        except QueryTimeout:  # its statement's limit was what the page left: the query's is told
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped (its count, run "
+                               "after its page for want of a spare connection)") from None
 
     def _spare(self) -> psycopg.Connection[Any] | None:
         """A connection the pool has idle, or makes within SPARE_WAIT; None when it has none (every
