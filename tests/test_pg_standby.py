@@ -71,3 +71,67 @@ def _opened(url: str) -> querylang.Database | None:
         return db
     db.close()
     return None
+
+
+def test_a_stream_a_standbys_replay_stops_says_so_and_what_to_do(pair: tuple[str, str]) -> None:
+    """A standby whose replay may not wait (max_standby_streaming_delay = 0) ends the connection
+    of a stream that still reads rows a VACUUM on the primary removed: the stream said "the
+    database rejected the query: terminating connection due to conflict with recovery"."""
+    primary, standby = pair
+    doc = {"classes": {"S": {"fields": {"x": {"type": "Number"}}}},
+           "records": {"S": [{"objectId": f"s{i}", "x": i} for i in range(2000)]}}
+    with querylang.connect(primary) as db:
+        db.load(doc)
+    with psycopg.connect(standby, autocommit=True) as con:
+        con.execute("ALTER SYSTEM SET max_standby_streaming_delay = 0")
+        con.execute("SELECT pg_reload_conf()")
+    try:
+        with querylang.connect(standby, read_only=True) as db:
+            def replayed() -> bool:
+                db.refresh_schema()
+                return "S" in db.schema.classes and db.count("S") == 2000
+
+            assert _soon(replayed)
+            records = db.stream("S", {}, batch=10)
+            assert next(iter(records))["objectId"] == "s0"
+            before = _conflicts(standby)
+            with psycopg.connect(primary, autocommit=True) as con:
+                con.execute('DELETE FROM "S"')
+                con.execute('VACUUM "S"')
+            assert _soon(lambda: _conflicts(standby) > before)
+            with pytest.raises(querylang.QueryError, match=r"^the PostgreSQL standby \(read replica\) stopped the query: "
+                                                           r"replaying the primary's changes conflicted with it .*"
+                                                           r"conflict with recovery.* Run it again; .*"
+                                                           r"max_standby_streaming_delay .*hot_standby_feedback") as info:
+                list(records)
+            assert info.value.code == 1
+            assert db.count("S") == 0  # the database answers on
+    finally:
+        with psycopg.connect(standby, autocommit=True) as con:
+            con.execute("ALTER SYSTEM RESET max_standby_streaming_delay")
+            con.execute("SELECT pg_reload_conf()")
+
+
+def _conflicts(url: str) -> int:
+    """The queries the standby has stopped for conflicts with its replay of the primary."""
+    with psycopg.connect(url, autocommit=True) as con:
+        row = con.execute("SELECT sum(confl_snapshot + confl_lock + confl_bufferpin + confl_deadlock) "
+                          "FROM pg_stat_database_conflicts").fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def test_a_statement_a_standby_cancels_for_its_replay_says_so_too() -> None:
+    """A statement still running when replay must go on is cancelled ("canceling statement …",
+    the connection kept), a deadlock with replay too (40P01); a serialization failure that is not
+    the standby's keeps the server's words."""
+    from querylang.engines.postgres.server_errors import query_error
+
+    for exc in (psycopg.errors.SerializationFailure("canceling statement due to conflict with recovery"),
+                psycopg.errors.DeadlockDetected("canceling statement due to conflict with recovery")):
+        said = query_error(exc, None, None)
+        assert said.message.startswith(  # type: ignore[attr-defined]
+            "the PostgreSQL standby (read replica) stopped the query: replaying the primary's changes conflicted "
+            "with it (a VACUUM removing rows it could still read, a schema change of a table it reads): "
+            "canceling statement due to conflict with recovery. Run it again;"), said
+    other = query_error(psycopg.errors.SerializationFailure("could not serialize access"), None, None)
+    assert other.message == "the database rejected the query: could not serialize access"  # type: ignore[attr-defined]

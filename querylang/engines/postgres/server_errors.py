@@ -30,6 +30,20 @@ UNDERFLOW = (
 )
 
 
+# A hot standby cancels a statement (or ends the connection of a stream waiting between two
+# batches) when replaying the primary's changes would remove rows the statement may still read:
+# SQLSTATE 40001 (40P01 for a buffer deadlock), "... due to conflict with recovery". querylang's
+# reads are single statements or read-only transactions at READ COMMITTED, so on its
+# connections these states mean nothing else unless a URL sets a stricter isolation.
+RECOVERY_CONFLICT = (
+    "the PostgreSQL standby (read replica) stopped the query: replaying the primary's changes conflicted "
+    "with it (a VACUUM removing rows it could still read, a schema change of a table it reads): {reason}. "
+    "Run it again; to keep long queries and streams on the standby from being stopped, raise the "
+    "standby's max_standby_streaming_delay (how long replay waits for them) or, for removed rows, turn "
+    "on its hot_standby_feedback (the primary then keeps the rows the standby's queries read)"
+)
+
+
 def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
     """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
     # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
@@ -41,6 +55,10 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
         if timeout is not None and "timeout" in str(exc):
             return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
         return QueryError("the query was cancelled", code=1)
+    if recovery_conflict(exc):
+        detail = getattr(exc.diag, "message_detail", None)
+        reason = first_line(exc) + (f" ({detail.rstrip('.')})" if detail else "")
+        return QueryError(RECOVERY_CONFLICT.format(reason=reason), code=1)
     if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
         return QueryError(UNDERFLOW, code=INVALID_QUERY)
     if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
@@ -60,6 +78,11 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
         # or renamed by hand, which the server's "relation … does not exist" does not tell.
         return TableMissing(f"the database rejected {what}: {first_line(exc)}{DROPPED_BY_HAND}", code=1)
     return QueryError(f"the database rejected {what}: {first_line(exc)}", code=1)
+
+
+def recovery_conflict(exc: psycopg.Error) -> bool:
+    """Whether a hot standby stopped the statement for a conflict with its replay (RECOVERY_CONFLICT)."""
+    return getattr(exc, "sqlstate", None) in ("40001", "40P01") and "recovery" in str(exc)
 
 
 TAKEN_TABLE = re.compile(r'relation "(.*)" already exists')
