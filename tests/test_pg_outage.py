@@ -197,6 +197,28 @@ def test_a_host_that_does_not_answer_is_tried_in_the_background() -> None:
             assert not prober.is_alive()
 
 
+def test_the_urls_connect_timeout_is_the_one_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL's connect_timeout (and PGCONNECT_TIMEOUT) was replaced by querylang's 10 s: a host
+    that does not answer held connect() 10 s whatever the URL said, and connect_timeout=abc was
+    taken without a word."""
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/x"
+        for given in (url + "?connect_timeout=2", url):
+            if given == url:
+                monkeypatch.setenv("PGCONNECT_TIMEOUT", "2")
+            began = time.monotonic()
+            with pytest.raises(DataError, match=r"^cannot connect to PostgreSQL at postgresql://postgres@127\.0\.0\.1:\d+/x"
+                                                r"(\?connect_timeout=2)?: .*timeout expired"):
+                querylang.connect(given)
+            assert time.monotonic() - began < 5
+        monkeypatch.delenv("PGCONNECT_TIMEOUT")
+        with pytest.raises(DataError, match=r": bad value for connect_timeout: 'abc'$"):
+            querylang.connect(url + "?connect_timeout=abc")
+
+
 @contextlib.contextmanager
 def frozen(*pids: int) -> Iterator[None]:
     """Server processes stopped (SIGSTOP) for the block: to the client, as a paused host or a

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -151,12 +152,15 @@ class PostgresStore(Listening):
             # to 15 digits, 3 is exact on every version: the shortest form from PostgreSQL 12,
             # 17 digits before). Text goes both ways in UTF-8, whatever PGCLIENTENCODING or the
             # URL says (psycopg would encode in another and fail on any character outside it).
-            given = conninfo_to_dict(url).get("options") or ""
+            params = conninfo_to_dict(url)
+            given = params.get("options") or ""
             # autocommit: a read is one statement, no BEGIN/ROLLBACK around it; loads and
             # writes open their transactions themselves (con.transaction()).
             kwargs: dict[str, Any] = {"options": f"{given} -c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3".strip(),
-                                      "client_encoding": "UTF8",
-                                      "connect_timeout": max(1, int(connect_timeout)), "autocommit": True}
+                                      "client_encoding": "UTF8", "autocommit": True}
+            # One the URL or PGCONNECT_TIMEOUT gives is the user's (it was replaced, a bad one taken).
+            if "connect_timeout" not in params and not os.environ.get("PGCONNECT_TIMEOUT"):
+                kwargs["connect_timeout"] = max(1, int(connect_timeout))
             # One connection first, set up as the pool's: its error says what is wrong (the pool would only time out).
             probe = set_up(url, kwargs, self.configure)
         except psycopg.Error as exc:
