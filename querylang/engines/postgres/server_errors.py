@@ -44,6 +44,16 @@ RECOVERY_CONFLICT = (
 )
 
 
+# The only read of querylang's that stays in a transaction between statements is a stream,
+# between two batches: past the server's idle_in_transaction_session_timeout, SQLSTATE 25P03.
+IDLE_STREAM = (
+    "the PostgreSQL server ended the query's connection ({reason}): a stream was not read on for longer "
+    "than the server's idle_in_transaction_session_timeout allows between two batches. Read it without "
+    "such pauses (or read the records first, then work on them), or raise that setting for the role "
+    "(ALTER ROLE ... SET idle_in_transaction_session_timeout = ...)"
+)
+
+
 def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
     """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
     # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
@@ -59,6 +69,8 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
         detail = getattr(exc.diag, "message_detail", None)
         reason = first_line(exc) + (f" ({detail.rstrip('.')})" if detail else "")
         return QueryError(RECOVERY_CONFLICT.format(reason=reason), code=1)
+    if getattr(exc, "sqlstate", None) == "25P03":
+        return QueryError(IDLE_STREAM.format(reason=first_line(exc)), code=1)
     if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
         return QueryError(UNDERFLOW, code=INVALID_QUERY)
     if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
