@@ -44,14 +44,16 @@ RECOVERY_CONFLICT = (
 )
 
 
-# The only read of querylang's that stays in a transaction between statements is a stream,
-# between two batches: past the server's idle_in_transaction_session_timeout, SQLSTATE 25P03.
-IDLE_STREAM = (
-    "the PostgreSQL server ended the query's connection ({reason}): a stream was not read on for longer "
-    "than the server's idle_in_transaction_session_timeout allows between two batches. Read it without "
-    "such pauses (or read the records first, then work on them), or raise that setting for the role "
-    "(ALTER ROLE ... SET idle_in_transaction_session_timeout = ...)"
+# A transaction left waiting for the client (a stream between two batches; an update's change or
+# a delete's check running; a directory load reading its next part) past the server's
+# idle_in_transaction_session_timeout: SQLSTATE 25P03, and 25P04 for transaction_timeout (17+).
+IDLE_ENDED = (
+    "the PostgreSQL server ended the connection of {what} ({reason}): its transaction waited for this "
+    "program longer than the server's {setting} allows (a stream between two batches, an update's "
+    "change or a delete's check while it runs, a directory load while it reads its next part). Run it "
+    "without such a pause, or raise that setting for the role (ALTER ROLE ... SET {setting} = ...)"
 )
+IDLE_SETTINGS = {"25P03": "idle_in_transaction_session_timeout", "25P04": "transaction_timeout"}
 
 
 def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
@@ -69,8 +71,6 @@ def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: flo
         detail = getattr(exc.diag, "message_detail", None)
         reason = first_line(exc) + (f" ({detail.rstrip('.')})" if detail else "")
         return QueryError(RECOVERY_CONFLICT.format(reason=reason), code=1)
-    if getattr(exc, "sqlstate", None) == "25P03":
-        return QueryError(IDLE_STREAM.format(reason=first_line(exc)), code=1)
     if isinstance(exc, pge.NumericValueOutOfRange) and "underflow" in str(exc):
         return QueryError(UNDERFLOW, code=INVALID_QUERY)
     if isinstance(exc, pge.NumericValueOutOfRange) and "overflow" in str(exc):
@@ -83,6 +83,8 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
         return PermissionDenied(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
+    if (setting := IDLE_SETTINGS.get(getattr(exc, "sqlstate", None) or "")) is not None:
+        return QueryError(IDLE_ENDED.format(what=what, reason=first_line(exc), setting=setting), code=1)
     if _connection_lost(exc):
         return QueryError(f"the PostgreSQL server went away during {what}: {first_line(exc)}", code=1)
     if isinstance(exc, pge.UndefinedTable):
@@ -111,9 +113,10 @@ def not_the_data(exc: psycopg.Error) -> bool:
     """Whether the statement failed for a reason outside the values it reads or writes: the
     role may not do it, the connection broke, or the server could not go on (a deadlock or
     serialization failure, class 40; resources, 53; an operator's cancel or shutdown, 57; a
-    system error, 58)."""
+    system error, 58; a transaction that waited for the client too long, IDLE_SETTINGS)."""
     state = getattr(exc, "sqlstate", None) or ""
-    return isinstance(exc, pge.InsufficientPrivilege) or _connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
+    return (isinstance(exc, pge.InsufficientPrivilege) or _connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
+            or state in IDLE_SETTINGS)
 
 
 def _connection_lost(exc: psycopg.Error) -> bool:
