@@ -69,6 +69,7 @@ from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards, set_up
+from querylang.engines.postgres.schema_lock import lock_schema_table
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.progress import Tally
@@ -320,10 +321,9 @@ class PostgresStore(Listening):
         copy dropped them (their columns stayed, out of reach, and could not be added again).
         Schema changes of all processes take turns on that lock; readers are not held. Not
         ``change`` (a delete, which needs every Relation naming its class): a lock that waits
-        for schema changes but not for other deletes."""
-        mode = "SHARE ROW EXCLUSIVE" if change else "SHARE"
+        for schema changes but not for other deletes (schema_lock.py)."""
         self._make_schema_table(con)
-        con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN {mode} MODE")
+        lock_schema_table(con, change)
         return self._known(self._schema_table(con))
 
     def _known(self, stored: Schema) -> Schema:

@@ -1,0 +1,34 @@
+"""The lock a load, a schema change or a delete takes on ``_querylang_schema`` in its transaction
+(store.py's stored_schema), so that each reads the stored schema as no other process is changing it.
+
+Schema changes take turns on SHARE ROW EXCLUSIVE. A delete takes SHARE: it waits for schema
+changes (it needs every Relation naming its class) but not for other deletes. PostgreSQL lets a
+role take either only with UPDATE, DELETE or TRUNCATE on the table: a role that may write
+records but not the schema table could create and update them and was refused every delete
+("permission denied for table _querylang_schema"). Its delete reads the stored schema without
+the lock: a Relation another process adds in the moment between that read and the record's
+deletion may keep an edge to the deleted record, a dangling edge as one left by any other
+program, which that process's queries count until it next opens the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import errors as pge
+
+from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
+
+
+def lock_schema_table(con: psycopg.Connection[Any], change: bool) -> None:
+    """Inside the caller's transaction: the schema table locked for a schema ``change`` (refused
+    without the privilege), or for a delete (when the role may lock it)."""
+    if change:
+        con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN SHARE ROW EXCLUSIVE MODE")
+        return
+    try:
+        with con.transaction():  # a savepoint: the refusal leaves the delete's transaction usable
+            con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN SHARE MODE")
+    except pge.InsufficientPrivilege:
+        pass
