@@ -16,7 +16,7 @@ from typing import Any
 import querylang
 from querylang.model.values import OUTSIDE_YEARS, outside_years, parse_iso
 
-from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError
+from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError, UnknownField
 
 Schema = Any  # querylang.Schema; its classes are read through .get(name).fields / .user_fields
 
@@ -148,7 +148,7 @@ def known_field(schema: Schema, class_name: str, name: str) -> None:
     try:
         found = cls.field(name)  # raises the library's SchemaError, which carries the suggestion
     except querylang.QueryError as exc:
-        raise ParseError(INVALID_KEY_NAME, str(exc)) from None
+        raise UnknownField(INVALID_KEY_NAME, str(exc)) from None
     if found.type == "ObjectPath":
         # Parse sets one key inside an Object field so ("meta.views": 3); "Invalid field name"
         # said the name was wrong, where only the way of writing it is not served.

@@ -6,9 +6,12 @@ code (its ``handleParseErrors``); key failures are a bare ``{"error": "unauthori
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import querylang
+from querylang.schema_refresh import names_unknown
 
 INTERNAL_SERVER_ERROR = 1
 OBJECT_NOT_FOUND = 101
@@ -38,6 +41,32 @@ class ParseError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "error": self.message}
+
+
+class UnknownField(ParseError):
+    """A write names a field its class lacks as this process knows it (105): another process
+    may have just added it, and the request is answered once more after the stored schema is
+    read again (rest.route)."""
+
+
+def run_again(exc: Exception) -> bool:
+    """Whether a request ``exc`` refused is worth running once more after the stored schema is
+    read again: it named a class or field this process does not know, before its write began."""
+    return (isinstance(exc, UnknownField) or names_unknown(exc)) and not getattr(exc, "in_write", False)
+
+
+@contextmanager
+def the_write() -> Iterator[None]:
+    """Around a request's write (a create, an update): what it refuses is not answered by running
+    the request again (run_again). An update's change plans the write again itself, in the
+    write's transaction, when it names a field another process just added; run again, the
+    request would call it once more, in another transaction, as often as the schema changed
+    in between. A create's call has read the stored schema and tried again itself (knowing)."""
+    try:
+        yield
+    except (querylang.QueryError, ParseError) as exc:
+        exc.in_write = True  # type: ignore[union-attr]
+        raise
 
 
 class BadBody(ParseError):

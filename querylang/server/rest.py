@@ -24,7 +24,6 @@ import querylang
 from querylang.errors import ScriptError
 from querylang.frontends import filters
 from querylang.frontends.parse_rest import parse_order, where_to_filter
-from querylang.schema_refresh import names_unknown
 from querylang.script.values import to_number, to_string, truthy
 
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
@@ -42,8 +41,11 @@ from .errors import (
     OPERATION_FORBIDDEN,
     ParseError,
     Unauthorized,
+    UnknownField,
     from_query_error,
     not_found,
+    run_again,
+    the_write,
 )
 from .global_config import read_config, update_config
 from .keys import PERMISSION_DENIED, Access, require_master, require_write
@@ -99,10 +101,11 @@ class Api:
         try:
             try:
                 return self._route(method, parts, params, access, base_url)
-            except querylang.QueryError as exc:
+            except (querylang.QueryError, UnknownField) as exc:
                 # A class or field another process added since this one read the schema: the
-                # request once more after reading it (a batch's requests each, not the batch).
-                if parts == ["batch"] or not names_unknown(exc) or not self.db.refresh_schema():
+                # request once more after reading it (a batch's requests each, not the batch),
+                # when refused before its write began (errors.the_write).
+                if parts == ["batch"] or not run_again(exc) or not self.db.refresh_schema():
                     raise
             return self._route(method, parts, params, access, base_url)
         except querylang.QueryError as exc:
@@ -408,7 +411,8 @@ class Api:
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
-        oid = self.db.create(class_name, {**plan.fields, "createdAt": now, "updatedAt": now})
+        with the_write():
+            oid = self.db.create(class_name, {**plan.fields, "createdAt": now, "updatedAt": now})
         location = f"{base_url}/classes/{quote(class_name, safe='')}/{quote(oid, safe='')}"
         return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
 
@@ -434,12 +438,18 @@ class Api:
             # op computed from a value another request (or serve process) is changing was lost.
             if not access.master and acl is not None and not public(current.get(acl), "write"):
                 raise not_found()
-            plan = checked or plan_write(self.db.schema, class_name, body, current, acl)
+            try:
+                plan = checked or plan_write(self.db.schema, class_name, body, current, acl)
+            except UnknownField:  # another process's new field: read in this transaction (the_write)
+                if not self.db.refresh_schema():
+                    raise
+                plan = plan_write(self.db.schema, class_name, body, current, acl)
             answers.update(plan.answers)
             # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
             return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
 
-        written = self.db.update(class_name, oid, change)
+        with the_write():
+            written = self.db.update(class_name, oid, change)
         return {"updatedAt": written["updatedAt"], **answers}
 
     def _know_deleted(self, class_name: str, body: Mapping[str, Any]) -> None:
