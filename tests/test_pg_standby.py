@@ -135,3 +135,25 @@ def test_a_statement_a_standby_cancels_for_its_replay_says_so_too() -> None:
             "canceling statement due to conflict with recovery. Run it again;"), said
     other = query_error(psycopg.errors.SerializationFailure("could not serialize access"), None, None)
     assert other.message == "the database rejected the query: could not serialize access"  # type: ignore[attr-defined]
+
+
+def test_a_write_or_load_on_a_standby_says_it_takes_none(pair: tuple[str, str]) -> None:
+    """A Database opened on a standby without read_only=True: a load said "the database rejected
+    the load: cannot execute LOCK TABLE during recovery", with a bad record's code (107: serve
+    answered 400), and a database or role with default_transaction_read_only the same of its
+    "read-only transaction"."""
+    primary, standby = pair
+    read_only_session = primary + "?options=" + urllib.parse.quote("-c default_transaction_read_only=on")
+    told = (r"^(class T: )?{failed}: PostgreSQL refused the {what}: this connection takes no writes \(cannot execute .*\)\. "
+            r"A hot standby \(read replica\) takes none, nor a database or role with default_transaction_read_only on: "
+            r"write to the primary")
+    for url in (standby, read_only_session):
+        with querylang.connect(url) as db:
+            assert _soon(lambda: db.count("T") == 1)  # noqa: B023  # the standby has replayed T
+            with pytest.raises(querylang.DataError, match=told.format(failed="load failed, nothing was loaded", what="load")) as info:
+                db.load({"records": {"T": [{"objectId": "t9", "x": 9}]}})
+            assert info.value.code == 1
+            with pytest.raises(querylang.DataError, match=told.format(failed="write failed, nothing was changed", what="write")) as info:
+                db.create("T", {"x": 2})
+            assert info.value.code == 1
+            assert db.count("T") == 1

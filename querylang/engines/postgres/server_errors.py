@@ -56,6 +56,16 @@ IDLE_ENDED = (
 IDLE_SETTINGS = {"25P03": "idle_in_transaction_session_timeout", "25P04": "transaction_timeout"}
 
 
+# A server or session that takes no writes: SQLSTATE 25006, "cannot execute LOCK TABLE during
+# recovery" on a standby, "cannot execute INSERT in a read-only transaction" there or where
+# default_transaction_read_only is on.
+READ_ONLY = (
+    "PostgreSQL refused {what}: this connection takes no writes ({reason}). A hot standby (read replica) "
+    "takes none, nor a database or role with default_transaction_read_only on: write to the primary "
+    "(connect(url, read_only=True) to read a replica)"
+)
+
+
 def query_error(exc: psycopg.Error, cancel: threading.Event | None, timeout: float | None) -> Exception:
     """What a failed read says: cancelled, past its timeout, refused, or the server's error."""
     # Cancelled by the server, or its connection cut when it did not answer (interrupt.py: the
@@ -83,6 +93,8 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
     """A clear error for what the server or the connection said."""
     if isinstance(exc, pge.InsufficientPrivilege):
         return PermissionDenied(f"PostgreSQL refused {what}: permission denied ({first_line(exc)})", code=1)
+    if getattr(exc, "sqlstate", None) == "25006":
+        return QueryError(READ_ONLY.format(what=what, reason=first_line(exc)), code=1)
     if (setting := IDLE_SETTINGS.get(getattr(exc, "sqlstate", None) or "")) is not None:
         return QueryError(IDLE_ENDED.format(what=what, reason=first_line(exc), setting=setting), code=1)
     if _connection_lost(exc):
@@ -113,10 +125,11 @@ def not_the_data(exc: psycopg.Error) -> bool:
     """Whether the statement failed for a reason outside the values it reads or writes: the
     role may not do it, the connection broke, or the server could not go on (a deadlock or
     serialization failure, class 40; resources, 53; an operator's cancel or shutdown, 57; a
-    system error, 58; a transaction that waited for the client too long, IDLE_SETTINGS)."""
+    system error, 58; a transaction that waited for the client too long, IDLE_SETTINGS; a
+    server or session that takes no writes, 25006)."""
     state = getattr(exc, "sqlstate", None) or ""
     return (isinstance(exc, pge.InsufficientPrivilege) or _connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
-            or state in IDLE_SETTINGS)
+            or state in IDLE_SETTINGS or state == "25006")
 
 
 def _connection_lost(exc: psycopg.Error) -> bool:
