@@ -265,8 +265,8 @@ def test_relatedto_refuses_a_key_it_does_not_take(operand, message):
 
 @pytest.mark.parametrize(("operand", "message"), [
     # Ignored, a misspelt where compared author with the objectId of every User: every post.
-    ({"key": "objectId", "className": "User", "wehre": {"name": "nobody"}}, "unknown key 'wehre' in matchesKeyInQuery (did you mean 'where'?)"),
-    ({"key": "objectId", "className": "User", "where": {}, "limit": 1}, "unknown key 'limit' in matchesKeyInQuery"),
+    ({"key": "objectId", "className": "User", "wehre": {"name": "nobody"}}, "'author': unknown key 'wehre' in matchesKeyInQuery (did you mean 'where'?)"),
+    ({"key": "objectId", "className": "User", "where": {}, "limit": 1}, "'author': unknown key 'limit' in matchesKeyInQuery"),
 ])
 def test_matches_key_in_query_refuses_a_key_it_does_not_take(operand, message):
     from querylang.app.demo import sample_document

@@ -22,6 +22,7 @@ from querylang.errors import (
     QueryError,
     QueryTypeError,
     SchemaError,
+    cut_name,
 )
 from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import lower, through_pointer
@@ -101,6 +102,21 @@ def _err(exc: QueryError, pos: Pos | None) -> QueryError:
     return exc.at(*pos) if pos else exc
 
 
+# The keys of a filter object that name no field: their errors say which operator they are about.
+NOT_FIELDS = frozenset({"and", "or", "nor", "idEqualTo", "idContainedIn", "relatedTo"})
+
+
+def naming(exc: QueryError, key: str) -> QueryError:
+    """``exc``, raised for the key ``key`` of a filter object, naming the field first unless it
+    has a place already: a position in a script, or the field's name in its words ("all needs
+    an array, got number" left an object of many keys without one)."""
+    shown = f"'{cut_name(key)}'"
+    if exc.line is None and key not in NOT_FIELDS and f"'{key}'" not in exc.message and shown not in exc.message:
+        exc.message = f"{shown}: {exc.message}"
+        exc.args = (exc.message,)
+    return exc
+
+
 # How strict mode names an undefined operand (serve's browser, which has no inputs to give, looks for it).
 STRICT_UNDEFINED = "(strict mode: undefined inputs are errors)"
 
@@ -127,7 +143,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
             ctx.count()
             node = _build_key(key, value, ctx, kpos)
         except QueryError as exc:
-            raise _err(exc, kpos) from None
+            raise naming(_err(exc, kpos), key) from None
         if node is not None:
             items.append(node)
     return items[0] if len(items) == 1 else n.And(tuple(items), pos=pos)

@@ -59,7 +59,8 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             raise QueryTypeError(f"'{field.name}' is a Date: the value is an Invalid Date")
         if isinstance(value, int | float) and not isinstance(value, bool):
             # `Date.now() - 86400000`: milliseconds since 1970 (README Choices 9)
-            if not math.isfinite(value) or abs(value) > 8.64e15:
+            # An int is compared as it is: math.isfinite(10**400) raised Python's OverflowError.
+            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > 8.64e15:
                 raise QueryTypeError(f"'{field.name}' is a Date: {value!r} is not a time in milliseconds")
             # As `new Date(n)` reads it: TimeClip drops the fraction toward zero (0.9999 and
             # -0.5 are 1970-01-01T00:00:00.000Z); to_datetime alone rounded and floored them.

@@ -50,7 +50,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.frontends.filters import MAX_FILTER_DEPTH, naming
 from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
@@ -137,7 +137,10 @@ def _where(where: Mapping[str, Any]) -> dict[str, Any]:
             out["relatedTo"] = _related_to(value)
         else:
             _check_key(key)
-            out[key] = _constraint(key, value)
+            try:
+                out[key] = _constraint(key, value)
+            except QueryError as exc:
+                raise naming(exc, key) from None
     return out
 
 

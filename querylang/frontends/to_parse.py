@@ -28,6 +28,7 @@ from querylang.frontends.filters import (
     build_where,
     check_matches_key_operand,
     check_query_wrapper,
+    naming,
     related_to_id_key,
 )
 from querylang.frontends.lower import holds_when_absent
@@ -152,7 +153,7 @@ def _filter_to_where(filt: object, ctx: _Ctx) -> dict[str, Any]:
         try:
             parts.extend(_key_out(key, value, ctx))
         except QueryError as exc:
-            raise _at(exc, filt, key) from None
+            raise naming(_at(exc, filt, key), key) from None
     return _merge(parts)
 
 

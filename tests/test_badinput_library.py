@@ -1,0 +1,168 @@
+"""Bad input through the library's doors: always a QueryError that names the place, never
+another exception, and a failed write changes nothing.
+
+Mangled scripts, filter objects and Parse ``where`` JSON of every wrong type go to ``query``,
+``compile``, ``count``, ``distinct``, ``aggregate``, ``find`` and ``reference``; writes get
+values of every wrong type; on DuckDB in memory, a DuckDB file and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import querylang
+from querylang import QueryError, QuerySyntaxError
+
+from .badinput import (
+    FILTER_VALUES,
+    FILTERS,
+    OPERATORS,
+    REST_OPERATORS,
+    REST_VALUES,
+    SMALL,
+    WHERES,
+    bad_values,
+    dump,
+    mangled_scripts,
+)
+
+# An eighth of the profile's examples per property: there are many, on three engines.
+SOME = settings(max_examples=max(10, settings.default.max_examples // 8))
+
+
+def _open(kind: str, tmp: Path, pg_connect: Callable[[], querylang.Database] | None) -> querylang.Database:
+    if kind == "memory":
+        return querylang.connect()
+    if kind == "file":
+        return querylang.connect(str(tmp / "bad.duckdb"))
+    assert pg_connect is not None
+    return pg_connect()
+
+
+@pytest.fixture(scope="module", params=["memory", "file", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[querylang.Database]:
+    pg = request.getfixturevalue("pg_connect") if request.param == "postgres" else None
+    d = _open(request.param, tmp_path_factory.mktemp("badinput"), pg)
+    d.load(copy.deepcopy(SMALL))
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def state(db: querylang.Database) -> dict[str, Any]:
+    """What the database holds before the next write."""
+    return {"before": dump(db)}
+
+
+def check(err: QueryError, script: str | None = None) -> None:
+    """A well-formed error: a message, a code, a position for a syntax error (within the script)."""
+    assert isinstance(err.code, int) and err.message
+    if isinstance(err, QuerySyntaxError):
+        assert err.line is not None and err.column is not None, err.message
+    if err.line is not None and script is not None:
+        assert 1 <= err.line <= script.count("\n") + 1, (err.line, err.message)
+    assert str(err)
+
+
+def attempt(call: Callable[[], Any], script: str | None = None) -> QueryError | None:
+    """Run ``call``: a QueryError is checked and returned; any other exception fails the test."""
+    try:
+        call()
+    except QueryError as err:
+        check(err, script)
+        return err
+    return None
+
+
+READS: dict[str, Callable[[querylang.Database, str, Any], Any]] = {
+    "query": lambda db, cls, q: db.query(cls, q),
+    "compile": lambda db, cls, q: db.compile(cls, q),
+    "count": lambda db, cls, q: db.count(cls, q),
+    "distinct": lambda db, cls, q: db.distinct(cls, "title", q),
+    "aggregate": lambda db, cls, q: db.aggregate(cls, {"Total": {"sum": "score"}, "Last": {"max": "when"}}, q),
+    "reference": lambda db, cls, q: db.reference(cls, q),
+}
+CLASSES = st.sampled_from(["Post", "Post", "Post", "User", "Group", "Nope", "", "post"])
+
+
+@SOME
+@given(read=st.sampled_from(sorted(READS)), cls=CLASSES, script=mangled_scripts(),
+       inputs=st.dictionaries(st.sampled_from(["PostId", "Min", "GroupId", "x"]), FILTER_VALUES, max_size=2))
+def test_a_mangled_script_is_a_query_error(db, read, cls, script, inputs):
+    attempt(lambda: READS[read](db, cls, script) if not inputs else db.query(cls, script, inputs=inputs), script)
+
+
+@SOME
+@given(read=st.sampled_from(sorted(READS)), cls=CLASSES, filt=FILTERS | FILTER_VALUES,
+       paging=st.fixed_dictionaries({}, optional={"sort": FILTER_VALUES, "limit": FILTER_VALUES, "skip": FILTER_VALUES}))
+def test_a_bad_filter_object_is_a_query_error(db, read, cls, filt, paging):
+    attempt(lambda: READS[read](db, cls, filt))
+    if paging:
+        attempt(lambda: db.query(cls, filt, **paging))
+
+
+@SOME
+@given(cls=CLASSES, where=WHERES | REST_VALUES,
+       options=st.fixed_dictionaries({}, optional={k: REST_VALUES for k in ("order", "limit", "skip", "count", "include", "keys")}))
+def test_a_bad_parse_where_is_a_query_error(db, cls, where, options):
+    attempt(lambda: db.find(cls, where, **options))
+
+
+POST_FIELDS = sorted(SMALL["classes"]["Post"]["fields"])
+
+
+@SOME
+@given(field=st.sampled_from(POST_FIELDS + ["meta.views", "author.name"]), op=st.sampled_from(OPERATORS),
+       operand=FILTER_VALUES)
+def test_a_filter_objects_error_names_its_field(db, field, op, operand):
+    err = attempt(lambda: db.query("Post", {"score": {"exists": True}, field: {op: operand}}))
+    if err is not None:
+        assert f"'{field}'" in err.message, err.message
+
+
+@SOME
+@given(field=st.sampled_from(POST_FIELDS + ["meta.views", "author.name"]), op=st.sampled_from(REST_OPERATORS),
+       operand=REST_VALUES)
+def test_a_parse_wheres_error_names_its_key(db, field, op, operand):
+    err = attempt(lambda: db.find("Post", {"score": {"$exists": True}, field: {op: operand}}))
+    if err is not None:
+        assert f"'{field}'" in err.message or f"{field}:" in err.message, err.message
+
+
+# --- the examples the properties found, pinned ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    # A filter object's errors named no field: with many keys, the user could not tell which one.
+    (lambda db: db.query("Group", {"name": "one", "posts": []}), "'posts': equalTo on a Relation takes one id"),
+    (lambda db: db.query("Group", {"posts": 0}), "'posts': equalTo needs an objectId string, got number"),
+    (lambda db: db.query("Post", {"tags": {"all": 3}}), "'tags': all needs an array, got number"),
+    (lambda db: db.query("Post", {"or": [{"done": {"exists": 3}}]}), "'done': exists needs true or false, got number"),
+    (lambda db: db.query("Post", {"score": {"bogus": 1}}), "'score': unknown operator 'bogus'"),
+    (lambda db: db.count("Post", {"location": {"nearSphere": 3}}), "'location': nearSphere needs"),
+    (lambda db: db.find("Post", {"title": {"$regex": 0}}), "'title': bad regex: 0"),
+    (lambda db: db.find("Post", {"tags": {"$in": "a"}}), "'tags': bad $in value"),
+    (lambda db: querylang.to_parse_where({"tags": {"all": 3}}), "'tags': all needs an array, got number"),
+    # A whole number past a double's range on a Date: Python's OverflowError, told without the field.
+    (lambda db: db.query("Post", {"when": 10**400}), "'when' is a Date: "),
+    (lambda db: db.find("Post", {"createdAt": {"$lt": -(10**400)}}), "'createdAt' is a Date: "),
+])
+def test_a_filter_objects_error_names_the_field(db, call, says):
+    with pytest.raises(QueryError) as info:
+        call(db)
+    assert str(info.value).startswith(says), str(info.value)
+
+
+def test_a_scripts_error_keeps_its_words_and_position(db):
+    # The position names the place; the words stay the README's.
+    with pytest.raises(QueryError) as info:
+        db.query("Post", "where({ tags: { all: 3 } })")
+    assert str(info.value).startswith("line 1, column 17: all needs an array, got number")
