@@ -214,12 +214,23 @@ class Writes:
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
         self._not_in_change("define_class")
-        self.store.writer(lock_wait=self.timeout).define_class(name, fields or {})
+        _named("define_class's class name", name)
+        # Only None is no fields: '' or [] (falsy, as {} is) defined the class without saying so.
+        self.store.writer(lock_wait=self.timeout).define_class(name, {} if fields is None else fields)
         self._changed()
 
     def add_field(self, class_name: str, name: str, type: str, target_class: str | None = None) -> None:
+        _named("add_field's class name", class_name)
+        _named(f"add_field's field name (class {class_name})", name)
         spec = {"type": type} | ({"targetClass": target_class} if target_class is not None else {})
         self.define_class(class_name, {name: spec})
+
+
+def _named(what: str, name: object) -> None:
+    """A class or field name that is no string (a list or a dict raised Python's "unhashable
+    type" as the schema looked it up)."""
+    if not isinstance(name, str):
+        raise DataError(f"{what} must be a string, not {type(name).__name__}: nothing was changed")
 
 
 def _callable(call: object, what: str, class_name: str, object_id: object) -> None:

@@ -166,3 +166,69 @@ def test_a_scripts_error_keeps_its_words_and_position(db):
     with pytest.raises(QueryError) as info:
         db.query("Post", "where({ tags: { all: 3 } })")
     assert str(info.value).startswith("line 1, column 17: all needs an array, got number")
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+WRITE_VALUES = bad_values(POST_FIELDS + ["objectId", "createdAt", "updatedAt", "ACL", "__op", "__type", "amount", "objects"])
+FIELDS_ARG = st.dictionaries(st.sampled_from([*POST_FIELDS, "objectId", "createdAt", "updatedAt", "posts", "meta.views", "bogus", ""]),
+                             WRITE_VALUES, min_size=1, max_size=3) | WRITE_VALUES
+IDS = st.sampled_from(["p1", "p2", "g1", "u1", "nope", "", "\x00"]) | WRITE_VALUES
+
+
+def _change(fields: Any, add: Any, unset: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda record: querylang.Change(fields, add=add, unset=unset)
+
+
+WRITES = st.one_of(
+    st.tuples(st.just("create"), CLASSES, FIELDS_ARG),
+    st.tuples(st.just("save"), CLASSES, IDS, FIELDS_ARG),
+    st.tuples(st.just("increment"), CLASSES, IDS, FIELDS_ARG),
+    st.tuples(st.just("update"), CLASSES, IDS, st.builds(_change, FIELDS_ARG, WRITE_VALUES, WRITE_VALUES) | WRITE_VALUES),
+    st.tuples(st.just("delete"), st.sampled_from(["Nope", "", "post"]) | WRITE_VALUES, IDS),
+    st.tuples(st.sampled_from(["add_relation", "remove_relation"]), st.sampled_from(["Group", "Post", "Nope"]), IDS,
+              st.sampled_from(["posts", "title", "bogus"]) | WRITE_VALUES, IDS),
+    st.tuples(st.just("define_class"), st.sampled_from(["Post", "New", "_x", "1a", "a b"]) | WRITE_VALUES,
+              st.dictionaries(st.sampled_from(["title", "score", "nf", "", "$x"]),
+                              st.fixed_dictionaries({"type": st.sampled_from(["String", "Number", "Relation", "Pointer", "bogus", ""]) | WRITE_VALUES},
+                                                    optional={"targetClass": CLASSES | WRITE_VALUES}) | WRITE_VALUES,
+                              min_size=1, max_size=2) | WRITE_VALUES),
+)
+
+
+@SOME
+@given(write=WRITES)
+def test_a_bad_write_is_a_query_error_and_changes_nothing(db, state, write):
+    name, *args = write
+    err = attempt(lambda: getattr(db, name)(*args))
+    after = dump(db)
+    if err is None:
+        state["before"] = after  # a write the values happened to fit: the next example starts here
+    else:
+        assert after == state["before"], f"{name}{tuple(args)!r} failed ({err}) but changed the database"
+
+
+def test_nan_and_huge_numbers_in_writes_are_refused_by_field(db, state):
+    for value in (math.nan, math.inf, 10**400):
+        for call in (lambda v: db.save("Post", "p1", {"score": v}), lambda v: db.increment("Post", "p1", {"score": v}),
+                     lambda v: db.create("Post", {"score": v})):
+            err = attempt(lambda call=call, value=value: call(value))
+            assert err is not None and "score" in str(err), (value, err)
+    assert dump(db) == state["before"]
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    # Python's "unhashable type: 'list'" as the schema looked the name up.
+    (lambda db: db.define_class([], None), "define_class's class name must be a string, not list"),
+    (lambda db: db.define_class({}, {"a": {"type": "String"}}), "define_class's class name must be a string, not dict"),
+    (lambda db: db.add_field("Post", [], "String"), "add_field's field name (class Post) must be a string, not list"),
+    (lambda db: db.add_field([], "x", "String"), "add_field's class name must be a string, not list"),
+    # Falsy fields that are no object defined the class with no fields, saying nothing.
+    (lambda db: db.define_class("Empty", ""), "class Empty: 'fields' must be an object"),
+    (lambda db: db.define_class("Empty", []), "class Empty: 'fields' must be an object"),
+])
+def test_define_class_refuses_a_name_or_fields_of_another_type(db, state, call, says):
+    with pytest.raises(QueryError) as info:
+        call(db)
+    assert says in str(info.value)
+    assert dump(db) == state["before"]
