@@ -572,14 +572,15 @@ class Database(Writes, SchemaRefresh):
 
 
 def _setting(name: str, value: Any, kinds: Any, what: str) -> Any:
-    """``timeout`` or ``max_rows`` checked: None, or a number ≥ 0 (infinity means None)."""
+    """``timeout`` or ``max_rows`` checked: None, or a number ≥ 0 (infinity or an int past a
+    double's range means None; math.isnan or :g of 10**400 raised Python's OverflowError)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, kinds) or math.isnan(value):
-        raise QueryTypeError(f"{name} must be {what} or None, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, kinds) or (isinstance(value, float) and math.isnan(value)):
+        raise QueryTypeError(f"{name} must be {what} or None, got {value!r:.40}")
     if value < 0:
-        raise QueryError(f"{name} must be 0 or more, got {value:g}")
-    return None if math.isinf(value) else value
+        raise QueryError(f"{name} must be 0 or more, got " + (f"{value:g}" if isinstance(value, float) or value > -1e300 else f"a number of {len(str(value)) - 1} digits"))
+    return None if value > 1.7976931348623157e308 else value  # past the largest double: no limit
 
 
 def _check_cancel(method: str, cancel: object) -> None:

@@ -232,3 +232,24 @@ def test_define_class_refuses_a_name_or_fields_of_another_type(db, state, call, 
         call(db)
     assert says in str(info.value)
     assert dump(db) == state["before"]
+
+
+@SOME
+@given(settings_=st.fixed_dictionaries({}, optional={"timeout": FILTER_VALUES, "max_rows": FILTER_VALUES,
+                                                     "read_only": FILTER_VALUES, "layout": FILTER_VALUES}))
+def test_bad_connect_settings_are_a_query_error(settings_):
+    def open_and_read() -> None:
+        with querylang.connect(**settings_) as d:
+            d.load({"classes": {"A": {"fields": {}}}})
+            d.query("A", {})
+
+    attempt(open_and_read)
+
+
+@pytest.mark.parametrize("setting", ["timeout", "max_rows"])
+def test_a_limit_past_a_doubles_range_is_no_limit_or_refused(setting):
+    # Python's OverflowError (math.isnan of the int) came out of connect and of the setter.
+    with querylang.connect(**{setting: 10**400}) as d:
+        assert getattr(d, setting) is None
+        with pytest.raises(QueryError, match=f"{setting} must be 0 or more, got a number of 401 digits"):
+            setattr(d, setting, -(10**400))
