@@ -161,6 +161,10 @@ class DataError(QueryError):
         self.record_index: int | None = None
         self.edge_index: int | None = None
         self.in_classes = False  # about the classes of the data (a directory's schema.json), not a record
+        # The keys down to the value of a single-file document the error is about, when it is
+        # about none of its records or edges (("classes", "Post"), ("records", "Pots")): the
+        # file's reader names that line (interchange/json_places.py).
+        self.doc_keys: tuple[str | int, ...] | None = None
 
     def placed(self, where: str | None, reason: str | None = None) -> DataError:
         """This error said of ``where`` (a file and line; None: of no file), naming what it
@@ -171,7 +175,7 @@ class DataError(QueryError):
             out.message = f"{where}: {out.message}"
             out.args = (out.message,)
         out.reason, out.record_index, out.edge_index = self.reason, self.record_index, self.edge_index
-        out.in_classes = self.in_classes
+        out.in_classes, out.doc_keys = self.in_classes, self.doc_keys
         return out
 
 

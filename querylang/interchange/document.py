@@ -110,6 +110,7 @@ def merge_schema(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
         return _merged(existing, classes)
     except DataError as exc:
         exc.in_classes = True
+        at_keys(exc, "classes")
         raise
 
 
@@ -118,36 +119,51 @@ def _merged(existing: Schema | None, classes: Mapping[str, Any]) -> Schema:
         raise DataError("'classes' must be an object of class definitions")
     merged = Schema(dict(existing.classes) if existing else {})
     for name, spec in classes.items():
-        if not isinstance(spec, Mapping):
-            raise DataError("expected {\"fields\": {...}}", class_name=str(name))
         try:
-            new = make_class(name, spec.get("fields", {}))
-        except QueryError as exc:
-            raise DataError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
-        old = merged.classes.get(name)
-        if old is not None:
-            fields = dict(old.fields)
-            for f in new.user_fields:
-                prev = fields.get(f.name)
-                if prev is not None and (prev.type, prev.target) != (f.type, f.target):
-                    raise DataError(
-                        f"already defined as {type_with_target(prev.type, prev.target)}, "
-                        f"cannot become {type_with_target(f.type, f.target)}",
-                        class_name=name,
-                        field=f.name,
-                    )
-                fields[f.name] = f
-            try:
-                check_case(f"class {name}: field", fields)
-            except QueryError as exc:
-                raise DataError(exc.message) from None
-            new = ClassDef(name, fields)
-        merged.classes[name] = new
+            _merge_class(merged, name, spec)
+        except DataError as exc:
+            raise at_keys(exc, "classes", name, *(("fields", exc.field) if exc.field is not None else ())) from None
     try:
         merged.check_targets()
     except QueryError as exc:
         raise DataError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
     return merged
+
+
+def at_keys(exc: DataError, *keys: str | int) -> DataError:
+    """``exc``, about the value at ``keys`` of the document unless it knows a closer one."""
+    if exc.doc_keys is None:
+        exc.doc_keys = keys
+    return exc
+
+
+def _merge_class(merged: Schema, name: str, spec: object) -> None:
+    """Add the class ``name`` defined by ``spec`` to ``merged``."""
+    if not isinstance(spec, Mapping):
+        raise DataError("expected {\"fields\": {...}}", class_name=str(name))
+    try:
+        new = make_class(name, spec.get("fields", {}))
+    except QueryError as exc:
+        raise DataError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
+    old = merged.classes.get(name)
+    if old is not None:
+        fields = dict(old.fields)
+        for f in new.user_fields:
+            prev = fields.get(f.name)
+            if prev is not None and (prev.type, prev.target) != (f.type, f.target):
+                raise DataError(
+                    f"already defined as {type_with_target(prev.type, prev.target)}, "
+                    f"cannot become {type_with_target(f.type, f.target)}",
+                    class_name=name,
+                    field=f.name,
+                )
+            fields[f.name] = f
+        try:
+            check_case(f"class {name}: field", fields)
+        except QueryError as exc:
+            raise DataError(exc.message) from None
+        new = ClassDef(name, fields)
+    merged.classes[name] = new
 
 
 def read_dataset(
@@ -172,7 +188,8 @@ def read_source(
     doc = read_document(source)
     unknown = set(doc) - {"classes", "records", "relations"}
     if unknown:
-        raise DataError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+        names = sorted(map(str, unknown))
+        raise at_keys(DataError(f"unknown top-level key(s): {', '.join(names)}"), names[0])
     schema = merge_schema(existing, doc.get("classes", {}))
     return doc, schema, to_ms(now or datetime.now(UTC))
 
@@ -181,15 +198,15 @@ def class_rows(doc: Mapping[str, Any], schema: Schema) -> Iterator[tuple[ClassDe
     """Each class's list of records, in document order, once its name and shape are checked."""
     records = doc.get("records", {})
     if not isinstance(records, Mapping):
-        raise DataError("'records' must be an object: class name -> list of records")
+        raise at_keys(DataError("'records' must be an object: class name -> list of records"), "records")
     for class_name, rows in records.items():
         if class_name not in schema.classes:
-            raise DataError(
+            raise at_keys(DataError(
                 f"records for unknown class (add it under 'classes'; {suggest(class_name, schema.classes) or 'no similar class'})",
                 class_name=str(class_name),
-            )
+            ), "records", class_name)  # fmt: skip
         if not isinstance(rows, list):
-            raise DataError("records must be a list", class_name=class_name)
+            raise at_keys(DataError("records must be a list", class_name=class_name), "records", class_name)
         yield schema.classes[class_name], rows
 
 
@@ -223,7 +240,7 @@ def read_relations(doc: Mapping[str, Any], schema: Schema, edges: list[Edge]) ->
 def relation_list(doc: Mapping[str, Any]) -> list[Any]:
     relations = doc.get("relations", [])
     if not isinstance(relations, list):
-        raise DataError("'relations' must be a list of edges")
+        raise at_keys(DataError("'relations' must be a list of edges"), "relations")
     return relations
 
 

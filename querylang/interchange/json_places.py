@@ -72,13 +72,16 @@ def _walk(text: str, at: int, keys: Sequence[str | int]) -> tuple[int | None, in
 
 
 def placed_in_file(path: Path, exc: DataError) -> DataError:
-    """``exc``, of a load of the JSON file ``path``, naming the file and line of the record or
-    edge it is about (``exc`` itself when it is about none, or the file cannot be
-    read again)."""
+    """``exc``, of a load of the JSON file ``path``, naming the file and line of the record,
+    edge, class or top-level value it is about (``exc`` itself when it is about none of them,
+    or the file cannot be read again)."""
     if exc.edge_index is not None:
         keys: list[str | int] = ["relations", exc.edge_index]
     elif exc.record_index is not None and exc.class_name is not None:
         keys = ["records", exc.class_name, exc.record_index]
+    elif exc.doc_keys is not None:
+        # About the document's classes or its shape: the file is named, at the line if found.
+        keys = list(exc.doc_keys)
     else:
         return exc
     try:
@@ -86,4 +89,6 @@ def placed_in_file(path: Path, exc: DataError) -> DataError:
     except (OSError, UnicodeDecodeError):
         return exc
     line = value_line(text, keys)
-    return exc if line is None else exc.placed(f"{path.name}, line {line}")
+    if line is None:
+        return exc if exc.doc_keys is None else exc.placed(path.name)
+    return exc.placed(f"{path.name}, line {line}")
