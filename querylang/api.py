@@ -91,7 +91,7 @@ def build_query(
     source = query if isinstance(query, str) else None
     try:
         if isinstance(query, str):
-            ran = run_script(query, inputs or {})
+            ran = run_script(query, {} if inputs is None else inputs)
             where = build_where(ran.where, cls, schema, strict=strict, pos=ran.where_pos)
             script_sort, sort_pos = ran.sort, ran.sort_pos
         elif query is None or isinstance(query, Mapping):
@@ -337,7 +337,7 @@ class Database(Writes, SchemaRefresh):
 
             if query is not None:
                 raise QueryError("give either a script/filter or a visual filter, not both")
-            query = visual_to_filter(visual, inputs or {}, self.schema, class_name)
+            query = visual_to_filter(visual, {} if inputs is None else inputs, self.schema, class_name)
         if visual_sorting is not None and sort is None:
             from querylang.frontends.visual import visual_sort
 

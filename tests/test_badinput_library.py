@@ -253,3 +253,18 @@ def test_a_limit_past_a_doubles_range_is_no_limit_or_refused(setting):
         assert getattr(d, setting) is None
         with pytest.raises(QueryError, match=f"{setting} must be 0 or more, got a number of 401 digits"):
             setattr(d, setting, -(10**400))
+
+
+@pytest.mark.parametrize("inputs", [[], "", 0, ()])
+@pytest.mark.parametrize("call", [
+    lambda db, s, i: db.query("Post", s, inputs=i), lambda db, s, i: db.compile("Post", s, inputs=i),
+    lambda db, s, i: db.count("Post", s, inputs=i), lambda db, s, i: db.reference("Post", s, inputs=i),
+    lambda db, s, i: querylang.to_parse_where(s, inputs=i),
+    lambda db, s, i: db.query("Post", visual={"combinator": "and", "rules": []}, inputs=i),
+])
+def test_inputs_that_are_no_mapping_are_refused_even_when_empty(db, call, inputs):
+    # An empty list or string (falsy, as {} is) ran the script with no inputs, dropping the
+    # condition on Inputs.Min: every record, where inputs=3 was refused.
+    for _ in range(3):  # the plan cache's first, second and later runs of a script
+        with pytest.raises(QueryError, match="inputs must be a mapping of names to values"):
+            call(db, "where({ score: { greaterThan: Inputs.Min } })", inputs)

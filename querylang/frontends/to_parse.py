@@ -115,7 +115,7 @@ def to_parse_where(
             run_script,  # lazily, as api.py does: the interpreter loads lark
         )
 
-        ran = run_script(source, inputs or {})
+        ran = run_script(source, {} if inputs is None else inputs)
         where, pos = ran.where, ran.where_pos
     else:
         where = script_or_filter

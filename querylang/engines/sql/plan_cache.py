@@ -216,7 +216,7 @@ class PlanCache:
                 if len(self._once) >= MAX_PLANS:
                     self._once.clear()
                 self._once.add(script)
-                return full(inputs or {}, skip)
+                return full({} if inputs is None else inputs, skip)
             try:
                 template = template_of(tree(script))
             except Exception:
@@ -225,7 +225,9 @@ class PlanCache:
                 self._templates.clear()
             self._templates[script] = template
         if template is None or (inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping)):
-            return full(inputs or {}, skip)
+            # Not `inputs or {}`: inputs=[] or '' ran the script with no inputs, dropping the
+            # conditions on them, where inputs=3 is refused.
+            return full({} if inputs is None else inputs, skip)
         return self._bound(schema, class_name, script, template, inputs, options, skip, full)
 
     def plan_filter(
