@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from querylang.server import ServerConfig, create_app
 
-from ..badinput import KEYS, REST_OPERATORS, REST_VALUES
+from ..badinput import KEYS, REST_OPERATORS, REST_VALUES, mangled_scripts
 from .conftest import make_db
 
 SOME = settings(max_examples=max(10, settings.default.max_examples // 4))
@@ -88,14 +88,29 @@ QUERY = st.dictionaries(
 
 
 @pytest.fixture(scope="module")
-def client(sample_doc: dict) -> Iterator[TestClient]:
+def app(sample_doc: dict) -> Iterator[Any]:
     db = make_db(sample_doc)
     config = ServerConfig(app_id=APP, master_key=MASTER, acl_field="acl", allow_client_writes=True)
     logging.getLogger("querylang").disabled = True  # what a 500 would log: the test names it
-    with TestClient(create_app(db, config), raise_server_exceptions=False) as c:
-        yield c
+    yield create_app(db, config)
     logging.getLogger("querylang").disabled = False
     db.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def signed_in(app: Any) -> Iterator[TestClient]:
+    """A browser signed in with the master key (its session cookie kept)."""
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/browser/login", content=f"masterKey={MASTER}".encode(),
+                   headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        yield c
 
 
 def check_answer(r: Any, path: str) -> None:
@@ -138,3 +153,16 @@ def test_a_bad_where_is_parses_error(client, where, master):
     for cls in ("Post", "Note"):
         r = client.get(f"/parse/classes/{cls}", params={"where": json.dumps(where)}, headers=headers)
         check_answer(r, "/parse")
+
+
+@SOME
+@given(path=st.sampled_from(["/browser/classes/Post", "/browser/classes/Group/g2/relation/posts", "/browser/classes/Post/p001",
+                             "/browser/classes/Note", "/browser/classes/Group/g1/relation/bogus", "/browser/classes/Nope/x"]),
+       script=st.none() | mangled_scripts(),
+       order=st.none() | st.sampled_from(["-score", "score,title", ",", "-", "bogus", "tags", "location", "Owner.title", "\x00"]),
+       page=st.none() | st.sampled_from(["-1", "1", "99999999999999999999999", "1e9", "x", str(2**63)]))
+def test_a_signed_in_browser_answers_bad_scripts_and_pages_without_a_server_error(signed_in, path, script, order, page):
+    params = {k: v.encode("utf-8", "replace").decode("utf-8") for k, v in
+              {"script": script, "order": order, "page": page}.items() if v is not None}
+    r = signed_in.get(path, params=params)
+    assert r.status_code < 500, f"{r.status_code}: {r.text[:300]}"
