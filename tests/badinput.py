@@ -116,13 +116,17 @@ SMALL: dict[str, Any] = {
 }
 
 
-def dump(db: querylang.Database) -> tuple[Any, ...]:
+def dump(db: querylang.Database, only: str | None = None) -> tuple[Any, ...]:
     """What a user reads back from ``db``: the schema, every record and every Relation edge
-    (the engines' own columns, such as text-search words computed lazily, are left out)."""
+    (the engines' own columns, such as text-search words computed lazily, are left out);
+    ``only``: of that class alone (and the schema)."""
     schema = db.schema.to_json()
-    records = {name: sorted(map(repr, db.stream(name, {}))) for name in sorted(db.schema.classes)}
+    names = sorted(db.schema.classes) if only is None or only not in db.schema.classes else [only]
+    records = {name: sorted(map(repr, db.stream(name, {}))) for name in names}
     edges = []
     for cls, f in db.schema.relations():
+        if cls.name not in records:
+            continue
         for oid in sorted(db.query(cls.name, {}).ids):
             ids = db.query(f.target or "", {"relatedTo": {"id": oid, "key": f.name, "className": cls.name}}).ids
             edges.append((cls.name, oid, f.name, sorted(ids)))

@@ -16,12 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+import querylang
 from querylang.server import ServerConfig, create_app
 
-from ..badinput import KEYS, REST_OPERATORS, REST_VALUES, mangled_scripts
+from ..badinput import KEYS, REST_OPERATORS, REST_VALUES, dump, mangled_scripts
 from .conftest import make_db
 
 SOME = settings(max_examples=max(10, settings.default.max_examples // 4))
+FEW = settings(max_examples=max(8, settings.default.max_examples // 10))  # each reads a class twice
 
 APP, MASTER = "bad-app", "bad-master"
 PATHS = [
@@ -88,13 +90,18 @@ QUERY = st.dictionaries(
 
 
 @pytest.fixture(scope="module")
-def app(sample_doc: dict) -> Iterator[Any]:
+def served(sample_doc: dict) -> Iterator[querylang.Database]:
     db = make_db(sample_doc)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def app(served: querylang.Database) -> Iterator[Any]:
     config = ServerConfig(app_id=APP, master_key=MASTER, acl_field="acl", allow_client_writes=True)
     logging.getLogger("querylang").disabled = True  # what a 500 would log: the test names it
-    yield create_app(db, config)
+    yield create_app(served, config)
     logging.getLogger("querylang").disabled = False
-    db.close()
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +173,30 @@ def test_a_signed_in_browser_answers_bad_scripts_and_pages_without_a_server_erro
               {"script": script, "order": order, "page": page}.items() if v is not None}
     r = signed_in.get(path, params=params)
     assert r.status_code < 500, f"{r.status_code}: {r.text[:300]}"
+
+
+WRITE_FIELDS = ["title", "score", "published", "publishedAt", "tags", "meta", "author", "location", "acl", "ACL",
+                "objectId", "createdAt", "updatedAt", "posts", "members", "name", "newField", "meta.views", "_private", "a b"]
+OPS = ["Increment", "Add", "AddUnique", "Remove", "Delete", "AddRelation", "RemoveRelation", "Batch", "SetOnInsert", "Bogus"]
+TYPES = ["Date", "Pointer", "GeoPoint", "File", "Bytes", "Relation", "Polygon", "Object"]
+WRITE_VALUES = st.one_of(
+    VALUES,
+    st.builds(lambda op, key, v: {"__op": op, key: v}, st.sampled_from(OPS), st.sampled_from(["amount", "objects", "ops"]), VALUES),
+    st.builds(lambda t, key, v: {"__type": t, key: v}, st.sampled_from(TYPES),
+              st.sampled_from(["iso", "className", "objectId", "latitude", "name", "base64", "coordinates"]), VALUES),
+)
+
+
+@FEW
+@given(method=st.sampled_from(["POST", "PUT"]), cls=st.sampled_from(["Post", "Group", "Note", "User"]),
+       oid=st.sampled_from(["p001", "g2", "n4", "u01", "zz"]),
+       body=st.dictionaries(st.sampled_from(WRITE_FIELDS), WRITE_VALUES, min_size=1, max_size=3), master=st.booleans())
+def test_a_refused_write_is_parses_error_and_changes_nothing(client, served, method, cls, oid, body, master):
+    before = dump(served, cls)  # a write to a class changes no other
+    path = f"/parse/classes/{cls}" + (f"/{oid}" if method == "PUT" else "")
+    headers = {"X-Parse-Application-Id": APP, **({"X-Parse-Master-Key": MASTER} if master else {})}
+    r = client.request(method, path, content=json.dumps(body).encode(), headers=headers)
+    check_answer(r, path)
+    if r.status_code >= 400:
+        assert set(r.json()) == {"code", "error"}, r.json()
+        assert dump(served, cls) == before, f"{method} {path} {body!r} was refused ({r.text}) but changed the data"
