@@ -72,3 +72,28 @@ def own_cluster(name: str, doc: dict[str, Any]) -> Iterator[Cluster]:
         yield c
     finally:
         c.stop()
+
+
+class _FormatSpy:
+    """A connection's libpq handle that notes the result format each statement asks for."""
+
+    def __init__(self, pgconn: Any, asked: list[Any]) -> None:
+        self._pgconn, self._asked = pgconn, asked
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._pgconn, name)
+        if name not in ("send_query_params", "send_query_prepared"):
+            return real
+
+        def run(*args: Any, **kw: Any) -> Any:
+            self._asked.append(kw.get("result_format"))
+            return real(*args, **kw)
+
+        return run
+
+
+def spy_formats(statements: Any) -> list[Any]:
+    """The result formats ``statements`` (prepared.Statements) asks libpq for from now on."""
+    asked: list[Any] = []
+    statements.pgconn = _FormatSpy(statements.pgconn, asked)
+    return asked

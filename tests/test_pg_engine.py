@@ -24,7 +24,7 @@ from querylang import DataError, QueryError, QueryTimeout
 from querylang.engines.postgres.cluster import Cluster
 from querylang.engines.postgres.layout import ident, join_table
 
-from .pg import cluster_sql, fresh_database, fresh_url
+from .pg import cluster_sql, fresh_database, fresh_url, spy_formats
 
 DOC = {
     "classes": {
@@ -1099,20 +1099,16 @@ def test_a_field_added_while_this_threads_stream_reads_the_class_is_refused(pair
     assert _plain(pg.query("Post", sort=["title"]).records) == _plain(duck.query("Post", sort=["title"]).records)
 
 
-def test_a_large_result_is_not_kept_by_the_threads_cursor(pair):
-    """Each thread reuses one cursor for its queries; a result past KEEP_RESULT_ROWS is let go
-    with the cursor that read it, so its memory does not stay until the thread's next query."""
-    from querylang.engines.postgres.store import KEEP_RESULT_ROWS
-
+def test_a_result_is_not_kept_after_its_statement(pair):
+    """A thread's statements run on its connection (prepared.py); a result, large or small, is
+    let go once its rows are read, so its memory does not stay until the thread's next query."""
     pg, _ = pair
     store = pg.store
-    small = store.execute("SELECT 1", [])
+    assert store.execute("SELECT 1", []) == [(1,)]
     held = store._thread_connection()
-    kept = held.cur
-    assert small == [(1,)] and kept.pgresult is not None
-    rows = store.execute("SELECT g FROM generate_series(1, %s) AS g", [KEEP_RESULT_ROWS + 1])
-    assert len(rows) == KEEP_RESULT_ROWS + 1
-    assert held.cur is not kept and kept.closed and held.cur.pgresult is None
+    assert held.statements.tx.pgresult is None
+    rows = store.execute("SELECT g FROM generate_series(1, %s) AS g", [20_001])
+    assert len(rows) == 20_001 and held.statements.tx.pgresult is None
     assert store.execute("SELECT 2", []) == [(2,)]
     assert store.execute("CREATE TEMP TABLE t_no_rows (x int)", []) == []
 
@@ -1125,7 +1121,9 @@ def test_results_come_in_binary_and_read_as_in_text(pair):
     assert pg.aggregate("Post", {"n": {"min": "at"}}) == duck.aggregate("Post", {"n": {"min": "at"}})
     assert pg.query("Post", None, sort=["objectId"]).records == duck.query("Post", None, sort=["objectId"]).records
     held = pg.store._thread_connection()
-    assert held.cur.pgresult is not None and held.cur.pgresult.fformat(0) == 1  # 1: binary
+    asked = spy_formats(held.statements)
+    assert pg.query("Post", None, sort=["objectId"]).records == duck.query("Post", None, sort=["objectId"]).records
+    assert asked and set(asked) == {psycopg.pq.Format.BINARY}
     with psycopg.connect(pg.store.url) as con:
         pg.store.configure(con)
         for binary in (False, True):

@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
 from querylang.engines.postgres.bulk_copy import (
@@ -68,6 +67,7 @@ from querylang.engines.postgres.layout import (
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
 from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.prepared import statements
 from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards, set_up
 from querylang.engines.postgres.schema_lock import lock_schema_table
 from querylang.engines.postgres.search_path import home_schema, no_schema
@@ -81,8 +81,6 @@ from querylang.interchange.directory import is_directory
 from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
 
-TUPLES_OK = ExecStatus.TUPLES_OK
-KEEP_RESULT_ROWS = 10_000  # past this, a query's result is not left in the thread's cursor
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 T = TypeVar("T")
 # A load's work in its transaction: (connection, stored schema) -> (new schema, records per class).
@@ -96,9 +94,8 @@ class Held:
 
     def __init__(self, pool: ConnectionPool[Any], con: psycopg.Connection[Any]) -> None:
         self.pool, self.con = pool, con
-        # One cursor for the thread's queries: a new cursor per statement copies the
-        # connection's adapters each time, as much as a small query's decoding.
-        self.cur = con.cursor()
+        # The thread's statements go through libpq's calls (prepared.py), not a cursor.
+        self.statements = statements(con)
         self.done = False
 
     def release(self) -> None:
@@ -538,16 +535,7 @@ class PostgresStore(Listening):
             beat = Heartbeat(self.watchdog, con, self.reach).__enter__()
         try:
             self._set_timeout(con, timeout)
-            cur = held.cur
-            cur.execute(sql, bound, binary=self.binary_rows)
-            # The result's status, not cur.description (which builds a Column per column).
-            res = cur.pgresult
-            if res is None or res.status != TUPLES_OK:
-                return []
-            rows = cur.fetchall()
-            if res.ntuples > KEEP_RESULT_ROWS:
-                held.cur = con.cursor()  # the kept cursor would hold a large result until the next query
-                cur.close()
+            rows = held.statements.run(sql, bound, self.binary_rows)
             if self.heard.any:
                 self._apply_notices(con)
             return rows
