@@ -201,15 +201,37 @@ def _summary(ts: list[float]) -> dict[str, Any]:
 THROUGHPUT_WORKLOADS = ("comments_of_post", "posts_in_group", "groups_holding_post", "likes_range_recent")
 
 
-def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: float = 3.0) -> dict[str, Any]:
+def server_cpu(data: Path) -> float | None:
+    """CPU seconds used so far by the cluster's processes (the postmaster's children: the
+    backends and background workers); None where they cannot be read."""
+    try:
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: float = 3.0,
+               data: Path | None = None) -> dict[str, Any]:
     """Queries per second with one thread, then with two threads at once: querylang through
     its pool, and hand_sql_pg with a connection per thread beside it (the floor: the client and
     the server share the same two cores, so a query that costs the client more than the
-    server cannot double)."""
+    server cannot double). Beside each, the CPU a query took in the client's process and in
+    the server's (``data``: the cluster's data directory): the client's Python runs one thread
+    at a time (the interpreter lock), so two threads get at most 1 + server / client."""
     scripts = C.script_support()
 
-    def qps(run: Callable[[int, Inputs], Any], threads: int, length: float) -> float:
+    def qps(run: Callable[[int, Inputs], Any], threads: int, length: float) -> dict[str, float | None]:
         counts = [0] * threads
+        server0, client0 = server_cpu(data) if data else None, time.process_time()
         stop = time.perf_counter() + length
 
         def worker(k: int) -> None:
@@ -227,7 +249,10 @@ def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: floa
             t.start()
         for t in ts:
             t.join()
-        return round(sum(counts) / length, 1)
+        n = sum(counts)
+        server1 = server_cpu(data) if data else None
+        return {"qps": round(n / length, 1), "client_us": round((time.process_time() - client0) / n * 1e6, 1),
+                "server_us": None if server0 is None or server1 is None else round((server1 - server0) / n * 1e6, 1)}
 
     hands = [HandSqlPg(url), HandSqlPg(url)]
     contenders: dict[str, Callable[[int, Inputs], Any]] = {
@@ -239,7 +264,10 @@ def throughput(db: Any, w: Workload, sc: Any, seed: int, url: str, seconds: floa
         for name, run in contenders.items():
             qps(run, 2, 0.5)  # warm: the plan kept, each thread's connection made
             one, two = qps(run, 1, seconds), qps(run, 2, seconds)
-            out[name] = {"qps_1": one, "qps_2": two, "speedup": round(two / one, 2) if one else None}
+            out[name] = {"qps_1": one["qps"], "qps_2": two["qps"],
+                         "speedup": round(two["qps"] / one["qps"], 2) if one["qps"] else None,  # type: ignore[operator]
+                         "client_us_1": one["client_us"], "server_us_1": one["server_us"],
+                         "client_us_2": two["client_us"], "server_us_2": two["server_us"]}
     finally:
         for h in hands:
             h.close()
@@ -295,7 +323,7 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
             for w in workloads:
                 if w.name in THROUGHPUT_WORKLOADS:
                     _log(f"[{scale} postgres] throughput, 1 and 2 threads ({w.name})")
-                    res["throughput"].append(throughput(db, w, sc, seed, cluster.url(), throughput_seconds))
+                    res["throughput"].append(throughput(db, w, sc, seed, cluster.url(), throughput_seconds, cluster.data))
         finally:
             hand.close()
             control.close()
@@ -377,6 +405,8 @@ def markdown(res: dict[str, Any]) -> str:
             out.append(f"| {tp['workload']} | {q['qps_1']} | {q['qps_2']} | {q['speedup']}× | "
                        f"{h['qps_1']} | {h['qps_2']} | {h['speedup']}× |")
         out.append("")
+        if any(tp["querylang_pg"].get("server_us_1") is not None for tp in tps):
+            out.extend(_cpu_table(tps))
     out.append("## Setup")
     out.append("")
     out.append("- **querylang_pg**: `db.query` with the workload's filter script on `querylang.connect(postgresql://…)`; "
@@ -391,6 +421,33 @@ def markdown(res: dict[str, Any]) -> str:
                "of the two medians.")
     out.append("- The server: a throw-away cluster on loopback (fsync off), default settings otherwise.")
     return "\n".join(out) + "\n"
+
+
+def _ceiling(e: dict[str, Any]) -> str:
+    """Two threads' queries per second at most: the client's CPU per query under the lock, the
+    client's and the server's on the two cores."""
+    client, server = e.get("client_us_1"), e.get("server_us_1")
+    return f"{min(1e6 / client, 2e6 / (client + server)):.0f}" if client and server else ""
+
+
+def _cpu_table(tps: list[dict[str, Any]]) -> list[str]:
+    """Where a query's CPU goes, on one thread, and what two threads can reach with it."""
+    out = ["CPU per query on one thread, in the client's process (all its threads) and in the server's "
+           "processes. The client's Python runs one thread at a time (the interpreter lock), so two threads "
+           "get at most 10⁶ / client µs queries per second, and the two cores at most 2·10⁶ / (client + server) µs: "
+           "the ceiling is the lower of the two. Where the client's share passes the server's, the lock binds "
+           "first and two threads cannot double what one thread would get without waiting; a thread that waits "
+           "for a halted CPU to wake (placement.py) gets less, so a speed-up past the ceiling's ratio is "
+           "possible. The ceiling counts all the client's CPU as held under the lock (libpq's sending and "
+           "receiving is not), so it is a little low.", "",
+           "| workload | querylang_pg client µs | server µs | 2 threads' ceiling (q/s) | hand_sql_pg client µs | server µs | ceiling (q/s) |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for tp in tps:
+        q, h = tp["querylang_pg"], tp["hand_sql_pg"]
+        out.append(f"| {tp['workload']} | {q['client_us_1']} | {q['server_us_1']} | {_ceiling(q)} | "
+                   f"{h['client_us_1']} | {h['server_us_1']} | {_ceiling(h)} |")
+    out.append("")
+    return out
 
 
 def _to_text_dates(entry: dict[str, Any]) -> str:

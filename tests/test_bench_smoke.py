@@ -150,7 +150,11 @@ def test_postgres_pass_runs(tmp_path: Path) -> None:
     for tp in res["throughput"]:
         for name in ("querylang_pg", "hand_sql_pg"):
             assert tp[name]["qps_1"] > 0 and tp[name]["qps_2"] > 0, (tp["workload"], name)
-    assert (tmp_path / "T-postgres.md").exists()
+            # Where the CPU went: the client's process, the server's (read from /proc here).
+            assert tp[name]["client_us_1"] > 0 and tp[name]["server_us_1"] is not None, (tp["workload"], name)
+    md = (tmp_path / "T-postgres.md").read_text(encoding="utf-8")
+    assert "| workload | querylang_pg client µs | server µs | 2 threads' ceiling (q/s) |" in md
+    assert md.count("## Setup") == 1
 
 
 def test_placement_pins_and_frees(pg_cluster) -> None:
