@@ -3,7 +3,7 @@
 Two threads querying at once share one interpreter lock: the Python each query runs is done
 one query at a time, however many cores there are, so it caps what a second thread adds
 (benchmarks/results/*-postgres.md, Tuning). psycopg's cursor spends most of its share on its
-own bookkeeping (its prepared-statement cache, the generator that waits for the result, the
+own bookkeeping (its prepared-statement cache, the Python generators around its wait, the
 result's description): about as much again as sending the statement and building the rows.
 Here the statement is converted once, prepared on its second use (as psycopg does after a few),
 sent with libpq's call and waited for with psycopg's own wait (the lock released while the
