@@ -143,8 +143,14 @@ def infer_type(value: Any) -> dict[str, Any] | None:
         kind = value.get("__type")
         if kind in ("Pointer", "Relation"):
             return {"type": kind, "targetClass": value.get("className")}
-        if kind in _TYPED:
+        if isinstance(kind, str) and kind in _TYPED:  # a list there was Python's TypeError (unhashable)
             return {"type": kind}
+        if kind:
+            # Parse Server refuses such a field value (111 "This is not a valid Weird"): it
+            # was imported as an Object holding __type. Inside an Object or Array Parse keeps
+            # it, and so does the import.
+            raise DataError(f"__type {json.dumps(kind)[:60]} is no Parse type (Parse knows Pointer, Relation, "
+                            f"{', '.join(sorted(_TYPED))})")
         return {"type": "Object"}
     raise DataError(f"not a JSON value: {value!r}")
 
@@ -157,30 +163,38 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
             raise DataError(f"{path}: record {i + 1} is not a JSON object")
+        oid = rec.get("objectId")
+        if oid is not None and not isinstance(oid, str):
+            # Parse Server refuses it (111 "schema mismatch for T.objectId; expected String");
+            # the load refused it as "record #0", counting from 0 where this file counts from 1.
+            raise DataError(f"objectId must be a string, not {json.dumps(oid)[:60]} (Parse Server refuses a record "
+                            "whose objectId is no string)", class_name=class_name).placed(f"{path}, record {i + 1}")
         for key, value in rec.items():
             if key in _BUILTIN or key in SENSITIVE_FIELDS:
                 continue
-            spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
+            try:
+                spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
+            except DataError as exc:
+                raise DataError(exc.reason, class_name=class_name, object_id=oid, field=key).placed(
+                    f"{path}, record {i + 1}") from None
             if spec is None:
                 nulls[key] = None
                 continue
             if spec["type"] in ("Pointer", "Relation") and not isinstance(spec["targetClass"], str):
                 # Was refused later by the schema, naming class and field but not the file or record.
-                oid = rec.get("objectId")
                 raise DataError(f"a {spec['type']} without its className", class_name=class_name,
-                                object_id=oid if isinstance(oid, str) else None, field=key).placed(f"{path}, record {i + 1}")
+                                object_id=oid, field=key).placed(f"{path}, record {i + 1}")
             if key not in fields and shown_at is not None:
                 shown_at[key] = f"{path}, record {i + 1}"
             prev = fields.setdefault(key, spec)
             if prev != spec:
-                oid = rec.get("objectId")
                 # Named as the record's other errors are: by file and place ("record None"
                 # named a record without an objectId, and no file).
                 raise DataError(
                     f"{type_with_target(prev['type'], prev.get('targetClass'))} in one record, "
                     f"{type_with_target(spec['type'], spec.get('targetClass'))} in another",
                     class_name=class_name,
-                    object_id=oid if isinstance(oid, str) else None,
+                    object_id=oid,
                     field=key,
                 ).placed(f"{path}, record {i + 1}")
     # A key that is null in every record shows no type: it cannot be a field, and the explicit

@@ -557,3 +557,41 @@ def test_exports_named_in_capitals_are_read(tmp_path: Path) -> None:
     assert db.query("Post", {}).ids == ["p003", "p004"]
     assert db.query(USER, {"relatedTo": {"id": "g1", "key": "members", "className": "Group"}}).ids == ["u04"]
     db.close()
+
+
+@pytest.mark.parametrize("oid", [5, 5.5, True, ["a"]])
+def test_an_objectid_that_is_no_string_is_refused_naming_the_record(tmp_path: Path, oid: Any) -> None:
+    """Parse Server refuses it (111 "schema mismatch for T.objectId; expected String but got
+    Number"); the import named the record twice over: "record 1: class T: record #0: objectId
+    must be a non-empty string"."""
+    path = write(tmp_path / "T.json", [{"objectId": "a"}, {"objectId": oid, "n": 1}])
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(path)
+    assert str(info.value) == (f"{path}, record 2: class T: objectId must be a string, not {json.dumps(oid)} "
+                               "(Parse Server refuses a record whose objectId is no string)")
+    assert not db.schema.classes
+
+
+@pytest.mark.parametrize("kind", ["Weird", "Object", "date", 5, ["Date"]])
+def test_a_value_of_no_parse_type_is_refused_naming_record_field_and_type(tmp_path: Path, kind: Any) -> None:
+    """Parse Server refuses {"__type": "Weird"} as a field's value (111 "This is not a valid
+    Weird"): it was imported as an Object ({"__type": ["Date"]} was Python's TypeError)."""
+    path = write(tmp_path / "T.json", [{"objectId": "a", "x": {"a": 1}}, {"objectId": "b", "x": {"__type": kind}}])
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(path)
+    assert str(info.value) == (f"{path}, record 2: class T, record b, field x: __type {json.dumps(kind)} is no Parse "
+                               "type (Parse knows Pointer, Relation, Bytes, Date, File, GeoPoint, Polygon)")
+    assert not db.schema.classes
+
+
+def test_a_value_of_no_parse_type_inside_an_object_or_with_an_empty_type_is_kept(tmp_path: Path) -> None:
+    """Parse Server keeps {"__type": "Weird"} inside an Object or an Array, and a value whose
+    __type is "" or null as an Object: so does the import."""
+    rows = [{"objectId": "a", "x": {"__type": ""}, "y": [{"__type": "W"}]},
+            {"objectId": "b", "x": {"in": {"__type": "W"}}, "y": []}, {"objectId": "c", "x": {"__type": None}}]
+    db = querylang.connect()
+    db.import_dashboard_export(write(tmp_path / "T.json", rows))
+    assert [r["x"] for r in db.query("T", {}, sort="objectId").records] == [{"__type": ""}, {"in": {"__type": "W"}},
+                                                                             {"__type": None}]
