@@ -71,7 +71,7 @@ def _binary(obj: dict[str, Any]) -> bytes:
         raise EJSONError(f"not base64 in $binary: {data!r}") from exc
 
 
-def _hook(obj: dict[str, Any]) -> Any:
+def read_object(obj: dict[str, Any]) -> Any:
     """json's object_hook: one wrapper → its value (every other dict passes unchanged)."""
     if len(obj) > 2 or not obj:
         return obj
@@ -111,4 +111,4 @@ def iso_ms(dt: datetime) -> str:
 def loads(text: str, where: str = "Extended JSON") -> Any:
     """One Extended JSON text → Python values. Raises ValueError (json's or EJSONError), or a
     DataError naming ``where`` for a text nested too deeply to read."""
-    return jsontext.loads(text, where, object_hook=_hook)
+    return jsontext.loads(text, where, object_hook=read_object)

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -183,6 +183,8 @@ class Staging:
         # database's schema (the load's, Post.title Number there, String here) names it.
         self._defined_at: dict[str, str] = {}
         self._field_at: dict[tuple[str, str], str] = {}
+        # An importer's finer place for a load's error, from the place a record came from.
+        self.narrow: Callable[[str, DataError], str] | None = None
 
     def __enter__(self) -> Staging:
         return self
@@ -366,7 +368,10 @@ class Staging:
                 if reason == exc.reason:
                     raise
                 raise exc.placed(None, reason) from exc
-            raise exc.placed(self.source_of(exc), reason) from exc
+            where = self.source_of(exc)
+            if where is not None and self.narrow is not None:
+                where = self.narrow(where, exc)
+            raise exc.placed(where, reason) from exc
         # The load stores an edge staged twice once (a Relation is a set): the summary said
         # "7 relation edges" of 6 stored, for a mongoexport join file holding a row twice.
         report.edges = self.edges and self._distinct_edges()

@@ -35,6 +35,7 @@ from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, Undated, a_path
 from .jsontext import nesting
+from .mongo_places import bad_wrapper, field_place
 
 # Types in the _SCHEMA collection (Parse's MongoSchemaCollection) → Parse types.
 _SCHEMA_TYPES = {
@@ -84,6 +85,8 @@ def import_mongo_export(db: Destination, directory: str | Path, *, target: Targe
         raise DataError(f"{root}: no _SCHEMA.json ({_why_no_schema(root)})")
     report = ImportReport()
     with Staging() as staging:
+        # The load's error about a field of a document over several lines names the field's line.
+        staging.narrow = lambda where, exc: field_place(root, where, exc.field)
         stage_mongo_export(root, staging, target or detect_target(), report)
         return staging.load(db, report)
 
@@ -209,6 +212,10 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 text = "[" + fh.read()
                 try:
                     docs = ejson.loads(text, str(path))
+                except ejson.EJSONError as exc:
+                    at = bad_wrapper(text)
+                    raise DataError(f"{path}{'' if at is None else f', line {at}'}: not valid Extended JSON: "
+                                    f"{exc}") from None
                 except ValueError as exc:
                     raise DataError(f"{path}: not valid Extended JSON: {exc}") from None
                 if not isinstance(docs, list):
@@ -237,7 +244,8 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                     raise DataError(f"{path}, line {start + exc.lineno - 1}: not valid Extended JSON: {exc.msg} "
                                     f"(column {exc.colno})") from None
                 except ValueError as exc:
-                    raise DataError(f"{path}, line {start}: not valid Extended JSON: {exc}") from None
+                    at = start + ((bad_wrapper(text) or 1) - 1 if isinstance(exc, ejson.EJSONError) else 0)
+                    raise DataError(f"{path}, line {at}: not valid Extended JSON: {exc}") from None
                 yield f"line {start}", doc
         except UnicodeDecodeError:
             raise DataError(f"{path}: {not_utf8(path)}") from None
@@ -273,7 +281,8 @@ def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: 
         if mongo_type in _SCHEMA_TYPES:
             return {"type": _SCHEMA_TYPES[mongo_type]}
     raise DataError(
-        f"unknown _SCHEMA type {mongo_type!r} ({path.name}, {where})", class_name=class_name, field=key
+        f"unknown _SCHEMA type {mongo_type!r} ({field_place(path.parent, f'{path.name}, {where}', key)})",
+        class_name=class_name, field=key,
     )
 
 
@@ -300,7 +309,7 @@ def _read_class(
             except DataError as exc:
                 if exc.class_name is None:  # to_rest names the record and field; the class is this file's
                     exc = DataError(exc.reason, class_name=name, object_id=exc.object_id, field=exc.field)
-                raise DataError(f"{path.name}, {where}: {exc}") from None
+                raise DataError(f"{field_place(path.parent, f'{path.name}, {where}', exc.field)}: {exc}") from None
     staging.done_with(out_name)
     undated.note(path.name, report.notes)
     for key, n in sorted(skipped.items()):

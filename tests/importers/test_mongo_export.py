@@ -307,7 +307,7 @@ LOAD_ERRORS = {
     "a bad edge": ('{"_id": "p1"}\n{"_id": "p2"}\n', '{"owningId": "p1", "relatedId": "p2"}\n\n{"owningId": "p2", "relatedId": "p\\u0000"}\n',
                    "_Join:fans:Post.json, line 3: class Post, record p2, field fans: targetId: text may not contain NUL"),
     "a bad value in an array": ('[{"_id": "p1", "title": "a"},\n {"_id": "p2", "title": 5}]\n', "",
-                                "Post.json, document 2: class Post, record p2, field title: expected a String"),
+                                "Post.json, document 2, line 2: class Post, record p2, field title: expected a String"),
 }
 
 
