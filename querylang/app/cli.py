@@ -306,7 +306,8 @@ def query(
 
     SCRIPT is the filter script text, '-' to read it from stdin, or @FILE to read it from a
     file; a JSON filter object ('{"score": {"greaterThan": 5}}') works too. An empty SCRIPT
-    lists every record; one that calls none of where(), filter() and sort() is refused.
+    ('') lists every record; an empty file or stdin, and a script that calls none of where(),
+    filter() and sort(), are refused.
 
     \b
     Examples:
@@ -325,7 +326,7 @@ def query(
     opts = {"inputs": inputs, "sort": cli_sort(sort)}
     cls = db.schema.get(class_name)
     prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
-    check_asks(source, inputs)
+    check_asks(source, inputs, script)
     more_opts: dict[str, Any] = {"include": cli_keys(include, "--include"), "select": cli_keys(select, "--select"),
                                  "skip": skip, **opts}  # fmt: skip
     console = make_console()
@@ -397,6 +398,8 @@ def find(
         text = read_stdin(named)
     elif where.startswith("@"):
         text, named = read_text(Path(where[1:]), "where"), where[1:]
+        if not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON at line 1, column 1: Expecting value"
+            raise DataError(f"{named}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)")
     else:
         text, named = where, "WHERE_JSON"
     try:
@@ -442,7 +445,7 @@ def compile_cmd(
     db = open_db(db_path, data_path)
     inputs = parse_inputs(inputs_json, pairs)
     source = read_script(script)
-    check_asks(source, inputs)
+    check_asks(source, inputs, script)
     plan = db.compile(
         class_name, source, inputs=inputs, sort=cli_sort(sort),
         limit=limit, skip=skip, count=count,

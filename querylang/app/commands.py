@@ -96,10 +96,22 @@ def read_script(arg: str) -> str | dict[str, Any]:
     JavaScript) and ``{}`` means "everything" either way, so reading JSON first is safe.
     """
     if arg == "-":
-        return script_or_filter(read_stdin("SCRIPT (standard input)"), "SCRIPT (standard input)")
+        return script_or_filter(not_blank(read_stdin("SCRIPT (standard input)"), "SCRIPT (standard input)"),
+                                "SCRIPT (standard input)")
     if arg.startswith("@"):
-        return script_or_filter(read_text(Path(arg[1:]), "script"), arg[1:])
+        return script_or_filter(not_blank(read_text(Path(arg[1:]), "script"), arg[1:]), arg[1:])
     return script_or_filter(arg)
+
+
+def not_blank(text: str, where: str) -> str:
+    """The text of a file or standard input, refused when there is nothing in it. An empty
+    SCRIPT argument lists every record, as an empty Query Records node does; an empty file
+    (a script saved empty, a redirect from the wrong file) listed every record too, which a
+    mistake is more likely to have asked for, as an empty line asks the REPL for nothing."""
+    if not text.strip().lstrip("\ufeff").strip():
+        raise DataError(f"{where}: empty, so it asks for no query (to list every record, give an empty "
+                        "SCRIPT '' or where({}))")
+    return text
 
 
 def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
@@ -130,12 +142,14 @@ def calls_a_query(script: str, inputs: Mapping[str, Any]) -> bool:
     return ran.where_pos is not None or ran.sort_pos is not None
 
 
-def check_asks(source: str | dict[str, Any], inputs: Mapping[str, Any]) -> None:
+def check_asks(source: str | dict[str, Any], inputs: Mapping[str, Any], arg: str = "") -> None:
     """SCRIPT that is not blank and never calls where(), filter() or sort() is refused: a
-    mistyped filter ('[1, 2]', '5', a bare expression) would otherwise list every record."""
+    mistyped filter ('[1, 2]', '5', a bare expression) would otherwise list every record.
+    ``arg``: SCRIPT as given, whose @FILE the error names."""
     if isinstance(source, str) and source.strip() and not calls_a_query(source, inputs):
+        named = f"SCRIPT ({arg[1:]})" if arg.startswith("@") else "SCRIPT"
         raise QueryError(
-            "SCRIPT ran without calling where(), filter() or sort(), so it asks for no query "
+            f"{named} ran without calling where(), filter() or sort(), so it asks for no query "
             "(an empty SCRIPT or where({}) lists every record)"
         )
 

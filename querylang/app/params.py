@@ -96,6 +96,9 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
     if inputs_json is not None:
         from_file = inputs_json.startswith("@")
         text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
+        if from_file and not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON: Expecting value: line 1 ..."
+            raise click.BadParameter(f"{inputs_json[1:]} is empty, where a JSON object of input values is expected",
+                                     param_hint="--inputs")
         try:
             doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
         except json.JSONDecodeError as exc:
