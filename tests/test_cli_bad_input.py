@@ -3,12 +3,13 @@ user error (exit 2) on one line naming the file, and changes nothing. In process
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from . import test_cli
-from .test_cli import GT10, ok, user_error
+from .test_cli import GT10, ok, ql, user_error
 
 sample_file = test_cli.sample_file
 sample_db = test_cli.sample_db
@@ -49,3 +50,29 @@ def test_an_empty_where_or_inputs_file_is_named_as_empty(tmp_path: Path) -> None
     err = user_error("query", "Post", "", "--inputs", f"@{path}")
     assert f"Invalid value for --inputs: {path} is empty, where a JSON object of input values is expected" in err
 
+
+@pytest.mark.parametrize("damage", ["cut short", "overwritten"])
+@pytest.mark.parametrize("command", [("query", "Post", GT10), ("schema",), ("load", "DATA")])
+def test_a_damaged_database_file_is_a_user_error_and_stays_as_it_was(
+    tmp_path: Path, sample_db: Path, sample_file: Path, damage: str, command: tuple[str, ...]
+) -> None:
+    """A database file cut short (a copy interrupted) or partly overwritten was an internal
+    error (exit 1, "cannot read the database ...: IO Error: Could not read enough bytes")."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db, path)
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        if damage == "cut short":
+            fh.truncate(size // 3)
+        else:
+            fh.seek(size // 2)
+            fh.write(b"\xff" * 8192)
+    before = path.read_bytes()
+    args = [str(sample_file) if a == "DATA" else a for a in command]
+    res = ql(*args, "--db", str(path))
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith(f"error: cannot read the database {path}: the file is damaged (cut short or partly "
+                                 "overwritten): use a whole copy of it, or load the data again ("), res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and res.stdout == ""
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.duckdb"]

@@ -55,6 +55,17 @@ def check_database_path(path: str, *, read_only: bool) -> None:
         )
 
 
+# A file cut short (a copy or download interrupted, a full disk) or overwritten in part: the
+# input's fault, not querylang's or DuckDB's, so a user error (exit 2) rather than a fault.
+DAMAGED = "the file is damaged (cut short or partly overwritten): use a whole copy of it, or load the data again"
+
+
+def damaged(exc: duckdb.Error) -> bool:
+    """Is DuckDB's refusal to read a database file about the file's bytes?"""
+    said = str(exc)
+    return "Could not read enough bytes" in said or "Corrupt database file" in said
+
+
 def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     """DuckDB's connection to a checked path (check_database_path). A file another process
     has open is a :class:`DatabaseInUse`; any other refusal a DataError naming the file."""
@@ -82,7 +93,7 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             with contextlib.suppress(OSError):
                 if Path(path).stat().st_size == 0:
                     Path(path).unlink()
-        raise DataError(f"cannot open database {path}: {exc}") from None
+        raise DataError(f"cannot open database {path}: {f'{DAMAGED} ({exc})' if damaged(exc) else exc}") from None
     # A table DuckDB does not find is looked for among the Python variables of the code that
     # runs the statement (its replacement scans): a class whose table was dropped by hand, named
     # as one of them ("sql", "cur", "T"), was said to be that variable ('Python Object "sql" of

@@ -45,7 +45,7 @@ from querylang.engines.duckdb.layout import (
     quote_ident,
     stored_schema,
 )
-from querylang.engines.duckdb.paths import connect_file
+from querylang.engines.duckdb.paths import DAMAGED, connect_file, damaged
 from querylang.engines.duckdb.pipeline import (
     DIRECTORY_RECHECK_MAX,
     LOADING_TABLE,
@@ -99,6 +99,8 @@ class Store(TextWords, Shares):
             self.file = hold(self, self.path, self._open)
         except duckdb.Error as exc:
             self.con.close()
+            if damaged(exc):
+                raise DataError(f"cannot read the database {self.path}: {DAMAGED} ({exc})") from None
             raise EngineError(f"cannot read the database {self.path}: {exc}") from None
         except BaseException:
             self.con.close()  # the file is not left locked by a database that never opened
