@@ -76,3 +76,26 @@ def test_a_damaged_database_file_is_a_user_error_and_stays_as_it_was(
     assert len(res.stderr.strip().splitlines()) == 1 and res.stdout == ""
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.duckdb"]
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (("query", "Post", "@DIR"), "script"),
+    (("find", "Post", "@DIR"), "where"),
+    (("query", "Post", "", "--inputs", "@DIR"), "inputs"),
+])  # fmt: skip
+def test_a_folder_given_for_a_file_is_named_as_one(tmp_path: Path, args: tuple[str, ...], what: str) -> None:
+    """Was "cannot read: [Errno 21] Is a directory: 'DIR'"."""
+    err = user_error(*[a.replace("DIR", str(tmp_path)) for a in args])
+    assert err == f"error: {tmp_path} is a folder, where the {what} file was expected\n"
+
+
+@pytest.mark.parametrize("command", [("load", "DATA"), ("import", "dashboard", "DATA")])
+def test_a_new_database_in_a_folder_that_is_not_there_is_named(
+    tmp_path: Path, sample_file: Path, command: tuple[str, ...]
+) -> None:
+    """Was DuckDB's 'IO Error: Cannot open file "/abs/path/x.duckdb": No such file or directory'."""
+    for folder in (tmp_path / "nodir", sample_file):  # not there; a file, not a folder
+        db = folder / "x.duckdb"
+        err = user_error(*[str(sample_file) if a == "DATA" else a for a in command], "--db", str(db))
+        assert err == f"error: cannot open database {db}: there is no folder {folder} to make it in\n"
+    assert not (tmp_path / "nodir").exists()

@@ -49,6 +49,8 @@ def read_text(path: Path, what: str) -> str:
         return path.expanduser().read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError(f"no such {what} file: {path}") from None
+    except IsADirectoryError:  # was "cannot read: [Errno 21] Is a directory"
+        raise DataError(f"{path} is a folder, where the {what} file was expected") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path.expanduser())}") from None
     except OSError as exc:

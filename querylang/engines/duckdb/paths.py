@@ -48,6 +48,8 @@ def check_database_path(path: str, *, read_only: bool) -> None:
         raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")
     if read_only:
         raise DataError(f"no such database file: {path}")
+    if not file.expanduser().parent.is_dir():  # DuckDB's "IO Error: Cannot open file ...: No such file or directory"
+        raise DataError(f"cannot open database {path}: there is no folder {file.parent} to make it in")
     if file.suffix.lower() not in DATABASE_SUFFIXES:
         raise DataError(
             f"no database at {path}: a new database file is made only for a name ending in "
