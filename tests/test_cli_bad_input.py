@@ -99,3 +99,25 @@ def test_a_new_database_in_a_folder_that_is_not_there_is_named(
         err = user_error(*[str(sample_file) if a == "DATA" else a for a in command], "--db", str(db))
         assert err == f"error: cannot open database {db}: there is no folder {folder} to make it in\n"
     assert not (tmp_path / "nodir").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ("load", "", "--db", "x.duckdb"), ("import", "mongo", " ", "--db", "x.duckdb"),
+    ("import", "dashboard", "", "--db", "x.duckdb"), ("query", "Post", "", "--db", ""), ("schema", "--data", ""),
+])  # fmt: skip
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Path('') is '.': the errors named a folder nobody gave ('. is a folder, not a database
+    file', '.: no _SCHEMA.json'), and a load or import read the current folder."""
+    res = ql(*args, cwd=tmp_path)
+    assert res.returncode == 2 and "is empty: give a file or folder name" in res.stderr, res.stderr
+    assert "'.'" not in res.stderr and ". is" not in res.stderr and not list(tmp_path.iterdir())
+
+
+def test_load_and_import_read_a_path_under_the_home_folder(tmp_path: Path, sample_file: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`load=~/x.json` reaches the command with its ~ (no shell expands it after an '=')."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copy(sample_file, tmp_path / "sample.json")
+    assert "loaded 176 records" in ok("load", "~/sample.json", "--db", str(tmp_path / "a.duckdb"))
+    (tmp_path / "T.json").write_text('[{"objectId": "a", "n": 1}]', encoding="utf-8")
+    assert "imported 1 record" in ok("import", "dashboard", "~/T.json", "--db", str(tmp_path / "a.duckdb"))

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from querylang import __version__
 from querylang.api import Database, connect
+from querylang.app import params
 from querylang.app.commands import (
     cancellable,
     check_asks,
@@ -460,7 +461,7 @@ def compile_cmd(
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=params.HomePath(path_type=Path))
 @click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (made if missing and named *.duckdb, *.db "
                    "or *.ddb), or a PostgreSQL database: postgresql://user@host:port/dbname.")

@@ -23,6 +23,10 @@ class HomePath(click.Path):
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str):
+            if not value.strip():
+                # Path('') is the current folder: the error named '.', a path nobody gave
+                # (". is a folder, not a database file"), or a load read the folder.
+                self.fail("is empty: give a file or folder name", param, ctx)
             value = os.path.expanduser(value)
         return super().convert(value, param, ctx)
 

@@ -15,7 +15,7 @@ import click
 
 from ..api import Database
 from ..app.commands import close_written, per_class, say_committed, target_name, write_into
-from ..app.params import DbParam
+from ..app.params import DbParam, HomePath
 from ..app.render import plural
 from .interchange import IMPORT_FAILED, ImportReport
 
@@ -107,7 +107,7 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
 
 
 @import_group.command("mongo")
-@click.argument("directory", type=click.Path(path_type=Path))  # a file: import_mongo_export says what to give
+@click.argument("directory", type=HomePath(path_type=Path))  # a file: import_mongo_export says what to give
 @DB_OPTION
 def mongo_cmd(directory: Path, db_path: Path | str) -> None:
     """Import a directory of mongoexport files of a Parse database on MongoDB.
@@ -122,7 +122,7 @@ def mongo_cmd(directory: Path, db_path: Path | str) -> None:
 
 
 @import_group.command("dashboard")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=HomePath(path_type=Path))
 @DB_OPTION
 def dashboard_cmd(paths: tuple[Path, ...], db_path: Path | str) -> None:
     """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
