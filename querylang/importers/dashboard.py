@@ -230,7 +230,9 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             # line 2, column 1: Extra data".
             raise DataError(f"{path}: a mongoexport directory (it holds _SCHEMA.json): import it with "
                             "querylang import mongo DIR (db.import_mongo_export)")
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json") if path.is_dir() else [path]
+        # A folder named X.json was read as an export ("cannot read: [Errno 21] Is a directory"):
+        # skipped, as import mongo skips it.
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file()) if path.is_dir() else [path]
         if not files:
             # A directory of something else (the wrong one, the exports one level down) was
             # imported as nothing and reported as done, as an empty database.

@@ -595,3 +595,11 @@ def test_a_value_of_no_parse_type_inside_an_object_or_with_an_empty_type_is_kept
     db.import_dashboard_export(write(tmp_path / "T.json", rows))
     assert [r["x"] for r in db.query("T", {}, sort="objectId").records] == [{"__type": ""}, {"in": {"__type": "W"}},
                                                                              {"__type": None}]
+
+
+def test_a_folder_named_like_an_export_is_skipped(tmp_path: Path) -> None:
+    """A folder X.json in the directory was read as an export: "cannot read: [Errno 21] Is a directory"."""
+    write(tmp_path / "exports" / "T.json", [{"objectId": "a", "n": 1}])
+    (tmp_path / "exports" / "X.json").mkdir()
+    db = querylang.connect()
+    assert db.import_dashboard_export(tmp_path / "exports").counts == {"T": 1}
