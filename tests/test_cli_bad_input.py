@@ -121,3 +121,11 @@ def test_load_and_import_read_a_path_under_the_home_folder(tmp_path: Path, sampl
     assert "loaded 176 records" in ok("load", "~/sample.json", "--db", str(tmp_path / "a.duckdb"))
     (tmp_path / "T.json").write_text('[{"objectId": "a", "n": 1}]', encoding="utf-8")
     assert "imported 1 record" in ok("import", "dashboard", "~/T.json", "--db", str(tmp_path / "a.duckdb"))
+
+
+def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None:
+    """`.load ""` read the current folder: ".: an interchange directory needs a schema.json"."""
+    from .test_repl import piped
+
+    status, out = piped('.load ""\n', tmp_path)
+    assert status == 2 and "error: usage: .load FILE" in out and ".:" not in out, out

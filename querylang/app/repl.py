@@ -272,7 +272,7 @@ class Session:
         self.said().print(class_table(cls, counts.get(cls.name, 0)))
 
     def cmd_load(self, args: list[str]) -> None:
-        if len(args) != 1:
+        if len(args) != 1 or not args[0].strip():  # .load "" read the current folder, named '.'
             raise self._usage(".load")
         path = Path(args[0]).expanduser()
         not_an_export(path, self.db_hint)
