@@ -47,6 +47,9 @@ def test_an_empty_where_or_inputs_file_is_named_as_empty(tmp_path: Path) -> None
     path.write_text("\n", encoding="utf-8")
     assert user_error("find", "Post", f"@{path}") == (
         f"error: {path}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)\n")
+    assert user_error("find", "Post", "-", stdin=" \n") == ("error: WHERE_JSON (standard input): empty, where "
+                                                           "WHERE_JSON is a JSON object (Parse's where; {} for every record)\n")
+    assert "WHERE_JSON is not valid JSON" in user_error("find", "Post", "")  # an argument: as given
     err = user_error("query", "Post", "", "--inputs", f"@{path}")
     assert f"Invalid value for --inputs: {path} is empty, where a JSON object of input values is expected" in err
 

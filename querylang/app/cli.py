@@ -399,10 +399,10 @@ def find(
         text = read_stdin(named)
     elif where.startswith("@"):
         text, named = read_text(Path(where[1:]), "where"), where[1:]
-        if not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON at line 1, column 1: Expecting value"
-            raise DataError(f"{named}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)")
     else:
         text, named = where, "WHERE_JSON"
+    if where in ("-", "@" + named) and not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON at line 1"
+        raise DataError(f"{named}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)")
     try:
         doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
