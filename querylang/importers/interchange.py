@@ -52,6 +52,9 @@ class ImportReport:
         return sum(self.counts.values())
 
 
+_COUNTED = re.compile(r"^record #\d+: ")
+
+
 class Undated:
     """Records of one file that lack a creation or update date. The load fills a missing one in
     (from the other date, or the time of the import); an export that lacked it is said so,
@@ -369,8 +372,12 @@ class Staging:
                     raise
                 raise exc.placed(None, reason) from exc
             where = self.source_of(exc)
-            if where is not None and self.narrow is not None:
-                where = self.narrow(where, exc)
+            if where is not None:
+                # The load counts the staged records from 0 ("record #1: objectId ..."): beside
+                # the user's file and record or line, which name that record, it named it twice.
+                reason = _COUNTED.sub("", reason)
+                if self.narrow is not None:
+                    where = self.narrow(where, exc)
             raise exc.placed(where, reason) from exc
         # The load stores an edge staged twice once (a Relation is a set): the summary said
         # "7 relation edges" of 6 stored, for a mongoexport join file holding a row twice.

@@ -603,3 +603,15 @@ def test_a_folder_named_like_an_export_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "exports" / "X.json").mkdir()
     db = querylang.connect()
     assert db.import_dashboard_export(tmp_path / "exports").counts == {"T": 1}
+
+
+@pytest.mark.parametrize(("oid", "said"), [("", "objectId must be a non-empty string"),
+                                           ("x\u0000y", "objectId: text may not contain NUL characters")])
+def test_an_objectid_the_load_refuses_is_named_once(tmp_path: Path, oid: str, said: str) -> None:
+    """Named by the file's record and by the load's count from 0: "record 2: class T: record #1: ..."."""
+    path = write(tmp_path / "T.json", [{"objectId": "a"}, {"objectId": oid}])
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(path)
+    assert str(info.value) == f"{path}, record 2: class T: {said}"
+    assert not db.schema.classes

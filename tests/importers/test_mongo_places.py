@@ -86,3 +86,15 @@ def test_a_schema_field_over_lines_is_named_by_its_line(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=rf"^{schema}, line {line}: class Post, field score: already defined as String"):
         db.import_mongo_export(root)
     assert not db.query("Post", {}).records
+
+
+def test_an_empty_id_is_named_by_its_line_once(tmp_path: Path) -> None:
+    """Named by the line and by the load's count from 0: "line 4: class Post: record #3: ..."."""
+    root = write_export(tmp_path / "dump")
+    path = root / "Post.json"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('{"_id": ""}\n')
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(DataError) as info:
+        querylang.connect().import_mongo_export(root)
+    assert str(info.value) == f"Post.json, line {line}: class Post: objectId must be a non-empty string"
