@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BOM, DataError, has_bom
@@ -56,70 +56,3 @@ def _whole(digits: str, where: str) -> int:
         return int(digits)
     except ValueError:
         raise DataError(f"{where}: a number of {len(digits.lstrip('-')):,} digits, too long to read") from None
-
-
-
-_PLAIN = json.JSONDecoder()  # skips a value at C speed, without the readers' hooks
-
-
-def _space(text: str, pos: int) -> int:
-    while text[pos : pos + 1] in (" ", "\t", "\n", "\r") and pos < len(text):
-        pos += 1
-    return pos
-
-
-def line_of(text: str, keys: Sequence[str | int], start: int = 0) -> int | None:
-    """The line (from 1) of the member ``keys`` names (object keys, array indexes) inside the
-    JSON value at ``start`` of ``text``: the line of its key, or where an element begins; None
-    if the text holds no such member. Called only once an error is to be placed (it walks the
-    text again, skipping the values passed over at the json module's speed)."""
-    pos = at = start
-    try:
-        for key in keys:
-            pos = _space(text, pos)
-            opening = text[pos : pos + 1]
-            if opening == "{" and isinstance(key, str):
-                at, pos = _member(text, pos + 1, key)
-            elif opening == "[" and isinstance(key, int) and not isinstance(key, bool):
-                at = pos = _element(text, pos + 1, key)
-            else:
-                return None
-            if pos < 0:
-                return None
-    except ValueError:  # not the JSON it was read as
-        return None
-    return text.count("\n", 0, _space(text, at)) + 1
-
-
-def _member(text: str, pos: int, key: str) -> tuple[int, int]:
-    """(where the key ``key`` starts, where its value starts) in the object whose members
-    start at ``pos``; (-1, -1) if it has no such key."""
-    while True:
-        pos = _space(text, pos)
-        if text[pos : pos + 1] != '"':
-            return -1, -1
-        at = pos
-        name, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
-        pos = _space(text, pos)
-        if text[pos : pos + 1] != ":":
-            return -1, -1
-        pos = _space(text, pos + 1)
-        if name == key:  # the last of a key given twice is the one read: close enough for a place
-            return at, pos
-        _, pos = _PLAIN.raw_decode(text, pos)
-        pos = _space(text, pos)
-        if text[pos : pos + 1] != ",":
-            return -1, -1
-        pos += 1
-
-
-def _element(text: str, pos: int, index: int) -> int:
-    """Where element ``index`` starts in the array whose elements start at ``pos`` (-1: none)."""
-    for _ in range(index):
-        _, pos = _PLAIN.raw_decode(text, _space(text, pos))
-        pos = _space(text, pos)
-        if text[pos : pos + 1] != ",":
-            return -1
-        pos += 1
-    pos = _space(text, pos)
-    return -1 if text[pos : pos + 1] in ("]", "") else pos

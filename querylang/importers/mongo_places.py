@@ -4,7 +4,7 @@
 about a field named the document's first line ("line 91", "document 2"), where the value may be
 dozens of lines further. The importer keeps no text of a document once it is staged, so the
 line is found again only when an error is to be told: the document is read back from the
-user's file and its member walked to (:func:`querylang.importers.jsontext.line_of`). A
+user's file and its member walked to (:func:`querylang.interchange.json_places.value_line`). A
 document on one line (mongoexport's default) is named by that line, as before.
 """
 
@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from querylang.interchange.json_places import value_line
+
 from . import ejson
-from .jsontext import line_of
 
 # A place the importer names a document by: "<file>, line N" or "<file>, document N".
 _PLACE = re.compile(r"^(?P<file>.+), (?P<kind>line|document) (?P<n>\d+)$")
@@ -57,7 +58,7 @@ def field_place(root: Path, where: str, field: str | None) -> str:
 
 
 def _first_line(text: str, paths: list[list[str | int]]) -> int | None:
-    return next((line for keys in paths if (line := line_of(text, keys)) is not None), None)
+    return next((line for keys in paths if (line := value_line(text, keys)) is not None), None)
 
 
 def _document_at(path: Path, start: int) -> str | None:
@@ -81,7 +82,7 @@ def bad_wrapper(text: str) -> int | None:
     try:
         _read(json.loads(text), [])
     except _Refused as exc:
-        return line_of(text, exc.keys)
+        return value_line(text, exc.keys)
     except (ValueError, RecursionError):
         pass
     return None
