@@ -132,3 +132,16 @@ def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None
 
     status, out = piped('.load ""\n', tmp_path)
     assert status == 2 and "error: usage: .load FILE" in out and ".:" not in out, out
+
+
+@pytest.mark.parametrize("command", [("load", "FILE", "--db", "DB"), ("import", "dashboard", "FILE", "--db", "DB"),
+                                     ("schema", "--data", "FILE")])
+def test_a_data_file_with_a_byte_order_mark_is_said_so_alike(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """load and import said "not valid JSON at line 1, column 1: starts with a byte order mark",
+    --data the same file without the JSON error's place."""
+    path = tmp_path / "T.json"
+    path.write_text('\ufeff[{"objectId": "a"}]', encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    err = user_error(*[str(path) if a == "FILE" else str(db) if a == "DB" else a for a in command])
+    assert err == f"error: {path}: starts with a byte order mark (BOM): save it as UTF-8 without one\n"
+    assert not db.exists()

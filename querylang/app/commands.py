@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from querylang.api import Database, Result, connect
 from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
+    BOM,
     EMPTY_JSON,
     OBJECT_NOT_FOUND,
     DataError,
@@ -545,6 +546,8 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
     except json.JSONDecodeError as exc:
         if not exc.doc.strip():
             raise DataError(f"{path}: {EMPTY_JSON}") from None
+        if exc.msg == BOM:  # as --data says it (was "not valid JSON at line 1, column 1: starts with ...")
+            raise DataError(f"{path}: {BOM}") from None
         raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     bar.update(parsing, total=1, completed=1)
     if not isinstance(doc, dict):
