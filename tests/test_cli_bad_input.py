@@ -145,3 +145,13 @@ def test_a_data_file_with_a_byte_order_mark_is_said_so_alike(tmp_path: Path, com
     err = user_error(*[str(path) if a == "FILE" else str(db) if a == "DB" else a for a in command])
     assert err == f"error: {path}: starts with a byte order mark (BOM): save it as UTF-8 without one\n"
     assert not db.exists()
+
+
+def test_a_where_or_inputs_file_with_a_byte_order_mark_is_said_so_as_a_data_file_is(tmp_path: Path) -> None:
+    """They said "not valid JSON at line 1, column 1: starts with a byte order mark", and
+    --inputs added Python's "line 1 column 1 (char 0)" after it."""
+    path = tmp_path / "w.json"
+    path.write_text('\ufeff{"score": 5}', encoding="utf-8")
+    bom = "starts with a byte order mark (BOM): save it as UTF-8 without one"
+    assert user_error("find", "Post", f"@{path}") == f"error: {path}: {bom}\n"
+    assert user_error("query", "Post", "", "--inputs", f"@{path}").endswith(f"--inputs: {path} {bom}\n")

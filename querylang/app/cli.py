@@ -63,7 +63,7 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.app.sources import open_db, source_options
-from querylang.errors import DataError, EngineError, QueryError, QuerylangNotParse
+from querylang.errors import BOM, DataError, EngineError, QueryError, QuerylangNotParse
 from querylang.importers import jsontext
 from querylang.importers.command import import_group
 from querylang.server.command import serve
@@ -406,6 +406,8 @@ def find(
     try:
         doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
+        if exc.msg == BOM:  # as a data file's (was "... is not valid JSON at line 1, column 1: starts with ...")
+            raise DataError(f"{named}: {BOM}") from None
         raise DataError(f"{named} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(doc, dict):
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from querylang.app.commands import field_keys, is_url, parse_pairs, read_text, sort_keys
+from querylang.errors import BOM
 from querylang.importers import jsontext
 
 
@@ -106,6 +107,8 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         try:
             doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
         except json.JSONDecodeError as exc:
+            if exc.msg == BOM:  # was "... is not valid JSON: starts with a byte order mark ...: line 1 column 1 (char 0)"
+                raise click.BadParameter(f"{inputs_json[1:] if from_file else 'the JSON'} {BOM}", param_hint="--inputs") from None
             # From a file, the line and column are the file's: name it.
             where = f"{inputs_json[1:]} is " if from_file else ""
             raise click.BadParameter(f"{where}not valid JSON: {exc}", param_hint="--inputs") from None
