@@ -102,3 +102,14 @@ def test_placeholders_and_errors_as_psycopg_has_them(db):
         with pytest.raises(QueryError, match='relation "nowhere" does not exist'):
             store.execute("SELECT * FROM nowhere WHERE x = %s", [1])
     assert store.execute("SELECT %s::int", [7]) == [(7,)]  # the connection still answers
+
+
+def test_a_psycopg_without_the_calls_used_runs_through_its_cursor(db: querylang.Database, monkeypatch: Any) -> None:
+    # psycopg's generators and wait are not its public API: where they are missing, the same
+    # answers come through its cursor, and nothing is prepared by querylang.
+    want = _ids(db, "t1")
+    monkeypatch.setattr(prepared, "DIRECT", False)
+    db.clear_cache()
+    for _ in range(3):
+        assert _ids(db, "t1") == want
+    assert not any(name.startswith("_ql_") for name in _prepared_here(db))

@@ -20,8 +20,13 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.generators import execute
 from psycopg.pq import ConnStatus, ExecStatus, Format
+
+try:  # psycopg's own generators and wait are not its public API: without them, its cursor
+    from psycopg.generators import execute
+except ImportError:  # pragma: no cover - a psycopg that moved them
+    execute = None
+DIRECT = execute is not None and callable(getattr(psycopg.Connection, "wait", None))
 
 TUPLES_OK = ExecStatus.TUPLES_OK
 COMMAND_OK = ExecStatus.COMMAND_OK
@@ -81,7 +86,7 @@ class Statements:
             if len(self.queries) >= 4 * KEPT:
                 self.queries.clear()
             query = self.queries[sql] = converted(sql, len(params))
-        if query is None:  # psycopg's cursor refuses it, saying why
+        if query is None or not DIRECT:  # psycopg's cursor: a statement it refuses (saying why), or a psycopg without those calls
             cur = self.con.cursor()
             cur.execute(sql, params, binary=binary)
             res = cur.pgresult
