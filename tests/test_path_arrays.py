@@ -90,23 +90,52 @@ def test_an_array_at_a_path_takes_the_element_rules(loaded: querylang.Database, 
     assert loaded.reference("Item", where).ids == list(expected)
 
 
-# A path on through an array (of objects, or by a numeric step) reaches no value: not yet
-# MongoDB's traversal (docs/semantics.md#objects), but the same answer on every engine.
-THROUGH = {"items": [{"name": "x"}, {"name": "y"}], "list": [5, 6]}
+# A path on through an array, MongoDB's way (docs/semantics.md#objects): each object element
+# read at the step's key (other elements reach nothing there), an index step read at that
+# element too, and the values reached tested by the element rules.
+THROUGH = {
+    "a": {"items": [{"name": "x", "n": 1}, {"name": "y", "tags": ["p", "q"]}], "list": [5, [6, 7], {"0": "z"}]},
+    "b": {"items": [{"n": 3}, 4, None]},
+    "c": {"items": {"name": "x"}},
+    "d": {"items": [[{"name": "x"}]]},
+    "e": {"items": []},
+    "f": None,
+}
 THROUGH_CASES = [
-    ({"meta.items.name": "x"}, ""),
-    ({"meta.items.name": {"exists": True}}, ""),
-    ({"meta.items.name": {"notEqualTo": "x"}}, "ab"),
-    ({"meta.items.name": None}, "ab"),
-    ({"meta.list.0": 5}, ""),
-    ({"meta.list.0": {"exists": False}}, "ab"),
+    ({"meta.items.name": "x"}, "ac"),  # not d: an array in the array is not read at a key
+    ({"meta.items.name": {"notEqualTo": "x"}}, "bdef"),
+    ({"meta.items.name": None}, "bf"),  # b's {n: 3} reaches nothing; 4 and null no branch
+    ({"meta.items.name": {"exists": True}}, "ac"),
+    ({"meta.items.name": {"exists": False}}, "bdef"),
+    ({"meta.items.n": {"greaterThan": 2}}, "b"),
+    ({"meta.items.n": {"containedIn": [1, None]}}, "acf"),  # a's second item has no n
+    ({"meta.items.n": {"notContainedIn": [1, None]}}, "bde"),
+    ({"meta.items.tags": "p"}, "a"),  # an array reached by a key: its elements too
+    ({"meta.items.tags": {"equalTo": ["p", "q"]}}, "a"),
+    ({"meta.items.tags": {"all": ["q", "p"]}}, "a"),
+    ({"meta.items.name": {"all": ["x", "y"]}}, "a"),  # values of two elements
+    ({"meta.items.name": {"matchesRegex": "^y"}}, "a"),
+    ({"meta.items.0.name": "x"}, "ad"),  # d: element 0 is an array, read on at name
+    ({"meta.list.0": 5}, "a"),
+    ({"meta.list.0": "z"}, "a"),  # key "0" of an object element
+    ({"meta.list.1": 6}, ""),  # an array reached by an index is the value, not its elements
+    ({"meta.list.1": {"equalTo": [6, 7]}}, "a"),
+    ({"meta.list.1.0": 6}, "a"),
+    ({"meta.list.1.0": {"lessThan": 7}}, "a"),
+    ({"meta.list.5": {"exists": True}}, ""),
+    ({"meta.list.0": None}, "bcdef"),
+    ({"meta.list.00": 5}, ""),  # '00' names no element
 ]
 
 
+def _through_records() -> list[dict[str, Any]]:
+    return [{"objectId": k} if m is None else {"objectId": k, "meta": m} for k, m in THROUGH.items()]
+
+
 @pytest.mark.parametrize(("where", "expected"), THROUGH_CASES, ids=[json.dumps(w) for w, _ in THROUGH_CASES])
-def test_a_path_on_through_an_array_reaches_nothing(engine: Any, where: dict[str, Any], expected: str) -> None:
+def test_a_path_on_through_an_array_reads_each_element(engine: Any, where: dict[str, Any], expected: str) -> None:
     db = engine()
-    db.load({"classes": DOC["classes"], "records": {"Item": [{"objectId": "a", "meta": THROUGH}, {"objectId": "b"}]}})
+    db.load({"classes": DOC["classes"], "records": {"Item": _through_records()}})
     assert db.query("Item", where).ids == list(expected)
     assert db.reference("Item", where).ids == list(expected)
 
@@ -167,13 +196,17 @@ def test_paths_in_parse_tables_match_the_reference(pg_cluster: Any, case: tuple[
                 assert sql == ref, where
 
 
-@pytest.mark.parametrize(("where", "expected"), THROUGH_CASES, ids=[json.dumps(w) for w, _ in THROUGH_CASES])
-def test_a_path_on_through_an_array_in_parse_tables(pg_cluster: Any, where: dict[str, Any], expected: str) -> None:
+@pytest.fixture(scope="module")
+def through_in_place(pg_cluster: Any) -> Iterator[querylang.Database]:
     with parse_opener(pg_cluster, _parse_db) as open_:
-        db = open_([(None, json.dumps(THROUGH)), (None, None)])
-        ids = [{"a": "r0", "b": "r1"}[k] for k in expected]
-        assert db.query("Item", where).ids == ids
-        assert db.reference("Item", where).ids == ids
+        yield open_([(None, None if m is None else json.dumps(m)) for m in THROUGH.values()])
+
+
+@pytest.mark.parametrize(("where", "expected"), THROUGH_CASES, ids=[json.dumps(w) for w, _ in THROUGH_CASES])
+def test_a_path_on_through_an_array_in_parse_tables(through_in_place: querylang.Database, where: dict[str, Any], expected: str) -> None:
+    ids = [f"r{list(THROUGH).index(k)}" for k in expected]
+    assert through_in_place.query("Item", where).ids == ids
+    assert through_in_place.reference("Item", where).ids == ids
 
 
 def test_a_long_all_at_a_path_is_answered(engine: Any) -> None:

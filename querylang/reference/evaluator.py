@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,8 @@ def matches_eq(stored: Any, value: Any, is_array: bool) -> bool:
     if stored is None:
         return False
     if is_array:
-        return any(e is not None and equals(e, value) for e in stored) or equals(stored, value)
+        some = any(e is not None and equals(e, value) for e in stored)
+        return some or (not isinstance(stored, Reached) and equals(stored, value))
     return equals(stored, value)
 
 
@@ -125,7 +126,8 @@ def is_list(f: Field, stored: Any) -> bool:
 
 
 def path_value(rec: Record, dotted: str) -> Any:
-    """The value at ``'meta.a.b'`` inside a record's Object field, or None."""
+    """The value at ``'meta.a.b'`` inside a record's Object field, or None (a sort key's: a
+    path on through an array reaches no one value)."""
     head, *steps = dotted.split(".")
     v: Any = rec.get(head)
     for step in steps:
@@ -133,6 +135,56 @@ def path_value(rec: Record, dotted: str) -> Any:
             return None
         v = v.get(step)
     return v
+
+
+class Reached(list):  # type: ignore[type-arg]
+    """What a path on through an array reaches, as the element rules test it: each value
+    reached (None where a branch reaches nothing), and the elements of each array reached by
+    a key (docs/semantics.md#objects). Not itself a value: never equal to an operand whole."""
+
+
+def path_match_value(rec: Record, dotted: str) -> Any:
+    """What a condition on ``'meta.a.b'`` tests: the value at the path while it passes only
+    through objects, else (an array on the way) the :class:`Reached` values, MongoDB's
+    traversal of arrays."""
+    head, *steps = dotted.split(".")
+    v: Any = rec.get(head)
+    for k, step in enumerate(steps):
+        if isinstance(v, list):
+            found = Reached()
+            for value, whole in _reach(v, steps[k:]):
+                found.append(value)
+                if whole and isinstance(value, list):
+                    found.extend(value)
+            return found
+        if not isinstance(v, dict):
+            return None
+        v = v.get(step)
+    return v
+
+
+def _reach(v: Any, steps: list[str]) -> Iterator[tuple[Any, bool]]:
+    """(value, read by a key) for each value path ``steps`` reaches from ``v``, MongoDB's way:
+    an object is read at the step's key; an array at each object element's (elements that are
+    not objects reach nothing there), and, for a step that is an index, also at that element,
+    which the rest of the path then reads (an object or an array; the value itself, not read
+    by a key, when the path ends there); anything else reaches nothing (None) on this branch."""
+    if not steps:
+        yield v, True
+    elif isinstance(v, dict):
+        yield from _reach(v.get(steps[0]), steps[1:])
+    elif not isinstance(v, list):
+        yield None, True
+    else:
+        step, rest = steps[0], steps[1:]
+        for i, e in enumerate(v):
+            if isinstance(e, dict):
+                yield from _reach(e.get(step), rest)
+            if step == str(i):
+                if not rest:
+                    yield e, False
+                elif isinstance(e, dict | list):
+                    yield from _reach(e, rest)
 
 
 def distance(node: n.NearSphere, rec: Record) -> float | None:
@@ -210,8 +262,8 @@ class Evaluator:
         field_name = getattr(node, "field", None)
         if isinstance(field_name, str) and "." in field_name:
             # Dot notation into an Object: the value at the path, absent when any step is
-            # missing; an array found there takes the element rules (is_list).
-            rec = {**rec, field_name: path_value(rec, field_name)}
+            # missing; an array found there, or on the way, takes the element rules (is_list).
+            rec = {**rec, field_name: path_match_value(rec, field_name)}
         cls = self.schema.get(class_name)
         match node:
             case n.And(items=items):
@@ -282,7 +334,8 @@ class Evaluator:
         if f.type == "Relation":
             present = self.holds(class_name, f, rec["objectId"], None)
         else:
-            present = rec.get(node.field) is not None
+            stored = rec.get(node.field)
+            present = any(e is not None for e in stored) if isinstance(stored, Reached) else stored is not None
         return present == node.exists
 
     def regex(self, node: n.Regex, f: Field, rec: Record) -> bool:

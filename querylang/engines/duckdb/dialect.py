@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from querylang.engines.duckdb.layout import LAYOUT
-from querylang.engines.sql.dialect import Dialect, Page
+from querylang.engines.sql.dialect import Dialect, Page, index_step
 from querylang.features.regex import Regex
 from querylang.model.values import any_nested
 
@@ -130,6 +130,35 @@ class DuckDBDialect(Dialect):
         found = f"list_filter({_elements(pv)}, lambda x: {test} AND regexp_matches({value}, ?))"
         return _over_array(pv, f"(len({found}) > 0)"), [*params, *params, pattern]
 
+    def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
+        return _over_array(pv, f"(len(list_filter({_elements(pv)}, lambda x: json_type(x) <> 'NULL')) > 0)"), [*params, *params]
+
+    def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """A list of the JSON values reached, step by step; the last step's marked as read by
+        an index (``o``) or not, then each with the elements of the arrays read by a key."""
+        reached, out = f"[CAST({at} AS JSON)]", list(params)
+        for k, step in enumerate(steps):
+            last = k == len(steps) - 1
+
+            def mark(value: str, by_index: str, last: bool = last) -> str:
+                return f"{{'v': {value}, 'o': {by_index}}}" if last else value
+
+            key = f'$."{step}"'  # a step is letters, digits and _ (schema.py)
+            of_elements = (f"list_transform(list_filter(json_extract(v, '$[*]'), lambda e: {_is_object('e')}), "
+                           f"lambda e: {mark('json_extract(e, ?)', 'false')})")
+            out += [key, key]
+            index = index_step(step)
+            if index is not None:
+                at_index = f"CASE WHEN json_array_length(v) > ? THEN [{mark('json_extract(v, ?)', 'true')}] ELSE [] END"
+                of_elements = f"list_concat({of_elements}, {at_index})"
+                out += [index, f"$[{index}]"]
+            reached = (f"flatten(list_transform({reached}, lambda v: CASE WHEN {_is_object('v')} THEN "
+                       f"[{mark('json_extract(v, ?)', 'false')}] WHEN json_type(v) = 'ARRAY' THEN {of_elements} "
+                       f"ELSE [{mark('NULL::JSON', 'false')}] END))")
+        found = (f"flatten(list_transform({reached}, lambda c: CASE WHEN NOT c.o AND json_type(c.v) = 'ARRAY' "
+                 f"THEN list_concat([c.v], json_extract(c.v, '$[*]')) ELSE [coalesce(c.v, 'null'::JSON)] END))")
+        return f"CAST(to_json({found}) AS VARCHAR)", out
+
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"
 
@@ -154,6 +183,11 @@ class DuckDBDialect(Dialect):
 def _elements(pv: str) -> str:
     """The elements of the JSON array text ``pv``, as JSON."""
     return f"json_extract({pv}, '$[*]')"
+
+
+def _is_object(x: str) -> str:
+    """The JSON value ``x`` is an object a path goes on through: not a Date (values.normalise_json)."""
+    return f"""(json_type({x}) = 'OBJECT' AND NOT regexp_full_match(CAST({x} AS VARCHAR), '\\{{"__type":"Date","iso":"[^"]*"\\}}'))"""
 
 
 def _over_array(pv: str, test: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
-from querylang.engines.sql.dialect import Dialect, Page
+from querylang.engines.sql.dialect import Dialect, Page, index_step
 from querylang.features.regex import Regex
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
@@ -162,6 +162,41 @@ class PostgresDialect(Dialect):
         test, value = _ELEMENT_KINDS["string"]
         found = f"{test} AND {self.regex_match(value)}"
         return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE {found})"), [*params, *params, pattern]
+
+    def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
+        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE jsonb_typeof(x.v) <> 'null')"), [*params, *params]
+
+    # path_through's answer as the path_* methods take an array at a path: its JSON text here.
+    through_text = True
+
+    @staticmethod
+    def through_object(x: str) -> str:
+        """The jsonb value ``x`` is an object a path goes on through: not a Date (a CASE: jsonb's -
+        on a non-object raises, and an AND may test its parts in any order)."""
+        return (f"CASE WHEN jsonb_typeof({x}) = 'object' THEN NOT (coalesce({x} ->> '__type', '') = 'Date' "
+                f"AND {x} - '__type' - 'iso' = '{{}}'::jsonb) ELSE FALSE END")
+
+    def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """Rows (value, read by an index) of the values reached, step by step, then each with
+        the elements of the arrays read by a key, as one jsonb array."""
+        reached, out = f"(SELECT ({at})::jsonb, FALSE)", list(params)
+        for step in steps:
+            parts = [
+                f"SELECT CASE WHEN {self.through_object('p.v')} THEN p.v -> ?::text END, FALSE "
+                "WHERE jsonb_typeof(p.v) IS DISTINCT FROM 'array'",
+                "SELECT e.v -> ?::text, FALSE FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.v) = 'array' "
+                f"THEN p.v END) AS e(v) WHERE {self.through_object('e.v')}",
+            ]
+            out += [step, step]
+            index = index_step(step)
+            if index is not None:
+                parts.append("SELECT p.v -> ?::int, TRUE WHERE jsonb_typeof(p.v) = 'array' AND jsonb_array_length(p.v) > ?::int")
+                out += [index, index]
+            reached = f"(SELECT n.v, n.o FROM {reached} AS p(v, o) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS n(v, o))"
+        found = (f"(SELECT coalesce(jsonb_agg(c.v), '[]'::jsonb) FROM {reached} AS f(v, o) CROSS JOIN LATERAL "
+                 "(SELECT coalesce(f.v, 'null'::jsonb) UNION ALL SELECT e.v FROM jsonb_array_elements(CASE WHEN NOT f.o "
+                 "AND jsonb_typeof(f.v) = 'array' THEN f.v END) AS e(v)) AS c(v))")
+        return (f"({found})::text" if self.through_text else found), out
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"

@@ -17,8 +17,9 @@ word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's mean
   meets a non-number; a Date inside an Array or Object is Parse's ``{"__type": "Date", "iso"}``
   with any ISO-8601 text values.parse_iso reads (Parse stores the iso a client sends), at its
   millisecond;
-* an Object path 'a.b' passes only through objects (arrays are leaves, and so is a Date
-  object), as values.flatten walks it;
+* an Object path 'a.b' is read through objects (a Date object is a leaf), as values.flatten
+  walks it; a path on through an array reads each element of it (path_through, as on
+  querylang's own tables);
 * strings compare and sort in code-point order whatever the database's collation
   (``COLLATE "C"`` where the database's is not already code-point order: then text columns
   cannot use Parse's indexes);
@@ -349,7 +350,21 @@ class ParseDialect(PostgresDialect):
 
     # --- Object paths: jsonb #> path, through objects only ----------------------------------
 
+    def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
+        return (f"EXISTS (SELECT 1 FROM (SELECT {pv} AS j) AS w, {self._elements('w.j')} "
+                "WHERE jsonb_typeof(x.v) <> 'null')", params)
+
+    through_text = False  # the path_* methods here take jsonb
+
+    @staticmethod
+    def through_object(x: str) -> str:
+        return f"(jsonb_typeof({x}) = 'object' AND NOT {is_date(x)})"
+
+    def path_at(self, col: str, key: str) -> tuple[str, list[Any]]:
+        return self.object_path(col, "", key)  # the jsonb as stored, its Dates as their client sent them
+
     def object_path(self, col: str, kind: str | None, key: str) -> tuple[str, list[Any]]:
+        """``kind`` "": the jsonb there as it is (path_at)."""
         segs = key.split(".")
         conds = [f"jsonb_typeof({col}) = 'object'", f"NOT {is_date(col)}"]
         params: list[Any] = []
@@ -359,7 +374,7 @@ class ParseDialect(PostgresDialect):
             conds.append(cond)
             params += [segs[:i]] * cond.count("?")
         step = f"({col} #> ?::text[])"
-        inner = typed(step, kind) if kind is not None else deep_canonical(step)
+        inner = step if kind == "" else typed(step, kind) if kind is not None else deep_canonical(step)
         params += [segs] * inner.count("?")
         return f"(CASE WHEN {' AND '.join(conds)} THEN {inner} END)", params
 

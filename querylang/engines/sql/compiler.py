@@ -17,12 +17,12 @@ match the negative operators).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from querylang.engines.sql.dialect import Dialect, Page
-from querylang.engines.sql.fragments import FALSE, TRUE, Sql, join_sql, not_sql
+from querylang.engines.sql.fragments import FALSE, TRUE, Sql, join_sql, not_sql, param
 from querylang.engines.sql.geo_terms import GeoTerms
+from querylang.engines.sql.path_terms import PATH_VALUE_MAP, SQL_OPS, PathTerms
 from querylang.engines.sql.text_terms import TextTerms
 from querylang.errors import QueryError
 from querylang.features.regex import compile_regex
@@ -30,12 +30,9 @@ from querylang.model import nodes as n
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import SORT_RANKS, canonical, type_class
 
-SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Helper column suffixes every layout provides (engines/duckdb/layout.py describes them).
 # The typed element list that holds elements of each type class (values.type_class) ...
 ELEMENT_LIST = {"number": ":n", "string": ":s", "date": ":d", "bool": ":b"}
-# ... and the typed path map of an Object field.
-PATH_VALUE_MAP = {"number": ":pn", "string": ":ps", "bool": ":pb", "date": ":pd"}
 WORD_PARTS = (":tx", ":fx", ":wx")  # a String field's text-search words
 EDGES = ":edges"  # the part Plan.reads names a Relation's edge table by
 
@@ -66,13 +63,6 @@ class Plan:
     # The class as the rows statement reads it when ``select`` left fields out (narrowed_class):
     # the one to decode its rows with. None: the whole class.
     output: ClassDef | None = None
-
-
-def param(value: Any) -> Any:
-    """Python value → plan parameter: dates as naive UTC (each store binds them so)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    return value
 
 
 def default_dialect() -> Dialect:
@@ -211,7 +201,7 @@ def pointer_or(node: n.Node, cls: ClassDef) -> n.PointsTo | None:
     return n.PointsTo(fields.pop(), tuple(ids), pos=node.pos)
 
 
-class Compiler(GeoTerms, TextTerms):
+class Compiler(GeoTerms, TextTerms, PathTerms):
     """Compiles conditions on one class; sub-queries get a compiler of their own (alias s1, s2…)."""
 
     def __init__(self, schema: Schema, cls: ClassDef, dialect: Dialect, depth: int = 0,
@@ -331,17 +321,6 @@ class Compiler(GeoTerms, TextTerms):
 
     # --- comparisons ------------------------------------------------------------------------
 
-    def _path(self, f: Field, part: str = ":p") -> tuple[str, str]:
-        """(map column, key) of a dotted path into an Object field: 'meta.a.b' → meta:p['a.b']."""
-        head, key = f.name.split(".", 1)
-        return self.col(head, part), key
-
-    def _path_value(self, f: Field, part: str = ":p") -> Sql:
-        col, key = self._path(f, part)
-        kind = next((k for k, p in PATH_VALUE_MAP.items() if p == part), None)
-        text_, params = self.d.object_path(col, kind, key)
-        return Sql(text_, params)
-
     def order_term(self, key: n.SortKey) -> Sql:
         """One sort key; absent first ascending, last descending (docs/semantics.md#sort)."""
         way = "DESC NULLS LAST" if key.descending else "ASC NULLS FIRST"
@@ -386,41 +365,13 @@ class Compiler(GeoTerms, TextTerms):
         """The field is absent (IsAbsent; a null listed in containedIn) — for arrays, or holds
         a null element (MongoDB's {f: null})."""
         if f.type == "ObjectPath":
-            pv = self._path_value(f)  # or an array there holding null (MongoDB's {path: null})
-            return join_sql(" OR ", [self._path_missing(f), self._in_array(f, self.d.path_has(pv.text, pv.params, canonical(None)))], FALSE)
+            return self._path_absent(f)
         if f.type == "Array":
             return Sql(
                 f"({self.col(f.name)} IS NULL OR {self.d.list_contains(self.col(f.name, ':e'))})",
                 [canonical(None)],
             )
         return Sql(f"{self._presence_col(f)} IS NULL")
-
-    def _path_missing(self, f: Field) -> Sql:
-        """Nothing, or null, at an Object path (exists: false)."""
-        pv = self._path_value(f)
-        return Sql(f"coalesce({pv.text}, 'null') = 'null'", pv.params)
-
-    def _in_array(self, f: Field, test: tuple[str, list[Any]]) -> Sql:
-        """A test (a Dialect.path_* one) of the elements of an array at an Object path, made
-        only in records whose Object may hold an array (Dialect.may_hold_array): most hold
-        none, and reading the value at the path again costs as much as the rest."""
-        guard = self.d.may_hold_array(self.col(f.name.split(".", 1)[0]))
-        return Sql(test[0] if guard is None else f"(CASE WHEN {guard} THEN {test[0]} END)", test[1])
-
-    def _path_compare(self, f: Field, op: str, v: Any) -> Sql:
-        """A comparison at an Object path: the value there, or, when it is an array, one of
-        its elements (docs/semantics.md#objects), as on an Array field."""
-        if op in ("eq", "ne"):
-            whole, key = self._path_value(f), canonical(v)
-            some = self._in_array(f, self.d.path_has(whole.text, whole.params, key))
-            eq = Sql(f"({whole.text} = ? OR {some.text})", [*whole.params, key, *some.params])
-            return not_sql(eq) if op == "ne" else eq
-        kind = type_class(v)
-        scalar, pv = self._path_value(f, PATH_VALUE_MAP[kind]), self._path_value(f)
-        # Some element < v  ⟺  the smallest element of v's type < v (and likewise for >).
-        extreme = self._in_array(f, self.d.path_extreme(pv.text, pv.params, kind, op in ("gt", "gte")))
-        return Sql(f"({scalar.text} {SQL_OPS[op]} ? OR {extreme.text} {SQL_OPS[op]} ?)",
-                   [*scalar.params, param(v), *extreme.params, param(v)])
 
     def _presence_col(self, f: Field) -> str:
         return self.col(f.name, ":lat") if f.type == "GeoPoint" else self.col(f.name)
@@ -461,14 +412,7 @@ class Compiler(GeoTerms, TextTerms):
             if has_null:
                 parts.append(Sql(f"{self.col(f.name)} IS NULL"))
         elif f.type == "ObjectPath":
-            if values:
-                pv, keys = self._path_value(f), [canonical(v) for v in values]
-                listed = self.in_list(pv.text, keys)  # a long list: one parameter
-                parts.append(Sql(listed.text, [*pv.params, *listed.params]))
-                pv = self._path_value(f)  # or some element of an array there listed
-                parts.append(self._in_array(f, self.d.path_has_any(pv.text, pv.params, keys)))
-            if has_null:
-                parts.append(self._absent(f))
+            parts.append(self._path_in(f, values, has_null))
         else:
             if values:
                 col = self.col(f.name, ":k") if f.type == "Object" else self.col(f.name)
@@ -488,7 +432,7 @@ class Compiler(GeoTerms, TextTerms):
         if f.type == "Relation":
             test = self._holds(f, None)
         elif f.type == "ObjectPath":
-            test = not_sql(self._path_missing(f))
+            return self._path_exists(f, node.exists)
         else:
             # A null test is never unknown, so "absent" needs no coalesce: as `IS NULL`,
             # PostgreSQL answers it from the column's index (every Pointer's) instead of a scan.
@@ -502,9 +446,7 @@ class Compiler(GeoTerms, TextTerms):
         if f.type == "Array":
             return Sql(self.d.list_any_regex(self.col(f.name, ":s")), [pattern])
         if f.type == "ObjectPath":
-            pv, whole = self._path_value(f, ":ps"), self._path_value(f)
-            some = self._in_array(f, self.d.path_any_regex(whole.text, whole.params, pattern))
-            return Sql(f"({self.d.regex_match(pv.text)} OR {some.text})", [*pv.params, pattern, *some.params])
+            return self._path_regex(f, pattern)
         return Sql(self.d.regex_match(self.col(f.name)), [pattern])
 
     # --- pointers and relations -------------------------------------------------------------
@@ -615,17 +557,6 @@ class Compiler(GeoTerms, TextTerms):
             return Sql(self.d.list_has_all(e, len(keys)), self.d.list_params(keys))
         parts = [Sql(self.d.list_contains(e), [k]) for k in keys]
         return join_sql(" AND ", parts, FALSE)
-
-    def _path_all(self, f: Field, values: tuple[Any, ...]) -> Sql:
-        """``all`` at an Object path, MongoDB's AND of equalTo each value (docs/semantics.md#objects):
-        one value is that equalTo; of two or more (distinct: the builder dedupes them), only
-        an array there can hold them all, tested in one go however long the list."""
-        if not values:
-            return FALSE
-        if len(values) == 1:
-            return self._path_compare(f, "eq", values[0])
-        pv = self._path_value(f)
-        return self._in_array(f, self.d.path_has_all(pv.text, pv.params, [canonical(v) for v in values]))
 
     def contained_by(self, node: n.ContainedBy) -> Sql:
         """Every element is listed; absent and empty arrays match (MongoDB's $containedBy, docs/semantics.md#arrays)."""

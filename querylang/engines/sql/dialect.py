@@ -34,6 +34,15 @@ class Layout(Protocol):
     def output_columns(self, cls: ClassDef) -> list[str]: ...
 
 
+def index_step(step: str) -> int | None:
+    """The array index a path step names, as MongoDB reads one: the step is digits, and names
+    element i when it is i written out ('00' names none). None: no index (or one past any
+    array a record can hold)."""
+    if not (step.isascii() and step.isdigit()) or str(int(step)) != step or int(step) >= 2**31:
+        return None
+    return int(step)
+
+
 @dataclass(frozen=True)
 class Page:
     """What the compiler knows of a rows statement, for :meth:`Dialect.rows_statement`."""
@@ -255,6 +264,25 @@ class Dialect:
     def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
         """Some string element matches ``pattern`` (regex_pattern's)."""
         raise self.unsupported("arrays inside Object fields")
+
+    def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
+        """Some element is not null."""
+        raise self.unsupported("arrays inside Object fields")
+
+    # A path on through an array (docs/semantics.md#objects): the array found at a step before
+    # the last, and the values the rest of the path reaches from it.
+
+    def path_at(self, col: str, key: str) -> tuple[str, list[Any]]:
+        """The value at dotted path ``key`` of an Object field (``col``: its path map column),
+        as :meth:`is_array_value` and :meth:`path_through` take it: (SQL, parameters)."""
+        return self.object_path(col, None, key)
+
+    def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """The values ``steps`` reach from the array ``at`` (:meth:`path_at`'s), as an array
+        the path_* tests take (an array at a path): each value reached, null where a branch
+        reaches nothing, and the elements of each array reached by a key, not by an index
+        (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule)."""
+        raise self.unsupported("paths through arrays")
 
     def is_array_value(self, expr: str) -> str:
         """A canonical value (an Object path's, :meth:`path_value` with no kind) is an array."""

@@ -3,6 +3,7 @@ compiler (compiler.py, geo_terms.py) combines them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 
@@ -14,6 +15,13 @@ class Sql:
     def __init__(self, text: str, params: list[Any] | None = None) -> None:
         self.text = text
         self.params = params or []
+
+
+def param(value: Any) -> Any:
+    """Python value → plan parameter: dates as naive UTC (each store binds them so)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
 
 
 FALSE = Sql("FALSE")
