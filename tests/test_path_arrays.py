@@ -100,15 +100,16 @@ THROUGH = {
     "d": {"items": [[{"name": "x"}]]},
     "e": {"items": []},
     "f": None,
+    "g": {"list": [5]},
 }
 THROUGH_CASES = [
     ({"meta.items.name": "x"}, "ac"),  # not d: an array in the array is not read at a key
-    ({"meta.items.name": {"notEqualTo": "x"}}, "bdef"),
-    ({"meta.items.name": None}, "bf"),  # b's {n: 3} reaches nothing; 4 and null no branch
+    ({"meta.items.name": {"notEqualTo": "x"}}, "bdefg"),
+    ({"meta.items.name": None}, "bfg"),  # b's {n: 3} reaches nothing; 4 and null no branch
     ({"meta.items.name": {"exists": True}}, "ac"),
-    ({"meta.items.name": {"exists": False}}, "bdef"),
+    ({"meta.items.name": {"exists": False}}, "bdefg"),
     ({"meta.items.n": {"greaterThan": 2}}, "b"),
-    ({"meta.items.n": {"containedIn": [1, None]}}, "acf"),  # a's second item has no n
+    ({"meta.items.n": {"containedIn": [1, None]}}, "acfg"),  # a's second item has no n
     ({"meta.items.n": {"notContainedIn": [1, None]}}, "bde"),
     ({"meta.items.tags": "p"}, "a"),  # an array reached by a key: its elements too
     ({"meta.items.tags": {"equalTo": ["p", "q"]}}, "a"),
@@ -116,7 +117,7 @@ THROUGH_CASES = [
     ({"meta.items.name": {"all": ["x", "y"]}}, "a"),  # values of two elements
     ({"meta.items.name": {"matchesRegex": "^y"}}, "a"),
     ({"meta.items.0.name": "x"}, "ad"),  # d: element 0 is an array, read on at name
-    ({"meta.list.0": 5}, "a"),
+    ({"meta.list.0": 5}, "ag"),
     ({"meta.list.0": "z"}, "a"),  # key "0" of an object element
     ({"meta.list.1": 6}, ""),  # an array reached by an index is the value, not its elements
     ({"meta.list.1": {"equalTo": [6, 7]}}, "a"),
@@ -125,6 +126,7 @@ THROUGH_CASES = [
     ({"meta.list.5": {"exists": True}}, ""),
     ({"meta.list.0": None}, "bcdef"),
     ({"meta.list.00": 5}, ""),  # '00' names no element
+    ({"meta.list.0.a": None}, "abcdef"),  # a: "z" has no a; g: the path goes on from no 5
 ]
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from querylang.engines.duckdb.layout import LAYOUT
-from querylang.engines.sql.dialect import Dialect, Page, index_step
+from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
 from querylang.features.regex import Regex
 from querylang.model.values import any_nested
 
@@ -106,32 +106,32 @@ class DuckDBDialect(Dialect):
 
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
         keys = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
-        return _over_array(pv, f"list_contains({keys}, {_bound_key(key)})"), [*params, *params, key]
+        return _over_array(pv, params, f"list_contains({keys}, {_bound_key(key)})", [key])
 
     def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
         found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
         rewrite = any(_has_fraction(k) for k in keys)
         listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
-        return _over_array(pv, f"list_has_any({found}, {listed})"), [*params, *params, keys]
+        return _over_array(pv, params, f"list_has_any({found}, {listed})", [keys])
 
     def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
         found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
         rewrite = any(_has_fraction(k) for k in keys)
         listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
-        return _over_array(pv, f"list_has_all({found}, {listed})"), [*params, *params, keys]
+        return _over_array(pv, params, f"list_has_all({found}, {listed})", [keys])
 
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
         typed = f"list_transform(list_filter({_elements(pv)}, lambda x: {test}), lambda x: {value})"
-        return _over_array(pv, f"{'list_max' if largest else 'list_min'}({typed})"), [*params, *params]
+        return _over_array(pv, params, f"{'list_max' if largest else 'list_min'}({typed})")
 
     def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS["string"]
         found = f"list_filter({_elements(pv)}, lambda x: {test} AND regexp_matches({value}, ?))"
-        return _over_array(pv, f"(len({found}) > 0)"), [*params, *params, pattern]
+        return _over_array(pv, params, f"(len({found}) > 0)", [pattern])
 
     def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
-        return _over_array(pv, f"(len(list_filter({_elements(pv)}, lambda x: json_type(x) <> 'NULL')) > 0)"), [*params, *params]
+        return _over_array(pv, params, f"(len(list_filter({_elements(pv)}, lambda x: json_type(x) <> 'NULL')) > 0)")
 
     def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
         """A list of the JSON values reached, step by step; the last step's marked as read by
@@ -149,15 +149,19 @@ class DuckDBDialect(Dialect):
             out += [key, key]
             index = index_step(step)
             if index is not None:
-                at_index = f"CASE WHEN json_array_length(v) > ? THEN [{mark('json_extract(v, ?)', 'true')}] ELSE [] END"
+                # An element the path goes on from is an object or an array (a scalar reaches
+                # nothing there, not even a missing value).
+                element = "json_extract(v, ?)"
+                on = "" if last else f" AND ({_is_object(element)} OR json_type({element}) = 'ARRAY')"
+                at_index = f"CASE WHEN json_array_length(v) > ?{on} THEN [{mark(element, 'true')}] ELSE [] END"
                 of_elements = f"list_concat({of_elements}, {at_index})"
-                out += [index, f"$[{index}]"]
+                out += [index, *[f"$[{index}]"] * (1 + on.count("?"))]
             reached = (f"flatten(list_transform({reached}, lambda v: CASE WHEN {_is_object('v')} THEN "
                        f"[{mark('json_extract(v, ?)', 'false')}] WHEN json_type(v) = 'ARRAY' THEN {of_elements} "
                        f"ELSE [{mark('NULL::JSON', 'false')}] END))")
         found = (f"flatten(list_transform({reached}, lambda c: CASE WHEN NOT c.o AND json_type(c.v) = 'ARRAY' "
                  f"THEN list_concat([c.v], json_extract(c.v, '$[*]')) ELSE [coalesce(c.v, 'null'::JSON)] END))")
-        return f"CAST(to_json({found}) AS VARCHAR)", out
+        return Reached(f"CAST(to_json({found}) AS VARCHAR)", found), out
 
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"
@@ -182,7 +186,7 @@ class DuckDBDialect(Dialect):
 
 def _elements(pv: str) -> str:
     """The elements of the JSON array text ``pv``, as JSON."""
-    return f"json_extract({pv}, '$[*]')"
+    return pv.elements if isinstance(pv, Reached) else f"json_extract({pv}, '$[*]')"
 
 
 def _is_object(x: str) -> str:
@@ -190,11 +194,14 @@ def _is_object(x: str) -> str:
     return f"""(json_type({x}) = 'OBJECT' AND NOT regexp_full_match(CAST({x} AS VARCHAR), '\\{{"__type":"Date","iso":"[^"]*"\\}}'))"""
 
 
-def _over_array(pv: str, test: str) -> str:
+def _over_array(pv: str, params: list[Any], test: str, more: list[Any] | None = None) -> tuple[str, list[Any]]:
     """``test`` (of :func:`_elements` of ``pv``) only where ``pv`` is an array, NULL elsewhere:
     parsing the text costs more than the rest of a path condition. ``pv`` is written twice, so
-    are its parameters."""
-    return f"(CASE WHEN starts_with({pv}, '[') THEN {test} END)"
+    are its ``params``, then the test's own (``more``); what a path reaches through an array is
+    one always, and is written once."""
+    if isinstance(pv, Reached):
+        return test, [*params, *(more or [])]
+    return f"(CASE WHEN starts_with({pv}, '[') THEN {test} END)", [*params, *params, *(more or [])]
 
 
 def _has_fraction(key: str) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
-from querylang.engines.sql.dialect import Dialect, Page, index_step
+from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
 from querylang.features.regex import Regex
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
@@ -139,16 +139,16 @@ class PostgresDialect(Dialect):
     # keys do.
 
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
-        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ?::jsonb)"), [*params, *params, key]
+        return _over_array(pv, params, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ?::jsonb)", [key])
 
     def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
         listed = lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE x.v = ANY(?::text[]::jsonb[]))"  # noqa: E731
-        return _over_array(pv, listed), [*params, *params, keys]
+        return _over_array(pv, params, listed, [keys])
 
     def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
         missing = lambda e: (f"NOT EXISTS (SELECT 1 FROM unnest(?::text[]::jsonb[]) AS k(v) "  # noqa: E731
                              f"WHERE NOT EXISTS (SELECT 1 FROM {e} WHERE x.v = k.v))")
-        return _over_array(pv, missing), [*params, keys, *params]
+        return _over_array(pv, params, missing, [keys], before=True)
 
     def path_extreme(self, pv: str, params: list[Any], kind: str, largest: bool) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS[kind]
@@ -156,15 +156,15 @@ class PostgresDialect(Dialect):
             agg = "bool_or" if largest else "bool_and"
         else:
             agg = "max" if largest else "min"
-        return _over_array(pv, lambda e: f"(SELECT {agg}({value}) FROM {e} WHERE {test})"), [*params, *params]
+        return _over_array(pv, params, lambda e: f"(SELECT {agg}({value}) FROM {e} WHERE {test})")
 
     def path_any_regex(self, pv: str, params: list[Any], pattern: str) -> tuple[str, list[Any]]:
         test, value = _ELEMENT_KINDS["string"]
         found = f"{test} AND {self.regex_match(value)}"
-        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE {found})"), [*params, *params, pattern]
+        return _over_array(pv, params, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE {found})", [pattern])
 
     def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
-        return _over_array(pv, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE jsonb_typeof(x.v) <> 'null')"), [*params, *params]
+        return _over_array(pv, params, lambda e: f"EXISTS (SELECT 1 FROM {e} WHERE jsonb_typeof(x.v) <> 'null')")
 
     # path_through's answer as the path_* methods take an array at a path: its JSON text here.
     through_text = True
@@ -180,7 +180,7 @@ class PostgresDialect(Dialect):
         """Rows (value, read by an index) of the values reached, step by step, then each with
         the elements of the arrays read by a key, as one jsonb array."""
         reached, out = f"(SELECT ({at})::jsonb, FALSE)", list(params)
-        for step in steps:
+        for k, step in enumerate(steps):
             parts = [
                 f"SELECT CASE WHEN {self.through_object('p.v')} THEN p.v -> ?::text END, FALSE "
                 "WHERE jsonb_typeof(p.v) IS DISTINCT FROM 'array'",
@@ -190,13 +190,16 @@ class PostgresDialect(Dialect):
             out += [step, step]
             index = index_step(step)
             if index is not None:
-                parts.append("SELECT p.v -> ?::int, TRUE WHERE jsonb_typeof(p.v) = 'array' AND jsonb_array_length(p.v) > ?::int")
-                out += [index, index]
+                # An element the path goes on from is an object or an array (a scalar reaches
+                # nothing there, not even a missing value).
+                on = "" if k == len(steps) - 1 else f" AND ({self.through_object('(p.v -> ?::int)')} OR jsonb_typeof(p.v -> ?::int) = 'array')"
+                parts.append(f"SELECT p.v -> ?::int, TRUE WHERE jsonb_typeof(p.v) = 'array' AND jsonb_array_length(p.v) > ?::int{on}")
+                out += [index] * (2 + on.count("?"))
             reached = f"(SELECT n.v, n.o FROM {reached} AS p(v, o) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS n(v, o))"
         found = (f"(SELECT coalesce(jsonb_agg(c.v), '[]'::jsonb) FROM {reached} AS f(v, o) CROSS JOIN LATERAL "
                  "(SELECT coalesce(f.v, 'null'::jsonb) UNION ALL SELECT e.v FROM jsonb_array_elements(CASE WHEN NOT f.o "
                  "AND jsonb_typeof(f.v) = 'array' THEN f.v END) AS e(v)) AS c(v))")
-        return (f"({found})::text" if self.through_text else found), out
+        return (Reached(f"({found})::text", found) if self.through_text else found), out
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"
@@ -211,11 +214,18 @@ class PostgresDialect(Dialect):
         return f"{expr} = ANY(?)"
 
 
-def _over_array(pv: str, test: Callable[[str], str]) -> str:
+def _over_array(pv: str, params: list[Any], test: Callable[[str], str], more: list[Any] | None = None,
+                before: bool = False) -> tuple[str, list[Any]]:
     """``test(elements)``, a query over the elements ``x.v`` of the JSON array text ``pv``,
     only where ``pv`` is an array (NULL elsewhere): a sub-query per row costs more than the
-    rest of a path condition. ``pv`` is written twice, so are its parameters."""
-    return f"(CASE WHEN left({pv}, 1) = '[' THEN {test(f'jsonb_array_elements(({pv})::jsonb) AS x(v)')} END)"
+    rest of a path condition. ``pv`` is written twice, so are its ``params``, then the test's
+    own (``more``; ``before``: the test's come before the elements'); what a path reaches
+    through an array (Reached) is an array always, and is written once."""
+    own = more or []
+    if isinstance(pv, Reached):
+        return test(f"jsonb_array_elements({pv.elements}) AS x(v)"), [*own, *params] if before else [*params, *own]
+    sql = f"(CASE WHEN left({pv}, 1) = '[' THEN {test(f'jsonb_array_elements(({pv})::jsonb) AS x(v)')} END)"
+    return sql, [*params, *own, *params] if before else [*params, *params, *own]
 
 
 # (test, value) of the elements x.v of each type class. A Date is the object {__type: 'Date',

@@ -43,6 +43,20 @@ def index_step(step: str) -> int | None:
     return int(step)
 
 
+class Reached(str):
+    """What :meth:`Dialect.path_through` may answer: the values reached as an array at a path
+    (the text), and ``elements``, an engine's expression of them as the path_* tests read an
+    array's elements, which they then read as they are: writing the values out as JSON and
+    reading them back cost more than the rest, and no test of whether it is an array is needed."""
+
+    elements: str
+
+    def __new__(cls, text: str, elements: str) -> Reached:
+        made = super().__new__(cls, text)
+        made.elements = elements
+        return made
+
+
 @dataclass(frozen=True)
 class Page:
     """What the compiler knows of a rows statement, for :meth:`Dialect.rows_statement`."""
