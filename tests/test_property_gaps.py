@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import querylang
 from querylang.interchange.document import merge_schema, read_dataset
+from querylang.reference.evaluator import Reached, path_match_value
 
 from . import strategies as qs
 from .conftest import pg_examples
@@ -76,12 +77,14 @@ STRINGS = st.one_of(st.sampled_from(ODD_STRINGS), st.sampled_from(ODD_STRINGS), 
 DATE_VALUES = st.one_of(st.sampled_from(DATES), st.sampled_from(DATES).map(lambda s: {"__type": "Date", "iso": s}),
                         qs.dates())
 DATE_OBJECTS = st.sampled_from(DATES).map(lambda s: {"__type": "Date", "iso": s})
-SUB_KEYS = ("a", "b")
+SUB_KEYS = ("a", "b", "0")  # "0": a key, and an index step of a path through an array
+PATH_STEPS = ("a", "b", "0", "1")
 SCALARS = st.one_of(NUMBERS, STRINGS, st.booleans(), st.none(), DATE_OBJECTS)
 
 
 def _nested(depth: int) -> st.SearchStrategy[Any]:
-    """Object contents: scalars of every kind, arrays, and objects keyed by SUB_KEYS."""
+    """Object contents: scalars of every kind, arrays, and objects keyed by SUB_KEYS; arrays of
+    objects (which paths go on through) on their own, as few lists of anything would be."""
     if depth == 0:
         return SCALARS
     inner = _nested(depth - 1)
@@ -89,6 +92,7 @@ def _nested(depth: int) -> st.SearchStrategy[Any]:
         SCALARS, SCALARS,
         st.lists(inner, max_size=3),
         st.dictionaries(st.sampled_from(SUB_KEYS), inner, max_size=2),
+        st.lists(st.dictionaries(st.sampled_from(SUB_KEYS), inner, min_size=1, max_size=2), min_size=1, max_size=3),
     )  # fmt: skip
 
 
@@ -133,13 +137,14 @@ def gap_docs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _sub_values(doc: dict[str, Any], cls: str, path: tuple[str, ...]) -> list[Any]:
-    """The values stored at an Object path, and the elements of the arrays among them
-    (operands drawn from here hit records)."""
+    """The values stored at an Object path, and the elements of the arrays among them, or
+    those a path on through an array reaches (operands drawn from here hit records)."""
     out = []
     for r in doc["records"].get(cls, []):
-        v: Any = r.get(path[0])
-        for k in path[1:]:
-            v = v.get(k) if isinstance(v, dict) and "__type" not in v else None
+        v = path_match_value(r, ".".join(path))
+        if isinstance(v, Reached):
+            out.extend(e for e in v if e is not None)
+            continue
         if v is not None:
             out.append(v)
         if isinstance(v, list):
@@ -158,9 +163,32 @@ RANGES = ("lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo"
 
 
 @st.composite
+def _stored_steps(draw: st.DrawFn, stored: list[dict[str, Any]]) -> list[str]:
+    """One to three steps that some stored Object holds: a key of an object, of an object
+    element of an array, or an index of an array (paths on through arrays, often)."""
+    v: Any = draw(st.sampled_from(stored))
+    steps: list[str] = []
+    while len(steps) < 3 and (not steps or isinstance(v, list) or draw(st.booleans())):
+        if isinstance(v, dict) and v:
+            step = draw(st.sampled_from(sorted(v)))
+            v = v[step]
+        elif isinstance(v, list) and v:
+            i = draw(st.integers(0, len(v) - 1))
+            keys = sorted(v[i]) if isinstance(v[i], dict) else []
+            step = draw(st.sampled_from(keys)) if keys and draw(st.booleans()) else str(i)
+            v = v[i].get(step) if step in keys else v[i]
+        else:
+            step = draw(st.sampled_from(PATH_STEPS))
+        steps.append(step)
+    return steps
+
+
+@st.composite
 def object_path_condition(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix: str = "") -> dict[str, Any]:
-    """``'obj.a': {...}`` or ``'obj.a.b': {...}`` with operands of any kind, often stored ones."""
-    keys = draw(st.lists(st.sampled_from(SUB_KEYS), min_size=1, max_size=2))
+    """``'obj.a': {...}`` to ``'obj.a.0.b': {...}`` (on through arrays, index steps among them)
+    with operands of any kind, often stored ones."""
+    stored = [r["obj"] for r in doc["records"].get(cls, []) if isinstance(r.get("obj"), dict) and r["obj"]]
+    keys = draw(_stored_steps(stored) if stored and draw(st.booleans()) else st.lists(st.sampled_from(PATH_STEPS), min_size=1, max_size=3))
     path = ("obj", *keys)
     seen = _sub_values(doc, cls, path)
     operand = st.one_of(st.sampled_from(seen), st.sampled_from(seen), ANY_OPERAND) if seen else ANY_OPERAND
@@ -269,7 +297,7 @@ def gap_filters(doc: dict[str, Any], cls: str) -> st.SearchStrategy[dict[str, An
 def gap_sorts(cls: str) -> st.SearchStrategy[list[str] | None]:
     """Several keys, Object sub-keys among them, often on values that are missing."""
     plain = [k for k, v in GAP_SCHEMA[cls]["fields"].items() if v["type"] in qs.SORTABLE]
-    names = [*plain, "obj.a", "obj.b", "obj.a.b", "obj.a.a", "createdAt", "objectId"]
+    names = [*plain, "obj.a", "obj.b", "obj.a.b", "obj.a.a", "obj.a.0", "obj.0.a", "createdAt", "objectId"]
     key = st.tuples(st.sampled_from(names), st.booleans()).map(lambda t: ("-" if t[1] else "") + t[0])
     return st.one_of(st.none(), st.lists(key, min_size=1, max_size=4))
 
