@@ -196,10 +196,15 @@ class PostgresDialect(Dialect):
                 parts.append(f"SELECT p.v -> ?::int, TRUE WHERE jsonb_typeof(p.v) = 'array' AND jsonb_array_length(p.v) > ?::int{on}")
                 out += [index] * (2 + on.count("?"))
             reached = f"(SELECT n.v, n.o FROM {reached} AS p(v, o) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS n(v, o))"
-        found = (f"(SELECT coalesce(jsonb_agg(c.v), '[]'::jsonb) FROM {reached} AS f(v, o) CROSS JOIN LATERAL "
-                 "(SELECT coalesce(f.v, 'null'::jsonb) UNION ALL SELECT e.v FROM jsonb_array_elements(CASE WHEN NOT f.o "
-                 "AND jsonb_typeof(f.v) = 'array' THEN f.v END) AS e(v)) AS c(v))")
-        return (Reached(f"({found})::text", found) if self.through_text else found), out
+        rows = (f"SELECT c.v FROM {reached} AS f(v, o) CROSS JOIN LATERAL (SELECT coalesce(f.v, 'null'::jsonb) "
+                "UNION ALL SELECT e.v FROM jsonb_array_elements(CASE WHEN NOT f.o AND jsonb_typeof(f.v) = 'array' "
+                "THEN f.v END) AS e(v)) AS c(v)")
+        found = f"(SELECT coalesce(jsonb_agg(x.v), '[]'::jsonb) FROM ({rows}) AS x(v))"
+        # The tests read the rows themselves (Reached): an EXISTS over them stops at the first
+        # hit, and is costed so; gathered into one jsonb and read back, the planner's estimate
+        # of each record's sub-query passed jit_above_cost on tables of some thousand rows, and
+        # compiling took longer than the query.
+        return (Reached(f"({found})::text", rows) if self.through_text else found), out
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"
@@ -223,7 +228,7 @@ def _over_array(pv: str, params: list[Any], test: Callable[[str], str], more: li
     through an array (Reached) is an array always, and is written once."""
     own = more or []
     if isinstance(pv, Reached):
-        return test(f"jsonb_array_elements({pv.elements}) AS x(v)"), [*own, *params] if before else [*params, *own]
+        return test(f"({pv.elements}) AS x(v)"), [*own, *params] if before else [*params, *own]
     sql = f"(CASE WHEN left({pv}, 1) = '[' THEN {test(f'jsonb_array_elements(({pv})::jsonb) AS x(v)')} END)"
     return sql, [*params, *own, *params] if before else [*params, *params, *own]
 

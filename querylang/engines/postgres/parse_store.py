@@ -239,11 +239,6 @@ class ParseStore(Counting, PostgresStore):
     def configure(self, con: psycopg.Connection[Any]) -> None:
         super().configure(con)
         con.adapters.register_loader("jsonb", JsonbLoader)
-        # The Parse dialect's expressions are long (a Date inside jsonb read in SQL, the Snowball
-        # steps of a text search): their estimated cost passes jit_above_cost on tables of some
-        # ten thousand rows, and compiling them costs more than running them (JIT: PostgreSQL 11+).
-        if con.info.server_version >= 110000:
-            con.execute("SET jit = off")
         if not on_standby(con):  # a replica hears no notice: its schema_ttl alone holds
             con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
             con.add_notify_handler(self._heard_parse)

@@ -97,9 +97,15 @@ logging.getLogger("psycopg.pool").addFilter(_quiet_pool)
 _pool_numbers = itertools.count(1)
 
 
-def quiet_discards(con: psycopg.Connection[Any]) -> None:
-    """A connection of a store's pool (each new one, from the pool's configure): its discard is not logged."""
+def pool_connection(con: psycopg.Connection[Any]) -> None:
+    """A connection of a store's pool (each new one, from the pool's configure): its discard is
+    not logged, and JIT is off. Some expressions are long (a dot path on through an array reads
+    the values it reaches in sub-queries; on Parse's tables a Date inside jsonb, the Snowball
+    steps of a text search): their estimated cost passes jit_above_cost on tables of some ten
+    thousand rows, and compiling them costs more than running them (JIT: PostgreSQL 11+)."""
     _quiet_pool.ours.add(con)
+    if con.info.server_version >= 110000:
+        con.execute("SET jit = off")
 
 
 class Reach:

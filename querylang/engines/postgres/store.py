@@ -68,7 +68,7 @@ from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.prepared import statements
-from querylang.engines.postgres.reach import Reach, check_idle, gone, quiet_discards, set_up
+from querylang.engines.postgres.reach import Reach, check_idle, gone, pool_connection, set_up
 from querylang.engines.postgres.schema_lock import lock_schema_table
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
@@ -239,7 +239,7 @@ class PostgresStore(Listening):
     def configure(self, con: psycopg.Connection[Any]) -> None:
         """How the pool's connections read values, and that they hear of other processes' schema
         changes and unclean edge tables (each new connection, once); its discard is not logged."""
-        quiet_discards(con)
+        pool_connection(con)
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
         listen(con, self.heard.table, self.heard.schema)
