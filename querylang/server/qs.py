@@ -14,25 +14,43 @@ from .errors import BadBody
 FORM_FIELDS = 1000  # the most fields Parse's form parser reads (more are 413)
 # qs's defaults, which Express's extended query parser keeps.
 DEPTH = 5  # bracket levels read in a name; what follows is one more key, as written
-ARRAY_LIMIT = 20  # the highest index, and the most values a repeated name gives, of a list
+ARRAY_LIMIT = 20  # a list's indexes stay below it, and a repeated name gives at most so many values
 PARAMETERS = 1000  # the query string's parameters read; the rest are ignored
 
 
 def parse_form(text: str, utf8: bool) -> dict[str, Any]:
     """A form body, as Parse Server's form parser (body-parser's ``extended: false``, the qs
     library at depth 0) reads it: each value text, a name given more than once a list of its
-    values in order, ``a[b]`` a name like any other, ``+`` a space, an escape that is no
-    character left as sent; an empty name and ``__proto__`` are dropped. Its own limits hold:
+    values in order, ``a[b]`` a name like any other (but ``[a]`` is ``a``), ``+`` a space, an
+    escape that is no character left as sent; an empty name and ``__proto__`` are dropped. Its
+    own limits hold:
     100 KiB (body.parse_body) and 1000 fields (413), charset UTF-8 or else ISO-8859-1
     (``utf8``; another is 415 before)."""
     if not text:
         return {}
     if text.count("&") >= FORM_FIELDS:
         raise BadBody("too many parameters", status=413)
-    return {name: _array(value) for name, value in _pairs(text, utf8).items() if name != "__proto__"}
+    out: dict[str, Any] = {}
+    for name, value in _pairs(text, utf8).items():
+        # qs keeps the whole name as one key but for one pair of brackets around it, which it
+        # takes off ("[a]" is "a", given with "a" both are its values; "[]" a list by index).
+        values = value if isinstance(value, _List) else _List({0: value})
+        if name == "[]":
+            out.update((str(i), v) for i, v in enumerate(_array(values)))
+            continue
+        key = name[1:-1] if len(name) > 1 and name[0] == "[" and name[-1] == "]" else name
+        if key == "__proto__":
+            continue
+        if key in out:
+            before = out[key] if isinstance(out[key], list) else [out[key]]
+            out[key] = before + _array(values)
+        else:
+            out[key] = _array(value)
+    return out
 
 
 ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+ESCAPED_BRACKET = re.compile(r"%5[bBdD]")
 
 
 def _unescaped(text: str, utf8: bool = True) -> str:
@@ -66,6 +84,8 @@ def _pairs(text: str, utf8: bool, limit: int | None = None, array_limit: int | N
     ``array_limit``, an object of them by index, as qs gives), in order; an empty name is
     dropped. The form parser reads every field (no ``limit``) and sets no array limit."""
     out: dict[str, Any] = {}
+    # qs reads an escaped bracket as a bracket before it splits the text ("a%5Bb%5D=1" is a[b]).
+    text = ESCAPED_BRACKET.sub(lambda m: "[" if m.group(0)[2] in "bB" else "]", text)
     for part in text.split("&")[:limit]:
         # qs splits at the first "]=" when there is one, else at the first "=".
         at = part.find("]=")
@@ -101,19 +121,28 @@ def parse_query(text: str) -> dict[str, Any]:
     return _compact(out)
 
 
-BRACKETS = re.compile(r"\[[^[\]]*\]")
-
-
 def _keys(name: str) -> list[str]:
-    """The chain of keys of a name: ``a[b][]`` is ``a``, ``[b]``, ``[]`` (DEPTH brackets at
-    most, the rest one key as written); text between brackets is dropped, as qs drops it."""
-    first = BRACKETS.search(name)
-    parent = name[:first.start()] if first else name
+    """The chain of keys of a name: ``a[b][]`` is ``a``, ``[b]``, ``[]``; a key's brackets are
+    balanced (``a[b[c]]`` is ``a``, ``[b[c]]``), one never closed is the rest of the name as
+    written, and after DEPTH brackets the rest is one more key, as qs 6.17 splits a name."""
+    first = name.find("[")
+    parent = name if first < 0 else name[:first]
     keys = [parent] if parent else []
-    found = list(BRACKETS.finditer(name))
-    keys += [m.group(0) for m in found[:DEPTH]]
-    if len(found) > DEPTH:
-        keys.append("[" + name[found[DEPTH].start():] + "]")
+    start, found = first, 0
+    while start >= 0 and found < DEPTH:
+        level, end = 0, -1
+        for i in range(start, len(name)):
+            level += 1 if name[i] == "[" else -1 if name[i] == "]" else 0
+            if level == 0:
+                end = i
+                break
+        if end < 0:
+            return [*keys, "[" + name[start:] + "]"]
+        keys.append(name[start:end + 1])
+        found += 1
+        start = name.find("[", end + 1)
+    if start >= 0:
+        keys.append("[" + name[start:] + "]")
     return keys
 
 
@@ -124,7 +153,7 @@ def _nested(keys: list[str], leaf: Any) -> Any:
             leaf = leaf if isinstance(leaf, _List) else _List({0: leaf})
             continue
         bare = key[1:-1] if key.startswith("[") and key.endswith("]") else key
-        if bare != key and bare.isdigit() and str(int(bare)) == bare and int(bare) <= ARRAY_LIMIT:
+        if bare != key and bare.isdigit() and str(int(bare)) == bare and int(bare) < ARRAY_LIMIT:
             leaf = _List({int(bare): leaf})
         elif bare == "__proto__":
             leaf = {}

@@ -49,10 +49,15 @@ def test_a_form_body_is_read_as_parse_reads_one(fresh: LiveServer, client: httpx
     ("a=%zz+1&b=%E9&c&=5&&d=x=y", {"a": "%zz 1", "b": "%E9", "c": "", "d": "x=y"}),
     ("a=1&a=2&a=3&a[]=4&__proto__=5", {"a": ["1", "2", "3"], "a[]": "4"}),
     ("&".join(f"a={i}" for i in range(25)), {"a": [str(i) for i in range(25)]}),  # no array limit, unlike a URL
+    # One pair of brackets around a whole name comes off (and the values of both spellings
+    # join); an escaped bracket is a bracket before the text is split.
+    ("[title]=x&[b]=1&b=2&b=3&[ACL]=y&[__proto__]=z", {"title": "x", "b": ["1", "2", "3"], "ACL": "y"}),
+    ("a=x%5D=y&%5Bc%5D=1", {"a=x]": "y", "c": "1"}),
 ])
 def test_form_fields_as_parse_reads_them(form: str, fields: dict[str, object]) -> None:
-    """The names and values Parse's form parser (qs at depth 0) finds: an escape that is no
-    UTF-8 is left as sent, an empty name and __proto__ are dropped."""
+    """The names and values Parse's form parser (qs 6.17 at depth 0) finds, read from qs
+    itself: an escape that is no UTF-8 is left as sent, an empty name and __proto__ are
+    dropped; "[title]=x" was the field "[title]" (105), where Parse writes title."""
     from querylang.server.qs import parse_form
 
     assert parse_form(form, True) == fields

@@ -105,7 +105,7 @@ def test_a_preflight_is_answered_as_parse_answers_it(shared: LiveServer, client:
         assert r.headers["access-control-allow-origin"] == "*" and "X-Parse-Application-Id" in r.headers["access-control-allow-headers"]
 
 
-# What Express's extended query parser (qs 6.17, as Parse Server 9.10 installs it) gives for
+# What Express's extended query parser (qs 6.17, as Parse Server 9 installs it) gives for
 # each query string, read from qs itself.
 QS = [
     ("where=1&where=2", {"where": ["1", "2"]}),
@@ -125,6 +125,17 @@ QS = [
     ("a[b]c=1&d[__proto__]=1", {"a": {"b": "1"}, "d": {}}),
     ("a[b][c][d][e][f][g]=1", {"a": {"b": {"c": {"d": {"e": {"f": {"[g]": "1"}}}}}}}),
     ("&".join(f"a={i}" for i in range(22)), {"a": {str(i): str(i) for i in range(22)}}),
+    # A key's brackets balance; one never closed is the rest of the name (these were split at
+    # the first "[" that holds no other: where[[title]]=x was the parameter "where[").
+    ("where[[title]]=x", {"where": {"[title]": "x"}}),
+    ("where[ti[tle]=x", {"where": {"[ti[tle]": "x"}}),
+    ("a[b[c]]=1&a[[]]=2", {"a": {"b[c]": "1", "[]": "2"}}),
+    ("a[b][c][d][e][f[g]]=1", {"a": {"b": {"c": {"d": {"e": {"f[g]": "1"}}}}}}),
+    # An index of 20 or more is an object's key (a[20] was a list).
+    ("a[19]=x", {"a": ["x"]}),
+    ("a[0]=x&a[20]=y", {"a": {"0": "x", "20": "y"}}),
+    # An escaped bracket is a bracket before the text is split at "]=".
+    ("a=x%5D=y", {"a=x]": "y"}),
 ]
 
 
