@@ -15,6 +15,9 @@ FORM_FIELDS = 1000  # the most fields Parse's form parser reads (more are 413)
 # qs's defaults, which Express's extended query parser keeps.
 DEPTH = 5  # bracket levels read in a name; what follows is one more key, as written
 ARRAY_LIMIT = 20  # a list's indexes stay below it, and a repeated name gives at most so many values
+# The keys qs reads as a list's indexes: written as JavaScript writes the number, below the
+# limit (so "a[²]", "a[01]" or a key of 5000 digits is an object's key, never int()'s error).
+INDEXES = frozenset(str(i) for i in range(ARRAY_LIMIT))
 PARAMETERS = 1000  # the query string's parameters read; the rest are ignored
 
 
@@ -153,7 +156,7 @@ def _nested(keys: list[str], leaf: Any) -> Any:
             leaf = leaf if isinstance(leaf, _List) else _List({0: leaf})
             continue
         bare = key[1:-1] if key.startswith("[") and key.endswith("]") else key
-        if bare != key and bare.isdigit() and str(int(bare)) == bare and int(bare) < ARRAY_LIMIT:
+        if bare != key and bare in INDEXES:
             leaf = _List({int(bare): leaf})
         elif bare == "__proto__":
             leaf = {}

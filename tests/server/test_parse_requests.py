@@ -134,6 +134,9 @@ QS = [
     # An index of 20 or more is an object's key (a[20] was a list).
     ("a[19]=x", {"a": ["x"]}),
     ("a[0]=x&a[20]=y", {"a": {"0": "x", "20": "y"}}),
+    # A digit that is no ASCII one, or thousands of them, is a key (both were a 500).
+    ("a[%C2%B2]=1&a[%D9%A3]=2&a[01]=3", {"a": {"²": "1", "٣": "2", "01": "3"}}),
+    ("a[" + "9" * 5000 + "]=1", {"a": {"9" * 5000: "1"}}),
     # An escaped bracket is a bracket before the text is split at "]=".
     ("a=x%5D=y", {"a=x]": "y"}),
 ]
@@ -158,6 +161,9 @@ def test_bracketed_and_repeated_parameters(shared: LiveServer, client: httpx.Cli
     assert r.json()["count"] == want.count and set(r.json()["results"][0]) == {"objectId", "createdAt", "updatedAt", "title", "score"}
     r = client.get(url + "?where=%7B%7D&where=%7B%22score%22%3A1%7D&count=1", headers=headers())
     assert (r.status_code, r.json()) == (400, {"code": 105, "error": "Invalid key name: 0"})
+    for where in ("where[title][%C2%B2]=1", f"where[title][{'9' * 5000}]=1"):  # were a 500
+        r = client.get(f"{url}?{where}", headers=headers())
+        assert r.status_code == 400 and r.json()["code"] in (102, 111), r.text
 
 
 def test_http_basic_credentials_are_keys(shared: LiveServer, client: httpx.Client) -> None:
