@@ -101,7 +101,8 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.url.query, config.max_depth)}
-            base_url = config.public_url or str(request.base_url).rstrip("/") + mount_as_sent(request, config.mount)
+            # As this request spells it: batch paths are read under it (Api.batch).
+            base_url = str(request.base_url).rstrip("/") + mount_as_sent(request, config.mount)
             status, answer, headers = await worker.run(api.route, method, path, params, access, base_url)
             return json_response(status, answer, headers)
         except ParseError as exc:

@@ -413,7 +413,7 @@ class Api:
         now = _now_iso()
         with the_write():
             oid = self.db.create(class_name, {**plan.fields, "createdAt": now, "updatedAt": now})
-        location = f"{base_url}/classes/{quote(class_name, safe='')}/{quote(oid, safe='')}"
+        location = f"{self.config.public_url or base_url}/classes/{quote(class_name, safe='')}/{quote(oid, safe='')}"
         return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
 
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -484,10 +484,12 @@ class Api:
         if body.get("transaction"):
             raise ParseError(COMMAND_UNAVAILABLE, "transactional batches are not supported")
         # As sent by an SDK: under the mount as this request spells it (/PARSE/batch takes
-        # /PARSE/classes/...), or under the public URL's path when clients are given that one
-        # (the longer of the two when both match, as Parse's batch routing does).
-        local = self.config.mount if self.config.public_url else urlsplit(base_url).path
-        prefixes = sorted({p for p in (local, self.public_path) if p}, key=len, reverse=True)
+        # /PARSE/classes/...); when clients are given a public URL on another path, under the
+        # mount or that path instead (the longer of the two when both match), as Parse's
+        # batch routing reads them.
+        prefixes = [urlsplit(base_url).path]
+        if self.public_path and self.public_path != self.config.mount:
+            prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
         calls = [batch_call(r, prefixes) for r in requests]  # all checked before any runs
         out: list[dict[str, Any]] = []
         for method, path, params in calls:

@@ -628,6 +628,27 @@ def test_batch_paths_under_the_public_url(sample_doc: dict, client: httpx.Client
         srv.stop()
 
 
+def test_batch_paths_under_the_mount_as_sent_when_the_public_url_shares_its_path(sample_doc: dict, client: httpx.Client) -> None:
+    """With --public-url on the mount's own path, /PARSE/batch refused /PARSE/classes/... (107,
+    as if the mount were only ever spelled /parse), which it takes without --public-url; Parse
+    Server reads batch paths under the mount as the request spells it unless its serverURL and
+    publicServerURL have different paths. Location headers stay on the public URL."""
+    from .conftest import make_db
+
+    srv = start(make_db(sample_doc), public_url="https://example.com/parse")
+    try:
+        batch = {"requests": [{"method": "PUT", "path": "/PARSE/classes/User/u01", "body": {"name": "cased"}}]}
+        r = client.post(f"{srv.root}/PARSE/batch", json=batch, headers=headers(master=True))
+        assert r.status_code == 200 and "success" in r.json()[0], r.text
+        assert srv.db.find("User", {"objectId": "u01"}).records[0]["name"] == "cased"
+        r = client.post(f"{srv.root}/parse/batch", json=batch, headers=headers(master=True))
+        assert (r.status_code, r.json()) == (400, {"code": 107, "error": "cannot route batch path /PARSE/classes/User/u01"})
+        r = client.post(f"{srv.root}/PARSE/classes/User", json={"objectId": "x1"}, headers=headers(master=True))
+        assert r.headers["Location"] == "https://example.com/parse/classes/User/x1"
+    finally:
+        srv.stop()
+
+
 def test_an_object_id_holding_a_slash(fresh: LiveServer, client: httpx.Client) -> None:
     h = headers(master=True)
     url = f"{fresh.url}/classes/User"
