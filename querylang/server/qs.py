@@ -89,7 +89,8 @@ def _pairs(text: str, utf8: bool, limit: int | None = None, array_limit: int | N
     out: dict[str, Any] = {}
     # qs reads an escaped bracket as a bracket before it splits the text ("a%5Bb%5D=1" is a[b]).
     text = ESCAPED_BRACKET.sub(lambda m: "[" if m.group(0)[2] in "bB" else "]", text)
-    for part in text.split("&")[:limit]:
+    # Split no further than the limit: the parameters past it are never looked at.
+    for part in (text.split("&", limit) if limit else text.split("&"))[:limit]:
         # qs splits at the first "]=" when there is one, else at the first "=".
         at = part.find("]=")
         at = part.find("=") if at == -1 else at + 1
