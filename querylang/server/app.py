@@ -60,17 +60,13 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json")
 
 
-def raw_path_under(request: Request, mount: str) -> str:
-    """The request's path below ``mount``, still percent-encoded (body.raw_path)."""
+def split_at_mount(request: Request, mount: str) -> tuple[str, str]:
+    """The request's path, still percent-encoded (body.raw_path), as its mount spelled as sent
+    (``/PARSE``: the mount is matched case-blind; Location headers and batch paths are read on
+    it, as Parse Server reads them) and the path below it."""
     segments = [s for s in raw_path(request).split("/") if s]
-    return "/" + "/".join(segments[len([s for s in mount.split("/") if s]):])
-
-
-def mount_as_sent(request: Request, mount: str) -> str:
-    """``mount`` as the request spells it (``/PARSE``: the mount is matched case-blind), which
-    Parse Server builds its Location headers on."""
-    segments = [s for s in raw_path(request).split("/") if s]
-    return "".join("/" + s for s in segments[:len([s for s in mount.split("/") if s])])
+    depth = len([s for s in mount.split("/") if s])
+    return "".join("/" + s for s in segments[:depth]), "/" + "/".join(segments[depth:])
 
 
 def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:
@@ -81,7 +77,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     async def parse_api(request: Request) -> Response:
         if request.method == "OPTIONS":  # a CORS preflight: Parse's answer, before the keys
             return Response(b"OK", 200, CORS, media_type="text/plain")
-        path = raw_path_under(request, config.mount)
+        mount_sent, path = split_at_mount(request, config.mount)
         try:
             # Case-blind, as Parse's router reads it; before the body, which Parse reads after.
             if path.rstrip("/").lower() == "/health":
@@ -101,8 +97,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.url.query, config.max_depth)}
-            # As this request spells it: batch paths are read under it (Api.batch).
-            base_url = str(request.base_url).rstrip("/") + mount_as_sent(request, config.mount)
+            base_url = str(request.base_url).rstrip("/") + mount_sent
             status, answer, headers = await worker.run(api.route, method, path, params, access, base_url)
             return json_response(status, answer, headers)
         except ParseError as exc:

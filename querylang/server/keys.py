@@ -1,9 +1,10 @@
 """Who is asking: the application id and the master or client (REST) key of a request.
 
 Keys come from the ``X-Parse-*`` headers or, as the JS SDK sends them, from ``_ApplicationId``,
-``_MasterKey`` and ``_JavaScriptKey`` in the body (read when the headers do not name the app).
-Every request needs the app id; a wrong key of any kind is refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than
-silently downgraded, so a misconfigured client finds out at once.
+``_MasterKey`` and ``_JavaScriptKey`` in the body (read when the headers do not name the app),
+or from HTTP Basic credentials. Every request needs the app id; a wrong key of any kind is
+refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than silently downgraded,
+so a misconfigured client finds out at once.
 """
 
 from __future__ import annotations
