@@ -98,12 +98,13 @@ JSON_SPACE = " \t\n\r"
 
 
 def _content_type(header: str | None) -> tuple[str, str | None]:
-    """The media type (lower case) and charset of a Content-Type header."""
+    """The media type (lower case) and charset of a Content-Type header (the first one named,
+    as Parse's body parsers read it)."""
     mime, _, params = (header or "").partition(";")
     charset = None
     for param in params.split(";"):
         name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
+        if name.strip().lower() == "charset" and charset is None:
             charset = value.strip().strip('"').lower()
     return mime.strip().lower(), charset
 

@@ -80,6 +80,19 @@ def test_bodies_parse_refuses_before_reading_them(fresh: LiveServer, client: htt
     assert fresh.db.count("Post") == before
 
 
+def test_the_first_charset_of_a_content_type_is_the_one_read(fresh: LiveServer, client: httpx.Client) -> None:
+    """A Content-Type naming its charset twice was read by the last one (415 for
+    "charset=utf-8; charset=koi8-r"), where Parse's body parsers read the first."""
+    url = f"{fresh.url}/classes/Post"
+    for content_type, body in (("application/json; charset=utf-8; charset=koi8-r", b'{"title": "twice"}'),
+                               (FORM["Content-Type"] + "; charset=utf-8; charset=utf-16", b"title=twice")):
+        r = client.post(url, content=body, headers=headers(master=True, **{"Content-Type": content_type}))
+        assert r.status_code == 201, r.text
+    assert titles(fresh, "twice") == 2
+    r = client.post(url, content=b"{}", headers=headers(master=True, **{"Content-Type": "text/plain; charset=koi8-r; charset=utf-8"}))
+    assert (r.status_code, r.json()) == (415, {"error": 'unsupported charset "KOI8-R"'})
+
+
 def test_bytes_that_are_no_utf8_become_replacement_characters(fresh: LiveServer, client: httpx.Client) -> None:
     """A JSON string holding bytes that are no UTF-8 was 400 "Unexpected end of JSON input",
     where Parse's body parser decodes them as U+FFFD (each maximal bad sequence one) and
