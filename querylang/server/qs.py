@@ -26,30 +26,45 @@ def parse_form(text: str, utf8: bool) -> dict[str, Any]:
     library at depth 0) reads it: each value text, a name given more than once a list of its
     values in order, ``a[b]`` a name like any other (but ``[a]`` is ``a``), ``+`` a space, an
     escape that is no character left as sent; an empty name and ``__proto__`` are dropped. Its
-    own limits hold:
-    100 KiB (body.parse_body) and 1000 fields (413), charset UTF-8 or else ISO-8859-1
-    (``utf8``; another is 415 before)."""
+    own limits hold: 100 KiB (body.parse_body) and 1000 fields (413), charset UTF-8 or else
+    ISO-8859-1 (``utf8``; another is 415 before)."""
     if not text:
         return {}
     if text.count("&") >= FORM_FIELDS:
         raise BadBody("too many parameters", status=413)
     out: dict[str, Any] = {}
-    for name, value in _pairs(text, utf8).items():
+    for name, value in _js_order(_pairs(text, utf8)):
         # qs keeps the whole name as one key but for one pair of brackets around it, which it
         # takes off ("[a]" is "a", given with "a" both are its values; "[]" a list by index).
-        values = value if isinstance(value, _List) else _List({0: value})
+        items: list[tuple[str, Any]]
         if name == "[]":
-            out.update((str(i), v) for i, v in enumerate(_array(values)))
-            continue
-        key = name[1:-1] if len(name) > 1 and name[0] == "[" and name[-1] == "]" else name
-        if key == "__proto__":
-            continue
-        if key in out:
-            before = out[key] if isinstance(out[key], list) else [out[key]]
-            out[key] = before + _array(values)
+            values = _array(value) if isinstance(value, _List) else [value]
+            items = [(str(i), v) for i, v in enumerate(values)]
         else:
-            out[key] = _array(value)
+            key = name[1:-1] if len(name) > 1 and name[0] == "[" and name[-1] == "]" else name
+            items = [] if key == "__proto__" else [(key, _array(value))]
+        for key, item in items:
+            if key not in out:
+                out[key] = item
+            elif item != "":  # qs's merge keeps what it has for an empty value
+                before = out[key] if isinstance(out[key], list) else [out[key]]
+                out[key] = before + (item if isinstance(item, list) else [item])
     return out
+
+
+def _js_order(pairs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The names and values in the order JavaScript walks an object's keys, which qs merges
+    them in: the names that are array indexes ("0", "7") first, by number, then the others in
+    the order given."""
+    indexed = sorted((int(n), n) for n in pairs if _array_index(n))
+    return [(n, pairs[n]) for _, n in indexed] + [(n, v) for n, v in pairs.items() if not _array_index(n)]
+
+
+def _array_index(name: str) -> bool:
+    """Whether JavaScript reads ``name`` as an array index: a whole number below 2**32 - 1,
+    written as it writes the number (no sign, no leading zero, ASCII digits)."""
+    return (0 < len(name) <= 10 and name.isascii() and name.isdigit() and (name == "0" or name[0] != "0")
+            and int(name) < 2**32 - 1)
 
 
 ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
@@ -118,7 +133,7 @@ def _array(value: Any) -> Any:
 def parse_query(text: str) -> dict[str, Any]:
     """The query string as Express's extended parser (qs) reads it for Parse Server."""
     out: dict[str, Any] = {}
-    for name, value in _pairs(text, True, PARAMETERS, ARRAY_LIMIT).items():
+    for name, value in _js_order(_pairs(text, True, PARAMETERS, ARRAY_LIMIT)):
         keys = _keys(name)
         if keys:
             out = _merge(out, _nested(keys, value))

@@ -53,6 +53,9 @@ def test_a_form_body_is_read_as_parse_reads_one(fresh: LiveServer, client: httpx
     # join); an escaped bracket is a bracket before the text is split.
     ("[title]=x&[b]=1&b=2&b=3&[ACL]=y&[__proto__]=z", {"title": "x", "b": ["1", "2", "3"], "ACL": "y"}),
     ("a=x%5D=y&%5Bc%5D=1", {"a=x]": "y", "c": "1"}),
+    # "[]" gives its values by index, merged with names that are numbers (which come first),
+    # an empty value merged into one already there adds nothing.
+    ("[]=a&[]=c&1=d&0=b&[0]=", {"0": ["b", "a"], "1": ["d", "c"]}),
 ])
 def test_form_fields_as_parse_reads_them(form: str, fields: dict[str, object]) -> None:
     """The names and values Parse's form parser (qs 6.17 at depth 0) finds, read from qs

@@ -137,6 +137,9 @@ QS = [
     # A digit that is no ASCII one, or thousands of them, is a key (both were a 500).
     ("a[%C2%B2]=1&a[%D9%A3]=2&a[01]=3", {"a": {"²": "1", "٣": "2", "01": "3"}}),
     ("a[" + "9" * 5000 + "]=1", {"a": {"9" * 5000: "1"}}),
+    # Names that are numbers are merged first, as JavaScript walks an object's keys.
+    ("[0]=x&0=y", {"0": ["y", "x"]}),
+    ("9" * 5000 + "=1&1=2", {"9" * 5000: "1", "1": "2"}),
     # The first 1000 parameters are read, the rest ignored (qs's parameterLimit).
     ("&".join(f"k{i}=1" for i in range(1002)), {f"k{i}": "1" for i in range(1000)}),
     # An escaped bracket is a bracket before the text is split at "]=".
