@@ -7,6 +7,7 @@ whether it is a standby (PostgreSQL 13 and earlier, simulated by hiding in_hot_s
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -90,3 +91,40 @@ def test_new_connections_whose_set_up_is_refused_are_named_not_said_to_be_in_use
         assert db.query(CLASS[layout], None).ids == ids
     finally:
         db.close()
+
+
+def test_while_the_set_up_is_refused_a_query_waits_for_a_connection_another_gives_back(
+        urls: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every connection of the pool lent (to streams) and a new one's set-up refused: a query
+    of another thread waits for a stream's to come free and is answered (it failed at once,
+    naming the refusal, as when no connection could come free)."""
+    with querylang.connect(urls["querylang"]) as db:
+        ids = db.query("User", None).ids
+        as_before_14(monkeypatch)
+        streams = []
+        for _ in range(20):  # streams take the pool's connections until it must grow, and is refused
+            stream = db.stream("User", None)
+            try:
+                assert next(stream)["objectId"] == ids[0]
+            except QueryError as exc:
+                assert REFUSED in str(exc)
+                break
+            streams.append(stream)
+        else:
+            pytest.fail("the pool grew though its new connections' set-up is refused")
+        got: list[object] = []
+
+        def query() -> None:
+            try:
+                got.append(db.query("User", None).ids)
+            except QueryError as exc:
+                got.append(exc)
+
+        waiting = threading.Thread(target=query)
+        waiting.start()
+        time.sleep(0.3)
+        streams.pop().close()  # its connection goes back to the pool
+        waiting.join(20)
+        assert got == [ids]
+        for stream in streams:
+            stream.close()

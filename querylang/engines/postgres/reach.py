@@ -15,12 +15,14 @@ one (its configure: a LISTEN a standby refuses, a function a role may not call).
 retried it in the background while callers waited its whole timeout and were told every
 connection was in use; the set-up's last refusal is kept and named instead. Once it is known,
 a caller the pool has no idle connection for sets one up itself, outside the pool: refused, it
-fails at once (it waited FIRST_WAIT for the pool each time); accepted, the refusal is forgotten and
-the caller waits for the pool, whose next try then passes too.
+fails at once (it waited FIRST_WAIT for the pool each time), unless another thread or a stream
+holds a connection that may come free, which it waits for; accepted, the refusal is forgotten
+and the caller waits for the pool, whose next try then passes too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import select
@@ -118,6 +120,9 @@ class Reach:
         # Why the set-up of the pool's last new connection failed; None once one was set up.
         self.unset: str | None = None
         self._configure: Callable[[psycopg.Connection[Any]], None] | None = None  # the pool's set-up
+        # Whether the store has lent a connection of the pool that is not given back yet (a
+        # thread's, a stream's): the store's to say.
+        self.lent: Callable[[], bool] = lambda: False
         self.closed = False
         self._slow = False  # the last failed try took long: only the background thread tries
         self._trying = threading.Lock()  # one try at a time; others take its answer
@@ -151,6 +156,12 @@ class Reach:
             except PoolTimeout:
                 self.unset = self.set_up_refused()
             if self.unset is not None:
+                # Another thread's connection, or a stream's, comes free as the pool's do when
+                # every one is in use: the caller waits for it (it failed at once, where the
+                # connection a request of serve's gave back a moment later answered it).
+                if self.lent():
+                    with contextlib.suppress(PoolTimeout):
+                        return pool.getconn(pool.timeout)
                 raise QueryError(f"cannot set up a connection to the PostgreSQL server at {self.shown}: {self.unset}",
                                  code=1)
         if why is None:

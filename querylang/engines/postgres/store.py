@@ -174,6 +174,7 @@ class PostgresStore(Listening):
                             "needs one that knows characters (CREATE DATABASE ... ENCODING 'UTF8')")
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.reach = Reach(url, kwargs, self.shown, connect_timeout)
+        self.reach.lent = lambda: bool(self._streams) or any(not held.done for held in list(self._held))
         self.pool = self.reach.pool(min(2, pool_size), pool_size, self.configure, check_idle)
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
