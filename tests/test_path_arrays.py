@@ -130,14 +130,44 @@ THROUGH_CASES = [
 ]
 
 
-def _through_records() -> list[dict[str, Any]]:
-    return [{"objectId": k} if m is None else {"objectId": k, "meta": m} for k, m in THROUGH.items()]
+# Edges of the reading through arrays, each as MongoDB answers it (docs/semantics.md#objects).
+EDGES = {
+    "a": {"list": [5, {"01": 7, "1": 8}], "items": [{"n": 1}, {"n": 2}]},
+    "b": {"list": {"01": 7}, "items": []},
+    "c": {"list": [[{"a": 1}]], "items": [3, "x"]},
+    "d": None,
+}
+EDGE_CASES = [
+    ({"meta.list.01": 7}, "ab"),  # '01' is a key, read in object elements; it names no element
+    ({"meta.list.1": 8}, "a"),  # key "1" of an object element
+    ({"meta.list.1": {"equalTo": {"01": 7, "1": 8}}}, "a"),  # and element 1 itself
+    ({"meta.list.99999999999999999999": {"exists": True}}, ""),  # past any element
+    ({"meta.list.99999999999999999999": None}, "abd"),  # a: an object element lacks the key
+    ({"meta.list.0.0.a": 1}, "c"),  # index steps go down two arrays
+    ({"meta.list.a": 1}, ""),  # a key reads no object in an array in the array
+    ({"meta.items.n": {"notEqualTo": 2}}, "bcd"),  # an empty array, or one of no object: nothing reached
+    ({"meta.items.n": {"notContainedIn": [3]}}, "abcd"),  # c's 3 is no object, not read at n
+    ({"meta.items.n": {"exists": False}}, "bcd"),
+    ({"meta.items.n": None}, "d"),
+    ({"meta.items.n": {"greaterThan": 1, "lessThan": 2}}, "a"),  # each bound by some value reached
+    ({"and": [{"meta.items.n": 1}, {"meta.items.n": 2}]}, "a"),
+    ({"or": [{"meta.items.n": 3}, {"meta.list.01": 7}]}, "ab"),
+    ({"and": [{"meta.items.n": {"exists": True}}, {"or": [{"meta.list.0": 5}, {"meta.list.a": 1}]}]}, "a"),
+]
 
 
-@pytest.mark.parametrize(("where", "expected"), THROUGH_CASES, ids=[json.dumps(w) for w, _ in THROUGH_CASES])
-def test_a_path_on_through_an_array_reads_each_element(engine: Any, where: dict[str, Any], expected: str) -> None:
+# Each table of Objects with the cases on it: (records, [(where, the keys of those it matches)]).
+TABLES = {"through": (THROUGH, THROUGH_CASES), "edges": (EDGES, EDGE_CASES)}
+TABLE_CASES = [(name, where, expected) for name, (_, cases) in TABLES.items() for where, expected in cases]
+TABLE_IDS = [f"{name}-{json.dumps(where)}" for name, where, _ in TABLE_CASES]
+
+
+@pytest.mark.parametrize(("table", "where", "expected"), TABLE_CASES, ids=TABLE_IDS)
+def test_a_path_on_through_an_array_reads_each_element(engine: Any, table: str, where: dict[str, Any], expected: str) -> None:
     db = engine()
-    db.load({"classes": DOC["classes"], "records": {"Item": _through_records()}})
+    metas = TABLES[table][0]
+    records = [{"objectId": k} if m is None else {"objectId": k, "meta": m} for k, m in metas.items()]
+    db.load({"classes": DOC["classes"], "records": {"Item": records}})
     assert db.query("Item", where).ids == list(expected)
     assert db.reference("Item", where).ids == list(expected)
 
@@ -199,16 +229,18 @@ def test_paths_in_parse_tables_match_the_reference(pg_cluster: Any, case: tuple[
 
 
 @pytest.fixture(scope="module")
-def through_in_place(pg_cluster: Any) -> Iterator[querylang.Database]:
+def through_in_place(pg_cluster: Any) -> Iterator[dict[str, querylang.Database]]:
+    """Each of TABLES in Parse's own table: r0, r1… in the order of its records."""
     with parse_opener(pg_cluster, _parse_db) as open_:
-        yield open_([(None, None if m is None else json.dumps(m)) for m in THROUGH.values()])
+        yield {name: open_([(None, None if m is None else json.dumps(m)) for m in metas.values()]) for name, (metas, _) in TABLES.items()}
 
 
-@pytest.mark.parametrize(("where", "expected"), THROUGH_CASES, ids=[json.dumps(w) for w, _ in THROUGH_CASES])
-def test_a_path_on_through_an_array_in_parse_tables(through_in_place: querylang.Database, where: dict[str, Any], expected: str) -> None:
-    ids = [f"r{list(THROUGH).index(k)}" for k in expected]
-    assert through_in_place.query("Item", where).ids == ids
-    assert through_in_place.reference("Item", where).ids == ids
+@pytest.mark.parametrize(("table", "where", "expected"), TABLE_CASES, ids=TABLE_IDS)
+def test_a_path_on_through_an_array_in_parse_tables(through_in_place: dict[str, querylang.Database], table: str, where: dict[str, Any], expected: str) -> None:
+    db = through_in_place[table]
+    ids = [f"r{list(TABLES[table][0]).index(k)}" for k in expected]
+    assert db.query("Item", where).ids == ids
+    assert db.reference("Item", where).ids == ids
 
 
 def test_a_long_all_at_a_path_is_answered(engine: Any) -> None:
