@@ -239,7 +239,8 @@ class PostgresStore(Listening):
 
     def configure(self, con: psycopg.Connection[Any]) -> None:
         """How the pool's connections read values, and that they hear of other processes' schema
-        changes and unclean edge tables (each new connection, once); its discard is not logged."""
+        changes and unclean edge tables (each new connection, once); its discard is not logged,
+        and JIT is off (reach.pool_connection says why)."""
         pool_connection(con)
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
