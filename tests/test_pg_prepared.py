@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import psycopg
 import pytest
 
 import querylang
@@ -113,3 +114,30 @@ def test_a_psycopg_without_the_calls_used_runs_through_its_cursor(db: querylang.
     for _ in range(3):
         assert _ids(db, "t1") == want
     assert not any(name.startswith("_ql_") for name in _prepared_here(db))
+
+
+def _ours(db: querylang.Database) -> int:
+    return sum(1 for n in _prepared_here(db) if n.startswith("_ql_"))
+
+
+def test_a_statement_refused_as_unsupported_is_not_prepared_again_each_time(db):
+    """Only "cached plan must not change result type" of the "feature not supported" errors means
+    our statement is out of date: another one (a unit an interval has not) left one more prepared
+    statement on the server at each run, without bound."""
+    for _ in range(6):
+        with pytest.raises(QueryError, match='unit "week" not supported for type interval'):
+            db.store.execute("SELECT date_part(%s, interval '1 day')", ["week"])
+    assert _ours(db) == 1
+    assert db.store.execute("SELECT date_part(%s, interval '1 day')", ["day"]) == [(1.0,)]
+
+
+def test_a_column_whose_type_changed_is_read_again_and_the_old_statement_let_go(db):
+    for _ in range(2):
+        assert _ids(db, "t0") == ["p0", "p3", "p6", "p9"]
+    assert _ours(db) == 1
+    with psycopg.connect(db.store.url, autocommit=True) as other:  # another process changes the column
+        other.execute('ALTER TABLE "Post" ALTER COLUMN "title" TYPE varchar(40)')
+    for _ in range(2):
+        assert _ids(db, "t0") == ["p0", "p3", "p6", "p9"]
+    assert _ours(db) == 1  # the one of the old type was deallocated, not left behind
+

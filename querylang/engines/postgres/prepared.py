@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.pq import ConnStatus, ExecStatus, Format
+from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, Format
 
 try:  # psycopg's own generators and wait are not its public API: without them, its cursor
     from psycopg.generators import execute
@@ -32,9 +32,12 @@ TUPLES_OK = ExecStatus.TUPLES_OK
 COMMAND_OK = ExecStatus.COMMAND_OK
 PLACEHOLDER = re.compile(r"%(.)", re.S)
 KEPT = 200  # prepared statements a connection keeps; the oldest is deallocated past it
-# The server forgot our statement (a DEALLOCATE ALL, as psycopg sends after some DDL), or its
-# plan's result no longer fits (a column's type changed): prepared again, once.
-STALE = (pge.InvalidSqlStatementName, pge.FeatureNotSupported)
+FORGOTTEN = b"26000"  # the server forgot our statement (a DEALLOCATE ALL, as psycopg sends after some DDL)
+# Its plan's result no longer fits (a column's type changed): "cached plan must not change result
+# type", told from the other "feature not supported" errors by the server's source file, which
+# a translated message (lc_messages) does not change. Another one is the statement's own error:
+# preparing it again would only leave one more statement on the server each time.
+UNSUPPORTED, PLAN_CACHE = b"0A000", b"plancache.c"
 
 
 def converted(sql: str, params: int) -> bytes | None:
@@ -99,8 +102,11 @@ class Statements:
         key = (query, types)
         with self.con.lock:
             res = self._run(key, dumped, formats, fmt)
-            if res.status not in (TUPLES_OK, COMMAND_OK) and key in self.names and isinstance(self._error(res), STALE):
-                del self.names[key]
+            if res.status not in (TUPLES_OK, COMMAND_OK) and key in self.names and (stale := self._stale(res)):
+                old = self.names.pop(key)
+                if stale == UNSUPPORTED:  # still on the server: let go before its successor is made
+                    self.pgconn.send_query(b"DEALLOCATE " + old)
+                    self._result()
                 res = self._run(key, dumped, formats, fmt)
             self._notices()
         if res.status == TUPLES_OK:
@@ -143,9 +149,17 @@ class Statements:
         # where a blocking libpq call would go on using what was freed.
         return self.con.wait(execute(self.con.pgconn))[-1]
 
+    @staticmethod
+    def _stale(res: Any) -> bytes | None:
+        """The SQLSTATE of an error that says our prepared statement is out of date, or None."""
+        state = res.error_field(DiagnosticField.SQLSTATE)
+        if state == FORGOTTEN or (state == UNSUPPORTED and res.error_field(DiagnosticField.SOURCE_FILE) == PLAN_CACHE):
+            return state  # type: ignore[no-any-return]
+        return None
+
     def _error(self, res: Any) -> psycopg.Error:
         pg = self.pgconn
-        if pg.status != ConnStatus.OK or not res.error_field(psycopg.pq.DiagnosticField.SQLSTATE):
+        if pg.status != ConnStatus.OK or not res.error_field(DiagnosticField.SQLSTATE):
             # No answer from the server (it closed the connection, or the socket was cut):
             # what psycopg's cursor raises then, which drops the connection.
             msg = (res.error_message or pg.error_message or b"the connection was lost").decode(errors="replace")
