@@ -5,6 +5,7 @@ let go past a bound; placeholders and errors as psycopg's cursor has them."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -141,3 +142,30 @@ def test_a_column_whose_type_changed_is_read_again_and_the_old_statement_let_go(
         assert _ids(db, "t0") == ["p0", "p3", "p6", "p9"]
     assert _ours(db) == 1  # the one of the old type was deallocated, not left behind
 
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_statement_whose_connection_the_server_ends_says_why_as_the_cursor_does(db, monkeypatch, direct):
+    """The server's own reason, by its SQLSTATE (was libpq's text: 'FATAL:  terminating ...')."""
+    monkeypatch.setattr(prepared, "DIRECT", direct and prepared.DIRECT)
+    pid = db.store._thread_connection().con.info.backend_pid
+    failed: list[BaseException] = []
+
+    def terminate() -> None:
+        with psycopg.connect(db.store.url, autocommit=True) as other:
+            for _ in range(500):  # until the statement runs
+                row = other.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+                if row is not None and row[0] == "active":
+                    break
+                time.sleep(0.01)
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    t = threading.Thread(target=terminate)
+    t.start()
+    try:
+        db.store.execute("SELECT pg_sleep(%s)", [20])
+    except QueryError as exc:
+        failed.append(exc)
+    t.join()
+    assert [str(e) for e in failed] == [
+        "the PostgreSQL server went away during the query: terminating connection due to administrator command"]
+    assert _ids(db, "t0") == ["p0", "p3", "p6", "p9"]  # on a new connection

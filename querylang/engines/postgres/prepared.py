@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, Format
+from psycopg.pq import DiagnosticField, ExecStatus, Format
 
 try:  # psycopg's own generators and wait are not its public API: without them, its cursor
     from psycopg.generators import execute
@@ -159,11 +159,14 @@ class Statements:
 
     def _error(self, res: Any) -> psycopg.Error:
         pg = self.pgconn
-        if pg.status != ConnStatus.OK or not res.error_field(DiagnosticField.SQLSTATE):
+        if not res.error_field(DiagnosticField.SQLSTATE):
             # No answer from the server (it closed the connection, or the socket was cut):
             # what psycopg's cursor raises then, which drops the connection.
             msg = (res.error_message or pg.error_message or b"the connection was lost").decode(errors="replace")
             return psycopg.OperationalError(msg.strip())
+        # Even on a connection the server closed after saying why (a pg_terminate_backend, an
+        # idle or transaction timeout, a standby's recovery conflict): its error, as the cursor
+        # raises it, whose SQLSTATE says which (server_errors.py), not libpq's "FATAL:  ..." text.
         return pge.error_from_result(res, encoding=self.con.info.encoding)
 
     def _notices(self) -> None:
