@@ -98,6 +98,11 @@ def test_placeholders_and_errors_as_psycopg_has_them(db):
         store.execute("SELECT 1 %x", [])
     with pytest.raises(QueryError, match="placeholders"):
         store.execute("SELECT %s::int", [1, 2])
+    for _ in range(2):  # after the same text ran (and was prepared) with the count it has
+        assert store.execute("SELECT %s::int * 2", [4]) == [(8,)]
+    for values in ([4, 5], []):
+        with pytest.raises(QueryError, match="placeholders"):  # was [(8,)]: the extra value left out
+            store.execute("SELECT %s::int * 2", values)
     with pytest.raises(QueryError, match="division by zero"):
         store.execute("SELECT 1 / %s::int", [0])
     for _ in range(3):  # prepared, and refused the same way

@@ -76,7 +76,7 @@ class Statements:
         self.con = con
         self.pgconn = con.pgconn
         self.tx = Transformer(con)  # the connection's loaders (IsoLoader …): made after configure()
-        self.queries: dict[str, bytes | None] = {}
+        self.queries: dict[str, tuple[bytes | None, int]] = {}
         self.seen: set[tuple[bytes, tuple[int, ...]]] = set()
         self.names: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
         self.made = 0
@@ -84,11 +84,15 @@ class Statements:
     def run(self, sql: str, params: Sequence[Any], binary: bool) -> list[tuple[Any, ...]]:
         """Run ``sql`` with ``params`` (bound as psycopg binds them); its rows, or [] for a
         statement without. Errors are psycopg's, as its cursor raises them."""
-        query = self.queries.get(sql, b"")
-        if query == b"":
+        # Converted for a count of values: the server takes more values than placeholders
+        # (their types given), so one with more than the text was converted for answered as if
+        # the extra ones were not there, where the cursor refuses them.
+        known = self.queries.get(sql)
+        if known is None or known[1] != len(params):
             if len(self.queries) >= 4 * KEPT:
                 self.queries.clear()
-            query = self.queries[sql] = converted(sql, len(params))
+            known = self.queries[sql] = (converted(sql, len(params)), len(params))
+        query = known[0]
         if query is None or not DIRECT:  # psycopg's cursor: a statement it refuses (saying why), or a psycopg without those calls
             cur = self.con.cursor()
             cur.execute(sql, params, binary=binary)
