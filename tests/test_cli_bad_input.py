@@ -3,6 +3,7 @@ user error (exit 2) on one line naming the file, and changes nothing. In process
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from .test_cli import GT10, ok, ql, user_error
 sample_file = test_cli.sample_file
 sample_db = test_cli.sample_db
 
+BLOCK = 262_144  # DuckDB's block size
 EVERY = "(to list every record, give an empty SCRIPT '' or where({}))"
 
 
@@ -79,6 +81,41 @@ def test_a_damaged_database_file_is_a_user_error_and_stays_as_it_was(
     assert len(res.stderr.strip().splitlines()) == 1 and res.stdout == ""
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.duckdb"]
+
+
+def test_a_block_only_a_query_reads_found_damaged_is_the_same_user_error(tmp_path: Path) -> None:
+    """A block of the records, read first by a query, was "the database rejected the query:
+    Corrupt database file ..." (exit 1, a fault of the engine), where the same file damaged
+    in a block an open reads was a user error."""
+    import querylang
+
+    data = tmp_path / "many.json"
+    records = [{"objectId": f"o{i:06d}", "n": i, "s": f"text {i} " * 5} for i in range(20_000)]
+    data.write_text(json.dumps({"classes": {"T": {"fields": {"n": {"type": "Number"}, "s": {"type": "String"}}}},
+                                "records": {"T": records}}), encoding="utf-8")
+    whole = tmp_path / "whole.duckdb"
+    ok("load", str(data), "--db", str(whole))
+    path = tmp_path / "copy.duckdb"
+    at_query = 0
+    for block in range(whole.stat().st_size // BLOCK):  # DuckDB's blocks follow a 12 KiB header
+        shutil.copy(whole, path)
+        with path.open("r+b") as fh:
+            fh.seek(12288 + block * BLOCK + 100)
+            fh.write(b"\xfe" * 4000)
+        try:
+            querylang.connect(path, read_only=True).close()
+        except querylang.DataError:
+            continue  # found at the open: test_a_damaged_database_file_is_a_user_error_...
+        before = path.read_bytes()
+        res = ql("query", "T", "where({n: {greaterThan: 19990}})", "--db", str(path), "--format", "jsonl")
+        if res.returncode == 0:  # a block of what the query does not read
+            continue
+        at_query += 1
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.startswith(f"error: cannot read the database {path}: the file is damaged (cut short or "
+                                     "partly overwritten)"), res.stderr
+        assert path.read_bytes() == before
+    assert at_query > 0
 
 
 @pytest.mark.parametrize(("args", "what"), [
@@ -155,3 +192,17 @@ def test_a_where_or_inputs_file_with_a_byte_order_mark_is_said_so_as_a_data_file
     bom = "starts with a byte order mark (BOM): save it as UTF-8 without one"
     assert user_error("find", "Post", f"@{path}") == f"error: {path}: {bom}\n"
     assert user_error("query", "Post", "", "--inputs", f"@{path}").endswith(f"--inputs: {path} {bom}\n")
+
+
+def test_a_short_read_of_another_file_does_not_call_the_database_damaged(tmp_path: Path, sample_db: Path) -> None:
+    """DuckDB names the file it could not read whole: a data file a load reads says nothing of
+    the database, whose error would send the user to a copy of a healthy file."""
+    import duckdb
+
+    from querylang.engines.duckdb.paths import damaged
+
+    said = 'IO Error: Could not read enough bytes from file "{}": attempted to read 8 bytes from location 0'
+    other = tmp_path / "data.json"
+    other.write_text("{}", encoding="utf-8")
+    assert damaged(duckdb.IOException(said.format(sample_db)), str(sample_db))
+    assert not damaged(duckdb.IOException(said.format(other)), str(sample_db))

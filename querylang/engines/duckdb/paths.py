@@ -4,12 +4,13 @@ the user clearly asked for a database file; and opening one, with DuckDB's refus
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 
 import duckdb
 
-from querylang.errors import DUCKDB_MAGIC, DatabaseInUse, DataError
+from querylang.errors import DUCKDB_MAGIC, INTERNAL_SERVER_ERROR, DatabaseInUse, DataError
 from querylang.model.values import encodes_utf8
 
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -60,12 +61,29 @@ def check_database_path(path: str, *, read_only: bool) -> None:
 # A file cut short (a copy or download interrupted, a full disk) or overwritten in part: the
 # input's fault, not querylang's or DuckDB's, so a user error (exit 2) rather than a fault.
 DAMAGED = "the file is damaged (cut short or partly overwritten): use a whole copy of it, or load the data again"
+# DuckDB names the file it could not read whole: the database's, or another (a data file a
+# load reads), which says nothing of the database.
+_SHORT_READ = re.compile(r'Could not read enough bytes from file "([^"]*)"')
 
 
-def damaged(exc: duckdb.Error) -> bool:
-    """Is DuckDB's refusal to read a database file about the file's bytes?"""
+def damaged(exc: duckdb.Error, path: str) -> bool:
+    """Is DuckDB's refusal about the bytes of the database file ``path``?"""
     said = str(exc)
-    return "Could not read enough bytes" in said or "Corrupt database file" in said
+    if "Corrupt database file" in said:
+        return True
+    short = _SHORT_READ.search(said)
+    if short is None:
+        return False
+    with contextlib.suppress(OSError):
+        return os.path.samefile(short.group(1), os.path.expanduser(path))
+    return False
+
+
+def damaged_error(exc: duckdb.Error, path: str) -> DataError:
+    """The error for a database file found damaged, when it is opened or as a query reads it
+    (a block only a query reads was "the database rejected the query", an internal error). A
+    server's client is not at fault: it answers Parse's internal error."""
+    return DataError(f"cannot read the database {path}: {DAMAGED} ({exc})", code=INTERNAL_SERVER_ERROR)
 
 
 def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -95,7 +113,9 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             with contextlib.suppress(OSError):
                 if Path(path).stat().st_size == 0:
                     Path(path).unlink()
-        raise DataError(f"cannot open database {path}: {f'{DAMAGED} ({exc})' if damaged(exc) else exc}") from None
+        if damaged(exc, path):
+            raise damaged_error(exc, path) from None
+        raise DataError(f"cannot open database {path}: {exc}") from None
     # A table DuckDB does not find is looked for among the Python variables of the code that
     # runs the statement (its replacement scans): a class whose table was dropped by hand, named
     # as one of them ("sql", "cur", "T"), was said to be that variable ('Python Object "sql" of

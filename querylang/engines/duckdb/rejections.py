@@ -6,11 +6,13 @@ import re
 
 import duckdb
 
+from querylang.engines.duckdb.paths import damaged, damaged_error
 from querylang.errors import (
     DROPPED_BY_HAND,
     LOAD_ELSEWHERE,
     DataError,
     EngineError,
+    QueryError,
     TableMissingFault,
     others_table,
 )
@@ -19,10 +21,13 @@ MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$"
 TAKEN_TABLE = re.compile(r'Catalog Error: Table with name "?([^"]*?)"? already exists!')
 
 
-def rejected(exc: duckdb.Error) -> EngineError:
-    """The error for ``exc``. A table DuckDB does not find was dropped or renamed by hand:
-    querylang's SQL names only tables the schema lists (DuckDB's "Did you mean" guesses
-    another), and what counts every class shows ``?`` for it (a TableMissing)."""
+def rejected(exc: duckdb.Error, path: str) -> QueryError:
+    """The error for ``exc``, of a query on the database file ``path``. A table DuckDB does not
+    find was dropped or renamed by hand: querylang's SQL names only tables the schema lists
+    (DuckDB's "Did you mean" guesses another), and what counts every class shows ``?`` for it
+    (a TableMissing). A block of the file a query reads first may be found damaged then."""
+    if damaged(exc, path):
+        return damaged_error(exc, path)
     missing = missing_table(exc)
     if missing is not None:
         return TableMissingFault(f"the database rejected the query: {missing}")
@@ -44,8 +49,10 @@ def taken_table(exc: duckdb.Error) -> str | None:
     return None if taken is None else taken.group(1)
 
 
-def load_rejected(exc: duckdb.Error) -> DataError:
-    """A load the database refused, said as a load's failure: nothing was loaded."""
+def load_rejected(exc: duckdb.Error, path: str) -> DataError:
+    """A load the database file ``path`` refused, said as a load's failure: nothing was loaded."""
+    if damaged(exc, path):
+        return damaged_error(exc, path)
     table = taken_table(exc)
     if table is not None:
         return others_table(table, "load failed, nothing was loaded", LOAD_ELSEWHERE)

@@ -45,7 +45,7 @@ from querylang.engines.duckdb.layout import (
     quote_ident,
     stored_schema,
 )
-from querylang.engines.duckdb.paths import DAMAGED, connect_file, damaged
+from querylang.engines.duckdb.paths import connect_file, damaged, damaged_error
 from querylang.engines.duckdb.pipeline import (
     DIRECTORY_RECHECK_MAX,
     LOADING_TABLE,
@@ -99,8 +99,8 @@ class Store(TextWords, Shares):
             self.file = hold(self, self.path, self._open)
         except duckdb.Error as exc:
             self.con.close()
-            if damaged(exc):
-                raise DataError(f"cannot read the database {self.path}: {DAMAGED} ({exc})") from None
+            if damaged(exc, self.path):
+                raise damaged_error(exc, self.path) from None
             raise EngineError(f"cannot read the database {self.path}: {exc}") from None
         except BaseException:
             self.con.close()  # the file is not left locked by a database that never opened
@@ -266,7 +266,7 @@ class Store(TextWords, Shares):
         try:
             self._check_existing_ids(data)
         except duckdb.Error as exc:  # a stored class's table dropped by hand
-            raise load_rejected(exc) from None
+            raise load_rejected(exc, self.path) from None
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -432,7 +432,7 @@ class Store(TextWords, Shares):
                     read_dataset(source, schema)
                 except DataError as precise:
                     return precise
-        return load_rejected(exc)
+        return load_rejected(exc, self.path)
 
     @staticmethod
     def _new_tables(old: Schema, new: Schema) -> set[str]:
@@ -606,7 +606,7 @@ class Store(TextWords, Shares):
                 raise QueryCancelled("the query was cancelled") from None
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
-            raise rejected(exc) from exc
+            raise rejected(exc, self.path) from exc
         finally:
             if token is not None:
                 self.watchdog.done(token)
@@ -656,12 +656,11 @@ class Store(TextWords, Shares):
             self.watchdog.done(token)
         cur.close()
 
-    @staticmethod
-    def _stream_error(exc: BaseException, cancel: threading.Event | None) -> BaseException:
+    def _stream_error(self, exc: BaseException, cancel: threading.Event | None) -> BaseException:
         if isinstance(exc, duckdb.InterruptException) or (cancel is not None and cancel.is_set()):
             return QueryCancelled("the query was cancelled")
         if isinstance(exc, duckdb.Error):
-            return rejected(exc)
+            return rejected(exc, self.path)
         return exc
 
     def explain(
@@ -683,7 +682,7 @@ class Store(TextWords, Shares):
             try:
                 return self._dataset(con)
             except duckdb.Error as exc:  # a table dropped by hand
-                raise rejected(exc) from None
+                raise rejected(exc, self.path) from None
 
     def _dataset(self, con: Any) -> Dataset:
         out = Dataset(self.schema)
