@@ -206,3 +206,39 @@ def test_a_short_read_of_another_file_does_not_call_the_database_damaged(tmp_pat
     other.write_text("{}", encoding="utf-8")
     assert damaged(duckdb.IOException(said.format(sample_db)), str(sample_db))
     assert not damaged(duckdb.IOException(said.format(other)), str(sample_db))
+
+
+def _storage_version(path: Path, version: int) -> None:
+    """Write ``version`` as the file's storage version, with the header checksum DuckDB checks
+    (its 8-byte words, each times a constant, XORed together, after the checksum itself)."""
+    import struct
+
+    def checksum(block: bytes) -> int:
+        out = 5381
+        for (word,) in struct.iter_unpack("<Q", block):
+            out ^= (word * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+        return out
+
+    head = bytearray(path.read_bytes()[:4096])
+    assert struct.unpack_from("<Q", head)[0] == checksum(bytes(head[8:])), "DuckDB's header checksum changed"
+    struct.pack_into("<Q", head, 12, version)
+    struct.pack_into("<Q", head, 0, checksum(bytes(head[8:])))
+    with path.open("r+b") as fh:
+        fh.write(head)
+
+
+@pytest.mark.parametrize(("version", "made_by"), [(1000, "a newer version of DuckDB"), (39, "DuckDB version v0.6.0")])
+def test_a_database_file_of_another_duckdb_is_said_so_on_one_line(
+    tmp_path: Path, sample_db: Path, version: int, made_by: str
+) -> None:
+    """DuckDB's refusal ran over five lines, its advice and a web page after the first two."""
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    shutil.copy(sample_db, path)
+    _storage_version(path, version)
+    err = user_error("schema", "--db", str(path))
+    assert err.startswith(f"error: cannot open database {path}: IO Error: Trying to read a database file with "
+                          f"storage version number {version}, but"), err
+    assert f"created with {made_by}" in err and err.endswith(f"(querylang runs on DuckDB {duckdb.__version__})\n")
+    assert len(err.splitlines()) == 1

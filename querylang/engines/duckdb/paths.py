@@ -115,7 +115,12 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                     Path(path).unlink()
         if damaged(exc, path):
             raise damaged_error(exc, path) from None
-        raise DataError(f"cannot open database {path}: {exc}") from None
+        # One line: DuckDB's later paragraphs (a storage version's advice and web page) are
+        # about its own shell and releases.
+        said = " ".join(str(exc).split("\n\n")[0].split())
+        if "storage version" in said:  # a file of another DuckDB: said with the one querylang runs on
+            said += f" (querylang runs on DuckDB {duckdb.__version__})"
+        raise DataError(f"cannot open database {path}: {said}") from None
     # A table DuckDB does not find is looked for among the Python variables of the code that
     # runs the statement (its replacement scans): a class whose table was dropped by hand, named
     # as one of them ("sql", "cur", "T"), was said to be that variable ('Python Object "sql" of
