@@ -144,12 +144,15 @@ def test_a_new_database_in_a_folder_that_is_not_there_is_named(
 @pytest.mark.parametrize("args", [
     ("load", "", "--db", "x.duckdb"), ("import", "mongo", " ", "--db", "x.duckdb"),
     ("import", "dashboard", "", "--db", "x.duckdb"), ("query", "Post", "", "--db", ""), ("schema", "--data", ""),
+    ("load", "x.json", "--db", " "), ("import", "dashboard", "x.json", "--db", ""),
 ])  # fmt: skip
 def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path: Path, args: tuple[str, ...]) -> None:
     """Path('') is '.': the errors named a folder nobody gave ('. is a folder, not a database
     file', '.: no _SCHEMA.json'), and a load or import read the current folder."""
     res = ql(*args, cwd=tmp_path)
-    assert res.returncode == 2 and "is empty: give a file or folder name" in res.stderr, res.stderr
+    # --db takes a file or a URL, never a folder (it said "give a file or folder name").
+    said = "a DuckDB file or a postgresql:// URL" if args[-2] == "--db" and not args[-1].strip() else "a file or folder name"
+    assert res.returncode == 2 and f"is empty: give {said}" in res.stderr, res.stderr
     assert "'.'" not in res.stderr and ". is" not in res.stderr and not list(tmp_path.iterdir())
 
 

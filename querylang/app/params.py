@@ -40,6 +40,8 @@ class DbParam(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, Path) or is_url(value):
             return value
+        if not value.strip():  # HomePath's "give a file or folder name": --db takes no folder
+            self.fail("is empty: give a DuckDB file or a postgresql:// URL", param, ctx)
         scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", value)
         if scheme:
             # Read as a file name it became "mysql:/host/db" (a Path folds its //), and the
