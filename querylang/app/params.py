@@ -104,13 +104,13 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         from_file = inputs_json.startswith("@")
         text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
         if from_file and not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON: Expecting value: line 1 ..."
-            raise click.BadParameter(f"{inputs_json[1:]} is empty, where a JSON object of input values is expected",
+            raise click.BadParameter(f"{inputs_json[1:]}: empty, where a JSON object of input values is expected",
                                      param_hint="--inputs")
         try:
             doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
         except json.JSONDecodeError as exc:
             if exc.msg == BOM:  # was "... is not valid JSON: starts with a byte order mark ...: line 1 column 1 (char 0)"
-                raise click.BadParameter(f"{inputs_json[1:] if from_file else 'the JSON'} {BOM}", param_hint="--inputs") from None
+                raise click.BadParameter(f"{inputs_json[1:] + ':' if from_file else 'the JSON'} {BOM}", param_hint="--inputs") from None
             # From a file, the line and column are the file's: name it.
             where = f"{inputs_json[1:]} is " if from_file else ""
             raise click.BadParameter(f"{where}not valid JSON: {exc}", param_hint="--inputs") from None
