@@ -40,7 +40,11 @@ def test_a_script_file_that_asks_for_no_query_is_named(tmp_path: Path) -> None:
     path = tmp_path / "filter.js"
     path.write_text("// where({ score: { greaterThan: 10 } })\n", encoding="utf-8")
     err = user_error("query", "Post", f"@{path}")
-    assert err.startswith(f"error: SCRIPT ({path}) ran without calling where(), filter() or sort()"), err
+    assert err == f"error: SCRIPT ({path}) ran without calling where(), filter() or sort(), so it asks for no query {EVERY}\n"
+    # Standard input is named as an empty one is (it was plain "SCRIPT"), the hint worded alike
+    # (was "(an empty SCRIPT or where({}) lists every record)").
+    err = user_error("compile", "Post", "-", stdin=path.read_text(encoding="utf-8"))
+    assert err == f"error: SCRIPT (standard input) ran without calling where(), filter() or sort(), so it asks for no query {EVERY}\n"
 
 
 def test_an_empty_where_or_inputs_file_is_named_as_empty(tmp_path: Path) -> None:

@@ -106,14 +106,16 @@ def read_script(arg: str) -> str | dict[str, Any]:
     return script_or_filter(arg)
 
 
+EVERY_RECORD = "(to list every record, give an empty SCRIPT '' or where({}))"
+
+
 def not_blank(text: str, where: str) -> str:
     """The text of a file or standard input, refused when there is nothing in it. An empty
     SCRIPT argument lists every record, as an empty Query Records node does; an empty file
     (a script saved empty, a redirect from the wrong file) listed every record too, which a
     mistake is more likely to have asked for, as an empty line asks the REPL for nothing."""
     if not text.strip().lstrip("\ufeff").strip():
-        raise DataError(f"{where}: empty, so it asks for no query (to list every record, give an empty "
-                        "SCRIPT '' or where({}))")
+        raise DataError(f"{where}: empty, so it asks for no query {EVERY_RECORD}")
     return text
 
 
@@ -150,11 +152,9 @@ def check_asks(source: str | dict[str, Any], inputs: Mapping[str, Any], arg: str
     mistyped filter ('[1, 2]', '5', a bare expression) would otherwise list every record.
     ``arg``: SCRIPT as given, whose @FILE the error names."""
     if isinstance(source, str) and source.strip() and not calls_a_query(source, inputs):
-        named = f"SCRIPT ({arg[1:]})" if arg.startswith("@") else "SCRIPT"
-        raise QueryError(
-            f"{named} ran without calling where(), filter() or sort(), so it asks for no query "
-            "(an empty SCRIPT or where({}) lists every record)"
-        )
+        # Named as not_blank names it (standard input was plain "SCRIPT"), with its hint.
+        named = {"-": "SCRIPT (standard input)"}.get(arg, f"SCRIPT ({arg[1:]})" if arg.startswith("@") else "SCRIPT")
+        raise QueryError(f"{named} ran without calling where(), filter() or sort(), so it asks for no query {EVERY_RECORD}")
 
 
 def input_value(text: str, where: str = "the input value") -> Any:
