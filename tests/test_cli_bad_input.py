@@ -192,6 +192,20 @@ def test_a_data_file_with_a_byte_order_mark_is_said_so_alike(tmp_path: Path, com
     assert not db.exists()
 
 
+@pytest.mark.parametrize("name", ["_SCHEMA.json", "T.json"])
+def test_a_mongoexport_file_with_a_byte_order_mark_is_said_so_as_the_others_are(tmp_path: Path, name: str) -> None:
+    """import mongo said "FILE, line 1: not valid Extended JSON: starts with a byte order mark
+    (BOM): ... (column 1)", where load and import dashboard say "FILE: starts with ..."."""
+    (tmp_path / "_SCHEMA.json").write_text('{"_id": "T", "n": "number"}\n', encoding="utf-8")
+    (tmp_path / "T.json").write_text('{"_id": "a", "n": 1}\n', encoding="utf-8")
+    path = tmp_path / name
+    path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    err = user_error("import", "mongo", str(tmp_path), "--db", str(db))
+    assert err == f"error: {path}: starts with a byte order mark (BOM): save it as UTF-8 without one\n"
+    assert not db.exists()
+
+
 def test_a_where_or_inputs_file_with_a_byte_order_mark_is_said_so_as_a_data_file_is(tmp_path: Path) -> None:
     """They said "not valid JSON at line 1, column 1: starts with a byte order mark", and
     --inputs added Python's "line 1 column 1 (char 0)" after it."""

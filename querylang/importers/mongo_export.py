@@ -30,7 +30,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class
 
-from ..errors import DataError, QueryError, not_utf8
+from ..errors import BOM, DataError, QueryError, not_utf8
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, Undated, a_path
@@ -241,6 +241,8 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 try:
                     doc = ejson.loads(text, f"{path}, line {start}")
                 except json.JSONDecodeError as exc:
+                    if exc.msg == BOM and start == 1:  # as the other importers and load say it
+                        raise DataError(f"{path}: {BOM}") from None
                     raise DataError(f"{path}, line {start + exc.lineno - 1}: not valid Extended JSON: {exc.msg} "
                                     f"(column {exc.colno})") from None
                 except ValueError as exc:
