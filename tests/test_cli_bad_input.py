@@ -134,6 +134,18 @@ def test_a_folder_given_for_a_file_is_named_as_one(tmp_path: Path, args: tuple[s
     assert err == f"error: {tmp_path} is a folder, where the {what} file was expected\n"
 
 
+@pytest.mark.parametrize("command", [("query", "Post", ""), ("load", "DATA"), ("import", "dashboard", "DATA"),
+                                     ("serve", "--app-id", "a", "--master-key", "m")])
+def test_a_folder_given_for_the_database_is_named_as_the_open_names_it(
+    tmp_path: Path, sample_file: Path, command: tuple[str, ...]
+) -> None:
+    """click said "Invalid value for '--db': File 'DIR' is a directory." with its usage lines,
+    where the library and an @FILE say "is a folder"."""
+    err = user_error(*[str(sample_file) if a == "DATA" else a for a in command], "--db", str(tmp_path))
+    assert err == f"error: {tmp_path} is a folder, not a database file\n"
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("command", [("load", "DATA"), ("import", "dashboard", "DATA")])
 def test_a_new_database_in_a_folder_that_is_not_there_is_named(
     tmp_path: Path, sample_file: Path, command: tuple[str, ...]

@@ -48,7 +48,9 @@ class DbParam(click.ParamType):
             # error then named a file nobody gave.
             self.fail(f"{scheme.group(1)}:// is not a database querylang opens: give a DuckDB "
                       "file or a postgresql:// URL", param, ctx)
-        return HomePath(dir_okay=False, path_type=Path).convert(value, param, ctx)
+        # A folder reaches the open, which names it as the @FILE reader does ("DIR is a folder,
+        # not a database file"; click said "File 'DIR' is a directory.").
+        return HomePath(path_type=Path).convert(value, param, ctx)
 
 
 def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:
