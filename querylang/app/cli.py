@@ -32,6 +32,7 @@ from querylang.app.commands import (
     close_written,
     closed_stdout,
     explain,
+    is_blank,
     is_url,
     not_an_export,
     per_class,
@@ -401,7 +402,7 @@ def find(
         text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:
         text, named = where, "WHERE_JSON"
-    if where in ("-", "@" + named) and not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON at line 1"
+    if where in ("-", "@" + named) and is_blank(text):  # was "not valid JSON at line 1"
         raise DataError(f"{named}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)")
     try:
         doc = jsontext.loads(text, named)

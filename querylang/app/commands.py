@@ -109,12 +109,17 @@ def read_script(arg: str) -> str | dict[str, Any]:
 EVERY_RECORD = "(to list every record, give an empty SCRIPT '' or where({}))"
 
 
+def is_blank(text: str) -> bool:
+    """Nothing but blanks, a byte order mark among them (JavaScript reads one as a blank)."""
+    return not text.strip().lstrip("\ufeff").strip()
+
+
 def not_blank(text: str, where: str) -> str:
     """The text of a file or standard input, refused when there is nothing in it. An empty
     SCRIPT argument lists every record, as an empty Query Records node does; an empty file
     (a script saved empty, a redirect from the wrong file) listed every record too, which a
     mistake is more likely to have asked for, as an empty line asks the REPL for nothing."""
-    if not text.strip().lstrip("\ufeff").strip():
+    if is_blank(text):
         raise DataError(f"{where}: empty, so it asks for no query {EVERY_RECORD}")
     return text
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from querylang.app.commands import field_keys, is_url, parse_pairs, read_text, sort_keys
+from querylang.app.commands import field_keys, is_blank, is_url, parse_pairs, read_text, sort_keys
 from querylang.errors import BOM
 from querylang.importers import jsontext
 
@@ -105,7 +105,7 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
     if inputs_json is not None:
         from_file = inputs_json.startswith("@")
         text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
-        if from_file and not text.strip().lstrip("\ufeff").strip():  # was "not valid JSON: Expecting value: line 1 ..."
+        if from_file and is_blank(text):  # was "not valid JSON: Expecting value: line 1 ..."
             raise click.BadParameter(f"{inputs_json[1:]}: empty, where a JSON object of input values is expected",
                                      param_hint="--inputs")
         try:
