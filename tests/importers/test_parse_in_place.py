@@ -172,7 +172,8 @@ SHAPES = [
     ("Note", {"info.flag": {"containedIn": [*(f"v{i}" for i in range(300)), True]}}, ["n1"]),  # one list parameter
     ("Note", {"list": {"all": ["a", *(f"v{i}" for i in range(300))]}}, []),
     ("Note", {"info.depth.x": {"equalTo": [1, 2]}}, ["n1"]),
-    ("Note", {"info.depth.x.0": {"exists": True}}, []),  # arrays are leaves of a path
+    ("Note", {"info.depth.x.0": {"exists": True}}, ["n1"]),  # a numeric step reads an element (x: [1, 2])
+    ("Note", {"info.depth.x.2": {"exists": True}}, []),  # past the array's end: nothing there
     ("Note", {"info.depth": {"exists": True}}, ["n1"]),
     ("Note", {"info.flag": {"exists": False}}, ["n2"]),
     ("Note", {"when": {"greaterThan": {"__type": "Date", "iso": "2024-05-06T07:08:09.122Z"}}}, ["n1"]),
