@@ -19,7 +19,8 @@ from querylang.app.cli import main
 from querylang.frontends.selection import select_keys
 from querylang.server import ServerConfig
 from querylang.server.keys import Access
-from querylang.server.rest import GET_PARAMS, Api
+from querylang.server.read_params import GET_PARAMS
+from querylang.server.rest import Api
 
 DOC: dict[str, Any] = {
     "classes": {

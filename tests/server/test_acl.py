@@ -288,7 +288,7 @@ def test_a_huge_timeout_is_no_timer_past_what_a_thread_may_wait(monkeypatch: pyt
     """A client's find in a class with ACLs reads them under a timer of the database's timeout:
     with a timeout of 1e12 s the timer's thread ended at once with an OverflowError (a
     traceback on stderr for every such request), found by a review of the lock waits."""
-    from querylang.server import rest
+    from querylang.server import read_routes as rest
 
     intervals: list[float] = []
 

@@ -1,0 +1,186 @@
+"""The parameters of a find or a get (``keys``, ``include``, ``excludeKeys``, ``order``,
+``limit``, ``skip``, ``count``, ``redirectClassNameForKey``) read as Parse Server 9 reads them.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import orjson
+
+from querylang.errors import ScriptError
+from querylang.script.values import to_number, to_string, truthy
+
+from .errors import INVALID_JSON, INVALID_KEY_NAME, ParseError
+
+# Parse's ClassesRouter: what a find and a get may be given (others are a 102).
+FIND_PARAMS = {
+    "where", "order", "limit", "skip", "count", "keys", "excludeKeys", "include", "includeAll",
+    "readPreference", "includeReadPreference", "subqueryReadPreference", "hint", "explain", "comment",
+    "redirectClassNameForKey",
+}
+GET_PARAMS = {"keys", "include", "excludeKeys", "readPreference", "includeReadPreference", "subqueryReadPreference"}
+# Parse's AlwaysSelectedKeys: keys cannot drop them, nor can excludeKeys.
+ALWAYS_KEYS = ("objectId", "createdAt", "updatedAt", "ACL")
+
+
+def included(schema: Any, class_name: str, paths: list[str]) -> dict[str, str]:
+    """Every dotted Pointer path a read embeds records at (each prefix of each path, ``*``
+    expanded to the Pointer fields of its class, as the library reads them) → their class."""
+    out: dict[str, str] = {}
+    for path in paths:
+        _include_path(schema, class_name, path.split("."), "", out)
+    return out
+
+
+def _include_path(schema: Any, class_name: str, parts: list[str], prefix: str, out: dict[str, str]) -> None:
+    cls = schema.classes.get(class_name)
+    if cls is None:
+        return
+    head, rest = parts[0], parts[1:]
+    heads = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
+    for name in heads:
+        f = cls.fields.get(name)
+        if f is None or f.type != "Pointer" or f.target is None:
+            continue  # the library refuses it
+        out[prefix + name] = f.target
+        if rest:
+            _include_path(schema, f.target, rest, f"{prefix}{name}.", out)
+
+
+def including_all(schema: Any, class_name: str, include: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
+    """include and keys with ``includeAll``, as Parse Server 9 reads it (RestQuery's
+    handleIncludeAll): every Pointer field is included beside the paths given (includeAll with
+    include=post.author went one level only, the paths dropped), and given keys gain every
+    Pointer and Array field (includeAll with keys=title answered no Pointer at all). Parse
+    includes Array fields too: serve includes Pointer fields only (docs/serve.md)."""
+    fields = schema.get(class_name).user_fields
+    include = [*include, *(f.name for f in fields if f.type == "Pointer" and f.name not in include)]
+    if keys:
+        keys = [*keys, *(f.name for f in fields if f.type in ("Pointer", "Array") and f.name not in keys)]
+    return include, keys
+
+
+def excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+    """keys and include as Parse reads them beside ``excludeKeys``: a key both selected and
+    excluded is not selected (none left: only the keys always there), and ``a.b`` excluded
+    embeds the record at Pointer path ``a`` to leave ``b`` out of it (_leave_out)."""
+    if keys:
+        keys = [k for k in keys if k not in exclude] or ["objectId"]
+    parents = key_parents(exclude)
+    embedded = included(schema, class_name, parents)
+    return keys, [*include, *(p for p in parents if p in embedded and p not in include)]
+
+
+def leave_out(schema: Any, class_name: str, record: dict[str, Any], path: list[str]) -> None:
+    """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of
+    ALWAYS_KEYS, nor a Relation's marker: Parse adds those after its projection, so
+    ``excludeKeys=fans`` still answers ``fans`` as a Relation)."""
+    head, rest = path[0], path[1:]
+    if not rest:
+        cls = schema.classes.get(class_name)
+        f = cls.fields.get(head) if cls is not None else None
+        if head not in ALWAYS_KEYS and (f is None or f.type != "Relation"):
+            record.pop(head, None)
+        return
+    inner = record.get(head)
+    if isinstance(inner, dict) and inner.get("__type") == "Object":
+        leave_out(schema, str(inner.get("className")), inner, rest)
+
+
+def selected_keys(value: Any) -> list[str]:
+    """``keys``; given but naming nothing (``keys=``), Parse selects only ALWAYS_KEYS."""
+    keys = key_list(value, "keys")
+    return keys or (["objectId"] if value is not None else [])
+
+
+def key_parents(keys: list[str]) -> list[str]:
+    """The paths a dotted key embeds records at: ``a.b.c`` selects ``c`` inside ``a.b``."""
+    return [k.rsplit(".", 1)[0] for k in keys if "." in k]
+
+
+def key_list(value: Any, what: str) -> list[str]:
+    """``keys``/``include``/``excludeKeys``: ``"a,b.c"``, or an array read as Parse reads it,
+    through JavaScript's ``String(...)`` (``[null, "a"]`` is ``",a"``, ``[["a", "b"]]`` is
+    ``"a,b"``, ``[true]`` is ``"true"``); anything else is refused (107), as the library does."""
+    if value is None:
+        return []
+    if not isinstance(value, str | list):
+        raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings")
+    try:
+        items = (value if isinstance(value, str) else to_string(value)).split(",")
+    except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
+        raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
+    return [i.strip() for i in items if i.strip()]
+
+
+def order(value: Any) -> str | None:
+    """``order`` as Parse Server 9 reads it: ``String(value)`` when JavaScript finds it true, so
+    ``["-n", "title"]`` is "-n,title", and ``{}`` is "[object Object]", no field (105), where it
+    was taken for no order; ``true`` is the field "true" (it was 107 "order must be a string")."""
+    order = _js_string(value, "order")
+    if order is None:
+        return None
+    # Parse sorts by each item, trimmed, an empty one too ("Invalid field name: ."); the
+    # library skips empty items (a script's sort([]) sends order ''), the server may not.
+    if any(not item.strip().removeprefix("-") for item in order.split(",")):
+        shown = orjson.dumps(order).decode()
+        raise ParseError(INVALID_KEY_NAME, f"cannot sort by '': order {shown[:80]} holds an empty key")
+    return order
+
+
+def redirect_key(value: Any) -> str:
+    """``redirectClassNameForKey`` as Parse Server 9 reads it: ``String(value)`` when JavaScript
+    finds it true, so ``["fans"]`` is ``fans`` (it was ignored) and ``{}`` is "[object Object]",
+    a key that is no Relation, on whose answer every result still says its class; ``[]`` is "",
+    no key at all."""
+    return _js_string(value, "redirectClassNameForKey") or ""
+
+
+def _js_string(value: Any, name: str) -> str | None:
+    """A parameter Parse Server reads with ``String(value)`` when JavaScript finds it true; None
+    when it finds it false."""
+    if not truthy(value):
+        return None
+    try:
+        return value if isinstance(value, str) else to_string(value)
+    except ScriptError as exc:  # an object whose toString is no function (Parse: a TypeError, 500)
+        raise ParseError(INVALID_JSON, f"{name} must be a string ({exc.message})") from None
+
+
+def page_number(value: Any, name: str) -> int | None:
+    """limit or skip as Parse Server 9 reads it (ClassesRouter.optionsFromBody): JavaScript's
+    ``Number(value)``, so ``[5]``, ``["5"]``, ``"0x10"`` and ``" 5 "`` are numbers and ``[]`` is 0
+    (``limit=[5]`` was 107 here, five records there); a value JavaScript finds false is no value
+    (the default limit, no skip), but a limit of 0. A fraction is rounded as PostgreSQL rounds
+    Parse's LIMIT/OFFSET, halves away from zero (1.5 is 2, 0.4 is 0, -1.5 is -2). What is no
+    finite number is 107 naming the parameter, where Parse answers 500; a negative one is left to
+    the library's 102."""
+    if not (truthy(value) or (name == "limit" and value == 0 and not isinstance(value, bool | str))):
+        return None
+    try:
+        number = to_number(value)
+    except ScriptError:  # an object whose toString is no function: JavaScript's TypeError
+        number = math.nan
+    if not math.isfinite(number):
+        shown = orjson.dumps(value).decode()
+        raise ParseError(INVALID_JSON, f"{name} must be a whole number, got {shown[:60]}")
+    if isinstance(number, int):
+        return number
+    # repr: the shortest text of the double, the one Parse writes into its SQL.
+    return int(Decimal(repr(number)).to_integral_value(ROUND_HALF_UP))
+
+
+def js_truthy(value: Any) -> bool:
+    """count as Parse Server reads it (``if (body.count)``): JavaScript's truth, in which an
+    empty array or object is true (Python's bool() said false: count=[] gave no count)."""
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return value not in (None, False, 0, "")
+
+
+def whole(value: Any) -> int | None:
+    """limit/skip as _page_number read them, when whole and not negative; else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

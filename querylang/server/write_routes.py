@@ -1,0 +1,101 @@
+"""The writes of ``/classes``: a create, an update and a delete, each checked whole first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import querylang
+
+from .acl import public
+from .class_access import Answer, ClassAccess
+from .errors import UnknownField, not_found, the_write
+from .keys import Access, require_write
+from .writes import is_delete, plan_write
+
+READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
+
+
+class WriteRoutes(ClassAccess):
+    """``POST /classes/:class``, ``PUT`` and ``DELETE /classes/:class/:id``."""
+
+    def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
+        self._served(access, class_name, "create")  # before the class-level permissions, as Parse
+        require_write(access, "create", class_name)
+        self._know_deleted(class_name, body)
+        plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
+        # The server stamps the record, so the answer needs no second read.
+        now = _now_iso()
+        with the_write():
+            oid = self.db.create(class_name, {**plan.fields, "createdAt": now, "updatedAt": now})
+        location = f"{self.config.public_url or base_url}/classes/{quote(class_name, safe='')}/{quote(oid, safe='')}"
+        return 201, {"objectId": oid, "createdAt": now, **plan.answers}, {"Location": location}
+
+    def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        self._served(access, class_name, "update")  # before the class-level permissions, as Parse
+        require_write(access, "update", class_name)
+        if body.get("objectId") == oid:
+            # The record's own objectId, sent back with it: Parse leaves it as it is.
+            body = {k: v for k, v in body.items() if k != "objectId"}
+        self._know_deleted(class_name, body)
+        acl = self.acl_field(class_name)
+        # A body whose operations do not read the stored values is checked before anything is
+        # read, as before (a bad body to a missing record is the body's error).
+        # An "__op" that is no string (a list: unhashable) is left to plan_write's "unknown op".
+        needs_current = (not access.master and acl is not None) or any(
+            isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
+            for v in body.values())
+        checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
+        answers: dict[str, Any] = {}
+
+        def change(current: dict[str, Any]) -> querylang.Change:
+            # Inside the write's transaction, on the record it holds: an Increment or an array
+            # op computed from a value another request (or serve process) is changing was lost.
+            if not access.master and acl is not None and not public(current.get(acl), "write"):
+                raise not_found()
+            try:
+                plan = checked or plan_write(self.db.schema, class_name, body, current, acl)
+            except UnknownField:  # another process's new field: read in this transaction (the_write)
+                if not self.db.refresh_schema():
+                    raise
+                plan = plan_write(self.db.schema, class_name, body, current, acl)
+            answers.update(plan.answers)
+            # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
+            return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
+
+        with the_write():
+            written = self.db.update(class_name, oid, change)
+        return {"updatedAt": written["updatedAt"], **answers}
+
+    def _know_deleted(self, class_name: str, body: Mapping[str, Any]) -> None:
+        """A Delete of a field the class lacks changes nothing (plan_write): first the schema is
+        read again, so a field another process just added is unset, not left as it is."""
+        fields = self.db.schema.get(class_name).fields
+        if any(is_delete(value) and key not in fields for key, value in body.items()):
+            self.db.refresh_schema()
+
+    def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
+        self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
+        require_write(access, "delete", class_name)
+        acl = self.acl_field(class_name)
+        if access.master or acl is None:
+            self.db.delete(class_name, oid)
+            return {}
+
+        def writable(current: dict[str, Any]) -> None:
+            # Inside the delete's transaction, on the record it holds: an ACL another serve
+            # process changes between a separate check and the delete is not missed.
+            if not public(current.get(acl), "write"):
+                raise not_found()
+
+        self.db.delete(class_name, oid, check=writable)
+        return {}
+
+
+def _now_iso() -> str:
+    """Now, as Parse writes dates: UTC, milliseconds, Z."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
