@@ -2,9 +2,9 @@
 
 Keys come from the ``X-Parse-*`` headers or, as the JS SDK sends them, from ``_ApplicationId``,
 ``_MasterKey`` and ``_JavaScriptKey`` in the body (read when the headers do not name the app),
-or from HTTP Basic credentials. Every request needs the app id; a wrong key of any kind is
-refused outright (Parse's 403 ``{"error": "unauthorized"}``) rather than silently downgraded,
-so a misconfigured client finds out at once.
+or from HTTP Basic credentials. Every request needs the app id (else Parse's 403
+``{"error": "unauthorized"}``). A wrong master key is no key, as Parse Server 9 reads it: the
+request is a client's, and needs the client key when ``--rest-key`` is set.
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
         app_id, master_key, js_key = basic[0], basic[1] or master_key, basic[2] or js_key
     if not same_key(app_id, config.app_id):
         body.pop("_RevocableSession", None)
+        # Parse reads the body's keys only when the header's master key is none (or empty) or
+        # the right one.
         if not same_key(body.get("_ApplicationId"), config.app_id) or (
-            master_key is not None and not same_key(master_key, config.master_key)
+            master_key and not same_key(master_key, config.master_key)
         ):
             raise Unauthorized()
         sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
@@ -70,10 +72,11 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
                 sdk[key] = body.pop(key)
         if truthy(body.get("_context")):
             _check_context(body.pop("_context"))
-        master_key = sdk.get("_MasterKey", master_key)
-    if master_key is not None:
+        # A right master key in the header stands, whatever the body's says (Parse checks the
+        # header's first).
         if not same_key(master_key, config.master_key):
-            raise Unauthorized()
+            master_key = sdk.get("_MasterKey", master_key)
+    if same_key(master_key, config.master_key):
         return Access(master=True, can_write=True)
     client_keys = [*(headers.get(h) for h in CLIENT_KEY_HEADERS), js_key]
     if config.rest_key is not None and not any(same_key(k, config.rest_key) for k in client_keys):
