@@ -47,3 +47,10 @@ class ClassAccess:
                 raise ParseError(INVALID_SESSION_TOKEN, "Session token required." if needs else PERMISSION_DENIED)
             raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
+    def absent(self, class_name: str) -> bool:
+        """No class of that name, also once the stored schema is read again (another process
+        may have just added it)."""
+        if class_name in self.db.schema.classes:
+            return False
+        self.db.refresh_schema()
+        return class_name not in self.db.schema.classes

@@ -47,6 +47,8 @@ class ReadRoutes(ClassAccess):
         unknown = sorted(set(params) - FIND_PARAMS)
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
+        if access.master and self.absent(class_name):
+            return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
         if redirect:
@@ -254,6 +256,8 @@ class ReadRoutes(ClassAccess):
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
         self._served(access, class_name)
+        if access.master and self.absent(class_name):
+            raise not_found()  # as Parse answers it; a client is told 119 (rest.route)
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
@@ -266,3 +270,18 @@ class ReadRoutes(ClassAccess):
             raise not_found()
         return self._render(access, class_name, res.records, view, exclude)[0]
 
+
+def _found_in_no_class(params: Mapping[str, Any], max_depth: int) -> dict[str, Any]:
+    """The master key's find in a class that is not there, as Parse Server 9 answers it: no
+    records (and a count of 0), once the parameters are read as they are for any class (a
+    where that is no JSON is 107, an unknown operator 102, an empty key in order 105)."""
+    where_to_filter(read_where(params.get("where"), max_depth))
+    rp.order(params.get("order"))
+    rp.page_number(params.get("limit"), "limit")
+    rp.page_number(params.get("skip"), "skip")
+    for name in ("keys", "include", "excludeKeys"):
+        rp.key_list(params.get(name), name)
+    out: dict[str, Any] = {"results": []}
+    if rp.js_truthy(params.get("count")):
+        out["count"] = 0
+    return out
