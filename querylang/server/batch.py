@@ -6,13 +6,16 @@ of ``--public-url``); what follows that path is resolved as Parse resolves it (N
 API's root, so ``/parse/classes/Post/./p1`` is the get of ``p1`` and ``/parse/classes/Post/p1/..``
 the find of Post. Only the literal segments are resolved: ``%2E`` stays, and reaches the route
 as the objectId ``.``, as Parse's router decodes it. A request that reaches no route of Parse's
-refuses the whole batch before any request runs.
+refuses the whole batch before any request runs; one whose body Parse cannot write (a number,
+``true``) fails alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from .errors import INVALID_JSON, ParseError
 
@@ -37,7 +40,17 @@ PARSE_ONLY = {name.lower() for name in PARSE_ONLY_ROUTES}  # as the router reads
 METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
-def batch_call(r: Any, prefixes: list[str]) -> tuple[str, str, dict[str, Any]]:
+class Call(NamedTuple):
+    """One request of a batch, as routed: ``refused`` is its answer when it fails alone
+    before it runs."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    refused: ParseError | None = None
+
+
+def batch_call(r: Any, prefixes: list[str]) -> Call:
     """One request of a batch: its method, its path under the API (still percent-encoded) and
     its body; ``prefixes`` are the paths the API is reached at, longest first."""
     if not isinstance(r, Mapping) or not isinstance(r.get("path"), str):
@@ -62,17 +75,20 @@ def batch_call(r: Any, prefixes: list[str]) -> tuple[str, str, dict[str, Any]]:
     if root == "batch":
         raise ParseError(INVALID_JSON, "nested batch requests are not allowed")
     body = r.get("body", {})
-    if body is None:
-        body = {}
+    if body is None or body is False or body == 0:
+        body = {}  # none, as JavaScript's truth reads it: Parse takes {} in its place
     if isinstance(body, list | str):
         # Read as JavaScript reads their keys, as Parse does: {"0": ...}, which the route
         # refuses (a field or a parameter named 0) in this request alone.
         body = dict(enumerate(body))
     if not isinstance(body, Mapping):
-        # A number or true: Parse reads it as {} (a find of everything; a write fails with
-        # JavaScript's TypeError, no code); refused here, the whole batch.
-        raise ParseError(INVALID_JSON, "a batch request's body must be an object")
-    return method, path, {str(k): v for k, v in body.items()}
+        # A number or true: Parse reads it as {} in a find, a get or a delete, and a create or
+        # an update of it fails alone (JavaScript's TypeError, no code): the others run.
+        if method in ("POST", "PUT"):
+            shown = orjson.dumps(body).decode()
+            return Call(method, path, {}, ParseError(INVALID_JSON, f"a batch request's body must be an object, got {shown}"))
+        body = {}
+    return Call(method, path, {str(k): v for k, v in body.items()})
 
 
 def resolved(rest: str) -> str:

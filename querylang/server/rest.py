@@ -121,7 +121,10 @@ class Api(ReadRoutes, WriteRoutes):
             prefixes = sorted({p for p in (self.config.mount, self.public_path) if p}, key=len, reverse=True)
         calls = [batch_call(r, prefixes) for r in requests]  # all checked before any runs
         out: list[dict[str, Any]] = []
-        for method, path, params in calls:
+        for method, path, params, refused in calls:
+            if refused is not None:
+                out.append({"error": refused.body()})
+                continue
             try:
                 _, answer, _ = self.route(method, path, params, access, base_url)
                 out.append({"success": answer})
