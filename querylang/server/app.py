@@ -57,7 +57,8 @@ class Worker:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json")
+    # With its charset, as Parse Server's Express names it (res.json).
+    return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json; charset=utf-8")
 
 
 def split_at_mount(request: Request, mount: str) -> tuple[str, str]:

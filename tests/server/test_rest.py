@@ -759,3 +759,22 @@ def test_a_public_url_ending_in_a_slash_gives_locations_without_a_double_slash(
         assert r.headers["Location"] == "https://example.com/api/classes/User/x1"
     finally:
         srv.stop()
+
+
+def test_json_answers_name_their_charset_as_parse_does(shared: LiveServer, client: httpx.Client) -> None:
+    """Checked against Parse Server 9: its JSON answers (results, errors, a batch's, /health)
+    carry "Content-Type: application/json; charset=utf-8" (Express's res.json); here they were
+    "application/json". The preflight stays text/plain and the browser's pages text/html."""
+    json_type = "application/json; charset=utf-8"
+    for r in (
+        client.get(f"{shared.url}/classes/Post", params={"limit": 1}, headers=headers()),
+        client.get(f"{shared.url}/classes/Post", params={"where": "{bad"}, headers=headers()),
+        client.get(f"{shared.url}/classes/Post", headers={"X-Parse-Application-Id": "wrong"}),
+        client.post(f"{shared.url}/batch", json={"requests": []}, headers=headers(master=True)),
+        client.get(f"{shared.url}/health"),
+        client.get(f"{shared.url}/nowhere", headers=headers()),
+    ):
+        assert r.headers["content-type"] == json_type, (r.request.url, r.headers["content-type"])
+    assert client.options(f"{shared.url}/classes/Post").headers["content-type"] == "text/plain; charset=utf-8"
+    page = client.get(f"{shared.root}/browser/classes/Post", params={"masterKey": MASTER_KEY}, follow_redirects=True)
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
