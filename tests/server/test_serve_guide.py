@@ -61,6 +61,7 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "malformed ACL": ("PUT", "/classes/Note/n1", {"json": {"ACL": {"*": {"read": 1}}}, "master": True}),
     "duplicate `objectId` on create": ("POST", "/classes/Post", {"json": {"objectId": "p001"}, "master": True}),
     "record not there": ("GET", "/classes/Note/n3", {}),
+    "a path under the mount that is no route here": ("GET", "/nowhere", {}),
     "a key holding `$` or `.` inside": ("PUT", "/classes/Post/p001", {"json": {"meta": {"$gt": 1}}, "master": True}),
 }
 
