@@ -232,6 +232,8 @@ ERRORS = [
     ("unknown parameter", {"params": {"limt": "3"}}, 400, 102),
     ("query on ACL", {"params": {"where": json.dumps({"ACL": 1})}}, 400, 102),
     ("sort by unknown", {"params": {"order": "nope"}}, 400, 105),
+    # A value inside brackets is text (docs/serve.md, "The query string"): never a Number's.
+    ("bracketed where value on a Number", {"params": {"where[score]": "3"}}, 400, 111),
 ]
 
 
