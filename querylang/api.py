@@ -516,7 +516,8 @@ class Database(Writes, SchemaRefresh):
         counted = None
         # A server store runs the two at once.
         both = getattr(self.store, "execute_with_count", None) if plan.count_sql is not None and plan.limit != 0 else None
-        count_left = self._count_clock()  # a count run after the page has what the page left of the timeout
+        # A count run after the page has what the page left of the timeout (its clock starts now).
+        count_left = self._count_clock() if both is None and plan.count_sql is not None else None
         if both is not None:
             rows, counted = both(plan.sql, plan.params, plan.count_sql, plan.count_params, timeout=self._time_left(), cancel=cancel)
         else:
@@ -538,7 +539,7 @@ class Database(Writes, SchemaRefresh):
             self._decoders[key] = (shown, decode)
         records = [decode(r) for r in rows]
         total = counted
-        if total is None and plan.count_sql is not None:
+        if total is None and count_left is not None and plan.count_sql is not None:
             total = self.store.execute(plan.count_sql, plan.count_params, timeout=count_left(), words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
 

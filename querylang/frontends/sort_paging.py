@@ -108,8 +108,12 @@ def check_flags(**flags: object) -> None:
 
 def checked_limit(kw: Mapping[str, object]) -> int | None:
     """The limit among a query's options (check_paging), its flags checked (check_flags)."""
-    check_flags(count=kw.get("count"), strict=kw.get("strict"))
-    return check_paging(kw.get("limit"), None)[0]
+    limit, count, strict = kw.get("limit"), kw.get("count"), kw.get("strict")
+    # The usual options, on every kept plan's way, with no call per check.
+    if type(count) is bool and type(strict) is bool and (limit is None or type(limit) is int and 0 <= limit <= _PAGE_MAX):
+        return limit
+    check_flags(count=count, strict=strict)
+    return check_paging(limit, None)[0]
 
 
 def check_paging(limit: object, skip: object, **flags: object) -> tuple[int | None, int | None]:
