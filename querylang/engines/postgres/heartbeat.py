@@ -23,13 +23,14 @@ that is a statement that takes long, which only the server can tell apart.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from typing import Any
 
 import psycopg
 
-from querylang.engines.postgres.interrupt import GRACE, cut
+from querylang.engines.postgres.interrupt import GRACE, Interrupt, cut
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Reach
 from querylang.engines.postgres.server_errors import first_line
@@ -75,8 +76,13 @@ class Heartbeat:
     """Watches one call's connection (a write, a load, a read without a short timeout) while
     the call runs: from ``__enter__`` to ``__exit__``."""
 
-    def __init__(self, watchdog: Watchdog, con: psycopg.Connection[Any], reach: Reach) -> None:
+    def __init__(self, watchdog: Watchdog, con: psycopg.Connection[Any], reach: Reach,
+                 stop: Interrupt | None = None, after: float = 0.0) -> None:
+        """``stop``: a statement's own cut, due ``after`` seconds from ``__enter__``, which this
+        watch also makes (one watch per query instead of two: each costs the query's thread
+        a lock and an object of its own)."""
         self.watchdog, self.con, self.reach = watchdog, con, reach
+        self.stop, self._after, self._end = stop, after, math.inf
         self.cut = False  # the server did not answer: the connection was cut
         self.why = SILENT  # why it was cut
         self.committing = False  # set by the caller once the COMMIT is on its way
@@ -85,8 +91,15 @@ class Heartbeat:
         self._token = 0
 
     def __enter__(self) -> Heartbeat:
-        self._token = self.watchdog.watch(self, LOOK)
+        look = LOOK
+        if self.stop is not None:
+            self._end, look = time.monotonic() + self._after, min(LOOK, self._after)
+        self._token = self.watchdog.watch(self, look)
         return self
+
+    def _look(self) -> float:
+        """Seconds until the next ask, or until the statement's cut when that comes first."""
+        return LOOK if self.stop is None else max(0.0, min(LOOK, self._end - time.monotonic()))
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
@@ -95,7 +108,11 @@ class Heartbeat:
 
     def interrupt(self) -> None:
         """Called by the watchdog (holding its lock) LOOK seconds on: ask from a thread of its
-        own, as an ask may take PROBE seconds and the watchdog stops other statements."""
+        own, as an ask may take PROBE seconds and the watchdog stops other statements. At
+        the statement's deadline, its cut instead."""
+        if self.stop is not None and time.monotonic() >= self._end:
+            self.stop.interrupt()
+            return
         threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
 
     def _ask(self) -> None:
@@ -104,7 +121,7 @@ class Heartbeat:
             if self._done:
                 return
             if why is None:
-                self._token = self.watchdog.watch(self, LOOK)
+                self._token = self.watchdog.watch(self, self._look())
             else:
                 self.cut, self.why = True, why
                 self.reach.lost(why)

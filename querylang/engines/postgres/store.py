@@ -532,8 +532,11 @@ class PostgresStore(Listening):
         stop = token = beat = None
         if timeout is not None or cancel is not None:
             stop = Interrupt(con, cancel)
-            token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
-        if outlasts(timeout):  # none, or long: whether the server answers at all (heartbeat.py)
+            if timeout is not None and cancel is None and outlasts(timeout):  # the heartbeat's watch cuts it too
+                beat = Heartbeat(self.watchdog, con, self.reach, stop, timeout + GRACE).__enter__()
+            else:
+                token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
+        if beat is None and outlasts(timeout):  # none, or long: whether the server answers at all (heartbeat.py)
             beat = Heartbeat(self.watchdog, con, self.reach).__enter__()
         try:
             self._set_timeout(con, timeout)

@@ -1,0 +1,93 @@
+"""A query with a long timeout is watched once: the heartbeat that asks whether the server
+still answers also cuts the statement GRACE s past its timeout (two watches per query cost
+its thread a lock and an object each, on every small lookup)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import querylang
+from querylang import QueryError
+from querylang.engines.postgres import heartbeat, store
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import own_cluster
+from .test_pg_outage import frozen
+
+DOC = {
+    "classes": {"User": {"fields": {"name": {"type": "String"}}}},
+    "records": {"User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "bob"}]},
+}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    with own_cluster("onewatch", DOC) as c:
+        yield c
+
+
+@pytest.fixture
+def short_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LOOK, PROBE and GRACE short, so that a 2 s timeout outlasts the heartbeat's round."""
+    monkeypatch.setattr(heartbeat, "LOOK", 0.2)
+    monkeypatch.setattr(heartbeat, "PROBE", 1)
+    monkeypatch.setattr(heartbeat, "GRACE", 1.0)
+    monkeypatch.setattr(store, "GRACE", 1.0)
+
+
+def test_a_query_with_a_long_timeout_is_watched_once(cluster: Cluster, short_times: None) -> None:
+    db = querylang.connect(cluster.url(), timeout=2)
+    try:
+        db.store.pool.wait(10)
+        db.query("User", None)
+        watched: list[int] = []
+        seen = threading.Event()
+
+        def look() -> None:
+            # While the statement waits on its frozen backend: what the watchdog holds for it.
+            time.sleep(0.5)
+            watched.append(len(db.store.watchdog._watched))
+            seen.set()
+
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])
+        with frozen(pid):
+            threading.Thread(target=look, daemon=True).start()
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=r"did not answer within 3 s \(it stops a query past 2 s itself\)"):
+                db.query("User", None)
+            took = time.monotonic() - began
+        assert seen.wait(5)
+        assert watched == [1]
+        # Cut at its deadline (2 s + GRACE), though the postmaster answered each ask meanwhile.
+        assert 2.5 < took < 3 + 2
+        assert db.query("User", None).ids == ["u1", "u2"]
+    finally:
+        db.close()
+
+
+def test_a_query_with_a_cancel_event_keeps_its_own_watch(cluster: Cluster, short_times: None) -> None:
+    """A cancel is looked at every CANCEL_POLL s by the statement's own watch, which stays."""
+    db = querylang.connect(cluster.url(), timeout=2)
+    try:
+        db.query("User", None)
+        cancel = threading.Event()
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])
+        watched: list[int] = []
+
+        def look() -> None:
+            time.sleep(0.5)
+            watched.append(len(db.store.watchdog._watched))
+
+        with frozen(pid):
+            t = threading.Thread(target=look, daemon=True)
+            t.start()
+            with pytest.raises(QueryError):
+                db.query("User", None, cancel=cancel)
+            t.join(5)
+        assert watched == [2]
+    finally:
+        db.close()
