@@ -180,6 +180,26 @@ def test_a_dot_path_on_an_array_field_is_refused_naming_what_paths_follow(engine
     assert e.value.code == 105
 
 
+BAD_STEPS = [
+    ("meta.list.-1", "the step '-1' of a path into Object field 'meta' is not a key: each step is ASCII letters, "
+                     "digits and '_' (an index counts from 0, the first element; MongoDB has no negative index)"),
+    ("meta.a b", "the step 'a b' of a path into Object field 'meta' is not a key: each step is ASCII letters, digits and '_'"),
+    ("meta.é.x", "the step 'é' of a path"),
+]
+
+
+@pytest.mark.parametrize(("path", "said"), BAD_STEPS, ids=[p for p, _ in BAD_STEPS])
+def test_a_step_that_is_no_key_is_refused_saying_why(path: str, said: str) -> None:
+    db = querylang.connect()
+    db.load(DOC)
+    for ask in (lambda: db.query("Item", {path: 5}), lambda: db.query("Item", f"where({{}})\nsort(['-{path}'])"),
+                lambda: db.find("Item", {}, order=path)):
+        with pytest.raises(querylang.QueryError) as e:
+            ask()
+        assert str(e.value).startswith(f"'{path}': {said}")
+        assert e.value.code == 105
+
+
 @pytest.fixture(scope="module")
 def in_place(pg_cluster: Any) -> Iterator[querylang.Database]:
     with parse_opener(pg_cluster, _parse_db) as open_:

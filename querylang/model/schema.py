@@ -38,6 +38,7 @@ SYSTEM_CLASSES = ("_User", "_Role", "_Session", "_Installation")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # A dotted path into an Object field: 'meta.views', 'meta.a.b' (docs/semantics.md#objects dot notation).
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+STEP_RE = re.compile(r"[A-Za-z0-9_]+")  # a step of PATH_RE
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
 RESERVED = {"_rperm", "_wperm", "authData", "sessionToken"}
 # Parse keeps a record's ACL in the field named ACL, and only there.
@@ -131,8 +132,28 @@ class ClassDef:
         if f is None and self.object_holding(name) is not None:
             return Field(name, "ObjectPath")
         if f is None:
+            bad = self._bad_step(name)
+            if bad is not None:
+                raise SchemaError(bad, code=INVALID_KEY_NAME)
             raise self.no_field(name, suggest(name, self.fields))
         return f
+
+    def _bad_step(self, name: str) -> str | None:
+        """Why a dotted ``name`` into an Object field is no path (a step that is not letters,
+        digits and '_'), else None: "has no field 'meta.list.-1'" left users looking for one."""
+        head = self.fields.get(name.split(".", 1)[0]) if "." in name else None
+        if head is None or head.type != "Object":
+            return None
+        steps = name.split(".")[1:]
+        if "" in steps:
+            return f"'{cut_name(name)}': a dotted path needs a field name before, between and after its dots"
+        step = next((s for s in steps if not STEP_RE.fullmatch(s)), None)
+        if step is None:
+            return None
+        why = f"'{cut_name(name)}': the step '{cut_name(step)}' of a path into Object field '{head.name}' is not a key: each step is ASCII letters, digits and '_'"
+        if step.startswith("-") and step[1:].isdigit():
+            why += " (an index counts from 0, the first element; MongoDB has no negative index)"
+        return why
 
     @property
     def user_fields(self) -> list[Field]:
