@@ -2,7 +2,8 @@
 
 The sub-key may hold any kind of value, so kinds sort in MongoDB's order (absent and null,
 numbers, strings, objects, arrays, booleans, dates), and values within a kind by value; objects
-and arrays tie among themselves and fall to the objectId tie-break.
+tie among themselves and fall to the objectId tie-break; an array sorts by its smallest element
+ascending, its largest descending (tests/test_path_sort.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ DOC = {
         {"objectId": "k", "meta": {}},
     ]},
 }
-ASCENDING = ["c", "d", "k", "i", "a", "j", "b", "f", "e", "g", "h"]
-DESCENDING = ["h", "g", "e", "f", "b", "j", "a", "i", "c", "d", "k"]
+ASCENDING = ["c", "d", "k", "e", "i", "a", "j", "b", "f", "g", "h"]  # e: [1] sorts as 1
+DESCENDING = ["h", "g", "f", "b", "j", "a", "i", "e", "c", "d", "k"]
 
 
 @pytest.fixture(scope="module")

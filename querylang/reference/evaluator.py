@@ -95,6 +95,8 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     """Absent first ascending, last descending; objectId ascending breaks ties (docs/semantics.md#sort)."""
 
     def cmp_values(a: Any, b: Any) -> int:
+        if a is EMPTY or b is EMPTY:
+            return (a is not EMPTY) - (b is not EMPTY)  # an empty array's key: before absent
         if a is None or b is None:
             return (a is not None) - (b is not None)  # absent is the smallest
         ra, rb = sort_rank(a), sort_rank(b)
@@ -104,9 +106,17 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
             a, b = float(a), float(b)
         return (a > b) - (a < b)
 
+    extreme = functools.cmp_to_key(cmp_values)
+
+    def sort_key(r: Record, k: n.SortKey) -> Any:
+        if "." not in k.field:
+            return r.get(k.field)
+        # A dot path: the smallest of the keys it reaches ascending, the largest descending.
+        return (max if k.descending else min)(path_sort_keys(r, k.field), key=extreme)
+
     def cmp(r1: Record, r2: Record) -> int:
         for k in keys:
-            c = cmp_values(sort_value(r1, k.field), sort_value(r2, k.field))
+            c = cmp_values(sort_key(r1, k), sort_key(r2, k))
             if c:
                 return -c if k.descending else c
         return cmp_values(r1["objectId"], r2["objectId"])
@@ -114,27 +124,55 @@ def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Rec
     return sorted(records, key=functools.cmp_to_key(cmp))
 
 
-def sort_value(rec: Record, name: str) -> Any:
-    """The value a sort key reads: a field, or the value at an Object sub-key ('meta.views')."""
-    return path_value(rec, name) if "." in name else rec.get(name)
+class _Empty:
+    """The sort key of an empty array a path reaches: MongoDB's undefined, before null and absent."""
+
+
+EMPTY = _Empty()
+
+
+def path_sort_keys(rec: Record, dotted: str) -> list[Any]:
+    """The keys a sort by ``'meta.a.b'`` reads in a record, MongoDB's (the index keys its sort
+    takes the smallest or largest of, docs/semantics.md#sort): each value the path reaches, the
+    elements of an array it reaches by a key (EMPTY for an empty one), null (None) for a branch
+    that reaches nothing; no key at all is null."""
+    head, *steps = dotted.split(".")
+    return list(_sort_keys(rec.get(head), steps, False)) or [None]
+
+
+def _sort_keys(v: Any, steps: list[str], by_index: bool) -> Iterator[Any]:
+    """The keys ``steps`` reach from ``v`` (``by_index``: ``v`` is an array's element read by
+    an index step, a value as it is when the path ends there, unless empty). Along an array an
+    object element is read at the step's key and any other element is null; a step that is an
+    index of the array reads that element instead, in each element but an object holding the
+    key (MongoDB's positional key)."""
+    if not steps:
+        if isinstance(v, list) and not v:
+            yield EMPTY
+        elif isinstance(v, list) and not by_index:
+            yield from v
+        else:
+            yield v
+    elif isinstance(v, dict):
+        yield from _sort_keys(v.get(steps[0]), steps[1:], False)
+    elif not isinstance(v, list) or not v:
+        yield None  # a scalar, null or empty array with steps left: nothing reached
+    else:
+        step, rest = steps[0], steps[1:]
+        at = next((i for i in range(len(v)) if step == str(i)), None)
+        for e in v:
+            if isinstance(e, dict) and (at is None or step in e):
+                yield from _sort_keys(e.get(step), rest, False)
+            elif at is None:
+                yield None
+        if at is not None:
+            yield from _sort_keys(v[at], rest, True)
 
 
 def is_list(f: Field, stored: Any) -> bool:
     """Whether the element rules apply: an Array field, or an array found at an Object path
     (docs/semantics.md#objects, as MongoDB applies them to whatever a path reaches)."""
     return f.type == "Array" or (f.type == "ObjectPath" and isinstance(stored, list))
-
-
-def path_value(rec: Record, dotted: str) -> Any:
-    """The value at ``'meta.a.b'`` inside a record's Object field, or None (a sort key's: a
-    path on through an array reaches no one value)."""
-    head, *steps = dotted.split(".")
-    v: Any = rec.get(head)
-    for step in steps:
-        if not isinstance(v, dict):
-            return None
-        v = v.get(step)
-    return v
 
 
 class Reached(list):  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ from typing import Any
 from querylang.engines.duckdb.layout import LAYOUT
 from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
 from querylang.features.regex import Regex
-from querylang.model.values import any_nested
+from querylang.model.values import SORT_RANKS, any_nested
 
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
 SMALL_LIST = 16
@@ -162,6 +162,44 @@ class DuckDBDialect(Dialect):
         found = (f"flatten(list_transform({reached}, lambda c: CASE WHEN NOT c.o AND json_type(c.v) = 'ARRAY' "
                  f"THEN list_concat([c.v], json_extract(c.v, '$[*]')) ELSE [coalesce(c.v, 'null'::JSON)] END))")
         return Reached(f"CAST(to_json({found}) AS VARCHAR)", found), out
+
+    def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """A list of the JSON keys: structs (value, read by an index) step by step, then each
+        as its keys."""
+        reached, out = f"[{{'v': CAST({at} AS JSON), 'o': false}}]", list(params)
+        for step in steps:
+            key = f'$."{step}"'  # a step is letters, digits and _ (schema.py)
+            by_key = (f"list_transform(json_extract(p.v, '$[*]'), lambda e: CASE WHEN {_is_object('e')} "
+                      "THEN {'v': json_extract(e, ?), 'o': false} ELSE {'v': 'null'::JSON, 'o': false} END)")
+            elements: str = by_key
+            more: list[Any] = [key]
+            index = index_step(step)
+            if index is not None:
+                # The element at the index, in place of each element but an object holding the key.
+                holding = (f"list_transform(list_filter(json_extract(p.v, '$[*]'), lambda e: {_is_object('e')} "
+                           "AND json_exists(e, ?)), lambda e: {'v': json_extract(e, ?), 'o': false})")
+                elements = (f"CASE WHEN json_array_length(p.v) > ? THEN list_concat({holding}, "
+                            f"[{{'v': json_extract(p.v, ?), 'o': true}}]) ELSE {by_key} END")
+                more = [index, key, key, f"$[{index}]", key]
+            reached = (f"flatten(list_transform({reached}, lambda p: CASE WHEN {_is_object('p.v')} "
+                       "THEN [{'v': json_extract(p.v, ?), 'o': false}] "
+                       f"WHEN json_type(p.v) = 'ARRAY' AND json_array_length(p.v) > 0 THEN {elements} "
+                       "ELSE [{'v': 'null'::JSON, 'o': false}] END))")
+            out += [key, *more]
+        keys = (f"flatten(list_transform({reached}, lambda c: CASE WHEN c.v IS NULL THEN ['null'::JSON] "
+                "WHEN json_type(c.v) = 'ARRAY' AND json_array_length(c.v) = 0 THEN [NULL::JSON] "
+                "WHEN json_type(c.v) = 'ARRAY' AND NOT c.o THEN json_extract(c.v, '$[*]') ELSE [c.v] END))")
+        return keys, out
+
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
+        """One struct per key (rank, then a value of each kind), the least or greatest of them."""
+        ranks = " ".join(f"WHEN {_ELEMENT_KINDS[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
+        rank = (f"CASE WHEN x IS NULL THEN -1 WHEN json_type(x) = 'NULL' THEN {SORT_RANKS['null']} {ranks} "
+                f"WHEN json_type(x) = 'OBJECT' THEN {SORT_RANKS['object']} WHEN json_type(x) = 'ARRAY' "
+                f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
+        fields = ", ".join(f"'{k}': CASE WHEN {test} THEN {value} END" for k, (test, value) in _ELEMENT_KINDS.items())
+        extreme = f"{'list_max' if largest else 'list_min'}(list_transform({keys}, lambda x: {{'r': {rank}, {fields}}}))"
+        return [(f"struct_extract({extreme}, '{k}')", list(params)) for k in ("r", "number", "string", "bool", "date")]
 
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"

@@ -22,6 +22,7 @@ from typing import Any
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
 from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
 from querylang.features.regex import Regex
+from querylang.model.values import SORT_RANKS
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
 
@@ -205,6 +206,57 @@ class PostgresDialect(Dialect):
         # of each record's sub-query passed jit_above_cost on tables of some thousand rows, and
         # compiling took longer than the query.
         return (Reached(f"({found})::text", rows) if self.through_text else found), out
+
+    def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """Rows (value, read by an index) step by step, then each as its keys: a query of rows
+        ``v``."""
+        reached, out = f"(SELECT ({at})::jsonb, FALSE)", list(params)
+        # jsonb_array_length raises on what is no array, and a WHERE may be tested first
+        array = "CASE WHEN jsonb_typeof(p.v) = 'array' THEN p.v END"
+        for step in steps:
+            other = f"CASE WHEN {self.through_object('e.v')} THEN e.v -> ?::text ELSE 'null'::jsonb END"
+            parts = [
+                f"SELECT p.v -> ?::text, FALSE WHERE {self.through_object('p.v')}",
+                f"SELECT 'null'::jsonb, FALSE WHERE NOT coalesce({self.through_object('p.v')}, FALSE) "
+                "AND (jsonb_typeof(p.v) IS DISTINCT FROM 'array' OR p.v = '[]'::jsonb)",
+            ]
+            out.append(step)
+            index = index_step(step)
+            if index is None:
+                parts.append(f"SELECT {other}, FALSE FROM jsonb_array_elements({array}) AS e(v)")
+                out.append(step)
+            else:
+                # The element at the index, in place of each element but an object holding the key.
+                at_index = "CASE WHEN jsonb_typeof(p.v) = 'array' THEN jsonb_array_length(p.v) > ?::int END"
+                parts += [
+                    f"SELECT {other}, FALSE FROM jsonb_array_elements(CASE WHEN NOT ({at_index}) THEN p.v END) AS e(v)",
+                    f"SELECT e.v -> ?::text, FALSE FROM jsonb_array_elements(CASE WHEN {at_index} THEN p.v END) AS e(v) "
+                    f"WHERE {self.through_object('e.v')} AND (e.v -> ?::text) IS NOT NULL",
+                    f"SELECT p.v -> ?::int, TRUE WHERE {at_index}",
+                ]
+                out += [step, index, step, index, step, index, index]
+            reached = f"(SELECT n.v, n.o FROM {reached} AS p(v, o) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS n(v, o))"
+        rows = (f"SELECT c.v FROM {reached} AS f(v, o) CROSS JOIN LATERAL (SELECT CASE WHEN f.v IS NULL THEN 'null'::jsonb "
+                "WHEN f.v <> '[]'::jsonb THEN f.v END WHERE f.o OR jsonb_typeof(f.v) IS DISTINCT FROM 'array' OR f.v = '[]'::jsonb "
+                "UNION ALL SELECT e.v FROM jsonb_array_elements(CASE WHEN NOT f.o AND jsonb_typeof(f.v) = 'array' "
+                "THEN f.v END) AS e(v)) AS c(v)")
+        return rows, out
+
+    def key_kind(self, kind: str) -> tuple[str, str]:
+        """(test, value) of a sort key ``x.v`` of type class ``kind``."""
+        return _ELEMENT_KINDS[kind]
+
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
+        """Each column read from the first key in the order of them all."""
+        kinds = {k: self.key_kind(k) for k in ("number", "string", "bool", "date")}
+        ranks = " ".join(f"WHEN {kinds[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
+        rank = (f"CASE WHEN x.v IS NULL THEN -1 WHEN jsonb_typeof(x.v) = 'null' THEN {SORT_RANKS['null']} {ranks} "
+                f"WHEN jsonb_typeof(x.v) = 'object' THEN {SORT_RANKS['object']} WHEN jsonb_typeof(x.v) = 'array' "
+                f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
+        columns = [rank, *(f"CASE WHEN {test} THEN {value} END" for test, value in kinds.values())]
+        way = " DESC" if largest else ""
+        order = ", ".join(f"{c}{way}" for c in columns)
+        return [(f"(SELECT {c} FROM ({keys}) AS x(v) ORDER BY {order} LIMIT 1)", list(params)) for c in columns]
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"

@@ -354,6 +354,9 @@ class ParseDialect(PostgresDialect):
         return (f"EXISTS (SELECT 1 FROM (SELECT {pv} AS j) AS w, {self._elements('w.j')} "
                 "WHERE jsonb_typeof(x.v) <> 'null')", params)
 
+    def key_kind(self, kind: str) -> tuple[str, str]:
+        return f"{typed('x.v', kind)} IS NOT NULL", typed("x.v", kind)
+
     through_text = False  # the path_* methods here take jsonb
 
     @staticmethod

@@ -22,13 +22,13 @@ from typing import Any
 from querylang.engines.sql.dialect import Dialect, Page
 from querylang.engines.sql.fragments import FALSE, TRUE, Sql, join_sql, not_sql, param
 from querylang.engines.sql.geo_terms import GeoTerms
-from querylang.engines.sql.path_terms import PATH_VALUE_MAP, SQL_OPS, PathTerms
+from querylang.engines.sql.path_terms import SQL_OPS, PathTerms
 from querylang.engines.sql.text_terms import TextTerms
 from querylang.errors import QueryError
 from querylang.features.regex import compile_regex
 from querylang.model import nodes as n
 from querylang.model.schema import ClassDef, Field, Schema
-from querylang.model.values import SORT_RANKS, canonical, type_class
+from querylang.model.values import canonical, type_class
 
 # Helper column suffixes every layout provides (engines/duckdb/layout.py describes them).
 # The typed element list that holds elements of each type class (values.type_class) ...
@@ -327,17 +327,7 @@ class Compiler(GeoTerms, TextTerms, PathTerms):
         f = self.field(key.field)
         if f.type != "ObjectPath":
             return Sql(f"{self.col(f.name)} {way}")
-        # An Object sub-key may hold any kind: kinds in values.SORT_RANKS order, then the value.
-        typed = {kind: self._path_value(f, part) for kind, part in PATH_VALUE_MAP.items()}
-        whole = self._path_value(f)
-        rank = Sql(
-            "(CASE "
-            + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in ("number", "string", "bool", "date"))
-            + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
-            + f" WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
-            [*(p for k in ("number", "string", "bool", "date") for p in typed[k].params), *whole.params, *whole.params],
-        )
-        parts = [rank, *(typed[k] for k in ("number", "string", "bool", "date"))]
+        parts = self._path_order(f, key.descending)
         return Sql(", ".join(f"{p.text} {way}" for p in parts), [q for p in parts for q in p.params])
 
     def compare(self, node: n.Compare) -> Sql:

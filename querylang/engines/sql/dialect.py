@@ -298,6 +298,23 @@ class Dialect:
         (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule)."""
         raise self.unsupported("paths through arrays")
 
+    # A sort by a dot path that meets an array (docs/semantics.md#sort): the keys MongoDB's sort
+    # reads there (reference/evaluator.py's ``_sort_keys`` is the rule), then the smallest or
+    # largest of them as the sort columns.
+
+    def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+        """The sort keys ``steps`` reach from the array ``at`` (:meth:`path_at`'s): each value
+        reached, the elements of an array reached by a key, null for a branch reaching nothing,
+        and SQL NULL for an empty array reached (MongoDB's undefined, before null), as
+        :meth:`keys_order` takes them."""
+        raise self.unsupported("sorting by a path through arrays")
+
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
+        """The sort columns of the smallest (``largest``: the largest) of ``keys``: its kind's
+        rank (values.SORT_RANKS, -1 for an empty array), then its value as a number, a string, a
+        boolean and a date (NULL but for its kind)."""
+        raise self.unsupported("sorting by a path through arrays")
+
     def is_array_value(self, expr: str) -> str:
         """A canonical value (an Object path's, :meth:`path_value` with no kind) is an array."""
         return f"left({expr}, 1) = '['"

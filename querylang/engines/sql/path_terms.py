@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from querylang.engines.sql.dialect import Dialect
 from querylang.engines.sql.fragments import FALSE, Sql, join_sql, not_sql, param
 from querylang.model.schema import Field
-from querylang.model.values import canonical, type_class
+from querylang.model.values import SORT_RANKS, canonical, type_class
 
 SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # The typed path map of an Object field that holds values of each type class (layouts).
@@ -71,6 +71,42 @@ class PathTerms:
             whens.append(f"WHEN {is_array if guard is None else f'{guard} AND {is_array}'} THEN {test}")
             params += [*at_params, *test_params]
         return Sql(f"(CASE {' '.join(whens)} ELSE {fast.text} END)", [*params, *fast.params])
+
+    def _path_order(self, f: Field, largest: bool) -> list[Sql]:
+        """The sort columns of an Object path (docs/semantics.md#sort): its kind's rank in
+        values.SORT_RANKS order, then its value as each kind. Where an array is met on the way
+        or at the end, those of the smallest (``largest``: the largest) key MongoDB's sort
+        reads there (Dialect.path_sort_keys); everywhere else those of the value at the path."""
+        kinds = ("number", "string", "bool", "date")
+        typed = {kind: self._path_value(f, PATH_VALUE_MAP[kind]) for kind in kinds}
+        whole = self._path_value(f)
+        rank = Sql(
+            "(CASE "
+            + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in kinds)
+            + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
+            + f" WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
+            [*(p for k in kinds for p in typed[k].params), *whole.params, *whole.params],
+        )
+        fast = [rank, *(typed[k] for k in kinds)]
+        head, key = f.name.split(".", 1)
+        steps = key.split(".")
+        col = self.col(head, ":p")
+        guard = self.d.may_hold_array(self.col(head))
+        whens: list[tuple[str, list[Any], list[tuple[str, list[Any]]]]] = []
+        # The map holds paths through objects only: the first array on the way (or at the
+        # end) is the only one a lookup finds, so at most one of these holds.
+        for k in range(1, len(steps) + 1):
+            at, at_params = self.d.path_at(col, ".".join(steps[:k]))
+            keys, key_params = self.d.path_sort_keys(at, at_params, steps[k:])
+            is_array = self.d.is_array_value(at)
+            whens.append((is_array if guard is None else f"{guard} AND {is_array}", at_params,
+                          self.d.keys_order(keys, key_params, largest)))
+        columns = []
+        for j, plain in enumerate(fast):
+            text = " ".join(f"WHEN {cond} THEN {order[j][0]}" for cond, _, order in whens)
+            params = [p for _, cond_params, order in whens for p in (*cond_params, *order[j][1])]
+            columns.append(Sql(f"(CASE {text} ELSE {plain.text} END)", [*params, *plain.params]))
+        return columns
 
     def _path_missing(self, f: Field) -> Sql:
         """Nothing, or null, at an Object path, as the one lookup reads it."""
