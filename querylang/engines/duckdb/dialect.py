@@ -4,6 +4,7 @@ index-scan workarounds (tests/test_regressions.py)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from querylang.engines.duckdb.layout import LAYOUT
@@ -191,15 +192,18 @@ class DuckDBDialect(Dialect):
                 "WHEN json_type(c.v) = 'ARRAY' AND NOT c.o THEN json_extract(c.v, '$[*]') ELSE [c.v] END))")
         return keys, out
 
-    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
-        """One struct per key (rank, then a value of each kind), the least or greatest of them."""
+    def sort_row(self, columns: Sequence[str | None]) -> str:
+        """A struct, which DuckDB orders field by field (within one rank only its kind's value
+        is not NULL)."""
+        return "{" + ", ".join(f"'{k}': {c or f'NULL::{t}'}" for (k, t), c in zip(_SORT_FIELDS, columns, strict=True)) + "}"
+
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:
         ranks = " ".join(f"WHEN {_ELEMENT_KINDS[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
         rank = (f"CASE WHEN x IS NULL THEN -1 WHEN json_type(x) = 'NULL' THEN {SORT_RANKS['null']} {ranks} "
                 f"WHEN json_type(x) = 'OBJECT' THEN {SORT_RANKS['object']} WHEN json_type(x) = 'ARRAY' "
                 f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
-        fields = ", ".join(f"'{k}': CASE WHEN {test} THEN {value} END" for k, (test, value) in _ELEMENT_KINDS.items())
-        extreme = f"{'list_max' if largest else 'list_min'}(list_transform({keys}, lambda x: {{'r': {rank}, {fields}}}))"
-        return [(f"struct_extract({extreme}, '{k}')", list(params)) for k in ("r", "number", "string", "bool", "date")]
+        row = self.sort_row([rank, *(f"CASE WHEN {test} THEN {value} END" for test, value in _ELEMENT_KINDS.values())])
+        return f"{'list_max' if largest else 'list_min'}(list_transform({keys}, lambda x: {row}))", list(params)
 
     def double_list(self) -> str:
         return "(CAST(? AS DOUBLE[]))"
@@ -263,5 +267,8 @@ _ELEMENT_KINDS = {
         "CAST(json_extract_string(x, '$.iso') AS TIMESTAMP)",
     ),
 }
+
+# Dialect.sort_row's columns and their types
+_SORT_FIELDS = (("r", "INTEGER"), ("number", "DOUBLE"), ("string", "VARCHAR"), ("bool", "BOOLEAN"), ("date", "TIMESTAMP"))
 
 DUCKDB = DuckDBDialect()

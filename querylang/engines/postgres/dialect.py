@@ -16,7 +16,7 @@ the answer the same:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
@@ -246,8 +246,17 @@ class PostgresDialect(Dialect):
         """(test, value) of a sort key ``x.v`` of type class ``kind``."""
         return _ELEMENT_KINDS[kind]
 
-    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
-        """Each column read from the first key in the order of them all."""
+    def sort_row(self, columns: Sequence[str | None]) -> str:
+        """A row, which PostgreSQL orders field by field (within one rank only its kind's value
+        is not NULL); the string as its UTF-8 bytes, which order by code point whatever the
+        collation a row's field is compared in."""
+        rank, number, string, flag, date = columns
+        text = "NULL::bytea" if string is None else f"convert_to({string}, 'UTF8')"
+        return (f"ROW({rank}, {number or 'NULL::double precision'}, {text}, {flag or 'NULL::boolean'}, "
+                f"{date or 'NULL::timestamptz'})")
+
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:
+        """The row of the first key in the order of them all."""
         kinds = {k: self.key_kind(k) for k in ("number", "string", "bool", "date")}
         ranks = " ".join(f"WHEN {kinds[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
         rank = (f"CASE WHEN x.v IS NULL THEN -1 WHEN jsonb_typeof(x.v) = 'null' THEN {SORT_RANKS['null']} {ranks} "
@@ -256,7 +265,7 @@ class PostgresDialect(Dialect):
         columns = [rank, *(f"CASE WHEN {test} THEN {value} END" for test, value in kinds.values())]
         way = " DESC" if largest else ""
         order = ", ".join(f"{c}{way}" for c in columns)
-        return [(f"(SELECT {c} FROM ({keys}) AS x(v) ORDER BY {order} LIMIT 1)", list(params)) for c in columns]
+        return f"(SELECT {self.sort_row(columns)} FROM ({keys}) AS x(v) ORDER BY {order} LIMIT 1)", list(params)
 
     def double_list(self) -> str:
         return "(CAST(? AS double precision[]))"

@@ -327,8 +327,8 @@ class Compiler(GeoTerms, TextTerms, PathTerms):
         f = self.field(key.field)
         if f.type != "ObjectPath":
             return Sql(f"{self.col(f.name)} {way}")
-        parts = self._path_order(f, key.descending)
-        return Sql(", ".join(f"{p.text} {way}" for p in parts), [q for p in parts for q in p.params])
+        value = self._path_order(f, key.descending)
+        return Sql(f"{value.text} {way}", value.params)
 
     def compare(self, node: n.Compare) -> Sql:
         f = self.field(node.field)

@@ -13,6 +13,7 @@ SQL text; parameters stay with the compiler, in the order the ``?`` appear.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -298,9 +299,15 @@ class Dialect:
         (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule)."""
         raise self.unsupported("paths through arrays")
 
-    # A sort by a dot path that meets an array (docs/semantics.md#sort): the keys MongoDB's sort
-    # reads there (reference/evaluator.py's ``_sort_keys`` is the rule), then the smallest or
-    # largest of them as the sort columns.
+    # A sort by a dot path (docs/semantics.md#sort): one value per record, a row of its kind's
+    # rank (values.SORT_RANKS, -1 for an empty array's key) and its value as a number, a
+    # string, a boolean and a date (NULL but for its kind), which orders as the reference's
+    # sort; where the path meets an array, the row of the smallest or largest of the keys
+    # MongoDB's sort reads there (reference/evaluator.py's ``_sort_keys`` is the rule).
+
+    def sort_row(self, columns: Sequence[str | None]) -> str:
+        """The row of the five columns (rank, number, string, boolean, date); None: NULL."""
+        raise self.unsupported("sorting by an Object path")
 
     def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
         """The sort keys ``steps`` reach from the array ``at`` (:meth:`path_at`'s): each value
@@ -309,10 +316,8 @@ class Dialect:
         :meth:`keys_order` takes them."""
         raise self.unsupported("sorting by a path through arrays")
 
-    def keys_order(self, keys: str, params: list[Any], largest: bool) -> list[tuple[str, list[Any]]]:
-        """The sort columns of the smallest (``largest``: the largest) of ``keys``: its kind's
-        rank (values.SORT_RANKS, -1 for an empty array), then its value as a number, a string, a
-        boolean and a date (NULL but for its kind)."""
+    def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:
+        """The :meth:`sort_row` of the smallest (``largest``: the largest) of ``keys``."""
         raise self.unsupported("sorting by a path through arrays")
 
     def is_array_value(self, expr: str) -> str:

@@ -72,41 +72,37 @@ class PathTerms:
             params += [*at_params, *test_params]
         return Sql(f"(CASE {' '.join(whens)} ELSE {fast.text} END)", [*params, *fast.params])
 
-    def _path_order(self, f: Field, largest: bool) -> list[Sql]:
-        """The sort columns of an Object path (docs/semantics.md#sort): its kind's rank in
-        values.SORT_RANKS order, then its value as each kind. Where an array is met on the way
-        or at the end, those of the smallest (``largest``: the largest) key MongoDB's sort
-        reads there (Dialect.path_sort_keys); everywhere else those of the value at the path."""
+    def _path_order(self, f: Field, largest: bool) -> Sql:
+        """The sort value of an Object path (docs/semantics.md#sort, Dialect.sort_row): of the
+        value at the path; where an array is met on the way or at the end, of the smallest
+        (``largest``: the largest) key MongoDB's sort reads there (Dialect.path_sort_keys)."""
         kinds = ("number", "string", "bool", "date")
-        typed = {kind: self._path_value(f, PATH_VALUE_MAP[kind]) for kind in kinds}
+        # A value of a kind at the path: the path passes only through objects, and the value
+        # is read once more (most records; an array's test would read the map once more).
+        whens, params = [], []
+        for j, kind in enumerate(kinds):
+            value = self._path_value(f, PATH_VALUE_MAP[kind])
+            row = self.d.sort_row([str(SORT_RANKS[kind]), *(value.text if i == j else None for i in range(len(kinds)))])
+            whens.append(f"WHEN {value.text} IS NOT NULL THEN {row}")
+            params += [*value.params, *value.params]
         whole = self._path_value(f)
-        rank = Sql(
-            "(CASE "
-            + " ".join(f"WHEN {typed[k].text} IS NOT NULL THEN {SORT_RANKS[k]}" for k in kinds)
-            + f" WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']}"
-            + f" WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END)",
-            [*(p for k in kinds for p in typed[k].params), *whole.params, *whole.params],
-        )
-        fast = [rank, *(typed[k] for k in kinds)]
+        other = (f"CASE WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']} "
+                 f"WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END")
+        plain = Sql(self.d.sort_row([other, None, None, None, None]), [*whole.params, *whole.params])
         head, key = f.name.split(".", 1)
         steps = key.split(".")
         col = self.col(head, ":p")
         guard = self.d.may_hold_array(self.col(head))
-        whens: list[tuple[str, list[Any], list[tuple[str, list[Any]]]]] = []
         # The map holds paths through objects only: the first array on the way (or at the
         # end) is the only one a lookup finds, so at most one of these holds.
         for k in range(1, len(steps) + 1):
             at, at_params = self.d.path_at(col, ".".join(steps[:k]))
             keys, key_params = self.d.path_sort_keys(at, at_params, steps[k:])
+            row, row_params = self.d.keys_order(keys, key_params, largest)
             is_array = self.d.is_array_value(at)
-            whens.append((is_array if guard is None else f"{guard} AND {is_array}", at_params,
-                          self.d.keys_order(keys, key_params, largest)))
-        columns = []
-        for j, plain in enumerate(fast):
-            text = " ".join(f"WHEN {cond} THEN {order[j][0]}" for cond, _, order in whens)
-            params = [p for _, cond_params, order in whens for p in (*cond_params, *order[j][1])]
-            columns.append(Sql(f"(CASE {text} ELSE {plain.text} END)", [*params, *plain.params]))
-        return columns
+            whens.append(f"WHEN {is_array if guard is None else f'{guard} AND {is_array}'} THEN {row}")
+            params += [*at_params, *row_params]
+        return Sql(f"(CASE {' '.join(whens)} ELSE {plain.text} END)", [*params, *plain.params])
 
     def _path_missing(self, f: Field) -> Sql:
         """Nothing, or null, at an Object path, as the one lookup reads it."""
