@@ -19,7 +19,14 @@ from typing import Any
 
 import psycopg
 
+from querylang.errors import QueryError
+
 GRACE = 5.0  # seconds a server that stops statements itself is given before the client does
+
+
+class NoAnswer(QueryError):
+    """A query's statement (or its schema read) unanswered GRACE s past its timeout: its
+    connection was cut."""
 
 
 def cut(con: psycopg.Connection[Any]) -> None:

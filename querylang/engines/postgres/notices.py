@@ -130,24 +130,30 @@ class Listening:
     heard: Heard
     _pg_schema: str
     # The schema as stored (this store's own object when it is the same), read on the given
-    # connection or this thread's: the store's method (PostgresStore._stored_now).
-    _stored_now: Callable[[Any], Schema]
+    # connection or this thread's, under a query's timeout and cancel: the store's method
+    # (PostgresStore._stored_now).
+    _stored_now: Callable[..., Schema]
 
-    def _apply_notices(self, con: Any) -> None:
+    def _apply_notices(self, con: Any, timeout: float | None = None, cancel: threading.Event | None = None) -> None:
         """What notices told: the schema read again, edge tables left out of ``clean_joins`` (a
-        new schema object: the query is planned again when the one it planned with was replaced)."""
-        # Before a query's statement (no ``con``), a server out of reach is the query's error,
-        # as its statement would meet it: the re-read's own cut, not a new connection's.
-        dirty = self.heard.take(self._pg_schema, lambda: self.refresh_schema(con, out_of_reach=con is None) is not None)
+        new schema object: the query is planned again when the one it planned with was replaced).
+        Before a query's statement (no ``con``), the read is the query's: its ``timeout`` and
+        ``cancel`` bound it."""
+        # Before a query's statement, a server out of reach is the query's error, as its
+        # statement would meet it: the re-read's own cut, not a new connection's.
+        dirty = self.heard.take(self._pg_schema, lambda: self.refresh_schema(
+            con, out_of_reach=con is None, timeout=timeout, cancel=cancel) is not None)
         if dirty & self.schema.clean_joins:
             self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
 
-    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None:
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False, timeout: float | None = None,
+                       cancel: threading.Event | None = None) -> bool | None:
         """Read the stored schema again (another process may have added a class or a field) on
-        ``con`` or this thread's connection: whether it replaced this store's (None: not read
-        for want of a connection; ``out_of_reach``: a server out of reach raises its QueryError)."""
+        ``con`` or this thread's connection, within a query's ``timeout`` and ``cancel``:
+        whether it replaced this store's (None: not read for want of a connection;
+        ``out_of_reach``: a server out of reach, or the read past its timeout, raises its QueryError)."""
         try:
-            new = self._stored_now(con)
+            new = self._stored_now(con, timeout, cancel)
         except pge.UndefinedTable:  # no load or schema change yet
             return False
         except (psycopg.OperationalError, psycopg.InterfaceError):

@@ -23,8 +23,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from querylang.engines.postgres.reach import Reach
-from querylang.engines.postgres.store import Held
+from querylang.engines.postgres.reach import Held, Reach
 from querylang.errors import DATABASE_CLOSED, QueryError, QueryTimeout
 
 # How long a counted query waits for a spare connection to count on beside its page: an idle one

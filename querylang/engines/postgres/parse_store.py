@@ -35,6 +35,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
+from querylang.engines.postgres.interrupt import NoAnswer
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
 from querylang.engines.postgres.notices import on_standby
 from querylang.engines.postgres.parse_count import Counting, counter
@@ -161,12 +162,13 @@ class ParseStore(Counting, PostgresStore):
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
         """Parse's tables are what this layout reads."""
 
-    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None:
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False, timeout: float | None = None,
+                       cancel: threading.Event | None = None) -> bool | None:
         """Read Parse's _SCHEMA again (a query or serve naming a class or field this store does
         not know, schema_refresh.knowing): True when the schema changed; None when it could not
         be read (the schema is kept)."""
         try:
-            return self._refresh(None, None, due_only=False)
+            return self._refresh(timeout, cancel, due_only=False)
         except (psycopg.Error, QueryError):
             return None
 
@@ -196,7 +198,7 @@ class ParseStore(Counting, PostgresStore):
         if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
-            except (QueryTimeout, QueryCancelled):
+            except (QueryTimeout, QueryCancelled, NoAnswer):
                 raise
             except QueryError:
                 pass  # _SCHEMA unreadable now: the query answers, or says why, with the schema kept
@@ -215,8 +217,8 @@ class ParseStore(Counting, PostgresStore):
             if now == self._fingerprint:
                 return False
             old = self.dialect
-            with self.connection() as con:  # no timeout: cut if the server stops answering
-                read = self.answered(con, lambda: self._read_parse_schema(con))
+            with self.connection() as con:  # the query's read, under its watch (PostgresStore._watched)
+                read = self._watched(con, lambda: self._read_parse_schema(con), timeout, cancel)
             # The server's stems do not change with the schema: not asked again.
             read.dialect._stem_verdict = old._stem_verdict if isinstance(old, ParseDialect) else None
             # The schema last: a query planned meanwhile with the old one runs again (Writes._planned),
@@ -231,7 +233,7 @@ class ParseStore(Counting, PostgresStore):
         that is gone or changed since it was read (READ_AGAIN)."""
         self._checked_at = -math.inf
 
-    def _apply_notices(self, con: Any) -> None:
+    def _apply_notices(self, con: Any, timeout: float | None = None, cancel: threading.Event | None = None) -> None:
         """Nothing to apply: querylang never writes Parse's tables, and Parse Server's own notices
         go another way (_heard_parse)."""
         self.heard.take(self._pg_schema, lambda: True)

@@ -36,6 +36,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from querylang.engines.postgres.passwords import hide_password
+from querylang.engines.postgres.prepared import statements
 from querylang.engines.postgres.server_errors import first_line
 from querylang.errors import QueryError
 
@@ -284,6 +285,26 @@ class Reach:
 
     def close(self) -> None:
         self.closed = True
+
+
+class Held:
+    """A connection a thread keeps; back to the pool when the thread ends (its thread-local
+    storage goes, and this with it) or when the store closes."""
+
+    def __init__(self, pool: ConnectionPool[Any], con: psycopg.Connection[Any]) -> None:
+        self.pool, self.con = pool, con
+        # The thread's statements go through libpq's calls (prepared.py), not a cursor.
+        self.statements = statements(con)
+        self.done = False
+
+    def release(self) -> None:
+        if not self.done:
+            self.done = True
+            with contextlib.suppress(Exception):
+                self.pool.putconn(self.con)
+
+    def __del__(self) -> None:
+        self.release()
 
 
 def set_up(url: str, kwargs: dict[str, Any], configure: Callable[[psycopg.Connection[Any]], None]) -> psycopg.Connection[Any]:

@@ -9,6 +9,9 @@ records but not the schema table could create and update them and was refused ev
 the lock: a Relation another process adds in the moment between that read and the record's
 deletion may keep an edge to the deleted record, a dangling edge as one left by any other
 program, which that process's queries count until it next opens the database.
+
+A schema change that adds a column also waits for every transaction that read the table,
+streams among them: one of the writing thread's own is refused (refuse_own_streams).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import psycopg
 from psycopg import errors as pge
 
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
+from querylang.errors import DataError
 
 
 def lock_schema_table(con: psycopg.Connection[Any], change: bool) -> None:
@@ -32,3 +36,24 @@ def lock_schema_table(con: psycopg.Connection[Any], change: bool) -> None:
             con.execute(f"LOCK TABLE {quote(SCHEMA_TABLE)} IN SHARE MODE")
     except pge.InsufficientPrivilege:
         pass
+
+
+def refuse_own_streams(con: psycopg.Connection[Any], class_name: str, pids: list[int]) -> None:
+    """Adding a column waits for every transaction that read the table to end, and a stream
+    is one (engines' stream: a cursor in a read transaction). A stream the writing thread opened
+    (its connections' server ``pids``) cannot end while the thread waits: the write would wait
+    forever, and every later query of the table behind it. Refused instead; another thread's
+    stream is waited for."""
+    if not pids:
+        return
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ANY(%s) AND relation = to_regclass(%s))",
+        [pids, quote(class_name)],
+    ).fetchone()
+    if row is not None and row[0]:
+        raise DataError(
+            "a stream this thread has not finished reads the class, and adding a field waits for it "
+            "(forever, as the stream cannot go on meanwhile): read it to its end or close() it first, "
+            "nothing was changed",
+            class_name=class_name,
+        )

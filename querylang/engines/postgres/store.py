@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
 
 from querylang.engines.postgres.bulk_copy import (
     check_new_ids,
@@ -50,7 +49,7 @@ from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO, timeout_m
 from querylang.engines.postgres.directory_load import check_directory, load_directory
 from querylang.engines.postgres.heartbeat import Heartbeat, outlasts
 from querylang.engines.postgres.index_limit import build_indexes_placed
-from querylang.engines.postgres.interrupt import GRACE, Interrupt
+from querylang.engines.postgres.interrupt import GRACE, Interrupt, NoAnswer
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -65,11 +64,16 @@ from querylang.engines.postgres.layout import (
     quote,
 )
 from querylang.engines.postgres.layout import stored_schema as schema_of_rows
-from querylang.engines.postgres.notices import Heard, Listening, listen, send_dirty, send_schema
+from querylang.engines.postgres.notices import (
+    Heard,
+    Listening,
+    listen,
+    send_dirty,
+    send_schema,
+)
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.prepared import statements
-from querylang.engines.postgres.reach import Reach, check_idle, gone, pool_connection, set_up
-from querylang.engines.postgres.schema_lock import lock_schema_table
+from querylang.engines.postgres.reach import Held, Reach, check_idle, gone, pool_connection, set_up
+from querylang.engines.postgres.schema_lock import lock_schema_table, refuse_own_streams
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.progress import Tally
@@ -86,26 +90,6 @@ T = TypeVar("T")
 # A load's work in its transaction: (connection, stored schema) -> (new schema, records per class).
 Fill = Callable[[psycopg.Connection[Any], Schema], tuple[Schema, dict[str, int]]]
 POOL_SIZE = 16  # connections at most: one per thread that queries at the same time
-
-
-class Held:
-    """A connection a thread keeps; back to the pool when the thread ends (its thread-local
-    storage goes, and this with it) or when the store closes."""
-
-    def __init__(self, pool: ConnectionPool[Any], con: psycopg.Connection[Any]) -> None:
-        self.pool, self.con = pool, con
-        # The thread's statements go through libpq's calls (prepared.py), not a cursor.
-        self.statements = statements(con)
-        self.done = False
-
-    def release(self) -> None:
-        if not self.done:
-            self.done = True
-            with contextlib.suppress(Exception):
-                self.pool.putconn(self.con)
-
-    def __del__(self) -> None:
-        self.release()
 
 
 class PostgresStore(Listening):
@@ -250,16 +234,18 @@ class PostgresStore(Listening):
         if self._pg_schema:
             self.heard.schema(self._pg_schema)
 
-    def _stored_now(self, con: psycopg.Connection[Any] | None) -> Schema:
+    def _stored_now(self, con: psycopg.Connection[Any] | None, timeout: float | None = None,
+                    cancel: threading.Event | None = None) -> Schema:
         """The schema as stored, read on ``con`` (inside a statement's watch) or this thread's
-        connection, cut as a query is if the server stops answering (notices.py)."""
+        connection, under the watch of the query it is read for (its ``timeout`` and
+        ``cancel``: _watched), cut as a query is if the server stops answering (notices.py)."""
         def read(on: psycopg.Connection[Any]) -> Schema:
             with on.transaction():  # inside a write's transaction (a query in update's change), a savepoint
                 return self._known(self._schema_table(on))
         if con is not None:
             return read(con)
         mine = self._thread_connection().con
-        return self.answered(mine, lambda: read(mine))
+        return self._watched(mine, lambda: read(mine), timeout, cancel)
 
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """One query's hold (plan and rows, api.py): the lock's shared side, after the notices (and
@@ -268,7 +254,7 @@ class PostgresStore(Listening):
             self._hear_waiting()
         self._check_schema(timeout, cancel)
         if self.heard.any:
-            self._apply_notices(None)
+            self._apply_notices(None, timeout, cancel)
         return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
     def _check_schema(self, timeout: float | None, cancel: threading.Event | None) -> None:
@@ -376,7 +362,8 @@ class PostgresStore(Listening):
                 con.execute(f"CREATE TABLE {t} ({defs})")
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
             if prev is not None and any(field_columns(f) for f in added):
-                self._refuse_own_streams(con, name)
+                me = threading.get_ident()
+                refuse_own_streams(con, name, [pid for thread, pid in list(self._streams.values()) if thread == me])
             if prev is not None:
                 for f in added:
                     cols = field_columns(f)
@@ -394,27 +381,6 @@ class PostgresStore(Listening):
                     [name, json.dumps(cls.to_json())],
                 )
                 send_schema(con)  # the other processes read it again (notices.py)
-
-    def _refuse_own_streams(self, con: psycopg.Connection[Any], class_name: str) -> None:
-        """Adding a column waits for every transaction that read the table to end, and a stream
-        is one (engines' stream: a cursor in a read transaction). A stream this thread opened
-        cannot end while the thread waits: the write would wait forever, and every later query
-        of the table behind it. Refused instead; another thread's stream is waited for."""
-        me = threading.get_ident()
-        pids = [pid for thread, pid in list(self._streams.values()) if thread == me]
-        if not pids:
-            return
-        row = con.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ANY(%s) AND relation = to_regclass(%s))",
-            [pids, quote(class_name)],
-        ).fetchone()
-        if row is not None and row[0]:
-            raise DataError(
-                "a stream this thread has not finished reads the class, and adding a field waits for it "
-                "(forever, as the stream cannot go on meanwhile): read it to its end or close() it first, "
-                "nothing was changed",
-                class_name=class_name,
-            )
 
     def build_indexes(self, con: psycopg.Connection[Any], schema: Schema) -> None:
         """objectId (unique), each Pointer, both ends of each edge table, and a GIN index on each
@@ -555,14 +521,7 @@ class PostgresStore(Listening):
                 watched.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 self._drop(held)
-            if self.closed:  # close() closed the connection under it: the server is there
-                raise QueryError(DATABASE_CLOSED) from None
-            if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
-                raise QueryError(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
-                                 f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
-            if (cut := self._read_cut(watched)) is not None:
-                raise cut from None
-            raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
+            self._failed(exc, stop, watched, timeout, cancel)
         finally:
             if token is not None:
                 self.watchdog.done(token)
@@ -640,6 +599,44 @@ class PostgresStore(Listening):
             with contextlib.suppress(psycopg.Error, QueryError):
                 self.answered(con, end)
         self.pool.putconn(con)  # a broken connection is dropped by the pool
+
+    def _failed(self, exc: psycopg.Error, stop: Interrupt | None, beat: Heartbeat | None, timeout: float | None,
+                cancel: threading.Event | None) -> NoReturn:
+        """Raise what a statement that failed under a query's watch (execute, _watched) says."""
+        if self.closed:  # close() closed the connection under it: the server is there
+            raise QueryError(DATABASE_CLOSED) from None
+        if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
+            raise NoAnswer(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
+                           f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
+        if (cut := self._read_cut(beat)) is not None:
+            raise cut from None
+        raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
+
+    def _watched(self, con: psycopg.Connection[Any], step: Callable[[], T], timeout: float | None,
+                 cancel: threading.Event | None) -> T:
+        """``step()`` on ``con`` (this thread's) for a query, watched as execute's statement is
+        (the heartbeat alone does not see one backend stuck while the server answers): its
+        timeout, cancel and cut are the query's errors; the server's others, the caller's."""
+        if timeout is None and cancel is None:
+            return self.answered(con, step)
+        stop = Interrupt(con, cancel)
+        token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
+        beat = Heartbeat(self.watchdog, con, self.reach).__enter__() if outlasts(timeout) else None
+        try:
+            self._set_timeout(con, timeout)
+            return step()
+        except psycopg.Error as exc:
+            failed = exc
+        finally:  # forgotten by the watchdog before the connection may go back to the pool (execute)
+            self.watchdog.done(token)
+            if beat is not None:
+                beat.__exit__()
+        if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and \
+                (held := getattr(self._local, "held", None)) is not None and held.con is con:
+            self._drop(held)
+        if self.closed or stop.cut or (beat is not None and beat.cut) or isinstance(failed, pge.QueryCanceled):
+            self._failed(failed, stop, beat, timeout, cancel)
+        raise failed
 
     def answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
         """``step()`` on ``con`` with no timeout (a stream's, the reference's whole read): cut if
