@@ -64,15 +64,18 @@ def on_standby(con: Any) -> bool:
     return bool(con.execute("SELECT pg_is_in_recovery()").fetchone()[0])
 
 
-def listen(con: Any, on_table: Any, on_schema: Any) -> None:
-    """Make a new pooled connection call ``on_table(payload)`` for each dirty-edge notice it
-    receives (the payload is ``<schema>.<edge table>``), ``on_schema(payload)`` for each schema
-    notice (the payload is ``<schema>``); on a standby, nothing."""
-    if on_standby(con):
-        return
-    con.execute(f"LISTEN {DIRTY_CHANNEL}")
-    con.execute(f"LISTEN {SCHEMA_CHANNEL}")
+def listen(con: Any) -> None:
+    """A new pooled connection's LISTEN for both channels (a statement the server may refuse:
+    reach.py's set_up_refused); on a standby, nothing."""
+    if not on_standby(con):
+        con.execute(f"LISTEN {DIRTY_CHANNEL}")
+        con.execute(f"LISTEN {SCHEMA_CHANNEL}")
 
+
+def hear(con: Any, on_table: Any, on_schema: Any) -> None:
+    """Make a connection that listens call ``on_table(payload)`` for each dirty-edge notice it
+    receives (the payload is ``<schema>.<edge table>``), ``on_schema(payload)`` for each schema
+    notice (the payload is ``<schema>``)."""
     def heard(n: Any) -> None:
         if n.channel == DIRTY_CHANNEL:
             on_table(n.payload)

@@ -238,12 +238,15 @@ class ParseStore(Counting, PostgresStore):
         go another way (_heard_parse)."""
         self.heard.take(self._pg_schema, lambda: True)
 
+    def set_up_statements(self, con: psycopg.Connection[Any]) -> None:
+        super().set_up_statements(con)
+        if not on_standby(con):  # a replica hears no notice: its schema_ttl alone holds
+            con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
+
     def configure(self, con: psycopg.Connection[Any]) -> None:
         super().configure(con)
         con.adapters.register_loader("jsonb", JsonbLoader)
-        if not on_standby(con):  # a replica hears no notice: its schema_ttl alone holds
-            con.execute(f"LISTEN {quote(PARSE_SCHEMA_CHANNEL)}")
-            con.add_notify_handler(self._heard_parse)
+        con.add_notify_handler(self._heard_parse)
         # A connection made once Parse Server is known to tell (its first notice heard) did not
         # hear the changes told before it listened: checked once.
         if self._told:

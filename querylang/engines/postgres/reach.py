@@ -120,7 +120,8 @@ class Reach:
         self.down: str | None = None  # why the last try to connect failed; None: reachable, as far as known
         # Why the set-up of the pool's last new connection failed; None once one was set up.
         self.unset: str | None = None
-        self._configure: Callable[[psycopg.Connection[Any]], None] | None = None  # the pool's set-up
+        # The statements of the pool's set-up (its configure but for what only marks the store).
+        self._statements: Callable[[psycopg.Connection[Any]], None] | None = None
         # Whether the store has lent a connection of the pool that is not given back yet (a
         # thread's, a stream's): the store's to say.
         self.lent: Callable[[], bool] = lambda: False
@@ -130,8 +131,10 @@ class Reach:
         self._prober: threading.Thread | None = None
 
     def pool(self, min_size: int, max_size: int, configure: Callable[[psycopg.Connection[Any]], None],
-             check: Callable[[psycopg.Connection[Any]], None]) -> ConnectionPool[Any]:
-        """The store's pool, open, its new connections set up by ``configure`` (setting_up), and
+             check: Callable[[psycopg.Connection[Any]], None],
+             statements: Callable[[psycopg.Connection[Any]], None]) -> ConnectionPool[Any]:
+        """The store's pool, open, its new connections set up by ``configure`` (setting_up),
+        ``statements`` the part of it a server may refuse (set_up_refused), and
         named as its own (its log lines name it: _QuietPool knows it by it from its first try).
         reconnect_timeout: the pool retries a failed connection with a back-off that doubles (1,
         2, 4 ... s) until it gives up; by default after five minutes, so after a long outage its
@@ -141,6 +144,7 @@ class Reach:
             self.url, min_size=min_size, max_size=max_size, kwargs=self.kwargs, configure=self.setting_up(configure),
             open=False, timeout=self.timeout, name=f"querylang-{next(_pool_numbers)}", check=check,
             reconnect_timeout=self.timeout)
+        self._statements = statements
         _quiet_pool.pools[pool.name] = pool
         pool.open()
         return pool
@@ -193,7 +197,6 @@ class Reach:
 
     def setting_up(self, configure: Callable[[psycopg.Connection[Any]], None]) -> Callable[[psycopg.Connection[Any]], None]:
         """``configure`` for the pool, which keeps its refusal for getconn to name."""
-        self._configure = configure
 
         def run(con: psycopg.Connection[Any]) -> None:
             try:
@@ -205,16 +208,17 @@ class Reach:
         return run
 
     def set_up_refused(self) -> str | None:
-        """Set up one connection now, outside the pool, as the pool's are: why a statement of the
-        set-up was refused, or None (also when no connection is made: the pool's wait then
-        tells why the server is out of reach)."""
+        """Run the statements of the pool's set-up now, on a connection outside the pool: why
+        one was refused, or None (also when no connection is made: the pool's wait then tells
+        why the server is out of reach). Only the statements: the whole set-up also marks the
+        store (a new connection has its schema read again), which a probe must not."""
         try:
             con = psycopg.connect(self.url, **self.kwargs)
         except psycopg.Error:
             return None
         try:
-            if self._configure is not None:
-                self._configure(con)
+            if self._statements is not None:
+                self._statements(con)
         except Exception as exc:
             return hide_password(first_line(exc), self.url)
         finally:

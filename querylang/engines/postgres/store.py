@@ -67,6 +67,7 @@ from querylang.engines.postgres.layout import stored_schema as schema_of_rows
 from querylang.engines.postgres.notices import (
     Heard,
     Listening,
+    hear,
     listen,
     send_dirty,
     send_schema,
@@ -159,7 +160,7 @@ class PostgresStore(Listening):
         # Two connections made at once: a second reader thread starts without waiting for one.
         self.reach = Reach(url, kwargs, self.shown, connect_timeout)
         self.reach.lent = lambda: bool(self._streams) or any(not held.done for held in list(self._held))
-        self.pool = self.reach.pool(min(2, pool_size), pool_size, self.configure, check_idle)
+        self.pool = self.reach.pool(min(2, pool_size), pool_size, self.configure, check_idle, self.set_up_statements)
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
             with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat:
@@ -221,14 +222,19 @@ class PostgresStore(Listening):
             self._drop(held)
             raise
 
+    def set_up_statements(self, con: psycopg.Connection[Any]) -> None:
+        """The statements of a new connection's set-up, what the server may refuse (reach.py
+        runs only these on its probe): JIT off (reach.pool_connection says why), the LISTENs."""
+        pool_connection(con)
+        listen(con)
+
     def configure(self, con: psycopg.Connection[Any]) -> None:
         """How the pool's connections read values, and that they hear of other processes' schema
-        changes and unclean edge tables (each new connection, once); its discard is not logged,
-        and JIT is off (reach.pool_connection says why)."""
-        pool_connection(con)
+        changes and unclean edge tables (each new connection, once); its discard is not logged."""
+        self.set_up_statements(con)
         con.adapters.register_loader("timestamptz", IsoLoader)
         con.adapters.register_loader("timestamptz", IsoBinaryLoader)
-        listen(con, self.heard.table, self.heard.schema)
+        hear(con, self.heard.table, self.heard.schema)
         # A connection made after the open (the pool grows, or replaces one the server cut) did
         # not hear the changes made before it listened: the next query reads the schema again.
         if self._pg_schema:
