@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
+from querylang.engines.sql.watchdog import count_clock
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.values import to_ms
@@ -104,18 +104,8 @@ class Writes:
 
     def _count_clock(self) -> Callable[[], float | None]:
         """The timeout of a count run after its page, which starts now: what the page leaves of
-        the query's (each had the whole of it, so a counted query took up to twice as long)."""
-        began, first = time.monotonic(), self._time_left()
-
-        def left() -> float | None:
-            if first is None:
-                return None
-            rest = first - (time.monotonic() - began)
-            if rest <= 0:
-                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
-            return rest
-
-        return left
+        the query's (watchdog.count_clock)."""
+        return count_clock(self._time_left(), self.timeout)
 
     def _in_change(self, call: Callable[..., Any], kind: str = "change") -> Callable[..., Any]:
         """``call`` as run inside a write's open transaction (or, ``kind`` "progress", a load's

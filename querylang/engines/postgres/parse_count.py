@@ -14,7 +14,6 @@ has what the page left of it (each had the whole timeout, so the call could take
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +23,13 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from querylang.engines.postgres.reach import Held, Reach
+from querylang.engines.sql.watchdog import count_clock, ran_past
 from querylang.errors import DATABASE_CLOSED, QueryError, QueryTimeout
 
 # How long a counted query waits for a spare connection to count on beside its page: an idle one
 # is there at once, a new one is made in a few milliseconds; past this the count runs after the page.
 SPARE_WAIT = 0.05
+COUNT_AFTER = " (its count, run after its page for want of a spare connection)"
 
 
 def counter() -> ThreadPoolExecutor:
@@ -59,9 +60,9 @@ class Counting:
         self._thread_connection()  # this thread's first, so that the spare is never the one it needs
         spare = self._spare()
         if spare is None:
-            began = time.monotonic()
+            left = count_clock(timeout, why=COUNT_AFTER)
             rows = self.execute(sql, params, timeout=timeout, cancel=cancel)
-            return rows, self._count_after(began, count_sql, count_params, timeout, cancel)
+            return rows, self._count_after(left, count_sql, count_params, timeout, cancel)
         try:
             counting = self._counter.submit(self._lent, spare, count_sql, count_params, timeout, cancel)
         except RuntimeError:  # closed meanwhile: its counting threads are shut down
@@ -73,19 +74,15 @@ class Counting:
             counted = counting.result()
         return rows, counted[0][0]
 
-    def _count_after(self, began: float, sql: str, params: Sequence[Any], timeout: float | None,
+    def _count_after(self, left: Callable[[], float | None], sql: str, params: Sequence[Any], timeout: float | None,
                      cancel: threading.Event | None) -> int:
-        """The count, run after the page that started at ``began``, within what it left of ``timeout``."""
-        if timeout is None:
-            return int(self.execute(sql, params, cancel=cancel)[0][0])
+        """The count, run after its page, within what the page ``left`` of ``timeout`` (count_clock)."""
         try:
-            left = timeout - (time.monotonic() - began)
-            if left <= 0:
-                raise QueryTimeout("")
-            return int(self.execute(sql, params, timeout=left, cancel=cancel)[0][0])
+            return int(self.execute(sql, params, timeout=left(), cancel=cancel)[0][0])
         except QueryTimeout:  # its statement's limit was what the page left: the query's is told
-            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped (its count, run "
-                               "after its page for want of a spare connection)") from None
+            if timeout is None:
+                raise
+            raise ran_past(timeout, COUNT_AFTER) from None
 
     def _spare(self) -> psycopg.Connection[Any] | None:
         """A connection the pool has idle, or makes within SPARE_WAIT; None when it has none (every

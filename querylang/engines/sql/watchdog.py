@@ -1,4 +1,5 @@
-"""Stopping statements: timeouts and cancels interrupt DuckDB from a thread of their own."""
+"""Stopping statements: timeouts and cancels interrupt DuckDB from a thread of their own; a count
+run after its page has what the page left of the timeout (count_clock)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import gc
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from querylang.errors import QueryTimeout
 
 
 @contextlib.contextmanager
@@ -22,6 +25,30 @@ def no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def count_clock(timeout: float | None, whole: float | None = None, why: str = "") -> Callable[[], float | None]:
+    """A clock started as a query's page starts, for the count run after it (Writes, a count on
+    Parse's tables without a spare connection): called when the count starts, what the page left
+    of ``timeout`` (None: no timeout); when each had the whole of it, a counted query took up to
+    twice as long. Nothing left is the query's timeout, of ``whole`` seconds (``timeout`` when
+    not given; ``why`` follows the message)."""
+    began = time.monotonic()
+
+    def left() -> float | None:
+        if timeout is None:
+            return None
+        rest = timeout - (time.monotonic() - began)
+        if rest <= 0:
+            raise ran_past(timeout if whole is None else whole, why)
+        return rest
+
+    return left
+
+
+def ran_past(timeout: float, why: str = "") -> QueryTimeout:
+    """A query's timeout of ``timeout`` seconds, ``why`` after the message."""
+    return QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped{why}")
 
 
 class Watchdog:
