@@ -38,6 +38,7 @@ from querylang.engines.postgres.bulk_copy import (
     load_failed,
 )
 from querylang.engines.postgres.cells import bind_param, row_cells
+from querylang.engines.postgres.column_types import altered
 from querylang.engines.postgres.decode import (
     IsoBinaryLoader,
     IsoLoader,
@@ -281,7 +282,13 @@ class PostgresStore(Listening):
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
         """Rows of ``columns`` → output records (dates come as ISO text already, decode.py)."""
-        return make_decoder(cls, columns)  # type: ignore[no-any-return]
+        return make_decoder(cls, columns, lambda: self._altered(cls))  # type: ignore[no-any-return]
+
+    def _altered(self, cls: ClassDef) -> QueryError | None:
+        """A cell could not be decoded: the error naming a column altered by hand (column_types.py), or None."""
+        with contextlib.suppress(psycopg.Error, QueryError), self.connection() as con:
+            return self.answered(con, lambda: altered(con, cls))
+        return None
 
     def writer(self, lock_wait: float | None = None) -> Any:
         from querylang.engines.postgres.writer import Writer
@@ -681,7 +688,10 @@ class PostgresStore(Listening):
             for name, cls in self.schema.classes.items():
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()
-                out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
+                try:
+                    out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
+                except (AttributeError, TypeError):
+                    raise (altered(con, cls) or QueryError(f"class {name}: a cell could not be read")) from None
             for cls, f in self.schema.relations():
                 edges = con.execute(f"SELECT owning_id, related_id FROM {quote(join_table(cls.name, f.name))}")
                 out.edges += [Edge(cls.name, f.name, o, r) for o, r in edges]

@@ -1,0 +1,42 @@
+"""A column of querylang's own tables whose type was changed by hand: reading it failed with
+Python's AttributeError ('decimal.Decimal' object has no attribute 'is_integer'), which names
+nothing. The read says which class and field, the type found and the one querylang makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang import DataError
+from querylang.engines.postgres.cluster import Cluster
+
+from .pg import fresh_url
+
+DOC = {"classes": {"Post": {"fields": {"likes": {"type": "Number"}, "title": {"type": "String"}}}},
+       "records": {"Post": [{"objectId": "p1", "likes": 3, "title": "a"}, {"objectId": "p2", "likes": 2.5}]}}
+SAID = (r"^class Post, field likes: its column likes is numeric, where querylang makes double precision: its type "
+        r"was changed outside querylang; change it back \(ALTER TABLE \"Post\" ALTER \"likes\" TYPE double precision\)$")
+
+
+@pytest.mark.parametrize("read", [
+    lambda db: db.query("Post", None),
+    lambda db: db.query("Post", {"likes": {"greaterThan": 2}}, select=["likes"]),
+    lambda db: list(db.stream("Post", None)),
+    lambda db: db.reference("Post", None),
+], ids=["query", "select", "stream", "reference"])
+def test_a_number_column_altered_to_numeric_by_hand_is_named(pg_cluster: Cluster, read: Callable[[Any], Any]) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    with querylang.connect(url) as db:
+        with pytest.raises(DataError, match=SAID) as caught:
+            read(db)
+        assert (caught.value.class_name, caught.value.field) == ("Post", "likes")
+        # A query that reads no cell of it answers, as before.
+        assert db.query("Post", None, select=["title"]).ids == ["p1", "p2"]
