@@ -10,12 +10,14 @@ the lock: a Relation another process adds in the moment between that read and th
 deletion may keep an edge to the deleted record, a dangling edge as one left by any other
 program, which that process's queries count until it next opens the database.
 
-A schema change that adds a column also waits for every transaction that read the table,
+The table itself is made by the first load or schema change (make_schema_table). A schema
+change that adds a column also waits for every transaction that read the table,
 streams among them: one of the writing thread's own is refused (refuse_own_streams).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import psycopg
@@ -23,6 +25,22 @@ from psycopg import errors as pge
 
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
 from querylang.errors import DataError
+
+
+def make_schema_table(con: psycopg.Connection[Any]) -> None:
+    """The schema table, made by the first load or schema change in its own transaction:
+    one that fails leaves the database as it found it (made on connect, it stayed behind,
+    empty, after a first load that failed)."""
+    found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
+    if found is not None and found[0] is not None:
+        return
+    # Another process's first load may make it at the same moment: IF NOT EXISTS does not
+    # see a table not yet committed, and this creation then waits for that transaction and
+    # fails on the catalog's unique index once it commits. Its table serves (the savepoint
+    # keeps this transaction going, and its next statement sees the committed table).
+    with contextlib.suppress(pge.UniqueViolation, pge.DuplicateTable, pge.DuplicateObject), con.transaction():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
+                    "(class_name text PRIMARY KEY, definition text NOT NULL)")
 
 
 def lock_schema_table(con: psycopg.Connection[Any], change: bool) -> None:

@@ -75,7 +75,11 @@ from querylang.engines.postgres.notices import (
 )
 from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Held, Reach, check_idle, gone, pool_connection, set_up
-from querylang.engines.postgres.schema_lock import lock_schema_table, refuse_own_streams
+from querylang.engines.postgres.schema_lock import (
+    lock_schema_table,
+    make_schema_table,
+    refuse_own_streams,
+)
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
 from querylang.engines.sql.progress import Tally
@@ -164,7 +168,10 @@ class PostgresStore(Listening):
         self.pool = self.reach.pool(min(2, pool_size), pool_size, self.configure, check_idle, self.set_up_statements)
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
-            with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat:
+            with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
+                # The open's reads are not a query (a large edge table's check among them): a
+                # statement_timeout of the role, the database or the URL does not cut them.
+                con.execute("SET LOCAL statement_timeout = 0")
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
@@ -320,7 +327,7 @@ class PostgresStore(Listening):
         Schema changes of all processes take turns on that lock; readers are not held. Not
         ``change`` (a delete, which needs every Relation naming its class): a lock that waits
         for schema changes but not for other deletes (schema_lock.py)."""
-        self._make_schema_table(con)
+        make_schema_table(con)
         lock_schema_table(con, change)
         return self._known(self._schema_table(con))
 
@@ -332,21 +339,6 @@ class PostgresStore(Listening):
         # An edge table another process made is not known to be clean (never checked here).
         joins = {join_table(c.name, f.name) for c, f in stored.relations()}
         return replace(stored, clean_joins=self.schema.clean_joins & joins)
-
-    def _make_schema_table(self, con: psycopg.Connection[Any]) -> None:
-        """The schema table, made by the first load or schema change in its own transaction:
-        one that fails leaves the database as it found it (made on connect, it stayed behind,
-        empty, after a first load that failed)."""
-        found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
-        if found is not None and found[0] is not None:
-            return
-        # Another process's first load may make it at the same moment: IF NOT EXISTS does not
-        # see a table not yet committed, and this creation then waits for that transaction and
-        # fails on the catalog's unique index once it commits. Its table serves (the savepoint
-        # keeps this transaction going, and its next statement sees the committed table).
-        with contextlib.suppress(pge.UniqueViolation, pge.DuplicateTable, pge.DuplicateObject), con.transaction():
-            con.execute(f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA_TABLE)} "
-                        "(class_name text PRIMARY KEY, definition text NOT NULL)")
 
     def _clean_joins(self, con: psycopg.Connection[Any], schema: Schema) -> frozenset[str]:
         """The edge tables in which every edge's owner and target record exist."""
