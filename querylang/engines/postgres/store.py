@@ -500,15 +500,7 @@ class PostgresStore(Listening):
         con = held.con
         # The server stops the statement at its timeout; the watchdog cuts the connection if
         # the server does not answer even GRACE s later (interrupt.py), the SET of the timeout too.
-        stop = token = beat = None
-        if timeout is not None or cancel is not None:
-            stop = Interrupt(con, cancel)
-            if timeout is not None and cancel is None and outlasts(timeout):  # the heartbeat's watch cuts it too
-                beat = Heartbeat(self.watchdog, con, self.reach, stop, timeout + GRACE).__enter__()
-            else:
-                token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
-        if beat is None and outlasts(timeout):  # none, or long: whether the server answers at all (heartbeat.py)
-            beat = Heartbeat(self.watchdog, con, self.reach).__enter__()
+        stop, token, beat = self._watch(con, timeout, cancel)
         try:
             self._set_timeout(con, timeout)
             rows = held.statements.run(sql, bound, self.binary_rows)
@@ -617,6 +609,19 @@ class PostgresStore(Listening):
             raise cut from None
         raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
 
+    def _watch(self, con: psycopg.Connection[Any], timeout: float | None,
+               cancel: threading.Event | None) -> tuple[Interrupt | None, int | None, Heartbeat | None]:
+        """A statement's watch: the cut of its connection GRACE s past its timeout or its cancel
+        (interrupt.py), and while it may wait on a silent server longer than the heartbeat takes
+        to find it so, the heartbeat (heartbeat.py), whose one watch then makes the cut too."""
+        stop = token = None
+        if timeout is not None or cancel is not None:
+            stop = Interrupt(con, cancel)
+            if timeout is not None and cancel is None and outlasts(timeout):
+                return stop, None, Heartbeat(self.watchdog, con, self.reach, stop, timeout + GRACE).__enter__()
+            token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
+        return stop, token, Heartbeat(self.watchdog, con, self.reach).__enter__() if outlasts(timeout) else None
+
     def _watched(self, con: psycopg.Connection[Any], step: Callable[[], T], timeout: float | None,
                  cancel: threading.Event | None) -> T:
         """``step()`` on ``con`` (this thread's) for a query, watched as execute's statement is
@@ -624,16 +629,16 @@ class PostgresStore(Listening):
         timeout, cancel and cut are the query's errors; the server's others, the caller's."""
         if timeout is None and cancel is None:
             return self.answered(con, step)
-        stop = Interrupt(con, cancel)
-        token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
-        beat = Heartbeat(self.watchdog, con, self.reach).__enter__() if outlasts(timeout) else None
+        stop, token, beat = self._watch(con, timeout, cancel)
+        assert stop is not None  # a timeout or a cancel
         try:
             self._set_timeout(con, timeout)
             return step()
         except psycopg.Error as exc:
             failed = exc
         finally:  # forgotten by the watchdog before the connection may go back to the pool (execute)
-            self.watchdog.done(token)
+            if token is not None:
+                self.watchdog.done(token)
             if beat is not None:
                 beat.__exit__()
         if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and \
