@@ -1,5 +1,5 @@
 """``include`` with ``select`` (REST ``keys``, the CLI's ``--select``) reads of each embedded
-record only what the keys inside it name and the Pointers a deeper path follows (api._include,
+record only what the keys inside it name and the Pointers a deeper path follows (queries.include_pointed,
 selection.keys_under): the answers are those of the whole records cut down, on both engines, in
 the library, the CLI and serve, and those the reference evaluator's records give."""
 
@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import querylang
-from querylang import api as api_module
+from querylang import queries
 from querylang.app.cli import main
 from querylang.frontends.selection import select_keys
 from querylang.server import ServerConfig
@@ -72,7 +72,7 @@ SHAPES: list[tuple[list[str], list[str] | None]] = [
 
 def whole_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every embedded record read whole, as before include read only what the keys need."""
-    monkeypatch.setattr(api_module, "keys_under", lambda name, keys: None, raising=False)
+    monkeypatch.setattr(queries, "keys_under", lambda name, keys: None)
 
 
 def by_reference(db: querylang.Database, class_name: str, records: list[dict[str, Any]], paths: list[str]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import querylang
-import querylang.api as api
+import querylang.queries as queries
 from tests.test_plan_cache import cached_and_fresh, outcome
 
 SCRIPT = "where({ likes: { greaterThan: Inputs.N } })"
@@ -67,7 +67,7 @@ def test_a_planning_racing_a_schema_change_does_not_keep_a_stale_plan(dbs, monke
     cached, fresh = dbs
     script = "where({ related: { pointsTo: Inputs.P } })"
     cached.compile("Post", script, inputs={"P": "p1"})  # first sighting, old schema
-    real = api.compile_query
+    real = queries.compile_query
     entered, go = threading.Event(), threading.Event()
 
     def slow(q: Any, schema: Any, **kw: Any) -> Any:
@@ -76,7 +76,7 @@ def test_a_planning_racing_a_schema_change_does_not_keep_a_stale_plan(dbs, monke
             go.wait(5)
         return real(q, schema, **kw)
 
-    monkeypatch.setattr(api, "compile_query", slow)
+    monkeypatch.setattr(queries, "compile_query", slow)
     t = threading.Thread(target=lambda: cached.compile("Post", script, inputs={"P": "p2"}), name="slow")
     t.start()
     assert entered.wait(5)
@@ -85,7 +85,7 @@ def test_a_planning_racing_a_schema_change_does_not_keep_a_stale_plan(dbs, monke
     cached.compile("Post", script, inputs={"P": "p3"})  # new schema: the cache is cleared
     go.set()
     t.join()
-    monkeypatch.setattr(api, "compile_query", real)
+    monkeypatch.setattr(queries, "compile_query", real)
     assert outcome(cached, script, {"P": "p2"}) == outcome(fresh, script, {"P": "p2"})
     assert cached.query("Post", script, inputs={"P": "p404"}).ids == fresh.query("Post", script, inputs={"P": "p404"}).ids == []
 
