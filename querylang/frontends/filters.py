@@ -22,11 +22,11 @@ from querylang.errors import (
     QueryError,
     QueryTypeError,
     SchemaError,
-    cut_name,
 )
 from querylang.features.regex import check_options, compile_regex
 from querylang.frontends.lower import lower, through_pointer
 from querylang.frontends.operands import check_id_class, check_pointer_class, field_value, object_id
+from querylang.frontends.places import in_where_of, naming
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSObject, JSRegex, Pos, type_name
 from querylang.model.operators import (
@@ -100,21 +100,6 @@ def _key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
 
 def _err(exc: QueryError, pos: Pos | None) -> QueryError:
     return exc.at(*pos) if pos else exc
-
-
-# The keys of a filter object that name no field: their errors say which operator they are about.
-NOT_FIELDS = frozenset({"and", "or", "nor", "idEqualTo", "idContainedIn", "relatedTo"})
-
-
-def naming(exc: QueryError, key: str) -> QueryError:
-    """``exc``, raised for the key ``key`` of a filter object, naming the field first unless it
-    has a place already: a position in a script, or the field's name in its words ("all needs
-    an array, got number" left an object of many keys without one)."""
-    shown = f"'{cut_name(key)}'"
-    if exc.line is None and key not in NOT_FIELDS and f"'{key}'" not in exc.message and shown not in exc.message:
-        exc.message = f"{shown}: {exc.message}"
-        exc.args = (exc.message,)
-    return exc
 
 
 # How strict mode names an undefined operand (serve's browser, which has no inputs to give, looks for it).
@@ -534,7 +519,10 @@ def _build_matches_key(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
     if len(kinds) > 1 and kinds != {"String", "Pointer"}:
         raise QueryTypeError(f"{op}: '{field.name}' is {a_type(field.type)} but '{key_field.name}' is {a_type(key_field.type)}", code=INCORRECT_TYPE)
     where = operand.get("where", {})
-    inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
+    try:
+        inner = _build_object(where, ctx.deeper(other), pos) if where not in (None, UNDEFINED) else n.TRUE
+    except QueryError as exc:
+        raise in_where_of(exc, op) from None
     node = n.MatchesKey(field.name, other.name, key_field.name, inner, pos=pos)
     return n.Not(node, pos=pos) if op == "doesNotMatchKeyInQuery" else node
 

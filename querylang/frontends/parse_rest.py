@@ -50,7 +50,8 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.frontends.filters import MAX_FILTER_DEPTH, naming
+from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
@@ -420,7 +421,11 @@ def _select(op: str, operand: object) -> dict[str, Any]:
     where = {} if where is None else where
     if not isinstance(where, Mapping):
         raise QueryTypeError(f"{op}: where must be an object, got {type_name(where)}")
-    return {"key": operand["key"], "className": query["className"], "where": _where(where)}
+    try:
+        inner = _where(where)
+    except QueryError as exc:
+        raise in_where_of(exc, op) from None
+    return {"key": operand["key"], "className": query["className"], "where": inner}
 
 
 # ==========================================================================================

@@ -28,12 +28,12 @@ from querylang.frontends.filters import (
     build_where,
     check_matches_key_operand,
     check_query_wrapper,
-    naming,
     related_to_id_key,
 )
 from querylang.frontends.lower import holds_when_absent
 from querylang.frontends.operands import python_date
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
+from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.unparse import value as script_value
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, iso_ms, type_name
 from querylang.model.operators import (
@@ -438,7 +438,10 @@ def _matches_key_out(op: str, operand: object, ctx: _Ctx) -> dict[str, Any]:
     class_name = operand.get("className", ctx.cls.name if ctx.cls is not None else None)
     if not isinstance(class_name, str):
         raise QueryError(f"{op} needs a className (give it, or schema= and class_name=)")
-    where = _filter_to_where(operand.get("where") or {}, ctx.target(class_name))
+    try:
+        where = _filter_to_where(operand.get("where") or {}, ctx.target(class_name))
+    except QueryError as exc:
+        raise in_where_of(exc, op) from None
     parse_op = "$select" if op == "matchesKeyInQuery" else "$dontSelect"
     return {parse_op: {"query": {"className": class_name, "where": where}, "key": operand["key"]}}
 
