@@ -20,7 +20,7 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.frontends.filters import build_where, check_where
+from querylang.frontends.filters import build_where, check_inputs, check_where
 from querylang.frontends.selection import checked_shape, keys_under, select_keys, selected_fields
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.model import nodes as n
@@ -68,6 +68,7 @@ def build_query(
     A ``sort`` given here replaces the one the script sets.
     """
     cls = schema.get(class_name)
+    check_inputs(query, inputs)
     source = query if isinstance(query, str) else None
     try:
         if isinstance(query, str):
@@ -199,6 +200,7 @@ class Queries(Writes, SchemaRefresh):
             if query is not None:
                 raise QueryError("give either a script/filter or a visual filter, not both")
             query = visual_to_filter(visual, {} if inputs is None else inputs, self.schema, class_name)
+            inputs = None  # read: the filter object holds their values
         if visual_sorting is not None and sort is None:
             from querylang.frontends.visual import visual_sort
 

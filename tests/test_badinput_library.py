@@ -268,3 +268,29 @@ def test_inputs_that_are_no_mapping_are_refused_even_when_empty(db, call, inputs
     for _ in range(3):  # the plan cache's first, second and later runs of a script
         with pytest.raises(QueryError, match="inputs must be a mapping of names to values"):
             call(db, "where({ score: { greaterThan: Inputs.Min } })", inputs)
+
+
+FILTER_DOORS = [
+    lambda db, q, i: db.query("Post", q, inputs=i), lambda db, q, i: db.compile("Post", q, inputs=i),
+    lambda db, q, i: db.count("Post", q, inputs=i), lambda db, q, i: db.reference("Post", q, inputs=i),
+    lambda db, q, i: db.explain("Post", q, inputs=i), lambda db, q, i: db.build("Post", q, inputs=i),
+    lambda db, q, i: db.distinct("Post", "title", q, inputs=i),
+    lambda db, q, i: db.aggregate("Post", {"Top": {"max": "score"}}, q, inputs=i),
+    lambda db, q, i: list(db.stream("Post", q, inputs=i)),
+    lambda db, q, i: querylang.matches({"score": 1}, q, schema=db.schema, class_name="Post", inputs=i),
+    lambda db, q, i: querylang.to_parse_where(q, inputs=i),
+]
+
+
+@pytest.mark.parametrize("query", [{"score": {"greaterThan": 1}}, {}, None])
+@pytest.mark.parametrize("call", FILTER_DOORS)
+def test_inputs_with_a_filter_object_must_be_a_mapping(db, call, query):
+    # A filter object reads no Inputs: inputs=3 was taken and dropped. A mapping is left
+    # unused, as a caller running scripts and filter objects alike passes its inputs to both.
+    for _ in range(3):  # the plan cache's first, second and later runs of a filter's shape
+        with pytest.raises(QueryError, match="inputs must be a mapping of names to values, not number"):
+            call(db, query, 3)
+        assert repr(call(db, query, {"Min": 1})) == repr(call(db, query, None))
+    # A visual filter reads them.
+    visual = {"combinator": "and", "rules": [{"property": "score", "operator": "greater than", "input": "Min"}]}
+    assert db.query("Post", visual=visual, inputs={"Min": 1}).ids == db.query("Post", {"score": {"greaterThan": 1}}).ids

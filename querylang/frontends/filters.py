@@ -106,6 +106,15 @@ def _err(exc: QueryError, pos: Pos | None) -> QueryError:
 STRICT_UNDEFINED = "(strict mode: undefined inputs are errors)"
 
 
+def check_inputs(query: object, inputs: object) -> None:
+    """``inputs`` are a script's ``Inputs``: a mapping, or None. With a filter object (or no
+    query), which reads none, another value was taken and dropped; a mapping is left unused
+    there, as a caller that passes its inputs to whatever query it runs (a script or a filter
+    object, as Noodl's nodes do) gives them."""
+    if inputs is not None and not isinstance(query, str) and not isinstance(inputs, Mapping):
+        raise QueryTypeError(f"inputs must be a mapping of names to values, not {type_name(inputs)}")
+
+
 def build_where(where: object, cls: ClassDef, schema: Schema, *, strict: bool = False, pos: Pos | None = None) -> n.Node:
     """The condition tree for a filter object (``UNDEFINED``/``None``/``{}`` = no condition),
     lowered (frontends/lower.py): what both engines run."""

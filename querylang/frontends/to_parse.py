@@ -26,6 +26,7 @@ from querylang.features.regex import check_options
 from querylang.features.text import text_node
 from querylang.frontends.filters import (
     build_where,
+    check_inputs,
     check_matches_key_operand,
     check_query_wrapper,
     related_to_id_key,
@@ -108,6 +109,7 @@ def to_parse_where(
         # A list failed with Python's AttributeError; {"Owner": 5} was sent as className 5.
         raise QueryTypeError("to_parse_where() needs pointer_classes= as an object {field: class name}, "
                              f"not {pointer_classes!r:.60}")
+    check_inputs(script_or_filter, inputs)
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
     if source is not None:
