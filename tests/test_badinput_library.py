@@ -226,6 +226,15 @@ def test_nan_and_huge_numbers_in_writes_are_refused_by_field(db, state):
     # Falsy fields that are no object defined the class with no fields, saying nothing.
     (lambda db: db.define_class("Empty", ""), "class Empty: 'fields' must be an object"),
     (lambda db: db.define_class("Empty", []), "class Empty: 'fields' must be an object"),
+    # A key a field spec does not take was dropped: a misspelt one, or Parse's required read as kept.
+    (lambda db: db.define_class("Post", {"rank": {"type": "Number", "requred": True}}),
+     "class Post, field rank: unknown key 'requred'; a field takes only 'type' and 'targetClass'"),
+    (lambda db: db.define_class("Note", {"by": {"type": "Pointer", "targetclass": "User"}}),
+     "class Note, field by: unknown key 'targetclass'; a field takes only 'type' and 'targetClass' (did you mean 'targetClass'?)"),
+    (lambda db: db.define_class("Note", {"n": {"type": "Number", "defaultValue": 0}}),
+     "class Note, field n: unknown key 'defaultValue' (Parse's defaultValue is not kept by querylang)"),
+    (lambda db: db.load({"classes": {"Post": {"fields": {"x": {"type": "String", "required": False}}}}}),
+     "class Post, field x: unknown key 'required' (Parse's required is not kept by querylang)"),
 ])
 def test_define_class_refuses_a_name_or_fields_of_another_type(db, state, call, says):
     with pytest.raises(QueryError) as info:

@@ -204,6 +204,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
         if not isinstance(spec, Mapping) or "type" not in spec:
             raise SchemaError(f"class {name}, field {fname}: expected {{\"type\": ...}}")
         ftype = spec["type"]
+        _check_field_keys(name, fname, spec)
         if ftype not in FIELD_TYPES:
             hint = suggest(str(ftype), FIELD_TYPES)
             raise SchemaError(
@@ -226,6 +227,25 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
         out[fname] = Field(fname, str(ftype), target if isinstance(target, str) else None)
     check_case(f"class {name}: field", out)
     return ClassDef(name, out)
+
+
+FIELD_KEYS = ("type", "targetClass")
+# Keys of Parse's field specs that querylang reads no meaning into: said so by name.
+_PARSE_ONLY_KEYS = ("required", "defaultValue")
+
+
+def _check_field_keys(class_name: str, field_name: str, spec: Mapping[str, object]) -> None:
+    """A field spec's key other than ``type`` and ``targetClass`` is refused: ignored, a
+    misspelt one ('requred', 'targetclass') or Parse's 'required' read as if it were kept."""
+    for key in spec:
+        if key in FIELD_KEYS:
+            continue
+        shown = cut_name(str(key))
+        if key in _PARSE_ONLY_KEYS:
+            raise SchemaError(f"class {class_name}, field {field_name}: unknown key '{shown}' (Parse's {key} is not "
+                              "kept by querylang); a field takes only 'type' and 'targetClass'")
+        raise SchemaError(f"class {class_name}, field {field_name}: unknown key '{shown}'; a field takes only 'type' "
+                          "and 'targetClass'", hint=suggest(str(key), FIELD_KEYS))
 
 
 def check_case(what: str, names: Iterable[str]) -> None:
