@@ -51,7 +51,7 @@ class Database(Summaries):
     ) -> None:
         self.timeout = timeout  # checked first: a bad one leaves no file open
         self.max_rows = max_rows
-        self.store: Engine = open_engine(path, read_only=read_only, layout=layout)
+        self.store: Engine = _opened(path, read_only=read_only, layout=layout)
         self._reference: Evaluator | None = None
         self._reference_at = 0  # the store's changes when it was read
         self._decoders: dict[Any, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
@@ -167,6 +167,35 @@ def _setting(name: str, value: Any, kinds: Any, what: str) -> Any:
     if value < 0:
         raise QueryError(f"{name} must be 0 or more, got " + (f"{value:g}" if isinstance(value, float) or value > -1e300 else f"a number of {len(str(value)) - 1} digits"))
     return None if value > 1.7976931348623157e308 else value  # past the largest double: no limit
+
+
+# A control character of a database path or URL as an error shows it, as Python writes it in
+# a string ('\x00', '\n', '\x1b'): written raw, a NUL cut the line short where C reads it, a
+# newline broke the message in two and an escape drove the terminal.
+_SHOWN = {c: repr(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
+    """``open_engine``, its errors showing the path's control characters escaped; a path or
+    URL that holds a NUL (which no file name or URL can) refused as such (was Python's
+    ValueError "embedded null byte", or a message cut at the NUL)."""
+    text = str(path) if isinstance(path, str | Path) else ""
+    if "\x00" in text:
+        # A URL's password stays unsaid, as the engines' own errors keep it.
+        from querylang.engines.postgres.passwords import hide_password
+
+        raise DataError(f"cannot open database {hide_password(text, text).translate(_SHOWN)}: a file name or URL "
+                        "cannot hold a NUL character (\\x00)")
+    try:
+        return open_engine(path, read_only=read_only, layout=layout)
+    except QueryError as exc:
+        controls = {c: _SHOWN[c] for c in map(ord, text) if c in _SHOWN}
+        if controls:
+            exc.message = exc.message.translate(controls)
+            exc.args = (exc.message,)
+            if isinstance(exc, DataError):
+                exc.reason = exc.reason.translate(controls)
+        raise
 
 
 def connect(

@@ -1,0 +1,57 @@
+"""A database path or URL is shown in an error with its control characters escaped, as Python
+writes them in a string ('\\x00', '\\n', '\\x1b'), by the library and so by the command line;
+one that holds a NUL, which no file name or URL can, is refused saying so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import querylang
+from querylang import QueryError
+from querylang.app.cli import main
+
+NUL = r"a file name or URL cannot hold a NUL character (\x00)"
+
+
+@pytest.mark.parametrize(("path", "says"), [
+    # Python's ValueError "embedded null byte" came out of connect, or the NUL was written raw.
+    ("\x00", rf"cannot open database \x00: {NUL}"),
+    ("a\x00b.duckdb", rf"cannot open database a\x00b.duckdb: {NUL}"),
+    (Path("a\x00b.duckdb"), rf"cannot open database a\x00b.duckdb: {NUL}"),
+    ("nodir/\x00/x.duckdb", rf"cannot open database nodir/\x00/x.duckdb: {NUL}"),
+    ("postgresql://u:se\x00cret@h/db", rf"cannot open database postgresql://u:***@h/db: {NUL}"),
+    ("postgresql://u:pw@h\x00/db", rf"cannot open database postgresql://u:***@h\x00/db: {NUL}"),
+    # Other control characters: the path is opened as given, and an error shows them escaped.
+    ("nodir\n/x.duckdb", r"cannot open database nodir\n/x.duckdb: there is no folder nodir\n to make it in"),
+    ("x\x1b[31m\t", r"no database at x\x1b[31m\t: a new database file is made only for a name ending in "
+                    ".duckdb, .db, .ddb"),
+    ("x\x85.json", r"no database at x\x85.json: a new database file is made only for a name ending in "
+                   ".duckdb, .db, .ddb"),
+])
+def test_a_paths_control_characters_are_shown_escaped(path: str | Path, says: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(QueryError) as info:
+        querylang.connect(path)
+    assert str(info.value) == says
+    assert list(tmp_path.iterdir()) == []  # nothing was made
+
+
+def test_read_only_names_a_missing_file_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(QueryError) as info:
+        querylang.connect("a\nb.duckdb", read_only=True)
+    assert str(info.value) == r"no such database file: a\nb.duckdb"
+
+
+def test_the_command_line_shows_the_librarys_escaped_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.json").write_text(json.dumps({"classes": {"A": {"fields": {}}}}), encoding="utf-8")
+    res = CliRunner().invoke(main, ["load", "data.json", "--db", "nodir\n/x.duckdb"])
+    assert res.exit_code == 2, res.output
+    assert r"cannot open database nodir\n/x.duckdb: there is no folder nodir\n to make it in" in res.output
+    assert "nodir\n/" not in res.output
