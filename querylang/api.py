@@ -90,6 +90,10 @@ class Database(Summaries):
             raise DataError(f"load's progress must be a function (stage, done, total), not {type(progress).__name__}: nothing was loaded")
         if read_from is not None and not isinstance(read_from, str | Path):  # else Python's TypeError placing an error
             raise DataError(f"load's read_from must be the JSON file's path, not {type(read_from).__name__}: nothing was loaded")
+        path = str(source) if isinstance(source, str | Path) else ""
+        if "\x00" in path:  # Python's "embedded null byte" was told as JSON nested too deeply
+            raise DataError(f"cannot load {path.translate(_SHOWN)}: a file name cannot hold a NUL character (\\x00): "
+                            "nothing was loaded")
         progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
         try:
             counts = self.store.load(source, progress)
@@ -102,6 +106,7 @@ class Database(Summaries):
                 there = placed_in_file(Path(read_from if read_from is not None else source), exc)  # type: ignore[arg-type]
             else:
                 there = exc
+            _escape_controls(there, path)
             if there is exc:
                 raise
             raise there from exc
@@ -169,7 +174,7 @@ def _setting(name: str, value: Any, kinds: Any, what: str) -> Any:
     return None if value > 1.7976931348623157e308 else value  # past the largest double: no limit
 
 
-# A control character of a database path or URL as an error shows it, as Python writes it in
+# A control character of a database's or data file's path (or URL) as an error shows it, as Python writes it in
 # a string ('\x00', '\n', '\x1b'): written raw, a NUL cut the line short where C reads it, a
 # newline broke the message in two and an escape drove the terminal.
 _SHOWN = {c: repr(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0)]}
@@ -189,13 +194,18 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
     try:
         return open_engine(path, read_only=read_only, layout=layout)
     except QueryError as exc:
-        controls = {c: _SHOWN[c] for c in map(ord, text) if c in _SHOWN}
-        if controls:
-            exc.message = exc.message.translate(controls)
-            exc.args = (exc.message,)
-            if isinstance(exc, DataError):
-                exc.reason = exc.reason.translate(controls)
+        _escape_controls(exc, text)
         raise
+
+
+def _escape_controls(exc: QueryError, path: str) -> None:
+    """``exc``'s message with the control characters of ``path``, which it names, escaped."""
+    controls = {c: _SHOWN[c] for c in map(ord, path) if c in _SHOWN}
+    if controls:
+        exc.message = exc.message.translate(controls)
+        exc.args = (exc.message,)
+        if isinstance(exc, DataError):
+            exc.reason = exc.reason.translate(controls)
 
 
 def connect(

@@ -55,3 +55,21 @@ def test_the_command_line_shows_the_librarys_escaped_path(tmp_path: Path, monkey
     assert res.exit_code == 2, res.output
     assert r"cannot open database nodir\n/x.duckdb: there is no folder nodir\n to make it in" in res.output
     assert "nodir\n/" not in res.output
+
+
+@pytest.mark.parametrize(("path", "says"), [
+    # Python's "embedded null byte" was told as "not readable JSON (ValueError: nested too deeply ...)".
+    ("a\x00b.json", r"cannot load a\x00b.json: a file name cannot hold a NUL character (\x00): nothing was loaded"),
+    (Path("a\x00b.json"), r"cannot load a\x00b.json: a file name cannot hold a NUL character (\x00): nothing was loaded"),
+    ("no\nfile.json", r"no such data file: no\nfile.json"),
+    ("d\x1bir", r"d\x1bir: an interchange directory needs a schema.json"),
+])
+def test_a_data_paths_control_characters_are_shown_escaped(path: str | Path, says: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d\x1bir").mkdir()
+    with querylang.connect() as db:
+        with pytest.raises(QueryError) as info:
+            db.load(path)
+        assert str(info.value).startswith(says), str(info.value)
+        assert db.schema.classes == {}
