@@ -79,7 +79,7 @@ def build_query(
             where = build_where(query, cls, schema, strict=strict)
             script_sort, sort_pos = UNDEFINED, None
         else:
-            raise QueryError(f"a query is a script string or a filter object, not {type(query).__name__}")
+            raise QueryTypeError(f"a query is a script string or a filter object, not {type(query).__name__}")
         if sort is not None:
             # Not list(sort): a number raised Python's TypeError, and a dict gave its keys.
             keys = build_sort(list(sort) if isinstance(sort, Sequence) and not isinstance(sort, str) else sort, cls)

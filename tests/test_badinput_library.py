@@ -303,3 +303,31 @@ def test_inputs_with_a_filter_object_must_be_a_mapping(db, call, query):
     # A visual filter reads them.
     visual = {"combinator": "and", "rules": [{"property": "score", "operator": "greater than", "input": "Min"}]}
     assert db.query("Post", visual=visual, inputs={"Min": 1}).ids == db.query("Post", {"score": {"greaterThan": 1}}).ids
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    # A query, or an aggregate's spec, of another type was a plain QueryError (code 102), where
+    # every other argument of a wrong type is a QueryTypeError (107).
+    (lambda db: db.query("Post", 5), "a query is a script string or a filter object, not int"),
+    (lambda db: db.count("Post", [{"score": 1}]), "a query is a script string or a filter object, not list"),
+    (lambda db: db.aggregate("Post", 5), "aggregate needs an object {name: {sum|min|max|avg: field}}, not int"),
+    (lambda db: db.aggregate("Post", {"X": "score"}), "aggregate 'X' needs one of {sum|min|max|avg: field}, not str"),
+    (lambda db: db.aggregate("Post", {"X": {"sum": "score", "max": "score"}}),
+     "aggregate 'X' needs one of {sum|min|max|avg: field}, not an object of 2 keys"),
+    (lambda db: db.aggregate("Post", {"X": {"sum": 5}}), "aggregate 'X': sum needs a field name, not int"),
+    # The others, as they were.
+    (lambda db: db.query("Post", {}, limit="x"), "limit must be a whole number"),
+    (lambda db: db.query("Post", {}, sort=5), "sort needs an array of field names"),
+    (lambda db: db.query("Post", {}, count="x"), "count must be True or False, not str"),
+    (lambda db: db.query("Post", {}, include=5), "include must be a string or a list of strings"),
+    (lambda db: db.query("Post", {}, cancel=5), "query() cancel must be a threading.Event or None, not int"),
+    (lambda db: db.query("Post", {}, inputs=5), "inputs must be a mapping of names to values"),
+    (lambda db: list(db.stream("Post", batch="x")), "stream() batch must be a whole number of 1 or more"),
+    (lambda db: db.run(5), "run() needs the query nodes db.build(...) gives, not int"),
+    (lambda db: querylang.matches(5, {}, schema=db.schema, class_name="Post"), "matches() needs the record as an object"),
+])
+def test_a_reads_argument_of_a_wrong_type_is_a_query_type_error(db, call, says):
+    with pytest.raises(QueryError) as info:
+        call(db)
+    assert str(info.value).startswith(says), str(info.value)
+    assert isinstance(info.value, querylang.QueryTypeError) and info.value.code == 107, repr(info.value)

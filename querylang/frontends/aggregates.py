@@ -7,28 +7,35 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from querylang.errors import QueryError
+from querylang.errors import QueryError, QueryTypeError
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef, a_type, suggest
 
 AGGREGATES = ("sum", "min", "max", "avg")
 
 
+def _given(value: object) -> str:
+    """What an aggregate's entry was instead of one {op: field}: its type, or its size."""
+    if isinstance(value, Mapping):
+        return f"an object of {len(value)} keys"
+    return type(value).__name__
+
+
 def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], list[str]]:
     """``{"Total": {"sum": "likes"}}`` → ``[("sum", "likes")]`` and the fields' types."""
     if not isinstance(spec, Mapping):
-        raise QueryError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
+        raise QueryTypeError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
     ops, types = [], []
     for name, op_field in spec.items():
         if not isinstance(op_field, Mapping) or len(op_field) != 1:
-            raise QueryError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}")
+            raise QueryTypeError(f"aggregate '{name}' needs one of {{sum|min|max|avg: field}}, not {_given(op_field)}")
         ((op, fname),) = op_field.items()
         if op not in AGGREGATES:
             # Another type than a string has no spelling to suggest from (it crashed the hint).
             hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
             raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
         if not isinstance(fname, str):
-            raise QueryError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
+            raise QueryTypeError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
         try:
             f = cls.field(fname)
         except QueryError as exc:  # of several aggregates, the one that names the field
