@@ -94,6 +94,10 @@ class Database(Summaries):
         if "\x00" in path:  # Python's "embedded null byte" was told as JSON nested too deeply
             raise DataError(f"cannot load {path.translate(_SHOWN)}: a file name cannot hold a NUL character (\\x00): "
                             "nothing was loaded")
+        if isinstance(source, str) and source.lstrip().startswith("{") and not Path(source).exists():
+            # Said "no such data file: {...}", the whole document as a file's name.
+            raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: give "
+                            "json.loads(text), or the file's path (nothing was loaded)")
         progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
         try:
             counts = self.store.load(source, progress)

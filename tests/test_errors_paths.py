@@ -73,3 +73,16 @@ def test_a_data_paths_control_characters_are_shown_escaped(path: str | Path, say
             db.load(path)
         assert str(info.value).startswith(says), str(info.value)
         assert db.schema.classes == {}
+
+
+def test_json_text_given_to_load_is_named_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole document was taken for a file's name: "no such data file: {"classes": ...".
+    monkeypatch.chdir(tmp_path)
+    with querylang.connect() as db:
+        with pytest.raises(QueryError, match=r"^load takes a path or a dict, and this string is JSON text, not a file's path"):
+            db.load(' {"classes": {"A": {"fields": {}}}}')
+        assert db.schema.classes == {}
+        # A file whose name starts with a brace is still a file.
+        (tmp_path / "{x}.json").write_text(json.dumps({"classes": {"A": {"fields": {}}}}), encoding="utf-8")
+        db.load("{x}.json")
+        assert list(db.schema.classes) == ["A"]
