@@ -153,7 +153,9 @@ class Queries(Writes, SchemaRefresh):
             return compile_query(q, schema, row_cap=row_cap, dialect=self.store.dialect, fields=fields)
 
         by_shape = type(query) is dict and kw.get("inputs") is None  # its own template (filter_shape.py)
-        if not valid or not (isinstance(query, str) or by_shape) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw):
+        # A class name that is no string keys no kept plan (a list's hash was Python's TypeError): the build refuses it.
+        if (not valid or not (isinstance(query, str) or by_shape) or not self.plan_cache or not _CACHEABLE_OPTIONS.issuperset(kw)
+                or not isinstance(class_name, str)):
             return full(kw.get("inputs"), kw.get("skip"))
         # The checked limit goes into the key: True == 1 as a dict key, but not as a limit.
         sort = kw.get("sort")

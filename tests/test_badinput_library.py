@@ -331,3 +331,15 @@ def test_a_reads_argument_of_a_wrong_type_is_a_query_type_error(db, call, says):
         call(db)
     assert str(info.value).startswith(says), str(info.value)
     assert isinstance(info.value, querylang.QueryTypeError) and info.value.code == 107, repr(info.value)
+
+
+@pytest.mark.parametrize("name", [["Post"], {"Post": 1}, {"Post"}])
+@pytest.mark.parametrize("query", [{}, {"score": 1}, "where({})"])
+def test_a_class_name_of_an_unhashable_type_is_an_unknown_class(db, name, query):
+    # With a filter object or a script, the plan cache hashed the name first: Python's
+    # TypeError "unhashable type: 'list'" from query, count, compile, explain and find.
+    for read in (*READS.values(), lambda db, cls, q: db.explain(cls, q)):
+        with pytest.raises(querylang.SchemaError, match="^unknown class"):
+            read(db, name, query)
+    with pytest.raises(querylang.SchemaError, match="^unknown class"):
+        db.find(name, {})
