@@ -21,7 +21,7 @@ from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
 from querylang.matching import matches
 from querylang.model import nodes as n
-from querylang.queries import Filter, Result, build_query
+from querylang.queries import Filter, Result, build_query, check_nodes
 from querylang.reference.evaluator import Evaluator
 from querylang.summaries import Summaries
 
@@ -228,6 +228,11 @@ def connect(
 
 def evaluate(data: Dataset, q: n.Query) -> Result:
     """Answer query nodes over a dataset with the reference evaluator."""
+    # Another value failed with Python's AttributeError on its first attribute read.
+    if not isinstance(data, Dataset):
+        raise QueryTypeError(f"evaluate() needs a Dataset (querylang.interchange.document.read_dataset gives one), "
+                             f"not {type(data).__name__}")
+    check_nodes("evaluate", q)
     res = Evaluator(data).run(q)
     cls = data.schema.get(q.class_name)
     return Result([output_record(cls, r) for r in res.records], res.count)

@@ -67,6 +67,8 @@ def build_query(
 
     A ``sort`` given here replaces the one the script sets.
     """
+    if not isinstance(schema, Schema):  # else Python's AttributeError on its first use
+        raise QueryTypeError(f"build_query() needs a Schema (db.schema), not {type(schema).__name__}")
     cls = schema.get(class_name)
     check_inputs(query, inputs)
     source = query if isinstance(query, str) else None

@@ -343,3 +343,16 @@ def test_a_class_name_of_an_unhashable_type_is_an_unknown_class(db, name, query)
             read(db, name, query)
     with pytest.raises(querylang.SchemaError, match="^unknown class"):
         db.find(name, {})
+
+
+@pytest.mark.parametrize("value", [None, 5, "Post", {"Post": {"fields": {}}}, [1]])
+def test_build_query_and_evaluate_refuse_arguments_of_another_type(db, value):
+    # Python's AttributeError ("'int' object has no attribute 'get'") on the first use.
+    from querylang.interchange.document import read_dataset
+
+    with pytest.raises(querylang.QueryTypeError, match=r"^build_query\(\) needs a Schema \(db.schema\), not "):
+        querylang.build_query(value, "Post", {})
+    with pytest.raises(querylang.QueryTypeError, match=r"^evaluate\(\) needs a Dataset "):
+        querylang.evaluate(value, db.build("Post", {}))
+    with pytest.raises(querylang.QueryTypeError, match=r"^evaluate\(\) needs the query nodes db.build\(...\) gives, not "):
+        querylang.evaluate(read_dataset(copy.deepcopy(SMALL)), value)
