@@ -458,3 +458,23 @@ def test_the_js_sdk_writes_alike(fresh_pair: tuple[LiveServer, LiveServer]) -> N
     created = {"created", "createdAt", "batch"}  # the objectIds and times the servers gave
     assert {k: v for k, v in pg.items() if k not in created} == {k: v for k, v in duck.items() if k not in created}
     assert len(pg["batch"]) == len(duck["batch"])
+
+
+def test_the_master_keys_read_of_a_class_another_process_just_added_finds_its_records(
+    pg_server: Callable[..., tuple[LiveServer, str]],
+) -> None:
+    """The master key's find in a class that is not there answers no records (as Parse Server
+    9): one another process added since this server read the schema is no such class, and its
+    records are found, by a find, a count and a get alike."""
+    srv, url = pg_server()
+    assert call(srv, "GET", "/classes/Late", master=True) == (200, {"results": []})  # the schema is read
+    other = querylang.connect(url)
+    try:
+        other.load({"classes": {"Late": {"fields": {"title": {"type": "String"}}}},
+                    "records": {"Late": [{"objectId": "l1", "title": "late"}]}})
+        status, answer = call(srv, "GET", "/classes/Late", master=True, params={"count": 1})
+        assert (status, [r["title"] for r in answer["results"]], answer["count"]) == (200, ["late"], 1), answer
+        status, answer = call(srv, "GET", "/classes/Late/l1", master=True)
+        assert (status, answer["title"]) == (200, "late"), answer
+    finally:
+        other.close()
