@@ -11,26 +11,20 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import brotli
 import orjson
 from starlette.requests import Request
 from starlette.routing import Mount, Route
 
 from .config import DEFAULT_MAX_BODY
-from .errors import INVALID_JSON, BadBody, ParseError
+from .errors import INVALID_JSON, BadBody, ParseError, too_large
+from .inflate import inflated
 from .qs import parse_form, parse_query
 
 R = TypeVar("R", Route, Mount)
-
-
-def too_large() -> ParseError:
-    """Parse's body parsers' answer to a body over their limit: 413 with no code."""
-    return BadBody("request entity too large", status=413)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -108,54 +102,6 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
         if name.strip().lower() == "charset" and charset is None:
             charset = value.strip().strip('"').lower()
     return mime.strip().lower(), charset
-
-
-# Content-Encoding → zlib's window bits for it (br has a decoder of its own: _unbrotli). zstd,
-# which Parse's body parsers inflate only on a Node.js that has it (22.15 and later), is 415,
-# as they answer it on Node 20.
-INFLATE = {"deflate": zlib.MAX_WBITS, "gzip": 16 + zlib.MAX_WBITS}
-
-
-def inflated(raw: bytes, encoding: str | None, limit: int) -> bytes:
-    """The body inflated as its ``Content-Encoding`` says, as Parse's body parsers inflate it:
-    ``limit`` holds for the inflated bytes (413); an encoding they do not know is 415, data
-    that does not inflate 400 in zlib's words ("incorrect header check", "unexpected end of
-    file")."""
-    encoding = (encoding or "identity").lower()
-    if encoding == "identity":
-        if len(raw) > limit:
-            raise too_large()
-        return raw
-    if encoding == "br":
-        return _unbrotli(raw, limit)
-    if encoding not in INFLATE:
-        raise BadBody(f'unsupported content encoding "{encoding}"', status=415)
-    inflater = zlib.decompressobj(INFLATE[encoding])
-    try:
-        out = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise BadBody(str(exc).rpartition(": ")[2]) from None
-    if len(out) > limit:
-        raise too_large()
-    if not inflater.eof:
-        raise BadBody("unexpected end of file")
-    return out
-
-
-def _unbrotli(raw: bytes, limit: int) -> bytes:
-    """A br body inflated as Node's zlib inflates it for Parse, in its words: "Decompression
-    failed" for data that is no Brotli, "unexpected end of file" for data cut short."""
-    decompressor = brotli.Decompressor()
-    try:
-        # Never more than one byte past the limit, however much the data would inflate to.
-        out = decompressor.process(raw, output_buffer_limit=limit + 1)
-    except brotli.error:
-        raise BadBody("Decompression failed") from None
-    if len(out) > limit:
-        raise too_large()
-    if not decompressor.is_finished():
-        raise BadBody("unexpected end of file")
-    return out
 
 
 def _codec(charset: str, allowed: Callable[[str], bool]) -> str:

@@ -81,6 +81,11 @@ class BadBody(ParseError):
         return {"error": self.message}
 
 
+def too_large() -> ParseError:
+    """Parse's body parsers' answer to a body over their limit: 413 with no code."""
+    return BadBody("request entity too large", status=413)
+
+
 class Unauthorized(Exception):
     """Missing or wrong keys: Parse's 403 body, which carries no code."""
 

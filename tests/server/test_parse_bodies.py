@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
+import subprocess
+import sys
+import types
 import zlib
 
 import httpx
 import pytest
+
+from querylang.server.errors import ParseError
 
 from .conftest import headers
 from .live import APP_ID, LiveServer, start
@@ -193,3 +199,64 @@ def test_a_brotli_body_is_inflated_as_parse_inflates_it(sample_doc: dict, client
         assert srv.db.count("Post") == before
     finally:
         srv.stop()
+
+
+def test_a_brotli_stream_followed_by_more_bytes_is_read_as_parse_reads_it() -> None:
+    """Checked against Parse Server 9: a br body whose stream is followed by more bytes (zeros,
+    text, a second stream) is read up to the end of the stream, as Node's decoder stops there
+    (201); here it was 400 "Decompression failed" (the brotli package refuses what follows),
+    wherever the stream ends. Data that is no Brotli still fails, a bomb is still 413."""
+    import brotli
+
+    from querylang.server.body import parse_body
+    from querylang.server.inflate import BR_PIECE, inflated
+
+    small = brotli.compress(b'{"title": "a"}')
+    for after in (b"junk", b"\x00" * 5000, brotli.compress(b"{}"), b"x" * (2 * BR_PIECE)):
+        assert parse_body(small + after, 110, "application/json", "br") == {"title": "a"}
+    # Streams that end past the first piece, the last at a piece's last byte (random bytes
+    # stay as long, plus a few, when compressed).
+    noise = random.Random(7).randbytes(3 * BR_PIECE)
+    ends = {len(brotli.compress(noise[:n])): n for n in range(2 * BR_PIECE - 40, 2 * BR_PIECE)}
+    assert 2 * BR_PIECE in ends
+    for n in (BR_PIECE + 1000, ends[2 * BR_PIECE]):
+        assert inflated(brotli.compress(noise[:n]) + b"junk", "br", 10**6) == noise[:n]
+    for sent, status, error in (
+        (small[:3] + b"\xff" * 40 + small[3:], 400, "Decompression failed"),
+        (b"not brotli at all" + small, 400, "Decompression failed"),
+        (small[:-1], 400, "unexpected end of file"),
+        (brotli.compress(b" " * 50_000) + b"junk", 413, "request entity too large"),
+    ):
+        with pytest.raises(ParseError) as err:
+            inflated(sent, "br", 10_000)
+        assert (err.value.status, err.value.message) == (status, error), sent[:20]
+
+
+@pytest.mark.parametrize("installed", ["none", "1.1"])
+def test_without_brotli_1_2_serve_starts_and_a_brotli_body_is_415(
+    installed: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """brotli was imported with the server, so serve (and create_app) would not start without
+    it, and brotli 1.1 (no output_buffer_limit) answered every br body 500. Now it is imported
+    at the first br body: without brotli 1.2 or later that body is 415, as Parse's parsers
+    answer an encoding they cannot inflate, the log saying what to install; gzip is read."""
+    code = "import sys; sys.modules['brotli'] = None; from querylang.server import create_app; print('started')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "started", done.stderr
+
+    from querylang.server.body import parse_body
+
+    class OldDecompressor:  # brotli 1.1's: no can_accept_more_data, no output_buffer_limit
+        def process(self, data: bytes) -> bytes:
+            return b"{}"
+
+        def is_finished(self) -> bool:
+            return True
+
+    old = types.SimpleNamespace(Decompressor=OldDecompressor, error=Exception)
+    monkeypatch.setitem(sys.modules, "brotli", None if installed == "none" else old)
+    with pytest.raises(ParseError) as err:
+        parse_body(b"\x0b\x00\x80{}\x03", 110, "application/json", "br")
+    assert (err.value.status, err.value.message) == (415, 'unsupported content encoding "br"')
+    assert "pip install 'querylang[serve]'" in caplog.text
+    assert parse_body(gzip.compress(b'{"a": 1}'), 110, "application/json", "gzip") == {"a": 1}
