@@ -35,16 +35,23 @@ def inflated(raw: bytes, encoding: str | None, limit: int) -> bytes:
         return _unbrotli(raw, limit)
     if encoding not in INFLATE:
         raise BadBody(f'unsupported content encoding "{encoding}"', status=415)
-    inflater = zlib.decompressobj(INFLATE[encoding])
-    try:
-        out = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise BadBody(str(exc).rpartition(": ")[2]) from None
-    if len(out) > limit:
-        raise too_large()
-    if not inflater.eof:
-        raise BadBody("unexpected end of file")
-    return out
+    out = b""
+    while True:
+        inflater = zlib.decompressobj(INFLATE[encoding])
+        try:
+            out += inflater.decompress(raw, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise BadBody(str(exc).rpartition(": ")[2]) from None
+        if len(out) > limit:
+            raise too_large()
+        if not inflater.eof:
+            raise BadBody("unexpected end of file")
+        raw = inflater.unused_data
+        # As Node's gunzip reads what follows a gzip member: another member, inflated and
+        # joined to it, unless it starts with a zero byte (padding, left unread). deflate
+        # leaves whatever follows unread.
+        if encoding != "gzip" or not raw or raw[0] == 0:
+            return out
 
 
 def _unbrotli(raw: bytes, limit: int) -> bytes:

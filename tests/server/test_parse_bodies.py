@@ -260,3 +260,29 @@ def test_without_brotli_1_2_serve_starts_and_a_brotli_body_is_415(
     assert (err.value.status, err.value.message) == (415, 'unsupported content encoding "br"')
     assert "pip install 'querylang[serve]'" in caplog.text
     assert parse_body(gzip.compress(b'{"a": 1}'), 110, "application/json", "gzip") == {"a": 1}
+
+
+def test_what_follows_a_gzip_member_is_read_as_parse_reads_it() -> None:
+    """Checked against Parse Server 9: Node's gunzip reads the bytes after a gzip member as
+    another member, joined to the first (a body sent in two members is read whole, 201), and
+    fails on ones that are none ("incorrect header check", a member cut short "unexpected end
+    of file"), unless they start with a zero byte (padding, left unread); here whatever
+    followed the first member was left unread. deflate leaves what follows unread, as Node."""
+    from querylang.server.body import parse_body
+
+    def read(sent: bytes, encoding: str = "gzip", limit: int = 10**6) -> dict:
+        return parse_body(sent, 110, "application/json", encoding, limit)
+
+    g = gzip.compress
+    assert read(g(b'{"title":') + g(b' "a"}')) == {"title": "a"}
+    assert read(g(b'{"title": "a"}') + b"\x00\x00junk") == {"title": "a"}
+    assert read(zlib.compress(b'{"title": "a"}') + b"junk", "deflate") == {"title": "a"}
+    for sent, status, error in (
+        (g(b'{"title": "a"}') + b"junk", 400, "incorrect header check"),
+        (g(b'{"title": "a"}') + g(b"{}")[:-3], 400, "unexpected end of file"),
+        (g(b'{"title": "a"}') + b"\x1f", 400, "unexpected end of file"),
+        (g(b'{"title": "' + b"x" * 6000) + g(b"x" * 6000 + b'"}'), 413, "request entity too large"),
+    ):
+        with pytest.raises(ParseError) as err:
+            read(sent, limit=10_000)
+        assert (err.value.status, err.value.message) == (status, error), sent[-8:]
