@@ -173,14 +173,6 @@ def page_number(value: Any, name: str) -> int | None:
     return int(Decimal(repr(number)).to_integral_value(ROUND_HALF_UP))
 
 
-def js_truthy(value: Any) -> bool:
-    """count as Parse Server reads it (``if (body.count)``): JavaScript's truth, in which an
-    empty array or object is true (Python's bool() said false: count=[] gave no count)."""
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return value not in (None, False, 0, "")
-
-
 def whole(value: Any) -> int | None:
-    """limit/skip as _page_number read them, when whole and not negative; else None."""
+    """limit/skip as page_number reads them, when whole and not negative; else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

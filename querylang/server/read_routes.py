@@ -72,12 +72,12 @@ class ReadRoutes(ClassAccess):
         if limit is None:
             limit = self.config.default_limit
         skip = rp.page_number(params.get("skip"), "skip") or None
-        count = rp.js_truthy(params.get("count"))
+        count = truthy(params.get("count"))
         # The list the ACL trimming reads is the one the library is given: a value each read
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = rp.key_list(params.get("include"), "include")
         selected = self._selected(class_name, params.get("keys"))
-        if rp.js_truthy(params.get("includeAll")):
+        if truthy(params.get("includeAll")):
             include, selected = rp.including_all(self.db.schema, class_name, include, selected)
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
@@ -282,6 +282,6 @@ def _found_in_no_class(params: Mapping[str, Any], max_depth: int) -> dict[str, A
     for name in ("keys", "include", "excludeKeys"):
         rp.key_list(params.get(name), name)
     out: dict[str, Any] = {"results": []}
-    if rp.js_truthy(params.get("count")):
+    if truthy(params.get("count")):
         out["count"] = 0
     return out
