@@ -1,12 +1,15 @@
 """The PostgreSQL the tests run against: one throw-away cluster per session
-(querylang/engines/postgres/cluster.py), and a fresh schema per database a test opens."""
+(querylang/engines/postgres/cluster.py), and a fresh schema per database a test opens; and a
+real Parse Server 9 over a cluster of its own (benchmarks/parse_server.py)."""
 
 from __future__ import annotations
 
 import itertools
+import sys
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,7 @@ import querylang
 from querylang.engines.postgres.cluster import Cluster, Unavailable
 
 _names = itertools.count()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_cluster() -> Cluster:
@@ -72,6 +76,32 @@ def own_cluster(name: str, doc: dict[str, Any]) -> Iterator[Cluster]:
         yield c
     finally:
         c.stop()
+
+
+@contextmanager
+def parse_server() -> Iterator[tuple[Any, Any]]:
+    """PostgreSQL and a Parse Server 9 over it, on loopback (benchmarks/parse_server.py's
+    Postgres and ParseServer), stopped at the end. A component that cannot be had fails the
+    test, naming what to install."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.parse_server import ParseServer, Postgres
+    except ImportError as exc:
+        pytest.fail(f"benchmarks/parse_server.py could not be imported ({exc}): run the tests from a checkout")
+    try:
+        pg = Postgres()
+    except Unavailable as exc:
+        pytest.fail(f"PostgreSQL is needed for the Parse Server tests: {exc}")
+    try:
+        server = ParseServer(pg)
+    except Unavailable as exc:
+        pg.stop()
+        pytest.fail(f"Parse Server is needed (Node.js 20.19+ and npm, then npm install parse-server@9): {exc}")
+    try:
+        yield pg, server
+    finally:
+        server.stop()
+        pg.stop()
 
 
 class _FormatSpy:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ..pg import parse_server
 
 # The command line's module: querylang/app/cli.py in the new module layout, querylang/cli.py before.
 _cli = importlib.import_module("querylang.app.cli" if importlib.util.find_spec("querylang.app") else "querylang.cli")
@@ -70,25 +71,10 @@ def write_extras(server: Any) -> None:
 
 @pytest.fixture(scope="session")
 def live_parse() -> Iterator[LiveParse]:
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks.parse_server import ParseServer, Postgres, Unavailable, load
-    except ImportError as exc:
-        pytest.fail(f"benchmarks/parse_server.py could not be imported ({exc}): run the tests from a checkout")
-    try:
-        pg = Postgres()
-    except Unavailable as exc:
-        pytest.fail(f"PostgreSQL is needed for the Parse Server tests: {exc}")
-    try:
-        server = ParseServer(pg)
-    except Unavailable as exc:
-        pg.stop()
-        pytest.fail(f"Parse Server is needed (Node.js 20.19+ and npm, then npm install parse-server@9): {exc}")
     doc = json.loads(CONFORMANCE.read_text(encoding="utf-8"))
-    try:
+    with parse_server() as (pg, server):
+        from benchmarks.parse_server import load
+
         load(server, pg, doc)
         write_extras(server)
         yield LiveParse(pg, server, doc)
-    finally:
-        server.stop()
-        pg.stop()
