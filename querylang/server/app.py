@@ -27,7 +27,7 @@ from querylang.script.values import truthy
 from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
 from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
-from .keys import authenticate
+from .keys import as_node_reads, authenticate
 from .rest import Api
 
 log = logging.getLogger("querylang.server")
@@ -94,7 +94,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
                 override = body.pop("_method")
                 if isinstance(override, str):
                     method = override.upper()
-            access = authenticate(config, request.headers, body)
+            access = authenticate(config, as_node_reads(request.headers.items()), body)
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.url.query, config.max_depth)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,24 @@ class Access:
 
     master: bool
     can_write: bool
+
+
+# The headers Node.js keeps the first of when a request sends one twice (of those read here);
+# any other sent twice is its values joined by ", ", as Parse Server is handed it.
+FIRST_ONLY = frozenset({"authorization"})
+
+
+def as_node_reads(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A request's headers (lower-case names, in the order sent) as Node.js hands them to
+    Parse: ``X-Parse-Master-Key`` sent twice is one value, "right, wrong", which is no key,
+    where the first of them alone would be the master key."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in out:
+            out[name] = value
+        elif name not in FIRST_ONLY:
+            out[name] += ", " + value
+    return out
 
 
 def same_key(given: object, expected: str) -> bool:

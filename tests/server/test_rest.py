@@ -380,6 +380,30 @@ def test_a_wrong_master_key_is_a_clients_request(shared: LiveServer, client: htt
     assert (r.status_code, r.json()) == (403, {"error": "Permission denied"})
 
 
+def test_a_key_header_sent_twice_is_read_as_parse_reads_it(shared: LiveServer, client: httpx.Client) -> None:
+    """Checked against Parse Server 9: Node.js hands Parse a header sent twice as its values
+    joined by ", ", so X-Parse-Master-Key sent as the key and then another value is a wrong
+    key (a client's request), and X-Parse-Application-Id sent twice names no app (403); here
+    the first value counted, and the master key's rights were given. Of Basic credentials
+    sent twice, the first counts, as Node keeps the first Authorization."""
+    every = shared.db.count("Note")
+    params = {"limit": 0, "count": 1}
+
+    def count(*pairs: tuple[str, str]) -> int:
+        r = client.get(f"{shared.url}/classes/Note", headers=list(pairs), params=params)
+        assert r.status_code == 200, r.text
+        return int(r.json()["count"])
+
+    app = ("X-Parse-Application-Id", APP_ID)
+    assert count(app, ("X-Parse-Master-Key", MASTER_KEY), ("X-Parse-Master-Key", "wrong")) < every
+    assert count(app, ("X-Parse-Master-Key", "wrong"), ("X-Parse-Master-Key", MASTER_KEY)) < every
+    basic = [("Authorization", "Basic " + base64.b64encode(f"{APP_ID}:{key}".encode()).decode()) for key in (MASTER_KEY, "no")]
+    assert count(*basic) == every
+    assert count(*reversed(basic)) < every
+    r = client.get(f"{shared.url}/classes/Note", headers=[app, app], params=params)
+    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
+
+
 def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:
     before = fresh.db.count("Post")
     url = f"{fresh.url}/classes/Post"
