@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import copy
 import gzip
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -245,86 +241,6 @@ def test_query_errors(shared: LiveServer, client: httpx.Client, what, kw, status
     assert set(body) == {"code", "error"} and body["code"] == code
 
 
-def test_unknown_class_and_object(shared: LiveServer, client: httpx.Client) -> None:
-    r = client.post(f"{shared.url}/classes/Posts", json={}, headers=headers(master=True))
-    assert r.status_code == 400 and r.json()["code"] == 103 and "Post" in r.json()["error"]
-    r = client.get(f"{shared.url}/classes/Post/nope", headers=headers())
-    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
-
-
-@pytest.mark.parametrize(("params", "answer"), [
-    ({}, {"results": []}),
-    ({"count": 1, "limit": 0}, {"results": [], "count": 0}),
-    ({"where": '{"x": 1}', "order": "-y", "include": "a.b", "keys": "a", "excludeKeys": "b", "limit": 5, "skip": 1},
-     {"results": []}),
-    ({"where": "{nope"}, {"code": 107, "error": "where parameter is not valid JSON"}),
-    ({"where": '{"x": {"$nope": 1}}'}, 102),
-    ({"foo": 1}, {"code": 102, "error": "Invalid parameter for query: foo"}),
-    ({"order": "a,"}, 105),
-    ({"limit": "many"}, 107),
-], ids=["plain", "count", "every parameter", "where no JSON", "unknown operator", "unknown parameter", "empty order key",
-        "limit no number"])
-def test_the_master_keys_read_of_a_class_that_is_not_there_finds_nothing(
-    shared: LiveServer, client: httpx.Client, params: dict[str, Any], answer: Any
-) -> None:
-    """Checked against Parse Server 9: the master key's find in a class that is not there
-    answers no records ({"results": []}, a count of 0), once its parameters are read as for
-    any class, and its get 101; here both were 103 "unknown class". A client is still told 119
-    "Permission denied" (test_a_client_asking_for_an_unknown_class_is_denied_naming_none)."""
-    r = client.get(f"{shared.url}/classes/NoSuchClass", params=params, headers=headers(master=True))
-    if isinstance(answer, int):
-        assert (r.status_code, r.json()["code"]) == (400, answer), r.text
-    else:
-        assert (r.status_code, r.json()) == (200 if "results" in answer else 400, answer), r.text
-    r = client.get(f"{shared.url}/classes/NoSuchClass/x1", headers=headers(master=True))
-    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
-    r = client.get(f"{shared.url}/classes/NoSuchClass", headers=headers())
-    assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied"})
-
-
-UNKNOWN_CLASS_REQUESTS = [
-    ("GET", "/classes/_installation", None),
-    ("GET", "/classes/Posts", None),
-    ("GET", "/classes/_installation/x", None),
-    ("PUT", "/classes/_installation/x", {"a": 1}),
-    ("DELETE", "/classes/_installation/x", None),
-    ("POST", "/classes/_installation", {"a": 1}),
-]
-
-
-@pytest.fixture(scope="module")
-def writable(sample_doc: dict) -> Iterator[LiveServer]:
-    from .conftest import make_db
-
-    doc = copy.deepcopy(sample_doc)  # with a class only the master key reads, to be suggested
-    doc["classes"]["_Installation"] = {"fields": {"deviceType": {"type": "String"}}}
-    srv = start(make_db(doc), acl_field="acl", allow_client_writes=True)
-    yield srv
-    srv.stop()
-
-
-@pytest.mark.parametrize(("method", "path", "body"), UNKNOWN_CLASS_REQUESTS, ids=[f"{m} {p}" for m, p, _ in UNKNOWN_CLASS_REQUESTS])
-def test_a_client_asking_for_an_unknown_class_is_denied_naming_none(
-    writable: LiveServer, client: httpx.Client, method: str, path: str, body: dict | None
-) -> None:
-    """A client asking for /classes/_installation was told 103 "unknown class '_installation'
-    (did you mean '_Installation'?)", naming a class only the master key may read. Parse
-    Server 9 answers a client asking for a class that is not there 119 "Permission denied";
-    so here, in a batch too. The master key's writes still get the did-you-mean; its reads
-    find nothing, as Parse's."""
-    denied = {"code": 119, "error": "Permission denied"}
-    r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers())
-    assert (r.status_code, r.json()) == (400, denied), r.text
-    r = client.post(f"{writable.url}/batch", headers=headers(),
-                    json={"requests": [{"method": method, "path": f"/parse{path}", "body": body or {}}]})
-    assert r.json() == [{"error": denied}], r.text
-    r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers(master=True))
-    if method == "GET":
-        assert r.json() == ({"results": []} if path.count("/") == 2 else {"code": 101, "error": "Object not found."})
-    else:
-        assert r.json()["code"] == 103 and "did you mean" in r.json()["error"], r.text
-
-
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_an_object_id_holding_nul_is_not_found(shared: LiveServer, client: httpx.Client, method: str) -> None:
     """GET answered 107 ('a string holds a NUL character') where PUT and DELETE on the same
@@ -332,76 +248,6 @@ def test_an_object_id_holding_nul_is_not_found(shared: LiveServer, client: httpx
     r = client.request(method, f"{shared.url}/classes/Post/p0%00x", headers=headers(master=True),
                        json={} if method == "PUT" else None)
     assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
-
-
-@pytest.mark.parametrize("hdrs", [{}, {"X-Parse-Application-Id": "wrong"}], ids=["no app id", "wrong app id"])
-def test_wrong_keys_are_403(shared: LiveServer, client: httpx.Client, hdrs) -> None:
-    r = client.get(f"{shared.url}/classes/Post", headers=hdrs)
-    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
-
-
-def test_a_wrong_master_key_beside_a_body_naming_the_app_is_403(shared: LiveServer, client: httpx.Client) -> None:
-    """Parse reads the body's app id only when the header's master key is none or the right one."""
-    body = json.dumps({"_ApplicationId": APP_ID, "_method": "GET"})
-    r = client.post(f"{shared.url}/classes/Post", headers={"X-Parse-Master-Key": "wrong", "Content-Type": "text/plain"},
-                    content=body)
-    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
-
-
-@pytest.mark.parametrize("sent", [
-    {"X-Parse-Master-Key": "wrong"}, {"X-Parse-Master-Key": ""},
-    {"Authorization": "Basic " + base64.b64encode(f"{APP_ID}:wrong".encode()).decode()},
-    {"body": {"_ApplicationId": APP_ID, "_MasterKey": "wrong"}},
-    {"body": {"_ApplicationId": APP_ID, "_MasterKey": "wrong"}, "X-Parse-Master-Key": ""},
-], ids=["header", "empty header", "basic", "body", "body, empty header"])
-def test_a_wrong_master_key_is_a_clients_request(shared: LiveServer, client: httpx.Client, sent: dict[str, Any]) -> None:
-    """Checked against Parse Server 9: a request whose master key is wrong (in the header, in
-    HTTP Basic credentials or in the SDK's body) is answered as a client's, without the master
-    key's rights (a find sees what a client sees, a write is refused as a client's, /schemas is
-    "Permission denied"); here it was 403 {"error": "unauthorized"} for all of them."""
-    hdrs = {k: v for k, v in sent.items() if k != "body"}
-    if "Authorization" not in hdrs and "body" not in sent:
-        hdrs["X-Parse-Application-Id"] = APP_ID
-
-    def call(method: str, path: str, params: dict[str, Any]) -> httpx.Response:
-        if "body" in sent:  # as the JS SDK sends every call: a text/plain POST naming the method
-            body = {**sent["body"], "_method": method, **params}
-            return client.post(f"{shared.url}{path}", headers={**hdrs, "Content-Type": "text/plain"}, content=json.dumps(body))
-        if method == "GET":
-            return client.get(f"{shared.url}{path}", headers=hdrs, params={k: json.dumps(v) for k, v in params.items()})
-        return client.request(method, f"{shared.url}{path}", headers=hdrs, json=params)
-
-    every = shared.db.count("Note")
-    r = call("GET", "/classes/Note", {"limit": 0, "count": 1})
-    assert r.status_code == 200 and 0 < r.json()["count"] < every, r.text  # what a client sees
-    r = call("POST", "/classes/Post", {"title": "not written"})
-    assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied for action create on class Post."})
-    r = call("GET", "/schemas", {})
-    assert (r.status_code, r.json()) == (403, {"error": "Permission denied"})
-
-
-def test_a_key_header_sent_twice_is_read_as_parse_reads_it(shared: LiveServer, client: httpx.Client) -> None:
-    """Checked against Parse Server 9: Node.js hands Parse a header sent twice as its values
-    joined by ", ", so X-Parse-Master-Key sent as the key and then another value is a wrong
-    key (a client's request), and X-Parse-Application-Id sent twice names no app (403); here
-    the first value counted, and the master key's rights were given. Of Basic credentials
-    sent twice, the first counts, as Node keeps the first Authorization."""
-    every = shared.db.count("Note")
-    params = {"limit": 0, "count": 1}
-
-    def count(*pairs: tuple[str, str]) -> int:
-        r = client.get(f"{shared.url}/classes/Note", headers=list(pairs), params=params)
-        assert r.status_code == 200, r.text
-        return int(r.json()["count"])
-
-    app = ("X-Parse-Application-Id", APP_ID)
-    assert count(app, ("X-Parse-Master-Key", MASTER_KEY), ("X-Parse-Master-Key", "wrong")) < every
-    assert count(app, ("X-Parse-Master-Key", "wrong"), ("X-Parse-Master-Key", MASTER_KEY)) < every
-    basic = [("Authorization", "Basic " + base64.b64encode(f"{APP_ID}:{key}".encode()).decode()) for key in (MASTER_KEY, "no")]
-    assert count(*basic) == every
-    assert count(*reversed(basic)) < every
-    r = client.get(f"{shared.url}/classes/Note", headers=[app, app], params=params)
-    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
 
 
 def test_bad_bodies(fresh: LiveServer, client: httpx.Client) -> None:

@@ -1,0 +1,95 @@
+"""A class that is not there, as Parse Server 9 answers it: the master key's find finds
+nothing and its get is 101, its writes 103 naming the class meant; a client is told 119
+"Permission denied", naming no class."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import headers
+from .live import LiveServer, start
+
+
+def test_unknown_class_and_object(shared: LiveServer, client: httpx.Client) -> None:
+    r = client.post(f"{shared.url}/classes/Posts", json={}, headers=headers(master=True))
+    assert r.status_code == 400 and r.json()["code"] == 103 and "Post" in r.json()["error"]
+    r = client.get(f"{shared.url}/classes/Post/nope", headers=headers())
+    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
+
+
+@pytest.mark.parametrize(("params", "answer"), [
+    ({}, {"results": []}),
+    ({"count": 1, "limit": 0}, {"results": [], "count": 0}),
+    ({"where": '{"x": 1}', "order": "-y", "include": "a.b", "keys": "a", "excludeKeys": "b", "limit": 5, "skip": 1},
+     {"results": []}),
+    ({"where": "{nope"}, {"code": 107, "error": "where parameter is not valid JSON"}),
+    ({"where": '{"x": {"$nope": 1}}'}, 102),
+    ({"foo": 1}, {"code": 102, "error": "Invalid parameter for query: foo"}),
+    ({"order": "a,"}, 105),
+    ({"limit": "many"}, 107),
+], ids=["plain", "count", "every parameter", "where no JSON", "unknown operator", "unknown parameter", "empty order key",
+        "limit no number"])
+def test_the_master_keys_read_of_a_class_that_is_not_there_finds_nothing(
+    shared: LiveServer, client: httpx.Client, params: dict[str, Any], answer: Any
+) -> None:
+    """Checked against Parse Server 9: the master key's find in a class that is not there
+    answers no records ({"results": []}, a count of 0), once its parameters are read as for
+    any class, and its get 101; here both were 103 "unknown class". A client is still told 119
+    "Permission denied" (test_a_client_asking_for_an_unknown_class_is_denied_naming_none)."""
+    r = client.get(f"{shared.url}/classes/NoSuchClass", params=params, headers=headers(master=True))
+    if isinstance(answer, int):
+        assert (r.status_code, r.json()["code"]) == (400, answer), r.text
+    else:
+        assert (r.status_code, r.json()) == (200 if "results" in answer else 400, answer), r.text
+    r = client.get(f"{shared.url}/classes/NoSuchClass/x1", headers=headers(master=True))
+    assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
+    r = client.get(f"{shared.url}/classes/NoSuchClass", headers=headers())
+    assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied"})
+
+
+UNKNOWN_CLASS_REQUESTS = [
+    ("GET", "/classes/_installation", None),
+    ("GET", "/classes/Posts", None),
+    ("GET", "/classes/_installation/x", None),
+    ("PUT", "/classes/_installation/x", {"a": 1}),
+    ("DELETE", "/classes/_installation/x", None),
+    ("POST", "/classes/_installation", {"a": 1}),
+]
+
+
+@pytest.fixture(scope="module")
+def writable(sample_doc: dict) -> Iterator[LiveServer]:
+    from .conftest import make_db
+
+    doc = copy.deepcopy(sample_doc)  # with a class only the master key reads, to be suggested
+    doc["classes"]["_Installation"] = {"fields": {"deviceType": {"type": "String"}}}
+    srv = start(make_db(doc), acl_field="acl", allow_client_writes=True)
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(("method", "path", "body"), UNKNOWN_CLASS_REQUESTS, ids=[f"{m} {p}" for m, p, _ in UNKNOWN_CLASS_REQUESTS])
+def test_a_client_asking_for_an_unknown_class_is_denied_naming_none(
+    writable: LiveServer, client: httpx.Client, method: str, path: str, body: dict | None
+) -> None:
+    """A client asking for /classes/_installation was told 103 "unknown class '_installation'
+    (did you mean '_Installation'?)", naming a class only the master key may read. Parse
+    Server 9 answers a client asking for a class that is not there 119 "Permission denied";
+    so here, in a batch too. The master key's writes still get the did-you-mean; its reads
+    find nothing, as Parse's."""
+    denied = {"code": 119, "error": "Permission denied"}
+    r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers())
+    assert (r.status_code, r.json()) == (400, denied), r.text
+    r = client.post(f"{writable.url}/batch", headers=headers(),
+                    json={"requests": [{"method": method, "path": f"/parse{path}", "body": body or {}}]})
+    assert r.json() == [{"error": denied}], r.text
+    r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers(master=True))
+    if method == "GET":
+        assert r.json() == ({"results": []} if path.count("/") == 2 else {"code": 101, "error": "Object not found."})
+    else:
+        assert r.json()["code"] == 103 and "did you mean" in r.json()["error"], r.text
