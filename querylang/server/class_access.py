@@ -14,6 +14,9 @@ from .errors import INVALID_SESSION_TOKEN, OPERATION_FORBIDDEN, ParseError
 from .keys import PERMISSION_DENIED, Access
 
 Answer = tuple[int, Any, dict[str, str]]
+# Parse's classes every app has, which clients may read: where the database has none, a
+# client's read of one finds nothing, as on a Parse Server whose class holds no record.
+ALWAYS_THERE = frozenset({"_User", "_Role"})
 
 
 class ClassAccess:
@@ -46,6 +49,12 @@ class ClassAccess:
                 needs = action in ("create", "update")
                 raise ParseError(INVALID_SESSION_TOKEN, "Session token required." if needs else PERMISSION_DENIED)
             raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
+
+    def reads_nothing(self, access: Access, class_name: str) -> bool:
+        """A read that finds no record, as Parse Server 9 answers it: the master key's in a class
+        that is not there, anyone's in one of ALWAYS_THERE that is not (a client's read of
+        another class that is not there is 119: rest.route)."""
+        return (access.master or class_name in ALWAYS_THERE) and self.absent(class_name)
 
     def absent(self, class_name: str) -> bool:
         """No class of that name, also once the stored schema is read again (another process

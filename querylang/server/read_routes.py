@@ -47,7 +47,7 @@ class ReadRoutes(ClassAccess):
         unknown = sorted(set(params) - FIND_PARAMS)
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
-        if access.master and self.absent(class_name):
+        if self.reads_nothing(access, class_name):
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
@@ -256,8 +256,8 @@ class ReadRoutes(ClassAccess):
         if set(params) - GET_PARAMS:
             raise ParseError(INVALID_QUERY, "Improper encode of parameter")
         self._served(access, class_name)
-        if access.master and self.absent(class_name):
-            raise not_found()  # as Parse answers it; a client is told 119 (rest.route)
+        if self.reads_nothing(access, class_name):
+            raise not_found()  # as Parse answers it
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
@@ -272,9 +272,10 @@ class ReadRoutes(ClassAccess):
 
 
 def _found_in_no_class(params: Mapping[str, Any], max_depth: int) -> dict[str, Any]:
-    """The master key's find in a class that is not there, as Parse Server 9 answers it: no
-    records (and a count of 0), once the parameters are read as they are for any class (a
-    where that is no JSON is 107, an unknown operator 102, an empty key in order 105)."""
+    """A find in a class that is not there, as Parse Server 9 answers the master key's (and a
+    client's in _User or _Role, which every Parse app has): no records (and a count of 0),
+    once the parameters are read as they are for any class (a where that is no JSON is 107,
+    an unknown operator 102, an empty key in order 105)."""
     where_to_filter(read_where(params.get("where"), max_depth))
     rp.order(params.get("order"))
     rp.page_number(params.get("limit"), "limit")
