@@ -295,9 +295,11 @@ def gap_filters(doc: dict[str, Any], cls: str) -> st.SearchStrategy[dict[str, An
 
 
 def gap_sorts(cls: str) -> st.SearchStrategy[list[str] | None]:
-    """Several keys, Object sub-keys among them, often on values that are missing."""
+    """Several keys, Object sub-keys among them, often on values that are missing; index steps
+    within some arrays and past the end of others (a key of their object elements there)."""
     plain = [k for k, v in GAP_SCHEMA[cls]["fields"].items() if v["type"] in qs.SORTABLE]
-    names = [*plain, "obj.a", "obj.b", "obj.a.b", "obj.a.a", "obj.a.0", "obj.0.a", "obj.a.0.b", "obj.0", "createdAt", "objectId"]
+    names = [*plain, "obj.a", "obj.b", "obj.a.b", "obj.a.a", "obj.a.0", "obj.0.a", "obj.a.0.b", "obj.0", "obj.1", "obj.a.1",
+             "createdAt", "objectId"]
     key = st.tuples(st.sampled_from(names), st.booleans()).map(lambda t: ("-" if t[1] else "") + t[0])
     return st.one_of(st.none(), st.lists(key, min_size=1, max_size=4))
 
