@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from querylang.engines.duckdb.layout import LAYOUT
-from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
+from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step, key_rank
 from querylang.features.regex import Regex
-from querylang.model.values import SORT_RANKS, any_nested
+from querylang.model.values import any_nested
 
 # Lists up to this size use an OR of list_contains (measured faster than list_has_any).
 SMALL_LIST = 16
@@ -198,10 +198,8 @@ class DuckDBDialect(Dialect):
         return "{" + ", ".join(f"'{k}': {c or f'NULL::{t}'}" for (k, t), c in zip(_SORT_FIELDS, columns, strict=True)) + "}"
 
     def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:
-        ranks = " ".join(f"WHEN {_ELEMENT_KINDS[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
-        rank = (f"CASE WHEN x IS NULL THEN -1 WHEN json_type(x) = 'NULL' THEN {SORT_RANKS['null']} {ranks} "
-                f"WHEN json_type(x) = 'OBJECT' THEN {SORT_RANKS['object']} WHEN json_type(x) = 'ARRAY' "
-                f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
+        rank = key_rank("x IS NULL", {k: f"json_type(x) = '{k.upper()}'" for k in ("null", "object", "array")},
+                        {k: test for k, (test, _) in _ELEMENT_KINDS.items()})
         row = self.sort_row([rank, *(f"CASE WHEN {test} THEN {value} END" for test, value in _ELEMENT_KINDS.values())])
         return f"{'list_max' if largest else 'list_min'}(list_transform({keys}, lambda x: {row}))", list(params)
 

@@ -20,9 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from querylang.engines.postgres.layout import ISO, LAYOUT, iso_text_sql
-from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step
+from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step, key_rank
 from querylang.features.regex import Regex
-from querylang.model.values import SORT_RANKS
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
 
@@ -258,10 +257,8 @@ class PostgresDialect(Dialect):
     def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:
         """The row of the first key in the order of them all."""
         kinds = {k: self.key_kind(k) for k in ("number", "string", "bool", "date")}
-        ranks = " ".join(f"WHEN {kinds[k][0]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
-        rank = (f"CASE WHEN x.v IS NULL THEN -1 WHEN jsonb_typeof(x.v) = 'null' THEN {SORT_RANKS['null']} {ranks} "
-                f"WHEN jsonb_typeof(x.v) = 'object' THEN {SORT_RANKS['object']} WHEN jsonb_typeof(x.v) = 'array' "
-                f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
+        rank = key_rank("x.v IS NULL", {k: f"jsonb_typeof(x.v) = '{k}'" for k in ("null", "object", "array")},
+                        {k: test for k, (test, _) in kinds.items()})
         columns = [rank, *(f"CASE WHEN {test} THEN {value} END" for test, value in kinds.values())]
         way = " DESC" if largest else ""
         order = ", ".join(f"{c}{way}" for c in columns)

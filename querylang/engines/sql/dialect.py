@@ -21,6 +21,7 @@ from querylang.errors import QueryError
 from querylang.features import text
 from querylang.features.regex import Regex, compile_regex
 from querylang.model.schema import ClassDef
+from querylang.model.values import SORT_RANKS
 
 
 class Layout(Protocol):
@@ -42,6 +43,17 @@ def index_step(step: str) -> int | None:
     if not (step.isascii() and step.isdigit()) or str(int(step)) != step or int(step) >= 2**31:
         return None
     return int(step)
+
+
+def key_rank(empty: str, is_json: dict[str, str], tests: dict[str, str]) -> str:
+    """The rank (values.SORT_RANKS) of a sort key that :meth:`Dialect.path_sort_keys` reads, in
+    a dialect's words: ``empty`` tests an empty array's key (-1), ``is_json`` that the JSON is
+    'null', an 'object' or an 'array', ``tests`` that it is a 'number', 'string' or 'date'; a
+    boolean is the rest."""
+    ranks = " ".join(f"WHEN {tests[k]} THEN {SORT_RANKS[k]}" for k in ("number", "string", "date"))
+    return (f"CASE WHEN {empty} THEN -1 WHEN {is_json['null']} THEN {SORT_RANKS['null']} {ranks} "
+            f"WHEN {is_json['object']} THEN {SORT_RANKS['object']} WHEN {is_json['array']} "
+            f"THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['bool']} END")
 
 
 class Reached(str):
