@@ -11,7 +11,7 @@ as the reference evaluator's ``_reach`` walks them; everywhere else the one look
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from querylang.engines.sql.dialect import Dialect
@@ -54,23 +54,29 @@ class PathTerms:
         """``fast`` (a test of the value at the path) where the path passes only through
         objects; where a step before the last holds an array, ``through`` of the values reached
         from it. A path of one step passes no array on the way: ``fast`` alone."""
-        head, key = f.name.split(".", 1)
-        steps = key.split(".")
-        if len(steps) == 1:
+        if "." not in f.name.split(".", 1)[1]:
             return fast
-        col = self.col(head, ":p")
-        guard = self.d.may_hold_array(self.col(head))
         whens: list[str] = []
         params: list[Any] = []
-        # Paths pass only through objects in the map: the first array on the way is the only
-        # one a lookup finds, so at most one of these holds.
-        for k in range(1, len(steps)):
-            at, at_params = self.d.path_at(col, ".".join(steps[:k]))
-            test, test_params = through(*self.d.path_through(at, at_params, steps[k:]))
-            is_array = self.d.is_array_value(at)
-            whens.append(f"WHEN {is_array if guard is None else f'{guard} AND {is_array}'} THEN {test}")
+        for is_array, at, at_params, rest in self._arrays_on_the_way(f, at_the_end=False):
+            test, test_params = through(*self.d.path_through(at, at_params, rest))
+            whens.append(f"WHEN {is_array} THEN {test}")
             params += [*at_params, *test_params]
         return Sql(f"(CASE {' '.join(whens)} ELSE {fast.text} END)", [*params, *fast.params])
+
+    def _arrays_on_the_way(self, f: Field, *, at_the_end: bool) -> Iterator[tuple[str, str, list[Any], list[str]]]:
+        """For each step of an Object path but the last (``at_the_end``: and the last) that
+        may hold an array: (a test that it does, the value there, its parameters, the steps
+        after it). The map holds paths through objects only: the first array on the way is the
+        only one a lookup finds, so at most one of the tests holds."""
+        head, key = f.name.split(".", 1)
+        steps = key.split(".")
+        col = self.col(head, ":p")
+        guard = self.d.may_hold_array(self.col(head))
+        for k in range(1, len(steps) + at_the_end):
+            at, at_params = self.d.path_at(col, ".".join(steps[:k]))
+            is_array = self.d.is_array_value(at)
+            yield (is_array if guard is None else f"{guard} AND {is_array}"), at, at_params, steps[k:]
 
     def _path_order(self, f: Field, largest: bool) -> Sql:
         """The sort value of an Object path (docs/semantics.md#sort, Dialect.sort_row): of the
@@ -89,18 +95,10 @@ class PathTerms:
         other = (f"CASE WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']} "
                  f"WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END")
         plain = Sql(self.d.sort_row([other, None, None, None, None]), [*whole.params, *whole.params])
-        head, key = f.name.split(".", 1)
-        steps = key.split(".")
-        col = self.col(head, ":p")
-        guard = self.d.may_hold_array(self.col(head))
-        # The map holds paths through objects only: the first array on the way (or at the
-        # end) is the only one a lookup finds, so at most one of these holds.
-        for k in range(1, len(steps) + 1):
-            at, at_params = self.d.path_at(col, ".".join(steps[:k]))
-            keys, key_params = self.d.path_sort_keys(at, at_params, steps[k:])
+        for is_array, at, at_params, rest in self._arrays_on_the_way(f, at_the_end=True):
+            keys, key_params = self.d.path_sort_keys(at, at_params, rest)
             row, row_params = self.d.keys_order(keys, key_params, largest)
-            is_array = self.d.is_array_value(at)
-            whens.append(f"WHEN {is_array if guard is None else f'{guard} AND {is_array}'} THEN {row}")
+            whens.append(f"WHEN {is_array} THEN {row}")
             params += [*at_params, *row_params]
         return Sql(f"(CASE {' '.join(whens)} ELSE {plain.text} END)", [*params, *plain.params])
 
