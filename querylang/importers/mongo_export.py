@@ -264,10 +264,16 @@ def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[st
         if defined_at is not None:
             defined_at[name] = f"{path}, {where}"
         fields: dict[str, dict[str, Any]] = {}
+        meta = doc.get("_metadata")
+        # Parse keeps a field's required and defaultValue here, beside its type: joined, as its
+        # Mongo adapter joins them, the import says they are left out as /schemas's are.
+        options = meta.get("fields_options") if isinstance(meta, Mapping) else None
         for key, mongo_type in doc.items():
             if key in _SCHEMA_META:
                 continue
             fields[key] = schema_field(name, key, mongo_type, path, where)
+            if isinstance(options, Mapping) and isinstance(options.get(key), Mapping):
+                fields[key] = {**options[key], **fields[key]}
         fields["ACL"] = {"type": "ACL"}  # every Parse class has one (as _rperm/_wperm/_acl)
         out[name] = {**SYSTEM_FIELDS.get(name, {}), **fields}
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from querylang.errors import DataError, QueryError
-from querylang.model.schema import Schema
+from querylang.model.schema import PARSE_FIELD_OPTIONS, Schema
 
 # The types of querylang's schema that Parse types map to one to one.
 PLAIN_TYPES = frozenset({"String", "Number", "Boolean", "Date", "Array", "Object", "Pointer", "Relation", "GeoPoint"})
@@ -118,6 +118,7 @@ def interchange_fields(
 ) -> dict[str, dict[str, str]]:
     """Parse field specs (``/schemas`` form) → the interchange ``fields`` of one class."""
     out: dict[str, dict[str, str]] = {}
+    options: list[str] = []
     for name, spec in fields.items():
         if name in BUILTIN or name in SENSITIVE_FIELDS or name.startswith("_"):
             continue
@@ -132,6 +133,14 @@ def interchange_fields(
         if ftype in ("Pointer", "Relation"):
             entry["targetClass"] = target.class_name(spec["targetClass"])
         out[name] = entry
+        # required: false is Parse's default, and says nothing to leave out.
+        kept = [k for k in PARSE_FIELD_OPTIONS if k in spec and (k != "required" or spec[k] is not False)]
+        if kept:
+            options.append(f"{name} ({', '.join(kept)})")
+    if options:
+        # Left out as load would refuse them; said, as serve's writes then differ from Parse's.
+        notes.append(f"class {class_name}: Parse's field options left out, as querylang keeps none (a write here "
+                     f"neither needs these fields nor gets their defaults): {', '.join(options)}")
     return out
 
 

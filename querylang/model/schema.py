@@ -231,7 +231,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
 
 FIELD_KEYS = ("type", "targetClass")
 # Keys of Parse's field specs that querylang reads no meaning into: said so by name.
-_PARSE_ONLY_KEYS = ("required", "defaultValue")
+PARSE_FIELD_OPTIONS = ("required", "defaultValue")
 
 
 def _check_field_keys(class_name: str, field_name: str, spec: Mapping[str, object]) -> None:
@@ -241,9 +241,11 @@ def _check_field_keys(class_name: str, field_name: str, spec: Mapping[str, objec
         if key in FIELD_KEYS:
             continue
         shown = cut_name(str(key))
-        if key in _PARSE_ONLY_KEYS:
+        if key in PARSE_FIELD_OPTIONS:
+            # Parse's /schemas answer copied by hand: the importers read it, leaving these out.
             raise SchemaError(f"class {class_name}, field {field_name}: unknown key '{shown}' (Parse's {key} is not "
-                              "kept by querylang); a field takes only 'type' and 'targetClass'")
+                              "kept by querylang): remove it (querylang import reads a Parse Server's schema, leaving "
+                              "such options out with a note); a field takes only 'type' and 'targetClass'")
         raise SchemaError(f"class {class_name}, field {field_name}: unknown key '{shown}'; a field takes only 'type' "
                           "and 'targetClass'", hint=suggest(str(key), FIELD_KEYS))
 
