@@ -8,6 +8,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.plan_cache import PlanCache
-from querylang.errors import DataError, QueryError, QueryTypeError
+from querylang.errors import DataError, QueryError, QueryTypeError, cut_name
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
@@ -94,10 +95,13 @@ class Database(Summaries):
         if "\x00" in path:  # Python's "embedded null byte" was told as JSON nested too deeply
             raise DataError(f"cannot load {path.translate(_SHOWN)}: a file name cannot hold a NUL character (\\x00): "
                             "nothing was loaded")
-        if isinstance(source, str) and source.lstrip().startswith("{") and not Path(source).exists():
+        unreadable = unreadable_path(path) if path else None
+        if isinstance(source, str) and source.lstrip().startswith("{") and (unreadable or not Path(source).exists()):
             # Said "no such data file: {...}", the whole document as a file's name.
             raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: give "
                             "json.loads(text), or the file's path (nothing was loaded)")
+        if unreadable is not None:
+            raise unreadable
         progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
         try:
             counts = self.store.load(source, progress)
@@ -200,6 +204,19 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
     except QueryError as exc:
         _escape_controls(exc, text)
         raise
+
+
+def unreadable_path(path: str | Path) -> DataError | None:
+    """Why ``path`` cannot be loaded where a missing file is told apart later (a name longer
+    than a file's may be, a folder it may not search), or None: Python's OSError ('File name
+    too long') came from the first look at it."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return DataError(f"cannot load {cut_name(str(path)).translate(_SHOWN)}: {exc.strerror} (nothing was loaded)")
+    return None
 
 
 def _escape_controls(exc: QueryError, path: str) -> None:

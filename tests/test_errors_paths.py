@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import querylang
-from querylang import QueryError
+from querylang import DataError, QueryError
 from querylang.app.cli import main
 
 NUL = r"a file name or URL cannot hold a NUL character (\x00)"
@@ -86,3 +86,41 @@ def test_json_text_given_to_load_is_named_so(tmp_path: Path, monkeypatch: pytest
         (tmp_path / "{x}.json").write_text(json.dumps({"classes": {"A": {"fields": {}}}}), encoding="utf-8")
         db.load("{x}.json")
         assert list(db.schema.classes) == ["A"]
+
+
+def test_json_text_of_a_whole_document_is_named_as_json_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Longer than a file name may be (255 bytes), as any document but the smallest is, it was
+    Python's OSError 'File name too long' from the check for a file of that name."""
+    monkeypatch.chdir(tmp_path)
+    text = json.dumps(json.loads((Path(__file__).parent / "conformance" / "dataset.json").read_text()))
+    with querylang.connect() as db:
+        with pytest.raises(DataError) as info:
+            db.load(text)
+        assert str(info.value).startswith("load takes a path or a dict, and this string is JSON text"), str(info.value)
+        assert db.schema.classes == {}
+
+
+@pytest.mark.parametrize("path", ["a" * 300 + ".json", Path("d") / ("b\n" * 200)])
+def test_a_path_too_long_for_a_file_name_is_a_data_error(path: str | Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was Python's OSError 'File name too long' (an internal error on the command line)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    with querylang.connect() as db:
+        with pytest.raises(DataError) as info:
+            db.load(path)
+        said = str(info.value)
+        assert said.startswith("cannot load ") and said.endswith(": File name too long (nothing was loaded)"), said
+        assert "\n" not in said
+        assert db.schema.classes == {}
+
+
+@pytest.mark.parametrize("args", [["load", "a" * 300, "--db", "x.duckdb"], ["query", "Post", "{}", "--data", "a" * 300]])
+def test_the_command_line_says_a_path_is_too_long_for_a_file_name(args: list[str], tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was an internal error (exit status 1), Python's OSError 'File name too long'."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert "(300 characters): File name too long (nothing was loaded)" in res.output
+    assert list(tmp_path.iterdir()) == []

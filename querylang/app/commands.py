@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from querylang.api import Database, Result, connect
+from querylang.api import Database, Result, connect, unreadable_path
 from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     BOM,
@@ -504,6 +504,9 @@ def not_an_export(path: Path, db: str = "FILE.duckdb") -> None:
     """Refuse, with the command that reads it, a folder to load that is a mongoexport or Parse
     Dashboard exports rather than an interchange directory (which has a schema.json): the load
     would only say that schema.json is missing. ``db`` is the --db to suggest."""
+    unreadable = unreadable_path(path)
+    if unreadable is not None:  # else Python's OSError, here or from the command's next look at it
+        raise unreadable
     if not path.is_dir() or (path / "schema.json").exists():
         return
     from querylang.importers.dashboard import looks_like_rest_export
