@@ -16,8 +16,9 @@ from querylang.importers import detect_target
 from querylang.importers.interchange import ImportReport, Staging, write_single_file
 from querylang.importers.parse_server import stage_parse_server
 
-from .conftest import CONFORMANCE
+from .conftest import CONFORMANCE, LiveParse
 
+KEYS = {"app_id": "querylang-bench", "master_key": "querylang-bench-master"}  # the live server's
 OPTIONS_NOTE = ("class Post: Parse's field options left out, as querylang keeps none (a write here neither "
                 "needs these fields nor gets their defaults): rank (required), state (required, defaultValue)")
 
@@ -101,3 +102,18 @@ def test_the_shipped_and_shared_documents_load(path: Path) -> None:
     db = querylang.connect()
     db.load(path)
     assert db.schema.classes
+
+
+def test_parse_server_9s_own_field_options_come_with_the_note(live_parse: LiveParse) -> None:
+    """What Parse Server itself answers in /schemas for a class made with options: the note
+    names the fields with options set, and no field Parse lists without one."""
+    server = live_parse.server
+    fields = {"rank": {"type": "Number", "required": True}, "state": {"type": "String", "required": True,
+              "defaultValue": "draft"}, "title": {"type": "String", "required": False}, "plain": {"type": "String"}}
+    server.request("POST", "/schemas/Post9", {"className": "Post9", "fields": fields})
+    try:
+        report = querylang.connect().import_parse_server(live_parse.url, **KEYS, classes=["Post9", "Post"])
+    finally:
+        server.request("DELETE", "/schemas/Post9")
+    said = [n for n in report.notes if "field options" in n]
+    assert said == [OPTIONS_NOTE.replace("class Post:", "class Post9:")], report.notes
