@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 
-EXIT_INTERRUPTED = 130  # cli.EXIT_INTERRUPTED: cli.py is what this module must not import first
+EXIT_INTERRUPTED = 130  # group.EXIT_INTERRUPTED: cli.py is what this module must not import first
 
 
 def main() -> None:

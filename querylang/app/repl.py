@@ -55,7 +55,7 @@ from querylang.importers import jsontext
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
 from querylang.model.schema import suggest
 
-EXIT_USER, EXIT_INTERNAL = 2, 1  # as the command's (cli.py)
+EXIT_USER, EXIT_INTERNAL = 2, 1  # as the command's (group.py)
 HELP_EXAMPLE = "where({ score: { greaterThan: Inputs.Min } }); sort(['-createdAt'])"
 DEFAULT_MAX_ROWS = 100
 

@@ -1,0 +1,145 @@
+"""How the ``querylang`` command ends: every subcommand's exception turned into an exit status
+and one message on stderr, in one place.
+
+Exit status: 0 success, 2 a user error (bad script, unknown class, bad file: the message, with
+the caret view for scripts, goes to stderr), 1 an internal fault, 130 interrupted by Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from querylang.app.commands import closed_stdout
+from querylang.app.render import visible
+from querylang.errors import EngineError, QueryError
+
+EXIT_USER = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class QueryLangGroup(click.Group):
+    """Turns every exception of a subcommand into an exit status and one message on stderr."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        # Click catches a Ctrl-C or an end of input itself where invoke does not see it (while
+        # the group's arguments are parsed, at a prompt, as the command's context closes) and
+        # says "Aborted!" with exit 1: said here as every other interrupt is.
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            try:
+                code = super().main(args, prog_name, complete_var, False, **extra)
+            except click.ClickException as err:
+                err.show()
+                code = err.exit_code
+            except click.Abort:
+                click.echo("interrupted", err=True)
+                code = EXIT_INTERRUPTED
+        except KeyboardInterrupt:  # while one of those was said
+            code = EXIT_INTERRUPTED
+        # Without standalone mode Click returns what the command returned (None: success) or
+        # the code of its exit.
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        # The group's own --help and --version print while its arguments are parsed, before
+        # invoke: click made a reader that went away exit 1 and a full disk a traceback, and
+        # printed them to a closed stdout with exit 0.
+        if sys.stdout is None and parent is None and args[:1] in (["--help"], ["-h"], ["--version"]):
+            try:
+                closed_stdout(needed=True)
+            except QueryError as err:
+                report_error(err)
+                raise click.exceptions.Exit(EXIT_USER) from None
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:
+            _drop_stdout()
+            raise click.exceptions.Exit(0) from None
+        except OSError as err:
+            if err.filename is None and err.errno in DISK_FULL:
+                _drop_stdout()
+                report_error(QueryError(f"cannot write the output (standard output): {err.strerror or err}"))
+                raise click.exceptions.Exit(EXIT_USER) from None
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.UsageError, click.exceptions.Exit, click.Abort):
+            raise
+        except click.ClickException as err:
+            # serve's refusals (a port in use, an empty --app-id) printed click's "Error: …":
+            # said as every other command's error is; a usage error keeps click's usage lines.
+            report_error(QueryError(err.format_message()))
+            ctx.exit(err.exit_code)
+        except EngineError as err:  # the database failed on a checked query: a fault
+            report_error(err)
+            ctx.exit(EXIT_INTERNAL)
+        except QueryError as err:  # DataError too: every user error is a QueryError
+            report_error(err)
+            ctx.exit(EXIT_USER)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, and keep Python from complaining
+            # about the closed stdout at exit.
+            _drop_stdout()
+            ctx.exit(0)
+        except Exception as err:
+            if isinstance(err, UnicodeEncodeError) and _stdout_encoding(err.encoding):
+                # A locale without UTF-8 (LC_ALL=C, PYTHONIOENCODING=ascii) and records that hold
+                # what it cannot: no format would keep them exact, so nothing is made up.
+                char = err.object[err.start : err.end] if isinstance(err.object, str) else ""
+                report_error(QueryError(
+                    f"cannot write the output (standard output): its encoding, {sys.stdout.encoding}, "
+                    f"cannot hold {char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
+                ))  # fmt: skip
+                ctx.exit(EXIT_USER)
+            if os.environ.get("QUERYLANG_DEBUG"):
+                raise
+            if isinstance(err, OSError) and err.filename is None and err.errno in DISK_FULL:
+                # Output to a full disk (`> out.csv`, /dev/full): the environment's fault. The
+                # files a command writes itself name themselves (an import's staging folder).
+                _drop_stdout()
+                report_error(QueryError(f"cannot write the output (standard output): {err.strerror or err}"))
+                ctx.exit(EXIT_USER)
+            click.echo(
+                f"internal error: {type(err).__name__}: {err} (set QUERYLANG_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _stdout_encoding(encoding: str) -> bool:
+    """Whether ``encoding`` is standard output's."""
+    try:
+        return codecs.lookup(encoding).name == codecs.lookup(sys.stdout.encoding or "utf-8").name
+    except LookupError:
+        return False
+
+
+def _drop_stdout() -> None:
+    """Send what is left of standard output nowhere, so that Python's own flush at exit does
+    not complain about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def report_error(err: QueryError) -> None:
+    # Never re-wrapped to the terminal width: the caret must stay under its column.
+    # Its values shown, not obeyed: an id or a script may hold a terminal's control characters.
+    click.echo(click.style("error: ", fg="red", bold=True) + visible(str(err)), err=True)
