@@ -7,6 +7,7 @@ offending source line with a caret under the column, like a compiler would.
 
 from __future__ import annotations
 
+import json
 import shlex
 import unicodedata
 from collections.abc import Mapping
@@ -183,9 +184,29 @@ class DataError(QueryError):
 # rather than Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)" or orjson's
 # "unexpected character".
 BOM = "starts with a byte order mark (BOM): save it as UTF-8 without one"
-# A data file of nothing (or blanks), as a download or a copy cut short leaves it: "not valid
-# JSON at line 1, column 1: Expecting value" sent the user looking for a JSON mistake.
-EMPTY_JSON = "an empty file, not a JSON document (was it cut short?)"
+
+
+def empty_where(expected: str) -> str:
+    """The one wording of a file or standard input with nothing in it, after its place: "not
+    valid JSON at line 1, column 1: Expecting value" sent the user looking for a JSON mistake."""
+    return f"empty, where {expected}"
+
+
+# A data file of nothing (or blanks), as a download or a copy cut short leaves it.
+JSON_DOCUMENT = "a JSON document is expected (was it cut short?)"
+EMPTY_JSON = empty_where(JSON_DOCUMENT)
+
+
+def json_refused(place: str, exc: json.JSONDecodeError, empty: str | None = None) -> DataError:
+    """The one wording of JSON that cannot be read, from a file or an argument alike: ``place``
+    names it (a file's path; WHERE_JSON, SCRIPT, --inputs), the line and column its text's.
+    ``empty``: what a blank text should have held (None: a blank argument is read as given,
+    so it is not valid JSON)."""
+    if exc.msg == BOM or (exc.pos == 0 and has_bom(exc.doc)):
+        return DataError(f"{place}: {BOM}")
+    if empty is not None and not exc.doc.strip():
+        return DataError(f"{place}: {empty_where(empty)}")
+    return DataError(f"{place}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
 
 
 NAME_SHOWN = 100  # characters of a class, field or record name an error message shows

@@ -540,16 +540,16 @@ def test_an_empty_data_file_is_named_as_empty(tmp_path: Path, text: str) -> None
     zero-length, empty document"), which sends the user looking for a JSON mistake."""
     empty = tmp_path / "data.json"
     empty.write_text(text, encoding="utf-8")
-    said = f"{empty}: an empty file, not a JSON document (was it cut short?)"
+    said = f"{empty}: empty, where a JSON document is expected (was it cut short?)"
     assert said in user_error("load", str(empty), "--db", str(tmp_path / "x.duckdb"))
     assert said in user_error("schema", "--data", str(empty))
     res = ql("repl", "--data", str(sample_db_json(tmp_path)), stdin=f".load {empty}\n")
     assert res.returncode == 2 and said in res.stdout + res.stderr, res.stdout + res.stderr
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "schema.json").write_text(text, encoding="utf-8")
-    said = f"{tmp_path / 'dir' / 'schema.json'}: an empty file, not a JSON document (was it cut short?)"
+    said = f"{tmp_path / 'dir' / 'schema.json'}: empty, where a JSON document is expected (was it cut short?)"
     assert said in user_error("load", str(tmp_path / "dir"), "--db", str(tmp_path / "x.duckdb"))
-    with pytest.raises(querylang.DataError, match="an empty file"):
+    with pytest.raises(querylang.DataError, match="empty, where a JSON document is expected"):
         querylang.connect().load(empty)
     assert not (tmp_path / "x.duckdb").exists()
 

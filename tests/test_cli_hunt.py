@@ -36,16 +36,16 @@ def test_find_names_the_where_file_that_is_not_json(tmp_path: Path) -> None:
     (tmp_path / "where.json").write_text('{\n  "score":\n}\n')
     res = ql("find", "Post", "@where.json", cwd=tmp_path)
     assert res.returncode == 2
-    assert "error: where.json is not valid JSON at line 3, column 1" in res.stderr
+    assert "error: where.json: not valid JSON at line 3, column 1" in res.stderr
     res = ql("find", "Post", '{"score":')
-    assert "error: WHERE_JSON is not valid JSON at line 1, column 10" in res.stderr
+    assert "error: WHERE_JSON: not valid JSON at line 1, column 10" in res.stderr
 
 
 def test_inputs_file_that_is_not_json_is_named(tmp_path: Path) -> None:
     (tmp_path / "in.json").write_text('{"Min": 1,\n')
     res = ql("query", "Post", "where({})", "--inputs", "@in.json", cwd=tmp_path)
     assert res.returncode == 2
-    assert "--inputs: in.json is not valid JSON: " in res.stderr and "line 2 column 1" in res.stderr
+    assert "error: in.json: not valid JSON at line 2, column 1" in res.stderr
 
 
 def test_a_one_byte_value_reads_1_byte() -> None:

@@ -120,9 +120,9 @@ def test_an_empty_object_id_in_a_record_written_on_its_own_names_the_field(sampl
     [
         # A filter object with a JSON mistake fell back to the script parser, which said "a '{'
         # at the start of a statement opens a block; wrap an object in parentheses".
-        ('{"score": {"greaterThan": 5}', "SCRIPT is not valid JSON at line 1, column 29: Expecting ',' delimiter"),
-        ('{ "score": 5, }', "SCRIPT is not valid JSON at line 1, column 15: Expecting property name enclosed in double quotes"),
-        ("{'score': 5}", "SCRIPT is not valid JSON at line 1, column 2: Expecting property name enclosed in double quotes"),
+        ('{"score": {"greaterThan": 5}', "SCRIPT: not valid JSON at line 1, column 29: Expecting ',' delimiter"),
+        ('{ "score": 5, }', "SCRIPT: not valid JSON at line 1, column 15: Expecting property name enclosed in double quotes"),
+        ("{'score': 5}", "SCRIPT: not valid JSON at line 1, column 2: Expecting property name enclosed in double quotes"),
     ],
 )
 def test_a_filter_object_that_is_not_valid_json_says_where_on_the_command_line(script: str, message: str) -> None:

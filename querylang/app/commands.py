@@ -23,13 +23,13 @@ from typing import Any, TypeVar
 from querylang.api import Database, Result, connect, unreadable_path
 from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
-    BOM,
-    EMPTY_JSON,
+    JSON_DOCUMENT,
     OBJECT_NOT_FOUND,
     DataError,
     QueryError,
     QueryTypeError,
     Unreadable,
+    json_refused,
     not_utf8,
     piped_not_utf8,
 )
@@ -137,7 +137,7 @@ def script_or_filter(text: str, where: str = "SCRIPT") -> str | dict[str, Any]:
                 # No script starts with '{"' (a block holding a string and a ':'): this is a
                 # filter object with a JSON mistake, which the script parser reported as
                 # "a '{' at the start of a statement opens a block".
-                raise QueryError(f"{where} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+                raise json_refused(where, exc) from None
             return text
         if isinstance(doc, dict):
             return doc
@@ -552,11 +552,7 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
     try:
         doc = jsontext.loads(text, str(path))
     except json.JSONDecodeError as exc:
-        if not exc.doc.strip():
-            raise DataError(f"{path}: {EMPTY_JSON}") from None
-        if exc.msg == BOM:  # as --data says it (was "not valid JSON at line 1, column 1: starts with ...")
-            raise DataError(f"{path}: {BOM}") from None
-        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise json_refused(str(path), exc, empty=JSON_DOCUMENT) from None
     bar.update(parsing, total=1, completed=1)
     if not isinstance(doc, dict):
         raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from querylang.app.commands import field_keys, is_blank, is_url, parse_pairs, read_text, sort_keys
-from querylang.errors import BOM
+from querylang.errors import DataError, empty_where, json_refused
 from querylang.importers import jsontext
 
 
@@ -105,17 +105,15 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
     if inputs_json is not None:
         from_file = inputs_json.startswith("@")
         text = read_text(Path(inputs_json[1:]), "inputs") if from_file else inputs_json
-        if from_file and is_blank(text):  # was "not valid JSON: Expecting value: line 1 ..."
-            raise click.BadParameter(f"{inputs_json[1:]}: empty, where a JSON object of input values is expected",
-                                     param_hint="--inputs")
+        # Named as find's WHERE_JSON and load's file are (was click's "Invalid value for
+        # --inputs: not valid JSON: Expecting value: line 1 column 1 (char 0)" and its usage).
+        named = inputs_json[1:] if from_file else "--inputs"
+        if from_file and is_blank(text):
+            raise DataError(f"{named}: {empty_where('a JSON object of input values is expected')}")
         try:
-            doc = jsontext.loads(text, inputs_json[1:] if from_file else "--inputs")
+            doc = jsontext.loads(text, named)
         except json.JSONDecodeError as exc:
-            if exc.msg == BOM:  # was "... is not valid JSON: starts with a byte order mark ...: line 1 column 1 (char 0)"
-                raise click.BadParameter(f"{inputs_json[1:] + ':' if from_file else 'the JSON'} {BOM}", param_hint="--inputs") from None
-            # From a file, the line and column are the file's: name it.
-            where = f"{inputs_json[1:]} is " if from_file else ""
-            raise click.BadParameter(f"{where}not valid JSON: {exc}", param_hint="--inputs") from None
+            raise json_refused(named, exc) from None
         if not isinstance(doc, dict):
             raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
         out.update(doc)

@@ -38,11 +38,12 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.app.sources import open_db, source_options
-from querylang.errors import BOM, DataError
+from querylang.errors import DataError, empty_where, json_refused
 from querylang.importers import jsontext
 
 T = TypeVar("T")
 TABLE_ROWS = 100  # records a table shows without --limit
+WHERE_EXPECTED = "a JSON object is expected (Parse's where; {} for every record)"
 
 
 # --- scripts and inputs ---------------------------------------------------------------------
@@ -206,13 +207,11 @@ def find(
     else:
         text, named = where, "WHERE_JSON"
     if where in ("-", "@" + named) and is_blank(text):  # was "not valid JSON at line 1"
-        raise DataError(f"{named}: empty, where WHERE_JSON is a JSON object (Parse's where; {{}} for every record)")
+        raise DataError(f"{named}: {empty_where(WHERE_EXPECTED)}")
     try:
         doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
-        if exc.msg == BOM:  # as a data file's (was "... is not valid JSON at line 1, column 1: starts with ...")
-            raise DataError(f"{named}: {BOM}") from None
-        raise DataError(f"{named} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise json_refused(named, exc) from None
     if not isinstance(doc, dict):
         raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)

@@ -34,7 +34,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class, type_with_target
 
-from ..errors import BOM, DataError, QueryError, not_utf8
+from ..errors import DataError, QueryError, json_refused, not_utf8
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging, Undated, a_path
 from .jsontext import nesting
@@ -81,15 +81,11 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     except FileNotFoundError:
         raise DataError(f"no such file: {path}") from None
     except json.JSONDecodeError as exc:
-        if not exc.doc.strip():  # was "not valid JSON at line 1, column 1: Expecting value"
-            raise DataError(f"{path}: an empty file, where an export holds at least [] or {{\"results\": []}} "
-                            "(was it cut short?)") from None
-        if exc.msg == BOM:  # as load says it (was "not valid JSON at line 1, column 1: starts with ...")
-            raise DataError(f"{path}: {BOM}") from None
         if exc.msg == "Extra data" and _mongo_document(exc.doc[: exc.pos]):
             # mongoexport's default: a document a line ("Extra data" at line 2 said nothing of it).
             raise DataError(f"{path}: {_MONGO}") from None
-        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise json_refused(str(path), exc, empty="an export is expected (at least [] or {\"results\": []}; "
+                                             "was it cut short?)") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: {_not_text(path)}") from None
     except OSError as exc:

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from querylang.errors import BOM, EMPTY_JSON, DataError, has_bom, not_utf8
+from querylang.errors import BOM, EMPTY_JSON, DataError, has_bom, json_refused, not_utf8
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -54,7 +54,7 @@ def read_classes(path: Path) -> Mapping[str, Any]:
             data.decode("utf-8")
         except UnicodeDecodeError:  # orjson says "surrogates not allowed", at line 1 column 1
             raise DataError(f"{file}: {not_utf8(file)}") from None
-        raise DataError(f"{file}: not valid JSON: {exc}") from None
+        raise json_refused(str(file), exc) from None
     except OSError as exc:
         raise DataError(f"{file}: cannot read: {exc}") from None
     if not isinstance(schema, Mapping) or set(schema) - {"classes"}:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.errors import BOM, EMPTY_JSON, DataError, QueryError, has_bom, not_utf8
+from querylang.errors import JSON_DOCUMENT, DataError, QueryError, json_refused, not_utf8
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -84,11 +84,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     except FileNotFoundError:
         raise DataError(f"no such data file: {path}") from None
     except json.JSONDecodeError as exc:
-        if exc.pos == 0 and has_bom(exc.doc):
-            raise DataError(f"{path}: {BOM}") from None
-        if not exc.doc.strip():
-            raise DataError(f"{path}: {EMPTY_JSON}") from None
-        raise DataError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise json_refused(str(path), exc, empty=JSON_DOCUMENT) from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path)}") from None
     except OSError as exc:

@@ -146,7 +146,7 @@ def test_import_mongo_recognises_a_dashboard_directory_holding_an_empty_file(tmp
     empty = dashboard_dir(tmp_path / "export") / "_Installation.json"
     empty.write_text("", encoding="utf-8")
     db = querylang.connect()
-    with pytest.raises(DataError, match=rf"^{empty}: an empty file, where an export holds at least"):
+    with pytest.raises(DataError, match=rf"^{empty}: empty, where an export is expected"):
         db.import_mongo_export(empty.parent)
     assert not db.schema.classes
     empty.write_text("[]", encoding="utf-8")
@@ -460,7 +460,7 @@ def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
     path = tmp_path / "T.json"
     path.write_text("\n", encoding="utf-8")
     db = querylang.connect()
-    with pytest.raises(DataError, match=rf'^{path}: an empty file, where an export holds at least \[\] or {{"results": \[\]}} \(was it cut short\?\)$'):
+    with pytest.raises(DataError, match=rf'^{path}: empty, where an export is expected \(at least \[\] or {{"results": \[\]}}; was it cut short\?\)$'):
         db.import_dashboard_export(path)
     assert not db.schema.classes
 
