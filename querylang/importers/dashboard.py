@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from querylang.interchange.json_places import value_line
 from querylang.model.parse_types import (
     SENSITIVE_FIELDS,
     SYSTEM_CLASSES,
@@ -43,6 +44,29 @@ _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
 _TYPED = {"Date", "GeoPoint", "File", "Polygon", "Bytes"}
 # A join class of parse.com's export: the edges of the Relation field <key> of <Class>.
 _JOIN = re.compile(r"^_Join:([^:]+):(.+)$")
+# A record as the importer names it while it reads: "<file>, record N".
+_RECORD = re.compile(r"^(?P<file>.+), record (?P<n>\d+)$")
+
+
+def record_line(where: str, field: str | None = None) -> str:
+    """``where`` ("FILE, record N") with the line of the record, or of its key ``field``, when
+    the file spans lines (the Dashboard writes an export over lines, a record over a dozen), as
+    mongoexport's documents are named. The file is read again only for an error: the records
+    keep no positions."""
+    found = _RECORD.match(where)
+    if found is None:
+        return where
+    n = int(found["n"])
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError, RecursionError):
+        text = Path(found["file"]).read_text(encoding="utf-8")
+        if "\n" not in text.strip():
+            return where  # one line: the record's number says more than "line 1"
+        top: list[str | int] = [n - 1] if text.lstrip().startswith("[") else ["results", n - 1]
+        for keys in ([[*top, field]] if field is not None else []) + [top]:
+            line = value_line(text, keys)
+            if line is not None:
+                return f"{where}, line {line}"
+    return where
 
 
 def looks_like_rest_export(path: Path) -> bool:
@@ -160,13 +184,14 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
     nulls: dict[str, None] = {}  # keys seen holding null, in order
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
-            raise DataError(f"{path}: record {i + 1} is not a JSON object")
+            raise DataError("not a JSON object").placed(record_line(f"{path}, record {i + 1}"))
         oid = rec.get("objectId")
         if oid is not None and not isinstance(oid, str):
             # Parse Server refuses it (111 "schema mismatch for T.objectId; expected String");
             # the load refused it as "record #0", counting from 0 where this file counts from 1.
             raise DataError(f"objectId must be a string, not {json.dumps(oid)[:60]} (Parse Server refuses a record "
-                            "whose objectId is no string)", class_name=class_name).placed(f"{path}, record {i + 1}")
+                            "whose objectId is no string)", class_name=class_name).placed(
+                record_line(f"{path}, record {i + 1}", "objectId"))
         for key, value in rec.items():
             if key in _BUILTIN or key in SENSITIVE_FIELDS:
                 continue
@@ -174,14 +199,14 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                 spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
             except DataError as exc:
                 raise DataError(exc.reason, class_name=class_name, object_id=oid, field=key).placed(
-                    f"{path}, record {i + 1}") from None
+                    record_line(f"{path}, record {i + 1}", key)) from None
             if spec is None:
                 nulls[key] = None
                 continue
             if spec["type"] in ("Pointer", "Relation") and not isinstance(spec["targetClass"], str):
                 # Was refused later by the schema, naming class and field but not the file or record.
                 raise DataError(f"a {spec['type']} without its className", class_name=class_name,
-                                object_id=oid, field=key).placed(f"{path}, record {i + 1}")
+                                object_id=oid, field=key).placed(record_line(f"{path}, record {i + 1}", key))
             if key not in fields and shown_at is not None:
                 shown_at[key] = f"{path}, record {i + 1}"
             prev = fields.setdefault(key, spec)
@@ -194,7 +219,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                     class_name=class_name,
                     object_id=oid,
                     field=key,
-                ).placed(f"{path}, record {i + 1}")
+                ).placed(record_line(f"{path}, record {i + 1}", key))
     # A key that is null in every record shows no type: it cannot be a field, and the explicit
     # nulls records show for it are not imported. Said, not silent.
     unknown = [k for k in nulls if k not in fields]
@@ -220,6 +245,8 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
     classes: dict[str, tuple[dict[str, dict[str, Any]], list[Any]]] = {}
     files_of: dict[str, Path] = {}
     shown_at: dict[str, dict[str, str]] = {}  # class → field → the record that showed its type
+    # A load's error names a staged record or a field by the place it came from, with its line.
+    staging.narrow = lambda where, exc: record_line(where, exc.field)
     joins: list[tuple[Path, str, str, list[Any]]] = []  # (file, owner class, key, rows)
     for raw in paths:
         path = a_path(raw)
@@ -284,12 +311,13 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             if rec.get("objectId") is None:
                 # The load made one up: a record no pointer of the export can reach, under an
                 # id in no file, imported without a word.
-                raise DataError("no objectId (every record Parse exports has one)", class_name=name).placed(where)
+                raise DataError("no objectId (every record Parse exports has one)", class_name=name).placed(
+                    record_line(where))
             with nesting(where):
                 try:
                     staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted), where)
                 except DataError as exc:
-                    raise DataError(f"{where}: {exc}") from None
+                    raise DataError(f"{record_line(where, exc.field)}: {exc}") from None
         staging.done_with(target.class_name(name))
         undated.note(files_of[name].name, report.notes)
     seen: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (owner, key) → its edges staged
@@ -333,7 +361,7 @@ def _stage_join(
         where = f"{file}, record {i + 1}"
         owning, related = (row.get("owningId"), row.get("relatedId")) if isinstance(row, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
-            raise DataError(f"{where}: a join record needs owningId and relatedId strings")
+            raise DataError(f"{record_line(where)}: a join record needs owningId and relatedId strings")
         if (owning, related) in seen:
             # A Relation holds an edge once, and the load stores it once: staged twice, it was
             # counted twice ("4 relation edges" of 3 stored). The rows are in memory already.

@@ -219,17 +219,17 @@ def test_a_number_that_is_not_finite_names_the_users_file_and_record(tmp_path: P
     with pytest.raises(DataError) as err:
         db.import_dashboard_export(path)
     message = str(err.value)
-    assert message == f"{path}, record 2: class Post, record p2, field score: a Number must be finite (no NaN or Infinity)"
+    assert message == f"{path}, record 2, line 2: class Post, record p2, field score: a Number must be finite (no NaN or Infinity)"
     assert db.schema.classes == {}
 
 
 def test_pointers_to_two_classes_name_both(tmp_path: Path) -> None:
     rows = [{"objectId": "a", "className": "T", "to": {"__type": "Pointer", "className": "_User", "objectId": "u"}},
             {"objectId": "b", "className": "T", "to": {"__type": "Pointer", "className": "T", "objectId": "a"}}]  # fmt: skip
-    with pytest.raises(DataError, match=r"T\.json, record 2: class T, record b, field to: Pointer<_User> in one record, Pointer<T> in another$"):
+    with pytest.raises(DataError, match=r"T\.json, record 2, line \d+: class T, record b, field to: Pointer<_User> in one record, Pointer<T> in another$"):
         querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
     del rows[1]["objectId"]  # was "record None", and no file
-    with pytest.raises(DataError, match=r"T\.json, record 2: class T, field to: Pointer<_User> in one record"):
+    with pytest.raises(DataError, match=r"T\.json, record 2, line \d+: class T, field to: Pointer<_User> in one record"):
         querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
 
 
@@ -252,7 +252,7 @@ def test_an_integer_beyond_a_double_names_the_users_file_and_record(tmp_path: Pa
     db = querylang.connect()
     with pytest.raises(DataError) as err:
         db.import_dashboard_export(path)
-    assert str(err.value) == f"{path}, record 2: class Post, record p2, field meta: a Number must be within a double's range (±1.8e308)"
+    assert str(err.value) == f"{path}, record 2, line 2: class Post, record p2, field meta: a Number must be within a double's range (±1.8e308)"
     assert db.schema.classes == {}
     res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "d.duckdb")])
     assert res.exit_code == 2 and "record p2, field meta" in res.stderr and ".ndjson" not in res.stderr
@@ -315,8 +315,8 @@ def test_a_pointed_to_class_the_database_holds_is_not_said_to_be_created(tmp_pat
 
 
 @pytest.mark.parametrize(("second", "message"), [
-    ({"objectId": "a2", "name": "y\x00"}, "record 2: class Tag, record a2, field name: text may not contain NUL"),
-    ({"objectId": "a1", "name": "y"}, "record 2: class Tag, record a1: duplicate objectId"),
+    ({"objectId": "a2", "name": "y\x00"}, "record 2, line 9: class Tag, record a2, field name: text may not contain NUL"),
+    ({"objectId": "a1", "name": "y"}, "record 2, line 7: class Tag, record a1: duplicate objectId"),
 ])
 def test_a_record_the_load_refuses_names_the_users_file_and_record(tmp_path: Path, second: dict, message: str) -> None:
     """The load's checks named the record, but not the file or its place in the file."""
@@ -355,7 +355,7 @@ def test_a_join_file_without_its_owner_class_names_the_file(tmp_path: Path) -> N
         db.import_dashboard_export(tmp_path / "old")
     bad = write(tmp_path / "two" / "_Join:likers:Post.json", {"results": [{"owningId": "p1"}]})
     write(tmp_path / "two" / "Post.json", {"results": [{"objectId": "p1", "likers": {"__type": "Relation", "className": "Post"}}]})
-    with pytest.raises(DataError, match=rf"^{bad}, record 1: a join record needs owningId and relatedId"):
+    with pytest.raises(DataError, match=rf"^{bad}, record 1, line \d+: a join record needs owningId and relatedId"):
         db.import_dashboard_export(tmp_path / "two")
     assert not db.schema.classes
 
@@ -395,7 +395,7 @@ def test_a_record_without_an_objectid_is_refused(tmp_path: Path) -> None:
     load made up, which no pointer of the export reaches, without a word."""
     path = write(tmp_path / "T.json", {"results": [{"objectId": "a", "n": 1}, {"n": 2}]})
     db = querylang.connect()
-    with pytest.raises(DataError, match=rf"^{path}, record 2: class T: no objectId \(every record Parse exports has one\)$"):
+    with pytest.raises(DataError, match=rf"^{path}, record 2, line \d+: class T: no objectId \(every record Parse exports has one\)$"):
         db.import_dashboard_export(path)
     assert not db.schema.classes
 
@@ -449,7 +449,7 @@ def test_a_pointer_or_relation_without_its_class_names_the_file_and_record(tmp_p
     """Refused by the schema as "class T, field r: Pointer without a targetClass": no file, no record."""
     path = write(tmp_path / "T.json", [{"objectId": "a"}, {"objectId": "b", "r": value}])
     db = querylang.connect()
-    with pytest.raises(DataError, match=rf"^{path}, record 2: class T, record b, field r: a {value['__type']} without its className$"):
+    with pytest.raises(DataError, match=rf"^{path}, record 2, line \d+: class T, record b, field r: a {value['__type']} without its className$"):
         db.import_dashboard_export(path)
     assert not db.schema.classes
 
@@ -499,7 +499,7 @@ def test_a_type_clash_with_a_class_already_loaded_names_the_file_and_record(tmp_
              "records": {"Post": [{"objectId": "x1", "title": 1}]}})
     write(tmp_path / "Tag.json", [{"objectId": "t1", "name": "a"}])
     post = write(tmp_path / "Post.json", [{"objectId": "p1", "title": None}, {"objectId": "p2", "title": "a"}])
-    with pytest.raises(DataError, match=rf"^{post}, record 2: class Post, field title: already defined as Number, "
+    with pytest.raises(DataError, match=rf"^{post}, record 2, line \d+: class Post, field title: already defined as Number, "
                                         "cannot become String$"):
         db.import_dashboard_export(tmp_path)
     assert set(db.schema.classes) == {"Post"} and db.query("Post", {}).records[0]["objectId"] == "x1"
@@ -538,7 +538,7 @@ def test_a_class_named_relations_is_imported(tmp_path: Path) -> None:
     assert db.query(USER, {"relatedTo": {"id": "r1", "key": "members", "className": "relations"}}).ids == ["u2"]
     # A record the load refuses is named by the user's file and record, as in any other class.
     bad = write(tmp_path / "two" / "relations.json", {"results": [{"objectId": "r1"}, {"objectId": "r1"}]})
-    with pytest.raises(DataError, match=rf"^{bad}, record 2: class relations, record r1: duplicate objectId"):
+    with pytest.raises(DataError, match=rf"^{bad}, record 2, line \d+: class relations, record r1: duplicate objectId"):
         querylang.connect().import_dashboard_export(bad)
 
 
@@ -568,7 +568,7 @@ def test_an_objectid_that_is_no_string_is_refused_naming_the_record(tmp_path: Pa
     db = querylang.connect()
     with pytest.raises(DataError) as info:
         db.import_dashboard_export(path)
-    assert str(info.value) == (f"{path}, record 2: class T: objectId must be a string, not {json.dumps(oid)} "
+    assert str(info.value) == (f"{path}, record 2, line 6: class T: objectId must be a string, not {json.dumps(oid)} "
                                "(Parse Server refuses a record whose objectId is no string)")
     assert not db.schema.classes
 
@@ -581,7 +581,7 @@ def test_a_value_of_no_parse_type_is_refused_naming_record_field_and_type(tmp_pa
     db = querylang.connect()
     with pytest.raises(DataError) as info:
         db.import_dashboard_export(path)
-    assert str(info.value) == (f"{path}, record 2: class T, record b, field x: __type {json.dumps(kind)} is no Parse "
+    assert str(info.value) == (f"{path}, record 2, line 10: class T, record b, field x: __type {json.dumps(kind)} is no Parse "
                                "type (Parse knows Pointer, Relation, Bytes, Date, File, GeoPoint, Polygon)")
     assert not db.schema.classes
 
@@ -613,5 +613,5 @@ def test_an_objectid_the_load_refuses_is_named_once(tmp_path: Path, oid: str, sa
     db = querylang.connect()
     with pytest.raises(DataError) as info:
         db.import_dashboard_export(path)
-    assert str(info.value) == f"{path}, record 2: class T: {said}"
+    assert str(info.value) == f"{path}, record 2, line 5: class T: {said}"
     assert not db.schema.classes
