@@ -7,6 +7,7 @@ offending source line with a caret under the column, like a compiler would.
 
 from __future__ import annotations
 
+import errno
 import json
 import shlex
 import unicodedata
@@ -184,6 +185,31 @@ class DataError(QueryError):
 # rather than Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)" or orjson's
 # "unexpected character".
 BOM = "starts with a byte order mark (BOM): save it as UTF-8 without one"
+
+
+# What the system says of a path it refuses, in the project's words rather than Python's
+# "[Errno 20] Not a directory: 'PATH'" (which names the path a second time).
+_OS_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "a folder, not a file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ELOOP: "a loop of symbolic links",
+    errno.ENAMETOOLONG: "a name in the path is too long for the file system",
+    errno.EROFS: "the file system is read-only",
+}
+
+
+def os_reason(exc: OSError) -> str | None:
+    """Why the system refused a path, in words; None for a failure that is no path's (a disk
+    error, a full disk: said by their callers)."""
+    return _OS_REASONS.get(exc.errno) if exc.errno is not None else None
+
+
+def cannot_read(path: Path | str, exc: OSError) -> DataError:
+    """A file the system would not let a command read, named as every such file is."""
+    return DataError(f"{path}: cannot read: {os_reason(exc) or exc.strerror or exc}")
 
 
 def empty_where(expected: str) -> str:

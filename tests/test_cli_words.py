@@ -4,9 +4,12 @@ column) and exits 2. In process, as test_cli.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+
+from querylang.app.demo import sample_document
 
 from .test_cli import user_error
 
@@ -62,3 +65,61 @@ def test_an_empty_json_file_is_said_one_way(tmp_path: Path, args: tuple[str, ...
     given = [f"@{path}" if a == "@FILE" else str(path) if a == "FILE" else db if a == "DB" else a for a in args]
     assert user_error(*given) == f"error: {path}: empty, where {expected}\n"
     assert not Path(db).exists()
+
+
+def _places(tmp_path: Path) -> dict[str, str]:
+    """Paths the system refuses, each with what the command says of it."""
+    (tmp_path / "f.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    return {
+        str(tmp_path / "f.json" / "x.json"): "a part of the path is a file, not a folder",
+        str(tmp_path / "loop1"): "a loop of symbolic links",
+        str(tmp_path / ("n" * 300 + ".json")): "a name in the path is too long for the file system",
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("load", "PATH", "--db", "DB"),
+        ("find", "Post", "@PATH"),
+        ("query", "Post", "@PATH"),
+        ("query", "Post", "where({})", "--inputs", "@PATH"),
+        ("query", "Post", "where({})", "--data", "PATH"),
+        ("schema", "--data", "PATH"),
+        ("import", "dashboard", "PATH", "--db", "DB"),
+    ],
+    ids=["load", "find", "query", "inputs", "data", "schema", "import"],
+)
+def test_a_path_the_system_refuses_is_said_in_the_projects_words(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Were Python's "PATH: cannot read: [Errno 20] Not a directory: 'PATH'" (and ELOOP's), and a
+    name too long an internal error (exit 1, "OSError: [Errno 36] File name too long")."""
+    db = tmp_path / "x.duckdb"
+    for path, said in _places(tmp_path).items():
+        given = [a.replace("PATH", path) if "PATH" in a else str(db) if a == "DB" else a for a in args]
+        err = user_error(*given)
+        assert err == f"error: {path}: cannot read: {said}\n"
+        assert not db.exists()
+
+
+def test_a_database_or_data_name_too_long_is_a_user_error(tmp_path: Path) -> None:
+    """Was an internal error (exit 1): "OSError: [Errno 36] File name too long"."""
+    long = str(tmp_path / ("n" * 300))
+    sample = tmp_path / "sample.json"
+    sample.write_text(json.dumps(sample_document()), encoding="utf-8")
+    too_long = "a name in the path is too long for the file system"
+    said = f"error: cannot open database {long}.duckdb: {too_long}\n"
+    assert user_error("query", "Post", "", "--db", long + ".duckdb") == said
+    assert user_error("load", str(sample), "--db", long + ".duckdb") == said
+    assert user_error("query", "Post", "", "--data", long + ".json") == f"error: {long}.json: cannot read: {too_long}\n"
+
+
+def test_serve_names_a_missing_or_refused_data_file_as_the_other_commands_do(tmp_path: Path) -> None:
+    """Was click's "Invalid value for '--data': Path 'x' does not exist." with its usage lines."""
+    keys = ("--app-id", "a", "--master-key", "m")
+    missing = tmp_path / "nope.json"
+    assert user_error("serve", *keys, "--data", str(missing)) == f"error: no such data file: {missing}\n"
+    assert user_error("query", "Post", "", "--data", str(missing)) == f"error: no such data file: {missing}\n"
+    for path, said in _places(tmp_path).items():
+        assert user_error("serve", *keys, "--data", path) == f"error: {path}: cannot read: {said}\n"

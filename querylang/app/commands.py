@@ -29,6 +29,7 @@ from querylang.errors import (
     QueryError,
     QueryTypeError,
     Unreadable,
+    cannot_read,
     json_refused,
     not_utf8,
     piped_not_utf8,
@@ -55,7 +56,7 @@ def read_text(path: Path, what: str) -> str:
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path.expanduser())}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raise cannot_read(path, exc) from None
 
 
 def read_stdin(what: str) -> str:
@@ -547,7 +548,7 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path)}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raise cannot_read(path, exc) from None
     parsing = bar.add_task("parsing JSON", total=None, detail="")
     try:
         doc = jsontext.loads(text, str(path))

@@ -18,7 +18,7 @@ import click
 
 from querylang.app.commands import closed_stdout
 from querylang.app.render import visible
-from querylang.errors import EngineError, QueryError
+from querylang.errors import EngineError, QueryError, os_reason
 
 EXIT_USER = 2
 EXIT_INTERNAL = 1
@@ -108,6 +108,12 @@ class QueryLangGroup(click.Group):
                     f"cannot write the output (standard output): its encoding, {sys.stdout.encoding}, "
                     f"cannot hold {char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
                 ))  # fmt: skip
+                ctx.exit(EXIT_USER)
+            if isinstance(err, OSError) and err.filename is not None and os_reason(err) is not None:
+                # A path the system refused where no reader of it said so (a name too long,
+                # a loop of links): the user's, not a fault (was "internal error: OSError:
+                # [Errno 36] File name too long: '...'").
+                report_error(QueryError(f"{err.filename}: {os_reason(err)}"))
                 ctx.exit(EXIT_USER)
             if os.environ.get("QUERYLANG_DEBUG"):
                 raise

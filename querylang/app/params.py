@@ -13,14 +13,16 @@ from typing import Any
 import click
 
 from querylang.app.commands import field_keys, is_blank, is_url, parse_pairs, read_text, sort_keys
-from querylang.errors import DataError, empty_where, json_refused
+from querylang.errors import DataError, cannot_read, empty_where, json_refused, os_reason
 from querylang.importers import jsontext
 
 
 class HomePath(click.Path):
     """click.Path with a leading ~ read as the home folder: no shell expands the ~ of
     `--db=~/blog.duckdb` or `--data=~/x.json` (after an '='), and it named a folder '~' in the
-    current one ("no such database file: ~/blog.duckdb")."""
+    current one ("no such database file: ~/blog.duckdb"). A path the system refuses (a name
+    too long for it, a loop of links) is said here, in words: the commands' first look at it
+    (``is_dir``, ``exists``) raised Python's OSError, an internal error."""
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str):
@@ -28,8 +30,26 @@ class HomePath(click.Path):
                 # Path('') is the current folder: the error named '.', a path nobody gave
                 # (". is a folder, not a database file"), or a load read the folder.
                 self.fail("is empty: give a file or folder name", param, ctx)
-            value = os.path.expanduser(value)
+            given, value = value, os.path.expanduser(value)
+            try:
+                os.stat(value)
+            except FileNotFoundError:  # said by the command, in its words
+                if self.exists:  # click said "Invalid value for '--data': Path 'x' does not exist."
+                    raise DataError(f"no such data file: {given}") from None
+            except OSError as exc:
+                # A file on the way, as a missing one, is said by the command (--db: "there is
+                # no folder to make it in").
+                if os_reason(exc) is not None and (self.exists or not isinstance(exc, NotADirectoryError)):
+                    raise refused(given, exc, param) from None
         return super().convert(value, param, ctx)
+
+
+def refused(path: str, exc: OSError, param: Any) -> DataError:
+    """A path given to a command that the system refuses, named as a file that cannot be read
+    is, or as a database that cannot be opened (--db)."""
+    if getattr(param, "name", None) in ("db_path", "db"):
+        return DataError(f"cannot open database {path}: {os_reason(exc)}")
+    return cannot_read(path, exc)
 
 
 class DbParam(click.ParamType):

@@ -35,7 +35,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class, type_with_target
 
-from ..errors import DataError, QueryError, json_refused, not_utf8
+from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging, Undated, a_path
 from .jsontext import nesting
@@ -113,7 +113,7 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     except UnicodeDecodeError:
         raise DataError(f"{path}: {_not_text(path)}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raise cannot_read(path, exc) from None
     if _mongo_document(doc) or (isinstance(doc, list) and any(_mongo_document(r) for r in doc[:1])):
         raise DataError(f"{path}: {_MONGO}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):

@@ -30,7 +30,7 @@ from querylang.model.parse_types import (
 )
 from querylang.model.schema import make_class
 
-from ..errors import BOM, DataError, QueryError, not_utf8
+from ..errors import BOM, DataError, QueryError, cannot_read, not_utf8
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, Undated, a_path
@@ -201,7 +201,7 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raise cannot_read(path, exc) from None
     with fh:
         try:
             first = fh.read(1)

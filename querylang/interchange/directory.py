@@ -24,7 +24,15 @@ from typing import Any
 
 import orjson
 
-from querylang.errors import BOM, EMPTY_JSON, DataError, has_bom, json_refused, not_utf8
+from querylang.errors import (
+    BOM,
+    EMPTY_JSON,
+    DataError,
+    cannot_read,
+    has_bom,
+    json_refused,
+    not_utf8,
+)
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -56,7 +64,7 @@ def read_classes(path: Path) -> Mapping[str, Any]:
             raise DataError(f"{file}: {not_utf8(file)}") from None
         raise json_refused(str(file), exc) from None
     except OSError as exc:
-        raise DataError(f"{file}: cannot read: {exc}") from None
+        raise cannot_read(file, exc) from None
     if not isinstance(schema, Mapping) or set(schema) - {"classes"}:
         raise DataError(f'{file}: must be an object with one key, "classes" (class name -> {{"fields": {{...}}}})')
     classes = schema.get("classes", {})
@@ -126,7 +134,7 @@ def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[
                     start += size
                     part = []
     except OSError as exc:
-        raise DataError(f"{file}: cannot read: {exc}") from None
+        raise cannot_read(file, exc) from None
     if part or not start:
         yield start, part
 

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from querylang.errors import JSON_DOCUMENT, DataError, QueryError, json_refused, not_utf8
+from querylang.errors import (
+    JSON_DOCUMENT,
+    DataError,
+    QueryError,
+    cannot_read,
+    json_refused,
+    not_utf8,
+)
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -88,7 +95,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     except UnicodeDecodeError:
         raise DataError(f"{path}: {not_utf8(path)}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raise cannot_read(path, exc) from None
     except (RecursionError, ValueError) as exc:
         raise DataError(f"{path}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
     if not isinstance(doc, Mapping):

@@ -29,7 +29,7 @@ from querylang.engines.duckdb.ndjson import class_select, literal, relation_sele
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
 from querylang.engines.duckdb.words import distinct_texts, words_ahead
 from querylang.engines.sql.progress import Tally
-from querylang.errors import DataError
+from querylang.errors import DataError, cannot_read
 from querylang.interchange.columns import (
     ClassColumns,
     Edges,
@@ -121,7 +121,7 @@ def readable(files: list[Path], stop: threading.Event | None = None, head: int |
                         if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
                             return False
         except OSError as exc:  # a directory named Post.ndjson: a bad file, as read_parts says
-            raise DataError(f"{file}: cannot read: {exc}") from None
+            raise cannot_read(file, exc) from None
     return True
 
 
