@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from querylang.model.parse_types import (
     rest_record,
 )
 from querylang.model.schema import make_class, type_with_target
+from querylang.script.values import num_str
 
 from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
 from . import jsontext
@@ -147,6 +149,20 @@ def _not_text(path: Path) -> str:
         if fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06"):
             return "a zip archive, not a JSON export: unzip it and import the folder of its .json files"
     return not_utf8(path)
+
+
+def numbered_pointers(record: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any]:
+    """``record`` with the objectId of each Pointer field that is a number made its text, as
+    Parse Server stores it: JavaScript writes it into the Pointer's column (PostgreSQL) or its
+    "Class$id" (MongoDB), so {"objectId": 5} is read back as "5". Any other kind (true, null,
+    an object) is left for the load to refuse: as text it would be no id anyone gave."""
+    changed = {}
+    for key, value in record.items():
+        oid = value.get("objectId") if isinstance(value, Mapping) and value.get("__type") == "Pointer" else None
+        if (isinstance(oid, int | float) and not isinstance(oid, bool) and math.isfinite(oid)
+                and fields.get(key, {}).get("type") == "Pointer"):  # fmt: skip
+            changed[key] = {**value, "objectId": num_str(oid)}
+    return {**record, **changed} if changed else record
 
 
 def infer_type(value: Any) -> dict[str, Any] | None:
@@ -315,7 +331,8 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                     record_line(where))
             with nesting(where):
                 try:
-                    staging.record(target.class_name(name), rest_record(name, rec, fields, target, emitted), where)
+                    rest = rest_record(name, numbered_pointers(rec, fields), fields, target, emitted)
+                    staging.record(target.class_name(name), rest, where)
                 except DataError as exc:
                     raise DataError(f"{record_line(where, exc.field)}: {exc}") from None
         staging.done_with(target.class_name(name))

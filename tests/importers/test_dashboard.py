@@ -615,3 +615,23 @@ def test_an_objectid_the_load_refuses_is_named_once(tmp_path: Path, oid: str, sa
         db.import_dashboard_export(path)
     assert str(info.value) == f"{path}, record 2, line 5: class T: {said}"
     assert not db.schema.classes
+
+
+@pytest.mark.parametrize(("oid", "stored"), [(5, "5"), (5.5, "5.5"), (5.0, "5"), (1e21, "1e+21"), (-7, "-7")])
+def test_a_pointers_objectid_that_is_a_number_is_its_text_as_parse_stores_it(tmp_path: Path, oid: Any, stored: str) -> None:
+    """Parse Server writes a Pointer's objectId into its column (PostgreSQL) or "Class$id"
+    (MongoDB) as JavaScript makes it text: {"objectId": 5} is stored, and read back, as "5".
+    The import refused it ("expected a Pointer (objectId string), got number")."""
+    rows = [{"objectId": "a", "to": {"__type": "Pointer", "className": "T", "objectId": oid}},
+            {"objectId": stored, "to": {"__type": "Pointer", "className": "T", "objectId": "a"}}]  # fmt: skip
+    db = querylang.connect()
+    db.import_dashboard_export(write(tmp_path / "T.json", rows))
+    assert db.query("T", {"objectId": "a"}).records[0]["to"] == stored
+    assert db.query("T", {"to": {"pointsTo": stored}}).ids == ["a"]
+
+
+@pytest.mark.parametrize("oid", [True, None, [5], {"n": 5}])
+def test_a_pointers_objectid_of_another_kind_is_still_refused(tmp_path: Path, oid: Any) -> None:
+    rows = [{"objectId": "a", "to": {"__type": "Pointer", "className": "T", "objectId": oid}}]
+    with pytest.raises(DataError, match=r"record 1, line \d+: class T, record a, field to: expected a Pointer"):
+        querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
