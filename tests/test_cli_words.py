@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+import querylang
 from querylang.app.demo import sample_document
+from querylang.app.params import check_acl_field
 
 from .test_cli import user_error
 
@@ -123,3 +125,27 @@ def test_serve_names_a_missing_or_refused_data_file_as_the_other_commands_do(tmp
     assert user_error("query", "Post", "", "--data", str(missing)) == f"error: no such data file: {missing}\n"
     for path, said in _places(tmp_path).items():
         assert user_error("serve", *keys, "--data", path) == f"error: {path}: cannot read: {said}\n"
+
+
+SERVE = ("serve", "--app-id", "a", "--master-key", "m", "--port", "0")
+
+
+def test_serve_refuses_an_acl_field_no_class_holds_or_of_another_type(tmp_path: Path) -> None:
+    """Both were served: every record of every class read as holding no ACL, public to all."""
+    assert user_error(*SERVE, "--acl-field", "nope") == (
+        "error: --acl-field nope: no class has a field nope: give the Object or ACL field that holds "
+        "each record's ACL\n")
+    assert user_error(*SERVE, "--acl-field", "title") == (
+        "error: --acl-field title: field title of class Post is a String, where the field holding each "
+        "record's ACL is an Object or an ACL\n")
+
+
+def test_serve_takes_an_acl_field_some_class_holds_acls_in() -> None:
+    """A class whose field of that name is of another type is served beside it (docs/serve.md)."""
+    db = querylang.connect()
+    db.load({"classes": {"Level": {"fields": {"acl": {"type": "String"}}}, "Note": {"fields": {"acl": {"type": "Object"}}},
+                         "Doc": {"fields": {"ACL": {"type": "ACL"}}}}})  # fmt: skip
+    check_acl_field(db.schema, "acl")
+    check_acl_field(db.schema, "ACL")
+    with pytest.raises(querylang.DataError, match="^--acl-field text: no class has a field text"):
+        check_acl_field(db.schema, "text")

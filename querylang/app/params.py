@@ -139,3 +139,20 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         out.update(doc)
     out.update(cli_pairs(pairs))
     return out
+
+
+def check_acl_field(schema: Any, name: str) -> None:
+    """serve's ``--acl-field NAME``, when given, names the Object or ACL field some class holds
+    its records' ACLs in. A name no class has (a typo), or only as a field of another type, was
+    served as no ACL anywhere: every record public. A class whose field of that name is of
+    another type, beside one where it holds ACLs, is served as docs/serve.md says (its field
+    keeps its name, and the class its ACL-typed field if any)."""
+    holders = [(cls.name, cls.fields[name].type) for cls in schema.classes.values() if name in cls.fields]
+    if any(ftype in ("Object", "ACL") for _, ftype in holders):
+        return
+    if holders:
+        class_name, ftype = holders[0]
+        raise DataError(f"--acl-field {name}: field {name} of class {class_name} is a {ftype}, where the field "
+                        "holding each record's ACL is an Object or an ACL")
+    raise DataError(f"--acl-field {name}: no class has a field {name}: give the Object or ACL field that holds "
+                    "each record's ACL")

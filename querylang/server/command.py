@@ -14,7 +14,7 @@ import click
 
 import querylang
 from querylang.app.commands import is_url
-from querylang.app.params import DbParam, HomePath
+from querylang.app.params import DbParam, HomePath, check_acl_field
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
 
@@ -147,6 +147,13 @@ def serve(
         except BaseException:
             sock.close()
             raise
+        if click.get_current_context().get_parameter_source("acl_field") != click.core.ParameterSource.DEFAULT:
+            try:  # the flag's check is the CLI's (querylang/app/params.py), as its other flags'
+                check_acl_field(database.schema, acl_field)
+            except BaseException:
+                sock.close()
+                database.close()
+                raise
         config = ServerConfig(
             app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
             mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
