@@ -149,3 +149,31 @@ def test_serve_takes_an_acl_field_some_class_holds_acls_in() -> None:
     check_acl_field(db.schema, "ACL")
     with pytest.raises(querylang.DataError, match="^--acl-field text: no class has a field text"):
         check_acl_field(db.schema, "text")
+
+
+@pytest.mark.parametrize(
+    ("record", "said"),
+    [
+        ('{"n": "x"}', "class T, field n: expected a Number, got string"),
+        ("5", "class T: not a JSON object"),
+        ('{"objectId": 5}', "class T: objectId must be a non-empty string"),
+    ],
+    ids=["field", "not-an-object", "objectid"],
+)
+def test_load_names_a_record_of_its_own_format_by_its_line_alone(tmp_path: Path, record: str, said: str) -> None:
+    """Were "own.json, line 4: class T, record #1, field n: ..." and "T.ndjson, line 2: class T:
+    record #1: objectId ...": the line and the count from 0, the same record named twice."""
+    doc = tmp_path / "own.json"
+    doc.write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}},\n "records": {"T": [\n'
+                   f'   {{"objectId": "a", "n": 1}},\n   {record}\n ]}}}}\n', encoding="utf-8")  # fmt: skip
+    db = str(tmp_path / "x.duckdb")
+    assert user_error("load", str(doc), "--db", db) == f"error: {doc.name}, line 4: {said}\n"
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    (folder / "schema.json").write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}}}', encoding="utf-8")
+    (folder / "T.ndjson").write_text('{"objectId": "a", "n": 1}\n' + record + "\n", encoding="utf-8")
+    assert user_error("load", str(folder), "--db", db) == f"error: T.ndjson, line 2: {said}\n"
+    # A document given as a dict has no lines: its records are still named by their count.
+    rows = [{"objectId": "a", "n": 1}, json.loads(record)]
+    with pytest.raises(querylang.DataError, match=r"record #1"):
+        querylang.connect().load({"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": rows}})

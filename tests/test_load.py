@@ -434,7 +434,7 @@ def test_a_bad_schema_suggests_the_name_meant(db, classes, hint):
         ({"classes": {}, "rows": {}}, "unknown top-level key(s): rows"),
         ({"records": {"Ghost": []}}, "records for unknown class"),
         ({"records": {"Item": {"i1": {}}}}, "records must be a list"),
-        ({"records": {"Item": ["i1"]}}, "must be an object"),
+        ({"records": {"Item": ["i1"]}}, "record #0: not a JSON object"),
         ({"relations": {"class": "Item"}}, "'relations' must be a list"),
     ],
     ids=repr,

@@ -130,8 +130,9 @@ def _error(source: Any) -> str:
 
 def _in_file(message: str, where: str) -> str:
     """A document load's error as a directory load says it: of a file and line, where the
-    document named the edge by its position in the relations list."""
-    return f"{where}: " + re.sub(r"relations\[\d+\]: ", "", message, count=1)
+    document named the edge by its position in the relations list, and a record by its count
+    ("record #2999: objectId ..."): the line names it once."""
+    return f"{where}: " + re.sub(r"relations\[\d+\]: |record #\d+: ", "", message, count=1)
 
 
 BAD: dict[str, Any] = {

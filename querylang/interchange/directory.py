@@ -33,6 +33,7 @@ from querylang.errors import (
     json_refused,
     not_utf8,
 )
+from querylang.interchange.json_places import at_line
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -161,7 +162,7 @@ def placed(path: Path, exc: DataError) -> DataError:
         line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
     except OSError:
         return exc
-    return exc if line is None else exc.placed(f"{file.name}, line {line}")
+    return exc if line is None else at_line(exc, f"{file.name}, line {line}")
 
 
 def to_document(path: Path) -> dict[str, Any]:

@@ -330,7 +330,7 @@ def normalise_record(
 
 def _record(cls: ClassDef, row: object, now: datetime, index: int | None) -> tuple[dict[str, Any], list[Edge]]:
     if not isinstance(row, Mapping):
-        raise DataError(f"record #{index or 0} must be an object", class_name=cls.name)
+        raise DataError(f"record #{index or 0}: not a JSON object", class_name=cls.name)
     oid = row.get("objectId")
     # A record without an objectId is named by its place: the id made for it is in no file.
     named = oid if oid is not None else (None if index is None else f"#{index}")

@@ -71,6 +71,23 @@ def _walk(text: str, at: int, keys: Sequence[str | int]) -> tuple[int | None, in
         at = _next(text, at + 1)
 
 
+# How a record is named where no line can be: its count among its class's records, from 0.
+_COUNTED = re.compile(r"^record #\d+: ")
+
+
+def at_line(exc: DataError, where: str) -> DataError:
+    """``exc`` said of ``where``, a file and the line of its record: the record's count ("record
+    #1: ...", "record #1" for one without an objectId) named it a second time, and is left out;
+    the class is kept."""
+    if exc.record_index is None:
+        return exc.placed(where)
+    numbered = exc.object_id is not None and exc.object_id == f"#{exc.record_index}"
+    out = DataError(_COUNTED.sub("", exc.reason), class_name=exc.class_name,
+                    object_id=None if numbered else exc.object_id, field=exc.field, code=exc.code)
+    out.record_index, out.edge_index, out.in_classes, out.doc_keys = exc.record_index, exc.edge_index, exc.in_classes, exc.doc_keys
+    return out.placed(where)
+
+
 def placed_in_file(path: Path, exc: DataError) -> DataError:
     """``exc``, of a load of the JSON file ``path``, naming the file and line of the record,
     edge, class or top-level value it is about (``exc`` itself when it is about none of them,
@@ -91,4 +108,4 @@ def placed_in_file(path: Path, exc: DataError) -> DataError:
     line = value_line(text, keys)
     if line is None:
         return exc if exc.doc_keys is None else exc.placed(path.name)
-    return exc.placed(f"{path.name}, line {line}")
+    return at_line(exc, f"{path.name}, line {line}")
