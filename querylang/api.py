@@ -16,7 +16,7 @@ from typing import Any
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.plan_cache import PlanCache
-from querylang.errors import DataError, QueryError, QueryTypeError, cut_name
+from querylang.errors import DataError, QueryError, QueryTypeError, cut_name, os_reason
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
@@ -215,7 +215,7 @@ def unreadable_path(path: str | Path) -> DataError | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        return DataError(f"cannot load {cut_name(str(path)).translate(_SHOWN)}: {exc.strerror} (nothing was loaded)")
+        return DataError(f"cannot load {cut_name(str(path)).translate(_SHOWN)}: {os_reason(exc) or exc.strerror} (nothing was loaded)")
     return None
 
 
