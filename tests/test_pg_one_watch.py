@@ -91,3 +91,28 @@ def test_a_query_with_a_cancel_event_keeps_its_own_watch(cluster: Cluster, short
         assert watched == [2]
     finally:
         db.close()
+
+
+def test_a_slow_ask_does_not_put_off_the_statements_cut(cluster: Cluster, short_times: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heartbeat's ask of a server slow to let a new connection in (the postmaster answers,
+    after a while) was the statement's only watch meanwhile: its cut, due GRACE s past the
+    timeout, came only once the ask ended (up to PROBE s late)."""
+    def slow_answer(*args: object) -> None:
+        time.sleep(2.5)  # an answer: the server runs, slowly
+
+    monkeypatch.setattr(heartbeat, "silence", slow_answer)
+    db = querylang.connect(cluster.url(), timeout=2)
+    try:
+        db.query("User", None)
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])
+        with frozen(pid):
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=r"did not answer within 3 s \(it stops a query past 2 s itself\)"):
+                db.query("User", None)
+            took = time.monotonic() - began
+        # Asked at 0.2 s (answered at 2.7 s) and again at 2.9 s: the cut waited for that ask, to 5.4 s.
+        assert 2.9 < took < 3.8
+        assert db.query("User", None).ids == ["u1", "u2"]
+    finally:
+        db.close()

@@ -88,6 +88,7 @@ class Heartbeat:
         self.committing = False  # set by the caller once the COMMIT is on its way
         self._lock = threading.Lock()
         self._done = False
+        self._asking = False  # an ask in flight: the one watch meanwhile is the statement's cut
         self._token = 0
 
     def __enter__(self) -> Heartbeat:
@@ -109,18 +110,32 @@ class Heartbeat:
     def interrupt(self) -> None:
         """Called by the watchdog (holding its lock) LOOK seconds on: ask from a thread of its
         own, as an ask may take PROBE seconds and the watchdog stops other statements. At
-        the statement's deadline, its cut instead."""
-        if self.stop is not None and time.monotonic() >= self._end:
+        the statement's deadline, its cut instead: while an ask is in flight the only watch
+        is that deadline's (_ask), so the cut is not late by what the ask takes."""
+        if self._done:  # the call ended as its watch came due: nothing to ask or cut
+            return
+        if self.stop is not None and (self._asking or time.monotonic() >= self._end):
             self.stop.interrupt()
             return
+        self._asking = True
         threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
 
     def _ask(self) -> None:
+        if self.stop is not None:
+            # The ask may take PROBE s, a server slow to let a new connection in: the statement's
+            # cut stays due at its deadline meanwhile (it came as late as the ask's end).
+            with self._lock:
+                if self._done:
+                    return
+                self._token = self.watchdog.watch(self, max(0.0, self._end - time.monotonic()))
         why = silence(self.reach, self.con)
         with self._lock:
+            self._asking = False
             if self._done:
                 return
             if why is None:
+                if self.stop is not None:
+                    self.watchdog.done(self._token)  # the deadline's, if it has not come: the next ask's replaces it
                 self._token = self.watchdog.watch(self, self._look())
             else:
                 self.cut, self.why = True, why
