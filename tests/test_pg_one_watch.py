@@ -12,7 +12,8 @@ import pytest
 
 import querylang
 from querylang import QueryError
-from querylang.engines.postgres import heartbeat, store
+from querylang.engines.postgres import heartbeat
+from querylang.engines.postgres import watched as statement_watch
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import own_cluster
@@ -36,7 +37,7 @@ def short_times(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(heartbeat, "LOOK", 0.2)
     monkeypatch.setattr(heartbeat, "PROBE", 1)
     monkeypatch.setattr(heartbeat, "GRACE", 1.0)
-    monkeypatch.setattr(store, "GRACE", 1.0)
+    monkeypatch.setattr(statement_watch, "GRACE", 1.0)
 
 
 def test_a_query_with_a_long_timeout_is_watched_once(cluster: Cluster, short_times: None) -> None:

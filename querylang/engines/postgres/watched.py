@@ -1,0 +1,114 @@
+"""A statement's watch on PostgreSQL, for the store (PostgresStore): the server stops it at its
+timeout; the client cuts its connection GRACE s later, or GRACE s after its cancel, if the
+server does not answer (interrupt.py); and while it may wait on a silent server longer than
+the heartbeat takes to find it so, whether the server answers at all (heartbeat.py). What a
+statement that failed under that watch says (_failed, _read_cut)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import psycopg
+from psycopg import errors as pge
+
+from querylang.engines.postgres.dialect import timeout_ms
+from querylang.engines.postgres.heartbeat import Heartbeat, outlasts
+from querylang.engines.postgres.interrupt import GRACE, Interrupt, NoAnswer
+from querylang.engines.postgres.reach import Held, Reach
+from querylang.engines.postgres.server_errors import query_error
+from querylang.engines.sql.watchdog import Watchdog
+from querylang.errors import DATABASE_CLOSED, QueryError
+
+T = TypeVar("T")
+
+
+class Watched:
+    """The watch methods of a store: its ``watchdog``, ``reach``, ``shown`` (the database as
+    messages name it), ``closed`` and each thread's connection (``_local.held``, ``_drop``)."""
+
+    watchdog: Watchdog
+    reach: Reach
+    shown: str
+    closed: bool
+    _local: threading.local
+    _drop: Callable[[Held], None]
+
+    def _failed(self, exc: psycopg.Error, stop: Interrupt | None, beat: Heartbeat | None, timeout: float | None,
+                cancel: threading.Event | None) -> NoReturn:
+        """Raise what a statement that failed under a query's watch (execute, _watched) says."""
+        if self.closed:  # close() closed the connection under it: the server is there
+            raise QueryError(DATABASE_CLOSED) from None
+        if stop is not None and stop.cut and timeout is not None and not (cancel is not None and cancel.is_set()):
+            raise NoAnswer(f"the PostgreSQL server at {self.shown} did not answer within {timeout + GRACE:g} s "
+                           f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1) from None
+        if (cut := self._read_cut(beat)) is not None:
+            raise cut from None
+        raise query_error(exc, cancel, timeout) from (None if isinstance(exc, pge.QueryCanceled) else exc)
+
+    def _watch(self, con: psycopg.Connection[Any], timeout: float | None,
+               cancel: threading.Event | None) -> tuple[Interrupt | None, int | None, Heartbeat | None]:
+        """A statement's watch: the cut of its connection GRACE s past its timeout or its cancel
+        (interrupt.py), and while it may wait on a silent server longer than the heartbeat takes
+        to find it so, the heartbeat (heartbeat.py), whose one watch then makes the cut too."""
+        stop = token = None
+        if timeout is not None or cancel is not None:
+            stop = Interrupt(con, cancel)
+            if timeout is not None and cancel is None and outlasts(timeout):
+                return stop, None, Heartbeat(self.watchdog, con, self.reach, stop, timeout + GRACE).__enter__()
+            token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
+        return stop, token, Heartbeat(self.watchdog, con, self.reach).__enter__() if outlasts(timeout) else None
+
+    def _watched(self, con: psycopg.Connection[Any], step: Callable[[], T], timeout: float | None,
+                 cancel: threading.Event | None) -> T:
+        """``step()`` on ``con`` (this thread's) for a query, watched as execute's statement is
+        (the heartbeat alone does not see one backend stuck while the server answers): its
+        timeout, cancel and cut are the query's errors; the server's others, the caller's."""
+        if timeout is None and cancel is None:
+            return self.answered(con, step)
+        stop, token, beat = self._watch(con, timeout, cancel)
+        assert stop is not None  # a timeout or a cancel
+        try:
+            self._set_timeout(con, timeout)
+            return step()
+        except psycopg.Error as exc:
+            failed = exc
+        finally:  # forgotten by the watchdog before the connection may go back to the pool (execute)
+            if token is not None:
+                self.watchdog.done(token)
+            if beat is not None:
+                beat.__exit__()
+        if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and \
+                (held := getattr(self._local, "held", None)) is not None and held.con is con:
+            self._drop(held)
+        if self.closed or stop.cut or (beat is not None and beat.cut) or isinstance(failed, pge.QueryCanceled):
+            self._failed(failed, stop, beat, timeout, cancel)
+        raise failed
+
+    def answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
+        """``step()`` on ``con`` with no timeout (a stream's, the reference's whole read): cut if
+        the server stops answering (heartbeat.py)."""
+        with Heartbeat(self.watchdog, con, self.reach) as beat:
+            try:
+                return step()
+            except psycopg.Error:
+                if (cut := self._read_cut(beat)) is not None:
+                    raise cut from None
+                raise
+
+    def _read_cut(self, beat: Heartbeat | None) -> QueryError | None:
+        """Why a read failed when close() or the heartbeat closed its connection; None when
+        neither did (the server's own error is then the one to raise)."""
+        if self.closed:
+            return QueryError(DATABASE_CLOSED)
+        why = beat.failure(self.shown, "the query failed", "the query") if beat is not None else None
+        return None if why is None else QueryError(why, code=1)
+
+    def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
+        """The server's statement_timeout, set on a connection only when it changes (a SET
+        per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
+        ms = 0 if timeout is None else timeout_ms(timeout)
+        if getattr(con, "_ql_timeout", None) != ms:
+            con.execute(f"SET statement_timeout = {ms}")  # an error is the caller's to tell
+            con._ql_timeout = ms  # type: ignore[attr-defined]
