@@ -136,6 +136,7 @@ class ParseStore(Counting, PostgresStore):
     # Parse's tables hold types psycopg has no binary loader for (a GeoPoint's ``point``, a
     # Polygon's ``polygon``): read in binary they would arrive as bytes. Text, as written.
     binary_rows = False
+    schema_table_name = "_SCHEMA"
 
     def __init__(self, url: str, *, connect_timeout: float = 10, pool_size: int = 4) -> None:
         try:

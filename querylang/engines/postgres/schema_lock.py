@@ -23,8 +23,30 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 
+from querylang.engines.postgres.dialect import timeout_ms
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
 from querylang.errors import DataError
+
+# Seconds the open waits for a lock another session holds on a table it reads (the schema
+# table, an edge table and the classes it joins): the heartbeat sees a server that answers.
+OPEN_LOCK_WAIT = 30.0
+
+
+def open_reads(con: psycopg.Connection[Any]) -> None:
+    """Inside the open's transaction: its reads (the schema, each edge table's check) are not a
+    query, and a statement_timeout of the role, the database or the URL does not cut them; nor
+    a lock_timeout of theirs. A lock another session holds for good (a transaction left open
+    after a LOCK TABLE or an ALTER) is waited for OPEN_LOCK_WAIT s, not for as long: an edge
+    table's check then leaves the table not known clean (its queries check the targets), the
+    schema's read fails the open (locked_at_open)."""
+    con.execute("SET LOCAL statement_timeout = 0")
+    con.execute(f"SET LOCAL lock_timeout = {timeout_ms(OPEN_LOCK_WAIT)}")
+
+
+def locked_at_open(table: str) -> str:
+    """Why the open failed when the schema ``table`` stayed locked past OPEN_LOCK_WAIT s."""
+    return (f"its table {table} is locked by another session (waited {OPEN_LOCK_WAIT:g} s): end that "
+            "session's transaction (pg_locks names it), then open the database again")
 
 
 def make_schema_table(con: psycopg.Connection[Any]) -> None:

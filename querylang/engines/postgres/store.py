@@ -77,7 +77,9 @@ from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.postgres.reach import Held, Reach, check_idle, gone, pool_connection, set_up
 from querylang.engines.postgres.schema_lock import (
     lock_schema_table,
+    locked_at_open,
     make_schema_table,
+    open_reads,
     refuse_own_streams,
 )
 from querylang.engines.postgres.search_path import home_schema, no_schema
@@ -108,6 +110,7 @@ class PostgresStore(Watched, Listening):
     # selects has a binary loader giving the value the text one gives.
     binary_rows = True
     changes = 0  # writes and loads through its Database (api.py's reference evaluator)
+    schema_table_name = SCHEMA_TABLE  # the table the schema is read from (the open's error names it)
 
     def __init__(
         self, url: str, *, read_only: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = 10,
@@ -170,9 +173,7 @@ class PostgresStore(Watched, Listening):
         beat: Heartbeat | None = None  # no timeout here: a server silent since the probe held the open
         try:
             with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
-                # The open's reads are not a query (a large edge table's check among them): a
-                # statement_timeout of the role, the database or the URL does not cut them.
-                con.execute("SET LOCAL statement_timeout = 0")
+                open_reads(con)  # not a query's: no statement_timeout, a bounded lock wait
                 found = con.execute("SELECT to_regclass(%s)", [quote(SCHEMA_TABLE)]).fetchone()
                 if found is None or found[0] is None:
                     self._refuse_parse_tables(con)
@@ -184,6 +185,8 @@ class PostgresStore(Watched, Listening):
                 raise DataError(no_schema(self.shown)) from None
             if isinstance(exc, psycopg.Error):
                 opening = f"cannot open the PostgreSQL database at {self.shown}"
+                if isinstance(exc, pge.LockNotAvailable):  # the schema's read (an edge table's check goes on)
+                    raise DataError(f"{opening}: {locked_at_open(self.schema_table_name)}") from None
                 why = beat.failure(self.shown, opening, "the open") if beat is not None else None
                 raise DataError(why or f"{opening}: {hide_password(first_line(exc), shown or url)}") from None
             raise
