@@ -26,7 +26,7 @@ class Refreshing(Protocol):
 
     store: Engine
 
-    def refresh_schema(self) -> bool: ...
+    def _read_schema_again(self, cancel: Any) -> bool: ...
 
 
 def names_unknown(exc: BaseException) -> bool:
@@ -46,7 +46,7 @@ def knowing(method: F) -> F:
         try:
             return method(self, *args, **kw)
         except (SchemaError, DataError) as exc:
-            if not names_unknown(exc) or not self.refresh_schema() or not _now_known(self, exc):
+            if not names_unknown(exc) or not self._read_schema_again(kw.get("cancel")) or not _now_known(self, exc):
                 raise
         return method(self, *args, **kw)
 
@@ -69,7 +69,7 @@ def known_class(db: Refreshing, class_name: str) -> ClassDef:
     try:
         return db.store.schema.get(class_name)
     except SchemaError:
-        if not db.refresh_schema():
+        if not db._read_schema_again(None):
             raise
     return db.store.schema.get(class_name)
 
@@ -79,9 +79,20 @@ class SchemaRefresh:
 
     store: Engine
 
+    timeout: float | None
+
     def refresh_schema(self) -> bool:
         """Read the stored schema again, for the classes and fields other processes added since
         this one read it (PostgreSQL; a DuckDB file has one writing process): True when it
-        changed. Queries and writes do so themselves when told (docs/postgres.md)."""
+        changed. Queries and writes do so themselves when told (docs/postgres.md). Within the
+        database's timeout, as a query's statement; False when it could not be read."""
         refresh = getattr(self.store, "refresh_schema", None)
-        return bool(refresh is not None and refresh())
+        return bool(refresh is not None and refresh(timeout=self.timeout))
+
+    def _read_schema_again(self, cancel: Any) -> bool:
+        """:meth:`refresh_schema` for a call that refused a name, within its timeout and ``cancel``
+        (watched by the heartbeat alone, one backend stuck held a query for as long as it was):
+        a server that does not answer, the read past the timeout, is the call's error, as its
+        statement would meet it, not the refusal of a name the schema was not read for."""
+        refresh = getattr(self.store, "refresh_schema", None)
+        return bool(refresh is not None and refresh(timeout=self.timeout, cancel=cancel, out_of_reach=True))

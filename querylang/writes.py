@@ -36,6 +36,7 @@ class Writes:
     timeout: float | None
     _reference: Any
     refresh_schema: Callable[[], bool]  # SchemaRefresh's
+    _read_schema_again: Callable[[Any], bool]  # SchemaRefresh's, within the timeout and a cancel
 
     def _changed(self) -> None:
         self.store.changes += 1

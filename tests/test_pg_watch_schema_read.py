@@ -123,3 +123,43 @@ def test_a_query_whose_parse_schema_read_is_stuck_ends_at_its_timeout(cluster: C
         assert db.query("Later", None).ids == []
     finally:
         db.close()
+
+
+def test_a_query_naming_a_class_not_known_whose_schema_read_is_stuck_ends_at_its_timeout(cluster: Cluster) -> None:
+    """A query naming a class this process does not know reads the stored schema again before
+    refusing it (another process may have just made it): that read was watched by the heartbeat
+    alone, and a stuck backend held a 1 s query for as long as it was stuck."""
+    db = querylang.connect(cluster.url(), timeout=1)
+    try:
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])  # type: ignore[attr-defined]
+        with frozen(pid):
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=DID_NOT_ANSWER):
+                db.query("Nobody", None)
+            assert time.monotonic() - began < 1 + GRACE + 3
+        with pytest.raises(QueryError, match="Nobody"):
+            db.query("Nobody", None)
+    finally:
+        db.close()
+
+
+def test_a_text_search_whose_stems_check_is_stuck_ends_at_its_timeout(cluster: Cluster) -> None:
+    """In place on Parse's tables, the first English text search asks the server whether its
+    stems are Python's (parse_words.stems_problem), while the query is planned: that statement
+    was watched by the heartbeat alone."""
+    app = ParseApp(fresh_url(cluster))
+    app.add_class("Note", body="String")
+    db = querylang.connect(app.url, layout="parse", timeout=1)
+    try:
+        db.store.schema_ttl = None  # type: ignore[attr-defined]  # no _SCHEMA check before it: the stems' alone
+        assert db.query("Note", None).ids == []
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])  # type: ignore[attr-defined]
+        search = {"body": {"text": {"search": "foxes"}}}
+        with frozen(pid):
+            began = time.monotonic()
+            with pytest.raises(QueryError, match=DID_NOT_ANSWER):
+                db.query("Note", search)
+            assert time.monotonic() - began < 1 + GRACE + 3
+        assert db.query("Note", search).ids == []
+    finally:
+        db.close()

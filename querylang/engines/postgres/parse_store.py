@@ -196,6 +196,7 @@ class ParseStore(Counting, PostgresStore):
         enableSchemaHooks; its notices that reached the thread's idle connection were read just
         before): a query of a class that gained a field would answer its records without it.
         Within the TTL, and untold, it costs no statement."""
+        self._local.query = (timeout, cancel)  # the bounds of the reads its plan and rows make (_within)
         if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
@@ -382,9 +383,17 @@ class ParseStore(Counting, PostgresStore):
                     f"(?options=-c%20search_path%3D{elsewhere[0]})")
         return said
 
-    def _stems_problem(self) -> str | None:
+    def _within(self, step: Callable[[psycopg.Connection[Any]], Any]) -> Any:
+        """``step(con)`` on this thread's connection within the timeout and cancel of the query
+        it is for, given to _check_schema as the query starts (none outside one): a read the
+        query's plan or rows make (the stems' check, a column's type on an error), which the
+        heartbeat alone does not watch for one backend stuck while the server answers."""
+        timeout, cancel = getattr(self._local, "query", (None, None))
         with self.connection() as con:
-            return self.answered(con, lambda: stems_problem(con))
+            return self._watched(con, lambda: step(con), timeout, cancel)
+
+    def _stems_problem(self) -> str | None:
+        return self._within(stems_problem)  # type: ignore[no-any-return]
 
     @staticmethod
     def _class_left_out(parse: str, spec: Any, cols: dict[str, dict[str, str]], names: dict[str, str]) -> str:
@@ -534,8 +543,7 @@ class ParseStore(Counting, PostgresStore):
         if exc is not None and not isinstance(exc, pge.ProgrammingError | pge.DataError):
             return None  # a cancel, a timeout, a lost connection: not the columns' doing
         try:
-            with self.connection() as con:
-                now = {(t, c): kind for t, c, kind, _ in self.answered(con, lambda: con.execute(_COLUMNS).fetchall())}
+            now = {(t, c): kind for t, c, kind, _ in self._within(lambda con: con.execute(_COLUMNS).fetchall())}
         except (psycopg.Error, QueryError):
             return None
         changed = [f"class {name}, field {column}: its column is now {now[table, column]}, where it was {kind}"
