@@ -163,3 +163,22 @@ def test_a_text_search_whose_stems_check_is_stuck_ends_at_its_timeout(cluster: C
         assert db.query("Note", search).ids == []
     finally:
         db.close()
+
+
+def test_the_look_at_the_columns_types_after_a_failed_read_ends_at_the_querys_timeout(cluster: Cluster) -> None:
+    """In place on Parse's tables, a read that failed (a cell not decoded, a statement the
+    server refused) looks at the columns' types before saying why (_changed_since): a stuck
+    backend held it, and the query, for as long as it was stuck. Past the query's timeout it is
+    given up, and the read's own error is said."""
+    app = ParseApp(fresh_url(cluster))
+    db = querylang.connect(app.url, layout="parse", timeout=1)
+    try:
+        assert db.query("Post", None).ids == ["p1", "p2"]  # the query's timeout, for the reads beside it
+        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])  # type: ignore[attr-defined]
+        with frozen(pid):
+            began = time.monotonic()
+            assert db.store._changed_since() is None  # type: ignore[attr-defined]
+            assert time.monotonic() - began < 1 + GRACE + 3
+        assert db.query("Post", None).ids == ["p1", "p2"]
+    finally:
+        db.close()
