@@ -27,6 +27,7 @@ Everything is stopped and the temporary directory removed on ``close()``.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import http.client
 import json
 import shutil
@@ -64,11 +65,24 @@ class Postgres(Cluster):
 
 def _install_parse() -> Path:
     cli = PARSE_DIR / "node_modules" / "parse-server" / "bin" / "parse-server"
-    if cli.exists():
+    # The script is there as soon as npm has unpacked it, its modules not yet: only the mark
+    # written after the install says it is whole.
+    whole = PARSE_DIR / ".installed"
+    if cli.exists() and whole.exists():
         return cli
     if not shutil.which("node") or not shutil.which("npm"):
         raise Unavailable("Node.js and npm are needed (apt-get install nodejs npm; parse-server 9 wants Node 20.19+ or 22.13+)")
     PARSE_DIR.mkdir(exist_ok=True)
+    # Test workers start Parse Server at once: one installs, the others wait for it.
+    with open(PARSE_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (cli.exists() and whole.exists()):
+            _npm_install(cli)
+            whole.write_text(PARSE_VERSION + "\n")
+    return cli
+
+
+def _npm_install(cli: Path) -> None:
     # router 2.3 changed Layer.match, which parse-server 9.10's batch route relies on (every
     # /batch call answers 500 "Cannot convert undefined or null to object"): pin 2.2.0.
     (PARSE_DIR / "package.json").write_text(json.dumps(PACKAGE_JSON, indent=1) + "\n")
@@ -80,7 +94,6 @@ def _install_parse() -> Path:
     )
     if not cli.exists():
         raise Unavailable(f"npm install parse-server@{PARSE_VERSION} did not produce {cli}")
-    return cli
 
 
 class ParseServer:
