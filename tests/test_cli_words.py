@@ -177,3 +177,35 @@ def test_load_names_a_record_of_its_own_format_by_its_line_alone(tmp_path: Path,
     rows = [{"objectId": "a", "n": 1}, json.loads(record)]
     with pytest.raises(querylang.DataError, match=r"record #1"):
         querylang.connect().load({"classes": {"T": {"fields": {"n": {"type": "Number"}}}}, "records": {"T": rows}})
+
+
+def test_a_refused_path_the_user_did_not_give_is_a_fault_not_their_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: any OSError naming a file was said as the user's error (exit 2), a file
+    of the package gone or an engine's temporary file too, which sent the user looking for a
+    mistake of theirs. Only a path they gave (or a file inside a folder they gave) is theirs."""
+    import errno
+
+    from querylang.app import read_commands
+
+    from .test_cli import ql
+
+    data = tmp_path / "data"
+    data.mkdir()
+    refused: list[str] = []
+
+    def fail(*args: object, **kw: object) -> None:
+        raise OSError(errno.ENOENT, "No such file or directory", refused[-1])
+
+    monkeypatch.setattr(read_commands, "open_db", fail)
+    for theirs in (str(data), str(data / "Post.ndjson")):
+        refused.append(theirs)
+        said = user_error("compile", "Post", "where({})", "--data", str(data))
+        assert said == f"error: {theirs}: no such file or folder\n"
+    package = Path(querylang.__file__).parent / "grammar" / "gone.lark"
+    for ours in (str(package), str(tmp_path / "engine-temp" / "spill.tmp")):
+        refused.append(ours)
+        res = ql("compile", "Post", "where({})", "--data", str(data))
+        assert res.returncode == 1, res.stderr
+        assert res.stderr.startswith("internal error: FileNotFoundError: ") and ours in res.stderr

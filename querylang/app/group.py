@@ -24,6 +24,7 @@ EXIT_USER = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+GIVEN = "querylang.args"  # the command line's arguments, kept in the group context's meta
 
 
 class QueryLangGroup(click.Group):
@@ -63,8 +64,9 @@ class QueryLangGroup(click.Group):
             except QueryError as err:
                 report_error(err)
                 raise click.exceptions.Exit(EXIT_USER) from None
+        given = list(args)
         try:
-            return super().make_context(info_name, args, parent=parent, **extra)
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
         except BrokenPipeError:
             _drop_stdout()
             raise click.exceptions.Exit(0) from None
@@ -74,6 +76,9 @@ class QueryLangGroup(click.Group):
                 report_error(QueryError(f"cannot write the output (standard output): {err.strerror or err}"))
                 raise click.exceptions.Exit(EXIT_USER) from None
             raise
+        if parent is None:
+            ctx.meta[GIVEN] = given
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -109,10 +114,11 @@ class QueryLangGroup(click.Group):
                     f"cannot hold {char!r}; set PYTHONIOENCODING=utf-8, or a UTF-8 locale (e.g. LC_ALL=C.UTF-8)"
                 ))  # fmt: skip
                 ctx.exit(EXIT_USER)
-            if isinstance(err, OSError) and err.filename is not None and os_reason(err) is not None:
-                # A path the system refused where no reader of it said so (a name too long,
-                # a loop of links): the user's, not a fault (was "internal error: OSError:
-                # [Errno 36] File name too long: '...'").
+            if isinstance(err, OSError) and os_reason(err) is not None and _given(err.filename, ctx.meta.get(GIVEN, ())):
+                # A path the user gave (or a file in a folder they gave) that the system refused
+                # where no reader of it said so (a name too long, a loop of links): theirs, not a
+                # fault. Any other path (a file of the package, an engine's temporary file) is
+                # the program's fault, said as one.
                 report_error(QueryError(f"{err.filename}: {os_reason(err)}"))
                 ctx.exit(EXIT_USER)
             if os.environ.get("QUERYLANG_DEBUG"):
@@ -128,6 +134,25 @@ class QueryLangGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _given(filename: Any, args: Sequence[str]) -> bool:
+    """Whether ``filename`` is a path among the command line's ``args`` (as a value, @FILE or
+    --option=VALUE, a leading ~ the home folder, as the commands read them) or inside one."""
+    if not isinstance(filename, (str, bytes)) or not filename:
+        return False
+    path = os.path.abspath(os.fsdecode(filename))
+    for arg in args:
+        if arg.startswith("-") and "=" in arg:
+            arg = arg.split("=", 1)[1]
+        arg = arg.removeprefix("@")
+        if arg in ("", "-"):
+            continue
+        given = os.path.abspath(os.path.expanduser(arg))
+        # A root given ('/') holds every path: only itself is the user's.
+        if path == given or (os.path.dirname(given) != given and path.startswith(given + os.sep)):
+            return True
+    return False
 
 
 def _stdout_encoding(encoding: str) -> bool:
