@@ -35,7 +35,7 @@ from querylang.model.parse_types import (
     rest_record,
 )
 from querylang.model.schema import make_class, type_with_target
-from querylang.script.values import num_str
+from querylang.script.values import num, num_str
 
 from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
 from . import jsontext
@@ -159,10 +159,23 @@ def numbered_pointers(record: Mapping[str, Any], fields: Mapping[str, Mapping[st
     changed = {}
     for key, value in record.items():
         oid = value.get("objectId") if isinstance(value, Mapping) and value.get("__type") == "Pointer" else None
-        if (isinstance(oid, int | float) and not isinstance(oid, bool) and math.isfinite(oid)
-                and fields.get(key, {}).get("type") == "Pointer"):  # fmt: skip
-            changed[key] = {**value, "objectId": num_str(oid)}
+        number = _js_number(oid)
+        if number is not None and fields.get(key, {}).get("type") == "Pointer":
+            changed[key] = {**value, "objectId": num_str(number)}
     return {**record, **changed} if changed else record
+
+
+def _js_number(value: Any) -> int | float | None:
+    """The finite number JSON.parse makes of ``value`` (a double: 2**53 + 1 is 2**53), or None
+    for no number or one out of a double's range (a whole number of 400 digits too, which
+    Python reads exactly)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = num(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def infer_type(value: Any) -> dict[str, Any] | None:

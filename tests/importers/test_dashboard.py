@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -617,7 +618,12 @@ def test_an_objectid_the_load_refuses_is_named_once(tmp_path: Path, oid: str, sa
     assert not db.schema.classes
 
 
-@pytest.mark.parametrize(("oid", "stored"), [(5, "5"), (5.5, "5.5"), (5.0, "5"), (1e21, "1e+21"), (-7, "-7")])
+# Each text as Node prints the number JSON.parse reads: a whole number past 2**53 is the double
+# nearest to it, as it was in Parse Server (found by review: it was its digits as written).
+@pytest.mark.parametrize(("oid", "stored"), [(5, "5"), (5.5, "5.5"), (5.0, "5"), (1e21, "1e+21"), (-7, "-7"),
+                                             (-0.0, "0"), (0.1 + 0.2, "0.30000000000000004"), (1e-7, "1e-7"),
+                                             (2**53 + 1, "9007199254740992"), (-(2**53) - 1, "-9007199254740992"),
+                                             (123456789012345678901, "123456789012345680000")])  # fmt: skip
 def test_a_pointers_objectid_that_is_a_number_is_its_text_as_parse_stores_it(tmp_path: Path, oid: Any, stored: str) -> None:
     """Parse Server writes a Pointer's objectId into its column (PostgreSQL) or "Class$id"
     (MongoDB) as JavaScript makes it text: {"objectId": 5} is stored, and read back, as "5".
@@ -635,3 +641,14 @@ def test_a_pointers_objectid_of_another_kind_is_still_refused(tmp_path: Path, oi
     rows = [{"objectId": "a", "to": {"__type": "Pointer", "className": "T", "objectId": oid}}]
     with pytest.raises(DataError, match=r"record 1, line \d+: class T, record a, field to: expected a Pointer"):
         querylang.connect().import_dashboard_export(write(tmp_path / "T.json", rows))
+
+
+@pytest.mark.parametrize(("oid", "said"), [(10**400, "within a double's range"), (float("inf"), "finite")], ids=["digits", "1e400"])
+def test_a_pointers_objectid_past_a_doubles_range_is_refused_as_a_number_field_is(tmp_path: Path, oid: Any, said: str) -> None:
+    """Found by review: a whole number of 400 digits (JSON.parse's Infinity) was an internal
+    error, "OverflowError: int too large to convert to float"."""
+    path = tmp_path / "T.json"
+    digits = str(oid) if isinstance(oid, int) else "1e400"
+    path.write_text('{"results": [{"objectId": "a",\n "to": {"__type": "Pointer", "className": "T", "objectId": ' + digits + "}}]}")
+    with pytest.raises(DataError, match=rf"^{re.escape(str(path))}, record 1, line 2: class T, record a, field to: .*{said}"):
+        querylang.connect().import_dashboard_export(path)
