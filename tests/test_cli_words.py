@@ -209,3 +209,24 @@ def test_a_refused_path_the_user_did_not_give_is_a_fault_not_their_error(
         res = ql("compile", "Post", "where({})", "--data", str(data))
         assert res.returncode == 1, res.stderr
         assert res.stderr.startswith("internal error: FileNotFoundError: ") and ours in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named", "expected"),
+    [
+        (("find", "Post", "ARG"), "WHERE_JSON", "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'"),
+        (("query", "Post", "where({})", "--inputs", "ARG"), "--inputs", "a JSON object of input values, e.g. '{\"Min\": 5}'"),
+    ],
+    ids=["find", "inputs"],
+)
+def test_json_that_is_no_object_is_said_one_way_naming_its_place(
+    tmp_path: Path, args: tuple[str, ...], named: str, expected: str
+) -> None:
+    """Found by review: --inputs '[1]' was click's "Invalid value for --inputs: must be a JSON
+    object of input values" with its usage lines, and a file of find's named "WHERE_JSON", where
+    the JSON each cannot read names its place."""
+    path = tmp_path / "list.json"
+    path.write_text("[1]", encoding="utf-8")
+    for given, place in (("[1]", named), (f"@{path}", str(path))):
+        said = user_error(*[given if a == "ARG" else a for a in args])
+        assert said == f"error: {place}: must be {expected}\n"

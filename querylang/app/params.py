@@ -135,7 +135,8 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         except json.JSONDecodeError as exc:
             raise json_refused(named, exc) from None
         if not isinstance(doc, dict):
-            raise click.BadParameter("must be a JSON object of input values", param_hint="--inputs")
+            # As WHERE_JSON's (was click's "Invalid value for --inputs: ..." with its usage lines).
+            raise DataError(f"{named}: must be a JSON object of input values, e.g. '{{\"Min\": 5}}'")
         out.update(doc)
     out.update(cli_pairs(pairs))
     return out

@@ -213,7 +213,8 @@ def find(
     except json.JSONDecodeError as exc:
         raise json_refused(named, exc) from None
     if not isinstance(doc, dict):
-        raise DataError("WHERE_JSON must be a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+        # Named by its place, as its JSON that cannot be read is (a file's was "WHERE_JSON").
+        raise DataError(f"{named}: must be a JSON object (Parse's where), e.g. '{{\"score\": {{\"$gt\": 10}}}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
     # --keys '' alone: the keys always selected, as in Parse; an empty key in a list is refused.
