@@ -314,6 +314,16 @@ def test_inputs_values_are_json(tmp_path: Path) -> None:
     assert "not valid JSON" in out.getvalue() and s.status == 2
 
 
+def test_an_inputs_value_that_is_not_valid_json_is_said_as_the_command_lines_is() -> None:
+    """Found by review: "usage: .inputs KEY=VALUE ... (x: not valid JSON at column 8: Expecting
+    value)", its column the whole argument's, where --inputs says "--inputs: not valid JSON at
+    line 1, column 6: ..."; nothing of the line is set."""
+    s, out = session_for(class_name="Post")
+    s.handle('.inputs a=1 x={"a":')
+    assert "error: Inputs.x: not valid JSON at line 1, column 6: Expecting value" in out.getvalue()
+    assert s.status == 2 and s.inputs == {}
+
+
 def test_json_nested_too_deeply_is_a_user_error_not_a_fault() -> None:
     s, out = session_for(class_name="Post")
     nested = "[" * 5000 + "]" * 5000

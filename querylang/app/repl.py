@@ -49,7 +49,7 @@ from querylang.app.render import (
     visible,
     write_records,
 )
-from querylang.errors import EngineError, QueryError
+from querylang.errors import EngineError, QueryError, json_refused
 from querylang.frontends.filters import NOT_YET
 from querylang.importers import jsontext
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
@@ -379,7 +379,9 @@ def input_pairs(text: str) -> dict[str, Any]:
                 with jsontext.nesting(f"Inputs.{key}"):
                     value, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{key}: not valid JSON at column {exc.pos + 1}: {exc.msg}") from None
+                # Said as the command line's --inputs says it, its line and column the value's.
+                value_text = text[pos:]
+                raise json_refused(f"Inputs.{key}", json.JSONDecodeError(exc.msg, value_text, exc.pos - pos)) from None
             if pos < end and not text[pos].isspace():
                 raise ValueError(f"{key}: unexpected {text[pos:pos + 10]!r} after the JSON value")
         elif pos < end and text[pos] == "'":
