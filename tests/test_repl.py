@@ -324,6 +324,17 @@ def test_an_inputs_value_that_is_not_valid_json_is_said_as_the_command_lines_is(
     assert s.status == 2 and s.inputs == {}
 
 
+def test_load_says_a_path_the_system_refuses_as_the_load_command_does(tmp_path: Path) -> None:
+    """Found by review: "cannot load PATH: a loop of symbolic links (nothing was loaded)", where
+    `querylang load PATH` says "PATH: cannot read: a loop of symbolic links"."""
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    s, out = session_for(class_name="Post")
+    s.handle(f".load {tmp_path / 'loop1'}")
+    assert f"error: {tmp_path / 'loop1'}: cannot read: a loop of symbolic links\n" in out.getvalue()
+    assert s.status == 2
+
+
 def test_json_nested_too_deeply_is_a_user_error_not_a_fault() -> None:
     s, out = session_for(class_name="Post")
     nested = "[" * 5000 + "]" * 5000

@@ -8,6 +8,7 @@ terminal prompt or piped input, is prompt.py's.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
@@ -49,7 +50,7 @@ from querylang.app.render import (
     visible,
     write_records,
 )
-from querylang.errors import EngineError, QueryError, json_refused
+from querylang.errors import EngineError, QueryError, cannot_read, json_refused, os_reason
 from querylang.frontends.filters import NOT_YET
 from querylang.importers import jsontext
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
@@ -275,6 +276,15 @@ class Session:
         if len(args) != 1 or not args[0].strip():  # .load "" read the current folder, named '.'
             raise self._usage(".load")
         path = Path(args[0]).expanduser()
+        try:
+            os.stat(path)
+        except FileNotFoundError:  # said by the load: "no such data file: X", as the command's
+            pass
+        except OSError as exc:
+            # As the command's load says it ("X: cannot read: a loop of symbolic links"), where
+            # the library says "cannot load X: ... (nothing was loaded)".
+            if os_reason(exc) is not None:
+                raise cannot_read(args[0], exc) from None
         not_an_export(path, self.db_hint)
         counts = self.db.load(path)
         total = sum(counts.values())
