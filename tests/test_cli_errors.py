@@ -85,7 +85,6 @@ def test_missing_files_exit_2(tmp_path: Path) -> None:
     [
         ("query", "Post", GT10, "--db", "a.duckdb", "--data", "b.json"),
         ("query", "Post", GT10, "-i", "no-equals-sign"),
-        ("query", "Post", GT10, "--inputs", "[1, 2]"),
         ("query", "Post", GT10, "--limit", "-1"),
         ("query", "Post", GT10, "--format", "xml"),
         ("query", "Post"),

@@ -120,6 +120,23 @@ def at_file(example: str) -> Any:
     return check
 
 
+def json_object(text: str, named: str, empty: str | None, must_be: str) -> dict[str, Any]:
+    """The JSON object an argument or a file gives (find's WHERE_JSON, --inputs), each way it
+    can be wrong said as the others' are, after ``named``, its place. ``empty``: what a blank
+    file or standard input should have held (None: a blank argument is read as given)."""
+    if empty is not None and is_blank(text):  # was "not valid JSON at line 1"
+        raise DataError(f"{named}: {empty_where(empty)}")
+    try:
+        doc = jsontext.loads(text, named)
+    except json.JSONDecodeError as exc:
+        raise json_refused(named, exc) from None
+    if not isinstance(doc, dict):
+        # --inputs' was click's "Invalid value for --inputs: ..." with its usage lines, and a
+        # file of find's named "WHERE_JSON".
+        raise DataError(f"{named}: must be {must_be}")
+    return doc
+
+
 def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inputs_json is not None:
@@ -128,16 +145,10 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         # Named as find's WHERE_JSON and load's file are (was click's "Invalid value for
         # --inputs: not valid JSON: Expecting value: line 1 column 1 (char 0)" and its usage).
         named = inputs_json[1:] if from_file else "--inputs"
-        if from_file and is_blank(text):
-            raise DataError(f"{named}: {empty_where('a JSON object of input values is expected')}")
-        try:
-            doc = jsontext.loads(text, named)
-        except json.JSONDecodeError as exc:
-            raise json_refused(named, exc) from None
-        if not isinstance(doc, dict):
-            # As WHERE_JSON's (was click's "Invalid value for --inputs: ..." with its usage lines).
-            raise DataError(f"{named}: must be a JSON object of input values, e.g. '{{\"Min\": 5}}'")
-        out.update(doc)
+        out.update(json_object(
+            text, named, "a JSON object of input values is expected" if from_file else None,
+            "a JSON object of input values, e.g. '{\"Min\": 5}'",
+        ))  # fmt: skip
     out.update(cli_pairs(pairs))
     return out
 

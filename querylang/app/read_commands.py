@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,7 +15,6 @@ from querylang.app.commands import (
     check_asks,
     class_counts,
     explain,
-    is_blank,
     query_fields,
     read_script,
     read_stdin,
@@ -25,7 +23,7 @@ from querylang.app.commands import (
     run_query,
     show_record,
 )
-from querylang.app.params import at_file, cli_keys, cli_order, cli_sort, parse_inputs
+from querylang.app.params import at_file, cli_keys, cli_order, cli_sort, json_object, parse_inputs
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -38,8 +36,6 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.app.sources import open_db, source_options
-from querylang.errors import DataError, empty_where, json_refused
-from querylang.importers import jsontext
 
 T = TypeVar("T")
 TABLE_ROWS = 100  # records a table shows without --limit
@@ -206,15 +202,8 @@ def find(
         text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:
         text, named = where, "WHERE_JSON"
-    if where in ("-", "@" + named) and is_blank(text):  # was "not valid JSON at line 1"
-        raise DataError(f"{named}: {empty_where(WHERE_EXPECTED)}")
-    try:
-        doc = jsontext.loads(text, named)
-    except json.JSONDecodeError as exc:
-        raise json_refused(named, exc) from None
-    if not isinstance(doc, dict):
-        # Named by its place, as its JSON that cannot be read is (a file's was "WHERE_JSON").
-        raise DataError(f"{named}: must be a JSON object (Parse's where), e.g. '{{\"score\": {{\"$gt\": 10}}}}'")
+    empty = WHERE_EXPECTED if where in ("-", "@" + named) else None
+    doc = json_object(text, named, empty, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
     # --keys '' alone: the keys always selected, as in Parse; an empty key in a list is refused.
