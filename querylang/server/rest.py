@@ -51,7 +51,14 @@ class Api(ReadRoutes, WriteRoutes):
             parts[0] = parts[0].lower()  # Parse's router reads its route names case-blind (/Classes/Post)
         try:
             try:
-                return self._route(method, parts, params, access, base_url)
+                schema = self.db.schema
+                answer = self._route(method, parts, params, access, base_url)
+                if method == "GET" and not access.master and self.db.schema is not schema:
+                    # Another process changed the schema, and this process heard of it with the
+                    # read's own rows: who may read what was decided with the old one (a class
+                    # that just gained its ACL field showed its records unchecked). Once more.
+                    answer = self._route(method, parts, params, access, base_url)
+                return answer
             except (querylang.QueryError, UnknownField) as exc:
                 # A class or field another process added since this one read the schema: the
                 # request once more after reading it (a batch's requests each, not the batch),

@@ -478,3 +478,24 @@ def test_the_master_keys_read_of_a_class_another_process_just_added_finds_its_re
         assert (status, answer["title"]) == (200, "late"), answer
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("path", ["/classes/Comment/c001", "/classes/Comment?where=%7B%22objectId%22%3A%22c001%22%7D"])
+def test_a_class_that_just_gained_its_acls_in_another_process_hides_its_records_at_once(
+        pg_server: Callable[..., tuple[LiveServer, str]], path: str) -> None:
+    """A client's read decided the class had no ACLs with the schema it knew, and the notice of
+    the new field came with the read's own rows: the first read after another process gave the
+    class its ACL field and a record an ACL no client may read showed that record, ACL and all."""
+    srv, url = pg_server()
+    assert call(srv, "GET", "/classes/Comment/c001")[0] == 200  # public: the class has no ACLs yet
+    other = querylang.connect(url)
+    try:
+        other.add_field("Comment", "acl", "Object")
+        other.update("Comment", "c001", lambda _: querylang.Change({"acl": {"u001": {"read": True}}}))
+        status, answer = call(srv, "GET", path)
+        if "where" in path:
+            assert (status, answer) == (200, {"results": []}), answer
+        else:
+            assert status == 404, answer
+    finally:
+        other.close()
