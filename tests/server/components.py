@@ -9,6 +9,7 @@ A component that cannot be had makes the test fail with what to install: never a
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -43,11 +44,18 @@ def node_modules() -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
         _apt_install("nodejs", "npm")
     modules = NODE_DIR / "node_modules"
-    if not (modules / "parse" / "node.js").exists():
+    # The SDK's files appear as npm unpacks them: only the mark written after the install says it
+    # is whole, and test workers needing it at once wait for the one install (as Parse Server's).
+    whole = NODE_DIR / ".installed"
+    if not ((modules / "parse" / "node.js").exists() and whole.exists()):
         NODE_DIR.mkdir(exist_ok=True)
-        (NODE_DIR / "package.json").write_text(json.dumps({"name": "querylang-serve-tests", "private": True}) + "\n")
-        _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PARSE_SDK],
-             f"npm install {PARSE_SDK} (needs the npm registry)", cwd=NODE_DIR)
+        with open(NODE_DIR / ".install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not ((modules / "parse" / "node.js").exists() and whole.exists()):
+                (NODE_DIR / "package.json").write_text(json.dumps({"name": "querylang-serve-tests", "private": True}) + "\n")
+                _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PARSE_SDK],
+                     f"npm install {PARSE_SDK} (needs the npm registry)", cwd=NODE_DIR)
+                whole.write_text(PARSE_SDK + "\n")
     if not (modules / "parse" / "node.js").exists():
         pytest.fail(f"npm install {PARSE_SDK} did not produce {modules / 'parse'}")
     return modules
