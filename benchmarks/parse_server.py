@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -65,24 +66,28 @@ class Postgres(Cluster):
 
 def _install_parse() -> Path:
     cli = PARSE_DIR / "node_modules" / "parse-server" / "bin" / "parse-server"
-    # The script is there as soon as npm has unpacked it, its modules not yet: only the mark
-    # written after the install says it is whole.
-    whole = PARSE_DIR / ".installed"
-    if cli.exists() and whole.exists():
-        return cli
-    if not shutil.which("node") or not shutil.which("npm"):
-        raise Unavailable("Node.js and npm are needed (apt-get install nodejs npm; parse-server 9 wants Node 20.19+ or 22.13+)")
-    PARSE_DIR.mkdir(exist_ok=True)
-    # Test workers start Parse Server at once: one installs, the others wait for it.
-    with open(PARSE_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (cli.exists() and whole.exists()):
-            _npm_install(cli)
-            whole.write_text(PARSE_VERSION + "\n")
+    install_once(PARSE_DIR, cli.exists, lambda: _npm_install(cli), PARSE_VERSION)
     return cli
 
 
+def install_once(folder: Path, there: Callable[[], bool], install: Callable[[], None], what: str) -> None:
+    """``install()`` into ``folder`` unless a whole install is ``there``. npm's files appear as
+    it unpacks them, before the install ends: only the mark written after it says it is whole.
+    Processes that need it at once (test workers) wait for the one install."""
+    whole = folder / ".installed"
+    if there() and whole.exists():
+        return
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (there() and whole.exists()):
+            install()
+            whole.write_text(what + "\n")
+
+
 def _npm_install(cli: Path) -> None:
+    if not shutil.which("node") or not shutil.which("npm"):
+        raise Unavailable("Node.js and npm are needed (apt-get install nodejs npm; parse-server 9 wants Node 20.19+ or 22.13+)")
     # router 2.3 changed Layer.match, which parse-server 9.10's batch route relies on (every
     # /batch call answers 500 "Cannot convert undefined or null to object"): pin 2.2.0.
     (PARSE_DIR / "package.json").write_text(json.dumps(PACKAGE_JSON, indent=1) + "\n")

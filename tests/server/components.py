@@ -9,7 +9,6 @@ A component that cannot be had makes the test fail with what to install: never a
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -17,6 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from benchmarks.parse_server import install_once
 
 HERE = Path(__file__).parent
 NODE_DIR = HERE / ".node"
@@ -44,18 +45,13 @@ def node_modules() -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
         _apt_install("nodejs", "npm")
     modules = NODE_DIR / "node_modules"
-    # The SDK's files appear as npm unpacks them: only the mark written after the install says it
-    # is whole, and test workers needing it at once wait for the one install (as Parse Server's).
-    whole = NODE_DIR / ".installed"
-    if not ((modules / "parse" / "node.js").exists() and whole.exists()):
-        NODE_DIR.mkdir(exist_ok=True)
-        with open(NODE_DIR / ".install.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not ((modules / "parse" / "node.js").exists() and whole.exists()):
-                (NODE_DIR / "package.json").write_text(json.dumps({"name": "querylang-serve-tests", "private": True}) + "\n")
-                _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PARSE_SDK],
-                     f"npm install {PARSE_SDK} (needs the npm registry)", cwd=NODE_DIR)
-                whole.write_text(PARSE_SDK + "\n")
+
+    def install() -> None:
+        (NODE_DIR / "package.json").write_text(json.dumps({"name": "querylang-serve-tests", "private": True}) + "\n")
+        _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PARSE_SDK],
+             f"npm install {PARSE_SDK} (needs the npm registry)", cwd=NODE_DIR)
+
+    install_once(NODE_DIR, (modules / "parse" / "node.js").exists, install, PARSE_SDK)
     if not (modules / "parse" / "node.js").exists():
         pytest.fail(f"npm install {PARSE_SDK} did not produce {modules / 'parse'}")
     return modules
