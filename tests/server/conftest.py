@@ -12,7 +12,7 @@ import pytest
 
 import querylang
 
-from .live import APP_ID, MASTER_KEY, LiveServer, start
+from .live import APP_ID, MASTER_KEY, LiveServer, http_client, start
 
 # Records with Parse ACLs, kept in an Object field named `acl` (the interchange format reserves
 # `ACL` for a coming ACL type; the server is told which field holds them).
@@ -62,5 +62,5 @@ def headers(master: bool = False, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as c:
+    with http_client() as c:
         yield c

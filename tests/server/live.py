@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import httpx
 import uvicorn
 
 import querylang
@@ -16,6 +17,12 @@ from querylang.server.command import uvicorn_config
 APP_ID = "test-app"
 MASTER_KEY = "test-master"
 REST_KEY = "test-rest"
+
+
+def http_client(**kw: object) -> httpx.Client:
+    """A client that keeps no connection between requests: uvicorn closes an idle one after
+    5 s, and a request sent on it at that instant (a loaded machine) is answered by nothing."""
+    return httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0), **kw)  # type: ignore[arg-type]
 
 
 def free_port() -> int:

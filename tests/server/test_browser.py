@@ -23,7 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import querylang
 
 from .components import chromium
-from .live import MASTER_KEY, LiveServer
+from .live import MASTER_KEY, LiveServer, http_client
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -424,9 +424,8 @@ def test_no_page_is_kept_in_the_browsers_cache(shared: LiveServer) -> None:
     """Found by review: after "Sign out", the Back button showed the records page again, from
     chromium's HTTP cache, without asking the server (so without the sign-in form): on a shared
     machine the next person read the data. Every page is `no-store`, so Back asks again."""
-    import httpx
 
-    with httpx.Client(base_url=shared.root, timeout=30) as c:
+    with http_client(base_url=shared.root) as c:
         c.get("/browser/", params={"masterKey": MASTER_KEY})  # signs in (the cookie)
         for path in ("/browser/", "/browser/classes/Post", "/browser/classes/Post/p001",
                      "/browser/classes/Group/g2/relation/posts", "/browser/classes/Nope", "/browser/login"):
@@ -458,9 +457,7 @@ def test_a_misspelt_class_or_relation_in_the_url_is_named_with_a_did_you_mean(sh
     that is not there said "There is no Relation Grop.posts" rather than naming the class."""
     import html
 
-    import httpx
-
-    with httpx.Client(base_url=shared.root, timeout=30) as c:
+    with http_client(base_url=shared.root) as c:
         c.get("/browser/", params={"masterKey": MASTER_KEY})
         for path, said in (("/browser/classes/post", "There is no class post (did you mean 'Post'?)."),
                            ("/browser/classes/Comet/c001", "There is no class Comet (did you mean 'Comment'?)."),
@@ -502,13 +499,12 @@ def test_the_master_key_in_the_url_of_the_sign_in_form_signs_in(shared: LiveServ
     """Found by review: docs/serve.md says any browser URL opened once with ?masterKey=KEY signs
     in, but /browser/login?masterKey=KEY (the URL the browser itself sends one to) showed the
     sign-in form again, the key ignored."""
-    import httpx
 
-    with httpx.Client(base_url=shared.root, timeout=30) as c:
+    with http_client(base_url=shared.root) as c:
         resp = c.get("/browser/login", params={"masterKey": MASTER_KEY, "next": "/browser/classes/Post"})
         assert resp.status_code == 303 and resp.headers["location"] == "/browser/classes/Post"
         assert c.get("/browser/classes/Post").status_code == 200  # signed in
-    with httpx.Client(base_url=shared.root, timeout=30) as c:
+    with http_client(base_url=shared.root) as c:
         resp = c.get("/browser/login", params={"masterKey": "wrong"})
         assert resp.status_code == 200 and "That is not the master key." in resp.text
         assert c.get("/browser/classes/Post").status_code == 303  # still to the sign-in form
@@ -517,9 +513,8 @@ def test_the_master_key_in_the_url_of_the_sign_in_form_signs_in(shared: LiveServ
 def test_a_script_that_fails_shows_no_count(shared: LiveServer) -> None:
     """Found by review: under a script's error the page said "0 records · page 1 of 1", as if
     the script had run and matched nothing, where `querylang query` gives the error alone."""
-    import httpx
 
-    with httpx.Client(base_url=shared.root, timeout=30, follow_redirects=True) as c:
+    with http_client(base_url=shared.root, follow_redirects=True) as c:
         c.get("/browser/", params={"masterKey": MASTER_KEY})
         for query in ({"script": "where({ lieks: 1 })"}, {"order": "nope"}):
             page = c.get("/browser/classes/Comment", params=query).text
