@@ -17,6 +17,12 @@ Answer = tuple[int, Any, dict[str, str]]
 # Parse's classes every app has, which clients may read: where the database has none, a
 # client's read of one finds nothing, as on a Parse Server whose class holds no record.
 ALWAYS_THERE = frozenset({"_User", "_Role"})
+# The classes whose tables Parse Server 9 makes on PostgreSQL as it starts: a delete of a record
+# one lacks is 101, where the master key's delete in a class with no table is done ({}).
+PARSE_TABLES = ALWAYS_THERE | {
+    "_Session", "_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig",
+    "_Audience", "_Idempotency",
+}
 
 
 class ClassAccess:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import querylang
 
 from .acl import public
-from .class_access import Answer, ClassAccess
+from .class_access import PARSE_TABLES, Answer, ClassAccess
 from .errors import UnknownField, not_found, the_write
 from .keys import Access, require_write
 from .writes import is_delete, plan_write
@@ -36,6 +36,8 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
+        if access.master and self.absent(class_name):
+            raise not_found()  # as Parse Server 9 answers it: no record there to update
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
             body = {k: v for k, v in body.items() if k != "objectId"}
@@ -79,6 +81,10 @@ class WriteRoutes(ClassAccess):
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
         require_write(access, "delete", class_name)
+        if access.master and self.absent(class_name):
+            if class_name in PARSE_TABLES:
+                raise not_found()  # a record its table lacks, on Parse Server 9
+            return {}  # as Parse Server 9 answers it: nothing there, nothing left to delete
         acl = self.acl_field(class_name)
         if access.master or acl is None:
             self.db.delete(class_name, oid)

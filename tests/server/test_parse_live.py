@@ -164,3 +164,26 @@ def test_json_answers_and_unknown_paths(both: Any) -> None:
     assert mine.headers["content-type"] == theirs.headers["content-type"] == "application/json; charset=utf-8"
     mine, theirs = both("GET", "/nowhere", master=True)
     assert mine.status_code == theirs.status_code == 404
+
+
+def test_the_master_keys_writes_in_a_class_that_is_not_there(both: Any, parse: Side, serve: Side) -> None:
+    """Both were 103 "unknown class" here: Parse Server 9 deletes nothing there ({}), but in a
+    class whose table it always has (_Role), and updates no record (101). (Parse makes the
+    class as it updates nothing, serve does not: each update names a class of its own.)"""
+    j = {"Content-Type": "application/json"}
+    mine, theirs = both("DELETE", "/classes/NoSuchClass/x1", master=True)
+    assert answer(mine) == answer(theirs) == (200, {})
+    mine, theirs = both("DELETE", "/classes/_Role/x1", master=True)
+    assert answer(mine) == answer(theirs) == (404, {"code": 101, "error": "Object not found."})
+    for cls in ("NoSuchClassPut", "_Role"):
+        mine, theirs = both("PUT", f"/classes/{cls}/x1", master=True, headers=j, content=b'{"title": "t"}')
+        assert answer(mine) == answer(theirs) == (404, {"code": 101, "error": "Object not found."}), cls
+    out = []
+    for side in (serve, parse):
+        mount = urlsplit(side.url).path
+        batch = {"requests": [{"method": "DELETE", "path": f"{mount}/classes/NoSuchClass/x1"},
+                              {"method": "PUT", "path": f"{mount}/classes/NoSuchClassBatch/x1", "body": {"title": "t"}}]}
+        with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+            out.append(answer(client.post(f"{side.url}/batch", headers=side.headers(master=True), json=batch)))
+    assert out[0] == out[1] == (200, [{"success": {}}, {"error": {"code": 101, "error": "Object not found."}}])
+

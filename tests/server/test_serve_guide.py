@@ -50,7 +50,7 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "`where` that is not JSON": ("GET", "/classes/Post", {"params": {"where": "{bad"}}),
     "body over `--max-body`": ("POST", "/classes/Post", {"content": b"{" + b" " * 21_000_000 + b"}", "headers": J,
                                                         "master": True}),
-    "a write to an unknown class": ("POST", "/classes/Posts", {"json": {}, "master": True}),
+    "a create in an unknown class": ("POST", "/classes/Posts", {"json": {}, "master": True}),
     "a client asking for a class that is not there": ("GET", "/classes/Posts", {}),
     "an empty key in `order`": ("GET", "/classes/Post", {"params": {"order": "-score,"}}),
     "unknown field (query or write)": ("GET", "/classes/Post", {"params": {"where": '{"scroe": 1}'}}),
