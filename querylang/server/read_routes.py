@@ -18,8 +18,8 @@ from . import read_params as rp
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .class_access import ClassAccess
 from .codec import record_out
-from .errors import INVALID_QUERY, ParseError, not_found
-from .keys import Access
+from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
+from .keys import PERMISSION_DENIED, Access
 from .read_params import FIND_PARAMS, GET_PARAMS
 from .where import (
     check_protected,
@@ -28,6 +28,7 @@ from .where import (
     readable_sub_queries,
     redirected_sub_queries,
     related_owners,
+    sub_queries_in_no_class,
 )
 
 
@@ -56,6 +57,7 @@ class ReadRoutes(ClassAccess):
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
         where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
+        where = sub_queries_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
         if not access.master:
             for owner in related_owners(where):
                 self._served(access, owner)  # which records relate to one of them tells of it
@@ -126,6 +128,10 @@ class ReadRoutes(ClassAccess):
 
         def narrow(class_name: str) -> dict[str, Any] | None:
             self._served(access, class_name)  # a sub-query there is refused, as Parse refuses it
+            if self.absent(class_name):
+                # As Parse Server 9 refuses a client's sub-query into a class that is not there
+                # (whatever the field's Pointer names: here the library said that first, 107).
+                raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
             if class_name not in conditions:
                 conditions[class_name] = self._readable(class_name)
             return conditions[class_name]

@@ -175,6 +175,45 @@ def _and(where: Any, condition: dict[str, Any] | None) -> Any:
     return {"$and": [where, condition]}
 
 
+def sub_queries_in_no_class(where: Any, reads_nothing: Callable[[str], bool]) -> Any:
+    """A copy of ``where`` whose every sub-query (at any depth) on a class where
+    ``reads_nothing(class)`` is answered as Parse Server 9 answers it, over no records: a
+    ``$inQuery`` or ``$select`` matches nothing (``$in: []``), a ``$notInQuery`` or
+    ``$dontSelect`` leaves its field unconstrained (the library refuses a class that is not there)."""
+    if not isinstance(where, Mapping):
+        return where
+    out: dict[str, Any] = {}
+    for key, value in where.items():
+        if key in LOGIC and isinstance(value, list):
+            out[key] = [sub_queries_in_no_class(item, reads_nothing) for item in value]
+        elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
+            out[key] = _constraint_in_no_class(value, reads_nothing)
+        else:
+            out[key] = value
+    return out
+
+
+def _constraint_in_no_class(constraint: Mapping[str, Any], reads_nothing: Callable[[str], bool]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    nothing = dropped = False
+    for op, operand in constraint.items():
+        query = operand.get("query") if op in SELECT and isinstance(operand, Mapping) else operand
+        if op not in (*IN_QUERY, *SELECT) or not isinstance(query, Mapping) or not isinstance(query.get("className"), str):
+            out[op] = operand
+        elif reads_nothing(query["className"]):
+            nothing = nothing or op in ("$inQuery", "$select")
+            dropped = True  # the other two exclude nothing: left out
+        else:
+            inner = sub_queries_in_no_class(query.get("where"), reads_nothing)
+            query = {**query, "where": inner} if "where" in query else query
+            out[op] = {**operand, "query": query} if op in SELECT else query
+    if nothing:
+        out["$in"] = []  # with whatever else the field must match: still no record
+    if dropped and not out:
+        return {"$nin": []}  # every record: {} would ask for an empty object
+    return out
+
+
 def redirected_sub_queries(where: Any, redirect: Callable[[str, Any], str]) -> Any:
     """A copy of ``where`` whose every sub-query (at any depth) that carries Parse's
     ``redirectClassNameForKey`` runs on the class ``redirect(className, key)`` names: the JS SDK

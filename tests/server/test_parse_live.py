@@ -21,7 +21,7 @@ import querylang
 from ..pg import parse_server
 from .live import LiveServer, start
 
-SCHEMA = {"title": {"type": "String"}, "n": {"type": "Number"}}
+SCHEMA = {"title": {"type": "String"}, "n": {"type": "Number"}, "owner": {"type": "Pointer", "targetClass": "Note"}}
 RECORDS = [
     {"objectId": "p1", "title": "alpha", "n": 1},
     {"objectId": "p2", "title": "hidden", "n": 2, "ACL": {}},  # the master key's alone
@@ -186,4 +186,30 @@ def test_the_master_keys_writes_in_a_class_that_is_not_there(both: Any, parse: S
         with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
             out.append(answer(client.post(f"{side.url}/batch", headers=side.headers(master=True), json=batch)))
     assert out[0] == out[1] == (200, [{"success": {}}, {"error": {"code": 101, "error": "Object not found."}}])
+
+
+def test_sub_queries_into_a_role_class_the_database_lacks(both: Any) -> None:
+    """Every Parse app has _Role: a client's sub-query into it, where the database has none,
+    runs over no records, as on a Parse Server whose _Role holds none (here it was 119, or 107
+    for a Pointer to another class); a sub-query into another class that is not there stays
+    119 for a client, and runs over no records for the master key. (Parse on PostgreSQL reads
+    the $in of no Pointers a $inQuery becomes as "no value", docs/semantics.md, where MongoDB
+    and querylang match nothing: the $inQuery is asked of records that have an owner.)"""
+    def where(op: str, cls: str, **more: Any) -> dict[str, str]:
+        query = {"className": cls, "where": {"name": "admin"}}
+        if op in ("$select", "$dontSelect"):
+            return {"where": json.dumps({"title": {op: {"query": query, "key": "name"}, **more}})}
+        return {"where": json.dumps({"owner": {op: query, **more}})}
+
+    for op, ids in (("$notInQuery", ["p1"]), ("$select", []), ("$dontSelect", ["p1"])):
+        mine, theirs = both("GET", "/classes/Post", params=where(op, "_Role"))
+        assert (mine.status_code, theirs.status_code) == (200, 200), (op, mine.text, theirs.text)
+        assert [r["objectId"] for r in mine.json()["results"]] == [r["objectId"] for r in theirs.json()["results"]] == ids, op
+    for op in ("$inQuery", "$notInQuery"):
+        mine, theirs = both("GET", "/classes/Post", params=where(op, "_Role", **{"$exists": True}))
+        assert answer(mine) == answer(theirs) == (200, {"results": []}), op
+    mine, theirs = both("GET", "/classes/Post", params=where("$inQuery", "NoSuchClass"))
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+    mine, theirs = both("GET", "/classes/Post", master=True, params=where("$inQuery", "NoSuchClass", **{"$exists": True}))
+    assert answer(mine) == answer(theirs) == (200, {"results": []})
 
