@@ -3,6 +3,7 @@ caller may reach the class at all."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,12 @@ PARSE_TABLES = ALWAYS_THERE | {
     "_Session", "_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig",
     "_Audience", "_Idempotency",
 }
+# How long the classes found missing in the stored schema are taken as missing without reading
+# it again, as long as this process's schema is the same object: on PostgreSQL, each request
+# to a class that is not there read the stored schema (another process may have just added
+# it). Another process's new class is seen after at most this; a schema change this process
+# makes, or hears of, replaces the schema object, and every class is looked for again.
+ABSENT_FOR = 1.0
 
 
 class ClassAccess:
@@ -32,6 +39,10 @@ class ClassAccess:
         self.db = db
         self.config = config
         self.public_path = urlsplit(config.public_url).path.rstrip("/") if config.public_url else ""
+        # The classes found missing, the schema they were missing from and when the first was:
+        # all forgotten together, so that names a client makes up are kept for ABSENT_FOR at most.
+        self._missing: set[str] = set()
+        self._missing_from: tuple[Any, float] = (None, 0.0)
 
     def acl_field(self, class_name: str) -> str | None:
         """The field holding ACLs in this class, if it has one: the ``--acl-field`` (an Object
@@ -64,8 +75,21 @@ class ClassAccess:
 
     def absent(self, class_name: str) -> bool:
         """No class of that name, also once the stored schema is read again (another process
-        may have just added it)."""
+        may have just added it), which it is not when the class was found missing from this
+        same schema less than ABSENT_FOR ago."""
+        schema = self.db.schema
+        if class_name in schema.classes:
+            return False
+        then, since = self._missing_from
+        if then is not schema or time.monotonic() - since >= ABSENT_FOR:
+            self._missing.clear()
+        elif class_name in self._missing:
+            return True
+        self.db.refresh_schema()
         if class_name in self.db.schema.classes:
             return False
-        self.db.refresh_schema()
-        return class_name not in self.db.schema.classes
+        if not self._missing or self._missing_from[0] is not self.db.schema:
+            self._missing.clear()
+            self._missing_from = (self.db.schema, time.monotonic())
+        self._missing.add(class_name)
+        return True

@@ -20,6 +20,8 @@ import pytest
 
 import querylang
 from querylang.engines.postgres.cluster import Cluster
+from querylang.server import class_access
+from querylang.server.class_access import ABSENT_FOR
 
 from ..pg import cluster_sql, fresh_url
 from .conftest import NOTES, headers
@@ -472,6 +474,7 @@ def test_the_master_keys_read_of_a_class_another_process_just_added_finds_its_re
     try:
         other.load({"classes": {"Late": {"fields": {"title": {"type": "String"}}}},
                     "records": {"Late": [{"objectId": "l1", "title": "late"}]}})
+        time.sleep(ABSENT_FOR)  # as long as serve takes a class it found missing as missing
         status, answer = call(srv, "GET", "/classes/Late", master=True, params={"count": 1})
         assert (status, [r["title"] for r in answer["results"]], answer["count"]) == (200, ["late"], 1), answer
         status, answer = call(srv, "GET", "/classes/Late/l1", master=True)
@@ -499,3 +502,39 @@ def test_a_class_that_just_gained_its_acls_in_another_process_hides_its_records_
             assert status == 404, answer
     finally:
         other.close()
+
+
+def test_requests_to_a_class_that_is_not_there_read_the_stored_schema_once_in_a_while(
+    pg_server: Callable[..., tuple[LiveServer, str]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each request to a class that is not there read the stored schema again (another process
+    may have just added it): a client asking for it over and over cost a query each time. A
+    class found missing is now taken as missing for ABSENT_FOR, but for a change this process
+    makes to the schema, seen at once."""
+    srv, url = pg_server()
+    reads = []
+    store = srv.db.store
+    monkeypatch.setattr(store, "refresh_schema", lambda *a, **kw: reads.append(1) or type(store).refresh_schema(store, *a, **kw))
+
+    def ask(cls: str) -> None:
+        sub = json.dumps({"author": {"$inQuery": {"className": cls, "where": {}}}})
+        assert call(srv, "GET", f"/classes/{cls}", master=True) == (200, {"results": []})
+        assert call(srv, "GET", f"/classes/{cls}") == (400, {"code": 119, "error": "Permission denied"})
+        assert call(srv, "GET", "/classes/Post", params={"where": sub}) == (400, {"code": 119, "error": "Permission denied"})
+        assert call(srv, "DELETE", f"/classes/{cls}/x1", master=True) == (200, {})
+        assert call(srv, "PUT", f"/classes/{cls}/x1", master=True, json={"title": "t"})[0] == 404
+
+    monkeypatch.setattr(class_access, "ABSENT_FOR", 600.0)  # (the test's own pace does not matter)
+    ask("Nope")
+    ask("Nope")
+    assert len(reads) == 1
+    srv.db.load({"classes": {"Nope": {"fields": {"title": {"type": "String"}}}},
+                 "records": {"Nope": [{"objectId": "x1", "title": "here"}]}})
+    status, answer = call(srv, "GET", "/classes/Nope", master=True)
+    assert (status, [r["title"] for r in answer["results"]]) == (200, ["here"]), answer
+    assert call(srv, "DELETE", "/classes/Nope/x1", master=True) == (200, {})
+    assert call(srv, "GET", "/classes/Nope/x1", master=True)[0] == 404
+    monkeypatch.setattr(class_access, "ABSENT_FOR", 0.0)  # no memory: every request reads it
+    reads.clear()
+    ask("Gone")
+    assert len(reads) == 5
