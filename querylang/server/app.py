@@ -83,7 +83,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
             # Case-blind, as Parse's router reads it; before the body, which Parse reads after.
             if path.rstrip("/").lower() == "/health":
                 return json_response(200, {"status": "ok"})
-            h = request.headers
+            h = as_node_reads(request.headers.items())
             body = parse_body(await read_body(request, config.max_body), config.max_depth, h.get("content-type"),
                               h.get("content-encoding"), config.max_body)
             # HEAD is answered as GET (the server drops the body), as Parse Server's Express does.
@@ -94,7 +94,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
                 override = body.pop("_method")
                 if isinstance(override, str):
                     method = override.upper()
-            access = authenticate(config, as_node_reads(request.headers.items()), body)
+            access = authenticate(config, h, body)
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.url.query, config.max_depth)}

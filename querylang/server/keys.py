@@ -40,9 +40,10 @@ class Access:
     can_write: bool
 
 
-# The headers Node.js keeps the first of when a request sends one twice (of those read here);
-# any other sent twice is its values joined by ", ", as Parse Server is handed it.
-FIRST_ONLY = frozenset({"authorization"})
+# The headers Node.js keeps the first of when a request sends one twice (of those read here:
+# the key headers, the body's Content-Type and Content-Encoding); any other sent twice is its
+# values joined by ", ", as Parse Server is handed it (Content-Encoding "gzip, gzip", then 415).
+FIRST_ONLY = frozenset({"authorization", "content-type"})
 
 
 def as_node_reads(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

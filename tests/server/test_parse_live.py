@@ -213,3 +213,18 @@ def test_sub_queries_into_a_role_class_the_database_lacks(both: Any) -> None:
     mine, theirs = both("GET", "/classes/Post", master=True, params=where("$inQuery", "NoSuchClass", **{"$exists": True}))
     assert answer(mine) == answer(theirs) == (200, {"results": []})
 
+
+def test_a_content_encoding_sent_twice_is_the_two_joined(parse: Side, serve: Side) -> None:
+    """Node.js hands Parse a header sent twice as its values joined by ", ": Content-Encoding
+    "gzip" twice is "gzip, gzip", which no body parser knows (415). Here the first was read,
+    and the body inflated once."""
+    body = gzip.compress(b'{"title": "twice"}')
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        for sent in (["gzip", "gzip"], ["identity", "gzip"], ["gzip", "identity"], ["identity", ""]):
+            out = []
+            for side in (serve, parse):
+                headers = [*side.headers(master=True).items(), ("Content-Type", "application/json"),
+                           *(("Content-Encoding", e) for e in sent)]
+                out.append(answer(client.post(f"{side.url}/classes/Note", headers=headers, content=body)))
+            joined = ", ".join(sent)
+            assert out[0] == out[1] == (415, {"error": f'unsupported content encoding "{joined}"'}), sent
