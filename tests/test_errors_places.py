@@ -61,7 +61,11 @@ BAD = {"tags": {"all": 3}}
     ({"owner": {"doesNotMatchQuery": {"boss": {"matchesQuery": BAD}}}}, "'owner.boss.tags': all needs an array, got number"),
     ({"fans": {"matchesQuery": {"or": [BAD]}}}, "'fans.tags': all needs an array, got number"),
     ({"owner": {"matchesQuery": {"nope": {"equalTo": 1}}}}, "'owner.nope': class User has no field 'nope'"),
-    ({"owner": {"matchesQuery": {"name": {"equalTo": 3}}}}, "'owner.name': 'name' is a String; number 3 can never match it"),
+    # The field the path ends at is named once, by the path (was "'owner.name': 'name' is a String; ...").
+    ({"owner": {"matchesQuery": {"name": {"equalTo": 3}}}}, "'owner.name' is a String; number 3 can never match it"),
+    ({"owner.name": 3}, "'owner.name' is a String; number 3 can never match it"),
+    ({"owner.boss.score": {"greaterThan": "x"}}, "'owner.boss.score' is a Number; string 'x' can never match it"),
+    ({"title": _select({"name": 3})}, "'name' (in the where of matchesKeyInQuery on 'title') is a String; number 3 can never match it"),
     ({"owner": {"matchesQuery": {"boss.tags": {"all": 3}}}}, "'owner.boss.tags': all needs an array, got number"),
     ({"owner.boss": {"matchesQuery": BAD}}, "'owner.boss.tags': all needs an array, got number"),
     # A dotted key whose later step is refused named the path twice ('owner.name.x': 'name.x': ...).
@@ -90,7 +94,7 @@ def test_a_nested_filters_error_names_one_path(db: querylang.Database, query: di
      "'tags' (in the where of $dontSelect on 'title'): bad $in value"),
     # Refused by the filter object's build, after the where was read.
     ({"owner": {"$inQuery": {"where": {"score": {"$gt": "x"}}, "className": "User"}}},
-     "'owner.score': 'score' is a Number; string 'x' can never match it"),
+     "'owner.score' is a Number; string 'x' can never match it"),
 ])
 def test_a_parse_wheres_nested_error_names_one_path(db: querylang.Database, where: dict[str, Any], says: str) -> None:
     assert _said(lambda: db.find("Post", where)).startswith(says)

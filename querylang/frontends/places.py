@@ -26,7 +26,13 @@ class _Place:
 
     def message(self) -> str:
         within = ", ".join(f"in the where of {op} on '{at}'" if at else f"in the where of {op}" for op, at in self.scopes)
-        return f"'{self.path}'{f' ({within})' if within else ''}: {self.rest}"
+        head = f"'{self.path}'{f' ({within})' if within else ''}"
+        own = self.rest[1:].partition("' ")[0] if self.rest.startswith("'") else None
+        if own and (self.path == own or self.path.endswith(f".{own}")):
+            # The message opens with the field the path ends at ("'score' is a Number; ..."):
+            # the path takes its place, one name in one sentence (was "'owner.score': 'score' is").
+            return f"{head}{self.rest[len(own) + 2 :]}"
+        return f"{head}: {self.rest}"
 
 
 # The attribute of a QueryError that holds its _Place, while the keys around it name it.
