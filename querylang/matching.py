@@ -11,6 +11,7 @@ from querylang.errors import QueryError, QueryTypeError
 from querylang.frontends.live import needs_database
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
+from querylang.model.jsvalues import type_name
 from querylang.model.schema import Schema
 from querylang.queries import Filter, build_query
 from querylang.reference.evaluator import Evaluator
@@ -36,7 +37,7 @@ def matches(
     if not isinstance(schema, Schema | Mapping):
         raise QueryTypeError(f"matches() needs schema= as a Schema or the interchange 'classes' object, not {type(schema).__name__}")
     if not isinstance(record, Mapping):
-        raise QueryTypeError(f"matches() needs the record as an object of fields, not {type(record).__name__}")
+        raise QueryTypeError(f"matches() needs the record as an object of fields, not {type_name(record)}")
     sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)
     if class_name is None:
         if len(sch.classes) != 1:

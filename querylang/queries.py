@@ -24,7 +24,7 @@ from querylang.frontends.filters import build_where, check_inputs, check_where
 from querylang.frontends.selection import checked_shape, keys_under, select_keys, selected_fields
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.model import nodes as n
-from querylang.model.jsvalues import UNDEFINED
+from querylang.model.jsvalues import UNDEFINED, type_name
 from querylang.model.schema import Schema, a_type
 from querylang.reference.evaluator import Evaluator
 from querylang.schema_refresh import SchemaRefresh, knowing
@@ -81,7 +81,7 @@ def build_query(
             where = build_where(query, cls, schema, strict=strict)
             script_sort, sort_pos = UNDEFINED, None
         else:
-            raise QueryTypeError(f"a query is a script string or a filter object, not {type(query).__name__}")
+            raise QueryTypeError(f"a query is a script string or a filter object, not {type_name(query)}")
         if sort is not None:
             # Not list(sort): a number raised Python's TypeError, and a dict gave its keys.
             keys = build_sort(list(sort) if isinstance(sort, Sequence) and not isinstance(sort, str) else sort, cls)

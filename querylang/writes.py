@@ -16,6 +16,7 @@ from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.watchdog import count_clock
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
+from querylang.model.jsvalues import type_name
 from querylang.model.values import to_ms
 from querylang.schema_refresh import knowing, known_class
 
@@ -221,7 +222,7 @@ def _named(what: str, name: object) -> None:
     """A class or field name that is no string (a list or a dict raised Python's "unhashable
     type" as the schema looked it up)."""
     if not isinstance(name, str):
-        raise DataError(f"{what} must be a string, not {type(name).__name__}: nothing was changed")
+        raise DataError(f"{what} must be a string, not {type_name(name)}: nothing was changed")
 
 
 def _callable(call: object, what: str, class_name: str, object_id: object) -> None:

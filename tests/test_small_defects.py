@@ -185,11 +185,11 @@ def test_increment_and_update_say_what_is_wrong_with_their_fields() -> None:
     db.define_class("Post", {"n": {"type": "Number"}, "t": {"type": "String"}})
     db.create("Post", {"objectId": "p1", "n": 1})
     cases = [
-        (lambda: db.increment("Post", "p1", {None: 1}), "class Post, record p1: increment: field names are strings, not NoneType None"),
+        (lambda: db.increment("Post", "p1", {None: 1}), "class Post, record p1: increment: field names are strings, not null"),
         (lambda: db.increment("Post", "p1", {"nn": 1}), "class Post, record p1, field nn: increment: unknown field (did you mean 'n'?)"),
         (lambda: db.increment("Post", "p1", {"t": 1}), "class Post, record p1, field t: increment needs a Number field, not a String field"),
         (lambda: db.update("Post", "p1", lambda r: querylang.Change([("n", 1)])),  # type: ignore[arg-type]
-         "class Post, record p1: update's Change needs an object of fields (a field name → its value), not list"),
+         "class Post, record p1: update's Change needs an object of fields (a field name → its value), not array"),
     ]
     for call, message in cases:
         with pytest.raises(querylang.DataError) as err:
@@ -432,7 +432,7 @@ def test_a_target_class_that_is_no_name_is_said_to_be_one() -> None:
     # add_field('Post', 'x', 'Pointer', 5) said "Pointer needs a targetClass", as if none was given.
     db = querylang.connect()
     db.load({"classes": {"Post": {"fields": {}}}, "records": {}})
-    with pytest.raises(querylang.DataError, match="field x: targetClass must be a class name, not int$"):
+    with pytest.raises(querylang.DataError, match="field x: targetClass must be a class name, not number$"):
         db.add_field("Post", "x", "Pointer", 5)  # type: ignore[arg-type]
     with pytest.raises(querylang.DataError, match="field x: Pointer needs a targetClass$"):
         db.add_field("Post", "x", "Pointer")

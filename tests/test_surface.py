@@ -598,7 +598,7 @@ def test_aggregate_errors(db, spec):
 def test_aggregate_errors_name_the_aggregate(db):
     with pytest.raises(QueryError, match=r"aggregate 'X': unknown aggregate 5$"):
         db.aggregate("Post", {"X": {5: "score"}})
-    with pytest.raises(QueryError, match=r"aggregate 'X': sum needs a field name, not list"):
+    with pytest.raises(QueryError, match=r"aggregate 'X': sum needs a field name, not array$"):
         db.aggregate("Post", {"X": {"sum": ["score"]}})
     # These two named the field alone, not which of the aggregates gave it.
     with pytest.raises(QueryError, match=r"^aggregate 'Y': class Post has no field 'scroe' \(did you mean 'score'\?\)$"):

@@ -170,11 +170,11 @@ def test_a_refused_edge_names_the_record_whose_edge_it_is(db: Any) -> None:
     for call, said in [
         (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"nope": ["u1"]})), "field nope: no such Relation field"),
         (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": [5]})),
-         "field likes: the target's objectId must be a string, not int"),
+         "field likes: the target's objectId must be a string, not number"),
         (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": [""]})),
          "field likes: the target's objectId must be a non-empty string without NUL characters"),
         (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, remove={"likes": [5]})),
-         "field likes: objectId must be a string, not int"),
+         "field likes: objectId must be a string, not number"),
         (lambda: db.update("Post", "p1", lambda c: Change({"n": 5}, add={"likes": "u1"})),
          "field likes: a Change's edges must be a list of objectIds"),
         (lambda: db.add_relation("Post", "p1", "title", "u1"), "field title: no such Relation field"),

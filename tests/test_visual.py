@@ -318,7 +318,7 @@ def test_a_number_on_a_date_property_is_milliseconds_since_1970(db):
 @pytest.mark.parametrize(("inputs", "said"), [
     ("x", "inputs must be a mapping of names to values, not string"),
     ([1], "inputs must be a mapping of names to values, not array"),
-    ({5: 3}, "input names must be strings, not int 5"),
+    ({5: 3}, "input names must be strings, not number 5"),
 ])  # fmt: skip
 def test_visual_inputs_of_another_type_are_refused_as_a_script_s_are(inputs, said):
     # A string or a list raised Python's AttributeError ("'str' object has no attribute 'get'")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError
-from querylang.model.jsvalues import iso_ms
+from querylang.model.jsvalues import iso_ms, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
 
 AGGREGATES = ("sum", "min", "max", "avg")
@@ -18,13 +18,13 @@ def _given(value: object) -> str:
     """What an aggregate's entry was instead of one {op: field}: its type, or its size."""
     if isinstance(value, Mapping):
         return f"an object of {len(value)} keys"
-    return type(value).__name__
+    return type_name(value)
 
 
 def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], list[str]]:
     """``{"Total": {"sum": "likes"}}`` → ``[("sum", "likes")]`` and the fields' types."""
     if not isinstance(spec, Mapping):
-        raise QueryTypeError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type(spec).__name__}")
+        raise QueryTypeError(f"aggregate needs an object {{name: {{sum|min|max|avg: field}}}}, not {type_name(spec)}")
     ops, types = [], []
     for name, op_field in spec.items():
         if not isinstance(op_field, Mapping) or len(op_field) != 1:
@@ -35,7 +35,7 @@ def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], l
             hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
             raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
         if not isinstance(fname, str):
-            raise QueryTypeError(f"aggregate '{name}': {op} needs a field name, not {type(fname).__name__}")
+            raise QueryTypeError(f"aggregate '{name}': {op} needs a field name, not {type_name(fname)}")
         try:
             f = cls.field(fname)
         except QueryError as exc:  # of several aggregates, the one that names the field

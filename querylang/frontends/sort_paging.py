@@ -15,7 +15,7 @@ from querylang.errors import (
 )
 from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.model import nodes as n
-from querylang.model.jsvalues import UNDEFINED, Pos, type_name
+from querylang.model.jsvalues import UNDEFINED, Pos, described, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
 from querylang.model.values import native
 
@@ -103,7 +103,7 @@ def check_flags(**flags: object) -> None:
     for name, v in flags.items():
         v = native(v)  # numpy's bool
         if v is not None and not isinstance(v, bool) and not (type(v) is int and v in (0, 1)):
-            raise QueryTypeError(f"{name} must be True or False, not {type(v).__name__} {v!r}"[:120])
+            raise QueryTypeError(f"{name} must be True or False, not {described(v, 100)}")
 
 
 def checked_limit(kw: Mapping[str, object]) -> int | None:

@@ -15,7 +15,7 @@ from typing import Any
 from querylang.errors import QueryError, QueryTypeError
 from querylang.frontends.operands import python_date
 from querylang.model import nodes as n
-from querylang.model.jsvalues import iso_ms
+from querylang.model.jsvalues import described, iso_ms
 from querylang.model.operators import COMPARE_NAMES
 from querylang.script.namespaces import FORBIDDEN_KEYS
 
@@ -65,7 +65,7 @@ def key(k: str) -> str:
     # The script language refuses these keys in any spelling (bare, quoted, computed), so a
     # script holding one would fail where it is read; no script can say it.
     if not isinstance(k, str):  # a Python mapping's key; JSON's are text
-        raise QueryTypeError(f"object keys must be text, got {type(k).__name__} {k!r:.40}")
+        raise QueryTypeError(f"object keys must be text, got {described(k)}")
     if k in FORBIDDEN_KEYS:
         raise QueryError(f"the key '{k}' has no filter-script form (scripts refuse it); use a filter object or Parse where")
     if k.isidentifier() and k.isascii() and k not in RESERVED:

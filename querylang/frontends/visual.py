@@ -43,7 +43,7 @@ from querylang.errors import LimitExceeded, QueryError, QueryTypeError
 from querylang.frontends.filters import MAX_FILTER_DEPTH
 from querylang.frontends.operands import DATE_FORMS, short
 from querylang.frontends.sort_paging import build_sort
-from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, described, type_name
 from querylang.model.operators import VISUAL
 from querylang.model.schema import Schema, suggest
 from querylang.model.values import OUTSIDE_YEARS, date_from, outside_years
@@ -70,7 +70,7 @@ def visual_to_filter(
         raise QueryTypeError(f"inputs must be a mapping of names to values, not {type_name(inputs)}")
     for name in inputs or {}:
         if type(name) is not str:
-            raise QueryTypeError(f"input names must be strings, not {type(name).__name__} {name!r:.60}")
+            raise QueryTypeError(f"input names must be strings, not {described(name, 60)}")
     if visual is None:
         return {}
     date_fields = _date_fields(schema, class_name)

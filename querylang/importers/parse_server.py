@@ -24,6 +24,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from querylang.model.jsvalues import described, type_name
 from querylang.model.parse_types import (
     CONFIG_CLASS,
     CONFIG_FIELDS,
@@ -59,7 +60,7 @@ def check_keys(app_id: object, master_key: object) -> None:
     without either. The command line and the library say it alike."""
     for name, key in (("app_id", app_id), ("master_key", master_key)):
         if not isinstance(key, str):  # only the library can give one: 5 was said to be "empty"
-            raise DataError(f"{name} must be a string, not {type(key).__name__}")
+            raise DataError(f"{name} must be a string, not {type_name(key)}")
     if not isinstance(app_id, str) or not app_id.strip():
         raise DataError("--app-id is empty: give the application id the Parse Server was started with")
     if not isinstance(master_key, str) or not master_key:
@@ -81,7 +82,7 @@ class ParseClient:
 
     def __init__(self, url: str, app_id: str, master_key: str, timeout: float = TIMEOUT) -> None:
         if not isinstance(url, str):  # else Python's TypeError from the masking below
-            raise DataError(f"not a Parse Server URL: {type(url).__name__} {url!r:.40} (expected e.g. http://localhost:1337/parse)")
+            raise DataError(f"not a Parse Server URL: {described(url)} (expected e.g. http://localhost:1337/parse)")
         # Messages name the URL with any password in it masked (a proxy's userinfo would
         # otherwise end up in a terminal's scrollback or a CI log).
         shown = hide_password(url)
@@ -169,7 +170,7 @@ def import_parse_server(
     if classes is not None and (isinstance(classes, str) or not isinstance(classes, Sequence)
                                 or not all(isinstance(c, str) for c in classes)):
         # "Post" was read as the classes P, o, s, t; 5 or [5] were Python's TypeError.
-        raise DataError(f"classes must be a list of class names, not {type(classes).__name__} {classes!r:.60}")
+        raise DataError(f"classes must be a list of class names, not {described(classes, 60)}")
     if progress is not None and not callable(progress):  # else Python's TypeError once the first class was read
         raise DataError(f"progress must be a function (step, done, total), not {type(progress).__name__}")
     target = target or detect_target()

@@ -25,6 +25,7 @@ from querylang.errors import (
     json_refused,
     not_utf8,
 )
+from querylang.model.jsvalues import described
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -354,7 +355,7 @@ def _record(cls: ClassDef, row: object, now: datetime, index: int | None) -> tup
         if name == "objectId":
             continue
         if not isinstance(name, str):  # a Python dict's key (JSON's are strings): suggest() read it as text and failed
-            raise DataError(f"field names are strings, not {type(name).__name__} {name!r:.40}", class_name=cls.name,
+            raise DataError(f"field names are strings, not {described(name)}", class_name=cls.name,
                             object_id=named)
         f = cls.fields.get(name)
         if f is None and (holder := cls.object_holding(name)) is not None:

@@ -135,3 +135,14 @@ def type_name(value: object) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+def described(value: object, width: int = 40) -> str:
+    """A value in an error message, in JavaScript's words: its type, then the value cut to
+    ``width`` characters ("string 'x'", "number 5", "boolean true"); null and undefined alone
+    (Python's spelling said "NoneType None" and "bool True" of values a JSON user wrote)."""
+    if value is None or value is UNDEFINED:
+        return type_name(value)
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    return f"{type_name(value)} {repr(value)[:width]}"

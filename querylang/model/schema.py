@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, QueryError, SchemaError, cut_name
+from querylang.model.jsvalues import type_name
 
 FIELD_TYPES = (
     "String",
@@ -220,7 +221,7 @@ def make_class(name: str, fields: Mapping[str, Mapping[str, object]]) -> ClassDe
             if target is None:
                 raise SchemaError(f"class {name}, field {fname}: {ftype} needs a targetClass")
             if not isinstance(target, str):  # 5 was said to be no targetClass at all
-                raise SchemaError(f"class {name}, field {fname}: targetClass must be a class name, not {type(target).__name__}")
+                raise SchemaError(f"class {name}, field {fname}: targetClass must be a class name, not {type_name(target)}")
             _check_name_in(f"class {name}, field {fname}: targetClass", "class", target)
         elif target is not None:
             raise SchemaError(f"class {name}, field {fname}: only Pointer/Relation take targetClass")

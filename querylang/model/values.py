@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from querylang.model.jsvalues import JSDate, iso_ms
+from querylang.model.jsvalues import JSDate, iso_ms, type_name
 
 # ISO-8601 as Parse and JavaScript print it, plus the shorter forms people type.
 _ISO_RE = re.compile(
@@ -316,7 +316,7 @@ def canonical_base64(text: object) -> str:
     """Bytes by value: standard base64 (padding required) as Python encodes the bytes it
     stands for, so two spellings of the same bytes are one value. ValueError if not base64."""
     if not isinstance(text, str):
-        raise ValueError(f"Bytes base64 must be a string, got {type(text).__name__}")
+        raise ValueError(f"Bytes base64 must be a string, got {type_name(text)}")
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, binascii.Error, UnicodeEncodeError):

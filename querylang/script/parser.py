@@ -31,6 +31,7 @@ from lark.lexer import Lexer
 from lark.parsers.lalr_analysis import Shift
 
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
+from querylang.model.jsvalues import type_name
 from querylang.script import ast
 from querylang.script.lexer import (
     COLUMN,
@@ -667,7 +668,7 @@ def parse_script(
     than ``max_depth`` brackets.
     """
     if not isinstance(text, str):
-        raise QuerySyntaxError(f"a filter script must be text, not {type(text).__name__}")
+        raise QuerySyntaxError(f"a filter script must be text, not {type_name(text)}")
     if len(text) > max_size:
         raise LimitExceeded(f"script is too long ({len(text):,} characters, max {max_size:,})")
     # A long script (a literal list of thousands of ids) is parsed each time: kept, 512 of

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from querylang.errors import OUT_OF_RANGE, LimitExceeded, QueryError, QueryTypeError, ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, described, type_name
 from querylang.model.values import native
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
@@ -637,7 +637,7 @@ def to_js(value: object, _depth: int = 0) -> object:
         obj = JSObject(pos=value.pos if isinstance(value, JSObject) else None)
         for k, v in value.items():  # type: ignore[attr-defined]
             if type(k) is not str:
-                raise QueryTypeError(f"object keys must be strings, not {type(k).__name__}")
+                raise QueryTypeError(f"object keys must be strings, not {type_name(k)}")
             obj[k] = to_js(v, _depth + 1)
         if isinstance(value, JSObject):
             obj.positions.update(value.positions)
@@ -680,7 +680,7 @@ def inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
     obj = JSObject()
     for name, value in inputs.items():
         if type(name) is not str:
-            raise QueryTypeError(f"input names must be strings, not {type(name).__name__} {name!r:.60}")
+            raise QueryTypeError(f"input names must be strings, not {described(name, 60)}")
         # Named: "a Decimal cannot be used as a script value" left the caller to find which
         # of the inputs held it.
         try:

@@ -453,8 +453,8 @@ def test_the_config_comes_along(live_parse: LiveParse) -> None:
     ({"app_id": "", "master_key": "k"}, "--app-id is empty: give the application id the Parse Server was started with"),
     ({"app_id": "  ", "master_key": "k"}, "--app-id is empty: give the application id"),
     ({"app_id": "a", "master_key": ""}, "--master-key is empty: give the master key the Parse Server was started with"),
-    ({"app_id": 5, "master_key": "k"}, "app_id must be a string, not int$"),  # was "--app-id is empty"
-    ({"app_id": "a", "master_key": None}, "master_key must be a string, not NoneType$"),
+    ({"app_id": 5, "master_key": "k"}, "app_id must be a string, not number$"),  # was "--app-id is empty"
+    ({"app_id": "a", "master_key": None}, "master_key must be a string, not null$"),
 ])  # fmt: skip
 def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str, str], said: str) -> None:
     """db.import_parse_server(url, app_id='', master_key='k') sent the request, the server's
@@ -466,12 +466,13 @@ def test_the_library_refuses_an_empty_app_id_as_the_command_does(keys: dict[str,
     assert not db.schema.classes
 
 
-@pytest.mark.parametrize("url", [5, None, b"http://127.0.0.1:9/parse"])
-def test_the_library_refuses_a_url_that_is_not_text(url: object) -> None:
+@pytest.mark.parametrize(("url", "said"), [(5, "number 5 "), (None, "null "), (b"http://127.0.0.1:9/parse", "bytes ")])
+def test_the_library_refuses_a_url_that_is_not_text(url: object, said: str) -> None:
     """db.import_parse_server(5, ...) raised Python's TypeError ("expected string or bytes-like
-    object") from the password masking of the URL."""
+    object") from the password masking of the URL; the value's type is said in JSON's words
+    (was Python's, "int 5", "NoneType None")."""
     db = querylang.connect()
-    with pytest.raises(DataError, match=f"^not a Parse Server URL: {type(url).__name__} "):
+    with pytest.raises(DataError, match=f"^not a Parse Server URL: {said}"):
         db.import_parse_server(url, app_id="a", master_key="k")  # type: ignore[arg-type]
     assert not db.schema.classes
 

@@ -21,6 +21,7 @@ from querylang.engines.sql.dialect import Dialect
 from querylang.errors import DataError
 from querylang.interchange.document import Edge, merge_schema, normalise_record
 from querylang.model.change import Change
+from querylang.model.jsvalues import described, type_name
 from querylang.model.schema import ClassDef, Field, Schema, suggest
 from querylang.model.values import encodes_utf8, native
 
@@ -161,7 +162,7 @@ class SqlWriter(ABC, Generic[S]):
         the Relation field the id is a target of, and ``owner`` the record whose edge it is."""
         what = "the target's objectId" if target else "objectId"
         if not isinstance(oid, str):
-            raise DataError(f"{what} must be a string, not {type(oid).__name__}", class_name=class_name,
+            raise DataError(f"{what} must be a string, not {type_name(oid)}", class_name=class_name,
                             object_id=owner, field=target)
         if oid == "" or "\x00" in oid:
             if target:
@@ -179,7 +180,7 @@ class SqlWriter(ABC, Generic[S]):
     @staticmethod
     def _check_fields(what: str, class_name: str, oid: str, fields: object) -> None:
         if not isinstance(fields, Mapping):
-            raise DataError(f"{what} needs an object of fields (a field name → its value), not {type(fields).__name__}",
+            raise DataError(f"{what} needs an object of fields (a field name → its value), not {type_name(fields)}",
                             class_name=class_name, object_id=oid)
 
     def _stored(self, con: Any, cls: ClassDef, oid: str) -> dict[str, Any]:
@@ -244,11 +245,11 @@ class SqlWriter(ABC, Generic[S]):
         """A Change's ``unset``, checked: names of fields a save may set, none also in ``fields``."""
         unset = wanted.unset
         if isinstance(unset, str) or not isinstance(unset, list | tuple | set | frozenset):
-            raise DataError(f"a Change's unset must be a list of field names, not {type(unset).__name__}",
+            raise DataError(f"a Change's unset must be a list of field names, not {type_name(unset)}",
                             class_name=cls.name, object_id=oid)
         for name in unset:
             if not isinstance(name, str):
-                raise DataError(f"a Change's unset must be a list of field names, not one holding {type(name).__name__}",
+                raise DataError(f"a Change's unset must be a list of field names, not one holding {type_name(name)}",
                                 class_name=cls.name, object_id=oid)
             if name in wanted.fields:
                 raise DataError("a Change cannot both set and unset a field", class_name=cls.name, object_id=oid, field=name)
@@ -326,7 +327,7 @@ class SqlWriter(ABC, Generic[S]):
                 if add:
                     self._check_id(class_name, target, target=key, owner=oid)
                 elif not isinstance(target, str):
-                    raise DataError(f"objectId must be a string, not {type(target).__name__}", class_name=class_name,
+                    raise DataError(f"objectId must be a string, not {type_name(target)}", class_name=class_name,
                                     object_id=oid, field=key)
             merged = self._update(con, cls, oid, wanted.fields, now, current, unset)
             for key, target, add in edits:
@@ -343,7 +344,7 @@ class SqlWriter(ABC, Generic[S]):
     def _edge_lists(class_name: str, oid: str, edges: object) -> list[tuple[str, list[Any]]]:
         """A Change's ``add`` or ``remove``, checked: a Relation name → a list of ids."""
         if not isinstance(edges, Mapping):
-            raise DataError(f"a Change's edges must map a Relation field to objectIds, not {type(edges).__name__}",
+            raise DataError(f"a Change's edges must map a Relation field to objectIds, not {type_name(edges)}",
                             class_name=class_name, object_id=oid)
         out = []
         for key, targets in edges.items():
@@ -360,7 +361,7 @@ class SqlWriter(ABC, Generic[S]):
         amounts = {name: native(by) for name, by in amounts.items()}  # numpy's int64 adds as an int
         for name, by in amounts.items():
             if not isinstance(name, str):  # None named no field: "increment needs a Number field" said not which
-                raise DataError(f"increment: field names are strings, not {type(name).__name__} {name!r:.40}",
+                raise DataError(f"increment: field names are strings, not {described(name)}",
                                 class_name=class_name, object_id=oid)
             f = cls.fields.get(name)
             if f is None and (holder := cls.object_holding(name)) is not None:
