@@ -96,8 +96,13 @@ class Database(Summaries):
             raise DataError(f"cannot load {path.translate(_SHOWN)}: a file name cannot hold a NUL character (\\x00): "
                             "nothing was loaded")
         unreadable = unreadable_path(path) if path else None
-        if isinstance(source, str) and source.lstrip().startswith("{") and (unreadable or not Path(source).exists()):
+        opens = source.lstrip()[:1] if isinstance(source, str) else ""
+        if opens in ("{", "[") and (unreadable or not Path(source).exists()):
             # Said "no such data file: {...}", the whole document as a file's name.
+            if opens == "[":  # no interchange document, parsed or not: say what one is
+                raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: an "
+                                "array, where load expects one object with 'classes', 'records' and 'relations' "
+                                "(nothing was loaded)")
             raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: give "
                             "json.loads(text), or the file's path (nothing was loaded)")
         if unreadable is not None:

@@ -88,6 +88,30 @@ def test_json_text_given_to_load_is_named_so(tmp_path: Path, monkeypatch: pytest
         assert list(db.schema.classes) == ["A"]
 
 
+@pytest.mark.parametrize("text", ["[1, 2]", ' [{"objectId": "a"}]'])
+def test_json_text_of_an_array_given_to_load_says_what_load_expects(text: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # It was "no such data file: [1, 2]", the array taken for a file's name.
+    monkeypatch.chdir(tmp_path)
+    with querylang.connect() as db:
+        with pytest.raises(DataError) as info:
+            db.load(text)
+        assert str(info.value) == ("load takes a path or a dict, and this string is JSON text, not a file's path: an array, "
+                                   "where load expects one object with 'classes', 'records' and 'relations' "
+                                   "(nothing was loaded)")
+        assert db.schema.classes == {}
+
+
+@pytest.mark.parametrize(("source", "said"), [([{"objectId": "a"}], "array [{'objectId': 'a'}]"), (5, "number 5"),
+                                              (None, "null")])
+def test_a_source_of_another_type_is_named_in_jsons_words(source: object, said: str) -> None:
+    # Python's names were said: "got list", "got int", "got NoneType".
+    with querylang.connect() as db:
+        with pytest.raises(DataError) as info:
+            db.load(source)  # type: ignore[arg-type]
+        assert str(info.value) == f"load needs a path or a dict in the interchange format, got {said}"
+
+
 def test_json_text_of_a_whole_document_is_named_as_json_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Longer than a file name may be (255 bytes), as any document but the smallest is, it was
     Python's OSError 'File name too long' from the check for a file of that name."""

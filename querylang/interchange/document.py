@@ -78,7 +78,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(source, Mapping):
         return source
     if not isinstance(source, str | Path):
-        raise DataError(f"load needs a path or a dict in the interchange format, got {type(source).__name__}")
+        raise DataError(f"load needs a path or a dict in the interchange format, got {described(source)}")
     if source == "":  # Path("") is the current folder: its schema.json was loaded
         raise DataError("load needs a path or a dict in the interchange format, got an empty path")
     path = Path(source)
