@@ -230,3 +230,19 @@ def test_json_that_is_no_object_is_said_one_way_naming_its_place(
     for given, place in (("[1]", named), (f"@{path}", str(path))):
         said = user_error(*[given if a == "ARG" else a for a in args])
         assert said == f"error: {place}: must be {expected}\n"
+
+
+@pytest.mark.parametrize("given", ["d", "d/", "./d"])
+def test_load_of_a_folder_names_its_schema_json_by_the_path_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  given: str) -> None:
+    """A class schema.json defines wrongly was said of "schema.json" alone, no folder named,
+    where the same file's JSON errors name "d/schema.json": both now name the path given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    schema = tmp_path / "d" / "schema.json"
+    db = str(tmp_path / "x.duckdb")
+    schema.write_text('{"classes": {\n "A": {"fields": {"x": {"type": "Nope"}}}}}', encoding="utf-8")
+    shown = str(Path(given) / "schema.json")
+    assert user_error("load", given, "--db", db) == f"error: {shown}, line 2: class A, field x: unknown type 'Nope'\n"
+    schema.write_text('{"classes": {\n "A": {"fields": {}}\n', encoding="utf-8")
+    assert user_error("load", given, "--db", db).startswith(f"error: {shown}: not valid JSON at line 3, column 1: ")

@@ -447,18 +447,20 @@ def test_the_first_record_in_file_order_stored_already_is_named(engine: Any, tmp
 
 
 @pytest.mark.parametrize(("fields", "message"), [
-    ({"n": {"type": "Numbr"}}, "schema.json: class Item, field n: unknown type 'Numbr'"),
-    ({"boss": {"type": "Pointer", "targetClass": "Nope"}}, "schema.json: class Item, field boss: targetClass 'Nope'"),
-    ({"n": {"type": "String"}}, "schema.json: class Item, field n: already defined as Number, cannot become String"),
+    ({"n": {"type": "Numbr"}}, "class Item, field n: unknown type 'Numbr'"),
+    ({"boss": {"type": "Pointer", "targetClass": "Nope"}}, "class Item, field boss: targetClass 'Nope'"),
+    ({"n": {"type": "String"}}, "class Item, field n: already defined as Number, cannot become String"),
 ])
 def test_a_bad_class_of_schema_json_names_the_file(engine: Any, tmp_path: Path, fields: dict, message: str) -> None:
-    """A class schema.json defines wrongly was named by class and field, not by the file."""
+    """A class schema.json defines wrongly was named by class and field, not by the file; then
+    by "schema.json" alone, not by the folder's, as its JSON errors are: now by the path given
+    and the line."""
     db = engine()
     db.load({"classes": {"Item": CLASSES["Item"]}})
     path = write_dir(tmp_path / "d", {"classes": {"Item": {"fields": fields}}, "records": {"Item": [{"objectId": "z"}]}})
     with pytest.raises(DataError) as info:
         db.load(path)
-    assert str(info.value).startswith(message)
+    assert str(info.value).startswith(f"{path / 'schema.json'}, line 1: {message}"), str(info.value)
     assert db.query("Item", None, limit=0, count=True).count == 0 and list(db.schema.classes) == ["Item"]
 
 

@@ -33,7 +33,7 @@ from querylang.errors import (
     json_refused,
     not_utf8,
 )
-from querylang.interchange.json_places import at_line
+from querylang.interchange.json_places import at_line, value_line
 
 SCHEMA_FILE = "schema.json"
 RELATIONS_FILE = "relations.ndjson"
@@ -157,12 +157,23 @@ def placed(path: Path, exc: DataError) -> DataError:
     elif exc.record_index is not None and exc.class_name is not None:
         file, at = path / f"{exc.class_name}.ndjson", exc.record_index
     else:
-        return exc.placed(SCHEMA_FILE) if exc.in_classes else exc
+        return _in_schema_file(path / SCHEMA_FILE, exc) if exc.in_classes else exc
     try:
         line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
     except OSError:
         return exc
     return exc if line is None else at_line(exc, f"{file.name}, line {line}")
+
+
+def _in_schema_file(file: Path, exc: DataError) -> DataError:
+    """``exc``, about the directory's classes, naming schema.json by the path given (its name
+    alone left the user to guess which folder's it was, as its JSON errors did not) and the
+    line of the class or field, as a JSON file's classes are named."""
+    try:
+        line = value_line(file.read_text(encoding="utf-8"), exc.doc_keys or ["classes"])
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return exc.placed(str(file) if line is None else f"{file}, line {line}")
 
 
 def to_document(path: Path) -> dict[str, Any]:
