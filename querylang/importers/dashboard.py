@@ -118,6 +118,8 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
         raise cannot_read(path, exc) from None
     if _mongo_document(doc) or (isinstance(doc, list) and any(_mongo_document(r) for r in doc[:1])):
         raise DataError(f"{path}: {_MONGO}")
+    if _schema_export(doc):
+        raise DataError(f"{path}: {_SCHEMA_EXPORT}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
@@ -130,6 +132,24 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
 
 _MONGO = ("MongoDB documents (with _id), not REST records: import the mongoexport directory with its "
           "_SCHEMA.json (querylang import mongo DIR)")
+
+# The Dashboard's "Export schema" writes schema.json (all classes: an array) or <Class>.json (one
+# class: an object), each class {className, fields, classLevelPermissions, indexes}: no records.
+# Its classes were read as records ("no objectId"), or as neither kind of export.
+_SCHEMA_EXPORT = ("this is a schema export (the Dashboard's Export schema), not a class export: it holds no "
+                  "records; export each class's rows as JSON (Export all rows) and import those files")
+
+
+def _schema_class(value: Any) -> bool:
+    return (isinstance(value, Mapping) and "objectId" not in value and isinstance(value.get("className"), str)
+            and isinstance(value.get("fields"), Mapping))
+
+
+def _schema_export(doc: Any) -> bool:
+    """Is ``doc`` what the Dashboard's Export schema writes, one class or an array of them?"""
+    if isinstance(doc, list):
+        return bool(doc) and all(_schema_class(c) for c in doc)
+    return _schema_class(doc) and "results" not in doc
 
 
 def _mongo_document(value: Any) -> bool:

@@ -652,3 +652,31 @@ def test_a_pointers_objectid_past_a_doubles_range_is_refused_as_a_number_field_i
     path.write_text('{"results": [{"objectId": "a",\n "to": {"__type": "Pointer", "className": "T", "objectId": ' + digits + "}}]}")
     with pytest.raises(DataError, match=rf"^{re.escape(str(path))}, record 1, line 2: class T, record a, field to: .*{said}"):
         querylang.connect().import_dashboard_export(path)
+
+
+# What the Dashboard's "Export schema" writes: Parse.Schema.all() as schema.json, or one class's
+# Parse.Schema(...).get() as <Class>.json.
+SCHEMA_CLASS = {"className": "Post", "fields": {"objectId": {"type": "String"}, "title": {"type": "String"},
+                                                "author": {"type": "Pointer", "targetClass": "_User"}},
+                "classLevelPermissions": {"find": {"*": True}}, "indexes": {"_id_": {"_id": 1}}}
+
+
+@pytest.mark.parametrize(("name", "content"), [("schema.json", [SCHEMA_CLASS, {**SCHEMA_CLASS, "className": "_User"}]),
+                                               ("schema.json", [SCHEMA_CLASS]), ("Post.json", SCHEMA_CLASS)])
+def test_a_schema_export_is_said_to_be_one(tmp_path: Path, name: str, content: Any) -> None:
+    """Was read as records ("schema.json, record 1, line 2: class Post: no objectId", or
+    "records of several classes (Post, _User)"), or one class's as neither kind of export."""
+    path = tmp_path / "export" / name
+    path.parent.mkdir()
+    path.write_text(json.dumps(content, indent=2), encoding="utf-8")
+    said = (f"{path}: this is a schema export (the Dashboard's Export schema), not a class export: it holds no "
+            "records; export each class's rows as JSON (Export all rows) and import those files")
+    db = querylang.connect()
+    for given in (path, path.parent):  # the file, or the folder holding it
+        with pytest.raises(DataError) as info:
+            db.import_dashboard_export(given)
+        assert str(info.value) == said
+    assert not db.schema.classes
+    res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "x.duckdb")])
+    assert (res.exit_code, res.stderr) == (2, f"error: {said}\n"), res.output
+    assert not (tmp_path / "x.duckdb").exists()
