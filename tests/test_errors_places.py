@@ -128,3 +128,19 @@ def test_a_parse_in_query_names_its_error_by_one_path(db, field, op, operand):
     except QueryError as exc:
         # Never two names in a row: the path, then what is wrong.
         assert not exc.message.startswith(f"'owner': '{field}"), exc.message
+
+
+@pytest.mark.parametrize(("script", "says"), [
+    # A dotted key was named by its later steps alone ("'name' is a String", "'name.x': ..."),
+    # no key the script holds; the position stays the value's.
+    ("where({'owner.name': {equalTo: 5}})", "line 1, column 23: 'owner.name' is a String; number 5 can never match it"),
+    ("where({'owner.boss.score': {greaterThan: 'x'}})",
+     "line 1, column 29: 'owner.boss.score' is a Number; string 'x' can never match it"),
+    ("where({'owner.name.x': 5})",
+     "line 1, column 8: 'owner.name.x': dot notation follows Pointer and Object fields; 'name' is a String"),
+    # A key inside a matchesQuery is named as written there, its position showing where.
+    ("where({owner: {matchesQuery: {name: {equalTo: 5}}}})", "line 1, column 38: 'name' is a String; number 5 can never match it"),
+    ("where({title: 5})", "line 1, column 8: 'title' is a String; number 5 can never match it"),
+])
+def test_a_scripts_error_names_a_dotted_key_as_written(db: querylang.Database, script: str, says: str) -> None:
+    assert _said(lambda: db.query("Post", script)).splitlines()[0] == says

@@ -53,9 +53,18 @@ def naming(exc: QueryError, key: str) -> QueryError:
     an array, got number" left an object of many keys without one). An error a key inside a
     matchesQuery named is named by one dot path, as a dotted key is: ``'owner.tags': ...``
     (was ``'owner': 'tags': ...``)."""
-    if exc.line is not None or key in NOT_FIELDS:
+    if key in NOT_FIELDS:
         return exc
     shown = cut_name(key)
+    if exc.line is not None:
+        # The position names the place; the words name the field by the key as written: a
+        # dotted key's later steps alone ("'name' is a String" of 'owner.name') are no key the
+        # script holds.
+        own = exc.message[1:].partition("'")[0] if exc.message.startswith("'") else ""
+        if own and key.endswith(f".{own}"):
+            exc.message = f"'{shown}'{exc.message[len(own) + 2 :]}"
+            exc.args = (exc.message,)
+        return exc
     place: _Place | None = getattr(exc, _PLACE, None)
     if place is not None:  # named by a key inside this one's value
         return _under(exc, place, shown)
