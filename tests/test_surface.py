@@ -499,6 +499,16 @@ def test_include_errors(db, include, exc_type):
         db.query("Post", {}, include=include)
 
 
+@pytest.mark.parametrize(("include", "says"), [
+    ("body", "cannot include 'body': it is a String, not a Pointer"),  # was "'body': 'body' is a String"
+    ("owner.name", "cannot include 'owner.name': 'name' is a String, not a Pointer"),
+])
+def test_a_field_that_is_no_pointer_is_named_once_by_include(db, include, says):
+    with pytest.raises(QueryError) as info:
+        db.query("Post", {}, include=include)
+    assert str(info.value) == says
+
+
 @pytest.mark.parametrize("include", ["owner.nope", "owner.name", "owner.city.nope", "owner.", "owner..city", "*.nope"])
 def test_a_bad_include_path_is_refused_whatever_the_records(db, include):
     """A bad field past the first dot was found only while records were embedded: with no

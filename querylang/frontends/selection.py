@@ -99,7 +99,8 @@ def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[
                 hint=cls.absent_hint(name, suggest(name, cls.fields)),
             )
         if f.type != "Pointer" or f.target is None:
-            raise QueryError(f"cannot include '{path}': '{name}' is {a_type(f.type)}, not a Pointer")
+            what = "it" if name == path else f"'{name}'"  # "cannot include 'likes': 'likes' is" named it twice
+            raise QueryError(f"cannot include '{path}': {what} is {a_type(f.type)}, not a Pointer")
         if rest:
             _check_include_path(schema, f.target, path, rest)
 
