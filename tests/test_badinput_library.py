@@ -364,3 +364,21 @@ def test_build_query_and_evaluate_refuse_arguments_of_another_type(db, value):
         querylang.evaluate(value, db.build("Post", {}))
     with pytest.raises(querylang.QueryTypeError, match=r"^evaluate\(\) needs the query nodes db.build\(...\) gives, not "):
         querylang.evaluate(read_dataset(copy.deepcopy(SMALL)), value)
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    # The value as JSON writes it (were Python's: True, None).
+    (lambda db: db.query("Post", {}, limit=True), "limit must be a whole number, got true"),
+    (lambda db: db.find("Post", {}, limit=False), "limit must be a whole number, got false"),
+    (lambda db: db.find("Post", {"title": {"$regex": None}}), "'title': bad regex: null"),
+    (lambda db: db.aggregate("Post", {"X": {None: "score"}}), "aggregate 'X': unknown aggregate null"),
+    (lambda db: db.query("Post", visual={"combinator": None, "rules": []}), "visual filter group: unknown combinator null"),
+    (lambda db: db.query("Post", visual={"combinator": "and", "rules": [{"property": "score", "operator": None}]}),
+     "visual filter rule at rules[0] (property 'score'): unknown visual filter operator null"),
+    (lambda db: db.query("Post", visual_sorting=[{"property": "score", "order": True}]),
+     "visual sorting[0] (property 'score'): unknown sort order true"),
+])
+def test_a_value_in_an_error_is_written_as_json_writes_it(db, call, says):
+    with pytest.raises(QueryError) as info:
+        call(db)
+    assert str(info.value) == says

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError
+from querylang.frontends.operands import short
 from querylang.model.jsvalues import iso_ms, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
 
@@ -33,7 +34,7 @@ def check_aggregates(cls: ClassDef, spec: Any) -> tuple[list[tuple[str, str]], l
         if op not in AGGREGATES:
             # Another type than a string has no spelling to suggest from (it crashed the hint).
             hint = suggest(op, AGGREGATES) if isinstance(op, str) else None
-            raise QueryError(f"aggregate '{name}': unknown aggregate {op!r}", hint=hint)
+            raise QueryError(f"aggregate '{name}': unknown aggregate {short(op)}", hint=hint)
         if not isinstance(fname, str):
             raise QueryTypeError(f"aggregate '{name}': {op} needs a field name, not {type_name(fname)}")
         try:

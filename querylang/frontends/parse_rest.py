@@ -51,6 +51,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.frontends.operands import short
 from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
@@ -274,7 +275,7 @@ def _regex(ops: Mapping[str, Any]) -> dict[str, Any]:
     """``$regex`` must be a string (107); ``$options`` must match ``/^[imxs]+$/`` (102, docs/semantics.md#regex)."""
     pattern = ops["$regex"]
     if not isinstance(pattern, str):
-        raise QueryTypeError(f"bad regex: {pattern!r}")
+        raise QueryTypeError(f"bad regex: {short(pattern)}")
     options = ops.get("$options")
     out: dict[str, Any] = {"matchesRegex": pattern}
     if options is None:
@@ -516,7 +517,7 @@ def _rest_number(value: object, what: str) -> Any:
     the number (a negative one is then refused as a negative number is)."""
     if isinstance(value, str):
         if not _REST_INTEGER.fullmatch(value.strip()):
-            raise QueryTypeError(f"{what} must be a whole number, got {value!r}")
+            raise QueryTypeError(f"{what} must be a whole number, got {short(value)}")
         return int(value)
     return value
 

@@ -14,6 +14,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import STRICT_UNDEFINED
+from querylang.frontends.operands import short
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, Pos, described, type_name
 from querylang.model.schema import ClassDef, a_type, suggest
@@ -133,7 +134,7 @@ def _page_number(name: str, v: object) -> int | None:
         return v
     v = native(v)  # numpy's int64, as a DataFrame's length or a count gives it
     if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not v.is_integer()):
-        raise QueryTypeError(f"{name} must be a whole number, got {v!r}")
+        raise QueryTypeError(f"{name} must be a whole number, got {short(v)}")
     if v < 0:
         raise QueryError(f"{name} must be 0 or more, got {v}")
     return min(int(v), _PAGE_MAX)

@@ -125,7 +125,7 @@ def _group(
     """``{combinator, rules}`` → ``{and|or: [...]}`` of the rules that remain (docs/semantics.md#undefined)."""
     combinator = group.get("combinator", "and")
     if combinator not in COMBINATORS:
-        error = QueryError(f"unknown combinator {combinator!r}", hint=suggest(str(combinator), COMBINATORS))
+        error = QueryError(f"unknown combinator {short(combinator)}", hint=suggest(str(combinator), COMBINATORS))
         raise _placed(error, path, _GROUP)
     rules = group.get("rules", [])
     if not isinstance(rules, list | tuple):  # a Python tuple too: "must be an array, got array" said nothing
@@ -146,7 +146,7 @@ def _rule(rule: Mapping[str, Any], inputs: Mapping[str, Any], date_fields: set[s
     # Only text names an operator: a list or an object would not even be looked up (unhashable).
     if not isinstance(operator, str) or operator not in VISUAL_OPERATORS:
         hint = suggest(str(operator), VISUAL_OPERATORS)
-        raise QueryError(f"unknown visual filter operator {operator!r}", hint=hint)
+        raise QueryError(f"unknown visual filter operator {short(operator)}", hint=hint)
     if operator == "related to":
         return _related_to(rule, inputs)
     prop = rule.get("property")
@@ -242,7 +242,7 @@ def visual_sort(
         order = item.get("order", "ascending")
         if order not in ("ascending", "descending"):
             hint = suggest(str(order), ("ascending", "descending"))
-            raise QueryError(f"visual sorting[{i}] (property '{item['property']}'): unknown sort order {order!r}", hint=hint)
+            raise QueryError(f"visual sorting[{i}] (property '{item['property']}'): unknown sort order {short(order)}", hint=hint)
         key = ("-" if order == "descending" else "") + item["property"]
         if cls is not None:
             # Checked later with the whole sort, "cannot sort by 'titel'" did not say which of
