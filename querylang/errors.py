@@ -235,6 +235,18 @@ def json_refused(place: str, exc: json.JSONDecodeError, empty: str | None = None
     return DataError(f"{place}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
 
 
+def not_a_document(place: str, doc: object) -> DataError:
+    """The one wording of a data file whose JSON is no interchange document: what its top level
+    is instead, and for an array of records, the importer that reads Parse Dashboard's exports
+    (such a file given to load was said to need 'classes' and no more)."""
+    kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    kind = "null" if doc is None else kinds.get(type(doc), "no object")
+    said = f"{place}: the top level must be an object with 'classes', 'records', 'relations', not {kind}"
+    if isinstance(doc, list) and doc and all(isinstance(r, dict) and "objectId" in r for r in doc[:10]):
+        said += " (records as Parse Dashboard exports them: querylang import dashboard reads those)"
+    return DataError(said)
+
+
 NAME_SHOWN = 100  # characters of a class, field or record name an error message shows
 
 

@@ -246,3 +246,21 @@ def test_load_of_a_folder_names_its_schema_json_by_the_path_given(tmp_path: Path
     assert user_error("load", given, "--db", db) == f"error: {shown}, line 2: class A, field x: unknown type 'Nope'\n"
     schema.write_text('{"classes": {\n "A": {"fields": {}}\n', encoding="utf-8")
     assert user_error("load", given, "--db", db).startswith(f"error: {shown}: not valid JSON at line 3, column 1: ")
+
+
+@pytest.mark.parametrize(("content", "kind"), [
+    ('[{"objectId": "a", "title": "x"}]',
+     "not an array (records as Parse Dashboard exports them: querylang import dashboard reads those)"),
+    ("[1, 2]", "not an array"), ("5", "not a number"), ("null", "not null"), ('"x"', "not a string"),
+])
+def test_a_data_file_that_is_no_document_says_what_it_is(tmp_path: Path, content: str, kind: str) -> None:
+    """Was "FILE: the top level must be an object with 'classes', 'records', 'relations'" and
+    no more, of a Dashboard export given to load as of anything else."""
+    path = tmp_path / "Post.json"
+    path.write_text(content, encoding="utf-8")
+    said = f"{path}: the top level must be an object with 'classes', 'records', 'relations', {kind}"
+    assert user_error("load", str(path), "--db", str(tmp_path / "x.duckdb")) == f"error: {said}\n"
+    assert user_error("query", "Post", "where({})", "--data", str(path)) == f"error: {said}\n"
+    with pytest.raises(querylang.DataError) as info:
+        querylang.connect().load(path)
+    assert str(info.value) == said

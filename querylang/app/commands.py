@@ -31,6 +31,7 @@ from querylang.errors import (
     Unreadable,
     cannot_read,
     json_refused,
+    not_a_document,
     not_utf8,
     piped_not_utf8,
 )
@@ -556,5 +557,5 @@ def read_document_with_progress(path: Path, size: int, bar: Any) -> dict[str, An
         raise json_refused(str(path), exc, empty=JSON_DOCUMENT) from None
     bar.update(parsing, total=1, completed=1)
     if not isinstance(doc, dict):
-        raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")
+        raise not_a_document(str(path), doc)
     return doc

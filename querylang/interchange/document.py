@@ -23,6 +23,7 @@ from querylang.errors import (
     QueryError,
     cannot_read,
     json_refused,
+    not_a_document,
     not_utf8,
 )
 from querylang.model.jsvalues import described
@@ -100,7 +101,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     except (RecursionError, ValueError) as exc:
         raise DataError(f"{path}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
     if not isinstance(doc, Mapping):
-        raise DataError(f"{path}: the top level must be an object with 'classes', 'records', 'relations'")
+        raise not_a_document(str(path), doc)
     return doc
 
 
