@@ -97,7 +97,7 @@ class Database(Summaries):
                             "nothing was loaded")
         unreadable = unreadable_path(path) if path else None
         opens = source.lstrip()[:1] if isinstance(source, str) else ""
-        if opens in ("{", "[") and (unreadable or not Path(source).exists()):
+        if opens in ("{", "[") and (unreadable or not Path(path).exists()):
             # Said "no such data file: {...}", the whole document as a file's name.
             if opens == "[":  # no interchange document, parsed or not: say what one is
                 raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: an "

@@ -60,9 +60,9 @@ def naming(exc: QueryError, key: str) -> QueryError:
         # The position names the place; the words name the field by the key as written: a
         # dotted key's later steps alone ("'name' is a String" of 'owner.name') are no key the
         # script holds.
-        own = exc.message[1:].partition("'")[0] if exc.message.startswith("'") else ""
-        if own and key.endswith(f".{own}"):
-            exc.message = f"'{shown}'{exc.message[len(own) + 2 :]}"
+        tail = exc.message[1:].partition("'")[0] if exc.message.startswith("'") else ""
+        if tail and key.endswith(f".{tail}"):
+            exc.message = f"'{shown}'{exc.message[len(tail) + 2 :]}"
             exc.args = (exc.message,)
         return exc
     place: _Place | None = getattr(exc, _PLACE, None)
