@@ -5,7 +5,7 @@ and ``select``; and the same nodes answered by the reference evaluator."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from querylang.frontends.selection import checked_shape, keys_under, select_keys
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, type_name
-from querylang.model.schema import Schema, a_type
+from querylang.model.schema import ClassDef, Schema, a_type
 from querylang.reference.evaluator import Evaluator
 from querylang.schema_refresh import SchemaRefresh, knowing
 from querylang.script.interpreter import run_script
@@ -325,15 +325,23 @@ class Queries(Writes, SchemaRefresh):
         if cached is not None and cached[0] is shown:
             decode = cached[1]
         else:
-            decode = self.store.decoder(shown, plan.columns)
+            decode = self._page_decoder(shown, plan.columns)
             if len(self._decoders) >= 256:  # one per select's fields too: kept within bounds
                 self._decoders.clear()
             self._decoders[key] = (shown, decode)
-        records = [decode(r) for r in rows]
+        records = decode(rows)
         total = counted
         if total is None and count_left is not None and plan.count_sql is not None:
             total = self.store.execute(plan.count_sql, plan.count_params, timeout=count_left(), words=plan.words, cancel=cancel)[0][0]
         return Result(records, total, plan)
+
+    def _page_decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
+        """Rows → records, a page at once where the store decodes so (DuckDB), else row by row."""
+        page = getattr(self.store, "page_decoder", None)
+        if page is not None:
+            return page(cls, columns)  # type: ignore[no-any-return]
+        decode = self.store.decoder(cls, columns)
+        return lambda rows: [decode(r) for r in rows]
 
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
         """The same query answered by the pure-Python reference evaluator (its filter, sort,

@@ -29,7 +29,7 @@ import pyarrow as pa
 from querylang import errors
 from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import class_arrays
-from querylang.engines.duckdb.decode import decode_row, make_decoder, stored_record
+from querylang.engines.duckdb.decode import decode_row, make_decoder, page_decoder, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.directory_load import (
     Unreadable,
@@ -89,6 +89,7 @@ class Store(TextWords, Shares):
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
+        self.page_decoder = page_decoder  # a query's rows → its records at once (Queries._execute)
         self.con = connect_file(self.path, read_only=read_only)
         self.read_only = read_only
         self._local = threading.local()
