@@ -27,8 +27,9 @@ PARSE_TABLES = ALWAYS_THERE | {
 # How long the classes found missing in the stored schema are taken as missing without reading
 # it again, as long as this process's schema is the same object: on PostgreSQL, each request
 # to a class that is not there read the stored schema (another process may have just added
-# it). Another process's new class is seen after at most this; a schema change this process
-# makes, or hears of, replaces the schema object, and every class is looked for again.
+# it). Another process's new class is read after at most this (the master key writes in it
+# at once: absent's ``remembered``); a schema change this process makes, or hears of,
+# replaces the schema object, and every class is looked for again.
 ABSENT_FOR = 1.0
 
 
@@ -73,17 +74,19 @@ class ClassAccess:
         another class that is not there is 119: rest.route)."""
         return (access.master or class_name in ALWAYS_THERE) and self.absent(class_name)
 
-    def absent(self, class_name: str) -> bool:
+    def absent(self, class_name: str, *, remembered: bool = True) -> bool:
         """No class of that name, also once the stored schema is read again (another process
         may have just added it), which it is not when the class was found missing from this
-        same schema less than ABSENT_FOR ago."""
+        same schema less than ABSENT_FOR ago; not ``remembered``, always read again (the master
+        key's writes: its delete in a class another process had just made was answered done,
+        and left the record there)."""
         schema = self.db.schema
         if class_name in schema.classes:
             return False
         then, since = self._missing_from
         if then is not schema or time.monotonic() - since >= ABSENT_FOR:
             self._missing.clear()
-        elif class_name in self._missing:
+        elif remembered and class_name in self._missing:
             return True
         self.db.refresh_schema()
         if class_name in self.db.schema.classes:
@@ -93,3 +96,4 @@ class ClassAccess:
             self._missing_from = (self.db.schema, time.monotonic())
         self._missing.add(class_name)
         return True
+

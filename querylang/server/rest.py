@@ -63,7 +63,7 @@ class Api(ReadRoutes, WriteRoutes):
                 # A class or field another process added since this one read the schema: the
                 # request once more after reading it (a batch's requests each, not the batch),
                 # when refused before its write began (errors.the_write).
-                if parts == ["batch"] or not run_again(exc) or not self._schema_again(parts, exc):
+                if parts == ["batch"] or not run_again(exc) or not self._schema_again(method, parts, exc, access):
                     raise
             return self._route(method, parts, params, access, base_url)
         except querylang.QueryError as exc:
@@ -78,13 +78,15 @@ class Api(ReadRoutes, WriteRoutes):
                 err = ParseError(DUPLICATE_VALUE, "A duplicate value for a field with unique values was provided")
             raise err from None
 
-    def _schema_again(self, parts: list[str], exc: Exception) -> bool:
+    def _schema_again(self, method: str, parts: list[str], exc: Exception, access: Access) -> bool:
         """Whether the stored schema, read again, knows more than this process: for a request
         refused for its class this process does not know, whether that class is there now
-        (``absent``, which reads the schema once for all the requests to it in a short while)."""
+        (``absent``, which reads the schema once for all the requests to it in a short while,
+        but for the master key's writes: its create in a class another process has just made
+        was refused)."""
         if (len(parts) > 1 and parts[0] == "classes" and isinstance(exc, querylang.QueryError)
                 and exc.code == INVALID_CLASS_NAME and parts[1] not in self.db.schema.classes):
-            return not self.absent(parts[1])
+            return not self.absent(parts[1], remembered=method == "GET" or not access.master)
         return self.db.refresh_schema()
 
     def _route(self, method: str, parts: list[str], params: dict[str, Any], access: Access, base_url: str) -> Answer:

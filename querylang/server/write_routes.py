@@ -36,7 +36,7 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
-        if access.master and self.absent(class_name):
+        if access.master and self.absent(class_name, remembered=False):
             raise not_found()  # as Parse Server 9 answers it: no record there to update
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
@@ -81,7 +81,7 @@ class WriteRoutes(ClassAccess):
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
         require_write(access, "delete", class_name)
-        if access.master and self.absent(class_name):
+        if access.master and self.absent(class_name, remembered=False):
             if class_name in PARSE_TABLES:
                 raise not_found()  # a record its table lacks, on Parse Server 9
             return {}  # as Parse Server 9 answers it: nothing there, nothing left to delete
