@@ -3,6 +3,7 @@ caller may reach the class at all."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,13 @@ PARSE_TABLES = ALWAYS_THERE | {
     "_Session", "_PushStatus", "_JobStatus", "_JobSchedule", "_Hooks", "_GlobalConfig", "_GraphQLConfig",
     "_Audience", "_Idempotency",
 }
+# The class names Parse Server 9 could make (its classNameIsValid): its own classes, its join
+# tables, and a letter then letters, digits and _ (but "length" and "className"). In any other
+# it makes no class, so an update there is no "Object not found." (Parse: 107), but refused as
+# a create there is (103, naming the class meant).
+PARSE_CLASSES = ALWAYS_THERE | {"_Installation", "_Session", "_Product", "_PushStatus", "_JobStatus", "_JobSchedule",
+                                "_Audience", "_Idempotency"}
+_MAKEABLE = re.compile(r"_Join:[A-Za-z0-9_]+:[A-Za-z0-9_]+.*|[A-Za-z][A-Za-z0-9_]*", re.DOTALL)
 # How long the classes found missing in the stored schema are taken as missing without reading
 # it again, as long as this process's schema is the same object: on PostgreSQL, each request
 # to a class that is not there read the stored schema (another process may have just added
@@ -97,3 +105,8 @@ class ClassAccess:
         self._missing.add(class_name)
         return True
 
+
+def parse_could_make(class_name: str) -> bool:
+    """Whether Parse Server 9 could make a class of that name (PARSE_CLASSES, _MAKEABLE)."""
+    return class_name in PARSE_CLASSES or (
+        _MAKEABLE.fullmatch(class_name) is not None and class_name not in ("length", "className"))

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import querylang
 
 from .acl import public
-from .class_access import PARSE_TABLES, Answer, ClassAccess
+from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import UnknownField, not_found, the_write
 from .keys import Access, require_write
 from .writes import is_delete, plan_write
@@ -36,7 +36,7 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
-        if access.master and self.absent(class_name, remembered=False):
+        if access.master and parse_could_make(class_name) and self.absent(class_name, remembered=False):
             raise not_found()  # as Parse Server 9 answers it: no record there to update
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.

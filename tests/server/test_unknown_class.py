@@ -1,6 +1,7 @@
 """A class that is not there, as Parse Server 9 answers it: the master key's find finds
 nothing, its get and update are 101, its delete {}; its create is 103 naming the class meant
-(Parse would make the class); a client is told 119 "Permission denied", naming no class."""
+(Parse would make the class), and so is its update in a class whose name Parse could not make;
+a client is told 119 "Permission denied", naming no class."""
 
 from __future__ import annotations
 
@@ -80,9 +81,10 @@ def test_a_client_asking_for_an_unknown_class_is_denied_naming_none(
     """A client asking for /classes/_installation was told 103 "unknown class '_installation'
     (did you mean '_Installation'?)", naming a class only the master key may read. Parse
     Server 9 answers a client asking for a class that is not there 119 "Permission denied";
-    so here, in a batch too. The master key's create still gets the did-you-mean; its reads
-    find nothing, its update no record (101) and its delete nothing to delete ({}), as
-    Parse's (test_parse_live)."""
+    so here, in a batch too. The master key's create still gets the did-you-mean, and so
+    does its update in a class whose name Parse could not make (_installation: Parse's 107,
+    where here it was 101 "Object not found."); its reads find nothing and its delete nothing
+    to delete ({}), as Parse's (test_parse_live)."""
     denied = {"code": 119, "error": "Permission denied"}
     r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers())
     assert (r.status_code, r.json()) == (400, denied), r.text
@@ -92,7 +94,7 @@ def test_a_client_asking_for_an_unknown_class_is_denied_naming_none(
     r = client.post(f"{writable.url}{path}", json={"_method": method, **(body or {})}, headers=headers(master=True))
     if method == "DELETE":
         assert (r.status_code, r.json()) == (200, {})
-    elif method in ("GET", "PUT"):
+    elif method == "GET":
         assert r.json() == ({"results": []} if path.count("/") == 2 else {"code": 101, "error": "Object not found."})
     else:
         assert r.json()["code"] == 103 and "did you mean" in r.json()["error"], r.text
@@ -114,3 +116,35 @@ def test_a_clients_read_of_user_or_role_where_the_database_has_none_finds_nothin
     assert (r.status_code, r.json()) == (400, {"code": 107, "error": "where parameter is not valid JSON"})
     r = client.get(f"{shared.url}/classes/_Rolez", headers=headers())
     assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied"})
+
+
+@pytest.mark.parametrize(("cls", "answer"), [
+    ("_role", "unknown class '_role' (did you mean '_Role'?)"), ("1abc", "unknown class '1abc'"),
+    ("a-b", "unknown class 'a-b'"), ("length", "unknown class 'length'"),
+    ("NoSuchClass", None), ("_Product", None), ("_Join:x:Post", None),
+])
+def test_the_master_keys_update_in_a_class_parse_could_not_make_names_the_class(
+    writable_roles: LiveServer, client: httpx.Client, cls: str, answer: str | None
+) -> None:
+    """Found by review: the master key's update in a class that is not there was answered 101
+    "Object not found." whatever the name, so `_role` for `_Role` lost its did-you-mean. Parse
+    Server 9 answers 101 only in a class it could make (a letter, then letters, digits and _;
+    its own classes; its join tables), and refuses any other name (107 "schema class name
+    does not revalidate"): here 103 naming the class meant, as a create there."""
+    r = client.put(f"{writable_roles.url}/classes/{cls}/x1", json={"title": "t"}, headers=headers(master=True))
+    if answer is None:
+        assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."}), r.text
+    else:
+        assert (r.status_code, r.json()) == (400, {"code": 103, "error": answer}), r.text
+
+
+@pytest.fixture(scope="module")
+def writable_roles(sample_doc: dict) -> Iterator[LiveServer]:
+    from .conftest import make_db
+
+    db = make_db(sample_doc)
+    db.load({"classes": {"_Role": {"fields": {"name": {"type": "String"}}}}, "records": {}})
+    srv = start(db, acl_field="acl", allow_client_writes=True)
+    yield srv
+    srv.stop()
+
