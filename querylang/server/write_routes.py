@@ -11,7 +11,7 @@ import querylang
 
 from .acl import public
 from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
-from .errors import UnknownField, not_found, the_write
+from .errors import OBJECT_NOT_FOUND, ParseError, UnknownField, not_found, the_write
 from .keys import Access, require_write
 from .writes import is_delete, plan_write
 
@@ -81,6 +81,15 @@ class WriteRoutes(ClassAccess):
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
         require_write(access, "delete", class_name)
+        try:
+            return self._delete(access, class_name, oid)
+        except (ParseError, querylang.QueryError) as exc:
+            if class_name == "_Session" and exc.code == OBJECT_NOT_FOUND:
+                # Parse Server 9 looks a session up before deleting it, and says so.
+                raise ParseError(OBJECT_NOT_FOUND, "Object not found for delete.") from None
+            raise
+
+    def _delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         if access.master and self.absent(class_name, remembered=False):
             if class_name in PARSE_TABLES:
                 raise not_found()  # a record its table lacks, on Parse Server 9

@@ -228,3 +228,11 @@ def test_a_content_encoding_sent_twice_is_the_two_joined(parse: Side, serve: Sid
                 out.append(answer(client.post(f"{side.url}/classes/Note", headers=headers, content=body)))
             joined = ", ".join(sent)
             assert out[0] == out[1] == (415, {"error": f'unsupported content encoding "{joined}"'}), sent
+
+
+def test_a_session_not_there_is_no_record_to_delete(both: Any) -> None:
+    """Found by review: Parse Server 9 looks a session up before deleting it, and says so
+    ("Object not found for delete."; here it was "Object not found.")."""
+    mine, theirs = both("DELETE", "/classes/_Session/x1", master=True)
+    assert answer(mine) == answer(theirs) == (404, {"code": 101, "error": "Object not found for delete."})
+

@@ -148,3 +148,32 @@ def writable_roles(sample_doc: dict) -> Iterator[LiveServer]:
     yield srv
     srv.stop()
 
+
+@pytest.mark.parametrize("there", [False, True], ids=["no _Session", "_Session"])
+def test_the_master_keys_delete_of_a_session_not_there_says_so_as_parse(
+    sample_doc: dict, client: httpx.Client, there: bool
+) -> None:
+    """Found by review against Parse Server 9: it looks a session up before deleting it, and a
+    session not there is 101 "Object not found for delete." (here "Object not found."), in a
+    batch too; another class's record not there stays "Object not found."."""
+    from .conftest import make_db
+
+    db = make_db(sample_doc)
+    if there:
+        db.load({"classes": {"_Session": {"fields": {"note": {"type": "String"}}}},
+                 "records": {"_Session": [{"objectId": "s1", "note": "t"}]}})
+    srv = start(db, acl_field="acl")
+    try:
+        gone = {"code": 101, "error": "Object not found for delete."}
+        r = client.delete(f"{srv.url}/classes/_Session/x1", headers=headers(master=True))
+        assert (r.status_code, r.json()) == (404, gone), r.text
+        r = client.post(f"{srv.url}/batch", headers=headers(master=True),
+                        json={"requests": [{"method": "DELETE", "path": "/parse/classes/_Session/x1"},
+                                           {"method": "DELETE", "path": "/parse/classes/Post/x1"}]})
+        assert r.json() == [{"error": gone}, {"error": {"code": 101, "error": "Object not found."}}], r.text
+        if there:
+            r = client.delete(f"{srv.url}/classes/_Session/s1", headers=headers(master=True))
+            assert (r.status_code, r.json()) == (200, {}), r.text
+    finally:
+        srv.stop()
+
