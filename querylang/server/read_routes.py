@@ -16,7 +16,7 @@ from querylang.script.values import to_string, truthy
 
 from . import read_params as rp
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
-from .class_access import ClassAccess
+from .class_access import ALWAYS_THERE, ClassAccess
 from .codec import record_out
 from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
 from .keys import PERMISSION_DENIED, Access
@@ -49,7 +49,11 @@ class ReadRoutes(ClassAccess):
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
         if self.reads_nothing(access, class_name):
-            return _found_in_no_class(params, self.config.max_depth)
+            found = _found_in_no_class(params, self.config.max_depth)
+            # Parse Server 9 runs a client's sub-queries first: one into a class the client may
+            # not read, or that is not there, is refused in a class holding no record too.
+            self._sub_queries_for(access, read_where(params.get("where"), self.config.max_depth), conditions=False)
+            return found
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
         if redirect:
@@ -57,6 +61,9 @@ class ReadRoutes(ClassAccess):
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
         where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
+        # Every sub-query checked first, as Parse runs them: one inside a sub-query over no
+        # records too (a client's into a class that is not there is refused, at any depth).
+        self._sub_queries_for(access, where, conditions=False)
         where = sub_queries_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
         if not access.master:
             for owner in related_owners(where):
@@ -120,21 +127,24 @@ class ReadRoutes(ClassAccess):
         f = self.db.schema.get(class_name).fields.get(name)
         return f.target if f is not None and f.type == "Relation" and f.target else class_name
 
-    def _sub_queries_for(self, access: Access, where: Any) -> Any:
-        """The where to run: without the master key, its sub-queries see only readable records."""
+    def _sub_queries_for(self, access: Access, where: Any, *, conditions: bool = True) -> Any:
+        """The where to run: without the master key, its sub-queries see only readable records
+        (unless not ``conditions``: the sub-queries only checked, none narrowed)."""
         if access.master:
             return where
-        conditions: dict[str, dict[str, Any] | None] = {}
+        kept: dict[str, dict[str, Any] | None] = {}
 
         def narrow(class_name: str) -> dict[str, Any] | None:
             self._served(access, class_name)  # a sub-query there is refused, as Parse refuses it
-            if self.absent(class_name):
+            if class_name not in ALWAYS_THERE and self.absent(class_name):
                 # As Parse Server 9 refuses a client's sub-query into a class that is not there
                 # (whatever the field's Pointer names: here the library said that first, 107).
                 raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
-            if class_name not in conditions:
-                conditions[class_name] = self._readable(class_name)
-            return conditions[class_name]
+            if not conditions:
+                return None
+            if class_name not in kept:
+                kept[class_name] = self._readable(class_name)
+            return kept[class_name]
 
         return readable_sub_queries(where, narrow)
 

@@ -236,3 +236,16 @@ def test_a_session_not_there_is_no_record_to_delete(both: Any) -> None:
     mine, theirs = both("DELETE", "/classes/_Session/x1", master=True)
     assert answer(mine) == answer(theirs) == (404, {"code": 101, "error": "Object not found for delete."})
 
+
+def test_a_clients_sub_queries_are_refused_at_any_depth_and_from_an_empty_role_class(both: Any) -> None:
+    """Found by review: Parse Server 9 runs a client's sub-queries first, one inside a
+    sub-query into a class that holds no record too, and before a find in _Role, which holds
+    none: one into a class that is not there, or that only the master key reads, is 119 (here
+    those answered no records)."""
+    for into in ("NoSuchClass", "_Installation"):
+        where = {"users": {"$inQuery": {"className": into, "where": {}}}}
+        mine, theirs = both("GET", "/classes/_Role", params={"where": json.dumps(where)})
+        assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"}), into
+    where = {"owner": {"$inQuery": {"className": "_User", "where": {"a": {"$notInQuery": {"className": "NoSuchClass", "where": {}}}}}}}
+    mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(where)})
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})

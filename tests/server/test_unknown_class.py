@@ -6,6 +6,7 @@ a client is told 119 "Permission denied", naming no class."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,3 +178,22 @@ def test_the_master_keys_delete_of_a_session_not_there_says_so_as_parse(
     finally:
         srv.stop()
 
+
+@pytest.mark.parametrize("cls", ["_User", "_Role"])
+@pytest.mark.parametrize("into", ["NoSuchClass", "_Installation"])
+def test_a_clients_sub_query_from_a_role_class_the_database_lacks_is_refused_as_elsewhere(
+    shared: LiveServer, client: httpx.Client, cls: str, into: str
+) -> None:
+    """Found by review against Parse Server 9: a client's find in _User or _Role, where the
+    database has none, answered no records whatever its sub-queries asked; Parse runs them
+    first, and one into a class that is not there, or one only the master key reads, is 119
+    (as from any other class), at any depth. Into _User or _Role they run over no records."""
+    denied = {"code": 119, "error": "Permission denied"}
+    for where in ({"users": {"$inQuery": {"className": into, "where": {}}}},
+                  {"$or": [{"name": "a"}, {"name": {"$select": {"query": {"className": into, "where": {}}, "key": "x"}}}]},
+                  {"users": {"$inQuery": {"className": "_User", "where": {"a": {"$notInQuery": {"className": into, "where": {}}}}}}}):
+        r = client.get(f"{shared.url}/classes/{cls}", params={"where": json.dumps(where), "count": 1}, headers=headers())
+        assert (r.status_code, r.json()) == (400, denied), (where, r.text)
+    r = client.get(f"{shared.url}/classes/{cls}", headers=headers(), params={
+        "where": json.dumps({"users": {"$notInQuery": {"className": "_Role", "where": {}}}}), "count": 1})
+    assert (r.status_code, r.json()) == (200, {"results": [], "count": 0}), r.text
