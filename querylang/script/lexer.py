@@ -11,7 +11,7 @@ decoded JavaScript value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -145,7 +145,7 @@ _UNSUPPORTED_PUNCT = {
 }
 
 # `(` that opens an arrow function's parameter list: plain names, then `) =>` on the line.
-_ARROW_PARAMS = re.compile(
+ARROW_PARAMS = re.compile(
     r"\(\s*(?:(?:[^\W\d]|\$)[\w$]*\s*(?:,\s*(?:[^\W\d]|\$)[\w$]*\s*)*,?\s*)?\)[ \t]*=>"
 )
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -243,7 +243,7 @@ class Source:
         return line, end - (self.text.rfind("\n", 0, end) + 1) + 1
 
 
-def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, object]]) -> Iterator[Tok | None]:
+def lex(src: Source, state_stack: list[int], states: Mapping[int, Container[str]]) -> Iterator[Tok | None]:
     """Yield the script's tokens, then None for ever; ``states[state_stack[-1]]`` is what the
     parser accepts now.
 
@@ -332,7 +332,7 @@ def lex(src: Source, state_stack: list[int], states: Mapping[int, Mapping[str, o
                 stack.append(("{", line, col, block))
             else:
                 ttype = _PUNCT_TYPES[c]
-                if c == "(" and "_ARROW_LPAR" in accepts and _ARROW_PARAMS.match(text, pos):
+                if c == "(" and "_ARROW_LPAR" in accepts and ARROW_PARAMS.match(text, pos):
                     ttype = "_ARROW_LPAR"
                 elif c == "(" and "_METHOD_LPAR" in accepts:  # only after an object literal's key
                     ttype = "_METHOD_LPAR"

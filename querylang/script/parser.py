@@ -33,6 +33,7 @@ from lark.parsers.lalr_analysis import Shift
 from querylang.errors import LimitExceeded, QueryError, QuerySyntaxError
 from querylang.model.jsvalues import type_name
 from querylang.script import ast
+from querylang.script.descent import expr_node, parse_common
 from querylang.script.lexer import (
     COLUMN,
     END,
@@ -83,57 +84,8 @@ class _NoLexer(Lexer):
 # ------------------------------------------------------------------------------------------
 # Building nodes: one function per rule name (a rule's alias, else its name)
 
-# Binary operator precedence, lowest first; `??` shares the lowest rank with `||` because
-# JavaScript refuses to mix them without parentheses, so they never meet in one list.
-_RANK = {"NULLISH": 0, "OR": 0, "AND": 1, "EQ_OP": 2, "REL_OP": 3, "ADD_OP": 4, "MUL_OP": 5}
-_LOGICAL = frozenset({"NULLISH", "OR", "AND"})
-
-
-def _between(first: ast.Node, last: ast.Node) -> Span:
-    return first.line, first.column, first.start, last.end
-
-
-def _nest(items: list[Any]) -> ast.Expr:
-    """Nest a flat [operand, op, operand, ...] list by precedence into same-level nodes.
-
-    Each node keeps its operators (``a + b - c`` is one Binary) so the interpreter folds one
-    level in a loop; recursion is bounded by the seven precedence ranks.
-    """
-    if len(items) == 1:
-        node: ast.Expr = items[0]
-        return node
-    ops: list[Tok] = items[1::2]
-    low = min(_RANK[op[TYPE]] for op in ops)
-    types = {op[TYPE] for op in ops}
-    if "NULLISH" in types and types & {"OR", "AND"}:
-        bad = next(op for op in ops if op[TYPE] != "NULLISH")
-        raise QuerySyntaxError(
-            "cannot mix '??' with '||' or '&&' without parentheses",
-            line=bad[LINE],
-            column=bad[COLUMN],
-        )
-    parts: list[list[Any]] = [[items[0]]]
-    split_ops: list[Tok] = []
-    for i in range(1, len(items), 2):
-        op = items[i]
-        if _RANK[op[TYPE]] == low:
-            split_ops.append(op)
-            parts.append([items[i + 1]])
-        else:
-            parts[-1] += (op, items[i + 1])
-    operands = tuple(_nest(p) for p in parts)
-    span = _between(operands[0], operands[-1])
-    if split_ops[0][TYPE] in _LOGICAL:
-        return ast.Logical(*span, str(split_ops[0][VALUE]), operands)
-    return ast.Binary(*span, operands, tuple(str(op[VALUE]) for op in split_ops))
-
-
 def _expr(c: list[Any], s: Span) -> ast.Expr:
-    """A flat operand/operator list, possibly ending in `? consequent : alternate`."""
-    if len(c) >= 3 and type(c[-3]) is tuple:  # operands are nodes, QMARK is a token
-        test = _nest(c[:-3])
-        return ast.Cond(*_between(test, c[-1]), test, c[-2], c[-1])
-    return _nest(c)
+    return expr_node(c)
 
 
 def _literal(c: list[Any], s: Span) -> ast.Literal:
@@ -644,6 +596,9 @@ def _check_statement_breaks(program: ast.Program, blocks: list[ast.Block], text:
 
 
 def _parse(text: str, max_depth: int) -> ast.Program:
+    common = parse_common(Source(text, max_depth))  # None: a script for the LALR parser
+    if common is not None:
+        return common
     src = Source(text, max_depth)
     try:
         program = _run(src)
