@@ -78,6 +78,25 @@ def test_generated_expressions_read_as_the_lalr_parser_reads_them() -> None:
     assert taken > 1000
 
 
+# Tokens, the tricky ones included: what the lexer decides by the parser's state, statement
+# separators, what the descent gives up on.
+_VOCABULARY = [
+    "where", "sort", "Inputs", "a", "b", "$y", ".", "?.", "(", ")", "[", "]", "{", "}", ",", ":", ";", "+",
+    "-", "*", "/", "%", "===", "!=", "<", ">=", "&&", "||", "??", "!", "?", "=", "+=", "=>", "...", "1",
+    "0.5", "0x1F", "'s'", '"t"', "`u`", "`a${", "true", "null", "new", "typeof", "if", "let", "return",
+    "default", "this", "/x/g", "\n", " ", "// c\n", "/* c */", "\u2028",
+]  # fmt: skip
+
+
+def test_random_token_sequences_read_as_the_lalr_parser_reads_them() -> None:
+    rnd = random.Random(7)
+    taken = 0
+    for _ in range(4000):
+        text = " ".join(rnd.choice(_VOCABULARY) for _ in range(rnd.randrange(1, 12)))
+        taken += _agrees(text) + _agrees(f"where({{ k: {text} }})\nsort([{text}])")
+    assert taken > 200
+
+
 @pytest.mark.parametrize(
     "text",
     [
