@@ -21,7 +21,17 @@ from typing import Any
 
 from querylang.errors import QueryError, QuerySyntaxError
 from querylang.script import ast
-from querylang.script.lexer import ARROW_PARAMS, COLUMN, LINE, LINE_BREAK, TYPE, VALUE, Source, Tok, lex
+from querylang.script.lexer import (
+    ARROW_PARAMS,
+    COLUMN,
+    LINE,
+    LINE_BREAK,
+    TYPE,
+    VALUE,
+    Source,
+    Tok,
+    lex,
+)
 from querylang.script.values import to_string
 
 __all__ = ["expr_node", "parse_common"]
