@@ -348,6 +348,9 @@ def parse_common(src: Source) -> ast.Program | None:
     """The script's tree when it has the common shape, else None (nothing is raised). A tree
     given needs none of the parser's later checks: its statements are separated (';' or a
     line break) and it declares no variable."""
+    text = src.text
+    if "=>" in text or "`" in text:
+        return None  # an arrow function or a template, which it would give up on where it meets them
     try:
         return _Descent(src).program()
     except (_GiveUp, QueryError, RecursionError):
