@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Database(Summaries):
         self._decoders: dict[Any, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
+        self._clock = threading.local()  # when each thread's call began: its waits share one timeout
 
     # The settings of README's limits table, checked when set: a string failed in the first
     # query with a TypeError; a negative or NaN timeout was taken (none, or a racy one).

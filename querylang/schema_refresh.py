@@ -8,17 +8,22 @@ a delete, only for its class, before its check runs)."""
 from __future__ import annotations
 
 import functools
+import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from querylang.engines.base import Engine
-from querylang.errors import DataError, SchemaError
+from querylang.errors import DataError, QueryTimeout, SchemaError
 from querylang.model.schema import ClassDef
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The reasons of a write's DataError that name a field the schema lacks (an increment's
 # says which call it is).
 _UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
+# How the engines begin a timeout's message, with the limit the statement was given.
+STATEMENT_LIMIT = re.compile(r"^the query ran longer than \S+ s")
 
 
 class Refreshing(Protocol):
@@ -39,18 +44,40 @@ def knowing(method: F) -> F:
     """``method`` of a :class:`SchemaRefresh`, called once more when it refused a class or field
     and the stored schema, read again, differs: another process may have just added it, and the
     notice telling of it comes with a statement's rows (none was run before the refusal).
-    Everything it refuses so is refused before it writes (or inside a transaction rolled back)."""
+    Everything it refuses so is refused before it writes (or inside a transaction rolled back).
+
+    The call is one query for its timeout: its clock (``_clock.began``) starts here, and every
+    wait of it (the schema read again, the statement, the count, each include's read, the call
+    made again) has what is left of the timeout (Writes._time_left)."""
 
     @functools.wraps(method)
     def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
+        clock = self._clock
+        if getattr(clock, "began", None) is not None:  # inside another call of the thread: its clock
+            return _known(self, method, args, kw)
+        clock.began = time.monotonic()
         try:
-            return method(self, *args, **kw)
-        except (SchemaError, DataError) as exc:
-            if not names_unknown(exc) or not self._read_schema_again(kw.get("cancel")) or not _now_known(self, exc):
+            return _known(self, method, args, kw)
+        except QueryTimeout as exc:
+            # A wait's own limit was what the waits before it left (0.35 s): the query's is told.
+            if self.timeout is None or not STATEMENT_LIMIT.match(exc.message):
                 raise
-        return method(self, *args, **kw)
+            raise QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1),
+                               code=exc.code) from None
+        finally:
+            clock.began = None
 
     return call  # type: ignore[return-value]
+
+
+def _known(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    """``method`` called, and once more after the schema read again (knowing)."""
+    try:
+        return method(db, *args, **kw)
+    except (SchemaError, DataError) as exc:
+        if not names_unknown(exc) or not db._read_schema_again(kw.get("cancel")) or not _now_known(db, exc):
+            raise
+    return method(db, *args, **kw)
 
 
 def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
@@ -80,6 +107,8 @@ class SchemaRefresh:
     store: Engine
 
     timeout: float | None
+    _clock: threading.local  # this thread's call: when it began (knowing), None between calls
+    _time_left: Callable[[], float | None]  # Writes': what the call's waits so far left of its timeout
 
     def refresh_schema(self) -> bool:
         """Read the stored schema again, for the classes and fields other processes added since
@@ -90,9 +119,9 @@ class SchemaRefresh:
         return bool(refresh is not None and refresh(timeout=self.timeout))
 
     def _read_schema_again(self, cancel: Any) -> bool:
-        """:meth:`refresh_schema` for a call that refused a name, within its timeout and ``cancel``
+        """:meth:`refresh_schema` for a call that refused a name, within what is left of its timeout, and ``cancel``
         (watched by the heartbeat alone, one backend stuck held a query for as long as it was):
         a server that does not answer, the read past the timeout, is the call's error, as its
         statement would meet it, not the refusal of a name the schema was not read for."""
         refresh = getattr(self.store, "refresh_schema", None)
-        return bool(refresh is not None and refresh(timeout=self.timeout, cancel=cancel, out_of_reach=True))
+        return bool(refresh is not None and refresh(timeout=self._time_left(), cancel=cancel, out_of_reach=True))

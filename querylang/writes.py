@@ -4,8 +4,8 @@ them (its wait for a write or load counted against the query's timeout)."""
 
 from __future__ import annotations
 
-import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -13,20 +13,22 @@ from typing import Any, TypeVar
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
-from querylang.engines.sql.watchdog import count_clock
+from querylang.engines.sql.watchdog import count_clock, ran_past
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.jsvalues import type_name
 from querylang.model.values import to_ms
-from querylang.schema_refresh import knowing, known_class
+from querylang.schema_refresh import STATEMENT_LIMIT, knowing, known_class
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
 # process on one DuckDB file shares (another one's query in a load's progress, run by the load's
 # writer thread, waited for the load, which waited for it).
 _CHANGING = threading.local()
-# How the engines begin a timeout's message, with the limit the statement was given.
-_STATEMENT_LIMIT = re.compile(r"^the query ran longer than \S+ s")
+# Seconds a query may spend before a wait (planning it) and still give the wait its whole
+# timeout: the statement of a query that waited for nothing keeps the limit its connection has
+# (PostgreSQL's SET of another costs a round trip), and the query may end that much past it.
+CLOCK_SLACK = 0.05
 T = TypeVar("T")
 
 
@@ -35,6 +37,7 @@ class Writes:
 
     store: Engine
     timeout: float | None
+    _clock: threading.local  # SchemaRefresh's: when this thread's call began (knowing)
     _reference: Any
     refresh_schema: Callable[[], bool]  # SchemaRefresh's
     _read_schema_again: Callable[[Any], bool]  # SchemaRefresh's, within the timeout and a cancel
@@ -70,7 +73,7 @@ class Writes:
         Its wait for a load or write counts against the query's timeout (unless not ``timed``)
         and ends when ``cancel`` is set."""
         self._not_in_progress()
-        return self.store.reading(self.timeout if timed else None, cancel)
+        return self.store.reading(self._time_left() if timed else None, cancel)
 
     def _planned(self, run: Callable[[], T]) -> T:
         """``run()`` (plan, then read), and again if the store's schema was replaced while it
@@ -87,7 +90,7 @@ class Writes:
                 raise
             # The statement's own limit was what a wait or the page before it left (0.0999877
             # s): the query's is told.
-            message = _STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1)
+            message = STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1)
             waited = self.store.lock.waited()
             if not waited:
                 raise QueryTimeout(message, code=exc.code) from None
@@ -98,11 +101,24 @@ class Writes:
         return out
 
     def _time_left(self) -> float | None:
-        """The timeout of a statement run in a hold of the store: the query's, less what the
-        hold waited for a load or write (readers.py)."""
+        """The timeout of a wait of a query (its hold of the store, the schema read again, a
+        statement, an include's read): the query's, less what its call has taken since it began
+        (knowing) once that is CLOCK_SLACK or a wait for a load or write; outside such a call,
+        less what the hold waited for a load or write (readers.py). Nothing left: the query's
+        timeout, raised (each wait had the whole of it, and a query could take twice as long)."""
         timeout = self.timeout
+        if timeout is None:
+            return None
+        began = getattr(self._clock, "began", None)
         waited = self.store.lock.waited()
-        return timeout if timeout is None or not waited else max(0.0, timeout - waited)
+        if began is None:
+            return timeout if not waited else max(0.0, timeout - waited)
+        used = time.monotonic() - began
+        if used < CLOCK_SLACK and not waited:
+            return timeout
+        if used >= timeout:
+            raise ran_past(timeout)
+        return timeout - used
 
     def _count_clock(self) -> Callable[[], float | None]:
         """The timeout of a count run after its page, which starts now: what the page leaves of

@@ -1,0 +1,118 @@
+"""A query on PostgreSQL waits more than once: the schema read again before its statement (a
+notice told of a change, or a name it refused), its statement, each include's read. Each had
+the query's whole timeout, so a query of 1 s could take about 2 s and answer. The query has
+one clock: every wait has what the ones before it left, and the query ends at its timeout.
+
+The waits are made slow by locks other sessions hold on the tables read (the schema table,
+the class's table), so the timing needs no large data."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang import QueryTimeout
+
+from .pg import fresh_url
+
+DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}},
+                   "Post": {"fields": {"author": {"type": "Pointer", "targetClass": "User"}}}},
+       "records": {"User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "Bob"}],
+                   "Post": [{"objectId": "p1", "author": "u1"}]}}
+FIRST = 0.7  # seconds the first wait's lock is held: under the timeout
+# The second wait's lock: taken while the first is held, let go past the query's timeout of 1 s
+# but before the first wait's end and a whole timeout of its own (1.7 s).
+SECOND_AFTER, SECOND_UNTIL = 0.35, 1.3
+STOPPED = r"^the query ran longer than 1 s and was stopped$"
+
+
+def hold_lock(url: str, table: str, after: float, until: float, taken: threading.Event) -> threading.Thread:
+    """A thread that, ``after`` seconds, takes ``table`` alone and keeps it until ``until`` s."""
+    def run() -> None:
+        with psycopg.connect(url) as con:
+            began = time.monotonic()
+            time.sleep(after)
+            con.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+            taken.set()
+            time.sleep(max(0.0, until - (time.monotonic() - began)))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def two_waits(url: str, first: str, second: str, call: Callable[[], Any]) -> float:
+    """``call()`` while ``first`` is locked FIRST s and ``second`` from SECOND_AFTER to
+    SECOND_UNTIL s: it must raise the query's timeout; the seconds it took."""
+    taken = [threading.Event(), threading.Event()]
+    lockers = [hold_lock(url, first, 0, FIRST, taken[0])]
+    assert taken[0].wait(10)
+    lockers.append(hold_lock(url, second, SECOND_AFTER, SECOND_UNTIL, taken[1]))
+    began = time.monotonic()
+    with pytest.raises(QueryTimeout, match=STOPPED):
+        call()
+    took = time.monotonic() - began
+    assert taken[1].is_set()  # the second wait met its lock
+    for t in lockers:
+        t.join(10)
+    return took
+
+
+def test_a_schema_read_again_and_the_statement_share_the_timeout(pg_cluster) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.query("User", None).ids == ["u1", "u2"]
+        store: Any = db.store
+        store.heard.schema(store._pg_schema)  # as another process's notice of a schema change marks it
+        # With a whole timeout of its own the statement answered when the second lock went (1.3 s).
+        took = two_waits(url, "_querylang_schema", "User", lambda: db.query("User", None))
+        assert took < 1.25, took
+        assert db.query("User", None).ids == ["u1", "u2"]
+
+
+def test_an_include_has_what_the_page_left_of_the_timeout(pg_cluster) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.query("Post", None, include="author").records[0]["author"]["name"] == "Ann"
+        took = two_waits(url, "Post", "User", lambda: db.query("Post", None, include="author"))
+        assert took < 1.25, took
+        assert db.query("Post", None, include="author").records[0]["author"]["name"] == "Ann"
+
+
+def test_a_name_read_again_and_the_call_made_again_share_the_timeout(pg_cluster) -> None:
+    """Another process added the field, unheard of here (no notice): the query refuses it, reads
+    the schema again (waiting for the first lock), and runs again (waiting for the second)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
+            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
+                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        took = two_waits(url, "_querylang_schema", "User", lambda: db.count("User", {"age": {"exists": False}}))
+        assert took < 1.25, took
+        assert db.count("User", {"age": {"exists": False}}) == 2
+
+
+def test_a_query_that_waits_for_nothing_keeps_its_connections_limit(pg_cluster) -> None:
+    """The clock costs a small lookup no statement: its statement, and an include's read that
+    comes at once, have the whole timeout, the limit the connection has (another would be SET,
+    a round trip)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        con: Any = db.store._thread_connection().con  # type: ignore[attr-defined]
+        for _ in range(20):
+            assert db.query("Post", None, include="author").records[0]["author"]["objectId"] == "u1"
+            assert db.count("User", {"objectId": "u2"}) == 1
+            assert con._ql_timeout == 1000
