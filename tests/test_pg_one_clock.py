@@ -116,3 +116,34 @@ def test_a_query_that_waits_for_nothing_keeps_its_connections_limit(pg_cluster) 
             assert db.query("Post", None, include="author").records[0]["author"]["objectId"] == "u1"
             assert db.count("User", {"objectId": "u2"}) == 1
             assert con._ql_timeout == 1000
+
+
+def test_a_wait_for_a_write_has_what_the_schema_read_left(pg_cluster) -> None:
+    """A write of this process holds the store when the schema read ends: the query's wait for
+    it had the whole timeout again."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        store: Any = db.store
+        store.heard.schema(store._pg_schema)
+        taken, writing = threading.Event(), threading.Event()
+        locker = hold_lock(url, "_querylang_schema", 0, FIRST, taken)
+        assert taken.wait(10)
+
+        def write() -> None:  # as a write or a load holds it
+            time.sleep(SECOND_AFTER)
+            with store.lock:
+                writing.set()
+                time.sleep(SECOND_UNTIL - SECOND_AFTER)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"^the query ran longer than 1 s and was stopped"):
+            db.query("User", None)
+        took = time.monotonic() - began
+        assert writing.is_set()
+        assert took < 1.25, took
+        for t in (locker, writer):
+            t.join(10)
+        assert db.query("User", None).ids == ["u1", "u2"]

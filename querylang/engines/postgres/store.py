@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -272,7 +273,10 @@ class PostgresStore(Watched, Listening):
             self._hear_waiting()
         self._check_schema(timeout, cancel)
         if self.heard.any:
+            began = time.monotonic()
             self._apply_notices(None, timeout, cancel)
+            if timeout is not None:  # the wait for a writer has what the read left
+                timeout = max(0.0, timeout - (time.monotonic() - began))
         return self.lock.shared(timeout, cancel)  # the wait for a writer is the query's
 
     def _check_schema(self, timeout: float | None, cancel: threading.Event | None) -> None:
