@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from querylang.engines.sql.statements import (
@@ -27,6 +28,15 @@ class Summaries(Queries):
 
     def _statement(self, stmt: Statement, cancel: threading.Event | None = None) -> list[tuple[Any, ...]]:
         return self.store.execute(stmt.sql, stmt.params, timeout=self._time_left(), words=stmt.words, cancel=cancel)
+
+    def _doubles(self, class_name: str, values: Iterable[Any]) -> None:
+        """Raise what a read of the class's records raises when a value is a Decimal: a Number
+        column whose type was changed by hand to numeric (PostgreSQL) gives them, which no record
+        holds and the reference would not answer (column_types.py); they were answered as they came."""
+        if any(isinstance(v, Decimal) for v in values):
+            cls = self.schema.get(class_name)
+            said = getattr(self.store, "altered_column", lambda _: None)(cls)
+            raise said or QueryError(f"class {cls.name}: a Number column holds values that are not doubles", code=1)
 
     @knowing
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
@@ -55,6 +65,8 @@ class Summaries(Queries):
             rows = self._planned(
                 lambda: self._statement(compile_distinct(self._plan(class_name, query, kw, capped=False), f.name, self.store.dialect), cancel)
             )
+            if f.type == "Number":
+                self._doubles(class_name, (r[0] for r in rows))
         return [aggregate_value(f.type, r[0]) for r in rows]
 
     @knowing
@@ -81,6 +93,7 @@ class Summaries(Queries):
                     row = self._planned(lambda: self._statement(compile_aggregate(
                         self._plan(class_name, query, kw, capped=False), which, self.store.dialect, scaled=scaled,
                     ), cancel))[0]  # fmt: skip
+                    self._doubles(class_name, row)
             except QueryError as exc:
                 if exc.message != SUM_OUT_OF_RANGE:
                     raise

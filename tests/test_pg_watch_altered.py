@@ -1,6 +1,7 @@
 """A column of querylang's own tables whose type was changed by hand: reading it failed with
 Python's AttributeError ('decimal.Decimal' object has no attribute 'is_integer'), which names
-nothing. The read says which class and field, the type found and the one querylang makes."""
+nothing, and an aggregate or distinct of it answered Decimals. The read says which class and
+field, the type found and the one querylang makes."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ SAID = (r"^class Post, field likes: its column likes is numeric, where querylang
     lambda db: db.query("Post", {"likes": {"greaterThan": 2}}, select=["likes"]),
     lambda db: list(db.stream("Post", None)),
     lambda db: db.reference("Post", None),
-], ids=["query", "select", "stream", "reference"])
+    lambda db: db.aggregate("Post", {"total": {"sum": "likes"}}),
+    lambda db: db.aggregate("Post", {"most": {"max": "likes"}, "title": {"min": "title"}}),
+    lambda db: db.aggregate("Post", {"mean": {"avg": "likes"}}, {"likes": {"greaterThan": 2}}),
+    lambda db: db.distinct("Post", "likes"),
+], ids=["query", "select", "stream", "reference", "sum", "max", "avg", "distinct"])
 def test_a_number_column_altered_to_numeric_by_hand_is_named(pg_cluster: Cluster, read: Callable[[Any], Any]) -> None:
     url = fresh_url(pg_cluster)
     with querylang.connect(url) as db:
@@ -40,3 +45,5 @@ def test_a_number_column_altered_to_numeric_by_hand_is_named(pg_cluster: Cluster
         assert (caught.value.class_name, caught.value.field) == ("Post", "likes")
         # A query that reads no cell of it answers, as before.
         assert db.query("Post", None, select=["title"]).ids == ["p1", "p2"]
+        assert db.aggregate("Post", {"first": {"min": "title"}}) == {"first": "a"}
+        assert db.distinct("Post", "title") == ["a"]

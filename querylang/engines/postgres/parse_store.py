@@ -511,6 +511,10 @@ class ParseStore(Counting, PostgresStore):
             return stored_row_decoder(cls, columns, self._changed_since)
         return make_decoder(cls, columns, self._changed_since)  # type: ignore[no-any-return]
 
+    def altered_column(self, cls: ClassDef) -> QueryError | None:
+        """An aggregate's value was no double: the column's type changed since connecting (_changed_since)."""
+        return self._changed_since()
+
     @contextlib.contextmanager
     def _deleted_since(self) -> Iterator[None]:
         """A read's error, saying so when a class or field it read was deleted since

@@ -297,10 +297,11 @@ class PostgresStore(Watched, Listening):
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
         """Rows of ``columns`` → output records (dates come as ISO text already, decode.py)."""
-        return make_decoder(cls, columns, lambda: self._altered(cls))  # type: ignore[no-any-return]
+        return make_decoder(cls, columns, lambda: self.altered_column(cls))  # type: ignore[no-any-return]
 
-    def _altered(self, cls: ClassDef) -> QueryError | None:
-        """A cell could not be decoded: the error naming a column altered by hand (column_types.py), or None."""
+    def altered_column(self, cls: ClassDef) -> QueryError | None:
+        """A cell could not be decoded (or an aggregate's value was no double): the error naming a
+        column altered by hand (column_types.py), or None."""
         with contextlib.suppress(psycopg.Error, QueryError), self.connection() as con:
             return self.answered(con, lambda: altered(con, cls))
         return None
