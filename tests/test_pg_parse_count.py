@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from psycopg_pool import PoolTimeout
 
 import querylang
-from querylang import QueryTimeout
+from querylang import QueryError, QueryTimeout
 
 from .pg import fresh_url
 from .test_pg_parse_fresh import ParseApp
@@ -126,3 +127,32 @@ def test_a_count_after_its_page_has_what_the_page_left_of_the_timeout(app: tuple
     finally:
         for con in taken:
             store.pool.putconn(con)
+
+
+def test_a_count_beside_its_page_looks_at_the_columns_within_the_querys_cancel(
+        app: tuple[ParseApp, querylang.Database]) -> None:
+    """A count that failed beside its page looks at the columns' types before saying why
+    (ParseStore._changed_since): on its counting thread that read had neither the query's
+    timeout nor its cancel, and waited for as long as another session locked the catalog, and
+    the query with it. The cancel now ends it, and the count says its own error."""
+    parse, db = app
+    store: Any = db.store
+    assert db.query("Post", {}, count=True).count == 2  # the connections, and the spare one
+    taken, cancel = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with psycopg.connect(parse.url) as other:
+            other.execute("LOCK TABLE pg_catalog.pg_attribute IN ACCESS EXCLUSIVE MODE")
+            taken.set()
+            time.sleep(4)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert taken.wait(10)
+    threading.Timer(0.5, cancel.set).start()
+    began = time.monotonic()
+    with pytest.raises(QueryError, match="out of range"):
+        store.execute_with_count("SELECT 1", [], "SELECT ('1e400'::jsonb #>> '{}')::float8", [], cancel=cancel)
+    took = time.monotonic() - began
+    assert took < 1.5, took
+    holder.join(10)

@@ -5,6 +5,8 @@ field, the type found and the one querylang makes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +14,7 @@ import psycopg
 import pytest
 
 import querylang
-from querylang import DataError
+from querylang import DataError, QueryTimeout
 from querylang.engines.postgres.cluster import Cluster
 
 from .pg import fresh_url
@@ -47,3 +49,36 @@ def test_a_number_column_altered_to_numeric_by_hand_is_named(pg_cluster: Cluster
         assert db.query("Post", None, select=["title"]).ids == ["p1", "p2"]
         assert db.aggregate("Post", {"first": {"min": "title"}}) == {"first": "a"}
         assert db.distinct("Post", "title") == ["a"]
+
+
+def test_the_look_at_the_columns_types_ends_at_the_querys_timeout(pg_cluster: Cluster) -> None:
+    """The look at the columns' types after a cell that could not be read was not the query's
+    (another session locked the catalog: it ended seconds past the timeout, saying Python's
+    AttributeError): it is, within the query's timeout and cancel."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    with querylang.connect(url, timeout=1) as db:
+        with pytest.raises(DataError, match=SAID):  # the connection knows the table's columns now
+            db.query("Post", None)
+        taken = threading.Event()
+
+        def hold() -> None:
+            with psycopg.connect(url) as other:
+                other.execute("LOCK TABLE pg_catalog.pg_attribute IN ACCESS EXCLUSIVE MODE")
+                taken.set()
+                time.sleep(4)
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        assert taken.wait(10)
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"^the query ran longer than 1 s and was stopped$"):
+            db.query("Post", None)
+        took = time.monotonic() - began
+        assert took < 1.5, took
+        holder.join(10)
+        with pytest.raises(DataError, match=SAID):
+            db.query("Post", None)

@@ -101,9 +101,12 @@ class Counting:
         pool at the end: a counting thread keeping one would leave the pool one short for the
         threads that query."""
         held = self._local.held = Held(self.pool, con)
+        # The bounds of the reads the count makes (ParseStore._within: the columns' types after
+        # it failed), as _check_schema gives the page's: this thread had none, and waited unbounded.
+        self._local.query = (timeout, cancel)
         self._held.add(held)  # close() gives it back if still out
         try:
             return self.execute(sql, params, timeout=timeout, cancel=cancel)
         finally:
-            self._local.held = None
+            self._local.held, self._local.query = None, (None, None)
             held.release()

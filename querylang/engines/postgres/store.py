@@ -51,7 +51,7 @@ from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
 from querylang.engines.postgres.directory_load import check_directory, load_directory
 from querylang.engines.postgres.heartbeat import Heartbeat
 from querylang.engines.postgres.index_limit import build_indexes_placed
-from querylang.engines.postgres.interrupt import Interrupt
+from querylang.engines.postgres.interrupt import Interrupt, NoAnswer
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -90,7 +90,7 @@ from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
-from querylang.errors import DATABASE_CLOSED, DataError, QueryCancelled, QueryError
+from querylang.errors import DATABASE_CLOSED, DataError, QueryCancelled, QueryError, QueryTimeout
 from querylang.interchange.directory import is_directory
 from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
 from querylang.model.schema import ClassDef, Schema
@@ -301,10 +301,16 @@ class PostgresStore(Watched, Listening):
 
     def altered_column(self, cls: ClassDef) -> QueryError | None:
         """A cell could not be decoded (or an aggregate's value was no double): the error naming a
-        column altered by hand (column_types.py), or None."""
-        with contextlib.suppress(psycopg.Error, QueryError), self.connection() as con:
-            return self.answered(con, lambda: altered(con, cls))
-        return None
+        column altered by hand (column_types.py), or None. Within the query's timeout and cancel
+        (it waited for as long as another session locked the catalog): past them, the query's error."""
+        timeout, cancel = self.lock.bounds()
+        try:
+            with self.connection() as con:
+                return self._watched(con, lambda: altered(con, cls), timeout, cancel)
+        except (QueryTimeout, QueryCancelled, NoAnswer):
+            raise
+        except (psycopg.Error, QueryError):
+            return None
 
     def writer(self, lock_wait: float | None = None) -> Any:
         from querylang.engines.postgres.writer import Writer

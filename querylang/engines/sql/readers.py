@@ -118,6 +118,12 @@ class ReadWriteLock:
         """Whether this thread holds the exclusive side."""
         return self._writer == threading.get_ident()
 
+    def bounds(self) -> tuple[float | None, threading.Event | None]:
+        """The timeout and cancel this thread's hold of the shared side was given ((None, None)
+        when it holds none): a read the store makes for its query while held (a column's type,
+        after a cell it could not decode) is bounded by them, as the query's statement is."""
+        return getattr(self._mine, "limit", (None, None)) if getattr(self._mine, "n", 0) else (None, None)
+
     def waited(self) -> float:
         """Seconds this thread's hold of the shared side waited for a writer (0 when it waited
         not at all, or holds none): the query's statements get what is left of its timeout."""
