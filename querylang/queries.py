@@ -17,6 +17,7 @@ from querylang.errors import (
     OUT_OF_RANGE,
     LimitExceeded,
     QueryError,
+    QueryTimeout,
     QueryTypeError,
     SchemaError,
 )
@@ -27,7 +28,7 @@ from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, type_name
 from querylang.model.schema import ClassDef, Schema, a_type
 from querylang.reference.evaluator import Evaluator
-from querylang.schema_refresh import SchemaRefresh, knowing
+from querylang.schema_refresh import SchemaRefresh, knowing, timed, told
 from querylang.script.interpreter import run_script
 from querylang.script.parser import parse_script
 from querylang.writes import Writes
@@ -274,6 +275,7 @@ class Queries(Writes, SchemaRefresh):
 
         return find(self, class_name, where, **kw)
 
+    @timed
     def run(self, q: n.Query, *, cancel: threading.Event | None = None) -> Result:
         """Run already-built query nodes through SQL (``cancel`` as for :meth:`query`)."""
         check_cancel("run", cancel)
@@ -357,16 +359,19 @@ class Queries(Writes, SchemaRefresh):
         check_nodes("run_reference", q)
         # The data is read as a query reads (its wait for a load or write within the timeout,
         # which the wait counts against); DuckDB's read waited for a whole load, held alone.
-        with self._reading():
-            ref = self._reference
-            changes = self.store.changes
-            if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
-                ref = Evaluator(self.store.dataset())
-                # Another thread's write that ended meanwhile changed the data after it was read:
-                # kept, this evaluator answered every later reference query from the old data.
-                if self.store.changes == changes:
-                    self._reference, self._reference_at = ref, changes
-            left = self._time_left()
+        try:
+            with self._reading():
+                ref = self._reference
+                changes = self.store.changes
+                if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
+                    ref = Evaluator(self.store.dataset())
+                    # Another thread's write that ended meanwhile changed the data after it was read:
+                    # kept, this evaluator answered every later reference query from the old data.
+                    if self.store.changes == changes:
+                        self._reference, self._reference_at = ref, changes
+                left = self._time_left()
+        except QueryTimeout as exc:  # the wait for a write had what a schema read left: the timeout told
+            raise told(exc, self.timeout) from None
         res = ref.run(q, timeout=left)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)

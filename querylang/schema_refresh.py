@@ -52,22 +52,43 @@ def knowing(method: F) -> F:
 
     @functools.wraps(method)
     def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
-        clock = self._clock
-        if getattr(clock, "began", None) is not None:  # inside another call of the thread: its clock
-            return _known(self, method, args, kw)
-        clock.began = time.monotonic()
-        try:
-            return _known(self, method, args, kw)
-        except QueryTimeout as exc:
-            # A wait's own limit was what the waits before it left (0.35 s): the query's is told.
-            if self.timeout is None or not STATEMENT_LIMIT.match(exc.message):
-                raise
-            raise QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1),
-                               code=exc.code) from None
-        finally:
-            clock.began = None
+        return _clocked(self, method, args, kw, True)
 
     return call  # type: ignore[return-value]
+
+
+def timed(method: F) -> F:
+    """``method`` of a :class:`SchemaRefresh` (``run``), one query for its
+    timeout as a ``knowing`` one is, without the schema read again for a name it refused."""
+
+    @functools.wraps(method)
+    def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
+        return _clocked(self, method, args, kw, False)
+
+    return call  # type: ignore[return-value]
+
+
+def _clocked(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any], known: bool) -> Any:
+    """``method`` called on this thread's clock, started here unless a call it is part of
+    started it; ``known``: as ``knowing`` calls it (_known)."""
+    clock = db._clock
+    if getattr(clock, "began", None) is not None:  # inside another call of the thread: its clock
+        return _known(db, method, args, kw) if known else method(db, *args, **kw)
+    clock.began = time.monotonic()
+    try:
+        return _known(db, method, args, kw) if known else method(db, *args, **kw)
+    except QueryTimeout as exc:
+        raise told(exc, db.timeout) from None
+    finally:
+        clock.began = None
+
+
+def told(exc: QueryTimeout, timeout: float | None) -> QueryTimeout:
+    """``exc`` naming the query's ``timeout``: a wait's own limit was what the waits before it
+    left (0.35 s)."""
+    if timeout is None or not STATEMENT_LIMIT.match(exc.message):
+        return exc
+    return QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {timeout:g} s", exc.message, count=1), code=exc.code)
 
 
 def _known(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
