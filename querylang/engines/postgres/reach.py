@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import select
 import threading
 import time
@@ -300,6 +301,9 @@ class Held:
         # The thread's statements go through libpq's calls (prepared.py), not a cursor.
         self.statements = statements(con)
         self.done = False
+        # When a query last looked at the idle connection (gone), time.monotonic(): its
+        # statement, a moment later, need not look again (LOOKED_LATELY).
+        self.looked = -math.inf
 
     def release(self) -> None:
         if not self.done:
@@ -326,6 +330,13 @@ def set_up(url: str, kwargs: dict[str, Any], configure: Callable[[psycopg.Connec
     return con
 
 
+# Seconds within which a connection a query has just looked at (gone) is taken as still
+# there: the statement right after the look (the plan in between) does not poll again. A
+# server that closed it in that moment fails that statement, as one that closed it just after
+# a look would.
+LOOKED_LATELY = 0.001
+
+
 def gone(con: psycopg.Connection[Any]) -> bool:
     """Whether an idle connection was closed by the server meanwhile (a restart, a
     pg_terminate_backend), so that a statement on it would fail although the server is there.
@@ -336,8 +347,12 @@ def gone(con: psycopg.Connection[Any]) -> bool:
     would cost a round trip per query."""
     if con.closed:
         return True
-    poll = select.poll()
-    poll.register(con.fileno(), select.POLLIN)
+    # Made once per connection (its socket stays the same while it is open): a poll object
+    # and its register per look cost half of the look.
+    poll = getattr(con, "_ql_poll", None)
+    if poll is None:
+        poll = con._ql_poll = select.poll()  # type: ignore[attr-defined]
+        poll.register(con.fileno(), select.POLLIN)
     if not poll.poll(0):
         return False
     pgconn = con.pgconn

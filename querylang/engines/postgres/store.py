@@ -75,7 +75,15 @@ from querylang.engines.postgres.notices import (
     send_schema,
 )
 from querylang.engines.postgres.passwords import hide_password
-from querylang.engines.postgres.reach import Held, Reach, check_idle, gone, pool_connection, set_up
+from querylang.engines.postgres.reach import (
+    LOOKED_LATELY,
+    Held,
+    Reach,
+    check_idle,
+    gone,
+    pool_connection,
+    set_up,
+)
 from querylang.engines.postgres.schema_lock import (
     lock_schema_table,
     locked_at_open,
@@ -211,7 +219,7 @@ class PostgresStore(Watched, Listening):
         kept until the thread ends (a checkout per statement cost ~0.5 ms, as much as a
         small query)."""
         held: Held | None = getattr(self._local, "held", None)
-        if held is not None and gone(held.con):
+        if held is not None and (held.con.closed or time.monotonic() - held.looked >= LOOKED_LATELY and gone(held.con)):
             self._drop(held)
             held = None
         if held is None:
@@ -284,8 +292,11 @@ class PostgresStore(Watched, Listening):
 
     def _hear_waiting(self) -> None:
         """The notices come to this thread's idle connection, read with no round trip (gone)."""
-        if (held := getattr(self._local, "held", None)) is not None and gone(held.con):
-            self._drop(held)  # as the statement's look would (the goodbye read here is not there to read again)
+        if (held := getattr(self._local, "held", None)) is not None:
+            if gone(held.con):
+                self._drop(held)  # as the statement's look would (the goodbye read here is not there to read again)
+            else:
+                held.looked = time.monotonic()
 
     def close(self) -> None:
         self.closed = True
