@@ -382,3 +382,34 @@ def test_a_value_in_an_error_is_written_as_json_writes_it(db, call, says):
     with pytest.raises(QueryError) as info:
         call(db)
     assert str(info.value) == says
+
+
+def _nested(depth: int) -> list[Any]:
+    out: list[Any] = []
+    for _ in range(depth):
+        out = [out]
+    return out
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    # A value inside an array or an object, and a number, as JSON writes them: these were
+    # Python's repr ("array [None, 1.5]", "number nan", "number 1.0", "array (1, 2)").
+    (lambda db: db.load([{"objectId": "a", "n": None, "ok": True}]),
+     "load needs a path or a dict in the interchange format, got array [{objectId: 'a', n: null, ok: true}]"),
+    (lambda db: db.load(("a", "b")), "load needs a path or a dict in the interchange format, got array ['a', 'b']"),
+    (lambda db: db.import_parse_server("http://127.0.0.1:9/parse", app_id="a", master_key="k", classes=[None, 1.5]),
+     "classes must be a list of class names, not array [null, 1.5]"),
+    (lambda db: db.query("Post", {}, count=math.nan), "count must be True or False, not number NaN"),
+    (lambda db: db.query("Post", {}, count=2.0), "count must be True or False, not number 2"),
+    (lambda db: db.query("Post", {}, strict=-math.inf), "strict must be True or False, not number -Infinity"),
+    # Building the message raised Python's ValueError (more than 4300 digits) or RecursionError.
+    (lambda db: db.query("Post", {}, strict=10**5000), "strict must be True or False, not number Infinity"),
+    (lambda db: db.load(_nested(100_000)),
+     "load needs a path or a dict in the interchange format, got array [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[..."),
+    # A long text is cut, and says so.
+    (lambda db: db.query("Post", {}, strict="x" * 500), f"strict must be True or False, not string '{'x' * 96}..."),
+])  # fmt: skip
+def test_a_value_inside_an_error_is_written_as_json_writes_it(db, call, says):
+    with pytest.raises(QueryError) as info:
+        call(db)
+    assert str(info.value) == says

@@ -102,7 +102,7 @@ def test_json_text_of_an_array_given_to_load_says_what_load_expects(text: str, t
         assert db.schema.classes == {}
 
 
-@pytest.mark.parametrize(("source", "said"), [([{"objectId": "a"}], "array [{'objectId': 'a'}]"), (5, "number 5"),
+@pytest.mark.parametrize(("source", "said"), [([{"objectId": "a"}], "array [{objectId: 'a'}]"), (5, "number 5"),
                                               (None, "null")])
 def test_a_source_of_another_type_is_named_in_jsons_words(source: object, said: str) -> None:
     # Python's names were said: "got list", "got int", "got NoneType".

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, iso_ms, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, short, type_name
 from querylang.model.schema import Field, a_type
 from querylang.model.values import (
     OUTSIDE_YEARS,
@@ -24,7 +24,6 @@ from querylang.model.values import (
     outside_years,
 )
 from querylang.script.dates import time_clip
-from querylang.script.values import to_string
 
 # What a Date field takes, for the errors that refuse an operand (docs/semantics.md#dates).
 DATE_FORMS = "give a Date, an ISO-8601 string such as '2024-06-01', or milliseconds since 1970"
@@ -212,48 +211,6 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
         code=INCORRECT_TYPE,
     )
-
-
-def short(value: object) -> str:
-    """The operand as a script writes it (true, null, /a/, not Python's True, None,
-    JSRegex(...)), cut to 40 characters; text keeps its quotes ('3')."""
-    text = _js_text(value, 41)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _js_text(v: object, room: int) -> str:
-    """``v`` in JavaScript's spelling; containers stop once ``room`` characters are written."""
-    if isinstance(v, str):
-        return repr(v)
-    if v is None or v is UNDEFINED or isinstance(v, bool | int | float):
-        return "-0" if v == 0 and isinstance(v, float) and math.copysign(1, v) < 0 else to_string(v)
-    if isinstance(v, JSDate):
-        return v.iso() if v.valid else "Invalid Date"
-    if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
-        d = date_from(v)
-        return iso_ms(d) if d is not None else v.isoformat()
-    if isinstance(v, JSRegex):
-        return f"/{v.pattern}/{v.flags}"
-    if isinstance(v, Mapping | list | tuple):
-        if room <= 0:
-            # What is written already fills the room: stopping here also bounds the
-            # recursion on a value nested thousands deep (`{ v: { v: ... } }`).
-            return "..."
-        is_map = isinstance(v, Mapping)
-        parts: list[str] = []
-        size = 1  # the opening bracket
-        for item in v.items() if is_map else v:  # type: ignore[union-attr]
-            if is_map:
-                key = f"{item[0]}: "
-                part = key + _js_text(item[1], room - size - len(key))
-            else:
-                part = _js_text(item, room - size)
-            parts.append(part)
-            size += len(part) + 2
-            if size > room:
-                break
-        return ("{" if is_map else "[") + ", ".join(parts) + ("}" if is_map else "]")
-    return repr(v)
 
 
 def object_id(value: object, what: str, place: str | None = None) -> str:

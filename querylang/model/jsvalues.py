@@ -20,8 +20,10 @@ RegExp         :class:`JSRegex`
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 Pos = tuple[int, int]  # (line, column), both 1-based
 
@@ -138,11 +140,93 @@ def type_name(value: object) -> str:
 
 
 def described(value: object, width: int = 40) -> str:
-    """A value in an error message, in JavaScript's words: its type, then the value cut to
-    ``width`` characters ("string 'x'", "number 5", "boolean true"); null and undefined alone
-    (Python's spelling said "NoneType None" and "bool True" of values a JSON user wrote)."""
+    """A value in an error message, in JavaScript's words: its type, then the value as a script
+    writes it, cut to ``width`` characters ("string 'x'", "number 5", "boolean true",
+    "array [null, 1]"); null and undefined alone (Python's spelling said "NoneType None", and
+    its repr "[None, 1.0]" or "nan" inside, of values a JSON user wrote)."""
     if value is None or value is UNDEFINED:
         return type_name(value)
-    if isinstance(value, bool):
-        return f"boolean {'true' if value else 'false'}"
-    return f"{type_name(value)} {repr(value)[:width]}"
+    return f"{type_name(value)} {short(value, width)}"
+
+
+def short(value: object, width: int = 40) -> str:
+    """The value as a script writes it (true, null, 1, NaN, /a/, not Python's True, None, 1.0,
+    nan, JSRegex(...)), cut to ``width`` characters; text keeps its quotes ('3')."""
+    text = _js_text(value, width + 1)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _js_text(v: object, room: int) -> str:
+    """``v`` in JavaScript's spelling; containers stop once ``room`` characters are written."""
+    if isinstance(v, str):
+        return repr(v[:room])  # a long text is cut anyway: not copied whole to be escaped
+    if v is None or v is UNDEFINED:
+        return type_name(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int) and v.bit_length() > 1024:  # past a double's range (str() refuses 4300 digits)
+        return "Infinity" if v > 0 else "-Infinity"
+    if isinstance(v, int | float):
+        return "-0" if v == 0 and isinstance(v, float) and math.copysign(1, v) < 0 else num_str(v)
+    if isinstance(v, JSDate):
+        return v.iso() if v.valid else "Invalid Date"
+    if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
+        d = v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)
+        try:
+            return iso_ms(d if d.tzinfo is not None else d.replace(tzinfo=UTC))
+        except OverflowError:  # an offset that moves it past year 1 or 9999
+            return v.isoformat()
+    if isinstance(v, JSRegex):
+        return f"/{v.pattern}/{v.flags}"
+    if isinstance(v, Mapping | list | tuple):
+        if room <= 0:
+            # What is written already fills the room: stopping here also bounds the
+            # recursion on a value nested thousands deep (`{ v: { v: ... } }`).
+            return "..."
+        is_map = isinstance(v, Mapping)
+        parts: list[str] = []
+        size = 1  # the opening bracket
+        for item in v.items() if is_map else v:  # type: ignore[union-attr]
+            if is_map:
+                name = item[0]
+                key = f"{name[:room] if isinstance(name, str) else _js_text(name, room - size)}: "
+                part = key + _js_text(item[1], room - size - len(key))
+            else:
+                part = _js_text(item, room - size)
+            parts.append(part)
+            size += len(part) + 2
+            if size > room:
+                break
+        return ("{" if is_map else "[") + ", ".join(parts) + ("}" if is_map else "]")
+    return repr(v)[:room]
+
+
+def num_str(x: int | float) -> str:
+    """Number::toString: the shortest round-trip digits, laid out the way JavaScript does."""
+    if isinstance(x, int):
+        return str(x)
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) <= 2**53:
+        return str(int(x))
+    sign = "-" if x < 0 else ""
+    # float's own repr: a subclass's (numpy's float64: 'np.float64(1.5)') is no number.
+    _, digit_tuple, exponent = Decimal(float.__repr__(abs(x))).as_tuple()
+    exp = int(exponent)  # a finite, non-zero number: never 'n', 'N' or 'F'
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    exp += len("".join(map(str, digit_tuple))) - len(digits)
+    k = len(digits)
+    n = k + exp  # the value is 0.digits × 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"

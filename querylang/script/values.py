@@ -13,10 +13,17 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from querylang.errors import OUT_OF_RANGE, LimitExceeded, QueryError, QueryTypeError, ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, described, type_name
+from querylang.model.jsvalues import (
+    UNDEFINED,
+    JSDate,
+    JSObject,
+    JSRegex,
+    described,
+    num_str,
+    type_name,
+)
 from querylang.model.values import native
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
@@ -47,37 +54,6 @@ def num(x: float | int) -> int | float:
     if x.is_integer() and -SAFE <= x <= SAFE and (x or math.copysign(1.0, x) > 0):
         return int(x)
     return x
-
-
-def num_str(x: int | float) -> str:
-    """Number::toString: the shortest round-trip digits, laid out the way JavaScript does."""
-    if isinstance(x, int):
-        return str(x)
-    if x != x:
-        return "NaN"
-    if x in (INF, -INF):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "0"
-    if x.is_integer() and abs(x) <= SAFE:
-        return str(int(x))
-    sign = "-" if x < 0 else ""
-    # float's own repr: a subclass's (numpy's float64: 'np.float64(1.5)') is no number.
-    _, digit_tuple, exponent = Decimal(float.__repr__(abs(x))).as_tuple()
-    exp = int(exponent)  # a finite, non-zero number: never 'n', 'N' or 'F'
-    digits = "".join(map(str, digit_tuple)).rstrip("0")
-    exp += len("".join(map(str, digit_tuple))) - len(digits)
-    k = len(digits)
-    n = k + exp  # the value is 0.digits × 10^n
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * -n + digits
-    e = n - 1
-    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
-    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
 
 
 # re.ASCII: JavaScript's numbers have digits 0-9 only (Number('١٢') is NaN, not 12).
