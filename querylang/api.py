@@ -7,6 +7,7 @@ same nodes → ``evaluate`` answers it in plain Python.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -99,7 +100,7 @@ class Database(Summaries):
                             "nothing was loaded")
         unreadable = unreadable_path(path) if path else None
         opens = source.lstrip()[:1] if isinstance(source, str) else ""
-        if opens in ("{", "[") and (unreadable or not Path(path).exists()):
+        if opens in ("{", "[") and (unreadable or not Path(path).exists()) and _json_text(path):
             # Said "no such data file: {...}", the whole document as a file's name.
             if opens == "[":  # no interchange document, parsed or not: say what one is
                 raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: an "
@@ -211,6 +212,21 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
     except QueryError as exc:
         _escape_controls(exc, text)
         raise
+
+
+def _json_text(source: str) -> bool:
+    """Is ``source``, no file's path, JSON text? A missing '[2024] posts.json' or '{draft}.json'
+    was said to be JSON text, not a file. JSON text parses, or, cut short or mistyped, holds a
+    quoted key or string."""
+    if '"' in source:
+        return True
+    try:
+        json.loads(source)
+    except RecursionError:  # nested deeper than Python reads: brackets, no file's name
+        return True
+    except ValueError:
+        return False
+    return True
 
 
 def unreadable_path(path: str | Path) -> DataError | None:

@@ -148,3 +148,26 @@ def test_the_command_line_says_a_path_is_too_long_for_a_file_name(args: list[str
     assert res.exit_code == 2, res.output
     assert ": cannot read: a name in the path is too long for the file system" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["[2024] posts.json", "{draft}.json", "[a]"])
+def test_a_missing_file_whose_name_opens_with_a_bracket_is_named_as_a_file(name: str, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # It was said to be JSON text ("this string is JSON text, not a file's path: an array, ..."),
+    # a file's name taken for a document; an existing one loads.
+    monkeypatch.chdir(tmp_path)
+    with querylang.connect() as db:
+        with pytest.raises(DataError) as info:
+            db.load(name)
+        assert str(info.value) == f"no such data file: {name}"
+        (tmp_path / name).write_text(json.dumps({"classes": {"A": {"fields": {}}}}), encoding="utf-8")
+        db.load(name)
+        assert list(db.schema.classes) == ["A"]
+
+
+@pytest.mark.parametrize("text", ['{"classes": {', ' [{"objectId": "a"', "[1, 2]\n", "{}"])
+def test_json_text_cut_short_is_still_named_as_json_text(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with querylang.connect() as db:
+        with pytest.raises(DataError, match=r"^load takes a path or a dict, and this string is JSON text, not a file's path"):
+            db.load(text)
