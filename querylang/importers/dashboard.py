@@ -146,10 +146,14 @@ def _schema_class(value: Any) -> bool:
 
 
 def _schema_export(doc: Any) -> bool:
-    """Is ``doc`` what the Dashboard's Export schema writes, one class or an array of them?"""
+    """Is ``doc`` what the Dashboard's Export schema writes, one class or an array of them, or
+    what GET /schemas answers, ``{"results": [...]}`` of them (was read as records: "class
+    schemas: no objectId")?"""
+    if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
+        doc = doc["results"]
     if isinstance(doc, list):
         return bool(doc) and all(_schema_class(c) for c in doc)
-    return _schema_class(doc) and "results" not in doc
+    return _schema_class(doc)
 
 
 def _mongo_document(value: Any) -> bool:

@@ -662,7 +662,9 @@ SCHEMA_CLASS = {"className": "Post", "fields": {"objectId": {"type": "String"}, 
 
 
 @pytest.mark.parametrize(("name", "content"), [("schema.json", [SCHEMA_CLASS, {**SCHEMA_CLASS, "className": "_User"}]),
-                                               ("schema.json", [SCHEMA_CLASS]), ("Post.json", SCHEMA_CLASS)])
+                                               ("schema.json", [SCHEMA_CLASS]), ("Post.json", SCHEMA_CLASS),
+                                               # What GET /schemas answers (curl, the API console).
+                                               ("schemas.json", {"results": [SCHEMA_CLASS]})])
 def test_a_schema_export_is_said_to_be_one(tmp_path: Path, name: str, content: Any) -> None:
     """Was read as records ("schema.json, record 1, line 2: class Post: no objectId", or
     "records of several classes (Post, _User)"), or one class's as neither kind of export."""
