@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 from ..errors import DataError, SchemaError
+from ..model.jsvalues import described
 from ..model.schema import check_name
 from ..model.values import any_nested, encodes_utf8
 
@@ -79,7 +80,7 @@ class Undated:
 def a_path(raw: object) -> Path:
     """``raw`` as a Path; anything else is refused by name (Path(5) raised a bare TypeError)."""
     if not isinstance(raw, str | os.PathLike):
-        raise DataError(f"a path (str or pathlib.Path) is needed, not {type(raw).__name__} {raw!r}")
+        raise DataError(f"a path (str or pathlib.Path) is needed, not {described(raw, 60)}")
     if raw == "":  # Path("") is the current folder, whose files were imported
         raise DataError("a path (str or pathlib.Path) is needed, not an empty one")
     return Path(raw)
