@@ -140,6 +140,11 @@ def test_a_parse_in_query_names_its_error_by_one_path(db, field, op, operand):
      "line 1, column 8: 'owner.name.x': dot notation follows Pointer and Object fields; 'name' is a String"),
     # A key inside a matchesQuery is named as written there, its position showing where.
     ("where({owner: {matchesQuery: {name: {equalTo: 5}}}})", "line 1, column 38: 'name' is a String; number 5 can never match it"),
+    # Not by an outer dotted key that ends with the same name: the Pointer 'boss' of User, not 'owner.boss'.
+    ("where({'owner.boss': {matchesQuery: {boss: {equalTo: 5}}}})",
+     "line 1, column 45: 'boss' is a Pointer; number 5 can never match it"),
+    ("where({'owner.boss': {matchesQuery: {'boss.name': {equalTo: 5}}}})",
+     "line 1, column 52: 'boss.name' is a String; number 5 can never match it"),
     ("where({title: 5})", "line 1, column 8: 'title' is a String; number 5 can never match it"),
 ])
 def test_a_scripts_error_names_a_dotted_key_as_written(db: querylang.Database, script: str, says: str) -> None:

@@ -37,6 +37,8 @@ class _Place:
 
 # The attribute of a QueryError that holds its _Place, while the keys around it name it.
 _PLACE = "filter_place"
+# The attribute of a script's QueryError (placed by its position) once its key has named it.
+_KEYED = "filter_keyed"
 
 
 def _placed(exc: QueryError, place: _Place) -> QueryError:
@@ -59,7 +61,11 @@ def naming(exc: QueryError, key: str) -> QueryError:
     if exc.line is not None:
         # The position names the place; the words name the field by the key as written: a
         # dotted key's later steps alone ("'name' is a String" of 'owner.name') are no key the
-        # script holds.
+        # script holds. Only the key the error was raised for: an outer one ('owner.boss' around
+        # a matchesQuery's 'boss') merely ends with the same name.
+        if getattr(exc, _KEYED, False):
+            return exc
+        setattr(exc, _KEYED, True)
         tail = exc.message[1:].partition("'")[0] if exc.message.startswith("'") else ""
         if tail and key.endswith(f".{tail}"):
             exc.message = f"'{shown}'{exc.message[len(tail) + 2 :]}"
