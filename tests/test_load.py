@@ -656,3 +656,29 @@ def test_an_object_field_holding_a_parse_date_is_refused():
         db.load(doc)
     db.load({**doc, "records": {"A": [{"objectId": "a1", "o": {"when": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}}]}})
     assert db.query("A", None).records[0]["o"] == {"when": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}
+
+
+@pytest.mark.parametrize(("record", "edge", "said"), [
+    # A value from the data in JSON's words (were Python's: True, [None, 1.0], None).
+    ({"due": True}, None, "class Item, record i9, field due: expected a Date (ISO-8601 string or {__type: 'Date', iso}), "
+                          "got boolean true"),
+    ({"due": [None, 1.0]}, None, "field due: expected a Date (ISO-8601 string or {__type: 'Date', iso}), got array [null, 1]"),
+    ({"due": "tomorrow"}, None, "field due: expected a Date (ISO-8601 string or {__type: 'Date', iso}), got string 'tomorrow'"),
+    ({"doc": {"__type": None, "name": "a.txt"}}, None, "field doc: expected a File, got a {__type: null} object"),
+    ({"owner": {"__type": "Pointer", "className": True, "objectId": "p1"}}, None,
+     "field owner: Pointer to class true, but the field points to Person"),
+    ({}, {"class": None, "objectId": "i9", "key": "fans", "targetId": "p1"}, "relations[0]: unknown class null"),
+    ({}, {"class": "Item", "objectId": "i9", "key": "fans", "targetClass": False, "targetId": "p1"},
+     "relations[0]: targetClass false but the field targets Person"),
+    ({}, {"class": "Item", "objectId": "i9", "key": True, "targetId": "p1"}, "relations[0]: no Relation field true"),
+])  # fmt: skip
+def test_a_bad_value_of_the_data_is_named_in_jsons_words(record: dict[str, Any], edge: dict[str, Any] | None, said: str) -> None:
+    db = querylang.connect()
+    classes = copy.deepcopy(BASE["classes"])
+    classes["Item"]["fields"]["doc"] = {"type": "File"}
+    db.load({"classes": classes, "records": {"Person": [{"objectId": "p1"}]}})
+    doc = {"records": {"Item": [{"objectId": "i9", **record}]}, "relations": [edge] if edge else []}
+    with pytest.raises(DataError) as info:
+        db.load(doc)
+    assert str(info.value).endswith(said), str(info.value)
+    assert db.query("Item", None, count=True, limit=0).count == 0

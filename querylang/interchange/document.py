@@ -26,7 +26,7 @@ from querylang.errors import (
     not_a_document,
     not_utf8,
 )
-from querylang.model.jsvalues import described
+from querylang.model.jsvalues import described, short
 from querylang.model.schema import (
     ClassDef,
     Schema,
@@ -278,13 +278,13 @@ def _edge(schema: Schema, rel: object) -> Edge:
         field = key if known and isinstance(key, str) and key in schema.classes[known].fields else None
         raise DataError(f"{what} (an edge has {', '.join(EDGE_KEYS)})", class_name=known, object_id=_s(oid), field=field)
     if not isinstance(owner, str) or owner not in schema.classes:
-        raise DataError(f"unknown class {owner!r}", object_id=_s(oid))
+        raise DataError(f"unknown class {short(owner)}", object_id=_s(oid))
     cls = schema.classes[owner]
     f = cls.fields.get(key) if isinstance(key, str) else None
     if f is None or f.type != "Relation":
         hint = suggest(str(key), [x.name for x in cls.user_fields if x.type == "Relation"])
         raise DataError(
-            f"no Relation field {key!r}" + (f" ({hint})" if hint else ""),
+            f"no Relation field {short(key)}" + (f" ({hint})" if hint else ""),
             class_name=owner,
             object_id=_s(oid),
             field=_s(key),
@@ -292,7 +292,7 @@ def _edge(schema: Schema, rel: object) -> Edge:
     target_class = rel.get("targetClass", f.target)
     if target_class != f.target:
         raise DataError(
-            f"targetClass {target_class!r} but the field targets {f.target}",
+            f"targetClass {short(target_class)} but the field targets {f.target}",
             class_name=owner,
             object_id=_s(oid),
             field=f.name,
@@ -449,7 +449,7 @@ def check_value(ftype: str, value: object, target: str | None = None, *, stored:
             shown = value.isoformat() if isinstance(value, datetime) else f"{value!r:.60}"
             raise ValueError(f"{shown} is {OUTSIDE_YEARS}")
         if d is None:
-            raise ValueError(f"expected a Date (ISO-8601 string or {{__type: 'Date', iso}}), got {value!r:.60}")
+            raise ValueError(f"expected a Date (ISO-8601 string or {{__type: 'Date', iso}}), got {described(value, 60)}")
         return d
     if ftype == "Pointer":
         if isinstance(value, str) and value:
@@ -458,7 +458,7 @@ def check_value(ftype: str, value: object, target: str | None = None, *, stored:
         if isinstance(value, Mapping) and isinstance(value.get("objectId"), str) and value["objectId"]:
             cn = value.get("className")
             if cn is not None and cn != target:
-                raise ValueError(f"Pointer to class {cn!r}, but the field points to {target}")
+                raise ValueError(f"Pointer to class {short(cn)}, but the field points to {target}")
             _check_text(value["objectId"])
             return value["objectId"]
         if value == "" or (isinstance(value, Mapping) and value.get("objectId") == ""):
@@ -498,7 +498,7 @@ def _typed(value: object, kind: str) -> Mapping[str, Any] | None:
         return None
     t = value.get("__type", kind)
     if t != kind:
-        raise ValueError(f"expected a {kind}, got a {{__type: {t!r}}} object")
+        raise ValueError(f"expected a {kind}, got a {{__type: {short(t)}}} object")
     return value
 
 
