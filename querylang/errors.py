@@ -243,7 +243,7 @@ def not_a_document(place: str, doc: object) -> DataError:
     kind = "null" if doc is None else kinds.get(type(doc), "no object")
     said = f"{place}: the top level must be an object with 'classes', 'records', 'relations', not {kind}"
     if isinstance(doc, list) and doc and all(isinstance(r, dict) and "objectId" in r for r in doc[:10]):
-        said += " (records as Parse Dashboard exports them: querylang import dashboard reads those)"
+        said += " (records as Parse Dashboard exports them: querylang import dashboard (db.import_dashboard_export) reads those)"
     return DataError(said)
 
 

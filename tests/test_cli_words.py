@@ -250,7 +250,7 @@ def test_load_of_a_folder_names_its_schema_json_by_the_path_given(tmp_path: Path
 
 @pytest.mark.parametrize(("content", "kind"), [
     ('[{"objectId": "a", "title": "x"}]',
-     "not an array (records as Parse Dashboard exports them: querylang import dashboard reads those)"),
+     "not an array (records as Parse Dashboard exports them: querylang import dashboard (db.import_dashboard_export) reads those)"),
     ("[1, 2]", "not an array"), ("5", "not a number"), ("null", "not null"), ('"x"', "not a string"),
 ])
 def test_a_data_file_that_is_no_document_says_what_it_is(tmp_path: Path, content: str, kind: str) -> None:
