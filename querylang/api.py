@@ -18,7 +18,14 @@ from typing import Any
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.plan_cache import PlanCache
-from querylang.errors import DataError, QueryError, QueryTypeError, cut_name, os_reason
+from querylang.errors import (
+    DataError,
+    QueryError,
+    QueryTypeError,
+    cut_name,
+    dashboard_records,
+    os_reason,
+)
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
 from querylang.interchange.json_places import placed_in_file
@@ -105,7 +112,7 @@ class Database(Summaries):
             if opens == "[":  # no interchange document, parsed or not: say what one is
                 raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: an "
                                 "array, where load expects one object with 'classes', 'records' and 'relations' "
-                                "(nothing was loaded)")
+                                f"(nothing was loaded){dashboard_records(_parsed(path))}")
             raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: give "
                             "json.loads(text), or the file's path (nothing was loaded)")
         if unreadable is not None:
@@ -212,6 +219,14 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
     except QueryError as exc:
         _escape_controls(exc, text)
         raise
+
+
+def _parsed(text: str) -> object:
+    """``text`` as JSON, or None where it is none (or nested deeper than Python reads)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _json_text(source: str) -> bool:

@@ -242,9 +242,15 @@ def not_a_document(place: str, doc: object) -> DataError:
     kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
     kind = "null" if doc is None else kinds.get(type(doc), "no object")
     said = f"{place}: the top level must be an object with 'classes', 'records', 'relations', not {kind}"
+    return DataError(said + dashboard_records(doc))
+
+
+def dashboard_records(doc: object) -> str:
+    """" (records as Parse Dashboard exports them: ...)" of an array of records, else "": what
+    such JSON, a file's or text given to db.load, is, and what reads it."""
     if isinstance(doc, list) and doc and all(isinstance(r, dict) and "objectId" in r for r in doc[:10]):
-        said += " (records as Parse Dashboard exports them: querylang import dashboard (db.import_dashboard_export) reads those)"
-    return DataError(said)
+        return " (records as Parse Dashboard exports them: querylang import dashboard (db.import_dashboard_export) reads those)"
+    return ""
 
 
 NAME_SHOWN = 100  # characters of a class, field or record name an error message shows

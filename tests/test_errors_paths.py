@@ -88,8 +88,13 @@ def test_json_text_given_to_load_is_named_so(tmp_path: Path, monkeypatch: pytest
         assert list(db.schema.classes) == ["A"]
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", ' [{"objectId": "a"}]'])
-def test_json_text_of_an_array_given_to_load_says_what_load_expects(text: str, tmp_path: Path,
+@pytest.mark.parametrize(("text", "more"), [
+    ("[1, 2]", ""), ("[{}]", ""),
+    # Records, as a file of them is told (it said no more than of [1, 2]).
+    (' [{"objectId": "a"}]', " (records as Parse Dashboard exports them: querylang import dashboard "
+                             "(db.import_dashboard_export) reads those)"),
+])
+def test_json_text_of_an_array_given_to_load_says_what_load_expects(text: str, more: str, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     # It was "no such data file: [1, 2]", the array taken for a file's name.
     monkeypatch.chdir(tmp_path)
@@ -98,7 +103,7 @@ def test_json_text_of_an_array_given_to_load_says_what_load_expects(text: str, t
             db.load(text)
         assert str(info.value) == ("load takes a path or a dict, and this string is JSON text, not a file's path: an array, "
                                    "where load expects one object with 'classes', 'records' and 'relations' "
-                                   "(nothing was loaded)")
+                                   f"(nothing was loaded){more}")
         assert db.schema.classes == {}
 
 
