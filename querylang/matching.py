@@ -35,7 +35,7 @@ def matches(
 
     # A record or schema of another type failed inside with Python's TypeError or AttributeError.
     if not isinstance(schema, Schema | Mapping):
-        raise QueryTypeError(f"matches() needs schema= as a Schema or the interchange 'classes' object, not {type(schema).__name__}")
+        raise QueryTypeError(f"matches() needs schema= as a Schema or the interchange 'classes' object, not {type_name(schema)}")
     if not isinstance(record, Mapping):
         raise QueryTypeError(f"matches() needs the record as an object of fields, not {type_name(record)}")
     sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)

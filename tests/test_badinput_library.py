@@ -406,6 +406,14 @@ def _nested(depth: int) -> list[Any]:
     (lambda db: db.query("Post", {}, strict=10**5000), "strict must be True or False, not number Infinity"),
     (lambda db: db.load(_nested(100_000)),
      "load needs a path or a dict in the interchange format, got array [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[..."),
+    # A schema or pointer_classes of another type, as the record beside it is named (were "not list", "not str",
+    # and Python's repr "{'Owner': 5}").
+    (lambda db: querylang.matches({}, {}, schema=[{"Post": {}}]),  # type: ignore[arg-type]
+     "matches() needs schema= as a Schema or the interchange 'classes' object, not array"),
+    (lambda db: querylang.to_parse_where({}, schema="Post"),  # type: ignore[arg-type]
+     "to_parse_where() needs schema= as a Schema (db.schema) or the interchange 'classes' object, not string"),
+    (lambda db: querylang.to_parse_where({}, pointer_classes={"owner": None}),
+     "to_parse_where() needs pointer_classes= as an object {field: class name}, not object {owner: null}"),
     # A long text is cut, and says so.
     (lambda db: db.query("Post", {}, strict="x" * 500), f"strict must be True or False, not string '{'x' * 96}..."),
 ])  # fmt: skip

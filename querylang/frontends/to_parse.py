@@ -36,7 +36,15 @@ from querylang.frontends.operands import python_date
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.unparse import value as script_value
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, iso_ms, type_name
+from querylang.model.jsvalues import (
+    UNDEFINED,
+    JSDate,
+    JSObject,
+    JSRegex,
+    described,
+    iso_ms,
+    type_name,
+)
 from querylang.model.operators import (
     DISTANCE_UNITS,
     FIELD_OPERATORS,
@@ -102,13 +110,13 @@ def to_parse_where(
     if schema is not None and not isinstance(schema, Schema):
         # A str failed with Python's AttributeError on first use.
         raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema) or the interchange 'classes' "
-                             f"object, not {type(schema).__name__}")
+                             f"object, not {type_name(schema)}")
     if pointer_classes is not None and not (
         isinstance(pointer_classes, Mapping) and all(isinstance(c, str) and c for c in pointer_classes.values())
     ):
         # A list failed with Python's AttributeError; {"Owner": 5} was sent as className 5.
         raise QueryTypeError("to_parse_where() needs pointer_classes= as an object {field: class name}, "
-                             f"not {pointer_classes!r:.60}")
+                             f"not {described(pointer_classes, 60)}")
     check_inputs(script_or_filter, inputs)
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
