@@ -99,7 +99,7 @@ def make_decoder(
     c, u = f"r{i_c}", f"r{i_u}"
     if dates_given:
         # Each Date cell r<k> arrives formatted as s<k>; only a text other than
-        # 'YYYY-MM-DDTHH:MM:SS.mmmZ' (a date on the second, or with microseconds) is made again.
+        # 'YYYY-MM-DDTHH:MM:SS.mmmZ' (a date on the second, with microseconds, or aware) is made again.
         src.append(f"    ({''.join(f's{k}, ' for k in date_cells(cls, columns))}) = d")
         iso = lambda x: f"(s{x[1:]} if len(s{x[1:]}) == 24 else {x}.isoformat('T', 'milliseconds') + 'Z')"  # noqa: E731
         src.append(f"    out = {{'objectId': r{i_id}, 'createdAt': {iso(c)}, 'updatedAt': {iso(u)}}}")
@@ -149,8 +149,12 @@ def date_cells(cls: ClassDef, columns: Sequence[str]) -> list[int]:
 
 PAGE_DATES = 40  # dates in a page from which page_decoder formats them at once
 
-# orjson writes a naive datetime as 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (no fraction when it is 0).
-_DATES_OPTION = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+# orjson writes a naive datetime as 'YYYY-MM-DDTHH:MM:SS.ffffff' (no fraction when it is 0)
+# and an aware one with its offset: without OPT_NAIVE_UTC and OPT_UTC_Z (which write both as
+# UTC), only a naive date's three zero microsecond digits end its text, so only those become
+# the 24 characters page decoding takes as final; an aware one (a TIMESTAMP WITH TIME ZONE
+# column of a table altered by hand) is formatted by isoformat, as row by row.
+_DATES_OPTION = 0
 
 
 def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
@@ -177,7 +181,7 @@ def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]],
         if len(rows) < many:
             return [one(r) for r in rows]
         try:
-            dates = loads(dumps(list(map(pick, rows)), option=option).replace(b'000Z"', b'Z"'))
+            dates = loads(dumps(list(map(pick, rows)), option=option).replace(b'000"', b'Z"'))
         except error:  # not a datetime (DuckDB's TIMESTAMP columns give none): row by row
             return [one(r) for r in rows]
         return list(map(decode, rows, dates))
