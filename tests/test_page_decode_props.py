@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from querylang.engines.duckdb import decode as decode_module
 from querylang.engines.duckdb.decode import PAGE_DATES, make_decoder, page_decoder
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import NULLS_COLUMN
@@ -100,6 +102,17 @@ def test_a_page_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, list[str], 
     assert _outcome(lambda: page_decoder(cls, columns)(rows)) == _outcome(lambda: [one(r) for r in rows])
 
 
+@given(pages(), st.integers(1, 50))
+def test_a_page_in_slices_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, list[str], list[tuple[Any, ...]]], size: int) -> None:
+    # A large page's dates are formatted a slice of PAGE_ROWS rows at a time (a last slice
+    # shorter, perhaps too short to format at once): here slices of a few rows.
+    cls, columns, rows = page
+    one = make_decoder(cls, columns)
+    with mock.patch.object(decode_module, "PAGE_ROWS", size):
+        got = _outcome(lambda: page_decoder(cls, columns)(rows))
+    assert got == _outcome(lambda: [one(r) for r in rows])
+
+
 @given(st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-10))]))
 def test_a_page_of_aware_dates_is_as_row_by_row(tz: timezone) -> None:
     # A TIMESTAMP WITH TIME ZONE column (a file whose table was altered by hand) gives aware
@@ -136,3 +149,24 @@ def test_a_timestamp_with_time_zone_column_reads_the_same_in_any_page(tmp_path: 
     finally:
         db.close()
     assert [r["d"] for r in many[:3]] == [r["d"] for r in few]
+
+
+def test_a_large_result_is_decoded_without_holding_all_its_dates_twice() -> None:
+    # The dates of a page are dumped and read back a slice of rows at a time: decoding 30,000
+    # rows holds little beyond the records made (all its dates at once held about twice more).
+    import tracemalloc
+
+    cls = Schema.from_json({"C": {"fields": {"d": {"type": "Date"}}}}).get("C")
+    columns = ["objectId", "createdAt", "updatedAt", "d", NULLS_COLUMN]
+    at = datetime(2024, 3, 1, 12, 0, 0, 123000)
+    rows = [(f"o{k}", at + timedelta(milliseconds=k), at + timedelta(seconds=k), at - timedelta(milliseconds=k), None)
+            for k in range(30_000)]  # fmt: skip
+    decode = page_decoder(cls, columns)
+    tracemalloc.start()
+    try:
+        records = decode(rows)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(records) == len(rows) and records[-1]["d"] == "2024-03-01T11:59:30.124Z"
+    assert peak < 1.25 * kept, (peak, kept)

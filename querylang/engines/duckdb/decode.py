@@ -148,6 +148,9 @@ def date_cells(cls: ClassDef, columns: Sequence[str]) -> list[int]:
 
 
 PAGE_DATES = 40  # dates in a page from which page_decoder formats them at once
+# Rows whose dates one dump formats: the dump and its read back live until those rows are
+# decoded, which for a result of many thousand rows held more than the records themselves.
+PAGE_ROWS = 1000
 
 # orjson writes a naive datetime as 'YYYY-MM-DDTHH:MM:SS.ffffff' (no fraction when it is 0)
 # and an aware one with its offset: without OPT_NAIVE_UTC and OPT_UTC_Z (which write both as
@@ -180,6 +183,11 @@ def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]],
     def page(rows: list[Any]) -> list[dict[str, Any]]:
         if len(rows) < many:
             return [one(r) for r in rows]
+        if len(rows) > PAGE_ROWS:
+            out: list[dict[str, Any]] = []
+            for k in range(0, len(rows), PAGE_ROWS):
+                out += page(rows[k : k + PAGE_ROWS])
+            return out
         try:
             dates = loads(dumps(list(map(pick, rows)), option=option).replace(b'000"', b'Z"'))
         except error:  # not a datetime (DuckDB's TIMESTAMP columns give none): row by row
