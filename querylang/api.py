@@ -64,7 +64,7 @@ class Database(Summaries):
         self.store: Engine = _opened(path, read_only=read_only, layout=layout)
         self._reference: Evaluator | None = None
         self._reference_at = 0  # the store's changes when it was read
-        self._decoders: dict[Any, Any] = {}  # class → (ClassDef, row decoder); redone on schema change
+        self._decoders: dict[Any, Any] = {}  # class → (ClassDef, rows → records); redone on schema change
         self._plans = PlanCache(self.store.dialect)
         self.plan_cache = True  # False: build and compile every query (for comparisons)
         self._clock = threading.local()  # when each thread's call began: its waits share one timeout
