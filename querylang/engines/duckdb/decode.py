@@ -164,10 +164,11 @@ def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]],
     """Rows (naive UTC dates, as DuckDB gives them) → records, a whole page at once: the same
     records as :func:`make_decoder`'s, one row at a time.
 
-    The page's Date cells are formatted together, by one orjson dump (C code, far cheaper a
-    date than isoformat, which was most of a Post's decoding) and one read back; dates stored
-    to the millisecond, as Parse's are, come out final once the dump's three zero microsecond
-    digits are cut, and any other date is formatted by isoformat as before. The dump and read
+    The page's Date cells are formatted together, PAGE_ROWS rows at a time, by one orjson
+    dump (C code, far cheaper a date than isoformat, which was most of a Post's decoding) and
+    one read back; naive dates stored to the millisecond, as Parse's are, come out final once
+    the dump's three zero microsecond digits are cut, and any other date is formatted by
+    isoformat as before. The dump and read
     back cost about what a few dozen dates formatted one by one do (right after the
     statement, as a query decodes), so a page of fewer than PAGE_DATES dates is decoded row by
     row (a date a row, since a record never changed formats updatedAt with createdAt, and one
