@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from querylang.engines.duckdb import decode as decode_module
@@ -17,6 +17,8 @@ from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.sql.compiler import narrowed_class
 from querylang.model.schema import ClassDef, Schema
+
+from .conftest import pg_examples
 
 TYPES = ["Date", "Date", "String", "Number", "Boolean", "Array", "Object", "GeoPoint", "Pointer", "File", "Bytes"]
 
@@ -95,6 +97,8 @@ def _outcome(decode: Any) -> Any:
         return type(e)
 
 
+# Each example makes two decoders (generated code): a quarter of the profile's examples.
+@settings(max_examples=pg_examples())
 @given(pages())
 def test_a_page_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, list[str], list[tuple[Any, ...]]]) -> None:
     cls, columns, rows = page
@@ -102,6 +106,7 @@ def test_a_page_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, list[str], 
     assert _outcome(lambda: page_decoder(cls, columns)(rows)) == _outcome(lambda: [one(r) for r in rows])
 
 
+@settings(max_examples=pg_examples())
 @given(pages(), st.integers(1, 50))
 def test_a_page_in_slices_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, list[str], list[tuple[Any, ...]]], size: int) -> None:
     # A large page's dates are formatted a slice of PAGE_ROWS rows at a time (a last slice
