@@ -10,6 +10,7 @@ decoded JavaScript value.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -450,15 +451,26 @@ def _number_value(lexeme: str, text: str, end: int, line: int, col: int) -> int 
     digits = lexeme.replace("_", "")
     prefix = digits[:2].lower()
     if prefix in ("0x", "0o", "0b"):
-        value: int | float = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
-    elif "." in digits or "e" in digits or "E" in digits:
+        whole = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
+        # Past the largest double JavaScript reads Infinity, where float() refuses the int.
+        return whole if whole <= _MAX_SAFE_INT else _nearest_double(whole)
+    if "." in digits or "e" in digits or "E" in digits or len(digits) > 16:
+        # A long integer too: float() rounds the text as JavaScript does, up to Infinity,
+        # where int() refuses more than 4,300 digits and float(int) more than 308.
         value = float(digits)
         if value.is_integer() and abs(value) <= _MAX_SAFE_INT:
             return int(value)
         return value
-    else:
-        value = int(digits)
-    return value if value <= _MAX_SAFE_INT else float(value)
+    whole = int(digits)
+    return whole if whole <= _MAX_SAFE_INT else float(whole)
+
+
+def _nearest_double(value: int) -> float:
+    """The double nearest a literal's integer, or Infinity past the largest one."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _template_piece(
