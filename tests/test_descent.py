@@ -16,6 +16,7 @@ import pytest
 
 from benchmarks.workloads import MICRO_SCRIPT, WORKLOADS
 from querylang.errors import QueryError
+from querylang.script import descent
 from querylang.script.descent import parse_common
 from querylang.script.lexer import MAX_DEPTH, Source
 from querylang.script.parser import _check_statement_breaks, _run, parse_script
@@ -184,3 +185,22 @@ def test_a_script_the_descent_gives_up_on_is_still_parsed_and_refused_as_before(
         parse_script("where({ a: b ?? c || d })")
     with pytest.raises(QueryError, match="put ';' or a line break between two statements"):
         parse_script("where({ a: 1 }) sort(['a'])")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where({ createdAt: { greaterThan: new Date(Inputs.since) } })",
+        "where({ a: x => x })",
+        "where({ a: `t` })",
+    ],
+)
+def test_a_script_the_descent_would_give_up_on_is_not_read_by_it_first(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # It would read the script up to the place it gives up on, for nothing: in a long
+    # containedIn list before a `new Date(...)`, most of the script.
+    def read(src: Source) -> None:
+        raise AssertionError(f"the descent read {src.text!r}")
+
+    monkeypatch.setattr(descent, "_Descent", read)
+    assert parse_common(Source(text, MAX_DEPTH)) is None
+    assert parse_script(text).body  # the LALR parser reads it

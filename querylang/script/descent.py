@@ -349,8 +349,10 @@ def parse_common(src: Source) -> ast.Program | None:
     given needs none of the parser's later checks: its statements are separated (';' or a
     line break) and it declares no variable."""
     text = src.text
-    if "=>" in text or "`" in text:
-        return None  # an arrow function or a template, which it would give up on where it meets them
+    if "=>" in text or "`" in text or "new " in text:
+        # An arrow function, a template or `new Date(...)`, which it would give up on where it
+        # meets them, having read the script up to there for nothing: often most of it.
+        return None
     try:
         return _Descent(src).program()
     except (_GiveUp, QueryError, RecursionError):
