@@ -138,7 +138,8 @@ class Queries(Writes, SchemaRefresh):
         check_cancel("explain", cancel)
         plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
         self._not_in_progress()
-        return self.store.explain(plan.sql, plan.params, timeout=self.timeout, words=plan.words, cancel=cancel)
+        # What the call left of the timeout: a schema read again for a name it refused came first.
+        return self.store.explain(plan.sql, plan.params, timeout=self._time_left(), words=plan.words, cancel=cancel)
 
 
     def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None) -> Plan:

@@ -151,3 +151,20 @@ def test_a_wait_for_a_write_has_what_the_schema_read_left(pg_cluster) -> None:
         for t in (locker, writer):
             t.join(10)
         assert db.query("User", None).ids == ["u1", "u2"]
+
+
+def test_an_explain_made_again_has_what_the_schema_read_left(pg_cluster) -> None:
+    """db.explain of a field another process added reads the schema again (the first lock) and
+    explains again (the second: the plan waits for the table): its EXPLAIN had the whole timeout
+    again, and answered when the second lock went (1.3 s for an explain of 1 s)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert "User" in db.explain("User", None)
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
+            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
+                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        took = two_waits(url, "_querylang_schema", "User", lambda: db.explain("User", {"age": {"exists": False}}))
+        assert took < 1.25, took
+        assert "User" in db.explain("User", {"age": {"exists": False}})
