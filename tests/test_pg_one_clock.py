@@ -31,6 +31,7 @@ FIRST = 0.7  # seconds the first wait's lock is held: under the timeout
 # but before the first wait's end and a whole timeout of its own (1.7 s).
 SECOND_AFTER, SECOND_UNTIL = 0.35, 1.3
 STOPPED = r"^the query ran longer than 1 s and was stopped$"
+ALTERED = r"^class Post, field likes: its column likes is numeric, where querylang makes double precision"
 
 
 def hold_lock(url: str, table: str, after: float, until: float, taken: threading.Event) -> threading.Thread:
@@ -168,3 +169,23 @@ def test_an_explain_made_again_has_what_the_schema_read_left(pg_cluster) -> None
         took = two_waits(url, "_querylang_schema", "User", lambda: db.explain("User", {"age": {"exists": False}}))
         assert took < 1.25, took
         assert "User" in db.explain("User", {"age": {"exists": False}})
+
+
+def test_the_look_at_an_altered_column_has_what_the_statement_left(pg_cluster) -> None:
+    """A cell the query could not read (a column altered by hand) is followed by a look at the
+    columns' types: it had the timeout the query's hold began with, whole again after a
+    statement that waited for a lock (the look, waiting for another lock, answered at 1.3 s
+    for a query of 1 s)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load({"classes": {"Post": {"fields": {"likes": {"type": "Number"}}}},
+                 "records": {"Post": [{"objectId": "p1", "likes": 2.5}]}})
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    with querylang.connect(url, timeout=1) as db:
+        with pytest.raises(querylang.DataError, match=ALTERED):
+            db.query("Post", None)  # the connection knows the table's columns now
+        took = two_waits(url, "Post", "pg_attribute", lambda: db.query("Post", None))
+        assert took < 1.25, took
+        with pytest.raises(querylang.DataError, match=ALTERED):
+            db.query("Post", None)

@@ -111,7 +111,7 @@ class ReadWriteLock:
         generator nor context object made per query, the fast way taken when no writer is
         about, which is nearly always. ``timeout`` and ``cancel``: the query's, which a wait
         for a writer counts against (QueryTimeout, QueryCancelled; nothing held)."""
-        self._mine.limit = (timeout, cancel)
+        self._mine.limit = (timeout, cancel, time.monotonic())
         return self._shared
 
     def held_alone(self) -> bool:
@@ -119,10 +119,14 @@ class ReadWriteLock:
         return self._writer == threading.get_ident()
 
     def bounds(self) -> tuple[float | None, threading.Event | None]:
-        """The timeout and cancel this thread's hold of the shared side was given ((None, None)
-        when it holds none): a read the store makes for its query while held (a column's type,
-        after a cell it could not decode) is bounded by them, as the query's statement is."""
-        return getattr(self._mine, "limit", (None, None)) if getattr(self._mine, "n", 0) else (None, None)
+        """What is left of the timeout this thread's hold of the shared side was given, and its
+        cancel ((None, None) when it holds none): a read the store makes for its query while
+        held (a column's type, after a cell it could not decode) is bounded by them, as the
+        query's statement is (with the whole timeout again, it ended that long past the query's)."""
+        if not getattr(self._mine, "n", 0):
+            return None, None
+        timeout, cancel, began = self._mine.limit
+        return (None if timeout is None else max(0.0, timeout - (time.monotonic() - began))), cancel
 
     def waited(self) -> float:
         """Seconds this thread's hold of the shared side waited for a writer (0 when it waited
@@ -160,7 +164,7 @@ class _SharedHold:
         waited = 0.0
         with lock._mutex:
             if (lock._writer is not None or lock._waiting_writers) and not mine and lock._writer != threading.get_ident():
-                timeout, cancel = getattr(lock._mine, "limit", (None, None))
+                timeout, cancel, _ = getattr(lock._mine, "limit", (None, None, 0.0))
                 start = time.monotonic()
                 deadline = math.inf if timeout is None else start + timeout
                 ends = lock._ends
