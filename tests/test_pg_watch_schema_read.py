@@ -184,16 +184,23 @@ def test_the_look_at_the_columns_types_after_a_failed_read_ends_at_the_querys_ti
     """In place on Parse's tables, a read that failed (a cell not decoded, a statement the
     server refused) looks at the columns' types before saying why (_changed_since): a stuck
     backend held it, and the query, for as long as it was stuck. Past the query's timeout it is
-    given up, and the read's own error is said."""
+    given up: after a statement the server refused, the server's own error is said; after a cell
+    that could not be read, the query's end (Python's error of the cell said nothing of it)."""
     app = ParseApp(fresh_url(cluster))
     db = querylang.connect(app.url, layout="parse", timeout=1)
     try:
-        assert db.query("Post", None).ids == ["p1", "p2"]  # the query's timeout, for the reads beside it
-        [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])  # type: ignore[attr-defined]
-        with frozen(pid):
-            began = time.monotonic()
-            assert db.store._changed_since() is None  # type: ignore[attr-defined]
-            assert time.monotonic() - began < 1 + GRACE + 3
+        refused = psycopg.errors.UndefinedFunction("operator does not exist: text > smallint")
+        for after, said in ((refused, None), (None, DID_NOT_ANSWER)):
+            assert db.query("Post", None).ids == ["p1", "p2"]  # the query's timeout, for the reads beside it
+            [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])  # type: ignore[attr-defined]
+            with frozen(pid):
+                began = time.monotonic()
+                if said is None:
+                    assert db.store._changed_since(after) is None  # type: ignore[attr-defined]
+                else:
+                    with pytest.raises(QueryError, match=said):
+                        db.store._changed_since(after)  # type: ignore[attr-defined]
+                assert time.monotonic() - began < 1 + GRACE + 3
         assert db.query("Post", None).ids == ["p1", "p2"]
     finally:
         db.close()

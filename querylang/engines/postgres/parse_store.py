@@ -548,6 +548,10 @@ class ParseStore(Counting, PostgresStore):
             return None  # a cancel, a timeout, a lost connection: not the columns' doing
         try:
             now = {(t, c): kind for t, c, kind, _ in self._within(lambda con: con.execute(_COLUMNS).fetchall())}
+        except (QueryTimeout, QueryCancelled, NoAnswer):
+            if exc is None:  # a cell it could not read: the query's end, not Python's error of the cell
+                raise
+            return None  # a statement's error: the server's own is said
         except (psycopg.Error, QueryError):
             return None
         changed = [f"class {name}, field {column}: its column is now {now[table, column]}, where it was {kind}"
