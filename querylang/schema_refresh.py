@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # says which call it is).
 _UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
 # How the engines begin a timeout's message, with the limit the statement was given.
-STATEMENT_LIMIT = re.compile(r"^the query ran longer than \S+ s")
+STATEMENT_LIMIT = re.compile(r"^the query ran longer than (\S+) s")
 
 
 class Refreshing(Protocol):
@@ -86,9 +86,20 @@ def _clocked(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...
 def told(exc: QueryTimeout, timeout: float | None) -> QueryTimeout:
     """``exc`` naming the query's ``timeout``: a wait's own limit was what the waits before it
     left (0.35 s)."""
-    if timeout is None or not STATEMENT_LIMIT.match(exc.message):
+    limit = STATEMENT_LIMIT.match(exc.message)
+    if timeout is None or limit is None:
         return exc
-    return QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {timeout:g} s", exc.message, count=1), code=exc.code)
+    message, waited = exc.message, _figures(float(limit[1]))
+    if waited != _figures(timeout):
+        # A wait for a load or write (or another query's text-search words) said it waited
+        # "that long", its own limit: no longer the timeout named, its seconds are said.
+        message = message.replace(": it waited that long ", f": it waited {waited} s ", 1)
+    return QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {timeout:g} s", message, count=1), code=exc.code)
+
+
+def _figures(seconds: float) -> str:
+    """Two figures, never in exponent form (.2g wrote 150 s as 1.5e+02 s)."""
+    return f"{float(f'{seconds:.2g}'):g}"
 
 
 def _known(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> Any:

@@ -18,7 +18,7 @@ from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.jsvalues import type_name
 from querylang.model.values import to_ms
-from querylang.schema_refresh import STATEMENT_LIMIT, knowing, known_class
+from querylang.schema_refresh import knowing, known_class, told
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
@@ -90,7 +90,7 @@ class Writes:
                 raise
             # The statement's own limit was what a wait or the page before it left (0.0999877
             # s): the query's is told.
-            message = STATEMENT_LIMIT.sub(f"the query ran longer than {self.timeout:g} s", exc.message, count=1)
+            message = told(exc, self.timeout).message
             waited = self.store.lock.waited()
             if not waited:
                 raise QueryTimeout(message, code=exc.code) from None
