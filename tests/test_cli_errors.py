@@ -464,7 +464,7 @@ def test_a_broken_line_of_a_directory_is_named_once(tmp_path: Path, line: str, w
     (data / "schema.json").write_text('{"classes": {"Post": {"fields": {"title": {"type": "String"}}}}}')
     (data / "Post.ndjson").write_text('{"objectId": "p1", "title": "a"}\n' + line + "\n")
     err = user_error("load", str(data), "--db", str(tmp_path / "x.duckdb"))
-    assert err == f"error: Post.ndjson, line 2: not valid JSON {where}\n"
+    assert err == f"error: {data / 'Post.ndjson'}, line 2: not valid JSON {where}\n"
     assert not (tmp_path / "x.duckdb").exists()
 
 

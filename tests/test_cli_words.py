@@ -172,7 +172,7 @@ def test_load_names_a_record_of_its_own_format_by_its_line_alone(tmp_path: Path,
     folder.mkdir()
     (folder / "schema.json").write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}}}', encoding="utf-8")
     (folder / "T.ndjson").write_text('{"objectId": "a", "n": 1}\n' + record + "\n", encoding="utf-8")
-    assert user_error("load", str(folder), "--db", db) == f"error: T.ndjson, line 2: {said}\n"
+    assert user_error("load", str(folder), "--db", db) == f"error: {folder / 'T.ndjson'}, line 2: {said}\n"
     # A document given as a dict has no lines: its records are still named by their count.
     rows = [{"objectId": "a", "n": 1}, json.loads(record)]
     with pytest.raises(querylang.DataError, match=r"record #1"):

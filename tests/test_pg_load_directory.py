@@ -93,7 +93,7 @@ def test_an_objectid_repeated_in_a_later_part_loads_nothing_and_names_its_line(o
         db.load({"classes": CLASSES, "records": {"Item": [{"objectId": "old"}]}})
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    assert str(info.value) == "Item.ndjson, line 24: class Item, record i2: duplicate objectId"
+    assert str(info.value) == f"{tmp_path / 'd' / 'Item.ndjson'}, line 24: class Item, record i2: duplicate objectId"
     assert (set(db.schema.classes), _count(db, "Item") if into == "stored" else 0) == (
         set() if into == "new" else {"Item", "Bag"}, 1 if into == "stored" else 0)
 
@@ -110,7 +110,7 @@ def test_a_bad_record_in_a_later_part_loads_nothing_after_earlier_parts_were_cop
     db = opened()
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    assert str(info.value).startswith("Item.ndjson, line 37: class Item, record i36, field n: expected a Number")
+    assert str(info.value).startswith(f"{tmp_path / 'd' / 'Item.ndjson'}, line 37: class Item, record i36, field n: expected a Number")
     assert copied == [7] * 5  # the parts before it, in the server, then rolled back
     assert not db.schema.classes
     with querylang.connect(db.store.url) as again:
@@ -131,7 +131,7 @@ def test_a_stored_class_receives_a_directory_s_records_and_edges(opened: Any, tm
     assert db.query("Item", "where({ relatedTo: { id: 'b0', key: 'items' } })").ids == ["i0", "i5", "x3"]
     with pytest.raises(DataError) as info:  # again: every record is stored already
         db.load(tmp_path / "d")
-    assert str(info.value).startswith("Item.ndjson, line ")
+    assert str(info.value).startswith(f"{tmp_path / 'd' / 'Item.ndjson'}, line ")
     assert str(info.value).endswith(": duplicate objectId: already in the database")
     assert _count(db, "Item") == 30
 
@@ -143,7 +143,7 @@ def test_a_value_too_long_for_an_index_in_a_later_part_is_named_by_its_line(open
     db = opened()
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    assert str(info.value).startswith("Item.ndjson, line 18: class Item, record i17, field tags: load failed, nothing "
+    assert str(info.value).startswith(f"{tmp_path / 'd' / 'Item.ndjson'}, line 18: class Item, record i17, field tags: load failed, nothing "
                                       "was loaded: the value is too long for PostgreSQL's index of it")
     assert not db.schema.classes
 
@@ -163,7 +163,7 @@ def test_an_objectid_too_long_for_a_new_class_s_index_is_named_by_its_line(opene
     db = opened()
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    assert str(info.value).startswith(f"Item.ndjson, line 18: class Item, record {cut_name('x' * 300_000)}, field objectId: load "
+    assert str(info.value).startswith(f"{tmp_path / 'd' / 'Item.ndjson'}, line 18: class Item, record {cut_name('x' * 300_000)}, field objectId: load "
                                       "failed, nothing was loaded: the value is too long for PostgreSQL's index of it")
     assert not db.schema.classes
 
@@ -180,7 +180,7 @@ def test_a_load_repeated_on_top_names_the_first_record_stored_already(
     doc["records"]["Item"].reverse()  # i9 first: random objectIds, as Parse's, are in no order
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc) if as_directory else doc)
-    place = "Item.ndjson, line 1: " if as_directory else ""
+    place = f"{tmp_path / 'd' / 'Item.ndjson'}, line 1: " if as_directory else ""
     assert str(info.value) == f"{place}class Item, record i9: duplicate objectId: already in the database"
 
 
@@ -210,7 +210,7 @@ def test_a_relation_s_id_too_long_for_its_index_is_named_by_its_line(
         db.load({"classes": CLASSES, "records": {"Item": [{"objectId": "old"}]}})
     with pytest.raises(DataError) as info:
         db.load(write_dir(tmp_path / "d", doc))
-    place = "relations.ndjson, line 3: class Bag, record b2" if where == "edge" else "Bag.ndjson, line 4: class Bag, record b3"
+    place = f"{tmp_path / 'd' / 'relations.ndjson'}, line 3: class Bag, record b2" if where == "edge" else f"{tmp_path / 'd' / 'Bag.ndjson'}, line 4: class Bag, record b3"
     assert str(info.value).startswith(f"{place}, field items: load failed, nothing was loaded: the value is too long "
                                       "for PostgreSQL's index of it")
     assert (_count(db, "Item"), _count(db, "Bag")) == (1, 0) if into == "stored" else not db.schema.classes
@@ -237,4 +237,4 @@ def test_a_line_that_is_not_json_is_named_before_an_earlier_record_s_fault(
         with pytest.raises(DataError) as info:
             db.load(path)
         said.append(str(info.value))
-    assert said[1] == said[0] == "Item.ndjson, line 21: not valid JSON at the end of the line: unexpected end of data"
+    assert said[1] == said[0] == f"{tmp_path / 'd' / 'Item.ndjson'}, line 21: not valid JSON at the end of the line: unexpected end of data"

@@ -176,7 +176,7 @@ def test_a_row_the_server_refuses_is_named_by_its_record_and_line(pg_cluster: An
     (path / "Post.ndjson").write_text(json.dumps(records[0]) + "\n\n" + json.dumps(records[1]) + "\n", encoding="utf-8")
     with querylang.connect(fresh_url(pg_cluster)) as db:
         db.load({"classes": classes, "records": {"Post": [{"objectId": "p0"}]}})
-        for source, where in (({"records": {"Post": records}}, ""), (path, "Post.ndjson, line 3: ")):
+        for source, where in (({"records": {"Post": records}}, ""), (path, f"{path / 'Post.ndjson'}, line 3: ")):
             with pytest.raises(DataError) as info:
                 db.load(source)
             assert str(info.value).startswith(f"{where}class Post, record p2, field tags: load failed, nothing was loaded: ")
@@ -222,7 +222,7 @@ def test_a_value_too_long_for_an_index_is_named_by_class_record_and_field(pg_clu
     (path / "schema.json").write_text(json.dumps({"classes": classes}), encoding="utf-8")
     (path / "Post.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     with querylang.connect(fresh_url(pg_cluster)) as db:
-        for source, where in (({"classes": classes, "records": {"Post": records}}, ""), (path, "Post.ndjson, line 2: ")):
+        for source, where in (({"classes": classes, "records": {"Post": records}}, ""), (path, f"{path / 'Post.ndjson'}, line 2: ")):
             with pytest.raises(DataError) as info:
                 db.load(source)
             assert str(info.value).startswith(f"{where}class Post, record b, field tags: load failed, nothing was loaded: "

@@ -80,7 +80,7 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     files = {p.stem: p for p in path.glob("*.ndjson") if p.name != RELATIONS_FILE}
     unknown = sorted(set(files) - set(classes))
     if unknown:
-        raise DataError(f"{path}: {files[unknown[0]].name} holds records of a class {SCHEMA_FILE} does not define")
+        raise DataError(f"{files[unknown[0]]}: holds records of a class {SCHEMA_FILE} does not define")
     # A class named "relations" would have its records in the edges' file, read as edges.
     if "relations" in classes and (path / RELATIONS_FILE).is_file():
         raise DataError(
@@ -91,12 +91,12 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     if not (path / RELATIONS_FILE).is_file():
         for other in (f"relations{ext}" for ext in OTHER_EXTENSIONS):
             if (path / other).is_file():
-                raise DataError(f"{path}: {other}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
+                raise DataError(f"{path / other}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
     for name in classes:
         if name not in files:
             for other in (f"{name}{ext}" for ext in OTHER_EXTENSIONS):
                 if (path / other).is_file():
-                    raise DataError(f"{path}: {other}: a class's records go in {name}.ndjson (one JSON record a line)")
+                    raise DataError(f"{path / other}: a class's records go in {name}.ndjson (one JSON record a line)")
     return [(name, files[name]) for name in classes if name in files]
 
 
@@ -129,7 +129,7 @@ def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[
                 try:
                     part.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    raise DataError(f"{file.name}, line {lineno}: {not_json(line, exc)}") from None
+                    raise DataError(f"{file}, line {lineno}: {not_json(line, exc)}") from None
                 if len(part) == size:
                     yield start, part
                     start += size
@@ -162,7 +162,7 @@ def placed(path: Path, exc: DataError) -> DataError:
         line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
     except OSError:
         return exc
-    return exc if line is None else at_line(exc, f"{file.name}, line {line}")
+    return exc if line is None else at_line(exc, f"{file}, line {line}")
 
 
 def _in_schema_file(file: Path, exc: DataError) -> DataError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -305,7 +306,7 @@ def test_data_takes_an_interchange_directory(tmp_path: Path, monkeypatch: Any) -
     with open_database(None, data) as db:
         assert db.query("Post", None).ids == ["p1", "p2"]
     (data / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n\n{"objectId": "p2", "n": "two"}\n', encoding="utf-8")
-    with pytest.raises(querylang.DataError, match="^Post.ndjson, line 3: class Post, record p2, field n"):
+    with pytest.raises(querylang.DataError, match=f"^{re.escape(str(data / 'Post.ndjson'))}, line 3: class Post, record p2, field n"):
         open_database(None, data)
     (data / "schema.json").write_text('{"classes": {}}', encoding="utf-8")
     (data / "Post.ndjson").unlink()

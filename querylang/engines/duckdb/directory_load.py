@@ -249,10 +249,10 @@ def _json_error(file: Path, at: int) -> DataError:
             try:
                 orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                return DataError(f"{file.name}, line {lineno}: {not_json(line, exc)}")
+                return DataError(f"{file}, line {lineno}: {not_json(line, exc)}")
             break
         at -= 1
-    return DataError(f"{file.name}: a record DuckDB read differently from Python's JSON reader")
+    return DataError(f"{file}: a record DuckDB read differently from Python's JSON reader")
 
 
 def _load_relations(
