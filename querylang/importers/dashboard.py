@@ -277,7 +277,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
     # nulls records show for it are not imported. Said, not silent.
     unknown = [k for k in nulls if k not in fields]
     if unknown:
-        notes.append(f"class {class_name}: {', '.join(unknown)} null in every record of {path.name}, so of no known "
+        notes.append(f"class {class_name}: {', '.join(unknown)} null in every record of {path}, so of no known "
                      "type: left out")
     return fields
 
@@ -327,7 +327,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 # parse.com's export holds _Product (in-app purchases), empty in most apps: it
                 # refused the whole import as no class name. Parse's bookkeeping, as the other
                 # importers skip it; said, not silent.
-                report.notes.append(f"{file.name}: Parse's own class {name} ({len(records)} record(s)) left out: "
+                report.notes.append(f"{file}: Parse's own class {name} ({len(records)} record(s)) left out: "
                                     f"only {', '.join(SYSTEM_CLASSES)} are imported")
                 continue
             if name in classes:
@@ -373,7 +373,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 except DataError as exc:
                     raise DataError(f"{record_line(where, exc.field)}: {exc}") from None
         staging.done_with(target.class_name(name))
-        undated.note(files_of[name].name, report.notes)
+        undated.note(str(files_of[name]), report.notes)
     seen: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (owner, key) → its edges staged
     for file, owner, key, rows in joins:
         # Before: such a file was read as the records of a class named '_Join:…', refused as no
@@ -424,5 +424,5 @@ def _stage_join(
         seen.add((owning, related))
         staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), where)
     if repeated:
-        report.notes.append(f"{file.name}: {len(repeated)} row(s) repeating an edge (the first: record {repeated[0]}) "
+        report.notes.append(f"{file}: {len(repeated)} row(s) repeating an edge (the first: record {repeated[0]}) "
                             "left out: a Relation holds each edge once")

@@ -86,7 +86,7 @@ def import_mongo_export(db: Destination, directory: str | Path, *, target: Targe
     report = ImportReport()
     with Staging() as staging:
         # The load's error about a field of a document over several lines names the field's line.
-        staging.narrow = lambda where, exc: field_place(root, where, exc.field)
+        staging.narrow = lambda where, exc: field_place(where, exc.field)
         stage_mongo_export(root, staging, target or detect_target(), report)
         return staging.load(db, report)
 
@@ -145,7 +145,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         # querylang has no name for refused the whole import. Left out, said, as the other
         # importers leave Parse's bookkeeping out.
         del schema[name]
-        report.notes.append(f"_SCHEMA.json: Parse's own class {name} left out: only {', '.join(SYSTEM_FIELDS)} "
+        report.notes.append(f"{files['_SCHEMA']}: Parse's own class {name} left out: only {', '.join(SYSTEM_FIELDS)} "
                             "are imported")
     for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
         # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
@@ -174,7 +174,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         elif stem in schema:
             _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
         else:
-            report.notes.append(f"{path.name}: no class {stem} in _SCHEMA, file skipped")
+            report.notes.append(f"{path}: no class {stem} in _SCHEMA, file skipped")
     if "_GlobalConfig" in files:
         _read_config(files["_GlobalConfig"], staging)
     unexported = [name for name in schema if name not in files]
@@ -289,7 +289,7 @@ def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: 
         if mongo_type in _SCHEMA_TYPES:
             return {"type": _SCHEMA_TYPES[mongo_type]}
     raise DataError(
-        f"unknown _SCHEMA type {mongo_type!r} ({field_place(path.parent, f'{path.name}, {where}', key)})",
+        f"unknown _SCHEMA type {mongo_type!r} ({field_place(f'{path}, {where}', key)})",
         class_name=class_name, field=key,
     )
 
@@ -309,17 +309,17 @@ def _read_class(
     out_name = target.class_name(name)
     for where, doc in documents(path):
         # Errors name the user's file and line: the staging file a record goes to is ours.
-        with nesting(f"{path.name}, {where}"):
+        with nesting(f"{path}, {where}"):
             try:
                 rest = to_rest(doc, fields, skipped, holes)
                 undated.check(rest, where)
-                staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path.name}, {where}")
+                staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path}, {where}")
             except DataError as exc:
                 if exc.class_name is None:  # to_rest names the record and field; the class is this file's
                     exc = DataError(exc.reason, class_name=name, object_id=exc.object_id, field=exc.field)
-                raise DataError(f"{field_place(path.parent, f'{path.name}, {where}', exc.field)}: {exc}") from None
+                raise DataError(f"{field_place(f'{path}, {where}', exc.field)}: {exc}") from None
     staging.done_with(out_name)
-    undated.note(path.name, report.notes)
+    undated.note(str(path), report.notes)
     for key, n in sorted(skipped.items()):
         # A _p_ key of a field _SCHEMA types otherwise: Parse drops it, as the import does.
         why = f"{key[3:]} is not a Pointer" if key.startswith("_p_") and key[3:] in fields else "not a field"
@@ -334,12 +334,12 @@ def _read_join(
 ) -> None:
     spec = schema.get(owner, {}).get(key)
     if spec is None or spec.get("type") != "Relation":
-        raise DataError(f"{path.name}: _SCHEMA has no Relation field {key} in class {owner}")
+        raise DataError(f"{path}: _SCHEMA has no Relation field {key} in class {owner}")
     for where, doc in documents(path):
         owning, related = (doc.get("owningId"), doc.get("relatedId")) if isinstance(doc, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
-            raise DataError(f"{path.name}, {where}: a join document needs owningId and relatedId strings")
-        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{path.name}, {where}")
+            raise DataError(f"{path}, {where}: a join document needs owningId and relatedId strings")
+        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{path}, {where}")
 
 
 def _read_config(path: Path, staging: Staging) -> None:
@@ -351,11 +351,11 @@ def _read_config(path: Path, staging: Staging) -> None:
             continue
         params, flags = doc.get("params"), doc.get("masterKeyOnly")
         if not isinstance(params, dict) or (flags is not None and not isinstance(flags, dict)):
-            raise DataError(f"{path.name}, {where}: Parse's config needs params (and masterKeyOnly) as objects")
+            raise DataError(f"{path}, {where}: Parse's config needs params (and masterKeyOnly) as objects")
         if params:
-            staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"{path.name}, {where}")
+            staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"{path}, {where}")
             record = {"objectId": CONFIG_RECORD, "params": interior(params), "masterKeyOnly": interior(flags)}
-            staging.record(CONFIG_CLASS, record, f"{path.name}, {where}")
+            staging.record(CONFIG_CLASS, record, f"{path}, {where}")
             staging.done_with(CONFIG_CLASS)
         return
 

@@ -33,14 +33,13 @@ def keys_of(field: str) -> list[str]:
     return _STORED.get(field, [field, f"_p_{field}"])
 
 
-def field_place(root: Path, where: str, field: str | None) -> str:
-    """``where`` (a document's place in a file of ``root``) made the line of its key that holds
-    ``field``, when the document spans lines; else ``where`` as it is."""
+def field_place(where: str, field: str | None) -> str:
+    """``where`` (a document's place in a file, named by its path) made the line of its key
+    that holds ``field``, when the document spans lines; else ``where`` as it is."""
     found = _PLACE.match(where)
     if field is None or found is None:
         return where
     path = Path(found["file"])
-    path = path if path.is_absolute() else root / path
     n = int(found["n"])
     with contextlib.suppress(OSError, UnicodeDecodeError, ValueError, RecursionError):
         if found["kind"] == "line":

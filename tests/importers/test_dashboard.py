@@ -268,7 +268,7 @@ def test_a_field_null_in_every_record_is_a_note(tmp_path: Path) -> None:
             {"objectId": "b", "className": "T", "gone": None, "n": 2}]  # fmt: skip
     db = querylang.connect()
     report = db.import_dashboard_export(write(tmp_path / "T.json", rows))
-    assert "class T: gone, later null in every record of T.json, so of no known type: left out" in report.notes
+    assert f"class T: gone, later null in every record of {tmp_path / 'T.json'}, so of no known type: left out" in report.notes
     assert [f.name for f in db.schema.get("T").user_fields] == ["n"]
     assert [r.get("n", "missing") for r in db.query("T", {}).records] == [None, 2]  # a's explicit null is kept
 
@@ -386,7 +386,7 @@ def test_a_record_without_its_dates_is_said_to_be_dated_by_the_import(tmp_path: 
             {"objectId": "b", "updatedAt": "2024-01-03T00:00:00.000Z"}, {"objectId": "c"}]  # fmt: skip
     db = querylang.connect()
     report = db.import_dashboard_export(write(tmp_path / "T.json", {"results": rows}))
-    assert ("T.json: 2 record(s) without createdAt or updatedAt (the first: record 2): a missing date is the "
+    assert (f"{tmp_path / 'T.json'}: 2 record(s) without createdAt or updatedAt (the first: record 2): a missing date is the "
             "record's other date, or the time of the import") in report.notes
     assert db.query("T", {"objectId": "b"}).records[0]["createdAt"] == "2024-01-03T00:00:00.000Z"
 
@@ -409,7 +409,7 @@ def test_parse_com_s_product_class_is_left_out_with_a_note(tmp_path: Path) -> No
     db = querylang.connect()
     report = db.import_dashboard_export(tmp_path / "old")
     assert report.counts == {"Post": 1} and set(db.schema.classes) == {"Post"}
-    assert ("_Product.json: Parse's own class _Product (0 record(s)) left out: only _User, _Role, _Session, "
+    assert (f"{tmp_path / 'old' / '_Product.json'}: Parse's own class _Product (0 record(s)) left out: only _User, _Role, _Session, "
             "_Installation are imported") in report.notes
 
 
@@ -517,7 +517,7 @@ def test_a_join_row_given_twice_is_counted_once(tmp_path: Path) -> None:
     db = querylang.connect()
     report = db.import_dashboard_export(tmp_path)
     assert report.edges == 3
-    assert "_Join:likes:Post.json: 1 row(s) repeating an edge (the first: record 3) left out: a Relation holds each " \
+    assert f"{tmp_path / '_Join:likes:Post.json'}: 1 row(s) repeating an edge (the first: record 3) left out: a Relation holds each " \
            "edge once" in report.notes
     liked = db.query(USER, {"relatedTo": {"id": "p01", "key": "likes", "className": "Post"}}).ids
     assert sorted(liked) == ["u01", "u02", "u03"]
