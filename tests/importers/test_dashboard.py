@@ -682,3 +682,13 @@ def test_a_schema_export_is_said_to_be_one(tmp_path: Path, name: str, content: A
     res = CliRunner().invoke(main, ["import", "dashboard", str(path), "--db", str(tmp_path / "x.duckdb")])
     assert (res.exit_code, res.stderr) == (2, f"error: {said}\n"), res.output
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_record_s_classname_names_its_class_and_is_no_field(tmp_path: Path) -> None:
+    """The Dashboard writes the record's class into every record as className (over a field of
+    that name): it names the class, whatever the file is called, and is not imported as data."""
+    db = querylang.connect()
+    report = db.import_dashboard_export(write(tmp_path / "export.json", [{"objectId": "a", "className": "Post", "n": 1}]))
+    assert report.counts == {"Post": 1}
+    assert [f.name for f in db.schema.get("Post").user_fields] == ["n"]
+    assert "className" not in db.find("Post", {}).records[0]
