@@ -283,7 +283,7 @@ def test_matches_key_in_query_refuses_a_key_it_does_not_take(operand, message):
         assert db.query("Post", {"author": {"matchesKeyInQuery": {"key": "objectId", "className": "User", "where": {"name": "nobody"}}}}).ids == []
 
 
-@pytest.mark.parametrize(("schema", "got"), [("x", "str"), (5, "int")])
+@pytest.mark.parametrize(("schema", "got"), [("x", "string"), (5, "number")])
 def test_to_parse_where_with_a_schema_of_another_type_says_what_it_needs(schema, got):
     # schema="x" raised Python's AttributeError ("has no attribute 'get'").
     with pytest.raises(querylang.QueryTypeError, match=rf"^to_parse_where\(\) needs schema= as a Schema \(db.schema\) or the "
