@@ -198,7 +198,11 @@ def test_sigterm_while_an_import_computes_its_words_keeps_it_and_says_so(tmp_pat
 # querylang` starts it, leaving a marker and waiting as the import of querylang.api begins:
 # the moment, most of a second long, before any command code runs.
 _PAUSE_IN_STARTUP = """
-import importlib, pathlib, runpy, sys, time, tomllib
+import importlib, pathlib, runpy, signal, sys, time, tomllib
+
+# Ctrl-C as in a terminal: a suite started in the background (a CI job, `make test &`) hands
+# its processes SIGINT ignored, which a command keeps, as it should.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 marker, how = pathlib.Path(sys.argv[1]), sys.argv[2]
 sys.argv = ["querylang", *sys.argv[3:]]
