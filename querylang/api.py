@@ -107,12 +107,16 @@ class Database(Summaries):
                             "nothing was loaded")
         unreadable = unreadable_path(path) if path else None
         opens = source.lstrip()[:1] if isinstance(source, str) else ""
-        if opens in ("{", "[") and (unreadable or not Path(path).exists()) and _json_text(path):
+        no_file = opens in ("{", "[") and (unreadable is not None or not Path(path).exists())
+        parsed = _parsed(path) if no_file else _NOT_JSON
+        # JSON text parses, or, cut short or mistyped, holds a quoted key or string: a missing
+        # '[2024] posts.json' or '{draft}.json' was said to be JSON text, not a file.
+        if no_file and (parsed is not _NOT_JSON or '"' in path):
             # Said "no such data file: {...}", the whole document as a file's name.
             if opens == "[":  # no interchange document, parsed or not: say what one is
                 raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: an "
                                 "array, where load expects one object with 'classes', 'records' and 'relations' "
-                                f"(nothing was loaded){dashboard_records(_parsed(path))}")
+                                f"(nothing was loaded){dashboard_records(parsed)}")
             raise DataError("load takes a path or a dict, and this string is JSON text, not a file's path: give "
                             "json.loads(text), or the file's path (nothing was loaded)")
         if unreadable is not None:
@@ -221,27 +225,18 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
         raise
 
 
+_NOT_JSON: Any = object()  # _parsed's answer for text that is no JSON
+
+
 def _parsed(text: str) -> object:
-    """``text`` as JSON, or None where it is none (or nested deeper than Python reads)."""
+    """``text`` as JSON; None where it is nested deeper than Python reads (brackets, no file's
+    name); _NOT_JSON where it is none."""
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
+    except RecursionError:
         return None
-
-
-def _json_text(source: str) -> bool:
-    """Is ``source``, no file's path, JSON text? A missing '[2024] posts.json' or '{draft}.json'
-    was said to be JSON text, not a file. JSON text parses, or, cut short or mistyped, holds a
-    quoted key or string."""
-    if '"' in source:
-        return True
-    try:
-        json.loads(source)
-    except RecursionError:  # nested deeper than Python reads: brackets, no file's name
-        return True
     except ValueError:
-        return False
-    return True
+        return _NOT_JSON
 
 
 def unreadable_path(path: str | Path) -> DataError | None:

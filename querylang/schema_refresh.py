@@ -89,15 +89,15 @@ def told(exc: QueryTimeout, timeout: float | None) -> QueryTimeout:
     limit = STATEMENT_LIMIT.match(exc.message)
     if timeout is None or limit is None:
         return exc
-    message, waited = exc.message, _figures(float(limit[1]))
-    if waited != _figures(timeout):
+    message, waited = exc.message, two_figures(float(limit[1]))
+    if waited != two_figures(timeout):
         # A wait for a load or write (or another query's text-search words) said it waited
         # "that long", its own limit: no longer the timeout named, its seconds are said.
         message = message.replace(": it waited that long ", f": it waited {waited} s ", 1)
     return QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {timeout:g} s", message, count=1), code=exc.code)
 
 
-def _figures(seconds: float) -> str:
+def two_figures(seconds: float) -> str:
     """Two figures, never in exponent form (.2g wrote 150 s as 1.5e+02 s)."""
     return f"{float(f'{seconds:.2g}'):g}"
 

@@ -18,7 +18,7 @@ from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.jsvalues import type_name
 from querylang.model.values import to_ms
-from querylang.schema_refresh import knowing, known_class, told
+from querylang.schema_refresh import knowing, known_class, told, two_figures
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
@@ -94,9 +94,7 @@ class Writes:
             waited = self.store.lock.waited()
             if not waited:
                 raise QueryTimeout(message, code=exc.code) from None
-            # Two figures, never in exponent form: .2g wrote a wait of 150 s as 1.5e+02 s.
-            shown = f"{float(f'{waited:.2g}'):g}"
-            raise QueryTimeout(f"{message} (it had waited {shown} s of its {self.timeout:g} s for a load "
+            raise QueryTimeout(f"{message} (it had waited {two_figures(waited)} s of its {self.timeout:g} s for a load "
                                "or write of the database to end)") from None
         return out
 
