@@ -28,6 +28,7 @@ from querylang.errors import (
 )
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
+from querylang.interchange.given_paths import given_name, say_as_given
 from querylang.interchange.json_places import placed_in_file
 from querylang.matching import matches
 from querylang.model import nodes as n
@@ -130,9 +131,12 @@ class Database(Summaries):
             if is_directory(source):
                 there = placed(Path(source), exc)  # type: ignore[arg-type]
             elif isinstance(source, str | Path) or read_from is not None:
-                there = placed_in_file(Path(read_from if read_from is not None else source), exc)  # type: ignore[arg-type]
+                file = read_from if read_from is not None else source
+                there = placed_in_file(Path(file), exc, given_name(file))  # type: ignore[arg-type]
             else:
                 there = exc
+            if isinstance(source, str | Path):
+                say_as_given(there, source)
             _escape_controls(there, path)
             if there is exc:
                 raise

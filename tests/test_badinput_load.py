@@ -170,6 +170,6 @@ def test_a_document_error_outside_its_records_names_the_file(tmp_path, text, whe
     before = dump(db)
     with pytest.raises(DataError) as info:
         db.load(str(path))
-    assert str(info.value).startswith(where), str(info.value)
+    assert str(info.value).startswith(f"{tmp_path}/{where}"), str(info.value)  # the path given
     assert says in str(info.value)
     assert dump(db) == before

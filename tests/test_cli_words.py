@@ -167,7 +167,7 @@ def test_load_names_a_record_of_its_own_format_by_its_line_alone(tmp_path: Path,
     doc.write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}},\n "records": {"T": [\n'
                    f'   {{"objectId": "a", "n": 1}},\n   {record}\n ]}}}}\n', encoding="utf-8")  # fmt: skip
     db = str(tmp_path / "x.duckdb")
-    assert user_error("load", str(doc), "--db", db) == f"error: {doc.name}, line 4: {said}\n"
+    assert user_error("load", str(doc), "--db", db) == f"error: {doc}, line 4: {said}\n"
     folder = tmp_path / "dir"
     folder.mkdir()
     (folder / "schema.json").write_text('{"classes": {"T": {"fields": {"n": {"type": "Number"}}}}}', encoding="utf-8")
@@ -236,13 +236,14 @@ def test_json_that_is_no_object_is_said_one_way_naming_its_place(
 def test_load_of_a_folder_names_its_schema_json_by_the_path_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   given: str) -> None:
     """A class schema.json defines wrongly was said of "schema.json" alone, no folder named,
-    where the same file's JSON errors name "d/schema.json": both now name the path given."""
+    where the same file's JSON errors name "d/schema.json": both now name the path given, as
+    typed ("./d/schema.json" of ./d, where Python's Path writes "d")."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d").mkdir()
     schema = tmp_path / "d" / "schema.json"
     db = str(tmp_path / "x.duckdb")
     schema.write_text('{"classes": {\n "A": {"fields": {"x": {"type": "Nope"}}}}}', encoding="utf-8")
-    shown = str(Path(given) / "schema.json")
+    shown = given.rstrip("/") + "/schema.json"
     assert user_error("load", given, "--db", db) == f"error: {shown}, line 2: class A, field x: unknown type 'Nope'\n"
     schema.write_text('{"classes": {\n "A": {"fields": {}}\n', encoding="utf-8")
     assert user_error("load", given, "--db", db).startswith(f"error: {shown}: not valid JSON at line 3, column 1: ")

@@ -4,6 +4,7 @@ directory's are (querylang/interchange/json_places.py: found only after the erro
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,21 +45,22 @@ def test_a_bad_record_of_a_json_file_names_its_line(tmp_path, engine):
     path = document(tmp_path, [GOOD[0], {"objectId": "p2", "n": "two"}, GOOD[2]])
     with pytest.raises(querylang.DataError) as info:
         engine().load(path)
-    assert str(info.value) == "data.json, line 5: class Post, record p2, field n: expected a Number, got string"
+    assert str(info.value) == f"{path}, line 5: class Post, record p2, field n: expected a Number, got string"
     assert info.value.record_index == 1
 
 
 def test_a_repeated_id_and_a_bad_edge_name_their_lines(tmp_path):
     db = querylang.connect()
-    with pytest.raises(querylang.DataError, match=r"^data\.json, line 7: class Post, record p1: duplicate objectId"):
+    at = re.escape(str(tmp_path / "data.json"))
+    with pytest.raises(querylang.DataError, match=rf"^{at}, line 7: class Post, record p1: duplicate objectId"):
         db.load(document(tmp_path, [*GOOD, {"objectId": "p1", "n": 4}]))
     edges = [{"class": "Post", "objectId": "p1", "key": "tags", "targetId": "p2"},
              {"class": "Post", "objectId": "p1", "key": "nope", "targetId": "p2"}]
-    with pytest.raises(querylang.DataError, match=r"^data\.json, line 10: class Post, record p1, field nope: no Relation field"):
+    with pytest.raises(querylang.DataError, match=rf"^{at}, line 10: class Post, record p1, field nope: no Relation field"):
         db.load(document(tmp_path, GOOD, edges))
     assert db.schema.classes == {}
     db.load(document(tmp_path, GOOD))
-    with pytest.raises(querylang.DataError, match=r"^data\.json, line 5: class Post, record p2: duplicate objectId: already"):
+    with pytest.raises(querylang.DataError, match=rf"^{at}, line 5: class Post, record p2: duplicate objectId: already"):
         db.load(document(tmp_path, [{"objectId": "p9"}, {"objectId": "p2"}]))
 
 
@@ -66,7 +68,7 @@ def test_the_load_command_names_the_line_too(tmp_path):
     path = document(tmp_path, [GOOD[0], {"objectId": "p2", "n": "two"}])
     res = CliRunner().invoke(main, ["load", str(path), "--db", str(tmp_path / "x.duckdb")])
     assert res.exit_code != 0
-    assert "data.json, line 5: class Post, record p2, field n: expected a Number" in res.output
+    assert f"{path}, line 5: class Post, record p2, field n: expected a Number" in res.output
 
 
 def test_a_document_read_by_the_caller_names_its_line_when_told_the_file(tmp_path):
@@ -76,5 +78,26 @@ def test_a_document_read_by_the_caller_names_its_line_when_told_the_file(tmp_pat
     doc = json.loads(path.read_text())
     with pytest.raises(querylang.DataError, match=r"^class Post, record p2, field n"):
         querylang.connect().load(doc)
-    with pytest.raises(querylang.DataError, match=r"^data\.json, line 5: class Post, record p2, field n"):
+    with pytest.raises(querylang.DataError, match=rf"^{re.escape(str(path))}, line 5: class Post, record p2, field n"):
         querylang.connect().load(doc, read_from=path)
+
+
+def test_a_json_file_is_named_by_the_path_given_for_a_bad_record_as_for_its_syntax(tmp_path, monkeypatch):
+    """A bad record was named by the file's name alone ('data.json, line 5') where the same
+    file's JSON errors named the path ('sub/data.json: not valid JSON ...'); a './' typed was
+    dropped by both. Both now name the path as given."""
+    (tmp_path / "sub").mkdir()
+    document(tmp_path / "sub", [GOOD[0], {"objectId": "p2", "n": "two"}])
+    (tmp_path / "sub" / "cut.json").write_text('{"classes": {\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    record = "line 5: class Post, record p2, field n: expected a Number, got string"
+    for given in ("sub/data.json", "./sub/data.json"):
+        with pytest.raises(querylang.DataError) as info:
+            querylang.connect().load(given)
+        assert str(info.value) == f"{given}, {record}"
+        res = CliRunner().invoke(main, ["load", given, "--db", str(tmp_path / "x.duckdb")])
+        assert res.exit_code == 2 and res.stderr == f"error: {given}, {record}\n", res.output
+    with pytest.raises(querylang.DataError, match=r"^\./sub/cut\.json: not valid JSON at line 2"):
+        querylang.connect().load("./sub/cut.json")
+    res = CliRunner().invoke(main, ["load", "./sub/cut.json", "--db", str(tmp_path / "x.duckdb")])
+    assert res.stderr.startswith("error: ./sub/cut.json: not valid JSON at line 2"), res.output

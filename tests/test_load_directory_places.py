@@ -91,3 +91,54 @@ def test_the_command_names_the_file_on_postgresql_too(pg_cluster: Any, tmp_path:
     path, said = _folder(tmp_path, "a bad record")
     err = user_error("load", "d", "--db", fresh_url(pg_cluster), cwd=path.parent)
     assert err == f"error: {said.replace(str(path), 'd')}\n"
+
+
+# --- the folder as typed: Python's Path drops './' (and a trailing '/'), the messages do not ---
+
+
+def _as_typed(said: str, path: Path, given: str) -> str:
+    return said.replace(str(path), given.rstrip("/"))
+
+
+@pytest.mark.parametrize("given", ["./d", "./d/"])
+@pytest.mark.parametrize("case", CASES)
+def test_duckdb_names_the_folder_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str,
+                                          given: str) -> None:
+    """Were 'd/Item.ndjson, line 3: ...' of db.load('./d'): a path the user never wrote."""
+    path, said = _folder(tmp_path, case)
+    monkeypatch.chdir(path.parent)
+    with pytest.raises(DataError) as info:
+        querylang.connect().load(given)
+    assert str(info.value).startswith(_as_typed(said, path, given)), (str(info.value), said)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_command_names_the_folder_as_typed(tmp_path: Path, case: str) -> None:
+    path, said = _folder(tmp_path, case)
+    err = user_error("load", "./d", "--db", str(tmp_path / "x.duckdb"), cwd=path.parent)
+    assert err.startswith(f"error: {_as_typed(said, path, './d')}"), (err, said)
+    # --data reads the folder as load does, and names it so too.
+    err = user_error("query", "Item", "where({})", "--data", "./d/", cwd=path.parent)
+    assert err.startswith(f"error: {_as_typed(said, path, './d')}"), (err, said)
+
+
+def test_a_folder_without_schema_json_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "Item.ndjson").write_text('{"objectId": "i1"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=r"^\./d: an interchange directory needs a schema\.json"):
+        querylang.connect().load("./d/")
+
+
+@pytest.mark.parametrize("case", ["a bad record", "a line not JSON", "a bad edge"])
+def test_postgresql_names_the_folder_as_typed(pg_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              case: str) -> None:
+    path, said = _folder(tmp_path, case)
+    monkeypatch.chdir(path.parent)
+    db = fresh_database(pg_cluster)
+    try:
+        with pytest.raises(DataError) as info:
+            db.load("./d")
+    finally:
+        db.close()
+    assert str(info.value).startswith(_as_typed(said, path, "./d")), (str(info.value), said)

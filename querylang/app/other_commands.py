@@ -31,13 +31,14 @@ PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be 
 
 
 @click.command()
-@click.argument("file", type=params.HomePath(path_type=Path))
+# As typed (a str): Path drops the './' of './d', and the messages name the file as written.
+@click.argument("file", type=params.HomePath(path_type=str))
 @click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (made if missing and named *.duckdb, *.db "
                    "or *.ddb), or a PostgreSQL database: postgresql://user@host:port/dbname.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for files over 1 MB, on a terminal).")
-def load(file: Path, db_path: Path, progress: bool | None) -> None:
+def load(file: str, db_path: Path, progress: bool | None) -> None:
     """Load the JSON interchange FILE, or an interchange directory (schema.json and one
     <Class>.ndjson per class; read a part at a time), into the database --db.
 
@@ -47,9 +48,10 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    not_an_export(file, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
+    path = Path(file)
+    not_an_export(path, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
     # A directory's size is its files' (the directory form is for the largest loads).
-    size = file.stat().st_size if file.is_file() else sum(p.stat().st_size for p in file.glob("*") if p.is_file())
+    size = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.glob("*") if p.is_file())
     errors = make_console(stderr=True)
     show = progress if progress is not None else (errors.is_terminal and size >= PROGRESS_MIN_BYTES)
     bar = Progress(
@@ -57,7 +59,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
         TimeElapsedColumn(), console=errors, disable=not show,
     )  # fmt: skip
     with bar:
-        doc: Any = file if file.is_dir() else read_document_with_progress(file, size, bar)
+        doc: Any = file if path.is_dir() else read_document_with_progress(file, size, bar)
         tasks: dict[str, Any] = {}
 
         def tell(stage: str, done: int, total: int) -> None:
@@ -68,7 +70,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
 
         def load_into(db: Database) -> dict[str, int]:
             # Read here (for the bar): db.load is told the file, to name a bad record's line.
-            return db.load(doc, progress=tell, read_from=None if file.is_dir() else file)
+            return db.load(doc, progress=tell, read_from=None if path.is_dir() else file)
 
         db, counts = write_into(db_path, load_into, "load failed, nothing was loaded")
         # The load is committed: what closing adds (the text-search words) is no part of it.
@@ -82,7 +84,7 @@ def load(file: Path, db_path: Path, progress: bool | None) -> None:
 @click.command()
 @source_options
 @click.option("--class", "class_name", metavar="CLASS", help="Start with this class selected.")
-def repl(db_path: Path | None, data_path: Path | None, class_name: str | None) -> None:
+def repl(db_path: Path | None, data_path: str | None, class_name: str | None) -> None:
     """Interactive shell: type filter scripts, see tables. Type .help inside.
 
     Enter runs the script once its brackets close (Esc Enter adds a line anyway; Enter on a

@@ -93,7 +93,7 @@ def query(
     class_name: str,
     script: str,
     db_path: Path | None,
-    data_path: Path | None,
+    data_path: str | None,
     inputs_json: str | None,
     pairs: tuple[str, ...],
     sort: tuple[str, ...],
@@ -176,7 +176,7 @@ def find(
     class_name: str,
     where: str,
     db_path: Path | None,
-    data_path: Path | None,
+    data_path: str | None,
     order: str | None,
     limit: int | None,
     skip: int | None,
@@ -224,7 +224,7 @@ def compile_cmd(
     class_name: str,
     script: str,
     db_path: Path | None,
-    data_path: Path | None,
+    data_path: str | None,
     inputs_json: str | None,
     pairs: tuple[str, ...],
     sort: tuple[str, ...],
@@ -258,7 +258,7 @@ def compile_cmd(
 @click.command()
 @source_options
 @format_option(("table", "json"))
-def schema(db_path: Path | None, data_path: Path | None, fmt: str) -> None:
+def schema(db_path: Path | None, data_path: str | None, fmt: str) -> None:
     """List the classes with their record counts, fields and field types.
 
     With neither --db nor --data the bundled sample dataset is described.
@@ -284,7 +284,7 @@ def show(
     class_name: str,
     object_id: str,
     db_path: Path | None,
-    data_path: Path | None,
+    data_path: str | None,
     include: tuple[str, ...],
     fmt: str,
 ) -> None:
@@ -317,7 +317,7 @@ def relation(
     object_id: str,
     key: str,
     db_path: Path | None,
-    data_path: Path | None,
+    data_path: str | None,
     sort: tuple[str, ...],
     limit: int | None,
     skip: int | None,

@@ -275,7 +275,8 @@ class Session:
     def cmd_load(self, args: list[str]) -> None:
         if len(args) != 1 or not args[0].strip():  # .load "" read the current folder, named '.'
             raise self._usage(".load")
-        path = Path(args[0]).expanduser()
+        given = os.path.expanduser(args[0])  # as typed: Path drops the './' of './d', which messages name
+        path = Path(given)
         try:
             os.stat(path)
         except FileNotFoundError:  # said by the load: "no such data file: X", as the command's
@@ -286,7 +287,7 @@ class Session:
             if os_reason(exc) is not None:
                 raise cannot_read(args[0], exc) from None
         not_an_export(path, self.db_hint)
-        counts = self.db.load(path)
+        counts = self.db.load(given)
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
 

@@ -39,7 +39,7 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     fn = click.option(
         "--data",
         "data_path",
-        type=HomePath(path_type=Path),
+        type=HomePath(path_type=str),  # as typed: messages name './d/Post.ndjson' so, not 'd/...'
         help="Load this JSON interchange file, or interchange directory (as 'querylang load' reads "
         "it), into an in-memory database. With neither --db nor --data: the bundled sample "
         "dataset (User, Post, Comment, Group), in memory.",
@@ -54,7 +54,7 @@ def source_options(fn: Callable[..., T]) -> Callable[..., T]:
     return fn
 
 
-def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = True) -> Database:
+def open_db(db_path: Path | None, data_path: str | None, *, read_only: bool = True) -> Database:
     """The database a command works on: a DuckDB file, a JSON file in memory, or the sample."""
     if db_path is not None and data_path is not None:
         raise click.UsageError("give --db or --data, not both")
@@ -79,7 +79,7 @@ def open_db(db_path: Path | None, data_path: Path | None, *, read_only: bool = T
     if db_path is not None:
         return db
     if data_path is not None:
-        not_an_export(data_path)
+        not_an_export(Path(data_path))
         db.load(data_path)
     else:
         from querylang.app.demo import sample_document

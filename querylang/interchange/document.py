@@ -26,6 +26,7 @@ from querylang.errors import (
     not_a_document,
     not_utf8,
 )
+from querylang.interchange.given_paths import given_name
 from querylang.model.jsvalues import described, short
 from querylang.model.schema import (
     ClassDef,
@@ -82,7 +83,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         raise DataError(f"load needs a path or a dict in the interchange format, got {described(source)}")
     if source == "":  # Path("") is the current folder: its schema.json was loaded
         raise DataError("load needs a path or a dict in the interchange format, got an empty path")
-    path = Path(source)
+    path, name = Path(source), given_name(source)
     if path.is_dir():  # the directory form, as one document (Store.load streams it instead)
         from querylang.interchange.directory import to_document
 
@@ -91,17 +92,17 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         with path.open(encoding="utf-8") as fh:
             doc = json.load(fh)
     except FileNotFoundError:
-        raise DataError(f"no such data file: {path}") from None
+        raise DataError(f"no such data file: {name}") from None
     except json.JSONDecodeError as exc:
-        raise json_refused(str(path), exc, empty=JSON_DOCUMENT) from None
+        raise json_refused(name, exc, empty=JSON_DOCUMENT) from None
     except UnicodeDecodeError:
-        raise DataError(f"{path}: {not_utf8(path)}") from None
+        raise DataError(f"{name}: {not_utf8(path)}") from None
     except OSError as exc:
-        raise cannot_read(path, exc) from None
+        raise cannot_read(name, exc) from None
     except (RecursionError, ValueError) as exc:
-        raise DataError(f"{path}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
+        raise DataError(f"{name}: not readable JSON ({type(exc).__name__}: nested too deeply or a number out of range)") from None
     if not isinstance(doc, Mapping):
-        raise not_a_document(str(path), doc)
+        raise not_a_document(name, doc)
     return doc
 
 

@@ -88,10 +88,11 @@ def at_line(exc: DataError, where: str) -> DataError:
     return out.placed(where)
 
 
-def placed_in_file(path: Path, exc: DataError) -> DataError:
-    """``exc``, of a load of the JSON file ``path``, naming the file and line of the record,
-    edge, class or top-level value it is about (``exc`` itself when it is about none of them,
-    or the file cannot be read again)."""
+def placed_in_file(path: Path, exc: DataError, name: str) -> DataError:
+    """``exc``, of a load of the JSON file ``path``, naming the file (``name``: as the user
+    wrote it, as its JSON errors name it) and line of the record, edge, class or top-level
+    value it is about (``exc`` itself when it is about none of them, or the file cannot be
+    read again)."""
     if exc.edge_index is not None:
         keys: list[str | int] = ["relations", exc.edge_index]
     elif exc.record_index is not None and exc.class_name is not None:
@@ -107,5 +108,5 @@ def placed_in_file(path: Path, exc: DataError) -> DataError:
         return exc
     line = value_line(text, keys)
     if line is None:
-        return exc if exc.doc_keys is None else exc.placed(path.name)
-    return at_line(exc, f"{path.name}, line {line}")
+        return exc if exc.doc_keys is None else exc.placed(name)
+    return at_line(exc, f"{name}, line {line}")
