@@ -423,8 +423,8 @@ def _flat_objects(values: list[Any]) -> tuple[pa.Array, ...] | None:
     if not (set(map(type, keys)) <= {str} and set(types) <= _SCALAR_TYPES) or "__type" in keys:
         return None
     if any("." in k for k in keys):
-        return None  # refused by the record checks (document._check_json), with the key named
-    # data._check_json's rules: text keys and strings, finite floats; ints past ±2**63 (rare)
+        return None  # refused by the record checks (value_checks._check_json), with the key named
+    # value_checks._check_json's rules: text keys and strings, finite floats; ints past ±2**63 (rare)
     # go the record-by-record way, which stores their doubles.
     key_array = _text_array(keys)
     strings = [v for v, t in zip(items, types, strict=True) if t is str]
