@@ -4,6 +4,7 @@
 :func:`run_script` runs it and reports the last ``where()``/``sort()`` arguments.
 """
 
+from querylang.script.inputs import to_js
 from querylang.script.interpreter import (
     MAX_CALL_DEPTH,
     MAX_SECONDS,
@@ -12,7 +13,7 @@ from querylang.script.interpreter import (
     run_script,
 )
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
-from querylang.script.values import MAX_ARRAY_LENGTH, MAX_RESULT_VALUES, MAX_STRING_LENGTH, to_js
+from querylang.script.values import MAX_ARRAY_LENGTH, MAX_RESULT_VALUES, MAX_STRING_LENGTH
 
 __all__ = [
     "MAX_ARRAY_LENGTH",

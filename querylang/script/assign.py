@@ -9,7 +9,7 @@ Dates, regular expressions and functions (Noodl runs scripts in sloppy mode, whe
 these are silently dropped), and built-ins.
 
 A script changes only values it made. Inputs arrive as copies (:func:`~querylang.script.
-values.to_js`), so the caller's data is safe either way; but a script that changed
+inputs.to_js`), so the caller's data is safe either way; but a script that changed
 ``Inputs.X`` would read its own change back as the input, which no other run sees: that is
 refused, and the message says how to copy the value first. Errors carry no position: the
 interpreter points them at the key.

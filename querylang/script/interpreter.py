@@ -45,9 +45,11 @@ from querylang.script import ast
 from querylang.script.access import get_property
 from querylang.script.assign import check_made, input_values, set_property, snapshot
 from querylang.script.calls import RECORDERS, Chains
+from querylang.script.inputs import inputs_object, to_js
 from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import new_date
 from querylang.script.namespaces import BUILTINS, FORBIDDEN, FORBIDDEN_KEYS, GLOBAL_VALUES, RESERVED
+from querylang.script.operators import binary, negate
 from querylang.script.parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse_script
 from querylang.script.scopes import UNINITIALIZED, declare_lexical, var_declarators
 from querylang.script.values import (
@@ -55,16 +57,12 @@ from querylang.script.values import (
     MAX_STRING_LENGTH,
     Builtin,
     Function,
-    binary,
     check_list,
     check_result_size,
     concat,
     from_u16,
-    inputs_object,
-    negate,
     order_keys,
     property_key,
-    to_js,
     to_number,
     to_string,
     truthy,

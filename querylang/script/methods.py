@@ -26,6 +26,7 @@ from querylang.script.dates import (
     utc_string,
 )
 from querylang.script.lexer import JS_SPACE
+from querylang.script.operators import same_value_zero, strict_equals
 from querylang.script.values import (
     INF,
     MAX_ARRAY_LENGTH,
@@ -42,8 +43,6 @@ from querylang.script.values import (
     join,
     js_len,
     num,
-    same_value_zero,
-    strict_equals,
     to_int,
     to_number,
     to_primitive,
@@ -540,7 +539,7 @@ def _date_setter(first: int, most: int) -> Callable[[JSDate, list[object]], obje
     (as many as given, at most ``most``); out-of-range fields carry over, as in JavaScript.
 
     A Date is changed in place (``d.setDate(1)`` changes every reference to ``d``), which is
-    why script Dates are copies of the inputs (:func:`~querylang.script.values.to_js`).
+    why script Dates are copies of the inputs (:func:`~querylang.script.inputs.to_js`).
     """
 
     def set_fields(d: JSDate, args: list[object]) -> object:

@@ -16,6 +16,7 @@ from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.date_text import parse_date
 from querylang.script.dates import iso, make_time, now
+from querylang.script.inputs import to_js
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 from querylang.script.uri import decode_uri, decode_uri_component, encode_uri, encode_uri_component
 from querylang.script.values import (
@@ -35,7 +36,6 @@ from querylang.script.values import (
     num_str,
     order_keys,
     property_key,
-    to_js,
     to_number,
     to_string,
     to_uint32,

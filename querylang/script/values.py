@@ -1,10 +1,10 @@
-"""The JavaScript value rules filter scripts run by: numbers, conversions, operators.
+"""The JavaScript value rules filter scripts run by: numbers, conversions, typeof, UTF-16.
 
-Values are the JavaScript model of :mod:`querylang.model.jsvalues`. Operators follow
-JavaScript: ``+`` concatenates once either side is a string, ``==`` is loose and ``===``
-strict, numbers are IEEE doubles (kept as ``int`` while integral and exact, so ``6 / 2`` is
-``3``). Strings and arrays a script builds are capped in size (:data:`MAX_STRING_LENGTH`,
-:data:`MAX_ARRAY_LENGTH`).
+Values are the JavaScript model of :mod:`querylang.model.jsvalues`; numbers are IEEE doubles
+(kept as ``int`` while integral and exact, so ``6 / 2`` is ``3``). Strings and arrays a script
+builds are capped in size (:data:`MAX_STRING_LENGTH`, :data:`MAX_ARRAY_LENGTH`). The operators
+on these values are in :mod:`querylang.script.operators`; Python values come in through
+:mod:`querylang.script.inputs`.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, date, datetime
 
-from querylang.errors import OUT_OF_RANGE, LimitExceeded, QueryError, QueryTypeError, ScriptError
+from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import (
     UNDEFINED,
     JSDate,
     JSObject,
     JSRegex,
-    described,
     num_str,
-    type_name,
 )
-from querylang.model.values import native
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
 
@@ -321,12 +317,6 @@ def typeof(v: object) -> str:
     return "object"
 
 
-def _kind(v: object) -> str:
-    """The type an operator cares about, with every object lumped together."""
-    t = typeof(v)
-    return "null" if v is None else ("object" if t == "function" else t)
-
-
 # ------------------------------------------------------------------------------------------
 # UTF-16: JavaScript indexes strings by UTF-16 code unit, Python by code point. Only strings
 # with characters beyond U+FFFF differ, so everything else skips the conversion.
@@ -359,155 +349,6 @@ def from_u16(u: str) -> str:
 
 def js_len(s: str) -> int:
     return len(s) if s.isascii() else len(u16(s))
-
-
-# ==========================================================================================
-# Equality, comparison, arithmetic
-
-
-def strict_equals(a: object, b: object) -> bool:
-    """===: same type and value; objects only equal themselves; NaN equals nothing."""
-    ta, tb = type(a), type(b)
-    if ta is tb:
-        if ta is str or ta is int or ta is float or ta is bool:
-            return a == b
-        if a is None or a is UNDEFINED:
-            return True
-        return a is b
-    if (ta is int or ta is float) and (tb is int or tb is float):
-        return a == b
-    return False
-
-
-def same_value_zero(a: object, b: object) -> bool:
-    """SameValueZero (Array.prototype.includes): === except that NaN equals NaN."""
-    if type(a) is float and type(b) is float and a != a and b != b:
-        return True
-    return strict_equals(a, b)
-
-
-def loose_equals(a: object, b: object) -> bool:
-    """==: null == undefined; numbers, strings and booleans compare as numbers."""
-    ka, kb = _kind(a), _kind(b)
-    if ka == kb:
-        return strict_equals(a, b)
-    nullish = ("null", "undefined")
-    if ka in nullish or kb in nullish:
-        return ka in nullish and kb in nullish
-    if isinstance(a, bool):
-        return loose_equals(int(a), b)
-    if isinstance(b, bool):
-        return loose_equals(a, int(b))
-    if ka == "number" and isinstance(b, str):
-        return a == _str_to_num(b)
-    if isinstance(a, str) and kb == "number":
-        return _str_to_num(a) == b
-    if ka == "object":
-        return loose_equals(to_primitive(a), b)
-    if kb == "object":
-        return loose_equals(a, to_primitive(b))
-    return False
-
-
-def _less(a: object, b: object) -> bool | None:
-    """Abstract relational comparison; None is JavaScript's 'undefined' (a NaN was involved)."""
-    pa, pb = to_primitive(a, "number"), to_primitive(b, "number")
-    if type(pa) is str and type(pb) is str:
-        return u16(pa) < u16(pb)  # code-unit order, as JavaScript compares strings
-    na, nb = to_number(pa), to_number(pb)
-    if na != na or nb != nb:
-        return None
-    return na < nb
-
-
-def _add(a: object, b: object) -> object:
-    """+: string concatenation once either primitive is a string, else numeric addition."""
-    if type(a) is int and type(b) is int:
-        return num(a + b)  # type: ignore[operator]  # both exactly int
-    if isinstance(a, str) and isinstance(b, str):
-        return check_str(a + b)
-    pa, pb = to_primitive(a), to_primitive(b)
-    if type(pa) is str or type(pb) is str:
-        return check_str(to_string(pa) + to_string(pb))
-    return num(to_number(pa) + to_number(pb))
-
-
-def _sub(a: float, b: float) -> int | float:
-    return num(a - b)
-
-
-def _mul(a: float, b: float) -> int | float:
-    r = a * b
-    if r == 0 and type(r) is int and (a < 0 or b < 0):
-        return -0.0  # 0 * -5 is -0 in JavaScript
-    return num(r)
-
-
-def _div(a: float, b: float) -> int | float:
-    """Division: x/0 is ±Infinity, 0/0 is NaN (Python would raise)."""
-    if b == 0:
-        if a == 0 or a != a:
-            return NAN
-        return -INF if (a < 0) != (math.copysign(1.0, b) < 0) else INF
-    return num(a / b)
-
-
-def _mod(a: float, b: float) -> int | float:
-    """%: the remainder takes the dividend's sign (math.fmod), unlike Python's %."""
-    if type(a) is int and type(b) is int:
-        if b == 0:
-            return NAN
-        r = abs(a) % abs(b)
-        return (-r if r else -0.0) if a < 0 else r
-    try:
-        return num(math.fmod(a, b))
-    except ValueError:  # x % 0 and Infinity % x
-        return NAN
-
-
-_ARITH: dict[str, Callable[[float, float], int | float]] = {
-    "-": _sub,
-    "*": _mul,
-    "/": _div,
-    "%": _mod,
-}
-
-
-def binary(op: str, a: object, b: object) -> object:
-    """One binary operator (not the short-circuit ones) applied to two values."""
-    if op == "+":
-        return _add(a, b)
-    arith = _ARITH.get(op)
-    if arith is not None:
-        if type(a) is int and type(b) is int:
-            return arith(a, b)
-        return arith(to_number(a), to_number(b))
-    if op == "===":
-        return strict_equals(a, b)
-    if op == "!==":
-        return not strict_equals(a, b)
-    if op == "==":
-        return loose_equals(a, b)
-    if op == "!=":
-        return not loose_equals(a, b)
-    if op == "<":
-        return _less(a, b) is True
-    if op == ">":
-        return _less(b, a) is True
-    if op == "<=":
-        return _less(b, a) is False
-    return _less(a, b) is False  # ">="
-
-
-def negate(v: object) -> int | float:
-    n = to_number(v)
-    if type(n) is int:
-        return -n if n else -0.0
-    return num(-n)
-
-
-# ==========================================================================================
-# Dates (all in UTC: the server has no local timezone to borrow)
 
 
 # ==========================================================================================
@@ -585,88 +426,3 @@ def order_keys(obj: JSObject) -> None:
     items = [(k, obj[k]) for k in index] + [(k, obj[k]) for k in keys if not is_array_index(k)]
     obj.clear()
     obj.update(items)
-
-
-
-
-# ==========================================================================================
-# Python values in, JavaScript values out
-
-
-def to_js(value: object, _depth: int = 0) -> object:
-    """A Python input value as a JavaScript value (dict -> JSObject, datetime -> JSDate...).
-
-    Containers are copied, so nothing the script builds aliases the caller's data.
-    """
-    if value is None or value is UNDEFINED:
-        return value
-    t = type(value)
-    if t is str or t is bool or t is float or t is JSRegex:
-        return value
-    if type(value) is int:
-        return num(value)
-    if type(value) is JSDate:
-        return JSDate(value.ms)  # a copy: the script's date setters change their Date
-    if t is dict or isinstance(value, Mapping):  # before the scalar checks: inputs are dicts
-        if _depth >= MAX_DEPTH:
-            raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
-        obj = JSObject(pos=value.pos if isinstance(value, JSObject) else None)
-        for k, v in value.items():  # type: ignore[attr-defined]
-            if type(k) is not str:
-                raise QueryTypeError(f"object keys must be strings, not {type_name(k)}")
-            obj[k] = to_js(v, _depth + 1)
-        if isinstance(value, JSObject):
-            obj.positions.update(value.positions)
-        elif any(k[:1].isdigit() for k in obj):
-            order_keys(obj)  # a JavaScript object lists its integer keys first, as JSON.parse's
-        return obj
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return num(int(value))
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, datetime):
-        return JSDate.from_datetime(value)
-    if isinstance(value, date):
-        return JSDate.from_datetime(datetime(value.year, value.month, value.day, tzinfo=UTC))
-    if _depth >= MAX_DEPTH:
-        raise QueryTypeError(f"input value nests too deeply (max {MAX_DEPTH})")
-    if isinstance(value, list | tuple):
-        return [to_js(v, _depth + 1) for v in value]
-    if (plain := native(value)) is not value:  # numpy's int64, bool, float32
-        return to_js(plain, _depth)
-    raise QueryTypeError(f"a {type(value).__name__} cannot be used as a script value")
-
-
-def inputs_object(inputs: Mapping[str, object] | None) -> JSObject:
-    """The script's `Inputs`: the node's inputs as one JavaScript object (none: empty)."""
-    if inputs is None:
-        return JSObject()
-    if not isinstance(inputs, Mapping):
-        raise QueryTypeError(
-            f"inputs must be a mapping of names to values, not {type_name(inputs)}"
-        )
-    if isinstance(inputs, JSObject):
-        obj = to_js(inputs)
-        assert isinstance(obj, JSObject)
-        return obj
-    obj = JSObject()
-    for name, value in inputs.items():
-        if type(name) is not str:
-            raise QueryTypeError(f"input names must be strings, not {described(name, 60)}")
-        # Named: "a Decimal cannot be used as a script value" left the caller to find which
-        # of the inputs held it.
-        try:
-            obj[name] = to_js(value, 1)
-        except QueryError as exc:
-            exc.message = f"input '{name}': {exc.message}"
-            exc.args = (exc.message,)
-            raise
-        except OverflowError:  # an integer past a double's range
-            raise QueryTypeError(f"input '{name}': {OUT_OF_RANGE}") from None
-    if any(k[:1].isdigit() for k in obj):
-        order_keys(obj)  # a JavaScript object lists its integer keys first, as JSON.parse's
-    return obj
