@@ -502,16 +502,22 @@ def target_name(target: Path | str) -> str:
     return "the PostgreSQL database" if is_url(target) else str(target)
 
 
-def not_an_export(path: Path, db: str = "FILE.duckdb") -> None:
+def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     """Refuse, with the command that reads it, a folder to load that is a mongoexport or Parse
     Dashboard exports rather than an interchange directory (which has a schema.json): the load
-    would only say that schema.json is missing. ``db`` is the --db to suggest."""
-    unreadable = unreadable_path(path)
+    would only say that schema.json is missing. ``given``: the folder as typed, as the message
+    names it; ``db`` is the --db to suggest."""
+    path = Path(given)
+    unreadable = unreadable_path(given)
     if unreadable is not None:  # else Python's OSError, here or from the command's next look at it
         raise unreadable
-    if not path.is_dir() or (path / "schema.json").exists():
-        return
     from querylang.importers.dashboard import looks_like_rest_export
+
+    # The Dashboard's Export schema writes schema.json too: an array of classes, beside the
+    # class exports saved to the same folder (the load said it "must be an object").
+    schema = path / "schema.json"
+    if not path.is_dir() or (schema.exists() and not looks_like_rest_export(schema)):
+        return
 
     files = [p for p in sorted(path.iterdir()) if p.suffix == ".json" and p.is_file()]
     if (path / "_SCHEMA.json").is_file():
@@ -520,9 +526,11 @@ def not_an_export(path: Path, db: str = "FILE.duckdb") -> None:
         what, command = "Parse Dashboard exports (JSON arrays of records)", "dashboard"
     else:
         return
+    needs = ("its schema.json is no interchange directory's ({\"classes\": ...}) but an array, as the Dashboard's "
+             "Export schema writes it" if schema.exists() else "an interchange directory needs a schema.json")
     raise DataError(
-        f"{path}: an interchange directory needs a schema.json; this folder looks like {what}: "
-        f"import it with: querylang import {command} {shlex.quote(str(path))} --db {db}"
+        f"{given}: {needs}; this folder looks like {what}: "
+        f"import it with: querylang import {command} {shlex.quote(str(given))} --db {db}"
     )
 
 

@@ -49,7 +49,7 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     path = Path(file)
-    not_an_export(path, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
+    not_an_export(file, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
     # A directory's size is its files' (the directory form is for the largest loads).
     size = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.glob("*") if p.is_file())
     errors = make_console(stderr=True)

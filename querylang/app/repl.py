@@ -286,7 +286,7 @@ class Session:
             # the library says "cannot load X: ... (nothing was loaded)".
             if os_reason(exc) is not None:
                 raise cannot_read(args[0], exc) from None
-        not_an_export(path, self.db_hint)
+        not_an_export(given, self.db_hint)
         counts = self.db.load(given)
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")

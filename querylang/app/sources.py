@@ -79,7 +79,7 @@ def open_db(db_path: Path | None, data_path: str | None, *, read_only: bool = Tr
     if db_path is not None:
         return db
     if data_path is not None:
-        not_an_export(Path(data_path))
+        not_an_export(data_path)
         db.load(data_path)
     else:
         from querylang.app.demo import sample_document
