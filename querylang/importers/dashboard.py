@@ -119,7 +119,7 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
     if _mongo_document(doc) or (isinstance(doc, list) and any(_mongo_document(r) for r in doc[:1])):
         raise DataError(f"{path}: {_MONGO}")
     if _schema_export(doc):
-        raise DataError(f"{path}: {_SCHEMA_EXPORT}")
+        raise SchemaExport(f"{path}: {_SCHEMA_EXPORT}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
@@ -143,6 +143,10 @@ _SCHEMA_EXPORT = ("this is a schema export (the Dashboard's Export schema), not 
 def _schema_class(value: Any) -> bool:
     return (isinstance(value, Mapping) and "objectId" not in value and isinstance(value.get("className"), str)
             and isinstance(value.get("fields"), Mapping))
+
+
+class SchemaExport(DataError):
+    """A file given to import that is a schema export, which holds no records."""
 
 
 def _schema_export(doc: Any) -> bool:
@@ -317,8 +321,17 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             suffixes = {p.suffix.lower() for p in path.iterdir()}
             zipped = "; unzip the .zip in it first" if ".zip" in suffixes else "; CSV exports are not read: export as .json" if ".csv" in suffixes else ""
             raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json{zipped})")
+        schemas: list[tuple[Path, SchemaExport]] = []
         for file in files:
-            name, records = read_export(file)
+            try:
+                name, records = read_export(file)
+            except SchemaExport as exc:
+                if not path.is_dir():
+                    raise
+                # The Dashboard exports the schema as schema.json, beside the class exports
+                # saved to the same folder: the whole import was refused for it.
+                schemas.append((file, exc))
+                continue
             join = _JOIN.match(file.stem)
             if join:
                 joins.append((file, join.group(2), join.group(1), records))
@@ -335,6 +348,10 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             shown_at[name] = {}
             classes[name] = (infer_fields(name, records, file, report.notes, shown_at[name]), records)
             files_of[name] = file
+        if schemas and len(schemas) == len(files):  # a folder of nothing else: no records to import
+            raise schemas[0][1]
+        report.notes.extend(f"{file}: a schema export (the Dashboard's Export schema), not read: the fields' types "
+                            "are read off the records of the class exports" for file, _ in schemas)
     relations = []
     missing: set[str] = set()
     for name, (fields, _) in classes.items():

@@ -684,6 +684,36 @@ def test_a_schema_export_is_said_to_be_one(tmp_path: Path, name: str, content: A
     assert not (tmp_path / "x.duckdb").exists()
 
 
+def test_a_schema_export_beside_class_exports_in_a_folder_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """The Dashboard's Export schema writes schema.json, and a user saves it beside the class
+    exports: the whole folder was refused for it. Its class exports are imported (their types
+    read off their records, as without it), and the note names the file not read."""
+    folder = tmp_path / "export"
+    write(folder / "schema.json", [SCHEMA_CLASS])
+    write(folder / "Post.json", [{"objectId": "p1", "className": "Post", "title": "Hi", "createdAt": "2024-01-01T00:00:00.000Z",
+                                  "updatedAt": "2024-01-01T00:00:00.000Z"}])
+    note = (f"{folder / 'schema.json'}: a schema export (the Dashboard's Export schema), not read: the fields' types "
+            "are read off the records of the class exports")
+    db = querylang.connect()
+    report = db.import_dashboard_export(folder)
+    assert (report.counts, report.notes) == ({"Post": 1}, [note])
+    assert db.find("Post", {}).ids == ["p1"]
+    res = CliRunner().invoke(main, ["import", "dashboard", str(folder), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 0, res.output
+    assert f"note: {note}\n" in res.stderr
+    # Given as a file, it is still refused: it was asked for, and holds no records.
+    with pytest.raises(DataError, match=r"this is a schema export"):
+        querylang.connect().import_dashboard_export(folder / "schema.json")
+    # load, whose interchange directory has a schema.json of its own, says what the folder is
+    # (it said the file "must be an object with one key, 'classes'").
+    res = CliRunner().invoke(main, ["load", str(folder), "--db", str(tmp_path / "y.duckdb")])
+    assert res.exit_code == 2
+    assert res.stderr == (f"error: {folder}: its schema.json is no interchange directory's ({{\"classes\": ...}}) but "
+                          "an array, as the Dashboard's Export schema writes it; this folder looks like Parse Dashboard "
+                          f"exports (JSON arrays of records): import it with: querylang import dashboard {folder} --db "
+                          f"{tmp_path / 'y.duckdb'}\n")
+
+
 def test_a_record_s_classname_names_its_class_and_is_no_field(tmp_path: Path) -> None:
     """The Dashboard writes the record's class into every record as className (over a field of
     that name): it names the class, whatever the file is called, and is not imported as data."""
