@@ -107,9 +107,10 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
 
 
 @import_group.command("mongo")
-@click.argument("directory", type=HomePath(path_type=Path))  # a file: import_mongo_export says what to give
+# As typed (str): Path drops the './' of './dump', and the messages name its files as written.
+@click.argument("directory", type=HomePath(path_type=str))  # a file: import_mongo_export says what to give
 @DB_OPTION
-def mongo_cmd(directory: Path, db_path: Path | str) -> None:
+def mongo_cmd(directory: str, db_path: Path | str) -> None:
     """Import a directory of mongoexport files of a Parse database on MongoDB.
 
     One file per collection, named as the collection (Post.json, _User.json, _SCHEMA.json,
@@ -122,9 +123,9 @@ def mongo_cmd(directory: Path, db_path: Path | str) -> None:
 
 
 @import_group.command("dashboard")
-@click.argument("paths", nargs=-1, required=True, type=HomePath(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=HomePath(path_type=str))  # as typed, as mongo's
 @DB_OPTION
-def dashboard_cmd(paths: tuple[Path, ...], db_path: Path | str) -> None:
+def dashboard_cmd(paths: tuple[str, ...], db_path: Path | str) -> None:
     """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
 
     PATHS are files or directories of them, one class per file. The Dashboard's hold no Relation

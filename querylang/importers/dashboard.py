@@ -39,7 +39,7 @@ from querylang.script.values import num, num_str
 
 from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
 from . import jsontext
-from .interchange import Destination, ImportReport, Staging, Undated, a_path
+from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
 from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
@@ -291,6 +291,11 @@ def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target:
     if isinstance(paths, str | os.PathLike | Mapping) or not isinstance(paths, Iterable):
         # One path, or something a_path names (a bare number was "not iterable", a dict's keys were taken for paths).
         paths = [paths]
+    given = list(paths)  # read twice: for the names as typed, and by the import
+    return named_as_typed(given, lambda: _import(db, given, target))
+
+
+def _import(db: Destination, paths: Sequence[str | Path], target: Target | None) -> ImportReport:
     report = ImportReport()
     with Staging() as staging:
         stage_rest_exports(paths, staging, target or detect_target(), report)

@@ -17,13 +17,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
 from ..errors import DataError, SchemaError
+from ..interchange.given_paths import as_typed, say_typed
 from ..model.jsvalues import described
 from ..model.schema import check_name
 from ..model.values import any_nested, encodes_utf8
@@ -84,6 +85,19 @@ def a_path(raw: object) -> Path:
     if raw == "":  # Path("") is the current folder, whose files were imported
         raise DataError("a path (str or pathlib.Path) is needed, not an empty one")
     return Path(raw)
+
+
+def named_as_typed(sources: Iterable[object], run: Callable[[], ImportReport]) -> ImportReport:
+    """``run()``, its error and notes naming the paths of ``sources`` as the user typed them
+    (``./dump/Post.json``, where Python's Path writes ``dump/Post.json``)."""
+    typed = as_typed(sources)
+    try:
+        report = run()
+    except DataError as exc:
+        say_typed(exc, typed)
+        raise
+    report.notes[:] = [typed(note) for note in report.notes]
+    return report
 
 
 def _dump(value: Any) -> str:

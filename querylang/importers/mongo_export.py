@@ -33,7 +33,7 @@ from querylang.model.schema import make_class
 from ..errors import BOM, DataError, QueryError, cannot_read, not_utf8
 from . import ejson
 from .ejson import iso_ms
-from .interchange import Destination, ImportReport, Staging, Undated, a_path
+from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
 from .jsontext import nesting
 from .mongo_places import bad_wrapper, field_place
 
@@ -71,6 +71,10 @@ _VOLATILE = {
 
 def import_mongo_export(db: Destination, directory: str | Path, *, target: Target | None = None) -> ImportReport:
     """Import a directory of ``mongoexport`` files (see the module doc) into ``db``."""
+    return named_as_typed([directory], lambda: _import(db, directory, target))
+
+
+def _import(db: Destination, directory: str | Path, target: Target | None) -> ImportReport:
     root = a_path(directory)
     files = export_files(root)
     if "_SCHEMA" not in files:

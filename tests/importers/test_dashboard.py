@@ -714,6 +714,21 @@ def test_a_schema_export_beside_class_exports_in_a_folder_is_left_out_with_a_not
                           f"{tmp_path / 'y.duckdb'}\n")
 
 
+def test_a_folder_or_file_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were 'export/Post.json, record 2, ...' of ./export: Python's Path drops the './' typed."""
+    write(tmp_path / "export" / "Post.json", [{"objectId": "p1", "n": 1}, {"n": 2}])
+    monkeypatch.chdir(tmp_path)
+    for given in ("./export", "./export/", "./export/Post.json"):
+        with pytest.raises(DataError, match=r"^\./export/Post\.json, record 2, line \d+: class Post: no objectId"):
+            querylang.connect().import_dashboard_export(given)
+    res = CliRunner().invoke(main, ["import", "dashboard", "./export", "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2 and res.stderr.startswith("error: ./export/Post.json, record 2, line "), res.output
+    write(tmp_path / "export" / "Post.json", [{"objectId": "p1", "n": 1}])
+    notes = querylang.connect().import_dashboard_export("./export").notes
+    assert notes == ["./export/Post.json: 1 record(s) without createdAt or updatedAt (the first: record 1): a missing "
+                     "date is the record's other date, or the time of the import"], notes
+
+
 def test_a_record_s_classname_names_its_class_and_is_no_field(tmp_path: Path) -> None:
     """The Dashboard writes the record's class into every record as className (over a field of
     that name): it names the class, whatever the file is called, and is not imported as data."""

@@ -325,6 +325,31 @@ def test_a_record_the_load_refuses_names_the_users_file_and_line(engine: object,
     assert not db.schema.classes
 
 
+@pytest.mark.parametrize("what", sorted(LOAD_ERRORS))
+def test_the_folder_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    """Were 'dump/Post.json, line 3: ...' of ./dump: Python's Path drops the './' the user typed."""
+    posts, joins, message = LOAD_ERRORS[what]
+    _small_export(tmp_path / "dump", posts, joins)
+    monkeypatch.chdir(tmp_path)
+    for given in ("./dump", "./dump/"):
+        with pytest.raises(DataError) as info:
+            querylang.connect().import_mongo_export(given)
+        assert str(info.value).startswith(f"./dump/{message}"), str(info.value)
+    res = CliRunner().invoke(main, ["import", "mongo", "./dump", "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 2 and res.stderr.startswith(f"error: ./dump/{message}"), res.output
+
+
+def test_notes_and_the_folder_s_own_errors_name_it_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_export(tmp_path / "dump")
+    (root / "Stray.json").write_text('{"_id": "s1"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    notes = querylang.connect().import_mongo_export("./dump").notes
+    assert "./dump/Stray.json: no class Stray in _SCHEMA, file skipped" in notes, notes
+    (root / "_SCHEMA.json").unlink()
+    with pytest.raises(DataError, match=r"^\./dump: no _SCHEMA\.json"):
+        querylang.connect().import_mongo_export("./dump")
+
+
 def test_a_record_from_no_file_is_named_by_no_line_of_the_staging_files() -> None:
     """A server's records (parse_server.py) come from no file: the load's error names the
     record, not the line of a staged file the user never saw."""
