@@ -341,6 +341,17 @@ def test_load_says_a_path_the_system_refuses_as_the_load_command_does(tmp_path: 
     assert s.status == 2
 
 
+def test_load_names_the_folder_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was 'd/schema.json: ...' of .load ./d: Python's Path drops the './' typed."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {\n "A": {"fields": {"x": {"type": "Nope"}}}}}',
+                                                encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    s, out = session_for(class_name="Post")
+    s.handle(".load ./d")
+    assert "error: ./d/schema.json, line 2: class A, field x: unknown type 'Nope'" in out.getvalue(), out.getvalue()
+
+
 def test_json_nested_too_deeply_is_a_user_error_not_a_fault() -> None:
     s, out = session_for(class_name="Post")
     nested = "[" * 5000 + "]" * 5000
