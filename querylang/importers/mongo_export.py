@@ -84,8 +84,9 @@ def _import(db: Destination, directory: str | Path, target: Target | None) -> Im
         # Dashboard exports sent the user after a _SCHEMA collection this folder never had.
         shown = [p for p in files.values() if not is_blank(p)]
         if shown and all(looks_like_rest_export(p) for p in shown):
-            # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer.
-            return import_rest_exports(db, list(files.values()), target=target)
+            # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer,
+            # as the folder they are (a schema export among them is left out, as there).
+            return import_rest_exports(db, [root], target=target)
         raise DataError(f"{root}: no _SCHEMA.json ({_why_no_schema(root)})")
     report = ImportReport()
     with Staging() as staging:

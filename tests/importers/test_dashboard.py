@@ -701,6 +701,9 @@ def test_a_schema_export_beside_class_exports_in_a_folder_is_left_out_with_a_not
     res = CliRunner().invoke(main, ["import", "dashboard", str(folder), "--db", str(tmp_path / "x.duckdb")])
     assert res.exit_code == 0, res.output
     assert f"note: {note}\n" in res.stderr
+    # import mongo, which reads such a folder as import dashboard does, reads it so.
+    report = querylang.connect().import_mongo_export(folder)
+    assert (report.counts, report.notes) == ({"Post": 1}, [note])
     # Given as a file, it is still refused: it was asked for, and holds no records.
     with pytest.raises(DataError, match=r"this is a schema export"):
         querylang.connect().import_dashboard_export(folder / "schema.json")
