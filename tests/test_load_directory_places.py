@@ -13,6 +13,7 @@ import pytest
 
 import querylang
 from querylang import DataError
+from querylang.interchange.given_paths import as_typed
 from tests.pg import fresh_database, fresh_url
 from tests.test_cli import user_error
 from tests.test_load_directory import document, write_dir
@@ -155,8 +156,6 @@ def test_a_folder_of_exports_is_named_as_typed(tmp_path: Path) -> None:
 
 def test_only_the_paths_of_the_folder_are_written_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A record whose id is the folder's name, or begins like one of its files, is no path."""
-    from querylang.interchange.given_paths import as_typed
-
     (tmp_path / "dump").mkdir()
     (tmp_path / "dump" / "Post.json").write_text("[]", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
