@@ -12,6 +12,7 @@ import querylang
 from .acl import public
 from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import OBJECT_NOT_FOUND, ParseError, UnknownField, not_found, the_write
+from .fixed_classes import FIXED, NO_OBJECT_ID, check_update_in_no_class, no_table_to_write
 from .keys import Access, require_write
 from .writes import is_delete, plan_write
 
@@ -36,7 +37,9 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
-        if access.master and parse_could_make(class_name) and self.absent(class_name, remembered=False):
+        if access.master and (parse_could_make(class_name) or class_name in FIXED) \
+                and self.absent(class_name, remembered=False):
+            check_update_in_no_class(class_name, body)
             raise not_found()  # as Parse Server 9 answers it: no record there to update
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.
@@ -91,6 +94,8 @@ class WriteRoutes(ClassAccess):
 
     def _delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         if access.master and self.absent(class_name, remembered=False):
+            if class_name in NO_OBJECT_ID:
+                raise no_table_to_write(class_name)
             if class_name in PARSE_TABLES:
                 raise not_found()  # a record its table lacks, on Parse Server 9
             return {}  # as Parse Server 9 answers it: nothing there, nothing left to delete

@@ -1,0 +1,114 @@
+"""The master key's update in a class the database lacks, read as Parse Server 9 reads it: Parse
+makes such a class, and the fields the body names, before it finds no record to update (101);
+but a field name it could not make is 105, and in its classes whose schema is fixed (kept in
+its memory, never in its stored schema: ``_Audience``, ``_Hooks``, ``_JobStatus`` ...) a field
+of another type than Parse gives it is 111 and one Parse does not give it 107."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import (
+    INCORRECT_TYPE,
+    INTERNAL_SERVER_ERROR,
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    ParseError,
+)
+
+_S, _N, _D, _O, _A = "String", "Number", "Date", "Object", "Array"
+# Every class has these (ACL is left out: Parse takes any ACL in any class's body).
+_DEFAULT = {"objectId": _S, "createdAt": _D, "updatedAt": _D}
+FIXED: dict[str, dict[str, str]] = {
+    "_PushStatus": {
+        "pushTime": _S, "source": _S, "query": _S, "payload": _S, "title": _S, "expiry": _N,
+        "expiration_interval": _N, "status": _S, "numSent": _N, "numFailed": _N, "pushHash": _S,
+        "errorMessage": _O, "sentPerType": _O, "failedPerType": _O, "sentPerUTCOffset": _O,
+        "failedPerUTCOffset": _O, "count": _N,
+    },
+    "_JobStatus": {"jobName": _S, "source": _S, "status": _S, "message": _S, "params": _O, "finishedAt": _D},
+    "_JobSchedule": {"jobName": _S, "description": _S, "params": _S, "startAfter": _S, "daysOfWeek": _A,
+                     "timeOfDay": _S, "lastRun": _N, "repeatMinutes": _N},
+    "_Hooks": {"functionName": _S, "className": _S, "triggerName": _S, "url": _S},
+    "_GlobalConfig": {"params": _O, "masterKeyOnly": _O},
+    "_GraphQLConfig": {"config": _O},
+    "_Audience": {"name": _S, "query": _S, "lastUsed": _D, "timesUsed": _N},
+    "_Idempotency": {"reqId": _S, "expire": _D},
+}
+# The tables Parse Server 9 keeps without an objectId column: a delete there by objectId, or an
+# update that gets as far as its write, fails in PostgreSQL, and Parse answers 500 (code 1).
+NO_OBJECT_ID = frozenset({"_Hooks", "_SCHEMA"})
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_VALUE_TYPES = {"Pointer": "className", "Relation": "className", "File": "name", "Date": "iso",
+                "GeoPoint": "latitude", "Bytes": "base64", "Polygon": "coordinates"}
+
+
+def no_table_to_write(class_name: str) -> ParseError:
+    """Parse Server 9's answer to a write by objectId in _Hooks or _SCHEMA: 500, code 1. Copied,
+    though no server failed: a client tested against serve is told there what Parse will tell
+    it, that such a write never succeeds, rather than learning to expect a 101 Parse never gives."""
+    return ParseError(INTERNAL_SERVER_ERROR,
+                      f"Parse Server 9 cannot write to {class_name} by objectId: its table has no objectId column")
+
+
+def check_update_in_no_class(class_name: str, body: Mapping[str, Any]) -> None:
+    """Each field the body names, in the body's order, as Parse checks it (a name it could not
+    make: 105; a type other than the one Parse gives a field of every class, or of a class whose
+    schema is fixed: 111), then in a class whose schema is fixed a field Parse does not give it
+    (107, the first); in _Hooks, a body Parse takes, Parse's 500 (no_table_to_write)."""
+    fixed = FIXED.get(class_name)
+    fields = {**_DEFAULT, **(fixed or {})}
+    cannot_add = None
+    for key, value in body.items():
+        if key == "ACL":
+            continue
+        name, given = key, _type_of(class_name, key, value)
+        if key.find(".") > 0:
+            name, _, rest = key.partition(".")
+            given = _A if rest.isdigit() else _O
+        if not _FIELD_NAME.fullmatch(name) or name == "length" or (name == "className" and class_name != "_Hooks"):
+            raise ParseError(INVALID_KEY_NAME, f"Invalid field name: {name}.")
+        if given is None:
+            continue
+        expected = fields.get(name)
+        if expected is None:
+            if fixed is not None:
+                cannot_add = cannot_add or name
+        elif expected != given:
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{name}; expected {expected} but got {given}")
+    if cannot_add is not None:
+        raise ParseError(INVALID_JSON, f"Could not add field {cannot_add}")
+    if class_name in NO_OBJECT_ID:
+        raise no_table_to_write(class_name)
+
+
+def _type_of(class_name: str, key: str, value: Any) -> str | None:
+    """The type Parse gives a written value (None: a null or a Delete, which names no type)."""
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, str):
+        return _S
+    if isinstance(value, int | float):
+        return _N
+    if isinstance(value, list):
+        return _A
+    if not isinstance(value, Mapping):
+        return None
+    kind = value.get("__type")
+    if kind:
+        if kind in _VALUE_TYPES and value.get(_VALUE_TYPES[kind]) is not None:
+            target = value.get("className")
+            return f"{kind}<{target}>" if kind in ("Pointer", "Relation") else str(kind)
+        raise ParseError(INCORRECT_TYPE, f"{class_name}.{key}: this is not a valid {kind}")
+    op = value.get("__op")
+    if op == "Increment":
+        return _N
+    if op in ("Add", "AddUnique", "Remove"):
+        return _A
+    if op == "Delete":
+        return None
+    if op in ("AddRelation", "RemoveRelation", "Batch"):
+        return "Relation"
+    return _O
