@@ -49,22 +49,24 @@ class ReadRoutes(ClassAccess):
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
         if self.reads_nothing(access, class_name):
-            found = _found_in_no_class(params, self.config.max_depth)
             # Parse Server 9 runs a client's sub-queries first: one into a class the client may
-            # not read, or that is not there, is refused in a class holding no record too.
+            # not read, or that is not there, is refused in a class holding no record too, and
+            # before what is wrong in the where around it.
             self._sub_queries_for(access, read_where(params.get("where"), self.config.max_depth), conditions=False)
-            return found
+            return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
         if redirect:
             class_name = self._redirected(class_name, redirect)
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
         where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
-        check_where(self.db.schema, class_name, where, self._guard_field, access.master)
-        # Every sub-query checked first, as Parse runs them: one inside a sub-query over no
-        # records too (a client's into a class that is not there is refused, at any depth).
+        # Every sub-query checked first, as Parse runs them before it reads the where around
+        # them: one inside a sub-query over no records too (a client's into a class that is not
+        # there is refused, at any depth, before a key on the ACL beside it), and the where of
+        # one over no records (the master key's into a class that is not there) read all the same.
         self._sub_queries_for(access, where, conditions=False)
         where = sub_queries_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
+        check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):
                 self._served(access, owner)  # which records relate to one of them tells of it

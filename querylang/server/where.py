@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from querylang.frontends.parse_rest import where_to_filter
+
 from .acl import PROTECTED
 from .body import as_object, check_depth
 from .errors import INVALID_JSON, INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
@@ -179,7 +181,10 @@ def sub_queries_in_no_class(where: Any, reads_nothing: Callable[[str], bool]) ->
     """A copy of ``where`` whose every sub-query (at any depth) on a class where
     ``reads_nothing(class)`` is answered as Parse Server 9 answers it, over no records: a
     ``$inQuery`` or ``$select`` matches nothing (``$in: []``), a ``$notInQuery`` or
-    ``$dontSelect`` leaves its field unconstrained (the library refuses a class that is not there)."""
+    ``$dontSelect`` leaves its field unconstrained (the library refuses a class that is not there).
+    The where of such a sub-query is still read, as Parse reads it before it finds no table: a
+    key no class may have (105), an unknown operator (102), a key on the ACL (102), in the
+    sub-queries inside it too, is refused."""
     if not isinstance(where, Mapping):
         return where
     out: dict[str, Any] = {}
@@ -201,6 +206,10 @@ def _constraint_in_no_class(constraint: Mapping[str, Any], reads_nothing: Callab
         if op not in (*IN_QUERY, *SELECT) or not isinstance(query, Mapping) or not isinstance(query.get("className"), str):
             out[op] = operand
         elif reads_nothing(query["className"]):
+            if isinstance(query.get("where"), Mapping):
+                # Dropped here, so the library never reads it (a where that is no object Parse
+                # passes over: it is left as before).
+                where_to_filter(sub_queries_in_no_class(query["where"], reads_nothing))
             nothing = nothing or op in ("$inQuery", "$select")
             dropped = True  # the other two exclude nothing: left out
         else:
