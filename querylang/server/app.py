@@ -116,7 +116,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     if browser:
         from .browser import browser_routes
 
-        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, worker)])))
+        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, worker, api.absent)])))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

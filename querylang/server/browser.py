@@ -17,6 +17,7 @@ import json
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,9 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
     return {"text": text, **link}
 
 
-def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) -> list[Route]:
+def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, absent: Callable[[str], bool]) -> list[Route]:
+    """The browser's pages; ``absent(name)`` says whether a class is not there, with the memory
+    of classes found missing the REST routes keep (class_access.ClassAccess.absent)."""
     sessions = Sessions(config)
 
     def signed_in(request: Request) -> bool:
@@ -258,8 +261,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any) ->
 
     async def known(name: str) -> bool:
         """Whether class ``name`` is there, the stored schema read again when this process does
-        not know it: another process may have made it since (docs/postgres.md, "Many writers")."""
-        return name in db.schema.classes or (await load(db.refresh_schema) and name in db.schema.classes)
+        not know it: another process may have made it since (docs/postgres.md, "Many writers").
+        A class found missing is taken as missing for a while without reading it again, as the
+        REST routes take it: a page asked for over and over (a reload, a bookmark of a class
+        since dropped) cost a read of the stored schema each time."""
+        return name in db.schema.classes or not await load(absent, name)
 
     def link_to(link: str, base: dict[str, Any], **changes: Any) -> str:
         params = {**base, **changes}

@@ -569,3 +569,41 @@ def test_the_master_keys_writes_in_a_class_another_process_just_made_are_done(
         assert [r["title"] for r in other.find("Late").records] == ["now"]
     finally:
         other.close()
+
+
+def test_the_browsers_pages_of_a_class_that_is_not_there_read_the_stored_schema_once_in_a_while(
+    pg_server: Callable[..., tuple[LiveServer, str]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by review: each browser page of a class that is not there (its records, a record,
+    a relation) read the stored schema again, where the API takes a class found missing as
+    missing for ABSENT_FOR: a page reloaded over and over cost a query each time. The browser
+    now shares the API's memory; a class another process makes is shown once it has passed."""
+    srv, url = pg_server()
+    reads = []
+    store = srv.db.store
+    monkeypatch.setattr(store, "refresh_schema", lambda *a, **kw: reads.append(1) or type(store).refresh_schema(store, *a, **kw))
+    monkeypatch.setattr(class_access, "ABSENT_FOR", 600.0)
+    with httpx.Client(timeout=30, follow_redirects=True) as client:
+        client.get(f"{srv.root}/browser/", params={"masterKey": "test-master"})  # signed in
+        reads.clear()
+
+        def missing(path: str) -> None:
+            page = client.get(f"{srv.root}/browser/classes/{path}")
+            assert page.status_code == 404 and "Nope" in page.text, page.text
+
+        for path in ("Nope", "Nope/x1", "Nope/x1/relation/fans", "Nope", "Nope/x1"):
+            missing(path)
+        assert len(reads) == 1  # the first page's
+        assert call(srv, "GET", "/classes/Nope", master=True) == (200, {"results": []})  # the API's memory too
+        assert len(reads) == 1
+        other = querylang.connect(url)
+        try:
+            other.load({"classes": {"Nope": {"fields": {"title": {"type": "String"}}}},
+                        "records": {"Nope": [{"objectId": "x1", "title": "here"}]}})
+        finally:
+            other.close()
+        missing("Nope")  # within ABSENT_FOR: still missing, no read
+        assert len(reads) == 1
+        monkeypatch.setattr(class_access, "ABSENT_FOR", 0.0)
+        page = client.get(f"{srv.root}/browser/classes/Nope")
+        assert page.status_code == 200 and "here" in page.text, page.text
