@@ -27,6 +27,7 @@ from .where import (
     read_where,
     readable_sub_queries,
     redirected_sub_queries,
+    related_in_no_class,
     related_owners,
     sub_queries_in_no_class,
 )
@@ -66,6 +67,9 @@ class ReadRoutes(ClassAccess):
         # one over no records (the master key's into a class that is not there) read all the same.
         self._sub_queries_for(access, where, conditions=False)
         where = sub_queries_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
+        # A client's $relatedTo of a record in a class only the master key reads is refused
+        # below, whether the class is there or not (which records relate to it tells of it).
+        where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):

@@ -248,3 +248,25 @@ def _retarget(query: Mapping[str, Any], redirect: Callable[[str, Any], str]) -> 
     if "redirectClassNameForKey" in query:
         out["className"] = redirect(query["className"], query["redirectClassNameForKey"])
     return out
+
+
+def related_in_no_class(where: Any, absent: Callable[[str], bool]) -> Any:
+    """A copy of ``where`` in which a ``$relatedTo`` whose object's class is ``absent`` matches
+    no record, as Parse Server 9 answers it (it finds no Relation edges there; the library
+    refuses a class that is not there), in ``$or``, ``$and`` and ``$nor`` too."""
+    if not isinstance(where, Mapping):
+        return where
+    out: dict[str, Any] = {}
+    nothing = False
+    for key, value in where.items():
+        if key in LOGIC and isinstance(value, list):
+            out[key] = [related_in_no_class(item, absent) for item in value]
+        elif key == "$relatedTo" and isinstance(value, Mapping) and isinstance(value.get("object"), Mapping) \
+                and isinstance(value["object"].get("className"), str) and absent(value["object"]["className"]):
+            nothing = True
+        else:
+            out[key] = value
+    if not nothing:
+        return out
+    no_record: dict[str, Any] = {"objectId": {"$in": []}}
+    return {"$and": [out, no_record]} if out else no_record
