@@ -345,3 +345,18 @@ def test_related_to_a_record_of_a_class_that_is_not_there_matches_nothing(both: 
     mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where)})
     assert (mine.status_code, theirs.status_code) == (200, 200), (mine.text, theirs.text)
     assert [r["objectId"] for r in mine.json()["results"]] == [r["objectId"] for r in theirs.json()["results"]] == ["p1"]
+
+
+def test_a_clients_delete_in_a_class_that_is_not_there(both: Any) -> None:
+    """Found by review: a client's delete (client writes allowed, as Parse's default class-level
+    permissions) in a class that is not there was 119 "Permission denied", as its read and its
+    update are; Parse Server 9 answers it as the master key's: {} (a name Parse could not make
+    too), 101 in _Role, whose table it always has, 500 in _SCHEMA."""
+    for cls, status, body in (("NoSuchClass", 200, {}), ("Posts", 200, {}), ("1abc", 200, {}),
+                              ("_Role", 404, {"code": 101, "error": "Object not found."})):
+        mine, theirs = both("DELETE", f"/classes/{cls}/x1")
+        assert answer(mine) == answer(theirs) == (status, body), cls
+    mine, theirs = both("DELETE", "/classes/_SCHEMA/x1")
+    assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (500, 1)
+    mine, theirs = both("PUT", "/classes/NoSuchClass/x1", headers={"Content-Type": "application/json"}, content=b"{}")
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
