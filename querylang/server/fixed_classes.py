@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from .errors import (
     INCORRECT_TYPE,
     INTERNAL_SERVER_ERROR,
@@ -98,10 +100,11 @@ def _type_of(class_name: str, key: str, value: Any) -> str | None:
         return None
     kind = value.get("__type")
     if kind:
-        if kind in _VALUE_TYPES and value.get(_VALUE_TYPES[kind]) is not None:
+        if isinstance(kind, str) and kind in _VALUE_TYPES and value.get(_VALUE_TYPES[kind]) is not None:
             target = value.get("className")
             return f"{kind}<{target}>" if kind in ("Pointer", "Relation") else str(kind)
-        raise ParseError(INCORRECT_TYPE, f"{class_name}.{key}: this is not a valid {kind}")
+        named = kind if isinstance(kind, str) else orjson.dumps(kind).decode()
+        raise ParseError(INCORRECT_TYPE, f"{class_name}.{key}: this is not a valid {named}")
     op = value.get("__op")
     if op == "Increment":
         return _N

@@ -258,6 +258,7 @@ FIXED_CLASS_UPDATES = [
     ("_Audience", {"zz": 1, "a b": 1}, 400, 105),
     ("_Audience", {"name": "x", "zz": None, "ACL": {"*": {"read": True}}}, 404, 101),
     ("_JobStatus", {"createdAt": "x"}, 400, 111),
+    ("_Audience", {"name": {"__type": ["a"]}}, 400, 111),  # a __type that is no text names no type
     ("_Hooks", {"title": "t"}, 400, 107),
     ("_GlobalConfig", {"params": {}, "zz": {"__op": "Increment", "amount": 1}}, 400, 107),
     ("_GlobalConfig", {"params": {}}, 404, 101),
