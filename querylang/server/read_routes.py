@@ -24,6 +24,7 @@ from .read_params import FIND_PARAMS, GET_PARAMS
 from .where import (
     check_protected,
     check_where,
+    in_parse_order,
     read_where,
     readable_sub_queries,
     redirected_sub_queries,
@@ -53,7 +54,7 @@ class ReadRoutes(ClassAccess):
             # Parse Server 9 runs a client's sub-queries first: one into a class the client may
             # not read, or that is not there, is refused in a class holding no record too, and
             # before what is wrong in the where around it.
-            self._sub_queries_for(access, read_where(params.get("where"), self.config.max_depth), conditions=False)
+            self._check_sub_queries(access, read_where(params.get("where"), self.config.max_depth))
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
@@ -65,7 +66,7 @@ class ReadRoutes(ClassAccess):
         # them: one inside a sub-query over no records too (a client's into a class that is not
         # there is refused, at any depth, before a key on the ACL beside it), and the where of
         # one over no records (the master key's into a class that is not there) read all the same.
-        self._sub_queries_for(access, where, conditions=False)
+        self._check_sub_queries(access, where)
         where = sub_queries_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
         # A client's $relatedTo of a record in a class only the master key reads is refused
         # below, whether the class is there or not (which records relate to it tells of it).
@@ -133,9 +134,24 @@ class ReadRoutes(ClassAccess):
         f = self.db.schema.get(class_name).fields.get(name)
         return f.target if f is not None and f.type == "Relation" and f.target else class_name
 
-    def _sub_queries_for(self, access: Access, where: Any, *, conditions: bool = True) -> Any:
-        """The where to run: without the master key, its sub-queries see only readable records
-        (unless not ``conditions``: the sub-queries only checked, none narrowed)."""
+    def _check_sub_queries(self, access: Access, where: Any) -> None:
+        """Every sub-query of ``where`` checked in the order Parse Server 9 runs them, each with
+        its where, so that the first error is Parse's: a client's into a class it may not read,
+        or that is not there, is 119; a key on the ACL in a sub-query's where 102."""
+        def reach(class_name: str) -> None:
+            if not access.master:
+                self._served(access, class_name)
+                if class_name not in ALWAYS_THERE and self.absent(class_name):
+                    raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
+
+        def own(class_name: str, where: Any) -> None:
+            if class_name in self.db.schema.classes:
+                check_where(self.db.schema, class_name, where, self._guard_field, access.master)
+
+        in_parse_order(where, reach, own)
+
+    def _sub_queries_for(self, access: Access, where: Any) -> Any:
+        """The where to run: without the master key, its sub-queries see only readable records."""
         if access.master:
             return where
         kept: dict[str, dict[str, Any] | None] = {}
@@ -146,8 +162,6 @@ class ReadRoutes(ClassAccess):
                 # As Parse Server 9 refuses a client's sub-query into a class that is not there
                 # (whatever the field's Pointer names: here the library said that first, 107).
                 raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
-            if not conditions:
-                return None
             if class_name not in kept:
                 kept[class_name] = self._readable(class_name)
             return kept[class_name]

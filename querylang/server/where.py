@@ -270,3 +270,45 @@ def related_in_no_class(where: Any, absent: Callable[[str], bool]) -> Any:
         return out
     no_record: dict[str, Any] = {"objectId": {"$in": []}}
     return {"$and": [out, no_record]} if out else no_record
+
+
+RUN_ORDER = ("$select", "$dontSelect", "$inQuery", "$notInQuery")  # Parse's RestQuery replaces them so
+
+
+def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str, Any], None]) -> None:
+    """Each sub-query of ``where`` in the order Parse Server 9 runs them: every ``$select``
+    (anywhere, inside other sub-queries too, first found first), then every ``$dontSelect``,
+    ``$inQuery``, ``$notInQuery``; running one, ``reach(class)``, then the sub-queries of its
+    where in the same order, then ``own(class, its where)``. So the first error is Parse's."""
+    done: set[int] = set()
+
+    def run(node: Any) -> None:
+        for kind in RUN_ORDER:
+            while (found := _first(node, kind, done)) is not None:
+                done.add(id(found))
+                query: Mapping[str, Any] = found["query"] if kind in SELECT else found
+                reach(query["className"])
+                run(query.get("where"))
+                own(query["className"], query.get("where"))
+
+    run(where)
+
+
+def _first(node: Any, kind: str, done: set[int]) -> Mapping[str, Any] | None:
+    """The first ``kind`` operand not ``done`` in ``node``, depth first, an operand before what it holds."""
+    if isinstance(node, list):
+        for item in node:
+            if (found := _first(item, kind, done)) is not None:
+                return found
+        return None
+    if not isinstance(node, Mapping):
+        return None
+    operand = node.get(kind)
+    if isinstance(operand, Mapping) and id(operand) not in done:
+        query = operand.get("query") if kind in SELECT else operand
+        if isinstance(query, Mapping) and isinstance(query.get("className"), str):
+            return operand
+    for value in node.values():
+        if (found := _first(value, kind, done)) is not None:
+            return found
+    return None

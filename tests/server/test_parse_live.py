@@ -361,3 +361,19 @@ def test_a_clients_delete_in_a_class_that_is_not_there(both: Any) -> None:
     assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (500, 1)
     mine, theirs = both("PUT", "/classes/NoSuchClass/x1", headers={"Content-Type": "application/json"}, content=b"{}")
     assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+
+
+def test_a_clients_sub_queries_are_run_in_parses_order(both: Any) -> None:
+    """Found by review: every sub-query's class was checked before any sub-query's where, in
+    the where's order, so a key on the ACL in the where of a $select (or of a first $inQuery)
+    beside a $inQuery into a class that is not there was 119; Parse Server 9 runs each
+    $select first, then each $dontSelect, $inQuery, $notInQuery, each with its where, and
+    answers the first one's error, 102 "Cannot query on ACL."."""
+    acl = {"className": "Note", "where": {"ACL": {"$exists": True}}}
+    missing = {"className": "NoSuchClass", "where": {}}
+    for where, code in (({"owner": {"$inQuery": missing}, "title": {"$select": {"query": acl, "key": "title"}}}, 102),
+                        ({"owner": {"$inQuery": acl}, "n": {"$inQuery": missing}}, 102),
+                        ({"owner": {"$inQuery": acl}, "title": {"$select": {"query": missing, "key": "title"}}}, 119)):
+        mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(where)})
+        assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (400, code), (
+            where, mine.text, theirs.text)
