@@ -28,6 +28,7 @@ from .errors import (
     INVALID_JSON,
     INVALID_KEY_NAME,
     INVALID_NESTED_KEY,
+    MISSING_OBJECT_ID,
     OPERATION_FORBIDDEN,
     ParseError,
 )
@@ -53,6 +54,9 @@ def plan_write(
     cls = schema.get(class_name)
     if acl_field is not None and acl_field != "ACL" and "ACL" in body and acl_field in body:
         raise ParseError(INVALID_ACL, "the ACL is given twice: as ACL and as " + acl_field)
+    if current is None and body.get("objectId", False) in (None, ""):
+        # Parse Server 9 (with custom objectIds, as here) refuses it before it reads the rest.
+        raise ParseError(MISSING_OBJECT_ID, "objectId must not be empty, null or undefined")
     plan = WritePlan()
     for key, value in body.items():
         if key in SERVER_FIELDS:

@@ -377,3 +377,15 @@ def test_a_clients_sub_queries_are_run_in_parses_order(both: Any) -> None:
         mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(where)})
         assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (400, code), (
             where, mine.text, theirs.text)
+
+
+def test_a_create_with_an_empty_or_null_object_id(both: Any) -> None:
+    """Found by review: a create whose objectId is "" or null was 111 "objectId must be a
+    non-empty string"; Parse Server 9 (keeping the objectIds it is given, as serve does) answers
+    104 "objectId must not be empty, null or undefined", before the rest of the body is read."""
+    j = {"Content-Type": "application/json"}
+    for body in ({"objectId": ""}, {"objectId": None}, {"title": 5, "objectId": None}):
+        mine, theirs = both("POST", "/classes/Note", master=True, headers=j, content=json.dumps(body).encode())
+        assert answer(mine) == answer(theirs) == (400, {"code": 104, "error": "objectId must not be empty, null or undefined"}), body
+    mine, theirs = both("POST", "/classes/Note", master=True, headers=j, content=b'{"objectId": 5}')
+    assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (400, 111)
