@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,10 +137,12 @@ class Queries(Writes, SchemaRefresh):
         """The engine's plan for the query (DuckDB's or PostgreSQL's EXPLAIN), as text."""
         check_options("explain", kw)
         check_cancel("explain", cancel)
-        plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
-        self._not_in_progress()
-        # What the call left of the timeout: a schema read again for a name it refused came first.
-        return self.store.explain(plan.sql, plan.params, timeout=self._time_left(), words=plan.words, cancel=cancel)
+        # Held as a query is: the reads its plan makes (the stems' check in place on Parse's
+        # tables) and the look after an EXPLAIN that failed are within its timeout and cancel.
+        with self._reading(cancel):
+            plan = self._plan(class_name, query, kw, capped=False)  # as compile, its options checked above
+            # What the call left of the timeout: a schema read again for a name it refused came first.
+            return self.store.explain(plan.sql, plan.params, timeout=self._time_left(), words=plan.words, cancel=cancel)
 
 
     def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None) -> Plan:
@@ -261,8 +264,15 @@ class Queries(Writes, SchemaRefresh):
             batches = iter(()) if plan.limit == 0 else self.store.stream(
                 plan.sql, plan.params, batch=batch, words=plan.words, cancel=cancel
             )
+        # A look the decoding makes (the columns' types after a cell it could not read) has the
+        # stream's cancel and the database's timeout: its hold ended with the statement's start.
+        bounds = getattr(self.store, "bounds", None)
         for rows in batches:
-            records = [decode(r) for r in rows]
+            try:
+                with nullcontext() if bounds is None else bounds.of(self.timeout, cancel):
+                    records = [decode(r) for r in rows]
+            except QueryTimeout as exc:  # the look's limit was what the decoding left
+                raise told(exc, self.timeout) from None
             if inc:
                 include_pointed(self, cls.name, records, inc, cancel, keys if select is not None else None)
             if select is not None:

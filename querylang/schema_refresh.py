@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from querylang.engines.base import Engine
-from querylang.errors import DataError, QueryTimeout, SchemaError
+from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError
 from querylang.model.schema import ClassDef
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _UNKNOWN_FIELD = ("unknown field", "no such Relation field", "increment: unknown field")
 # How the engines begin a timeout's message, with the limit the statement was given.
 STATEMENT_LIMIT = re.compile(r"^the query ran longer than (\S+) s")
+# How a wait the server did not answer is told (interrupt.NoAnswer), with its limit and the grace.
+NO_ANSWER = re.compile(r"did not answer within (\S+) s \(it stops a query past (\S+) s itself\)")
 
 
 class Refreshing(Protocol):
@@ -79,6 +81,11 @@ def _clocked(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...
         return _known(db, method, args, kw) if known else method(db, *args, **kw)
     except QueryTimeout as exc:
         raise told(exc, db.timeout) from None
+    except QueryError as exc:
+        said = unanswered(exc, db.timeout)
+        if said is None:
+            raise
+        raise said from None
     finally:
         clock.began = None
 
@@ -95,6 +102,19 @@ def told(exc: QueryTimeout, timeout: float | None) -> QueryTimeout:
         # "that long", its own limit: no longer the timeout named, its seconds are said.
         message = message.replace(": it waited that long ", f": it waited {waited} s ", 1)
     return QueryTimeout(STATEMENT_LIMIT.sub(f"the query ran longer than {timeout:g} s", message, count=1), code=exc.code)
+
+
+def unanswered(exc: QueryError, timeout: float | None) -> QueryError | None:
+    """``exc``, a server that did not answer a wait of the query (interrupt.NoAnswer), naming
+    the query's ``timeout`` as told does (the wait's own limit was what the waits before it
+    left: 'within 5.93 s (it stops a query past 0.93 s itself)'); None for another error."""
+    said = NO_ANSWER.search(exc.message)
+    if timeout is None or said is None:
+        return None
+    grace = float(said[1]) - float(said[2])
+    message = (f"{exc.message[:said.start()]}did not answer within {timeout + grace:g} s (it stops a query past "
+               f"{timeout:g} s itself){exc.message[said.end():]}")
+    return type(exc)(message, code=exc.code)
 
 
 def two_figures(seconds: float) -> str:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from querylang.engines.base import Engine
 from querylang.engines.duckdb.decode import output_record
+from querylang.engines.sql.readers import CLOCK_SLACK
 from querylang.engines.sql.watchdog import count_clock, ran_past
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
@@ -25,10 +26,6 @@ from querylang.schema_refresh import knowing, known_class, told, two_figures
 # process on one DuckDB file shares (another one's query in a load's progress, run by the load's
 # writer thread, waited for the load, which waited for it).
 _CHANGING = threading.local()
-# Seconds a query may spend before a wait (planning it) and still give the wait its whole
-# timeout: the statement of a query that waited for nothing keeps the limit its connection has
-# (PostgreSQL's SET of another costs a round trip), and the query may end that much past it.
-CLOCK_SLACK = 0.05
 T = TypeVar("T")
 
 

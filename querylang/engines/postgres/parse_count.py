@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
+from querylang.engines.postgres.bounds import QueryBounds
 from querylang.engines.postgres.reach import Held, Reach
 from querylang.engines.sql.watchdog import count_clock, ran_past
 from querylang.errors import DATABASE_CLOSED, QueryError, QueryTimeout
@@ -47,6 +48,7 @@ class Counting:
     _counter: ThreadPoolExecutor
     _local: threading.local
     _held: weakref.WeakSet[Held]
+    bounds: QueryBounds  # each thread's query's limits (bounds.py)
     # The store's statement on this thread's connection (PostgresStore.execute), and that connection.
     execute: Callable[..., list[tuple[Any, ...]]]
     _thread_connection: Callable[[], Held]
@@ -101,12 +103,12 @@ class Counting:
         pool at the end: a counting thread keeping one would leave the pool one short for the
         threads that query."""
         held = self._local.held = Held(self.pool, con)
-        # The bounds of the reads the count makes (ParseStore._within: the columns' types after
-        # it failed), as _check_schema gives the page's: this thread had none, and waited unbounded.
-        self._local.query = (timeout, cancel)
         self._held.add(held)  # close() gives it back if still out
         try:
-            return self.execute(sql, params, timeout=timeout, cancel=cancel)
+            # The bounds of the reads the count makes (ParseStore._within: the columns' types
+            # after it failed), as the page's hold gives the page's: this thread holds none.
+            with self.bounds.of(timeout, cancel):
+                return self.execute(sql, params, timeout=timeout, cancel=cancel)
         finally:
-            self._local.held, self._local.query = None, (None, None)
+            self._local.held = None
             held.release()

@@ -196,7 +196,6 @@ class ParseStore(Counting, PostgresStore):
         enableSchemaHooks; its notices that reached the thread's idle connection were read just
         before): a query of a class that gained a field would answer its records without it.
         Within the TTL, and untold, it costs no statement."""
-        self._local.query = (timeout, cancel)  # the bounds of the reads its plan and rows make (_within)
         if self._due(time.monotonic()):
             try:
                 self._refresh(timeout, cancel, due_only=True)
@@ -384,11 +383,11 @@ class ParseStore(Counting, PostgresStore):
         return said
 
     def _within(self, step: Callable[[psycopg.Connection[Any]], Any]) -> Any:
-        """``step(con)`` on this thread's connection within the timeout and cancel of the query
-        it is for, given to _check_schema as the query starts (none outside one): a read the
-        query's plan or rows make (the stems' check, a column's type on an error), which the
-        heartbeat alone does not watch for one backend stuck while the server answers."""
-        timeout, cancel = getattr(self._local, "query", (None, None))
+        """``step(con)`` on this thread's connection within what the query it is for has left of
+        its timeout, and its cancel (bounds.py; none outside a query): a read the query's plan or
+        rows make (the stems' check, a column's type on an error), which the heartbeat alone
+        does not watch for one backend stuck while the server answers."""
+        timeout, cancel = self.bounds.now()
         with self.connection() as con:
             return self._watched(con, lambda: step(con), timeout, cancel)
 
@@ -470,7 +469,9 @@ class ParseStore(Counting, PostgresStore):
             con.rollback()
             return out
 
-        with self._deleted_since(), self.connection() as con:  # no timeout: cut if the server stops answering
+        # No timeout, the look at the columns' types after a cell it could not read neither: cut
+        # if the server stops answering.
+        with self._deleted_since(), self.bounds.of(None, None), self.connection() as con:
             return self.answered(con, lambda: read(con))
 
     def execute(self, sql: str, params: Sequence[Any], **kw: Any) -> list[tuple[Any, ...]]:

@@ -32,6 +32,7 @@ import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
 
+from querylang.engines.postgres.bounds import QueryBounds
 from querylang.engines.postgres.bulk_copy import (
     check_new_ids,
     copy_edges,
@@ -134,6 +135,7 @@ class PostgresStore(Watched, Listening):
         self.read_only = read_only
         self.closed = False
         self.lock = ReadWriteLock()  # many queries at once, or one load or write
+        self.bounds = QueryBounds(self.lock)  # each thread's query's, for the reads beside its statements
         self.watchdog = Watchdog()  # acts on a cancel= event (timeouts are the server's)
         self._local = threading.local()
         self._held: weakref.WeakSet[Held] = weakref.WeakSet()
@@ -314,7 +316,7 @@ class PostgresStore(Watched, Listening):
         """A cell could not be decoded (or an aggregate's value was no double): the error naming a
         column altered by hand (column_types.py), or None. Within the query's timeout and cancel
         (it waited for as long as another session locked the catalog): past them, the query's error."""
-        timeout, cancel = self.lock.bounds()
+        timeout, cancel = self.bounds.now()
         try:
             with self.connection() as con:
                 return self._watched(con, lambda: altered(con, cls), timeout, cancel)

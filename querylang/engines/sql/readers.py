@@ -30,6 +30,10 @@ from contextlib import contextmanager
 from querylang.errors import INTERNAL_SERVER_ERROR, DataError, QueryCancelled, QueryTimeout
 
 CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
+# Seconds a query may spend before a wait (planning it) and still give the wait its whole
+# timeout: the statement of a query that waited for nothing keeps the limit its connection has
+# (PostgreSQL's SET of another costs a round trip), and the query may end that much past it.
+CLOCK_SLACK = 0.05
 
 
 class ReadWriteLock:
@@ -122,11 +126,12 @@ class ReadWriteLock:
         """What is left of the timeout this thread's hold of the shared side was given, and its
         cancel ((None, None) when it holds none): a read the store makes for its query while
         held (a column's type, after a cell it could not decode) is bounded by them, as the
-        query's statement is (with the whole timeout again, it ended that long past the query's)."""
+        query's statement is (with the whole timeout again, it ended that long past the query's);
+        the whole of it while the hold is younger than CLOCK_SLACK, as the statement has."""
         if not getattr(self._mine, "n", 0):
             return None, None
         timeout, cancel, began = self._mine.limit
-        return (None if timeout is None else max(0.0, timeout - (time.monotonic() - began))), cancel
+        return left_of(timeout, began), cancel
 
     def waited(self) -> float:
         """Seconds this thread's hold of the shared side waited for a writer (0 when it waited
@@ -146,6 +151,15 @@ def writing(lock: ReadWriteLock, wait: float | None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def left_of(timeout: float | None, began: float) -> float | None:
+    """What is left of ``timeout`` seconds begun at ``began`` (time.monotonic()): the whole of it
+    within CLOCK_SLACK (ReadWriteLock.bounds)."""
+    if timeout is None:
+        return None
+    used = time.monotonic() - began
+    return timeout if used < CLOCK_SLACK else max(0.0, timeout - used)
 
 
 def _deadline(timeout: float | None) -> float:
