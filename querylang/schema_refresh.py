@@ -32,6 +32,7 @@ class Refreshing(Protocol):
     """A :class:`querylang.Database`, as :func:`known_class` needs it."""
 
     store: Engine
+    timeout: float | None
 
     def _read_schema_again(self, cancel: Any) -> bool: ...
 
@@ -57,6 +58,31 @@ def knowing(method: F) -> F:
         return _clocked(self, method, args, kw, True)
 
     return call  # type: ignore[return-value]
+
+
+def knowing_write(method: F) -> F:
+    """``knowing`` for a write (create, save, ...): the schema read again past the timeout fails
+    the write saying so (write_timed_out), not as a query's timeout."""
+
+    @functools.wraps(method)
+    def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
+        try:
+            return _clocked(self, method, args, kw, True)
+        except QueryTimeout as exc:
+            raise write_timed_out(exc, self.timeout) from None
+
+    return call  # type: ignore[return-value]
+
+
+def write_timed_out(exc: QueryTimeout, timeout: float | None) -> QueryTimeout:
+    """What a write says when the schema it read again, for a class or field it did not know,
+    was not read within its ``timeout``: only that read has one (a write's own waits end past
+    ``lock_wait`` with a DataError), so a query's "the query ran longer than ..." named
+    something the caller never ran. Still a QueryTimeout, as the caller may catch it."""
+    if timeout is None:
+        return exc
+    return QueryTimeout(f"write failed, nothing was changed: the write ran longer than {timeout:g} s and was stopped "
+                        "as it read the schema again, for a class or field this process did not know", code=exc.code)
 
 
 def timed(method: F) -> F:
@@ -144,12 +170,15 @@ def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
 
 def known_class(db: Refreshing, class_name: str) -> ClassDef:
     """The class ``class_name``, after reading the stored schema once when this process does
-    not know it: ``knowing`` for a call whose callback must not run twice (update, delete)."""
+    not know it: ``knowing_write`` for a call whose callback must not run twice (update, delete)."""
     try:
         return db.store.schema.get(class_name)
     except SchemaError:
-        if not db._read_schema_again(None):
-            raise
+        try:
+            if not db._read_schema_again(None):
+                raise
+        except QueryTimeout as exc:
+            raise write_timed_out(exc, db.timeout) from None
     return db.store.schema.get(class_name)
 
 

@@ -19,7 +19,7 @@ from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
 from querylang.model.jsvalues import type_name
 from querylang.model.values import to_ms
-from querylang.schema_refresh import knowing, known_class, told, two_figures
+from querylang.schema_refresh import knowing_write, known_class, told, two_figures
 
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
@@ -139,7 +139,7 @@ class Writes:
 
         return run
 
-    @knowing
+    @knowing_write
     def create(self, class_name: str, fields: Mapping[str, Any]) -> str:
         """Add a record; returns its objectId (given in ``fields`` or made up)."""
         self._not_in_change("create")
@@ -147,7 +147,7 @@ class Writes:
         self._changed()
         return oid
 
-    @knowing
+    @knowing_write
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any]) -> None:
         """Change some fields of a record (None sets a field to null; ``update``'s Change can
         leave one without a value); updatedAt is set to now (giving it is an error)."""
@@ -194,26 +194,26 @@ class Writes:
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked)
         self._changed()
 
-    @knowing
+    @knowing_write
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
         """Add to Number fields (an absent value counts as 0)."""
         self._not_in_change("increment")
         self.store.writer(lock_wait=self.timeout).increment(class_name, object_id, amounts, _now())
         self._changed()
 
-    @knowing
+    @knowing_write
     def add_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("add_relation")
         self.store.writer(lock_wait=self.timeout).add_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
-    @knowing
+    @knowing_write
     def remove_relation(self, class_name: str, object_id: str, key: str, target_id: str) -> None:
         self._not_in_change("remove_relation")
         self.store.writer(lock_wait=self.timeout).remove_relation(class_name, object_id, key, target_id, _now())
         self._changed()
 
-    @knowing
+    @knowing_write
     def define_class(self, name: str, fields: Mapping[str, Mapping[str, str]] | None = None) -> None:
         """Create a class or add fields to it: ``{"title": {"type": "String"}}``."""
         self._not_in_change("define_class")
