@@ -5,6 +5,7 @@ and ``select``; and the same nodes answered by the reference evaluator."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -356,9 +357,12 @@ class Queries(Writes, SchemaRefresh):
         decode = self.store.decoder(cls, columns)
         return lambda rows: [decode(r) for r in rows]
 
+    @timed
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
         """The same query answered by the pure-Python reference evaluator (its filter, sort,
-        paging and count; include and select are the database's, done by ``query``)."""
+        paging and count; include and select are the database's, done by ``query``). One
+        clock, as a query's: its build, its wait for a load or write and its evaluation share
+        the timeout; its read of every record has none, and is not counted (run_reference)."""
         given = sorted(k for k in ("include", "select", "visual", "visual_sorting", "cancel") if k in kw)
         if given:
             raise QueryError(f"db.reference answers the filter, sort, paging and count; {', '.join(given)} "
@@ -366,23 +370,25 @@ class Queries(Writes, SchemaRefresh):
         q = self.build(class_name, query, **kw)
         return self.run_reference(q)
 
+    @timed
     def run_reference(self, q: n.Query) -> Result:
         check_nodes("run_reference", q)
         # The data is read as a query reads (its wait for a load or write within the timeout,
         # which the wait counts against); DuckDB's read waited for a whole load, held alone.
-        try:
-            with self._reading():
-                ref = self._reference
-                changes = self.store.changes
-                if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
-                    ref = Evaluator(self.store.dataset())
-                    # Another thread's write that ended meanwhile changed the data after it was read:
-                    # kept, this evaluator answered every later reference query from the old data.
-                    if self.store.changes == changes:
-                        self._reference, self._reference_at = ref, changes
-                left = self._time_left()
-        except QueryTimeout as exc:  # the wait for a write had what a schema read left: the timeout told
-            raise told(exc, self.timeout) from None
+        with self._reading():
+            ref = self._reference
+            changes = self.store.changes
+            if ref is None or changes != self._reference_at:  # another Database of this DuckDB file wrote
+                began = time.monotonic()
+                ref = Evaluator(self.store.dataset())
+                # The read of every record fills the evaluator kept for later calls, and has no
+                # timeout (a large database takes long): the call's clock leaves it out.
+                self._clock.began += time.monotonic() - began
+                # Another thread's write that ended meanwhile changed the data after it was read:
+                # kept, this evaluator answered every later reference query from the old data.
+                if self.store.changes == changes:
+                    self._reference, self._reference_at = ref, changes
+            left = self._time_left()
         res = ref.run(q, timeout=left)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)

@@ -455,6 +455,7 @@ class ParseStore(Counting, PostgresStore):
         d = self.dialect
 
         def read(con: psycopg.Connection[Any]) -> Dataset:
+            self._set_timeout(con, None)  # not the limit the last query's statement left on it
             for name, cls in self.schema.classes.items():
                 cols = d.layout.output_columns(cls)
                 select = ", ".join(d.output_sql("t", c, name) for c in cols)

@@ -632,6 +632,7 @@ class PostgresStore(Watched, Listening):
         out = Dataset(self.schema)
 
         def read(con: psycopg.Connection[Any]) -> Dataset:
+            self._set_timeout(con, None)  # not the limit the last query's statement left on it
             for name, cls in self.schema.classes.items():
                 cols = output_columns(cls)
                 rows = con.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(name)}").fetchall()

@@ -1,0 +1,83 @@
+"""db.reference on PostgreSQL is one call for its timeout, as a query is: its build (a schema
+read again for a name it refused), its wait for a load or write of this process and its
+evaluation share one clock. Its read of every record has no timeout (a large database takes
+long; the evaluator it fills is kept for later calls), and is not counted against it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang import QueryTimeout
+
+from .pg import fresh_url
+from .test_pg_one_clock import DOC, FIRST, SECOND_AFTER, SECOND_UNTIL, hold_lock
+
+
+def test_a_references_wait_for_a_write_has_what_its_build_left(pg_cluster: Any) -> None:
+    """The build read the schema again for a field another process added (waiting 0.7 s for
+    another session's lock), then a write of this process held the store: the wait had the
+    whole timeout again, and the reference answered at 1.3 s for a call of 1 s."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
+            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
+                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        taken, writing = threading.Event(), threading.Event()
+        locker = hold_lock(url, "_querylang_schema", 0, FIRST, taken)
+        assert taken.wait(10)
+
+        def write() -> None:  # as a write or a load holds it
+            time.sleep(SECOND_AFTER)
+            with db.store.lock:
+                writing.set()
+                time.sleep(SECOND_UNTIL - SECOND_AFTER)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"^the query ran longer than 1 s and was stopped: it waited 0\.[2-4]\d* s "
+                                               r"for a load or write of the database to end$"):
+            db.reference("User", {"age": {"exists": False}})
+        took = time.monotonic() - began
+        assert writing.is_set()
+        assert took < 1.25, took
+        for t in (locker, writer):
+            t.join(10)
+        assert db.reference("User", {"age": {"exists": False}}).ids == ["u1", "u2"]
+
+
+@pytest.mark.parametrize("layout", ["querylang", "parse"])
+def test_a_references_read_of_every_record_has_no_timeout(pg_cluster: Any, layout: str) -> None:
+    """The read waited 1.3 s for another session's lock, past the timeout of 1 s: it answered,
+    and the evaluation after it had its timeout whole. The read took the limit a query's
+    statement had left on the connection (1 s), and failed."""
+    url = fresh_url(pg_cluster)
+    if layout == "parse":
+        from .test_pg_parse_fresh import ParseApp
+
+        ParseApp(url)
+        table, ids = "Post", ["p1", "p2"]
+    else:
+        with querylang.connect(url) as db:
+            db.load(DOC)
+        table, ids = "User", ["u1", "u2"]
+    with querylang.connect(url, timeout=1, layout=None if layout == "querylang" else "parse") as db:
+        assert db.query(table, None).ids == ids  # its statement's limit, 1 s, stays on the connection
+        taken = threading.Event()
+        locker = hold_lock(url, table, 0, 1.3, taken)
+        assert taken.wait(10)
+        began = time.monotonic()
+        assert db.reference(table, None).ids == ids
+        took = time.monotonic() - began
+        locker.join(10)
+        assert took > 1.2, took
