@@ -592,6 +592,7 @@ class ParseStore(Counting, PostgresStore):
                 elif f.type == "Relation":
                     wanted.append((d.layout.join_table(name, f.name), "owningId", False))
         with self.connection() as con:  # no timeout: cut if the server stops answering
+            self.answered(con, lambda: self._set_timeout(con, None))  # not the limit a query's statement left on it
             # An invalid index (a CREATE INDEX CONCURRENTLY cut short: a timeout, Ctrl-C, a
             # failed build) serves no query, and holds its name: the statement for it drops it first.
             # A partial one serves every lookup by a value only when it keeps every row that has one.

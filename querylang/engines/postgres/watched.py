@@ -66,7 +66,11 @@ class Watched:
         (the heartbeat alone does not see one backend stuck while the server answers): its
         timeout, cancel and cut are the query's errors; the server's others, the caller's."""
         if timeout is None and cancel is None:
-            return self.answered(con, step)
+            def unlimited() -> T:
+                self._set_timeout(con, None)  # not the limit a query's statement left on it
+                return step()
+
+            return self.answered(con, unlimited)
         stop, token, beat = self._watch(con, timeout, cancel)
         assert stop is not None  # a timeout or a cancel
         try:

@@ -1,0 +1,57 @@
+"""A read the store makes with no timeout (the schema read again for a query or db.refresh_schema()
+of a database whose timeout is None) had the limit the last statement of a query with a timeout
+left on the thread's connection: cut there, the schema was taken for unreadable and kept."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+import querylang
+
+from .pg import fresh_url
+from .test_pg_one_clock import DOC, hold_lock
+
+
+def test_a_schema_read_with_no_timeout_waits_past_the_last_querys(pg_cluster: Any) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2  # its statement's limit, 1 s, stays on the connection
+        with psycopg.connect(url, autocommit=True) as con:  # another process's field, unheard of here
+            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
+            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
+                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        db.timeout = None
+        taken = threading.Event()
+        locker = hold_lock(url, "_querylang_schema", 0, 1.5, taken)
+        assert taken.wait(10)
+        began = time.monotonic()
+        assert db.refresh_schema() is True
+        took = time.monotonic() - began
+        locker.join(10)
+        assert took > 1.3, took
+        assert "age" in db.schema.classes["User"].fields
+
+
+def test_missing_indexes_waits_past_the_last_querys_limit(pg_cluster: Any) -> None:
+    """In place on Parse's tables, missing_indexes() has no timeout: it had the limit of the
+    last query's statement, and failed with psycopg's QueryCanceled past it."""
+    from .test_pg_parse_fresh import ParseApp
+
+    app = ParseApp(fresh_url(pg_cluster))
+    with querylang.connect(app.url, layout="parse", timeout=1) as db:
+        assert db.count("Post") == 2  # its statement's limit, 1 s, stays on the connection
+        taken = threading.Event()
+        locker = hold_lock(app.url, "pg_index", 0, 1.5, taken)
+        assert taken.wait(10)
+        began = time.monotonic()
+        wanted = db.store.missing_indexes()  # type: ignore[attr-defined]
+        took = time.monotonic() - began
+        locker.join(10)
+        assert took > 1.3, took
+        assert wanted == db.store.missing_indexes()  # type: ignore[attr-defined]
