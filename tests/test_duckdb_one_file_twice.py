@@ -190,9 +190,9 @@ def test_the_other_in_a_load_s_progress_is_refused_as_this_one_is(
     """A load holds the file's lock, now the other Database's too: a query or write through
     the other, made in the progress a writer thread of the load calls, waited for the load,
     which waited for it. Refused, as the loading Database's own."""
-    from querylang.engines.duckdb import store
+    from querylang.engines.duckdb import loading
 
-    monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # the load's writer threads call progress
+    monkeypatch.setattr(loading, "PIPELINE_MIN", 0)  # the load's writer threads call progress
     path = tmp_path / "one.duckdb"
     a, b = two(path)
     caught: list[BaseException] = []

@@ -1,6 +1,6 @@
 """Loading the interchange format: accepted spellings, checks, atomicity, file databases.
 
-A load is all or nothing (store.py): every failure below also checks that the database is
+A load is all or nothing (engines/duckdb/loading.py): every failure below also checks that the database is
 left exactly as it was, by comparing a dump of every table, column and index.
 """
 

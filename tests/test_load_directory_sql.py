@@ -14,7 +14,7 @@ import pytest
 
 import querylang
 import querylang.engines.duckdb.directory_load as directory_load
-import querylang.engines.duckdb.store as duckdb_store
+import querylang.engines.duckdb.loading as duckdb_loading
 from querylang import DataError
 from querylang.interchange.columns import relation_columns
 from querylang.interchange.document import normalise_record
@@ -358,7 +358,7 @@ def test_an_objectid_repeated_in_a_directory_too_big_to_read_again_is_named(
     """A directory past DIRECTORY_RECHECK_MAX is not read whole again for the repeated
     objectId, and DuckDB's message said "Constraint Error: Data contains duplicates on indexed
     column(s)": no class, no record, no line. DuckDB finds the repeated id now."""
-    monkeypatch.setattr(duckdb_store, "DIRECTORY_RECHECK_MAX", 0)
+    monkeypatch.setattr(duckdb_loading, "DIRECTORY_RECHECK_MAX", 0)
     doc = varied(60)
     doc["records"]["Post"][50]["objectId"] = "p\\u0035"  # the id p5, spelt with an escape
     path = write_dir(tmp_path / "d", doc)
@@ -477,8 +477,8 @@ def test_an_error_of_duckdbs_read_waits_for_the_whole_files_look(tmp_path: Path,
     expected = _error(path)
     assert expected.startswith(f"{path / 'Post.ndjson'}, line 36: ")
     by_python: list[Path] = []
-    real = duckdb_store.iter_directory_columns
-    monkeypatch.setattr(duckdb_store, "iter_directory_columns", lambda p, *a: by_python.append(p) or real(p, *a))
+    real = duckdb_loading.iter_directory_columns
+    monkeypatch.setattr(duckdb_loading, "iter_directory_columns", lambda p, *a: by_python.append(p) or real(p, *a))
     monkeypatch.setattr(directory_load, "readable", lambda files, stop=None, head=None: head is not None)
     assert _error(path) == expected and by_python == [path]
 

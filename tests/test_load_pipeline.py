@@ -12,7 +12,7 @@ import pytest
 
 import querylang
 from querylang import DataError
-from querylang.engines.duckdb import store
+from querylang.engines.duckdb import loading
 from querylang.interchange import columns
 from querylang.interchange.document import read_dataset
 
@@ -46,7 +46,7 @@ def tables(db: querylang.Database) -> set[str]:
 
 @pytest.fixture(autouse=True, params=[250_000, 7], ids=["whole", "in-parts-of-7"])
 def chunk(request, monkeypatch):
-    monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # small documents too
+    monkeypatch.setattr(loading, "PIPELINE_MIN", 0)  # small documents too
     monkeypatch.setattr(columns, "PIPELINE_CHUNK", request.param)
     return request.param
 
@@ -118,7 +118,7 @@ def test_a_second_open_of_the_file_in_this_process_leaves_a_load_in_progress_alo
     failed ("Transaction conflict: ... altered or dropped"). Found by a review opening one file
     twice. A Store now leaves them when another of this process has the file open."""
     # The pipelined load (hidden tables, several transactions), as a large document has it.
-    monkeypatch.setattr(store, "PIPELINE_MIN", 100)
+    monkeypatch.setattr(loading, "PIPELINE_MIN", 100)
     path = tmp_path / "two.duckdb"
     doc = {"classes": {"P": {"fields": {"n": {"type": "Number"}}}},
            "records": {"P": [{"objectId": f"p{i}", "n": i} for i in range(2000)]}}

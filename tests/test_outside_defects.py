@@ -202,10 +202,10 @@ def test_the_reference_evaluator_keeps_the_timeout() -> None:
 
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_load_progress_counts_records_read_and_written(monkeypatch, pipelined: bool) -> None:
-    from querylang.engines.duckdb import store
+    from querylang.engines.duckdb import loading
 
     if pipelined:
-        monkeypatch.setattr(store, "PIPELINE_MIN", 0)  # a small document, written the big way
+        monkeypatch.setattr(loading, "PIPELINE_MIN", 0)  # a small document, written the big way
     seen: list[tuple[str, int, int]] = []
     db = querylang.connect()
     db.load(sample_document(), progress=lambda *a: seen.append(a))

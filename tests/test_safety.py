@@ -236,7 +236,7 @@ def test_failure_after_every_record_was_written_rolls_back(tmp_path, monkeypatch
 def test_a_load_of_new_classes_undone_after_its_commit(tmp_path, monkeypatch, storage, step, error):
     """A load that only adds classes commits its rows first and builds the indexes after (the
     fast way); a failure there drops what it added: the database is as it was."""
-    monkeypatch.setattr(querylang.engines.duckdb.store, "PIPELINE_MIN", 0)  # a small document, written the big way
+    monkeypatch.setattr(querylang.engines.duckdb.loading, "PIPELINE_MIN", 0)  # a small document, written the big way
     db = open_db(tmp_path, storage)
     db.load({"classes": {"Old": {"fields": {"k": {"type": "Number"}}}}, "records": {"Old": [{"objectId": "o1", "k": 1}]}})
     before = (db_hash(db), db.schema.to_json(), counts(db), 1)
