@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from querylang.engines.duckdb.decode import PAGE_DATES, make_decoder, page_decod
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.sql.compiler import narrowed_class
+from querylang.errors import DataError
 from querylang.model.schema import ClassDef, Schema
 
 from .conftest import pg_examples
@@ -118,20 +120,22 @@ def test_a_page_in_slices_is_its_rows_decoded_one_by_one(page: tuple[ClassDef, l
     assert got == _outcome(lambda: [one(r) for r in rows])
 
 
-@given(st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-10))]))
-def test_a_page_of_aware_dates_is_as_row_by_row(tz: timezone) -> None:
+@given(st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-10))]), st.sampled_from([1, 3 * PAGE_DATES]))
+def test_a_page_of_aware_dates_is_named_whatever_its_size(tz: timezone, n: int) -> None:
     # A TIMESTAMP WITH TIME ZONE column (a file whose table was altered by hand) gives aware
-    # datetimes: a page of them decoded at once as a few of them one by one, whatever the page.
+    # datetimes: named (decode.date_check), row by row as at once; they came out '...+00:00Z'.
     cls = Schema.from_json({"C": {"fields": {"d": {"type": "Date"}}}}).get("C")
     columns = ["objectId", "createdAt", "updatedAt", "d", NULLS_COLUMN]
-    one = make_decoder(cls, columns)
-    at = datetime(2024, 3, 1, 12, 0, 0, 123000, tzinfo=tz)
-    rows = [(f"o{k}", at, at + timedelta(seconds=k), at + timedelta(milliseconds=k), None) for k in range(3 * PAGE_DATES)]
-    assert page_decoder(cls, columns)(rows) == [one(r) for r in rows]
+    at = datetime(2024, 3, 1, 12, 0, 0, 123000)
+    rows = [(f"o{k}", at, at, (at + timedelta(milliseconds=k)).replace(tzinfo=tz), None) for k in range(n)]
+    with pytest.raises(DataError) as exc:
+        page_decoder(cls, columns)(rows)
+    assert (exc.value.class_name, exc.value.field) == ("C", "d")
+    assert "holds dates with a time zone (TIMESTAMP WITH TIME ZONE)" in str(exc.value)
 
 
-def test_a_timestamp_with_time_zone_column_reads_the_same_in_any_page(tmp_path: Any) -> None:
-    # End to end: the same records' dates, read in a page of 3 and in one of 100.
+def test_a_timestamp_with_time_zone_column_is_named_in_any_page(tmp_path: Any) -> None:
+    # End to end: the same error for a page of 3 and one of 100 (they read '...+00:00Z').
     import duckdb
 
     import querylang
@@ -149,11 +153,14 @@ def test_a_timestamp_with_time_zone_column_reads_the_same_in_any_page(tmp_path: 
     con.close()
     db = querylang.connect(path)
     try:
-        few = db.query("T", None, sort=["objectId"], limit=3).records
-        many = db.query("T", None, sort=["objectId"], limit=100).records
+        errors = []
+        for limit in (3, 100):
+            with pytest.raises(DataError) as exc:
+                db.query("T", None, sort=["objectId"], limit=limit)
+            errors.append(str(exc.value))
     finally:
         db.close()
-    assert [r["d"] for r in many[:3]] == [r["d"] for r in few]
+    assert errors[0] == errors[1] and (exc.value.class_name, exc.value.field) == ("T", "d")
 
 
 def test_a_large_result_is_decoded_without_holding_all_its_dates_twice() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date as day
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +13,9 @@ import orjson
 
 from querylang.engines.duckdb.layout import (
     NULLS_COLUMN,
+    quote_ident,
 )
-from querylang.errors import QueryError
+from querylang.errors import DataError, QueryError
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
 from querylang.model.values import (
@@ -99,7 +101,7 @@ def make_decoder(
     c, u = f"r{i_c}", f"r{i_u}"
     if dates_given:
         # Each Date cell r<k> arrives formatted as s<k>; only a text other than
-        # 'YYYY-MM-DDTHH:MM:SS.mmmZ' (a date on the second, with microseconds, or aware) is made again.
+        # 'YYYY-MM-DDTHH:MM:SS.mmmZ' (a date on the second, or with microseconds) is made again.
         src.append(f"    ({''.join(f's{k}, ' for k in date_cells(cls, columns))}) = d")
         iso = lambda x: f"(s{x[1:]} if len(s{x[1:]}) == 24 else {x}.isoformat('T', 'milliseconds') + 'Z')"  # noqa: E731
         src.append(f"    out = {{'objectId': r{i_id}, 'createdAt': {iso(c)}, 'updatedAt': {iso(u)}}}")
@@ -152,12 +154,69 @@ PAGE_DATES = 40  # dates in a page from which page_decoder formats them at once
 # decoded, which for a result of many thousand rows held more than the records themselves.
 PAGE_ROWS = 1000
 
-# orjson writes a naive datetime as 'YYYY-MM-DDTHH:MM:SS.ffffff' (no fraction when it is 0)
-# and an aware one with its offset: without OPT_NAIVE_UTC and OPT_UTC_Z (which write both as
-# UTC), only a naive date's three zero microsecond digits end its text, so only those become
-# the 24 characters page decoding takes as final; an aware one (a TIMESTAMP WITH TIME ZONE
-# column of a table altered by hand) is formatted by isoformat, as row by row.
+# orjson writes a naive datetime as 'YYYY-MM-DDTHH:MM:SS.ffffff' (no fraction when it is 0):
+# without OPT_NAIVE_UTC and OPT_UTC_Z, only a date's three zero microsecond digits end its text,
+# so only those become the 24 characters page decoding takes as final. Aware dates never get
+# here: date_check names their column first.
 _DATES_OPTION = 0
+
+
+# What a Date column altered by hand holds, in the words of the error that names it.
+_HELD = {str: "text (VARCHAR)", day: "days without a time (DATE)"}
+
+
+def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequence[Any]]], None]:
+    """A check of a page of rows (``columns`` of ``cls``) that raises the DataError naming the
+    first Date column (createdAt, updatedAt, a Date field) holding anything but the naive UTC
+    datetimes of the TIMESTAMP columns querylang makes: a column whose type was changed by hand
+    (ALTER TABLE). A column's cells are all of its one type, so its first non-NULL cell of the
+    page tells: a look per column and page, not per row. A text column failed with a bare
+    AttributeError, or on a page of many dates passed a text of 24 characters through. A
+    TIMESTAMP WITH TIME ZONE column is named too, not read: DuckDB compares it with the
+    queries' naive UTC dates in the session's time zone, so off UTC a filter on it would
+    answer otherwise than the reference evaluator."""
+    idx = {c: k for k, c in enumerate(columns)}
+    names = ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
+    cells = [(idx[n], n) for n in names]
+
+    def check(rows: Sequence[Sequence[Any]]) -> None:
+        for k, name in cells:
+            for r in rows:
+                v = r[k]
+                if v is not None:
+                    if type(v) is not datetime or v.tzinfo is not None:
+                        raise _altered_date(cls, name, v)
+                    break
+
+    return check
+
+
+def checked_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """:func:`make_decoder`'s row decoder for rows that come a few at a time (``db.stream``),
+    with each Date column checked as :func:`date_check` does, on the first row where it is not
+    NULL; a column seen is not looked at again."""
+    decode = make_decoder(cls, columns)
+    check = date_check(cls, columns)
+    unseen = date_cells(cls, columns)
+
+    def checked(row: Sequence[Any]) -> dict[str, Any]:
+        if unseen:
+            check((row,))
+            unseen[:] = [k for k in unseen if row[k] is None]
+        return decode(row)
+
+    return checked
+
+
+def _altered_date(cls: ClassDef, name: str, v: Any) -> DataError:
+    held = "dates with a time zone (TIMESTAMP WITH TIME ZONE)" if isinstance(v, datetime) else _HELD.get(type(v))
+    held = held or f"{type(v).__name__} values"
+    return DataError(
+        f"its column {name} holds {held}, where querylang makes TIMESTAMP (UTC, no time zone): its type was "
+        f"changed outside querylang; change it back (ALTER TABLE {quote_ident(cls.name)} ALTER {quote_ident(name)} "
+        "TYPE TIMESTAMP)",
+        class_name=cls.name, field=name, code=1,
+    )  # fmt: skip
 
 
 def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
@@ -176,12 +235,14 @@ def page_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[list[Any]],
     """
     one = make_decoder(cls, columns)
     decode = make_decoder(cls, columns, dates_given=True)
+    check = date_check(cls, columns)
     cells = date_cells(cls, columns)
     pick = operator.itemgetter(*cells)
     dumps, loads, option, error = orjson.dumps, orjson.loads, _DATES_OPTION, orjson.JSONEncodeError
     many = PAGE_DATES // (len(cells) - 1)
 
     def page(rows: list[Any]) -> list[dict[str, Any]]:
+        check(rows)
         if len(rows) < many:
             return [one(r) for r in rows]
         if len(rows) > PAGE_ROWS:

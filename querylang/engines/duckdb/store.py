@@ -21,8 +21,9 @@ import pyarrow as pa
 from querylang import errors
 from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.decode import (
+    checked_decoder,
+    date_check,
     decode_row,
-    make_decoder,
     page_decoder,
     stored_record,
 )
@@ -128,8 +129,8 @@ class Store(TextWords, Shares, Loading):
         return frozenset(clean)
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """Rows of ``columns`` → output records (make_decoder)."""
-        return make_decoder(cls, columns)
+        """Rows of ``columns`` → output records (make_decoder; its Date columns checked)."""
+        return checked_decoder(cls, columns)
 
     def writer(self, lock_wait: float | None = None) -> Writer:
         """Record-level writes, each one transaction; ``lock_wait``: the longest wait for a load
@@ -332,6 +333,7 @@ class Store(TextWords, Shares, Loading):
             cols = output_columns(cls)
             collist = ", ".join(quote_ident(c) for c in cols)
             rows = con.execute(f"SELECT {collist} FROM {quote_ident(name)}").fetchall()
+            date_check(cls, cols)(rows)
             out.records[name] = [stored_record(cls, decode_row(cls, cols, r)) for r in rows]
         for cls, f in self.schema.relations():
             edges = con.execute(f"SELECT owning_id, related_id FROM {quote_ident(join_table(cls.name, f.name))}")

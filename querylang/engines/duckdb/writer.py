@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 import duckdb
 
 from querylang.engines.duckdb.cells import record_row
-from querylang.engines.duckdb.decode import decode_row, stored_record
+from querylang.engines.duckdb.decode import date_check, decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.duckdb.rejections import missing_table, taken_table
@@ -141,6 +141,7 @@ class Writer(SqlWriter[DuckDBTables]):
         return _bindable(class_columns(cls), record_row(cls, rec))
 
     def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
+        date_check(cls, columns)([row])
         return stored_record(cls, decode_row(cls, columns, row))
 
     def join_table(self, owner_class: str, key: str) -> str:

@@ -1,0 +1,115 @@
+"""A Date column of querylang's own DuckDB tables whose type was changed by hand (ALTER TABLE):
+named, class and field, by a query's page small or large, by the reference evaluator's read,
+and by a write's read back; never a bare AttributeError, and never a text passed through as
+a date (engines/duckdb/decode.date_check)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang.errors import DataError
+
+MS = "'%Y-%m-%dT%H:%M:%S.%gZ'"  # a date as the 24 characters of a Parse date
+
+
+def _db(n: int = 120) -> Any:
+    db = querylang.connect()
+    db.load({
+        "classes": {"Item": {"fields": {"due": {"type": "Date"}, "n": {"type": "Number"}}}},
+        "records": {"Item": [
+            {"objectId": f"i{k:03}", "createdAt": f"2024-02-01T00:00:{k % 60:02}.{k:03}Z", "n": k,
+             **({"due": {"__type": "Date", "iso": f"2025-01-01T00:00:00.{k:03}Z"}} if k % 2 else {})}
+            for k in range(n)
+        ]},
+    })  # fmt: skip
+    return db
+
+
+# (column, its new type, USING): text as DuckDB writes a timestamp, text of exactly a Parse
+# date's 24 characters (which a large page passed through), and an aware timestamp.
+ALTERED = [
+    ("due", "VARCHAR", None, "text (VARCHAR)"),
+    ("due", "VARCHAR", f'strftime("due", {MS})', "text (VARCHAR)"),
+    ("createdAt", "VARCHAR", f'strftime("createdAt", {MS})', "text (VARCHAR)"),
+    ("due", "TIMESTAMP WITH TIME ZONE", None, "dates with a time zone (TIMESTAMP WITH TIME ZONE)"),
+    ("updatedAt", "TIMESTAMP WITH TIME ZONE", None, "dates with a time zone (TIMESTAMP WITH TIME ZONE)"),
+    ("due", "DATE", None, "days without a time (DATE)"),
+]
+
+
+def _alter(db: Any, column: str, kind: str, using: str | None) -> None:
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'Item'").fetchall():
+        con.execute(f'DROP INDEX "{index}"')  # DuckDB alters no table that has an index
+    con.execute(f'ALTER TABLE "Item" ALTER "{column}" TYPE {kind}' + (f" USING {using}" if using else ""))
+
+
+def _named(exc: pytest.ExceptionInfo[DataError], column: str, held: str) -> None:
+    e = exc.value
+    assert (e.class_name, e.field) == ("Item", column)
+    assert f"its column {column} holds {held}, where querylang makes TIMESTAMP" in str(e)
+    assert f'ALTER TABLE "Item" ALTER "{column}" TYPE TIMESTAMP' in str(e)
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+@pytest.mark.parametrize("limit", [3, 100])  # row by row, and the page's dates formatted at once
+def test_a_query_names_an_altered_date_column(column: str, kind: str, using: str | None, held: str, limit: int) -> None:
+    db = _db()
+    _alter(db, column, kind, using)
+    with pytest.raises(DataError) as exc:
+        db.query("Item", None, sort=["n"], limit=limit, skip=1)
+    _named(exc, column, held)
+
+
+def test_a_page_with_the_field_null_on_its_first_rows_is_still_checked() -> None:
+    db = _db()
+    _alter(db, "due", "VARCHAR", f'strftime("due", {MS})')
+    db.store.con.execute("UPDATE \"Item\" SET due = NULL WHERE n < 90")
+    with pytest.raises(DataError) as exc:
+        db.query("Item", None, sort=["n"], limit=100)
+    _named(exc, "due", "text (VARCHAR)")
+    assert len(db.query("Item", None, sort=["n"], limit=80).records) == 80  # a page of NULLs alone has nothing to name
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_the_reference_read_names_an_altered_date_column(column: str, kind: str, using: str | None, held: str) -> None:
+    db = _db(5)
+    _alter(db, column, kind, using)
+    with pytest.raises(DataError) as exc:
+        db.store.dataset()
+    _named(exc, column, held)
+
+
+def test_unaltered_dates_read_as_before() -> None:
+    db = _db()
+    recs = db.query("Item", None, sort=["n"], limit=100).records
+    assert recs[1]["createdAt"] == "2024-02-01T00:00:01.001Z" and recs[1]["due"] == "2025-01-01T00:00:00.001Z"
+    assert "due" not in recs[0]
+    assert db.query("Item", None, sort=["n"], limit=3).records == recs[:3]
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_an_update_names_an_altered_date_column(column: str, kind: str, using: str | None, held: str) -> None:
+    # update reads the record in its transaction (the writer's read back): named there too.
+    db = _db(5)
+    _alter(db, column, kind, using)
+    with pytest.raises(DataError) as exc:
+        db.update("Item", "i001", lambda rec: querylang.Change(fields={"n": 7}))
+    _named(exc, column, held)
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_a_stream_names_an_altered_date_column(column: str, kind: str, using: str | None, held: str) -> None:
+    db = _db(20)
+    _alter(db, column, kind, using)
+    with pytest.raises(DataError) as exc:
+        list(db.stream("Item", None, sort=["n"], batch=4))
+    _named(exc, column, held)
+
+
+def test_a_stream_reads_unaltered_dates_as_a_query_does() -> None:
+    db = _db(20)
+    assert list(db.stream("Item", None, sort=["n"], batch=3)) == db.query("Item", None, sort=["n"], limit=20).records
