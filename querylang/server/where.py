@@ -283,10 +283,16 @@ def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str,
     done: set[int] = set()
 
     def run(node: Any) -> None:
+        # Each kind's operands listed in one walk, then taken first found first, skipping the
+        # ones an earlier sub-query ran inside it: the first not run yet is the one Parse finds.
+        # (Looked for from the top after each one, the where was walked once per sub-query.)
+        found = _operands(node)
         for kind in RUN_ORDER:
-            while (found := _first(node, kind, done)) is not None:
-                done.add(id(found))
-                query: Mapping[str, Any] = found["query"] if kind in SELECT else found
+            for operand in found[kind]:
+                if id(operand) in done:
+                    continue
+                done.add(id(operand))
+                query: Mapping[str, Any] = operand["query"] if kind in SELECT else operand
                 reach(query["className"])
                 run(query.get("where"))
                 own(query["className"], query.get("where"))
@@ -294,21 +300,23 @@ def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str,
     run(where)
 
 
-def _first(node: Any, kind: str, done: set[int]) -> Mapping[str, Any] | None:
-    """The first ``kind`` operand not ``done`` in ``node``, depth first, an operand before what it holds."""
-    if isinstance(node, list):
-        for item in node:
-            if (found := _first(item, kind, done)) is not None:
-                return found
-        return None
-    if not isinstance(node, Mapping):
-        return None
-    operand = node.get(kind)
-    if isinstance(operand, Mapping) and id(operand) not in done:
-        query = operand.get("query") if kind in SELECT else operand
-        if isinstance(query, Mapping) and isinstance(query.get("className"), str):
-            return operand
-    for value in node.values():
-        if (found := _first(value, kind, done)) is not None:
-            return found
-    return None
+def _operands(node: Any) -> dict[str, list[Mapping[str, Any]]]:
+    """Each kind's sub-query operands in ``node``, depth first, an operand before what it holds."""
+    out: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in RUN_ORDER}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, Mapping):
+            for kind in RUN_ORDER:
+                operand = node.get(kind)
+                if isinstance(operand, Mapping):
+                    query = operand.get("query") if kind in SELECT else operand
+                    if isinstance(query, Mapping) and isinstance(query.get("className"), str):
+                        out[kind].append(operand)
+            for value in node.values():
+                walk(value)
+
+    walk(node)
+    return out
