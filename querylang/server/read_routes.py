@@ -25,6 +25,7 @@ from .where import (
     check_protected,
     check_where,
     in_parse_order,
+    read_in_no_class,
     read_where,
     readable_sub_queries,
     redirected_sub_queries,
@@ -147,6 +148,10 @@ class ReadRoutes(ClassAccess):
         def own(class_name: str, where: Any) -> None:
             if class_name in self.db.schema.classes:
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)
+            elif self.reads_nothing(access, class_name):
+                # In its turn, as Parse runs each sub-query whole before the next: read after
+                # the others' wheres, a key on the ACL in a later one was the answer.
+                read_in_no_class(where, lambda cls: self.reads_nothing(access, cls))
 
         in_parse_order(where, reach, own)
 

@@ -182,9 +182,7 @@ def sub_queries_in_no_class(where: Any, reads_nothing: Callable[[str], bool]) ->
     ``reads_nothing(class)`` is answered as Parse Server 9 answers it, over no records: a
     ``$inQuery`` or ``$select`` matches nothing (``$in: []``), a ``$notInQuery`` or
     ``$dontSelect`` leaves its field unconstrained (the library refuses a class that is not there).
-    The where of such a sub-query is still read, as Parse reads it before it finds no table: a
-    key no class may have (105), an unknown operator (102), a key on the ACL (102), in the
-    sub-queries inside it too, is refused."""
+    The where of such a sub-query is read before, in its turn (read_in_no_class)."""
     if not isinstance(where, Mapping):
         return where
     out: dict[str, Any] = {}
@@ -198,6 +196,15 @@ def sub_queries_in_no_class(where: Any, reads_nothing: Callable[[str], bool]) ->
     return out
 
 
+def read_in_no_class(where: Any, reads_nothing: Callable[[str], bool]) -> None:
+    """The where of a sub-query over no records (sub_queries_in_no_class drops it, so the
+    library never reads it) read as Parse Server 9 reads it before it finds no table: a key no
+    class may have (105), an unknown operator (102), a key on the ACL (102) is refused. A where
+    that is no object Parse passes over."""
+    if isinstance(where, Mapping):
+        where_to_filter(sub_queries_in_no_class(where, reads_nothing))
+
+
 def _constraint_in_no_class(constraint: Mapping[str, Any], reads_nothing: Callable[[str], bool]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     nothing = dropped = False
@@ -206,10 +213,6 @@ def _constraint_in_no_class(constraint: Mapping[str, Any], reads_nothing: Callab
         if op not in (*IN_QUERY, *SELECT) or not isinstance(query, Mapping) or not isinstance(query.get("className"), str):
             out[op] = operand
         elif reads_nothing(query["className"]):
-            if isinstance(query.get("where"), Mapping):
-                # Dropped here, so the library never reads it (a where that is no object Parse
-                # passes over: it is left as before).
-                where_to_filter(sub_queries_in_no_class(query["where"], reads_nothing))
             nothing = nothing or op in ("$inQuery", "$select")
             dropped = True  # the other two exclude nothing: left out
         else:

@@ -389,3 +389,27 @@ def test_a_create_with_an_empty_or_null_object_id(both: Any) -> None:
         assert answer(mine) == answer(theirs) == (400, {"code": 104, "error": "objectId must not be empty, null or undefined"}), body
     mine, theirs = both("POST", "/classes/Note", master=True, headers=j, content=b'{"objectId": 5}')
     assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (400, 111)
+
+
+SUB_QUERY_WHERE_ORDER = [
+    (True, {"a": {"$inQuery": {"className": "NoSuchClass", "where": {"a b": 1}}},
+            "b": {"$inQuery": {"className": "Note", "where": {"ACL": {"$exists": True}}}}}, 105),
+    (False, {"owner": {"$inQuery": {"className": "_Role", "where": {"a b": 1}}},
+             "n": {"$inQuery": {"className": "Note", "where": {"ACL": {"$exists": True}}}}}, 105),
+    (True, {"a": {"$notInQuery": {"className": "NoSuchClass", "where": {"ACL": {"$exists": True}}}},
+            "b": {"$notInQuery": {"className": "Note", "where": {"a b": 1}}}}, 102),
+]
+
+
+@pytest.mark.parametrize(("master", "where", "code"), SUB_QUERY_WHERE_ORDER,
+                         ids=[f"master={m} {json.dumps(w)}" for m, w, _ in SUB_QUERY_WHERE_ORDER])
+def test_the_where_of_a_sub_query_over_no_records_is_read_in_its_turn(
+    both: Any, master: bool, where: dict[str, Any], code: int
+) -> None:
+    """Found by review: the where of a sub-query into a class that is not there (the master
+    key's, or anyone's into _User or _Role) was read after every other sub-query's, so a key on
+    the ACL in a later sub-query's where was the answer (102); Parse Server 9 runs each sub-query
+    whole, its where read, before the next: the first one's error."""
+    mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, code), (
+        mine.text, theirs.text)
