@@ -14,7 +14,7 @@ from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import OBJECT_NOT_FOUND, ParseError, UnknownField, not_found, the_write
 from .fixed_classes import FIXED, NO_OBJECT_ID, check_update_in_no_class, no_table_to_write
 from .keys import Access, require_write
-from .writes import is_delete, plan_write
+from .writes import check_new_object_id, is_delete, plan_write
 
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
 
@@ -24,6 +24,7 @@ class WriteRoutes(ClassAccess):
 
     def create(self, access: Access, class_name: str, body: Mapping[str, Any], base_url: str) -> Answer:
         self._served(access, class_name, "create")  # before the class-level permissions, as Parse
+        check_new_object_id(body)  # in a class that is not there too
         require_write(access, "create", class_name)
         self._know_deleted(class_name, body)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))

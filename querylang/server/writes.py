@@ -47,6 +47,14 @@ class WritePlan:
     unset: list[str] = field(default_factory=list)  # Delete: left without a value (MongoDB's $unset)
 
 
+def check_new_object_id(body: Mapping[str, Any]) -> None:
+    """A create's objectId that JavaScript takes as false ("", null, 0, false) is 104, as Parse
+    Server 9 (with custom objectIds, as here) refuses it as it reads the request, before it
+    looks for the class or reads the rest of the body."""
+    if "objectId" in body and body["objectId"] in (None, "", 0):  # False == 0 == 0.0
+        raise ParseError(MISSING_OBJECT_ID, "objectId must not be empty, null or undefined")
+
+
 def plan_write(
     schema: Schema, class_name: str, body: Mapping[str, Any], current: Mapping[str, Any] | None, acl_field: str | None
 ) -> WritePlan:
@@ -54,9 +62,6 @@ def plan_write(
     cls = schema.get(class_name)
     if acl_field is not None and acl_field != "ACL" and "ACL" in body and acl_field in body:
         raise ParseError(INVALID_ACL, "the ACL is given twice: as ACL and as " + acl_field)
-    if current is None and body.get("objectId", False) in (None, ""):
-        # Parse Server 9 (with custom objectIds, as here) refuses it before it reads the rest.
-        raise ParseError(MISSING_OBJECT_ID, "objectId must not be empty, null or undefined")
     plan = WritePlan()
     for key, value in body.items():
         if key in SERVER_FIELDS:
