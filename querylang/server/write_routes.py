@@ -11,7 +11,14 @@ import querylang
 
 from .acl import public
 from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
-from .errors import OBJECT_NOT_FOUND, ParseError, UnknownField, not_found, the_write
+from .errors import (
+    OBJECT_NOT_FOUND,
+    SESSION_MISSING,
+    ParseError,
+    UnknownField,
+    not_found,
+    the_write,
+)
 from .fixed_classes import FIXED, NO_OBJECT_ID, check_update_in_no_class, no_table_to_write
 from .keys import Access, require_write
 from .writes import check_new_object_id, is_delete, plan_write
@@ -84,6 +91,9 @@ class WriteRoutes(ClassAccess):
 
     def delete(self, access: Access, class_name: str, oid: str) -> dict[str, Any]:
         self._served(access, class_name, "delete")  # before the class-level permissions, as Parse
+        if class_name == "_User" and not access.master:
+            # Parse Server 9 deletes a user for that user's session only; serve signs no one in.
+            raise ParseError(SESSION_MISSING, "Insufficient auth to delete user")
         require_write(access, "delete", class_name)
         try:
             return self._delete(access, class_name, oid)

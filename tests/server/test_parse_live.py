@@ -413,6 +413,20 @@ def test_a_create_whose_object_id_is_any_falsy_value(both: Any, cls: str, master
     assert answer(mine) == answer(theirs) == (200, [{"error": expected[1]}]), (mine.text, theirs.text)
 
 
+def test_a_clients_delete_in_user_needs_a_session(both: Any) -> None:
+    """Found by review: a client's delete in _User (a class the database lacks) was answered
+    101, as in _Role; Parse Server 9 refuses any delete in _User without a signed-in user's
+    session, which serve has none of, before it looks for the record: 206, in a batch too."""
+    expected = {"code": 206, "error": "Insufficient auth to delete user"}
+    mine, theirs = both("DELETE", "/classes/_User/x1")
+    assert answer(mine) == answer(theirs) == (400, expected)
+    batch = json.dumps({"requests": [{"method": "DELETE", "path": "/parse/classes/_User/x1"}]}).encode()
+    mine, theirs = both("POST", "/batch", headers={"Content-Type": "application/json"}, content=batch)
+    assert answer(mine) == answer(theirs) == (200, [{"error": expected}])
+    mine, theirs = both("DELETE", "/classes/_User/x1", master=True)
+    assert answer(mine) == answer(theirs) == (404, {"code": 101, "error": "Object not found."})
+
+
 SUB_QUERY_WHERE_ORDER = [
     (True, {"a": {"$inQuery": {"className": "NoSuchClass", "where": {"a b": 1}}},
             "b": {"$inQuery": {"className": "Note", "where": {"ACL": {"$exists": True}}}}}, 105),

@@ -268,3 +268,28 @@ def test_a_write_on_a_full_disk_is_a_server_error_and_changes_nothing(tmp_path: 
         assert status == 500 and body["code"] == 1, got
         assert "nothing was changed" in body["error"], got
     assert [(r["objectId"], r["n"]) for r in got["stored"]] == [("p1", 0)]
+
+
+def test_a_clients_delete_of_a_user_is_refused_whatever_its_acl(client: httpx.Client) -> None:
+    """Found by review: a client allowed to write deleted a _User record its ACL let anyone
+    write; Parse Server 9 deletes a user for that user's own session only (206 "Insufficient
+    auth to delete user", before the record is looked up), and serve signs no one in. The
+    master key still deletes it. (test_parse_live compares the answer.)"""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "ACL": {"type": "ACL"}}}},
+             "records": {"_User": [{"objectId": "u1", "username": "ann", "ACL": {"*": {"read": True, "write": True}}}]}})
+    srv = start(db, allow_client_writes=True)
+    try:
+        for oid in ("u1", "nobody"):
+            r = client.delete(f"{srv.url}/classes/_User/{oid}", headers=headers())
+            assert (r.status_code, r.json()) == (400, {"code": 206, "error": "Insufficient auth to delete user"}), r.text
+        assert db.find("_User", {}).ids == ["u1"]
+        r = client.delete(f"{srv.url}/classes/_User/u1", headers=headers(master=True))
+        assert (r.status_code, r.json()) == (200, {}), r.text
+        assert db.find("_User", {}).ids == []
+    finally:
+        srv.stop()
