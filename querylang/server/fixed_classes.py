@@ -2,7 +2,8 @@
 makes such a class, and the fields the body names, before it finds no record to update (101);
 but a field name it could not make is 105, and in its classes whose schema is fixed (kept in
 its memory, never in its stored schema: ``_Audience``, ``_Hooks``, ``_JobStatus`` ...) a field
-of another type than Parse gives it is 111 and one Parse does not give it 107."""
+of another type than Parse gives it is 111 and one Parse does not give it 107; in its own
+classes that take new fields (``_User``, ``_Role`` ...) a field it gives them of another type is 111."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from typing import Any
 
 import orjson
 
+from querylang.script.values import truthy
+
 from .errors import (
     INCORRECT_TYPE,
     INTERNAL_SERVER_ERROR,
+    INVALID_EMAIL_ADDRESS,
     INVALID_JSON,
     INVALID_KEY_NAME,
+    OBJECT_NOT_FOUND,
     ParseError,
 )
 
@@ -39,10 +44,25 @@ FIXED: dict[str, dict[str, str]] = {
     "_Audience": {"name": _S, "query": _S, "lastUsed": _D, "timesUsed": _N},
     "_Idempotency": {"reqId": _S, "expire": _D},
 }
+# Parse's own classes that take new fields, with the fields it gives them: the type of these
+# is checked all the same (111), as in a class whose fields are fixed.
+DEFAULT_FIELDS: dict[str, dict[str, str]] = {
+    "_User": {"username": _S, "password": _S, "email": _S, "emailVerified": "Boolean", "authData": _O},
+    "_Installation": {
+        "installationId": _S, "deviceToken": _S, "channels": _A, "deviceType": _S, "pushType": _S,
+        "GCMSenderId": _S, "timeZone": _S, "localeIdentifier": _S, "badge": _N, "appVersion": _S,
+        "appName": _S, "appIdentifier": _S, "parseVersion": _S,
+    },
+    "_Role": {"name": _S, "users": "Relation<_User>", "roles": "Relation<_Role>"},
+    "_Session": {"user": "Pointer<_User>", "installationId": _S, "sessionToken": _S, "expiresAt": _D, "createdWith": _O},
+    "_Product": {"productIdentifier": _S, "download": "File", "downloadName": _S, "icon": "File", "order": _N,
+                 "title": _S, "subtitle": _S},
+}
 # The tables Parse Server 9 keeps without an objectId column: a delete there by objectId, or an
 # update that gets as far as its write, fails in PostgreSQL, and Parse answers 500 (code 1).
 NO_OBJECT_ID = frozenset({"_Hooks", "_SCHEMA"})
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_EMAIL = re.compile(r".+@.+")  # Parse's test of an address's form
 _VALUE_TYPES = {"Pointer": "className", "Relation": "className", "File": "name", "Date": "iso",
                 "GeoPoint": "latitude", "Bytes": "base64", "Polygon": "coordinates"}
 
@@ -60,8 +80,9 @@ def check_update_in_no_class(class_name: str, body: Mapping[str, Any]) -> None:
     make: 105; a type other than the one Parse gives a field of every class, or of a class whose
     schema is fixed: 111), then in a class whose schema is fixed a field Parse does not give it
     (107, the first); in _Hooks, a body Parse takes, Parse's 500 (no_table_to_write)."""
+    _before_its_schema(class_name, body)
     fixed = FIXED.get(class_name)
-    fields = {**_DEFAULT, **(fixed or {})}
+    fields = {**_DEFAULT, **(fixed or DEFAULT_FIELDS.get(class_name, {}))}
     cannot_add = None
     for key, value in body.items():
         if key == "ACL":
@@ -78,12 +99,27 @@ def check_update_in_no_class(class_name: str, body: Mapping[str, Any]) -> None:
         if expected is None:
             if fixed is not None:
                 cannot_add = cannot_add or name
-        elif expected != given:
+        elif expected != given and not expected.startswith(given + "<"):  # "Relation": an op naming no target
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{name}; expected {expected} but got {given}")
     if cannot_add is not None:
         raise ParseError(INVALID_JSON, f"Could not add field {cannot_add}")
     if class_name in NO_OBJECT_ID:
         raise no_table_to_write(class_name)
+    email = body.get("email")
+    if class_name == "_User" and isinstance(email, str) and _EMAIL.fullmatch(email) is None:
+        raise ParseError(INVALID_EMAIL_ADDRESS, "Email address format is invalid.")
+
+
+def _before_its_schema(class_name: str, body: Mapping[str, Any]) -> None:
+    """What Parse Server 9 answers before it reads the body against the schema: an update of a
+    session's installationId or sessionToken is 105; an installation's update naming its
+    device or installation is looked up first, and found missing (101)."""
+    if class_name == "_Session":
+        for key in ("installationId", "sessionToken"):
+            if truthy(body.get(key)):
+                raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")
+    if class_name == "_Installation" and any(truthy(body.get(k)) for k in ("deviceToken", "installationId", "deviceType")):
+        raise ParseError(OBJECT_NOT_FOUND, "Object not found for update.")
 
 
 def _type_of(class_name: str, key: str, value: Any) -> str | None:
@@ -113,5 +149,9 @@ def _type_of(class_name: str, key: str, value: Any) -> str | None:
     if op == "Delete":
         return None
     if op in ("AddRelation", "RemoveRelation", "Batch"):
+        objects = value.get("objects")
+        first = objects[0] if isinstance(objects, list) and objects else None
+        if isinstance(first, Mapping) and isinstance(first.get("className"), str):
+            return f"Relation<{first['className']}>"  # as Parse names it, by the first object
         return "Relation"
     return _O
