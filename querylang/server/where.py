@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from querylang.frontends.parse_rest import where_to_filter
+from querylang.script.values import truthy
 
 from .acl import PROTECTED
 from .body import as_object, check_depth
@@ -283,7 +284,7 @@ def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str,
     (anywhere, inside other sub-queries too, first found first), then every ``$dontSelect``,
     ``$inQuery``, ``$notInQuery``; running one, ``reach(class)``, then the sub-queries of its
     where in the same order, then ``own(class, its where)``. So the first error is Parse's."""
-    done: set[int] = set()
+    done: set[tuple[int, str]] = set()  # (the object holding it, the kind): Parse takes it out
 
     def run(node: Any) -> None:
         # Each kind's operands listed in one walk, then taken first found first, skipping the
@@ -291,11 +292,13 @@ def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str,
         # (Looked for from the top after each one, the where was walked once per sub-query.)
         found = _operands(node)
         for kind in RUN_ORDER:
-            for operand in found[kind]:
-                if id(operand) in done:
+            for field, holder in found[kind]:
+                if (id(holder), kind) in done:
                     continue
-                done.add(id(operand))
-                query: Mapping[str, Any] = operand["query"] if kind in SELECT else operand
+                done.add((id(holder), kind))
+                query = _proper(kind, holder[kind], field)
+                if query is None:
+                    continue  # a class named by no text: the library says what is wrong
                 reach(query["className"])
                 run(query.get("where"))
                 own(query["className"], query.get("where"))
@@ -303,23 +306,38 @@ def in_parse_order(where: Any, reach: Callable[[str], None], own: Callable[[str,
     run(where)
 
 
-def _operands(node: Any) -> dict[str, list[Mapping[str, Any]]]:
-    """Each kind's sub-query operands in ``node``, depth first, an operand before what it holds."""
-    out: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in RUN_ORDER}
+def _proper(kind: str, operand: Any, field: str | None) -> Mapping[str, Any] | None:
+    """The query of a sub-query operand, checked as Parse Server 9 checks it as it comes to it:
+    a shape it cannot run is 102 "improper usage of $inQuery" there, before any sub-query after
+    it (a $inQuery without a where beside one into a class that is not there: the 102 first)."""
+    if kind in SELECT:
+        query = operand.get("query") if isinstance(operand, Mapping) else None
+        proper = isinstance(query, Mapping) and len(operand) == 2 and truthy(query.get("className")) \
+            and truthy(operand.get("key"))
+    else:
+        query = operand
+        proper = isinstance(query, Mapping) and truthy(query.get("where")) and truthy(query.get("className"))
+    if not proper or not isinstance(query, Mapping):
+        raise ParseError(INVALID_QUERY, f"'{field}': improper usage of {kind}" if field else f"improper usage of {kind}")
+    return query if isinstance(query.get("className"), str) else None
 
-    def walk(node: Any) -> None:
+
+def _operands(node: Any) -> dict[str, list[tuple[str | None, Mapping[str, Any]]]]:
+    """Each kind's sub-query operands in ``node`` (what Parse takes for one: any value there
+    JavaScript takes as true), as (the field it constrains, if any, the object holding it),
+    depth first, an operand before what it holds."""
+    out: dict[str, list[tuple[str | None, Mapping[str, Any]]]] = {kind: [] for kind in RUN_ORDER}
+
+    def walk(node: Any, field: str | None) -> None:
         if isinstance(node, list):
             for item in node:
-                walk(item)
+                walk(item, None)
         elif isinstance(node, Mapping):
             for kind in RUN_ORDER:
-                operand = node.get(kind)
-                if isinstance(operand, Mapping):
-                    query = operand.get("query") if kind in SELECT else operand
-                    if isinstance(query, Mapping) and isinstance(query.get("className"), str):
-                        out[kind].append(operand)
-            for value in node.values():
-                walk(value)
+                if truthy(node.get(kind)):
+                    out[kind].append((field, node))
+            for key, value in node.items():
+                walk(value, key if isinstance(key, str) and not key.startswith("$") else None)
 
-    walk(node)
+    walk(node, None)
     return out

@@ -36,6 +36,10 @@ class Counted(dict[str, Any]):
         Counted.walks += 1
         return super().values()
 
+    def items(self) -> Any:
+        Counted.walks += 1
+        return super().items()
+
 
 def test_a_where_of_many_sub_queries_is_walked_a_few_times_each() -> None:
     """Found by review: after each sub-query the next was looked for from the top of the where,
