@@ -257,7 +257,8 @@ def _retarget(query: Mapping[str, Any], redirect: Callable[[str, Any], str]) -> 
 def related_in_no_class(where: Any, absent: Callable[[str], bool]) -> Any:
     """A copy of ``where`` in which a ``$relatedTo`` whose object's class is ``absent`` matches
     no record, as Parse Server 9 answers it (it finds no Relation edges there; the library
-    refuses a class that is not there), in ``$or``, ``$and`` and ``$nor`` too."""
+    refuses a class that is not there), in ``$or``, ``$and`` and ``$nor`` too, and in the where
+    of a sub-query (Parse runs each as a query of its own)."""
     if not isinstance(where, Mapping):
         return where
     out: dict[str, Any] = {}
@@ -268,12 +269,25 @@ def related_in_no_class(where: Any, absent: Callable[[str], bool]) -> Any:
         elif key == "$relatedTo" and isinstance(value, Mapping) and isinstance(value.get("object"), Mapping) \
                 and isinstance(value["object"].get("className"), str) and absent(value["object"]["className"]):
             nothing = True
+        elif isinstance(key, str) and not key.startswith("$") and isinstance(value, Mapping):
+            out[key] = {op: _related_in_sub_query(op, operand, absent) for op, operand in value.items()}
         else:
             out[key] = value
     if not nothing:
         return out
     no_record: dict[str, Any] = {"objectId": {"$in": []}}
     return {"$and": [out, no_record]} if out else no_record
+
+
+def _related_in_sub_query(op: str, operand: Any, absent: Callable[[str], bool]) -> Any:
+    """One operator of a field's constraint, the where of its sub-query (if it is one) through
+    related_in_no_class."""
+    if op in IN_QUERY and isinstance(operand, Mapping) and isinstance(operand.get("where"), Mapping):
+        return {**operand, "where": related_in_no_class(operand["where"], absent)}
+    query = operand.get("query") if op in SELECT and isinstance(operand, Mapping) else None
+    if isinstance(query, Mapping) and isinstance(query.get("where"), Mapping):
+        return {**operand, "query": {**query, "where": related_in_no_class(query["where"], absent)}}
+    return operand
 
 
 RUN_ORDER = ("$select", "$dontSelect", "$inQuery", "$notInQuery")  # Parse's RestQuery replaces them so

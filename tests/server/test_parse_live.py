@@ -512,3 +512,19 @@ def test_a_sub_query_parse_cannot_run_is_refused_in_its_turn(both: Any, master: 
     assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 102), (
         mine.text, theirs.text)
     assert mine.json()["error"].endswith(theirs.json()["error"])  # serve's names the field first
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+def test_related_to_a_record_of_a_class_that_is_not_there_inside_a_sub_query(both: Any, master: bool) -> None:
+    """Found by review: a $relatedTo of a record in a class that is not there matched nothing
+    in the where around the sub-queries only: inside a sub-query's where it was 103 "unknown
+    class 'NoSuchClass'" (for a client 119), where Parse Server 9 runs the sub-query as a query
+    of its own, which finds no Relation edges there. (A $inQuery or $select matching nothing
+    is left out: Parse over PostgreSQL matches the records without a value there.)"""
+    rel = {"$relatedTo": {"object": {"__type": "Pointer", "className": "NoSuchClass", "objectId": "x1"}, "key": "fans"}}
+    for where in ({"owner": {"$notInQuery": {"className": "Note", "where": rel}}},
+                  {"title": {"$dontSelect": {"query": {"className": "Note", "where": {"$or": [rel, {"n": 1}]}}, "key": "title"}}},
+                  {"owner": {"$notInQuery": {"className": "Note", "where": {"$and": [rel, {"n": 1}]}}}}):
+        mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where), "order": "n"})
+        assert (mine.status_code, theirs.status_code) == (200, 200), (where, mine.text, theirs.text)
+        assert [r["objectId"] for r in mine.json()["results"]] == [r["objectId"] for r in theirs.json()["results"]], where
