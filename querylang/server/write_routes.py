@@ -10,7 +10,7 @@ from urllib.parse import quote
 import querylang
 
 from .acl import public
-from .class_access import PARSE_TABLES, Answer, ClassAccess, parse_could_make
+from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import (
     OBJECT_NOT_FOUND,
     SESSION_MISSING,
@@ -20,7 +20,7 @@ from .errors import (
     the_write,
 )
 from .fixed_classes import FIXED, NO_OBJECT_ID, check_update_in_no_class, no_table_to_write
-from .keys import Access, require_write
+from .keys import PERMISSION_DENIED, Access, require_write
 from .writes import check_new_object_id, is_delete, plan_write
 
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
@@ -45,9 +45,14 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
-        if access.master and (parse_could_make(class_name) or class_name in FIXED) \
+        # A client's in _User or _Role too, which every Parse app has (in another class that is
+        # not there Parse refuses it, 119: rest.route).
+        if (access.master or class_name in ALWAYS_THERE) and (parse_could_make(class_name) or class_name in FIXED) \
                 and self.absent(class_name, remembered=False):
             check_update_in_no_class(class_name, body)
+            if class_name == "_User" and not access.master:
+                # Parse Server 9 updates a user for that user's session only (its words: 206).
+                raise ParseError(SESSION_MISSING, PERMISSION_DENIED)
             raise not_found()  # as Parse Server 9 answers it: no record there to update
         if body.get("objectId") == oid:
             # The record's own objectId, sent back with it: Parse leaves it as it is.

@@ -528,3 +528,30 @@ def test_related_to_a_record_of_a_class_that_is_not_there_inside_a_sub_query(bot
         mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where), "order": "n"})
         assert (mine.status_code, theirs.status_code) == (200, 200), (where, mine.text, theirs.text)
         assert [r["objectId"] for r in mine.json()["results"]] == [r["objectId"] for r in theirs.json()["results"]], where
+
+
+CLIENT_UPDATES_IN_ROLE_OR_USER = [
+    ("_Role", {"name": "x"}, 404, {"code": 101, "error": "Object not found."}),
+    ("_Role", {"zz": 1}, 404, {"code": 101, "error": "Object not found."}),
+    ("_Role", {"name": 5}, 400, {"code": 111, "error": "schema mismatch for _Role.name; expected String but got Number"}),
+    ("_Role", {"a b": 1}, 400, {"code": 105, "error": "Invalid field name: a b."}),
+    ("_User", {"username": "x"}, 400, {"code": 206, "error": "Permission denied"}),
+    ("_User", {"username": 5}, 400, {"code": 111, "error": "schema mismatch for _User.username; expected String but got Number"}),
+]
+
+
+@pytest.mark.parametrize(("cls", "body", "status", "error"), CLIENT_UPDATES_IN_ROLE_OR_USER,
+                         ids=[f"{c} {json.dumps(b)}" for c, b, _, _ in CLIENT_UPDATES_IN_ROLE_OR_USER])
+def test_a_clients_update_in_role_or_user_where_the_database_has_none(
+    both: Any, cls: str, body: dict[str, Any], status: int, error: dict[str, Any]
+) -> None:
+    """Found by review: a client's update (client writes allowed) in _Role or _User, where the
+    database has none, was 119 "Permission denied", as in a class that is not there; Parse
+    Server 9, which always has them, reads the body as for the master key (105, 111), then
+    finds no record (101), and in _User needs the user's session first (206). In a batch too."""
+    j = {"Content-Type": "application/json"}
+    mine, theirs = both("PUT", f"/classes/{cls}/x1", headers=j, content=json.dumps(body).encode())
+    assert answer(mine) == answer(theirs) == (status, error), (mine.text, theirs.text)
+    batch = json.dumps({"requests": [{"method": "PUT", "path": f"/parse/classes/{cls}/x1", "body": body}]}).encode()
+    mine, theirs = both("POST", "/batch", headers=j, content=batch)
+    assert answer(mine) == answer(theirs) == (200, [{"error": error}]), (mine.text, theirs.text)
