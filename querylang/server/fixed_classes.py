@@ -63,8 +63,10 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
 NO_OBJECT_ID = frozenset({"_Hooks", "_SCHEMA"})
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _EMAIL = re.compile(r".+@.+")  # Parse's test of an address's form
+# The key each type needs, as Parse tests it: a value JavaScript takes as true (a GeoPoint's
+# latitude and longitude: any value but null).
 _VALUE_TYPES = {"Pointer": "className", "Relation": "className", "File": "name", "Date": "iso",
-                "GeoPoint": "latitude", "Bytes": "base64", "Polygon": "coordinates"}
+                "Bytes": "base64", "Polygon": "coordinates"}
 
 
 def no_table_to_write(class_name: str) -> ParseError:
@@ -135,8 +137,12 @@ def _type_of(class_name: str, key: str, value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return None
     kind = value.get("__type")
-    if kind:
-        if isinstance(kind, str) and kind in _VALUE_TYPES and value.get(_VALUE_TYPES[kind]) is not None:
+    if truthy(kind):  # as JavaScript reads it: [] and {} name a type, "" none
+        if kind == "GeoPoint":
+            valid = value.get("latitude") is not None and value.get("longitude") is not None
+        else:
+            valid = isinstance(kind, str) and kind in _VALUE_TYPES and truthy(value.get(_VALUE_TYPES[kind]))
+        if valid:
             target = value.get("className")
             return f"{kind}<{target}>" if kind in ("Pointer", "Relation") else str(kind)
         named = kind if isinstance(kind, str) else orjson.dumps(kind).decode()

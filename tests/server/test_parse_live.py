@@ -555,3 +555,28 @@ def test_a_clients_update_in_role_or_user_where_the_database_has_none(
     batch = json.dumps({"requests": [{"method": "PUT", "path": f"/parse/classes/{cls}/x1", "body": body}]}).encode()
     mine, theirs = both("POST", "/batch", headers=j, content=batch)
     assert answer(mine) == answer(theirs) == (200, [{"error": error}]), (mine.text, theirs.text)
+
+
+NOT_A_VALID_TYPE = [
+    ({"d": {"__type": "Date", "iso": ""}}, 111),
+    ({"g": {"__type": "GeoPoint", "latitude": 1}}, 111),
+    ({"p": {"__type": "Pointer", "className": ""}}, 111),
+    ({"f": {"__type": "File", "name": ""}}, 111),
+    ({"x": {"__type": []}}, 111),
+    ({"x": {"__type": {}}}, 111),
+    ({"g": {"__type": "GeoPoint", "latitude": 0, "longitude": 0}}, 101),  # 0 is a latitude
+]
+
+
+@pytest.mark.parametrize(("body", "code"), NOT_A_VALID_TYPE, ids=[json.dumps(b) for b, _ in NOT_A_VALID_TYPE])
+def test_the_master_keys_update_in_a_class_that_is_not_there_reads_a_type_as_parse(
+    both: Any, body: dict[str, Any], code: int
+) -> None:
+    """Found by review: a value whose __type Parse Server 9 cannot read (a Date with an empty
+    iso, a GeoPoint without a longitude, an empty className, a __type that is [] or {}) was
+    taken as that type, or as an Object, and the master key's update in a class that is not
+    there was 101; Parse reads it as JavaScript does (an empty text is no value, [] and {} are
+    one) and answers 111 "This is not a valid ..."."""
+    j = {"Content-Type": "application/json"}
+    mine, theirs = both("PUT", "/classes/NoSuchClassLive/x1", master=True, headers=j, content=json.dumps(body).encode())
+    assert (mine.json()["code"], theirs.json()["code"]) == (code, code), (mine.text, theirs.text)
