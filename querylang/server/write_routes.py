@@ -59,6 +59,10 @@ class WriteRoutes(ClassAccess):
             body = {k: v for k, v in body.items() if k != "objectId"}
         self._know_deleted(class_name, body)
         acl = self.acl_field(class_name)
+        if class_name == "_User" and not access.master:
+            # As above, whatever the record's ACL (Parse reads the body before: its errors first).
+            plan_write(self.db.schema, class_name, body, {}, acl)
+            raise ParseError(SESSION_MISSING, PERMISSION_DENIED)
         # A body whose operations do not read the stored values is checked before anything is
         # read, as before (a bad body to a missing record is the body's error).
         # An "__op" that is no string (a list: unhashable) is left to plan_write's "unknown op".

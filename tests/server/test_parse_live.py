@@ -580,3 +580,24 @@ def test_the_master_keys_update_in_a_class_that_is_not_there_reads_a_type_as_par
     j = {"Content-Type": "application/json"}
     mine, theirs = both("PUT", "/classes/NoSuchClassLive/x1", master=True, headers=j, content=json.dumps(body).encode())
     assert (mine.json()["code"], theirs.json()["code"]) == (code, code), (mine.text, theirs.text)
+
+
+def test_parse_refuses_a_clients_update_or_delete_of_a_user_whatever_its_acl(parse: Side) -> None:
+    """The reference for test_serve_writes_edges' test of a _User record anyone may write
+    (serve's live database here has no _User): Parse Server 9 refuses a client without the
+    user's session both, 206, and leaves the record as it was."""
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        made = client.post(f"{parse.url}/classes/_User", headers=parse.headers(master=True),
+                           json={"username": "ann-live", "password": "pw", "ACL": {"*": {"read": True, "write": True}}})
+        assert made.status_code == 201, made.text
+        url = f"{parse.url}/classes/_User/{made.json()['objectId']}"
+        try:
+            r = client.put(url, headers=parse.headers(), json={"username": "bob"})
+            assert answer(r) == (400, {"code": 206, "error": "Permission denied"})
+            r = client.put(url, headers=parse.headers(), json={"username": 5})
+            assert (r.status_code, r.json()["code"]) == (400, 111)
+            r = client.delete(url, headers=parse.headers())
+            assert answer(r) == (400, {"code": 206, "error": "Insufficient auth to delete user"})
+            assert client.get(url, headers=parse.headers(master=True)).json()["username"] == "ann-live"
+        finally:
+            client.delete(url, headers=parse.headers(master=True))

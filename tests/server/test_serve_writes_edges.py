@@ -270,11 +270,12 @@ def test_a_write_on_a_full_disk_is_a_server_error_and_changes_nothing(tmp_path: 
     assert [(r["objectId"], r["n"]) for r in got["stored"]] == [("p1", 0)]
 
 
-def test_a_clients_delete_of_a_user_is_refused_whatever_its_acl(client: httpx.Client) -> None:
-    """Found by review: a client allowed to write deleted a _User record its ACL let anyone
-    write; Parse Server 9 deletes a user for that user's own session only (206 "Insufficient
-    auth to delete user", before the record is looked up), and serve signs no one in. The
-    master key still deletes it. (test_parse_live compares the answer.)"""
+def test_a_clients_delete_or_update_of_a_user_is_refused_whatever_its_acl(client: httpx.Client) -> None:
+    """Found by review: a client allowed to write deleted or changed a _User record its ACL let
+    anyone write; Parse Server 9 deletes or updates a user for that user's own session only (206
+    "Insufficient auth to delete user", before the record is looked up; an update 206 once its
+    body is read), and serve signs no one in. The master key still deletes it. (test_parse_live
+    compares the answers where the database has no _User.)"""
     import querylang
 
     from .live import start
@@ -288,6 +289,12 @@ def test_a_clients_delete_of_a_user_is_refused_whatever_its_acl(client: httpx.Cl
             r = client.delete(f"{srv.url}/classes/_User/{oid}", headers=headers())
             assert (r.status_code, r.json()) == (400, {"code": 206, "error": "Insufficient auth to delete user"}), r.text
         assert db.find("_User", {}).ids == ["u1"]
+        # Nor an update (206 "Permission denied", as Parse words it), once its body is read.
+        r = client.put(f"{srv.url}/classes/_User/u1", json={"username": "bob"}, headers=headers())
+        assert (r.status_code, r.json()) == (400, {"code": 206, "error": "Permission denied"}), r.text
+        r = client.put(f"{srv.url}/classes/_User/u1", json={"username": 5}, headers=headers())
+        assert (r.status_code, r.json()["code"]) == (400, 111), r.text
+        assert db.find("_User", {}).records[0]["username"] == "ann"
         r = client.delete(f"{srv.url}/classes/_User/u1", headers=headers(master=True))
         assert (r.status_code, r.json()) == (200, {}), r.text
         assert db.find("_User", {}).ids == []
