@@ -293,8 +293,11 @@ class PostgresStore(Watched, Listening):
         """Nothing: notices tell this layout (ParseStore checks _SCHEMA)."""
 
     def _hear_waiting(self) -> None:
-        """The notices come to this thread's idle connection, read with no round trip (gone)."""
-        if (held := getattr(self._local, "held", None)) is not None:
+        """The notices come to this thread's idle connection, read with no round trip (gone),
+        unless a statement's answer came on it a moment ago (LOOKED_LATELY): that answer was
+        a look, and a notice sent since comes with the next statement's rows, whose schema
+        change plans the query again (writes.py, _planned)."""
+        if (held := getattr(self._local, "held", None)) is not None and time.monotonic() - held.looked >= LOOKED_LATELY:
             if gone(held.con):
                 self._drop(held)  # as the statement's look would (the goodbye read here is not there to read again)
             else:
@@ -532,6 +535,7 @@ class PostgresStore(Watched, Listening):
         try:
             self._set_timeout(con, timeout)
             rows = held.statements.run(sql, bound, self.binary_rows)
+            held.looked = time.monotonic()  # the answer: a query right after it need not poll (_hear_waiting)
             if self.heard.any:
                 self._apply_notices(con)
             return rows
