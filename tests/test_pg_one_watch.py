@@ -117,3 +117,63 @@ def test_a_slow_ask_does_not_put_off_the_statements_cut(cluster: Cluster, short_
         assert db.query("User", None).ids == ["u1", "u2"]
     finally:
         db.close()
+
+
+def _counted_heartbeats(monkeypatch: pytest.MonkeyPatch) -> list[heartbeat.Heartbeat]:
+    """The heartbeats statements make from now on (watched.py's)."""
+    made: list[heartbeat.Heartbeat] = []
+
+    class Counted(heartbeat.Heartbeat):
+        def __init__(self, *args: object, **kw: object) -> None:
+            super().__init__(*args, **kw)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(statement_watch, "Heartbeat", Counted)
+    return made
+
+
+def test_a_connections_statements_share_one_watch(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watch a statement ends with no ask in flight and nothing cut serves the next
+    statement on its connection: made per statement, it cost each small lookup two objects
+    and a lock."""
+    db = querylang.connect(cluster.url())  # the default timeout: the heartbeat makes the cut
+    try:
+        db.query("User", None)
+        made = _counted_heartbeats(monkeypatch)
+        for name in ("Ann", "bob", "Ann"):
+            assert db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": name}).ids == (
+                ["u1"] if name == "Ann" else ["u2"])
+        assert made == []  # was 3, one per query
+        assert db.store.watchdog._watched == {}
+    finally:
+        db.close()
+
+
+def test_a_watch_whose_ask_is_in_flight_is_not_kept(cluster: Cluster, short_times: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement that ends while its heartbeat's ask goes on leaves that heartbeat alone: the
+    next statement makes its own, and the ask's end neither watches nor cuts anything."""
+    asked, answer = threading.Event(), threading.Event()
+
+    def slow_answer(*args: object) -> None:
+        asked.set()
+        answer.wait(10)  # the server answers, once the test lets it
+
+    monkeypatch.setattr(heartbeat, "silence", slow_answer)
+    db = querylang.connect(cluster.url(), timeout=2)
+    try:
+        made = _counted_heartbeats(monkeypatch)
+        db.query("User", None)
+        assert len(made) == 1 and made[0].spare
+        db.store.execute("SELECT pg_sleep(0.5)", [], timeout=2)  # asked at 0.2 s, still asking at its end
+        assert asked.is_set() and len(made) == 1 and not made[0].spare
+        assert db.query("User", None).ids == ["u1", "u2"]
+        assert len(made) == 2  # its own
+        answer.set()
+        time.sleep(0.3)
+        assert db.store.watchdog._watched == {} and not made[0].cut
+        assert db.query("User", None).ids == ["u1", "u2"]
+        assert len(made) == 2  # the second one's, kept
+    finally:
+        answer.set()
+        db.close()

@@ -90,6 +90,9 @@ class Heartbeat:
         self._done = False
         self._asking = False  # an ask in flight: the one watch meanwhile is the statement's cut
         self._token = 0
+        # Ended with no ask in flight and nothing cut: no use of it goes on, so a statement's
+        # watch may serve the next statement on its connection (again; watched.py keeps it).
+        self.spare = False
 
     def __enter__(self) -> Heartbeat:
         look = LOOK
@@ -98,6 +101,12 @@ class Heartbeat:
         self._token = self.watchdog.watch(self, look)
         return self
 
+    def again(self, after: float) -> Heartbeat:
+        """A ``spare`` statement's watch armed for the next statement, its cut due ``after`` s
+        on: a watch made per statement cost the query's thread two objects and a lock."""
+        self._after, self._done, self.spare = after, False, False
+        return self.__enter__()
+
     def _look(self) -> float:
         """Seconds until the next ask, or until the statement's cut when that comes first."""
         return LOOK if self.stop is None else max(0.0, min(LOOK, self._end - time.monotonic()))
@@ -105,7 +114,8 @@ class Heartbeat:
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             self._done = True
-            self.watchdog.done(self._token)
+            self.watchdog.done(self._token)  # after it, the watchdog starts no ask of this one
+            self.spare = not self._asking and not self.cut
 
     def interrupt(self) -> None:
         """Called by the watchdog (holding its lock) LOOK seconds on: ask from a thread of its

@@ -555,7 +555,7 @@ class PostgresStore(Watched, Listening):
             if token is not None:
                 self.watchdog.done(token)
             if beat is not None:
-                beat.__exit__()
+                self._unwatch(con, beat)
 
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,

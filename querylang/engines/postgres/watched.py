@@ -54,11 +54,25 @@ class Watched:
         to find it so, the heartbeat (heartbeat.py), whose one watch then makes the cut too."""
         stop = token = None
         if timeout is not None or cancel is not None:
-            stop = Interrupt(con, cancel)
             if timeout is not None and cancel is None and outlasts(timeout):
+                kept: Heartbeat | None = getattr(con, "_ql_watch", None)
+                if kept is not None and kept.stop is not None:
+                    con._ql_watch = None  # type: ignore[attr-defined]  # a statement inside this one's watch makes its own
+                    return kept.stop, None, kept.again(timeout + GRACE)
+                stop = Interrupt(con, cancel)
                 return stop, None, Heartbeat(self.watchdog, con, self.reach, stop, timeout + GRACE).__enter__()
+            stop = Interrupt(con, cancel)
             token = self.watchdog.watch(stop, None if timeout is None else timeout + GRACE, cancel)
         return stop, token, Heartbeat(self.watchdog, con, self.reach).__enter__() if outlasts(timeout) else None
+
+    def _unwatch(self, con: psycopg.Connection[Any], beat: Heartbeat) -> None:
+        """The end of a statement's watch (_watch); a heartbeat that also made its cut, and that
+        nothing of its use can still reach (no ask in flight, nothing cut), kept with the
+        connection for its next statement's."""
+        beat.__exit__()
+        stop = beat.stop
+        if beat.spare and stop is not None and stop.cancel is None and not stop.cut:
+            con._ql_watch = beat  # type: ignore[attr-defined]
 
     def _watched(self, con: psycopg.Connection[Any], step: Callable[[], T], timeout: float | None,
                  cancel: threading.Event | None) -> T:
@@ -82,7 +96,7 @@ class Watched:
             if token is not None:
                 self.watchdog.done(token)
             if beat is not None:
-                beat.__exit__()
+                self._unwatch(con, beat)
         if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and \
                 (held := getattr(self._local, "held", None)) is not None and held.con is con:
             self._drop(held)
