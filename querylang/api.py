@@ -28,7 +28,7 @@ from querylang.errors import (
 )
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
-from querylang.interchange.given_paths import given_name, say_as_given
+from querylang.interchange.given_paths import given_name, typed_sources
 from querylang.interchange.json_places import placed_in_file
 from querylang.matching import matches
 from querylang.model import nodes as n
@@ -123,24 +123,25 @@ class Database(Summaries):
         if unreadable is not None:
             raise unreadable
         progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
-        try:
-            counts = self.store.load(source, progress)
-        except DataError as exc:
-            # Either engine: a record or an edge of a directory or a JSON file is named by its
-            # file and line.
-            if is_directory(source):
-                there = placed(Path(source), exc)  # type: ignore[arg-type]
-            elif isinstance(source, str | Path) or read_from is not None:
-                file = read_from if read_from is not None else source
-                there = placed_in_file(Path(file), exc, given_name(file))  # type: ignore[arg-type]
-            else:
-                there = exc
-            if isinstance(source, str | Path):
-                say_as_given(there, source)
-            _escape_controls(there, path)
-            if there is exc:
-                raise
-            raise there from exc
+        # A directory's files are named as the folder was given ('./d/Post.ndjson'), though
+        # the engines read it through Path, which writes 'd'.
+        with typed_sources([source]):
+            try:
+                counts = self.store.load(source, progress)
+            except DataError as exc:
+                # Either engine: a record or an edge of a directory or a JSON file is named by
+                # its file and line.
+                if is_directory(source):
+                    there = placed(Path(source), exc)  # type: ignore[arg-type]
+                elif isinstance(source, str | Path) or read_from is not None:
+                    file = read_from if read_from is not None else source
+                    there = placed_in_file(Path(file), exc, given_name(file))  # type: ignore[arg-type]
+                else:
+                    there = exc
+                _escape_controls(there, path)
+                if there is exc:
+                    raise
+                raise there from exc
         self._changed()
         return counts
 

@@ -13,7 +13,6 @@ import pytest
 
 import querylang
 from querylang import DataError
-from querylang.interchange.given_paths import as_typed
 from tests.pg import fresh_database, fresh_url
 from tests.test_cli import user_error
 from tests.test_load_directory import document, write_dir
@@ -152,15 +151,3 @@ def test_a_folder_of_exports_is_named_as_typed(tmp_path: Path) -> None:
     assert err.startswith("error: ./dump/: an interchange directory needs a schema.json; this folder looks like a "
                           "mongoexport"), err
     assert "querylang import mongo ./dump/ --db" in err
-
-
-def test_only_the_paths_of_the_folder_are_written_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A record whose id is the folder's name, or begins like one of its files, is no path."""
-    (tmp_path / "dump").mkdir()
-    (tmp_path / "dump" / "Post.json").write_text("[]", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    typed = as_typed(["./dump"])
-    assert typed("dump/Post.json, line 3: class Post, record dump: x (dump/Post.json, line 4)") == (
-        "./dump/Post.json, line 3: class Post, record dump: x (./dump/Post.json, line 4)")
-    assert typed("class Post, record dump/Post.jsonx: x") == "class Post, record dump/Post.jsonx: x"
-    assert typed("dump: no _SCHEMA.json") == "./dump: no _SCHEMA.json"

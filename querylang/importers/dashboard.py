@@ -38,6 +38,7 @@ from querylang.model.schema import make_class, type_with_target
 from querylang.script.values import num, num_str
 
 from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
+from ..interchange.given_paths import shown
 from . import jsontext
 from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
 from .jsontext import nesting
@@ -100,34 +101,35 @@ _CSV = ("the Dashboard's CSV export, which querylang does not read (in it Dates 
 
 def read_export(path: Path) -> tuple[str, list[Any]]:
     """(class name, records) of one file."""
+    at = shown(path)
     if path.suffix.lower() == ".csv":  # was "not valid JSON at line 1, column 1"
-        raise DataError(f"{path}: {_CSV}")
+        raise DataError(f"{at}: {_CSV}")
     try:
-        doc = jsontext.loads(path.read_text(encoding="utf-8"), str(path))
+        doc = jsontext.loads(path.read_text(encoding="utf-8"), at)
     except FileNotFoundError:
-        raise DataError(f"no such file: {path}") from None
+        raise DataError(f"no such file: {at}") from None
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data" and _mongo_document(exc.doc[: exc.pos]):
             # mongoexport's default: a document a line ("Extra data" at line 2 said nothing of it).
-            raise DataError(f"{path}: {_MONGO}") from None
-        raise json_refused(str(path), exc, empty="an export is expected (at least [] or {\"results\": []}; "
+            raise DataError(f"{at}: {_MONGO}") from None
+        raise json_refused(at, exc, empty="an export is expected (at least [] or {\"results\": []}; "
                                              "was it cut short?)") from None
     except UnicodeDecodeError:
-        raise DataError(f"{path}: {_not_text(path)}") from None
+        raise DataError(f"{at}: {_not_text(path)}") from None
     except OSError as exc:
-        raise cannot_read(path, exc) from None
+        raise cannot_read(at, exc) from None
     if _mongo_document(doc) or (isinstance(doc, list) and any(_mongo_document(r) for r in doc[:1])):
-        raise DataError(f"{path}: {_MONGO}")
+        raise DataError(f"{at}: {_MONGO}")
     if _schema_export(doc):
-        raise SchemaExport(f"{path}: {_SCHEMA_EXPORT}")
+        raise SchemaExport(f"{at}: {_SCHEMA_EXPORT}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
         names = {r.get("className") for r in doc if isinstance(r, Mapping) and r.get("className")}
         if len(names) > 1:
-            raise DataError(f"{path}: records of several classes ({', '.join(sorted(map(str, names)))})")
+            raise DataError(f"{at}: records of several classes ({', '.join(sorted(map(str, names)))})")
         return (str(names.pop()) if names else path.stem), doc
-    raise DataError(f"{path}: neither a Dashboard export (a JSON array) nor a {{\"results\": [...]}} file")
+    raise DataError(f"{at}: neither a Dashboard export (a JSON array) nor a {{\"results\": [...]}} file")
 
 
 _MONGO = ("MongoDB documents (with _id), not REST records: import the mongoexport directory with its "
@@ -237,18 +239,19 @@ def infer_type(value: Any) -> dict[str, Any] | None:
 def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: list[str],
                  shown_at: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """The fields the records show; ``shown_at`` gets the record that first showed each one's type."""
+    at = shown(path)
     fields: dict[str, dict[str, Any]] = {}
     nulls: dict[str, None] = {}  # keys seen holding null, in order
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
-            raise DataError("not a JSON object").placed(record_line(f"{path}, record {i + 1}"))
+            raise DataError("not a JSON object").placed(record_line(f"{at}, record {i + 1}"))
         oid = rec.get("objectId")
         if oid is not None and not isinstance(oid, str):
             # Parse Server refuses it (111 "schema mismatch for T.objectId; expected String");
             # the load refused it as "record #0", counting from 0 where this file counts from 1.
             raise DataError(f"objectId must be a string, not {json.dumps(oid)[:60]} (Parse Server refuses a record "
                             "whose objectId is no string)", class_name=class_name).placed(
-                record_line(f"{path}, record {i + 1}", "objectId"))
+                record_line(f"{at}, record {i + 1}", "objectId"))
         for key, value in rec.items():
             if key in _BUILTIN or key in SENSITIVE_FIELDS:
                 continue
@@ -256,16 +259,16 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                 spec = {"type": "ACL"} if key == "ACL" else infer_type(value)
             except DataError as exc:
                 raise DataError(exc.reason, class_name=class_name, object_id=oid, field=key).placed(
-                    record_line(f"{path}, record {i + 1}", key)) from None
+                    record_line(f"{at}, record {i + 1}", key)) from None
             if spec is None:
                 nulls[key] = None
                 continue
             if spec["type"] in ("Pointer", "Relation") and not isinstance(spec["targetClass"], str):
                 # Was refused later by the schema, naming class and field but not the file or record.
                 raise DataError(f"a {spec['type']} without its className", class_name=class_name,
-                                object_id=oid, field=key).placed(record_line(f"{path}, record {i + 1}", key))
+                                object_id=oid, field=key).placed(record_line(f"{at}, record {i + 1}", key))
             if key not in fields and shown_at is not None:
-                shown_at[key] = f"{path}, record {i + 1}"
+                shown_at[key] = f"{at}, record {i + 1}"
             prev = fields.setdefault(key, spec)
             if prev != spec:
                 # Named as the record's other errors are: by file and place ("record None"
@@ -276,12 +279,12 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                     class_name=class_name,
                     object_id=oid,
                     field=key,
-                ).placed(record_line(f"{path}, record {i + 1}", key))
+                ).placed(record_line(f"{at}, record {i + 1}", key))
     # A key that is null in every record shows no type: it cannot be a field, and the explicit
     # nulls records show for it are not imported. Said, not silent.
     unknown = [k for k in nulls if k not in fields]
     if unknown:
-        notes.append(f"class {class_name}: {', '.join(unknown)} null in every record of {path}, so of no known "
+        notes.append(f"class {class_name}: {', '.join(unknown)} null in every record of {at}, so of no known "
                      "type: left out")
     return fields
 
@@ -315,7 +318,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         if path.is_dir() and (path / "_SCHEMA.json").is_file():
             # Its files are a document a line: the first was refused as "not valid JSON at
             # line 2, column 1: Extra data".
-            raise DataError(f"{path}: a mongoexport directory (it holds _SCHEMA.json): import it with "
+            raise DataError(f"{shown(path)}: a mongoexport directory (it holds _SCHEMA.json): import it with "
                             "querylang import mongo DIR (db.import_mongo_export)")
         # A folder named X.json was read as an export ("cannot read: [Errno 21] Is a directory"):
         # skipped, as import mongo skips it.
@@ -325,7 +328,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
             # imported as nothing and reported as done, as an empty database.
             suffixes = {p.suffix.lower() for p in path.iterdir()}
             zipped = "; unzip the .zip in it first" if ".zip" in suffixes else "; CSV exports are not read: export as .json" if ".csv" in suffixes else ""
-            raise DataError(f"{path}: no .json files in this directory (a Dashboard export is <Class>.json{zipped})")
+            raise DataError(f"{shown(path)}: no .json files in this directory (a Dashboard export is <Class>.json{zipped})")
         schemas: list[tuple[Path, SchemaExport]] = []
         for file in files:
             try:
@@ -345,29 +348,29 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 # parse.com's export holds _Product (in-app purchases), empty in most apps: it
                 # refused the whole import as no class name. Parse's bookkeeping, as the other
                 # importers skip it; said, not silent.
-                report.notes.append(f"{file}: Parse's own class {name} ({len(records)} record(s)) left out: "
+                report.notes.append(f"{shown(file)}: Parse's own class {name} ({len(records)} record(s)) left out: "
                                     f"only {', '.join(SYSTEM_CLASSES)} are imported")
                 continue
             if name in classes:
-                raise DataError(f"{file}: class {name} is in two files")
+                raise DataError(f"{shown(file)}: class {name} is in two files")
             shown_at[name] = {}
             classes[name] = (infer_fields(name, records, file, report.notes, shown_at[name]), records)
             files_of[name] = file
         if schemas and len(schemas) == len(files):  # a folder of nothing else: no records to import
             raise schemas[0][1]
-        report.notes.extend(f"{file}: a schema export (the Dashboard's Export schema), not read: the fields' types "
+        report.notes.extend(f"{shown(file)}: a schema export (the Dashboard's Export schema), not read: the fields' types "
                             "are read off the records of the class exports" for file, _ in schemas)
     relations = []
     missing: set[str] = set()
     for name, (fields, _) in classes.items():
         emitted = interchange_fields(name, fields, target, report.notes)
         try:
-            staging.define(target.class_name(name), emitted, str(files_of[name]), shown_at[name])
+            staging.define(target.class_name(name), emitted, shown(files_of[name]), shown_at[name])
             # Names come from the file's name, its records' className and their keys: checked
             # here, where the file is known, rather than by the load.
             make_class(target.class_name(name), emitted)
         except QueryError as exc:
-            raise DataError(f"{files_of[name]}: {exc}") from None
+            raise DataError(f"{shown(files_of[name])}: {exc}") from None
         for key, spec in fields.items():
             if spec["type"] == "Relation":
                 relations.append(f"{name}.{key}")
@@ -382,7 +385,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
         for i, rec in enumerate(records):
             undated.check(rec, f"record {i + 1}")
             # Errors name the user's file and record: the staging file a record goes to is ours.
-            where = f"{files_of[name]}, record {i + 1}"
+            where = f"{shown(files_of[name])}, record {i + 1}"
             if rec.get("objectId") is None:
                 # The load made one up: a record no pointer of the export can reach, under an
                 # id in no file, imported without a word.
@@ -395,7 +398,7 @@ def stage_rest_exports(paths: Sequence[str | Path], staging: Staging, target: Ta
                 except DataError as exc:
                     raise DataError(f"{record_line(where, exc.field)}: {exc}") from None
         staging.done_with(target.class_name(name))
-        undated.note(str(files_of[name]), report.notes)
+        undated.note(shown(files_of[name]), report.notes)
     seen: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (owner, key) → its edges staged
     for file, owner, key, rows in joins:
         # Before: such a file was read as the records of a class named '_Join:…', refused as no
@@ -429,12 +432,12 @@ def _stage_join(
     if not rows:
         return
     if spec is None or spec.get("type") != "Relation":
-        shown = "is not in the export" if owner not in classes else f"shows no Relation field {key}"
-        raise DataError(f"{file}: holds Relation edges of {owner}.{key}, but class {owner} {shown} "
+        why = "is not in the export" if owner not in classes else f"shows no Relation field {key}"
+        raise DataError(f"{shown(file)}: holds Relation edges of {owner}.{key}, but class {owner} {why} "
                         "(import its <Class>.json too)")
     repeated: list[int] = []  # the rows (from 1) that repeat an edge
     for i, row in enumerate(rows):
-        where = f"{file}, record {i + 1}"
+        where = f"{shown(file)}, record {i + 1}"
         owning, related = (row.get("owningId"), row.get("relatedId")) if isinstance(row, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
             raise DataError(f"{record_line(where)}: a join record needs owningId and relatedId strings")
@@ -446,5 +449,5 @@ def _stage_join(
         seen.add((owning, related))
         staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), where)
     if repeated:
-        report.notes.append(f"{file}: {len(repeated)} row(s) repeating an edge (the first: record {repeated[0]}) "
+        report.notes.append(f"{shown(file)}: {len(repeated)} row(s) repeating an edge (the first: record {repeated[0]}) "
                             "left out: a Relation holds each edge once")

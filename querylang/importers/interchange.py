@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 from ..errors import DataError, SchemaError
-from ..interchange.given_paths import as_typed, say_typed
+from ..interchange.given_paths import typed_sources
 from ..model.jsvalues import described
 from ..model.schema import check_name
 from ..model.values import any_nested, encodes_utf8
@@ -88,16 +88,10 @@ def a_path(raw: object) -> Path:
 
 
 def named_as_typed(sources: Iterable[object], run: Callable[[], ImportReport]) -> ImportReport:
-    """``run()``, its error and notes naming the paths of ``sources`` as the user typed them
-    (``./dump/Post.json``, where Python's Path writes ``dump/Post.json``)."""
-    typed = as_typed(sources)
-    try:
-        report = run()
-    except DataError as exc:
-        say_typed(exc, typed)
-        raise
-    report.notes[:] = [typed(note) for note in report.notes]
-    return report
+    """``run()``, its readers naming the paths of ``sources`` as the user typed them
+    (``./dump/Post.json``, where Python's Path writes ``dump/Post.json``): see given_paths.shown."""
+    with typed_sources(sources):
+        return run()
 
 
 def _dump(value: Any) -> str:

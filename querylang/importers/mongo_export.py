@@ -31,6 +31,7 @@ from querylang.model.parse_types import (
 from querylang.model.schema import make_class
 
 from ..errors import BOM, DataError, QueryError, cannot_read, not_utf8
+from ..interchange.given_paths import shown
 from . import ejson
 from .ejson import iso_ms
 from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
@@ -82,12 +83,12 @@ def _import(db: Destination, directory: str | Path, target: Target | None) -> Im
 
         # An empty file says nothing of the folder: one 0-byte _Installation.json beside
         # Dashboard exports sent the user after a _SCHEMA collection this folder never had.
-        shown = [p for p in files.values() if not is_blank(p)]
-        if shown and all(looks_like_rest_export(p) for p in shown):
+        nonblank = [p for p in files.values() if not is_blank(p)]
+        if nonblank and all(looks_like_rest_export(p) for p in nonblank):
             # Not a mongoexport: Parse Dashboard / parse.com files are read by their own importer,
             # as the folder they are (a schema export among them is left out, as there).
             return import_rest_exports(db, [root], target=target)
-        raise DataError(f"{root}: no _SCHEMA.json ({_why_no_schema(root)})")
+        raise DataError(f"{shown(root)}: no _SCHEMA.json ({_why_no_schema(root)})")
     report = ImportReport()
     with Staging() as staging:
         # The load's error about a field of a document over several lines names the field's line.
@@ -124,11 +125,11 @@ def export_files(root: Path) -> dict[str, Path]:
         # "no such directory" of a file that is there: parse.com's zip, given as it came, or
         # one collection's file instead of the folder.
         if root.suffix.lower() == ".zip":
-            raise DataError(f"{root}: a zip archive, not a mongoexport folder: unzip it, and import the folder of its .json files")
-        raise DataError(f"{root}: a file, not a folder: import mongo reads the folder of the export's .json files "
+            raise DataError(f"{shown(root)}: a zip archive, not a mongoexport folder: unzip it, and import the folder of its .json files")
+        raise DataError(f"{shown(root)}: a file, not a folder: import mongo reads the folder of the export's .json files "
                         "(one per collection, _SCHEMA.json among them)")
     if not root.is_dir():
-        raise DataError(f"no such directory: {root}")
+        raise DataError(f"no such directory: {shown(root)}")
     return {p.stem: p for p in sorted(root.iterdir()) if p.suffix == ".json" and p.is_file()}
 
 
@@ -136,13 +137,13 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     """Write a mongoexport directory's classes, records and edges to ``staging``."""
     files = export_files(root)
     if "_SCHEMA" not in files:
-        raise DataError(f"{root}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
+        raise DataError(f"{shown(root)}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
     defined_at: dict[str, str] = {}  # class → its _SCHEMA document (file and line)
     schema = read_schema(files["_SCHEMA"], defined_at)
     if not schema and any(stem not in SYSTEM_FIELDS and stem not in _VOLATILE for stem in files.keys() - {"_SCHEMA"}):
         # An export cut short (a 0-byte _SCHEMA.json) skipped every class with a note each and
         # reported the import of nothing as done.
-        raise DataError(f"{files['_SCHEMA']}: holds no class, though the directory holds collections "
+        raise DataError(f"{shown(files['_SCHEMA'])}: holds no class, though the directory holds collections "
                         "(export the _SCHEMA collection again: it holds the field types)")
     own = [name for name in schema if name.startswith("_") and name not in SYSTEM_FIELDS]
     for name in own:
@@ -150,7 +151,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         # querylang has no name for refused the whole import. Left out, said, as the other
         # importers leave Parse's bookkeeping out.
         del schema[name]
-        report.notes.append(f"{files['_SCHEMA']}: Parse's own class {name} left out: only {', '.join(SYSTEM_FIELDS)} "
+        report.notes.append(f"{shown(files['_SCHEMA'])}: Parse's own class {name} left out: only {', '.join(SYSTEM_FIELDS)} "
                             "are imported")
     for name in SYSTEM_FIELDS.keys() & files.keys() - schema.keys():
         # Parse's own classes exist without a _SCHEMA entry until their schema is changed.
@@ -161,10 +162,10 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         try:
             # A type clash with the database names this place; a class of Parse's own without a
             # _SCHEMA entry (its types Parse's) is named by its file.
-            staging.define(target.class_name(name), emitted[name], defined_at.get(name) or str(files[name]))
+            staging.define(target.class_name(name), emitted[name], defined_at.get(name) or shown(files[name]))
             make_class(target.class_name(name), emitted[name])  # here, where the file is known
         except QueryError as exc:
-            raise DataError(f"{files['_SCHEMA']}: {exc}") from None
+            raise DataError(f"{shown(files['_SCHEMA'])}: {exc}") from None
     pointed = {spec["targetClass"] for fields in emitted.values() for spec in fields.values() if "targetClass" in spec}
     for name in sorted(pointed - {target.class_name(n) for n in schema}):
         # A pointer keeps its id when its class was not exported (as the other importers do):
@@ -179,7 +180,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
         elif stem in schema:
             _read_class(path, stem, schema[stem], emitted[stem], staging, target, report)
         else:
-            report.notes.append(f"{path}: no class {stem} in _SCHEMA, file skipped")
+            report.notes.append(f"{shown(path)}: no class {stem} in _SCHEMA, file skipped")
     if "_GlobalConfig" in files:
         _read_config(files["_GlobalConfig"], staging)
     unexported = [name for name in schema if name not in files]
@@ -206,7 +207,7 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
-        raise cannot_read(path, exc) from None
+        raise cannot_read(shown(path), exc) from None
     with fh:
         try:
             first = fh.read(1)
@@ -216,15 +217,15 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                 # --jsonArray: the whole file is one JSON text.
                 text = "[" + fh.read()
                 try:
-                    docs = ejson.loads(text, str(path))
+                    docs = ejson.loads(text, shown(path))
                 except ejson.EJSONError as exc:
                     at = bad_wrapper(text)
-                    raise DataError(f"{path}{'' if at is None else f', line {at}'}: not valid Extended JSON: "
+                    raise DataError(f"{shown(path)}{'' if at is None else f', line {at}'}: not valid Extended JSON: "
                                     f"{exc}") from None
                 except ValueError as exc:
-                    raise DataError(f"{path}: not valid Extended JSON: {exc}") from None
+                    raise DataError(f"{shown(path)}: not valid Extended JSON: {exc}") from None
                 if not isinstance(docs, list):
-                    raise DataError(f"{path}: not a JSON array of documents")
+                    raise DataError(f"{shown(path)}: not a JSON array of documents")
                 for i, doc in enumerate(docs):
                     yield f"document {i + 1}", doc
                 return
@@ -244,18 +245,18 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
                             break
                     text = "".join(buf)
                 try:
-                    doc = ejson.loads(text, f"{path}, line {start}")
+                    doc = ejson.loads(text, f"{shown(path)}, line {start}")
                 except json.JSONDecodeError as exc:
                     if exc.msg == BOM and start == 1:  # as the other importers and load say it
-                        raise DataError(f"{path}: {BOM}") from None
-                    raise DataError(f"{path}, line {start + exc.lineno - 1}: not valid Extended JSON: {exc.msg} "
+                        raise DataError(f"{shown(path)}: {BOM}") from None
+                    raise DataError(f"{shown(path)}, line {start + exc.lineno - 1}: not valid Extended JSON: {exc.msg} "
                                     f"(column {exc.colno})") from None
                 except ValueError as exc:
                     at = start + ((bad_wrapper(text) or 1) - 1 if isinstance(exc, ejson.EJSONError) else 0)
-                    raise DataError(f"{path}, line {at}: not valid Extended JSON: {exc}") from None
+                    raise DataError(f"{shown(path)}, line {at}: not valid Extended JSON: {exc}") from None
                 yield f"line {start}", doc
         except UnicodeDecodeError:
-            raise DataError(f"{path}: {not_utf8(path)}") from None
+            raise DataError(f"{shown(path)}: {not_utf8(path)}") from None
 
 
 def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
@@ -264,10 +265,10 @@ def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[st
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for where, doc in documents(path):
         if not isinstance(doc, Mapping) or not isinstance(doc.get("_id"), str):
-            raise DataError(f"{path}, {where}: a _SCHEMA document needs a class name in _id")
+            raise DataError(f"{shown(path)}, {where}: a _SCHEMA document needs a class name in _id")
         name = doc["_id"]
         if defined_at is not None:
-            defined_at[name] = f"{path}, {where}"
+            defined_at[name] = f"{shown(path)}, {where}"
         fields: dict[str, dict[str, Any]] = {}
         meta = doc.get("_metadata")
         # Parse keeps a field's required and defaultValue here, beside its type: joined, as its
@@ -294,7 +295,7 @@ def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: 
         if mongo_type in _SCHEMA_TYPES:
             return {"type": _SCHEMA_TYPES[mongo_type]}
     raise DataError(
-        f"unknown _SCHEMA type {mongo_type!r} ({field_place(f'{path}, {where}', key)})",
+        f"unknown _SCHEMA type {mongo_type!r} ({field_place(f'{shown(path)}, {where}', key)})",
         class_name=class_name, field=key,
     )
 
@@ -314,17 +315,17 @@ def _read_class(
     out_name = target.class_name(name)
     for where, doc in documents(path):
         # Errors name the user's file and line: the staging file a record goes to is ours.
-        with nesting(f"{path}, {where}"):
+        with nesting(f"{shown(path)}, {where}"):
             try:
                 rest = to_rest(doc, fields, skipped, holes)
                 undated.check(rest, where)
-                staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{path}, {where}")
+                staging.record(out_name, rest_record(name, rest, fields, target, emitted), f"{shown(path)}, {where}")
             except DataError as exc:
                 if exc.class_name is None:  # to_rest names the record and field; the class is this file's
                     exc = DataError(exc.reason, class_name=name, object_id=exc.object_id, field=exc.field)
-                raise DataError(f"{field_place(f'{path}, {where}', exc.field)}: {exc}") from None
+                raise DataError(f"{field_place(f'{shown(path)}, {where}', exc.field)}: {exc}") from None
     staging.done_with(out_name)
-    undated.note(str(path), report.notes)
+    undated.note(shown(path), report.notes)
     for key, n in sorted(skipped.items()):
         # A _p_ key of a field _SCHEMA types otherwise: Parse drops it, as the import does.
         why = f"{key[3:]} is not a Pointer" if key.startswith("_p_") and key[3:] in fields else "not a field"
@@ -339,12 +340,12 @@ def _read_join(
 ) -> None:
     spec = schema.get(owner, {}).get(key)
     if spec is None or spec.get("type") != "Relation":
-        raise DataError(f"{path}: _SCHEMA has no Relation field {key} in class {owner}")
+        raise DataError(f"{shown(path)}: _SCHEMA has no Relation field {key} in class {owner}")
     for where, doc in documents(path):
         owning, related = (doc.get("owningId"), doc.get("relatedId")) if isinstance(doc, Mapping) else (None, None)
         if not isinstance(owning, str) or not isinstance(related, str):
-            raise DataError(f"{path}, {where}: a join document needs owningId and relatedId strings")
-        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{path}, {where}")
+            raise DataError(f"{shown(path)}, {where}: a join document needs owningId and relatedId strings")
+        staging.relation(edge(owner, owning, key, spec["targetClass"], related, target), f"{shown(path)}, {where}")
 
 
 def _read_config(path: Path, staging: Staging) -> None:
@@ -356,11 +357,11 @@ def _read_config(path: Path, staging: Staging) -> None:
             continue
         params, flags = doc.get("params"), doc.get("masterKeyOnly")
         if not isinstance(params, dict) or (flags is not None and not isinstance(flags, dict)):
-            raise DataError(f"{path}, {where}: Parse's config needs params (and masterKeyOnly) as objects")
+            raise DataError(f"{shown(path)}, {where}: Parse's config needs params (and masterKeyOnly) as objects")
         if params:
-            staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"{path}, {where}")
+            staging.define(CONFIG_CLASS, CONFIG_FIELDS, f"{shown(path)}, {where}")
             record = {"objectId": CONFIG_RECORD, "params": interior(params), "masterKeyOnly": interior(flags)}
-            staging.record(CONFIG_CLASS, record, f"{path}, {where}")
+            staging.record(CONFIG_CLASS, record, f"{shown(path)}, {where}")
             staging.done_with(CONFIG_CLASS)
         return
 

@@ -33,6 +33,7 @@ from querylang.errors import (
     json_refused,
     not_utf8,
 )
+from querylang.interchange.given_paths import shown
 from querylang.interchange.json_places import at_line, value_line
 
 SCHEMA_FILE = "schema.json"
@@ -49,28 +50,29 @@ def is_directory(source: object) -> bool:
 def read_classes(path: Path) -> Mapping[str, Any]:
     """The classes of ``schema.json`` (its one key, ``classes``, as in the document)."""
     file = path / SCHEMA_FILE
+    at = shown(file)
     try:
         data = file.read_bytes()
         schema = orjson.loads(data)
     except FileNotFoundError:
-        raise DataError(f"{path}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
+        raise DataError(f"{shown(path)}: an interchange directory needs a {SCHEMA_FILE} (the classes and their fields)") from None
     except orjson.JSONDecodeError as exc:
         if has_bom(data):
-            raise DataError(f"{file}: {BOM}") from None
+            raise DataError(f"{at}: {BOM}") from None
         if not data.strip():
-            raise DataError(f"{file}: {EMPTY_JSON}") from None
+            raise DataError(f"{at}: {EMPTY_JSON}") from None
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:  # orjson says "surrogates not allowed", at line 1 column 1
-            raise DataError(f"{file}: {not_utf8(file)}") from None
-        raise json_refused(str(file), exc) from None
+            raise DataError(f"{at}: {not_utf8(file)}") from None
+        raise json_refused(at, exc) from None
     except OSError as exc:
-        raise cannot_read(file, exc) from None
+        raise cannot_read(at, exc) from None
     if not isinstance(schema, Mapping) or set(schema) - {"classes"}:
-        raise DataError(f'{file}: must be an object with one key, "classes" (class name -> {{"fields": {{...}}}})')
+        raise DataError(f'{at}: must be an object with one key, "classes" (class name -> {{"fields": {{...}}}})')
     classes = schema.get("classes", {})
     if not isinstance(classes, Mapping):
-        raise DataError(f'{file}: "classes" must be an object: class name -> {{"fields": {{...}}}}')
+        raise DataError(f'{at}: "classes" must be an object: class name -> {{"fields": {{...}}}}')
     return classes
 
 
@@ -80,23 +82,23 @@ def class_files(path: Path, classes: Mapping[str, Any]) -> list[tuple[str, Path]
     files = {p.stem: p for p in path.glob("*.ndjson") if p.name != RELATIONS_FILE}
     unknown = sorted(set(files) - set(classes))
     if unknown:
-        raise DataError(f"{files[unknown[0]]}: holds records of a class {SCHEMA_FILE} does not define")
+        raise DataError(f"{shown(files[unknown[0]])}: holds records of a class {SCHEMA_FILE} does not define")
     # A class named "relations" would have its records in the edges' file, read as edges.
     if "relations" in classes and (path / RELATIONS_FILE).is_file():
         raise DataError(
-            f"{path}: {SCHEMA_FILE} defines a class named 'relations', whose records file would be "
+            f"{shown(path)}: {SCHEMA_FILE} defines a class named 'relations', whose records file would be "
             f"{RELATIONS_FILE}, the file of the edges: load such a class from a document instead"
         )
     # A class's records, or the edges, under another extension would be skipped without a word.
     if not (path / RELATIONS_FILE).is_file():
         for other in (f"relations{ext}" for ext in OTHER_EXTENSIONS):
             if (path / other).is_file():
-                raise DataError(f"{path / other}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
+                raise DataError(f"{shown(path / other)}: the edges go in {RELATIONS_FILE} (one JSON edge a line)")
     for name in classes:
         if name not in files:
             for other in (f"{name}{ext}" for ext in OTHER_EXTENSIONS):
                 if (path / other).is_file():
-                    raise DataError(f"{path / other}: a class's records go in {name}.ndjson (one JSON record a line)")
+                    raise DataError(f"{shown(path / other)}: a class's records go in {name}.ndjson (one JSON record a line)")
     return [(name, files[name]) for name in classes if name in files]
 
 
@@ -129,13 +131,13 @@ def read_parts(file: Path, size: int | None = None) -> Iterator[tuple[int, list[
                 try:
                     part.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    raise DataError(f"{file}, line {lineno}: {not_json(line, exc)}") from None
+                    raise DataError(f"{shown(file)}, line {lineno}: {not_json(line, exc)}") from None
                 if len(part) == size:
                     yield start, part
                     start += size
                     part = []
     except OSError as exc:
-        raise cannot_read(file, exc) from None
+        raise cannot_read(shown(file), exc) from None
     if part or not start:
         yield start, part
 
@@ -162,7 +164,7 @@ def placed(path: Path, exc: DataError) -> DataError:
         line = next((n for i, (n, _) in enumerate(record_lines(file)) if i == at), None)
     except OSError:
         return exc
-    return exc if line is None else at_line(exc, f"{file}, line {line}")
+    return exc if line is None else at_line(exc, f"{shown(file)}, line {line}")
 
 
 def _in_schema_file(file: Path, exc: DataError) -> DataError:
@@ -173,7 +175,7 @@ def _in_schema_file(file: Path, exc: DataError) -> DataError:
         line = value_line(file.read_text(encoding="utf-8"), exc.doc_keys or ["classes"])
     except (OSError, UnicodeDecodeError):
         line = None
-    return exc.placed(str(file) if line is None else f"{file}, line {line}")
+    return exc.placed(shown(file) if line is None else f"{shown(file)}, line {line}")
 
 
 def to_document(path: Path) -> dict[str, Any]:

@@ -732,6 +732,16 @@ def test_a_folder_or_file_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.
                      "date is the record's other date, or the time of the import"], notes
 
 
+def test_a_record_id_that_is_a_path_of_the_folder_is_left_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was 'record ./export/Post.json': the folder's paths were written as typed by rewriting
+    the message's text, the record's id with them."""
+    write(tmp_path / "export" / "Post.json", [{"objectId": "export/Post.json", "n": 1}, {"objectId": "export/Post.json"}])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as info:
+        querylang.connect().import_dashboard_export("./export")
+    assert str(info.value) == "./export/Post.json, record 2, line 6: class Post, record export/Post.json: duplicate objectId"
+
+
 def test_a_record_s_classname_names_its_class_and_is_no_field(tmp_path: Path) -> None:
     """The Dashboard writes the record's class into every record as className (over a field of
     that name): it names the class, whatever the file is called, and is not imported as data."""

@@ -350,6 +350,26 @@ def test_notes_and_the_folder_s_own_errors_name_it_as_typed(tmp_path: Path, monk
         querylang.connect().import_mongo_export("./dump")
 
 
+def test_only_the_folder_s_own_paths_are_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder's paths were written as typed by rewriting the message's text afterwards: a
+    class named as the folder ('in class ./Post') and a record whose id is a path of the folder
+    ('record ./Post/Post.json') were rewritten too. Only the paths the readers name are."""
+    (tmp_path / "Post").mkdir()
+    (tmp_path / "Post" / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string"}\n', encoding="utf-8")
+    (tmp_path / "Post" / "Post.json").write_text('{"_id": "p1"}\n', encoding="utf-8")
+    (tmp_path / "Post" / "_Join:fans:Post.json").write_text('{"owningId": "p1", "relatedId": "p1"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as info:
+        querylang.connect().import_mongo_export("./Post")
+    assert str(info.value) == "./Post/_Join:fans:Post.json: _SCHEMA has no Relation field fans in class Post"
+    (tmp_path / "Post" / "_Join:fans:Post.json").unlink()
+    (tmp_path / "Post" / "Post.json").write_text('{"_id": "Post/Post.json", "title": 5}\n', encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        querylang.connect().import_mongo_export("./Post")
+    assert str(info.value) == ("./Post/Post.json, line 1: class Post, record Post/Post.json, field title: expected a "
+                               "String, got number")
+
+
 def test_a_record_from_no_file_is_named_by_no_line_of_the_staging_files() -> None:
     """A server's records (parse_server.py) come from no file: the load's error names the
     record, not the line of a staged file the user never saw."""

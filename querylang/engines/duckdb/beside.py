@@ -4,6 +4,7 @@ second core idle."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,10 @@ class Beside:
         self._results: list[Any] = []
         self._errors: dict[int, BaseException] = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="querylang-beside", daemon=True)
+        # In the caller's context: a file the jobs name is named as the caller's load was given
+        # (interchange/given_paths.py).
+        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
+                                        name="querylang-beside", daemon=True)
 
     def __enter__(self) -> Beside:
         self._thread.start()

@@ -46,6 +46,7 @@ from querylang.interchange.directory import (
     record_lines,
 )
 from querylang.interchange.document import Edge, normalise_record
+from querylang.interchange.given_paths import shown
 from querylang.model.schema import ClassDef, Schema
 
 
@@ -121,7 +122,7 @@ def readable(files: list[Path], stop: threading.Event | None = None, head: int |
                         if any(data.find(b) >= 0 for b in (b"\r", b"\x0b", b"\x0c")):
                             return False
         except OSError as exc:  # a directory named Post.ndjson: a bad file, as read_parts says
-            raise cannot_read(file, exc) from None
+            raise cannot_read(shown(file), exc) from None
     return True
 
 
@@ -249,10 +250,10 @@ def _json_error(file: Path, at: int) -> DataError:
             try:
                 orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                return DataError(f"{file}, line {lineno}: {not_json(line, exc)}")
+                return DataError(f"{shown(file)}, line {lineno}: {not_json(line, exc)}")
             break
         at -= 1
-    return DataError(f"{file}: a record DuckDB read differently from Python's JSON reader")
+    return DataError(f"{shown(file)}: a record DuckDB read differently from Python's JSON reader")
 
 
 def _load_relations(
