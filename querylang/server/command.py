@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 import click
 
 import querylang
-from querylang.app.commands import is_url
+from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam, HomePath, check_acl_field
 
 from .config import DEFAULT_MAX_BODY, ServerConfig
@@ -33,7 +33,7 @@ def uvicorn_config(app: Any, **options: Any) -> Any:
     return uvicorn.Config(app, h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **options)
 
 
-def open_database(db: str | Path | None, data: Path | None) -> querylang.Database:
+def open_database(db: str | Path | None, data: str | Path | None) -> querylang.Database:
     """A DuckDB file or a PostgreSQL URL (kept writable: the API writes), an interchange file
     or directory loaded into memory, or the bundled sample."""
     if db is not None and data is not None:
@@ -62,6 +62,10 @@ def open_database(db: str | Path | None, data: Path | None) -> querylang.Databas
                 raise ServeError(f"{what} holds no querylang classes (load them first: querylang load FILE --db "
                                  f"{'URL' if is_url(db) else db}); nothing was served or made there")
         return querylang.connect(db)
+    if data is not None:
+        # A folder of exports said only that it lacks a schema.json: said what it is, with
+        # the import command that reads it, as load and the other commands' --data say it.
+        not_an_export(data)
     conn = querylang.connect()
     if data is not None:
         conn.load(data)
@@ -69,7 +73,7 @@ def open_database(db: str | Path | None, data: Path | None) -> querylang.Databas
             # As a database without classes above: every call would answer "unknown class",
             # and the REST API cannot add classes.
             conn.close()
-            where = "a directory's classes are in its schema.json" if data.is_dir() else "an interchange file's classes are"
+            where = "a directory's classes are in its schema.json" if Path(data).is_dir() else "an interchange file's classes are"
             raise ServeError(f'{data} holds no classes: nothing to serve ({where} under "classes", README '
                              '"Interchange format")')
     else:
@@ -83,7 +87,8 @@ def open_database(db: str | Path | None, data: Path | None) -> querylang.Databas
 @click.option("--db", "db", type=DbParam(),
               help="A DuckDB database file (made by 'querylang load'), or a PostgreSQL database: "
                    "postgresql://user@host:port/dbname.")
-@click.option("--data", type=HomePath(exists=True, path_type=Path),
+# As typed (a str): Path drops the './' of './d', and the messages name the folder as written.
+@click.option("--data", type=HomePath(exists=True, path_type=str),
               help="An interchange JSON file, or an interchange directory (schema.json and one "
                    "<Class>.ndjson per class), loaded into memory.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -100,7 +105,7 @@ def open_database(db: str | Path | None, data: Path | None) -> querylang.Databas
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=0), help="Largest request body in bytes.")
 @click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
 def serve(
-    db: str | Path | None, data: Path | None, host: str, port: int, mount: str, app_id: str, master_key: str,
+    db: str | Path | None, data: str | None, host: str, port: int, mount: str, app_id: str, master_key: str,
     rest_key: str | None, allow_client_writes: bool, acl_field: str, max_body: int, public_url: str | None,
 ) -> None:
     """Serve Parse Server's REST API for data, and a data browser at /browser.

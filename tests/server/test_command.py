@@ -367,3 +367,24 @@ def test_serve_started_with_stdout_closed_serves(tmp_path: Path) -> None:
     finally:
         proc.kill()
     assert proc.returncode == -signal.SIGTERM and err == "", (proc.returncode, err)
+
+
+def test_data_names_a_folder_as_typed_and_refuses_exports_with_the_import_command(tmp_path: Path, monkeypatch: Any) -> None:
+    """serve's --data named './d' as 'd' ('d/Post.ndjson, line 2: ...'), where query's --data
+    names it as typed; and a folder of exports was said only to lack a schema.json, where
+    load, query's --data and the REPL's .load give the import command that reads it."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}}', encoding="utf-8")
+    (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n{"objectId": "p2", "n": "two"}\n', encoding="utf-8")
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "_SCHEMA.json").write_text('{"_id": "Post"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    serve = ["serve", "--port", "0", "--app-id", "a", "--master-key", "k", "--data"]
+    res = CliRunner().invoke(main, [*serve, "./d/"])
+    assert (res.exit_code, res.stderr) == (2, "error: ./d/Post.ndjson, line 2: class Post, record p2, field n: expected "
+                                              "a Number, got string\n")
+    res = CliRunner().invoke(main, [*serve, "./dump"])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: ./dump: an interchange directory needs a schema.json; this folder looks like a "
+                                 "mongoexport of a Parse database (it has a _SCHEMA.json): import it with: querylang "
+                                 "import mongo ./dump --db "), res.stderr
