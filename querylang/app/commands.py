@@ -522,8 +522,16 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     files = [p for p in sorted(path.iterdir()) if p.suffix == ".json" and p.is_file()]
     if (path / "_SCHEMA.json").is_file():
         what, command = "a mongoexport of a Parse database (it has a _SCHEMA.json)", "mongo"
-    elif files and all(looks_like_rest_export(p) for p in files):
+    elif any(p != schema for p in files) and all(looks_like_rest_export(p) for p in files):
         what, command = "Parse Dashboard exports (JSON arrays of records)", "dashboard"
+    elif schema.exists() and files == [schema]:
+        # import dashboard, which that message sent the user to, refuses a schema export alone.
+        raise DataError(
+            f"{given}: its schema.json is no interchange directory's ({{\"classes\": ...}}) but an array, as the "
+            "Dashboard's Export schema writes it, and no class export is beside it: a schema export holds no "
+            "records; export each class's rows as JSON (Export all rows) and import those files with: querylang "
+            f"import dashboard FILE... --db {db}"
+        )
     else:
         return
     needs = ("its schema.json is no interchange directory's ({\"classes\": ...}) but an array, as the Dashboard's "

@@ -717,6 +717,22 @@ def test_a_schema_export_beside_class_exports_in_a_folder_is_left_out_with_a_not
                           f"{tmp_path / 'y.duckdb'}\n")
 
 
+def test_a_folder_of_only_the_schema_export_is_not_sent_to_import_dashboard(tmp_path: Path) -> None:
+    """load of a folder holding only the Dashboard's schema.json said it looked like Dashboard
+    exports, 'import it with: querylang import dashboard ...', which refuses it: a schema export
+    holds no records. Said so, with what to export instead."""
+    folder = tmp_path / "export"
+    write(folder / "schema.json", [SCHEMA_CLASS])
+    db = str(tmp_path / "x.duckdb")
+    res = CliRunner().invoke(main, ["load", str(folder), "--db", db])
+    assert res.exit_code == 2
+    assert res.stderr == (f"error: {folder}: its schema.json is no interchange directory's ({{\"classes\": ...}}) but an "
+                          "array, as the Dashboard's Export schema writes it, and no class export is beside it: a "
+                          "schema export holds no records; export each class's rows as JSON (Export all rows) and "
+                          f"import those files with: querylang import dashboard FILE... --db {db}\n")
+    assert not (tmp_path / "x.duckdb").exists()
+
+
 def test_a_folder_or_file_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Were 'export/Post.json, record 2, ...' of ./export: Python's Path drops the './' typed."""
     write(tmp_path / "export" / "Post.json", [{"objectId": "p1", "n": 1}, {"n": 2}])
