@@ -145,9 +145,10 @@ def test_postgresql_names_the_folder_as_typed(pg_cluster: Any, tmp_path: Path, m
 
 
 def test_a_folder_of_exports_is_named_as_typed(tmp_path: Path) -> None:
+    """Named './dump/', where the load names a folder given so './dump' (README)."""
     (tmp_path / "dump").mkdir()
     (tmp_path / "dump" / "_SCHEMA.json").write_text('{"_id": "Post"}\n', encoding="utf-8")
     err = user_error("load", "./dump/", "--db", str(tmp_path / "x.duckdb"), cwd=tmp_path)
-    assert err.startswith("error: ./dump/: an interchange directory needs a schema.json; this folder looks like a "
+    assert err.startswith("error: ./dump: an interchange directory needs a schema.json; this folder looks like a "
                           "mongoexport"), err
     assert "querylang import mongo ./dump/ --db" in err

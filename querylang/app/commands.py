@@ -508,6 +508,8 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     would only say that schema.json is missing. ``given``: the folder as typed, as the message
     names it; ``db`` is the --db to suggest."""
     path = Path(given)
+    # Without the trailing '/' a shell's completion adds, as the load names the folder.
+    named = str(given).rstrip("/") or str(given)
     unreadable = unreadable_path(given)
     if unreadable is not None:  # else Python's OSError, here or from the command's next look at it
         raise unreadable
@@ -527,7 +529,7 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     elif schema.exists() and files == [schema]:
         # import dashboard, which that message sent the user to, refuses a schema export alone.
         raise DataError(
-            f"{given}: its schema.json is no interchange directory's ({{\"classes\": ...}}) but an array, as the "
+            f"{named}: its schema.json is no interchange directory's ({{\"classes\": ...}}) but an array, as the "
             "Dashboard's Export schema writes it, and no class export is beside it: a schema export holds no "
             "records; export each class's rows as JSON (Export all rows) and import those files with: querylang "
             f"import dashboard FILE... --db {db}"
@@ -537,7 +539,7 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     needs = ("its schema.json is no interchange directory's ({\"classes\": ...}) but an array, as the Dashboard's "
              "Export schema writes it" if schema.exists() else "an interchange directory needs a schema.json")
     raise DataError(
-        f"{given}: {needs}; this folder looks like {what}: "
+        f"{named}: {needs}; this folder looks like {what}: "
         f"import it with: querylang import {command} {shlex.quote(str(given))} --db {db}"
     )
 
