@@ -122,6 +122,8 @@ def read_export(path: Path) -> tuple[str, list[Any]]:
         raise DataError(f"{at}: {_MONGO}")
     if _schema_export(doc):
         raise SchemaExport(f"{at}: {_SCHEMA_EXPORT}")
+    if interchange_schema(doc):
+        raise DataError(f"{at}: {INTERCHANGE_SCHEMA}")
     if isinstance(doc, Mapping) and isinstance(doc.get("results"), list):
         return path.stem, doc["results"]
     if isinstance(doc, list):
@@ -140,6 +142,15 @@ _MONGO = ("MongoDB documents (with _id), not REST records: import the mongoexpor
 # Its classes were read as records ("no objectId"), or as neither kind of export.
 _SCHEMA_EXPORT = ("this is a schema export (the Dashboard's Export schema), not a class export: it holds no "
                   "records; export each class's rows as JSON (Export all rows) and import those files")
+
+
+INTERCHANGE_SCHEMA = "an interchange directory's schema.json (querylang's own format): load its folder with querylang load"
+
+
+def interchange_schema(doc: Any) -> bool:
+    """Is ``doc`` the schema.json of querylang's own directory form, ``{"classes": {...}}``?
+    Given to an import, it was "neither a Dashboard export ... nor a results file"."""
+    return isinstance(doc, Mapping) and set(doc) == {"classes"} and isinstance(doc["classes"], Mapping)
 
 
 def _schema_class(value: Any) -> bool:

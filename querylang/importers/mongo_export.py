@@ -113,10 +113,24 @@ def _why_no_schema(root: Path) -> str:
     below = sorted(d.name for d in entries if (d / "_SCHEMA.json").is_file() or (d / "_SCHEMA.bson").is_file())
     if below:
         return f"the export is one folder down, in {', '.join(below)}: import that folder"
+    schema = root / "schema.json"
+    if schema in entries and (said := _interchange(schema)):
+        return f"{shown(schema)} is {said}"
     if any(p.suffix.lower() == ".zip" and p.is_file() for p in entries):
         # parse.com's export, as it came: its .json files inside need no _SCHEMA
         return "it holds a .zip: unzip it, and import the folder of its .json files"
     return "export the _SCHEMA collection too: it holds the field types"
+
+
+def _interchange(schema: Path) -> str | None:
+    """What the file is, when it is querylang's own schema.json: its directory form was told
+    to export the _SCHEMA collection."""
+    from .dashboard import INTERCHANGE_SCHEMA, interchange_schema
+
+    try:
+        return INTERCHANGE_SCHEMA if interchange_schema(json.loads(schema.read_bytes())) else None
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def export_files(root: Path) -> dict[str, Path]:

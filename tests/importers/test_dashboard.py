@@ -717,6 +717,24 @@ def test_a_schema_export_beside_class_exports_in_a_folder_is_left_out_with_a_not
                           f"{tmp_path / 'y.duckdb'}\n")
 
 
+def test_an_interchange_directory_given_to_an_import_is_sent_to_load(tmp_path: Path) -> None:
+    """querylang's own directory form (schema.json of "classes", <Class>.ndjson) given to import
+    dashboard was 'neither a Dashboard export ... nor a {"results": [...]} file', and to import
+    mongo 'no _SCHEMA.json (export the _SCHEMA collection too ...)': both say to load it."""
+    folder = tmp_path / "d"
+    write(folder / "schema.json", {"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}})
+    (folder / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n', encoding="utf-8")
+    load = "an interchange directory's schema.json (querylang's own format): load its folder with querylang load"
+    for given in (folder, folder / "schema.json"):
+        with pytest.raises(DataError) as info:
+            querylang.connect().import_dashboard_export(given)
+        assert str(info.value) == f"{folder / 'schema.json'}: {load}"
+    with pytest.raises(DataError) as info:
+        querylang.connect().import_mongo_export(folder)
+    assert str(info.value) == f"{folder}: no _SCHEMA.json ({folder / 'schema.json'} is {load})"
+    assert querylang.connect().load(folder) == {"Post": 1}
+
+
 def test_a_folder_of_only_the_schema_export_is_not_sent_to_import_dashboard(tmp_path: Path) -> None:
     """load of a folder holding only the Dashboard's schema.json said it looked like Dashboard
     exports, 'import it with: querylang import dashboard ...', which refuses it: a schema export
