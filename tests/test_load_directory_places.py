@@ -152,3 +152,16 @@ def test_a_folder_of_exports_is_named_as_typed(tmp_path: Path) -> None:
     assert err.startswith("error: ./dump: an interchange directory needs a schema.json; this folder looks like a "
                           "mongoexport"), err
     assert "querylang import mongo ./dump/ --db" in err
+
+
+def test_a_file_is_named_as_typed_by_a_job_beside_the_load_too(tmp_path: Path) -> None:
+    """A DuckDB directory load looks its files over again on a thread beside its index builds
+    (engines/duckdb/beside.py): a file that thread names is named as the load was given too,
+    the thread running in the load's context."""
+    from querylang.engines.duckdb.beside import Beside
+    from querylang.interchange.given_paths import shown, typed_sources
+
+    with typed_sources(["./d/"]), Beside(lambda stop: shown(Path("d") / "Post.ndjson")) as beside:
+        pass
+    assert beside.result(0) == "./d/Post.ndjson"
+
