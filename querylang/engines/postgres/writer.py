@@ -91,7 +91,8 @@ class Writer(SqlWriter[PostgresTables]):
         beat: Heartbeat | None = None
         with writing(self.store.lock, self.lock_wait):
             try:
-                with self.store.connection() as con, Heartbeat(self.store.watchdog, con, self.store.reach) as beat:
+                with self.store.connection() as con, Heartbeat(self.store.watchdog, con, self.store.reach) as beat, \
+                        _limit_kept(con):
                     with con.transaction():
                         con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a write's
                         if self.lock_wait is not None:
@@ -179,3 +180,18 @@ class Writer(SqlWriter[PostgresTables]):
     def create_tables(self, con: psycopg.Connection[Any], old: Schema, new: Schema) -> None:
         self.store.create_tables(con, old, new)
         self.store.build_indexes(con, new)
+
+
+@contextmanager
+def _limit_kept(con: psycopg.Connection[Any]) -> Iterator[None]:
+    """A write's transaction on ``con``, the thread's connection, keeping true the limit
+    remembered on it (Watched._set_timeout): a query in update's change runs in the
+    transaction, whose SET LOCAL of no limit it did not know of (a query of 1 s waited with
+    none), and what it SET there was undone with a rollback, still taken as set after it."""
+    before = getattr(con, "_ql_timeout", None)
+    con._ql_timeout = None  # type: ignore[attr-defined]  # unknown: a query in it sets its own
+    try:
+        yield
+    finally:
+        # Nothing SET in it: the limit before it stands; else not known (committed or undone).
+        con._ql_timeout = before if getattr(con, "_ql_timeout", None) is None else None  # type: ignore[attr-defined]

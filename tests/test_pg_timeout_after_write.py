@@ -1,0 +1,98 @@
+"""The statement_timeout a PostgreSQL connection keeps is remembered on it (Watched._set_timeout),
+so that a query sets it only when it changes. A read inside update's change runs on the write's
+connection, in its transaction: the limit it SET there was undone with the transaction when the
+change raised, and still taken as set. A query of 1 s then ran with no limit (3 s, on a locked
+table, and answered), and db.reference's read of every record with the 1 s it meant to lift.
+Inside the transaction, the write's own SET LOCAL of no limit was taken for the last query's:
+a query of 1 s in update's change waited with none."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import querylang
+from querylang import Change, QueryTimeout
+
+from .pg import fresh_url
+from .test_pg_one_clock import DOC, hold_lock
+
+STOPPED = r"^the query ran longer than 1 s and was stopped$"
+
+
+def undone_change(read: Callable[[], Any]) -> Callable[[dict[str, Any]], Change]:
+    """update's change that reads, then raises: the write's transaction is rolled back."""
+    def change(record: dict[str, Any]) -> Change:
+        read()
+        raise ValueError("undone")
+
+    return change
+
+
+def test_a_query_after_a_rolled_back_change_has_its_timeout(pg_cluster: Any) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=None) as db:
+        db.load(DOC)
+        assert db.count("User") == 2  # no limit on the thread's connection
+        db.timeout = 1
+        with pytest.raises(ValueError, match="undone"):
+            db.update("User", "u1", undone_change(lambda: db.query("User", None)))
+        taken = threading.Event()
+        locker = hold_lock(url, "User", 0, 3, taken)
+        assert taken.wait(10)
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout, match=STOPPED):
+            db.query("User", None)
+        took = time.monotonic() - began
+        locker.join(10)
+        assert took < 1.5, took
+
+
+def test_a_reference_read_after_a_rolled_back_change_has_no_limit(pg_cluster: Any) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2  # its statement's limit, 1 s, stays on the connection
+        with pytest.raises(ValueError, match="undone"):
+            db.update("User", "u1", undone_change(lambda: db.reference("User", None)))
+        db.create("User", {"objectId": "u3"})  # the reference reads every record again
+        taken = threading.Event()
+        locker = hold_lock(url, "Post", 0, 1.5, taken)
+        assert taken.wait(10)
+        began = time.monotonic()
+        assert db.reference("User", None).ids == ["u1", "u2", "u3"]
+        took = time.monotonic() - began
+        locker.join(10)
+        assert took > 1.3, took
+
+
+def test_a_query_in_updates_change_has_its_timeout(pg_cluster: Any) -> None:
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2  # its statement's limit, 1 s, stays on the connection
+        db.timeout = 10  # the write's wait for locks: not what stops the query below
+        taken = threading.Event()
+        said: list[QueryTimeout] = []
+        took: list[float] = []
+
+        def read() -> None:
+            db.timeout = 1
+            locker = hold_lock(url, "Post", 0, 3, taken)
+            assert taken.wait(10)
+            began = time.monotonic()
+            try:
+                db.query("Post", None)
+            except QueryTimeout as exc:
+                said.append(exc)
+            took.append(time.monotonic() - began)
+            locker.join(10)
+
+        with pytest.raises(ValueError, match="undone"):
+            db.update("User", "u1", undone_change(read))
+        assert took[0] < 1.5, took
+        assert said and said[0].message.startswith("the query ran longer than 1 s"), said
