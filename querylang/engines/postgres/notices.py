@@ -131,6 +131,7 @@ class Listening:
 
     schema: Schema
     heard: Heard
+    changes: int  # the store's writes and loads, and schema changes heard (db.reference's data)
     _pg_schema: str
     # The schema as stored (this store's own object when it is the same), read on the given
     # connection or this thread's, under a query's timeout and cancel: the store's method
@@ -168,4 +169,6 @@ class Listening:
                 raise
             return None  # the server out of reach (reach.py)
         changed, self.schema = new is not self.schema, new
+        if changed:  # db.reference reads the data again, with the new schema (api.py), as ParseStore's does
+            self.changes += 1
         return changed
