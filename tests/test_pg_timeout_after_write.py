@@ -96,3 +96,54 @@ def test_a_query_in_updates_change_has_its_timeout(pg_cluster: Any) -> None:
             db.update("User", "u1", undone_change(read))
         assert took[0] < 1.5, took
         assert said and said[0].message.startswith("the query ran longer than 1 s"), said
+
+
+def test_a_write_after_a_read_that_failed_in_its_change_says_so(pg_cluster: Any) -> None:
+    """The change caught its query's timeout and returned a Change: the query's failure had
+    given the write's connection back to the pool in the middle of its transaction (closed
+    there), and the write said "the PostgreSQL server went away during the write"."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        taken = threading.Event()
+
+        def change(record: dict[str, Any]) -> Change:
+            locker = hold_lock(url, "Post", 0, 2, taken)
+            assert taken.wait(10)
+            with pytest.raises(QueryTimeout, match=STOPPED):
+                db.query("Post", None)
+            locker.join(10)
+            return Change(fields={"name": "Cy"})
+
+        bad = db.store.pool.get_stats().get("returns_bad", 0)  # type: ignore[attr-defined]
+        with pytest.raises(querylang.DataError, match=r"^write failed, nothing was changed: a read in update's change "
+                           r"\(or delete's check\) failed, which ended the write's transaction"):
+            db.update("User", "u1", change)
+        assert db.store.pool.get_stats().get("returns_bad", 0) == bad  # type: ignore[attr-defined]
+        assert db.query("User", None).records[0]["name"] == "Ann"
+
+
+def test_a_write_after_a_schema_read_that_failed_in_its_change_says_so(pg_cluster: Any) -> None:
+    """As above, the change's query stopped in the schema read again before its statement
+    (another process added a field; the schema table locked): rolled back to its savepoint,
+    its connection was given back to the pool all the same."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=1) as db:
+        db.load(DOC)
+        assert db.count("User") == 2
+        with querylang.connect(url) as other:
+            other.define_class("Post", {"title": {"type": "String"}})
+        taken = threading.Event()
+
+        def change(record: dict[str, Any]) -> Change:
+            locker = hold_lock(url, "_querylang_schema", 0, 2, taken)
+            assert taken.wait(10)
+            with pytest.raises(QueryTimeout, match=STOPPED):
+                db.query("Post", None)  # the notice came with the write's read of the record
+            locker.join(10)
+            return Change(fields={"name": "Cy"})
+
+        bad = db.store.pool.get_stats().get("returns_bad", 0)  # type: ignore[attr-defined]
+        written = db.update("User", "u1", change)  # the savepoint left the transaction usable
+        assert written["name"] == "Cy"
+        assert db.store.pool.get_stats().get("returns_bad", 0) == bad  # type: ignore[attr-defined]

@@ -94,7 +94,7 @@ from querylang.engines.postgres.schema_lock import (
 )
 from querylang.engines.postgres.search_path import home_schema, no_schema
 from querylang.engines.postgres.server_errors import first_line, query_error
-from querylang.engines.postgres.watched import Watched
+from querylang.engines.postgres.watched import Watched, in_write
 from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
@@ -548,7 +548,7 @@ class PostgresStore(Watched, Listening):
             watched, beat = beat, None
             if watched is not None:
                 watched.__exit__()
-            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con):
                 self._drop(held)
             self._failed(exc, stop, watched, timeout, cancel)
         finally:

@@ -97,7 +97,7 @@ class Watched:
                 self.watchdog.done(token)
             if beat is not None:
                 self._unwatch(con, beat)
-        if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and \
+        if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con) and \
                 (held := getattr(self._local, "held", None)) is not None and held.con is con:
             self._drop(held)
         if self.closed or stop.cut or (beat is not None and beat.cut) or isinstance(failed, pge.QueryCanceled):
@@ -130,3 +130,10 @@ class Watched:
         if getattr(con, "_ql_timeout", None) != ms:
             con.execute(f"SET statement_timeout = {ms}")  # an error is the caller's to tell
             con._ql_timeout = ms  # type: ignore[attr-defined]
+
+
+def in_write(con: psycopg.Connection[Any]) -> bool:
+    """``con`` is in a write's transaction (a read in update's change failed on it): the write
+    gives it back. Given back by the read, it was closed under the write, which said the
+    server "went away during the write"."""
+    return con.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)

@@ -108,6 +108,11 @@ class Writer(SqlWriter[PostgresTables]):
             # A value the server refuses (too long for an index) is the record's fault: 107. A
             # permission denied or a server out of reach is not, and keeps the code a read's
             # failure has (1), which serve answers as a server error (500), not a bad request.
+            except pge.InFailedSqlTransaction:
+                # The writer's own statements fail at once: one that failed before them was a read
+                # the change made, on this connection, whose error the change did not raise.
+                raise DataError("write failed, nothing was changed: a read in update's change (or delete's check) "
+                                "failed, which ended the write's transaction", code=1) from None
             except psycopg.Error as exc:
                 failed = "write failed, nothing was changed"
                 if beat is not None and (why := beat.failure(self.store.shown, failed, "the write", self.store.closed)):
