@@ -161,8 +161,14 @@ PAGE_ROWS = 1000
 _DATES_OPTION = 0
 
 
-# What a Date column altered by hand holds, in the words of the error that names it.
+# What a Date column altered by hand holds, in the words of the error that names it: by the
+# Python type of its cells, and by its type in the catalog (or a statement's description).
 _HELD = {str: "text (VARCHAR)", day: "days without a time (DATE)"}
+_KINDS = {
+    "VARCHAR": "text (VARCHAR)",
+    "DATE": "days without a time (DATE)",
+    "TIMESTAMP WITH TIME ZONE": "dates with a time zone (TIMESTAMP WITH TIME ZONE)",
+}
 
 
 def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequence[Any]]], None]:
@@ -174,10 +180,10 @@ def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequ
     AttributeError, or on a page of many dates passed a text of 24 characters through. A
     TIMESTAMP WITH TIME ZONE column is named too, not read: DuckDB compares it with the
     queries' naive UTC dates in the session's time zone, so off UTC a filter on it would
-    answer otherwise than the reference evaluator."""
+    answer otherwise than the reference evaluator. ``columns`` may hold some of the Date
+    columns only (a write's RETURNING gives back the ones it wrote)."""
     idx = {c: k for k, c in enumerate(columns)}
-    names = ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
-    cells = [(idx[n], n) for n in names]
+    cells = [(idx[n], n) for n in date_names(cls) if n in idx]
 
     def check(rows: Sequence[Sequence[Any]]) -> None:
         for k, name in cells:
@@ -185,10 +191,24 @@ def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequ
                 v = r[k]
                 if v is not None:
                     if type(v) is not datetime or v.tzinfo is not None:
-                        raise _altered_date(cls, name, v)
+                        raise altered_date(cls, name, held_by(v))
                     break
 
     return check
+
+
+def date_names(cls: ClassDef) -> list[str]:
+    """The names of ``cls``'s Date columns: createdAt, updatedAt, then its Date fields."""
+    return ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
+
+
+def date_values(cls: ClassDef, name: str, values: Sequence[Any]) -> None:
+    """A distinct's or an aggregate's values of the Date column ``name``: the DataError naming
+    it when one is not a naive UTC datetime (as :func:`date_check`); they were answered as
+    DuckDB gave them (its own text of a VARCHAR, a Python date of a DATE)."""
+    for v in values:
+        if v is not None and (type(v) is not datetime or v.tzinfo is not None):
+            raise altered_date(cls, name, held_by(v))
 
 
 def checked_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
@@ -208,9 +228,30 @@ def checked_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence
     return checked
 
 
-def _altered_date(cls: ClassDef, name: str, v: Any) -> DataError:
-    held = "dates with a time zone (TIMESTAMP WITH TIME ZONE)" if isinstance(v, datetime) else _HELD.get(type(v))
-    held = held or f"{type(v).__name__} values"
+def held_by(v: Any) -> str:
+    """What a Date column altered by hand holds, said from one of its cells."""
+    if isinstance(v, datetime):
+        return "dates with a time zone (TIMESTAMP WITH TIME ZONE)"
+    return _HELD.get(type(v)) or f"{type(v).__name__} values"
+
+
+def held_as(kind: str) -> str:
+    """What a Date column altered by hand holds, said from its type ``kind`` (DuckDB's name)."""
+    return _KINDS.get(kind) or f"{kind} values"
+
+
+def altered_kinds(cls: ClassDef, kinds: Mapping[str, str], names: Sequence[str]) -> DataError | None:
+    """The error naming the first Date column of ``names`` whose type in ``kinds`` (column →
+    DuckDB's name of its type; a column it lacks is taken as made) is not TIMESTAMP, or None."""
+    for name in names:
+        kind = kinds.get(name, "TIMESTAMP")
+        if kind != "TIMESTAMP":
+            return altered_date(cls, name, held_as(kind))
+    return None
+
+
+def altered_date(cls: ClassDef, name: str, held: str) -> DataError:
+    """The error naming the Date column ``name`` of ``cls``, which holds ``held`` (:func:`held_by`)."""
     return DataError(
         f"its column {name} holds {held}, where querylang makes TIMESTAMP (UTC, no time zone): its type was "
         f"changed outside querylang; change it back (ALTER TABLE {quote_ident(cls.name)} ALTER {quote_ident(name)} "

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 import duckdb
 
 from querylang.engines.duckdb.cells import record_row
-from querylang.engines.duckdb.decode import date_check, decode_row, stored_record
+from querylang.engines.duckdb.decode import altered_kinds, date_check, decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.duckdb.rejections import missing_table, taken_table
@@ -139,6 +139,15 @@ class Writer(SqlWriter[DuckDBTables]):
 
     def cells(self, cls: ClassDef, rec: Mapping[str, Any]) -> list[Any]:
         return _bindable(class_columns(cls), record_row(cls, rec))
+
+    # DuckDB casts a date into a VARCHAR (its own text), DATE (the day alone) or TIMESTAMP WITH
+    # TIME ZONE column altered by hand; a record whose cell there was NULL read back fine.
+    checks_dates = True
+
+    def written_dates(self, cls: ClassDef, types: Mapping[str, str], cells: Mapping[str, Any]) -> None:
+        said = altered_kinds(cls, types, list(cells))
+        if said is not None:
+            raise said
 
     def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
         date_check(cls, columns)([row])

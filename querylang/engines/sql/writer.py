@@ -54,6 +54,10 @@ def _called(fn: Callable[[dict[str, Any]], T], current: dict[str, Any]) -> T:
         raise _Raised(exc) from None
 
 
+def _date_columns(cls: ClassDef) -> list[str]:
+    return ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
+
+
 def _names_unknown(cls: ClassDef, wanted: Change) -> bool:
     """Whether a Change sets, unsets, or edits the edges of, a field ``cls`` does not have
     (what is no list of names is refused later, by _unset_names)."""
@@ -70,6 +74,7 @@ class SqlWriter(ABC, Generic[S]):
     def __init__(self, store: S, dialect: Dialect) -> None:
         self.store = store
         self.dialect = dialect
+        self._described: dict[str, Any] = {}  # class → its last read's description (checks_dates)
 
     # --- what each engine supplies --------------------------------------------------------
 
@@ -111,6 +116,16 @@ class SqlWriter(ABC, Generic[S]):
     lock_target = ""
     # Engine: the driver's error for a second row with one objectId (the unique index's).
     duplicate_key: tuple[type[BaseException], ...] = ()
+    # Engine: a write looks at the types of the Date columns it stores a date into, as its own
+    # read of the table described them (no statement more), and written_dates names one
+    # whose type was changed by hand: an engine that casts a date into a column of any type
+    # wrote it there as text or a day.
+    checks_dates = False
+
+    def written_dates(self, cls: ClassDef, types: Mapping[str, str], cells: Mapping[str, Any]) -> None:
+        """Engine, when :attr:`checks_dates`: raise the DataError naming a column of ``cells``
+        (a Date column → the non-NULL cell to be stored) whose type in ``types`` (column →
+        the type a read described) is not the one the engine makes for a Date."""
 
     def stored_schema(self, con: Any, change: bool = True) -> Schema:
         """Engine: inside a schema change's (``change``) or a delete's transaction, the schema
@@ -151,6 +166,14 @@ class SqlWriter(ABC, Generic[S]):
     def _edges(self, owner_class: str, key: str) -> str:
         return self.dialect.quote(self.dialect.layout.join_table(owner_class, key))
 
+    def _dates_written(self, cls: ClassDef, cols: Sequence[str], cells: Sequence[Any], described: Any) -> None:
+        """:meth:`written_dates` for the cells ``cells`` of ``cols`` a write is to store, where
+        ``described`` (a cursor's description) gives the types of the Date columns."""
+        dates = set(_date_columns(cls))
+        written = {c: cell for c, cell in zip(cols, cells, strict=True) if c in dates and cell is not None}
+        if written:
+            self.written_dates(cls, {d[0]: str(d[1]) for d in described if d[0] in dates}, written)
+
     # --- writes -------------------------------------------------------------------------------
 
     @staticmethod
@@ -187,11 +210,12 @@ class SqlWriter(ABC, Generic[S]):
         """The record as stored, read with ``con`` (inside the write's transaction)."""
         cols = self.dialect.layout.output_columns(cls)
         collist = ", ".join(self._column(c) for c in cols)
-        row = self._run(
-            con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}', [oid]
-        ).fetchone()
+        cur = self._run(con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}', [oid])
+        row = cur.fetchone()
         if row is None:
             raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
+        if self.checks_dates:
+            self._described[cls.name] = cur.description  # the columns' types, for the write that follows (_update)
         return self.stored_record(cls, cols, row)
 
     def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
@@ -202,15 +226,23 @@ class SqlWriter(ABC, Generic[S]):
         oid = rec["objectId"]
 
         def run(con: Any) -> str:
-            if self._run(con, f'SELECT 1 FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid]).fetchone():
-                raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid)
             cols = self.columns(cls)
+            # Where the engine checks the dates it stores, the look reads the Date columns the
+            # record has a date in (each one read costs): its description gives their types.
+            dates = [c for c in _date_columns(cls) if rec.get(c) is not None] if self.checks_dates else []
+            look = ", ".join(map(self._column, dates)) or "1"
+            cur = self._run(con, f'SELECT {look} FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
+            if cur.fetchone():
+                raise DataError("duplicate objectId: already in the database", class_name=cls.name, object_id=oid)
+            cells = self.cells(cls, rec)
+            if dates:
+                self._dates_written(cls, cols, cells, cur.description)
             marks = ", ".join("?" * len(cols))
             try:
                 self._run(
                     con,
                     f"INSERT INTO {self._table(cls.name)} ({', '.join(self._column(c) for c in cols)}) VALUES ({marks})",
-                    self.cells(cls, rec),
+                    cells,
                 )
             except self.duplicate_key:
                 # Another process wrote the id after the look above: the same error as that look's.
@@ -281,6 +313,8 @@ class SqlWriter(ABC, Generic[S]):
         row = self.cells(cls, kept)
         sets = [(c, cell) for c, cell in zip(cols, row, strict=True)
                 if c not in ("objectId", "createdAt") and c.split(":")[0] not in unchanged]
+        if self.checks_dates:
+            self._dates_written(cls, [c for c, _ in sets], [cell for _, cell in sets], self._described.get(cls.name, ()))
         assignments = ", ".join(f"{self._column(c)} = ?" for c, _ in sets)
         self._run(con, f'UPDATE {self._table(cls.name)} SET {assignments} WHERE "objectId" = ?',
                   [*(cell for _, cell in sets), oid])
