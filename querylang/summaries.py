@@ -38,6 +38,14 @@ class Summaries(Queries):
             said = getattr(self.store, "altered_column", lambda _: None)(cls)
             raise said or QueryError(f"class {cls.name}: a Number column holds values that are not doubles", code=1)
 
+    def _dates(self, class_name: str, field: str, values: list[Any]) -> None:
+        """Raise what a read of the class's records raises when a Date value is not one as the
+        store keeps it: a DuckDB Date column whose type was changed by hand gave its own text
+        (VARCHAR) or Python dates (DATE), answered as they came."""
+        check = getattr(self.store, "date_values", None)
+        if check is not None:
+            check(self.schema.get(class_name), field, values)
+
     @knowing
     def count(self, class_name: str, query: Filter = None, *, cancel: threading.Event | None = None, **kw: Any) -> int:
         """How many records match; ``cancel`` as for :meth:`query`."""
@@ -67,6 +75,8 @@ class Summaries(Queries):
             )
             if f.type == "Number":
                 self._doubles(class_name, (r[0] for r in rows))
+            elif f.type == "Date":
+                self._dates(class_name, f.name, [r[0] for r in rows])
         return [aggregate_value(f.type, r[0]) for r in rows]
 
     @knowing
@@ -109,4 +119,7 @@ class Summaries(Queries):
             sums = [(name, o) for name, o in zip(spec, ops, strict=True) if o[0] in ("sum", "avg")]
             over = [name for name, o in sums if run(True, [o]) is None] or [name for name, _ in sums]
             raise QueryError(f"aggregate {', '.join(map(repr, over))}: {SUM_OUT_OF_RANGE}", code=INVALID_QUERY)
+        for (_, fname), t, v in zip(ops, types, row, strict=True):
+            if t == "Date":
+                self._dates(class_name, fname, [v])
         return {name: aggregate_value(t, v) for name, t, v in zip(spec, types, row, strict=True)}

@@ -153,3 +153,53 @@ def test_a_save_or_update_into_an_altered_date_column_is_named_and_changes_nothi
     _named(exc, column, held)
     assert _raw(db, column) == before
     db.increment("Item", "i000", {"n": 1})  # writes no Date cell but updatedAt: as before
+
+
+@pytest.mark.parametrize("column", ["due", "createdAt"])
+def test_a_filter_on_a_text_date_column_names_it(column: str) -> None:
+    # DuckDB's "Cannot compare values of type VARCHAR and type TIMESTAMP" named no field
+    # (an EngineError), even where no Date cell is read back (select, count).
+    db = _db(5)
+    _alter(db, column, "VARCHAR", None)
+    where = {column: {"greaterThan": DATE}}
+    for call in (lambda: db.query("Item", where, select="n"), lambda: db.count("Item", where),
+                 lambda: list(db.stream("Item", where, select="n")),
+                 lambda: db.find("Item", {column: {"$gt": DATE}}, keys="n")):
+        with pytest.raises(DataError) as exc:
+            call()
+        _named(exc, column, "text (VARCHAR)")
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_a_distinct_or_aggregate_of_an_altered_date_column_names_it(column: str, kind: str, using: str | None, held: str) -> None:
+    # They answered DuckDB's own text ('2025-01-01 00:00:00.001'), Python dates, or aware
+    # dates relabelled UTC whatever the session's time zone.
+    db = _db(5)
+    _alter(db, column, kind, using)
+    for call in (lambda: db.distinct("Item", column), lambda: db.aggregate("Item", {"Last": {"max": column}}),
+                 lambda: db.aggregate("Item", {"N": {"sum": "n"}, "First": {"min": column}})):
+        with pytest.raises(DataError) as exc:
+            call()
+        _named(exc, column, held)
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_a_load_into_an_altered_date_column_is_named_and_loads_nothing(column: str, kind: str, using: str | None, held: str) -> None:
+    db = _db(5)
+    _alter(db, column, kind, using)
+    before = _raw(db, column)
+    with pytest.raises(DataError) as exc:
+        db.load({"records": {"Item": [{"objectId": "new1", "n": 1000, "due": DATE}]}})
+    _named(exc, column, held)
+    assert "load failed, nothing was loaded" in str(exc.value)
+    assert _raw(db, column) == before
+
+
+def test_an_unaltered_date_is_written_and_summed_up_as_before() -> None:
+    db = _db(5)
+    oid = db.create("Item", {"n": 99, "due": DATE})
+    db.save("Item", "i000", {"due": DATE})
+    db.load({"records": {"Item": [{"objectId": "new1", "n": 1000, "due": DATE}]}})
+    assert db.query("Item", {"objectId": oid}).records[0]["due"] == DATE["iso"]
+    assert db.distinct("Item", "due")[-1] == DATE["iso"] == db.aggregate("Item", {"m": {"max": "due"}})["m"]
+    assert db.count("Item", {"due": {"greaterThan": {"__type": "Date", "iso": "2025-06-01T00:00:00.000Z"}}}) == 3

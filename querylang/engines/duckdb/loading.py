@@ -47,7 +47,7 @@ from querylang.engines.duckdb.pipeline import (
     edge_count,
     size,
 )
-from querylang.engines.duckdb.rejections import load_rejected
+from querylang.engines.duckdb.rejections import altered_dates, load_rejected
 from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import no_gc
@@ -162,6 +162,13 @@ class Loading:
             self._check_existing_ids(data)
         except duckdb.Error as exc:  # a stored class's table dropped by hand
             raise load_rejected(exc, self.path) from None
+        # DuckDB would cast the dates into a Date column altered by hand (its own text in a
+        # VARCHAR, the day alone in a DATE), which the queries then name: named first.
+        said = altered_dates(self.con, [data.schema.classes[c] for c, cols in data.columns.items()
+                                        if c in old_schema.classes and len(cols)])
+        if said is not None:
+            said.message = f"load failed, nothing was loaded: {said.message}"
+            raise said
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:

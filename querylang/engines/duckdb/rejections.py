@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 
+from querylang.engines.duckdb.decode import altered_kinds, date_names
+from querylang.engines.duckdb.layout import quote_ident
 from querylang.engines.duckdb.paths import damaged, damaged_error
 from querylang.errors import (
     DROPPED_BY_HAND,
@@ -16,6 +20,7 @@ from querylang.errors import (
     TableMissingFault,
     others_table,
 )
+from querylang.model.schema import ClassDef
 
 MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$", re.MULTILINE)
 TAKEN_TABLE = re.compile(r'Catalog Error: Table with name "?([^"]*?)"? already exists!')
@@ -57,3 +62,35 @@ def load_rejected(exc: duckdb.Error, path: str) -> DataError:
     if table is not None:
         return others_table(table, "load failed, nothing was loaded", LOAD_ELSEWHERE)
     return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")
+
+
+_COLUMN_TYPES = ("SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                 "WHERE database_name = current_database() AND schema_name = current_schema()")
+
+
+def altered_dates(con: Any, classes: Iterable[ClassDef]) -> DataError | None:
+    """The DataError naming the first Date column of ``classes`` whose type was changed by hand
+    (decode.date_check's, said from the catalog), or None. Asked only when a statement failed
+    (DuckDB does not compare a VARCHAR with the query's TIMESTAMP, and its error names no
+    field) or a load is to write into the classes' tables: a look at the catalog is no cost there."""
+    try:
+        kinds = {(t, c): kind for t, c, kind in con.execute(_COLUMN_TYPES).fetchall()}
+    except duckdb.Error:
+        return None  # the statement's own error is said
+    for cls in classes:
+        said = altered_kinds(cls, {c: kind for (t, c), kind in kinds.items() if t == cls.name}, date_names(cls))
+        if said is not None:
+            return said
+    return None
+
+
+def statement_rejected(exc: duckdb.Error, path: str, con: Any, classes: Iterable[ClassDef], sql: str) -> QueryError:
+    """:func:`rejected`'s error for a query's statement ``sql`` on ``classes``: a statement DuckDB
+    could not bind or cast names a Date column of a table it reads that was altered by hand, if
+    one was (the statement's own error said "Cannot compare values of type VARCHAR and type
+    TIMESTAMP" of no field)."""
+    if isinstance(exc, duckdb.BinderException | duckdb.ConversionException):
+        said = altered_dates(con, [cls for cls in classes if quote_ident(cls.name) in sql])
+        if said is not None:
+            return said
+    return rejected(exc, path)

@@ -23,6 +23,7 @@ from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.decode import (
     checked_decoder,
     date_check,
+    date_values,
     decode_row,
     page_decoder,
     stored_record,
@@ -38,7 +39,7 @@ from querylang.engines.duckdb.layout import (
 from querylang.engines.duckdb.loading import Loading
 from querylang.engines.duckdb.paths import connect_file, damaged, damaged_error
 from querylang.engines.duckdb.pipeline import LOADING_TABLE
-from querylang.engines.duckdb.rejections import rejected
+from querylang.engines.duckdb.rejections import rejected, statement_rejected
 from querylang.engines.duckdb.sharing import FileState, Shares, closing_last, hold, release
 from querylang.engines.duckdb.words import TextWords
 from querylang.engines.duckdb.writer import Writer
@@ -57,6 +58,7 @@ class Store(TextWords, Shares, Loading):
         self.path = str(path)
         self.dialect = DUCKDB  # how the compiler writes SQL for this store
         self.page_decoder = page_decoder  # a query's rows → its records at once (Queries._execute)
+        self.date_values = date_values  # a distinct's or aggregate's dates checked (Summaries._dates)
         self.con = connect_file(self.path, read_only=read_only)
         self.read_only = read_only
         self._local = threading.local()
@@ -249,7 +251,7 @@ class Store(TextWords, Shares, Loading):
                 raise QueryCancelled("the query was cancelled") from None
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
-            raise rejected(exc, self.path) from exc
+            raise statement_rejected(exc, self.path, cur, self.schema.classes.values(), sql) from exc
         finally:
             if token is not None:
                 self.watchdog.done(token)
@@ -272,8 +274,11 @@ class Store(TextWords, Shares, Loading):
         try:
             cur.execute(sql, list(params))
         except BaseException as exc:
+            said = self._stream_error(exc, cancel)
+            if isinstance(exc, duckdb.Error) and not isinstance(said, QueryCancelled):
+                said = statement_rejected(exc, self.path, cur, self.schema.classes.values(), sql)
             self._stream_end(cur, token)
-            raise self._stream_error(exc, cancel) from None
+            raise said from None
         return self._batches(cur, token, batch, cancel)
 
     def _batches(
