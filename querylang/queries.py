@@ -258,7 +258,9 @@ class Queries(Writes, SchemaRefresh):
             inc, keys, fields = checked_shape(self.schema, class_name, include, select)
             plan = knowing(Queries._plan)(self, class_name, query, kw, capped=False, fields=fields)
             cls = self.schema.get(plan.class_name)
-            decode = self.store.decoder(plan.output or cls, plan.columns)
+            # A batch decoded as a query's page is (DuckDB's Date columns checked once a batch,
+            # not once a row: a Date field NULL in every record was looked at in each).
+            decode = self._page_decoder(plan.output or cls, plan.columns)
             # The statement starts last: its batches are a generator that gives its connection
             # back when it ends, and one that never started never ends (an error raised between
             # the two kept a pooled PostgreSQL connection for good).
@@ -271,7 +273,7 @@ class Queries(Writes, SchemaRefresh):
         for rows in batches:
             try:
                 with nullcontext() if bounds is None else bounds.of(self.timeout, cancel):
-                    records = [decode(r) for r in rows]
+                    records = decode(rows)
             except QueryTimeout as exc:  # the look's limit was what the decoding left
                 raise told(exc, self.timeout) from None
             if inc:
