@@ -221,3 +221,24 @@ def test_a_stream_decodes_each_batch_as_a_page() -> None:
     assert pages == [8, 8, 4]
     db.store.page_decoder = page_decoder
     assert streamed == db.query("Item", None, sort=["n"], limit=20).records
+
+
+@pytest.mark.parametrize("kind", ["TIMESTAMP_MS", "TIMESTAMP_NS"])
+def test_a_date_column_of_another_precision_that_keeps_milliseconds_is_written_as_read(kind: str) -> None:
+    # Its cells read back as naive datetimes, so the reads take it: the writes must too.
+    db = _db(5)
+    _alter(db, "due", kind, None)
+    oid = db.create("Item", {"n": 99, "due": DATE})
+    db.save("Item", "i000", {"due": DATE})
+    db.load({"records": {"Item": [{"objectId": "new1", "n": 1000, "due": DATE}]}})
+    got = db.query("Item", {"objectId": {"containedIn": [oid, "i000", "new1"]}}).records
+    assert [r["due"] for r in got] == [DATE["iso"]] * 3
+
+
+def test_a_date_column_of_seconds_is_named_by_a_write() -> None:
+    # TIMESTAMP_S would drop the date's milliseconds.
+    db = _db(5)
+    _alter(db, "due", "TIMESTAMP_S", None)
+    with pytest.raises(DataError) as exc:
+        db.create("Item", {"n": 99, "due": DATE})
+    _named(exc, "due", "TIMESTAMP_S values")

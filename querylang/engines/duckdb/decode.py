@@ -242,12 +242,18 @@ def held_as(kind: str) -> str:
 
 def altered_kinds(cls: ClassDef, kinds: Mapping[str, str], names: Sequence[str]) -> DataError | None:
     """The error naming the first Date column of ``names`` whose type in ``kinds`` (column →
-    DuckDB's name of its type; a column it lacks is taken as made) is not TIMESTAMP, or None."""
+    DuckDB's name of its type; a column it lacks is taken as made) does not keep a date as
+    TIMESTAMP does, or None."""
     for name in names:
         kind = kinds.get(name, "TIMESTAMP")
-        if kind != "TIMESTAMP":
+        if kind not in _SAME_DATES:
             return altered_date(cls, name, held_as(kind))
     return None
+
+
+# Types that keep a millisecond date as TIMESTAMP does, and give it back as the same naive
+# datetime (the reads take them); TIMESTAMP_S would drop its milliseconds.
+_SAME_DATES = frozenset({"TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_NS"})
 
 
 def altered_date(cls: ClassDef, name: str, held: str) -> DataError:
