@@ -242,3 +242,15 @@ def test_a_date_column_of_seconds_is_named_by_a_write() -> None:
     with pytest.raises(DataError) as exc:
         db.create("Item", {"n": 99, "due": DATE})
     _named(exc, "due", "TIMESTAMP_S values")
+
+
+def test_a_stream_whose_first_batches_hold_no_date_names_a_later_one() -> None:
+    db = _db(20)
+    _alter(db, "due", "VARCHAR", f'strftime("due", {MS})')
+    db.store.con.execute('UPDATE "Item" SET due = NULL WHERE n < 12')
+    got = []
+    with pytest.raises(DataError) as exc:
+        for rec in db.stream("Item", None, sort=["n"], batch=4):
+            got.append(rec["n"])
+    _named(exc, "due", "text (VARCHAR)")
+    assert got == list(range(12))  # the batches of NULLs alone had nothing to name
