@@ -254,3 +254,12 @@ def test_a_stream_whose_first_batches_hold_no_date_names_a_later_one() -> None:
             got.append(rec["n"])
     _named(exc, "due", "text (VARCHAR)")
     assert got == list(range(12))  # the batches of NULLs alone had nothing to name
+
+
+def test_a_load_with_no_date_for_an_altered_column_loads_as_a_create_writes() -> None:
+    # Nothing would be cast into the column: the load was refused all the same.
+    db = _db(5)
+    _alter(db, "due", "VARCHAR", None)
+    assert db.load({"records": {"Item": [{"objectId": "new1", "n": 1000}]}}) == {"Item": 1}
+    db.create("Item", {"n": 1001})
+    assert db.count("Item") == 7

@@ -163,9 +163,13 @@ class Loading:
         except duckdb.Error as exc:  # a stored class's table dropped by hand
             raise load_rejected(exc, self.path) from None
         # DuckDB would cast the dates into a Date column altered by hand (its own text in a
-        # VARCHAR, the day alone in a DATE), which the queries then name: named first.
-        said = altered_dates(self.con, [data.schema.classes[c] for c, cols in data.columns.items()
-                                        if c in old_schema.classes and len(cols)])
+        # VARCHAR, the day alone in a DATE), which the queries then name: named first, where
+        # the load has a date for it (a column all NULL writes nothing wrong, as a create's).
+        stored = {c: cols for c, cols in data.columns.items() if c in old_schema.classes and len(cols)}
+        said = altered_dates(self.con, [data.schema.classes[c] for c in stored], {
+            c: {n for n, a in cols.values.items() if isinstance(a, pa.Array) and a.null_count < len(a)}
+            for c, cols in stored.items()
+        })  # fmt: skip
         if said is not None:
             said.message = f"load failed, nothing was loaded: {said.message}"
             raise said

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import duckdb
@@ -68,17 +68,19 @@ _COLUMN_TYPES = ("SELECT table_name, column_name, data_type FROM duckdb_columns(
                  "WHERE database_name = current_database() AND schema_name = current_schema()")
 
 
-def altered_dates(con: Any, classes: Iterable[ClassDef]) -> DataError | None:
+def altered_dates(con: Any, classes: Iterable[ClassDef], written: Mapping[str, Collection[str]] | None = None) -> DataError | None:
     """The DataError naming the first Date column of ``classes`` whose type was changed by hand
-    (decode.date_check's, said from the catalog), or None. Asked only when a statement failed
-    (DuckDB does not compare a VARCHAR with the query's TIMESTAMP, and its error names no
-    field) or a load is to write into the classes' tables: a look at the catalog is no cost there."""
+    (decode.date_check's, said from the catalog), or None; ``written``: of each class, only
+    the Date columns a load stores a date in. Asked only when a statement failed (DuckDB does
+    not compare a VARCHAR with the query's TIMESTAMP, and its error names no field) or a load
+    is to write into the classes' tables: a look at the catalog is no cost there."""
     try:
         kinds = {(t, c): kind for t, c, kind in con.execute(_COLUMN_TYPES).fetchall()}
     except duckdb.Error:
         return None  # the statement's own error is said
     for cls in classes:
-        said = altered_kinds(cls, {c: kind for (t, c), kind in kinds.items() if t == cls.name}, date_names(cls))
+        names = date_names(cls) if written is None else [n for n in date_names(cls) if n in written.get(cls.name, ())]
+        said = altered_kinds(cls, {c: kind for (t, c), kind in kinds.items() if t == cls.name}, names)
         if said is not None:
             return said
     return None
