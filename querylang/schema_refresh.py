@@ -70,6 +70,11 @@ def knowing(method: F) -> F:
             return method(self, *args, **kw)
         except QueryTimeout as exc:
             raise told(exc, self.timeout) from None
+        except QueryError as exc:  # a wait the server did not answer names the query's timeout, as _clocked says it
+            said = unanswered(exc, self.timeout)
+            if said is None:
+                raise
+            raise said from None
         finally:
             clock.began = None
 

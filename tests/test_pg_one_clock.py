@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 import querylang
-from querylang import QueryTimeout
+from querylang import QueryError, QueryTimeout
 
 from .pg import fresh_url
 
@@ -191,3 +191,31 @@ def test_the_look_at_an_altered_column_has_what_the_statement_left(pg_cluster) -
         assert took < 1.25, took
         with pytest.raises(querylang.DataError, match=ALTERED):
             db.query("Post", None)
+
+
+def test_a_read_the_server_did_not_answer_names_the_query_timeout(pg_cluster, monkeypatch) -> None:
+    """The include's read had what the page's 0.3 s left of the query (0.7 s), and the server
+    did not answer it (a frozen backend, cut GRACE s past that limit: watched.py): the error
+    names the query's timeout and its cut, as a timeout's does (told). The outermost knowing
+    call said the read's own limit (0.7 s, 5.7 s) once _clocked was written out in it."""
+    from querylang.engines.postgres.interrupt import GRACE, NoAnswer
+
+    with querylang.connect(fresh_url(pg_cluster), timeout=1) as db:
+        db.load(DOC)
+        store: Any = db.store
+        real, limits = store.execute, []
+
+        def silent_second(sql: str, params: Any, *, timeout: float | None = None, **kw: Any) -> Any:
+            limits.append(timeout)
+            if len(limits) == 1:  # the page: answered, slowly
+                rows = real(sql, params, timeout=timeout, **kw)
+                time.sleep(0.3)
+                return rows
+            assert timeout is not None
+            raise NoAnswer(f"the PostgreSQL server at {store.shown} did not answer within {timeout + GRACE:g} s "
+                           f"(it stops a query past {timeout:g} s itself): the connection was closed", code=1)
+
+        monkeypatch.setattr(store, "execute", silent_second)
+        with pytest.raises(QueryError, match=r"did not answer within 6 s \(it stops a query past 1 s itself\): the connection was closed$"):
+            db.query("Post", None, include="author")
+        assert len(limits) == 2 and limits[1] < 0.75  # the include's read had what the page left
