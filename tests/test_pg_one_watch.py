@@ -177,3 +177,83 @@ def test_a_watch_whose_ask_is_in_flight_is_not_kept(cluster: Cluster, short_time
     finally:
         answer.set()
         db.close()
+
+
+def _mixed_round(db: querylang.Database, n: int, seed: int) -> list[str]:
+    """``n`` statements back to back on this thread's connection: answers, statement timeouts,
+    cancels, a short limit then a long statement; what went wrong, said (nothing, when each
+    answer is right and each timeout or cancel is its own statement's)."""
+    from querylang import QueryCancelled, QueryTimeout
+
+    wrong: list[str] = []
+    for i in range(n):
+        kind = (i + seed) % 5
+        try:
+            if kind == 0:
+                got: object = db.store.execute("SELECT %s::int", [i], timeout=2)
+                if got != [(i,)]:
+                    wrong.append(f"{i}: answered {got!r}")
+            elif kind == 1:
+                db.store.execute("SELECT %s::int FROM pg_sleep(0.3)", [i], timeout=0.05)
+                wrong.append(f"{i}: a 0.3 s sleep with a 0.05 s timeout answered")
+            elif kind == 2:
+                cancel = threading.Event()
+                threading.Timer(0.05, cancel.set).start()
+                db.store.execute("SELECT %s::int FROM pg_sleep(2)", [i], timeout=3, cancel=cancel)
+                wrong.append(f"{i}: a cancelled sleep answered")
+            elif kind == 3:
+                name = "Ann" if i % 2 else "bob"
+                ids = db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": name}).ids
+                if ids != (["u1"] if name == "Ann" else ["u2"]):
+                    wrong.append(f"{i}: found {ids!r}")
+            else:
+                # The statement before had a short limit: its deadline (0.05 s + GRACE) is not this one's.
+                db.store.execute("SELECT %s::int", [i], timeout=0.05)
+                got = db.store.execute("SELECT %s::int FROM pg_sleep(1.2)", [i], timeout=3)
+                if got != [(i,)]:
+                    wrong.append(f"{i}: the long statement answered {got!r}")
+        except QueryTimeout as exc:
+            if kind != 1:
+                wrong.append(f"{i} (kind {kind}): timed out: {exc}")
+        except QueryCancelled as exc:
+            if kind != 2:
+                wrong.append(f"{i} (kind {kind}): cancelled: {exc}")
+        except QueryError as exc:
+            wrong.append(f"{i} (kind {kind}): {type(exc).__name__}: {exc}")
+    return wrong
+
+
+def test_back_to_back_statements_with_timeouts_and_cancels_on_kept_watches(
+        cluster: Cluster, short_times: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept watch serves statements that answer, time out and are cancelled, on two threads
+    at once, its heartbeat asking every 10 ms (an ask often in flight as a statement ends),
+    and threads that end hand their connections (and kept watches) to the next ones: every
+    answer is right, every timeout and cancel is its own statement's, no cut comes late, and
+    nothing stays watched."""
+    monkeypatch.setattr(heartbeat, "LOOK", 0.01)
+    reused: list[float] = []
+    again = heartbeat.Heartbeat.again
+
+    def counted(self: heartbeat.Heartbeat, after: float) -> heartbeat.Heartbeat:
+        reused.append(after)
+        return again(self, after)
+
+    monkeypatch.setattr(heartbeat.Heartbeat, "again", counted)
+    db = querylang.connect(cluster.url(), timeout=2)
+    try:
+        db.query("User", None)
+        wrong: list[str] = []
+        for round_ in range(3):
+            threads = [threading.Thread(target=lambda s=s + round_: wrong.extend(_mixed_round(db, 12, s)))
+                       for s in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        assert wrong == []
+        assert len(reused) > 10  # the kept watches served statements (those whose ask was over)
+        time.sleep(0.2)  # the last asks end
+        assert db.store.watchdog._watched == {}
+        assert db.query("User", None).ids == ["u1", "u2"]
+    finally:
+        db.close()
