@@ -71,3 +71,57 @@ def test_a_connection_closed_after_the_look_is_replaced_by_the_next_query(pg_clu
         assert db.store._thread_connection().con.info.backend_pid != pid
     finally:
         db.close()
+
+
+def _terminate(cluster, pid: int) -> None:
+    """The server ends backend ``pid`` (an administrator's pg_terminate_backend), waited for."""
+    import psycopg
+
+    with psycopg.connect(cluster.url(), autocommit=True) as con:
+        assert con.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone() == (True,)
+
+
+def test_a_connection_the_server_ended_right_after_an_answer_is_replaced(pg_cluster):
+    """The server ended the thread's connection a moment after a statement's answer, and the
+    next query came at once (within LOOKED_LATELY of that answer: no look). Its statement
+    met the server's goodbye, as it was sent, and failed ('the PostgreSQL server went away
+    during the query'), where the look that query made before (84ce201) had replaced the
+    connection: the statement, which the server never ran, runs again on a fresh one."""
+    db = fresh_database(pg_cluster)
+    try:
+        db.load(DOC)
+        assert db.query("User").ids == ["u1"]
+        held = db.store._local.held
+        _terminate(pg_cluster, held.con.info.backend_pid)
+        time.sleep(0.1)  # the goodbye is on the client's socket
+        held.looked = time.monotonic()  # as if the answer had just come (the goodbye right after it)
+        assert db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": "Ann"}).ids == ["u1"]
+        assert db.store._local.held is not held
+    finally:
+        db.close()
+
+
+def test_a_statement_the_server_ended_as_it_ran_is_not_run_again(pg_cluster):
+    """A statement the server ended while it ran (pg_terminate_backend) fails saying so: it
+    is run again only when it met a goodbye sent before it (a moment after the answer before)."""
+    import threading
+
+    import pytest
+
+    from querylang import QueryError
+
+    db = fresh_database(pg_cluster)
+    try:
+        db.load(DOC)
+        db.query("User")
+        pid = db.store._local.held.con.info.backend_pid
+        timer = threading.Timer(0.2, _terminate, [pg_cluster, pid])
+        timer.start()
+        began = time.monotonic()
+        with pytest.raises(QueryError, match="went away during the query: terminating connection due to administrator command"):
+            db.store.execute("SELECT 1 FROM pg_sleep(0.6)", [], timeout=5)
+        assert time.monotonic() - began < 0.55  # not slept again
+        timer.join()
+        assert db.query("User").ids == ["u1"]
+    finally:
+        db.close()

@@ -97,7 +97,7 @@ def server_error(exc: psycopg.Error, what: str = "the query") -> QueryError:
         return QueryError(READ_ONLY.format(what=what, reason=first_line(exc)), code=1)
     if (setting := IDLE_SETTINGS.get(getattr(exc, "sqlstate", None) or "")) is not None:
         return QueryError(IDLE_ENDED.format(what=what, reason=first_line(exc), setting=setting), code=1)
-    if _connection_lost(exc):
+    if connection_lost(exc):
         return QueryError(f"the PostgreSQL server went away during {what}: {first_line(exc)}", code=1)
     if isinstance(exc, pge.UndefinedTable):
         # querylang's SQL names only tables the schema lists: one that is not there was dropped
@@ -128,11 +128,11 @@ def not_the_data(exc: psycopg.Error) -> bool:
     system error, 58; a transaction that waited for the client too long, IDLE_SETTINGS; a
     server or session that takes no writes, 25006)."""
     state = getattr(exc, "sqlstate", None) or ""
-    return (isinstance(exc, pge.InsufficientPrivilege) or _connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
+    return (isinstance(exc, pge.InsufficientPrivilege) or connection_lost(exc) or state[:2] in ("40", "53", "57", "58")
             or state in IDLE_SETTINGS or state == "25006")
 
 
-def _connection_lost(exc: psycopg.Error) -> bool:
+def connection_lost(exc: psycopg.Error) -> bool:
     """The connection broke (the driver's own error, without a SQLSTATE), could not be made
     (class 08) or the server is shutting down (57P01-57P03). psycopg also files the server's
     answers of classes 53-55 and 40 (a key too long for an index, a full disk, a deadlock)

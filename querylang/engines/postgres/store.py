@@ -93,7 +93,7 @@ from querylang.engines.postgres.schema_lock import (
     refuse_own_streams,
 )
 from querylang.engines.postgres.search_path import home_schema, no_schema
-from querylang.engines.postgres.server_errors import first_line, query_error
+from querylang.engines.postgres.server_errors import connection_lost, first_line, query_error
 from querylang.engines.postgres.watched import Watched, in_write
 from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
@@ -550,12 +550,26 @@ class PostgresStore(Watched, Listening):
                 watched.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con):
                 self._drop(held)
+                if self._said_goodbye(exc, held, stop, watched, cancel):
+                    # This class's: a subclass's execute (parse_store.py) wraps this call already.
+                    return PostgresStore.execute(self, sql, params, timeout=timeout, words=words, cancel=cancel)
             self._failed(exc, stop, watched, timeout, cancel)
         finally:
             if token is not None:
                 self.watchdog.done(token)
             if beat is not None:
                 self._unwatch(con, beat)
+
+    def _said_goodbye(self, exc: psycopg.Error, held: Held, stop: Interrupt | None, beat: Heartbeat | None,
+                      cancel: threading.Event | None) -> bool:
+        """Whether a statement failed at once on a connection the server had closed before it
+        was sent (a restart, a pg_terminate_backend), which a look would have replaced: sent
+        within LOOKED_LATELY of the last answer or look (gone), nothing was looked at. The
+        server never ran it, so it runs again on a fresh connection; one that failed later may
+        have been ended as it ran (an administrator's cancel), and is not."""
+        return (connection_lost(exc) and time.monotonic() - held.looked < 2 * LOOKED_LATELY and not self.closed
+                and not (stop is not None and stop.cut) and not (beat is not None and beat.cut)
+                and not (cancel is not None and cancel.is_set()))
 
     def explain(
         self, sql: str, params: Sequence[Any], *, timeout: float | None = None,
