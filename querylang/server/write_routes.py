@@ -8,12 +8,16 @@ from typing import Any
 from urllib.parse import quote
 
 import querylang
+from querylang.script.values import truthy
 
 from .acl import public
 from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import (
+    INCORRECT_TYPE,
     OBJECT_NOT_FOUND,
+    PASSWORD_MISSING,
     SESSION_MISSING,
+    USERNAME_MISSING,
     ParseError,
     UnknownField,
     not_found,
@@ -24,6 +28,9 @@ from .keys import PERMISSION_DENIED, Access, require_write
 from .writes import check_new_object_id, is_delete, plan_write
 
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
+# The fields Parse Server 9 requires of a record of a class (its requiredColumns.write), from
+# the master key too: a role without an ACL is one anyone may write, and so join.
+REQUIRED = {"_Role": ("name", "ACL")}
 
 
 class WriteRoutes(ClassAccess):
@@ -33,8 +40,11 @@ class WriteRoutes(ClassAccess):
         self._served(access, class_name, "create")  # before the class-level permissions, as Parse
         check_new_object_id(body)  # in a class that is not there too
         require_write(access, "create", class_name)
+        if class_name == "_User" and not access.master:
+            _check_sign_up(body)  # where the database has no _User too, as Parse always has one
         self._know_deleted(class_name, body)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
+        _check_required(class_name, body, update=False)
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         with the_write():
@@ -70,6 +80,7 @@ class WriteRoutes(ClassAccess):
             isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
             for v in body.values())
         checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
+        _check_required(class_name, body, update=True)  # before the record is looked up, as Parse
         answers: dict[str, Any] = {}
 
         def change(current: dict[str, Any]) -> querylang.Change:
@@ -135,6 +146,28 @@ class WriteRoutes(ClassAccess):
 
         self.db.delete(class_name, oid, check=writable)
         return {}
+
+
+def _check_sign_up(body: Mapping[str, Any]) -> None:
+    """A client's create in _User is Parse Server 9's sign-up, which needs a username and a
+    password (text JavaScript takes as true) unless the body holds authData (which serve refuses
+    as a field it keeps no value of, as it does a password). Without them a client made a user
+    no one could sign in as, which Parse never makes."""
+    if truthy(body.get("authData")):
+        return
+    if not isinstance(body.get("username"), str) or not body["username"]:
+        raise ParseError(USERNAME_MISSING, "bad or missing username")
+    if not isinstance(body.get("password"), str) or not body["password"]:
+        raise ParseError(PASSWORD_MISSING, "password is required")
+
+
+def _check_required(class_name: str, body: Mapping[str, Any], *, update: bool) -> None:
+    """A create without a field REQUIRED names (a value JavaScript takes as false), or an update
+    that deletes one, is 111 "<field> is required.", as Parse Server 9 answers it."""
+    for name in REQUIRED.get(class_name, ()):
+        value = body.get(name)
+        if (is_delete(value) if update else not truthy(value)):
+            raise ParseError(INCORRECT_TYPE, f"{name} is required.")
 
 
 def _now_iso() -> str:

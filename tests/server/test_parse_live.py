@@ -601,3 +601,37 @@ def test_parse_refuses_a_clients_update_or_delete_of_a_user_whatever_its_acl(par
             assert client.get(url, headers=parse.headers(master=True)).json()["username"] == "ann-live"
         finally:
             client.delete(url, headers=parse.headers(master=True))
+
+
+@pytest.mark.parametrize("body", [{}, {"username": ""}, {"username": "ann-signup"},
+                                  {"username": "ann-signup", "password": ""}, {"username": "ann-signup", "emailVerified": True}])
+def test_a_clients_create_of_a_user_without_a_username_or_password(both: Any, body: dict[str, Any]) -> None:
+    """Found by review: serve made a _User record from a client's create without a password;
+    Parse Server 9's sign-up needs a username (200) and a password (201), before anything else
+    in the body is read (serve's live database has no _User: answered the same)."""
+    mine, theirs = both("POST", "/classes/_User", json=body)
+    assert answer(mine) == answer(theirs), (mine.text, theirs.text)
+    assert mine.json()["code"] in (200, 201)
+
+
+def test_parse_requires_a_roles_name_and_acl(parse: Side) -> None:
+    """The reference for test_serve_writes_edges' test of a role without a name or an ACL
+    (serve's live database here has no _Role): Parse Server 9 refuses both, from the master key
+    too, 111 "name is required." / "ACL is required.", and an update that deletes one, also of
+    a record that is not there."""
+    delete = {"__op": "Delete"}
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        made = client.post(f"{parse.url}/classes/_Role", headers=parse.headers(master=True),
+                           json={"name": "Live", "ACL": {"*": {"read": True, "write": True}}})
+        assert made.status_code == 201, made.text
+        try:
+            for master in (False, True):
+                for body, missing in (({"name": "Admin"}, "ACL"), ({"ACL": {}}, "name"), ({"name": "", "ACL": {}}, "name")):
+                    r = client.post(f"{parse.url}/classes/_Role", json=body, headers=parse.headers(master))
+                    assert answer(r) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+                for body, missing in (({"ACL": delete}, "ACL"), ({"name": delete}, "name")):
+                    for oid in (made.json()["objectId"], "nobody"):
+                        r = client.put(f"{parse.url}/classes/_Role/{oid}", json=body, headers=parse.headers(master))
+                        assert answer(r) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+        finally:
+            client.delete(f"{parse.url}/classes/_Role/{made.json()['objectId']}", headers=parse.headers(master=True))

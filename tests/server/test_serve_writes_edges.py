@@ -300,3 +300,67 @@ def test_a_clients_delete_or_update_of_a_user_is_refused_whatever_its_acl(client
         assert db.find("_User", {}).ids == []
     finally:
         srv.stop()
+
+
+def test_a_clients_create_of_a_user_needs_a_username_and_a_password(client: httpx.Client) -> None:
+    """Found by review: a client allowed to write made a _User record with no password (serve
+    keeps none), which Parse Server 9 never makes: its sign-up needs a username (200 "bad or
+    missing username") and a password (201 "password is required"), whether or not the database
+    has a _User yet (a client's create in another class that is not there is 119). The master
+    key still makes one. (test_parse_live compares the answers with Parse's.)"""
+    import querylang
+
+    from .live import start
+
+    with_users = querylang.connect()
+    with_users.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "ACL": {"type": "ACL"}}}}})
+    for db in (with_users, querylang.connect()):
+        srv = start(db, allow_client_writes=True)
+        try:
+            for body, code, words in (({}, 200, "bad or missing username"), ({"username": ""}, 200, "bad or missing username"),
+                                      ({"username": "ann"}, 201, "password is required"),
+                                      ({"username": "ann", "password": ""}, 201, "password is required")):
+                r = client.post(f"{srv.url}/classes/_User", json=body, headers=headers())
+                assert (r.status_code, r.json()) == (400, {"code": code, "error": words}), (body, r.text)
+            assert "_User" not in db.schema.classes or db.find("_User", {}).ids == []
+        finally:
+            srv.stop()
+    srv = start(with_users, allow_client_writes=True)
+    try:
+        r = client.post(f"{srv.url}/classes/_User", json={"username": "ann"}, headers=headers(master=True))
+        assert r.status_code == 201, r.text
+    finally:
+        srv.stop()
+
+
+def test_a_role_needs_a_name_and_an_acl(client: httpx.Client) -> None:
+    """Found by review: a role was made without an ACL (so anyone could write it, and add
+    users to it) or without a name, and an update could delete either; Parse Server 9 requires
+    both of a _Role record, from the master key too: 111 "name is required." / "ACL is
+    required.", for an update that deletes one before the record is looked up."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    fields = {"name": {"type": "String"}, "ACL": {"type": "ACL"}}
+    db.load({"classes": {"_Role": {"fields": fields}},
+             "records": {"_Role": [{"objectId": "r1", "name": "Admin", "ACL": {"*": {"read": True, "write": True}}}]}})
+    srv = start(db, allow_client_writes=True)
+    delete = {"__op": "Delete"}
+    try:
+        for master in (False, True):
+            for body, missing in (({"name": "Admin"}, "ACL"), ({"ACL": {}}, "name"), ({"name": "", "ACL": {}}, "name")):
+                r = client.post(f"{srv.url}/classes/_Role", json=body, headers=headers(master=master))
+                assert (r.status_code, r.json()) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+            for body, missing in (({"ACL": delete}, "ACL"), ({"name": delete}, "name")):
+                for oid in ("r1", "nobody"):
+                    r = client.put(f"{srv.url}/classes/_Role/{oid}", json=body, headers=headers(master=master))
+                    assert (r.status_code, r.json()) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+        assert db.find("_Role", {}).records == [
+            {"objectId": "r1", "name": "Admin", "ACL": {"*": {"read": True, "write": True}},
+             "createdAt": db.find("_Role", {}).records[0]["createdAt"], "updatedAt": db.find("_Role", {}).records[0]["updatedAt"]}]
+        r = client.post(f"{srv.url}/classes/_Role", json={"name": "Staff", "ACL": {}}, headers=headers())
+        assert r.status_code == 201, r.text
+    finally:
+        srv.stop()
