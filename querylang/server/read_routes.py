@@ -62,6 +62,10 @@ class ReadRoutes(ClassAccess):
         if redirect:
             class_name = self._redirected(class_name, redirect)
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
+        if not access.master and class_name not in ALWAYS_THERE and self.absent(class_name):
+            # Before its sub-queries are run, as Parse Server 9 refuses a client's read of a
+            # class that is not there (a class the schema holds is not read again).
+            raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
         where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
         # Every sub-query checked first, as Parse runs them before it reads the where around
         # them: one inside a sub-query over no records too (a client's into a class that is not
@@ -147,6 +151,10 @@ class ReadRoutes(ClassAccess):
 
         def own(class_name: str, where: Any) -> None:
             if class_name in self.db.schema.classes:
+                # Read whole in its turn (a key no class may have: 105), as the library reads
+                # it only with the where around it, in the order of its keys.
+                if isinstance(where, Mapping):
+                    where_to_filter(where)
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)
             elif self.reads_nothing(access, class_name):
                 # In its turn, as Parse runs each sub-query whole before the next: read after

@@ -635,3 +635,38 @@ def test_parse_requires_a_roles_name_and_acl(parse: Side) -> None:
                         assert answer(r) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
         finally:
             client.delete(f"{parse.url}/classes/_Role/{made.json()['objectId']}", headers=parse.headers(master=True))
+
+
+EXISTING_CLASS_ORDER = [
+    ({"owner": {"$notInQuery": {"className": "Note", "where": {"a b": 1}}},
+      "title": {"$dontSelect": {"query": {"className": "Note", "where": {"c d": 1}}, "key": "title"}}}, "c d"),
+    ({"owner": {"$inQuery": {"className": "Note", "where": {
+        "owner": {"$notInQuery": {"className": "Note", "where": {"ACL": 1}}},
+        "title": {"$dontSelect": {"query": {"className": "Note", "where": {"q r": 1}}, "key": "title"}}}}}}, "q r"),
+    ({"title": {"$select": {"query": {"className": "Note", "where": {"e f": 1}}, "key": "title"}}, "g h": 1}, "e f"),
+]
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+@pytest.mark.parametrize(("where", "key"), EXISTING_CLASS_ORDER, ids=[k for _, k in EXISTING_CLASS_ORDER])
+def test_a_sub_querys_where_in_a_class_there_is_read_in_its_turn(both: Any, master: bool, where: dict[str, Any],
+                                                                  key: str) -> None:
+    """Found by review: the where of a sub-query into a class that is there was checked in its
+    turn for a key on the ACL only; a key no class may have was found as the whole where was
+    read, in the order of its keys (a $notInQuery's before a $dontSelect's beside it, a key on
+    the ACL in a later sub-query before it), where Parse Server 9 runs each $dontSelect first."""
+    mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 105), (
+        mine.text, theirs.text)
+    assert theirs.json()["error"] == f"Invalid key name: {key}"
+    assert key in mine.json()["error"], mine.text
+
+
+def test_a_clients_find_in_a_class_that_is_not_there_is_refused_before_its_sub_queries(both: Any) -> None:
+    """Found by review: a client's find in a class that is not there read its sub-queries first
+    (a key on the ACL in one: 102 "Cannot query on ACL."); Parse Server 9 refuses the class
+    before it runs them, 119."""
+    where = {"owner": {"$inQuery": {"className": "Note", "where": {"ACL": 1}}}, "title": {"$select": {
+        "query": {"className": "Note", "where": {"a b": 1}}, "key": "title"}}}
+    mine, theirs = both("GET", "/classes/NoSuchClass", params={"where": json.dumps(where)})
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
