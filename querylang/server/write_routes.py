@@ -15,6 +15,7 @@ from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse
 from .errors import (
     INCORRECT_TYPE,
     OBJECT_NOT_FOUND,
+    OPERATION_FORBIDDEN,
     PASSWORD_MISSING,
     SESSION_MISSING,
     USERNAME_MISSING,
@@ -42,6 +43,7 @@ class WriteRoutes(ClassAccess):
         require_write(access, "create", class_name)
         if class_name == "_User" and not access.master:
             _check_sign_up(body)  # where the database has no _User too, as Parse always has one
+            _check_restricted(body)
         self._know_deleted(class_name, body)
         plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
         _check_required(class_name, body, update=False)
@@ -55,11 +57,14 @@ class WriteRoutes(ClassAccess):
     def update(self, access: Access, class_name: str, oid: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._served(access, class_name, "update")  # before the class-level permissions, as Parse
         require_write(access, "update", class_name)
+        if class_name == "_User" and not access.master:
+            _check_restricted(body)  # before the body's other fields are read, as Parse
         # A client's in _User or _Role too, which every Parse app has (in another class that is
         # not there Parse refuses it, 119: rest.route).
         if (access.master or class_name in ALWAYS_THERE) and (parse_could_make(class_name) or class_name in FIXED) \
                 and self.absent(class_name, remembered=False):
             check_update_in_no_class(class_name, body)
+            _check_required(class_name, body, update=True)
             if class_name == "_User" and not access.master:
                 # Parse Server 9 updates a user for that user's session only (its words: 206).
                 raise ParseError(SESSION_MISSING, PERMISSION_DENIED)
@@ -159,6 +164,14 @@ def _check_sign_up(body: Mapping[str, Any]) -> None:
         raise ParseError(USERNAME_MISSING, "bad or missing username")
     if not isinstance(body.get("password"), str) or not body["password"]:
         raise ParseError(PASSWORD_MISSING, "password is required")
+
+
+def _check_restricted(body: Mapping[str, Any]) -> None:
+    """A client's write of a user's emailVerified, whatever its value, is 119 "Permission
+    denied", as Parse Server 9 answers it (its words, sanitized: "Clients aren't allowed to
+    manually update email verification.")."""
+    if "emailVerified" in body:
+        raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
 
 def _check_required(class_name: str, body: Mapping[str, Any], *, update: bool) -> None:

@@ -670,3 +670,22 @@ def test_a_clients_find_in_a_class_that_is_not_there_is_refused_before_its_sub_q
         "query": {"className": "Note", "where": {"a b": 1}}, "key": "title"}}}
     mine, theirs = both("GET", "/classes/NoSuchClass", params={"where": json.dumps(where)})
     assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code"), [
+    ("PUT", "/classes/_User/nobody", {"emailVerified": True}, 119),
+    ("PUT", "/classes/_User/nobody", {"emailVerified": False, "username": 5}, 119),
+    ("POST", "/classes/_User", {"username": "u", "password": "p", "emailVerified": True}, 119),
+    ("PUT", "/classes/_Role/nobody", {"name": {"__op": "Delete"}}, 111),
+    ("PUT", "/classes/_Role/nobody", {"ACL": {"__op": "Delete"}, "name": "x"}, 111),
+])
+def test_a_clients_write_of_email_verification_or_a_roles_required_field(both: Any, method: str, path: str,
+                                                                         body: dict[str, Any], code: int) -> None:
+    """Found by review: a client's update in _User naming emailVerified was 206 (a type wrong
+    beside it 111), where Parse Server 9 refuses it before it reads the rest, 119 "Permission
+    denied" ("Clients aren't allowed to manually update email verification."); an update that
+    deletes a _Role's name or ACL where the database has no _Role was 101, Parse's 111 "... is
+    required." (serve's live database has neither class)."""
+    mine, theirs = both(method, path, json=body)
+    assert answer(mine) == answer(theirs), (mine.text, theirs.text)
+    assert theirs.json()["code"] == code
