@@ -151,11 +151,12 @@ class ReadRoutes(ClassAccess):
 
         def own(class_name: str, where: Any) -> None:
             if class_name in self.db.schema.classes:
-                # Read whole in its turn (a key no class may have: 105), as the library reads
-                # it only with the where around it, in the order of its keys.
+                check_where(self.db.schema, class_name, where, self._guard_field, access.master)
+                # Then read whole in its turn (a key no class may have: 105), as the library
+                # reads it only with the where around it, in the order of its keys; after the
+                # keys on the ACL, as Parse looks for those first, in an $or's too.
                 if isinstance(where, Mapping):
                     where_to_filter(where)
-                check_where(self.db.schema, class_name, where, self._guard_field, access.master)
             elif self.reads_nothing(access, class_name):
                 # In its turn, as Parse runs each sub-query whole before the next: read after
                 # the others' wheres, a key on the ACL in a later one was the answer.

@@ -644,6 +644,8 @@ EXISTING_CLASS_ORDER = [
         "owner": {"$notInQuery": {"className": "Note", "where": {"ACL": 1}}},
         "title": {"$dontSelect": {"query": {"className": "Note", "where": {"q r": 1}}, "key": "title"}}}}}}, "q r"),
     ({"title": {"$select": {"query": {"className": "Note", "where": {"e f": 1}}, "key": "title"}}, "g h": 1}, "e f"),
+    # A key on the ACL first, in an $or's where too, as Parse looks for those before the keys.
+    ({"owner": {"$inQuery": {"className": "Note", "where": {"c d": 1, "$or": [{"ACL": 1}]}}}}, "ACL"),
 ]
 
 
@@ -656,10 +658,12 @@ def test_a_sub_querys_where_in_a_class_there_is_read_in_its_turn(both: Any, mast
     read, in the order of its keys (a $notInQuery's before a $dontSelect's beside it, a key on
     the ACL in a later sub-query before it), where Parse Server 9 runs each $dontSelect first."""
     mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where)})
-    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 105), (
+    code = 102 if key == "ACL" else 105
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, code), (
         mine.text, theirs.text)
-    assert theirs.json()["error"] == f"Invalid key name: {key}"
-    assert key in mine.json()["error"], mine.text
+    if code == 105:
+        assert theirs.json()["error"] == f"Invalid key name: {key}"
+        assert key in mine.json()["error"], mine.text
 
 
 def test_a_clients_find_in_a_class_that_is_not_there_is_refused_before_its_sub_queries(both: Any) -> None:
