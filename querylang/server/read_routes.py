@@ -24,6 +24,7 @@ from .read_params import FIND_PARAMS, GET_PARAMS
 from .where import (
     check_protected,
     check_where,
+    in_parse_key_order,
     in_parse_order,
     read_in_no_class,
     read_where,
@@ -76,6 +77,7 @@ class ReadRoutes(ClassAccess):
         # A client's $relatedTo of a record in a class only the master key reads is refused
         # below, whether the class is there or not (which records relate to it tells of it).
         where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
+        in_parse_key_order(where)
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):
@@ -150,6 +152,7 @@ class ReadRoutes(ClassAccess):
                     raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
         def own(class_name: str, where: Any) -> None:
+            in_parse_key_order(where)
             if class_name in self.db.schema.classes:
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)
                 # Then read whole in its turn (a key no class may have: 105), as the library
@@ -326,7 +329,9 @@ def _found_in_no_class(params: Mapping[str, Any], max_depth: int) -> dict[str, A
     client's in _User or _Role, which every Parse app has): no records (and a count of 0),
     once the parameters are read as they are for any class (a where that is no JSON is 107,
     an unknown operator 102, an empty key in order 105)."""
-    where_to_filter(read_where(params.get("where"), max_depth))
+    where = read_where(params.get("where"), max_depth)
+    in_parse_key_order(where)
+    where_to_filter(where)
     rp.order(params.get("order"))
     rp.page_number(params.get("limit"), "limit")
     rp.page_number(params.get("skip"), "skip")

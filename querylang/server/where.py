@@ -10,6 +10,7 @@ field itself is refused for everyone, as Parse refuses ``ACL``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -20,7 +21,7 @@ from querylang.script.values import truthy
 
 from .acl import PROTECTED
 from .body import as_object, check_depth
-from .errors import INVALID_JSON, INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
+from .errors import INVALID_JSON, INVALID_KEY_NAME, INVALID_QUERY, OPERATION_FORBIDDEN, ParseError
 
 Schema = Any  # querylang.Schema
 AclField = Callable[[str], str | None]  # class name → its ACL field, if it has one
@@ -355,3 +356,29 @@ def _operands(node: Any) -> dict[str, list[tuple[str | None, Mapping[str, Any]]]
 
     walk(node, None)
     return out
+
+
+# The keys Parse Server 9 takes in a where (its validateQuery): a field name, a dot path, the
+# logic operators, its own hidden columns (refused later here), and $relatedTo, which it
+# replaces before.
+_QUERY_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9_.]*")
+_SPECIAL_KEYS = frozenset({*LOGIC, "$relatedTo", "_rperm", "_wperm", "_perishable_token", "_email_verify_token",
+                           "_email_verify_token_expires_at", "_account_lockout_expires_at", "_failed_login_count"})
+
+
+def in_parse_key_order(where: Any) -> None:
+    """The first of a where's keys Parse Server 9 refuses, as it looks for them: a key on the
+    ACL (102), then in each branch of $or, $and and $nor, then a key no field may have (105),
+    whatever the order of the keys (the library reads them in their order). Sub-queries are
+    not entered: Parse reads their wheres as it runs them (in_parse_order)."""
+    if not isinstance(where, Mapping):
+        return
+    if truthy(where.get("ACL")):
+        raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
+    for op in LOGIC:
+        if isinstance(where.get(op), list):
+            for branch in where[op]:
+                in_parse_key_order(branch)
+    for key in where:
+        if isinstance(key, str) and not _QUERY_KEY.fullmatch(key) and key not in _SPECIAL_KEYS:
+            raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")

@@ -693,3 +693,25 @@ def test_a_clients_write_of_email_verification_or_a_roles_required_field(both: A
     mine, theirs = both(method, path, json=body)
     assert answer(mine) == answer(theirs), (mine.text, theirs.text)
     assert theirs.json()["code"] == code
+
+
+KEY_ORDER = [({"c d": 1, "$or": [{"e f": 1}]}, 105, "e f"), ({"c d": 1, "$and": [{"e f": 1}]}, 105, "e f"),
+             ({"c d": 1, "$or": [{"ACL": 1}]}, 102, None), ({"c d": 1, "ACL": 0}, 105, "c d")]
+
+
+@pytest.mark.parametrize("place", ["find", "sub-query", "sub-query into no class", "find in no class"])
+@pytest.mark.parametrize(("where", "code", "key"), KEY_ORDER, ids=[json.dumps(w) for w, _, _ in KEY_ORDER])
+def test_the_first_wrong_key_of_a_where_is_parses(both: Any, place: str, where: dict[str, Any], code: int,
+                                                   key: str | None) -> None:
+    """Found by review: a where's keys were read in their order, so of two wrong keys the first
+    written was named; Parse Server 9 looks for a key on the ACL (one JavaScript takes as true),
+    then in the branches of $or, $and and $nor, then at the keys beside them (the master key's,
+    in a find, in a sub-query, in a class that is not there too)."""
+    cls, sent = {"find": ("Post", where), "find in no class": ("NoSuchClass", where),
+                 "sub-query": ("Post", {"owner": {"$inQuery": {"className": "Note", "where": where}}}),
+                 "sub-query into no class": ("Post", {"owner": {"$inQuery": {"className": "NoSuchClass", "where": where}}})}[place]
+    mine, theirs = both("GET", f"/classes/{cls}", master=True, params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, code), (
+        mine.text, theirs.text)
+    if key is not None:
+        assert mine.json()["error"] == theirs.json()["error"] == f"Invalid key name: {key}"
