@@ -376,9 +376,13 @@ def in_parse_key_order(where: Any) -> None:
     if truthy(where.get("ACL")):
         raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
     for op in LOGIC:
-        if isinstance(where.get(op), list):
-            for branch in where[op]:
-                in_parse_key_order(branch)
+        branches = where.get(op)
+        if not truthy(branches):
+            continue
+        if not isinstance(branches, list) or (op == "$nor" and not branches):
+            raise ParseError(INVALID_QUERY, f"Bad {op} format - use an array value.")
+        for branch in branches:
+            in_parse_key_order(branch)
     for key in where:
         if isinstance(key, str) and not _QUERY_KEY.fullmatch(key) and key not in _SPECIAL_KEYS:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")

@@ -715,3 +715,15 @@ def test_the_first_wrong_key_of_a_where_is_parses(both: Any, place: str, where: 
         mine.text, theirs.text)
     if key is not None:
         assert mine.json()["error"] == theirs.json()["error"] == f"Invalid key name: {key}"
+
+
+@pytest.mark.parametrize("where", [{"$or": 1, "a b": 1}, {"$and": {"x": 1}, "a b": 1}, {"$nor": [], "a b": 1}],
+                         ids=["or", "and", "nor"])
+def test_a_logic_operator_that_is_no_array_is_named_before_the_keys_beside_it(both: Any, where: dict[str, Any]) -> None:
+    """As Parse Server 9 reads a sub-query's where: an $or or $and that is no array (a $nor no
+    array of one branch at least) is 102 "Bad $or format - use an array value." before a key
+    no field may have beside it."""
+    sent = {"owner": {"$inQuery": {"className": "Note", "where": where}}}
+    mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 102), (
+        mine.text, theirs.text)
