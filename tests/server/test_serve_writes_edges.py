@@ -307,7 +307,7 @@ def test_a_clients_create_of_a_user_needs_a_username_and_a_password(client: http
     keeps none), which Parse Server 9 never makes: its sign-up needs a username (200 "bad or
     missing username") and a password (201 "password is required"), whether or not the database
     has a _User yet (a client's create in another class that is not there is 119). The master
-    key still makes one. (test_parse_live compares the answers with Parse's.)"""
+    key still makes one. (test_parse_live_writes compares the answers with Parse's.)"""
     import querylang
 
     from .live import start

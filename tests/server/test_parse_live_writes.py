@@ -1,0 +1,143 @@
+"""More of test_parse_live's side-by-side requests (its fixtures: the same records on serve and
+on a real Parse Server 9): a client's writes in _User and _Role, and the order in which the
+wrong parts of a where are named."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from . import test_parse_live as live
+from .test_parse_live import Side, answer
+
+# The same servers' fixtures, one pair per module.
+parse, serve, both = live.parse, live.serve, live.both
+
+
+@pytest.mark.parametrize("body", [{}, {"username": ""}, {"username": "ann-signup"},
+                                  {"username": "ann-signup", "password": ""}, {"username": "ann-signup", "emailVerified": True}])
+def test_a_clients_create_of_a_user_without_a_username_or_password(both: Any, body: dict[str, Any]) -> None:
+    """Found by review: serve made a _User record from a client's create without a password;
+    Parse Server 9's sign-up needs a username (200) and a password (201), before anything else
+    in the body is read (serve's live database has no _User: answered the same)."""
+    mine, theirs = both("POST", "/classes/_User", json=body)
+    assert answer(mine) == answer(theirs), (mine.text, theirs.text)
+    assert mine.json()["code"] in (200, 201)
+
+
+def test_parse_requires_a_roles_name_and_acl(parse: Side) -> None:
+    """The reference for test_serve_writes_edges' test of a role without a name or an ACL
+    (serve's live database here has no _Role): Parse Server 9 refuses both, from the master key
+    too, 111 "name is required." / "ACL is required.", and an update that deletes one, also of
+    a record that is not there."""
+    delete = {"__op": "Delete"}
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        made = client.post(f"{parse.url}/classes/_Role", headers=parse.headers(master=True),
+                           json={"name": "Live", "ACL": {"*": {"read": True, "write": True}}})
+        assert made.status_code == 201, made.text
+        try:
+            for master in (False, True):
+                for body, missing in (({"name": "Admin"}, "ACL"), ({"ACL": {}}, "name"), ({"name": "", "ACL": {}}, "name")):
+                    r = client.post(f"{parse.url}/classes/_Role", json=body, headers=parse.headers(master))
+                    assert answer(r) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+                for body, missing in (({"ACL": delete}, "ACL"), ({"name": delete}, "name")):
+                    for oid in (made.json()["objectId"], "nobody"):
+                        r = client.put(f"{parse.url}/classes/_Role/{oid}", json=body, headers=parse.headers(master))
+                        assert answer(r) == (400, {"code": 111, "error": f"{missing} is required."}), r.text
+        finally:
+            client.delete(f"{parse.url}/classes/_Role/{made.json()['objectId']}", headers=parse.headers(master=True))
+
+
+EXISTING_CLASS_ORDER = [
+    ({"owner": {"$notInQuery": {"className": "Note", "where": {"a b": 1}}},
+      "title": {"$dontSelect": {"query": {"className": "Note", "where": {"c d": 1}}, "key": "title"}}}, "c d"),
+    ({"owner": {"$inQuery": {"className": "Note", "where": {
+        "owner": {"$notInQuery": {"className": "Note", "where": {"ACL": 1}}},
+        "title": {"$dontSelect": {"query": {"className": "Note", "where": {"q r": 1}}, "key": "title"}}}}}}, "q r"),
+    ({"title": {"$select": {"query": {"className": "Note", "where": {"e f": 1}}, "key": "title"}}, "g h": 1}, "e f"),
+    # A key on the ACL first, in an $or's where too, as Parse looks for those before the keys.
+    ({"owner": {"$inQuery": {"className": "Note", "where": {"c d": 1, "$or": [{"ACL": 1}]}}}}, "ACL"),
+]
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+@pytest.mark.parametrize(("where", "key"), EXISTING_CLASS_ORDER, ids=[k for _, k in EXISTING_CLASS_ORDER])
+def test_a_sub_querys_where_in_a_class_there_is_read_in_its_turn(both: Any, master: bool, where: dict[str, Any],
+                                                                  key: str) -> None:
+    """Found by review: the where of a sub-query into a class that is there was checked in its
+    turn for a key on the ACL only; a key no class may have was found as the whole where was
+    read, in the order of its keys (a $notInQuery's before a $dontSelect's beside it, a key on
+    the ACL in a later sub-query before it), where Parse Server 9 runs each $dontSelect first."""
+    mine, theirs = both("GET", "/classes/Post", master=master, params={"where": json.dumps(where)})
+    code = 102 if key == "ACL" else 105
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, code), (
+        mine.text, theirs.text)
+    if code == 105:
+        assert theirs.json()["error"] == f"Invalid key name: {key}"
+        assert key in mine.json()["error"], mine.text
+
+
+def test_a_clients_find_in_a_class_that_is_not_there_is_refused_before_its_sub_queries(both: Any) -> None:
+    """Found by review: a client's find in a class that is not there read its sub-queries first
+    (a key on the ACL in one: 102 "Cannot query on ACL."); Parse Server 9 refuses the class
+    before it runs them, 119."""
+    where = {"owner": {"$inQuery": {"className": "Note", "where": {"ACL": 1}}}, "title": {"$select": {
+        "query": {"className": "Note", "where": {"a b": 1}}, "key": "title"}}}
+    mine, theirs = both("GET", "/classes/NoSuchClass", params={"where": json.dumps(where)})
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code"), [
+    ("PUT", "/classes/_User/nobody", {"emailVerified": True}, 119),
+    ("PUT", "/classes/_User/nobody", {"emailVerified": False, "username": 5}, 119),
+    ("POST", "/classes/_User", {"username": "u", "password": "p", "emailVerified": True}, 119),
+    ("PUT", "/classes/_Role/nobody", {"name": {"__op": "Delete"}}, 111),
+    ("PUT", "/classes/_Role/nobody", {"ACL": {"__op": "Delete"}, "name": "x"}, 111),
+])
+def test_a_clients_write_of_email_verification_or_a_roles_required_field(both: Any, method: str, path: str,
+                                                                         body: dict[str, Any], code: int) -> None:
+    """Found by review: a client's update in _User naming emailVerified was 206 (a type wrong
+    beside it 111), where Parse Server 9 refuses it before it reads the rest, 119 "Permission
+    denied" ("Clients aren't allowed to manually update email verification."); an update that
+    deletes a _Role's name or ACL where the database has no _Role was 101, Parse's 111 "... is
+    required." (serve's live database has neither class)."""
+    mine, theirs = both(method, path, json=body)
+    assert answer(mine) == answer(theirs), (mine.text, theirs.text)
+    assert theirs.json()["code"] == code
+
+
+KEY_ORDER = [({"c d": 1, "$or": [{"e f": 1}]}, 105, "e f"), ({"c d": 1, "$and": [{"e f": 1}]}, 105, "e f"),
+             ({"c d": 1, "$or": [{"ACL": 1}]}, 102, None), ({"c d": 1, "ACL": 0}, 105, "c d")]
+
+
+@pytest.mark.parametrize("place", ["find", "sub-query", "sub-query into no class", "find in no class"])
+@pytest.mark.parametrize(("where", "code", "key"), KEY_ORDER, ids=[json.dumps(w) for w, _, _ in KEY_ORDER])
+def test_the_first_wrong_key_of_a_where_is_parses(both: Any, place: str, where: dict[str, Any], code: int,
+                                                   key: str | None) -> None:
+    """Found by review: a where's keys were read in their order, so of two wrong keys the first
+    written was named; Parse Server 9 looks for a key on the ACL (one JavaScript takes as true),
+    then in the branches of $or, $and and $nor, then at the keys beside them (the master key's,
+    in a find, in a sub-query, in a class that is not there too)."""
+    cls, sent = {"find": ("Post", where), "find in no class": ("NoSuchClass", where),
+                 "sub-query": ("Post", {"owner": {"$inQuery": {"className": "Note", "where": where}}}),
+                 "sub-query into no class": ("Post", {"owner": {"$inQuery": {"className": "NoSuchClass", "where": where}}})}[place]
+    mine, theirs = both("GET", f"/classes/{cls}", master=True, params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, code), (
+        mine.text, theirs.text)
+    if key is not None:
+        assert mine.json()["error"] == theirs.json()["error"] == f"Invalid key name: {key}"
+
+
+@pytest.mark.parametrize("where", [{"$or": 1, "a b": 1}, {"$and": {"x": 1}, "a b": 1}, {"$nor": [], "a b": 1}],
+                         ids=["or", "and", "nor"])
+def test_a_logic_operator_that_is_no_array_is_named_before_the_keys_beside_it(both: Any, where: dict[str, Any]) -> None:
+    """As Parse Server 9 reads a sub-query's where: an $or or $and that is no array (a $nor no
+    array of one branch at least) is 102 "Bad $or format - use an array value." before a key
+    no field may have beside it."""
+    sent = {"owner": {"$inQuery": {"className": "Note", "where": where}}}
+    mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 102), (
+        mine.text, theirs.text)
