@@ -55,28 +55,7 @@ def knowing(method: F) -> F:
 
     @functools.wraps(method)
     def call(self: SchemaRefresh, *args: Any, **kw: Any) -> Any:
-        # _clocked and _known written out for the outermost call: two frames fewer on every
-        # small lookup's way, whose cost is as much the client's Python as the server's work.
-        clock = self._clock
-        if getattr(clock, "began", None) is not None:  # inside another call of the thread: its clock
-            return _known(self, method, args, kw)
-        clock.began = time.monotonic()
-        try:
-            try:
-                return method(self, *args, **kw)
-            except (SchemaError, DataError) as exc:
-                if not names_unknown(exc) or not self._read_schema_again(kw.get("cancel")) or not _now_known(self, exc):
-                    raise
-            return method(self, *args, **kw)
-        except QueryTimeout as exc:
-            raise told(exc, self.timeout) from None
-        except QueryError as exc:  # a wait the server did not answer names the query's timeout, as _clocked says it
-            said = unanswered(exc, self.timeout)
-            if said is None:
-                raise
-            raise said from None
-        finally:
-            clock.began = None
+        return _clocked(self, method, args, kw, True)
 
     return call  # type: ignore[return-value]
 
