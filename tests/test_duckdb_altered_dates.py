@@ -263,3 +263,38 @@ def test_a_load_with_no_date_for_an_altered_column_loads_as_a_create_writes() ->
     assert db.load({"records": {"Item": [{"objectId": "new1", "n": 1000}]}}) == {"Item": 1}
     db.create("Item", {"n": 1001})
     assert db.count("Item") == 7
+
+
+def _failure(call: Any, db: Any) -> BaseException:
+    try:
+        call(db)
+    except Exception as exc:  # the error itself is compared
+        return exc
+    raise AssertionError("the call did not fail")
+
+
+def test_a_filter_failing_on_another_altered_column_keeps_its_own_error() -> None:
+    # A Number column made VARCHAR fails a filter on it ("Cannot compare values of type VARCHAR
+    # and type INTEGER"): a Date column altered to DATE, which that filter does not read and
+    # which fails no filter, was named instead, sending the user to the wrong column.
+    alone = _db(5)
+    _alter(alone, "n", "VARCHAR", None)
+    both = _db(5)
+    _alter(both, "n", "VARCHAR", None)
+    _alter(both, "due", "DATE", None)
+    where = {"n": {"greaterThan": 0}}
+    for run in (lambda db: db.count("Item", where), lambda db: db.query("Item", where, select="n"),
+                lambda db: list(db.stream("Item", where, select="n"))):
+        own, got = _failure(run, alone), _failure(run, both)
+        assert (type(got), str(got)) == (type(own), str(own))
+        assert "type VARCHAR and type INTEGER" in str(got)
+
+
+def test_a_filter_on_a_text_date_column_names_it_not_another_altered_date_column() -> None:
+    # createdAt made DATE fails no filter; the text due is what DuckDB could not compare.
+    db = _db(5)
+    _alter(db, "createdAt", "DATE", None)
+    _alter(db, "due", "VARCHAR", None)
+    with pytest.raises(DataError) as exc:
+        db.count("Item", {"due": {"greaterThan": DATE}})
+    _named(exc, "due", "text (VARCHAR)")

@@ -68,31 +68,47 @@ _COLUMN_TYPES = ("SELECT table_name, column_name, data_type FROM duckdb_columns(
                  "WHERE database_name = current_database() AND schema_name = current_schema()")
 
 
-def altered_dates(con: Any, classes: Iterable[ClassDef], written: Mapping[str, Collection[str]] | None = None) -> DataError | None:
+def altered_dates(
+    con: Any, classes: Iterable[ClassDef], written: Mapping[str, Collection[str]] | None = None, said: str | None = None
+) -> DataError | None:
     """The DataError naming the first Date column of ``classes`` whose type was changed by hand
     (decode.date_check's, said from the catalog), or None; ``written``: of each class, only
-    the Date columns a load stores a date in. Asked only when a statement failed (DuckDB does
-    not compare a VARCHAR with the query's TIMESTAMP, and its error names no field) or a load
-    is to write into the classes' tables: a look at the catalog is no cost there."""
+    the Date columns a load stores a date in; ``said``: a failed statement's error, of which
+    only a column whose type it names beside TIMESTAMP is the cause. Asked only when a
+    statement failed (DuckDB does not compare a VARCHAR with the query's TIMESTAMP, and its
+    error names no field) or a load is to write into the classes' tables: a look at the
+    catalog is no cost there."""
     try:
         kinds = {(t, c): kind for t, c, kind in con.execute(_COLUMN_TYPES).fetchall()}
     except duckdb.Error:
         return None  # the statement's own error is said
     for cls in classes:
         names = date_names(cls) if written is None else [n for n in date_names(cls) if n in written.get(cls.name, ())]
-        said = altered_kinds(cls, {c: kind for (t, c), kind in kinds.items() if t == cls.name}, names)
+        types = {c: kind for (t, c), kind in kinds.items() if t == cls.name}
         if said is not None:
-            return said
+            names = [n for n in names if _compared(said, types.get(n, "TIMESTAMP"))]
+        named = altered_kinds(cls, types, names)
+        if named is not None:
+            return named
     return None
+
+
+def _compared(said: str, kind: str) -> bool:
+    """Whether DuckDB's error ``said`` is about a column of type ``kind`` met with the query's
+    TIMESTAMP: another column altered by hand (a Number made VARCHAR: "Cannot compare values
+    of type VARCHAR and type INTEGER") fails in a statement on the same table, and is not a
+    Date column's fault."""
+    first = said.strip().splitlines()[0] if said.strip() else ""  # the rest quotes the SQL, its names
+    return all(re.search(rf"\b{re.escape(k)}\b", first) for k in ("TIMESTAMP", kind))
 
 
 def statement_rejected(exc: duckdb.Error, path: str, con: Any, classes: Iterable[ClassDef], sql: str) -> QueryError:
     """:func:`rejected`'s error for a query's statement ``sql`` on ``classes``: a statement DuckDB
-    could not bind or cast names a Date column of a table it reads that was altered by hand, if
-    one was (the statement's own error said "Cannot compare values of type VARCHAR and type
-    TIMESTAMP" of no field)."""
+    could not bind or cast names the Date column of a table it reads that was altered by hand
+    and that the error is about, if one was (the statement's own error said "Cannot compare
+    values of type VARCHAR and type TIMESTAMP" of no field); any other error is its own."""
     if isinstance(exc, duckdb.BinderException | duckdb.ConversionException):
-        said = altered_dates(con, [cls for cls in classes if quote_ident(cls.name) in sql])
+        said = altered_dates(con, [cls for cls in classes if quote_ident(cls.name) in sql], said=str(exc))
         if said is not None:
             return said
     return rejected(exc, path)
