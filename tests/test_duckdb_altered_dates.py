@@ -298,3 +298,29 @@ def test_a_filter_on_a_text_date_column_names_it_not_another_altered_date_column
     with pytest.raises(DataError) as exc:
         db.count("Item", {"due": {"greaterThan": DATE}})
     _named(exc, "due", "text (VARCHAR)")
+
+
+def test_a_cast_failing_on_another_altered_column_keeps_its_own_error() -> None:
+    # A Number column made VARCHAR holding a text DuckDB cannot cast to the filter's number
+    # ("Could not convert string 'many' ... when casting from source column n").
+    alone = _db(5)
+    _alter(alone, "n", "VARCHAR", None)
+    alone.store.con.execute("""UPDATE "Item" SET n = 'many' WHERE "objectId" = 'i001'""")
+    both = _db(5)
+    _alter(both, "n", "VARCHAR", None)
+    both.store.con.execute("""UPDATE "Item" SET n = 'many' WHERE "objectId" = 'i001'""")
+    _alter(both, "due", "VARCHAR", None)
+    where = {"n": {"equalTo": 2}}
+    own, got = _failure(lambda db: db.count("Item", where), alone), _failure(lambda db: db.count("Item", where), both)
+    assert (type(got), str(got)) == (type(own), str(own))
+    assert "source column n" in str(got)
+
+
+def test_a_text_date_column_duckdb_cannot_cast_is_named_by_an_equality_filter() -> None:
+    # DuckDB casts the column's text to compare it with the date: a text it cannot read fails.
+    db = _db(5)
+    _alter(db, "due", "VARCHAR", None)
+    db.store.con.execute("""UPDATE "Item" SET due = 'soon' WHERE "objectId" = 'i001'""")
+    with pytest.raises(DataError) as exc:
+        db.count("Item", {"due": {"equalTo": DATE}})
+    _named(exc, "due", "text (VARCHAR)")

@@ -74,7 +74,7 @@ def altered_dates(
     """The DataError naming the first Date column of ``classes`` whose type was changed by hand
     (decode.date_check's, said from the catalog), or None; ``written``: of each class, only
     the Date columns a load stores a date in; ``said``: a failed statement's error, of which
-    only a column whose type it names beside TIMESTAMP is the cause. Asked only when a
+    only a column it is about (:func:`_compared`) is the cause. Asked only when a
     statement failed (DuckDB does not compare a VARCHAR with the query's TIMESTAMP, and its
     error names no field) or a load is to write into the classes' tables: a look at the
     catalog is no cost there."""
@@ -86,20 +86,27 @@ def altered_dates(
         names = date_names(cls) if written is None else [n for n in date_names(cls) if n in written.get(cls.name, ())]
         types = {c: kind for (t, c), kind in kinds.items() if t == cls.name}
         if said is not None:
-            names = [n for n in names if _compared(said, types.get(n, "TIMESTAMP"))]
+            names = [n for n in names if _compared(said, n, types.get(n, "TIMESTAMP"))]
         named = altered_kinds(cls, types, names)
         if named is not None:
             return named
     return None
 
 
-def _compared(said: str, kind: str) -> bool:
-    """Whether DuckDB's error ``said`` is about a column of type ``kind`` met with the query's
-    TIMESTAMP: another column altered by hand (a Number made VARCHAR: "Cannot compare values
-    of type VARCHAR and type INTEGER") fails in a statement on the same table, and is not a
-    Date column's fault."""
+def _compared(said: str, name: str, kind: str) -> bool:
+    """Whether DuckDB's error ``said`` is about the column ``name``, of type ``kind``: a cast of
+    its cells DuckDB names ("... when casting from source column due"), or a comparison of its
+    type with the query's TIMESTAMP. Another column altered by hand (a Number made VARCHAR:
+    "Cannot compare values of type VARCHAR and type INTEGER") fails in a statement on the
+    same table, and is not a Date column's fault."""
     first = said.strip().splitlines()[0] if said.strip() else ""  # the rest quotes the SQL, its names
+    at = first.rfind(_SOURCE)
+    if at >= 0:
+        return first[at + len(_SOURCE) :] == name
     return all(re.search(rf"\b{re.escape(k)}\b", first) for k in ("TIMESTAMP", kind))
+
+
+_SOURCE = " when casting from source column "
 
 
 def statement_rejected(exc: duckdb.Error, path: str, con: Any, classes: Iterable[ClassDef], sql: str) -> QueryError:
