@@ -362,14 +362,16 @@ def _operands(node: Any) -> dict[str, list[tuple[str | None, Mapping[str, Any]]]
 # logic operators, its own hidden columns (refused later here), and $relatedTo, which it
 # replaces before.
 _QUERY_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9_.]*")
+_REGEX_OPTIONS = re.compile(r"[imxs]+")
 _SPECIAL_KEYS = frozenset({*LOGIC, "$relatedTo", "_rperm", "_wperm", "_perishable_token", "_email_verify_token",
                            "_email_verify_token_expires_at", "_account_lockout_expires_at", "_failed_login_count"})
 
 
 def in_parse_key_order(where: Any) -> None:
     """The first of a where's keys Parse Server 9 refuses, as it looks for them: a key on the
-    ACL (102), then in each branch of $or, $and and $nor, then a key no field may have (105),
-    whatever the order of the keys (the library reads them in their order). Sub-queries are
+    ACL (102), then in each branch of $or, $and and $nor, then each key in its turn: the
+    $options beside its $regex (102), then its name, one no field may have (105), whatever the
+    order of the keys (the library reads them in their order). Sub-queries are
     not entered: Parse reads their wheres as it runs them (in_parse_order)."""
     if not isinstance(where, Mapping):
         return
@@ -379,10 +381,16 @@ def in_parse_key_order(where: Any) -> None:
         branches = where.get(op)
         if not truthy(branches):
             continue
-        if not isinstance(branches, list) or (op == "$nor" and not branches):
+        if op == "$nor" and (not isinstance(branches, list) or not branches):
+            raise ParseError(INVALID_QUERY, "Bad $nor format - use an array of at least 1 value.")
+        if not isinstance(branches, list):
             raise ParseError(INVALID_QUERY, f"Bad {op} format - use an array value.")
         for branch in branches:
             in_parse_key_order(branch)
-    for key in where:
+    for key, value in where.items():
+        # Parse looks at each key's $options in the same pass, before the key's own name.
+        options = value.get("$options") if isinstance(value, Mapping) and truthy(value.get("$regex")) else None
+        if isinstance(options, str) and not _REGEX_OPTIONS.fullmatch(options):
+            raise ParseError(INVALID_QUERY, f"'{key}': Bad $options value for query: {options}")
         if isinstance(key, str) and not _QUERY_KEY.fullmatch(key) and key not in _SPECIAL_KEYS:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")

@@ -1,0 +1,46 @@
+"""The first wrong part of a where that serve names (where.in_parse_key_order): Parse Server 9's,
+with its words (test_parse_live_writes compares the answers with Parse's)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+import querylang
+
+from .conftest import headers
+from .live import start
+
+FIELDS = {"title": {"type": "String"}, "owner": {"type": "Pointer", "targetClass": "Note"}}
+
+
+@pytest.mark.parametrize(("where", "code", "words"), [
+    # Found by review: an empty $nor or one that is no array, beside a key no field may have,
+    # was answered in the words of $or; Parse Server 9 (and serve, where the $nor is alone) say this.
+    ({"$nor": [], "a b": 1}, 102, "Bad $nor format - use an array of at least 1 value."),
+    ({"a b": 1, "$nor": {"title": "x"}}, 102, "Bad $nor format - use an array of at least 1 value."),
+    # Found by review: Parse reads a key's $options in the same pass as the key's name, so a
+    # bad $options before a key no field may have is named first (serve named the key).
+    ({"title": {"$regex": "a", "$options": "q"}, "a b": 1}, 102, "'title': Bad $options value for query: q"),
+    ({"$or": [{"title": {"$regex": "a", "$options": "q"}}], "a b": 1}, 102, "'title': Bad $options value for query: q"),
+    # ...and only there: a key no field may have before it is named first, as is one beside an
+    # empty $regex, whose $options Parse does not read.
+    ({"a b": 1, "title": {"$regex": "a", "$options": "q"}}, 105, "Invalid key name: a b"),
+    ({"title": {"$regex": "", "$options": "q"}, "a b": 1}, 105, "Invalid key name: a b"),
+])
+@pytest.mark.parametrize("sub_query", [False, True], ids=["find", "sub-query"])
+def test_the_first_wrong_part_of_a_where_is_named_in_parses_words(client: httpx.Client, where: dict[str, Any], code: int,
+                                                                   words: str, sub_query: bool) -> None:
+    db = querylang.connect()
+    db.load({"classes": {"Post": {"fields": FIELDS}, "Note": {"fields": FIELDS}}})
+    sent = {"owner": {"$inQuery": {"className": "Note", "where": where}}} if sub_query else where
+    srv = start(db)
+    try:
+        for master in (False, True):
+            r = client.get(f"{srv.url}/classes/Post", params={"where": json.dumps(sent)}, headers=headers(master=master))
+            assert (r.status_code, r.json()) == (400, {"code": code, "error": words}), r.text
+    finally:
+        srv.stop()
