@@ -45,8 +45,9 @@ class WriteRoutes(ClassAccess):
             _check_sign_up(body)  # where the database has no _User too, as Parse always has one
             _check_restricted(body)
         self._know_deleted(class_name, body)
-        plan = plan_write(self.db.schema, class_name, body, None, self.acl_field(class_name))
-        _check_required(class_name, body, update=False)
+        acl = self.acl_field(class_name)
+        plan = plan_write(self.db.schema, class_name, body, None, acl)
+        _check_required(class_name, body, update=False, acl_field=acl)
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         with the_write():
@@ -74,6 +75,10 @@ class WriteRoutes(ClassAccess):
             body = {k: v for k, v in body.items() if k != "objectId"}
         self._know_deleted(class_name, body)
         acl = self.acl_field(class_name)
+        if class_name in REQUIRED:
+            # A null ACL leaves a role's ACL as it is, as Parse Server 9 reads it: here null is
+            # no ACL, and a role without one is one anyone may write, and so join.
+            body = {k: v for k, v in body.items() if not (v is None and k in ("ACL", acl))}
         if class_name == "_User" and not access.master:
             # As above, whatever the record's ACL (Parse reads the body before: its errors first).
             plan_write(self.db.schema, class_name, body, {}, acl)
@@ -85,7 +90,7 @@ class WriteRoutes(ClassAccess):
             isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
             for v in body.values())
         checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
-        _check_required(class_name, body, update=True)  # before the record is looked up, as Parse
+        _check_required(class_name, body, update=True, acl_field=acl)  # before the record is looked up, as Parse
         answers: dict[str, Any] = {}
 
         def change(current: dict[str, Any]) -> querylang.Change:
@@ -174,12 +179,13 @@ def _check_restricted(body: Mapping[str, Any]) -> None:
         raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
 
-def _check_required(class_name: str, body: Mapping[str, Any], *, update: bool) -> None:
+def _check_required(class_name: str, body: Mapping[str, Any], *, update: bool, acl_field: str | None = None) -> None:
     """A create without a field REQUIRED names (a value JavaScript takes as false), or an update
-    that deletes one, is 111 "<field> is required.", as Parse Server 9 answers it."""
+    that deletes one, is 111 "<field> is required.", as Parse Server 9 answers it. The ACL may
+    be given under the class's ACL field's name too (``--acl-field``)."""
     for name in REQUIRED.get(class_name, ()):
-        value = body.get(name)
-        if (is_delete(value) if update else not truthy(value)):
+        values = [body.get(k) for k in ((name, acl_field) if name == "ACL" and acl_field else (name,))]
+        if any(is_delete(v) for v in values) if update else not any(truthy(v) for v in values):
             raise ParseError(INCORRECT_TYPE, f"{name} is required.")
 
 

@@ -364,3 +364,50 @@ def test_a_role_needs_a_name_and_an_acl(client: httpx.Client) -> None:
         assert r.status_code == 201, r.text
     finally:
         srv.stop()
+
+
+def test_a_null_acl_leaves_a_roles_acl_as_it_is(client: httpx.Client) -> None:
+    """Found by review: an update of a _Role with "ACL": null (here: no ACL) left the role
+    without one, so anyone could write it and add users to it, what requiring a role's ACL
+    keeps from happening; Parse Server 9 leaves the ACL as it is (its name is set to null)."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_Role": {"fields": {"name": {"type": "String"}, "note": {"type": "String"}, "ACL": {"type": "ACL"}}}},
+             "records": {"_Role": [{"objectId": "r1", "name": "Admin", "ACL": {"*": {"read": True}}}]}})
+    srv = start(db, allow_client_writes=True)
+    try:
+        r = client.put(f"{srv.url}/classes/_Role/r1", json={"ACL": None, "note": "n"}, headers=headers(master=True))
+        assert r.status_code == 200, r.text
+        assert db.find("_Role", {"objectId": "r1"}).records[0]["ACL"] == {"*": {"read": True}}
+        assert db.find("_Role", {"objectId": "r1"}).records[0]["note"] == "n"
+        r = client.put(f"{srv.url}/classes/_Role/r1", json={"name": "Anyone"}, headers=headers())
+        assert (r.status_code, r.json()["code"]) == (404, 101), r.text  # the ACL still keeps a client out
+    finally:
+        srv.stop()
+
+
+def test_a_roles_acl_under_the_acl_field_name_is_its_acl(client: httpx.Client) -> None:
+    """Found by review: with --acl-field naming the field a _Role keeps its ACL in, a role
+    given its ACL under that name (as any record may be) was refused, 111 "ACL is required.",
+    and an update deleting it under that name was not."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_Role": {"fields": {"name": {"type": "String"}, "acl": {"type": "Object"}}}},
+             "records": {"_Role": [{"objectId": "r1", "name": "Admin", "acl": {"*": {"read": True}}}]}})
+    srv = start(db, acl_field="acl")
+    try:
+        r = client.post(f"{srv.url}/classes/_Role", json={"name": "Staff", "acl": {}}, headers=headers(master=True))
+        assert r.status_code == 201, r.text
+        r = client.post(f"{srv.url}/classes/_Role", json={"name": "Staff2"}, headers=headers(master=True))
+        assert (r.status_code, r.json()) == (400, {"code": 111, "error": "ACL is required."}), r.text
+        r = client.put(f"{srv.url}/classes/_Role/r1", json={"acl": {"__op": "Delete"}}, headers=headers(master=True))
+        assert (r.status_code, r.json()) == (400, {"code": 111, "error": "ACL is required."}), r.text
+        assert db.find("_Role", {"objectId": "r1"}).records[0]["acl"] == {"*": {"read": True}}
+    finally:
+        srv.stop()
