@@ -33,6 +33,8 @@ from .where import (
     related_in_no_class,
     related_owners,
     sub_queries_in_no_class,
+    where_json,
+    where_object,
 )
 
 
@@ -63,11 +65,12 @@ class ReadRoutes(ClassAccess):
         if redirect:
             class_name = self._redirected(class_name, redirect)
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
+        raw_where = where_json(params.get("where"), self.config.max_depth)  # text no JSON: 107 first
         if not access.master and class_name not in ALWAYS_THERE and self.absent(class_name):
             # Before its sub-queries are run, as Parse Server 9 refuses a client's read of a
             # class that is not there (a class the schema holds is not read again).
             raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
-        where = redirected_sub_queries(read_where(params.get("where"), self.config.max_depth), self._redirected)
+        where = redirected_sub_queries(where_object(raw_where), self._redirected)
         # Every sub-query checked first, as Parse runs them before it reads the where around
         # them: one inside a sub-query over no records too (a client's into a class that is not
         # there is refused, at any depth, before a key on the ACL beside it), and the where of

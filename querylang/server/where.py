@@ -36,18 +36,29 @@ def read_where(where: Any, max_depth: int) -> Any:
     valid JSON``, 107), an array the object of its indexes (``[1]`` is ``{"0": 1}``, whose key
     is refused as a field, as Parse refuses it). A where that is no object is 107, where Parse
     answers the master key every record (for ``5``, ``true``) and a client 500."""
-    if isinstance(where, str):
-        try:
-            where = orjson.loads(where)
-        except orjson.JSONDecodeError:
-            raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
-        check_depth(where, max_depth)
+    return where_object(where_json(where, max_depth))
+
+
+def where_object(where: Any) -> Any:
+    """read_where's object from the where's JSON read (where_json): never read as JSON again."""
     if isinstance(where, list):
         where = as_object(where)
     if where is not None and not isinstance(where, Mapping):
         # Refused here: the library reads a string as JSON once more, so a where encoded
         # twice would reach it as an object the checks below never saw (ACL-blind).
         raise ParseError(INVALID_JSON, "where must be a JSON object")
+    return where
+
+
+def where_json(where: Any, max_depth: int) -> Any:
+    """The ``where`` parameter's JSON read (107 ``where parameter is not valid JSON``), as Parse
+    Server's router reads it before it looks for the class; what it holds is read_where's."""
+    if isinstance(where, str):
+        try:
+            where = orjson.loads(where)
+        except orjson.JSONDecodeError:
+            raise ParseError(INVALID_JSON, "where parameter is not valid JSON") from None
+        check_depth(where, max_depth)
     return where
 
 
@@ -369,9 +380,9 @@ _SPECIAL_KEYS = frozenset({*LOGIC, "$relatedTo", "_rperm", "_wperm", "_perishabl
 
 def in_parse_key_order(where: Any) -> None:
     """The first of a where's keys Parse Server 9 refuses, as it looks for them: a key on the
-    ACL (102), then in each branch of $or, $and and $nor, then each key in its turn: the
-    $options beside its $regex (102), then its name, one no field may have (105), whatever the
-    order of the keys (the library reads them in their order). Sub-queries are
+    ACL (102), then in each branch of $or, $and and $nor, then each key in its turn: its
+    $regex and $options (102), then its name, one no field may have (105), whatever the order
+    of the keys (the library reads them in their order). Sub-queries are
     not entered: Parse reads their wheres as it runs them (in_parse_order)."""
     if not isinstance(where, Mapping):
         return
@@ -388,9 +399,21 @@ def in_parse_key_order(where: Any) -> None:
         for branch in branches:
             in_parse_key_order(branch)
     for key, value in where.items():
-        # Parse looks at each key's $options in the same pass, before the key's own name.
-        options = value.get("$options") if isinstance(value, Mapping) and truthy(value.get("$regex")) else None
-        if isinstance(options, str) and not _REGEX_OPTIONS.fullmatch(options):
-            raise ParseError(INVALID_QUERY, f"'{key}': Bad $options value for query: {options}")
+        if isinstance(value, Mapping) and "$regex" in value:
+            _check_regex(key, value)  # in the same pass, before the key's own name, as Parse
         if isinstance(key, str) and not _QUERY_KEY.fullmatch(key) and key not in _SPECIAL_KEYS:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")
+
+
+def _check_regex(key: str, ops: Mapping[str, Any]) -> None:
+    """A $regex and its $options as Parse Server 9 reads them with the keys of a where (102):
+    the pattern text (an empty one too), the options text matching [imxs]+."""
+    if not isinstance(ops["$regex"], str):
+        raise ParseError(INVALID_QUERY, f"'{key}': $regex value must be a string")
+    options = ops.get("$options")
+    if options is None:
+        return
+    if not isinstance(options, str):
+        raise ParseError(INVALID_QUERY, f"'{key}': $options value must be a string")
+    if not _REGEX_OPTIONS.fullmatch(options):
+        raise ParseError(INVALID_QUERY, f"'{key}': Bad $options value for query: {options}")

@@ -141,3 +141,37 @@ def test_a_logic_operator_that_is_no_array_is_named_before_the_keys_beside_it(bo
     mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(sent)})
     assert (mine.status_code, mine.json().get("code")) == (theirs.status_code, theirs.json().get("code")) == (400, 102), (
         mine.text, theirs.text)
+
+
+@pytest.mark.parametrize("where", [
+    {"$nor": [], "a b": 1},
+    {"title": {"$regex": "a", "$options": "q"}, "a b": 1}, {"$or": [{"title": {"$regex": "a", "$options": "q"}}], "a b": 1},
+    {"a b": 1, "title": {"$regex": "a", "$options": "q"}}, {"title": {"$regex": "", "$options": ""}, "a b": 1},
+    {"title": {"$regex": 0}, "a b": 1}, {"title": {"$regex": "a", "$options": 5}, "a b": 1}, {"title": {"$options": "q"}, "a b": 1},
+], ids=["nor-empty", "options-first", "options-in-or", "key-first", "empty-regex", "regex-number", "options-number",
+        "options-alone"])
+@pytest.mark.parametrize("sub_query", [False, True], ids=["find", "sub-query"])
+def test_a_bad_nor_or_options_is_named_as_parse_names_it(both: Any, where: dict[str, Any], sub_query: bool) -> None:
+    """The reference for test_where_key_order: Parse Server 9 reads a key's $regex and $options
+    in the same pass as its name, and says of a $nor that is empty or no array "Bad $nor format - use an
+    array of at least 1 value." (serve names the field its $options belongs to too)."""
+    sent = {"owner": {"$inQuery": {"className": "Note", "where": where}}} if sub_query else where
+    mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]), (mine.text, theirs.text)
+    assert theirs.json()["error"] in mine.json()["error"], (mine.text, theirs.text)
+
+
+def test_parse_leaves_a_roles_acl_as_it_is_for_a_null_acl(parse: Side) -> None:
+    """The reference for test_serve_writes_edges' test of a role's null ACL: Parse Server 9's
+    update of a _Role with "ACL": null leaves the role's ACL as it was."""
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        made = client.post(f"{parse.url}/classes/_Role", headers=parse.headers(master=True),
+                           json={"name": "LiveNull", "ACL": {"*": {"read": True}}})
+        assert made.status_code == 201, made.text
+        url = f"{parse.url}/classes/_Role/{made.json()['objectId']}"
+        try:
+            r = client.put(url, json={"ACL": None}, headers=parse.headers(master=True))
+            assert r.status_code == 200, r.text
+            assert client.get(url, headers=parse.headers(master=True)).json()["ACL"] == {"*": {"read": True}}
+        finally:
+            client.delete(url, headers=parse.headers(master=True))

@@ -200,3 +200,19 @@ def test_a_clients_sub_query_from_a_role_class_the_database_lacks_is_refused_as_
     r = client.get(f"{shared.url}/classes/{cls}", headers=headers(), params={
         "where": json.dumps({"users": {"$notInQuery": {"className": "_Role", "where": {}}}}), "count": 1})
     assert (r.status_code, r.json()) == (200, {"results": [], "count": 0}), r.text
+
+
+@pytest.mark.parametrize(("where", "code", "words"), [
+    ("notjson", 107, "where parameter is not valid JSON"),
+    ('{"a": 1', 107, "where parameter is not valid JSON"),
+    ("5", 119, "Permission denied"),
+    ('{"owner": {"$inQuery": {"className": "Post", "where": {"ACL": 1}}}}', 119, "Permission denied"),
+])
+def test_a_clients_find_in_a_class_not_there_reads_the_wheres_json_first(shared: LiveServer, client: httpx.Client,
+                                                                        where: str, code: int, words: str) -> None:
+    """Found by review: refusing a client's find in a class that is not there before its
+    sub-queries are run (119) put the refusal before the where's JSON was read too, where
+    Parse Server 9's router reads it first: text no JSON is 107 there (a where that is JSON
+    but no object, or holds sub-queries, is still 119)."""
+    r = client.get(f"{shared.url}/classes/NoSuchClass", params={"where": where}, headers=headers())
+    assert (r.status_code, r.json()) == (400, {"code": code, "error": words}), r.text

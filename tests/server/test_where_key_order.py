@@ -22,14 +22,17 @@ FIELDS = {"title": {"type": "String"}, "owner": {"type": "Pointer", "targetClass
     # was answered in the words of $or; Parse Server 9 (and serve, where the $nor is alone) say this.
     ({"$nor": [], "a b": 1}, 102, "Bad $nor format - use an array of at least 1 value."),
     ({"a b": 1, "$nor": {"title": "x"}}, 102, "Bad $nor format - use an array of at least 1 value."),
-    # Found by review: Parse reads a key's $options in the same pass as the key's name, so a
-    # bad $options before a key no field may have is named first (serve named the key).
+    # Found by review: Parse reads a key's $regex and $options in the same pass as the key's
+    # name, so a bad one before a key no field may have is named first (serve named the key).
     ({"title": {"$regex": "a", "$options": "q"}, "a b": 1}, 102, "'title': Bad $options value for query: q"),
     ({"$or": [{"title": {"$regex": "a", "$options": "q"}}], "a b": 1}, 102, "'title': Bad $options value for query: q"),
-    # ...and only there: a key no field may have before it is named first, as is one beside an
-    # empty $regex, whose $options Parse does not read.
+    ({"title": {"$regex": "", "$options": ""}, "a b": 1}, 102, "'title': Bad $options value for query: "),
+    ({"title": {"$regex": 0}, "a b": 1}, 102, "'title': $regex value must be a string"),
+    ({"title": {"$regex": "a", "$options": 5}, "a b": 1}, 102, "'title': $options value must be a string"),
+    # ...and only there: a key no field may have before it is named first, as is one beside
+    # $options without a $regex, which Parse does not read.
     ({"a b": 1, "title": {"$regex": "a", "$options": "q"}}, 105, "Invalid key name: a b"),
-    ({"title": {"$regex": "", "$options": "q"}, "a b": 1}, 105, "Invalid key name: a b"),
+    ({"title": {"$options": "q"}, "a b": 1}, 105, "Invalid key name: a b"),
 ])
 @pytest.mark.parametrize("sub_query", [False, True], ids=["find", "sub-query"])
 def test_the_first_wrong_part_of_a_where_is_named_in_parses_words(client: httpx.Client, where: dict[str, Any], code: int,
