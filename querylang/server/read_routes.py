@@ -80,7 +80,7 @@ class ReadRoutes(ClassAccess):
         # A client's $relatedTo of a record in a class only the master key reads is refused
         # below, whether the class is there or not (which records relate to it tells of it).
         where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
-        in_parse_key_order(where)
+        in_parse_key_order(where, self._acl_of(class_name))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):
@@ -130,6 +130,10 @@ class ReadRoutes(ClassAccess):
         key only, everything (a Pointer path into it is refused like one into a class with ACLs)."""
         return "ACL" if class_name in MASTER_ONLY else self.acl_field(class_name)
 
+    def _acl_of(self, class_name: str) -> str | None:
+        """The class's ACL field, if the class is there and has one."""
+        return self.acl_field(class_name) if class_name in self.db.schema.classes else None
+
     def _redirected(self, class_name: str, key: Any) -> str:
         """Parse's ``redirectClassNameForKey``: the target class when ``key`` is a Relation field
         of the class (how the JS SDK queries a relation whose target it does not know). The key
@@ -155,7 +159,7 @@ class ReadRoutes(ClassAccess):
                     raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
         def own(class_name: str, where: Any) -> None:
-            in_parse_key_order(where)
+            in_parse_key_order(where, self._acl_of(class_name))
             if class_name in self.db.schema.classes:
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)
                 # Then read whole in its turn (a key no class may have: 105), as the library

@@ -378,7 +378,7 @@ _SPECIAL_KEYS = frozenset({*LOGIC, "$relatedTo", "_rperm", "_wperm", "_perishabl
                            "_email_verify_token_expires_at", "_account_lockout_expires_at", "_failed_login_count"})
 
 
-def in_parse_key_order(where: Any) -> None:
+def in_parse_key_order(where: Any, acl_field: str | None = None) -> None:
     """The first of a where's keys Parse Server 9 refuses, as it looks for them: a key on the
     ACL (102), then in each branch of $or, $and and $nor, then each key in its turn: its
     $regex and $options (102), then its name, one no field may have (105), whatever the order
@@ -386,7 +386,8 @@ def in_parse_key_order(where: Any) -> None:
     not entered: Parse reads their wheres as it runs them (in_parse_order)."""
     if not isinstance(where, Mapping):
         return
-    if truthy(where.get("ACL")):
+    if truthy(where.get("ACL")) or (acl_field is not None and truthy(where.get(acl_field))):
+        # The class's ACL field under the --acl-field name too, as serve refuses it as ACL.
         raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
     for op in LOGIC:
         branches = where.get(op)
@@ -397,7 +398,7 @@ def in_parse_key_order(where: Any) -> None:
         if not isinstance(branches, list):
             raise ParseError(INVALID_QUERY, f"Bad {op} format - use an array value.")
         for branch in branches:
-            in_parse_key_order(branch)
+            in_parse_key_order(branch, acl_field)
     for key, value in where.items():
         if isinstance(value, Mapping) and "$regex" in value:
             _check_regex(key, value)  # in the same pass, before the key's own name, as Parse

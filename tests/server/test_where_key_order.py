@@ -47,3 +47,22 @@ def test_the_first_wrong_part_of_a_where_is_named_in_parses_words(client: httpx.
             assert (r.status_code, r.json()) == (400, {"code": code, "error": words}), r.text
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("where", [{"c d": 1, "acl": 1}, {"c d": 1, "$or": [{"acl": {"$exists": True}}]}])
+@pytest.mark.parametrize("sub_query", [False, True], ids=["find", "sub-query"])
+def test_a_key_on_the_acl_field_under_its_own_name_is_named_first(client: httpx.Client, where: dict[str, Any],
+                                                                   sub_query: bool) -> None:
+    """Found by review: a key on the class's ACL field named by --acl-field was named after a
+    key no field may have beside it (105), where its "ACL" is named first, as Parse does."""
+    db = querylang.connect()
+    fields = {**FIELDS, "acl": {"type": "Object"}}
+    db.load({"classes": {"Post": {"fields": fields}, "Note": {"fields": fields}}})
+    sent = {"owner": {"$inQuery": {"className": "Note", "where": where}}} if sub_query else where
+    srv = start(db, acl_field="acl")
+    try:
+        for master in (False, True):
+            r = client.get(f"{srv.url}/classes/Post", params={"where": json.dumps(sent)}, headers=headers(master=master))
+            assert (r.status_code, r.json()) == (400, {"code": 102, "error": "Cannot query on ACL."}), r.text
+    finally:
+        srv.stop()
