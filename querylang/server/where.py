@@ -398,7 +398,8 @@ def in_parse_key_order(where: Any, acl_field: str | None = None) -> None:
         if not isinstance(branches, list):
             raise ParseError(INVALID_QUERY, f"Bad {op} format - use an array value.")
         for branch in branches:
-            in_parse_key_order(branch, acl_field)
+            # A branch that is an array is read as the object of its indexes, as Parse reads it.
+            in_parse_key_order(as_object(branch) if isinstance(branch, list) else branch, acl_field)
     for key, value in where.items():
         if isinstance(value, Mapping) and "$regex" in value:
             _check_regex(key, value)  # in the same pass, before the key's own name, as Parse

@@ -148,8 +148,9 @@ def test_a_logic_operator_that_is_no_array_is_named_before_the_keys_beside_it(bo
     {"title": {"$regex": "a", "$options": "q"}, "a b": 1}, {"$or": [{"title": {"$regex": "a", "$options": "q"}}], "a b": 1},
     {"a b": 1, "title": {"$regex": "a", "$options": "q"}}, {"title": {"$regex": "", "$options": ""}, "a b": 1},
     {"title": {"$regex": 0}, "a b": 1}, {"title": {"$regex": "a", "$options": 5}, "a b": 1}, {"title": {"$options": "q"}, "a b": 1},
+    {"$or": [[{"title": "x"}]], "c d": 1},
 ], ids=["nor-empty", "options-first", "options-in-or", "key-first", "empty-regex", "regex-number", "options-number",
-        "options-alone"])
+        "options-alone", "array-branch"])
 @pytest.mark.parametrize("sub_query", [False, True], ids=["find", "sub-query"])
 def test_a_bad_nor_or_options_is_named_as_parse_names_it(both: Any, where: dict[str, Any], sub_query: bool) -> None:
     """The reference for test_where_key_order: Parse Server 9 reads a key's $regex and $options

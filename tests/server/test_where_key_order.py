@@ -29,6 +29,9 @@ FIELDS = {"title": {"type": "String"}, "owner": {"type": "Pointer", "targetClass
     ({"title": {"$regex": "", "$options": ""}, "a b": 1}, 102, "'title': Bad $options value for query: "),
     ({"title": {"$regex": 0}, "a b": 1}, 102, "'title': $regex value must be a string"),
     ({"title": {"$regex": "a", "$options": 5}, "a b": 1}, 102, "'title': $options value must be a string"),
+    # Found by review: an $or's branch that is an array is the object of its indexes, whose
+    # keys Parse names before the keys beside the $or (serve named those).
+    ({"$or": [[{"title": "x"}]], "c d": 1}, 105, "Invalid key name: 0"),
     # ...and only there: a key no field may have before it is named first, as is one beside
     # $options without a $regex, which Parse does not read.
     ({"a b": 1, "title": {"$regex": "a", "$options": "q"}}, 105, "Invalid key name: a b"),
