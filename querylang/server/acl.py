@@ -23,7 +23,9 @@ MASTER_ONLY = frozenset({
     "Parse_GlobalConfig",
 })  # fmt: skip
 # Fields Parse hides from every client (its default protectedFields): dropped from answers.
-PROTECTED = {"_User": ("email",)}
+# And a _User's password, which Parse never answers (it keeps only a hash of it), should a
+# database hold one as a field.
+PROTECTED = {"_User": ("email", "password")}
 
 
 def hide_protected(class_name: Any, rec: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from .acl import public
 from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import (
     INCORRECT_TYPE,
+    INVALID_KEY_NAME,
     OBJECT_NOT_FOUND,
     OPERATION_FORBIDDEN,
     PASSWORD_MISSING,
@@ -45,6 +46,7 @@ class WriteRoutes(ClassAccess):
             _check_sign_up(body)  # where the database has no _User too, as Parse always has one
             _check_restricted(body)
         self._know_deleted(class_name, body)
+        self._no_password(class_name, body)
         acl = self.acl_field(class_name)
         plan = plan_write(self.db.schema, class_name, body, None, acl)
         _check_required(class_name, body, update=False, acl_field=acl)
@@ -74,6 +76,7 @@ class WriteRoutes(ClassAccess):
             # The record's own objectId, sent back with it: Parse leaves it as it is.
             body = {k: v for k, v in body.items() if k != "objectId"}
         self._know_deleted(class_name, body)
+        self._no_password(class_name, body)
         acl = self.acl_field(class_name)
         if class_name in REQUIRED:
             # A null ACL leaves a role's ACL as it is, as Parse Server 9 reads it: here null is
@@ -111,6 +114,14 @@ class WriteRoutes(ClassAccess):
         with the_write():
             written = self.db.update(class_name, oid, change)
         return {"updatedAt": written["updatedAt"], **answers}
+
+    def _no_password(self, class_name: str, body: Mapping[str, Any]) -> None:
+        """A _User's password is never kept, from the master key too, where the database holds
+        a field of that name: it would be kept as sent, where Parse keeps only a hash of it (with
+        no such field it is refused as any field that is not there)."""
+        if class_name == "_User" and "password" in body and class_name in self.db.schema.classes \
+                and "password" in self.db.schema.get(class_name).fields:
+            raise ParseError(INVALID_KEY_NAME, "_User.password: serve keeps no password (Parse keeps only a hash of it)")
 
     def _know_deleted(self, class_name: str, body: Mapping[str, Any]) -> None:
         """A Delete of a field the class lacks changes nothing (plan_write): first the schema is

@@ -411,3 +411,32 @@ def test_a_roles_acl_under_the_acl_field_name_is_its_acl(client: httpx.Client) -
         assert db.find("_Role", {"objectId": "r1"}).records[0]["acl"] == {"*": {"read": True}}
     finally:
         srv.stop()
+
+
+def test_a_users_password_is_never_kept_nor_answered_to_a_client(client: httpx.Client) -> None:
+    """Found by review: where the database's _User holds a field named password, a client's
+    sign-up (which must now carry a password) kept it as sent, and every client read it back
+    and could query on it; Parse keeps only a hash of it and never answers it."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "password": {"type": "String"}}}},
+             "records": {"_User": [{"objectId": "u1", "username": "old", "password": "kept"}]}})
+    srv = start(db, allow_client_writes=True)
+    try:
+        for master in (False, True):
+            r = client.post(f"{srv.url}/classes/_User", json={"username": "ann", "password": "pw"}, headers=headers(master=master))
+            assert (r.status_code, r.json()["code"]) == (400, 105), r.text
+            assert "password" in r.json()["error"]
+        r = client.put(f"{srv.url}/classes/_User/u1", json={"password": "pw"}, headers=headers(master=True))
+        assert (r.status_code, r.json()["code"]) == (400, 105), r.text
+        assert [rec["password"] for rec in db.find("_User", {}).records] == ["kept"]
+        r = client.get(f"{srv.url}/classes/_User", headers=headers())
+        assert r.status_code == 200 and r.json()["results"][0]["username"] == "old", r.text
+        assert "password" not in r.json()["results"][0]
+        r = client.get(f"{srv.url}/classes/_User", params={"where": json.dumps({"password": "kept"})}, headers=headers())
+        assert (r.status_code, r.json()["code"]) == (400, 119), r.text
+    finally:
+        srv.stop()
