@@ -160,6 +160,11 @@ class ClassDef:
     def user_fields(self) -> list[Field]:
         return [f for f in self.fields.values() if not f.builtin]
 
+    @property
+    def date_names(self) -> list[str]:
+        """The names of the class's dates: createdAt, updatedAt, then its Date fields."""
+        return ["createdAt", "updatedAt", *(f.name for f in self.user_fields if f.type == "Date")]
+
     def to_json(self) -> dict[str, object]:
         return {"fields": {f.name: f.to_json() for f in self.user_fields}}
 

@@ -183,7 +183,7 @@ def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequ
     answer otherwise than the reference evaluator. ``columns`` may hold some of the Date
     columns only (a write's RETURNING gives back the ones it wrote)."""
     idx = {c: k for k, c in enumerate(columns)}
-    cells = [(idx[n], n) for n in date_names(cls) if n in idx]
+    cells = [(idx[n], n) for n in cls.date_names if n in idx]
 
     def check(rows: Sequence[Sequence[Any]]) -> None:
         for k, name in cells:
@@ -195,11 +195,6 @@ def date_check(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Sequ
                     break
 
     return check
-
-
-def date_names(cls: ClassDef) -> list[str]:
-    """The names of ``cls``'s Date columns: createdAt, updatedAt, then its Date fields."""
-    return ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
 
 
 def date_values(cls: ClassDef, name: str, values: Sequence[Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from querylang.engines.duckdb.decode import altered_kinds, date_names
+from querylang.engines.duckdb.decode import altered_kinds
 from querylang.engines.duckdb.layout import quote_ident
 from querylang.engines.duckdb.paths import damaged, damaged_error
 from querylang.errors import (
@@ -83,7 +83,7 @@ def altered_dates(
     except duckdb.Error:
         return None  # the statement's own error is said
     for cls in classes:
-        names = date_names(cls) if written is None else [n for n in date_names(cls) if n in written.get(cls.name, ())]
+        names = cls.date_names if written is None else [n for n in cls.date_names if n in written.get(cls.name, ())]
         types = {c: kind for (t, c), kind in kinds.items() if t == cls.name}
         if said is not None:
             names = [n for n in names if _compared(said, n, types.get(n, "TIMESTAMP"))]

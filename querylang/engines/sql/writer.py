@@ -54,10 +54,6 @@ def _called(fn: Callable[[dict[str, Any]], T], current: dict[str, Any]) -> T:
         raise _Raised(exc) from None
 
 
-def _date_columns(cls: ClassDef) -> list[str]:
-    return ["createdAt", "updatedAt", *(f.name for f in cls.user_fields if f.type == "Date")]
-
-
 def _names_unknown(cls: ClassDef, wanted: Change) -> bool:
     """Whether a Change sets, unsets, or edits the edges of, a field ``cls`` does not have
     (what is no list of names is refused later, by _unset_names)."""
@@ -169,7 +165,7 @@ class SqlWriter(ABC, Generic[S]):
     def _dates_written(self, cls: ClassDef, cols: Sequence[str], cells: Sequence[Any], described: Any) -> None:
         """:meth:`written_dates` for the cells ``cells`` of ``cols`` a write is to store, where
         ``described`` (a cursor's description) gives the types of the Date columns."""
-        dates = set(_date_columns(cls))
+        dates = set(cls.date_names)
         written = {c: cell for c, cell in zip(cols, cells, strict=True) if c in dates and cell is not None}
         if written:
             self.written_dates(cls, {d[0]: str(d[1]) for d in described if d[0] in dates}, written)
@@ -229,7 +225,7 @@ class SqlWriter(ABC, Generic[S]):
             cols = self.columns(cls)
             # Where the engine checks the dates it stores, the look reads the Date columns the
             # record has a date in (each one read costs): its description gives their types.
-            dates = [c for c in _date_columns(cls) if rec.get(c) is not None] if self.checks_dates else []
+            dates = [c for c in cls.date_names if rec.get(c) is not None] if self.checks_dates else []
             look = ", ".join(map(self._column, dates)) or "1"
             cur = self._run(con, f'SELECT {look} FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             if cur.fetchone():
