@@ -15,19 +15,25 @@ DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
        "records": {"User": [{"objectId": "u1", "name": "Ann"}]}}
 
 
+def _counting_looks(monkeypatch) -> list:
+    """The connections the store looks at (reach.gone) from now on, in a list."""
+    looks = []
+    real = reach.gone
+
+    def counted(con):
+        looks.append(con)
+        return real(con)
+
+    monkeypatch.setattr(store, "gone", counted)
+    return looks
+
+
 def test_a_query_looks_at_its_idle_connection_once(pg_cluster, monkeypatch):
     db = fresh_database(pg_cluster)
     try:
         db.load(DOC)
         assert db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": "Ann"}).ids == ["u1"]
-        looks = []
-        real = reach.gone
-
-        def counted(con):
-            looks.append(con)
-            return real(con)
-
-        monkeypatch.setattr(store, "gone", counted)
+        looks = _counting_looks(monkeypatch)
         # A look serves the statement for this long: longer than planning takes on a loaded
         # machine (at 1 ms a slow plan looked twice), far shorter than the sleep between queries.
         monkeypatch.setattr(store, "LOOKED_LATELY", 0.25)
@@ -46,14 +52,7 @@ def test_a_query_right_after_an_answer_does_not_look(pg_cluster, monkeypatch):
     try:
         db.load(DOC)
         db.query("User")
-        looks = []
-        real = reach.gone
-
-        def counted(con):
-            looks.append(con)
-            return real(con)
-
-        monkeypatch.setattr(store, "gone", counted)
+        looks = _counting_looks(monkeypatch)
         monkeypatch.setattr(store, "LOOKED_LATELY", 60.0)  # every query comes "right after" the one before
         for name in ("Ann", "Bob", "Ann"):
             assert db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": name}).ids == (["u1"] if name == "Ann" else [])
