@@ -166,7 +166,7 @@ _NESTED_VALUES = {
 def test_nested_columns_are_the_cells_value_by_value(ftype, data):
     from querylang.engines.duckdb.layout import field_columns
     from querylang.interchange import columns
-    from querylang.interchange.document import check_value
+    from querylang.interchange.value_checks import check_value
     from querylang.model.schema import Field
 
     values = data.draw(st.lists(st.one_of(st.none(), _NESTED_VALUES[ftype]), max_size=6))

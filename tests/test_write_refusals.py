@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import querylang
-from querylang.interchange.document import check_value
+from querylang.interchange.value_checks import check_value
 from tests.test_load_directory import write_dir
 
 NO_DATE = {"__type": "Date", "iso": "not a date"}

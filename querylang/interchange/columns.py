@@ -27,13 +27,13 @@ import pyarrow.compute as pc
 from querylang.interchange.directory import RELATIONS_FILE, class_files, read_classes, read_parts
 from querylang.interchange.document import (
     Edge,
-    check_value,
     class_rows,
     normalise_records,
     read_edge,
     read_source,
     relation_list,
 )
+from querylang.interchange.value_checks import check_value
 from querylang.model.schema import ClassDef, Field, Schema
 from querylang.model.values import canonical_plain, parse_isos, plain_json, scalar_json
 from querylang.steps import step

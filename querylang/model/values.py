@@ -301,7 +301,7 @@ def normalise_json(value: object) -> object:
     if isinstance(value, list):
         return [normalise_json(v) for v in value]
     if type(value) is int and not -(2**63) <= value <= 2**63:
-        return float(value)  # the double it means, as at the top of a field (document.check_value)
+        return float(value)  # the double it means, as at the top of a field (value_checks.check_value)
     return value
 
 

@@ -376,7 +376,7 @@ def output_record(cls: ClassDef, rec: Mapping[str, Any]) -> dict[str, Any]:
 
 def stored_record(cls: ClassDef, rec: dict[str, Any]) -> dict[str, Any]:
     """A decoded row (dates ISO) as the normalised record the reference evaluator reads."""
-    from querylang.interchange.document import check_value
+    from querylang.interchange.value_checks import check_value
     from querylang.model.values import parse_iso
 
     out: dict[str, Any] = {}

@@ -18,7 +18,7 @@ from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 
 from querylang.engines.duckdb import decode as duck_decode
 from querylang.errors import DataError
-from querylang.interchange.document import check_value
+from querylang.interchange.value_checks import check_value
 from querylang.model.jsvalues import iso_ms
 from querylang.model.schema import ClassDef
 from querylang.model.values import parse_iso
