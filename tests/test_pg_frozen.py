@@ -8,6 +8,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -68,12 +69,14 @@ def ends(*calls: Callable[[], Any], within: float = 20) -> list[dict[str, Any]]:
     return said
 
 
-def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
+def test_a_connection_is_not_cut_by_the_heartbeat_of_the_call_that_ended(
         cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A query that failed on a connection error (a cancel is one: QueryCanceled) gave its
+    """A query that failed on a connection error (a cancel was one: QueryCanceled) gave its
     connection back to the pool before the watchdog forgot it: a heartbeat that found the server
     silent just then cut the connection in the pool, or under the next thread's statement (and a
-    set cancel cancelled that statement). Found reading execute's except and finally."""
+    set cancel cancelled that statement). Found reading execute's except and finally. A
+    cancelled statement now keeps its connection (test_pg_cancel_keeps_connection.py): the
+    heartbeat's finding, once the call has ended, does not cut it under the thread's next one."""
     from querylang.engines.postgres import heartbeat
 
     asked, go = threading.Event(), threading.Event()
@@ -97,7 +100,7 @@ def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
 
         def putconn(con: Any) -> None:
             given_back(con)
-            go.set()  # the server's silence is found once the connection is back in the pool
+            go.set()  # given back (a connection error): the server's silence is found once it is in the pool
             for t in threading.enumerate():
                 if t.name == "querylang-pg-heartbeat":
                     t.join(10)
@@ -107,7 +110,36 @@ def test_a_connection_given_back_is_not_cut_by_the_call_that_gave_it_back(
         threading.Thread(target=lambda: asked.wait(10) and cancel.set(), daemon=True).start()
         with pytest.raises(querylang.QueryCancelled):
             db.store.execute("SELECT pg_sleep(10)", [], timeout=None, cancel=cancel)
-        assert go.is_set() and cuts == []
+        assert not go.is_set()  # kept, not given back
+        go.set()  # the server's silence is found now, the call ended
+        for t in threading.enumerate():
+            if t.name == "querylang-pg-heartbeat":
+                t.join(10)
+        assert cuts == []
+        assert db.store.execute("SELECT 1", []) == [(1,)]
+    finally:
+        db.close()
+
+
+def test_a_query_cut_on_a_server_that_stops_answering_leaves_a_fresh_connection(
+        cluster: Cluster, frozen: Callable[[], AbstractContextManager[None]]) -> None:
+    """A statement the server stopped itself keeps its connection (test_pg_cancel_keeps_connection.py);
+    one the heartbeat cut, the server silent, does not: the next query, once the server answers
+    again, runs on another backend."""
+    db = querylang.connect(cluster.url(), timeout=None)
+    db.store.pool.wait(30)  # as in the tests below
+
+    def pid() -> Any:
+        return db.store.execute("SELECT pg_backend_pid()", [])
+
+    try:
+        with ThreadPoolExecutor(1) as one:  # one thread, one connection: the main thread's waits on no frozen server
+            before = one.submit(pid).result(20)
+            with frozen():
+                cut = one.submit(lambda: db.store.execute("SELECT pg_sleep(30)", []))
+                with pytest.raises(querylang.QueryError, match="stopped answering"):
+                    cut.result(20)
+            assert one.submit(lambda: answered_again(pid)).result(20) != before
     finally:
         db.close()
 

@@ -265,6 +265,7 @@ def test_a_server_that_does_not_answer_does_not_hold_a_query_past_its_timeout(cl
                 db.query("User", None)
             assert time.monotonic() - began < 1 + GRACE + 3
         assert db.query("User", None).ids == ["u1", "u2"]
+        assert db.store.execute("SELECT pg_backend_pid()", []) != [(pid,)]  # cut: not kept as a timeout's is
     finally:
         db.close()
 

@@ -548,7 +548,8 @@ class PostgresStore(Watched, Listening):
             watched, beat = beat, None
             if watched is not None:
                 watched.__exit__()
-            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con):
+            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con) and \
+                    not self._stopped_by_server(exc, stop, watched):
                 self._drop(held)
                 if self._said_goodbye(exc, held, stop, watched, cancel):
                     # This class's: a subclass's execute (parse_store.py) wraps this call already.

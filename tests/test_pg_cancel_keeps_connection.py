@@ -1,0 +1,81 @@
+"""A statement the PostgreSQL server stopped itself (its statement_timeout, a cancel through
+its cancel protocol) leaves the thread's connection answering: the next query runs on it,
+where each timed-out query used to cost the next one a new connection (psycopg files
+QueryCanceled under OperationalError, which gave the connection back as broken). A
+connection cut because the server stopped answering is replaced (test_pg_frozen.py)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang.engines.postgres.layout import SCHEMA_TABLE
+
+from .pg import fresh_database
+
+DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
+       "records": {"User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "Bob"}]}}
+
+
+def _pid(db: querylang.Database) -> int:
+    """The backend of this thread's connection, as the server says it."""
+    [(pid,)] = db.store.execute("SELECT pg_backend_pid()", [])
+    return int(pid)
+
+
+def _opened(cluster: Any) -> querylang.Database:
+    db = fresh_database(cluster)
+    db.load(DOC)
+    db.store.pool.wait(30)  # every pooled connection made: a replaced one is another backend
+    return db
+
+
+def test_a_query_past_its_timeout_keeps_its_connection(pg_cluster: Any) -> None:
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        with pytest.raises(querylang.QueryTimeout):
+            db.store.execute("SELECT pg_sleep(5)", [], timeout=0.2)
+        assert _pid(db) == before  # was another backend: the connection given back as broken
+        assert db.query("User", "where({ name: { equalTo: Inputs.N } })", inputs={"N": "Bob"}).ids == ["u2"]
+        assert db.store.execute("SELECT %s::int + 1", [41], timeout=0.2) == [(42,)]  # its limit holds again
+    finally:
+        db.close()
+
+
+def test_a_cancelled_query_keeps_its_connection(pg_cluster: Any) -> None:
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        cancel = threading.Event()
+        threading.Timer(0.2, cancel.set).start()
+        with pytest.raises(querylang.QueryCancelled):
+            db.store.execute("SELECT pg_sleep(5)", [], timeout=10, cancel=cancel)
+        assert _pid(db) == before
+        assert db.query("User").ids == ["u1", "u2"]
+    finally:
+        db.close()
+
+
+def test_a_schema_read_past_its_timeout_keeps_its_connection(pg_cluster: Any) -> None:
+    """The reads watched as a query's statement is (Watched._watched) likewise: here the schema
+    read again after another process's change, waiting on a lock another session holds."""
+    db = fresh_database(pg_cluster, timeout=0.3)
+    try:
+        db.load(DOC)
+        db.store.pool.wait(30)
+        before = _pid(db)
+        [(schema,)] = db.store.execute("SELECT current_schema()", [])
+        db.store.heard.schema(db.store._pg_schema)  # as a notice of another process's change does
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as other, other.transaction():
+            other.execute(f'LOCK TABLE "{schema}".{SCHEMA_TABLE} IN ACCESS EXCLUSIVE MODE')
+            with pytest.raises(querylang.QueryTimeout):
+                db.count("User")
+        assert _pid(db) == before
+        assert db.count("User") == 2
+    finally:
+        db.close()
