@@ -6,6 +6,7 @@ connection cut because the server stopped answering is replaced (test_pg_frozen.
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
@@ -77,5 +78,30 @@ def test_a_schema_read_past_its_timeout_keeps_its_connection(pg_cluster: Any) ->
                 db.count("User")
         assert _pid(db) == before
         assert db.count("User") == 2
+    finally:
+        db.close()
+
+
+def test_back_to_back_stopped_and_fast_queries_each_answer(pg_cluster: Any) -> None:
+    """A cancel the watchdog sends (again each round while the event is set) as the statement
+    ends, or after the server stopped it, must not stop the next statement on the kept
+    connection: the watchdog forgets a statement only once its cancel has been answered."""
+    db = _opened(pg_cluster)
+    try:
+        rnd = random.Random(7)
+        stopped = 0
+        for i in range(240):
+            try:
+                if i % 4:
+                    cancel = threading.Event()
+                    threading.Timer(rnd.uniform(0, 0.03), cancel.set).start()
+                    db.store.execute("SELECT pg_sleep(%s)", [rnd.uniform(0, 0.03)], timeout=5, cancel=cancel)
+                else:
+                    db.store.execute("SELECT pg_sleep(%s)", [rnd.uniform(0, 0.02)], timeout=0.01)
+            except (querylang.QueryCancelled, querylang.QueryTimeout):
+                stopped += 1
+            assert db.store.execute("SELECT %s::int + 1", [i], timeout=2) == [(i + 1,)]
+            assert db.store.execute("SELECT %s::int + 2", [i]) == [(i + 2,)]
+        assert stopped >= 10  # the loop did stop statements (as they ran, or as they ended)
     finally:
         db.close()
