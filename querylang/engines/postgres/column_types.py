@@ -10,7 +10,6 @@ evaluator would then tell apart. Only asked when a cell cannot be decoded: a que
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -27,28 +26,6 @@ _SPELLED = {'text COLLATE "C"': "text", 'text[] COLLATE "C"': "text[]", "timesta
 def made_as(kind: str) -> str:
     """A type layout.py makes, as format_type() spells it."""
     return _SPELLED.get(kind, kind)
-
-
-# A Date column's type, and its oid as a read's description gives it (written_dates).
-DATE_TYPE = "timestamp with time zone"
-_DATE_OID = str(psycopg.postgres.types["timestamptz"].oid)
-
-
-def altered_dates(cls: ClassDef, oids: Mapping[str, str], names: Sequence[str]) -> DataError | None:
-    """The error naming the first Date column of ``names`` whose type in ``oids`` (column → its
-    type's oid, as a read's description gives it; a column it lacks is taken as made) is not
-    the one querylang makes, or None. The server casts a date written there (text in its
-    own format, the day alone, the local time without its zone) and says nothing."""
-    for name in names:
-        oid = oids.get(name, _DATE_OID)
-        if oid != _DATE_OID:
-            known = psycopg.postgres.types.get(int(oid)) if oid.isdigit() else None
-            now = known.regtype if known is not None and known.regtype else f"the type of oid {oid}"
-            return DataError(
-                f"its column {name} is {now}, where querylang makes {DATE_TYPE}: its type was changed outside "
-                f"querylang; change it back (ALTER TABLE {quote(cls.name)} ALTER {quote(name)} TYPE {DATE_TYPE})",
-                class_name=cls.name, field=name, code=1)
-    return None
 
 
 def altered(con: psycopg.Connection[Any], cls: ClassDef) -> DataError | None:

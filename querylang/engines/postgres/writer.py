@@ -13,7 +13,6 @@ import psycopg
 from psycopg import errors as pge
 
 from querylang.engines.postgres.cells import row_cells
-from querylang.engines.postgres.column_types import altered_dates
 from querylang.engines.postgres.decode import decode_row, stored_record
 from querylang.engines.postgres.dialect import POSTGRES, timeout_ms
 from querylang.engines.postgres.heartbeat import Heartbeat
@@ -179,15 +178,6 @@ class Writer(SqlWriter[PostgresTables]):
 
     def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
         return stored_record(cls, decode_row(cls, columns, row))
-
-    # PostgreSQL casts a date into a text, date or timestamp column altered by hand (its
-    # assignment casts) and reads back what no date is, or another instant.
-    checks_dates = True
-
-    def written_dates(self, cls: ClassDef, types: Mapping[str, str], cells: Mapping[str, Any]) -> None:
-        said = altered_dates(cls, types, list(cells))
-        if said is not None:
-            raise said
 
     def join_table(self, owner_class: str, key: str) -> str:
         return join_table(owner_class, key)
