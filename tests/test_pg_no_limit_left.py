@@ -4,17 +4,14 @@ left on the thread's connection: cut there, the schema was taken for unreadable 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
 
-import psycopg
-
 import querylang
 
 from .pg import fresh_url
-from .test_pg_one_clock import DOC, hold_lock
+from .test_pg_one_clock import DOC, add_age_elsewhere, hold_lock
 
 
 def test_a_schema_read_with_no_timeout_waits_past_the_last_querys(pg_cluster: Any) -> None:
@@ -22,10 +19,7 @@ def test_a_schema_read_with_no_timeout_waits_past_the_last_querys(pg_cluster: An
     with querylang.connect(url, timeout=1) as db:
         db.load(DOC)
         assert db.count("User") == 2  # its statement's limit, 1 s, stays on the connection
-        with psycopg.connect(url, autocommit=True) as con:  # another process's field, unheard of here
-            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
-            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
-                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        add_age_elsewhere(url)  # another process's field, unheard of here
         db.timeout = None
         taken = threading.Event()
         locker = hold_lock(url, "_querylang_schema", 0, 1.5, taken)

@@ -5,19 +5,17 @@ long; the evaluator it fills is kept for later calls), and is not counted agains
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
 
-import psycopg
 import pytest
 
 import querylang
 from querylang import QueryTimeout
 
 from .pg import fresh_url
-from .test_pg_one_clock import DOC, FIRST, SECOND_AFTER, SECOND_UNTIL, hold_lock
+from .test_pg_one_clock import DOC, FIRST, SECOND_AFTER, SECOND_UNTIL, add_age_elsewhere, hold_lock
 
 
 def test_a_references_wait_for_a_write_has_what_its_build_left(pg_cluster: Any) -> None:
@@ -28,10 +26,7 @@ def test_a_references_wait_for_a_write_has_what_its_build_left(pg_cluster: Any) 
     with querylang.connect(url, timeout=1) as db:
         db.load(DOC)
         assert db.count("User") == 2
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute('ALTER TABLE "User" ADD COLUMN "age" double precision')
-            con.execute("UPDATE _querylang_schema SET definition = %s WHERE class_name = 'User'",
-                        [json.dumps({"fields": {"name": {"type": "String"}, "age": {"type": "Number"}}})])
+        add_age_elsewhere(url)
         taken, writing = threading.Event(), threading.Event()
         locker = hold_lock(url, "_querylang_schema", 0, FIRST, taken)
         assert taken.wait(10)

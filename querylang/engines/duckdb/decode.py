@@ -146,7 +146,7 @@ def make_decoder(
 def date_cells(cls: ClassDef, columns: Sequence[str]) -> list[int]:
     """The row indices of ``columns``' Date cells: createdAt, updatedAt, then the Date fields."""
     idx = {c: k for k, c in enumerate(columns)}
-    return [idx["createdAt"], idx["updatedAt"], *(idx[f.name] for f in cls.user_fields if f.type == "Date")]
+    return [idx[n] for n in cls.date_names]
 
 
 PAGE_DATES = 40  # dates in a page from which page_decoder formats them at once
