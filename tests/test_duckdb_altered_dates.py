@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import querylang
+from querylang.engines.duckdb.layout import quote_ident
 from querylang.errors import DataError
 
 MS = "'%Y-%m-%dT%H:%M:%S.%gZ'"  # a date as the 24 characters of a Parse date
@@ -324,3 +325,31 @@ def test_a_text_date_column_duckdb_cannot_cast_is_named_by_an_equality_filter() 
     with pytest.raises(DataError) as exc:
         db.count("Item", {"due": {"equalTo": DATE}})
     _named(exc, "due", "text (VARCHAR)")
+
+
+# --- the store's row decoder -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("altered", [None, *ALTERED])
+def test_the_row_decoder_answers_as_the_page_decoder(altered: tuple[str, str, str | None, str] | None) -> None:
+    # One decoding path: Store.decoder is a page of one row of the queries' page decoder.
+    db = _db(60)
+    db.store.con.execute("""UPDATE "Item" SET ":nulls" = ['due'] WHERE "objectId" = 'i000'""")  # an explicit null
+    if altered is not None:
+        _alter(db, *altered[:3])
+    cls = db.store.schema.get("Item")
+    columns = db.store.dialect.layout.output_columns(cls)
+    collist = ", ".join(quote_ident(c) for c in columns)
+    rows = db.store.con.execute(f'SELECT {collist} FROM "Item" ORDER BY "objectId"').fetchall()
+    one, page = db.store.decoder(cls, columns), db.store.page_decoder(cls, columns)
+    if altered is None:
+        assert [one(r) for r in rows] == page(rows) == db.query("Item", None, sort=["objectId"], limit=60).records
+        assert "due" in page(rows)[0] and page(rows)[0]["due"] is None
+        return
+    first = next(r for r in rows if r[columns.index(altered[0])] is not None)
+    with pytest.raises(DataError) as by_row:
+        one(first)
+    with pytest.raises(DataError) as by_page:
+        page(rows)
+    assert str(by_row.value) == str(by_page.value)
+    _named(by_row, altered[0], altered[3])

@@ -206,23 +206,6 @@ def date_values(cls: ClassDef, name: str, values: Sequence[Any]) -> None:
             raise altered_date(cls, name, held_by(v))
 
 
-def checked_decoder(cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """:func:`make_decoder`'s row decoder for rows that come a few at a time (``db.stream``),
-    with each Date column checked as :func:`date_check` does, on the first row where it is not
-    NULL; a column seen is not looked at again."""
-    decode = make_decoder(cls, columns)
-    check = date_check(cls, columns)
-    unseen = date_cells(cls, columns)
-
-    def checked(row: Sequence[Any]) -> dict[str, Any]:
-        if unseen:
-            check((row,))
-            unseen[:] = [k for k in unseen if row[k] is None]
-        return decode(row)
-
-    return checked
-
-
 def held_by(v: Any) -> str:
     """What a Date column altered by hand holds, said from one of its cells."""
     if isinstance(v, datetime):

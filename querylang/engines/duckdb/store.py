@@ -21,7 +21,6 @@ import pyarrow as pa
 from querylang import errors
 from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.decode import (
-    checked_decoder,
     date_check,
     date_values,
     decode_row,
@@ -131,8 +130,11 @@ class Store(TextWords, Shares, Loading):
         return frozenset(clean)
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """Rows of ``columns`` → output records (make_decoder; its Date columns checked)."""
-        return checked_decoder(cls, columns)
+        """A row of ``columns`` → its output record (the Engine's row decoder): a page of one row
+        of :attr:`page_decoder`, which the queries use, so that one decoding path (and its
+        check of Date columns altered by hand) is kept right."""
+        page = self.page_decoder(cls, columns)
+        return lambda row: page([row])[0]
 
     def writer(self, lock_wait: float | None = None) -> Writer:
         """Record-level writes, each one transaction; ``lock_wait``: the longest wait for a load
