@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import querylang
+from querylang.app.cli import main
 from querylang.engines.duckdb.layout import quote_ident
 from querylang.errors import DataError
 
@@ -325,6 +327,33 @@ def test_a_text_date_column_duckdb_cannot_cast_is_named_by_an_equality_filter() 
     with pytest.raises(DataError) as exc:
         db.count("Item", {"due": {"equalTo": DATE}})
     _named(exc, "due", "text (VARCHAR)")
+
+
+# --- how a load's failure is said ------------------------------------------------------------
+
+
+def test_a_load_into_an_altered_date_column_says_load_failed_in_its_reason_too() -> None:
+    # Its reason (which an import words as its own) lacked the "load failed" its message had,
+    # and the message put it before the class and field, as no other load failure does.
+    db = _db(5)
+    _alter(db, "due", "VARCHAR", None)
+    with pytest.raises(DataError) as exc:
+        db.load({"records": {"Item": [{"objectId": "new1", "n": 1000, "due": DATE}]}})
+    e = exc.value
+    assert e.reason.startswith("load failed, nothing was loaded: its column due holds text (VARCHAR)")
+    assert str(e) == f"class Item, field due: {e.reason}"
+
+
+def test_the_cli_says_a_load_into_an_altered_date_column_as_the_api_does(tmp_path: Any) -> None:
+    path, doc = tmp_path / "x.duckdb", tmp_path / "doc.json"
+    db = querylang.connect(path)
+    db.load({"classes": {"Item": {"fields": {"due": {"type": "Date"}}}}, "records": {"Item": [{"objectId": "a"}]}})
+    _alter(db, "due", "VARCHAR", None)
+    db.close()
+    doc.write_text('{"records": {"Item": [{"objectId": "b", "due": {"__type": "Date", "iso": "2026-01-01T00:00:00.000Z"}}]}}')
+    res = CliRunner().invoke(main, ["load", str(doc), "--db", str(path)])
+    assert res.exit_code != 0
+    assert "error: class Item, field due: load failed, nothing was loaded: its column due holds text (VARCHAR)" in res.output
 
 
 # --- the store's row decoder -----------------------------------------------------------------

@@ -171,8 +171,10 @@ class Loading:
             for c, cols in stored.items()
         })  # fmt: skip
         if said is not None:
-            said.message = f"load failed, nothing was loaded: {said.message}"
-            raise said
+            # Said as the load's other failures: the place first, the reason (which an import
+            # words as its own, importers/interchange.py) starting "load failed".
+            raise DataError(f"load failed, nothing was loaded: {said.reason}", class_name=said.class_name,
+                            field=said.field, code=said.code)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
