@@ -329,6 +329,49 @@ def test_a_text_date_column_duckdb_cannot_cast_is_named_by_an_equality_filter() 
     _named(exc, "due", "text (VARCHAR)")
 
 
+# --- a column dropped by hand --------------------------------------------------------------
+
+
+def _drop(db: Any, column: str) -> None:
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'Item'").fetchall():
+        con.execute(f'DROP INDEX "{index}"')  # DuckDB alters no table that has an index
+    con.execute(f'ALTER TABLE "Item" DROP COLUMN "{column}"')
+
+
+DROPPED = ('its column due is not in the table "Item": it was dropped outside querylang; add it back '
+           '(ALTER TABLE "Item" ADD COLUMN "due" TIMESTAMP)')
+
+
+@pytest.mark.parametrize("fields", [{"n": 99, "due": DATE}, {"n": 99}])
+def test_a_create_into_a_class_whose_date_column_was_dropped_names_it(fields: dict[str, Any]) -> None:
+    # DuckDB's Binder Error quoted querylang's own SELECT (or INSERT) of the column.
+    db = _db(5)
+    _drop(db, "due")
+    with pytest.raises(DataError) as exc:
+        db.create("Item", fields)
+    e = exc.value
+    assert (e.class_name, e.field, e.code) == ("Item", "due", 1)
+    assert e.reason == f"write failed, nothing was changed: {DROPPED}, its records then hold no value there"
+    assert "SELECT" not in str(e)
+    assert db.store.con.execute('SELECT count(*) FROM "Item"').fetchone() == (5,)
+    db.store.con.execute('ALTER TABLE "Item" ADD COLUMN "due" TIMESTAMP')  # as it says
+    oid = db.create("Item", fields)
+    assert db.query("Item", {"objectId": oid}).records[0].get("due") == fields.get("due", {}).get("iso")
+
+
+def test_a_save_query_or_load_of_a_class_whose_column_was_dropped_names_it() -> None:
+    db = _db(5)
+    _drop(db, "due")
+    for call, failed in ((lambda: db.save("Item", "i001", {"n": 3}), "write failed, nothing was changed"),
+                         (lambda: db.query("Item", None), "the database rejected the query"),
+                         (lambda: db.load({"records": {"Item": [{"n": 1}]}}), "load failed, nothing was loaded")):
+        with pytest.raises(DataError) as exc:
+            call()
+        assert (exc.value.class_name, exc.value.field) == ("Item", "due")
+        assert exc.value.reason.startswith(f"{failed}: {DROPPED}")
+
+
 # --- how a load's failure is said ------------------------------------------------------------
 
 

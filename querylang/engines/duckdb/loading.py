@@ -47,7 +47,12 @@ from querylang.engines.duckdb.pipeline import (
     edge_count,
     size,
 )
-from querylang.engines.duckdb.rejections import altered_dates, load_rejected
+from querylang.engines.duckdb.rejections import (
+    LOAD_FAILED,
+    altered_dates,
+    dropped_column,
+    load_rejected,
+)
 from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import no_gc
@@ -173,7 +178,7 @@ class Loading:
         if said is not None:
             # Said as the load's other failures: the place first, the reason (which an import
             # words as its own, importers/interchange.py) starting "load failed".
-            raise DataError(f"load failed, nothing was loaded: {said.reason}", class_name=said.class_name,
+            raise DataError(f"{LOAD_FAILED}: {said.reason}", class_name=said.class_name,
                             field=said.field, code=said.code)
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -296,7 +301,7 @@ class Loading:
                     read_dataset(source, schema)
                 except DataError as precise:
                     return precise
-        return load_rejected(exc, self.path)
+        return dropped_column(exc, self.con, schema.classes.values(), LOAD_FAILED) or load_rejected(exc, self.path)
 
     @staticmethod
     def _new_tables(old: Schema, new: Schema) -> set[str]:

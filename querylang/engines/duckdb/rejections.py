@@ -9,10 +9,11 @@ from typing import Any
 import duckdb
 
 from querylang.engines.duckdb.decode import altered_kinds
-from querylang.engines.duckdb.layout import quote_ident
+from querylang.engines.duckdb.layout import NULLS_COLUMN, class_columns, field_columns, quote_ident
 from querylang.engines.duckdb.paths import damaged, damaged_error
 from querylang.errors import (
     DROPPED_BY_HAND,
+    INTERNAL_SERVER_ERROR,
     LOAD_ELSEWHERE,
     DataError,
     EngineError,
@@ -23,6 +24,7 @@ from querylang.errors import (
 from querylang.model.schema import ClassDef
 
 MISSING_TABLE = re.compile(r"Catalog Error: Table with name .* does not exist!$", re.MULTILINE)
+REJECTED = "the database rejected the query"
 TAKEN_TABLE = re.compile(r'Catalog Error: Table with name "?([^"]*?)"? already exists!')
 
 
@@ -35,8 +37,8 @@ def rejected(exc: duckdb.Error, path: str) -> QueryError:
         return damaged_error(exc, path)
     missing = missing_table(exc)
     if missing is not None:
-        return TableMissingFault(f"the database rejected the query: {missing}")
-    return EngineError(f"the database rejected the query: {exc}")
+        return TableMissingFault(f"{REJECTED}: {missing}")
+    return EngineError(f"{REJECTED}: {exc}")
 
 
 def missing_table(exc: duckdb.Error) -> str | None:
@@ -54,14 +56,17 @@ def taken_table(exc: duckdb.Error) -> str | None:
     return None if taken is None else taken.group(1)
 
 
+LOAD_FAILED = "load failed, nothing was loaded"
+
+
 def load_rejected(exc: duckdb.Error, path: str) -> DataError:
     """A load the database file ``path`` refused, said as a load's failure: nothing was loaded."""
     if damaged(exc, path):
         return damaged_error(exc, path)
     table = taken_table(exc)
     if table is not None:
-        return others_table(table, "load failed, nothing was loaded", LOAD_ELSEWHERE)
-    return DataError(f"load failed, nothing was loaded: {missing_table(exc) or exc}")
+        return others_table(table, LOAD_FAILED, LOAD_ELSEWHERE)
+    return DataError(f"{LOAD_FAILED}: {missing_table(exc) or exc}")
 
 
 _COLUMN_TYPES = ("SELECT table_name, column_name, data_type FROM duckdb_columns() "
@@ -109,13 +114,51 @@ def _compared(said: str, name: str, kind: str) -> bool:
 _SOURCE = " when casting from source column "
 
 
+# DuckDB's words for a column a statement names that its table lacks: a SELECT's, an INSERT's,
+# a query's (of the table by its alias).
+_NO_COLUMN = re.compile(r'(?:Referenced column|does not have a column (?:with name|named)) "((?:[^"]|"")*)"')
+
+
+def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], failed: str) -> DataError | None:
+    """The DataError naming the class and field of a column of querylang's that the statement
+    ``exc`` failed on and that its table lacks (dropped outside querylang: ALTER TABLE ... DROP
+    COLUMN), with the statement that adds it back, or None (another error, DuckDB's own words
+    quote querylang's SQL). ``failed`` starts it ("write failed, nothing was changed")."""
+    if not isinstance(exc, duckdb.BinderException):
+        return None
+    said = _NO_COLUMN.search(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    if said is None:
+        return None
+    name = said.group(1).replace('""', '"')
+    try:
+        present = {(t, c) for t, c, _ in con.execute(_COLUMN_TYPES).fetchall()}
+    except duckdb.Error:
+        return None  # the statement's own error is said
+    for cls in classes:
+        # Each column's field (None: the list of explicit nulls, which is no field's).
+        owner: dict[str, str | None] = {c: c for c in ("objectId", "createdAt", "updatedAt")}
+        owner |= {c: f.name for f in cls.user_fields for c, _ in field_columns(f)}
+        owner[NULLS_COLUMN] = None
+        if name not in owner or (cls.name, name) in present or not any(t == cls.name for t, _ in present):
+            continue  # not this class's, or there; a table gone is said another way (missing_table)
+        field = owner[name]
+        lacking = [(c, t) for c, t in class_columns(cls) if owner[c] == field and (cls.name, c) not in present]
+        table = quote_ident(cls.name)
+        adds = "; ".join(f"ALTER TABLE {table} ADD COLUMN {quote_ident(c)} {t}" for c, t in lacking)
+        return DataError(f"{failed}: its column {name} is not in the table {table}: it was dropped outside querylang; "
+                         f"add it back ({adds}), its records then hold no value there",
+                         class_name=cls.name, field=field, code=INTERNAL_SERVER_ERROR)  # fmt: skip
+    return None
+
+
 def statement_rejected(exc: duckdb.Error, path: str, con: Any, classes: Iterable[ClassDef], sql: str) -> QueryError:
     """:func:`rejected`'s error for a query's statement ``sql`` on ``classes``: a statement DuckDB
     could not bind or cast names the Date column of a table it reads that was altered by hand
     and that the error is about, if one was (the statement's own error said "Cannot compare
     values of type VARCHAR and type TIMESTAMP" of no field); any other error is its own."""
     if isinstance(exc, duckdb.BinderException | duckdb.ConversionException):
-        said = altered_dates(con, [cls for cls in classes if quote_ident(cls.name) in sql], said=str(exc))
+        read = [cls for cls in classes if quote_ident(cls.name) in sql]
+        said = altered_dates(con, read, said=str(exc)) or dropped_column(exc, con, read, REJECTED)
         if said is not None:
             return said
     return rejected(exc, path)

@@ -13,7 +13,7 @@ from querylang.engines.duckdb.cells import record_row
 from querylang.engines.duckdb.decode import altered_kinds, date_check, decode_row, stored_record
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
-from querylang.engines.duckdb.rejections import missing_table, taken_table
+from querylang.engines.duckdb.rejections import dropped_column, missing_table, taken_table
 from querylang.engines.sql.readers import ReadWriteLock, writing
 from querylang.engines.sql.writer import SqlWriter
 from querylang.errors import DEFINE_ELSEWHERE, INTERNAL_SERVER_ERROR, DataError, others_table
@@ -21,6 +21,8 @@ from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 T = TypeVar("T")
+
+CHANGED_NOTHING = "write failed, nothing was changed"
 
 # What a write says when the store's close() closed its connection, as the PostgreSQL writer
 # says it (Heartbeat.failure).
@@ -100,13 +102,17 @@ class Writer(SqlWriter[DuckDBTables]):
                 self.store._rollback()
                 table = taken_table(exc) if isinstance(exc, duckdb.Error) else None
                 if table is not None:  # define_class on another application's DuckDB file
-                    raise others_table(table, "write failed, nothing was changed", DEFINE_ELSEWHERE) from exc
+                    raise others_table(table, CHANGED_NOTHING, DEFINE_ELSEWHERE) from exc
+                said = dropped_column(exc, con, self.store.schema.classes.values(), CHANGED_NOTHING) \
+                    if isinstance(exc, duckdb.Error) else None
+                if said is not None:
+                    raise said from None
                 if isinstance(exc, duckdb.Error):
                     # A commit that cannot write its log (a full disk), or a failure of the
                     # engine itself, is not the record's fault: code 1, which serve answers as a
                     # server error (500) rather than a bad request (107).
                     code = INTERNAL_SERVER_ERROR if committing or isinstance(exc, NOT_THE_DATA) else None
-                    raise DataError(f"write failed, nothing was changed: {missing_table(exc) or exc}", code=code) from exc
+                    raise DataError(f"{CHANGED_NOTHING}: {missing_table(exc) or exc}", code=code) from exc
                 raise
             return out
 
