@@ -329,6 +329,91 @@ def test_a_text_date_column_duckdb_cannot_cast_is_named_by_an_equality_filter() 
     _named(exc, "due", "text (VARCHAR)")
 
 
+# --- a record whose altered Date cell is set: the writes that show no stored value -----------
+
+ALTERED_FIELD = [a for a in ALTERED if a[0] == "due"]
+
+
+def _with_edges(n: int = 5) -> Any:
+    db = _db(n)
+    db.define_class("Item", {"next": {"type": "Relation", "targetClass": "Item"}})
+    db.add_relation("Item", "i002", "next", "i001")
+    return db
+
+
+def _row(db: Any, oid: str) -> tuple[Any, ...]:
+    return db.store.con.execute('SELECT "due", "n", "updatedAt" FROM "Item" WHERE "objectId" = ?', [oid]).fetchone()
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED_FIELD)
+def test_a_save_increment_or_edge_edit_of_other_fields_leaves_an_altered_date_cell_as_it_is(
+    column: str, kind: str, using: str | None, held: str
+) -> None:
+    # i001's due is set: its write's read of the record named the column, so none of the
+    # record's other fields could be written.
+    db = _with_edges()
+    _alter(db, column, kind, using)
+    due, _, moved = _row(db, "i001")
+    assert due is not None
+    db.save("Item", "i001", {"n": 50})
+    db.increment("Item", "i001", {"n": 2})
+    db.add_relation("Item", "i001", "next", "i003")
+    db.remove_relation("Item", "i001", "next", "i003")
+    after = _row(db, "i001")
+    assert after[:2] == (due, 52) and after[2] > moved
+    with pytest.raises(DataError) as exc:  # the record itself is read as before
+        db.query("Item", {"objectId": "i001"})
+    _named(exc, column, held)
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED_FIELD)
+def test_a_save_of_null_mends_the_record_and_a_date_is_still_refused(
+    column: str, kind: str, using: str | None, held: str
+) -> None:
+    db = _db(5)
+    _alter(db, column, kind, using)
+    with pytest.raises(DataError) as exc:
+        db.save("Item", "i001", {"due": DATE})
+    _named(exc, column, held)
+    assert _row(db, "i001")[0] is not None  # nothing written
+    db.save("Item", "i001", {"due": None})
+    assert _row(db, "i001")[0] is None
+    assert db.query("Item", {"objectId": "i001"}).records[0]["due"] is None  # read, an explicit null
+    written = db.update("Item", "i001", lambda rec: querylang.Change(fields={"n": rec["n"] + 1}))
+    assert (written["n"], written["due"]) == (2, None)
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED)
+def test_a_record_is_deleted_whatever_an_altered_date_column_holds(column: str, kind: str, using: str | None, held: str) -> None:
+    db = _with_edges()
+    _alter(db, column, kind, using)
+    db.delete("Item", "i001")
+    assert db.store.con.execute('SELECT count(*) FROM "Item" WHERE "objectId" = \'i001\'').fetchone() == (0,)
+    assert db.store.con.execute('SELECT count(*) FROM "_join:next:Item"').fetchone() == (0,)  # its edges too
+    with pytest.raises(DataError) as exc:
+        db.delete("Item", "i001")
+    assert (exc.value.code, exc.value.reason) == (101, "Object not found.")
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED_FIELD)
+def test_an_update_or_a_checked_delete_shows_the_record_and_names_the_column(
+    column: str, kind: str, using: str | None, held: str
+) -> None:
+    # Their function gets the record as find gives it: without the field it would take the
+    # date for absent, so the column is named before it is called, and nothing is changed.
+    db = _db(5)
+    _alter(db, column, kind, using)
+    before = _row(db, "i001")
+    called = []
+    with pytest.raises(DataError) as exc:
+        db.update("Item", "i001", lambda rec: called.append(rec) or querylang.Change(fields={"due": None}))
+    _named(exc, column, held)
+    with pytest.raises(DataError) as exc:
+        db.delete("Item", "i001", check=called.append)
+    _named(exc, column, held)
+    assert called == [] and _row(db, "i001") == before
+
+
 # --- a column dropped by hand --------------------------------------------------------------
 
 

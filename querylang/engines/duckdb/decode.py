@@ -206,6 +206,17 @@ def date_values(cls: ClassDef, name: str, values: Sequence[Any]) -> None:
             raise altered_date(cls, name, held_by(v))
 
 
+def unread_dates(cls: ClassDef, columns: Sequence[str], row: Sequence[Any]) -> list[Any]:
+    """``row`` (``columns`` of ``cls``) with the cells of its Date fields that :func:`date_check`
+    would name left out (None): what a write that shows no stored value reads of a record."""
+    out = list(row)
+    for k in date_cells(cls, columns)[2:]:  # createdAt, updatedAt first: every record's, still named
+        v = out[k]
+        if v is not None and (type(v) is not datetime or v.tzinfo is not None):
+            out[k] = None
+    return out
+
+
 def held_by(v: Any) -> str:
     """What a Date column altered by hand holds, said from one of its cells."""
     if isinstance(v, datetime):

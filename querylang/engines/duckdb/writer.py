@@ -10,7 +10,13 @@ from typing import Any, Protocol, TypeVar
 import duckdb
 
 from querylang.engines.duckdb.cells import record_row
-from querylang.engines.duckdb.decode import altered_kinds, date_check, decode_row, stored_record
+from querylang.engines.duckdb.decode import (
+    altered_kinds,
+    date_check,
+    decode_row,
+    stored_record,
+    unread_dates,
+)
 from querylang.engines.duckdb.dialect import DUCKDB
 from querylang.engines.duckdb.layout import class_columns, join_table
 from querylang.engines.duckdb.rejections import dropped_column, missing_table, taken_table
@@ -117,7 +123,8 @@ class Writer(SqlWriter[DuckDBTables]):
             return out
 
     def modify(
-        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime
+        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
+        *, shown: bool = True,
     ) -> dict[str, Any]:
         # ``change`` may run a text search on this database, which needs the words a load left
         # pending: computed inside the record's transaction they fail (DuckDB has no nested
@@ -126,7 +133,7 @@ class Writer(SqlWriter[DuckDBTables]):
         # (re-entrant: transaction takes it again) no load makes more pending in between.
         with writing(self.store.lock, self.lock_wait):
             self._fill_pending()
-            return super().modify(class_name, oid, change, now)
+            return super().modify(class_name, oid, change, now, shown=shown)
 
     def delete(self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None) -> None:
         # ``check`` runs inside the delete's transaction, as update's change does (modify).
@@ -154,6 +161,9 @@ class Writer(SqlWriter[DuckDBTables]):
         said = altered_kinds(cls, types, list(cells))
         if said is not None:
             raise said
+
+    def unread_dates(self, cls: ClassDef, columns: list[str], row: Any) -> Any:
+        return unread_dates(cls, columns, row)
 
     def stored_record(self, cls: ClassDef, columns: list[str], row: Any) -> dict[str, Any]:
         date_check(cls, columns)([row])

@@ -152,7 +152,8 @@ class Writer(SqlWriter[PostgresTables]):
             super().save(class_name, oid, fields, now)
 
     def modify(
-        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime
+        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
+        *, shown: bool = True,
     ) -> dict[str, Any]:
         made: list[Any] = []
 
@@ -168,7 +169,7 @@ class Writer(SqlWriter[PostgresTables]):
             return wanted.fields, [k for k in edited if isinstance(k, str)]
 
         with self._placed(class_name, oid, written):
-            return super().modify(class_name, oid, remembered, now)
+            return super().modify(class_name, oid, remembered, now, shown=shown)
 
     def columns(self, cls: ClassDef) -> list[str]:
         return [c for c, _ in class_columns(cls)]

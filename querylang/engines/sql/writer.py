@@ -123,6 +123,12 @@ class SqlWriter(ABC, Generic[S]):
         (a Date column → the non-NULL cell to be stored) whose type in ``types`` (column →
         the type a read described) is not the one the engine makes for a Date."""
 
+    def unread_dates(self, cls: ClassDef, columns: list[str], row: Any) -> Any:
+        """Engine, when :attr:`checks_dates`: a stored row of ``columns`` with the cells of the
+        Date fields whose column's type was changed by hand left out (NULL), for a write that
+        hands no stored value to its caller: it neither reads nor rewrites them."""
+        return row
+
     def stored_schema(self, con: Any, change: bool = True) -> Schema:
         """Engine: inside a schema change's (``change``) or a delete's transaction, the schema
         as stored, held until the transaction ends (the store's, unless other processes may
@@ -202,8 +208,12 @@ class SqlWriter(ABC, Generic[S]):
             raise DataError(f"{what} needs an object of fields (a field name → its value), not {type_name(fields)}",
                             class_name=class_name, object_id=oid)
 
-    def _stored(self, con: Any, cls: ClassDef, oid: str) -> dict[str, Any]:
-        """The record as stored, read with ``con`` (inside the write's transaction)."""
+    def _stored(self, con: Any, cls: ClassDef, oid: str, *, shown: bool = True) -> dict[str, Any]:
+        """The record as stored, read with ``con`` (inside the write's transaction). Not
+        ``shown`` (to the caller's change or check, or as what an update wrote): without the
+        Date fields whose column was altered by hand (:meth:`unread_dates`), which a save,
+        increment or edge edit of the record's other fields leaves as they are; a record shown
+        names such a column, as a query does."""
         cols = self.dialect.layout.output_columns(cls)
         collist = ", ".join(self._column(c) for c in cols)
         cur = self._run(con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}', [oid])
@@ -212,6 +222,8 @@ class SqlWriter(ABC, Generic[S]):
             raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
         if self.checks_dates:
             self._described[cls.name] = cur.description  # the columns' types, for the write that follows (_update)
+            if not shown:
+                row = self.unread_dates(cls, cols, row)
         return self.stored_record(cls, cols, row)
 
     def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
@@ -292,7 +304,7 @@ class SqlWriter(ABC, Generic[S]):
         caller's transaction; the record as written. ``unset`` fields are left without a value
         (not stored as an explicit null)."""
         if current is None:
-            current = self._stored(con, cls, oid)
+            current = self._stored(con, cls, oid, shown=False)  # a save's: it returns nothing
         cleared = dict.fromkeys(unset)
         checked, _ = normalise_record(cls, {"objectId": oid, **fields, **cleared}, now=now)  # names checked too
         merged = {**current, **{k: checked.get(k) for k in fields}}
@@ -317,12 +329,14 @@ class SqlWriter(ABC, Generic[S]):
         return merged
 
     def modify(
-        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime
+        self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
+        *, shown: bool = True,
     ) -> dict[str, Any]:
         """One read-modify-write: ``change`` gets the stored record (normalised) and says what
         to set and which edges to add and remove; the read, the save and the edges are one
         transaction, and the read locks the row where other processes write (``lock_read``),
-        so that two such updates of one record, from two processes, both count."""
+        so that two such updates of one record, from two processes, both count. Not ``shown``:
+        ``change`` reads nothing of the record and the caller drops what it returns (_stored)."""
         known = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
 
@@ -335,7 +349,7 @@ class SqlWriter(ABC, Generic[S]):
 
         def run(con: Any) -> dict[str, Any]:
             cls = known
-            current = self._stored(con, cls, oid)
+            current = self._stored(con, cls, oid, shown=shown)
             wanted = changed(current)
             if _names_unknown(cls, wanted) and (fresh := self.class_now(con, cls)) != cls:
                 # Another process added a field this one has not heard of yet (the notice comes
@@ -343,7 +357,7 @@ class SqlWriter(ABC, Generic[S]):
                 # not refused to be run again. The record is read again (its row is locked):
                 # when it holds a value of a field the change could not see, the change is given
                 # the whole record, or a value computed from it (a counter) would be lost.
-                cls, complete = fresh, self._stored(con, fresh, oid)
+                cls, complete = fresh, self._stored(con, fresh, oid, shown=shown)
                 if complete.keys() - current.keys():
                     wanted = changed(complete)
                 current = complete
@@ -411,7 +425,7 @@ class SqlWriter(ABC, Generic[S]):
         def run(con: Any) -> None:
             # Read and write in one transaction under the write lock: two threads adding at
             # once both count (each used to read the old value first).
-            current = self._stored(con, cls, oid)
+            current = self._stored(con, cls, oid, shown=False)
             self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now, current)
 
         self.transaction(run)
@@ -429,9 +443,13 @@ class SqlWriter(ABC, Generic[S]):
             # The Relations as stored now: one another process added since this one opened
             # kept its edges to the deleted record, which its queries took for live.
             schema = self.stored_schema(con, change=False)
-            current = self._stored(con, cls, oid)
             if check is not None:
-                _called(check, dict(current))
+                _called(check, dict(self._stored(con, cls, oid)))
+            elif not self._run(con, f'SELECT 1 FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}',
+                               [oid]).fetchone():
+                # Found and held as the check's read holds it; no cell read, so a record is
+                # deleted whatever a column altered by hand holds.
+                raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
             self._run(con, f'DELETE FROM {self._table(cls.name)} WHERE "objectId" = ?', [oid])
             for owner in schema.classes.values():
                 for f in owner.user_fields:
@@ -482,14 +500,14 @@ class SqlWriter(ABC, Generic[S]):
         error) and its updatedAt set in the same transaction, as Parse's AddRelation does (the
         owner's updatedAt stayed as it was)."""
         self._relation(class_name, key, oid)
-        self.modify(class_name, oid, lambda current: Change({}, add={key: [target_id]}), now)
+        self.modify(class_name, oid, lambda current: Change({}, add={key: [target_id]}), now, shown=False)
 
     def remove_relation(self, class_name: str, oid: str, key: str, target_id: str, now: datetime) -> None:
         """One edge removed as an update's edit removes it: a missing edge (or an id no edge
         can hold) is fine, a missing owner is not, as for add_relation (it was silently
         nothing); the owner's updatedAt moves."""
         self._relation(class_name, key, oid)
-        self.modify(class_name, oid, lambda current: Change({}, remove={key: [target_id]}), now)
+        self.modify(class_name, oid, lambda current: Change({}, remove={key: [target_id]}), now, shown=False)
 
     def define_class(self, name: str, fields: Mapping[str, Any]) -> None:
         """Create a class, or add fields to one (a field may not change its type)."""
