@@ -484,6 +484,23 @@ def test_the_cli_says_a_load_into_an_altered_date_column_as_the_api_does(tmp_pat
     assert "error: class Item, field due: load failed, nothing was loaded: its column due holds text (VARCHAR)" in res.output
 
 
+def test_an_import_into_an_altered_date_column_says_import_failed(tmp_path: Any) -> None:
+    # An import words its one load's failure as its own: it said "load failed, nothing was
+    # loaded" of a load the user never asked for.
+    path, export = tmp_path / "x.duckdb", tmp_path / "Item.json"
+    db = querylang.connect(path)
+    db.load({"classes": {"Item": {"fields": {"due": {"type": "Date"}}}}, "records": {"Item": [{"objectId": "a"}]}})
+    _alter(db, "due", "VARCHAR", None)
+    db.close()
+    export.write_text('{"results": [{"objectId": "b", "createdAt": "2024-01-01T00:00:00.000Z", '
+                      '"updatedAt": "2024-01-01T00:00:00.000Z", "due": {"__type": "Date", "iso": "2026-01-01T00:00:00.000Z"}}]}')
+    res = CliRunner().invoke(main, ["import", "dashboard", str(export), "--db", str(path)])
+    assert res.exit_code != 0
+    assert ("error: class Item, field due: import failed, nothing was imported: its column due holds text (VARCHAR)"
+            in res.output)
+    assert "load failed" not in res.output
+
+
 # --- the store's row decoder -----------------------------------------------------------------
 
 
