@@ -176,3 +176,30 @@ def test_parse_leaves_a_roles_acl_as_it_is_for_a_null_acl(parse: Side) -> None:
             assert client.get(url, headers=parse.headers(master=True)).json()["ACL"] == {"*": {"read": True}}
         finally:
             client.delete(url, headers=parse.headers(master=True))
+
+
+
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+def test_a_null_acl_in_an_update_leaves_the_records_acl_as_it_is(parse: Side, serve: Side, master: bool) -> None:
+    """Found by review: an update with "ACL": null of a record in a class other than _Role left
+    the record without an ACL, so a client allowed to write it opened it to everyone's reads
+    and writes; Parse Server 9 leaves the ACL as it is (and a create's null is no ACL, on both)."""
+    acl = {"*": {"read": True, "write": True}}
+    out = []
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        for side in (serve, parse):
+            made = client.post(f"{side.url}/classes/Note", headers=side.headers(master), json={"title": "n", "ACL": acl})
+            bare = client.post(f"{side.url}/classes/Note", headers=side.headers(master), json={"title": "b", "ACL": None})
+            assert (made.status_code, bare.status_code) == (201, 201), (made.text, bare.text)
+            url = f"{side.url}/classes/Note/{made.json()['objectId']}"
+            seen = []
+            for body in ({"title": "t", "ACL": None}, {"ACL": None}):
+                r = client.put(url, headers=side.headers(master), json=body)
+                assert r.status_code == 200, r.text
+                seen.append({k: v for k, v in client.get(url, headers=side.headers(True)).json().items()
+                             if k in ("title", "ACL")})
+            got = client.get(f"{side.url}/classes/Note/{bare.json()['objectId']}", headers=side.headers(True)).json()
+            out.append((seen, "ACL" in got))
+    assert out[0] == out[1] == ([{"title": "t", "ACL": acl}] * 2, False)
