@@ -407,14 +407,31 @@ def in_parse_key_order(where: Any, acl_field: str | None = None) -> None:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")
 
 
+def check_clients_logic(where: Any) -> None:
+    """A client's where, as Parse Server 9 reads it after its sub-queries are run and before
+    its keys (its check of protected fields): an $or, $and or $nor given any value but an
+    array, null, 0 or "" too (which the master key's where is read past), is 102 "Permission
+    denied", in the branches of the arrays too."""
+    if not isinstance(where, Mapping):
+        return
+    for op in LOGIC:
+        if op not in where:
+            continue
+        if not isinstance(where[op], list):
+            raise ParseError(INVALID_QUERY, "Permission denied")
+        for branch in where[op]:
+            check_clients_logic(branch)
+
+
 def _check_regex(key: str, ops: Mapping[str, Any]) -> None:
     """A $regex and its $options as Parse Server 9 reads them with the keys of a where (102):
-    the pattern text (an empty one too), the options text matching [imxs]+."""
+    the pattern text (an empty one too), the options text matching [imxs]+ (null is no text:
+    Parse refuses it, where the library reads it as no options)."""
     if not isinstance(ops["$regex"], str):
         raise ParseError(INVALID_QUERY, f"'{key}': $regex value must be a string")
-    options = ops.get("$options")
-    if options is None:
+    if "$options" not in ops:
         return
+    options = ops["$options"]
     if not isinstance(options, str):
         raise ParseError(INVALID_QUERY, f"'{key}': $options value must be a string")
     if not _REGEX_OPTIONS.fullmatch(options):

@@ -203,3 +203,39 @@ def test_a_null_acl_in_an_update_leaves_the_records_acl_as_it_is(parse: Side, se
             got = client.get(f"{side.url}/classes/Note/{bare.json()['objectId']}", headers=side.headers(True)).json()
             out.append((seen, "ACL" in got))
     assert out[0] == out[1] == ([{"title": "t", "ACL": acl}] * 2, False)
+
+
+@pytest.mark.parametrize("where", [{"$or": 0, "a b": 1}, {"a b": 1, "$and": None}, {"$nor": "", "a b": 1},
+                                   {"$or": [{"$and": False}], "a b": 1}],
+                         ids=["or-0", "and-null", "nor-empty-text", "inside-or"])
+@pytest.mark.parametrize("place", ["find", "$inQuery", "$select", "find in _Role"])
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+def test_a_clients_logic_operator_that_is_no_array_is_permission_denied(both: Any, where: dict[str, Any], place: str,
+                                                                        master: bool) -> None:
+    """Found by review: a client's where whose $or, $and or $nor is no array, even one
+    JavaScript takes as false (0, null, ""), is 102 "Permission denied" on Parse Server 9
+    (read after the sub-queries run, before the where's keys), where serve named the key no
+    field may have beside it (105) or the operator; the master key's is read past it to the
+    key beside it (105)."""
+    sent = {"find": where, "$inQuery": {"owner": {"$inQuery": {"className": "Note", "where": where}}},
+            "$select": {"title": {"$select": {"query": {"className": "Note", "where": where}, "key": "title"}}},
+            "find in _Role": where}[place]
+    cls = "_Role" if place == "find in _Role" else "Post"  # serve's database has no _Role: no records there
+    mine, theirs = both("GET", f"/classes/{cls}", master=master, params={"where": json.dumps(sent)})
+    assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]), (mine.text, theirs.text)
+    if master:
+        assert answer(mine) == answer(theirs) == (400, {"code": 105, "error": "Invalid key name: a b"})
+    else:
+        assert answer(mine) == answer(theirs) == (400, {"code": 102, "error": "Permission denied"})
+
+
+def test_regex_options_that_are_null(both: Any) -> None:
+    """Found by review: "$options": null beside a $regex was read as no options (200); Parse
+    Server 9 refuses it, 102 "$options value must be a string", in a sub-query's where too."""
+    where = {"title": {"$regex": "al", "$options": None}}
+    for sent in (where, {"owner": {"$inQuery": {"className": "Note", "where": where}}}):
+        mine, theirs = both("GET", "/classes/Post", params={"where": json.dumps(sent)})
+        assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]) == (400, 102), (
+            mine.text, theirs.text)
+        assert theirs.json()["error"] == "$options value must be a string"
+        assert theirs.json()["error"] in mine.json()["error"] and "title" in mine.json()["error"], mine.text

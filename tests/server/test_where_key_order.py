@@ -47,6 +47,10 @@ def test_the_first_wrong_part_of_a_where_is_named_in_parses_words(client: httpx.
     try:
         for master in (False, True):
             r = client.get(f"{srv.url}/classes/Post", params={"where": json.dumps(sent)}, headers=headers(master=master))
+            if not master and not isinstance(where.get("$nor", []), list):
+                # A client's is refused before its keys are read (test_parse_live_writes).
+                assert (r.status_code, r.json()) == (400, {"code": 102, "error": "Permission denied"}), r.text
+                continue
             assert (r.status_code, r.json()) == (400, {"code": code, "error": words}), r.text
     finally:
         srv.stop()
