@@ -178,9 +178,6 @@ def test_parse_leaves_a_roles_acl_as_it_is_for_a_null_acl(parse: Side) -> None:
             client.delete(url, headers=parse.headers(master=True))
 
 
-
-
-
 @pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
 def test_a_null_acl_in_an_update_leaves_the_records_acl_as_it_is(parse: Side, serve: Side, master: bool) -> None:
     """Found by review: an update with "ACL": null of a record in a class other than _Role left
@@ -239,3 +236,49 @@ def test_regex_options_that_are_null(both: Any) -> None:
             mine.text, theirs.text)
         assert theirs.json()["error"] == "$options value must be a string"
         assert theirs.json()["error"] in mine.json()["error"] and "title" in mine.json()["error"], mine.text
+
+
+@pytest.mark.parametrize("where", [{"a.0": 1, "a": "x"}, {"a": "x", "a.0": 1}])
+def test_a_dotted_key_beside_its_field_in_a_class_not_there(both: Any, where: dict[str, Any]) -> None:
+    """Asked by the last review (serve 107, Parse 101?): both answer the master key's find in
+    a class that is not there no records, and a client 119."""
+    mine, theirs = both("GET", "/classes/NoSuchClass", master=True, params={"where": json.dumps(where)})
+    assert answer(mine) == answer(theirs) == (200, {"results": []})
+    mine, theirs = both("GET", "/classes/NoSuchClass", params={"where": json.dumps(where)})
+    assert answer(mine) == answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+
+
+@pytest.mark.parametrize("value", [{"__op": "AddRelation", "objects": []}, {"__op": "RemoveRelation", "objects": []},
+                                   {"__op": "Nope"}], ids=["add-none", "remove-none", "unknown-op"])
+@pytest.mark.parametrize("field", ["title", "rel"])
+def test_an_operation_parse_fails_with_a_500_is_a_400_naming_the_field(both: Any, value: dict[str, Any],
+                                                                        field: str) -> None:
+    """A documented difference (docs/serve.md): Parse Server 9 fails a create or an update
+    holding an AddRelation or RemoveRelation of no objects, or an __op it does not know, with
+    500 "Internal server error." (code 1); serve answers 400 naming the field (105 for a field
+    the class lacks, 107 for an operation it does not know; on a Relation field it takes the
+    first two as no change)."""
+    for method, path in (("POST", "/classes/Note"), ("PUT", "/classes/Post/p1")):
+        mine, theirs = both(method, path, master=True, json={field: value})
+        assert answer(theirs) == (500, {"code": 1, "message": "Internal server error."}), theirs.text
+        assert mine.status_code == 400 and mine.json()["code"] in (105, 107, 111), mine.text
+        assert field in mine.json()["error"], mine.text
+
+
+@pytest.mark.parametrize(("where", "parses"), [({"$or": [{"title": "alpha"}, 5]}, ["p1"]), ({"$or": [{"title": "alpha"}, {}]}, ["p1"]),
+                                               ({"$and": [{"title": "alpha"}, True]}, ["p1"]), ({"$or": [5]}, 500)],
+                         ids=["or-number", "or-empty", "and-true", "only-number"])
+def test_a_logic_branch_that_is_no_where_object(both: Any, where: dict[str, Any], parses: Any) -> None:
+    """A documented difference (docs/serve.md): Parse Server 9 on PostgreSQL drops a branch of
+    $or or $and that sets no condition, a number, true or {} (so {} in an $or matches nothing
+    more), and fails one holding only such a branch (500); serve reads them as MongoDB does:
+    {} matches every record, anything else is 107 naming the branch."""
+    mine, theirs = both("GET", "/classes/Post", master=True, params={"where": json.dumps(where)})
+    if parses == 500:
+        assert theirs.status_code == 500, theirs.text
+    else:
+        assert theirs.status_code == 200 and [r["objectId"] for r in theirs.json()["results"]] == parses, theirs.text
+    if where == {"$or": [{"title": "alpha"}, {}]}:
+        assert sorted(r["objectId"] for r in mine.json()["results"]) == ["p1", "p2"], mine.text
+    else:
+        assert mine.status_code == 400 and mine.json()["code"] == 107 and "item" in mine.json()["error"], mine.text
