@@ -45,6 +45,11 @@ class WriteRoutes(ClassAccess):
         if class_name == "_User" and not access.master:
             _check_sign_up(body)  # where the database has no _User too, as Parse always has one
             _check_restricted(body)
+        if class_name in REQUIRED and self.absent(class_name, remembered=not access.master):
+            # Every Parse app has _Role: its body is read there, a role without a name or an
+            # ACL refused (111), before the create is refused for the class (103, or 119).
+            check_update_in_no_class(class_name, body)
+            _check_required(class_name, body, update=False)
         self._know_deleted(class_name, body)
         self._no_password(class_name, body)
         acl = self.acl_field(class_name)
