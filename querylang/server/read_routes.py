@@ -22,7 +22,7 @@ from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
 from .keys import PERMISSION_DENIED, Access
 from .read_params import FIND_PARAMS, GET_PARAMS
 from .where import (
-    check_clients_logic,
+    check_clients_where,
     check_protected,
     check_where,
     in_parse_key_order,
@@ -62,7 +62,7 @@ class ReadRoutes(ClassAccess):
             where = read_where(params.get("where"), self.config.max_depth)
             self._check_sub_queries(access, where)
             if not access.master:
-                check_clients_logic(where)
+                check_clients_where(class_name, where)
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
@@ -85,7 +85,7 @@ class ReadRoutes(ClassAccess):
         # below, whether the class is there or not (which records relate to it tells of it).
         where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
         if not access.master:
-            check_clients_logic(where)
+            check_clients_where(class_name, where)
         in_parse_key_order(where, self._acl_of(class_name))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
@@ -166,7 +166,7 @@ class ReadRoutes(ClassAccess):
 
         def own(class_name: str, where: Any) -> None:
             if not access.master:
-                check_clients_logic(where)
+                check_clients_where(class_name, where)
             in_parse_key_order(where, self._acl_of(class_name))
             if class_name in self.db.schema.classes:
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)

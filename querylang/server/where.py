@@ -407,20 +407,25 @@ def in_parse_key_order(where: Any, acl_field: str | None = None) -> None:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")
 
 
-def check_clients_logic(where: Any) -> None:
+def check_clients_where(class_name: str, where: Any) -> None:
     """A client's where, as Parse Server 9 reads it after its sub-queries are run and before
-    its keys (its check of protected fields): an $or, $and or $nor given any value but an
-    array, null, 0 or "" too (which the master key's where is read past), is 102 "Permission
-    denied", in the branches of the arrays too."""
+    its keys (its check of protected fields): at each level, a key on a field Parse hides
+    from clients (119), then an $or, $and or $nor given any value but an array, null, 0 or ""
+    too (which the master key's where is read past), 102 "Permission denied", then the
+    branches of each array in their turn."""
     if not isinstance(where, Mapping):
         return
+    for key in where:
+        if isinstance(key, str):
+            check_protected(class_name, key)
+            check_protected(class_name, key.split(".")[0])
     for op in LOGIC:
         if op not in where:
             continue
         if not isinstance(where[op], list):
             raise ParseError(INVALID_QUERY, "Permission denied")
         for branch in where[op]:
-            check_clients_logic(branch)
+            check_clients_where(class_name, branch)
 
 
 def _check_regex(key: str, ops: Mapping[str, Any]) -> None:

@@ -297,3 +297,16 @@ def test_a_create_in_role_where_the_database_has_none_reads_the_body_first(both:
     mine, theirs = both("POST", "/classes/_Role", master=master, json=body)
     assert answer(mine) == answer(theirs), (mine.text, theirs.text)
     assert theirs.json()["code"] in (105, 111)
+
+
+@pytest.mark.parametrize("where", [{"email": "x"}, {"$or": 0, "email.a": "x"}, {"$or": [{"email": "x"}], "$and": 0},
+                                   {"$or": [{"$and": 0}], "$nor": [{"email": "x"}]}],
+                         ids=["key", "before-or", "in-or-before-and", "and-inside-or-first"])
+def test_a_clients_key_on_a_hidden_field_is_named_in_parses_turn(both: Any, where: dict[str, Any]) -> None:
+    """Found by review: Parse Server 9 reads a client's where level by level, a key on a field
+    it hides from clients (_User's email: 119) before an $or, $and or $nor that is no array
+    beside it (102), and the branches of each in their turn; serve named the logic operator
+    first, and answered a client's find in _User where its database has none no records."""
+    mine, theirs = both("GET", "/classes/_User", params={"where": json.dumps(where)})
+    assert (mine.status_code, mine.json()["code"]) == (theirs.status_code, theirs.json()["code"]), (mine.text, theirs.text)
+    assert theirs.json()["code"] == (102 if where.get("$nor") else 119)
