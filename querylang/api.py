@@ -28,7 +28,7 @@ from querylang.errors import (
 )
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
-from querylang.interchange.given_paths import given_name, typed_sources
+from querylang.interchange.given_paths import shown, typed_sources
 from querylang.interchange.json_places import placed_in_file
 from querylang.matching import matches
 from querylang.model import nodes as n
@@ -135,7 +135,7 @@ class Database(Summaries):
                     there = placed(Path(source), exc)  # type: ignore[arg-type]
                 elif isinstance(source, str | Path) or read_from is not None:
                     file = read_from if read_from is not None else source
-                    there = placed_in_file(Path(file), exc, given_name(file))  # type: ignore[arg-type]
+                    there = placed_in_file(Path(file), exc, shown(file))  # type: ignore[arg-type]
                 else:
                     there = exc
                 _escape_controls(there, path)

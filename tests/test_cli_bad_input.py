@@ -183,6 +183,30 @@ def test_load_and_import_read_a_path_under_the_home_folder(tmp_path: Path, sampl
     assert "imported 1 record" in ok("import", "dashboard", "~/T.json", "--db", str(tmp_path / "a.duckdb"))
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (("schema", "--data=~/bad.json"), "~/bad.json: not valid JSON at line 2"),
+    (("schema", "--data=~/nope.json"), "no such data file: ~/nope.json"),
+    (("query", "Post", "", "--data=~/d/"), "~/d/Post.ndjson, line 1: not valid JSON"),
+    (("import", "mongo", "~/empty", "--db", "DB"), "~/empty: no _SCHEMA.json"),
+    (("serve", "--data", "./empty/", "--app-id", "a", "--master-key", "k"), "./empty holds no classes: nothing to serve"),
+    (("serve", "--data=~/empty/", "--app-id", "a", "--master-key", "k"), "~/empty holds no classes: nothing to serve"),
+])
+def test_a_data_path_is_named_as_typed_in_every_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        args: tuple[str, ...], said: str) -> None:
+    """Found by review: --data=~/d/ was named '~/d' when missing and '/home/me/d/Post.ndjson'
+    by the load, and serve --data ./d/ of a folder without classes kept the '/' the load's
+    messages leave out: one path, one name, as typed."""
+    (tmp_path / "bad.json").write_text('{"classes":\n', encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {}}}}', encoding="utf-8")
+    (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "p1",\n', encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "schema.json").write_text('{"classes": {}}', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    err = user_error(*(str(tmp_path / "a.duckdb") if a == "DB" else a for a in args), cwd=tmp_path)
+    assert f"error: {said}" in err and str(tmp_path) not in err, err
+
+
 def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None:
     """`.load ""` read the current folder: ".: an interchange directory needs a schema.json"."""
     from .test_repl import piped

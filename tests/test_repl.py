@@ -352,6 +352,27 @@ def test_load_names_the_folder_as_typed(tmp_path: Path, monkeypatch: pytest.Monk
     assert "error: ./d/schema.json, line 2: class A, field x: unknown type 'Nope'" in out.getvalue(), out.getvalue()
 
 
+@pytest.mark.parametrize(("typed", "said"), [
+    ("~/bad.json", "~/bad.json: not valid JSON at line 2, column 1"),
+    ("~/nope.json", "no such data file: ~/nope.json"),
+    ("~/d/", "~/d/Post.ndjson, line 1: not valid JSON"),
+    ("~/empty", "~/empty: an interchange directory needs a schema.json"),
+])
+def test_load_names_a_home_path_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, said: str) -> None:
+    """Found by review: .load ~/x named '~/x' when the look at it failed, and the expanded
+    '/home/me/x' in the load's own messages: one path, two names."""
+    (tmp_path / "bad.json").write_text('{"classes":\n', encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {}}}}', encoding="utf-8")
+    (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "p1",\n', encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s, out = session_for(class_name="Post")
+    s.handle(f".load {typed}")
+    assert f"error: {said}" in out.getvalue(), out.getvalue()
+    assert str(tmp_path) not in out.getvalue() and s.status == 2
+
+
 def test_json_nested_too_deeply_is_a_user_error_not_a_fault() -> None:
     s, out = session_for(class_name="Post")
     nested = "[" * 5000 + "]" * 5000

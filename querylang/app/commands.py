@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from querylang.api import Database, Result, connect, unreadable_path
+from querylang.api import Database, Result, connect, shown, unreadable_path
 from querylang.app.render import Count, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     JSON_DOCUMENT,
@@ -508,8 +508,7 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
     would only say that schema.json is missing. ``given``: the folder as typed, as the message
     names it; ``db`` is the --db to suggest."""
     path = Path(given)
-    # Without the trailing '/' a shell's completion adds, as the load names the folder.
-    named = str(given).rstrip("/") or str(given)
+    named = shown(given)  # as the load names the folder
     unreadable = unreadable_path(given)
     if unreadable is not None:  # else Python's OSError, here or from the command's next look at it
         raise unreadable

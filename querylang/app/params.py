@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from querylang.api import typed_sources
 from querylang.app.commands import field_keys, is_blank, is_url, parse_pairs, read_text, sort_keys
 from querylang.errors import DataError, cannot_read, empty_where, json_refused, os_reason
 from querylang.importers import jsontext
@@ -41,6 +42,10 @@ class HomePath(click.Path):
                 # no folder to make it in").
                 if os_reason(exc) is not None and (self.exists or not isinstance(exc, NotADirectoryError)):
                     raise refused(given, exc, param) from None
+            if value != given and ctx is not None:
+                # The load's messages name '~/d/Post.ndjson', as the look above names '~/d', while
+                # the command runs: one path, one name (it read '/home/me/d/Post.ndjson').
+                ctx.with_resource(typed_sources([given]))
         return super().convert(value, param, ctx)
 
 

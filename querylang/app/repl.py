@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from querylang.api import Database
+from querylang.api import Database, typed_sources
 from querylang.app.commands import (
     calls_a_query,
     class_counts,
@@ -286,8 +286,10 @@ class Session:
             # the library says "cannot load X: ... (nothing was loaded)".
             if os_reason(exc) is not None:
                 raise cannot_read(args[0], exc) from None
-        not_an_export(given, self.db_hint)
-        counts = self.db.load(given)
+        # Every message names the path as typed ('~/d/Post.ndjson'), as the failed look above.
+        with typed_sources([args[0]]):
+            not_an_export(given, self.db_hint)
+            counts = self.db.load(given)
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
 

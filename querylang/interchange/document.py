@@ -26,7 +26,7 @@ from querylang.errors import (
     not_a_document,
     not_utf8,
 )
-from querylang.interchange.given_paths import given_name
+from querylang.interchange.given_paths import shown
 from querylang.interchange.value_checks import check_text, check_value, type_of
 from querylang.model.jsvalues import described, short
 from querylang.model.schema import (
@@ -74,7 +74,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
         raise DataError(f"load needs a path or a dict in the interchange format, got {described(source)}")
     if source == "":  # Path("") is the current folder: its schema.json was loaded
         raise DataError("load needs a path or a dict in the interchange format, got an empty path")
-    path, name = Path(source), given_name(source)
+    path, name = Path(source), shown(source)
     if path.is_dir():  # the directory form, as one document (Store.load streams it instead)
         from querylang.interchange.directory import to_document
 

@@ -33,11 +33,15 @@ _TYPED: ContextVar[tuple[tuple[Path, str], ...]] = ContextVar("typed_sources", d
 @contextmanager
 def typed_sources(sources: Iterable[object]) -> Iterator[None]:
     """Within the block, :func:`shown` names ``sources`` (files or folders, as given) and the
-    files under them as typed: ``./dump/Post.json`` of ``./dump``, which Path writes ``dump``."""
+    files under them as typed: ``./dump/Post.json`` of ``./dump``, which Path writes ``dump``,
+    and ``~/x.json`` of ``~/x.json``, which the REPL's ``.load`` reads as the home folder's."""
     # "" is no path (Path("") is the current folder, every relative path under it).
-    pairs = tuple((Path(s), given_name(s)) for s in sources
-                  if isinstance(s, str | os.PathLike) and os.fspath(s) != "" and str(Path(s)) != given_name(s))
-    token = _TYPED.set(pairs + _TYPED.get())
+    pairs = tuple((root, given_name(s)) for s in sources
+                  if isinstance(s, str | os.PathLike) and os.fspath(s) != ""
+                  and str(root := Path(os.path.expanduser(s))) != given_name(s))
+    # The outer block's names first: it is nearer the user (the REPL's '~/d', around the
+    # library's load of the expanded path).
+    token = _TYPED.set(_TYPED.get() + pairs)
     try:
         yield
     finally:
@@ -46,11 +50,11 @@ def typed_sources(sources: Iterable[object]) -> Iterator[None]:
 
 def shown(path: str | os.PathLike[str]) -> str:
     """``path`` as a message names it: as typed, when it is a source of :func:`typed_sources`
-    or lies under one (by its parts, not its text); else as Python writes it."""
+    or lies under one (by its parts, not its text); else as given (:func:`given_name`)."""
     at = Path(path)
     for root, typed in _TYPED.get():
         if at == root:
             return typed
         if root in at.parents:
             return f"{typed}/{at.relative_to(root)}"
-    return str(path)
+    return given_name(path)

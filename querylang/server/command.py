@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 import click
 
 import querylang
+from querylang.api import shown
 from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam, HomePath, check_acl_field
 
@@ -74,7 +75,7 @@ def open_database(db: str | Path | None, data: str | Path | None) -> querylang.D
             # and the REST API cannot add classes.
             conn.close()
             where = "a directory's classes are in its schema.json" if Path(data).is_dir() else "an interchange file's classes are"
-            raise ServeError(f'{data} holds no classes: nothing to serve ({where} under "classes", README '
+            raise ServeError(f'{shown(data)} holds no classes: nothing to serve ({where} under "classes", README '
                              '"Interchange format")')
     else:
         from querylang.app.demo import sample_document
