@@ -234,7 +234,7 @@ CODE_TABLE_MISTAKES: list[tuple[str, Callable[[querylang.Database], Any]]] = [
     ("an unknown field", _q("where({ scroe: 1 })")),
     ("an unknown class", _q("where({})", "Posts")),
     ("a cancelled query", lambda db: db.query("Post", "where({})", cancel=_set_event())),
-    # QueryTypeErrors with 102 and 105, as tests/test_operators.py and test_surface.py pin them.
+    # QueryTypeErrors with 102 and 105, as tests/test_operators.py and test_surface_queries.py pin them.
     ("a sort by an Array field", lambda db: db.query("Post", "where({})", sort=["tags"])),
     ("a dot path through a Number", _q("where({ 'score.x': 1 })")),
 ]

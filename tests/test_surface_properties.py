@@ -32,7 +32,7 @@ from . import strategies as qs
 from .conftest import PG_REFUSES, pg_examples
 
 # Engine bugs found by these properties and not fixed yet (each has an xfail test in
-# tests/test_surface.py). While a bug is listed, generation steers around its trigger.
+# tests/test_surface_*.py). While a bug is listed, generation steers around its trigger.
 KNOWN_BUGS: set[str] = set()  # none open; list a bug here to steer generation around it
 
 SCHEMA: dict[str, Any] = {
