@@ -1,0 +1,159 @@
+"""The filter-script interpreter (the JavaScript subset): size, nesting, steps and value sizes always end
+in a QueryError, in bounded time."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from querylang.errors import LimitExceeded
+from querylang.script.interpreter import ScriptResult, run_script
+
+# ------------------------------------------------------------------------------------------
+# Limits: size, nesting, steps and value sizes always end in a QueryError
+
+
+def test_deep_nesting_is_a_clean_error() -> None:
+    for script in ["(" * 10_000, "[" * 10_000 + "]" * 10_000, "where(" + "{a:" * 5000 + "1"]:
+        with pytest.raises(LimitExceeded, match=r"nests too deeply \(max 200\)"):
+            run_script(script)
+
+
+def test_nesting_below_the_limit_runs() -> None:
+    depth = 190
+    r = run_script("where({ v: " + "[" * depth + "1" + "]" * depth + " })")
+    v = r.where["v"]
+    for _ in range(depth):
+        v = v[0]
+    assert v == 1
+    assert run_script("where(" + "{a:" * 150 + "1" + "}" * 150 + ")").where_pos == (1, 1)
+
+
+def test_the_nesting_limit_is_a_keyword_argument() -> None:
+    with pytest.raises(LimitExceeded, match=r"max 3\)"):
+        run_script("where([[[[1]]]])", max_depth=3)
+    assert run_script("where([[[1]]])", max_depth=4).where == [[[1]]]
+
+
+def test_long_chains_without_brackets_do_not_recurse() -> None:
+    n = 3000  # well past the interpreter's stack: these are walked in loops
+    assert run_script("where({ v: " + "!" * n + "0 })").where["v"] is False
+    assert run_script("where({ v: 1" + " + 1" * n + " })").where["v"] == n + 1
+    chain = "".join(f"$N == {i} ? {i} : " for i in range(n)) + "-1"
+    assert run_script(f"where({{ v: {chain} }})", {"N": n - 1}).where["v"] == n - 1
+    nested = "where({ v: " + "1 ? " * n + "2" + " : 3" * n + " })"
+    assert run_script(nested).where["v"] == 2
+    elifs = "\nelse ".join(f"if ($N == {i}) where({{ v: {i} }})" for i in range(n))
+    assert run_script(elifs, {"N": n - 1}).where["v"] == n - 1
+    assert run_script("if (1) " * n + "where({ v: 1 })").where["v"] == 1
+
+
+def test_a_nearly_full_stack_is_a_clean_error() -> None:
+    script = "where({ v: " + "[" * 150 + "1" + "]" * 150 + " })"
+
+    def deep(n: int) -> ScriptResult:
+        return run_script(script) if n == 0 else deep(n - 1)
+
+    with pytest.raises(LimitExceeded, match="nests too deeply"):
+        deep(sys.getrecursionlimit() - 150)
+
+
+def test_a_value_too_deep_to_convert_names_the_expression() -> None:
+    build = "const a = 'x'.repeat(20000).split('').reduce((acc, x) => [acc], 1)\n"
+    for line, column in [("where({ v: 1, w: a == 'x' })", 18), ("where({ v: `${a}` })", 12)]:
+        with pytest.raises(LimitExceeded, match="nests too deeply") as info:
+            run_script(build + line)
+        assert (info.value.line, info.value.column) == (2, column)
+
+
+def test_a_huge_script_fails_fast() -> None:
+    with pytest.raises(LimitExceeded, match="script is too long"):
+        run_script("where({ a: 1 })\n" + " " * 10_000_000)
+    with pytest.raises(LimitExceeded, match="max 100"):
+        run_script("where({ a: 1 })" + " " * 101, max_size=100)
+
+
+def test_the_step_budget_bounds_evaluation() -> None:
+    script = "where({ v: [" + ", ".join(["1 + 1"] * 500) + "] })"
+    assert len(run_script(script).where["v"]) == 500
+    with pytest.raises(LimitExceeded, match="step limit") as info:
+        run_script(script, max_steps=100)
+    assert info.value.line == 1
+
+
+def test_strings_and_arrays_cannot_grow_without_bound() -> None:
+    doubling = "let s = 'ab'\n" + "s = s + s\n" * 30 + "where({ s })"
+    with pytest.raises(LimitExceeded, match="string too long") as info:
+        run_script(doubling)
+    assert info.value.line is not None
+    with pytest.raises(LimitExceeded, match="array too long"):
+        run_script("let a = [1, 2]\n" + "a = a.concat(a)\n" * 25)
+    with pytest.raises(LimitExceeded, match="string too long"):
+        run_script("where({ s: 'ab'.repeat(1e9) })")
+    with pytest.raises(LimitExceeded, match="string too long"):
+        run_script("where({ s: 'ab'.padStart(Infinity) })")
+
+
+def test_built_ins_on_long_arrays_cannot_run_for_hours() -> None:
+    # 16,384 callbacks each calling includes() on a 524,288-element array stay far inside the
+    # step budget (a call is one step) and ran for about twenty minutes; the clock stops them.
+    script = (
+        "let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "let b = [2]\n" + "b = [...b, ...b]\n" * 14
+        + "where({ v: b.filter(x => a.includes(x)).length })"
+    )
+    start = time.monotonic()
+    with pytest.raises(LimitExceeded, match="time limit") as info:
+        run_script(script, max_seconds=0.5)
+    assert time.monotonic() - start < 5
+    assert info.value.line == 36
+
+
+def test_text_from_a_long_string_held_many_times_fails_before_it_is_built() -> None:
+    # An array holding one 9,000,000-character string 524,288 times: join, String(), `+`,
+    # a template, concat() and JSON.stringify asked Python for terabytes at once and failed
+    # with a bare MemoryError (or, on a big enough machine, ate the memory).
+    held = "const s = 'a'.repeat(9e6)\nlet a = [s]\n" + "a = [...a, ...a]\n" * 19
+    for text in ("a.join('')", "String(a)", "a + ''", "`${a}`", "''.concat(...a)",
+                 "JSON.stringify(a)"):
+        with pytest.raises(LimitExceeded, match="string too long") as info:
+            run_script(held + f"where({{ v: {text} }})")
+        assert info.value.line == 22, text
+    template = "const s = 'a'.repeat(9e6)\nwhere({ v: `" + "${s}" * 50_000 + "` })"
+    with pytest.raises(LimitExceeded, match="string too long"):
+        run_script(template)
+
+
+def test_text_from_a_shared_array_is_bounded_in_time() -> None:
+    # `a = [[[a, a]]]` twenty times is a 600-character script whose array stands for 2**20
+    # elements under ten levels each: String(a) took 23 s building a 1,048,575-comma text,
+    # JSON.stringify of a shared object as long. Both now count the elements first.
+    nested = "let a = []\n" + ("a = " + "[" * 10 + "a, a" + "]" * 10 + "\n") * 20
+    with pytest.raises(LimitExceeded, match="array too large to turn into text") as info:
+        run_script(nested + "where({ v: String(a) })")
+    assert info.value.line == 22
+    shared = "let o = {}\n" + "o = { a: o, b: o }\n" * 21
+    with pytest.raises(LimitExceeded, match="too large for JSON.stringify"):
+        run_script(shared + "where({ v: JSON.stringify(o) })")
+    assert run_script("let a = [[1, [2]], [3]]\nwhere({ v: String([a, a]) })").where["v"] == (
+        "1,2,3,1,2,3"
+    )
+
+
+def test_a_value_shared_many_times_cannot_stand_for_a_huge_filter() -> None:
+    # Each statement shares `o` twice, so thirty short lines stand for 2**30 conditions, and
+    # everything after the script (lowering, the reference evaluator, to_parse_where) walks
+    # them as a tree: db.query hung. The where() argument is now capped as a tree.
+    script = "let o = { score: 1 }\n" + "o = { and: [o, o] }\n" * 30 + "where(o)"
+    with pytest.raises(LimitExceeded, match="where\\(\\) is too large") as info:
+        run_script(script)
+    assert (info.value.line, info.value.column) == (32, 1)
+    wide = "let a = ['x']\n" + "a = [a, a]\n" * 25 + "sort(a)"
+    with pytest.raises(LimitExceeded, match="sort\\(\\) is too large") as info:
+        run_script(wide)
+    assert info.value.line == 27
+    cyclic = run_script("const a = []\na.push(a)\nsort(a)").sort  # later stages refuse it
+    assert cyclic[0] is cyclic
+    shared = "let o = { score: 1 }\n" + "o = { and: [o, o] }\n" * 10 + "where(o)"
+    assert len(run_script(shared).where["and"]) == 2  # 2**10 conditions are fine
