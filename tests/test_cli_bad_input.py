@@ -209,7 +209,7 @@ def test_a_data_path_is_named_as_typed_in_every_message(tmp_path: Path, monkeypa
 
 def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None:
     """`.load ""` read the current folder: ".: an interchange directory needs a schema.json"."""
-    from .test_repl import piped
+    from .repl import piped
 
     status, out = piped('.load ""\n', tmp_path)
     assert status == 2 and "error: usage: .load FILE" in out and ".:" not in out, out

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .repl import piped
 from .test_cli import ql
-from .test_repl import piped
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Defects found from outside (issue #12): as a new user, by differential fuzzing, under threads.
 
 Each test names the item it pins; the command line's and the REPL's are in test_cli.py and
-test_repl.py.
+test_repl_*.py.
 """
 
 from __future__ import annotations
