@@ -20,7 +20,7 @@ import querylang
 from querylang import DataError, QueryError
 
 from .badinput import SMALL, dump
-from .importers import test_dashboard as dashboard
+from .importers import dashboard_files as dashboard
 from .importers.mongo_files import write_export
 
 # Each example copies a source and loads it into a fresh database: a tenth of the profile.

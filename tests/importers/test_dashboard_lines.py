@@ -12,7 +12,7 @@ import pytest
 import querylang
 from querylang.errors import DataError
 
-from .test_dashboard import write
+from .dashboard_files import write
 
 
 def _line_of(path: Path, text: str, nth: int = 1) -> int:
