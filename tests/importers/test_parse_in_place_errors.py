@@ -1,6 +1,6 @@
 """Errors of a Parse database read in place (layout="parse") that say why, on the importer
 tests' live server (conftest.py). The classes these tests add to it hold no Pointer: the doctor
-test of test_parse_in_place.py compares a connection made earlier with one made later."""
+test of test_parse_in_place_doctor.py compares a connection made earlier with one made later."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import querylang
 from querylang.errors import DataError, QueryError, SchemaError
 
 from .conftest import LiveParse
-from .test_parse_in_place import _parse_like
+from .in_place_setup import parse_like
 
 
 def test_a_name_left_out_or_added_since_connecting_says_why(live_parse: LiveParse) -> None:
@@ -49,7 +49,7 @@ def test_a_name_left_out_or_added_since_connecting_says_why(live_parse: LivePars
 def test_a_schema_table_that_is_not_parse_s_says_so(live_parse: LiveParse) -> None:
     """A _SCHEMA table of another program's made connecting fail with only the server's
     'column "className" does not exist'."""
-    url = _parse_like(live_parse, "other_schema", {}, ['DROP TABLE "_SCHEMA"', 'CREATE TABLE "_SCHEMA" (id int, "schema" jsonb)'])
+    url = parse_like(live_parse, "other_schema", {}, ['DROP TABLE "_SCHEMA"', 'CREATE TABLE "_SCHEMA" (id int, "schema" jsonb)'])
     with pytest.raises(DataError, match=r"its _SCHEMA table has no column className, as Parse Server's has: this is not a Parse Server database"):
         querylang.connect(url, layout="parse")
 
@@ -110,12 +110,12 @@ def test_a_database_without_parse_s_tables_says_what_it_holds(live_parse: LivePa
     """"no _SCHEMA table: this is not a Parse Server database" was all that was said of
     querylang's own database and of a Parse database whose tables are in a schema off the
     search_path."""
-    own = _parse_like(live_parse, "own_tables", {}, ['DROP TABLE "_SCHEMA"'])
+    own = parse_like(live_parse, "own_tables", {}, ['DROP TABLE "_SCHEMA"'])
     with querylang.connect(own) as db:
         db.define_class("Thing", {"a": {"type": "String"}})
     with pytest.raises(DataError, match=r"it holds querylang's own tables: open it without --layout parse"):
         querylang.connect(own, layout="parse")
-    off = _parse_like(live_parse, "off_path", {}, ["CREATE SCHEMA parse", 'ALTER TABLE "_SCHEMA" SET SCHEMA parse'])
+    off = parse_like(live_parse, "off_path", {}, ["CREATE SCHEMA parse", 'ALTER TABLE "_SCHEMA" SET SCHEMA parse'])
     with pytest.raises(DataError, match=r"schema parse holds one: name it in the URL \(\?options=-c%20search_path%3Dparse\)"):
         querylang.connect(off, layout="parse")
     with querylang.connect(off + "?options=-c%20search_path%3Dparse", layout="parse") as db:

@@ -1,6 +1,6 @@
 """Sorts of a Parse database read in place (layout="parse") against Parse Server's own answers
 from the same tables, on the importer tests' live server (conftest.py). The class the test adds
-holds no Pointer and is deleted after it (the doctor test of test_parse_in_place.py compares
+holds no Pointer and is deleted after it (the doctor test of test_parse_in_place_doctor.py compares
 connections made before and after)."""
 
 from __future__ import annotations
