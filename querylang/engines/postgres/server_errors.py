@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 import psycopg
 from psycopg import errors as pge
@@ -141,6 +142,21 @@ def connection_lost(exc: psycopg.Error) -> bool:
     if state.startswith("08") or state in ("57P01", "57P02", "57P03"):
         return True
     return isinstance(exc, psycopg.InterfaceError) or (isinstance(exc, psycopg.OperationalError) and not state)
+
+
+def session_goes_on(exc: psycopg.Error, con: psycopg.Connection[Any]) -> bool:
+    """Whether ``con`` is ready for its next statement after ``exc``: the server refused this
+    one with an ERROR, which ends the statement and leaves the session as it was. psycopg files
+    several such answers under OperationalError as it files a broken connection: a cancel or
+    statement_timeout (57014), lock_timeout (55P03), the classes 53 (insufficient resources:
+    out of shared memory, temp_file_limit) and 54 (a program limit: stack depth, too many
+    columns or arguments), a deadlock (40P01); giving the connection back for them made the
+    next statement pay for a new one. A FATAL or PANIC ends the session (too many connections
+    at login, pg_terminate_backend), as a state of class 08 or the driver's own error (no
+    SQLSTATE) says the connection broke; a connection closed meanwhile is not kept either."""
+    if not getattr(exc, "sqlstate", None) or connection_lost(exc) or con.closed:
+        return False
+    return (exc.diag.severity_nonlocalized or exc.diag.severity) == "ERROR"
 
 
 def first_line(exc: BaseException) -> str:

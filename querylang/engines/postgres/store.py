@@ -93,7 +93,12 @@ from querylang.engines.postgres.schema_lock import (
     refuse_own_streams,
 )
 from querylang.engines.postgres.search_path import home_schema, no_schema
-from querylang.engines.postgres.server_errors import connection_lost, first_line, query_error
+from querylang.engines.postgres.server_errors import (
+    connection_lost,
+    first_line,
+    query_error,
+    session_goes_on,
+)
 from querylang.engines.postgres.watched import Watched, in_write
 from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
@@ -237,12 +242,15 @@ class PostgresStore(Watched, Listening):
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """This thread's connection (:meth:`_thread_connection`), given back if it fails."""
+        """This thread's connection (:meth:`_thread_connection`), given back if it broke; kept
+        when the server only refused a statement on it (session_goes_on: a lock_timeout, out of
+        a resource), which psycopg files under OperationalError too."""
         held = self._thread_connection()
         try:
             yield held.con
-        except (psycopg.OperationalError, psycopg.InterfaceError):
-            self._drop(held)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if not session_goes_on(exc, held.con):
+                self._drop(held)
             raise
 
     def set_up_statements(self, con: psycopg.Connection[Any]) -> None:
@@ -549,7 +557,7 @@ class PostgresStore(Watched, Listening):
             if watched is not None:
                 watched.__exit__()
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con) and \
-                    not self._stopped_by_server(exc, stop, watched):
+                    not self._still_usable(exc, con, stop, watched):
                 self._drop(held)
                 if self._said_goodbye(exc, held, stop, watched, cancel):
                     # This class's: a subclass's execute (parse_store.py) wraps this call already.

@@ -17,7 +17,7 @@ from querylang.engines.postgres.dialect import timeout_ms
 from querylang.engines.postgres.heartbeat import Heartbeat, outlasts
 from querylang.engines.postgres.interrupt import GRACE, Interrupt, NoAnswer
 from querylang.engines.postgres.reach import Held, Reach
-from querylang.engines.postgres.server_errors import query_error
+from querylang.engines.postgres.server_errors import query_error, session_goes_on
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.errors import DATABASE_CLOSED, QueryError
 
@@ -98,21 +98,22 @@ class Watched:
             if beat is not None:
                 self._unwatch(con, beat)
         if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con) and \
-                not self._stopped_by_server(failed, stop, beat) and \
+                not self._still_usable(failed, con, stop, beat) and \
                 (held := getattr(self._local, "held", None)) is not None and held.con is con:
             self._drop(held)
         if self.closed or stop.cut or (beat is not None and beat.cut) or isinstance(failed, pge.QueryCanceled):
             self._failed(failed, stop, beat, timeout, cancel)
         raise failed
 
-    def _stopped_by_server(self, exc: psycopg.Error, stop: Interrupt | None, beat: Heartbeat | None) -> bool:
-        """Whether the server itself stopped a statement (its statement_timeout, a cancel sent
-        through its cancel protocol, an administrator's pg_cancel_backend): psycopg files that
-        under OperationalError, but the connection answered and is ready for the thread's next
-        statement, which would otherwise pay for a new one. One the client cut (no answer
-        GRACE s on, or the heartbeat's) or that close() closed is not."""
-        return (isinstance(exc, pge.QueryCanceled) and not self.closed and not (stop is not None and stop.cut)
-                and not (beat is not None and beat.cut))
+    def _still_usable(self, exc: psycopg.Error, con: psycopg.Connection[Any], stop: Interrupt | None,
+                      beat: Heartbeat | None) -> bool:
+        """Whether a statement's connection is ready for the thread's next statement although
+        psycopg filed its error under OperationalError: the server refused the statement and
+        kept the session (session_goes_on: its statement_timeout, a cancel, lock_timeout, out
+        of a resource, past a program limit). One the client cut (no answer GRACE s on, a
+        cancel it could not send, the heartbeat's) or that close() closed is not."""
+        return (not self.closed and not (stop is not None and stop.cut) and not (beat is not None and beat.cut)
+                and session_goes_on(exc, con))
 
     def answered(self, con: psycopg.Connection[Any], step: Callable[[], T]) -> T:
         """``step()`` on ``con`` with no timeout (a stream's, the reference's whole read): cut if
