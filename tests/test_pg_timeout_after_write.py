@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 
 import querylang
@@ -147,3 +148,53 @@ def test_a_write_after_a_schema_read_that_failed_in_its_change_says_so(pg_cluste
         written = db.update("User", "u1", change)  # the savepoint left the transaction usable
         assert written["name"] == "Cy"
         assert db.store.pool.get_stats().get("returns_bad", 0) == bad  # type: ignore[attr-defined]
+
+
+def hold_share_lock(url: str, table: str, until: float, taken: threading.Event) -> threading.Thread:
+    """A thread that takes ``table`` in SHARE mode (a write's row lock passes, its UPDATE waits)
+    and keeps it ``until`` s."""
+    def run() -> None:
+        with psycopg.connect(url) as con:
+            con.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
+            taken.set()
+            time.sleep(until)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+@pytest.mark.parametrize("call", ["update", "delete"])
+def test_a_lock_wait_after_a_timed_query_in_the_callback_is_the_writes(pg_cluster: Any, call: str) -> None:
+    """A query of 0.3 s in update's change (or delete's check) SET its statement_timeout for the
+    rest of the write's transaction, over the write's own SET LOCAL of none: the write's UPDATE
+    (DELETE) waiting 1.5 s for a lock another session holds then ended as that query's timeout,
+    where the write waits up to its lock_wait (the database's timeout, 10 s)."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=10) as db:
+        db.load(DOC)
+        taken = threading.Event()
+        lockers: list[threading.Thread] = []
+
+        def read(record: dict[str, Any]) -> Change:
+            db.timeout = 0.3
+            assert db.query("User", None, sort="name").ids == ["u1", "u2"]
+            lockers.append(hold_share_lock(url, "User", 1.5, taken))
+            assert taken.wait(10)
+            return Change(fields={"name": "Cy"})
+
+        began = time.monotonic()
+        if call == "update":
+            assert db.update("User", "u1", read)["name"] == "Cy"
+        else:
+            db.delete("User", "u2", check=read)
+        took = time.monotonic() - began
+        lockers[0].join(10)
+        assert took > 1.3, took  # it waited for the lock
+        db.timeout = 10
+        assert db.query("User", None, sort="name").ids == (["u2", "u1"] if call == "update" else ["u1"])
+        # The query's limit did not outlive the write either: the thread's next query has its own.
+        db.timeout = 0.3
+        with pytest.raises(QueryTimeout):
+            db.store.execute("SELECT pg_sleep(1)", [], timeout=0.3)
+        assert db.store.execute("SELECT 1 FROM pg_sleep(0.5)", [], timeout=None) == [(1,)]

@@ -136,10 +136,14 @@ class Watched:
 
     def _set_timeout(self, con: psycopg.Connection[Any], timeout: float | None) -> None:
         """The server's statement_timeout, set on a connection only when it changes (a SET
-        per statement would cost a round trip; a watchdog thread, a wake-up per statement)."""
+        per statement would cost a round trip; a watchdog thread, a wake-up per statement).
+        In a write's transaction (a query in update's change) LOCAL to it: a plain SET there
+        outlived the write when it committed, and the write puts its own back after the
+        change (writer.py, called_back)."""
         ms = 0 if timeout is None else timeout_ms(timeout)
         if getattr(con, "_ql_timeout", None) != ms:
-            con.execute(f"SET statement_timeout = {ms}")  # an error is the caller's to tell
+            # an error is the caller's to tell
+            con.execute(f"SET LOCAL statement_timeout = {ms}" if in_write(con) else f"SET statement_timeout = {ms}")
             con._ql_timeout = ms  # type: ignore[attr-defined]
 
 

@@ -83,6 +83,14 @@ class Writer(SqlWriter[PostgresTables]):
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
         send_dirty(con, name)
 
+    def called_back(self, con: psycopg.Connection[Any]) -> None:
+        # A query in the callback set its own statement_timeout, LOCAL to the write's
+        # transaction (Watched._set_timeout): a lock wait of the write after it would end as
+        # that query's timeout, where the write has none.
+        if getattr(con, "_ql_timeout", None):
+            con.execute("SET LOCAL statement_timeout = 0")
+            con._ql_timeout = None  # type: ignore[attr-defined]
+
     def transaction(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
         if self.store.read_only:
             raise DataError("the database is open read-only: nothing was changed")
@@ -193,11 +201,11 @@ def _limit_kept(con: psycopg.Connection[Any]) -> Iterator[None]:
     """A write's transaction on ``con``, the thread's connection, keeping true the limit
     remembered on it (Watched._set_timeout): a query in update's change runs in the
     transaction, whose SET LOCAL of no limit it did not know of (a query of 1 s waited with
-    none), and what it SET there was undone with a rollback, still taken as set after it."""
+    none). What such a query sets is LOCAL to the transaction: the limit before it stands
+    after it, committed or undone."""
     before = getattr(con, "_ql_timeout", None)
     con._ql_timeout = None  # type: ignore[attr-defined]  # unknown: a query in it sets its own
     try:
         yield
     finally:
-        # Nothing SET in it: the limit before it stands; else not known (committed or undone).
-        con._ql_timeout = before if getattr(con, "_ql_timeout", None) is None else None  # type: ignore[attr-defined]
+        con._ql_timeout = before  # type: ignore[attr-defined]

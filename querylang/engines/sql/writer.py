@@ -145,6 +145,10 @@ class SqlWriter(ABC, Generic[S]):
         """Engine, when :attr:`others_read`: inside the transaction, tell the other processes
         that edge table ``name`` gained an edge to a missing record."""
 
+    def called_back(self, con: Any) -> None:
+        """Engine: inside the transaction, after update's change or delete's check returned (its
+        queries ran on ``con``, in the write's transaction): the write's own settings again."""
+
     def _calling_back(self, fn: Callable[[Any], T]) -> T:
         """:meth:`transaction`, for a write whose ``fn`` calls the caller back (through
         :func:`_called`): what the callback raised comes out as it is."""
@@ -340,8 +344,9 @@ class SqlWriter(ABC, Generic[S]):
         known = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
 
-        def changed(current: dict[str, Any]) -> Change:
+        def changed(con: Any, current: dict[str, Any]) -> Change:
             wanted = _called(change, dict(current))
+            self.called_back(con)
             if not isinstance(wanted, Change):
                 raise DataError(f"update's change must return a querylang.Change, not {type(wanted).__name__}",
                                 class_name=class_name, object_id=oid)
@@ -350,7 +355,7 @@ class SqlWriter(ABC, Generic[S]):
         def run(con: Any) -> dict[str, Any]:
             cls = known
             current = self._stored(con, cls, oid, shown=shown)
-            wanted = changed(current)
+            wanted = changed(con, current)
             if _names_unknown(cls, wanted) and (fresh := self.class_now(con, cls)) != cls:
                 # Another process added a field this one has not heard of yet (the notice comes
                 # with a statement's rows): the Change is checked against the class as stored,
@@ -359,7 +364,7 @@ class SqlWriter(ABC, Generic[S]):
                 # the whole record, or a value computed from it (a counter) would be lost.
                 cls, complete = fresh, self._stored(con, fresh, oid, shown=shown)
                 if complete.keys() - current.keys():
-                    wanted = changed(complete)
+                    wanted = changed(con, complete)
                 current = complete
             # Named as the call the user made: "save needs an object of fields" was said of an update.
             self._check_saved(cls, oid, wanted.fields, "update's Change")
@@ -445,6 +450,7 @@ class SqlWriter(ABC, Generic[S]):
             schema = self.stored_schema(con, change=False)
             if check is not None:
                 _called(check, dict(self._stored(con, cls, oid)))
+                self.called_back(con)
             elif not self._run(con, f'SELECT 1 FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}',
                                [oid]).fetchone():
                 # Found and held as the check's read holds it; no cell read, so a record is
