@@ -118,10 +118,11 @@ class Heartbeat:
             self.spare = not self._asking and not self.cut
 
     def interrupt(self) -> None:
-        """Called by the watchdog (holding its lock) LOOK seconds on: ask from a thread of its
-        own, as an ask may take PROBE seconds and the watchdog stops other statements. At
-        the statement's deadline, its cut instead: while an ask is in flight the only watch
-        is that deadline's (_ask), so the cut is not late by what the ask takes."""
+        """Called by the watchdog LOOK seconds on (its done, in __exit__, waits for this call
+        to end): ask from a thread of its own, as an ask may take PROBE seconds and the
+        watchdog stops other statements. At the statement's deadline, its cut instead: while
+        an ask is in flight the only watch is that deadline's (_ask), so the cut is not late
+        by what the ask takes."""
         if self._done:  # the call ended as its watch came due: nothing to ask or cut
             return
         if self.stop is not None and (self._asking or time.monotonic() >= self._end):

@@ -65,6 +65,11 @@ class Watchdog:
         # the condition over that same lock to sleep on and wake the thread.
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
+        # The statements whose interrupt the thread is making, outside the lock (a PostgreSQL
+        # cancel is sent on a connection of its own, and may take seconds): their done waits
+        # on this condition until it is made.
+        self._sending: set[int] = set()
+        self._sent = threading.Condition(self._lock)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
         self._wake = math.inf  # when the thread will look next
@@ -93,8 +98,13 @@ class Watchdog:
             return self._next
 
     def done(self, token: int) -> None:
+        """Forget a statement: once this returns, no interrupt of it is being made or will be,
+        so none reaches the next statement on its connection or cursor (an interrupt in
+        flight is waited for)."""
         with self._lock:
             self._watched.pop(token, None)
+            while token in self._sending:
+                self._sent.wait()
 
     def close(self) -> None:
         """The store is closed: the thread ends, once the calls still running are done. It
@@ -114,15 +124,19 @@ class Watchdog:
             while True:
                 now = time.monotonic()
                 polling = False
+                due: list[tuple[int, Any]] = []
                 for token, (deadline, cursor, cancel) in list(self._watched.items()):
                     if cancel is not None:
                         polling = True
                         if cancel.is_set():
-                            cursor.interrupt()  # again each round until the statement is done
+                            due.append((token, cursor))  # again each round until the statement is done
                             continue
                     if deadline <= now:
                         del self._watched[token]
-                        cursor.interrupt()
+                        due.append((token, cursor))
+                if due:
+                    self._interrupt(due)
+                    now = time.monotonic()  # the next round's wake counts from after the sends
                 if self._closed and not self._watched:
                     self._thread = None  # a call after the close starts another, which ends as this one
                     return
@@ -132,6 +146,24 @@ class Watchdog:
                 # Capped: a deadline past TIMEOUT_MAX (a timeout of 1e12 s) raised OverflowError,
                 # which ended this thread and with it every later timeout and cancel of the store.
                 self._cond.wait(timeout=None if self._wake == math.inf else min(max(self._wake - now, 0.001), threading.TIMEOUT_MAX))
+
+    def _interrupt(self, due: list[tuple[int, Any]]) -> None:
+        """Interrupt the ``due`` statements, called and returning with the lock held. Made
+        outside it: a PostgreSQL cancel may take up to its 5 s limit to send, and held it
+        stalled every other statement's watch and done (each statement's start and end)
+        meanwhile. A late interrupt still never reaches the next statement on the same
+        connection: the statement's done waits while its token is in _sending, and its thread
+        runs nothing more on that connection before its done returns."""
+        tokens = [token for token, _ in due]
+        self._sending.update(tokens)
+        self._lock.release()
+        try:
+            for _, cursor in due:
+                cursor.interrupt()
+        finally:
+            self._lock.acquire()
+            self._sending.difference_update(tokens)
+            self._sent.notify_all()
 
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements

@@ -1,0 +1,69 @@
+"""The watchdog makes a statement's interrupt outside its lock (engines/sql/watchdog.py): a
+PostgreSQL cancel may take up to 5 s to send, and while it held the lock every other
+statement's watch and done (each statement's start and end) waited for it. A statement's own
+done still waits for an interrupt of it in flight, so that none reaches the next statement on
+its connection."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from querylang.engines.sql.watchdog import Watchdog
+
+HANG = 10  # seconds after which a test that would hang lets the interrupt go (and fails)
+
+
+class SlowTarget:
+    """A statement whose interrupt blocks until ``release`` is set (a cancel slow to send)."""
+
+    def __init__(self) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.calls = 0
+
+    def interrupt(self) -> None:
+        self.calls += 1
+        self.entered.set()
+        self.release.wait(HANG)
+
+
+class Target:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def interrupt(self) -> None:
+        self.calls += 1
+
+
+def test_a_slow_interrupt_does_not_stall_other_statements() -> None:
+    wd = Watchdog()
+    slow, cancel = SlowTarget(), threading.Event()
+    try:
+        token = wd.watch(slow, None, cancel)
+        cancel.set()
+        assert slow.entered.wait(HANG)
+        took: list[float] = []
+
+        def other_statement() -> None:
+            began = time.monotonic()
+            wd.done(wd.watch(Target(), 30))
+            took.append(time.monotonic() - began)
+
+        t = threading.Thread(target=other_statement, daemon=True)
+        t.start()
+        t.join(2)
+        assert took and took[0] < 1, "another statement's watch waited for the interrupt being sent"
+        # The slow statement's own done waits for its interrupt to be made.
+        ended = threading.Event()
+        d = threading.Thread(target=lambda: (wd.done(token), ended.set()), daemon=True)
+        d.start()
+        assert not ended.wait(0.3)
+        calls = slow.calls
+        slow.release.set()
+        assert ended.wait(HANG)
+        time.sleep(0.1)  # several rounds of the cancel's poll: none interrupts it once done
+        assert slow.calls == calls
+    finally:
+        slow.release.set()
+        wd.close()
+
