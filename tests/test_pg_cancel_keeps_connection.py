@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -103,5 +104,34 @@ def test_back_to_back_stopped_and_fast_queries_each_answer(pg_cluster: Any) -> N
             assert db.store.execute("SELECT %s::int + 1", [i], timeout=2) == [(i + 1,)]
             assert db.store.execute("SELECT %s::int + 2", [i]) == [(i + 2,)]
         assert stopped >= 10  # the loop did stop statements (as they ran, or as they ended)
+    finally:
+        db.close()
+
+
+def test_a_cancel_that_could_not_be_sent_cuts_its_connection(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cancel request that failed or ran past its limit may still reach the server later,
+    and stop whichever statement then runs on the connection: the connection is cut at once
+    (the query is cancelled) and the thread's next statement runs on another. The failed send
+    was ignored, tried again each round, and the connection cut only GRACE s later."""
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        con = db.store._thread_connection().con
+        sent: list[float] = []
+
+        def unsent(*, timeout: float) -> None:
+            sent.append(timeout)
+            raise psycopg.errors.CancellationTimeout("cancellation timeout expired")
+
+        monkeypatch.setattr(con, "cancel_safe", unsent)
+        cancel = threading.Event()
+        threading.Timer(0.2, cancel.set).start()
+        began = time.monotonic()
+        with pytest.raises(querylang.QueryCancelled):
+            db.store.execute("SELECT pg_sleep(8)", [], timeout=30, cancel=cancel)
+        assert time.monotonic() - began < 2
+        assert sent == [5]  # tried once: cut after it
+        assert _pid(db) != before
+        assert db.query("User").ids == ["u1", "u2"]
     finally:
         db.close()

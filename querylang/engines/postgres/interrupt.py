@@ -22,6 +22,7 @@ import psycopg
 from querylang.errors import QueryError
 
 GRACE = 5.0  # seconds a server that stops statements itself is given before the client does
+CANCEL_SEND = 5.0  # seconds a cancel request is given to be sent and acknowledged
 
 
 class NoAnswer(QueryError):
@@ -48,6 +49,8 @@ class Interrupt:
         self.cut = False  # the connection was cut: the server did not answer
 
     def interrupt(self) -> None:
+        if self.cut:  # nothing more to send on it (a cancel request would be a connection more)
+            return
         if self.cancel is not None and self.cancel.is_set():
             now = time.monotonic()
             if self.cancelled_at is None:
@@ -55,8 +58,15 @@ class Interrupt:
             elif now - self.cancelled_at >= GRACE:
                 self._cut()
                 return
-            with contextlib.suppress(Exception):
-                self.con.cancel_safe(timeout=5)
+            try:
+                self.con.cancel_safe(timeout=CANCEL_SEND)
+            except Exception:  # noqa: BLE001 - whatever failed, the cancel's fate is unknown
+                # Not sent, or not known to be: one still on its way could reach the server
+                # after this statement's end and stop the next one on the connection (the
+                # watchdog's done waits only for this call). Cut, it is replaced before its
+                # next statement (reach.gone), and a server that took no cancel within
+                # CANCEL_SEND s is likely out of reach for the connection as well.
+                self._cut()
         else:
             self._cut()
 
