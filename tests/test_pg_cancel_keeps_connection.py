@@ -135,3 +135,43 @@ def test_a_cancel_that_could_not_be_sent_cuts_its_connection(pg_cluster: Any, mo
         assert db.query("User").ids == ["u1", "u2"]
     finally:
         db.close()
+
+
+def test_a_cancel_slow_to_send_does_not_hold_other_threads_queries(pg_cluster: Any) -> None:
+    """The watchdog sends a cancel outside its lock: one that took 2 s to send (a server slow
+    to take the cancel's connection) held every other thread's query at its start or end."""
+    db = _opened(pg_cluster)
+    try:
+        began_send, cancel = threading.Event(), threading.Event()
+        said: list[BaseException] = []
+
+        def cancelled_slowly() -> None:
+            con = db.store._thread_connection().con
+            send = con.cancel_safe
+
+            def slow(*, timeout: float) -> None:
+                began_send.set()
+                time.sleep(2)
+                send(timeout=timeout)
+
+            con.cancel_safe = slow  # type: ignore[method-assign]
+            try:
+                db.store.execute("SELECT pg_sleep(8)", [], timeout=30, cancel=cancel)
+            except querylang.QueryCancelled as exc:
+                said.append(exc)
+
+        a = threading.Thread(target=cancelled_slowly, daemon=True)
+        a.start()
+        threading.Timer(0.2, cancel.set).start()
+        assert began_send.wait(10)
+        took = []
+        for i in range(5):
+            t0 = time.monotonic()
+            assert db.store.execute("SELECT %s::int + 1", [i], timeout=1) == [(i + 1,)]
+            took.append(time.monotonic() - t0)
+        a.join(15)
+        assert max(took) < 0.5, took
+        assert said and isinstance(said[0], querylang.QueryCancelled)
+        assert db.query("User").ids == ["u1", "u2"]
+    finally:
+        db.close()
