@@ -153,8 +153,10 @@ def session_goes_on(exc: psycopg.Error, con: psycopg.Connection[Any]) -> bool:
     columns or arguments), a deadlock (40P01); giving the connection back for them made the
     next statement pay for a new one. A FATAL or PANIC ends the session (too many connections
     at login, pg_terminate_backend), as a state of class 08 or the driver's own error (no
-    SQLSTATE) says the connection broke; a connection closed meanwhile is not kept either."""
-    if not getattr(exc, "sqlstate", None) or connection_lost(exc) or con.closed:
+    SQLSTATE) says the connection broke; a connection closed meanwhile is not kept either,
+    nor one left in a transaction (the pool's rollback is then its way back)."""
+    if not getattr(exc, "sqlstate", None) or connection_lost(exc) or con.closed or \
+            con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return False
     return (exc.diag.severity_nonlocalized or exc.diag.severity) == "ERROR"
 
