@@ -22,8 +22,8 @@ from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
 from .keys import PERMISSION_DENIED, Access
 from .read_params import FIND_PARAMS, GET_PARAMS
 from .where import (
+    check_clients_order,
     check_clients_where,
-    check_protected,
     check_where,
     in_parse_key_order,
     in_parse_order,
@@ -62,7 +62,8 @@ class ReadRoutes(ClassAccess):
             where = read_where(params.get("where"), self.config.max_depth)
             self._check_sub_queries(access, where)
             if not access.master:
-                check_clients_where(class_name, where)
+                check_clients_where(self.db.schema, class_name, where)
+                check_clients_order(self.db.schema, class_name, _order_keys(params.get("order")))
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
@@ -85,7 +86,7 @@ class ReadRoutes(ClassAccess):
         # below, whether the class is there or not (which records relate to it tells of it).
         where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
         if not access.master:
-            check_clients_where(class_name, where)
+            check_clients_where(self.db.schema, class_name, where)
         in_parse_key_order(where, self._acl_of(class_name))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
@@ -94,12 +95,7 @@ class ReadRoutes(ClassAccess):
         where = self._sub_queries_for(access, where)
         order = rp.order(params.get("order"))
         if not access.master:
-            try:
-                keys_of_order = parse_order(order) or []
-            except querylang.QueryError:
-                keys_of_order = []  # the library refuses it, with its own message, below
-            for key in keys_of_order:
-                check_protected(class_name, key.lstrip("-"))
+            check_clients_order(self.db.schema, class_name, _order_keys(order))
         limit = rp.page_number(params.get("limit"), "limit")
         if limit is None:
             limit = self.config.default_limit
@@ -166,7 +162,7 @@ class ReadRoutes(ClassAccess):
 
         def own(class_name: str, where: Any) -> None:
             if not access.master:
-                check_clients_where(class_name, where)
+                check_clients_where(self.db.schema, class_name, where)
             in_parse_key_order(where, self._acl_of(class_name))
             if class_name in self.db.schema.classes:
                 check_where(self.db.schema, class_name, where, self._guard_field, access.master)
@@ -337,6 +333,15 @@ class ReadRoutes(ClassAccess):
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
         return self._render(access, class_name, res.records, view, exclude)[0]
+
+
+def _order_keys(order: Any) -> list[str]:
+    """The keys of an ``order`` parameter, as far as they can be read (the library refuses the
+    rest, with its own message, later)."""
+    try:
+        return parse_order(rp.order(order)) or []
+    except (querylang.QueryError, ParseError):
+        return []
 
 
 def _found_in_no_class(params: Mapping[str, Any], max_depth: int) -> dict[str, Any]:

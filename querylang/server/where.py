@@ -70,10 +70,27 @@ def check_where(schema: Schema, class_name: str, where: Any, acl_field: AclField
         _check_path(schema, cls, path, acl_field, master)
 
 
-def check_protected(class_name: str, key: str) -> None:
-    """A client may not query or sort on a field Parse hides from clients (its answer would tell)."""
-    if key in PROTECTED.get(class_name, ()):
-        raise ParseError(OPERATION_FORBIDDEN, f"This user is not allowed to query {key} on class {class_name}")
+# Parse's own hidden fields, which every Parse app's class has (where the database has no such
+# class too); a password is hidden only where the database holds one (Parse has no field to
+# query by that name: a client's where on it matches no record there).
+_PARSE_HIDDEN = {"_User": ("email",)}
+
+
+def check_protected(schema: Schema, class_name: str, key: str, action: str = "query") -> None:
+    """A client may not query or sort on a field Parse hides from clients (its answer would
+    tell): ``key`` or the field a dot path of it starts with."""
+    cls = schema.classes.get(class_name)
+    for name in (key, key.split(".")[0]):
+        if name in PROTECTED.get(class_name, ()) and (
+                name in _PARSE_HIDDEN.get(class_name, ()) or (cls is not None and name in cls.fields)):
+            raise ParseError(OPERATION_FORBIDDEN, f"This user is not allowed to {action} {name} on class {class_name}")
+
+
+def check_clients_order(schema: Schema, class_name: str, keys: list[str]) -> None:
+    """A client's sort keys, as Parse Server 9 reads them once its where is read: one on a field
+    it hides from clients (or a dot path into one) is 119."""
+    for key in keys:
+        check_protected(schema, class_name, key.lstrip("-"), "sort by")
 
 
 def _paths(class_name: str, where: Any) -> Iterator[tuple[str, str]]:
@@ -117,7 +134,7 @@ def _check_path(schema: Schema, class_name: str, path: str, acl_field: AclField,
         if part == acl_field(cls.name):
             raise ParseError(INVALID_QUERY, "Cannot query on ACL.")
         if not master:
-            check_protected(cls.name, part)
+            check_protected(schema, cls.name, part)
         f = cls.fields.get(part)
         if f is None or i == len(parts) - 1 or f.type != "Pointer":
             break  # an unknown field, the last segment, or a path inside an Object field
@@ -407,7 +424,7 @@ def in_parse_key_order(where: Any, acl_field: str | None = None) -> None:
             raise ParseError(INVALID_KEY_NAME, f"Invalid key name: {key}")
 
 
-def check_clients_where(class_name: str, where: Any) -> None:
+def check_clients_where(schema: Schema, class_name: str, where: Any) -> None:
     """A client's where, as Parse Server 9 reads it after its sub-queries are run and before
     its keys (its check of protected fields): at each level, a key on a field Parse hides
     from clients (119), then an $or, $and or $nor given any value but an array, null, 0 or ""
@@ -417,15 +434,14 @@ def check_clients_where(class_name: str, where: Any) -> None:
         return
     for key in where:
         if isinstance(key, str):
-            check_protected(class_name, key)
-            check_protected(class_name, key.split(".")[0])
+            check_protected(schema, class_name, key)
     for op in LOGIC:
         if op not in where:
             continue
         if not isinstance(where[op], list):
             raise ParseError(INVALID_QUERY, "Permission denied")
         for branch in where[op]:
-            check_clients_where(class_name, branch)
+            check_clients_where(schema, class_name, branch)
 
 
 def _check_regex(key: str, ops: Mapping[str, Any]) -> None:

@@ -73,3 +73,27 @@ def test_a_key_on_the_acl_field_under_its_own_name_is_named_first(client: httpx.
             assert (r.status_code, r.json()) == (400, {"code": 102, "error": "Cannot query on ACL."}), r.text
     finally:
         srv.stop()
+
+
+def test_a_clients_key_on_password_where_user_holds_no_such_field(client: httpx.Client) -> None:
+    """Found by review: a client's where or sort on password in a _User without such a field
+    was 119 (as where the field is held and kept from clients); Parse Server 9 has no field of
+    that name to hide, so it is read as any field the class lacks, as for the master key
+    (serve's 105 naming it: docs/serve.md). A dot path into email in a sort is 119, as Parse
+    refuses a sort key whose first field it hides."""
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}}},
+             "records": {"_User": [{"objectId": "u1", "username": "ann", "email": "a@x"}]}})
+    srv = start(db)
+    try:
+        for where in ({"password": "pw"}, {"$or": [{"password.a": 1}]}):
+            mine, master = (client.get(f"{srv.url}/classes/_User", params={"where": json.dumps(where)},
+                                       headers=headers(master=m)) for m in (False, True))
+            assert (mine.status_code, mine.json()) == (master.status_code, master.json()), mine.text
+            assert mine.json()["code"] == 105 and "password" in mine.json()["error"], mine.text
+        for order in ("email", "-email.a", "username,email"):
+            r = client.get(f"{srv.url}/classes/_User", params={"order": order}, headers=headers())
+            assert (r.status_code, r.json()["code"]) == (400, 119), r.text
+            assert r.json()["error"] == "This user is not allowed to sort by email on class _User"
+    finally:
+        srv.stop()
