@@ -83,10 +83,12 @@ class WriteRoutes(ClassAccess):
         self._know_deleted(class_name, body)
         self._no_password(class_name, body)
         acl = self.acl_field(class_name)
-        # A null ACL leaves the record's ACL as it is, in every class, as Parse Server 9 reads
-        # it: here null is no ACL, so a client allowed to write a record could open it to all
-        # (and a role without one is one anyone may write, and so join).
-        body = {k: v for k, v in body.items() if not (v is None and k in ("ACL", acl))}
+        # A null ACL leaves the record's ACL as it is, in every class that holds ACLs, as Parse
+        # Server 9 reads it: here null is no ACL, so a client allowed to write a record could
+        # open it to all (and a role without one is one anyone may write, and so join). A class
+        # that holds none refuses it (119), as it refuses a create's.
+        if acl is not None or class_name in REQUIRED:
+            body = {k: v for k, v in body.items() if not (v is None and k in ("ACL", acl))}
         if class_name == "_User" and not access.master:
             # As above, whatever the record's ACL (Parse reads the body before: its errors first).
             plan_write(self.db.schema, class_name, body, {}, acl)

@@ -440,3 +440,28 @@ def test_a_users_password_is_never_kept_nor_answered_to_a_client(client: httpx.C
         assert (r.status_code, r.json()["code"]) == (400, 119), r.text
     finally:
         srv.stop()
+
+
+def test_a_null_acl_in_a_class_that_holds_no_acls_is_refused(client: httpx.Client) -> None:
+    """Found by review: once an update's "ACL": null left the record's ACL as it is, it was
+    taken (200, the record's updatedAt moved) in a class with no ACL field, where a create's
+    "ACL": null, and any other ACL, is 119: the class cannot hold one."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"Plain": {"fields": {"title": {"type": "String"}}}},
+             "records": {"Plain": [{"objectId": "a1", "title": "x"}]}})
+    srv = start(db, allow_client_writes=True)
+    try:
+        before = db.find("Plain", {}).records
+        for master in (False, True):
+            for method, path in (("POST", "/classes/Plain"), ("PUT", "/classes/Plain/a1")):
+                for body in ({"ACL": None}, {"ACL": None, "title": "y"}):
+                    r = client.request(method, srv.url + path, json=body, headers=headers(master=master))
+                    assert (r.status_code, r.json()) == (
+                        400, {"code": 119, "error": "class Plain has no ACL field; it cannot store an ACL"}), r.text
+        assert db.find("Plain", {}).records == before
+    finally:
+        srv.stop()
