@@ -67,3 +67,26 @@ def test_a_slow_interrupt_does_not_stall_other_statements() -> None:
         slow.release.set()
         wd.close()
 
+
+
+def test_a_cancel_watched_while_an_interrupt_is_sent_is_polled() -> None:
+    # The round that sends works out whether to poll before the send: a statement with a cancel
+    # and no timeout watched meanwhile was not polled, and setting its cancel then did nothing.
+    wd = Watchdog()
+    slow, polled, cancel = SlowTarget(), Target(), threading.Event()
+    try:
+        wd.watch(slow, 0)  # due at once: the thread is sending until released
+        assert slow.entered.wait(HANG)
+        token = wd.watch(polled, None, cancel)
+        slow.release.set()
+        time.sleep(0.1)  # the sending round over, the thread asleep again
+        cancel.set()
+        deadline = time.monotonic() + 2
+        while not polled.calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert polled.calls, "a cancel set on a statement watched during a send was never acted on"
+        wd.done(token)
+    finally:
+        slow.release.set()
+        wd.close()
+

@@ -137,6 +137,9 @@ class Watchdog:
                 if due:
                     self._interrupt(due)
                     now = time.monotonic()  # the next round's wake counts from after the sends
+                    # A statement with a cancel watched while the lock was let go is polled too:
+                    # its watch's wake-up came while no one waited, and was lost.
+                    polling = any(cancel is not None for _, _, cancel in self._watched.values())
                 if self._closed and not self._watched:
                     self._thread = None  # a call after the close starts another, which ends as this one
                     return
