@@ -90,3 +90,28 @@ def test_a_cancel_watched_while_an_interrupt_is_sent_is_polled() -> None:
         slow.release.set()
         wd.close()
 
+
+class RaisingTarget:
+    def interrupt(self) -> None:
+        raise RuntimeError("can't start new thread")
+
+
+def test_an_interrupt_that_raises_leaves_the_others_and_later_ones_made() -> None:
+    # One statement's interrupt failing (a heartbeat's thread that cannot start, DuckDB's on a
+    # closed connection) ended the watchdog's thread: the statements due with it, and every
+    # later timeout and cancel of the store, were never interrupted.
+    wd = Watchdog()
+    try:
+        first = Target()
+        wd.watch(RaisingTarget(), 0)
+        wd.watch(first, 0)
+        time.sleep(0.2)
+        later = Target()
+        wd.watch(later, 0.05)
+        deadline = time.monotonic() + 2
+        while not later.calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.calls == 1, "a statement due with one whose interrupt raised was not interrupted"
+        assert later.calls == 1, "a timeout after an interrupt that raised was never acted on"
+    finally:
+        wd.close()

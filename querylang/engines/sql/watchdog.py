@@ -162,7 +162,11 @@ class Watchdog:
         self._lock.release()
         try:
             for _, cursor in due:
-                cursor.interrupt()
+                # One that fails (a heartbeat's ask whose thread cannot start, DuckDB's on a
+                # closed connection) leaves the others made and this thread going: raised, it
+                # ended the thread, and with it every later timeout and cancel of the store.
+                with contextlib.suppress(Exception):
+                    cursor.interrupt()
         finally:
             self._lock.acquire()
             self._sending.difference_update(tokens)
