@@ -115,3 +115,29 @@ def test_an_interrupt_that_raises_leaves_the_others_and_later_ones_made() -> Non
         assert later.calls == 1, "a timeout after an interrupt that raised was never acted on"
     finally:
         wd.close()
+
+
+def test_a_statement_ended_while_another_is_interrupted_is_not_interrupted_nor_waits() -> None:
+    # Due in the same round as a slow interrupt, behind it: its end waited for the other's
+    # send, and its own interrupt (a PostgreSQL statement's cut) was made after it had ended.
+    wd = Watchdog()
+    blocker, slow, ended = SlowTarget(), SlowTarget(), Target()
+    cancel = threading.Event()
+    cancel.set()
+    try:
+        wd.watch(blocker, 0)
+        assert blocker.entered.wait(HANG)
+        wd.watch(slow, None, cancel)
+        token = wd.watch(ended, 0)
+        blocker.release.set()
+        assert slow.entered.wait(HANG)  # the round of both: the slow one's send first
+        done = threading.Event()
+        threading.Thread(target=lambda: (wd.done(token), done.set()), daemon=True).start()
+        assert done.wait(1), "a statement's end waited for another statement's interrupt"
+        slow.release.set()
+        time.sleep(0.1)
+        assert ended.calls == 0, "a statement was interrupted after its end"
+    finally:
+        blocker.release.set()
+        slow.release.set()
+        wd.close()

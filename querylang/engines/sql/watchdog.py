@@ -65,10 +65,13 @@ class Watchdog:
         # the condition over that same lock to sleep on and wake the thread.
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        # The statements whose interrupt the thread is making, outside the lock (a PostgreSQL
-        # cancel is sent on a connection of its own, and may take seconds): their done waits
-        # on this condition until it is made.
+        # The statements whose interrupt the thread is to make in this round, outside the lock
+        # (a PostgreSQL cancel is sent on a connection of its own, and may take seconds), and
+        # the one it is making: that one's done waits on this condition until it is made; the
+        # others' done takes them out, so that none waits for another's send, nor is
+        # interrupted after its end.
         self._sending: set[int] = set()
+        self._making: int | None = None
         self._sent = threading.Condition(self._lock)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
@@ -103,7 +106,8 @@ class Watchdog:
         flight is waited for)."""
         with self._lock:
             self._watched.pop(token, None)
-            while token in self._sending:
+            self._sending.discard(token)
+            while self._making == token:
                 self._sent.wait()
 
     def close(self) -> None:
@@ -155,22 +159,25 @@ class Watchdog:
         outside it: a PostgreSQL cancel may take up to its 5 s limit to send, and held it
         stalled every other statement's watch and done (each statement's start and end)
         meanwhile. A late interrupt still never reaches the next statement on the same
-        connection: the statement's done waits while its token is in _sending, and its thread
-        runs nothing more on that connection before its done returns."""
-        tokens = [token for token, _ in due]
-        self._sending.update(tokens)
-        self._lock.release()
-        try:
-            for _, cursor in due:
+        connection: a statement's done waits for its interrupt being made, and takes out one
+        not begun yet; its thread runs nothing more on that connection before done returns."""
+        self._sending.update(token for token, _ in due)
+        for token, cursor in due:
+            if token not in self._sending:  # done meanwhile
+                continue
+            self._making = token
+            self._lock.release()
+            try:
                 # One that fails (a heartbeat's ask whose thread cannot start, DuckDB's on a
                 # closed connection) leaves the others made and this thread going: raised, it
                 # ended the thread, and with it every later timeout and cancel of the store.
                 with contextlib.suppress(Exception):
                     cursor.interrupt()
-        finally:
-            self._lock.acquire()
-            self._sending.difference_update(tokens)
-            self._sent.notify_all()
+            finally:
+                self._lock.acquire()
+                self._making = None
+                self._sending.discard(token)
+                self._sent.notify_all()
 
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
