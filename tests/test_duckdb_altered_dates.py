@@ -457,6 +457,31 @@ def test_a_save_query_or_load_of_a_class_whose_column_was_dropped_names_it() -> 
         assert exc.value.reason.startswith(f"{failed}: {DROPPED}")
 
 
+def _words_db() -> Any:
+    db = querylang.connect()
+    db.load({"classes": {"Item": {"fields": {"title": {"type": "String"}, "n": {"type": "Number"}}}},
+             "records": {"Item": [{"objectId": "a1", "title": "old words", "n": 1}]}})
+    return db
+
+
+@pytest.mark.parametrize("column", ["title:tx", "title:wx"])
+def test_a_save_of_a_string_whose_word_column_was_dropped_names_it(column: str) -> None:
+    # The save's read has no word column, so its UPDATE is the statement that fails, and
+    # DuckDB words that one otherwise ("Referenced update column title:tx not found in
+    # table!", unquoted): the save said DuckDB's Binder Error, of no field.
+    db = _words_db()
+    _drop(db, column)
+    with pytest.raises(DataError) as exc:
+        db.save("Item", "a1", {"title": "new words"})
+    e = exc.value
+    assert (e.class_name, e.field, e.code) == ("Item", "title", 1)
+    assert e.reason.startswith(f'write failed, nothing was changed: its column {column} is not in the table "Item"')
+    assert f'(ALTER TABLE "Item" ADD COLUMN "{column}" VARCHAR)' in e.reason
+    assert "Binder" not in str(e)
+    assert db.query("Item", None).records[0]["title"] == "old words"
+    db.increment("Item", "a1", {"n": 1})  # a write that leaves the words alone still works
+
+
 # --- how a load's failure is said ------------------------------------------------------------
 
 

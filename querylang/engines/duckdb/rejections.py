@@ -115,8 +115,10 @@ _SOURCE = " when casting from source column "
 
 
 # DuckDB's words for a column a statement names that its table lacks: a SELECT's, an INSERT's,
-# a query's (of the table by its alias).
-_NO_COLUMN = re.compile(r'(?:Referenced column|does not have a column (?:with name|named)) "((?:[^"]|"")*)"')
+# a query's (of the table by its alias), and an UPDATE's, which leaves the name unquoted (a
+# save of a String whose word column was dropped: the save's read has no word column).
+_NO_COLUMN = re.compile(r'(?:Referenced column|does not have a column (?:with name|named)) "((?:[^"]|"")*)"'
+                        r"|Referenced update column (.+?) not found in table!")
 
 
 def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], failed: str) -> DataError | None:
@@ -129,7 +131,7 @@ def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], fai
     said = _NO_COLUMN.search(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
     if said is None:
         return None
-    name = said.group(1).replace('""', '"')
+    name = said.group(1).replace('""', '"') if said.group(1) is not None else said.group(2)
     try:
         present = {(t, c) for t, c, _ in con.execute(_COLUMN_TYPES).fetchall()}
     except duckdb.Error:
