@@ -482,6 +482,24 @@ def test_a_save_of_a_string_whose_word_column_was_dropped_names_it(column: str) 
     db.increment("Item", "a1", {"n": 1})  # a write that leaves the words alone still works
 
 
+def test_a_column_renamed_by_hand_is_told_to_be_renamed_back() -> None:
+    # "add it back" alone would have made an empty column beside the one holding the dates.
+    db = _db(5)
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'Item'").fetchall():
+        con.execute(f'DROP INDEX "{index}"')
+    con.execute('ALTER TABLE "Item" RENAME COLUMN "due" TO "due_old"')
+    for call in (lambda: db.save("Item", "i001", {"n": 3}), lambda: db.query("Item", None)):
+        with pytest.raises(DataError) as exc:
+            call()
+        e = exc.value
+        assert (e.class_name, e.field) == ("Item", "due")
+        assert ('its column due is not in the table "Item", which holds a column due_old of no field: '
+                'if due was renamed, rename it back (ALTER TABLE "Item" RENAME COLUMN "due_old" TO "due")') in e.reason
+    con.execute('ALTER TABLE "Item" RENAME COLUMN "due_old" TO "due"')  # as it says
+    assert db.query("Item", {"objectId": "i001"}).records[0]["due"] == "2025-01-01T00:00:00.001Z"
+
+
 # --- how a load's failure is said ------------------------------------------------------------
 
 

@@ -147,8 +147,14 @@ def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], fai
         lacking = [(c, t) for c, t in class_columns(cls) if owner[c] == field and (cls.name, c) not in present]
         table = quote_ident(cls.name)
         adds = "; ".join(f"ALTER TABLE {table} ADD COLUMN {quote_ident(c)} {t}" for c, t in lacking)
-        return DataError(f"{failed}: its column {name} is not in the table {table}: it was dropped outside querylang; "
-                         f"add it back ({adds}), its records then hold no value there",
+        added = f"add it back ({adds}), its records then hold no value there"
+        # A column renamed by hand is missing too, its cells kept under the new name: adding
+        # the column back would leave them there, so a lone column of no field is named.
+        stray = sorted(c for t, c in present if t == cls.name and c not in owner)
+        how = (f", which holds a column {stray[0]} of no field: if {name} was renamed, rename it back (ALTER TABLE "
+               f"{table} RENAME COLUMN {quote_ident(stray[0])} TO {quote_ident(name)}); if it was dropped, {added}"
+               if len(stray) == 1 else f": it was dropped outside querylang; {added}")
+        return DataError(f"{failed}: its column {name} is not in the table {table}{how}",
                          class_name=cls.name, field=field, code=INTERNAL_SERVER_ERROR)  # fmt: skip
     return None
 
