@@ -18,6 +18,7 @@ from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.cells import word_arrays
 from querylang.engines.duckdb.layout import TEXT_PARTS, quote_ident
 from querylang.engines.duckdb.ndjson import literal
+from querylang.engines.duckdb.rejections import dropped_column
 from querylang.engines.sql.readers import CANCEL_POLL, ReadWriteLock
 from querylang.errors import EngineError, QueryCancelled, QueryError, QueryTimeout
 from querylang.model.schema import Schema
@@ -84,6 +85,7 @@ class TextWords:
     con: Any
     path: str
     read_only: bool
+    schema: Schema
     lock: ReadWriteLock
     _words_lock: threading.Lock
     # (class, String field) whose text-search words may be missing for some records.
@@ -195,7 +197,12 @@ class TextWords:
                 raise KeyboardInterrupt from None
             if not isinstance(exc, duckdb.Error):
                 raise
-            raise EngineError(f"computing the text-search words of {class_name}.{field_name} failed: {exc}") from exc
+            failed = f"computing the text-search words of {class_name}.{field_name} failed"
+            cls = self.schema.classes.get(class_name)
+            said = None if cls is None else dropped_column(exc, con, [cls], failed)  # a word column dropped by hand
+            if said is not None:
+                raise said from None
+            raise EngineError(f"{failed}: {exc}") from exc
         if done < len(texts):
             raise QueryTimeout(
                 f"the query ran out of its time computing the text-search words of {class_name}.{field_name}, "
