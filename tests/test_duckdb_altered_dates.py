@@ -503,6 +503,25 @@ def test_the_words_a_load_left_to_compute_name_a_dropped_word_column(first: str)
     assert [r["objectId"] for r in db.query("Item", {"title": {"text": {"search": "old"}}}).records] == ["a1"]
 
 
+def test_a_write_names_the_class_it_writes_when_another_lacks_the_column_too() -> None:
+    # Each class's table lacks its "due": the save of a B record named class A, the first
+    # class whose table lacks a column of that name.
+    db = querylang.connect()
+    db.load({"classes": {c: {"fields": {"due": {"type": "Date"}}} for c in ("A", "B")},
+             "records": {c: [{"objectId": "x1"}] for c in ("A", "B")}})
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall():
+        con.execute(f'DROP INDEX "{index}"')
+    for c in ("A", "B"):
+        con.execute(f'ALTER TABLE "{c}" DROP COLUMN "due"')
+    for write in (lambda: db.save("B", "x1", {"due": None}), lambda: db.create("B", {"due": DATE}),
+                  lambda: db.delete("B", "x1", check=lambda rec: None)):
+        with pytest.raises(DataError) as exc:
+            write()
+        assert (exc.value.class_name, exc.value.field) == ("B", "due")
+        assert 'ALTER TABLE "B" ADD COLUMN "due" TIMESTAMP' in exc.value.reason
+
+
 def test_a_column_renamed_by_hand_is_told_to_be_renamed_back() -> None:
     # "add it back" alone would have made an empty column beside the one holding the dates.
     db = _db(5)

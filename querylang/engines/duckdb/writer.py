@@ -18,7 +18,7 @@ from querylang.engines.duckdb.decode import (
     unread_dates,
 )
 from querylang.engines.duckdb.dialect import DUCKDB
-from querylang.engines.duckdb.layout import class_columns, join_table
+from querylang.engines.duckdb.layout import class_columns, join_table, quote_ident
 from querylang.engines.duckdb.rejections import dropped_column, missing_table, taken_table
 from querylang.engines.sql.readers import ReadWriteLock, writing
 from querylang.engines.sql.writer import SqlWriter
@@ -83,6 +83,11 @@ class Writer(SqlWriter[DuckDBTables]):
     def __init__(self, store: DuckDBTables, lock_wait: float | None = None) -> None:
         super().__init__(store, DUCKDB)
         self.lock_wait = lock_wait  # for a load or another write of this process (readers.writing)
+        self._statement = ""  # the last statement run, whose tables a failure's column is looked for first
+
+    def _run(self, con: Any, sql: str, params: list[Any]) -> Any:
+        self._statement = sql
+        return super()._run(con, sql, params)
 
     def transaction(self, fn: Callable[[Any], T]) -> T:
         if self.store.read_only:  # as the PostgreSQL writer says it (DuckDB's own refusal names its statements)
@@ -109,8 +114,10 @@ class Writer(SqlWriter[DuckDBTables]):
                 table = taken_table(exc) if isinstance(exc, duckdb.Error) else None
                 if table is not None:  # define_class on another application's DuckDB file
                     raise others_table(table, CHANGED_NOTHING, DEFINE_ELSEWHERE) from exc
-                said = dropped_column(exc, con, self.store.schema.classes.values(), CHANGED_NOTHING) \
-                    if isinstance(exc, duckdb.Error) else None
+                # The classes the failed statement names first: another class's table may lack a
+                # column of the same name.
+                classes = sorted(self.store.schema.classes.values(), key=lambda c: quote_ident(c.name) not in self._statement)
+                said = dropped_column(exc, con, classes, CHANGED_NOTHING) if isinstance(exc, duckdb.Error) else None
                 if said is not None:
                     raise said from None
                 if isinstance(exc, duckdb.Error):
