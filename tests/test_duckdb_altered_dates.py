@@ -476,7 +476,7 @@ def test_a_save_of_a_string_whose_word_column_was_dropped_names_it(column: str) 
     e = exc.value
     assert (e.class_name, e.field, e.code) == ("Item", "title", 1)
     assert e.reason.startswith(f'write failed, nothing was changed: its column {column} is not in the table "Item"')
-    assert f'(ALTER TABLE "Item" ADD COLUMN "{column}" VARCHAR)' in e.reason
+    assert f'(ALTER TABLE "Item" ADD COLUMN "{column}" VARCHAR; UPDATE "Item" SET "title:tx" = NULL)' in e.reason
     assert "Binder" not in str(e)
     assert db.query("Item", None).records[0]["title"] == "old words"
     db.increment("Item", "a1", {"n": 1})  # a write that leaves the words alone still works
@@ -498,7 +498,8 @@ def test_the_words_a_load_left_to_compute_name_a_dropped_word_column(first: str)
     assert (e.class_name, e.field) == ("Item", "title")
     assert e.reason == ('computing the text-search words of Item.title failed: its column title:tx is not in the '
                         'table "Item": it was dropped outside querylang; add it back (ALTER TABLE "Item" ADD COLUMN '
-                        '"title:tx" VARCHAR), its records then hold no value there')
+                        '"title:tx" VARCHAR; UPDATE "Item" SET "title:tx" = NULL) and open the database again, which '
+                        "computes the field's text-search words anew")
     db.store.con.execute('ALTER TABLE "Item" ADD COLUMN "title:tx" VARCHAR')  # as it says
     assert [r["objectId"] for r in db.query("Item", {"title": {"text": {"search": "old"}}}).records] == ["a1"]
 
@@ -520,6 +521,30 @@ def test_a_write_names_the_class_it_writes_when_another_lacks_the_column_too() -
             write()
         assert (exc.value.class_name, exc.value.field) == ("B", "due")
         assert 'ALTER TABLE "B" ADD COLUMN "due" TIMESTAMP' in exc.value.reason
+
+
+@pytest.mark.parametrize("column", ["title:tx", "title:fx"])
+def test_a_dropped_word_column_put_back_as_said_finds_the_records_again(column: str, tmp_path: Any) -> None:
+    # Added back empty, the column left the words of every stored text missing: "title:fx"
+    # for good (a case- or diacritic-sensitive search found none of them, reopened too).
+    path = tmp_path / "x.duckdb"
+    db = querylang.connect(path)
+    db.load({"classes": {"Item": {"fields": {"title": {"type": "String"}}}},
+             "records": {"Item": [{"objectId": "a1", "title": "Café Running"}]}})
+    db.close()  # the words computed
+    db = querylang.connect(path)
+    _drop(db, column)
+    with pytest.raises(DataError) as exc:
+        db.create("Item", {"title": "other"})
+    said = exc.value.reason
+    assert said.endswith("and open the database again, which computes the field's text-search words anew")
+    for statement in said[said.index("add it back (") + len("add it back ("): said.index(") and open")].split("; "):
+        db.store.con.execute(statement)
+    db.close()
+    db = querylang.connect(path)
+    for term in ("run", {"term": "Café", "caseSensitive": True}, {"term": "café", "diacriticSensitive": True}):
+        assert [r["objectId"] for r in db.query("Item", {"title": {"text": {"search": term}}}).records] == ["a1"], term
+    db.close()
 
 
 def test_a_column_renamed_by_hand_is_told_to_be_renamed_back() -> None:

@@ -9,7 +9,13 @@ from typing import Any
 import duckdb
 
 from querylang.engines.duckdb.decode import altered_kinds
-from querylang.engines.duckdb.layout import NULLS_COLUMN, class_columns, field_columns, quote_ident
+from querylang.engines.duckdb.layout import (
+    NULLS_COLUMN,
+    TEXT_PARTS,
+    class_columns,
+    field_columns,
+    quote_ident,
+)
 from querylang.engines.duckdb.paths import damaged, damaged_error
 from querylang.errors import (
     DROPPED_BY_HAND,
@@ -148,6 +154,12 @@ def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], fai
         table = quote_ident(cls.name)
         adds = "; ".join(f"ALTER TABLE {table} ADD COLUMN {quote_ident(c)} {t}" for c, t in lacking)
         added = f"add it back ({adds}), its records then hold no value there"
+        if field is not None and name != field and cls.fields[field].type == "String":
+            # A word column added back empty: the texts' words are marked missing (no :tx),
+            # which an open computes; else a text search would miss every stored text.
+            words = quote_ident(field + TEXT_PARTS[0])
+            added = (f"add it back ({adds}; UPDATE {table} SET {words} = NULL) and open the database again, "
+                     "which computes the field's text-search words anew")
         # A column renamed by hand is missing too, its cells kept under the new name: adding
         # the column back would leave them there, so a lone column of no field is named.
         stray = sorted(c for t, c in present if t == cls.name and c not in owner)
