@@ -129,7 +129,13 @@ class Heartbeat:
             self.stop.interrupt()
             return
         self._asking = True
-        threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
+        try:
+            threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
+        except BaseException:
+            # No thread to ask from (RuntimeError "can't start new thread"): no ask in flight, so
+            # the watchdog, which makes this call again shortly, cuts at the deadline when due.
+            self._asking = False
+            raise
 
     def _ask(self) -> None:
         if self.stop is not None:

@@ -73,6 +73,8 @@ class Watchdog:
         self._sending: set[int] = set()
         self._making: int | None = None
         self._sent = threading.Condition(self._lock)
+        self._ended: set[int] = set()  # of those, the ones whose done came meanwhile
+        self.failures = 0  # interrupts that raised (each tried again RETRY s on)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
         self._wake = math.inf  # when the thread will look next
@@ -92,8 +94,16 @@ class Watchdog:
             self._next += 1
             self._watched[self._next] = (deadline, cursor, cancel)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
+                try:
+                    thread.start()
+                except BaseException:
+                    # No thread to watch it (RuntimeError "can't start new thread"): the statement
+                    # is refused, not run without its timeout, and the next watch tries again
+                    # (kept, the thread taken for running left every later statement unwatched).
+                    del self._watched[self._next]
+                    raise
+                self._thread = thread
             wake = deadline if cancel is None else min(deadline, now + CANCEL_POLL)
             if wake < self._wake:
                 self._wake = wake
@@ -107,8 +117,11 @@ class Watchdog:
         with self._lock:
             self._watched.pop(token, None)
             self._sending.discard(token)
+            if self._making == token:
+                self._ended.add(token)  # an interrupt of it that fails is not made again
             while self._making == token:
                 self._sent.wait()
+            self._ended.discard(token)
 
     def close(self) -> None:
         """The store is closed: the thread ends, once the calls still running are done. It
@@ -128,16 +141,16 @@ class Watchdog:
             while True:
                 now = time.monotonic()
                 polling = False
-                due: list[tuple[int, Any]] = []
+                due: list[tuple[int, tuple[float, Any, threading.Event | None]]] = []
                 for token, (deadline, cursor, cancel) in list(self._watched.items()):
                     if cancel is not None:
                         polling = True
                         if cancel.is_set():
-                            due.append((token, cursor))  # again each round until the statement is done
+                            # again each round until the statement is done
+                            due.append((token, (deadline, cursor, cancel)))
                             continue
                     if deadline <= now:
-                        del self._watched[token]
-                        due.append((token, cursor))
+                        due.append((token, self._watched.pop(token)))
                 if due:
                     self._interrupt(due)
                     now = time.monotonic()  # the next round's wake counts from after the sends
@@ -154,30 +167,41 @@ class Watchdog:
                 # which ended this thread and with it every later timeout and cancel of the store.
                 self._cond.wait(timeout=None if self._wake == math.inf else min(max(self._wake - now, 0.001), threading.TIMEOUT_MAX))
 
-    def _interrupt(self, due: list[tuple[int, Any]]) -> None:
+    def _interrupt(self, due: list[tuple[int, tuple[float, Any, threading.Event | None]]]) -> None:
         """Interrupt the ``due`` statements, called and returning with the lock held. Made
         outside it: a PostgreSQL cancel may take up to its 5 s limit to send, and held it
         stalled every other statement's watch and done (each statement's start and end)
         meanwhile. A late interrupt still never reaches the next statement on the same
         connection: a statement's done waits for its interrupt being made, and takes out one
-        not begun yet; its thread runs nothing more on that connection before done returns."""
+        not begun yet; its thread runs nothing more on that connection before done returns.
+
+        One that raises (a heartbeat with no thread to ask from, DuckDB's on a closed
+        connection) is made again RETRY s on, until its statement is done: raised here, it
+        ended this thread, and with it every later timeout and cancel of the store (their
+        statements then ran without them); the others due are made all the same."""
         self._sending.update(token for token, _ in due)
-        for token, cursor in due:
+        for token, (_, cursor, cancel) in due:
             if token not in self._sending:  # done meanwhile
                 continue
             self._making = token
             self._lock.release()
+            failed = False
             try:
-                # One that fails (a heartbeat's ask whose thread cannot start, DuckDB's on a
-                # closed connection) leaves the others made and this thread going: raised, it
-                # ended the thread, and with it every later timeout and cancel of the store.
-                with contextlib.suppress(Exception):
-                    cursor.interrupt()
+                cursor.interrupt()
+            except Exception:  # noqa: BLE001 - whatever it was, the statement is still to be stopped
+                failed = True
             finally:
                 self._lock.acquire()
                 self._making = None
                 self._sending.discard(token)
+                # Decided before its done (waiting for this one) can run: one ended meanwhile
+                # is not made again.
+                if failed:
+                    self.failures += 1
+                    if token not in self._ended and token not in self._watched:  # a cancel's watch stays
+                        self._watched[token] = (time.monotonic() + RETRY, cursor, cancel)
                 self._sent.notify_all()
 
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
+RETRY = 0.1  # seconds after which an interrupt that raised is made again
