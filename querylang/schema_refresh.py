@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from querylang.engines.base import Engine
+from querylang.engines.base import Engine, SchemaUnread
 from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError
 from querylang.model.schema import ClassDef
 
@@ -153,9 +153,21 @@ def _known(db: SchemaRefresh, method: Callable[..., Any], args: tuple[Any, ...],
     try:
         return method(db, *args, **kw)
     except (SchemaError, DataError) as exc:
-        if not names_unknown(exc) or not db._read_schema_again(kw.get("cancel")) or not _now_known(db, exc):
+        if not names_unknown(exc) or not _read_again(db, exc, kw.get("cancel")) or not _now_known(db, exc):
             raise
     return method(db, *args, **kw)
+
+
+def _read_again(db: Refreshing, exc: QueryError, cancel: Any) -> bool:
+    """The schema read again for the name ``exc`` refused; a read the server refused (a lock
+    another session holds on the schema table past lock_timeout) raises what happened, naming
+    the class or field at ``exc``'s place: "has no field" was not known, as another process may
+    have just added it."""
+    try:
+        return db._read_schema_again(cancel)
+    except SchemaUnread as why:
+        raise SchemaUnread(f"{exc.message}, in the schema as this process read it, and {why.message}", line=exc.line,
+                           column=exc.column, source=exc.source, code=why.code) from None
 
 
 def _now_known(db: SchemaRefresh, exc: SchemaError | DataError) -> bool:
@@ -173,9 +185,9 @@ def known_class(db: Refreshing, class_name: str) -> ClassDef:
     not know it: ``knowing_write`` for a call whose callback must not run twice (update, delete)."""
     try:
         return db.store.schema.get(class_name)
-    except SchemaError:
+    except SchemaError as exc:
         try:
-            if not db._read_schema_again(None):
+            if not _read_again(db, exc, None):
                 raise
         except QueryTimeout as exc:
             raise write_timed_out(exc, db.timeout) from None
@@ -205,4 +217,5 @@ class SchemaRefresh:
         a server that does not answer, the read past the timeout, is the call's error, as its
         statement would meet it, not the refusal of a name the schema was not read for."""
         refresh = getattr(self.store, "refresh_schema", None)
-        return bool(refresh is not None and refresh(timeout=self._time_left(), cancel=cancel, out_of_reach=True))
+        return bool(refresh is not None and refresh(timeout=self._time_left(), cancel=cancel, out_of_reach=True,
+                                                    why=True))

@@ -35,6 +35,8 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 
+from querylang.engines.base import SchemaUnread
+from querylang.engines.postgres.server_errors import connection_lost, first_line
 from querylang.errors import DataError, QueryError
 from querylang.model.schema import Schema
 
@@ -151,16 +153,21 @@ class Listening:
             self.schema = replace(self.schema, clean_joins=self.schema.clean_joins - dirty)
 
     def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False, timeout: float | None = None,
-                       cancel: threading.Event | None = None) -> bool | None:
+                       cancel: threading.Event | None = None, why: bool = False) -> bool | None:
         """Read the stored schema again (another process may have added a class or a field) on
         ``con`` or this thread's connection, within a query's ``timeout`` and ``cancel``:
         whether it replaced this store's (None: not read for want of a connection;
-        ``out_of_reach``: a server out of reach, or the read past its timeout, raises its QueryError)."""
+        ``out_of_reach``: a server out of reach, or the read past its timeout, raises its QueryError;
+        ``why``: a read the server refused, keeping the session, raises SchemaUnread)."""
         try:
             new = self._stored_now(con, timeout, cancel)
         except pge.UndefinedTable:  # no load or schema change yet
             return False
-        except (psycopg.OperationalError, psycopg.InterfaceError):
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if why and not connection_lost(exc):
+                # A lock_timeout on the schema table (another session's ALTER or LOCK), out of
+                # memory: the caller's "no such field" would be a guess, as the read failed.
+                raise SchemaUnread(f"the schema could not be read again: {first_line(exc)}") from None
             return None  # the connection failed: the next query reads it
         except (psycopg.Error, DataError):
             return False  # not readable (a permission, a newer version's schema): kept as it was

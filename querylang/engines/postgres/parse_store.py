@@ -164,7 +164,7 @@ class ParseStore(Counting, PostgresStore):
         """Parse's tables are what this layout reads."""
 
     def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False, timeout: float | None = None,
-                       cancel: threading.Event | None = None) -> bool | None:
+                       cancel: threading.Event | None = None, why: bool = False) -> bool | None:
         """Read Parse's _SCHEMA again (a query or serve naming a class or field this store does
         not know, schema_refresh.knowing): True when the schema changed; None when it could not
         be read (the schema is kept)."""

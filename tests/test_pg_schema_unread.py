@@ -1,0 +1,78 @@
+"""A call that named a class or field this process did not know reads the stored schema again
+(schema_refresh.py): when the server refused that read and kept the session (a lock another
+session holds on the schema table past the server's lock_timeout), the call says the schema
+could not be read again, naming the class and field: it said the class had no such field,
+when another process had just added it."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang.engines.base import SchemaUnread
+from querylang.engines.postgres.layout import SCHEMA_TABLE
+
+from .pg import fresh_url
+
+DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
+       "records": {"User": [{"objectId": "u1", "name": "Ann"}]}}
+AGE = {"classes": {"User": {"fields": {"age": {"type": "Number"}}}}, "records": {"User": [{"objectId": "u2", "age": 3}]}}
+UNREAD = "the schema could not be read again: canceling statement due to lock timeout"
+
+
+@contextmanager
+def _schema_locked(cluster: Any, db: querylang.Database) -> Iterator[None]:
+    """The schema table locked by another session for the block (as a schema change does)."""
+    schema = db.store._pg_schema  # type: ignore[attr-defined]  # a statement would read the notices
+    with psycopg.connect(cluster.url(), autocommit=True) as other, other.transaction():
+        other.execute(f'LOCK TABLE "{schema}".{SCHEMA_TABLE} IN ACCESS EXCLUSIVE MODE')
+        yield
+
+
+@pytest.fixture
+def two(pg_cluster: Any) -> Iterator[tuple[querylang.Database, querylang.Database]]:
+    """This process's database, and another's that added the field User.age after it read the
+    schema; each with a lock_timeout of 0.3 s (the URL's, as a server's or role's would be)."""
+    url = fresh_url(pg_cluster) + urllib.parse.quote(" -c lock_timeout=300")
+    db, other = querylang.connect(url, timeout=10), querylang.connect(url)
+    try:
+        db.load(DOC)
+        db.store.execute("SELECT 1", [])  # this thread's connection made before the change
+        assert db.store._pg_schema  # type: ignore[attr-defined]
+        other.load(AGE)
+        yield db, other
+    finally:
+        other.close()
+        db.close()
+
+
+def test_a_query_naming_a_field_another_process_added_says_the_schema_could_not_be_read(
+        pg_cluster: Any, two: tuple[querylang.Database, querylang.Database]) -> None:
+    db, _ = two
+    with _schema_locked(pg_cluster, db), pytest.raises(SchemaUnread) as info:
+        db.query("User", "where({ age: { equalTo: 3 } })")
+    assert info.value.message == f"class User has no field 'age', in the schema as this process read it, and {UNREAD}"
+    assert (info.value.line, info.value.column, info.value.code) == (1, 9, 1)
+    assert db.query("User", "where({ age: { equalTo: 3 } })").ids == ["u2"]  # the lock gone, read
+
+
+def test_a_write_naming_a_field_another_process_added_says_the_schema_could_not_be_read(
+        pg_cluster: Any, two: tuple[querylang.Database, querylang.Database]) -> None:
+    db, _ = two
+    with _schema_locked(pg_cluster, db), pytest.raises(SchemaUnread, match=r"field age: .*, and " + UNREAD):
+        db.create("User", {"age": 4})
+    assert db.query("User", "where({ age: { greaterThan: 0 } })").ids == ["u2"]  # nothing was written
+
+
+def test_a_query_not_naming_the_new_field_answers_with_the_schema_it_has(
+        pg_cluster: Any, two: tuple[querylang.Database, querylang.Database]) -> None:
+    db, _ = two
+    db.store.heard.schema(db.store._pg_schema)  # type: ignore[attr-defined]  # as the other's notice does
+    with _schema_locked(pg_cluster, db):
+        assert db.query("User", "where({ name: { equalTo: 'Ann' } })").ids == ["u1"]
