@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         QueryTimeout,
         QueryTypeError,
         SchemaError,
+        SchemaUnread,
         ScriptError,
     )
     from querylang.frontends.to_parse import to_parse_where, to_script
@@ -53,6 +54,7 @@ _WHERE = {
     "QueryTimeout": "querylang.errors",
     "QueryTypeError": "querylang.errors",
     "SchemaError": "querylang.errors",
+    "SchemaUnread": "querylang.errors",
     "ScriptError": "querylang.errors",
     "to_parse_where": "querylang.frontends.to_parse",
     "to_script": "querylang.frontends.to_parse",
@@ -75,6 +77,7 @@ __all__ = [
     "Result",
     "Schema",
     "SchemaError",
+    "SchemaUnread",
     "ScriptError",
     "build_query",
     "compile_query",

@@ -124,6 +124,15 @@ class SchemaError(QueryError):
     default_code = INVALID_KEY_NAME
 
 
+class SchemaUnread(QueryError):
+    """The stored schema could not be read again, for a class or field the process did not
+    know: the server refused the read and kept the session (a lock_timeout on the schema table
+    another session holds, out of a resource). The name is not known to be missing, so the
+    call says so (schema_refresh.py), not that the schema lacks it."""
+
+    default_code = INTERNAL_SERVER_ERROR
+
+
 class QueryTypeError(QueryError):
     """A value of the wrong type for an operator or a field."""
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from querylang.engines.base import Engine, SchemaUnread
-from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError
+from querylang.engines.base import Engine
+from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError, SchemaUnread
 from querylang.model.schema import ClassDef
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 import querylang
-from querylang.engines.base import SchemaUnread
+from querylang import SchemaUnread
 from querylang.engines.postgres.layout import SCHEMA_TABLE
 
 from .pg import fresh_url
@@ -76,3 +76,31 @@ def test_a_query_not_naming_the_new_field_answers_with_the_schema_it_has(
     db.store.heard.schema(db.store._pg_schema)  # type: ignore[attr-defined]  # as the other's notice does
     with _schema_locked(pg_cluster, db):
         assert db.query("User", "where({ name: { equalTo: 'Ann' } })").ids == ["u1"]
+
+
+@pytest.mark.parametrize(("options", "timeout", "said"), [
+    (" -c lock_timeout=300", 10, (SchemaUnread, "class Post has no field 't', in the schema as this process read it, and "
+                                                + UNREAD)),
+    ("", 0.5, (querylang.QueryTimeout, "the query ran longer than 0.5 s and was stopped")),
+])
+def test_in_place_a_query_naming_a_field_parse_added_says_why_its_schema_read_failed(
+        pg_cluster: Any, options: str, timeout: float, said: tuple[type[Exception], str]) -> None:
+    """On Parse's tables in place, _SCHEMA read again past the query's timeout or lock_timeout:
+    the query said "Parse's _SCHEMA, read again for this query, lists no such fields"."""
+    from .test_pg_parse_fresh import ParseApp
+
+    url = fresh_url(pg_cluster)
+    app = ParseApp(url)
+    db = querylang.connect(url + urllib.parse.quote(options), layout="parse", timeout=timeout)
+    try:
+        assert db.query("Post").ids == ["p1", "p2"]
+        app.add_field("Post", "t", "String")
+        with psycopg.connect(url, autocommit=True) as other, other.transaction():
+            other.execute('LOCK TABLE "_SCHEMA" IN ACCESS EXCLUSIVE MODE')
+            with pytest.raises(said[0]) as info:
+                db.query("Post", "where({ t: { equalTo: 'x' } })")
+        assert info.value.message == said[1]  # type: ignore[attr-defined]
+        assert type(info.value) is said[0]
+        assert db.query("Post", "where({ t: { equalTo: 'x' } })").ids == []  # the lock gone, read
+    finally:
+        db.close()

@@ -16,21 +16,12 @@ from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
 from querylang.engines.sql.readers import ReadWriteLock
-from querylang.errors import INTERNAL_SERVER_ERROR, DataError, QueryError, QueryTypeError
+from querylang.errors import DataError, QueryError, QueryTypeError
 from querylang.interchange.document import Dataset
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-class SchemaUnread(QueryError):
-    """The stored schema could not be read again, for a class or field the process did not
-    know: the server refused the read and kept the session (a lock_timeout on the schema table
-    another session holds, out of a resource). The name is not known to be missing, so the
-    call says so (schema_refresh.py), not that the schema lacks it."""
-
-    default_code = INTERNAL_SERVER_ERROR
 
 
 class Writer(Protocol):

@@ -35,9 +35,8 @@ from typing import Any
 import psycopg
 from psycopg import errors as pge
 
-from querylang.engines.base import SchemaUnread
 from querylang.engines.postgres.server_errors import connection_lost, first_line
-from querylang.errors import DataError, QueryError
+from querylang.errors import DataError, QueryError, SchemaUnread
 from querylang.model.schema import Schema
 
 DIRTY_CHANNEL = "querylang_dirty"
@@ -164,10 +163,8 @@ class Listening:
         except pge.UndefinedTable:  # no load or schema change yet
             return False
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            if why and not connection_lost(exc):
-                # A lock_timeout on the schema table (another session's ALTER or LOCK), out of
-                # memory: the caller's "no such field" would be a guess, as the read failed.
-                raise SchemaUnread(f"the schema could not be read again: {first_line(exc)}") from None
+            if why and (said := unread(exc)) is not None:
+                raise said from None
             return None  # the connection failed: the next query reads it
         except (psycopg.Error, DataError):
             return False  # not readable (a permission, a newer version's schema): kept as it was
@@ -179,3 +176,14 @@ class Listening:
         if changed:  # db.reference reads the data again, with the new schema (api.py), as ParseStore's does
             self.changes += 1
         return changed
+
+
+def unread(exc: BaseException) -> SchemaUnread | None:
+    """What a schema read again that the server refused, keeping the session, says (a lock on
+    the schema table past lock_timeout, out of memory): the caller's "no such field" would be a
+    guess, as the read failed. None for a connection that failed (the next query reads it).
+    ``exc``: the driver's error, or the QueryError a statement's made of it."""
+    failed = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+    if isinstance(failed, psycopg.OperationalError) and failed.sqlstate and not connection_lost(failed):
+        return SchemaUnread(f"the schema could not be read again: {first_line(failed)}")
+    return None

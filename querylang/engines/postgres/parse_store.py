@@ -37,7 +37,7 @@ from querylang.engines.duckdb.layout import NULLS_COLUMN
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.interrupt import NoAnswer
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
-from querylang.engines.postgres.notices import on_standby
+from querylang.engines.postgres.notices import on_standby, unread
 from querylang.engines.postgres.parse_count import Counting, counter
 from querylang.engines.postgres.parse_layout import ParseDialect, ParseLayout, index_name
 from querylang.engines.postgres.parse_rows import JsonbLoader, cell_past_double, stored_row_decoder
@@ -167,10 +167,17 @@ class ParseStore(Counting, PostgresStore):
                        cancel: threading.Event | None = None, why: bool = False) -> bool | None:
         """Read Parse's _SCHEMA again (a query or serve naming a class or field this store does
         not know, schema_refresh.knowing): True when the schema changed; None when it could not
-        be read (the schema is kept)."""
+        be read (the schema is kept). ``out_of_reach`` and ``why`` as PostgresStore's: the read
+        past its timeout was taken for a _SCHEMA read that listed no such field."""
         try:
             return self._refresh(timeout, cancel, due_only=False)
-        except (psycopg.Error, QueryError):
+        except (QueryTimeout, QueryCancelled, NoAnswer):
+            if out_of_reach:
+                raise
+            return None
+        except (psycopg.Error, QueryError) as exc:
+            if why and (said := unread(exc)) is not None:
+                raise said from None
             return None
 
     @property
