@@ -104,3 +104,16 @@ def test_in_place_a_query_naming_a_field_parse_added_says_why_its_schema_read_fa
         assert db.query("Post", "where({ t: { equalTo: 'x' } })").ids == []  # the lock gone, read
     finally:
         db.close()
+
+
+def test_an_update_naming_a_field_another_process_added_says_the_schema_could_not_be_read(
+        pg_cluster: Any, two: tuple[querylang.Database, querylang.Database]) -> None:
+    """An update reads the schema inside its transaction, where the wait for the lock ends at
+    its lock_wait (the database's timeout): it said the field was unknown."""
+    db, _ = two
+    db.timeout = 1
+    with _schema_locked(pg_cluster, db), pytest.raises(querylang.DataError) as info:
+        db.update("User", "u1", lambda r: querylang.Change(fields={"age": 5}))
+    assert info.value.message == ("write failed, nothing was changed: class User: the change names a field this process "
+                                  f"did not know, and {UNREAD}")
+    assert db.query("User", "where({ age: { equalTo: 5 } })").ids == []  # nothing was changed; the lock gone, known

@@ -24,7 +24,7 @@ from querylang.engines.postgres.server_errors import not_the_data, server_error,
 from querylang.engines.sql.readers import ReadWriteLock, writing
 from querylang.engines.sql.watchdog import Watchdog
 from querylang.engines.sql.writer import SqlWriter
-from querylang.errors import DEFINE_ELSEWHERE, DataError, QueryError, others_table
+from querylang.errors import DEFINE_ELSEWHERE, DataError, QueryError, SchemaUnread, others_table
 from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
@@ -57,7 +57,7 @@ class PostgresTables(Protocol):
 
     def stored_schema(self, con: psycopg.Connection[Any], change: bool = True) -> Schema: ...
 
-    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False) -> bool | None: ...
+    def refresh_schema(self, con: Any = None, *, out_of_reach: bool = False, why: bool = False) -> bool | None: ...
 
 
 class Writer(SqlWriter[PostgresTables]):
@@ -77,7 +77,13 @@ class Writer(SqlWriter[PostgresTables]):
         return self.store.stored_schema(con, change)
 
     def class_now(self, con: psycopg.Connection[Any], cls: ClassDef) -> ClassDef:
-        self.store.refresh_schema(con)  # in a savepoint: a failed read leaves the write's transaction usable
+        try:  # in a savepoint: a failed read leaves the write's transaction usable
+            self.store.refresh_schema(con, why=True)
+        except SchemaUnread as exc:
+            # Refused (a lock on the schema table past the write's lock_wait): it said
+            # the field was unknown, when another process may have just added it.
+            raise SchemaUnread(f"class {cls.name}: the change names a field this "
+                               f"process did not know, and {exc.message}") from None
         return self.store.schema.classes.get(cls.name, cls)
 
     def edges_dirtied(self, con: psycopg.Connection[Any], name: str) -> None:
