@@ -73,7 +73,7 @@ class Watchdog:
         self._sending: set[int] = set()
         self._making: int | None = None
         self._sent = threading.Condition(self._lock)
-        self._ended: set[int] = set()  # of those, the ones whose done came meanwhile
+        self._ended: set[int] = set()  # the one being made, when its done came meanwhile
         self.failures = 0  # interrupts that raised (each tried again RETRY s on)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
