@@ -207,6 +207,30 @@ def test_a_data_path_is_named_as_typed_in_every_message(tmp_path: Path, monkeypa
     assert f"error: {said}" in err and str(tmp_path) not in err, err
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (("query", "--db=~/none.duckdb", "Post", ""), "no such database file: ~/none.duckdb"),
+    (("query", "--db=~/fold/", "Post", ""), "~/fold is a folder, not a database file"),
+    (("load", "--db=~/fold", "DATA"), "~/fold is a folder, not a database file"),
+    (("load", "--db=~/nodir/x.duckdb", "DATA"), "cannot open database ~/nodir/x.duckdb: there is no folder ~/nodir"),
+    (("query", "--db=~/empty.duckdb", "Post", ""), "~/empty.duckdb is an empty file, not a DuckDB database"),
+    (("query", "--db=~/d.json", "Post", ""), "~/d.json is not a DuckDB database: it looks like a JSON file"),
+    (("query", "--db=~/bad.duckdb", "Post", ""), "cannot read the database ~/bad.duckdb: the file is damaged"),
+])
+def test_a_db_path_is_named_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_file: Path,
+                                     args: tuple[str, ...], said: str) -> None:
+    """Found by review: --db=~/x.duckdb was named by its expanded path ('no such database file:
+    /home/me/x.duckdb', '/home/me/fold is a folder'), where --data=~/x is named as typed."""
+    (tmp_path / "fold").mkdir()
+    (tmp_path / "empty.duckdb").touch()
+    (tmp_path / "d.json").write_text("{}", encoding="utf-8")
+    # DuckDB's own refusal: a file with its magic bytes and nothing else it can read.
+    (tmp_path / "bad.duckdb").write_bytes(b"\0" * 8 + b"DUCK" + b"\xff" * 64)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    err = user_error(*(str(sample_file) if a == "DATA" else a for a in args), cwd=tmp_path)
+    # What DuckDB said, in brackets, names the file it opened.
+    assert f"error: {said}" in err and str(tmp_path) not in err.split(" (")[0], err
+
+
 def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None:
     """`.load ""` read the current folder: ".: an interchange directory needs a schema.json"."""
     from .repl import piped

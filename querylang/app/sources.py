@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from querylang.api import Database, connect
+from querylang.api import Database, connect, shown
 from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam, HomePath
 from querylang.errors import DataError
@@ -70,7 +70,7 @@ def open_db(db_path: Path | None, data_path: str | None, *, read_only: bool = Tr
         db = connect(str(db_path), read_only=read_only, layout=layout)
     elif db_path is not None:
         if read_only and not db_path.exists():
-            raise DataError(f"no such database file: {db_path}")
+            raise DataError(f"no such database file: {shown(db_path)}")  # as typed: ~/x
         db = connect(db_path, read_only=read_only, layout=layout)  # --layout parse: refused, with why
     else:
         db = connect(layout=layout)

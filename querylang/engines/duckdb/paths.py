@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from querylang.errors import DUCKDB_MAGIC, INTERNAL_SERVER_ERROR, DatabaseInUse, DataError
+from querylang.interchange.given_paths import shown
 from querylang.model.values import encodes_utf8
 
 DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -21,39 +22,41 @@ def check_database_path(path: str, *, read_only: bool) -> None:
     opened read-only, or a new file whose name does not say it is a database."""
     if path.startswith(":memory:"):
         return
+    # As typed: --db=~/x.duckdb reaches here expanded, and was named '/home/me/x.duckdb'.
+    named = shown(path)
     if not encodes_utf8(path):
         # A byte of another encoding in a file name comes as a lone surrogate, which DuckDB's
         # open fails on with "std::bad_cast": an internal error, of a name the user chose.
-        raise DataError(f"cannot open database {path}: its name is not UTF-8 text, and DuckDB opens only "
+        raise DataError(f"cannot open database {named}: its name is not UTF-8 text, and DuckDB opens only "
                         "files named so: rename it (or its folder)")
     file = Path(path)
     if file.is_dir():
-        raise DataError(f"{path} is a folder, not a database file")
+        raise DataError(f"{named} is a folder, not a database file")
     if file.exists():
         try:
             with file.open("rb") as fh:
                 head = fh.read(12)
         except OSError as exc:
-            raise DataError(f"cannot open database {path}: {exc}") from None
+            raise DataError(f"cannot open database {named}: {exc}") from None
         if head[8:12] == DUCKDB_MAGIC:
             return
         if not head:
             if file.suffix.lower() not in DATABASE_SUFFIXES:  # no database is made under its name
-                raise DataError(f"{path} is an empty file, not a DuckDB database")
+                raise DataError(f"{named} is an empty file, not a DuckDB database")
             raise DataError(
-                f"{path} is an empty file, not a DuckDB database (one whose making was cut short, "
+                f"{named} is an empty file, not a DuckDB database (one whose making was cut short, "
                 "e.g. by a full disk, is left empty): remove it, and a new database is made there"
             )
         kind = {".json": "a JSON file", ".csv": "a CSV file"}.get(file.suffix.lower(), "some other file")
         hint = " (to load it: querylang load FILE --db NEW.duckdb, or db.load(path))" if kind == "a JSON file" else ""
-        raise DataError(f"{path} is not a DuckDB database: it looks like {kind}{hint}")
+        raise DataError(f"{named} is not a DuckDB database: it looks like {kind}{hint}")
     if read_only:
-        raise DataError(f"no such database file: {path}")
+        raise DataError(f"no such database file: {named}")
     if not file.expanduser().parent.is_dir():  # DuckDB's "IO Error: Cannot open file ...: No such file or directory"
-        raise DataError(f"cannot open database {path}: there is no folder {file.parent} to make it in")
+        raise DataError(f"cannot open database {named}: there is no folder {os.path.dirname(named) or '.'} to make it in")
     if file.suffix.lower() not in DATABASE_SUFFIXES:
         raise DataError(
-            f"no database at {path}: a new database file is made only for a name ending in "
+            f"no database at {named}: a new database file is made only for a name ending in "
             f"{', '.join(DATABASE_SUFFIXES)}"
         )
 
@@ -83,13 +86,14 @@ def damaged_error(exc: duckdb.Error, path: str) -> DataError:
     """The error for a database file found damaged, when it is opened or as a query reads it
     (a block only a query reads was "the database rejected the query", an internal error). A
     server's client is not at fault: it answers Parse's internal error."""
-    return DataError(f"cannot read the database {path}: {DAMAGED} ({exc})", code=INTERNAL_SERVER_ERROR)
+    return DataError(f"cannot read the database {shown(path)}: {DAMAGED} ({exc})", code=INTERNAL_SERVER_ERROR)
 
 
 def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     """DuckDB's connection to a checked path (check_database_path). A file another process
     has open is a :class:`DatabaseInUse`; any other refusal a DataError naming the file."""
     check_database_path(path, read_only=read_only)
+    named = shown(path)
     new = not path.startswith(":memory:") and not Path(path).exists()
     try:
         con = duckdb.connect(path, read_only=read_only)
@@ -99,13 +103,13 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             # parameter in the CLI") is about DuckDB's shell, a flag querylang has not.
             said = re.sub(r"\s*However, you would be able to open this database in read-only mode.*?\bCLI\.", "", str(exc))
             raise DatabaseInUse(
-                f"cannot open database {path}: another process has it open, and DuckDB "
+                f"cannot open database {named}: another process has it open, and DuckDB "
                 f"lets one process at a time open a file that is written ({said})"
             ) from None
         if "different configuration" in str(exc):  # querylang's connects differ in read_only alone
             how, held = ("read-only", "for writing") if read_only else ("for writing", "read-only")
             raise DataError(
-                f"cannot open database {path} {how}: this process has it open {held} (another "
+                f"cannot open database {named} {how}: this process has it open {held} (another "
                 f"querylang.connect of it), and DuckDB opens a file one way at a time in a process: "
                 f"open it {held} here too, or close the other first ({exc})"
             ) from None
@@ -120,7 +124,7 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         said = " ".join(str(exc).split("\n\n")[0].split())
         if "storage version" in said:  # a file of another DuckDB: said with the one querylang runs on
             said += f" (querylang runs on DuckDB {duckdb.__version__})"
-        raise DataError(f"cannot open database {path}: {said}") from None
+        raise DataError(f"cannot open database {named}: {said}") from None
     # A table DuckDB does not find is looked for among the Python variables of the code that
     # runs the statement (its replacement scans): a class whose table was dropped by hand, named
     # as one of them ("sql", "cur", "T"), was said to be that variable ('Python Object "sql" of
