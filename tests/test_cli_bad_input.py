@@ -239,6 +239,37 @@ def test_the_repl_load_of_an_empty_name_is_a_usage_error(tmp_path: Path) -> None
     assert status == 2 and "error: usage: .load FILE" in out and ".:" not in out, out
 
 
+NOT_A_FOLDER = "a part of the path is a file, not a folder"  # the system's ENOTDIR, as serve said it
+
+
+@pytest.mark.parametrize("args", [("load", "./none.json/", "--db", "DB"), ("schema", "--data=./none.json/"),
+                                  ("serve", "--data=./none.json//", "--app-id", "a", "--master-key", "k")])
+def test_a_file_named_with_a_trailing_slash_is_refused(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Found by review: Path drops a trailing '/', so `load ./none.json/` loaded the file, where
+    the system refuses to open it (not a directory)."""
+    (tmp_path / "none.json").write_text('{"classes": {"Post": {"fields": {}}}, "records": {}}', encoding="utf-8")
+    err = user_error(*(str(tmp_path / "a.duckdb") if a == "DB" else a for a in args), cwd=tmp_path)
+    slashes = "//" if args[0] == "serve" else "/"
+    assert f"error: ./none.json{slashes}: cannot read: {NOT_A_FOLDER}" in err, err
+    assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_the_library_and_the_repl_refuse_a_file_named_with_a_trailing_slash(tmp_path: Path) -> None:
+    """db.load('x.json/') and the REPL's `.load x.json/` loaded the file x.json."""
+    import querylang
+
+    from .repl import piped
+
+    file = tmp_path / "none.json"
+    file.write_text('{"classes": {"Post": {"fields": {}}}, "records": {}}', encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(querylang.DataError, match=f"cannot load {file}/: {NOT_A_FOLDER} \\(nothing was loaded\\)"):
+        db.load(f"{file}/")
+    assert not db.schema.classes, db.schema
+    status, out = piped(f".load {file}/\n", tmp_path)
+    assert status == 2 and f"error: {file}/: cannot read: {NOT_A_FOLDER}" in out and "loaded" not in out, out
+
+
 @pytest.mark.parametrize("command", [("load", "FILE", "--db", "DB"), ("import", "dashboard", "FILE", "--db", "DB"),
                                      ("schema", "--data", "FILE")])
 def test_a_data_file_with_a_byte_order_mark_is_said_so_alike(tmp_path: Path, command: tuple[str, ...]) -> None:

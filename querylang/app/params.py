@@ -40,7 +40,10 @@ class HomePath(click.Path):
             except OSError as exc:
                 # A file on the way, as a missing one, is said by the command (--db: "there is
                 # no folder to make it in").
-                if os_reason(exc) is not None and (self.exists or not isinstance(exc, NotADirectoryError)):
+                # A file named with a trailing '/' is refused as the system refuses it: Path
+                # drops the '/', and `load ./x.json/` loaded the file.
+                if os_reason(exc) is not None and (self.exists or not isinstance(exc, NotADirectoryError)
+                                                   or value.endswith("/")):
                     raise refused(given, exc, param) from None
             if value != given and ctx is not None:
                 # The load's messages name '~/d/Post.ndjson', as the look above names '~/d', while

@@ -13,7 +13,6 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -276,9 +275,8 @@ class Session:
         if len(args) != 1 or not args[0].strip():  # .load "" read the current folder, named '.'
             raise self._usage(".load")
         given = os.path.expanduser(args[0])  # as typed: Path drops the './' of './d', which messages name
-        path = Path(given)
         try:
-            os.stat(path)
+            os.stat(given)  # not Path(given), which drops a trailing '/': `.load x.json/` loaded x.json
         except FileNotFoundError:  # said by the load: "no such data file: X", as the command's
             pass
         except OSError as exc:
