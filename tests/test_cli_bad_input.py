@@ -188,6 +188,9 @@ def test_load_and_import_read_a_path_under_the_home_folder(tmp_path: Path, sampl
     (("schema", "--data=~/nope.json"), "no such data file: ~/nope.json"),
     (("query", "Post", "", "--data=~/d/"), "~/d/Post.ndjson, line 1: not valid JSON"),
     (("import", "mongo", "~/empty", "--db", "DB"), "~/empty: no _SCHEMA.json"),
+    (("load", "~/bad.json", "--db", "DB"), "~/bad.json: not valid JSON at line 2"),
+    (("load", "~/list.json", "--db", "DB"), "~/list.json: "),
+    (("load", "~/latin1.json", "--db", "DB"), "~/latin1.json: not UTF-8"),
     (("serve", "--data", "./empty/", "--app-id", "a", "--master-key", "k"), "./empty holds no classes: nothing to serve"),
     (("serve", "--data=~/empty/", "--app-id", "a", "--master-key", "k"), "~/empty holds no classes: nothing to serve"),
 ])
@@ -197,6 +200,8 @@ def test_a_data_path_is_named_as_typed_in_every_message(tmp_path: Path, monkeypa
     by the load, and serve --data ./d/ of a folder without classes kept the '/' the load's
     messages leave out: one path, one name, as typed."""
     (tmp_path / "bad.json").write_text('{"classes":\n', encoding="utf-8")
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "latin1.json").write_bytes('{"classes": {"Caf\xe9": {}}}'.encode("latin-1"))
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {}}}}', encoding="utf-8")
     (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "p1",\n', encoding="utf-8")
@@ -356,3 +361,4 @@ def test_a_database_file_of_another_duckdb_is_said_so_on_one_line(
                           f"storage version number {version}, but"), err
     assert f"created with {made_by}" in err and err.endswith(f"(querylang runs on DuckDB {duckdb.__version__})\n")
     assert len(err.splitlines()) == 1
+

@@ -552,6 +552,7 @@ def read_document_with_progress(given: str, size: int, bar: Any) -> dict[str, An
     """The interchange document, read in chunks so the bar moves; messages as data.read_document
     (the file named as ``given``, as typed: Path drops a leading './')."""
     path = Path(given)
+    named = shown(given)  # '~/x.json' as typed, where the argument came expanded
     mb = size / 1e6
     task = bar.add_task(f"reading {path.name}", total=size or None, detail=f"0.0/{mb:.1f} MB")
     chunks = []
@@ -564,17 +565,17 @@ def read_document_with_progress(given: str, size: int, bar: Any) -> dict[str, An
                 bar.update(task, completed=done, detail=f"{done / 1e6:.1f}/{mb:.1f} MB")
         text = b"".join(chunks).decode("utf-8")
     except FileNotFoundError:
-        raise DataError(f"no such data file: {given}") from None
+        raise DataError(f"no such data file: {named}") from None
     except UnicodeDecodeError:
-        raise DataError(f"{given}: {not_utf8(path)}") from None
+        raise DataError(f"{named}: {not_utf8(path)}") from None
     except OSError as exc:
-        raise cannot_read(given, exc) from None
+        raise cannot_read(named, exc) from None
     parsing = bar.add_task("parsing JSON", total=None, detail="")
     try:
-        doc = jsontext.loads(text, given)
+        doc = jsontext.loads(text, named)
     except json.JSONDecodeError as exc:
-        raise json_refused(given, exc, empty=JSON_DOCUMENT) from None
+        raise json_refused(named, exc, empty=JSON_DOCUMENT) from None
     bar.update(parsing, total=1, completed=1)
     if not isinstance(doc, dict):
-        raise not_a_document(given, doc)
+        raise not_a_document(named, doc)
     return doc
