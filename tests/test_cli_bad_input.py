@@ -188,6 +188,9 @@ def test_load_and_import_read_a_path_under_the_home_folder(tmp_path: Path, sampl
     (("schema", "--data=~/nope.json"), "no such data file: ~/nope.json"),
     (("query", "Post", "", "--data=~/d/"), "~/d/Post.ndjson, line 1: not valid JSON"),
     (("import", "mongo", "~/empty", "--db", "DB"), "~/empty: no _SCHEMA.json"),
+    (("schema", "--data=~/m/"), "~/m: an interchange directory needs a schema.json; this folder looks like a "
+                                "mongoexport of a Parse database (it has a _SCHEMA.json): import it with: "
+                                "querylang import mongo '~/m/' --db FILE.duckdb"),
     (("load", "~/bad.json", "--db", "DB"), "~/bad.json: not valid JSON at line 2"),
     (("load", "~/list.json", "--db", "DB"), "~/list.json: "),
     (("load", "~/latin1.json", "--db", "DB"), "~/latin1.json: not UTF-8"),
@@ -201,6 +204,8 @@ def test_a_data_path_is_named_as_typed_in_every_message(tmp_path: Path, monkeypa
     messages leave out: one path, one name, as typed."""
     (tmp_path / "bad.json").write_text('{"classes":\n', encoding="utf-8")
     (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "_SCHEMA.json").write_text("[]", encoding="utf-8")
     (tmp_path / "latin1.json").write_bytes('{"classes": {"Caf\xe9": {}}}'.encode("latin-1"))
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {}}}}', encoding="utf-8")

@@ -539,7 +539,8 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
              "Export schema writes it" if schema.exists() else "an interchange directory needs a schema.json")
     raise DataError(
         f"{named}: {needs}; this folder looks like {what}: "
-        f"import it with: querylang import {command} {shlex.quote(str(given))} --db {db}"
+        f"import it with: querylang import {command} {shlex.quote(named + str(given)[len(str(given).rstrip('/')):])} "
+        f"--db {db}"  # as typed: '~/d/' (its '~' as well as its '/'), not '/home/me/d/'
     )
 
 
