@@ -367,3 +367,15 @@ def test_a_database_file_of_another_duckdb_is_said_so_on_one_line(
     assert f"created with {made_by}" in err and err.endswith(f"(querylang runs on DuckDB {duckdb.__version__})\n")
     assert len(err.splitlines()) == 1
 
+
+
+def test_a_db_path_typed_with_a_tilde_is_named_so_in_reports(tmp_path: Path, sample_file: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by review: `load ... --db=~/a.duckdb` reported 'loaded 176 records into
+    /home/me/a.duckdb', and `repl --db=~/n.duckdb` 'note: /home/me/n.duckdb did not exist'."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copy(sample_file, tmp_path / "sample.json")
+    out = ok("load", "~/sample.json", "--db=~/a.duckdb", cwd=tmp_path)
+    assert "loaded 176 records into ~/a.duckdb: " in out and str(tmp_path) not in out, out
+    res = ql("repl", "--db=~/n.duckdb", cwd=tmp_path, stdin=".quit\n")
+    assert "note: ~/n.duckdb did not exist" in res.stderr and str(tmp_path) not in res.stderr, res.stderr

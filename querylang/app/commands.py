@@ -499,7 +499,7 @@ def say_committed(line: str, then: str | None = None) -> None:
 def target_name(target: Path | str) -> str:
     """The database a command wrote into, for its report: a file as given; a PostgreSQL URL
     not repeated, since it may hold a password (errors name it masked, by the engine)."""
-    return "the PostgreSQL database" if is_url(target) else str(target)
+    return "the PostgreSQL database" if is_url(target) else shown(target)  # as typed: ~/x.duckdb
 
 
 def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
