@@ -100,7 +100,7 @@ def repl(db_path: Path | None, data_path: str | None, class_name: str | None) ->
     db = open_db(db_path, data_path, read_only=False)
     if made is not None:
         # A mistyped path opens a new database: said, and the file not left behind for nothing.
-        click.echo(f"note: {target_name(db_path)} did not exist: this is a new, empty database (.load FILE fills it; "
+        click.echo(f"note: {target_name(made)} did not exist: this is a new, empty database (.load FILE fills it; "
                    "if nothing is loaded, the file is removed when the REPL ends)", err=True)  # fmt: skip
     try:
         if class_name is not None:
