@@ -146,9 +146,15 @@ class Queries(Writes, SchemaRefresh):
             return self.store.explain(plan.sql, plan.params, timeout=self._time_left(), words=plan.words, cancel=cancel)
 
 
-    def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None) -> Plan:
+    def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None,
+              lane: tuple[Any, ...] | None = None) -> Plan:
         """Build and compile, or bind new inputs (a filter object's operands) into a kept plan (plan_cache.py).
-        ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit); ``fields``: read back only those."""
+        ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit); ``fields``: read back only those;
+        ``lane``: the call's arguments as a key (_lane), under which a kept plan is found directly."""
+        if lane is not None:
+            plan = self._plans.by_lane(lane, self.schema, kw["inputs"], kw["skip"])
+            if plan is not None:
+                return plan
         try:
             limit, valid = checked_limit(kw), True
         except QueryError:
@@ -177,7 +183,24 @@ class Queries(Writes, SchemaRefresh):
             return full(kw.get("inputs"), kw.get("skip"))
         if not isinstance(query, str):
             return self._plans.plan_filter(schema, class_name, query, options, kw.get("skip"), lambda w, sk: full(None, sk, w))
-        return self._plans.plan(schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script)
+        return self._plans.plan(schema, class_name, query, kw.get("inputs"), options, kw.get("skip"), full, parse_script, lane)
+
+    def _lane(
+        self, class_name: object, query: object, inputs: object, sort: object, limit: object, skip: object,
+        count: object, strict: object,
+    ) -> tuple[Any, ...] | None:
+        """A script query's arguments as a key for its kept plan (PlanCache.by_lane), or None
+        when they are not plainly typed: a key equal to another call's must mean what that
+        call's arguments meant (1 == True, yet a limit of True is refused), and building the
+        plan cache's own key from them again is most of a kept plan's cost."""
+        if not (type(query) is str and type(class_name) is str and type(count) is bool and type(strict) is bool
+                and (limit is None or type(limit) is int) and (inputs is None or type(inputs) is dict) and self.plan_cache):
+            return None
+        if sort is not None and type(sort) is not str:
+            if type(sort) not in (list, tuple) or any(type(k) is not str for k in sort):  # type: ignore[attr-defined]
+                return None
+            sort = tuple(sort)  # type: ignore[arg-type]  # as the plan cache's options keep it
+        return (class_name, query, sort, limit, count, strict, self.max_rows, skip is None, skip is not None and skip != 0)
 
     @knowing
     def query(
@@ -218,10 +241,12 @@ class Queries(Writes, SchemaRefresh):
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
         inc, keys, fields = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)  # before any read
+        # A script with new inputs, nothing else about the call new: its kept plan found directly.
+        lane = None if shaped else self._lane(class_name, query, inputs, sort, limit, skip, count, strict)
         with self._reading(cancel):
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
-            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields), cancel))
+            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields, lane=lane), cancel))
         if not shaped:
             return res
         if inc:

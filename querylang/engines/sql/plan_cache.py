@@ -190,6 +190,8 @@ class PlanCache:
         self._templates: dict[str, Template | None] = {}
         self._once: set[str] = set()  # scripts run once, their template not looked for yet
         self._schema: Schema | None = None
+        # A call's own arguments (Queries.query's lane key) → the bound plan its last hit used.
+        self._lanes: dict[Key, _Lane] = {}
         self.hits = self.misses = 0
 
     def plan(
@@ -202,11 +204,13 @@ class PlanCache:
         skip: object,
         full: Callable[[Mapping[str, Any], object], Plan],
         tree: Callable[[str], ast.Program],
+        lane: Key | None = None,
     ) -> Plan:
         """The plan for ``script`` with ``inputs``: bound from a kept plan, or ``full(inputs, skip)``.
 
         ``options`` are the other arguments that shape the SQL (sort, limit, count, strict,
-        row cap); ``tree(script)`` parses (raising the usual syntax errors).
+        row cap); ``tree(script)`` parses (raising the usual syntax errors). ``lane``: the
+        call's own arguments as a key (:meth:`by_lane`), for which a hit is remembered.
         """
         template: Template | None = self._templates.get(script, _MISSING)  # one lookup on a hit
         if template is _MISSING:
@@ -228,7 +232,34 @@ class PlanCache:
             # Not `inputs or {}`: inputs=[] or '' ran the script with no inputs, dropping the
             # conditions on them, where inputs=3 is refused.
             return full({} if inputs is None else inputs, skip)
-        return self._bound(schema, class_name, script, template, inputs, options, skip, full)
+        return self._bound(schema, class_name, script, template, inputs, options, skip, full, lane)
+
+    def by_lane(self, lane: Key, schema: Schema, inputs: Mapping[str, Any] | None, skip: object) -> Plan | None:
+        """The plan of a call whose arguments but its inputs and skip are those of a call that
+        hit a kept plan (``lane``, the caller's key of them): that plan with these values bound,
+        or None (another schema, another input signature, a value the builder rejects: the
+        caller plans as usual, :meth:`plan`). The same values, checks and conversions as a hit
+        there, without rebuilding the options and the key a call's arguments already fix."""
+        kept = self._lanes.get(lane)
+        if kept is None or kept.schema is not schema:
+            return None
+        given = inputs or {}
+        names = kept.names
+        values: dict[str, Any] = {}
+        for name in names:  # a loop, not a comprehension: no frame of its own
+            values[name] = given.get(name, _MISSING)
+        if skip is not None:
+            values[SKIP] = skip
+        if tuple(map(signature, values.values())) != kept.sig:
+            return None  # a missing input (its signature None) never equals a kept one
+        try:
+            if inputs is not None and len(inputs) > len(names):
+                to_js({k: v for k, v in inputs.items() if k not in names})  # as a hit in _bound
+            plan = _fill(kept.bound, values)
+        except Exception:
+            return None
+        self.hits += 1
+        return plan
 
     def plan_filter(
         self,
@@ -262,11 +293,13 @@ class PlanCache:
         options: tuple[Any, ...],
         skip: object,
         full: Callable[[Mapping[str, Any], object], Plan],
+        lane: Key | None = None,
     ) -> Plan:
         """The plan of a known template (``script`` names it in the key): bound from a kept
-        plan, or ``full(inputs, skip)``."""
+        plan, or ``full(inputs, skip)``; a hit is remembered for ``lane`` (by_lane)."""
         if schema is not self._schema:
             self._plans.clear()
+            self._lanes.clear()
             self._schema = schema
         given = inputs or {}
         values: dict[str, Any] = {}
@@ -296,6 +329,10 @@ class PlanCache:
                 # A value the builder rejects: the whole way raises the error with its position.
                 return full(given, skip)
             self.hits += 1
+            if lane is not None:
+                if len(self._lanes) >= MAX_PLANS:
+                    self._lanes.clear()
+                self._lanes[lane] = _Lane(schema, template.names, sig, entry)
             return plan
         self.misses += 1
         plan = full(given, skip)
@@ -318,6 +355,7 @@ class PlanCache:
 
     def clear(self) -> None:
         self._plans.clear()
+        self._lanes.clear()
         self._templates.clear()
         self._once.clear()
 
@@ -378,6 +416,17 @@ class PlanCache:
             return None if _duplicates(convs, other) else _bind(convs, base, other)
         except Exception:
             return None
+
+
+@dataclass(frozen=True)
+class _Lane:
+    """A kept plan as a call's arguments found it: its schema, the inputs the script reads,
+    their signature and the bound plan."""
+
+    schema: Schema
+    names: tuple[str, ...]
+    sig: tuple[object, ...]
+    bound: _Bound
 
 
 @dataclass(frozen=True)
