@@ -382,7 +382,7 @@ class Queries(Writes, SchemaRefresh):
         if page is not None:
             return page(cls, columns)  # type: ignore[no-any-return]
         decode = self.store.decoder(cls, columns)
-        return lambda rows: [decode(r) for r in rows]
+        return lambda rows: list(map(decode, rows))
 
     @timed
     def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
