@@ -193,8 +193,11 @@ class Queries(Writes, SchemaRefresh):
         when they are not plainly typed: a key equal to another call's must mean what that
         call's arguments meant (1 == True, yet a limit of True is refused), and building the
         plan cache's own key from them again is most of a kept plan's cost."""
+        # skip too: its key below compares it with 0, which a Decimal('sNaN') refuses with
+        # Python's error before the build could say what is wrong with it.
         if not (type(query) is str and type(class_name) is str and type(count) is bool and type(strict) is bool
-                and (limit is None or type(limit) is int) and (inputs is None or type(inputs) is dict) and self.plan_cache):
+                and (limit is None or type(limit) is int) and (skip is None or type(skip) is int)
+                and (inputs is None or type(inputs) is dict) and self.plan_cache):
             return None
         if sort is not None and type(sort) is not str:
             if type(sort) not in (list, tuple) or any(type(k) is not str for k in sort):  # type: ignore[attr-defined]

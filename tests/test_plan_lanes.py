@@ -182,3 +182,53 @@ def test_a_lane_and_include_select_cancel(dbs) -> None:
     cancel.set()
     with pytest.raises(querylang.QueryCancelled):
         cached.query("Post", script, inputs={"Min": 1}, cancel=cancel)
+
+
+class _Unequal:
+    """A skip whose comparison with 0 raises (as Decimal('sNaN')'s does)."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ArithmeticError("no comparing")
+
+    __ne__ = __eq__
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize("skip", [pytest.param(__import__("decimal").Decimal("sNaN"), id="sNaN"), _Unequal()])
+def test_a_skip_that_cannot_be_compared_is_refused_as_without_the_cache(dbs, skip: object) -> None:
+    """The lane's key is made before the call's arguments are checked: a skip it cannot
+    compare with 0 is the build's error, not Python's."""
+    cached, fresh = dbs
+    want = answer(fresh, SCRIPT, {"Min": 1}, skip=skip)
+    assert want[:2] == ("error", "QueryTypeError")
+    assert answer(cached, SCRIPT, {"Min": 1}, skip=skip) == want
+    laned(cached, skip=2)
+    assert answer(cached, SCRIPT, {"Min": 1}, skip=skip) == want
+
+
+def test_a_kept_plan_filled_is_the_plan_its_fields_make() -> None:
+    """_fill copies the kept plan's __dict__ rather than calling Plan(...): a Plan with slots,
+    a __post_init__ or a new mutable field would make the copy wrong or (caught as a value the
+    builder rejects) every kept plan go the whole way, unseen by the answers."""
+    import dataclasses
+
+    from querylang.engines.sql.compiler import Plan
+    from querylang.engines.sql.plan_cache import _fill
+
+    cached, _ = cached_and_fresh()
+    laned(cached)
+    lane = next(iter(cached._plans._lanes.values()))
+    filled = _fill(lane.bound, {"Min": 7})
+    kept = lane.bound.plan
+    made = dataclasses.replace(kept, params=list(filled.params), columns=list(kept.columns),
+                               where_params=list(filled.where_params), count_params=list(filled.count_params))
+    assert filled == made and type(filled) is Plan and 7 in filled.params
+    lists = {"params", "columns", "where_params", "count_params"}
+    for f in dataclasses.fields(Plan):
+        value = getattr(filled, f.name)
+        if f.name in lists:
+            assert value is not getattr(kept, f.name), f"{f.name} is the kept plan's own list"
+        else:  # shared with the kept plan and every other call's: nothing a caller can change
+            hash(value)
+            assert not isinstance(value, list | dict | set), f"Plan.{f.name} is shared and mutable"
+    assert not hasattr(Plan, "__post_init__") and "__slots__" not in vars(Plan)
