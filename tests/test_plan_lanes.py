@@ -232,3 +232,23 @@ def test_a_kept_plan_filled_is_the_plan_its_fields_make() -> None:
             hash(value)
             assert not isinstance(value, list | dict | set), f"Plan.{f.name} is shared and mutable"
     assert not hasattr(Plan, "__post_init__") and "__slots__" not in vars(Plan)
+    # Nothing but the fields in a plan's __dict__: a cached_property's value, worked out from
+    # the kept plan's params, would be copied into every filled plan as it was.
+    assert set(vars(filled)) == set(vars(kept)) == {f.name for f in dataclasses.fields(Plan)}
+
+
+class _Name(str):
+    """An input name of a str subclass: the build refuses it ('input names must be strings')."""
+
+
+@pytest.mark.parametrize("mapping", [dict, __import__("types").MappingProxyType], ids=["lane", "kept plan"])
+def test_an_input_name_of_a_str_subclass_is_refused_as_without_the_cache(dbs, mapping: Any) -> None:
+    """Its key equals the name the script reads, so the kept plan found the value under it
+    and bound it: the cache answered where planning afresh refuses."""
+    cached, fresh = dbs
+    laned(cached)
+    inputs = mapping({_Name("Min"): 1})
+    want = answer(fresh, SCRIPT, inputs)
+    assert want[:2] == ("error", "QueryTypeError")
+    assert answer(cached, SCRIPT, inputs) == want
+    assert answer(cached, SCRIPT, {"Min": 3}) == answer(fresh, SCRIPT, {"Min": 3})

@@ -253,8 +253,8 @@ class PlanCache:
         if tuple(map(signature, values.values())) != kept.sig:
             return None  # a missing input (its signature None) never equals a kept one
         try:
-            if inputs is not None and len(inputs) > len(names):
-                to_js({k: v for k, v in inputs.items() if k not in names})  # as a hit in _bound
+            if inputs is not None:
+                _names_checked(inputs, names)  # as a hit in _bound
             plan = _fill(kept.bound, values)
         except Exception:
             return None
@@ -320,10 +320,8 @@ class PlanCache:
             except KeyError:  # another thread has just dropped it
                 pass
             try:
-                if inputs is not None and len(inputs) > len(template.names):
-                    # Inputs the script does not read are still turned into script values,
-                    # so one with no JavaScript meaning is an error, as it is the whole way.
-                    to_js({k: v for k, v in inputs.items() if k not in template.names})
+                if inputs is not None:
+                    _names_checked(inputs, template.names)
                 plan = _fill(entry, values)
             except Exception:
                 # A value the builder rejects: the whole way raises the error with its position.
@@ -515,6 +513,18 @@ def _bind(convs: dict[str, list[Convert]], a_side: _Seen, b_side: _Seen) -> _Bou
     used = {(src[1], src[3]) for src in sources}
     checks = tuple((name, conv) for name, uses in convs.items() for conv in uses if (name, conv) not in used)
     return _Bound(plan, tuple(sources), lists, checks)
+
+
+def _names_checked(inputs: Mapping[str, Any], names: tuple[str, ...]) -> None:
+    """Raises where the whole way refuses ``inputs`` for what the kept plan does not read: a
+    name that is no str (a str subclass equal to a read name found its value all the same),
+    an input the script does not read with no JavaScript meaning (it is still turned into a
+    script value)."""
+    for k in inputs:
+        if type(k) is not str:
+            raise TypeError("input names must be strings")
+    if len(inputs) > len(names):
+        to_js({k: v for k, v in inputs.items() if k not in names})
 
 
 class _Missing:
