@@ -95,9 +95,9 @@ def run_steps(query: Callable[..., Any], w: Workload, inputs: Inputs, scripts: b
         # bookkeeping, none of which the hand-written contenders pay, and a small query's
         # ratio showed them.
         step = steps[0]
-        res = query(step.class_name, step.script, inputs=inputs, limit=step.limit,
+        one = query(step.class_name, step.script, inputs=inputs, limit=step.limit,
                     skip=step.skip(inputs) if step.skip else None, count=step.count)
-        return (None if step.limit == 0 else res.ids), res.count
+        return (None if step.limit == 0 else one.ids), one.count
     ids: list[str] = []
     res: Any = None
     for step in w.steps:
