@@ -103,6 +103,7 @@ def build_query(
 
 # Arguments of query/compile that the plan cache understands; others plan the whole way.
 _CACHEABLE_OPTIONS = frozenset({"inputs", "sort", "limit", "skip", "count", "strict"})
+_LANE_SORT, _LANE_MAX_ROWS = 2, 6  # in a lane's key (Queries._lane): what the call plans with
 
 
 class Queries(Writes, SchemaRefresh):
@@ -147,19 +148,24 @@ class Queries(Writes, SchemaRefresh):
 
 
     def _plan(self, class_name: str, query: Filter, kw: dict[str, Any], *, capped: bool, fields: frozenset[str] | None = None,
-              lane: tuple[Any, ...] | None = None) -> Plan:
+              laned: bool = False) -> Plan:
         """Build and compile, or bind new inputs (a filter object's operands) into a kept plan (plan_cache.py).
         ``capped``: apply ``max_rows`` (fetch one row more than allowed, to see it was hit); ``fields``: read back only those;
-        ``lane``: the call's arguments as a key (_lane), under which a kept plan is found directly."""
+        ``laned``: a script with new inputs, nothing else about the call new, finds its kept plan by
+        the call's arguments (_lane)."""
+        # The key is made here, once the call holds the store: a sort list or max_rows another
+        # thread changed while it waited would have keyed the plan made with the new value.
+        lane = self._lane(class_name, query, kw["inputs"], kw["sort"], kw["limit"], kw["skip"], kw["count"], kw["strict"]) if laned else None
         if lane is not None:
             plan = self._plans.by_lane(lane, self.schema, kw["inputs"], kw["skip"])
             if plan is not None:
                 return plan
+            kw = {**kw, "sort": lane[_LANE_SORT]}  # and planned with the values the key holds
         try:
             limit, valid = checked_limit(kw), True
         except QueryError:
             limit, valid = 0, False  # the build reports it
-        row_cap = self._row_cap(limit) if capped else None
+        row_cap = self._row_cap(limit, self.max_rows if lane is None else lane[_LANE_MAX_ROWS]) if capped else None
         schema = self.schema
 
         def full(inputs: Mapping[str, Any] | None, skip: object, given: Any = query) -> Plan:
@@ -244,12 +250,10 @@ class Queries(Writes, SchemaRefresh):
         opts = {"inputs": inputs, "sort": sort, "limit": limit, "skip": skip, "count": count, "strict": strict}
         shaped = include is not None or select is not None
         inc, keys, fields = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)  # before any read
-        # A script with new inputs, nothing else about the call new: its kept plan found directly.
-        lane = None if shaped else self._lane(class_name, query, inputs, sort, limit, skip, count, strict)
         with self._reading(cancel):
             # Plan and rows from the same moment: a load that adds a field must not commit
             # between compiling and reading (it waits for the queries holding the store lock).
-            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields, lane=lane), cancel))
+            res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields, laned=not shaped), cancel))
         if not shaped:
             return res
         if inc:
@@ -330,7 +334,7 @@ class Queries(Writes, SchemaRefresh):
         """:meth:`run`; not ``capped``: more rows than ``max_rows`` are no error (the records
         ``include`` embeds: no more than the records pointing to them, which the cap already
         bounds, or, in :meth:`stream`, must not); ``fields``: read back only those (compile_query)."""
-        cap = self._row_cap(q.limit) if capped else None
+        cap = self._row_cap(q.limit, self.max_rows) if capped else None
         # The schema and the rows must come from the same moment: a load that adds a field
         # must not commit between compiling and reading (it waits for the queries holding the store lock).
         with self._reading(cancel):
@@ -338,9 +342,8 @@ class Queries(Writes, SchemaRefresh):
                 lambda: self._execute(compile_query(q, self.schema, row_cap=cap, dialect=self.store.dialect, fields=fields), cancel, capped=capped)
             )
 
-    def _row_cap(self, limit: int | None) -> int | None:
-        """The LIMIT that enforces ``max_rows``: one row more than allowed, to see it was hit."""
-        cap = self.max_rows
+    def _row_cap(self, limit: int | None, cap: int | None) -> int | None:
+        """The LIMIT that enforces ``cap`` (``max_rows``): one row more than allowed, to see it was hit."""
         return cap + 1 if cap is not None and (limit is None or limit > cap) else None
 
     def _execute(self, plan: Plan, cancel: threading.Event | None = None, *, capped: bool = True) -> Result:

@@ -252,3 +252,56 @@ def test_an_input_name_of_a_str_subclass_is_refused_as_without_the_cache(dbs, ma
     assert want[:2] == ("error", "QueryTypeError")
     assert answer(cached, SCRIPT, inputs) == want
     assert answer(cached, SCRIPT, {"Min": 3}) == answer(fresh, SCRIPT, {"Min": 3})
+
+
+def test_a_sort_list_changed_while_the_call_waits_keys_no_lane_for_its_old_value(dbs) -> None:
+    """The lane's key is made before the call waits for the store (a load holding it): a
+    sort list another thread changed meanwhile was planned as changed, and that plan was kept
+    for the sort as the key had it, for every later call with that sort."""
+    from contextlib import contextmanager
+
+    cached, fresh = dbs
+    laned(cached, sort=["-likes"])
+    waiting = cached._reading
+    sort = ["likes"]
+
+    @contextmanager
+    def reading(cancel: Any) -> Any:
+        sort[0] = "-likes"  # another thread, while this call waited
+        with waiting(cancel):
+            yield
+
+    cached._reading = reading  # type: ignore[method-assign]
+    try:
+        cached.query("Post", SCRIPT, inputs={"Min": 0}, sort=sort)
+    finally:
+        del cached._reading
+    for v in (0, 1):
+        assert answer(cached, SCRIPT, {"Min": v}, sort=["likes"]) == answer(fresh, SCRIPT, {"Min": v}, sort=["likes"])
+
+
+def test_max_rows_set_while_the_call_waits_keys_no_lane_for_its_old_value(dbs) -> None:
+    """As a sort list: the key had no max_rows, the plan its hit kept read two rows at most,
+    and every later call without max_rows took it (two records of three, no error)."""
+    from contextlib import contextmanager
+
+    cached, fresh = dbs
+    cached.max_rows = 1
+    for v in (2**60, 2**61, 2**62, 2**63):  # no rows: within max_rows
+        cached.query("Post", SCRIPT, inputs={"Min": v})
+    cached.max_rows = None
+    waiting = cached._reading
+
+    @contextmanager
+    def reading(cancel: Any) -> Any:
+        cached.max_rows = 1  # another thread, while this call waited
+        with waiting(cancel):
+            yield
+
+    cached._reading = reading  # type: ignore[method-assign]
+    try:
+        cached.query("Post", SCRIPT, inputs={"Min": 2**64})
+    finally:
+        del cached._reading
+        cached.max_rows = None
+    assert answer(cached, SCRIPT, {"Min": 0}) == answer(fresh, SCRIPT, {"Min": 0}) == ("rows", ["p1", "p2", "p3"], None)
