@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -129,6 +130,35 @@ def order(value: Any) -> str | None:
         shown = orjson.dumps(order).decode()
         raise ParseError(INVALID_KEY_NAME, f"cannot sort by '': order {shown[:80]} holds an empty key")
     return order
+
+
+_SORT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_AUTH_DATA_ID = re.compile(r"authData\.[a-zA-Z0-9_]+\.id")
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def check_sort_names(order: str | None, class_name: str) -> None:
+    """The names of an ``order`` as Parse Server 9 checks them (DatabaseController.find), before
+    it reads the where, in a class that is not there too: ``authData.x.id`` is 105 "Cannot sort
+    by ...", a key whose field (before any dot) no field may have 105 "Invalid field name: k.",
+    the keys in the order of the JavaScript object Parse builds of them (whole numbers first)."""
+    if order is None:
+        return
+    keys: list[str] = []
+    for item in order.split(","):
+        item = item.strip()
+        key = "score" if item in ("$score", "-$score") else item.removeprefix("-")
+        if key not in keys:
+            keys.append(key)
+    numbers = sorted((k for k in keys if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1), key=int)
+    for key in [*numbers, *(k for k in keys if k not in numbers)]:
+        if _AUTH_DATA_ID.fullmatch(key):
+            raise ParseError(INVALID_KEY_NAME, f"Cannot sort by {key}")
+        root = key.split(".")[0]
+        if key in ("_created_at", "_updated_at"):
+            continue  # Parse sorts by createdAt or updatedAt so
+        if not _SORT_NAME.fullmatch(root) or root == "length" or (root == "className" and class_name != "_Hooks"):
+            raise ParseError(INVALID_KEY_NAME, f"Invalid field name: {key}.")
 
 
 def redirect_key(value: Any) -> str:

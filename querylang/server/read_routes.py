@@ -64,6 +64,7 @@ class ReadRoutes(ClassAccess):
             if not access.master:
                 check_clients_where(self.db.schema, class_name, where)
                 check_clients_order(self.db.schema, class_name, _order_keys(params.get("order")))
+            rp.check_sort_names(rp.order(params.get("order")), class_name)
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
         self._served(access, class_name)
@@ -87,15 +88,17 @@ class ReadRoutes(ClassAccess):
         where = related_in_no_class(where, lambda cls: (access.master or cls not in MASTER_ONLY) and self.absent(cls))
         if not access.master:
             check_clients_where(self.db.schema, class_name, where)
+            check_clients_order(self.db.schema, class_name, _order_keys(params.get("order")))
+        # Parse Server 9 reads the sort's names before the where (its ACL, logic operators and
+        # key names): the first error is the order's.
+        order = rp.order(params.get("order"))
+        rp.check_sort_names(order, class_name)
         in_parse_key_order(where, self._acl_of(class_name))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:
             for owner in related_owners(where):
                 self._served(access, owner)  # which records relate to one of them tells of it
         where = self._sub_queries_for(access, where)
-        order = rp.order(params.get("order"))
-        if not access.master:
-            check_clients_order(self.db.schema, class_name, _order_keys(order))
         limit = rp.page_number(params.get("limit"), "limit")
         if limit is None:
             limit = self.config.default_limit

@@ -216,7 +216,7 @@ def test_order_is_read_as_parse_reads_it(access: Access) -> None:
     for order, field in (({}, "[object Object]"), (True, "true"), (5, "5"), ([1, 2], "1")):
         with pytest.raises(ParseError) as err:
             ids(order)
-        assert err.value.code == 105 and repr(field) in err.value.message, order
+        assert err.value.code == 105 and field in err.value.message, order
 
 
 @pytest.mark.parametrize("access", [MASTER, CLIENT], ids=["master", "client"])
