@@ -55,6 +55,11 @@ class ReadRoutes(ClassAccess):
         unknown = sorted(set(params) - FIND_PARAMS)
         if unknown:
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
+        if not access.master and truthy(params.get("explain")):
+            # Parse Server 9 refuses a client's explain (its allowPublicExplain is off by
+            # default) once the where's JSON is read, before the class or the where is looked at.
+            where_json(params.get("where"), self.config.max_depth)
+            raise ParseError(INVALID_QUERY, "Using the explain query parameter requires the master key")
         if self.reads_nothing(access, class_name):
             # Parse Server 9 runs a client's sub-queries first: one into a class the client may
             # not read, or that is not there, is refused in a class holding no record too, and
