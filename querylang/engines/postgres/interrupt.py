@@ -23,6 +23,7 @@ from querylang.errors import QueryError
 
 GRACE = 5.0  # seconds a server that stops statements itself is given before the client does
 CANCEL_SEND = 5.0  # seconds a cancel request is given to be sent and acknowledged
+RESEND = 0.1  # seconds after a cancel request before it is sent again, doubled each time
 
 
 class NoAnswer(QueryError):
@@ -41,12 +42,27 @@ def cut(con: psycopg.Connection[Any]) -> None:
 
 class Interrupt:
     """One statement on one connection, for the watchdog: interrupted at its deadline (the
-    timeout plus GRACE) or each round while ``cancel`` is set."""
+    timeout plus GRACE) or while ``cancel`` is set.
+
+    A set cancel is sent at once, and again only while the statement still runs RESEND s on,
+    the wait doubled each time: the watchdog looks every 20 ms, and a cancel request sent at
+    each look was a new connection to the server each, some fifty a second for as long as the
+    statement took to stop. One sent again is not in vain: a request that reaches the backend
+    between the watch's two statements (its timeout's SET and the statement) is lost."""
 
     def __init__(self, con: psycopg.Connection[Any], cancel: threading.Event | None) -> None:
         self.con, self.cancel = con, cancel
         self.cancelled_at: float | None = None
+        self.sent = 0  # cancel requests sent (or tried) for the statement
+        self._next_send = 0.0  # when the next may be sent (time.monotonic())
         self.cut = False  # the connection was cut: the server did not answer
+
+    def slow(self) -> bool:
+        """Whether the next interrupt sends a cancel request (a connection to the server, up to
+        CANCEL_SEND s): the watchdog makes it on a thread of its own."""
+        return (not self.cut and self.cancel is not None and self.cancel.is_set()
+                and time.monotonic() >= self._next_send
+                and (self.cancelled_at is None or time.monotonic() - self.cancelled_at < GRACE))
 
     def interrupt(self) -> None:
         if self.cut:  # nothing more to send on it (a cancel request would be a connection more)
@@ -58,6 +74,10 @@ class Interrupt:
             elif now - self.cancelled_at >= GRACE:
                 self._cut()
                 return
+            if now < self._next_send:
+                return
+            self._next_send = now + RESEND * 2 ** self.sent
+            self.sent += 1
             try:
                 self.con.cancel_safe(timeout=CANCEL_SEND)
             except Exception:  # noqa: BLE001 - whatever failed, the cancel's fate is unknown

@@ -67,13 +67,16 @@ class Watchdog:
         self._cond = threading.Condition(self._lock)
         # The statements whose interrupt the thread is to make in this round, outside the lock
         # (a PostgreSQL cancel is sent on a connection of its own, and may take seconds), and
-        # the one it is making: that one's done waits on this condition until it is made; the
-        # others' done takes them out, so that none waits for another's send, nor is
-        # interrupted after its end.
+        # those being made: their done waits on this condition until they are made; the others'
+        # done takes them out, so that none waits for another's send, nor is interrupted after
+        # its end. An interrupt that says it is slow (a cancel to send) is made on a thread of
+        # its own, SENDERS at most at once: made on this one, it held every other statement's
+        # deadline for as long as it took.
         self._sending: set[int] = set()
-        self._making: int | None = None
+        self._making: set[int] = set()
+        self._senders = 0
         self._sent = threading.Condition(self._lock)
-        self._ended: set[int] = set()  # the one being made, when its done came meanwhile
+        self._ended: set[int] = set()  # those being made whose done came meanwhile
         self.failures = 0  # interrupts that raised (each tried again RETRY s on)
         self._watched: dict[int, tuple[float, Any, threading.Event | None]] = {}
         self._next = 0
@@ -104,11 +107,14 @@ class Watchdog:
                     del self._watched[self._next]
                     raise
                 self._thread = thread
-            wake = deadline if cancel is None else min(deadline, now + CANCEL_POLL)
-            if wake < self._wake:
-                self._wake = wake
-                self._cond.notify()
+            self._soon(deadline if cancel is None else min(deadline, now + CANCEL_POLL))
             return self._next
+
+    def _soon(self, wake: float) -> None:
+        """The thread looks again by ``wake`` (called with the lock held)."""
+        if wake < self._wake:
+            self._wake = wake
+            self._cond.notify()
 
     def done(self, token: int) -> None:
         """Forget a statement: once this returns, no interrupt of it is being made or will be,
@@ -117,9 +123,9 @@ class Watchdog:
         with self._lock:
             self._watched.pop(token, None)
             self._sending.discard(token)
-            if self._making == token:
+            if token in self._making:
                 self._ended.add(token)  # an interrupt of it that fails is not made again
-            while self._making == token:
+            while token in self._making:
                 self._sent.wait()
             self._ended.discard(token)
 
@@ -143,6 +149,9 @@ class Watchdog:
                 polling = False
                 due: list[tuple[int, tuple[float, Any, threading.Event | None]]] = []
                 for token, (deadline, cursor, cancel) in list(self._watched.items()):
+                    if token in self._making:  # its interrupt is on its way (a sender's): looked at once made
+                        polling = polling or cancel is not None
+                        continue
                     if cancel is not None:
                         polling = True
                         if cancel.is_set():
@@ -157,7 +166,7 @@ class Watchdog:
                     # A statement with a cancel watched while the lock was let go is polled too:
                     # its watch's wake-up came while no one waited, and was lost.
                     polling = any(cancel is not None for _, _, cancel in self._watched.values())
-                if self._closed and not self._watched:
+                if self._closed and not self._watched and not self._making:
                     self._thread = None  # a call after the close starts another, which ends as this one
                     return
                 self._wake = min((d for d, _, _ in self._watched.values()), default=math.inf)
@@ -171,37 +180,80 @@ class Watchdog:
         """Interrupt the ``due`` statements, called and returning with the lock held. Made
         outside it: a PostgreSQL cancel may take up to its 5 s limit to send, and held it
         stalled every other statement's watch and done (each statement's start and end)
-        meanwhile. A late interrupt still never reaches the next statement on the same
-        connection: a statement's done waits for its interrupt being made, and takes out one
-        not begun yet; its thread runs nothing more on that connection before done returns.
+        meanwhile. One whose target says it is slow (``slow()``: a cancel to send) is made on
+        a thread of its own, so that it holds no other statement's deadline; past SENDERS at
+        once, it waits for a later round. A late interrupt still never reaches the next
+        statement on the same connection: a statement's done waits for its interrupt being
+        made, and takes out one not begun yet; its thread runs nothing more on that connection
+        before done returns.
 
         One that raises (a heartbeat with no thread to ask from, DuckDB's on a closed
         connection) is made again RETRY s on, until its statement is done: raised here, it
         ended this thread, and with it every later timeout and cancel of the store (their
         statements then ran without them); the others due are made all the same."""
         self._sending.update(token for token, _ in due)
-        for token, (_, cursor, cancel) in due:
+        for token, entry in due:
             if token not in self._sending:  # done meanwhile
                 continue
-            self._making = token
+            slow = getattr(entry[1], "slow", None)
+            if slow is not None and slow():
+                if self._senders >= SENDERS:
+                    # A later round's: a cancel's watch stays, a deadline's is put back.
+                    self._sending.discard(token)
+                    if token not in self._watched:
+                        self._watched[token] = (time.monotonic() + CANCEL_POLL, entry[1], entry[2])
+                    continue
+                self._making.add(token)
+                sender = threading.Thread(target=self._send, args=(token, entry), name="querylang-cancel", daemon=True)
+                try:
+                    sender.start()
+                    self._senders += 1
+                    continue
+                except RuntimeError:  # no thread to send from ("can't start new thread"): this one sends
+                    self._making.discard(token)
+            self._making.add(token)
             self._lock.release()
-            failed = False
+            failed = True
             try:
-                cursor.interrupt()
-            except Exception:  # noqa: BLE001 - whatever it was, the statement is still to be stopped
-                failed = True
+                failed = self._made(entry)
             finally:
                 self._lock.acquire()
-                self._making = None
-                self._sending.discard(token)
-                # Decided before its done (waiting for this one) can run: one ended meanwhile
-                # is not made again.
-                if failed:
-                    self.failures += 1
-                    if token not in self._ended and token not in self._watched:  # a cancel's watch stays
-                        self._watched[token] = (time.monotonic() + RETRY, cursor, cancel)
-                self._sent.notify_all()
+                self._end(token, entry, failed)
+
+    def _send(self, token: int, entry: tuple[float, Any, threading.Event | None]) -> None:
+        """A slow interrupt, on a thread of its own (_interrupt)."""
+        failed = True
+        try:
+            failed = self._made(entry)
+        finally:
+            with self._lock:
+                self._senders -= 1
+                self._end(token, entry, failed)
+                # The thread may wait for this to end (to close, or for a sender's place).
+                self._cond.notify()
+
+    @staticmethod
+    def _made(entry: tuple[float, Any, threading.Event | None]) -> bool:
+        """Make one interrupt: whether it failed."""
+        try:
+            entry[1].interrupt()
+        except Exception:  # noqa: BLE001 - whatever it was, the statement is still to be stopped
+            return True
+        return False
+
+    def _end(self, token: int, entry: tuple[float, Any, threading.Event | None], failed: bool) -> None:
+        """An interrupt made (with the lock held): its done may return. Decided before that
+        done can run: one ended meanwhile is not made again."""
+        self._making.discard(token)
+        self._sending.discard(token)
+        if failed:
+            self.failures += 1
+            if token not in self._ended and token not in self._watched:  # a cancel's watch stays
+                self._watched[token] = (time.monotonic() + RETRY, entry[1], entry[2])
+                self._soon(time.monotonic() + RETRY)
+        self._sent.notify_all()
 
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
 RETRY = 0.1  # seconds after which an interrupt that raised is made again
+SENDERS = 4  # slow interrupts (PostgreSQL cancels, each a connection to the server) made at once

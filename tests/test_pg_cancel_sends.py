@@ -1,0 +1,158 @@
+"""A PostgreSQL statement's cancel (engines/postgres/interrupt.py) as the watchdog sends it: a
+slow send is made on a thread of its own, so that it holds no other statement's deadline; a
+set cancel is not sent again at each of the watchdog's 20 ms looks (each send is a connection
+to the server)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from querylang.engines.postgres import interrupt
+from querylang.engines.postgres.interrupt import Interrupt
+from querylang.engines.sql.watchdog import SENDERS, Watchdog
+
+HANG = 10  # seconds after which a test that would hang lets go (and fails)
+
+
+class FakeConnection:
+    """What an Interrupt uses of a psycopg connection: cancel_safe, and the socket its cut
+    shuts down (the other end of a socket pair sees it)."""
+
+    def __init__(self, block: threading.Event | None = None) -> None:
+        self.ours, self.peer = socket.socketpair()
+        self.block = block
+        self.sending = threading.Event()
+        self.sends = 0
+
+    def fileno(self) -> int:
+        return self.ours.fileno()
+
+    def cancel_safe(self, timeout: float) -> None:
+        self.sends += 1
+        self.sending.set()
+        if self.block is not None:
+            self.block.wait(HANG)
+
+    def was_cut(self, wait: float) -> bool:
+        self.peer.settimeout(wait)
+        try:
+            return self.peer.recv(1) == b""  # the shutdown's end of file
+        except TimeoutError:
+            return False
+
+    def close(self) -> None:
+        self.ours.close()
+        self.peer.close()
+
+
+def test_a_slow_cancel_does_not_hold_another_statements_deadline() -> None:
+    # One thread made every interrupt: a cancel slow to send (up to 5 s, a new connection to
+    # the server) held the cut of every other statement past its deadline until it was sent.
+    wd, release = Watchdog(), threading.Event()
+    slow, other = FakeConnection(release), FakeConnection()
+    cancel = threading.Event()
+    try:
+        wd.watch(Interrupt(slow, cancel), None, cancel)  # type: ignore[arg-type]
+        cancel.set()
+        assert slow.sending.wait(HANG)
+        token = wd.watch(Interrupt(other, None), 0.05)  # type: ignore[arg-type]
+        assert other.was_cut(HANG / 2), "a statement's deadline waited for another statement's cancel"
+        assert not release.is_set() and slow.sends == 1  # cut while that cancel was still being sent
+        wd.done(token)
+    finally:
+        release.set()
+        wd.close()
+        slow.close()
+        other.close()
+
+
+def test_slow_cancels_past_the_bound_wait_for_a_place() -> None:
+    wd, release = Watchdog(), threading.Event()
+    cons = [FakeConnection(release) for _ in range(SENDERS + 2)]
+    cancel = threading.Event()
+    cancel.set()
+    try:
+        tokens = [wd.watch(Interrupt(con, cancel), None, cancel) for con in cons]  # type: ignore[arg-type]
+        for con in cons[:SENDERS]:
+            assert con.sending.wait(HANG)
+        assert not any(con.sending.wait(0.2) for con in cons[SENDERS:]), "more cancels sent at once than the bound"
+        release.set()
+        for con in cons[SENDERS:]:
+            assert con.sending.wait(HANG), "a cancel past the bound was never sent"
+        for token in tokens:
+            wd.done(token)
+    finally:
+        release.set()
+        wd.close()
+        for con in cons:
+            con.close()
+
+
+def test_a_statements_end_waits_for_its_own_cancel_being_sent() -> None:
+    wd, release = Watchdog(), threading.Event()
+    con, cancel = FakeConnection(release), threading.Event()
+    try:
+        token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
+        cancel.set()
+        assert con.sending.wait(HANG)
+        ended = threading.Event()
+        threading.Thread(target=lambda: (wd.done(token), ended.set()), daemon=True).start()
+        assert not ended.wait(0.3), "a statement's done returned while its cancel was still on its way"
+        release.set()
+        assert ended.wait(HANG)
+    finally:
+        release.set()
+        wd.close()
+        con.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_set_cancel_is_not_sent_at_every_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The watchdog looks every 20 ms while a cancel is set; each look sent a cancel request,
+    # a connection to the server each, some fifty a second until the statement stopped.
+    clock = Clock()
+    monkeypatch.setattr(interrupt.time, "monotonic", clock)
+    con, cancel = FakeConnection(), threading.Event()
+    stop = Interrupt(con, cancel)  # type: ignore[arg-type]
+    cancel.set()
+    try:
+        sent_at = []
+        for _ in range(int(interrupt.GRACE / 0.02)):  # the looks until the cut, GRACE s on
+            if stop.slow():
+                sent_at.append(clock.now - 1000)
+            before = con.sends
+            stop.interrupt()
+            assert (con.sends > before) == (sent_at[-1:] == [clock.now - 1000]), "slow() and a send disagree"
+            clock.now += 0.02
+        assert 2 <= con.sends <= 8, f"{con.sends} cancel requests in {interrupt.GRACE:g} s"
+        assert sent_at[0] == 0 and sent_at[1] < 0.5  # at once, and again soon if the statement still runs
+        assert not stop.cut
+        clock.now = 1000 + interrupt.GRACE
+        stop.interrupt()
+        assert stop.cut and con.was_cut(HANG)  # still running GRACE s after the cancel: cut, as before
+    finally:
+        con.close()
+
+
+def test_a_watched_cancel_is_sent_a_few_times_not_at_every_look() -> None:
+    wd, con, cancel = Watchdog(), FakeConnection(), threading.Event()
+    try:
+        token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
+        cancel.set()
+        assert con.sending.wait(HANG)
+        threading.Event().wait(1)  # some fifty of the watchdog's looks
+        wd.done(token)
+        assert 1 <= con.sends <= 6, f"{con.sends} cancel requests in a second"
+    finally:
+        wd.close()
+        con.close()
