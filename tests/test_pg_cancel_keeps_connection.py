@@ -175,3 +175,46 @@ def test_a_cancel_slow_to_send_does_not_hold_other_threads_queries(pg_cluster: A
         assert db.query("User").ids == ["u1", "u2"]
     finally:
         db.close()
+
+
+def test_a_statement_answered_as_its_deadline_came_keeps_its_connection(pg_cluster: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watchdog's cut at a statement's deadline, made after its answer came and before its
+    end was told (forced here: the cut waits for the statement's done, the answer for the
+    deadline), closed a connection with nothing on its way: the statement kept its answer and
+    the thread's next statement paid for a new connection. The end now comes first."""
+    from querylang.engines.postgres import watched
+    from querylang.engines.postgres.interrupt import Interrupt
+    from querylang.engines.postgres.prepared import Statements
+
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        due, ending = threading.Event(), threading.Event()
+        cut, run, done = Interrupt.interrupt, Statements.run, db.store.watchdog.done
+
+        def at_deadline(self: Interrupt) -> None:  # the watchdog's, once the deadline came
+            due.set()
+            assert ending.wait(10)
+            cut(self)
+
+        def answered(self: Statements, *args: Any) -> list[tuple[Any, ...]]:
+            rows = run(self, *args)
+            assert due.wait(10)  # the deadline came as the answer did
+            return rows
+
+        def end(token: int) -> None:
+            ending.set()
+            done(token)
+
+        monkeypatch.setattr(watched, "GRACE", 0.0)  # the deadline at the timeout itself
+        monkeypatch.setattr(Interrupt, "interrupt", at_deadline)
+        monkeypatch.setattr(Statements, "run", answered)
+        monkeypatch.setattr(db.store.watchdog, "done", end)
+        assert db.store.execute("SELECT %s::int + 1", [41], timeout=0.3) == [(42,)]
+        assert due.is_set() and ending.is_set()
+        monkeypatch.undo()
+        assert _pid(db) == before  # was another backend: the connection cut after the answer
+        assert db.count("User") == 2
+    finally:
+        db.close()

@@ -1,7 +1,7 @@
 """A PostgreSQL statement's cancel (engines/postgres/interrupt.py) as the watchdog sends it: a
 slow send is made on a thread of its own, so that it holds no other statement's deadline; a
 set cancel is not sent again at each of the watchdog's 20 ms looks (each send is a connection
-to the server)."""
+to the server); and a statement's end and its deadline's cut agree."""
 
 from __future__ import annotations
 
@@ -155,4 +155,40 @@ def test_a_watched_cancel_is_sent_a_few_times_not_at_every_look() -> None:
         assert 1 <= con.sends <= 6, f"{con.sends} cancel requests in a second"
     finally:
         wd.close()
+        con.close()
+
+
+def test_a_statement_that_ended_is_not_cut_at_its_deadline() -> None:
+    # The statement answered as its deadline came: the watchdog's cut, made after the answer
+    # and before the statement's done, closed a connection with nothing on its way, and the
+    # thread's next statement paid for a new one.
+    con = FakeConnection()
+    stop = Interrupt(con, None)  # type: ignore[arg-type]
+    try:
+        stop.end()
+        stop.interrupt()  # the deadline's, due as the answer came
+        assert not stop.cut and not con.was_cut(0.1)
+        stop.again()  # the next statement's watch (a heartbeat's kept one)
+        stop.interrupt()
+        assert stop.cut and con.was_cut(HANG)
+    finally:
+        con.close()
+
+
+def test_a_cancel_that_failed_to_send_cuts_even_after_the_end() -> None:
+    # Its fate unknown, it could still reach the server and stop the connection's next
+    # statement: what the end keeps is a connection with nothing on its way.
+    class Failing(FakeConnection):
+        def cancel_safe(self, timeout: float) -> None:
+            super().cancel_safe(timeout)
+            stop.end()  # the statement answered while its cancel was being sent
+            raise OSError("no route to host")
+
+    con, cancel = Failing(), threading.Event()
+    stop = Interrupt(con, cancel)  # type: ignore[arg-type]
+    cancel.set()
+    try:
+        stop.interrupt()
+        assert con.sends == 1 and stop.cut and con.was_cut(HANG)
+    finally:
         con.close()

@@ -105,6 +105,8 @@ class Heartbeat:
         """A ``spare`` statement's watch armed for the next statement, its cut due ``after`` s
         on: a watch made per statement cost the query's thread two objects and a lock."""
         self._after, self._done, self.spare = after, False, False
+        if self.stop is not None:
+            self.stop.again()
         return self.__enter__()
 
     def _look(self) -> float:

@@ -48,7 +48,10 @@ class Interrupt:
     the wait doubled each time: the watchdog looks every 20 ms, and a cancel request sent at
     each look was a new connection to the server each, some fifty a second for as long as the
     statement took to stop. One sent again is not in vain: a request that reaches the backend
-    between the watch's two statements (its timeout's SET and the statement) is lost."""
+    between the watch's two statements (its timeout's SET and the statement) is lost.
+
+    The statement's end (:meth:`end`) and its cut agree: the end that comes first keeps the
+    connection (no cut after it), and the cut that comes first is known to the end."""
 
     def __init__(self, con: psycopg.Connection[Any], cancel: threading.Event | None) -> None:
         self.con, self.cancel = con, cancel
@@ -56,16 +59,30 @@ class Interrupt:
         self.sent = 0  # cancel requests sent (or tried) for the statement
         self._next_send = 0.0  # when the next may be sent (time.monotonic())
         self.cut = False  # the connection was cut: the server did not answer
+        self._lock = threading.Lock()
+        self._ended = False
+
+    def end(self) -> None:
+        """The statement answered (or failed): no cut of its connection from now on. Called by
+        its thread before the watchdog's done, so that a deadline reached as the answer came
+        does not cut a connection that has nothing more on its way."""
+        with self._lock:
+            self._ended = True
+
+    def again(self) -> None:
+        """The watch made anew for the connection's next statement (a heartbeat's kept one)."""
+        with self._lock:
+            self._ended = False
 
     def slow(self) -> bool:
         """Whether the next interrupt sends a cancel request (a connection to the server, up to
         CANCEL_SEND s): the watchdog makes it on a thread of its own."""
-        return (not self.cut and self.cancel is not None and self.cancel.is_set()
+        return (not self.cut and not self._ended and self.cancel is not None and self.cancel.is_set()
                 and time.monotonic() >= self._next_send
                 and (self.cancelled_at is None or time.monotonic() - self.cancelled_at < GRACE))
 
     def interrupt(self) -> None:
-        if self.cut:  # nothing more to send on it (a cancel request would be a connection more)
+        if self.cut or self._ended:  # nothing more to send on it (a cancel request would be a connection more)
             return
         if self.cancel is not None and self.cancel.is_set():
             now = time.monotonic()
@@ -85,12 +102,15 @@ class Interrupt:
                 # after this statement's end and stop the next one on the connection (the
                 # watchdog's done waits only for this call). Cut, it is replaced before its
                 # next statement (reach.gone), and a server that took no cancel within
-                # CANCEL_SEND s is likely out of reach for the connection as well.
-                self._cut()
+                # CANCEL_SEND s is likely out of reach for the connection as well. Cut after its
+                # end too: what the end keeps is a connection with nothing on its way.
+                self._cut(always=True)
         else:
             self._cut()
 
-    def _cut(self) -> None:
-        if not self.cut:
+    def _cut(self, always: bool = False) -> None:
+        with self._lock:
+            if self.cut or (self._ended and not always):
+                return
             self.cut = True
-            cut(self.con)
+        cut(self.con)

@@ -550,6 +550,8 @@ class PostgresStore(Watched, Listening):
         except psycopg.Error as exc:
             # Forgotten by the watchdog before the connection goes back to the pool: a cut or a
             # cancel after that would hit whichever statement runs on it next (not again below).
+            if stop is not None:
+                stop.end()
             if token is not None:
                 self.watchdog.done(token)
                 token = None
@@ -564,10 +566,17 @@ class PostgresStore(Watched, Listening):
                     return PostgresStore.execute(self, sql, params, timeout=timeout, words=words, cancel=cancel)
             self._failed(exc, stop, watched, timeout, cancel)
         finally:
+            # Ended before the watch is: a deadline reached as the answer came cuts nothing.
+            if stop is not None:
+                stop.end()
             if token is not None:
                 self.watchdog.done(token)
             if beat is not None:
                 self._unwatch(con, beat)
+            # Cut as the answer came, before its end: the answer stands, the next statement
+            # takes another connection rather than failing on this one.
+            if stop is not None and stop.cut and getattr(self._local, "held", None) is held and not in_write(con):
+                self._drop(held)
 
     def _said_goodbye(self, exc: psycopg.Error, held: Held, stop: Interrupt | None, beat: Heartbeat | None,
                       cancel: threading.Event | None) -> bool:

@@ -93,6 +93,7 @@ class Watched:
         except psycopg.Error as exc:
             failed = exc
         finally:  # forgotten by the watchdog before the connection may go back to the pool (execute)
+            stop.end()  # before the watch's end: a deadline reached as the answer came cuts nothing
             if token is not None:
                 self.watchdog.done(token)
             if beat is not None:
