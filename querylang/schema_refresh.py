@@ -8,6 +8,7 @@ a delete, only for its class, before its check runs)."""
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 import time
@@ -17,6 +18,8 @@ from typing import Any, Protocol, TypeVar
 from querylang.engines.base import Engine
 from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError, SchemaUnread
 from querylang.model.schema import ClassDef
+
+log = logging.getLogger("querylang")
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The reasons of a write's DataError that name a field the schema lacks (an increment's
@@ -207,9 +210,22 @@ class SchemaRefresh:
         """Read the stored schema again, for the classes and fields other processes added since
         this one read it (PostgreSQL; a DuckDB file has one writing process): True when it
         changed. Queries and writes do so themselves when told (docs/postgres.md). Within the
-        database's timeout, as a query's statement; False when it could not be read."""
+        database's timeout, as a query's statement; False, the schema read before kept, when it
+        could not be read, which a warning on the "querylang" logger says, with the reason when
+        known (the same False as "unchanged" said nothing: a server out of reach, or the read
+        past its timeout, looked like a schema no one had changed)."""
         refresh = getattr(self.store, "refresh_schema", None)
-        return bool(refresh is not None and refresh(timeout=self.timeout))
+        if refresh is None:
+            return False
+        try:
+            changed = refresh(timeout=self.timeout, out_of_reach=True, why=True)
+        except QueryError as exc:
+            log.warning("db.refresh_schema(): the stored schema could not be read, the one read before is kept: %s",
+                        exc.message)
+            return False
+        if changed is None:
+            log.warning("db.refresh_schema(): the stored schema could not be read, the one read before is kept")
+        return bool(changed)
 
     def _read_schema_again(self, cancel: Any) -> bool:
         """:meth:`refresh_schema` for a call that refused a name, within what is left of its timeout, and ``cancel``

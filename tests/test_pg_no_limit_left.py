@@ -49,3 +49,29 @@ def test_missing_indexes_waits_past_the_last_querys_limit(pg_cluster: Any) -> No
         locker.join(10)
         assert took > 1.3, took
         assert wanted == db.store.missing_indexes()  # type: ignore[attr-defined]
+
+
+def test_a_schema_that_could_not_be_read_again_is_said(pg_cluster: Any, caplog: Any) -> None:
+    """db.refresh_schema() answers False both when nothing changed and when the schema could
+    not be read (its type is the public API's): the second said nothing, and a read past the
+    database's timeout looked like a schema no one had changed. A warning says it, and why."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url, timeout=0.3) as db:
+        db.load(DOC)
+        add_age_elsewhere(url)  # another process's field, unheard of here
+        taken = threading.Event()
+        locker = hold_lock(url, "_querylang_schema", 0, 2, taken)
+        assert taken.wait(10)
+        with caplog.at_level("WARNING", logger="querylang"):
+            assert db.refresh_schema() is False
+        locker.join(10)
+        [said] = [r.getMessage() for r in caplog.records if r.name == "querylang"]
+        assert said.startswith("db.refresh_schema(): the stored schema could not be read, the one read before is kept: ")
+        assert "ran longer than 0.3 s" in said
+        assert "age" not in db.schema.classes["User"].fields
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="querylang"):
+            assert db.refresh_schema() is True  # readable again: no warning
+            assert db.refresh_schema() is False  # unchanged: none either
+        assert not [r for r in caplog.records if r.name == "querylang"]
+        assert "age" in db.schema.classes["User"].fields
