@@ -52,7 +52,8 @@ def ran_past(timeout: float, why: str = "") -> QueryTimeout:
 
 
 class Watchdog:
-    """One thread per store that interrupts statements past their deadline.
+    """One thread per store that interrupts statements past their deadline (a slow interrupt, a
+    PostgreSQL cancel to send, on a short-lived thread of its own: _interrupt).
 
     A timer thread per statement cost ~40 µs (benchmarks, Tuning P9); registering a deadline
     here costs a lock and a dict insert. The thread is woken only when a new deadline comes
