@@ -218,3 +218,40 @@ def test_a_statement_answered_as_its_deadline_came_keeps_its_connection(pg_clust
         assert db.count("User") == 2
     finally:
         db.close()
+
+
+def test_a_statement_cut_as_its_answer_came_answers_and_gives_its_connection_back(
+        pg_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cut that came before the statement's end, its answer in hand already (forced here:
+    the answer waits for the cut): the answer stands, and the cut connection is given back at
+    once rather than kept for the thread's next statement to fail on."""
+    from querylang.engines.postgres import watched
+    from querylang.engines.postgres.interrupt import Interrupt
+    from querylang.engines.postgres.prepared import Statements
+
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        held = db.store._local.held
+        made = threading.Event()
+        cut, run = Interrupt.interrupt, Statements.run
+
+        def at_deadline(self: Interrupt) -> None:
+            cut(self)
+            made.set()
+
+        def answered(self: Statements, *args: Any) -> list[tuple[Any, ...]]:
+            rows = run(self, *args)
+            assert made.wait(10)  # cut after the answer came, before the statement's end
+            return rows
+
+        monkeypatch.setattr(watched, "GRACE", 0.0)
+        monkeypatch.setattr(Interrupt, "interrupt", at_deadline)
+        monkeypatch.setattr(Statements, "run", answered)
+        assert db.store.execute("SELECT %s::int + 1", [41], timeout=0.3) == [(42,)]
+        monkeypatch.undo()
+        assert getattr(db.store._local, "held", None) is not held  # given back: it was kept, cut
+        assert _pid(db) != before
+        assert db.count("User") == 2
+    finally:
+        db.close()
