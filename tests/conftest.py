@@ -85,6 +85,19 @@ def pg_connect(pg_cluster):
     return lambda: fresh_database(pg_cluster)
 
 
+@pytest.fixture()
+def pair(pg_cluster):
+    """tests/pg.py's DOC loaded on a fresh PostgreSQL database and on DuckDB in memory."""
+    from .pg import DOC, fresh_database
+
+    pg = fresh_database(pg_cluster)
+    duck = querylang.connect()
+    pg.load(DOC)
+    duck.load(DOC)
+    yield pg, duck
+    pg.close()
+
+
 # PostgreSQL's one refusal where the other engines answer (engines/postgres/server_errors.py UNDERFLOW):
 # the property tests accept it, by its message, as the issue allows a QueryError that says why.
 PG_REFUSES = "PostgreSQL refuses this query"

@@ -20,6 +20,38 @@ from querylang.engines.postgres.cluster import Cluster, Unavailable
 _names = itertools.count()
 ROOT = Path(__file__).resolve().parents[1]
 
+# Posts and their users: the data most test_pg_*.py files load (and conftest.py's pair).
+DOC = {
+    "classes": {
+        "Post": {"fields": {"title": {"type": "String"}, "score": {"type": "Number"}, "at": {"type": "Date"},
+                            "tags": {"type": "Array"}, "meta": {"type": "Object"}, "body": {"type": "String"},
+                            "owner": {"type": "Pointer", "targetClass": "User"},
+                            "fans": {"type": "Relation", "targetClass": "User"}}},
+        "User": {"fields": {"name": {"type": "String"}}},
+    },
+    "records": {
+        "User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "bob"}],
+        "Post": [
+            {"objectId": "p1", "title": "b", "score": 2, "at": {"__type": "Date", "iso": "2024-03-01T23:30:00.000Z"},
+             "tags": ["x", "y"], "meta": {"views": 10, "lang": "en"}, "body": "running ducks", "owner": "u1",
+             "fans": ["u1", "u2"]},
+            {"objectId": "p2", "title": "B", "score": 1.5, "at": {"__type": "Date", "iso": "2024-03-02T00:30:00.000Z"},
+             "tags": ["y"], "meta": {"views": 3}, "body": "a quiet line\nnext", "owner": "u2"},
+            {"objectId": "p3", "title": "a", "tags": [], "body": "Éclair"},
+            {"objectId": "p4", "title": "A", "score": -1},
+        ],
+    },
+}
+
+for _rows in DOC["records"].values():
+    for _r in _rows:
+        _r["createdAt"] = _r["updatedAt"] = "2024-01-01T00:00:00.000Z"
+
+
+def plain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records without updatedAt (writes set it to now, which differs between two databases)."""
+    return [{k: v for k, v in r.items() if k != "updatedAt"} for r in records]
+
 
 def start_cluster() -> Cluster:
     try:

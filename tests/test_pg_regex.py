@@ -2,7 +2,7 @@
 
 The table of hand-checked matches and the random patterns of test_regex.py, run through
 PostgreSQL's ``~`` with ``Regex.are``. U+0000 cannot be stored in PostgreSQL text, so subjects
-holding it are left out here (a load of such a text is refused, see test_pg_engine.py).
+holding it are left out here (a load of such a text is refused, see test_pg_writes.py).
 """
 
 from __future__ import annotations
