@@ -229,3 +229,26 @@ def test_a_database_file_that_does_not_exist_is_new_and_not_left_behind_empty(tm
     assert typo.exists()  # written to: kept
     res = CliRunner(env=env).invoke(main, ["repl", "--db", str(typo)], input=".class Note\nwhere({})\n")
     assert "did not exist" not in res.stderr and "1 record" in res.stdout
+
+
+def test_load_names_its_path_as_typed_in_a_repl_given_a_home_data_path(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by review: in a REPL started with --data=~/d, `.load /home/me/d/x.json` named the
+    file '~/d/x.json', the start's name for its folder: a path is named as that command typed it."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "schema.json").write_text('{"classes": {"Post": {"fields": {}}}}', encoding="utf-8")
+    (tmp_path / "d" / "Post.ndjson").write_text('{"objectId": "p1"}\n', encoding="utf-8")
+    (tmp_path / "d" / "x.json").write_text('{"classes":\n', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    entries = f".load {tmp_path}/d/x.json\n.load ./d/x.json\n.load ~/d/x.json\n"
+    res = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}).invoke(
+        main, ["repl", "--data=~/d"], input=entries)
+    said = res.stdout + res.stderr
+    assert f"error: {tmp_path}/d/x.json: not valid JSON at line 2" in said, said
+    assert "error: ./d/x.json: not valid JSON at line 2" in said, said
+    assert "error: ~/d/x.json: not valid JSON at line 2" in said, said

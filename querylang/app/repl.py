@@ -284,8 +284,9 @@ class Session:
             # the library says "cannot load X: ... (nothing was loaded)".
             if os_reason(exc) is not None:
                 raise cannot_read(args[0], exc) from None
-        # Every message names the path as typed ('~/d/Post.ndjson'), as the failed look above.
-        with typed_sources([args[0]]):
+        # Every message names the path as typed ('~/d/Post.ndjson'), as the failed look above,
+        # whatever name the session's --data gave a folder it lies in.
+        with typed_sources([args[0]], new_command=True):
             not_an_export(given, self.db_hint)
             counts = self.db.load(given)
         total = sum(counts.values())

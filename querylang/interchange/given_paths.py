@@ -31,17 +31,21 @@ _TYPED: ContextVar[tuple[tuple[Path, str], ...]] = ContextVar("typed_sources", d
 
 
 @contextmanager
-def typed_sources(sources: Iterable[object]) -> Iterator[None]:
+def typed_sources(sources: Iterable[object], *, new_command: bool = False) -> Iterator[None]:
     """Within the block, :func:`shown` names ``sources`` (files or folders, as given) and the
     files under them as typed: ``./dump/Post.json`` of ``./dump``, which Path writes ``dump``,
-    and ``~/x.json`` of ``~/x.json``, which the REPL's ``.load`` reads as the home folder's."""
+    and ``~/x.json`` of ``~/x.json``, which the REPL's ``.load`` reads as the home folder's.
+
+    ``new_command``: the block is a command of its own the user typed (a REPL entry), whose
+    names replace those of the command that started the session: `.load /home/me/d/x.json` in
+    a REPL started with --data=~/d is named as typed, not '~/d/x.json'."""
     # "" is no path (Path("") is the current folder, every relative path under it).
     pairs = tuple((root, given_name(s)) for s in sources
                   if isinstance(s, str | os.PathLike) and os.fspath(s) != ""
                   and str(root := Path(os.path.expanduser(s))) != given_name(s))
     # The outer block's names first: it is nearer the user (the REPL's '~/d', around the
     # library's load of the expanded path).
-    token = _TYPED.set(_TYPED.get() + pairs)
+    token = _TYPED.set(pairs if new_command else _TYPED.get() + pairs)
     try:
         yield
     finally:
