@@ -82,11 +82,29 @@ def damaged(exc: duckdb.Error, path: str) -> bool:
     return False
 
 
+# DuckDB names a file it could not read, lock or open by its full path.
+_FILE_SAID = re.compile(r'\bfile "([^"]*)"')
+
+
+def duckdb_said(exc: duckdb.Error | str, path: str) -> str:
+    """DuckDB's text with the database file ``path`` in it named as querylang names it, as
+    typed: --db=~/x.duckdb was '~/x.duckdb' in querylang's words and '/home/me/x.duckdb' in
+    DuckDB's quoted after them. Another file DuckDB names is left as it said it."""
+    def named(found: re.Match[str]) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            if os.path.samefile(found.group(1), os.path.expanduser(path)):
+                return f'file "{shown(path)}"'
+        return found.group(0)
+
+    return _FILE_SAID.sub(named, str(exc))
+
+
 def damaged_error(exc: duckdb.Error, path: str) -> DataError:
     """The error for a database file found damaged, when it is opened or as a query reads it
     (a block only a query reads was "the database rejected the query", an internal error). A
     server's client is not at fault: it answers Parse's internal error."""
-    return DataError(f"cannot read the database {shown(path)}: {DAMAGED} ({exc})", code=INTERNAL_SERVER_ERROR)
+    return DataError(f"cannot read the database {shown(path)}: {DAMAGED} ({duckdb_said(exc, path)})",
+                     code=INTERNAL_SERVER_ERROR)
 
 
 def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -101,7 +119,8 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "Could not set lock" in str(exc):
             # DuckDB's own advice when the holder only reads ("… by using the -readonly
             # parameter in the CLI") is about DuckDB's shell, a flag querylang has not.
-            said = re.sub(r"\s*However, you would be able to open this database in read-only mode.*?\bCLI\.", "", str(exc))
+            said = re.sub(r"\s*However, you would be able to open this database in read-only mode.*?\bCLI\.", "",
+                          duckdb_said(exc, path))
             raise DatabaseInUse(
                 f"cannot open database {named}: another process has it open, and DuckDB "
                 f"lets one process at a time open a file that is written ({said})"
@@ -121,7 +140,7 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise damaged_error(exc, path) from None
         # One line: DuckDB's later paragraphs (a storage version's advice and web page) are
         # about its own shell and releases.
-        said = " ".join(str(exc).split("\n\n")[0].split())
+        said = " ".join(duckdb_said(exc, path).split("\n\n")[0].split())
         if "storage version" in said:  # a file of another DuckDB: said with the one querylang runs on
             said += f" (querylang runs on DuckDB {duckdb.__version__})"
         raise DataError(f"cannot open database {named}: {said}") from None
