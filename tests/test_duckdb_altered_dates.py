@@ -635,3 +635,27 @@ def test_the_row_decoder_answers_as_the_page_decoder(altered: tuple[str, str, st
         page(rows)
     assert str(by_row.value) == str(by_page.value)
     _named(by_row, altered[0], altered[3])
+
+
+def test_a_query_of_two_classes_names_the_one_whose_table_lacks_the_column() -> None:
+    # Both tables lack their "n": a query of A whose inner query reads B.n failed on B's, which
+    # DuckDB says only of its alias ('Referenced table "s1" not found!'): it was "the database
+    # rejected the query" of no class, where a query of A alone names A.
+    db = querylang.connect()
+    db.load({"classes": {"A": {"fields": {"n": {"type": "Number"}, "m": {"type": "Number"},
+                                          "b": {"type": "Pointer", "targetClass": "B"}}},
+                         "B": {"fields": {"n": {"type": "Number"}}}},
+             "records": {"A": [{"objectId": "a1", "n": 1, "m": 2, "b": "b1"}], "B": [{"objectId": "b1", "n": 2}]}})
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall():
+        con.execute(f'DROP INDEX "{index}"')
+    for c in ("A", "B"):
+        con.execute(f'ALTER TABLE "{c}" DROP COLUMN "n"')
+    inner = {"where": {"n": 2}, "className": "B"}
+    for cls, where, owner in (("A", {"b": {"matchesQuery": inner}}, "B"),
+                              ("A", {"m": {"matchesKeyInQuery": {"key": "n", "className": "B", "where": {}}}}, "B"),
+                              ("A", {"b.n": 2}, "B"), ("A", None, "A"), ("B", None, "B")):
+        with pytest.raises(DataError) as exc:
+            db.query(cls, where)
+        assert (exc.value.class_name, exc.value.field) == (owner, "n"), str(exc.value)
+        assert f'ALTER TABLE "{owner}" ADD COLUMN "n" DOUBLE' in exc.value.reason

@@ -127,21 +127,47 @@ _NO_COLUMN = re.compile(r'(?:Referenced column|does not have a column (?:with na
                         r"|Referenced update column (.+?) not found in table!")
 
 
-def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], failed: str) -> DataError | None:
+# The table alias DuckDB's words name ('Table "s1" does not have a column named "n"'), and a
+# subquery's column its table lacks, said of the alias alone ('Referenced table "s1" not found!',
+# DuckDB having looked for s1."n" in the outer query too).
+_ALIAS_SAID = re.compile(r'\b(?:Table|Referenced table) "((?:[^"]|"")*)" (?:does not have|not found!)')
+# querylang's SQL names each table it reads with an alias: FROM "B" AS s1.
+_ALIASED = re.compile(r'"((?:[^"]|"")*)" AS (\w+)\b')
+
+
+def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], failed: str,
+                   sql: str = "") -> DataError | None:
     """The DataError naming the class and field of a column of querylang's that the statement
     ``exc`` failed on and that its table lacks (dropped outside querylang: ALTER TABLE ... DROP
     COLUMN), with the statement that adds it back, or None (another error, DuckDB's own words
-    quote querylang's SQL). ``failed`` starts it ("write failed, nothing was changed")."""
+    quote querylang's SQL). ``failed`` starts it ("write failed, nothing was changed"). Given
+    the statement ``sql``, the table of the alias DuckDB names is the one at fault: two classes'
+    tables may both lack a column of that name."""
     if not isinstance(exc, duckdb.BinderException):
         return None
-    said = _NO_COLUMN.search(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
-    if said is None:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    said = _NO_COLUMN.search(first)
+    alias = _ALIAS_SAID.search(first)
+    table_of = {a: t.replace('""', '"') for t, a in _ALIASED.findall(sql)}
+    owner_table = table_of.get(alias.group(1).replace('""', '"')) if alias is not None else None
+    if said is None and owner_table is None:
         return None
-    name = said.group(1).replace('""', '"') if said.group(1) is not None else said.group(2)
     try:
         present = {(t, c) for t, c, _ in con.execute(_COLUMN_TYPES).fetchall()}
     except duckdb.Error:
         return None  # the statement's own error is said
+    if said is not None:
+        name = said.group(1).replace('""', '"') if said.group(1) is not None else said.group(2)
+    elif alias is not None:  # the alias's columns the statement names, the first its table lacks
+        named = [c.replace('""', '"') for c in re.findall(rf'\b{re.escape(alias.group(1))}\."((?:[^"]|"")*)"', sql)]
+        lacking_here = [c for c in named if (owner_table, c) not in present]
+        if not lacking_here:
+            return None
+        name = lacking_here[0]
+    else:
+        return None
+    if owner_table is not None:
+        classes = sorted(classes, key=lambda c: c.name != owner_table)
     for cls in classes:
         # Each column's field (None: the list of explicit nulls, which is no field's).
         owner: dict[str, str | None] = {c: c for c in ("objectId", "createdAt", "updatedAt")}
@@ -178,7 +204,7 @@ def statement_rejected(exc: duckdb.Error, path: str, con: Any, classes: Iterable
     values of type VARCHAR and type TIMESTAMP" of no field); any other error is its own."""
     if isinstance(exc, duckdb.BinderException | duckdb.ConversionException):
         read = [cls for cls in classes if quote_ident(cls.name) in sql]
-        said = altered_dates(con, read, said=str(exc)) or dropped_column(exc, con, read, REJECTED)
+        said = altered_dates(con, read, said=str(exc)) or dropped_column(exc, con, read, REJECTED, sql)
         if said is not None:
             return said
     return rejected(exc, path)
