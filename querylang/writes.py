@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -156,14 +156,20 @@ class Writes:
         self._changed()
 
     def update(
-        self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change]
+        self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change],
+        *, reads: Collection[str] | None = None,
     ) -> dict[str, Any]:
         """Read, change and write one record in one transaction: ``change`` gets the record as
         ``find`` gives it and returns a :class:`querylang.Change` (the fields to set, the Relation
         edges to add and remove, the fields to leave without a value). No other writer changes the record in between, in this
         process or (on PostgreSQL) another one, so a value computed from the stored one (a
         counter, an array) is never lost. Whatever ``change`` raises undoes everything and is
-        raised as it is. Returns the record as written."""
+        raised as it is. Returns the record as written.
+
+        ``reads``, the names of the only fields ``change`` reads: it gets the record with those
+        and objectId alone, and the record returned holds those, the fields set, objectId,
+        createdAt and updatedAt; a Date field whose column was altered by hand among the others
+        is left as it is, as ``save`` leaves it (it is named, the write refused, otherwise)."""
         self._not_in_change("update")
         # Not tried again as the other calls are (knowing): a field the Change names that this
         # process has not heard of is looked up in its transaction (engines/sql/writer.py's
@@ -172,26 +178,49 @@ class Writes:
         cls = known_class(self, class_name)
         _callable(change, "update's change", cls.name, object_id)
         # The class as known when the record is read: its transaction may read the schema again.
-        changed = self._in_change(lambda current: change(output_record(self.store.schema.get(cls.name), current)))
-        written = self.store.writer(lock_wait=self.timeout).modify(cls.name, object_id, changed, _now())
+        names = None if reads is None else _field_names(reads, "update's reads", cls.name, object_id)
+        made: list[Change] = []
+
+        def given(current: dict[str, Any]) -> Change:
+            record = output_record(self.store.schema.get(cls.name), current)
+            if names is not None:
+                record = {k: v for k, v in record.items() if k == "objectId" or k in names}
+            made.append(change(record))
+            return made[-1]
+
+        written = self.store.writer(lock_wait=self.timeout).modify(cls.name, object_id, self._in_change(given),
+                                                                   _now(), shown=True if names is None else names)
         self._changed()
-        return output_record(self.store.schema.get(cls.name), written)
+        out = output_record(self.store.schema.get(cls.name), written)
+        if names is not None:
+            kept = {"objectId", "createdAt", "updatedAt", *names, *(made[-1].fields if made else ())}
+            out = {k: v for k, v in out.items() if k in kept}
+        return out
 
     def delete(
-        self, class_name: str, object_id: str, *, check: Callable[[dict[str, Any]], None] | None = None
+        self, class_name: str, object_id: str, *, check: Callable[[dict[str, Any]], None] | None = None,
+        reads: Collection[str] | None = None,
     ) -> None:
         """Delete a record and every Relation edge that names it. ``check``, if given, gets the
         record as ``find`` gives it inside the delete's transaction, which holds the record as
         ``update`` does: whatever it raises stops the delete and is raised as it is (a
-        permission test that no other writer can make stale before the delete)."""
+        permission test that no other writer can make stale before the delete). ``reads``, as
+        ``update``'s: the names of the only fields ``check`` reads, which it gets with objectId."""
         self._not_in_change("delete")
         # Not tried again as the other calls are (knowing): only its class can be unknown, and
         # what ``check`` raises (a SchemaError too) is raised as it is, the check called once.
         cls = known_class(self, class_name)
         if check is not None:
             _callable(check, "delete's check", cls.name, object_id)
-        checked = None if check is None else self._in_change(lambda current: check(output_record(cls, current)))
-        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked)
+        names = None if reads is None else _field_names(reads, "delete's reads", cls.name, object_id)
+
+        def seen(current: dict[str, Any]) -> dict[str, Any]:
+            record = output_record(cls, current)
+            return record if names is None else {k: v for k, v in record.items() if k == "objectId" or k in names}
+
+        checked = None if check is None else self._in_change(lambda current: check(seen(current)))
+        self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked,
+                                                         shown=True if names is None else names)
         self._changed()
 
     @knowing_write
@@ -245,3 +274,11 @@ def _callable(call: object, what: str, class_name: str, object_id: object) -> No
 
 def _now() -> datetime:
     return to_ms(datetime.now(UTC))
+
+
+def _field_names(names: object, what: str, class_name: str, object_id: str) -> frozenset[str]:
+    """``reads`` checked: field names, a list or set of strings (a lone string is no list of them)."""
+    if isinstance(names, str) or not isinstance(names, Collection) or not all(isinstance(n, str) for n in names):
+        raise DataError(f"{what} must be a list of field names, not {type_name(names)}", class_name=class_name,
+                        object_id=object_id)
+    return frozenset(names)

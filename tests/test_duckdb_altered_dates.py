@@ -659,3 +659,26 @@ def test_a_query_of_two_classes_names_the_one_whose_table_lacks_the_column() -> 
             db.query(cls, where)
         assert (exc.value.class_name, exc.value.field) == (owner, "n"), str(exc.value)
         assert f'ALTER TABLE "{owner}" ADD COLUMN "n" DOUBLE' in exc.value.reason
+
+
+@pytest.mark.parametrize(("column", "kind", "using", "held"), ALTERED_FIELD)
+def test_an_update_or_checked_delete_that_says_what_it_reads_leaves_an_altered_date_alone(
+    column: str, kind: str, using: str | None, held: str
+) -> None:
+    # serve's update and ACL-checked delete read a record's ACL and the fields of its
+    # Increments alone: reads= gives those, as a save's read of the record does.
+    db = _db(5)
+    _alter(db, column, kind, using)
+    due = _row(db, "i001")[0]
+    got: list[dict[str, Any]] = []
+    written = db.update("Item", "i001", lambda rec: got.append(rec) or querylang.Change(fields={"n": rec["n"] + 5}),
+                        reads=["n"])
+    assert got == [{"objectId": "i001", "n": 1}] and _row(db, "i001")[:2] == (due, 6)
+    assert set(written) == {"objectId", "createdAt", "updatedAt", "n"} and written["n"] == 6
+    with pytest.raises(DataError) as exc:  # a change that reads the column still has it named
+        db.update("Item", "i001", lambda rec: querylang.Change(fields={"n": 0}), reads=["n", column])
+    _named(exc, column, held)
+    with pytest.raises(DataError, match="update's reads must be a list of field names, not string"):
+        db.update("Item", "i001", lambda rec: querylang.Change(), reads="n")
+    db.delete("Item", "i001", check=got.append, reads=[])
+    assert got[-1] == {"objectId": "i001"} and db.count("Item", {"objectId": "i001"}) == 0

@@ -9,7 +9,7 @@ PostgreSQL (engines/postgres).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,10 +32,12 @@ class Writer(Protocol):
     def save(self, class_name: str, object_id: str, fields: Mapping[str, Any], now: Any) -> None: ...
 
     def delete(
-        self, class_name: str, object_id: str, check: Callable[[dict[str, Any]], None] | None = None
+        self, class_name: str, object_id: str, check: Callable[[dict[str, Any]], None] | None = None,
+        *, shown: bool | Collection[str] = True,
     ) -> None: ...
 
-    def modify(self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change], now: Any) -> dict[str, Any]: ...
+    def modify(self, class_name: str, object_id: str, change: Callable[[dict[str, Any]], Change], now: Any,
+               *, shown: bool | Collection[str] = True) -> dict[str, Any]: ...
 
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float], now: Any) -> None: ...
 

@@ -100,6 +100,12 @@ class WriteRoutes(ClassAccess):
             isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
             for v in body.values())
         checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
+        # The record's fields the change reads: the others (a Date column altered by hand among
+        # them) are left as they are, as the library's save leaves them.
+        reads = {key for key, v in body.items()
+                 if isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS}
+        if not access.master and acl is not None:
+            reads.add(acl)
         _check_required(class_name, body, update=True, acl_field=acl)  # before the record is looked up, as Parse
         answers: dict[str, Any] = {}
 
@@ -119,7 +125,7 @@ class WriteRoutes(ClassAccess):
             return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
 
         with the_write():
-            written = self.db.update(class_name, oid, change)
+            written = self.db.update(class_name, oid, change, reads=reads)
         return {"updatedAt": written["updatedAt"], **answers}
 
     def _no_password(self, class_name: str, body: Mapping[str, Any]) -> None:
@@ -172,7 +178,7 @@ class WriteRoutes(ClassAccess):
             if not public(current.get(acl), "write"):
                 raise not_found()
 
-        self.db.delete(class_name, oid, check=writable)
+        self.db.delete(class_name, oid, check=writable, reads=[acl])
         return {}
 
 

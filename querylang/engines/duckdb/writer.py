@@ -3,7 +3,7 @@ transaction, row cells and table making."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -131,7 +131,7 @@ class Writer(SqlWriter[DuckDBTables]):
 
     def modify(
         self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
-        *, shown: bool = True,
+        *, shown: bool | Collection[str] = True,
     ) -> dict[str, Any]:
         # ``change`` may run a text search on this database, which needs the words a load left
         # pending: computed inside the record's transaction they fail (DuckDB has no nested
@@ -142,13 +142,14 @@ class Writer(SqlWriter[DuckDBTables]):
             self._fill_pending()
             return super().modify(class_name, oid, change, now, shown=shown)
 
-    def delete(self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def delete(self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None,
+               *, shown: bool | Collection[str] = True) -> None:
         # ``check`` runs inside the delete's transaction, as update's change does (modify).
         if check is None:
             return super().delete(class_name, oid)
         with writing(self.store.lock, self.lock_wait):
             self._fill_pending()
-            return super().delete(class_name, oid, check)
+            return super().delete(class_name, oid, check, shown=shown)
 
     def _fill_pending(self) -> None:
         if not self.store.read_only and not self.store.closed:

@@ -4,7 +4,7 @@ making."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -167,7 +167,7 @@ class Writer(SqlWriter[PostgresTables]):
 
     def modify(
         self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
-        *, shown: bool = True,
+        *, shown: bool | Collection[str] = True,
     ) -> dict[str, Any]:
         made: list[Any] = []
 

@@ -12,7 +12,7 @@ cells of its row, how a stored row reads back, and how a schema change makes its
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -212,12 +212,13 @@ class SqlWriter(ABC, Generic[S]):
             raise DataError(f"{what} needs an object of fields (a field name → its value), not {type_name(fields)}",
                             class_name=class_name, object_id=oid)
 
-    def _stored(self, con: Any, cls: ClassDef, oid: str, *, shown: bool = True) -> dict[str, Any]:
+    def _stored(self, con: Any, cls: ClassDef, oid: str, *, shown: bool | Collection[str] = True) -> dict[str, Any]:
         """The record as stored, read with ``con`` (inside the write's transaction). Not
         ``shown`` (to the caller's change or check, or as what an update wrote): without the
         Date fields whose column was altered by hand (:meth:`unread_dates`), which a save,
         increment or edge edit of the record's other fields leaves as they are; a record shown
-        names such a column, as a query does."""
+        names such a column, as a query does. ``shown`` a collection of field names: only
+        those are shown (the fields a change or check says it reads)."""
         cols = self.dialect.layout.output_columns(cls)
         collist = ", ".join(self._column(c) for c in cols)
         cur = self._run(con, f'SELECT {collist} FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}', [oid])
@@ -226,8 +227,10 @@ class SqlWriter(ABC, Generic[S]):
             raise DataError("Object not found.", class_name=cls.name, object_id=oid, code=101)
         if self.checks_dates:
             self._described[cls.name] = cur.description  # the columns' types, for the write that follows (_update)
-            if not shown:
-                row = self.unread_dates(cls, cols, row)
+            if shown is not True:
+                left = self.unread_dates(cls, cols, row)
+                read = () if shown is False else shown
+                row = [cell if c in read else kept for c, cell, kept in zip(cols, row, left, strict=True)]
         return self.stored_record(cls, cols, row)
 
     def create(self, class_name: str, fields: Mapping[str, Any], now: datetime) -> str:
@@ -334,7 +337,7 @@ class SqlWriter(ABC, Generic[S]):
 
     def modify(
         self, class_name: str, oid: str, change: Callable[[dict[str, Any]], Change], now: datetime,
-        *, shown: bool = True,
+        *, shown: bool | Collection[str] = True,
     ) -> dict[str, Any]:
         """One read-modify-write: ``change`` gets the stored record (normalised) and says what
         to set and which edges to add and remove; the read, the save and the edges are one
@@ -436,11 +439,12 @@ class SqlWriter(ABC, Generic[S]):
         self.transaction(run)
 
     def delete(
-        self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None
+        self, class_name: str, oid: str, check: Callable[[dict[str, Any]], None] | None = None,
+        *, shown: bool | Collection[str] = True,
     ) -> None:
         """Delete a record and every edge that names it, as owner or as target. ``check`` gets
         the stored record (normalised), read and locked in the delete's transaction; what it
-        raises undoes the delete."""
+        raises undoes the delete. ``shown``: as :meth:`_stored`'s."""
         cls = self.store.schema.get(class_name)
         self._check_id(class_name, oid)
 
@@ -449,7 +453,7 @@ class SqlWriter(ABC, Generic[S]):
             # kept its edges to the deleted record, which its queries took for live.
             schema = self.stored_schema(con, change=False)
             if check is not None:
-                _called(check, dict(self._stored(con, cls, oid)))
+                _called(check, dict(self._stored(con, cls, oid, shown=shown)))
                 self.called_back(con)
             elif not self._run(con, f'SELECT 1 FROM {self._table(cls.name)} WHERE "objectId" = ?{self.lock_read}',
                                [oid]).fetchone():
