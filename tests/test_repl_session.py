@@ -252,3 +252,14 @@ def test_load_names_its_path_as_typed_in_a_repl_given_a_home_data_path(tmp_path:
     assert f"error: {tmp_path}/d/x.json: not valid JSON at line 2" in said, said
     assert "error: ./d/x.json: not valid JSON at line 2" in said, said
     assert "error: ~/d/x.json: not valid JSON at line 2" in said, said
+
+
+def test_a_repl_load_leaves_the_sessions_other_names_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .load's own name comes first; the session's --db=~/x.duckdb keeps its name meanwhile."""
+    from querylang.interchange.given_paths import shown, typed_sources
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with typed_sources(["~/x.duckdb", "~/d"]), typed_sources([f"{tmp_path}/d/x.json"], new_command=True):
+        assert shown(tmp_path / "x.duckdb") == "~/x.duckdb"
+        assert shown(tmp_path / "d" / "x.json") == f"{tmp_path}/d/x.json"
+        assert shown(tmp_path / "d" / "y.json") == "~/d/y.json"

@@ -37,15 +37,16 @@ def typed_sources(sources: Iterable[object], *, new_command: bool = False) -> It
     and ``~/x.json`` of ``~/x.json``, which the REPL's ``.load`` reads as the home folder's.
 
     ``new_command``: the block is a command of its own the user typed (a REPL entry), whose
-    names replace those of the command that started the session: `.load /home/me/d/x.json` in
-    a REPL started with --data=~/d is named as typed, not '~/d/x.json'."""
+    names come before those of the command that started the session, a name typed as the
+    system writes it too: `.load /home/me/d/x.json` in a REPL started with --data=~/d is named
+    as typed, not '~/d/x.json' (the session's --db=~/x.duckdb is still '~/x.duckdb')."""
     # "" is no path (Path("") is the current folder, every relative path under it).
-    pairs = tuple((root, given_name(s)) for s in sources
-                  if isinstance(s, str | os.PathLike) and os.fspath(s) != ""
-                  and str(root := Path(os.path.expanduser(s))) != given_name(s))
+    given = [s for s in sources if isinstance(s, str | os.PathLike) and os.fspath(s) != ""]
+    pairs = tuple((root, typed) for root, typed in ((Path(os.path.expanduser(s)), given_name(s)) for s in given)
+                  if new_command or str(root) != typed)
     # The outer block's names first: it is nearer the user (the REPL's '~/d', around the
     # library's load of the expanded path).
-    token = _TYPED.set(pairs if new_command else _TYPED.get() + pairs)
+    token = _TYPED.set(pairs + _TYPED.get() if new_command else _TYPED.get() + pairs)
     try:
         yield
     finally:
