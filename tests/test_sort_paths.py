@@ -53,3 +53,27 @@ def test_sort_through_a_non_object_is_still_an_error(db: querylang.Database) -> 
         db.query("P", "where({})\nsort(['tags.x'])")
     with pytest.raises(querylang.QueryError, match="no such field"):
         db.query("P", "where({})\nsort(['nope.x'])")
+
+
+# Fields named as the one-letter names DuckDB's list lambdas take (p, c, v, e, x, y, k): a
+# lambda's ``p.v`` read the column p instead, and the query failed with "Cannot extract field".
+LAMBDA_NAMES = ("p", "c", "v", "e", "x", "y", "k")
+NAMED = {
+    "classes": {"T": {"fields": {"o": {"type": "Object"}, **{n: {"type": "String"} for n in LAMBDA_NAMES}}}},
+    "records": {"T": [
+        {"objectId": "t1", "o": {"y": {"z": "b"}}, **{n: "s" for n in LAMBDA_NAMES}},
+        {"objectId": "t2", "o": {"y": [{"z": "a"}, {"z": "c"}]}},
+        {"objectId": "t3", "o": {"y": 1}, **{n: "s" for n in LAMBDA_NAMES}},
+        {"objectId": "t4"},
+    ]},
+}
+
+
+@pytest.mark.parametrize(("sort", "expected"), [("o.y.z", ["t3", "t4", "t2", "t1"]), ("-o.y.z", ["t2", "t1", "t3", "t4"])])
+def test_sort_by_a_deep_path_beside_fields_named_as_lambdas(engine, sort: str, expected: list[str]) -> None:
+    db = engine()
+    db.load(NAMED)
+    assert db.query("T", None, sort=[sort]).ids == expected
+    assert db.reference("T", None, sort=[sort]).ids == expected
+    where = {"o.y.z": {"greaterThan": "a"}}
+    assert db.query("T", where, sort=[sort]).ids == [i for i in expected if i in ("t1", "t2")]

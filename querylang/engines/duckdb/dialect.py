@@ -160,8 +160,10 @@ class DuckDBDialect(Dialect):
             reached = (f"flatten(list_transform({reached}, lambda v: CASE WHEN {_is_object('v')} THEN "
                        f"[{mark('json_extract(v, ?)', 'false')}] WHEN json_type(v) = 'ARRAY' THEN {of_elements} "
                        f"ELSE [{mark('NULL::JSON', 'false')}] END))")
-        found = (f"flatten(list_transform({reached}, lambda c: CASE WHEN NOT c.o AND json_type(c.v) = 'ARRAY' "
-                 f"THEN list_concat([c.v], json_extract(c.v, '$[*]')) ELSE [coalesce(c.v, 'null'::JSON)] END))")
+        # A lambda whose struct is read as ``_c.v`` is named with a leading _, which no field
+        # name has (schema.NAME_RE): DuckDB reads ``c.v`` as the column c when a field is named c.
+        found = (f"flatten(list_transform({reached}, lambda _c: CASE WHEN NOT _c.o AND json_type(_c.v) = 'ARRAY' "
+                 f"THEN list_concat([_c.v], json_extract(_c.v, '$[*]')) ELSE [coalesce(_c.v, 'null'::JSON)] END))")
         return Reached(f"CAST(to_json({found}) AS VARCHAR)", found), out
 
     def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
@@ -170,26 +172,26 @@ class DuckDBDialect(Dialect):
         reached, out = f"[{{'v': CAST({at} AS JSON), 'o': false}}]", list(params)
         for step in steps:
             key = f'$."{step}"'  # a step is letters, digits and _ (schema.py)
-            by_key = (f"list_transform(json_extract(p.v, '$[*]'), lambda e: CASE WHEN {_is_object('e')} "
+            by_key = (f"list_transform(json_extract(_p.v, '$[*]'), lambda e: CASE WHEN {_is_object('e')} "
                       "THEN {'v': json_extract(e, ?), 'o': false} ELSE {'v': 'null'::JSON, 'o': false} END)")
             elements: str = by_key
             more: list[Any] = [key]
             index = index_step(step)
             if index is not None:
                 # The element at the index, in place of each element but an object holding the key.
-                holding = (f"list_transform(list_filter(json_extract(p.v, '$[*]'), lambda e: {_is_object('e')} "
+                holding = (f"list_transform(list_filter(json_extract(_p.v, '$[*]'), lambda e: {_is_object('e')} "
                            "AND json_exists(e, ?)), lambda e: {'v': json_extract(e, ?), 'o': false})")
-                elements = (f"CASE WHEN json_array_length(p.v) > ? THEN list_concat({holding}, "
-                            f"[{{'v': json_extract(p.v, ?), 'o': true}}]) ELSE {by_key} END")
+                elements = (f"CASE WHEN json_array_length(_p.v) > ? THEN list_concat({holding}, "
+                            f"[{{'v': json_extract(_p.v, ?), 'o': true}}]) ELSE {by_key} END")
                 more = [index, key, key, f"$[{index}]", key]
-            reached = (f"flatten(list_transform({reached}, lambda p: CASE WHEN {_is_object('p.v')} "
-                       "THEN [{'v': json_extract(p.v, ?), 'o': false}] "
-                       f"WHEN json_type(p.v) = 'ARRAY' AND json_array_length(p.v) > 0 THEN {elements} "
+            reached = (f"flatten(list_transform({reached}, lambda _p: CASE WHEN {_is_object('_p.v')} "
+                       "THEN [{'v': json_extract(_p.v, ?), 'o': false}] "
+                       f"WHEN json_type(_p.v) = 'ARRAY' AND json_array_length(_p.v) > 0 THEN {elements} "
                        "ELSE [{'v': 'null'::JSON, 'o': false}] END))")
             out += [key, *more]
-        keys = (f"flatten(list_transform({reached}, lambda c: CASE WHEN c.v IS NULL THEN ['null'::JSON] "
-                "WHEN json_type(c.v) = 'ARRAY' AND json_array_length(c.v) = 0 THEN [NULL::JSON] "
-                "WHEN json_type(c.v) = 'ARRAY' AND NOT c.o THEN json_extract(c.v, '$[*]') ELSE [c.v] END))")
+        keys = (f"flatten(list_transform({reached}, lambda _c: CASE WHEN _c.v IS NULL THEN ['null'::JSON] "
+                "WHEN json_type(_c.v) = 'ARRAY' AND json_array_length(_c.v) = 0 THEN [NULL::JSON] "
+                "WHEN json_type(_c.v) = 'ARRAY' AND NOT _c.o THEN json_extract(_c.v, '$[*]') ELSE [_c.v] END))")
         return keys, out
 
     def sort_row(self, columns: Sequence[str | None]) -> str:
