@@ -3,6 +3,8 @@ place a filter or its translations show them (docs/semantics.md#dates)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -149,6 +151,26 @@ def test_a_range_on_an_array_or_object_path_says_which_date_it_cannot_read(iso: 
             for run in (d.query, d.reference):
                 with pytest.raises(QueryTypeError, match=f"'{field}': cannot read .*{iso[1:8]}.* as a date"):
                     run("Ev", {field: {op: {"__type": "Date", "iso": iso}}})
+
+
+@pytest.mark.parametrize(("field", "operand", "place"), [
+    ("a", {"equalTo": {"__type": "Date", "iso": "2024-13-01"}}, "the value, a Date object,"),
+    ("a", {"containedIn": [1, {"__type": "Date", "iso": "soon"}]}, "the value, a Date object,"),  # each member is a value
+    ("a", {"equalTo": [1, {"__type": "Date", "iso": "-000001-01-01T00:00:00Z"}]}, "the Date object at [1]"),
+    ("o", {"equalTo": {"when": {"__type": "Date", "iso": "2024-02-30"}}}, "the Date object at when"),
+    ("o.when", {"notEqualTo": {"__type": "Date", "iso": "2024-02-30"}}, "the value, a Date object,"),
+])
+def test_equality_with_a_date_object_that_is_no_date_says_where(field: str, operand: dict, place: str) -> None:
+    """Equality on an Array or Object field (or path) with a Parse Date whose iso names no date
+    matched nothing (notEqualTo everything) without a word, where a range with it, the same
+    value on a Date field, and a record holding it are refused: no stored value can be one
+    (docs/semantics.md#dates)."""
+    classes = {"Ev": {"fields": {"a": {"type": "Array"}, "o": {"type": "Object"}}}}
+    with querylang.connect() as d:
+        d.load({"classes": classes, "records": {"Ev": [{"objectId": "a", "a": [1], "o": {"when": 1}}]}})
+        for run in (d.query, d.reference):
+            with pytest.raises(QueryTypeError, match=rf"'{field}': {re.escape(place)} is (no date|outside years)"):
+                run("Ev", {field: operand})
 
 
 @pytest.mark.parametrize("text", ["\u0662\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661", "２０２４-01-01", "2024-01-01T0\u0663:00Z"])

@@ -20,6 +20,7 @@ from querylang.model.values import (
     date_from,
     is_number,
     native,
+    no_date_in,
     normalise_json,
     outside_years,
 )
@@ -87,6 +88,8 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             raise QueryTypeError(f"'{field.name}': cannot read {value!r:.60} as a date")
         if scalar_only and isinstance(plain, list | dict):
             raise QueryTypeError(f"range operators on '{field.name}' need a number, string, boolean or date")
+        if (why := no_date_in(plain)) is not None:
+            raise QueryTypeError(f"'{field.name}': {why}")
         if ftype == "Object" and not isinstance(plain, dict):
             raise mismatch(field, value)
         return plain

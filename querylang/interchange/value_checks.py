@@ -7,7 +7,7 @@ that a load, a write and a value read back from an engine's tables all go throug
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +17,10 @@ from querylang.model.values import (
     canonical_base64,
     date_from,
     is_number,
+    names_no_date,
     native,
     native_deep,
+    no_date_in,
     normalise_json,
     outside_years,
 )
@@ -210,34 +212,9 @@ def _check_nested(value: Any, stored: bool) -> Any:
             _check_json(value, 0, not stored)
         return value
     except _NoDate:
-        found = _first_no_date(value, "")
-        assert found is not None
-        place, bad = found
-        iso = bad.get("iso")
-        why = OUTSIDE_YEARS if outside_years(bad) else "no date"
-        at = f"the Date object at {place}" if place else "the value, a Date object,"
-        raise ValueError(f"{at} is {why}: iso {iso!r:.60} (a Date is {{__type: 'Date', iso: ISO-8601 string}})") from None
-
-
-def _first_no_date(value: object, place: str) -> tuple[str, Mapping[str, Any]] | None:
-    """The place of the first Date object that names no date in ``value``, and the object,
-    found in the order _check_json looks."""
-    if isinstance(value, Mapping):
-        if _names_no_date(value):
-            return place, value
-        items: Iterator[tuple[str, object]] = ((f"{place}.{k}" if place else str(k), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"{place}[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    for where, v in items:
-        if (found := _first_no_date(v, where)) is not None:
-            return found
-    return None
-
-
-def _names_no_date(value: Mapping[str, Any]) -> bool:
-    return value.get("__type") == "Date" and date_from(dict(value)) is None
+        why = no_date_in(value)
+        assert why is not None
+        raise ValueError(why) from None
 
 
 def _check_json(value: object, depth: int = 0, dates: bool = False) -> None:
@@ -263,7 +240,7 @@ def _check_json(value: object, depth: int = 0, dates: bool = False) -> None:
         for v in value:
             _check_json(v, depth + 1, dates)
     elif isinstance(value, Mapping):
-        if dates and _names_no_date(value):
+        if dates and names_no_date(value):
             raise _NoDate()
         for k, v in value.items():
             if not isinstance(k, str):

@@ -14,7 +14,7 @@ import math
 import numbers
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -287,6 +287,41 @@ def canonical(value: object) -> str:
 def canonical_plain(plain: object) -> str:
     """:func:`canonical` of a value already in :func:`plain_json` form."""
     return _CANONICAL_JSON(plain)
+
+
+def names_no_date(value: Mapping[str, Any]) -> bool:
+    """``value`` is a Parse Date object whose iso names no date (which no stored value is)."""
+    return value.get("__type") == "Date" and date_from(dict(value)) is None
+
+
+def first_no_date(value: object, place: str = "") -> tuple[str, Mapping[str, Any]] | None:
+    """The place (``[1]``, ``a.b``, ``""`` for the value itself) of the first Date object that
+    names no date in an Array or Object value, and the object; None if there is none."""
+    if isinstance(value, Mapping):
+        if names_no_date(value):
+            return place, value
+        items: Iterator[tuple[str, object]] = ((f"{place}.{k}" if place else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{place}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for where, v in items:
+        if (found := first_no_date(v, where)) is not None:
+            return found
+    return None
+
+
+def no_date_in(value: object) -> str | None:
+    """What is wrong with the first Date object that names no date in an Array or Object
+    value, and where it is; None if there is none. A load refuses such a value and a query
+    operand holding one, which no stored value can equal, is refused with the same words."""
+    found = first_no_date(value)
+    if found is None:
+        return None
+    place, bad = found
+    why = OUTSIDE_YEARS if outside_years(bad) else "no date"
+    at = f"the Date object at {place}" if place else "the value, a Date object,"
+    return f"{at} is {why}: iso {bad.get('iso')!r:.60} (a Date is {{__type: 'Date', iso: ISO-8601 string}})"
 
 
 def normalise_json(value: object) -> object:
