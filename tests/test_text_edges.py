@@ -162,6 +162,28 @@ def test_a_misspelt_search_key_is_named_with_its_suggestion(db):
         assert "unknown key 'serch' in text (did you mean 'search'?)" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"nor": [{"t": {"text": {"search": "fox"}}}]},
+        {"and": [{"t": {"exists": True}}, {"nor": [{"or": [{"t": {"text": {"search": "fox"}}}, {"t": {"equalTo": "x"}}]}]}]},
+        "where({ nor: [{ t: { text: { search: 'fox' } } }] })",
+    ],
+    ids=["nor", "deep-nor", "script"],
+)
+def test_a_text_search_under_a_negation_is_refused(db, query):
+    """docs/semantics.md#text: as MongoDB refuses $text under $nor, a text search under a
+    negation is 102 naming its field (it answered the records without the words)."""
+    for run in (db.query, db.reference):
+        with pytest.raises(QueryError, match=r"a text search cannot be inside a negation \('nor'\): field 't'") as info:
+            run("C", query)
+        assert info.value.code == 102
+    with pytest.raises(QueryError, match="cannot be inside a negation"):
+        db.find("C", {"$nor": [{"t": {"$text": {"$search": {"$term": "fox"}}}}]})
+    # under or it stays allowed, as the one text search of the query
+    assert sorted(db.query("C", {"or": [{"t": {"text": {"search": "lazy"}}}, {"t": {"equalTo": "an old dog"}}]}).ids) == ["b", "c"]
+
+
 # Texts for each way their word columns are stored: plain lower-case words (the folded words
 # and the words as written both left out), capitals (the folded words stored), punctuation,
 # extra blanks and marks (the words as written stored too).

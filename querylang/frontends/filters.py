@@ -610,28 +610,32 @@ def rest_hint(name: str) -> str | None:
 
 def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
-    once per query; one text search per query (docs/semantics.md#text, docs/semantics.md#geo)."""
+    once per query; one text search per query, and none under a negation, as MongoDB refuses
+    $text under $nor (docs/semantics.md#text, docs/semantics.md#geo)."""
     nears = texts = 0
 
-    def visit(node: n.Node, negated_or_or: bool) -> None:
+    def visit(node: n.Node, negated_or_or: bool, negated: bool) -> None:
         nonlocal nears, texts
         if isinstance(node, n.NearSphere) and node.order:
             if negated_or_or:
                 raise QueryError("nearSphere cannot be inside 'or' or a negation (it orders the results)").at(*(node.pos or (None, None)))
             nears += 1
         if isinstance(node, n.Text):
+            if negated:
+                raise QueryError(f"a text search cannot be inside a negation ('nor'): field '{node.field}'").at(
+                    *(node.pos or (None, None)))
             texts += 1
             if texts > 1:
                 raise QueryError("only one text search per query").at(*(node.pos or (None, None)))
         if isinstance(node, n.And):
             for i in node.items:
-                visit(i, negated_or_or)
+                visit(i, negated_or_or, negated)
         elif isinstance(node, n.Or):
             for i in node.items:
-                visit(i, True)
+                visit(i, True, negated)
         elif isinstance(node, n.Not):
-            visit(node.item, True)
+            visit(node.item, True, True)
 
-    visit(where, False)
+    visit(where, False, False)
     if nears > 1:
         raise QueryError("only one nearSphere per query")
