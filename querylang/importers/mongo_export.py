@@ -308,10 +308,9 @@ def schema_field(class_name: str, key: str, mongo_type: Any, path: Path, where: 
             return {"type": "Relation", "targetClass": rel.group(1)}
         if mongo_type in _SCHEMA_TYPES:
             return {"type": _SCHEMA_TYPES[mongo_type]}
-    raise DataError(
-        f"unknown _SCHEMA type {mongo_type!r} ({field_place(f'{shown(path)}, {where}', key)})",
-        class_name=class_name, field=key,
-    )
+    # Named as the importers' other errors are: the file and line first, then class and field.
+    raise DataError(f"unknown _SCHEMA type {mongo_type!r}", class_name=class_name, field=key).placed(
+        field_place(f"{shown(path)}, {where}", key))
 
 
 def _read_class(

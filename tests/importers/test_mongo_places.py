@@ -73,12 +73,13 @@ def test_an_extended_json_wrapper_that_cannot_be_read_names_its_line(tmp_path: P
 
 def test_a_schema_field_over_lines_is_named_by_its_line(tmp_path: Path) -> None:
     """_SCHEMA.json --pretty: an unknown type, and a type clash with the database's, named the
-    class's first line."""
+    class's first line. Both name the file and line first, as every other import error does (an
+    unknown type named them last, in brackets)."""
     root = write_export(tmp_path / "dump")
     schema = _rewrite(root, "_SCHEMA.json", lambda d: d.update(views="decimal"))
     line = _line(schema, '"views": "decimal"')
     db = querylang.connect()
-    with pytest.raises(DataError, match=rf"^class Post, field views: unknown _SCHEMA type 'decimal' \({re.escape(str(schema))}, line {line}\)$"):
+    with pytest.raises(DataError, match=rf"^{re.escape(str(schema))}, line {line}: class Post, field views: unknown _SCHEMA type 'decimal'$"):
         db.import_mongo_export(root)
     root = write_export(tmp_path / "again")
     schema = _rewrite(root, "_SCHEMA.json", lambda d: None)
