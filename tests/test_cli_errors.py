@@ -355,8 +355,9 @@ def test_error_messages_show_control_characters_escaped() -> None:
     assert source.endswith('where({ title: "\\x1b[31m" }) bad') and caret.index("^") == source.index("bad")
 
 
-@pytest.mark.parametrize("keys", ["", ",,", "-score,,title"])
+@pytest.mark.parametrize("keys", ["", ",,", "-score,,title", "-", "score, - "])
 def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
+    """A '-' with no field after it is empty too (it was "cannot sort by ''", naming a key no one wrote)."""
     res = ql("query", "Post", "where({})", "--sort", keys)
     assert res.returncode == 2 and "--sort" in res.stderr and "empty sort key" in res.stderr
     res = ql("relation", "Group", "g2", "posts", "--sort", keys)
@@ -370,6 +371,8 @@ def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
 def test_an_empty_sort_key_is_named_by_its_place() -> None:
     err = ql("find", "Post", "--order", "score,,title").stderr
     assert "Invalid value for --order: 'score,,title' has an empty sort key (key 2 of 3)" in err
+    err = ql("query", "Post", "where({})", "--sort", "score,-").stderr
+    assert "Invalid value for --sort: 'score,-' has an empty sort key (key 2 of 2)" in err
 
 
 @pytest.mark.parametrize(("args", "option", "value"), [

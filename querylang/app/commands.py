@@ -189,13 +189,15 @@ def parse_keys(values: Sequence[str]) -> list[str] | None:
     return keys or None
 
 
-def field_keys(values: Sequence[str], what: str = "field name", example: str = "title,body") -> list[str] | None:
+def field_keys(values: Sequence[str], what: str = "field name", example: str = "title,body",
+               *, signed: bool = False) -> list[str] | None:
     """Comma lists as :func:`parse_keys` reads them; a blank key (``''``, ``a,,b``) is a
-    ValueError naming its place, since dropping it would answer other than the user asked."""
+    ValueError naming its place, since dropping it would answer other than the user asked.
+    ``signed``: sort keys, where a lone ``-`` is blank too (it was "cannot sort by ''")."""
     for value in values:
         keys = value.split(",")
         for n, key in enumerate(keys, 1):
-            if not key.strip():
+            if not (key.strip().removeprefix("-").strip() if signed else key.strip()):
                 place = f" (key {n} of {len(keys)})" if len(keys) > 1 else ""
                 raise ValueError(f"{value!r} has an empty {what}{place}: give field names, e.g. {example}")
     return parse_keys(values)
@@ -203,7 +205,7 @@ def field_keys(values: Sequence[str], what: str = "field name", example: str = "
 
 def sort_keys(values: Sequence[str]) -> list[str] | None:
     """``--sort`` values (``--sort ''``, ``--sort a,,b`` refused, as :func:`field_keys` does)."""
-    return field_keys(values, "sort key", "-createdAt,title")
+    return field_keys(values, "sort key", "-createdAt,title", signed=True)
 
 
 # --- running queries so Ctrl-C can stop them ------------------------------------------------
