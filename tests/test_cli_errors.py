@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import querylang
+from querylang.app.demo import sample_document
 from querylang.engines.postgres.cluster import Cluster
 
 from . import test_cli
@@ -366,6 +367,17 @@ def test_an_empty_sort_key_is_a_usage_error(keys: str) -> None:
     res = ql("find", "Post", "--order", keys)
     assert res.returncode == 2 and "--order" in res.stderr and "empty sort key" in res.stderr, res
     assert res.stdout == ""
+
+
+def test_a_lone_minus_in_a_scripts_sort_is_named_as_written() -> None:
+    """sort(['-']) and db.query(sort='-') said "cannot sort by ''", a key no one wrote."""
+    err = user_error("query", "Post", "sort(['-'])")
+    assert err.startswith("error: line 1, column 1: cannot sort by '-': a '-' needs a field name after it (-createdAt)\n")
+    db = querylang.connect()
+    db.load(sample_document())
+    for sort in ("-", ["title", " - "], "-score,-"):
+        with pytest.raises(querylang.SchemaError, match=r"^cannot sort by '-': a '-' needs a field name after it"):
+            db.query("Post", {}, sort=sort)
 
 
 def test_an_empty_sort_key_is_named_by_its_place() -> None:

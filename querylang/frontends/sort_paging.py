@@ -61,6 +61,10 @@ def build_sort(sort: object, cls: ClassDef, pos: Pos | None = None, *, strict: b
         text = item.strip()
         desc = text.startswith("-")
         name = text[1:] if desc else text
+        if desc and not name.strip():
+            # Named as written: with the '-' read off, the error named a field '' no one wrote.
+            raise _err(SchemaError("cannot sort by '-': a '-' needs a field name after it (-createdAt)",
+                                   code=INVALID_KEY_NAME), pos)
         name = SORT_ALIASES.get(name, name)
         f = cls.fields.get(name)
         head = cls.fields.get(name.split(".", 1)[0]) if "." in name else None
