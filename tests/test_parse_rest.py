@@ -183,6 +183,9 @@ ERRORS = [
     ({"tags": {"$in": "ui"}}, 107, "bad $in value"),
     ({"tags": {"$nin": 3}}, 107, "bad $nin value"),
     ({"tags": {"$containedBy": "x"}}, 107, "bad $containedBy: should be an array"),
+    # named as written (was "'title': exists needs ...", the filter object's word)
+    ({"title": {"$exists": "yes"}}, 107, "'title': $exists needs true or false, got string"),
+    ({"title": {"$exists": None}}, 107, "'title': $exists needs true or false, got null"),
     # regex
     ({"title": {"$regex": 5}}, 107, "bad regex"),
     ({"title": {"$regex": "a", "$options": "g"}}, 102, "Bad $options value for query: g"),

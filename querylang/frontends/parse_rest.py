@@ -220,6 +220,9 @@ def _operators(field: str, ops: Mapping[str, Any]) -> dict[str, Any]:
         elif op in LISTS:
             out[LISTS[op]] = _list_operand(op, operand)
         elif op == "$exists":
+            if not isinstance(operand, bool):
+                # Checked here to name the operator as the where wrote it (filters.py says "exists").
+                raise QueryTypeError(f"$exists needs true or false, got {type_name(operand)}")
             out["exists"] = operand
         elif op == "$regex":
             out.update(_regex(ops))
