@@ -28,6 +28,9 @@ U01 = {"__type": "Pointer", "className": "User", "objectId": "u01"}
 D_JUNE = {"__type": "Date", "iso": "2024-06-01T00:00:00.000Z"}
 
 
+GEO = {"__type": "GeoPoint", "latitude": 1, "longitude": 2}
+
+
 @pytest.fixture(scope="module")
 def db(demo_db):
     return demo_db
@@ -424,6 +427,29 @@ def test_find_errors_keep_their_codes(db):
     assert info.value.code == 105
     with pytest.raises(QueryError):
         find(db, "Post", limit=-1)
+
+
+@pytest.mark.parametrize(("cls", "where", "message"), [
+    ("Post", {"score": {"$regex": "a"}}, "$regex needs a String or Array field; 'score' is a Number"),
+    ("Post", {"score": {"$text": {"$search": {"$term": "a"}}}}, "$text needs a String field of the class; 'score' is a Number"),
+    ("Post", {"title": {"$all": ["a"]}}, "$all needs an Array field; 'title' is a String"),
+    ("Post", {"title": {"$nearSphere": GEO}}, "$nearSphere needs a GeoPoint field; 'title' is a String"),
+    ("Post", {"title": {"$within": {"$box": [GEO, GEO]}}}, "$within needs a GeoPoint field; 'title' is a String"),
+    ("Post", {"score": {"$in": list(range(100_001))}}, "'score': $in has 100001 items (max 100000)"),
+    ("Group", {"posts": {"$gt": 1}},
+     "$gt is not available on Relation field 'posts' (use a Pointer, $in, $nin, $eq, $ne or $exists)"),
+    ("Group", {"name": {"$select": {"query": {"className": "Post", "where": {}}, "key": "score"}}},
+     "$select: 'name' is a String but 'score' is a Number"),
+    # A plain value is read as equalTo, as $eq is: neither is named by an operator word.
+    ("Group", {"name": 5}, "'name' is a String; number 5 can never match it"),
+])
+def test_find_names_operators_as_the_where_wrote_them(db, cls, where, message):
+    """The checks that need the schema named the filter object's words, which no where holds
+    ('matchesRegex needs ...' of a $regex, 'containedIn has N items' of a $in)."""
+    with pytest.raises(QueryError) as info:
+        find(db, cls, where)
+    assert info.value.message == message
+    assert str(info.value) == message
 
 
 def test_include_and_keys(db):

@@ -56,6 +56,7 @@ from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
+    FIELD,
     REST_COMPARE,
     REST_LISTS,
     REST_LOGIC,
@@ -487,15 +488,43 @@ def find(
             # selects only the keys it always selects, never every field.
             selected = ["objectId"]
         extra |= {"include": key_list(include, "include"), "select": selected}
-    return db.query(
-        class_name,
-        where_to_filter(where),
-        sort=parse_order(order),
-        limit=REST_DEFAULT_LIMIT if limit is None else _rest_number(limit, "limit"),
-        skip=None if skip is None else _rest_number(skip, "skip"),
-        count=bool(count),
-        **extra,
-    )
+    lowered = where_to_filter(where)
+    try:
+        return db.query(
+            class_name,
+            lowered,
+            sort=parse_order(order),
+            limit=REST_DEFAULT_LIMIT if limit is None else _rest_number(limit, "limit"),
+            skip=None if skip is None else _rest_number(skip, "skip"),
+            count=bool(count),
+            **extra,
+        )
+    except QueryError as exc:
+        as_written(exc)
+        raise
+
+
+# The filter-object word each Parse operator was read as, back to the operator the where wrote:
+# the checks that need the schema (a field's type, a list's length) run on the filter object and
+# named words no where holds ('matchesRegex needs a String ...' of a $regex). Not equalTo: a plain
+# value ({score: 5}) is read as equalTo too.
+_WRITTEN = {op.name: op.rest for op in FIELD if op.rest and op.name != "equalTo"} | {
+    "withinBox": "$within", "withinPolygon": "$geoWithin", "withinSphere": "$geoWithin"}
+# An error that starts with the operator, after the field it names if any.
+_LEADING_OPERATOR = re.compile(r"^((?:'[^']*'(?: \([^)]*\))?: )?)([A-Za-z]+)(?=(?: needs | has | is not available |: ))")
+_RELATION_HINT = ("(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
+                  "(use a Pointer, $in, $nin, $eq, $ne or $exists)")
+
+
+def as_written(exc: QueryError) -> None:
+    """``exc``, raised for the filter object a where was read as, naming its operators as the
+    where wrote them ('$regex needs a String or Array field; ...')."""
+    found = _LEADING_OPERATOR.match(exc.message)
+    if found is None or found[2] not in _WRITTEN:
+        return
+    message = f"{found[1]}{_WRITTEN[found[2]]}{exc.message[found.end():]}"
+    exc.message = message.replace(*_RELATION_HINT)
+    exc.args = (exc.message,)
 
 
 _SHAPES: dict[Any, bool] = {}
