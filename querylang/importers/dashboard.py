@@ -443,9 +443,12 @@ def _stage_join(
     if not rows:
         return
     if spec is None or spec.get("type") != "Relation":
-        why = "is not in the export" if owner not in classes else f"shows no Relation field {key}"
-        raise DataError(f"{shown(file)}: holds Relation edges of {owner}.{key}, but class {owner} {why} "
-                        "(import its <Class>.json too)")
+        # The file of the class is there when only the field is missing: asking for that file
+        # again sent the user after something they had given.
+        why = ("is not in the export (import its <Class>.json too)" if owner not in classes else
+               f"shows no Relation field {key} (no record of {owner} holds {key} as "
+               '{"__type": "Relation", "className": ...}, which names its target class)')
+        raise DataError(f"{shown(file)}: holds Relation edges of {owner}.{key}, but class {owner} {why}")
     repeated: list[int] = []  # the rows (from 1) that repeat an edge
     for i, row in enumerate(rows):
         where = f"{shown(file)}, record {i + 1}"

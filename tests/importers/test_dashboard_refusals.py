@@ -168,6 +168,20 @@ def test_a_join_file_without_its_owner_class_names_the_file(tmp_path: Path) -> N
     assert not db.schema.classes
 
 
+def test_a_join_file_whose_owner_records_show_no_relation_field_says_so(tmp_path: Path) -> None:
+    """The owner's file is in the export, its records without the Relation marker: the error
+    says what the records lack, not to import the file that is there."""
+    path = write(tmp_path / "pc" / "_Join:likers:Post.json", {"results": [{"owningId": "p1", "relatedId": "p1"}]})
+    write(tmp_path / "pc" / "Post.json", {"results": [{"objectId": "p1", "title": "x"}]})
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_dashboard_export(tmp_path / "pc")
+    assert str(info.value) == (
+        f"{path}: holds Relation edges of Post.likers, but class Post shows no Relation field likers "
+        '(no record of Post holds likers as {"__type": "Relation", "className": ...}, which names its target class)')
+    assert not db.schema.classes
+
+
 def test_a_record_without_an_objectid_is_refused(tmp_path: Path) -> None:
     """Every record Parse exports has an objectId; one without was imported under an id the
     load made up, which no pointer of the export reaches, without a word."""
