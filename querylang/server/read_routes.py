@@ -57,8 +57,12 @@ class ReadRoutes(ClassAccess):
             raise ParseError(INVALID_QUERY, f"Invalid parameter for query: {unknown[0]}")
         if not access.master and truthy(params.get("explain")):
             # Parse Server 9 refuses a client's explain (its allowPublicExplain is off by
-            # default) once the where's JSON is read, before the class or the where is looked at.
+            # default) once the where's JSON is read, before the class or the where is looked at;
+            # but after its refusal of a class only the master key reads (but _Session, which
+            # it refuses later), 119 "Permission denied".
             where_json(params.get("where"), self.config.max_depth)
+            if class_name != "_Session":
+                self._served(access, class_name)
             raise ParseError(INVALID_QUERY, "Using the explain query parameter requires the master key")
         if self.reads_nothing(access, class_name):
             # Parse Server 9 runs a client's sub-queries first: one into a class the client may
