@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from querylang.errors import ScriptError
+from querylang.script.lexer import JS_SPACE
 from querylang.script.values import to_number, to_string, truthy
 
 from .errors import INVALID_JSON, INVALID_KEY_NAME, ParseError
@@ -120,16 +121,9 @@ def key_list(value: Any, what: str) -> list[str]:
 def order(value: Any) -> str | None:
     """``order`` as Parse Server 9 reads it: ``String(value)`` when JavaScript finds it true, so
     ``["-n", "title"]`` is "-n,title", and ``{}`` is "[object Object]", no field (105), where it
-    was taken for no order; ``true`` is the field "true" (it was 107 "order must be a string")."""
-    order = _js_string(value, "order")
-    if order is None:
-        return None
-    # Parse sorts by each item, trimmed, an empty one too ("Invalid field name: ."); the
-    # library skips empty items (a script's sort([]) sends order ''), the server may not.
-    if any(not item.strip().removeprefix("-") for item in order.split(",")):
-        shown = orjson.dumps(order).decode()
-        raise ParseError(INVALID_KEY_NAME, f"cannot sort by '': order {shown[:80]} holds an empty key")
-    return order
+    was taken for no order; ``true`` is the field "true" (it was 107 "order must be a string");
+    check_sort_names reads its names."""
+    return _js_string(value, "order")
 
 
 _SORT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -137,21 +131,28 @@ _AUTH_DATA_ID = re.compile(r"authData\.[a-zA-Z0-9_]+\.id")
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-def check_sort_names(order: str | None, class_name: str) -> None:
+def check_sort_names(order: str | None, class_name: str) -> str | None:
     """The names of an ``order`` as Parse Server 9 checks them (DatabaseController.find), before
     it reads the where, in a class that is not there too: ``authData.x.id`` is 105 "Cannot sort
     by ...", a key whose field (before any dot) no field may have 105 "Invalid field name: k.",
-    the keys in the order of the JavaScript object Parse builds of them (whole numbers first)."""
+    the keys in the order of the JavaScript object Parse builds of them (whole numbers first),
+    an empty one too (serve's words). The order to sort by: each item trimmed as JavaScript
+    trims it (a leading BOM too, never \\x1f), as the library's own trim reads other blanks."""
     if order is None:
-        return
+        return None
     keys: list[str] = []
     for item in order.split(","):
-        item = item.strip()
+        item = item.strip(JS_SPACE)
         key = "score" if item in ("$score", "-$score") else item.removeprefix("-")
         if key not in keys:
             keys.append(key)
     numbers = sorted((k for k in keys if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1), key=int)
     for key in [*numbers, *(k for k in keys if k not in numbers)]:
+        if not key:
+            # In its turn (a b,,c names a b first), with serve's words: Parse sorts by the
+            # empty name too ("Invalid field name: ."), where the library skips it.
+            shown = orjson.dumps(order).decode()
+            raise ParseError(INVALID_KEY_NAME, f"cannot sort by '': order {shown[:80]} holds an empty key")
         if _AUTH_DATA_ID.fullmatch(key):
             raise ParseError(INVALID_KEY_NAME, f"Cannot sort by {key}")
         root = key.split(".")[0]
@@ -159,6 +160,7 @@ def check_sort_names(order: str | None, class_name: str) -> None:
             continue  # Parse sorts by createdAt or updatedAt so
         if not _SORT_NAME.fullmatch(root) or root == "length" or (root == "className" and class_name != "_Hooks"):
             raise ParseError(INVALID_KEY_NAME, f"Invalid field name: {key}.")
+    return ",".join(item.strip(JS_SPACE) for item in order.split(","))
 
 
 def redirect_key(value: Any) -> str:

@@ -100,8 +100,7 @@ class ReadRoutes(ClassAccess):
             check_clients_order(self.db.schema, class_name, _order_keys(params.get("order")))
         # Parse Server 9 reads the sort's names before the where (its ACL, logic operators and
         # key names): the first error is the order's.
-        order = rp.order(params.get("order"))
-        rp.check_sort_names(order, class_name)
+        order = rp.check_sort_names(rp.order(params.get("order")), class_name)
         in_parse_key_order(where, self._acl_of(class_name))
         check_where(self.db.schema, class_name, where, self._guard_field, access.master)
         if not access.master:

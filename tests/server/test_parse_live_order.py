@@ -142,3 +142,29 @@ def test_a_clients_explain_in_a_class_only_the_master_key_reads(both: Any, cls: 
     if cls != "_Session":
         expected = {"code": 119, "error": "Permission denied"}
     assert answer(mine) == answer(theirs) == (400, expected), (mine.text, theirs.text)
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+@pytest.mark.parametrize(("order", "message"), [
+    ("\ufeff-n\u3000", None), ("-n\x1f", "Invalid field name: n\x1f."), ("a b,,n", "Invalid field name: a b."),
+    ("n,a b,", "Invalid field name: a b."), ("-$x,-", "Invalid field name: $x."), ("a b,1,", "Invalid field name: 1."),
+], ids=["bom", "unit-separator", "empty-after", "empty-last", "dash", "number"])
+def test_an_orders_items_are_trimmed_and_read_in_their_turn(both: Any, master: bool, order: str, message: str | None) -> None:
+    """Found by review: serve trimmed an order's items as Python does (a BOM kept, 105; a \\x1f
+    dropped, sorted by n) and refused an empty one before any other name; Parse Server 9 trims
+    them as JavaScript does and reads them in their turn (an empty one alone keeps serve's words,
+    docs/serve.md)."""
+    mine, theirs = both("GET", "/classes/Post", master=master, params={"order": order, "keys": "title"})
+    if message is None:
+        assert mine.status_code == theirs.status_code == 200, (mine.text, theirs.text)
+        assert [r["title"] for r in mine.json()["results"]] == [r["title"] for r in theirs.json()["results"]]
+        return
+    assert answer(mine) == answer(theirs) == (400, {"code": 105, "error": message}), (mine.text, theirs.text)
+
+
+def test_a_clients_hidden_field_beside_an_empty_key_in_an_order(both: Any) -> None:
+    """Found by review: -email, was 105 (the empty key), where Parse Server 9 refuses the hidden
+    field first (119; serve names it, docs/serve.md)."""
+    mine, theirs = both("GET", "/classes/_User", params={"order": "-email,"})
+    assert answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
+    assert answer(mine) == (400, {"code": 119, "error": "This user is not allowed to sort by email on class _User"})
