@@ -58,9 +58,11 @@ class ReadRoutes(ClassAccess):
         if not access.master and truthy(params.get("explain")):
             # Parse Server 9 refuses a client's explain (its allowPublicExplain is off by
             # default) once the where's JSON is read, before the class or the where is looked at;
-            # but after its refusal of a class only the master key reads (but _Session, which
-            # it refuses later), 119 "Permission denied".
+            # but after its refusal of a class only the master key reads, a join table too (but
+            # _Session, which it refuses later), 119 "Permission denied".
             where_json(params.get("where"), self.config.max_depth)
+            if class_name.startswith("_Join:"):
+                raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
             if class_name != "_Session":
                 self._served(access, class_name)
             raise ParseError(INVALID_QUERY, "Using the explain query parameter requires the master key")
