@@ -78,11 +78,13 @@ class ReadRoutes(ClassAccess):
             rp.check_sort_names(rp.order(params.get("order")), class_name)
             return _found_in_no_class(params, self.config.max_depth)
         redirect = rp.redirect_key(params.get("redirectClassNameForKey"))
+        # Text that is no JSON is 107 first, as Parse Server 9's router reads it before it
+        # refuses a class only the master key reads.
+        raw_where = where_json(params.get("where"), self.config.max_depth)
         self._served(access, class_name)
         if redirect:
             class_name = self._redirected(class_name, redirect)
             self._served(access, class_name)  # the Relation's target, as the class it belongs to
-        raw_where = where_json(params.get("where"), self.config.max_depth)  # text no JSON: 107 first
         if not access.master and class_name not in ALWAYS_THERE and self.absent(class_name):
             # Before its sub-queries are run, as Parse Server 9 refuses a client's read of a
             # class that is not there (a class the schema holds is not read again).

@@ -84,3 +84,10 @@ def test_a_clients_hidden_field_in_an_order_with_an_empty_key_is_119(api: Api) -
     where Parse Server 9 refuses the hidden field first, as it does beside any other bad name."""
     status, body = find(api, "/classes/_User", CLIENT, order="-email,")
     assert (status, body["code"]) == (400, 119) and "email" in body["error"]
+
+
+@pytest.mark.parametrize("cls", [*ROLE_SECURED, "_Session"])
+def test_a_where_that_is_no_json_is_107_before_a_class_only_the_master_key_reads(api: Api, cls: str) -> None:
+    """Found by review: a client's find there with where={bad was 119 (209 in _Session), where
+    Parse Server 9's router reads the where's JSON first: 107."""
+    assert find(api, f"/classes/{cls}", CLIENT, where="{bad") == (400, {"code": 107, "error": "where parameter is not valid JSON"})

@@ -169,3 +169,11 @@ def test_a_clients_hidden_field_beside_an_empty_key_in_an_order(both: Any) -> No
     mine, theirs = both("GET", "/classes/_User", params={"order": "-email,"})
     assert answer(theirs) == (400, {"code": 119, "error": "Permission denied"})
     assert answer(mine) == (400, {"code": 119, "error": "This user is not allowed to sort by email on class _User"})
+
+
+@pytest.mark.parametrize("cls", ["_Installation", "_Hooks", "_Join:fans:Post", "_Session"])
+def test_a_where_that_is_no_json_in_a_class_only_the_master_key_reads(both: Any, cls: str) -> None:
+    """Found by review: serve refused the class first (119, 209 in _Session), where Parse
+    Server 9 reads the where's JSON first (107)."""
+    mine, theirs = both("GET", f"/classes/{cls}", params={"where": "{bad"})
+    assert answer(mine) == answer(theirs) == (400, {"code": 107, "error": "where parameter is not valid JSON"}), (mine.text, theirs.text)
