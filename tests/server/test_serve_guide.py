@@ -53,6 +53,8 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "a create in an unknown class": ("POST", "/classes/Posts", {"json": {}, "master": True}),
     "a client asking for a class that is not there": ("GET", "/classes/Posts", {}),
     "an empty key in `order`": ("GET", "/classes/Post", {"params": {"order": "-score,"}}),
+    "a sort key whose field": ("GET", "/classes/Post", {"params": {"order": "a b"}}),
+    "a client's `explain`": ("GET", "/classes/Post", {"params": {"explain": "true"}}),
     "unknown field (query or write)": ("GET", "/classes/Post", {"params": {"where": '{"scroe": 1}'}}),
     "value of the wrong type": ("PUT", "/classes/Post/p001", {"json": {"score": "x"}, "master": True}),
     "unknown operator": ("GET", "/classes/Post", {"params": {"where": '{"score": {"$foo": 1}}'}}),
