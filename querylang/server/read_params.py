@@ -131,6 +131,20 @@ _AUTH_DATA_ID = re.compile(r"authData\.[a-zA-Z0-9_]+\.id")
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
+def sort_keys(order: str | None) -> list[str]:
+    """The keys of the object Parse Server 9 builds of an ``order`` (RestQuery), in its order:
+    each item trimmed as JavaScript trims it, one ``-`` dropped (``--n`` is the key ``-n``),
+    ``$score`` the key ``score``, each key once, whole numbers first."""
+    keys: list[str] = []
+    for item in order.split(",") if order is not None else []:
+        item = item.strip(JS_SPACE)
+        key = "score" if item in ("$score", "-$score") else item.removeprefix("-")
+        if key not in keys:
+            keys.append(key)
+    numbers = sorted((k for k in keys if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1), key=int)
+    return [*numbers, *(k for k in keys if k not in numbers)]
+
+
 def check_sort_names(order: str | None, class_name: str) -> str | None:
     """The names of an ``order`` as Parse Server 9 checks them (DatabaseController.find), before
     it reads the where, in a class that is not there too: ``authData.x.id`` is 105 "Cannot sort
@@ -140,14 +154,7 @@ def check_sort_names(order: str | None, class_name: str) -> str | None:
     trims it (a leading BOM too, never \\x1f), as the library's own trim reads other blanks."""
     if order is None:
         return None
-    keys: list[str] = []
-    for item in order.split(","):
-        item = item.strip(JS_SPACE)
-        key = "score" if item in ("$score", "-$score") else item.removeprefix("-")
-        if key not in keys:
-            keys.append(key)
-    numbers = sorted((k for k in keys if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1), key=int)
-    for key in [*numbers, *(k for k in keys if k not in numbers)]:
+    for key in sort_keys(order):
         if not key:
             # In its turn (a b,,c names a b first), with serve's words: Parse sorts by the
             # empty name too ("Invalid field name: ."), where the library skips it.

@@ -87,10 +87,10 @@ def check_protected(schema: Schema, class_name: str, key: str, action: str = "qu
 
 
 def check_clients_order(schema: Schema, class_name: str, keys: list[str]) -> None:
-    """A client's sort keys, as Parse Server 9 reads them once its where is read: one on a field
-    it hides from clients (or a dot path into one) is 119."""
+    """A client's sort keys (read_params.sort_keys), as Parse Server 9 reads them once its
+    where is read: one on a field it hides from clients (or a dot path into one) is 119."""
     for key in keys:
-        check_protected(schema, class_name, key.lstrip("-"), "sort by")
+        check_protected(schema, class_name, key, "sort by")
 
 
 def _paths(class_name: str, where: Any) -> Iterator[tuple[str, str]]:

@@ -91,3 +91,17 @@ def test_a_where_that_is_no_json_is_107_before_a_class_only_the_master_key_reads
     """Found by review: a client's find there with where={bad was 119 (209 in _Session), where
     Parse Server 9's router reads the where's JSON first: 107."""
     assert find(api, f"/classes/{cls}", CLIENT, where="{bad") == (400, {"code": 107, "error": "where parameter is not valid JSON"})
+
+
+@pytest.mark.parametrize(("order", "answer"), [
+    ("--email", (105, "Invalid field name: -email.")), ("\x1femail", (105, "Invalid field name: \x1femail.")),
+    ("\ufeff-email", (119, "This user is not allowed to sort by email on class _User")),
+    ("-email.x", (119, "This user is not allowed to sort by email on class _User")),
+])
+def test_a_clients_order_reads_its_hidden_fields_as_parse_reads_its_keys(api: Api, order: str, answer: tuple[int, str]) -> None:
+    """Found by review: every leading - was dropped and the key trimmed as Python trims it
+    before serve looked for a hidden field (--email and \\x1femail were 119 for email), where
+    Parse Server 9 drops one - and trims as JavaScript does: the key -email, no hidden field,
+    and then no name a field may have (105)."""
+    code, message = answer
+    assert find(api, "/classes/_User", CLIENT, order=order) == (400, {"code": code, "error": message})
