@@ -682,3 +682,28 @@ def test_an_update_or_checked_delete_that_says_what_it_reads_leaves_an_altered_d
         db.update("Item", "i001", lambda rec: querylang.Change(), reads="n")
     db.delete("Item", "i001", check=got.append, reads=[])
     assert got[-1] == {"objectId": "i001"} and db.count("Item", {"objectId": "i001"}) == 0
+
+
+def test_sibling_inner_queries_of_one_alias_name_the_class_whose_table_lacks_the_column() -> None:
+    # Found by review: two inner queries side by side (an or of matchesQuery) both alias their
+    # table s1; B's "n" dropped, C's kept, the statement failed on B's, and DuckDB's words name
+    # s1 alone: s1 was taken for C (the last table so aliased), which has its n, and the query
+    # was "the database rejected the query: Referenced table "s1" not found!", an alias of
+    # querylang's SQL of no class.
+    db = querylang.connect()
+    db.load({"classes": {"A": {"fields": {"n": {"type": "Number"}, "b": {"type": "Pointer", "targetClass": "B"},
+                                          "c": {"type": "Pointer", "targetClass": "C"}}},
+                         "B": {"fields": {"n": {"type": "Number"}}}, "C": {"fields": {"n": {"type": "Number"}}}},
+             "records": {"A": [{"objectId": "a1", "n": 1, "b": "b1", "c": "c1"}], "B": [{"objectId": "b1", "n": 2}],
+                         "C": [{"objectId": "c1", "n": 3}]}})
+    con = db.store.con
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall():
+        con.execute(f'DROP INDEX "{index}"')
+    for c in ("A", "B"):
+        con.execute(f'ALTER TABLE "{c}" DROP COLUMN "n"')
+    for first, second in ((("b", "B", {"n": 2}), ("c", "C", {})), (("c", "C", {"n": 3}), ("b", "B", {"n": 2}))):
+        where = {"or": [{key: {"matchesQuery": {"className": cls, "where": w}}} for key, cls, w in (first, second)]}
+        with pytest.raises(DataError) as exc:
+            db.query("A", where)
+        assert (exc.value.class_name, exc.value.field) == ("B", "n"), str(exc.value)
+        assert 'ALTER TABLE "B" ADD COLUMN "n" DOUBLE' in exc.value.reason and "s1" not in str(exc.value)

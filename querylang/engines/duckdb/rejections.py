@@ -148,22 +148,31 @@ def dropped_column(exc: duckdb.Error, con: Any, classes: Iterable[ClassDef], fai
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     said = _NO_COLUMN.search(first)
     alias = _ALIAS_SAID.search(first)
-    table_of = {a: t.replace('""', '"') for t, a in _ALIASED.findall(sql)}
-    owner_table = table_of.get(alias.group(1).replace('""', '"')) if alias is not None else None
-    if said is None and owner_table is None:
+    # Inner queries side by side (an or of matchesQuery) each alias their table s1: the alias
+    # names every table so aliased, in the statement's order.
+    tables_of: dict[str, list[str]] = {}
+    for t, a in _ALIASED.findall(sql):
+        if (table := t.replace('""', '"')) not in tables_of.setdefault(a, []):
+            tables_of[a].append(table)
+    aliased = tables_of.get(alias.group(1).replace('""', '"'), []) if alias is not None else []
+    if said is None and not aliased:
         return None
     try:
         present = {(t, c) for t, c, _ in con.execute(_COLUMN_TYPES).fetchall()}
     except duckdb.Error:
         return None  # the statement's own error is said
+    classes = list(classes)
+    columns_of = {cls.name: {c for c, _ in class_columns(cls)} for cls in classes}
+    owner_table = None
     if said is not None:
         name = said.group(1).replace('""', '"') if said.group(1) is not None else said.group(2)
-    elif alias is not None:  # the alias's columns the statement names, the first its table lacks
+        owner_table = next((t for t in aliased if name in columns_of.get(t, ()) and (t, name) not in present), None)
+    elif alias is not None:  # the alias's columns the statement names, the first a table so aliased lacks
         named = [c.replace('""', '"') for c in re.findall(rf'\b{re.escape(alias.group(1))}\."((?:[^"]|"")*)"', sql)]
-        lacking_here = [c for c in named if (owner_table, c) not in present]
-        if not lacking_here:
+        lacking = [(t, c) for t in aliased for c in named if c in columns_of.get(t, ()) and (t, c) not in present]
+        if not lacking:
             return None
-        name = lacking_here[0]
+        owner_table, name = lacking[0]
     else:
         return None
     if owner_table is not None:
