@@ -17,7 +17,8 @@ from querylang.engines.sql.readers import CLOCK_SLACK
 from querylang.engines.sql.watchdog import count_clock, ran_past
 from querylang.errors import DataError, QueryError, QueryTimeout
 from querylang.model.change import Change
-from querylang.model.jsvalues import type_name
+from querylang.model.jsvalues import described, type_name
+from querylang.model.schema import suggest
 from querylang.model.values import to_ms
 from querylang.schema_refresh import knowing_write, known_class, told, two_figures
 
@@ -169,7 +170,8 @@ class Writes:
         ``reads``, the names of the only fields ``change`` reads: it gets the record with those
         and objectId alone, and the record returned holds those, the fields set, objectId,
         createdAt and updatedAt; a Date field whose column was altered by hand among the others
-        is left as it is, as ``save`` leaves it (it is named, the write refused, otherwise)."""
+        is left as it is, as ``save`` leaves it (it is named, the write refused, otherwise). A name of
+        no field the record holds a value of (one the class lacks, a Relation) is refused."""
         self._not_in_change("update")
         # Not tried again as the other calls are (knowing): a field the Change names that this
         # process has not heard of is looked up in its transaction (engines/sql/writer.py's
@@ -178,7 +180,7 @@ class Writes:
         cls = known_class(self, class_name)
         _callable(change, "update's change", cls.name, object_id)
         # The class as known when the record is read: its transaction may read the schema again.
-        names = None if reads is None else _field_names(reads, "update's reads", cls.name, object_id)
+        names = None if reads is None else self._field_names(reads, "update's reads", cls.name, object_id)
         made: list[Change] = []
 
         def given(current: dict[str, Any]) -> Change:
@@ -212,7 +214,7 @@ class Writes:
         cls = known_class(self, class_name)
         if check is not None:
             _callable(check, "delete's check", cls.name, object_id)
-        names = None if reads is None else _field_names(reads, "delete's reads", cls.name, object_id)
+        names = None if reads is None else self._field_names(reads, "delete's reads", cls.name, object_id)
 
         def seen(current: dict[str, Any]) -> dict[str, Any]:
             record = output_record(cls, current)
@@ -222,6 +224,32 @@ class Writes:
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked,
                                                          shown=True if names is None else names)
         self._changed()
+
+    def _field_names(self, names: object, what: str, class_name: str, object_id: str) -> frozenset[str]:
+        """``reads`` checked: a list (or set) of names of fields the record holds a value of,
+        the class read again once when this process knows no field of a name (another
+        process's new field). A name of no such field was read as an absent one: a check of
+        "Acl" took a record with an ACL for one without, a counter "N" counted from nothing."""
+        if isinstance(names, str | bytes | Mapping) or not isinstance(names, Collection):
+            raise DataError(f"{what} must be a list of field names, not {type_name(names)}", class_name=class_name,
+                            object_id=object_id)
+        for at, name in enumerate(names, 1):
+            if not isinstance(name, str):
+                raise DataError(f"{what}: item {at} is {described(name)}, not a field name", class_name=class_name,
+                                object_id=object_id)
+        cls = self.store.schema.get(class_name)
+        if any(name not in cls.fields for name in names) and self.refresh_schema():
+            cls = self.store.schema.get(class_name)
+        for name in names:
+            f = cls.fields.get(name)
+            if f is None:
+                hint = suggest(name, cls.fields)
+                raise DataError(f"{what}: unknown field" + (f" ({hint})" if hint else ""), class_name=class_name,
+                                object_id=object_id, field=name)
+            if f.type == "Relation":
+                raise DataError(f"{what}: a Relation field holds no value in the record (its edges are read with a "
+                                "query: relatedTo)", class_name=class_name, object_id=object_id, field=name)
+        return frozenset(names)
 
     @knowing_write
     def increment(self, class_name: str, object_id: str, amounts: Mapping[str, float]) -> None:
@@ -274,11 +302,3 @@ def _callable(call: object, what: str, class_name: str, object_id: object) -> No
 
 def _now() -> datetime:
     return to_ms(datetime.now(UTC))
-
-
-def _field_names(names: object, what: str, class_name: str, object_id: str) -> frozenset[str]:
-    """``reads`` checked: field names, a list or set of strings (a lone string is no list of them)."""
-    if isinstance(names, str) or not isinstance(names, Collection) or not all(isinstance(n, str) for n in names):
-        raise DataError(f"{what} must be a list of field names, not {type_name(names)}", class_name=class_name,
-                        object_id=object_id)
-    return frozenset(names)

@@ -106,6 +106,13 @@ class WriteRoutes(ClassAccess):
                  if isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS}
         if not access.master and acl is not None:
             reads.add(acl)
+        # Only fields the record holds a value of are read (db.update refuses others): a field
+        # this process has not heard of is looked up first, as _know_deleted does; one still
+        # unknown, or a Relation, is the change's to refuse (plan_write), as before.
+        if any(key not in self.db.schema.get(class_name).fields for key in reads):
+            self.db.refresh_schema()
+        fields = self.db.schema.get(class_name).fields
+        reads = {key for key in reads if key in fields and fields[key].type != "Relation"}
         _check_required(class_name, body, update=True, acl_field=acl)  # before the record is looked up, as Parse
         answers: dict[str, Any] = {}
 

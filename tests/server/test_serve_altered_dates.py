@@ -23,6 +23,7 @@ SHUT = {"*": {"read": True}}
 def served() -> Iterator[tuple[querylang.Database, TestClient]]:
     db = querylang.connect()
     db.load({"classes": {"Item": {"fields": {"due": {"type": "Date"}, "n": {"type": "Number"},
+                                             "tags": {"type": "Relation", "targetClass": "Item"},
                                              "ACL": {"type": "ACL"}}}},
              "records": {"Item": [{"objectId": f"i{k}", "n": k, "ACL": SHUT if k == 4 else OPEN,
                                    "due": {"__type": "Date", "iso": f"2025-01-0{k}T00:00:00.000Z"}}
@@ -77,3 +78,21 @@ def test_a_checked_delete_deletes_the_record(served: tuple[querylang.Database, T
     assert _row(db, "i2") is None
     r = client.delete("/parse/classes/Item/i3", headers={**client_h, "X-Parse-Master-Key": MASTER})
     assert r.status_code == 200 and _row(db, "i3") is None, r.text
+
+
+def test_an_operation_on_no_field_of_a_value_is_the_bodys_error(served: tuple[querylang.Database, TestClient]) -> None:
+    """Found by review: db.update refuses a reads= naming no field the record holds a value of;
+    serve names in it only those of its operations, and an Add to a Relation, or an Increment
+    of a field the class lacks, is still Parse's error of the body (not a 500 of the reads)."""
+    db, client = served
+    client_h = {"X-Parse-Application-Id": APP}
+    due = _row(db, "i1")
+    for h in (client_h, {**client_h, "X-Parse-Master-Key": MASTER}):
+        for body, answer in (
+            ({"tags": {"__op": "Add", "objects": [1]}},
+             {"code": 111, "error": "schema mismatch for Item.tags; expected Relation but got Array (Add)"}),
+            ({"nope": {"__op": "Increment", "amount": 1}}, {"code": 105, "error": "class Item has no field 'nope'"}),
+        ):
+            r = client.put("/parse/classes/Item/i1", json=body, headers=h)
+            assert (r.status_code, r.json()) == (400, answer), r.text
+    assert _row(db, "i1") == due
