@@ -263,3 +263,26 @@ def test_a_repl_load_leaves_the_sessions_other_names_as_typed(tmp_path: Path, mo
         assert shown(tmp_path / "x.duckdb") == "~/x.duckdb"
         assert shown(tmp_path / "d" / "x.json") == f"{tmp_path}/d/x.json"
         assert shown(tmp_path / "d" / "y.json") == "~/d/y.json"
+
+
+def test_a_db_path_typed_with_a_leading_dot_slash_is_named_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by review: --db=./w/x.duckdb was named 'w/x.duckdb' (Path drops the './') in the
+    REPL's note of a new database, in load's report and in a damaged file's error, where every
+    data path is named as typed."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "one.json").write_text('{"classes": {"Note": {"fields": {}}}, "records": {"Note": [{"objectId": "n1"}]}}')
+    env = {"COLUMNS": "300", "NO_COLOR": "1", "QUERYLANG_HISTORY": str(tmp_path / "h")}
+    res = CliRunner(env=env).invoke(main, ["repl", "--db=./w/new.duckdb"], input=".schema\n")
+    assert "note: ./w/new.duckdb did not exist: this is a new, empty database" in res.stderr, res.stderr
+    res = CliRunner(env=env).invoke(main, ["load", "one.json", "--db", "./w/x.duckdb"])
+    assert res.exit_code == 0 and "loaded 1 record into ./w/x.duckdb: Note 1" in res.output, res.output
+    whole = (tmp_path / "w" / "x.duckdb").read_bytes()
+    (tmp_path / "w" / "cut.duckdb").write_bytes(whole[: len(whole) // 3])
+    res = CliRunner(env=env).invoke(main, ["query", "--db", "./w/cut.duckdb", "Note", "{}"])
+    said = " ".join((res.stdout + res.stderr).split())
+    assert res.exit_code != 0 and "cannot read the database ./w/cut.duckdb: the file is damaged" in said, said

@@ -45,9 +45,11 @@ class HomePath(click.Path):
                 if os_reason(exc) is not None and (self.exists or not isinstance(exc, NotADirectoryError)
                                                    or value.endswith("/")):
                     raise refused(given, exc, param) from None
-            if value != given and ctx is not None:
+            if ctx is not None:
                 # The load's messages name '~/d/Post.ndjson', as the look above names '~/d', while
-                # the command runs: one path, one name (it read '/home/me/d/Post.ndjson').
+                # the command runs: one path, one name (it read '/home/me/d/Post.ndjson'); and
+                # --db=./w/x.duckdb is './w/x.duckdb', which the Path it becomes writes 'w/x.duckdb'
+                # (typed_sources keeps no name a Path writes as typed).
                 ctx.with_resource(typed_sources([given]))
         return super().convert(value, param, ctx)
 
