@@ -171,6 +171,12 @@ def test_a_write_after_where_does_not_change_the_filter() -> None:
         ("$L.sort()", "$L is an input's array", 4),
         ("const l = Inputs.L\nl\n  .reverse()", "l is an input's array", 4),
         ("Object.assign(Inputs.X, { k: 1 })", "Inputs.X is an input's object", 15),
+        ("Inputs.L.pop()", "Inputs.L is an input's array", 10),
+        ("Inputs.L.shift()", "Inputs.L is an input's array", 10),
+        ("$L.unshift(0)", "$L is an input's array", 4),
+        ("Inputs['L'].splice(0, 1)", "Inputs['L'] is an input's array", 13),
+        ("Inputs.L.fill(0)", "Inputs.L is an input's array", 10),
+        ("Inputs.L?.copyWithin(0, 1)", "Inputs.L is an input's array", 11),
     ],
 )
 def test_methods_cannot_change_what_the_script_was_given(script: str, message: str, column: int) -> None:
@@ -193,3 +199,19 @@ def test_copies_of_inputs_and_a_change_after_where_by_a_method() -> None:
     )
     assert isinstance(ran.where, dict)
     assert (ran.where["q"], ran.where["d"].ms, ran.sort) == ({"x": {"containedIn": [2, 1]}}, 0, [2, 1])
+
+
+def test_copying_methods_leave_the_input_as_it_was() -> None:
+    inputs: dict[str, Any] = {"L": [2, 1, 3]}
+    ran = run_script(
+        "const c = [...Inputs.L]\nc.pop()\nc.fill(0, 1)\n"
+        "where({ c, s: Inputs.L.toSpliced(0, 1, 9), f: Array.from(Inputs.L).fill(7), l: Inputs.L })",
+        inputs,
+    )
+    assert ran.where == {"c": [2, 0], "s": [9, 1, 3], "f": [7, 7, 7], "l": [2, 1, 3]}
+    assert inputs == {"L": [2, 1, 3]}
+
+
+def test_changing_an_array_after_where_leaves_what_where_received() -> None:
+    ran = run_script("const a = [1, 2, 3]\nwhere({ a })\na.pop()\na.splice(0, 1, 'x')\na.fill(0)\na.unshift(5)")
+    assert ran.where == {"a": [1, 2, 3]}

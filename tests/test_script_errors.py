@@ -131,7 +131,7 @@ ERRORS = [
     ("if (Inputs.valueOf) where({})", ScriptError, "'valueOf' is not supported", 1, 12),
     ("where({ a: Inputs.toString?.() })", ScriptError, "Unknown method 'toString' on object", 1, 19),
     ("where({ a: [1].map(1) })", ScriptError, "map() needs a function, not number", 1, 16),
-    ("where({ a: [1].copyWithin(0) })", ScriptError, "Unknown method 'copyWithin' on array", 1, 16),
+    ("where({ a: [1].entries() })", ScriptError, "Unknown method 'entries' on array", 1, 16),
     ("where({ a: Inputs.S() })", ScriptError, "Inputs.S is not a function (string)", 1, 19),
     ("where({ a: Inputs.O.k() })", ScriptError, "Inputs.O.k is not a function (number)", 1, 21),
     ("where({ a: (1)() })", ScriptError, "(1) is not a function (number)", 1, 12),

@@ -96,6 +96,38 @@ def test_strings_and_arrays_cannot_grow_without_bound() -> None:
         run_script("where({ s: 'ab'.padStart(Infinity) })")
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        "where({ a: Array.from({ length: 1e9 }) })",
+        "where({ a: Array.from({ length: Infinity }, (_, i) => i) })",
+        "let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "a.unshift(...a)",
+        "let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "a.splice(0, 0, ...a)",
+        "let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "where({ a: a.toSpliced(1, 0, ...a) })",
+    ],
+)
+def test_arrays_made_by_the_new_methods_stay_within_the_limit(script: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(LimitExceeded, match=r"array too long \(max 1,000,000 elements\)") as info:
+        run_script(script)
+    assert info.value.line is not None
+    assert time.monotonic() - start < 10
+
+
+def test_array_from_of_an_array_its_map_grows_ends() -> None:
+    # JavaScript reads the array on as the map pushes to it, without end; here the step budget
+    # (or the array limit) ends it.
+    with pytest.raises(LimitExceeded) as info:
+        run_script("const a = [1]\nwhere({ a: Array.from(a, x => a.push(x)) })")
+    assert info.value.line == 2
+
+
+def test_fill_never_grows_an_array() -> None:
+    # fill writes within the length it finds: a huge end is clamped to it, as in JavaScript.
+    ran = run_script("let a = [1]\n" + "a = [...a, ...a]\n" * 19 + "where({ n: a.fill(0, 0, 1e9).length, f: a[524287] })")
+    assert ran.where == {"n": 524288, "f": 0}
+
+
 def test_built_ins_on_long_arrays_cannot_run_for_hours() -> None:
     # 16,384 callbacks each calling includes() on a 524,288-element array stay far inside the
     # step budget (a call is one step) and ran for about twenty minutes; the clock stops them.

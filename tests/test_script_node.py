@@ -229,6 +229,54 @@ SCRIPTS = [
     # is built in and cannot be declared"); in an arrow function it is a local
     "var filter = { score: { greaterThan: Inputs.Min } }\nwhere(filter)",
     "const f = () => { var filter = 2\n  var sort\n  return [filter, sort] }\nwhere({ a: f(), b: typeof filter })",
+    # the array methods that change the array in place, each with its edge arguments
+    "const a = [1, 2, 3]\nwhere({ p: [a.pop(), a.pop(), a.pop(), a.pop()], a, s: [[].shift(), [0, 1].shift()],\n"
+    "  u: [[].unshift(), [3].unshift(1, 2)], b: (() => { const b = [3]\n  b.unshift(1, [2])\n  return b })() })",
+    "const sp = (args) => { const a = [0, 1, 2, 3, 4]\n  const r = a.splice(...args)\n  return [r, a] }\n"
+    "where({ a: [[], [2], [-2], [1, 2], [1, 2, 'x', 'y', 'z'], [-10, 1], [10, 1, 'x'], [1, -1], [1, NaN, 'x'],\n"
+    "  [NaN], [undefined], [undefined, undefined], [1, undefined], [1, Infinity], [-Infinity, 2], ['2', '1'],\n"
+    "  [1.7, 1.9], [4, 0, 'end'], [5, 0, 'after']].map(sp) })",
+    "const ts = (args) => [0, 1, 2, 3, 4].toSpliced(...args)\n"
+    "where({ a: [[], [2], [-2], [1, 2, 'x'], [1, -1], [NaN], [undefined], [1, Infinity, 'y']].map(ts) })",
+    "const fl = (args) => [0, 1, 2, 3, 4].fill(...args)\n"
+    "where({ a: [[], [9], [9, 1], [9, -2], [9, 1, 3], [9, 1, -1], [9, -10, 2], [9, 3, 1], [9, NaN, NaN],\n"
+    "  [9, undefined, 2], [9, 1, undefined], [9, '1', '3'], [9, -Infinity, Infinity], [[1], 3]].map(fl),\n"
+    "  same: (() => { const a = [1]\n  return a.fill(0) === a })(), shared: (() => { const f = [0, 0].fill([])\n  return f[0] === f[1] })() })",
+    "const cw = (args) => [0, 1, 2, 3, 4].copyWithin(...args)\n"
+    "where({ a: [[], [0, 3], [1, 0], [0, 1], [-2], [-2, 0], [1, 0, 2], [0, -3, -1], [2, 0, 10], [NaN, 2],\n"
+    "  [10, 0], [0, 10], [1, 2, 1], ['1', '3', '4'], [-Infinity, -2], [0, Infinity]].map(cw) })",
+    # the searches from the end: the callback's arguments, and an array it shortens
+    "const seen = []\nwhere({ a: [5, 12, 8, 130, 44].findLast(n => n > 10), b: [5, 12, 8].findLast(n => n > 100),\n"
+    "  c: [5, 12, 8, 130].findLastIndex(n => n < 10), d: [].findLastIndex(n => true),\n"
+    "  e: [1, 2, 3].findLast((v, i, arr) => { seen.push([v, i, arr.length])\n  return false }), seen,\n"
+    "  f: (() => { const a = [1, 2, 3, 4]\n  return a.findLast((v, i) => { a.pop()\n  return v === undefined }) })(),\n"
+    "  g: [0, '', null].findLastIndex(Boolean), h: [undefined].findLast(() => true) === undefined })",
+    "const a = [0, 1, 2]\nwhere({ a: [[0, 'x'], [2, 'x'], [-1, 'x'], [-3, 'x'], [NaN, 'x'], ['1', 'x'], [1.9, 'x'], [-0.5, 'x'], [1]]\n"
+    "  .map(x => a.with(...x)), same: a.with(0, 0) === a, b: a })",
+    "where({ a: [0, 1].with(2, 'x') })",
+    "where({ a: [0, 1].with(-3, 'x') })",
+    "where({ a: [].with(0, 'x') })",
+    "where({ a: [0].with(Infinity, 'x') })",
+    "where({ a: [1, 2].findLast(5) })",
+    "where({ a: [].findLastIndex() })",
+    "const calls = []\nwhere({ a: ['a', 'b', 'c'].reduceRight((acc, s) => acc + s), b: [1, 2, 3].reduceRight((acc, n, i) => acc + n * i, 100),\n"
+    "  c: [[1, 2], [3]].reduceRight((acc, x) => acc.concat(x), []), d: [7].reduceRight(x => 0), e: [].reduceRight(x => 0, 'init'),\n"
+    "  f: [1, 2, 3].reduceRight((acc, v, i, arr) => { calls.push([acc, v, i, arr.length])\n  return acc + v }), calls,\n"
+    "  g: (() => { const a = [1, 2, 3, 4]\n  return a.reduceRight((acc, v) => { a.length > 2 && a.splice(0, 2)\n  return acc + v }, '') })() })",
+    "where({ a: [].reduceRight((x, y) => x) })",
+    "where({ a: [1].reduceRight('x') })",
+    # Array.from and Array.of
+    "where({ a: Array.from({ length: 3 }, (_, i) => i * 2), b: Array.from('a😀b\\ud83d'), c: Array.from([1, undefined, 3]),\n"
+    "  d: Array.from({ length: 2, 0: 'x', 1: 'y', 2: 'z' }), e: Array.from({ length: '2' }), f: Array.from({ length: -1 }),\n"
+    "  g: Array.from({ length: 2.7 }), h: Array.from({}), i: Array.from(5), j: Array.from(true), k: Array.from(new Date(0)),\n"
+    "  l: Array.from([1, 2], (x, i, more) => [x, i, more]), m: Array.from({ length: NaN }), n: Array.from('', x => x),\n"
+    "  o: (() => { const a = [1]\n  const b = Array.from(a)\n  b.push(2)\n  return [a, b, a === b] })(),\n"
+    "  p: Array.of(), q: Array.of(7), r: Array.of(1, 'a', [2]), s: Array.from(Inputs.Tags, t => t.toUpperCase()), t: Inputs.Tags })",
+    "where({ a: Array.from(null) })",
+    "where({ a: Array.from(undefined) })",
+    "where({ a: Array.from() })",
+    "where({ a: Array.from([1], 5) })",
+    "where({ a: Array.from([1], null) })",
 ]
 
 
@@ -569,3 +617,4 @@ def test_a_malformed_method_is_a_syntax_error(script: str, message: str, column:
     with pytest.raises(QuerySyntaxError) as info:
         run_script(script)
     assert (info.value.message, info.value.line, info.value.column) == (message, 1, column)
+

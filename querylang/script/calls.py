@@ -14,6 +14,7 @@ from querylang.errors import QueryError, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.script import ast
 from querylang.script.access import get_property, property_is_nullish
+from querylang.script.array_edits import CHANGING
 from querylang.script.methods import methods_for
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import Builtin, Function, property_key, to_string
@@ -21,7 +22,8 @@ from querylang.script.values import Builtin, Function, property_key, to_string
 __all__ = ["RECORDERS", "Chains"]
 
 RECORDERS = frozenset({"where", "filter", "sort"})  # they record their argument
-_ARRAY_WRITERS = frozenset({"push", "sort", "reverse"})  # array methods that change the array
+# array methods that change the array
+_ARRAY_WRITERS = frozenset({"push", "sort", "reverse", *CHANGING})
 
 At = ast.Node  # whatever an error points at
 

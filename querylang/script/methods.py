@@ -12,7 +12,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cmp_to_key
 
 from querylang.errors import LimitExceeded, ScriptError
-from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, type_name
+from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex
+from querylang.script.array_edits import EDIT_METHODS
 from querylang.script.date_text import parse_date
 from querylang.script.dates import (
     date_to_string,
@@ -35,6 +36,7 @@ from querylang.script.values import (
     Builtin,
     Function,
     arg,
+    callback,
     check_list,
     check_str,
     clamp,
@@ -388,15 +390,6 @@ def _a_flat(arr: list[object], args: list[object]) -> list[object]:
 # Boolean); its nodes count against the run's step budget like any other.
 
 
-def callback(v: object, method: str) -> Callable[[list[object]], object]:
-    """The Python callable behind a function value passed to ``method``."""
-    if isinstance(v, Function):
-        return v.invoke
-    if isinstance(v, Builtin) and v.call is not None and v.name not in ("where", "filter", "sort"):
-        return v.call
-    raise ScriptError(f"{method}() needs a function, not {type_name(v)}")
-
-
 def _each(arr: list[object], args: list[object], method: str) -> Iterator[tuple[int, object]]:
     """(index, result of the callback) over the elements there were when the call began."""
     fn = callback(arg(args, 0), method)
@@ -517,6 +510,7 @@ ARRAY_METHODS: dict[str, Callable[[list, list[object]], object]] = {
     "join": lambda a, x: join(a, "," if arg(x, 0) is UNDEFINED else to_string(x[0])),
     "at": _a_at,
     "toString": lambda a, x: join(a, ","),
+    **EDIT_METHODS,
 }
 
 DATE_METHODS: dict[str, Callable[[JSDate, list[object]], object]] = {

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
+from querylang.script.array_edits import array_from
 from querylang.script.date_text import parse_date
 from querylang.script.dates import iso, make_time, now
 from querylang.script.inputs import to_js
@@ -468,7 +469,10 @@ BUILTINS: dict[str, Builtin] = {
         },
     ),
     "String": Builtin("String", call=_GLOBAL_FUNCTIONS["String"]),
-    "Array": Builtin("Array", members={"isArray": lambda a: type(arg(a, 0)) is list}),
+    "Array": Builtin(
+        "Array",
+        members={"isArray": lambda a: type(arg(a, 0)) is list, "from": array_from, "of": lambda a: list(a)},
+    ),
     "JSON": Builtin("JSON", members={"stringify": _json_stringify, "parse": _json_parse}),
     "Object": Builtin(
         "Object",

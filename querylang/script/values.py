@@ -20,6 +20,7 @@ from querylang.model.jsvalues import (
     JSObject,
     JSRegex,
     num_str,
+    type_name,
 )
 from querylang.script.dates import date_to_string
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
@@ -248,9 +249,13 @@ def too_long() -> LimitExceeded:
     return LimitExceeded(f"string too long (max {MAX_STRING_LENGTH:,} characters)")
 
 
+def array_too_long() -> LimitExceeded:
+    return LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
+
+
 def check_list(items: list) -> list:
     if len(items) > MAX_ARRAY_LENGTH:
-        raise LimitExceeded(f"array too long (max {MAX_ARRAY_LENGTH:,} elements)")
+        raise array_too_long()
     return items
 
 
@@ -391,6 +396,16 @@ class Function:
         # An arrow function that reaches where() is named in the error that refuses it,
         # as the script wrote it rather than as a Python object at an address.
         return self.source
+
+
+def callback(v: object, method: str) -> Callable[[list[object]], object]:
+    """The Python callable behind a function value passed to ``method`` (an arrow function,
+    or a global such as Boolean; never where/filter/sort, which record rather than compute)."""
+    if isinstance(v, Function):
+        return v.invoke
+    if isinstance(v, Builtin) and v.call is not None and v.name not in ("where", "filter", "sort"):
+        return v.call
+    raise ScriptError(f"{method}() needs a function, not {type_name(v)}")
 
 
 # ==========================================================================================
