@@ -265,6 +265,20 @@ SCRIPTS = [
     "  g: (() => { const a = [1, 2, 3, 4]\n  return a.reduceRight((acc, v) => { a.length > 2 && a.splice(0, 2)\n  return acc + v }, '') })() })",
     "where({ a: [].reduceRight((x, y) => x) })",
     "where({ a: [1].reduceRight('x') })",
+    # substr and codePointAt count UTF-16 units; fromCharCode and fromCodePoint make them
+    "const s = 'a😀bcdé'\nwhere({ a: [[], [2], [-3], [-3, 2], [1, 2], [1, 1], [0, -1], [NaN, 2], [undefined, 2], [2, undefined],\n"
+    "  [-100, 3], [100], [1, Infinity], [-Infinity, 1], ['1', '2'], [1.9, 2.9], [0, NaN]].map(x => s.substr(...x)),\n"
+    "  b: [0, 1, 2, 3, -1, 7, 8, NaN, '1', 1.5, undefined, Infinity].map(i => s.codePointAt(i) ?? 'none'),\n"
+    "  c: ['\\ud83d'.codePointAt(0), '\\ude00x'.codePointAt(0), '\\ud83d\\ud83d'.codePointAt(0), ''.codePointAt()] })",
+    "where({ a: String.fromCharCode(72, 105, 0x1F600, 65536 + 66, -1, 0xD83D, 0xDE00, NaN, '67', 3.9),\n"
+    "  b: String.fromCharCode(), c: String.fromCodePoint(0x1F600, 65, 0, 0x10FFFF, 0xD83D, 0xDE00, '66'),\n"
+    "  d: String.fromCodePoint(), e: String.fromCodePoint(0xD83D) + String.fromCodePoint(0xDE00),\n"
+    "  f: String.fromCharCode(0xD83D).length, g: [...'ab'].map(c => c.charCodeAt(0)).map(n => String.fromCharCode(n)) })",
+    "where({ a: String.fromCodePoint(-1) })",
+    "where({ a: String.fromCodePoint(0x110000) })",
+    "where({ a: String.fromCodePoint(1.5) })",
+    "where({ a: String.fromCodePoint(NaN) })",
+    "where({ a: String.fromCodePoint(Infinity) })",
     # Array.from and Array.of
     "where({ a: Array.from({ length: 3 }, (_, i) => i * 2), b: Array.from('a😀b\\ud83d'), c: Array.from([1, undefined, 3]),\n"
     "  d: Array.from({ length: 2, 0: 'x', 1: 'y', 2: 'z' }), e: Array.from({ length: '2' }), f: Array.from({ length: -1 }),\n"

@@ -14,6 +14,7 @@ from functools import cmp_to_key
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex
 from querylang.script.array_edits import EDIT_METHODS
+from querylang.script.code_units import code_point_at, substr
 from querylang.script.date_text import parse_date
 from querylang.script.dates import (
     date_to_string,
@@ -280,6 +281,7 @@ STRING_METHODS: dict[str, Callable[[str, list[object]], object]] = {
     "lastIndexOf": _s_last_index_of,
     "slice": _s_slice,
     "substring": _s_substring,
+    "substr": substr,
     "split": _s_split,
     "replace": lambda s, a: _replace(s, a, every=False),
     "replaceAll": lambda s, a: _replace(s, a, every=True),
@@ -289,6 +291,7 @@ STRING_METHODS: dict[str, Callable[[str, list[object]], object]] = {
     "repeat": _s_repeat,
     "charAt": _s_char_at,
     "charCodeAt": _s_char_code_at,
+    "codePointAt": code_point_at,
     "at": _s_at,
     "toString": lambda s, a: s,
     "valueOf": lambda s, a: s,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from querylang.errors import LimitExceeded, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSObject, JSRegex, type_name
 from querylang.script.array_edits import array_from
+from querylang.script.code_units import from_char_code, from_code_point
 from querylang.script.date_text import parse_date
 from querylang.script.dates import iso, make_time, now
 from querylang.script.inputs import to_js
@@ -468,7 +469,11 @@ BUILTINS: dict[str, Builtin] = {
             "NaN": NAN,
         },
     ),
-    "String": Builtin("String", call=_GLOBAL_FUNCTIONS["String"]),
+    "String": Builtin(
+        "String",
+        call=_GLOBAL_FUNCTIONS["String"],
+        members={"fromCharCode": from_char_code, "fromCodePoint": from_code_point},
+    ),
     "Array": Builtin(
         "Array",
         members={"isArray": lambda a: type(arg(a, 0)) is list, "from": array_from, "of": lambda a: list(a)},
