@@ -20,6 +20,7 @@ from querylang.script.date_text import parse_date
 from querylang.script.dates import iso, make_time, now
 from querylang.script.inputs import to_js
 from querylang.script.lexer import JS_SPACE, MAX_DEPTH
+from querylang.script.math_fns import MATH_CONSTANTS, MATH_FUNCTIONS
 from querylang.script.uri import decode_uri, decode_uri_component, encode_uri, encode_uri_component
 from querylang.script.values import (
     FLOAT_PREFIX,
@@ -436,8 +437,9 @@ BUILTINS: dict[str, Builtin] = {
             "pow": _math_pow,
             "sqrt": _math_sqrt,
             "sign": _math_sign,
+            **MATH_FUNCTIONS,
         },
-        constants={"PI": math.pi, "E": math.e},
+        constants={"PI": math.pi, "E": math.e, **MATH_CONSTANTS},
     ),
     "Date": Builtin(
         "Date",
