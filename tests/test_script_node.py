@@ -259,6 +259,18 @@ SCRIPTS = [
     "where({ a: [0, 1].with(-3, 'x') })",
     "where({ a: [].with(0, 'x') })",
     "where({ a: [0].with(Infinity, 'x') })",
+    # a callback that removes elements: find and findIndex visit the indexes there were with
+    # undefined, map keeps its length (a hole, written null), the others skip what is gone and
+    # visit again an index the array grew back to; each element is the one read before its call
+    "const seen = []\nconst a = [1, 2, 3, 4], b = [1, 2, 3, 4], c = [1, 2, 3, 4], d = [1, 2, 3, 4]\n"
+    "where({ fi: a.findIndex(v => { a.pop()\n  return v === undefined }),\n"
+    "  f: b.find(v => { b.pop()\n  seen.push(v === undefined ? 'u' : v)\n  return false }), seen,\n"
+    "  m: c.map(v => { c.pop()\n  return v }), mm: [1, 2, 3].map((v, i, x) => { x.length = 1\n  return v }),\n"
+    "  fe: (() => { const o = []\n  d.forEach(v => { d.shift()\n  o.push(v) })\n  return o })(),\n"
+    "  back: (() => { const o = [], x = [1, 2, 3]\n  x.forEach((v, i) => { o.push(v)\n  if (i === 0) { x.length = 1\n  x.push(7, 8) } })\n  return o })(),\n"
+    "  r: (() => { const x = [1, 2, 3, 4]\n  return x.reduce((acc, v, i) => { if (i === 1) { x.length = 2\n  x.push(5, 6) }\n  return acc + v }, 0) })(),\n"
+    "  read: [[1, 2].find((v, i, x) => { x[0] = 9\n  return true }), [1, 2].filter((v, i, x) => { x[i] = 0\n  return true })],\n"
+    "  lens: [[1, 2, 3].some((v, i, x) => { x.pop()\n  return v === undefined }), [1, 2, 3].every((v, i, x) => { x.pop()\n  return v !== undefined })] })",
     "where({ a: [1, 2].findLast(5) })",
     "where({ a: [].findLastIndex() })",
     "const calls = []\nwhere({ a: ['a', 'b', 'c'].reduceRight((acc, s) => acc + s), b: [1, 2, 3].reduceRight((acc, n, i) => acc + n * i, 100),\n"

@@ -393,30 +393,42 @@ def _a_flat(arr: list[object], args: list[object]) -> list[object]:
 # Boolean); its nodes count against the run's step budget like any other.
 
 
-def _each(arr: list[object], args: list[object], method: str) -> Iterator[tuple[int, object]]:
-    """(index, result of the callback) over the elements there were when the call began."""
+def _each(
+    arr: list[object], args: list[object], method: str, *, every_index: bool = False
+) -> Iterator[tuple[int, object, object]]:
+    """(index, element, result of the callback) over the indexes there were when the call
+    began, each element read just before its call. An index the callback removed is skipped,
+    as JavaScript skips a hole (and visited again if the array grew back to it); find and
+    findIndex (``every_index``) visit it with undefined, as JavaScript does."""
     fn = callback(arg(args, 0), method)
-    n = len(arr)
-    for i in range(n):
-        if i >= len(arr):  # the callback shortened the array
-            return
-        yield i, fn([arr[i], i, arr])
+    for i in range(len(arr)):
+        if i < len(arr):
+            v = arr[i]
+        elif every_index:
+            v = UNDEFINED
+        else:
+            continue
+        yield i, v, fn([v, i, arr])
 
 
 def _a_map(arr: list[object], args: list[object]) -> list[object]:
-    return [r for _, r in _each(arr, args, "map")]
+    # The result has the length the array had; an index the callback removed stays a hole.
+    out: list[object] = [UNDEFINED] * len(arr)
+    for i, _, r in _each(arr, args, "map"):
+        out[i] = r
+    return out
 
 
 def _a_flat_map(arr: list[object], args: list[object]) -> list[object]:
     """flatMap(fn): map, then an array result spread one level (its own arrays stay)."""
     out: list[object] = []
-    for _, r in _each(arr, args, "flatMap"):
+    for _, _, r in _each(arr, args, "flatMap"):
         _spread_into(out, r)
     return out
 
 
 def _a_filter(arr: list[object], args: list[object]) -> list[object]:
-    return [arr[i] for i, r in _each(arr, args, "filter") if truthy(r)]
+    return [v for _, v, r in _each(arr, args, "filter") if truthy(r)]
 
 
 def _a_for_each(arr: list[object], args: list[object]) -> object:
@@ -426,19 +438,19 @@ def _a_for_each(arr: list[object], args: list[object]) -> object:
 
 
 def _a_some(arr: list[object], args: list[object]) -> bool:
-    return any(truthy(r) for _, r in _each(arr, args, "some"))
+    return any(truthy(r) for _, _, r in _each(arr, args, "some"))
 
 
 def _a_every(arr: list[object], args: list[object]) -> bool:
-    return all(truthy(r) for _, r in _each(arr, args, "every"))
+    return all(truthy(r) for _, _, r in _each(arr, args, "every"))
 
 
 def _a_find(arr: list[object], args: list[object]) -> object:
-    return next((arr[i] for i, r in _each(arr, args, "find") if truthy(r)), UNDEFINED)
+    return next((v for _, v, r in _each(arr, args, "find", every_index=True) if truthy(r)), UNDEFINED)
 
 
 def _a_find_index(arr: list[object], args: list[object]) -> int:
-    return next((i for i, r in _each(arr, args, "findIndex") if truthy(r)), -1)
+    return next((i for i, _, r in _each(arr, args, "findIndex", every_index=True) if truthy(r)), -1)
 
 
 def _a_reduce(arr: list[object], args: list[object]) -> object:
@@ -450,8 +462,9 @@ def _a_reduce(arr: list[object], args: list[object]) -> object:
         acc, i = arr[0], 1
     else:
         raise ScriptError("Reduce of empty array with no initial value")
-    while i < n and i < len(arr):
-        acc = fn([acc, arr[i], i, arr])
+    while i < n:
+        if i < len(arr):  # an element the callback removed is skipped, as a hole is
+            acc = fn([acc, arr[i], i, arr])
         i += 1
     return acc
 
