@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
 import shutil
-import struct
 import subprocess
 from typing import Any
 
@@ -660,33 +658,3 @@ def test_a_malformed_method_is_a_syntax_error(script: str, message: str, column:
         run_script(script)
     assert (info.value.message, info.value.line, info.value.column) == (message, 1, column)
 
-
-_MATH = ["log", "log10", "log2", "log1p", "exp", "expm1", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan"]
-
-
-def _ulps(a: float, b: float) -> int:
-    """How many doubles apart two finite numbers of the same sign are."""
-    def bits(x: float) -> int:
-        return int.from_bytes(struct.pack("<d", x), "little", signed=True)
-
-    return abs(bits(a) - bits(b))
-
-
-def test_math_functions_are_within_one_unit_in_the_last_place_of_node() -> None:
-    # V8 computes Math's logarithms, exponentials, roots and trigonometry with its own port of
-    # fdlibm, Python with the C library: for a few arguments in a hundred the last bit differs.
-    rnd = random.Random(20261207)
-    xs = [rnd.uniform(-10, 10) for _ in range(150)] + [10 ** rnd.uniform(-300, 300) for _ in range(150)]
-    xs += [rnd.uniform(-1, 1) for _ in range(100)] + [0.0, 1.0, -1.0, 1e-320, 1e308, 710.0, -745.5]
-    rows = ", ".join(f"xs.map(x => Math.{f}(x))" for f in _MATH)
-    script = f"const xs = {json.dumps(xs)}\nwhere({{ r: [{rows}].map(row => row.map(v => Number.isFinite(v) ? v : String(v))) }})"
-    proc = subprocess.run([_node(), "-e", _node_program([script], {})], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    theirs = json.loads(proc.stdout)[0]["r"]
-    ours = run_script(script).where["r"]  # type: ignore[index]
-    for f, our_row, their_row in zip(_MATH, ours, theirs, strict=True):
-        for x, mine, node in zip(xs, our_row, their_row, strict=True):
-            if isinstance(node, str) or isinstance(mine, str):
-                assert mine == node, (f, x)
-            else:
-                assert (mine == 0) == (node == 0) and _ulps(float(mine), float(node)) <= 1, (f, x, mine, node)
