@@ -180,7 +180,10 @@ def array_from(args: list[object]) -> list[object]:
                 raise array_too_long()
         return out
     if type(items) is str:
-        elements: list[object] = list(from_u16(items))
+        chars = from_u16(items)  # one element per code point: a pair is one
+        if len(chars) > MAX_ARRAY_LENGTH:
+            raise array_too_long()
+        elements: list[object] = list(chars)
     elif isinstance(items, dict):
         elements = _array_like(items)
     elif isinstance(items, Builtin | Function):
