@@ -286,6 +286,7 @@ SCRIPTS = [
     "  b: String.fromCharCode(), c: String.fromCodePoint(0x1F600, 65, 0, 0x10FFFF, 0xD83D, 0xDE00, '66'),\n"
     "  d: String.fromCodePoint(), e: String.fromCodePoint(0xD83D) + String.fromCodePoint(0xDE00),\n"
     "  f: String.fromCharCode(0xD83D).length, g: [...'ab'].map(c => c.charCodeAt(0)).map(n => String.fromCharCode(n)) })",
+    "const s = ' \\u00a0\\ufeff\\t\\na b\\u2028\\u3000\\u200b '\nwhere({ a: [s.trimStart(), s.trimEnd(), s.trimLeft(), s.trimRight(), s.trim()] })",
     "where({ a: String.fromCodePoint(-1) })",
     "where({ a: String.fromCodePoint(0x110000) })",
     "where({ a: String.fromCodePoint(1.5) })",

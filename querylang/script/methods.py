@@ -274,6 +274,8 @@ STRING_METHODS: dict[str, Callable[[str, list[object]], object]] = {
     "trim": lambda s, a: s.strip(JS_SPACE),
     "trimStart": lambda s, a: s.lstrip(JS_SPACE),
     "trimEnd": lambda s, a: s.rstrip(JS_SPACE),
+    "trimLeft": lambda s, a: s.lstrip(JS_SPACE),  # the older names of trimStart and trimEnd
+    "trimRight": lambda s, a: s.rstrip(JS_SPACE),
     "includes": _s_includes,
     "startsWith": _s_starts_with,
     "endsWith": _s_ends_with,
