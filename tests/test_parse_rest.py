@@ -442,6 +442,21 @@ def test_find_errors_keep_their_codes(db):
      "$select: 'name' is a String but 'score' is a Number"),
     # A plain value is read as equalTo, as $eq is: neither is named by an operator word.
     ("Group", {"name": 5}, "'name' is a String; number 5 can never match it"),
+    # The where of a $select, and the checks of a whole where, name its operators as written too.
+    ("Post", {"title": {"$select": {"query": {"className": "User", "where": {"age": {"$regex": "a"}}}, "key": "name"}}},
+     "'age' (in the where of $select on 'title'): $regex needs a String or Array field; 'age' is a Number"),
+    ("Post", {"title": {"$dontSelect": {"query": {"className": "User", "where": {"name": 5}}, "key": "name"}}},
+     "'name' (in the where of $dontSelect on 'title') is a String; number 5 can never match it"),
+    ("Post", {"tags": {"$select": {"query": {"className": "User", "where": {}}, "key": "name"}}},
+     "$select compares single values: 'tags' and 'name' must be String, Number, Boolean, Date or Pointer"),
+    ("Post", {"$or": [{"location": {"$nearSphere": GEO}}, {"title": "x"}]},
+     "$nearSphere cannot be inside $or or $nor (it orders the results)"),
+    ("Post", {"location": {"$nearSphere": GEO}, "$and": [{"location": {"$nearSphere": GEO}}]}, "only one $nearSphere per query"),
+    ("Post", {"$nor": [{"title": {"$text": {"$search": {"$term": "a"}}}}]},
+     "a text search cannot be inside a negation ($nor): field 'title'"),
+    ("Post", {"location": {"$nearSphere": GEO, "$maxDistance": "1"}}, "'location': $maxDistance must be a finite number ≥ 0"),
+    ("Post", {"location": {"$nearSphere": GEO, "$maxDistanceInMiles": -1}},
+     "'location': $maxDistanceInMiles must be a finite number ≥ 0"),
 ])
 def test_find_names_operators_as_the_where_wrote_them(db, cls, where, message):
     """The checks that need the schema named the filter object's words, which no where holds

@@ -54,7 +54,8 @@ def point(value: object, what: str) -> tuple[float, float]:
     return lat_f, lng_f
 
 
-def _distance(value: object, what: str) -> float:
+def distance(value: object, what: str) -> float:
+    """A distance: a finite number ≥ 0 (107 naming it by ``what`` otherwise)."""
     if not is_number(value) or not math.isfinite(float(value)) or float(value) < 0:  # type: ignore[arg-type]
         raise _bad(f"{what} must be a finite number ≥ 0")
     return float(value)  # type: ignore[arg-type]
@@ -93,13 +94,13 @@ def geo_node(name: str, op: str, operand: object, pos: Pos | None) -> n.Node:
         radians = None
         if given:
             key, v = given[0]
-            radians = _distance(v, key) / NEAR_DISTANCES[key]
+            radians = distance(v, key) / NEAR_DISTANCES[key]
         return n.NearSphere(name, lat, lng, radians, True, pos=pos)
     if op == "withinSphere":
         if not isinstance(operand, Mapping) or "center" not in operand or "radians" not in operand:
             raise _bad("withinSphere needs {center: {latitude, longitude}, radians}")
         lat, lng = point(operand["center"], "withinSphere center")
-        return n.NearSphere(name, lat, lng, _distance(operand["radians"], "radians"), False, pos=pos)
+        return n.NearSphere(name, lat, lng, distance(operand["radians"], "radians"), False, pos=pos)
     if not isinstance(operand, Sequence) or isinstance(operand, str):
         raise _bad(f"{op} needs a list of GeoPoints, got {type_name(operand)}")
     points = [point(p, op) for p in operand]

@@ -608,6 +608,12 @@ def rest_hint(name: str) -> str | None:
     return f"Parse REST's {name} is {known} here" if known else None
 
 
+# check_where's refusals, which the Parse REST front end words as its where wrote them.
+NEAR_UNDER_OR = "nearSphere cannot be inside 'or' or a negation (it orders the results)"
+ONE_NEAR = "only one nearSphere per query"
+TEXT_UNDER_NOR = "a text search cannot be inside a negation ('nor')"
+
+
 def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
     once per query; one text search per query, and none under a negation, as MongoDB refuses
@@ -618,11 +624,11 @@ def check_where(where: n.Node) -> None:
         nonlocal nears, texts
         if isinstance(node, n.NearSphere) and node.order:
             if negated_or_or:
-                raise QueryError("nearSphere cannot be inside 'or' or a negation (it orders the results)").at(*(node.pos or (None, None)))
+                raise QueryError(NEAR_UNDER_OR).at(*(node.pos or (None, None)))
             nears += 1
         if isinstance(node, n.Text):
             if negated:
-                raise QueryError(f"a text search cannot be inside a negation ('nor'): field '{node.field}'").at(
+                raise QueryError(f"{TEXT_UNDER_NOR}: field '{node.field}'").at(
                     *(node.pos or (None, None)))
             texts += 1
             if texts > 1:
@@ -638,4 +644,4 @@ def check_where(where: n.Node) -> None:
 
     visit(where, False, False)
     if nears > 1:
-        raise QueryError("only one nearSphere per query")
+        raise QueryError(ONE_NEAR)

@@ -50,7 +50,8 @@ from querylang.errors import (
     QueryTypeError,
     SchemaError,
 )
-from querylang.frontends.filters import MAX_FILTER_DEPTH
+from querylang.features.geo import distance
+from querylang.frontends.filters import MAX_FILTER_DEPTH, NEAR_UNDER_OR, ONE_NEAR, TEXT_UNDER_NOR
 from querylang.frontends.operands import short
 from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.selection import key_list
@@ -335,6 +336,8 @@ def _near_sphere(ops: Mapping[str, Any]) -> dict[str, Any]:
     out = _geo_point(ops["$nearSphere"], "$nearSphere")
     for op, name in DISTANCES.items():
         if op in ops:
+            # Checked here to name it as written: $maxDistance becomes maxDistanceInRadians.
+            distance(ops[op], op)
             out[name] = ops[op]
             break
     return out
@@ -511,20 +514,33 @@ def find(
 _WRITTEN = {op.name: op.rest for op in FIELD if op.rest and op.name != "equalTo"} | {
     "withinBox": "$within", "withinPolygon": "$geoWithin", "withinSphere": "$geoWithin"}
 # An error that starts with the operator, after the field it names if any.
-_LEADING_OPERATOR = re.compile(r"^((?:'[^']*'(?: \([^)]*\))?: )?)([A-Za-z]+)(?=(?: needs | has | is not available |: ))")
+_LEADING_OPERATOR = re.compile(r"^((?:'[^']*'(?: \([^)]*\))?: )?)([A-Za-z]+)(?=(?: needs | has | is not available | compares |: ))")
 _RELATION_HINT = ("(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
                   "(use a Pointer, $in, $nin, $eq, $ne or $exists)")
+# The where of a $select an error is in, said after the field it names ('f' (in the where of
+# matchesKeyInQuery on 'g')): paths are quoted and hold no parenthesis.
+_SCOPES = re.compile(r"^'[^']*' \(([^)]*)\)")
+_SCOPE_OPERATOR = re.compile(r"(?<=in the where of )([A-Za-z]+)")
+# check_where's refusals of a whole where (nearSphere under or, text under nor).
+_WHOLE = {NEAR_UNDER_OR: "$nearSphere cannot be inside $or or $nor (it orders the results)",
+          ONE_NEAR: "only one $nearSphere per query"}
 
 
 def as_written(exc: QueryError) -> None:
     """``exc``, raised for the filter object a where was read as, naming its operators as the
     where wrote them ('$regex needs a String or Array field; ...')."""
-    found = _LEADING_OPERATOR.match(exc.message)
-    if found is None or found[2] not in _WRITTEN:
-        return
-    message = f"{found[1]}{_WRITTEN[found[2]]}{exc.message[found.end():]}"
-    exc.message = message.replace(*_RELATION_HINT)
-    exc.args = (exc.message,)
+    message = _WHOLE.get(exc.message, exc.message)
+    if message.startswith(f"{TEXT_UNDER_NOR}: "):
+        message = f"a text search cannot be inside a negation ($nor){message[len(TEXT_UNDER_NOR):]}"
+    if (scopes := _SCOPES.match(message)) is not None:
+        said = _SCOPE_OPERATOR.sub(lambda op: _WRITTEN.get(op[1], op[1]), scopes[1])
+        message = f"{message[:scopes.start(1)]}{said}{message[scopes.end(1):]}"
+    found = _LEADING_OPERATOR.match(message)
+    if found is not None and found[2] in _WRITTEN:
+        message = f"{found[1]}{_WRITTEN[found[2]]}{message[found.end():]}".replace(*_RELATION_HINT)
+    if message != exc.message:
+        exc.message = message
+        exc.args = (message,)
 
 
 _SHAPES: dict[Any, bool] = {}
