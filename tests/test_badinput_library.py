@@ -145,6 +145,9 @@ def test_a_parse_wheres_error_names_its_key(db, field, op, operand):
     # A filter object's errors named no field: with many keys, the user could not tell which one.
     (lambda db: db.query("Group", {"name": "one", "posts": []}), "'posts': equalTo on a Relation takes one id"),
     (lambda db: db.query("Group", {"posts": 0}), "'posts': equalTo needs an objectId string, got number"),
+    # Several ids where notEqualTo takes one: the operator for them is notContainedIn.
+    (lambda db: db.query("Group", {"posts": {"notEqualTo": ["a", "b"]}}),
+     "'posts': notEqualTo on a Relation takes one id; use notContainedIn for several"),
     (lambda db: db.query("Post", {"tags": {"all": 3}}), "'tags': all needs an array, got number"),
     (lambda db: db.query("Post", {"or": [{"done": {"exists": 3}}]}), "'done': exists needs true or false, got number"),
     (lambda db: db.query("Post", {"score": {"bogus": 1}}), "'score': unknown operator 'bogus'"),

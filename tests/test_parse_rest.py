@@ -456,7 +456,10 @@ def test_find_errors_keep_their_codes(db):
      "a text search cannot be inside a negation ($nor): field 'title'"),
     ("Post", {"location": {"$nearSphere": GEO, "$maxDistance": "1"}}, "'location': $maxDistance must be a finite number ≥ 0"),
     ("Post", {"location": {"$nearSphere": GEO, "$maxDistanceInMiles": -1}},
-     "'location': $maxDistanceInMiles must be a finite number ≥ 0"),
+     "'location': $maxDistanceInMiles must be a finite number ≥ 0"),    # Several ids for one: $in for $eq (a plain list is $eq too), $nin for $ne.
+    ("Group", {"posts": {"$ne": ["p01", "p02"]}}, "'posts': $ne on a Relation takes one id; use $nin for several"),
+    ("Group", {"posts": {"$eq": ["p01", "p02"]}}, "'posts': $eq on a Relation takes one id; use $in for several"),
+    ("Group", {"posts": ["p01", "p02"]}, "'posts': $eq on a Relation takes one id; use $in for several"),
 ])
 def test_find_names_operators_as_the_where_wrote_them(db, cls, where, message):
     """The checks that need the schema named the filter object's words, which no where holds

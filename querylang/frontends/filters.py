@@ -563,7 +563,8 @@ def _build_relation_op(field: Field, op: str, operand: object, ctx: Ctx, pos: Po
         if op in ("containedIn", "notContainedIn") and not many:
             raise QueryTypeError(f"{op} needs an array of ids, got {type_name(operand)}")
         if op in ("equalTo", "notEqualTo") and many:
-            raise QueryTypeError(f"{op} on a Relation takes one id; use containedIn for several")
+            several = "notContainedIn" if op == "notEqualTo" else "containedIn"
+            raise QueryTypeError(f"{op} on a Relation takes one id; use {several} for several")
         ids = _ids(operand, op, ctx, f"'{field.name}'") if many else [object_id(operand, op, f"'{field.name}'")]
         check_pointer_class(operand, field)
         node = n.PointsTo(field.name, tuple(ids), pos=pos)

@@ -521,6 +521,8 @@ _RELATION_HINT = ("(use pointsTo, containedIn, notContainedIn, equalTo, notEqual
 # matchesKeyInQuery on 'g')): paths are quoted and hold no parenthesis.
 _SCOPES = re.compile(r"^'[^']*' \(([^)]*)\)")
 _SCOPE_OPERATOR = re.compile(r"(?<=in the where of )([A-Za-z]+)")
+_RELATION_ONE = re.compile(r"^('[^']*'(?: \([^)]*\))?: )(equalTo|notEqualTo) on a Relation takes one id; "
+                           r"use (containedIn|notContainedIn) for several$")
 # check_where's refusals of a whole where (nearSphere under or, text under nor).
 _WHOLE = {NEAR_UNDER_OR: "$nearSphere cannot be inside $or or $nor (it orders the results)",
           ONE_NEAR: "only one $nearSphere per query"}
@@ -535,6 +537,10 @@ def as_written(exc: QueryError) -> None:
     if (scopes := _SCOPES.match(message)) is not None:
         said = _SCOPE_OPERATOR.sub(lambda op: _WRITTEN.get(op[1], op[1]), scopes[1])
         message = f"{message[:scopes.start(1)]}{said}{message[scopes.end(1):]}"
+    if (one := _RELATION_ONE.match(message)) is not None:
+        # Said of $eq too: a plain list, equality in Parse's where as in the filter object.
+        written = {"equalTo": "$eq", **_WRITTEN}
+        message = f"{one[1]}{written[one[2]]} on a Relation takes one id; use {written[one[3]]} for several"
     found = _LEADING_OPERATOR.match(message)
     if found is not None and found[2] in _WRITTEN:
         message = f"{found[1]}{_WRITTEN[found[2]]}{message[found.end():]}".replace(*_RELATION_HINT)
