@@ -5,6 +5,7 @@ must be an error that says what is wrong.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -182,6 +183,48 @@ def test_a_text_search_under_a_negation_is_refused(db, query):
         db.find("C", {"$nor": [{"t": {"$text": {"$search": {"$term": "fox"}}}}]})
     # under or it stays allowed, as the one text search of the query
     assert sorted(db.query("C", {"or": [{"t": {"text": {"search": "lazy"}}}, {"t": {"equalTo": "an old dog"}}]}).ids) == ["b", "c"]
+
+
+LINKED = {
+    "classes": {"U": {"fields": {"t": {"type": "String"}}},
+                "P": {"fields": {"u": {"type": "Pointer", "targetClass": "U"}, "s": {"type": "String"}}}},
+    "records": {"U": [{"objectId": "a", "t": "quick fox"}, {"objectId": "b", "t": "lazy dog"}],
+                "P": [{"objectId": "p1", "u": {"__type": "Pointer", "className": "U", "objectId": "a"}, "s": "a"},
+                      {"objectId": "p2", "u": {"__type": "Pointer", "className": "U", "objectId": "b"}, "s": "b"}]},
+}
+FOX, DOG = {"t": {"text": {"search": "fox"}}}, {"t": {"text": {"search": "dog"}}}
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ({"u": {"matchesQuery": {"nor": [FOX]}}}, "a text search cannot be inside a negation ('nor'): field 't'"),
+        ({"u": {"doesNotMatchQuery": {"where": {"or": [{"nor": [FOX]}]}, "className": "U"}}},
+         "a text search cannot be inside a negation ('nor'): field 't'"),
+        ({"s": {"matchesKeyInQuery": {"key": "objectId", "className": "U", "where": {"nor": [FOX]}}}},
+         "a text search cannot be inside a negation ('nor'): field 't'"),
+        ({"u": {"matchesQuery": {"or": [FOX, DOG]}}}, "only one text search per query"),
+        ("where({ u: { matchesQuery: { nor: [{ t: { text: { search: 'fox' } } }] } } })",
+         "a text search cannot be inside a negation ('nor'): field 't'"),
+    ],
+    ids=["matchesQuery", "doesNotMatchQuery", "matchesKeyInQuery", "two", "script"],
+)
+def test_a_sub_querys_where_keeps_the_text_rules_of_a_query(engine_opener, query, says):
+    """docs/semantics.md#text: a sub-query's where is a query of its own: one text search, none
+    under a negation there too (its nor answered the records without the words)."""
+    db = engine_opener()
+    try:
+        db.load(LINKED)
+        for run in (db.query, db.reference):
+            with pytest.raises(QueryError, match=re.escape(says)) as info:
+                run("P", query)
+            assert info.value.code == 102
+        # Its own text search: beside the outer query's, and inside a negated sub-query.
+        assert db.query("P", {"u": {"doesNotMatchQuery": FOX}}).ids == ["p2"]
+        assert db.query("P", {"nor": [{"u": {"matchesQuery": FOX}}], "u": {"matchesQuery": DOG}}).ids == ["p2"]
+        assert db.reference("P", {"nor": [{"u": {"matchesQuery": FOX}}]}).ids == ["p2"]
+    finally:
+        db.close()
 
 
 # Texts for each way their word columns are stored: plain lower-case words (the folded words

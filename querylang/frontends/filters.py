@@ -619,30 +619,49 @@ def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
     once per query; one text search per query, and none under a negation, as MongoDB refuses
     $text under $nor (docs/semantics.md#text, docs/semantics.md#geo)."""
-    nears = texts = 0
+    check_texts(where)
+    nears = 0
 
-    def visit(node: n.Node, negated_or_or: bool, negated: bool) -> None:
-        nonlocal nears, texts
+    def visit(node: n.Node, negated_or_or: bool) -> None:
+        nonlocal nears
         if isinstance(node, n.NearSphere) and node.order:
             if negated_or_or:
                 raise QueryError(NEAR_UNDER_OR).at(*(node.pos or (None, None)))
             nears += 1
+        if isinstance(node, n.And):
+            for i in node.items:
+                visit(i, negated_or_or)
+        elif isinstance(node, n.Or):
+            for i in node.items:
+                visit(i, True)
+        elif isinstance(node, n.Not):
+            visit(node.item, True)
+
+    visit(where, False)
+    if nears > 1:
+        raise QueryError(ONE_NEAR)
+
+
+def check_texts(where: n.Node) -> None:
+    """One text search in a where, and none under a negation there. A sub-query's where is a
+    query of its own: its own text search, its own negations (a search inside a negated
+    sub-query is not under a negation in it)."""
+    texts = 0
+
+    def visit(node: n.Node, negated: bool) -> None:
+        nonlocal texts
         if isinstance(node, n.Text):
             if negated:
-                raise QueryError(f"{TEXT_UNDER_NOR}: field '{node.field}'").at(
-                    *(node.pos or (None, None)))
+                raise QueryError(f"{TEXT_UNDER_NOR}: field '{node.field}'").at(*(node.pos or (None, None)))
             texts += 1
             if texts > 1:
                 raise QueryError("only one text search per query").at(*(node.pos or (None, None)))
-        if isinstance(node, n.And):
+        elif isinstance(node, n.And | n.Or):
             for i in node.items:
-                visit(i, negated_or_or, negated)
-        elif isinstance(node, n.Or):
-            for i in node.items:
-                visit(i, True, negated)
+                visit(i, negated)
         elif isinstance(node, n.Not):
-            visit(node.item, True, True)
+            visit(node.item, True)
+        elif isinstance(node, n.MatchesQuery | n.MatchesKey):
+            check_texts(node.where)
 
-    visit(where, False, False)
-    if nears > 1:
-        raise QueryError(ONE_NEAR)
+    visit(where, False)
