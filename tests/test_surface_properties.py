@@ -283,9 +283,10 @@ class Gen:
         self.element = st.one_of(st.sampled_from(elements), scalar) if elements else scalar
         self.base = {cls: qs.leaf_filters(doc, cls) for cls in CLASSES}
 
-    def field_ops(self, cls: str, fname: str, depth: int, in_sub: bool) -> list[st.SearchStrategy[dict[str, Any]]]:
+    def field_ops(self, cls: str, fname: str, depth: int, in_sub: bool, text: bool = True) -> list[st.SearchStrategy[dict[str, Any]]]:
         """New operators on one field; text and nearSphere only inside sub-queries (at the top
-        they are added by :func:`surface_queries`, once, where they are allowed)."""
+        they are added by :func:`surface_queries`, once, where they are allowed), text only
+        where ``text`` (a sub-query's where holds one, outside its nor)."""
         f = SCHEMA[cls]["fields"].get(fname)
         if fname == "objectId" and "text-object-id" not in KNOWN_BUGS:
             f = {"type": "String"}
@@ -293,7 +294,7 @@ class Gen:
             return []
         ftype, target = f["type"], f.get("targetClass")
         choices: list[st.SearchStrategy[dict[str, Any]]] = []
-        if ftype == "String" and in_sub:
+        if ftype == "String" and in_sub and text:
             choices.append(text_ops(self.words))
         if ftype == "GeoPoint":
             choices.append(geo_ops(self.points, near=in_sub))
@@ -323,11 +324,11 @@ class Gen:
         return build()
 
     @functools.cache  # noqa: B019 (one Gen per example; the cache goes with it)
-    def leaves(self, cls: str, depth: int, in_sub: bool) -> st.SearchStrategy[dict[str, Any]]:
+    def leaves(self, cls: str, depth: int, in_sub: bool, text: bool = True) -> st.SearchStrategy[dict[str, Any]]:
         per_field = [
             st.one_of(*ops).map(functools.partial(_keyed, f))
             for f in ("objectId", *SCHEMA[cls]["fields"])
-            if (ops := self.field_ops(cls, f, depth, in_sub))
+            if (ops := self.field_ops(cls, f, depth, in_sub, text))
         ]
         new_leaf = st.one_of(*per_field)
         choices = [new_leaf, new_leaf, new_leaf, self.base[cls]]
@@ -356,14 +357,21 @@ class Gen:
 
     @functools.cache  # noqa: B019
     def filters(self, cls: str, depth: int, in_sub: bool) -> st.SearchStrategy[dict[str, Any]]:
-        leaf = self.leaves(cls, depth, in_sub)
+        # One text search at most, never under nor: a sub-query's where is a query, and any
+        # other is refused (docs/semantics.md#text), an error case the properties only skip.
+        leaf, plain = self.leaves(cls, depth, in_sub), self.leaves(cls, depth, in_sub, False)
+
+        def joined(op: str, least: int, most: int) -> st.SearchStrategy[dict[str, Any]]:
+            return st.tuples(leaf, st.lists(plain, min_size=least - 1, max_size=most - 1)).map(
+                lambda xs: {op: [xs[0], *xs[1]]})
+
         return st.one_of(
             leaf,
             leaf,
-            st.lists(leaf, min_size=2, max_size=3).map(lambda xs: {"and": xs}),
-            st.lists(leaf, min_size=1, max_size=3).map(lambda xs: {"or": xs}),
-            st.lists(leaf, min_size=2, max_size=3).map(lambda xs: {"or": xs}),
-            st.lists(leaf, min_size=1, max_size=2).map(lambda xs: {"nor": xs}),
+            joined("and", 2, 3),
+            joined("or", 1, 3),
+            joined("or", 2, 3),
+            st.lists(plain, min_size=1, max_size=2).map(lambda xs: {"nor": xs}),
         )
 
 
@@ -381,7 +389,8 @@ def surface_queries(draw: st.DrawFn, gen: Gen) -> tuple[str, Any, dict[str, Any]
     how = draw(st.sampled_from(("none", "none", "none", "and", "or", "or", "nor", "alone")))
     if how != "none":
         t = {text_field: draw(text_ops(gen.words))}
-        where = t if how == "alone" else {how: [where, t]}
+        # Under nor a text search is refused (docs/semantics.md#text): beside a nor instead.
+        where = t if how == "alone" else {"and": [t, {"nor": [where]}]} if how == "nor" else {how: [where, t]}
     if draw(st.integers(0, 2)) == 0:
         near = draw(near_ops(gen.points))
         shape = draw(st.sampled_from(("alone", "and", "keys")))
@@ -523,7 +532,8 @@ def _text_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, dict[st
     for _ in range(draw(st.integers(1, 6))):
         t = draw(leaf)
         how = draw(st.sampled_from(("alone", "alone", "and", "or", "nor")))
-        where = t if how == "alone" else {how: [t, draw(other)]}
+        # Under nor a text search is refused (docs/semantics.md#text): beside a nor instead.
+        where = t if how == "alone" else {"and": [t, {"nor": [draw(other)]}]} if how == "nor" else {how: [t, draw(other)]}
         queries.append((where, {"sort": draw(_SORTS), **draw(qs.paging())}))
     return doc, queries
 
