@@ -460,6 +460,10 @@ def test_find_errors_keep_their_codes(db):
     ("Group", {"posts": {"$ne": ["p01", "p02"]}}, "'posts': $ne on a Relation takes one id; use $nin for several"),
     ("Group", {"posts": {"$eq": ["p01", "p02"]}}, "'posts': $eq on a Relation takes one id; use $in for several"),
     ("Group", {"posts": ["p01", "p02"]}, "'posts': $eq on a Relation takes one id; use $in for several"),
+    ("Post", {"$or": [{"author": {"$inQuery": {"className": "User", "where": {}}}}] * 101},
+     "the where holds more than 100 inner queries (this one: $inQuery on 'author'); a list of ids is one $in"),
+    ("Group", {"$or": [{"posts": {"$ne": "p01"}}] * 101},
+     "the where holds more than 100 inner queries (this one: $ne on Relation 'posts'); a list of ids is one $in"),
 ])
 def test_find_names_operators_as_the_where_wrote_them(db, cls, where, message):
     """The checks that need the schema named the filter object's words, which no where holds

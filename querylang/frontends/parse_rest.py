@@ -513,6 +513,8 @@ def find(
 # value ({score: 5}) is read as equalTo too.
 _WRITTEN = {op.name: op.rest for op in FIELD if op.rest and op.name != "equalTo"} | {
     "withinBox": "$within", "withinPolygon": "$geoWithin", "withinSphere": "$geoWithin"}
+# Where the word names the operator, not the value: equalTo too (a plain value, or a list, is $eq).
+_SAID = {"equalTo": "$eq", "relatedTo": "$relatedTo", **_WRITTEN}
 # An error that starts with the operator, after the field it names if any.
 _LEADING_OPERATOR = re.compile(r"^((?:'[^']*'(?: \([^)]*\))?: )?)([A-Za-z]+)(?=(?: needs | has | is not available | compares |: ))")
 _RELATION_HINT = ("(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
@@ -523,6 +525,8 @@ _SCOPES = re.compile(r"^'[^']*' \(([^)]*)\)")
 _SCOPE_OPERATOR = re.compile(r"(?<=in the where of )([A-Za-z]+)")
 _RELATION_ONE = re.compile(r"^('[^']*'(?: \([^)]*\))?: )(equalTo|notEqualTo) on a Relation takes one id; "
                            r"use (containedIn|notContainedIn) for several$")
+# The inner queries' limit, naming the one over it ('matchesQuery on 'f'', 'relatedTo', 'the path ...').
+_INNER = re.compile(r"^the filter (holds more than \d+ inner queries \(this one: )([A-Za-z]+)(.*\); a list of ids is one )containedIn$")
 # check_where's refusals of a whole where (nearSphere under or, text under nor).
 _WHOLE = {NEAR_UNDER_OR: "$nearSphere cannot be inside $or or $nor (it orders the results)",
           ONE_NEAR: "only one $nearSphere per query"}
@@ -535,12 +539,12 @@ def as_written(exc: QueryError) -> None:
     if message.startswith(f"{TEXT_UNDER_NOR}: "):
         message = f"a text search cannot be inside a negation ($nor){message[len(TEXT_UNDER_NOR):]}"
     if (scopes := _SCOPES.match(message)) is not None:
-        said = _SCOPE_OPERATOR.sub(lambda op: _WRITTEN.get(op[1], op[1]), scopes[1])
+        said = _SCOPE_OPERATOR.sub(lambda op: _SAID.get(op[1], op[1]), scopes[1])
         message = f"{message[:scopes.start(1)]}{said}{message[scopes.end(1):]}"
     if (one := _RELATION_ONE.match(message)) is not None:
-        # Said of $eq too: a plain list, equality in Parse's where as in the filter object.
-        written = {"equalTo": "$eq", **_WRITTEN}
-        message = f"{one[1]}{written[one[2]]} on a Relation takes one id; use {written[one[3]]} for several"
+        message = f"{one[1]}{_SAID[one[2]]} on a Relation takes one id; use {_SAID[one[3]]} for several"
+    if (inner := _INNER.match(message)) is not None:
+        message = f"the where {inner[1]}{_SAID.get(inner[2], inner[2])}{inner[3]}$in"
     found = _LEADING_OPERATOR.match(message)
     if found is not None and found[2] in _WRITTEN:
         message = f"{found[1]}{_WRITTEN[found[2]]}{message[found.end():]}".replace(*_RELATION_HINT)
