@@ -509,12 +509,10 @@ def find(
 
 # The filter-object word each Parse operator was read as, back to the operator the where wrote:
 # the checks that need the schema (a field's type, a list's length) run on the filter object and
-# named words no where holds ('matchesRegex needs a String ...' of a $regex). Not equalTo: a plain
-# value ({score: 5}) is read as equalTo too.
-_WRITTEN = {op.name: op.rest for op in FIELD if op.rest and op.name != "equalTo"} | {
-    "withinBox": "$within", "withinPolygon": "$geoWithin", "withinSphere": "$geoWithin"}
-# Where the word names the operator, not the value: equalTo too (a plain value, or a list, is $eq).
-_SAID = {"equalTo": "$eq", "relatedTo": "$relatedTo", **_WRITTEN}
+# named words no where holds ('matchesRegex needs a String ...' of a $regex). equalTo is $eq, as
+# a plain value ({score: 5}) is in Parse's own words.
+_SAID = {op.name: op.rest for op in FIELD if op.rest} | {
+    "withinBox": "$within", "withinPolygon": "$geoWithin", "withinSphere": "$geoWithin", "relatedTo": "$relatedTo"}
 # An error that starts with the operator, after the field it names if any.
 _LEADING_OPERATOR = re.compile(r"^((?:'[^']*'(?: \([^)]*\))?: )?)([A-Za-z]+)(?=(?: needs | has | is not available | compares |: ))")
 _RELATION_HINT = ("(use pointsTo, containedIn, notContainedIn, equalTo, notEqualTo or exists)",
@@ -546,8 +544,8 @@ def as_written(exc: QueryError) -> None:
     if (inner := _INNER.match(message)) is not None:
         message = f"the where {inner[1]}{_SAID.get(inner[2], inner[2])}{inner[3]}$in"
     found = _LEADING_OPERATOR.match(message)
-    if found is not None and found[2] in _WRITTEN:
-        message = f"{found[1]}{_WRITTEN[found[2]]}{message[found.end():]}".replace(*_RELATION_HINT)
+    if found is not None and found[2] in _SAID:
+        message = f"{found[1]}{_SAID[found[2]]}{message[found.end():]}".replace(*_RELATION_HINT)
     if message != exc.message:
         exc.message = message
         exc.args = (message,)
