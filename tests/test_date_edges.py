@@ -173,6 +173,26 @@ def test_equality_with_a_date_object_that_is_no_date_says_where(field: str, oper
                 run("Ev", {field: operand})
 
 
+@pytest.mark.parametrize(("field", "op", "wrap"), [
+    ("a", "equalTo", lambda d: d), ("a", "containedIn", lambda d: [d]), ("o.when", "equalTo", lambda d: d),
+    ("o.when", "notContainedIn", lambda d: [d]), ("o", "equalTo", lambda d: {"when": d}),
+])
+def test_a_date_input_that_is_no_date_is_refused_after_a_valid_one(engine, field, op, wrap) -> None:
+    """The plan a valid Date input made is not reused for one that names no date: that input is
+    refused as a literal one is, and a valid Date still matches the record holding it."""
+    good, bad = {"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}, {"__type": "Date", "iso": "2024-02-30"}
+    d = engine()
+    d.load({"classes": {"Ev": {"fields": {"a": {"type": "Array"}, "o": {"type": "Object"}}}},
+            "records": {"Ev": [{"objectId": "e1", "a": [good], "o": {"when": good}}, {"objectId": "e2"}]}})
+    script = f"where({{ '{field}': {{ {op}: Inputs.D }} }})"
+    want = ["e2"] if op.startswith("not") else ["e1"]
+    for run in (d.query, d.reference):
+        assert run("Ev", script, inputs={"D": wrap(good)}).ids == want
+        with pytest.raises(QueryTypeError, match=r"is no date: iso '2024-02-30'"):
+            run("Ev", script, inputs={"D": wrap(bad)})
+        assert run("Ev", script, inputs={"D": wrap(good)}).ids == want
+
+
 @pytest.mark.parametrize("text", ["\u0662\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661", "２０２４-01-01", "2024-01-01T0\u0663:00Z"])
 def test_digits_of_other_scripts_make_no_date(text: str) -> None:
     """JavaScript's Date.parse gives NaN for '٢٠٢٤-٠١-٠١' (Arabic-Indic digits); the ISO
