@@ -619,7 +619,7 @@ def check_where(where: n.Node) -> None:
     """Rules about a whole condition: nearSphere's implicit order needs it outside or/not and
     once per query; one text search per query, and none under a negation, as MongoDB refuses
     $text under $nor (docs/semantics.md#text, docs/semantics.md#geo)."""
-    check_texts(where)
+    _check_texts(where)
     nears = 0
 
     def visit(node: n.Node, negated_or_or: bool) -> None:
@@ -642,7 +642,7 @@ def check_where(where: n.Node) -> None:
         raise QueryError(ONE_NEAR)
 
 
-def check_texts(where: n.Node) -> None:
+def _check_texts(where: n.Node) -> None:
     """One text search in a where, and none under a negation there. A sub-query's where is a
     query of its own: its own text search, its own negations (a search inside a negated
     sub-query is not under a negation in it)."""
@@ -662,6 +662,6 @@ def check_texts(where: n.Node) -> None:
         elif isinstance(node, n.Not):
             visit(node.item, True)
         elif isinstance(node, n.MatchesQuery | n.MatchesKey):
-            check_texts(node.where)
+            _check_texts(node.where)
 
     visit(where, False)
