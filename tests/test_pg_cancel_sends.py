@@ -54,8 +54,8 @@ def test_a_slow_cancel_does_not_hold_another_statements_deadline() -> None:
     wd, release = Watchdog(), threading.Event()
     slow, other = FakeConnection(release), FakeConnection()
     cancel = threading.Event()
+    sending = wd.watch(Interrupt(slow, cancel), None, cancel)  # type: ignore[arg-type]
     try:
-        wd.watch(Interrupt(slow, cancel), None, cancel)  # type: ignore[arg-type]
         cancel.set()
         assert slow.sending.wait(HANG)
         token = wd.watch(Interrupt(other, None), 0.05)  # type: ignore[arg-type]
@@ -64,6 +64,7 @@ def test_a_slow_cancel_does_not_hold_another_statements_deadline() -> None:
         wd.done(token)
     finally:
         release.set()
+        wd.done(sending)  # left watched, its cancel was looked at every 20 ms for good, in later tests too
         wd.close()
         slow.close()
         other.close()
@@ -74,18 +75,19 @@ def test_slow_cancels_past_the_bound_wait_for_a_place() -> None:
     cons = [FakeConnection(release) for _ in range(SENDERS + 2)]
     cancel = threading.Event()
     cancel.set()
+    tokens: list[int] = []
     try:
-        tokens = [wd.watch(Interrupt(con, cancel), None, cancel) for con in cons]  # type: ignore[arg-type]
+        tokens += [wd.watch(Interrupt(con, cancel), None, cancel) for con in cons]  # type: ignore[arg-type]
         for con in cons[:SENDERS]:
             assert con.sending.wait(HANG)
         assert not any(con.sending.wait(0.2) for con in cons[SENDERS:]), "more cancels sent at once than the bound"
         release.set()
         for con in cons[SENDERS:]:
             assert con.sending.wait(HANG), "a cancel past the bound was never sent"
-        for token in tokens:
-            wd.done(token)
     finally:
         release.set()
+        for token in tokens:
+            wd.done(token)
         wd.close()
         for con in cons:
             con.close()
@@ -94,8 +96,8 @@ def test_slow_cancels_past_the_bound_wait_for_a_place() -> None:
 def test_a_statements_end_waits_for_its_own_cancel_being_sent() -> None:
     wd, release = Watchdog(), threading.Event()
     con, cancel = FakeConnection(release), threading.Event()
+    token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
     try:
-        token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
         cancel.set()
         assert con.sending.wait(HANG)
         ended = threading.Event()
@@ -105,6 +107,7 @@ def test_a_statements_end_waits_for_its_own_cancel_being_sent() -> None:
         assert ended.wait(HANG)
     finally:
         release.set()
+        wd.done(token)
         wd.close()
         con.close()
 
@@ -146,14 +149,15 @@ def test_a_set_cancel_is_not_sent_at_every_look(monkeypatch: pytest.MonkeyPatch)
 
 def test_a_watched_cancel_is_sent_a_few_times_not_at_every_look() -> None:
     wd, con, cancel = Watchdog(), FakeConnection(), threading.Event()
+    token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
     try:
-        token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
         cancel.set()
         assert con.sending.wait(HANG)
         threading.Event().wait(1)  # some fifty of the watchdog's looks
         wd.done(token)
         assert 1 <= con.sends <= 6, f"{con.sends} cancel requests in a second"
     finally:
+        wd.done(token)  # a watch left behind is looked at every 20 ms for good, in later tests too
         wd.close()
         con.close()
 
