@@ -51,7 +51,10 @@ class Interrupt:
     between the watch's two statements (its timeout's SET and the statement) is lost.
 
     The statement's end (:meth:`end`) and its cut agree: the end that comes first keeps the
-    connection (no cut after it), and the cut that comes first is known to the end."""
+    connection (no cut after it), and the cut that comes first is known to the end. No lock
+    between them (two on each query's path cost it most of a microsecond): the one interrupt
+    of a statement being made at a time is the watchdog's, and the end's thread reads ``cut``
+    only after the watchdog's done, which waits for that interrupt."""
 
     def __init__(self, con: psycopg.Connection[Any], cancel: threading.Event | None) -> None:
         self.con, self.cancel = con, cancel
@@ -59,20 +62,17 @@ class Interrupt:
         self.sent = 0  # cancel requests sent (or tried) for the statement
         self._next_send = 0.0  # when the next may be sent (time.monotonic())
         self.cut = False  # the connection was cut: the server did not answer
-        self._lock = threading.Lock()
         self._ended = False
 
     def end(self) -> None:
         """The statement answered (or failed): no cut of its connection from now on. Called by
         its thread before the watchdog's done, so that a deadline reached as the answer came
         does not cut a connection that has nothing more on its way."""
-        with self._lock:
-            self._ended = True
+        self._ended = True
 
     def again(self) -> None:
         """The watch made anew for the connection's next statement (a heartbeat's kept one)."""
-        with self._lock:
-            self._ended = False
+        self._ended = False
 
     def slow(self) -> bool:
         """Whether the next interrupt sends a cancel request (a connection to the server, up to
@@ -109,8 +109,7 @@ class Interrupt:
             self._cut()
 
     def _cut(self, always: bool = False) -> None:
-        with self._lock:
-            if self.cut or (self._ended and not always):
-                return
-            self.cut = True
+        if self.cut or (self._ended and not always):
+            return
+        self.cut = True
         cut(self.con)
