@@ -147,6 +147,48 @@ def test_a_set_cancel_is_not_sent_at_every_look(monkeypatch: pytest.MonkeyPatch)
         con.close()
 
 
+def test_an_interrupt_sends_no_cancel_where_slow_said_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The watchdog asks slow() and, told no, makes the interrupt on its own thread: a resend
+    # that came due in between (that thread waiting for the GIL) was sent there, and held every
+    # other statement's deadline for as long as the send took.
+    clock = Clock()
+    monkeypatch.setattr(interrupt.time, "monotonic", clock)
+    con, cancel = FakeConnection(), threading.Event()
+    stop = Interrupt(con, cancel)  # type: ignore[arg-type]
+    cancel.set()
+    try:
+        assert stop.slow()
+        stop.interrupt()
+        assert con.sends == 1
+        clock.now += interrupt.RESEND - 0.001
+        assert not stop.slow()  # the resend not due yet
+        clock.now += 0.005  # due by the time the interrupt is made
+        stop.interrupt()
+        assert con.sends == 1, "a cancel sent on the watchdog's own thread"
+        assert stop.slow()  # the next look sends it, from a thread of its own
+        stop.interrupt()
+        assert con.sends == 2 and not stop.cut
+    finally:
+        con.close()
+
+
+def test_a_deadline_met_as_its_cancel_is_set_is_cut_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deadline's interrupt, slow() told no (the cancel not set yet), and the cancel set
+    # before it was made: it sent the cancel on the watchdog's own thread; the deadline had come.
+    clock = Clock()
+    monkeypatch.setattr(interrupt.time, "monotonic", clock)
+    con, cancel = FakeConnection(), threading.Event()
+    stop = Interrupt(con, cancel)  # type: ignore[arg-type]
+    try:
+        assert not stop.slow()
+        cancel.set()
+        stop.interrupt()
+        assert con.sends == 0, "a cancel sent on the watchdog's own thread"
+        assert stop.cut and con.was_cut(HANG)
+    finally:
+        con.close()
+
+
 def test_a_watched_cancel_is_sent_a_few_times_not_at_every_look() -> None:
     wd, con, cancel = Watchdog(), FakeConnection(), threading.Event()
     token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]

@@ -74,18 +74,27 @@ class Interrupt:
         """The watch made anew for the connection's next statement (a heartbeat's kept one)."""
         self._ended = False
 
+    # What slow() saw (the time, whether the cancel was set), which the interrupt made after it
+    # goes by: looked at afresh, a resend that came due in between (the watchdog's thread can
+    # wait for the GIL for milliseconds), or a cancel set in between, was sent on the thread
+    # slow() had kept it from, holding every other statement's deadline for as long as it took.
+    _look: tuple[float, bool] | None = None
+
     def slow(self) -> bool:
         """Whether the next interrupt sends a cancel request (a connection to the server, up to
         CANCEL_SEND s): the watchdog makes it on a thread of its own."""
-        return (not self.cut and not self._ended and self.cancel is not None and self.cancel.is_set()
-                and time.monotonic() >= self._next_send
-                and (self.cancelled_at is None or time.monotonic() - self.cancelled_at < GRACE))
+        now, cancelled = time.monotonic(), self.cancel is not None and self.cancel.is_set()
+        self._look = (now, cancelled)
+        return (cancelled and not self.cut and not self._ended and now >= self._next_send
+                and (self.cancelled_at is None or now - self.cancelled_at < GRACE))
 
     def interrupt(self) -> None:
+        look, self._look = self._look, None
         if self.cut or self._ended:  # nothing more to send on it (a cancel request would be a connection more)
             return
-        if self.cancel is not None and self.cancel.is_set():
-            now = time.monotonic()
+        now, cancelled = look if look is not None else \
+            (time.monotonic(), self.cancel is not None and self.cancel.is_set())
+        if cancelled:
             if self.cancelled_at is None:
                 self.cancelled_at = now
             elif now - self.cancelled_at >= GRACE:
