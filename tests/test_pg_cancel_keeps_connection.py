@@ -259,3 +259,40 @@ def test_a_statement_cut_as_its_answer_came_answers_and_gives_its_connection_bac
         assert db.count("User") == 2
     finally:
         db.close()
+
+
+def test_a_read_watched_as_a_statement_cut_as_its_answer_came_gives_its_connection_back(
+        pg_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a read a query makes under its watch (Watched._watched: a column's type, the
+    stems' check, the schema read again): its cut connection was kept for the thread's next
+    statement, which failed on it unless the look before it (none within a millisecond of an
+    answer) found it broken."""
+    from querylang.engines.postgres import watched
+    from querylang.engines.postgres.interrupt import Interrupt
+
+    db = _opened(pg_cluster)
+    try:
+        before = _pid(db)
+        held = db.store._local.held
+        made = threading.Event()
+        cut = Interrupt.interrupt
+
+        def at_deadline(self: Interrupt) -> None:
+            cut(self)
+            if self.con is held.con:  # not another store's watchdog, still running from an earlier test
+                made.set()
+
+        def answered() -> list[tuple[Any, ...]]:
+            rows = held.con.execute("SELECT 42").fetchall()
+            assert made.wait(10)  # cut after the answer came, before the read's end
+            return rows
+
+        monkeypatch.setattr(watched, "GRACE", 0.0)
+        monkeypatch.setattr(Interrupt, "interrupt", at_deadline)
+        assert db.store._watched(held.con, answered, 0.3, None) == [(42,)]
+        monkeypatch.undo()
+        assert getattr(db.store._local, "held", None) is not held  # given back: it was kept, cut
+        assert "User" in db.store._stored_now(None, 5).classes  # the next watched read, on another
+        assert _pid(db) != before
+    finally:
+        db.close()

@@ -98,6 +98,11 @@ class Watched:
                 self.watchdog.done(token)
             if beat is not None:
                 self._unwatch(con, beat)
+            # Cut as the answer came, before its end (as execute's): the answer stands, and the
+            # thread's next statement takes another connection rather than failing on this one.
+            if stop.cut and not in_write(con) and (held := getattr(self._local, "held", None)) is not None \
+                    and held.con is con:
+                self._drop(held)
         if isinstance(failed, psycopg.OperationalError | psycopg.InterfaceError) and not in_write(con) and \
                 not self._still_usable(failed, con, stop, beat) and \
                 (held := getattr(self._local, "held", None)) is not None and held.con is con:
