@@ -16,7 +16,14 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from querylang.engines.base import Engine
-from querylang.errors import DataError, QueryError, QueryTimeout, SchemaError, SchemaUnread
+from querylang.errors import (
+    DATABASE_CLOSED,
+    DataError,
+    QueryError,
+    QueryTimeout,
+    SchemaError,
+    SchemaUnread,
+)
 from querylang.model.schema import ClassDef
 
 log = logging.getLogger("querylang")
@@ -218,6 +225,8 @@ class SchemaRefresh:
         if refresh is None:
             return False
         try:
+            if getattr(self.store, "closed", False):  # its pool's refusal said no reason
+                raise QueryError(DATABASE_CLOSED)
             changed = refresh(timeout=self.timeout, out_of_reach=True, why=True)
         except QueryError as exc:
             log.warning("db.refresh_schema(): the stored schema could not be read, the one read before is kept: %s",

@@ -75,3 +75,14 @@ def test_a_schema_that_could_not_be_read_again_is_said(pg_cluster: Any, caplog: 
             assert db.refresh_schema() is False  # unchanged: none either
         assert not [r for r in caplog.records if r.name == "querylang"]
         assert "age" in db.schema.classes["User"].fields
+
+
+def test_a_schema_read_again_after_the_close_says_the_database_is_closed(pg_cluster: Any, caplog: Any) -> None:
+    """The warning said the schema could not be read, and not why, where the reason is known."""
+    with querylang.connect(fresh_url(pg_cluster)) as db:
+        db.load(DOC)
+    with caplog.at_level("WARNING", logger="querylang"):
+        assert db.refresh_schema() is False
+    [said] = [r.getMessage() for r in caplog.records if r.name == "querylang"]
+    assert said == ("db.refresh_schema(): the stored schema could not be read, the one read before is kept: "
+                    "the database is closed (db.close() was called); open it again with querylang.connect")
