@@ -238,3 +238,27 @@ def test_a_cancel_that_failed_to_send_cuts_even_after_the_end() -> None:
         assert con.sends == 1 and stop.cut and con.was_cut(HANG)
     finally:
         con.close()
+
+
+def test_a_sender_that_cannot_start_for_any_reason_leaves_the_cancel_to_the_watchdog(monkeypatch) -> None:
+    # Only RuntimeError ("can't start new thread") was caught: another error from the start
+    # left the statement marked as being sent for good, and its done waited for ever.
+    real_start = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        if self.name == "querylang-cancel":
+            raise OSError("no thread for you")
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    wd, con, cancel = Watchdog(), FakeConnection(), threading.Event()
+    token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
+    try:
+        cancel.set()
+        assert con.sending.wait(HANG), "the cancel was never sent"
+        ended = threading.Event()
+        threading.Thread(target=lambda: (wd.done(token), ended.set()), daemon=True).start()
+        assert ended.wait(HANG), "the statement's done waited for a send that never started"
+    finally:
+        wd.close()
+        con.close()

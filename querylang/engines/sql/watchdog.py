@@ -210,7 +210,7 @@ class Watchdog:
                     sender.start()
                     self._senders += 1
                     continue
-                except RuntimeError:  # no thread to send from ("can't start new thread"): this one sends
+                except Exception:  # noqa: BLE001 - no thread to send from ("can't start new thread", or any other failure): this one sends
                     self._making.discard(token)
             self._making.add(token)
             self._lock.release()
