@@ -257,6 +257,19 @@ SCRIPTS = [
     "where({ a: [0, 1].with(-3, 'x') })",
     "where({ a: [].with(0, 'x') })",
     "where({ a: [0].with(Infinity, 'x') })",
+    # the length is read before the arguments: a valueOf() that pushes or shortens changes no range
+    "const a = [1, 2, 3]\nconst r = a.splice({ valueOf: () => { a.push(4)\n  return 0 } }, 1)\nwhere({ r, a })",
+    "const a = [1, 2, 3, 4]\nconst r = a.splice(1, { valueOf: () => { a.length = 2\n  return 2 } }, 'x')\nwhere({ r, a })",
+    "const a = [1, 2, 3]\nwhere({ t: a.toSpliced({ valueOf: () => { a.push(4)\n  return 1 } }, 1),\n"
+    "  u: a.toSpliced({ valueOf: () => { a.length = 1\n  return 0 } }, 0, 'x'), a })",
+    "const a = [1, 2, 3]\nwhere({ w: a.with({ valueOf: () => { a.pop()\n  return 2 } }, 9), a })",
+    "const a = [1, 2, 3]\nwhere({ w: a.with({ valueOf: () => { a.push(7)\n  return 3 } }, 9) })",
+    "const a = [1, 2, 3], b = [1, 2, 3, 4]\nwhere({ a: a.fill(0, { valueOf: () => { a.push(9)\n  return 0 } }),\n"
+    "  b: b.fill(0, 1, { valueOf: () => { b.length = 3\n  return 4 } }) })",
+    "const a = [1, 2, 3, 4, 5], b = [1, 2, 3, 4, 5], c = [1, 2, 3]\n"
+    "where({ a: a.copyWithin(0, { valueOf: () => { a.length = 2\n  return 3 } }),\n"
+    "  b: b.copyWithin(1, { valueOf: () => { b.length = 3\n  return 0 } }),\n"
+    "  c: c.copyWithin(0, { valueOf: () => { c.push(8, 9)\n  return 1 } }) })",
     # a callback that removes elements: find and findIndex visit the indexes there were with
     # undefined, map keeps its length (a hole, written null), the others skip what is gone and
     # visit again an index the array grew back to; each element is the one read before its call

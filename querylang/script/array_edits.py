@@ -44,49 +44,74 @@ def _unshift(arr: list[object], args: list[object]) -> int:
     return len(arr)
 
 
-def _splice_span(arr: list[object], args: list[object]) -> tuple[int, int]:
-    """splice's start and delete count: no arguments delete nothing, a start alone deletes
-    to the end, a count is clamped to what there is from the start on."""
-    start = clamp(arg(args, 0), len(arr), 0)
+# JavaScript reads an array's length before it converts the arguments, so an argument's
+# valueOf() that pushes onto the array or shortens it changes nothing of the range: each
+# method below takes the length first (``n``) and works on the array as it was that long,
+# an element gone since read as undefined (JavaScript's hole).
+
+
+def _as_long(arr: list[object], n: int) -> list[object]:
+    """``arr`` cut or padded (with undefined) to the length ``n`` it had, in place."""
+    if len(arr) > n:
+        del arr[n:]
+    elif len(arr) < n:
+        arr.extend([UNDEFINED] * (n - len(arr)))
+    return arr
+
+
+def _splice_span(n: int, args: list[object]) -> tuple[int, int]:
+    """splice's start and delete count in an array of ``n``: no arguments delete nothing, a
+    start alone deletes to the end, a count is clamped to what there is from the start on."""
+    start = clamp(arg(args, 0), n, 0)
     if not args:
         return start, 0
     if len(args) == 1:
-        return start, len(arr) - start
-    return start, int(min(max(to_int(args[1]), 0), len(arr) - start))
+        return start, n - start
+    return start, int(min(max(to_int(args[1]), 0), n - start))
 
 
 def _splice(arr: list[object], args: list[object]) -> list[object]:
-    start, count = _splice_span(arr, args)
+    n = len(arr)
+    start, count = _splice_span(n, args)
     items = args[2:]
-    if len(arr) - count + len(items) > MAX_ARRAY_LENGTH:
+    if n - count + len(items) > MAX_ARRAY_LENGTH:
         raise array_too_long()
+    _as_long(arr, n)  # splice sets the length it had, less what it removed, plus the items
     removed = arr[start : start + count]
     arr[start : start + count] = items
     return removed
 
 
 def _to_spliced(arr: list[object], args: list[object]) -> list[object]:
-    copy = list(arr)
-    _splice(copy, args)
+    n = len(arr)
+    start, count = _splice_span(n, args)
+    items = args[2:]
+    if n - count + len(items) > MAX_ARRAY_LENGTH:
+        raise array_too_long()
+    copy = _as_long(arr[:n], n)
+    copy[start : start + count] = items
     return copy
 
 
 def _with(arr: list[object], args: list[object]) -> list[object]:
     """with(index, value): a copy with one element replaced; a negative index counts from the
     end, and one outside the array is JavaScript's RangeError (with() never grows a copy)."""
+    n = len(arr)
     i = to_int(arg(args, 0))
-    at = i + len(arr) if i < 0 else i
-    if not 0 <= at < len(arr):
-        raise ScriptError(f"Invalid index {to_string(i)} for with() on an array of {len(arr)}")
-    copy = list(arr)
+    at = i + n if i < 0 else i
+    if not 0 <= at < n:
+        raise ScriptError(f"Invalid index {to_string(i)} for with() on an array of {n}")
+    copy = _as_long(arr[:n], n)
     copy[int(at)] = arg(args, 1)
     return copy
 
 
 def _fill(arr: list[object], args: list[object]) -> list[object]:
-    # fill never grows the array, so it is bounded by the array's own length.
-    start = clamp(arg(args, 1), len(arr), 0)
-    end = clamp(arg(args, 2), len(arr), len(arr))
+    # The range is of the length read first; an element pushed since is kept, and, as in
+    # Node, fill never grows the array (nor writes past where an argument shortened it).
+    n = len(arr)
+    start = clamp(arg(args, 1), n, 0)
+    end = min(clamp(arg(args, 2), n, n), len(arr))
     if end > start:
         arr[start:end] = [arg(args, 0)] * (end - start)
     return arr
@@ -95,12 +120,26 @@ def _fill(arr: list[object], args: list[object]) -> list[object]:
 def _copy_within(arr: list[object], args: list[object]) -> list[object]:
     """copyWithin(target, start, end): the elements of [start, end) written from target on,
     as if read before any is written (the ranges may overlap); the length stays."""
-    to = clamp(arg(args, 0), len(arr), 0)
-    start = clamp(arg(args, 1), len(arr), 0)
-    end = clamp(arg(args, 2), len(arr), len(arr))
-    count = min(end - start, len(arr) - to)
-    if count > 0:
+    n = len(arr)
+    to = clamp(arg(args, 0), n, 0)
+    start = clamp(arg(args, 1), n, 0)
+    end = clamp(arg(args, 2), n, n)
+    count = min(end - start, n - to)
+    if count <= 0:
+        return arr
+    if len(arr) == n:
         arr[to : to + count] = arr[start : start + count]
+        return arr
+    # The array changed length while the arguments were read: an element still there is
+    # written, an index gone is left a hole (undefined) where it is inside the array.
+    there = [(arr[i],) if i < len(arr) else () for i in range(start, start + count)]
+    for k, v in enumerate(there):
+        if v:
+            if to + k >= len(arr):
+                _as_long(arr, to + k + 1)
+            arr[to + k] = v[0]
+        elif to + k < len(arr):
+            arr[to + k] = UNDEFINED
     return arr
 
 
