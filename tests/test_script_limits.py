@@ -3,8 +3,12 @@ in a QueryError, in bounded time."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +194,28 @@ def test_a_value_shared_many_times_cannot_stand_for_a_huge_filter() -> None:
     assert cyclic[0] is cyclic
     shared = "let o = { score: 1 }\n" + "o = { and: [o, o] }\n" * 10 + "where(o)"
     assert len(run_script(shared).where["and"]) == 2  # 2**10 conditions are fine
+
+
+_SHORT_OF_MEMORY = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+from querylang.errors import LimitExceeded
+from querylang.script import run_script
+try:
+    run_script("const a = Array.from({ length: 1e6 })\\n"
+               "const k = Array.from({ length: 1000 }).map(() => a.toSpliced(0, 0))\\nwhere({ n: k.length })")
+except LimitExceeded as err:
+    print(err)
+"""
+
+
+def test_a_script_out_of_memory_is_a_clean_error() -> None:
+    """Arrays kept one after another, each within the limits, until the process's memory (held
+    here to 1.5 GB) runs out: the script's own error where it was, not Python's MemoryError."""
+    root = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", _SHORT_OF_MEMORY], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": root}, cwd=root,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert re.match(r"line 2, column \d+: script used too much memory", proc.stdout), proc.stdout

@@ -154,6 +154,11 @@ class _Run(Chains):
             raise
         except RecursionError:  # a value thousands deep, or calls nesting through callbacks
             raise self.fail(node, "script nests too deeply for the stack", LimitExceeded) from None
+        except MemoryError:
+            # Each array and string is capped, not all of them together (a callback that keeps
+            # a copy of a large array each time): where the process's memory is limited, the
+            # script ends with an error of its own rather than Python's.
+            raise self.fail(node, "script used too much memory", LimitExceeded) from None
 
     def check_clock(self, node: At) -> None:
         if monotonic() > self.deadline:
