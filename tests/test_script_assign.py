@@ -177,6 +177,10 @@ def test_a_write_after_where_does_not_change_the_filter() -> None:
         ("Inputs['L'].splice(0, 1)", "Inputs['L'] is an input's array", 13),
         ("Inputs.L.fill(0)", "Inputs.L is an input's array", 10),
         ("Inputs.L?.copyWithin(0, 1)", "Inputs.L is an input's array", 11),
+        # a method named by a computed key: the array is named without the bracket
+        ("Inputs.L['pop']()", "Inputs.L is an input's array: the script did not make it and cannot change it; copy it first: [...Inputs.L]", 10),
+        ("Inputs.L?.[ 'fill' ](0)", "Inputs.L is an input's array: the script did not make it and cannot change it; copy it first: [...Inputs.L]", 13),
+        ("$L[['push'][0]](1)", "copy it first: [...$L]", 4),
     ],
 )
 def test_methods_cannot_change_what_the_script_was_given(script: str, message: str, column: int) -> None:

@@ -170,7 +170,9 @@ class Chains:
         if (type(obj) is list and key in _ARRAY_WRITERS) or (isinstance(obj, JSDate) and key[:3] == "set"):
             # They change the value in place: never one the script was given (a Date is given
             # as a copy of its own, so its setters may run), nor what where() received.
-            what = self.text[chain.start : key_node.start].rstrip().rstrip("?.").rstrip()
+            # the array as the script wrote it: `a.pop`, `a?.pop`, `a['pop']`, `a?.['pop']`
+            what = self.text[chain.start : key_node.start].rstrip().removesuffix("[").rstrip()
+            what = what.removesuffix("?.").removesuffix(".").rstrip()
             try:
                 self.before_write(obj if type(obj) is list else None, what)
             except QueryError as err:
