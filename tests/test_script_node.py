@@ -257,6 +257,9 @@ SCRIPTS = [
     "where({ a: [0, 1].with(-3, 'x') })",
     "where({ a: [].with(0, 'x') })",
     "where({ a: [0].with(Infinity, 'x') })",
+    # Array.from reads an object's length once and each element as its map reaches it
+    "const o = { length: 3, 0: 'a', 1: 'b', 2: 'c' }\n"
+    "where({ a: Array.from(o, (x, i) => { o.length = 1\n  o[2] = 'z'\n  o[1] = undefined\n  return x }), o })",
     # the length is read before the arguments: a valueOf() that pushes or shortens changes no range
     "const a = [1, 2, 3]\nconst r = a.splice({ valueOf: () => { a.push(4)\n  return 0 } }, 1)\nwhere({ r, a })",
     "const a = [1, 2, 3, 4]\nconst r = a.splice(1, { valueOf: () => { a.length = 2\n  return 2 } }, 'x')\nwhere({ r, a })",

@@ -189,15 +189,15 @@ EDIT_METHODS: dict[str, Callable[[list, list[object]], object]] = {
 CHANGING = frozenset({"pop", "shift", "unshift", "splice", "fill", "copyWithin"})
 
 
-def _array_like(items: dict) -> list[object]:
-    """The elements Array.from reads from an object with a length: its keys "0", "1"...,
-    undefined where one is missing. A length past the array limit is refused before any
-    element is made (`Array.from({ length: 1e9 })`)."""
+def _array_like_length(items: dict) -> int:
+    """The number of elements Array.from reads from an object with a length (its keys "0",
+    "1"..., undefined where one is missing). A length past the array limit is refused before
+    any element is made (`Array.from({ length: 1e9 })`)."""
     n = to_int(items.get("length", UNDEFINED))
     n = min(max(n, 0), SAFE - 1)  # ToLength
     if n > MAX_ARRAY_LENGTH:
         raise array_too_long()
-    return [items.get(str(i), UNDEFINED) for i in range(int(n))]
+    return int(n)
 
 
 def array_from(args: list[object]) -> list[object]:
@@ -224,7 +224,12 @@ def array_from(args: list[object]) -> list[object]:
             raise array_too_long()
         elements: list[object] = list(chars)
     elif isinstance(items, dict):
-        elements = _array_like(items)
+        # The length is read once; each element as the map reaches it (one the map wrote
+        # since is read as written), as JavaScript reads an object with a length.
+        n = _array_like_length(items)
+        if fn:
+            return [fn([items.get(str(i), UNDEFINED), i]) for i in range(n)]
+        return [items.get(str(i), UNDEFINED) for i in range(n)]
     elif isinstance(items, Builtin | Function):
         raise ScriptError("Array.from() cannot make an array of a function")
     else:
