@@ -219,3 +219,14 @@ def test_a_script_out_of_memory_is_a_clean_error() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.match(r"line 2, column \d+: script used too much memory", proc.stdout), proc.stdout
+
+
+@pytest.mark.parametrize("call", ["k.map(String)", "Array.from(k, String)", "k.filter(String)"])
+def test_a_global_passed_as_a_function_watches_the_clock(call: str) -> None:
+    """A method calling a global function (no arrow: no steps) hundreds of times, each call
+    long (String of a 100,000-element array): it stops at the time limit, not after every call."""
+    script = f"const big = Array.from({{ length: 1e5 }}, Number)\nconst k = Array.from({{ length: 300 }}).fill(big)\nwhere({{ n: {call}.length }})"
+    start = time.monotonic()
+    with pytest.raises(LimitExceeded, match="time limit reached"):
+        run_script(script, max_seconds=0.3)
+    assert time.monotonic() - start < 3

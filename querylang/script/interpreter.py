@@ -112,7 +112,7 @@ class _Run(Chains):
     """One execution of one script: variables, inputs, the step budget and the results."""
 
     __slots__ = (
-        "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline", "given",
+        "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline", "given", "passed",
     )
 
     def __init__(self, text: str, inputs: JSObject, max_steps: int, max_seconds: float) -> None:
@@ -127,6 +127,7 @@ class _Run(Chains):
         self.deadline = monotonic() + max_seconds
         self.depth = 0
         self.given: set[int] | None = None  # ids of the values handed in (assign.input_values)
+        self.passed: dict[str, Builtin] = {}  # the globals passed as functions (counted)
         self.where: object = UNDEFINED
         self.where_pos: tuple[int, int] | None = None
         self.sort: object = UNDEFINED
@@ -407,12 +408,33 @@ class _Run(Chains):
         for c in nodes:
             if type(c) is ast.Name:
                 v = self.resolve(c)
-                if isinstance(v, Builtin) and (v.call is None or v.name in RECORDERS):
-                    raise self.fail(c, f"'{v.name}' cannot be used as a value")
+                if isinstance(v, Builtin):
+                    if v.call is None or v.name in RECORDERS:
+                        raise self.fail(c, f"'{v.name}' cannot be used as a value")
+                    v = self.counted(v)
                 out.append(v)
             else:
                 out += self.items((c,))
         return out
+
+    def counted(self, fn: Builtin) -> Builtin:
+        """A global passed as a function (`xs.map(String)`), which watches the run's clock:
+        a method calling it a million times, each call long (String of a large array), stops
+        at the time limit rather than long after it. Its calls take no steps (the method that
+        calls it is one, as before). One per name: the same global passed twice is the same."""
+        kept = self.passed.get(fn.name)
+        if kept is None:
+            call = fn.call
+            assert call is not None
+
+            def timed(args: list[object]) -> object:
+                # every call: one may be long, and the clock is cheap beside any of them
+                if monotonic() > self.deadline:
+                    raise LimitExceeded("script ran too long (time limit reached)")
+                return call(args)
+
+            kept = self.passed[fn.name] = Builtin(fn.name, call=timed, members=fn.members, constants=fn.constants)
+        return kept
 
     def ev_array(self, node: ast.Array) -> object:
         return self.items(node.items)
