@@ -70,12 +70,19 @@ def _splice_span(n: int, args: list[object]) -> tuple[int, int]:
     return start, int(min(max(to_int(args[1]), 0), n - start))
 
 
-def _splice(arr: list[object], args: list[object]) -> list[object]:
-    n = len(arr)
+def _splice_edit(n: int, args: list[object]) -> tuple[int, int, list[object]]:
+    """splice's and toSpliced's start, count and items for an array of ``n`` elements, the
+    result's length checked."""
     start, count = _splice_span(n, args)
     items = args[2:]
     if n - count + len(items) > MAX_ARRAY_LENGTH:
         raise array_too_long()
+    return start, count, items
+
+
+def _splice(arr: list[object], args: list[object]) -> list[object]:
+    n = len(arr)
+    start, count, items = _splice_edit(n, args)
     _as_long(arr, n)  # splice sets the length it had, less what it removed, plus the items
     removed = arr[start : start + count]
     arr[start : start + count] = items
@@ -84,10 +91,7 @@ def _splice(arr: list[object], args: list[object]) -> list[object]:
 
 def _to_spliced(arr: list[object], args: list[object]) -> list[object]:
     n = len(arr)
-    start, count = _splice_span(n, args)
-    items = args[2:]
-    if n - count + len(items) > MAX_ARRAY_LENGTH:
-        raise array_too_long()
+    start, count, items = _splice_edit(n, args)
     copy = _as_long(arr[:n], n)
     copy[start : start + count] = items
     return copy
