@@ -262,3 +262,58 @@ def test_a_sender_that_cannot_start_for_any_reason_leaves_the_cancel_to_the_watc
     finally:
         wd.close()
         con.close()
+
+
+def test_a_cancel_waiting_for_a_senders_place_is_cut_grace_after_it_was_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its GRACE counted from its first send: waiting for one of SENDERS sends to a server that
+    # takes no cancels (each up to CANCEL_SEND s), it was cut some 10 s after the cancel, not 5.
+    monkeypatch.setattr(interrupt, "GRACE", 0.3)
+    wd, release = Watchdog(), threading.Event()
+    busy = [FakeConnection(release) for _ in range(SENDERS)]
+    late, cancel = FakeConnection(release), threading.Event()
+    cancel.set()
+    tokens: list[int] = []
+    try:
+        tokens += [wd.watch(Interrupt(con, cancel), None, cancel) for con in busy]  # type: ignore[arg-type]
+        for con in busy:
+            assert con.sending.wait(HANG)
+        tokens.append(wd.watch(Interrupt(late, cancel), None, cancel))  # type: ignore[arg-type]
+        assert late.was_cut(HANG / 2), "a cancel waiting for a sender's place was not cut GRACE s after it was set"
+        assert not release.is_set() and late.sends == 0  # cut while the others were still being sent
+    finally:
+        release.set()
+        for token in tokens:
+            wd.done(token)
+        wd.close()
+        for con in [*busy, late]:
+            con.close()
+
+
+def test_a_cancel_sent_late_is_given_what_grace_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A send begun late (after a wait for a sender's place) was given CANCEL_SEND s of its own,
+    # and the statement went on that long past its GRACE.
+    clock = Clock()
+    monkeypatch.setattr(interrupt.time, "monotonic", clock)
+    given: list[float] = []
+
+    class Timed(FakeConnection):
+        def cancel_safe(self, timeout: float) -> None:
+            given.append(timeout)
+            super().cancel_safe(timeout)
+
+    con, cancel = Timed(), threading.Event()
+    stop = Interrupt(con, cancel)  # type: ignore[arg-type]
+    cancel.set()
+    try:
+        assert stop.slow()  # seen set, no sender's place for it yet
+        clock.now += interrupt.GRACE - 1
+        assert stop.slow()
+        stop.interrupt()
+        assert con.sends == 1 and given[0] <= 1 + 1e-9, f"a send {interrupt.GRACE - 1:g} s after the cancel was given {given[0]:g} s"
+        clock.now += 1
+        assert not stop.slow()
+        stop.interrupt()
+        assert stop.cut and con.was_cut(HANG)  # GRACE s after the cancel was first seen set
+    finally:
+        con.close()
+

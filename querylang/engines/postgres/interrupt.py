@@ -24,6 +24,7 @@ from querylang.errors import QueryError
 GRACE = 5.0  # seconds a server that stops statements itself is given before the client does
 CANCEL_SEND = 5.0  # seconds a cancel request is given to be sent and acknowledged
 RESEND = 0.1  # seconds after a cancel request before it is sent again, doubled each time
+SEND_LEAST = 0.1  # seconds a cancel request is given at least (sent just before GRACE ends)
 
 
 class NoAnswer(QueryError):
@@ -85,6 +86,10 @@ class Interrupt:
         CANCEL_SEND s): the watchdog makes it on a thread of its own."""
         now, cancelled = time.monotonic(), self.cancel is not None and self.cancel.is_set()
         self._look = (now, cancelled)
+        if cancelled and self.cancelled_at is None:
+            # GRACE counts from here: a cancel waiting for a sender's place (the watchdog's
+            # SENDERS, each up to CANCEL_SEND s) was cut GRACE s after its first send instead.
+            self.cancelled_at = now
         return (cancelled and not self.cut and not self._ended and now >= self._next_send
                 and (self.cancelled_at is None or now - self.cancelled_at < GRACE))
 
@@ -105,7 +110,9 @@ class Interrupt:
             self._next_send = now + RESEND * 2 ** self.sent
             self.sent += 1
             try:
-                self.con.cancel_safe(timeout=CANCEL_SEND)
+                # Within what GRACE leaves: a send begun late (after a wait for a sender's place,
+                # or a resend) kept the statement past its cut by up to CANCEL_SEND s.
+                self.con.cancel_safe(timeout=min(CANCEL_SEND, max(GRACE - (now - self.cancelled_at), SEND_LEAST)))
             except Exception:  # noqa: BLE001 - whatever failed, the cancel's fate is unknown
                 # Not sent, or not known to be: one still on its way could reach the server
                 # after this statement's end and stop the next one on the connection (the
