@@ -317,3 +317,27 @@ def test_a_cancel_sent_late_is_given_what_grace_leaves(monkeypatch: pytest.Monke
     finally:
         con.close()
 
+
+def test_closing_waits_for_the_cancels_being_sent() -> None:
+    # A send's daemon thread still ending at interpreter exit (the CLI closes its database just
+    # before) could abort the process, as the watchdog's own thread once did.
+    wd, release = Watchdog(), threading.Event()
+    con, cancel = FakeConnection(release), threading.Event()
+    cancel.set()
+    before = set(threading.enumerate())
+    token = wd.watch(Interrupt(con, cancel), None, cancel)  # type: ignore[arg-type]
+    timer = threading.Timer(0.2, release.set)  # the send ends while close() waits (CLOSE_WAIT s at most)
+    try:
+        assert con.sending.wait(HANG)
+        senders = [t for t in set(threading.enumerate()) - before if t.name == "querylang-cancel"]
+        assert senders
+        timer.start()
+        wd.close()
+        assert release.is_set(), "close() returned while a cancel was still being sent"
+        assert not any(t.is_alive() for t in senders), "a querylang-cancel thread outlived close()"
+    finally:
+        timer.cancel()
+        release.set()
+        wd.done(token)
+        wd.close()
+        con.close()

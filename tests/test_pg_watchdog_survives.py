@@ -113,3 +113,31 @@ def test_a_heartbeat_that_could_not_start_its_ask_still_cuts_at_the_deadline(mon
             assert stop.made.wait(WAIT)
     finally:
         wd.close()
+
+
+def test_closing_waits_for_a_heartbeats_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An ask's daemon thread still ending at interpreter exit (the CLI closes its database just
+    # before) could abort the process, as the watchdog's own thread once did.
+    asking, release = threading.Event(), threading.Event()
+
+    def silence(reach: object, con: object) -> None:
+        asking.set()
+        release.wait(WAIT)
+
+    monkeypatch.setattr(heartbeat, "LOOK", 0.05)
+    monkeypatch.setattr(heartbeat, "silence", silence)
+    wd, before = Watchdog(), set(threading.enumerate())
+    timer = threading.Timer(0.2, release.set)  # the ask ends while close() waits (CLOSE_WAIT s at most)
+    try:
+        with Heartbeat(wd, object(), Reach()):  # type: ignore[arg-type]
+            assert asking.wait(WAIT)
+            askers = [t for t in set(threading.enumerate()) - before if t.name == "querylang-pg-heartbeat"]
+            assert askers
+        timer.start()
+        wd.close()
+        assert release.is_set(), "close() returned while a heartbeat's ask was still running"
+        assert not any(t.is_alive() for t in askers), "a querylang-pg-heartbeat thread outlived close()"
+    finally:
+        timer.cancel()
+        release.set()
+        wd.close()

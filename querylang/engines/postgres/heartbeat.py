@@ -132,7 +132,7 @@ class Heartbeat:
             return
         self._asking = True
         try:
-            threading.Thread(target=self._ask, name="querylang-pg-heartbeat", daemon=True).start()
+            self.watchdog.helper(self._ask, "querylang-pg-heartbeat")
         except BaseException:
             # No thread to ask from (RuntimeError "can't start new thread"): no ask in flight, so
             # the watchdog, which makes this call again shortly, cuts at the deadline when due.

@@ -4,6 +4,7 @@ run after its page has what the page left of the timeout (count_clock)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import math
 import threading
@@ -84,6 +85,10 @@ class Watchdog:
         self._wake = math.inf  # when the thread will look next
         self._thread: threading.Thread | None = None
         self._closed = False  # the store closed: the thread ends once nothing is watched
+        # Short-lived threads of the store's (a cancel's send, a heartbeat's ask), for close()
+        # to wait for; a lock of their own, as a heartbeat starts one outside the watchdog's.
+        self._helpers: set[threading.Thread] = set()
+        self._helpers_lock = threading.Lock()
 
     def watch(self, cursor: Any, timeout: float | None, cancel: threading.Event | None = None) -> int:
         """Interrupt ``cursor`` past ``timeout`` seconds, or as soon as ``cancel`` is set.
@@ -130,6 +135,14 @@ class Watchdog:
                 self._sent.wait()
             self._ended.discard(token)
 
+    def helper(self, target: Callable[[], object], name: str) -> None:
+        """Start ``target`` on a daemon thread of its own, which close() waits for briefly."""
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._helpers_lock:  # held while it starts: a close() meanwhile waits for it too
+            thread.start()
+            self._helpers = {t for t in self._helpers if t.is_alive()}
+            self._helpers.add(thread)
+
     def close(self) -> None:
         """The store is closed: the thread ends, once the calls still running are done. It
         stayed waiting for good, one thread per Database ever opened in the process."""
@@ -137,11 +150,16 @@ class Watchdog:
             self._closed = True
             self._cond.notify()
             ending = self._thread if not self._watched else None
-        # Waited for: a daemon thread that ended while the interpreter was finishing (the CLI
-        # closes its database just before) could abort the process. A call watched meanwhile
-        # keeps it going, and is not waited for.
-        if ending is not None and ending is not threading.current_thread():
-            ending.join(1)
+        with self._helpers_lock:
+            helpers = list(self._helpers)
+        # Waited for, CLOSE_WAIT s at most in all: a daemon thread that ended while the
+        # interpreter was finishing (the CLI closes its database just before) could abort the
+        # process; so could a cancel's send or a heartbeat's ask still ending. A call watched
+        # meanwhile keeps the watchdog's thread going, and that thread is not waited for.
+        until = time.monotonic() + CLOSE_WAIT
+        for thread in ([ending] if ending is not None else []) + helpers:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, until - time.monotonic()))
 
     def _run(self) -> None:
         with self._cond:
@@ -205,9 +223,8 @@ class Watchdog:
                         self._watched[token] = (time.monotonic() + CANCEL_POLL, entry[1], entry[2])
                     continue
                 self._making.add(token)
-                sender = threading.Thread(target=self._send, args=(token, entry), name="querylang-cancel", daemon=True)
                 try:
-                    sender.start()
+                    self.helper(functools.partial(self._send, token, entry), "querylang-cancel")
                     self._senders += 1
                     continue
                 except Exception:  # noqa: BLE001 - no thread to send from ("can't start new thread", or any other failure): this one sends
@@ -257,4 +274,5 @@ class Watchdog:
 
 CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running statements
 RETRY = 0.1  # seconds after which an interrupt that raised is made again
+CLOSE_WAIT = 1.0  # seconds close() waits at most for the threads still ending
 SENDERS = 4  # slow interrupts (PostgreSQL cancels, each a connection to the server) made at once
