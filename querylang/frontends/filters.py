@@ -92,7 +92,7 @@ class Ctx:
             )
 
 
-def _key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
+def key_pos(obj: object, key: str, fallback: Pos | None) -> Pos | None:
     if isinstance(obj, JSObject):
         return obj.positions.get(key) or obj.pos or fallback
     return fallback
@@ -130,7 +130,7 @@ def _build_object(obj: object, ctx: Ctx, pos: Pos | None) -> n.Node:
     items: list[n.Node] = []
     # Several keys in one object mean AND (docs/semantics.md#noodl-differences: Noodl's "one key" rule not copied).
     for key, value in obj.items():
-        kpos = _key_pos(obj, key, pos)
+        kpos = key_pos(obj, key, pos)
         if not isinstance(key, str):
             raise _err(QueryTypeError(f"filter keys must be strings, got {type_name(key)}"), pos)
         try:
@@ -346,7 +346,7 @@ def _build_field(field: Field, ops: Mapping[str, Any], ctx: Ctx, pos: Pos | None
     if not ops:
         raise QueryError(f"no operator given for '{field.name}'")
     for op, operand in ops.items():
-        opos = _key_pos(ops, op, pos)
+        opos = key_pos(ops, op, pos)
         try:
             if op == "options":
                 if "matchesRegex" not in ops:

@@ -29,6 +29,8 @@ from querylang.frontends.filters import (
     check_inputs,
     check_matches_key_operand,
     check_query_wrapper,
+    check_where,
+    key_pos,
     related_to_id_key,
 )
 from querylang.frontends.lower import holds_when_absent
@@ -36,6 +38,7 @@ from querylang.frontends.operands import python_date
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.unparse import value as script_value
+from querylang.model import nodes as n
 from querylang.model.jsvalues import (
     UNDEFINED,
     JSDate,
@@ -45,6 +48,7 @@ from querylang.model.jsvalues import (
     iso_ms,
     type_name,
 )
+from querylang.model.nodes import Pos
 from querylang.model.operators import (
     DISTANCE_UNITS,
     FIELD_OPERATORS,
@@ -103,7 +107,8 @@ def to_parse_where(
     classes of pointer operands; a Pointer whose class nothing names is an error, as Parse
     refuses a Pointer without ``className``. Unlike Noodl, every operator of a field is
     kept (ANDed) and several keys are allowed (docs/semantics.md#noodl-differences); conditions on one field are merged into
-    one constraint object, or put in ``$and`` when they cannot be.
+    one constraint object, or put in ``$and`` when they cannot be. The rules of a whole where
+    (check_where: one text search, none under ``nor``, ...) hold with or without a schema.
     """
     if isinstance(schema, Mapping):  # the interchange format's classes, as querylang.matches takes them
         schema = Schema.from_json(schema)
@@ -133,9 +138,9 @@ def to_parse_where(
         return {}
     ctx = _Ctx(schema, schema.get(class_name) if schema is not None and class_name else None, pointer_classes or {})
     try:
-        if ctx.cls is not None and schema is not None:
-            build_where(where, ctx.cls, schema, pos=pos)
-        return _filter_to_where(where, ctx)
+        built = build_where(where, ctx.cls, schema, pos=pos) if ctx.cls is not None and schema is not None else None
+        out = _filter_to_where(where, ctx)
+        shape = built if built is not None else _shape(where, pos, ctx)
     except RecursionError:
         # Without a schema nothing checks the nesting first (build_where does, with one):
         # a filter or value thousands of levels deep ended in Python's RecursionError.
@@ -146,6 +151,57 @@ def to_parse_where(
             if pos is not None:
                 exc.at(*pos)
         raise
+    try:
+        # The rules of a whole where that every engine holds a query to (a text search under
+        # nor, nearSphere under or, two of either): unchecked, a where db.query refuses went to
+        # Parse as it was. Placed as db.query places them (a second nearSphere at none).
+        check_where(shape)
+    except QueryError as exc:
+        if source is not None:
+            exc.with_source(source)
+        raise
+    return out
+
+
+def _shape(filt: object, pos: Pos | None, ctx: _Ctx) -> n.Node:
+    """What check_where looks at in a filter translated without its class (nothing built its
+    nodes): its and/or/nor, its text searches and nearSpheres, and its sub-queries' wheres
+    (queries of their own). Called once the translation checked each operand."""
+    if not isinstance(filt, Mapping):
+        return n.TRUE
+    pos = filt.pos if isinstance(filt, JSObject) and filt.pos else pos
+    items: list[n.Node] = []
+    for key, value in filt.items():
+        kpos = key_pos(filt, key, pos)
+        if key in ("and", "or", "nor"):
+            subs = tuple(_shape(sub, kpos, ctx) for sub in value if sub is not UNDEFINED) \
+                if isinstance(value, list | tuple) else ()
+            if subs:
+                logic = n.And(subs, pos=kpos) if key == "and" else n.Or(subs, pos=kpos)
+                items.append(n.Not(logic, pos=kpos) if key == "nor" else logic)
+        elif isinstance(value, Mapping) and key not in ("idEqualTo", "idContainedIn", "relatedTo") \
+                and is_operator_object(value, ctx.field_type(key)[0]):
+            for op, operand in value.items():
+                node = _shape_op(key, op, operand, key_pos(value, op, kpos), ctx)
+                if node is not None:
+                    items.append(node)
+    return n.And(tuple(items), pos=pos)
+
+
+def _shape_op(key: str, op: str, operand: object, pos: Pos | None, ctx: _Ctx) -> n.Node | None:
+    """One operator of :func:`_shape`: None for one check_where does not look at."""
+    if operand is UNDEFINED:
+        return None
+    if op == "text":
+        return text_node(key, operand, pos)
+    if op == "nearSphere":
+        return geo_node(key, op, operand, pos)
+    if op in ("matchesQuery", "doesNotMatchQuery") and isinstance(operand, Mapping):
+        sub = operand["where"] if "where" in operand and set(operand) <= {"where", "className"} else operand
+        return n.MatchesQuery(key, _shape(sub, pos, ctx), pos=pos)
+    if op in ("matchesKeyInQuery", "doesNotMatchKeyInQuery") and isinstance(operand, Mapping):
+        return n.MatchesKey(key, "", "", _shape(operand.get("where", {}), pos, ctx), pos=pos)
+    return None
 
 
 def _too_deep() -> LimitExceeded:
