@@ -327,19 +327,44 @@ def typeof(v: object) -> str:
 # with characters beyond U+FFFF differ, so everything else skips the conversion.
 
 
+class _Units(dict[int, str | int]):
+    """str.translate's table from code point to UTF-16: an astral character to its two
+    surrogates, any other to itself, each filled in as first met (a C lookup after that)."""
+
+    def __missing__(self, cp: int) -> str | int:
+        if cp > 0xFFFF:
+            n = cp - 0x10000
+            units: str | int = chr(0xD800 + (n >> 10)) + chr(0xDC00 + (n & 0x3FF))
+        else:
+            units = cp
+        self[cp] = units
+        return units
+
+
+_UNITS = _Units()
+_UNITS_KEPT = 100_000  # characters the table keeps at most: it lives as long as the process
+# The last long string converted and its units: a script indexing one long string character
+# by character (`s[i]`, `s.codePointAt(i)` in a map) converts it once, not at every call.
+_last_u16: tuple[str, str] = ("", "")
+
+
 def u16(s: str) -> str:
     """The string with each astral character split into its two surrogates."""
-    if s.isascii() or max(s) <= "\uffff":
+    global _last_u16
+    if s.isascii():
         return s
-    out = []
-    for ch in s:
-        cp = ord(ch)
-        if cp > 0xFFFF:
-            cp -= 0x10000
-            out.append(chr(0xD800 + (cp >> 10)) + chr(0xDC00 + (cp & 0x3FF)))
-        else:
-            out.append(ch)
-    return "".join(out)
+    last = _last_u16
+    if s is last[0]:
+        return last[1]
+    if max(s) <= "\uffff":
+        u = s
+    else:
+        if len(_UNITS) > _UNITS_KEPT:
+            _UNITS.clear()
+        u = s.translate(_UNITS)
+    if len(s) > 1000:
+        _last_u16 = (s, u)
+    return u
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -353,7 +378,8 @@ def from_u16(u: str) -> str:
 
 
 def js_len(s: str) -> int:
-    return len(s) if s.isascii() else len(u16(s))
+    """The length in UTF-16 units (counted by the encoder, not by converting the string)."""
+    return len(s) if s.isascii() else len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 # ==========================================================================================
