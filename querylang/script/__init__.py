@@ -6,6 +6,7 @@
 
 from querylang.script.inputs import to_js
 from querylang.script.interpreter import (
+    MAX_BUILT,
     MAX_CALL_DEPTH,
     MAX_SECONDS,
     MAX_STEPS,
@@ -17,6 +18,7 @@ from querylang.script.values import MAX_ARRAY_LENGTH, MAX_RESULT_VALUES, MAX_STR
 
 __all__ = [
     "MAX_ARRAY_LENGTH",
+    "MAX_BUILT",
     "MAX_CALL_DEPTH",
     "MAX_DEPTH",
     "MAX_RESULT_VALUES",

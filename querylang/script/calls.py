@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from querylang.errors import QueryError, ScriptError
+from querylang.errors import LimitExceeded, QueryError, ScriptError
 from querylang.model.jsvalues import UNDEFINED, JSDate, type_name
 from querylang.script import ast
 from querylang.script.access import get_property, property_is_nullish
@@ -24,6 +24,14 @@ __all__ = ["RECORDERS", "Chains"]
 RECORDERS = frozenset({"where", "filter", "sort"})  # they record their argument
 # array methods that change the array
 _ARRAY_WRITERS = frozenset({"push", "sort", "reverse", *CHANGING})
+# methods that return one of the array's elements or a callback's value, not what they built
+_PASSING = frozenset({"at", "find", "findLast", "pop", "shift", "reduce", "reduceRight"})
+
+# Elements and characters of the large arrays and strings (more than LARGE of them) one run may
+# build in all: each is capped alone, and a callback copying a large array at each call must
+# not take gigabytes before the time limit comes. Counted as built, not as still held.
+MAX_BUILT = 50_000_000
+LARGE = 1000  # smaller values are not counted: the everyday path pays one comparison
 
 At = ast.Node  # whatever an error points at
 
@@ -34,12 +42,15 @@ class Chains:
     # What where()/filter() and sort() last received, and where they were called.
     # `recorded`: where()/sort() ran since the last property write, which must not change
     # what they received (the interpreter copies it first).
-    __slots__ = ("where", "where_pos", "sort", "sort_pos", "recorded")
+    # `built`: what is left of `max_built` (MAX_BUILT unless the caller says).
+    __slots__ = ("where", "where_pos", "sort", "sort_pos", "recorded", "built", "max_built")
     where: object
     where_pos: tuple[int, int] | None
     sort: object
     sort_pos: tuple[int, int] | None
     recorded: bool
+    built: int
+    max_built: int
 
     if TYPE_CHECKING:
         text: str
@@ -90,6 +101,22 @@ class Chains:
             )
         return value
 
+    def charge(self, value: object, at: At, size: int = 0) -> None:
+        """Count a large array or string the script built (or ``size`` elements it added)."""
+        if not size:
+            if type(value) is not list and type(value) is not str and not isinstance(value, dict):
+                return
+            size = len(value)  # type: ignore[arg-type]
+        if size > LARGE:
+            self.built -= size
+            if self.built < 0:
+                raise self.fail(
+                    at,
+                    f"script used too much memory (more than {self.max_built:,} elements and "
+                    "characters in the large arrays, objects and strings it built)",
+                    LimitExceeded,
+                )
+
     def source_of(self, node: ast.Node) -> str:
         text = self.text[node.start : node.end]
         return text if len(text) <= 40 else text[:37] + "..."
@@ -116,7 +143,9 @@ class Chains:
                 self.sort_pos = (chain.line, chain.column)
                 self.recorded = True
                 return UNDEFINED
-            return self.apply(callee.call, args, chain)
+            result = self.apply(callee.call, args, chain)
+            self.charge(result, chain)
+            return result
         # without the line break before '(' (`a\n(b)` calls a, and says "a is not a function")
         what = self.text[chain.start : call.start].rstrip()
         if isinstance(callee, Builtin):
@@ -146,7 +175,9 @@ class Chains:
                     self.before_write(args[0], self.source_of(call.args[0]))
                 except QueryError as err:
                     raise err.at(call.args[0].line, call.args[0].column) from None
-            return self.apply(fn, args, key_node)
+            result = self.apply(fn, args, key_node)
+            self.charge(result, key_node)
+            return result
         if obj is None or obj is UNDEFINED:
             raise self.fail(
                 key_node, f"Cannot read properties of {to_string(obj)} (reading '{key}')"
@@ -177,7 +208,18 @@ class Chains:
                 self.before_write(obj if type(obj) is list else None, what)
             except QueryError as err:
                 raise err.at(key_node.line, key_node.column) from None
-        return self.apply(method, args, key_node, obj)
+            if type(obj) is list:
+                n = len(obj)
+                result = self.apply(method, args, key_node, obj)
+                if len(obj) - n > LARGE:  # push(...big), unshift, splice: what it added
+                    self.charge(None, key_node, len(obj) - n)
+                if type(result) is list and result is not obj:  # splice's removed elements
+                    self.charge(result, key_node)
+                return result
+        result = self.apply(method, args, key_node, obj)
+        if result is not obj and key not in _PASSING:
+            self.charge(result, key_node)
+        return result
 
     def apply(self, fn: Callable[..., object], args: list[object], at: At, *this: object) -> object:
         """Call a built-in; its errors point at the method name rather than the chain."""

@@ -44,7 +44,7 @@ from querylang.model.jsvalues import UNDEFINED, JSObject, type_name
 from querylang.script import ast
 from querylang.script.access import get_property
 from querylang.script.assign import check_made, input_values, set_property, snapshot
-from querylang.script.calls import RECORDERS, Chains
+from querylang.script.calls import LARGE, MAX_BUILT, RECORDERS, Chains
 from querylang.script.inputs import inputs_object, to_js
 from querylang.script.lexer import LINE_BREAK
 from querylang.script.methods import new_date
@@ -72,6 +72,7 @@ from querylang.script.values import (
 
 __all__ = [
     "MAX_ARRAY_LENGTH",
+    "MAX_BUILT",
     "MAX_CALL_DEPTH",
     "MAX_STEPS",
     "MAX_STRING_LENGTH",
@@ -115,7 +116,9 @@ class _Run(Chains):
         "text", "inputs", "scopes", "fscope", "steps", "depth", "deadline", "given", "passed",
     )
 
-    def __init__(self, text: str, inputs: JSObject, max_steps: int, max_seconds: float) -> None:
+    def __init__(
+        self, text: str, inputs: JSObject, max_steps: int, max_seconds: float, max_built: int
+    ) -> None:
         self.text = text
         self.inputs = inputs
         # The scopes in reach, innermost last. `fscope` is the function scope (the script
@@ -124,6 +127,7 @@ class _Run(Chains):
         self.fscope: Scope = {}
         self.scopes: list[Scope] = [self.fscope]
         self.steps = max_steps
+        self.built = self.max_built = max_built
         self.deadline = monotonic() + max_seconds
         self.depth = 0
         self.given: set[int] | None = None  # ids of the values handed in (assign.input_values)
@@ -292,6 +296,8 @@ class _Run(Chains):
         value = self.eval(node.value)
         if node.op != "=":
             value = binary(node.op[0], old, value)
+            if type(value) is str and len(value) > LARGE:
+                self.charge(value, node)
         binding[0] = value
 
     def exec_set_property(self, node: ast.SetProperty) -> None:
@@ -312,6 +318,8 @@ class _Run(Chains):
                     raise ScriptError(f"'{obj.name}' is built in and cannot be changed")
                 old = get_property(obj, key)
                 value = binary(node.op[0], old, self.eval(node.value))
+                if type(value) is str and len(value) > LARGE:
+                    self.charge(value, at)
             self.before_write()
             assert self.given is not None
             set_property(obj, key, value, self.given, self.source_of(target), (at.line, at.column))
@@ -379,7 +387,10 @@ class _Run(Chains):
         parts = []
         for c in node.parts:
             parts.append(c if type(c) is str else to_string(self.eval(c)))  # type: ignore[arg-type]
-        return concat(parts)
+        text = concat(parts)
+        if len(text) > LARGE:
+            self.charge(text, node)
+        return text
 
     def spread(self, node: ast.Spread) -> list[object]:
         """The elements `...x` stands for: an array's, a string's characters."""
@@ -437,7 +448,10 @@ class _Run(Chains):
         return kept
 
     def ev_array(self, node: ast.Array) -> object:
-        return self.items(node.items)
+        items = self.items(node.items)
+        if len(items) > LARGE:
+            self.charge(items, node)
+        return items
 
     def ev_object(self, node: ast.Object) -> object:
         obj = JSObject(pos=(node.line, node.column))
@@ -453,6 +467,8 @@ class _Run(Chains):
             else:
                 assert isinstance(prop, ast.Spread)
                 index_keys = self.spread_into(obj, prop) or index_keys
+                if len(obj) > LARGE:  # a long copy, timed like a built-in's
+                    self.check_clock(prop)
                 continue
             if key in FORBIDDEN_KEYS:
                 raise self.fail(prop, f"'{key}' is not supported in filter scripts")
@@ -467,6 +483,8 @@ class _Run(Chains):
         """`{...o}`: copy own keys (an array's indexes, a string's characters); True if any
         key is an index, so the caller puts them first as JavaScript does."""
         value = self.eval(node.value)
+        if isinstance(value, dict | list | str) and len(value) > LARGE:
+            self.charge(value, node)  # before the copy: a second for a million keys
         if isinstance(value, dict):
             for k, v in value.items():
                 obj[k] = v
@@ -531,6 +549,8 @@ class _Run(Chains):
         value = self.eval(operands[0])
         for i, op in enumerate(node.ops):
             value = binary(op, value, self.eval(operands[i + 1]))
+        if type(value) is str and len(value) > LARGE:
+            self.charge(value, node)
         return value
 
     def ev_logical(self, node: ast.Logical) -> object:
@@ -642,6 +662,7 @@ def run_script(
     max_seconds: float = MAX_SECONDS,
     max_size: int = MAX_SCRIPT_SIZE,
     max_depth: int = MAX_DEPTH,
+    max_built: int = MAX_BUILT,
 ) -> ScriptResult:
     """Run a filter script and report its last where()/filter() and sort() arguments.
 
@@ -654,7 +675,7 @@ def run_script(
     """
     try:
         program = parse_script(text, max_size=max_size, max_depth=max_depth)
-        run = _Run(text, inputs_object(inputs), max_steps, max_seconds)
+        run = _Run(text, inputs_object(inputs), max_steps, max_seconds, max_built)
         run.run(program)
         check_result_size(run.where, run.where_pos, "where")
         check_result_size(run.sort, run.sort_pos, "sort")
