@@ -60,13 +60,15 @@ def test_stream_reads_through_a_server_side_cursor(pair):
     assert next(rows) == expected[0]
     with psycopg.connect(pg.store.url, autocommit=True) as con:
         # The rest waits on the server, in a transaction of its own, while the reader takes its time.
-        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+            "AND datname = current_database()").fetchone() == (1,)
         # The thread's own connection is not in that transaction: a write now is written at once.
         oid = pg.create("User", {"name": "Cy"})
         assert con.execute('SELECT name FROM "User" WHERE "objectId" = %s', [oid]).fetchone() == ("Cy",)
     assert list(rows) == expected[1:]
     with psycopg.connect(pg.store.url, autocommit=True) as con:
-        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+            "AND datname = current_database()").fetchone() == (0,)
 
 
 
@@ -81,7 +83,8 @@ def test_a_stream_is_stopped_by_its_cancel_event_and_gives_its_connection_back(p
     with pytest.raises(QueryCancelled):
         list(rows)
     with psycopg.connect(pg.store.url, autocommit=True) as con:
-        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+            "AND datname = current_database()").fetchone() == (0,)
     with pytest.raises(QueryError, match="rejected"):
         pg.store.stream("SELECT nope FROM nowhere", [])
     assert pg.query("Post", {"objectId": "p1"}).ids == ["p1"]
