@@ -184,10 +184,7 @@ class Writes:
         made: list[Change] = []
 
         def given(current: dict[str, Any]) -> Change:
-            record = output_record(self.store.schema.get(cls.name), current)
-            if names is not None:
-                record = {k: v for k, v in record.items() if k == "objectId" or k in names}
-            made.append(change(record))
+            made.append(change(_only(output_record(self.store.schema.get(cls.name), current), names)))
             return made[-1]
 
         written = self.store.writer(lock_wait=self.timeout).modify(cls.name, object_id, self._in_change(given),
@@ -216,11 +213,7 @@ class Writes:
             _callable(check, "delete's check", cls.name, object_id)
         names = None if reads is None else self._field_names(reads, "delete's reads", cls.name, object_id)
 
-        def seen(current: dict[str, Any]) -> dict[str, Any]:
-            record = output_record(cls, current)
-            return record if names is None else {k: v for k, v in record.items() if k == "objectId" or k in names}
-
-        checked = None if check is None else self._in_change(lambda current: check(seen(current)))
+        checked = None if check is None else self._in_change(lambda current: check(_only(output_record(cls, current), names)))
         self.store.writer(lock_wait=self.timeout).delete(class_name, object_id, checked,
                                                          shown=True if names is None else names)
         self._changed()
@@ -298,6 +291,11 @@ def _callable(call: object, what: str, class_name: str, object_id: object) -> No
     if not callable(call):
         raise DataError(f"{what} must be a function of the record, not {type(call).__name__}: nothing was changed",
                         class_name=class_name, object_id=object_id if isinstance(object_id, str) else None)
+
+
+def _only(record: dict[str, Any], names: frozenset[str] | None) -> dict[str, Any]:
+    """``record`` with only the fields ``reads`` names and its objectId (all of it for None)."""
+    return record if names is None else {k: v for k, v in record.items() if k == "objectId" or k in names}
 
 
 def _now() -> datetime:

@@ -93,19 +93,16 @@ class WriteRoutes(ClassAccess):
             # As above, whatever the record's ACL (Parse reads the body before: its errors first).
             plan_write(self.db.schema, class_name, body, {}, acl)
             raise ParseError(SESSION_MISSING, PERMISSION_DENIED)
-        # A body whose operations do not read the stored values is checked before anything is
-        # read, as before (a bad body to a missing record is the body's error).
-        # An "__op" that is no string (a list: unhashable) is left to plan_write's "unknown op".
-        needs_current = (not access.master and acl is not None) or any(
-            isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS
-            for v in body.values())
-        checked = None if needs_current else plan_write(self.db.schema, class_name, body, {}, acl)
         # The record's fields the change reads: the others (a Date column altered by hand among
-        # them) are left as they are, as the library's save leaves them.
+        # them) are left as they are, as the library's save leaves them. An "__op" that is no
+        # string (a list: unhashable) is left to plan_write's "unknown op".
         reads = {key for key, v in body.items()
                  if isinstance(v, Mapping) and isinstance(v.get("__op"), str) and v["__op"] in READING_OPS}
         if not access.master and acl is not None:
             reads.add(acl)
+        # A body whose operations do not read the stored values is checked before anything is
+        # read, as before (a bad body to a missing record is the body's error).
+        checked = None if reads else plan_write(self.db.schema, class_name, body, {}, acl)
         # Only fields the record holds a value of are read (db.update refuses others): a field
         # this process has not heard of is looked up first, as _know_deleted does; one still
         # unknown, or a Relation, is the change's to refuse (plan_write), as before.
