@@ -302,17 +302,25 @@ class Queries(Writes, SchemaRefresh):
         # A look the decoding makes (the columns' types after a cell it could not read) has the
         # stream's cancel and the database's timeout: its hold ended with the statement's start.
         bounds = getattr(self.store, "bounds", None)
-        for rows in batches:
-            try:
-                with nullcontext() if bounds is None else bounds.of(self.timeout, cancel):
-                    records = decode(rows)
-            except QueryTimeout as exc:  # the look's limit was what the decoding left
-                raise told(exc, self.timeout) from None
-            if inc:
-                include_pointed(self, cls.name, records, inc, cancel, keys if select is not None else None)
-            if select is not None:
-                records = select_keys(records, keys)
-            yield from records
+        try:
+            for rows in batches:
+                try:
+                    with nullcontext() if bounds is None else bounds.of(self.timeout, cancel):
+                        records = decode(rows)
+                except QueryTimeout as exc:  # the look's limit was what the decoding left
+                    raise told(exc, self.timeout) from None
+                if inc:
+                    include_pointed(self, cls.name, records, inc, cancel, keys if select is not None else None)
+                if select is not None:
+                    records = select_keys(records, keys)
+                yield from records
+        finally:
+            # A batch that could not be decoded (or an include that failed) ends the stream now:
+            # left to the collector, its cursor's read transaction stayed open on the server for
+            # as long as the caller held the error.
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
     def find(self, class_name: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Result:
         """Parse REST ``find``: ``where`` JSON, ``order="-score,title"``, limit (default 100),

@@ -185,3 +185,34 @@ def test_a_result_is_not_kept_after_its_statement(pair):
     assert store.execute("SELECT 2", []) == [(2,)]
     assert store.execute("CREATE TEMP TABLE t_no_rows (x int)", []) == []
 
+
+
+EXIT_WITH_A_STREAM_OPEN = """
+import sys, threading, querylang
+db = querylang.connect(sys.argv[1])
+db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}},
+         "records": {"Post": [{"objectId": f"p{i}", "n": i} for i in range(5)]}})
+rows = db.stream("Post", None, batch=1, cancel=threading.Event() if sys.argv[2] == "cancel" else None)
+print(next(rows)["objectId"])
+db.close()
+"""
+
+
+@pytest.mark.parametrize("cancel", ["cancel", "none"])
+def test_python_exits_with_a_stream_left_open_after_close(pg_cluster, cancel):
+    """A stream read in part, its database closed, then Python exiting: the process hung for
+    good, the stream's cleanup (run by the collector as Python exits) starting a watched
+    statement on a thread that could no longer run."""
+    import subprocess
+    import sys
+
+    from .pg import fresh_url
+
+    url = fresh_url(pg_cluster)
+    # A subprocess: Python's exit is the point.
+    done = subprocess.run([sys.executable, "-c", EXIT_WITH_A_STREAM_OPEN, url, cancel],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "p0\n", "")
+    with psycopg.connect(url, autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                           "AND datname = current_database()").fetchone() == (0,)

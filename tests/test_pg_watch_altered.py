@@ -82,3 +82,22 @@ def test_the_look_at_the_columns_types_ends_at_the_querys_timeout(pg_cluster: Cl
         holder.join(10)
         with pytest.raises(DataError, match=SAID):
             db.query("Post", None)
+
+
+def test_a_stream_whose_batch_cannot_be_read_gives_its_connection_back_at_once(pg_cluster: Cluster) -> None:
+    """The batch that could not be read ended the stream, but its server-side cursor's read
+    transaction stayed open ('idle in transaction', holding its snapshot and locks) for as long
+    as the caller kept the error: the stream's generator was only closed when collected."""
+    url = fresh_url(pg_cluster)
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    with querylang.connect(url) as db:
+        rows = db.stream("Post", None, batch=1)
+        with pytest.raises(DataError, match=SAID) as caught:
+            next(rows)
+        with psycopg.connect(url, autocommit=True) as con:
+            idle = con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                               "AND datname = current_database()").fetchone()
+        assert caught.value.field == "likes" and idle == (0,)

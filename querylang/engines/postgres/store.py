@@ -655,6 +655,14 @@ class PostgresStore(Watched, Listening):
         self._streams.pop(id(con), None)
         if token is not None:
             self.watchdog.done(token)
+        if self.closed:
+            # Given up after close() (often by the collector as Python exits, when a watched
+            # statement's thread could no longer start and the process hung for good): the
+            # connection closed ends its session, and the transaction with it.
+            with contextlib.suppress(psycopg.Error):
+                con.close()
+            self.pool.putconn(con)
+            return
         # The cursor's CLOSE is a statement too: a stream given up on a frozen server waited there.
         for end in (cur.close, lambda: con.execute("ROLLBACK")):
             with contextlib.suppress(psycopg.Error, QueryError):

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import gc
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -105,7 +106,7 @@ class Watchdog:
             if self._thread is None:
                 thread = threading.Thread(target=self._run, name="querylang-watchdog", daemon=True)
                 try:
-                    thread.start()
+                    _start(thread)
                 except BaseException:
                     # No thread to watch it (RuntimeError "can't start new thread"): the statement
                     # is refused, not run without its timeout, and the next watch tries again
@@ -139,7 +140,7 @@ class Watchdog:
         """Start ``target`` on a daemon thread of its own, which close() waits for briefly."""
         thread = threading.Thread(target=target, name=name, daemon=True)
         with self._helpers_lock:  # held while it starts: a close() meanwhile waits for it too
-            thread.start()
+            _start(thread)
             self._helpers = {t for t in self._helpers if t.is_alive()}
             self._helpers.add(thread)
 
@@ -276,3 +277,12 @@ CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running stat
 RETRY = 0.1  # seconds after which an interrupt that raised is made again
 CLOSE_WAIT = 1.0  # seconds close() waits at most for the threads still ending
 SENDERS = 4  # slow interrupts (PostgreSQL cancels, each a connection to the server) made at once
+
+
+def _start(thread: threading.Thread) -> None:
+    """Start ``thread``; refused while Python exits, as Python 3.12 refuses it: on 3.11 a thread
+    started then never runs, and its start waits for it for good (a statement a generator's
+    cleanup made at exit hung the process)."""
+    if sys.is_finalizing():
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+    thread.start()
