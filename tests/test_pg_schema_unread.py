@@ -117,3 +117,41 @@ def test_an_update_naming_a_field_another_process_added_says_the_schema_could_no
     assert info.value.message == ("write failed, nothing was changed: class User: the change names a field this process "
                                   f"did not know, and {UNREAD}")
     assert db.query("User", "where({ age: { equalTo: 5 } })").ids == []  # nothing was changed; the lock gone, known
+
+
+def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(pg_cluster: Any) -> None:
+    """The role lost SELECT on the schema table after connecting: a query naming a field
+    another process added said the class had no such field (a guess, the read having failed),
+    and db.refresh_schema() warned without the reason."""
+    from .pg import cluster_sql
+
+    url = fresh_url(pg_cluster)
+    schema = urllib.parse.unquote(url).split("search_path=")[1]
+    role = f"lost_{schema}"
+    cluster_sql(pg_cluster, f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}")
+    with querylang.connect(url) as owner:
+        owner.load(DOC)
+    cluster_sql(pg_cluster, f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    with querylang.connect(url.replace("postgresql://postgres@", f"postgresql://{role}@"), read_only=True) as db:
+        assert db.query("User", None).ids == ["u1"]
+        with querylang.connect(url) as other:
+            other.load(AGE)
+        cluster_sql(pg_cluster, f'GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}; '
+                                f'REVOKE SELECT ON {schema}.{SCHEMA_TABLE} FROM {role}')
+        with pytest.raises(SchemaUnread) as info:
+            db.query("User", "where({ age: { equalTo: 3 } })")
+        assert info.value.message == ("class User has no field 'age', in the schema as this process read it, and the "
+                                      f"schema could not be read again: permission denied for table {SCHEMA_TABLE}")
+        import logging
+
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("querylang").addHandler(handler)
+        try:
+            assert db.refresh_schema() is False
+        finally:
+            logging.getLogger("querylang").removeHandler(handler)
+        assert [r.getMessage() for r in records] == [
+            "db.refresh_schema(): the stored schema could not be read, the one read before is kept: the schema could "
+            f"not be read again: permission denied for table {SCHEMA_TABLE}"]

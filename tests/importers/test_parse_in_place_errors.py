@@ -129,3 +129,42 @@ def test_refused_writes_name_the_method_called(live_parse: LiveParse) -> None:
             db.update("Post", "p001", lambda r: querylang.Change({"title": "x"}))
         with pytest.raises(QueryError, match=r"read-only: defining classes and fields \(define_class, add_field\) is refused"):
             db.add_field("Post", "extra", "String")
+
+
+def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(live_parse: LiveParse) -> None:
+    """The role lost SELECT on _SCHEMA after connecting: a query naming a field Parse added
+    since said Parse's _SCHEMA listed no such field (a guess, as the read failed), and
+    db.refresh_schema() warned without the reason."""
+    import logging
+
+    import psycopg
+
+    from .in_place_setup import BUILTIN_COLUMNS, BUILTIN_ROW
+
+    url = parse_like(live_parse, "schema_revoked", {"A": {"fields": {"x": {"type": "String"}}}},
+                     [f'CREATE TABLE "A" ({BUILTIN_COLUMNS}, "x" text)', f"INSERT INTO \"A\" VALUES ({BUILTIN_ROW}, 'a')",
+                      "DROP ROLE IF EXISTS schema_revoked", "CREATE ROLE schema_revoked LOGIN",
+                      "GRANT SELECT ON ALL TABLES IN SCHEMA public TO schema_revoked"])  # fmt: skip
+    db = querylang.connect(url.replace(url.split("//")[1].split("@")[0] + "@", "schema_revoked@", 1), layout="parse")
+    try:
+        assert db.query("A", {"x": {"equalTo": "a"}}).ids == ["d1"]
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute('ALTER TABLE "A" ADD "y" text')
+            con.execute("""UPDATE "_SCHEMA" SET "schema" = jsonb_set("schema", '{fields,y}', '{"type": "String"}')""")
+            con.execute('REVOKE SELECT ON "_SCHEMA" FROM schema_revoked')
+        said = "the schema could not be read again: permission denied for table _SCHEMA"
+        with pytest.raises(QueryError) as err:
+            db.query("A", {"y": {"equalTo": "b"}})
+        assert said in err.value.message
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("querylang").addHandler(handler)
+        try:
+            assert db.refresh_schema() is False
+        finally:
+            logging.getLogger("querylang").removeHandler(handler)
+        assert [r.getMessage() for r in records] == [
+            f"db.refresh_schema(): the stored schema could not be read, the one read before is kept: {said}"]
+    finally:
+        db.close()

@@ -166,8 +166,12 @@ class Listening:
             if why and (said := unread(exc)) is not None:
                 raise said from None
             return None  # the connection failed: the next query reads it
-        except (psycopg.Error, DataError):
-            return False  # not readable (a permission, a newer version's schema): kept as it was
+        except (psycopg.Error, DataError) as exc:
+            # Not readable (a permission taken away, a newer version's schema): kept as it was,
+            # and said when asked why (it was a silent "unchanged").
+            if why and (said := unread(exc)) is not None:
+                raise said from None
+            return False
         except QueryError:
             if out_of_reach:
                 raise
@@ -180,10 +184,13 @@ class Listening:
 
 def unread(exc: BaseException) -> SchemaUnread | None:
     """What a schema read again that the server refused, keeping the session, says (a lock on
-    the schema table past lock_timeout, out of memory): the caller's "no such field" would be a
-    guess, as the read failed. None for a connection that failed (the next query reads it).
-    ``exc``: the driver's error, or the QueryError a statement's made of it."""
+    the schema table past lock_timeout, out of memory, a permission taken away), or that
+    querylang could not read (a DataError: a newer version's schema): the caller's "no such
+    field" would be a guess, as the read failed. None for a connection that failed (the next
+    query reads it). ``exc``: the driver's error, or the QueryError a statement's made of it."""
+    if isinstance(exc, DataError) and not isinstance(exc.__cause__, psycopg.Error):
+        return SchemaUnread(f"the schema could not be read again: {exc.message}")
     failed = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-    if isinstance(failed, psycopg.OperationalError) and failed.sqlstate and not connection_lost(failed):
+    if isinstance(failed, psycopg.Error) and failed.sqlstate and not connection_lost(failed):
         return SchemaUnread(f"the schema could not be read again: {first_line(failed)}")
     return None
