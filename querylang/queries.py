@@ -24,7 +24,15 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_inputs, check_where
-from querylang.frontends.selection import checked_shape, keys_under, select_keys, selected_fields
+from querylang.frontends.selection import (
+    INCLUDABLE,
+    checked_shape,
+    includable,
+    keys_under,
+    pointer_of,
+    select_keys,
+    selected_fields,
+)
 from querylang.frontends.sort_paging import build_sort, check_options, check_paging, checked_limit
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, type_name
@@ -257,7 +265,7 @@ class Queries(Writes, SchemaRefresh):
         if not shaped:
             return res
         if inc:
-            include_pointed(self, class_name, res.records, inc, cancel, keys if select is not None else None)
+            include_pointed(self.schema, self._fetcher(cancel), class_name, res.records, inc, keys if select is not None else None)
         if select is not None:  # select="" or [] keeps only the fields every record shows, as keys="" does
             res.records = select_keys(res.records, keys)
         return res
@@ -310,7 +318,7 @@ class Queries(Writes, SchemaRefresh):
                 except QueryTimeout as exc:  # the look's limit was what the decoding left
                     raise told(exc, self.timeout) from None
                 if inc:
-                    include_pointed(self, cls.name, records, inc, cancel, keys if select is not None else None)
+                    include_pointed(self.schema, self._fetcher(cancel), cls.name, records, inc, keys if select is not None else None)
                 if select is not None:
                     records = select_keys(records, keys)
                 yield from records
@@ -335,6 +343,11 @@ class Queries(Writes, SchemaRefresh):
         check_cancel("run", cancel)
         check_nodes("run", q)
         return self._run(q, cancel)
+
+    def _fetcher(self, cancel: threading.Event | None) -> Fetch:
+        """How include reads the records pointers point to: uncapped (no more than the records
+        pointing to them, which the cap already bounds, or, in :meth:`stream`, must not)."""
+        return lambda q, fields: self._run(q, cancel, capped=False, fields=fields).records
 
     def _run(
         self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True, fields: frozenset[str] | None = None
@@ -399,17 +412,29 @@ class Queries(Writes, SchemaRefresh):
         return lambda rows: list(map(decode, rows))
 
     @timed
-    def reference(self, class_name: str, query: Filter = None, **kw: Any) -> Result:
+    def reference(
+        self, class_name: str, query: Filter = None, *, include: str | Sequence[str] | None = None,
+        select: str | Sequence[str] | None = None, **kw: Any,
+    ) -> Result:
         """The same query answered by the pure-Python reference evaluator (its filter, sort,
-        paging and count; include and select are the database's, done by ``query``). One
-        clock, as a query's: its build, its wait for a load or write and its evaluation share
-        the timeout; its read of every record has none, and is not counted (run_reference)."""
-        given = sorted(k for k in ("include", "select", "visual", "visual_sorting", "cancel") if k in kw)
+        paging and count; ``include`` and ``select`` as :meth:`query` does them, the embedded
+        records read by the evaluator too). One clock, as a query's: its build, its wait for a
+        load or write and its evaluation share the timeout; its read of every record has none,
+        and is not counted (run_reference)."""
+        given = sorted(k for k in ("visual", "visual_sorting", "cancel") if k in kw)
         if given:
-            raise QueryError(f"db.reference answers the filter, sort, paging and count; {', '.join(given)} "
-                             "is for db.query")
+            raise QueryError(f"db.reference answers the filter, sort, paging, count, include and select; "
+                             f"{', '.join(given)} is for db.query")
+        shaped = include is not None or select is not None
+        inc, keys, _ = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)
         q = self.build(class_name, query, **kw)
-        return self.run_reference(q)
+        res = self.run_reference(q)
+        if inc:
+            fetch: Fetch = lambda q, fields: self.run_reference(q).records  # noqa: E731
+            include_pointed(self.schema, fetch, q.class_name, res.records, inc, keys if select is not None else None)
+        if select is not None:
+            res.records = select_keys(res.records, keys)
+        return res
 
     @timed
     def run_reference(self, q: n.Query) -> Result:
@@ -447,44 +472,100 @@ def check_nodes(method: str, q: object) -> None:
         raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
 
 
-def include_pointed(
-    db: Queries, class_name: str, records: list[dict[str, Any]], paths: list[str],
-    cancel: threading.Event | None = None, keys: list[str] | None = None,
-) -> None:
-    """Replace pointer ids by the records they point to, along each dotted path (docs/semantics.md#include-select).
+Fetch = Callable[[n.Query, "frozenset[str] | None"], list[dict[str, Any]]]
 
-    A dangling pointer stays a bare id; ``*`` includes every Pointer field one level. ``keys``:
-    the checked ``select`` paths at this level (None: no select), of which an embedded record
-    reads only what select_keys keeps of it and the Pointers a deeper path follows.
+
+def include_pointed(
+    schema: Schema, fetch: Fetch, class_name: str, records: list[dict[str, Any]], paths: list[str],
+    keys: list[str] | None = None, *, loose: bool = False,
+) -> None:
+    """Replace pointers by the records they point to, along each dotted path (docs/semantics.md#include-select):
+    a Pointer field's id, and each element of an Array field that is a Pointer (in place, order
+    and duplicates kept; an Array inside it is walked too, as Parse's include walks it).
+
+    ``fetch(query, fields)`` reads the records of an objectId query (the database's SQL, or the
+    reference evaluator: both answer through here). A dangling pointer stays as it is; ``*``
+    includes every Pointer and Array field one level. ``keys``: the checked ``select`` paths at
+    this level (None: no select), of which an embedded record reads only what select_keys keeps
+    of it and the fields a deeper path follows. ``loose``: the records were embedded from an
+    Array, whose elements have no declared class: a name their class lacks, or one that is no
+    Pointer or Array there, is passed over, as Parse passes it over (check_include checked the
+    rest before anything was read, so no error depends on which records a query reached).
     """
-    cls = db.schema.get(class_name)
-    # With a select, a Pointer no key names is dropped by select_keys: not worth reading.
+    cls = schema.get(class_name)
+    # With a select, a field no key names is dropped by select_keys: not worth reading.
     named = None if keys is None else {k.partition(".")[0] for k in keys}
     tree: dict[str, list[str]] = {}
     for path in paths:
         head, _, rest = path.partition(".")
-        heads = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
-        for h in heads:
+        for h in includable(cls) if head == "*" else [head]:
             tree.setdefault(h, [])
             if rest:
                 tree[h].append(rest)
     for name, sub in tree.items():
         f = cls.fields.get(name)
-        if f is None:
-            raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=cls.absent_hint(name, None))
-        if f.type != "Pointer":
-            raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer")
-        ids = sorted({r[name] for r in records if isinstance(r.get(name), str)})
-        if not ids or (named is not None and name not in named):
+        if f is None or f.type not in INCLUDABLE or (f.type == "Pointer" and f.target is None):
+            if loose:
+                continue
+            if f is None:
+                raise SchemaError(f"cannot include '{name}': class {cls.name} has no such field", hint=cls.absent_hint(name, None))
+            raise QueryError(f"cannot include '{name}': it is {a_type(f.type)}, not a Pointer or an Array")
+        if named is not None and name not in named:
             continue
-        q = n.Query(f.target or "", n.In("objectId", tuple(ids)))
         inner = keys_under(name, keys)
-        fields = None if inner is None else selected_fields(db.schema, f.target or "", sub, inner)
-        found = {r["objectId"]: r for r in db._run(q, cancel, capped=False, fields=fields).records}
-        if sub:
-            include_pointed(db, f.target or "", list(found.values()), sub, cancel, inner)
-        for r in records:
-            v = r.get(name)
-            if isinstance(v, str) and v in found:
-                r[name] = {"__type": "Object", "className": f.target, **found[v]}
+        if f.type == "Pointer":
+            target = f.target or ""
+            ids = {r[name] for r in records if isinstance(r.get(name), str)}
+            found = _fetched(schema, fetch, target, ids, sub, inner, loose=loose)
+            for r in records:
+                v = r.get(name)
+                if isinstance(v, str) and v in found:
+                    r[name] = {"__type": "Object", "className": target, **found[v]}
+        else:
+            wanted: dict[str, set[str]] = {}
+            for r in records:
+                _pointers_in(r.get(name), wanted)
+            # One read per class the elements point into; a class the schema lacks has no
+            # records: its pointers stay.
+            got = {c: _fetched(schema, fetch, c, ids, sub, inner, loose=True)
+                   for c, ids in sorted(wanted.items()) if c in schema.classes}  # fmt: skip
+            for r in records:
+                v = r.get(name)
+                if isinstance(v, list) and wanted:
+                    r[name] = _embedded_in(v, got)
 
+
+def _fetched(
+    schema: Schema, fetch: Fetch, target: str, ids: set[str], sub: list[str], inner: list[str] | None, *, loose: bool
+) -> dict[str, dict[str, Any]]:
+    """The records of ``target`` with these ids, by id, their own ``sub`` paths included."""
+    if not ids:
+        return {}
+    q = n.Query(target, n.In("objectId", tuple(sorted(ids))))
+    fields = None if inner is None else selected_fields(schema, target, sub, inner)
+    found = {r["objectId"]: r for r in fetch(q, fields)}
+    if sub:
+        include_pointed(schema, fetch, target, list(found.values()), sub, inner, loose=loose)
+    return found
+
+
+def _pointers_in(value: Any, wanted: dict[str, set[str]]) -> None:
+    if isinstance(value, list):
+        for e in value:
+            hit = pointer_of(e)
+            if hit is not None:
+                wanted.setdefault(hit[0], set()).add(hit[1])
+            elif isinstance(e, list):
+                _pointers_in(e, wanted)
+
+
+def _embedded_in(value: list[Any], got: dict[str, dict[str, dict[str, Any]]]) -> list[Any]:
+    out: list[Any] = []
+    for e in value:
+        hit = pointer_of(e)
+        rec = got.get(hit[0], {}).get(hit[1]) if hit is not None else None
+        if hit is not None and rec is not None:
+            out.append({"__type": "Object", "className": hit[0], **rec})
+        else:
+            out.append(_embedded_in(e, got) if isinstance(e, list) else e)
+    return out

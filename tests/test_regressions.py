@@ -59,13 +59,15 @@ def test_combining_marks_are_part_of_words(engine):
     assert db.query("Doc", exact).ids == db.reference("Doc", exact).ids == ["nfd"]
 
 
-def test_reference_says_include_and_select_are_for_query():
-    # db.reference(..., include=...) was a TypeError from deep inside build().
+def test_reference_answers_include_and_select_as_query_does():
+    # db.reference(..., include=...) was a TypeError from deep inside build(), then a refusal;
+    # it answers them now, its embedded records read by the evaluator too.
     db = querylang.connect()
     db.load(ALPHA)
     for kw in ({"include": "p"}, {"select": "n"}):
-        with pytest.raises(querylang.QueryError, match="is for db.query"):
-            db.reference("Alpha", {}, **kw)
+        assert db.reference("Alpha", {}, **kw).records == db.query("Alpha", {}, **kw).records
+    with pytest.raises(querylang.QueryError, match="is for db.query"):
+        db.reference("Alpha", {}, cancel=None)
     assert db.reference("Alpha", {}, limit=2).ids == db.query("Alpha", {}, limit=2).ids
 
 

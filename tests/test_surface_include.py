@@ -93,8 +93,8 @@ def test_include_errors(db, include, exc_type):
 
 
 @pytest.mark.parametrize(("include", "says"), [
-    ("body", "cannot include 'body': it is a String, not a Pointer"),  # was "'body': 'body' is a String"
-    ("owner.name", "cannot include 'owner.name': 'name' is a String, not a Pointer"),
+    ("body", "cannot include 'body': it is a String, not a Pointer or an Array"),  # was "'body': 'body' is a String"
+    ("owner.name", "cannot include 'owner.name': 'name' is a String, not a Pointer or an Array"),
 ])
 def test_a_field_that_is_no_pointer_is_named_once_by_include(db, include, says):
     with pytest.raises(QueryError) as info:

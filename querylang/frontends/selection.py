@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from querylang.errors import QueryError, QueryTypeError, SchemaError
-from querylang.model.schema import Schema, a_type, suggest
+from querylang.model.schema import ClassDef, Schema, a_type, suggest
 
 
 def key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
@@ -25,9 +25,21 @@ def key_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     return [k.strip() for k in items if k.strip()]
 
 
+# The fields include follows: a Pointer's record, and an Array's elements that are Pointers.
+INCLUDABLE = ("Pointer", "Array")
+
+
+def includable(cls: ClassDef) -> list[str]:
+    """The fields ``*`` stands for in an include path: every Pointer and Array field of ``cls``
+    (Parse's ``include=*`` is its includeAll, which takes both)."""
+    return [f.name for f in cls.user_fields if f.type in INCLUDABLE]
+
+
 def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
     """Every selected key names a field (an unknown sort field is an error, so is this one);
-    ``a.b`` follows the Pointer ``a`` to its class."""
+    ``a.b`` follows the Pointer ``a`` to its class. Past an Array (``authors.name``) nothing is
+    checked: its elements have no declared class, and a name one of them lacks is no error
+    (include_pointed)."""
     for key in keys:
         cls = schema.get(class_name)
         parts = key.split(".")
@@ -39,8 +51,10 @@ def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
                     hint=cls.absent_hint(part, suggest(part, cls.fields)),
                 )
             if i < len(parts) - 1:
+                if f.type == "Array":
+                    break
                 if f.type != "Pointer" or f.target is None:
-                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer to follow")
+                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer or an Array to follow")
                 cls = schema.get(f.target)
 
 
@@ -63,13 +77,13 @@ def selected_fields(schema: Schema, class_name: str, include: list[str], keys: l
     looks at (each path's first field, every Pointer for ``*``): the rest need not be read."""
     heads = {path.split(".", 1)[0] for path in (*include, *keys)}
     if "*" in heads:
-        heads |= {f.name for f in schema.get(class_name).user_fields if f.type == "Pointer"}
+        heads |= set(includable(schema.get(class_name)))
     return frozenset(heads)
 
 
 def keys_under(name: str, keys: list[str] | None) -> list[str] | None:
-    """The ``select`` keys inside the record ``include`` embeds at the Pointer ``name``, as
-    paths of that record (``Owner.title`` → ``title``); None when no key reaches inside it (no
+    """The ``select`` keys inside the records ``include`` embeds at the Pointer or Array ``name``, as
+    paths of those records (``Owner.title`` → ``title``); None when no key reaches inside it (no
     select, ``Owner`` named alone, or not named), where select_keys keeps it whole or drops it:
     it is then read whole, as before."""
     inner = [k.partition(".")[2] for k in keys or () if "." in k and k.partition(".")[0] == name]
@@ -77,8 +91,9 @@ def keys_under(name: str, keys: list[str] | None) -> list[str] | None:
 
 
 def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:
-    """Every include path names Pointer fields, ``*`` standing for each of its class's, before
-    any record is read. Checked while the records were embedded, a bad field past the first
+    """Every include path names Pointer or Array fields, ``*`` standing for each of its class's,
+    before any record is read; past an Array nothing more is checked (its elements have no
+    declared class: include_pointed follows what each embedded record's class has). Checked while the records were embedded, a bad field past the first
     dot ('Owner.nope') was an error only when some record's pointer reached a live record: the
     same query was refused or answered depending on the data, and a stream failed part way."""
     for path in paths:
@@ -90,7 +105,7 @@ def check_include(schema: Schema, class_name: str, paths: list[str]) -> None:
 def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[str]) -> None:
     cls = schema.get(class_name)
     head, rest = parts[0], parts[1:]
-    names = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
+    names = includable(cls) if head == "*" else [head]
     for name in names:
         f = cls.fields.get(name)
         if f is None:
@@ -98,10 +113,10 @@ def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[
                 f"cannot include '{path}': class {cls.name} has no field '{name}'",
                 hint=cls.absent_hint(name, suggest(name, cls.fields)),
             )
-        if f.type != "Pointer" or f.target is None:
+        if f.type not in INCLUDABLE or (f.type == "Pointer" and f.target is None):
             what = "it" if name == path else f"'{name}'"  # "cannot include 'likes': 'likes' is" named it twice
-            raise QueryError(f"cannot include '{path}': {what} is {a_type(f.type)}, not a Pointer")
-        if rest:
+            raise QueryError(f"cannot include '{path}': {what} is {a_type(f.type)}, not a Pointer or an Array")
+        if rest and f.type == "Pointer" and f.target is not None:
             _check_include_path(schema, f.target, path, rest)
 
 
@@ -121,6 +136,31 @@ def select_keys(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str
             if k in always:
                 kept[k] = v
             elif k in top:
-                kept[k] = select_keys([v], top[k])[0] if top[k] and isinstance(v, dict) else v
+                kept[k] = _inside(v, top[k]) if top[k] else v
         out.append(kept)
     return out
+
+
+def _inside(value: Any, keys: list[str]) -> Any:
+    """``keys`` kept inside an embedded record, or inside each record embedded in an Array (in
+    an Array inside it too, as include embeds them); its other elements stay as they are, as
+    Parse's keys leave them."""
+    if isinstance(value, dict):
+        return select_keys([value], keys)[0]
+    if isinstance(value, list):
+        return [_inside(e, keys) if isinstance(e, list) or embedded(e) else e for e in value]
+    return value
+
+
+def embedded(value: Any) -> bool:
+    """A record include put in place of a pointer."""
+    return isinstance(value, dict) and value.get("__type") == "Object"
+
+
+def pointer_of(value: Any) -> tuple[str, str] | None:
+    """(class, objectId) of an Array element that is a Pointer, else None."""
+    if isinstance(value, dict) and value.get("__type") == "Pointer":
+        cls, oid = value.get("className"), value.get("objectId")
+        if isinstance(cls, str) and isinstance(oid, str):
+            return cls, oid
+    return None

@@ -1,0 +1,257 @@
+"""``include`` of an Array field: each element that is a Pointer is replaced by the record it
+points to, the other elements kept in place (docs/semantics.md#include-select), on DuckDB,
+PostgreSQL and Parse's own tables in place, through db.query, db.stream, db.find and
+db.reference alike. The expected records are written out by hand from the dataset below."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import querylang
+from querylang.errors import QueryError, SchemaError
+
+from .pg import parse_opener
+
+
+def P(cls: str, oid: str) -> dict[str, str]:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+T = "2024-01-01T00:00:00.000Z"
+# p1.authors: a live Author twice, other elements (a number, a string, an object, null, an
+# Array holding a pointer), a dangling pointer, one into a class the database lacks, and one
+# to a Company. p2.authors is empty; p3 has no authors and a dangling main.
+DOC: dict[str, Any] = {
+    "classes": {
+        "Company": {"fields": {"cname": {"type": "String"}}},
+        "Author": {"fields": {"name": {"type": "String"}, "score": {"type": "Number"},
+                              "company": {"type": "Pointer", "targetClass": "Company"}, "friends": {"type": "Array"},
+                              "fans": {"type": "Relation", "targetClass": "Author"}}},
+        "Post": {"fields": {"title": {"type": "String"}, "authors": {"type": "Array"}, "tags": {"type": "Array"},
+                            "main": {"type": "Pointer", "targetClass": "Author"}, "meta": {"type": "Object"},
+                            "likes": {"type": "Relation", "targetClass": "Author"}}},
+    },
+    "records": {
+        "Company": [{"objectId": "k1", "cname": "Acme"}],
+        "Author": [
+            {"objectId": "a1", "name": "Ada", "score": 1, "company": "k1", "friends": [P("Author", "a2"), "pal"]},
+            {"objectId": "a2", "name": "Bob", "company": "k404"},
+        ],
+        "Post": [
+            {"objectId": "p1", "title": "one", "main": "a2", "tags": ["x"], "meta": {"who": P("Author", "a1")},
+             "authors": [P("Author", "a1"), 5, "x", {"k": 1}, P("Author", "gone"), P("Nope", "z"), P("Author", "a1"),
+                         None, P("Company", "k1"), [P("Author", "a2")]]},
+            {"objectId": "p2", "title": "two", "authors": []},
+            {"objectId": "p3", "title": "three", "main": "a404"},
+        ],
+    },
+}
+for _rows in DOC["records"].values():
+    for _r in _rows:
+        _r["createdAt"] = _r["updatedAt"] = T
+
+
+def rec(cls: str, oid: str, **over: Any) -> dict[str, Any]:
+    """A record as the library answers it, embedded (``__type``/``className``), fields as stored."""
+    stored = next(r for r in DOC["records"][cls] if r["objectId"] == oid)
+    return {"__type": "Object", "className": cls, **copy.deepcopy(stored), **over}
+
+
+def post(oid: str, **over: Any) -> dict[str, Any]:
+    r = rec("Post", oid, **over)
+    del r["__type"], r["className"]
+    return r
+
+
+A1, A2, K1 = rec("Author", "a1"), rec("Author", "a2"), rec("Company", "k1")
+
+
+def authors(a1: dict[str, Any], company: dict[str, Any], a2: dict[str, Any]) -> list[Any]:
+    """p1.authors with its pointers to live records replaced by these."""
+    return [a1, 5, "x", {"k": 1}, P("Author", "gone"), P("Nope", "z"), a1, None, company, [a2]]
+
+
+def answers(db: querylang.Database, **kw: Any) -> list[dict[str, Any]]:
+    """db.query's records, asserted equal to db.stream's and db.reference's."""
+    got = db.query("Post", sort=["title"], **kw).records
+    assert got == list(db.stream("Post", sort=["title"], batch=1, **kw)), kw
+    assert got == db.reference("Post", sort=["title"], **kw).records, kw
+    return got
+
+
+@pytest.fixture
+def db(engine: Any) -> querylang.Database:
+    d: querylang.Database = engine()
+    d.load(copy.deepcopy(DOC))
+    return d
+
+
+def test_each_pointer_of_an_array_is_replaced_by_its_record(db: querylang.Database) -> None:
+    """include='authors' was QueryError "cannot include 'authors': it is an Array, not a
+    Pointer"; each element that is a Pointer to a record there is that record now."""
+    one, three, two = answers(db, include="authors")
+    assert one == post("p1", authors=authors(A1, K1, A2))
+    assert two == post("p2") and three == post("p3")
+
+
+def test_star_includes_every_pointer_and_array_field(db: querylang.Database) -> None:
+    """As Parse Server 9's include=*: Pointer and Array fields, one level."""
+    one, three, _ = answers(db, include="*")
+    assert one == post("p1", authors=authors(A1, K1, A2), main=A2, tags=["x"])
+    assert three == post("p3")  # a dangling main stays its id
+
+
+def test_a_dotted_path_goes_on_inside_each_embedded_record(db: querylang.Database) -> None:
+    """authors.company embeds each Author's company; the Company in the Array has no such
+    field, and is left as it is (its elements have no declared class)."""
+    (one, *_) = answers(db, include="authors.company")
+    assert one["authors"] == authors(rec("Author", "a1", company=K1), K1, A2)  # a2's company dangles
+    (one, *_) = answers(db, include=["authors.friends", "authors.company"])
+    friend = rec("Author", "a2")
+    assert one["authors"] == authors(rec("Author", "a1", company=K1, friends=[friend, "pal"]), K1, A2)
+    (one, *_) = answers(db, include="authors.*")
+    a1 = rec("Author", "a1", company=K1, friends=[friend, "pal"])
+    assert one["authors"] == authors(a1, K1, A2)
+
+
+@pytest.mark.parametrize(("include", "same_as"), [
+    ("authors.nope", "authors"), ("authors.name", "authors"), ("authors.fans", "authors"), ("authors.cname.x", "authors"),
+    ("authors.company.nope", "authors.company"), ("authors.company.cname", "authors.company"),
+])
+def test_a_name_past_an_array_is_passed_over_whatever_the_records(db: querylang.Database, include: str, same_as: str) -> None:
+    """Past an Array a name no embedded record's class has, or that is no Pointer or Array
+    there, is no error, whichever records the query reaches: the Array's elements are included
+    and the rest passed over (Parse ignores it)."""
+    for where in ({}, {"title": "nothing"}, {"objectId": "p2"}):
+        got = db.query("Post", where, include=include, sort=["title"]).records
+        assert got == db.query("Post", where, include=same_as, sort=["title"]).records
+        assert got == db.reference("Post", where, include=include, sort=["title"]).records
+
+
+@pytest.mark.parametrize(("include", "error", "says"), [
+    ("title", QueryError, "cannot include 'title': it is a String, not a Pointer or an Array"),
+    ("meta", QueryError, "cannot include 'meta': it is an Object, not a Pointer or an Array"),
+    ("likes", QueryError, "cannot include 'likes': it is a Relation, not a Pointer or an Array"),
+    ("main.score", QueryError, "cannot include 'main.score': 'score' is a Number, not a Pointer or an Array"),
+    ("nope", SchemaError, "cannot include 'nope': class Post has no field 'nope'"),
+    ("main.nope", SchemaError, "cannot include 'main.nope': class Author has no field 'nope'"),
+])
+def test_a_field_that_is_neither_pointer_nor_array_stays_an_error(
+    db: querylang.Database, include: str, error: type, says: str
+) -> None:
+    for call in (lambda: db.query("Post", include=include), lambda: next(db.stream("Post", include=include)),
+                 lambda: db.reference("Post", include=include), lambda: db.find("Post", include=include)):
+        with pytest.raises(error) as info:
+            call()
+        assert str(info.value).startswith(says), str(info.value)
+
+
+def test_select_keeps_its_keys_inside_each_embedded_element(db: querylang.Database) -> None:
+    """select='authors.name' keeps name (and the keys always kept) in each embedded record,
+    as for a Pointer; the other elements stay whole, as Parse's keys leave them."""
+    def cut(r: dict[str, Any], *keys: str) -> dict[str, Any]:
+        return {k: v for k, v in r.items() if k in {"__type", "className", "objectId", "createdAt", "updatedAt", *keys}}
+
+    one, three, two = answers(db, select="authors.name")
+    assert one == cut(post("p1", authors=authors(cut(A1, "name"), cut(K1), cut(A2, "name"))), "authors")
+    assert two == cut(post("p2"), "authors") and three == cut(post("p3"))
+    (one, *_) = answers(db, select=["title", "authors.company.cname"])
+    a1 = cut(rec("Author", "a1", company=cut(K1, "cname")), "company")
+    assert one == cut(post("p1", authors=authors(a1, cut(K1), cut(A2, "company"))), "title", "authors")
+    (one, *_) = answers(db, select="authors", include="authors")
+    assert one == cut(post("p1", authors=authors(A1, K1, A2)), "authors")
+
+
+def test_db_find_includes_arrays_with_keys(db: querylang.Database) -> None:
+    res = db.find("Post", {"objectId": "p1"}, include="authors", keys="authors.name,title")
+    assert res.records[0]["authors"][0] == {"__type": "Object", "className": "Author", "objectId": "a1",
+                                            "createdAt": T, "updatedAt": T, "name": "Ada"}
+    assert res.records[0]["title"] == "one" and "main" not in res.records[0]
+
+
+def test_the_records_of_one_class_are_read_in_one_statement(db: querylang.Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Author of every record's Array in one read, as a Pointer's include reads them; a
+    select that keeps no Array reads none."""
+    seen: list[str] = []
+    run = querylang.Database._execute
+
+    def spy(self: querylang.Database, plan: Any, *a: Any, **kw: Any) -> Any:
+        seen.append(plan.class_name)
+        return run(self, plan, *a, **kw)
+
+    monkeypatch.setattr(querylang.Database, "_execute", spy)
+    db.query("Post", include=["authors", "main"])
+    assert sorted(seen) == ["Author", "Author", "Company", "Post"]  # main's, the Array's Authors, its Company
+    seen.clear()
+    db.query("Post", include=["authors"], select="title")
+    assert seen == ["Post"]
+
+
+# --- Parse's own tables in place: an Array of Pointers is a jsonb column ----------------------
+
+_FIELDS = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"}}
+_SCHEMAS = {
+    "Author": {"name": {"type": "String"}, "company": {"type": "Pointer", "targetClass": "Company"}},
+    "Company": {"cname": {"type": "String"}},
+    "Post": {"title": {"type": "String"}, "authors": {"type": "Array"}},
+}
+_COLUMNS = {"Author": '"name" text, "company" text', "Company": '"cname" text', "Post": '"title" text, "authors" jsonb'}
+
+
+def _parse_tables(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        for cls, fields in _SCHEMAS.items():
+            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
+                        [cls, json.dumps({"className": cls, "fields": {**_FIELDS, **fields}})])
+            con.execute(f'CREATE TABLE "{cls}" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, '
+                        f'"updatedAt" timestamptz, "_rperm" text[], "_wperm" text[], {_COLUMNS[cls]})')
+            for row in rows.get(cls, []):
+                marks = ", ".join(["%s"] * (len(row) - 1))
+                con.execute(f'INSERT INTO "{cls}" VALUES (%s, %s, %s, NULL, NULL, {marks})', [row[0], T, T, *row[1:]])
+
+
+@pytest.fixture
+def open_parse(pg_cluster: Any) -> Iterator[Any]:
+    with parse_opener(pg_cluster, _parse_tables) as open_:
+        yield open_
+
+
+def test_parse_tables_in_place(open_parse: Any) -> None:
+    array = [P("Author", "a1"), 5, P("Author", "gone"), P("Company", "k1"), P("Author", "a1"), P("Nope", "z")]
+    db = open_parse({
+        "Company": [("k1", "Acme")],
+        "Author": [("a1", "Ada", "k1")],
+        "Post": [("p1", "one", json.dumps(array)), ("p2", "two", None)],
+    })
+    for kw in ({"include": "authors"}, {"include": "authors.company"}, {"include": "*"}, {"select": "authors.name"}):
+        got = db.query("Post", sort=["title"], **kw).records
+        assert got == list(db.stream("Post", sort=["title"], **kw)) == db.reference("Post", sort=["title"], **kw).records, kw
+    (p1, _) = db.query("Post", include="authors.company", sort=["title"]).records
+    ada = p1["authors"][0]
+    assert (ada["__type"], ada["className"], ada["name"], ada["company"]["cname"]) == ("Object", "Author", "Ada", "Acme")
+    assert p1["authors"][1:3] == [5, P("Author", "gone")] and p1["authors"][3]["cname"] == "Acme"
+    assert p1["authors"][4] == ada and p1["authors"][5] == P("Nope", "z")
+
+
+def test_more_ids_than_postgresql_binds_in_one_statement(pg_connect: Any) -> None:
+    """One Array of 70,000 Pointers: their ids go to PostgreSQL as one list parameter (a
+    statement takes 65,535 parameters at most), all in one read."""
+    n = 70_000
+    ids = [f"a{i:05d}" for i in range(n)]
+    db = pg_connect()
+    try:
+        db.load({"classes": DOC["classes"],
+                 "records": {"Author": [{"objectId": i, "score": k} for k, i in enumerate(ids)],
+                             "Post": [{"objectId": "p1", "authors": [P("Author", i) for i in reversed(ids)]}]}})
+        (p1,) = db.query("Post", include="authors", select="authors.score").records
+        assert [a["objectId"] for a in p1["authors"]] == ids[::-1]
+        assert [a["score"] for a in p1["authors"]] == list(range(n))[::-1]
+    finally:
+        db.close()
