@@ -12,10 +12,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import querylang
 from querylang.errors import QueryError, SchemaError
 
+from .conftest import pg_examples
 from .pg import parse_opener
 
 
@@ -253,5 +256,72 @@ def test_more_ids_than_postgresql_binds_in_one_statement(pg_connect: Any) -> Non
         (p1,) = db.query("Post", include="authors", select="authors.score").records
         assert [a["objectId"] for a in p1["authors"]] == ids[::-1]
         assert [a["score"] for a in p1["authors"]] == list(range(n))[::-1]
+    finally:
+        db.close()
+
+
+# --- a property: random Arrays against a model of include written here ----------------------
+
+_ID = st.sampled_from(["a1", "a2", "a3", "k1", "k2", "zz"])
+_POINTER = st.builds(P, st.sampled_from(["Author", "Company", "Nope"]), _ID)
+_OTHER = st.one_of(st.integers(-3, 3), st.sampled_from(["a1", "", "Pointer"]), st.none(),
+                   st.fixed_dictionaries({"objectId": _ID}), st.just({"__type": "Pointer", "objectId": "a1"}))
+_ELEMENT = st.one_of(_POINTER, _OTHER, st.lists(st.one_of(_POINTER, _OTHER), max_size=2))
+
+
+@st.composite
+def _arrays(draw: Any) -> dict[str, Any]:
+    authors = draw(st.lists(st.sampled_from(["a1", "a2", "a3"]), unique=True))
+    companies = draw(st.lists(st.sampled_from(["k1", "k2"]), unique=True))
+    posts = draw(st.lists(st.one_of(st.none(), st.lists(_ELEMENT, max_size=6)), min_size=1, max_size=3))
+    return {"classes": DOC["classes"], "records": {
+        "Author": [{"objectId": i, "name": i.upper(), "score": len(i), "createdAt": T, "updatedAt": T} for i in authors],
+        "Company": [{"objectId": i, "cname": i * 2, "createdAt": T, "updatedAt": T} for i in companies],
+        "Post": [{"objectId": f"p{k}", "createdAt": T, "updatedAt": T, **({} if a is None else {"authors": a})}
+                 for k, a in enumerate(posts)]}}  # fmt: skip
+
+
+def _model(doc: dict[str, Any], keys: list[str] | None) -> list[dict[str, Any]]:
+    """Each Post with every Pointer of its Array (and of an Array inside it) to a record the
+    document holds replaced by that record (cut to ``keys`` and the keys always kept)."""
+    live = {(cls, r["objectId"]): r for cls, rows in doc["records"].items() for r in rows}
+
+    def embed(v: Any) -> Any:
+        if isinstance(v, list):
+            return [embed(e) for e in v]
+        hit = (v.get("className"), v.get("objectId")) if isinstance(v, dict) and v.get("__type") == "Pointer" else None
+        if hit not in live:
+            return v
+        r = {"__type": "Object", "className": hit[0], **live[hit]}  # type: ignore[index]
+        return r if keys is None else {k: x for k, x in r.items() if k in {"__type", "className", "objectId", "createdAt", "updatedAt", *keys}}
+
+    out = []
+    for r in copy.deepcopy(doc["records"]["Post"]):
+        if "authors" in r:
+            r["authors"] = embed(r["authors"])
+        out.append(r if keys is None else {k: v for k, v in r.items() if k in {"objectId", "createdAt", "updatedAt", "authors"}})
+    return out
+
+
+def _agrees(db: querylang.Database, doc: dict[str, Any]) -> None:
+    db.load(copy.deepcopy(doc))
+    for kw, keys in (({"include": "authors"}, None), ({"select": "authors.name"}, ["name"])):
+        got = db.query("Post", sort=["objectId"], **kw).records
+        assert got == _model(doc, keys), kw
+        assert got == list(db.stream("Post", sort=["objectId"], batch=2, **kw)) == db.reference("Post", sort=["objectId"], **kw).records
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@given(_arrays())
+def test_include_of_random_arrays_is_the_models(doc: dict[str, Any]) -> None:
+    _agrees(querylang.connect(), doc)
+
+
+@settings(max_examples=pg_examples(settings.default.max_examples // 4))
+@given(_arrays())
+def test_include_of_random_arrays_is_the_models_on_postgres(pg_connect: Any, doc: dict[str, Any]) -> None:
+    db = pg_connect()
+    try:
+        _agrees(db, doc)
     finally:
         db.close()

@@ -32,7 +32,7 @@ DOC: dict[str, Any] = {
                             "fans": {"type": "Relation", "targetClass": "User"}, "ACL": {"type": "ACL"}}},
         "Comment": {"fields": {"text": {"type": "String"}, "likes": {"type": "Number"},
                                "Owner": {"type": "Pointer", "targetClass": "Post"},
-                               "by": {"type": "Pointer", "targetClass": "User"}}},
+                               "by": {"type": "Pointer", "targetClass": "User"}, "refs": {"type": "Array"}}},
     },
     "records": {
         "User": [{"objectId": "u1", "name": "Ada", "age": 36, "bio": "long", "ACL": {"*": {"read": True}}},
@@ -44,8 +44,14 @@ DOC: dict[str, Any] = {
             {"objectId": "p3", "tags": [1, 2], "editor": "u1"},
         ],
         "Comment": [
-            {"objectId": "c1", "text": "one", "likes": 1, "Owner": "p1", "by": "u1"},
-            {"objectId": "c2", "text": "two", "likes": 2, "Owner": "p2", "by": "u2"},
+            {"objectId": "c1", "text": "one", "likes": 1, "Owner": "p1", "by": "u1",
+             "refs": [{"__type": "Pointer", "className": "Post", "objectId": "p1"}, 7,
+                      {"__type": "Pointer", "className": "User", "objectId": "u2"},
+                      {"__type": "Pointer", "className": "Post", "objectId": "p404"}]},
+            {"objectId": "c2", "text": "two", "likes": 2, "Owner": "p2", "by": "u2",
+             "refs": [{"__type": "Pointer", "className": "User", "objectId": "u1"},
+                      {"__type": "Pointer", "className": "Post", "objectId": "p2"},
+                      {"__type": "Pointer", "className": "User", "objectId": "u1"}]},
             {"objectId": "c3", "text": "three", "likes": 3, "Owner": "p404"},  # a dangling pointer
             {"objectId": "c4", "text": "four", "likes": 4},  # no pointer
             {"objectId": "c5", "likes": 5, "Owner": "p3", "by": "u9"},
@@ -152,6 +158,31 @@ def test_embedded_records_equal_whole_reads_and_the_reference(engine, monkeypatc
     got = d.query("Comment", select=select, include=include, sort=["likes"]).records
     streamed = list(d.stream("Comment", select=select, include=include, sort=["likes"], batch=2))
     assert got == streamed == expected(d, select, include)
+    whole_reads(monkeypatch)
+    assert got == d.query("Comment", select=select, include=include, sort=["likes"]).records
+
+
+# The same through the Array refs, whose elements point into Post and User: the reference
+# evaluator's records, included by the same rules, are the answer.
+ARRAY_SHAPES: list[tuple[list[str], list[str] | None]] = [
+    (["text", "refs.title"], None),
+    (["refs.name", "refs.title"], ["refs"]),
+    (["refs"], ["refs.author"]),
+    (["refs.author.name", "refs.name"], None),
+    (["text"], ["refs"]),
+    (["refs.title", "refs.age"], ["refs.*"]),
+    ([], ["refs"]),
+]
+
+
+@pytest.mark.parametrize(("select", "include"), ARRAY_SHAPES)
+def test_records_embedded_from_an_array_equal_whole_reads_and_the_reference(engine, monkeypatch, select, include):
+    d = engine()
+    d.load(copy.deepcopy(DOC))
+    got = d.query("Comment", select=select, include=include, sort=["likes"]).records
+    streamed = list(d.stream("Comment", select=select, include=include, sort=["likes"], batch=2))
+    assert got == streamed == d.reference("Comment", select=select, include=include, sort=["likes"]).records
+    assert any(isinstance(e, dict) and e.get("__type") == "Object" for r in got for e in r.get("refs", ())) == ("refs" in str(select))
     whole_reads(monkeypatch)
     assert got == d.query("Comment", select=select, include=include, sort=["likes"]).records
 
