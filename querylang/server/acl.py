@@ -68,9 +68,16 @@ def hide_unreadable(rec: dict[str, Any], included: set[str], prefix: str = "") -
             continue
         value = rec[key]
         if isinstance(value, list):
-            rec[key] = [v for v in value if not _embedded(v) or _tidy(v, included, path)]
+            rec[key] = _readable_in(value, included, path)
         elif _embedded(value) and not _tidy(value, included, path):
             del rec[key]
+
+
+def _readable_in(value: list[Any], included: set[str], path: str) -> list[Any]:
+    """An Array's elements but the embedded records a client may not read (in an Array inside
+    it too, as Parse's include walks it)."""
+    return [_readable_in(v, included, path) if isinstance(v, list) else v
+            for v in value if not _embedded(v) or _tidy(v, included, path)]  # fmt: skip
 
 
 def _embedded(value: Any) -> bool:

@@ -46,6 +46,8 @@ def record_out(schema: Schema, class_name: str, rec: Mapping[str, Any], acl_fiel
             out[key] = _pointer_out(schema, f.target, v, acl_field)
         elif f.type == "GeoPoint":
             out[key] = {"__type": "GeoPoint", "latitude": v["latitude"], "longitude": v["longitude"]}
+        elif f.type == "Array" and isinstance(v, list):
+            out[key] = _array_out(schema, v, acl_field)
         else:
             out[key] = v
     for f in cls.user_fields:
@@ -62,6 +64,20 @@ def _pointer_out(schema: Schema, target: str | None, v: Any, acl_field: str) -> 
         inner = record_out(schema, str(target), v, acl_field)
         return {**inner, "__type": "Object", "className": target}
     return v
+
+
+def _array_out(schema: Schema, value: list[Any], acl_field: str) -> list[Any]:
+    """An Array whose elements include embedded (an Array inside it too): each such record
+    rendered with its own class's rules, as a Pointer's; the other elements as they are."""
+    out: list[Any] = []
+    for e in value:
+        if isinstance(e, list):
+            out.append(_array_out(schema, e, acl_field))
+        elif isinstance(e, Mapping) and e.get("__type") == "Object" and e.get("className") in schema.classes:
+            out.append(_pointer_out(schema, e["className"], e, acl_field))
+        else:
+            out.append(e)
+    return out
 
 
 def pointer_id(value: Any, target: str | None, where: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from querylang.errors import ScriptError
+from querylang.frontends.selection import INCLUDABLE, includable
 from querylang.script.lexer import JS_SPACE
 from querylang.script.values import to_number, to_string, truthy
 
@@ -28,40 +29,49 @@ GET_PARAMS = {"keys", "include", "excludeKeys", "readPreference", "includeReadPr
 ALWAYS_KEYS = ("objectId", "createdAt", "updatedAt", "ACL")
 
 
-def included(schema: Any, class_name: str, paths: list[str]) -> dict[str, str]:
-    """Every dotted Pointer path a read embeds records at (each prefix of each path, ``*``
-    expanded to the Pointer fields of its class, as the library reads them) → their class."""
-    out: dict[str, str] = {}
+def included(schema: Any, class_name: str, paths: list[str]) -> dict[str, str | None]:
+    """Every dotted path a read embeds records at (each prefix of each path, ``*`` expanded to
+    the Pointer and Array fields of its class, as the library reads them) → their class; None
+    at and past an Array, whose elements' classes only the records tell (``*`` there stands
+    for the Pointer and Array fields of every class)."""
+    out: dict[str, str | None] = {}
     for path in paths:
         _include_path(schema, class_name, path.split("."), "", out)
     return out
 
 
-def _include_path(schema: Any, class_name: str, parts: list[str], prefix: str, out: dict[str, str]) -> None:
+def _include_path(schema: Any, class_name: str | None, parts: list[str], prefix: str, out: dict[str, str | None]) -> None:
+    head, rest = parts[0], parts[1:]
+    if class_name is None:
+        every = sorted({name for c in schema.classes.values() for name in includable(c)})
+        for name in every if head == "*" else [head]:
+            out.setdefault(prefix + name, None)
+            if rest:
+                _include_path(schema, None, rest, f"{prefix}{name}.", out)
+        return
     cls = schema.classes.get(class_name)
     if cls is None:
         return
-    head, rest = parts[0], parts[1:]
-    heads = [f.name for f in cls.user_fields if f.type == "Pointer"] if head == "*" else [head]
-    for name in heads:
+    for name in includable(cls) if head == "*" else [head]:
         f = cls.fields.get(name)
-        if f is None or f.type != "Pointer" or f.target is None:
+        if f is None or f.type not in INCLUDABLE or (f.type == "Pointer" and f.target is None):
             continue  # the library refuses it
-        out[prefix + name] = f.target
+        target = f.target if f.type == "Pointer" else None
+        out[prefix + name] = target
         if rest:
-            _include_path(schema, f.target, rest, f"{prefix}{name}.", out)
+            _include_path(schema, target, rest, f"{prefix}{name}.", out)
 
 
 def including_all(schema: Any, class_name: str, include: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
-    """include and keys with ``includeAll``, as Parse Server 9 reads it (RestQuery's
-    handleIncludeAll): every Pointer field is included beside the paths given (includeAll with
-    include=post.author went one level only, the paths dropped), and given keys gain every
-    Pointer and Array field (includeAll with keys=title answered no Pointer at all). Parse
-    includes Array fields too: serve includes Pointer fields only (docs/serve.md)."""
-    fields = schema.get(class_name).user_fields
-    include = [*include, *(f.name for f in fields if f.type == "Pointer" and f.name not in include)]
+    """include and keys with ``includeAll`` (or ``include=*``), as Parse Server 9 reads it
+    (RestQuery's handleIncludeAll): every Pointer and Array field is included beside the paths
+    given (includeAll with include=post.author went one level only, the paths dropped), and
+    given keys gain every Pointer and Array field (includeAll with keys=title answered no
+    Pointer at all)."""
+    fields = includable(schema.get(class_name))
+    include = [*include, *(name for name in fields if name not in include)]
     if keys:
-        keys = [*keys, *(f.name for f in fields if f.type in ("Pointer", "Array") and f.name not in keys)]
+        keys = [*keys, *(name for name in fields if name not in keys)]
     return include, keys
 
 
@@ -87,9 +97,15 @@ def leave_out(schema: Any, class_name: str, record: dict[str, Any], path: list[s
         if head not in ALWAYS_KEYS and (f is None or f.type != "Relation"):
             record.pop(head, None)
         return
-    inner = record.get(head)
-    if isinstance(inner, dict) and inner.get("__type") == "Object":
-        leave_out(schema, str(inner.get("className")), inner, rest)
+    for one in _records_at(record.get(head)):
+        leave_out(schema, str(one.get("className")), one, rest)
+
+
+def _records_at(value: Any) -> list[dict[str, Any]]:
+    """The embedded record at a key, or those of an Array there (of an Array inside it too)."""
+    if isinstance(value, list):
+        return [r for e in value for r in _records_at(e)]
+    return [value] if isinstance(value, dict) and value.get("__type") == "Object" else []
 
 
 def selected_keys(value: Any) -> list[str]:

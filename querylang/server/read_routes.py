@@ -18,6 +18,7 @@ from . import read_params as rp
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
 from .class_access import ALWAYS_THERE, ClassAccess
 from .codec import record_out
+from .embedded import drop_unfound, refuse_absent
 from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
 from .keys import PERMISSION_DENIED, Access
 from .read_params import FIND_PARAMS, GET_PARAMS
@@ -42,7 +43,7 @@ from .where import (
 @dataclass(frozen=True)
 class View:
     """How a read is fetched (``select``) and trimmed: ``included`` are the dotted paths where
-    records are embedded (empty for the master key, who may read every one)."""
+    records are embedded (a client's answer leaves out those it may not read)."""
 
     select: list[str]
     included: set[str]
@@ -120,8 +121,8 @@ class ReadRoutes(ClassAccess):
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = rp.key_list(params.get("include"), "include")
         selected = self._selected(class_name, params.get("keys"))
-        if truthy(params.get("includeAll")):
-            include, selected = rp.including_all(self.db.schema, class_name, include, selected)
+        if truthy(params.get("includeAll")) or "*" in include:
+            include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)
@@ -267,12 +268,16 @@ class ReadRoutes(ClassAccess):
         included = rp.included(self.db.schema, class_name, [*include, *rp.key_parents(keys)])
         # ACL is one of Parse's always-selected keys, in an embedded record narrowed by keys
         # too (Parse answers it there); a client's read also needs it, to decide whether it shows.
+        # Past an Array the embedded records' classes are not known before they are read: each
+        # name an ACL field has in some class is selected there (a class without it has none).
+        acl_names = sorted({a for c in self.db.schema.classes for a in [self.acl_field(c)] if a is not None})
         for path, target in included.items():
-            target_acl = self.acl_field(target)
+            target_acls = acl_names if target is None else [a for a in [self.acl_field(target)] if a is not None]
             narrowed = any(k.startswith(path + ".") for k in keys)
-            if target_acl is not None and narrowed and f"{path}.{target_acl}" not in keys:
-                select.append(f"{path}.{target_acl}")
-        return View(select, set() if access.master else set(included))
+            for target_acl in target_acls if narrowed else ():
+                if f"{path}.{target_acl}" not in keys:
+                    select.append(f"{path}.{target_acl}")
+        return View(select, set(included))
 
     def _find_public(
         self, class_name: str, where: Any, order: Any, limit: Any, skip: Any, include: list[str], select: list[str], acl: str
@@ -320,15 +325,16 @@ class ReadRoutes(ClassAccess):
     ) -> list[dict[str, Any]]:
         schema = self.db.schema
         acl = self.config.acl_field
-        out = []
-        for rec in records:
-            r = record_out(schema, class_name, rec, acl)
+        out = [record_out(schema, class_name, rec, acl) for rec in records]
+        if not access.master:
+            refuse_absent(out, view.included, lambda cls: cls not in ALWAYS_THERE and self.absent(cls), _denied)
+        for r in out:
             if not access.master:
                 hide_protected(class_name, r)
                 hide_unreadable(r, view.included)
+            drop_unfound(r, view.included)
             for k in exclude:
                 rp.leave_out(schema, class_name, r, k.split("."))
-            out.append(r)
         return out
 
     def get(self, access: Access, class_name: str, oid: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -340,14 +346,26 @@ class ReadRoutes(ClassAccess):
         if "\x00" in oid:
             raise not_found()  # no record can have it (strings hold no NUL), as PUT and DELETE answer
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
-        keys, include = rp.excluding(self.db.schema, class_name, self._selected(class_name, params.get("keys")),
-                                   rp.key_list(params.get("include"), "include"), exclude)
+        include, selected = rp.key_list(params.get("include"), "include"), self._selected(class_name, params.get("keys"))
+        if "*" in include:
+            include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
+        keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
         res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include or None, keys=view.select or None)
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
         return self._render(access, class_name, res.records, view, exclude)[0]
+
+
+def _starred(include: list[str]) -> list[str]:
+    """``include`` holding ``*``: Parse Server 9 reads it as includeAll, the other paths given
+    beside it dropped (one level only)."""
+    return [] if "*" in include else include
+
+
+def _denied() -> None:
+    raise ParseError(OPERATION_FORBIDDEN, PERMISSION_DENIED)
 
 
 def _order_keys(order: Any) -> list[str]:
