@@ -325,3 +325,39 @@ def test_include_of_random_arrays_is_the_models_on_postgres(pg_connect: Any, doc
         _agrees(db, doc)
     finally:
         db.close()
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def test_the_cli_includes_arrays(tmp_path: Any) -> None:
+    """query --include, find --include and show --include took Pointer fields only (an Array
+    was "it is an Array, not a Pointer"); show embeds one level, as for a Pointer."""
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+
+    doc, data = tmp_path / "doc.json", tmp_path / "doc.duckdb"
+    doc.write_text(json.dumps(DOC), encoding="utf-8")
+    assert CliRunner().invoke(main, ["load", str(doc), "--db", str(data)]).exit_code == 0
+
+    def run(*args: str, code: int = 0) -> Any:
+        res = CliRunner().invoke(main, [*args, "--db", str(data)])
+        assert res.exit_code == code, res.output
+        return json.loads(res.stdout) if code == 0 and "json" in args else res.output
+
+    got = run("query", "Post", "where({})", "--sort", "title", "--include", "authors.company", "--select",
+              "title,authors.name,authors.company", "--format", "json")
+    assert got[0]["authors"][0] == {"__type": "Object", "className": "Author", "objectId": "a1", "createdAt": T,
+                                    "updatedAt": T, "name": "Ada", "company": K1}
+    assert got[0]["authors"][1:6] == [5, "x", {"k": 1}, P("Author", "gone"), P("Nope", "z")]
+    found = run("find", "Post", '{"objectId": "p1"}', "--include", "authors", "--format", "json")
+    assert found[0]["authors"][8] == K1
+    shown = run("show", "Post", "p1", "--include", "authors", "--format", "json")
+    # One level: a1's own Pointer and Array read as Pointers, as an included Pointer's do.
+    assert shown["authors"][0] == {**A1, "company": P("Company", "k1")}
+    assert shown["authors"][4:6] == [P("Author", "gone"), P("Nope", "z")] and shown["authors"][9] == [A2 | {"company": P("Company", "k404")}]
+    assert run("show", "Post", "p1", "--include", "*", "--format", "json")["main"]["name"] == "Bob"
+    assert "Ada" in run("show", "Post", "p1", "--include", "authors")
+    assert "not a Pointer or an Array" in run("show", "Post", "p1", "--include", "title", code=2)
+    assert "show embeds one level" in run("show", "Post", "p1", "--include", "authors.company", code=2)

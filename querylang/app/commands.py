@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from querylang.api import Database, Result, connect, shown, unreadable_path
-from querylang.app.render import Count, dumps, make_console, record_doc, record_view
+from querylang.app.render import Count, array_doc, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     JSON_DOCUMENT,
     OBJECT_NOT_FOUND,
@@ -340,26 +340,27 @@ def relation_field(cls: ClassDef, key: str) -> Field:
 
 
 def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
-    """The Pointer fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
+    """The Pointer and Array fields ``--include`` names (comma lists and repeats allowed; ``*`` = all)."""
     try:
         wanted = field_keys(names) or []
     except ValueError as exc:
         raise QueryError(f"include: {exc}") from None
-    pointers = [f for f in cls.user_fields if f.type == "Pointer"]
+    pointers = [f for f in cls.user_fields if f.type in ("Pointer", "Array")]
     if "*" in wanted:
         return pointers
     out = []
     for name in dict.fromkeys(wanted):
         head, dot, rest = name.partition(".")
-        if dot and head in cls.fields and cls.fields[head].type == "Pointer":
+        if dot and head in cls.fields and cls.fields[head].type in ("Pointer", "Array"):
             # Not "has no field 'Owner.author'": the path is right, show draws one level only.
+            target = cls.fields[head].target if cls.fields[head].type == "Pointer" else "pointed-to"
             raise QueryError(f"cannot include {cls.name}.{name}: show embeds one level of Pointers: include "
-                             f"{head}, then show that {cls.fields[head].target} record with {rest} included")  # fmt: skip
+                             f"{head}, then show that {target} record with {rest} included")  # fmt: skip
         f = cls.field(name)
-        if f.type != "Pointer":
+        if f.type not in ("Pointer", "Array"):
             names_ = ", ".join(p.name for p in pointers) or "none"
-            raise QueryError(f"cannot include {cls.name}.{name}: it is {a_type(f.type)}, not a Pointer "
-                             f"(Pointer fields: {names_})")
+            raise QueryError(f"cannot include {cls.name}.{name}: it is {a_type(f.type)}, not a Pointer or an Array "
+                             f"(Pointer and Array fields: {names_})")
         out.append(f)
     return out
 
@@ -371,12 +372,22 @@ def fetch_includes(
     out: dict[str, tuple[ClassDef, dict[str, Any] | None]] = {}
     for f in fields:
         oid = record.get(f.name)
-        if not isinstance(oid, str) or f.target is None:
+        if f.type != "Pointer" or not isinstance(oid, str) or f.target is None:
             continue
         target = db.schema.get(f.target)
         res = db.query(target.name, {"idEqualTo": oid})
         out[f.name] = (target, res.records[0] if res.records else None)
     return out
+
+
+def included_arrays(db: Database, cls: ClassDef, record: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, Any]:
+    """The Array fields of ``fields`` the record holds, each Pointer in them replaced by the
+    record it points to (as ``db.query``'s include does), whose own Pointers read as Pointers."""
+    names = [f.name for f in fields if f.type == "Array" and isinstance(record.get(f.name), list)]
+    if not names:
+        return {}
+    res = db.query(cls.name, {"idEqualTo": record["objectId"]}, include=names, select=names)
+    return {name: array_doc(db.schema, res.records[0][name]) for name in names if res.records and name in res.records[0]}
 
 
 def show_record(
@@ -385,7 +396,9 @@ def show_record(
 ) -> None:
     cls, record = fetch_record(db, class_name, oid)
     counts = relation_counts(db, cls, record["objectId"])
-    included = fetch_includes(db, cls, record, include_fields(cls, include))
+    fields = include_fields(cls, include)
+    included = fetch_includes(db, cls, record, fields)
+    record = {**record, **included_arrays(db, cls, record, fields)}
     console = console or make_console()
     if fmt == "json":
         console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")

@@ -77,8 +77,9 @@ def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
                       help="Only these fields (comma list, repeatable; a.b selects inside an "
                            "included a), plus objectId, createdAt and updatedAt.")(fn)  # fmt: skip
     fn = click.option("--include", "include", multiple=True, metavar="FIELDS",
-                      help="Embed the records these Pointer fields point to (comma list, "
-                           "repeatable, dotted paths follow pointers: Owner.author).")(fn)  # fmt: skip
+                      help="Embed the records these Pointer fields point to, and those each "
+                           "Pointer in these Array fields points to (comma list, repeatable, "
+                           "dotted paths follow them: Owner.author; * = every Pointer and Array field).")(fn)  # fmt: skip
     return fn
 
 
@@ -169,7 +170,8 @@ def say_capped(console: Any) -> None:
 @click.option("--skip", type=click.IntRange(min=0), metavar="N", help="Skip the first N records.")
 @click.option("--count", is_flag=True, help="Also report how many records match.")
 @click.option("--include", multiple=True, metavar="FIELDS",
-              help="Embed the records these Pointer fields point to (comma list, repeatable).")
+              help="Embed the records these Pointer fields (and the Pointers in these Array "
+                   "fields) point to (comma list, repeatable).")
 @click.option("--keys", multiple=True, metavar="FIELDS", help="Only these fields (Parse's keys).")
 @format_option()
 def find(
@@ -277,8 +279,8 @@ def schema(db_path: Path | None, data_path: str | None, fmt: str) -> None:
 @click.argument("object_id", metavar="ID")
 @source_options
 @click.option("--include", multiple=True, metavar="FIELDS",
-              help="Embed the records these Pointer fields point to, one level (comma list, "
-                   "repeatable, * = all).")
+              help="Embed the records these Pointer fields (and the Pointers in these Array "
+                   "fields) point to, one level (comma list, repeatable, * = all).")
 @format_option(("table", "json"))
 def show(
     class_name: str,

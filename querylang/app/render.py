@@ -390,6 +390,16 @@ def _pointer_objects(cls: ClassDef, record: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
+def array_doc(schema: Schema, value: Any) -> Any:
+    """An Array whose Pointers include embedded: each embedded record with its own pointers in
+    the Parse shape, as an included Pointer's (an Array inside it too)."""
+    if isinstance(value, list):
+        return [array_doc(schema, e) for e in value]
+    if isinstance(value, Mapping) and value.get("__type") == "Object" and value.get("className") in schema.classes:
+        return {"__type": "Object", **_pointer_objects(schema.get(value["className"]), value)}
+    return value
+
+
 # Characters of one value a record's table shows. Folded into lines of the terminal's width, a
 # value of megabytes (a picture kept as base64 text) took minutes to draw, screens nobody reads.
 SHOWN_CHARS = 20_000
