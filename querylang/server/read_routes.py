@@ -270,11 +270,11 @@ class ReadRoutes(ClassAccess):
         # too (Parse answers it there); a client's read also needs it, to decide whether it shows.
         # Past an Array the embedded records' classes are not known before they are read: each
         # name an ACL field has in some class is selected there (a class without it has none).
-        acl_names = sorted({a for c in self.db.schema.classes for a in [self.acl_field(c)] if a is not None})
         for path, target in included.items():
-            target_acls = acl_names if target is None else [a for a in [self.acl_field(target)] if a is not None]
-            narrowed = any(k.startswith(path + ".") for k in keys)
-            for target_acl in target_acls if narrowed else ():
+            if not any(k.startswith(path + ".") for k in keys):
+                continue
+            classes = self.db.schema.classes if target is None else [target]
+            for target_acl in sorted({a for c in classes for a in [self.acl_field(c)] if a is not None}):
                 if f"{path}.{target_acl}" not in keys:
                     select.append(f"{path}.{target_acl}")
         return View(select, set(included))
