@@ -121,6 +121,9 @@ def both(parse: Side, serve: Side) -> Iterator[Any]:
     {"include": "authors.nope"},
     {"include": "authors.name"},
     {"include": "authors", "excludeKeys": "authors.name"},
+    {"excludeKeys": "authors.name,authors.company"},
+    {"include": "authors.friends.company", "keys": "authors.friends.company.cname,authors.name"},
+    {"include": "main,authors", "keys": "main.name,authors"},
 ], ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
 def test_an_array_of_pointers_is_included_as_parse_includes_it(both: Any, master: bool, params: dict[str, str]) -> None:
     """serve refused include=authors (102 "cannot include 'authors': 'authors' is an Array, not
