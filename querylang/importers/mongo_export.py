@@ -26,6 +26,7 @@ from querylang.model.parse_types import (
     detect_target,
     edge,
     interchange_fields,
+    permissions_note,
     rest_record,
 )
 from querylang.model.schema import make_class
@@ -153,7 +154,8 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     if "_SCHEMA" not in files:
         raise DataError(f"{shown(root)}: no _SCHEMA.json (export the _SCHEMA collection too: it holds the field types)")
     defined_at: dict[str, str] = {}  # class → its _SCHEMA document (file and line)
-    schema = read_schema(files["_SCHEMA"], defined_at)
+    permissions: dict[str, Any] = {}
+    schema = read_schema(files["_SCHEMA"], defined_at, permissions)
     if not schema and any(stem not in SYSTEM_FIELDS and stem not in _VOLATILE for stem in files.keys() - {"_SCHEMA"}):
         # An export cut short (a 0-byte _SCHEMA.json) skipped every class with a note each and
         # reported the import of nothing as done.
@@ -173,6 +175,7 @@ def stage_mongo_export(root: Path, staging: Staging, target: Target, report: Imp
     emitted = {}
     for name, fields in schema.items():
         emitted[name] = interchange_fields(name, fields, target, report.notes)
+        permissions_note(name, permissions.get(name), report.notes)
         try:
             # A type clash with the database names this place; a class of Parse's own without a
             # _SCHEMA entry (its types Parse's) is named by its file.
@@ -273,9 +276,12 @@ def documents(path: Path) -> Iterator[tuple[str, Any]]:
             raise DataError(f"{shown(path)}: {not_utf8(path)}") from None
 
 
-def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+def read_schema(
+    path: Path, defined_at: dict[str, str] | None = None, permissions: dict[str, Any] | None = None
+) -> dict[str, dict[str, dict[str, Any]]]:
     """The ``_SCHEMA`` collection → ``{class: {field: Parse field spec}}`` (REST ``/schemas`` form);
-    ``defined_at`` gets each class's place (file and line)."""
+    ``defined_at`` gets each class's place (file and line), ``permissions`` its class-level
+    permissions (``_metadata.class_permissions``)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for where, doc in documents(path):
         if not isinstance(doc, Mapping) or not isinstance(doc.get("_id"), str):
@@ -288,6 +294,8 @@ def read_schema(path: Path, defined_at: dict[str, str] | None = None) -> dict[st
         # Parse keeps a field's required and defaultValue here, beside its type: joined, as its
         # Mongo adapter joins them, the import says they are left out as /schemas's are.
         options = meta.get("fields_options") if isinstance(meta, Mapping) else None
+        if permissions is not None and isinstance(meta, Mapping):
+            permissions[name] = meta.get("class_permissions")
         for key, mongo_type in doc.items():
             if key in _SCHEMA_META:
                 continue

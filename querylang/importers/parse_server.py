@@ -35,6 +35,7 @@ from querylang.model.parse_types import (
     detect_target,
     edge,
     interchange_fields,
+    permissions_note,
     rest_record,
 )
 
@@ -189,8 +190,9 @@ def import_parse_server(
         client.close()
 
 
-def read_schemas(client: ParseClient) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{class: {field: spec}}`` from ``GET /schemas`` (needs the master key)."""
+def read_schemas(client: ParseClient, permissions: dict[str, Any] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{class: {field: spec}}`` from ``GET /schemas`` (needs the master key); ``permissions``
+    gets each class's classLevelPermissions."""
     out = client.get("/schemas")
     results = out.get("results")
     if not isinstance(results, list):
@@ -210,6 +212,8 @@ def read_schemas(client: ParseClient) -> dict[str, dict[str, dict[str, Any]]]:
         for key, spec in fields.items():
             check_parse_field(name, key, spec)
         schemas[name] = fields
+        if permissions is not None:
+            permissions[name] = entry.get("classLevelPermissions")
     return schemas
 
 
@@ -224,7 +228,8 @@ def stage_parse_server(
     page_size: int = PAGE,
 ) -> None:
     """Schema, records and edges of the server, written to ``staging``."""
-    schemas = read_schemas(client)
+    permissions: dict[str, Any] = {}
+    schemas = read_schemas(client, permissions)
     # A class named twice is read once (it would be read twice: every record a duplicate).
     wanted = [c for c in schemas if c not in SKIP_CLASSES] if classes is None else list(dict.fromkeys(classes))
     if classes is None:
@@ -239,6 +244,7 @@ def stage_parse_server(
     emitted = {}
     for name in wanted:
         emitted[name] = interchange_fields(name, schemas[name], target, report.notes)
+        permissions_note(name, permissions.get(name), report.notes)
         # A type clash with a class the database holds names where the type came from.
         staging.define(target.class_name(name), emitted[name], f"Parse Server at {client.url} (GET /schemas)")
     # A class a selected one points to is defined, empty and without fields, so that the

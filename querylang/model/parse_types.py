@@ -144,6 +144,28 @@ def interchange_fields(
     return out
 
 
+# The operations a class-level permission governs; each allows everyone ({"*": true}) by default.
+CLP_OPERATIONS = ("find", "get", "count", "create", "update", "delete", "addField")
+
+
+def permissions_note(class_name: str, clp: Any, notes: list[str]) -> None:
+    """Say which of a class's class-level permissions (``/schemas``' classLevelPermissions,
+    ``_SCHEMA``'s ``_metadata.class_permissions``) restrict anything, as left out: querylang
+    keeps none, so serve answers by its own rules and shows fields Parse hid from clients."""
+    if not isinstance(clp, Mapping):
+        return
+    kept = [op for op in CLP_OPERATIONS if op in clp and not (isinstance(clp[op], Mapping) and clp[op].get("*") is True)]
+    protected = clp.get("protectedFields")
+    if isinstance(protected, Mapping):
+        hidden = sorted({f for v in protected.values() if isinstance(v, list) for f in v if isinstance(f, str)})
+        if hidden:
+            kept.append(f"protectedFields ({', '.join(hidden)})")
+    kept += [key for key in ("readUserFields", "writeUserFields") if clp.get(key)]
+    if kept:
+        notes.append(f"class {class_name}: Parse's class-level permissions left out, as querylang keeps none (querylang "
+                     f"serve answers by its own rules, and hides no field they protect): {', '.join(kept)}")
+
+
 # --- values ---------------------------------------------------------------------------------
 
 

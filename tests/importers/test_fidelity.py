@@ -30,7 +30,7 @@ class App:
         self.back = fd.read_back(server)
         self.in_place = querylang.connect(pg.uri, layout="parse")
         self.imported = querylang.connect()
-        self.imported.import_parse_server(f"http://127.0.0.1:{server.port}{server.mount}", **KEYS)
+        self.imported_report = self.imported.import_parse_server(f"http://127.0.0.1:{server.port}{server.mount}", **KEYS)
         self.dashboard = querylang.connect()
         self.dashboard_report = self.dashboard.import_dashboard_export(fd.write_dashboard(tmp / "dashboard", self.back))
         self.parse_com = querylang.connect()
@@ -268,6 +268,18 @@ def test_included_records_are_the_same(app: App, path: str) -> None:
             if isinstance(r.get(k), dict):
                 r[k] = (no_file_url if path.startswith("mongo") else list)(without([r[k]], drop))[0]
     assert find(app.paths()[path], "Kit", {}, order="objectId", include="p,k", keys="p,k").records == want
+
+
+def test_class_level_permissions_are_said_left_out(app: App) -> None:
+    """Kit lets only role:Admin create and update, no one delete or add fields, and hides s from
+    every client; querylang keeps no class-level permissions, so serve would show s to anyone
+    and answer by its own rules: the imports that read them say so, as they say field options
+    are left out (they were dropped without a word). Parse's defaults say nothing."""
+    for report in (app.imported_report, app.mongo_report):
+        notes = [n for n in report.notes if "class-level permissions" in n]
+        assert notes == ["class Kit: Parse's class-level permissions left out, as querylang keeps none (querylang serve "
+                         "answers by its own rules, and hides no field they protect): create, update, delete, addField, "
+                         "protectedFields (s)"], report.notes  # fmt: skip
 
 
 def fields_of(db: querylang.Database, cls: str) -> dict[str, tuple[str, str | None]]:
