@@ -69,6 +69,8 @@ def build(server: Any) -> None:
     r = server.request
     for uid, name in (("ua1", "ada"), ("ub2", "bob"), ("uc3", "cyd")):
         r("POST", "/users", {"objectId": uid, "username": name, "password": "pw-" + name, "email": f"{name}@x.org", "nick": name.upper()})
+    # signed up through an auth provider: no password, a generated username, authData kept secret
+    r("POST", "/users", {"objectId": "ud4", "authData": {"anonymous": {"id": "9f6e0b2c-anon"}}})
     r("POST", "/roles", {"objectId": "ro1", "name": "Admin", "ACL": {"*": {"read": True}},
                          "users": {"__op": "AddRelation", "objects": [pointer("_User", "ua1")]}})  # fmt: skip
     r("POST", "/schemas/Kit", {"className": "Kit", "fields": KIT_FIELDS, "classLevelPermissions": KIT_CLP})
