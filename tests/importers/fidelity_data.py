@@ -58,6 +58,8 @@ KITS = [
     {"objectId": "k05", "n": -1.5, "s": "null later", "b": True},
     {"objectId": "k06", "n": 1.5e-300, "s": "🎉", "a": [[date("2024-01-01T00:00:00.000Z")]], "k": pointer("Kit", "k01"),
      "d": date("2024-02-29T23:59:59.998Z")},
+    {"objectId": "k07", "o": {"0": "zero", "1": [10, 11], "sp ace": 1, "ключ": "v", "t": {"__type": "Weird", "x": 1},
+                              "nul": None, "a": [{"b": 1}, {"b": 2}]}},
     {"objectId": "k99", "s": "doomed"},
 ]  # fmt: skip
 
