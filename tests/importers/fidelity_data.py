@@ -59,7 +59,7 @@ KITS = [
     {"objectId": "k06", "n": 1.5e-300, "s": "🎉", "a": [[date("2024-01-01T00:00:00.000Z")]], "k": pointer("Kit", "k01"),
      "d": date("2024-02-29T23:59:59.998Z")},
     {"objectId": "k07", "o": {"0": "zero", "1": [10, 11], "sp ace": 1, "ключ": "v", "t": {"__type": "Weird", "x": 1},
-                              "nul": None, "a": [{"b": 1}, {"b": 2}]}},
+                              "nul": None, "a": [{"b": 1}, {"b": 2}], "raw": {"__type": "Bytes", "base64": "AAE="}}},
     {"objectId": "k99", "s": "doomed"},
 ]  # fmt: skip
 
@@ -148,10 +148,13 @@ def mongo_schema(cls: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _interior(value: Any) -> Any:
-    """Inside an Object or Array a Date is a BSON date; a Pointer stays a sub-document."""
+    """Inside an Object or Array a Date is a BSON date, Bytes a BSON binary; a Pointer stays a
+    sub-document (MongoTransform's transformInteriorAtom)."""
     if isinstance(value, dict):
         if value.get("__type") == "Date":
             return d(value["iso"])
+        if value.get("__type") == "Bytes":
+            return base64.b64decode(value["base64"])
         return {k: _interior(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_interior(v) for v in value]
