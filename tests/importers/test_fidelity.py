@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 import querylang
@@ -35,6 +36,10 @@ class App:
         self.imported_report = self.imported.import_parse_server(f"http://127.0.0.1:{server.port}{server.mount}", **KEYS)
         self.dashboard = querylang.connect()
         self.dashboard_report = self.dashboard.import_dashboard_export(fd.write_dashboard(tmp / "dashboard", self.back))
+        with psycopg.connect(pg.url("postgres"), autocommit=True) as con:
+            con.execute("CREATE DATABASE fidelity_own")
+        self.own_pg = querylang.connect(pg.url("fidelity_own"))  # querylang's own tables on PostgreSQL
+        self.own_pg.import_parse_server(f"http://127.0.0.1:{server.port}{server.mount}", **KEYS)
         self.parse_com = querylang.connect()
         self.parse_com.import_dashboard_export(fd.write_parse_com(tmp / "parse.com", self.back))
         self.mongo = querylang.connect()
@@ -45,7 +50,7 @@ class App:
         self.v1.import_mongo_export(fd.write_mongo(tmp / "v1", self.back, "v1"))
 
     def paths(self) -> dict[str, querylang.Database]:
-        return {"in place": self.in_place, "imported": self.imported, "dashboard": self.dashboard, "parse.com": self.parse_com,
+        return {"in place": self.in_place, "imported": self.imported, "imported into PostgreSQL": self.own_pg, "dashboard": self.dashboard, "parse.com": self.parse_com,
                 "mongo": self.mongo, "mongo canonical": self.canonical, "mongo v1": self.v1}  # fmt: skip
 
 
@@ -56,6 +61,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         a = App(pg, server, tmp_path_factory.mktemp("fidelity"))
         yield a
         a.in_place.close()
+        a.own_pg.close()
 
 
 # --- records, field by field ------------------------------------------------------------------
@@ -102,7 +108,8 @@ def no_file_url(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: ({"__type": "File", "name": v["name"]} if k == "f" else v) for k, v in r.items()} for r in records]
 
 
-@pytest.mark.parametrize("path", ["in place", "dashboard", "parse.com", "mongo", "mongo canonical", "mongo v1"])
+@pytest.mark.parametrize("path", ["in place", "imported into PostgreSQL", "dashboard", "parse.com", "mongo", "mongo canonical",
+                                  "mongo v1"])  # fmt: skip
 @pytest.mark.parametrize("cls", fd.CLASSES)
 def test_records_are_the_same_whichever_way_they_came(app: App, cls: str, path: str) -> None:
     got = app.paths()[path].query(cls, {}, sort=["objectId"]).records
@@ -316,7 +323,7 @@ def as_held(record: dict[str, Any], path: str) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("path", ["in place", "dashboard", "mongo"])
+@pytest.mark.parametrize("path", ["in place", "imported into PostgreSQL", "dashboard", "mongo"])
 @pytest.mark.parametrize(("include", "keys"), [("p,k", "p,k"), ("k.k,k.p", "k.k,k.p,k.s")])
 def test_included_records_are_the_same(app: App, path: str, include: str, keys: str) -> None:
     """A pointed-to record comes with what its path holds of it, through two hops too (a
@@ -345,7 +352,8 @@ def fields_of(db: querylang.Database, cls: str) -> dict[str, tuple[str, str | No
 NO_VALUES = {"_User": {"emailVerified"}}
 
 
-@pytest.mark.parametrize("path", ["in place", "dashboard", "parse.com", "mongo", "mongo canonical", "mongo v1"])
+@pytest.mark.parametrize("path", ["in place", "imported into PostgreSQL", "dashboard", "parse.com", "mongo", "mongo canonical",
+                                  "mongo v1"])  # fmt: skip
 @pytest.mark.parametrize("cls", fd.CLASSES)
 def test_schemas_are_the_same(app: App, cls: str, path: str) -> None:
     drop = LEFT_OUT.get(path, set()) | (NO_VALUES.get(cls, set()) if path in ("dashboard", "parse.com") else set())
@@ -353,7 +361,7 @@ def test_schemas_are_the_same(app: App, cls: str, path: str) -> None:
     assert fields_of(app.paths()[path], cls) == want
 
 
-@pytest.mark.parametrize("path", ["imported", "in place", "dashboard", "mongo"])
+@pytest.mark.parametrize("path", ["imported", "in place", "imported into PostgreSQL", "dashboard", "mongo"])
 def test_serve_answers_as_parse_does(app: App, path: str) -> None:
     """querylang serve over each path answers the master key's find with Parse's own records
     (values equal; what a path cannot hold left out, as above)."""
