@@ -54,12 +54,14 @@ KITS = [
     {"objectId": "k03", "s": "Zeta", "n": 2**53 + 1, "d": date("2024-02-29T23:59:59.999Z"),
      "a": [pointer("_User", "ua1"), pointer("_User", "ub2")], "k": pointer("Kit", "k99"),
      "g": geo(0.5, 179.999999), "cnt": 7},
-    {"objectId": "k04", "s": "alpha", "n": 1e308, "b": False, "a": [], "o": {}, "g": geo(0.5, -179.999999)},
+    {"objectId": "k04", "s": "alpha", "n": 1e308, "b": False, "a": [], "o": {}, "g": geo(0.5, -179.999999),
+     "k": pointer("Kit", "k$ö 8:x")},
     {"objectId": "k05", "n": -1.5, "s": "null later", "b": True},
     {"objectId": "k06", "n": 1.5e-300, "s": "🎉", "a": [[date("2024-01-01T00:00:00.000Z")]], "k": pointer("Kit", "k01"),
      "d": date("2024-02-29T23:59:59.998Z")},
     {"objectId": "k07", "o": {"0": "zero", "1": [10, 11], "sp ace": 1, "ключ": "v", "t": {"__type": "Weird", "x": 1},
                               "nul": None, "a": [{"b": 1}, {"b": 2}], "raw": {"__type": "Bytes", "base64": "AAE="}}},
+    {"objectId": "k$ö 8:x", "s": "odd id", "k": pointer("Kit", "k01")},
     {"objectId": "k99", "s": "doomed"},
 ]  # fmt: skip
 

@@ -222,6 +222,9 @@ QUERIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("object-null-key-exists", "Kit", {"o.nul": {"$exists": True}}, ""),
     ("object-array-of-objects", "Kit", {"o.a.b": 2}, ""),
     ("object-array-index", "Kit", {"o.a.1.b": 2}, ""),
+    ("odd-id", "Kit", {"objectId": "k$ö 8:x"}, ""),
+    ("pointer-to-odd-id", "Kit", {"k": fd.pointer("Kit", "k$ö 8:x")}, ""),
+    ("pointer-to-odd-id-query", "Kit", {"k": {"$inQuery": {"where": {"s": "odd id"}, "className": "Kit"}}}, ""),
     ("box-edge", "Kit", {"g": {"$within": {"$box": [fd.geo(0, 179), fd.geo(90, 180)]}}}, ""),
     ("box-corner", "Kit", {"g": {"$within": {"$box": [fd.geo(-90, -180), fd.geo(-89, -179)]}}}, ""),
     ("box-across", "Kit", {"g": {"$within": {"$box": [fd.geo(0, 179), fd.geo(1, -179)]}}}, ""),
@@ -394,7 +397,8 @@ def test_explicit_nulls_of_parse_on_mongodb_agree(app: App, tmp_path: Path) -> N
     k05 = [r for r in mongo.query("Kit", {}).records if r["objectId"] == "k05"]
     assert k05 and {k: k05[0][k] for k in ("b", "p", "o")} == {"b": None, "p": None, "o": {"x": None}}
     assert mongo.query("Kit", {}, sort=["objectId"]).records == no_file_url(dashboard.query("Kit", {}, sort=["objectId"]).records)
-    for where, ids in (({"b": None}, ["k03", "k05", "k06", "k07"]), ({"b": {"$exists": True}}, ["k01", "k02", "k04"]),
-                       ({"p": {"$exists": False}}, ["k03", "k04", "k05", "k06", "k07"]), ({"o.x": None}, ["k01", "k02", "k03", "k04", "k05", "k06", "k07"]),
-                       ({"o.x": {"$exists": True}}, [])):  # fmt: skip
+    odd = "k$ö 8:x"
+    for where, ids in (({"b": None}, [odd, "k03", "k05", "k06", "k07"]), ({"b": {"$exists": True}}, ["k01", "k02", "k04"]),
+                       ({"p": {"$exists": False}}, [odd, "k03", "k04", "k05", "k06", "k07"]),
+                       ({"o.x": None}, [odd, "k01", "k02", "k03", "k04", "k05", "k06", "k07"]), ({"o.x": {"$exists": True}}, [])):  # fmt: skip
         assert find(mongo, "Kit", where, order="objectId").ids == find(dashboard, "Kit", where, order="objectId").ids == ids, where
