@@ -83,20 +83,28 @@ def build(server: Any) -> None:
     r("PUT", "/classes/Kit/k05", {"b": None, "n": {"__op": "Delete"}})
     r("PUT", "/classes/Kit/k01", {"rel": {"__op": "AddRelation", "objects": [pointer("_User", u) for u in ("ua1", "ub2", "uc3")]}})
     r("PUT", "/classes/Kit/k02", {"rel": {"__op": "AddRelation", "objects": [pointer("_User", "ub2")]}})
+    # Many edges: more than the importer reads in one request (1,000), on one owner.
+    for i in range(0, MANY, 50):
+        r("POST", "/batch", {"requests": [{"method": "POST", "path": "/parse/classes/Item", "body": {"objectId": f"i{j:04d}", "j": j}}
+                                          for j in range(i, min(i + 50, MANY))]})  # fmt: skip
+    r("POST", "/classes/Shelf", {"objectId": "s1", "items": {"__op": "AddRelation", "objects": [pointer("Item", f"i{j:04d}") for j in range(MANY)]}})
+    r("POST", "/classes/Shelf", {"objectId": "s2", "items": {"__op": "AddRelation", "objects": [pointer("Item", "i0007")]}})
+    r("PUT", "/classes/Shelf/s2", {"items": {"__op": "RemoveRelation", "objects": [pointer("Item", "i0007")]}})  # empty again
     r("DELETE", "/classes/Kit/k99")
     r("DELETE", "/classes/_User/uc3")
 
 
-CLASSES = ("Kit", "_User", "_Role")
-JOINS = ("_Join:rel:Kit", "_Join:users:_Role", "_Join:roles:_Role")
+MANY = 1100
+CLASSES = ("Kit", "_User", "_Role", "Item", "Shelf")
+JOINS = ("_Join:rel:Kit", "_Join:users:_Role", "_Join:roles:_Role", "_Join:items:Shelf")
 
 
 def read_back(server: Any) -> dict[str, Any]:
     """What the server holds, as the master key reads it: records, schemas and join rows."""
-    out: dict[str, Any] = {c: server.request("GET", f"/classes/{c}?limit=1000&order=objectId")["results"] for c in CLASSES}
+    out: dict[str, Any] = {c: server.request("GET", f"/classes/{c}?limit=5000&order=objectId")["results"] for c in CLASSES}
     out["schemas"] = {s["className"]: s for s in server.request("GET", "/schemas")["results"]}
     for j in JOINS:
-        out[j] = server.request("GET", f"/classes/{j}?limit=1000")["results"]
+        out[j] = server.request("GET", f"/classes/{j}?limit=5000")["results"]
     return out
 
 
