@@ -90,10 +90,14 @@ def build(server: Any) -> None:
     r("POST", "/classes/Shelf", {"objectId": "s1", "items": {"__op": "AddRelation", "objects": [pointer("Item", f"i{j:04d}") for j in range(MANY)]}})
     r("POST", "/classes/Shelf", {"objectId": "s2", "items": {"__op": "AddRelation", "objects": [pointer("Item", "i0007")]}})
     r("PUT", "/classes/Shelf/s2", {"items": {"__op": "RemoveRelation", "objects": [pointer("Item", "i0007")]}})  # empty again
+    r("PUT", "/config", {"params": CONFIG_PARAMS, "masterKeyOnly": {"limit": True}})
     r("DELETE", "/classes/Kit/k99")
     r("DELETE", "/classes/_User/uc3")
 
 
+# Parse's config (Parse.Config): its parameters hold any REST value.
+CONFIG_PARAMS = {"greeting": "héllo 𝄞", "when": date("0001-01-01T00:00:00.000Z"), "limit": 2**53,
+                 "list": [1, date("2024-05-06T07:08:09.123Z"), pointer("Kit", "k01")], "nested": {"d": date("9999-12-31T23:59:59.999Z")}}  # fmt: skip
 MANY = 1100
 CLASSES = ("Kit", "_User", "_Role", "Item", "Shelf")
 JOINS = ("_Join:rel:Kit", "_Join:users:_Role", "_Join:roles:_Role", "_Join:items:Shelf")
@@ -105,6 +109,7 @@ def read_back(server: Any) -> dict[str, Any]:
     out["schemas"] = {s["className"]: s for s in server.request("GET", "/schemas")["results"]}
     for j in JOINS:
         out[j] = server.request("GET", f"/classes/{j}?limit=5000")["results"]
+    out["config"] = server.request("GET", "/config")
     return out
 
 
@@ -219,6 +224,9 @@ def write_mongo(root: Path, back: dict[str, Any], form: str = "relaxed") -> Path
         collections[cls] = docs
     for j in JOINS:
         collections[j] = [{"_id": Oid(f"65f00000000000000000{i:04x}"), **row} for i, row in enumerate(back[j])]
+    # Parse's config document: _id 1, Dates inside as BSON dates
+    collections["_GlobalConfig"] = [{"_id": 1, "params": _interior(back["config"]["params"]),
+                                     "masterKeyOnly": back["config"]["masterKeyOnly"]}]  # fmt: skip
     for name, rows in collections.items():
         lines = [json.dumps(encode(doc, form), ensure_ascii=False) for doc in rows]
         (root / f"{name}.json").write_text("".join(line + "\n" for line in lines), encoding="utf-8")

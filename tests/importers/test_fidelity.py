@@ -407,3 +407,20 @@ def test_explicit_nulls_of_parse_on_mongodb_agree(app: App, tmp_path: Path) -> N
                        ({"p": {"$exists": False}}, [odd, "k03", "k04", "k05", "k06", "k07"]),
                        ({"o.x": None}, [odd, "k01", "k02", "k03", "k04", "k05", "k06", "k07"]), ({"o.x": {"$exists": True}}, [])):  # fmt: skip
         assert find(mongo, "Kit", where, order="objectId").ids == find(dashboard, "Kit", where, order="objectId").ids == ids, where
+
+
+@pytest.mark.parametrize("path", ["imported", "imported into PostgreSQL", "mongo", "mongo canonical", "mongo v1"])
+def test_config_is_the_same(app: App, path: str) -> None:
+    """Parse's config, read from GET /config or _GlobalConfig.json, and served again at /config."""
+    from ..server.live import APP_ID, MASTER_KEY, http_client, start
+
+    assert app.back["config"]["params"]["when"] == fd.CONFIG_PARAMS["when"]  # REST answers it as written
+    (record,) = app.paths()[path].query("Parse_GlobalConfig", {}).records
+    assert (record["params"], record["masterKeyOnly"]) == (app.back["config"]["params"], app.back["config"]["masterKeyOnly"])
+    srv = start(app.paths()[path])
+    try:
+        with http_client() as client:
+            served = client.get(f"{srv.url}/config", headers={"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY})
+            assert served.json() == app.back["config"]
+    finally:
+        srv.stop()
