@@ -1,8 +1,11 @@
 """The same Parse data, whichever way it comes in: one app holding every Parse type and the
 awkward values (fidelity_data.py), written through a real Parse Server 9 on PostgreSQL, then
-read five ways: Parse REST itself (master key), querylang in place on Parse's tables, and
-querylang after importing from the server, from a Dashboard export and from mongoexport files
-of the same data. Records are compared field by field and queries by their ids."""
+read by Parse REST itself (master key), by querylang in place on Parse's tables, and by
+querylang after importing it from the server (into DuckDB and into its own PostgreSQL
+tables), from a Dashboard export, a parse.com export and mongoexport files (relaxed,
+canonical, v1) of the same data. Records, schemas, included records, config and what serve
+answers are compared field by field, queries by their ids and counts; where Parse on
+PostgreSQL or a path cannot answer alike, the lists below say why."""
 
 from __future__ import annotations
 
@@ -50,8 +53,9 @@ class App:
         self.v1.import_mongo_export(fd.write_mongo(tmp / "v1", self.back, "v1"))
 
     def paths(self) -> dict[str, querylang.Database]:
-        return {"in place": self.in_place, "imported": self.imported, "imported into PostgreSQL": self.own_pg, "dashboard": self.dashboard, "parse.com": self.parse_com,
-                "mongo": self.mongo, "mongo canonical": self.canonical, "mongo v1": self.v1}  # fmt: skip
+        return {"in place": self.in_place, "imported": self.imported, "imported into PostgreSQL": self.own_pg,
+                "dashboard": self.dashboard, "parse.com": self.parse_com, "mongo": self.mongo,
+                "mongo canonical": self.canonical, "mongo v1": self.v1}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
