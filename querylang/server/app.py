@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -113,16 +114,18 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     mount = any_line(Mount(config.mount or "/", routes=[any_line(Route("/{path:path}", parse_api, methods=METHODS))]))
     mount.path_regex = re.compile(mount.path_regex.pattern, mount.path_regex.flags | re.IGNORECASE)
     routes: list[Any] = [mount]
+    middleware = []
     if browser:
-        from .browser import browser_routes
+        from .browser import PageHeaders, browser_routes
 
         routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, worker, api.absent)])))
+        middleware.append(Middleware(PageHeaders))  # the browser's security headers (browser.PAGE_HEADERS)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         worker.pool.shutdown(wait=False)
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.api = api
     return app

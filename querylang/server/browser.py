@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import querylang
 from querylang.app.commands import readable_count
@@ -45,6 +46,54 @@ SORTABLE = {"String", "Number", "Boolean", "Date", "Pointer"}
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
+
+
+# Sent with every answer under /browser. The pages hold no script and fetch nothing, so the
+# policy allows none (their own <style> aside): markup that slipped into a page could run
+# nothing; no other site may frame them (a sign-out button, the records, laid under its own
+# page); and a link followed names no page of the browser (its filter script) to another site.
+PAGE_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                 b"frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),  # frame-ancestors for browsers that predate it
+    (b"x-content-type-options", b"nosniff"),
+    # Not no-referrer: with it a form's POST carries "Origin: null", which cross_site() refuses.
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class PageHeaders:
+    """ASGI middleware of the app: PAGE_HEADERS on every answer under /browser (a page, a
+    redirect, starlette's own 405, which its routes raise to the app's exception handler,
+    outside the browser's mount)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not re.match(r"/browser(/|$)", scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *PAGE_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def cross_site(request: Request) -> bool:
+    """Whether a form was sent from a page of another site (or another origin of this one, a
+    second server on the same host): such a sign-in or sign-out is refused. Browsers say where
+    a request comes from in Sec-Fetch-Site; one that does not sends Origin with a form's POST.
+    A request with neither comes from no browser's page (curl, a script), which no other site
+    can make a browser send."""
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None:
+        return fetched not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
 
 
 # A signed-in browser's cookie lasts this long; signing out ends every one issued before.
@@ -174,6 +223,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
 
     async def login(request: Request) -> Response:
         if request.method == "POST":
+            if cross_site(request):
+                return _cross_site("signing in")
             # The API's body limit holds here too: this form is answered before signing in.
             try:
                 raw = await read_body(request, config.max_body)
@@ -192,10 +243,18 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
             resp = RedirectResponse(target, 303)
             sessions.issue(request, resp)
             return resp
+        if request.method == "GET":
+            # Away from a URL holding the wrong key (often the right one mistyped), as guard
+            # sends any other page: it stays in neither the address bar nor the history.
+            return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"failed": 1, "next": target}), 303)
         return page("login.html", failed=True, next=target)
 
     async def logout(request: Request) -> Response:
-        if signed_in(request):  # another site's form cannot sign the browser out (SameSite keeps its cookie)
+        # Another site's form is refused: SameSite keeps the cookie from its request, but the
+        # answer's Set-Cookie would still delete it from the browser.
+        if cross_site(request):
+            return _cross_site("signing out")
+        if signed_in(request):
             sessions.end()
         resp = RedirectResponse("/browser/login", 303)
         resp.delete_cookie(COOKIE, path="/browser")
@@ -413,6 +472,11 @@ class _Failed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _cross_site(what: str) -> Response:
+    return PlainTextResponse(f"{what} refused: the form was sent from another site (open this server's "
+                             "/browser/login to sign in, and sign out from its pages)", 403)
 
 
 def _browser_page(target: str) -> str:

@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium import webdriver
 
 import querylang
 
+from .chrome import chromium_driver
 from .live import APP_ID, MASTER_KEY, LiveServer, http_client, start
 
 # Records with Parse ACLs, kept in an Object field named `acl` (the interchange format reserves
@@ -64,3 +66,10 @@ def headers(master: bool = False, **extra: str) -> dict[str, str]:
 def client() -> Iterator[httpx.Client]:
     with http_client() as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    """Headless chromium, one for each test module that walks the data browser."""
+    with chromium_driver() as driver:
+        yield driver

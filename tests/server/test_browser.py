@@ -8,68 +8,15 @@ the docs show (docs/browser-*.png).
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 import querylang
 
-from .components import chromium
+from .chrome import column, go, shot
 from .live import MASTER_KEY, LiveServer, http_client
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    binary, driver_path = chromium()
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = binary
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,760", "--force-device-scale-factor=1"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def shot(driver: webdriver.Chrome, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    assert driver.save_screenshot(str(DOCS / name))
-
-
-def go(driver: webdriver.Chrome, element: WebElement) -> None:
-    """Click a link or a submit button and wait for the next page: a click can return
-    before the navigation it starts has replaced the page."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def replaced(d: webdriver.Chrome) -> bool:
-        # Asked while the navigation swaps the document, chromedriver can answer "Node with given
-        # id does not belong to the document" instead of "stale": the old page is gone either way.
-        try:
-            return bool(expected_conditions.staleness_of(page)(d))
-        except WebDriverException as exc:
-            if "does not belong to the document" in str(exc):
-                return True
-            raise
-
-    WebDriverWait(driver, 10).until(replaced)
-
-
-def column(driver: webdriver.Chrome, css: str = "#records a.record") -> list[str]:
-    return [a.text for a in driver.find_elements(By.CSS_SELECTOR, css)]
 
 
 def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
@@ -506,7 +453,8 @@ def test_the_master_key_in_the_url_of_the_sign_in_form_signs_in(shared: LiveServ
         assert c.get("/browser/classes/Post").status_code == 200  # signed in
     with http_client(base_url=shared.root) as c:
         resp = c.get("/browser/login", params={"masterKey": "wrong"})
-        assert resp.status_code == 200 and "That is not the master key." in resp.text
+        assert resp.status_code == 303 and "wrong" not in resp.headers["location"]  # test_browser_security
+        assert "That is not the master key." in c.get(resp.headers["location"]).text
         assert c.get("/browser/classes/Post").status_code == 303  # still to the sign-in form
 
 
