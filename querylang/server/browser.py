@@ -83,17 +83,21 @@ class PageHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def cross_site(request: Request) -> bool:
+def cross_site(request: Request, public_url: str | None) -> bool:
     """Whether a form was sent from a page of another site (or another origin of this one, a
     second server on the same host): such a sign-in or sign-out is refused. Browsers say where
-    a request comes from in Sec-Fetch-Site; one that does not sends Origin with a form's POST.
-    A request with neither comes from no browser's page (curl, a script), which no other site
-    can make a browser send."""
+    a request comes from in Sec-Fetch-Site; one that does not sends Origin with a form's POST,
+    which is then this server's as the request names it or as --public-url does (behind a
+    proxy that sends on another Host). A request with neither comes from no browser's page
+    (curl, a script), which no other site can make a browser send."""
     fetched = request.headers.get("sec-fetch-site")
     if fetched is not None:
         return fetched not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
+    if origin is None:
+        return False
+    public = urllib.parse.urlsplit(public_url or "")
+    return origin not in (f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}")
 
 
 # A signed-in browser's cookie lasts this long; signing out ends every one issued before.
@@ -223,7 +227,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
 
     async def login(request: Request) -> Response:
         if request.method == "POST":
-            if cross_site(request):
+            if cross_site(request, config.public_url):
                 return _cross_site("signing in")
             # The API's body limit holds here too: this form is answered before signing in.
             try:
@@ -252,7 +256,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
     async def logout(request: Request) -> Response:
         # Another site's form is refused: SameSite keeps the cookie from its request, but the
         # answer's Set-Cookie would still delete it from the browser.
-        if cross_site(request):
+        if cross_site(request, config.public_url):
             return _cross_site("signing out")
         if signed_in(request):
             sessions.end()

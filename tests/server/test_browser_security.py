@@ -96,6 +96,22 @@ def test_another_sites_form_neither_signs_the_browser_out_nor_in(shared: LiveSer
     assert browser.find_element(By.ID, "masterKey") is not None and signed_in_cookie(browser) is None
 
 
+@pytest.mark.parametrize(("sent", "refused"), [
+    ({"Origin": "http://localhost:1"}, True), ({"Origin": "null"}, True), ({"Sec-Fetch-Site": "same-site"}, True),
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "{root}"}, True), ({"Origin": "{root}"}, False),
+    ({"Sec-Fetch-Site": "same-origin"}, False), ({}, False),  # curl, a script: no page of another site
+])
+def test_where_a_form_comes_from_is_read_from_sec_fetch_site_else_origin(shared: LiveServer, sent: dict[str, str],
+                                                                         refused: bool) -> None:
+    """A browser without Sec-Fetch-Site (before 2023 in Safari) is told apart by the Origin its
+    form's POST carries."""
+    sent = {k: v.replace("{root}", shared.root) for k, v in sent.items()}
+    for path in ("/browser/login", "/browser/logout"):
+        r = httpx.post(shared.root + path, data={"masterKey": MASTER_KEY, "next": "/browser/classes/Post"}, headers=sent)
+        assert r.status_code == (403 if refused else 303), (path, r.text)
+        assert ("set-cookie" in r.headers) is not refused, path
+
+
 def test_no_page_of_the_browser_can_be_framed_by_another_site(shared: LiveServer, browser: webdriver.Chrome) -> None:
     """Found by the security review: the pages carried no X-Frame-Options nor CSP, so another
     site could show the sign-in form (or, from another port of the same host, the records) in a
@@ -156,7 +172,8 @@ def test_no_stored_text_becomes_markup_on_any_page(marked: LiveServer, browser: 
     scripts the browser writes, the text echoed back (a script, its error's caret line, a
     did-you-mean, the page number, the sign-in form's target) all reach a page as text."""
     oid = urllib.parse.quote(MARKUP, safe="")
-    script = urllib.parse.urlencode({"script": f"where({{ s: '{MARKUP}', t: 1 }})"})
+    typed = f"where({{ s: '</textarea>{MARKUP}', t: 1 }})"
+    script = urllib.parse.urlencode({"script": typed})
     paths = ["/browser/", "/browser/classes/Mark", f"/browser/classes/Mark/{oid}", f"/browser/classes/Mark/{oid}/relation/r",
              f"/browser/classes/Mark?{script}", f"/browser/classes/Mark?order={oid}", f"/browser/classes/Mark?page={oid}",
              f"/browser/classes/Mark/{oid}x", f"/browser/classes/Mark/{oid}/relation/{oid}", f"/browser/{oid}"]
@@ -165,6 +182,9 @@ def test_no_stored_text_becomes_markup_on_any_page(marked: LiveServer, browser: 
         browser.get(marked.root + path)
         assert browser.title != "owned", path
         assert browser.find_elements(By.CSS_SELECTOR, "script, img, [onerror]") == [], path
+    browser.get(marked.root + f"/browser/classes/Mark?{script}")
+    assert browser.find_element(By.ID, "script").get_attribute("value") == typed
+    assert "</script><img src=x" in browser.find_element(By.ID, "error").text  # the caret line quotes it
     browser.get(marked.root + f"/browser/classes/Mark/{oid}")
     values = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[2].text
               for r in browser.find_elements(By.CSS_SELECTOR, "#fields tr")[1:]}
@@ -188,3 +208,17 @@ def test_the_master_key_is_in_no_page_nor_url(shared: LiveServer) -> None:
             assert MASTER_KEY not in r.text and MASTER_KEY not in str(r.headers), path
     r = httpx.post(shared.root + "/browser/login", data={"masterKey": "not it", "next": "/browser/"})
     assert "not it" not in r.text
+
+
+def test_behind_a_proxy_a_form_from_the_public_url_is_this_servers() -> None:
+    """A proxy that sends requests on with its own Host: a browser without Sec-Fetch-Site says
+    Origin: the --public-url's, which is this server's."""
+    db = querylang.connect()
+    db.load({"classes": {"N": {"fields": {"t": {"type": "String"}}}}, "records": {}})
+    srv = start(db, public_url="https://data.example.org/parse")
+    try:
+        for origin, status in (("https://data.example.org", 303), ("https://example.org", 403), ("http://data.example.org", 403)):
+            r = httpx.post(srv.root + "/browser/login", data={"masterKey": MASTER_KEY}, headers={"Origin": origin})
+            assert r.status_code == status, origin
+    finally:
+        srv.stop()
