@@ -154,7 +154,14 @@ def class_url(cls: str, **params: Any) -> str:
 
 
 def record_url(cls: str, oid: str) -> str:
-    return f"/browser/classes/{urllib.parse.quote(cls)}/{urllib.parse.quote(oid, safe='')}"
+    segment = urllib.parse.quote(oid, safe="")
+    # "." and ".." are dot segments, which a browser resolves before asking (%2E too): the
+    # record "." would be its class page. An escaped NUL after them, which no objectId holds,
+    # makes them a segment like any other (_segments_after_classes takes it off).
+    return f"/browser/classes/{urllib.parse.quote(cls)}/{segment}{DOT_MARK if oid in ('.', '..') else ''}"
+
+
+DOT_MARK = "%00"
 
 
 def relation_script(owner: str, oid: str, key: str) -> str:
@@ -494,7 +501,8 @@ def _segments_after_classes(request: Request) -> list[str]:
     segments = [s for s in raw_path(request).split("/") if s]
     if "classes" not in segments:
         return []
-    return [urllib.parse.unquote(s) for s in segments[segments.index("classes") + 1:]]
+    decoded = [urllib.parse.unquote(s) for s in segments[segments.index("classes") + 1:]]
+    return [s[:-1] if s in (".\x00", "..\x00") else s for s in decoded]  # record_url's DOT_MARK
 
 
 def _missing(page: Any, what: str) -> Response:

@@ -469,3 +469,21 @@ def test_a_script_that_fails_shows_no_count(shared: LiveServer) -> None:
             assert 'id="error"' in page and 'id="count"' not in page and "page 1 of" not in page, query
         page = c.get("/browser/classes/Comment", params={"script": "where({ likes: 1 })"}).text
         assert f'id="count">{shared.db.count("Comment", {"likes": 1})} record' in page
+
+
+def test_a_record_whose_objectid_is_a_dot_or_two_opens(fresh: LiveServer, browser: webdriver.Chrome) -> None:
+    """Found walking records with odd ids: a link to the record "." or ".." was a dot segment
+    of the URL, which the browser resolves before asking (as it does %2E): "." opened its class
+    page and ".." the list of classes. Their links end with an escaped NUL, which no objectId
+    holds, so that the segment is no dot segment; the page reads the id without it."""
+    ids = [".", "..", "%2e", ".%2E", "./.."]
+    fresh.db.load({"classes": {"Dot": {"fields": {"r": {"type": "Relation", "targetClass": "Dot"}}}},
+                   "records": {"Dot": [{"objectId": i, "r": ["."]} for i in ids]}})
+    browser.get(fresh.root + f"/browser/classes/Dot?masterKey={MASTER_KEY}")
+    for oid in ids:
+        go(browser, browser.find_elements(By.CSS_SELECTOR, "#records a.record")[column(browser).index(oid)])
+        assert browser.find_element(By.ID, "fields").find_element(By.CSS_SELECTOR, "td.value").text == oid
+        go(browser, browser.find_element(By.CSS_SELECTOR, "a.relation"))
+        assert column(browser) == ["."], oid
+        browser.back()
+        browser.back()
