@@ -249,6 +249,10 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
             q = request.query_params
             key, target = q.get("masterKey"), _browser_page(q.get("next", ""))
             if key is None:
+                if not q.get("failed") and signed_in(request):
+                    # Back to the form after signing in (it is asked again, as no page is kept):
+                    # on to the page it was to open, not a form asking a signed-in browser's key.
+                    return RedirectResponse(target, 303)
                 return page("login.html", failed=bool(q.get("failed")), next=target)
         if same_key(key, config.master_key):
             resp = RedirectResponse(target, 303)

@@ -375,10 +375,12 @@ def test_no_page_is_kept_in_the_browsers_cache(shared: LiveServer) -> None:
     with http_client(base_url=shared.root) as c:
         c.get("/browser/", params={"masterKey": MASTER_KEY})  # signs in (the cookie)
         for path in ("/browser/", "/browser/classes/Post", "/browser/classes/Post/p001",
-                     "/browser/classes/Group/g2/relation/posts", "/browser/classes/Nope", "/browser/login"):
+                     "/browser/classes/Group/g2/relation/posts", "/browser/classes/Nope", "/browser/login?failed=1"):
             resp = c.get(path)
             assert resp.status_code == (404 if path.endswith("Nope") else 200), path
             assert resp.headers.get("cache-control") == "no-store", path
+    with http_client(base_url=shared.root) as c:  # the sign-in form, as one not signed in sees it
+        assert c.get("/browser/login").headers.get("cache-control") == "no-store"
 
 
 def test_a_record_whose_objectid_holds_a_newline_opens(fresh: LiveServer) -> None:
@@ -487,3 +489,19 @@ def test_a_record_whose_objectid_is_a_dot_or_two_opens(fresh: LiveServer, browse
         assert column(browser) == ["."], oid
         browser.back()
         browser.back()
+
+
+def test_back_to_the_sign_in_form_once_signed_in_opens_the_page(shared: LiveServer, browser: webdriver.Chrome) -> None:
+    """Found walking back and forth: after signing in, Back led to the sign-in form (asked again,
+    as no page is cached), which asked for the key of a browser that was signed in. The form,
+    opened signed in, goes on to the page it was to open; after a wrong key it is still shown."""
+    browser.delete_all_cookies()
+    browser.get(shared.root + "/browser/classes/Post")
+    browser.find_element(By.ID, "masterKey").send_keys(MASTER_KEY)
+    go(browser, browser.find_element(By.ID, "signin"))
+    assert browser.current_url == shared.root + "/browser/classes/Post"
+    browser.back()
+    assert browser.current_url == shared.root + "/browser/classes/Post"
+    assert column(browser) == shared.db.query("Post", limit=50).ids
+    browser.get(shared.root + "/browser/classes/Post?masterKey=wrong")
+    assert "That is not the master key." in browser.page_source
