@@ -16,6 +16,7 @@ import hmac
 import json
 import re
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -375,7 +376,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                 # rather than a database error page.
                 if (r := guard(request)) is not None:
                     return r
-                return _missing(page, f"{cls_name} {oid}")
+                return _missing(page, f"{cls_name} {_isolated(oid)}")
             case [cls_name, oid]:
                 return await record(request, cls_name, oid)
             case [owner, oid, "relation", key]:
@@ -386,7 +387,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
 
     def no_class(name: str) -> Response:
         hint = suggest(name, db.schema.classes)  # a name typed or edited in the URL: /browser/classes/post
-        return _missing(page, f"class {name}" + (f" ({hint})" if hint else ""))
+        return _missing(page, f"class {_isolated(name)}" + (f" ({hint})" if hint else ""))
 
     async def relation(request: Request, owner: str, oid: str, key: str) -> Response:
         if (r := guard(request)) is not None:
@@ -397,12 +398,12 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         if f is None or f.type != "Relation":
             relations = [g.name for g in db.schema.classes[owner].fields.values() if g.type == "Relation"]
             hint = suggest(key, relations)
-            return _missing(page, f"Relation {owner}.{key}" + (f" ({hint})" if hint else ""))
+            return _missing(page, f"Relation {owner}.{_isolated(key)}" + (f" ({hint})" if hint else ""))
         # A record that is not there holds nothing: a page of "0 records" would say it does.
         if not await load(lambda: db.find(owner, {"objectId": oid}, limit=1).records):
-            return _missing(page, f"{owner} {oid}")
+            return _missing(page, f"{owner} {_isolated(oid)}")
         _, order, page_no = paging(request)
-        heading = f"{owner} {oid} · {key} → {f.target}"
+        heading = f"{owner} {_isolated(oid)} · {key} → {f.target}"
         link = f"{record_url(owner, oid)}/relation/{urllib.parse.quote(key)}"
         ctx = await load(table, f.target, relation_script(owner, oid, key), order, page_no, {"order": order}, heading, link)
         ctx["back"] = record_url(owner, oid)
@@ -443,12 +444,12 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                                     else f"{other.name} whose Pointer {f.name} points here",
                                     "count": readable_count(db, other.name, {f.name: {"pointsTo": oid}}),
                                     "href": None if f.name in FORBIDDEN_KEYS else class_url(other.name, script=script)})
-            return {"title": f"{cls_name} {oid}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
+            return {"title": f"{cls_name} {_isolated(oid)}", "cls": cls_name, "oid": oid, "rows": rows, "inverse": inverse,
                     "back": class_url(cls_name)}
 
         ctx = await load(fields)
         if ctx is None:
-            return _missing(page, f"{cls_name} {oid}")
+            return _missing(page, f"{cls_name} {_isolated(oid)}")
         return page("record.html", **ctx)
 
     async def elsewhere(request: Request) -> Response:
@@ -492,6 +493,36 @@ class _Failed(Exception):
 def _cross_site(what: str) -> Response:
     return PlainTextResponse(f"{what} refused: the form was sent from another site (open this server's "
                              "/browser/login to sign in, and sign out from its pages)", 403)
+
+
+# The characters that direct the text after them (UAX #9): embeddings and overrides (closed by
+# PDF), isolates (closed by PDI).
+_EMBEDDINGS, _ISOLATES, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
+
+
+def _isolated(text: str) -> str:
+    """``text`` (an objectId, a name from the URL) as it sits among other words in a title or a
+    sentence, where a right-to-left override in it (U+202E) turned the words after it around:
+    isolated (FSI … PDI) when it holds right-to-left text or such characters, each embedding or
+    isolate it leaves open closed, and a PDI that closes none of its own dropped, which would
+    close the isolate around it. Other text is as it was."""
+    if not any(unicodedata.bidirectional(ch) in ("R", "AL", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI")
+               for ch in text):
+        return text
+    kept, opened = [], []
+    for ch in text:
+        if ch in _EMBEDDINGS or ch in _ISOLATES:
+            opened.append(ch)
+        elif ch == _PDF and opened and opened[-1] in _EMBEDDINGS:
+            opened.pop()
+        elif ch == _PDI:
+            if not any(o in _ISOLATES for o in opened):
+                continue
+            while opened.pop() not in _ISOLATES:  # a PDI closes the embeddings inside its isolate
+                pass
+        kept.append(ch)
+    closers = "".join(_PDI if o in _ISOLATES else _PDF for o in reversed(opened))
+    return "\u2068" + "".join(kept) + closers + _PDI
 
 
 def _browser_page(target: str) -> str:

@@ -505,3 +505,31 @@ def test_back_to_the_sign_in_form_once_signed_in_opens_the_page(shared: LiveServ
     assert column(browser) == shared.db.query("Post", limit=50).ids
     browser.get(shared.root + "/browser/classes/Post?masterKey=wrong")
     assert "That is not the master key." in browser.page_source
+
+
+def test_an_id_holding_a_right_to_left_override_turns_no_text_around_it(fresh: LiveServer, browser: webdriver.Chrome) -> None:
+    """Found walking records with right-to-left text: an objectId (or a name in a URL) holding
+    U+202E, the right-to-left override, turned the text after it in a heading around: the
+    relation page of "g2\\u202e" read "Group g2puorG → stsop ·", a Not found page's did-you-mean
+    ran backwards. Such text is isolated where it sits among other words."""
+    rlo = "\u202e"
+    fresh.db.load({"classes": {"Grp": {"fields": {"posts": {"type": "Relation", "targetClass": "Grp"}}}},
+                   "records": {"Grp": [{"objectId": "g2" + rlo}, {"objectId": "g3\u2069" + rlo}]}})  # a PDI closes no isolate of its own
+    where = """
+        const node = document.querySelector(arguments[0]).firstChild, text = node.textContent;
+        return arguments[1].map(s => {
+            const range = document.createRange(), at = text.indexOf(s);
+            range.setStart(node, at); range.setEnd(node, at + s.length);
+            return range.getBoundingClientRect().left;
+        });"""
+    browser.get(fresh.root + f"/browser/?masterKey={MASTER_KEY}")
+    oid = urllib.parse.quote("g2" + rlo, safe="")
+    other = urllib.parse.quote("g3\u2069" + rlo, safe="")
+    for path, css, words in ((f"/browser/classes/Grp/{oid}/relation/posts", "h1", ["Grp", "posts", "→"]),
+                             (f"/browser/classes/Grp/{other}/relation/posts", "h1", ["Grp", "posts", "→"]),
+                             (f"/browser/classes/Grp/{other}x", "main p", ["There", "."]),
+                             (f"/browser/classes/Grp/{oid}/relation/pots{oid}", "main p", ["There", "did you mean", "posts'"]),
+                             (f"/browser/classes/Grpp{oid}", "main p", ["There", "did you mean", "Grp'"])):
+        browser.get(fresh.root + path)
+        lefts = browser.execute_script(where, css, words)
+        assert lefts == sorted(lefts), (path, lefts)
