@@ -63,6 +63,9 @@ PAGE_HEADERS = [
 ]
 
 
+_UNDER_BROWSER = re.compile(r"/browser(/|$)")
+
+
 class PageHeaders:
     """ASGI middleware of the app: PAGE_HEADERS on every answer under /browser (a page, a
     redirect, starlette's own 405, which its routes raise to the app's exception handler,
@@ -72,7 +75,7 @@ class PageHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not re.match(r"/browser(/|$)", scope["path"]):
+        if scope["type"] != "http" or not _UNDER_BROWSER.match(scope["path"]):
             await self.app(scope, receive, send)
             return
 
@@ -154,15 +157,15 @@ def class_url(cls: str, **params: Any) -> str:
     return f"/browser/classes/{urllib.parse.quote(cls)}" + (f"?{query}" if query else "")
 
 
+# "." and ".." are dot segments, which a browser resolves before asking (%2E too): the record
+# "." would be its class page. An escaped NUL after them, which no objectId holds, makes them a
+# segment like any other (_segments_after_classes takes it off).
+DOT_MARK = "%00"
+
+
 def record_url(cls: str, oid: str) -> str:
     segment = urllib.parse.quote(oid, safe="")
-    # "." and ".." are dot segments, which a browser resolves before asking (%2E too): the
-    # record "." would be its class page. An escaped NUL after them, which no objectId holds,
-    # makes them a segment like any other (_segments_after_classes takes it off).
     return f"/browser/classes/{urllib.parse.quote(cls)}/{segment}{DOT_MARK if oid in ('.', '..') else ''}"
-
-
-DOT_MARK = "%00"
 
 
 def relation_script(owner: str, oid: str, key: str) -> str:
