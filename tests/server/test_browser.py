@@ -533,3 +533,38 @@ def test_an_id_holding_a_right_to_left_override_turns_no_text_around_it(fresh: L
         browser.get(fresh.root + path)
         lefts = browser.execute_script(where, css, words)
         assert lefts == sorted(lefts), (path, lefts)
+
+
+def test_every_page_closes_what_it_opens(shared: LiveServer) -> None:
+    """Held in the review: each kind of page (the list, records with an error or a notice, a
+    record, a relation, Not found, the sign-in form) closes every element it opens, in order."""
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        VOID = {"meta", "input", "br", "img", "hr", "link"}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.wrong: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in self.VOID:
+                self.open.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if not self.open or self.open.pop() != tag:
+                self.wrong.append(f"</{tag}> at {self.getpos()}")
+
+    with http_client(base_url=shared.root) as c:
+        pages = [c.get("/browser/login")]
+        c.get("/browser/", params={"masterKey": MASTER_KEY})
+        pages += [c.get(p) for p in ("/browser/", "/browser/classes/Comment", "/browser/classes/Comment?script=where({lieks:1})",
+                                     "/browser/classes/Comment?script=where({likes:Inputs.x})&order=-likes&page=1",
+                                     "/browser/classes/Post/p001", "/browser/classes/Group/g2/relation/posts",
+                                     "/browser/classes/Nope", "/browser/x/y")]
+    for page in pages:
+        nesting = Nesting()
+        nesting.feed(page.text)
+        nesting.close()
+        assert nesting.wrong == [] and nesting.open == [], page.url
