@@ -435,3 +435,17 @@ def test_load_into_a_file_that_is_not_a_database_is_refused(tmp_path: Path, samp
     assert "looks like a JSON file" in user_error("schema", "--db", str(sample_file))
 
 
+
+
+def test_a_condition_left_out_for_an_input_not_given_is_said() -> None:
+    """A condition on an input the command was not given is left out (as Noodl leaves it out),
+    so `query` listed every record without a word, as if the filter had matched them all;
+    the data browser already said so above its table."""
+    script = "where({ score: { greaterThan: Inputs.Min } })"
+    res = ql("query", "Post", script, "--format", "json")
+    assert res.returncode == 0 and len(json.loads(res.stdout)) == 40
+    assert res.stderr == ("note: the operand of greaterThan on 'score' is undefined, so that condition is left out, "
+                          "as Noodl leaves it out when an input is not given (-i KEY=VALUE or --inputs gives one)\n")
+    given = ql("query", "Post", script, "-i", "Min=10", "--format", "json")
+    assert ids_of(given.stdout) == GT10_IDS and given.stderr == ""
+    assert ql("query", "Post", "where({ score: { greaterThan: 10 } })", "--format", "json").stderr == ""

@@ -286,3 +286,16 @@ def test_a_db_path_typed_with_a_leading_dot_slash_is_named_so(tmp_path: Path, mo
     res = CliRunner(env=env).invoke(main, ["query", "--db", "./w/cut.duckdb", "Note", "{}"])
     said = " ".join((res.stdout + res.stderr).split())
     assert res.exit_code != 0 and "cannot read the database ./w/cut.duckdb: the file is damaged" in said, said
+
+
+def test_a_condition_left_out_for_an_input_not_set_is_said() -> None:
+    """The REPL listed every record for a condition on an input not set, without a word."""
+    s, out = session_for(class_name="Post")
+    s.handle("where({ score: { greaterThan: Inputs.Min } })")
+    said = " ".join(out.getvalue().split())
+    assert ("note: the operand of greaterThan on 'score' is undefined, so that condition is left out, as Noodl "
+            "leaves it out when an input is not given (.inputs KEY=VALUE sets one)") in said
+    assert "40 records" in said
+    s.handle(".inputs Min=10")
+    s.handle("where({ score: { greaterThan: Inputs.Min } })")
+    assert " ".join(out.getvalue().split()).count("that condition is left out") == 1

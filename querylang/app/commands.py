@@ -35,6 +35,7 @@ from querylang.errors import (
     not_utf8,
     piped_not_utf8,
 )
+from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -277,6 +278,26 @@ def run_query(db: Database, class_name: str, query: Any, **kw: Any) -> Result:
 def explain(db: Database, class_name: str, query: Any, **kw: Any) -> str:
     """The engine's plan for a query, where Ctrl-C can stop it."""
     return cancellable(lambda cancel: db.explain(class_name, query, cancel=cancel, **kw))
+
+
+def undefined_input(db: Database, class_name: str, query: Any, **kw: Any) -> str | None:
+    """What a condition left out for an input not given says ("the operand of greaterThan on
+    'score' is undefined"), or None: such a condition is dropped, as Noodl drops it, and a
+    command that printed every record without a word looked like a filter that matched them all.
+    The browser says the same above its table."""
+    if not isinstance(query, str):
+        return None
+    try:
+        db.build(class_name, query, strict=True, **kw)
+    except QueryError as exc:
+        if STRICT_UNDEFINED in exc.message:
+            return exc.message.replace(" " + STRICT_UNDEFINED, "")
+    return None
+
+
+def left_out(said: str, how: str) -> str:
+    """The note under :func:`undefined_input`'s answer; ``how``: how this command gives inputs."""
+    return f"note: {said}, so that condition is left out, as Noodl leaves it out when an input is not given ({how})"
 
 
 def query_fields(db: Database, class_name: str, query: Any, **kw: Any) -> list[str]:

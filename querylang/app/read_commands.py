@@ -15,6 +15,7 @@ from querylang.app.commands import (
     check_asks,
     class_counts,
     explain,
+    left_out,
     query_fields,
     read_script,
     read_stdin,
@@ -22,6 +23,7 @@ from querylang.app.commands import (
     relation_records,
     run_query,
     show_record,
+    undefined_input,
 )
 from querylang.app.params import at_file, cli_keys, cli_order, cli_sort, json_object, parse_inputs
 from querylang.app.render import (
@@ -130,6 +132,8 @@ def query(
     cls = db.schema.get(class_name)
     prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
     check_asks(source, inputs, script)
+    if (said := undefined_input(db, cls.name, source, **opts)) is not None:
+        sys.stderr.write(left_out(said, "-i KEY=VALUE or --inputs gives one") + "\n")
     more_opts: dict[str, Any] = {"include": cli_keys(include, "--include"), "select": cli_keys(select, "--select"),
                                  "skip": skip, **opts}  # fmt: skip
     console = make_console()

@@ -25,6 +25,7 @@ from querylang.app.commands import (
     class_counts,
     explain,
     input_value,
+    left_out,
     not_an_export,
     per_class,
     query_fields,
@@ -33,6 +34,7 @@ from querylang.app.commands import (
     script_or_filter,
     show_record,
     timed,
+    undefined_input,
 )
 from querylang.app.highlighting import QUERY_CALLS
 from querylang.app.render import (
@@ -164,6 +166,8 @@ class Session:
                 "the entry ran without calling where(), filter() or sort(), so it asks for no "
                 "query (an entry is one whole script; where({}) lists every record)"
             )
+        if (said := undefined_input(self.db, class_name, query, inputs=inputs)) is not None:
+            self.note(left_out(said, ".inputs KEY=VALUE sets one"))
         # One row past the display cap says whether there is more; .sql shows the query as asked.
         limit = None if self.max_rows is None else self.max_rows + 1
         result, ms = timed(lambda: run_query(self.db, class_name, query, inputs=inputs, limit=limit))
