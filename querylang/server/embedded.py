@@ -1,8 +1,9 @@
-"""What Parse Server 9 leaves of an Array's pointers once ``include`` has embedded the records
-they point to: its include replaces every Pointer element by the record read for it, and an
-element no record was read for (the record is not there, nor its class) is left out of the
-Array, order and the other elements kept (RestQuery's replacePointers). The library keeps
-such an element as it is (docs/semantics.md#include-select); serve answers as Parse does.
+"""What Parse Server 9 leaves of the pointers ``include`` names once it has embedded the records
+they point to: its include replaces every Pointer (a Pointer field's, an Array's element) by the
+record read for it; a Pointer field no record was read for (the record is not there, nor its
+class) is left out of the answer, at any depth, and such an element of an Array is left out of
+the Array, order and the other elements kept (RestQuery's replacePointers). The library keeps
+such a pointer as it is (docs/semantics.md#include-select); serve answers as Parse does.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from typing import Any
 
 
 def drop_unfound(rec: dict[str, Any], included: set[str], prefix: str = "") -> None:
-    """Leave out of each Array at the dotted ``included`` paths of an answered record (Parse's
-    shape) the Pointers still there: no record was found for them."""
+    """Leave out of an answered record (Parse's shape) the Pointers still at its dotted
+    ``included`` paths: no record was found for them. A Pointer field's key goes; in an Array,
+    the element."""
     for key, value in list(rec.items()):
         path = prefix + key
         if path not in included:
             continue
         if isinstance(value, list):
             rec[key] = _without_pointers(value, included, path)
+        elif _pointer(value):
+            del rec[key]
         elif _embedded(value):
             drop_unfound(value, included, path + ".")
 
@@ -29,7 +33,7 @@ def _without_pointers(value: list[Any], included: set[str], path: str) -> list[A
     for e in value:
         if isinstance(e, list):
             out.append(_without_pointers(e, included, path))
-        elif isinstance(e, dict) and e.get("__type") == "Pointer":
+        elif _pointer(e):
             continue
         else:
             if _embedded(e):
@@ -38,39 +42,39 @@ def _without_pointers(value: list[Any], included: set[str], path: str) -> list[A
     return out
 
 
-def pointed_classes(rec: dict[str, Any], included: set[str], prefix: str = "") -> Iterator[str]:
-    """The classes the Pointers left in the Arrays at the ``included`` paths of an answered
-    record name: a client's include of one that is not there is refused, as Parse Server 9
-    refuses a client's read of a class that is not there (119)."""
+def reached_classes(rec: dict[str, Any], included: set[str], prefix: str = "") -> Iterator[str]:
+    """The classes the Pointers at the ``included`` paths of an answered record name, those
+    left and those whose records were embedded: the classes a client's include reads, which
+    Parse Server 9 checks as it checks a client's read there."""
     for key, value in rec.items():
         path = prefix + key
-        if path not in included:
-            continue
-        if isinstance(value, list):
-            yield from _classes_in(value, included, path)
-        elif _embedded(value):
-            yield from pointed_classes(value, included, path + ".")
+        if path in included:
+            yield from _classes_of(value, included, path)
 
 
-def _classes_in(value: list[Any], included: set[str], path: str) -> Iterator[str]:
-    for e in value:
-        if isinstance(e, list):
-            yield from _classes_in(e, included, path)
-        elif isinstance(e, dict) and e.get("__type") == "Pointer" and isinstance(e.get("className"), str):
-            yield e["className"]
-        elif _embedded(e):
-            yield from pointed_classes(e, included, path + ".")
+def _classes_of(value: Any, included: set[str], path: str) -> Iterator[str]:
+    if isinstance(value, list):
+        for e in value:
+            yield from _classes_of(e, included, path)
+    elif (_pointer(value) or _embedded(value)) and isinstance(value.get("className"), str):
+        yield value["className"]
+        if _embedded(value):
+            yield from reached_classes(value, included, path + ".")
 
 
-def refuse_absent(records: list[dict[str, Any]], included: set[str], absent: Callable[[str], bool], refuse: Callable[[], None]) -> None:
-    """``refuse()`` when a Pointer left in an included Array names a class that is ``absent``."""
+def check_reached(records: list[dict[str, Any]], included: set[str], check: Callable[[str], None]) -> None:
+    """``check(name)`` once for each class the pointers at the ``included`` paths name (it raises
+    to refuse the read)."""
     seen: set[str] = set()
     for rec in records:
-        for cls in pointed_classes(rec, included):
+        for cls in reached_classes(rec, included):
             if cls not in seen:
                 seen.add(cls)
-                if absent(cls):
-                    refuse()
+                check(cls)
+
+
+def _pointer(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("__type") == "Pointer"
 
 
 def _embedded(value: Any) -> bool:

@@ -16,9 +16,9 @@ from querylang.script.values import to_string, truthy
 
 from . import read_params as rp
 from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
-from .class_access import ALWAYS_THERE, ClassAccess
+from .class_access import ALWAYS_THERE, PARSE_CLASSES, ClassAccess
 from .codec import record_out
-from .embedded import drop_unfound, refuse_absent
+from .embedded import check_reached, drop_unfound
 from .errors import INVALID_QUERY, OPERATION_FORBIDDEN, ParseError, not_found
 from .keys import PERMISSION_DENIED, Access
 from .read_params import FIND_PARAMS, GET_PARAMS
@@ -327,7 +327,7 @@ class ReadRoutes(ClassAccess):
         acl = self.config.acl_field
         out = [record_out(schema, class_name, rec, acl) for rec in records]
         if not access.master:
-            refuse_absent(out, view.included, lambda cls: cls not in ALWAYS_THERE and self.absent(cls), _denied)
+            check_reached(out, view.included, lambda cls: self._include_reaches(access, cls))
         for r in out:
             if not access.master:
                 hide_protected(class_name, r)
@@ -336,6 +336,16 @@ class ReadRoutes(ClassAccess):
             for k in exclude:
                 rp.leave_out(schema, class_name, r, k.split("."))
         return out
+
+    def _include_reaches(self, access: Access, class_name: str) -> None:
+        """A client's include reading records of ``class_name``, refused as Parse Server 9
+        refuses it: _Session as a client's read there (209), a class Parse would not have and
+        this database has not as a read in a class that is not there (119). Parse's other own
+        classes answer the records a client may read (none: hide_unreadable leaves them out)."""
+        if class_name == "_Session":
+            self._served(access, class_name)
+        if class_name not in PARSE_CLASSES and self.absent(class_name):
+            _denied()
 
     def get(self, access: Access, class_name: str, oid: str, params: Mapping[str, Any]) -> dict[str, Any]:
         if set(params) - GET_PARAMS:

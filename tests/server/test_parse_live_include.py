@@ -29,6 +29,8 @@ SCHEMA = {
                "friends": {"type": "Array"}, "fans": {"type": "Relation", "targetClass": "Author"}},
     "Post": {"title": {"type": "String"}, "n": {"type": "Number"}, "authors": {"type": "Array"}, "tags": {"type": "Array"},
              "main": {"type": "Pointer", "targetClass": "Author"}},
+    "Note": {"n": {"type": "Number"}, "main": {"type": "Pointer", "targetClass": "Author"}, "list": {"type": "Array"},
+             "sess": {"type": "Pointer", "targetClass": "_Session"}},
 }
 HIDDEN: dict[str, Any] = {}  # an ACL that grants no client anything
 # p1: a live Author twice, other values, a dangling pointer, a Company, an Author a client may
@@ -39,6 +41,7 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
         {"objectId": "a1", "name": "Ada", "company": P("Company", "k1"), "friends": [P("Author", "a2"), "pal"]},
         {"objectId": "a2", "name": "Bob", "company": P("Company", "k1")},
         {"objectId": "a3", "name": "Cy", "ACL": HIDDEN},
+        {"objectId": "a4", "name": "Dee", "company": P("Company", "gone")},
     ],
     "Post": [
         {"objectId": "p1", "title": "one", "n": 1, "main": P("Author", "a2"), "tags": ["x"],
@@ -46,6 +49,14 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
                      P("Company", "k1"), P("Author", "a3"), [P("Author", "a2"), 7]]},
         {"objectId": "p2", "title": "two", "n": 2, "authors": []},
         {"objectId": "p3", "title": "three", "n": 3, "authors": [P("Nope", "z"), P("Author", "a1")]},
+    ],
+    # Dangling Pointer fields (n1's main, a4's company); pointers into master-only classes.
+    "Note": [
+        {"objectId": "n1", "n": 1, "main": P("Author", "gone"), "list": [P("Author", "a4"), P("Author", "gone")]},
+        {"objectId": "n2", "n": 2, "main": P("Author", "a4")},
+        {"objectId": "n3", "n": 3, "sess": P("_Session", "s1")},
+        {"objectId": "n4", "n": 4, "list": [P("Author", "a1"), P("_Session", "s1")]},
+        {"objectId": "n5", "n": 5, "list": [P("_Installation", "i1")]},
     ],
 }
 FIRST_TWO = json.dumps({"n": {"$lt": 3}})
@@ -73,6 +84,7 @@ def _library(rec: dict[str, Any]) -> dict[str, Any]:
 def serve() -> Iterator[Side]:
     db = querylang.connect()
     classes = {cls: {"fields": {**fields, "ACL": {"type": "ACL"}}} for cls, fields in SCHEMA.items()}
+    classes["_Session"] = {"fields": {}}  # as Parse makes it, with no record
     db.load({"classes": classes, "records": {cls: [_library(r) for r in rows] for cls, rows in RECORDS.items()}})
     srv: LiveServer = start(db)
     try:
@@ -151,3 +163,42 @@ def test_a_pointer_into_a_class_that_is_not_there(both: Any) -> None:
     assert mine == theirs and mine[1]["results"][2]["authors"][0]["name"] == "Ada"
     mine, theirs = both("/classes/Post", False, include="authors")
     assert mine == theirs == (400, {"code": 119, "error": "Permission denied"})
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+@pytest.mark.parametrize("params", [
+    {"include": "main"},
+    {"include": "main.company"},
+    {"include": "list.company"},
+    {"keys": "main.name"},
+    {"include": "main", "keys": "main"},
+    {"include": "*"},
+    {"include": "main", "excludeKeys": "main.name"},
+], ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
+def test_a_dangling_pointer_field_an_include_names_is_left_out(both: Any, master: bool, params: dict[str, str]) -> None:
+    """Found by comparing with Parse Server 9: serve answered a Pointer field include names
+    whose record is not there as a Pointer (n1's main, a4's company, in a record embedded from
+    an Array too), where Parse leaves the key out, at any depth."""
+    mine, theirs = both("/classes/Note", master, where=FIRST_TWO, **params)
+    assert mine == theirs and mine[0] == 200
+    first = mine[1]["results"][0]
+    assert "company" not in first["list"][0] if params.get("include") == "list.company" else "main" not in first
+    mine, theirs = both("/classes/Note/n1", master, **params)
+    assert mine == theirs and mine[0] == 200
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+@pytest.mark.parametrize(("n", "include"), [(3, "sess"), (4, "list"), (3, "*"), (5, "list")])
+def test_a_clients_include_into_the_session_class_is_refused(both: Any, master: bool, n: int, include: str) -> None:
+    """Found by comparing with Parse Server 9: a client's include of a pointer into _Session,
+    through a Pointer field or an Array, was answered with the key or the element left out,
+    where Parse refuses the read, 209 "Permission denied", as it refuses a client's read of
+    _Session. A pointer into _Installation, a class Parse has, though neither database holds
+    it, was refused (119, as a class that is not there), where Parse leaves it out. The master
+    key's answer leaves the pointer out (no such record)."""
+    mine, theirs = both("/classes/Note", master, where=json.dumps({"n": n}), include=include)
+    assert mine == theirs
+    if master or n == 5:
+        assert mine[0] == 200
+    else:
+        assert mine == (400, {"code": 209, "error": "Permission denied"})

@@ -356,3 +356,46 @@ def test_relations_of_master_only_records_are_not_answered_to_clients(system: Li
     assert r.status_code == 400 and r.json()["code"] == 119, r.text
     r = client.get(system.url + "/classes/Device", params={"where": json.dumps(related)}, headers=headers(master=True))
     assert [x["objectId"] for x in r.json()["results"]] == ["d1"]
+
+
+SESSIONS: dict[str, Any] = {
+    "classes": {
+        "_Session": {"fields": {"note": {"type": "String"}}},
+        "_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}},
+        "Device": {"fields": {"n": {"type": "Number"}, "sess": {"type": "Pointer", "targetClass": "_Session"},
+                              "seen": {"type": "Array"}}},
+    },
+    "records": {
+        "_Session": [{"objectId": "s1", "note": "session-secret"}],
+        "_User": [{"objectId": "u1", "username": "ann", "email": "ann@example.com"}],
+        "Device": [{"objectId": "d1", "n": 1, "sess": "s1"},
+                   {"objectId": "d2", "n": 2, "seen": [{"__type": "Pointer", "className": "_User", "objectId": "u1"},
+                                                       {"__type": "Pointer", "className": "_Session", "objectId": "s1"}]},
+                   {"objectId": "d3", "n": 3, "seen": [{"__type": "Pointer", "className": "_User", "objectId": "u1"}]}],
+    },
+}  # fmt: skip
+
+
+def test_a_clients_include_reaching_a_session_is_refused(client: httpx.Client) -> None:
+    """Found by comparing with Parse Server 9: a client's include of a _Session record, through
+    a Pointer field or an Array, answered the rest with that record left out, where Parse refuses
+    the read (209 "Permission denied"), as a client's read of _Session. A _User embedded from
+    an Array shows no email, as through a Pointer. The master key reads both."""
+    db = querylang.connect()
+    db.load(SESSIONS)
+    srv = start(db)
+    try:
+        def get(master: bool = False, **params: Any) -> httpx.Response:
+            return client.get(srv.url + "/classes/Device", params=params, headers=headers(master))
+
+        for n, include in ((1, "sess"), (2, "seen"), (2, "*"), (1, "*")):
+            r = get(where=json.dumps({"n": n}), include=include)
+            assert (r.status_code, r.json()) == (400, {"code": 209, "error": "Permission denied"}), (n, include)
+            seen = get(True, where=json.dumps({"n": n}), include=include).json()["results"][0]
+            assert "session-secret" in json.dumps(seen), (n, include)
+        r = get(where=json.dumps({"n": 3}), include="seen")
+        assert r.status_code == 200 and r.json()["results"][0]["seen"][0]["username"] == "ann"
+        assert "ann@example.com" not in r.text
+        assert "ann@example.com" in get(True, where=json.dumps({"n": 3}), include="seen").text
+    finally:
+        srv.stop()
