@@ -403,3 +403,46 @@ def test_the_cli_includes_arrays(tmp_path: Any) -> None:
     assert "Ada" in run("show", "Post", "p1", "--include", "authors")
     assert "not a Pointer or an Array" in run("show", "Post", "p1", "--include", "title", code=2)
     assert "show embeds one level" in run("show", "Post", "p1", "--include", "authors.company", code=2)
+
+
+def _parse_users(url: str, _: Any) -> None:
+    """Parse's _User table with a user's secrets (a password hash, authData, a token) and a
+    Post whose Array points to that user."""
+    users = {"username": {"type": "String"}, "email": {"type": "String"}, "password": {"type": "String"},
+             "authData": {"type": "Object"}}
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        for cls, fields in (("_User", users), ("Post", {"authors": {"type": "Array"}})):
+            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
+                        [cls, json.dumps({"className": cls, "fields": {**_FIELDS, **fields}})])
+        con.execute('CREATE TABLE "_User" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                    '"_rperm" text[], "_wperm" text[], "username" text, "email" text, "_hashed_password" text, '
+                    '"authData" jsonb, "_auth_data_facebook" jsonb, "_session_token" text)')
+        con.execute('INSERT INTO "_User" VALUES (%s, %s, %s, NULL, NULL, %s, %s, %s, %s, %s, %s)',
+                    ["u1", T, T, "ann", "ann@example.com", "$2b$10$hash-secret", '{"x": "auth-secret"}',
+                     '{"id": "fb-secret"}', "r:token-secret"])
+        con.execute('CREATE TABLE "Post" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
+                    '"_rperm" text[], "_wperm" text[], "authors" jsonb)')
+        con.execute('INSERT INTO "Post" VALUES (%s, %s, %s, NULL, NULL, %s)', ["p1", T, T, json.dumps([P("_User", "u1")])])
+
+
+def test_a_user_embedded_from_an_array_keeps_its_secrets(pg_cluster: Any) -> None:
+    """On Parse's own tables a _User embedded from an Array shows no password hash, authData or
+    token (the library never reads them), and serve shows a client no email, as through a
+    Pointer's include; the master key sees the email."""
+    from querylang.server import ServerConfig
+    from querylang.server.keys import Access
+    from querylang.server.rest import Api
+
+    with parse_opener(pg_cluster, _parse_users) as open_:
+        db = open_(None)
+        (p1,) = db.query("Post", include="authors").records
+        assert p1["authors"][0]["username"] == "ann"
+        api = Api(db, ServerConfig(app_id="app", master_key="m"))
+        for master in (True, False):
+            _, body, _ = api.route("GET", "/classes/Post", {"include": "authors"}, Access(master=master, can_write=master),
+                                   "http://x/parse")
+            text = json.dumps([p1, body])
+            assert body["results"][0]["authors"][0]["username"] == "ann"
+            assert not any(s in text for s in ("hash-secret", "auth-secret", "fb-secret", "token-secret"))
+            assert ("ann@example.com" in json.dumps(body)) == master

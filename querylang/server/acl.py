@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from querylang.frontends import filters
+from querylang.frontends.selection import embedded
 
 # Parse's own classes that Parse Server shows clients only through a session (which this server
 # does not have) or not at all: device tokens, sessions, push and job records, server settings.
@@ -69,7 +70,7 @@ def hide_unreadable(rec: dict[str, Any], included: set[str], prefix: str = "") -
         value = rec[key]
         if isinstance(value, list):
             rec[key] = _readable_in(value, included, path)
-        elif _embedded(value) and not _tidy(value, included, path):
+        elif embedded(value) and not _tidy(value, included, path):
             del rec[key]
 
 
@@ -77,11 +78,8 @@ def _readable_in(value: list[Any], included: set[str], path: str) -> list[Any]:
     """An Array's elements but the embedded records a client may not read (in an Array inside
     it too, as Parse's include walks it)."""
     return [_readable_in(v, included, path) if isinstance(v, list) else v
-            for v in value if not _embedded(v) or _tidy(v, included, path)]  # fmt: skip
+            for v in value if not embedded(v) or _tidy(v, included, path)]  # fmt: skip
 
-
-def _embedded(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("__type") == "Object"
 
 
 def _tidy(obj: dict[str, Any], included: set[str], path: str) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from querylang.frontends.selection import embedded
+
 
 def drop_unfound(rec: dict[str, Any], included: set[str], prefix: str = "") -> None:
     """Leave out of an answered record (Parse's shape) the Pointers still at its dotted
@@ -24,7 +26,7 @@ def drop_unfound(rec: dict[str, Any], included: set[str], prefix: str = "") -> N
             rec[key] = _without_pointers(value, included, path)
         elif _pointer(value):
             del rec[key]
-        elif _embedded(value):
+        elif embedded(value):
             drop_unfound(value, included, path + ".")
 
 
@@ -36,7 +38,7 @@ def _without_pointers(value: list[Any], included: set[str], path: str) -> list[A
         elif _pointer(e):
             continue
         else:
-            if _embedded(e):
+            if embedded(e):
                 drop_unfound(e, included, path + ".")
             out.append(e)
     return out
@@ -56,9 +58,9 @@ def _classes_of(value: Any, included: set[str], path: str) -> Iterator[str]:
     if isinstance(value, list):
         for e in value:
             yield from _classes_of(e, included, path)
-    elif (_pointer(value) or _embedded(value)) and isinstance(value.get("className"), str):
+    elif (_pointer(value) or embedded(value)) and isinstance(value.get("className"), str):
         yield value["className"]
-        if _embedded(value):
+        if embedded(value):
             yield from reached_classes(value, included, path + ".")
 
 
@@ -76,6 +78,3 @@ def check_reached(records: list[dict[str, Any]], included: set[str], check: Call
 def _pointer(value: Any) -> bool:
     return isinstance(value, dict) and value.get("__type") == "Pointer"
 
-
-def _embedded(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("__type") == "Object"

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from querylang.errors import ScriptError
-from querylang.frontends.selection import INCLUDABLE, includable
+from querylang.frontends.selection import INCLUDABLE, embedded, includable
 from querylang.script.lexer import JS_SPACE
 from querylang.script.values import to_number, to_string, truthy
 
@@ -105,7 +105,7 @@ def _records_at(value: Any) -> list[dict[str, Any]]:
     """The embedded record at a key, or those of an Array there (of an Array inside it too)."""
     if isinstance(value, list):
         return [r for e in value for r in _records_at(e)]
-    return [value] if isinstance(value, dict) and value.get("__type") == "Object" else []
+    return [value] if embedded(value) else []
 
 
 def selected_keys(value: Any) -> list[str]:
