@@ -82,9 +82,14 @@ def _readable_in(value: list[Any], included: set[str], path: str) -> list[Any]:
 
 
 
+def readable(obj: dict[str, Any]) -> bool:
+    """May a client read this embedded record (Parse's shape)?"""
+    return obj.get("className") not in MASTER_ONLY and public(obj.get("ACL"), "read")
+
+
 def _tidy(obj: dict[str, Any], included: set[str], path: str) -> bool:
     """False for an embedded record a client may not read; one it may read is tidied in turn."""
-    if obj.get("className") in MASTER_ONLY or not public(obj.get("ACL"), "read"):
+    if not readable(obj):
         return False
     hide_protected(obj.get("className"), obj)
     hide_unreadable(obj, included, path + ".")

@@ -44,32 +44,37 @@ def _without_pointers(value: list[Any], included: set[str], path: str) -> list[A
     return out
 
 
-def reached_classes(rec: dict[str, Any], included: set[str], prefix: str = "") -> Iterator[str]:
+def reached_classes(rec: dict[str, Any], included: set[str], readable: Callable[[dict[str, Any]], bool],
+                    prefix: str = "") -> Iterator[str]:
     """The classes the Pointers at the ``included`` paths of an answered record name, those
     left and those whose records were embedded: the classes a client's include reads, which
-    Parse Server 9 checks as it checks a client's read there."""
+    Parse Server 9 checks as it checks a client's read there. Past an embedded record the
+    client may not read (``readable``) there is none: Parse reads an include's records as the
+    client, finds none there, and goes no further."""
     for key, value in rec.items():
         path = prefix + key
         if path in included:
-            yield from _classes_of(value, included, path)
+            yield from _classes_of(value, included, readable, path)
 
 
-def _classes_of(value: Any, included: set[str], path: str) -> Iterator[str]:
+def _classes_of(value: Any, included: set[str], readable: Callable[[dict[str, Any]], bool], path: str) -> Iterator[str]:
     if isinstance(value, list):
         for e in value:
-            yield from _classes_of(e, included, path)
+            yield from _classes_of(e, included, readable, path)
     elif (_pointer(value) or embedded(value)) and isinstance(value.get("className"), str):
         yield value["className"]
-        if embedded(value):
-            yield from reached_classes(value, included, path + ".")
+        if embedded(value) and readable(value):
+            yield from reached_classes(value, included, readable, path + ".")
 
 
-def check_reached(records: list[dict[str, Any]], included: set[str], check: Callable[[str], None]) -> None:
+def check_reached(
+    records: list[dict[str, Any]], included: set[str], readable: Callable[[dict[str, Any]], bool], check: Callable[[str], None]
+) -> None:
     """``check(name)`` once for each class the pointers at the ``included`` paths name (it raises
     to refuse the read)."""
     seen: set[str] = set()
     for rec in records:
-        for cls in reached_classes(rec, included):
+        for cls in reached_classes(rec, included, readable):
             if cls not in seen:
                 seen.add(cls)
                 check(cls)

@@ -15,7 +15,7 @@ from querylang.frontends.parse_rest import parse_order, where_to_filter
 from querylang.script.values import to_string, truthy
 
 from . import read_params as rp
-from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable_where
+from .acl import MASTER_ONLY, hide_protected, hide_unreadable, public, readable, readable_where
 from .class_access import ALWAYS_THERE, PARSE_CLASSES, ClassAccess
 from .codec import record_out
 from .embedded import check_reached, drop_unfound
@@ -327,7 +327,7 @@ class ReadRoutes(ClassAccess):
         acl = self.config.acl_field
         out = [record_out(schema, class_name, rec, acl) for rec in records]
         if not access.master:
-            check_reached(out, view.included, lambda cls: self._include_reaches(access, cls))
+            check_reached(out, view.included, readable, lambda cls: self._include_reaches(access, cls))
         for r in out:
             if not access.master:
                 hide_protected(class_name, r)
