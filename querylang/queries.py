@@ -347,7 +347,7 @@ class Queries(Writes, SchemaRefresh):
     def _fetcher(self, cancel: threading.Event | None) -> Fetch:
         """How include reads the records pointers point to: uncapped (no more than the records
         pointing to them, which the cap already bounds, or, in :meth:`stream`, must not)."""
-        return lambda q, fields: self._run(q, cancel, capped=False, fields=fields).records
+        return lambda cls, ids, fields: self._run(n.Query(cls, n.In("objectId", ids)), cancel, capped=False, fields=fields).records
 
     def _run(
         self, q: n.Query, cancel: threading.Event | None = None, *, capped: bool = True, fields: frozenset[str] | None = None
@@ -430,11 +430,17 @@ class Queries(Writes, SchemaRefresh):
         q = self.build(class_name, query, **kw)
         res = self.run_reference(q)
         if inc:
-            fetch: Fetch = lambda q, fields: self.run_reference(q).records  # noqa: E731
-            include_pointed(self.schema, fetch, q.class_name, res.records, inc, keys if select is not None else None)
+            include_pointed(self.schema, self._reference_records, q.class_name, res.records, inc, keys if select is not None else None)
         if select is not None:
             res.records = select_keys(res.records, keys)
         return res
+
+    def _reference_records(self, class_name: str, ids: tuple[str, ...], _fields: frozenset[str] | None) -> list[dict[str, Any]]:
+        """The records of ``class_name`` with these ids, as the evaluator reads the class: once,
+        kept by id (its containedIn matches each record against each member: the ids of a long
+        Array ran past the timeout)."""
+        wanted = set(ids)
+        return [r for r in self.run_reference(n.Query(class_name)).records if r["objectId"] in wanted]
 
     @timed
     def run_reference(self, q: n.Query) -> Result:
@@ -472,7 +478,7 @@ def check_nodes(method: str, q: object) -> None:
         raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
 
 
-Fetch = Callable[[n.Query, "frozenset[str] | None"], list[dict[str, Any]]]
+Fetch = Callable[[str, tuple[str, ...], "frozenset[str] | None"], list[dict[str, Any]]]
 
 
 def include_pointed(
@@ -483,8 +489,8 @@ def include_pointed(
     a Pointer field's id, and each element of an Array field that is a Pointer (in place, order
     and duplicates kept; an Array inside it is walked too, as Parse's include walks it).
 
-    ``fetch(query, fields)`` reads the records of an objectId query (the database's SQL, or the
-    reference evaluator: both answer through here). A dangling pointer stays as it is; ``*``
+    ``fetch(class, ids, fields)`` reads the records of a class with these ids (the database's
+    SQL, or the reference evaluator: both answer through here). A dangling pointer stays as it is; ``*``
     includes every Pointer and Array field one level. ``keys``: the checked ``select`` paths at
     this level (None: no select), of which an embedded record reads only what select_keys keeps
     of it and the fields a deeper path follows. ``loose``: the records were embedded from an
@@ -541,9 +547,8 @@ def _fetched(
     """The records of ``target`` with these ids, by id, their own ``sub`` paths included."""
     if not ids:
         return {}
-    q = n.Query(target, n.In("objectId", tuple(sorted(ids))))
     fields = None if inner is None else selected_fields(schema, target, sub, inner)
-    found = {r["objectId"]: r for r in fetch(q, fields)}
+    found = {r["objectId"]: r for r in fetch(target, tuple(sorted(ids)), fields)}
     if sub:
         include_pointed(schema, fetch, target, list(found.values()), sub, inner, loose=loose)
     return found
