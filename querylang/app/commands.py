@@ -374,9 +374,9 @@ def include_fields(cls: ClassDef, names: Sequence[str]) -> list[Field]:
         head, dot, rest = name.partition(".")
         if dot and head in cls.fields and cls.fields[head].type in ("Pointer", "Array"):
             # Not "has no field 'Owner.author'": the path is right, show draws one level only.
-            target = cls.fields[head].target if cls.fields[head].type == "Pointer" else "pointed-to"
+            pointed = f"that {cls.fields[head].target} record" if cls.fields[head].type == "Pointer" else "a record it points to"
             raise QueryError(f"cannot include {cls.name}.{name}: show embeds one level of Pointers: include "
-                             f"{head}, then show that {target} record with {rest} included")  # fmt: skip
+                             f"{head}, then show {pointed} with {rest} included")  # fmt: skip
         f = cls.field(name)
         if f.type not in ("Pointer", "Array"):
             names_ = ", ".join(p.name for p in pointers) or "none"
