@@ -4,7 +4,8 @@ Parse keeps one table per class (``_SCHEMA`` lists them), with none of the helpe
 own layouts keep (layout.py): Arrays and Objects are single ``jsonb`` columns, a GeoPoint is a
 ``point`` (x = longitude, y = latitude), a Pointer is the bare objectId, Dates are
 ``timestamptz``, NULL means missing, and a Relation's edges sit in
-``"_Join:<key>:<Class>"("relatedId", "owningId")``. So every helper column the compiler asks for
+``"_Join:<key>:<Class>"("relatedId", "owningId")`` (a Polygon, File or Bytes column:
+parse_special_types.py). So every helper column the compiler asks for
 is an expression over Parse's column (:meth:`ParseDialect.column_sql`), and every list, path and
 word operation reads the ``jsonb`` / ``text`` directly, keeping querylang's meaning
 (docs/semantics.md), not Parse-on-PostgreSQL's:
@@ -38,6 +39,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from querylang.engines.postgres import parse_special_types as special_types
 from querylang.engines.postgres.dialect import PostgresDialect
 from querylang.engines.postgres.parse_words import (
     flag_fold_pattern,
@@ -247,11 +249,13 @@ class ParseDialect(PostgresDialect):
 
     def column_sql(self, alias: str, name: str, part: str = "", class_name: str = "") -> str:
         col = f"{alias}.{self.quote(name)}"
+        ftype = self._type(class_name, name)
+        if ftype in special_types.TYPES and (sql := special_types.column_sql(col, ftype, part)) is not None:
+            return sql
         if part == ":lat":
             return f"{col}[1]"
         if part == ":lng":
             return f"{col}[0]"
-        ftype = self._type(class_name, name)
         if (not self.code_point_order and part in ("", ":tx", ":fx", ":wx")
                 and ftype in ("String", "Pointer")):
             return f'({col} COLLATE "C")'
@@ -275,6 +279,10 @@ class ParseDialect(PostgresDialect):
             return self.column_sql(alias, column[:-4], column[-4:], class_name)
         if column.startswith(":"):  # the nulls list: Parse keeps no explicit null
             return "NULL::text[]"
+        ftype = self._type(class_name, column.split(":")[0])
+        if ftype in special_types.TYPES:
+            col = f"{alias}.{self.quote(column.split(':')[0])}"
+            return special_types.output_sql(col, ftype, column) or col
         if self._type(class_name, column) in ("Array", "Object"):
             return f"{alias}.{self.quote(column)}::text"
         return f"{alias}.{self.quote(column)}"

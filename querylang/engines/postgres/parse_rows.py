@@ -1,9 +1,10 @@
 """Rows of Parse's tables, read whole and in table order, as querylang's output records.
 
 psycopg gives each Parse column as: text, float, bool, ISO-8601 text for a timestamptz
-(decode.IsoLoader), the jsonb of an Array or Object already as Python values, and a ``point``
-as its text ``(x,y)`` (x = longitude). Columns that are not fields (``_rperm``, ``_wperm``) are
-skipped; NULL is a missing value.
+(decode.IsoLoader), the jsonb of an Array, Object or Bytes already as Python values, a
+``point`` as its text ``(x,y)`` (x = longitude) and a ``polygon`` as its text
+``((x1,y1),...)`` (parse_special_types.py reads a Polygon's, File's and Bytes' cells). Columns
+that are not fields (``_rperm``, ``_wperm``) are skipped; NULL is a missing value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from psycopg import errors as pge
 from psycopg.adapt import Loader
 
 from querylang.engines.duckdb.decode import NUMBER_EXPR, field_lines, number, unpack_line
+from querylang.engines.postgres.parse_special_types import CELLS
 from querylang.errors import DataError, QueryError
 from querylang.model.jsvalues import iso_ms, type_name
 from querylang.model.schema import ClassDef, Schema
@@ -182,7 +184,8 @@ def stored_row_decoder(cls: ClassDef, columns: Sequence[str],
     ``changed``: the error to raise instead when a cell cannot be read because its column's type
     changed since the schema was read (None: it did not)."""
     idx = {c: k for k, c in enumerate(columns)}
-    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array, "Object": _object, "Pointer": _pointer}
+    convs: dict[str, Callable[[Any], Any] | None] = {"Date": _date, "Number": _number, "GeoPoint": _point, "Array": _array,
+                                                     "Object": _object, "Pointer": _pointer, **CELLS}
     plan = [(idx[f.name], f.name, convs.get(f.type)) for f in cls.user_fields if f.type != "Relation" and f.name in idx]
     i_id, i_c, i_u = idx["objectId"], idx["createdAt"], idx["updatedAt"]
     # Written out as one function, as the DuckDB decoder is (decode.make_decoder): no loop

@@ -12,7 +12,6 @@ every class has):
 
 * Parse's ACL columns ``_rperm``/``_wperm`` and the secrets Parse keeps on records
   (``_hashed_password``, ``authData``, tokens): never readable through querylang;
-* field types not queryable in place yet (Polygon, File, Bytes);
 * fields whose column, and classes whose table, the database lacks (Parse tolerates drift
   between ``_SCHEMA`` and the tables), and Relations without their ``_Join`` table.
 """
@@ -34,6 +33,7 @@ from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from querylang.engines.duckdb.layout import NULLS_COLUMN
+from querylang.engines.postgres import parse_special_types as special_types
 from querylang.engines.postgres.decode import make_decoder
 from querylang.engines.postgres.interrupt import NoAnswer
 from querylang.engines.postgres.layout import SCHEMA_TABLE, quote
@@ -104,7 +104,7 @@ COLUMN_TYPES: dict[str, tuple[str, ...]] = {
     "String": _TEXT, "Pointer": _TEXT, "Number": ("double precision",), "Boolean": ("boolean",),
     "Date": ("timestamp with time zone",), "Array": ("jsonb",), "Object": ("jsonb",), "GeoPoint": ("point",),
     "objectId": _TEXT, "createdAt": ("timestamp with time zone",), "updatedAt": ("timestamp with time zone",),
-    "owningId": _TEXT, "relatedId": _TEXT,
+    "owningId": _TEXT, "relatedId": _TEXT, **special_types.COLUMN_TYPES,
 }  # fmt: skip
 # Database collations whose text order is code-point order (memcmp, or glibc's C.UTF-8).
 CODE_POINT_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
@@ -428,7 +428,7 @@ class ParseStore(Counting, PostgresStore):
             return "a secret Parse keeps on records"
         if not NAME_RE.fullmatch(name):
             return "a name querylang's schema does not accept"
-        if not isinstance(ftype, str) or ftype not in PLAIN_TYPES:
+        if not isinstance(ftype, str) or ftype not in PLAIN_TYPES | special_types.TYPES:
             return f"type {ftype} is not queryable in place yet"
         target = f.get("targetClass")
         if ftype in ("Pointer", "Relation") and not (isinstance(target, str) and target in kept):

@@ -1,0 +1,106 @@
+"""Parse's Polygon, File and Bytes columns, read and queried in place (docs/parse-in-place.md).
+
+Parse Server on PostgreSQL keeps them otherwise than querylang's own tables (engines/duckdb/
+layout.py), each in one column:
+
+* a Polygon as a ``polygon`` of (longitude, latitude) points, its ring closed as Parse wrote it
+  (REST answers the ring as stored: its closing point too). polygonContains reads the ring's
+  latitudes and longitudes as two lists of doubles from the polygon's text, closed again where a
+  hand edit left it open, as geo.polygon_ring closes it;
+* a File as ``text``, its name only: Parse builds the URL from its own configuration on each
+  read, so a File read in place has a name and no url, as a mongoexport's (importers/
+  mongo_export.py); it compares by its name, as everywhere;
+* Bytes as ``jsonb``, the REST object itself (``{"__type": "Bytes", "base64"}``), compared by its
+  base64 text as stored.
+
+A cell read is checked as a load checks the value (interchange/value_checks.py): one querylang
+cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, text that is
+no base64) is an error naming its class, record and field (parse_rows.stored_row_decoder).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from querylang.engines.duckdb.decode import number
+from querylang.interchange.value_checks import check_bytes, check_file, check_polygon
+
+# The column type Parse Server makes for each (format_type's spelling; parse_store.COLUMN_TYPES).
+COLUMN_TYPES = {"Polygon": ("polygon",), "File": ("text", "character varying"), "Bytes": ("jsonb",)}
+TYPES = frozenset(COLUMN_TYPES)
+
+# One point of a polygon's text, ``(x,y)``: PostgreSQL writes ``((x1,y1),(x2,y2),...)``. No '?'
+# (the compiler's parameter mark), no '%'.
+_POINT = r"\(([^(),]+),([^(),]+)\)"
+_POINTS = re.compile(_POINT)
+
+
+def _ring_text(col: str) -> str:
+    """The polygon's text, its first point repeated at its end unless it is there already."""
+    text = f"({col})::text"
+    first = f"substring({text} from '^\\(\\(([^()]*)\\)')"
+    last = f"substring({text} from '\\(([^()]*)\\)\\)$')"
+    return f"(CASE WHEN {first} = {last} THEN {text} ELSE left({text}, -1) || ',(' || {first} || '))' END)"
+
+
+def ring_list(col: str, part: str) -> str:
+    """The closed ring's latitudes (``part`` ':lat', the points' y) or longitudes (':lng', x), as
+    a double precision[] (lists from 1, edge k from point k to k + 1: geo_terms.polygon_contains)."""
+    group = 2 if part == ":lat" else 1
+    return (f"(ARRAY(SELECT m.v[{group}]::double precision FROM regexp_matches({_ring_text(col)}, '{_POINT}', 'g') "
+            "WITH ORDINALITY AS m(v, k) ORDER BY m.k))")
+
+
+def coordinates_json(col: str) -> str:
+    """The polygon's [latitude, longitude] pairs as JSON text, as stored (the output column of a
+    class read through querylang's own layout's columns: ParseLayout.output_columns)."""
+    return (f"(SELECT json_agg(json_build_array(m.v[2]::double precision, m.v[1]::double precision) ORDER BY m.k) "
+            f"FROM regexp_matches(({col})::text, '{_POINT}', 'g') WITH ORDINALITY AS m(v, k))::text")
+
+
+def column_sql(col: str, ftype: str, part: str) -> str | None:
+    """A Polygon's, File's or Bytes' column, or its part, as the compiler asks for it (None: not
+    one of theirs)."""
+    if ftype == "Polygon" and part in (":lat", ":lng"):
+        return ring_list(col, part)
+    if ftype == "Bytes" and part == "":
+        # What Bytes compare by; NULL for a JSON null (a missing value, as an Array's).
+        return f"({col} ->> 'base64')"
+    return None
+
+
+def output_sql(col: str, ftype: str, column: str) -> str | None:
+    """The output column of a class read through querylang's own layout's columns (the DuckDB
+    decoder's cells: a Polygon's coordinates as JSON text, Bytes' base64, a File's name and no
+    url); None: not one of theirs."""
+    if column.endswith(":url"):
+        return "NULL::text"
+    if ftype == "Polygon":
+        return coordinates_json(col)
+    if ftype == "Bytes":
+        return f"({col} ->> 'base64')"
+    return None
+
+
+def polygon_cell(text: str) -> dict[str, Any]:
+    """A ``polygon``'s text as Parse's REST answers it: [latitude, longitude] pairs as stored."""
+    points = [[number(float(y)), number(float(x))] for x, y in _POINTS.findall(text)]
+    return check_polygon({"__type": "Polygon", "coordinates": points})
+
+
+def file_cell(name: str) -> dict[str, Any]:
+    """A File's column, its name: the File without a url (Parse keeps none in its table)."""
+    return check_file({"__type": "File", "name": name})
+
+
+def bytes_cell(value: Any) -> dict[str, Any]:
+    """Bytes' jsonb, Parse's REST object, in canonical base64 as querylang's stores hold it."""
+    if value.__class__ is not dict:
+        raise ValueError(f"a Bytes column holds {str(value)[:40]!r}, not {{__type: 'Bytes', base64}}")
+    return check_bytes(value)
+
+
+CELLS = {"Polygon": polygon_cell, "File": file_cell, "Bytes": bytes_cell}
+
+__all__ = ["CELLS", "COLUMN_TYPES", "TYPES", "column_sql", "output_sql", "ring_list"]
