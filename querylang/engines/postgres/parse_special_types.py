@@ -10,8 +10,8 @@ layout.py), each in one column:
 * a File as ``text``, its name only: Parse builds the URL from its own configuration on each
   read, so a File read in place has a name and no url, as a mongoexport's (importers/
   mongo_export.py); it compares by its name, as everywhere;
-* Bytes as ``jsonb``, the REST object itself (``{"__type": "Bytes", "base64"}``), compared by its
-  base64 text as stored.
+* Bytes as ``jsonb``, the REST object itself (``{"__type": "Bytes", "base64"}``), its base64 as
+  the client sent it: read and compared in canonical base64, as querylang's stores keep it.
 
 A cell read is checked as a load checks the value (interchange/value_checks.py): one querylang
 cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, text that is
@@ -59,14 +59,27 @@ def coordinates_json(col: str) -> str:
             f"FROM regexp_matches(({col})::text, '{_POINT}', 'g') WITH ORDINALITY AS m(v, k))::text")
 
 
+# Base64 as values.canonical_base64 reads it (padding required, nothing else), which decode()
+# reads without an error; PostgreSQL's encode() then writes it canonical, a newline every 76
+# characters.
+_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=){0,1}$"
+
+
+def base64_sql(col: str) -> str:
+    """Bytes' base64 in canonical form, as querylang's stores keep it and compare it (Parse
+    keeps what its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8='); NULL for a JSON null,
+    and for text that is no base64 (its record cannot be read: bytes_cell)."""
+    b64 = f"({col} ->> 'base64')"
+    return f"(CASE WHEN {b64} ~ '{_BASE64}' THEN translate(encode(decode({b64}, 'base64'), 'base64'), E'\\n', '') END)"
+
+
 def column_sql(col: str, ftype: str, part: str) -> str | None:
     """A Polygon's, File's or Bytes' column, or its part, as the compiler asks for it (None: not
     one of theirs)."""
     if ftype == "Polygon" and part in (":lat", ":lng"):
         return ring_list(col, part)
     if ftype == "Bytes" and part == "":
-        # What Bytes compare by; NULL for a JSON null (a missing value, as an Array's).
-        return f"({col} ->> 'base64')"
+        return base64_sql(col)  # what Bytes compare by
     return None
 
 
@@ -79,7 +92,7 @@ def output_sql(col: str, ftype: str, column: str) -> str | None:
     if ftype == "Polygon":
         return coordinates_json(col)
     if ftype == "Bytes":
-        return f"({col} ->> 'base64')"
+        return base64_sql(col)
     return None
 
 
