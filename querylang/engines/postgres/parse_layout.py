@@ -236,6 +236,8 @@ class ParseDialect(PostgresDialect):
     def __init__(self, schema: Schema, layout: ParseLayout, *, code_point_order: bool = False) -> None:
         self.schema = schema
         self.layout = layout  # type: ignore[assignment]
+        # The Polygon columns column_sql gave as ring lists (the ring methods read them).
+        self._rings: set[str] = set()
         # The database's own collation already orders text by code point (C, POSIX, C.UTF-8):
         # no COLLATE "C" needed, and Parse's objectId index keeps serving equality and order.
         self.code_point_order = code_point_order
@@ -251,6 +253,8 @@ class ParseDialect(PostgresDialect):
         col = f"{alias}.{self.quote(name)}"
         ftype = self._type(class_name, name)
         if ftype in special_types.TYPES and (sql := special_types.column_sql(col, ftype, part)) is not None:
+            if ftype == "Polygon":
+                self._rings.add(sql)
             return sql
         if part == ":lat":
             return f"{col}[1]"
@@ -391,6 +395,25 @@ class ParseDialect(PostgresDialect):
 
     def is_array_value(self, expr: str) -> str:
         return f"jsonb_typeof({expr}) = 'array'"
+
+    # --- a Polygon's ring: read from the polygon once per row (parse_special_types) ----------
+
+    def ring_edge(self, lng: str, lat: str) -> tuple[str, str, str, str]:
+        if lat in self._rings:
+            return special_types.RING_EDGE
+        return super().ring_edge(lng, lat)
+
+    def ring_any(self, lat: str, cond: str) -> str:
+        if lat in self._rings:
+            return (f"EXISTS (SELECT 1 FROM {special_types.ring_points(lat)} AS pr, "
+                    f"generate_series(1, {special_types.RING_EDGES}) AS k WHERE {cond})")
+        return super().ring_any(lat, cond)
+
+    def ring_count(self, lat: str, cond: str) -> str:
+        if lat in self._rings:
+            return (f"(SELECT count(*) FROM {special_types.ring_points(lat)} AS pr, "
+                    f"generate_series(1, {special_types.RING_EDGES}) AS k WHERE {cond})")
+        return super().ring_count(lat, cond)
 
     # --- text search ------------------------------------------------------------------------
 

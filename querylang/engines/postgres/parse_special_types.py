@@ -6,7 +6,7 @@ layout.py), each in one column:
 * a Polygon as a ``polygon`` of (longitude, latitude) points, its ring closed as Parse wrote it
   (REST answers the ring as stored: its closing point too). polygonContains reads the ring's
   latitudes and longitudes as two lists of doubles from the polygon's text, closed again where a
-  hand edit left it open, as geo.polygon_ring closes it;
+  hand edit left it open, as geo.polygon_ring closes it (once per row: ring_points);
 * a File as ``text``, its name only: Parse builds the URL from its own configuration on each
   read, so a File read in place has a name and no url, as a mongoexport's (importers/
   mongo_export.py); it compares by its name, as everywhere;
@@ -36,20 +36,22 @@ _POINT = r"\(([^(),]+),([^(),]+)\)"
 _POINTS = re.compile(_POINT)
 
 
-def _ring_text(col: str) -> str:
-    """The polygon's text, its first point repeated at its end unless it is there already."""
-    text = f"({col})::text"
-    first = f"substring({text} from '^\\(\\(([^()]*)\\)')"
-    last = f"substring({text} from '\\(([^()]*)\\)\\)$')"
-    return f"(CASE WHEN {first} = {last} THEN {text} ELSE left({text}, -1) || ',(' || {first} || '))' END)"
+def ring_points(col: str) -> str:
+    """The closed ring of polygon column ``col`` as one row of one double precision[], ``f``,
+    the points' coordinates in turn (x1, y1, x2, y2, ...: x the longitude; RING_EDGE), the first
+    point repeated at the end unless it is there already (geo.polygon_ring): read from the
+    polygon's text once per row (its parentheses dropped, the rest a list of numbers). OFFSET 0
+    keeps the reading a step of its own: pulled up, the planner wrote the list's expression
+    into every reference to it, reading the text again for each."""
+    f = f"string_to_array(translate(({col})::text, '()', ''), ',')::double precision[]"
+    return (f"(SELECT CASE WHEN c.f[1] = c.f[cardinality(c.f) - 1] AND c.f[2] = c.f[cardinality(c.f)] "
+            f"THEN c.f ELSE c.f || c.f[1:2] END AS f FROM (SELECT {f} AS f OFFSET 0) AS c OFFSET 0)")
 
 
-def ring_list(col: str, part: str) -> str:
-    """The closed ring's latitudes (``part`` ':lat', the points' y) or longitudes (':lng', x), as
-    a double precision[] (lists from 1, edge k from point k to k + 1: geo_terms.polygon_contains)."""
-    group = 2 if part == ":lat" else 1
-    return (f"(ARRAY(SELECT m.v[{group}]::double precision FROM regexp_matches({_ring_text(col)}, '{_POINT}', 'g') "
-            "WITH ORDINALITY AS m(v, k) ORDER BY m.k))")
+# Edge k of ring_points' list: (x1, y1, x2, y2), k from 1 (Dialect.ring_edge).
+RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 2]")
+# The number of edges of ring_points' list.
+RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
 def coordinates_json(col: str) -> str:
@@ -75,9 +77,10 @@ def base64_sql(col: str) -> str:
 
 def column_sql(col: str, ftype: str, part: str) -> str | None:
     """A Polygon's, File's or Bytes' column, or its part, as the compiler asks for it (None: not
-    one of theirs)."""
+    one of theirs). A Polygon's ring lists (':lat', ':lng') are the column itself: the dialect's
+    ring methods read the ring from it (ring_points), once per row."""
     if ftype == "Polygon" and part in (":lat", ":lng"):
-        return ring_list(col, part)
+        return col
     if ftype == "Bytes" and part == "":
         return base64_sql(col)  # what Bytes compare by
     return None
@@ -116,4 +119,4 @@ def bytes_cell(value: Any) -> dict[str, Any]:
 
 CELLS = {"Polygon": polygon_cell, "File": file_cell, "Bytes": bytes_cell}
 
-__all__ = ["CELLS", "COLUMN_TYPES", "TYPES", "column_sql", "output_sql", "ring_list"]
+__all__ = ["CELLS", "COLUMN_TYPES", "RING_EDGE", "RING_EDGES", "TYPES", "column_sql", "output_sql", "ring_points"]
