@@ -259,3 +259,17 @@ def test_polygon_contains_reads_each_ring_once(app: App) -> None:
     plan = app.in_place.explain("Shape", {"poly": {"polygonContains": {"latitude": 0.5, "longitude": 0.5}}})
     # The text is read in a step of its own (a Subquery Scan), not in the edge tests' filters.
     assert "translate(" not in plan and plan.count("Subquery Scan") == 2, plan
+
+
+def test_doctor_and_the_table_say_nothing_is_left_out(app: App) -> None:
+    """doctor listed Polygon, File and Bytes fields among those that cannot be queried in place;
+    the command line's table shows them as it shows an import's."""
+    from click.testing import CliRunner
+
+    doctor = CliRunner().invoke(main, ["doctor", "--db", app.pg.uri])
+    assert doctor.exit_code == 0, doctor.output
+    assert "Shape" not in doctor.output and "queryable" not in doctor.output, doctor.output
+    table = CliRunner().invoke(main, ["query", "Shape", "where({ poly: { polygonContains: { latitude: 0.5, longitude: 0.5 } } })",
+                                      "--db", app.pg.uri, "--layout", "parse"])
+    assert table.exit_code == 0, table.output
+    assert "sh1" in table.output and "a.png" in table.output and "sh2" not in table.output, table.output
