@@ -273,3 +273,23 @@ def test_doctor_and_the_table_say_nothing_is_left_out(app: App) -> None:
                                       "--db", app.pg.uri, "--layout", "parse"])
     assert table.exit_code == 0, table.output
     assert "sh1" in table.output and "a.png" in table.output and "sh2" not in table.output, table.output
+
+
+@pytest.mark.parametrize(("column", "cell", "said"), [
+    ("poly", "((0,0),(1,1))", "a Polygon needs at least 3 different points"),
+    ("by", '{"__type": "Bytes", "base64": "aGVsbG8"}', "not valid base64"),
+])  # fmt: skip
+def test_a_bad_cell_of_a_class_with_secrets_names_its_place(app: App, column: str, cell: str, said: str) -> None:
+    """_User's rows are read column by column (its secrets are not read): a cell querylang
+    cannot hold there was shown as it was (a polygon of two points), or as missing (Bytes
+    without their padding), where another class's names its place."""
+    user = "Parse_User" if "Parse_User" in app.in_place.schema.classes else "_User"
+    with psycopg.connect(app.pg.uri, autocommit=True) as con:
+        con.execute(f'INSERT INTO "_User" ("objectId", "createdAt", "updatedAt", username, "{column}") '
+                    f"VALUES ('u9', now(), now(), 'eve', %s)", [cell])
+        try:
+            with pytest.raises(QueryError) as err:
+                app.in_place.query(user, {"objectId": "u9"})
+            assert said in str(err.value) and "u9" in str(err.value) and column in str(err.value), str(err.value)
+        finally:
+            con.execute("DELETE FROM \"_User\" WHERE \"objectId\" = 'u9'")

@@ -20,11 +20,15 @@ no base64) is an error naming its class, record and field (parse_rows.stored_row
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from querylang.engines.duckdb.decode import number
+from querylang.errors import DataError
 from querylang.interchange.value_checks import check_bytes, check_file, check_polygon
+from querylang.model.schema import ClassDef
 
 # The column type Parse Server makes for each (format_type's spelling; parse_store.COLUMN_TYPES).
 COLUMN_TYPES = {"Polygon": ("polygon",), "File": ("text", "character varying"), "Bytes": ("jsonb",)}
@@ -54,13 +58,6 @@ RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 
 RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
-def coordinates_json(col: str) -> str:
-    """The polygon's [latitude, longitude] pairs as JSON text, as stored (the output column of a
-    class read through querylang's own layout's columns: ParseLayout.output_columns)."""
-    return (f"(SELECT json_agg(json_build_array(m.v[2]::double precision, m.v[1]::double precision) ORDER BY m.k) "
-            f"FROM regexp_matches(({col})::text, '{_POINT}', 'g') WITH ORDINALITY AS m(v, k))::text")
-
-
 # Base64 as values.canonical_base64 reads it (padding required, nothing else), which decode()
 # reads without an error; PostgreSQL's encode() then writes it canonical, a newline every 76
 # characters.
@@ -87,16 +84,43 @@ def column_sql(col: str, ftype: str, part: str) -> str | None:
 
 
 def output_sql(col: str, ftype: str, column: str) -> str | None:
-    """The output column of a class read through querylang's own layout's columns (the DuckDB
-    decoder's cells: a Polygon's coordinates as JSON text, Bytes' base64, a File's name and no
-    url); None: not one of theirs."""
+    """The output column of a class read through querylang's own layout's columns (one with
+    secrets: ParseLayout.output_columns), as its cell, which :func:`checked_decoder` reads; a
+    File's url none (None: not one of theirs)."""
     if column.endswith(":url"):
         return "NULL::text"
     if ftype == "Polygon":
-        return coordinates_json(col)
-    if ftype == "Bytes":
-        return base64_sql(col)
-    return None
+        return f"({col})::text"
+    return col if ftype in TYPES else None
+
+
+def checked_decoder(cls: ClassDef, columns: Sequence[str],
+                    make: Callable[[ClassDef, Sequence[str]], Callable[[Sequence[Any]], dict[str, Any]]]
+                    ) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """The decoder ``make`` writes for querylang's own layout's columns (decode.make_decoder),
+    its Polygon, File and Bytes cells read as :data:`CELLS` read them in a row read whole, and a
+    cell they refuse an error naming the class, record and field, as parse_rows' decoder names
+    it: that decoder reads querylang's own cells (a Polygon's JSON, canonical base64)."""
+    special = [(f.name, CELLS[f.type]) for f in cls.user_fields if f.type in TYPES]
+    if not special:
+        return make(cls, columns)
+    # Given to ``make`` as Strings: the cells come through as read.
+    raw = dataclasses.replace(cls, fields={n: dataclasses.replace(f, type="String") if f.type in TYPES else f
+                                           for n, f in cls.fields.items()})
+    base = make(raw, columns)
+
+    def decode(row: Sequence[Any]) -> dict[str, Any]:
+        out = base(row)
+        for name, cell in special:
+            value = out.get(name)
+            if value is not None:
+                try:
+                    out[name] = cell(value)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    raise DataError(str(exc), class_name=cls.name, object_id=out.get("objectId"), field=name) from None
+        return out
+
+    return decode
 
 
 def polygon_cell(text: str) -> dict[str, Any]:
@@ -119,4 +143,4 @@ def bytes_cell(value: Any) -> dict[str, Any]:
 
 CELLS = {"Polygon": polygon_cell, "File": file_cell, "Bytes": bytes_cell}
 
-__all__ = ["CELLS", "COLUMN_TYPES", "RING_EDGE", "RING_EDGES", "TYPES", "column_sql", "output_sql", "ring_points"]
+__all__ = ["CELLS", "COLUMN_TYPES", "RING_EDGE", "RING_EDGES", "TYPES", "checked_decoder", "column_sql", "output_sql", "ring_points"]

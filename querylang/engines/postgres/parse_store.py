@@ -518,7 +518,7 @@ class ParseStore(Counting, PostgresStore):
         column's type changed since connecting is that error (_changed_since)."""
         if NULLS_COLUMN not in columns:
             return stored_row_decoder(cls, columns, self._changed_since)
-        return make_decoder(cls, columns, self._changed_since)  # type: ignore[no-any-return]
+        return special_types.checked_decoder(cls, columns, lambda c, cols: make_decoder(c, cols, self._changed_since))
 
     def altered_column(self, cls: ClassDef) -> QueryError | None:
         """An aggregate's value was no double: the column's type changed since connecting (_changed_since)."""
