@@ -5,8 +5,8 @@ layout.py), each in one column:
 
 * a Polygon as a ``polygon`` of (longitude, latitude) points, its ring closed as Parse wrote it
   (REST answers the ring as stored: its closing point too). polygonContains reads the ring's
-  latitudes and longitudes as two lists of doubles from the polygon's text, closed again where a
-  hand edit left it open, as geo.polygon_ring closes it (once per row: ring_points);
+  coordinates as one list of doubles from the polygon's text, once per row, closed again where
+  a hand edit left it open, as geo.polygon_ring closes it (ring_points);
 * a File as ``text``, its name only: Parse builds the URL from its own configuration on each
   read, so a File read in place has a name and no url, as a mongoexport's (importers/
   mongo_export.py); it compares by its name, as everywhere;
@@ -34,10 +34,8 @@ from querylang.model.schema import ClassDef
 COLUMN_TYPES = {"Polygon": ("polygon",), "File": ("text", "character varying"), "Bytes": ("jsonb",)}
 TYPES = frozenset(COLUMN_TYPES)
 
-# One point of a polygon's text, ``(x,y)``: PostgreSQL writes ``((x1,y1),(x2,y2),...)``. No '?'
-# (the compiler's parameter mark), no '%'.
-_POINT = r"\(([^(),]+),([^(),]+)\)"
-_POINTS = re.compile(_POINT)
+# One point of a polygon's text, ``(x,y)``: PostgreSQL writes ``((x1,y1),(x2,y2),...)``.
+_POINTS = re.compile(r"\(([^(),]+),([^(),]+)\)")
 
 
 def ring_points(col: str) -> str:
@@ -98,9 +96,9 @@ def checked_decoder(cls: ClassDef, columns: Sequence[str],
                     make: Callable[[ClassDef, Sequence[str]], Callable[[Sequence[Any]], dict[str, Any]]]
                     ) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """The decoder ``make`` writes for querylang's own layout's columns (decode.make_decoder),
-    its Polygon, File and Bytes cells read as :data:`CELLS` read them in a row read whole, and a
+    with its Polygon, File and Bytes cells read by :data:`CELLS`, as in a row read whole, and a
     cell they refuse an error naming the class, record and field, as parse_rows' decoder names
-    it: that decoder reads querylang's own cells (a Polygon's JSON, canonical base64)."""
+    it (``make``'s own converters read querylang's cells: a Polygon's JSON, canonical base64)."""
     special = [(f.name, CELLS[f.type]) for f in cls.user_fields if f.type in TYPES]
     if not special:
         return make(cls, columns)
