@@ -56,10 +56,11 @@ RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 
 RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
-# Base64 as values.canonical_base64 reads it (padding required, nothing else), which decode()
-# reads without an error; PostgreSQL's encode() then writes it canonical, a newline every 76
-# characters.
-_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=){0,1}$"
+# Base64 as values.canonical_base64 reads it (its padding may be left out, or in part, as Parse
+# keeps what its client sent), which decode() reads without an error once padded (it refuses
+# base64 without its padding); PostgreSQL's encode() then writes it canonical, a newline every
+# 76 characters. Counts, never '?', which the statement would take for a placeholder.
+_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}={0,2}|[A-Za-z0-9+/]{3}={0,1}){0,1}$"
 
 
 def base64_sql(col: str) -> str:
@@ -67,7 +68,8 @@ def base64_sql(col: str) -> str:
     keeps what its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8='); NULL for a JSON null,
     and for text that is no base64 (its record cannot be read: bytes_cell)."""
     b64 = f"({col} ->> 'base64')"
-    return f"(CASE WHEN {b64} ~ '{_BASE64}' THEN translate(encode(decode({b64}, 'base64'), 'base64'), E'\\n', '') END)"
+    padded = f"rpad({b64}, (length({b64}) + 3) / 4 * 4, '=')"
+    return f"(CASE WHEN {b64} ~ '{_BASE64}' THEN translate(encode(decode({padded}, 'base64'), 'base64'), E'\\n', '') END)"
 
 
 def column_sql(col: str, ftype: str, part: str) -> str | None:
