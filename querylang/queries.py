@@ -267,7 +267,7 @@ class Queries(Writes, SchemaRefresh):
         if inc:
             include_pointed(self.schema, self._fetcher(cancel), class_name, res.records, inc, keys if select is not None else None)
         if select is not None:  # select="" or [] keeps only the fields every record shows, as keys="" does
-            res.records = select_keys(res.records, keys)
+            res.records = select_keys(self.schema, class_name, res.records, keys)
         return res
 
     def stream(
@@ -320,7 +320,7 @@ class Queries(Writes, SchemaRefresh):
                 if inc:
                     include_pointed(self.schema, self._fetcher(cancel), cls.name, records, inc, keys if select is not None else None)
                 if select is not None:
-                    records = select_keys(records, keys)
+                    records = select_keys(self.schema, cls.name, records, keys)
                 yield from records
         finally:
             # A batch that could not be decoded (or an include that failed) ends the stream now:
@@ -432,7 +432,7 @@ class Queries(Writes, SchemaRefresh):
         if inc:
             include_pointed(self.schema, self._reference_records, q.class_name, res.records, inc, keys if select is not None else None)
         if select is not None:
-            res.records = select_keys(res.records, keys)
+            res.records = select_keys(self.schema, q.class_name, res.records, keys)
         return res
 
     def _reference_records(self, class_name: str, ids: tuple[str, ...], _fields: frozenset[str] | None) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ def db() -> querylang.Database:
 
 def whole_then_cut(db: querylang.Database, select: list[str], **kw: Any) -> list[dict[str, Any]]:
     """What select answered before it narrowed the read: every field read, then cut down."""
-    return select_keys(db.query("Post", **kw).records, select)
+    return select_keys(db.schema, "Post", db.query("Post", **kw).records, select)
 
 
 def test_select_reads_only_the_fields_it_names(db):
@@ -84,7 +84,9 @@ def test_each_kind_of_field_reads_back_as_before(engine, select):
 
 @settings(deadline=None, max_examples=10)
 @given(
-    select=st.lists(st.sampled_from([*FIELDS, "author.name", "editor.age", "author.ACL"]), max_size=4),
+    # An Object and a key inside it are never selected together (refused, as MongoDB refuses it).
+    select=st.lists(st.sampled_from([*FIELDS, "author.name", "editor.age", "author.ACL", "meta.k.n", "meta.nope"]),
+                    max_size=4).filter(lambda keys: "meta" not in keys or not any(k.startswith("meta.") for k in keys)),
     include=st.lists(st.sampled_from(["author", "editor", "*"]), max_size=2),
     sort=st.sampled_from([None, ["-likes"], ["title", "-at"], ["meta.k.n"]]),
     skip=st.sampled_from([None, 1]),
@@ -94,7 +96,7 @@ def test_narrowed_reads_equal_whole_reads_cut_down(db, select, include, sort, sk
     kw: dict[str, Any] = {"include": include or None, "sort": sort, "skip": skip}
     got = db.query("Post", where, select=select, **kw)
     assert got.records == whole_then_cut(db, select, query=where, **{**kw, "include": [*include, *(
-        k.rsplit(".", 1)[0] for k in select if "." in k)] or None})
+        k.rsplit(".", 1)[0] for k in select if "." in k and not k.startswith("meta."))] or None})
     assert list(db.stream("Post", where, select=select, **kw)) == got.records
 
 

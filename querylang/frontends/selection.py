@@ -35,27 +35,55 @@ def includable(cls: ClassDef) -> list[str]:
     return [f.name for f in cls.user_fields if f.type in INCLUDABLE]
 
 
-def check_select(schema: Schema, class_name: str, keys: list[str]) -> None:
+def check_select(schema: Schema, class_name: str, keys: list[str]) -> list[str]:
     """Every selected key names a field (an unknown sort field is an error, so is this one);
     ``a.b`` follows the Pointer ``a`` to its class. Past an Array (``authors.name``) nothing is
     checked: its elements have no declared class, and a name one of them lacks is no error
-    (include_pointed)."""
+    (include_pointed); nor inside an Object (``meta.lang``), whose keys are not declared. The
+    paths the keys embed records at, each once: ``a.b.c`` embeds at ``a.b``, ``owner.meta.lang``
+    (``meta`` an Object) at ``owner``, ``meta.lang`` at none."""
+    embeds: list[str] = []
+    at_object: list[str] = []  # the keys that reach an Object field: nothing may be selected inside them
     for key in keys:
-        cls = schema.get(class_name)
         parts = key.split(".")
-        for i, part in enumerate(parts):
-            f = cls.fields.get(part)
-            if f is None:
-                raise SchemaError(
-                    f"cannot select '{key}': class {cls.name} has no field '{part}'",
-                    hint=cls.absent_hint(part, suggest(part, cls.fields)),
+        if len(parts) > 1 and "" in parts:  # 'meta.' named the key '' inside meta
+            raise SchemaError(f"cannot select '{key}': a dotted path needs a field name before, between and after its dots")
+        start = _object_start(schema, class_name, key, parts)
+        if start is not None:
+            at_object.append(key)
+        head = ".".join(parts[:start]) if start is not None else key.rpartition(".")[0]
+        if head and head not in embeds:
+            embeds.append(head)
+    for outer in at_object:
+        for inner in keys:
+            if inner.startswith(outer + "."):
+                # MongoDB refuses the pair in one projection (a path collision) rather than pick one.
+                raise QueryError(f"cannot select both '{outer}' and '{inner}': '{inner}' is inside '{outer}'; select one of them")
+    return embeds
+
+
+def _object_start(schema: Schema, class_name: str, key: str, parts: list[str]) -> int | None:
+    """The index of the Object field ``key`` reaches (the key ends at it or goes on inside it),
+    None when it reaches none (or goes past an Array first, past which nothing is known)."""
+    cls = schema.get(class_name)
+    for i, part in enumerate(parts):
+        f = cls.fields.get(part)
+        if f is None:
+            raise SchemaError(
+                f"cannot select '{key}': class {cls.name} has no field '{part}'",
+                hint=cls.absent_hint(part, suggest(part, cls.fields)),
+            )
+        if f.type == "Object":
+            return i
+        if i < len(parts) - 1:
+            if f.type == "Array":
+                return None
+            if f.type != "Pointer" or f.target is None:
+                raise QueryError(
+                    f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer, an Array or an Object to look inside"
                 )
-            if i < len(parts) - 1:
-                if f.type == "Array":
-                    break
-                if f.type != "Pointer" or f.target is None:
-                    raise QueryError(f"cannot select '{key}': '{part}' is {a_type(f.type)}, not a Pointer or an Array to follow")
-                cls = schema.get(f.target)
+            cls = schema.get(f.target)
+    return None
 
 
 def checked_shape(
@@ -63,12 +91,13 @@ def checked_shape(
 ) -> tuple[list[str], list[str], frozenset[str] | None]:
     """``include`` and ``select`` as lists of paths, each checked against the schema; the
     include list also holds what a dotted select embeds ('a.b.c' includes 'a.b', and so 'a',
-    and selects 'c' inside it: docs/semantics.md#include-select). Third, with a ``select``,
+    and selects 'c' inside it; 'meta.lang' on the Object 'meta' includes nothing:
+    docs/semantics.md#include-select). Third, with a ``select``,
     the fields of the class the query needs to read (:func:`selected_fields`)."""
     inc, keys = key_list(include, "include"), key_list(select, "select")
-    check_select(schema, class_name, keys)
+    embeds = check_select(schema, class_name, keys)
     check_include(schema, class_name, inc)
-    inc += [k.rsplit(".", 1)[0] for k in keys if "." in k and k.rsplit(".", 1)[0] not in inc]
+    inc += [p for p in embeds if p not in inc]
     return inc, keys, None if select is None else selected_fields(schema, class_name, inc, keys)
 
 
@@ -120,8 +149,10 @@ def _check_include_path(schema: Schema, class_name: str, path: str, parts: list[
             _check_include_path(schema, f.target, path, rest)
 
 
-def select_keys(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select); ``a.b`` selects inside a."""
+def select_keys(schema: Schema, class_name: str, records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Only the named fields, plus objectId, createdAt, updatedAt (docs/semantics.md#include-select);
+    ``a.b`` selects inside a: inside the record embedded at a Pointer or an Array, or inside the
+    value of an Object field (project)."""
     always = ("objectId", "createdAt", "updatedAt", "__type", "className")
     top: dict[str, list[str]] = {}
     for k in keys:
@@ -129,27 +160,83 @@ def select_keys(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str
         top.setdefault(head, [])
         if rest:
             top[head].append(rest)
+    cls = schema.classes.get(class_name)
+    objects = {h for h in top if cls is not None and h in cls.fields and cls.fields[h].type == "Object"}
+    for h in objects & set(keys):  # the Object and a key inside it (past an Array, never refused): the whole
+        top[h] = []
     out = []
     for r in records:
         kept = {}
         for k, v in r.items():
             if k in always:
                 kept[k] = v
-            elif k in top:
-                kept[k] = _inside(v, top[k]) if top[k] else v
+            elif k not in top:
+                continue
+            elif not top[k]:
+                kept[k] = v
+            elif k in objects:
+                if isinstance(v, dict | list):  # anything else has no key inside: left out, as MongoDB leaves it
+                    kept[k] = project(v, top[k])
+            else:
+                kept[k] = _inside(schema, v, top[k])
         out.append(kept)
     return out
 
 
-def _inside(value: Any, keys: list[str]) -> Any:
+def _inside(schema: Schema, value: Any, keys: list[str]) -> Any:
     """``keys`` kept inside an embedded record, or inside each record embedded in an Array (in
     an Array inside it too, as include embeds them); its other elements stay as they are, as
     Parse's keys leave them."""
     if isinstance(value, dict):
-        return select_keys([value], keys)[0]
+        return select_keys(schema, str(value.get("className")), [value], keys)[0]
     if isinstance(value, list):
-        return [_inside(e, keys) if isinstance(e, list) or embedded(e) else e for e in value]
+        return [_inside(schema, e, keys) if isinstance(e, list) or embedded(e) else e for e in value]
     return value
+
+
+Tree = dict[str, "Tree | bool"]
+
+
+def project(value: dict[str, Any] | list[Any], paths: list[str]) -> Any:
+    """The value of an Object field cut down to the dotted ``paths`` inside it, as MongoDB's
+    projection cuts a document: only the named keys, each where it was (``a.b`` keeps
+    ``{a: {b: ...}}``); a key the value lacks is not there (an Object lacking all of them is
+    ``{}``); past a value that is no object (a Date neither) nothing is kept (the key goes); through an Array,
+    each element that is an object is cut down alike (``{}`` when it has none of the keys),
+    an Array inside it walked too, and the other elements dropped."""
+    tree: Tree = {}
+    for path in paths:
+        node = tree
+        *inner, last = path.split(".")
+        for part in inner:
+            below = node.setdefault(part, {})
+            if not isinstance(below, dict):
+                break  # the whole of it is kept already (past an Array, where nothing is refused)
+            node = below
+        else:
+            node[last] = True
+    return _projected(value, tree)
+
+
+def _projected(value: Any, tree: Tree) -> Any:
+    if isinstance(value, list):
+        return [_projected(e, tree) for e in value if _inner(e)]
+    out = {}
+    for k, v in value.items():
+        sub = tree.get(k)
+        if sub is True:
+            out[k] = v
+        elif isinstance(sub, dict) and _inner(v):
+            out[k] = _projected(v, sub)
+    return out
+
+
+def _inner(value: Any) -> bool:
+    """Can a path go on inside ``value``: an object or an Array, but a Date (a Date is no object
+    to a dotted path, docs/semantics.md#objects, as a filter's path reads it)."""
+    if isinstance(value, dict):
+        return not (value.get("__type") == "Date" and set(value) == {"__type", "iso"})
+    return isinstance(value, list)
 
 
 def embedded(value: Any) -> bool:
