@@ -190,6 +190,11 @@ def test_serve_keys_inside_an_object(db: querylang.Database) -> None:
     assert [(r["objectId"], r.get("meta")) for r in got] == [("p1", {"lang": "en"}), ("p3", None), ("p2", {}), ("p4", None)]
     assert got[0]["owner"]["meta"] == {"lang": "fr"} and "name" not in got[0]["owner"]
     assert _serve(db, "/classes/Post/p1", keys="meta.deep.a.b")["meta"] == {"deep": {"a": {"b": 1}}}
+    from querylang.server.errors import ParseError
+
+    with pytest.raises(ParseError, match="cannot select both 'meta' and 'meta.lang'") as err:
+        _serve(db, "/classes/Post", keys="meta,meta.lang")
+    assert (err.value.code, err.value.status) == (102, 400)
 
 
 # --- Parse's own tables in place: an Object is a jsonb column ---------------------------------
@@ -241,3 +246,15 @@ def test_past_an_array_an_object_named_whole_stays_whole(db: querylang.Database)
     got = answers(db, select=["authors.meta", "authors.meta.lang"])
     assert got[0]["authors"][0] == user("u1", meta={"lang": "fr", "x": 1})
     assert project({"a": {"b": 1, "c": 2}}, ["a", "a.b"]) == project({"a": {"b": 1, "c": 2}}, ["a.b", "a"]) == {"a": {"b": 1, "c": 2}}
+
+
+def test_serve_exclude_keys_inside_an_object(db: querylang.Database) -> None:
+    """excludeKeys ``meta.lang`` left the Object whole (as Parse Server 9 on PostgreSQL does);
+    it leaves lang out of it now, as MongoDB's exclusion does: inside each object of an Array
+    on the way too, the Array's other elements kept; through an embedded record as well."""
+    got = _serve(db, "/classes/Post", excludeKeys="meta.lang,meta.deep.a.b,meta.items.name,owner.meta.x", order="title")
+    p1 = got["results"][0]
+    assert p1["meta"] == {"n": 1, "deep": {"a": {"c": 2}, "d": 3}, "items": [{"q": 1}, "s", [{}, 3], {"q": 2}, None]}
+    assert p1["owner"]["meta"] == {"lang": "fr"} and p1["owner"]["name"] == "Ada" and p1["title"] == "one"
+    assert [r.get("meta") for r in got["results"][1:]] == [None, {"n": 2, "when": {"__type": "Date", "iso": T}}, None]
+    assert _serve(db, "/classes/Post/p2", excludeKeys="meta.when.iso")["meta"]["when"] == {"__type": "Date", "iso": T}

@@ -231,6 +231,21 @@ def _projected(value: Any, tree: Tree) -> Any:
     return out
 
 
+def omit(value: Any, parts: list[str]) -> None:
+    """The dotted path ``parts`` left out of the value of an Object field (in place), as
+    MongoDB's exclusion leaves it out: inside each object of an Array on the way too (an Array
+    inside it walked), everything else kept; a path through a value that is no object (a Date
+    neither) leaves it as it is."""
+    if isinstance(value, list):
+        for e in value:
+            omit(e, parts)
+    elif _inner(value):
+        if len(parts) == 1:
+            value.pop(parts[0], None)
+        else:
+            omit(value.get(parts[0]), parts[1:])
+
+
 def _inner(value: Any) -> bool:
     """Can a path go on inside ``value``: an object or an Array, but a Date (a Date is no object
     to a dotted path, docs/semantics.md#objects, as a filter's path reads it)."""

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from querylang.errors import ScriptError
-from querylang.frontends.selection import INCLUDABLE, embedded, includable
+from querylang.frontends.selection import INCLUDABLE, embedded, includable, omit
 from querylang.script.lexer import JS_SPACE
 from querylang.script.values import to_number, to_string, truthy
 
@@ -78,24 +78,35 @@ def including_all(schema: Any, class_name: str, include: list[str], keys: list[s
 def excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
     """keys and include as Parse reads them beside ``excludeKeys``: a key both selected and
     excluded is not selected (none left: only the keys always there), and ``a.b`` excluded
-    embeds the record at Pointer path ``a`` to leave ``b`` out of it (_leave_out)."""
+    embeds the record at Pointer path ``a`` to leave ``b`` out of it (leave_out); ``a.m.b``,
+    ``m`` an Object, embeds it to leave ``b`` out of its Object."""
     if keys:
         keys = [k for k in keys if k not in exclude] or ["objectId"]
     parents = key_parents(exclude)
     embedded = included(schema, class_name, parents)
-    return keys, [*include, *(p for p in parents if p in embedded and p not in include)]
+    at = []
+    for p in parents:
+        while p and p not in embedded:  # 'owner.meta.x', meta an Object: the record at owner
+            p = p.rpartition(".")[0]
+        if p and p not in include and p not in at:
+            at.append(p)
+    return keys, [*include, *at]
 
 
 def leave_out(schema: Any, class_name: str, record: dict[str, Any], path: list[str]) -> None:
     """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of
     ALWAYS_KEYS, nor a Relation's marker: Parse adds those after its projection, so
-    ``excludeKeys=fans`` still answers ``fans`` as a Relation)."""
+    ``excludeKeys=fans`` still answers ``fans`` as a Relation), or from inside the Object
+    ``a.b`` (selection.omit)."""
     head, rest = path[0], path[1:]
+    cls = schema.classes.get(class_name)
+    f = cls.fields.get(head) if cls is not None else None
     if not rest:
-        cls = schema.classes.get(class_name)
-        f = cls.fields.get(head) if cls is not None else None
         if head not in ALWAYS_KEYS and (f is None or f.type != "Relation"):
             record.pop(head, None)
+        return
+    if f is not None and f.type == "Object":
+        omit(record.get(head), rest)  # as the library's select reads a key inside an Object: MongoDB's meaning
         return
     for one in _records_at(record.get(head)):
         leave_out(schema, str(one.get("className")), one, rest)
