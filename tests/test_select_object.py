@@ -14,10 +14,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given, settings
 
 import querylang
 from querylang.errors import QueryError, SchemaError
 
+from .conftest import pg_examples
 from .pg import parse_opener
 
 
@@ -258,3 +260,58 @@ def test_serve_exclude_keys_inside_an_object(db: querylang.Database) -> None:
     assert p1["owner"]["meta"] == {"lang": "fr"} and p1["owner"]["name"] == "Ada" and p1["title"] == "one"
     assert [r.get("meta") for r in got["results"][1:]] == [None, {"n": 2, "when": {"__type": "Date", "iso": T}}, None]
     assert _serve(db, "/classes/Post/p2", excludeKeys="meta.when.iso")["meta"]["when"] == {"__type": "Date", "iso": T}
+
+
+# --- random Objects: every engine answers what the reference answers ---------------------------
+
+_NAMES = ("a", "b", "c")
+
+
+def _json(depth: int = 3) -> Any:
+    from hypothesis import strategies as st
+
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.sampled_from(["x", "y"]))
+    return st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(_NAMES), inner, max_size=3)),
+                        max_leaves=8)
+
+
+def _doc_and_keys() -> Any:
+    from hypothesis import strategies as st
+
+    metas = st.lists(st.one_of(st.none(), st.dictionaries(st.sampled_from(_NAMES), _json(), max_size=3)), min_size=1, max_size=4)
+    paths = st.lists(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=3).map(lambda p: "meta." + ".".join(p)),
+                     min_size=1, max_size=3, unique=True)
+    # A path and one inside it are refused together (test_what_stays_refused).
+    paths = paths.filter(lambda ks: not any(k != j and j.startswith(k + ".") for k in ks for j in ks))
+    return st.tuples(metas, paths)
+
+
+def _agrees(db: querylang.Database, metas: list[Any], keys: list[str]) -> None:
+    rows = [{"objectId": f"r{i}", "createdAt": T, "updatedAt": T, **({} if m is None else {"meta": m})} for i, m in enumerate(metas)]
+    db.load({"classes": {"R": {"fields": {"meta": {"type": "Object"}, "n": {"type": "Number"}}}}, "records": {"R": rows}})
+    got = db.query("R", sort=["objectId"], select=keys).records
+    assert got == list(db.stream("R", sort=["objectId"], batch=2, select=keys))
+    assert got == db.reference("R", sort=["objectId"], select=keys).records
+    for r, m in zip(got, metas, strict=True):
+        assert ("meta" in r) == isinstance(m, dict)
+        whole = {k.split(".")[1] for k in keys if k.count(".") == 1}
+        inside = {k.split(".")[1] for k in keys if k.count(".") > 1}
+        # The named keys the Object has, no other; a path going on inside one keeps it only when
+        # it is an object or an Array.
+        assert set(r.get("meta", {})) == {k for k in m or {} if k in whole or (k in inside and isinstance(m[k], dict | list))}
+
+
+@settings(deadline=None, max_examples=max(10, settings.default.max_examples // 4))
+@given(_doc_and_keys())
+def test_random_objects_agree_on_duckdb(case: tuple[list[Any], list[str]]) -> None:
+    _agrees(querylang.connect(), *case)
+
+
+@settings(deadline=None, max_examples=pg_examples(settings.default.max_examples // 4))
+@given(_doc_and_keys())
+def test_random_objects_agree_on_postgres(pg_connect: Any, case: tuple[list[Any], list[str]]) -> None:
+    db = pg_connect()
+    try:
+        _agrees(db, *case)
+    finally:
+        db.close()
