@@ -130,6 +130,7 @@ def test_the_read_is_narrowed_to_the_object_column(db: querylang.Database) -> No
     ("meta.", SchemaError, "a dotted path needs a field name"),
     ("title.x", QueryError, "'title' is a String, not a Pointer, an Array or an Object"),
     ("nope.lang", SchemaError, "class Post has no field 'nope'"),
+    ("owner.meta.a-b", SchemaError, "cannot select 'owner.meta.a-b': 'meta.a-b': the step 'a-b' of a path into Object field 'meta'"),
 ])
 def test_what_stays_refused(db: querylang.Database, select: str, error: type[Exception], words: str) -> None:
     """Selecting an Object and a key inside it is refused, as MongoDB refuses the collision."""

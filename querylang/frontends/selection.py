@@ -74,6 +74,11 @@ def _object_start(schema: Schema, class_name: str, key: str, parts: list[str]) -
                 hint=cls.absent_hint(part, suggest(part, cls.fields)),
             )
         if f.type == "Object":
+            if i < len(parts) - 1:
+                try:  # each step a key, as a filter's path into an Object takes it
+                    cls.field(".".join(parts[i:]))
+                except SchemaError as exc:
+                    raise SchemaError(f"cannot select '{key}': {exc.message}", code=exc.code) from None
             return i
         if i < len(parts) - 1:
             if f.type == "Array":
@@ -201,9 +206,9 @@ def project(value: dict[str, Any] | list[Any], paths: list[str]) -> Any:
     """The value of an Object field cut down to the dotted ``paths`` inside it, as MongoDB's
     projection cuts a document: only the named keys, each where it was (``a.b`` keeps
     ``{a: {b: ...}}``); a key the value lacks is not there (an Object lacking all of them is
-    ``{}``); past a value that is no object (a Date neither) nothing is kept (the key goes); through an Array,
-    each element that is an object is cut down alike (``{}`` when it has none of the keys),
-    an Array inside it walked too, and the other elements dropped."""
+    ``{}``); past a value that is no object (a Date neither) nothing is kept (the key goes);
+    through an Array, each element that is an object is cut down alike (``{}`` when it has
+    none of the keys), an Array inside it walked too, and the other elements dropped."""
     tree: Tree = {}
     for path in paths:
         node = tree
