@@ -29,7 +29,7 @@ SCHEMA = {
                "friends": {"type": "Array"}, "fans": {"type": "Relation", "targetClass": "Author"},
                "sess": {"type": "Pointer", "targetClass": "_Session"}},
     "Post": {"title": {"type": "String"}, "n": {"type": "Number"}, "authors": {"type": "Array"}, "tags": {"type": "Array"},
-             "main": {"type": "Pointer", "targetClass": "Author"}},
+             "main": {"type": "Pointer", "targetClass": "Author"}, "meta": {"type": "Object"}},
     "Note": {"n": {"type": "Number"}, "main": {"type": "Pointer", "targetClass": "Author"}, "list": {"type": "Array"},
              "sess": {"type": "Pointer", "targetClass": "_Session"}},
 }
@@ -46,6 +46,7 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
     ],
     "Post": [
         {"objectId": "p1", "title": "one", "n": 1, "main": P("Author", "a2"), "tags": ["x"],
+         "meta": {"lang": "en", "k": 1, "items": [{"name": "x", "q": 1}, 5]},
          "authors": [P("Author", "a1"), 5, "x", {"k": 1}, P("Author", "gone"), P("Author", "a1"), None,
                      P("Company", "k1"), P("Author", "a3"), [P("Author", "a2"), 7]]},
         {"objectId": "p2", "title": "two", "n": 2, "authors": []},
@@ -148,6 +149,19 @@ def test_an_array_of_pointers_is_included_as_parse_includes_it(both: Any, master
     if "include" in params and "keys" not in params:
         first = mine[1]["results"][0]["authors"]
         assert first[0]["__type"] == "Object" and first[1:4] == [5, "x", {"k": 1}]
+
+
+@pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
+def test_keys_inside_an_object_differ_from_parse_as_docs_say(both: Any, master: bool) -> None:
+    """keys and excludeKeys inside an Object field: serve cuts inside the Object, as MongoDB's
+    projection does (docs/serve.md), where Parse Server 9 on PostgreSQL answers the whole Object."""
+    whole = {"lang": "en", "k": 1, "items": [{"name": "x", "q": 1}, 5]}
+    for params, cut in (({"keys": "meta.lang,meta.items.name"}, {"lang": "en", "items": [{"name": "x"}]}),
+                        ({"excludeKeys": "meta.lang,meta.items.q"}, {"k": 1, "items": [{"name": "x"}, 5]})):
+        mine, theirs = both("/classes/Post/p1", master, **params)
+        assert mine[0] == theirs[0] == 200, params
+        assert (mine[1]["meta"], theirs[1]["meta"]) == (cut, whole), params
+        assert {k: v for k, v in mine[1].items() if k != "meta"} == {k: v for k, v in theirs[1].items() if k != "meta"}
 
 
 @pytest.mark.parametrize("master", [True, False], ids=["master", "client"])
