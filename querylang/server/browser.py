@@ -301,12 +301,19 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                 # Strict first: the browser gives no inputs, so a condition on Inputs.X would be
                 # dropped without a word (as Noodl drops it when the input is not given).
                 res = db.query(cls_name, script or None, strict=True, **run)
+                run["strict"] = True
             except querylang.QueryError as exc:
                 if STRICT_UNDEFINED not in exc.message:
                     raise
                 ctx["notice"] = (f"{exc.message.replace(' ' + STRICT_UNDEFINED, '')}: the browser gives no inputs, "
                                  "so such conditions are left out, as Noodl leaves them out when an input is not given")
                 res = db.query(cls_name, script or None, **run)
+            last = max(0, -(-(res.count or 0) // PAGE) - 1)
+            if page_no > last:
+                # A page past the end (a shared link to a class that shrank) is the last page.
+                page_no = ctx["page"] = last
+                if res.count:
+                    res = db.query(cls_name, script or None, **{**run, "skip": last * PAGE})
         except querylang.QueryError as exc:
             ctx["error"] = str(exc)
             res = None
@@ -329,11 +336,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                 {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name, MISSING)) for f in fields]}
                 for r in res.records
             ]
-        # From a page past the end (a shared link to a class that shrank) back to the last one.
-        back = min(page_no, ctx["pages"]) - 1
         # The Run form carries a column's order along: this link gives the sort back to the script.
         ctx["unsort"] = link_to(link, base, order=None, page=None) if order else None
-        ctx["prev"] = link_to(link, base, page=back or None) if page_no > 0 else None
+        ctx["prev"] = link_to(link, base, page=(page_no - 1) or None) if page_no > 0 else None
         ctx["next"] = link_to(link, base, page=page_no + 1) if page_no + 1 < ctx["pages"] else None
         return ctx
 
@@ -352,10 +357,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
 
     def paging(request: Request) -> tuple[str, str, int]:
         q = request.query_params
-        try:
-            page_no = max(0, int(q.get("page", "0")))
-        except ValueError:
-            page_no = 0
+        given = q.get("page", "0")
+        # ASCII digits only: int() reads any Unicode digit ("٣" as 3), a sign, "_" and spaces.
+        page_no = int(given) if given.isascii() and given.isdigit() else 0
         return q.get("script", ""), q.get("order", ""), page_no
 
     async def records(request: Request, cls_name: str) -> Response:
