@@ -18,7 +18,7 @@ import re
 import time
 import unicodedata
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -176,18 +176,24 @@ def relation_script(owner: str, oid: str, key: str) -> str:
 MISSING: Any = object()
 
 
-def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
-    """How one value shows: text, and a link for a Pointer."""
+def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | None = None) -> dict[str, Any]:
+    """How one value shows: text, and a link for a Pointer (none for a Pointer to a record that
+    ``found``, the ids of each class that are there, does not hold: it is marked instead)."""
     if v is MISSING:
         return {"text": "", "unset": True}  # the record page says so: "" is a value, this is not
     if v is None:
         # An explicit null is a value the record holds, as `querylang show` and `query` print it.
         return {"text": "null", "null": True}
-    link = {}
+    link: dict[str, Any] = {}
     if f is not None and f.type == "Pointer" and isinstance(v, str):
-        link = {"href": record_url(f.target, v)}
+        there = found is None or v in found.get(f.target, ())
+        link = {"href": record_url(f.target, v)} if there else {"dangling": f.target}
     if isinstance(v, dict | list):
         text = json.dumps(v, ensure_ascii=False)
+        if full and (len(text) > 60 or _nests(v)):
+            # On the record page a long or nested value takes a line per member, indented (a
+            # wrapped single line hid its structure); a short flat one (a GeoPoint) stays a line.
+            text = json.dumps(v, ensure_ascii=False, indent=2)
     elif isinstance(v, bool):
         text = "true" if v else "false"
     elif isinstance(v, int | float):
@@ -197,6 +203,32 @@ def cell(f: Any, v: Any, full: bool = False) -> dict[str, Any]:
     if not full and len(text) > 60:  # a Pointer's id too: the link keeps the whole id
         text = text[:59] + "…"
     return {"text": text, **link}
+
+
+def _nests(v: dict[str, Any] | list[Any]) -> bool:
+    return any(isinstance(m, dict | list) for m in (v.values() if isinstance(v, dict) else v))
+
+
+def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The ids the Pointers ``fields`` of ``records`` hold that are there, by class: one read per
+    class pointed at (a page's ids, not a read per cell). A class that is not there holds none;
+    one that cannot be read is taken as holding them all (no mark rather than a wrong one)."""
+    wanted: dict[str, set[str]] = {}
+    for f in fields:
+        if f.type == "Pointer":
+            wanted.setdefault(f.target, set()).update(v for r in records if isinstance(v := r.get(f.name), str))
+    found: dict[str, set[str]] = {}
+    for target, ids in wanted.items():
+        if not ids or target not in db.schema.classes:
+            found[target] = set()
+            continue
+        try:
+            res = db.find(target, {"objectId": {"$in": sorted(ids)}}, keys=["objectId"], limit=len(ids))
+        except querylang.QueryError:
+            found[target] = ids
+            continue
+        found[target] = {r["objectId"] for r in res.records}
+    return found
 
 
 def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, absent: Callable[[str], bool]) -> list[Route]:
@@ -332,8 +364,10 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         if res is not None:
             ctx["count"] = res.count or 0
             ctx["pages"] = max(1, -(-ctx["count"] // PAGE))
+            found = pointed_at(db, fields, res.records)
             ctx["rows"] = [
-                {"href": record_url(cls_name, r["objectId"]), "cells": [cell(f, r.get(f.name, MISSING)) for f in fields]}
+                {"href": record_url(cls_name, r["objectId"]),
+                 "cells": [cell(f, r.get(f.name, MISSING), found=found) for f in fields]}
                 for r in res.records
             ]
         # The Run form carries a column's order along: this link gives the sort back to the script.
@@ -427,6 +461,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
             if not found:
                 return None
             rec, cls = found[0], db.schema.get(cls_name)
+            there = pointed_at(db, list(cls.fields.values()), [rec])
             rows = []
             for f in cls.fields.values():
                 row: dict[str, Any] = {"name": f.name, "type": f.type + (f" → {f.target}" if f.target else "")}
@@ -434,7 +469,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                     n = readable_count(db, f.target or "", relation_script(cls_name, oid, f.name))
                     row["relation"] = {"href": f"{record_url(cls_name, oid)}/relation/{urllib.parse.quote(f.name)}", "count": n}
                 else:
-                    row["value"] = cell(f, rec.get(f.name, MISSING), full=True)
+                    row["value"] = cell(f, rec.get(f.name, MISSING), full=True, found=there)
                 rows.append(row)
             # The inverse: records of any class whose Pointer or Relation names this one.
             inverse = []

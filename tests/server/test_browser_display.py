@@ -4,6 +4,7 @@ nested values (found by an audit of the browser)."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from .live import MASTER_KEY, LiveServer, http_client
@@ -42,3 +43,57 @@ def test_a_page_past_the_end_is_the_last_page(shared: LiveServer) -> None:
         assert f'href="/browser/classes/Comment?page={pages - 2}" id="prev"' in page
     empty = _get(shared, "/browser/classes/Note", script="where({ rank: { greaterThan: 99 } })", page="4")
     assert "page 1 of 1</span>" in empty and _ids(empty) == [] and 'id="prev"' not in empty
+
+
+DANGLING = {
+    "classes": {"Owner": {"fields": {"name": {"type": "String"}}},
+                "Pet": {"fields": {"owner": {"type": "Pointer", "targetClass": "Owner"},
+                                   "info": {"type": "Object"}, "tags": {"type": "Array"}}}},
+    "records": {"Owner": [{"objectId": "o1", "name": "here"}],
+                "Pet": [{"objectId": "p1", "owner": "o1"}, {"objectId": "p2", "owner": "gone"},
+                        {"objectId": "p3", "info": {"a": {"b": [1, 2]}, "s": "<script>x</script>"},
+                         "tags": ["x", {"y": 1}]}]},
+}
+
+
+def test_a_pointer_to_a_record_that_is_not_there_is_marked(fresh: LiveServer) -> None:
+    # Its link led to a "Not found" page, with nothing to say so before following it.
+    fresh.db.load(DANGLING)
+    table = _get(fresh, "/browser/classes/Pet")
+    assert '<a href="/browser/classes/Owner/o1" class="pointer">o1</a>' in table
+    assert 'href="/browser/classes/Owner/gone"' not in table
+    assert '<span class="dangling" title="no Owner has this objectId">gone (not found)</span>' in table
+    here = _get(fresh, "/browser/classes/Pet/p1")
+    assert '<a href="/browser/classes/Owner/o1" class="pointer">o1</a>' in here
+    gone = _get(fresh, "/browser/classes/Pet/p2")
+    assert 'href="/browser/classes/Owner/gone"' not in gone
+    assert '<span class="dangling" title="no Owner has this objectId">gone (not found)</span>' in gone
+
+
+def _escaped(value: object, indent: int | None = None) -> str:
+    return html.escape(json.dumps(value, indent=indent), quote=False).replace('"', "&#34;")  # as jinja escapes it
+
+
+def test_a_nested_value_on_the_record_page_is_indented(fresh: LiveServer) -> None:
+    # It showed as one long JSON line, wrapped where the page ended.
+    fresh.db.load(DANGLING)
+    pet = DANGLING["records"]["Pet"][2]
+    page = _get(fresh, "/browser/classes/Pet/p3")
+    info = '{\n  &#34;a&#34;: {\n    &#34;b&#34;: [\n      1,\n      2\n    ]\n  },\n  &#34;s&#34;: &#34;&lt;script&gt;x&lt;/script&gt;&#34;\n}'
+    assert _escaped(pet["info"], 2) == info
+    assert f'<td class="value">{info}</td>' in page
+    assert f'<td class="value">{_escaped(pet["tags"], 2)}</td>' in page
+    assert "<script>" not in page
+    # The records table keeps a value to one line, cut at 60 characters.
+    assert f"<td>{_escaped(pet['info'])[:59]}" in _get(fresh, "/browser/classes/Pet")
+
+
+def test_a_short_flat_value_stays_one_line() -> None:
+    from querylang.model.schema import Field
+    from querylang.server.browser import cell
+
+    point = {"latitude": 50.55, "longitude": -79.35}
+    assert cell(Field("l", "GeoPoint"), point, full=True)["text"] == '{"latitude": 50.55, "longitude": -79.35}'
+    assert cell(Field("t", "Array"), ["ui"], full=True)["text"] == '["ui"]'
+    long = ["word"] * 20
+    assert cell(Field("t", "Array"), long, full=True)["text"] == json.dumps(long, indent=2)

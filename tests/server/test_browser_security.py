@@ -189,7 +189,7 @@ def test_no_stored_text_becomes_markup_on_any_page(marked: LiveServer, browser: 
     values = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[2].text
               for r in browser.find_elements(By.CSS_SELECTOR, "#fields tr")[1:]}
     assert values["s"] == values["p"] == values["objectId"] == MARKUP
-    assert values["o"] == '{"' + MARKUP.replace('"', '\\"') + '": "' + MARKUP.replace('"', '\\"') + '"}'
+    assert values["o"] == '{\n  "' + MARKUP.replace('"', '\\"') + '": "' + MARKUP.replace('"', '\\"') + '"\n}'
     browser.delete_all_cookies()
     browser.get(marked.root + "/browser/login?" + urllib.parse.urlencode({"next": "/browser/" + MARKUP}))
     assert browser.title != "owned" and browser.find_elements(By.CSS_SELECTOR, "script, img, [onerror]") == []
