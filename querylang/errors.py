@@ -81,13 +81,15 @@ class QueryError(Exception):
             self.line, self.column = line, column
         return self
 
-    def caret_view(self) -> str:
-        """The offending source line and a ``^`` under the column ('' without a position)."""
+    def caret_line(self) -> tuple[str, str] | None:
+        """The offending source line as the caret view shows it (numbered, windowed, controls as
+        text) and the part of it before the column (None without a position): the browser draws
+        the caret after that part laid out unseen, where a font's widths put the character."""
         if self.source is None or self.line is None:
-            return ""
+            return None
         lines = self.source.split("\n")  # the lexer counts lines by \n only
         if not 1 <= self.line <= len(lines):
-            return ""
+            return None
         # Other line-break characters are shown as spaces so the caret view stays two lines.
         text = lines[self.line - 1].translate(_BREAKS)
         col = max(1, self.column or 1)
@@ -97,17 +99,26 @@ class QueryError(Exception):
             start = max(0, col - 60)
             text = text[start : start + 120]
         prefix = f"{self.line:>4} | "
-        pad = "".join(map(_cells, text[: col - 1 - start]))
         # A control character is shown as \x1b, not written raw: it could drive the terminal.
-        return f"{prefix}{text.translate(CONTROLS)}\n{' ' * len(prefix)}{pad}^"
+        return prefix + text.translate(CONTROLS), prefix + text[: col - 1 - start].translate(CONTROLS)
+
+    def caret_view(self) -> str:
+        """The offending source line and a ``^`` under the column ('' without a position)."""
+        shown = self.caret_line()
+        if shown is None:
+            return ""
+        line, before = shown
+        pad = "".join(map(_cells, before))  # in the cells a terminal gives each character
+        return f"{line}\n{pad}^"
+
+    def headline(self) -> str:
+        """The error without its caret view: where, what, and the hint."""
+        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
+        return f"{where}{self.message}" + (f" ({self.hint})" if self.hint else "")
 
     def __str__(self) -> str:
-        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
-        out = f"{where}{self.message}"
-        if self.hint:
-            out += f" ({self.hint})"
         view = self.caret_view()
-        return f"{out}\n{view}" if view else out
+        return f"{self.headline()}\n{view}" if view else self.headline()
 
 
 class QuerySyntaxError(QueryError):

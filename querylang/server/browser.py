@@ -326,7 +326,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
         """The records table of one class (runs on the database thread)."""
         ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None, "notice": None,
-                               "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
+                               "caret": None, "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
         run: dict[str, Any] = {"sort": [order] if order else None, "limit": PAGE, "skip": page_no * PAGE, "count": True}
         try:
             try:
@@ -348,6 +348,11 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                     res = db.query(cls_name, script or None, **{**run, "skip": last * PAGE})
         except querylang.QueryError as exc:
             ctx["error"] = str(exc)
+            # The caret is drawn after the line's text before the column, laid out unseen: the
+            # page's font draws a wide character (CJK, emoji) in its own width, not in the two
+            # cells the caret line of a terminal gives it.
+            shown = exc.caret_line()
+            ctx["caret"] = {"head": exc.headline(), "line": shown[0], "before": shown[1]} if shown else None
             res = None
         # The columns after the query: its rows may have brought word of a field another
         # process added (docs/postgres.md, "Many writers"), which its records then hold.

@@ -6,6 +6,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import urllib.parse
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
 
 from .live import MASTER_KEY, LiveServer, http_client
 
@@ -97,3 +101,38 @@ def test_a_short_flat_value_stays_one_line() -> None:
     assert cell(Field("t", "Array"), ["ui"], full=True)["text"] == '["ui"]'
     long = ["word"] * 20
     assert cell(Field("t", "Array"), long, full=True)["text"] == json.dumps(long, indent=2)
+
+
+# The left edge, in the page, of the n-th occurrence of `ch` in the text of an element,
+# however the text is split between its nodes.
+_LEFT_OF = """
+const [el, ch, nth] = arguments;
+const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+let seen = 0;
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  for (let i = node.data.indexOf(ch); i >= 0; i = node.data.indexOf(ch, i + 1)) {
+    if (seen++ === nth) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + ch.length);
+      return range.getBoundingClientRect().left;
+    }
+  }
+}
+return null;
+"""
+
+
+def test_the_caret_of_a_script_error_lands_under_its_character(shared: LiveServer, browser: webdriver.Chrome) -> None:
+    # The caret line counted a wide character as two cells, as a terminal draws it; the page's
+    # monospace font may draw CJK and emoji narrower (or wider), and the caret landed to one side.
+    browser.get(shared.root + f"/browser/?masterKey={MASTER_KEY}")
+    for before in ("日本語日本語日本語", "😀😀😀😀", "a\tb", "\x1b[31m", "éé"):
+        script = f"where({{ title: '{before}', lieks: 1 }})"
+        browser.get(shared.root + "/browser/classes/Post?" + urllib.parse.urlencode({"script": script}))
+        error = browser.find_element(By.ID, "error")
+        assert "no field 'lieks'" in error.text
+        under = browser.execute_script(_LEFT_OF, error, "lieks", 1)  # the message names it first
+        caret = browser.execute_script(_LEFT_OF, error, "^", 0)
+        assert under is not None and caret is not None
+        assert abs(under - caret) < 1, (before, under, caret)
