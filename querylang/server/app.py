@@ -1,7 +1,9 @@
 """The ASGI application: Parse's REST API under the mount (``/parse``) and the data browser at ``/browser``.
 
-Every database call runs on one worker thread, so calls never overlap (an update reads then
-writes a record) while the event loop stays free to read requests and answer ``/health``.
+Every database call of the API runs on one worker thread, so its calls never overlap (an update
+reads then writes a record) while the event loop stays free to read requests and answer
+``/health``. The browser, which only reads, has a thread of its own: a slow page of it (a heavy
+script, the count of a large class) keeps no API request waiting.
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ CORS = {
 
 
 class Worker:
-    """The single thread that talks to the database."""
+    """A single thread that talks to the database."""
 
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="querylang-db")
+    def __init__(self, name: str = "querylang-db") -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -74,7 +76,7 @@ def split_at_mount(request: Request, mount: str) -> tuple[str, str]:
 def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:
     """An ASGI app serving ``db``: Parse REST under ``config.mount``, the browser at ``/browser``."""
     api = Api(db, config)
-    worker = Worker()
+    worker, browsing = Worker(), Worker("querylang-browser")
 
     async def parse_api(request: Request) -> Response:
         if request.method == "OPTIONS":  # a CORS preflight: Parse's answer, before the keys
@@ -118,13 +120,14 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     if browser:
         from .browser import PageHeaders, browser_routes
 
-        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, worker, api.absent)])))
+        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, browsing, api.absent)])))
         middleware.append(Middleware(PageHeaders))  # the browser's security headers (browser.PAGE_HEADERS)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        worker.pool.shutdown(wait=False)
+        for w in (worker, browsing):
+            w.pool.shutdown(wait=False)
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.api = api

@@ -245,7 +245,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         return HTMLResponse(TEMPLATES.get_template(name).render(**ctx), headers={"Cache-Control": "no-store"})
 
     async def load(fn: Any, *args: Any) -> Any:
-        """``fn(*args)`` on the database thread; a database that fails (a PostgreSQL server
+        """``fn(*args)`` on the browser's database thread (not the API's: app.py); a database that fails (a PostgreSQL server
         gone, a table dropped behind querylang's back) is a page saying so, not a bare 500."""
         try:
             return await worker.run(fn, *args)
@@ -324,7 +324,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         return page("classes.html", title="Classes", classes=classes, unread=unread)
 
     def table(cls_name: str, script: str, order: str, page_no: int, base: dict[str, Any], heading: str, link: str) -> dict[str, Any]:
-        """The records table of one class (runs on the database thread)."""
+        """The records table of one class (runs on the browser's database thread)."""
         ctx: dict[str, Any] = {"title": heading, "cls": cls_name, "script": script, "order": order, "error": None, "notice": None,
                                "caret": None, "rows": [], "count": 0, "page": page_no, "pages": 1, "link": link}
         run: dict[str, Any] = {"sort": [order] if order else None, "limit": PAGE, "skip": page_no * PAGE, "count": True}

@@ -4,6 +4,7 @@ caller may reach the class at all."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +53,7 @@ class ClassAccess:
         # all forgotten together, so that names a client makes up are kept for ABSENT_FOR at most.
         self._missing: set[str] = set()
         self._missing_from: tuple[Any, float] = (None, 0.0)
+        self._memory = threading.Lock()
 
     def acl_field(self, class_name: str) -> str | None:
         """The field holding ACLs in this class, if it has one: the ``--acl-field`` (an Object
@@ -91,18 +93,22 @@ class ClassAccess:
         schema = self.db.schema
         if class_name in schema.classes:
             return False
-        then, since = self._missing_from
-        if then is not schema or time.monotonic() - since >= ABSENT_FOR:
-            self._missing.clear()
-        elif remembered and class_name in self._missing:
-            return True
+        # The memory is shared by the API's thread and the browser's (app.py): each reads and
+        # changes it whole. Not held while the stored schema is read, which may wait.
+        with self._memory:
+            then, since = self._missing_from
+            if then is not schema or time.monotonic() - since >= ABSENT_FOR:
+                self._missing.clear()
+            elif remembered and class_name in self._missing:
+                return True
         self.db.refresh_schema()
         if class_name in self.db.schema.classes:
             return False
-        if not self._missing or self._missing_from[0] is not self.db.schema:
-            self._missing.clear()
-            self._missing_from = (self.db.schema, time.monotonic())
-        self._missing.add(class_name)
+        with self._memory:
+            if not self._missing or self._missing_from[0] is not self.db.schema:
+                self._missing.clear()
+                self._missing_from = (self.db.schema, time.monotonic())
+            self._missing.add(class_name)
         return True
 
 
