@@ -245,8 +245,9 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         return HTMLResponse(TEMPLATES.get_template(name).render(**ctx), headers={"Cache-Control": "no-store"})
 
     async def load(fn: Any, *args: Any) -> Any:
-        """``fn(*args)`` on the browser's database thread (not the API's: app.py); a database that fails (a PostgreSQL server
-        gone, a table dropped behind querylang's back) is a page saying so, not a bare 500."""
+        """``fn(*args)`` on the browser's database thread (not the API's: app.py); a database
+        that fails (a PostgreSQL server gone, a table dropped behind querylang's back) is a page
+        saying so, not a bare 500."""
         try:
             return await worker.run(fn, *args)
         except querylang.QueryError as exc:
