@@ -44,6 +44,11 @@ CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c no
 # A read after db.close(), on either engine: the drivers' own errors named neither the cause
 # nor querylang.
 DATABASE_CLOSED = "the database is closed (db.close() was called); open it again with querylang.connect"
+# A call in a process forked after connect (multiprocessing's default on Linux): the connection
+# it would use is its parent's (PostgreSQL: one socket both speak on; DuckDB: pages the parent
+# writes too).
+DATABASE_FORKED = ("the database was opened by another process, this one's parent (a fork after connect): "
+                   "its connection is the parent's; open it again with querylang.connect in this process")
 
 
 class QueryError(Exception):

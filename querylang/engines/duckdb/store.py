@@ -150,6 +150,9 @@ class Store(TextWords, Shares, Loading):
         writing."""
         if self.closed:
             return
+        if self.lock.forked():
+            self.closed = True  # the connection is the parent's: closing it here wrote the file
+            return
         try:
             last = closing_last(self, self.file)
             if self.pending_words and not self.read_only and self.path != ":memory:" and last:

@@ -287,6 +287,7 @@ class PostgresStore(Watched, Listening):
     def reading(self, timeout: float | None = None, cancel: threading.Event | None = None) -> AbstractContextManager[None]:
         """One query's hold (plan and rows, api.py): the lock's shared side, after the notices (and
         ParseStore's _SCHEMA check, _check_schema) that planning must know."""
+        self.lock.check_process()  # the notices are read on the connection, before the lock
         if not self.heard.any:
             self._hear_waiting()
         self._check_schema(timeout, cancel)
@@ -313,6 +314,8 @@ class PostgresStore(Watched, Listening):
 
     def close(self) -> None:
         self.closed = True
+        if self.lock.forked():
+            return  # the pool's connections are the parent's: closing one here ended its session
         self.reach.close()
         self.watchdog.close()
         for held in list(self._held):
@@ -613,6 +616,7 @@ class PostgresStore(Watched, Listening):
         if cancel is not None and cancel.is_set():
             raise QueryCancelled("the query was cancelled")
         bound = [bind_param(p) for p in params]
+        self.lock.check_process()
         con = self.reach.getconn(self.pool)
         token = self.watchdog.watch(Interrupt(con, cancel), None, cancel) if cancel is not None else None
         self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)

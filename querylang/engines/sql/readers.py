@@ -17,17 +17,21 @@ A wait has limits: ``acquire(timeout, cancel)`` gives up (False) past ``timeout`
 ``cancel`` is set, and ``lock.shared(timeout, cancel)`` raises the query's QueryTimeout or
 QueryCancelled. Without them a query with a timeout of half a second waited as long as the load
 before it ran, and a write as long as the load too.
+
+Every query, load and write passes here, so the lock also refuses them in a process forked
+after the database was opened: its connection (and this lock's state) are the parent's.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from querylang.errors import INTERNAL_SERVER_ERROR, DataError, QueryCancelled, QueryTimeout
+from querylang.errors import DATABASE_FORKED, INTERNAL_SERVER_ERROR, DataError, QueryCancelled, QueryError, QueryTimeout
 
 CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
 # Seconds a query may spend before a wait (planning it) and still give the wait its whole
@@ -51,12 +55,24 @@ class ReadWriteLock:
         self._turn = 0
         self._mine = threading.local()  # this thread's shared holds
         self._shared = _SharedHold(self)
+        self._pid = os.getpid()
+
+    def forked(self) -> bool:
+        """Whether this process is a fork of the one that made the lock (and opened the database)."""
+        return os.getpid() != self._pid
+
+    def check_process(self) -> None:
+        """Refuse (QueryError) a call in a process forked after the lock was made."""
+        # Before the mutex: a thread of the parent may have held it at the fork, for good here.
+        if os.getpid() != self._pid:
+            raise QueryError(DATABASE_FORKED)
 
     # --- exclusive ---------------------------------------------------------------------------
 
     def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
         """The exclusive side; False (nothing held) once ``timeout`` seconds have passed or
         ``cancel`` is set while it waits."""
+        self.check_process()
         me = threading.get_ident()
         with self._cond:
             if self._writer == me:
@@ -174,6 +190,7 @@ class _SharedHold:
 
     def __enter__(self) -> None:
         lock = self._lock
+        lock.check_process()
         mine = getattr(lock._mine, "n", 0)
         waited = 0.0
         with lock._mutex:
