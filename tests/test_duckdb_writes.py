@@ -4,10 +4,12 @@ shared rules of engines/sql/writer.py): what a write the engine cannot make answ
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 import querylang
+from querylang.errors import DATABASE_CLOSED
 
 DOC = {
     "classes": {"T": {"fields": {"s": {"type": "String"}, "n": {"type": "Number"},
@@ -241,3 +243,35 @@ def test_a_write_the_database_is_closed_under_says_so(write) -> None:
     assert len(caught) == 1 and isinstance(caught[0], querylang.DataError), caught
     assert str(caught[0]) == ("write failed, nothing was changed: the database was closed (db.close() was called) "
                               "while the write ran")
+
+
+@pytest.mark.parametrize("read", ["query", "count", "stream"])
+def test_a_read_the_database_is_closed_under_says_so(tmp_path, read) -> None:
+    """db.close() from another thread while a read's statement ran on DuckDB let DuckDB's words
+    out as the engine's fault ('EngineError: the database rejected the query: Connection Error:
+    Connection already closed!', or '... Invalid Input Error: No open result set'), about one
+    close in ten, where a read a moment later says the database is closed."""
+    said: list[str] = []
+    for i in range(40):
+        db = querylang.connect(tmp_path / f"{i}.duckdb" if i % 2 else ":memory:")
+        db.load(DOC)
+        running = threading.Event()
+
+        def run(db: querylang.Database = db, running: threading.Event = running) -> None:
+            running.set()
+            try:
+                while True:
+                    if read == "stream":
+                        list(db.stream("T", {}, batch=1))
+                    else:
+                        getattr(db, read)("T", {})
+            except BaseException as exc:  # noqa: BLE001  (checked below)
+                said.append(f"{type(exc).__name__}: {exc}")
+
+        t = threading.Thread(target=run)
+        t.start()
+        running.wait()
+        time.sleep(0.01)
+        db.close()
+        t.join(10)
+    assert set(said) == {f"QueryError: {DATABASE_CLOSED}"} and len(said) == 40

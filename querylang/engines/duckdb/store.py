@@ -251,11 +251,13 @@ class Store(TextWords, Shares, Loading):
         token = self.watchdog.watch(cur, timeout_left, cancel) if watched else None
         try:
             return cur.execute(sql, list(params)).fetchall()
-        except duckdb.InterruptException:
-            if cancel is not None and cancel.is_set():
-                raise QueryCancelled("the query was cancelled") from None
-            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
         except duckdb.Error as exc:
+            if self.closed:  # by another thread, under the statement: DuckDB's words read as its fault
+                raise QueryError(errors.DATABASE_CLOSED) from None
+            if isinstance(exc, duckdb.InterruptException):
+                if cancel is not None and cancel.is_set():
+                    raise QueryCancelled("the query was cancelled") from None
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from None
             raise statement_rejected(exc, self.path, cur, self.schema.classes.values(), sql) from exc
         finally:
             if token is not None:
@@ -280,7 +282,7 @@ class Store(TextWords, Shares, Loading):
             cur.execute(sql, list(params))
         except BaseException as exc:
             said = self._stream_error(exc, cancel)
-            if isinstance(exc, duckdb.Error) and not isinstance(said, QueryCancelled):
+            if isinstance(exc, duckdb.Error) and not isinstance(said, QueryCancelled) and not self.closed:
                 said = statement_rejected(exc, self.path, cur, self.schema.classes.values(), sql)
             self._stream_end(cur, token)
             raise said from None
@@ -310,6 +312,8 @@ class Store(TextWords, Shares, Loading):
         cur.close()
 
     def _stream_error(self, exc: BaseException, cancel: threading.Event | None) -> BaseException:
+        if self.closed and isinstance(exc, duckdb.Error):  # closed by another thread, as execute says
+            return QueryError(errors.DATABASE_CLOSED)
         if isinstance(exc, duckdb.InterruptException) or (cancel is not None and cancel.is_set()):
             return QueryCancelled("the query was cancelled")
         if isinstance(exc, duckdb.Error):
