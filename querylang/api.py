@@ -166,7 +166,12 @@ class Database(Summaries):
         return import_rest_exports(self, [paths] if isinstance(paths, str | Path) else paths)
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            self.store.close()
+        finally:
+            # The reference's data went on answering db.reference after the close, and stayed
+            # in memory for as long as this object lived.
+            self.clear_cache()
 
     def missing_indexes(self) -> list[str]:
         """``CREATE INDEX`` statements (an invalid index's ``DROP INDEX`` first) for what queries

@@ -275,3 +275,16 @@ def test_a_read_the_database_is_closed_under_says_so(tmp_path, read) -> None:
         db.close()
         t.join(10)
     assert set(said) == {f"QueryError: {DATABASE_CLOSED}"} and len(said) == 40
+
+
+def test_a_reference_read_after_close_says_the_database_is_closed(engine) -> None:
+    """db.reference answered after db.close() from the data an earlier call had read, on both
+    engines (the database closed, its whole data kept in memory), where every other read says
+    the database is closed."""
+    db = engine()
+    db.load(DOC)
+    assert db.reference("T", {}).ids == ["t1", "t2"]
+    db.close()
+    with pytest.raises(querylang.QueryError, match="the database is closed"):
+        db.reference("T", {})
+    assert db._reference is None
