@@ -19,6 +19,7 @@ import contextlib
 import functools
 import json
 import os
+import sys
 import threading
 import time
 import weakref
@@ -659,13 +660,15 @@ class PostgresStore(Watched, Listening):
         self._streams.pop(id(con), None)
         if token is not None:
             self.watchdog.done(token)
-        if self.closed:
-            # Given up after close() (often by the collector as Python exits, when a watched
-            # statement's thread could no longer start and the process hung for good): the
-            # connection closed ends its session, and the transaction with it.
+        if self.closed or sys.is_finalizing():
+            # Given up after close(), or by the collector as Python exits, when the watchdog's
+            # thread can no longer run (a statement then is refused: watchdog.py's _frozen; the
+            # process once hung for good on one): the connection closed ends its session, and
+            # the transaction with it.
             with contextlib.suppress(psycopg.Error):
                 con.close()
-            self.pool.putconn(con)
+            if self.closed:  # as Python exits, the open pool's discard of it was logged to stderr
+                self.pool.putconn(con)
             return
         # The cursor's CLOSE is a statement too: a stream given up on a frozen server waited there.
         for end in (cur.close, lambda: con.execute("ROLLBACK")):

@@ -31,7 +31,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from querylang.errors import DATABASE_FORKED, INTERNAL_SERVER_ERROR, DataError, QueryCancelled, QueryError, QueryTimeout
+from querylang.errors import (
+    DATABASE_FORKED,
+    INTERNAL_SERVER_ERROR,
+    DataError,
+    QueryCancelled,
+    QueryError,
+    QueryTimeout,
+)
 
 CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
 # Seconds a query may spend before a wait (planning it) and still give the wait its whole

@@ -98,6 +98,8 @@ class Watchdog:
         interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
         statement would then run to its end (the REPL once hung so after Ctrl-C).
         """
+        if sys.is_finalizing():  # refused as a thread's start is (_start), before the lock (_frozen)
+            raise RuntimeError("can't create new thread at interpreter shutdown")
         now = time.monotonic()
         deadline = math.inf if timeout is None else now + timeout
         with self._lock:
@@ -127,6 +129,8 @@ class Watchdog:
         """Forget a statement: once this returns, no interrupt of it is being made or will be,
         so none reaches the next statement on its connection or cursor (an interrupt in
         flight is waited for)."""
+        if sys.is_finalizing():
+            return  # _frozen: nothing of the watchdog's can run any more, nor reach a statement
         with self._lock:
             self._watched.pop(token, None)
             self._sending.discard(token)
@@ -147,6 +151,9 @@ class Watchdog:
     def close(self) -> None:
         """The store is closed: the thread ends, once the calls still running are done. It
         stayed waiting for good, one thread per Database ever opened in the process."""
+        if sys.is_finalizing():  # _frozen: nothing to wait for, and the lock may be held for good
+            self._closed = True
+            return
         with self._lock:
             self._closed = True
             self._cond.notify()
@@ -277,6 +284,11 @@ CANCEL_POLL = 0.02  # seconds between looks at the cancel events of running stat
 RETRY = 0.1  # seconds after which an interrupt that raised is made again
 CLOSE_WAIT = 1.0  # seconds close() waits at most for the threads still ending
 SENDERS = 4  # slow interrupts (PostgreSQL cancels, each a connection to the server) made at once
+
+
+# _frozen: as Python exits, its daemon threads stop for good at their next step (this one's
+# thread, a cancel's sender), perhaps holding the lock or with an interrupt half made; the
+# cleanups the collector then runs (a stream's, a close) waited for them, and the process hung.
 
 
 def _start(thread: threading.Thread) -> None:
