@@ -10,9 +10,10 @@ from typing import Any
 import psycopg
 import pytest
 
+import querylang
 from querylang import DataError, QueryError, QueryTimeout
 
-from .pg import plain
+from .pg import DOC, plain
 
 
 def test_readers_run_at_once(pair):
@@ -216,3 +217,27 @@ def test_python_exits_with_a_stream_left_open_after_close(pg_cluster, cancel):
     with psycopg.connect(url, autocommit=True) as con:
         assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
                            "AND datname = current_database()").fetchone() == (0,)
+
+
+def test_close_ends_the_transaction_of_a_stream_left_open(pg_cluster):
+    """db.close() with a stream read in part left the stream's session 'idle in transaction',
+    holding its snapshot and its lock on the class's table (another process's load of the class
+    waited on it), for as long as the caller kept the stream, though nothing could read it on."""
+    from .pg import fresh_url
+
+    url = fresh_url(pg_cluster)
+    db = querylang.connect(url)
+    db.load(DOC)
+    rows = db.stream("Post", None, batch=1)
+    assert next(rows)["objectId"] == "p1"
+    db.close()
+    with psycopg.connect(url, autocommit=True) as con:
+        for _ in range(100):  # the server ends the session a moment after its socket is shut
+            left = con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid() AND state = 'idle in transaction'").fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.05)
+    assert left == (0,)
+    with pytest.raises(querylang.QueryError, match="the database is closed"):
+        next(rows)

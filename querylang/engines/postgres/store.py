@@ -53,7 +53,7 @@ from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
 from querylang.engines.postgres.directory_load import check_directory, load_directory
 from querylang.engines.postgres.heartbeat import Heartbeat
 from querylang.engines.postgres.index_limit import build_indexes_placed
-from querylang.engines.postgres.interrupt import Interrupt, NoAnswer
+from querylang.engines.postgres.interrupt import Interrupt, NoAnswer, cut
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
     NULLS_COLUMN,
@@ -149,8 +149,9 @@ class PostgresStore(Watched, Listening):
         # Notices of schema changes and of edge tables others made unclean (notices.py), applied
         # by the next statement's thread; the schema they are of (a search_path may choose it).
         self.heard = Heard()
-        # Streams not yet ended: id → (the thread that opened it, its connection's server pid).
-        self._streams: dict[int, tuple[int, int]] = {}
+        # Streams not yet ended: id → (the thread that opened it, its connection's server pid,
+        # the connection).
+        self._streams: dict[int, tuple[int, int, psycopg.Connection[Any]]] = {}
         self._pg_schema = ""
         try:
             # Options given in the URL (a search_path, say) are kept; the time zone, the date
@@ -321,6 +322,12 @@ class PostgresStore(Watched, Listening):
         self.watchdog.close()
         for held in list(self._held):
             held.release()
+        # A stream not ended kept its session in its read transaction, holding the class's
+        # lock, for as long as the caller kept it: cut (a thread reading it may be waiting on
+        # the socket, which a close could free under it), its next read says the database is
+        # closed and its end closes the connection.
+        for _, _, con in list(self._streams.values()):
+            cut(con)
         self.pool.close()
 
     def decoder(self, cls: ClassDef, columns: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
@@ -411,7 +418,7 @@ class PostgresStore(Watched, Listening):
             added = [f for f in cls.user_fields if prev is None or f.name not in prev.fields]
             if prev is not None and any(field_columns(f) for f in added):
                 me = threading.get_ident()
-                refuse_own_streams(con, name, [pid for thread, pid in list(self._streams.values()) if thread == me])
+                refuse_own_streams(con, name, [pid for thread, pid, _ in list(self._streams.values()) if thread == me])
             if prev is not None:
                 for f in added:
                     cols = field_columns(f)
@@ -620,7 +627,7 @@ class PostgresStore(Watched, Listening):
         self.lock.check_process()
         con = self.reach.getconn(self.pool)
         token = self.watchdog.watch(Interrupt(con, cancel), None, cancel) if cancel is not None else None
-        self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid)
+        self._streams[id(con)] = (threading.get_ident(), con.info.backend_pid, con)
         cur = con.cursor(name="querylang_stream")
         cur.itersize = batch
         def declare() -> None:
