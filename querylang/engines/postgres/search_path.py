@@ -1,7 +1,7 @@
 """The one schema of the server a store works in, as the connection's search_path chooses it:
 where its tables are found, and where the tables of new classes are made (current_schema(),
 the first schema on the path the role may use). A search_path that would put them apart is
-refused on connect."""
+refused on connect; so is a schema of Parse Server's own tables, which layout="parse" reads."""
 
 from __future__ import annotations
 
@@ -51,3 +51,16 @@ def no_schema(shown: str) -> str:
     does not exist or that the role lacks USAGE on, so the database looks empty."""
     return (f"cannot open the PostgreSQL database at {shown}: its search_path names no schema this role "
             "may use (none of them exists, or the role lacks USAGE on it: GRANT USAGE ON SCHEMA ... TO ...)")
+
+
+def refuse_parse_tables(con: psycopg.Connection[Any], shown: str) -> None:
+    """A schema holding Parse Server's own tables and no querylang classes is Parse's: our
+    tables would be made beside (or clash with) its class tables, and its classes would look
+    missing. Say how to read it instead."""
+    parse = con.execute("SELECT to_regclass(%s)", [quote("_SCHEMA")]).fetchone()
+    if parse is not None and parse[0] is not None:
+        raise DataError(
+            f"the PostgreSQL database at {shown} holds Parse Server's tables (_SCHEMA) and no "
+            "querylang classes: query them in place with --layout parse (layout='parse'), or give "
+            "querylang a schema of its own (?options=-c%20search_path%3Dquerylang, made first)"
+        )

@@ -93,7 +93,7 @@ from querylang.engines.postgres.schema_lock import (
     open_reads,
     refuse_own_streams,
 )
-from querylang.engines.postgres.search_path import home_schema, no_schema
+from querylang.engines.postgres.search_path import home_schema, no_schema, refuse_parse_tables
 from querylang.engines.postgres.server_errors import (
     connection_lost,
     first_line,
@@ -149,8 +149,7 @@ class PostgresStore(Watched, Listening):
         # Notices of schema changes and of edge tables others made unclean (notices.py), applied
         # by the next statement's thread; the schema they are of (a search_path may choose it).
         self.heard = Heard()
-        # Streams not yet ended: id → (the thread that opened it, its connection's server pid,
-        # the connection).
+        # Streams not yet ended: id → (the thread that opened it, its server pid, its connection).
         self._streams: dict[int, tuple[int, int, psycopg.Connection[Any]]] = {}
         self._pg_schema = ""
         try:
@@ -210,16 +209,7 @@ class PostgresStore(Watched, Listening):
             raise
 
     def _refuse_parse_tables(self, con: psycopg.Connection[Any]) -> None:
-        """A schema holding Parse Server's own tables and no querylang classes is Parse's: our
-        tables would be made beside (or clash with) its class tables, and its classes would look
-        missing. Say how to read it instead."""
-        parse = con.execute("SELECT to_regclass(%s)", [quote("_SCHEMA")]).fetchone()
-        if parse is not None and parse[0] is not None:
-            raise DataError(
-                f"the PostgreSQL database at {self.shown} holds Parse Server's tables (_SCHEMA) and no "
-                "querylang classes: query them in place with --layout parse (layout='parse'), or give "
-                "querylang a schema of its own (?options=-c%20search_path%3Dquerylang, made first)"
-            )
+        refuse_parse_tables(con, self.shown)  # search_path.py; ParseStore reads them instead
 
     # --- connections ----------------------------------------------------------------------
 
@@ -322,10 +312,8 @@ class PostgresStore(Watched, Listening):
         self.watchdog.close()
         for held in list(self._held):
             held.release()
-        # A stream not ended kept its session in its read transaction, holding the class's
-        # lock, for as long as the caller kept it: cut (a thread reading it may be waiting on
-        # the socket, which a close could free under it), its next read says the database is
-        # closed and its end closes the connection.
+        # A stream not ended held its read transaction and the class's lock while the caller kept
+        # it: its socket shut (not closed: a thread may wait on it), the server ends its session.
         for _, _, con in list(self._streams.values()):
             cut(con)
         self.pool.close()
@@ -668,10 +656,8 @@ class PostgresStore(Watched, Listening):
         if token is not None:
             self.watchdog.done(token)
         if self.closed or sys.is_finalizing():
-            # Given up after close(), or by the collector as Python exits, when the watchdog's
-            # thread can no longer run (a statement then is refused: watchdog.py's _frozen; the
-            # process once hung for good on one): the connection closed ends its session, and
-            # the transaction with it.
+            # Given up after close(), or as Python exits, when no statement can be watched (one
+            # hung the process for good: watchdog.py's _frozen): closed, it ends its transaction.
             with contextlib.suppress(psycopg.Error):
                 con.close()
             if self.closed:  # as Python exits, the open pool's discard of it was logged to stderr
