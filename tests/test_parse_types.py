@@ -7,6 +7,7 @@ Every golden answer below was worked out by hand from DOC (the comment says why)
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from typing import Any
@@ -426,3 +427,21 @@ def test_bytes_without_their_padding_load_and_compare_as_their_bytes(engine):
         for sent, ids in (("aGVsbG8", ["b1"]), ("aGVsbG8=", ["b1"]), ("QQ", ["b2"])):
             where = {"raw": {"equalTo": {"__type": "Bytes", "base64": sent}}}
             assert db.query("Blob", where).ids == db.reference("Blob", where).ids == ids, sent
+
+
+def test_bytes_broken_into_lines_load_and_compare_as_their_bytes(engine):
+    """Parse Server keeps the base64 its client sent, line breaks and spaces too (MIME's
+    base64 breaks every 76 characters): a load of such a record failed with 'not valid
+    base64', and so did a query naming it so."""
+    long = base64.b64encode(bytes(range(256)) * 2).decode()
+    mime = "\r\n".join(long[i:i + 76] for i in range(0, len(long), 76))
+    with engine() as db:
+        db.load({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}}}},
+                 "records": {"Blob": [{"objectId": "b1", "raw": {"__type": "Bytes", "base64": "aGVs\nbG8=\n"}},
+                                      {"objectId": "b2", "raw": {"__type": "Bytes", "base64": mime}},
+                                      {"objectId": "b3", "raw": {"__type": "Bytes", "base64": " aGVs bG8\t"}}]}})
+        got = {r["objectId"]: r["raw"]["base64"] for r in db.query("Blob", None).records}
+        assert got == {"b1": "aGVsbG8=", "b2": long, "b3": "aGVsbG8="}
+        for sent, ids in (("aGVsbG8=", ["b1", "b3"]), ("aGVs bG8", ["b1", "b3"]), (mime, ["b2"]), (long, ["b2"])):
+            where = {"raw": {"equalTo": {"__type": "Bytes", "base64": sent}}}
+            assert db.query("Blob", where, sort=["objectId"]).ids == db.reference("Blob", where, sort=["objectId"]).ids == ids, sent

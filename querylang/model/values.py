@@ -347,15 +347,22 @@ def to_output(value: object) -> object:
     return plain_json(value)
 
 
+# The characters base64 text may be broken or spaced with, read as nothing (parse_special_types
+# drops the same in SQL).
+BASE64_SPACES = str.maketrans("", "", " \t\n\r")
+
+
 def canonical_base64(text: object) -> str:
     """Bytes by value: standard base64 as Python encodes the bytes it stands for, so two
-    spellings of the same bytes are one value. Its padding may be left out, or in part, as
-    Parse Server keeps what its client sent and Node reads it ('aGVsbG8' is 'hello'); a text
-    of 4k + 1 characters ends in no whole byte. ValueError if not base64."""
+    spellings of the same bytes are one value. Its padding may be left out, or in part, and
+    it may be broken into lines or spaced (MIME's base64 breaks every 76 characters), as Parse
+    Server keeps what its client sent and Node reads it ('aGVsbG8' is 'hello'); a text of
+    4k + 1 characters ends in no whole byte. ValueError if not base64."""
     if not isinstance(text, str):
         raise ValueError(f"Bytes base64 must be a string, got {type_name(text)}")
+    bare = text.translate(BASE64_SPACES)
     try:
-        raw = base64.b64decode((text + "=" * (-len(text) % 4)).encode("ascii"), validate=True)
+        raw = base64.b64decode((bare + "=" * (-len(bare) % 4)).encode("ascii"), validate=True)
     except (ValueError, binascii.Error, UnicodeEncodeError):
         raise ValueError(f"not valid base64: {text!r:.40}") from None
     return base64.b64encode(raw).decode("ascii")

@@ -56,18 +56,20 @@ RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 
 RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
-# Base64 as values.canonical_base64 reads it (its padding may be left out, or in part, as Parse
-# keeps what its client sent), which decode() reads without an error once padded (it refuses
-# base64 without its padding); PostgreSQL's encode() then writes it canonical, a newline every
-# 76 characters. Counts, never '?', which the statement would take for a placeholder.
+# Base64 as values.canonical_base64 reads it (its padding may be left out, or in part, and its
+# line breaks and spaces are dropped, as Parse keeps what its client sent), which decode()
+# reads without an error once padded (it refuses base64 without its padding); PostgreSQL's
+# encode() then writes it canonical, a newline every 76 characters. Counts, never '?', which
+# the statement would take for a placeholder.
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}={0,2}|[A-Za-z0-9+/]{3}={0,1}){0,1}$"
 
 
 def base64_sql(col: str) -> str:
     """Bytes' base64 in canonical form, as querylang's stores keep it and compare it (Parse
-    keeps what its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8='); NULL for a JSON null,
+    keeps what its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8=', and so does
+    'aGVs\\nbG8='); NULL for a JSON null,
     and for text that is no base64 (its record cannot be read: bytes_cell)."""
-    b64 = f"({col} ->> 'base64')"
+    b64 = f"translate({col} ->> 'base64', E' \\t\\n\\r', '')"  # values.BASE64_SPACES
     padded = f"rpad({b64}, (length({b64}) + 3) / 4 * 4, '=')"
     return f"(CASE WHEN {b64} ~ '{_BASE64}' THEN translate(encode(decode({padded}, 'base64'), 'base64'), E'\\n', '') END)"
 
