@@ -241,6 +241,28 @@ def test_a_cell_querylang_cannot_hold_names_its_place(app: App, edited: psycopg.
     assert list(cells)[0] in str(err.value)
 
 
+@pytest.mark.parametrize("how", ["query", "count", "stream"])
+def test_a_polygon_past_range_in_polygon_contains_names_its_place(app: App, edited: psycopg.Connection[Any], how: str) -> None:
+    """A polygon a hand edit wrote past a coordinate's range (Parse refuses one) overflowed a
+    double in polygonContains' SQL: the query failed with 'the sum is larger than a double
+    holds', naming no sum, record or field, where db.reference names the cell."""
+    _edited_row(edited, poly="((0,0),(1e300,0),(1e300,1e300))")
+    app.in_place.clear_cache()
+    where = {"poly": {"polygonContains": {"latitude": 0.1, "longitude": 0.5}}}
+    with pytest.raises(QueryError) as err:
+        if how == "stream":
+            with closing(app.in_place.stream("Edited", where)) as records:
+                list(records)
+        else:
+            getattr(app.in_place, how)("Edited", where)
+    said = str(err.value)
+    assert "class Edited, record e1, field poly" in said and "Polygon point #1 out of range" in said, said
+    with pytest.raises(QueryError) as ref:
+        app.in_place.reference("Edited", where)
+    assert str(ref.value) == said
+    assert app.in_place.count("Edited", {}) == 1  # the connection still serves
+
+
 def test_bytes_in_another_spelling_compare_by_their_bytes(app: App, edited: psycopg.Connection[Any]) -> None:
     """Parse keeps the base64 its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8=' (the
     bits past the last byte are not zero), which querylang's stores keep canonical."""

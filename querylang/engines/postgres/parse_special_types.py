@@ -25,10 +25,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from psycopg import errors as pge
+
 from querylang.engines.duckdb.decode import number
-from querylang.errors import DataError
+from querylang.errors import DataError, QueryError
 from querylang.interchange.value_checks import check_bytes, check_file, check_polygon
-from querylang.model.schema import ClassDef
+from querylang.model.schema import ClassDef, Schema
 
 # The column type Parse Server makes for each (format_type's spelling; parse_store.COLUMN_TYPES).
 COLUMN_TYPES = {"Polygon": ("polygon",), "File": ("text", "character varying"), "Bytes": ("jsonb",)}
@@ -145,4 +147,39 @@ def bytes_cell(value: Any) -> dict[str, Any]:
 
 CELLS = {"Polygon": polygon_cell, "File": file_cell, "Bytes": bytes_cell}
 
-__all__ = ["CELLS", "COLUMN_TYPES", "RING_EDGE", "RING_EDGES", "TYPES", "checked_decoder", "column_sql", "output_sql", "ring_points"]
+
+def polygon_past_range(exc: QueryError, sql: str, schema: Schema, dialect: Any,
+                       run: Callable[[str, list[Any]], list[tuple[Any, ...]]]) -> DataError | None:
+    """The error naming the class, record and field of a polygon with a point past a
+    coordinate's range (a hand edit: Parse refuses one), for a statement whose polygonContains
+    overflowed a double on it (the server's error names neither, and read as a sum's), as the
+    decoder names the cell; None for any other error, or when no such polygon is found (gone
+    since). Only the Polygon columns of the tables the statement names are searched."""
+    said = exc.__cause__ or exc.__context__
+    if not isinstance(said, pge.NumericValueOutOfRange):
+        return None
+    for name, cls in schema.classes.items():
+        table = dialect.quote(dialect.layout.table(name))
+        if table not in sql:
+            continue
+        for f in cls.user_fields:
+            if f.type != "Polygon":
+                continue
+            col = dialect.quote(f.name)
+            coords = f"string_to_array(translate({col}::text, '()', ''), ',')::double precision[]"
+            # Odd places hold longitudes, even ones latitudes; a NaN is past every bound.
+            past = (f"SELECT \"objectId\", {col}::text FROM {table} WHERE EXISTS (SELECT 1 FROM unnest({coords}) "
+                    "WITH ORDINALITY AS u(v, i) WHERE abs(u.v) > CASE WHEN u.i / 2 * 2 = u.i THEN 90 ELSE 180 END) LIMIT 1")
+            try:
+                rows = run(past, [])
+            except QueryError:
+                return None
+            for oid, text in rows:
+                try:
+                    polygon_cell(text)
+                except ValueError as e:
+                    return DataError(str(e), class_name=name, object_id=oid, field=f.name)
+    return None
+
+__all__ = ["CELLS", "COLUMN_TYPES", "RING_EDGE", "RING_EDGES", "TYPES", "checked_decoder", "column_sql", "output_sql",
+           "polygon_past_range", "ring_points"]

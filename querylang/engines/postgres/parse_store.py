@@ -501,12 +501,15 @@ class ParseStore(Counting, PostgresStore):
             raise self._named_cell(exc, sql, kw) from None
 
     def _named_cell(self, exc: QueryError, sql: str, kw: dict[str, Any]) -> QueryError:
-        """``exc``, or, for a jsonb number the statement could not read as a double, the error
-        naming its cell (parse_rows.cell_past_double): the server's names only the number."""
+        """``exc``, or, for a jsonb number the statement could not read as a double, or a
+        polygon past a coordinate's range that overflowed one, the error naming its cell
+        (parse_rows.cell_past_double, parse_special_types.polygon_past_range): the server's
+        names only the number, or nothing."""
         def run(q: str, params: list[Any]) -> list[tuple[Any, ...]]:
             return PostgresStore.execute(self, q, params, timeout=kw.get("timeout"), cancel=kw.get("cancel"))
 
-        return cell_past_double(exc, sql, self.schema, self.dialect, run) or exc
+        return (cell_past_double(exc, sql, self.schema, self.dialect, run)
+                or special_types.polygon_past_range(exc, sql, self.schema, self.dialect, run) or exc)
 
     def close(self) -> None:
         self._counter.shutdown(wait=True)
