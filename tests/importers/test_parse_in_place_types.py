@@ -225,6 +225,34 @@ def test_an_open_ring_is_closed_as_the_reference_closes_it(app: App, edited: psy
         assert app.in_place.query("Edited", where).ids == app.in_place.reference("Edited", where).ids == ids, (lat, lng)
 
 
+# Rings as a hand edit or another tool may write them (Parse writes a simple ring, closed once).
+ODD_RINGS = {
+    "open": "((0,0),(1,0),(1,1),(0,1))", "closed_twice": "((0,0),(1,0),(1,1),(0,1),(0,0),(0,0))",
+    "repeated": "((0,0),(1,0),(1,0),(1,1),(1,1),(0,1))", "bowtie": "((0,0),(2,2),(2,0),(0,2))",
+    "self_touching": "((0,0),(2,0),(1,1),(2,2),(0,2),(1,1))", "antimeridian": "((179,-10),(180,-10),(180,10),(179,10))",
+    "world": "((-180,-10),(180,-10),(180,10),(-180,10))", "pole": "((-180,90),(180,90),(180,80),(-180,80))",
+    "tiny": "((0,0),(1e-100,0),(1e-100,1e-100),(0,1e-100))", "fractions": "((0.1,0.2),(0.30000000000000004,0.2),(0.3,0.7))",
+}  # fmt: skip
+
+
+def test_odd_rings_answer_as_the_reference(app: App, edited: psycopg.Connection[Any]) -> None:
+    """polygonContains on each ring's vertices, edges, inside and outside, in place and by
+    db.reference (which reads the same rows, closing each ring as geo.polygon_ring does)."""
+    for oid, ring in ODD_RINGS.items():
+        edited.execute('INSERT INTO "Edited" ("objectId", "createdAt", "updatedAt", poly) VALUES (%s, now(), now(), %s)', [oid, ring])
+    app.in_place.clear_cache()
+    coords = [0, 1, 0.5, 2, 1e-100, 5e-101, -10, 10, 179, 180, -180, 90, 85, 0.2, 0.3, 0.30000000000000004, 0.7]
+    for lat in coords:
+        for lng in coords:
+            if abs(lat) <= 90:
+                where = {"poly": {"polygonContains": {"latitude": lat, "longitude": lng}}}
+                want = app.in_place.reference("Edited", where, sort=["objectId"]).ids
+                assert app.in_place.query("Edited", where, sort=["objectId"]).ids == want, (lat, lng)
+    inside = {"poly": {"polygonContains": {"latitude": 0.5, "longitude": 0.5}}}
+    assert app.in_place.query("Edited", inside, sort=["objectId"]).ids == ["bowtie", "closed_twice", "open", "repeated",
+                                                                           "self_touching", "world"]
+
+
 @pytest.mark.parametrize(("cells", "said"), [
     ({"poly": "((0,0),(1,1))"}, "a Polygon needs at least 3 different points"),
     ({"poly": "((0,0),(1,100),(1,1))"}, "Polygon point #1 out of range"),
