@@ -137,6 +137,10 @@ def both(parse: Side, serve: Side) -> Iterator[Any]:
     {"include": "authors.name"},
     {"include": "authors", "excludeKeys": "authors.name"},
     {"excludeKeys": "authors.name,authors.company"},
+    # excludeKeys past a Pointer's field that is no Object (nor a field): the record embedded whole
+    {"excludeKeys": "main.name.x"},
+    {"excludeKeys": "main.nope.x"},
+    {"excludeKeys": "main.company.cname.x"},
     {"include": "authors.friends.company", "keys": "authors.friends.company.cname,authors.name"},
     {"include": "main,authors", "keys": "main.name,authors"},
 ], ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
