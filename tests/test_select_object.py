@@ -263,6 +263,26 @@ def test_serve_exclude_keys_inside_an_object(db: querylang.Database) -> None:
     assert _serve(db, "/classes/Post/p2", excludeKeys="meta.when.iso")["meta"]["when"] == {"__type": "Date", "iso": T}
 
 
+def test_serve_keys_and_exclude_keys_together(db: querylang.Database) -> None:
+    """What docs/serve.md says of keys beside excludeKeys inside an Object: an excluded key is
+    gone before the Object-and-key pair is looked for, so the pair excludeKeys splits is
+    answered (the Object without that key); a key kept inside the Object and another excluded
+    leave the kept one alone; the pair itself stays 102 for a client as for the master key."""
+    from querylang.server import ServerConfig
+    from querylang.server.errors import ParseError
+    from querylang.server.keys import Access
+    from querylang.server.rest import Api
+
+    assert _serve(db, "/classes/Post/p1", keys="meta,meta.lang", excludeKeys="meta.lang")["meta"] == {
+        "n": 1, "deep": {"a": {"b": 1, "c": 2}, "d": 3}, "items": [{"name": "x", "q": 1}, "s", [{"name": "y"}, 3], {"q": 2}, None]}
+    assert _serve(db, "/classes/Post/p1", keys="meta.lang,meta.n", excludeKeys="meta.n")["meta"] == {"lang": "en"}
+    assert "meta" not in _serve(db, "/classes/Post/p1", keys="meta.lang", excludeKeys="meta")
+    api = Api(db, ServerConfig(app_id="app", master_key="m"))
+    with pytest.raises(ParseError, match="cannot select both 'owner.meta' and 'owner.meta.lang'") as err:
+        api.route("GET", "/classes/Post", {"keys": "owner.meta.lang,owner.meta"}, Access(master=False, can_write=False), "http://x/parse")
+    assert (err.value.code, err.value.status) == (102, 400)
+
+
 # --- random Objects: every engine answers what the reference answers ---------------------------
 
 _NAMES = ("a", "b", "c")
