@@ -11,7 +11,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from querylang.errors import INVALID_CLASS_NAME, INVALID_KEY_NAME, QueryError, SchemaError, cut_name
+from querylang.errors import (
+    INVALID_CLASS_NAME,
+    INVALID_KEY_NAME,
+    LimitExceeded,
+    QueryError,
+    SchemaError,
+    cut_name,
+)
 from querylang.model.jsvalues import type_name
 
 FIELD_TYPES = (
@@ -40,6 +47,9 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # A dotted path into an Object field: 'meta.views', 'meta.a.b' (docs/semantics.md#objects dot notation).
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 STEP_RE = re.compile(r"[A-Za-z0-9_]+")  # a step of PATH_RE
+# Steps past its field a path into an Object may take: DuckDB's SQL for such a path grows with
+# the square of its steps, and planning it is not interrupted by the query's timeout.
+MAX_PATH_STEPS = 20
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
 RESERVED = {"_rperm", "_wperm", "authData", "sessionToken"}
 # Parse keeps a record's ACL in the field named ACL, and only there.
@@ -130,7 +140,10 @@ class ClassDef:
         if not isinstance(name, str):
             raise SchemaError(f"class {self.name} has no field {name!r}", hint=suggest(str(name), self.fields))
         f = self.fields.get(name)
-        if f is None and self.object_holding(name) is not None:
+        if f is None and (head := self.object_holding(name)) is not None:
+            if (steps := name.count(".")) > MAX_PATH_STEPS:
+                raise LimitExceeded(f"'{cut_name(name)}': a path into Object field '{head}' goes {steps} steps deep "
+                                    f"(max {MAX_PATH_STEPS})")
             return Field(name, "ObjectPath")
         if f is None:
             bad = self._bad_step(name)
