@@ -98,6 +98,31 @@ def parse_opener(cluster: Cluster, make: Callable[[str, Any], None]) -> Iterator
             db.close()
 
 
+PARSE_BUILT_INS = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"}}
+
+
+def parse_tables(url: str, schemas: dict[str, dict[str, Any]], columns: dict[str, str],
+                 rows: dict[str, list[tuple[Any, ...]]], at: str = "2024-01-01T00:00:00.000Z") -> None:
+    """Parse's own tables, as Parse Server makes them, in the schema of ``url``: a _SCHEMA row
+    per class of ``schemas`` (class → its fields past the built-in ones), a table per class with
+    ``columns`` (class → its column list past the built-in ones and the ACL's), and ``rows``
+    (class → tuples of objectId and those columns; createdAt and updatedAt ``at``)."""
+    import json
+
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        for cls, fields in schemas.items():
+            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
+                        [cls, json.dumps({"className": cls, "fields": {**PARSE_BUILT_INS, **fields}})])
+            con.execute(f'CREATE TABLE "{cls}" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, '
+                        f'"updatedAt" timestamptz, "_rperm" text[], "_wperm" text[], {columns[cls]})')
+            for row in rows.get(cls, []):
+                marks = ", ".join(["%s"] * (len(row) - 1))
+                con.execute(f'INSERT INTO "{cls}" VALUES (%s, %s, %s, NULL, NULL, {marks})', [row[0], at, at, *row[1:]])
+
+
 @contextmanager
 def own_cluster(name: str, doc: dict[str, Any]) -> Iterator[Cluster]:
     """A cluster of a module's own (one that stops, restarts or freezes it), holding ``doc``."""

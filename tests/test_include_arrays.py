@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +18,7 @@ import querylang
 from querylang.errors import QueryError, SchemaError
 
 from .conftest import pg_examples
-from .pg import parse_opener
+from .pg import parse_opener, parse_tables
 
 
 def P(cls: str, oid: str) -> dict[str, str]:
@@ -218,7 +217,6 @@ def test_the_records_of_one_class_are_read_in_one_statement(db: querylang.Databa
 
 # --- Parse's own tables in place: an Array of Pointers is a jsonb column ----------------------
 
-_FIELDS = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"}}
 _SCHEMAS = {
     "Author": {"name": {"type": "String"}, "company": {"type": "Pointer", "targetClass": "Company"}},
     "Company": {"cname": {"type": "String"}},
@@ -228,16 +226,7 @@ _COLUMNS = {"Author": '"name" text, "company" text', "Company": '"cname" text', 
 
 
 def _parse_tables(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
-        for cls, fields in _SCHEMAS.items():
-            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
-                        [cls, json.dumps({"className": cls, "fields": {**_FIELDS, **fields}})])
-            con.execute(f'CREATE TABLE "{cls}" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, '
-                        f'"updatedAt" timestamptz, "_rperm" text[], "_wperm" text[], {_COLUMNS[cls]})')
-            for row in rows.get(cls, []):
-                marks = ", ".join(["%s"] * (len(row) - 1))
-                con.execute(f'INSERT INTO "{cls}" VALUES (%s, %s, %s, NULL, NULL, {marks})', [row[0], T, T, *row[1:]])
+    parse_tables(url, _SCHEMAS, _COLUMNS, rows, T)
 
 
 @pytest.fixture
@@ -411,20 +400,12 @@ def _parse_users(url: str, _: Any) -> None:
     Post whose Array points to that user."""
     users = {"username": {"type": "String"}, "email": {"type": "String"}, "password": {"type": "String"},
              "authData": {"type": "Object"}}
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
-        for cls, fields in (("_User", users), ("Post", {"authors": {"type": "Array"}})):
-            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
-                        [cls, json.dumps({"className": cls, "fields": {**_FIELDS, **fields}})])
-        con.execute('CREATE TABLE "_User" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
-                    '"_rperm" text[], "_wperm" text[], "username" text, "email" text, "_hashed_password" text, '
-                    '"authData" jsonb, "_auth_data_facebook" jsonb, "_session_token" text)')
-        con.execute('INSERT INTO "_User" VALUES (%s, %s, %s, NULL, NULL, %s, %s, %s, %s, %s, %s)',
-                    ["u1", T, T, "ann", "ann@example.com", "$2b$10$hash-secret", '{"x": "auth-secret"}',
-                     '{"id": "fb-secret"}', "r:token-secret"])
-        con.execute('CREATE TABLE "Post" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, "updatedAt" timestamptz, '
-                    '"_rperm" text[], "_wperm" text[], "authors" jsonb)')
-        con.execute('INSERT INTO "Post" VALUES (%s, %s, %s, NULL, NULL, %s)', ["p1", T, T, json.dumps([P("_User", "u1")])])
+    columns = {"_User": '"username" text, "email" text, "_hashed_password" text, "authData" jsonb, '
+                        '"_auth_data_facebook" jsonb, "_session_token" text', "Post": '"authors" jsonb'}
+    parse_tables(url, {"_User": users, "Post": {"authors": {"type": "Array"}}}, columns, {
+        "_User": [("u1", "ann", "ann@example.com", "$2b$10$hash-secret", '{"x": "auth-secret"}', '{"id": "fb-secret"}',
+                   "r:token-secret")],
+        "Post": [("p1", json.dumps([P("_User", "u1")]))]}, T)
 
 
 def test_a_user_embedded_from_an_array_keeps_its_secrets(pg_cluster: Any) -> None:

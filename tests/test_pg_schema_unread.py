@@ -119,7 +119,7 @@ def test_an_update_naming_a_field_another_process_added_says_the_schema_could_no
     assert db.query("User", "where({ age: { equalTo: 5 } })").ids == []  # nothing was changed; the lock gone, known
 
 
-def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(pg_cluster: Any) -> None:
+def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(pg_cluster: Any, caplog: pytest.LogCaptureFixture) -> None:
     """The role lost SELECT on the schema table after connecting: a query naming a field
     another process added said the class had no such field (a guess, the read having failed),
     and db.refresh_schema() warned without the reason."""
@@ -144,14 +144,8 @@ def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(pg_cluster: 
                                       f"schema could not be read again: permission denied for table {SCHEMA_TABLE}")
         import logging
 
-        records: list[logging.LogRecord] = []
-        handler = logging.Handler()
-        handler.emit = records.append  # type: ignore[method-assign]
-        logging.getLogger("querylang").addHandler(handler)
-        try:
+        with caplog.at_level(logging.WARNING, logger="querylang"):
             assert db.refresh_schema() is False
-        finally:
-            logging.getLogger("querylang").removeHandler(handler)
-        assert [r.getMessage() for r in records] == [
+        assert [r.getMessage() for r in caplog.records if r.name == "querylang"] == [
             "db.refresh_schema(): the stored schema could not be read, the one read before is kept: the schema could "
             f"not be read again: permission denied for table {SCHEMA_TABLE}"]

@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import given, settings
 
@@ -20,7 +19,7 @@ import querylang
 from querylang.errors import QueryError, SchemaError
 
 from .conftest import pg_examples
-from .pg import parse_opener
+from .pg import parse_opener, parse_tables
 
 
 def P(cls: str, oid: str) -> dict[str, str]:
@@ -202,7 +201,6 @@ def test_serve_keys_inside_an_object(db: querylang.Database) -> None:
 
 # --- Parse's own tables in place: an Object is a jsonb column ---------------------------------
 
-_FIELDS = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"}}
 
 
 def _parse_tables(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
@@ -210,16 +208,7 @@ def _parse_tables(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
                "Post": {"title": {"type": "String"}, "meta": {"type": "Object"},
                         "owner": {"type": "Pointer", "targetClass": "User"}}}
     columns = {"User": '"name" text, "meta" jsonb', "Post": '"title" text, "meta" jsonb, "owner" text'}
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
-        for cls, fields in schemas.items():
-            con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)',
-                        [cls, json.dumps({"className": cls, "fields": {**_FIELDS, **fields}})])
-            con.execute(f'CREATE TABLE "{cls}" ("objectId" text PRIMARY KEY, "createdAt" timestamptz, '
-                        f'"updatedAt" timestamptz, "_rperm" text[], "_wperm" text[], {columns[cls]})')
-            for row in rows.get(cls, []):
-                marks = ", ".join(["%s"] * (len(row) - 1))
-                con.execute(f'INSERT INTO "{cls}" VALUES (%s, %s, %s, NULL, NULL, {marks})', [row[0], T, T, *row[1:]])
+    parse_tables(url, schemas, columns, rows, T)
 
 
 @pytest.fixture
