@@ -657,7 +657,7 @@ class PostgresStore(Watched, Listening):
             self.watchdog.done(token)
         if self.closed or sys.is_finalizing():
             # Given up after close(), or as Python exits, when no statement can be watched (one
-            # hung the process for good: watchdog.py's _frozen): closed, it ends its transaction.
+            # hung the process for good: watchdog.py's _start): closed, it ends its transaction.
             with contextlib.suppress(psycopg.Error):
                 con.close()
             if self.closed:  # as Python exits, the open pool's discard of it was logged to stderr

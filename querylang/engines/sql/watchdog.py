@@ -98,7 +98,7 @@ class Watchdog:
         interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
         statement would then run to its end (the REPL once hung so after Ctrl-C).
         """
-        if sys.is_finalizing():  # refused as a thread's start is (_start), before the lock (_frozen)
+        if sys.is_finalizing():  # refused as a thread's start is, before the lock (_start says why)
             raise RuntimeError("can't create new thread at interpreter shutdown")
         now = time.monotonic()
         deadline = math.inf if timeout is None else now + timeout
@@ -130,7 +130,7 @@ class Watchdog:
         so none reaches the next statement on its connection or cursor (an interrupt in
         flight is waited for)."""
         if sys.is_finalizing():
-            return  # _frozen: nothing of the watchdog's can run any more, nor reach a statement
+            return  # nothing of the watchdog's can run any more, nor reach a statement (_start)
         with self._lock:
             self._watched.pop(token, None)
             self._sending.discard(token)
@@ -151,7 +151,7 @@ class Watchdog:
     def close(self) -> None:
         """The store is closed: the thread ends, once the calls still running are done. It
         stayed waiting for good, one thread per Database ever opened in the process."""
-        if sys.is_finalizing():  # _frozen: nothing to wait for, and the lock may be held for good
+        if sys.is_finalizing():  # nothing to wait for, and the lock may be held for good (_start)
             self._closed = True
             return
         with self._lock:
@@ -286,15 +286,13 @@ CLOSE_WAIT = 1.0  # seconds close() waits at most for the threads still ending
 SENDERS = 4  # slow interrupts (PostgreSQL cancels, each a connection to the server) made at once
 
 
-# _frozen: as Python exits, its daemon threads stop for good at their next step (this one's
-# thread, a cancel's sender), perhaps holding the lock or with an interrupt half made; the
-# cleanups the collector then runs (a stream's, a close) waited for them, and the process hung.
-
-
 def _start(thread: threading.Thread) -> None:
     """Start ``thread``; refused while Python exits, as Python 3.12 refuses it: on 3.11 a thread
     started then never runs, and its start waits for it for good (a statement a generator's
-    cleanup made at exit hung the process)."""
+    cleanup made at exit hung the process). As Python exits, its daemon threads also stop for
+    good at their next step (the watchdog's thread, a cancel's sender), perhaps holding the lock
+    or with an interrupt half made: the watchdog then neither watches nor waits, since the
+    cleanups the collector runs (a stream's, a close) waited for them and the process hung."""
     if sys.is_finalizing():
         raise RuntimeError("can't create new thread at interpreter shutdown")
     thread.start()
