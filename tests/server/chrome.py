@@ -37,6 +37,16 @@ def chromium_driver() -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
+def none_of(driver: webdriver.Chrome, by: str, what: str) -> bool:
+    """Whether the page (loaded: ``get`` waits for it) holds no element ``what``: looked for
+    without the implicit wait, which a search that finds nothing waits out in full (5 s each)."""
+    driver.implicitly_wait(0)
+    try:
+        return driver.find_elements(by, what) == []
+    finally:
+        driver.implicitly_wait(5)
+
+
 def shot(driver: webdriver.Chrome, name: str) -> None:
     DOCS.mkdir(exist_ok=True)
     assert driver.save_screenshot(str(DOCS / name))

@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import querylang
 
-from .chrome import column, go
+from .chrome import column, go, none_of
 from .live import MASTER_KEY, LiveServer, http_client, start
 
 # No '.' in it (an Object's key may hold none), no '$' either.
@@ -121,7 +121,7 @@ def test_no_page_of_the_browser_can_be_framed_by_another_site(shared: LiveServer
         time.sleep(0.5)
         browser.switch_to.frame(browser.find_element(By.ID, "f"))
         try:
-            assert browser.find_elements(By.ID, "masterKey") == []
+            assert none_of(browser, By.ID, "masterKey")
         finally:
             browser.switch_to.default_content()
     with http_client(base_url=shared.root) as c:
@@ -181,7 +181,7 @@ def test_no_stored_text_becomes_markup_on_any_page(marked: LiveServer, browser: 
     for path in paths:
         browser.get(marked.root + path)
         assert browser.title != "owned", path
-        assert browser.find_elements(By.CSS_SELECTOR, "script, img, [onerror]") == [], path
+        assert none_of(browser, By.CSS_SELECTOR, "script, img, [onerror]"), path
     browser.get(marked.root + f"/browser/classes/Mark?{script}")
     assert browser.find_element(By.ID, "script").get_attribute("value") == typed
     assert "</script><img src=x" in browser.find_element(By.ID, "error").text  # the caret line quotes it
@@ -192,7 +192,7 @@ def test_no_stored_text_becomes_markup_on_any_page(marked: LiveServer, browser: 
     assert values["o"] == '{\n  "' + MARKUP.replace('"', '\\"') + '": "' + MARKUP.replace('"', '\\"') + '"\n}'
     browser.delete_all_cookies()
     browser.get(marked.root + "/browser/login?" + urllib.parse.urlencode({"next": "/browser/" + MARKUP}))
-    assert browser.title != "owned" and browser.find_elements(By.CSS_SELECTOR, "script, img, [onerror]") == []
+    assert browser.title != "owned" and none_of(browser, By.CSS_SELECTOR, "script, img, [onerror]")
     assert browser.find_element(By.NAME, "next").get_attribute("value") == "/browser/" + MARKUP
 
 
