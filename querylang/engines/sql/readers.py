@@ -40,6 +40,18 @@ from querylang.errors import (
     QueryTimeout,
 )
 
+# Forks of this process so far, counted in each child: a lock made before a fork knows it is in
+# a child by its count, with no system call per query (os.getpid is one).
+_forks = 0
+
+
+def _forked_here() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked_here)
+
 CANCEL_POLL = 0.02  # seconds between looks at a waiting call's cancel event
 # Seconds a query may spend before a wait (planning it) and still give the wait its whole
 # timeout: the statement of a query that waited for nothing keeps the limit its connection has
@@ -62,16 +74,16 @@ class ReadWriteLock:
         self._turn = 0
         self._mine = threading.local()  # this thread's shared holds
         self._shared = _SharedHold(self)
-        self._pid = os.getpid()
+        self._forks = _forks
 
     def forked(self) -> bool:
         """Whether this process is a fork of the one that made the lock (and opened the database)."""
-        return os.getpid() != self._pid
+        return _forks != self._forks
 
     def check_process(self) -> None:
         """Refuse (QueryError) a call in a process forked after the lock was made."""
         # Before the mutex: a thread of the parent may have held it at the fork, for good here.
-        if os.getpid() != self._pid:
+        if _forks != self._forks:
             raise QueryError(DATABASE_FORKED)
 
     # --- exclusive ---------------------------------------------------------------------------
