@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Verbosity, settings
@@ -101,6 +102,14 @@ def pair(pg_cluster):
 # PostgreSQL's one refusal where the other engines answer (engines/postgres/server_errors.py UNDERFLOW):
 # the property tests accept it, by its message, as the issue allows a QueryError that says why.
 PG_REFUSES = "PostgreSQL refuses this query"
+
+
+def answers(db: querylang.Database, **kw: Any) -> list[dict[str, Any]]:
+    """db.query's Posts (sorted by title), asserted equal to db.stream's and db.reference's."""
+    got = db.query("Post", sort=["title"], **kw).records
+    assert got == list(db.stream("Post", sort=["title"], batch=1, **kw)), kw
+    assert got == db.reference("Post", sort=["title"], **kw).records, kw
+    return got
 
 
 # The PostgreSQL runs of the differential properties take a quarter of the profile's examples:

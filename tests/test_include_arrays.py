@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import querylang
 from querylang.errors import QueryError, SchemaError
 
-from .conftest import pg_examples
+from .conftest import answers, pg_examples
 from .pg import parse_opener, parse_tables
 
 
@@ -77,14 +77,6 @@ A1, A2, K1 = rec("Author", "a1"), rec("Author", "a2"), rec("Company", "k1")
 def authors(a1: dict[str, Any], company: dict[str, Any], a2: dict[str, Any]) -> list[Any]:
     """p1.authors with its pointers to live records replaced by these."""
     return [a1, 5, "x", {"k": 1}, P("Author", "gone"), P("Nope", "z"), a1, None, company, [a2]]
-
-
-def answers(db: querylang.Database, **kw: Any) -> list[dict[str, Any]]:
-    """db.query's records, asserted equal to db.stream's and db.reference's."""
-    got = db.query("Post", sort=["title"], **kw).records
-    assert got == list(db.stream("Post", sort=["title"], batch=1, **kw)), kw
-    assert got == db.reference("Post", sort=["title"], **kw).records, kw
-    return got
 
 
 @pytest.fixture

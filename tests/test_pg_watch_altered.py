@@ -25,6 +25,16 @@ SAID = (r"^class Post, field likes: its column likes is numeric, where querylang
         r"was changed outside querylang; change it back \(ALTER TABLE \"Post\" ALTER \"likes\" TYPE double precision\)$")
 
 
+def _likes_altered(cluster: Cluster) -> str:
+    """The URL of a database holding DOC whose Post.likes column was altered to numeric by hand."""
+    url = fresh_url(cluster)
+    with querylang.connect(url) as db:
+        db.load(DOC)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    return url
+
+
 @pytest.mark.parametrize("read", [
     lambda db: db.query("Post", None),
     lambda db: db.query("Post", {"likes": {"greaterThan": 2}}, select=["likes"]),
@@ -36,11 +46,7 @@ SAID = (r"^class Post, field likes: its column likes is numeric, where querylang
     lambda db: db.distinct("Post", "likes"),
 ], ids=["query", "select", "stream", "reference", "sum", "max", "avg", "distinct"])
 def test_a_number_column_altered_to_numeric_by_hand_is_named(pg_cluster: Cluster, read: Callable[[Any], Any]) -> None:
-    url = fresh_url(pg_cluster)
-    with querylang.connect(url) as db:
-        db.load(DOC)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    url = _likes_altered(pg_cluster)
     with querylang.connect(url) as db:
         with pytest.raises(DataError, match=SAID) as caught:
             read(db)
@@ -55,11 +61,7 @@ def test_the_look_at_the_columns_types_ends_at_the_querys_timeout(pg_cluster: Cl
     """The look at the columns' types after a cell that could not be read was not the query's
     (another session locked the catalog: it ended seconds past the timeout, saying Python's
     AttributeError): it is, within the query's timeout and cancel."""
-    url = fresh_url(pg_cluster)
-    with querylang.connect(url) as db:
-        db.load(DOC)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    url = _likes_altered(pg_cluster)
     with querylang.connect(url, timeout=1) as db:
         with pytest.raises(DataError, match=SAID):  # the connection knows the table's columns now
             db.query("Post", None)
@@ -88,11 +90,7 @@ def test_a_stream_whose_batch_cannot_be_read_gives_its_connection_back_at_once(p
     """The batch that could not be read ended the stream, but its server-side cursor's read
     transaction stayed open ('idle in transaction', holding its snapshot and locks) for as long
     as the caller kept the error: the stream's generator was only closed when collected."""
-    url = fresh_url(pg_cluster)
-    with querylang.connect(url) as db:
-        db.load(DOC)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute('ALTER TABLE "Post" ALTER "likes" TYPE numeric')
+    url = _likes_altered(pg_cluster)
     with querylang.connect(url) as db:
         rows = db.stream("Post", None, batch=1)
         with pytest.raises(DataError, match=SAID) as caught:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 import querylang
 from querylang.errors import QueryError, SchemaError
 
-from .conftest import pg_examples
+from .conftest import answers, pg_examples
 from .pg import parse_opener, parse_tables
 
 
@@ -61,14 +61,6 @@ def post(oid: str, **fields: Any) -> dict[str, Any]:
 
 def user(oid: str, **fields: Any) -> dict[str, Any]:
     return {"__type": "Object", "className": "User", "objectId": oid, **STAMPS, **fields}
-
-
-def answers(db: querylang.Database, **kw: Any) -> list[dict[str, Any]]:
-    """db.query's records (sorted by title), asserted equal to db.stream's and db.reference's."""
-    got = db.query("Post", sort=["title"], **kw).records
-    assert got == list(db.stream("Post", sort=["title"], batch=1, **kw)), kw
-    assert got == db.reference("Post", sort=["title"], **kw).records, kw
-    return got
 
 
 @pytest.fixture

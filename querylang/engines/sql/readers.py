@@ -83,7 +83,7 @@ class ReadWriteLock:
     def check_process(self) -> None:
         """Refuse (QueryError) a call in a process forked after the lock was made."""
         # Before the mutex: a thread of the parent may have held it at the fork, for good here.
-        if _forks != self._forks:
+        if self.forked():
             raise QueryError(DATABASE_FORKED)
 
     # --- exclusive ---------------------------------------------------------------------------

@@ -98,8 +98,7 @@ class Watchdog:
         interrupt that reaches DuckDB before the statement starts is forgotten by it, and the
         statement would then run to its end (the REPL once hung so after Ctrl-C).
         """
-        if sys.is_finalizing():  # refused as a thread's start is, before the lock (_start says why)
-            raise RuntimeError("can't create new thread at interpreter shutdown")
+        _refused_at_exit()  # before the lock (_start says why)
         now = time.monotonic()
         deadline = math.inf if timeout is None else now + timeout
         with self._lock:
@@ -293,6 +292,11 @@ def _start(thread: threading.Thread) -> None:
     good at their next step (the watchdog's thread, a cancel's sender), perhaps holding the lock
     or with an interrupt half made: the watchdog then neither watches nor waits, since the
     cleanups the collector runs (a stream's, a close) waited for them and the process hung."""
+    _refused_at_exit()
+    thread.start()
+
+
+def _refused_at_exit() -> None:
+    """What Python 3.12 raises for a thread started as it exits (_start)."""
     if sys.is_finalizing():
         raise RuntimeError("can't create new thread at interpreter shutdown")
-    thread.start()
