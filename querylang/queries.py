@@ -264,10 +264,8 @@ class Queries(Writes, SchemaRefresh):
             res = self._planned(lambda: self._execute(self._plan(class_name, query, opts, capped=True, fields=fields, laned=not shaped), cancel))
         if not shaped:
             return res
-        if inc:
-            include_pointed(self.schema, self._fetcher(cancel), class_name, res.records, inc, keys if select is not None else None)
-        if select is not None:  # select="" or [] keeps only the fields every record shows, as keys="" does
-            res.records = select_keys(self.schema, class_name, res.records, keys)
+        res.records = shaped_records(self.schema, self._fetcher(cancel), class_name, res.records, inc,
+                                     keys if select is not None else None)
         return res
 
     def stream(
@@ -317,10 +315,8 @@ class Queries(Writes, SchemaRefresh):
                         records = decode(rows)
                 except QueryTimeout as exc:  # the look's limit was what the decoding left
                     raise told(exc, self.timeout) from None
-                if inc:
-                    include_pointed(self.schema, self._fetcher(cancel), cls.name, records, inc, keys if select is not None else None)
-                if select is not None:
-                    records = select_keys(self.schema, cls.name, records, keys)
+                records = shaped_records(self.schema, self._fetcher(cancel), cls.name, records, inc,
+                                         keys if select is not None else None)
                 yield from records
         finally:
             # A batch that could not be decoded (or an include that failed) ends the stream now:
@@ -429,10 +425,8 @@ class Queries(Writes, SchemaRefresh):
         inc, keys, _ = checked_shape(self.schema, class_name, include, select) if shaped else ([], [], None)
         q = self.build(class_name, query, **kw)
         res = self.run_reference(q)
-        if inc:
-            include_pointed(self.schema, self._reference_records, q.class_name, res.records, inc, keys if select is not None else None)
-        if select is not None:
-            res.records = select_keys(self.schema, q.class_name, res.records, keys)
+        res.records = shaped_records(self.schema, self._reference_records, q.class_name, res.records, inc,
+                                     keys if select is not None else None)
         return res
 
     def _reference_records(self, class_name: str, ids: tuple[str, ...], _fields: frozenset[str] | None) -> list[dict[str, Any]]:
@@ -479,6 +473,17 @@ def check_nodes(method: str, q: object) -> None:
 
 
 Fetch = Callable[[str, tuple[str, ...], "frozenset[str] | None"], list[dict[str, Any]]]
+
+
+def shaped_records(
+    schema: Schema, fetch: Fetch, class_name: str, records: list[dict[str, Any]], inc: list[str], keys: list[str] | None,
+) -> list[dict[str, Any]]:
+    """``records`` with the ``inc`` paths included (read through ``fetch``) and, ``keys`` not
+    None, cut down to them: what query, stream and reference answer (select="" or [] keeps only
+    the fields every record shows, as keys="" does)."""
+    if inc:
+        include_pointed(schema, fetch, class_name, records, inc, keys)
+    return records if keys is None else select_keys(schema, class_name, records, keys)
 
 
 def include_pointed(
