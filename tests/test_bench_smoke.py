@@ -82,7 +82,9 @@ def test_outputs_written(results: tuple[dict, Path]) -> None:
     res, out = results
     md = (out / "T.md").read_text(encoding="utf-8")
     assert "## Tuning" in md and "## Targets" in md
-    assert (out / "T.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = (out / "T.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"http" not in png, "the chart's metadata links to a web site (the repository stands alone)"
     assert any("1.2×" in t["target"] for t in res["targets"])
 
 

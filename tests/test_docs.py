@@ -141,6 +141,16 @@ def test_top_documents_have_no_web_or_parent_links(name: str) -> None:
     assert not found, f"{name} links to {found}: the documents at the top stand alone"
 
 
+def test_committed_images_carry_no_web_links() -> None:
+    """A PNG's text chunks (a plotting library names its web site there) are part of the repository too."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "*.png"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert listed, "no images found: is this a git checkout?"
+    linked = [name for name in listed if re.search(rb"https?://", (ROOT / name).read_bytes())]
+    assert not linked, f"images whose metadata holds a web address: {linked}"
+
+
 def test_nothing_cites_the_old_specification_or_paths_outside() -> None:
     bad = []
     for p, text in FILES:
