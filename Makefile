@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench-smoke clean
+.PHONY: demo test lint typecheck bench-smoke screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
@@ -24,6 +24,12 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	@bash scripts/install-components
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=25
+
+# The data browser's screenshots that docs/serve.md and the README show, taken again by its
+# walk in headless Chromium (a test run writes them outside the checkout).
+screenshots: $(STAMP)
+	@bash scripts/install-components
+	QL_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider tests/server/test_browser.py
 
 # The benchmark runner at scale T, nothing timed (what `make test` also runs).
 bench-smoke: $(STAMP)

@@ -4,6 +4,8 @@ with it (click and wait for the next page, read the records table, take a screen
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from .components import chromium
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+def screenshot_dir() -> Path:
+    """Where the walk's screenshots go: a directory outside the checkout, unless
+    ``QL_SCREENSHOTS`` names one (``make screenshots`` names docs/, whose images the guides
+    show): a test run leaves the checkout as it found it."""
+    named = os.environ.get("QL_SCREENSHOTS")
+    return Path(named).resolve() if named else Path(tempfile.gettempdir()) / "querylang-screenshots"
 
 
 @contextmanager
@@ -48,8 +56,9 @@ def none_of(driver: webdriver.Chrome, by: str, what: str) -> bool:
 
 
 def shot(driver: webdriver.Chrome, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    assert driver.save_screenshot(str(DOCS / name))
+    where = screenshot_dir()
+    where.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(where / name))
 
 
 def go(driver: webdriver.Chrome, element: WebElement) -> None:

@@ -1,13 +1,14 @@
 """The data browser in a real headless browser (Debian's chromium via chromedriver and Selenium).
 
 Walks the issue's path: sign in, open a class, run a filter script (an error first: line,
-column and caret), follow a pointer, view a relation and its inverse. Writes the screenshots
-the docs show (docs/browser-*.png).
+column and caret), follow a pointer, view a relation and its inverse. Takes the screenshots
+the docs show (docs/browser-*.png), into docs/ only under ``make screenshots``.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
@@ -15,8 +16,19 @@ from selenium.webdriver.common.by import By
 
 import querylang
 
-from .chrome import column, go, none_of, shot
+from .chrome import column, go, none_of, screenshot_dir, shot
 from .live import MASTER_KEY, LiveServer, http_client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_test_run_leaves_the_checkout_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk's screenshots go outside the checkout (a clean clone stayed modified after
+    `make test`: every run wrote docs/browser-*.png again), into docs/ only when asked."""
+    monkeypatch.delenv("QL_SCREENSHOTS", raising=False)
+    assert not screenshot_dir().is_relative_to(ROOT)
+    monkeypatch.setenv("QL_SCREENSHOTS", str(ROOT / "docs"))
+    assert screenshot_dir() == ROOT / "docs"
 
 
 def test_browser_walk(shared: LiveServer, browser: webdriver.Chrome) -> None:
