@@ -86,9 +86,30 @@ def matches_range(stored: Any, op: str, value: Any, is_array: bool) -> bool:
     return any(type_class(c) == tc and ordered(op, c, value) for c in candidates)
 
 
-def matches_in(stored: Any, values: Iterable[Any], is_array: bool) -> bool:
-    """containedIn: equal to some member (absent matches a listed null) (docs/semantics.md#lists)."""
-    return any(absent(stored, is_array) if v is None else matches_eq(stored, v, is_array) for v in values)
+Listed = tuple[bool, frozenset[tuple[str, str]]]
+
+
+def listed(values: Iterable[Any]) -> Listed:
+    """containedIn's members as :func:`equals` compares them (type class and canonical form),
+    and whether null is among them: made once a query, a member looked up in it, not compared
+    with each (a long list was member by member for every record)."""
+    values = list(values)
+    return any(v is None for v in values), frozenset((type_class(v), canonical(v)) for v in values if v is not None)
+
+
+def matches_in(stored: Any, members: Listed, is_array: bool) -> bool:
+    """containedIn: equal to some member (absent matches a listed null) (docs/semantics.md#lists);
+    an array by any element or as a whole, as :func:`matches_eq`."""
+    has_null, keys = members
+    if has_null and absent(stored, is_array):
+        return True
+    if stored is None:
+        return False
+    if is_array and any(e is not None and (type_class(e), canonical(e)) in keys for e in stored):
+        return True
+    if is_array and isinstance(stored, Reached):
+        return False
+    return (type_class(stored), canonical(stored)) in keys
 
 
 def sort_records(records: list[Record], keys: tuple[n.SortKey, ...]) -> list[Record]:
@@ -365,7 +386,7 @@ class Evaluator:
 
     def in_(self, node: n.In, f: Field, rec: Record) -> bool:
         stored = rec.get(node.field)
-        hit = matches_in(key_value(f.type, stored), node.values, is_list(f, stored))
+        hit = matches_in(key_value(f.type, stored), self._sub(node, lambda: listed(node.values)), is_list(f, stored))
         return not hit if node.negate else hit
 
     def exists(self, node: n.Exists, class_name: str, f: Field, rec: Record) -> bool:
