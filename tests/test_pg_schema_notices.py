@@ -197,7 +197,7 @@ def test_the_browser_shows_a_class_and_a_field_another_process_added(pair):
     from querylang.server import ServerConfig, create_app
 
     a, b = pair
-    with TestClient(create_app(b, ServerConfig(app_id="app", master_key="m"))) as client:
+    with TestClient(create_app(b, ServerConfig(app_id="app", master_key="m")), base_url="http://localhost") as client:
         a.define_class("U", {"s": {"type": "String"}})
         a.create("U", {"objectId": "u1", "s": "x"})
         page = client.get("/browser/classes/U", params={"masterKey": "m"})

@@ -30,6 +30,7 @@ from querylang.script.values import truthy
 from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
 from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
+from .hosts import HostCheck
 from .keys import as_node_reads, authenticate
 from .rest import Api
 
@@ -116,12 +117,14 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     mount = any_line(Mount(config.mount or "/", routes=[any_line(Route("/{path:path}", parse_api, methods=METHODS))]))
     mount.path_regex = re.compile(mount.path_regex.pattern, mount.path_regex.flags | re.IGNORECASE)
     routes: list[Any] = [mount]
-    middleware = []
+    # The Host check before any route (with CORS, so that a page of a name not allowed can read why).
+    middleware = [Middleware(HostCheck, config=config, api_headers=CORS)]
     if browser:
         from .browser import PageHeaders, browser_routes
 
         routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, browsing, api.absent)])))
-        middleware.append(Middleware(PageHeaders))  # the browser's security headers (browser.PAGE_HEADERS)
+        # The browser's security headers (browser.PAGE_HEADERS), on the Host check's refusal too.
+        middleware.insert(0, Middleware(PageHeaders))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

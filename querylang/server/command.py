@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import socket
 import sys
@@ -17,7 +18,7 @@ from querylang.api import shown
 from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam, HomePath, check_acl_field
 
-from .config import DEFAULT_MAX_BODY, ServerConfig
+from .config import DEFAULT_MAX_BODY, ServerConfig, host_name
 
 # What a URL path segment holds as is (RFC 3986 pchar, less percent-encoding).
 PATH_CHARACTERS = "/!$&'()*+,;=:@"
@@ -105,9 +106,13 @@ def open_database(db: str | Path | None, data: str | Path | None) -> querylang.D
 @click.option("--acl-field", default="ACL", show_default=True, help="Field holding each record's Parse ACL (of type ACL, or an Object).")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=0), help="Largest request body in bytes.")
 @click.option("--public-url", default=None, help="serverURL clients use (for Location headers); default: from the request.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name requests may name in Host besides localhost, IP addresses, --host and "
+                   "--public-url's host (others are refused 403: DNS rebinding); repeatable; * for any.")
 def serve(
     db: str | Path | None, data: str | None, host: str, port: int, mount: str, app_id: str, master_key: str,
     rest_key: str | None, allow_client_writes: bool, acl_field: str, max_body: int, public_url: str | None,
+    allowed_hosts: tuple[str, ...],
 ) -> None:
     """Serve Parse Server's REST API for data, and a data browser at /browser.
 
@@ -146,6 +151,7 @@ def serve(
             # It is put before every Location header's path: anything else gives clients junk.
             raise ServeError(f"--public-url {public_url}: not an http(s) URL; give the serverURL clients use, "
                              "such as https://example.com/parse")
+    allowed_hosts = hosts_named(host, allowed_hosts)
     with SigtermEnding() as sigterm:
         sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
         try:
@@ -162,10 +168,14 @@ def serve(
                 raise
         config = ServerConfig(
             app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
-            mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url,
+            mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url, allowed_hosts=allowed_hosts,
         )
         port = sock.getsockname()[1]  # the one the system chose for --port 0
         click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
+        if host in EVERY_ADDRESS and not allowed_hosts and public_url is None:
+            # The machine's names are not knowable; its addresses need no naming (hosts.py).
+            click.echo("querylang serve: serving every address of this machine: requests naming it by an address "
+                       "are answered, by a name other than localhost refused (name it with --allowed-host)", err=True)
         try:
             sigterm.server = uvicorn.Server(uvicorn_config(create_app(database, config), log_level="warning"))
             sigterm.server.run(sockets=[sock])
@@ -222,6 +232,25 @@ class ServeError(click.ClickException):
     """A server that cannot start: a user error (exit 2), like every other bad input."""
 
     exit_code = 2
+
+
+EVERY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def hosts_named(host: str, allowed_hosts: tuple[str, ...]) -> tuple[str, ...]:
+    """The hosts a request's Host may name besides loopback's and addresses (hosts.py): those
+    of --allowed-host, each checked, and --host when it is a name (the one the server was told
+    to be reached by)."""
+    for name in allowed_hosts:
+        try:
+            host_name(name)
+        except ValueError as exc:
+            raise ServeError(f"--allowed-host {name}: {exc}") from None
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return allowed_hosts if host in EVERY_ADDRESS else (*allowed_hosts, host)
+    return allowed_hosts
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 
 # Parse Server's own default body limit (its ``maxUploadSize``).
@@ -19,6 +21,9 @@ class ServerConfig:
     it is rendered as ``ACL`` in responses. The interchange format reserves the name ``ACL``
     for a coming ACL type, so until then a database keeps ACLs in an Object field of another
     name (``--acl-field acl``).
+
+    ``allowed_hosts`` names the hosts a request's ``Host`` may name besides loopback names,
+    IP addresses and the host of ``public_url`` (hosts.py); ``"*"`` allows any.
     """
 
     app_id: str
@@ -31,6 +36,7 @@ class ServerConfig:
     max_body: int = DEFAULT_MAX_BODY
     max_depth: int = DEFAULT_MAX_DEPTH
     default_limit: int = 100
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.master_key:
@@ -42,3 +48,31 @@ class ServerConfig:
         if self.public_url:
             # A serverURL is often written with a trailing slash; paths are added after it.
             object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+        object.__setattr__(self, "allowed_hosts", tuple(host_name(h) for h in self.allowed_hosts))
+
+
+# A host as a URL names it: a DNS name, an IPv4 address, or an IPv6 one in brackets.
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\]")
+
+
+def host_name(given: str) -> str:
+    """An allowed host as the Host check compares it (lower case, IPv6 in brackets, no dot at
+    the end), or a ValueError saying what is wrong with it: a scheme or a port (which a Host
+    check of names does not compare) are mistakes to say, not to drop."""
+    if given == "*":
+        return given
+    name = given.strip().lower().rstrip(".")
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 address written without its brackets
+    if not _HOST.fullmatch(name) or (name.startswith("[") and not _is_ipv6(name[1:-1])):
+        raise ValueError(f"allowed host {given!r} is not a host name or address; give it as a URL names it, "
+                         "without scheme or port (data.example.org, 192.168.1.5, [fd00::5]), or * for any")
+    return name
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

@@ -96,6 +96,10 @@ def served(sample_doc: dict) -> Iterator[querylang.Database]:
     db.close()
 
 
+# A name the Host check takes (hosts.py), where the test client's own is "testserver".
+LOCAL = "http://localhost"
+
+
 @pytest.fixture(scope="module")
 def app(served: querylang.Database) -> Iterator[Any]:
     config = ServerConfig(app_id=APP, master_key=MASTER, acl_field="acl", allow_client_writes=True)
@@ -106,14 +110,14 @@ def app(served: querylang.Database) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def signed_in(app: Any) -> Iterator[TestClient]:
     """A browser signed in with the master key (its session cookie kept)."""
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as c:
         r = c.post("/browser/login", content=f"masterKey={MASTER}".encode(),
                    headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
         assert r.status_code == 303, r.text

@@ -35,7 +35,7 @@ def served() -> Iterator[tuple[querylang.Database, TestClient]]:
     config = ServerConfig(app_id=APP, master_key=MASTER, allow_client_writes=True)
     logging.getLogger("querylang").disabled = True  # what a 500 would log: the test names it
     try:
-        with TestClient(create_app(db, config), raise_server_exceptions=False) as client:
+        with TestClient(create_app(db, config), base_url="http://localhost", raise_server_exceptions=False) as client:
             yield db, client
     finally:
         logging.getLogger("querylang").disabled = False

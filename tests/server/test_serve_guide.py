@@ -39,6 +39,7 @@ J = {"Content-Type": "application/json"}
 # sample data, and the class Note whose ACLs are in its field `acl`).
 REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "missing or wrong app id": ("GET", "/classes/Post", {"headers": {"X-Parse-Application-Id": "wrong"}}),
+    "a `Host` naming a host": ("GET", "/classes/Post", {"headers": {"Host": "evil.example"}}),
     "`/schemas` or `PUT /config` without the master key": ("GET", "/schemas", {}),
     "a write without the master key": ("POST", "/classes/Post", {"json": {"title": "x"}}),
     "body that is not JSON": ("POST", "/classes/Post", {"content": b"not json", "headers": J, "master": True}),

@@ -245,7 +245,7 @@ from querylang.server import ServerConfig, create_app
 db = querylang.connect(sys.argv[1])
 db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "p1", "n": 0}]}})
 headers = {"X-Parse-Application-Id": "app", "X-Parse-Master-Key": "m"}
-with TestClient(create_app(db, ServerConfig(app_id="app", master_key="m"))) as client:
+with TestClient(create_app(db, ServerConfig(app_id="app", master_key="m")), base_url="http://localhost") as client:
     # From here on every file write fails, as on a full disk (EFBIG rather than ENOSPC).
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
