@@ -29,7 +29,8 @@ from querylang.script.values import truthy
 
 from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
-from .errors import INTERNAL_SERVER_ERROR, ParseError, Unauthorized
+from .errors import CONNECTION_FAILED, INTERNAL_SERVER_ERROR, ParseError, Unauthorized
+from .guesses import Guesses, client_address, too_many
 from .hosts import HostCheck
 from .keys import as_node_reads, authenticate
 from .rest import Api
@@ -78,6 +79,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     """An ASGI app serving ``db``: Parse REST under ``config.mount``, the browser at ``/browser``."""
     api = Api(db, config)
     worker, browsing = Worker(), Worker("querylang-browser")
+    guesses = Guesses(config.key_guesses, config.key_guess_window)  # the API's and the browser's
 
     async def parse_api(request: Request) -> Response:
         if request.method == "OPTIONS":  # a CORS preflight: Parse's answer, before the keys
@@ -98,7 +100,18 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
                 override = body.pop("_method")
                 if isinstance(override, str):
                     method = override.upper()
-            access = authenticate(config, h, body)
+            # Looked at here, after the body's await: between this look and the count below no
+            # other request runs, so many sent at once cannot all slip under the limit.
+            address = client_address(request.scope)
+            if (wait := guesses.wait(address)) is not None:
+                return json_response(429, {"code": CONNECTION_FAILED, "error": too_many(wait)}, {"Retry-After": str(wait)})
+            try:
+                access = authenticate(config, h, body)
+            except Unauthorized:
+                guesses.failed(address)
+                raise
+            if access.wrong_key:
+                guesses.failed(address)
             params = body
             if method == "GET":
                 params = {**body, **query_params(request.url.query, config.max_depth)}
@@ -122,7 +135,7 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
     if browser:
         from .browser import PageHeaders, browser_routes
 
-        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, browsing, api.absent)])))
+        routes.insert(0, any_line(Mount("/browser", routes=[any_line(r) for r in browser_routes(db, config, browsing, api.absent, guesses)])))
         # The browser's security headers (browser.PAGE_HEADERS), on the Host check's refusal too.
         middleware.insert(0, Middleware(PageHeaders))
 

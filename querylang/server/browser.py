@@ -39,6 +39,7 @@ from querylang.script.values import num_str
 from .body import raw_path, read_body
 from .config import ServerConfig
 from .errors import ParseError
+from .guesses import Guesses, client_address, too_many
 from .keys import same_key
 
 PAGE = 50
@@ -231,10 +232,30 @@ def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str
     return found
 
 
-def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, absent: Callable[[str], bool]) -> list[Route]:
+def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, absent: Callable[[str], bool],
+                   guesses: Guesses) -> list[Route]:
     """The browser's pages; ``absent(name)`` says whether a class is not there, with the memory
-    of classes found missing the REST routes keep (class_access.ClassAccess.absent)."""
+    of classes found missing the REST routes keep (class_access.ClassAccess.absent); ``guesses``
+    counts wrong master keys, with the API's."""
     sessions = Sessions(config)
+
+    def signing_in(request: Request, key: str | None, resp: Response) -> Response | None:
+        """``resp`` signed in when ``key`` is the master key, else None, the key counted unless
+        empty (a form sent blank: no guess, as the API takes an empty key for none). A cookie is
+        no key counted: an HMAC under the key (Sessions) is not to be guessed."""
+        if same_key(key, config.master_key):
+            sessions.issue(request, resp)
+            return resp
+        if key:
+            guesses.failed(client_address(request.scope))
+        return None
+
+    def refused(request: Request) -> Response | None:
+        """A 429 page while the address's keys are not checked (guesses.py), else None."""
+        wait = guesses.wait(client_address(request.scope))
+        if wait is None:
+            return None
+        return PlainTextResponse(too_many(wait), 429, {"Retry-After": str(wait), "Cache-Control": "no-store"})
 
     def signed_in(request: Request) -> bool:
         return sessions.valid(request.cookies.get(COOKIE, ""))
@@ -262,10 +283,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
         rest = {k: v for k, v in request.query_params.items() if k != "masterKey"}
         target = raw_path(request) + ("?" + urllib.parse.urlencode(rest) if rest else "")
         if given is not None:
-            if same_key(given, config.master_key):
-                resp = RedirectResponse(target, 303)
-                sessions.issue(request, resp)
-                return resp
+            if (r := refused(request) or signing_in(request, given, RedirectResponse(target, 303))) is not None:
+                return r
             return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"failed": 1, "next": target}), 303)
         return RedirectResponse("/browser/login?" + urllib.parse.urlencode({"next": target}), 303)
 
@@ -291,10 +310,8 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
                     # on to the page it was to open, not a form asking a signed-in browser's key.
                     return RedirectResponse(target, 303)
                 return page("login.html", failed=bool(q.get("failed")), next=target)
-        if same_key(key, config.master_key):
-            resp = RedirectResponse(target, 303)
-            sessions.issue(request, resp)
-            return resp
+        if (r := refused(request) or signing_in(request, key, RedirectResponse(target, 303))) is not None:
+            return r
         if request.method == "GET":
             # Away from a URL holding the wrong key (often the right one mistyped), as guard
             # sends any other page: it stays in neither the address bar nor the history.

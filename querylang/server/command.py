@@ -18,7 +18,13 @@ from querylang.api import shown
 from querylang.app.commands import is_url, not_an_export
 from querylang.app.params import DbParam, HomePath, check_acl_field
 
-from .config import DEFAULT_MAX_BODY, ServerConfig, host_name
+from .config import (
+    DEFAULT_KEY_GUESS_WINDOW,
+    DEFAULT_KEY_GUESSES,
+    DEFAULT_MAX_BODY,
+    ServerConfig,
+    host_name,
+)
 
 # What a URL path segment holds as is (RFC 3986 pchar, less percent-encoding).
 PATH_CHARACTERS = "/!$&'()*+,;=:@"
@@ -31,8 +37,19 @@ MAX_REQUEST_HEAD = 1024 * 1024
 def uvicorn_config(app: Any, **options: Any) -> Any:
     """The uvicorn.Config serve runs ``app`` with (the tests' servers too)."""
     import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    return uvicorn.Config(app, h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **options)
+    from .guesses import KeepPeer
+
+    config = uvicorn.Config(app, h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **options)
+    if config.proxy_headers:
+        # uvicorn's own would put the address an X-Forwarded-For names (from loopback, by
+        # default) in place of the connection's, which any client there may write: the key
+        # guesses are counted by the connection's (guesses.PEER), kept before it.
+        proxied: Any = ProxyHeadersMiddleware(app, trusted_hosts=config.forwarded_allow_ips)
+        config.app = KeepPeer(proxied)
+        config.proxy_headers = False
+    return config
 
 
 def open_database(db: str | Path | None, data: str | Path | None) -> querylang.Database:
@@ -109,10 +126,15 @@ def open_database(db: str | Path | None, data: str | Path | None) -> querylang.D
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="A host name requests may name in Host besides localhost, IP addresses, --host and "
                    "--public-url's host (others are refused 403: DNS rebinding); repeatable; * for any.")
+@click.option("--key-guesses", default=DEFAULT_KEY_GUESSES, show_default=True, type=click.IntRange(min=0),
+              help="Wrong keys (master, app id, client) one client address may send within --key-guess-window "
+                   "before it is answered 429 until the window ends; 0 for no limit.")
+@click.option("--key-guess-window", default=DEFAULT_KEY_GUESS_WINDOW, show_default=True, type=click.IntRange(min=1),
+              metavar="SECONDS", help="The window --key-guesses counts in.")
 def serve(
     db: str | Path | None, data: str | None, host: str, port: int, mount: str, app_id: str, master_key: str,
     rest_key: str | None, allow_client_writes: bool, acl_field: str, max_body: int, public_url: str | None,
-    allowed_hosts: tuple[str, ...],
+    allowed_hosts: tuple[str, ...], key_guesses: int, key_guess_window: int,
 ) -> None:
     """Serve Parse Server's REST API for data, and a data browser at /browser.
 
@@ -169,6 +191,7 @@ def serve(
         config = ServerConfig(
             app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
             mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url, allowed_hosts=allowed_hosts,
+            key_guesses=key_guesses, key_guess_window=key_guess_window,
         )
         port = sock.getsockname()[1]  # the one the system chose for --port 0
         click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")

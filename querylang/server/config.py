@@ -11,6 +11,11 @@ DEFAULT_MAX_BODY = 20 * 1024 * 1024
 # The library refuses values nested deeper than 100 levels; a request body may wrap them in a
 # few levels of its own (batch → requests → body → where).
 DEFAULT_MAX_DEPTH = 110
+# Wrong keys one client address may send in a window before it is answered 429 (guesses.py):
+# enough for a person mistyping a key a few times, few enough that guessing a weak key takes
+# days rather than seconds.
+DEFAULT_KEY_GUESSES = 10
+DEFAULT_KEY_GUESS_WINDOW = 60
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,9 @@ class ServerConfig:
     name (``--acl-field acl``).
 
     ``allowed_hosts`` names the hosts a request's ``Host`` may name besides loopback names,
-    IP addresses and the host of ``public_url`` (hosts.py); ``"*"`` allows any.
+    IP addresses and the host of ``public_url`` (hosts.py); ``"*"`` allows any. ``key_guesses``
+    wrong keys from one client address within ``key_guess_window`` seconds have it answered
+    429 until the window ends (guesses.py); 0 sets no limit.
     """
 
     app_id: str
@@ -37,6 +44,8 @@ class ServerConfig:
     max_depth: int = DEFAULT_MAX_DEPTH
     default_limit: int = 100
     allowed_hosts: tuple[str, ...] = ()
+    key_guesses: int = DEFAULT_KEY_GUESSES
+    key_guess_window: float = DEFAULT_KEY_GUESS_WINDOW
 
     def __post_init__(self) -> None:
         if not self.master_key:
@@ -49,6 +58,9 @@ class ServerConfig:
             # A serverURL is often written with a trailing slash; paths are added after it.
             object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
         object.__setattr__(self, "allowed_hosts", tuple(host_name(h) for h in self.allowed_hosts))
+        if self.key_guesses < 0 or self.key_guess_window <= 0:
+            raise ValueError(f"key_guesses must be 0 or more and key_guess_window more than 0, "
+                             f"not {self.key_guesses} and {self.key_guess_window}")
 
 
 # A host as a URL names it: a DNS name, an IPv4 address, or an IPv6 one in brackets.

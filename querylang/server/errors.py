@@ -14,6 +14,7 @@ import querylang
 from querylang.schema_refresh import names_unknown
 
 INTERNAL_SERVER_ERROR = 1
+CONNECTION_FAILED = 100  # what Parse Server's rateLimit answers with its 429
 OBJECT_NOT_FOUND = 101
 INVALID_QUERY = 102
 INVALID_CLASS_NAME = 103

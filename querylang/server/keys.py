@@ -34,10 +34,12 @@ JS_KEY_HEADER = "x-parse-javascript-key"
 
 @dataclass(frozen=True)
 class Access:
-    """What a request may do: everything (master key) or what clients may."""
+    """What a request may do: everything (master key) or what clients may; ``wrong_key``: it
+    gave a master key that is not the master key (which guesses.py counts)."""
 
     master: bool
     can_write: bool
+    wrong_key: bool = False
 
 
 # The headers Node.js keeps the first of when a request sends one twice (of those read here:
@@ -100,7 +102,7 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
     client_keys = [*(headers.get(h) for h in CLIENT_KEY_HEADERS), js_key]
     if config.rest_key is not None and not any(same_key(k, config.rest_key) for k in client_keys):
         raise Unauthorized()
-    return Access(master=False, can_write=config.allow_client_writes)
+    return Access(master=False, can_write=config.allow_client_writes, wrong_key=bool(master_key))
 
 
 def _basic_auth(header: str | None) -> tuple[str, str | None, str | None] | None:

@@ -54,7 +54,9 @@ class LiveServer:
 
 
 def start(db: querylang.Database, **config: object) -> LiveServer:
-    cfg = ServerConfig(**{"app_id": APP_ID, "master_key": MASTER_KEY, **config})  # type: ignore[arg-type]
+    # No limit on wrong keys unless a test sets one: every test's requests come from loopback,
+    # one address, and the tests of wrong keys would have the others answered 429.
+    cfg = ServerConfig(**{"app_id": APP_ID, "master_key": MASTER_KEY, "key_guesses": 0, **config})  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(uvicorn_config(create_app(db, cfg), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -115,7 +115,7 @@ def test_an_allowed_host_that_is_no_host_name_is_refused(name: str) -> None:
 
 def test_serve_names_the_flags_in_its_help() -> None:
     out = CliRunner().invoke(main, ["serve", "--help"]).output
-    assert "--allowed-host" in out
+    assert "--allowed-host" in out and "--key-guesses" in out and "--key-guess-window" in out
 
 
 def test_a_name_given_to_host_is_served_and_an_address_needs_no_naming() -> None:
