@@ -174,3 +174,19 @@ def test_no_limit_when_set_to_0(sample_doc: dict) -> None:
                 assert c.get(f"{srv.url}/classes/N", headers=wrong_master()).status_code == 200
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("args,config", [
+    (["--key-guesses", "-1"], {"key_guesses": -1}),
+    (["--key-guess-window", "0"], {"key_guess_window": 0}),
+])
+def test_a_limit_that_is_none_is_refused(args: list[str], config: dict[str, float]) -> None:
+    from click.testing import CliRunner
+
+    from querylang.app.cli import main
+    from querylang.server import ServerConfig
+
+    with pytest.raises(ValueError, match="key_guess"):
+        ServerConfig(app_id="a", master_key="k", **config)  # type: ignore[arg-type]
+    res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", *args])
+    assert res.exit_code == 2 and args[0] in res.output and "Parse API at" not in res.output, res.output
