@@ -130,6 +130,29 @@ def test_what_stays_refused(db: querylang.Database, select: str, error: type[Exc
             run("Post", select=select)
 
 
+def test_a_typed_value_inside_an_object_is_kept_whole() -> None:
+    """A path into a GeoPoint, Pointer, File, Bytes or Polygon inside an Object keeps it whole:
+    ``meta.geo.__type`` answered ``{"__type": "GeoPoint"}`` alone, ``meta.geo.latitude`` a
+    GeoPoint without its longitude, and excludeKeys ``meta.geo.latitude`` cut the latitude out;
+    Parse's SDKs read none of these. Parse Server 9 on PostgreSQL answers the whole Object for
+    each (tests/server/test_parse_live_fidelity.py)."""
+    from querylang.frontends.selection import omit, project
+
+    geo = {"__type": "GeoPoint", "latitude": 1.5, "longitude": 2.5}
+    ptr = {"__type": "Pointer", "className": "K", "objectId": "k2"}
+    meta = {"geo": geo, "ptr": ptr, "by": {"__type": "Bytes", "base64": "YQ=="}, "plain": {"a": 1, "b": 2},
+            "list": [geo, {"latitude": 9, "q": 1}, 5]}
+    assert project(meta, ["geo.__type"]) == {"geo": geo}
+    assert project(meta, ["geo.latitude", "ptr.objectId", "by.base64"]) == {"geo": geo, "ptr": ptr, "by": meta["by"]}
+    assert project(meta, ["geo.latitude.x"]) == {"geo": geo}
+    assert project(meta, ["list.latitude"]) == {"list": [geo, {"latitude": 9}]}  # an Array's typed element too
+    assert project(meta, ["plain.a"]) == {"plain": {"a": 1}}  # a plain object is still cut
+    kept = copy.deepcopy(meta)
+    for parts in (["geo", "latitude"], ["geo", "__type"], ["ptr", "objectId"], ["list", "latitude"]):
+        omit(kept, parts)
+    assert kept == {**meta, "list": [geo, {"q": 1}, 5]}
+
+
 def test_project_follows_mongodb() -> None:
     """The cases of MongoDB's own projection tests: a scalar on the path is left out, objects in
     an Array lacking the key are {}, the Array's scalars dropped, Arrays inside it kept."""

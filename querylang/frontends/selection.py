@@ -207,6 +207,7 @@ def project(value: dict[str, Any] | list[Any], paths: list[str]) -> Any:
     projection cuts a document: only the named keys, each where it was (``a.b`` keeps
     ``{a: {b: ...}}``); a key the value lacks is not there (an Object lacking all of them is
     ``{}``); past a value that is no object (a Date neither) nothing is kept (the key goes);
+    a path into a typed value (a GeoPoint, Pointer, File ...: :func:`_typed`) keeps it whole;
     through an Array, each element that is an object is cut down alike (``{}`` when it has
     none of the keys), an Array inside it walked too, and the other elements dropped."""
     tree: Tree = {}
@@ -225,11 +226,11 @@ def project(value: dict[str, Any] | list[Any], paths: list[str]) -> Any:
 
 def _projected(value: Any, tree: Tree) -> Any:
     if isinstance(value, list):
-        return [_projected(e, tree) for e in value if _inner(e)]
+        return [e if _typed(e) else _projected(e, tree) for e in value if _inner(e)]
     out = {}
     for k, v in value.items():
         sub = tree.get(k)
-        if sub is True:
+        if sub is True or (sub is not None and _typed(v)):
             out[k] = v
         elif isinstance(sub, dict) and _inner(v):
             out[k] = _projected(v, sub)
@@ -240,11 +241,11 @@ def omit(value: Any, parts: list[str]) -> None:
     """The dotted path ``parts`` left out of the value of an Object field (in place), as
     MongoDB's exclusion leaves it out: inside each object of an Array on the way too (an Array
     inside it walked), everything else kept; a path through a value that is no object (a Date
-    neither) leaves it as it is."""
+    neither), or into a typed value (:func:`_typed`), leaves it as it is."""
     if isinstance(value, list):
         for e in value:
             omit(e, parts)
-    elif _inner(value):
+    elif _inner(value) and not _typed(value):
         if len(parts) == 1:
             value.pop(parts[0], None)
         else:
@@ -271,3 +272,16 @@ def pointer_of(value: Any) -> tuple[str, str] | None:
         if isinstance(cls, str) and isinstance(oid, str):
             return cls, oid
     return None
+
+
+# The __type of a value Parse's clients read as one value, not as an object of keys.
+_TYPED = frozenset({"GeoPoint", "Pointer", "Object", "Relation", "File", "Bytes", "Polygon"})
+
+
+def _typed(value: Any) -> bool:
+    """Is ``value`` a typed value inside an Object (a GeoPoint, a Pointer, a File ...): cut
+    down, it would be a part of one (``{"__type": "GeoPoint"}`` alone), which Parse's SDKs
+    cannot read (the JavaScript SDK's GeoPoint refuses a missing latitude). Parse Server 9 on
+    PostgreSQL answers the whole Object for any key inside it; a select keeps the typed value
+    whole, as Parse answers it."""
+    return isinstance(value, dict) and value.get("__type") in _TYPED
