@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -27,6 +26,7 @@ from starlette.routing import Mount, Route
 import querylang
 from querylang.script.values import truthy
 
+from .answer_json import answer_bytes
 from .body import any_line, parse_body, query_params, raw_path, read_body
 from .config import ServerConfig
 from .errors import CONNECTION_FAILED, INTERNAL_SERVER_ERROR, ParseError, Unauthorized
@@ -63,7 +63,7 @@ class Worker:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     # With its charset, as Parse Server's Express names it (res.json).
-    return Response(orjson.dumps(body), status, {**CORS, **(headers or {})}, media_type="application/json; charset=utf-8")
+    return Response(answer_bytes(body), status, {**CORS, **(headers or {})}, media_type="application/json; charset=utf-8")
 
 
 def split_at_mount(request: Request, mount: str) -> tuple[str, str]:
