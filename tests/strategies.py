@@ -82,9 +82,10 @@ FILE_POOL = (
     "A.png",
     {"__type": "File", "name": "é.txt"},
 )
-# Bytes compare by value: 'QR==' and 'QQ==' are both the byte 'A'.
+# Bytes compare by their base64 text as sent, as Parse Server compares them: 'QQ==', 'QR==' and
+# 'QQ' (the byte 'A' each) are three values; URL-safe letters and excess padding kept too.
 BYTES_POOL = tuple(
-    {"__type": "Bytes", "base64": b} for b in ("", "QQ==", "QR==", "QUI=", "aGVsbG8=", "AAAA")
+    {"__type": "Bytes", "base64": b} for b in ("QQ", "QQ==", "QR==", "QUI=", "aGVsbG8=", "AAAA", "-_-_", "QQ===")
 )
 ACL_POOL = (
     {"*": {"read": True}},

@@ -118,12 +118,12 @@ GOLDEN = [
     ("Zone", {"pic": {"containedIn": [None, "b.png"]}}, ["z2", "z4"]),
     ("Zone", {"pic": {"exists": False}}, ["z4"]),
     ("Zone", {"pic": "A.png"}, []),  # names are case-sensitive
-    # --- Bytes: by value ('QR==' and 'QQ==' are the same byte 'A') ----------------------------
+    # --- Bytes: by their base64 text, as Parse compares them ('QR==' is not 'QQ==') -----------
     ("Zone", {"raw": {"__type": "Bytes", "base64": "aGVsbG8="}}, ["z1"]),
-    ("Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}, ["z2"]),
+    ("Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}, []),
     ("Zone", {"raw": "QR=="}, ["z2"]),
-    ("Zone", {"raw": {"notEqualTo": {"__type": "Bytes", "base64": "QQ=="}}}, ["z1", "z3", "z4"]),
-    ("Zone", {"raw": {"containedIn": [{"__type": "Bytes", "base64": "aGVsbG8="}, "QQ=="]}}, ["z1", "z2"]),
+    ("Zone", {"raw": {"notEqualTo": {"__type": "Bytes", "base64": "QR=="}}}, ["z1", "z3", "z4"]),
+    ("Zone", {"raw": {"containedIn": [{"__type": "Bytes", "base64": "aGVsbG8="}, "QR=="]}}, ["z1", "z2"]),
     ("Zone", {"raw": {"exists": True}}, ["z1", "z2"]),
 ]
 
@@ -142,7 +142,7 @@ def test_records_come_back_as_stored(db):
         assert recs["z1"]["pic"] == {"__type": "File", "name": "a.png", "url": "https://files.example/a.png"}
         assert recs["z2"]["pic"] == {"__type": "File", "name": "b.png"}
         assert recs["z1"]["raw"] == {"__type": "Bytes", "base64": "aGVsbG8="}
-        assert recs["z2"]["raw"] == {"__type": "Bytes", "base64": "QQ=="}  # canonical base64
+        assert recs["z2"]["raw"] == {"__type": "Bytes", "base64": "QR=="}  # as sent, as Parse answers it
         assert recs["z1"]["ACL"] == {"role:Admin": {"read": True}}
         assert recs["z3"]["area"] is None and "ACL" not in recs["z3"]
         user = run("_User", {"username": "ann"}).records[0]
@@ -189,7 +189,7 @@ def test_parse_rest_geo_intersects_and_typed_literals(db):
     assert parse_rest.find(db, "Zone", {"area": {"$geoIntersects": {"$point": point}}}).ids == ["z1"]
     assert parse_rest.find(db, "Zone", {"pic": {"__type": "File", "name": "a.png", "url": "x"}}).ids == ["z1", "z3"]
     assert parse_rest.find(db, "Zone", {"pic": {"$in": [{"__type": "File", "name": "b.png"}]}}).ids == ["z2"]
-    assert parse_rest.find(db, "Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}).ids == ["z2"]
+    assert parse_rest.find(db, "Zone", {"raw": {"__type": "Bytes", "base64": "QR=="}}).ids == ["z2"]
     owner = {"__type": "Pointer", "className": "_User", "objectId": "u1"}
     assert parse_rest.find(db, "Zone", {"owner": owner}).ids == ["z1"]
     assert parse_rest.find(db, "Zone", {"area": {"$exists": False}}).ids == ["z3", "z4"]
@@ -274,7 +274,8 @@ BAD_VALUES = [
     ("pic", 7, "expected a File"),
     ("raw", {"__type": "Bytes", "base64": "not base64!"}, "not valid base64"),
     ("raw", {"__type": "Bytes", "base64": "Q"}, "not valid base64"),  # no byte ends so
-    ("raw", {"__type": "Bytes", "base64": "QQ==="}, "not valid base64"),
+    ("raw", {"__type": "Bytes", "base64": ""}, "must not be empty"),  # Parse refuses it too
+    ("raw", {"__type": "Bytes", "base64": "QQ==QQ=="}, "not valid base64"),
     ("raw", {"__type": "Bytes"}, "Bytes base64 must be a string"),
     ("raw", "aGVsbG8=", "expected Bytes"),
     ("ACL", ["*"], "an ACL must be an object"),
@@ -414,34 +415,22 @@ def test_repl_completes_system_classes_and_polygon_contains(db):
     assert "area" in names("where({ ar")
 
 
-def test_bytes_without_their_padding_load_and_compare_as_their_bytes(engine):
-    """Parse Server keeps the base64 its client sent, padding left out too ('aGVsbG8' for
-    'hello'): a load (an import) of such a record failed with 'not valid base64', and so did
-    a query naming it so."""
-    with engine() as db:
-        db.load({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}}}},
-                 "records": {"Blob": [{"objectId": "b1", "raw": {"__type": "Bytes", "base64": "aGVsbG8"}},
-                                      {"objectId": "b2", "raw": {"__type": "Bytes", "base64": "QQ="}}]}})
-        got = {r["objectId"]: r["raw"]["base64"] for r in db.query("Blob", None).records}
-        assert got == {"b1": "aGVsbG8=", "b2": "QQ=="}
-        for sent, ids in (("aGVsbG8", ["b1"]), ("aGVsbG8=", ["b1"]), ("QQ", ["b2"])):
-            where = {"raw": {"equalTo": {"__type": "Bytes", "base64": sent}}}
-            assert db.query("Blob", where).ids == db.reference("Blob", where).ids == ids, sent
-
-
-def test_bytes_broken_into_lines_load_and_compare_as_their_bytes(engine):
-    """Parse Server keeps the base64 its client sent, line breaks and spaces too (MIME's
-    base64 breaks every 76 characters): a load of such a record failed with 'not valid
-    base64', and so did a query naming it so."""
+def test_bytes_are_kept_given_back_and_compared_as_sent(engine):
+    """Parse Server 9 keeps the base64 its client sent and gives back the same text: padding
+    left out or in excess ('aGVsbG8', 'QQ==='), URL-safe letters ('-_-_'), line breaks and
+    spaces (MIME's base64); and it compares that text ($in finds 'aGVsbG8' only by
+    'aGVsbG8'), tests/server/test_parse_live_fidelity.py. A load refused 'QQ===' and '-_-_'
+    ('not valid base64'), and answered every other one in canonical base64 ('aGVsbG8=')."""
     long = base64.b64encode(bytes(range(256)) * 2).decode()
     mime = "\r\n".join(long[i:i + 76] for i in range(0, len(long), 76))
+    sent = {"b1": "aGVsbG8", "b2": "QQ===", "b3": "-_-_", "b4": "aGVs\nbG8=\n", "b5": mime, "b6": " aGVs bG8\t",
+            "b7": "aGVsbG8="}
     with engine() as db:
         db.load({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}}}},
-                 "records": {"Blob": [{"objectId": "b1", "raw": {"__type": "Bytes", "base64": "aGVs\nbG8=\n"}},
-                                      {"objectId": "b2", "raw": {"__type": "Bytes", "base64": mime}},
-                                      {"objectId": "b3", "raw": {"__type": "Bytes", "base64": " aGVs bG8\t"}}]}})
-        got = {r["objectId"]: r["raw"]["base64"] for r in db.query("Blob", None).records}
-        assert got == {"b1": "aGVsbG8=", "b2": long, "b3": "aGVsbG8="}
-        for sent, ids in (("aGVsbG8=", ["b1", "b3"]), ("aGVs bG8", ["b1", "b3"]), (mime, ["b2"]), (long, ["b2"])):
-            where = {"raw": {"equalTo": {"__type": "Bytes", "base64": sent}}}
-            assert db.query("Blob", where, sort=["objectId"]).ids == db.reference("Blob", where, sort=["objectId"]).ids == ids, sent
+                 "records": {"Blob": [{"objectId": k, "raw": {"__type": "Bytes", "base64": v}} for k, v in sent.items()]}})
+        for run in (db.query, db.reference):
+            assert {r["objectId"]: r["raw"]["base64"] for r in run("Blob", None).records} == sent
+        for text, ids in (("aGVsbG8", ["b1"]), ("aGVsbG8=", ["b7"]), ("QQ===", ["b2"]), ("QQ==", []), ("-_-_", ["b3"]),
+                          ("+/+/", []), (mime, ["b5"]), (long, [])):
+            where = {"raw": {"equalTo": {"__type": "Bytes", "base64": text}}}
+            assert db.query("Blob", where, sort=["objectId"]).ids == db.reference("Blob", where, sort=["objectId"]).ids == ids, text

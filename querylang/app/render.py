@@ -26,6 +26,7 @@ from rich.text import Text
 from querylang.errors import CONTROLS, Unreadable, unread_reasons
 from querylang.model.js_numbers import js_integral, js_text
 from querylang.model.schema import BUILTIN_FIELDS, ClassDef, Field, Schema
+from querylang.model.values import base64_size
 
 FORMATS = ("table", "json", "jsonl", "csv")
 ABSENT_STYLE = "dim"
@@ -114,8 +115,7 @@ def _acl_text(acl: Mapping[str, Any]) -> str:
 
 
 def _bytes_text(value: Mapping[str, Any]) -> str:
-    b64 = str(value.get("base64", ""))
-    size = len(b64) * 3 // 4 - b64[-2:].count("=")
+    size = base64_size(str(value.get("base64", "")))
     return f"{size} byte{'' if size == 1 else 's'}"
 
 

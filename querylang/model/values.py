@@ -7,8 +7,6 @@ order) each engine decides on its own.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import numbers
@@ -347,30 +345,39 @@ def to_output(value: object) -> object:
     return plain_json(value)
 
 
-# The characters base64 text may be broken or spaced with, read as nothing (parse_special_types
-# drops the same in SQL).
+# Bytes' base64 as Parse Server keeps it: the text its client sent, given back as sent.
+# Standard or URL-safe letters (``+/`` or ``-_``), padding left out, in part, or in excess
+# (``YQ``, ``YQ=``, ``YQ====``), broken into lines or spaced (MIME's base64 breaks every 76
+# characters): Node reads each as the bytes it stands for.
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/_\-]*=*")
 BASE64_SPACES = str.maketrans("", "", " \t\n\r")
 
 
-def canonical_base64(text: object) -> str:
-    """Bytes by value: standard base64 as Python encodes the bytes it stands for, so two
-    spellings of the same bytes are one value. Its padding may be left out, or in part, and
-    it may be broken into lines or spaced (MIME's base64 breaks every 76 characters), as Parse
-    Server keeps what its client sent and Node reads it ('aGVsbG8' is 'hello'); a text of
-    4k + 1 characters ends in no whole byte. ValueError if not base64."""
+def checked_base64(text: object) -> str:
+    """Bytes' base64, kept as it came, as Parse Server keeps it and gives it back (so two
+    spellings of the same bytes are two values, as Parse compares them). Empty text is
+    refused, as Parse refuses it; so is text that is no base64 (Parse keeps any other
+    text, which Node reads as no bytes or fewer), and a length of 4k + 1 letters, which ends
+    in no whole byte. ValueError if refused."""
     if not isinstance(text, str):
         raise ValueError(f"Bytes base64 must be a string, got {type_name(text)}")
+    if not text:
+        raise ValueError("Bytes base64 must not be empty (Parse Server refuses it: 'This is not a valid Bytes')")
     bare = text.translate(BASE64_SPACES)
-    try:
-        raw = base64.b64decode((bare + "=" * (-len(bare) % 4)).encode("ascii"), validate=True)
-    except (ValueError, binascii.Error, UnicodeEncodeError):
-        raise ValueError(f"not valid base64: {text!r:.40}") from None
-    return base64.b64encode(raw).decode("ascii")
+    if _BASE64_TEXT.fullmatch(bare) is None or len(bare.rstrip("=")) % 4 == 1:
+        raise ValueError(f"not valid base64: {text!r:.40}")
+    return text
+
+
+def base64_size(text: str) -> int:
+    """How many bytes :func:`checked_base64` text stands for."""
+    return len(text.translate(BASE64_SPACES).rstrip("=")) * 3 // 4
 
 
 def key_value(ftype: str, value: object) -> object:
-    """What a stored value compares by: a File by its name, Bytes by their base64 (both
-    kept as Parse objects for output); any other type by itself."""
+    """What a stored value compares by: a File by its name, Bytes by their base64 text as
+    sent, as Parse compares them (both kept as Parse objects for output); any other type by
+    itself."""
     if ftype == "File" and isinstance(value, dict):
         return value["name"]
     if ftype == "Bytes" and isinstance(value, dict):

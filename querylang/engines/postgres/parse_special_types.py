@@ -11,7 +11,8 @@ layout.py), each in one column:
   read, so a File read in place has a name and no url, as a mongoexport's (importers/
   mongo_export.py); it compares by its name, as everywhere;
 * Bytes as ``jsonb``, the REST object itself (``{"__type": "Bytes", "base64"}``), its base64 as
-  the client sent it: read and compared in canonical base64, as querylang's stores keep it.
+  the client sent it: read, given back and compared as sent, as Parse Server answers and
+  compares it, and as querylang's stores keep it.
 
 A cell read is checked as a load checks the value (interchange/value_checks.py): one querylang
 cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, text that is
@@ -58,22 +59,12 @@ RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 
 RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
-# Base64 as values.canonical_base64 reads it (its padding may be left out, or in part, and its
-# line breaks and spaces are dropped, as Parse keeps what its client sent), which decode()
-# reads without an error once padded (it refuses base64 without its padding); PostgreSQL's
-# encode() then writes it canonical, a newline every 76 characters. Counts, never '?', which
-# the statement would take for a placeholder.
-_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}={0,2}|[A-Za-z0-9+/]{3}={0,1}){0,1}$"
-
-
 def base64_sql(col: str) -> str:
-    """Bytes' base64 in canonical form, as querylang's stores keep it and compare it (Parse
-    keeps what its client sent: 'aGVsbG9=' names the bytes of 'aGVsbG8=', and so does
-    'aGVs\\nbG8='); NULL for a JSON null,
-    and for text that is no base64 (its record cannot be read: bytes_cell)."""
-    b64 = f"translate({col} ->> 'base64', E' \\t\\n\\r', '')"  # values.BASE64_SPACES
-    padded = f"rpad({b64}, (length({b64}) + 3) / 4 * 4, '=')"
-    return f"(CASE WHEN {b64} ~ '{_BASE64}' THEN translate(encode(decode({padded}, 'base64'), 'base64'), E'\\n', '') END)"
+    """Bytes' base64 text, what they compare by (values.key_value): as the client sent it,
+    as Parse Server compares it (its ``$in`` compares the jsonb; ``YQ`` is not ``YQ==``); NULL
+    for a JSON null. Text that is no base64 is compared as it is: its record cannot be read
+    (bytes_cell)."""
+    return f"({col} ->> 'base64')"
 
 
 def column_sql(col: str, ftype: str, part: str) -> str | None:
@@ -104,7 +95,7 @@ def checked_decoder(cls: ClassDef, columns: Sequence[str],
     """The decoder ``make`` writes for querylang's own layout's columns (decode.make_decoder),
     with its Polygon, File and Bytes cells read by :data:`CELLS`, as in a row read whole, and a
     cell they refuse an error naming the class, record and field, as parse_rows' decoder names
-    it (``make``'s own converters read querylang's cells: a Polygon's JSON, canonical base64)."""
+    it (``make``'s own converters read querylang's cells: a Polygon's JSON, Bytes' base64)."""
     special = [(f.name, CELLS[f.type]) for f in cls.user_fields if f.type in TYPES]
     if not special:
         return make(cls, columns)
@@ -139,7 +130,7 @@ def file_cell(name: str) -> dict[str, Any]:
 
 
 def bytes_cell(value: Any) -> dict[str, Any]:
-    """Bytes' jsonb, Parse's REST object, in canonical base64 as querylang's stores hold it."""
+    """Bytes' jsonb, Parse's REST object, its base64 as sent (value_checks.check_bytes)."""
     if value.__class__ is not dict:
         raise ValueError(f"a Bytes column holds {str(value)[:40]!r}, not {{__type: 'Bytes', base64}}")
     return check_bytes(value)
