@@ -18,8 +18,11 @@ import orjson
 from querylang.model.js_numbers import js_integral, js_text
 
 # Where orjson may have written a double otherwise than JavaScript: ``.0`` ending a number, an
-# exponent from 16 to 20, or -6. Found in a string too (rare), it costs only the walk.
-_MAYBE = re.compile(rb"\.0(?:[,}\]]|$)|e\+(?:1[6-9]|20)|e-6(?![0-9])")
+# exponent from 16 to 20, or -6. Two searches, each led by a literal the engine looks for
+# fast (one pattern of both alternatives searched position by position, four times as
+# long); found in a string too (rare), it costs only the walk.
+_POINT_ZERO = re.compile(rb"\.0[,}\]]")
+_EXPONENT = re.compile(rb"e(?:\+(?:1[6-9]|20)|-6(?![0-9]))")
 
 
 def answer_bytes(body: Any) -> bytes:
@@ -27,7 +30,7 @@ def answer_bytes(body: Any) -> bytes:
     (stored integral values come back as ints below 2**53): they are written once; the others
     are written again with those doubles as JavaScript's text."""
     out = orjson.dumps(body)
-    if _MAYBE.search(out) is None:
+    if _POINT_ZERO.search(out) is None and _EXPONENT.search(out) is None:
         return out
     return orjson.dumps(_js_numbers(body))
 
