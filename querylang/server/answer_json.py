@@ -19,8 +19,8 @@ from querylang.model.js_numbers import js_integral, js_text
 
 # Where orjson may have written a double otherwise than JavaScript: ``.0`` ending a number, an
 # exponent from 16 to 20, or -6. Two searches, each led by a literal the engine looks for
-# fast (one pattern of both alternatives searched position by position, four times as
-# long); found in a string too (rare), it costs only the walk.
+# fast (one pattern of both alternatives is tried at every position); found in a string too
+# (rare), it costs only the walk.
 _POINT_ZERO = re.compile(rb"\.0[,}\]]")
 _EXPONENT = re.compile(rb"e(?:\+(?:1[6-9]|20)|-6(?![0-9]))")
 
