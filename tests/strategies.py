@@ -82,10 +82,10 @@ FILE_POOL = (
     "A.png",
     {"__type": "File", "name": "é.txt"},
 )
-# Bytes compare by their base64 text as sent, as Parse Server compares them: 'QQ==', 'QR==' and
-# 'QQ' (the byte 'A' each) are three values; URL-safe letters and excess padding kept too.
+# Bytes compare by value: 'QQ==', 'QR==', 'QQ' and 'QQ===' are all the byte 'A', '-_-_' the
+# bytes of '+/+/' (as Node's Buffer.from reads base64).
 BYTES_POOL = tuple(
-    {"__type": "Bytes", "base64": b} for b in ("QQ", "QQ==", "QR==", "QUI=", "aGVsbG8=", "AAAA", "-_-_", "QQ===")
+    {"__type": "Bytes", "base64": b} for b in ("QQ", "QQ==", "QR==", "QUI=", "aGVsbG8=", "AAAA", "-_-_", "+/+/", "QQ===")
 )
 ACL_POOL = (
     {"*": {"read": True}},

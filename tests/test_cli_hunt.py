@@ -56,7 +56,7 @@ def test_a_one_byte_value_reads_1_byte() -> None:
     assert value_text(field, {"__type": "Bytes", "base64": "QQ=="}) == "1 byte"
     assert value_text(field, {"__type": "Bytes", "base64": "QUI="}) == "2 bytes"
     assert value_text(field, {"__type": "Bytes", "base64": ""}) == "0 bytes"
-    # Bytes kept as Parse keeps them (padding in excess or left out, URL-safe, broken into lines):
+    # base64 in each spelling Node reads (padding in excess or left out, URL-safe, broken into lines):
     # its length was read with its padding ('YQ====' read 2 bytes).
     for b64, size in (("YQ====", "1 byte"), ("YQ", "1 byte"), ("-_-_", "3 bytes"), ("aGVs\nbG8=", "5 bytes")):
         assert value_text(field, {"__type": "Bytes", "base64": b64}) == size, b64

@@ -118,12 +118,15 @@ GOLDEN = [
     ("Zone", {"pic": {"containedIn": [None, "b.png"]}}, ["z2", "z4"]),
     ("Zone", {"pic": {"exists": False}}, ["z4"]),
     ("Zone", {"pic": "A.png"}, []),  # names are case-sensitive
-    # --- Bytes: by their base64 text, as Parse compares them ('QR==' is not 'QQ==') -----------
+    # --- Bytes: by value ('QR==', 'QQ==', 'QQ' and '-_-_'... as Node reads them) ----------------
     ("Zone", {"raw": {"__type": "Bytes", "base64": "aGVsbG8="}}, ["z1"]),
-    ("Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}, []),
+    ("Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}, ["z2"]),
     ("Zone", {"raw": "QR=="}, ["z2"]),
-    ("Zone", {"raw": {"notEqualTo": {"__type": "Bytes", "base64": "QR=="}}}, ["z1", "z3", "z4"]),
-    ("Zone", {"raw": {"containedIn": [{"__type": "Bytes", "base64": "aGVsbG8="}, "QR=="]}}, ["z1", "z2"]),
+    ("Zone", {"raw": "QQ"}, ["z2"]),
+    ("Zone", {"raw": {"__type": "Bytes", "base64": "aGVsbG8"}}, ["z1"]),
+    ("Zone", {"raw": {"notEqualTo": {"__type": "Bytes", "base64": "QQ=="}}}, ["z1", "z3", "z4"]),
+    ("Zone", {"raw": {"containedIn": [{"__type": "Bytes", "base64": "aGVsbG8="}, "QQ=="]}}, ["z1", "z2"]),
+    ("Zone", {"raw": {"notContainedIn": ["aGVs\nbG8===", "-_-_"]}}, ["z2", "z3", "z4"]),
     ("Zone", {"raw": {"exists": True}}, ["z1", "z2"]),
 ]
 
@@ -142,7 +145,7 @@ def test_records_come_back_as_stored(db):
         assert recs["z1"]["pic"] == {"__type": "File", "name": "a.png", "url": "https://files.example/a.png"}
         assert recs["z2"]["pic"] == {"__type": "File", "name": "b.png"}
         assert recs["z1"]["raw"] == {"__type": "Bytes", "base64": "aGVsbG8="}
-        assert recs["z2"]["raw"] == {"__type": "Bytes", "base64": "QR=="}  # as sent, as Parse answers it
+        assert recs["z2"]["raw"] == {"__type": "Bytes", "base64": "QQ=="}  # canonical base64
         assert recs["z1"]["ACL"] == {"role:Admin": {"read": True}}
         assert recs["z3"]["area"] is None and "ACL" not in recs["z3"]
         user = run("_User", {"username": "ann"}).records[0]
@@ -160,6 +163,7 @@ def test_records_come_back_as_stored(db):
         ("Zone", {"pic": {"matchesRegex": "a"}}, "needs a String or Array field"),
         ("Zone", {"raw": {"greaterThan": "QQ=="}}, "not available on Bytes field 'raw'"),
         ("Zone", {"raw": "not base64!"}, "not valid base64"),
+        ("Zone", {"raw": ""}, "must not be empty"),
         ("Zone", {"raw": 5}, "'raw' is a Bytes"),
         ("Zone", {"pic": 5}, "'pic' is a File"),
         ("Zone", {"owner": {"polygonContains": {"latitude": 0, "longitude": 0}}}, "needs a Polygon field"),
@@ -189,7 +193,8 @@ def test_parse_rest_geo_intersects_and_typed_literals(db):
     assert parse_rest.find(db, "Zone", {"area": {"$geoIntersects": {"$point": point}}}).ids == ["z1"]
     assert parse_rest.find(db, "Zone", {"pic": {"__type": "File", "name": "a.png", "url": "x"}}).ids == ["z1", "z3"]
     assert parse_rest.find(db, "Zone", {"pic": {"$in": [{"__type": "File", "name": "b.png"}]}}).ids == ["z2"]
-    assert parse_rest.find(db, "Zone", {"raw": {"__type": "Bytes", "base64": "QR=="}}).ids == ["z2"]
+    assert parse_rest.find(db, "Zone", {"raw": {"__type": "Bytes", "base64": "QQ=="}}).ids == ["z2"]
+    assert parse_rest.find(db, "Zone", {"raw": {"$in": [{"__type": "Bytes", "base64": "QQ"}]}}).ids == ["z2"]
     owner = {"__type": "Pointer", "className": "_User", "objectId": "u1"}
     assert parse_rest.find(db, "Zone", {"owner": owner}).ids == ["z1"]
     assert parse_rest.find(db, "Zone", {"area": {"$exists": False}}).ids == ["z3", "z4"]
@@ -275,7 +280,10 @@ BAD_VALUES = [
     ("raw", {"__type": "Bytes", "base64": "not base64!"}, "not valid base64"),
     ("raw", {"__type": "Bytes", "base64": "Q"}, "not valid base64"),  # no byte ends so
     ("raw", {"__type": "Bytes", "base64": ""}, "must not be empty"),  # Parse refuses it too
-    ("raw", {"__type": "Bytes", "base64": "QQ==QQ=="}, "not valid base64"),
+    ("raw", {"__type": "Bytes", "base64": "QQ==QQ=="}, "not valid base64"),  # Node stops at the first '='
+    ("raw", {"__type": "Bytes", "base64": "=="}, "must stand for at least one byte"),  # canonical: empty
+    ("raw", {"__type": "Bytes", "base64": " \n"}, "must stand for at least one byte"),
+    ("raw", {"__type": "Bytes", "base64": "!!!!"}, "not valid base64"),
     ("raw", {"__type": "Bytes"}, "Bytes base64 must be a string"),
     ("raw", "aGVsbG8=", "expected Bytes"),
     ("ACL", ["*"], "an ACL must be an object"),
@@ -415,22 +423,26 @@ def test_repl_completes_system_classes_and_polygon_contains(db):
     assert "area" in names("where({ ar")
 
 
-def test_bytes_are_kept_given_back_and_compared_as_sent(engine):
-    """Parse Server 9 keeps the base64 its client sent and gives back the same text: padding
-    left out or in excess ('aGVsbG8', 'QQ==='), URL-safe letters ('-_-_'), line breaks and
-    spaces (MIME's base64); and it compares that text ($in finds 'aGVsbG8' only by
-    'aGVsbG8'), tests/server/test_parse_live_fidelity.py. A load refused 'QQ===' and '-_-_'
-    ('not valid base64'), and answered every other one in canonical base64 ('aGVsbG8=')."""
+def test_bytes_in_every_spelling_node_reads_load_and_compare_by_value(engine):
+    """Parse Server on MongoDB keeps Bytes as the bytes Node's Buffer.from reads from the
+    base64 its client sent (padding left out or in excess, URL-safe letters, line breaks and
+    spaces: MIME's base64) and answers them in canonical base64: querylang keeps, answers and
+    compares them so ('-_-_' is '+/+/'). Before, a load kept and answered the text as sent,
+    and compared that text ('aGVsbG8' missed equalTo 'aGVsbG8=')."""
     long = base64.b64encode(bytes(range(256)) * 2).decode()
     mime = "\r\n".join(long[i:i + 76] for i in range(0, len(long), 76))
     sent = {"b1": "aGVsbG8", "b2": "QQ===", "b3": "-_-_", "b4": "aGVs\nbG8=\n", "b5": mime, "b6": " aGVs bG8\t",
-            "b7": "aGVsbG8="}
+            "b7": "aGVsbG8=", "b8": "QR=="}
+    canonical = {"b1": "aGVsbG8=", "b2": "QQ==", "b3": "+/+/", "b4": "aGVsbG8=", "b5": long, "b6": "aGVsbG8=",
+                 "b7": "aGVsbG8=", "b8": "QQ=="}
     with engine() as db:
         db.load({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}}}},
                  "records": {"Blob": [{"objectId": k, "raw": {"__type": "Bytes", "base64": v}} for k, v in sent.items()]}})
         for run in (db.query, db.reference):
-            assert {r["objectId"]: r["raw"]["base64"] for r in run("Blob", None).records} == sent
-        for text, ids in (("aGVsbG8", ["b1"]), ("aGVsbG8=", ["b7"]), ("QQ===", ["b2"]), ("QQ==", []), ("-_-_", ["b3"]),
-                          ("+/+/", []), (mime, ["b5"]), (long, [])):
-            where = {"raw": {"equalTo": {"__type": "Bytes", "base64": text}}}
-            assert db.query("Blob", where, sort=["objectId"]).ids == db.reference("Blob", where, sort=["objectId"]).ids == ids, text
+            assert {r["objectId"]: r["raw"]["base64"] for r in run("Blob", None).records} == canonical
+        hello = ["b1", "b4", "b6", "b7"]
+        for text, ids in (("aGVsbG8", hello), ("aGVsbG8=", hello), ("aGVs bG8", hello), ("aGVsbG8===", hello),
+                          ("QQ", ["b2", "b8"]), ("QR==", ["b2", "b8"]), ("-_-_", ["b3"]), ("+/+/", ["b3"]),
+                          ("-/+_", ["b3"]), (mime, ["b5"]), (long, ["b5"]), ("AAAA", [])):
+            for where in ({"raw": {"equalTo": {"__type": "Bytes", "base64": text}}}, {"raw": {"containedIn": [text]}}):
+                assert db.query("Blob", where, sort=["objectId"]).ids == db.reference("Blob", where, sort=["objectId"]).ids == ids, where

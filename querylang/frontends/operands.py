@@ -16,7 +16,7 @@ from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, short, type_nam
 from querylang.model.schema import Field, a_type
 from querylang.model.values import (
     OUTSIDE_YEARS,
-    checked_base64,
+    canonical_base64,
     date_from,
     is_number,
     native,
@@ -111,15 +111,14 @@ def file_name(field: Field, value: object) -> str:
 
 
 def bytes_base64(field: Field, value: object) -> str:
-    """Bytes compare by their base64 text, as Parse Server compares them (``YQ`` is not
-    ``YQ==``): a ``{__type: 'Bytes', base64}`` operand or the base64 text itself (the form
-    the unparser prints), checked as data is (values.checked_base64)."""
+    """Bytes compare by value: a ``{__type: 'Bytes', base64}`` operand or the base64 text
+    itself (the form the unparser prints), as canonical base64 (values.canonical_base64)."""
     if isinstance(value, Mapping) and value.get("__type") == "Bytes" and set(value) <= {"__type", "base64"}:
         value = value.get("base64")
     if not isinstance(value, str):
         raise mismatch(field, value)
     try:
-        return checked_base64(value)
+        return canonical_base64(value)
     except ValueError as exc:
         raise QueryTypeError(f"'{field.name}' is Bytes: {exc}", code=INCORRECT_TYPE) from None
 

@@ -14,7 +14,7 @@ from typing import Any
 from querylang.model.jsvalues import described, short, type_name
 from querylang.model.values import (
     OUTSIDE_YEARS,
-    checked_base64,
+    canonical_base64,
     date_from,
     is_number,
     names_no_date,
@@ -162,12 +162,12 @@ def check_file(value: object) -> dict[str, Any]:
 
 
 def check_bytes(value: object) -> dict[str, Any]:
-    """Parse's ``{__type: 'Bytes', base64}``; its base64 kept as sent, as Parse Server keeps
-    and gives it back (values.checked_base64)."""
+    """Parse's ``{__type: 'Bytes', base64}``; kept in canonical base64, so equal bytes are
+    equal values (values.canonical_base64)."""
     obj = _typed(value, "Bytes")
     if obj is None or set(obj) - {"__type", "base64"}:
         raise ValueError(f"expected Bytes {{__type: 'Bytes', base64}}, got {type_of(value) if obj is None else sorted(obj)}")
-    return {"__type": "Bytes", "base64": checked_base64(obj.get("base64"))}
+    return {"__type": "Bytes", "base64": canonical_base64(obj.get("base64"))}
 
 
 def check_acl(value: object) -> dict[str, Any]:

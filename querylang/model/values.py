@@ -7,6 +7,7 @@ order) each engine decides on its own.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import numbers
@@ -345,39 +346,44 @@ def to_output(value: object) -> object:
     return plain_json(value)
 
 
-# Bytes' base64 as Parse Server keeps it: the text its client sent, given back as sent.
-# Standard or URL-safe letters (``+/`` or ``-_``), padding left out, in part, or in excess
-# (``YQ``, ``YQ=``, ``YQ====``), broken into lines or spaced (MIME's base64 breaks every 76
-# characters): Node reads each as the bytes it stands for.
-_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/_\-]*=*")
-BASE64_SPACES = str.maketrans("", "", " \t\n\r")
+# Bytes' base64 as Node's Buffer.from(text, 'base64') reads it, which is how Parse Server on
+# MongoDB keeps Bytes (as BSON binary, the bytes): standard or URL-safe letters (``+/`` or
+# ``-_``), padding left out, in part, or in excess (``YQ``, ``YQ=``, ``YQ====``), broken into
+# lines or spaced (MIME's base64 breaks every 76 characters). parse_special_types reads the
+# same in SQL.
+_BASE64_LETTERS = re.compile(r"[A-Za-z0-9+/]*")
+_BASE64_FOLD = str.maketrans("-_", "+/", " \t\n\r")
 
 
-def checked_base64(text: object) -> str:
-    """Bytes' base64, kept as it came, as Parse Server keeps it and gives it back (so two
-    spellings of the same bytes are two values, as Parse compares them). Empty text is
-    refused, as Parse refuses it; so is text that is no base64 (Parse keeps any other
-    text, which Node reads as no bytes or fewer), and a length of 4k + 1 letters, which ends
-    in no whole byte. ValueError if refused."""
+def canonical_base64(text: object) -> str:
+    """Bytes by value, as Parse Server on MongoDB keeps them: standard base64 as Python
+    encodes the bytes the text stands for, so two spellings of the same bytes are one value
+    (``"QR=="``, ``"QQ=="``, ``"QQ"`` are the byte ``A``; ``"-_-_"`` is ``"+/+/"``). Refused:
+    empty base64, which Parse refuses ('This is not a valid Bytes'), and base64 that stands
+    for no bytes (``"=="``), whose canonical form is that empty text; text that is no base64
+    (``"!!!!"``, padding inside it); and 4k + 1 letters, which end in no whole byte.
+    ValueError if refused."""
     if not isinstance(text, str):
         raise ValueError(f"Bytes base64 must be a string, got {type_name(text)}")
+    letters = text.translate(_BASE64_FOLD).rstrip("=")
+    if _BASE64_LETTERS.fullmatch(letters) is None or len(letters) % 4 == 1:
+        raise ValueError(f"not valid base64: {text!r:.40}")
     if not text:
         raise ValueError("Bytes base64 must not be empty (Parse Server refuses it: 'This is not a valid Bytes')")
-    bare = text.translate(BASE64_SPACES)
-    if _BASE64_TEXT.fullmatch(bare) is None or len(bare.rstrip("=")) % 4 == 1:
-        raise ValueError(f"not valid base64: {text!r:.40}")
-    return text
+    if not letters:  # its canonical form would be the empty text refused above
+        raise ValueError(f"Bytes base64 must stand for at least one byte, got {text!r:.40}")
+    return base64.b64encode(base64.b64decode(letters + "=" * (-len(letters) % 4))).decode("ascii")
 
 
 def base64_size(text: str) -> int:
-    """How many bytes :func:`checked_base64` text stands for."""
-    return len(text.translate(BASE64_SPACES).rstrip("=")) * 3 // 4
+    """How many bytes base64 text stands for (read as :func:`canonical_base64` reads it)."""
+    return len(text.translate(_BASE64_FOLD).rstrip("=")) * 3 // 4
 
 
 def key_value(ftype: str, value: object) -> object:
-    """What a stored value compares by: a File by its name, Bytes by their base64 text as
-    sent, as Parse compares them (both kept as Parse objects for output); any other type by
-    itself."""
+    """What a stored value compares by: a File by its name, Bytes by their base64 (kept
+    canonical, so equal bytes are equal values; both kept as Parse objects for output); any
+    other type by itself."""
     if ftype == "File" and isinstance(value, dict):
         return value["name"]
     if ftype == "Bytes" and isinstance(value, dict):

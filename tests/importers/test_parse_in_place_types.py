@@ -259,6 +259,8 @@ def test_odd_rings_answer_as_the_reference(app: App, edited: psycopg.Connection[
     ({"f": ""}, "a File needs a name"),
     ({"by": {"__type": "Bytes", "base64": "not base64!"}}, "not valid base64"),
     ({"by": {"__type": "Bytes", "base64": ""}}, "must not be empty"),  # a hand edit: Parse refuses it
+    ({"by": {"__type": "Bytes", "base64": "=="}}, "must stand for at least one byte"),
+    ({"by": {"__type": "Bytes", "base64": "!!!!"}}, "not valid base64"),
     ({"by": [1]}, "not {__type: 'Bytes', base64}"),
 ])  # fmt: skip
 def test_a_cell_querylang_cannot_hold_names_its_place(app: App, edited: psycopg.Connection[Any], cells: dict[str, Any],
@@ -292,24 +294,44 @@ def test_a_polygon_past_range_in_polygon_contains_names_its_place(app: App, edit
     assert app.in_place.count("Edited", {}) == 1  # the connection still serves
 
 
-@pytest.mark.parametrize("sent", ["aGVsbG9=", "aGVsbG8", "aGVsbA", "aGVsbG8==", "aGVsbG8===", "-_-_", "a-_b+/==",
-                                  "aGVs\nbG8=", "aGVs bG8=", "aGVsbG8=\n", "aGVs\r\nbG8", "\taGVsbG8="])
-def test_bytes_are_read_and_compared_as_parse_keeps_them(app: App, edited: psycopg.Connection[Any], sent: str) -> None:
-    """Parse Server 9 keeps the base64 its client sent and answers the same text, and compares
-    that text (its $in finds 'aGVsbG8' only by 'aGVsbG8'): tests/server/test_parse_live_fidelity.py.
-    URL-safe letters and excess padding made the whole class unreadable in place ('not valid
-    base64'); the other spellings were answered in canonical base64 ('aGVsbG8=')."""
+# Each spelling Node's Buffer.from reads, and the canonical base64 of the bytes it reads.
+SPELLINGS = [("aGVsbG9=", "aGVsbG8="), ("aGVsbG8", "aGVsbG8="), ("aGVsbA", "aGVsbA=="), ("aGVsbG8==", "aGVsbG8="),
+             ("aGVsbG8===", "aGVsbG8="), ("-_-_", "+/+/"), ("a-_b+/==", "a+/b+w=="), ("aGVs\nbG8=", "aGVsbG8="),
+             ("aGVs bG8=", "aGVsbG8="), ("aGVsbG8=\n", "aGVsbG8="), ("aGVs\r\nbG8", "aGVsbG8="), ("\taGVsbG8=", "aGVsbG8=")]
+
+
+@pytest.mark.parametrize(("sent", "canonical"), SPELLINGS)
+def test_bytes_are_read_and_compared_by_value(app: App, edited: psycopg.Connection[Any], sent: str, canonical: str) -> None:
+    """Parse Server on PostgreSQL keeps the base64 its client sent; querylang reads it as the
+    bytes Node reads from it, as Parse Server on MongoDB keeps them (MongoDB's meaning): given
+    back in canonical base64 and compared by value, in SQL as in the reference. Before, each
+    came back as sent and was compared as text ('aGVsbG8' missed equalTo 'aGVsbG8=')."""
     _edited_row(edited, by={"__type": "Bytes", "base64": sent})
     app.in_place.clear_cache()
-    assert app.in_place.query("Edited", {}).records[0]["by"] == {"__type": "Bytes", "base64": sent}
-    other = "aGVsbG8=" if sent != "aGVsbG8=" else "aGVsbG8"
+    assert app.in_place.query("Edited", {}).records[0]["by"] == {"__type": "Bytes", "base64": canonical}
+    other = "aGVsbA==" if canonical != "aGVsbA==" else "aGVsbG8="
     for where, ids in (({"by": {"equalTo": {"__type": "Bytes", "base64": sent}}}, ["e1"]),
-                       ({"by": {"containedIn": [{"__type": "Bytes", "base64": sent}]}}, ["e1"]),
+                       ({"by": {"equalTo": {"__type": "Bytes", "base64": canonical}}}, ["e1"]),
+                       ({"by": {"equalTo": canonical.rstrip("=")}}, ["e1"]),
+                       ({"by": {"containedIn": [{"__type": "Bytes", "base64": canonical}]}}, ["e1"]),
                        ({"by": {"equalTo": {"__type": "Bytes", "base64": other}}}, []),
                        ({"by": {"notEqualTo": {"__type": "Bytes", "base64": other}}}, ["e1"]),
+                       ({"by": {"notContainedIn": [canonical.replace("+", "-").replace("/", "_")]}}, []),
                        ({"by": {"exists": True}}, ["e1"])):
         assert app.in_place.query("Edited", where).ids == app.in_place.reference("Edited", where).ids == ids, where
         assert app.in_place.count("Edited", where) == len(ids), where
+
+
+@pytest.mark.parametrize("sent", ["!!!!", "", "=="])
+def test_a_count_sees_bytes_a_read_refuses(app: App, edited: psycopg.Connection[Any], sent: str) -> None:
+    """A count reads no cell (docs/parse-in-place.md): Bytes querylang refuses to read are
+    there, as Parse's count sees them, and equal to no Bytes. Read by value in SQL, such a
+    cell was NULL: 'exists' counted 0 where Parse counts 1."""
+    _edited_row(edited, by={"__type": "Bytes", "base64": sent})
+    app.in_place.clear_cache()
+    for where, n in (({"by": {"exists": True}}, 1), ({"by": {"exists": False}}, 0),
+                     ({"by": {"equalTo": "aGVsbG8="}}, 0), ({"by": {"notEqualTo": "aGVsbG8="}}, 1)):
+        assert app.in_place.count("Edited", where) == n, where
 
 
 def test_polygon_contains_reads_each_ring_once(app: App) -> None:

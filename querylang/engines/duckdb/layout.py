@@ -26,7 +26,7 @@ GeoPoint   ``f:lat``, ``f:lng`` DOUBLE
 Polygon    ``f`` VARCHAR (the coordinates as JSON text), and its ring closed, as ``f:lat`` and
            ``f:lng`` DOUBLE[] (point k is edge k's start, point k+1 its end: polygonContains)
 File       ``f`` VARCHAR — the file name (what a File compares by), ``f:url`` VARCHAR
-Bytes      ``f`` VARCHAR — the base64 text as sent (Parse keeps and compares it so)
+Bytes      ``f`` VARCHAR — canonical base64
 ACL        ``f`` VARCHAR — the ACL object as JSON text, returned as stored (never queried)
 Relation   no column: table ``_join:<key>:<Class>`` (owning_id, related_id)
 =========  ================================================================================

@@ -11,12 +11,12 @@ layout.py), each in one column:
   read, so a File read in place has a name and no url, as a mongoexport's (importers/
   mongo_export.py); it compares by its name, as everywhere;
 * Bytes as ``jsonb``, the REST object itself (``{"__type": "Bytes", "base64"}``), its base64 as
-  the client sent it: read, given back and compared as sent, as Parse Server answers and
-  compares it, and as querylang's stores keep it.
+  the client sent it: read, given back and compared by value, in canonical base64, as
+  querylang's stores keep it (MongoDB's meaning: Parse Server on MongoDB keeps the bytes).
 
 A cell read is checked as a load checks the value (interchange/value_checks.py): one querylang
-cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, text that is
-no base64) is an error naming its class, record and field (parse_rows.stored_row_decoder).
+cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, empty base64
+or text that is no base64) is an error naming its class, record and field (parse_rows.stored_row_decoder).
 """
 
 from __future__ import annotations
@@ -59,12 +59,27 @@ RING_EDGE = ("pr.f[2 * k - 1]", "pr.f[2 * k]", "pr.f[2 * k + 1]", "pr.f[2 * k + 
 RING_EDGES = "cardinality(pr.f) / 2 - 1"
 
 
+# Base64's letters once values.canonical_base64 has read it (URL-safe letters made standard,
+# line breaks and spaces dropped, padding cut): decode() reads them once padded again (it
+# refuses base64 without its padding); PostgreSQL's encode() then writes them canonical, a
+# newline every 76 characters. Counts, never '?', which the statement would take for a
+# placeholder.
+_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2,3}){0,1}$"
+
+
 def base64_sql(col: str) -> str:
-    """Bytes' base64 text, what they compare by (values.key_value): as the client sent it,
-    as Parse Server compares it (its ``$in`` compares the jsonb; ``YQ`` is not ``YQ==``); NULL
-    for a JSON null. Text that is no base64 is compared as it is: its record cannot be read
-    (bytes_cell)."""
-    return f"({col} ->> 'base64')"
+    """Bytes' base64 in canonical form, what they compare by, as querylang's stores keep it
+    (Parse keeps what its client sent: ``aGVsbG9=``, ``aGVsbG8`` and ``aGVs\\nbG8=`` name the
+    bytes of ``aGVsbG8=``, ``-_-_`` those of ``+/+/``); NULL for a JSON null. Text
+    values.canonical_base64 refuses (``!!!!``, empty) is its text behind a ``!``, which no
+    canonical base64 holds: equal to no operand, yet there, as Parse's count sees it (its
+    record cannot be read: bytes_cell)."""
+    text = f"({col} ->> 'base64')"
+    letters = f"rtrim(translate({text}, E'-_ \\t\\n\\r', '+/'), '=')"  # values._BASE64_FOLD
+    padded = f"rpad({letters}, (length({letters}) + 3) / 4 * 4, '=')"
+    readable = f"{letters} ~ '{_BASE64}' AND {letters} <> ''"
+    canonical = f"translate(encode(decode({padded}, 'base64'), 'base64'), E'\\n', '')"
+    return f"(CASE WHEN {readable} THEN {canonical} ELSE '!' || {text} END)"
 
 
 def column_sql(col: str, ftype: str, part: str) -> str | None:
@@ -130,7 +145,7 @@ def file_cell(name: str) -> dict[str, Any]:
 
 
 def bytes_cell(value: Any) -> dict[str, Any]:
-    """Bytes' jsonb, Parse's REST object, its base64 as sent (value_checks.check_bytes)."""
+    """Bytes' jsonb, Parse's REST object, in canonical base64 as querylang's stores hold it."""
     if value.__class__ is not dict:
         raise ValueError(f"a Bytes column holds {str(value)[:40]!r}, not {{__type: 'Bytes', base64}}")
     return check_bytes(value)
