@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import querylang
 from querylang.app.cli import main
-from querylang.model.js_numbers import js_text
+from querylang.model.jsvalues import num_str
 from querylang.server.answer_json import answer_bytes
 
 from .server.live import http_client, start
@@ -52,14 +52,14 @@ BIG = [(x, text) for x, text in PARSE_TEXT if x.is_integer() and abs(x) < 1e21]
 
 @pytest.mark.parametrize(("x", "text"), PARSE_TEXT)
 def test_js_text_is_javascripts(x: float, text: str) -> None:
-    assert js_text(x) == text
+    assert num_str(x) == text
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_an_answer_writes_every_double_as_javascript_does(x: float) -> None:
     """orjson's text where it is JavaScript's, js_text's where it is not (integral doubles,
     and those from 10**-6 up to below 10**-5, which orjson writes with an exponent)."""
-    assert answer_bytes({"n": [x, {"x": x}]}) == f'{{"n":[{js_text(x)},{{"x":{js_text(x)}}}]}}'.encode()
+    assert answer_bytes({"n": [x, {"x": x}]}) == f'{{"n":[{num_str(x)},{{"x":{num_str(x)}}}]}}'.encode()
 
 
 def _db() -> querylang.Database:

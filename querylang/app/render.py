@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from querylang.errors import CONTROLS, Unreadable, unread_reasons
-from querylang.model.js_numbers import js_integral, js_text
+from querylang.model.jsvalues import js_integral, num_str
 from querylang.model.schema import BUILTIN_FIELDS, ClassDef, Field, Schema
 from querylang.model.values import base64_size
 
@@ -67,7 +67,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and js_integral(value):
         # Written as JavaScript and Parse Server write it: json writes 9007199254740992.0 and
         # 1e+20; the int of JavaScript's digits is written as those digits.
-        return int(js_text(value))
+        return int(num_str(value))
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -97,7 +97,7 @@ def value_text(field: Field | None, value: Any) -> str:
     if field is not None and isinstance(value, Mapping) and field.type in PARSE_TYPE_TEXT:
         return PARSE_TYPE_TEXT[field.type](value)
     if isinstance(value, float):
-        return js_text(value)
+        return num_str(value)
     if isinstance(value, int):
         return json.dumps(value)
     if isinstance(value, str):

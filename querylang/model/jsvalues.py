@@ -201,6 +201,18 @@ def _js_text(v: object, room: int) -> str:
     return repr(v)[:room]
 
 
+# JavaScript writes a double of this magnitude or more in exponent form, integral or not.
+JS_EXPONENT_FROM = 1e21
+
+
+def js_integral(x: float) -> bool:
+    """Is ``x`` a double JavaScript writes as an integer's digits where Python writes a point
+    or an exponent (``9007199254740992.0``, ``1e+20``): integral, below 10**21 in magnitude
+    (``-0.0`` too). Parse Server answers such a Number as JavaScript writes it (num_str), as
+    ``querylang serve`` and the command line's JSON do (docs/semantics.md#numbers)."""
+    return x.is_integer() and abs(x) < JS_EXPONENT_FROM
+
+
 def num_str(x: int | float) -> str:
     """Number::toString: the shortest round-trip digits, laid out the way JavaScript does."""
     if isinstance(x, int):

@@ -2,7 +2,7 @@
 
 orjson writes a double as Python does: an integral one with ``.0`` (``5.0``,
 ``9007199254740992.0``), from 10**16 on in exponent form (``1e+20``); Parse Server 9 answers
-``5``, ``9007199254740992`` and ``100000000000000000000`` (model/js_numbers.py); and one from
+``5``, ``9007199254740992`` and ``100000000000000000000`` (model/jsvalues.py, num_str); and one from
 10**-6 up to below 10**-5 in exponent form (``2.5e-6``), which JavaScript writes in digits
 (``0.0000025``). Every other double orjson writes as JavaScript does (``1e+21``, ``1e-7``,
 ``0.00001``).
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from querylang.model.js_numbers import js_integral, js_text
+from querylang.model.jsvalues import js_integral, num_str
 
 # Where orjson may have written a double otherwise than JavaScript: ``.0`` ending a number, an
 # exponent from 16 to 20, or -6. Two searches, each led by a literal the engine looks for
@@ -37,7 +37,7 @@ def answer_bytes(body: Any) -> bytes:
 
 def _js_numbers(value: Any) -> Any:
     if type(value) is float:
-        return orjson.Fragment(js_text(value).encode()) if js_integral(value) or 1e-6 <= abs(value) < 1e-5 else value
+        return orjson.Fragment(num_str(value).encode()) if js_integral(value) or 1e-6 <= abs(value) < 1e-5 else value
     if isinstance(value, dict):
         return {k: _js_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
