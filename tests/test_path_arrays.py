@@ -292,3 +292,32 @@ def test_postgres_sessions_do_not_compile_the_path_expressions(pg_connect: Any) 
             assert con.execute("SHOW jit").fetchone() == ("off",)
     finally:
         db.close()
+
+
+# --- the SQL of a long path -----------------------------------------------------------------------
+
+
+def _growth(db: querylang.Database) -> None:
+    """Each step of a path adds as much SQL as the one before it, for a condition and a sort,
+    of key steps and of index steps: the values reached are walked once, from the top of the
+    Object. Walked from the array at each step on the way, the SQL grew with the square of
+    the steps, and the time to plan it with it."""
+    asks = {
+        "equalTo": lambda p: db.compile("Item", {p: {"equalTo": 1}}).sql,
+        "containedIn": lambda p: db.compile("Item", {p: {"containedIn": [1, None]}}).sql,
+        "sort": lambda p: db.compile("Item", None, sort=[p]).sql,
+    }
+    for name, ask in asks.items():
+        for step in ("a", "0"):
+            size = [len(ask("meta." + ".".join([step] * n))) for n in (5, 10, 15)]
+            assert size[2] - size[1] == size[1] - size[0], (name, step, size)
+
+
+def test_a_paths_sql_grows_with_its_steps_not_their_square(engine: Any) -> None:
+    db = engine()
+    db.load(DOC)
+    _growth(db)
+
+
+def test_a_paths_sql_grows_with_its_steps_in_parse_tables(in_place: querylang.Database) -> None:
+    _growth(in_place)

@@ -375,11 +375,16 @@ class ParseDialect(PostgresDialect):
     def through_object(x: str) -> str:
         return f"(jsonb_typeof({x}) = 'object' AND NOT {is_date(x)})"
 
+    path_root = ":p"  # the jsonb as stored, its Dates as their client sent them
+
     def path_at(self, col: str, key: str) -> tuple[str, list[Any]]:
-        return self.object_path(col, "", key)  # the jsonb as stored, its Dates as their client sent them
+        # Past an array on the way #> reads on in it (an index) or reads nothing: the first
+        # array is found all the same, and the test of each step stays one operator, where
+        # object_path's (through objects only) tests each step before it again.
+        return f"({col} #> ?::text[])", [key.split(".")]
 
     def object_path(self, col: str, kind: str | None, key: str) -> tuple[str, list[Any]]:
-        """``kind`` "": the jsonb there as it is (path_at)."""
+        """The value there while the path passes only through objects (a Date is none)."""
         segs = key.split(".")
         conds = [f"jsonb_typeof({col}) = 'object'", f"NOT {is_date(col)}"]
         params: list[Any] = []
@@ -389,7 +394,7 @@ class ParseDialect(PostgresDialect):
             conds.append(cond)
             params += [segs[:i]] * cond.count("?")
         step = f"({col} #> ?::text[])"
-        inner = step if kind == "" else typed(step, kind) if kind is not None else deep_canonical(step)
+        inner = typed(step, kind) if kind is not None else deep_canonical(step)
         params += [segs] * inner.count("?")
         return f"(CASE WHEN {' AND '.join(conds)} THEN {inner} END)", params
 

@@ -296,16 +296,21 @@ class Dialect:
         """Some element is not null."""
         raise self.unsupported("arrays inside Object fields")
 
-    # A path on through an array (docs/semantics.md#objects): the array found at a step before
-    # the last, and the values the rest of the path reaches from it.
+    # A path on through an array (docs/semantics.md#objects): a test that a step before the
+    # last holds one, and the values the whole path reaches from the top of the Object.
+
+    # The part of an Object field (layout) that path_through and path_sort_keys walk from: its
+    # whole value as JSON.
+    path_root = ":k"
 
     def path_at(self, col: str, key: str) -> tuple[str, list[Any]]:
         """The value at dotted path ``key`` of an Object field (``col``: its path map column),
-        as :meth:`is_array_value` and :meth:`path_through` take it: (SQL, parameters)."""
+        as :meth:`is_array_value` takes it: (SQL, parameters). Where an array is met before
+        ``key`` ends, what it reads there matters not (the first array on the way is found)."""
         return self.object_path(col, None, key)
 
     def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
-        """The values ``steps`` reach from the array ``at`` (:meth:`path_at`'s), as an array
+        """The values ``steps`` reach from the Object ``at`` (its :attr:`path_root`), as an array
         the path_* tests take (an array at a path): each value reached, null where a branch
         reaches nothing, and the elements of each array reached by a key, not by an index
         (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule)."""
@@ -322,7 +327,7 @@ class Dialect:
         raise self.unsupported("sorting by an Object path")
 
     def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
-        """The sort keys ``steps`` reach from the array ``at`` (:meth:`path_at`'s): each value
+        """The sort keys ``steps`` reach from the Object ``at`` (its :attr:`path_root`): each value
         reached, the elements of an array reached by a key, null for a branch reaching nothing,
         and SQL NULL for an empty array reached (MongoDB's undefined, before null), as
         :meth:`keys_order` takes them."""

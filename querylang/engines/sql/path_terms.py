@@ -5,13 +5,14 @@ The value at a path that passes only through objects is read from the Object's p
 lookup); an array found there takes the element rules. A path of two steps or more may pass
 through an array on the way, which MongoDB reads in each element (and at an index, for a
 step that is one): in records whose Object may hold an array and where a step before the last
-holds one, the condition tests the values reached from that array (Dialect.path_through),
-as the reference evaluator's ``_reach`` walks them; everywhere else the one lookup answers.
+holds one, the condition tests the values the path reaches, walked once from the top of the
+Object (Dialect.path_through), as the reference evaluator's ``_reach`` walks them; everywhere
+else the one lookup answers. The SQL grows with the steps: one lookup and one walked step each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from querylang.engines.sql.dialect import Dialect
@@ -52,31 +53,39 @@ class PathTerms:
 
     def _through(self, f: Field, fast: Sql, through: Through) -> Sql:
         """``fast`` (a test of the value at the path) where the path passes only through
-        objects; where a step before the last holds an array, ``through`` of the values reached
-        from it. A path of one step passes no array on the way: ``fast`` alone."""
+        objects; where a step before the last holds an array, ``through`` of the values the
+        whole path reaches. A path of one step passes no array on the way: ``fast`` alone."""
         if "." not in f.name.split(".", 1)[1]:
             return fast
-        whens: list[str] = []
-        params: list[Any] = []
-        for is_array, at, at_params, rest in self._arrays_on_the_way(f, at_the_end=False):
-            test, test_params = through(*self.d.path_through(at, at_params, rest))
-            whens.append(f"WHEN {is_array} THEN {test}")
-            params += [*at_params, *test_params]
-        return Sql(f"(CASE {' '.join(whens)} ELSE {fast.text} END)", [*params, *fast.params])
+        on_the_way = self._arrays_on_the_way(f, at_the_end=False)
+        test, test_params = through(*self.d.path_through(*self._path_root(f)))
+        return Sql(f"(CASE WHEN {on_the_way.text} THEN {test} ELSE {fast.text} END)",
+                   [*on_the_way.params, *test_params, *fast.params])
 
-    def _arrays_on_the_way(self, f: Field, *, at_the_end: bool) -> Iterator[tuple[str, str, list[Any], list[str]]]:
-        """For each step of an Object path but the last (``at_the_end``: and the last) that
-        may hold an array: (a test that it does, the value there, its parameters, the steps
-        after it). The map holds paths through objects only: the first array on the way is the
-        only one a lookup finds, so at most one of the tests holds."""
+    def _path_root(self, f: Field) -> tuple[str, list[Any], list[str]]:
+        """(the Object as Dialect.path_through and path_sort_keys walk it, its parameters,
+        the steps of the path)."""
+        head, key = f.name.split(".", 1)
+        return self.col(head, self.d.path_root), [], key.split(".")
+
+    def _arrays_on_the_way(self, f: Field, *, at_the_end: bool) -> Sql:
+        """A test that a step of an Object path but the last (``at_the_end``: or the last)
+        holds an array, one lookup each: the map holds paths through objects only, so the
+        first array on the way is the only one a lookup finds. Where none does, the value at
+        the path, one lookup, answers; where one does, the values the whole path reaches,
+        walked from the top (which would answer anywhere, at a greater cost)."""
         head, key = f.name.split(".", 1)
         steps = key.split(".")
         col = self.col(head, ":p")
-        guard = self.d.may_hold_array(self.col(head))
+        tests: list[str] = []
+        params: list[Any] = []
         for k in range(1, len(steps) + at_the_end):
             at, at_params = self.d.path_at(col, ".".join(steps[:k]))
-            is_array = self.d.is_array_value(at)
-            yield (is_array if guard is None else f"{guard} AND {is_array}"), at, at_params, steps[k:]
+            tests.append(self.d.is_array_value(at))
+            params += at_params
+        some = f"({' OR '.join(tests)})"
+        guard = self.d.may_hold_array(self.col(head))
+        return Sql(some if guard is None else f"{guard} AND {some}", params)
 
     def _path_order(self, f: Field, largest: bool) -> Sql:
         """The sort value of an Object path (docs/semantics.md#sort, Dialect.sort_row): of the
@@ -95,11 +104,10 @@ class PathTerms:
         other = (f"CASE WHEN coalesce({whole.text}, 'null') = 'null' THEN {SORT_RANKS['null']} "
                  f"WHEN {self.d.is_array_value(whole.text)} THEN {SORT_RANKS['array']} ELSE {SORT_RANKS['object']} END")
         plain = Sql(self.d.sort_row([other, None, None, None, None]), [*whole.params, *whole.params])
-        for is_array, at, at_params, rest in self._arrays_on_the_way(f, at_the_end=True):
-            keys, key_params = self.d.path_sort_keys(at, at_params, rest)
-            row, row_params = self.d.keys_order(keys, key_params, largest)
-            whens.append(f"WHEN {is_array} THEN {row}")
-            params += [*at_params, *row_params]
+        on_the_way = self._arrays_on_the_way(f, at_the_end=True)
+        row, row_params = self.d.keys_order(*self.d.path_sort_keys(*self._path_root(f)), largest)
+        whens.append(f"WHEN {on_the_way.text} THEN {row}")
+        params += [*on_the_way.params, *row_params]
         return Sql(f"(CASE {' '.join(whens)} ELSE {plain.text} END)", [*params, *plain.params])
 
     def _path_missing(self, f: Field) -> Sql:
