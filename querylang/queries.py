@@ -24,6 +24,7 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_inputs, check_where
+from querylang.frontends.path_steps import check_path_steps
 from querylang.frontends.selection import (
     INCLUDABLE,
     checked_shape,
@@ -100,6 +101,7 @@ def build_query(
             keys = build_sort(script_sort, cls, sort_pos, strict=strict)
         lim, sk = check_paging(limit, skip, count=count, strict=strict)
         check_where(where)
+        check_path_steps(where, keys)
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)

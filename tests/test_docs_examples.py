@@ -339,6 +339,8 @@ PAST_LIMITS: list[tuple[str, Callable[[querylang.Database], Any]]] = [
     ("containedIn", lambda db: db.query("Post", {"score": {"containedIn": list(range(100_001))}})),
     ("sort keys", lambda db: db.query("Post", {}, sort=["title", "score"] + [f"meta.k{i}" for i in range(99)])),
     ("nesting of values", lambda db: db.query("Post", {"tags": {"equalTo": NESTED}})),
+    ("steps of a path", lambda db: db.query("Post", {"meta." + ".".join(["a"] * 101): 1})),
+    ("steps of paths in all", lambda db: db.query("Post", {"and": [{"meta." + ".".join(["a"] * 19) + f".k{i}": 1} for i in range(11)]})),
     ("regex repetition", lambda db: db.query("Post", {"title": {"matchesRegex": "a{1001}"}})),
     ("regex group nesting", lambda db: db.query("Post", {"title": {"matchesRegex": "(" * 201 + "a" + ")" * 201}})),
     ("records one query may return", lambda db: db.query("Comment", "where({})")),

@@ -47,9 +47,10 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # A dotted path into an Object field: 'meta.views', 'meta.a.b' (docs/semantics.md#objects dot notation).
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 STEP_RE = re.compile(r"[A-Za-z0-9_]+")  # a step of PATH_RE
-# Steps past its field a path into an Object may take: each adds to the SQL of a condition or a
-# sort on it, and planning is not interrupted by the query's timeout.
-MAX_PATH_STEPS = 20
+# Steps past its field a path into an Object may take (MongoDB nests documents 100 levels deep):
+# each adds to the SQL of a condition or a sort on it, and planning is not interrupted by the
+# query's timeout (a query's paths in all: frontends.path_steps).
+MAX_PATH_STEPS = 100
 BUILTIN_FIELDS = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
 RESERVED = {"_rperm", "_wperm", "authData", "sessionToken"}
 # Parse keeps a record's ACL in the field named ACL, and only there.
