@@ -134,12 +134,15 @@ class DuckDBDialect(Dialect):
     def path_has_present(self, pv: str, params: list[Any]) -> tuple[str, list[Any]]:
         return _over_array(pv, params, f"(len(list_filter({_elements(pv)}, lambda x: json_type(x) <> 'NULL')) > 0)")
 
-    def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+    def path_through(self, at: str, params: list[Any], steps: list[str],
+                     lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """A list of the JSON values reached, step by step; the last step's marked as read by
         an index (``o``) or not, then each with the elements of the arrays read by a key. Each
         step's SQL holds the list reached before it once: the text grows with the steps, not
         with their square (a list_reduce over the steps bound as a list, the same text for
-        any number, ran twice as long)."""
+        any number, ran twice as long). Where the path map holds the value a step reaches
+        (``lookups``), the path passed only objects to there: the list is that value, and the
+        walk goes on from it (from the first array on the way), not from the top."""
         reached, out = f"[CAST({at} AS JSON)]", list(params)
         for k, step in enumerate(steps):
             last = k == len(steps) - 1
@@ -163,17 +166,22 @@ class DuckDBDialect(Dialect):
             reached = (f"flatten(list_transform({reached}, lambda v: CASE WHEN {_is_object('v')} THEN "
                        f"[{mark('json_extract(v, ?)', 'false')}] WHEN json_type(v) = 'ARRAY' THEN {of_elements} "
                        f"ELSE [{mark('NULL::JSON', 'false')}] END))")
+            if k < len(lookups):
+                held, held_params = lookups[k]
+                reached = f"(CASE WHEN {held} IS NOT NULL THEN [{mark(f'CAST({held} AS JSON)', 'false')}] ELSE {reached} END)"
+                out = [*held_params, *held_params, *out]
         # A lambda whose struct is read as ``_c.v`` is named with a leading _, which no field
         # name has (schema.NAME_RE): DuckDB reads ``c.v`` as the column c when a field is named c.
         found = (f"flatten(list_transform({reached}, lambda _c: CASE WHEN NOT _c.o AND json_type(_c.v) = 'ARRAY' "
                  f"THEN list_concat([_c.v], json_extract(_c.v, '$[*]')) ELSE [coalesce(_c.v, 'null'::JSON)] END))")
         return Reached(f"CAST(to_json({found}) AS VARCHAR)", found), out
 
-    def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+    def path_sort_keys(self, at: str, params: list[Any], steps: list[str],
+                       lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """A list of the JSON keys: structs (value, read by an index) step by step, then each
-        as its keys."""
+        as its keys; from the value the path map holds, as :meth:`path_through`."""
         reached, out = f"[{{'v': CAST({at} AS JSON), 'o': false}}]", list(params)
-        for step in steps:
+        for k, step in enumerate(steps):
             key = f'$."{step}"'  # a step is letters, digits and _ (schema.py)
             by_key = (f"list_transform(json_extract(_p.v, '$[*]'), lambda e: CASE WHEN {_is_object('e')} "
                       "THEN {'v': json_extract(e, ?), 'o': false} ELSE {'v': 'null'::JSON, 'o': false} END)")
@@ -192,6 +200,10 @@ class DuckDBDialect(Dialect):
                        f"WHEN json_type(_p.v) = 'ARRAY' AND json_array_length(_p.v) > 0 THEN {elements} "
                        "ELSE [{'v': 'null'::JSON, 'o': false}] END))")
             out += [key, *more]
+            if k < len(lookups):
+                held, held_params = lookups[k]
+                reached = f"(CASE WHEN {held} IS NOT NULL THEN [{{'v': CAST({held} AS JSON), 'o': false}}] ELSE {reached} END)"
+                out = [*held_params, *held_params, *out]
         keys = (f"flatten(list_transform({reached}, lambda _c: CASE WHEN _c.v IS NULL THEN ['null'::JSON] "
                 "WHEN json_type(_c.v) = 'ARRAY' AND json_array_length(_c.v) = 0 THEN [NULL::JSON] "
                 "WHEN json_type(_c.v) = 'ARRAY' AND NOT _c.o THEN json_extract(_c.v, '$[*]') ELSE [_c.v] END))")

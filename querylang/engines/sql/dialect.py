@@ -309,11 +309,14 @@ class Dialect:
         ``key`` ends, what it reads there matters not (the first array on the way is found)."""
         return self.object_path(col, None, key)
 
-    def path_through(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+    def path_through(self, at: str, params: list[Any], steps: list[str],
+                     lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """The values ``steps`` reach from the Object ``at`` (its :attr:`path_root`), as an array
         the path_* tests take (an array at a path): each value reached, null where a branch
         reaches nothing, and the elements of each array reached by a key, not by an index
-        (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule)."""
+        (MongoDB's traversal; reference/evaluator.py's ``_reach`` is the rule). ``lookups``:
+        :meth:`path_at` of the path to each step, which a dialect whose path_at reads
+        through objects only may start the walk from."""
         raise self.unsupported("paths through arrays")
 
     # A sort by a dot path (docs/semantics.md#sort): one value per record, a row of its kind's
@@ -326,11 +329,12 @@ class Dialect:
         """The row of the five columns (rank, number, string, boolean, date); None: NULL."""
         raise self.unsupported("sorting by an Object path")
 
-    def path_sort_keys(self, at: str, params: list[Any], steps: list[str]) -> tuple[str, list[Any]]:
+    def path_sort_keys(self, at: str, params: list[Any], steps: list[str],
+                       lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """The sort keys ``steps`` reach from the Object ``at`` (its :attr:`path_root`): each value
         reached, the elements of an array reached by a key, null for a branch reaching nothing,
         and SQL NULL for an empty array reached (MongoDB's undefined, before null), as
-        :meth:`keys_order` takes them."""
+        :meth:`keys_order` takes them; ``lookups`` as :meth:`path_through`'s."""
         raise self.unsupported("sorting by a path through arrays")
 
     def keys_order(self, keys: str, params: list[Any], largest: bool) -> tuple[str, list[Any]]:

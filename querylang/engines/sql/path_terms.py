@@ -62,11 +62,14 @@ class PathTerms:
         return Sql(f"(CASE WHEN {on_the_way.text} THEN {test} ELSE {fast.text} END)",
                    [*on_the_way.params, *test_params, *fast.params])
 
-    def _path_root(self, f: Field) -> tuple[str, list[Any], list[str]]:
+    def _path_root(self, f: Field) -> tuple[str, list[Any], list[str], list[tuple[str, list[Any]]]]:
         """(the Object as Dialect.path_through and path_sort_keys walk it, its parameters,
-        the steps of the path)."""
+        the steps of the path, the lookup of the path to each step)."""
         head, key = f.name.split(".", 1)
-        return self.col(head, self.d.path_root), [], key.split(".")
+        steps = key.split(".")
+        col = self.col(head, ":p")
+        lookups = [self.d.path_at(col, ".".join(steps[:k])) for k in range(1, len(steps) + 1)]
+        return self.col(head, self.d.path_root), [], steps, lookups
 
     def _arrays_on_the_way(self, f: Field, *, at_the_end: bool) -> Sql:
         """A test that a step of an Object path but the last (``at_the_end``: or the last)
