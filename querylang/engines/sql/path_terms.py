@@ -5,9 +5,10 @@ The value at a path that passes only through objects is read from the Object's p
 lookup); an array found there takes the element rules. A path of two steps or more may pass
 through an array on the way, which MongoDB reads in each element (and at an index, for a
 step that is one): in records whose Object may hold an array and where a step before the last
-holds one, the condition tests the values the path reaches, walked once from the top of the
-Object (Dialect.path_through), as the reference evaluator's ``_reach`` walks them; everywhere
-else the one lookup answers. The SQL grows with the steps: one lookup and one walked step each.
+holds one, the condition tests the values the path reaches, walked once over the whole path
+(Dialect.path_through: from the top of the Object, or from the value the map holds nearest the
+end, the first array on the way), as the reference evaluator's ``_reach`` walks them;
+everywhere else the one lookup answers. The SQL grows with the steps, as much for each.
 """
 
 from __future__ import annotations
