@@ -321,3 +321,52 @@ def test_a_paths_sql_grows_with_its_steps_not_their_square(engine: Any) -> None:
 
 def test_a_paths_sql_grows_with_its_steps_in_parse_tables(in_place: querylang.Database) -> None:
     _growth(in_place)
+
+
+def _deep(depth: int, arrays: set[int], leaf: Any) -> Any:
+    """An Object ``depth`` keys deep (each key 'a'), the value at each depth of ``arrays`` an
+    array of that object and of another, with 'a' missing."""
+    value = leaf
+    for level in reversed(range(depth)):
+        value = {"a": value}
+        if level in arrays:
+            value = [value, {"b": level}]
+    return value
+
+
+# Long paths through arrays at several depths: (where, sort, the ids answered). r0 holds 7
+# past arrays at 3 depths, r1 8 past one, r2 9 through objects only, r3 [6, 7] in an array
+# at step 50, r4 an Object 40 deep.
+DEEP_PATH = "meta." + ".".join(["a"] * 50)
+DEEP_ASKS: list[tuple[dict[str, Any] | None, list[str] | None, str]] = [
+    ({DEEP_PATH: 7}, None, "03"),
+    ({DEEP_PATH: {"greaterThan": 5}}, None, "0123"),
+    ({DEEP_PATH: {"containedIn": [8, None]}}, None, "0134"),  # the other object of each array reaches nothing
+    ({DEEP_PATH: None}, None, "0134"),
+    ({DEEP_PATH: {"exists": True}}, None, "0123"),
+    ({DEEP_PATH[:-2] + ".0": {"exists": True}}, None, "3"),  # an index step at the end
+    (None, [DEEP_PATH], "01342"),
+    (None, ["-" + DEEP_PATH], "21034"),
+]
+
+
+def _deep_records() -> list[dict[str, Any]]:
+    metas = [_deep(50, {3, 20, 45}, 7), _deep(50, {10}, 8), _deep(50, set(), 9), _deep(50, {49}, [6, 7]), _deep(40, {5}, 1)]
+    return [{"objectId": f"r{i}", "meta": m} for i, m in enumerate(metas)]
+
+
+def test_long_paths_through_arrays_answer_as_the_reference(engine: Any) -> None:
+    """Paths of 50 steps, through arrays at several depths (the limit was 20 steps)."""
+    db = engine()
+    db.load({"classes": DOC["classes"], "records": {"Item": _deep_records()}})
+    for where, sort, expected in DEEP_ASKS:
+        ids = [f"r{i}" for i in expected]
+        assert db.query("Item", where, sort=sort).ids == db.reference("Item", where, sort=sort).ids == ids, (where, sort)
+
+
+def test_long_paths_through_arrays_in_parse_tables(pg_cluster: Any) -> None:
+    with parse_opener(pg_cluster, _parse_db) as open_:
+        db = open_([(None, json.dumps(r["meta"])) for r in _deep_records()])
+        for where, sort, expected in DEEP_ASKS:
+            ids = [f"r{i}" for i in expected]
+            assert db.query("Item", where, sort=sort).ids == db.reference("Item", where, sort=sort).ids == ids, (where, sort)
