@@ -469,9 +469,12 @@ def check_cancel(method: str, cancel: object) -> None:
 
 
 def check_nodes(method: str, q: object) -> None:
-    """Another value failed with Python's AttributeError on the first attribute read."""
+    """Another value failed with Python's AttributeError on the first attribute read. Nodes
+    made by hand have their paths' steps counted as a build counts them: the SQL of a long one
+    is planned before the timeout can stop it."""
     if not isinstance(q, n.Query):
         raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
+    check_path_steps(q.where, q.sort)
 
 
 Fetch = Callable[[str, tuple[str, ...], "frozenset[str] | None"], list[dict[str, Any]]]

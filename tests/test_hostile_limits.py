@@ -358,3 +358,12 @@ def test_path_steps_in_all_limit(engine):
     with pytest.raises(LimitExceeded, match=re.escape(said)) as info:
         d.query("P", script)
     assert info.value.line == 2  # the sort() that names the path
+    # Nodes made by hand are counted too: db.run planned any number of long paths.
+    from querylang.model import nodes as n
+
+    hundred = "m." + ".".join(["a"] * 99)
+    by_hand = n.Query("P", n.And(tuple(n.Compare(f"{hundred}.k{i}", "eq", 1) for i in range(MAX_QUERY_PATH_STEPS // 100 + 1))))
+    for run in (lambda: d.run(by_hand), lambda: d.run_reference(by_hand)):
+        with pytest.raises(LimitExceeded, match=f"take more than {MAX_QUERY_PATH_STEPS} steps in all"):
+            run()
+    assert d.run(d.build("P", at_budget)).ids == ["p"]

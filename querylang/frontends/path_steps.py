@@ -37,11 +37,13 @@ def check_path_steps(where: n.Node, sort: tuple[n.SortKey, ...]) -> None:
 
 def _paths(where: n.Node, sort: tuple[n.SortKey, ...]) -> Iterator[tuple[str, int, Pos | None]]:
     """(name, steps, position) of each path the SQL walks step by step: a built query's
-    dotted names are paths into Object fields (one through a Pointer is an inner query)."""
+    dotted names are paths into Object fields (one through a Pointer is an inner query).
+    Nodes made by hand (db.run) are looked at as they come: what is no name counts nothing."""
     for node in n.walk(where):
         name = getattr(node, "field", "")
-        if name.count(".") > 1:
-            yield name, name.count("."), node.pos
-    for key in sort:
-        if "." in key.field:
-            yield key.field, key.field.count("."), key.pos
+        if isinstance(name, str) and name.count(".") > 1:
+            yield name, name.count("."), getattr(node, "pos", None)
+    for key in sort if isinstance(sort, tuple | list) else ():
+        name = getattr(key, "field", "")
+        if isinstance(name, str) and "." in name:
+            yield name, name.count("."), getattr(key, "pos", None)
