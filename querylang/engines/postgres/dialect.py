@@ -177,7 +177,7 @@ class PostgresDialect(Dialect):
                 f"AND {x} - '__type' - 'iso' = '{{}}'::jsonb) ELSE FALSE END")
 
     def path_through(self, at: str, params: list[Any], steps: list[str],
-                            lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
+                     lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """Rows (value, read by an index) of the values reached, step by step, then each with
         the elements of the arrays read by a key, as one jsonb array."""
         reached, out = f"(SELECT ({at})::jsonb, FALSE)", list(params)
@@ -208,7 +208,7 @@ class PostgresDialect(Dialect):
         return (Reached(f"({found})::text", rows) if self.through_text else found), out
 
     def path_sort_keys(self, at: str, params: list[Any], steps: list[str],
-                              lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
+                       lookups: Sequence[tuple[str, list[Any]]] = ()) -> tuple[str, list[Any]]:
         """Rows (value, read by an index) step by step, then each as its keys: a query of rows
         ``v``."""
         reached, out = f"(SELECT ({at})::jsonb, FALSE)", list(params)

@@ -77,7 +77,7 @@ class PathTerms:
         holds an array, one lookup each: the map holds paths through objects only, so the
         first array on the way is the only one a lookup finds. Where none does, the value at
         the path, one lookup, answers; where one does, the values the whole path reaches,
-        walked from the top (which would answer anywhere, at a greater cost)."""
+        walked over it (which would answer anywhere, at a greater cost)."""
         head, key = f.name.split(".", 1)
         steps = key.split(".")
         col = self.col(head, ":p")
