@@ -149,18 +149,21 @@ class Database(Summaries):
         self, url: str, *, app_id: str, master_key: str, classes: Sequence[str] | None = None, progress: Any = None
     ) -> Any:
         """Import a live Parse Server over REST (querylang.importers.parse_server); all or nothing."""
+        self._own_process()  # before the source is read
         from .importers.parse_server import import_parse_server
 
         return import_parse_server(self, url, app_id=app_id, master_key=master_key, classes=classes, progress=progress)
 
     def import_mongo_export(self, directory: str | Path) -> Any:
         """Import the mongoexport files of a Parse database (querylang.importers.mongo_export)."""
+        self._own_process()  # before the source is read
         from .importers.mongo_export import import_mongo_export
 
         return import_mongo_export(self, directory)
 
     def import_dashboard_export(self, paths: str | Path | Sequence[str | Path]) -> Any:
         """Import Parse Dashboard class exports / {"results": [...]} files (querylang.importers.dashboard)."""
+        self._own_process()  # before the source is read
         from .importers.dashboard import import_rest_exports
 
         return import_rest_exports(self, [paths] if isinstance(paths, str | Path) else paths)
@@ -176,6 +179,7 @@ class Database(Summaries):
     def missing_indexes(self) -> list[str]:
         """``CREATE INDEX`` statements (an invalid index's ``DROP INDEX`` first) for what queries
         look up and the database has no index for (layout='parse'); [] when nothing is missing."""
+        self._own_process()
         advise = getattr(self.store, "missing_indexes", None)
         return advise() if advise is not None else []
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from querylang.engines.duckdb.decode import output_record
+from querylang.engines.sql import readers
 from querylang.engines.sql.compiler import Plan, compile_query
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import (
+    DATABASE_FORKED,
     INVALID_QUERY,
     OUT_OF_RANGE,
     LimitExceeded,
@@ -133,12 +135,14 @@ class Queries(Writes, SchemaRefresh):
     @knowing
     def build(self, class_name: str, query: Filter = None, **kw: Any) -> n.Query:
         """The checked query nodes, without running anything."""
+        self._own_process()
         check_options("build", kw)
         return build_query(self.schema, class_name, query, **kw)
 
     @knowing
     def compile(self, class_name: str, query: Filter = None, **kw: Any) -> Plan:
         """The SQL and parameters the query would run (``plan.sql``, ``plan.params``)."""
+        self._own_process()
         check_options("compile", kw)
         return self._plan(class_name, query, kw, capped=False)
 
@@ -310,6 +314,7 @@ class Queries(Writes, SchemaRefresh):
         # A look the decoding makes (the columns' types after a cell it could not read) has the
         # stream's cancel and the database's timeout: its hold ended with the statement's start.
         bounds = getattr(self.store, "bounds", None)
+        born = self.store.lock.born
         try:
             for rows in batches:
                 try:
@@ -319,7 +324,12 @@ class Queries(Writes, SchemaRefresh):
                     raise told(exc, self.timeout) from None
                 records = shaped_records(self.schema, self._fetcher(cancel), cls.name, records, inc,
                                          keys if select is not None else None)
-                yield from records
+                for record in records:
+                    # A stream opened before a fork is refused in the child at once, not after
+                    # the rest of the batch its parent read (readers.forks).
+                    if readers.forks != born:
+                        raise QueryError(DATABASE_FORKED)
+                    yield record
         finally:
             # A batch that could not be decoded (or an include that failed) ends the stream now:
             # left to the collector, its cursor's read transaction stayed open on the server for

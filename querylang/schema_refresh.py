@@ -221,6 +221,7 @@ class SchemaRefresh:
         could not be read, which a warning on the "querylang" logger says, with the reason when
         known (the same False as "unchanged" said nothing: a server out of reach, or the read
         past its timeout, looked like a schema no one had changed)."""
+        self._own_process()  # not a warning and False: the connection is the parent's
         refresh = getattr(self.store, "refresh_schema", None)
         if refresh is None:
             return False
@@ -235,6 +236,13 @@ class SchemaRefresh:
         if changed is None:
             log.warning("db.refresh_schema(): the stored schema could not be read, the one read before is kept")
         return bool(changed)
+
+    def _own_process(self) -> None:
+        """Refuse (QueryError) a call in a process forked after connect, as the store's lock
+        refuses every query, load and write there: for a call that may take no lock (a
+        schema read again, a plan made from the schema this process read, an import that reads
+        its source first)."""
+        self.store.lock.check_process()
 
     def _read_schema_again(self, cancel: Any) -> bool:
         """:meth:`refresh_schema` for a call that refused a name, within what is left of its timeout, and ``cancel``

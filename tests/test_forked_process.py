@@ -6,11 +6,14 @@ leaves the parent's connections and file alone."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import psycopg
 import pytest
+
+import querylang
 
 from .pg import fresh_url
 
@@ -55,6 +58,100 @@ def test_a_forked_child_is_refused_its_parents_database(pg_cluster, tmp_path, en
     done = subprocess.run([sys.executable, "-c", FORKED, target], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == ["p0", "[0, 0, 0]", str([SAID]), "5 ['p1', 'p2', 'p3', 'p4']"]
+    if engine == "postgres":
+        with psycopg.connect(target, autocommit=True) as con:
+            assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                               "AND datname = current_database()").fetchone() == (0,)
+
+
+# Every public method of a Database, and of a stream, called in a child forked after connect.
+# The parent holds a stream read in part (batch 1: the child's next would read a row on the
+# parent's connection; batch 1000: it would hand out the rest of the batch the parent read),
+# one never started, and a stream the child closes.
+EVERY_CALL = """
+import json, multiprocessing, sys, querylang
+from querylang.errors import DATABASE_FORKED
+db = querylang.connect(sys.argv[1])
+db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"},
+                                         "fans": {"type": "Relation", "targetClass": "Post"}}}},
+         "records": {"Post": [{"objectId": f"p{i}", "n": i} for i in range(5)]}})
+streams = {"by one": db.stream("Post", None, batch=1), "by 1000": db.stream("Post", None),
+           "closed": db.stream("Post", None, batch=1), "unstarted": db.stream("Post", None, batch=1)}
+for name in ("by one", "by 1000", "closed"):
+    next(streams[name])
+built = db.build("Post", None)
+db.reference("Post", None)  # its data kept: read before the fork
+json.dump({"results": [{"objectId": "z1", "n": 1}]}, open(sys.argv[2] + "/export.json", "w"))
+CALLS = {
+    "query": lambda: db.query("Post", None), "count": lambda: db.count("Post", None),
+    "distinct": lambda: db.distinct("Post", "n"), "aggregate": lambda: db.aggregate("Post", {"s": {"sum": "n"}}),
+    "find": lambda: db.find("Post", {}), "explain": lambda: db.explain("Post", None),
+    "build": lambda: db.build("Post", None), "compile": lambda: db.compile("Post", None),
+    "run": lambda: db.run(built), "reference": lambda: db.reference("Post", None),
+    "run_reference": lambda: db.run_reference(built), "stream": lambda: list(db.stream("Post", None)),
+    "create": lambda: db.create("Post", {"n": 9}), "save": lambda: db.save("Post", "p0", {"n": 9}),
+    "update": lambda: db.update("Post", "p0", lambda r: {"n": 8}), "delete": lambda: db.delete("Post", "p1"),
+    "increment": lambda: db.increment("Post", "p0", {"n": 1}),
+    "add_relation": lambda: db.add_relation("Post", "p0", "fans", "p2"),
+    "remove_relation": lambda: db.remove_relation("Post", "p0", "fans", "p2"),
+    "define_class": lambda: db.define_class("New", {"x": {"type": "String"}}),
+    "add_field": lambda: db.add_field("Post", "extra", "String"),
+    "load": lambda: db.load({"records": {"Post": [{"objectId": "x", "n": 1}]}}),
+    "import_dashboard_export": lambda: db.import_dashboard_export(sys.argv[2] + "/export.json"),
+    "import_mongo_export": lambda: db.import_mongo_export(sys.argv[2]),
+    "import_parse_server": lambda: db.import_parse_server("http://127.0.0.1:9/parse", app_id="a", master_key="m"),
+    "refresh_schema": db.refresh_schema, "missing_indexes": db.missing_indexes,
+    "next of a stream read by one": lambda: next(streams["by one"]),
+    "next of a stream read by 1000": lambda: next(streams["by 1000"]),
+    "next of a stream never started": lambda: next(streams["unstarted"]),
+    "close of a stream": streams["closed"].close,
+    "schema": lambda: db.schema, "notes": lambda: db.notes, "clear_cache": db.clear_cache, "close": db.close,
+}
+
+def child(said):
+    for name, call in CALLS.items():
+        try:
+            call()
+            said.put((name, "answered"))
+        except querylang.QueryError as exc:
+            said.put((name, "refused" if str(exc) == DATABASE_FORKED else str(exc)))
+
+said = multiprocessing.Queue()
+forked = multiprocessing.get_context("fork").Process(target=child, args=(said,))
+forked.start()
+got = dict(said.get(timeout=60) for _ in CALLS)
+forked.join(30)
+print(json.dumps(got))
+print(forked.exitcode)
+# The parent's database, its streams and its connection as they were.
+print(db.count("Post", None), db.query("Post", {"objectId": "p0"}).records[0]["n"], db.refresh_schema(),
+      {name: [r["objectId"] for r in s] for name, s in streams.items()})
+db.create("Post", {"n": 9})
+print(db.count("Post", None))
+db.close()
+"""
+
+# What a child may still do: what this process holds already (no connection is used), and
+# close what is the parent's, which leaves it alone.
+ANSWERED = {"schema", "notes", "clear_cache", "close", "close of a stream"}
+
+
+@pytest.mark.parametrize("engine", ["memory", "file", "postgres"])
+def test_every_call_of_a_forked_child_is_refused(pg_cluster, tmp_path, engine):
+    target = {"memory": ":memory:", "file": str(tmp_path / "f.duckdb"), "postgres": None}[engine]
+    target = target or fresh_url(pg_cluster)
+    done = subprocess.run([sys.executable, "-c", EVERY_CALL, target, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    said, exitcode, parent, count = done.stdout.splitlines()
+    got = json.loads(said)
+    assert got == {name: "answered" if name in ANSWERED else "refused" for name in got}
+    # Every public name of a Database is called (but its two settings, which only hold a number).
+    assert {name for name in dir(querylang.Database) if not name.startswith("_")} - {"timeout", "max_rows"} <= set(got)
+    assert (exitcode, count) == ("0", "6")
+    left = str({"by one": ["p1", "p2", "p3", "p4"], "by 1000": ["p1", "p2", "p3", "p4"], "closed": ["p1", "p2", "p3", "p4"],
+                "unstarted": ["p0", "p1", "p2", "p3", "p4"]})
+    assert parent == f"5 0 False {left}"
     if engine == "postgres":
         with psycopg.connect(target, autocommit=True) as con:
             assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "

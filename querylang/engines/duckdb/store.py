@@ -304,9 +304,12 @@ class Store(TextWords, Shares, Loading):
     def _fetch(self, cur: Any, batch: int) -> list[tuple[Any, ...]]:
         if self.closed:  # close() ended the result: DuckDB's 'No open result set' read as its fault
             raise QueryError(errors.DATABASE_CLOSED)
+        self.lock.check_process()  # a stream opened before a fork: its cursor is the parent's
         return cur.fetchmany(batch)  # type: ignore[no-any-return]
 
     def _stream_end(self, cur: Any, token: int | None) -> None:
+        if self.lock.forked():
+            return  # the parent's, ended in a child: the watchdog's lock may have been held at the fork
         if token is not None:
             self.watchdog.done(token)
         cur.close()

@@ -41,13 +41,14 @@ from querylang.errors import (
 )
 
 # Forks of this process so far, counted in each child: a lock made before a fork knows it is in
-# a child by its count, with no system call per query (os.getpid is one).
-_forks = 0
+# a child by its count, with no system call per query (os.getpid is one). A stream compares it
+# with its lock's ``born`` for each record it hands out, where a method call each would show.
+forks = 0
 
 
 def _forked_here() -> None:
-    global _forks
-    _forks += 1
+    global forks
+    forks += 1
 
 
 os.register_at_fork(after_in_child=_forked_here)
@@ -74,11 +75,11 @@ class ReadWriteLock:
         self._turn = 0
         self._mine = threading.local()  # this thread's shared holds
         self._shared = _SharedHold(self)
-        self._forks = _forks
+        self.born = forks  # the forks counted when it was made
 
     def forked(self) -> bool:
         """Whether this process is a fork of the one that made the lock (and opened the database)."""
-        return _forks != self._forks
+        return forks != self.born
 
     def check_process(self) -> None:
         """Refuse (QueryError) a call in a process forked after the lock was made."""
