@@ -10,6 +10,7 @@ a busy connection), or a close refused as "in use" while a cursor winds down its
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import duckdb
 
@@ -33,3 +34,20 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
             if attempt == 49:
                 raise
             time.sleep(0.02)
+
+
+def to_the_end(step: Callable[[], None]) -> bool:
+    """``step()`` run to its end, run again after each Ctrl-C that cut it short (or DuckDB's
+    report of one): whether one did, for the caller to raise once it is done. A load's undoing
+    is such a step: a second Ctrl-C as it dropped the load's tables left them in the file."""
+    pressed = False
+    while True:
+        try:
+            step()
+            return pressed
+        except KeyboardInterrupt:
+            pressed = True
+        except (duckdb.Error, RuntimeError) as exc:
+            if not interrupted(exc):
+                raise
+            pressed = True

@@ -236,12 +236,10 @@ class Loading:
                         tell.read(edge_count(part))
                         pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur, tell))
                     else:
-                        pipe.stop()
-                        self._drop_loading()
+                        self._give_up(pipe)
                         return None
             except DataError:
-                pipe.stop()
-                self._drop_loading()
+                self._give_up(pipe)
                 if isinstance(doc, Mapping):
                     read_columns(doc, old)  # in document order: raises the document's first error
                 raise  # a directory is read in its own order: this is its first error
@@ -252,13 +250,19 @@ class Loading:
                 self._write_schema(old, schema)
                 self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
         except BaseException as exc:
-            pipe.stop()
-            self._drop_loading()
+            self._give_up(pipe)
             if isinstance(exc, duckdb.Error):
                 raise self._load_error(exc, doc, old) from exc
             raise
         self._loaded(schema, clean, [c for c, n in counts.items() if n])
         return counts
+
+    def _give_up(self, pipe: LoadPipeline) -> None:
+        """A load written while read undone: its thread stopped and its tables dropped, each to
+        its end though Ctrl-C comes meanwhile, which is raised after (KeyboardInterrupt)."""
+        pressed = pipe.stop()
+        if interrupts.to_the_end(self._drop_loading) or pressed:
+            raise KeyboardInterrupt
 
     def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: Tally) -> None:
         """One part of a class's records; after the last, the class's indexes."""

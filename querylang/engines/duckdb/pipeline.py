@@ -28,6 +28,7 @@ PIPELINE_MIN = 50_000
 # A directory whose load broke the unique index is read again whole for the message naming the
 # record only up to this size; beyond it DuckDB finds the repeated objectId (directory_load.repeated_id).
 DIRECTORY_RECHECK_MAX = 256 << 20
+STOP_POLL = 0.02  # seconds between the interrupts LoadPipeline.stop sends the job running
 
 
 def size(records: Mapping[str, Any], relations: object) -> int:
@@ -51,38 +52,61 @@ class LoadPipeline:
         # the caller turned into an exit) is ended with pthread_exit, which DuckDB's C++
         # does not survive (abort). finish() and stop() both end it.
         self.thread = threading.Thread(target=self._run, name="querylang-load", daemon=False)
+        # Set as the thread ends, and waited for instead of join(): a join() a Ctrl-C cut short
+        # can take the thread for ended while it still runs (CPython 3.11's bpo-45274 mend
+        # releases the lock the thread holds).
+        self.ended = threading.Event()
         self.thread.start()
 
     def submit(self, job: Any) -> None:
         self.jobs.put(job)
 
     def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            if self.error is None:
-                try:
-                    job(self.cur)
-                except BaseException as exc:  # handed to the caller by finish()
-                    self.error = exc
+        try:
+            while (job := self.jobs.get()) is not None:
+                if self.error is None:
+                    try:
+                        job(self.cur)
+                    except BaseException as exc:  # handed to the caller by finish()
+                        self.error = exc
+        finally:
+            self.ended.set()
 
     def finish(self) -> None:
         """Wait for every job; the first failure is raised here."""
         self.jobs.put(None)
-        self.thread.join()
+        self.ended.wait()
         self.cur.close()
         if self.error is not None:
             raise self.error
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
         """Give up (the caller failed): skip the jobs left, interrupt the one running, and
         close the cursor in any case. After a Ctrl-C in finish() as the last job ended, the
         cursor can still count as busy: left open, it kept the database open until the
-        interpreter's exit, where DuckDB's teardown aborted the process."""
-        if self.thread.is_alive():
-            self.error = self.error or _Stopped()
-            self.cur.interrupt()
-            self.jobs.put(None)
-            self.thread.join()
-        interrupts.close(self.cur)
+        interpreter's exit, where DuckDB's teardown aborted the process.
+
+        The interrupt is sent again every STOP_POLL seconds until the thread has ended: one
+        that reaches DuckDB between two statements of a job is forgotten, and the job went on.
+        A Ctrl-C meanwhile (a second one, often: the first is why the load stops) does not
+        stop the stopping: cut short before the end of the jobs was queued, the thread waited
+        for a job for good, and the process never exited. Whether one came: the caller raises
+        it once its own undoing is done."""
+        pressed = told = False
+        self.error = self.error or _Stopped()
+        while not self.ended.is_set():
+            try:
+                self.cur.interrupt()
+                if not told:
+                    try:
+                        self.jobs.put_nowait(None)
+                        told = True
+                    except queue.Full:
+                        pass  # the thread skips the jobs queued: there is room soon
+                self.ended.wait(STOP_POLL)
+            except KeyboardInterrupt:
+                pressed = True
+        return interrupts.to_the_end(lambda: interrupts.close(self.cur)) or pressed
 
 
 class _Stopped(Exception):
