@@ -15,7 +15,7 @@ import pytest
 
 import querylang
 
-from .pg import fresh_url
+from .pg import fresh_url, parse_tables
 
 FORKED = """
 import multiprocessing, sys, querylang
@@ -156,3 +156,47 @@ def test_every_call_of_a_forked_child_is_refused(pg_cluster, tmp_path, engine):
         with psycopg.connect(target, autocommit=True) as con:
             assert con.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
                                "AND datname = current_database()").fetchone() == (0,)
+
+
+# Parse's own tables read in place (layout="parse"): the reads of a child, the schema's too
+# (its _SCHEMA read again, a digest, and its stems' check take no lock).
+PARSE_READS = """
+import json, multiprocessing, sys, querylang
+from querylang.errors import DATABASE_FORKED
+db = querylang.connect(sys.argv[1], layout="parse")
+stream = db.stream("Post", None, batch=1)
+next(stream)
+CALLS = {"query": lambda: db.query("Post", None), "count": lambda: db.count("Post", {"n": {"$gt": 0}}),
+         "explain": lambda: db.explain("Post", None), "reference": lambda: db.reference("Post", None),
+         "compile": lambda: db.compile("Post", None), "refresh_schema": db.refresh_schema,
+         "missing_indexes": db.missing_indexes, "next of a stream": lambda: next(stream),
+         "stream": lambda: list(db.stream("Post", None)), "close": db.close}
+
+def child(said):
+    for name, call in CALLS.items():
+        try:
+            call()
+            said.put((name, "answered"))
+        except querylang.QueryError as exc:
+            said.put((name, "refused" if str(exc) == DATABASE_FORKED else str(exc)))
+
+said = multiprocessing.Queue()
+forked = multiprocessing.get_context("fork").Process(target=child, args=(said,))
+forked.start()
+print(json.dumps(dict(said.get(timeout=60) for _ in CALLS)))
+forked.join(30)
+print(forked.exitcode, db.count("Post", None), db.refresh_schema(), [r["objectId"] for r in stream])
+db.close()
+"""
+
+
+def test_every_read_of_a_forked_child_on_parse_tables_in_place_is_refused(pg_cluster, tmp_path):
+    url = fresh_url(pg_cluster)
+    parse_tables(url, {"Post": {"n": {"type": "Number"}}}, {"Post": '"n" double precision'},
+                 {"Post": [("p0", 0), ("p1", 1), ("p2", 2)]})
+    done = subprocess.run([sys.executable, "-c", PARSE_READS, url], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    said, parent = done.stdout.splitlines()
+    got = json.loads(said)
+    assert got == {name: "answered" if name == "close" else "refused" for name in got}
+    assert parent == "0 3 False ['p1', 'p2']"
