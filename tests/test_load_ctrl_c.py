@@ -1,9 +1,9 @@
-"""Ctrl-C pressed twice during a DuckDB load written while it is read (LoadPipeline): the second
-one arriving while the first stops the load. Each case is a process of its own, signalled for
-real: it must end at once with the KeyboardInterrupt, its load undone (neither the load's tables
-nor their listing left in the file), and its load thread ended. Cut short by the second Ctrl-C,
-the stopping left the thread waiting for a job for good (a process that never exited) and the
-tables in the file."""
+"""Ctrl-C pressed twice (or held down) during a DuckDB load: the later presses arriving while
+the first undoes the load. Each case is a process of its own, signalled for real: it must end at
+once with the KeyboardInterrupt, its load undone (neither the load's tables nor their listing
+left in the file), and the thread of a load written while read (LoadPipeline) ended. Cut short by
+the second Ctrl-C, the stopping left that thread waiting for a job for good (a process that never
+exited) and the tables in the file."""
 
 from __future__ import annotations
 
@@ -125,3 +125,46 @@ def left_in(path: Path) -> tuple[list[str], list[tuple[int]]]:
         return tables, con.execute("SELECT count(*) FROM _querylang_loading").fetchall()
     finally:
         con.close()
+
+
+# Ctrl-C held down (a press each millisecond for 0.3 s) from ``delay`` seconds into a load of a
+# document or of a directory: whatever the presses meet, the file holds the whole load or none
+# of it. Before, a press met the undoing itself (its DROPs, or the ROLLBACK before them, after
+# which the next BEGIN failed), and the load's tables stayed in the file.
+HELD_DOWN = """
+import json, os, signal, sys, threading, time, querylang
+from pathlib import Path
+signal.signal(signal.SIGINT, signal.default_int_handler)
+path, kind, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+db = querylang.connect(path)
+db.load({"classes": {"Old": {"fields": {"n": {"type": "Number"}}}}, "records": {"Old": [{"objectId": "o1", "n": 1}]}})
+classes = {f"C{k}": {"fields": {"n": {"type": "Number"}}} for k in range(6)}
+records = {c: [{"objectId": f"r{i}", "n": i} for i in range(50_000)] for c in classes}
+source = {"classes": classes, "records": records}
+if kind == "directory":
+    source = Path(path).parent / "dir"
+    source.mkdir()
+    (source / "schema.json").write_text(json.dumps({"classes": classes}))
+    for c, rs in records.items():
+        (source / f"{c}.ndjson").write_text("".join(json.dumps(r) + "\\n" for r in rs))
+
+def held_down():
+    time.sleep(delay)
+    for _ in range(300):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.001)
+
+threading.Thread(target=held_down, daemon=True).start()
+db.load(source)  # the presses may end the process anywhere after it too: only the file is looked at
+"""
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.6, 0.9])
+@pytest.mark.parametrize("kind", ["document", "directory"])
+def test_ctrl_c_held_down_during_a_load_leaves_all_of_it_or_none(tmp_path: Path, kind: str, delay: float) -> None:
+    path = tmp_path / "f.duckdb"
+    subprocess.run([sys.executable, "-c", HELD_DOWN, str(path), kind, str(delay)], capture_output=True, timeout=60)
+    tables, listed = left_in(path)
+    assert listed == [(0,)]
+    assert tables in (["Old", "_querylang_loading", "_querylang_schema"],
+                      ["C0", "C1", "C2", "C3", "C4", "C5", "Old", "_querylang_loading", "_querylang_schema"])

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import duckdb
 import orjson
 
+from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.beside import Beside
 from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
@@ -64,6 +65,7 @@ class Store(Protocol):
     def _clean_joins(self, schema: Schema) -> frozenset[str]: ...
     def _write_schema(self, old: Schema, new: Schema) -> None: ...
     def _drop_loading(self) -> None: ...
+    def _undo_loading(self) -> None: ...
     def _load_error(self, exc: duckdb.Error, source: Any, schema: Schema) -> DataError: ...
     def _loaded(
         self, schema: Schema, clean: frozenset[str], filled: list[str], words: dict[tuple[str, str], Any] | None = None
@@ -181,7 +183,8 @@ def load_directory(
             store._write_schema(old, schema)
             con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
     except BaseException as exc:
-        store._drop_loading()
+        with interrupts.held_off():
+            store._undo_loading()
         if isinstance(exc, (DataError, duckdb.Error)) and not readable(every_file):
             raise Unreadable(path) from None
         if isinstance(exc, duckdb.Error):

@@ -9,8 +9,11 @@ a busy connection), or a close refused as "in use" while a cursor winds down its
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import duckdb
 
@@ -36,18 +39,23 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
             time.sleep(0.02)
 
 
-def to_the_end(step: Callable[[], None]) -> bool:
-    """``step()`` run to its end, run again after each Ctrl-C that cut it short (or DuckDB's
-    report of one): whether one did, for the caller to raise once it is done. A load's undoing
-    is such a step: a second Ctrl-C as it dropped the load's tables left them in the file."""
-    pressed = False
-    while True:
-        try:
-            step()
-            return pressed
-        except KeyboardInterrupt:
-            pressed = True
-        except (duckdb.Error, RuntimeError) as exc:
-            if not interrupted(exc):
-                raise
-            pressed = True
+@contextlib.contextmanager
+def held_off() -> Iterator[None]:
+    """Ctrl-C (and SIGTERM, which the command line takes for one) held off for the block, a
+    load's undoing: a press, or many, is counted instead of raised at whichever statement it
+    met, and raised once the block is done (KeyboardInterrupt). Cut short so, the undoing left
+    the load's tables in the file, and its ROLLBACK cut short failed the next BEGIN. Only where
+    the press would be raised: in the main thread, a signal whose handler raises it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    held = {sig: signal.signal(sig, lambda signum, frame: pressed.append(signum))
+            for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) is signal.default_int_handler}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+    if pressed:
+        raise KeyboardInterrupt

@@ -258,11 +258,19 @@ class Loading:
         return counts
 
     def _give_up(self, pipe: LoadPipeline) -> None:
-        """A load written while read undone: its thread stopped and its tables dropped, each to
-        its end though Ctrl-C comes meanwhile, which is raised after (KeyboardInterrupt)."""
-        pressed = pipe.stop()
-        if interrupts.to_the_end(self._drop_loading) or pressed:
+        """A load written while read undone: its thread stopped and its tables dropped, to the
+        end though Ctrl-C comes meanwhile, which is raised after (KeyboardInterrupt)."""
+        with interrupts.held_off():
+            pressed = pipe.stop()
+            self._undo_loading()
+        if pressed:
             raise KeyboardInterrupt
+
+    def _undo_loading(self) -> None:
+        """The tables of a load not published dropped, after the ROLLBACK of its publishing
+        transaction (one that a Ctrl-C cut short left open, and the drop's BEGIN failed)."""
+        self._rollback()
+        self._drop_loading()
 
     def _write_class(self, cls: ClassDef, cols: ClassColumns, last: bool, con: Any, tell: Tally) -> None:
         """One part of a class's records; after the last, the class's indexes."""

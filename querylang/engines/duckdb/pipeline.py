@@ -106,7 +106,12 @@ class LoadPipeline:
                 self.ended.wait(STOP_POLL)
             except KeyboardInterrupt:
                 pressed = True
-        return interrupts.to_the_end(lambda: interrupts.close(self.cur)) or pressed
+        while True:
+            try:
+                interrupts.close(self.cur)
+                return pressed
+            except KeyboardInterrupt:
+                pressed = True
 
 
 class _Stopped(Exception):
