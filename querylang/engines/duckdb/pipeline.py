@@ -91,7 +91,8 @@ class LoadPipeline:
         A Ctrl-C meanwhile (a second one, often: the first is why the load stops) does not
         stop the stopping: cut short before the end of the jobs was queued, the thread waited
         for a job for good, and the process never exited. Whether one came: the caller raises
-        it once its own undoing is done."""
+        it once its own undoing is done (which holds Ctrl-C off where it can: a handler of the
+        application's own, or one a DuckDB call reports, may still raise here)."""
         pressed = told = False
         self.error = self.error or _Stopped()
         while not self.ended.is_set():
