@@ -107,8 +107,9 @@ def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = 
                 return json_response(429, {"code": CONNECTION_FAILED, "error": too_many(wait)}, {"Retry-After": str(wait)})
             try:
                 access = authenticate(config, h, body)
-            except Unauthorized:
-                guesses.failed(address)
+            except Unauthorized as exc:
+                if exc.wrong_key:
+                    guesses.failed(address)
                 raise
             if access.wrong_key:
                 guesses.failed(address)

@@ -92,11 +92,13 @@ def too_large() -> ParseError:
 
 
 class Unauthorized(Exception):
-    """Missing or wrong keys: Parse's 403 body, which carries no code."""
+    """Missing or wrong keys: Parse's 403 body, which carries no code. ``wrong_key``: the
+    request sent a key that was wrong (one that sent none guessed nothing: guesses.py)."""
 
-    def __init__(self, message: str = "unauthorized") -> None:
+    def __init__(self, message: str = "unauthorized", wrong_key: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.wrong_key = wrong_key
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message}

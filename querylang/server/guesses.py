@@ -2,7 +2,8 @@
 
 A wrong master key (the API's ``X-Parse-Master-Key`` and the SDK's ``_MasterKey``, Basic
 credentials, the browser's sign-in form and ``?masterKey=``) and a refused application id or
-client key each count against the address they came from. Once ``key_guesses`` of them came
+client key each count against the address they came from (a request sending no key guesses
+nothing, and is not counted). Once ``key_guesses`` of them came
 within ``key_guess_window`` seconds of the first, that address is answered 429, with
 ``Retry-After``, until the window ends, its keys not checked (the right ones neither: which key
 is right is what a guesser must not learn). A right key resets no count: on loopback a page of

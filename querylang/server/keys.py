@@ -83,13 +83,16 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
         if not same_key(body.get("_ApplicationId"), config.app_id) or (
             master_key and not same_key(master_key, config.master_key)
         ):
-            raise Unauthorized()
+            # A guess when it named an app or a master key; a request naming neither (the
+            # API's URL opened in a browser's address bar) guessed nothing.
+            sent = (app_id, basic and basic[0], body.get("_ApplicationId"), master_key)
+            raise Unauthorized(wrong_key=any(truthy(k) for k in sent))
         sdk = {k: body.pop(k) for k in SDK_FIELDS if k in body}
         js_key = sdk.get("_JavaScriptKey") or ""
         for key in SDK_TEXT_FIELDS:
             if truthy(body.get(key)):
                 if not isinstance(body[key], str):
-                    raise Unauthorized()
+                    raise Unauthorized(wrong_key=key == "_MasterKey")
                 sdk[key] = body.pop(key)
         if truthy(body.get("_context")):
             _check_context(body.pop("_context"))
@@ -101,7 +104,8 @@ def authenticate(config: ServerConfig, headers: Mapping[str, str], body: dict[st
         return Access(master=True, can_write=True)
     client_keys = [*(headers.get(h) for h in CLIENT_KEY_HEADERS), js_key]
     if config.rest_key is not None and not any(same_key(k, config.rest_key) for k in client_keys):
-        raise Unauthorized()
+        # A wrong master key sent without the client key is a guess at it too.
+        raise Unauthorized(wrong_key=bool(master_key) or any(client_keys))
     return Access(master=False, can_write=config.allow_client_writes, wrong_key=bool(master_key))
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import orjson
 import pytest
 
 import querylang
@@ -190,3 +191,40 @@ def test_a_limit_that_is_none_is_refused(args: list[str], config: dict[str, floa
         ServerConfig(app_id="a", master_key="k", **config)  # type: ignore[arg-type]
     res = CliRunner().invoke(main, ["serve", "--app-id", "a", "--master-key", "k", "--port", "0", *args])
     assert res.exit_code == 2 and args[0] in res.output and "Parse API at" not in res.output, res.output
+
+
+def test_a_request_sending_no_key_is_no_guess(sample_doc: dict) -> None:
+    """Found in review: a request naming no key at all (the API's URL opened in a browser tab,
+    curl without headers, a client key left out) was counted as a wrong key, and a few of them
+    had the machine's own app answered 429; it guessed nothing, as an empty key does not."""
+    srv = start(make_db(sample_doc), rest_key=REST_KEY, key_guesses=LIMIT)
+    try:
+        with http_client() as c:
+            for sent in [{}, {"X-Parse-Application-Id": APP_ID}, {"X-Parse-Master-Key": ""}] * LIMIT:
+                assert c.get(f"{srv.url}/classes/Post", headers=sent).json() == {"error": "unauthorized"}
+            assert c.get(f"{srv.url}/classes/Post", params={"limit": 1}, headers=headers(master=True)).status_code == 200
+            # A key sent along, the app id's or a master key without the client key, is a guess.
+            for _ in range(LIMIT):
+                assert c.get(f"{srv.url}/classes/Post", headers=wrong_master()).status_code == 403
+            assert_refused(c.get(f"{srv.url}/classes/Post", headers={}))
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("how", ["basic", "body"])
+def test_a_wrong_master_key_in_basic_credentials_or_the_body_counts(limited: LiveServer, how: str) -> None:
+    """The JS SDK's _MasterKey (a POST naming the app in its body) and Basic appId:key."""
+    import base64
+
+    def send(c: httpx.Client, key: str) -> httpx.Response:
+        if how == "basic":
+            auth = base64.b64encode(f"{APP_ID}:{key}".encode()).decode()
+            return c.get(f"{limited.url}/schemas", headers={"Authorization": f"Basic {auth}"})
+        body = {"_method": "GET", "_ApplicationId": APP_ID, "_MasterKey": key}
+        return c.post(f"{limited.url}/schemas", content=orjson.dumps(body), headers={"Content-Type": "text/plain"})
+
+    with http_client() as c:
+        assert send(c, MASTER_KEY).status_code == 200
+        for _ in range(LIMIT):
+            assert send(c, "guess").json() == {"error": "Permission denied"}  # no key: a client's request
+        assert_refused(send(c, MASTER_KEY))
