@@ -11,8 +11,9 @@ another site (DNS rebinding, a cross-origin request) and the person at the machi
 address, so the person's sign-in must not give the page its guesses back.
 
 Counted per address, and not per (forgeable) ``X-Forwarded-For``: the connection's own address
-(PEER), which no client chooses. Loopback is not exempt, and is one address: every client on
-the machine shares its count, which is what keeps a page's guesses few (the cost: its guesses
+(PEER), which no client chooses. Loopback is not exempt, and is one address (127.0.0.0/8 and
+``::1`` together, which any user of the machine may send from): every client on the machine
+shares its count, which is what keeps a page's guesses few (the cost: its guesses
 can keep the person at the machine waiting for the window's end). IPv6 addresses count by
 their /64, the block one machine is given. Memory is bounded: the addresses that failed least
 recently are forgotten past MAX_ADDRESSES.
@@ -31,6 +32,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 # The scope key of the connection's own address, kept before uvicorn's proxy-headers middleware
 # puts the one an X-Forwarded-For names in its place (command.uvicorn_config).
 PEER = "querylang.peer"
+# What every loopback address counts as (client_address).
+LOOPBACK = "loopback"
 # Enough for every client a small server sees at once; an entry is a few hundred bytes.
 MAX_ADDRESSES = 10_000
 
@@ -50,16 +53,20 @@ class KeepPeer:
 
 def client_address(scope: Scope) -> str:
     """What a request's wrong keys are counted by: its connection's address (an IPv6 one as
-    its /64; an IPv4 one mapped into IPv6 as itself)."""
+    its /64; an IPv4 one mapped into IPv6 as itself; every loopback address as LOOPBACK)."""
     client = scope[PEER] if PEER in scope else scope.get("client")
     host = client[0] if client else ""
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return host  # no address (a Unix socket, a test client): one count for all of them
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        # Any user of the machine may send from any of 127.0.0.0/8 (and ::1): one count, or
+        # each would be a count of its own.
+        return LOOPBACK
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
 

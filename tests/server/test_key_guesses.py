@@ -7,7 +7,6 @@ every request below that is 429 here was answered (200, 403, a sign-in)."""
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Iterator
@@ -119,6 +118,18 @@ def test_an_x_forwarded_for_buys_no_guesses(limited: LiveServer) -> None:
         assert_refused(c.get(f"{limited.url}/classes/Post", headers={**wrong_master(), "X-Forwarded-For": "10.9.9.9"}))
 
 
+def test_every_loopback_address_is_one_count(limited: LiveServer) -> None:
+    """Found in review: any user of the machine may send from 127.0.0.2, 127.0.0.3, ... (all
+    of 127.0.0.0/8 is loopback), each a count of its own: guesses without limit, where loopback
+    was to be one count."""
+    for n in range(LIMIT):
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{2 + n}")
+        with http_client(transport=transport) as c:
+            assert c.get(f"{limited.url}/classes/Post", params={"limit": 1}, headers=wrong_master()).status_code == 200
+    with http_client(transport=httpx.HTTPTransport(local_address="127.9.9.9")) as c:
+        assert_refused(c.get(f"{limited.url}/classes/Post", params={"limit": 1}, headers=headers(master=True)))
+
+
 def test_guesses_sent_at_once_are_held_to_the_limit(limited: LiveServer) -> None:
     """Looked at before each key is checked, with no other request between the look and the
     count: twenty sent together have at most LIMIT keys checked."""
@@ -161,7 +172,9 @@ def test_an_ipv6_client_counts_by_its_64() -> None:
     assert peer("2001:db8:1:2::5") == peer("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert peer("2001:db8:1:3::5") != peer("2001:db8:1:2::5")
     assert peer("::ffff:10.0.0.1") == "10.0.0.1" and peer("10.0.0.1") == "10.0.0.1"
-    assert ipaddress.ip_network(peer("::1"))  # loopback counts too
+    # Loopback counts too, as one: all of 127.0.0.0/8 and ::1 are this machine.
+    assert peer("::1") == peer("127.0.0.1") == peer("127.200.0.9") == peer("::ffff:127.0.0.2")
+    assert peer("::1") not in (peer("10.0.0.1"), peer("::2"))
     assert client_address({"client": ("testclient", 50000)}) == "testclient"
 
 
