@@ -173,7 +173,7 @@ def serve(
             # It is put before every Location header's path: anything else gives clients junk.
             raise ServeError(f"--public-url {public_url}: not an http(s) URL; give the serverURL clients use, "
                              "such as https://example.com/parse")
-    allowed_hosts = hosts_named(host, allowed_hosts)
+    named = hosts_named(host, allowed_hosts)
     with SigtermEnding() as sigterm:
         sock = listen(host, port)  # before the database: a port in use is said at once, nothing opened
         try:
@@ -190,12 +190,13 @@ def serve(
                 raise
         config = ServerConfig(
             app_id=app_id, master_key=master_key, rest_key=rest_key, allow_client_writes=allow_client_writes,
-            mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url, allowed_hosts=allowed_hosts,
+            mount=mount, acl_field=acl_field, max_body=max_body, public_url=public_url, allowed_hosts=named,
             key_guesses=key_guesses, key_guess_window=key_guess_window,
         )
         port = sock.getsockname()[1]  # the one the system chose for --port 0
         click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
-        if host in EVERY_ADDRESS and not allowed_hosts and public_url is None:
+        # Told by the address bound, not by --host's spelling: "::0" and "0" are every address too.
+        if ipaddress.ip_address(sock.getsockname()[0]).is_unspecified and not allowed_hosts and public_url is None:
             # The machine's names are not knowable; its addresses need no naming (hosts.py).
             click.echo("querylang serve: serving every address of this machine: requests naming it by an address "
                        "are answered, by a name other than localhost refused (name it with --allowed-host)", err=True)
