@@ -23,14 +23,28 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import ServerConfig
 
+# A Host as a browser sends it: a name or an address (IPv6 in brackets), then maybe a port.
+_HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]*)?")
+# What such a host is made of (a zone id, %25eth0, after an IPv6 address).
+_NAME = re.compile(r"\[[0-9a-f:.]+(?:%[0-9a-z._~%-]+)?\]|[a-z0-9_.-]+")
+
 
 def host_of(header: str) -> str:
     """The host a ``Host`` header names, as ServerConfig.allowed_hosts holds names (lower case,
-    without the port and a final dot; IPv6 in brackets)."""
+    without the port and a final dot; IPv6 in brackets); a header that is no host and port is
+    given whole (no_host says so)."""
     host = header.strip().lower()
-    if host.startswith("["):
-        return host[: host.find("]") + 1] if "]" in host else host
-    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
+    m = _HOST_AND_PORT.fullmatch(host)
+    if m is None:
+        return host
+    return m[1] if m[1].startswith("[") else m[1].rstrip(".")
+
+
+def no_host(host: str) -> bool:
+    """Whether ``host`` (host_of) is no name or address: cut at a ':' or taken as it is, such
+    a Host ("localhost:1337@evil.example", a URL's way of naming evil.example) could be taken
+    for a name it is not."""
+    return _NAME.fullmatch(host) is None
 
 
 def _is_address(host: str) -> bool:
@@ -45,6 +59,8 @@ def allowed_host(host: str, config: ServerConfig) -> bool:
     """Whether a request naming ``host`` (host_of) is served."""
     if "*" in config.allowed_hosts or host in config.allowed_hosts:
         return True
+    if no_host(host):
+        return False
     if host == "localhost" or host.endswith(".localhost") or _is_address(host):
         return True
     public = _public_host(config)
@@ -88,6 +104,8 @@ class HostCheck:
     def refusal(self, scope: Scope, host: str) -> Response:
         said = (f"this server is not served as {host!r}: a page of another site may have made its name lead here "
                 f"(start querylang serve with --allowed-host {host} if it is this server's name)")
+        if no_host(host):
+            said = f"this server is not served as {host!r}: the Host names no host (a name or an address, then a port)"
         path = scope["path"]
         if self.api.match(path) and not _BROWSER.match(path):
             return Response(orjson.dumps({"error": said}), 403, self.api_headers, media_type="application/json; charset=utf-8")

@@ -154,3 +154,16 @@ def test_serving_every_address_says_how_names_are_answered(everywhere: str) -> N
         # Read once the server ended (the note, said before it started, is there if said at all).
         _, said = proc.communicate(timeout=60)
     assert "by a name other than localhost refused (name it with --allowed-host)" in said, said
+
+
+@pytest.mark.parametrize("host", [
+    "localhost:1337@evil.example",  # the host of "http://localhost:1337@evil.example/" is evil.example
+    "evil.example@app.localhost", "localhost:evil", "[::1]evil", "localhost evil",
+])
+def test_a_host_that_is_no_host_and_port_is_refused(served: LiveServer, host: str) -> None:
+    """Found in review: a Host that is no name or address with a port (no browser sends one)
+    was cut at its last ':' or taken whole, and served as loopback's: "localhost:1337@evil.example"
+    as localhost, whose Location headers then named evil.example."""
+    with http_client(headers={"Host": host}) as c:
+        r = c.post(f"{served.url}/classes/Post", json=NEW, headers=headers(master=True))
+        assert r.status_code == 403 and "names no host" in r.json()["error"], r.text
