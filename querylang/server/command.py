@@ -194,7 +194,9 @@ def serve(
             key_guesses=key_guesses, key_guess_window=key_guess_window,
         )
         port = sock.getsockname()[1]  # the one the system chose for --port 0
-        click.echo(f"querylang serve: Parse API at http://{host}:{port}{config.mount}, browser at http://{host}:{port}/browser")
+        # An IPv6 address goes in brackets in a URL: "http://:::1337" was no address to open.
+        shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        click.echo(f"querylang serve: Parse API at http://{shown}:{port}{config.mount}, browser at http://{shown}:{port}/browser")
         # Told by the address bound, not by --host's spelling: "::0" and "0" are every address too.
         if ipaddress.ip_address(sock.getsockname()[0]).is_unspecified and not allowed_hosts and public_url is None:
             # The machine's names are not knowable; its addresses need no naming (hosts.py).

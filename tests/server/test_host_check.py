@@ -144,6 +144,11 @@ def test_serving_every_address_says_how_names_are_answered(everywhere: str) -> N
         banner = proc.stdout.readline()
         assert "Parse API at " in banner, banner
         port = banner.split("Parse API at http://")[1].split("/")[0].rsplit(":", 1)[1]
+        # The URLs said are ones to open (an IPv6 address in brackets: "http://::0:1337" was not).
+        import urllib.parse
+
+        for said_url in banner.split(" at ")[1:]:
+            assert urllib.parse.urlsplit(said_url.split(",")[0].strip()).port == int(port), banner
         with http_client() as c:
             url = f"http://127.0.0.1:{port}/parse/health"
             assert c.get(url).status_code == 200
