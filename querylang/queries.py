@@ -27,6 +27,7 @@ from querylang.errors import (
 )
 from querylang.frontends.filters import build_where, check_inputs, check_where
 from querylang.frontends.path_steps import check_path_steps
+from querylang.frontends.plan_cost import check_plan_cost
 from querylang.frontends.selection import (
     INCLUDABLE,
     checked_shape,
@@ -104,6 +105,7 @@ def build_query(
         lim, sk = check_paging(limit, skip, count=count, strict=strict)
         check_where(where)
         check_path_steps(where, keys)
+        check_plan_cost(where)
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)
@@ -480,11 +482,12 @@ def check_cancel(method: str, cancel: object) -> None:
 
 def check_nodes(method: str, q: object) -> None:
     """Another value failed with Python's AttributeError on the first attribute read. Nodes
-    made by hand have their paths' steps counted as a build counts them: the SQL of a long one
-    is planned before the timeout can stop it."""
+    made by hand have their paths' steps counted, and their conditions weighed, as a build
+    does: the SQL of a long one is planned before the timeout can stop it."""
     if not isinstance(q, n.Query):
         raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
     check_path_steps(q.where, q.sort)
+    check_plan_cost(q.where)
 
 
 Fetch = Callable[[str, tuple[str, ...], "frozenset[str] | None"], list[dict[str, Any]]]

@@ -3,8 +3,8 @@
 Each step of such a path adds to the SQL of a condition or a sort on it, and the engine plans
 that SQL before the query's timeout can stop anything: a limit on one path's steps
 (schema.MAX_PATH_STEPS) leaves a query of many long paths planning for minutes. A condition
-on a path of one step is one lookup, bounded by the count of conditions
-(filters.MAX_CONDITIONS): it is not counted. Checked once the query is built, so every engine
+on a path of one step is one lookup, bounded by the weight of the conditions
+(plan_cost.MAX_QUERY_COST): it is not counted. Checked once the query is built, so every engine
 and the reference refuse the same queries.
 """
 

@@ -1,0 +1,80 @@
+"""What a query's conditions cost the engine to plan, bounded (docs/semantics.md#limits).
+
+The engine plans a statement (DuckDB's binder and optimizer, PostgreSQL's planner) before the
+query's timeout can stop anything, and the SQL of some conditions is many times that of a
+plain comparison: a condition on a path into an Object field reads the path map three times
+and tests an array there, a distance is a haversine formula, a short polygon is written out
+edge by edge. The count of conditions (filters.MAX_CONDITIONS) leaves 5,000 of those planning
+for seconds, or hours for polygons. So each condition has a weight, about its planning time
+on DuckDB (the slower planner) in units of a plain comparison's, and a query may weigh
+:data:`MAX_QUERY_COST` in all. Weighed once the query is built, on the nodes alone, so every
+engine and the reference refuse the same queries.
+"""
+
+from __future__ import annotations
+
+from querylang.errors import LimitExceeded
+from querylang.model import nodes as n
+
+# Units one query's conditions may weigh in all, inner queries' included: about what DuckDB
+# plans in a second. A plain comparison weighs one, so MAX_CONDITIONS of them fit.
+MAX_QUERY_COST = 5_000
+
+# Weights, in plain comparisons.
+LIST_COST = 3  # containedIn, notContainedIn, all, containedBy: an array's elements are tested too
+PATH_COST = 10  # a condition on a dotted path into an Object field, whatever its operator
+BOX_COST = 2
+DISTANCE_COST = 12  # nearSphere, withinSphere
+INNER_QUERY_COST = 40  # matchesQuery, matchesKeyInQuery (and their negations), relatedTo
+# An AND among the items of an OR: DuckDB looks for what the ANDs of an OR share, in time that
+# grows with the square of their count.
+OR_AND_COST = 4
+# A polygon of up to INLINE_POLYGON points is written into the SQL edge by edge (the SQL
+# compilers' Dialect.long_polygon), each point weighing POLYGON_POINT_COST; a longer one is
+# bound as lists of coordinates, which DuckDB plans quickly (the run that tests the points is
+# within the timeout): LONG_POLYGON_POINTS of its points weigh one.
+INLINE_POLYGON = 64
+POLYGON_COST, POLYGON_POINT_COST, LONG_POLYGON_POINTS = 20, 4, 10
+
+
+def check_plan_cost(where: n.Node) -> None:
+    """A :class:`LimitExceeded`, at the condition with which the query's weight passes
+    :data:`MAX_QUERY_COST`."""
+    total = 0
+    for node in n.walk(where):
+        total += cost(node)
+        if total > MAX_QUERY_COST:
+            field = getattr(node, "field", None)
+            where_ = f"'{field}': " if isinstance(field, str) and field else ""
+            error = LimitExceeded(
+                f"{where_}the query's conditions weigh more than {MAX_QUERY_COST} to plan (a comparison weighs 1, "
+                f"a list {LIST_COST}, a path into an Object field {PATH_COST}, a distance {DISTANCE_COST}, "
+                f"an inner query {INNER_QUERY_COST}, an 'and' inside an 'or' {OR_AND_COST}, a polygon more for each point): split the query in smaller ones"
+            )
+            pos = getattr(node, "pos", None)
+            raise error.at(*pos) if pos else error
+
+
+def cost(node: n.Node) -> int:
+    """The weight of one node, its children left out (n.walk reaches them)."""
+    if isinstance(node, n.Or):
+        return OR_AND_COST * sum(isinstance(item, n.And) for item in node.items)
+    if isinstance(node, n.And | n.Not):
+        return 0
+    if isinstance(node, n.MatchesQuery | n.MatchesKey | n.RelatedTo):
+        return INNER_QUERY_COST
+    field = getattr(node, "field", "")
+    # A built query's dotted names are paths into Object fields (one through a Pointer is an
+    # inner query); nodes made by hand (db.run) are weighed as they come.
+    if isinstance(field, str) and "." in field:
+        return PATH_COST
+    if isinstance(node, n.NearSphere):
+        return DISTANCE_COST
+    if isinstance(node, n.WithinPolygon):
+        points = len(node.points) if isinstance(node.points, tuple | list) else 0
+        return POLYGON_COST + (POLYGON_POINT_COST * points if points <= INLINE_POLYGON else points // LONG_POLYGON_POINTS)
+    if isinstance(node, n.WithinBox):
+        return BOX_COST
+    if isinstance(node, n.In | n.All | n.ContainedBy):
+        return LIST_COST
+    return 1
