@@ -14,11 +14,16 @@ from typing import Any
 
 import pytest
 
+import querylang
 from querylang import LimitExceeded
 from querylang.engines.sql.dialect import Dialect
 from querylang.frontends import plan_cost as pc
 from querylang.frontends.filters import MAX_CONDITIONS
 from querylang.model import nodes as n
+from querylang.server.config import ServerConfig
+from querylang.server.errors import ParseError
+from querylang.server.keys import Access
+from querylang.server.rest import Api
 
 B = pc.MAX_QUERY_COST
 SAID = re.escape(f"the query's conditions weigh more than {B} to plan")
@@ -115,3 +120,20 @@ def test_realistic_queries_weigh_little(sample_dbs) -> None:
         case = json.loads(line)
         q = sample_dbs.build(case["class"], case["script"], inputs=case["inputs"])
         assert sum(pc.cost(node) for node in n.walk(q.where)) <= B // 100, case["id"]
+
+
+def test_a_client_of_serve_is_refused_too() -> None:
+    """Through `querylang serve` any client sends a where: past the limit it is Parse's error
+    102 with the limit named, and nothing is planned."""
+    db = querylang.connect()
+    db.load(DOC)
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+    client = Access(master=False, can_write=False)
+    def where(count: int) -> dict[str, str]:
+        return {"where": json.dumps({f"m.k{i}": {"$ne": i} for i in range(count)})}
+
+    got, body, _ = api.route("GET", "/classes/P", where(B // pc.PATH_COST), client, "http://x/parse")
+    assert got == 200 and [r["objectId"] for r in body["results"]] == ["p", "r"], body
+    with pytest.raises(ParseError, match=SAID) as info:
+        api.route("GET", "/classes/P", where(B // pc.PATH_COST + 1), client, "http://x/parse")
+    assert (info.value.code, info.value.status) == (102, 400)
