@@ -5,7 +5,7 @@ query's timeout can stop anything, and the SQL of some conditions is many times 
 plain comparison: a condition on a path into an Object field reads the path map three times
 and tests an array there, a distance is a haversine formula, a short polygon is written out
 edge by edge. The count of conditions (filters.MAX_CONDITIONS) leaves 5,000 of those planning
-for seconds, or hours for polygons. So each condition has a weight, about its planning time
+for seconds, and polygons far longer. So each condition has a weight, about its planning time
 on DuckDB (the slower planner) in units of a plain comparison's, and a query may weigh
 :data:`MAX_QUERY_COST` in all. Weighed once the query is built, on the nodes alone, so every
 engine and the reference refuse the same queries.
@@ -26,9 +26,9 @@ PATH_COST = 10  # a condition on a dotted path into an Object field, whatever it
 BOX_COST = 2
 DISTANCE_COST = 12  # nearSphere, withinSphere
 INNER_QUERY_COST = 40  # matchesQuery, matchesKeyInQuery (and their negations), relatedTo
-# An AND among the items of an OR: DuckDB looks for what the ANDs of an OR share, in time that
-# grows with the square of their count.
-OR_AND_COST = 4
+# An AND among the items of an OR, the first left out: DuckDB plans an OR of ANDs in time that
+# grows with the square of their count (a 'nor' of one 'and' is an OR of one).
+OR_AND_COST = 6
 # A polygon of up to INLINE_POLYGON points is written into the SQL edge by edge (the SQL
 # compilers' Dialect.long_polygon), each point weighing POLYGON_POINT_COST; a longer one is
 # bound as lists of coordinates, which DuckDB plans quickly (the run that tests the points is
@@ -49,7 +49,7 @@ def check_plan_cost(where: n.Node) -> None:
             error = LimitExceeded(
                 f"{where_}the query's conditions weigh more than {MAX_QUERY_COST} to plan (a comparison weighs 1, "
                 f"a list {LIST_COST}, a path into an Object field {PATH_COST}, a distance {DISTANCE_COST}, "
-                f"an inner query {INNER_QUERY_COST}, an 'and' inside an 'or' {OR_AND_COST}, a polygon more for each point): split the query in smaller ones"
+                f"an inner query {INNER_QUERY_COST}, an 'and' beside another in an 'or' {OR_AND_COST}, a polygon more for each point): split the query in smaller ones"
             )
             pos = getattr(node, "pos", None)
             raise error.at(*pos) if pos else error
@@ -58,7 +58,7 @@ def check_plan_cost(where: n.Node) -> None:
 def cost(node: n.Node) -> int:
     """The weight of one node, its children left out (n.walk reaches them)."""
     if isinstance(node, n.Or):
-        return OR_AND_COST * sum(isinstance(item, n.And) for item in node.items)
+        return OR_AND_COST * max(0, sum(isinstance(item, n.And) for item in node.items) - 1)
     if isinstance(node, n.And | n.Not):
         return 0
     if isinstance(node, n.MatchesQuery | n.MatchesKey | n.RelatedTo):
