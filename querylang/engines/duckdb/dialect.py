@@ -106,17 +106,17 @@ class DuckDBDialect(Dialect):
         return f"contains({col}, '[')"  # the Object's JSON text (a string may hold a '[' too)
 
     def path_has(self, pv: str, params: list[Any], key: str) -> tuple[str, list[Any]]:
-        keys = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        keys = _element_keys(pv)
         return _over_array(pv, params, f"list_contains({keys}, {_bound_key(key)})", [key])
 
     def path_has_any(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
-        found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        found = _element_keys(pv)
         rewrite = any(_has_fraction(k) for k in keys)
         listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
         return _over_array(pv, params, f"list_has_any({found}, {listed})", [keys])
 
     def path_has_all(self, pv: str, params: list[Any], keys: list[str]) -> tuple[str, list[Any]]:
-        found = f"list_transform({_elements(pv)}, lambda x: CAST(x AS VARCHAR))"
+        found = _element_keys(pv)
         rewrite = any(_has_fraction(k) for k in keys)
         listed = "list_transform(CAST(? AS VARCHAR[]), lambda y: CAST(json_extract(y, '$') AS VARCHAR))" if rewrite else "CAST(? AS VARCHAR[])"
         return _over_array(pv, params, f"list_has_all({found}, {listed})", [keys])
@@ -246,19 +246,26 @@ def _elements(pv: str) -> str:
     return pv.elements if isinstance(pv, Reached) else f"json_extract({pv}, '$[*]')"
 
 
+def _element_keys(pv: str) -> str:
+    """The JSON text of each element of the JSON array ``pv``: a cast of the list, not a lambda
+    casting each element, which DuckDB plans in more time (a condition's array branch is most
+    of its planning)."""
+    return f"CAST({_elements(pv)} AS VARCHAR[])"
+
+
 def _is_object(x: str) -> str:
     """The JSON value ``x`` is an object a path goes on through: not a Date (values.normalise_json)."""
     return f"""(json_type({x}) = 'OBJECT' AND NOT regexp_full_match(CAST({x} AS VARCHAR), '\\{{"__type":"Date","iso":"[^"]*"\\}}'))"""
 
 
 def _over_array(pv: str, params: list[Any], test: str, more: list[Any] | None = None) -> tuple[str, list[Any]]:
-    """``test`` (of :func:`_elements` of ``pv``) only where ``pv`` is an array, NULL elsewhere:
-    parsing the text costs more than the rest of a path condition. ``pv`` is written twice, so
-    are its ``params``, then the test's own (``more``); what a path reaches through an array is
-    one always, and is written once."""
-    if isinstance(pv, Reached):
-        return test, [*params, *(more or [])]
-    return f"(CASE WHEN starts_with({pv}, '[') THEN {test} END)", [*params, *params, *(more or [])]
+    """``test`` (of :func:`_elements` of ``pv``) and its parameters: ``pv``'s, then the test's
+    own (``more``). Not guarded by a test that ``pv`` is an array: json_extract reads no
+    element in a value that is none (the test answers as of an empty array, which the
+    condition ORs with the value's own test), and such a guard wrote ``pv`` once more, which
+    DuckDB plans in much more time than the parse takes; the caller's guard
+    (PathTerms._in_array: the Object holds some array) keeps the parse from most records."""
+    return test, [*params, *(more or [])]
 
 
 def _has_fraction(key: str) -> bool:
