@@ -26,7 +26,6 @@ from querylang.errors import (
     SchemaError,
 )
 from querylang.frontends.filters import build_where, check_inputs, check_where
-from querylang.frontends.path_steps import check_path_steps
 from querylang.frontends.plan_cost import check_plan_cost
 from querylang.frontends.selection import (
     INCLUDABLE,
@@ -104,8 +103,7 @@ def build_query(
             keys = build_sort(script_sort, cls, sort_pos, strict=strict)
         lim, sk = check_paging(limit, skip, count=count, strict=strict)
         check_where(where)
-        check_path_steps(where, keys)
-        check_plan_cost(where)
+        check_plan_cost(where, keys)  # and the paths' steps
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)
@@ -486,8 +484,7 @@ def check_nodes(method: str, q: object) -> None:
     does: the SQL of a long one is planned before the timeout can stop it."""
     if not isinstance(q, n.Query):
         raise QueryTypeError(f"{method}() needs the query nodes db.build(...) gives, not {type(q).__name__}")
-    check_path_steps(q.where, q.sort)
-    check_plan_cost(q.where)
+    check_plan_cost(q.where, q.sort)  # and the paths' steps
 
 
 Fetch = Callable[[str, tuple[str, ...], "frozenset[str] | None"], list[dict[str, Any]]]

@@ -10,9 +10,9 @@ and the reference refuse the same queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 
-from querylang.errors import LimitExceeded, cut_name
+from querylang.errors import LimitExceeded, QueryError, cut_name
 from querylang.model import nodes as n
 from querylang.model.jsvalues import Pos
 
@@ -21,29 +21,23 @@ from querylang.model.jsvalues import Pos
 MAX_QUERY_PATH_STEPS = 200
 
 
-def check_path_steps(where: n.Node, sort: tuple[n.SortKey, ...]) -> None:
-    """A :class:`LimitExceeded` naming the path with which the query's paths pass
-    :data:`MAX_QUERY_PATH_STEPS` steps."""
-    total = 0
-    for name, steps, pos in _paths(where, sort):
-        total += steps
-        if total > MAX_QUERY_PATH_STEPS:
-            error = LimitExceeded(
-                f"'{cut_name(name)}': the query's paths into Object fields take more than "
-                f"{MAX_QUERY_PATH_STEPS} steps in all (a condition on a path of one step is not counted)"
-            )
-            raise error.at(*pos) if pos else error
-
-
-def _paths(where: n.Node, sort: tuple[n.SortKey, ...]) -> Iterator[tuple[str, int, Pos | None]]:
-    """(name, steps, position) of each path the SQL walks step by step: a built query's
-    dotted names are paths into Object fields (one through a Pointer is an inner query).
-    Nodes made by hand (db.run) are looked at as they come: what is no name counts nothing."""
-    for node in n.walk(where):
-        name = getattr(node, "field", "")
-        if isinstance(name, str) and name.count(".") > 1:
-            yield name, name.count("."), getattr(node, "pos", None)
+def check_sort_steps(sort: Sequence[n.SortKey], steps: int) -> None:
+    """A :class:`LimitExceeded` naming the sort key with which the query's paths pass
+    :data:`MAX_QUERY_PATH_STEPS` steps, ``steps`` counted in its conditions already
+    (plan_cost.check_plan_cost counts them as it weighs them). Keys made by hand (db.run) are
+    looked at as they come: what is no name counts nothing."""
     for key in sort if isinstance(sort, tuple | list) else ():
         name = getattr(key, "field", "")
         if isinstance(name, str) and "." in name:
-            yield name, name.count("."), getattr(key, "pos", None)
+            steps += name.count(".")
+            if steps > MAX_QUERY_PATH_STEPS:
+                raise too_many_steps(name, getattr(key, "pos", None))
+
+
+def too_many_steps(name: str, pos: Pos | None) -> QueryError:
+    """The error of the path ``name`` with which a query's paths pass :data:`MAX_QUERY_PATH_STEPS`."""
+    error = LimitExceeded(
+        f"'{cut_name(name)}': the query's paths into Object fields take more than "
+        f"{MAX_QUERY_PATH_STEPS} steps in all (a condition on a path of one step is not counted)"
+    )
+    return error.at(*pos) if pos else error

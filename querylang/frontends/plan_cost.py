@@ -13,7 +13,10 @@ engine and the reference refuse the same queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from querylang.errors import LimitExceeded
+from querylang.frontends.path_steps import MAX_QUERY_PATH_STEPS, check_sort_steps, too_many_steps
 from querylang.model import nodes as n
 
 # Units one query's conditions may weigh in all, inner queries' included: about what DuckDB
@@ -37,11 +40,15 @@ INLINE_POLYGON = 64
 POLYGON_COST, POLYGON_POINT_COST, LONG_POLYGON_POINTS = 20, 4, 10
 
 
-def check_plan_cost(where: n.Node) -> None:
+def check_plan_cost(where: n.Node, sort: Sequence[n.SortKey] = ()) -> None:
     """A :class:`LimitExceeded`, at the condition with which the query's weight passes
-    :data:`MAX_QUERY_COST`."""
-    total = 0
-    for node in n.walk(where):
+    :data:`MAX_QUERY_COST`, or its paths' steps path_steps.MAX_QUERY_PATH_STEPS (counted in
+    the same walk: every query built passes here, and a walk of its own cost the cold path a
+    few microseconds)."""
+    total = steps = 0
+    stack = [where]
+    while stack:
+        node = stack.pop()
         total += cost(node)
         if total > MAX_QUERY_COST:
             field = getattr(node, "field", None)
@@ -53,28 +60,63 @@ def check_plan_cost(where: n.Node) -> None:
             )
             pos = getattr(node, "pos", None)
             raise error.at(*pos) if pos else error
+        kind = _KINDS[type(node)]  # found by cost()
+        if kind is _BRANCH:
+            # Children pushed last first: taken in the tree's order, as n.walk goes (the error
+            # names the condition at which the limit is passed).
+            if isinstance(node, n.And | n.Or):
+                stack.extend(reversed(node.items))
+            elif isinstance(node, n.Not):
+                stack.append(node.item)
+            continue
+        if kind is _INNER:
+            if isinstance(node, n.MatchesQuery | n.MatchesKey):
+                stack.append(node.where)
+        elif isinstance(field := getattr(node, "field", ""), str) and (dots := field.count(".")) > 1:
+            steps += dots  # a path of one step is one lookup (path_steps.py)
+            if steps > MAX_QUERY_PATH_STEPS:
+                raise too_many_steps(field, getattr(node, "pos", None))
+    check_sort_steps(sort, steps)
 
 
 def cost(node: n.Node) -> int:
-    """The weight of one node, its children left out (n.walk reaches them)."""
-    if isinstance(node, n.Or):
-        return OR_AND_COST * max(0, sum(isinstance(item, n.And) for item in node.items) - 1)
-    if isinstance(node, n.And | n.Not):
-        return 0
-    if isinstance(node, n.MatchesQuery | n.MatchesKey | n.RelatedTo):
+    """The weight of one node, its children left out."""
+    kind = _KINDS.get(type(node)) or _kind(type(node))
+    if kind is _BRANCH:
+        return OR_AND_COST * max(0, sum(isinstance(item, n.And) for item in node.items) - 1) if isinstance(node, n.Or) else 0
+    if kind is _INNER:
         return INNER_QUERY_COST
-    field = getattr(node, "field", "")
     # A built query's dotted names are paths into Object fields (one through a Pointer is an
     # inner query); nodes made by hand (db.run) are weighed as they come.
+    field = getattr(node, "field", "")
     if isinstance(field, str) and "." in field:
         return PATH_COST
-    if isinstance(node, n.NearSphere):
-        return DISTANCE_COST
-    if isinstance(node, n.WithinPolygon):
-        points = len(node.points) if isinstance(node.points, tuple | list) else 0
+    if kind is _POLYGON:
+        points = len(node.points) if isinstance(node, n.WithinPolygon) and isinstance(node.points, tuple | list) else 0
         return POLYGON_COST + (POLYGON_POINT_COST * points if points <= INLINE_POLYGON else points // LONG_POLYGON_POINTS)
-    if isinstance(node, n.WithinBox):
-        return BOX_COST
-    if isinstance(node, n.In | n.All | n.ContainedBy):
-        return LIST_COST
-    return 1
+    return kind  # type: ignore[return-value]
+
+
+# What each type of node weighs, found once per type (a node class of a user's, made by hand
+# for db.run, by what it derives from): a weight, or how it is weighed.
+_BRANCH, _INNER, _POLYGON = object(), object(), object()
+_KINDS: dict[type, object] = {}
+
+
+def _kind(t: type) -> object:
+    if issubclass(t, n.And | n.Or | n.Not):
+        kind: object = _BRANCH
+    elif issubclass(t, n.MatchesQuery | n.MatchesKey | n.RelatedTo):
+        kind = _INNER
+    elif issubclass(t, n.WithinPolygon):
+        kind = _POLYGON
+    elif issubclass(t, n.NearSphere):
+        kind = DISTANCE_COST
+    elif issubclass(t, n.WithinBox):
+        kind = BOX_COST
+    elif issubclass(t, n.In | n.All | n.ContainedBy):
+        kind = LIST_COST
+    else:
+        kind = 1
+    _KINDS[t] = kind
+    return kind
