@@ -128,6 +128,11 @@ class Database(Summaries):
         with typed_sources([source]):
             try:
                 counts = self.store.load(source, progress)
+            except KeyboardInterrupt:
+                # Perhaps after the load's COMMIT (LoadedThenInterrupted, or a press just
+                # after): the reference's data is read again, as after any load.
+                self._changed()
+                raise
             except DataError as exc:
                 # Either engine: a record or an edge of a directory or a JSON file is named by
                 # its file and line.

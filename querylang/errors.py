@@ -149,6 +149,17 @@ class SchemaUnread(QueryError):
     default_code = INTERNAL_SERVER_ERROR
 
 
+class LoadedThenInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) that came as a load committed: the load is saved, and this
+    process's view of the database (its schema, its caches) says so, before the press is
+    raised. A KeyboardInterrupt still, so that what stops on Ctrl-C stops; ``counts`` are the
+    load's records per class, as ``load`` returns them, for saying what was kept."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__("interrupted after the load was committed: its records are kept")
+        self.counts = counts
+
+
 class QueryTypeError(QueryError):
     """A value of the wrong type for an operator or a field."""
 

@@ -22,10 +22,11 @@ from querylang.app.commands import (
     target_name,
     write_into,
 )
+from querylang.app.group import EXIT_INTERRUPTED
 from querylang.app.params import DbParam
 from querylang.app.render import make_console, plural
 from querylang.app.sources import open_db, source_options
-from querylang.errors import DataError, QuerylangNotParse
+from querylang.errors import DataError, LoadedThenInterrupted, QuerylangNotParse
 
 PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be read
 
@@ -68,9 +69,15 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
                 tasks[stage] = bar.add_task(label, total=total or None, detail="")
             bar.update(tasks[stage], completed=done, detail=f"{done:,}/{total:,}" if total else f"{done:,}")
 
+        late: list[LoadedThenInterrupted] = []
+
         def load_into(db: Database) -> dict[str, int]:
             # Read here (for the bar): db.load is told the file, to name a bad record's line.
-            return db.load(doc, progress=tell, read_from=None if path.is_dir() else file)
+            try:
+                return db.load(doc, progress=tell, read_from=None if path.is_dir() else file)
+            except LoadedThenInterrupted as exc:  # committed: said as loaded, then as interrupted
+                late.append(exc)
+                return exc.counts
 
         db, counts = write_into(db_path, load_into, "load failed, nothing was loaded")
         # The load is committed: what closing adds (the text-search words) is no part of it.
@@ -78,7 +85,12 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
         bar.add_task("text-search words", total=None, detail=target_name(db_path))
         words_left = close_written(db, db_path)
     total = sum(counts.values())
-    say_committed(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}", words_left)
+    notes = [str(late[0])] if late else []
+    notes += [words_left] if words_left else []
+    say_committed(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
+                  "\n".join(notes) or None)
+    if late:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
 
 
 @click.command()

@@ -51,7 +51,14 @@ from querylang.app.render import (
     visible,
     write_records,
 )
-from querylang.errors import EngineError, QueryError, cannot_read, json_refused, os_reason
+from querylang.errors import (
+    EngineError,
+    LoadedThenInterrupted,
+    QueryError,
+    cannot_read,
+    json_refused,
+    os_reason,
+)
 from querylang.frontends.filters import NOT_YET
 from querylang.importers import jsontext
 from querylang.model.operators import FIELD_OPERATORS, TOP_LEVEL
@@ -292,7 +299,13 @@ class Session:
         # whatever name the session's --data gave a folder it lies in.
         with typed_sources([args[0]], new_command=True):
             not_an_export(given, self.db_hint)
-            counts = self.db.load(given)
+            try:
+                counts = self.db.load(given)
+            except LoadedThenInterrupted as exc:  # committed: "cancelled" would say it was not
+                self.note(f"loaded {plural(sum(exc.counts.values()), 'record')}: {per_class(exc.counts)} ({exc})")
+                if self.ends_on_interrupt:
+                    raise
+                return
         total = sum(counts.values())
         self.note(f"loaded {plural(total, 'record')}: {per_class(counts)}")
 

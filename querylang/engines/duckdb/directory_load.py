@@ -30,7 +30,7 @@ from querylang.engines.duckdb.ndjson import class_select, literal, relation_sele
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
 from querylang.engines.duckdb.words import distinct_texts, words_ahead
 from querylang.engines.sql.progress import Tally
-from querylang.errors import DataError, cannot_read
+from querylang.errors import DataError, LoadedThenInterrupted, cannot_read
 from querylang.interchange.columns import (
     ClassColumns,
     Edges,
@@ -128,6 +128,13 @@ def readable(files: list[Path], stop: threading.Event | None = None, head: int |
     return True
 
 
+def _reset_memory_limit(con: Any, limit: str) -> None:
+    """The default again if it was (its text is rounded: setting that would lower it)."""
+    con.execute("RESET memory_limit")
+    if _one(con, "SELECT current_setting('memory_limit')") != limit:
+        con.execute(f"SET memory_limit = {literal(limit)}")
+
+
 def load_directory(
     store: Store, path: Path, files: list[tuple[str, Path]], schema: Schema, old: Schema, added: set[str],
     now: datetime, tell: Tally,
@@ -146,6 +153,8 @@ def load_directory(
     if _bytes(limit) > _bytes(LOAD_MEMORY):  # a lower limit someone set is kept
         con.execute(f"SET memory_limit = {literal(LOAD_MEMORY)}")
     counts: dict[str, int] = {}
+    pressed: list[int] = []
+    published = False
     try:
         store._create_tables(old, schema, con, mark=True)
         record_edges: list[Edge] = []
@@ -179,9 +188,15 @@ def load_directory(
             ahead = beside.result(0)
         except Exception:  # noqa: BLE001 - a head start only: the fields' words are computed later, as without it
             ahead = {}
-        with store._transaction(con):  # publishing: the schema rows make the load visible
-            store._write_schema(old, schema)
-            con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+        # Published, the load is saved: this process's schema says so before a press that
+        # came meanwhile, or as the memory limit is set back, is raised (LoadedThenInterrupted).
+        with interrupts.held_off(pressed):
+            with store._transaction(con):  # publishing: the schema rows make the load visible
+                store._write_schema(old, schema)
+                con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+            store._loaded(schema, clean, [c for c, n in counts.items() if n], ahead)
+            published = True
+            _reset_memory_limit(con, limit)
     except BaseException as exc:
         with interrupts.held_off():
             store._undo_loading()
@@ -191,11 +206,10 @@ def load_directory(
             raise store._load_error(exc, path, old) from exc
         raise
     finally:
-        # The default again if it was (its text is rounded: setting that would lower it).
-        con.execute("RESET memory_limit")
-        if _one(con, "SELECT current_setting('memory_limit')") != limit:
-            con.execute(f"SET memory_limit = {literal(limit)}")
-    store._loaded(schema, clean, [c for c, n in counts.items() if n], ahead)
+        if not published:
+            _reset_memory_limit(con, limit)
+    if pressed:
+        raise LoadedThenInterrupted(counts)
     return counts
 
 

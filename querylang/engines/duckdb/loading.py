@@ -56,7 +56,7 @@ from querylang.engines.duckdb.rejections import (
 from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import no_gc
-from querylang.errors import DataError
+from querylang.errors import DataError, LoadedThenInterrupted
 from querylang.interchange.columns import (
     ClassColumns,
     ColumnDataset,
@@ -181,6 +181,7 @@ class Loading:
             raise DataError(f"{LOAD_FAILED}: {said.reason}", class_name=said.class_name,
                             field=said.field, code=said.code)
         con = self.con
+        pressed: list[int] = []
         con.execute("BEGIN TRANSACTION")
         try:
             self._create_tables(old_schema, data.schema)
@@ -194,13 +195,18 @@ class Loading:
             tell.written(edge_count(data.edges))
             self._build_indexes(data.schema)
             clean = self._clean_joins(data.schema)
-            con.execute("COMMIT")
+            # Once COMMIT returns the load is saved: this process's schema is made to say so
+            # before a press is raised (LoadedThenInterrupted).
+            with interrupts.held_off(pressed):
+                con.execute("COMMIT")
+                self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
         except BaseException as exc:
             self._rollback()
             if isinstance(exc, duckdb.Error):
                 raise self._load_error(exc, doc, old_schema) from exc
             raise
-        self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
+        if pressed:
+            raise LoadedThenInterrupted(counts)
         return counts
 
     def _load_new(
@@ -215,6 +221,7 @@ class Loading:
         and the caller loads it in one transaction instead."""
         pipe = LoadPipeline(self)
         counts: dict[str, int] = {}
+        pressed: list[int] = []
         fresh: set[str] = self._new_tables(old, schema)  # join tables no edge was written to yet
         try:
             pipe.submit(lambda cur: self._create_tables(old, schema, cur, mark=True))
@@ -246,15 +253,20 @@ class Loading:
             pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
             pipe.finish()
             clean = self._clean_joins(schema)
-            with self._transaction():  # publishing: the schema rows make the load visible
-                self._write_schema(old, schema)
-                self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+            # Published, the load is saved: this process's schema says so before a press
+            # that came meanwhile is raised (LoadedThenInterrupted).
+            with interrupts.held_off(pressed):
+                with self._transaction():  # publishing: the schema rows make the load visible
+                    self._write_schema(old, schema)
+                    self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
+                self._loaded(schema, clean, [c for c, n in counts.items() if n])
         except BaseException as exc:
             self._give_up(pipe)
             if isinstance(exc, duckdb.Error):
                 raise self._load_error(exc, doc, old) from exc
             raise
-        self._loaded(schema, clean, [c for c, n in counts.items() if n])
+        if pressed:
+            raise LoadedThenInterrupted(counts)
         return counts
 
     def _give_up(self, pipe: LoadPipeline) -> None:

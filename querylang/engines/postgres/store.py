@@ -33,13 +33,9 @@ import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
 
+from querylang.engines.duckdb.interrupts import held_off
 from querylang.engines.postgres.bounds import QueryBounds
-from querylang.engines.postgres.bulk_copy import (
-    check_new_ids,
-    copy_edges,
-    copy_records,
-    load_failed,
-)
+from querylang.engines.postgres.bulk_copy import load_failed
 from querylang.engines.postgres.cells import bind_param, row_cells
 from querylang.engines.postgres.column_types import altered
 from querylang.engines.postgres.decode import (
@@ -51,8 +47,8 @@ from querylang.engines.postgres.decode import (
 )
 from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
 from querylang.engines.postgres.directory_load import check_directory, load_directory
+from querylang.engines.postgres.document_load import document_fill
 from querylang.engines.postgres.heartbeat import Heartbeat
-from querylang.engines.postgres.index_limit import build_indexes_placed
 from querylang.engines.postgres.interrupt import Interrupt, NoAnswer, cut
 from querylang.engines.postgres.iso_text import dates_stored_as_text, iso_function
 from querylang.engines.postgres.layout import (
@@ -101,13 +97,19 @@ from querylang.engines.postgres.server_errors import (
     session_goes_on,
 )
 from querylang.engines.postgres.watched import Watched, in_write
-from querylang.engines.sql.progress import Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
-from querylang.errors import DATABASE_CLOSED, DataError, QueryCancelled, QueryError, QueryTimeout
+from querylang.errors import (
+    DATABASE_CLOSED,
+    DataError,
+    LoadedThenInterrupted,
+    QueryCancelled,
+    QueryError,
+    QueryTimeout,
+)
 from querylang.interchange.directory import is_directory
-from querylang.interchange.document import Dataset, Edge, read_dataset, read_document
+from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import ClassDef, Schema
 
 MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
@@ -455,19 +457,25 @@ class PostgresStore(Watched, Listening):
             if is_directory(source):
                 fill = self._directory_fill(Path(source), progress)  # type: ignore[arg-type]
             else:
-                fill = self._document_fill(source, progress)
+                fill = document_fill(self, source, progress)
             beat: Heartbeat | None = None
+            pressed: list[int] = []
             try:
-                with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
-                    con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
-                    schema, counts = fill(con, self.stored_schema(con))
-                    clean = self._clean_joins(con, schema)
-                    # Other processes may take an edge table for clean that this load left
-                    # unclean (notices.py); a notice of a table one already knew is nothing.
-                    joins = {join_table(c.name, f.name) for c, f in schema.relations()}
-                    for name in sorted(joins - clean):
-                        send_dirty(con, name)
-                    beat.committing = True
+                with contextlib.ExitStack() as committed:
+                    with self.connection() as con, Heartbeat(self.watchdog, con, self.reach) as beat, con.transaction():
+                        con.execute("SET LOCAL statement_timeout = 0")  # a query's timeout is not a load's
+                        schema, counts = fill(con, self.stored_schema(con))
+                        clean = self._clean_joins(con, schema)
+                        # Other processes may take an edge table for clean that this load left
+                        # unclean (notices.py); a notice of a table one already knew is nothing.
+                        joins = {join_table(c.name, f.name) for c, f in schema.relations()}
+                        for name in sorted(joins - clean):
+                            send_dirty(con, name)
+                        beat.committing = True
+                        # From the COMMIT on the load is saved: a press meanwhile is raised once
+                        # this process's schema says so (LoadedThenInterrupted).
+                        committed.enter_context(held_off(pressed))
+                    self.schema = replace(schema, clean_joins=clean)
             except (psycopg.Error, QueryError) as exc:
                 failed = "load failed, nothing was loaded"
                 if beat is not None and (why := beat.failure(self.shown, failed, "the load", self.closed)):
@@ -479,33 +487,9 @@ class PostgresStore(Watched, Listening):
                 # No connection to load on (the server out of reach, reach.py): said as the
                 # load's other failures are, with a read's code (not the data's fault).
                 raise DataError(f"load failed, nothing was loaded: {exc.message}", code=exc.code) from None
-            self.schema = replace(schema, clean_joins=clean)
+            if pressed:
+                raise LoadedThenInterrupted(counts)
             return counts
-
-    def _document_fill(self, source: str | Path | Mapping[str, Any], progress: Any) -> Fill:
-        """A document's load, read and checked before the schema table is locked (others'
-        schema changes wait for it, not for parsing); again inside if the schema changed or
-        this process's copy refused it."""
-        doc, known, data = read_document(source), self.schema, None
-        with contextlib.suppress(DataError):
-            data = read_dataset(doc, known)
-
-        def fill(con: psycopg.Connection[Any], old: Schema) -> tuple[Schema, dict[str, int]]:
-            ready = data if data is not None and old == known else read_dataset(doc, old)
-            self.create_tables(con, old, ready.schema)
-            counts, told = {}, Tally(progress, sum(len(recs) for recs in ready.records.values()) + len(ready.edges))
-            told.read(told.total)
-            for name, recs in ready.records.items():
-                cls = ready.schema.classes[name]
-                check_new_ids(con, old, cls, recs)
-                copy_records(con, cls, recs, told.written)
-                counts[name] = len(recs)
-            copy_edges(con, ready.edges)
-            told.written(len(ready.edges))
-            build_indexes_placed(con, ready, self.build_indexes)
-            return ready.schema, counts
-
-        return fill
 
     def _directory_fill(self, path: Path, progress: Any) -> Fill:
         """A directory's load, read a part at a time inside the transaction (directory_load.py):

@@ -1,0 +1,125 @@
+"""Ctrl-C landing just after a load's COMMIT: the records are saved, and the process says so.
+
+Each case is a process of its own, signalled for real, as the load's COMMIT returns. Before,
+the KeyboardInterrupt left the process's schema without the load (its new class "unknown",
+its new field missing) and the reference evaluator reading the data from before, until the
+database was reopened; now the press is raised as ``LoadedThenInterrupted`` (a
+KeyboardInterrupt) once the process's view of the database holds the load, and the command
+line says the load was kept, then "interrupted"."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import querylang
+
+ROOT = Path(__file__).parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+
+# The store's connection, wrapped so that SIGINT reaches the process the moment the COMMIT of
+# a transaction that wrote schema rows (the load's last) returns.
+AFTER_COMMIT = """
+import json, os, signal, sys, querylang
+from pathlib import Path
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+path, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+db = querylang.connect(path)
+db.load({"classes": {"Old": {"fields": {"n": {"type": "Number"}}}}, "records": {"Old": [{"objectId": "o1", "n": 1}]}})
+db.reference("Old", "where({n: {greaterThan: -1}})")  # kept by the process until a change
+
+class Con:
+    def __init__(self, con):
+        self.con, self.schema_written = con, False
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+    def execute(self, sql, *args):
+        out = self.con.execute(sql, *args)
+        self.schema_written = self.schema_written or sql.startswith('INSERT OR REPLACE INTO "_querylang_schema"')
+        if sql == "COMMIT" and self.schema_written:
+            self.schema_written = False
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+if kind == "stored":  # one transaction, a field added to a stored class
+    cls, classes = "Old", {"Old": {"fields": {"n": {"type": "Number"}, "m": {"type": "String"}}}}
+    records = [{"objectId": f"x{i}", "n": i, "m": "a"} for i in range(n)]
+else:  # a new class: published by the last transaction of a load written while read
+    cls, classes = "New", {"New": {"fields": {"n": {"type": "Number"}}}}
+    records = [{"objectId": f"r{i}", "n": i} for i in range(n)]
+source = {"classes": classes, "records": {cls: records}}
+if kind == "directory":
+    source = Path(path).parent / "dir"
+    source.mkdir()
+    (source / "schema.json").write_text(json.dumps({"classes": classes}))
+    (source / "New.ndjson").write_text("".join(json.dumps(r) + "\\n" for r in records))
+db.store.con = Con(db.store.con)
+try:
+    db.load(source)
+    print("loaded")
+except KeyboardInterrupt as exc:
+    print(type(exc).__name__, getattr(exc, "counts", None))
+db.store.con = db.store.con.con
+known = db.schema.classes.get(cls)
+print(sorted(db.schema.classes), known and sorted(f.name for f in known.user_fields))
+try:
+    print(db.count(cls), len(db.reference(cls, "where({n: {greaterThan: -1}})").records))
+except querylang.QueryError as exc:
+    print(exc.message)
+print(db.load({"classes": {"Z": {"fields": {}}}, "records": {"Z": [{"objectId": "z"}]}}))
+db.close()
+"""
+
+
+@pytest.mark.parametrize(("kind", "n", "total"), [("stored", 10, 11), ("new", 10, 10), ("new", 60_000, 60_000),
+                                                  ("directory", 60_000, 60_000)])
+def test_ctrl_c_just_after_a_duckdb_loads_commit_is_raised_with_the_process_up_to_date(
+    tmp_path: Path, kind: str, n: int, total: int
+) -> None:
+    path = tmp_path / "f.duckdb"
+    done = subprocess.run([sys.executable, "-c", AFTER_COMMIT, str(path), kind, str(n)], capture_output=True,
+                          text=True, timeout=120, env=ENV)
+    cls, fields = ("Old", "['m', 'n']") if kind == "stored" else ("New", "['n']")
+    classes = "['Old']" if kind == "stored" else "['New', 'Old']"
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [f"LoadedThenInterrupted {{'{cls}': {n}}}", f"{classes} {fields}",
+                                        f"{total} {total}", "{'Z': 1}"]
+    with querylang.connect(path, read_only=True) as db:
+        assert (sorted(db.schema.classes), db.count(cls), db.count("Z")) == (sorted({cls, "Old", "Z"}), total, 1)
+
+
+# The command line's load, the press landing as the store's schema is brought up to date after
+# the COMMIT (the first thing the load does once it is saved).
+COMMAND = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from querylang.engines.duckdb.loading import Loading
+from querylang.app.entry import main
+loaded = Loading._loaded
+def pressed(self, *args):
+    os.kill(os.getpid(), signal.SIGINT)
+    return loaded(self, *args)
+Loading._loaded = pressed
+sys.argv[0] = "querylang"
+main()
+"""
+
+
+@pytest.mark.parametrize("made", [True, False])
+def test_querylang_load_ctrl_c_after_the_commit_says_loaded_then_interrupted(tmp_path: Path, made: bool) -> None:
+    path, file = tmp_path / "f.duckdb", tmp_path / "new.json"
+    file.write_text(json.dumps({"classes": {"New": {"fields": {}}}, "records": {"New": [{"objectId": "r1"}]}}))
+    if not made:
+        with querylang.connect(path) as db:
+            db.load({"classes": {"Old": {"fields": {}}}, "records": {"Old": [{"objectId": "o1"}]}})
+    done = subprocess.run([sys.executable, "-c", COMMAND, "load", str(file), "--db", str(path)], capture_output=True,
+                          text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        130, f"loaded 1 record into {path}: New 1\n", "interrupted after the load was committed: its records are kept\n")
+    with querylang.connect(path, read_only=True) as db:
+        assert (sorted(db.schema.classes), db.count("New")) == (["New"] if made else ["New", "Old"], 1)
