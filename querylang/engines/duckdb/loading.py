@@ -201,7 +201,19 @@ class Loading:
                 con.execute("COMMIT")
                 self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
         except BaseException as exc:
-            self._rollback()
+            # Rolled back to the end: a press meeting the ROLLBACK (Ctrl-C held down) left the
+            # transaction open, and the next write's BEGIN failed ("Current transaction is
+            # aborted"). No call outside the `try` (where Python raises a pending press).
+            undone = cut = False
+            while not undone:
+                try:
+                    with interrupts.held_off(pressed):
+                        self._rollback()
+                    undone = True
+                except KeyboardInterrupt:  # met before Ctrl-C was held off: rolled back again
+                    cut = True
+            if (pressed or cut) and not isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt from exc
             if isinstance(exc, duckdb.Error):
                 raise self._load_error(exc, doc, old_schema) from exc
             raise
