@@ -123,3 +123,15 @@ def test_querylang_load_ctrl_c_after_the_commit_says_loaded_then_interrupted(tmp
         130, f"loaded 1 record into {path}: New 1\n", "interrupted after the load was committed: its records are kept\n")
     with querylang.connect(path, read_only=True) as db:
         assert (sorted(db.schema.classes), db.count("New")) == (["New"] if made else ["New", "Old"], 1)
+
+
+def test_repl_load_ctrl_c_after_the_commit_says_what_it_loaded(tmp_path: Path) -> None:
+    path, file = tmp_path / "f.duckdb", tmp_path / "new.json"
+    file.write_text(json.dumps({"classes": {"New": {"fields": {}}}, "records": {"New": [{"objectId": "r1"}]}}))
+    done = subprocess.run([sys.executable, "-c", COMMAND, "repl", "--db", str(path)], input=f".load {file}\n",
+                          capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert done.returncode == 130, done.stdout + done.stderr
+    said = " ".join(done.stdout.split())  # as the terminal's width wrapped it
+    assert "loaded 1 record: New 1 (interrupted after the load was committed: its records are kept)" in said
+    with querylang.connect(path, read_only=True) as db:
+        assert (sorted(db.schema.classes), db.count("New")) == (["New"], 1)
