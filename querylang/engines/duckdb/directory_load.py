@@ -198,8 +198,19 @@ def load_directory(
             published = True
             _reset_memory_limit(con, limit)
     except BaseException as exc:
-        with interrupts.held_off():
-            store._undo_loading()
+        # Undone to the end: a press met before Ctrl-C is held off (the calls that hold it off
+        # are where Python raises a pending one) undoes again; no call before the `try`.
+        cut = False
+        pressed_now: list[int] = []
+        while True:
+            try:
+                with interrupts.held_off(pressed_now):
+                    store._undo_loading()
+                break
+            except KeyboardInterrupt:
+                cut = True
+        if (cut or pressed_now) and not isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt from exc
         if isinstance(exc, (DataError, duckdb.Error)) and not readable(every_file):
             raise Unreadable(path) from None
         if isinstance(exc, duckdb.Error):

@@ -255,10 +255,12 @@ class Loading:
                         tell.read(edge_count(part))
                         pipe.submit(lambda cur, edges=part, plain=plain: self._write_edges(schema, edges, plain, cur, tell))
                     else:
-                        self._give_up(pipe)
+                        if self._give_up(pipe):
+                            raise KeyboardInterrupt
                         return None
             except DataError:
-                self._give_up(pipe)
+                if self._give_up(pipe):
+                    raise KeyboardInterrupt from None
                 if isinstance(doc, Mapping):
                     read_columns(doc, old)  # in document order: raises the document's first error
                 raise  # a directory is read in its own order: this is its first error
@@ -273,7 +275,18 @@ class Loading:
                     self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
                 self._loaded(schema, clean, [c for c, n in counts.items() if n])
         except BaseException as exc:
-            self._give_up(pipe)
+            # Given up to the end: a press in the calls before Ctrl-C is held off (a function's
+            # start is where Python raises a pending one) gives up again. So the loop is here,
+            # with no call between the `except` and its `try`.
+            cut = False
+            while True:
+                try:
+                    cut = self._give_up(pipe) or cut
+                    break
+                except KeyboardInterrupt:
+                    cut = True
+            if cut and not isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt from exc
             if isinstance(exc, duckdb.Error):
                 raise self._load_error(exc, doc, old) from exc
             raise
@@ -281,14 +294,15 @@ class Loading:
             raise LoadedThenInterrupted(counts)
         return counts
 
-    def _give_up(self, pipe: LoadPipeline) -> None:
+    def _give_up(self, pipe: LoadPipeline) -> bool:
         """A load written while read undone: its thread stopped and its tables dropped, to the
-        end though Ctrl-C comes meanwhile, which is raised after (KeyboardInterrupt)."""
-        with interrupts.held_off():
-            pressed = pipe.stop()
+        end though Ctrl-C comes meanwhile; whether one came (the caller raises it)."""
+        pressed: list[int] = []
+        with interrupts.held_off(pressed):
+            if pipe.stop():
+                pressed.append(0)
             self._undo_loading()
-        if pressed:
-            raise KeyboardInterrupt
+        return bool(pressed)
 
     def _undo_loading(self) -> None:
         """The tables of a load not published dropped, after the ROLLBACK of its publishing
