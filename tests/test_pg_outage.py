@@ -388,9 +388,9 @@ def test_a_load_into_a_server_that_stops_answering_ends_and_loads_nothing(cluste
         doc = {"classes": {"Late": {"fields": {"n": {"type": "Number"}}}},
                "records": {"Late": [{"objectId": f"l{i}", "n": i} for i in range(100)]}}
         with pytest.MonkeyPatch.context() as mp:
-            import querylang.engines.postgres.store as pg_store
+            import querylang.engines.postgres.document_load as pg_document_load
 
-            mp.setattr(pg_store, "copy_edges", frozen_copy)
+            mp.setattr(pg_document_load, "copy_edges", frozen_copy)
             try:
                 with pytest.raises(DataError, match=r"load failed, nothing was loaded: the PostgreSQL server at \S+ "
                                                     r"stopped answering"):
