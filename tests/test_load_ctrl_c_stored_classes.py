@@ -129,3 +129,44 @@ def test_ctrl_c_during_a_load_into_stored_classes_leaves_the_database_as_it_was(
     columns, rows = file_state(path)
     assert ("Old", "m") in columns if outcome == "loaded" else ("Old", "m") not in columns
     assert dict(rows)["Old"] == (N + 3 if outcome == "loaded" else 3)
+
+
+def test_a_press_inside_duckdbs_read_of_a_registered_table_is_an_interruption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that meets Python code DuckDB calls (its read of the Arrow table a load
+    registers) comes back from DuckDB as its own error ("reading the stream registered as
+    '_ql_edges' failed: ... KeyboardInterrupt"): the load said "load failed, nothing was
+    loaded" instead of being interrupted (Ctrl-C held down, about one run in ten)."""
+    import contextlib
+
+    import pyarrow as pa
+
+    from querylang.engines.duckdb.store import Store
+
+    db = querylang.connect(str(tmp_path / "f.duckdb"))
+    db.load({"classes": {"G": {"fields": {"p": {"type": "Relation", "targetClass": "G"}}}},
+             "records": {"G": [{"objectId": "g1"}]}})
+    real = Store._view
+
+    @contextlib.contextmanager
+    def pressed_in_the_read(self: Store, name: str, table: pa.Table, con: object = None):  # type: ignore[no-untyped-def]
+        if name != "_ql_edges":
+            with real(self, name, table, con) as view:
+                yield view
+            return
+
+        def batches():  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+            yield  # a generator
+
+        reader = pa.RecordBatchReader.from_batches(table.schema, batches())
+        with real(self, name, reader, con) as view:  # type: ignore[arg-type]
+            yield view
+
+    monkeypatch.setattr(Store, "_view", pressed_in_the_read)
+    with pytest.raises(KeyboardInterrupt):
+        db.load({"records": {"G": [{"objectId": "g2"}]},
+                 "relations": [{"class": "G", "objectId": "g1", "key": "p", "targetClass": "G", "targetId": "g2"}]})
+    monkeypatch.undo()
+    assert [r["objectId"] for r in db.query("G", None, sort=["objectId"]).records] == ["g1"]
+    db.create("G", {})  # the transaction was ended: a write goes on
+    db.close()

@@ -62,3 +62,10 @@ def held_off(pressed: list[int] | None = None) -> Iterator[None]:
             signal.signal(sig, handler)
     if counted and pressed is None:
         raise KeyboardInterrupt
+
+
+def pressed_inside(exc: duckdb.Error) -> bool:
+    """Whether ``exc`` is DuckDB's report of a KeyboardInterrupt raised in Python code it called
+    (a registered Arrow table read: "... failed: KeyboardInterrupt: ")."""
+    text = str(exc)
+    return "registered as" in text and text.rstrip().rstrip(":").endswith("KeyboardInterrupt")

@@ -340,7 +340,11 @@ class Loading:
         """The error for a load the database refused. A broken unique index means two records
         with one objectId, which the column-wise reading leaves to the index: reading the
         document record by record names the record; a big directory is searched by DuckDB
-        for the repeated objectId instead (its message names neither it nor its class)."""
+        for the repeated objectId instead (its message names neither it nor its class).
+        A Ctrl-C that met Python code DuckDB called (its read of a registered Arrow table)
+        comes back as DuckDB's error: raised as the interruption it is (KeyboardInterrupt)."""
+        if interrupts.pressed_inside(exc):
+            raise KeyboardInterrupt from exc
         if "constraint" in str(exc).lower():
             if is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX:
                 found = repeated_id(self.con, Path(source))
