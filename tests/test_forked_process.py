@@ -68,6 +68,22 @@ def test_a_forked_child_is_refused_its_parents_database(pg_cluster, tmp_path, en
 # The parent holds a stream read in part (batch 1: the child's next would read a row on the
 # parent's connection; batch 1000: it would hand out the rest of the batch the parent read),
 # one never started, and a stream the child closes.
+# A forked child calls each of CALLS (a script's dict of name: call) and says, for each,
+# whether it was answered or refused for the fork (or the other error's text).
+ASK_A_CHILD = """def child(said):
+    for name, call in CALLS.items():
+        try:
+            call()
+            said.put((name, "answered"))
+        except querylang.QueryError as exc:
+            said.put((name, "refused" if str(exc) == DATABASE_FORKED else str(exc)))
+
+said = multiprocessing.Queue()
+forked = multiprocessing.get_context("fork").Process(target=child, args=(said,))
+forked.start()
+"""
+
+
 EVERY_CALL = """
 import json, multiprocessing, sys, querylang
 from querylang.errors import DATABASE_FORKED
@@ -108,18 +124,7 @@ CALLS = {
     "schema": lambda: db.schema, "notes": lambda: db.notes, "clear_cache": db.clear_cache, "close": db.close,
 }
 
-def child(said):
-    for name, call in CALLS.items():
-        try:
-            call()
-            said.put((name, "answered"))
-        except querylang.QueryError as exc:
-            said.put((name, "refused" if str(exc) == DATABASE_FORKED else str(exc)))
-
-said = multiprocessing.Queue()
-forked = multiprocessing.get_context("fork").Process(target=child, args=(said,))
-forked.start()
-got = dict(said.get(timeout=60) for _ in CALLS)
+{ask_a_child}got = dict(said.get(timeout=60) for _ in CALLS)
 forked.join(30)
 print(json.dumps(got))
 print(forked.exitcode)
@@ -129,7 +134,7 @@ print(db.count("Post", None), db.query("Post", {"objectId": "p0"}).records[0]["n
 db.create("Post", {"n": 9})
 print(db.count("Post", None))
 db.close()
-"""
+""".replace("{ask_a_child}", ASK_A_CHILD)
 
 # What a child may still do: what this process holds already (no connection is used), and
 # close what is the parent's, which leaves it alone.
@@ -172,22 +177,11 @@ CALLS = {"query": lambda: db.query("Post", None), "count": lambda: db.count("Pos
          "missing_indexes": db.missing_indexes, "next of a stream": lambda: next(stream),
          "stream": lambda: list(db.stream("Post", None)), "close": db.close}
 
-def child(said):
-    for name, call in CALLS.items():
-        try:
-            call()
-            said.put((name, "answered"))
-        except querylang.QueryError as exc:
-            said.put((name, "refused" if str(exc) == DATABASE_FORKED else str(exc)))
-
-said = multiprocessing.Queue()
-forked = multiprocessing.get_context("fork").Process(target=child, args=(said,))
-forked.start()
-print(json.dumps(dict(said.get(timeout=60) for _ in CALLS)))
+{ask_a_child}print(json.dumps(dict(said.get(timeout=60) for _ in CALLS)))
 forked.join(30)
 print(forked.exitcode, db.count("Post", None), db.refresh_schema(), [r["objectId"] for r in stream])
 db.close()
-"""
+""".replace("{ask_a_child}", ASK_A_CHILD)
 
 
 def test_every_read_of_a_forked_child_on_parse_tables_in_place_is_refused(pg_cluster, tmp_path):

@@ -24,6 +24,7 @@ from .config import (
     DEFAULT_MAX_BODY,
     ServerConfig,
     host_name,
+    is_address,
 )
 
 # What a URL path segment holds as is (RFC 3986 pchar, less percent-encoding).
@@ -272,11 +273,9 @@ def hosts_named(host: str, allowed_hosts: tuple[str, ...]) -> tuple[str, ...]:
             host_name(name)
         except ValueError as exc:
             raise ServeError(f"--allowed-host {name}: {exc}") from None
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return allowed_hosts if host in EVERY_ADDRESS else (*allowed_hosts, host)
-    return allowed_hosts
+    if is_address(host):
+        return allowed_hosts
+    return allowed_hosts if host in EVERY_ADDRESS else (*allowed_hosts, host)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -76,15 +76,16 @@ def host_name(given: str) -> str:
     name = given.strip().lower().rstrip(".")
     if ":" in name and not name.startswith("["):
         name = f"[{name}]"  # an IPv6 address written without its brackets
-    if not _HOST.fullmatch(name) or (name.startswith("[") and not _is_ipv6(name[1:-1])):
+    if not _HOST.fullmatch(name) or (name.startswith("[") and not (":" in name and is_address(name))):
         raise ValueError(f"allowed host {given!r} is not a host name or address; give it as a URL names it, "
                          "without scheme or port (data.example.org, 192.168.1.5, [fd00::5]), or * for any")
     return name
 
 
-def _is_ipv6(text: str) -> bool:
+def is_address(host: str) -> bool:
+    """Whether ``host`` is an IP address (an IPv6 one with or without its brackets)."""
     try:
-        ipaddress.IPv6Address(text)
+        ipaddress.ip_address(host[1:-1] if host.startswith("[") else host)
     except ValueError:
         return False
     return True

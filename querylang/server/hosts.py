@@ -13,7 +13,6 @@ without ``Host`` (HTTP/1.0) comes from no browser, and is taken too.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ import orjson
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .config import ServerConfig
+from .config import ServerConfig, is_address
 
 # A Host as a browser sends it: a name or an address (IPv6 in brackets), then maybe a port.
 _HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]*)?")
@@ -47,21 +46,13 @@ def no_host(host: str) -> bool:
     return _NAME.fullmatch(host) is None
 
 
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host[1:-1] if host.startswith("[") else host)
-    except ValueError:
-        return False
-    return True
-
-
 def allowed_host(host: str, config: ServerConfig) -> bool:
     """Whether a request naming ``host`` (host_of) is served."""
     if "*" in config.allowed_hosts or host in config.allowed_hosts:
         return True
     if no_host(host):
         return False
-    if host == "localhost" or host.endswith(".localhost") or _is_address(host):
+    if host == "localhost" or host.endswith(".localhost") or is_address(host):
         return True
     public = _public_host(config)
     return public is not None and host == public

@@ -23,12 +23,12 @@ from typing import Any, Protocol
 import duckdb
 import orjson
 
-from querylang.engines.duckdb import interrupts
 from querylang.engines.duckdb.beside import Beside
 from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
 from querylang.engines.duckdb.words import distinct_texts, words_ahead
+from querylang.engines.sql.presses import held_off
 from querylang.engines.sql.progress import Tally
 from querylang.errors import DataError, LoadedThenInterrupted, cannot_read
 from querylang.interchange.columns import (
@@ -190,7 +190,7 @@ def load_directory(
             ahead = {}
         # Published, the load is saved: this process's schema says so before a press that
         # came meanwhile, or as the memory limit is set back, is raised (LoadedThenInterrupted).
-        with interrupts.held_off(pressed):
+        with held_off(pressed):
             with store._transaction(con):  # publishing: the schema rows make the load visible
                 store._write_schema(old, schema)
                 con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
@@ -204,7 +204,7 @@ def load_directory(
         pressed_now: list[int] = []
         while True:
             try:
-                with interrupts.held_off(pressed_now):
+                with held_off(pressed_now):
                     store._undo_loading()
                 break
             except KeyboardInterrupt:

@@ -53,6 +53,7 @@ from querylang.engines.duckdb.rejections import (
     dropped_column,
     load_rejected,
 )
+from querylang.engines.sql.presses import held_off
 from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import no_gc
@@ -197,7 +198,7 @@ class Loading:
             clean = self._clean_joins(data.schema)
             # Once COMMIT returns the load is saved: this process's schema is made to say so
             # before a press is raised (LoadedThenInterrupted).
-            with interrupts.held_off(pressed):
+            with held_off(pressed):
                 con.execute("COMMIT")
                 self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
         except BaseException as exc:
@@ -207,7 +208,7 @@ class Loading:
             undone = cut = False
             while not undone:
                 try:
-                    with interrupts.held_off(pressed):
+                    with held_off(pressed):
                         self._rollback()
                     undone = True
                 except KeyboardInterrupt:  # met before Ctrl-C was held off: rolled back again
@@ -269,7 +270,7 @@ class Loading:
             clean = self._clean_joins(schema)
             # Published, the load is saved: this process's schema says so before a press
             # that came meanwhile is raised (LoadedThenInterrupted).
-            with interrupts.held_off(pressed):
+            with held_off(pressed):
                 with self._transaction():  # publishing: the schema rows make the load visible
                     self._write_schema(old, schema)
                     self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
@@ -298,7 +299,7 @@ class Loading:
         """A load written while read undone: its thread stopped and its tables dropped, to the
         end though Ctrl-C comes meanwhile; whether one came (the caller raises it)."""
         pressed: list[int] = []
-        with interrupts.held_off(pressed):
+        with held_off(pressed):
             if pipe.stop():
                 pressed.append(0)
             self._undo_loading()
@@ -343,7 +344,7 @@ class Loading:
         for the repeated objectId instead (its message names neither it nor its class).
         A Ctrl-C that met Python code DuckDB called (its read of a registered Arrow table)
         comes back as DuckDB's error: raised as the interruption it is (KeyboardInterrupt)."""
-        if interrupts.pressed_inside(exc):
+        if interrupts.interrupted(exc):
             raise KeyboardInterrupt from exc
         if "constraint" in str(exc).lower():
             if is_directory(source) and size_of(Path(source)) > DIRECTORY_RECHECK_MAX:

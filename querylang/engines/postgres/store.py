@@ -33,7 +33,6 @@ import psycopg
 from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
 
-from querylang.engines.duckdb.interrupts import held_off
 from querylang.engines.postgres.bounds import QueryBounds
 from querylang.engines.postgres.bulk_copy import load_failed
 from querylang.engines.postgres.cells import bind_param, row_cells
@@ -97,6 +96,7 @@ from querylang.engines.postgres.server_errors import (
     session_goes_on,
 )
 from querylang.engines.postgres.watched import Watched, in_write
+from querylang.engines.sql.presses import held_off
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
