@@ -135,3 +135,48 @@ def test_repl_load_ctrl_c_after_the_commit_says_what_it_loaded(tmp_path: Path) -
     assert "loaded 1 record: New 1 (interrupted after the load was committed: its records are kept)" in said
     with querylang.connect(path, read_only=True) as db:
         assert (sorted(db.schema.classes), db.count("New")) == (["New"], 1)
+
+
+@pytest.mark.parametrize("made", [True, False])
+def test_querylang_import_ctrl_c_after_the_commit_says_imported_then_interrupted(tmp_path: Path, made: bool) -> None:
+    """Before, the press after an import's COMMIT read as a failed import: "interrupted" alone
+    (a user running it again met every objectId as a duplicate), and a database file the
+    command had made was removed with the imported records in it."""
+    path, mongo = tmp_path / "f.duckdb", tmp_path / "mongo"
+    mongo.mkdir()
+    (mongo / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string"}\n'
+                                        '{"_id": "Group", "posts": "relation<Post>"}\n')
+    (mongo / "Post.json").write_text('{"_id": "p1", "title": "a"}\n{"_id": "p2", "title": "b"}\n')
+    (mongo / "Group.json").write_text('{"_id": "g1"}\n')
+    (mongo / "_Join:posts:Group.json").write_text('{"owningId": "g1", "relatedId": "p1"}\n'
+                                                  '{"owningId": "g1", "relatedId": "p2"}\n')
+    if not made:
+        with querylang.connect(path) as db:
+            db.load({"classes": {"Old": {"fields": {}}}, "records": {"Old": [{"objectId": "o1"}]}})
+    done = subprocess.run([sys.executable, "-c", COMMAND, "import", "mongo", str(mongo), "--db", str(path)],
+                          capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (130, f"imported 3 records and 2 relation edges into {path}: Post 2, Group 1\n")
+    *notes, last = done.stderr.splitlines()  # the import's notes (records without dates) kept too
+    assert (len(notes), last) == (2, "interrupted after the import was committed: its records are kept")
+    with querylang.connect(path, read_only=True) as db:
+        assert sorted(db.schema.classes) == (["Group", "Post"] if made else ["Group", "Old", "Post"])
+        assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
+
+
+def test_an_import_pressed_after_its_commit_raises_what_it_imported(tmp_path: Path) -> None:
+    """The library's import raises the press with the import's whole report (its edges too)."""
+    code = COMMAND.replace("from querylang.app.entry import main", "import querylang").replace(
+        'sys.argv[0] = "querylang"\nmain()',
+        "db = querylang.connect(sys.argv[1])\n"
+        "from querylang.importers import ImportedThenInterrupted\n"
+        "try:\n    db.import_dashboard_export(sys.argv[2])\n"
+        "except ImportedThenInterrupted as exc:\n"
+        "    print(isinstance(exc, querylang.LoadedThenInterrupted), exc.counts, exc.report.records, exc)\n"
+        "print(db.count('Note'))\ndb.close()\n")
+    export = tmp_path / "Note.json"
+    export.write_text(json.dumps({"results": [{"objectId": "n1", "k": 1}, {"objectId": "n2", "k": 2}]}))
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.duckdb"), str(export)],
+                          capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "True {'Note': 2} 2 interrupted after the import was committed: its records are kept", "2"]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from querylang.model.parse_types import Target, detect_target
 
 from .dashboard import import_rest_exports
-from .interchange import ImportReport
+from .interchange import ImportedThenInterrupted, ImportReport
 from .mongo_export import import_mongo_export
 from .parse_server import import_parse_server
 
-__all__ = ["ImportReport", "Target", "detect_target", "import_mongo_export", "import_parse_server", "import_rest_exports"]
+__all__ = ["ImportReport", "ImportedThenInterrupted", "Target", "detect_target", "import_mongo_export", "import_parse_server", "import_rest_exports"]

@@ -15,9 +15,10 @@ import click
 
 from ..api import Database
 from ..app.commands import close_written, per_class, say_committed, target_name, write_into
+from ..app.group import EXIT_INTERRUPTED
 from ..app.params import DbParam, HomePath
 from ..app.render import plural
-from .interchange import IMPORT_FAILED, ImportReport
+from .interchange import IMPORT_FAILED, ImportedThenInterrupted, ImportReport
 
 DB_OPTION = click.option(
     "--db", "db_path", required=True, type=DbParam(),
@@ -37,14 +38,27 @@ def import_group() -> None:
 
 def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
     """Run an import into the database; remove a database file this command created if it fails.
-    Once the import is committed it is kept: an interrupt while closing (the text-search
-    words) says so, as for a load."""
-    db, report = write_into(db_path, work, IMPORT_FAILED)
+    Once the import is committed it is kept: an interrupt as it commits or while closing (the
+    text-search words) says so, as for a load."""
+    late: list[ImportedThenInterrupted] = []
+
+    def kept(db: Database) -> ImportReport:
+        try:
+            return work(db)
+        except ImportedThenInterrupted as exc:  # committed: said as imported, then as interrupted
+            late.append(exc)
+            return exc.report
+
+    db, report = write_into(db_path, kept, IMPORT_FAILED)
     words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+    then = [str(late[0])] if late else []
+    then += [words_left] if words_left else []
     say_committed(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
-                  f"into {target_name(db_path)}: {per_class(report.counts)}", words_left)
+                  f"into {target_name(db_path)}: {per_class(report.counts)}", "\n".join(then) or None)
+    if late:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
 
 
 class _Bar:

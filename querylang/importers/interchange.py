@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
-from ..errors import DataError, SchemaError
+from ..errors import DataError, LoadedThenInterrupted, SchemaError
 from ..interchange.given_paths import typed_sources
 from ..model.jsvalues import described
 from ..model.schema import check_name
@@ -52,6 +52,16 @@ class ImportReport:
     @property
     def records(self) -> int:
         return sum(self.counts.values())
+
+
+class ImportedThenInterrupted(LoadedThenInterrupted):
+    """Ctrl-C (or SIGTERM) that came as an import's load committed: the import is saved, and
+    ``report`` says what it holds (its edges and notes too, which the load's counts lack)."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(report.counts)
+        self.args = ("interrupted after the import was committed: its records are kept",)
+        self.report = report
 
 
 _COUNTED = re.compile(r"^record #\d+: ")
@@ -372,6 +382,11 @@ class Staging:
                 report.counts = db.load(single)
             else:
                 load_directory(db, self.finish(), report)
+        except LoadedThenInterrupted as exc:
+            # Committed: what was imported is said, then the press (the command's exit 130).
+            report.counts = exc.counts
+            report.edges = self.edges and self._distinct_edges()
+            raise ImportedThenInterrupted(report) from None
         except DataError as exc:
             reason = import_reason(exc.reason)
             # The load names a line of a staged file, which the user never saw: the record is
