@@ -194,3 +194,32 @@ def test_every_read_of_a_forked_child_on_parse_tables_in_place_is_refused(pg_clu
     got = json.loads(said)
     assert got == {name: "answered" if name == "close" else "refused" for name in got}
     assert parent == "0 3 False ['p1', 'p2']"
+
+
+ENDS_NORMALLY = """
+import os, sys, querylang
+db = querylang.connect(sys.argv[1])
+db.load({"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}, "records": {"Post": [{"objectId": "p1", "n": 1}]}})
+for how in ("exit", "close", "return"):
+    pid = os.fork()
+    if pid == 0:
+        if how == "close":
+            db.close()
+        if how != "return":
+            sys.exit(3)
+        raise SystemExit(0)
+    print(how, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+print(db.count("Post", None))
+db.close()
+"""
+
+
+@pytest.mark.parametrize("engine", ["memory", "file"])
+def test_a_child_forked_after_a_duckdb_connect_ends_normally(tmp_path, engine):
+    """Before, a child of a plain os.fork() that ended as a Python script ends (sys.exit, not
+    os._exit as multiprocessing's do) crashed with SIGSEGV: its interpreter destroyed the
+    parent's DuckDB database, whose threads the child has not."""
+    target = ":memory:" if engine == "memory" else str(tmp_path / "f.duckdb")
+    done = subprocess.run([sys.executable, "-c", ENDS_NORMALLY, target], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == ["exit 3", "close 3", "return 0", "1"]

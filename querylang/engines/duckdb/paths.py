@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from querylang.engines.duckdb import forked
 from querylang.errors import DUCKDB_MAGIC, INTERNAL_SERVER_ERROR, DatabaseInUse, DataError
 from querylang.interchange.given_paths import shown
 from querylang.model.values import encodes_utf8
@@ -154,4 +155,5 @@ def connect_file(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     # runs longer than two seconds: it landed in the output of `querylang load DIR --db F
     # --no-progress > log` and of a slow query written as CSV. querylang reports progress itself.
     con.execute("SET enable_progress_bar = false")
+    forked.opened(con)
     return con
