@@ -269,8 +269,29 @@ def test_show_follow_lines_quote_odd_ids(tmp_path: Path) -> None:
         out = ok("show", "Post", f"p {i}", "--data", str(data))
         lines = [x.strip() for x in out.split("follow:")[1].splitlines() if x.strip()]
         assert [shlex.split(x) for x in lines] == [
-            ["querylang", "show", "User", oid], ["querylang", "relation", "Post", f"p {i}", "fans"]]
-        assert "User " + oid in ok(*shlex.split(lines[0])[1:], "--data", str(data))  # following it works
+            ["querylang", "show", "User", oid, "--data", str(data)],
+            ["querylang", "relation", "Post", f"p {i}", "fans", "--data", str(data)]]
+        assert "User " + oid in ok(*shlex.split(lines[0])[1:])  # following it works
+
+
+def test_show_follow_lines_name_the_database_shown(tmp_path: Path) -> None:
+    """A follow line is the next command to type: it repeats the --db (or --data) the record
+    came from. Without it, 'querylang show Post p008' read the bundled sample, which lacks
+    the user's records or holds other ones under the same ids."""
+    import shlex
+
+    doc = {"classes": {"User": {"fields": {"name": {"type": "String"}}},
+                       "Post": {"fields": {"author": {"type": "Pointer", "targetClass": "User"}}}},
+           "records": {"User": [{"objectId": "u02", "name": "mine"}],
+                       "Post": [{"objectId": "mine1", "author": "u02"}]}}  # fmt: skip
+    data = tmp_path / "my data.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    ok("load", str(data), "--db", str(tmp_path / "my.duckdb"))
+    for source in (["--db", str(tmp_path / "my.duckdb")], ["--data", str(data)]):
+        out = ok("show", "Post", "mine1", *source)
+        follow = shlex.split(out.split("follow:")[1].strip())
+        assert follow == ["querylang", "show", "User", "u02", *source]
+        assert "mine" in ok(*follow[1:])  # the user's u02, not the sample's (Grace)
 
 
 def test_show_counts_relation_members() -> None:

@@ -413,7 +413,7 @@ def included_arrays(db: Database, cls: ClassDef, record: Mapping[str, Any], fiel
 
 def show_record(
     db: Database, class_name: str, oid: str, include: Sequence[str], fmt: str, *, prefix: str,
-    console: Any = None,
+    then: str = "", console: Any = None,
 ) -> None:
     cls, record = fetch_record(db, class_name, oid)
     counts = relation_counts(db, cls, record["objectId"])
@@ -424,7 +424,7 @@ def show_record(
     if fmt == "json":
         console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
     else:
-        console.print(record_view(cls, record, counts, included, prefix=prefix))
+        console.print(record_view(cls, record, counts, included, prefix=prefix, then=then))
 
 
 def relation_records(

@@ -37,7 +37,7 @@ from querylang.app.render import (
     write_records,
     write_stream,
 )
-from querylang.app.sources import open_db, source_options
+from querylang.app.sources import open_db, source_options, source_words
 
 T = TypeVar("T")
 TABLE_ROWS = 100  # records a table shows without --limit
@@ -306,7 +306,7 @@ def show(
     """
     cli_keys(include, "--include")  # an empty key: a usage error, as query's
     db = open_db(db_path, data_path)
-    show_record(db, class_name, object_id, include, fmt, prefix="querylang ")
+    show_record(db, class_name, object_id, include, fmt, prefix="querylang ", then=source_words(db_path, data_path))
 
 
 @click.command()

@@ -439,9 +439,11 @@ def record_view(
     included: Mapping[str, tuple[ClassDef, Mapping[str, Any] | None]] | None = None,
     *,
     prefix: str = "querylang ",
+    then: str = "",
 ) -> RenderableType:
     """One record as field / type / value rows. A pointer reads ``User u02`` and a relation
-    ``3 records``: what to type after ``show`` or ``relation`` to follow it, listed underneath."""
+    ``3 records``: what to type after ``show`` or ``relation`` to follow it, listed underneath,
+    each line ending in ``then`` (the command's --db or --data, already quoted)."""
     included = included or {}
     whole = ".format json" if prefix == "." else "--format json"  # the REPL's, or the command's
     oid = record["objectId"]
@@ -462,7 +464,7 @@ def record_view(
         if f.type == "Relation":
             n = relation_counts.get(f.name, 0)
             table.add_row(f.name, type_label(f), Text(records_text(n), style=POINTER_STYLE))
-            follow.append(visible(f"{prefix}relation {cls.name} {shlex.quote(oid)} {f.name}"))
+            follow.append(visible(f"{prefix}relation {cls.name} {shlex.quote(oid)} {f.name}{then}"))
             continue
         if f.name not in record:
             table.add_row(f.name, type_label(f), Text("(not set)", style=ABSENT_STYLE))
@@ -479,7 +481,7 @@ def record_view(
                 else:
                     shown = Group(ref, _fields_grid(target_cls, target, whole))
             table.add_row(f.name, type_label(f), shown)
-            follow.append(visible(f"{prefix}show {f.target} {shlex.quote(value)}"))
+            follow.append(visible(f"{prefix}show {f.target} {shlex.quote(value)}{then}"))
         else:
             table.add_row(f.name, type_label(f), _cut(cell(f, record, f.name), whole))
     if not follow:

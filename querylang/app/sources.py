@@ -5,6 +5,7 @@ the bundled sample dataset.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,3 +87,19 @@ def open_db(db_path: Path | None, data_path: str | None, *, read_only: bool = Tr
 
         db.load(sample_document())
     return db
+
+
+def source_words(db_path: Path | None, data_path: str | None) -> str:
+    """The source options a command was given, as words to repeat after a command it suggests
+    (show's follow lines): without them the next command read the bundled sample, not the
+    user's data. A PostgreSQL URL is written ``URL``, as it may hold a password."""
+    ctx = click.get_current_context(silent=True)
+    layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
+    words = ""
+    if db_path is not None:
+        words += " --db " + ("URL" if is_url(db_path) else shlex.quote(shown(db_path)))
+    if data_path is not None:
+        words += " --data " + shlex.quote(data_path)
+    if layout is not None:
+        words += f" --layout {layout}"
+    return words
