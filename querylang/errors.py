@@ -73,6 +73,8 @@ class QueryError(Exception):
         self.source = source
         self.code = self.default_code if code is None else code
         self.hint = hint
+        # The file the script was read from (the command line's @FILE), named before its line.
+        self.file: str | None = None
 
     def with_source(self, source: str) -> QueryError:
         """Attach the script text so ``str()`` can show the caret view."""
@@ -119,6 +121,8 @@ class QueryError(Exception):
     def headline(self) -> str:
         """The error without its caret view: where, what, and the hint."""
         where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
+        if where and self.file is not None:
+            where = f"{self.file}, {where}"
         return f"{where}{self.message}" + (f" ({self.hint})" if self.hint else "")
 
     def __str__(self) -> str:

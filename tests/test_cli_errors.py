@@ -83,6 +83,28 @@ def test_missing_files_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
+    [("query", "Post", "@{}"), ("query", "Post", "@{}", "--format", "csv"), ("compile", "Post", "@{}"),
+     ("compile", "Post", "@{}", "--explain")],
+)
+def test_an_error_at_a_line_of_an_at_file_script_names_the_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A script read from @FILE that fails at its line 3 is named by the file before the line,
+    as a data file's bad record is. The caret view alone ("line 3, column 36: ...") left it to
+    the user to know which of their filter files the command had read."""
+    bad_syntax = tmp_path / "filter.js"
+    bad_syntax.write_text("// posts above a minimum\nconst min = 3\nwhere({ score: { greaterThan: min })\n",
+                          encoding="utf-8")  # fmt: skip
+    bad_field = tmp_path / "field.js"
+    bad_field.write_text("where({\n  scroe: 1 })", encoding="utf-8")
+    err = user_error(*(a.format(bad_syntax) for a in args))
+    assert err.startswith(f"error: {bad_syntax}, line 3, column 36: unexpected ')'"), err
+    err = user_error(*(a.format(bad_field) for a in args))
+    assert err.startswith(f"error: {bad_field}, line 2, column 3: class Post has no field 'scroe'"), err
+    # A script given as the argument has no file to name.
+    assert user_error("query", "Post", "where({ scroe: 1 })").startswith("error: line 1, column 9: ")
+
+
+@pytest.mark.parametrize(
+    "args",
     [
         ("query", "Post", GT10, "--db", "a.duckdb", "--data", "b.json"),
         ("query", "Post", GT10, "-i", "no-equals-sign"),

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,6 +107,18 @@ def read_script(arg: str) -> str | dict[str, Any]:
     if arg.startswith("@"):
         return script_or_filter(not_blank(read_text(Path(arg[1:]), "script"), arg[1:]), arg[1:])
     return script_or_filter(arg)
+
+
+@contextlib.contextmanager
+def script_file_named(arg: str) -> Iterator[None]:
+    """An error at a line of an @FILE script names the file, as a data file's errors do: the
+    caret view alone left a user with several filter files to guess which one was meant."""
+    try:
+        yield
+    except QueryError as exc:
+        if arg.startswith("@") and exc.line is not None:
+            exc.file = arg[1:]
+        raise
 
 
 EVERY_RECORD = "(to list every record, give an empty SCRIPT '' or where({}))"

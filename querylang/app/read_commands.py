@@ -22,6 +22,7 @@ from querylang.app.commands import (
     read_text,
     relation_records,
     run_query,
+    script_file_named,
     show_record,
     undefined_input,
 )
@@ -128,34 +129,35 @@ def query(
     db = open_db(db_path, data_path)
     source = read_script(script)
     inputs = parse_inputs(inputs_json, pairs)
-    opts = {"inputs": inputs, "sort": cli_sort(sort)}
-    cls = db.schema.get(class_name)
-    prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
-    check_asks(source, inputs, script)
-    if (said := undefined_input(db, cls.name, source, **opts)) is not None:
-        sys.stderr.write(left_out(said, "-i KEY=VALUE or --inputs gives one") + "\n")
-    more_opts: dict[str, Any] = {"include": cli_keys(include, "--include"), "select": cli_keys(select, "--select"),
-                                 "skip": skip, **opts}  # fmt: skip
-    console = make_console()
-    if fmt in ("csv", "jsonl"):
-        # Streamed: a big result is written as it is read, in bounded memory.
-        total = run_query(db, cls.name, source, limit=0, count=True, **opts).count if count else None
-        cancellable(lambda cancel: write_stream(
-            console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt,
-            more_opts["select"],
-        ))  # fmt: skip
-        if total is not None:
-            sys.stderr.write(f"count: {total}\n")
-        return
-    # A table on a terminal shows TABLE_ROWS unless asked for more (one more row is read to
-    # see whether there are more).
-    capped = fmt == "table" and limit is None
-    result = run_query(db, cls.name, source, limit=TABLE_ROWS + 1 if capped else limit, count=count, **more_opts)
-    records, more = result.records, capped and len(result.records) > TABLE_ROWS
-    write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
-                  more=more, prefer=prefer, selected=more_opts["select"])  # fmt: skip
-    if more:
-        say_capped(console)
+    with script_file_named(script):
+        opts = {"inputs": inputs, "sort": cli_sort(sort)}
+        cls = db.schema.get(class_name)
+        prefer = query_fields(db, cls.name, source, **opts)  # user errors before any output
+        check_asks(source, inputs, script)
+        if (said := undefined_input(db, cls.name, source, **opts)) is not None:
+            sys.stderr.write(left_out(said, "-i KEY=VALUE or --inputs gives one") + "\n")
+        more_opts: dict[str, Any] = {"include": cli_keys(include, "--include"), "select": cli_keys(select, "--select"),
+                                     "skip": skip, **opts}  # fmt: skip
+        console = make_console()
+        if fmt in ("csv", "jsonl"):
+            # Streamed: a big result is written as it is read, in bounded memory.
+            total = run_query(db, cls.name, source, limit=0, count=True, **opts).count if count else None
+            cancellable(lambda cancel: write_stream(
+                console.file, cls, db.stream(cls.name, source, limit=limit, cancel=cancel, **more_opts), fmt,
+                more_opts["select"],
+            ))  # fmt: skip
+            if total is not None:
+                sys.stderr.write(f"count: {total}\n")
+            return
+        # A table on a terminal shows TABLE_ROWS unless asked for more (one more row is read to
+        # see whether there are more).
+        capped = fmt == "table" and limit is None
+        result = run_query(db, cls.name, source, limit=TABLE_ROWS + 1 if capped else limit, count=count, **more_opts)
+        records, more = result.records, capped and len(result.records) > TABLE_ROWS
+        write_records(console, cls, records[:TABLE_ROWS] if more else records, fmt, count=result.count,
+                      more=more, prefer=prefer, selected=more_opts["select"])  # fmt: skip
+        if more:
+            say_capped(console)
 
 
 def say_capped(console: Any) -> None:
@@ -247,18 +249,21 @@ def compile_cmd(
     db = open_db(db_path, data_path)
     inputs = parse_inputs(inputs_json, pairs)
     source = read_script(script)
-    check_asks(source, inputs, script)
-    plan = db.compile(
-        class_name, source, inputs=inputs, sort=cli_sort(sort),
-        limit=limit, skip=skip, count=count,
-    )  # fmt: skip
+    with script_file_named(script):
+        check_asks(source, inputs, script)
+        plan = db.compile(
+            class_name, source, inputs=inputs, sort=cli_sort(sort),
+            limit=limit, skip=skip, count=count,
+        )  # fmt: skip
     console = make_console()
     print_sql(console, plan.sql, plan.params)
     if plan.count_sql is not None:
         print_sql(console, plan.count_sql, plan.count_params, label="-- count")
     if explain_it:
         opts = {"inputs": inputs, "sort": cli_sort(sort), "limit": limit, "skip": skip, "count": count}
-        console.file.write("\n" + explain(db, class_name, source, **opts) + "\n")
+        with script_file_named(script):
+            plan_text = explain(db, class_name, source, **opts)
+        console.file.write("\n" + plan_text + "\n")
 
 
 @click.command()
