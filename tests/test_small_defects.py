@@ -300,6 +300,21 @@ def test_connect_to_something_other_than_a_path_says_what_it_needs(path: object,
         querylang.connect(path)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+@pytest.mark.parametrize(("url", "named"), [("mysql://u:secret@host/db", "mysql://u:***@host/db"),
+                                            ("sqlite:///blog.db", "sqlite:///blog.db")])
+def test_connect_to_a_url_of_another_scheme_says_so(url: str, named: str, read_only: bool, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Taken for a DuckDB file's name: "there is no folder mysql://u:secret@host to make it in",
+    # the password shown; the command line's --db said what was wrong, the library did not.
+    monkeypatch.chdir(tmp_path)
+    scheme = url.split("://")[0]
+    with pytest.raises(querylang.DataError, match=rf"^cannot open database {re.escape(named)}: {scheme}:// is not a "
+                       r"database querylang opens: give a DuckDB file's path, ':memory:' or a postgresql:// URL$"):
+        querylang.connect(url, read_only=read_only)
+    assert list(tmp_path.iterdir()) == []  # nothing made
+
+
 
 @pytest.mark.parametrize("records", [1, 60_000])  # one transaction; written by threads of its own (pipeline.py)
 def test_a_query_or_write_inside_load_s_progress_is_refused_not_a_hang(records: int) -> None:

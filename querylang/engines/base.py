@@ -8,6 +8,7 @@ PostgreSQL (engines/postgres).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -22,6 +23,7 @@ from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")  # as the command line's --db reads one
 
 
 class Writer(Protocol):
@@ -123,6 +125,12 @@ def open_engine(target: str | Path, *, read_only: bool = False, layout: str | No
         from querylang.engines.postgres.parse_store import ParseStore
 
         return ParseStore(target)
+    if isinstance(target, str) and (scheme := _URL_SCHEME.match(target)) and not target.startswith(POSTGRES_SCHEMES):
+        # Taken for a file name, it was "there is no folder mysql://a@b to make it in".
+        from querylang.engines.postgres.passwords import hide_password
+
+        raise DataError(f"cannot open database {hide_password(target)}: {scheme.group(1)}:// is not a database "
+                        "querylang opens: give a DuckDB file's path, ':memory:' or a postgresql:// URL")
     if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
         from querylang.engines.postgres.store import PostgresStore
 
