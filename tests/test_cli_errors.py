@@ -118,6 +118,29 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert res.returncode == 2 and "Usage:" in res.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--db", "blog.duckdb", "query", "Post", GT10), "--db is an option of 'query': give it after the command's "
+                                                           "name (querylang query ... --db ...)"),
+        (("--limit=3", "query", "Post", GT10), "--limit is an option of 'query'"),
+        (("--db", "app.duckdb", "import", "mongo", "dump"), "--db is an option of 'import mongo': give it after the "
+                                                             "command's name (querylang import mongo ... --db ...)"),
+    ],
+)
+def test_a_command_s_option_before_the_command_says_where_it_goes(args: tuple[str, ...], said: str) -> None:
+    # 'querylang --db blog.duckdb query ...' said only "No such option '--db'", though every
+    # command's --help lists it: the option was right, its place was not.
+    res = ql(*args)
+    assert res.returncode == 2 and "Usage:" in res.stderr
+    assert said in res.stderr, res.stderr
+
+
+def test_an_option_no_command_has_gets_no_hint() -> None:
+    res = ql("--frob", "query", "Post", GT10)
+    assert res.returncode == 2 and "No such option '--frob'." in res.stderr and "option of" not in res.stderr
+
+
 # --- faults and closed pipes (#12.8) --------------------------------------------------------
 
 

@@ -67,6 +67,11 @@ class QueryLangGroup(click.Group):
         given = list(args)
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.NoSuchOption as err:
+            hint = self._placed_after(err.option_name, given) if parent is None else ""
+            if not hint:
+                raise
+            raise click.NoSuchOption(err.option_name, err.message + hint, err.possibilities, err.ctx) from None
         except BrokenPipeError:
             _drop_stdout()
             raise click.exceptions.Exit(0) from None
@@ -79,6 +84,21 @@ class QueryLangGroup(click.Group):
         if parent is None:
             ctx.meta[GIVEN] = given
         return ctx
+
+    def _placed_after(self, option: str, given: Sequence[str]) -> str:
+        """What to say of a command's option given before the command's name (``querylang --db
+        blog.duckdb query ...``): click said only "No such option '--db'", which the command's
+        --help lists."""
+        at = next((i for i, a in enumerate(given) if a in self.commands), None)
+        if at is None:
+            return ""
+        name, command = given[at], self.commands[given[at]]
+        if isinstance(command, click.Group) and given[at + 1 : at + 2] and given[at + 1] in command.commands:
+            name, command = f"{name} {given[at + 1]}", command.commands[given[at + 1]]  # import mongo
+        flag = option.partition("=")[0]
+        if not any(flag in (*p.opts, *p.secondary_opts) for p in command.params):
+            return ""
+        return f" {flag} is an option of '{name}': give it after the command's name (querylang {name} ... {flag} ...)"
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
