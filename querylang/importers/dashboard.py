@@ -306,6 +306,10 @@ def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target:
         # One path, or something a_path names (a bare number was "not iterable", a dict's keys were taken for paths).
         paths = [paths]
     given = list(paths)  # read twice: for the names as typed, and by the import
+    if not given:
+        # Imported nothing and reported it done, as a folder without .json files was.
+        raise DataError("import_dashboard_export needs a path: a Dashboard export file, or a folder of them "
+                        "(got an empty list)")
     return named_as_typed(given, lambda: _import(db, given, target))
 
 

@@ -202,6 +202,17 @@ def test_a_pointer_or_relation_without_its_class_names_the_file_and_record(tmp_p
     assert not db.schema.classes
 
 
+@pytest.mark.parametrize("paths", [[], ()])
+def test_an_empty_list_of_paths_is_refused_not_an_import_of_nothing(paths: Any) -> None:
+    """db.import_dashboard_export([]) imported nothing and reported it done, where a folder
+    without .json files, and the command without PATHS, are refused."""
+    db = querylang.connect()
+    with pytest.raises(DataError, match=r"^import_dashboard_export needs a path: a Dashboard export file, or a "
+                       r"folder of them \(got an empty list\)$"):
+        db.import_dashboard_export(paths)
+    assert not db.schema.classes
+
+
 def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
     """A 0-byte export (a copy or download cut short) was "not valid JSON at line 1, column 1:
     Expecting value", which does not say the file is empty."""
