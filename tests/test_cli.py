@@ -294,6 +294,21 @@ def test_show_follow_lines_name_the_database_shown(tmp_path: Path) -> None:
         assert "mine" in ok(*follow[1:])  # the user's u02, not the sample's (Grace)
 
 
+def test_show_help_says_the_json_it_writes() -> None:
+    """show --help said its JSON was "the record as queries give it", where query's JSON has a
+    Pointer as its objectId and no className; show writes Parse's REST shape."""
+    doc = json.loads(ok("show", "Group", "g2", "--format", "json"))
+    assert doc["className"] == "Group" and doc["posts"] == {"__type": "Relation", "className": "Post", "count": 6}
+    pointer = json.loads(ok("show", "Comment", "c001", "--format", "json"))["Owner"]
+    assert pointer == {"__type": "Pointer", "className": "Post", "objectId": "p008"}
+    assert json.loads(ok("query", "Comment", "where({ objectId: 'c001' })", "--format", "json"))[0]["Owner"] == "p008"
+    text = " ".join(ok("show", "--help").split())
+    assert "as queries give it" not in text
+    assert ("--format json writes the record in Parse's REST shape, not as 'query' writes it: its \"className\", "
+            'each Pointer as {"__type": "Pointer", "className", "objectId"}') in text
+    assert 'each Relation as {"__type": "Relation", "className", "count"}' in text
+
+
 def test_show_counts_relation_members() -> None:
     out = ok("show", "Group", "g2")
     assert "6 records" in out

@@ -302,8 +302,13 @@ def show(
     """Show one record of CLASS by objectId.
 
     A Pointer reads 'User u02': the class and id to give the next 'show'. Each Relation field
-    shows how many records it holds ('querylang relation CLASS ID KEY' lists them). JSON: the
-    record as queries give it (Pointers as {"__type": "Pointer", "className", "objectId"}).
+    shows how many records it holds ('querylang relation CLASS ID KEY' lists them). The lines
+    under the table are those commands, with this command's --db or --data.
+
+    --format json writes the record in Parse's REST shape, not as 'query' writes it: its
+    "className", each Pointer as {"__type": "Pointer", "className", "objectId"} (an included
+    one as {"__type": "Object", ...} with its fields), each Relation as {"__type":
+    "Relation", "className", "count"}.
 
     \b
     Example:
