@@ -149,6 +149,23 @@ def test_the_readme_lists_each_command_as_help_prints_it() -> None:
     assert "interchange directory" in COMMANDS[".load"][1]  # .load reads one, as --data does
 
 
+def test_help_says_show_embeds_array_fields_of_pointers_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """.help said .show's FIELDs were "Pointer fields to embed"; an Array field of Pointers is
+    embedded too, as the command's show --include does."""
+    from querylang.app.repl import COMMANDS
+
+    assert "Array fields of Pointers" in COMMANDS[".show"][1]
+    db = querylang.connect()
+    db.load({"classes": {"User": {"fields": {"name": {"type": "String"}}}, "Team": {"fields": {"people": {"type": "Array"}}}},
+             "records": {"User": [{"objectId": "u1", "name": "Ann"}],
+                         "Team": [{"objectId": "t1", "people": [{"__type": "Pointer", "className": "User", "objectId": "u1"}]}]}})  # fmt: skip
+    out = io.StringIO()
+    s = Session(db, Console(file=out, width=200, highlight=False, emoji=False, soft_wrap=False), class_name="Team")
+    s.handle(".show t1 people")
+    text = out.getvalue() + capsys.readouterr().out
+    assert '"__type": "Object", "className": "User", "objectId": "u1"' in text and '"name": "Ann"' in text
+
+
 def test_a_statement_that_asks_for_no_query_is_an_error() -> None:
     # #12.15: `const m = 10` used to list every record.
     s, out = session_for(class_name="Post")

@@ -78,7 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ".load": ("FILE", "load a JSON interchange file, or interchange directory, into this database (all or nothing)"),
     ".format": ("|".join(FORMATS), "how results are printed"),
     ".limit": ("N|off", f"show at most N records per query or .relation (default {DEFAULT_MAX_ROWS})"),
-    ".show": ("[CLASS] ID [FIELD,...]", "one record (CLASS: the current class if left out); FIELDs: Pointer fields to embed"),
+    ".show": ("[CLASS] ID [FIELD,...]", "one record (CLASS: the current class if left out); FIELDs: Pointer fields, and Array fields of Pointers, to embed (* every one)"),
     ".relation": ("[CLASS] ID KEY", "the records a Relation field holds (CLASS: the current class if left out)"),
     ".help": ("", "this list"),
     ".quit": ("", "leave (also .exit, Ctrl-D)"),
