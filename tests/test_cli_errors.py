@@ -118,6 +118,18 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert res.returncode == 2 and "Usage:" in res.stderr
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [(("--select", "titel"), "cannot select 'titel': class Post has no field 'titel' (did you mean 'title'?)"),
+     (("--include", "author", "--select", "author.nam"), "cannot select 'author.nam': class User has no field 'nam'")],
+)
+def test_a_streamed_query_s_bad_select_writes_no_output(fmt: str, extra: tuple[str, ...], said: str) -> None:
+    # --format csv wrote its header line ("objectId,createdAt,updatedAt") before the stream's
+    # check of --select refused it: '> out.csv' held a header and the command exited 2.
+    assert said in user_error("query", "Post", "", "--format", fmt, *extra)  # stdout empty
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import shlex
@@ -280,9 +281,13 @@ def write_csv(
     """:func:`csv_text` written to ``out`` as the records come; returns how many."""
     fields = record_fields(cls, selected)
     writer = csv.writer(out, lineterminator="\n")
+    # The first record is read before the header is written: a stream checks its query (a
+    # --select of a field the class lacks) when it starts, and its error left a header behind.
+    them = iter(records)
+    first = next(them, None)
     writer.writerow([f.name for f in fields])
     n = 0
-    for rec in records:
+    for rec in them if first is None else itertools.chain((first,), them):
         # A GeoPoint (and Parse's own types) stay JSON here: "lat, lng" would be one more thing
         # for a reader to parse. An included record (a dict in a Pointer field) is JSON as well.
         writer.writerow(
