@@ -300,6 +300,18 @@ def test_connect_to_something_other_than_a_path_says_what_it_needs(path: object,
         querylang.connect(path)  # type: ignore[arg-type]
 
 
+def test_an_unknown_class_of_a_database_of_no_classes_says_it_holds_none(tmp_path: Path) -> None:
+    # A new database, or another application's DuckDB file opened by mistake, said only
+    # "unknown class 't'" (querylang schema says "No classes (load a data file first)").
+    db = querylang.connect()
+    with pytest.raises(querylang.SchemaError, match=r"^unknown class 'Post' \(the database holds no classes: load a "
+                       r"data file first\)$"):
+        db.query("Post", "")
+    db.load({"classes": {"Note": {"fields": {}}}})
+    with pytest.raises(querylang.SchemaError, match=r"^unknown class 'Post'$"):
+        db.query("Post", "")
+
+
 @pytest.mark.parametrize("read_only", [False, True])
 @pytest.mark.parametrize(("url", "named"), [("mysql://u:secret@host/db", "mysql://u:***@host/db"),
                                             ("sqlite:///blog.db", "sqlite:///blog.db")])

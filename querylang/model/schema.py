@@ -296,7 +296,10 @@ class Schema:
         cls = self.classes.get(name) if isinstance(name, str) else None
         if cls is None:
             why = (self.absent.get(name) if isinstance(name, str) else None) or self.absent.get("")
-            hint = _joined(suggest(str(name), self.classes), why)
+            # A database of no classes (a new file, another application's) said only "unknown
+            # class 't'", as though the others were there.
+            hint = _joined(suggest(str(name), self.classes), why) or (
+                None if self.classes else "the database holds no classes: load a data file first")
             raise SchemaError(f"unknown class {cut_name(repr(name))}", hint=hint, code=INVALID_CLASS_NAME)
         return cls
 
