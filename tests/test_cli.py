@@ -226,6 +226,24 @@ def test_a_failed_load_leaves_no_new_database_file(tmp_path: Path) -> None:
     assert not (tmp_path / "new.duckdb").exists()
 
 
+def test_loading_a_directory_s_schema_json_alone_says_how_to_load_its_records(tmp_path: Path) -> None:
+    """'querylang load data/schema.json' (the folder's schema for the folder) made its classes and
+    said "loaded 0 records: no records", nothing about the records in data/Post.ndjson."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "schema.json").write_text('{"classes": {"Post": {"fields": {"n": {"type": "Number"}}}}}', encoding="utf-8")
+    db = str(tmp_path / "blog.duckdb")
+    res = ql("load", str(folder / "schema.json"), "--db", db)
+    assert res.returncode == 0 and "note:" not in res.stderr  # a schema alone, no folder of records
+    (folder / "Post.ndjson").write_text('{"objectId": "p1", "n": 1}\n', encoding="utf-8")
+    res = ql("load", str(folder / "schema.json"), "--db", str(tmp_path / "other.duckdb"))
+    assert res.returncode == 0 and res.stdout.startswith("loaded 0 records")
+    assert (f"note: {folder / 'schema.json'} defines classes only, and no records: to load the records of its folder, "
+            f"an interchange directory, run querylang load {folder} --db {tmp_path / 'other.duckdb'}") in res.stderr
+    ok("load", str(folder), "--db", str(tmp_path / "other.duckdb"))  # as the note says
+    assert ids_of(ok("query", "Post", "", "--db", str(tmp_path / "other.duckdb"), "--format", "json")) == ["p1"]
+
+
 def test_query_on_a_db_file_opens_it_read_only(sample_db: Path) -> None:
     before = sample_db.stat().st_mtime_ns
     ok("query", "Post", GT10, "--db", str(sample_db))

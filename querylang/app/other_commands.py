@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from querylang.api import Database, connect
+from querylang.api import Database, connect, shown
 from querylang.app import params
 from querylang.app.commands import (
     close_written,
@@ -87,6 +87,12 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
     total = sum(counts.values())
     notes = [str(late[0])] if late else []
     notes += [words_left] if words_left else []
+    if total == 0 and path.name == "schema.json" and any(path.parent.glob("*.ndjson")):
+        # The folder's schema.json given for the folder: its classes made, none of its records read.
+        folder = shlex.quote(str(Path(file).parent))
+        db_words = "URL" if is_url(db_path) else shlex.quote(shown(db_path))
+        notes.append(f"note: {file} defines classes only, and no records: to load the records of its folder, an "
+                     f"interchange directory, run querylang load {folder} --db {db_words}")
     say_committed(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
                   "\n".join(notes) or None)
     if late:
