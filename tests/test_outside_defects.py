@@ -179,6 +179,19 @@ def test_a_parse_rest_operator_in_a_script_hints_the_filter_name(sample: queryla
         sample.query("Post", "where({ score: { $gt: 5 } })")
 
 
+@pytest.mark.parametrize(("op", "said"), [("gt", r"Parse REST's \$gt is greaterThan here"),
+                                         ("lte", r"Parse REST's \$lte is lessThanOrEqualTo here"),
+                                         ("ne", r"Parse REST's \$ne is notEqualTo here"),
+                                         ("nin", r"Parse REST's \$nin is notContainedIn here"),
+                                         ("regex", r"Parse REST's \$regex is matchesRegex here")])
+def test_a_parse_rest_operator_without_its_dollar_hints_the_filter_name(
+    sample: querylang.Database, op: str, said: str
+) -> None:
+    # { gt: 5 } said only "unknown operator 'gt'" (no name is close enough for a did-you-mean).
+    with pytest.raises(querylang.QueryError, match=rf"^line 1, column 18: unknown operator '{op}' \({said}\)"):
+        sample.query("Post", f"where({{ score: {{ {op}: 5 }} }})")
+
+
 def test_an_unknown_selected_field_is_an_error(sample: querylang.Database) -> None:
     with pytest.raises(querylang.SchemaError, match=r"no field 'titel' \(did you mean 'title'\?\)"):
         sample.query("Post", None, select="titel")

@@ -604,9 +604,13 @@ def regex_operand(operand: object, options: object) -> tuple[str, str]:
 
 
 def rest_hint(name: str) -> str | None:
-    """For a Parse REST operator (``$gt``) written in a filter, the name a filter uses."""
-    known = next((op.name for op in BY_NAME.values() if op.rest == name), None)
-    return f"Parse REST's {name} is {known} here" if known else None
+    """For a Parse REST operator (``$gt``) written in a filter, the name a filter uses; also
+    for one written without its ``$`` (``gt``, ``lte``, ``ne``, ``nin``), which had no hint."""
+    rest = name if name.startswith("$") else "$" + name
+    known = next((op.name for op in BY_NAME.values() if op.rest == rest), None)
+    if known is None:
+        return None
+    return f"Parse REST's {name} is {known} here" if rest == name else f"Parse REST's {rest} is {known} here"
 
 
 # check_where's refusals, which the Parse REST front end words as its where wrote them.
