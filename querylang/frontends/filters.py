@@ -606,6 +606,8 @@ def regex_operand(operand: object, options: object) -> tuple[str, str]:
 def rest_hint(name: str) -> str | None:
     """For a Parse REST operator (``$gt``) written in a filter, the name a filter uses; also
     for one written without its ``$`` (``gt``, ``lte``, ``ne``, ``nin``), which had no hint."""
+    if not isinstance(name, str):  # a Python mapping's key may be a number
+        return None
     rest = name if name.startswith("$") else "$" + name
     known = next((op.name for op in BY_NAME.values() if op.rest == rest), None)
     if known is None:
