@@ -107,6 +107,7 @@ def build_query(
     except QueryError as exc:
         if source is not None:
             exc.with_source(source)
+            _field_named_as_a_variable(exc, cls)
         raise
     except OverflowError:
         raise QueryTypeError(OUT_OF_RANGE) from None
@@ -470,6 +471,15 @@ class Queries(Writes, SchemaRefresh):
         res = ref.run(q, timeout=left)
         cls = self.schema.get(q.class_name)
         return Result([output_record(cls, r) for r in res.records], res.count)
+
+
+def _field_named_as_a_variable(exc: QueryError, cls: ClassDef) -> None:
+    """``where(score > 10)`` said only "score is not defined", JavaScript's words: a field is
+    named as a key of the filter object, which the hint shows."""
+    name = exc.message.removesuffix(" is not defined")
+    if exc.hint is None and name != exc.message and name in cls.fields:
+        exc.hint = f"'{name}' is a field of {cls.name}: a filter names it as a key, where({{ {name}: ... }})"
+
 
 def check_cancel(method: str, cancel: object) -> None:
     """``cancel`` is None or an event (anything with ``is_set()``): another value failed with

@@ -148,6 +148,14 @@ def test_a_command_s_option_before_the_command_says_where_it_goes(args: tuple[st
     assert said in res.stderr, res.stderr
 
 
+@pytest.mark.parametrize("command", ["query", "compile"])
+def test_a_field_used_as_a_variable_is_hinted_by_query_and_compile(command: str) -> None:
+    # compile refused the script for asking no query before building it: no hint there.
+    err = user_error(command, "Post", "score > 10")
+    assert err.startswith("error: line 1, column 1: score is not defined ('score' is a field of Post: a filter names "
+                          "it as a key, where({ score: ... }))"), err
+
+
 def test_an_option_no_command_has_gets_no_hint() -> None:
     res = ql("--frob", "query", "Post", GT10)
     assert res.returncode == 2 and "No such option '--frob'." in res.stderr and "option of" not in res.stderr

@@ -192,6 +192,18 @@ def test_a_parse_rest_operator_without_its_dollar_hints_the_filter_name(
         sample.query("Post", f"where({{ score: {{ {op}: 5 }} }})")
 
 
+@pytest.mark.parametrize("script", ["where(score > 10)", "score > 10", "const s = score; where({ score: s })"])
+def test_a_field_used_as_a_variable_hints_the_filter_key(sample: querylang.Database, script: str) -> None:
+    # said only JavaScript's "score is not defined", to a user writing a condition as in SQL.
+    with pytest.raises(querylang.ScriptError) as info:
+        sample.query("Post", script)
+    assert info.value.headline().endswith(
+        "score is not defined ('score' is a field of Post: a filter names it as a key, where({ score: ... }))")
+    with pytest.raises(querylang.ScriptError) as info:
+        sample.query("Post", "where({ score: { greaterThan: min } })")  # no field of that name: no hint
+    assert info.value.headline() == "line 1, column 31: min is not defined"
+
+
 def test_an_unknown_selected_field_is_an_error(sample: querylang.Database) -> None:
     with pytest.raises(querylang.SchemaError, match=r"no field 'titel' \(did you mean 'title'\?\)"):
         sample.query("Post", None, select="titel")

@@ -250,11 +250,13 @@ def compile_cmd(
     inputs = parse_inputs(inputs_json, pairs)
     source = read_script(script)
     with script_file_named(script):
-        check_asks(source, inputs, script)
+        # Compiled first, as query builds first: a script's own error (and its hint) before
+        # the refusal of one that asks for no query.
         plan = db.compile(
             class_name, source, inputs=inputs, sort=cli_sort(sort),
             limit=limit, skip=skip, count=count,
         )  # fmt: skip
+        check_asks(source, inputs, script)
     console = make_console()
     print_sql(console, plan.sql, plan.params)
     if plan.count_sql is not None:
