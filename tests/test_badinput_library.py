@@ -417,6 +417,11 @@ def _nested(depth: int) -> list[Any]:
      "to_parse_where() needs schema= as a Schema (db.schema) or the interchange 'classes' object, not string"),
     (lambda db: querylang.to_parse_where({}, pointer_classes={"owner": None}),
      "to_parse_where() needs pointer_classes= as an object {field: class name}, not object {owner: null}"),
+    # One without the other was ignored: the filter unchecked, a Pointer's class said unknown.
+    (lambda db: querylang.to_parse_where("where({ owner: { pointsTo: 'u1' } })", schema=db.schema),
+     "to_parse_where() was given schema= without class_name= (the class the filter is for): the two are used together"),
+    (lambda db: querylang.to_parse_where({"scroe": 1}, class_name="Post"),
+     "to_parse_where() was given class_name= without schema= (db.schema): the two are used together"),
     # A long text is cut, and says so.
     (lambda db: db.query("Post", {}, strict="x" * 500), f"strict must be True or False, not string '{'x' * 96}..."),
 ])  # fmt: skip

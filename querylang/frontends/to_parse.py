@@ -122,6 +122,11 @@ def to_parse_where(
         # A list failed with Python's AttributeError; {"Owner": 5} was sent as className 5.
         raise QueryTypeError("to_parse_where() needs pointer_classes= as an object {field: class name}, "
                              f"not {described(pointer_classes, 60)}")
+    if (schema is None) != (class_name is None):
+        # One without the other was ignored: the filter went unchecked, its Pointers' classes unknown.
+        given, missing = ("schema=", "class_name= (the class the filter is for)") if schema is not None else (
+            "class_name=", "schema= (db.schema)")
+        raise QueryError(f"to_parse_where() was given {given} without {missing}: the two are used together")
     check_inputs(script_or_filter, inputs)
     source = script_or_filter if isinstance(script_or_filter, str) else None
     pos = None
