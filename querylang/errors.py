@@ -55,6 +55,9 @@ class QueryError(Exception):
     """Root of every user-facing error: bad script, bad query, bad data."""
 
     default_code = INVALID_QUERY
+    # The file the script was read from (the command line's @FILE), named before its line; a
+    # class default, so that a subclass's own __init__ need not set it.
+    file: str | None = None
 
     def __init__(
         self,
@@ -73,8 +76,6 @@ class QueryError(Exception):
         self.source = source
         self.code = self.default_code if code is None else code
         self.hint = hint
-        # The file the script was read from (the command line's @FILE), named before its line.
-        self.file: str | None = None
 
     def with_source(self, source: str) -> QueryError:
         """Attach the script text so ``str()`` can show the caret view."""
