@@ -436,7 +436,7 @@ def show_record(
     if fmt == "json":
         console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
     else:
-        console.print(record_view(cls, record, counts, included, prefix=prefix, then=then))
+        console.print(record_view(cls, record, counts, included, prefix=prefix, then=then), crop=False)
 
 
 def relation_records(

@@ -491,7 +491,8 @@ def record_view(
             table.add_row(f.name, type_label(f), _cut(cell(f, record, f.name), whole))
     if not follow:
         return table
-    lines = Text("follow:", style=HINT_STYLE)
+    # Commands to copy: never wrapped at the terminal's width (a long --db path went to a line of its own).
+    lines = Text("follow:", style=HINT_STYLE, no_wrap=True, overflow="ignore")
     for line in follow:
         lines.append("\n  " + line, style=HINT_STYLE)
     return Group(table, lines)
