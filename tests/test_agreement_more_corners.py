@@ -13,6 +13,7 @@ would not catch a rule both got wrong.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -169,23 +170,39 @@ def geo_queries(draw: st.DrawFn) -> list[tuple[str, Any, dict[str, Any]]]:
     return out
 
 
-def _geo_agrees(db: querylang.Database, queries: list[Any]) -> None:
-    as_read = read_dataset(copy.deepcopy(GEO_DOC))
+def _geo_agrees(loaded: tuple[querylang.Database, Any], queries: list[Any]) -> None:
+    db, as_read = loaded
+    for cls, where, kw in queries:
+        _assert_same(db, as_read, cls, where, kw)
+
+
+def _geo_loaded(db: querylang.Database) -> Iterator[tuple[querylang.Database, Any]]:
+    """GEO_DOC loaded once for all the examples of a property, and as read: the document is
+    the same in every example and the queries only read, so a load per example was work lost."""
     with db:
         db.load(copy.deepcopy(GEO_DOC))
-        for cls, where, kw in queries:
-            _assert_same(db, as_read, cls, where, kw)
+        yield db, read_dataset(copy.deepcopy(GEO_DOC))
+
+
+@pytest.fixture(scope="module")
+def geo_duckdb() -> Iterator[tuple[querylang.Database, Any]]:
+    yield from _geo_loaded(querylang.connect())
+
+
+@pytest.fixture(scope="module")
+def geo_postgres(pg_connect: Any) -> Iterator[tuple[querylang.Database, Any]]:
+    yield from _geo_loaded(pg_connect())
 
 
 @given(geo_queries())
-def test_geo_at_the_poles_and_the_antimeridian_agrees(queries: Any) -> None:
-    _geo_agrees(querylang.connect(), queries)
+def test_geo_at_the_poles_and_the_antimeridian_agrees(geo_duckdb: Any, queries: Any) -> None:
+    _geo_agrees(geo_duckdb, queries)
 
 
 @settings(max_examples=pg_examples())
 @given(geo_queries())
-def test_geo_at_the_poles_and_the_antimeridian_agrees_on_postgres(pg_connect: Any, queries: Any) -> None:
-    _geo_agrees(pg_connect(), queries)
+def test_geo_at_the_poles_and_the_antimeridian_agrees_on_postgres(geo_postgres: Any, queries: Any) -> None:
+    _geo_agrees(geo_postgres, queries)
 
 
 # --- what the engines agree on, against docs/semantics.md --------------------------------------
