@@ -530,23 +530,31 @@ def field_conditions(name: str, ftype: str, target: str | None, seen: list[Any])
     """``{field: {op: v, ...}}`` with 1-3 operators, or the shorthand ``{field: v}``."""
     op_lists = st.lists(field_operators(ftype, target, seen), min_size=1, max_size=3)
     shorthand = _maybe_null(operands(ftype, seen)) if ftype not in ("GeoPoint", "Polygon", "Relation") else None
+    return _conditions(name, ftype, op_lists, shorthand)
 
-    @st.composite
-    def draw_condition(draw: st.DrawFn) -> dict[str, Any]:
-        if shorthand is not None and draw(st.integers(0, 5)) == 0:
-            value = draw(shorthand)
-            # A dict as shorthand is an operator object unless it is an Object field's value or
-            # a typed literal (docs/semantics.md#noodl-differences); an id-like dict on a Pointer is a pointer value.
-            if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
-                return {name: value}
-        ops: dict[str, Any] = {}
-        for op, operand in draw(op_lists):
-            ops[op] = operand
-        if "matchesRegex" in ops and draw(st.booleans()):
-            ops["options"] = draw(regex_options())
-        return {name: ops}
 
-    return draw_condition()
+# At module level, not inside field_conditions: Hypothesis reads a composite's source each time
+# one is defined, which cost more than the drawing itself.
+@st.composite
+def _conditions(
+    draw: st.DrawFn,
+    name: str,
+    ftype: str,
+    op_lists: st.SearchStrategy[list[tuple[str, Any]]],
+    shorthand: st.SearchStrategy[Any] | None,
+) -> dict[str, Any]:
+    if shorthand is not None and draw(st.integers(0, 5)) == 0:
+        value = draw(shorthand)
+        # A dict as shorthand is an operator object unless it is an Object field's value or
+        # a typed literal (docs/semantics.md#noodl-differences); an id-like dict on a Pointer is a pointer value.
+        if not isinstance(value, dict) or ftype in ("Object", "Pointer") or "__type" in value:
+            return {name: value}
+    ops: dict[str, Any] = {}
+    for op, operand in draw(op_lists):
+        ops[op] = operand
+    if "matchesRegex" in ops and draw(st.booleans()):
+        ops["options"] = draw(regex_options())
+    return {name: ops}
 
 
 def relation_sources(doc: dict[str, Any], class_name: str) -> list[tuple[str, str, list[str]]]:

@@ -219,29 +219,27 @@ def object_path_condition(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix
     return {prefix + ".".join(path): ops}
 
 
-def _field_leaf(doc: dict[str, Any], cls: str, prefix: str = "") -> st.SearchStrategy[dict[str, Any]]:
+@st.composite
+def _field_leaf(draw: st.DrawFn, doc: dict[str, Any], cls: str, prefix: str = "") -> dict[str, Any]:
     """A condition on a plain field with the extreme values as operands."""
+    # A composite at module level, not one defined per call: Hypothesis reads a composite's
+    # source each time one is defined, which cost more than the drawing itself.
     fields = {k: v for k, v in GAP_SCHEMA[cls]["fields"].items() if v["type"] not in ("Relation", "Array")}
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        fname = draw(st.sampled_from(sorted(fields)))
-        ftype, target = fields[fname]["type"], fields[fname].get("targetClass")
-        if ftype == "Object":
-            return draw(object_path_condition(doc, cls, prefix))
-        seen = [r[fname] for r in doc["records"].get(cls, []) if r.get(fname) is not None]
-        fresh = _value(ftype, target)
-        operand = st.one_of(st.sampled_from(seen), fresh) if seen else fresh
-        op = draw(st.sampled_from(("equalTo", "notEqualTo", "containedIn", "notContainedIn", *RANGES)))
-        if op in ("containedIn", "notContainedIn"):
-            value: Any = draw(_lists(operand))
-        else:
-            value = draw(operand)
-        if ftype == "Boolean" and op in RANGES:
-            op = "equalTo"
-        return {prefix + fname: {op: value}}
-
-    return build()
+    fname = draw(st.sampled_from(sorted(fields)))
+    ftype, target = fields[fname]["type"], fields[fname].get("targetClass")
+    if ftype == "Object":
+        return draw(object_path_condition(doc, cls, prefix))
+    seen = [r[fname] for r in doc["records"].get(cls, []) if r.get(fname) is not None]
+    fresh = _value(ftype, target)
+    operand = st.one_of(st.sampled_from(seen), fresh) if seen else fresh
+    op = draw(st.sampled_from(("equalTo", "notEqualTo", "containedIn", "notContainedIn", *RANGES)))
+    if op in ("containedIn", "notContainedIn"):
+        value: Any = draw(_lists(operand))
+    else:
+        value = draw(operand)
+    if ftype == "Boolean" and op in RANGES:
+        op = "equalTo"
+    return {prefix + fname: {op: value}}
 
 
 @st.composite

@@ -312,16 +312,7 @@ class Gen:
         return choices
 
     def matches_key(self, pairs: list[tuple[str, str, str]], depth: int) -> st.SearchStrategy[dict[str, Any]]:
-        @st.composite
-        def build(draw: st.DrawFn) -> dict[str, Any]:
-            _, other, key = draw(st.sampled_from(pairs))
-            op = draw(st.sampled_from(("matchesKeyInQuery", "doesNotMatchKeyInQuery")))
-            spec: dict[str, Any] = {"key": key, "className": other}
-            if draw(st.integers(0, 3)):
-                spec["where"] = draw(self.filters(other, depth - 1, True))
-            return {op: spec}
-
-        return build()
+        return _matches_key(self, pairs, depth)
 
     @functools.cache  # noqa: B019 (one Gen per example; the cache goes with it)
     def leaves(self, cls: str, depth: int, in_sub: bool, text: bool = True) -> st.SearchStrategy[dict[str, Any]]:
@@ -338,22 +329,7 @@ class Gen:
 
     def path_leaf(self, cls: str, depth: int) -> st.SearchStrategy[dict[str, Any]]:
         """``'ptr.up.s': {...}``: base or new operators on a field reached through Pointers."""
-
-        @st.composite
-        def build(draw: st.DrawFn) -> dict[str, Any]:
-            path, last_cls = draw(st.sampled_from(PATHS[cls]))
-            fields = qs.fields_of(self.doc, last_cls)
-            fname = draw(st.sampled_from(sorted(fields)))
-            ftype, target = fields[fname]
-            new_ops = self.field_ops(last_cls, fname, depth - 1, True)
-            if not new_ops or draw(st.booleans()):
-                seen = qs.present_values(self.doc, last_cls)[fname]
-                (cond,) = draw(qs.field_conditions(fname, ftype, target, seen)).values()
-            else:
-                cond = draw(st.one_of(*new_ops))
-            return {f"{path}.{fname}": cond}
-
-        return build()
+        return _path_leaf(self, cls, depth)
 
     @functools.cache  # noqa: B019
     def filters(self, cls: str, depth: int, in_sub: bool) -> st.SearchStrategy[dict[str, Any]]:
@@ -373,6 +349,35 @@ class Gen:
             joined("or", 2, 3),
             st.lists(plain, min_size=1, max_size=2).map(lambda xs: {"nor": xs}),
         )
+
+
+# The composites below live at module level, not inside Gen's methods: Hypothesis reads a
+# composite's source each time one is defined, which cost more than the drawing itself.
+
+
+@st.composite
+def _matches_key(draw: st.DrawFn, gen: Gen, pairs: list[tuple[str, str, str]], depth: int) -> dict[str, Any]:
+    _, other, key = draw(st.sampled_from(pairs))
+    op = draw(st.sampled_from(("matchesKeyInQuery", "doesNotMatchKeyInQuery")))
+    spec: dict[str, Any] = {"key": key, "className": other}
+    if draw(st.integers(0, 3)):
+        spec["where"] = draw(gen.filters(other, depth - 1, True))
+    return {op: spec}
+
+
+@st.composite
+def _path_leaf(draw: st.DrawFn, gen: Gen, cls: str, depth: int) -> dict[str, Any]:
+    path, last_cls = draw(st.sampled_from(PATHS[cls]))
+    fields = qs.fields_of(gen.doc, last_cls)
+    fname = draw(st.sampled_from(sorted(fields)))
+    ftype, target = fields[fname]
+    new_ops = gen.field_ops(last_cls, fname, depth - 1, True)
+    if not new_ops or draw(st.booleans()):
+        seen = qs.present_values(gen.doc, last_cls)[fname]
+        (cond,) = draw(qs.field_conditions(fname, ftype, target, seen)).values()
+    else:
+        cond = draw(st.one_of(*new_ops))
+    return {f"{path}.{fname}": cond}
 
 
 def _keyed(name: str, ops: dict[str, Any]) -> dict[str, Any]:
