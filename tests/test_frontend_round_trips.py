@@ -363,7 +363,7 @@ def _linked_filters(class_name: str, depth: int = 2) -> st.SearchStrategy[dict[s
                   st.sampled_from(key_pairs), st.sampled_from(("matchesKeyInQuery", "doesNotMatchKeyInQuery")), inner),
     )
     leaf = plain | sub
-    return st.one_of(
+    return qs.weighted(
         leaf, leaf,
         st.lists(leaf, min_size=2, max_size=3).map(qs._merge),
         st.lists(leaf, min_size=1, max_size=2).map(lambda xs: {"or": xs}),

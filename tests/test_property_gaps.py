@@ -154,7 +154,7 @@ def _sub_values(doc: dict[str, Any], cls: str, path: tuple[str, ...]) -> list[An
 
 def _lists(operand: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     """Short lists, and now and then one past 16 values (the SQL compiler switches strategy)."""
-    member = st.one_of(operand, operand, operand, st.none())
+    member = qs.weighted(operand, operand, operand, st.none())
     return st.one_of(st.lists(member, max_size=4), st.lists(member, max_size=4), st.lists(member, min_size=15, max_size=20))
 
 
@@ -281,7 +281,7 @@ def gap_filters(doc: dict[str, Any], cls: str) -> st.SearchStrategy[dict[str, An
         _field_leaf(doc, cls), _field_leaf(doc, cls), object_path_condition(doc, cls), hop_leaf(doc, cls),
         qs.leaf_filters(doc, cls), key_leaf(doc, cls),
     )  # fmt: skip
-    node = st.one_of(
+    node = qs.weighted(
         leaf, leaf,
         st.lists(leaf, min_size=2, max_size=3).map(lambda xs: {"and": xs}),
         st.lists(leaf, min_size=1, max_size=3).map(lambda xs: {"or": xs}),

@@ -255,7 +255,7 @@ def _radii(center: tuple[float, float], seen: list[tuple[float, float]]) -> st.S
     if not seen:
         return fixed
     exact = st.sampled_from(seen).map(lambda p: geo.haversine(center[0], center[1], p[0], p[1]))
-    return st.one_of(fixed, exact, exact)
+    return qs.weighted(fixed, exact, exact)
 
 
 def _max_distance(radians: float) -> st.SearchStrategy[dict[str, float]]:
@@ -325,7 +325,7 @@ class Gen:
         choices = [new_leaf, new_leaf, new_leaf, self.base[cls]]
         if depth > 0:
             choices += [self.path_leaf(cls, depth)] * 2
-        return st.one_of(*choices)
+        return qs.weighted(*choices)
 
     def path_leaf(self, cls: str, depth: int) -> st.SearchStrategy[dict[str, Any]]:
         """``'ptr.up.s': {...}``: base or new operators on a field reached through Pointers."""
@@ -341,7 +341,7 @@ class Gen:
             return st.tuples(leaf, st.lists(plain, min_size=least - 1, max_size=most - 1)).map(
                 lambda xs: {op: [xs[0], *xs[1]]})
 
-        return st.one_of(
+        return qs.weighted(
             leaf,
             leaf,
             joined("and", 2, 3),
