@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from querylang.engines.base import Engine, open_engine
+from querylang.engines.base import other_scheme as other_scheme  # the command line's --db check
 from querylang.engines.duckdb.decode import output_record
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import (

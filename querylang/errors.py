@@ -139,6 +139,15 @@ class ScriptError(QueryError):
     """The script parsed but failed while running (a TypeError in JavaScript terms)."""
 
 
+class NotDefined(ScriptError):
+    """A name the script uses that nothing defines (JavaScript's ReferenceError); ``name`` is
+    it, for a hint where it is a field of the class queried."""
+
+    def __init__(self, name: str, *, line: int | None = None, column: int | None = None, source: str | None = None) -> None:
+        super().__init__(f"{name} is not defined", line=line, column=column, source=source)
+        self.name = name
+
+
 class SchemaError(QueryError):
     """Unknown class or field, or an operator the field's type does not allow."""
 

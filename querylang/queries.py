@@ -20,6 +20,7 @@ from querylang.errors import (
     INVALID_QUERY,
     OUT_OF_RANGE,
     LimitExceeded,
+    NotDefined,
     QueryError,
     QueryTimeout,
     QueryTypeError,
@@ -476,9 +477,8 @@ class Queries(Writes, SchemaRefresh):
 def _field_named_as_a_variable(exc: QueryError, cls: ClassDef) -> None:
     """``where(score > 10)`` said only "score is not defined", JavaScript's words: a field is
     named as a key of the filter object, which the hint shows."""
-    name = exc.message.removesuffix(" is not defined")
-    if exc.hint is None and name != exc.message and name in cls.fields:
-        exc.hint = f"'{name}' is a field of {cls.name}: a filter names it as a key, where({{ {name}: ... }})"
+    if isinstance(exc, NotDefined) and exc.hint is None and exc.name in cls.fields:
+        exc.hint = f"'{exc.name}' is a field of {cls.name}: a filter names it as a key, where({{ {exc.name}: ... }})"
 
 
 def check_cancel(method: str, cancel: object) -> None:

@@ -18,7 +18,8 @@ import click
 
 from querylang import __version__
 from querylang.app.commands import closed_stdout
-from querylang.app.group import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, QueryLangGroup
+from querylang.app.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER
+from querylang.app.group import QueryLangGroup
 from querylang.app.other_commands import bench, demo, doctor, load, repl
 from querylang.app.read_commands import compile_cmd, find, query, relation, schema, show
 from querylang.importers.command import import_group

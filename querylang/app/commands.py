@@ -20,7 +20,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
+
 from querylang.api import Database, Result, connect, shown, unreadable_path
+from querylang.app.exits import EXIT_INTERRUPTED
 from querylang.app.render import Count, array_doc, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     JSON_DOCUMENT,
@@ -520,6 +523,22 @@ def close_written(db: Database, target: Path | str) -> str | None:
             f"of e.g. querylang repl --db {'URL' if is_url(target) else target} < /dev/null)"
         )
     return None
+
+
+def say_written(line: str, pressed: KeyboardInterrupt | None, notes: Sequence[str | None] = ()) -> None:
+    """The summary of a committed load or import (say_committed), then on stderr the press that
+    came as it committed (LoadedThenInterrupted), if one did, and the notes given; after a
+    press, the command ends as interrupted (exit 130)."""
+    said = ([str(pressed)] if pressed is not None else []) + [note for note in notes if note]
+    say_committed(line, "\n".join(said) or None)
+    if pressed is not None:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+
+
+def db_words(db: Path | str) -> str:
+    """``--db``'s value as a command to type repeats it: a PostgreSQL URL as ``URL`` (it may
+    hold a password), a file as given, quoted for the shell."""
+    return "URL" if is_url(db) else shlex.quote(shown(db))
 
 
 def say_committed(line: str, then: str | None = None) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import signal
 import sys
 
-EXIT_INTERRUPTED = 130  # group.EXIT_INTERRUPTED: cli.py is what this module must not import first
+from querylang.app.exits import (
+    EXIT_INTERRUPTED,  # imports nothing: cli.py is what must not load first
+)
 
 
 def main() -> None:

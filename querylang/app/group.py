@@ -17,12 +17,10 @@ from typing import Any
 import click
 
 from querylang.app.commands import closed_stdout
+from querylang.app.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER
 from querylang.app.render import visible
 from querylang.errors import EngineError, QueryError, os_reason
 
-EXIT_USER = 2
-EXIT_INTERNAL = 1
-EXIT_INTERRUPTED = 130
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 GIVEN = "querylang.args"  # the command line's arguments, kept in the group context's meta
 

@@ -9,20 +9,20 @@ from typing import Any
 
 import click
 
-from querylang.api import Database, connect, shown
+from querylang.api import Database, connect
 from querylang.app import params
 from querylang.app.commands import (
     close_written,
+    db_words,
     is_url,
     not_an_export,
     per_class,
     read_document_with_progress,
     remove_database_file,
-    say_committed,
+    say_written,
     target_name,
     write_into,
 )
-from querylang.app.group import EXIT_INTERRUPTED
 from querylang.app.params import DbParam
 from querylang.app.render import make_console, plural
 from querylang.app.sources import open_db, source_options
@@ -85,18 +85,14 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
         bar.add_task("text-search words", total=None, detail=target_name(db_path))
         words_left = close_written(db, db_path)
     total = sum(counts.values())
-    notes = [str(late[0])] if late else []
-    notes += [words_left] if words_left else []
+    notes = [words_left]
     if total == 0 and path.name == "schema.json" and any(path.parent.glob("*.ndjson")):
         # The folder's schema.json given for the folder: its classes made, none of its records read.
         folder = shlex.quote(str(Path(file).parent))
-        db_words = "URL" if is_url(db_path) else shlex.quote(shown(db_path))
         notes.append(f"note: {file} defines classes only, and no records: to load the records of its folder, an "
-                     f"interchange directory, run querylang load {folder} --db {db_words}")
-    say_committed(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
-                  "\n".join(notes) or None)
-    if late:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+                     f"interchange directory, run querylang load {folder} --db {db_words(db_path)}")
+    say_written(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
+                late[0] if late else None, notes)
 
 
 @click.command()

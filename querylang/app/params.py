@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from querylang.api import typed_sources
+from querylang.api import other_scheme, typed_sources
 from querylang.app.commands import field_keys, is_blank, is_url, parse_pairs, read_text, sort_keys
 from querylang.errors import DataError, cannot_read, empty_where, json_refused, os_reason
 from querylang.importers import jsontext
@@ -72,11 +71,11 @@ class DbParam(click.ParamType):
             return value
         if not value.strip():  # HomePath's "give a file or folder name": --db takes no folder
             self.fail("is empty: give a DuckDB file or a postgresql:// URL", param, ctx)
-        scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", value)
-        if scheme:
+        scheme = other_scheme(value)
+        if scheme is not None:
             # Read as a file name it became "mysql:/host/db" (a Path folds its //), and the
             # error then named a file nobody gave.
-            self.fail(f"{scheme.group(1)}:// is not a database querylang opens: give a DuckDB "
+            self.fail(f"{scheme}:// is not a database querylang opens: give a DuckDB "
                       "file or a postgresql:// URL", param, ctx)
         # A folder reaches the open, which names it as the @FILE reader does ("DIR is a folder,
         # not a database file"; click said "File 'DIR' is a directory.").

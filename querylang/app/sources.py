@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from querylang.api import Database, connect, shown
-from querylang.app.commands import is_url, not_an_export
+from querylang.app.commands import db_words, is_url, not_an_export
 from querylang.app.params import DbParam, HomePath
 from querylang.errors import DataError
 
@@ -97,7 +97,7 @@ def source_words(db_path: Path | None, data_path: str | None) -> str:
     layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
     words = ""
     if db_path is not None:
-        words += " --db " + ("URL" if is_url(db_path) else shlex.quote(shown(db_path)))
+        words += " --db " + db_words(db_path)
     if data_path is not None:
         words += " --data " + shlex.quote(data_path)
     if layout is not None:

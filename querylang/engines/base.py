@@ -23,7 +23,16 @@ from querylang.model.change import Change
 from querylang.model.schema import ClassDef, Schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")  # as the command line's --db reads one
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def other_scheme(target: object) -> str | None:
+    """The scheme of a URL that is no database querylang opens (``mysql``), or None: taken for
+    a file name, it was "there is no folder mysql://a@b to make it in"."""
+    if not isinstance(target, str) or target.startswith(POSTGRES_SCHEMES):
+        return None
+    scheme = _URL_SCHEME.match(target)
+    return scheme.group(1) if scheme else None
 
 
 class Writer(Protocol):
@@ -125,11 +134,10 @@ def open_engine(target: str | Path, *, read_only: bool = False, layout: str | No
         from querylang.engines.postgres.parse_store import ParseStore
 
         return ParseStore(target)
-    if isinstance(target, str) and (scheme := _URL_SCHEME.match(target)) and not target.startswith(POSTGRES_SCHEMES):
-        # Taken for a file name, it was "there is no folder mysql://a@b to make it in".
+    if (scheme := other_scheme(target)) is not None:
         from querylang.engines.postgres.passwords import hide_password
 
-        raise DataError(f"cannot open database {hide_password(target)}: {scheme.group(1)}:// is not a database "
+        raise DataError(f"cannot open database {hide_password(str(target))}: {scheme}:// is not a database "
                         "querylang opens: give a DuckDB file's path, ':memory:' or a postgresql:// URL")
     if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
         from querylang.engines.postgres.store import PostgresStore

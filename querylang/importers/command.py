@@ -14,8 +14,7 @@ from typing import Any
 import click
 
 from ..api import Database
-from ..app.commands import close_written, per_class, say_committed, target_name, write_into
-from ..app.group import EXIT_INTERRUPTED
+from ..app.commands import close_written, per_class, say_written, target_name, write_into
 from ..app.params import DbParam, HomePath
 from ..app.render import plural
 from .interchange import IMPORT_FAILED, ImportedThenInterrupted, ImportReport
@@ -53,12 +52,8 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
     words_left = close_written(db, db_path)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    then = [str(late[0])] if late else []
-    then += [words_left] if words_left else []
-    say_committed(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
-                  f"into {target_name(db_path)}: {per_class(report.counts)}", "\n".join(then) or None)
-    if late:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    say_written(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
+                f"into {target_name(db_path)}: {per_class(report.counts)}", late[0] if late else None, [words_left])
 
 
 class _Bar:

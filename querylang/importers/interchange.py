@@ -375,6 +375,7 @@ class Staging:
     def load(self, db: Destination, report: ImportReport) -> ImportReport:
         held = db.schema.classes
         report.notes += [note for name, note in self.empty_notes.items() if name not in held]
+        pressed = False  # as the load committed: the import is kept, then the press raised
         try:
             if EDGES_CLASS in self.classes:
                 single = self.root / "document.json"
@@ -383,10 +384,7 @@ class Staging:
             else:
                 load_directory(db, self.finish(), report)
         except LoadedThenInterrupted as exc:
-            # Committed: what was imported is said, then the press (the command's exit 130).
-            report.counts = exc.counts
-            report.edges = self.edges and self._distinct_edges()
-            raise ImportedThenInterrupted(report) from None
+            report.counts, pressed = exc.counts, True
         except DataError as exc:
             reason = import_reason(exc.reason)
             # The load names a line of a staged file, which the user never saw: the record is
@@ -406,6 +404,8 @@ class Staging:
         # The load stores an edge staged twice once (a Relation is a set): the summary said
         # "7 relation edges" of 6 stored, for a mongoexport join file holding a row twice.
         report.edges = self.edges and self._distinct_edges()
+        if pressed:
+            raise ImportedThenInterrupted(report)
         return report
 
     def _distinct_edges(self) -> int:

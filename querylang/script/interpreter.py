@@ -35,6 +35,7 @@ from typing import Any
 from querylang.errors import (
     OUT_OF_RANGE,
     LimitExceeded,
+    NotDefined,
     QueryError,
     QuerySyntaxError,
     QueryTypeError,
@@ -286,7 +287,7 @@ class _Run(Chains):
                 raise self.fail(node, f"'{name}' is not supported in filter scripts")
             if name in RESERVED or name.startswith("$"):
                 raise self.fail(node, f"'{name}' is read-only")
-            raise self.fail(node, f"{name} is not defined")
+            raise NotDefined(name, line=node.line, column=node.column, source=self.text)
         if binding[0] is UNINITIALIZED:
             raise self.fail(node, f"Cannot access '{name}' before initialization")
         if binding[1] == "const":
@@ -370,7 +371,7 @@ class _Run(Chains):
             return builtin
         if name in FORBIDDEN:
             raise self.fail(node, f"'{name}' is not supported in filter scripts")
-        raise self.fail(node, f"{name} is not defined")
+        raise NotDefined(name, line=node.line, column=node.column, source=self.text)
 
     def ev_name(self, node: ast.Name) -> object:
         v = self.resolve(node)
