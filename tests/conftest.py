@@ -118,6 +118,13 @@ def pg_examples(n: int | None = None) -> int:
     return max(10, (n or settings.default.max_examples) // 4)
 
 
+# The properties whose every example loads a wide document and asks a dozen statements take half
+# of the profile's examples: at the full count each took over a minute and a half of the ci run,
+# pushing the suite past its budget of about 20 minutes on two cores.
+def heavy_examples() -> int:
+    return max(10, settings.default.max_examples // 2)
+
+
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def engine_opener(request):
     """A function that opens a new, empty database on the engine under test."""

@@ -27,7 +27,7 @@ import querylang
 from querylang.errors import EngineError, QueryCancelled, QueryError
 
 from . import strategies as qs
-from .conftest import PG_REFUSES, pg_examples
+from .conftest import PG_REFUSES, heavy_examples, pg_examples
 from .test_load_directory import write_dir
 
 AGGREGATED = ("String", "Number", "Date")
@@ -195,6 +195,7 @@ def _write_some(db: querylang.Database, doc: dict[str, Any]) -> None:
         return
 
 
+@settings(max_examples=heavy_examples())
 @given(_cases(), st.booleans())
 def test_aggregates_and_stream_match_the_reference_on_duckdb(case, writes):
     doc, queries, batch, how = case
@@ -284,6 +285,7 @@ def _edge_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[Any], int, str]:
     return doc, queries, draw(st.sampled_from((1, 2, 1000))), draw(st.sampled_from(("memory", "file", "directory")))
 
 
+@settings(max_examples=heavy_examples())
 @given(_edge_cases())
 def test_aggregates_of_awkward_values_match_the_reference_on_duckdb(case):
     doc, queries, batch, how = case

@@ -26,7 +26,7 @@ import querylang
 from querylang.errors import QueryError
 
 from . import strategies as qs
-from .conftest import PG_REFUSES, pg_examples
+from .conftest import PG_REFUSES, heavy_examples, pg_examples
 from .pg import cluster_sql, fresh_url, parse_opener
 from .test_aggregate_edges import _check as check_aggregates_and_stream
 from .test_property_gaps import gap_cases
@@ -215,7 +215,7 @@ def test_random_documents_in_place_match_the_reference_and_a_load(pg_cluster: An
     _in_place_matches(pg_cluster, case, batch)
 
 
-@settings(max_examples=pg_examples(), suppress_health_check=_SLOW)
+@settings(max_examples=pg_examples(heavy_examples()), suppress_health_check=_SLOW)
 @given(gap_cases(), _BATCHES)
 def test_gap_documents_in_place_match_the_reference_and_a_load(pg_cluster: Any, case: Any, batch: int) -> None:
     """Dot paths, Pointer hops, extreme numbers and odd strings (tests/test_property_gaps.py)."""

@@ -29,7 +29,7 @@ from querylang.features import geo, text
 from querylang.interchange.document import merge_schema, read_dataset
 
 from . import strategies as qs
-from .conftest import PG_REFUSES, pg_examples
+from .conftest import PG_REFUSES, heavy_examples, pg_examples
 
 # Engine bugs found by these properties and not fixed yet (each has an xfail test in
 # tests/test_surface_*.py). While a bug is listed, generation steers around its trigger.
@@ -453,6 +453,7 @@ def _new_operators_sql_matches_reference(connect: Any, case: Any) -> None:
             _assert_same(db, as_read, cls, where, kw)
 
 
+@settings(max_examples=heavy_examples())
 @given(_doc_and_queries())
 def test_new_operators_sql_matches_reference(case):
     _new_operators_sql_matches_reference(querylang.connect, case)
