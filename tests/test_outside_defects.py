@@ -238,3 +238,21 @@ def test_load_progress_counts_records_read_and_written(monkeypatch, pipelined: b
         steps = [done for s, done, _ in seen if s == stage]
         assert steps == sorted(steps) and steps[-1] == seen[0][2] > 0, (stage, seen)
     assert [s for s, *_ in seen].index("written") > 0  # something is read before it is written
+
+
+@pytest.mark.parametrize(("where", "said"), [
+    ({"score": {"greaterThan": 5}}, "as operators, a filter writes greaterThan, a Parse where $gt"),
+    ({"score": {"gt": 5, "lte": 9}}, "as operators, a filter writes greaterThan, lessThanOrEqualTo, a Parse where $gt, $lte"),
+])
+def test_a_parse_where_with_operators_spelled_without_dollar_hints_them(sample: querylang.Database, where, said) -> None:
+    """Found by a walk through the CLI: ``find Post '{"score": {"greaterThan": 5}}'`` said only
+    that the object can never match a Number, not that a where's operators need their $."""
+    with pytest.raises(querylang.QueryError) as info:
+        sample.find("Post", where)
+    assert "can never match it" in str(info.value) and said in str(info.value)
+
+
+def test_an_object_of_other_keys_gets_no_operator_hint(sample: querylang.Database) -> None:
+    with pytest.raises(querylang.QueryError) as info:
+        sample.find("Post", {"score": {"greaterThan": 5, "color": 1}})
+    assert info.value.hint is None

@@ -13,6 +13,7 @@ from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, short, type_name
+from querylang.model.operators import BY_NAME
 from querylang.model.schema import Field, a_type
 from querylang.model.values import (
     OUTSIDE_YEARS,
@@ -212,8 +213,35 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
     """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
     return QueryTypeError(
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
-        code=INCORRECT_TYPE,
+        code=INCORRECT_TYPE, hint=_operators_as_value(value),
     )
+
+
+_REST_NAMES = {op.name: op.rest for op in BY_NAME.values() if op.rest and op.rest.startswith("$")}
+_FILTER_NAMES = {rest: name for name, rest in _REST_NAMES.items()}
+_REST_KEYS = frozenset(_FILTER_NAMES)
+
+
+def _operators_as_value(value: object) -> str | None:
+    """For an object whose keys are all operator names (``{greaterThan: 5}``, ``{gt: 5}``): in
+    a Parse where without ``$`` (or as an equalTo operand) it is a value to equal, so the hint
+    spells it as operators."""
+    if not isinstance(value, Mapping) or not value:
+        return None
+    names, rest = [], []
+    for key in value:
+        if not isinstance(key, str):
+            return None
+        if key in _REST_NAMES:
+            names.append(key)
+            rest.append(_REST_NAMES[key])
+        elif "$" + key in _REST_KEYS:
+            names.append(_FILTER_NAMES["$" + key])
+            rest.append("$" + key)
+        else:
+            return None
+    return (f"an object of operator names is a value to equal here; as operators, a filter writes "
+            f"{', '.join(names)}, a Parse where {', '.join(rest)}")
 
 
 def object_id(value: object, what: str, place: str | None = None) -> str:
