@@ -55,7 +55,11 @@ def test_an_empty_where_or_inputs_file_is_named_as_empty(tmp_path: Path) -> None
         f"error: {path}: empty, where a JSON object is expected (Parse's where; {{}} for every record)\n")
     assert user_error("find", "Post", "-", stdin=" \n") == ("error: WHERE_JSON (standard input): empty, where "
                                                            "a JSON object is expected (Parse's where; {} for every record)\n")
-    assert "WHERE_JSON: not valid JSON" in user_error("find", "Post", "")  # an argument: as given
+    # A blank argument too (it was "WHERE_JSON: not valid JSON at line 1, column 1: Expecting value").
+    assert user_error("find", "Post", "") == ("error: WHERE_JSON: empty, where a JSON object is expected "
+                                             "(Parse's where; {} for every record)\n")
+    assert user_error("query", "Post", "", "--inputs", " ") == (
+        "error: --inputs: empty, where a JSON object of input values is expected\n")
     err = user_error("query", "Post", "", "--inputs", f"@{path}")
     # Said as the other empty files are ("PATH: empty, where ..."; was "PATH is empty, where ...").
     assert err == f"error: {path}: empty, where a JSON object of input values is expected\n"

@@ -129,11 +129,11 @@ def at_file(example: str) -> Any:
     return check
 
 
-def json_object(text: str, named: str, empty: str | None, must_be: str) -> dict[str, Any]:
+def json_object(text: str, named: str, empty: str, must_be: str) -> dict[str, Any]:
     """The JSON object an argument or a file gives (find's WHERE_JSON, --inputs), each way it
     can be wrong said as the others' are, after ``named``, its place. ``empty``: what a blank
-    file or standard input should have held (None: a blank argument is read as given)."""
-    if empty is not None and is_blank(text):  # was "not valid JSON at line 1"
+    argument, file or standard input should have held."""
+    if is_blank(text):  # was "not valid JSON at line 1"
         raise DataError(f"{named}: {empty_where(empty)}")
     try:
         doc = jsontext.loads(text, named)
@@ -155,7 +155,7 @@ def parse_inputs(inputs_json: str | None, pairs: Sequence[str]) -> dict[str, Any
         # --inputs: not valid JSON: Expecting value: line 1 column 1 (char 0)" and its usage).
         named = inputs_json[1:] if from_file else "--inputs"
         out.update(json_object(
-            text, named, "a JSON object of input values is expected" if from_file else None,
+            text, named, "a JSON object of input values is expected",
             "a JSON object of input values, e.g. '{\"Min\": 5}'",
         ))  # fmt: skip
     out.update(cli_pairs(pairs))

@@ -210,8 +210,7 @@ def find(
         text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:
         text, named = where, "WHERE_JSON"
-    empty = WHERE_EXPECTED if where in ("-", "@" + named) else None
-    doc = json_object(text, named, empty, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+    doc = json_object(text, named, WHERE_EXPECTED, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
     # --keys '' alone: the keys always selected, as in Parse; an empty key in a list is refused.
