@@ -117,11 +117,12 @@ class Sessions:
     """Browser sign-ins: a cookie is the time it was issued and an HMAC of that time under the
     master key (never the key itself). It expires after SESSION_SECONDS, and signing out ends
     every cookie issued until then (a copied cookie too), which needs no list of sessions: one
-    master key, one person at the browser."""
+    master key, one person at the browser. A server starts signed out: the time of the last
+    sign-out lives in memory only, so a cookie copied before it was valid again after a restart."""
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.ended_at = 0  # ns: cookies issued at or before it are signed out
+        self.ended_at = time.time_ns()  # cookies issued at or before it are signed out
 
     def issue(self, request: Request, resp: Response) -> None:
         issued = str(time.time_ns())

@@ -344,6 +344,33 @@ def test_browser_cookies_expire_and_signing_out_ends_them(monkeypatch: pytest.Mo
         srv.stop()
 
 
+def test_a_restarted_server_takes_no_cookie_of_the_one_before() -> None:
+    """A cookie issued before the server restarted was valid again after it, until it expired,
+    also one copied before a sign-out (the time of the sign-out is kept in memory only)."""
+    db = querylang.connect()
+    db.load({"classes": {"N": {"fields": {"t": {"type": "String"}}}}, "records": {}})
+    try:
+        srv = start(db)
+        try:
+            r = httpx.post(srv.root + "/browser/login", data={"masterKey": MASTER_KEY, "next": "/browser/classes/N"})
+            cookie = r.cookies["querylang_browser"]
+            assert httpx.get(srv.root + "/browser/classes/N", cookies={"querylang_browser": cookie}).status_code == 200
+            httpx.post(srv.root + "/browser/logout", cookies={"querylang_browser": cookie})
+        finally:
+            srv.stop()
+        again = start(db)
+        try:
+            r = httpx.get(again.root + "/browser/classes/N", cookies={"querylang_browser": cookie}, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/browser/login"), r.status_code
+            r = httpx.post(again.root + "/browser/login", data={"masterKey": MASTER_KEY, "next": "/browser/classes/N"})
+            fresh = r.cookies["querylang_browser"]
+            assert httpx.get(again.root + "/browser/classes/N", cookies={"querylang_browser": fresh}).status_code == 200
+        finally:
+            again.stop()
+    finally:
+        db.close()
+
+
 def test_relations_of_master_only_records_are_not_answered_to_clients(system: LiveServer, client: httpx.Client) -> None:
     """The guard checked the class queried, not a $relatedTo's owner nor the class a
     redirectClassNameForKey starts from: which Devices an installation holds was answered."""
