@@ -204,7 +204,22 @@ def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | Non
         text = str(v)
     if not full and len(text) > 60:  # a Pointer's id too: the link keeps the whole id
         text = text[:59] + "…"
+    if full and isinstance(v, list):
+        # Parse apps keep Pointers in Arrays too (a list of members, say): on the record page
+        # each one links to its record, under the array's text.
+        pointers = [p for p in v if _a_pointer(p)][:ARRAY_LINKS]
+        if pointers:
+            link["pointers"] = [{"href": record_url(p["className"], p["objectId"]), "text": f"{p['className']} {p['objectId']}"}
+                                for p in pointers]
     return {"text": text, **link}
+
+
+ARRAY_LINKS = 100  # the Pointers of one Array linked on a record page; its text shows them all
+
+
+def _a_pointer(v: Any) -> bool:
+    return (isinstance(v, dict) and v.get("__type") == "Pointer" and isinstance(v.get("className"), str)
+            and isinstance(v.get("objectId"), str))
 
 
 def _nests(v: dict[str, Any] | list[Any]) -> bool:

@@ -136,3 +136,25 @@ def test_the_caret_of_a_script_error_lands_under_its_character(shared: LiveServe
         caret = browser.execute_script(_LEFT_OF, error, "^", 0)
         assert under is not None and caret is not None
         assert abs(under - caret) < 1, (before, under, caret)
+
+
+def test_pointers_inside_an_array_link_to_their_records(fresh: LiveServer) -> None:
+    """A Parse app's Array of Pointers (members, say) was only JSON text on the record page,
+    each Pointer's record to be looked up by hand."""
+    owners = [{"__type": "Pointer", "className": "Owner", "objectId": oid} for oid in ("o1", "o/2")]
+    fresh.db.load({
+        "classes": {"Owner": {"fields": {}}, "Pack": {"fields": {"members": {"type": "Array"}}}},
+        "records": {"Owner": [{"objectId": "o1"}, {"objectId": "o/2"}],
+                    "Pack": [{"objectId": "k1", "members": [*owners, "plain", {"__type": "Pointer", "className": 5}]},
+                             {"objectId": "k2", "members": ["a", {"objectId": "o1"}]}]},
+    })
+    page = _get(fresh, "/browser/classes/Pack/k1")
+    links = re.findall(r'<ul class="array-pointers">(.*?)</ul>', page, re.S)
+    assert links == ['<li><a href="/browser/classes/Owner/o1" class="pointer">Owner o1</a></li>'
+                     '<li><a href="/browser/classes/Owner/o%2F2" class="pointer">Owner o/2</a></li>'], links
+    assert "&#34;objectId&#34;: &#34;o1&#34;" in page  # the array's text is still there
+    with http_client(follow_redirects=True) as c:
+        opened = c.get(fresh.root + "/browser/classes/Owner/o%2F2", params={"masterKey": MASTER_KEY})
+    assert opened.status_code == 200 and "Owner o/2" in opened.text
+    assert '<ul class="array-pointers">' not in _get(fresh, "/browser/classes/Pack/k2")  # no Pointer in it
+    assert '<ul class="array-pointers">' not in _get(fresh, "/browser/classes/Pack")  # the table's cells stay text
