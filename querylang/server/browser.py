@@ -32,7 +32,7 @@ import querylang
 from querylang.app.commands import readable_count
 from querylang.errors import unread_reasons
 from querylang.frontends.filters import STRICT_UNDEFINED
-from querylang.model.schema import suggest
+from querylang.model.schema import NAME_RE, SYSTEM_CLASSES, suggest
 from querylang.script.namespaces import FORBIDDEN_KEYS
 from querylang.script.values import num_str
 
@@ -218,8 +218,12 @@ ARRAY_LINKS = 100  # the Pointers of one Array linked on a record page; its text
 
 
 def _a_pointer(v: Any) -> bool:
-    return (isinstance(v, dict) and v.get("__type") == "Pointer" and isinstance(v.get("className"), str)
-            and isinstance(v.get("objectId"), str))
+    # An Array's members are the data's, unchecked: a className that is no class name
+    # ("../../parse/classes", "A/b") made a link the browser resolved outside the data browser.
+    if not (isinstance(v, dict) and v.get("__type") == "Pointer" and isinstance(v.get("objectId"), str)):
+        return False
+    name = v.get("className")
+    return isinstance(name, str) and (name in SYSTEM_CLASSES or NAME_RE.fullmatch(name) is not None)
 
 
 def _nests(v: dict[str, Any] | list[Any]) -> bool:

@@ -158,3 +158,21 @@ def test_pointers_inside_an_array_link_to_their_records(fresh: LiveServer) -> No
     assert opened.status_code == 200 and "Owner o/2" in opened.text
     assert '<ul class="array-pointers">' not in _get(fresh, "/browser/classes/Pack/k2")  # no Pointer in it
     assert '<ul class="array-pointers">' not in _get(fresh, "/browser/classes/Pack")  # the table's cells stay text
+
+
+def test_a_pointer_inside_an_array_whose_class_is_no_class_name_is_not_linked(fresh: LiveServer) -> None:
+    """An Array's members are the data's, not checked as a Pointer field's target is: a
+    className of "../../parse/classes" made the link /browser/classes/../../parse/classes/x,
+    which the browser resolves to a page outside the data browser."""
+    odd = ["../../parse/classes", "Owner/extra", "Own er", ".."]
+    fresh.db.load({
+        "classes": {"Owner": {"fields": {}}, "Pack": {"fields": {"members": {"type": "Array"}}}},
+        "records": {"Owner": [{"objectId": "o1"}],
+                    "Pack": [{"objectId": "k1", "members": [{"__type": "Pointer", "className": "Owner", "objectId": "o1"},
+                                                            *({"__type": "Pointer", "className": c, "objectId": "x"}
+                                                              for c in odd)]}]},
+    })
+    page = _get(fresh, "/browser/classes/Pack/k1")
+    links = re.findall(r'<ul class="array-pointers">(.*?)</ul>', page, re.S)
+    assert links == ['<li><a href="/browser/classes/Owner/o1" class="pointer">Owner o1</a></li>'], links
+    assert "../../parse/classes" in html.unescape(page)  # still in the array's text
