@@ -256,3 +256,19 @@ def test_an_object_of_other_keys_gets_no_operator_hint(sample: querylang.Databas
     with pytest.raises(querylang.QueryError) as info:
         sample.find("Post", {"score": {"greaterThan": 5, "color": 1}})
     assert info.value.hint is None
+
+
+@pytest.mark.parametrize("where", [
+    {"score": {"$gt": {"gt": 5}}},
+    {"score": {"$lte": {"greaterThan": 5}}},
+])
+def test_the_operator_names_hint_of_a_range_operand_does_not_call_it_a_value_to_equal(
+    sample: querylang.Database, where,
+) -> None:
+    """Found by review of c06eae97: the hint said "a value to equal here" of the operand of $gt,
+    which is compared, not equalled."""
+    with pytest.raises(querylang.QueryError) as info:
+        sample.find("Post", where)
+    hint = info.value.hint or ""
+    assert "an object of operator names is a value here, not operators" in hint, hint
+    assert "to equal" not in hint

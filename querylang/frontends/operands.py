@@ -224,8 +224,8 @@ _REST_KEYS = frozenset(_FILTER_NAMES)
 
 def _operators_as_value(value: object) -> str | None:
     """For an object whose keys are all operator names (``{greaterThan: 5}``, ``{gt: 5}``): in
-    a Parse where without ``$`` (or as an equalTo operand) it is a value to equal, so the hint
-    spells it as operators."""
+    a Parse where without ``$`` (or as any operator's operand) it is a value, so the hint
+    spells it as operators. Not "a value to equal": the operand of greaterThan is one too."""
     if not isinstance(value, Mapping) or not value:
         return None
     names, rest = [], []
@@ -240,7 +240,7 @@ def _operators_as_value(value: object) -> str | None:
             rest.append("$" + key)
         else:
             return None
-    return (f"an object of operator names is a value to equal here; as operators, a filter writes "
+    return (f"an object of operator names is a value here, not operators; as operators, a filter writes "
             f"{', '.join(names)}, a Parse where {', '.join(rest)}")
 
 
