@@ -138,6 +138,9 @@ def test_a_streamed_query_s_bad_select_writes_no_output(fmt: str, extra: tuple[s
         (("--limit=3", "query", "Post", GT10), "--limit is an option of 'query'"),
         (("--db", "app.duckdb", "import", "mongo", "dump"), "--db is an option of 'import mongo': give it after the "
                                                              "command's name (querylang import mongo ... --db ...)"),
+        # Between 'import' and its command (found by review: the hint was the top level's alone).
+        (("import", "--db", "app.duckdb", "mongo", "dump"), "--db is an option of 'import mongo': give it after the "
+                                                             "command's name (querylang import mongo ... --db ...)"),
     ],
 )
 def test_a_command_s_option_before_the_command_says_where_it_goes(args: tuple[str, ...], said: str) -> None:

@@ -66,10 +66,9 @@ class QueryLangGroup(click.Group):
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
         except click.NoSuchOption as err:
-            hint = self._placed_after(err.option_name, given) if parent is None else ""
-            if not hint:
+            if parent is not None:
                 raise
-            raise click.NoSuchOption(err.option_name, err.message + hint, err.possibilities, err.ctx) from None
+            raise _placed(err, self, given, "") from None
         except BrokenPipeError:
             _drop_stdout()
             raise click.exceptions.Exit(0) from None
@@ -83,24 +82,16 @@ class QueryLangGroup(click.Group):
             ctx.meta[GIVEN] = given
         return ctx
 
-    def _placed_after(self, option: str, given: Sequence[str]) -> str:
-        """What to say of a command's option given before the command's name (``querylang --db
-        blog.duckdb query ...``): click said only "No such option '--db'", which the command's
-        --help lists."""
-        at = next((i for i, a in enumerate(given) if a in self.commands), None)
-        if at is None:
-            return ""
-        name, command = given[at], self.commands[given[at]]
-        if isinstance(command, click.Group) and given[at + 1 : at + 2] and given[at + 1] in command.commands:
-            name, command = f"{name} {given[at + 1]}", command.commands[given[at + 1]]  # import mongo
-        flag = option.partition("=")[0]
-        if not any(flag in (*p.opts, *p.secondary_opts) for p in command.params):
-            return ""
-        return f" {flag} is an option of '{name}': give it after the command's name (querylang {name} ... {flag} ...)"
-
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as err:
+            # A command's option before the name of a group's command ('querylang import --db
+            # F mongo DIR'): the group's own parse refused it, as the top level's does above.
+            sub = err.ctx
+            if sub is None or not isinstance(sub.command, click.Group) or sub.command is self:
+                raise
+            raise _placed(err, sub.command, ctx.meta.get(GIVEN, ()), f"{sub.info_name} ") from None
         except (click.UsageError, click.exceptions.Exit, click.Abort):
             raise
         except click.ClickException as err:
@@ -192,3 +183,25 @@ def report_error(err: QueryError) -> None:
     # Never re-wrapped to the terminal width: the caret must stay under its column.
     # Its values shown, not obeyed: an id or a script may hold a terminal's control characters.
     click.echo(click.style("error: ", fg="red", bold=True) + visible(str(err)), err=True)
+
+
+def _placed(err: click.NoSuchOption, group: click.Group, given: Sequence[str], path: str) -> click.NoSuchOption:
+    """``err`` with what to say of a command's option given before the command's name
+    (``querylang --db blog.duckdb query ...``): click said only "No such option '--db'",
+    which the command's --help lists. ``path``: the group's own words before its commands'
+    names ('import ')."""
+    hint = _placed_after(group, err.option_name, given, path)
+    return click.NoSuchOption(err.option_name, err.message + hint, err.possibilities, err.ctx) if hint else err
+
+
+def _placed_after(group: click.Group, option: str, given: Sequence[str], path: str) -> str:
+    at = next((i for i, a in enumerate(given) if a in group.commands), None)
+    if at is None:
+        return ""
+    name, command = path + given[at], group.commands[given[at]]
+    if isinstance(command, click.Group) and given[at + 1 : at + 2] and given[at + 1] in command.commands:
+        name, command = f"{name} {given[at + 1]}", command.commands[given[at + 1]]  # import mongo
+    flag = option.partition("=")[0]
+    if not any(flag in (*p.opts, *p.secondary_opts) for p in command.params):
+        return ""
+    return f" {flag} is an option of '{name}': give it after the command's name (querylang {name} ... {flag} ...)"
