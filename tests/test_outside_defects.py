@@ -272,3 +272,16 @@ def test_the_operator_names_hint_of_a_range_operand_does_not_call_it_a_value_to_
     hint = info.value.hint or ""
     assert "an object of operator names is a value here, not operators" in hint, hint
     assert "to equal" not in hint
+
+
+@pytest.mark.parametrize(("where", "said"), [
+    ({"author": {"ne": "u1"}}, "as operators, a filter writes notEqualTo, a Parse where $ne"),
+    ({"author": {"in": ["u1"]}}, "as operators, a filter writes containedIn, a Parse where $in"),
+])
+def test_a_pointer_field_s_operators_without_dollar_are_hinted_too(sample: querylang.Database, where, said) -> None:
+    """Found by review of c06eae97: a Pointer field's value is read as an objectId, whose
+    refusal ("needs an objectId string, got object") had no hint, as other fields' have."""
+    with pytest.raises(querylang.QueryError) as info:
+        sample.find("Post", where)
+    assert "'author' needs an objectId string, got object" in str(info.value)
+    assert said in (info.value.hint or ""), info.value.hint

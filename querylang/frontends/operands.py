@@ -253,7 +253,8 @@ def object_id(value: object, what: str, place: str | None = None) -> str:
         elif "id" in value:
             value = value.get("id")
     if not isinstance(value, str):
-        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}")
+        # {"owner": {"ne": "u1"}} in a Parse where is a Pointer field's value too (mismatch's hint).
+        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}", hint=_operators_as_value(value))
     check_text(value, place or what)
     return value
 
