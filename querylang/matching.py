@@ -12,7 +12,7 @@ from querylang.frontends.live import needs_database
 from querylang.interchange.document import Dataset
 from querylang.model import nodes as n
 from querylang.model.jsvalues import type_name
-from querylang.model.schema import Schema
+from querylang.model.schema import Schema, given_schema
 from querylang.queries import Filter, build_query
 from querylang.reference.evaluator import Evaluator
 
@@ -38,7 +38,7 @@ def matches(
         raise QueryTypeError(f"matches() needs schema= as a Schema or the interchange 'classes' object, not {type_name(schema)}")
     if not isinstance(record, Mapping):
         raise QueryTypeError(f"matches() needs the record as an object of fields, not {type_name(record)}")
-    sch = schema if isinstance(schema, Schema) else Schema.from_json(schema)
+    sch = schema if isinstance(schema, Schema) else given_schema(schema)
     if class_name is None:
         if len(sch.classes) != 1:
             raise QueryError("matches() needs class_name= when the schema has several classes")

@@ -492,3 +492,14 @@ def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path, capfd, monkeypatch) ->
         assert db.store.con.execute("SELECT count(*) FROM range(3000000) AS r(x) WHERE x % 7 = 1").fetchall() == [(428572,)]
         assert db.count("Post") == 50
     assert capfd.readouterr().out == ""
+
+
+@pytest.mark.parametrize("call", [
+    lambda: querylang.matches({"objectId": "a"}, "", schema={}, class_name="Post"),
+    lambda: querylang.to_parse_where("where({ n: { greaterThan: 1 } })", schema={}, class_name="Post"),
+])
+def test_an_unknown_class_of_a_given_schema_of_no_classes_is_not_told_to_load_a_file(call) -> None:
+    # Found by review of 837f177e: the database's hint ("the database holds no classes: load a
+    # data file first") was said of the classes object given to matches or to_parse_where.
+    with pytest.raises(querylang.SchemaError, match=r"^unknown class 'Post' \(the schema given holds no classes\)$"):
+        call()

@@ -56,7 +56,7 @@ from querylang.model.operators import (
     is_operator_object,
 )
 from querylang.model.operators import TOP_LEVEL as FILTER_TOP_LEVEL
-from querylang.model.schema import ClassDef, Schema, suggest
+from querylang.model.schema import ClassDef, Schema, given_schema, suggest
 from querylang.model.values import native, parse_iso
 
 __all__ = ["to_parse_where", "to_script"]
@@ -111,7 +111,7 @@ def to_parse_where(
     (check_where: one text search, none under ``nor``, ...) hold with or without a schema.
     """
     if isinstance(schema, Mapping):  # the interchange format's classes, as querylang.matches takes them
-        schema = Schema.from_json(schema)
+        schema = given_schema(schema)
     if schema is not None and not isinstance(schema, Schema):
         # A str failed with Python's AttributeError on first use.
         raise QueryTypeError(f"to_parse_where() needs schema= as a Schema (db.schema) or the interchange 'classes' "

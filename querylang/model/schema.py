@@ -339,6 +339,15 @@ class Schema:
         return schema
 
 
+def given_schema(classes: Mapping[str, Mapping[str, object]]) -> Schema:
+    """The schema of an interchange ``classes`` object a caller gave (matches, to_parse_where):
+    one of no classes says so of itself, where a database's says to load a data file."""
+    schema = Schema.from_json(classes)
+    if not schema.classes:
+        schema.absent = {"": "the schema given holds no classes"}
+    return schema
+
+
 def _joined(*hints: str | None) -> str | None:
     """The hints given, in one."""
     return "; ".join(h for h in hints if h) or None
