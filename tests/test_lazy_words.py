@@ -350,3 +350,25 @@ def test_two_last_closes_at_once_compute_the_words_once(tmp_path: Path, monkeypa
     with querylang.connect(path, read_only=True) as ro:
         assert ro.store.pending_words == set()
         assert ro.query("Note", search("geese")).ids == ["n1"]
+
+
+def test_a_press_while_closing_names_the_database_quoted_as_a_command_takes_it(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch):
+    # Found by review of 06263948 (db_words: the --db a suggested command repeats, quoted): the
+    # note of a load pressed while its words were computed wrote the path bare, and
+    # 'querylang repl --db my notes.duckdb' ran with --db 'my'.
+    from querylang.app.commands import close_written
+    from querylang.engines.duckdb.words import TextWords
+
+    path = tmp_path / "my notes.duckdb"
+    db = querylang.connect(path)
+    db.load(notes("ducks", "geese"))
+    fill = TextWords.fill_pending
+
+    def pressed(self: TextWords) -> None:
+        monkeypatch.setattr(TextWords, "fill_pending", fill)  # once: the close after the press
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(TextWords, "fill_pending", pressed)
+    said = close_written(db, path)
+    assert said is not None and said.endswith(f"querylang repl --db '{path}' < /dev/null)"), said

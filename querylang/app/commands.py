@@ -520,7 +520,7 @@ def close_written(db: Database, target: Path | str) -> str | None:
         return (
             "interrupted while computing the text-search words: the records are kept, and the "
             "words are computed on the next open for writing (the first text search or the close "
-            f"of e.g. querylang repl --db {'URL' if is_url(target) else target} < /dev/null)"
+            f"of e.g. querylang repl --db {db_words(target)} < /dev/null)"
         )
     return None
 
