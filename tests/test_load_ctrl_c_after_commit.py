@@ -194,3 +194,21 @@ def test_an_import_pressed_after_its_commit_raises_what_it_imported(tmp_path: Pa
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
         "True {'Note': 2} 2 interrupted after the import was committed: its records are kept", "2"]
+
+
+def test_the_presses_after_a_commit_survive_pickling() -> None:
+    """Found by review of 9b57d7f9: an exception a process pool's worker raises reaches the
+    parent pickled, rebuilt by calling its class with its message: ImportedThenInterrupted's
+    __init__ takes a report, and unpickling it failed (AttributeError). LoadedThenInterrupted,
+    its base, already came through whole."""
+    import pickle
+
+    from querylang.importers import ImportedThenInterrupted, ImportReport
+
+    loaded = pickle.loads(pickle.dumps(querylang.LoadedThenInterrupted({"Post": 2})))
+    assert (type(loaded), loaded.counts, str(loaded)) == (
+        querylang.LoadedThenInterrupted, {"Post": 2}, "interrupted after the load was committed: its records are kept")
+    report = ImportReport(counts={"Post": 2}, edges=1, notes=["n"])
+    imported = pickle.loads(pickle.dumps(ImportedThenInterrupted(report)))
+    assert (type(imported), imported.counts, imported.report, str(imported)) == (
+        ImportedThenInterrupted, {"Post": 2}, report, "interrupted after the import was committed: its records are kept")

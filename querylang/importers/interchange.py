@@ -63,6 +63,9 @@ class ImportedThenInterrupted(LoadedThenInterrupted):
         self.args = ("interrupted after the import was committed: its records are kept",)
         self.report = report
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.report,)  # by default rebuilt from its message: an AttributeError
+
 
 _COUNTED = re.compile(r"^record #\d+: ")
 
