@@ -40,6 +40,8 @@ def matches(
         raise QueryTypeError(f"matches() needs the record as an object of fields, not {type_name(record)}")
     sch = schema if isinstance(schema, Schema) else given_schema(schema)
     if class_name is None:
+        if not sch.classes:
+            raise QueryError("matches() was given a schema of no classes: give the record's class in it, and class_name=")
         if len(sch.classes) != 1:
             raise QueryError("matches() needs class_name= when the schema has several classes")
         class_name = next(iter(sch.classes))

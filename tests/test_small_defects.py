@@ -503,3 +503,10 @@ def test_an_unknown_class_of_a_given_schema_of_no_classes_is_not_told_to_load_a_
     # data file first") was said of the classes object given to matches or to_parse_where.
     with pytest.raises(querylang.SchemaError, match=r"^unknown class 'Post' \(the schema given holds no classes\)$"):
         call()
+
+
+def test_matches_with_a_schema_of_no_classes_and_no_class_name_says_it_has_none() -> None:
+    # Found by review (beside 837f177e's hint): it said the schema "has several classes".
+    with pytest.raises(querylang.QueryError, match=r"^matches\(\) was given a schema of no classes: give the "
+                       r"record's class in it, and class_name=$"):
+        querylang.matches({"objectId": "a"}, "", schema={})
