@@ -15,7 +15,7 @@ import click
 
 import querylang
 from querylang.api import shown
-from querylang.app.commands import is_url, not_an_export
+from querylang.app.commands import db_words, is_url, not_an_export
 from querylang.app.params import DbParam, HomePath, check_acl_field
 
 from .config import (
@@ -62,7 +62,7 @@ def open_database(db: str | Path | None, data: str | Path | None) -> querylang.D
         if not is_url(db) and not Path(db).exists():
             # connect() makes a new file for a writer; served, that empty database answers
             # every class "unknown" and the REST API cannot add classes: a mistyped name.
-            raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db})")
+            raise ServeError(f"no such database file: {db} (make one with: querylang load FILE --db {db_words(db)})")
         # A database without querylang's classes (another application's DuckDB file or
         # PostgreSQL database, a search_path naming the wrong schema) would be served empty
         # (a DuckDB file after querylang's tables were made in it). Looked at read-only first,
@@ -80,7 +80,7 @@ def open_database(db: str | Path | None, data: str | Path | None) -> querylang.D
             if not found.schema.classes:
                 what = "the PostgreSQL database given to --db" if is_url(db) else db
                 raise ServeError(f"{what} holds no querylang classes (load them first: querylang load FILE --db "
-                                 f"{'URL' if is_url(db) else db}); nothing was served or made there")
+                                 f"{db_words(db)}); nothing was served or made there")
         return querylang.connect(db)
     if data is not None:
         # A folder of exports said only that it lacks a schema.json: said what it is, with

@@ -388,3 +388,22 @@ def test_data_names_a_folder_as_typed_and_refuses_exports_with_the_import_comman
     assert res.stderr.startswith("error: ./dump: an interchange directory needs a schema.json; this folder looks like a "
                                  "mongoexport of a Parse database (it has a _SCHEMA.json): import it with: querylang "
                                  "import mongo ./dump --db "), res.stderr
+
+
+def test_serve_s_refusals_name_the_load_to_run_with_the_db_quoted(tmp_path: Path) -> None:
+    """Found by review (06263948 wrote the --db a suggested command repeats once, quoted:
+    db_words): serve's two suggestions wrote it bare, and 'querylang load FILE --db my app.duckdb'
+    names two arguments."""
+    import duckdb
+    import pytest
+
+    from querylang.server.command import ServeError, open_database
+
+    path = tmp_path / "my app.duckdb"
+    with pytest.raises(ServeError) as err:
+        open_database(path, None)
+    assert str(err.value.message).endswith(f"(make one with: querylang load FILE --db '{path}')"), err.value.message
+    duckdb.connect(str(path)).close()  # another application's file: no querylang classes
+    with pytest.raises(ServeError) as err:
+        open_database(path, None)
+    assert f"(load them first: querylang load FILE --db '{path}')" in str(err.value.message), err.value.message
