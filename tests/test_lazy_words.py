@@ -372,3 +372,18 @@ def test_a_press_while_closing_names_the_database_quoted_as_a_command_takes_it(t
     monkeypatch.setattr(TextWords, "fill_pending", pressed)
     said = close_written(db, path)
     assert said is not None and said.endswith(f"querylang repl --db '{path}' < /dev/null)"), said
+
+
+def test_the_read_only_message_quotes_a_path_the_shell_would_split(tmp_path: Path):
+    # Found by review, beside close_written's note: 'my notes.duckdb' was written bare, and the
+    # command named ran with --db my.
+    import shlex
+
+    path = tmp_path / "my notes.duckdb"
+    db = querylang.connect(path)
+    db.load(notes("ducks", "geese"))
+    db.store.con.close()  # the process ended without closing the database
+    with querylang.connect(path, read_only=True) as ro, pytest.raises(QueryError) as info:
+        ro.query("Note", search("geese"))
+    command = str(info.value).split("e.g. ")[1]
+    assert shlex.split(command) == ["querylang", "repl", "--db", str(path), "<", "/dev/null"], command

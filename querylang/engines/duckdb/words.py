@@ -5,6 +5,7 @@ computing them is Python work on every text."""
 from __future__ import annotations
 
 import math
+import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -136,7 +137,7 @@ class TextWords:
                         f"text search on {name}.{f} needs its words, which the load that wrote the "
                         "database did not finish computing; open it once without read-only "
                         "(they are computed then, on the first text search or on close), e.g. "
-                        f"querylang repl --db {self.path} < /dev/null"
+                        f"querylang repl --db {shlex.quote(self.path)} < /dev/null"
                     )
                 self.fill_words(name, f, cancel, deadline)
 
