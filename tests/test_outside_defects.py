@@ -7,6 +7,7 @@ test_repl_*.py.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +286,18 @@ def test_a_pointer_field_s_operators_without_dollar_are_hinted_too(sample: query
         sample.find("Post", where)
     assert "'author' needs an objectId string, got object" in str(info.value)
     assert said in (info.value.hint or ""), info.value.hint
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("mysql://u:secret@h/db", "cannot open database mysql://u:***@h/db: a URL given as a Path (which makes its // one /): "
+                              "give it as a string; mysql:// is not a database querylang opens"),
+    ("postgresql://u:pw@h:5/db", "cannot open database postgresql://u:***@h:5/db: a URL given as a Path (which makes its "
+                                 "// one /): give it as a string"),
+])
+def test_a_url_given_as_a_path_is_refused_with_its_password_hidden(url: str, said: str) -> None:
+    """Found by review: Path() collapses a URL's //, so connect(Path("mysql://u:secret@h/db"))
+    was taken for a file, "there is no folder mysql:/u:secret@h to make it in", password shown."""
+    with pytest.raises(querylang.DataError) as info:
+        querylang.connect(Path(url))
+    assert str(info.value) == said and "secret" not in str(info.value) and "pw" not in str(info.value)
+

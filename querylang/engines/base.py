@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Protocol
 
 from querylang.engines.sql.dialect import Dialect
@@ -24,6 +24,7 @@ from querylang.model.schema import ClassDef, Schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_PATH_OF_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):/(?!/)")  # a URL after Path() made its // one /
 
 
 def other_scheme(target: object) -> str | None:
@@ -134,6 +135,15 @@ def open_engine(target: str | Path, *, read_only: bool = False, layout: str | No
         from querylang.engines.postgres.parse_store import ParseStore
 
         return ParseStore(target)
+    if isinstance(target, PurePath) and (url := _PATH_OF_URL.match(str(target))) is not None:
+        from querylang.engines.postgres.passwords import hide_password
+
+        # A Path collapses a URL's "//": taken for a file, it was "there is no folder
+        # mysql:/u:secret@h to make it in", the password shown.
+        shown = hide_password(str(target).replace(":/", "://", 1))
+        raise DataError(f"cannot open database {shown}: a URL given as a Path (which makes its // one /): "
+                        "give it as a string" + ("" if url.group(1).lower().startswith("postgres") else
+                                                 f"; {url.group(1)}:// is not a database querylang opens"))
     if (scheme := other_scheme(target)) is not None:
         from querylang.engines.postgres.passwords import hide_password
 
