@@ -209,8 +209,12 @@ def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | Non
         # each one links to its record, under the array's text.
         pointers = [p for p in v if _a_pointer(p)][:ARRAY_LINKS]
         if pointers:
-            link["pointers"] = [{"href": record_url(p["className"], p["objectId"]), "text": f"{p['className']} {p['objectId']}"}
-                                for p in pointers]
+            link["pointers"] = [
+                {"href": record_url(p["className"], p["objectId"]), "text": f"{p['className']} {p['objectId']}"}
+                if found is None or p["objectId"] in found.get(p["className"], ())
+                else {"dangling": p["className"], "text": f"{p['className']} {p['objectId']}"}
+                for p in pointers
+            ]
     return {"text": text, **link}
 
 
@@ -230,14 +234,21 @@ def _nests(v: dict[str, Any] | list[Any]) -> bool:
     return any(isinstance(m, dict | list) for m in (v.values() if isinstance(v, dict) else v))
 
 
-def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str, Any]]) -> dict[str, set[str]]:
+def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str, Any]], *,
+               arrays: bool = False) -> dict[str, set[str]]:
     """The ids the Pointers ``fields`` of ``records`` hold that are there, by class: one read per
-    class pointed at (a page's ids, not a read per cell). A class that is not there holds none;
-    one that cannot be read is taken as holding them all (no mark rather than a wrong one)."""
+    class pointed at (a page's ids, not a read per cell); ``arrays``: the Pointers inside Array
+    fields too (a record page lists them). A class that is not there holds none; one that
+    cannot be read is taken as holding them all (no mark rather than a wrong one)."""
     wanted: dict[str, set[str]] = {}
     for f in fields:
         if f.type == "Pointer":
             wanted.setdefault(f.target, set()).update(v for r in records if isinstance(v := r.get(f.name), str))
+        elif f.type == "Array" and arrays:
+            for r in records:
+                for p in r.get(f.name) or ():
+                    if _a_pointer(p):
+                        wanted.setdefault(p["className"], set()).add(p["objectId"])
     found: dict[str, set[str]] = {}
     for target, ids in wanted.items():
         if not ids or target not in db.schema.classes:
@@ -504,7 +515,7 @@ def browser_routes(db: querylang.Database, config: ServerConfig, worker: Any, ab
             if not found:
                 return None
             rec, cls = found[0], db.schema.get(cls_name)
-            there = pointed_at(db, list(cls.fields.values()), [rec])
+            there = pointed_at(db, list(cls.fields.values()), [rec], arrays=True)
             rows = []
             for f in cls.fields.values():
                 row: dict[str, Any] = {"name": f.name, "type": f.type + (f" → {f.target}" if f.target else "")}

@@ -176,3 +176,21 @@ def test_a_pointer_inside_an_array_whose_class_is_no_class_name_is_not_linked(fr
     links = re.findall(r'<ul class="array-pointers">(.*?)</ul>', page, re.S)
     assert links == ['<li><a href="/browser/classes/Owner/o1" class="pointer">Owner o1</a></li>'], links
     assert "../../parse/classes" in html.unescape(page)  # still in the array's text
+
+
+def test_a_pointer_inside_an_array_to_a_record_that_is_not_there_is_marked(fresh: LiveServer) -> None:
+    """Found by review: it was linked, the link leading to a "Not found" page, where a Pointer
+    field's says "(not found)" at once; a class that is not there holds none of them."""
+    fresh.db.load({
+        "classes": {"Owner": {"fields": {}}, "Pack": {"fields": {"members": {"type": "Array"}}}},
+        "records": {"Owner": [{"objectId": "o1"}],
+                    "Pack": [{"objectId": "k1", "members": [
+                        {"__type": "Pointer", "className": "Owner", "objectId": "gone"},
+                        {"__type": "Pointer", "className": "Owner", "objectId": "o1"},
+                        {"__type": "Pointer", "className": "Nowhere", "objectId": "o1"}]}]},
+    })
+    page = _get(fresh, "/browser/classes/Pack/k1")
+    links = re.findall(r'<ul class="array-pointers">(.*?)</ul>', page, re.S)
+    assert links == ['<li><span class="dangling" title="no Owner has this objectId">Owner gone (not found)</span></li>'
+                     '<li><a href="/browser/classes/Owner/o1" class="pointer">Owner o1</a></li>'
+                     '<li><span class="dangling" title="no Nowhere has this objectId">Nowhere o1 (not found)</span></li>'], links
