@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import sys
+import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +78,29 @@ def cluster_sql(cluster: Cluster, sql: str) -> None:
 
     with psycopg.connect(cluster.url(), autocommit=True) as con:
         con.execute(sql)
+
+
+def when_running(cluster: Cluster, pid: int, then: Callable[[], object], text: str = "pg_sleep") -> threading.Thread:
+    """A started thread that calls ``then()`` once backend ``pid`` is seen running a statement
+    with ``text`` in it (pg_stat_activity), looking for 30 s at most. Tests cancel or end a
+    running statement this way, not with a timer: on a loaded machine a timer fired before the
+    statement began (a cancel set that early is answered before anything is sent) or after it
+    ended."""
+    def run() -> None:
+        import psycopg
+
+        with psycopg.connect(cluster.url(), autocommit=True) as con:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                row = con.execute("SELECT state, query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+                if row is not None and row[0] == "active" and text in row[1]:
+                    then()
+                    return
+                time.sleep(0.01)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager
