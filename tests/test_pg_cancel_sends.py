@@ -12,6 +12,7 @@ import pytest
 
 from querylang.engines.postgres import interrupt
 from querylang.engines.postgres.interrupt import Interrupt
+from querylang.engines.sql import watchdog
 from querylang.engines.sql.watchdog import SENDERS, Watchdog
 
 HANG = 10  # seconds after which a test that would hang lets go (and fails)
@@ -318,9 +319,12 @@ def test_a_cancel_sent_late_is_given_what_grace_leaves(monkeypatch: pytest.Monke
         con.close()
 
 
-def test_closing_waits_for_the_cancels_being_sent() -> None:
+def test_closing_waits_for_the_cancels_being_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     # A send's daemon thread still ending at interpreter exit (the CLI closes its database just
     # before) could abort the process, as the watchdog's own thread once did.
+    # close() waits 10 s at most, not its 1 s: a loaded machine's timer can fire past 1 s,
+    # and close() would be right to stop waiting.
+    monkeypatch.setattr(watchdog, "CLOSE_WAIT", 10.0)
     wd, release = Watchdog(), threading.Event()
     con, cancel = FakeConnection(release), threading.Event()
     cancel.set()
