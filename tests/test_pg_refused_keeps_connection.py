@@ -8,7 +8,6 @@ cancelled is test_pg_cancel_keeps_connection.py's."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 import querylang
 from querylang.engines.postgres.layout import SCHEMA_TABLE
 
-from .pg import fresh_database
+from .pg import fresh_database, when_running
 
 DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
        "records": {"User": [{"objectId": "u1", "name": "Ann"}, {"objectId": "u2", "name": "Bob"}]}}
@@ -157,8 +156,9 @@ def test_a_connection_ended_by_the_server_is_replaced(pg_cluster: Any) -> None:
             with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [before])
 
-        ended = threading.Timer(0.3, end)
-        ended.start()
+        # Ended once seen running: a timer's end could come before the statement began on a
+        # loaded machine (a connection ended between statements is another case).
+        ended = when_running(pg_cluster, before, end)
         with pytest.raises(querylang.QueryError):
             db.store.execute("SELECT pg_sleep(5)", [], timeout=10)
         ended.join()
