@@ -58,14 +58,34 @@ def hold_lock(url: str, table: str, after: float, until: float, taken: threading
     return t
 
 
+def hold_once_waited_for(url: str, waited: str, table: str, until: float, taken: threading.Event) -> threading.Thread:
+    """A thread that takes ``table`` alone once a session is seen waiting for a lock on
+    ``waited`` (pg_locks), and keeps it until the ``time.monotonic()`` instant ``until``. Taken
+    then, not SECOND_AFTER s on: on a loaded machine the thread's new connection and its sleep
+    could take it past the first lock's end, and the query met no second wait."""
+    def run() -> None:
+        with psycopg.connect(url) as con:
+            deadline = time.monotonic() + 10
+            waiting = "SELECT 1 FROM pg_locks WHERE relation = %s::regclass AND NOT granted"
+            while not con.execute(waiting, [f'"{waited}"']).fetchall() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            con.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+            taken.set()
+            time.sleep(max(0.0, until - time.monotonic()))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
 def two_waits(url: str, first: str, second: str, call: Callable[[], Any]) -> float:
-    """``call()`` while ``first`` is locked FIRST s and ``second`` from SECOND_AFTER to
-    SECOND_UNTIL s: it must raise the query's timeout; the seconds it took."""
+    """``call()`` while ``first`` is locked FIRST s and ``second`` from the call's wait for
+    ``first`` to SECOND_UNTIL s: it must raise the query's timeout; the seconds it took."""
     taken = [threading.Event(), threading.Event()]
     lockers = [hold_lock(url, first, 0, FIRST, taken[0])]
     assert taken[0].wait(10)
-    lockers.append(hold_lock(url, second, SECOND_AFTER, SECOND_UNTIL, taken[1]))
     began = time.monotonic()
+    lockers.append(hold_once_waited_for(url, first, second, began + SECOND_UNTIL, taken[1]))
     with pytest.raises(QueryTimeout, match=STOPPED):
         call()
     took = time.monotonic() - began
