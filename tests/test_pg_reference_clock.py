@@ -53,7 +53,7 @@ def test_a_references_wait_for_a_write_has_what_its_build_left(pg_cluster: Any) 
 
 @pytest.mark.parametrize("layout", ["querylang", "parse"])
 def test_a_references_read_of_every_record_has_no_timeout(pg_cluster: Any, layout: str) -> None:
-    """The read waited 1.3 s for another session's lock, past the timeout of 1 s: it answered,
+    """The read waited 2.3 s for another session's lock, past the timeout of 1 s: it answered,
     and the evaluation after it had its timeout whole. The read took the limit a query's
     statement had left on the connection (1 s), and failed."""
     url = fresh_url(pg_cluster)
@@ -69,10 +69,12 @@ def test_a_references_read_of_every_record_has_no_timeout(pg_cluster: Any, layou
     with querylang.connect(url, timeout=1, layout=None if layout == "querylang" else "parse") as db:
         assert db.query(table, None).ids == ids  # its statement's limit, 1 s, stays on the connection
         taken = threading.Event()
-        locker = hold_lock(url, table, 0, 1.3, taken)
+        locker = hold_lock(url, table, 0, 2.3, taken)
         assert taken.wait(10)
         began = time.monotonic()
         assert db.reference(table, None).ids == ids
         took = time.monotonic() - began
         locker.join(10)
-        assert took > 1.2, took
+        # Past the 1 s limit. The hold was 1.3 s, 0.1 s over this bound: a loaded machine's lock
+        # statement and wake-up between the hold's start and the read's could take more.
+        assert took > 1.3, took
