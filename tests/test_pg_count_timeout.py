@@ -23,11 +23,17 @@ DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
 HOLD = 0.7  # seconds each lock is held: the page's wait and the count's, each under the timeout
 
 
-def hold_lock(url: str, after: float, done: threading.Event) -> threading.Thread:
-    """A thread that, ``after`` seconds, takes the class's table alone and keeps it HOLD s once it has it."""
+def hold_lock(url: str, behind: bool, done: threading.Event) -> threading.Thread:
+    """A thread that takes the class's table alone and keeps it HOLD s once it has it; ``behind``:
+    asked for once another session is seen waiting for the table (pg_locks), so it is queued
+    behind that session. Seen, not HOLD / 2 s after its own new connection: on a loaded machine
+    that connection and sleep could outlast the first lock, and the page met no queue."""
     def run() -> None:
         with psycopg.connect(url) as con:
-            time.sleep(after)
+            deadline = time.monotonic() + 10
+            waiting = """SELECT 1 FROM pg_locks WHERE relation = '"User"'::regclass AND NOT granted"""
+            while behind and not con.execute(waiting).fetchall() and time.monotonic() < deadline:
+                time.sleep(0.01)
             con.execute('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE')
             done.set()
             time.sleep(HOLD)
@@ -43,11 +49,11 @@ def test_a_count_after_its_page_has_what_the_page_left_of_the_timeout(pg_cluster
         db.load(DOC)
         assert db.query("User", None, limit=1, count=True).count == 2  # the thread's connection, the plans
         first, second = threading.Event(), threading.Event()
-        lockers = [hold_lock(url, 0, first)]
+        lockers = [hold_lock(url, False, first)]
         assert first.wait(10)
         # Taken while the page waits for the first lock, queued behind the page: the page reads
         # when the first is let go, and the count waits for this one.
-        lockers.append(hold_lock(url, HOLD / 2, second))
+        lockers.append(hold_lock(url, True, second))
         began = time.monotonic()
         with pytest.raises(QueryTimeout, match=r"^the query ran longer than 1 s and was stopped$"):
             db.query("User", None, limit=1, count=True)
