@@ -41,7 +41,8 @@ def test_opening_is_not_cut_by_the_urls_statement_timeout(pg_cluster: Cluster) -
     # reads wait for it, longer than the URL's 100 ms.
     other = psycopg.connect(url)
     other.execute(f'LOCK TABLE "_querylang_schema", "{JOIN}" IN ACCESS EXCLUSIVE MODE')
-    threading.Timer(1.0, other.commit).start()
+    let_go = threading.Timer(1.0, other.commit)
+    let_go.start()
     try:
         began = time.monotonic()
         with querylang.connect(limited) as db:
@@ -49,7 +50,7 @@ def test_opening_is_not_cut_by_the_urls_statement_timeout(pg_cluster: Cluster) -
             assert JOIN in db.schema.clean_joins
             assert db.query("User", {"relatedTo": {"id": "u1", "key": "friends"}}).ids == ["u2"]
     finally:
-        time.sleep(1.1)
+        let_go.join()  # let go before the close: a 1.1 s sleep could end before a late timer
         other.close()
 
 
@@ -57,12 +58,13 @@ def test_opening_parses_tables_in_place_is_not_cut_by_the_urls_statement_timeout
     app = ParseApp(fresh_url(pg_cluster))
     other = psycopg.connect(app.url)
     other.execute('LOCK TABLE "_SCHEMA" IN ACCESS EXCLUSIVE MODE')
-    threading.Timer(1.0, other.commit).start()
+    let_go = threading.Timer(1.0, other.commit)
+    let_go.start()
     try:
         with querylang.connect(app.url + urllib.parse.quote(" -c statement_timeout=100"), layout="parse") as db:
             assert db.query("Post", None).ids == ["p1", "p2"]
     finally:
-        time.sleep(1.1)
+        let_go.join()  # let go before the close: a 1.1 s sleep could end before a late timer
         other.close()
 
 
@@ -132,10 +134,11 @@ def test_opening_is_not_cut_by_the_urls_lock_timeout(pg_cluster: Cluster) -> Non
         db.load(DOC)
     other = psycopg.connect(url)
     other.execute('LOCK TABLE "_querylang_schema" IN ACCESS EXCLUSIVE MODE')
-    threading.Timer(1.0, other.rollback).start()
+    let_go = threading.Timer(1.0, other.rollback)
+    let_go.start()
     try:
         with querylang.connect(url + urllib.parse.quote(" -c lock_timeout=100")) as db:
             assert db.query("User", None).ids == ["u1", "u2"]
     finally:
-        time.sleep(1.1)
+        let_go.join()  # let go before the close: a 1.1 s sleep could end before a late timer
         other.close()
