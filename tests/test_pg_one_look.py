@@ -9,7 +9,7 @@ import time
 
 from querylang.engines.postgres import reach, store
 
-from .pg import cluster_sql, fresh_database
+from .pg import cluster_sql, fresh_database, when_running
 
 DOC = {"classes": {"User": {"fields": {"name": {"type": "String"}}}},
        "records": {"User": [{"objectId": "u1", "name": "Ann"}]}}
@@ -107,25 +107,9 @@ def test_a_connection_the_server_ended_right_after_an_answer_is_replaced(pg_clus
         db.close()
 
 
-def _terminate_when_sleeping(pid: int, admin) -> None:
-    """Once backend ``pid`` is inside its pg_sleep (seen in pg_stat_activity), the server ends
-    it, waited for. Watching for the statement, not a timer, keeps a loaded machine from ending
-    the backend before the statement began or after it finished."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        row = admin.execute("SELECT state, query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
-        if row and row[0] == "active" and "pg_sleep" in row[1]:
-            break
-        time.sleep(0.01)
-    assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone() == (True,)
-
-
 def test_a_statement_the_server_ended_as_it_ran_is_not_run_again(pg_cluster):
     """A statement the server ended while it ran (pg_terminate_backend) fails saying so: it
     is run again only when it met a goodbye sent before it (a moment after the answer before)."""
-    import threading
-
-    import psycopg
     import pytest
 
     from querylang import QueryError
@@ -135,15 +119,15 @@ def test_a_statement_the_server_ended_as_it_ran_is_not_run_again(pg_cluster):
         db.load(DOC)
         db.query("User")
         pid = db.store._local.held.con.info.backend_pid
-        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
-            ender = threading.Thread(target=_terminate_when_sleeping, args=[pid, admin])
-            ender.start()
-            began = time.monotonic()
-            with pytest.raises(QueryError, match="went away during the query: terminating connection due to administrator command"):
-                db.store.execute("SELECT 1 FROM pg_sleep(20)", [], timeout=60)
-            # Run again, it would have slept the 20 s out; ended, it stops at once.
-            assert time.monotonic() - began < 15
-            ender.join()
+        # Ended once seen running: a 0.2 s timer's new connection came after a 0.6 s statement
+        # had finished on a loaded machine (CI), and nothing was ended.
+        ender = when_running(pg_cluster, pid, lambda: _terminate(pg_cluster, pid))
+        began = time.monotonic()
+        with pytest.raises(QueryError, match="went away during the query: terminating connection due to administrator command"):
+            db.store.execute("SELECT 1 FROM pg_sleep(20)", [], timeout=60)
+        # Run again, it would have slept the 20 s out; ended, it stops at once.
+        assert time.monotonic() - began < 15
+        ender.join()
         assert db.query("User").ids == ["u1"]
     finally:
         db.close()
