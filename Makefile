@@ -17,13 +17,14 @@ demo: $(STAMP)
 	$(BIN)/querylang demo
 
 # The suite runs against real PostgreSQL, Parse Server and Chromium: install what is missing first.
-# It runs on TEST_WORKERS processes (pytest-xdist; each starts the servers its tests need),
-# tests handed out one by one so that the long properties do not end up queued on one worker;
-# TEST_WORKERS=0 runs it in this process. Its slowest tests are listed at the end.
+# It runs on TEST_WORKERS processes (pytest-xdist; each starts the servers its tests need); a
+# worker that runs out of tests takes some of the other's queue (worksteal), so that the long
+# properties do not keep one worker busy while the other waits at the end; TEST_WORKERS=0 runs
+# it in this process. Its slowest tests are listed at the end.
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	@bash scripts/install-components
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=25
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 # The data browser's screenshots that docs/serve.md and the README show, taken again by its
 # walk in headless Chromium (a test run writes them outside the checkout).
