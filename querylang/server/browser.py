@@ -246,9 +246,8 @@ def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str
             wanted.setdefault(f.target, set()).update(v for r in records if isinstance(v := r.get(f.name), str))
         elif f.type == "Array" and arrays:
             for r in records:
-                for p in r.get(f.name) or ():
-                    if _a_pointer(p):
-                        wanted.setdefault(p["className"], set()).add(p["objectId"])
+                for p in [p for p in r.get(f.name) or () if _a_pointer(p)][:ARRAY_LINKS]:  # those cell() lists
+                    wanted.setdefault(p["className"], set()).add(p["objectId"])
     found: dict[str, set[str]] = {}
     for target, ids in wanted.items():
         if not ids or target not in db.schema.classes:
