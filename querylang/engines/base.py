@@ -135,15 +135,15 @@ def open_engine(target: str | Path, *, read_only: bool = False, layout: str | No
         from querylang.engines.postgres.parse_store import ParseStore
 
         return ParseStore(target)
-    if isinstance(target, PurePath) and (url := _PATH_OF_URL.match(str(target))) is not None:
+    if isinstance(target, PurePath) and _PATH_OF_URL.match(str(target)) is not None:
         from querylang.engines.postgres.passwords import hide_password
 
         # A Path collapses a URL's "//": taken for a file, it was "there is no folder
         # mysql:/u:secret@h to make it in", the password shown.
-        shown = hide_password(str(target).replace(":/", "://", 1))
-        raise DataError(f"cannot open database {shown}: a URL given as a Path (which makes its // one /): "
-                        "give it as a string" + ("" if url.group(1).lower().startswith("postgres") else
-                                                 f"; {url.group(1)}:// is not a database querylang opens"))
+        url = str(target).replace(":/", "://", 1)
+        scheme = other_scheme(url)
+        raise DataError(f"cannot open database {hide_password(url)}: a URL given as a Path (which makes its // one /): "
+                        "give it as a string" + ("" if scheme is None else f"; {scheme}:// is not a database querylang opens"))
     if (scheme := other_scheme(target)) is not None:
         from querylang.engines.postgres.passwords import hide_password
 

@@ -30,10 +30,10 @@ from querylang.frontends.places import in_where_of, naming
 from querylang.model import nodes as n
 from querylang.model.jsvalues import UNDEFINED, JSObject, JSRegex, Pos, type_name
 from querylang.model.operators import (
-    BY_NAME,
     COMPARE,
     FIELD_OPERATOR_SET,
     FIELD_OPERATORS,
+    REST_NAMES,
     TOP_LEVEL,
     is_operator_object,
 )
@@ -609,7 +609,7 @@ def rest_hint(name: str) -> str | None:
     if not isinstance(name, str):  # a Python mapping's key may be a number
         return None
     rest = name if name.startswith("$") else "$" + name
-    known = next((op.name for op in BY_NAME.values() if op.rest == rest), None)
+    known = REST_NAMES.get(rest)
     if known is None:
         return None
     return f"Parse REST's {name} is {known} here" if rest == name else f"Parse REST's {rest} is {known} here"

@@ -13,7 +13,7 @@ from typing import Any
 
 from querylang.errors import INCORRECT_TYPE, LimitExceeded, QueryTypeError
 from querylang.model.jsvalues import UNDEFINED, JSDate, JSRegex, short, type_name
-from querylang.model.operators import BY_NAME
+from querylang.model.operators import BY_NAME, REST_NAMES
 from querylang.model.schema import Field, a_type
 from querylang.model.values import (
     OUTSIDE_YEARS,
@@ -217,9 +217,7 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
     )
 
 
-_REST_NAMES = {op.name: op.rest for op in BY_NAME.values() if op.rest and op.rest.startswith("$")}
-_FILTER_NAMES = {rest: name for name, rest in _REST_NAMES.items()}
-_REST_KEYS = frozenset(_FILTER_NAMES)
+_REST_OF = {op.name: op.rest for op in BY_NAME.values() if op.rest}  # filter word → Parse REST key
 
 
 def _operators_as_value(value: object) -> str | None:
@@ -232,11 +230,11 @@ def _operators_as_value(value: object) -> str | None:
     for key in value:
         if not isinstance(key, str):
             return None
-        if key in _REST_NAMES:
+        if key in _REST_OF:
             names.append(key)
-            rest.append(_REST_NAMES[key])
-        elif "$" + key in _REST_KEYS:
-            names.append(_FILTER_NAMES["$" + key])
+            rest.append(_REST_OF[key])
+        elif "$" + key in REST_NAMES:
+            names.append(REST_NAMES["$" + key])
             rest.append("$" + key)
         else:
             return None

@@ -72,7 +72,9 @@ BINDABLE_COMPARE: frozenset[str] = frozenset(op.name for op in FIELD if op.binda
 BINDABLE_LISTS: frozenset[str] = frozenset(op.name for op in FIELD if op.bindable and not op.compare)
 VISUAL: Mapping[str, str] = {label: op.name for op in (*FIELD, *TOP) for label in op.visual}
 DISTANCE_UNITS: tuple[str, ...] = ("maxDistanceInMiles", "maxDistanceInKilometers", "maxDistanceInRadians")
-# Parse REST keys → filter words, by the kind of operand each takes.
+# Parse REST keys → filter words: all of them (each key names one operator), and by the kind of
+# operand each takes.
+REST_NAMES: Mapping[str, str] = {op.rest: op.name for op in (*FIELD, *TOP) if op.rest}
 REST_LOGIC: Mapping[str, str] = {op.rest: op.name for op in TOP if op.rest and op.name in LOGIC_OPERATORS}
 REST_COMPARE: Mapping[str, str] = {op.rest: op.name for op in FIELD if op.rest and op.compare}
 REST_LISTS: Mapping[str, str] = {op.rest: op.name for op in FIELD if op.rest and op.operand == "list"}

@@ -207,13 +207,12 @@ def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | Non
     if full and isinstance(v, list):
         # Parse apps keep Pointers in Arrays too (a list of members, say): on the record page
         # each one links to its record, under the array's text.
-        pointers = [p for p in v if _a_pointer(p)][:ARRAY_LINKS]
+        pointers = array_pointers(v)
         if pointers:
             link["pointers"] = [
-                {"href": record_url(p["className"], p["objectId"]), "text": f"{p['className']} {p['objectId']}"}
-                if found is None or p["objectId"] in found.get(p["className"], ())
-                else {"dangling": p["className"], "text": f"{p['className']} {p['objectId']}"}
-                for p in pointers
+                {"text": f"{cls} {oid}", **({"href": record_url(cls, oid)} if found is None or oid in found.get(cls, ())
+                                            else {"dangling": cls})}
+                for cls, oid in pointers
             ]
     return {"text": text, **link}
 
@@ -221,13 +220,19 @@ def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | Non
 ARRAY_LINKS = 100  # the Pointers of one Array linked on a record page; its text shows them all
 
 
-def _a_pointer(v: Any) -> bool:
-    # An Array's members are the data's, unchecked: a className that is no class name
-    # ("../../parse/classes", "A/b") made a link the browser resolved outside the data browser.
-    if not (isinstance(v, dict) and v.get("__type") == "Pointer" and isinstance(v.get("objectId"), str)):
-        return False
-    name = v.get("className")
-    return isinstance(name, str) and (name in SYSTEM_CLASSES or NAME_RE.fullmatch(name) is not None)
+def array_pointers(values: list[Any]) -> list[tuple[str, str]]:
+    """(class, objectId) of the Pointers inside an Array a record page lists, the first
+    ARRAY_LINKS. An Array's members are the data's, unchecked: a className that is no class name
+    ("../../parse/classes", "A/b") made a link the browser resolved outside the data browser."""
+    out = []
+    for v in values:
+        if isinstance(v, dict) and v.get("__type") == "Pointer" and isinstance(oid := v.get("objectId"), str):
+            name = v.get("className")
+            if isinstance(name, str) and (name in SYSTEM_CLASSES or NAME_RE.fullmatch(name) is not None):
+                out.append((name, oid))
+                if len(out) == ARRAY_LINKS:
+                    break
+    return out
 
 
 def _nests(v: dict[str, Any] | list[Any]) -> bool:
@@ -246,8 +251,8 @@ def pointed_at(db: querylang.Database, fields: list[Any], records: list[dict[str
             wanted.setdefault(f.target, set()).update(v for r in records if isinstance(v := r.get(f.name), str))
         elif f.type == "Array" and arrays:
             for r in records:
-                for p in [p for p in r.get(f.name) or () if _a_pointer(p)][:ARRAY_LINKS]:  # those cell() lists
-                    wanted.setdefault(p["className"], set()).add(p["objectId"])
+                for cls, oid in array_pointers(r.get(f.name) or []):  # those cell() lists
+                    wanted.setdefault(cls, set()).add(oid)
     found: dict[str, set[str]] = {}
     for target, ids in wanted.items():
         if not ids or target not in db.schema.classes:
