@@ -23,6 +23,7 @@ Results: ``benchmarks/results/<scale>-postgres.md`` and ``.json``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -40,6 +41,7 @@ from .describe import BUSY_LOAD, busy
 from .generate import SCALES, load_or_generate
 from .placement import Placement
 from .report import tuning_section
+from .timing import quiet_gc
 from .workloads import COMMENT_COLS, GROUP_COLS, POST_COLS, POSTS_JOIN, WORKLOADS, Inputs, Workload
 
 Hand = tuple[str | None, Callable[[Inputs], list[Any]], str | None, Callable[[Inputs], list[Any]] | None]
@@ -163,24 +165,35 @@ def time_pair(
     w: Workload, hand: C.Contender, ql: C.Contender, control: C.Contender, repeat: int, seed: int, sc: Any,
     extra: tuple[C.Contender, ...] = (),
 ) -> dict[str, Any]:
-    """Run 0 warms up; runs 1..repeat are timed, the contenders on the same inputs, their order
-    rotating; each ratio to ``hand`` is the median of the paired ratios. ``control`` (the hand
-    SQL again, on its own connection) shows how far the measurement alone moves a ratio."""
+    """Run 0 warms up; runs 1..repeat are timed, the contenders on the same inputs, in an order
+    drawn anew each run; each ratio to ``hand`` is the median of the paired ratios. ``control``
+    (the hand SQL again, on its own connection) shows how far the measurement alone moves a ratio.
+
+    Drawn, not rotated: rotated, each contender always came right after the same other one, and
+    the one after querylang_pg ran slower than the very same statements placed elsewhere in the
+    order (the control showed it; the S-postgres.md Tuning section has the figures). The
+    collector is off during each timed call, as in the DuckDB runs (timing.py): a collection
+    fell on whichever call crossed its threshold, often one after the call that allocated."""
     rng = random.Random(f"{seed}:{w.name}:{sc.name}:pg")
+    shuffle = random.Random(f"{seed}:{w.name}:{sc.name}:pg-order").shuffle
     others = [ql, control, *extra]
     contenders = [hand, *others]
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     agrees = {c.name: True for c in others}  # each its own: a wrong control is not querylang's
     for i in range(repeat + 1):
         inp = w.inputs(rng, sc)
-        k = i % len(contenders)
-        order = contenders[k:] + contenders[:k]
+        order = contenders[:]
+        shuffle(order)
         answers: dict[str, C.Answer] = {}
         for c in order:
             c.run(w, inp)  # untimed, right before: the rows in the server's buffers, the backend awake
+            gc.disable()
             t = time.perf_counter()
-            answers[c.name] = c.run(w, inp)
-            dt = time.perf_counter() - t
+            try:
+                answers[c.name] = c.run(w, inp)
+                dt = time.perf_counter() - t
+            finally:
+                gc.enable()
             if i:
                 times[c.name].append(dt)
         for c in others:
@@ -299,6 +312,7 @@ def run_postgres(scale: str, repeat: int, seed: int, only: list[str], out_dir: P
         res["load_s"] = round(time.perf_counter() - t, 2)
         res["records"] = sum(counts.values())
         del doc
+        quiet_gc()
         with psycopg.connect(cluster.url(), autocommit=True) as con:
             con.execute("VACUUM ANALYZE")
         hand, ql = HandSqlPg(cluster.url()), QuerylangPg(db, C.script_support())
@@ -345,7 +359,7 @@ def markdown(res: dict[str, Any]) -> str:
     out.append(f"Data: {res['records']:,} records loaded by `db.load` (COPY, one transaction) in {res['load_s']} s.")
     out.append("")
     out.append("Medians of the timed runs after one warm-up, every run new inputs, the same for all contenders, "
-               "their order rotating; each contender runs the run's inputs once, untimed, right before its timed "
+               "in an order drawn anew each run; each contender runs the run's inputs once, untimed, right before its timed "
                "run (the rows in the server's buffers and its backend awake); a ratio is the median of the paired "
                "ratios to hand_sql_pg. Target: querylang_pg ≤ 1.2×. The control, hand_sql_pg_again, runs the "
                "very same statements as hand_sql_pg on a second connection: its ratio is what the measurement "
