@@ -54,12 +54,13 @@ class PostgresDialect(Dialect):
         col = super().output_sql(alias, column, class_name, ftype)
         if ftype != "Date":
             return col
-        formatted = iso_text_sql(col, f"{col}::text")
         if not self.stored_iso:
-            return formatted
-        # The text the server made when the row was written (layout.ISO); NULL only for a date
-        # outside years 1-9999 (or none), formatted here then.
-        return f"coalesce({alias}.{self.quote(self.layout.column(column, ISO))}, {formatted})"
+            return iso_text_sql(col, f"{col}::text")
+        # The text the server made when the row was written (layout.ISO, a generated column, so
+        # for any writer); NULL only for a date outside years 1-9999 (or none), which needs no
+        # formatting of ours then: the statement's expressions are built again each time it runs,
+        # and the whole formatting written out twice a row was a part of a small query's time.
+        return f"coalesce({alias}.{self.quote(self.layout.column(column, ISO))}, {col}::text)"
 
     def rows_statement(self, select: str, table: str, where: str, order: str, paging: str, page: Page) -> str:
         """A page of a sorted query: the page is chosen first, its dates formatted after.
