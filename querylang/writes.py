@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from querylang.engines.base import Engine
@@ -22,11 +23,18 @@ from querylang.model.schema import suggest
 from querylang.model.values import to_ms
 from querylang.schema_refresh import knowing_write, known_class, told, two_figures
 
+
 # Per thread: the databases whose update's change or delete's check ("change"), or whose load's
 # progress ("progress"), is running on it; by their store's lock, which every Database of this
 # process on one DuckDB file shares (another one's query in a load's progress, run by the load's
 # writer thread, waited for the load, which waited for it).
-_CHANGING = threading.local()
+class _Changing(threading.local):
+    # Read on every query: a thread that never ran a change finds this empty default where a
+    # getattr with a default raised and caught an AttributeError each time.
+    ids: Mapping[int, str] = MappingProxyType({})
+
+
+_CHANGING = _Changing()
 T = TypeVar("T")
 
 
@@ -51,7 +59,7 @@ class Writes:
         "cannot start a transaction within a transaction". So is one that load's progress
         makes: it waited for the load, which waited for it (a load written by several threads,
         or any load on PostgreSQL, whose COPY holds the connection), or failed as above."""
-        inside = getattr(_CHANGING, "ids", {}).get(id(self.store.lock))
+        inside = _CHANGING.ids.get(id(self.store.lock))
         if inside == "change":
             raise DataError(f"{what} inside update's change (or delete's check), whose transaction is still open: "
                             "nothing was changed (return the fields and Relation edges in the Change, or write "
@@ -62,7 +70,7 @@ class Writes:
 
     def _not_in_progress(self) -> None:
         """Refuse a read that load's progress makes, for the reason a write is refused."""
-        if getattr(_CHANGING, "ids", {}).get(id(self.store.lock)) == "progress":
+        if _CHANGING.ids.get(id(self.store.lock)) == "progress":
             raise QueryError("a query inside load's progress, while the load holds the database: query after "
                              "the load returns")
 
