@@ -159,6 +159,41 @@ def test_postgres_pass_runs(tmp_path: Path) -> None:
     assert md.count("## Setup") == 1
 
 
+def test_postgres_pairs_run_in_a_drawn_order_with_the_collector_off() -> None:
+    """time_pair: each run's order is drawn, so no contender always comes right after the same
+    other one (rotated, the one after querylang_pg paid for it); each timed call runs with the
+    collector off, its untimed one before it with the collector as it was."""
+    import gc
+
+    from benchmarks import contenders as C
+    from benchmarks.generate import SCALES
+    from benchmarks.postgres import time_pair
+    from benchmarks.workloads import BY_NAME
+
+    calls: list[tuple[str, bool]] = []
+
+    class Fake(C.Contender):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def run(self, w: Any, inputs: Any) -> C.Answer:
+            calls.append((self.name, gc.isenabled()))
+            return ["x"], None
+
+    fakes = [Fake(n) for n in ("hand", "ql", "control", "extra")]
+    out = time_pair(BY_NAME["comments_of_post"], fakes[0], fakes[1], fakes[2], 40, 1, SCALES["T"], (fakes[3],))
+    assert set(out) == {"hand", "ql", "control", "extra"} and out["ql"]["agrees"] is True
+    assert len(calls) == 2 * 4 * 41
+    assert all(enabled for _, enabled in calls[0::2]) and not any(enabled for _, enabled in calls[1::2])
+    timed = [name for name, _ in calls[1::2]]
+    runs = [timed[k : k + 4] for k in range(0, len(timed), 4)]
+    assert all(sorted(r) == sorted(out) for r in runs)
+    before = {(r[k], r[k + 1]) for r in runs for k in range(3)}
+    # every contender came right after every other one at least once
+    assert before == {(a, b) for a in out for b in out if a != b}
+    assert gc.isenabled()
+
+
 def test_placement_pins_and_frees(pg_cluster) -> None:
     """benchmarks/placement.py: pinned, this thread and an open connection's backend share one
     CPU; freed, both have the CPUs the process had. (As root, as `make test` runs; elsewhere
