@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,6 +146,19 @@ COUNTING = COMMAND.replace(
     "Loading._loaded = pressed", "Staging._distinct_edges = pressed")
 
 
+def _mongo_export(tmp_path: Path) -> Path:
+    """A mongoexport of 3 records (2 of them without dates: 2 notes) and 2 relation edges."""
+    mongo = tmp_path / "mongo"
+    mongo.mkdir()
+    (mongo / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string"}\n'
+                                        '{"_id": "Group", "posts": "relation<Post>"}\n')
+    (mongo / "Post.json").write_text('{"_id": "p1", "title": "a"}\n{"_id": "p2", "title": "b"}\n')
+    (mongo / "Group.json").write_text('{"_id": "g1"}\n')
+    (mongo / "_Join:posts:Group.json").write_text('{"owningId": "g1", "relatedId": "p1"}\n'
+                                                  '{"owningId": "g1", "relatedId": "p2"}\n')
+    return mongo
+
+
 @pytest.mark.parametrize("press", ["commit", "counting"])
 @pytest.mark.parametrize("made", [True, False])
 def test_querylang_import_ctrl_c_after_the_commit_says_imported_then_interrupted(
@@ -154,14 +168,7 @@ def test_querylang_import_ctrl_c_after_the_commit_says_imported_then_interrupted
     (a user running it again met every objectId as a duplicate), and a database file the
     command had made was removed with the imported records in it. A press as the edges were
     then counted still was (found by review of 9b57d7f9)."""
-    path, mongo = tmp_path / "f.duckdb", tmp_path / "mongo"
-    mongo.mkdir()
-    (mongo / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string"}\n'
-                                        '{"_id": "Group", "posts": "relation<Post>"}\n')
-    (mongo / "Post.json").write_text('{"_id": "p1", "title": "a"}\n{"_id": "p2", "title": "b"}\n')
-    (mongo / "Group.json").write_text('{"_id": "g1"}\n')
-    (mongo / "_Join:posts:Group.json").write_text('{"owningId": "g1", "relatedId": "p1"}\n'
-                                                  '{"owningId": "g1", "relatedId": "p2"}\n')
+    path, mongo = tmp_path / "f.duckdb", _mongo_export(tmp_path)
     if not made:
         with querylang.connect(path) as db:
             db.load({"classes": {"Old": {"fields": {}}}, "records": {"Old": [{"objectId": "o1"}]}})
@@ -212,3 +219,121 @@ def test_the_presses_after_a_commit_survive_pickling() -> None:
     imported = pickle.loads(pickle.dumps(ImportedThenInterrupted(report)))
     assert (type(imported), imported.counts, imported.report, str(imported)) == (
         ImportedThenInterrupted, {"Post": 2}, report, "interrupted after the import was committed: its records are kept")
+
+
+# The press landing as the import's staging folder is removed (the ``with Staging()`` block's
+# end, after the load committed and the edges were counted): a large import's folder holds
+# gigabytes, whose removal takes a while. "commit": a press as the load commits, then this one.
+CLEANUP = """
+import os, shutil, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from querylang.importers.interchange import PREFIX
+removing = shutil.rmtree
+def pressed(path, *args, **kw):
+    if os.path.basename(path).startswith(PREFIX):  # the staging folder, not its edge parts
+        os.kill(os.getpid(), signal.SIGINT)
+    return removing(path, *args, **kw)
+shutil.rmtree = pressed
+if os.environ.get("PRESS_AT_COMMIT"):
+    from querylang.engines.duckdb.loading import Loading
+    loaded = Loading._loaded
+    def at_commit(self, *args):
+        os.kill(os.getpid(), signal.SIGINT)
+        return loaded(self, *args)
+    Loading._loaded = at_commit
+"""
+
+CLEANUP_COMMAND = CLEANUP + """
+from querylang.app.entry import main
+sys.argv[0] = "querylang"
+main()
+"""
+
+
+def _staging_folders(tmp: Path) -> list[Path]:
+    from querylang.importers.interchange import PREFIX
+
+    return sorted(tmp.glob(PREFIX + "*"))
+
+
+@pytest.mark.parametrize("commit", [False, True])
+@pytest.mark.parametrize("made", [True, False])
+def test_querylang_import_ctrl_c_in_the_staging_cleanup_keeps_the_import(tmp_path: Path, made: bool, commit: bool) -> None:
+    """Before, a press as the staging folder was removed, after the import committed, read as a
+    failed import: "interrupted" alone, exit 130, and a database file the command had made was
+    removed with the imported records in it. The folder the press left behind is its owner's
+    no more: the next import removes it."""
+    path, mongo, tmp = tmp_path / "f.duckdb", _mongo_export(tmp_path), tmp_path / "tmp"
+    tmp.mkdir()
+    if not made:
+        with querylang.connect(path) as db:
+            db.load({"classes": {"Old": {"fields": {}}}, "records": {"Old": [{"objectId": "o1"}]}})
+    env = {**ENV, "TMPDIR": str(tmp), **({"PRESS_AT_COMMIT": "1"} if commit else {})}
+    done = subprocess.run([sys.executable, "-c", CLEANUP_COMMAND, "import", "mongo", str(mongo), "--db", str(path)],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (130, f"imported 3 records and 2 relation edges into {path}: Post 2, Group 1\n")
+    *notes, last = done.stderr.splitlines()
+    assert (len(notes), last) == (2, "interrupted after the import was committed: its records are kept")
+    with querylang.connect(path, read_only=True) as db:
+        assert sorted(db.schema.classes) == (["Group", "Post"] if made else ["Group", "Old", "Post"])
+        assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
+    assert len(_staging_folders(tmp)) == 1  # the press came before the removal
+    from querylang.importers.interchange import remove_abandoned
+
+    remove_abandoned(tmp)
+    assert _staging_folders(tmp) == []
+
+
+def test_querylang_import_ctrl_c_in_the_staging_cleanup_keeps_the_import_on_postgresql(
+    tmp_path: Path, pg_cluster: Any,
+) -> None:
+    """As above, into PostgreSQL (no file to remove there): before, the command said
+    "interrupted" alone of an import it had committed."""
+    from .pg import fresh_url
+
+    url, mongo = fresh_url(pg_cluster), _mongo_export(tmp_path)
+    done = subprocess.run([sys.executable, "-c", CLEANUP_COMMAND, "import", "mongo", str(mongo), "--db", url],
+                          capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (
+        130, "imported 3 records and 2 relation edges into the PostgreSQL database: Post 2, Group 1\n")
+    assert done.stderr.splitlines()[-1] == "interrupted after the import was committed: its records are kept"
+    with querylang.connect(url) as db:
+        assert (db.count("Post"), db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids) == (2, ["g1"])
+
+
+@pytest.mark.parametrize("commit", [False, True])
+def test_an_import_pressed_in_its_staging_cleanup_raises_what_it_imported_and_lets_the_folder_go(
+    tmp_path: Path, commit: bool,
+) -> None:
+    """The library's import: before, a plain KeyboardInterrupt (after a press at the commit too,
+    whose ImportedThenInterrupted it replaced), and the staging folder's owner file stayed
+    locked by the process (its descriptor was not closed), so that no import removed the folder
+    for as long as the process lived."""
+    code = CLEANUP + """
+import tempfile
+from pathlib import Path
+import querylang
+from querylang.importers import ImportedThenInterrupted
+from querylang.importers.interchange import PREFIX, remove_abandoned
+db = querylang.connect(sys.argv[1])
+try:
+    db.import_dashboard_export(sys.argv[2])
+except KeyboardInterrupt as exc:
+    print(type(exc).__name__, exc.counts, exc.report.records, exc)
+shutil.rmtree = removing
+tmp = Path(tempfile.gettempdir())
+left = len(list(tmp.glob(PREFIX + "*")))
+remove_abandoned(tmp)  # in this process: a folder it still holds is not removed
+print(left, len(list(tmp.glob(PREFIX + "*"))), db.count("Note"))
+db.close()
+"""
+    export, tmp = tmp_path / "Note.json", tmp_path / "tmp"
+    tmp.mkdir()
+    export.write_text(json.dumps({"results": [{"objectId": "n1", "k": 1}, {"objectId": "n2", "k": 2}]}))
+    env = {**ENV, "TMPDIR": str(tmp), **({"PRESS_AT_COMMIT": "1"} if commit else {})}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.duckdb"), str(export)],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "ImportedThenInterrupted {'Note': 2} 2 interrupted after the import was committed: its records are kept",
+        "1 0 2"]

@@ -186,7 +186,10 @@ def remove_abandoned(tmp: Path) -> None:
 
 
 class Staging:
-    """A temporary directory in the interchange directory form, removed on exit."""
+    """A temporary directory in the interchange directory form, removed on exit.
+
+    Once :meth:`load` committed, a Ctrl-C (or SIGTERM) until the ``with`` block has ended,
+    its cleanup included, is raised as :class:`ImportedThenInterrupted`: the import is kept."""
 
     def __init__(self) -> None:
         remove_abandoned(Path(tempfile.gettempdir()))
@@ -210,20 +213,35 @@ class Staging:
         self._field_at: dict[tuple[str, str], str] = {}
         # An importer's finer place for a load's error, from the place a record came from.
         self.narrow: Callable[[str, DataError], str] | None = None
+        # The report of the import once its load committed (then a press says it was kept).
+        self.committed: ImportReport | None = None
 
     def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         try:
-            if et is None:
-                self.close()
-            else:  # closing fails as the write did (a full disk): the error to see is that one
-                with contextlib.suppress(DataError):
+            try:
+                if et is None:
                     self.close()
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-            os.close(self._owner)
+                else:  # closing fails as the write did (a full disk): the error to see is that one
+                    with contextlib.suppress(DataError):
+                        self.close()
+            finally:
+                try:
+                    shutil.rmtree(self.root, ignore_errors=True)
+                finally:
+                    # Also after a press that stopped the removal: the folder left then has an
+                    # owner file no process holds, which the next import removes.
+                    os.close(self._owner)
+        except KeyboardInterrupt as exc:
+            # A press in the cleanup of an import that committed: said as the import kept, not
+            # as one that failed (the command line removed the database file it had made).
+            if self.committed is not None and not isinstance(exc, ImportedThenInterrupted):
+                raise ImportedThenInterrupted(self.committed) from exc
+            raise
+        if self.committed is not None and isinstance(ev, KeyboardInterrupt) and not isinstance(ev, ImportedThenInterrupted):
+            raise ImportedThenInterrupted(self.committed) from ev  # pressed in the block, after the commit
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -404,14 +422,12 @@ class Staging:
                 if self.narrow is not None:
                     where = self.narrow(where, exc)
             raise exc.placed(where, reason) from exc
+        # Committed: a press from here on is said by __exit__ as the import kept, with the edges
+        # as staged until they are counted (a large import's count reads its edges whole).
+        report.edges, self.committed = self.edges, report
         # The load stores an edge staged twice once (a Relation is a set): the summary said
         # "7 relation edges" of 6 stored, for a mongoexport join file holding a row twice.
-        try:
-            report.edges = self.edges and self._distinct_edges()
-        except KeyboardInterrupt:
-            # Committed already (a large import's count reads its edges whole): said as a press
-            # as it committed, with the edges as staged, not as a failed import.
-            report.edges, pressed = self.edges, True
+        report.edges = self.edges and self._distinct_edges()
         if pressed:
             raise ImportedThenInterrupted(report)
         return report
