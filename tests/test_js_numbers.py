@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import querylang
@@ -99,3 +99,49 @@ def test_the_command_lines_json_writes_big_integral_numbers_as_parse_does(tmp_pa
         want = [text for _, text in sorted(BIG)]
         assert re.findall(r'"n": ([^,\s]+),', res.stdout) == want, res.stdout
         assert re.findall(r'"x": \[\s*([^\s\]]+)', res.stdout) == want, res.stdout
+
+
+# Doubles json writes with a negative exponent, where JavaScript writes digits (below 1e-4 and
+# from 1e-6 on) or an exponent of no leading zero (below 1e-6); integral ones and -0.0 beside them.
+SMALL = [1e-05, 1.5e-07, 1e-7, 5e-324, 0.1, 1e21, -0.0, -2.5e-6, 0.000099, 1e-4]
+
+
+@pytest.mark.parametrize("command", ["find", "query"])
+def test_the_command_lines_json_writes_every_number_as_parse_does(tmp_path: Any, command: str) -> None:
+    """Before, --format json and jsonl wrote a double below 1e-4 as Python does (1e-05,
+    1.5e-07, in an Object and an Array too), where Parse Server (JavaScript) writes 0.00001
+    and 1.5e-7, as the table and CSV views did already."""
+    doc, data = tmp_path / "doc.json", tmp_path / "doc.duckdb"
+    records = [{"objectId": f"n{i}", "n": x, "o": {"x": [x, {"y": x}]}, "s": repr(x)}
+               for i, (x, _) in enumerate(PARSE_TEXT)]
+    doc.write_text(json.dumps({"classes": {"N": {"fields": {"n": {"type": "Number"}, "o": {"type": "Object"},
+                                                            "s": {"type": "String"}}}}, "records": {"N": records}}))
+    assert CliRunner().invoke(main, ["load", str(doc), "--db", str(data)]).exit_code == 0
+    asked = ["{}", "--order", "objectId", "--keys", "n,o,s"] if command == "find" else ["sort('objectId')", "--select", "n,o,s"]
+    order = sorted(range(len(PARSE_TEXT)), key=lambda i: f"n{i}")
+    want = [PARSE_TEXT[i][1] for i in order]
+    for fmt in ("json", "jsonl"):
+        res = CliRunner().invoke(main, [command, "N", *asked, "--db", str(data), "--format", fmt])
+        assert res.exit_code == 0, res.output
+        assert re.findall(r'"n": ([^,\s]+),', res.stdout) == want, res.stdout
+        assert re.findall(r'"x": \[\s*([^,\s]+),', res.stdout) == want, res.stdout
+        assert re.findall(r'"y": ([^\s}]+)', res.stdout) == want, res.stdout
+        # Strings as they were, Python's text of the number included.
+        assert re.findall(r'"s": "([^"]*)"', res.stdout) == [repr(PARSE_TEXT[i][0]) for i in order], res.stdout
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(SMALL),
+       st.text() | st.sampled_from(["1e-05", 'a"1e-05', "\\", '\\"1e-7"', "x\\\\", "1e-05\n\u00e9", "e-5"]))
+def test_json_text_writes_numbers_as_javascript_and_strings_as_json(x: float, s: str) -> None:
+    """Every double as JavaScript writes it, also nested and indented; the rest of the text is
+    json's own (spacing, key order, strings holding what reads as a number, ensure_ascii=False)."""
+    from querylang.app.render import dumps
+
+    assume(s != MARK)
+    n, text = num_str(x), json.dumps(s, ensure_ascii=False)
+    assert dumps([s, [x, {"x": x}], {s: x}]) == f'[{text}, [{n}, {{"x": {n}}}], {{{text}: {n}}}]'
+    marked = json.dumps([s, [MARK, {"x": MARK}], {s: MARK}], ensure_ascii=False, indent=2)
+    assert dumps([s, [x, {"x": x}], {s: x}], indent=2) == marked.replace(json.dumps(MARK), n)
+
+
+MARK = "\0a number"  # written escaped (\u0000), as a string holding it would be: left out

@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,8 +75,25 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# Where json wrote a double otherwise than JavaScript: a negative exponent (json's 1e-05 and
+# 1.5e-07 are JavaScript's 0.00001 and 1.5e-7; every other non-integral double they write
+# alike). The search is led by a literal the engine looks for fast; found in a string too
+# (rare), it costs only the pass over the tokens, which leaves every string as it is.
+_NEGATIVE_EXPONENT = re.compile(r"e-\d")
+_STRING_OR_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d(?:\.\d+)?e-\d+')
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
+    """``value`` as JSON text, every number as JavaScript (so Parse Server) writes it."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
+    if _NEGATIVE_EXPONENT.search(text) is None:
+        return text
+    return _STRING_OR_EXPONENT.sub(_js_number, text)
+
+
+def _js_number(token: re.Match[str]) -> str:
+    text = token.group()
+    return text if text.startswith('"') else num_str(float(text))
 
 
 
