@@ -145,3 +145,22 @@ def test_json_text_writes_numbers_as_javascript_and_strings_as_json(x: float, s:
 
 
 MARK = "\0a number"  # written escaped (\u0000), as a string holding it would be: left out
+
+
+def test_the_command_lines_tables_and_csv_write_the_numbers_of_objects_and_arrays_as_parse_does(tmp_path: Any) -> None:
+    """Before, an Object or Array in a table or in CSV was json's text of it, its numbers as
+    Python writes them ({"x": 1.152921504606847e+18, "y": [1e-05, 1.5e-07]}), where a Number
+    beside it was JavaScript's text already; a string in it stays as it was."""
+    doc, data = tmp_path / "doc.json", tmp_path / "doc.duckdb"
+    doc.write_text(json.dumps({"classes": {"N": {"fields": {"o": {"type": "Object"}, "a": {"type": "Array"}}}},
+                               "records": {"N": [{"objectId": "n1", "o": {"x": 2.0**60},
+                                                  "a": [1e-05, 1.5e-07, "e-5.0]"]}]}}))
+    assert CliRunner().invoke(main, ["load", str(doc), "--db", str(data)]).exit_code == 0
+    for fmt in ("table", "csv"):
+        res = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"}).invoke(
+            main, ["query", "N", "", "--db", str(data), "--format", fmt, "--select", "o,a"])
+        assert res.exit_code == 0, res.output
+        quote = '""' if fmt == "csv" else '"'  # CSV doubles a quote within a field
+        assert "{" + f"{quote}x{quote}: 1152921504606847000" + "}" in res.stdout, res.stdout
+        array = f"[0.00001, 1.5e-7, {quote}e-5.0]{quote}]"
+        assert (array if fmt == "csv" else array[:18]) in res.stdout, res.stdout  # a table cuts it short

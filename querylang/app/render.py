@@ -83,6 +83,9 @@ _NEGATIVE_EXPONENT = re.compile(r"e-\d")
 _STRING_OR_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d(?:\.\d+)?e-\d+')
 
 
+_PYTHONS_NUMBER = re.compile(r"\.0[,}\]]|e\+(?:1[6-9]|20)|e-\d")
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """``value`` as JSON text, every number as JavaScript (so Parse Server) writes it."""
     text = json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
@@ -121,7 +124,10 @@ def value_text(field: Field | None, value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    # An Object or Array holding a double json writes otherwise than JavaScript (5.0 and -0.0,
+    # 1.152921504606847e+18, 1e-05), found in its text: written again as dumps writes it.
+    return text if _PYTHONS_NUMBER.search(text) is None else dumps(value)
 
 
 def _acl_text(acl: Mapping[str, Any]) -> str:
