@@ -164,3 +164,19 @@ def test_the_command_lines_tables_and_csv_write_the_numbers_of_objects_and_array
         assert "{" + f"{quote}x{quote}: 1152921504606847000" + "}" in res.stdout, res.stdout
         array = f"[0.00001, 1.5e-7, {quote}e-5.0]{quote}]"
         assert (array if fmt == "csv" else array[:18]) in res.stdout, res.stdout  # a table cuts it short
+
+
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(SMALL)
+    | st.text() | st.sampled_from(["5.0]", "1e+17,", "e-5"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=12)
+
+
+@given(st.lists(JSON_DATA, max_size=3) | st.dictionaries(st.text(), JSON_DATA, max_size=3), st.sampled_from([None, 2]))
+def test_the_text_of_an_object_or_array_is_dumps_text(value: Any, indent: int | None) -> None:
+    """json_text (tables, CSV, the data browser) takes json's text where it is dumps' already,
+    and is dumps' text everywhere: a number ending a line of indented text (5.0) included."""
+    from querylang.app.render import dumps, json_text
+
+    assert json_text(value, indent=indent) == dumps(value, indent=indent)
+    assert json_text([1, [5.0]], indent=indent) == dumps([1, [5]], indent=indent)

@@ -83,7 +83,9 @@ _NEGATIVE_EXPONENT = re.compile(r"e-\d")
 _STRING_OR_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d(?:\.\d+)?e-\d+')
 
 
-_PYTHONS_NUMBER = re.compile(r"\.0[,}\]]|e\+(?:1[6-9]|20)|e-\d")
+# What json writes otherwise than JavaScript: .0 ending a number, an exponent from +16 to +20,
+# a negative one (or the same text in a string: written again, to the same text).
+_PYTHONS_NUMBER = re.compile(r"\.0[,}\]\n]|e\+(?:1[6-9]|20)|e-\d")
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
@@ -92,6 +94,14 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     if _NEGATIVE_EXPONENT.search(text) is None:
         return text
     return _STRING_OR_EXPONENT.sub(_js_number, text)
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """JSON data as the records hold it (an Object, an Array) as dumps writes it, sooner: json's
+    text, unless that holds a double json writes otherwise than JavaScript (5.0 and -0.0,
+    1.152921504606847e+18, 1e-05), when it is written again by dumps."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return text if _PYTHONS_NUMBER.search(text) is None else dumps(value, indent=indent)
 
 
 def _js_number(token: re.Match[str]) -> str:
@@ -124,10 +134,7 @@ def value_text(field: Field | None, value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         return value
-    text = json.dumps(value, ensure_ascii=False)
-    # An Object or Array holding a double json writes otherwise than JavaScript (5.0 and -0.0,
-    # 1.152921504606847e+18, 1e-05), found in its text: written again as dumps writes it.
-    return text if _PYTHONS_NUMBER.search(text) is None else dumps(value)
+    return json_text(value)
 
 
 def _acl_text(acl: Mapping[str, Any]) -> str:

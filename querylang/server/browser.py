@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import querylang
 from querylang.app.commands import readable_count
+from querylang.app.render import json_text
 from querylang.errors import unread_reasons
 from querylang.frontends.filters import STRICT_UNDEFINED
 from querylang.model.schema import NAME_RE, SYSTEM_CLASSES, suggest
@@ -191,11 +192,11 @@ def cell(f: Any, v: Any, full: bool = False, found: Mapping[str, set[str]] | Non
         there = found is None or v in found.get(f.target, ())
         link = {"href": record_url(f.target, v)} if there else {"dangling": f.target}
     if isinstance(v, dict | list):
-        text = json.dumps(v, ensure_ascii=False)
+        text = json_text(v)  # its numbers as the app shows them too
         if full and (len(text) > 60 or _nests(v)):
             # On the record page a long or nested value takes a line per member, indented (a
             # wrapped single line hid its structure); a short flat one (a GeoPoint) stays a line.
-            text = json.dumps(v, ensure_ascii=False, indent=2)
+            text = json_text(v, indent=2)
     elif isinstance(v, bool):
         text = "true" if v else "false"
     elif isinstance(v, int | float):

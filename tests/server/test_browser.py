@@ -297,6 +297,18 @@ def test_numbers_show_as_the_app_shows_them(value: float, shown: str) -> None:
     assert cell(None, value) == {"text": shown}
 
 
+def test_the_numbers_of_an_object_or_array_show_as_the_app_shows_them() -> None:
+    """Before, an Object or Array showed json's text of it: {"x": [1e-05, 1.152921504606847e+18]}
+    and [-0.0, 1.5e-07], where the app (JavaScript) and a Number beside it show these."""
+    from querylang.server.browser import cell
+
+    nested = {"x": [1e-05, {"y": 2.0**60}], "s": "1e-05"}
+    assert cell(None, nested) == {"text": '{"x": [0.00001, {"y": 1152921504606847000}], "s": "1e-05"}'}
+    assert cell(None, nested, full=True) == {"text": '{\n  "x": [\n    0.00001,\n    {\n      "y": 1152921504606847000\n'
+                                                     '    }\n  ],\n  "s": "1e-05"\n}'}
+    assert cell(None, [-0.0, 1.5e-07], full=True) == {"text": "[0, 1.5e-7]"}
+
+
 def test_a_script_reading_inputs_says_their_conditions_are_left_out(shared: LiveServer) -> None:
     """Found by review: the browser gives no inputs, so a script's condition on Inputs.X was
     dropped without a word (Noodl's rule for an input not given) and every record showed, as
