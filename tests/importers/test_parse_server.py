@@ -538,3 +538,23 @@ def test_a_mount_path_beyond_ascii_is_sent_percent_encoded() -> None:
     assert client.base == "/pars%C3%A9" and client.url == "http://127.0.0.1:9/parsé"
     with pytest.raises(DataError, match="^cannot reach Parse Server at http://127.0.0.1:9/parsé "):
         querylang.connect().import_parse_server("http://127.0.0.1:9/parsé", app_id="a", master_key="k")
+
+
+def test_a_press_after_the_commit_as_the_import_says_it_loaded_keeps_the_import(live_parse: LiveParse, tmp_path: Path) -> None:
+    """A Ctrl-C in the progress call that says the load is done (the command line's bar), so
+    after its commit: before, a plain KeyboardInterrupt, which the command line took for a
+    failed import (it removed a database file it had made, with the import in it)."""
+    from querylang.importers import ImportedThenInterrupted
+
+    def pressed(step: str, done: int, total: int | None) -> None:
+        if step.startswith("loading") and done == 1:
+            raise KeyboardInterrupt
+
+    caught: BaseException | None = None
+    with querylang.connect(tmp_path / "app.duckdb") as db:
+        try:
+            db.import_parse_server(live_parse.url, classes=["Note"], progress=pressed, **KEYS)
+        except KeyboardInterrupt as exc:
+            caught = exc
+        assert isinstance(caught, ImportedThenInterrupted), repr(caught)
+        assert (caught.report.counts["Note"], caught.report.edges, db.count("Note")) == (2, 4, 2)
