@@ -37,8 +37,8 @@ def import_group() -> None:
 
 def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
     """Run an import into the database; remove a database file this command created if it fails.
-    Once the import is committed it is kept: an interrupt as it commits or while closing (the
-    text-search words) says so, as for a load."""
+    Once the import is committed it is kept: an interrupt as it commits, as the import ends (its
+    staging folder removed) or while closing (the text-search words) says so, as for a load."""
     late: list[ImportedThenInterrupted] = []
 
     def kept(db: Database) -> ImportReport:
