@@ -159,6 +159,17 @@ def _mongo_export(tmp_path: Path) -> Path:
     return mongo
 
 
+def _kept_after_the_press(done: subprocess.CompletedProcess[str], path: Path, made: bool) -> None:
+    """The command said the import was kept (its summary, then the press), and it was: the
+    mongo export's classes beside what the file held (``made``: the command made the file)."""
+    assert (done.returncode, done.stdout) == (130, f"imported 3 records and 2 relation edges into {path}: Post 2, Group 1\n")
+    *notes, last = done.stderr.splitlines()  # the import's notes (records without dates) kept too
+    assert (len(notes), last) == (2, "interrupted after the import was committed: its records are kept")
+    with querylang.connect(path, read_only=True) as db:
+        assert sorted(db.schema.classes) == (["Group", "Post"] if made else ["Group", "Old", "Post"])
+        assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
+
+
 @pytest.mark.parametrize("press", ["commit", "counting"])
 @pytest.mark.parametrize("made", [True, False])
 def test_querylang_import_ctrl_c_after_the_commit_says_imported_then_interrupted(
@@ -176,12 +187,7 @@ def test_querylang_import_ctrl_c_after_the_commit_says_imported_then_interrupted
     assert press == "commit" or "Staging._distinct_edges = pressed" in command  # the press is placed
     done = subprocess.run([sys.executable, "-c", command, "import", "mongo", str(mongo), "--db", str(path)],
                           capture_output=True, text=True, timeout=60, env=ENV, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (130, f"imported 3 records and 2 relation edges into {path}: Post 2, Group 1\n")
-    *notes, last = done.stderr.splitlines()  # the import's notes (records without dates) kept too
-    assert (len(notes), last) == (2, "interrupted after the import was committed: its records are kept")
-    with querylang.connect(path, read_only=True) as db:
-        assert sorted(db.schema.classes) == (["Group", "Post"] if made else ["Group", "Old", "Post"])
-        assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
+    _kept_after_the_press(done, path, made)
 
 
 def test_an_import_pressed_after_its_commit_raises_what_it_imported(tmp_path: Path) -> None:
@@ -271,12 +277,7 @@ def test_querylang_import_ctrl_c_in_the_staging_cleanup_keeps_the_import(tmp_pat
     env = {**ENV, "TMPDIR": str(tmp), **({"PRESS_AT_COMMIT": "1"} if commit else {})}
     done = subprocess.run([sys.executable, "-c", CLEANUP_COMMAND, "import", "mongo", str(mongo), "--db", str(path)],
                           capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (130, f"imported 3 records and 2 relation edges into {path}: Post 2, Group 1\n")
-    *notes, last = done.stderr.splitlines()
-    assert (len(notes), last) == (2, "interrupted after the import was committed: its records are kept")
-    with querylang.connect(path, read_only=True) as db:
-        assert sorted(db.schema.classes) == (["Group", "Post"] if made else ["Group", "Old", "Post"])
-        assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
+    _kept_after_the_press(done, path, made)
     assert len(_staging_folders(tmp)) == 1  # the press came before the removal
     from querylang.importers.interchange import remove_abandoned
 
