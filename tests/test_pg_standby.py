@@ -113,11 +113,21 @@ def test_a_stream_a_standbys_replay_stops_says_so_and_what_to_do(pair: tuple[str
 
 
 def _conflicts(url: str) -> int:
-    """The queries the standby has stopped for conflicts with its replay of the primary."""
-    with psycopg.connect(url, autocommit=True) as con:
-        row = con.execute("SELECT sum(confl_snapshot + confl_lock + confl_bufferpin + confl_deadlock) "
-                          "FROM pg_stat_database_conflicts").fetchone()
-    return int(row[0]) if row is not None and row[0] is not None else 0
+    """The queries the standby has stopped for conflicts with its replay of the primary. This
+    look is a query on the standby too: one the replay stopped (its snapshot taken just before
+    the replay of the VACUUM, which cancels every query it conflicts with at once, the stream's
+    among them) is asked again, and then counts itself (the suite once failed on it)."""
+    for _ in range(100):
+        try:
+            with psycopg.connect(url, autocommit=True) as con:
+                row = con.execute("SELECT sum(confl_snapshot + confl_lock + confl_bufferpin + confl_deadlock) "
+                                  "FROM pg_stat_database_conflicts").fetchone()
+            return int(row[0]) if row is not None and row[0] is not None else 0
+        except psycopg.OperationalError as exc:  # SerializationFailure, or the session ended for it
+            if "conflict with recovery" not in str(exc):
+                raise
+            time.sleep(0.05)
+    raise AssertionError("every look at the standby's conflicts was stopped by a conflict with its replay")
 
 
 def test_a_statement_a_standby_cancels_for_its_replay_says_so_too() -> None:
