@@ -21,6 +21,8 @@ import pytest
 
 import querylang
 
+from .test_load_ctrl_c_after_commit import _mongo_export
+
 ROOT = Path(__file__).parent.parent
 COMMAND = [sys.executable, "-m", "querylang"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "120", "QUERYLANG_DEBUG": ""}
@@ -378,13 +380,7 @@ def test_an_import_whose_edges_cannot_be_counted_after_its_commit_is_kept(tmp_pa
     its load committed: a database file the command had made was removed with the import in it,
     and in one it had not, the import was kept while said not done (run again, its every
     objectId was a duplicate). Now the edges are counted as staged, and a note says why."""
-    mongo = tmp_path / "mongo"
-    mongo.mkdir()
-    (mongo / "_SCHEMA.json").write_text('{"_id": "Post", "title": "string"}\n{"_id": "Group", "posts": "relation<Post>"}\n')
-    (mongo / "Post.json").write_text('{"_id": "p1", "title": "a"}\n{"_id": "p2", "title": "b"}\n')
-    (mongo / "Group.json").write_text('{"_id": "g1"}\n')
-    (mongo / "_Join:posts:Group.json").write_text('{"owningId": "g1", "relatedId": "p1"}\n'
-                                                  '{"owningId": "g1", "relatedId": "p2"}\n')
+    mongo = _mongo_export(tmp_path)
     db = tmp_path / "app.duckdb"
     if not made:
         with querylang.connect(db) as before:

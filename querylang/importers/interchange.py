@@ -235,13 +235,13 @@ class Staging:
                     # owner file no process holds, which the next import removes.
                     os.close(self._owner)
         except KeyboardInterrupt as exc:
-            # A press in the cleanup of an import that committed: said as the import kept, not
-            # as one that failed (the command line removed the database file it had made).
-            if self.committed is not None and not isinstance(exc, ImportedThenInterrupted):
-                raise ImportedThenInterrupted(self.committed) from exc
-            raise
+            if self.committed is None or isinstance(exc, ImportedThenInterrupted):
+                raise
+            ev = exc  # pressed in the cleanup itself: said as one in the block is, below
+        # A press in the block or its cleanup once the import committed: said as the import kept,
+        # not as one that failed (the command line removed the database file it had made).
         if self.committed is not None and isinstance(ev, KeyboardInterrupt) and not isinstance(ev, ImportedThenInterrupted):
-            raise ImportedThenInterrupted(self.committed) from ev  # pressed in the block, after the commit
+            raise ImportedThenInterrupted(self.committed) from ev
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
