@@ -31,6 +31,11 @@ FIRST = 0.7  # seconds the first wait's lock is held: under the timeout
 # past the query's timeout of 1 s but before the first wait's end and a whole timeout of its
 # own (1.7 s).
 SECOND_UNTIL = 1.3
+# How long a query of 1 s may take to stop: its raise is what shows the one clock (with a clock
+# per wait it answered when the second lock went, at SECOND_UNTIL); this bound only checks it
+# stopped near its timeout, under the 1.7 s a whole timeout for the second wait would end at,
+# with room for a loaded machine's late cancel.
+STOPPED_WITHIN = 1.6
 STOPPED = r"^the query ran longer than 1 s and was stopped$"
 ALTERED = r"^class Post, field likes: its column likes is numeric, where querylang makes double precision"
 
@@ -117,7 +122,7 @@ def test_a_schema_read_again_and_the_statement_share_the_timeout(pg_cluster, rea
         store.heard.schema(store._pg_schema)  # as another process's notice of a schema change marks it
         # With a whole timeout of its own the statement answered when the second lock went (1.3 s).
         took = two_waits(url, "_querylang_schema", "User", lambda: read(db))
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         assert db.query("User", None).ids == ["u1", "u2"]
 
 
@@ -127,7 +132,7 @@ def test_an_include_has_what_the_page_left_of_the_timeout(pg_cluster) -> None:
         db.load(DOC)
         assert db.query("Post", None, include="author").records[0]["author"]["name"] == "Ann"
         took = two_waits(url, "Post", "User", lambda: db.query("Post", None, include="author"))
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         assert db.query("Post", None, include="author").records[0]["author"]["name"] == "Ann"
 
 
@@ -140,7 +145,7 @@ def test_a_name_read_again_and_the_call_made_again_share_the_timeout(pg_cluster)
         assert db.count("User") == 2
         add_age_elsewhere(url)
         took = two_waits(url, "_querylang_schema", "User", lambda: db.count("User", {"age": {"exists": False}}))
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         assert db.count("User", {"age": {"exists": False}}) == 2
 
 
@@ -188,7 +193,7 @@ def test_a_wait_for_a_write_has_what_the_schema_read_left(pg_cluster) -> None:
             db.query("User", None)
         took = time.monotonic() - began
         assert writing.is_set()
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         for t in (locker, writer):
             t.join(10)
         assert db.query("User", None).ids == ["u1", "u2"]
@@ -204,7 +209,7 @@ def test_an_explain_made_again_has_what_the_schema_read_left(pg_cluster) -> None
         assert "User" in db.explain("User", None)
         add_age_elsewhere(url)
         took = two_waits(url, "_querylang_schema", "User", lambda: db.explain("User", {"age": {"exists": False}}))
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         assert "User" in db.explain("User", {"age": {"exists": False}})
 
 
@@ -223,7 +228,7 @@ def test_the_look_at_an_altered_column_has_what_the_statement_left(pg_cluster) -
         with pytest.raises(querylang.DataError, match=ALTERED):
             db.query("Post", None)  # the connection knows the table's columns now
         took = two_waits(url, "Post", "pg_attribute", lambda: db.query("Post", None))
-        assert took < 1.25, took
+        assert took < STOPPED_WITHIN, took
         with pytest.raises(querylang.DataError, match=ALTERED):
             db.query("Post", None)
 

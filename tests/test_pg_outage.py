@@ -187,7 +187,8 @@ def test_a_host_that_does_not_answer_is_tried_in_the_background() -> None:
             why = reach.check()
             assert why is not None and "timeout" in why and time.monotonic() - began >= 1.5
             began = time.monotonic()
-            assert reach.known_down() == why and time.monotonic() - began < 0.1
+            # At once: well under the 2 s another try would wait (room for a loaded machine).
+            assert reach.known_down() == why and time.monotonic() - began < 1.0
             assert reach._prober is not None and reach._prober.is_alive()
         finally:
             reach.close()
