@@ -18,6 +18,7 @@ from typing import Any
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.base import other_scheme as other_scheme  # the command line's --db check
 from querylang.engines.duckdb.decode import output_record
+from querylang.engines.postgres.passwords import hide_password as hide_password  # for the CLI
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import (
     DataError,
@@ -234,8 +235,6 @@ def _opened(path: str | Path, *, read_only: bool, layout: str | None) -> Engine:
     text = str(path) if isinstance(path, str | Path) else ""
     if "\x00" in text:
         # A URL's password stays unsaid, as the engines' own errors keep it.
-        from querylang.engines.postgres.passwords import hide_password
-
         raise DataError(f"cannot open database {hide_password(text, text).translate(_SHOWN)}: a file name or URL "
                         "cannot hold a NUL character (\\x00)")
     try:

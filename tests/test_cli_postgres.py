@@ -118,11 +118,11 @@ def test_the_commands_help_names_postgresql_and_its_exit_status() -> None:
 
 def test_the_repl_names_its_own_database_in_the_import_it_suggests(pg_cluster: Cluster, tmp_path: Path) -> None:
     # .load of a mongoexport folder suggested "querylang import mongo DIR --db FILE.duckdb" in a
-    # REPL on PostgreSQL, where `querylang load` of the same folder says "--db URL".
+    # REPL on PostgreSQL, where `querylang load` of the same folder names the URL.
     (tmp_path / "_SCHEMA.json").write_text("[]", encoding="utf-8")
-    res = ql("repl", "--db", fresh_url(pg_cluster), stdin=f".load {tmp_path}\n")
+    res = ql("repl", "--db", url := fresh_url(pg_cluster), stdin=f".load {tmp_path}\n")
     assert res.returncode == 2
-    assert f"import it with: querylang import mongo {tmp_path} --db URL" in res.stdout + res.stderr, res.stdout
+    assert f"import it with: querylang import mongo {tmp_path} --db '{url}'" in res.stdout + res.stderr, res.stdout
 
 
 def test_load_progress_moves_on_postgresql(pg_cluster: Cluster) -> None:
@@ -193,3 +193,40 @@ def test_doctor_on_querylangs_own_tables_says_what_they_are(pg_cluster: Cluster)
     assert "it holds querylang's own tables, not a Parse Server's" in err and "doctor is for a Parse Server's" in err
     assert "--layout" not in err and "layout=" not in err
     assert "open it without --layout parse" in user_error("schema", "--db", url, "--layout", "parse")
+
+
+def test_show_follow_lines_on_parse_tables_run_as_printed(pg_cluster: Cluster) -> None:
+    # The follow lines wrote a PostgreSQL URL as the word URL, even one with no password in it:
+    # no line ran as printed. Each is now run as printed (--layout parse repeated), on Parse's
+    # own tables: a Pointer to follow, an Array of Pointers, and a Relation's _Join table.
+    import shlex
+
+    from .pg import parse_tables
+
+    url = fresh_url(pg_cluster)
+    parse_tables(url, {"_User": {"name": {"type": "String"}},
+                       "Post": {"title": {"type": "String"}, "author": {"type": "Pointer", "targetClass": "_User"},
+                                "fans": {"type": "Relation", "targetClass": "_User"}}},
+                 {"_User": '"name" text', "Post": '"title" text, "author" text'},
+                 {"_User": [("u 1", "ann"), ("u2", "bob")], "Post": [("p1", "hello", "u 1")]})
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_Join:fans:Post" ("relatedId" varchar(120), "owningId" varchar(120), '
+                    'PRIMARY KEY ("relatedId", "owningId"))')
+        con.execute('INSERT INTO "_Join:fans:Post" VALUES (%s, %s)', ["u2", "p1"])
+    out = ok("show", "Post", "p1", "--db", url, "--layout", "parse")
+    lines = [shlex.split(x) for x in out.split("follow:")[1].splitlines() if x.strip()]
+    assert sorted(lines) == [["querylang", "relation", "Post", "p1", "fans", "--db", url, "--layout", "parse"],
+                             ["querylang", "show", "_User", "u 1", "--db", url, "--layout", "parse"]]
+    assert "bob" in ok(*sorted(lines)[0][1:])
+    assert "ann" in ok(*sorted(lines)[1][1:])
+
+
+def test_show_follow_lines_mask_only_a_password(pg_cluster: Cluster) -> None:
+    # A URL with a password is written with the password masked, the rest as given (it was
+    # the word URL); the masked password is never printed.
+    ok("load", SAMPLE, "--db", url := fresh_url(pg_cluster))
+    secret = url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@")
+    out = ok("show", "Comment", "c001", "--db", secret)
+    line = out.split("follow:")[1].splitlines()[1].strip()
+    assert "s3cret" not in out
+    assert line == "querylang show Post p008 --db '" + secret.replace("s3cret", "***") + "'"

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import click
 
-from querylang.api import Database, Result, connect, shown, unreadable_path
+from querylang.api import Database, Result, connect, hide_password, shown, unreadable_path
 from querylang.app.exits import EXIT_INTERRUPTED
 from querylang.app.render import Count, array_doc, dumps, make_console, record_doc, record_view
 from querylang.errors import (
@@ -536,9 +536,10 @@ def say_written(line: str, pressed: KeyboardInterrupt | None, notes: Sequence[st
 
 
 def db_words(db: Path | str) -> str:
-    """``--db``'s value as a command to type repeats it: a PostgreSQL URL as ``URL`` (it may
-    hold a password), a file as given, quoted for the shell."""
-    return "URL" if is_url(db) else shlex.quote(shown(db))
+    """``--db``'s value as a command to type repeats it, quoted for the shell: a file as
+    given, a PostgreSQL URL as given but for its password, masked (the command then runs as
+    printed once the password is put back, or at once with none)."""
+    return shlex.quote(hide_password(db) if isinstance(db, str) and is_url(db) else shown(db))
 
 
 def say_committed(line: str, then: str | None = None) -> None:

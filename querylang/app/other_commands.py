@@ -50,7 +50,7 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     path = Path(file)
-    not_an_export(file, "URL" if is_url(db_path) else shlex.quote(str(db_path)))  # a URL may hold a password
+    not_an_export(file, db_words(db_path))
     # A directory's size is its files' (the directory form is for the largest loads).
     size = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.glob("*") if p.is_file())
     errors = make_console(stderr=True)
@@ -119,7 +119,7 @@ def repl(db_path: Path | None, data_path: str | None, class_name: str | None) ->
     try:
         if class_name is not None:
             class_name = db.schema.get(class_name).name
-        hint = "FILE.duckdb" if db_path is None else "URL" if is_url(db_path) else shlex.quote(str(db_path))
+        hint = "FILE.duckdb" if db_path is None else db_words(db_path)
         status = run_repl(db, class_name=class_name, db_hint=hint)
     finally:
         if made is not None and not db.schema.classes:

@@ -304,7 +304,7 @@ def show(
 
     A Pointer reads 'User u02': the class and id to give the next 'show'. Each Relation field
     shows how many records it holds ('querylang relation CLASS ID KEY' lists them). The lines
-    under the table are those commands, with this command's --db or --data.
+    under the table are those commands, with this command's --db, --data and --layout.
 
     --format json writes the record in Parse's REST shape, not as 'query' writes it: its
     "className", each Pointer as {"__type": "Pointer", "className", "objectId"} (an included

@@ -92,7 +92,7 @@ def open_db(db_path: Path | None, data_path: str | None, *, read_only: bool = Tr
 def source_words(db_path: Path | None, data_path: str | None) -> str:
     """The source options a command was given, as words to repeat after a command it suggests
     (show's follow lines): without them the next command read the bundled sample, not the
-    user's data. A PostgreSQL URL is written ``URL``, as it may hold a password."""
+    user's data. A PostgreSQL URL's password is masked."""
     ctx = click.get_current_context(silent=True)
     layout = ctx.meta.get(LAYOUT_KEY) if ctx is not None else None
     words = ""
