@@ -569,7 +569,8 @@ def test_an_export_folder_given_to_load_names_the_import_that_reads_it(tmp_path:
     assert not db.exists()
     ok("import", "mongo", str(mongo), "--db", str(db))  # the command named reads it
     (mongo / "schema.json").write_text('{"classes": {}}')  # an interchange directory after all: no hint
-    assert "loaded 0 records" in ok("load", str(mongo), "--db", str(tmp_path / "y.duckdb"))
+    err = user_error("load", str(mongo), "--db", str(tmp_path / "y.duckdb"))
+    assert "holds no classes" in err and "import" not in err
 
 
 def test_an_interrupt_that_click_catches_says_interrupted_and_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -676,3 +677,37 @@ def test_a_committed_load_whose_summary_meets_a_full_disk_says_it_is_committed(
     assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr
     with querylang.connect(path, read_only=True) as db:
         assert db.schema.classes
+
+
+@pytest.mark.parametrize(("name", "text"), [("empty.json", "{}"), ("no_classes.json", '{"classes": {}, "records": {}}'),
+                                            ("folder", '{"classes": {}}')])
+def test_a_load_of_no_classes_into_a_new_database_is_refused_and_makes_none(tmp_path: Path, name: str, text: str) -> None:
+    """Found by the CLI walk: 'load {}' into a new file said "loaded 0 records" and left a
+    database of no classes, which serve then refused ("holds no querylang classes") and every
+    other command answered "unknown class". The load is refused now, and no file is left."""
+    given = tmp_path / name
+    if name == "folder":
+        given.mkdir()
+        (given / "schema.json").write_text(text, encoding="utf-8")
+    else:
+        given.write_text(text, encoding="utf-8")
+    db = tmp_path / "new.duckdb"
+    err = user_error("load", str(given), "--db", str(db))
+    where = "a directory's classes are in its schema.json" if name == "folder" else "an interchange file's classes are"
+    assert err == (f"error: {given} holds no classes: nothing was loaded, and no database made ({where} under "
+                   '"classes", README "Interchange format"; serve refuses a database of none)\n')
+    assert not db.exists() and not db.with_name(db.name + ".wal").exists()
+    ok("load", "tests/conformance/dataset.json", "--db", str(db))
+    assert ok("load", str(given), "--db", str(db)).startswith("loaded 0 records")  # into classes: nothing to add
+
+
+def test_a_load_of_no_classes_into_postgresql_makes_nothing_there(pg_cluster: Cluster, tmp_path: Path) -> None:
+    import psycopg
+
+    url = fresh_url(pg_cluster)
+    (tmp_path / "empty.json").write_text("{}", encoding="utf-8")
+    assert "holds no classes: nothing was loaded" in user_error("load", str(tmp_path / "empty.json"), "--db", url)
+    schema = url.split("search_path%3D")[1]
+    with psycopg.connect(pg_cluster.url()) as con:
+        made = con.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", [schema]).fetchone()
+    assert made == (0,)

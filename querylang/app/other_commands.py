@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -45,7 +46,8 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
 
     The load is all or nothing: if any record is bad, nothing is loaded (and a database file
     this command created is removed again). Records add to what the database holds; an
-    objectId already stored is an error.
+    objectId already stored is an error. A FILE of no classes is refused when the database
+    holds none either (a new file): it would be left with none, which serve refuses.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -72,6 +74,13 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
         late: list[LoadedThenInterrupted] = []
 
         def load_into(db: Database) -> dict[str, int]:
+            if not db.schema.classes and _defines_no_classes(doc, path):
+                # It would leave a database of no classes, which serve refuses and every other
+                # command answers "unknown class": a mistake, said before anything is written
+                # (a file this command made is removed).
+                where = "a directory's classes are in its schema.json" if path.is_dir() else "an interchange file's classes are"
+                raise DataError(f'{file} holds no classes: nothing was loaded, and no database made ({where} under '
+                                '"classes", README "Interchange format"; serve refuses a database of none)')
             # Read here (for the bar): db.load is told the file, to name a bad record's line.
             try:
                 return db.load(doc, progress=tell, read_from=None if path.is_dir() else file)
@@ -93,6 +102,17 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
                      f"interchange directory, run querylang load {folder} --db {db_words(db_path)}")
     say_written(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
                 late[0] if late else None, notes)
+
+
+def _defines_no_classes(doc: Any, path: Path) -> bool:
+    """Whether the document to load defines no classes, read only as far as that needs: what
+    else is wrong with it is the load's to say, in its own words."""
+    if path.is_dir():
+        try:
+            doc = json.loads((path / "schema.json").read_bytes())
+        except (OSError, ValueError):
+            return False
+    return isinstance(doc, dict) and not doc.get("classes")
 
 
 @click.command()
