@@ -226,6 +226,20 @@ def test_where_errors(where, code, message):
     assert message in info.value.message
 
 
+@pytest.mark.parametrize(("where", "hint"), [
+    ({"score": {"$greaterThan": 1}}, "a Parse where writes greaterThan as $gt"),
+    ({"tags": {"$containedIn": ["a"]}}, "a Parse where writes containedIn as $in"),
+    ({"title": {"$matchesRegex": "a"}}, "a Parse where writes matchesRegex as $regex"),
+    ({"score": {"$gtt": 1}}, "did you mean '$gt'?"),
+])
+def test_a_filter_operator_given_a_dollar_hints_parse_s_spelling(where, hint):
+    """Found by the CLI walk: '$greaterThan' (a Noodl filter's word with Parse's $) said only
+    "unknown constraint", no hint. Parse refuses it too, so serve's error may carry the hint."""
+    with pytest.raises(QueryError) as info:
+        where_to_filter(where)
+    assert info.value.code == 102 and info.value.hint == hint
+
+
 def test_a_deep_or_cyclic_where_is_a_query_error():
     # A where nested 3,000 levels deep (as JSON text or a dict), or a dict holding itself,
     # ended in Python's RecursionError in where_to_filter (so in to_script and find too).

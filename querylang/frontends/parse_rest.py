@@ -57,6 +57,7 @@ from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.selection import key_list
 from querylang.model.jsvalues import type_name
 from querylang.model.operators import (
+    BY_NAME,
     FIELD,
     REST_COMPARE,
     REST_LISTS,
@@ -251,8 +252,17 @@ def _operators(field: str, ops: Mapping[str, Any]) -> dict[str, Any]:
         elif op in UNSUPPORTED:
             raise QueryError(UNSUPPORTED[op])
         else:
-            raise QueryError(f"unknown constraint '{op}' on '{field}'", hint=suggest(op, CONSTRAINTS))
+            raise QueryError(f"unknown constraint '{op}' on '{field}'", hint=_constraint_hint(op))
     return out
+
+
+def _constraint_hint(op: str) -> str | None:
+    """A did-you-mean, or, for a Noodl filter's operator given a ``$`` (``$greaterThan``),
+    Parse's own spelling of it: a user who mixed the two languages."""
+    named = BY_NAME.get(op[1:]) if isinstance(op, str) else None
+    if named is not None and named.rest is not None and named.rest.startswith("$") and named.rest != op:
+        return f"a Parse where writes {named.name} as {named.rest}"
+    return suggest(op, CONSTRAINTS)
 
 
 def _no_relative_time(value: object) -> None:
