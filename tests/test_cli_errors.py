@@ -711,3 +711,18 @@ def test_a_load_of_no_classes_into_postgresql_makes_nothing_there(pg_cluster: Cl
     with psycopg.connect(pg_cluster.url()) as con:
         made = con.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", [schema]).fetchone()
     assert made == (0,)
+
+
+def test_find_answered_for_an_object_of_operator_names_says_how_parse_spells_them() -> None:
+    """Found by the CLI walk: on an Array or Object field (or a dot path into one), a where
+    holding Noodl's operators without their $ ({"tags": {"containedIn": [...]}}) is a value to
+    equal, as Parse reads it: '0 records' and no word of why. Parse answers it (no records), so
+    serve does and find does too, with a note naming the field and Parse's $ spelling."""
+    res = ql("find", "Post", '{"tags": {"containedIn": ["a"]}, "$or": [{"meta.lang": {"equalTo": "en"}}, {"score": 3}]}')
+    assert res.returncode == 0 and "0 records" in res.stdout, res.stderr
+    assert res.stderr.splitlines() == [
+        "note: 'tags': an object of operator names is a value here, not operators; as operators, a filter "
+        "writes containedIn, a Parse where $in",
+        "note: 'meta.lang': an object of operator names is a value here, not operators; as operators, a "
+        "filter writes equalTo, a Parse where $eq"]
+    assert ql("find", "Post", '{"tags": {"$in": ["a"]}, "meta": {"lang": "en"}}').stderr == ""  # a plain where: no note

@@ -39,6 +39,7 @@ from querylang.errors import (
     piped_not_utf8,
 )
 from querylang.frontends.filters import STRICT_UNDEFINED
+from querylang.frontends.operands import operators_as_value
 from querylang.importers import jsontext
 from querylang.model.nodes import walk
 from querylang.model.schema import ClassDef, Field, a_type
@@ -610,6 +611,21 @@ def not_an_export(given: str | Path, db: str = "FILE.duckdb") -> None:
         f"import it with: querylang import {command} {shlex.quote(named + str(given)[len(str(given).rstrip('/')):])} "
         f"--db {db}"  # as typed: '~/d/' (its '~' as well as its '/'), not '/home/me/d/'
     )
+
+
+def operator_objects(where: Mapping[str, Any]) -> list[str]:
+    """Notes for the keys of a Parse where (and of its $and, $or, $nor) whose condition is an
+    object of operator names without their $ ({"tags": {"containedIn": [...]}}). On a field
+    that takes any value (Array, Object, a dot path) Parse reads it as a value to equal and
+    answers, as serve does, so the command that was answered says it (on other fields the
+    query is refused saying so)."""
+    notes = []
+    for key, value in where.items():
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
+            notes += [note for part in value if isinstance(part, Mapping) for note in operator_objects(part)]
+        elif isinstance(key, str) and not key.startswith("$") and (hint := operators_as_value(value)):
+            notes.append(f"note: '{key}': {hint}")
+    return notes
 
 
 def per_class(counts: Mapping[str, int]) -> str:

@@ -16,6 +16,7 @@ from querylang.app.commands import (
     class_counts,
     explain,
     left_out,
+    operator_objects,
     query_fields,
     read_script,
     read_stdin,
@@ -219,6 +220,8 @@ def find(
             "include": cli_keys(include, "--include"), "keys": selected}  # fmt: skip
     result = cancellable(lambda cancel: db.find(cls.name, doc, cancel=cancel, **opts))
     write_records(make_console(), cls, result.records, fmt, count=result.count, selected=selected)
+    for note in operator_objects(doc):
+        click.echo(note, err=True)
 
 
 @click.command("compile")

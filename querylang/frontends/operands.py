@@ -213,14 +213,14 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
     """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
     return QueryTypeError(
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
-        code=INCORRECT_TYPE, hint=_operators_as_value(value),
+        code=INCORRECT_TYPE, hint=operators_as_value(value),
     )
 
 
 _REST_OF = {op.name: op.rest for op in BY_NAME.values() if op.rest}  # filter word → Parse REST key
 
 
-def _operators_as_value(value: object) -> str | None:
+def operators_as_value(value: object) -> str | None:
     """For an object whose keys are all operator names (``{greaterThan: 5}``, ``{gt: 5}``): in
     a Parse where without ``$`` (or as any operator's operand) it is a value, so the hint
     spells it as operators. Not "a value to equal": the operand of greaterThan is one too."""
@@ -252,7 +252,7 @@ def object_id(value: object, what: str, place: str | None = None) -> str:
             value = value.get("id")
     if not isinstance(value, str):
         # {"owner": {"ne": "u1"}} in a Parse where is a Pointer field's value too (mismatch's hint).
-        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}", hint=_operators_as_value(value))
+        raise QueryTypeError(f"{what} needs an objectId string, got {type_name(value)}", hint=operators_as_value(value))
     check_text(value, place or what)
     return value
 
