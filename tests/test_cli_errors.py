@@ -726,3 +726,26 @@ def test_find_answered_for_an_object_of_operator_names_says_how_parse_spells_the
         "note: 'meta.lang': an object of operator names is a value here, not operators; as operators, a "
         "filter writes equalTo, a Parse where $eq"]
     assert ql("find", "Post", '{"tags": {"$in": ["a"]}, "meta": {"lang": "en"}}').stderr == ""  # a plain where: no note
+
+
+def test_find_given_a_filter_script_or_bare_keys_says_what_it_wants(tmp_path: Path) -> None:
+    """Found by the CLI walk: a filter script given to find, or a where whose keys lack their
+    double quotes (written as JavaScript, or typed unquoted so that the shell took them), said
+    only "not valid JSON at line 1, column 1: Expecting value" (or column 2, "Expecting property
+    name enclosed in double quotes"). The hint says what to run, or how to quote."""
+    import shlex
+
+    err = user_error("find", "Post", "where({ score: 13 })")
+    run = "querylang query Post 'where({ score: 13 })'"
+    assert err == ("error: WHERE_JSON: not valid JSON at line 1, column 1: Expecting value (that is a filter script: "
+                   f"run it with {run}; WHERE_JSON is Parse's where, e.g. '{{\"score\": {{\"$gt\": 10}}}}')\n")
+    found = json.loads(ok(*shlex.split(run)[1:], "--format", "json"))  # the command named runs
+    assert found and {r["score"] for r in found} == {13}
+    script = tmp_path / "f.js"
+    script.write_text("sort(['-score'])\n", encoding="utf-8")
+    assert f"run it with querylang query Post @{script};" in user_error("find", "Post", f"@{script}")
+    for bare in ('{score: 5}', '{score:{:5}}'):  # as typed; the second as a shell leaves {"score":{"$gt":5}} unquoted
+        assert user_error("find", "Post", bare).endswith(
+            "(JSON writes each key in double quotes, '{\"score\": 5}'; in a shell, put WHERE_JSON in single quotes: "
+            "unquoted, the shell takes its double quotes away, and each $name)\n")
+    assert "(" not in user_error("find", "Post", '{"score": 5')  # other bad JSON: no hint

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,10 +42,27 @@ from querylang.app.render import (
     write_stream,
 )
 from querylang.app.sources import open_db, source_options, source_words
+from querylang.errors import DataError
 
 T = TypeVar("T")
 TABLE_ROWS = 100  # records a table shows without --limit
 WHERE_EXPECTED = "a JSON object is expected (Parse's where; {} for every record)"
+# What a where that is no JSON most often is: a filter script (where(...)), or an object whose
+# keys lack their double quotes (written as JavaScript, or typed bare and the shell took them).
+_A_SCRIPT = re.compile(r"\s*[A-Za-z_$][\w$]*\s*\(")
+_BARE_KEY = re.compile(r"\s*\{\s*[A-Za-z_$][\w$.]*\s*:")
+
+
+def where_mistake(text: str, class_name: str, given: str) -> str | None:
+    """A hint for find's WHERE_JSON that is not JSON, when it looks like one of the usual
+    mistakes; ``given``: the argument as typed (text, -, @FILE), for the command to run instead."""
+    if _A_SCRIPT.match(text):
+        return (f"that is a filter script: run it with querylang query {shlex.quote(class_name)} {shlex.quote(given)}; "
+                "WHERE_JSON is Parse's where, e.g. '{\"score\": {\"$gt\": 10}}'")
+    if _BARE_KEY.match(text):
+        return ("JSON writes each key in double quotes, '{\"score\": 5}'; in a shell, put WHERE_JSON in single "
+                "quotes: unquoted, the shell takes its double quotes away, and each $name")
+    return None
 
 
 # --- scripts and inputs ---------------------------------------------------------------------
@@ -211,7 +230,11 @@ def find(
         text, named = read_text(Path(where[1:]), "where"), where[1:]
     else:
         text, named = where, "WHERE_JSON"
-    doc = json_object(text, named, WHERE_EXPECTED, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+    try:
+        doc = json_object(text, named, WHERE_EXPECTED, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
+    except DataError as exc:
+        exc.hint = exc.hint or where_mistake(text, class_name, where)
+        raise
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)
     # --keys '' alone: the keys always selected, as in Parse; an empty key in a list is refused.
