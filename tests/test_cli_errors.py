@@ -21,7 +21,7 @@ from querylang.engines.postgres.cluster import Cluster
 
 from . import test_cli
 from .pg import fresh_url
-from .test_cli import COMMAND, ENV, GT10, SCRIPT, ok, ql, user_error
+from .test_cli import COMMAND, ENV, GT10, SCRIPT, ids_of, ok, ql, user_error
 
 # test_cli.py's module-scoped fixtures: the sample data as a file, and loaded into a DuckDB file.
 sample_file = test_cli.sample_file
@@ -749,3 +749,12 @@ def test_find_given_a_filter_script_or_bare_keys_says_what_it_wants(tmp_path: Pa
             "(JSON writes each key in double quotes, '{\"score\": 5}'; in a shell, put WHERE_JSON in single quotes: "
             "unquoted, the shell takes its double quotes away, and each $name)\n")
     assert "(" not in user_error("find", "Post", '{"score": 5')  # other bad JSON: no hint
+
+
+def test_find_s_usage_shows_its_where_as_optional() -> None:
+    """Found by the CLI walk: find's usage line read 'CLASS WHERE_JSON', as if the where were
+    required, where its help says it defaults to {} (find Post lists the records)."""
+    usage = "Usage: querylang find [OPTIONS] CLASS [WHERE_JSON]\n"
+    assert ok("find", "--help").startswith(usage)
+    assert ql("find").stderr.startswith(usage)
+    assert ids_of(ok("find", "Post", "--limit", "2", "--format", "json")) == ["p001", "p002"]

@@ -123,7 +123,10 @@ def at_file(example: str) -> Any:
 
     def check(ctx: Any, param: Any, value: str | None) -> str | None:
         if value is not None and value.startswith("@") and not value[1:].strip():
-            raise click.BadParameter(f"{value!r} names no file: write its name after the @, e.g. @{example}")
+            # An optional argument's metavar is in brackets for the usage line: named without.
+            named = f"'{param.metavar.strip('[]')}'" if isinstance(param, click.Argument) and param.metavar else None
+            raise click.BadParameter(f"{value!r} names no file: write its name after the @, e.g. @{example}",
+                                     param_hint=named)
         return value
 
     return check

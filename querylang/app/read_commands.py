@@ -188,7 +188,8 @@ def say_capped(console: Any) -> None:
 
 @click.command()
 @click.argument("class_name", metavar="CLASS")
-@click.argument("where", metavar="WHERE_JSON", default="{}", callback=at_file("where.json"))
+# In brackets, as click writes an optional argument (its metavar given, click adds none).
+@click.argument("where", metavar="[WHERE_JSON]", default="{}", callback=at_file("where.json"))
 @source_options
 @click.option("--order", metavar="KEYS", callback=cli_order, help="Parse's order, e.g. --order -score,title.")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
