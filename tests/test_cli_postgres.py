@@ -198,7 +198,8 @@ def test_doctor_on_querylangs_own_tables_says_what_they_are(pg_cluster: Cluster)
 def test_show_follow_lines_on_parse_tables_run_as_printed(pg_cluster: Cluster) -> None:
     # The follow lines wrote a PostgreSQL URL as the word URL, even one with no password in it:
     # no line ran as printed. Each is now run as printed (--layout parse repeated), on Parse's
-    # own tables: a Pointer to follow, an Array of Pointers, and a Relation's _Join table.
+    # own tables: a Pointer to follow and a Relation's _Join table (an Array of Pointers beside
+    # them gets no line).
     import shlex
 
     from .pg import parse_tables
@@ -206,9 +207,10 @@ def test_show_follow_lines_on_parse_tables_run_as_printed(pg_cluster: Cluster) -
     url = fresh_url(pg_cluster)
     parse_tables(url, {"_User": {"name": {"type": "String"}},
                        "Post": {"title": {"type": "String"}, "author": {"type": "Pointer", "targetClass": "_User"},
-                                "fans": {"type": "Relation", "targetClass": "_User"}}},
-                 {"_User": '"name" text', "Post": '"title" text, "author" text'},
-                 {"_User": [("u 1", "ann"), ("u2", "bob")], "Post": [("p1", "hello", "u 1")]})
+                                "fans": {"type": "Relation", "targetClass": "_User"}, "others": {"type": "Array"}}},
+                 {"_User": '"name" text', "Post": '"title" text, "author" text, "others" jsonb'},
+                 {"_User": [("u 1", "ann"), ("u2", "bob")],
+                  "Post": [("p1", "hello", "u 1", json.dumps([{"__type": "Pointer", "className": "_User", "objectId": "u2"}]))]})
     with psycopg.connect(url, autocommit=True) as con:
         con.execute('CREATE TABLE "_Join:fans:Post" ("relatedId" varchar(120), "owningId" varchar(120), '
                     'PRIMARY KEY ("relatedId", "owningId"))')
