@@ -758,3 +758,10 @@ def test_find_s_usage_shows_its_where_as_optional() -> None:
     assert ok("find", "--help").startswith(usage)
     assert ql("find").stderr.startswith(usage)
     assert ids_of(ok("find", "Post", "--limit", "2", "--format", "json")) == ["p001", "p002"]
+
+
+def test_a_regex_literal_as_a_fields_value_says_matches_regex() -> None:
+    """`where({title: /café/})` said only that a RegExp "can never match" a String."""
+    err = user_error("query", "Post", "where({title: /café/})")
+    assert "matchesRegex searches by a pattern: { title: { matchesRegex: 'café' } }" in err
+    assert "6 records" in ok("query", "Post", "where({ title: { matchesRegex: 'café' } })")

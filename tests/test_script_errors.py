@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import querylang
 from querylang.errors import QuerySyntaxError, QueryTypeError, ScriptError
 from querylang.script.interpreter import run_script
 from querylang.script.parser import parse_script
@@ -268,3 +269,37 @@ def test_a_let_used_before_its_declaration_is_an_error_at_the_use() -> None:
     with pytest.raises(ScriptError, match="Cannot access 'y' before initialization"):
         run_script("const y = 1\n{ where({ a: typeof y })\n  const y = 2 }")
     assert run_script("let x = 1\n{ let x = 2 }\nwhere({ x })").where == {"x": 1}
+
+
+REGEX_AS_VALUE = [
+    # (the script, its condition as matchesRegex as the hint writes it, the literal's own search)
+    ("where({ title: /café/ })", "{ title: { matchesRegex: 'café' } }", "{ title: { matchesRegex: /café/ } }"),
+    ("where({ body: { equalTo: /CAFÉ/i } })", "{ body: { matchesRegex: 'CAFÉ', options: 'i' } }",
+     "{ body: { matchesRegex: /CAFÉ/i } }"),
+    ("where({ tags: /^\\w+e/g })", "{ tags: { matchesRegex: '^\\\\w+e' } }", "{ tags: { matchesRegex: /^\\w+e/ } }"),
+    ("where({ 'meta.lang': /'|e/ })", "{ 'meta.lang': { matchesRegex: '\\'|e' } }",
+     "{ 'meta.lang': { matchesRegex: /'|e/ } }"),
+]
+
+
+@pytest.mark.parametrize(("script", "condition", "search"), REGEX_AS_VALUE)
+def test_a_regex_literal_as_a_fields_value_is_hinted_as_matches_regex(
+        sample_db, script: str, condition: str, search: str) -> None:
+    """A regex literal given as a field's value (equalTo) said only that it "can never match":
+    a script searches by a pattern with matchesRegex, and the hint writes that condition as a
+    pattern string and options, which runs as written (and as Noodl sends it to Parse)."""
+    for ask in (lambda: sample_db.query("Post", script),
+                lambda: querylang.to_parse_where(script, schema=sample_db.schema, class_name="Post")):
+        with pytest.raises(QueryTypeError) as info:
+            ask()
+        assert info.value.hint == f"matchesRegex searches by a pattern: {condition}"
+        assert info.value.line == 1
+    found = sample_db.query("Post", f"where({condition})").ids
+    assert found and found == sample_db.query("Post", f"where({search})").ids
+
+
+@pytest.mark.parametrize("script", ["where({ score: /1/ })", "where({ meta: /x/ })", "where({ author: /u/ })"])
+def test_a_regex_literal_on_a_field_matches_regex_refuses_gets_no_such_hint(sample_db, script: str) -> None:
+    with pytest.raises(QueryTypeError) as info:
+        sample_db.query("Post", script)
+    assert info.value.hint is None

@@ -27,6 +27,8 @@ from querylang.model.values import (
 )
 from querylang.script.dates import time_clip
 
+REGEX_ONLY = "a regular expression is only valid as a matchesRegex value"
+
 # What a Date field takes, for the errors that refuse an operand (docs/semantics.md#dates).
 DATE_FORMS = "give a Date, an ISO-8601 string such as '2024-06-01', or milliseconds since 1970"
 
@@ -82,6 +84,8 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
             return object_id(value, f"'{field.name}'")
         raise mismatch(field, value)
     if ftype in ("Array", "Object", "ObjectPath"):
+        if isinstance(value, JSRegex):
+            raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(field.name, value, ftype))
         plain = plain_json(value, field.name)
         if scalar_only and isinstance(plain, dict) and plain.get("__type") == "Date":
             # A Parse Date whose iso is no date stays an object, which no range takes: saying
@@ -139,7 +143,7 @@ def plain_json(value: object, name: str, depth: int = 0) -> Any:
     if isinstance(value, date):
         return python_date(value, f"'{name}'")
     if isinstance(value, JSRegex):
-        raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
+        raise QueryTypeError(REGEX_ONLY)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise QueryTypeError(f"'{name}': NaN and Infinity are not valid query values")
     if isinstance(value, list | tuple):
@@ -213,8 +217,26 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
     """Type-strict comparisons: a wrong operand type is an error, not "no match" (docs/semantics.md#types)."""
     return QueryTypeError(
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
-        code=INCORRECT_TYPE, hint=operators_as_value(value),
+        code=INCORRECT_TYPE,
+        hint=operators_as_value(value) or regex_as_value(field.name, value, field.type),
     )
+
+
+_JS_QUOTE = str.maketrans({"\\": "\\\\", "'": "\\'"})
+
+
+def regex_as_value(name: str, value: object, ftype: str | None) -> str | None:
+    """For a regex literal given as a field's value (``{ title: /café/ }``): a script searches
+    by a pattern only with matchesRegex, so the hint writes that condition, on a field it
+    searches (``ftype`` None: no schema says). As a pattern string and options, not the
+    literal: Noodl sends a RegExp operand as ``{}``, which Parse refuses."""
+    if not isinstance(value, JSRegex) or ftype not in (None, "String", "Array", "ObjectPath"):
+        return None
+    field = name if name.isidentifier() and name.isascii() else f"'{name.translate(_JS_QUOTE)}'"
+    options = "".join(f for f in value.flags if f in "imsx")
+    pattern = f"'{value.pattern.translate(_JS_QUOTE)}'"
+    return (f"matchesRegex searches by a pattern: {{ {field}: {{ matchesRegex: {pattern}"
+            + (f", options: '{options}'" if options else "") + " } }")
 
 
 _REST_OF = {op.name: op.rest for op in BY_NAME.values() if op.rest}  # filter word → Parse REST key

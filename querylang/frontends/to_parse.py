@@ -34,7 +34,7 @@ from querylang.frontends.filters import (
     related_to_id_key,
 )
 from querylang.frontends.lower import holds_when_absent
-from querylang.frontends.operands import python_date
+from querylang.frontends.operands import REGEX_ONLY, python_date, regex_as_value
 from querylang.frontends.parse_rest import KEY_RE, MERGED_LISTS, where_to_filter
 from querylang.frontends.places import in_where_of, naming
 from querylang.frontends.unparse import value as script_value
@@ -556,7 +556,7 @@ def _json(v: object, ftype: str | None = None, target: str | None = None, name: 
     if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
         return {"__type": "Date", "iso": iso_ms(python_date(v))}
     if isinstance(v, JSRegex):
-        raise QueryTypeError("a regular expression is only valid as a matchesRegex value")
+        raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(name, v, ftype) if name else None)
     if isinstance(v, float) and not math.isfinite(v):
         raise QueryTypeError(f"'{name}': NaN and Infinity are not valid query values" if name
                              else "NaN and Infinity are not valid query values")
