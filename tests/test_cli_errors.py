@@ -765,3 +765,27 @@ def test_a_regex_literal_as_a_fields_value_says_matches_regex() -> None:
     err = user_error("query", "Post", "where({title: /café/})")
     assert "matchesRegex searches by a pattern: { title: { matchesRegex: 'café' } }" in err
     assert "6 records" in ok("query", "Post", "where({ title: { matchesRegex: 'café' } })")
+
+
+@pytest.mark.parametrize("command", ["query", "compile"])
+def test_a_missing_class_or_script_shows_one_that_runs(command: str) -> None:
+    """click said only "Missing argument 'SCRIPT'" (or 'CLASS'): the message now shows one,
+    and the example runs as it is written there (the shell's quotes taken off)."""
+    err = user_error(command, "Post")
+    assert "Missing argument 'SCRIPT'. A filter script, e.g. 'where({ score: { greaterThan: 5 } })', or '' for every record." in err
+    example = re.search(r"e\.g\. '([^']+)'", err)
+    assert example is not None
+    assert ok(command, "Post", example.group(1))
+    assert "Missing argument 'CLASS'. A class name, e.g. Post ('querylang schema' lists the classes)." in user_error(command)
+    assert "Post" in ok("schema")
+
+
+def test_load_without_its_db_shows_one(tmp_path: Path, sample_file: Path) -> None:
+    """`querylang load FILE` said only "Missing option '--db'"; the example is a file name that
+    load makes, as written there."""
+    err = user_error("load", str(sample_file))
+    assert "Missing option '--db'. Give the database to write into, e.g. --db blog.duckdb." in err
+    example = re.search(r"e\.g\. (--db \S+)\.$", err.strip())
+    assert example is not None
+    assert "Post" in ok("load", str(sample_file), *example.group(1).split(), cwd=tmp_path)
+    assert (tmp_path / "blog.duckdb").is_file()

@@ -66,6 +66,10 @@ class DbParam(click.ParamType):
 
     name = "FILE|URL"
 
+    def get_missing_message(self, param: Any, ctx: Any) -> str:
+        # Where --db is required (load, import): click said only "Missing option '--db'".
+        return "Give the database to write into, e.g. --db blog.duckdb."
+
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, Path) or is_url(value):
             return value
@@ -80,6 +84,22 @@ class DbParam(click.ParamType):
         # A folder reaches the open, which names it as the @FILE reader does ("DIR is a folder,
         # not a database file"; click said "File 'DIR' is a directory.").
         return HomePath(path_type=Path).convert(value, param, ctx)
+
+
+class Example(click.types.StringParamType):
+    """A text argument whose "Missing argument" error shows what one looks like (click asks a
+    parameter's type for that message's rest): click named only the argument."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def get_missing_message(self, param: Any, ctx: Any) -> str:
+        return self.what
+
+
+# The query commands' SCRIPT, as the group's help shows one; an empty script lists every record.
+SCRIPT_EXAMPLE = Example("A filter script, e.g. 'where({ score: { greaterThan: 5 } })', or '' for every record.")
+CLASS_EXAMPLE = Example("A class name, e.g. Post ('querylang schema' lists the classes).")
 
 
 def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:

@@ -29,7 +29,16 @@ from querylang.app.commands import (
     show_record,
     undefined_input,
 )
-from querylang.app.params import at_file, cli_keys, cli_order, cli_sort, json_object, parse_inputs
+from querylang.app.params import (
+    CLASS_EXAMPLE,
+    SCRIPT_EXAMPLE,
+    at_file,
+    cli_keys,
+    cli_order,
+    cli_sort,
+    json_object,
+    parse_inputs,
+)
 from querylang.app.render import (
     FORMATS,
     HINT_STYLE,
@@ -107,8 +116,8 @@ def include_select_options(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 @click.command()
-@click.argument("class_name", metavar="CLASS")
-@click.argument("script", callback=at_file("filter.js"))
+@click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
+@click.argument("script", type=SCRIPT_EXAMPLE, callback=at_file("filter.js"))
 @source_options
 @query_options
 @include_select_options
@@ -187,7 +196,7 @@ def say_capped(console: Any) -> None:
 
 
 @click.command()
-@click.argument("class_name", metavar="CLASS")
+@click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
 # In brackets, as click writes an optional argument (its metavar given, click adds none).
 @click.argument("where", metavar="[WHERE_JSON]", default="{}", callback=at_file("where.json"))
 @source_options
@@ -249,8 +258,8 @@ def find(
 
 
 @click.command("compile")
-@click.argument("class_name", metavar="CLASS")
-@click.argument("script", callback=at_file("filter.js"))
+@click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
+@click.argument("script", type=SCRIPT_EXAMPLE, callback=at_file("filter.js"))
 @source_options
 @query_options
 @click.option("--explain", "explain_it", is_flag=True, help="Also print the database's plan for the query (DuckDB's or PostgreSQL's EXPLAIN).")
@@ -312,7 +321,7 @@ def schema(db_path: Path | None, data_path: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("class_name", metavar="CLASS")
+@click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
 @click.argument("object_id", metavar="ID")
 @source_options
 @click.option("--include", multiple=True, metavar="FIELDS",
@@ -348,7 +357,7 @@ def show(
 
 
 @click.command()
-@click.argument("class_name", metavar="CLASS")
+@click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
 @click.argument("object_id", metavar="ID")
 @click.argument("key")
 @source_options
