@@ -789,3 +789,41 @@ def test_load_without_its_db_shows_one(tmp_path: Path, sample_file: Path) -> Non
     assert example is not None
     assert "Post" in ok("load", str(sample_file), *example.group(1).split(), cwd=tmp_path)
     assert (tmp_path / "blog.duckdb").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("find", "Post", "{}", "--sort", "-score"), "'find' sorts with --order (Parse's name), e.g. --order -createdAt."),
+        (("find", "Post", "{}", "--sort=-score"), "'find' sorts with --order (Parse's name), e.g. --order -createdAt."),
+        (("find", "Post", "{}", "--select", "title"), "'find' picks fields with --keys (Parse's name), e.g. --keys title,score."),
+        (("query", "Post", "", "--order", "-score"), "'query' sorts with --sort, e.g. --sort -createdAt."),
+        (("query", "Post", "", "--keys", "title"), "'query' picks fields with --select, e.g. --select title,score."),
+        (("relation", "Group", "g2", "posts", "--order", "title"), "'relation' sorts with --sort, e.g. --sort -createdAt."),
+        (("find", "Post", "--where", "{}"),
+         """'find' takes the where as its WHERE_JSON argument, after CLASS, e.g. '{"score": {"$gt": 5}}'."""),
+        (("query", "Post", "--where", "x"),
+         "'query' takes the filter as its SCRIPT argument, after CLASS, e.g. 'where({ score: { greaterThan: 5 } })'."),
+    ],
+)
+def test_another_commands_name_for_an_option_says_this_ones(args: tuple[str, ...], said: str) -> None:
+    """find's --sort was answered "Did you mean one of: '--count', '--format', '--order'?", and
+    --where "Did you mean '--help'?": the option or argument of the same job is named, and its
+    example runs as written in its place."""
+    err = user_error(*args)
+    flag = next(a for a in args if a.startswith("--")).partition("=")[0]
+    assert f"No such option '{flag}': {said}" in err
+    assert "Did you mean" not in err
+    example = re.search(r"e\.g\. (--\w+ \S+)\.$|e\.g\. '(.+)'\.$", said)
+    assert example is not None
+    at = args.index(next(a for a in args if a.startswith("--")))
+    if example.group(1):
+        fixed = [*args[:at], *example.group(1).split(), *args[at + 2 - ("=" in args[at]):]]
+    else:
+        fixed = [*args[:2], example.group(2)]
+    assert "record" in ok(*fixed)
+
+
+def test_an_option_of_another_job_keeps_clicks_guess() -> None:
+    """show has neither --select nor --keys: nothing is named for them."""
+    assert "No such option '--select'." in user_error("show", "Post", "p001", "--select", "title")

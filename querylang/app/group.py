@@ -89,6 +89,9 @@ class QueryLangGroup(click.Group):
             # A command's option before the name of a group's command ('querylang import --db
             # F mongo DIR'): the group's own parse refused it, as the top level's does above.
             sub = err.ctx
+            if sub is not None and (words := _same_job(sub.command, err.option_name)):
+                raise click.NoSuchOption(err.option_name, f"No such option '{err.option_name}': "
+                                         f"'{sub.info_name}' {words}.", None, sub) from None
             if sub is None or not isinstance(sub.command, click.Group) or sub.command is self:
                 raise
             raise _placed(err, sub.command, ctx.meta.get(GIVEN, ()), f"{sub.info_name} ") from None
@@ -143,6 +146,29 @@ class QueryLangGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+# An option's name in another command, in Parse or in a script, and what this command does the
+# same job with: (given, this command's option or argument, the words naming it). Click guessed
+# by spelling: find's '--sort' was "one of: '--count', '--format', '--order'", '--where' "'--help'".
+SAME_JOB = (
+    ("--sort", "--order", "sorts with --order (Parse's name), e.g. --order -createdAt"),
+    ("--order", "--sort", "sorts with --sort, e.g. --sort -createdAt"),
+    ("--select", "--keys", "picks fields with --keys (Parse's name), e.g. --keys title,score"),
+    ("--keys", "--select", "picks fields with --select, e.g. --select title,score"),
+    ("--where", "where", """takes the where as its WHERE_JSON argument, after CLASS, e.g. '{"score": {"$gt": 5}}'"""),
+    ("--where", "script", "takes the filter as its SCRIPT argument, after CLASS, e.g. 'where({ score: { greaterThan: 5 } })'"),
+)
+
+
+def _same_job(command: click.Command, option: str) -> str | None:
+    """What ``command`` does the job of the unknown ``option`` with, in words (None: nothing)."""
+    flag = option.partition("=")[0]
+    for given, has, words in SAME_JOB:
+        if given == flag and any(has in p.opts if isinstance(p, click.Option) else has == p.name
+                                 for p in command.params):
+            return words
+    return None
 
 
 def _given(filename: Any, args: Sequence[str]) -> bool:
