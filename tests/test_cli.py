@@ -292,6 +292,28 @@ def test_show_follow_lines_quote_odd_ids(tmp_path: Path) -> None:
         assert "User " + oid in ok(*shlex.split(lines[0])[1:])  # following it works
 
 
+def test_show_follows_an_array_of_pointers_by_the_show_that_embeds_them(tmp_path: Path) -> None:
+    """A Pointer field and a Relation had a follow line, an Array of Pointers none; its line is
+    the same show with --include FIELD (its elements may point to several classes), which runs
+    as printed and embeds them; once embedded, the line is not printed again."""
+    import shlex
+
+    doc = {"classes": {"User": {"fields": {"name": {"type": "String"}}}, "Tag": {"fields": {"word": {"type": "String"}}},
+                       "Post": {"fields": {"others": {"type": "Array"}, "nums": {"type": "Array"}}}},
+           "records": {"User": [{"objectId": "u 1", "name": "ann"}], "Tag": [{"objectId": "t1", "word": "news"}],
+                       "Post": [{"objectId": "it's", "nums": [1, 2], "others": [
+                           {"__type": "Pointer", "className": "User", "objectId": "u 1"},
+                           {"__type": "Pointer", "className": "Tag", "objectId": "t1"}, 5]}]}}  # fmt: skip
+    data = tmp_path / "arrays.json"
+    data.write_text(json.dumps(doc), encoding="utf-8")
+    out = ok("show", "Post", "it's", "--data", str(data))
+    assert "ann" not in out and "news" not in out
+    lines = [shlex.split(x) for x in out.split("follow:")[1].splitlines() if x.strip()]
+    assert lines == [["querylang", "show", "Post", "it's", "--include", "others", "--data", str(data)]]
+    embedded = ok(*lines[0][1:])
+    assert "ann" in embedded and "news" in embedded and "follow:" not in embedded
+
+
 def test_show_follow_lines_name_the_database_shown(tmp_path: Path) -> None:
     """A follow line is the next command to type: it repeats the --db (or --data) the record
     came from. Without it, 'querylang show Post p008' read the bundled sample, which lacks

@@ -198,8 +198,8 @@ def test_doctor_on_querylangs_own_tables_says_what_they_are(pg_cluster: Cluster)
 def test_show_follow_lines_on_parse_tables_run_as_printed(pg_cluster: Cluster) -> None:
     # The follow lines wrote a PostgreSQL URL as the word URL, even one with no password in it:
     # no line ran as printed. Each is now run as printed (--layout parse repeated), on Parse's
-    # own tables: a Pointer to follow and a Relation's _Join table (an Array of Pointers beside
-    # them gets no line).
+    # own tables: a Pointer to follow, an Array of Pointers (the same show embedding them) and a
+    # Relation's _Join table.
     import shlex
 
     from .pg import parse_tables
@@ -218,9 +218,11 @@ def test_show_follow_lines_on_parse_tables_run_as_printed(pg_cluster: Cluster) -
     out = ok("show", "Post", "p1", "--db", url, "--layout", "parse")
     lines = [shlex.split(x) for x in out.split("follow:")[1].splitlines() if x.strip()]
     assert sorted(lines) == [["querylang", "relation", "Post", "p1", "fans", "--db", url, "--layout", "parse"],
+                             ["querylang", "show", "Post", "p1", "--include", "others", "--db", url, "--layout", "parse"],
                              ["querylang", "show", "_User", "u 1", "--db", url, "--layout", "parse"]]
     assert "bob" in ok(*sorted(lines)[0][1:])
-    assert "ann" in ok(*sorted(lines)[1][1:])
+    assert "bob" in ok(*sorted(lines)[1][1:])
+    assert "ann" in ok(*sorted(lines)[2][1:])
 
 
 def test_show_follow_lines_mask_only_a_password(pg_cluster: Cluster) -> None:

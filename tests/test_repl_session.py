@@ -316,3 +316,19 @@ def test_a_condition_left_out_for_an_input_not_set_is_said() -> None:
     s.handle(".inputs Min=10")
     s.handle("where({ score: { greaterThan: Inputs.Min } })")
     assert " ".join(out.getvalue().split()).count("that condition is left out") == 1
+
+
+def test_show_follows_an_array_of_pointers_by_the_show_that_embeds_them() -> None:
+    """The REPL's follow line for an Array of Pointers is its own .show with the FIELD to embed."""
+    db = querylang.connect()
+    db.load({"classes": {"User": {"fields": {"name": {"type": "String"}}}, "Post": {"fields": {"others": {"type": "Array"}}}},
+             "records": {"User": [{"objectId": "u1", "name": "ann"}],
+                         "Post": [{"objectId": "p1", "others": [{"__type": "Pointer", "className": "User", "objectId": "u1"}]}]}})  # fmt: skip
+    out = io.StringIO()
+    s = Session(db, Console(file=out, width=120, highlight=False, emoji=False, soft_wrap=False), class_name="Post")
+    s.handle(".show p1")
+    line = out.getvalue().split("follow:")[1].strip()
+    assert line == ".show Post p1 others" and "ann" not in out.getvalue()
+    out.truncate(0)
+    s.handle(line)
+    assert "ann" in out.getvalue() and "follow:" not in out.getvalue() and s.status == 0

@@ -440,7 +440,8 @@ def show_record(
     if fmt == "json":
         console.file.write(dumps(record_doc(cls, record, counts, included), indent=2) + "\n")
     else:
-        console.print(record_view(cls, record, counts, included, prefix=prefix, then=then), crop=False)
+        embedded = [f.name for f in fields]
+        console.print(record_view(cls, record, counts, included, prefix=prefix, then=then, embedded=embedded), crop=False)
 
 
 def relation_records(

@@ -339,8 +339,9 @@ def show(
     """Show one record of CLASS by objectId.
 
     A Pointer reads 'User u02': the class and id to give the next 'show'. Each Relation field
-    shows how many records it holds ('querylang relation CLASS ID KEY' lists them). The lines
-    under the table are those commands, with this command's --db, --data and --layout.
+    shows how many records it holds ('querylang relation CLASS ID KEY' lists them), and an
+    Array that holds Pointers is embedded by this show with --include FIELD. The lines under
+    the table are those commands, with this command's --db, --data and --layout.
 
     --format json writes the record in Parse's REST shape, not as 'query' writes it: its
     "className", each Pointer as {"__type": "Pointer", "className", "objectId"} (an included

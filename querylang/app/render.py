@@ -16,7 +16,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -476,10 +476,12 @@ def record_view(
     *,
     prefix: str = "querylang ",
     then: str = "",
+    embedded: Collection[str] = (),
 ) -> RenderableType:
     """One record as field / type / value rows. A pointer reads ``User u02`` and a relation
     ``3 records``: what to type after ``show`` or ``relation`` to follow it, listed underneath,
-    each line ending in ``then`` (the command's --db or --data, already quoted)."""
+    each line ending in ``then`` (the command's --db or --data, already quoted); an Array that
+    holds Pointers, the same show embedding them (unless ``embedded`` names it: it did)."""
     included = included or {}
     whole = ".format json" if prefix == "." else "--format json"  # the REPL's, or the command's
     oid = record["objectId"]
@@ -520,6 +522,11 @@ def record_view(
             follow.append(visible(f"{prefix}show {f.target} {shlex.quote(value)}{then}"))
         else:
             table.add_row(f.name, type_label(f), _cut(cell(f, record, f.name), whole))
+            if f.type == "Array" and f.name not in embedded and _holds_pointer(value):
+                # Its elements may point to several classes: one show embeds them all, where a
+                # line per element could run to thousands.
+                include = f" {shlex.quote(f.name)}" if prefix == "." else f" --include {shlex.quote(f.name)}"
+                follow.append(visible(f"{prefix}show {cls.name} {shlex.quote(oid)}{include}{then}"))
     if not follow:
         return table
     # Commands to copy: never wrapped at the terminal's width (a long --db path went to a line of its own).
@@ -527,6 +534,12 @@ def record_view(
     for line in follow:
         lines.append("\n  " + line, style=HINT_STYLE)
     return Group(table, lines)
+
+
+def _holds_pointer(value: Any) -> bool:
+    return isinstance(value, list) and any(
+        isinstance(v, Mapping) and v.get("__type") == "Pointer" and isinstance(v.get("objectId"), str) for v in value
+    )
 
 
 # --- schema ---------------------------------------------------------------------------------
