@@ -272,30 +272,31 @@ def test_a_let_used_before_its_declaration_is_an_error_at_the_use() -> None:
 
 
 REGEX_AS_VALUE = [
-    # (the script, its condition as matchesRegex as the hint writes it, the literal's own search)
-    ("where({ title: /café/ })", "{ title: { matchesRegex: 'café' } }", "{ title: { matchesRegex: /café/ } }"),
-    ("where({ body: { equalTo: /CAFÉ/i } })", "{ body: { matchesRegex: 'CAFÉ', options: 'i' } }",
-     "{ body: { matchesRegex: /CAFÉ/i } }"),
-    ("where({ tags: /^\\w+e/g })", "{ tags: { matchesRegex: '^\\\\w+e' } }", "{ tags: { matchesRegex: /^\\w+e/ } }"),
-    ("where({ 'meta.lang': /'|e/ })", "{ 'meta.lang': { matchesRegex: '\\'|e' } }",
-     "{ 'meta.lang': { matchesRegex: /'|e/ } }"),
+    # (the script, the key, its search as the hint writes it, the literal's own search)
+    ("where({ title: /café/ })", "title", "{ matchesRegex: 'café' }", "{ matchesRegex: /café/ }"),
+    ("where({ body: { equalTo: /CAFÉ/i } })", "body", "{ matchesRegex: 'CAFÉ', options: 'i' }", "{ matchesRegex: /CAFÉ/i }"),
+    ("where({ tags: /^\\w+e/g })", "tags", "{ matchesRegex: '^\\\\w+e' }", "{ matchesRegex: /^\\w+e/ }"),
+    ("where({ 'meta.lang': /'|e/ })", "'meta.lang'", "{ matchesRegex: '\\'|e' }", "{ matchesRegex: /'|e/ }"),
+    # through a Pointer the field is the target's (User's name), the key the path
+    ("where({ 'author.name': /A/i })", "'author.name'", "{ matchesRegex: 'A', options: 'i' }", "{ matchesRegex: /A/i }"),
 ]
 
 
-@pytest.mark.parametrize(("script", "condition", "search"), REGEX_AS_VALUE)
+@pytest.mark.parametrize(("script", "key", "condition", "search"), REGEX_AS_VALUE)
 def test_a_regex_literal_as_a_fields_value_is_hinted_as_matches_regex(
-        sample_db, script: str, condition: str, search: str) -> None:
+        sample_db, script: str, key: str, condition: str, search: str) -> None:
     """A regex literal given as a field's value (equalTo) said only that it "can never match":
     a script searches by a pattern with matchesRegex, and the hint writes that condition as a
-    pattern string and options, which runs as written (and as Noodl sends it to Parse)."""
+    pattern string and options, which runs as written under the key (and as Noodl sends it to
+    Parse)."""
     for ask in (lambda: sample_db.query("Post", script),
                 lambda: querylang.to_parse_where(script, schema=sample_db.schema, class_name="Post")):
         with pytest.raises(QueryTypeError) as info:
             ask()
-        assert info.value.hint == f"matchesRegex searches by a pattern: {condition}"
+        assert info.value.hint == f"a search by pattern is written {condition}"
         assert info.value.line == 1
-    found = sample_db.query("Post", f"where({condition})").ids
-    assert found and found == sample_db.query("Post", f"where({search})").ids
+    found = sample_db.query("Post", f"where({{ {key}: {condition} }})").ids
+    assert found and found == sample_db.query("Post", f"where({{ {key}: {search} }})").ids
 
 
 @pytest.mark.parametrize("script", ["where({ score: /1/ })", "where({ meta: /x/ })", "where({ author: /u/ })"])

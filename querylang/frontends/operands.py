@@ -85,7 +85,7 @@ def field_value(field: Field, value: object, *, scalar_only: bool) -> Any:
         raise mismatch(field, value)
     if ftype in ("Array", "Object", "ObjectPath"):
         if isinstance(value, JSRegex):
-            raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(field.name, value, ftype))
+            raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(value, ftype))
         plain = plain_json(value, field.name)
         if scalar_only and isinstance(plain, dict) and plain.get("__type") == "Date":
             # A Parse Date whose iso is no date stays an object, which no range takes: saying
@@ -218,25 +218,24 @@ def mismatch(field: Field, value: object) -> QueryTypeError:
     return QueryTypeError(
         f"'{field.name}' is {a_type(field.type)}; {type_name(value)} {short(value)} can never match it",
         code=INCORRECT_TYPE,
-        hint=operators_as_value(value) or regex_as_value(field.name, value, field.type),
+        hint=operators_as_value(value) or regex_as_value(value, field.type),
     )
 
 
 _JS_QUOTE = str.maketrans({"\\": "\\\\", "'": "\\'"})
 
 
-def regex_as_value(name: str, value: object, ftype: str | None) -> str | None:
+def regex_as_value(value: object, ftype: str | None) -> str | None:
     """For a regex literal given as a field's value (``{ title: /café/ }``): a script searches
     by a pattern only with matchesRegex, so the hint writes that condition, on a field it
     searches (``ftype`` None: no schema says). As a pattern string and options, not the
-    literal: Noodl sends a RegExp operand as ``{}``, which Parse refuses."""
+    literal: Noodl sends a RegExp operand as ``{}``, which Parse refuses. Without the field's
+    name: through a Pointer (``'Owner.title'``) the field is the target's, not the key."""
     if not isinstance(value, JSRegex) or ftype not in (None, "String", "Array", "ObjectPath"):
         return None
-    field = name if name.isidentifier() and name.isascii() else f"'{name.translate(_JS_QUOTE)}'"
     options = "".join(f for f in value.flags if f in "imsx")
     pattern = f"'{value.pattern.translate(_JS_QUOTE)}'"
-    return (f"matchesRegex searches by a pattern: {{ {field}: {{ matchesRegex: {pattern}"
-            + (f", options: '{options}'" if options else "") + " } }")
+    return f"a search by pattern is written {{ matchesRegex: {pattern}" + (f", options: '{options}'" if options else "") + " }"
 
 
 _REST_OF = {op.name: op.rest for op in BY_NAME.values() if op.rest}  # filter word → Parse REST key

@@ -556,7 +556,7 @@ def _json(v: object, ftype: str | None = None, target: str | None = None, name: 
     if isinstance(v, date):  # a datetime (naive: UTC), or a Python date: midnight UTC
         return {"__type": "Date", "iso": iso_ms(python_date(v))}
     if isinstance(v, JSRegex):
-        raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(name, v, ftype) if name else None)
+        raise QueryTypeError(REGEX_ONLY, hint=regex_as_value(v, ftype))
     if isinstance(v, float) and not math.isfinite(v):
         raise QueryTypeError(f"'{name}': NaN and Infinity are not valid query values" if name
                              else "NaN and Infinity are not valid query values")
