@@ -22,6 +22,7 @@ from querylang.engines.postgres.passwords import hide_password as hide_password 
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import (
     DataError,
+    LoadedThenInterrupted,
     QueryError,
     QueryTypeError,
     cut_name,
@@ -92,16 +93,22 @@ class Database(Summaries):
 
     def load(
         self, source: str | Path | Mapping[str, Any], *, progress: Callable[[str, int, int], None] | None = None,
-        read_from: str | Path | None = None,
+        read_from: str | Path | None = None, on_commit: Callable[[dict[str, int]], None] | None = None,
     ) -> dict[str, int]:
         """Load an interchange document (path or dict) atomically; returns records per class.
 
         ``progress(stage, done, total)`` hears how many records and edges were "read" and
         "written" so far (perhaps from another thread). ``read_from``: the JSON file a dict
-        ``source`` was read from, so that a bad record's error names its line there too."""
+        ``source`` was read from, so that a bad record's error names its line there too.
+        ``on_commit(counts)`` is called as the load is saved, with Ctrl-C held off: a mark it
+        sets holds for any press after the commit (an import's report is kept so); what it
+        raises is raised once the load returns, the load kept. From the commit on, a Ctrl-C
+        (or SIGTERM) until this returns is raised as LoadedThenInterrupted."""
         self._not_in_change("load")
         if progress is not None and not callable(progress):  # else Python's TypeError at its first call
             raise DataError(f"load's progress must be a function (stage, done, total), not {type(progress).__name__}: nothing was loaded")
+        if on_commit is not None and not callable(on_commit):  # else Python's TypeError as the load commits
+            raise DataError(f"load's on_commit must be a function (counts), not {type(on_commit).__name__}: nothing was loaded")
         if read_from is not None and not isinstance(read_from, str | Path):  # else Python's TypeError placing an error
             raise DataError(f"load's read_from must be the JSON file's path, not {type(read_from).__name__}: nothing was loaded")
         path = str(source) if isinstance(source, str | Path) else ""
@@ -125,31 +132,48 @@ class Database(Summaries):
         if unreadable is not None:
             raise unreadable
         progress = None if progress is None else self._in_change(progress, "progress")  # it may not read nor write here
-        # A directory's files are named as the folder was given ('./d/Post.ndjson'), though
-        # the engines read it through Path, which writes 'd'.
-        with typed_sources([source]):
-            try:
-                counts = self.store.load(source, progress)
-            except KeyboardInterrupt:
-                # Perhaps after the load's COMMIT (LoadedThenInterrupted, or a press just
-                # after): the reference's data is read again, as after any load.
-                self._changed()
-                raise
-            except DataError as exc:
-                # Either engine: a record or an edge of a directory or a JSON file is named by
-                # its file and line.
-                if is_directory(source):
-                    there = placed(Path(source), exc)  # type: ignore[arg-type]
-                elif isinstance(source, str | Path) or read_from is not None:
-                    file = read_from if read_from is not None else source
-                    there = placed_in_file(Path(file), exc, shown(file))  # type: ignore[arg-type]
-                else:
-                    there = exc
-                _escape_controls(there, path)
-                if there is exc:
-                    raise
-                raise there from exc
-        self._changed()
+        on_commit = None if on_commit is None else self._in_change(on_commit, "progress")  # nor may this
+        saved: list[dict[str, int]] = []
+        failed: list[Exception] = []
+
+        def committed(counts: dict[str, int]) -> None:  # by the engine, Ctrl-C held off, as it commits
+            self._changed()  # the reference's data is read again, as after any load
+            saved.append(counts)
+            if on_commit is not None:
+                try:
+                    on_commit(counts)
+                except Exception as exc:  # noqa: BLE001 - raised once the load returns: in it, the engine read it as the load's failure
+                    failed.append(exc)
+
+        try:
+            # A directory's files are named as the folder was given ('./d/Post.ndjson'), though
+            # the engines read it through Path, which writes 'd'.
+            with typed_sources([source]):
+                try:
+                    counts = self.store.load(source, progress, committed)
+                except DataError as exc:
+                    # Either engine: a record or an edge of a directory or a JSON file is named
+                    # by its file and line.
+                    if is_directory(source):
+                        there = placed(Path(source), exc)  # type: ignore[arg-type]
+                    elif isinstance(source, str | Path) or read_from is not None:
+                        file = read_from if read_from is not None else source
+                        there = placed_in_file(Path(file), exc, shown(file))  # type: ignore[arg-type]
+                    else:
+                        there = exc
+                    _escape_controls(there, path)
+                    if there is exc:
+                        raise
+                    raise there from exc
+        except KeyboardInterrupt as exc:
+            # Once the engine's commit section ended (its statements, the store's return, the
+            # folder names' reset here), a press is no engine's LoadedThenInterrupted: said as
+            # one, the load is kept, not taken for one that stopped (a made file was removed).
+            if saved and not isinstance(exc, LoadedThenInterrupted):
+                raise LoadedThenInterrupted(saved[0]) from None
+            raise
+        if failed:
+            raise failed[0]
         return counts
 
     def import_parse_server(

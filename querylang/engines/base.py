@@ -85,7 +85,8 @@ class Engine(Protocol):
     changes: int
 
     def load(
-        self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None
+        self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None,
+        on_commit: Callable[[dict[str, int]], None] | None = None,  # told the counts as the load commits
     ) -> dict[str, int]: ...
 
     def execute(

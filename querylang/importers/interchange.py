@@ -37,7 +37,7 @@ class Destination(Protocol):
     @property
     def schema(self) -> Any: ...  # its classes: a class it holds is not made again
 
-    def load(self, source: Path) -> dict[str, int]: ...
+    def load(self, source: Path, *, on_commit: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]: ...
 
 
 @dataclass
@@ -397,13 +397,21 @@ class Staging:
         held = db.schema.classes
         report.notes += [note for name, note in self.empty_notes.items() if name not in held]
         pressed = False  # as the load committed: the import is kept, then the press raised
+
+        def kept(counts: dict[str, int]) -> None:
+            # Called by the load as it commits, Ctrl-C held off: a press from here on is said by
+            # __exit__ as the import kept, with the edges as staged until they are counted (a
+            # large import's count reads its edges whole). Marked once the load returned, the
+            # few statements between read a press as a failed import.
+            report.counts, report.edges, self.committed = counts, self.edges, report
+
         try:
             if EDGES_CLASS in self.classes:
                 single = self.root / "document.json"
                 write_single_file(self.finish(), single, {EDGES_CLASS: self.root / staged_name(EDGES_CLASS)})
-                report.counts = db.load(single)
+                report.counts = db.load(single, on_commit=kept)
             else:
-                load_directory(db, self.finish(), report)
+                load_directory(db, self.finish(), report, kept)
         except LoadedThenInterrupted as exc:
             report.counts, pressed = exc.counts, True
         except DataError as exc:
@@ -422,9 +430,6 @@ class Staging:
                 if self.narrow is not None:
                     where = self.narrow(where, exc)
             raise exc.placed(where, reason) from exc
-        # Committed: a press from here on is said by __exit__ as the import kept, with the edges
-        # as staged until they are counted (a large import's count reads its edges whole).
-        report.edges, self.committed = self.edges, report
         # The load stores an edge staged twice once (a Relation is a set): the summary said
         # "7 relation edges" of 6 stored, for a mongoexport join file holding a row twice.
         try:
@@ -484,22 +489,23 @@ def import_reason(reason: str) -> str:
     return reason
 
 
-def load_directory(db: Destination, directory: Path, report: ImportReport) -> None:
-    """Load an interchange directory into ``db``, all or nothing.
+def load_directory(db: Destination, directory: Path, report: ImportReport,
+                   on_commit: Callable[[dict[str, int]], None] | None = None) -> None:
+    """Load an interchange directory into ``db``, all or nothing; ``on_commit``: as db.load's.
 
     A ``Database.load`` that reads the directory form gets the directory, and the import's
     memory stays bounded through the load too. One that reads single files only (it fails
     opening the directory) gets the same document as one file, written next to the directory.
     """
     try:
-        report.counts = db.load(directory)
+        report.counts = db.load(directory, on_commit=on_commit)
         return
     except DataError as exc:
         if not isinstance(exc.__context__, IsADirectoryError):
             raise
     single = directory.parent / "document.json"
     write_single_file(directory, single)
-    report.counts = db.load(single)
+    report.counts = db.load(single, on_commit=on_commit)
 
 
 def write_single_file(directory: Path, out: Path, elsewhere: Mapping[str, Path] | None = None) -> None:

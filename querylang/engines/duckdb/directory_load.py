@@ -28,7 +28,7 @@ from querylang.engines.duckdb.layout import join_table, quote_ident
 from querylang.engines.duckdb.ndjson import class_select, literal, relation_select
 from querylang.engines.duckdb.pipeline import LOADING_TABLE, edge_count
 from querylang.engines.duckdb.words import distinct_texts, words_ahead
-from querylang.engines.sql.presses import held_off
+from querylang.engines.sql.presses import OnCommit, held_off
 from querylang.engines.sql.progress import Tally
 from querylang.errors import DataError, LoadedThenInterrupted, cannot_read
 from querylang.interchange.columns import (
@@ -137,7 +137,7 @@ def _reset_memory_limit(con: Any, limit: str) -> None:
 
 def load_directory(
     store: Store, path: Path, files: list[tuple[str, Path]], schema: Schema, old: Schema, added: set[str],
-    now: datetime, tell: Tally,
+    now: datetime, tell: Tally, on_commit: OnCommit | None = None,
 ) -> dict[str, int] | None:
     """Load the directory's new classes; None when relations.ndjson holds edges of stored
     classes (nothing was kept: the caller loads it as one document instead). Unreadable
@@ -188,14 +188,17 @@ def load_directory(
             ahead = beside.result(0)
         except Exception:  # noqa: BLE001 - a head start only: the fields' words are computed later, as without it
             ahead = {}
-        # Published, the load is saved: this process's schema says so before a press that
-        # came meanwhile, or as the memory limit is set back, is raised (LoadedThenInterrupted).
+        # Published, the load is saved: this process's schema, and the caller (on_commit), say
+        # so before a press that came meanwhile, or as the memory limit is set back, is raised
+        # (LoadedThenInterrupted).
         with held_off(pressed):
             with store._transaction(con):  # publishing: the schema rows make the load visible
                 store._write_schema(old, schema)
                 con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
             store._loaded(schema, clean, [c for c, n in counts.items() if n], ahead)
             published = True
+            if on_commit is not None:
+                on_commit(counts)
             _reset_memory_limit(con, limit)
     except BaseException as exc:
         # Undone to the end: a press met before Ctrl-C is held off (the calls that hold it off

@@ -53,7 +53,7 @@ from querylang.engines.duckdb.rejections import (
     dropped_column,
     load_rejected,
 )
-from querylang.engines.sql.presses import held_off
+from querylang.engines.sql.presses import OnCommit, held_off
 from querylang.engines.sql.progress import Progress, Tally
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.watchdog import no_gc
@@ -97,25 +97,28 @@ class Loading:
     _transaction: Callable[..., AbstractContextManager[Any]]
     _view: Callable[..., AbstractContextManager[str]]
 
-    def load(self, source: str | Path | Mapping[str, Any], progress: Progress | None = None) -> dict[str, int]:
+    def load(
+        self, source: str | Path | Mapping[str, Any], progress: Progress | None = None, on_commit: OnCommit | None = None
+    ) -> dict[str, int]:
         """Add a whole interchange document, all or nothing; returns records per class.
 
         ``progress(stage, done, total)`` is told the records and edges read (stage "read")
-        and written ("written"), perhaps from another thread."""
+        and written ("written"), perhaps from another thread. ``on_commit(counts)`` is called
+        as the load is saved, in the same held-off stretch as its COMMIT (presses.py)."""
         if self.read_only:  # as the PostgreSQL store says it (DuckDB's own refusal names its statements)
             raise DataError("the database is open read-only: nothing was loaded")
         if self.closed:  # DuckDB's ConnectionException came out, no QueryError
             raise DataError("the database is closed: nothing was loaded")
         try:
-            return self._load(source, progress)
+            return self._load(source, progress, on_commit)
         except RuntimeError as exc:  # the load has undone itself by now, as for any failure
             if interrupts.interrupted(exc):
                 raise KeyboardInterrupt from None
             raise
 
-    def _load(self, source: str | Path | Mapping[str, Any], progress: Progress | None) -> dict[str, int]:
+    def _load(self, source: str | Path | Mapping[str, Any], progress: Progress | None, on_commit: OnCommit | None) -> dict[str, int]:
         if is_directory(source):
-            return self._load_directory(Path(source), progress)  # type: ignore[arg-type]
+            return self._load_directory(Path(source), progress, on_commit)  # type: ignore[arg-type]
         with self.lock, no_gc():
             doc, schema, now = open_document(source, self.schema)
             old = self.schema
@@ -129,13 +132,13 @@ class Loading:
                 and records.keys() <= added
                 and size(records, doc.get("relations")) >= PIPELINE_MIN
             ):
-                counts = self._load_new(doc, schema, now, old, added, tell)
+                counts = self._load_new(doc, schema, now, old, added, tell, on_commit)
                 if counts is not None:
                     return counts
                 tell.restart()
-            return self._load_in_one_transaction(doc, old, tell)
+            return self._load_in_one_transaction(doc, old, tell, on_commit)
 
-    def _load_directory(self, path: Path, progress: Progress | None) -> dict[str, int]:
+    def _load_directory(self, path: Path, progress: Progress | None, on_commit: OnCommit | None) -> dict[str, int]:
         """An interchange directory (interchange/directory.py). New classes only: read by
         DuckDB, checked in SQL (directory_load.py), or a part at a time through the pipeline of
         _load_new for files DuckDB reads otherwise than Python. Records for stored classes:
@@ -150,17 +153,19 @@ class Loading:
                 now = to_ms(datetime.now(UTC))
                 tell = Tally(progress, 0)
                 try:
-                    counts = load_directory(self, path, files, schema, old, added, now, tell)
+                    counts = load_directory(self, path, files, schema, old, added, now, tell, on_commit)
                 except Unreadable:  # read by Python, a part at a time
                     tell.restart()
                     parts = iter_directory_columns(path, schema, now)
-                    counts = self._load_new(path, schema, now, old, added, tell, parts=parts)
+                    counts = self._load_new(path, schema, now, old, added, tell, on_commit, parts=parts)
                 if counts is not None:
                     return counts
             doc = read_document(path)
-        return self.load(doc, progress)
+        return self.load(doc, progress, on_commit)
 
-    def _load_in_one_transaction(self, doc: Mapping[str, Any], old_schema: Schema, tell: Tally) -> dict[str, int]:
+    def _load_in_one_transaction(
+        self, doc: Mapping[str, Any], old_schema: Schema, tell: Tally, on_commit: OnCommit | None
+    ) -> dict[str, int]:
         """A load that touches stored classes: one transaction, indexes maintained in it."""
         data = read_columns(doc, old_schema)
         tell.read(tell.total)
@@ -196,11 +201,13 @@ class Loading:
             tell.written(edge_count(data.edges))
             self._build_indexes(data.schema)
             clean = self._clean_joins(data.schema)
-            # Once COMMIT returns the load is saved: this process's schema is made to say so
-            # before a press is raised (LoadedThenInterrupted).
+            # Once COMMIT returns the load is saved: this process's schema, and the caller
+            # (on_commit), are made to say so before a press is raised (LoadedThenInterrupted).
             with held_off(pressed):
                 con.execute("COMMIT")
                 self._loaded(data.schema, clean, [c for c, n in counts.items() if n])
+                if on_commit is not None:
+                    on_commit(counts)
         except BaseException as exc:
             # Rolled back to the end: a press meeting the ROLLBACK (Ctrl-C held down) left the
             # transaction open, and the next write's BEGIN failed ("Current transaction is
@@ -224,7 +231,7 @@ class Loading:
 
     def _load_new(
         self, doc: Mapping[str, Any] | Path, schema: Schema, now: Any, old: Schema, added: set[str], tell: Tally,
-        parts: Iterator[Any] | None = None,
+        on_commit: OnCommit | None, parts: Iterator[Any] | None = None,
     ) -> dict[str, int] | None:
         """A load that only adds classes, written while it is read (LoadPipeline): each class
         committed in its own table, indexed on every core, and the whole load published by one
@@ -268,13 +275,15 @@ class Loading:
             pipe.submit(lambda cur: self._build_indexes(schema, cur))  # classes without records
             pipe.finish()
             clean = self._clean_joins(schema)
-            # Published, the load is saved: this process's schema says so before a press
-            # that came meanwhile is raised (LoadedThenInterrupted).
+            # Published, the load is saved: this process's schema, and the caller (on_commit),
+            # say so before a press that came meanwhile is raised (LoadedThenInterrupted).
             with held_off(pressed):
                 with self._transaction():  # publishing: the schema rows make the load visible
                     self._write_schema(old, schema)
                     self.con.execute(f"DELETE FROM {quote_ident(LOADING_TABLE)}")
                 self._loaded(schema, clean, [c for c, n in counts.items() if n])
+                if on_commit is not None:
+                    on_commit(counts)
         except BaseException as exc:
             # Given up to the end: a press in the calls before Ctrl-C is held off (a function's
             # start is where Python raises a pending one) gives up again. So the loop is here,

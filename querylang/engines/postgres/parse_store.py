@@ -634,7 +634,10 @@ class ParseStore(Counting, PostgresStore):
 
     # --- writes: refused ----------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    def load(
+        self, source: str | Path | Mapping[str, Any], progress: Callable[[str, int, int], None] | None = None,
+        on_commit: Callable[[dict[str, int]], None] | None = None,
+    ) -> dict[str, int]:
         raise ReadOnlyParse(READ_ONLY.format(what="loading data"), code=1)
 
     def writer(self, lock_wait: float | None = None) -> Any:

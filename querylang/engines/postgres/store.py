@@ -96,7 +96,7 @@ from querylang.engines.postgres.server_errors import (
     session_goes_on,
 )
 from querylang.engines.postgres.watched import Watched, in_write
-from querylang.engines.sql.presses import held_off
+from querylang.engines.sql.presses import OnCommit, held_off
 from querylang.engines.sql.readers import ReadWriteLock
 from querylang.engines.sql.statements import dangling_edges_sql
 from querylang.engines.sql.watchdog import Watchdog
@@ -447,8 +447,9 @@ class PostgresStore(Watched, Listening):
 
     # --- load -------------------------------------------------------------------------------
 
-    def load(self, source: str | Path | Mapping[str, Any], progress: Any = None) -> dict[str, int]:
-        """Add a whole interchange document, all or nothing; returns records per class."""
+    def load(self, source: str | Path | Mapping[str, Any], progress: Any = None, on_commit: OnCommit | None = None) -> dict[str, int]:
+        """Add a whole interchange document, all or nothing; returns records per class.
+        ``on_commit(counts)`` is called as it is saved, with Ctrl-C still held off (presses.py)."""
         if self.read_only:
             raise DataError("the database is open read-only: nothing was loaded")
         if self.closed:  # the closed pool's refusal read as "the PostgreSQL server went away"
@@ -473,9 +474,12 @@ class PostgresStore(Watched, Listening):
                             send_dirty(con, name)
                         beat.committing = True
                         # From the COMMIT on the load is saved: a press meanwhile is raised once
-                        # this process's schema says so (LoadedThenInterrupted).
+                        # this process's schema, and the caller (on_commit), say so
+                        # (LoadedThenInterrupted).
                         committed.enter_context(held_off(pressed))
                     self.schema = replace(schema, clean_joins=clean)
+                    if on_commit is not None:
+                        on_commit(counts)
             except (psycopg.Error, QueryError) as exc:
                 failed = "load failed, nothing was loaded"
                 if beat is not None and (why := beat.failure(self.shown, failed, "the load", self.closed)):

@@ -6,7 +6,12 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+# Told a load's records per class as its COMMIT returns, inside the held-off stretch around it:
+# the caller's mark that the load is kept then holds whatever press comes after, where a mark
+# set once the load returned left a few statements in which a press read as a load stopped.
+OnCommit = Callable[[dict[str, int]], None]
 
 
 @contextlib.contextmanager
