@@ -38,7 +38,8 @@ def import_group() -> None:
 def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
     """Run an import into the database; remove a database file this command created if it fails.
     Once the import is committed it is kept: an interrupt as it commits, as the import ends (its
-    staging folder removed) or while closing (the text-search words) says so, as for a load."""
+    staging folder removed), while closing (the text-search words) or as the notes print says
+    so, as for a load."""
     late: list[ImportedThenInterrupted] = []
 
     def kept(db: Database) -> ImportReport:
@@ -50,8 +51,11 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
 
     db, report = write_into(db_path, kept, IMPORT_FAILED)
     words_left = close_written(db, db_path)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    try:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+    except KeyboardInterrupt:  # the notes stop there; said as "interrupted" alone, it read as a failed import
+        late[:] = late or [ImportedThenInterrupted(report)]
     say_written(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
                 f"into {target_name(db_path)}: {per_class(report.counts)}", late[0] if late else None, [words_left])
 
