@@ -210,3 +210,28 @@ def test_load_tells_on_commit_its_counts_and_refuses_one_that_is_no_function(
         with pytest.raises(querylang.QueryError, match="^a query inside load's progress"):
             db.load({"records": {"A": [{"objectId": "a2"}]}}, on_commit=lambda counts: db.count("A"))
         assert (sorted(db.schema.classes), db.count("A")) == (["A"], 2)
+
+
+# A load of new classes large enough to be written while it is read (the pipeline's publishing
+# transaction is its commit).
+PIPELINE = PRESSES + """
+import querylang
+db = querylang.connect(sys.argv[1])
+try:
+    db.load({"classes": {"Big": {"fields": {"n": {"type": "Number"}}}},
+             "records": {"Big": [{"objectId": f"b{i}", "n": i} for i in range(60_000)]}})
+except querylang.LoadedThenInterrupted as exc:
+    print(type(exc).__name__, exc.counts)
+print(db.count("Big"), len(db.reference("Big", "where({n: {greaterThan: 59990}})").records))
+db.close()
+"""
+
+
+@pytest.mark.parametrize("press", ["engine", "store"])
+def test_a_pipelined_load_pressed_after_its_publishing_is_raised_as_kept(tmp_path: Path, press: str) -> None:
+    from querylang.engines.duckdb.pipeline import PIPELINE_MIN
+
+    assert PIPELINE_MIN <= 60_000  # the load goes through the pipeline
+    done = _run(PIPELINE, str(tmp_path / "f.duckdb"), press=press, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == ["LoadedThenInterrupted {'Big': 60000}", "60000 9"]
