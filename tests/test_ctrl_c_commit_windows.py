@@ -1,13 +1,14 @@
 """Ctrl-C in the last windows after a load's COMMIT: once the engine's commit section has
 ended (its Ctrl-C no longer held off), as the store's load returns into ``Database.load``,
-and as the import command prints its notes.
+as the importer returns, and as the import command closes the database and prints its notes.
 
 Each case is a process of its own, signalled for real at that point (the function there is
 wrapped to send SIGINT). Before, each press read as a load that failed: "interrupted" alone,
 and a database file the command had made was removed with the committed records in it (a
-press as the notes printed kept the file but said nothing of the import). Now the commit is
-marked at the COMMIT itself (the engine calls the load's ``on_commit`` with Ctrl-C held
-off), and each press is said as the load or import kept, then interrupted."""
+press as the database closed or the notes printed kept the file but said nothing of the
+import). Now the commit is marked at the COMMIT itself (the engine calls the load's
+``on_commit`` with Ctrl-C held off, the import adds its report to imports_committed's list),
+and each press is said as the load or import kept, then interrupted."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
 
 # PRESS names the point: "engine", just after the first commit section of an engine's load ends
 # (held_off given the load's list of presses, left without an error); "store", as the store's
-# load returns to Database.load; "notes", as the import command prints its first note.
+# load returns to Database.load; "importer", as the importer returns (its folder names reset,
+# after its `with Staging()` block); "closing", as the import command closes the database;
+# "notes", as it prints its first note.
 PRESSES = """
 import contextlib, importlib, os, signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
@@ -63,6 +66,24 @@ elif armed[0] == "store":
             return out
 
         store.load = load
+elif armed[0] == "importer":
+    from querylang.importers import interchange
+    typed = interchange.typed_sources
+
+    @contextlib.contextmanager
+    def typed_sources(sources):
+        with typed(sources):
+            yield
+        press()
+
+    interchange.typed_sources = typed_sources
+elif armed[0] == "closing":
+    from querylang.importers import command
+    closing = command.close_written
+    def close_written(*args):
+        press()
+        return closing(*args)
+    command.close_written = close_written
 elif armed[0] == "notes":
     import click
     echo = click.echo
@@ -96,21 +117,22 @@ def test_the_presses_are_placed() -> None:
     from querylang.engines.duckdb import directory_load, loading
     from querylang.engines.duckdb.store import Store
     from querylang.engines.postgres import store
-    from querylang.importers import command
+    from querylang.importers import command, interchange
 
     assert all(callable(m.held_off) for m in (loading, directory_load, store))
     assert callable(Store.load) and callable(store.PostgresStore.load)
+    assert callable(interchange.typed_sources) and callable(command.close_written)
     assert "click.echo(f\"note: " in Path(command.__file__).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("press", ["engine", "store", "notes"])
+@pytest.mark.parametrize("press", ["engine", "store", "importer", "closing", "notes"])
 @pytest.mark.parametrize("made", [True, False])
 def test_querylang_import_pressed_after_its_commit_keeps_it_and_says_so(tmp_path: Path, made: bool, press: str) -> None:
     path, mongo = tmp_path / "f.duckdb", _mongo_export(tmp_path)
     if not made:
         _old_file(path)
     done = _run(COMMAND, "import", "mongo", str(mongo), "--db", str(path), press=press, cwd=tmp_path)
-    if press != "notes":
+    if press != "notes":  # the notes said, then the press
         _kept_after_the_press(done, path, made)
         return
     # Pressed as the first note was to print: the notes stop there, the import is said kept.
@@ -122,7 +144,7 @@ def test_querylang_import_pressed_after_its_commit_keeps_it_and_says_so(tmp_path
         assert db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids == ["g1"]
 
 
-@pytest.mark.parametrize("press", ["engine", "store", "notes"])
+@pytest.mark.parametrize("press", ["engine", "store", "importer", "closing", "notes"])
 def test_querylang_import_pressed_after_its_commit_keeps_it_and_says_so_on_postgresql(
     tmp_path: Path, pg_cluster: Any, press: str,
 ) -> None:

@@ -17,7 +17,7 @@ from ..api import Database
 from ..app.commands import close_written, per_class, say_written, target_name, write_into
 from ..app.params import DbParam, HomePath
 from ..app.render import plural
-from .interchange import IMPORT_FAILED, ImportedThenInterrupted, ImportReport
+from .interchange import IMPORT_FAILED, ImportedThenInterrupted, ImportReport, imports_committed
 
 DB_OPTION = click.option(
     "--db", "db_path", required=True, type=DbParam(),
@@ -38,9 +38,10 @@ def import_group() -> None:
 def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None:
     """Run an import into the database; remove a database file this command created if it fails.
     Once the import is committed it is kept: an interrupt as it commits, as the import ends (its
-    staging folder removed), while closing (the text-search words) or as the notes print says
-    so, as for a load."""
+    staging folder removed, the importer returning), while closing (the text-search words) or
+    as the notes print says so, as for a load."""
     late: list[ImportedThenInterrupted] = []
+    committed = imports_committed()  # the import's report, from its commit on
 
     def kept(db: Database) -> ImportReport:
         try:
@@ -48,13 +49,23 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
         except ImportedThenInterrupted as exc:  # committed: said as imported, then as interrupted
             late.append(exc)
             return exc.report
+        except KeyboardInterrupt:
+            if not committed:
+                raise
+            late.append(ImportedThenInterrupted(committed[0]))  # as the importer returned
+            return committed[0]
 
     db, report = write_into(db_path, kept, IMPORT_FAILED)
-    words_left = close_written(db, db_path)
+    # A press from here on, said as "interrupted" alone, read as a failed import.
+    words_left = None
+    try:
+        words_left = close_written(db, db_path)
+    except KeyboardInterrupt:  # as it was called: the database is left to the process's end
+        late[:] = late or [ImportedThenInterrupted(report)]
     try:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-    except KeyboardInterrupt:  # the notes stop there; said as "interrupted" alone, it read as a failed import
+    except KeyboardInterrupt:  # the notes stop there
         late[:] = late or [ImportedThenInterrupted(report)]
     say_written(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
                 f"into {target_name(db_path)}: {per_class(report.counts)}", late[0] if late else None, [words_left])

@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -68,6 +69,20 @@ class ImportedThenInterrupted(LoadedThenInterrupted):
 
 
 _COUNTED = re.compile(r"^record #\d+: ")
+
+# The reports of the imports committed in this context, for a caller that outlives the import
+# (the command line): a press as the importer returns, after its `with Staging()` block (its
+# folder names' reset, a Parse Server client closed), is no ImportedThenInterrupted, and read
+# as a failed import it removed a database file the command had made, the import in it.
+_COMMITTED: ContextVar[list[ImportReport] | None] = ContextVar("querylang_imports_committed", default=None)
+
+
+def imports_committed() -> list[ImportReport]:
+    """A list to which each import run from here on in this context adds its report as it
+    commits (Ctrl-C held off). Never unset: for a caller that ends with its import."""
+    reports: list[ImportReport] = []
+    _COMMITTED.set(reports)
+    return reports
 
 
 class Undated:
@@ -404,6 +419,9 @@ class Staging:
             # large import's count reads its edges whole). Marked once the load returned, the
             # few statements between read a press as a failed import.
             report.counts, report.edges, self.committed = counts, self.edges, report
+            heard = _COMMITTED.get()
+            if heard is not None:
+                heard.append(report)
 
         try:
             if EDGES_CLASS in self.classes:
