@@ -78,12 +78,13 @@ elif armed[0] == "importer":
 
     interchange.typed_sources = typed_sources
 elif armed[0] == "closing":
+    from querylang.app import other_commands
     from querylang.importers import command
-    closing = command.close_written
-    def close_written(*args):
-        press()
-        return closing(*args)
-    command.close_written = close_written
+    for module in (command, other_commands):
+        def close_written(*args, closing=module.close_written):
+            press()
+            return closing(*args)
+        module.close_written = close_written
 elif armed[0] == "notes":
     import click
     echo = click.echo
@@ -114,6 +115,7 @@ def _old_file(path: Path) -> None:
 def test_the_presses_are_placed() -> None:
     """The wrapped functions are where the presses are said to land (a renamed one would leave
     a test passing without its press)."""
+    from querylang.app import other_commands
     from querylang.engines.duckdb import directory_load, loading
     from querylang.engines.duckdb.store import Store
     from querylang.engines.postgres import store
@@ -121,7 +123,7 @@ def test_the_presses_are_placed() -> None:
 
     assert all(callable(m.held_off) for m in (loading, directory_load, store))
     assert callable(Store.load) and callable(store.PostgresStore.load)
-    assert callable(interchange.typed_sources) and callable(command.close_written)
+    assert callable(interchange.typed_sources) and callable(command.close_written) and callable(other_commands.close_written)
     assert "click.echo(f\"note: " in Path(command.__file__).read_text(encoding="utf-8")
 
 
@@ -159,7 +161,7 @@ def test_querylang_import_pressed_after_its_commit_keeps_it_and_says_so_on_postg
         assert (db.count("Post"), db.query("Group", "where({ posts: { pointsTo: 'p2' } })").ids) == (2, ["g1"])
 
 
-@pytest.mark.parametrize("press", ["engine", "store"])
+@pytest.mark.parametrize("press", ["engine", "store", "closing"])
 @pytest.mark.parametrize("made", [True, False])
 def test_querylang_load_pressed_after_its_commit_keeps_it_and_says_so(tmp_path: Path, made: bool, press: str) -> None:
     path, file = tmp_path / "f.duckdb", tmp_path / "new.json"

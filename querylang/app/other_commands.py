@@ -92,7 +92,11 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
         # The load is committed: what closing adds (the text-search words) is no part of it.
         # Named as the report names it: a PostgreSQL URL may hold a password.
         bar.add_task("text-search words", total=None, detail=target_name(db_path))
-        words_left = close_written(db, db_path)
+        words_left = None
+        try:
+            words_left = close_written(db, db_path)
+        except KeyboardInterrupt:  # as it was called ("interrupted" alone read as a failed load)
+            late[:] = late or [LoadedThenInterrupted(counts)]
     total = sum(counts.values())
     notes = [words_left]
     if total == 0 and path.name == "schema.json" and any(path.parent.glob("*.ndjson")):
