@@ -40,7 +40,15 @@ from querylang.script.values import num, num_str
 from ..errors import DataError, QueryError, cannot_read, json_refused, not_utf8
 from ..interchange.given_paths import shown
 from . import jsontext
-from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
+from .interchange import (
+    Destination,
+    ImportReport,
+    Staging,
+    Undated,
+    a_path,
+    kept_when_pressed,
+    named_as_typed,
+)
 from .jsontext import nesting
 
 _BUILTIN = {"objectId", "createdAt", "updatedAt", "className", "__type"}
@@ -310,7 +318,7 @@ def import_rest_exports(db: Destination, paths: Sequence[str | Path], *, target:
         # Imported nothing and reported it done, as a folder without .json files was.
         raise DataError("import_dashboard_export needs a path: a Dashboard export file, or a folder of them "
                         "(got an empty list)")
-    return named_as_typed(given, lambda: _import(db, given, target))
+    return kept_when_pressed(lambda: named_as_typed(given, lambda: _import(db, given, target)))
 
 
 def _import(db: Destination, paths: Sequence[str | Path], target: Target | None) -> ImportReport:

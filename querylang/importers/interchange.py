@@ -70,19 +70,36 @@ class ImportedThenInterrupted(LoadedThenInterrupted):
 
 _COUNTED = re.compile(r"^record #\d+: ")
 
-# The reports of the imports committed in this context, for a caller that outlives the import
-# (the command line): a press as the importer returns, after its `with Staging()` block (its
-# folder names' reset, a Parse Server client closed), is no ImportedThenInterrupted, and read
-# as a failed import it removed a database file the command had made, the import in it.
-_COMMITTED: ContextVar[list[ImportReport] | None] = ContextVar("querylang_imports_committed", default=None)
+# Lists that hear of the imports committed in this context, each import's report added to every
+# one as its load commits (Ctrl-C held off): a press as the importer returns, after its `with
+# Staging()` block (its folder names' reset, a Parse Server client closed), is no press in the
+# block, and read as a failed import the command line removed a database file it had made, the
+# import in it.
+_COMMITTED: ContextVar[tuple[list[ImportReport], ...]] = ContextVar("querylang_imports_committed", default=())
 
 
 def imports_committed() -> list[ImportReport]:
     """A list to which each import run from here on in this context adds its report as it
-    commits (Ctrl-C held off). Never unset: for a caller that ends with its import."""
+    commits. Never unset: for a caller that ends with its import (the command line), which a
+    press reaches after the importer's own handler (kept_when_pressed) has ended."""
     reports: list[ImportReport] = []
-    _COMMITTED.set(reports)
+    _COMMITTED.set((*_COMMITTED.get(), reports))
     return reports
+
+
+def kept_when_pressed(run: Callable[[], ImportReport]) -> ImportReport:
+    """``run()``, an import: a Ctrl-C (or SIGTERM) after its load committed, until it returns, is
+    raised as ImportedThenInterrupted, as one in its ``with Staging()`` block is."""
+    reports: list[ImportReport] = []
+    token = _COMMITTED.set((*_COMMITTED.get(), reports))
+    try:
+        return run()
+    except KeyboardInterrupt as exc:
+        if reports and not isinstance(exc, ImportedThenInterrupted):
+            raise ImportedThenInterrupted(reports[0]) from exc
+        raise
+    finally:
+        _COMMITTED.reset(token)
 
 
 class Undated:
@@ -419,8 +436,7 @@ class Staging:
             # large import's count reads its edges whole). Marked once the load returned, the
             # few statements between read a press as a failed import.
             report.counts, report.edges, self.committed = counts, self.edges, report
-            heard = _COMMITTED.get()
-            if heard is not None:
+            for heard in _COMMITTED.get():
                 heard.append(report)
 
         try:

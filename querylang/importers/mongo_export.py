@@ -35,7 +35,15 @@ from ..errors import BOM, DataError, QueryError, cannot_read, not_utf8
 from ..interchange.given_paths import shown
 from . import ejson
 from .ejson import iso_ms
-from .interchange import Destination, ImportReport, Staging, Undated, a_path, named_as_typed
+from .interchange import (
+    Destination,
+    ImportReport,
+    Staging,
+    Undated,
+    a_path,
+    kept_when_pressed,
+    named_as_typed,
+)
 from .jsontext import nesting
 from .mongo_places import bad_wrapper, field_place
 
@@ -73,7 +81,7 @@ _VOLATILE = {
 
 def import_mongo_export(db: Destination, directory: str | Path, *, target: Target | None = None) -> ImportReport:
     """Import a directory of ``mongoexport`` files (see the module doc) into ``db``."""
-    return named_as_typed([directory], lambda: _import(db, directory, target))
+    return kept_when_pressed(lambda: named_as_typed([directory], lambda: _import(db, directory, target)))
 
 
 def _import(db: Destination, directory: str | Path, target: Target | None) -> ImportReport:

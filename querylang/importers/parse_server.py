@@ -42,7 +42,7 @@ from querylang.model.parse_types import (
 from ..engines.postgres.passwords import hide_password
 from ..errors import DataError
 from . import jsontext
-from .interchange import Destination, ImportReport, Staging
+from .interchange import Destination, ImportReport, Staging, kept_when_pressed
 
 PAGE = 1000  # records per request (Parse's default maxLimit is none; a smaller one is fine)
 EDGE_PAGE = 1000
@@ -174,6 +174,11 @@ def import_parse_server(
         raise DataError(f"classes must be a list of class names, not {described(classes, 60)}")
     if progress is not None and not callable(progress):  # else Python's TypeError once the first class was read
         raise DataError(f"progress must be a function (step, done, total), not {type(progress).__name__}")
+    return kept_when_pressed(lambda: _import(db, url, app_id, master_key, classes, progress, page_size, target))
+
+
+def _import(db: Destination, url: str, app_id: str, master_key: str, classes: Sequence[str] | None,
+            progress: Progress | None, page_size: int, target: Target | None) -> ImportReport:
     target = target or detect_target()
     client = ParseClient(url, app_id, master_key)
     report = ImportReport()
