@@ -52,7 +52,7 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
         except KeyboardInterrupt:
             if not committed:
                 raise
-            late.append(ImportedThenInterrupted(committed[0]))  # as the importer returned
+            late.append(ImportedThenInterrupted(committed[0]))  # as the import's call returned
             return committed[0]
 
     db, report = write_into(db_path, kept, IMPORT_FAILED)

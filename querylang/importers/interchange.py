@@ -80,10 +80,11 @@ _COMMITTED: ContextVar[tuple[list[ImportReport], ...]] = ContextVar("querylang_i
 
 def imports_committed() -> list[ImportReport]:
     """A list to which each import run from here on in this context adds its report as it
-    commits. Never unset: for a caller that ends with its import (the command line), which a
-    press reaches after the importer's own handler (kept_when_pressed) has ended."""
+    commits, in place of an earlier call's. Never unset (a reset is one more place for a press):
+    for a caller that ends with its import (the command line), which a press reaches after the
+    importer's own handler (kept_when_pressed) has ended."""
     reports: list[ImportReport] = []
-    _COMMITTED.set((*_COMMITTED.get(), reports))
+    _COMMITTED.set((reports,))  # not added to: the commands a process runs (tests) heard of every import
     return reports
 
 
