@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import psycopg
 import pytest
@@ -52,12 +53,24 @@ def test_python_exits_at_once_with_work_left_open(pg_cluster, tmp_path, engine, 
                           timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "p0\n", "")
     if engine == "postgres":
-        with psycopg.connect(target, autocommit=True) as con:
-            left = con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                               "AND pid <> pg_backend_pid() AND state <> 'idle'").fetchone()
-            locks = con.execute("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid) "
-                                "WHERE s.datname = current_database() AND l.pid <> pg_backend_pid()").fetchone()
-        assert (left, locks) == ((0,), (0,))
+        assert server_left_clear(target)
+
+
+def server_left_clear(url: str) -> bool:
+    """No other session of the database in a transaction nor holding a lock, within 10 s: a
+    backend whose client went away as the process ended still holds its locks for the moment it
+    takes to see the socket closed (the clean-clone suite once met one holding 4)."""
+    busy = ("SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state <> 'idle'), "
+            "(SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid) "
+            "WHERE s.datname = current_database() AND l.pid <> pg_backend_pid())")
+    deadline = time.monotonic() + 10
+    with psycopg.connect(url, autocommit=True) as con:
+        while con.execute(busy).fetchone() != (0, 0):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+    return True
 
 
 @pytest.mark.parametrize("engine", ["memory", "postgres"])
