@@ -827,3 +827,39 @@ def test_another_commands_name_for_an_option_says_this_ones(args: tuple[str, ...
 def test_an_option_of_another_job_keeps_clicks_guess() -> None:
     """show has neither --select nor --keys: nothing is named for them."""
     assert "No such option '--select'." in user_error("show", "Post", "p001", "--select", "title")
+
+
+@pytest.mark.parametrize("args, missing, example", [
+    (["load"], "FILE", "The JSON interchange file or directory to load, e.g. blog.json."),
+    (["import", "mongo"], "DIRECTORY", "The folder of mongoexport files, one NAME.json per collection, e.g. dump."),
+    (["import", "dashboard"], "PATHS...", "Parse Dashboard export files, or folders of them, e.g. Post.json _User.json."),
+    (["import", "parse-server"], "URL", "The Parse Server's URL, e.g. http://localhost:1337/parse."),
+])
+def test_a_missing_file_folder_or_url_shows_one(args: list[str], missing: str, example: str) -> None:
+    """click said only "Missing argument 'FILE'" (or the folder, the paths, the URL)."""
+    assert f"Missing argument '{missing}'. {example}" in user_error(*args, "--db", "x.duckdb")
+
+
+@pytest.mark.parametrize("args, missing", [
+    (["show", "Post"], "ID"),
+    (["relation", "Group"], "ID"),
+    (["relation", "Group", "g2"], "KEY"),
+])
+def test_a_missing_id_or_key_shows_a_command_that_runs_on_the_sample(args: list[str], missing: str) -> None:
+    """click said only "Missing argument 'ID'" (or 'KEY'); the command shown names a record (and
+    a Relation field of it holding records) of the bundled sample, and runs as printed."""
+    err = user_error(*args)
+    assert f"Missing argument '{missing}'. " in err
+    shown = re.search(r"e\.g\. querylang ((?:show|relation) [^(]+) \(", err)
+    assert shown is not None
+    command, class_name, object_id, *key = shown.group(1).split()
+    assert command == args[0]
+    sample = sample_document()
+    assert object_id in [r["objectId"] for r in sample["records"][class_name]]
+    if key:
+        held = [e["targetId"] for e in sample["relations"]
+                if (e["class"], e["objectId"], e["key"]) == (class_name, object_id, key[0])]
+        assert held
+        assert sorted(ids_of(ok(command, class_name, object_id, *key, "--format", "json"))) == sorted(held)
+    else:
+        assert f"{class_name} {object_id}" in ok(command, class_name, object_id)

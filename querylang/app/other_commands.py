@@ -34,7 +34,8 @@ PROGRESS_MIN_BYTES = 1 << 20  # below this a load is over before a bar could be 
 
 @click.command()
 # As typed (a str): Path drops the './' of './d', and the messages name the file as written.
-@click.argument("file", type=params.HomePath(path_type=str))
+@click.argument("file", type=params.HomePath(path_type=str, missing="The JSON interchange file or directory to load, "
+                                                                "e.g. blog.json."))
 @click.option("--db", "db_path", required=True, type=DbParam(),
               help="The DuckDB database file to load into (made if missing and named *.duckdb, *.db "
                    "or *.ddb), or a PostgreSQL database: postgresql://user@host:port/dbname.")

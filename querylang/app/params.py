@@ -22,7 +22,17 @@ class HomePath(click.Path):
     `--db=~/blog.duckdb` or `--data=~/x.json` (after an '='), and it named a folder '~' in the
     current one ("no such database file: ~/blog.duckdb"). A path the system refuses (a name
     too long for it, a loop of links) is said here, in words: the commands' first look at it
-    (``is_dir``, ``exists``) raised Python's OSError, an internal error."""
+    (``is_dir``, ``exists``) raised Python's OSError, an internal error.
+
+    ``missing``: what the "Missing argument" error adds, one such path (click named only the
+    argument), as ``Example`` does for a text argument."""
+
+    def __init__(self, *args: Any, missing: str | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.missing = missing
+
+    def get_missing_message(self, param: Any, ctx: Any) -> str | None:
+        return self.missing
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str):
@@ -100,6 +110,14 @@ class Example(click.types.StringParamType):
 # The query commands' SCRIPT, as the group's help shows one; an empty script lists every record.
 SCRIPT_EXAMPLE = Example("A filter script, e.g. 'where({ score: { greaterThan: 5 } })', or '' for every record.")
 CLASS_EXAMPLE = Example("A class name, e.g. Post ('querylang schema' lists the classes).")
+# show's and relation's: a record and a Relation field the bundled sample holds, so that the
+# command shown runs as written, with neither --db nor --data.
+SHOW_ID_EXAMPLE = Example("A record's objectId, e.g. querylang show Comment c001 (a record of the bundled sample).")
+RELATION_ID_EXAMPLE = Example("The objectId of the record that holds the Relation, e.g. querylang relation Group g2 "
+                              "posts (a record of the bundled sample).")
+RELATION_KEY_EXAMPLE = Example("The Relation field, e.g. querylang relation Group g2 posts ('querylang schema' "
+                               "lists the fields).")
+URL_EXAMPLE = Example("The Parse Server's URL, e.g. http://localhost:1337/parse.")
 
 
 def cli_pairs(pairs: Sequence[str]) -> dict[str, Any]:

@@ -31,7 +31,10 @@ from querylang.app.commands import (
 )
 from querylang.app.params import (
     CLASS_EXAMPLE,
+    RELATION_ID_EXAMPLE,
+    RELATION_KEY_EXAMPLE,
     SCRIPT_EXAMPLE,
+    SHOW_ID_EXAMPLE,
     at_file,
     cli_keys,
     cli_order,
@@ -322,7 +325,7 @@ def schema(db_path: Path | None, data_path: str | None, fmt: str) -> None:
 
 @click.command()
 @click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
-@click.argument("object_id", metavar="ID")
+@click.argument("object_id", metavar="ID", type=SHOW_ID_EXAMPLE)
 @source_options
 @click.option("--include", multiple=True, metavar="FIELDS",
               help="Embed the records these Pointer fields (and the Pointers in these Array "
@@ -359,8 +362,8 @@ def show(
 
 @click.command()
 @click.argument("class_name", metavar="CLASS", type=CLASS_EXAMPLE)
-@click.argument("object_id", metavar="ID")
-@click.argument("key")
+@click.argument("object_id", metavar="ID", type=RELATION_ID_EXAMPLE)
+@click.argument("key", type=RELATION_KEY_EXAMPLE)
 @source_options
 @click.option("--sort", multiple=True, metavar="KEYS", help="Sort keys, e.g. --sort -createdAt.")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Return at most N records.")

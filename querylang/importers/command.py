@@ -15,7 +15,7 @@ import click
 
 from ..api import Database
 from ..app.commands import close_written, per_class, say_written, target_name, write_into
-from ..app.params import DbParam, HomePath
+from ..app.params import URL_EXAMPLE, DbParam, HomePath
 from ..app.render import plural
 from .interchange import IMPORT_FAILED, ImportedThenInterrupted, ImportReport, imports_committed
 
@@ -105,7 +105,7 @@ class _Bar:
 
 
 @import_group.command("parse-server")
-@click.argument("url")
+@click.argument("url", type=URL_EXAMPLE)
 @click.option("--app-id", required=True, envvar="PARSE_APP_ID", help="The application id (or $PARSE_APP_ID).")
 @click.option("--master-key", required=True, envvar="PARSE_MASTER_KEY",
               help="The master key (or $PARSE_MASTER_KEY, which keeps it out of the process list).")
@@ -132,7 +132,9 @@ def parse_server_cmd(url: str, app_id: str, master_key: str, classes: str | None
 
 @import_group.command("mongo")
 # As typed (str): Path drops the './' of './dump', and the messages name its files as written.
-@click.argument("directory", type=HomePath(path_type=str))  # a file: import_mongo_export says what to give
+# A file: import_mongo_export says what to give.
+@click.argument("directory", type=HomePath(path_type=str, missing="The folder of mongoexport files, one NAME.json per "
+                                                                  "collection, e.g. dump."))
 @DB_OPTION
 def mongo_cmd(directory: str, db_path: Path | str) -> None:
     """Import a directory of mongoexport files of a Parse database on MongoDB.
@@ -147,7 +149,9 @@ def mongo_cmd(directory: str, db_path: Path | str) -> None:
 
 
 @import_group.command("dashboard")
-@click.argument("paths", nargs=-1, required=True, type=HomePath(path_type=str))  # as typed, as mongo's
+@click.argument("paths", nargs=-1, required=True,  # as typed, as mongo's
+                type=HomePath(path_type=str, missing="Parse Dashboard export files, or folders of them, e.g. "
+                                                     "Post.json _User.json."))
 @DB_OPTION
 def dashboard_cmd(paths: tuple[str, ...], db_path: Path | str) -> None:
     """Import Parse Dashboard class exports (JSON) or parse.com {"results": [...]} files.
