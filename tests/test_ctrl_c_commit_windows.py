@@ -32,7 +32,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
 # (held_off given the load's list of presses, left without an error); "store", as the store's
 # load returns to Database.load; "importer", as the importer returns (its folder names reset,
 # after its `with Staging()` block); "closing", as the import command closes the database;
-# "notes", as it prints its first note.
+# "notes", as it prints its first note; "summary", in the summary's print (its first half written).
 PRESSES = """
 import contextlib, importlib, os, signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
@@ -93,6 +93,22 @@ elif armed[0] == "notes":
             press()
         return echo(message, *args, **kw)
     click.echo = said
+elif armed[0] == "summary":
+    class Summary:
+        def __init__(self, out):
+            self.out = out
+
+        def __getattr__(self, name):
+            return getattr(self.out, name)
+
+        def write(self, text):
+            if text.startswith(("loaded ", "imported ")):
+                self.out.write(text[:len(text) // 2])
+                self.out.flush()
+                press()
+            return self.out.write(text)
+
+    sys.stdout = Summary(sys.stdout)
 """
 
 COMMAND = PRESSES + """
@@ -115,7 +131,7 @@ def _old_file(path: Path) -> None:
 def test_the_presses_are_placed() -> None:
     """The wrapped functions are where the presses are said to land (a renamed one would leave
     a test passing without its press)."""
-    from querylang.app import other_commands
+    from querylang.app import commands, other_commands
     from querylang.engines.duckdb import directory_load, loading
     from querylang.engines.duckdb.store import Store
     from querylang.engines.postgres import store
@@ -125,6 +141,7 @@ def test_the_presses_are_placed() -> None:
     assert callable(Store.load) and callable(store.PostgresStore.load)
     assert callable(interchange.typed_sources) and callable(command.close_written) and callable(other_commands.close_written)
     assert "click.echo(f\"note: " in Path(command.__file__).read_text(encoding="utf-8")
+    assert "sys.stdout.write(line + " in Path(commands.__file__).read_text(encoding="utf-8")  # the summary
 
 
 @pytest.mark.parametrize("press", ["engine", "store", "importer", "closing", "notes"])
@@ -259,3 +276,25 @@ def test_a_pipelined_load_pressed_after_its_publishing_is_raised_as_kept(tmp_pat
     done = _run(PIPELINE, str(tmp_path / "f.duckdb"), press=press, cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == ["LoadedThenInterrupted {'Big': 60000}", "60000 9"]
+
+
+@pytest.mark.parametrize("command, said", [
+    (["load", "new.json"], "loaded 1 record into {}: New 1\n"),
+    (["import", "mongo", "mongo"], "imported 3 records and 2 relation edges into {}: Post 2, Group 1\n"),
+])
+def test_a_press_as_the_summary_prints_is_said_as_the_load_kept(tmp_path: Path, command: list[str], said: str) -> None:
+    """Pressed in the summary's own print (say_written), after the load or import committed, the
+    command ended as "interrupted" alone, read as one that failed; now as the press just after
+    it: the summary as far as it got, then the load (import) kept, exit 130, the new file kept."""
+    path = tmp_path / "f.duckdb"
+    (tmp_path / "new.json").write_text(json.dumps({"classes": {"New": {"fields": {}}}, "records": {"New": [{"objectId": "r1"}]}}))
+    _mongo_export(tmp_path)
+    done = _run(COMMAND, *command, "--db", str(path), press="summary", cwd=tmp_path)
+    summary, what = said.format(path), command[0].replace("load", "the load").replace("import", "the import")
+    # The import's notes (its records without dates) print before its summary.
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == (0 if command[0] == "load" else 2)
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (
+        130, summary[:len(summary) // 2], [*notes, f"interrupted after {what} was committed: its records are kept"])
+    with querylang.connect(path, read_only=True) as db:
+        assert db.count("New" if command[0] == "load" else "Post") == (1 if command[0] == "load" else 2)

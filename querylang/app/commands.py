@@ -527,12 +527,21 @@ def close_written(db: Database, target: Path | str) -> str | None:
     return None
 
 
-def say_written(line: str, pressed: KeyboardInterrupt | None, notes: Sequence[str | None] = ()) -> None:
+def say_written(line: str, pressed: KeyboardInterrupt | None, notes: Sequence[str | None] = (), *,
+                kept: KeyboardInterrupt) -> None:
     """The summary of a committed load or import (say_committed), then on stderr the press that
     came as it committed (LoadedThenInterrupted), if one did, and the notes given; after a
-    press, the command ends as interrupted (exit 130)."""
+    press, the command ends as interrupted (exit 130). ``kept``: how a press while the summary
+    itself prints is said (the load's or import's ...ThenInterrupted), after the summary as far
+    as it got: left to the command's handler it was "interrupted" alone, read as a failed load,
+    and run again the load met every objectId as a duplicate."""
     said = ([str(pressed)] if pressed is not None else []) + [note for note in notes if note]
-    say_committed(line, "\n".join(said) or None)
+    try:
+        say_committed(line, "\n".join(said) or None)
+    except KeyboardInterrupt:
+        if pressed is None:  # one that came as it committed is said above, before the notes
+            sys.stderr.write(f"{kept}\n")
+        pressed = kept
     if pressed is not None:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
 

@@ -106,7 +106,7 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
         notes.append(f"note: {file} defines classes only, and no records: to load the records of its folder, an "
                      f"interchange directory, run querylang load {folder} --db {db_words(db_path)}")
     say_written(f"loaded {plural(total, 'record')} into {target_name(db_path)}: {per_class(counts)}",
-                late[0] if late else None, notes)
+                late[0] if late else None, notes, kept=LoadedThenInterrupted(counts))
 
 
 def _defines_no_classes(doc: Any, path: Path) -> bool:

@@ -68,7 +68,8 @@ def _into(db_path: Path | str, work: Callable[[Database], ImportReport]) -> None
     except KeyboardInterrupt:  # the notes stop there
         late[:] = late or [ImportedThenInterrupted(report)]
     say_written(f"imported {plural(report.records, 'record')} and {plural(report.edges, 'relation edge')} "
-                f"into {target_name(db_path)}: {per_class(report.counts)}", late[0] if late else None, [words_left])
+                f"into {target_name(db_path)}: {per_class(report.counts)}", late[0] if late else None, [words_left],
+                kept=ImportedThenInterrupted(report))
 
 
 class _Bar:
