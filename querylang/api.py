@@ -18,7 +18,8 @@ from typing import Any
 from querylang.engines.base import Engine, open_engine
 from querylang.engines.base import other_scheme as other_scheme  # the command line's --db check
 from querylang.engines.duckdb.decode import output_record
-from querylang.engines.postgres.passwords import hide_password as hide_password  # for the CLI
+from querylang.engines.postgres.passwords import command_url as command_url  # for the CLI
+from querylang.engines.postgres.passwords import hide_password
 from querylang.engines.sql.plan_cache import PlanCache
 from querylang.errors import (
     DataError,
@@ -165,16 +166,19 @@ class Database(Summaries):
                     if there is exc:
                         raise
                     raise there from exc
+            if failed:
+                raise failed[0]
+            return counts  # inside: a press as the call returns is one after the commit too
         except KeyboardInterrupt as exc:
             # Once the engine's commit section ended (its statements, the store's return, the
             # folder names' reset here), a press is no engine's LoadedThenInterrupted: said as
             # one, the load is kept, not taken for one that stopped (a made file was removed).
+            # What on_commit raised is the press's cause: said, not lost.
             if saved and not isinstance(exc, LoadedThenInterrupted):
-                raise LoadedThenInterrupted(saved[0]) from None
+                raise LoadedThenInterrupted(saved[0]) from (failed[0] if failed else None)
+            if failed and exc.__cause__ is None:
+                exc.__cause__ = failed[0]
             raise
-        if failed:
-            raise failed[0]
-        return counts
 
     def import_parse_server(
         self, url: str, *, app_id: str, master_key: str, classes: Sequence[str] | None = None, progress: Any = None

@@ -694,7 +694,7 @@ def test_a_load_of_no_classes_into_a_new_database_is_refused_and_makes_none(tmp_
     db = tmp_path / "new.duckdb"
     err = user_error("load", str(given), "--db", str(db))
     where = "a directory's classes are in its schema.json" if name == "folder" else "an interchange file's classes are"
-    assert err == (f"error: {given} holds no classes: nothing was loaded, and no database made ({where} under "
+    assert err == (f"error: {given} holds no classes: nothing was loaded ({where} under "
                    '"classes", README "Interchange format"; serve refuses a database of none)\n')
     assert not db.exists() and not db.with_name(db.name + ".wal").exists()
     ok("load", "tests/conformance/dataset.json", "--db", str(db))
@@ -749,6 +749,20 @@ def test_find_given_a_filter_script_or_bare_keys_says_what_it_wants(tmp_path: Pa
             "(JSON writes each key in double quotes, '{\"score\": 5}'; in a shell, put WHERE_JSON in single quotes: "
             "unquoted, the shell takes its double quotes away, and each $name)\n")
     assert "(" not in user_error("find", "Post", '{"score": 5')  # other bad JSON: no hint
+
+
+def test_find_s_filter_script_hint_repeats_the_data_given(tmp_path: Path) -> None:
+    """The command the hint names read the bundled sample, which holds a Post too, where the
+    find was given --data or --db: run as printed it answered from other data, silently."""
+    import shlex
+
+    data = tmp_path / "mine.json"
+    data.write_text(json.dumps({"classes": {"Post": {"fields": {"score": {"type": "Number"}}}},
+                                "records": {"Post": [{"objectId": "m1", "score": 13}]}}), encoding="utf-8")
+    err = user_error("find", "Post", "where({ score: 13 })", "--data", str(data))
+    run = err.split("run it with ")[1].split(";")[0]
+    assert run == f"querylang query Post 'where({{ score: 13 }})' --data {shlex.quote(str(data))}"
+    assert ids_of(ok(*shlex.split(run)[1:], "--format", "json")) == ["m1"]  # the given data's
 
 
 def test_find_s_usage_shows_its_where_as_optional() -> None:

@@ -11,6 +11,7 @@ import urllib.parse
 from pathlib import Path
 
 import psycopg
+import pytest
 from rich.console import Console
 
 import querylang
@@ -234,3 +235,18 @@ def test_show_follow_lines_mask_only_a_password(pg_cluster: Cluster) -> None:
     line = out.split("follow:")[1].splitlines()[1].strip()
     assert "s3cret" not in out
     assert line == "querylang show Post p008 --db '" + secret.replace("s3cret", "***") + "'"
+
+
+@pytest.mark.parametrize("password", ["s3cr#et", "s3cr?et"])
+def test_a_password_the_url_patterns_end_early_is_never_repeated(pg_cluster: Cluster, password: str) -> None:
+    # libpq reads '#' and '?' in a URL's userinfo as part of the password ('u:s3cr#et@h'), where
+    # the masking patterns end it there: the command shown repeated the password whole. Such a
+    # URL is written URL, as every URL was before.
+    from querylang.app.commands import db_words
+
+    url = fresh_url(pg_cluster)
+    secret = url.replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
+    assert db_words(secret) == "URL"
+    ok("load", SAMPLE, "--db", url)
+    out = ok("show", "Comment", "c001", "--db", secret)  # the server takes any password here
+    assert "querylang show Post p008 --db URL" in out and password not in out

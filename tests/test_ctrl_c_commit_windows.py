@@ -32,7 +32,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
 # (held_off given the load's list of presses, left without an error); "store", as the store's
 # load returns to Database.load; "importer", as the importer returns (its folder names reset,
 # after its `with Staging()` block); "closing", as the import command closes the database;
-# "notes", as it prints its first note; "summary", in the summary's print (its first half written).
+# "notes", as it prints its first note; "summary", in the summary's print (its first half written);
+# "returned", as Database.load returns to its caller (the command's work, before its handlers).
 PRESSES = """
 import contextlib, importlib, os, signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
@@ -66,6 +67,14 @@ elif armed[0] == "store":
             return out
 
         store.load = load
+elif armed[0] == "returned":
+    from querylang.api import Database
+    def load(self, *args, loading=Database.load, **kw):
+        out = loading(self, *args, **kw)
+        press()
+        return out
+
+    Database.load = load
 elif armed[0] == "importer":
     from querylang.importers import interchange
     typed = interchange.typed_sources
@@ -138,7 +147,7 @@ def test_the_presses_are_placed() -> None:
     from querylang.importers import command, interchange
 
     assert all(callable(m.held_off) for m in (loading, directory_load, store))
-    assert callable(Store.load) and callable(store.PostgresStore.load)
+    assert callable(Store.load) and callable(store.PostgresStore.load) and callable(querylang.Database.load)
     assert callable(interchange.typed_sources) and callable(command.close_written) and callable(other_commands.close_written)
     assert "click.echo(f\"note: " in Path(command.__file__).read_text(encoding="utf-8")
     assert "sys.stdout.write(line + " in Path(commands.__file__).read_text(encoding="utf-8")  # the summary
@@ -190,6 +199,20 @@ def test_querylang_load_pressed_after_its_commit_keeps_it_and_says_so(tmp_path: 
         130, f"loaded 1 record into {path}: New 1\n", "interrupted after the load was committed: its records are kept\n")
     with querylang.connect(path, read_only=True) as db:
         assert (sorted(db.schema.classes), db.count("New")) == (["New"] if made else ["New", "Old"], 1)
+
+
+def test_querylang_load_pressed_as_db_load_returns_keeps_the_file_it_made(tmp_path: Path) -> None:
+    """Pressed as db.load returned into the command, before the command's own handlers: a plain
+    press there came to write_into, which removed the file it had made, the committed load in
+    it, and said "interrupted" alone. Now the file is kept (a load committed since it was
+    opened, the store's count of changes says) and the press said as the load kept."""
+    path, file = tmp_path / "f.duckdb", tmp_path / "new.json"
+    file.write_text(json.dumps({"classes": {"New": {"fields": {}}}, "records": {"New": [{"objectId": "r1"}]}}))
+    done = _run(COMMAND, "load", str(file), "--db", str(path), press="returned", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        130, "", "interrupted after the load was committed: its records are kept\n")
+    with querylang.connect(path, read_only=True) as db:
+        assert (sorted(db.schema.classes), db.count("New")) == (["New"], 1)
 
 
 # The library: the press is raised as the load (or import) kept, with this process's view of the
@@ -251,6 +274,28 @@ def test_load_tells_on_commit_its_counts_and_refuses_one_that_is_no_function(
         with pytest.raises(querylang.QueryError, match="^a query inside load's progress"):
             db.load({"records": {"A": [{"objectId": "a2"}]}}, on_commit=lambda counts: db.count("A"))
         assert (sorted(db.schema.classes), db.count("A")) == (["A"], 2)
+
+
+def test_what_on_commit_raises_is_the_cause_of_a_press_meanwhile(tmp_path: Path) -> None:
+    """on_commit raised, and a Ctrl-C came as it ran (held off, then raised as the load kept):
+    the error was dropped, where the README says it comes out. It is the press's cause now."""
+    code = """
+import os, signal, sys, querylang
+signal.signal(signal.SIGINT, signal.default_int_handler)
+def told(counts):
+    os.kill(os.getpid(), signal.SIGINT)
+    raise ValueError("the caller's mark failed")
+db = querylang.connect(sys.argv[1])
+try:
+    db.load({"classes": {"A": {"fields": {}}}, "records": {"A": [{"objectId": "a1"}]}}, on_commit=told)
+except querylang.LoadedThenInterrupted as exc:
+    print(type(exc).__name__, exc.counts, repr(exc.__cause__))
+print(db.count("A"))
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.duckdb")], capture_output=True, text=True,
+                          timeout=120, env=ENV, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == ["LoadedThenInterrupted {'A': 1} ValueError(\"the caller's mark failed\")", "1"]
 
 
 # A load of new classes large enough to be written while it is read (the pipeline's publishing

@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 
 import click
 
-from querylang.api import Database, Result, connect, hide_password, shown, unreadable_path
+from querylang.api import Database, Result, command_url, connect, shown, unreadable_path
 from querylang.app.exits import EXIT_INTERRUPTED
 from querylang.app.render import Count, array_doc, dumps, make_console, record_doc, record_view
 from querylang.errors import (
     JSON_DOCUMENT,
     OBJECT_NOT_FOUND,
     DataError,
+    LoadedThenInterrupted,
     QueryError,
     QueryTypeError,
     Unreadable,
@@ -481,6 +482,7 @@ def write_into(target: Path | str, work: Callable[[Database], T], failed: str | 
     url = is_url(target)
     made = not url and not Path(target).exists()
     db = None
+    changes: int | None = None
     try:
         try:
             db = connect(str(target) if url else Path(target))
@@ -489,16 +491,24 @@ def write_into(target: Path | str, work: Callable[[Database], T], failed: str | 
                 raise
             raise DataError(f"{failed}: {exc.message}", code=exc.code) from None
         made = made and not db.schema.classes
+        changes = db.store.changes  # a load committed by the work counts one more
         return db, work(db)
     except BaseException as exc:
+        # A press in the few statements between a load's commit and the work's handlers (as
+        # db.load or the work returns) came here as a plain one: the file made, which held the
+        # committed load, was removed. Committed, the data is kept, and said so. (A file's:
+        # PostgreSQL's count also counts the schema changes other processes make.)
+        committed = not url and db is not None and changes is not None and db.store.changes != changes
         if db is not None:
             db.close()
         # A file that appeared after the look above (two loads started together into a new
         # file) is another process's: the one it could not open (locked, or made but not yet
         # written, which reads as an empty file: a DataError either way), or found holding
         # classes. A file this command opened empty, or was making when stopped, is its own.
-        if made and (db is not None or not isinstance(exc, DataError)):
+        if made and not committed and (db is not None or not isinstance(exc, DataError)):
             remove_database_file(Path(target))
+        if committed and isinstance(exc, KeyboardInterrupt) and not isinstance(exc, LoadedThenInterrupted):
+            raise LoadedThenInterrupted({}) from None
         raise
 
 
@@ -549,8 +559,8 @@ def say_written(line: str, pressed: KeyboardInterrupt | None, notes: Sequence[st
 def db_words(db: Path | str) -> str:
     """``--db``'s value as a command to type repeats it, quoted for the shell: a file as
     given, a PostgreSQL URL as given but for its password, masked (the command then runs as
-    printed once the password is put back, or at once with none)."""
-    return shlex.quote(hide_password(db) if isinstance(db, str) and is_url(db) else shown(db))
+    printed once the password is put back, or at once with none; ``URL`` where it cannot be)."""
+    return shlex.quote(command_url(db) if isinstance(db, str) and is_url(db) else shown(db))
 
 
 def say_committed(line: str, then: str | None = None) -> None:

@@ -19,7 +19,7 @@ import click
 from querylang.app.commands import closed_stdout
 from querylang.app.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER
 from querylang.app.render import visible
-from querylang.errors import EngineError, QueryError, os_reason
+from querylang.errors import EngineError, LoadedThenInterrupted, QueryError, os_reason
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 GIVEN = "querylang.args"  # the command line's arguments, kept in the group context's meta
@@ -108,8 +108,10 @@ class QueryLangGroup(click.Group):
         except QueryError as err:  # DataError too: every user error is a QueryError
             report_error(err)
             ctx.exit(EXIT_USER)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+        except KeyboardInterrupt as err:
+            # One after a load's commit says the data is kept (write_into): "interrupted" alone
+            # read as a load that failed, to be run again.
+            click.echo(str(err) if isinstance(err, LoadedThenInterrupted) else "interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, and keep Python from complaining

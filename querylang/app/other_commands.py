@@ -80,7 +80,7 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
                 # command answers "unknown class": a mistake, said before anything is written
                 # (a file this command made is removed).
                 where = "a directory's classes are in its schema.json" if path.is_dir() else "an interchange file's classes are"
-                raise DataError(f'{file} holds no classes: nothing was loaded, and no database made ({where} under '
+                raise DataError(f'{file} holds no classes: nothing was loaded ({where} under '
                                 '"classes", README "Interchange format"; serve refuses a database of none)')
             # Read here (for the bar): db.load is told the file, to name a bad record's line.
             try:

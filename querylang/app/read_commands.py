@@ -65,11 +65,12 @@ _A_SCRIPT = re.compile(r"\s*[A-Za-z_$][\w$]*\s*\(")
 _BARE_KEY = re.compile(r"\s*\{\s*[A-Za-z_$][\w$.]*\s*:")
 
 
-def where_mistake(text: str, class_name: str, given: str) -> str | None:
+def where_mistake(text: str, class_name: str, given: str, then: str = "") -> str | None:
     """A hint for find's WHERE_JSON that is not JSON, when it looks like one of the usual
-    mistakes; ``given``: the argument as typed (text, -, @FILE), for the command to run instead."""
+    mistakes; ``given``: the argument as typed (text, -, @FILE), for the command to run instead,
+    ``then`` the source options it repeats (without them it read the bundled sample)."""
     if _A_SCRIPT.match(text):
-        return (f"that is a filter script: run it with querylang query {shlex.quote(class_name)} {shlex.quote(given)}; "
+        return (f"that is a filter script: run it with querylang query {shlex.quote(class_name)} {shlex.quote(given)}{then}; "
                 "WHERE_JSON is Parse's where, e.g. '{\"score\": {\"$gt\": 10}}'")
     if _BARE_KEY.match(text):
         return ("JSON writes each key in double quotes, '{\"score\": 5}'; in a shell, put WHERE_JSON in single "
@@ -246,7 +247,7 @@ def find(
     try:
         doc = json_object(text, named, WHERE_EXPECTED, "a JSON object (Parse's where), e.g. '{\"score\": {\"$gt\": 10}}'")
     except DataError as exc:
-        exc.hint = exc.hint or where_mistake(text, class_name, where)
+        exc.hint = exc.hint or where_mistake(text, class_name, where, source_words(db_path, data_path))
         raise
     db = open_db(db_path, data_path)
     cls = db.schema.get(class_name)

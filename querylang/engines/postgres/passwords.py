@@ -38,6 +38,21 @@ def hide_password(text: str, target: str = "") -> str:
     return _KEYWORD.sub(lambda m: m.group("keep") + MASK, text)
 
 
+def command_url(url: str) -> str:
+    """A PostgreSQL URL as a command to type repeats it: as given but for its password, masked.
+    The patterns above end a URL's password at a '#' or '?', which libpq reads as part of it
+    ('u:p#w@h'): where the password libpq reads is still in the text, or libpq cannot read the
+    URL at all, it is written ``URL``."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    text = hide_password(url, url)
+    try:
+        password = conninfo_to_dict(url).get("password")
+    except Exception:  # noqa: BLE001 - a URL the driver refuses: nothing of it is repeated
+        return "URL"
+    return "URL" if password and str(password) in text else text
+
+
 def _quoted_parts_hidden(text: str, password: str) -> str:
     """The patterns above end a password at a space, and the driver quotes a password with a
     space alone ('unexpected spaces found in "pass word"'); given a raw '@', libpq ends the
