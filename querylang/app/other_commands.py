@@ -48,7 +48,7 @@ def load(file: str, db_path: Path, progress: bool | None) -> None:
     The load is all or nothing: if any record is bad, nothing is loaded (and a database file
     this command created is removed again). Records add to what the database holds; an
     objectId already stored is an error. A FILE of no classes is refused when the database
-    holds none either (a new file): it would be left with none, which serve refuses.
+    holds none either (such as a new file): it would be left with none, which serve refuses.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
