@@ -62,11 +62,16 @@ def _mongomock_holds(collection: Any, record: str, path: str, op: str, v: Any) -
     MongoDB: equalTo as Parse sends it, the value itself (mongomock's ``$eq`` with an array
     operand matches no array element equal to it); ``exists: false`` as the negation MongoDB
     makes of ``exists: true`` (mongomock's holds when one branch of a path through an array
-    reaches nothing, and its ``$not`` fails where no branch reaches anything). None where
-    mongomock fails (its ``$all`` raises TypeError on a path reaching an array and a value)."""
+    reaches nothing, and its ``$not`` fails where no branch reaches anything); ``all`` as the
+    equalities MongoDB reads it as. None where mongomock fails (a TypeError)."""
     if op == "exists" and not v:
         held = _mongomock_holds(collection, record, path, op, True)
         return None if held is None else not held
+    if op == "all":
+        # MongoDB's $all of values is the $and of an equality to each: mongomock's own failed
+        # where one branch of a path through an array reached nothing ({'b': [[{}, {'b': ['x']}]]}
+        # and 'meta.b.0.b' $all ['x']: 0, where its 'meta.b.0.b': 'x' found the record).
+        return all(_mongomock_holds(collection, record, path, "equalTo", x) for x in v)
     try:
         return collection.count_documents({"_id": record, path: v if op == "equalTo" else {MONGO[op]: v}}) == 1
     except TypeError:
