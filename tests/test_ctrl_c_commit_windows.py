@@ -57,24 +57,17 @@ if armed[0] == "engine":
                 press()
 
         module.held_off = held_off
-elif armed[0] == "store":
+elif armed[0] in ("store", "returned"):
+    from querylang.api import Database
     from querylang.engines.duckdb.store import Store
     from querylang.engines.postgres.store import PostgresStore
-    for store in (Store, PostgresStore):
-        def load(self, *args, loading=store.load, **kw):
+    for loader in (Store, PostgresStore) if armed[0] == "store" else (Database,):
+        def load(self, *args, loading=loader.load, **kw):
             out = loading(self, *args, **kw)
             press()
             return out
 
-        store.load = load
-elif armed[0] == "returned":
-    from querylang.api import Database
-    def load(self, *args, loading=Database.load, **kw):
-        out = loading(self, *args, **kw)
-        press()
-        return out
-
-    Database.load = load
+        loader.load = load
 elif armed[0] == "importer":
     from querylang.importers import interchange
     typed = interchange.typed_sources
