@@ -332,3 +332,22 @@ def test_show_follows_an_array_of_pointers_by_the_show_that_embeds_them() -> Non
     out.truncate(0)
     s.handle(line)
     assert "ann" in out.getvalue() and "follow:" not in out.getvalue() and s.status == 0
+
+
+@pytest.mark.parametrize("class_name", [None, "Post"])
+@pytest.mark.parametrize(("entry", "command"), [("exit", ".quit"), ("quit", ".quit"), ("quit()", ".quit"),
+                                                ("help", ".help"), ("schema;", ".schema"), ("Q", ".quit")])
+def test_a_commands_name_without_its_dot_says_the_dot(entry: str, command: str, class_name: str | None) -> None:
+    """Found walking the shell: `exit`, `quit` and `help` (as other shells take them) were read
+    as scripts, "line 1, column 1: exit is not defined" (or "pick a class first")."""
+    s, out = session_for(class_name=class_name)
+    s.handle(entry)
+    said = " ".join(out.getvalue().split())
+    assert f"the shell's commands start with a dot: {command}" in said, said
+    assert "not defined" not in said and "pick a class" not in said and s.status == 2
+
+
+def test_a_variable_named_as_a_command_in_a_script_is_still_a_script() -> None:
+    s, out = session_for(class_name="Post")
+    s.handle("const help = 13; where({ score: help })")
+    assert "4 records" in out.getvalue() and s.status == 0

@@ -128,6 +128,10 @@ class Session:
         try:
             if stripped.startswith("."):
                 self.command(stripped)
+            elif (dotted := dotless_command(stripped)) is not None:
+                # As other shells take them (`exit`, `help`); as a script, "exit is not defined".
+                more = "" if dotted == ".help" else "; .help lists them"
+                raise QueryError(f"{stripped} is not a filter script; the shell's commands start with a dot: {dotted}{more}")
             else:
                 self.run_script(text)
         except EngineError as err:
@@ -384,6 +388,15 @@ class Session:
 
     def cmd_quit(self, args: list[str]) -> None:
         raise Quit
+
+
+def dotless_command(entry: str) -> str | None:
+    """The dot-command an entry names without its dot (``exit``, ``quit()``, ``help;``), if it does."""
+    word = entry.rstrip("; \t").removesuffix("()").lower()
+    if not _WORD.match(word):
+        return None
+    name = "." + word
+    return ALIASES.get(name, name) if name in COMMANDS or name in ALIASES else None
 
 
 def input_pairs(text: str) -> dict[str, Any]:
