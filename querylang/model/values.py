@@ -358,9 +358,10 @@ _BASE64_FOLD = str.maketrans("-_", "+/", " \t\n\r")
 def canonical_base64(text: object) -> str:
     """Bytes by value, as Parse Server on MongoDB keeps them: standard base64 as Python
     encodes the bytes the text stands for, so two spellings of the same bytes are one value
-    (``"QR=="``, ``"QQ=="``, ``"QQ"`` are the byte ``A``; ``"-_-_"`` is ``"+/+/"``). Refused:
-    empty base64, which Parse refuses ('This is not a valid Bytes'), and base64 that stands
-    for no bytes (``"=="``), whose canonical form is that empty text; text that is no base64
+    (``"QR=="``, ``"QQ=="``, ``"QQ"`` are the byte ``A``; ``"-_-_"`` is ``"+/+/"``). The empty
+    text is the empty Bytes, as Parse Server on MongoDB answers the empty BSON Binary it may
+    hold (its REST API refuses the empty text in a write: querylang serve's codec does too).
+    Refused: other text that stands for no bytes (``"=="``); text that is no base64
     (``"!!!!"``, padding inside it); and 4k + 1 letters, which end in no whole byte.
     ValueError if refused."""
     if not isinstance(text, str):
@@ -369,8 +370,8 @@ def canonical_base64(text: object) -> str:
     if _BASE64_LETTERS.fullmatch(letters) is None or len(letters) % 4 == 1:
         raise ValueError(f"not valid base64: {text!r:.40}")
     if not text:
-        raise ValueError("Bytes base64 must not be empty (Parse Server refuses it: 'This is not a valid Bytes')")
-    if not letters:  # its canonical form would be the empty text refused above
+        return text
+    if not letters:
         raise ValueError(f"Bytes base64 must stand for at least one byte, got {text!r:.40}")
     return base64.b64encode(base64.b64decode(letters + "=" * (-len(letters) % 4))).decode("ascii")
 

@@ -148,6 +148,10 @@ def bytes_cell(value: Any) -> dict[str, Any]:
     """Bytes' jsonb, Parse's REST object, in canonical base64 as querylang's stores hold it."""
     if value.__class__ is not dict:
         raise ValueError(f"a Bytes column holds {str(value)[:40]!r}, not {{__type: 'Bytes', base64}}")
+    if value.get("base64") == "":
+        # Parse on PostgreSQL keeps the text its client sent, and refuses the empty text, so
+        # only a hand edit writes one: base64_sql holds it equal to no Bytes, as to no read.
+        raise ValueError("Bytes base64 must not be empty (Parse Server refuses it: 'This is not a valid Bytes')")
     return check_bytes(value)
 
 
