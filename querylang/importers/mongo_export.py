@@ -72,6 +72,8 @@ _INTERNAL = {
     "_perishable_token", "_perishable_token_expires_at", "_failed_login_count", "_account_lockout_expires_at",
     "_password_changed_at", "_tombstone", "_session_token", "_last_used",
 }  # fmt: skip
+# The keys of a document Parse Server reads as its dates (MongoTransform.mongoObjectToParseObject).
+_DATES = {"_created_at": "createdAt", "createdAt": "createdAt", "_updated_at": "updatedAt", "updatedAt": "updatedAt"}
 # Collections Parse keeps without a _SCHEMA entry (its "volatile" classes).
 _VOLATILE = {
     "_JobStatus", "_PushStatus", "_Hooks", "_GlobalConfig", "_GraphQLConfig", "_JobSchedule",
@@ -447,8 +449,10 @@ def to_rest(
     for key, value in doc.items():
         if key == "_id" or key in _INTERNAL or key.startswith("_auth_data_"):
             continue
-        if key in ("_created_at", "_updated_at"):
-            out[key[1:].replace("_at", "At")] = iso_ms(value) if isinstance(value, datetime) else value
+        if key in _DATES:
+            # Parse Server reads createdAt and updatedAt (a script's names) as it reads its own
+            # _created_at and _updated_at: skipped as no field, they left the record undated.
+            out[_DATES[key]] = iso_ms(value) if isinstance(value, datetime) else value
             continue
         if key in ("_rperm", "_wperm", "_acl"):
             continue

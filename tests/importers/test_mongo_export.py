@@ -700,3 +700,16 @@ def test_the_empty_bytes_are_queried_alike_on_each_engine(engine: object, tmp_pa
         {"__type": "Bytes", "base64": ""}, {"__type": "Bytes", "base64": "QQ=="}]
     for where, ids in (({"raw": ""}, ["p1"]), ({"raw": {"notEqualTo": {"__type": "Bytes", "base64": ""}}}, ["p2"])):
         assert db.query("Post", where).ids == db.reference("Post", where).ids == ids
+
+
+def test_dates_under_parse_s_other_keys_are_the_record_s_dates(tmp_path: Path) -> None:
+    """Parse Server reads a document's createdAt and updatedAt keys as its _created_at and
+    _updated_at (a document a script wrote into MongoDB names them so): they were skipped as
+    keys _SCHEMA does not list, and the record dated by the time of the import."""
+    root = _small_export(tmp_path / "dump", '{"_id": "p1", "createdAt": {"$date": "2020-05-01T10:00:00Z"}, '
+                         '"updatedAt": {"$date": "2021-06-02T11:00:00.250Z"}}\n')
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    record = db.query("Post", {}).records[0]
+    assert (record["createdAt"], record["updatedAt"]) == ("2020-05-01T10:00:00.000Z", "2021-06-02T11:00:00.250Z")
+    assert not any("createdAt" in n or "_created_at" in n for n in report.notes), report.notes
