@@ -530,5 +530,9 @@ def interior(value: Any) -> Any:
     if isinstance(value, list):
         return [interior(v) for v in value]
     if isinstance(value, dict):
+        if value.get("__type") == "Date" and isinstance(value.get("iso"), datetime):
+            # A Date object whose iso is a BSON date (a script's, or an older writer's): Parse
+            # Server reads it as the Date, its iso made text; as it was, the load refused it.
+            return {k: iso_ms(v) if k == "iso" else interior(v) for k, v in value.items()}
         return {k: interior(v) for k, v in value.items()}
     return value

@@ -713,3 +713,19 @@ def test_dates_under_parse_s_other_keys_are_the_record_s_dates(tmp_path: Path) -
     record = db.query("Post", {}).records[0]
     assert (record["createdAt"], record["updatedAt"]) == ("2020-05-01T10:00:00.000Z", "2021-06-02T11:00:00.250Z")
     assert not any("createdAt" in n or "_created_at" in n for n in report.notes), report.notes
+
+
+def test_a_date_object_holding_a_bson_date_reads_as_parse_reads_it(tmp_path: Path) -> None:
+    """Inside an Object or Array, a {"__type": "Date", "iso": <BSON date>} (not what Parse
+    Server writes today, but what its Mongo adapter reads back as a Date, its iso made text: a
+    script's or an older writer's) was refused, failing the whole import, its iso being no text."""
+    root = _small_export(tmp_path / "dump", '{"_id": "p1", "o": {"when": {"__type": "Date", "iso": '
+                         '{"$date": "2024-01-02T03:04:05.678Z"}}}, "a": [{"__type": "Date", "iso": {"$date": '
+                         '{"$numberLong": "-1000"}}}]}\n')
+    (root / "_SCHEMA.json").write_text('{"_id": "Post", "o": "object", "a": "array"}\n', encoding="utf-8")
+    db = querylang.connect()
+    db.import_mongo_export(root)
+    record = db.query("Post", {}).records[0]
+    assert record["o"] == {"when": {"__type": "Date", "iso": "2024-01-02T03:04:05.678Z"}}
+    assert record["a"] == [{"__type": "Date", "iso": "1969-12-31T23:59:59.000Z"}]
+    assert db.query("Post", {"o.when": {"lessThan": {"__type": "Date", "iso": "2024-01-03T00:00:00Z"}}}).ids == ["p1"]
