@@ -26,13 +26,13 @@ from typing import Any
 
 from querylang.interchange.json_places import value_line
 from querylang.model.parse_types import (
-    SENSITIVE_FIELDS,
     SYSTEM_CLASSES,
     Target,
     detect_target,
     edge,
     interchange_fields,
     rest_record,
+    secret,
 )
 from querylang.model.schema import make_class, type_with_target
 from querylang.script.values import num, num_str
@@ -272,7 +272,7 @@ def infer_fields(class_name: str, records: Iterable[Any], path: Path, notes: lis
                             "whose objectId is no string)", class_name=class_name).placed(
                 record_line(f"{at}, record {i + 1}", "objectId"))
         for key, value in rec.items():
-            if key in _BUILTIN or key in SENSITIVE_FIELDS:
+            if key in _BUILTIN or secret(class_name, key):
                 continue
             try:
                 spec = {"type": "ACL"} if key == "ACL" else infer_type(value)

@@ -241,3 +241,12 @@ def test_a_record_s_classname_names_its_class_and_is_no_field(tmp_path: Path) ->
     assert report.counts == {"Post": 1}
     assert [f.name for f in db.schema.get("Post").user_fields] == ["n"]
     assert "className" not in db.find("Post", {}).records[0]
+
+
+def test_a_class_of_the_app_keeps_a_field_named_password(tmp_path: Path) -> None:
+    """Parse Server answers a password field of a class other than _User as any other field: the
+    import dropped it from every class, without a word."""
+    (tmp_path / "Router.json").write_text(json.dumps([{"objectId": "r1", "password": "wifi-1234", "className": "Router"}]))
+    db = querylang.connect()
+    db.import_dashboard_export(tmp_path / "Router.json")
+    assert db.query("Router", {}).records[0]["password"] == "wifi-1234"

@@ -4,11 +4,15 @@ test of test_parse_in_place_doctor.py compares a connection made earlier with on
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 import querylang
+from querylang.engines.postgres.cluster import Cluster
 from querylang.errors import DataError, QueryError, SchemaError
 
+from ..pg import fresh_url
 from .conftest import LiveParse
 from .in_place_setup import parse_like
 
@@ -162,3 +166,20 @@ def test_a_schema_read_again_that_the_role_may_no_longer_do_says_so(live_parse: 
             f"db.refresh_schema(): the stored schema could not be read, the one read before is kept: {said}"]
     finally:
         db.close()
+
+
+def test_a_class_of_the_app_keeps_a_field_named_password(pg_cluster: Cluster) -> None:
+    """password is a secret of _User alone: Parse Server answers a field of that name of any
+    other class as the app's data. In place it was left out of every class, as a secret."""
+    url = fresh_url(pg_cluster)
+    fields = {"objectId": {"type": "String"}, "createdAt": {"type": "Date"}, "updatedAt": {"type": "Date"},
+              "password": {"type": "String"}, "authData": {"type": "Object"}}
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute('CREATE TABLE "_SCHEMA" ("className" varchar(120) PRIMARY KEY, "schema" jsonb, "isParseClass" bool)')
+        con.execute('INSERT INTO "_SCHEMA" VALUES (%s, %s, true)', ["Router", Jsonb({"className": "Router", "fields": fields})])
+        con.execute('CREATE TABLE "Router" ("objectId" varchar(50) PRIMARY KEY, "createdAt" timestamptz, '
+                    '"updatedAt" timestamptz, "password" text, "authData" jsonb)')
+        con.execute("""INSERT INTO "Router" VALUES ('r1', now(), now(), 'wifi-1234', '{"k": 1}')""")
+    with querylang.connect(url, layout="parse") as db:
+        assert db.query("Router", {"password": "wifi-1234"}).records[0]["password"] == "wifi-1234"
+        assert db.notes == ["class Router, field authData: querylang keeps the name for Parse's own classes: left out"]

@@ -55,7 +55,7 @@ from querylang.errors import (
     TableMissing,
 )
 from querylang.interchange.document import Dataset, Edge
-from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, SENSITIVE_FIELDS, detect_target
+from querylang.model.parse_types import BUILTIN, PLAIN_TYPES, detect_target, secret
 from querylang.model.schema import NAME_RE, RESERVED, SYSTEM_CLASSES, ClassDef, Schema
 
 ACL_COLUMNS = ("_rperm", "_wperm")
@@ -424,8 +424,10 @@ class ParseStore(Counting, PostgresStore):
         if not isinstance(f, dict):
             return f"its _SCHEMA entry {f!r} is not an object"
         ftype = f.get("type")
-        if name.startswith("_") or name in SENSITIVE_FIELDS or name in RESERVED:
+        if name.startswith("_") or secret(parse, name):
             return "a secret Parse keeps on records"
+        if name in RESERVED:  # a class of the app's authData: its data (as its password, read)
+            return "querylang keeps the name for Parse's own classes"
         if not NAME_RE.fullmatch(name):
             return "a name querylang's schema does not accept"
         if not isinstance(ftype, str) or ftype not in PLAIN_TYPES | special_types.TYPES:
