@@ -279,8 +279,6 @@ BAD_VALUES = [
     ("raw", {"__type": "Bytes", "base64": "not base64!"}, "not valid base64"),
     ("raw", {"__type": "Bytes", "base64": "Q"}, "not valid base64"),  # no byte ends so
     ("raw", {"__type": "Bytes", "base64": "QQ==QQ=="}, "not valid base64"),  # Node stops at the first '='
-    ("raw", {"__type": "Bytes", "base64": "=="}, "must stand for at least one byte"),  # canonical: empty
-    ("raw", {"__type": "Bytes", "base64": " \n"}, "must stand for at least one byte"),
     ("raw", {"__type": "Bytes", "base64": "!!!!"}, "not valid base64"),
     ("raw", {"__type": "Bytes"}, "Bytes base64 must be a string"),
     ("raw", "aGVsbG8=", "expected Bytes"),

@@ -358,21 +358,17 @@ _BASE64_FOLD = str.maketrans("-_", "+/", " \t\n\r")
 def canonical_base64(text: object) -> str:
     """Bytes by value, as Parse Server on MongoDB keeps them: standard base64 as Python
     encodes the bytes the text stands for, so two spellings of the same bytes are one value
-    (``"QR=="``, ``"QQ=="``, ``"QQ"`` are the byte ``A``; ``"-_-_"`` is ``"+/+/"``). The empty
-    text is the empty Bytes, as Parse Server on MongoDB answers the empty BSON Binary it may
-    hold (its REST API refuses the empty text in a write: querylang serve's codec does too).
-    Refused: other text that stands for no bytes (``"=="``); text that is no base64
-    (``"!!!!"``, padding inside it); and 4k + 1 letters, which end in no whole byte.
+    (``"QR=="``, ``"QQ=="``, ``"QQ"`` are the byte ``A``; ``"-_-_"`` is ``"+/+/"``). Text that
+    stands for no byte (``""``, ``"=="``) is the empty Bytes, whose base64 is ``""``, as Parse
+    Server on MongoDB answers the empty BSON Binary it keeps for ``"=="`` (its REST API refuses
+    the empty text alone in a write: querylang serve's codec does too). Refused: text that is
+    no base64 (``"!!!!"``, padding inside it); and 4k + 1 letters, which end in no whole byte.
     ValueError if refused."""
     if not isinstance(text, str):
         raise ValueError(f"Bytes base64 must be a string, got {type_name(text)}")
     letters = text.translate(_BASE64_FOLD).rstrip("=")
     if _BASE64_LETTERS.fullmatch(letters) is None or len(letters) % 4 == 1:
         raise ValueError(f"not valid base64: {text!r:.40}")
-    if not text:
-        return text
-    if not letters:
-        raise ValueError(f"Bytes base64 must stand for at least one byte, got {text!r:.40}")
     return base64.b64encode(base64.b64decode(letters + "=" * (-len(letters) % 4))).decode("ascii")
 
 

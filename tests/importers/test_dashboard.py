@@ -250,3 +250,17 @@ def test_a_class_of_the_app_keeps_a_field_named_password(tmp_path: Path) -> None
     db = querylang.connect()
     db.import_dashboard_export(tmp_path / "Router.json")
     assert db.query("Router", {}).records[0]["password"] == "wifi-1234"
+
+
+def test_bytes_that_stand_for_no_byte_are_the_empty_bytes(tmp_path: Path) -> None:
+    """Parse Server takes base64 "==" (only empty base64 is "not a valid Bytes" to it): on
+    PostgreSQL it keeps the text, and its Dashboard exports it; on MongoDB it keeps the bytes
+    Node reads from it, none. The import refused the whole export for it; it is the empty Bytes,
+    as querylang reads every Bytes by the bytes Node reads from its base64."""
+    records = [{"objectId": o, "className": "Blob", "raw": {"__type": "Bytes", "base64": b}}
+               for o, b in (("b1", "=="), ("b2", " \n"), ("b3", "QQ=="))]
+    (tmp_path / "Blob.json").write_text(json.dumps(records))
+    db = querylang.connect()
+    db.import_dashboard_export(tmp_path / "Blob.json")
+    assert [r["raw"]["base64"] for r in db.query("Blob", {}, sort=["objectId"]).records] == ["", "", "QQ=="]
+    assert db.query("Blob", {"raw": "=="}, sort=["objectId"]).ids == ["b1", "b2"]

@@ -34,12 +34,14 @@ def test_bytes_are_kept_and_answered_by_value(served: LiveServer, client: httpx.
     """A write kept the base64 as sent ('-_-_', 'QQ'), answered it so, and compared that text:
     '$in' of 'QQ' missed 'QQ=='."""
     url, h = f"{served.url}/classes/Blob", headers(master=True)
-    for oid, sent in (("b1", "-_-_"), ("b2", "QR"), ("b3", "aGVs\nbG8===")):
+    # "==", no byte, Parse Server 9 takes (only empty base64 is "not a valid Bytes" to it) and on
+    # MongoDB keeps as the empty Binary it answers as "": was refused as no Bytes (107).
+    for oid, sent in (("b1", "-_-_"), ("b2", "QR"), ("b3", "aGVs\nbG8==="), ("b4", "==")):
         r = client.post(url, json={"objectId": oid, "raw": {"__type": "Bytes", "base64": sent}}, headers=h)
         assert r.status_code == 201, r.text
     got = {r["objectId"]: r["raw"]["base64"] for r in client.get(url, headers=h).json()["results"]}
-    assert got == {"b0": "QQ==", "b1": "+/+/", "b2": "QQ==", "b3": "aGVsbG8="}
-    for b64, ids in (("QQ", ["b0", "b2"]), ("+/+/", ["b1"]), ("aGVsbG8", ["b3"])):
+    assert got == {"b0": "QQ==", "b1": "+/+/", "b2": "QQ==", "b3": "aGVsbG8=", "b4": ""}
+    for b64, ids in (("QQ", ["b0", "b2"]), ("+/+/", ["b1"]), ("aGVsbG8", ["b3"]), ("", ["b4"])):
         where = json.dumps({"raw": {"$in": [{"__type": "Bytes", "base64": b64}]}})
         assert sorted(r["objectId"] for r in client.get(url, params={"where": where}, headers=h).json()["results"]) == ids
 
@@ -47,7 +49,6 @@ def test_bytes_are_kept_and_answered_by_value(served: LiveServer, client: httpx.
 @pytest.mark.parametrize(("b64", "code", "said"), [
     ("", 111, "Blob.raw: this is not a valid Bytes"),  # Parse Server answers it so
     (None, 111, "Blob.raw: this is not a valid Bytes"),
-    ("==", 107, "must stand for at least one byte"),
     ("!!!!", 107, "not valid base64"),
 ])  # fmt: skip
 def test_bytes_querylang_cannot_hold_are_refused_and_change_nothing(served: LiveServer, client: httpx.Client,

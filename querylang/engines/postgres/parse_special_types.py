@@ -70,14 +70,14 @@ _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2,3}){0,1}$"
 def base64_sql(col: str) -> str:
     """Bytes' base64 in canonical form, what they compare by, as querylang's stores keep it
     (Parse keeps what its client sent: ``aGVsbG9=``, ``aGVsbG8`` and ``aGVs\\nbG8=`` name the
-    bytes of ``aGVsbG8=``, ``-_-_`` those of ``+/+/``); NULL for a JSON null. Text
-    values.canonical_base64 refuses (``!!!!``, empty) is its text behind a ``!``, which no
-    canonical base64 holds: equal to no operand, yet there, as Parse's count sees it (its
-    record cannot be read: bytes_cell)."""
+    bytes of ``aGVsbG8=``, ``-_-_`` those of ``+/+/``, ``==`` none: the empty Bytes, ``''``);
+    NULL for a JSON null. Text bytes_cell refuses (``!!!!``, and the empty text, which Parse
+    refuses) is its text behind a ``!``, which no canonical base64 holds: equal to no operand,
+    yet there, as Parse's count sees it (its record cannot be read)."""
     text = f"({col} ->> 'base64')"
     letters = f"rtrim(translate({text}, E'-_ \\t\\n\\r', '+/'), '=')"  # values._BASE64_FOLD
     padded = f"rpad({letters}, (length({letters}) + 3) / 4 * 4, '=')"
-    readable = f"{letters} ~ '{_BASE64}' AND {letters} <> ''"
+    readable = f"{letters} ~ '{_BASE64}' AND {text} <> ''"
     canonical = f"translate(encode(decode({padded}, 'base64'), 'base64'), E'\\n', '')"
     return f"(CASE WHEN {readable} THEN {canonical} ELSE '!' || {text} END)"
 
