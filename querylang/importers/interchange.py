@@ -27,7 +27,7 @@ from typing import IO, Any, Protocol
 from ..errors import DataError, LoadedThenInterrupted, SchemaError
 from ..interchange.given_paths import typed_sources
 from ..model.jsvalues import described
-from ..model.schema import check_name
+from ..model.schema import check_case, check_name
 from ..model.values import any_nested, encodes_utf8
 
 
@@ -314,6 +314,9 @@ class Staging:
         # that file outside this directory (the load refuses the name, but only afterwards).
         try:
             check_name("class", name)
+            # Parse keeps Post and post apart, querylang does not: the load refused the pair
+            # naming no file; here the importer names the one that gave the second.
+            check_case("class", [*self.classes, name])
         except SchemaError as exc:
             raise DataError(exc.message) from None
         self.classes.setdefault(name, {"fields": {}})["fields"].update(fields)

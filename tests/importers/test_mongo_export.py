@@ -742,3 +742,16 @@ def test_a_class_of_the_app_keeps_its_fields_named_as_parse_s_secrets(tmp_path: 
     report = db.import_mongo_export(root)
     assert db.query("Router", {}).records[0]["password"] == "wifi-1234"
     assert any("Router" in n and "authData" in n for n in report.notes), report.notes
+
+
+def test_class_names_that_differ_only_in_case_name_the_schema_file(tmp_path: Path) -> None:
+    """Parse keeps Post and post apart; querylang's names ignore case, so the import is refused,
+    which the load did naming no file."""
+    root = _small_export(tmp_path / "dump", '{"_id": "p1"}\n')
+    (root / "_SCHEMA.json").write_text('{"_id": "Post"}\n{"_id": "post"}\n', encoding="utf-8")
+    (root / "post.json").write_text('{"_id": "q1"}\n', encoding="utf-8")
+    db = querylang.connect()
+    with pytest.raises(DataError) as info:
+        db.import_mongo_export(root)
+    assert str(info.value).startswith(f"{root / '_SCHEMA.json'}: class names 'Post' and 'post' differ only in case")
+    assert not db.schema.classes
