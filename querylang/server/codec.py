@@ -81,9 +81,7 @@ def _array_out(schema: Schema, value: list[Any], acl_field: str) -> list[Any]:
 
 
 def pointer_id(value: Any, target: str | None, where: str) -> str:
-    """The objectId of a Parse Pointer to ``target`` (a bare id is accepted too)."""
-    if isinstance(value, str):
-        return value
+    """The objectId of a Parse Pointer to ``target``."""
     if isinstance(value, Mapping) and value.get("__type") in ("Pointer", "Object"):
         oid, cls = value.get("objectId"), value.get("className")
         if not isinstance(oid, str):
@@ -119,6 +117,17 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     where = f"{class_name}.{field}"
     got = type_name(value)
     if f.type == "Pointer":
+        # Only a Pointer naming its class, as Parse Server 9 takes one (its getObjectType): a
+        # bare objectId, or an embedded record as an include answers it, written here worked
+        # against serve and was refused by Parse.
+        kind = value.get("__type") if isinstance(value, Mapping) else None
+        if kind == "Object":
+            raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Object; write the record's Pointer, "
+                                             "{__type: 'Pointer', className, objectId}")
+        if kind == "Pointer" and not value.get("className"):
+            raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Pointer (it names no className)")
+        if kind != "Pointer":
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Pointer<{f.target}> but got {got}")
         return pointer_id(value, f.target, where)
     if f.type == "Date":
         if isinstance(value, Mapping) and value.get("__type") == "Date" and isinstance(value.get("iso"), str):

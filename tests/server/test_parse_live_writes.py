@@ -329,3 +329,24 @@ def test_a_clients_read_in_user_where_the_database_has_none(both: Any, params: d
         assert mine.json() == theirs.json() == {"results": []}
     elif "order" in params:
         assert theirs.json()["code"] == 119 and "sort by email on class _User" in mine.json()["error"], mine.text
+
+
+POINTERS_PARSE_REFUSES = [
+    ("n1", "schema mismatch for Post.owner; expected Pointer<Note> but got String"),
+    ({"__type": "Pointer", "objectId": "n1"}, "This is not a valid Pointer"),
+    ({"__type": "Object", "className": "Note", "objectId": "n1"}, "This is not a valid Object"),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), POINTERS_PARSE_REFUSES, ids=["bare-id", "no-class", "object"])
+def test_a_pointer_field_written_as_no_pointer_is_refused(both: Any, value: Any, message: str) -> None:
+    """Found by review: a Pointer field written as a bare objectId, as a Pointer without its
+    className or as an embedded record ({"__type": "Object"}, what an include answers) was
+    stored; Parse Server 9 refuses each, in a create and in an update, 111 (an app that wrote
+    so against serve failed on Parse)."""
+    for method, path in (("POST", "/classes/Post"), ("PUT", "/classes/Post/p1")):
+        mine, theirs = both(method, path, master=True, json={"owner": value})
+        assert answer(theirs) == (400, {"code": 111, "error": message}), theirs.text
+        # serve's words name the field too (as its other 111s), Parse's inside them.
+        assert (mine.status_code, mine.json()["code"]) == (400, 111), (method, mine.text)
+        assert message.lower() in mine.json()["error"].lower() and "Post.owner" in mine.json()["error"], mine.text
