@@ -38,7 +38,9 @@ def record_out(schema: Schema, class_name: str, rec: Mapping[str, Any], acl_fiel
             if not acl:  # a null ACL is no ACL, which Parse answers by leaving it out
                 out[key] = None
             continue
-        if f is None or name in ("objectId", "createdAt", "updatedAt", "__type", "className"):
+        if acl:
+            out[key] = _acl_out(v)
+        elif f is None or name in ("objectId", "createdAt", "updatedAt", "__type", "className"):
             out[key] = v
         elif f.type == "Date":
             out[key] = {"__type": "Date", "iso": v}
@@ -53,6 +55,21 @@ def record_out(schema: Schema, class_name: str, rec: Mapping[str, Any], acl_fiel
     for f in cls.user_fields:
         if f.type == "Relation":
             out[f.name] = {"__type": "Relation", "className": f.target}
+    return out
+
+
+def _acl_out(acl: Any) -> Any:
+    """An ACL as Parse answers it: the permissions it grants, an entry granting none left out
+    (Parse keeps an ACL as who may read and who may write, and answers it from those lists);
+    {"*": {"read": false, "write": true}} is {"*": {"write": true}}, as ``acl.public`` reads it.
+    One of another shape (an Object field's, written outside serve) is answered as it is."""
+    if not isinstance(acl, Mapping) or not all(isinstance(p, Mapping) for p in acl.values()):
+        return acl
+    out: dict[str, Any] = {}
+    for who, perms in acl.items():
+        granted = {p: True for p in ("read", "write") if perms.get(p) is True}
+        if granted:
+            out[who] = granted
     return out
 
 

@@ -350,3 +350,30 @@ def test_a_pointer_field_written_as_no_pointer_is_refused(both: Any, value: Any,
         # serve's words name the field too (as its other 111s), Parse's inside them.
         assert (mine.status_code, mine.json()["code"]) == (400, 111), (method, mine.text)
         assert message.lower() in mine.json()["error"].lower() and "Post.owner" in mine.json()["error"], mine.text
+
+
+def test_an_acl_is_answered_as_the_permissions_it_grants(both: Any) -> None:
+    """Found by review: an ACL was answered as written, a false permission and an entry that
+    grants nothing included; Parse Server 9 keeps an ACL as who may read and who may write, and
+    answers only what it grants ({"*": {"read": false, "write": true}} is {"*": {"write":
+    true}}, {"u1": {}} goes), after a create and an update, in a get and a find."""
+    acls = [({"*": {"read": False, "write": True}}, {"*": {"write": True}}),
+            ({"u1": {"read": False}, "*": {"read": True, "write": False}, "role:A": {}}, {"*": {"read": True}}),
+            ({"*": {"read": False, "write": False}}, {})]
+    made = []
+    try:
+        for i, (acl, granted) in enumerate(acls):
+            mine, theirs = both("POST", "/classes/Note", master=True, json={"objectId": f"acl{i}", "ACL": acl})
+            assert mine.status_code == theirs.status_code == 201, (mine.text, theirs.text)
+            made.append(f"acl{i}")
+            for method, body in (("GET", None), ("PUT", {"ACL": acl})):
+                if body is not None:
+                    mine, theirs = both("PUT", f"/classes/Note/acl{i}", master=True, json=body)
+                    assert mine.status_code == theirs.status_code == 200, (mine.text, theirs.text)
+                mine, theirs = both("GET", f"/classes/Note/acl{i}", master=True)
+                assert mine.json()["ACL"] == theirs.json()["ACL"] == granted, (method, mine.text, theirs.text)
+                mine, theirs = both("GET", "/classes/Note", master=True, params={"where": json.dumps({"objectId": f"acl{i}"})})
+                assert [r["ACL"] for r in mine.json()["results"]] == [r["ACL"] for r in theirs.json()["results"]] == [granted]
+    finally:
+        for oid in made:
+            both("DELETE", f"/classes/Note/{oid}", master=True)
