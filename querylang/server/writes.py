@@ -100,9 +100,12 @@ def plan_write(
             target = cls.fields[key].target
             if isinstance(value, Mapping) and value.get("__type") == "Relation":
                 # The marker a read answers, sent back with the record: Parse keeps the
-                # Relation as it is (another class's marker is a mismatch).
-                if value.get("className") in (None, target):
+                # Relation as it is (another class's marker is a mismatch, and one naming no
+                # class no Relation, as Parse refuses it).
+                if value.get("className") == target:
                     continue
+                if not value.get("className"):
+                    raise ParseError(INCORRECT_TYPE, f"{class_name}.{key}: this is not a valid Relation (it names no className)")
                 raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; expected Relation<{target}> "
                                                  f"but got Relation<{value.get('className')}>")
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {class_name}.{key}; a Relation is changed with AddRelation/RemoveRelation")
@@ -208,7 +211,12 @@ def _relation_op(
         if not isinstance(o, Mapping):
             raise ParseError(INCORRECT_TYPE, f"{where}: {name} needs Pointers, got {type_name(o)}")
         given = o.get("className")
-        if o.get("__type") in ("Pointer", "Object") and given is not None and given != target:
+        if o.get("__type") in ("Pointer", "Object") and not given:
+            # Parse reads the Relation's class from its objects: one naming none is no Relation
+            # of the field's class (it was written here, and refused by Parse).
+            raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Relation<{target}> but got Relation "
+                                             "(an object names no className)")
+        if o.get("__type") in ("Pointer", "Object") and given != target:
             # As Parse says it: these objects would make a Relation to another class.
             raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Relation<{target}> but got Relation<{given}>")
         oid = pointer_id(o, target, where)

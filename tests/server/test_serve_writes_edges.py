@@ -115,6 +115,29 @@ def test_relation_ops_to_another_class_say_relation(fresh: LiveServer, client: h
     assert related_posts(fresh, "g1") == edges
 
 
+def test_a_relation_written_without_its_class_is_refused(fresh: LiveServer, client: httpx.Client) -> None:
+    """Found by review: an AddRelation or RemoveRelation of a Pointer naming no className (in a
+    Batch too) was written, and a Relation marker naming none kept the Relation; Parse Server 9
+    refuses them: 111 "schema mismatch for Group.posts; expected Relation<Post> but got
+    Relation" (it reads the Relation's class from the objects), "This is not a valid Relation"
+    for the marker, and changes nothing."""
+    url, h = f"{fresh.url}/classes/Group/g1", headers(master=True)
+    before = fresh.db.find("Group", {"objectId": "g1"}).records[0]
+    edges = related_posts(fresh, "g1")
+    outside = next(p for p in fresh.db.query("Post", {}, sort=["objectId"]).ids if p not in edges)
+    classless = {"__type": "Pointer", "objectId": outside}
+    mismatch = "schema mismatch for Group.posts; expected Relation<Post> but got Relation"
+    for posts, message in (({"__op": "AddRelation", "objects": [classless]}, mismatch),
+                           ({"__op": "RemoveRelation", "objects": [{"__type": "Pointer", "objectId": edges[0]}]}, mismatch),
+                           ({"__op": "Batch", "ops": [{"__op": "AddRelation", "objects": [classless]}]}, mismatch),
+                           ({"__type": "Relation"}, "This is not a valid Relation")):
+        r = client.put(url, json={"name": "renamed", "posts": posts}, headers=h)
+        assert (r.status_code, r.json()["code"]) == (400, 111), r.text
+        assert message.lower() in r.json()["error"].lower() and "Group.posts" in r.json()["error"], r.text
+    assert fresh.db.find("Group", {"objectId": "g1"}).records[0] == before
+    assert related_posts(fresh, "g1") == edges
+
+
 def test_a_dotted_key_says_it_is_not_served(fresh: LiveServer, client: httpx.Client) -> None:
     """Parse sets one key inside an Object field with a dotted key; serve refused it as
     "Invalid field name: meta.views.", as if the name were wrong (docs/serve.md now lists it)."""
