@@ -151,7 +151,9 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
             check_iso(where, value["iso"])
             return value["iso"]
     elif f.type == "GeoPoint":
-        if isinstance(value, Mapping) and got in ("GeoPoint", "Object"):
+        # With its "__type", as Parse Server 9 takes one: a plain {latitude, longitude} (the
+        # interchange format's form) is an Object to Parse, refused there.
+        if isinstance(value, Mapping) and got == "GeoPoint":
             return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
     elif f.type == "Bytes" and got == "Bytes":
         if value.get("base64") in (None, "", 0):  # what JavaScript reads as false (0 is False)
