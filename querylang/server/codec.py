@@ -155,6 +155,14 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
         # interchange format's form) is an Object to Parse, refused there.
         if isinstance(value, Mapping) and got == "GeoPoint":
             return {"latitude": value.get("latitude"), "longitude": value.get("longitude")}
+    elif f.type == "Polygon" and got == "Polygon":
+        ring = value.get("coordinates")
+        if isinstance(ring, list) and ring and isinstance(ring[0], list) and ring[0] != ring[-1]:
+            # Parse Server closes the ring as it writes it (its first point again at the end,
+            # on PostgreSQL and MongoDB alike), and answers it so; the points are checked
+            # by the write as before.
+            return {**value, "coordinates": [*ring, ring[0]]}
+        return value
     elif f.type == "Bytes" and got == "Bytes":
         if value.get("base64") in (None, "", 0):  # what JavaScript reads as false (0 is False)
             # Parse Server 9 tests only that (getObjectType): 111 "This is not a valid Bytes".

@@ -39,3 +39,21 @@ def test_a_geopoint_written_as_a_plain_object_is_refused(served: LiveServer, cli
     assert (r.status_code, r.json()) == (400, {"code": 111, "error": "schema mismatch for Place.loc; expected GeoPoint but got Object"})
     assert served.db.count("Place", {}) == 1
     assert "loc" not in served.db.find("Place", {"objectId": "x1"}).records[0]
+
+
+def test_a_polygon_is_kept_as_a_closed_ring(served: LiveServer, client: httpx.Client) -> None:
+    """Found by review: a Polygon written as an open ring was kept and answered open; Parse
+    Server 9 closes it as it writes it (its first point added at the end, on PostgreSQL and on
+    MongoDB alike), and answers it so. A closed ring is kept as it is."""
+    url, h = f"{served.url}/classes/Place", headers(master=True)
+    ring = [[0, 0], [0, 1], [1, 1]]
+    r = client.post(url, json={"objectId": "open", "area": {"__type": "Polygon", "coordinates": ring}}, headers=h)
+    assert r.status_code == 201, r.text
+    r = client.put(f"{url}/x1", json={"area": {"__type": "Polygon", "coordinates": [*ring, [0, 0]]}}, headers=h)
+    assert r.status_code == 200, r.text
+    for oid in ("open", "x1"):
+        got = client.get(f"{url}/{oid}", headers=h).json()["area"]
+        assert got == {"__type": "Polygon", "coordinates": [[0, 0], [0, 1], [1, 1], [0, 0]]}, (oid, got)
+    r = client.put(f"{url}/x1", json={"area": {"__type": "Polygon", "coordinates": [[5, 5], [5, 6], [6, 6]]}}, headers=h)
+    assert r.status_code == 200, r.text
+    assert client.get(f"{url}/x1", headers=h).json()["area"]["coordinates"] == [[5, 5], [5, 6], [6, 6], [5, 5]]
