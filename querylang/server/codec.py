@@ -15,6 +15,7 @@ from typing import Any
 
 import querylang
 from querylang.model.values import OUTSIDE_YEARS, outside_years, parse_iso
+from querylang.script.values import truthy
 
 from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError, UnknownField
 
@@ -133,6 +134,7 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     f = schema.get(class_name).fields[field]
     where = f"{class_name}.{field}"
     got = type_name(value)
+    _check_typed_parts(where, value)
     if f.type == "Pointer":
         # Only a Pointer naming its class, as Parse Server 9 takes one (its getObjectType): a
         # bare objectId, or an embedded record as an include answers it, written here worked
@@ -173,6 +175,23 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     if f.type == "Date" and got == "Date":  # "expected Date but got Date" would not say what is wrong
         raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
     raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got {got}")
+
+
+# The parts Parse Server 9 reads a typed value's type from (its getObjectType): without them
+# the value is of no type, 111, whatever the field's (the library's own check said 107).
+_TYPED_PARTS = {"GeoPoint": ("latitude", "longitude"), "File": ("name",), "Polygon": ("coordinates",)}
+
+
+def _check_typed_parts(where: str, value: Any) -> None:
+    kind = value.get("__type") if isinstance(value, Mapping) else None
+    parts = _TYPED_PARTS.get(kind) if isinstance(kind, str) else None
+    if parts is None:
+        return
+    # A GeoPoint's coordinates may be 0, as Parse reads them (!= null); the others must be
+    # true as JavaScript reads them.
+    missing = [p for p in parts if (value.get(p) is None if kind == "GeoPoint" else not truthy(value.get(p)))]
+    if missing:
+        raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid {kind}: no {' or '.join(missing)}")
 
 
 def check_iso(where: str, iso: str) -> None:

@@ -57,3 +57,22 @@ def test_a_polygon_is_kept_as_a_closed_ring(served: LiveServer, client: httpx.Cl
     r = client.put(f"{url}/x1", json={"area": {"__type": "Polygon", "coordinates": [[5, 5], [5, 6], [6, 6]]}}, headers=h)
     assert r.status_code == 200, r.text
     assert client.get(f"{url}/x1", headers=h).json()["area"]["coordinates"] == [[5, 5], [5, 6], [6, 6], [5, 5]]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("loc", {"__type": "GeoPoint", "latitude": 10}), ("loc", {"__type": "GeoPoint", "latitude": None, "longitude": 1}),
+    ("f", {"__type": "File"}), ("f", {"__type": "File", "name": ""}), ("area", {"__type": "Polygon"}),
+    ("name", {"__type": "File", "url": "http://x/a.txt"}),
+], ids=["geo-no-longitude", "geo-null-latitude", "file-no-name", "file-empty-name", "polygon-no-coordinates", "file-on-string"])
+def test_a_typed_value_missing_its_parts_is_a_type_error(served: LiveServer, client: httpx.Client, field: str,
+                                                          value: dict) -> None:
+    """Found by review: a GeoPoint without its latitude or longitude, a File without its name,
+    a Polygon without coordinates were 107 (the library's check of the value); Parse Server 9
+    reads no type from them, 111 "This is not a valid GeoPoint" (File, Polygon), on a field of
+    any type, before the field's type is compared."""
+    kind, before = value["__type"], served.db.find("Place", {}, order="objectId").records
+    for method, url in (("POST", f"{served.url}/classes/Place"), ("PUT", f"{served.url}/classes/Place/x1")):
+        r = client.request(method, url, json={field: value}, headers=headers(master=True))
+        assert (r.status_code, r.json()["code"]) == (400, 111), r.text
+        assert f"Place.{field}: this is not a valid {kind}" in r.json()["error"], r.text
+    assert served.db.find("Place", {}, order="objectId").records == before
