@@ -377,3 +377,15 @@ def test_an_acl_is_answered_as_the_permissions_it_grants(both: Any) -> None:
     finally:
         for oid in made:
             both("DELETE", f"/classes/Note/{oid}", master=True)
+
+
+def test_a_session_token_is_passed_over(both: Any) -> None:
+    """A documented difference (docs/serve.md, "ACLs"): serve signs no one in, so a request
+    carrying a session token is answered as a client's without a user, where Parse Server 9
+    answers a token it does not know 209 "Invalid session token"."""
+    mine, theirs = both("GET", "/classes/Post/p1", headers={"X-Parse-Session-Token": "r:not-issued"})
+    assert answer(theirs) == (400, {"code": 209, "error": "Invalid session token"}), theirs.text
+    plain, _ = both("GET", "/classes/Post/p1")
+    assert answer(mine) == answer(plain) and mine.json()["objectId"] == "p1", mine.text
+    mine, _ = both("GET", "/classes/Post/p2", headers={"X-Parse-Session-Token": "r:not-issued"})
+    assert answer(mine) == (404, {"code": 101, "error": "Object not found."})  # the master key's alone
