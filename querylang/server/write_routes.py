@@ -25,7 +25,13 @@ from .errors import (
     not_found,
     the_write,
 )
-from .fixed_classes import FIXED, NO_OBJECT_ID, check_update_in_no_class, no_table_to_write
+from .fixed_classes import (
+    FIXED,
+    NO_OBJECT_ID,
+    check_update_in_no_class,
+    check_user_email,
+    no_table_to_write,
+)
 from .keys import PERMISSION_DENIED, Access, require_write
 from .writes import check_new_object_id, is_delete, plan_write
 
@@ -55,6 +61,7 @@ class WriteRoutes(ClassAccess):
         acl = self.acl_field(class_name)
         plan = plan_write(self.db.schema, class_name, body, None, acl)
         _check_required(class_name, body, update=False, acl_field=acl)
+        check_user_email(class_name, body)
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         with the_write():
@@ -111,6 +118,8 @@ class WriteRoutes(ClassAccess):
         fields = self.db.schema.get(class_name).fields
         reads = {key for key in reads if key in fields and fields[key].type != "Relation"}
         _check_required(class_name, body, update=True, acl_field=acl)  # before the record is looked up, as Parse
+        if checked is not None:  # else once the change has read the body's types (plan_write)
+            check_user_email(class_name, body)
         answers: dict[str, Any] = {}
 
         def change(current: dict[str, Any]) -> querylang.Change:
@@ -124,6 +133,8 @@ class WriteRoutes(ClassAccess):
                 if not self.db.refresh_schema():
                     raise
                 plan = plan_write(self.db.schema, class_name, body, current, acl)
+            if checked is None:
+                check_user_email(class_name, body)
             answers.update(plan.answers)
             # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
             return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)

@@ -488,3 +488,30 @@ def test_a_null_acl_in_a_class_that_holds_no_acls_is_refused(client: httpx.Clien
         assert db.find("Plain", {}).records == before
     finally:
         srv.stop()
+
+
+def test_a_users_email_not_of_the_form_a_at_b_is_refused_where_user_is_there(client: httpx.Client) -> None:
+    """Found by review: the form of a user's email was checked only where the database has no
+    _User; where it has one, the master key's create and update kept "bad" as the email.
+    Parse Server 9 refuses it, 125 "Email address format is invalid.", after the body's types
+    (a Number email stays 111), also in an update of a user that is not there."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}}},
+             "records": {"_User": [{"objectId": "u1", "username": "ann", "email": "ann@x.org"}]}})
+    srv = start(db)
+    h = headers(master=True)
+    try:
+        for method, path in (("POST", "/classes/_User"), ("PUT", "/classes/_User/u1"), ("PUT", "/classes/_User/nobody")):
+            r = client.request(method, srv.url + path, json={"username": "bob", "email": "bad"}, headers=h)
+            assert (r.status_code, r.json()) == (400, {"code": 125, "error": "Email address format is invalid."}), r.text
+            r = client.request(method, srv.url + path, json={"email": 5}, headers=h)
+            assert (r.status_code, r.json()["code"]) == (400, 111), r.text
+        assert [(r["objectId"], r["username"], r["email"]) for r in db.find("_User", {}).records] == [("u1", "ann", "ann@x.org")]
+        r = client.put(f"{srv.url}/classes/_User/u1", json={"email": "ann@y.org"}, headers=h)
+        assert r.status_code == 200, r.text
+    finally:
+        srv.stop()
