@@ -13,6 +13,7 @@ from querylang.script.values import truthy
 from .acl import public
 from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import (
+    EMAIL_TAKEN,
     INCORRECT_TYPE,
     INVALID_KEY_NAME,
     OBJECT_NOT_FOUND,
@@ -20,6 +21,7 @@ from .errors import (
     PASSWORD_MISSING,
     SESSION_MISSING,
     USERNAME_MISSING,
+    USERNAME_TAKEN,
     ParseError,
     UnknownField,
     not_found,
@@ -61,7 +63,7 @@ class WriteRoutes(ClassAccess):
         acl = self.acl_field(class_name)
         plan = plan_write(self.db.schema, class_name, body, None, acl)
         _check_required(class_name, body, update=False, acl_field=acl)
-        check_user_email(class_name, body)
+        self._check_user(class_name, body, None)
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         with the_write():
@@ -119,7 +121,7 @@ class WriteRoutes(ClassAccess):
         reads = {key for key in reads if key in fields and fields[key].type != "Relation"}
         _check_required(class_name, body, update=True, acl_field=acl)  # before the record is looked up, as Parse
         if checked is not None:  # else once the change has read the body's types (plan_write)
-            check_user_email(class_name, body)
+            self._check_user(class_name, body, oid)
         answers: dict[str, Any] = {}
 
         def change(current: dict[str, Any]) -> querylang.Change:
@@ -134,7 +136,7 @@ class WriteRoutes(ClassAccess):
                     raise
                 plan = plan_write(self.db.schema, class_name, body, current, acl)
             if checked is None:
-                check_user_email(class_name, body)
+                self._check_user(class_name, body, oid)
             answers.update(plan.answers)
             # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
             return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
@@ -142,6 +144,30 @@ class WriteRoutes(ClassAccess):
         with the_write():
             written = self.db.update(class_name, oid, change, reads=reads)
         return {"updatedAt": written["updatedAt"], **answers}
+
+    def _check_user(self, class_name: str, body: Mapping[str, Any], oid: str | None) -> None:
+        """A user's username and email are another user's, compared without case (202, 203),
+        or the email is not of the form a@b (125, between the two), as Parse Server 9 answers
+        them once the body's types are read: a second account of one name was made here. (The
+        API's database calls take turns, so no other write of this process comes between the
+        look and the write.)"""
+        if class_name != "_User":
+            return
+        fields = self.db.schema.get(class_name).fields
+        for key, code, words in (("username", USERNAME_TAKEN, "username"), ("email", EMAIL_TAKEN, "email address")):
+            if key == "email":
+                check_user_email(class_name, body)
+            value = body.get(key)
+            if not isinstance(value, str) or not value or key not in fields:
+                continue
+            # The value as a literal, as the JS SDK quotes one (\Q...\E), whole (\z: $ would
+            # pass a final newline), case-blind.
+            literal = "^\\Q" + value.replace("\\E", "\\E\\\\E\\Q") + "\\E\\z"
+            where: dict[str, Any] = {key: {"$regex": literal, "$options": "i"}}
+            if oid is not None:
+                where["objectId"] = {"$ne": oid}
+            if self.db.find(class_name, where, limit=1, keys=["objectId"]).records:
+                raise ParseError(code, f"Account already exists for this {words}.")
 
     def _no_password(self, class_name: str, body: Mapping[str, Any]) -> None:
         """A _User's password is never kept, from the master key too, where the database holds

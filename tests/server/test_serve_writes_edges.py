@@ -515,3 +515,41 @@ def test_a_users_email_not_of_the_form_a_at_b_is_refused_where_user_is_there(cli
         assert r.status_code == 200, r.text
     finally:
         srv.stop()
+
+
+def test_a_users_username_and_email_are_unique_whatever_their_case(client: httpx.Client) -> None:
+    """Found by review: the master key's create and update in _User kept a username or an
+    email another user has; Parse Server 9 refuses them, compared without case: 202 "Account
+    already exists for this username." before the email's form (125), then 203 "Account
+    already exists for this email address.", also in an update of a user that is not there.
+    The user's own, and a name that is no pattern ("a.n"), pass."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "email": {"type": "String"}}}},
+             "records": {"_User": [{"objectId": "u1", "username": "ann", "email": "ann@x.org"},
+                                   {"objectId": "u2", "username": "bob"}]}})
+    srv = start(db)
+    h = headers(master=True)
+    username = (400, {"code": 202, "error": "Account already exists for this username."})
+    email = (400, {"code": 203, "error": "Account already exists for this email address."})
+    try:
+        for method, path, body, answer in (
+                ("POST", "/classes/_User", {"username": "ANN"}, username),
+                ("PUT", "/classes/_User/u2", {"username": "Ann"}, username),
+                ("PUT", "/classes/_User/nobody", {"username": "ann"}, username),
+                ("PUT", "/classes/_User/u2", {"username": "ann", "email": "bad"}, username),
+                ("PUT", "/classes/_User/u2", {"email": "ANN@x.org"}, email),
+                ("POST", "/classes/_User", {"username": "carl", "email": "Ann@X.org"}, email)):
+            r = client.request(method, srv.url + path, json=body, headers=h)
+            assert (r.status_code, r.json()) == answer, (path, body, r.text)
+        assert [(r["objectId"], r["username"], r.get("email")) for r in db.find("_User", {}, order="objectId").records] == [
+            ("u1", "ann", "ann@x.org"), ("u2", "bob", None)]
+        for method, path, body in (("PUT", "/classes/_User/u1", {"username": "Ann", "email": "ANN@x.org"}),
+                                   ("POST", "/classes/_User", {"username": "a.n", "email": "a.n@x.org"})):
+            r = client.request(method, srv.url + path, json=body, headers=h)
+            assert r.status_code in (200, 201), (body, r.text)
+    finally:
+        srv.stop()
