@@ -18,6 +18,7 @@ from .batch import batch_call
 from .class_access import Answer
 from .errors import (
     COMMAND_UNAVAILABLE,
+    DUPLICATE_VALUE,
     INVALID_CLASS_NAME,
     INVALID_JSON,
     OBJECT_NOT_FOUND,
@@ -33,8 +34,6 @@ from .global_config import read_config, update_config
 from .keys import Access, require_master
 from .read_routes import ReadRoutes
 from .write_routes import WriteRoutes
-
-DUPLICATE_VALUE = 137
 
 
 class Api(ReadRoutes, WriteRoutes):

@@ -13,6 +13,7 @@ from querylang.script.values import truthy
 from .acl import public
 from .class_access import ALWAYS_THERE, PARSE_TABLES, Answer, ClassAccess, parse_could_make
 from .errors import (
+    DUPLICATE_VALUE,
     EMAIL_TAKEN,
     INCORRECT_TYPE,
     INVALID_KEY_NAME,
@@ -64,6 +65,7 @@ class WriteRoutes(ClassAccess):
         plan = plan_write(self.db.schema, class_name, body, None, acl)
         _check_required(class_name, body, update=False, acl_field=acl)
         self._check_user(class_name, body, None)
+        self._check_role_name(class_name, body, None)
         # The server stamps the record, so the answer needs no second read.
         now = _now_iso()
         with the_write():
@@ -137,6 +139,7 @@ class WriteRoutes(ClassAccess):
                 plan = plan_write(self.db.schema, class_name, body, current, acl)
             if checked is None:
                 self._check_user(class_name, body, oid)
+            self._check_role_name(class_name, body, oid)  # once the record is found, as Parse's index
             answers.update(plan.answers)
             # One save with the edges (also when only edges change: Parse moves updatedAt on every update).
             return querylang.Change(plan.fields, plan.add, plan.remove, plan.unset)
@@ -168,6 +171,19 @@ class WriteRoutes(ClassAccess):
                 where["objectId"] = {"$ne": oid}
             if self.db.find(class_name, where, limit=1, keys=["objectId"]).records:
                 raise ParseError(code, f"Account already exists for this {words}.")
+
+    def _check_role_name(self, class_name: str, body: Mapping[str, Any], oid: str | None) -> None:
+        """A role's name another role has (case and all) is 137, as Parse Server 9's unique
+        index on it answers: two roles of one name were made here, both answering to
+        "role:Name" in an ACL."""
+        name = body.get("name")
+        if class_name != "_Role" or not isinstance(name, str) or "name" not in self.db.schema.get(class_name).fields:
+            return
+        where: dict[str, Any] = {"name": name}
+        if oid is not None:
+            where["objectId"] = {"$ne": oid}
+        if self.db.find(class_name, where, limit=1, keys=["objectId"]).records:
+            raise ParseError(DUPLICATE_VALUE, "A duplicate value for a field with unique values was provided")
 
     def _no_password(self, class_name: str, body: Mapping[str, Any]) -> None:
         """A _User's password is never kept, from the master key too, where the database holds

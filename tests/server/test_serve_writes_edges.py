@@ -553,3 +553,36 @@ def test_a_users_username_and_email_are_unique_whatever_their_case(client: httpx
             assert r.status_code in (200, 201), (body, r.text)
     finally:
         srv.stop()
+
+
+def test_a_roles_name_is_unique(client: httpx.Client) -> None:
+    """Found by review: a role could be made, or renamed, with the name of another role, so
+    two roles answered to "role:Admin"; Parse Server 9 refuses it (its unique index on the
+    name, case and all), 137 "A duplicate value for a field with unique values was provided".
+    Another case ("admin") and the role's own name pass; a rename of a role that is not
+    there is 101."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_Role": {"fields": {"name": {"type": "String"}, "ACL": {"type": "ACL"}}}},
+             "records": {"_Role": [{"objectId": "r1", "name": "Admin", "ACL": {"*": {"read": True}}},
+                                   {"objectId": "r2", "name": "Staff", "ACL": {"*": {"read": True}}}]}})
+    srv = start(db)
+    h, acl = headers(master=True), {"*": {"read": True}}
+    duplicate = (400, {"code": 137, "error": "A duplicate value for a field with unique values was provided"})
+    try:
+        for method, path, body, answer in (
+                ("POST", "/classes/_Role", {"name": "Admin", "ACL": acl}, duplicate),
+                ("PUT", "/classes/_Role/r2", {"name": "Admin"}, duplicate),
+                ("PUT", "/classes/_Role/nobody", {"name": "Admin"}, (404, {"code": 101, "error": "Object not found."}))):
+            r = client.request(method, srv.url + path, json=body, headers=h)
+            assert (r.status_code, r.json()) == answer, (path, body, r.text)
+        assert sorted(r["name"] for r in db.find("_Role", {}).records) == ["Admin", "Staff"]
+        for method, path, body in (("PUT", "/classes/_Role/r1", {"name": "Admin"}),
+                                   ("POST", "/classes/_Role", {"name": "admin", "ACL": acl})):
+            r = client.request(method, srv.url + path, json=body, headers=h)
+            assert r.status_code in (200, 201), (body, r.text)
+    finally:
+        srv.stop()
