@@ -586,3 +586,30 @@ def test_a_roles_name_is_unique(client: httpx.Client) -> None:
             assert r.status_code in (200, 201), (body, r.text)
     finally:
         srv.stop()
+
+
+def test_a_new_user_is_private_to_itself(client: httpx.Client) -> None:
+    """Found by review: a user the master key made without an ACL had none, so every client
+    read it; Parse Server 9 gives a new user its own entry, {"<id>": {read, write}}, beside
+    the ACL given (none, with its enforcePrivateUsers on by default, so no client reads it)."""
+    import querylang
+
+    from .live import start
+
+    db = querylang.connect()
+    db.load({"classes": {"_User": {"fields": {"username": {"type": "String"}, "ACL": {"type": "ACL"}}}}})
+    srv = start(db)
+    url, own = f"{srv.url}/classes/_User", {"read": True, "write": True}
+    try:
+        for body, acl in (({"username": "ann"}, {}), ({"username": "bob", "ACL": None}, {}),
+                          ({"objectId": "u3", "username": "cy", "ACL": {"*": {"read": True}, "u3": {"read": True}}},
+                           {"*": {"read": True}})):
+            made = client.post(url, json=body, headers=headers(master=True))
+            assert made.status_code == 201, made.text
+            oid = made.json()["objectId"]
+            got = client.get(f"{url}/{oid}", headers=headers(master=True)).json()
+            assert got["ACL"] == {**acl, oid: own}, got
+            r = client.get(f"{url}/{oid}", headers=headers())
+            assert r.status_code == (200 if acl else 404), r.text
+    finally:
+        srv.stop()
