@@ -219,6 +219,18 @@ def test_more_values_than_bind_parameters(pair):
 
 
 
+def test_many_short_lists_past_the_bind_parameters(pair):
+    """Lists of up to 256 values bound one parameter per value: an ``or`` of 300 such lists
+    bound 66,264 and PostgreSQL refused it ("the query binds 66264 values"), where DuckDB and
+    the reference answer; then every list is bound as one parameter."""
+    pg, _ = pair
+    cases = [({"or": [{"score": {"containedIn": [*range(1000 * k + 10, 1000 * k + 259), 2]}} for k in range(264)]}, ["p1"]),
+             ({"or": [{"owner": {"pointsTo": [*(f"u{k}.{i}" for i in range(250)), "u2"]}} for k in range(264)]}, ["p2"])]
+    for where, ids in cases:
+        assert pg.query("Post", where, count=True).ids == pg.reference("Post", where).ids == ids
+
+
+
 def test_a_long_list_on_an_object_path_is_one_parameter(pair):
     """containedIn on an Object's sub-key bound one parameter per value: PostgreSQL refused a
     list past 65,535 values, though docs/postgres.md says lists over 256 bind as one."""

@@ -24,12 +24,14 @@ from querylang.engines.sql.dialect import Dialect, Page, Reached, index_step, ke
 from querylang.features.regex import Regex
 
 _EXTREME = {"number": "double precision", "date": "timestamptz"}
+MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 
 
 class PostgresDialect(Dialect):
     name = "PostgreSQL"
     layout = LAYOUT
     small_list = 0  # Arrays: one && over a GIN index rather than an OR of tests
+    max_params = MAX_PARAMS
     # psycopg prepares a statement run five times, and PostgreSQL then keeps a generic plan
     # when its estimate is not above the custom plans'. A generic plan cannot see a bound
     # LIMIT and assumes it returns a tenth of the rows: for "the posts of one group", capped

@@ -44,7 +44,7 @@ from querylang.engines.postgres.decode import (
     make_decoder,
     stored_record,
 )
-from querylang.engines.postgres.dialect import POSTGRES, POSTGRES_ISO
+from querylang.engines.postgres.dialect import MAX_PARAMS, POSTGRES, POSTGRES_ISO
 from querylang.engines.postgres.directory_load import check_directory, load_directory
 from querylang.engines.postgres.document_load import document_fill
 from querylang.engines.postgres.heartbeat import Heartbeat
@@ -112,7 +112,6 @@ from querylang.interchange.directory import is_directory
 from querylang.interchange.document import Dataset, Edge
 from querylang.model.schema import ClassDef, Schema
 
-MAX_PARAMS = 65_535  # bind parameters one PostgreSQL statement may have
 T = TypeVar("T")
 # A load's work in its transaction: (connection, stored schema) -> (new schema, records per class).
 Fill = Callable[[psycopg.Connection[Any], Schema], tuple[Schema, dict[str, int]]]

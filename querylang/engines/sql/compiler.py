@@ -113,6 +113,10 @@ def compile_query(
     words = frozenset((cl, f) for cl, f, part in reads if part in WORD_PARTS)
     plan = Plan(cls.name, d.finish(sql), params, cols, where_sql=where_sql, where_params=list(where.params),
                 limit=query.limit, words=words, dialect=d.name, reads=reads, output=None if shown is cls else shown)
+    if d.max_params is not None and len(params) > d.max_params and d.long_list > 1:
+        # Short lists, one parameter per value (an OR of many), passed the engine's limit: the
+        # same statement with each list as one parameter (the store refuses one still past it).
+        return compile_query(query, schema, row_cap=row_cap, dialect=d.lists_as_one(), fields=fields)
     if query.count:
         plan.count_sql = f"SELECT count(*) FROM {table} AS t WHERE {where_sql}"
         plan.count_params = list(where.params)

@@ -13,6 +13,7 @@ SQL text; parameters stay with the compiler, in the order the ``?`` appear.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -375,10 +376,19 @@ class Dialect:
     # --- lists of values -------------------------------------------------------------------
 
     long_list = 256  # longer IN-lists bind as one list parameter
+    # The bind parameters one statement may have (None: no limit). A query whose short lists,
+    # one parameter per value, would bind more (an OR of many of them) binds each list as one.
+    max_params: int | None = None
     # ANDs of more conditions than this are written in groups of this many (Compiler.conjunction);
     # None: one flat AND, however long.
     and_group: int | None = None
     small_list = 16  # up to this many values, an Array's containedIn (all) is an OR (AND) of list_contains
+
+    def lists_as_one(self) -> Dialect:
+        """This dialect binding every IN-list of two values or more as one list parameter."""
+        twin = copy.copy(self)
+        twin.long_list = 1
+        return twin
 
     def in_long_list(self, expr: str) -> str:
         """``expr`` is one of the values of the one list parameter."""
