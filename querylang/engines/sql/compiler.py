@@ -402,7 +402,7 @@ class Compiler(GeoTerms, TextTerms, PathTerms):
                 parts.append(Sql(self.d.list_has_any(self.col(f.name, ":e"), len(keys)), self.d.list_params(keys)))
             arrays = [canonical(v) for v in values if isinstance(v, list | tuple)]
             if arrays:
-                parts.append(Sql(f"{self.col(f.name, ':k')} IN ({', '.join('?' * len(arrays))})", arrays))
+                parts.append(self.in_list(self.col(f.name, ":k"), arrays))
             if has_null:
                 parts.append(Sql(f"{self.col(f.name)} IS NULL"))
         elif f.type == "ObjectPath":
