@@ -189,7 +189,8 @@ def test_words_are_python_words(live_parse: LiveParse, in_place: querylang.Datab
         for s in samples:
             for t in terms:
                 want = t in text.folded(s)
-                got = con.execute("SELECT %s ~ %s", [s, fold_pattern(t)]).fetchone()[0]
+                dropped, found = fold_pattern(t)
+                got = con.execute("SELECT regexp_replace(%s, %s, '', 'g') ~ %s", [s, dropped, found]).fetchone()[0]
                 assert got == want, (s, t)
             for w in text.words(s):
                 assert con.execute("SELECT %s ~ %s", [s, word_pattern(w)]).fetchone()[0], (s, w)

@@ -427,16 +427,13 @@ class ParseDialect(PostgresDialect):
 
     def folded_words_hold(self, wx: str, fx: str, word: str, case_sensitive: bool,
                           diacritic_sensitive: bool) -> tuple[str, list[Any]]:
-        dropped, found = flag_fold_pattern(word, case_sensitive, diacritic_sensitive)
-        if not dropped:
-            return f"({wx} ~ ?::text)", [found]
-        return f"(regexp_replace({wx}, ?::text, '', 'g') ~ ?::text)", [dropped, found]
+        return _holds_after_dropping(wx, *flag_fold_pattern(word, case_sensitive, diacritic_sensitive))
 
     def words_hold(self, col: str, part: str, word: str) -> tuple[str, list[Any]]:
         if part == ":wx":
             return f"({col} ~ ?::text)", [word_pattern(word)]
         if part == ":fx":
-            return f"({col} ~ ?::text)", [fold_pattern(word)]
+            return _holds_after_dropping(col, *fold_pattern(word))
         if self._stem_verdict is None:
             self._stem_verdict = (self.stem_probe() if self.stem_probe is not None else "no server to check them on",)
         why = self._stem_verdict[0]
@@ -452,3 +449,9 @@ class ParseDialect(PostgresDialect):
             )
         return stems_hold(col, word)
 
+
+def _holds_after_dropping(col: str, dropped: str, found: str) -> tuple[str, list[Any]]:
+    """Text ``col``, the code points ``dropped`` matches deleted ('' for none), matches ``found``."""
+    if not dropped:
+        return f"({col} ~ ?::text)", [found]
+    return f"(regexp_replace({col}, ?::text, '', 'g') ~ ?::text)", [dropped, found]

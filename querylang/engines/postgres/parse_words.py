@@ -115,28 +115,35 @@ def flag_fold_pattern(word: str, case_sensitive: bool, diacritic_sensitive: bool
 
 
 def _folding_to(token: str) -> str:
-    images, empty = _fold_images()
-    skip = f"{empty}*" if empty else ""
+    """The sequences of characters whose folds spell ``token``, in a text that holds no
+    character folding to nothing (fold_pattern deletes them first: written between every two
+    characters of each branch, their class of some 4,000 characters made a word of ten or so
+    letters a pattern of 100,000)."""
+    images, _ = _fold_images()
     longest = max(map(len, images))
 
     @functools.cache
     def rest(i: int) -> str:
         if i == len(token):
-            return skip
+            return ""
         alts = [images[token[i:j]] + rest(j) for j in range(i + 1, min(len(token), i + longest) + 1) if token[i:j] in images]
         if not alts:
             return "[^\\s\\S]"  # no character folds to this: the token cannot be matched
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
         _check(body)
-        return skip + body
+        return body
 
     return rest(0)
 
 
-def fold_pattern(word: str) -> str:
-    """The text holds a word whose fold is ``word``."""
+def fold_pattern(word: str) -> tuple[str, str]:
+    """The text, the code points the first pattern matches ('' for none) deleted, holds a word
+    whose fold is ``word``. The deleted ones, the characters that fold to nothing, are word
+    characters (combining marks): deleting them joins no two words, and leaves each word's fold
+    as it was."""
     non = word_class(True)
-    return _check(f"(^|{non}){_folding_to(word)}($|{non})")
+    _, empty = _fold_images()
+    return empty, _check(f"(^|{non}){_folding_to(word)}($|{non})")
 
 
 # --- English stems of a row's words, in SQL -----------------------------------------------------
