@@ -112,6 +112,34 @@ def test_a_third_query_is_bound_from_the_kept_plan(dbs):
     assert cached._plans.hits > hits
 
 
+def test_learning_a_plan_of_many_values_compares_each_once(dbs, monkeypatch):
+    """Learning where each input value goes compared every parameter with every listed value:
+    an or of 270 lists of 250 values (67,500 of each) took minutes of Python at the third query,
+    with no timeout to stop it. Each parameter is now compared with the values equal to it."""
+    from querylang.engines.sql import plan_cache
+
+    cached, fresh = dbs
+    n = 40
+    items = ", ".join(f"{{ title: {{ containedIn: Inputs.L{k} }} }}" for k in range(n))
+    script = f"where({{ or: [{items}] }})"
+    calls = 0
+    same = plan_cache._same
+
+    def counted(a: object, b: object) -> bool:
+        nonlocal calls
+        calls += 1
+        return same(a, b)
+
+    monkeypatch.setattr(plan_cache, "_same", counted)
+    hits = cached._plans.hits
+    for r in range(4):
+        inputs = {f"L{k}": [f"t{r}.{k}.{i}" for i in range(25)] for k in range(n)}
+        inputs[f"L{r}"][r] = "ab"[r % 2]
+        assert cached.query("Post", script, inputs=inputs).ids == fresh.query("Post", script, inputs=inputs).ids
+    assert cached._plans.hits > hits
+    assert calls < 20 * n * 25
+
+
 @pytest.mark.parametrize(
     ("first", "then"),
     [

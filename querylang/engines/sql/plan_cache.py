@@ -164,6 +164,14 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _pair_key(x: object, y: object) -> object:
+    """A key two pairs of values share when each is the same (_same); TypeError for a value
+    that is no key (a list, a dict)."""
+    key = (type(x), x, type(y), y)
+    hash(key)
+    return key
+
+
 # --- 4. the cache ----------------------------------------------------------------------------
 
 
@@ -493,9 +501,23 @@ def _bind(convs: dict[str, list[Convert]], a_side: _Seen, b_side: _Seen) -> _Bou
         return None
     if any(_same(x, y) for *_, x, y in fills):
         raise _Unseparated  # an input kept its value (or a huge number, a clamped skip)
+    # The fills by their pair of values (those that can be keys; the others, lists and
+    # objects, only with a parameter that is no key either): comparing every parameter with
+    # every fill took minutes for an or of a few hundred lists of a few hundred values each.
+    keyed: dict[object, list[tuple[str, int | None, Convert | None, object, object]]] = {}
+    loose: list[tuple[str, int | None, Convert | None, object, object]] = []
+    for fill in fills:
+        try:
+            keyed.setdefault(_pair_key(fill[3], fill[4]), []).append(fill)
+        except TypeError:
+            loose.append(fill)
     sources: list[tuple[object, str | None, int | None, Convert | None]] = []
     for a, b in zip(plan.params, other.params, strict=True):
-        hits = {(name, j): conv for name, j, conv, x, y in fills if _same(x, a) and _same(y, b)}
+        try:
+            near = keyed.get(_pair_key(a, b), [])
+        except TypeError:
+            near = loose
+        hits = {(name, j): conv for name, j, conv, x, y in near if _same(x, a) and _same(y, b)}
         if len(hits) > 1:
             raise _Unseparated  # two inputs with the same values both times
         if hits:
