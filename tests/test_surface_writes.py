@@ -84,6 +84,21 @@ def test_increment_counts_an_absent_value_from_zero(wdb):
     assert recs["p4"]["updatedAt"] > created(4)
 
 
+def test_an_increment_past_a_doubles_range_is_refused_naming_the_field(wdb):
+    """Found by a helper: an amount of 10**400 added to a stored double raised Python's
+    OverflowError ("int too large to convert to float"); it is "Number out of range", as the
+    same amount added to an absent value or an int is, and nothing is written."""
+    wdb.save("Post", "p1", {"score": 2.5e20})
+    before = wdb.query("Post", {"objectId": "p1"}).records
+    for amount in (10**400, -(10**400)):
+        with pytest.raises(querylang.DataError, match="record p1, field score: Number out of range"):
+            wdb.increment("Post", "p1", {"score": amount})
+    assert wdb.query("Post", {"objectId": "p1"}).records == before
+    wdb.save("Post", "p1", {"score": -1.7e308})
+    wdb.increment("Post", "p1", {"score": 2**1024})  # past every double, their sum is not
+    assert wdb.query("Post", {"objectId": "p1"}).records[0]["score"] == float(int(-1.7e308) + 2**1024)
+
+
 def test_delete_removes_the_record_and_its_edges_both_ways(wdb):
     # a2 is a target (p1.likes, a1.friends) and an owner (a2.friends → a3)
     wdb.delete("Author", "a2")

@@ -434,7 +434,7 @@ class SqlWriter(ABC, Generic[S]):
             # Read and write in one transaction under the write lock: two threads adding at
             # once both count (each used to read the old value first).
             current = self._stored(con, cls, oid, shown=False)
-            self._update(con, cls, oid, {k: (current.get(k) or 0) + v for k, v in amounts.items()}, now, current)
+            self._update(con, cls, oid, {k: _added(current.get(k) or 0, v) for k, v in amounts.items()}, now, current)
 
         self.transaction(run)
 
@@ -535,3 +535,13 @@ class SqlWriter(ABC, Generic[S]):
 
     def _joins(self, schema: Schema) -> set[str]:
         return {self.join_table(c.name, f.name) for c, f in schema.relations()}
+
+
+def _added(current: int | float, by: int | float) -> int | float:
+    """``current + by``, whose range the write then checks: a stored double plus an int past
+    every double raised Python's OverflowError. Their exact sum instead (it is in range only
+    where the double is a whole number, and int() of it is then exact)."""
+    try:
+        return current + by
+    except OverflowError:
+        return int(current) + by
