@@ -13,7 +13,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from querylang.model.parse_types import (
     rest_record,
 )
 from querylang.model.schema import make_class
+from querylang.model.values import date_from
 
 from ..errors import BOM, DataError, QueryError, cannot_read, not_utf8
 from ..interchange.given_paths import shown
@@ -73,6 +74,7 @@ _INTERNAL = {
     "_password_changed_at", "_tombstone", "_session_token", "_last_used",
 }  # fmt: skip
 # The keys of a document Parse Server reads as its dates (MongoTransform.mongoObjectToParseObject).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATES = {"_created_at": "createdAt", "createdAt": "createdAt", "_updated_at": "updatedAt", "updatedAt": "updatedAt"}
 # Collections Parse keeps without a _SCHEMA entry (its "volatile" classes).
 _VOLATILE = {
@@ -359,6 +361,9 @@ def _read_class(
     undated.note(shown(path), report.notes)
     for key, n in sorted(skipped.items()):
         # A _p_ key of a field _SCHEMA types otherwise: Parse drops it, as the import does.
+        if key in _DATES:
+            report.notes.append(f"{name}: key {key} skipped in {n} document(s) (it names no date)")
+            continue
         why = f"{key[3:]} is not a Pointer" if key.startswith("_p_") and key[3:] in fields else "not a field"
         report.notes.append(f"{name}: key {key} skipped in {n} document(s) ({why} in _SCHEMA)")
     for key, n in sorted(holes.items()):
@@ -452,7 +457,11 @@ def to_rest(
         if key in _DATES:
             # Parse Server reads createdAt and updatedAt (a script's names) as it reads its own
             # _created_at and _updated_at: skipped as no field, they left the record undated.
-            out[_DATES[key]] = iso_ms(value) if isinstance(value, datetime) else value
+            when = _record_date(value)
+            if when is None:
+                skipped[key] = skipped.get(key, 0) + 1  # the record dated by the import, said
+            else:
+                out[_DATES[key]] = when
             continue
         if key in ("_rperm", "_wperm", "_acl"):
             continue
@@ -519,6 +528,22 @@ def _value(parse_type: str, value: Any, oid: str, key: str) -> Any:
         # A null pointer is stored under its plain key; anything else there is not Parse's.
         raise DataError(f"a pointer belongs under _p_{key}", object_id=oid, field=key)
     return interior(value)
+
+
+def _record_date(value: Any) -> str | None:
+    """A document's creation or update date as Parse Server reads it (``new Date(value)``): a
+    BSON date, a number of milliseconds since 1970 (a script's ``Date.now()``; JavaScript drops
+    the fraction) or an ISO-8601 text; None for anything else, or a date outside years 1-9999."""
+    if isinstance(value, datetime):
+        return iso_ms(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return iso_ms(_EPOCH + timedelta(milliseconds=int(value)))
+        except (OverflowError, ValueError):  # past JavaScript's or Python's dates; NaN
+            return None
+    if isinstance(value, str) and date_from(value) is not None:
+        return value
+    return None
 
 
 def interior(value: Any) -> Any:

@@ -715,6 +715,21 @@ def test_dates_under_parse_s_other_keys_are_the_record_s_dates(tmp_path: Path) -
     assert not any("createdAt" in n or "_created_at" in n for n in report.notes), report.notes
 
 
+def test_dates_under_parse_s_other_keys_as_numbers_or_no_date(tmp_path: Path) -> None:
+    """Found by review: a createdAt of a number (a script's Date.now(), milliseconds: Parse
+    Server reads it with new Date) failed the whole import once those keys were read as the
+    record's dates; a value that names no date is skipped with a note, as the keys were before."""
+    root = _small_export(tmp_path / "dump", '{"_id": "p1", "createdAt": 1588327200000, "updatedAt": -1.5}\n'
+                         '{"_id": "p2", "createdAt": "soon", "updatedAt": true}\n')
+    db = querylang.connect()
+    report = db.import_mongo_export(root)
+    records = {r["objectId"]: r for r in db.query("Post", {}).records}
+    assert (records["p1"]["createdAt"], records["p1"]["updatedAt"]) == ("2020-05-01T10:00:00.000Z", "1969-12-31T23:59:59.999Z")
+    assert records["p2"]["createdAt"] > "2026"  # dated by the import, as before
+    assert any("key createdAt skipped in 1 document(s)" in n for n in report.notes), report.notes
+    assert any("key updatedAt skipped in 1 document(s)" in n for n in report.notes), report.notes
+
+
 def test_a_date_object_holding_a_bson_date_reads_as_parse_reads_it(tmp_path: Path) -> None:
     """Inside an Object or Array, a {"__type": "Date", "iso": <BSON date>} (not what Parse
     Server writes today, but what its Mongo adapter reads back as a Date, its iso made text: a
