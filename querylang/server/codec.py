@@ -63,7 +63,9 @@ def _acl_out(acl: Any) -> Any:
     """An ACL as Parse answers it: the permissions it grants, an entry granting none left out
     (Parse keeps an ACL as who may read and who may write, and answers it from those lists);
     {"*": {"read": false, "write": true}} is {"*": {"write": true}}, as ``acl.public`` reads it.
-    One of another shape (an Object field's, written outside serve) is answered as it is."""
+    An Object field's ACL written outside serve is answered so too, as the grants serve enforces
+    from it (``"read": "yes"`` grants nothing, as acl.public reads it); one that is no object of
+    objects is answered as it is."""
     if not isinstance(acl, Mapping) or not all(isinstance(p, Mapping) for p in acl.values()):
         return acl
     out: dict[str, Any] = {}

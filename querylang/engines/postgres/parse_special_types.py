@@ -15,8 +15,9 @@ layout.py), each in one column:
   querylang's stores keep it (MongoDB's meaning: Parse Server on MongoDB keeps the bytes).
 
 A cell read is checked as a load checks the value (interchange/value_checks.py): one querylang
-cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, empty base64
-or text that is no base64) is an error naming its class, record and field (parse_rows.stored_row_decoder).
+cannot hold (a polygon of fewer than 3 points or out of range, an empty file name, text that is
+no base64) is an error naming its class, record and field (parse_rows.stored_row_decoder); so is
+the empty base64 text, which a load takes as the empty Bytes but Parse never writes (bytes_cell).
 """
 
 from __future__ import annotations
