@@ -47,6 +47,8 @@ CORS = {
         "X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, X-Parse-Revocable-Session, "
         "X-Parse-Request-Id, Content-Type, Pragma, Cache-Control"
     ),
+    # Parse names these (its job and push status ids, which serve never sends) on every answer.
+    "Access-Control-Expose-Headers": "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id",
 }
 
 

@@ -105,6 +105,16 @@ def test_a_preflight_is_answered_as_parse_answers_it(shared: LiveServer, client:
         assert r.headers["access-control-allow-origin"] == "*" and "X-Parse-Application-Id" in r.headers["access-control-allow-headers"]
 
 
+def test_every_answer_exposes_the_headers_parse_exposes(shared: LiveServer, client: httpx.Client) -> None:
+    """Answers lacked Access-Control-Expose-Headers, which Parse Server 9 sends on every answer
+    (the preflight's too), so a browser app's script could read the same headers of both."""
+    answers = [client.options(shared.url + "/classes/Post", headers={"Origin": "http://app.example"}),
+               client.get(shared.url + "/classes/Post", headers={**headers(), "Origin": "http://app.example"}),
+               client.get(shared.url + "/nothing/here", headers=headers())]
+    for r in answers:
+        assert r.headers["access-control-expose-headers"] == "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id", r.text
+
+
 # What Express's extended query parser (qs 6.17, as Parse Server 9 installs it) gives for
 # each query string, read from qs itself.
 QS = [
