@@ -36,6 +36,12 @@ from .read_routes import ReadRoutes
 from .write_routes import WriteRoutes
 
 
+def unserved(method: str, sent: str) -> ParseError:
+    """108 for a route this server does not serve, naming the path below the mount as the
+    client sent it (not as the router reads it, case-blind)."""
+    return ParseError(COMMAND_UNAVAILABLE, f"this server does not serve {method} {sent}", status=404)
+
+
 class Api(ReadRoutes, WriteRoutes):
     """The REST handlers of one server: the routes of ``/classes`` (read_routes, write_routes),
     ``/batch``, ``/schemas``, ``/config`` and ``/health``."""
@@ -51,12 +57,12 @@ class Api(ReadRoutes, WriteRoutes):
         try:
             try:
                 schema = self.db.schema
-                answer = self._route(method, parts, params, access, base_url)
+                answer = self._route(method, parts, params, access, base_url, path)
                 if method == "GET" and not access.master and self.db.schema is not schema:
                     # Another process changed the schema, and this process heard of it with the
                     # read's own rows: who may read what was decided with the old one (a class
                     # that just gained its ACL field showed its records unchecked). Once more.
-                    answer = self._route(method, parts, params, access, base_url)
+                    answer = self._route(method, parts, params, access, base_url, path)
                 return answer
             except (querylang.QueryError, UnknownField) as exc:
                 # A class or field another process added since this one read the schema: the
@@ -64,7 +70,7 @@ class Api(ReadRoutes, WriteRoutes):
                 # when refused before its write began (errors.the_write).
                 if parts == ["batch"] or not run_again(exc) or not self._schema_again(method, parts, exc, access):
                     raise
-            return self._route(method, parts, params, access, base_url)
+            return self._route(method, parts, params, access, base_url, path)
         except querylang.QueryError as exc:
             err = from_query_error(exc)
             if exc.code == OBJECT_NOT_FOUND:
@@ -88,7 +94,7 @@ class Api(ReadRoutes, WriteRoutes):
             return not self.absent(parts[1], remembered=method == "GET" or not access.master)
         return self.db.refresh_schema()
 
-    def _route(self, method: str, parts: list[str], params: dict[str, Any], access: Access, base_url: str) -> Answer:
+    def _route(self, method: str, parts: list[str], params: dict[str, Any], access: Access, base_url: str, sent: str) -> Answer:
         match (method, parts):
             case ("GET", ["classes", cls]):
                 return 200, self.find(access, cls, params), {}
@@ -120,7 +126,7 @@ class Api(ReadRoutes, WriteRoutes):
                 return 200, update_config(self.db, access, params), {}
         if parts[:1] == ["schemas"]:
             require_master(access)  # Parse asks for the master key before its schema routes run
-        raise ParseError(COMMAND_UNAVAILABLE, f"this server does not serve {method} /{'/'.join(parts)}", status=404)
+        raise unserved(method, sent)
 
     def batch(self, access: Access, body: Mapping[str, Any], base_url: str) -> list[dict[str, Any]]:
         """Parse's ``/batch``: each request answered on its own, ``{success}`` or ``{error}``."""

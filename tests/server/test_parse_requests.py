@@ -198,3 +198,11 @@ def test_http_basic_credentials_are_keys(shared: LiveServer, client: httpx.Clien
     for text in (f"other:{MASTER_KEY}", f"{APP_ID}:{MASTER_KEY}:x"):
         r = client.get(url, params={"limit": 0}, headers=basic(text))
         assert (r.status_code, r.json()) == (403, {"error": "unauthorized"}), text
+
+
+def test_an_unserved_route_is_named_as_sent(shared: LiveServer, client: httpx.Client) -> None:
+    """The 108 named the route in lower case (GET /serverinfo for /serverInfo), a path the
+    client never sent; it names the path below the mount as sent."""
+    r = client.get(shared.url + "/serverInfo", headers=headers(master=True))
+    assert (r.status_code, r.json()) == (404, {"code": 108, "error": "this server does not serve GET /serverInfo"})
+
