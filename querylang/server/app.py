@@ -71,10 +71,13 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 def split_at_mount(request: Request, mount: str) -> tuple[str, str]:
     """The request's path, still percent-encoded (body.raw_path), as its mount spelled as sent
     (``/PARSE``: the mount is matched case-blind; Location headers and batch paths are read on
-    it, as Parse Server reads them) and the path below it."""
-    segments = [s for s in raw_path(request).split("/") if s]
+    it, as Parse Server reads them) and the path below it, its slashes as sent (Api.route
+    reads an empty segment in it as Parse's router does)."""
     depth = len([s for s in mount.split("/") if s])
-    return "".join("/" + s for s in segments[:depth]), "/" + "/".join(segments[depth:])
+    at = re.match(r"(?:/+[^/]+){" + str(depth) + "}", raw_path(request))
+    sent = at.group(0) if at else ""
+    rest = raw_path(request)[len(sent):]
+    return "".join("/" + s for s in sent.split("/") if s), rest if rest.startswith("/") else "/" + rest
 
 
 def create_app(db: querylang.Database, config: ServerConfig, *, browser: bool = True) -> Starlette:

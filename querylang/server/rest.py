@@ -42,6 +42,20 @@ def unserved(method: str, sent: str) -> ParseError:
     return ParseError(COMMAND_UNAVAILABLE, f"this server does not serve {method} {sent}", status=404)
 
 
+def route_segments(path: str, method: str) -> list[str]:
+    """The segments of ``path`` as Parse Server's router (Express) matches them: one extra
+    slash after the mount (``//classes/Post``) and one at the end (``/classes/Post/``) are
+    taken; any other empty segment (``/classes//Post``) matches no route."""
+    segments = path.split("/")[1:]
+    if len(segments) > 1 and segments[0] == "":
+        segments = segments[1:]
+    if segments and segments[-1] == "":
+        segments = segments[:-1]
+    if "" in segments:
+        raise unserved(method, path)
+    return segments
+
+
 class Api(ReadRoutes, WriteRoutes):
     """The REST handlers of one server: the routes of ``/classes`` (read_routes, write_routes),
     ``/batch``, ``/schemas``, ``/config`` and ``/health``."""
@@ -51,7 +65,7 @@ class Api(ReadRoutes, WriteRoutes):
     def route(self, method: str, path: str, params: dict[str, Any], access: Access, base_url: str) -> Answer:
         """``path`` is as sent (percent-encoded): it is split before its segments are decoded, so
         an objectId holding ``/`` (sent as ``%2F``) stays one segment."""
-        parts = [unquote(p) for p in path.split("/") if p]
+        parts = [unquote(p) for p in route_segments(path, method)]
         if parts:
             parts[0] = parts[0].lower()  # Parse's router reads its route names case-blind (/Classes/Post)
         try:

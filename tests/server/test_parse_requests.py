@@ -206,3 +206,13 @@ def test_an_unserved_route_is_named_as_sent(shared: LiveServer, client: httpx.Cl
     r = client.get(shared.url + "/serverInfo", headers=headers(master=True))
     assert (r.status_code, r.json()) == (404, {"code": 108, "error": "this server does not serve GET /serverInfo"})
 
+
+@pytest.mark.parametrize("path", ["/classes//Comment", "/classes//Comment/c001", "/classes/Comment//",
+                                  "/classes/Comment/c001//", "///classes/Comment"])
+def test_an_empty_segment_inside_the_path_is_no_route(shared: LiveServer, client: httpx.Client, path: str) -> None:
+    """/parse/classes//Comment answered Comment's records, where Parse Server 9's router finds
+    no route (404); as there, one extra slash after the mount and one at the end are taken."""
+    r = client.get(shared.url + path, headers=headers(master=True))
+    assert (r.status_code, r.json()) == (404, {"code": 108, "error": f"this server does not serve GET {path}"})
+    for taken in ("//classes/Comment", "/classes/Comment/", "/classes/Comment/c001/"):
+        assert client.get(shared.url + taken, headers=headers(master=True)).status_code == 200, taken
