@@ -133,7 +133,10 @@ def key_parents(keys: list[str]) -> list[str]:
 def key_list(value: Any, what: str) -> list[str]:
     """``keys``/``include``/``excludeKeys``: ``"a,b.c"``, or an array read as Parse reads it,
     through JavaScript's ``String(...)`` (``[null, "a"]`` is ``",a"``, ``[["a", "b"]]`` is
-    ``"a,b"``, ``[true]`` is ``"true"``); anything else is refused (107), as the library does."""
+    ``"a,b"``, ``[true]`` is ``"true"``); anything else is refused (107), as the library does.
+    A name is not trimmed, as Parse reads it: ``" title"`` names no field ``title``, so in
+    ``keys`` and ``include`` (whose names the library would trim) it is refused as a key naming
+    no field is (105); in ``excludeKeys`` it leaves nothing out, as Parse reads it."""
     if value is None:
         return []
     if not isinstance(value, str | list):
@@ -142,7 +145,10 @@ def key_list(value: Any, what: str) -> list[str]:
         items = (value if isinstance(value, str) else to_string(value)).split(",")
     except ScriptError as exc:  # an element String() cannot convert ({"toString": "x"}): say where
         raise ParseError(INVALID_JSON, f"{what} must be a string or a list of strings ({exc.message})") from None
-    return [i.strip() for i in items if i.strip()]
+    for item in items:
+        if what != "excludeKeys" and item != item.strip():
+            raise ParseError(INVALID_KEY_NAME, f"{what}: no field is named {item!r} (a name is read as sent, not trimmed)")
+    return [i for i in items if i]
 
 
 def order(value: Any) -> str | None:

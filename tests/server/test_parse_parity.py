@@ -687,3 +687,15 @@ def test_a_batch_request_body_that_is_a_number_or_true_fails_alone_in_a_write(bo
     assert "objectId" in answer[5]["success"] and "objectId" in answer[6]["success"] and "updatedAt" in answer[7]["success"]
     assert get(api, "/classes/Comment", count=1, limit=0)["count"] == before + 2
     assert get(api, "/classes/Comment/c1")["text"] == "one"
+
+
+def test_a_key_is_read_as_sent_not_trimmed(api: Api) -> None:
+    """keys=" text" selected text, include=" post" included post and excludeKeys=" text" left
+    text out: the names were trimmed, where Parse Server 9 reads " text" as a name of its own
+    (and answers no text). serve refuses a key naming no field, so it says so."""
+    for name, value, named in (("keys", "text, post", "' post'"), ("include", " post", "' post'"),
+                               ("keys", ["text", "post.title "], "'post.title '")):
+        with pytest.raises(ParseError) as err:
+            get(api, "/classes/Comment", **{name: value})
+        assert err.value.body() == {"code": 105, "error": f"{name}: no field is named {named} (a name is read as sent, not trimmed)"}
+    assert get(api, "/classes/Comment", excludeKeys=" text")["results"][0]["text"] == "one"
