@@ -93,6 +93,13 @@ def excluding(schema: Any, class_name: str, keys: list[str], include: list[str],
     return keys, [*include, *at]
 
 
+def left_out(keys: list[str], exclude: list[str]) -> list[str]:
+    """The excluded keys leave_out takes out of the records answered: beside ``keys`` a name
+    with no dot is only taken out of the keys (excluding), as Parse Server 9 reads it, so
+    ``keys=owner.title&excludeKeys=owner`` still embeds ``owner`` with its title."""
+    return [k for k in exclude if not keys or "." in k]
+
+
 def leave_out(schema: Any, class_name: str, record: dict[str, Any], path: list[str]) -> None:
     """excludeKeys ``a.b.c``: drop ``c`` from the record embedded at ``a.b`` (never a key of
     ALWAYS_KEYS, nor a Relation's marker: Parse adds those after its projection, so

@@ -133,7 +133,7 @@ class ReadRoutes(ClassAccess):
             records, total = res.records, res.count
         else:
             records, total = self._find_public(class_name, where, order, limit, skip, include, view.select, acl)
-        results = self._render(access, class_name, records, view, exclude)
+        results = self._render(access, class_name, records, view, rp.left_out(keys, exclude))
         if redirect:
             # Parse names the class on each result: the client asked another class for them.
             for r in results:
@@ -365,7 +365,7 @@ class ReadRoutes(ClassAccess):
         res = self.db.find(class_name, {"objectId": oid}, limit=1, include=include or None, keys=view.select or None)
         if not res.records or not (access.master or acl is None or public(res.records[0].get(acl), "read")):
             raise not_found()
-        return self._render(access, class_name, res.records, view, exclude)[0]
+        return self._render(access, class_name, res.records, view, rp.left_out(keys, exclude))[0]
 
 
 def _starred(include: list[str]) -> list[str]:

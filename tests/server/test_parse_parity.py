@@ -699,3 +699,13 @@ def test_a_key_is_read_as_sent_not_trimmed(api: Api) -> None:
             get(api, "/classes/Comment", **{name: value})
         assert err.value.body() == {"code": 105, "error": f"{name}: no field is named {named} (a name is read as sent, not trimmed)"}
     assert get(api, "/classes/Comment", excludeKeys=" text")["results"][0]["text"] == "one"
+
+
+def test_exclude_keys_beside_keys_removes_only_the_keys_named_exactly(api: Api) -> None:
+    """keys=post.title&excludeKeys=post answered no post, where Parse Server 9 embeds it with
+    its title: beside keys, excludeKeys takes out of them only the keys named exactly."""
+    post = get(api, "/classes/Comment", keys="post.title", excludeKeys="post")["results"][0]["post"]
+    assert (post["__type"], post["objectId"], post["title"]) == ("Object", "p1", "alpha")
+    assert "post" not in get(api, "/classes/Comment", keys="post,text", excludeKeys="post")["results"][0]
+    assert "post" not in get(api, "/classes/Comment", excludeKeys="post", include="post")["results"][0]
+    assert "post" in get(api, "/classes/Comment/c1", keys="post.title", excludeKeys="post")
