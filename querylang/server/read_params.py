@@ -75,6 +75,15 @@ def including_all(schema: Any, class_name: str, include: list[str], keys: list[s
     return include, keys
 
 
+def one_level(keys: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+    """keys and excludeKeys beside ``include=*``, which Parse Server 9 reads as includeAll
+    dropping every other path to include, those the dotted keys and excludeKeys give too: the
+    records it embeds are one level down, and a key reaches one level into them
+    (``owner.owner.title`` selects ``owner.owner``, left a Pointer), an excluded key no deeper
+    (``owner.owner.title`` leaves nothing out)."""
+    return [".".join(k.split(".")[:2]) for k in keys], [k for k in exclude if k.count(".") < 2]
+
+
 def excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
     """keys and include as Parse reads them beside ``excludeKeys``: a key both selected and
     excluded is not selected (none left: only the keys always there), and ``a.b`` excluded

@@ -121,9 +121,11 @@ class ReadRoutes(ClassAccess):
         # differently (an object, whose keys the library took) would embed records unchecked.
         include = rp.key_list(params.get("include"), "include")
         selected = self._selected(class_name, params.get("keys"))
+        exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
+        if "*" in include:
+            selected, exclude = rp.one_level(selected, exclude)
         if truthy(params.get("includeAll")) or "*" in include:
             include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
-        exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)
         acl = self.acl_field(class_name)
@@ -358,6 +360,7 @@ class ReadRoutes(ClassAccess):
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         include, selected = rp.key_list(params.get("include"), "include"), self._selected(class_name, params.get("keys"))
         if "*" in include:
+            selected, exclude = rp.one_level(selected, exclude)
             include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)

@@ -709,3 +709,19 @@ def test_exclude_keys_beside_keys_removes_only_the_keys_named_exactly(api: Api) 
     assert "post" not in get(api, "/classes/Comment", keys="post,text", excludeKeys="post")["results"][0]
     assert "post" not in get(api, "/classes/Comment", excludeKeys="post", include="post")["results"][0]
     assert "post" in get(api, "/classes/Comment/c1", keys="post.title", excludeKeys="post")
+
+
+@pytest.mark.parametrize("path", ["/classes/Comment", "/classes/Comment/c1"])
+def test_include_star_goes_one_level_whatever_keys_and_exclude_keys_name(api: Api, path: str) -> None:
+    """include=*&keys=post.author.name embedded the post's author, where Parse Server 9 reads
+    include=* as includeAll, one level, dropping the paths the dotted keys would include: the
+    author stays a Pointer (as keys=post.author asks), and excludeKeys=post.author.name
+    reaches no deeper either."""
+    author = {"__type": "Pointer", "className": "Author", "objectId": "a1"}
+    for params in ({"include": "*", "keys": "post.author.name"}, {"include": "*", "excludeKeys": "post.author.name"}):
+        answer = get(api, path, **params)
+        post = (answer["results"][0] if "results" in answer else answer)["post"]
+        assert (post["__type"], post["author"]) == ("Object", author), params
+    # includeAll=true, with no *, takes the paths the keys give (as Parse): the author embedded.
+    answer = get(api, "/classes/Comment", includeAll="true", keys="post.author.name")
+    assert answer["results"][0]["post"]["author"]["name"] == "Ada"
