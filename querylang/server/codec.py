@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import querylang
+from querylang.errors import ScriptError
 from querylang.model.values import OUTSIDE_YEARS, outside_years, parse_iso
-from querylang.script.values import truthy
+from querylang.script.values import to_string, truthy
 
 from .errors import INCORRECT_TYPE, INVALID_ACL, INVALID_KEY_NAME, ParseError, UnknownField
 
@@ -114,8 +115,8 @@ def pointer_id(value: Any, target: str | None, where: str) -> str:
 
 def type_name(v: Any) -> str:
     """Parse's name for the type of a JSON value (in its schema mismatch messages)."""
-    if isinstance(v, Mapping) and isinstance(v.get("__type"), str):
-        return str(v["__type"])
+    if isinstance(v, Mapping) and isinstance(v.get("__type"), str) and v["__type"]:
+        return str(v["__type"])  # "" is no type (JavaScript finds it false): an Object
     if isinstance(v, bool):
         return "Boolean"
     if isinstance(v, int | float):
@@ -136,6 +137,7 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     f = schema.get(class_name).fields[field]
     where = f"{class_name}.{field}"
     got = type_name(value)
+    _check_known_type(where, value, f.type)
     _check_typed_parts(where, value)
     if f.type == "Pointer":
         # Only a Pointer naming its class, as Parse Server 9 takes one (its getObjectType): a
@@ -177,6 +179,25 @@ def value_in(schema: Schema, class_name: str, field: str, value: Any) -> Any:
     if f.type == "Date" and got == "Date":  # "expected Date but got Date" would not say what is wrong
         raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid Date (a Date is {{__type: 'Date', iso: string}})")
     raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected {f.type} but got {got}")
+
+
+# The __type values Parse Server 9 knows (its getObjectType); "Object", an included record,
+# is one only where a Pointer is written (value_in says what to write instead).
+KNOWN_TYPES = ("Pointer", "Relation", "File", "Date", "GeoPoint", "Bytes", "Polygon")
+
+
+def _check_known_type(where: str, value: Any, field_type: str) -> None:
+    """A ``__type`` JavaScript finds true that Parse does not know is 111, as Parse Server 9
+    refuses it ("This is not a valid 5"), whatever the field's type; one it finds false
+    (``""``, ``0``, ``null``) is no type: the value is an Object, as Parse reads it."""
+    kind = value.get("__type") if isinstance(value, Mapping) else None
+    if not truthy(kind) or kind in KNOWN_TYPES or (kind == "Object" and field_type == "Pointer"):
+        return
+    try:
+        shown = to_string(kind)
+    except ScriptError:
+        shown = type_name(kind)
+    raise ParseError(INCORRECT_TYPE, f"{where}: this is not a valid {shown}")
 
 
 # The parts Parse Server 9 reads a typed value's type from (its getObjectType): without them

@@ -725,3 +725,27 @@ def test_include_star_goes_one_level_whatever_keys_and_exclude_keys_name(api: Ap
     # includeAll=true, with no *, takes the paths the keys give (as Parse): the author embedded.
     answer = get(api, "/classes/Comment", includeAll="true", keys="post.author.name")
     assert answer["results"][0]["post"]["author"]["name"] == "Ada"
+
+
+def _note_api() -> Api:
+    db = querylang.connect()
+    db.load({"classes": {"Note": {"fields": {"meta": {"type": "Object"}, "tags": {"type": "Array"}, "n": {"type": "Number"}}}},
+             "records": {"Note": [{"objectId": "n1", "tags": [], "n": 1}]}})
+    return Api(db, ServerConfig(app_id="app", master_key="master"))
+
+
+def test_a_type_is_read_as_parse_reads_it_when_true_as_javascript_reads_it() -> None:
+    """An Object field written {"__type": 5} was taken and {"__type": ""} refused, where Parse
+    Server 9 reads a __type only when JavaScript finds it true, and refuses one it does not
+    know (111 "This is not a valid 5"): {"__type": ""}, 0 or null is a plain Object."""
+    api = _note_api()
+    for kind, shown in ((5, "5"), (True, "true"), ([1], "1"), ("Nope", "Nope"), ("Object", "Object")):
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Note/n1", {"meta": {"__type": kind}}, MASTER, "http://x/parse")
+        assert err.value.body() == {"code": 111, "error": f"Note.meta: this is not a valid {shown}"}
+    with pytest.raises(ParseError) as err:
+        api.route("PUT", "/classes/Note/n1", {"tags": {"__type": ""}}, MASTER, "http://x/parse")
+    assert err.value.body() == {"code": 111, "error": "schema mismatch for Note.tags; expected Array but got Object"}
+    for kind in ("", 0, None):
+        api.route("PUT", "/classes/Note/n1", {"meta": {"__type": kind}}, MASTER, "http://x/parse")
+        assert get(api, "/classes/Note/n1")["meta"] == {"__type": kind}
