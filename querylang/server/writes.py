@@ -20,6 +20,7 @@ from querylang.model.values import (
     outside_years,
     plain_json,
 )
+from querylang.script.values import truthy
 
 from .codec import Schema, check_acl, check_iso, known_field, pointer_id, type_name, value_in
 from .errors import (
@@ -94,7 +95,9 @@ def plan_write(
             continue
         known_field(schema, class_name, key)
         ftype = cls.fields[key].type
-        if isinstance(value, Mapping) and "__op" in value:
+        if isinstance(value, Mapping) and truthy(value.get("__op")):
+            # Only an __op JavaScript finds true is one, as Parse reads it ({"__op": null} is
+            # an Object).
             _operation(schema, class_name, key, value, current, plan)
         elif ftype == "Relation":
             target = cls.fields[key].target
@@ -234,6 +237,10 @@ def _relation_op(
         undone[key] = [i for i in undone[key] if i not in ids]
 
 
+# The type each op gives, as Parse Server 9 names it in a schema mismatch.
+OP_TYPES = {"Increment": "Number", "Add": "Array", "AddUnique": "Array", "Remove": "Array"}
+
+
 def _check_server_date(class_name: str, key: str, value: Any) -> None:
     """createdAt/updatedAt in a write body: a Date, null or a Delete (which Parse's check
     passes too), else 111 as Parse says it; a Date whose iso is no date is refused, where Parse
@@ -241,7 +248,9 @@ def _check_server_date(class_name: str, key: str, value: Any) -> None:
     if value is None or (isinstance(value, Mapping) and value.get("__op") == "Delete"):
         return
     where = f"{class_name}.{key}"
-    got = type_name(value)
+    op = value.get("__op") if isinstance(value, Mapping) and truthy(value.get("__op")) else None
+    # An op is named by the type it gives, as Parse names it (Increment: a Number).
+    got = OP_TYPES.get(op, type_name(value)) if isinstance(op, str) else type_name(value)
     if got != "Date":
         raise ParseError(INCORRECT_TYPE, f"schema mismatch for {where}; expected Date but got {got}")
     iso = value.get("iso")

@@ -749,3 +749,21 @@ def test_a_type_is_read_as_parse_reads_it_when_true_as_javascript_reads_it() -> 
     for kind in ("", 0, None):
         api.route("PUT", "/classes/Note/n1", {"meta": {"__type": kind}}, MASTER, "http://x/parse")
         assert get(api, "/classes/Note/n1")["meta"] == {"__type": kind}
+
+
+def test_an_op_is_read_as_parse_reads_it_when_true_as_javascript_reads_it() -> None:
+    """{"n": {"__op": null}} was 107 "unknown op None", where Parse Server 9 reads an __op
+    only when JavaScript finds it true: {"__op": null}, "" or 0 is a plain Object (111 on a
+    Number field, kept on an Object field); and an op on createdAt was said to be an Object,
+    where Parse names the type the op gives (Increment a Number)."""
+    api = _note_api()
+    for op in (None, "", 0):
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Note/n1", {"n": {"__op": op}}, MASTER, "http://x/parse")
+        assert err.value.body() == {"code": 111, "error": "schema mismatch for Note.n; expected Number but got Object"}
+        api.route("PUT", "/classes/Note/n1", {"meta": {"__op": op}}, MASTER, "http://x/parse")
+        assert get(api, "/classes/Note/n1")["meta"] == {"__op": op}
+    for op, got in (({"__op": "Increment", "amount": 1}, "Number"), ({"__op": "Add", "objects": [1]}, "Array")):
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Note/n1", {"createdAt": op}, MASTER, "http://x/parse")
+        assert err.value.body() == {"code": 111, "error": f"schema mismatch for Note.createdAt; expected Date but got {got}"}
