@@ -767,3 +767,19 @@ def test_an_op_is_read_as_parse_reads_it_when_true_as_javascript_reads_it() -> N
         with pytest.raises(ParseError) as err:
             api.route("PUT", "/classes/Note/n1", {"createdAt": op}, MASTER, "http://x/parse")
         assert err.value.body() == {"code": 111, "error": f"schema mismatch for Note.createdAt; expected Date but got {got}"}
+
+
+def test_remove_on_a_field_holding_null_is_refused_as_mongodb_refuses_it() -> None:
+    """A Remove on an Array field holding null left it null and answered 200; Parse Server 9 on
+    PostgreSQL sets [], on MongoDB the update is refused ($pullAll on a value that is no
+    array). SEMANTICS follows MongoDB: 111 naming the field, nothing written; a field
+    without a value is still left as it is."""
+    api = _note_api()
+    api.route("PUT", "/classes/Note/n1", {"tags": None, "n": 1}, MASTER, "http://x/parse")
+    with pytest.raises(ParseError) as err:
+        api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Remove", "objects": [1]}, "n": 2}, MASTER, "http://x/parse")
+    assert err.value.body() == {"code": 111, "error": "Note.tags: Remove needs an Array; the field holds null"}
+    assert (get(api, "/classes/Note/n1")["tags"], get(api, "/classes/Note/n1")["n"]) == (None, 1)
+    api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Delete"}}, MASTER, "http://x/parse")
+    api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Remove", "objects": [1]}}, MASTER, "http://x/parse")
+    assert "tags" not in get(api, "/classes/Note/n1")
