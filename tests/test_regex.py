@@ -635,3 +635,20 @@ def test_engines_agree(
         assert newer_pcre2_differs(pattern, options) or PCRE2.search(pattern, options, s) is expected, (
             s, "pcre2",
         )
+
+
+# A repetition of a repetition that can match an empty or a longer run backtracks through every
+# way of splitting the text in Python's re: (.*){100}b on eight a's ran for hours in the
+# reference evaluator, whose timeout cannot stop one match, while RE2 answered at once.
+NESTED_REPEATS = ["(.*){100}b", "(.*){2,100}?b", "(a*)*b", "((a*)*)*b", "(a+)+b", "(a+){3,}b", "(a+)*b",
+                  "(a{2,})*b", "(a{2,}){0,5}b", "(?:x|(a*){50})b", "(.*){0}b", "(a*){3}", "^(a+)+$"]
+
+
+@pytest.mark.parametrize("pattern", NESTED_REPEATS)
+def test_nested_repetitions_are_answered_at_once(con: duckdb.DuckDBPyConnection, pattern: str) -> None:
+    r = compile_regex(pattern)
+    for s in ["a" * 8, "a" * 300, "a" * 300 + "b", "aab", "ab", "b", "", "xb", "aaa\nb"]:
+        expected = duck(con, s, r)
+        assert py(s, r) is expected, (s, r.python.pattern)
+        if len(s) < 20:  # past its match limit PCRE2 (and so MongoDB) gives up on some of the longer ones
+            assert PCRE2.search(pattern, "", s) is expected, s

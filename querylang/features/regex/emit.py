@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from querylang.features.regex.charsets import complement, without_surrogates
 from querylang.features.regex.limits import Ranges
-from querylang.features.regex.syntax import Alt, Anchor, Chars, Dot, Node, Seq
+from querylang.features.regex.syntax import Alt, Anchor, Chars, Dot, Node, Repeat, Seq
 
 # --------------------------------------------------------------------------------------------
 # Output for Python's re and for RE2
@@ -100,6 +102,8 @@ def emit(node: Node, engine: str, multiline: bool, dotall: bool = False) -> str:
         )
     if isinstance(node, Alt):
         return "|".join(emit(b, engine, multiline, dotall) for b in node.branches)
+    if engine == PY:
+        node = _unnested(node)
     inner = emit(node.node, engine, multiline, dotall)
     if not isinstance(node.node, (Chars, Dot)) or engine == ARE:
         inner = f"(?:{inner})"
@@ -114,6 +118,36 @@ def emit(node: Node, engine: str, multiline: bool, dotall: bool = False) -> str:
     else:
         quant = f"{{{node.lo},{node.hi}}}"
     return inner + quant + ("?" if node.lazy else "")
+
+
+def _unnested(node: Repeat) -> Repeat:
+    """``node`` with a repetition of an unbounded repetition written as one repetition, for
+    Python's re: it backtracks through every way of splitting the text between the two, so
+    ``(.*){100}b`` on a few ``a``s ran for hours in the reference evaluator, whose timeout cannot
+    stop one match. Only whether a match exists is asked (``python.search``), and the language
+    is the same: with ``L`` the inner node's, ``(L{a,}){m,n}`` (``n`` at least 1) is
+    ``L{m*a,}`` when ``m`` is 1 or more, and ``(L{a,})?`` when ``m`` is 0 (``L*`` for ``a`` 0
+    or 1); laziness changes which match is found, never whether one is."""
+    inner = _single(node.node)
+    if isinstance(inner, Repeat):
+        inner = _unnested(inner)
+    if not isinstance(inner, Repeat) or inner.hi is not None or node.hi == 0:
+        return node if inner is _single(node.node) else replace(node, node=inner)
+    if node.lo >= 1:
+        return replace(inner, lo=node.lo * inner.lo, lazy=False)
+    if inner.lo <= 1:
+        return replace(inner, lo=0, lazy=False)
+    return replace(node, node=inner, lo=0, hi=1, lazy=False)
+
+
+def _single(node: Node) -> Node:
+    """A group of one item is that item (``((a*))`` parses as a Seq or an Alt of one)."""
+    while isinstance(node, Seq | Alt):
+        items = node.items if isinstance(node, Seq) else node.branches
+        if len(items) != 1:
+            break
+        node = items[0]
+    return node
 
 
 # ARE spellings: \A and \Z (its \z does not exist), and PCRE's ASCII word boundary written
