@@ -641,7 +641,8 @@ def test_engines_agree(
 # way of splitting the text in Python's re: (.*){100}b on eight a's ran for hours in the
 # reference evaluator, whose timeout cannot stop one match, while RE2 answered at once.
 NESTED_REPEATS = ["(.*){100}b", "(.*){2,100}?b", "(a*)*b", "((a*)*)*b", "(a+)+b", "(a+){3,}b", "(a+)*b",
-                  "(a{2,})*b", "(a{2,}){0,5}b", "(?:x|(a*){50})b", "(.*){0}b", "(a*){3}", "^(a+)+$"]
+                  "(a{2,})*b", "(a{2,}){0,5}b", "(?:x|(a*){50})b", "(.*){0}b", "(a*){3}", "^(a+)+$",
+                  "(a{1,5})*b", "(a?){2,}b", "(a{0,2})+b", "(a{1,3}){2}b", "(a{0}){2,}b", "((a{1,2})+)*b"]
 
 
 @pytest.mark.parametrize("pattern", NESTED_REPEATS)

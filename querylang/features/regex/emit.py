@@ -121,18 +121,25 @@ def emit(node: Node, engine: str, multiline: bool, dotall: bool = False) -> str:
 
 
 def _unnested(node: Repeat) -> Repeat:
-    """``node`` with a repetition of an unbounded repetition written as one repetition, for
+    """``node`` with a repetition of a repetition written as one repetition where it can be, for
     Python's re: it backtracks through every way of splitting the text between the two, so
     ``(.*){100}b`` on a few ``a``s ran for hours in the reference evaluator, whose timeout cannot
     stop one match. Only whether a match exists is asked (``python.search``), and the language
     is the same: with ``L`` the inner node's, ``(L{a,}){m,n}`` (``n`` at least 1) is
     ``L{m*a,}`` when ``m`` is 1 or more, and ``(L{a,})?`` when ``m`` is 0 (``L*`` for ``a`` 0
-    or 1); laziness changes which match is found, never whether one is."""
+    or 1), and ``(L{a,b}){m,}`` with ``a`` 0 or 1 is ``L{m*a,}`` too. Laziness changes which
+    match is found, never whether one is."""
     inner = _single(node.node)
     if isinstance(inner, Repeat):
         inner = _unnested(inner)
-    if not isinstance(inner, Repeat) or inner.hi is not None or node.hi == 0:
+    if not isinstance(inner, Repeat) or node.hi == 0 or inner.hi == 0:
         return node if inner is _single(node.node) else replace(node, node=inner)
+    if inner.hi is not None:
+        # (L{a,b}){m,} with a 0 or 1 is L{m*a,}: every count from m*a on is a sum of pieces
+        # of a to b (one each); (a{1,5})*b on thirty a's ran for a minute.
+        if node.hi is not None or inner.lo > 1:
+            return node if inner is _single(node.node) else replace(node, node=inner)
+        return replace(inner, lo=node.lo * inner.lo, hi=None, lazy=False)
     if node.lo >= 1:
         return replace(inner, lo=node.lo * inner.lo, lazy=False)
     if inner.lo <= 1:
