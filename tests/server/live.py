@@ -5,7 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import uvicorn
@@ -67,3 +70,17 @@ def start(db: querylang.Database, **config: object) -> LiveServer:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     return LiveServer(db, cfg, server, thread, port)
+
+
+@contextmanager
+def serving(document: Mapping[str, Any], **config: object) -> Iterator[LiveServer]:
+    """A server of an in-memory database loaded with ``document``; stopped, and the database
+    closed, at the end."""
+    db = querylang.connect()
+    db.load(dict(document))
+    srv = start(db, **config)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        db.close()

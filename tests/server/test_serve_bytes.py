@@ -11,23 +11,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-import querylang
-
 from .conftest import headers
-from .live import LiveServer, start
+from .live import LiveServer, serving
 
 
 @pytest.fixture
 def served() -> Iterator[LiveServer]:
-    db = querylang.connect()
-    db.load({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}, "n": {"type": "Number"}}}},
-             "records": {"Blob": [{"objectId": "b0", "raw": {"__type": "Bytes", "base64": "QQ=="}}]}})
-    srv = start(db)
-    try:
+    with serving({"classes": {"Blob": {"fields": {"raw": {"type": "Bytes"}, "n": {"type": "Number"}}}},
+                  "records": {"Blob": [{"objectId": "b0", "raw": {"__type": "Bytes", "base64": "QQ=="}}]}}) as srv:
         yield srv
-    finally:
-        srv.stop()
-        db.close()
 
 
 def test_bytes_are_kept_and_answered_by_value(served: LiveServer, client: httpx.Client) -> None:

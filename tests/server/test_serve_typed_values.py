@@ -9,24 +9,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-import querylang
-
 from .conftest import headers
-from .live import LiveServer, start
+from .live import LiveServer, serving
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[LiveServer]:
-    db = querylang.connect()
-    db.load({"classes": {"Place": {"fields": {"loc": {"type": "GeoPoint"}, "f": {"type": "File"},
-                                              "area": {"type": "Polygon"}, "name": {"type": "String"}}}},
-             "records": {"Place": [{"objectId": "x1", "name": "first"}]}})
-    srv = start(db)
-    try:
+    with serving({"classes": {"Place": {"fields": {"loc": {"type": "GeoPoint"}, "f": {"type": "File"},
+                                                   "area": {"type": "Polygon"}, "name": {"type": "String"}}}},
+                  "records": {"Place": [{"objectId": "x1", "name": "first"}]}}) as srv:
         yield srv
-    finally:
-        srv.stop()
-        db.close()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])
