@@ -75,13 +75,27 @@ def including_all(schema: Any, class_name: str, include: list[str], keys: list[s
     return include, keys
 
 
-def one_level(keys: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+def one_level(schema: Any, class_name: str, keys: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
     """keys and excludeKeys beside ``include=*``, which Parse Server 9 reads as includeAll
     dropping every other path to include, those the dotted keys and excludeKeys give too: the
     records it embeds are one level down, and a key reaches one level into them
     (``owner.owner.title`` selects ``owner.owner``, left a Pointer), an excluded key no deeper
-    (``owner.owner.title`` leaves nothing out)."""
-    return [".".join(k.split(".")[:2]) for k in keys], [k for k in exclude if k.count(".") < 2]
+    (``owner.owner.title`` leaves nothing out). A path into an Object field, of the record or of
+    one embedded (``meta.lang.x``, ``owner.meta.lang``), embeds nothing: it stays as sent."""
+    cls = schema.classes.get(class_name)
+
+    def deeper(path: str) -> bool:  # does the path go past the records embedded one level down?
+        parts = path.split(".")
+        f = None if cls is None or len(parts) < 3 else cls.fields.get(parts[0])
+        if f is None or f.type not in INCLUDABLE:
+            return False
+        if f.type != "Pointer":
+            return True  # an Array's elements: records of no one class, cut as a Pointer's would be
+        target = schema.classes.get(f.target)
+        g = None if target is None else target.fields.get(parts[1])
+        return g is not None and g.type in INCLUDABLE
+
+    return [".".join(k.split(".")[:2]) if deeper(k) else k for k in keys], [k for k in exclude if not deeper(k)]
 
 
 def excluding(schema: Any, class_name: str, keys: list[str], include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:

@@ -123,7 +123,7 @@ class ReadRoutes(ClassAccess):
         selected = self._selected(class_name, params.get("keys"))
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         if "*" in include:
-            selected, exclude = rp.one_level(selected, exclude)
+            selected, exclude = rp.one_level(self.db.schema, class_name, selected, exclude)
         if truthy(params.get("includeAll")) or "*" in include:
             include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
@@ -360,7 +360,7 @@ class ReadRoutes(ClassAccess):
         exclude = rp.key_list(params.get("excludeKeys"), "excludeKeys")
         include, selected = rp.key_list(params.get("include"), "include"), self._selected(class_name, params.get("keys"))
         if "*" in include:
-            selected, exclude = rp.one_level(selected, exclude)
+            selected, exclude = rp.one_level(self.db.schema, class_name, selected, exclude)
             include, selected = rp.including_all(self.db.schema, class_name, _starred(include), selected)
         keys, include = rp.excluding(self.db.schema, class_name, selected, include, exclude)
         view = self._view(access, class_name, keys, include)

@@ -727,6 +727,25 @@ def test_include_star_goes_one_level_whatever_keys_and_exclude_keys_name(api: Ap
     assert answer["results"][0]["post"]["author"]["name"] == "Ada"
 
 
+def test_include_star_leaves_paths_into_object_fields_as_sent() -> None:
+    """Found by review: under include=* every dotted key was cut to two steps and every
+    excludeKeys of three dropped, paths into an Object field too (``meta.lang.x`` answered all of
+    ``meta.lang``); only a path through a second Pointer reaches no deeper, as Parse reads it."""
+    meta = {"lang": {"x": 1, "y": 2}, "z": 3}
+    db = querylang.connect()
+    db.load({"classes": {"Author": {"fields": {"meta": {"type": "Object"}}},
+                         "Post": {"fields": {"owner": {"type": "Pointer", "targetClass": "Author"}, "meta": {"type": "Object"}}}},
+             "records": {"Author": [{"objectId": "a1", "meta": meta}], "Post": [{"objectId": "p1", "owner": "a1", "meta": meta}]}})
+    api = Api(db, ServerConfig(app_id="app", master_key="master"))
+    for params, part, expected in (({"keys": "meta.lang.x"}, "meta", {"lang": {"x": 1}}),
+                                   ({"excludeKeys": "meta.lang.x"}, "meta", {"lang": {"y": 2}, "z": 3}),
+                                   ({"keys": "owner.meta.lang"}, "owner", {"lang": {"x": 1, "y": 2}})):
+        for star in ({}, {"include": "*"}):
+            answer = get(api, "/classes/Post/p1", **params, **star)
+            got = answer["meta"] if part == "meta" else answer["owner"]["meta"]
+            assert got == expected, (params, star)
+
+
 def _note_api() -> Api:
     db = querylang.connect()
     db.load({"classes": {"Note": {"fields": {"meta": {"type": "Object"}, "tags": {"type": "Array"}, "n": {"type": "Number"}}}},
