@@ -164,11 +164,12 @@ def _operation(
             # What Add and AddUnique store is checked as an Array value written whole is.
             _check_nested_keys(where, objects)
             _check_nested_dates(f"{where} ({name})", objects, "")
+        if current is not None and old is None and key in current:
+            # A field holding null: MongoDB's $pullAll, $push and $addToSet refuse a value that
+            # is no array, as Parse on MongoDB does (on PostgreSQL it sets an array); SEMANTICS
+            # follows MongoDB.
+            raise ParseError(INCORRECT_TYPE, f"{where}: {name} needs an Array; the field holds null")
         if name == "Remove" and current is not None and old is None:
-            if key in current:
-                # A field holding null: MongoDB's $pullAll refuses a value that is no array,
-                # as Parse on MongoDB does (on PostgreSQL it sets []); SEMANTICS follows MongoDB.
-                raise ParseError(INCORRECT_TYPE, f"{where}: Remove needs an Array; the field holds null")
             # MongoDB's $pullAll leaves a field that is not there as it is (an empty array
             # stored here was found by `exists: true`); Parse then answers no value for it.
             return

@@ -799,6 +799,15 @@ def test_remove_on_a_field_holding_null_is_refused_as_mongodb_refuses_it() -> No
         api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Remove", "objects": [1]}, "n": 2}, MASTER, "http://x/parse")
     assert err.value.body() == {"code": 111, "error": "Note.tags: Remove needs an Array; the field holds null"}
     assert (get(api, "/classes/Note/n1")["tags"], get(api, "/classes/Note/n1")["n"]) == (None, 1)
+    # Found by review: Add and AddUnique made an array of a field holding null, where MongoDB's
+    # $push and $addToSet refuse it as $pullAll does.
+    for op in ("Add", "AddUnique"):
+        with pytest.raises(ParseError) as err:
+            api.route("PUT", "/classes/Note/n1", {"tags": {"__op": op, "objects": [1]}, "n": 2}, MASTER, "http://x/parse")
+        assert err.value.body() == {"code": 111, "error": f"Note.tags: {op} needs an Array; the field holds null"}
+        assert (get(api, "/classes/Note/n1")["tags"], get(api, "/classes/Note/n1")["n"]) == (None, 1)
     api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Delete"}}, MASTER, "http://x/parse")
     api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Remove", "objects": [1]}}, MASTER, "http://x/parse")
     assert "tags" not in get(api, "/classes/Note/n1")
+    api.route("PUT", "/classes/Note/n1", {"tags": {"__op": "Add", "objects": [1]}}, MASTER, "http://x/parse")
+    assert get(api, "/classes/Note/n1")["tags"] == [1]  # without a value: $push makes the array
