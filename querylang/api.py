@@ -32,6 +32,7 @@ from querylang.errors import (
 )
 from querylang.interchange.directory import is_directory, placed
 from querylang.interchange.document import Dataset
+from querylang.interchange.document import new_object_id as new_object_id  # for serve
 from querylang.interchange.given_paths import shown, typed_sources
 from querylang.interchange.json_places import placed_in_file
 from querylang.matching import matches

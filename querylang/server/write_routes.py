@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import querylang
+from querylang.api import new_object_id
 from querylang.script.values import truthy
 
 from .acl import public
@@ -40,7 +39,6 @@ from .fixed_classes import (
 from .keys import PERMISSION_DENIED, Access, require_write
 from .writes import check_new_object_id, is_delete, plan_write
 
-_ID_ALPHABET = string.ascii_letters + string.digits
 READING_OPS = {"Increment", "Add", "AddUnique", "Remove"}  # computed from the stored value
 # The fields Parse Server 9 requires of a record of a class (its requiredColumns.write), from
 # the master key too: a role without an ACL is one anyone may write, and so join.
@@ -73,7 +71,7 @@ class WriteRoutes(ClassAccess):
             # As Parse Server 9 makes a user: its own entry beside the ACL given (none, with
             # enforcePrivateUsers on by default), so that no client reads a new user (it had
             # no ACL here, which every client passes).
-            oid = plan.fields.get("objectId") or _new_object_id()
+            oid = plan.fields.get("objectId") or new_object_id()
             plan.fields["objectId"] = oid
             plan.fields[acl] = {**(plan.fields.get(acl) or {}), oid: {"read": True, "write": True}}
         # The server stamps the record, so the answer needs no second read.
@@ -278,11 +276,6 @@ def _check_required(class_name: str, body: Mapping[str, Any], *, update: bool, a
         values = [body.get(k) for k in ((name, acl_field) if name == "ACL" and acl_field else (name,))]
         if any(is_delete(v) for v in values) if update else not any(truthy(v) for v in values):
             raise ParseError(INCORRECT_TYPE, f"{name} is required.")
-
-
-def _new_object_id() -> str:
-    """A fresh 10-character id, as Parse (and the library's create) makes them."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
 def _now_iso() -> str:
